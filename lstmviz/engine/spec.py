@@ -1,0 +1,69 @@
+"""Plain descriptions of a model: what a loader produces and the engine builds from.
+
+A ``ModelSpec`` is a graph of ``LayerSpec`` nodes in Keras' own vocabulary: class names
+as Keras 2/3 spell them (``LSTM``, ``GRU``, ``Bidirectional``, ``TimeDistributed``,
+``Dense``, ...), config dicts with Keras 2/3 key names (``units``, ``return_sequences``,
+...), and weights as the list ``layer.get_weights()`` returns, in that order and layout.
+
+Loaders translate older vocabularies (Keras 1's ``output_dim``, per-gate arrays, ...)
+into this form; the engine never sees a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TensorRef:
+    """One tensor in the graph: output ``tensor_index`` of layer ``layer`` (node 0)."""
+
+    layer: str
+    tensor_index: int = 0
+
+
+@dataclass
+class LayerSpec:
+    """One layer: Keras class name, name, config, weights and where its inputs come from.
+
+    - ``config``: Keras 2/3 keys; a wrapper (``Bidirectional``, ``TimeDistributed``)
+      holds its inner layer as ``config["layer"] = {"class_name": ..., "config": {...}}``
+      (and optionally ``config["backward_layer"]``).
+    - ``weights``: ``None`` to initialise from the seed, or the arrays in Keras'
+      ``get_weights()`` order (for Bidirectional: forward's then backward's).
+    - ``inbound``: the tensors fed to the layer (empty for an ``InputLayer`` and for the
+      first layer of a sequential stack, which takes the previous layer's output).
+    - ``initial_state``: tensors passed as ``initial_state=`` to a recurrent layer.
+    """
+
+    class_name: str
+    config: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None
+    weights: list[np.ndarray] | None = None
+    inbound: list[TensorRef] = field(default_factory=list)
+    initial_state: list[TensorRef] = field(default_factory=list)
+
+
+@dataclass
+class ModelSpec:
+    """A whole model: layers in Keras' order plus the graph's inputs and outputs.
+
+    For a sequential model leave ``inputs``/``outputs`` empty and every layer's
+    ``inbound`` empty: each layer then takes the previous one's output, and the first
+    layer's ``config["batch_input_shape"]`` (or an ``InputLayer``) gives the input shape.
+    ``source`` describes where it came from (file, format, Keras version) for messages.
+    """
+
+    layers: list[LayerSpec]
+    inputs: list[TensorRef] = field(default_factory=list)
+    outputs: list[TensorRef] = field(default_factory=list)
+    name: str = "model"
+    keras_version: str | None = None  # "1.2.2", "2.8.0", "3.4.1" ...: picks activation semantics
+    source: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_sequential(self) -> bool:
+        return not self.inputs and all(not l.inbound for l in self.layers)
