@@ -1,0 +1,406 @@
+"""File loaders: Keras model and weights files -> ``ModelSpec``.
+
+Formats are detected from the bytes, never the name:
+
+- ``keras3-zip``: a Keras 3 ``.keras`` zip (``config.json`` + ``model.weights.h5``);
+- ``keras3-weights-h5``: a Keras 3 ``.weights.h5`` (``layers/<name>/vars/<i>``, no config);
+- ``legacy-h5-model``: ``model.save()`` HDF5 from Keras 1.x/2.x, tf.keras or Keras 3's
+  legacy writer (``model_config`` attribute + ``model_weights`` group);
+- ``legacy-h5-weights``: ``save_weights()`` HDF5 (``layer_names`` at the root).
+
+The loaders only read data: they never unpickle, unmarshal or evaluate anything, and refuse
+layers that carry code (``Lambda``). Every failure is an ``LstmvizError`` with one line:
+``"<file name>: <what is wrong>; <what is supported>"``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any
+
+import numpy as np
+
+from ..engine.spec import LayerSpec, ModelSpec, TensorRef
+from ..errors import LstmvizError
+from ._graph import Graph, parse_model
+from ._infer import (Group, chain_order, describe_failure, infer_group, set_return_sequences,
+                     weightless_class)
+from ._layers import RNN_CLASSES, expected_count, prepare_weights, strip_private
+from ._readers import (assign_legacy, attr_text, h5_get, is_group, k3_layer_arrays,
+                       k3_weight_groups, legacy_weight_groups, read_zip)
+from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json
+
+__all__ = ["read_model_file", "read_weights_file", "detect_format"]
+
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+ZIP_MAGIC = b"PK\x03\x04"
+MAX_FILE_BYTES = MAX_WEIGHTS_BYTES + 64 * 1024 * 1024
+
+
+def _err(path: Any, fail: Fail) -> LstmvizError:
+    return LstmvizError(f"{os.path.basename(str(path))}: {fail.what}; {fail.supported}")
+
+
+def _read_head(path: Any) -> tuple[bytes, int]:
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            head = fh.read(1024)
+    except FileNotFoundError as exc:
+        raise Fail("no such file") from exc
+    except IsADirectoryError as exc:
+        raise Fail("this is a directory, not a model file") from exc
+    except (OSError, ValueError, TypeError) as exc:
+        raise Fail(f"cannot open the file ({exc.__class__.__name__}: {exc})") from exc
+    return head, size
+
+
+def detect_format(head: bytes) -> str:
+    """Container kind from the first bytes: "hdf5", "zip", "pickle" or "unknown"."""
+    if head.startswith(HDF5_MAGIC):
+        return "hdf5"
+    if head.startswith(ZIP_MAGIC):
+        return "zip"
+    if head[:1] == b"\x80" and len(head) > 1 and head[1:2] in b"\x02\x03\x04\x05":
+        return "pickle"
+    return "unknown"
+
+
+def _foreign(head: bytes, size: int) -> Fail:
+    if size == 0:
+        return Fail("the file is empty")
+    kinds = [(b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+             (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip archive"),
+             (b"PK\x05\x06", "an empty zip archive"), (b"\x93NUMPY", "a NumPy .npy array"),
+             (b"\x08", "a protobuf / SavedModel file")]
+    for magic, what in kinds:
+        if head.startswith(magic):
+            return Fail(f"this is {what}, not a Keras model file")
+    if head.lstrip().startswith((b"{", b"[")):
+        return Fail("this is a JSON/text file, not a Keras model file (a bare config has no "
+                    "weights)")
+    if head.startswith(HDF5_MAGIC[:4]) or head.startswith(ZIP_MAGIC[:2]):
+        return Fail("the file is truncated or corrupt")
+    try:
+        head.decode("utf-8")
+        return Fail("this is a text file, not a Keras model file")
+    except UnicodeDecodeError:
+        return Fail("unrecognised file content (neither HDF5 nor a zip archive)")
+
+
+def _open_h5(src: Any) -> Any:
+    import h5py
+    try:
+        return h5py.File(src, "r")
+    except Exception as exc:
+        raise Fail(f"cannot open as HDF5 ({exc.__class__.__name__}); the file is truncated "
+                   "or corrupt") from exc
+
+
+def _version_defaults(version: str | None) -> tuple[bool, bool]:
+    """(is Keras 1, GRU reset_after default) for a stored keras_version."""
+    v = (version or "").strip()
+    if v.startswith("1."):
+        return True, False
+    if v.startswith("3") or v.endswith("-tf"):
+        return False, True
+    try:
+        parts = [int(p) for p in v.split("-")[0].split(".")[:2]]
+        if parts[0] == 2 and len(parts) > 1 and parts[1] >= 4:
+            return False, True  # Keras 2.4+ is tf.keras
+    except (ValueError, IndexError):
+        pass
+    return False, False
+
+
+# ------------------------------------------------------------------ full models
+
+def _build_spec(graph: Graph, weights: dict[str, tuple[list[np.ndarray], list[str]]],
+                version: str | None, fmt: str) -> ModelSpec:
+    _, gru_default = _version_defaults(version)
+    layers: list[LayerSpec] = []
+    for r in graph.recs:
+        arrays, names = weights.get(r.name, (None, []))
+        if arrays is not None:
+            arrays = prepare_weights(r.cls, r.cfg, arrays, names, r.name, gru_default)
+            if not arrays:
+                arrays = None
+        else:
+            exp = expected_count(r.cls, r.cfg)
+            if exp:
+                raise Fail(f"layer '{r.name}' ({r.cls}) has no weights in the file")
+            if r.cls == "GRU" and "reset_after" not in r.cfg:
+                r.cfg["reset_after"] = gru_default
+        layers.append(LayerSpec(class_name=r.cls, config=strip_private(r.cfg), name=r.name,
+                                weights=arrays, inbound=list(r.inbound),
+                                initial_state=list(r.initial_state)))
+    if not layers:
+        raise Fail("the model has no layers")
+    spec = ModelSpec(layers=layers, inputs=list(graph.inputs), outputs=list(graph.outputs),
+                     name=graph.name, keras_version=version)
+    if graph.sequential:
+        _ensure_input_layer(spec)
+    return spec
+
+
+def _ensure_input_layer(spec: ModelSpec) -> None:
+    """A sequential stack always starts with an explicit InputLayer."""
+    first = spec.layers[0]
+    if first.class_name == "InputLayer":
+        cfg = first.config
+        if "batch_shape" not in cfg:
+            cfg["batch_shape"] = _guess_shape(spec.layers[1:])
+        cfg.setdefault("dtype", "float32")
+        return
+    cfg = first.config
+    shape = cfg.get("batch_shape", cfg.get("batch_input_shape"))
+    if first.class_name in ("Bidirectional", "TimeDistributed") and shape is None:
+        inner = cfg.get("layer", {}).get("config", {})
+        shape = inner.get("batch_shape", inner.get("batch_input_shape"))
+    if shape is None:
+        shape = _guess_shape(spec.layers)
+    dtype = cfg.get("dtype") if isinstance(cfg.get("dtype"), str) else None
+    if dtype is None:
+        dtype = "int32" if first.class_name == "Embedding" else "float32"
+    name = f"{first.name or 'layer'}_input"
+    spec.layers.insert(0, LayerSpec("InputLayer", {"batch_shape": list(shape), "dtype": dtype,
+                                                   "name": name}, name=name))
+
+
+def _guess_shape(layers: list[LayerSpec]) -> list:
+    for l in layers:
+        if l.class_name == "Embedding":
+            return [None, None]
+        if l.weights:
+            return [None, None, int(l.weights[0].shape[0])]
+    return [None, None, None]
+
+
+def _read_legacy_model(h5: Any, cfg_text: Any) -> tuple[ModelSpec, str | None]:
+    version = attr_text(h5.attrs, "keras_version")
+    mw = h5_get(h5, "model_weights")
+    if version is None and mw is not None and is_group(mw):
+        version = attr_text(mw.attrs, "keras_version")
+    cfg = parse_json(cfg_text, "the model_config attribute")
+    if not isinstance(cfg, dict):
+        raise Fail("the model_config attribute is not a JSON object")
+    graph = parse_model(cfg.get("class_name"), cfg.get("config"))
+    if mw is None or not is_group(mw):
+        raise Fail("the file has a model config but no model_weights group")
+    weights = assign_legacy(graph, mw)
+    return _build_spec(graph, weights, version, "legacy-h5-model"), version
+
+
+def _read_keras3_zip(data: bytes) -> tuple[ModelSpec, str | None]:
+    cfg_text, wbytes, meta = read_zip(data)
+    version = meta.get("keras_version") if isinstance(meta.get("keras_version"), str) else None
+    cfg = parse_json(cfg_text, "config.json")
+    if not isinstance(cfg, dict):
+        raise Fail("config.json is not a JSON object")
+    graph = parse_model(cfg.get("class_name"), cfg.get("config"))
+    if not wbytes.startswith(b"\x89HDF"):
+        raise Fail("model.weights.h5 inside the archive is not an HDF5 file")
+    h5 = _open_h5(io.BytesIO(wbytes))
+    try:
+        weights: dict[str, tuple[list[np.ndarray], list[str]]] = {}
+        for r in graph.recs:
+            exp = expected_count(r.cls, r.cfg)
+            arrays = k3_layer_arrays(h5, r.k3path, r.cls, r.cfg)
+            if arrays is None:
+                arrays = k3_layer_arrays(h5, f"layers/{r.name}", r.cls, r.cfg)
+            if arrays is None or (not arrays and exp):
+                if exp == 0 or (exp is None and arrays is None):
+                    continue
+                raise Fail(f"the weights of layer '{r.name}' ({r.cls}) are missing from "
+                           f"model.weights.h5 (looked in '{r.k3path}')")
+            if arrays:
+                weights[r.name] = (arrays, [])
+    finally:
+        h5.close()
+    return _build_spec(graph, weights, version or "3", "keras3-zip"), version or "3"
+
+
+# ------------------------------------------------------------------ weights only
+
+def _spec_from_groups(groups: list[Group], version: str | None, keep_order: bool) -> ModelSpec:
+    is_k1, gru_default = _version_defaults(version)
+    entries: list[tuple[str, str, dict, list[np.ndarray] | None]] = []
+    for g in groups:
+        if not g.arrays:
+            cls = weightless_class(g.name)
+            if cls:
+                entries.append((g.name, cls, {}, None))
+            continue
+        r = infer_group(g, gru_default)
+        if r is None:
+            raise describe_failure(g)
+        entries.append((g.name, r[0], r[1], r[2]))
+    weighted = [i for i, e in enumerate(entries) if e[3] is not None]
+    if not weighted:
+        raise Fail("the weights file holds no layer weights")
+    if not keep_order:
+        order = chain_order([(entries[i][1], entries[i][2], entries[i][3]) for i in weighted])
+        if order is not None and order != list(range(len(weighted))):
+            # weightless layers stay right after the weighted layer they followed
+            after: dict[int, list[int]] = {}
+            last = -1
+            for i, e in enumerate(entries):
+                if e[3] is None:
+                    after.setdefault(last, []).append(i)
+                else:
+                    last = i
+            new = list(after.get(-1, []))
+            for k in order:
+                wi = weighted[k]
+                new.append(wi)
+                new.extend(after.get(wi, []))
+            entries = [entries[i] for i in new]
+    rec_act = "hard_sigmoid" if (is_k1 or not gru_default and version and
+                                 not version.startswith(("2.3", "2.4"))) else "sigmoid"
+    if version and version.startswith("2."):
+        try:
+            minor = int(version.split(".")[1].split("-")[0])
+            rec_act = "hard_sigmoid" if minor < 3 and not version.endswith("-tf") else "sigmoid"
+        except (ValueError, IndexError):
+            pass
+    layers = []
+    for name, cls, cfg, arrays in entries:
+        cfg = dict(cfg, name=name)
+        for c in _rnn_cfgs(cls, cfg):
+            c.setdefault("activation", "tanh")
+            if c.get("_cls") != "SimpleRNN":
+                c.setdefault("recurrent_activation", rec_act)
+            c.pop("_cls", None)
+        if cls == "Dense" or (cls == "TimeDistributed" and cfg["layer"]["class_name"] == "Dense"):
+            (cfg if cls == "Dense" else cfg["layer"]["config"]).setdefault("activation", "linear")
+        layers.append([cls, cfg, name, arrays])
+    set_return_sequences([(l[0], l[1]) for l in layers])
+    spec = ModelSpec(layers=[LayerSpec(c, cfg, n, w) for c, cfg, n, w in layers],
+                     name="weights", keras_version=version)
+    _ensure_input_layer(spec)
+    return spec
+
+
+def _rnn_cfgs(cls: str, cfg: dict) -> list[dict]:
+    if cls in RNN_CLASSES:
+        cfg["_cls"] = cls
+        return [cfg]
+    if cls == "Bidirectional":
+        out = []
+        for key in ("layer", "backward_layer"):
+            if key in cfg:
+                cfg[key]["config"]["_cls"] = cfg[key]["class_name"]
+                out.append(cfg[key]["config"])
+        return out
+    return []
+
+
+# ------------------------------------------------------------------ dispatch
+
+def _load(path: Any, want_groups: bool = False) -> Any:
+    head, size = _read_head(path)
+    kind = detect_format(head)
+    if kind == "pickle":
+        raise Fail("this is a PyTorch checkpoint: not supported yet",
+                   "supported: Keras .keras/.h5 models and weights files")
+    if kind == "unknown":
+        raise _foreign(head, size)
+    if size > MAX_FILE_BYTES:
+        raise Fail(f"the file is larger than {MAX_FILE_BYTES // 2**30} GB")
+    if kind == "zip":
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise Fail(f"cannot read the file ({exc})") from exc
+        spec, version = _read_keras3_zip(data)
+        spec.source = {"format": "keras3-zip", "weights_only": False,
+                       "keras_version": version, "backend": None}
+        return spec
+    h5 = _open_h5(path)
+    try:
+        version = attr_text(h5.attrs, "keras_version")
+        backend = attr_text(h5.attrs, "backend")
+        cfg_text = attr_text(h5.attrs, "model_config")
+        if cfg_text is not None:
+            spec, version = _read_legacy_model(h5, cfg_text)
+            mw = h5_get(h5, "model_weights")
+            backend = backend or (attr_text(mw.attrs, "backend") if mw is not None else None)
+            spec.source = {"format": "legacy-h5-model", "weights_only": False,
+                           "keras_version": version, "backend": backend}
+            return spec
+        keys = set(h5.keys())
+        if "layer_names" in h5.attrs or "layer_names0" in h5.attrs:
+            groups = legacy_weight_groups(h5)
+            fmt = "legacy-h5-weights"
+            keep_order = True
+        elif "layers" in keys and is_group(h5["layers"]):
+            groups = k3_weight_groups(h5)
+            fmt = "keras3-weights-h5"
+            version = version or "3"
+            keep_order = False
+        elif "model_weights" in keys:
+            raise Fail("the file has a model_weights group but no model_config attribute")
+        else:
+            raise Fail("this HDF5 file holds no Keras model config or Keras weights")
+        if want_groups:
+            return groups, version
+        spec = _spec_from_groups(groups, version, keep_order)
+        spec.source = {"format": fmt, "weights_only": True, "keras_version": version,
+                       "backend": backend,
+                       "note": "layers inferred from weight shapes; activations and "
+                               "return_sequences are Keras defaults/guesses"}
+        return spec
+    finally:
+        try:
+            h5.close()
+        except Exception:
+            pass
+
+
+def read_model_file(path: Any) -> ModelSpec:
+    """Read a Keras model or weights file into a ``ModelSpec`` (see module docstring)."""
+    try:
+        spec = _load(path)
+        if spec.keras_version is None:
+            spec.keras_version = spec.source.get("keras_version")
+        spec.source["path"] = str(path)
+        return spec
+    except LstmvizError:
+        raise
+    except Fail as f:
+        raise _err(path, f) from None
+    except RecursionError:
+        raise _err(path, Fail("the model config is nested too deeply")) from None
+    except MemoryError:
+        raise _err(path, Fail("the file needs more memory than is available")) from None
+    except Exception as exc:  # last line of defence: nothing else escapes
+        raise _err(path, Fail(f"cannot read the file ({exc.__class__.__name__}: "
+                              f"{str(exc).splitlines()[0][:200] if str(exc) else ''})")) from None
+
+
+def read_weights_file(path: Any) -> list[tuple[str, list[np.ndarray]]]:
+    """(layer name, arrays in Keras ``get_weights()`` order) for every layer with weights,
+    in file order. Works on weights-only files and on full-model files."""
+    try:
+        res = _load(path, want_groups=True)
+        if isinstance(res, ModelSpec):
+            return [(l.name or "", l.weights) for l in res.layers if l.weights]
+        groups, version = res
+        _, gru_default = _version_defaults(version)
+        out = []
+        for g in groups:
+            if not g.arrays:
+                continue
+            r = infer_group(g, gru_default)
+            out.append((g.name, r[2] if r else list(g.arrays)))
+        return out
+    except LstmvizError:
+        raise
+    except Fail as f:
+        raise _err(path, f) from None
+    except RecursionError:
+        raise _err(path, Fail("the file is nested too deeply")) from None
+    except Exception as exc:
+        raise _err(path, Fail(f"cannot read the file ({exc.__class__.__name__})")) from None

@@ -1,0 +1,315 @@
+"""Model configs (Sequential / functional, Keras 1 to 3) -> a flat list of layer records."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..engine.spec import TensorRef
+from ._layers import MODEL_CLASSES, RNN_CLASSES, normalize_layer
+from ._util import MAX_LAYERS, MAX_NESTING, Fail
+
+
+def snake(name: str) -> str:
+    """Keras 3 ``naming.to_snake_case`` (the weights file names containers by class)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub("([a-z])([A-Z])", r"\1_\2", name)
+    return name.lower()
+
+
+@dataclass
+class Rec:
+    cls: str
+    cfg: dict
+    name: str
+    orig_cls: str
+    inbound: list[TensorRef] = field(default_factory=list)
+    initial_state: list[TensorRef] = field(default_factory=list)
+    k3path: str = ""          # group of this layer in a Keras 3 weights file
+    group: str = ""           # top-level group in a legacy HDF5 weights group
+    nested: bool = False      # part of a nested model (shares its group with siblings)
+
+
+@dataclass
+class Graph:
+    recs: list[Rec]
+    inputs: list[TensorRef]
+    outputs: list[TensorRef]
+    sequential: bool
+    name: str
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.used: dict[str, int] = {}
+
+    def path(self, prefix: str, cls: str) -> str:
+        n = snake(cls)
+        if n in self.used:
+            self.used[n] += 1
+            n = f"{n}_{self.used[n]}"
+        else:
+            self.used[n] = 0
+        return f"{prefix}layers/{n}"
+
+
+def _ref_list(obj: Any, what: str) -> list[tuple[str, int]]:
+    """``input_layers`` / ``output_layers``: [[name, node, idx], ...] or [name, node, idx]."""
+    if obj is None:
+        return []
+    if isinstance(obj, dict):
+        obj = list(obj.values())
+    if not isinstance(obj, list):
+        raise Fail(f"the model's {what} is not a list")
+    if obj and isinstance(obj[0], str):
+        obj = [obj]
+    out = []
+    for e in obj[:MAX_LAYERS]:
+        if isinstance(e, dict):  # Keras 3 may nest keras tensors here
+            out.extend(_k3_tensors(e))
+            continue
+        if not (isinstance(e, list) and e and isinstance(e[0], str)):
+            raise Fail(f"the model's {what} has an entry that is not [layer, node, index]")
+        idx = e[2] if len(e) > 2 and isinstance(e[2], int) else 0
+        out.append((e[0], idx))
+    return out
+
+
+def _k3_tensors(obj: Any, depth: int = 0) -> list[tuple[str, int]]:
+    """All ``__keras_tensor__`` references in a Keras 3 node argument, in order."""
+    if depth > 20:
+        return []
+    out: list[tuple[str, int]] = []
+    if isinstance(obj, dict):
+        if obj.get("class_name") == "__keras_tensor__":
+            hist = (obj.get("config") or {}).get("keras_history")
+            if not (isinstance(hist, list) and hist and isinstance(hist[0], str)):
+                raise Fail("a Keras tensor in the config has no valid keras_history")
+            idx = hist[2] if len(hist) > 2 and isinstance(hist[2], int) else 0
+            out.append((hist[0], idx))
+        else:
+            for v in obj.values():
+                out.extend(_k3_tensors(v, depth + 1))
+    elif isinstance(obj, (list, tuple)):
+        if len(obj) >= 3 and isinstance(obj[0], str) and isinstance(obj[1], int) \
+                and isinstance(obj[2], int) and depth > 0:
+            out.append((obj[0], obj[2]))  # legacy-style [name, node, idx] in kwargs
+        else:
+            for v in obj:
+                out.extend(_k3_tensors(v, depth + 1))
+    return out
+
+
+def _parse_node(node: Any, lname: str, is_rnn: bool) -> tuple[list, list]:
+    """One inbound node -> (inputs, initial_states) as (layer, tensor_index) pairs."""
+    if isinstance(node, dict):  # Keras 3
+        args = _k3_tensors(node.get("args", []), 1)
+        kwargs = node.get("kwargs") or {}
+        if not isinstance(kwargs, dict):
+            kwargs = {}
+        states = _k3_tensors(kwargs.get("initial_state"), 1) if "initial_state" in kwargs else []
+        if is_rnn and len(args) > 1 and not states:
+            args, states = args[:1], args[1:]
+        return args, states
+    if not isinstance(node, list):
+        raise Fail(f"layer '{lname}' has an inbound node that is not a list")
+    entries = []
+    kw_states: list = []
+    for e in node[:MAX_LAYERS]:
+        if not (isinstance(e, list) and len(e) >= 3 and isinstance(e[0], str)):
+            raise Fail(f"layer '{lname}' has an inbound entry that is not [layer, node, index]")
+        idx = e[2] if isinstance(e[2], int) else 0
+        entries.append((e[0], idx))
+        if len(e) > 3 and isinstance(e[3], dict) and "initial_state" in e[3]:
+            kw_states = _k3_tensors(e[3]["initial_state"], 1)
+    if not is_rnn:
+        return entries, []
+    if kw_states:
+        rest = [t for t in entries[1:] if t not in kw_states]
+        return entries[:1] + rest, kw_states
+    return entries[:1], entries[1:]
+
+
+def _layer_name(entry: dict, cfg: Any, i: int) -> str:
+    name = entry.get("name")
+    if not isinstance(name, str) and isinstance(cfg, dict):
+        name = cfg.get("name")
+    if not isinstance(name, str) or not name:
+        name = f"layer_{i}"
+    return name
+
+
+def parse_model(cls: Any, cfg: Any, depth: int = 0, k3prefix: str = "",
+                group: str = "") -> Graph:
+    """Parse a model config (any Keras version) into layer records."""
+    if depth > MAX_NESTING:
+        raise Fail("models are nested too deeply")
+    if cls not in MODEL_CLASSES:
+        raise Fail(f"the file's model class is '{cls}', not a Keras Sequential or functional model")
+    if isinstance(cfg, list):  # Keras 1 / 2.0 bare-list Sequential
+        layers, mname = cfg, "sequential"
+    elif isinstance(cfg, dict):
+        layers, mname = cfg.get("layers"), cfg.get("name") or "model"
+    else:
+        raise Fail("the model config is neither a list nor an object")
+    if not isinstance(layers, list):
+        raise Fail("the model config has no list of layers")
+    if len(layers) > MAX_LAYERS:
+        raise Fail(f"the model has more than {MAX_LAYERS} layers")
+    if not isinstance(mname, str):
+        mname = "model"
+    counter = _Counter()
+    if cls == "Sequential":
+        return _parse_sequential(layers, mname, depth, k3prefix, group, counter)
+    return _parse_functional(cfg, layers, mname, depth, k3prefix, group, counter)
+
+
+def _parse_entry(entry: Any, i: int, k3prefix: str, counter: _Counter, group: str):
+    if not isinstance(entry, dict):
+        raise Fail(f"layer #{i} of the model config is not a JSON object")
+    ocls, ocfg = entry.get("class_name"), entry.get("config")
+    name = _layer_name(entry, ocfg, i)
+    k3path = counter.path(k3prefix, ocls) if isinstance(ocls, str) else ""
+    return ocls, ocfg, name, k3path
+
+
+def _parse_sequential(layers, mname, depth, k3prefix, group, counter) -> Graph:
+    recs: list[Rec] = []
+    for i, entry in enumerate(layers):
+        ocls, ocfg, name, k3path = _parse_entry(entry, i, k3prefix, counter, group)
+        if ocls in MODEL_CLASSES:
+            inner = parse_model(ocls, ocfg, depth + 1, k3path + "/", group or name)
+            if not inner.sequential and not _is_chain(inner):
+                raise Fail(f"nested functional model '{name}' inside a Sequential model is not "
+                           "a simple chain of layers",
+                           "supported: nested Sequential models and single-chain functional "
+                           "models")
+            for r in inner.recs:
+                if r.cls == "InputLayer" and (recs or i > 0):
+                    continue
+                r.inbound, r.initial_state = [], []
+                r.nested = True
+                recs.append(r)
+            continue
+        rcls, rcfg = normalize_layer(ocls, ocfg, name)
+        recs.append(Rec(rcls, rcfg, name, str(ocls), k3path=k3path, group=group or name,
+                        nested=bool(group)))
+    return Graph(recs, [], [], True, mname)
+
+
+def _is_chain(g: Graph) -> bool:
+    if len(g.inputs) != 1 or len(g.outputs) != 1:
+        return False
+    prev = None
+    for r in g.recs:
+        if r.cls == "InputLayer":
+            if prev is not None:
+                return False
+            prev = r.name
+            continue
+        if r.initial_state or len(r.inbound) != 1 or r.inbound[0].layer != prev:
+            return False
+        prev = r.name
+    return prev == g.outputs[0].layer
+
+
+def _parse_functional(cfg, layers, mname, depth, k3prefix, group, counter) -> Graph:
+    recs: list[Rec] = []
+    alias: dict[str, list[TensorRef]] = {}
+    names: set[str] = set()
+
+    def resolve(name: str, idx: int) -> TensorRef:
+        if name in alias:
+            outs = alias[name]
+            if idx >= len(outs):
+                raise Fail(f"the config refers to output {idx} of nested model '{name}', "
+                           f"which has {len(outs)}")
+            return outs[idx]
+        return TensorRef(name, idx)
+
+    for i, entry in enumerate(layers):
+        ocls, ocfg, name, k3path = _parse_entry(entry, i, k3prefix, counter, group)
+        nodes = entry.get("inbound_nodes", [])
+        if nodes is None:
+            nodes = []
+        if not isinstance(nodes, list):
+            raise Fail(f"layer '{name}' has inbound_nodes that are not a list")
+        if len(nodes) > 1:
+            raise Fail(f"layer '{name}' is called {len(nodes)} times (a shared layer)",
+                       "supported: models where each layer is called once")
+        if ocls in MODEL_CLASSES:
+            inner = parse_model(ocls, ocfg, depth + 1, k3path + "/", group or name)
+            outer_in = [resolve(n, k) for n, k in (_parse_node(nodes[0], name, False)[0]
+                                                     if nodes else [])]
+            _splice(inner, name, outer_in, recs, alias, names, group)
+            continue
+        rcls, rcfg = normalize_layer(ocls, ocfg, name)
+        if name in names:
+            raise Fail(f"two layers are named '{name}'")
+        names.add(name)
+        is_rnn = rcls in RNN_CLASSES or rcls == "Bidirectional"
+        rec = Rec(rcls, rcfg, name, str(ocls), k3path=k3path, group=group or name,
+                  nested=bool(group))
+        if nodes:
+            ins, states = _parse_node(nodes[0], name, is_rnn)
+            rec.inbound = [resolve(n, k) for n, k in ins]
+            rec.initial_state = [resolve(n, k) for n, k in states]
+        recs.append(rec)
+    inputs = [resolve(n, k) for n, k in _ref_list(cfg.get("input_layers"), "input_layers")]
+    outputs = [resolve(n, k) for n, k in _ref_list(cfg.get("output_layers"), "output_layers")]
+    known = {r.name for r in recs}
+    for r in recs:
+        for t in r.inbound + r.initial_state:
+            if t.layer not in known:
+                raise Fail(f"layer '{r.name}' takes its input from '{t.layer}', which is not "
+                           "in the model")
+    for t in inputs + outputs:
+        if t.layer not in known:
+            raise Fail(f"the model's inputs/outputs name '{t.layer}', which is not in the model")
+    if not outputs:
+        raise Fail("the functional model config names no output layers")
+    return Graph(recs, inputs, outputs, False, mname)
+
+
+def _splice(inner: Graph, name: str, outer_in: list[TensorRef], recs: list[Rec],
+            alias: dict, names: set, group: str) -> None:
+    """Inline a nested model's layers into a functional parent."""
+    inner_alias: dict[str, TensorRef] = {}
+    if inner.sequential:
+        body = [r for r in inner.recs if r.cls != "InputLayer"]
+        if len(outer_in) != 1 or not body:
+            raise Fail(f"nested Sequential model '{name}' is called with {len(outer_in)} inputs")
+        prev = outer_in[0]
+        for r in body:
+            r.inbound, r.initial_state = [prev], []
+            prev = TensorRef(r.name, 0)
+        outs = [prev]
+    else:
+        ins = [t.layer for t in inner.inputs]
+        if len(ins) != len(outer_in):
+            raise Fail(f"nested model '{name}' has {len(ins)} inputs but is called with "
+                       f"{len(outer_in)}")
+        for n, t in zip(ins, outer_in):
+            inner_alias[n] = t
+        body = [r for r in inner.recs if r.name not in inner_alias]
+        for r in inner.recs:
+            if r.cls == "InputLayer" and r.name not in inner_alias:
+                raise Fail(f"nested model '{name}' has an input '{r.name}' it does not use")
+
+        def fix(t: TensorRef) -> TensorRef:
+            return inner_alias.get(t.layer, t)
+
+        for r in body:
+            r.inbound = [fix(t) for t in r.inbound]
+            r.initial_state = [fix(t) for t in r.initial_state]
+        outs = [fix(t) for t in inner.outputs]
+    for r in body:
+        if r.name in names:
+            raise Fail(f"nested model '{name}' has a layer '{r.name}' whose name is also used "
+                       "outside it", "supported: nested models with distinct layer names")
+        names.add(r.name)
+        r.nested = True
+        recs.append(r)
+    alias[name] = outs

@@ -1,0 +1,200 @@
+"""Weights-only files: infer layer classes and configs from group names and weight shapes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._graph import snake
+from ._layers import RNN_CLASSES, WEIGHTLESS, convert_keras1
+from ._util import Fail, fmt_shape
+
+_WEIGHTLESS_BY_SNAKE = {snake(c): c for c in WEIGHTLESS}
+
+
+@dataclass
+class Group:
+    """One layer group of a weights file: name, arrays (file order), their names, parts."""
+
+    name: str
+    arrays: list[np.ndarray] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    kind: str = "plain"   # "plain", "rnn" (Keras 3 cell), "bidirectional", "time_distributed"
+    parts: list["Group"] = field(default_factory=list)  # forward/backward or inner layer
+
+
+def _base(n: str) -> str:
+    return n.split("/")[-1].split(":")[0]
+
+
+def infer_plain(g: Group, gru_default: bool) -> tuple[str, dict, list[np.ndarray]] | None:
+    arrays, names = g.arrays, g.names
+    bases = [_base(n) for n in names]
+    # Keras 1 per-gate names
+    if names and any(re.search(r"(^|_)W_[icfozrh]$", b) for b in bases):
+        cls = "LSTM" if any(b.endswith("W_i") for b in bases) else "GRU"
+        conv = convert_keras1(cls, {}, arrays, names, g.name)
+        if conv is not arrays:
+            arrays = conv
+    elif names and len(arrays) == 3 and [re.sub(r".*_", "", b) for b in bases] == ["W", "U", "b"]:
+        arrays = convert_keras1("SimpleRNN", {}, arrays, names, g.name)
+    if len(arrays) in (2, 3) and all(a.ndim == 2 for a in arrays[:2]):
+        k, rk = arrays[0], arrays[1]
+        u = rk.shape[0]
+        if u > 0 and rk.shape[1] == k.shape[1] and rk.shape[1] % u == 0:
+            n = rk.shape[1] // u
+            cls = {4: "LSTM", 3: "GRU", 1: "SimpleRNN"}.get(n)
+            if cls:
+                cfg: dict[str, Any] = {"units": int(u), "use_bias": len(arrays) == 3}
+                if len(arrays) == 3:
+                    b = arrays[2]
+                    if cls == "GRU" and b.shape == (2, 3 * u):
+                        cfg["reset_after"] = True
+                    elif b.shape == (n * u,):
+                        if cls == "GRU":
+                            cfg["reset_after"] = False
+                    else:
+                        return None
+                elif cls == "GRU":
+                    cfg["reset_after"] = gru_default
+                return cls, cfg, arrays
+    if len(arrays) == 2 and arrays[0].ndim == 2 and arrays[1].ndim == 1 \
+            and arrays[1].shape[0] == arrays[0].shape[1]:
+        return "Dense", {"units": int(arrays[0].shape[1]), "use_bias": True}, arrays
+    if len(arrays) == 1 and arrays[0].ndim == 2:
+        b = bases[0] if bases else ""
+        if b == "embeddings" or "embedding" in g.name.lower() or b.endswith("W") and \
+                "embedding" in g.name.lower():
+            e = arrays[0]
+            return "Embedding", {"input_dim": int(e.shape[0]), "output_dim": int(e.shape[1])}, arrays
+        return "Dense", {"units": int(arrays[0].shape[1]), "use_bias": False}, arrays
+    if len(arrays) == 4 and all(a.ndim == 1 and a.shape == arrays[0].shape for a in arrays):
+        return "BatchNormalization", {}, arrays
+    return None
+
+
+def infer_group(g: Group, gru_default: bool) -> tuple[str, dict, list[np.ndarray]] | None:
+    if g.kind == "bidirectional" and len(g.parts) == 2:
+        f = infer_plain(g.parts[0], gru_default)
+        b = infer_plain(g.parts[1], gru_default)
+        if not f or not b or f[0] not in RNN_CLASSES:
+            return None
+        bcfg = dict(b[1], go_backwards=True)
+        cfg = {"merge_mode": "concat", "layer": {"class_name": f[0], "config": f[1]}}
+        if b[0] != f[0] or b[1] != f[1]:
+            cfg["backward_layer"] = {"class_name": b[0], "config": bcfg}
+        return "Bidirectional", cfg, f[2] + b[2]
+    if g.kind == "time_distributed":
+        inner = g.parts[0] if g.parts else g
+        r = infer_plain(inner, gru_default)
+        if not r:
+            return None
+        return "TimeDistributed", {"layer": {"class_name": r[0], "config": r[1]}}, r[2]
+    return infer_plain(g, gru_default)
+
+
+def split_legacy_group(name: str, arrays: list[np.ndarray], names: list[str]) -> Group:
+    """A legacy ``save_weights`` group -> Group, spotting Bidirectional / TimeDistributed."""
+    g = Group(name, arrays, names)
+    segs = [[s for s in n.split("/")] for n in names]
+    fw = [i for i, s in enumerate(segs) if any(p.startswith("forward_") for p in s)]
+    bw = [i for i, s in enumerate(segs) if any(p.startswith("backward_") for p in s)]
+    if fw and bw and len(fw) + len(bw) == len(names):
+        g.kind = "bidirectional"
+        g.parts = [Group(name + "/forward", [arrays[i] for i in fw], [names[i] for i in fw]),
+                   Group(name + "/backward", [arrays[i] for i in bw], [names[i] for i in bw])]
+    elif re.match(r"time_distributed", name):
+        g.kind = "time_distributed"
+        g.parts = [Group(name + "/layer", arrays, names)]
+    return g
+
+
+def weightless_class(name: str) -> str | None:
+    base = re.sub(r"_\d+$", "", name)
+    cls = _WEIGHTLESS_BY_SNAKE.get(base)
+    if cls == "InputLayer":
+        return None
+    return cls
+
+
+def _dims(cls: str, cfg: dict, arrays: list[np.ndarray]) -> tuple[Any, int]:
+    if cls == "Embedding":
+        return "embedding", cfg["output_dim"]
+    if cls == "Bidirectional":
+        inner = cfg["layer"]["config"]
+        back = cfg.get("backward_layer", cfg["layer"])["config"]
+        return int(arrays[0].shape[0]), inner["units"] + back["units"]
+    if cls == "TimeDistributed":
+        return _dims(cfg["layer"]["class_name"], cfg["layer"]["config"], arrays)
+    if cls == "BatchNormalization":
+        return int(arrays[0].shape[0]), int(arrays[0].shape[0])
+    return int(arrays[0].shape[0]), int(cfg["units"])
+
+
+def chain_order(items: list[tuple[str, dict, list[np.ndarray]]]) -> list[int] | None:
+    """An order of the weighted layers where each layer's input width is the previous
+    layer's output width (file order preferred); None if there is none."""
+    dims = [_dims(c, cfg, a) for c, cfg, a in items]
+    n = len(dims)
+    if n == 0 or n > 40:
+        return None
+    seq_first_classes = set(RNN_CLASSES) | {"Embedding", "Bidirectional"}
+    seq_first = any(c in seq_first_classes for c, _, _ in items)
+    budget = [20000]
+    order: list[int] = []
+    used = [False] * n
+
+    def dfs(prev_out: Any) -> bool:
+        if len(order) == n:
+            return True
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        for i in range(n):
+            if used[i]:
+                continue
+            d_in = dims[i][0]
+            if order and (d_in == "embedding" or d_in != prev_out):
+                continue
+            if not order and seq_first and items[i][0] not in seq_first_classes:
+                continue
+            used[i] = True
+            order.append(i)
+            if dfs(dims[i][1]):
+                return True
+            order.pop()
+            used[i] = False
+        return False
+
+    return list(order) if dfs(None) else None
+
+
+def set_return_sequences(layers: list[tuple[str, dict]]) -> None:
+    """RNNs followed (past weightless layers) by an RNN or TimeDistributed return sequences."""
+    seq_consumers = set(RNN_CLASSES) | {"Bidirectional", "TimeDistributed"}
+    passthrough = {"Dropout", "SpatialDropout1D", "Masking", "Activation", "GaussianNoise",
+                   "GaussianDropout", "AlphaDropout", "BatchNormalization"}
+    for i, (cls, cfg) in enumerate(layers):
+        if cls not in RNN_CLASSES and cls != "Bidirectional":
+            continue
+        nxt = None
+        for c2, _ in layers[i + 1:]:
+            if c2 in passthrough:
+                continue
+            nxt = c2
+            break
+        rs = nxt in seq_consumers
+        targets = [cfg] if cls in RNN_CLASSES else [cfg["layer"]["config"]] + (
+            [cfg["backward_layer"]["config"]] if "backward_layer" in cfg else [])
+        for t in targets:
+            t["return_sequences"] = rs
+
+
+def describe_failure(g: Group) -> Fail:
+    shapes = ", ".join(fmt_shape(a.shape) for a in g.arrays) or "none"
+    return Fail(f"cannot tell what kind of layer group '{g.name}' is from its weights ({shapes})",
+                "supported in weights-only files: LSTM, GRU, SimpleRNN, Dense, Embedding, "
+                "Bidirectional and TimeDistributed layers")

@@ -1,0 +1,302 @@
+"""Reading the containers: legacy HDF5 models/weights, Keras 3 zips and weights files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+import numpy as np
+
+from ._graph import Graph, Rec
+from ._infer import Group, split_legacy_group
+from ._layers import RNN_CLASSES, expected_count
+from ._util import (MAX_CONFIG_BYTES, MAX_LAYERS, MAX_VARS_PER_LAYER, MAX_WEIGHTS_BYTES, Fail,
+                    as_array, read_attr, to_str, to_str_list)
+
+
+def h5_get(group: Any, key: str) -> Any:
+    try:
+        return group.get(key) if hasattr(group, "get") else None
+    except Exception as exc:
+        raise Fail(f"cannot read HDF5 object '{key}' ({type(exc).__name__}); the file may be "
+                   "truncated or corrupt") from exc
+
+
+def is_group(obj: Any) -> bool:
+    import h5py
+    return isinstance(obj, h5py.Group)
+
+
+def is_dataset(obj: Any) -> bool:
+    import h5py
+    return isinstance(obj, h5py.Dataset)
+
+
+def _keys(group: Any) -> list[str]:
+    try:
+        keys = list(group.keys())
+    except Exception as exc:
+        raise Fail(f"cannot list HDF5 group ({type(exc).__name__}); the file may be corrupt") from exc
+    if len(keys) > 100000:
+        raise Fail("an HDF5 group has too many members")
+    return keys
+
+
+# ------------------------------------------------------------------ legacy HDF5
+
+def legacy_group_weights(root: Any, lname: str) -> tuple[list[np.ndarray], list[str]]:
+    """The arrays of one legacy layer group, via its ``weight_names`` attribute."""
+    g = h5_get(root, lname)
+    if g is None or not is_group(g):
+        raise Fail(f"the weights group for layer '{lname}' is missing")
+    names = to_str_list(read_attr(g.attrs, "weight_names"))
+    if len(names) > MAX_VARS_PER_LAYER:
+        raise Fail(f"layer '{lname}' lists {len(names)} weights")
+    arrays = []
+    for n in names:
+        ds = h5_get(g, n)
+        if ds is None or not is_dataset(ds):
+            raise Fail(f"weight '{n}' of layer '{lname}' is listed but missing from the file")
+        arrays.append(as_array(ds, f"weight '{n}' of layer '{lname}'"))
+    return arrays, names
+
+
+def legacy_layer_names(root: Any) -> list[str]:
+    names = to_str_list(read_attr(root.attrs, "layer_names"))
+    if len(names) > MAX_LAYERS:
+        raise Fail(f"the file lists more than {MAX_LAYERS} layers")
+    return names
+
+
+def legacy_weight_names(root: Any, lname: str) -> list[str]:
+    g = h5_get(root, lname)
+    if g is None or not is_group(g):
+        raise Fail(f"the weights group for layer '{lname}' is missing")
+    return to_str_list(read_attr(g.attrs, "weight_names"))
+
+
+def assign_legacy(graph: Graph, root: Any) -> dict[str, tuple[list[np.ndarray], list[str]]]:
+    """Match file layer groups to config layers by position, as Keras'
+    ``load_weights_from_hdf5_group`` does; returns rec name -> (arrays, names)."""
+    file_layers = [n for n in legacy_layer_names(root) if legacy_weight_names(root, n)]
+    # units: top-level layers; a nested model is one unit holding its layers
+    units: list[tuple[str, list[Rec]]] = []
+    for r in graph.recs:
+        if units and units[-1][0] == r.group and r.nested:
+            units[-1][1].append(r)
+        else:
+            units.append((r.group, [r]))
+    file_set = set(file_layers)
+
+    def unit_count(recs: list[Rec]) -> int | None:
+        total = 0
+        for r in recs:
+            c = expected_count(r.cls, r.cfg)
+            if c is None:
+                return None
+            total += c
+        return total
+
+    weighted = []
+    for gname, recs in units:
+        c = unit_count(recs)
+        if (c is None and gname in file_set) or (c is not None and c > 0):
+            weighted.append((gname, recs))
+    if len(weighted) != len(file_layers):
+        raise Fail(f"the file holds weights for {len(file_layers)} layers but the model config "
+                   f"has {len(weighted)} layers with weights")
+    out: dict[str, tuple[list[np.ndarray], list[str]]] = {}
+    for (gname, recs), fname in zip(weighted, file_layers):
+        arrays, names = legacy_group_weights(root, fname)
+        if len(recs) == 1:
+            out[recs[0].name] = (arrays, names)
+            continue
+        _split_nested(recs, arrays, names, gname, out)
+    return out
+
+
+def _split_nested(recs: list[Rec], arrays, names, gname, out) -> None:
+    """Share a nested model's group among its layers: by layer name in the weight names,
+    else by position and count."""
+    counts = [expected_count(r.cls, r.cfg) for r in recs]
+    if any(c is None for c in counts):
+        bad = recs[counts.index(None)]
+        raise Fail(f"nested model '{gname}' holds a layer '{bad.name}' of unknown class "
+                   f"'{bad.cls}', so its weights cannot be shared out")
+    by_name: dict[str, list[int]] = {r.name: [] for r in recs}
+    ok = True
+    for i, n in enumerate(names):
+        segs = n.split("/")
+        hits = [r.name for r in recs if r.name in segs]
+        if len(hits) != 1:
+            ok = False
+            break
+        by_name[hits[0]].append(i)
+    if ok and all(len(by_name[r.name]) == c for r, c in zip(recs, counts)):
+        for r in recs:
+            idx = by_name[r.name]
+            out[r.name] = ([arrays[i] for i in idx], [names[i] for i in idx])
+        return
+    if sum(counts) != len(arrays):
+        raise Fail(f"nested model '{gname}' has {len(arrays)} weight arrays in the file; its "
+                   f"layers need {sum(counts)}")
+    pos = 0
+    for r, c in zip(recs, counts):
+        out[r.name] = (arrays[pos:pos + c], names[pos:pos + c])
+        pos += c
+
+
+def legacy_weight_groups(root: Any) -> list[Group]:
+    """All layer groups of a legacy ``save_weights`` file, in ``layer_names`` order."""
+    groups = []
+    for n in legacy_layer_names(root):
+        arrays, names = legacy_group_weights(root, n)
+        groups.append(split_legacy_group(n, arrays, names))
+    return groups
+
+
+# ------------------------------------------------------------------ Keras 3
+
+def k3_vars(group: Any, what: str) -> list[np.ndarray]:
+    """``.../vars/0``, ``.../vars/1``, ... in index order."""
+    v = h5_get(group, "vars")
+    if v is None:
+        return []
+    if not is_group(v):
+        raise Fail(f"'{what}/vars' is not a group")
+    keys = _keys(v)
+    if len(keys) > MAX_VARS_PER_LAYER:
+        raise Fail(f"'{what}' holds {len(keys)} variables")
+    try:
+        idx = sorted(int(k) for k in keys)
+    except ValueError as exc:
+        raise Fail(f"'{what}/vars' holds entries not named 0, 1, 2, ...") from exc
+    if idx != list(range(len(idx))):
+        raise Fail(f"'{what}/vars' has missing entries")
+    out = []
+    for i in idx:
+        ds = h5_get(v, str(i))
+        if not is_dataset(ds):
+            raise Fail(f"'{what}/vars/{i}' is not a dataset")
+        out.append(as_array(ds, f"'{what}/vars/{i}'"))
+    return out
+
+
+def k3_layer_arrays(root: Any, path: str, cls: str, cfg: dict) -> list[np.ndarray] | None:
+    """The arrays of one layer at ``path`` (None if the group is absent)."""
+    g = h5_get(root, path) if path else None
+    if g is None:
+        return None
+    if not is_group(g):
+        raise Fail(f"'{path}' in the weights file is not a group")
+    if cls in RNN_CLASSES:
+        cell = h5_get(g, "cell")
+        if cell is not None and is_group(cell):
+            return k3_vars(cell, path + "/cell")
+        return k3_vars(g, path)
+    if cls == "Bidirectional":
+        inner = cfg["layer"]
+        back = cfg.get("backward_layer", inner)
+        f = k3_layer_arrays(root, path + "/forward_layer", inner["class_name"], inner["config"])
+        b = k3_layer_arrays(root, path + "/backward_layer", back["class_name"], back["config"])
+        return (f or []) + (b or [])
+    if cls == "TimeDistributed":
+        inner = cfg["layer"]
+        a = k3_layer_arrays(root, path + "/layer", inner["class_name"], inner["config"])
+        return a or []
+    return k3_vars(g, path)
+
+
+def k3_weight_groups(root: Any, prefix: str = "layers", depth: int = 0) -> list[Group]:
+    """Layer groups of a Keras 3 weights file (config-less), nested models flattened."""
+    if depth > 10:
+        raise Fail("the weights file nests models too deeply")
+    layers = h5_get(root, prefix)
+    if layers is None:
+        return []
+    if not is_group(layers):
+        raise Fail(f"'{prefix}' in the weights file is not a group")
+    out: list[Group] = []
+    for name in _keys(layers):
+        path = f"{prefix}/{name}"
+        g = h5_get(root, path)
+        if not is_group(g):
+            continue
+        sub = set(_keys(g))
+        if "layers" in sub and "vars" not in sub:
+            out.extend(k3_weight_groups(root, path + "/layers", depth + 1))
+            continue
+        if "forward_layer" in sub and "backward_layer" in sub:
+            parts = []
+            for side in ("forward_layer", "backward_layer"):
+                sg = h5_get(g, side)
+                cell = h5_get(sg, "cell") if is_group(sg) else None
+                src = cell if cell is not None and is_group(cell) else sg
+                parts.append(Group(f"{name}/{side}", k3_vars(src, f"{path}/{side}")))
+            out.append(Group(name, parts[0].arrays + parts[1].arrays, kind="bidirectional",
+                             parts=parts))
+            continue
+        if "layer" in sub:
+            lg = h5_get(g, "layer")
+            cell = h5_get(lg, "cell") if is_group(lg) else None
+            src = cell if cell is not None and is_group(cell) else lg
+            arrays = k3_vars(src, f"{path}/layer")
+            out.append(Group(name, arrays, kind="time_distributed",
+                             parts=[Group(name + "/layer", arrays)]))
+            continue
+        if "cell" in sub:
+            out.append(Group(name, k3_vars(h5_get(g, "cell"), path + "/cell"), kind="rnn"))
+            continue
+        out.append(Group(name, k3_vars(g, path)))
+    return out
+
+
+def read_zip(data: bytes, names_ok: bool = True) -> tuple[Any, bytes, dict]:
+    """A Keras 3 ``.keras`` zip -> (config JSON text, weights bytes, metadata dict)."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = {i.filename: i for i in zf.infolist()[:10000]}
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise Fail(f"the zip archive is corrupt or truncated ({exc})") from exc
+    if "data.pkl" in " ".join(infos) or any(n.endswith("/data.pkl") for n in infos):
+        raise Fail("this is a PyTorch checkpoint: not supported yet",
+                   "supported: Keras .keras/.h5 models and weights files")
+    if "config.json" not in infos:
+        raise Fail("the zip archive has no config.json, so it is not a Keras 3 .keras file")
+
+    def member(name: str, cap: int) -> bytes:
+        info = infos[name]
+        if info.file_size > cap:
+            raise Fail(f"'{name}' in the archive is too large ({info.file_size} bytes)")
+        try:
+            with zf.open(info) as fh:
+                blob = fh.read(cap + 1)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError,
+                NotImplementedError) as exc:
+            raise Fail(f"cannot read '{name}' from the archive ({exc})") from exc
+        if len(blob) > cap:
+            raise Fail(f"'{name}' in the archive is too large")
+        return blob
+
+    config = member("config.json", MAX_CONFIG_BYTES)
+    meta: dict = {}
+    if "metadata.json" in infos:
+        try:
+            import json
+            m = json.loads(member("metadata.json", 1024 * 1024).decode("utf-8", "replace"))
+            meta = m if isinstance(m, dict) else {}
+        except ValueError:
+            meta = {}
+    if "model.weights.h5" in infos:
+        weights = member("model.weights.h5", MAX_WEIGHTS_BYTES)
+    elif any(n.startswith("model.weights") for n in infos):
+        raise Fail("the archive stores its weights in a form other than model.weights.h5 "
+                   "(sharded or .npz)", "supported: .keras files with model.weights.h5")
+    else:
+        raise Fail("the zip archive has no model.weights.h5")
+    return config.decode("utf-8", errors="replace"), weights, meta
+
+
+def attr_text(attrs: Any, name: str) -> str | None:
+    return to_str(read_attr(attrs, name))

@@ -1,0 +1,127 @@
+"""Shared helpers for the loaders: the internal failure type, attribute decoding, limits."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+SUPPORTED = (
+    "supported: Keras 3 .keras files, Keras 1/2/3 and tf.keras HDF5 models (model.save) "
+    "and weights files (save_weights, .weights.h5)"
+)
+
+# Sanity caps: a hostile file must not make us allocate or loop without bound.
+MAX_CONFIG_BYTES = 64 * 1024 * 1024
+MAX_WEIGHTS_BYTES = 4 * 1024 * 1024 * 1024
+MAX_ARRAY_BYTES = 2 * 1024 * 1024 * 1024
+MAX_LAYERS = 5000
+MAX_VARS_PER_LAYER = 256
+MAX_NESTING = 20
+MAX_ATTR_CHUNKS = 10000
+
+
+class Fail(Exception):
+    """Internal failure: ``what`` is wrong; ``supported`` says what would work."""
+
+    def __init__(self, what: str, supported: str | None = None):
+        super().__init__(what)
+        self.what = what
+        self.supported = supported or SUPPORTED
+
+
+def to_str(value: Any) -> str | None:
+    """Decode an HDF5 attribute or JSON value that should hold one string."""
+    if value is None:
+        return None
+    if isinstance(value, np.ndarray):
+        if value.size == 0:
+            return None
+        if value.size != 1:
+            return None
+        value = value.reshape(-1)[0]
+    if isinstance(value, (bytes, bytearray, np.bytes_)):
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, (str, np.str_)):
+        return str(value)
+    return None
+
+
+def to_str_list(value: Any) -> list[str]:
+    """Decode an attribute that should hold a list of strings (``layer_names`` ...)."""
+    if value is None:
+        return []
+    if isinstance(value, (bytes, bytearray, np.bytes_, str, np.str_)):
+        s = to_str(value)
+        return [s] if s else []
+    if isinstance(value, np.ndarray):
+        items = value.reshape(-1).tolist()
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise Fail(f"an attribute holds {type(value).__name__} where a list of names belongs")
+    out = []
+    for it in items:
+        s = to_str(it)
+        if s is None:
+            raise Fail("an attribute holds a non-text entry where a list of names belongs")
+        out.append(s)
+    return out
+
+
+def read_attr(attrs: Any, name: str) -> Any:
+    """Read an attribute, joining Keras' chunked form (``name0``, ``name1``, ...)."""
+    try:
+        if name in attrs:
+            return attrs[name]
+        if f"{name}0" in attrs:
+            parts: list[str] = []
+            for i in range(MAX_ATTR_CHUNKS):
+                key = f"{name}{i}"
+                if key not in attrs:
+                    break
+                parts.extend(to_str_list(attrs[key]))
+            return parts
+    except Fail:
+        raise
+    except Exception as exc:  # h5py raises OSError/KeyError/TypeError on odd attributes
+        raise Fail(f"cannot read attribute '{name}' ({type(exc).__name__})") from exc
+    return None
+
+
+def parse_json(text: Any, what: str) -> Any:
+    s = to_str(text) if not isinstance(text, str) else text
+    if s is None:
+        raise Fail(f"{what} is empty or not text")
+    if len(s) > MAX_CONFIG_BYTES:
+        raise Fail(f"{what} is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MB")
+    try:
+        return json.loads(s)
+    except (ValueError, RecursionError) as exc:
+        raise Fail(f"{what} is not valid JSON ({exc.__class__.__name__})") from exc
+
+
+def as_array(obj: Any, what: str) -> np.ndarray:
+    """Read an h5py dataset (or array) into a numpy array, with a size cap."""
+    try:
+        shape = tuple(int(d) for d in obj.shape)
+        dtype = np.dtype(obj.dtype)
+    except Exception as exc:
+        raise Fail(f"{what} is not a dataset") from exc
+    if dtype.kind not in "fiub":
+        raise Fail(f"{what} has data type {dtype}, not numbers")
+    n = 1
+    for d in shape:
+        n *= d
+    if n * dtype.itemsize > MAX_ARRAY_BYTES:
+        raise Fail(f"{what} is larger than {MAX_ARRAY_BYTES // 2**30} GB")
+    try:
+        arr = np.array(obj[()] if shape == () else obj[...])
+    except Exception as exc:
+        raise Fail(f"cannot read {what} ({type(exc).__name__}); the file may be truncated") from exc
+    return arr
+
+
+def fmt_shape(shape: Any) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
