@@ -1,0 +1,338 @@
+"""Loader failures: every one is a one-line LstmvizError; and small synthetic layouts."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from lstmviz.errors import LstmvizError
+from lstmviz.io import read_model_file, read_weights_file
+
+
+def _check_err(path, match=None):
+    with pytest.raises(LstmvizError) as ei:
+        read_model_file(path)
+    msg = str(ei.value)
+    assert "\n" not in msg
+    assert msg.startswith(Path(path).name + ": ")
+    assert "; " in msg
+    if match:
+        assert match in msg, msg
+    return msg
+
+
+def _seq_config(layers):
+    return {"class_name": "Sequential", "config": {"name": "s", "layers": layers}}
+
+
+def _write_legacy(path, config, groups, version="2.2.4", root_attrs=None):
+    """groups: list of (layer_name, [(weight_name, array), ...])."""
+    with h5py.File(path, "w") as f:
+        if config is not None:
+            f.attrs["model_config"] = json.dumps(config).encode()
+            mw = f.create_group("model_weights")
+        else:
+            mw = f
+        f.attrs["keras_version"] = version.encode()
+        f.attrs["backend"] = b"tensorflow"
+        for k, v in (root_attrs or {}).items():
+            f.attrs[k] = v
+        mw.attrs["layer_names"] = np.array([g[0].encode() for g in groups])
+        for lname, ws in groups:
+            g = mw.create_group(lname)
+            g.attrs["weight_names"] = np.array([n.encode() for n, _ in ws])
+            for n, a in ws:
+                g.create_dataset(n, data=a)
+    return path
+
+
+def _lstm_cfg(name, units, **kw):
+    c = {"name": name, "units": units, "activation": "tanh", "recurrent_activation": "sigmoid",
+         "return_sequences": False, "use_bias": True}
+    c.update(kw)
+    return {"class_name": "LSTM", "config": c}
+
+
+def _lstm_weights(prefix, d, u, rng):
+    return [(f"{prefix}/kernel:0", rng.standard_normal((d, 4 * u)).astype("f4")),
+            (f"{prefix}/recurrent_kernel:0", rng.standard_normal((u, 4 * u)).astype("f4")),
+            (f"{prefix}/bias:0", rng.standard_normal(4 * u).astype("f4"))]
+
+
+# ------------------------------------------------------------------ failures
+
+def test_missing(tmp_path):
+    _check_err(tmp_path / "nope.h5", "no such file")
+
+
+def test_directory(tmp_path):
+    _check_err(tmp_path, "directory")
+
+
+def test_empty(tmp_path):
+    p = tmp_path / "empty.keras"
+    p.write_bytes(b"")
+    _check_err(p, "empty")
+
+
+def test_png(tmp_path):
+    p = tmp_path / "model.h5"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+    _check_err(p, "PNG")
+
+
+def test_text(tmp_path):
+    p = tmp_path / "model.keras"
+    p.write_text("hello, this is not a model\n")
+    _check_err(p, "text file")
+
+
+def test_pickle_refused(tmp_path):
+    p = tmp_path / "m.pt"
+    p.write_bytes(b"\x80\x02cfoo\nbar\n.")
+    _check_err(p, "PyTorch checkpoint: not supported yet")
+
+
+def test_zip_without_config(tmp_path):
+    p = tmp_path / "m.keras"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("hello.txt", "hi")
+    _check_err(p, "config.json")
+
+
+def test_zip_bad_json(tmp_path):
+    p = tmp_path / "m.keras"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("config.json", "{not json")
+        z.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n")
+    _check_err(p, "JSON")
+
+
+def test_truncated_hdf5(tmp_path):
+    rng = np.random.default_rng(0)
+    full = _write_legacy(tmp_path / "full.h5", _seq_config([_lstm_cfg("lstm", 3)]),
+                         [("lstm", _lstm_weights("lstm", 2, 3, rng))])
+    data = full.read_bytes()
+    for cut in (8, 100, len(data) // 2, len(data) - 10):
+        p = tmp_path / f"cut{cut}.h5"
+        p.write_bytes(data[:cut])
+        _check_err(p)
+
+
+def test_truncated_zip(tmp_path):
+    p = tmp_path / "m.keras"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("config.json", json.dumps(_seq_config([])))
+    data = p.read_bytes()
+    q = tmp_path / "cut.keras"
+    q.write_bytes(data[: len(data) // 2])
+    _check_err(q)
+
+
+def test_hdf5_without_keras_content(tmp_path):
+    p = tmp_path / "plain.h5"
+    with h5py.File(p, "w") as f:
+        f.create_dataset("x", data=np.arange(3))
+    _check_err(p, "no Keras")
+
+
+def test_lambda_refused(tmp_path):
+    cfg = _seq_config([_lstm_cfg("lstm", 3, batch_input_shape=[None, 4, 2]),
+                       {"class_name": "Lambda", "config": {
+                           "name": "evil", "function": ["4wEAAAAAAAAA", None, None],
+                           "function_type": "lambda"}}])
+    rng = np.random.default_rng(0)
+    p = _write_legacy(tmp_path / "lam.h5", cfg, [("lstm", _lstm_weights("lstm", 2, 3, rng)),
+                                                 ("evil", [])])
+    msg = _check_err(p, "'evil'")
+    assert "never runs code" in msg
+
+
+def test_keras3_lambda_refused(tmp_path):
+    cfg = {"module": "keras", "class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"module": "keras.layers", "class_name": "Lambda", "config": {
+            "name": "lam", "function": {"class_name": "__lambda__", "config": {"code": "AAAA"}}},
+         "registered_name": None}]}}
+    p = tmp_path / "m.keras"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("config.json", json.dumps(cfg))
+        z.writestr("model.weights.h5", b"")
+    _check_err(p, "never runs code")
+
+
+def test_weight_shape_disagrees_with_config(tmp_path):
+    rng = np.random.default_rng(0)
+    p = _write_legacy(tmp_path / "bad.h5", _seq_config([_lstm_cfg("lstm", 5)]),
+                      [("lstm", _lstm_weights("lstm", 2, 3, rng))])
+    _check_err(p, "disagree")
+
+
+def test_weight_count_disagrees(tmp_path):
+    rng = np.random.default_rng(0)
+    w = _lstm_weights("lstm", 2, 3, rng)[:2]
+    p = _write_legacy(tmp_path / "bad.h5", _seq_config([_lstm_cfg("lstm", 3)]), [("lstm", w)])
+    _check_err(p, "needs 3")
+
+
+def test_layer_count_disagrees(tmp_path):
+    rng = np.random.default_rng(0)
+    p = _write_legacy(tmp_path / "bad.h5",
+                      _seq_config([_lstm_cfg("lstm", 3), _lstm_cfg("lstm_1", 3)]),
+                      [("lstm", _lstm_weights("lstm", 2, 3, rng))])
+    _check_err(p, "weights for 1 layers")
+
+
+def test_bad_model_config_json(tmp_path):
+    p = tmp_path / "bad.h5"
+    with h5py.File(p, "w") as f:
+        f.attrs["model_config"] = b"{oops"
+        f.create_group("model_weights")
+    _check_err(p, "not valid JSON")
+
+
+def test_weights_file_bad_group(tmp_path):
+    p = tmp_path / "w.h5"
+    with h5py.File(p, "w") as f:
+        f.attrs["layer_names"] = np.array([b"mystery"])
+        g = f.create_group("mystery")
+        g.attrs["weight_names"] = np.array([b"a:0", b"b:0", b"c:0"])
+        for n in ("a:0", "b:0", "c:0"):
+            g.create_dataset(n, data=np.zeros((2, 3, 4)))
+    _check_err(p, "cannot tell")
+    # read_weights_file still hands back the raw arrays
+    assert read_weights_file(p)[0][0] == "mystery"
+
+
+# ------------------------------------------------------------------ synthetic layouts
+
+def test_keras1_bare_list_sequential_gru_and_dense(tmp_path):
+    rng = np.random.default_rng(1)
+    d, u = 3, 2
+    cfg = {"class_name": "Sequential", "config": [
+        {"class_name": "GRU", "config": {"name": "gru_1", "output_dim": u, "input_dim": d,
+                                         "input_length": 7, "inner_activation": "hard_sigmoid",
+                                         "activation": "tanh", "init": "glorot_uniform",
+                                         "inner_init": "orthogonal", "consume_less": "gpu",
+                                         "return_sequences": False}},
+        {"class_name": "Dense", "config": {"name": "dense_1", "output_dim": 1, "bias": True,
+                                           "activation": "linear", "init": "glorot_uniform"}}]}
+    gates = {}
+    ws = []
+    for g in "zrh":  # file order deliberately scrambled below
+        gates[g] = (rng.standard_normal((d, u)), rng.standard_normal((u, u)), rng.standard_normal(u))
+    for g in "hzr":
+        W, U, b = gates[g]
+        ws += [(f"gru_1_W_{g}", W), (f"gru_1_U_{g}", U), (f"gru_1_b_{g}", b)]
+    dw = [("dense_1_W", rng.standard_normal((u, 1))), ("dense_1_b", rng.standard_normal(1))]
+    p = _write_legacy(tmp_path / "k1.h5", cfg, [("gru_1", ws), ("dense_1", dw)], version="1.2.2")
+    spec = read_model_file(p)
+    assert spec.keras_version == "1.2.2"
+    assert [l.class_name for l in spec.layers] == ["InputLayer", "GRU", "Dense"]
+    assert spec.layers[0].config["batch_shape"] == [None, 7, 3]
+    gru = spec.layers[1]
+    assert gru.config["units"] == 2 and gru.config["reset_after"] is False
+    assert gru.config["recurrent_activation"] == "hard_sigmoid"
+    assert "output_dim" not in gru.config and "inner_init" not in gru.config
+    np.testing.assert_array_equal(gru.weights[0], np.concatenate([gates[g][0] for g in "zrh"], 1))
+    np.testing.assert_array_equal(gru.weights[2], np.concatenate([gates[g][2] for g in "zrh"]))
+    assert spec.layers[2].config["units"] == 1
+
+
+def test_cudnn_lstm_and_gru_converted(tmp_path):
+    rng = np.random.default_rng(2)
+    d, u = 3, 2
+    cfg = _seq_config([
+        {"class_name": "CuDNNLSTM", "config": {"name": "c1", "units": u, "return_sequences": True,
+                                               "batch_input_shape": [None, 5, d]}},
+        {"class_name": "CuDNNGRU", "config": {"name": "c2", "units": u}}])
+    lw = [("c1/kernel:0", rng.standard_normal((d, 4 * u))),
+          ("c1/recurrent_kernel:0", rng.standard_normal((u, 4 * u))),
+          ("c1/bias:0", rng.standard_normal(8 * u))]
+    gw = [("c2/kernel:0", rng.standard_normal((u, 3 * u))),
+          ("c2/recurrent_kernel:0", rng.standard_normal((u, 3 * u))),
+          ("c2/bias:0", rng.standard_normal(6 * u))]
+    p = _write_legacy(tmp_path / "cudnn.h5", cfg, [("c1", lw), ("c2", gw)])
+    spec = read_model_file(p)
+    lstm, gru = spec.layers[1], spec.layers[2]
+    assert (lstm.class_name, gru.class_name) == ("LSTM", "GRU")
+    assert gru.config["reset_after"] is True
+    np.testing.assert_allclose(lstm.weights[2], lw[2][1][:4 * u] + lw[2][1][4 * u:])
+    assert gru.weights[2].shape == (2, 3 * u)
+    # recurrent kernels are transposed per gate, as Keras converts them
+    np.testing.assert_allclose(lstm.weights[1][:, :u], lw[1][1][:, :u].T)
+
+
+def test_nested_sequential_in_functional_keras3_style(tmp_path):
+    """A Keras 3 .keras zip with a nested Sequential and initial_state kwargs."""
+    def kt(name, idx=0):
+        return {"class_name": "__keras_tensor__", "config": {"keras_history": [name, 0, idx]}}
+    layers = [
+        {"class_name": "InputLayer", "name": "x", "config": {"name": "x", "batch_shape": [None, None, 2]},
+         "inbound_nodes": []},
+        {"class_name": "InputLayer", "name": "h", "config": {"name": "h", "batch_shape": [None, 3]},
+         "inbound_nodes": []},
+        {"class_name": "InputLayer", "name": "c", "config": {"name": "c", "batch_shape": [None, 3]},
+         "inbound_nodes": []},
+        {"class_name": "LSTM", "name": "enc", "config": _lstm_cfg("enc", 3, return_sequences=True)["config"],
+         "inbound_nodes": [{"args": [kt("x")], "kwargs": {"initial_state": [kt("h"), kt("c")]}}]},
+        {"class_name": "Sequential", "name": "sub", "config": {"name": "sub", "layers": [
+            {"class_name": "InputLayer", "config": {"name": "sub_in", "batch_shape": [None, None, 3]}},
+            {"class_name": "SimpleRNN", "config": {"name": "inner", "units": 4}}]},
+         "inbound_nodes": [{"args": [kt("enc")], "kwargs": {}}]},
+        {"class_name": "Dense", "name": "out", "config": {"name": "out", "units": 1},
+         "inbound_nodes": [{"args": [kt("sub")], "kwargs": {}}]},
+    ]
+    cfg = {"module": "keras.src.models.functional", "class_name": "Functional",
+           "config": {"name": "f", "layers": layers,
+                      "input_layers": [["x", 0, 0], ["h", 0, 0], ["c", 0, 0]],
+                      "output_layers": ["out", 0, 0]}}
+    rng = np.random.default_rng(3)
+    wpath = tmp_path / "w.h5"
+    with h5py.File(wpath, "w") as f:
+        for path, shape in [("layers/lstm/cell/vars/0", (2, 12)), ("layers/lstm/cell/vars/1", (3, 12)),
+                            ("layers/lstm/cell/vars/2", (12,)),
+                            ("layers/sequential/layers/simple_rnn/cell/vars/0", (3, 4)),
+                            ("layers/sequential/layers/simple_rnn/cell/vars/1", (4, 4)),
+                            ("layers/sequential/layers/simple_rnn/cell/vars/2", (4,)),
+                            ("layers/dense/vars/0", (4, 1)), ("layers/dense/vars/1", (1,))]:
+            f.create_dataset(path, data=rng.standard_normal(shape))
+    p = tmp_path / "nested.keras"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("config.json", json.dumps(cfg))
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.5.0"}))
+        z.write(wpath, "model.weights.h5")
+    spec = read_model_file(p)
+    assert spec.source["format"] == "keras3-zip" and spec.keras_version == "3.5.0"
+    names = [l.name for l in spec.layers]
+    assert names == ["x", "h", "c", "enc", "inner", "out"]
+    enc = spec.layers[3]
+    assert [t.layer for t in enc.initial_state] == ["h", "c"]
+    assert [t.layer for t in spec.layers[4].inbound] == ["enc"]
+    assert [t.layer for t in spec.layers[5].inbound] == ["inner"]
+    assert [t.layer for t in spec.outputs] == ["out"]
+    assert [w.shape for w in spec.layers[4].weights] == [(3, 4), (4, 4), (4,)]
+
+
+def test_legacy_attributes_as_str_and_chunked(tmp_path):
+    """layer_names stored as str arrays / chunked attributes still read."""
+    rng = np.random.default_rng(4)
+    p = tmp_path / "w.h5"
+    with h5py.File(p, "w") as f:
+        f.attrs["layer_names0"] = np.array(["lstm_1"], dtype=h5py.string_dtype())
+        f.attrs["layer_names1"] = np.array(["dense_1"], dtype=h5py.string_dtype())
+        for lname, ws in [("lstm_1", _lstm_weights("lstm_1", 2, 3, rng)),
+                          ("dense_1", [("dense_1/kernel:0", rng.standard_normal((3, 1))),
+                                       ("dense_1/bias:0", rng.standard_normal(1))])]:
+            g = f.create_group(lname)
+            g.attrs["weight_names"] = [n for n, _ in ws]
+            for n, a in ws:
+                g.create_dataset(n, data=a)
+    spec = read_model_file(p)
+    assert spec.source["format"] == "legacy-h5-weights"
+    assert [l.class_name for l in spec.layers] == ["InputLayer", "LSTM", "Dense"]
+    assert spec.layers[0].config["batch_shape"] == [None, None, 2]
