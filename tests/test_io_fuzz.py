@@ -1,0 +1,131 @@
+"""Fuzz the loaders: mutated bytes, attributes and config values raise only LstmvizError."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lstmviz.errors import LstmvizError
+from lstmviz.io import read_model_file, read_weights_file
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "realworld" / "models"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _seeds() -> list[Path]:
+    out = []
+    if CORPUS.is_dir():
+        out += sorted(p for p in CORPUS.iterdir()
+                      if p.suffix != ".pt" and p.stat().st_size < 120_000)
+    if FIXTURES.is_dir():
+        out += sorted(p for p in FIXTURES.glob("*/*") if p.suffix in (".h5", ".keras")
+                      and p.stat().st_size < 120_000)[:20]
+    return out
+
+
+SEEDS = _seeds()
+needs_seeds = pytest.mark.skipif(not SEEDS, reason="no corpus or fixture files to mutate")
+FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
+                suppress_health_check=list(HealthCheck))
+
+
+def _only_lstmviz_errors(path):
+    for fn in (read_model_file, read_weights_file):
+        try:
+            fn(path)
+        except LstmvizError as e:
+            assert "\n" not in str(e)
+
+
+@needs_seeds
+@FUZZ
+@given(data=st.data())
+def test_mutated_bytes(tmp_path_factory, data):
+    seed = data.draw(st.sampled_from(SEEDS))
+    blob = bytearray(seed.read_bytes())
+    op = data.draw(st.sampled_from(["flip", "truncate", "splice"]))
+    if op == "flip":
+        for _ in range(data.draw(st.integers(1, 16))):
+            i = data.draw(st.integers(0, len(blob) - 1))
+            blob[i] = data.draw(st.integers(0, 255))
+    elif op == "truncate":
+        blob = blob[: data.draw(st.integers(0, len(blob)))]
+    else:
+        i = data.draw(st.integers(0, len(blob)))
+        blob[i:i] = data.draw(st.binary(max_size=64))
+    p = tmp_path_factory.mktemp("fz") / seed.name
+    p.write_bytes(bytes(blob))
+    _only_lstmviz_errors(p)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 10**6) | st.floats(allow_nan=False)
+    | st.text(max_size=12),
+    lambda ch: st.lists(ch, max_size=4) | st.dictionaries(st.text(max_size=8), ch, max_size=4),
+    max_leaves=8)
+
+
+def _paths(obj, prefix=()):
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, prefix + (i,))
+
+
+def _set(obj, path, value):
+    if not path:
+        return value
+    cur = obj
+    for k in path[:-1]:
+        cur = cur[k]
+    cur[path[-1]] = value
+    return obj
+
+
+H5_SEEDS = [p for p in SEEDS if p.read_bytes()[:4] == b"\x89HDF"]
+
+
+@pytest.mark.skipif(not H5_SEEDS, reason="no HDF5 seeds")
+@FUZZ
+@given(data=st.data())
+def test_mutated_config_and_attributes(tmp_path_factory, data):
+    seed = data.draw(st.sampled_from(H5_SEEDS))
+    p = tmp_path_factory.mktemp("fz") / seed.name
+    shutil.copyfile(seed, p)
+    with h5py.File(p, "a") as f:
+        what = data.draw(st.sampled_from(["config", "layer_names", "weight_names", "version"]))
+        if what == "config" and "model_config" in f.attrs:
+            raw = f.attrs["model_config"]
+            cfg = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+            paths = list(_paths(cfg))[:2000]
+            path = data.draw(st.sampled_from(paths))
+            cfg = _set(cfg, path, data.draw(json_values))
+            f.attrs["model_config"] = json.dumps(cfg).encode()
+        elif what == "version":
+            f.attrs["keras_version"] = data.draw(st.sampled_from(
+                [b"", b"1.0", b"x", np.array([], dtype="S1"), np.int64(3)]))
+        else:
+            root = f["model_weights"] if "model_weights" in f else f
+            target = root
+            if what == "weight_names":
+                groups = [k for k in root.keys() if isinstance(root[k], h5py.Group)]
+                if groups:
+                    target = root[data.draw(st.sampled_from(groups))]
+            key = "layer_names" if what == "layer_names" else "weight_names"
+            value = data.draw(st.sampled_from([
+                np.array([], dtype="S1"), np.array([b"nope"]), b"", np.int32(7),
+                np.array(["lstm", "dense"], dtype=h5py.string_dtype()),
+                np.array([b"a"] * 3), np.zeros((2, 2))]))
+            target.attrs[key] = value
+    _only_lstmviz_errors(p)
