@@ -1,0 +1,188 @@
+"""Activations by name, exactly as Keras defines them (float32, elementwise).
+
+Keras generations disagree on a few: ``hard_sigmoid`` is ``clip(0.2*x + 0.5, 0, 1)`` in
+Keras 1/2 (and tf.keras) but ``relu6(x + 3) / 6`` in Keras 3; ``leaky_relu`` defaults
+to alpha 0.2 (Keras 3) and ``gelu`` is the exact erf form in both.
+Each function takes ``x`` and an optional ``out`` array (may be ``x`` itself).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from lstmviz.errors import LstmvizError
+
+Activation = Callable[..., np.ndarray]
+
+
+def linear(x, out=None):
+    if out is None:
+        return x.copy()
+    if out is not x:
+        out[...] = x
+    return out
+
+
+def tanh(x, out=None):
+    return np.tanh(x, out=out)
+
+
+def sigmoid(x, out=None):
+    # 0.5 + 0.5*tanh(x/2): never overflows, 4 NumPy calls, within 1 ulp of 1/(1+e^-x).
+    out = np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
+
+
+def hard_sigmoid_keras2(x, out=None):
+    out = np.multiply(x, np.float32(0.2), out=out)
+    out += np.float32(0.5)
+    return np.clip(out, 0.0, 1.0, out=out)
+
+
+def hard_sigmoid_keras3(x, out=None):
+    out = np.add(x, np.float32(3.0), out=out)
+    np.clip(out, 0.0, 6.0, out=out)
+    out /= np.float32(6.0)
+    return out
+
+
+def relu(x, out=None):
+    return np.maximum(x, 0.0, out=out)
+
+
+def relu6(x, out=None):
+    return np.clip(x, 0.0, 6.0, out=out)
+
+
+def elu(x, out=None):
+    res = np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
+    return _store(res, x, out)
+
+
+def selu(x, out=None):
+    alpha = np.float32(1.6732632423543772848170429916717)
+    scale = np.float32(1.0507009873554804934193349852946)
+    res = scale * np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+    return _store(res, x, out)
+
+
+def softplus(x, out=None):
+    res = np.logaddexp(x, np.float32(0.0))
+    return _store(res, x, out)
+
+
+def softsign(x, out=None):
+    return _store(x / (1.0 + np.abs(x)), x, out)
+
+
+def swish(x, out=None):
+    return _store(x * sigmoid(x), x, out)
+
+
+def gelu(x, out=None):
+    erf = np.vectorize(math.erf, otypes=[np.float64])
+    res = 0.5 * x * (1.0 + erf(x.astype(np.float64) / math.sqrt(2.0)))
+    return _store(res, x, out)
+
+
+def exponential(x, out=None):
+    return np.exp(x, out=out)
+
+
+def leaky_relu(x, out=None):
+    return _store(np.where(x > 0, x, np.float32(0.2) * x), x, out)
+
+
+def hard_silu(x, out=None):
+    return _store(x * hard_sigmoid_keras3(x), x, out)
+
+
+def mish(x, out=None):
+    return _store(x * np.tanh(np.logaddexp(x, np.float32(0.0))), x, out)
+
+
+def softmax(x, out=None):
+    m = np.max(x, axis=-1, keepdims=True)
+    e = np.exp(x - m)
+    return _store(e / np.sum(e, axis=-1, keepdims=True), x, out)
+
+
+def log_softmax(x, out=None):
+    m = np.max(x, axis=-1, keepdims=True)
+    s = x - m
+    return _store(s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True)), x, out)
+
+
+def _store(res, x, out):
+    res = np.asarray(res, dtype=x.dtype)
+    if out is None:
+        return res
+    out[...] = res
+    return out
+
+
+_COMMON: dict[str, Activation] = {
+    "linear": linear,
+    "tanh": tanh,
+    "sigmoid": sigmoid,
+    "relu": relu,
+    "relu6": relu6,
+    "elu": elu,
+    "selu": selu,
+    "softplus": softplus,
+    "softsign": softsign,
+    "swish": swish,
+    "silu": swish,
+    "gelu": gelu,
+    "exponential": exponential,
+    "softmax": softmax,
+    "log_softmax": log_softmax,
+    "leaky_relu": leaky_relu,
+    "hard_silu": hard_silu,
+    "hard_swish": hard_silu,
+    "mish": mish,
+}
+
+SUPPORTED = sorted(set(_COMMON) | {"hard_sigmoid"})
+
+
+def get(name, keras_major: int = 3) -> Activation:
+    """The activation Keras ``keras_major`` (1, 2 or 3) means by ``name``.
+
+    ``None`` means linear, like Keras. A dict config (``{"class_name": ...}``) is
+    accepted for the plain built-in names.
+    """
+    if name is None:
+        return linear
+    if isinstance(name, dict):
+        name = name.get("config", {}).get("name") or name.get("class_name")
+    if not isinstance(name, str):
+        raise LstmvizError(f"activation {name!r} is not a name; supported: {', '.join(SUPPORTED)}")
+    key = name.lower()
+    if key == "hard_sigmoid":
+        return hard_sigmoid_keras3 if keras_major >= 3 else hard_sigmoid_keras2
+    try:
+        return _COMMON[key]
+    except KeyError:
+        raise LstmvizError(
+            f"unknown activation {name!r}; supported: {', '.join(SUPPORTED)}"
+        ) from None
+
+
+def formula(name, keras_major: int = 3) -> str:
+    """A short human formula for the equations panel, e.g. 'clip(0.2x + 0.5, 0, 1)'."""
+    key = (name or "linear").lower() if isinstance(name, str) else "linear"
+    if key == "hard_sigmoid":
+        return "relu6(x + 3) / 6" if keras_major >= 3 else "clip(0.2x + 0.5, 0, 1)"
+    return {
+        "sigmoid": "1 / (1 + e^-x)",
+        "tanh": "tanh(x)",
+        "relu": "max(x, 0)",
+        "linear": "x",
+    }.get(key, key + "(x)")

@@ -1,0 +1,88 @@
+"""Keras' weight initializers, drawn from a NumPy generator (same distributions as Keras,
+not the same numbers: Keras' random streams are its backend's)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmviz.errors import LstmvizError
+
+
+def _fans(shape):
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = int(np.prod(shape[:-2]))
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _name_of(init):
+    if init is None:
+        return "zeros"
+    if isinstance(init, dict):
+        return str(init.get("class_name", "zeros"))
+    return str(init)
+
+
+def make(init, shape, rng: np.random.Generator) -> np.ndarray:
+    """An array of ``shape`` drawn as Keras' initializer ``init`` (name or config dict)."""
+    name = _name_of(init)
+    key = "".join(ch for ch in name.lower() if ch.isalnum())
+    shape = tuple(int(s) for s in shape)
+    fan_in, fan_out = _fans(shape)
+    if key in ("zeros", "zero"):
+        out = np.zeros(shape)
+    elif key in ("ones", "one"):
+        out = np.ones(shape)
+    elif key == "glorotuniform":
+        lim = np.sqrt(6.0 / max(1, fan_in + fan_out))
+        out = rng.uniform(-lim, lim, shape)
+    elif key == "glorotnormal":
+        out = _truncated(rng, np.sqrt(2.0 / max(1, fan_in + fan_out)), shape)
+    elif key == "heuniform":
+        lim = np.sqrt(6.0 / max(1, fan_in))
+        out = rng.uniform(-lim, lim, shape)
+    elif key == "henormal":
+        out = _truncated(rng, np.sqrt(2.0 / max(1, fan_in)), shape)
+    elif key == "lecununiform":
+        lim = np.sqrt(3.0 / max(1, fan_in))
+        out = rng.uniform(-lim, lim, shape)
+    elif key == "lecunnormal":
+        out = _truncated(rng, np.sqrt(1.0 / max(1, fan_in)), shape)
+    elif key in ("randomuniform", "uniform"):
+        out = rng.uniform(-0.05, 0.05, shape)
+    elif key in ("randomnormal", "normal", "truncatednormal"):
+        out = rng.normal(0.0, 0.05, shape)
+    elif key in ("orthogonal", "identity"):
+        out = orthogonal(shape, rng) if key == "orthogonal" else np.eye(*shape)
+    else:
+        raise LstmvizError(
+            f"unknown initializer {name!r}; supported: glorot_uniform, glorot_normal, "
+            "he_uniform, he_normal, lecun_uniform, lecun_normal, orthogonal, zeros, ones, "
+            "random_uniform, random_normal"
+        )
+    return out.astype(np.float32)
+
+
+def _truncated(rng, stddev, shape):
+    # Keras' truncated normal, variance-corrected as in VarianceScaling.
+    std = stddev / 0.87962566103423978
+    out = rng.normal(0.0, std, shape)
+    bad = np.abs(out) > 2 * std
+    while bad.any():
+        out[bad] = rng.normal(0.0, std, int(bad.sum()))
+        bad = np.abs(out) > 2 * std
+    return out
+
+
+def orthogonal(shape, rng):
+    rows = shape[0]
+    cols = int(np.prod(shape[1:]))
+    flat = (max(rows, cols), min(rows, cols))
+    a = rng.normal(0.0, 1.0, flat)
+    q, r = np.linalg.qr(a)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return q.reshape(shape)

@@ -1,0 +1,744 @@
+"""The layers a recurrent Keras model is made of, each as Keras computes it at inference.
+
+A layer knows its Keras class name, its config (Keras 2/3 keys, Keras' defaults for the
+missing ones), the shapes its weights must have for a given input shape, and how to
+``call`` itself on NumPy arrays, returning its outputs, their masks and its trace record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lstmviz.engine import activations, initializers
+from lstmviz.engine.recurrent import run_gru, run_lstm, run_simple_rnn
+from lstmviz.engine.trace import LayerTrace
+from lstmviz.errors import LstmvizError
+
+Shape = tuple  # of int | None, batch first
+
+
+def fmt_shape(shape) -> str:
+    if isinstance(shape, list):
+        return "[" + ", ".join(fmt_shape(s) for s in shape) + "]"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+class Layer:
+    """Base: a layer with no weights that passes its input's mask through."""
+
+    class_name = "Layer"
+    defaults: dict[str, Any] = {}
+    passes_mask = True
+
+    def __init__(self, name: str, config: dict | None = None, keras_major: int = 3,
+                 class_name: str | None = None):
+        self.name = name
+        self.keras_major = keras_major
+        if class_name:
+            self.class_name = class_name
+        self.config = {**self.defaults, **(config or {})}
+        self.weights: list[np.ndarray] = []
+        self.input_shapes: list[Shape] = []
+        self.output_shapes: list[Shape] = []
+
+    # -- shapes and weights -------------------------------------------------------------
+    def weight_specs(self, input_shapes: list[Shape]) -> list[tuple[str, tuple, Any]]:
+        """(name, shape, initializer) of each weight, in Keras' get_weights() order."""
+        return []
+
+    def compute_output_shapes(self, input_shapes: list[Shape]) -> list[Shape]:
+        return [input_shapes[0]]
+
+    def build(self, input_shapes: list[Shape], rng: np.random.Generator | None,
+              weights: list[np.ndarray] | None = None) -> None:
+        """Check shapes, then take ``weights`` (or keep/initialise our own)."""
+        out = self.compute_output_shapes(input_shapes)
+        specs = self.weight_specs(input_shapes)
+        if weights is not None:
+            self.set_weights(weights, specs)
+        elif not self.weights or [w.shape for w in self.weights] != [s[1] for s in specs]:
+            if rng is None:
+                rng = np.random.default_rng(0)
+            self.weights = [self._initial(name, shape, init, rng) for name, shape, init in specs]
+        self.input_shapes, self.output_shapes = list(input_shapes), out
+
+    def _initial(self, name, shape, init, rng):
+        return initializers.make(init, shape, rng)
+
+    def set_weights(self, weights, specs=None) -> None:
+        specs = self.weight_specs(self.input_shapes) if specs is None else specs
+        weights = [np.asarray(w) for w in weights]
+        if len(weights) != len(specs):
+            raise LstmvizError(
+                f"layer '{self.name}' ({self.class_name}) has {len(weights)} weight arrays "
+                f"but its config needs {len(specs)}: {', '.join(f'{n} {fmt_shape(s)}' for n, s, _ in specs) or 'none'}"
+            )
+        for w, (wname, shape, _) in zip(weights, specs):
+            if tuple(w.shape) != tuple(shape):
+                raise LstmvizError(
+                    f"layer '{self.name}' ({self.class_name}): weight {wname} has shape "
+                    f"{fmt_shape(w.shape)} but the config needs {fmt_shape(shape)}"
+                )
+        self.weights = [np.ascontiguousarray(w, dtype=np.float32) for w in weights]
+
+    @property
+    def weight_names(self) -> list[str]:
+        return [n for n, _, _ in self.weight_specs(self.input_shapes)]
+
+    def named_weights(self) -> dict[str, np.ndarray]:
+        return dict(zip(self.weight_names, self.weights))
+
+    def count_params(self) -> int:
+        return int(sum(w.size for w in self.weights))
+
+    def param_formula(self) -> str | None:
+        return None
+
+    def gate_blocks(self) -> dict[str, np.ndarray]:
+        """Named per-gate views of the weights (``kernel_i``, ...); plain names otherwise."""
+        return self.named_weights()
+
+    def describe(self) -> str:
+        """Key options in a few words, for summaries and the side panel."""
+        return ""
+
+    # -- forward ------------------------------------------------------------------------
+    def call(self, inputs, masks, initial_state=None):
+        out = self.forward(inputs[0])
+        mask = masks[0] if self.passes_mask else None
+        return [out], [mask], LayerTrace(self.name, self.class_name, [out])
+
+    def forward(self, x):
+        return x
+
+    def reset_states(self) -> None:
+        pass
+
+    def _need_rank(self, shape, rank, what):
+        if len(shape) != rank:
+            raise LstmvizError(
+                f"layer '{self.name}' ({self.class_name}) expects {what} of rank {rank} "
+                f"but gets {fmt_shape(shape)}"
+            )
+
+
+# ---------------------------------------------------------------------------------------
+class InputLayer(Layer):
+    class_name = "InputLayer"
+
+    @property
+    def batch_shape(self) -> Shape:
+        shape = self.config.get("batch_shape") or self.config.get("batch_input_shape")
+        if shape is None:
+            raise LstmvizError(f"input '{self.name}' has no shape in its config")
+        return tuple(None if d is None else int(d) for d in shape)
+
+    def compute_output_shapes(self, input_shapes):
+        return [self.batch_shape]
+
+
+class Identity(Layer):
+    """Dropout, SpatialDropout1D, GaussianNoise, ...: the identity at inference."""
+
+    class_name = "Dropout"
+
+
+class Activation(Layer):
+    class_name = "Activation"
+    defaults = {"activation": "linear"}
+
+    def forward(self, x):
+        return activations.get(self.config["activation"], self.keras_major)(x.astype(np.float32))
+
+    def describe(self):
+        return str(self.config["activation"])
+
+
+class Dense(Layer):
+    class_name = "Dense"
+    defaults = {"activation": "linear", "use_bias": True,
+                "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros"}
+
+    def weight_specs(self, input_shapes):
+        d = input_shapes[0][-1]
+        if d is None:
+            raise LstmvizError(f"layer '{self.name}' (Dense) needs a known last input dimension")
+        u = int(self.config["units"])
+        specs = [("kernel", (d, u), self.config["kernel_initializer"])]
+        if self.config["use_bias"]:
+            specs.append(("bias", (u,), self.config["bias_initializer"]))
+        return specs
+
+    def compute_output_shapes(self, input_shapes):
+        if len(input_shapes[0]) < 2:
+            self._need_rank(input_shapes[0], 2, "an input")
+        return [tuple(input_shapes[0][:-1]) + (int(self.config["units"]),)]
+
+    def forward(self, x):
+        y = np.matmul(x.astype(np.float32), self.weights[0])
+        if self.config["use_bias"]:
+            y += self.weights[1]
+        return activations.get(self.config["activation"], self.keras_major)(y, out=y)
+
+    def param_formula(self):
+        d, u = self.weights[0].shape
+        if self.config["use_bias"]:
+            return f"d·u + u = {d}·{u} + {u} = {d * u + u:,}"
+        return f"d·u = {d}·{u} = {d * u:,}"
+
+    def describe(self):
+        act = self.config["activation"]
+        return f"{self.config['units']} units" + ("" if act in (None, "linear") else f", {act}")
+
+
+class Embedding(Layer):
+    class_name = "Embedding"
+    defaults = {"mask_zero": False, "embeddings_initializer": "uniform"}
+
+    def weight_specs(self, input_shapes):
+        return [("embeddings", (int(self.config["input_dim"]), int(self.config["output_dim"])),
+                 self.config["embeddings_initializer"])]
+
+    def compute_output_shapes(self, input_shapes):
+        return [tuple(input_shapes[0]) + (int(self.config["output_dim"]),)]
+
+    def call(self, inputs, masks, initial_state=None):
+        x = np.asarray(inputs[0])
+        if not np.all(np.isfinite(x)) or np.any(x != np.round(x)):
+            raise LstmvizError(f"layer '{self.name}' (Embedding) needs whole-number token ids as input")
+        ids = x.astype(np.int64)
+        n = self.weights[0].shape[0]
+        if ids.size and (ids.min() < 0 or ids.max() >= n):
+            raise LstmvizError(
+                f"layer '{self.name}' (Embedding): token id {int(ids.max() if ids.max() >= n else ids.min())} "
+                f"is outside the vocabulary 0..{n - 1}"
+            )
+        out = self.weights[0][ids]
+        mask = (ids != 0) if self.config["mask_zero"] else None
+        return [out], [mask], LayerTrace(self.name, self.class_name, [out])
+
+    def param_formula(self):
+        v, d = self.weights[0].shape
+        return f"vocab·dim = {v}·{d} = {v * d:,}"
+
+    def describe(self):
+        return f"{self.config['input_dim']} -> {self.config['output_dim']}" + (", mask_zero" if self.config["mask_zero"] else "")
+
+
+class Masking(Layer):
+    class_name = "Masking"
+    defaults = {"mask_value": 0.0}
+
+    def call(self, inputs, masks, initial_state=None):
+        x = inputs[0].astype(np.float32)
+        mask = np.any(x != np.float32(self.config["mask_value"]), axis=-1)
+        out = x * mask[..., None].astype(np.float32)
+        return [out], [mask], LayerTrace(self.name, self.class_name, [out], mask=mask)
+
+    def describe(self):
+        return f"mask_value={self.config['mask_value']}"
+
+
+class Flatten(Layer):
+    class_name = "Flatten"
+    passes_mask = False
+
+    def compute_output_shapes(self, input_shapes):
+        rest = input_shapes[0][1:]
+        size = None if any(d is None for d in rest) else int(np.prod(rest))
+        return [(input_shapes[0][0], size)]
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], -1)
+
+
+class RepeatVector(Layer):
+    class_name = "RepeatVector"
+    passes_mask = False
+
+    def compute_output_shapes(self, input_shapes):
+        self._need_rank(input_shapes[0], 2, "an input")
+        return [(input_shapes[0][0], int(self.config["n"]), input_shapes[0][1])]
+
+    def forward(self, x):
+        return np.repeat(x[:, None, :], int(self.config["n"]), axis=1)
+
+    def describe(self):
+        return f"n={self.config['n']}"
+
+
+class Reshape(Layer):
+    class_name = "Reshape"
+    passes_mask = False
+
+    def compute_output_shapes(self, input_shapes):
+        return [(input_shapes[0][0],) + tuple(int(d) for d in self.config["target_shape"])]
+
+    def forward(self, x):
+        return x.reshape((x.shape[0],) + tuple(int(d) for d in self.config["target_shape"]))
+
+
+class Merge(Layer):
+    """Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum."""
+
+    class_name = "Add"
+    defaults = {"axis": -1}
+
+    def compute_output_shapes(self, input_shapes):
+        if len(input_shapes) < 2:
+            raise LstmvizError(f"layer '{self.name}' ({self.class_name}) needs at least two inputs")
+        first = input_shapes[0]
+        if self.class_name == "Concatenate":
+            axis = int(self.config["axis"]) % len(first)
+            total = 0
+            for s in input_shapes:
+                if len(s) != len(first) or any(a != b and None not in (a, b) for i, (a, b) in enumerate(zip(s, first)) if i != axis):
+                    raise LstmvizError(f"layer '{self.name}' (Concatenate) gets shapes that do not line up: {fmt_shape(list(input_shapes))}")
+                total = None if total is None or s[axis] is None else total + s[axis]
+            return [tuple(total if i == axis else d for i, d in enumerate(first))]
+        for s in input_shapes[1:]:
+            if tuple(s) != tuple(first):
+                raise LstmvizError(f"layer '{self.name}' ({self.class_name}) needs inputs of one shape, gets {fmt_shape(list(input_shapes))}")
+        return [first]
+
+    def call(self, inputs, masks, initial_state=None):
+        xs = [x.astype(np.float32) for x in inputs]
+        op = self.class_name
+        if op == "Concatenate":
+            out = np.concatenate(xs, axis=int(self.config["axis"]))
+        elif op == "Add":
+            out = sum(xs[1:], xs[0].copy())
+        elif op == "Subtract":
+            out = xs[0] - xs[1]
+        elif op == "Multiply":
+            out = xs[0].copy()
+            for x in xs[1:]:
+                out *= x
+        elif op == "Average":
+            out = sum(xs[1:], xs[0].copy()) / np.float32(len(xs))
+        elif op == "Maximum":
+            out = np.maximum.reduce(xs)
+        else:
+            out = np.minimum.reduce(xs)
+        present = [m for m in masks if m is not None]
+        mask = np.logical_and.reduce(present) if present else None
+        return [out], [mask], LayerTrace(self.name, self.class_name, [out])
+
+
+# ---------------------------------------------------------------------------------------
+class Recurrent(Layer):
+    """SimpleRNN, LSTM and GRU: one cell stepped over time (see ``recurrent.py``)."""
+
+    gates = ("",)
+    state_names = ("h",)
+    defaults = {
+        "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True,
+        "return_sequences": False, "return_state": False, "go_backwards": False,
+        "stateful": False, "unit_forget_bias": True,
+        "kernel_initializer": "glorot_uniform", "recurrent_initializer": "orthogonal",
+        "bias_initializer": "zeros",
+    }
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None):
+        super().__init__(name, config, keras_major, class_name)
+        if "units" not in self.config:
+            raise LstmvizError(f"layer '{name}' ({self.class_name}) has no 'units' in its config")
+        self.units = int(self.config["units"])
+        if self.units < 1:
+            raise LstmvizError(f"layer '{name}' ({self.class_name}): units must be at least 1, got {self.units}")
+        self.zero_output_for_mask = bool(self.config.get("zero_output_for_mask", False))
+        self.states: list[np.ndarray] | None = None
+        self.act = activations.get(self.config["activation"], keras_major)
+        self.rec = activations.get(self.config.get("recurrent_activation"), keras_major)
+
+    @property
+    def k(self) -> int:
+        return len(self.gates)
+
+    def bias_shape(self):
+        return (self.k * self.units,)
+
+    def weight_specs(self, input_shapes):
+        d = input_shapes[0][-1]
+        if d is None:
+            raise LstmvizError(f"layer '{self.name}' ({self.class_name}) needs a known input_dim")
+        ku = self.k * self.units
+        specs = [("kernel", (d, ku), self.config["kernel_initializer"]),
+                 ("recurrent_kernel", (self.units, ku), self.config["recurrent_initializer"])]
+        if self.config["use_bias"]:
+            specs.append(("bias", self.bias_shape(), self.config["bias_initializer"]))
+        return specs
+
+    def _initial(self, name, shape, init, rng):
+        w = initializers.make(init, shape, rng)
+        if name == "bias" and self.class_name == "LSTM" and self.config["unit_forget_bias"]:
+            w[self.units:2 * self.units] = 1.0
+        return w
+
+    def compute_output_shapes(self, input_shapes):
+        s = input_shapes[0]
+        if len(s) != 3:
+            raise LstmvizError(
+                f"layer '{self.name}' ({self.class_name}) expects 3-D input (batch, timesteps, "
+                f"features) but gets {fmt_shape(s)}"
+            )
+        u = self.units
+        out = (s[0], s[1], u) if self.config["return_sequences"] else (s[0], u)
+        shapes = [out]
+        if self.config["return_state"]:
+            shapes += [(s[0], u)] * len(self.state_names)
+        return shapes
+
+    # -- weights by gate ----------------------------------------------------------------
+    def gate_blocks(self):
+        named = self.named_weights()
+        if self.k == 1:
+            return named
+        u = self.units
+        blocks = {}
+        for wname, w in named.items():
+            for g, letter in enumerate(self.gates):
+                blocks[f"{wname}_{letter}"] = w[..., g * u:(g + 1) * u]
+        return blocks
+
+    def param_formula(self):
+        d = self.weights[0].shape[0]
+        u, k = self.units, self.k
+        if not self.config["use_bias"]:
+            inner, num = "d·u + u·u", f"{d}·{u} + {u}·{u}"
+        elif len(self.bias_shape()) == 2:
+            inner, num = "d·u + u·u + 2u", f"{d}·{u} + {u}·{u} + 2·{u}"
+        else:
+            inner, num = "d·u + u·u + u", f"{d}·{u} + {u}·{u} + {u}"
+        total = self.count_params()
+        if k == 1:
+            return f"{inner} = {num} = {total:,}"
+        return f"{k}·({inner}) = {k}·({num}) = {total:,}"
+
+    def describe(self):
+        c = self.config
+        bits = [f"{self.units} units"]
+        bits.append("sequences" if c["return_sequences"] else "last step")
+        for key in ("go_backwards", "stateful", "return_state"):
+            if c[key]:
+                bits.append(key)
+        if not c["use_bias"]:
+            bits.append("no bias")
+        return ", ".join(bits)
+
+    # -- forward ------------------------------------------------------------------------
+    def reset_states(self):
+        self.states = None
+
+    def call(self, inputs, masks, initial_state=None):
+        x = np.asarray(inputs[0], dtype=np.float32)
+        B, T = x.shape[0], x.shape[1]
+        mask = masks[0]
+        backwards = bool(self.config["go_backwards"])
+        if backwards:
+            x = x[:, ::-1]
+            mask = None if mask is None else mask[:, ::-1]
+        xs = np.ascontiguousarray(x.transpose(1, 0, 2))
+        mask_t = None if mask is None else np.ascontiguousarray(mask.T)
+        states = self._initial_states(B, initial_state)
+        rec, out, final = self._run(xs, states, mask_t)
+        if self.config["stateful"]:
+            self.states = [s.copy() for s in final]
+        steps = {k: v.transpose(1, 0, 2) for k, v in rec.items()}
+        seq = out.transpose(1, 0, 2)
+        output = seq if self.config["return_sequences"] else np.ascontiguousarray(out[-1])
+        outputs = [output]
+        out_masks = [masks[0] if self.config["return_sequences"] else None]
+        if self.config["return_state"]:
+            outputs += [np.ascontiguousarray(s) for s in final]
+            out_masks += [None] * len(final)
+        record = LayerTrace(
+            self.name, self.class_name, outputs, steps=steps,
+            initial_state=dict(zip(self.state_names, states)),
+            mask=mask, go_backwards=backwards,
+        )
+        return outputs, out_masks, record
+
+    def _initial_states(self, batch, initial_state):
+        n = len(self.state_names)
+        if initial_state:
+            if len(initial_state) != n:
+                raise LstmvizError(
+                    f"layer '{self.name}' ({self.class_name}) takes {n} initial state(s) "
+                    f"({', '.join(self.state_names)}), got {len(initial_state)}"
+                )
+            states = [np.asarray(s, dtype=np.float32) for s in initial_state]
+        elif self.config["stateful"] and self.states is not None:
+            states = self.states
+            if states[0].shape[0] != batch:
+                raise LstmvizError(
+                    f"stateful layer '{self.name}' holds states for batch {states[0].shape[0]} "
+                    f"but gets batch {batch}; reset its states or keep the batch size"
+                )
+        else:
+            states = [np.zeros((batch, self.units), np.float32) for _ in range(n)]
+        for s in states:
+            if s.shape != (batch, self.units):
+                raise LstmvizError(
+                    f"layer '{self.name}' ({self.class_name}): an initial state has shape "
+                    f"{fmt_shape(s.shape)}, needs {fmt_shape((batch, self.units))}"
+                )
+        return [np.ascontiguousarray(s) for s in states]
+
+    def _bias(self):
+        return self.weights[2] if self.config["use_bias"] else None
+
+
+class SimpleRNN(Recurrent):
+    class_name = "SimpleRNN"
+
+    def _run(self, xs, states, mask):
+        return run_simple_rnn(xs, states[0], self.weights[0], self.weights[1], self._bias(),
+                              self.act, mask, self.zero_output_for_mask)
+
+
+class LSTM(Recurrent):
+    class_name = "LSTM"
+    gates = ("i", "f", "c", "o")
+    state_names = ("h", "c")
+
+    def _run(self, xs, states, mask):
+        return run_lstm(xs, states[0], states[1], self.weights[0], self.weights[1],
+                        self._bias(), self.act, self.rec, mask, self.zero_output_for_mask)
+
+
+class GRU(Recurrent):
+    class_name = "GRU"
+    gates = ("z", "r", "h")
+    defaults = {**Recurrent.defaults, "reset_after": True}
+
+    def bias_shape(self):
+        return (2, 3 * self.units) if self.config["reset_after"] else (3 * self.units,)
+
+    def _run(self, xs, states, mask):
+        return run_gru(xs, states[0], self.weights[0], self.weights[1], self._bias(),
+                       self.act, self.rec, bool(self.config["reset_after"]), mask,
+                       self.zero_output_for_mask)
+
+    def describe(self):
+        return super().describe() + ("" if self.config["reset_after"] else ", reset_after=False")
+
+
+RECURRENT = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU}
+
+
+# ---------------------------------------------------------------------------------------
+class TimeDistributed(Layer):
+    """Applies its inner layer to every timestep (as one batch of batch*timesteps)."""
+
+    class_name = "TimeDistributed"
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None, make_layer=None):
+        super().__init__(name, config, keras_major, class_name)
+        inner = self.config.get("layer")
+        if not isinstance(inner, dict) or "class_name" not in inner:
+            raise LstmvizError(f"layer '{name}' (TimeDistributed) has no inner layer in its config")
+        self.inner = make_layer(inner["class_name"], inner.get("config", {}),
+                                inner.get("config", {}).get("name") or f"{name}_inner")
+
+    def _inner_shape(self, s):
+        if len(s) < 3:
+            raise LstmvizError(
+                f"layer '{self.name}' (TimeDistributed) expects input (batch, timesteps, ...) "
+                f"but gets {fmt_shape(s)}"
+            )
+        return (None,) + tuple(s[2:])
+
+    def weight_specs(self, input_shapes):
+        return self.inner.weight_specs([self._inner_shape(input_shapes[0])])
+
+    def compute_output_shapes(self, input_shapes):
+        s = input_shapes[0]
+        inner = self.inner.compute_output_shapes([self._inner_shape(s)])[0]
+        return [(s[0], s[1]) + tuple(inner[1:])]
+
+    def build(self, input_shapes, rng, weights=None):
+        self.inner.build([self._inner_shape(input_shapes[0])], rng, weights)
+        self.weights = self.inner.weights
+        self.input_shapes = list(input_shapes)
+        self.output_shapes = self.compute_output_shapes(input_shapes)
+
+    def set_weights(self, weights, specs=None):
+        self.inner.set_weights(weights, specs)
+        self.weights = self.inner.weights
+
+    def call(self, inputs, masks, initial_state=None):
+        x = inputs[0]
+        B, T = x.shape[:2]
+        flat = x.reshape((B * T,) + x.shape[2:])
+        outs, _, _ = self.inner.call([flat], [None])
+        out = outs[0].reshape((B, T) + outs[0].shape[1:])
+        return [out], [masks[0]], LayerTrace(self.name, self.class_name, [out])
+
+    def param_formula(self):
+        return self.inner.param_formula()
+
+    def gate_blocks(self):
+        return self.inner.gate_blocks()
+
+    def describe(self):
+        return f"{self.inner.class_name}({self.inner.describe()})"
+
+
+class Bidirectional(Layer):
+    """A forward and a backward copy of an RNN over the same input, merged."""
+
+    class_name = "Bidirectional"
+    defaults = {"merge_mode": "concat"}
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None, make_layer=None):
+        super().__init__(name, config, keras_major, class_name)
+        inner = self.config.get("layer")
+        if not isinstance(inner, dict) or inner.get("class_name") not in RECURRENT:
+            got = inner.get("class_name") if isinstance(inner, dict) else None
+            raise LstmvizError(
+                f"layer '{name}' (Bidirectional) wraps {got!r}; supported: LSTM, GRU, SimpleRNN"
+            )
+        fcfg = dict(inner.get("config", {}))
+        back = self.config.get("backward_layer")
+        if isinstance(back, dict) and back.get("class_name") in RECURRENT:
+            bcls, bcfg = back["class_name"], dict(back.get("config", {}))
+        else:
+            bcls, bcfg = inner["class_name"], dict(fcfg)
+            bcfg["go_backwards"] = not fcfg.get("go_backwards", False)
+        seqs = bool(fcfg.get("return_sequences", False))
+        for cfg in (fcfg, bcfg):
+            cfg["zero_output_for_mask"] = seqs  # as Keras' Bidirectional forces it
+        base = fcfg.get("name", "rnn")
+        self.forward_layer = make_layer(inner["class_name"], fcfg, f"forward_{base}")
+        self.backward_layer = make_layer(bcls, bcfg, f"backward_{bcfg.get('name', base)}")
+        self.merge_mode = self.config["merge_mode"]
+        if self.merge_mode not in ("concat", "sum", "mul", "ave", None):
+            raise LstmvizError(
+                f"layer '{name}' (Bidirectional): merge_mode {self.merge_mode!r} is not one of "
+                "concat, sum, mul, ave, None"
+            )
+
+    @property
+    def units(self):
+        return self.forward_layer.units
+
+    def weight_specs(self, input_shapes):
+        f = [(f"forward_{n}", s, i) for n, s, i in self.forward_layer.weight_specs(input_shapes)]
+        b = [(f"backward_{n}", s, i) for n, s, i in self.backward_layer.weight_specs(input_shapes)]
+        return f + b
+
+    def compute_output_shapes(self, input_shapes):
+        fo = self.forward_layer.compute_output_shapes(input_shapes)
+        bo = self.backward_layer.compute_output_shapes(input_shapes)
+        main = fo[0]
+        if self.merge_mode == "concat":
+            outs = [tuple(main[:-1]) + (main[-1] + bo[0][-1],)]
+        elif self.merge_mode is None:
+            outs = [main, bo[0]]
+        else:
+            outs = [main]
+        return outs + fo[1:] + bo[1:]
+
+    def build(self, input_shapes, rng, weights=None):
+        nf = len(self.forward_layer.weight_specs(input_shapes))
+        nb = len(self.backward_layer.weight_specs(input_shapes))
+        if weights is not None and len(weights) != nf + nb:
+            raise LstmvizError(
+                f"layer '{self.name}' (Bidirectional) has {len(weights)} weight arrays but "
+                f"needs {nf + nb} (forward's {nf}, then backward's {nb})"
+            )
+        self.forward_layer.build(input_shapes, rng, None if weights is None else weights[:nf])
+        self.backward_layer.build(input_shapes, rng, None if weights is None else weights[nf:])
+        self.weights = self.forward_layer.weights + self.backward_layer.weights
+        self.input_shapes = list(input_shapes)
+        self.output_shapes = self.compute_output_shapes(input_shapes)
+
+    def set_weights(self, weights, specs=None):
+        self.build(self.input_shapes, None, weights)
+
+    def gate_blocks(self):
+        blocks = {}
+        for side, layer in (("forward", self.forward_layer), ("backward", self.backward_layer)):
+            for key, arr in layer.gate_blocks().items():
+                blocks[f"{side}/{key}"] = arr
+        return blocks
+
+    def param_formula(self):
+        f = self.forward_layer.param_formula().rsplit(" = ", 1)[0]
+        return f"2·[{f}] = {self.count_params():,}"
+
+    def describe(self):
+        return f"{self.forward_layer.class_name} {self.forward_layer.describe()}, merge {self.merge_mode}"
+
+    def reset_states(self):
+        self.forward_layer.reset_states()
+        self.backward_layer.reset_states()
+
+    def call(self, inputs, masks, initial_state=None):
+        fs = bs = None
+        if initial_state:
+            half = len(initial_state) // 2
+            fs, bs = initial_state[:half], initial_state[half:]
+        fo, _, frec = self.forward_layer.call(inputs, masks, fs)
+        bo, _, brec = self.backward_layer.call(inputs, masks, bs)
+        y, y_rev = fo[0], bo[0]
+        seqs = bool(self.forward_layer.config["return_sequences"])
+        if seqs:
+            y_rev = y_rev[:, ::-1]
+        if self.merge_mode == "concat":
+            merged = [np.concatenate([y, y_rev], axis=-1)]
+        elif self.merge_mode == "sum":
+            merged = [y + y_rev]
+        elif self.merge_mode == "ave":
+            merged = [(y + y_rev) / np.float32(2)]
+        elif self.merge_mode == "mul":
+            merged = [y * y_rev]
+        else:
+            merged = [y, np.ascontiguousarray(y_rev)]
+        outputs = merged + fo[1:] + bo[1:]
+        m = masks[0] if seqs else None
+        out_masks = [m] * len(merged) + [None] * (len(fo) - 1 + len(bo) - 1)
+        record = LayerTrace(self.name, self.class_name, outputs,
+                            children={"forward": frec, "backward": brec}, mask=masks[0])
+        return outputs, out_masks, record
+
+
+IDENTITY_CLASSES = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
+                    "GaussianDropout", "AlphaDropout", "ActivityRegularization")
+MERGE_CLASSES = ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+
+LAYER_CLASSES: dict[str, type[Layer]] = {
+    "InputLayer": InputLayer, "Dense": Dense, "Embedding": Embedding, "Masking": Masking,
+    "Activation": Activation, "Flatten": Flatten, "RepeatVector": RepeatVector,
+    "Reshape": Reshape, "TimeDistributed": TimeDistributed, "Bidirectional": Bidirectional,
+    **RECURRENT,
+    **{c: Identity for c in IDENTITY_CLASSES},
+    **{c: Merge for c in MERGE_CLASSES},
+}
+SUPPORTED = sorted(LAYER_CLASSES)
+
+
+def make_layer(class_name: str, config: dict | None, name: str, keras_major: int = 3) -> Layer:
+    """A layer of Keras class ``class_name`` with ``config`` (Keras 2/3 keys)."""
+    cls = LAYER_CLASSES.get(class_name)
+    if cls is None:
+        if class_name == "Lambda":
+            raise LstmvizError(
+                f"layer '{name}' is a Lambda layer: it holds Python code, which lstmviz never runs"
+            )
+        raise LstmvizError(
+            f"layer '{name}' is a {class_name}, which lstmviz does not compute; "
+            f"supported: {', '.join(c for c in SUPPORTED if c != 'InputLayer')}"
+        )
+    config = dict(config or {})
+    config.setdefault("name", name)
+
+    def inner(cn, cfg, nm):
+        return make_layer(cn, cfg, nm, keras_major)
+
+    if cls in (TimeDistributed, Bidirectional):
+        return cls(name, config, keras_major, class_name, make_layer=inner)
+    return cls(name, config, keras_major, class_name)

@@ -1,0 +1,336 @@
+"""A model: layers wired into a graph, with shape inference, summary and tracing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstmviz.engine.layers import InputLayer, Layer, Recurrent, Bidirectional, fmt_shape, make_layer
+from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
+from lstmviz.engine.trace import LayerTrace, Trace
+from lstmviz.errors import LstmvizError
+
+#: A trace larger than this many bytes is refused with a message, not attempted.
+MAX_TRACE_BYTES = 6 * 1024**3
+
+
+def keras_major_of(version: str | None) -> int:
+    """1, 2 or 3 from a Keras version string such as '2.2.4-tf' (default 3)."""
+    try:
+        return max(1, min(3, int(str(version).split(".")[0])))
+    except (TypeError, ValueError):
+        return 3
+
+
+@dataclass
+class Node:
+    layer: Layer
+    inbound: list[TensorRef]
+    initial_state: list[TensorRef]
+
+
+class Model:
+    """Layers in Keras' order, the graph between them, and how to run it.
+
+    Build one from a ``ModelSpec`` (what a loader returns) with ``Model.from_spec``, or
+    a plain stack with ``Model.sequential``. ``trace(x)`` runs it and records everything.
+    """
+
+    def __init__(self, nodes: list[Node], inputs: list[TensorRef], outputs: list[TensorRef],
+                 name: str = "model", keras_version: str | None = None,
+                 sequential: bool = False, source: dict | None = None):
+        self.nodes = nodes
+        self.inputs = inputs
+        self.outputs = outputs
+        self.name = name
+        self.keras_version = keras_version
+        self.keras_major = keras_major_of(keras_version)
+        self.sequential = sequential
+        self.source = dict(source or {})
+        self._by_name = {n.layer.name: n for n in nodes}
+        if len(self._by_name) != len(nodes):
+            seen = set()
+            dup = next(n.layer.name for n in nodes if n.layer.name in seen or seen.add(n.layer.name))
+            raise LstmvizError(f"two layers are named '{dup}'; layer names must be unique")
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_spec(cls, spec: ModelSpec, seed: int = 0) -> "Model":
+        major = keras_major_of(spec.keras_version)
+        specs = list(spec.layers)
+        sequential = spec.is_sequential
+        if not specs:
+            raise LstmvizError("the model has no layers")
+        nodes: list[Node] = []
+        names = _unique_names(specs)
+        for k, (ls, name) in enumerate(zip(specs, names)):
+            layer = make_layer(ls.class_name, ls.config, name, major)
+            inbound = list(ls.inbound)
+            if sequential and k > 0:
+                inbound = [TensorRef(names[k - 1], 0)]
+            nodes.append(Node(layer, inbound, list(ls.initial_state)))
+        if sequential:
+            if not isinstance(nodes[0].layer, InputLayer):
+                raise LstmvizError(
+                    f"the first layer '{names[0]}' has no input shape; a sequential stack "
+                    "starts with an InputLayer or a layer with batch_input_shape"
+                )
+            inputs, outputs = [TensorRef(names[0], 0)], [TensorRef(names[-1], 0)]
+        else:
+            inputs, outputs = list(spec.inputs), list(spec.outputs)
+            if not inputs or not outputs:
+                raise LstmvizError("the model's config names no inputs or no outputs")
+        model = cls(nodes, inputs, outputs, spec.name, spec.keras_version, sequential, spec.source)
+        model._build(np.random.default_rng(seed), {n: ls.weights for n, ls in zip(names, specs)})
+        return model
+
+    @classmethod
+    def sequential(cls, input_shape, layers: list[LayerSpec], seed: int = 0,
+                   keras_version: str = "3", name: str = "sequential") -> "Model":
+        """A plain stack: ``input_shape`` is ``(batch or None, timesteps or None, features)``."""
+        first = LayerSpec("InputLayer", {"batch_shape": list(input_shape)}, name="input_layer")
+        return cls.from_spec(ModelSpec([first] + list(layers), name=name,
+                                       keras_version=keras_version), seed=seed)
+
+    def _build(self, rng, weights: dict | None = None) -> None:
+        shapes = self._infer_shapes(self.input_shapes())
+        for node in self.nodes:
+            given = (weights or {}).get(node.layer.name)
+            node.layer.build(shapes[node.layer.name], rng, given)
+
+    def _resolve(self, ref: TensorRef, out_shapes: dict, user: str):
+        node = self._by_name.get(ref.layer)
+        if node is None:
+            raise LstmvizError(f"layer '{user}' takes its input from '{ref.layer}', which is not in the model")
+        outs = out_shapes.get(ref.layer)
+        if outs is None:
+            raise LstmvizError(f"layer '{user}' comes before its input '{ref.layer}' in the model's order")
+        if ref.tensor_index >= len(outs):
+            raise LstmvizError(f"layer '{user}' takes output {ref.tensor_index} of '{ref.layer}', which has {len(outs)}")
+        return outs[ref.tensor_index]
+
+    def _infer_shapes(self, input_shapes: list) -> dict[str, list]:
+        """Each layer's input shapes, checked the way Keras checks them."""
+        in_shapes: dict[str, list] = {}
+        out_shapes: dict[str, list] = {}
+        feed = {r.layer: s for r, s in zip(self.inputs, input_shapes)}
+        prev = None
+        for node in self.nodes:
+            layer = node.layer
+            if isinstance(layer, InputLayer):
+                shape = feed.get(layer.name, layer.batch_shape)
+                in_shapes[layer.name] = [shape]
+                out_shapes[layer.name] = [shape]
+                layer.input_shapes = layer.output_shapes = [shape]
+                prev = layer
+                continue
+            if not node.inbound:
+                raise LstmvizError(f"layer '{layer.name}' has no input")
+            ins = [self._resolve(r, out_shapes, layer.name) for r in node.inbound]
+            try:
+                outs = layer.compute_output_shapes(ins)
+            except LstmvizError as err:
+                raise LstmvizError(self._explain(layer, node, ins, err)) from None
+            for r in node.initial_state:
+                self._resolve(r, out_shapes, layer.name)
+            in_shapes[layer.name] = ins
+            out_shapes[layer.name] = outs
+            prev = layer
+        del prev
+        return in_shapes
+
+    def _explain(self, layer, node, ins, err) -> str:
+        """Add the cause and the fix when a recurrent layer is stacked on a 2-D output."""
+        src = self._by_name[node.inbound[0].layer].layer
+        rnn = src.forward_layer if isinstance(src, Bidirectional) else src
+        if (isinstance(layer, (Recurrent, Bidirectional)) and len(ins[0]) == 2
+                and isinstance(rnn, Recurrent) and not rnn.config["return_sequences"]):
+            return (
+                f"layer '{layer.name}' ({layer.class_name}) needs a sequence (batch, timesteps, "
+                f"features), but layer '{src.name}' ({src.class_name}) outputs only its last step "
+                f"{fmt_shape(ins[0])}: set return_sequences=True on '{src.name}'"
+            )
+        return str(err)
+
+    # -- what it is ---------------------------------------------------------------------
+    @property
+    def layers(self) -> list[Layer]:
+        """Every layer but the InputLayers of a sequential stack (as Keras lists them)."""
+        return [n.layer for n in self.nodes
+                if not (self.sequential and isinstance(n.layer, InputLayer))]
+
+    def get_layer(self, name: str) -> Layer:
+        try:
+            return self._by_name[name].layer
+        except KeyError:
+            raise LstmvizError(f"no layer named '{name}'; layers: {', '.join(self._by_name)}") from None
+
+    def input_shapes(self) -> list:
+        return [self._by_name[r.layer].layer.batch_shape for r in self.inputs]
+
+    def output_shapes(self) -> list:
+        return [self._by_name[r.layer].layer.output_shapes[r.tensor_index] for r in self.outputs]
+
+    def count_params(self) -> int:
+        return sum(layer.count_params() for layer in self.layers)
+
+    def reset_states(self) -> None:
+        for node in self.nodes:
+            node.layer.reset_states()
+
+    @property
+    def stateful(self) -> bool:
+        return any(_rnn_config(n.layer).get("stateful") for n in self.nodes)
+
+    def summary(self) -> str:
+        """A table like Keras' ``model.summary()``, then each recurrent layer's weights."""
+        rows = []
+        for layer in self.layers:
+            outs = layer.output_shapes
+            shape = fmt_shape(outs[0]) if len(outs) == 1 else fmt_shape(list(outs))
+            rows.append((f"{layer.name} ({layer.class_name})", shape, f"{layer.count_params():,}"))
+        w0 = max([28] + [len(r[0]) + 2 for r in rows])
+        w1 = max([26] + [len(r[1]) + 2 for r in rows])
+        width = w0 + w1 + 12
+        lines = [f'Model: "{self.name}"', "_" * width,
+                 f"{'Layer (type)':<{w0}}{'Output Shape':<{w1}}{'Param #':>10}", "=" * width]
+        for k, (a, b, c) in enumerate(rows):
+            lines.append(f"{a:<{w0}}{b:<{w1}}{c:>10}")
+            lines.append("_" * width if k < len(rows) - 1 else "=" * width)
+        lines.append(f"Total params: {self.count_params():,}")
+        details = [self._weights_section(layer) for layer in self.layers]
+        details = [d for d in details if d]
+        if details:
+            lines.append("")
+            lines.extend(details)
+        return "\n".join(lines)
+
+    @staticmethod
+    def _weights_section(layer: Layer) -> str:
+        rnn = layer.inner if hasattr(layer, "inner") else layer
+        if not isinstance(rnn, (Recurrent, Bidirectional)):
+            return ""
+        lines = [f"{layer.name} ({layer.class_name}): params = {layer.param_formula()}"]
+        for name, w in layer.named_weights().items() if not isinstance(layer, Bidirectional) else []:
+            lines.append(f"  {name:<18} {fmt_shape(w.shape)}")
+        if isinstance(layer, Bidirectional):
+            for side, sub in (("forward", layer.forward_layer), ("backward", layer.backward_layer)):
+                for name, w in sub.named_weights().items():
+                    lines.append(f"  {side + '/' + name:<27} {fmt_shape(w.shape)}")
+        blocks = layer.gate_blocks()
+        if len(blocks) > len(layer.weights):
+            gates = "  per gate: " + ", ".join(
+                f"{k} {fmt_shape(v.shape)}" for k, v in blocks.items())
+            lines.append(gates)
+        return "\n".join(lines)
+
+    # -- running ------------------------------------------------------------------------
+    def trace(self, x) -> Trace:
+        """Run the model on ``x`` (an array, or a list for several inputs), recording all."""
+        xs = list(x) if isinstance(x, (list, tuple)) else [x]
+        if len(xs) != len(self.inputs):
+            raise LstmvizError(f"the model takes {len(self.inputs)} input(s), got {len(xs)}")
+        arrays = []
+        for k, (arr, ref) in enumerate(zip(xs, self.inputs)):
+            arrays.append(self._check_input(np.asarray(arr), ref, k))
+        self._infer_shapes([a.shape for a in arrays])
+        self._check_size(arrays)
+        values: dict[str, list] = {}
+        masks: dict[str, list] = {}
+        records: dict[str, LayerTrace] = {}
+        feed = {r.layer: a for r, a in zip(self.inputs, arrays)}
+        for node in self.nodes:
+            layer = node.layer
+            if isinstance(layer, InputLayer):
+                values[layer.name] = [feed[layer.name]]
+                masks[layer.name] = [None]
+                continue
+            ins = [values[r.layer][r.tensor_index] for r in node.inbound]
+            ims = [masks[r.layer][r.tensor_index] for r in node.inbound]
+            init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
+            outs, oms, rec = layer.call(ins, ims, init)
+            values[layer.name], masks[layer.name] = outs, oms
+            records[layer.name] = rec
+        outputs = [values[r.layer][r.tensor_index] for r in self.outputs]
+        return Trace(records, outputs)
+
+    def _check_input(self, arr, ref, k) -> np.ndarray:
+        want = self._by_name[ref.layer].layer.batch_shape
+        which = f"input {k} ('{ref.layer}')" if len(self.inputs) > 1 else "the input"
+        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+            raise LstmvizError(f"{which} is not numeric (dtype {arr.dtype})")
+        if arr.ndim != len(want):
+            raise LstmvizError(
+                f"{which} has shape {fmt_shape(arr.shape)} (rank {arr.ndim}) but the model expects "
+                f"{fmt_shape(want)} (rank {len(want)})"
+            )
+        for axis, (got, need) in enumerate(zip(arr.shape, want)):
+            if need is not None and got != need and axis > 0:
+                label = {1: "timesteps", 2: "features"}.get(axis, f"axis {axis}")
+                if axis == 1 and len(want) == 3 and self.sequential:
+                    continue  # recurrent stacks run on any length, as Keras does
+                raise LstmvizError(
+                    f"{which} has {got} {label} but the model expects {need}: shape "
+                    f"{fmt_shape(arr.shape)} vs {fmt_shape(want)}"
+                )
+        if arr.shape[0] == 0 or (arr.ndim > 1 and arr.shape[1] == 0):
+            raise LstmvizError(f"{which} is empty: shape {fmt_shape(arr.shape)}")
+        if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+            bad = np.argwhere(~np.isfinite(arr))[0]
+            raise LstmvizError(
+                f"{which} holds NaN or infinity (first at index {tuple(int(i) for i in bad)}); "
+                "replace it with numbers"
+            )
+        if want and want[0] is not None and arr.shape[0] != want[0]:
+            raise LstmvizError(f"{which} has batch {arr.shape[0]} but the model is built for batch {want[0]}")
+        if np.issubdtype(arr.dtype, np.floating) and arr.dtype != np.float32:
+            arr = arr.astype(np.float32)
+        return arr
+
+    def _check_size(self, arrays) -> None:
+        batch = arrays[0].shape[0]
+        steps = arrays[0].shape[1] if arrays[0].ndim > 1 else 1
+        total = 0
+        for node in self.nodes:
+            rnn = _rnn_layers(node.layer)
+            for r in rnn:
+                total += batch * steps * r.units * (3 * r.k + 4) * 4
+        if total > MAX_TRACE_BYTES:
+            raise LstmvizError(
+                f"tracing batch {batch} x {steps} steps would need {total / 1024**3:.1f} GB "
+                f"(limit {MAX_TRACE_BYTES / 1024**3:.0f} GB); use fewer samples or steps"
+            )
+
+
+def _rnn_layers(layer) -> list:
+    if isinstance(layer, Bidirectional):
+        return [layer.forward_layer, layer.backward_layer]
+    return [layer] if isinstance(layer, Recurrent) else []
+
+
+def _rnn_config(layer) -> dict:
+    rnn = _rnn_layers(layer)
+    return rnn[0].config if rnn else {}
+
+
+def _unique_names(specs: list[LayerSpec]) -> list[str]:
+    """Keras-style default names (``lstm``, ``lstm_1``, ...) for layers that have none."""
+    names, used = [], {s.name for s in specs if s.name}
+    counts: dict[str, int] = {}
+    for s in specs:
+        if s.name:
+            names.append(s.name)
+            continue
+        base = "".join("_" + c.lower() if c.isupper() and i else c.lower()
+                       for i, c in enumerate(s.class_name)).replace("simple_r_n_n", "simple_rnn")
+        base = {"l_s_t_m": "lstm", "g_r_u": "gru"}.get(base, base)
+        n = counts.get(base, 0)
+        cand = base if n == 0 else f"{base}_{n}"
+        while cand in used:
+            n += 1
+            cand = f"{base}_{n}"
+        counts[base] = n + 1
+        used.add(cand)
+        names.append(cand)
+    return names

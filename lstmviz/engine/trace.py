@@ -1,0 +1,107 @@
+"""What one forward pass recorded: every layer's outputs and every recurrent intermediate.
+
+Arrays of a recurrent layer are ``(batch, timesteps, units)`` (or ``k*units`` for the
+fused projections) with time in the order the layer *processed* it: for
+``go_backwards`` (and a Bidirectional's backward half) step 0 is the last input step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Per-kind names of the recorded intermediates, in the order views show them.
+RECURRENT_KEYS = {
+    "LSTM": ("i", "f", "c_tilde", "o", "c", "h"),
+    "GRU": ("z", "r", "h_tilde", "h"),
+    "SimpleRNN": ("h",),
+}
+#: Keys of gate values in 0..1 (drawn on the sequential scale); the rest are signed.
+GATE_KEYS = frozenset({"i", "f", "o", "z", "r"})
+
+
+@dataclass
+class LayerTrace:
+    """One layer's record.
+
+    - ``outputs``: what Keras returns from the layer (one array, or several with
+      ``return_state`` / merge_mode=None); ``output`` is the first.
+    - ``steps``: recurrent intermediates by name (see ``RECURRENT_KEYS``), plus
+      ``x_proj`` (x_t @ kernel [+ input bias]), ``h_proj`` (h_{t-1} @ recurrent_kernel
+      [+ recurrent bias]) and ``pre`` (the pre-activation sums), fused over the gates.
+    - ``initial_state``: the states entering step 0, ``{"h": (batch, units), "c": ...}``.
+    - ``mask``: ``(batch, timesteps)`` in processing order, or None.
+    - ``go_backwards``: True when step 0 of ``steps`` is the last input step.
+    - ``children``: a Bidirectional's ``"forward"`` and ``"backward"`` records.
+    """
+
+    name: str
+    class_name: str
+    outputs: list[np.ndarray]
+    steps: dict[str, np.ndarray] = field(default_factory=dict)
+    initial_state: dict[str, np.ndarray] = field(default_factory=dict)
+    mask: np.ndarray | None = None
+    go_backwards: bool = False
+    children: dict[str, "LayerTrace"] = field(default_factory=dict)
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.outputs[0]
+
+    @property
+    def timesteps(self) -> int:
+        for arr in self.steps.values():
+            return arr.shape[1]
+        for child in self.children.values():
+            return child.timesteps
+        return 0
+
+    def gate(self, key: str, gate_index: int, units: int) -> np.ndarray:
+        """Block ``gate_index`` of a fused array such as ``pre`` or ``x_proj``."""
+        return self.steps[key][..., gate_index * units:(gate_index + 1) * units]
+
+
+@dataclass
+class Trace:
+    """A forward pass: ``layers`` by Keras name, in the model's order, and the outputs."""
+
+    layers: dict[str, LayerTrace]
+    outputs: list[np.ndarray]
+
+    @property
+    def output(self):
+        """``model.predict(x)``: one array, or a list for several outputs."""
+        return self.outputs[0] if len(self.outputs) == 1 else list(self.outputs)
+
+    def __getitem__(self, name: str) -> LayerTrace:
+        return self.layers[name]
+
+    def flat(self) -> dict[str, np.ndarray]:
+        """Every array under a flat key: ``output``/``output0..``, ``<layer>``,
+        ``<layer>:<k>`` for extra outputs, ``<layer>/<step>`` for intermediates and
+        ``<layer>/forward/<step>`` inside a Bidirectional."""
+        out: dict[str, np.ndarray] = {}
+        if len(self.outputs) == 1:
+            out["output"] = self.outputs[0]
+        else:
+            for k, arr in enumerate(self.outputs):
+                out[f"output{k}"] = arr
+        for name, rec in self.layers.items():
+            _flatten(rec, name, out, top=True)
+        return out
+
+
+def _flatten(rec: LayerTrace, prefix: str, out: dict, top: bool) -> None:
+    if top:
+        out[prefix] = rec.outputs[0]
+        for k, arr in enumerate(rec.outputs[1:], start=1):
+            out[f"{prefix}:{k}"] = arr
+    for key, arr in rec.steps.items():
+        out[f"{prefix}/{key}"] = arr
+    for key, arr in rec.initial_state.items():
+        out[f"{prefix}/initial_{key}"] = arr
+    if rec.mask is not None and rec.steps:
+        out[f"{prefix}/mask"] = rec.mask
+    for child_name, child in rec.children.items():
+        _flatten(child, f"{prefix}/{child_name}", out, top=False)
