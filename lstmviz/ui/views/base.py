@@ -1,0 +1,31 @@
+"""The contract every view keeps: draw what a trace holds, follow one cursor.
+
+Views never compute recurrent math: they read ``model`` (weights, configs, shapes) and
+``trace`` (values). ``set_data`` is called when the model or input changed (a new
+trace); ``set_cursor`` on every step/selection change and must be cheap: it updates
+existing plot items (``setData``/``setImage``/``setText``), never re-creates them.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from lstmviz.app.selection import Cursor
+from lstmviz.engine import Model, Trace
+
+
+class TraceView(QtWidgets.QWidget):
+    """Base class of the views. Subclasses set ``title`` and implement the two setters."""
+
+    title = "View"
+    #: The user clicked a step (e.g. a column of the unrolled view or a heatmap).
+    step_requested = QtCore.Signal(int)
+    #: The user picked a layer (Keras name) and/or a unit in this view.
+    layer_requested = QtCore.Signal(str)
+    unit_requested = QtCore.Signal(int)
+
+    def set_data(self, model: Model, trace: Trace) -> None:
+        raise NotImplementedError
+
+    def set_cursor(self, cursor: Cursor) -> None:
+        raise NotImplementedError
