@@ -24,13 +24,18 @@ def load(path, seed: int = 0) -> Model:
 def load_weights(model: Model, path) -> None:
     """Put the weights of a weights-only file onto ``model``, whose layers must match.
 
-    Layers are matched in order among those that hold weights; the first mismatch of
+    Layers are matched by name when every name in the file is a layer of the model,
+    else in order among those that hold weights; the first mismatch of
     class, count or shape raises LstmvizError naming both sides.
     """
     from lstmviz.io import read_weights_file
 
     entries = read_weights_file(path)
     targets = [layer for layer in model.layers if layer.weights]
+    by_name = {layer.name: layer for layer in targets}
+    if len(entries) == len(targets) and all(name in by_name for name, _ in entries):
+        # Keras 3 files list groups alphabetically: match by name where names agree.
+        targets = [by_name[name] for name, _ in entries]
     if len(entries) != len(targets):
         raise LstmvizError(
             f"{path}: the file holds weights for {len(entries)} layer(s) "

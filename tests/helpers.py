@@ -1,0 +1,42 @@
+"""Shared test helpers: where the fixtures and the real-world corpus are, and how to read a case."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+REALWORLD = ROOT.parent / "shared" / "realworld"
+FULL_MODEL_FILES = ("model.keras", "model.h5")
+WEIGHTS_FILES = ("model.weights.h5", "weights.h5")
+
+
+def fixture_cases() -> list[Path]:
+    return sorted(p.parent for p in FIXTURES.glob("*/meta.json"))
+
+
+def read_meta(case: Path) -> dict:
+    return json.loads((case / "meta.json").read_text())
+
+
+def read_inputs(case: Path, prefix: str = "x"):
+    """The case's input: ``x.npy``, or the list ``x0.npy, x1.npy, ...`` in numeric order."""
+    single = case / f"{prefix}.npy"
+    if single.exists():
+        return np.load(single)
+    paths = glob.glob(os.fspath(case / f"{prefix}[0-9]*.npy"))
+    paths.sort(key=lambda p: int(Path(p).stem[len(prefix):]))
+    return [np.load(p) for p in paths]
+
+
+def expected_outputs(npz, prefix: str = "") -> list[np.ndarray]:
+    """``output`` or ``output0, output1, ...`` (numeric order) from an expected.npz."""
+    if f"{prefix}output" in npz.files:
+        return [npz[f"{prefix}output"]]
+    n = sum(1 for k in npz.files if k.startswith(f"{prefix}output"))
+    return [npz[f"{prefix}output{i}"] for i in range(n)]

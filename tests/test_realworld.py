@@ -1,0 +1,59 @@
+"""Published models (../shared/realworld): lstmviz computes what Keras' predict computed.
+
+The corpus is not part of the project; without it these tests skip, saying so.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import lstmviz
+from tests.helpers import REALWORLD, expected_outputs, read_inputs
+
+if not (REALWORLD / "cases").is_dir():
+    pytest.skip(f"real-world corpus not found at {REALWORLD}", allow_module_level=True)
+
+CASES = sorted(p for p in (REALWORLD / "cases").iterdir() if (p / "meta.json").exists())
+WITH_OUTPUTS = [c for c in CASES if (c / "expected.npz").exists()]
+WITHOUT = [c for c in CASES if not (c / "expected.npz").exists()]
+
+
+def _meta(case):
+    return json.loads((case / "meta.json").read_text())
+
+
+@pytest.mark.parametrize("case", WITH_OUTPUTS, ids=[c.name for c in WITH_OUTPUTS])
+def test_trace_equals_keras_predict(case):
+    meta = _meta(case)
+    model = lstmviz.load(REALWORLD / "models" / meta["file"])
+    assert model.count_params() == meta["total_params"]
+    trace = model.trace(read_inputs(case))
+    want = expected_outputs(np.load(case / "expected.npz"))
+    assert len(trace.outputs) == len(want)
+    for got, ref in zip(trace.outputs, want):
+        np.testing.assert_allclose(got, ref, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", WITHOUT, ids=[c.name for c in WITHOUT])
+def test_files_keras_could_not_load_still_trace(case):
+    """Keras 1 layouts, weights-only files...: summary and a trace on a made-up input."""
+    model = lstmviz.load(REALWORLD / "models" / _meta(case)["file"])
+    assert "Total params" in model.summary()
+    shapes = model.input_shapes()
+    rng = np.random.default_rng(0)
+    xs = []
+    for shape in shapes:
+        concrete = tuple(2 if k == 0 and d is None else (5 if d is None else d)
+                         for k, d in enumerate(shape))
+        first = model.nodes[[n.layer.name for n in model.nodes].index(model.inputs[len(xs)].layer)]
+        consumers = [n.layer for n in model.nodes if any(r.layer == first.layer.name for r in n.inbound)]
+        if consumers and consumers[0].class_name == "Embedding":
+            xs.append(rng.integers(0, consumers[0].config["input_dim"], concrete))
+        else:
+            xs.append(rng.uniform(-1, 1, concrete).astype(np.float32))
+    trace = model.trace(xs if len(xs) > 1 else xs[0])
+    for out in trace.outputs:
+        assert np.all(np.isfinite(out))
