@@ -1,0 +1,191 @@
+"""Example inputs for the stack: seeded generators, typed text, and files.
+
+Every generator returns ``(batch, timesteps, features)`` float32; sample ``b`` differs
+from sample 0 by a phase/offset/seed so the batch is worth picking through. Text becomes
+either one-hot vectors (``features`` = size of the alphabet) or integer ids for an
+``Embedding`` (0 is kept free for padding, as ``mask_zero=True`` expects).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from lstmviz.errors import LstmvizError
+
+#: Generator names in the order the input panel lists them, with a label for humans.
+GENERATORS: dict[str, str] = {
+    "sine": "Sine wave",
+    "mixed_sines": "Mixed sines",
+    "square": "Square wave",
+    "sawtooth": "Sawtooth",
+    "noise": "Noise (normal)",
+    "random_walk": "Random walk",
+    "impulse": "Impulse (one spike)",
+    "step": "Step (0 then 1)",
+    "counting": "Counting 1, 2, 3 ...",
+    "text": "Typed text",
+}
+
+#: Characters of typed text; anything else maps to the last entry ("?").
+ALPHABET = " abcdefghijklmnopqrstuvwxyz.?"
+
+
+def generate(kind: str, batch: int, timesteps: int, features: int, seed: int = 0,
+             period: float = 12.0) -> np.ndarray:
+    """A ``(batch, timesteps, features)`` float32 signal of kind ``kind`` (see GENERATORS)."""
+    batch, timesteps, features = int(batch), int(timesteps), int(features)
+    if batch < 1 or timesteps < 1 or features < 1:
+        raise LstmvizError(
+            f"the input needs at least 1 sample, 1 timestep and 1 feature; got batch {batch}, "
+            f"timesteps {timesteps}, input_dim {features}"
+        )
+    rng = np.random.default_rng(seed)
+    t = np.arange(timesteps, dtype=np.float64)[None, :, None]
+    b = np.arange(batch, dtype=np.float64)[:, None, None]
+    f = np.arange(features, dtype=np.float64)[None, None, :]
+    period = max(float(period), 2.0)
+    phase = rng.uniform(0, 2 * np.pi, size=(batch, 1, features))
+    if kind == "sine":
+        x = np.sin(2 * np.pi * t / period + phase + f * np.pi / 4)
+    elif kind == "mixed_sines":
+        freqs = rng.uniform(0.5, 3.0, size=(batch, 1, features, 3))
+        amps = rng.uniform(0.2, 1.0, size=(batch, 1, features, 3))
+        ph = rng.uniform(0, 2 * np.pi, size=(batch, 1, features, 3))
+        x = np.sum(amps * np.sin(2 * np.pi * freqs * t[..., None] / period + ph), axis=-1)
+        x /= np.max(np.abs(x)) or 1.0
+    elif kind == "square":
+        x = np.sign(np.sin(2 * np.pi * t / period + phase))
+        x[x == 0] = 1.0
+    elif kind == "sawtooth":
+        x = 2.0 * (((t + phase / (2 * np.pi) * period) / period) % 1.0) - 1.0
+    elif kind == "noise":
+        x = rng.normal(0.0, 1.0, size=(batch, timesteps, features))
+    elif kind == "random_walk":
+        x = np.cumsum(rng.normal(0.0, 0.3, size=(batch, timesteps, features)), axis=1)
+    elif kind == "impulse":
+        at = rng.integers(0, timesteps, size=(batch, 1, features)) if batch > 1 else np.zeros((1, 1, features))
+        at[0] = 0  # sample 0: the spike comes first, so "remember the first input" is visible
+        x = (t == at).astype(np.float64)
+    elif kind == "step":
+        at = np.full((batch, 1, features), timesteps // 2)
+        if batch > 1:
+            at[1:] = rng.integers(1, max(timesteps, 2), size=(batch - 1, 1, features))
+        x = (t >= at).astype(np.float64)
+    elif kind == "counting":
+        x = (t + 1 + b + 0 * f) / max(timesteps, 1)
+    else:
+        raise LstmvizError(f"unknown input generator {kind!r}; choose one of {', '.join(GENERATORS)}")
+    return np.ascontiguousarray(np.broadcast_to(x, (batch, timesteps, features)), dtype=np.float32)
+
+
+def char_index(ch: str) -> int:
+    i = ALPHABET.find(ch.lower())
+    return i if i >= 0 else len(ALPHABET) - 1
+
+
+def text_ids(text: str, batch: int = 1, timesteps: int | None = None) -> np.ndarray:
+    """Token ids ``(batch, timesteps)`` int32, 1..len(ALPHABET) (0 is padding).
+
+    Sample ``b`` is the text rotated by ``b`` characters; a text shorter than
+    ``timesteps`` is padded with 0 at the end.
+    """
+    text = text or " "
+    n = len(text) if timesteps is None else int(timesteps)
+    ids = np.zeros((batch, n), dtype=np.int32)
+    base = np.array([1 + char_index(c) for c in text], dtype=np.int32)
+    for s in range(batch):
+        row = np.roll(base, -s)[:n]
+        ids[s, :len(row)] = row
+    return ids
+
+
+def text_onehot(text: str, batch: int = 1, timesteps: int | None = None,
+                features: int | None = None) -> np.ndarray:
+    """One-hot ``(batch, timesteps, features)`` float32 of typed text (padding: all zeros).
+
+    ``features`` defaults to ``len(ALPHABET)``; with fewer features the character index
+    wraps around (the stack's ``input_dim`` decides, as it would in Keras).
+    """
+    features = len(ALPHABET) if features is None else int(features)
+    ids = text_ids(text, batch, timesteps)
+    out = np.zeros(ids.shape + (features,), dtype=np.float32)
+    b, t = np.nonzero(ids)
+    out[b, t, (ids[b, t] - 1) % features] = 1.0
+    return out
+
+
+def ids_for_vocab(x: np.ndarray, vocab: int) -> np.ndarray:
+    """Turn any signal into token ids ``1..vocab-1`` (for an Embedding fed by a generator)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 3:
+        x = x[..., 0]
+    if vocab <= 1:
+        return np.zeros(x.shape, dtype=np.int32)
+    lo, hi = float(np.min(x)), float(np.max(x))
+    span = (hi - lo) or 1.0
+    return (1 + np.floor((x - lo) / span * (vocab - 2) + 0.5)).astype(np.int32).clip(1, vocab - 1)
+
+
+def load_array(path) -> np.ndarray:
+    """Read ``.npy`` or ``.csv`` into ``(batch, timesteps, features)`` float32.
+
+    A 1-D array is one sample with one feature; a 2-D array (and every ``.csv``) is one
+    sample with rows as timesteps and columns as features; 3-D arrays are taken as is.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            arr = np.load(path, allow_pickle=False)
+        elif suffix in (".csv", ".txt"):
+            arr = _read_csv(path)
+        else:
+            raise LstmvizError(f"{path.name}: inputs are read from .npy or .csv files, not {suffix or 'this file'}")
+    except LstmvizError:
+        raise
+    except (OSError, ValueError) as err:
+        raise LstmvizError(f"{path.name}: cannot read it as {suffix[1:] or 'an array'} ({err})") from None
+    arr = np.asarray(arr)
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise LstmvizError(f"{path.name}: holds {arr.dtype} values, not numbers")
+    if arr.ndim == 1:
+        arr = arr[None, :, None]
+    elif arr.ndim == 2:
+        arr = arr[None]
+    elif arr.ndim != 3:
+        raise LstmvizError(
+            f"{path.name}: has shape {arr.shape}; expected (timesteps,), (timesteps, features) "
+            "or (batch, timesteps, features)"
+        )
+    if arr.size == 0:
+        raise LstmvizError(f"{path.name}: is empty (shape {arr.shape})")
+    arr = arr.astype(np.float32)
+    if not np.all(np.isfinite(arr)):
+        raise LstmvizError(f"{path.name}: holds NaN or infinity; replace them with numbers")
+    return arr
+
+
+def _read_csv(path: Path) -> np.ndarray:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    rows = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if not rows:
+        raise LstmvizError(f"{path.name}: holds no rows")
+    delim = ";" if ";" in rows[0] and "," not in rows[0] else ("," if "," in rows[0] else None)
+
+    def parse(line):
+        return [float(v) for v in (line.split(delim) if delim else line.split())]
+
+    try:
+        parse(rows[0])
+    except ValueError:
+        rows = rows[1:]  # a header line
+    try:
+        data = [parse(r) for r in rows]
+    except ValueError as err:
+        raise LstmvizError(f"{path.name}: a value is not a number ({err})") from None
+    widths = {len(r) for r in data}
+    if len(widths) != 1:
+        raise LstmvizError(f"{path.name}: rows have different numbers of columns {sorted(widths)}")
+    return np.array(data, dtype=np.float64)

@@ -1,0 +1,194 @@
+"""Which Keras options each layer class has, their widgets' kinds, defaults and plain words.
+
+The side panel builds its form from ``options_for(class_name)``; keys are Keras config
+keys, or ``layer.<key>`` for the layer inside a Bidirectional / TimeDistributed wrapper.
+Tooltips say what an option means and, where people confuse it, what it does not mean.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from lstmviz.engine.activations import SUPPORTED as ACTIVATIONS
+
+#: Layer classes the side panel can add, in menu order (label -> class, inner class).
+ADDABLE: dict[str, tuple[str, str | None]] = {
+    "LSTM": ("LSTM", None),
+    "GRU": ("GRU", None),
+    "SimpleRNN": ("SimpleRNN", None),
+    "Bidirectional(LSTM)": ("Bidirectional", "LSTM"),
+    "Dense": ("Dense", None),
+    "TimeDistributed(Dense)": ("TimeDistributed", "Dense"),
+    "Embedding": ("Embedding", None),
+    "Masking": ("Masking", None),
+    "Dropout": ("Dropout", None),
+}
+
+RECURRENT = ("SimpleRNN", "LSTM", "GRU")
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str            # Keras config key, or "layer.<key>" inside a wrapper
+    kind: str           # "int", "float", "bool", "choice"
+    label: str
+    tooltip: str
+    choices: tuple = ()
+    minimum: float = 0
+    maximum: float = 4096
+    step: float = 1
+
+
+TIPS = {
+    "units": ("units: the size of the hidden state h (and c for an LSTM): how many numbers the "
+              "layer carries from step to step, and the width of its output. Not the number of "
+              "timesteps, not the number of inputs."),
+    "dense_units": "units: how many numbers this Dense layer outputs (one per neuron).",
+    "activation": ("activation: the squashing function of the candidate (c~, h~) and of the "
+                   "output h = o·tanh(c). tanh keeps values in -1..1."),
+    "dense_activation": "activation: applied to W·x + b; 'linear' means none (regression outputs).",
+    "recurrent_activation": ("recurrent_activation: the function of the gates (i, f, o / z, r). "
+                             "sigmoid keeps each gate in 0..1: 0 closes it, 1 opens it fully."),
+    "use_bias": "use_bias: add a learned offset b to every gate's sum. Off removes the bias weights.",
+    "unit_forget_bias": ("unit_forget_bias: start the forget gate's bias at 1 so the cell "
+                         "remembers by default at the start of training (only the initial value)."),
+    "reset_after": ("reset_after: apply the reset gate r after the recurrent product "
+                    "(r·(U·h + b), Keras 2.x/3 default, CuDNN-compatible, two bias rows) "
+                    "instead of before it (U·(r·h))."),
+    "return_sequences": ("return_sequences: on, the layer outputs h at EVERY step "
+                         "(batch, timesteps, units), which a next recurrent layer needs; off, only "
+                         "the LAST step's h (batch, units)."),
+    "return_state": ("return_state: also output the final states (h, and c for an LSTM) as extra "
+                     "tensors. The next layer of a stack still gets the first output."),
+    "go_backwards": ("go_backwards: read the sequence from the last step to the first. The output "
+                     "sequence comes out in that reversed order too."),
+    "stateful": ("stateful: keep the final states of this batch and start the next batch from them "
+                 "instead of from zeros (sample i continues sample i). Needs a fixed batch size."),
+    "merge_mode": ("merge_mode: how the forward and backward outputs are combined: concat (side by "
+                   "side, 2·units wide), sum, mul, ave."),
+    "inner": "the recurrent layer run once forwards and once backwards over the input.",
+    "input_dim_emb": ("input_dim: the vocabulary size: token ids must be 0 .. input_dim-1. Not the "
+                      "length of the sequence."),
+    "output_dim": "output_dim: how many numbers represent each token (the embedding's width).",
+    "mask_zero": ("mask_zero: treat id 0 as padding: recurrent layers skip those steps and carry "
+                  "their state over unchanged."),
+    "mask_value": ("mask_value: a step whose features ALL equal this value is padding: recurrent "
+                   "layers skip it and carry their state over unchanged."),
+    "rate": ("rate: the fraction of inputs dropped during training. At inference (what you see "
+             "here) Dropout passes its input through unchanged."),
+}
+
+
+def _recurrent_options(cls: str, prefix: str = "") -> list[Option]:
+    p = prefix
+    opts = [Option(p + "units", "int", "units", TIPS["units"], minimum=1, maximum=1024),
+            Option(p + "activation", "choice", "activation", TIPS["activation"], tuple(ACTIVATIONS))]
+    if cls in ("LSTM", "GRU"):
+        opts.append(Option(p + "recurrent_activation", "choice", "recurrent_activation",
+                           TIPS["recurrent_activation"], tuple(ACTIVATIONS)))
+    opts.append(Option(p + "use_bias", "bool", "use_bias", TIPS["use_bias"]))
+    if cls == "LSTM":
+        opts.append(Option(p + "unit_forget_bias", "bool", "unit_forget_bias", TIPS["unit_forget_bias"]))
+    if cls == "GRU":
+        opts.append(Option(p + "reset_after", "bool", "reset_after", TIPS["reset_after"]))
+    for key in ("return_sequences", "return_state", "go_backwards", "stateful"):
+        if prefix and key in ("go_backwards", "return_state"):
+            continue  # a Bidirectional runs both directions itself
+        opts.append(Option(p + key, "bool", key, TIPS[key]))
+    return opts
+
+
+def options_for(class_name: str, config: dict | None = None) -> list[Option]:
+    """The editable options of a layer (for wrappers, depends on the inner class)."""
+    config = config or {}
+    if class_name in RECURRENT:
+        return _recurrent_options(class_name)
+    if class_name == "Bidirectional":
+        inner = (config.get("layer") or {}).get("class_name", "LSTM")
+        return ([Option("layer.class_name", "choice", "layer", TIPS["inner"], RECURRENT),
+                 Option("merge_mode", "choice", "merge_mode", TIPS["merge_mode"],
+                        ("concat", "sum", "mul", "ave"))]
+                + _recurrent_options(inner, "layer."))
+    if class_name == "Dense":
+        return [Option("units", "int", "units", TIPS["dense_units"], minimum=1, maximum=4096),
+                Option("activation", "choice", "activation", TIPS["dense_activation"], tuple(ACTIVATIONS)),
+                Option("use_bias", "bool", "use_bias", TIPS["use_bias"])]
+    if class_name == "TimeDistributed":
+        return [Option("layer.units", "int", "units", TIPS["dense_units"] + " Applied at every step.",
+                       minimum=1, maximum=4096),
+                Option("layer.activation", "choice", "activation", TIPS["dense_activation"], tuple(ACTIVATIONS)),
+                Option("layer.use_bias", "bool", "use_bias", TIPS["use_bias"])]
+    if class_name == "Embedding":
+        return [Option("input_dim", "int", "input_dim (vocabulary)", TIPS["input_dim_emb"], minimum=1, maximum=100000),
+                Option("output_dim", "int", "output_dim", TIPS["output_dim"], minimum=1, maximum=4096),
+                Option("mask_zero", "bool", "mask_zero", TIPS["mask_zero"])]
+    if class_name == "Masking":
+        return [Option("mask_value", "float", "mask_value", TIPS["mask_value"], minimum=-1e6, maximum=1e6, step=0.1)]
+    if class_name == "Dropout":
+        return [Option("rate", "float", "rate", TIPS["rate"], minimum=0.0, maximum=0.99, step=0.05)]
+    return []
+
+
+_RNN_DEFAULTS = {"activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True,
+                 "return_sequences": False, "return_state": False, "go_backwards": False,
+                 "stateful": False}
+
+
+def default_config(class_name: str, inner: str | None = None, units: int = 8) -> dict[str, Any]:
+    """A new layer's Keras config, with every option the form shows filled in."""
+    if class_name in RECURRENT:
+        cfg = {"units": units, **_RNN_DEFAULTS}
+        if class_name == "LSTM":
+            cfg["unit_forget_bias"] = True
+        if class_name == "GRU":
+            cfg["reset_after"] = True
+        if class_name == "SimpleRNN":
+            cfg.pop("recurrent_activation")
+        return cfg
+    if class_name == "Bidirectional":
+        inner = inner or "LSTM"
+        return {"layer": {"class_name": inner, "config": default_config(inner, units=units)},
+                "merge_mode": "concat"}
+    if class_name == "Dense":
+        return {"units": 1, "activation": "linear", "use_bias": True}
+    if class_name == "TimeDistributed":
+        return {"layer": {"class_name": "Dense", "config": default_config("Dense")}}
+    if class_name == "Embedding":
+        return {"input_dim": 32, "output_dim": 8, "mask_zero": False}
+    if class_name == "Masking":
+        return {"mask_value": 0.0}
+    if class_name == "Dropout":
+        return {"rate": 0.2}
+    return {}
+
+
+def get_option(config: dict, key: str, default=None):
+    if key.startswith("layer."):
+        inner = config.get("layer") or {}
+        sub = key[len("layer."):]
+        if sub == "class_name":
+            return inner.get("class_name", default)
+        return (inner.get("config") or {}).get(sub, default)
+    return config.get(key, default)
+
+
+def set_option(config: dict, key: str, value) -> dict:
+    """A copy of ``config`` with ``key`` set (changing a wrapper's inner class keeps units)."""
+    config = copy.deepcopy(config)
+    if key.startswith("layer."):
+        inner = config.setdefault("layer", {"class_name": "LSTM", "config": {}})
+        sub = key[len("layer."):]
+        if sub == "class_name":
+            old = inner.get("config") or {}
+            new = default_config(value, units=int(old.get("units", 8)))
+            for k in ("return_sequences", "stateful", "use_bias", "activation"):
+                if k in old:
+                    new[k] = old[k]
+            config["layer"] = {"class_name": value, "config": new}
+        else:
+            inner.setdefault("config", {})[sub] = value
+        return config
+    config[key] = value
+    return config

@@ -1,0 +1,427 @@
+"""The application's state, with no Qt: the layer stack, the input, the model, the trace,
+the cursor, and events that tell the windows what changed.
+
+Every edit goes through a method here (``add_layer``, ``set_layer_option``,
+``set_input_spec`` ...). Each one rebuilds the ``Model`` from the stack, re-traces it on
+the input and emits ``model_changed``; if the stack is invalid the engine's message is
+kept in ``error`` (``error_changed``) and the last valid model and trace stay.
+
+Events (see ``events.Event``):
+- ``stack_changed()``: layers, their options or the input spec changed (redraw the panel);
+- ``model_changed(model, trace)``: a new valid model/trace (redraw every view);
+- ``error_changed(message or None)``;
+- ``cursor_changed(cursor)``: step, sample, layer, unit or side changed;
+- ``input_changed(x)``: the input array changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lstmviz.app import inputs as gen
+from lstmviz.app.events import Event
+from lstmviz.app.options import RECURRENT, default_config, get_option, set_option
+from lstmviz.app.selection import Cursor
+from lstmviz.engine import LayerSpec, Model, Trace
+from lstmviz.errors import LstmvizError
+
+
+@dataclass
+class LayerEntry:
+    """One layer of the editable stack: Keras class, config, name and (loaded) weights."""
+
+    class_name: str
+    config: dict
+    name: str | None = None
+    weights: list | None = None
+
+    def spec(self) -> LayerSpec:
+        cfg = {k: v for k, v in self.config.items() if k != "name"}
+        return LayerSpec(self.class_name, copy.deepcopy(cfg), name=self.name)
+
+    def label(self) -> str:
+        if self.class_name in ("Bidirectional", "TimeDistributed"):
+            inner = get_option(self.config, "layer.class_name", "?")
+            return f"{self.class_name}({inner})"
+        return self.class_name
+
+    def duplicate(self) -> "LayerEntry":
+        return LayerEntry(self.class_name, copy.deepcopy(self.config), None,
+                          None if self.weights is None else [np.array(w) for w in self.weights])
+
+
+@dataclass
+class InputSpec:
+    """What the stack is fed: ``batch_size`` samples of ``timesteps`` steps of ``input_dim``
+    numbers, made by ``source`` (a generator name, ``"text"``, or ``"data"`` for an imported
+    or hand-edited array) with ``seed``."""
+
+    batch_size: int = 4
+    timesteps: int = 20
+    input_dim: int = 1
+    source: str = "sine"
+    seed: int = 0
+    period: float = 12.0
+    text: str = "hello world"
+    data: np.ndarray | None = field(default=None, repr=False)
+
+
+def default_layers() -> list[LayerEntry]:
+    """The built-in stack shown when no demo exists: LSTM(8, seq) -> LSTM(4) -> Dense(1)."""
+    a = default_config("LSTM", units=8)
+    a["return_sequences"] = True
+    return [LayerEntry("LSTM", a), LayerEntry("LSTM", default_config("LSTM", units=4)),
+            LayerEntry("Dense", default_config("Dense"))]
+
+
+class AppState:
+    """Everything the window shows, and the only place that changes it."""
+
+    def __init__(self, layers: list[LayerEntry] | None = None, spec: InputSpec | None = None,
+                 seed: int = 0, build: bool = True):
+        self.layers: list[LayerEntry] = list(default_layers() if layers is None else layers)
+        self.input = spec or InputSpec()
+        self.seed = seed
+        self.model: Model | None = None
+        self.trace: Trace | None = None
+        self.x: np.ndarray | None = None
+        self.cursor = Cursor()
+        self.error: str | None = None
+        #: a loaded model that is not a plain stack (several inputs ...): shown read-only
+        self.readonly = False
+        self.path: str | None = None
+        self.stack_changed = Event("stack_changed")
+        self.model_changed = Event("model_changed")
+        self.error_changed = Event("error_changed")
+        self.cursor_changed = Event("cursor_changed")
+        self.input_changed = Event("input_changed")
+        if build:
+            self.rebuild()
+
+    # -- what the stack is ---------------------------------------------------------------
+    @property
+    def embedding_first(self) -> bool:
+        return bool(self.layers) and self.layers[0].class_name == "Embedding"
+
+    def input_shape(self) -> tuple:
+        """The batch shape given to the model: batch is None unless a layer is stateful."""
+        stateful = any(get_option(e.config, "stateful") or get_option(e.config, "layer.stateful")
+                       for e in self.layers)
+        batch = int(self.input.batch_size) if stateful else None
+        if self.embedding_first:
+            return (batch, int(self.input.timesteps))
+        return (batch, int(self.input.timesteps), int(self.input.input_dim))
+
+    @property
+    def timesteps(self) -> int:
+        if self.x is not None and self.x.ndim >= 2:
+            return int(self.x.shape[1])
+        return int(self.input.timesteps)
+
+    @property
+    def batch(self) -> int:
+        return int(self.x.shape[0]) if self.x is not None else int(self.input.batch_size)
+
+    def index_of(self, name: str | None) -> int | None:
+        for i, e in enumerate(self.layers):
+            if e.name == name:
+                return i
+        return None
+
+    # -- edits ---------------------------------------------------------------------------
+    def _check_editable(self):
+        if self.readonly:
+            raise LstmvizError(
+                "this model is not a plain stack (it has several inputs or branches), so its "
+                "layers are shown read-only; build a new stack with File > New stack to edit"
+            )
+
+    def add_layer(self, class_name: str, inner: str | None = None, index: int | None = None) -> int:
+        self._check_editable()
+        units = 8
+        entry = LayerEntry(class_name, default_config(class_name, inner, units=units))
+        index = len(self.layers) if index is None else max(0, min(int(index), len(self.layers)))
+        self.layers.insert(index, entry)
+        self._edited(select=index)
+        return index
+
+    def remove_layer(self, index: int) -> None:
+        self._check_editable()
+        del self.layers[index]
+        self._edited(select=min(index, len(self.layers) - 1) if self.layers else None)
+
+    def duplicate_layer(self, index: int) -> int:
+        self._check_editable()
+        self.layers.insert(index + 1, self.layers[index].duplicate())
+        self._edited(select=index + 1)
+        return index + 1
+
+    def move_layer(self, src: int, dst: int) -> None:
+        """Move layer ``src`` so that it ends up at index ``dst``."""
+        self._check_editable()
+        if src == dst or not (0 <= src < len(self.layers)):
+            return
+        entry = self.layers.pop(src)
+        dst = max(0, min(int(dst), len(self.layers)))
+        self.layers.insert(dst, entry)
+        self._edited(select=dst)
+
+    def set_layer_option(self, index: int, key: str, value) -> None:
+        self._check_editable()
+        entry = self.layers[index]
+        if get_option(entry.config, key) == value:
+            return
+        entry.config = set_option(entry.config, key, value)
+        entry.weights = None  # a new option means a freshly initialised layer (from the seed)
+        self._edited(select=index)
+
+    def set_input_spec(self, **changes) -> None:
+        """Change ``batch_size``, ``timesteps``, ``input_dim``, ``source``, ``seed``,
+        ``period`` or ``text``; choosing a generator drops imported/hand-edited data."""
+        allowed = {f.name for f in dataclasses.fields(InputSpec)} - {"data"}
+        bad = set(changes) - allowed
+        if bad:
+            raise LstmvizError(f"unknown input setting(s) {', '.join(sorted(bad))}")
+        new = dataclasses.replace(self.input, **changes)
+        if new.source != "data":
+            new.data = None
+        if "text" in changes or ("source" in changes and new.source == "text"):
+            new.timesteps = max(1, len(new.text))
+            if not self.embedding_first and "input_dim" not in changes:
+                new.input_dim = len(gen.ALPHABET)
+        if new.data is not None and ("timesteps" in changes or "batch_size" in changes or "input_dim" in changes):
+            new.data = _fit(new.data, new.batch_size, new.timesteps, new.input_dim)
+        if _same_spec(new, self.input):
+            return
+        self.input = new
+        self._edited(select=self.index_of(self.cursor.layer))
+
+    def set_input_data(self, data: np.ndarray) -> None:
+        """Use ``data`` (``(batch, timesteps, features)``) as the input, as imported/edited."""
+        data = np.asarray(data, dtype=np.float32)
+        if data.ndim == 2:
+            data = data[None]
+        if data.ndim != 3:
+            raise LstmvizError(f"the input must be (batch, timesteps, features); got shape {data.shape}")
+        b, t, d = data.shape
+        self.input = dataclasses.replace(self.input, source="data", data=data.copy(),
+                                         batch_size=b, timesteps=t,
+                                         input_dim=self.input.input_dim if self.embedding_first else d)
+        self._edited(select=self.index_of(self.cursor.layer))
+
+    def set_input_value(self, sample: int, step: int, feature: int, value: float) -> None:
+        """One number of the input, edited by hand (the input becomes ``"data"``)."""
+        x = np.array(self.make_input() if self.input.data is None else self.input.data, dtype=np.float32)
+        if x.ndim == 2:
+            x = x[..., None]
+        x[sample, step, feature] = value
+        self.set_input_data(x)
+
+    def import_input(self, path) -> None:
+        self.set_input_data(gen.load_array(path))
+
+    # -- cursor --------------------------------------------------------------------------
+    def set_cursor(self, **changes) -> Cursor:
+        """Move the one clock / selection; values are clamped to what exists."""
+        cur = dataclasses.replace(self.cursor, **changes)
+        cur = self._clamped(cur)
+        if cur != self.cursor:
+            self.cursor = cur
+            self.cursor_changed.emit(cur)
+        return cur
+
+    def step_by(self, delta: int) -> Cursor:
+        return self.set_cursor(step=self.cursor.step + int(delta))
+
+    def _clamped(self, cur: Cursor) -> Cursor:
+        T = max(1, self.timesteps)
+        step = max(0, min(int(cur.step), T - 1))
+        sample = max(0, min(int(cur.sample), self.batch - 1))
+        layer, unit, side = cur.layer, int(cur.unit), cur.side
+        names = [l.name for l in self.model.layers] if self.model is not None else []
+        if layer not in names:
+            layer = self._default_layer()
+        units = self._units_of(layer)
+        unit = max(0, min(unit, units - 1)) if units else 0
+        if side not in ("forward", "backward"):
+            side = "forward"
+        return Cursor(step, sample, layer, unit, side)
+
+    def _default_layer(self) -> str | None:
+        if self.model is None:
+            return None
+        for layer in self.model.layers:
+            if layer.class_name in RECURRENT or layer.class_name == "Bidirectional":
+                return layer.name
+        return self.model.layers[0].name if self.model.layers else None
+
+    def _units_of(self, name: str | None) -> int:
+        if self.model is None or name is None:
+            return 0
+        layer = self.model.get_layer(name)
+        if hasattr(layer, "units"):
+            return int(layer.units)
+        shape = layer.output_shapes[0] if layer.output_shapes else ()
+        return int(shape[-1]) if shape and shape[-1] else 0
+
+    # -- building ------------------------------------------------------------------------
+    def make_input(self) -> np.ndarray:
+        """The array the model is traced on (token ids when an Embedding comes first)."""
+        s = self.input
+        if s.source == "data" and s.data is not None:
+            x = s.data
+        elif s.source == "text":
+            if self.embedding_first:
+                return gen.text_ids(s.text, s.batch_size, s.timesteps)
+            x = gen.text_onehot(s.text, s.batch_size, s.timesteps, s.input_dim)
+        else:
+            x = gen.generate(s.source, s.batch_size, s.timesteps, s.input_dim, s.seed, s.period)
+        if self.embedding_first:
+            vocab = int(get_option(self.layers[0].config, "input_dim", 2))
+            return gen.ids_for_vocab(x, vocab)
+        return x
+
+    def _edited(self, select: int | None = None) -> None:
+        self.rebuild()
+        if select is not None and 0 <= select < len(self.layers) and self.layers[select].name:
+            self.set_cursor(layer=self.layers[select].name)
+        self.stack_changed.emit()
+
+    def build_model(self) -> Model:
+        if not self.layers:
+            raise LstmvizError("the stack is empty: add a layer (LSTM, GRU, SimpleRNN, Dense ...)")
+        model = Model.sequential(self.input_shape(), [e.spec() for e in self.layers], seed=self.seed)
+        # keep loaded weights where they still fit (other layers start from the seed)
+        for entry, layer in zip(self.layers, model.layers):
+            if entry.weights is not None and [np.shape(w) for w in entry.weights] == [w.shape for w in layer.weights]:
+                layer.set_weights(entry.weights)
+        return model
+
+    def rebuild(self) -> bool:
+        """Build and trace; on an invalid stack keep the last model/trace and set ``error``."""
+        try:
+            if self.readonly and self.model is not None:
+                model = self.model
+                model.reset_states()
+                xs = self._inputs_for(model)
+                trace = model.trace(xs if len(xs) > 1 else xs[0])
+                x = xs[0]
+            else:
+                model = self.build_model()
+                x = self.make_input()
+                trace = model.trace(x)
+        except LstmvizError as err:
+            self._set_error(str(err))
+            return False
+        self.model, self.trace, self.x = model, trace, x
+        if not self.readonly:
+            for entry, layer in zip(self.layers, model.layers):
+                entry.name = layer.name
+        self._set_error(None)
+        self.cursor = self._clamped(self.cursor)
+        self.input_changed.emit(x)
+        self.model_changed.emit(model, trace)
+        self.cursor_changed.emit(self.cursor)
+        return True
+
+    def _inputs_for(self, model: Model) -> list[np.ndarray]:
+        xs = []
+        s = self.input
+        for k, shape in enumerate(model.input_shapes()):
+            T = shape[1] if len(shape) > 1 and shape[1] else s.timesteps
+            if len(shape) == 2:
+                xs.append(gen.text_ids(s.text or "hello", s.batch_size, T) % 2 + 1)
+                continue
+            D = shape[-1] or 1
+            if k == 0 and s.source == "data" and s.data is not None and s.data.shape[1:] == (T, D):
+                xs.append(s.data)
+            else:
+                src = s.source if s.source in gen.GENERATORS and s.source != "text" else "sine"
+                xs.append(gen.generate(src, shape[0] or s.batch_size, T, D, s.seed + k, s.period))
+        return xs
+
+    def _set_error(self, message: str | None) -> None:
+        if message != self.error:
+            self.error = message
+            self.error_changed.emit(message)
+
+    # -- files ---------------------------------------------------------------------------
+    def set_model(self, model: Model, path: str | None = None) -> None:
+        """Show a loaded model: a plain stack becomes the editable stack (with its weights);
+        anything else is shown read-only."""
+        shapes = model.input_shapes()
+        shape = shapes[0]
+        spec = dataclasses.replace(self.input, data=None if self.input.source == "data" else self.input.data)
+        if spec.source == "data":
+            spec.source = "sine"
+        if shape and shape[0]:
+            spec.batch_size = int(shape[0])
+        if len(shape) > 1 and shape[1]:
+            spec.timesteps = int(shape[1])
+        if len(shape) == 3 and shape[2]:
+            spec.input_dim = int(shape[2])
+        self.path = path
+        self.input = spec
+        if model.sequential and len(shapes) == 1:
+            self.readonly = False
+            self.layers = [LayerEntry(l.class_name, copy.deepcopy(l.config), l.name,
+                                      [np.array(w) for w in l.weights]) for l in model.layers]
+            if self.embedding_first and spec.source not in ("text",):
+                spec.source = "counting"
+            self.model = None
+        else:
+            self.readonly = True
+            self.layers = [LayerEntry(l.class_name, copy.deepcopy(l.config), l.name) for l in model.layers]
+            self.model = model
+        self.cursor = Cursor()
+        ok = self.rebuild()
+        self.stack_changed.emit()
+        if not ok and self.model is not model and self.readonly is False:
+            pass
+
+    def load_weights_file(self, path) -> None:
+        """Put a weights-only file onto the current stack (it must match)."""
+        import lstmviz
+
+        if self.model is None:
+            raise LstmvizError("there is no model to put the weights on; build a stack first")
+        try:
+            lstmviz.load_weights(self.model, path)
+        except LstmvizError as err:
+            raise LstmvizError(
+                f"these weights do not fit the current stack: {err}. Build a matching stack "
+                "first (same layers, units and input_dim), or open the full model file (.keras/.h5)"
+            ) from None
+        if not self.readonly:
+            for entry, layer in zip(self.layers, self.model.layers):
+                entry.weights = [np.array(w) for w in layer.weights]
+        self.path = str(path)
+        self.rebuild()
+        self.stack_changed.emit()
+
+    def new_stack(self) -> None:
+        """Back to the built-in editable stack."""
+        self.readonly = False
+        self.model = None
+        self.layers = default_layers()
+        self.input = InputSpec()
+        self.path = None
+        self.rebuild()
+        self.stack_changed.emit()
+
+
+def _fit(data: np.ndarray, batch: int, timesteps: int, features: int) -> np.ndarray:
+    """Crop or zero-pad an edited input to a new spec."""
+    out = np.zeros((batch, timesteps, features), dtype=np.float32)
+    b, t, d = (min(a, b) for a, b in zip(data.shape, out.shape))
+    out[:b, :t, :d] = data[:b, :t, :d]
+    return out
+
+
+def _same_spec(a: InputSpec, b: InputSpec) -> bool:
+    fields = [f.name for f in dataclasses.fields(InputSpec) if f.name != "data"]
+    return all(getattr(a, n) == getattr(b, n) for n in fields) and a.data is b.data
