@@ -1,0 +1,523 @@
+"""The ``lstmviz`` command line: summary, trace, the app fallback, and one-line errors.
+
+File-based cases use the committed fixtures (skipped with a reason when a fixture is
+absent); the rest call ``cli.main([...])`` in-process with ``lstmviz.load`` replaced by a
+stack built in code, since lstmviz has no writer.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lstmviz
+from lstmviz import cli
+from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
+ENV.pop("LSTMVIZ_DEBUG", None)
+
+
+def fixture(case: str, *names: str) -> Path:
+    """The first of ``names`` present in fixture ``case``, or skip the test."""
+    for name in names or ("model.keras", "model.h5"):
+        path = FIXTURES / case / name
+        if path.is_file():
+            return path
+    pytest.skip(f"fixture {case}/{'|'.join(names or ('model.keras', 'model.h5'))} is absent "
+                "(generate it with scripts/make_fixtures.py)")
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lstmviz", *map(str, args)], capture_output=True,
+                          text=True, env=ENV, timeout=timeout, cwd=ROOT)
+
+
+def assert_one_line_error(rc, err: str, status: int = 2, contains: str | None = None) -> str:
+    assert rc == status, err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("lstmviz: ")
+    if contains:
+        assert contains.lower() in lines[0].lower(), lines[0]
+    return lines[0]
+
+
+# -- models built in code ----------------------------------------------------------------
+def lstm_stack(**lstm_options) -> Model:
+    return Model.sequential(
+        (None, 6, 3),
+        [LayerSpec("LSTM", {"units": 4, "return_sequences": True, **lstm_options}),
+         LayerSpec("GRU", {"units": 3}),
+         LayerSpec("Dense", {"units": 2})],
+        seed=1,
+    )
+
+
+def embedding_stack() -> Model:
+    return Model.sequential(
+        (None, 5),
+        [LayerSpec("Embedding", {"input_dim": 10, "output_dim": 4, "mask_zero": True}),
+         LayerSpec("LSTM", {"units": 3}),
+         LayerSpec("Dense", {"units": 1})],
+        seed=2,
+    )
+
+
+def bidi_stack() -> Model:
+    return Model.sequential(
+        (None, 4, 2),
+        [LayerSpec("Bidirectional", {"layer": {"class_name": "LSTM",
+                                               "config": {"units": 3, "return_sequences": True}}}),
+         LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 1}}})],
+        seed=3,
+    )
+
+
+def two_input_model() -> Model:
+    """Two inputs, concatenated, into an LSTM with return_state (three outputs)."""
+    spec = ModelSpec(
+        layers=[
+            LayerSpec("InputLayer", {"batch_shape": [None, 5, 3]}, name="a"),
+            LayerSpec("InputLayer", {"batch_shape": [None, 5, 2]}, name="b"),
+            LayerSpec("Concatenate", {"axis": -1}, name="cat",
+                      inbound=[TensorRef("a"), TensorRef("b")]),
+            LayerSpec("LSTM", {"units": 2, "return_state": True}, name="lstm",
+                      inbound=[TensorRef("cat")]),
+        ],
+        inputs=[TensorRef("a"), TensorRef("b")],
+        outputs=[TensorRef("lstm", 0), TensorRef("lstm", 1), TensorRef("lstm", 2)],
+        name="two_in",
+    )
+    return Model.from_spec(spec, seed=4)
+
+
+@pytest.fixture
+def use_model(monkeypatch):
+    """``use_model(factory)``: every ``lstmviz.load`` in the CLI returns a fresh model."""
+
+    def install(factory):
+        monkeypatch.setattr(lstmviz, "load", lambda path, seed=0: factory())
+        return factory()
+
+    return install
+
+
+def call(capsys, *args) -> tuple[int, str, str]:
+    rc = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def assert_npz_equals_trace(path: Path, trace) -> None:
+    flat = trace.flat()
+    with np.load(path, allow_pickle=False) as npz:
+        assert sorted(npz.files) == sorted(flat)
+        for key, want in flat.items():
+            got = npz[key]
+            assert got.shape == want.shape, key
+            assert got.dtype == want.dtype, key
+            np.testing.assert_array_equal(got, want, err_msg=key)
+
+
+# -- summary -----------------------------------------------------------------------------
+def test_summary_in_process_rows(capsys, use_model):
+    model = use_model(lstm_stack)
+    rc, out, err = call(capsys, "summary", "m.keras")
+    assert rc == 0 and err == ""
+    for layer in model.layers:
+        shape = "(" + ", ".join("None" if d is None else str(d) for d in layer.output_shapes[0]) + ")"
+        row = next(l for l in out.splitlines() if l.startswith(f"{layer.name} ({layer.class_name})"))
+        assert shape in row
+        assert row.rstrip().endswith(f"{layer.count_params():,}")
+    assert f"Total params: {model.count_params():,}" in out
+    # weight shapes per gate and the formula with numbers filled in
+    assert "4·(d·u + u·u + u) = 4·(3·4 + 4·4 + 4) = 128" in out
+    assert "kernel_f (3, 4)" in out and "recurrent_kernel_o (4, 4)" in out
+    assert "3·(d·u + u·u + 2u)" in out  # GRU reset_after=True
+
+
+def test_summary_bidirectional_sections(capsys, use_model):
+    model = use_model(bidi_stack)
+    rc, out, _ = call(capsys, "summary", "m.keras")
+    assert rc == 0
+    assert "bidirectional (Bidirectional)" in out
+    assert "forward/kernel" in out and "backward/recurrent_kernel" in out
+    assert f"Total params: {model.count_params():,}" in out
+
+
+def test_summary_subprocess_on_fixture():
+    path = fixture("k3_lstm_default", "model.keras")
+    meta = __import__("json").loads((path.parent / "meta.json").read_text())
+    res = run_cli("summary", path)
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr
+    for layer in meta["layers"]:
+        row = next(l for l in res.stdout.splitlines()
+                   if l.startswith(f"{layer['name']} ({layer['class']})"))
+        shape = "(" + ", ".join("None" if d is None else str(d) for d in layer["output_shape"]) + ")"
+        assert shape in row and row.rstrip().endswith(f"{layer['params']:,}")
+    assert f"Total params: {meta['total_params']:,}" in res.stdout
+
+
+@pytest.mark.parametrize("case", ["k2_lstm_default", "k3_bidi_lstm_stacked", "k3_emb_mask_lstm"])
+def test_summary_total_matches_keras(capsys, case):
+    path = fixture(case)
+    meta = __import__("json").loads((path.parent / "meta.json").read_text())
+    rc, out, err = call(capsys, "summary", path)
+    assert rc == 0, err
+    assert f"Total params: {meta['total_params']:,}" in out
+
+
+# -- trace -------------------------------------------------------------------------------
+def test_trace_npy_in_process(tmp_path, capsys, use_model):
+    model = use_model(lstm_stack)
+    x = np.random.default_rng(0).normal(size=(2, 6, 3)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "t.npz"
+    rc, stdout, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out", out)
+    assert rc == 0, err
+    assert len(stdout.strip().splitlines()) == 1 and str(out) in stdout
+    trace = model.trace(x)
+    assert_npz_equals_trace(out, trace)
+    with np.load(out) as npz:
+        for key in ("output", "lstm", "gru", "dense", "lstm/i", "lstm/f", "lstm/c_tilde", "lstm/o",
+                    "lstm/c", "lstm/h", "lstm/pre", "gru/z", "gru/r", "gru/h_tilde"):
+            assert key in npz.files
+        assert npz["lstm/f"].shape == (2, 6, 4)
+
+
+def test_trace_out_name_kept_exactly(tmp_path, capsys, use_model):
+    use_model(lstm_stack)
+    np.save(tmp_path / "x.npy", np.zeros((1, 6, 3), np.float32))
+    out = tmp_path / "trace_without_suffix"
+    rc, _, err = call(capsys, "trace", "m", "-i", tmp_path / "x.npy", "-o", out)
+    assert rc == 0, err
+    assert out.is_file() and not Path(str(out) + ".npz").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".lstmviz-")]
+
+
+def test_trace_csv_rows_are_timesteps(tmp_path, capsys, use_model):
+    model = use_model(lstm_stack)
+    x = np.round(np.random.default_rng(1).normal(size=(6, 3)), 3).astype(np.float32)
+    csv = tmp_path / "x.csv"
+    csv.write_text("# a comment\nf0,f1,f2\n" + "\n".join(",".join(repr(float(v)) for v in r) for r in x) + "\n")
+    out = tmp_path / "t.npz"
+    rc, _, err = call(capsys, "trace", "m", "--input", csv, "--out", out)
+    assert rc == 0, err
+    assert_npz_equals_trace(out, model.trace(x[None]))
+
+
+def test_trace_csv_with_shape(tmp_path, capsys, use_model):
+    model = use_model(lstm_stack)
+    x = np.arange(2 * 6 * 3, dtype=np.float32).reshape(2, 6, 3) / 10
+    csv = tmp_path / "x.csv"
+    csv.write_text("\n".join(" ".join(str(v) for v in row) for row in x.reshape(4, 9)))
+    out = tmp_path / "t.npz"
+    rc, _, err = call(capsys, "trace", "m", "--input", csv, "--shape", "2,-1,3", "--out", out)
+    assert rc == 0, err
+    assert_npz_equals_trace(out, model.trace(x))
+
+
+def test_trace_csv_integers_for_embedding(tmp_path, capsys, use_model):
+    model = use_model(embedding_stack)
+    ids = np.array([[1, 2, 3, 0, 0], [4, 5, 6, 7, 9]])
+    csv = tmp_path / "ids.csv"
+    csv.write_text("\n".join(",".join(str(v) for v in r) for r in ids))
+    out = tmp_path / "t.npz"
+    rc, _, err = call(capsys, "trace", "m", "--input", csv, "--out", out)
+    assert rc == 0, err
+    assert_npz_equals_trace(out, model.trace(ids))
+    with np.load(out) as npz:
+        assert "lstm/mask" in npz.files
+
+
+def test_trace_csv_fractions_for_embedding_refused(tmp_path, capsys, use_model):
+    use_model(embedding_stack)
+    csv = tmp_path / "ids.csv"
+    csv.write_text("1,2.5,3,0,0\n")
+    rc, _, err = call(capsys, "trace", "m", "--input", csv, "--out", tmp_path / "t.npz")
+    assert_one_line_error(rc, err, contains="whole-number")
+
+
+def test_trace_bidirectional_keys(tmp_path, capsys, use_model):
+    model = use_model(bidi_stack)
+    x = np.random.default_rng(2).normal(size=(3, 4, 2)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    rc, _, err = call(capsys, "trace", "m", "--input", tmp_path / "x.npy", "--out", tmp_path / "t.npz")
+    assert rc == 0, err
+    assert_npz_equals_trace(tmp_path / "t.npz", model.trace(x))
+    with np.load(tmp_path / "t.npz") as npz:
+        assert {"bidirectional/forward/h", "bidirectional/backward/h", "bidirectional/forward/f",
+                "time_distributed"} <= set(npz.files)
+
+
+def test_trace_two_inputs_and_several_outputs(tmp_path, capsys, use_model):
+    model = use_model(two_input_model)
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(2, 5, 3)).astype(np.float32)
+    b = rng.normal(size=(2, 5, 2)).astype(np.float32)
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", b)
+    out = tmp_path / "t.npz"
+    rc, _, err = call(capsys, "trace", "m", "--input", tmp_path / "a.npy", "--input", tmp_path / "b.npy",
+                      "--out", out)
+    assert rc == 0, err
+    trace = model.trace([a, b])
+    assert_npz_equals_trace(out, trace)
+    with np.load(out) as npz:
+        assert {"output0", "output1", "output2", "lstm", "lstm:1", "lstm:2"} <= set(npz.files)
+        assert "output" not in npz.files
+    # one file for a two-input model
+    rc, _, err = call(capsys, "trace", "m", "--input", tmp_path / "a.npy", "--out", out)
+    assert_one_line_error(rc, err, contains="2 input(s)")
+
+
+def test_trace_stateful_reset_states(tmp_path, capsys, use_model):
+    model = use_model(lambda: Model.sequential(
+        (2, 4, 3), [LayerSpec("LSTM", {"units": 2, "stateful": True})], seed=5))
+    x = np.ones((2, 4, 3), np.float32)
+    np.save(tmp_path / "x.npy", x)
+    rc, _, err = call(capsys, "trace", "m", "--input", tmp_path / "x.npy", "--out", tmp_path / "t.npz",
+                      "--reset-states")
+    assert rc == 0, err
+    assert_npz_equals_trace(tmp_path / "t.npz", model.trace(x))
+
+
+def test_trace_subprocess_on_fixture_equals_engine_and_keras(tmp_path):
+    path = fixture("k3_lstm_default", "model.keras")
+    x_path = path.parent / "x.npy"
+    out = tmp_path / "t.npz"
+    res = run_cli("trace", path, "--input", x_path, "--out", out)
+    assert res.returncode == 0, res.stderr
+    assert len(res.stdout.strip().splitlines()) == 1
+    trace = lstmviz.load(path).trace(np.load(x_path))
+    assert_npz_equals_trace(out, trace)
+    with np.load(path.parent / "expected.npz") as exp, np.load(out) as got:
+        np.testing.assert_allclose(got["output"], exp["output"], atol=1e-5)
+
+
+@pytest.mark.parametrize("case", ["k3_lstm_return_state", "k3_bidi_lstm_merge_modes", "k2_emb_mask_lstm"])
+def test_trace_fixture_keys(tmp_path, capsys, case):
+    path = fixture(case)
+    x_path = path.parent / "x.npy"
+    if not x_path.is_file():
+        pytest.skip(f"{case} has no x.npy")
+    out = tmp_path / "t.npz"
+    rc, _, err = call(capsys, "trace", path, "--input", x_path, "--out", out)
+    assert rc == 0, err
+    assert_npz_equals_trace(out, lstmviz.load(path).trace(np.load(x_path)))
+    with np.load(path.parent / "expected.npz") as exp, np.load(out) as got:
+        outs = [k for k in exp.files if k == "output" or (k.startswith("output") and k[6:].isdigit())]
+        assert outs
+        for k in outs:
+            np.testing.assert_allclose(got[k], exp[k], atol=1e-5, err_msg=k)
+
+
+# -- bad input: exit 2, one line, no traceback --------------------------------------------
+def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
+    """name -> (input file, a word the message must contain)."""
+    cases = {}
+
+    def put(name, data, fname, word):
+        p = tmp / fname
+        if isinstance(data, np.ndarray):
+            np.save(p, data)
+        elif isinstance(data, bytes):
+            p.write_bytes(data)
+        elif data is not None:
+            p.write_text(data)
+        cases[name] = (p, word)
+
+    put("missing", None, "nope.npy", "nope.npy")
+    put("empty", b"", "empty.npy", "empty")
+    put("empty_csv", "", "empty.csv", "empty")
+    put("png_as_npy", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "img.npy", "img.npy")
+    put("rank", np.zeros((6, 3), np.float32), "rank.npy", "rank")
+    put("width", np.zeros((1, 6, 5), np.float32), "width.npy", "features")
+    put("nan_npy", np.array([[[0, np.nan, 0]] * 6], np.float32), "nan.npy", "NaN")
+    put("nan_csv", "1,2,3\n4,nan,6\n", "nan.csv", "NaN")
+    put("garbage_csv", "1,2,3\n4,five,6\n", "garbage.csv", "five")
+    put("binary_csv", b"\xff\xfe\x00\x01garbage\x00", "bin.csv", "text")
+    put("ragged_csv", "1,2,3\n4,5\n", "ragged.csv", "columns")
+    put("width_csv", "1,2\n3,4\n", "w.csv", "features")
+    put("truncated_npy", b"", "trunc.npy", "trunc")
+    np.save(tmp / "full.npy", np.zeros((1, 6, 3), np.float32))
+    (tmp / "trunc.npy").write_bytes((tmp / "full.npy").read_bytes()[:-10])
+    put("object_npy", b"", "obj.npy", "Python objects")
+    np.save(tmp / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    put("npz_input", b"", "x.npz", ".npz")
+    np.savez(tmp / "x.npz", x=np.zeros(3))
+    put("unknown_suffix", "1,2,3", "x.bin", "format")
+    put("directory", None, "adir", "directory")
+    (tmp / "adir").mkdir()
+    return cases
+
+
+BAD_INPUTS = ["missing", "empty", "empty_csv", "png_as_npy", "rank", "width", "nan_npy", "nan_csv",
+              "garbage_csv", "binary_csv", "ragged_csv", "width_csv", "truncated_npy", "object_npy",
+              "npz_input", "unknown_suffix", "directory"]
+
+
+@pytest.mark.parametrize("name", BAD_INPUTS)
+def test_bad_input_exit_2_one_line(tmp_path, capsys, use_model, name):
+    use_model(lstm_stack)
+    path, word = _bad_inputs(tmp_path)[name]
+    out = tmp_path / "t.npz"
+    rc, stdout, err = call(capsys, "trace", "m", "--input", path, "--out", out)
+    assert_one_line_error(rc, err, contains=word)
+    assert not out.exists()
+
+
+def test_bad_csv_shape(tmp_path, capsys, use_model):
+    use_model(lstm_stack)
+    (tmp_path / "x.csv").write_text("1,2,3\n4,5,6\n")
+    rc, _, err = call(capsys, "trace", "m", "-i", tmp_path / "x.csv", "--shape", "4,4,4", "-o", tmp_path / "t")
+    assert_one_line_error(rc, err, contains="--shape")
+
+
+@pytest.mark.parametrize("where", ["no_folder", "is_dir"])
+def test_bad_out(tmp_path, capsys, use_model, where):
+    use_model(lstm_stack)
+    np.save(tmp_path / "x.npy", np.zeros((1, 6, 3), np.float32))
+    out = tmp_path / "missing" / "t.npz" if where == "no_folder" else tmp_path
+    rc, _, err = call(capsys, "trace", "m", "-i", tmp_path / "x.npy", "-o", out)
+    assert_one_line_error(rc, err)
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty", "png", "directory", "text"])
+def test_bad_model_file_in_process(tmp_path, capsys, kind):
+    path = tmp_path / "model.h5"
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "png":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + b"\0" * 200)
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "text":
+        path.write_text("this is not a model\n" * 10)
+    for args in (("summary", path), ("trace", path, "-i", tmp_path / "x.npy", "-o", tmp_path / "t.npz")):
+        rc, out, err = call(capsys, *args)
+        assert_one_line_error(rc, err, contains="model.h5")
+
+
+def test_bad_model_file_subprocess(tmp_path):
+    png = tmp_path / "photo.h5"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + b"\0" * 200)
+    res = run_cli("summary", png)
+    assert_one_line_error(res.returncode, res.stderr, contains="photo.h5")
+    assert res.stdout == ""
+
+
+def test_truncated_fixture_subprocess(tmp_path):
+    path = fixture("k3_lstm_default", "model.keras")
+    cut = tmp_path / "cut.keras"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    res = run_cli("trace", cut, "--input", path.parent / "x.npy", "--out", tmp_path / "t.npz")
+    assert_one_line_error(res.returncode, res.stderr, contains="cut.keras")
+
+
+def test_engine_error_is_one_line(capsys, monkeypatch):
+    def boom(path, seed=0):
+        raise lstmviz.LstmvizError("layer 'x' is a Foo, which lstmviz does not compute;\nsupported: LSTM")
+
+    monkeypatch.setattr(lstmviz, "load", boom)
+    rc, _, err = call(capsys, "summary", "m.keras")
+    assert_one_line_error(rc, err, contains="Foo")
+
+
+def test_unexpected_exception_still_one_line(capsys, monkeypatch):
+    monkeypatch.setattr(lstmviz, "load", lambda path, seed=0: {}["nothing"])
+    monkeypatch.delenv("LSTMVIZ_DEBUG", raising=False)
+    rc, _, err = call(capsys, "summary", "m.keras")
+    assert_one_line_error(rc, err, status=1, contains="KeyError")
+
+
+# -- argparse ------------------------------------------------------------------------------
+@pytest.mark.parametrize("args", [
+    ["trace"], ["trace", "m.keras", "--input", "x.npy"], ["summary"], ["summary", "a", "b"],
+    ["trace", "m", "-i", "x", "-o", "y", "--shape", "1,a"], ["m.keras", "--size", "big"],
+    ["m.keras", "--step", "-1"], ["--bogus"],
+])
+def test_argparse_errors_exit_2(capsys, args):
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "error:" in err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.build_parser().parse_args(["--version"])
+    assert exit_.value.code == 0
+    assert cli.main(["--version"]) == 0
+    assert lstmviz.__version__ in capsys.readouterr().out
+
+
+def test_help_documents_csv(capsys):
+    assert cli.main(["trace", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "rows" in out and "timestep" in out and "--shape" in out and "Embedding" in out
+
+
+def test_console_script_version():
+    exe = Path(sys.executable).parent / "lstmviz"
+    if not exe.exists():
+        pytest.skip("the lstmviz console script is not installed in this environment")
+    res = subprocess.run([str(exe), "--version"], capture_output=True, text=True, env=ENV, timeout=60)
+    assert res.returncode == 0 and lstmviz.__version__ in res.stdout
+
+
+# -- the app command -------------------------------------------------------------------------
+def test_app_fallback_prints_demo_summary(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "lstmviz.ui.app", None)  # import fails
+    rc, out, err = call(capsys)
+    assert rc == 0
+    assert "Total params:" in out and "LSTM" in out
+    assert "not available" in err
+
+
+def test_app_fallback_with_model(capsys, monkeypatch, use_model):
+    monkeypatch.setitem(sys.modules, "lstmviz.ui.app", None)
+    model = use_model(bidi_stack)
+    rc, out, _ = call(capsys, "m.keras", "--step", "2", "--size", "800x600")
+    assert rc == 0
+    assert f"Total params: {model.count_params():,}" in out
+
+
+def test_app_arguments_passed(capsys, monkeypatch):
+    import types
+
+    seen = {}
+    fake = types.ModuleType("lstmviz.ui.app")
+    fake.run_app = lambda *a: seen.setdefault("args", a) and 0
+    monkeypatch.setitem(sys.modules, "lstmviz.ui.app", fake)
+    assert cli.main(["m.keras", "--screenshot", "o.png", "--step", "3", "--size", "1600x900",
+                     "--theme", "light"]) == 0
+    assert seen["args"] == ("m.keras", "o.png", 3, (1600, 900), "light")
+    seen.clear()
+    assert cli.main([]) == 0
+    assert seen["args"] == (None, None, None, None, None)
+
+    def failing(*a):
+        raise lstmviz.LstmvizError("m.keras: no such file")
+
+    fake.run_app = failing
+    rc, _, err = call(capsys, "app", "m.keras")
+    assert_one_line_error(rc, err, contains="no such file")
+
+
+def test_app_screenshot_subprocess(tmp_path):
+    """``lstmviz --screenshot`` never hangs: it renders (app present) or prints the summary."""
+    shot = tmp_path / "shot.png"
+    res = run_cli("--screenshot", shot, "--size", "800x600", timeout=180)
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr
+    assert shot.is_file() or "Total params:" in res.stdout
