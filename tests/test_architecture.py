@@ -1,0 +1,147 @@
+"""The dependency rules of ARCHITECTURE.md: only ``lstmviz/ui`` touches Qt.
+
+``lstmviz/engine``, ``lstmviz/io`` and ``lstmviz/app`` (and ``import lstmviz`` itself, and
+the CLI's module) import NumPy / h5py / the standard library only; dependencies point
+``ui -> app -> engine`` and ``io -> engine``. Checked twice: statically, by walking every
+source file's imports with ``ast`` (including imports inside functions), and dynamically,
+by importing every module in a fresh interpreter and looking at ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG = ROOT / "lstmviz"
+QT = ("PySide6", "PySide2", "PyQt5", "PyQt6", "shiboken6", "shiboken2", "pyqtgraph", "qtpy",
+      "matplotlib")
+HEADLESS = ("engine", "io", "app")
+#: package -> lstmviz packages it must not import
+FORBIDDEN_INTERNAL = {
+    "engine": ("lstmviz.io", "lstmviz.app", "lstmviz.ui", "lstmviz.cli"),
+    "io": ("lstmviz.app", "lstmviz.ui", "lstmviz.cli"),
+    "app": ("lstmviz.ui", "lstmviz.cli"),
+}
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    """(line, absolute module name) of every import in the file, relative ones resolved."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    mod = module_name(path)
+    package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found.append((node.lineno, target))
+            found += [(node.lineno, f"{target}.{a.name}") for a in node.names]
+        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", ""))
+              in ("import_module", "__import__") and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            found.append((node.lineno, node.args[0].value))
+    return found
+
+
+def headless_files() -> list[Path]:
+    files = [PKG / "__init__.py", PKG / "errors.py"]
+    for sub in HEADLESS:
+        files += sorted((PKG / sub).rglob("*.py"))
+    return [f for f in files if f.exists()]
+
+
+def _is(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def test_headless_packages_exist():
+    for sub in HEADLESS:
+        assert (PKG / sub / "__init__.py").is_file(), f"lstmviz/{sub} is missing"
+
+
+@pytest.mark.parametrize("path", headless_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_qt_imports_in_source(path):
+    bad = [(line, name) for line, name in imports_of(path) if any(_is(name, q) for q in QT)]
+    assert not bad, f"{path.relative_to(ROOT)} imports Qt: {bad}"
+
+
+@pytest.mark.parametrize("path", headless_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_dependencies_point_one_way(path):
+    rel = path.relative_to(PKG).parts
+    sub = rel[0] if len(rel) > 1 else None
+    forbidden = FORBIDDEN_INTERNAL.get(sub, ())
+    if sub is None:  # lstmviz/__init__.py and errors.py: only engine and io, lazily
+        forbidden = ("lstmviz.ui", "lstmviz.app", "lstmviz.cli")
+    bad = [(line, name) for line, name in imports_of(path) if any(_is(name, f) for f in forbidden)]
+    assert not bad, f"{path.relative_to(ROOT)} imports against the architecture: {bad}"
+
+
+def test_import_walker_sees_relative_and_nested_imports(tmp_path, monkeypatch):
+    """The walker itself: relative imports resolve, imports inside functions count."""
+    fake = PKG / "engine" / "_probe_does_not_exist.py"
+    src = "from ..ui import views\ndef f():\n    import PySide6.QtCore\n    from . import layers\n"
+    monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: src)
+    names = [n for _, n in imports_of(fake)]
+    assert "lstmviz.ui" in names and "lstmviz.ui.views" in names
+    assert "PySide6.QtCore" in names and "lstmviz.engine.layers" in names
+
+
+PROBE = r"""
+import importlib, json, pkgutil, sys
+import lstmviz, lstmviz.cli
+mods = ["lstmviz", "lstmviz.errors", "lstmviz.cli"]
+failed = {}
+for sub in SUBS:
+    pkg = importlib.import_module("lstmviz." + sub)
+    mods.append(pkg.__name__)
+    for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+        try:
+            importlib.import_module(info.name)
+            mods.append(info.name)
+        except Exception as err:
+            failed[info.name] = f"{type(err).__name__}: {err}"
+qt = sorted(m for m in sys.modules if m.split(".")[0] in QT)
+print(json.dumps({"mods": mods, "qt": qt, "failed": failed}))
+"""
+
+
+@pytest.mark.parametrize("sub", HEADLESS)
+def test_importing_headless_packages_loads_no_qt(sub):
+    code = f"SUBS = {[sub]!r}\nQT = {list(QT)!r}\n" + PROBE
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout.strip().splitlines()[-1])
+    assert not report["failed"], report["failed"]
+    assert report["qt"] == [], f"importing lstmviz.{sub} ({len(report['mods'])} modules) loaded {report['qt']}"
+
+
+def test_cli_summary_runs_without_qt(tmp_path):
+    """``lstmviz summary`` on the built-in demo never loads Qt (a headless server can use it)."""
+    code = ("import sys, lstmviz.cli as c\n"
+            "print(c.demo_model().summary())\n"
+            f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {list(QT)!r})\n"
+            "print('QT', bad)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().splitlines()[-1] == "QT []"
