@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Benchmark: a full lstmviz trace of one LSTM layer against torch.nn.LSTM's forward.
+
+Default case (issue 2): batch 32, 200 timesteps, input 64, 256 units, every intermediate
+recorded (i, f, c~, o, c, h, pre, x_proj, h_proj). torch gets the same weights
+(Keras gates i, f, c, o are torch's i, f, g, o in the same order; weight_ih = kernel.T,
+weight_hh = recurrent_kernel.T, bias_ih = Keras bias, bias_hh = 0) and the same number of
+threads as NumPy's BLAS. Prints the medians, the ratio (goal: at most 1.5x torch), and
+the trace's peak memory (tracemalloc).
+
+    .venv/bin/python scripts/bench_engine.py [--repeat 9] [--threads N] [--no-torch]
+
+torch is optional: ``pip install -e '.[bench]'`` (torch==2.13.0, the CPU build).
+This is a benchmark, not a test: it prints figures and exits 0 unless outputs disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import glob
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from lstmviz.engine import LayerSpec, Model  # noqa: E402
+
+
+# -- NumPy's BLAS threads -----------------------------------------------------------------
+def _openblas():
+    """The OpenBLAS library NumPy bundles (numpy.libs), and its thread getter/setter."""
+    libdir = Path(np.__file__).resolve().parent.parent / "numpy.libs"
+    for path in sorted(glob.glob(str(libdir / "*openblas*.so*"))):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for suffix in ("64_", "_64_", ""):
+            for prefix in ("scipy_openblas", "openblas"):
+                get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                if get is not None and put is not None:
+                    get.restype = ctypes.c_int
+                    return get, put
+    return None, None
+
+
+def numpy_threads() -> int | None:
+    get, _ = _openblas()
+    return int(get()) if get else None
+
+
+def set_numpy_threads(n: int) -> None:
+    _, put = _openblas()
+    if put:
+        put(ctypes.c_int(n))
+
+
+# -- the case -----------------------------------------------------------------------------
+def build(batch, steps, d, units, seed=0):
+    model = Model.sequential((None, None, d),
+                             [LayerSpec("LSTM", {"units": units, "return_sequences": True}, name="lstm")],
+                             seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    x = rng.normal(size=(batch, steps, d)).astype(np.float32)
+    # non-trivial biases so a wrong bias mapping cannot pass
+    layer = model.get_layer("lstm")
+    kernel, rec, bias = layer.weights
+    bias = bias + rng.normal(scale=0.1, size=bias.shape).astype(np.float32)
+    layer.set_weights([kernel, rec, bias])
+    return model, x
+
+
+def torch_lstm(model, torch):
+    kernel, rec, bias = model.get_layer("lstm").weights
+    d, four_u = kernel.shape
+    net = torch.nn.LSTM(d, four_u // 4, batch_first=True)
+    with torch.no_grad():
+        net.weight_ih_l0.copy_(torch.from_numpy(np.ascontiguousarray(kernel.T)))
+        net.weight_hh_l0.copy_(torch.from_numpy(np.ascontiguousarray(rec.T)))
+        net.bias_ih_l0.copy_(torch.from_numpy(bias))
+        net.bias_hh_l0.zero_()
+    net.eval()
+    return net
+
+
+def timed(fn, repeat, warmup=1):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def peak_trace_memory(model, x) -> tuple[int, int]:
+    """(peak bytes allocated during a trace, bytes the trace holds afterwards)."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    trace = model.trace(x)
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del trace
+    return peak - base, held - base
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--input", type=int, default=64)
+    ap.add_argument("--units", type=int, default=256)
+    ap.add_argument("--repeat", type=int, default=9)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="threads for NumPy's BLAS and torch (default: NumPy's current count)")
+    ap.add_argument("--no-torch", action="store_true")
+    args = ap.parse_args(argv)
+
+    if args.threads:
+        set_numpy_threads(args.threads)
+    np_threads = numpy_threads()
+    print(f"case: LSTM, batch {args.batch}, {args.steps} steps, input {args.input}, "
+          f"{args.units} units, float32; every intermediate recorded")
+    print(f"numpy {np.__version__}, BLAS threads {np_threads if np_threads is not None else 'unknown'}"
+          f" (os.cpu_count() = {os.cpu_count()})")
+
+    model, x = build(args.batch, args.steps, args.input, args.units)
+    trace = model.trace(x)
+    y = trace.output
+    t_np = timed(lambda: model.trace(x), args.repeat)
+    med_np = statistics.median(t_np)
+    print(f"lstmviz trace: median {med_np * 1e3:8.1f} ms  (min {min(t_np) * 1e3:.1f}, "
+          f"max {max(t_np) * 1e3:.1f}, n={len(t_np)})")
+
+    peak, held = peak_trace_memory(model, x)
+    print(f"lstmviz trace memory: peak {peak / 2**20:.1f} MiB during the trace, "
+          f"{held / 2**20:.1f} MiB held by the Trace")
+
+    status = 0
+    if args.no_torch:
+        return status
+    try:
+        import torch
+    except ImportError:
+        print("torch: not installed (pip install -e '.[bench]'); no ratio")
+        return status
+    threads = np_threads or torch.get_num_threads()
+    torch.set_num_threads(threads)
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
+    net = torch_lstm(model, torch)
+    xt = torch.from_numpy(x)
+
+    def run_torch():
+        with torch.inference_mode():
+            return net(xt)[0]
+
+    yt = run_torch().numpy()
+    diff = float(np.max(np.abs(yt - y)))
+    ok = np.allclose(yt, y, atol=1e-5, rtol=0)
+    print(f"outputs agree: {'yes' if ok else 'NO'} (max |lstmviz - torch| = {diff:.2e}, atol 1e-5)")
+    if not ok:
+        status = 1
+    t_t = timed(run_torch, args.repeat)
+    med_t = statistics.median(t_t)
+    print(f"torch.nn.LSTM: median {med_t * 1e3:8.1f} ms  (min {min(t_t) * 1e3:.1f}, "
+          f"max {max(t_t) * 1e3:.1f}, n={len(t_t)})")
+    ratio = med_np / med_t
+    print(f"ratio lstmviz / torch: {ratio:.2f}x (goal <= 1.5x: {'met' if ratio <= 1.5 else 'NOT met'})")
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
