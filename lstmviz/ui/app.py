@@ -1,0 +1,191 @@
+"""Start the desktop app, or render it offscreen to a PNG.
+
+``run_app(model_path, screenshot, step, size, theme) -> int`` is what ``lstmviz`` (no
+subcommand) calls:
+
+- ``model_path``: a ``.keras``/``.h5``/``.hdf5`` model or a ``.weights.h5`` file (put on
+  the built-in stack); None opens the first bundled demo (``resources/demos/demos.json``)
+  or, without demos, a built-in LSTM(8) -> LSTM(4) -> Dense(1) stack on a sine.
+- ``screenshot``: a PNG path: build the window offscreen at ``size`` (default 1600x1000),
+  seek to ``step``, save the whole window, exit. Returns 0, or 2 with a one-line message
+  on stderr when the model cannot be opened.
+- ``theme``: ``dark`` (default), ``light`` or ``projector``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+
+log = logging.getLogger("lstmviz")
+DEFAULT_SIZE = (1600, 1000)
+
+
+def limit_blas_threads(n: int = 1) -> None:
+    """One BLAS thread: the app's matrices are small, and on a busy 2-core machine a
+    multi-threaded OpenBLAS QR/matmul can be 100x slower than a single thread."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, str(n))
+    try:
+        import numpy
+
+        libs = glob.glob(str(Path(numpy.__file__).parent.parent / "numpy.libs" / "*openblas*"))
+        for lib in libs:
+            dll = ctypes.CDLL(lib)
+            for fn in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                       "openblas_set_num_threads64_", "openblas_set_num_threads"):
+                if hasattr(dll, fn):
+                    getattr(dll, fn)(int(n))
+                    break
+    except OSError:
+        pass
+
+
+def install_excepthook(window_getter) -> None:
+    """Any exception reaching the event loop: logged, shown in a dialog, the app goes on."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.errors import LstmvizError
+
+    def hook(etype, value, tb):
+        if issubclass(etype, KeyboardInterrupt):
+            QtWidgets.QApplication.quit()
+            return
+        text = "".join(traceback.format_exception(etype, value, tb))
+        log.error("uncaught exception:\n%s", text)
+        window = window_getter()
+        if isinstance(value, LstmvizError):
+            msg, details = str(value), None
+        else:
+            msg = (f"Something went wrong inside lstmviz ({etype.__name__}: {value}). "
+                   "The app goes on; the details below help a bug report.")
+            details = text
+        if window is not None:
+            window.last_message = msg
+            window.statusBar().showMessage(msg, 20000)
+            if window.quiet:
+                return
+        box = QtWidgets.QMessageBox(window)
+        box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
+        box.setWindowTitle("lstmviz: error")
+        box.setText(msg)
+        if details:
+            box.setDetailedText(details)
+        box.open()
+
+    sys.excepthook = hook
+
+
+def _app(offscreen: bool):
+    if offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6 import QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication([sys.argv[0] if sys.argv else "lstmviz"])
+        app.setApplicationName("lstmviz")
+        app.setOrganizationName("lstmviz")
+    return app
+
+
+def make_window(model_path: str | None = None, theme: str | None = None, quiet: bool = False,
+                settings=None):
+    """The main window, themed, on ``model_path`` or the demo. Raises LstmvizError."""
+    import pyqtgraph as pg
+    from PySide6 import QtWidgets
+
+    from lstmviz.app.state import AppState
+    from lstmviz.errors import LstmvizError
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.main_window import MainWindow, load_demos
+
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    try:
+        th.apply(theme or "dark", QtWidgets.QApplication.instance())
+    except ValueError as err:
+        raise LstmvizError(str(err)) from None
+    window = MainWindow(AppState(), settings=settings, quiet=True)
+    if model_path:
+        if not window.open_file(model_path):
+            msg = window.last_message
+            window.close()
+            window.deleteLater()
+            raise LstmvizError(msg)
+    else:
+        demos = load_demos()
+        if demos:
+            window.open_demo(demos[0])
+    window.quiet = quiet
+    return window
+
+
+def parse_size(size) -> tuple[int, int]:
+    if size is None:
+        return DEFAULT_SIZE
+    if isinstance(size, str):
+        w, h = size.lower().split("x")
+        return int(w), int(h)
+    w, h = size
+    return int(w), int(h)
+
+
+def render(window, out, step: int | None = None, size=None) -> Path:
+    """Lay out ``window`` at ``size``, seek to ``step``, save a PNG of the whole window."""
+    from PySide6 import QtWidgets
+
+    w, h = parse_size(size)
+    window.resize(w, h)
+    window.show()
+    app = QtWidgets.QApplication.instance()
+    for _ in range(3):
+        app.processEvents()
+    if step is not None:
+        window.state.set_cursor(step=int(step))
+    app.processEvents()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pix = window.grab()
+    if (pix.width(), pix.height()) != (w, h):
+        pix = pix.scaled(w, h)
+    if not pix.save(str(out), "PNG"):
+        raise OSError(f"{out}: could not write the PNG")
+    return out
+
+
+def run_app(model_path: str | None = None, screenshot: str | None = None, step: int | None = None,
+            size: tuple[int, int] | None = None, theme: str | None = None) -> int:
+    """Run the desktop app (or, with ``screenshot``, render one PNG offscreen and exit)."""
+    limit_blas_threads(1)
+    logging.basicConfig(level=logging.INFO, format="lstmviz: %(message)s")
+    app = _app(offscreen=screenshot is not None)
+    from lstmviz.errors import LstmvizError
+
+    holder: dict = {}
+    install_excepthook(lambda: holder.get("window"))
+    try:
+        window = make_window(model_path, theme, quiet=screenshot is not None)
+    except LstmvizError as err:
+        print(f"lstmviz: {' '.join(str(err).split())}", file=sys.stderr)
+        return 2
+    holder["window"] = window
+    if screenshot is not None:
+        try:
+            render(window, screenshot, step, size)
+        except (OSError, ValueError) as err:
+            print(f"lstmviz: {err}", file=sys.stderr)
+            return 2
+        finally:
+            window.close()
+        return 0
+    w, h = parse_size(size)
+    window.resize(w, h)
+    if step is not None:
+        window.state.set_cursor(step=int(step))
+    window.show()
+    return int(app.exec())

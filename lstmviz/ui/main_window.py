@@ -1,0 +1,498 @@
+"""The main window: side panel (stack, input), the four views in tabs, the player.
+
+It owns no data: ``AppState`` holds the stack, the trace and the one cursor. The window
+connects the state's events to the views (``set_data`` on a new trace, ``set_cursor`` on
+every step/selection change) and the views' requests back to the state.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import time
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+import lstmviz
+from lstmviz.app.selection import Cursor
+from lstmviz.app.state import AppState
+from lstmviz.errors import LstmvizError
+from lstmviz.ui import theme as th
+from lstmviz.ui.input_panel import InputPanel
+from lstmviz.ui.player import Player
+from lstmviz.ui.stack_panel import StackPanel, error_colour
+from lstmviz.ui.views.base import TraceView
+
+log = logging.getLogger("lstmviz")
+
+#: (module in lstmviz.ui.views, class, tab title), in tab order; keys 1-4 pick them.
+VIEWS = (("unrolled", "UnrolledView", "Unrolled"), ("cell", "CellView", "Cell"),
+         ("over_time", "OverTimeView", "Over time"), ("weights", "WeightsView", "Weights"))
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+INPUT_SUFFIXES = (".npy", ".csv", ".txt")
+MAX_RECENT = 8
+RESOURCES = Path(lstmviz.__file__).resolve().parents[1] / "resources"
+
+
+class PlaceholderView(TraceView):
+    """Stands in for a view whose module is missing, so the window still works."""
+
+    def __init__(self, title: str, why: str = "", parent=None):
+        super().__init__(parent)
+        self.title = title
+        self.label = QtWidgets.QLabel(self)
+        self.label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.label.setWordWrap(True)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.addWidget(self.label)
+        self.why = why
+        self.cursor = Cursor()
+        self.label.setText(f"The {title} view is not available in this build.")
+
+    def set_data(self, model, trace):
+        pass
+
+    def set_cursor(self, cursor):
+        self.cursor = cursor
+        self.label.setText(f"The {self.title} view is not available in this build.\n\n"
+                           f"t = {cursor.step}, layer {cursor.layer}, unit {cursor.unit}")
+
+
+def make_views() -> list[TraceView]:
+    views = []
+    for module, cls, title in VIEWS:
+        try:
+            view = getattr(importlib.import_module(f"lstmviz.ui.views.{module}"), cls)()
+        except (ImportError, AttributeError) as err:
+            log.warning("view %s unavailable: %s", cls, err)
+            view = PlaceholderView(title, str(err))
+        views.append(view)
+    return views
+
+
+def is_model_file(path) -> bool:
+    name = str(path).lower()
+    return name.endswith(MODEL_SUFFIXES)
+
+
+def load_demos() -> list[dict]:
+    """Demos listed in ``resources/demos/demos.json`` whose model file exists.
+
+    Each entry: ``{"title", "description", "model": Path, "input": Path | None}``; the
+    JSON may be a list or ``{"demos": [...]}`` with ``file``/``model``/``path`` and
+    ``input``/``x`` keys (paths relative to the JSON file).
+    """
+    index = RESOURCES / "demos" / "demos.json"
+    try:
+        data = json.loads(index.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    items = data.get("demos", []) if isinstance(data, dict) else data
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        rel = item.get("model") or item.get("file") or item.get("path")
+        if not rel:
+            continue
+        model = (index.parent / rel).resolve()
+        if not model.exists():
+            continue
+        inp = item.get("input") or item.get("x") or item.get("inputs")
+        if isinstance(inp, list):
+            inp = inp[0] if inp else None
+        inp_path = (index.parent / inp).resolve() if isinstance(inp, str) else None
+        out.append({"title": item.get("title") or item.get("name") or model.stem,
+                    "description": item.get("description", ""),
+                    "model": model, "input": inp_path if inp_path and inp_path.exists() else None})
+    return out
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    def __init__(self, state: AppState | None = None, settings: QtCore.QSettings | None = None,
+                 quiet: bool = False, parent=None):
+        super().__init__(parent)
+        self.state = state or AppState()
+        self.settings = settings or QtCore.QSettings("lstmviz", "lstmviz")
+        #: no dialogs (screenshots, tests): messages go to the status bar and ``last_message``
+        self.quiet = quiet
+        self.last_message = ""
+        self.view_errors: dict[str, str] = {}
+        self._stale: set[int] = set()
+        #: update only the visible view on a step (hidden ones catch up when shown)
+        self.lazy_hidden_views = False
+        self.setWindowTitle("lstmviz")
+        self.setAcceptDrops(True)
+        self.resize(1600, 1000)
+
+        # -- side panel --------------------------------------------------------------------
+        self.stack_panel = StackPanel(self.state)
+        self.input_panel = InputPanel(self.state)
+        self.side = QtWidgets.QTabWidget()
+        self.side.addTab(self.stack_panel, "Stack")
+        self.side.addTab(self.input_panel, "Input")
+        self.side.setMinimumWidth(330)
+        self.stack_panel.input_source_requested.connect(lambda: self.side.setCurrentWidget(self.input_panel))
+
+        # -- views -------------------------------------------------------------------------
+        self.views = make_views()
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for k, view in enumerate(self.views):
+            self.tabs.addTab(view, view.title)
+            self.tabs.setTabToolTip(k, f"{view.title} view (key {k + 1})")
+            view.step_requested.connect(lambda t: self.state.set_cursor(step=int(t)))
+            view.layer_requested.connect(self._layer_requested)
+            view.unit_requested.connect(lambda u: self.state.set_cursor(unit=int(u)))
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        self.header = self._make_header()
+        right = QtWidgets.QWidget()
+        rl = QtWidgets.QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.setSpacing(0)
+        rl.addWidget(self.header)
+        rl.addWidget(self.tabs, 1)
+
+        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.side)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([400, 1200])
+
+        self.player = Player(self.state)
+        central = QtWidgets.QWidget()
+        cl = QtWidgets.QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.setSpacing(0)
+        cl.addWidget(self.splitter, 1)
+        line = QtWidgets.QFrame()
+        line.setFrameShape(QtWidgets.QFrame.Shape.HLine)
+        cl.addWidget(line)
+        cl.addWidget(self.player)
+        self.setCentralWidget(central)
+        self.statusBar()
+
+        self._make_menus()
+        self.state.model_changed.connect(self._model_changed)
+        self.state.cursor_changed.connect(self._cursor_changed)
+        self.state.error_changed.connect(self._error_changed)
+        self.state.stack_changed.connect(self._update_title)
+        if self.state.model is not None:
+            self._model_changed(self.state.model, self.state.trace)
+        self._update_title()
+
+    # -- header: what is selected --------------------------------------------------------
+    def _make_header(self) -> QtWidgets.QWidget:
+        w = QtWidgets.QWidget()
+        lay = QtWidgets.QHBoxLayout(w)
+        lay.setContentsMargins(10, 6, 10, 6)
+        lay.addWidget(QtWidgets.QLabel("layer"))
+        self.layer_combo = QtWidgets.QComboBox()
+        self.layer_combo.setToolTip("The layer the Cell, Over time and Weights views show")
+        self.layer_combo.currentIndexChanged.connect(self._layer_combo_changed)
+        lay.addWidget(self.layer_combo)
+        self.side_combo = QtWidgets.QComboBox()
+        self.side_combo.addItems(["forward", "backward"])
+        self.side_combo.setToolTip("A Bidirectional layer runs twice: pick the forward or the backward pass")
+        self.side_combo.currentTextChanged.connect(lambda s: self.state.set_cursor(side=s))
+        lay.addWidget(self.side_combo)
+        lay.addSpacing(10)
+        lay.addWidget(QtWidgets.QLabel("unit"))
+        self.unit_spin = QtWidgets.QSpinBox()
+        self.unit_spin.setToolTip("The unit (one of the layer's `units` numbers, counted from 0) "
+                                  "whose equations and curves are shown")
+        self.unit_spin.valueChanged.connect(lambda u: self.state.set_cursor(unit=int(u)))
+        lay.addWidget(self.unit_spin)
+        lay.addStretch(1)
+        self.cursor_label = QtWidgets.QLabel()
+        f = self.cursor_label.font()
+        f.setBold(True)
+        f.setPointSizeF(f.pointSizeF() * 1.25)
+        self.cursor_label.setFont(f)
+        lay.addWidget(self.cursor_label)
+        return w
+
+    def _sync_header(self, cursor: Cursor):
+        st = self.state
+        names = [l.name for l in st.model.layers] if st.model is not None else []
+        for w in (self.layer_combo, self.unit_spin, self.side_combo):
+            w.blockSignals(True)
+        try:
+            if [self.layer_combo.itemData(i) for i in range(self.layer_combo.count())] != names:
+                self.layer_combo.clear()
+                for layer in st.model.layers if st.model is not None else []:
+                    self.layer_combo.addItem(f"{layer.name} ({layer.class_name})", layer.name)
+            i = self.layer_combo.findData(cursor.layer)
+            if i >= 0:
+                self.layer_combo.setCurrentIndex(i)
+            units = st._units_of(cursor.layer)
+            self.unit_spin.setMaximum(max(0, units - 1))
+            self.unit_spin.setValue(cursor.unit)
+            bidi = st.model is not None and cursor.layer in names and \
+                st.model.get_layer(cursor.layer).class_name == "Bidirectional"
+            self.side_combo.setVisible(bool(bidi))
+            self.side_combo.setCurrentText(cursor.side)
+        finally:
+            for w in (self.layer_combo, self.unit_spin, self.side_combo):
+                w.blockSignals(False)
+        self.cursor_label.setText(f"t = {cursor.step} / {max(0, st.timesteps - 1)}")
+
+    def _layer_combo_changed(self, i):
+        name = self.layer_combo.itemData(i)
+        if name:
+            self.state.set_cursor(layer=name)
+
+    def _layer_requested(self, name):
+        self.state.set_cursor(layer=str(name))
+
+    # -- menus -----------------------------------------------------------------------------
+    def _make_menus(self):
+        mb = self.menuBar()
+        file = mb.addMenu("&File")
+        a = file.addAction("&Open model\u2026", self.open_dialog)
+        a.setShortcut(QtGui.QKeySequence.StandardKey.Open)
+        self.recent_menu = file.addMenu("Open &recent")
+        self._fill_recent()
+        file.addAction("&Import input (.npy, .csv)\u2026", self.input_panel._import_dialog)
+        file.addAction("&New stack", self.new_stack)
+        file.addSeparator()
+        file.addAction("Save &screenshot\u2026", self.screenshot_dialog)
+        file.addSeparator()
+        q = file.addAction("&Quit", self.close)
+        q.setShortcut(QtGui.QKeySequence.StandardKey.Quit)
+
+        view = mb.addMenu("&View")
+        self.tab_actions = []
+        for k, v in enumerate(self.views):
+            act = view.addAction(f"&{k + 1}  {v.title}")
+            act.setShortcut(QtGui.QKeySequence(str(k + 1)))
+            act.triggered.connect(lambda _=False, k=k: self.tabs.setCurrentIndex(k))
+            self.tab_actions.append(act)
+        view.addSeparator()
+        themes = view.addMenu("&Theme")
+        group = QtGui.QActionGroup(self)
+        for name in th.THEMES:
+            act = themes.addAction(name.capitalize())
+            act.setCheckable(True)
+            act.setChecked(name == th.current().name)
+            act.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            group.addAction(act)
+
+        play = mb.addMenu("&Play")
+        for name in ("play", "back", "forward", "first", "last"):
+            play.addAction(self.player.actions_by_name[name])
+        self.addActions(list(self.player.actions_by_name.values()))
+
+        helpm = mb.addMenu("&Help")
+        self.demos_menu = helpm.addMenu("&Demos")
+        self._fill_demos()
+        helpm.addAction("&Keys", self._show_keys)
+        helpm.addAction("&About lstmviz", self._about)
+
+    def _fill_demos(self):
+        self.demos_menu.clear()
+        demos = load_demos()
+        self.demos_menu.setEnabled(True)
+        if not demos:
+            a = self.demos_menu.addAction("Built-in stack: LSTM(8) \u2192 LSTM(4) \u2192 Dense(1) on a sine")
+            a.triggered.connect(self.new_stack)
+            return
+        for d in demos:
+            a = self.demos_menu.addAction(d["title"])
+            a.setToolTip(d["description"])
+            a.setStatusTip(d["description"])
+            a.triggered.connect(lambda _=False, d=d: self.open_demo(d))
+        self.demos_menu.addSeparator()
+        self.demos_menu.addAction("Built-in stack (editable)", self.new_stack)
+
+    def _show_keys(self):
+        self.message(
+            "Space play/pause · \u2190/\u2192 or PageUp/PageDown step · Home/End first/last · "
+            "1-4 switch views · Ctrl+O open", dialog=True, title="Keys")
+
+    def _about(self):
+        self.message(f"lstmviz {lstmviz.__version__}: the unrolled computation of Keras recurrent "
+                     "layers, step by step, computed exactly as Keras computes it.", dialog=True,
+                     title="About lstmviz")
+
+    def set_theme(self, name: str):
+        th.apply(name, QtWidgets.QApplication.instance())
+        self.stack_panel.refresh()
+        self.stack_panel._show_error(self.state.error)
+        if self.state.model is not None:
+            self._model_changed(self.state.model, self.state.trace)
+
+    # -- the state -> views ----------------------------------------------------------------
+    def _call_view(self, view, method, *args):
+        try:
+            getattr(view, method)(*args)
+        except LstmvizError as err:
+            self._view_failed(view, str(err))
+        except Exception as err:  # a view bug must not take the window down
+            log.exception("view %s.%s failed", type(view).__name__, method)
+            self._view_failed(view, f"{type(err).__name__}: {err}")
+
+    def _view_failed(self, view, text):
+        if self.view_errors.get(view.title) != text:
+            self.view_errors[view.title] = text
+            self.statusBar().showMessage(f"The {view.title} view could not draw this: {text}", 15000)
+
+    def _model_changed(self, model, trace):
+        self.view_errors.clear()
+        cursor = self.state.cursor
+        for view in self.views:
+            self._call_view(view, "set_data", model, trace)
+            self._call_view(view, "set_cursor", cursor)
+        self._stale.clear()
+        self._sync_header(cursor)
+
+    def _cursor_changed(self, cursor):
+        current = self.tabs.currentIndex()
+        for k, view in enumerate(self.views):
+            if self.lazy_hidden_views and k != current:
+                self._stale.add(k)
+                continue
+            self._call_view(view, "set_cursor", cursor)
+        self._sync_header(cursor)
+
+    def _tab_changed(self, k):
+        if k in self._stale:
+            self._stale.discard(k)
+            self._call_view(self.views[k], "set_cursor", self.state.cursor)
+
+    def _error_changed(self, message):
+        if message:
+            self.statusBar().showMessage("The stack cannot run (see the side panel); "
+                                         "the views keep the last stack that worked.")
+        else:
+            self.statusBar().clearMessage()
+
+    def _update_title(self):
+        where = Path(self.state.path).name if self.state.path else "built-in stack"
+        ro = " (read-only)" if self.state.readonly else ""
+        self.setWindowTitle(f"lstmviz \u2014 {where}{ro}")
+
+    # -- messages --------------------------------------------------------------------------
+    def message(self, text: str, dialog: bool = False, error: bool = False, title: str = "lstmviz"):
+        """Show a message in the status bar, and in a dialog unless ``quiet``."""
+        self.last_message = text
+        self.statusBar().showMessage(text, 20000)
+        if error:
+            log.warning("%s", text)
+        if dialog and not self.quiet:
+            box = QtWidgets.QMessageBox(self)
+            box.setIcon(QtWidgets.QMessageBox.Icon.Warning if error else QtWidgets.QMessageBox.Icon.Information)
+            box.setWindowTitle(title)
+            box.setText(text)
+            box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+
+    # -- files -----------------------------------------------------------------------------
+    def open_dialog(self):
+        start = str(Path(self.state.path).parent) if self.state.path else ""
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open a Keras model", start,
+            "Keras models (*.keras *.h5 *.hdf5);;All files (*)")
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path) -> bool:
+        """Open a model (.keras, .h5, .hdf5) or a weights-only file (onto the current stack),
+        or an input (.npy, .csv). Problems become a message; returns whether it worked."""
+        path = str(path)
+        t0 = time.perf_counter()
+        try:
+            if path.lower().endswith(INPUT_SUFFIXES):
+                self.state.import_input(path)
+                self.message(f"Input read from {Path(path).name}")
+                return True
+            if not Path(path).exists():
+                raise LstmvizError(f"{path}: no such file")
+            if path.lower().endswith(".weights.h5"):
+                self.state.load_weights_file(path)
+                self.message(f"Weights from {Path(path).name} put on the current stack")
+            else:
+                model = lstmviz.load(path)
+                if model.source.get("weights_only"):
+                    self.state.load_weights_file(path)
+                    self.message(f"Weights from {Path(path).name} put on the current stack")
+                else:
+                    self.state.set_model(model, path)
+                    self.message(f"Opened {Path(path).name}: {len(model.layers)} layers, "
+                                 f"{model.count_params():,} parameters "
+                                 f"({(time.perf_counter() - t0) * 1000:.0f} ms)")
+        except LstmvizError as err:
+            self.message(str(err), dialog=True, error=True, title="Cannot open this file")
+            return False
+        except OSError as err:
+            self.message(f"{path}: {err.strerror or err}", dialog=True, error=True, title="Cannot open this file")
+            return False
+        self._add_recent(path)
+        self._update_title()
+        return True
+
+    def open_demo(self, demo: dict) -> bool:
+        ok = self.open_file(demo["model"])
+        if ok and demo.get("input") is not None:
+            try:
+                self.state.import_input(demo["input"])
+            except LstmvizError as err:
+                self.message(f"demo input: {err}", error=True)
+        if ok:
+            self.message(f"Demo: {demo['title']}. {demo.get('description', '')}".strip())
+        return ok
+
+    def new_stack(self):
+        self.state.new_stack()
+        self._update_title()
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _add_recent(self, path):
+        path = str(Path(path).resolve())
+        items = [p for p in self._recent() if p != path]
+        self.settings.setValue("recent", [path] + items[:MAX_RECENT - 1])
+        self._fill_recent()
+
+    def _fill_recent(self):
+        self.recent_menu.clear()
+        items = self._recent()
+        for p in items:
+            a = self.recent_menu.addAction(Path(p).name)
+            a.setToolTip(p)
+            a.setStatusTip(p)
+            a.triggered.connect(lambda _=False, p=p: self.open_file(p))
+        self.recent_menu.setEnabled(bool(items))
+
+    def screenshot_dialog(self):
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save a screenshot", "lstmviz.png", "PNG (*.png)")
+        if path:
+            self.grab().save(path)
+
+    # -- drag and drop ---------------------------------------------------------------------
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent):
+        if any(u.isLocalFile() and (is_model_file(u.toLocalFile()) or u.toLocalFile().lower().endswith(INPUT_SUFFIXES))
+               for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QtGui.QDropEvent):
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                event.acceptProposedAction()
+                # open after the drop returns, so a message box does not block the drag source
+                QtCore.QTimer.singleShot(0, lambda p=url.toLocalFile(): self.open_file(p))
+                return
+
+    def closeEvent(self, event):
+        self.player.pause()
+        super().closeEvent(event)

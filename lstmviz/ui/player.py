@@ -1,0 +1,162 @@
+"""The one clock: play/pause, step, first/last, a slider over the timesteps, speed.
+
+A thin Qt view of ``AppState.cursor.step`` (ephyviewer's navigation bar): the buttons,
+keys and the QTimer only call ``state.set_cursor``/``state.step_by``; the widgets follow
+``state.cursor_changed``. Keys are QActions (``actions``) the main window installs, so
+they work wherever the focus is, except inside a box that edits numbers.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from lstmviz.app.state import AppState
+
+#: Steps per second offered by the speed box.
+SPEEDS = (0.5, 1, 2, 4, 8, 15, 30, 60)
+#: How far PageUp/PageDown jump (presenter remotes send these for "next slide").
+PAGE = 1
+
+
+class Player(QtWidgets.QWidget):
+    """``|< < [play] > >|  ===o=====  t = 6 / 20   speed 4 steps/s   sample 1 of 4``."""
+
+    def __init__(self, state: AppState, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.timer = QtCore.QTimer(self)
+        self.timer.timeout.connect(self._tick)
+        self.loop = True
+
+        style = self.style()
+        SP = QtWidgets.QStyle.StandardPixmap
+        self.actions_by_name: dict[str, QtGui.QAction] = {}
+
+        def act(name, text, icon, keys, slot, tip):
+            a = QtGui.QAction(style.standardIcon(icon), text, self)
+            a.setShortcuts([QtGui.QKeySequence(k) for k in keys])
+            a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+            a.setToolTip(f"{tip} ({', '.join(keys)})")
+            a.triggered.connect(slot)
+            self.actions_by_name[name] = a
+            return a
+
+        self.first_action = act("first", "First step", SP.SP_MediaSkipBackward, ["Home"],
+                                lambda: self.state.set_cursor(step=0), "Go to the first step")
+        self.back_action = act("back", "Step back", SP.SP_MediaSeekBackward, ["Left", "PgUp"],
+                               lambda: self.state.step_by(-1), "One step back")
+        self.play_action = act("play", "Play", SP.SP_MediaPlay, ["Space"], self.toggle,
+                               "Play / pause")
+        self.forward_action = act("forward", "Step forward", SP.SP_MediaSeekForward, ["Right", "PgDown"],
+                                  lambda: self.state.step_by(+1), "One step forward")
+        self.last_action = act("last", "Last step", SP.SP_MediaSkipForward, ["End"],
+                               lambda: self.state.set_cursor(step=self.state.timesteps - 1),
+                               "Go to the last step")
+
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(6)
+        self.buttons: dict[str, QtWidgets.QToolButton] = {}
+        for name in ("first", "back", "play", "forward", "last"):
+            b = QtWidgets.QToolButton(self)
+            b.setDefaultAction(self.actions_by_name[name])
+            b.setIconSize(QtCore.QSize(28, 28))
+            b.setAutoRaise(True)
+            b.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+            self.buttons[name] = b
+            layout.addWidget(b)
+
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal, self)
+        self.slider.setMinimum(0)
+        self.slider.setPageStep(1)
+        self.slider.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.slider.setToolTip("Drag to move through the timesteps: every view follows")
+        self.slider.valueChanged.connect(lambda v: self.state.set_cursor(step=v))
+        layout.addWidget(self.slider, 1)
+
+        self.step_label = QtWidgets.QLabel(self)
+        self.step_label.setMinimumWidth(130)
+        self.step_label.setToolTip("The current timestep t (counted from 0) of the selected layer")
+        f = self.step_label.font()
+        f.setBold(True)
+        self.step_label.setFont(f)
+        layout.addWidget(self.step_label)
+
+        layout.addSpacing(12)
+        layout.addWidget(QtWidgets.QLabel("speed", self))
+        self.speed = QtWidgets.QComboBox(self)
+        for s in SPEEDS:
+            self.speed.addItem(f"{s:g} steps/s", s)
+        self.speed.setCurrentIndex(SPEEDS.index(4))
+        self.speed.setToolTip("How many timesteps per second play advances")
+        self.speed.currentIndexChanged.connect(self._speed_changed)
+        layout.addWidget(self.speed)
+
+        layout.addSpacing(12)
+        layout.addWidget(QtWidgets.QLabel("sample", self))
+        self.sample = QtWidgets.QSpinBox(self)
+        self.sample.setToolTip("Which sample of the batch the views show (counted from 0)")
+        self.sample.valueChanged.connect(lambda v: self.state.set_cursor(sample=v))
+        layout.addWidget(self.sample)
+        self.sample_of = QtWidgets.QLabel(self)
+        layout.addWidget(self.sample_of)
+
+        state.cursor_changed.connect(self._sync)
+        state.model_changed.connect(lambda *_: self._sync(state.cursor))
+        self._sync(state.cursor)
+
+    # -- clock ------------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self.timer.isActive()
+
+    def interval_ms(self) -> int:
+        return max(1, int(round(1000.0 / float(self.speed.currentData()))))
+
+    def play(self) -> None:
+        if self.state.cursor.step >= self.state.timesteps - 1:
+            self.state.set_cursor(step=0)
+        self.timer.start(self.interval_ms())
+        self._sync_play()
+
+    def pause(self) -> None:
+        self.timer.stop()
+        self._sync_play()
+
+    def toggle(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def _tick(self) -> None:
+        T = self.state.timesteps
+        nxt = self.state.cursor.step + 1
+        if nxt >= T:
+            if not self.loop:
+                self.pause()
+                return
+            nxt = 0
+        self.state.set_cursor(step=nxt)
+
+    def _speed_changed(self, *_):
+        if self.playing:
+            self.timer.start(self.interval_ms())
+
+    def _sync_play(self):
+        SP = QtWidgets.QStyle.StandardPixmap
+        icon = SP.SP_MediaPause if self.playing else SP.SP_MediaPlay
+        self.play_action.setIcon(self.style().standardIcon(icon))
+        self.play_action.setText("Pause" if self.playing else "Play")
+
+    # -- follow the state -------------------------------------------------------------------
+    def _sync(self, cursor) -> None:
+        T = max(1, self.state.timesteps)
+        B = max(1, self.state.batch)
+        for w in (self.slider, self.sample):
+            w.blockSignals(True)
+        self.slider.setMaximum(T - 1)
+        self.slider.setValue(cursor.step)
+        self.sample.setMaximum(B - 1)
+        self.sample.setValue(cursor.sample)
+        for w in (self.slider, self.sample):
+            w.blockSignals(False)
+        self.step_label.setText(f"t = {cursor.step} / {T - 1}")
+        self.sample_of.setText(f"of {B}")

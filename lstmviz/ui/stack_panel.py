@@ -1,0 +1,466 @@
+"""The side panel: the input spec, one card per layer, the total, and a form for the
+selected layer's options.
+
+A thin view of ``AppState``: widgets call the state's edit methods; the panel redraws on
+``stack_changed``/``model_changed``/``error_changed``. While it writes values into its own
+widgets it blocks their signals, so nothing echoes back into the state.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from lstmviz.app.options import ADDABLE, Option, get_option, options_for
+from lstmviz.app.state import AppState
+from lstmviz.engine.layers import fmt_shape
+from lstmviz.errors import LstmvizError
+from lstmviz.ui import theme as th
+
+ROLE_INDEX = QtCore.Qt.ItemDataRole.UserRole + 1
+ROLE_CARD = QtCore.Qt.ItemDataRole.UserRole + 2
+
+
+def error_colour() -> str:
+    return "#ff7b72" if th.current().dark else "#b00020"
+
+
+class CardDelegate(QtWidgets.QStyledItemDelegate):
+    """Paints a layer card: class and name, params on the right; options and output below."""
+
+    def sizeHint(self, option, index):
+        fm = QtGui.QFontMetrics(option.font)
+        return QtCore.QSize(200, int(fm.height() * 2.6) + 14)
+
+    def paint(self, painter: QtGui.QPainter, option, index):
+        card = index.data(ROLE_CARD) or {}
+        theme = th.current()
+        painter.save()
+        r = option.rect.adjusted(4, 3, -4, -3)
+        selected = bool(option.state & QtWidgets.QStyle.StateFlag.State_Selected)
+        bad = card.get("bad", False)
+        bg = QtGui.QColor(theme.panel)
+        border = QtGui.QColor(error_colour() if bad else (th.OKABE_ITO["blue"] if selected else theme.grid))
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        painter.setPen(QtGui.QPen(border, 3 if (selected or bad) else 1))
+        painter.setBrush(bg)
+        painter.drawRoundedRect(r, 6, 6)
+        inner = r.adjusted(10, 6, -10, -6)
+        font = QtGui.QFont(option.font)
+        fm = QtGui.QFontMetrics(font)
+        line = fm.height()
+        bold = QtGui.QFont(font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(QtGui.QColor(theme.foreground))
+        top = QtCore.QRect(inner.left(), inner.top(), inner.width(), line)
+        painter.drawText(top, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
+                         card.get("title", ""))
+        painter.drawText(top, QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter,
+                         card.get("params", ""))
+        small = QtGui.QFont(font)
+        small.setPointSizeF(max(11.0, font.pointSizeF() * 0.9))
+        painter.setFont(small)
+        painter.setPen(QtGui.QColor(theme.muted if not bad else error_colour()))
+        sub = QtCore.QRect(inner.left(), inner.top() + line + 4, inner.width(), inner.height() - line - 4)
+        text = QtGui.QFontMetrics(small).elidedText(card.get("detail", ""), QtCore.Qt.TextElideMode.ElideRight,
+                                                    sub.width())
+        painter.drawText(sub, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop, text)
+        painter.restore()
+
+
+class CardList(QtWidgets.QListWidget):
+    """The layer cards; drag a card to reorder (InternalMove), the state does the move."""
+
+    moved = QtCore.Signal(int, int)  # from, to
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setItemDelegate(CardDelegate(self))
+        self.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(QtCore.Qt.DropAction.MoveAction)
+        self.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.setVerticalScrollMode(QtWidgets.QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.setToolTip("The layers, input at the top. Drag a card to reorder; click to edit it.")
+        self.model().rowsMoved.connect(self._rows_moved)
+
+    def _rows_moved(self, _parent, start, _end, _dest, row):
+        to = row if row < start else row - 1
+        if to != start:
+            # let Qt finish its drop before the state rebuilds the list
+            QtCore.QTimer.singleShot(0, lambda: self.moved.emit(start, to))
+
+    def fit_height(self):
+        h = sum(self.sizeHintForRow(i) for i in range(self.count())) + 6
+        self.setFixedHeight(max(h, 40))
+
+
+class StackPanel(QtWidgets.QWidget):
+    """Input spec, layer cards, total, add/duplicate/remove, the error, the option form."""
+
+    #: The user asked to edit where the input comes from (the main window shows the Input tab).
+    input_source_requested = QtCore.Signal()
+
+    def __init__(self, state: AppState, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self._form_key = None
+        self.option_widgets: dict[str, QtWidgets.QWidget] = {}
+
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QtWidgets.QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        outer.addWidget(scroll)
+        body = QtWidgets.QWidget()
+        scroll.setWidget(body)
+        lay = QtWidgets.QVBoxLayout(body)
+        lay.setContentsMargins(10, 8, 10, 8)
+        lay.setSpacing(8)
+
+        # -- input spec ------------------------------------------------------------------
+        self.input_box = QtWidgets.QGroupBox("Input", body)
+        grid = QtWidgets.QGridLayout(self.input_box)
+        self.batch_spin = self._spin(1, 256, "batch_size: how many independent sequences (samples) "
+                                     "run side by side. Each has its own h and c.")
+        self.timesteps_spin = self._spin(1, 5000, "timesteps: the length of each sequence: how many "
+                                         "times the cell is applied, once per step t.")
+        self.input_dim_spin = self._spin(1, 4096, "input_dim: how many numbers x_t holds at each step "
+                                         "(features per timestep). Not the number of timesteps.")
+        for col, (text, spin, key) in enumerate((("batch", self.batch_spin, "batch_size"),
+                                                 ("timesteps", self.timesteps_spin, "timesteps"),
+                                                 ("input_dim", self.input_dim_spin, "input_dim"))):
+            label = QtWidgets.QLabel(text)
+            label.setToolTip(spin.toolTip())
+            grid.addWidget(label, 0, col)
+            grid.addWidget(spin, 1, col)
+            spin.valueChanged.connect(lambda v, k=key: self._edit_input(k, v))
+        self.input_shape_label = QtWidgets.QLabel()
+        self.input_source_button = QtWidgets.QPushButton()
+        self.input_source_button.setToolTip("Where the input values come from: change it in the Input tab")
+        self.input_source_button.clicked.connect(self.input_source_requested)
+        grid.addWidget(self.input_shape_label, 2, 0, 1, 2)
+        grid.addWidget(self.input_source_button, 2, 2)
+        lay.addWidget(self.input_box)
+
+        # -- the cards ---------------------------------------------------------------------
+        self.cards = CardList(body)
+        self.cards.currentRowChanged.connect(self._select_row)
+        self.cards.moved.connect(self._move)
+        lay.addWidget(self.cards)
+
+        self.total_label = QtWidgets.QLabel(body)
+        f = self.total_label.font()
+        f.setBold(True)
+        self.total_label.setFont(f)
+        self.total_label.setToolTip("Total number of trainable numbers in the model, as Keras counts them")
+        lay.addWidget(self.total_label)
+
+        buttons = QtWidgets.QHBoxLayout()
+        self.add_button = QtWidgets.QToolButton(body)
+        self.add_button.setText("+ Add layer")
+        self.add_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.add_button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
+        menu = QtWidgets.QMenu(self.add_button)
+        self.add_actions: dict[str, QtGui.QAction] = {}
+        for label, (cls, inner) in ADDABLE.items():
+            a = menu.addAction(label)
+            a.triggered.connect(lambda _=False, c=cls, i=inner: self.add_layer(c, i))
+            self.add_actions[label] = a
+        self.add_button.setMenu(menu)
+        self.add_button.setToolTip("Add a layer below the selected one")
+        self.duplicate_button = QtWidgets.QPushButton("Duplicate", body)
+        self.duplicate_button.setToolTip("Copy the selected layer (same options) just below it")
+        self.duplicate_button.clicked.connect(self._duplicate)
+        self.remove_button = QtWidgets.QPushButton("Remove", body)
+        self.remove_button.setToolTip("Remove the selected layer from the stack")
+        self.remove_button.clicked.connect(self._remove)
+        buttons.addWidget(self.add_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.duplicate_button)
+        buttons.addWidget(self.remove_button)
+        lay.addLayout(buttons)
+
+        self.error_label = QtWidgets.QLabel(body)
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
+        lay.addWidget(self.error_label)
+
+        self.readonly_label = QtWidgets.QLabel(
+            "This model has several inputs or branches: its layers are shown read-only. "
+            "File > New stack starts an editable one.", body)
+        self.readonly_label.setWordWrap(True)
+        self.readonly_label.hide()
+        lay.addWidget(self.readonly_label)
+
+        # -- the selected layer's form -----------------------------------------------------
+        self.form_box = QtWidgets.QGroupBox("Selected layer", body)
+        self.form_layout = QtWidgets.QFormLayout(self.form_box)
+        self.form_layout.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        lay.addWidget(self.form_box)
+        self.info_label = QtWidgets.QLabel(body)
+        self.info_label.setWordWrap(True)
+        self.info_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.info_label)
+        lay.addStretch(1)
+
+        state.stack_changed.connect(self.refresh)
+        state.model_changed.connect(lambda *_: self.refresh())
+        state.error_changed.connect(self._show_error)
+        state.cursor_changed.connect(self._follow_cursor)
+        self.refresh()
+        self._show_error(state.error)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _spin(self, lo, hi, tip):
+        s = QtWidgets.QSpinBox(self)
+        s.setRange(lo, hi)
+        s.setKeyboardTracking(False)
+        s.setToolTip(tip)
+        return s
+
+    def selected_index(self) -> int | None:
+        row = self.cards.currentRow()
+        return row if 0 <= row < len(self.state.layers) else None
+
+    def _guard(self, fn, *args):
+        """Run an edit; a refused edit becomes the red message, never an exception."""
+        try:
+            return fn(*args)
+        except LstmvizError as err:
+            self._show_error(str(err))
+            return None
+
+    # -- edits -----------------------------------------------------------------------------
+    def add_layer(self, class_name: str, inner: str | None = None):
+        idx = self.selected_index()
+        at = len(self.state.layers) if idx is None else idx + 1
+        return self._guard(self.state.add_layer, class_name, inner, at)
+
+    def _duplicate(self):
+        idx = self.selected_index()
+        if idx is not None:
+            self._guard(self.state.duplicate_layer, idx)
+
+    def _remove(self):
+        idx = self.selected_index()
+        if idx is not None:
+            self._guard(self.state.remove_layer, idx)
+
+    def _move(self, src, dst):
+        self._guard(self.state.move_layer, src, dst)
+        self.refresh()
+
+    def _edit_input(self, key, value):
+        self._guard(lambda: self.state.set_input_spec(**{key: int(value)}))
+
+    def _edit_option(self, key, value):
+        idx = self.selected_index()
+        if idx is not None:
+            self._guard(self.state.set_layer_option, idx, key, value)
+
+    def _select_row(self, row):
+        if 0 <= row < len(self.state.layers):
+            name = self.state.layers[row].name
+            if name and self.state.model is not None and name in [l.name for l in self.state.model.layers]:
+                self.state.set_cursor(layer=name)
+            self._build_form(row)
+
+    def _follow_cursor(self, cursor):
+        idx = self.state.index_of(cursor.layer)
+        if idx is not None and idx != self.cards.currentRow():
+            self.cards.blockSignals(True)
+            self.cards.setCurrentRow(idx)
+            self.cards.blockSignals(False)
+            self._build_form(idx)
+
+    # -- redraw ----------------------------------------------------------------------------
+    def refresh(self):
+        st = self.state
+        spec = st.input
+        for spin, v in ((self.batch_spin, spec.batch_size), (self.timesteps_spin, spec.timesteps),
+                        (self.input_dim_spin, spec.input_dim)):
+            spin.blockSignals(True)
+            spin.setValue(int(v))
+            spin.blockSignals(False)
+        self.input_dim_spin.setEnabled(not st.embedding_first and not st.readonly)
+        self.input_dim_spin.setToolTip(
+            "input_dim: how many numbers x_t holds at each step (features per timestep). Not the "
+            "number of timesteps." + (" With an Embedding first, the input is token ids and the "
+                                      "Embedding's output_dim sets the width." if st.embedding_first else ""))
+        shapes = st.model.input_shapes() if st.model is not None else [st.input_shape()]
+        self.input_shape_label.setText("shape " + ", ".join(fmt_shape(s) for s in shapes))
+        self.input_shape_label.setToolTip("The input's shape as Keras writes it: None is the batch size, "
+                                          "then timesteps, then input_dim")
+        src = spec.source
+        src_text = {"data": "your data", "text": f"text \u201c{spec.text[:12]}\u201d"}.get(src, f"{src}, seed {spec.seed}")
+        self.input_source_button.setText(src_text + " \u25be")
+        for w in (self.batch_spin, self.timesteps_spin, self.add_button, self.duplicate_button, self.remove_button):
+            w.setEnabled(not st.readonly)
+        self.cards.setDragEnabled(not st.readonly)
+        self.readonly_label.setVisible(st.readonly)
+
+        bad = _named_in(st.error)
+        model_layers = {l.name: l for l in st.model.layers} if st.model is not None else {}
+        row = self.cards.currentRow()
+        want = st.index_of(st.cursor.layer)
+        self.cards.blockSignals(True)
+        self.cards.clear()
+        for i, entry in enumerate(st.layers):
+            layer = model_layers.get(entry.name) if st.error is None else None
+            title = f"{entry.label()}  {entry.name or '(new)'}"
+            if layer is not None:
+                out = layer.output_shapes
+                detail = (layer.describe() + ("  \u2192 " if layer.describe() else "\u2192 ")
+                          + (fmt_shape(out[0]) if len(out) == 1 else ", ".join(fmt_shape(s) for s in out)))
+                params = f"{layer.count_params():,}"
+            else:
+                detail, params = _summary(entry), ""
+            item = QtWidgets.QListWidgetItem()
+            item.setData(ROLE_INDEX, i)
+            item.setData(ROLE_CARD, {"title": title, "detail": detail, "params": params,
+                                     "bad": bool(entry.name and entry.name in bad) or (entry.name is None and st.error is not None)})
+            item.setToolTip(f"{title}\n{detail}\nparameters: {params or '?'}"
+                            + (f"\n{layer.param_formula()}" if layer is not None and layer.param_formula() else ""))
+            self.cards.addItem(item)
+        select = want if want is not None else (row if 0 <= row < len(st.layers) else 0)
+        if st.layers:
+            self.cards.setCurrentRow(min(select, len(st.layers) - 1))
+        self.cards.blockSignals(False)
+        self.cards.fit_height()
+        if st.model is not None and st.error is None:
+            self.total_label.setText(f"Total params   {st.model.count_params():,}")
+        else:
+            self.total_label.setText("Total params   ?  (fix the stack)")
+        self._build_form(self.cards.currentRow())
+
+    def _show_error(self, message):
+        if message:
+            self.error_label.setText(
+                f"<b>This stack cannot run:</b> {_html(message)}<br><i>The views still show the last "
+                "stack that worked.</i>")
+            self.error_label.setStyleSheet(
+                f"color: {error_colour()}; border: 2px solid {error_colour()}; border-radius: 6px; padding: 6px;")
+            self.error_label.show()
+        else:
+            self.error_label.hide()
+            self.error_label.clear()
+
+    # -- the form --------------------------------------------------------------------------
+    def _build_form(self, row):
+        st = self.state
+        if not (0 <= row < len(st.layers)):
+            self._clear_form()
+            self.form_box.setTitle("Selected layer")
+            self.info_label.clear()
+            return
+        entry = st.layers[row]
+        opts = options_for(entry.class_name, entry.config)
+        key = (row, entry.class_name, tuple(o.key for o in opts))
+        if key != self._form_key:
+            self._clear_form()
+            for opt in opts:
+                w = self._make_widget(opt)
+                label = QtWidgets.QLabel(opt.label)
+                label.setToolTip(opt.tooltip)
+                self.form_layout.addRow(label, w)
+                self.option_widgets[opt.key] = w
+            self._form_key = key
+        self.form_box.setTitle(f"Selected: {entry.label()} {entry.name or ''}")
+        for opt in opts:
+            self._set_widget_value(self.option_widgets[opt.key], opt, get_option(entry.config, opt.key))
+        self.form_box.setEnabled(not st.readonly)
+        self.info_label.setText(self._info(entry))
+
+    def _clear_form(self):
+        while self.form_layout.rowCount():
+            self.form_layout.removeRow(0)
+        self.option_widgets = {}
+        self._form_key = None
+
+    def _make_widget(self, opt: Option) -> QtWidgets.QWidget:
+        if opt.kind == "int":
+            w = QtWidgets.QSpinBox()
+            w.setRange(int(opt.minimum), int(opt.maximum))
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(lambda v, k=opt.key: self._edit_option(k, int(v)))
+        elif opt.kind == "float":
+            w = QtWidgets.QDoubleSpinBox()
+            w.setRange(opt.minimum, opt.maximum)
+            w.setSingleStep(opt.step)
+            w.setDecimals(3)
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(lambda v, k=opt.key: self._edit_option(k, float(v)))
+        elif opt.kind == "bool":
+            w = QtWidgets.QCheckBox()
+            w.toggled.connect(lambda v, k=opt.key: self._edit_option(k, bool(v)))
+        else:
+            w = QtWidgets.QComboBox()
+            for c in opt.choices:
+                w.addItem(str(c), c)
+            w.currentIndexChanged.connect(lambda i, k=opt.key, box=w: self._edit_option(k, box.itemData(i)))
+        w.setToolTip(opt.tooltip)
+        w.setObjectName(f"option:{opt.key}")
+        return w
+
+    @staticmethod
+    def _set_widget_value(w, opt: Option, value):
+        w.blockSignals(True)
+        try:
+            if opt.kind == "int":
+                w.setValue(int(value) if value is not None else int(opt.minimum))
+            elif opt.kind == "float":
+                w.setValue(float(value) if value is not None else 0.0)
+            elif opt.kind == "bool":
+                w.setChecked(bool(value))
+            else:
+                i = w.findData(value)
+                if i < 0 and value is not None:
+                    w.addItem(str(value), value)
+                    i = w.count() - 1
+                w.setCurrentIndex(max(i, 0))
+        finally:
+            w.blockSignals(False)
+
+    def _info(self, entry) -> str:
+        st = self.state
+        if st.model is None or st.error is not None or not entry.name:
+            return ""
+        try:
+            layer = st.model.get_layer(entry.name)
+        except LstmvizError:
+            return ""
+        lines = []
+        if layer.input_shapes:
+            lines.append(f"in {fmt_shape(layer.input_shapes[0])} \u2192 out "
+                         + ", ".join(fmt_shape(s) for s in layer.output_shapes))
+        for name, w in layer.named_weights().items():
+            lines.append(f"{name} {fmt_shape(w.shape)}")
+        formula = layer.param_formula()
+        if formula:
+            lines.append(f"params = {formula}")
+        return "<br>".join(_html(l) for l in lines)
+
+
+def _summary(entry) -> str:
+    units = get_option(entry.config, "units") or get_option(entry.config, "layer.units")
+    bits = [f"{units} units"] if units else []
+    for key in ("return_sequences", "layer.return_sequences"):
+        v = get_option(entry.config, key)
+        if v is not None:
+            bits.append("sequences" if v else "last step")
+    return ", ".join(bits) or "(not built)"
+
+
+def _named_in(message: str | None) -> set[str]:
+    """Layer names quoted in an engine message ('lstm_1'), to outline their cards."""
+    if not message:
+        return set()
+    parts = message.split("'")
+    return {parts[i] for i in range(1, len(parts), 2)}
+
+
+def _html(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
