@@ -145,6 +145,12 @@ class AppState:
         units = 8
         entry = LayerEntry(class_name, default_config(class_name, inner, units=units))
         index = len(self.layers) if index is None else max(0, min(int(index), len(self.layers)))
+        later = [e.class_name for e in self.layers[index:]]
+        if any(c in RECURRENT + ("Bidirectional", "TimeDistributed") for c in later):
+            # a sequence-consuming layer follows: hand it every step, as it needs
+            key = "layer.return_sequences" if class_name == "Bidirectional" else "return_sequences"
+            if get_option(entry.config, key) is not None:
+                entry.config = set_option(entry.config, key, True)
         self.layers.insert(index, entry)
         self._edited(select=index)
         return index

@@ -103,13 +103,14 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
     from lstmviz.app.state import AppState
     from lstmviz.errors import LstmvizError
     from lstmviz.ui import theme as th
-    from lstmviz.ui.main_window import MainWindow, load_demos
+    from lstmviz.ui.main_window import MainWindow, apply_chrome, load_demos
 
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
     try:
         th.apply(theme or "dark", QtWidgets.QApplication.instance())
     except ValueError as err:
         raise LstmvizError(str(err)) from None
+    apply_chrome(QtWidgets.QApplication.instance())
     window = MainWindow(AppState(), settings=settings, quiet=True)
     if model_path:
         if not window.open_file(model_path):
@@ -123,6 +124,19 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
             window.open_demo(demos[0])
     window.quiet = quiet
     return window
+
+
+def dispose(window) -> None:
+    """Close and delete a window now (not at interpreter exit, where PySide6 and
+    pyqtgraph tear down in an order that can crash)."""
+    from PySide6 import QtCore, QtWidgets
+
+    window.close()
+    window.deleteLater()
+    app = QtWidgets.QApplication.instance()
+    if app is not None:
+        app.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+        app.processEvents()
 
 
 def parse_size(size) -> tuple[int, int]:
@@ -181,7 +195,7 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
             print(f"lstmviz: {err}", file=sys.stderr)
             return 2
         finally:
-            window.close()
+            dispose(window)
         return 0
     w, h = parse_size(size)
     window.resize(w, h)

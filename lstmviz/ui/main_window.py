@@ -36,6 +36,27 @@ MAX_RECENT = 8
 RESOURCES = Path(lstmviz.__file__).resolve().parents[1] / "resources"
 
 
+def apply_chrome(app) -> None:
+    """The Fusion style plus a few rules the palette alone gets wrong: visible check boxes,
+    spin boxes and combos with a border, in the current theme."""
+    if app is None:
+        return
+    t = th.current()
+    app.setStyle("Fusion")
+    blue = th.OKABE_ITO["blue"]
+    app.setStyleSheet(f"""
+        QCheckBox::indicator {{ width: 20px; height: 20px; border: 2px solid {t.muted};
+                               border-radius: 4px; background: {t.background}; }}
+        QCheckBox::indicator:checked {{ background: {blue}; border-color: {blue}; }}
+        QCheckBox::indicator:disabled {{ border-color: {t.grid}; }}
+        QGroupBox {{ font-weight: bold; border: 1px solid {t.grid}; border-radius: 6px;
+                    margin-top: 1.2em; padding-top: 4px; }}
+        QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; }}
+        QTabBar::tab {{ padding: 6px 14px; }}
+        QTabBar::tab:selected {{ font-weight: bold; }}
+    """)
+
+
 class PlaceholderView(TraceView):
     """Stands in for a view whose module is missing, so the window still works."""
 
@@ -58,6 +79,15 @@ class PlaceholderView(TraceView):
         self.cursor = cursor
         self.label.setText(f"The {self.title} view is not available in this build.\n\n"
                            f"t = {cursor.step}, layer {cursor.layer}, unit {cursor.unit}")
+
+
+def _takes_inputs(view) -> bool:
+    import inspect
+
+    try:
+        return "inputs" in inspect.signature(view.set_data).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def make_views() -> list[TraceView]:
@@ -133,7 +163,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.side = QtWidgets.QTabWidget()
         self.side.addTab(self.stack_panel, "Stack")
         self.side.addTab(self.input_panel, "Input")
-        self.side.setMinimumWidth(330)
+        em = QtGui.QFontMetrics(self.side.font()).horizontalAdvance("M")
+        self.side.setMinimumWidth(max(340, 24 * em))
         self.stack_panel.input_source_requested.connect(lambda: self.side.setCurrentWidget(self.input_panel))
 
         # -- views -------------------------------------------------------------------------
@@ -321,6 +352,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def set_theme(self, name: str):
         th.apply(name, QtWidgets.QApplication.instance())
+        apply_chrome(QtWidgets.QApplication.instance())
         self.stack_panel.refresh()
         self.stack_panel._show_error(self.state.error)
         if self.state.model is not None:
@@ -344,8 +376,12 @@ class MainWindow(QtWidgets.QMainWindow):
     def _model_changed(self, model, trace):
         self.view_errors.clear()
         cursor = self.state.cursor
+        xs = self.state.x
         for view in self.views:
-            self._call_view(view, "set_data", model, trace)
+            if _takes_inputs(view):  # views that can draw x_t get the input too
+                self._call_view(view, "set_data", model, trace, xs)
+            else:
+                self._call_view(view, "set_data", model, trace)
             self._call_view(view, "set_cursor", cursor)
         self._stale.clear()
         self._sync_header(cursor)
@@ -492,6 +528,13 @@ class MainWindow(QtWidgets.QMainWindow):
                 # open after the drop returns, so a message box does not block the drag source
                 QtCore.QTimer.singleShot(0, lambda p=url.toLocalFile(): self.open_file(p))
                 return
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if not getattr(self, "_sized", False) and self.width() > 0:
+            self._sized = True
+            side = max(self.side.minimumWidth(), int(self.width() * 0.24))
+            self.splitter.setSizes([side, max(200, self.width() - side)])
 
     def closeEvent(self, event):
         self.player.pause()

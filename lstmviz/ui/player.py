@@ -18,6 +18,50 @@ SPEEDS = (0.5, 1, 2, 4, 8, 15, 30, 60)
 PAGE = 1
 
 
+def media_icon(name: str, size: int = 64) -> QtGui.QIcon:
+    """A play/pause/step icon drawn in the theme's foreground (the platform's icons are
+    often dark-on-dark)."""
+    from lstmviz.ui import theme as th
+
+    pix = QtGui.QPixmap(size, size)
+    pix.fill(QtCore.Qt.GlobalColor.transparent)
+    p = QtGui.QPainter(pix)
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    p.setPen(QtCore.Qt.PenStyle.NoPen)
+    p.setBrush(QtGui.QColor(th.current().foreground))
+    s = size
+
+    def tri(x0, x1, right=True):
+        pts = [QtCore.QPointF(x0, s * 0.2), QtCore.QPointF(x0, s * 0.8), QtCore.QPointF(x1, s * 0.5)] if right \
+            else [QtCore.QPointF(x1, s * 0.2), QtCore.QPointF(x1, s * 0.8), QtCore.QPointF(x0, s * 0.5)]
+        p.drawPolygon(QtGui.QPolygonF(pts))
+
+    def bar(x0, w=0.1):
+        p.drawRect(QtCore.QRectF(x0, s * 0.2, s * w, s * 0.6))
+
+    if name == "play":
+        tri(s * 0.28, s * 0.78)
+    elif name == "pause":
+        bar(s * 0.28, 0.15)
+        bar(s * 0.57, 0.15)
+    elif name == "forward":
+        tri(s * 0.2, s * 0.62)
+        bar(s * 0.66)
+    elif name == "back":
+        bar(s * 0.24)
+        tri(s * 0.38, s * 0.8, right=False)
+    elif name == "first":
+        bar(s * 0.14)
+        tri(s * 0.26, s * 0.56, right=False)
+        tri(s * 0.56, s * 0.86, right=False)
+    elif name == "last":
+        tri(s * 0.14, s * 0.44)
+        tri(s * 0.44, s * 0.74)
+        bar(s * 0.76)
+    p.end()
+    return QtGui.QIcon(pix)
+
+
 class Player(QtWidgets.QWidget):
     """``|< < [play] > >|  ===o=====  t = 6 / 20   speed 4 steps/s   sample 1 of 4``."""
 
@@ -28,12 +72,10 @@ class Player(QtWidgets.QWidget):
         self.timer.timeout.connect(self._tick)
         self.loop = True
 
-        style = self.style()
-        SP = QtWidgets.QStyle.StandardPixmap
         self.actions_by_name: dict[str, QtGui.QAction] = {}
 
         def act(name, text, icon, keys, slot, tip):
-            a = QtGui.QAction(style.standardIcon(icon), text, self)
+            a = QtGui.QAction(media_icon(name), text, self)
             a.setShortcuts([QtGui.QKeySequence(k) for k in keys])
             a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
             a.setToolTip(f"{tip} ({', '.join(keys)})")
@@ -41,15 +83,15 @@ class Player(QtWidgets.QWidget):
             self.actions_by_name[name] = a
             return a
 
-        self.first_action = act("first", "First step", SP.SP_MediaSkipBackward, ["Home"],
+        self.first_action = act("first", "First step", None, ["Home"],
                                 lambda: self.state.set_cursor(step=0), "Go to the first step")
-        self.back_action = act("back", "Step back", SP.SP_MediaSeekBackward, ["Left", "PgUp"],
+        self.back_action = act("back", "Step back", None, ["Left", "PgUp"],
                                lambda: self.state.step_by(-1), "One step back")
-        self.play_action = act("play", "Play", SP.SP_MediaPlay, ["Space"], self.toggle,
+        self.play_action = act("play", "Play", None, ["Space"], self.toggle,
                                "Play / pause")
-        self.forward_action = act("forward", "Step forward", SP.SP_MediaSeekForward, ["Right", "PgDown"],
+        self.forward_action = act("forward", "Step forward", None, ["Right", "PgDown"],
                                   lambda: self.state.step_by(+1), "One step forward")
-        self.last_action = act("last", "Last step", SP.SP_MediaSkipForward, ["End"],
+        self.last_action = act("last", "Last step", None, ["End"],
                                lambda: self.state.set_cursor(step=self.state.timesteps - 1),
                                "Go to the last step")
 
@@ -140,10 +182,13 @@ class Player(QtWidgets.QWidget):
         if self.playing:
             self.timer.start(self.interval_ms())
 
+    def apply_theme(self, theme=None):
+        for name, a in self.actions_by_name.items():
+            a.setIcon(media_icon(name))
+        self._sync_play()
+
     def _sync_play(self):
-        SP = QtWidgets.QStyle.StandardPixmap
-        icon = SP.SP_MediaPause if self.playing else SP.SP_MediaPlay
-        self.play_action.setIcon(self.style().standardIcon(icon))
+        self.play_action.setIcon(media_icon("pause" if self.playing else "play"))
         self.play_action.setText("Pause" if self.playing else "Play")
 
     # -- follow the state -------------------------------------------------------------------

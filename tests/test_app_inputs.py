@@ -1,0 +1,74 @@
+"""Input generators and files: shapes, seeds, ranges, clear errors."""
+
+import numpy as np
+import pytest
+
+from lstmviz.app import inputs as gen
+from lstmviz.errors import LstmvizError
+
+
+@pytest.mark.parametrize("kind", [k for k in gen.GENERATORS if k != "text"])
+def test_every_generator_is_seeded_and_shaped(kind):
+    a = gen.generate(kind, 3, 17, 2, seed=5)
+    b = gen.generate(kind, 3, 17, 2, seed=5)
+    assert a.shape == (3, 17, 2) and a.dtype == np.float32
+    assert np.all(np.isfinite(a))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_specific_signals():
+    imp = gen.generate("impulse", 1, 10, 1)
+    assert imp[0, :, 0].tolist() == [1.0] + [0.0] * 9
+    step = gen.generate("step", 1, 10, 1)
+    assert step[0, :, 0].tolist() == [0.0] * 5 + [1.0] * 5
+    count = gen.generate("counting", 1, 4, 1)
+    np.testing.assert_allclose(count[0, :, 0], [0.25, 0.5, 0.75, 1.0])
+    sq = gen.generate("square", 2, 30, 1, seed=1)
+    assert set(np.unique(sq)) <= {-1.0, 1.0}
+    assert not np.array_equal(gen.generate("noise", 1, 5, 1, seed=1), gen.generate("noise", 1, 5, 1, seed=2))
+
+
+def test_text_onehot_and_ids():
+    oh = gen.text_onehot("ab a", batch=2)
+    assert oh.shape == (2, 4, len(gen.ALPHABET))
+    assert oh[0].sum(axis=1).tolist() == [1, 1, 1, 1]
+    assert oh[0, 0, gen.ALPHABET.index("a")] == 1
+    ids = gen.text_ids("ab", batch=1, timesteps=4)
+    assert ids.tolist() == [[2, 3, 0, 0]]  # 0 is padding
+    assert gen.text_ids("A?!", 1)[0, 0] == gen.text_ids("a", 1)[0, 0]
+
+
+def test_ids_for_vocab_stay_inside():
+    ids = gen.ids_for_vocab(gen.generate("sine", 2, 30, 1), 7)
+    assert ids.shape == (2, 30) and ids.min() >= 1 and ids.max() <= 6
+
+
+def test_load_npy_and_csv(tmp_path):
+    np.save(tmp_path / "a.npy", np.arange(6, dtype=np.float64))
+    assert gen.load_array(tmp_path / "a.npy").shape == (1, 6, 1)
+    np.save(tmp_path / "b.npy", np.zeros((2, 5, 3)))
+    assert gen.load_array(tmp_path / "b.npy").shape == (2, 5, 3)
+    (tmp_path / "c.csv").write_text("x,y\n1,2\n3,4\n5,6\n")
+    c = gen.load_array(tmp_path / "c.csv")
+    assert c.shape == (1, 3, 2) and c[0, 2].tolist() == [5, 6]
+
+
+@pytest.mark.parametrize("content,needle", [("1,2\n3\n", "columns"), ("1,a\n2,b\n", "not a number"),
+                                            ("", "no rows")])
+def test_bad_csv_is_a_message(tmp_path, content, needle):
+    (tmp_path / "bad.csv").write_text(content)
+    with pytest.raises(LstmvizError, match=needle):
+        gen.load_array(tmp_path / "bad.csv")
+
+
+def test_bad_files_are_messages(tmp_path):
+    with pytest.raises(LstmvizError):
+        gen.load_array(tmp_path / "missing.npy")
+    np.save(tmp_path / "nan.npy", np.array([1.0, np.nan]))
+    with pytest.raises(LstmvizError, match="NaN"):
+        gen.load_array(tmp_path / "nan.npy")
+    (tmp_path / "x.json").write_text("{}")
+    with pytest.raises(LstmvizError, match=".npy or .csv"):
+        gen.load_array(tmp_path / "x.json")
+    with pytest.raises(LstmvizError, match="at least"):
+        gen.generate("sine", 0, 5, 1)

@@ -1,0 +1,149 @@
+"""The Qt-free app state: edits rebuild and re-trace; invalid stacks keep the last trace."""
+
+import sys
+
+import numpy as np
+import pytest
+
+import lstmviz
+from lstmviz.app.state import AppState, InputSpec, LayerEntry
+from lstmviz.app.options import default_config, options_for, ADDABLE
+from lstmviz.errors import LstmvizError
+from pathlib import Path
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+def events(state):
+    seen = []
+    for name in ("stack_changed", "model_changed", "error_changed", "cursor_changed", "input_changed"):
+        getattr(state, name).connect(lambda *a, n=name: seen.append(n))
+    return seen
+
+
+def test_state_imports_no_qt():
+    import subprocess
+    code = "import sys, lstmviz.app.state, lstmviz.app.inputs; print(any(m.startswith('PySide6') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_default_stack_builds_and_traces():
+    s = AppState()
+    assert s.error is None
+    assert [l.class_name for l in s.model.layers] == ["LSTM", "LSTM", "Dense"]
+    assert s.trace.output.shape == (4, 1)
+    assert s.cursor.layer == "lstm"
+
+
+def test_set_units_rebuilds_with_keras_param_count():
+    s = AppState()
+    seen = events(s)
+    s.set_layer_option(0, "units", 5)
+    layer = s.model.layers[0]
+    d, u = 1, 5
+    assert layer.units == 5 and layer.count_params() == 4 * (d * u + u * u + u)
+    assert "model_changed" in seen and "stack_changed" in seen
+    assert s.trace["lstm"].steps["h"].shape == (4, 20, 5)
+
+
+def test_invalid_stack_keeps_last_trace_and_says_the_fix():
+    s = AppState()
+    old_model, old_trace = s.model, s.trace
+    s.add_layer("GRU", index=2)  # after lstm_1, which returns only its last step
+    assert s.error and "return_sequences=True" in s.error and "lstm_1" in s.error
+    assert s.model is old_model and s.trace is old_trace
+    s.set_layer_option(1, "return_sequences", True)
+    assert s.error is None and s.model is not old_model
+    assert [l.class_name for l in s.model.layers] == ["LSTM", "LSTM", "GRU", "Dense"]
+
+
+def test_remove_duplicate_move():
+    s = AppState()
+    s.duplicate_layer(0)
+    assert [e.class_name for e in s.layers] == ["LSTM", "LSTM", "LSTM", "Dense"]
+    assert s.error is None and s.model.layers[1].units == 8
+    s.move_layer(3, 0)
+    assert s.layers[0].class_name == "Dense"
+    s.move_layer(0, 3)
+    s.remove_layer(1)
+    assert s.error is None and len(s.model.layers) == 3
+
+
+@pytest.mark.parametrize("label", list(ADDABLE))
+def test_every_addable_layer_builds_somewhere(label):
+    cls, inner = ADDABLE[label]
+    s = AppState()
+    s.set_layer_option(1, "return_sequences", True)
+    at = 0 if cls == "Embedding" else 1
+    s.add_layer(cls, inner, index=at)
+    assert s.error is None, s.error
+    layer = s.model.layers[at]
+    for opt in options_for(cls, s.layers[at].config):
+        assert opt.tooltip
+    assert layer.count_params() >= 0
+
+
+def test_units_tooltip_says_what_it_is_not():
+    tip = next(o.tooltip for o in options_for("LSTM") if o.key == "units")
+    assert "hidden state" in tip and "Not the number of timesteps" in tip
+
+
+def test_cursor_is_clamped():
+    s = AppState()
+    s.set_cursor(step=999, sample=99, unit=99)
+    assert (s.cursor.step, s.cursor.sample, s.cursor.unit) == (19, 3, 7)
+    s.set_cursor(layer="nope")
+    assert s.cursor.layer == "lstm"
+    s.set_input_spec(timesteps=5)
+    assert s.cursor.step == 4
+
+
+def test_input_sources_and_edits(tmp_path):
+    s = AppState()
+    s.set_input_spec(source="noise", seed=3)
+    a = s.x.copy()
+    s.set_input_spec(seed=4)
+    assert not np.array_equal(a, s.x)
+    s.set_input_value(0, 2, 0, 7.5)
+    assert s.input.source == "data" and s.x[0, 2, 0] == 7.5
+    np.save(tmp_path / "x.npy", np.ones((2, 9, 1), dtype=np.float32))
+    s.import_input(tmp_path / "x.npy")
+    assert s.x.shape == (2, 9, 1) and s.trace["lstm"].steps["h"].shape == (2, 9, 8)
+    s.set_input_spec(source="text", text="abc")
+    assert s.x.shape == (2, 3, 29) and s.error is None  # one-hot: input_dim = alphabet
+
+
+def test_embedding_first_gets_ids():
+    s = AppState()
+    s.add_layer("Embedding", index=0)
+    assert s.error is None
+    assert s.x.ndim == 2 and np.issubdtype(s.x.dtype, np.integer)
+    assert s.model.input_shapes()[0] == (None, 20)
+
+
+def test_wrong_input_is_a_message_not_a_crash():
+    s = AppState()
+    s.set_input_data(np.zeros((1, 4, 3), dtype=np.float32))  # 3 features: input_dim follows
+    assert s.error is None and s.model.layers[0].weights[0].shape[0] == 3
+    with pytest.raises(LstmvizError):
+        s.set_input_spec(nonsense=1)
+
+
+def test_loaded_model_and_weights():
+    path = FIX / "k3_lstm_default" / "model.keras"
+    if not path.exists():
+        pytest.skip("fixture missing")
+    s = AppState()
+    model = lstmviz.load(path)
+    s.set_model(model, str(path))
+    assert not s.readonly and [e.name for e in s.layers] == ["lstm", "dense"]
+    x = np.load(FIX / "k3_lstm_default" / "x.npy")
+    s.set_input_data(x)
+    want = np.load(FIX / "k3_lstm_default" / "expected.npz")
+    key = "output" if "output" in want else list(want.keys())[0]
+    np.testing.assert_allclose(s.trace.output, want[key], atol=1e-5)
+    s.load_weights_file(FIX / "k3_lstm_default" / "model.weights.h5")
+    assert s.error is None
+    with pytest.raises(LstmvizError, match="do not fit"):
+        s.load_weights_file(FIX / "k3_gru_reset_after" / "model.weights.h5")

@@ -1,0 +1,288 @@
+"""The main window driven as a user would: side panel widgets, keys, slider, files."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from lstmviz.app.state import AppState
+from lstmviz.ui.main_window import MainWindow, apply_chrome
+from lstmviz.ui import theme as th
+from lstmviz.ui.stack_panel import ROLE_CARD
+
+FIX = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    th.apply("dark", QtWidgets.QApplication.instance())
+    apply_chrome(QtWidgets.QApplication.instance())
+    w = MainWindow(AppState(), settings=settings, quiet=True)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.player.pause()
+    w.close()
+
+
+@pytest.fixture(autouse=True)
+def no_window_left(qtbot):
+    yield
+    QtWidgets.QApplication.processEvents()
+    left = [w for w in QtWidgets.QApplication.topLevelWidgets()
+            if w.isVisible() and not isinstance(w, (QtWidgets.QMenu,))]
+    assert not left, f"windows left open: {left}"
+
+
+def card(window, row):
+    return window.stack_panel.cards.item(row).data(ROLE_CARD)
+
+
+def record_cursors(window):
+    """Wrap every view's set_cursor to see that the window moves all of them."""
+    seen = {}
+    for view in window.views:
+        orig = view.set_cursor
+
+        def wrapped(cursor, orig=orig, view=view):
+            seen[view.title] = cursor
+            return orig(cursor)
+        view.set_cursor = wrapped
+    return seen
+
+
+def press(qtbot, window, key):
+    window.activateWindow()
+    window.setFocus()
+    qtbot.keyClick(window, key)
+
+
+# -- the side panel ----------------------------------------------------------------------
+def test_units_spin_box_rebuilds_with_keras_param_count(window):
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    panel.option_widgets["units"].setValue(5)
+    layer = window.state.model.layers[0]
+    d, u = 1, 5
+    assert layer.units == 5
+    assert card(window, 0)["params"] == f"{4 * (d * u + u * u + u):,}"
+    assert "= 140" in panel.info_label.text()
+    assert "Total params" in panel.total_label.text()
+    assert str(window.state.model.count_params()) in panel.total_label.text().replace(",", "")
+    # every view got the new trace: the unrolled view's record has 5 units now
+    assert window.state.trace["lstm"].steps["h"].shape[-1] == 5
+
+
+def test_option_widgets_have_plain_tooltips(window):
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    assert "hidden state" in panel.option_widgets["units"].toolTip()
+    assert isinstance(panel.option_widgets["activation"], QtWidgets.QComboBox)
+    assert isinstance(panel.option_widgets["return_sequences"], QtWidgets.QCheckBox)
+    for w in panel.option_widgets.values():
+        assert w.toolTip()
+
+
+def test_invalid_stack_shows_message_and_keeps_last_trace(window, qtbot):
+    panel = window.stack_panel
+    trace = window.state.trace
+    panel.cards.setCurrentRow(1)  # lstm_1 returns only its last step
+    panel.add_actions["GRU"].trigger()
+    assert panel.error_label.isVisible()
+    text = panel.error_label.text()
+    assert "return_sequences=True" in text and "lstm_1" in text
+    assert window.state.trace is trace
+    assert "?" in panel.total_label.text()
+    # the fix, through the form: select lstm_1 and tick return_sequences
+    panel.cards.setCurrentRow(1)
+    panel.option_widgets["return_sequences"].setChecked(True)
+    assert not panel.error_label.isVisible()
+    assert [l.class_name for l in window.state.model.layers] == ["LSTM", "LSTM", "GRU", "Dense"]
+
+
+def test_add_duplicate_remove_and_drag_reorder(window):
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(2)
+    panel.add_actions["TimeDistributed(Dense)"].trigger()
+    assert window.state.error  # TimeDistributed after a 2-D output: a message, not a crash
+    panel.cards.setCurrentRow(3)
+    panel.remove_button.click()
+    assert window.state.error is None and panel.cards.count() == 3
+    panel.cards.setCurrentRow(0)
+    panel.duplicate_button.click()
+    assert panel.cards.count() == 4 and window.state.error is None
+    # drag the Dense card to the top: the model moves the row as a drop would
+    model = panel.cards.model()
+    assert model.moveRow(QtCore.QModelIndex(), 3, QtCore.QModelIndex(), 0)
+    QtWidgets.QApplication.processEvents()
+    QtCore.QCoreApplication.sendPostedEvents()
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert window.state.layers[0].class_name == "Dense"
+    assert card(window, 0)["title"].startswith("Dense")
+
+
+def test_input_spec_and_panel(window):
+    panel = window.stack_panel
+    panel.timesteps_spin.setValue(30)
+    assert window.state.x.shape[1] == 30 and window.player.slider.maximum() == 29
+    panel.input_dim_spin.setValue(3)
+    assert window.state.model.layers[0].weights[0].shape[0] == 3
+    ip = window.input_panel
+    ip.source.setCurrentIndex(ip.source.findData("random_walk"))
+    assert window.state.input.source == "random_walk"
+    assert ip.table.rowCount() == 30 and ip.table.columnCount() == 3
+    ip.table.item(4, 1).setText("2.5")
+    assert window.state.input.source == "data" and window.state.x[0, 4, 1] == pytest.approx(2.5)
+    ip.table.item(5, 1).setText("abc")
+    assert ip.message.isVisible() or "not a number" in ip.message.text()
+
+
+# -- one clock -----------------------------------------------------------------------------
+def test_keys_and_slider_move_every_view(window, qtbot):
+    seen = record_cursors(window)
+    press(qtbot, window, QtCore.Qt.Key.Key_Right)
+    assert window.state.cursor.step == 1
+    assert set(seen) == {v.title for v in window.views} and all(c.step == 1 for c in seen.values())
+    press(qtbot, window, QtCore.Qt.Key.Key_End)
+    assert window.state.cursor.step == 19
+    press(qtbot, window, QtCore.Qt.Key.Key_PageUp)
+    assert window.state.cursor.step == 18
+    press(qtbot, window, QtCore.Qt.Key.Key_Home)
+    assert window.state.cursor.step == 0
+    press(qtbot, window, QtCore.Qt.Key.Key_PageDown)
+    assert window.state.cursor.step == 1
+    press(qtbot, window, QtCore.Qt.Key.Key_Left)
+    assert window.state.cursor.step == 0
+    window.player.slider.setValue(7)
+    assert window.state.cursor.step == 7 and all(c.step == 7 for c in seen.values())
+    assert window.player.step_label.text() == "t = 7 / 19"
+    unrolled = window.views[0]
+    if hasattr(unrolled, "current_column"):
+        assert unrolled.current_column == 7
+    cell = window.views[1]
+    if hasattr(cell, "equation_lines"):
+        lines7 = list(cell.equation_lines())
+        window.player.slider.setValue(8)
+        assert cell.equation_lines() != lines7
+
+
+def test_space_plays_and_pauses(window, qtbot):
+    window.player.speed.setCurrentIndex(window.player.speed.findData(60))
+    press(qtbot, window, QtCore.Qt.Key.Key_Space)
+    assert window.player.playing
+    qtbot.waitUntil(lambda: window.state.cursor.step >= 2, timeout=3000)
+    press(qtbot, window, QtCore.Qt.Key.Key_Space)
+    assert not window.player.playing
+
+
+def test_number_keys_switch_tabs(window, qtbot):
+    for k, key in enumerate((QtCore.Qt.Key.Key_1, QtCore.Qt.Key.Key_2, QtCore.Qt.Key.Key_3, QtCore.Qt.Key.Key_4)):
+        press(qtbot, window, key)
+        assert window.tabs.currentIndex() == k
+    assert [window.tabs.tabText(i) for i in range(4)] == ["Unrolled", "Cell", "Over time", "Weights"]
+
+
+def test_selection_is_shared(window):
+    seen = record_cursors(window)
+    window.views[0].layer_requested.emit("lstm_1")
+    assert window.state.cursor.layer == "lstm_1"
+    assert window.stack_panel.cards.currentRow() == 1
+    assert window.layer_combo.currentData() == "lstm_1"
+    window.views[0].unit_requested.emit(3)
+    assert window.state.cursor.unit == 3 and window.unit_spin.value() == 3
+    window.views[0].step_requested.emit(5)
+    assert all(c.step == 5 and c.layer == "lstm_1" and c.unit == 3 for c in seen.values())
+
+
+# -- files ---------------------------------------------------------------------------------
+def test_open_model_file_fills_panel_and_views(window):
+    path = FIX / "k3_lstm_default" / "model.keras"
+    if not path.exists():
+        pytest.skip("fixture missing")
+    assert window.open_file(path)
+    assert [window.stack_panel.cards.item(i).data(ROLE_CARD)["title"] for i in range(2)] == \
+        ["LSTM  lstm", "Dense  dense"]
+    assert card(window, 0)["params"] == "128"
+    assert window.state.x.shape[1:] == (5, 3)
+    assert "model.keras" in window.windowTitle()
+    assert window._recent()[0].endswith("model.keras")
+    # the weights-only file fits this stack; a GRU's does not: a message, no exception
+    assert window.open_file(FIX / "k3_lstm_default" / "model.weights.h5")
+    assert not window.open_file(FIX / "k3_gru_reset_after" / "model.weights.h5")
+    assert "do not fit" in window.last_message
+
+
+def test_bad_files_are_messages(window, tmp_path):
+    bad = tmp_path / "broken.keras"
+    bad.write_bytes(b"not a zip")
+    assert not window.open_file(bad)
+    assert window.last_message and "Traceback" not in window.last_message
+    assert not window.open_file(tmp_path / "missing.h5")
+    assert window.state.error is None and window.state.model is not None
+
+
+def test_drop_a_file_opens_it(window, qtbot):
+    path = FIX / "k3_simplernn_default" / "model.keras"
+    if not path.exists():
+        pytest.skip("fixture missing")
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
+    pos = QtCore.QPointF(50, 50)
+    enter = QtGui.QDragEnterEvent(pos.toPoint(), QtCore.Qt.DropAction.CopyAction, mime,
+                                  QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QtGui.QDropEvent(pos, QtCore.Qt.DropAction.CopyAction, mime,
+                            QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    qtbot.waitUntil(lambda: window.state.path is not None, timeout=3000)
+    assert window.state.model.layers[0].class_name == "SimpleRNN"
+
+
+def test_exception_in_event_loop_becomes_a_message(window):
+    from lstmviz.ui.app import install_excepthook
+
+    old = sys.excepthook
+    try:
+        install_excepthook(lambda: window)
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            sys.excepthook(*sys.exc_info())
+        assert "boom" in window.last_message
+    finally:
+        sys.excepthook = old
+
+
+# -- headless rendering ------------------------------------------------------------------
+@pytest.mark.parametrize("args,size", [((None, 3, (800, 500), "light"), (800, 500)),
+                                       (("MODEL", 2, None, "projector"), (1600, 1000))])
+def test_screenshot_writes_png_of_requested_size(tmp_path, args, size):
+    out = tmp_path / "shot.png"
+    model, step, sz, theme = args
+    if model == "MODEL":
+        model = str(FIX / "k3_lstm_default" / "model.keras")
+    code = ("import sys; from lstmviz.ui.app import run_app; "
+            f"sys.exit(run_app({model!r}, {str(out)!r}, {step!r}, {sz!r}, {theme!r}))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    img = QtGui.QImage(str(out))
+    assert (img.width(), img.height()) == size
+
+
+def test_screenshot_of_a_bad_model_is_one_line(tmp_path):
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"nope")
+    code = ("import sys; from lstmviz.ui.app import run_app; "
+            f"sys.exit(run_app({str(bad)!r}, {str(tmp_path / 'o.png')!r}, None, None, None))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and "lstmviz:" in r.stderr
