@@ -1,0 +1,249 @@
+"""Colours and type that carry meaning, the same in every view and at every step.
+
+- Gate values (0..1: i, f, o, z, r) use ONE sequential colour-blind-safe map (viridis)
+  with fixed levels 0..1.
+- Signed values (c, h, c~, h~, weights, pre-activations) use ONE diverging
+  colour-blind-safe map symmetric around 0 (blue-black-yellow on the dark theme,
+  blue-white-yellow on the light ones), levels symmetric per trace.
+- Each gate has one fixed Okabe-Ito hue in every view, curve and legend
+  (``HUES``); the "keep the old state" gates (f, z) share vermillion, the candidates
+  (c~, h~) share green, and h is drawn in the theme's foreground colour.
+
+Themes: ``"dark"`` (default, screens), ``"light"`` and ``"projector"`` (high-contrast
+light with larger type for washed-out projectors). ``apply(theme, target)`` styles a
+QApplication or a widget tree (views restyle their plots via ``apply_theme``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pyqtgraph as pg
+from PySide6 import QtGui, QtWidgets
+
+#: Okabe-Ito palette (Okabe & Ito 2008), safe for the common colour-vision deficiencies.
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+
+#: One hue per recorded quantity, in every view and legend. ``h`` (and ``x``) are None:
+#: they use the theme's foreground so the output reads with the highest contrast.
+HUES: dict[str, str | None] = {
+    "i": OKABE_ITO["blue"],
+    "f": OKABE_ITO["vermillion"],
+    "c_tilde": OKABE_ITO["green"],
+    "o": OKABE_ITO["purple"],
+    "c": OKABE_ITO["orange"],
+    "z": OKABE_ITO["vermillion"],
+    "r": OKABE_ITO["blue"],
+    "h_tilde": OKABE_ITO["green"],
+    "h": None,
+    "x": None,
+}
+
+#: How each key is written for people (plain text and HTML).
+SYMBOLS = {
+    "i": "i", "f": "f", "c_tilde": "c~", "o": "o", "c": "c", "h": "h",
+    "z": "z", "r": "r", "h_tilde": "h~", "x": "x",
+}
+#: What each key means, for titles and tooltips.
+MEANINGS = {
+    "i": "input gate", "f": "forget gate", "c_tilde": "candidate", "o": "output gate",
+    "c": "cell state", "h": "hidden state / output", "z": "update gate",
+    "r": "reset gate", "h_tilde": "candidate", "x": "input",
+}
+
+#: Letters of Keras' fused gate blocks (``layer.gates``) to the keys of the trace.
+GATE_LETTER_KEY = {"i": "i", "f": "f", "c": "c_tilde", "o": "o",
+                   "z": "z", "r": "r", "h": "h_tilde", "": "h"}
+
+GATE_CMAP_NAME = "viridis"
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    background: str
+    foreground: str
+    muted: str          # secondary text, axes
+    grid: str           # separators, cell outlines
+    panel: str          # slightly offset background for boxes
+    highlight: str      # the current step / selected unit
+    accent: str         # arrows that carry state
+    diverging: str      # pyqtgraph colormap name for signed values
+    font_pt: float = 13.0
+    scale: float = 1.0
+    line_width: float = 2.5
+    dark: bool = True
+
+    def pt(self, factor: float = 1.0) -> int:
+        """A font size in points: ``font_pt * scale * factor``, at least 12."""
+        return max(12, round(self.font_pt * self.scale * factor))
+
+    def hue(self, key: str) -> str:
+        """The fixed colour of a quantity (gates' hues; h/x use the foreground)."""
+        return HUES.get(key) or self.foreground
+
+    def font(self, factor: float = 1.0, bold: bool = False) -> QtGui.QFont:
+        f = QtGui.QFont()
+        f.setPointSize(self.pt(factor))
+        f.setBold(bold)
+        return f
+
+    def scaled(self, scale: float) -> "Theme":
+        return replace(self, scale=scale)
+
+
+THEMES: dict[str, Theme] = {
+    "dark": Theme(
+        name="dark", background="#15171b", foreground="#f2f2f2", muted="#a8adb4",
+        grid="#4a505a", panel="#1f2228", highlight="#F0E442", accent="#c9ced6",
+        diverging="CET-D6", dark=True,
+    ),
+    "light": Theme(
+        name="light", background="#ffffff", foreground="#161616", muted="#55595f",
+        grid="#b8bcc2", panel="#f2f3f5", highlight="#000000", accent="#3b3f45",
+        diverging="CET-CBD1", dark=False,
+    ),
+    "projector": Theme(
+        name="projector", background="#ffffff", foreground="#000000", muted="#222222",
+        grid="#6f6f6f", panel="#ececec", highlight="#000000", accent="#000000",
+        diverging="CET-CBD1", font_pt=15.0, scale=1.0, line_width=3.5, dark=False,
+    ),
+}
+
+_current: Theme = THEMES["dark"]
+
+
+def get(name: str | Theme | None = None) -> Theme:
+    """A theme by name (``dark``, ``light``, ``projector``); None is the current one."""
+    if isinstance(name, Theme):
+        return name
+    if name is None:
+        return _current
+    try:
+        return THEMES[name]
+    except KeyError:
+        raise ValueError(f"unknown theme {name!r}; themes: {', '.join(THEMES)}") from None
+
+
+def current() -> Theme:
+    return _current
+
+
+# -- colour maps --------------------------------------------------------------------------
+_cmaps: dict[str, pg.ColorMap] = {}
+
+
+def _cmap(name: str) -> pg.ColorMap:
+    if name not in _cmaps:
+        _cmaps[name] = pg.colormap.get(name)
+    return _cmaps[name]
+
+
+def gate_cmap(theme: Theme | None = None) -> pg.ColorMap:
+    """The sequential map for values in 0..1 (gates), the same in every theme."""
+    return _cmap(GATE_CMAP_NAME)
+
+
+def diverging_cmap(theme: Theme | None = None) -> pg.ColorMap:
+    """The diverging map for signed values, symmetric around 0."""
+    return _cmap(get(theme).diverging)
+
+
+def cmap_for(key: str, theme: Theme | None = None) -> pg.ColorMap:
+    from lstmviz.engine.trace import GATE_KEYS
+
+    return gate_cmap(theme) if key in GATE_KEYS else diverging_cmap(theme)
+
+
+def symmetric_levels(*arrays, floor: float = 1e-6) -> tuple[float, float]:
+    """(-m, m) with m the largest magnitude over ``arrays`` (at least ``floor``)."""
+    import numpy as np
+
+    m = floor
+    for a in arrays:
+        a = np.asarray(a)
+        if a.size:
+            v = float(np.nanmax(np.abs(a)))
+            if np.isfinite(v):
+                m = max(m, v)
+    return (-m, m)
+
+
+# -- applying -----------------------------------------------------------------------------
+def palette(theme: Theme) -> QtGui.QPalette:
+    p = QtGui.QPalette()
+    bg, fg = QtGui.QColor(theme.background), QtGui.QColor(theme.foreground)
+    panel, muted = QtGui.QColor(theme.panel), QtGui.QColor(theme.muted)
+    R = QtGui.QPalette.ColorRole
+    for role, col in (
+        (R.Window, bg), (R.WindowText, fg), (R.Base, panel), (R.AlternateBase, bg),
+        (R.Text, fg), (R.Button, panel), (R.ButtonText, fg), (R.ToolTipBase, panel),
+        (R.ToolTipText, fg), (R.PlaceholderText, muted), (R.BrightText, fg),
+    ):
+        p.setColor(role, col)
+    p.setColor(R.Highlight, QtGui.QColor(OKABE_ITO["blue"]))
+    p.setColor(R.HighlightedText, QtGui.QColor("#ffffff"))
+    return p
+
+
+def apply(theme: Theme | str, target: QtWidgets.QApplication | QtWidgets.QWidget | None = None) -> Theme:
+    """Make ``theme`` current and style ``target`` (the application, or a widget tree):
+    palette, base font (``theme.pt()``), pyqtgraph defaults, and every view's plots."""
+    global _current
+    theme = get(theme)
+    _current = theme
+    pg.setConfigOptions(background=theme.background, foreground=theme.foreground,
+                        antialias=True, imageAxisOrder="row-major")
+    if target is None:
+        target = QtWidgets.QApplication.instance()
+    if target is None:
+        return theme
+    target.setPalette(palette(theme))
+    target.setFont(theme.font())
+    widgets = (target.allWidgets() if isinstance(target, QtWidgets.QApplication)
+               else [target, *target.findChildren(QtWidgets.QWidget)])
+    for w in widgets:
+        restyle = getattr(w, "apply_theme", None)
+        if callable(restyle):
+            restyle(theme)
+    return theme
+
+
+def style_plot(plot: pg.PlotItem, theme: Theme, title: str | None = None,
+               left: str | None = None, bottom: str | None = None) -> None:
+    """Large tick labels and axis titles in the theme's colours."""
+    tick = theme.font(0.9)
+    for name in ("left", "bottom", "right", "top"):
+        ax = plot.getAxis(name)
+        ax.setPen(pg.mkPen(theme.muted, width=1))
+        ax.setTextPen(pg.mkPen(theme.foreground))
+        ax.setStyle(tickFont=tick, tickTextOffset=6)
+    size = f"{theme.pt(0.95)}pt"
+    if left is not None:
+        plot.setLabel("left", left, color=theme.foreground, **{"font-size": size})
+    if bottom is not None:
+        plot.setLabel("bottom", bottom, color=theme.foreground, **{"font-size": size})
+    if title is not None:
+        plot.setTitle(title, color=theme.foreground, size=f"{theme.pt(1.1)}pt")
+
+
+def symbol_html(key: str) -> str:
+    """The rich-text symbol of a key: c̃ and h̃ with the tilde drawn by a serif font
+    (Qt's rich text misplaces a combining tilde in the default sans)."""
+    if key in ("c_tilde", "h_tilde"):
+        return f"<span style=\"font-family:'DejaVu Serif', serif\">{key[0]}&#771;</span>"
+    return SYMBOLS.get(key, key)
+
+
+def swatch_html(key: str, theme: Theme, text: str | None = None) -> str:
+    """A coloured bold symbol for rich-text legends and equations."""
+    return (f'<span style="color:{theme.hue(key)}; font-weight:600">'
+            f'{text if text is not None else symbol_html(key)}</span>')

@@ -1,0 +1,422 @@
+"""Inside one cell at step t: what comes in, every gate per unit, what goes out, and the
+equations with this step's numbers for the selected unit.
+
+Every number is read from the trace (``x_proj``/``h_proj``/``pre`` blocks, the gates,
+the states) or from the layer's weights (the bias): the view prints them, it never
+recomputes them, so the printed arithmetic is exactly what the engine (= Keras) did.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from lstmviz.app.selection import Cursor
+from lstmviz.engine import Model, Trace
+from lstmviz.engine.activations import formula
+from lstmviz.ui import theme as th
+from lstmviz.ui.views._common import (CellRef, cell_ref, clamp, cosmetic_pen, fmt, fmt_term,
+                                      layer_input, message_label)
+from lstmviz.ui.views.base import TraceView
+
+KINDS_GATES = {
+    "LSTM": ("i", "f", "c_tilde", "o"),
+    "GRU": ("z", "r", "h_tilde"),
+    "SimpleRNN": (),
+}
+TILDE = {"c_tilde": "c~", "h_tilde": "h~"}
+SHORT = {"i": "input", "f": "forget", "o": "output", "c_tilde": "cand.", "h_tilde": "cand.",
+         "z": "update", "r": "reset"}
+
+
+@dataclass
+class Equation:
+    key: str        # the quantity it defines (its hue)
+    symbolic: str   # "f_t = sigmoid(W_f·x_t + U_f·h_{t-1} + b_f)"
+    numeric: str    # "sigmoid(0.412 + (−0.120) + 1.000) = sigmoid(1.292) = 0.784"
+
+    @property
+    def line(self) -> str:
+        return f"{self.symbolic} = {self.numeric}" if self.numeric else self.symbolic
+
+
+def _act_name(name) -> str:
+    if isinstance(name, dict):
+        name = name.get("config", {}).get("name") or name.get("class_name")
+    return str(name or "linear")
+
+
+def equations(ref: CellRef, sample: int, step: int, unit: int, keras_major: int = 3) -> list[Equation]:
+    """The cell's equations at ``step`` for ``unit``, with the trace's numbers."""
+    rec, layer, U = ref.rec, ref.layer, ref.units
+    s, t, u = sample, step, unit
+    act = _act_name(layer.config.get("activation"))
+    ract = _act_name(layer.config.get("recurrent_activation"))
+    use_bias = bool(layer.config.get("use_bias", True))
+    bias = layer.weights[2] if use_bias else None
+    out: list[Equation] = []
+
+    def blk(key, g):
+        return float(rec.steps[key][s, t, g * U + u])
+
+    masked = ref.masked(s, t)
+    if ref.kind == "LSTM":
+        for g, (letter, key) in enumerate(zip("ifco", ("i", "f", "c_tilde", "o"))):
+            fn = act if key == "c_tilde" else ract
+            sym = TILDE.get(key, key)
+            xp, hp, pre = blk("x_proj", g), blk("h_proj", g), blk("pre", g)
+            val = float(rec.steps[key][s, t, u])
+            if use_bias:
+                b = float(bias[g * U + u])
+                symbolic = f"{sym}_t = {fn}(W_{letter}·x_t + U_{letter}·h_{{t-1}} + b_{letter})"
+                numeric = f"{fn}({fmt(xp)} + {fmt_term(hp)} + {fmt_term(b)}) = {fn}({fmt(pre)}) = {fmt(val)}"
+            else:
+                symbolic = f"{sym}_t = {fn}(W_{letter}·x_t + U_{letter}·h_{{t-1}})"
+                numeric = f"{fn}({fmt(xp)} + {fmt_term(hp)}) = {fn}({fmt(pre)}) = {fmt(val)}"
+            out.append(Equation(key, symbolic, numeric))
+        i, f, ct, o = (float(rec.steps[k][s, t, u]) for k in ("i", "f", "c_tilde", "o"))
+        c_prev, h_prev = float(ref.prev("c", s, t)[u]), float(ref.prev("h", s, t)[u])
+        c, h = float(rec.steps["c"][s, t, u]), float(rec.steps["h"][s, t, u])
+        if masked:
+            out.append(Equation("c", "c_t = c_{t-1}  (masked: state carried over)", fmt(c)))
+            out.append(Equation("h", "h_t = h_{t-1}  (masked: state carried over)", fmt(h)))
+        else:
+            out.append(Equation("c", "c_t = f_t·c_{t-1} + i_t·c~_t",
+                                f"{fmt(f)}·{fmt_term(c_prev)} + {fmt(i)}·{fmt_term(ct)} = {fmt(c)}"))
+            out.append(Equation("h", f"h_t = o_t·{act}(c_t)", f"{fmt(o)}·{act}({fmt(c)}) = {fmt(h)}"))
+    elif ref.kind == "GRU":
+        reset_after = bool(layer.config.get("reset_after", True))
+        for g, (letter, key) in enumerate(zip("zr", ("z", "r"))):
+            xp, hp, pre = blk("x_proj", g), blk("h_proj", g), blk("pre", g)
+            val = float(rec.steps[key][s, t, u])
+            if use_bias and reset_after:
+                symbolic = f"{key}_t = {ract}((W_{letter}·x_t + b_{letter}) + (U_{letter}·h_{{t-1}} + b'_{letter}))"
+            elif use_bias:
+                symbolic = f"{key}_t = {ract}((W_{letter}·x_t + b_{letter}) + U_{letter}·h_{{t-1}})"
+            else:
+                symbolic = f"{key}_t = {ract}(W_{letter}·x_t + U_{letter}·h_{{t-1}})"
+            numeric = f"{ract}({fmt(xp)} + {fmt_term(hp)}) = {ract}({fmt(pre)}) = {fmt(val)}"
+            out.append(Equation(key, symbolic, numeric))
+        xp, hp, pre = blk("x_proj", 2), blk("h_proj", 2), blk("pre", 2)
+        r = float(rec.steps["r"][s, t, u])
+        ht = float(rec.steps["h_tilde"][s, t, u])
+        bx = " + b_h" if use_bias else ""
+        if reset_after:
+            bh = " + b'_h" if use_bias else ""
+            symbolic = f"h~_t = {act}((W_h·x_t{bx}) + r_t·(U_h·h_{{t-1}}{bh}))"
+            numeric = f"{act}({fmt(xp)} + {fmt(r)}·{fmt_term(hp)}) = {act}({fmt(pre)}) = {fmt(ht)}"
+        else:
+            symbolic = f"h~_t = {act}((W_h·x_t{bx}) + U_h·(r_t·h_{{t-1}}))"
+            numeric = f"{act}({fmt(xp)} + {fmt_term(hp)}) = {act}({fmt(pre)}) = {fmt(ht)}"
+        out.append(Equation("h_tilde", symbolic, numeric))
+        z = float(rec.steps["z"][s, t, u])
+        h_prev, h = float(ref.prev("h", s, t)[u]), float(rec.steps["h"][s, t, u])
+        if masked:
+            out.append(Equation("h", "h_t = h_{t-1}  (masked: state carried over)", fmt(h)))
+        else:
+            out.append(Equation("h", "h_t = z_t·h_{t-1} + (1 − z_t)·h~_t",
+                                f"{fmt(z)}·{fmt_term(h_prev)} + (1 − {fmt(z)})·{fmt_term(ht)} = {fmt(h)}"))
+    else:
+        xp, hp, pre = blk("x_proj", 0), blk("h_proj", 0), blk("pre", 0)
+        h = float(rec.steps["h"][s, t, u])
+        if masked:
+            out.append(Equation("h", "h_t = h_{t-1}  (masked: state carried over)", fmt(h)))
+        elif use_bias:
+            b = float(bias[u])
+            out.append(Equation("h", f"h_t = {act}(W·x_t + U·h_{{t-1}} + b)",
+                                f"{act}({fmt(xp)} + {fmt_term(hp)} + {fmt_term(b)}) = {act}({fmt(pre)}) = {fmt(h)}"))
+        else:
+            out.append(Equation("h", f"h_t = {act}(W·x_t + U·h_{{t-1}})",
+                                f"{act}({fmt(xp)} + {fmt_term(hp)}) = {act}({fmt(pre)}) = {fmt(h)}"))
+    return out
+
+
+_SUB_BRACE = re.compile(r"_\{([^}]*)\}")
+_SUB = re.compile(r"_([A-Za-z0-9']+)")
+
+
+_TILDE_HTML = "<span style=\"font-family:'DejaVu Serif', serif\">{}&#771;</span>"
+
+
+def to_html(text: str) -> str:
+    """Plain equation text to rich text: subscripts, and c~/h~ as c̃/h̃ (a serif font
+    draws the combining tilde in place, where Qt's sans rich text misplaces it)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _SUB_BRACE.sub(lambda m: f"<sub>{m.group(1).replace('-', '−')}</sub>", text)
+    text = _SUB.sub(r"<sub>\1</sub>", text)
+    return re.sub(r"([ch])~", lambda m: _TILDE_HTML.format(m.group(1)), text)
+
+
+class _BarPlot:
+    """One small bar chart over units (or input features) with the selected unit marked."""
+
+    def __init__(self, widget: pg.PlotWidget, key: str):
+        self.widget = widget
+        self.plot: pg.PlotItem = widget.getPlotItem()
+        self.key = key
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(False, False)
+        self.curve = pg.PlotCurveItem(x=np.array([-0.5, 0.5]), y=np.zeros(1), stepMode="center", fillLevel=0)
+        self.plot.addItem(self.curve)
+        self.zero = pg.InfiniteLine(pos=0, angle=0, movable=False)
+        self.plot.addItem(self.zero, ignoreBounds=True)
+        self.band = QtWidgets.QGraphicsRectItem()
+        self.band.setZValue(-5)
+        self.plot.getViewBox().addItem(self.band, ignoreBounds=True)
+        self.n = 0
+        self.yr = (0.0, 1.0)
+        self.title = ""
+        self.values: np.ndarray | None = None
+
+    def style(self, t: th.Theme, color: str):
+        th.style_plot(self.plot, t)
+        self.plot.getAxis("left").setStyle(tickFont=t.font(0.75))
+        self.plot.getAxis("bottom").setStyle(tickFont=t.font(0.75))
+        self.widget.setBackground(t.background)
+        c = QtGui.QColor(color)
+        fill = QtGui.QColor(c)
+        fill.setAlpha(200)
+        self.curve.setPen(pg.mkPen(c, width=1.5))
+        self.curve.setBrush(pg.mkBrush(fill))
+        self.zero.setPen(pg.mkPen(t.muted, width=1))
+        hl = QtGui.QColor(t.highlight)
+        hl.setAlpha(70)
+        self.band.setBrush(QtGui.QBrush(hl))
+        self.band.setPen(cosmetic_pen(t.highlight, 2))
+
+    def setup(self, n: int, yr: tuple, title: str, t: th.Theme):
+        self.n, self.yr = n, yr
+        self.plot.setXRange(-0.5, max(n, 1) - 0.5, padding=0.02)
+        self.plot.setYRange(*yr, padding=0.05)
+        self.x = np.arange(n + 1, dtype=float) - 0.5
+        self.title = title
+
+    def set(self, values: np.ndarray, unit: int | None, label: str, t: th.Theme):
+        self.values = values
+        self.curve.setData(self.x, values)
+        if unit is None:
+            self.band.setVisible(False)
+        else:
+            self.band.setVisible(True)
+            lo, hi = self.yr
+            self.band.setRect(QtCore.QRectF(unit - 0.5, lo, 1.0, hi - lo))
+        self.plot.setTitle(label, color=t.foreground, size=f"{t.pt(0.85)}pt")
+
+
+class CellView(TraceView):
+    title = "Cell"
+
+    def __init__(self, parent=None, theme: th.Theme | str | None = None):
+        super().__init__(parent)
+        self.theme = th.get(theme)
+        self.model: Model | None = None
+        self.trace: Trace | None = None
+        self.inputs = None
+        self.ref: CellRef | None = None
+        self.cursor = Cursor()
+        self._eqs: list[Equation] = []
+        self._setup_key = None
+
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        self.stack = QtWidgets.QStackedWidget()
+        outer.addWidget(self.stack)
+        self.message = message_label("Select a recurrent layer (LSTM, GRU, SimpleRNN or "
+                                     "Bidirectional) to look inside its cell.", self.theme)
+        self.stack.addWidget(self.message)
+        page = QtWidgets.QWidget()
+        self.stack.addWidget(page)
+        lay = QtWidgets.QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        self.header = QtWidgets.QLabel()
+        self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)
+        lay.addWidget(self.header)
+        # Top: in -> gates -> out, as bars over units (one row, read left to right).
+        grid = QtWidgets.QGridLayout()
+        grid.setHorizontalSpacing(2)
+        grid.setVerticalSpacing(0)
+        lay.addLayout(grid, 11)
+        self.bars: dict[str, _BarPlot] = {}
+        self.col_titles = []
+        col = 0
+        for head, keys in (("in", ("x", "h_prev", "c_prev")), ("gates", ("g0", "g1", "g2", "g3")),
+                           ("out", ("c", "h"))):
+            lab = QtWidgets.QLabel(head)
+            lab.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+            grid.addWidget(lab, 0, col, 1, len(keys))
+            self.col_titles.append(lab)
+            for key in keys:
+                w = pg.PlotWidget()
+                w.setMinimumSize(60, 120)
+                grid.addWidget(w, 1, col)
+                grid.setColumnStretch(col, 1)
+                self.bars[key] = _BarPlot(w, key)
+                col += 1
+        grid.setRowStretch(1, 1)
+        self._grid = grid
+        self._col_of = {key: k for k, key in enumerate(self.bars)}
+        # Below: the equations, large, one per row: symbol | formula | = numbers.
+        self.eq_label = QtWidgets.QLabel()
+        self.eq_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.eq_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+        self.eq_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.eq_label, 9)
+        self.apply_theme(self.theme)
+
+    # -- theme ----------------------------------------------------------------------------
+    def apply_theme(self, theme: th.Theme) -> None:
+        self.theme = t = theme
+        self.header.setFont(t.font(1.15))
+        self.message.setFont(t.font(1.3))
+        for lab in self.col_titles:
+            lab.setFont(t.font(1.0, bold=True))
+        self.eq_label.setFont(t.font(1.3))
+        self._setup_key = None
+        if self.model is not None:
+            self.set_cursor(self.cursor)
+
+    # -- data -----------------------------------------------------------------------------
+    def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
+        self.model, self.trace, self.inputs = model, trace, inputs
+        self._setup_key = None
+        self._levels = {}
+
+    def set_cursor(self, cursor: Cursor) -> None:
+        self.cursor = cursor
+        if self.model is None:
+            self.stack.setCurrentWidget(self.message)
+            return
+        ref = cell_ref(self.model, self.trace, cursor.layer, cursor.side)
+        self.ref = ref
+        if ref is None:
+            name = cursor.layer or "no layer"
+            kind = ""
+            try:
+                kind = f" ({self.model.get_layer(cursor.layer).class_name})" if cursor.layer else ""
+            except Exception:
+                pass
+            self.message.setText(f"'{name}'{kind} has no recurrent cell.\n\nSelect a recurrent layer "
+                                 "(LSTM, GRU, SimpleRNN or Bidirectional) to look inside its cell.")
+            self._eqs = []
+            self.stack.setCurrentIndex(0)
+            return
+        self.stack.setCurrentIndex(1)
+        T, U = ref.T, ref.units
+        s = clamp(cursor.sample, 0, ref.rec.steps["h"].shape[0] - 1)
+        t = clamp(cursor.step, 0, T - 1)
+        u = clamp(cursor.unit, 0, U - 1)
+        skey = (id(self.trace), ref.name, ref.side)
+        if skey != self._setup_key:
+            self._setup(ref)
+            self._setup_key = skey
+        self._update(ref, s, t, u)
+
+    def _levels_of(self, ref: CellRef, key: str):
+        if key in ("x",):
+            arr = self._x
+            return (0, 1) if arr is None else th.symmetric_levels(arr)
+        if key in ("i", "f", "o", "z", "r"):
+            return (0.0, 1.0)
+        return th.symmetric_levels(ref.rec.steps[key], *([ref.rec.initial_state[key]] if key in ref.rec.initial_state else []))
+
+    def _setup(self, ref: CellRef) -> None:
+        t = self.theme
+        U = ref.units
+        self._x = layer_input(self.model, self.trace, ref.name, self.inputs)
+        if self._x is not None and np.asarray(self._x).ndim != 3:
+            self._x = None
+        gates = KINDS_GATES[ref.kind]
+        self._slots = {"x": "x", "h_prev": "h", "h": "h"}
+        if ref.kind == "LSTM":
+            self._slots.update({"c_prev": "c", "c": "c"})
+        for g, key in enumerate(gates):
+            self._slots[f"g{g}"] = key
+        for slot, bp in self.bars.items():
+            key = self._slots.get(slot)
+            shown = key is not None and (slot != "x" or self._x is not None)
+            bp.widget.setVisible(shown)
+            self._grid.setColumnStretch(self._col_of[slot], 1 if shown else 0)
+            if key is None:
+                continue
+            n = U if slot != "x" else (self._x.shape[-1] if self._x is not None else 1)
+            yr = self._levels_of(ref, key)
+            bp.style(t, t.hue(key))
+            bp.setup(n, yr, key, t)
+        self.col_titles[1].setVisible(bool(gates))
+        act = _act_name(ref.layer.config.get("activation"))
+        ract = _act_name(ref.layer.config.get("recurrent_activation"))
+        major = self.model.keras_major
+        names = [act] if ref.kind == "SimpleRNN" else [ract, act]
+        seen = []
+        for n in names:
+            if n not in seen:
+                seen.append(n)
+        self._act_legend = " · ".join(f"{n}(x) = {formula(n, major)}" if formula(n, major) != f"{n}(x)" else f"{n}(x)"
+                                      for n in seen)
+
+    def _update(self, ref: CellRef, s: int, t: int, u: int) -> None:
+        th_ = self.theme
+        rec = ref.rec
+        tau = ref.input_index(t)
+        for slot, key in self._slots.items():
+            bp = self.bars[slot]
+            if slot == "x":
+                if self._x is None:
+                    continue
+                vals = np.asarray(self._x[s, tau], np.float32)
+                bp.set(vals, None, f"<b>x<sub>t</sub></b><br>input step {tau}", th_)
+                continue
+            if slot in ("h_prev", "c_prev"):
+                vals = ref.prev(key, s, t)
+                lab = f"{key}<sub>t−1</sub>" + (" (initial)" if t == 0 else "")
+            else:
+                vals = rec.steps[key][s, t]
+                lab = (f"{th.symbol_html(key)}<sub>t</sub> {SHORT.get(key, '')}"
+                       if key not in ("h", "c") else f"{key}<sub>t</sub> out")
+            lab = f'<span style="color:{th_.hue(key)}"><b>{lab}</b></span><br>[{u}] = {fmt(vals[u])}'
+            bp.set(vals, u, lab, th_)
+        order = ""
+        if ref.backwards:
+            order = " (processed right to left)"
+        side = f" {ref.side}" if ref.side else ""
+        masked = ref.masked(s, t)
+        mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
+        self.header.setText(
+            f"<b>{ref.name}</b>{side} ({ref.kind}, {ref.units} units) · step <b>t = {t}</b> = input step "
+            f"{tau}{order} · unit <b>{u}</b> · sample {s}{mtxt}")
+        self._eqs = equations(ref, s, t, u, self.model.keras_major)
+        self.eq_label.setText(self._eq_html())
+
+    def _eq_html(self) -> str:
+        t = self.theme
+        rows = []
+        for eq in self._eqs:
+            lhs, _, rhs = eq.symbolic.partition(" = ")
+            note = ""
+            if "(masked" in rhs:
+                rhs, _, note = rhs.partition("  (")
+                note = f' <span style="color:{t.muted}">({note}</span>'
+            rows.append(
+                f'<tr><td align="right" style="padding:4px 6px 4px 0"><span style="color:{t.hue(eq.key)}">'
+                f'<b>{to_html(lhs)}</b></span></td>'
+                f'<td style="padding:4px 14px 4px 0">= {to_html(rhs)}{note}</td>'
+                f'<td style="padding:4px 0">= <b>{to_html(eq.numeric)}</b></td></tr>')
+        legend = (f'<p style="color:{t.muted}; margin-top:8px">{to_html(self._act_legend)}  ·  '
+                  f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>, b, the sums and the results</p>')
+        return f'<table cellspacing="0" style="color:{t.foreground}">{"".join(rows)}</table>{legend}'
+
+    # -- for tests and the main window ---------------------------------------------------
+    def equation_lines(self) -> list[str]:
+        """The equations on screen, one plain-text line each (symbolic = numbers)."""
+        return [eq.line for eq in self._eqs]
+
+    def message_text(self) -> str | None:
+        """The plain message shown instead of the cell (non-recurrent layer), else None."""
+        return self.message.text() if self.stack.currentIndex() == 0 else None

@@ -1,0 +1,241 @@
+"""The selected layer over time: a heatmap (units x steps) per gate, c and h, and the
+selected unit's curves below, all with a cursor line at the current step.
+
+Heatmaps are ``steps[key][sample].T`` (rows = units, columns = processing steps), with
+levels fixed per trace: 0..1 for gates (sequential map), symmetric around 0 for signed
+values (diverging map). ``set_cursor`` moves lines; it calls ``setImage``/``setData``
+only when the layer, side, sample or unit changed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from lstmviz.app.selection import Cursor
+from lstmviz.engine import Model, Trace
+from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
+from lstmviz.ui import theme as th
+from lstmviz.ui.views._common import CellRef, ClickableImage, cell_ref, clamp, message_label
+from lstmviz.ui.views.base import TraceView
+
+MAX_SLOTS = 6
+
+
+class _Heatmap:
+    def __init__(self, view: "OverTimeView", index: int):
+        self.view = view
+        self.key: str | None = None
+        self.widget = pg.GraphicsLayoutWidget()
+        self.widget.setMinimumSize(200, 120)
+        self.plot: pg.PlotItem = self.widget.addPlot(row=0, col=0)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(False, False)
+        self.plot.invertY(True)
+        self.image = ClickableImage(on_click=lambda c, r: view.click_image(self.key, c, r),
+                                    axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.cursor_line = pg.InfiniteLine(angle=90, movable=False)
+        self.unit_line = pg.InfiniteLine(angle=0, movable=False)
+        self.plot.addItem(self.cursor_line, ignoreBounds=True)
+        self.plot.addItem(self.unit_line, ignoreBounds=True)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), interactive=False, width=14)
+        self.colorbar.setImageItem(self.image)
+        self.widget.addItem(self.colorbar, row=0, col=1)
+
+    def style(self, t: th.Theme):
+        self.widget.setBackground(t.background)
+        th.style_plot(self.plot, t)
+        for ax in ("left", "bottom"):
+            self.plot.getAxis(ax).setStyle(tickFont=t.font(0.8))
+        self.colorbar.axis.setStyle(tickFont=t.font(0.75))
+        self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
+        self.cursor_line.setPen(pg.mkPen(t.highlight, width=2.5))
+        self.unit_line.setPen(pg.mkPen(t.highlight, width=1.2, style=QtCore.Qt.PenStyle.DashLine))
+
+
+class OverTimeView(TraceView):
+    title = "Over time"
+    side_requested = QtCore.Signal(str)
+
+    def __init__(self, parent=None, theme: th.Theme | str | None = None):
+        super().__init__(parent)
+        self.theme = th.get(theme)
+        self.model: Model | None = None
+        self.trace: Trace | None = None
+        self.ref: CellRef | None = None
+        self.cursor = Cursor()
+        self._data_key = None
+        self._unit_key = None
+
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        self.stack = QtWidgets.QStackedWidget()
+        outer.addWidget(self.stack)
+        self.message = message_label("Select a recurrent layer to see its gates and states over time.",
+                                     self.theme)
+        self.stack.addWidget(self.message)
+        page = QtWidgets.QWidget()
+        self.stack.addWidget(page)
+        lay = QtWidgets.QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.header = QtWidgets.QLabel()
+        self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        lay.addWidget(self.header)
+        grid = QtWidgets.QGridLayout()
+        grid.setSpacing(4)
+        lay.addLayout(grid, 3)
+        self.slots = [_Heatmap(self, k) for k in range(MAX_SLOTS)]
+        for k, slot in enumerate(self.slots):
+            grid.addWidget(slot.widget, k // 3, k % 3)
+        # The selected unit's curves.
+        self.curve_widget = pg.PlotWidget()
+        self.curve_plot: pg.PlotItem = self.curve_widget.getPlotItem()
+        self.curve_plot.setMenuEnabled(False)
+        self.curve_plot.hideButtons()
+        self.curve_plot.setMouseEnabled(False, False)
+        self.curve_plot.showGrid(x=False, y=True, alpha=0.25)
+        self.legend = self.curve_plot.addLegend(offset=(-10, 5), colCount=7)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for key in ("i", "f", "c_tilde", "o", "z", "r", "h_tilde", "c", "h"):
+            self.curves[key] = pg.PlotDataItem()
+        self.curve_cursor = pg.InfiniteLine(angle=90, movable=False)
+        self.curve_plot.addItem(self.curve_cursor, ignoreBounds=True)
+        self.zero_line = pg.InfiniteLine(pos=0, angle=0, movable=False)
+        self.curve_plot.addItem(self.zero_line, ignoreBounds=True)
+        lay.addWidget(self.curve_widget, 2)
+        self.images: dict[str, pg.ImageItem] = {}
+        self.colorbars: dict[str, pg.ColorBarItem] = {}
+        self.cursor_lines: list[pg.InfiniteLine] = []
+        self.apply_theme(self.theme)
+
+    # -- theme ----------------------------------------------------------------------------
+    def apply_theme(self, theme: th.Theme) -> None:
+        self.theme = t = theme
+        for slot in self.slots:
+            slot.style(t)
+        self.curve_widget.setBackground(t.background)
+        th.style_plot(self.curve_plot, t, bottom="processing step  t")
+        self.curve_cursor.setPen(pg.mkPen(t.highlight, width=2.5))
+        self.zero_line.setPen(pg.mkPen(t.muted, width=1))
+        self.header.setFont(t.font(1.15))
+        self.message.setFont(t.font(1.3))
+        self.legend.setLabelTextSize(f"{t.pt(0.95)}pt")
+        self.legend.setLabelTextColor(t.foreground)
+        self._data_key = None
+        if self.model is not None:
+            self.set_cursor(self.cursor)
+
+    # -- data -----------------------------------------------------------------------------
+    def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
+        self.model, self.trace = model, trace
+        self._data_key = None
+        self._unit_key = None
+
+    def set_cursor(self, cursor: Cursor) -> None:
+        self.cursor = cursor
+        if self.model is None:
+            return
+        ref = cell_ref(self.model, self.trace, cursor.layer, cursor.side)
+        self.ref = ref
+        if ref is None:
+            self.message.setText(f"'{cursor.layer}' has no recurrent cell.\n\nSelect a recurrent layer "
+                                 "(LSTM, GRU, SimpleRNN or Bidirectional) to see its gates and states over time.")
+            self.stack.setCurrentIndex(0)
+            return
+        self.stack.setCurrentIndex(1)
+        T, U = ref.T, ref.units
+        s = clamp(cursor.sample, 0, ref.rec.steps["h"].shape[0] - 1)
+        t = clamp(cursor.step, 0, T - 1)
+        u = clamp(cursor.unit, 0, U - 1)
+        dkey = (id(self.trace), ref.name, ref.side, s)
+        if dkey != self._data_key:
+            self._set_layer(ref, s)
+            self._data_key = dkey
+            self._unit_key = None
+        if (dkey, u) != self._unit_key:
+            self._set_unit(ref, s, u)
+            self._unit_key = (dkey, u)
+        for line in self.cursor_lines:
+            line.setPos(t)
+        tau = ref.input_index(t)
+        side = f" {ref.side}" if ref.side else ""
+        order = " (processed right to left)" if ref.backwards else ""
+        masked = ' · <span style="color:#D55E00"><b>masked step</b></span>' if ref.masked(s, t) else ""
+        self.header.setText(f"<b>{ref.name}</b>{side} ({ref.kind}) · step <b>t = {t}</b> = input step "
+                            f"{tau}{order} · unit <b>{u}</b> · sample {s}{masked} · "
+                            f"click a heatmap to pick a step and unit")
+
+    def _levels(self, ref: CellRef, key: str):
+        if key in GATE_KEYS:
+            return (0.0, 1.0)
+        return th.symmetric_levels(ref.rec.steps[key])
+
+    def _set_layer(self, ref: CellRef, s: int) -> None:
+        t = self.theme
+        keys = RECURRENT_KEYS[ref.kind]
+        T, U = ref.T, ref.units
+        self.images, self.colorbars = {}, {}
+        self.cursor_lines = [self.curve_cursor]
+        for k, slot in enumerate(self.slots):
+            if k >= len(keys):
+                slot.widget.setVisible(False)
+                slot.key = None
+                continue
+            key = keys[k]
+            slot.key = key
+            slot.widget.setVisible(True)
+            slot.colorbar.setColorMap(th.cmap_for(key, t))
+            slot.image.setImage(ref.rec.steps[key][s].T, autoLevels=False)
+            slot.colorbar.setLevels(self._levels(ref, key))
+            slot.image.setRect(QtCore.QRectF(-0.5, -0.5, T, U))
+            slot.plot.setXRange(-0.5, T - 0.5, padding=0)
+            slot.plot.setYRange(-0.5, U - 0.5, padding=0)
+            name = f"{th.symbol_html(key)}<sub>t</sub> · {th.MEANINGS[key]}"
+            slot.plot.setTitle(f'<span style="color:{t.hue(key)}"><b>{name}</b></span>',
+                               size=f"{t.pt(1.0)}pt")
+            slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+            self.images[key] = slot.image
+            self.colorbars[key] = slot.colorbar
+            self.cursor_lines.append(slot.cursor_line)
+        # curves: only this kind's keys, in the legend too
+        self.legend.clear()
+        for key, curve in self.curves.items():
+            if curve.scene() is not None:
+                self.curve_plot.removeItem(curve)
+        lo, hi = 0.0, 1.0
+        for key in keys:
+            curve = self.curves[key]
+            width = t.line_width * (1.4 if key == "h" else 1.0)
+            curve.setPen(pg.mkPen(t.hue(key), width=width))
+            self.curve_plot.addItem(curve)
+            sym = {"c_tilde": "c̃", "h_tilde": "h̃"}.get(key, key)
+            self.legend.addItem(curve, sym)
+            if key not in GATE_KEYS:
+                m = self._levels(ref, key)[1]
+                lo, hi = min(lo, -m), max(hi, m)
+        self.curve_plot.setXRange(-0.5, T - 0.5, padding=0)
+        self.curve_plot.setYRange(lo, hi, padding=0.05)
+        self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+
+    def _set_unit(self, ref: CellRef, s: int, u: int) -> None:
+        x = np.arange(ref.T)
+        for key in RECURRENT_KEYS[ref.kind]:
+            self.curves[key].setData(x, ref.rec.steps[key][s, :, u])
+        for slot in self.slots:
+            if slot.key is not None:
+                slot.unit_line.setPos(u)
+        self.curve_plot.setTitle(f"unit {u} over time", color=self.theme.foreground,
+                                 size=f"{self.theme.pt(1.0)}pt")
+
+    # -- clicks ---------------------------------------------------------------------------
+    def click_image(self, key: str | None, column: int, row: int) -> None:
+        """A click on heatmap ``key`` at (step ``column``, unit ``row``)."""
+        if self.ref is None or key is None:
+            return
+        if 0 <= row < self.ref.units:
+            self.unit_requested.emit(int(row))
+        if 0 <= column < self.ref.T:
+            self.step_requested.emit(int(column))

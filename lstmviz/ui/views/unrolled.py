@@ -1,0 +1,519 @@
+"""The stack unrolled over time: a column per timestep, a cell per layer per step.
+
+Columns are INPUT time (x_0 on the left). Each recurrent cell is coloured by its
+layer's h for the selected unit (the same unit index, clamped, in the other layers);
+arrows show the states carried to the next processed step (right-to-left for
+go_backwards and a Bidirectional's backward row), which outputs go up to the next
+layer (only the last processed step's when return_sequences=False) and the state from
+the previous batch of a stateful layer. Everything is built in ``set_data``;
+``set_cursor`` only moves two rectangles and recolours the rows when the sample or unit
+changed (one small RGBA image per row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from lstmviz.app.selection import Cursor
+from lstmviz.engine import Model, Trace
+from lstmviz.engine.layers import Bidirectional, IDENTITY_CLASSES, InputLayer, Recurrent
+from lstmviz.ui import theme as th
+from lstmviz.ui.views._common import (CellRef, cell_refs, clamp, cosmetic_pen, model_inputs,
+                                      rect_item)
+from lstmviz.ui.views.base import TraceView
+
+ROW_H = 1.0      # cell height (data units)
+ROW_GAP = 0.9    # vertical room between rows for the "output goes up" arrows
+BIDI_GAP = 0.3   # between a Bidirectional's forward and backward rows
+SUB = 10         # image sub-pixels per column (cell + gap) when gaps are drawn
+
+
+@dataclass
+class Row:
+    """One drawn row: the input, a recurrent cell row, or another layer's outputs."""
+
+    key: str                      # "input", "<layer>", "<layer>/forward", ...
+    label: str
+    layer: str | None             # Keras layer name to select when clicked (None: input)
+    side: str | None = None
+    kind: str = "layer"           # "input", "rnn", "seq" (per-step), "last" (one box)
+    ref: CellRef | None = None
+    y: float = 0.0
+    data: np.ndarray | None = None   # (batch, T, n) values in PROCESSING order (rnn) / input order
+    levels: tuple = (-1.0, 1.0)
+    mask: np.ndarray | None = None   # (batch, T) input order, True = kept
+    backwards: bool = False
+    final_cols: list = field(default_factory=list)  # columns whose output goes up
+    image: pg.ImageItem | None = None
+    values: np.ndarray | None = None  # what the cells show now, input order (T,)
+    units: int = 1
+    rect: QtCore.QRectF | None = None
+
+
+class UnrolledView(TraceView):
+    title = "Unrolled"
+    #: A Bidirectional's half was picked ("forward"/"backward").
+    side_requested = QtCore.Signal(str)
+
+    def __init__(self, parent=None, theme: th.Theme | str | None = None):
+        super().__init__(parent)
+        self.theme = th.get(theme)
+        self.model: Model | None = None
+        self.trace: Trace | None = None
+        self.rows: list[Row] = []
+        self.T = 0
+        self.cursor = Cursor()
+        self.current_column = 0
+        self._color_key = None
+
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(8, 8, 8, 8)
+        lay.setSpacing(6)
+        self.header = QtWidgets.QLabel()
+        self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)
+        lay.addWidget(self.header)
+        self.glw = pg.GraphicsLayoutWidget()
+        lay.addWidget(self.glw, 1)
+        self.plot: pg.PlotItem = self.glw.addPlot(row=0, col=0)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(False, False)
+        self.vb: pg.ViewBox = self.plot.getViewBox()
+        self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=th.diverging_cmap(self.theme),
+                                        interactive=False, width=18, orientation="vertical")
+        self.glw.addItem(self.colorbar, row=0, col=1)
+        self.legend = QtWidgets.QLabel()
+        self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        lay.addWidget(self.legend)
+
+        # Static items, re-filled in set_data.
+        self.h_lines = pg.PlotCurveItem(connect="pairs")
+        self.c_lines = pg.PlotCurveItem(connect="pairs")
+        self.up_lines = pg.PlotCurveItem(connect="pairs")
+        self.heads = pg.ScatterPlotItem(pxMode=True)
+        self.outlines = QtWidgets.QGraphicsPathItem()
+        for it in (self.outlines, self.h_lines, self.c_lines, self.up_lines, self.heads):
+            self.plot.addItem(it)
+        self.outlines.setZValue(2)
+        self.heads.setZValue(6)
+        self.texts: list[pg.TextItem] = []
+        self.images: dict[str, pg.ImageItem] = {}
+        # Cursor items: the current column, the selected row, the selected cell.
+        self.column_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 3), z=20)
+        self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
+        self.cell_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 5), z=21)
+        self.vb.scene().sigMouseClicked.connect(self._scene_clicked)
+        self.apply_theme(self.theme)
+        self._show_empty()
+
+    # -- theme ----------------------------------------------------------------------------
+    def apply_theme(self, theme: th.Theme) -> None:
+        self.theme = t = theme
+        self.glw.setBackground(t.background)
+        th.style_plot(self.plot, t, bottom="input step  t")
+        self.plot.getAxis("left").setStyle(tickFont=t.font(1.0, bold=True))
+        self.header.setFont(t.font(1.15))
+        self.legend.setFont(t.font(0.95))
+        self.colorbar.setColorMap(th.diverging_cmap(t))
+        self.colorbar.axis.setStyle(tickFont=t.font(0.85))
+        self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
+        self.column_box.setPen(cosmetic_pen(t.highlight, 3))
+        self.cell_box.setPen(cosmetic_pen(t.highlight, 5))
+        self.row_box.setPen(cosmetic_pen(t.muted, 1.5, QtCore.Qt.PenStyle.DashLine))
+        if self.model is not None:
+            self.set_data(self.model, self.trace)
+            self.set_cursor(self.cursor)
+
+    def _show_empty(self):
+        self.header.setText("Load or build a model to see it unrolled over time.")
+        self.legend.setText("")
+
+    # -- data -----------------------------------------------------------------------------
+    def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
+        self.model, self.trace = model, trace
+        self._color_key = None
+        for img in self.images.values():
+            self.plot.removeItem(img)
+        for txt in self.texts:
+            self.plot.removeItem(txt)
+        self.images, self.texts = {}, []
+        self.rows = self._build_rows(model, trace, inputs)
+        T = self.T = max([r.data.shape[1] for r in self.rows if r.kind in ("rnn", "seq", "input")
+                          and r.data is not None] + [1])
+        self.gap = 0.4 if T <= 40 else 0.2 if T <= 100 else 0.0
+        self.sub = SUB if self.gap else 1
+        y = 0.0
+        prev = None
+        for row in self.rows:
+            if prev is not None and row.side == "backward" and prev.side == "forward" and prev.layer == row.layer:
+                y -= ROW_GAP - BIDI_GAP  # a Bidirectional's halves sit close together
+            row.y = y
+            y += ROW_H + ROW_GAP
+            prev = row
+        rnn_levels = th.symmetric_levels(*[r.data for r in self.rows if r.kind != "input" and r.data is not None])
+        for row in self.rows:
+            if row.kind != "input":
+                row.levels = rnn_levels
+            img = pg.ImageItem(axisOrder="row-major")
+            img.setZValue(1)
+            self.plot.addItem(img)
+            if row.kind == "last":
+                row.rect = QtCore.QRectF(-0.5 + self.gap / 2, row.y - ROW_H / 2, T - self.gap, ROW_H)
+            else:
+                row.rect = QtCore.QRectF(-0.5, row.y - ROW_H / 2, T, ROW_H)
+            row.image = img
+            self.images[row.key] = img
+        self.colorbar.setLevels(rnn_levels)
+        self._build_static()
+        # Axes: row names on the left, input steps below.
+        ticks = [(row.y, row.label) for row in self.rows]
+        self.plot.getAxis("left").setTicks([ticks, []])
+        stateful = any(r.ref is not None and r.ref.layer.config.get("stateful") for r in self.rows)
+        left = -0.5 - (max(1.4, T * 0.08) if stateful else 0.15)
+        self.vb.setRange(xRange=(left, T - 0.35), yRange=(-ROW_H / 2 - 0.15, y - ROW_GAP + 0.15 - ROW_H / 2 + 0.4),
+                         padding=0)
+        self.plot.getAxis("bottom").setTicks([self._step_ticks(T), []])
+        self._legend_text()
+
+    @staticmethod
+    def _step_ticks(T: int) -> list:
+        every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10**9) if T / k <= 20)
+        return [(float(c), str(c)) for c in range(0, T, every)]
+
+    def _row_ticks(self, unit: int) -> None:
+        ticks = []
+        for row in self.rows:
+            if row.kind == "input" or row.data is None:
+                ticks.append((row.y, row.label))
+            else:
+                ticks.append((row.y, f"{row.label}  [{clamp(unit, 0, row.units - 1)}]"))
+        self.plot.getAxis("left").setTicks([ticks, []])
+
+    def _build_rows(self, model: Model, trace: Trace, inputs) -> list[Row]:
+        rows: list[Row] = []
+        xs = model_inputs(trace, inputs)
+        if xs is not None and xs[0].ndim >= 2:
+            x = np.asarray(xs[0])
+            if x.ndim == 2:  # token ids
+                data = x[..., None].astype(np.float32)
+                row = Row("input", "x (ids)", None, kind="input", data=data)
+                row.ids = x
+            else:
+                data = x.reshape(x.shape[0], x.shape[1], -1).astype(np.float32)
+                row = Row("input", "input x", None, kind="input", data=data)
+            row.levels = th.symmetric_levels(data)
+            rows.append(row)
+        else:
+            row = Row("input", "input x", None, kind="input", data=None)
+            rows.append(row)
+        for layer in model.layers:
+            if isinstance(layer, InputLayer) or layer.class_name in IDENTITY_CLASSES:
+                continue
+            rec = trace.layers.get(layer.name)
+            if rec is None:
+                continue
+            refs = cell_refs(model, trace, layer.name)
+            if refs:
+                for ref in refs:
+                    kind = ref.kind
+                    label = layer.name
+                    if ref.side is not None:
+                        label = f"{layer.name} {'▶ fwd' if ref.side == 'forward' else '◀ bwd'}"
+                    elif ref.backwards:
+                        label = f"{layer.name} ◀"
+                    key = layer.name if ref.side is None else f"{layer.name}/{ref.side}"
+                    T = ref.T
+                    mask = None
+                    if ref.rec.mask is not None:
+                        mask = ref.rec.mask[:, ::-1] if ref.backwards else ref.rec.mask
+                    seqs = bool(ref.layer.config["return_sequences"])
+                    final = list(range(T)) if seqs else [ref.input_index(T - 1)]
+                    rows.append(Row(key, label, layer.name, ref.side, "rnn", ref,
+                                    data=ref.rec.steps["h"], mask=mask, backwards=ref.backwards,
+                                    final_cols=final, units=ref.units))
+                    rows[-1].kind_name = kind
+                continue
+            out = np.asarray(rec.output)
+            if out.ndim == 3:
+                rows.append(Row(layer.name, layer.name, layer.name, None, "seq", data=out.astype(np.float32),
+                                final_cols=None, units=out.shape[-1],
+                                mask=rec.mask if layer.class_name == "Masking" else None))
+            elif out.ndim == 2:
+                rows.append(Row(layer.name, f"{layer.name} (once)", layer.name, None, "last",
+                                data=out[:, None, :].astype(np.float32), units=out.shape[-1]))
+        # Which columns of a per-step row feed upward: all of them for "seq"/"input".
+        for row in rows:
+            if row.kind in ("seq", "input"):
+                row.final_cols = list(range(row.data.shape[1])) if row.data is not None else []
+        return rows
+
+    def _build_static(self) -> None:
+        t, T = self.theme, self.T
+        half = (1.0 - self.gap) / 2
+        small = T <= 40
+        # Outlines of every cell (only when cells are wide enough to read as boxes).
+        path = QtGui.QPainterPath()
+        if T <= 100:
+            for row in self.rows:
+                if row.kind == "last":
+                    path.addRect(QtCore.QRectF(-0.5 + self.gap / 2, row.y - ROW_H / 2, T - self.gap, ROW_H))
+                    continue
+                for c in range(T):
+                    path.addRect(QtCore.QRectF(c - half, row.y - ROW_H / 2, 2 * half, ROW_H))
+        self.outlines.setPath(path)
+        self.outlines.setPen(cosmetic_pen(t.grid, 1.2))
+        # State arrows along each recurrent row, in processing order.
+        hx, hy, cx, cy, heads = [], [], [], [], []
+        ux, uy = [], []
+        for row in self.rows:
+            if row.kind != "rnn" or T < 2:
+                continue
+            lstm = row.ref.kind == "LSTM"
+            step = -1 if row.backwards else 1
+            y_h = row.y - (0.18 if lstm else 0.0)
+            y_c = row.y + 0.18
+            for c in range(T - 1):
+                a = c if not row.backwards else c + 1
+                b = a + step
+                x0, x1 = a + step * half, b - step * half
+                if self.gap == 0:
+                    continue
+                hx += [x0, x1]
+                hy += [y_h, y_h]
+                if small:
+                    heads.append((x1, y_h, "t2" if step > 0 else "t3", "h"))
+                if lstm:
+                    cx += [x0, x1]
+                    cy += [y_c, y_c]
+                    if small:
+                        heads.append((x1, y_c, "t2" if step > 0 else "t3", "c"))
+            if row.ref.layer.config.get("stateful"):
+                first = row.ref.input_index(0)
+                edge = first - half if not row.backwards else first + half
+                x0 = -0.5 - max(1.0, T * 0.06) if not row.backwards else T - 0.5 + max(1.0, T * 0.06)
+                if not row.backwards:
+                    hx += [x0, edge]
+                    hy += [y_h, y_h]
+                    heads.append((edge, y_h, "t2", "h"))
+                    txt = pg.TextItem("state from previous batch", color=t.foreground, anchor=(0, 1.0))
+                    txt.setFont(t.font(0.8))
+                    txt.setPos(x0, row.y + ROW_H / 2)
+                    self.plot.addItem(txt)
+                    self.texts.append(txt)
+        # Outputs going up to the next row.
+        for lower, upper in zip(self.rows, self.rows[1:]):
+            if lower.side == "forward" and upper.side == "backward" and upper.layer == lower.layer:
+                continue  # the two halves of one Bidirectional read the same input
+            src = lower
+            cols = list(src.final_cols or [])
+            # a Bidirectional's output is both halves' outputs: the forward row's too
+            if src.side == "backward":
+                fwd = next((r for r in self.rows if r.layer == src.layer and r.side == "forward"), None)
+                if fwd is not None:
+                    cols = sorted(set(cols) | set(fwd.final_cols))
+            y0 = src.y + ROW_H / 2
+            y1 = upper.y - ROW_H / 2
+            if upper.kind == "last":
+                for c in cols:
+                    ux += [c, c]
+                    uy += [y0, y1]
+                    heads.append((c, y1, "t1", "up"))
+            elif small or len(cols) <= 2:
+                for c in cols:
+                    ux += [c, c]
+                    uy += [y0, y1]
+                    heads.append((c, y1, "t1", "up"))
+            elif cols:
+                # too many steps for one arrow each: say it once, in the gap
+                txt = pg.TextItem("⇡ every step goes up ⇡", color=t.accent, anchor=(0.5, 0.5))
+                txt.setFont(t.font(0.85))
+                txt.setPos((T - 1) / 2, (y0 + y1) / 2)
+                self.plot.addItem(txt)
+                self.texts.append(txt)
+        w = t.line_width
+        self.h_lines.setData(np.array(hx, float), np.array(hy, float), pen=pg.mkPen(t.foreground, width=w * 0.8))
+        self.c_lines.setData(np.array(cx, float), np.array(cy, float), pen=pg.mkPen(th.HUES["c"], width=w * 0.8))
+        self.up_lines.setData(np.array(ux, float), np.array(uy, float), pen=pg.mkPen(t.accent, width=w * 0.7))
+        spots = []
+        for x, y, sym, what in heads:
+            col = th.HUES["c"] if what == "c" else (t.accent if what == "up" else t.foreground)
+            spots.append({"pos": (x, y), "symbol": sym, "size": 11 if small else 9,
+                          "brush": pg.mkBrush(col), "pen": pg.mkPen(None)})
+        self.heads.setData(spots)
+        # Token ids / the merge mode as small text when there is room.
+        for row in self.rows:
+            if row.kind == "input" and getattr(row, "ids", None) is not None and T <= 30:
+                row.id_texts = []
+                for c in range(T):
+                    ti = pg.TextItem("", color=t.foreground, anchor=(0.5, 0.5))
+                    ti.setFont(t.font(0.9, bold=True))
+                    ti.setPos(c, row.y)
+                    ti.setZValue(5)
+                    self.plot.addItem(ti)
+                    self.texts.append(ti)
+                    row.id_texts.append(ti)
+
+    def _legend_text(self):
+        t = self.theme
+        parts = [f'<b>cell colour</b> = output of unit [n] at that step '
+                 f'(<span style="color:#4477dd">&lt; 0</span> · 0 · <span style="color:#ccaa00">&gt; 0</span>)',
+                 f'<span style="color:{t.foreground}"><b>⟶</b></span> h carried to the next step']
+        if any(r.kind == "rnn" and r.ref.kind == "LSTM" for r in self.rows):
+            parts.append(f'<span style="color:{th.HUES["c"]}"><b>⟶</b></span> c carried')
+        parts.append(f'<span style="color:{t.accent}"><b>↑</b></span> output to the next layer')
+        if any(r.mask is not None for r in self.rows if r.kind == "rnn"):
+            parts.append("grey cell = masked step (state carried over)")
+        if any(r.side for r in self.rows):
+            parts.append("fwd and bwd rows both read the same input")
+        if any(r.kind == "rnn" and r.backwards for r in self.rows):
+            parts.append("◀ = processes the input right to left")
+        parts.append("click a cell to go there")
+        self.legend.setText("  ·  ".join(parts))
+
+    # -- cursor ---------------------------------------------------------------------------
+    def set_cursor(self, cursor: Cursor) -> None:
+        self.cursor = cursor
+        if self.model is None or not self.rows:
+            return
+        sel = next((r for r in self.rows if r.layer == cursor.layer and r.side in (None, cursor.side)), None)
+        if sel is None:
+            sel = next((r for r in self.rows if r.layer == cursor.layer), None)
+        key = (cursor.sample, cursor.unit, cursor.layer)
+        if key != self._color_key:
+            self._color_key = key
+            self._recolour(cursor, sel)
+            self._row_ticks(cursor.unit)
+        T = self.T
+        step = clamp(cursor.step, 0, T - 1)
+        col = sel.ref.input_index(step) if sel is not None and sel.ref is not None and sel.ref.T == T else step
+        self.current_column = col
+        top = self.rows[-1].y + ROW_H / 2 + 0.08
+        bottom = self.rows[0].y - ROW_H / 2 - 0.08
+        half = (1.0 - self.gap) / 2 + 0.06
+        self.column_box.setRect(QtCore.QRectF(col - half, bottom, 2 * half, top - bottom))
+        if sel is not None:
+            self.row_box.setVisible(True)
+            self.row_box.setRect(QtCore.QRectF(-0.5, sel.y - ROW_H / 2 - 0.1, T, ROW_H + 0.2))
+            self.cell_box.setVisible(True)
+            if sel.kind == "last":
+                self.cell_box.setRect(QtCore.QRectF(-0.5 + self.gap / 2, sel.y - ROW_H / 2, T - self.gap, ROW_H))
+            else:
+                self.cell_box.setRect(QtCore.QRectF(col - half + 0.06, sel.y - ROW_H / 2, 2 * half - 0.12, ROW_H))
+        else:
+            self.row_box.setVisible(False)
+            self.cell_box.setVisible(False)
+        self._header(cursor, sel, step, col)
+
+    def _header(self, cursor, sel, step, col):
+        t = self.theme
+        if sel is None:
+            what = "select a layer"
+        elif sel.ref is not None:
+            unit = clamp(cursor.unit, 0, sel.units - 1)
+            order = " (processing order runs right to left)" if sel.backwards else ""
+            what = (f"<b>{sel.ref.label}</b> · processing step <b>{step}</b> = input step "
+                    f"<b>{col}</b>{order} · unit <b>{unit}</b>")
+        else:
+            what = f"<b>{sel.layer}</b> · step <b>{step}</b>"
+        self.header.setText(f'<span style="color:{t.foreground}">{what} · sample {cursor.sample}</span>')
+
+    def _recolour(self, cursor: Cursor, sel: Row | None) -> None:
+        cmap_div = th.diverging_cmap(self.theme)
+        neutral = np.array(QtGui.QColor(self.theme.grid).getRgb(), np.uint8)
+        for row in self.rows:
+            if row.data is None:
+                row.values = None
+                rgba = np.zeros((1, self.T * self.sub, 4), np.uint8)
+                rgba[..., :] = np.array(QtGui.QColor(self.theme.panel).getRgb(), np.uint8)
+                if self.sub > 1:
+                    rgba[:, self.sub - 2::self.sub] = 0
+                    rgba[:, self.sub - 1::self.sub] = 0
+                    rgba = np.roll(rgba, 1, axis=1)
+                self._set_rgba(row, rgba)
+                continue
+            sample = clamp(cursor.sample, 0, row.data.shape[0] - 1)
+            if row.kind == "input":
+                vals = row.data[sample].T  # (features, T)
+                row.values = vals
+                if getattr(row, "ids", None) is not None:
+                    rgba = np.zeros((1, vals.shape[1], 4), np.uint8)
+                    rgba[..., :] = np.array(QtGui.QColor(self.theme.panel).getRgb(), np.uint8)
+                    for c, ti in enumerate(getattr(row, "id_texts", [])):
+                        ti.setText(str(int(row.ids[sample, c])))
+                else:
+                    rgba = self._map(cmap_div, vals, row.levels)
+            else:
+                unit = clamp(cursor.unit, 0, row.units - 1)
+                vals = row.data[sample, :, unit]
+                if row.kind == "rnn" and row.backwards:
+                    vals = vals[::-1]  # processing order -> input order
+                row.values = vals
+                rgba = self._map(cmap_div, vals[None, :], row.levels)
+                if row.mask is not None:
+                    masked = ~row.mask[sample].astype(bool)
+                    rgba[0, masked] = neutral
+            if self.sub > 1 and row.kind != "last":
+                rgba = np.repeat(rgba, self.sub, axis=1)
+                g = max(1, int(round(self.gap * self.sub / 2)))
+                rgba[:, :g] = 0
+                rgba[:, -g:] = 0
+                w = rgba.shape[1]
+                idx = np.arange(w) % self.sub
+                rgba[:, (idx < g) | (idx >= self.sub - g)] = 0
+            self._set_rgba(row, rgba)
+
+    @staticmethod
+    def _set_rgba(row: Row, rgba: np.ndarray) -> None:
+        img = row.image
+        old = None if img.image is None else img.image.shape
+        img.setImage(rgba, autoLevels=False, levels=(0, 255))
+        if old != rgba.shape:
+            img.setRect(row.rect)
+
+    @staticmethod
+    def _map(cmap: pg.ColorMap, vals: np.ndarray, levels) -> np.ndarray:
+        lo, hi = levels
+        norm = np.clip((np.asarray(vals, np.float64) - lo) / (hi - lo), 0.0, 1.0)
+        flat = cmap.map(norm.ravel(), mode="byte")
+        return np.ascontiguousarray(flat.reshape(norm.shape + (4,)).astype(np.uint8))
+
+    # -- clicks ---------------------------------------------------------------------------
+    def _scene_clicked(self, ev):
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton or not self.rows:
+            return
+        if not self.vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        p = self.vb.mapSceneToView(ev.scenePos())
+        self.click_at(p.x(), p.y())
+
+    def click_at(self, x: float, y: float) -> None:
+        """Select the cell under data point (x, y): its layer (and side), then its step."""
+        row = min(self.rows, key=lambda r: abs(r.y - y))
+        if abs(row.y - y) > ROW_H / 2 + ROW_GAP / 2:
+            return
+        col = int(round(x))
+        if not 0 <= col < self.T:
+            return
+        self.click_cell(row.key, col)
+
+    def click_cell(self, row_key: str, column: int) -> None:
+        """What a click on row ``row_key`` at input step ``column`` does."""
+        row = next(r for r in self.rows if r.key == row_key)
+        if row.layer is not None and row.layer != self.cursor.layer:
+            self.layer_requested.emit(row.layer)
+        if row.side is not None and row.side != self.cursor.side:
+            self.side_requested.emit(row.side)
+        if row.ref is not None:
+            self.step_requested.emit(row.ref.step_of(column))
+        elif row.kind == "last":
+            pass
+        else:
+            sel = next((r for r in self.rows if r.layer == self.cursor.layer and r.ref is not None
+                        and r.side in (None, self.cursor.side)), None)
+            self.step_requested.emit(sel.ref.step_of(column) if sel is not None and row.layer is None else column)

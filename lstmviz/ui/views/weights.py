@@ -1,0 +1,277 @@
+"""The selected layer's weights: kernel, recurrent kernel and bias as heatmaps split into
+labelled gate blocks, their shapes, the value under the mouse, and the parameter count
+with its formula filled in. One symmetric diverging scale per layer (all its weights)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from lstmviz.app.selection import Cursor
+from lstmviz.engine import Model, Trace
+from lstmviz.engine.layers import Bidirectional, Recurrent, TimeDistributed, fmt_shape
+from lstmviz.ui import theme as th
+from lstmviz.ui.views._common import ClickableImage, fmt, message_label
+from lstmviz.ui.views.base import TraceView
+
+MAX_MATRICES = 3
+MAX_GATES = 4
+
+
+def _int_ticks(n: int) -> list:
+    every = next(k for k in (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 200, 256, 500, 1000, 10**9)
+                 if n / k <= 16)
+    return [(float(i), str(i)) for i in range(0, n, every)]
+
+
+class _Matrix:
+    def __init__(self, view: "WeightsView"):
+        self.view = view
+        self.name: str | None = None
+        self.array: np.ndarray | None = None
+        self.widget = pg.GraphicsLayoutWidget()
+        self.widget.setMinimumHeight(115)
+        self.plot: pg.PlotItem = self.widget.addPlot(row=0, col=0)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(False, False)
+        self.plot.invertY(True)
+        self.image = ClickableImage(on_hover=lambda c, r: view.hover(self.name, c, r),
+                                    on_click=lambda c, r: view.click_weight(self.name, c, r),
+                                    axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.separators = [pg.InfiniteLine(angle=90, movable=False) for _ in range(MAX_GATES - 1)]
+        for line in self.separators:
+            self.plot.addItem(line, ignoreBounds=True)
+        self.labels = [pg.TextItem("", anchor=(0.5, 0.0)) for _ in range(MAX_GATES)]
+        for lab in self.labels:
+            self.plot.addItem(lab, ignoreBounds=True)
+        self.colorbar = pg.ColorBarItem(values=(-1, 1), interactive=False, width=14)
+        self.colorbar.setImageItem(self.image)
+        self.widget.addItem(self.colorbar, row=0, col=1)
+
+    def style(self, t: th.Theme):
+        self.widget.setBackground(t.background)
+        th.style_plot(self.plot, t)
+        for ax in ("left", "bottom"):
+            self.plot.getAxis(ax).setStyle(tickFont=t.font(0.8))
+        self.colorbar.setColorMap(th.diverging_cmap(t))
+        self.colorbar.axis.setStyle(tickFont=t.font(0.75))
+        self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
+        for line in self.separators:
+            line.setPen(pg.mkPen(t.foreground, width=2.5))
+        bg = pg.mkColor(t.background)
+        bg.setAlpha(200)
+        for lab in self.labels:
+            lab.setFont(t.font(0.95, bold=True))
+            lab.fill = pg.mkBrush(bg)
+
+
+class WeightsView(TraceView):
+    title = "Weights"
+    side_requested = QtCore.Signal(str)
+
+    def __init__(self, parent=None, theme: th.Theme | str | None = None):
+        super().__init__(parent)
+        self.theme = th.get(theme)
+        self.model: Model | None = None
+        self.trace: Trace | None = None
+        self.cursor = Cursor()
+        self.layer = None          # the model layer shown
+        self.shown = None          # the layer whose weights are drawn (a Bidirectional's half)
+        self.side = "forward"
+        self.k, self.units = 1, 0
+        self.images: dict[str, pg.ImageItem] = {}
+        self._key = None
+
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        self.stack = QtWidgets.QStackedWidget()
+        outer.addWidget(self.stack)
+        self.message = message_label("Select a layer with weights.", self.theme)
+        self.stack.addWidget(self.message)
+        page = QtWidgets.QWidget()
+        self.stack.addWidget(page)
+        lay = QtWidgets.QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        top = QtWidgets.QHBoxLayout()
+        self.formula = QtWidgets.QLabel()
+        self.formula.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.formula.setWordWrap(True)
+        top.addWidget(self.formula, 1)
+        self.side_box = QtWidgets.QWidget()
+        sb = QtWidgets.QHBoxLayout(self.side_box)
+        sb.setContentsMargins(0, 0, 0, 0)
+        self.side_buttons = {}
+        group = QtWidgets.QButtonGroup(self)
+        group.setExclusive(True)
+        for side in ("forward", "backward"):
+            b = QtWidgets.QPushButton(side)
+            b.setCheckable(True)
+            b.clicked.connect(lambda _=False, s=side: self.show_side(s, emit=True))
+            group.addButton(b)
+            sb.addWidget(b)
+            self.side_buttons[side] = b
+        top.addWidget(self.side_box)
+        lay.addLayout(top)
+        self.matrices = [_Matrix(self) for _ in range(MAX_MATRICES)]
+        self._stretch = []
+        for m in self.matrices:
+            lay.addWidget(m.widget, 3)
+        self.hover_label = QtWidgets.QLabel(" ")
+        self.hover_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        lay.addWidget(self.hover_label)
+        self._lay = lay
+        self.apply_theme(self.theme)
+
+    # -- theme ----------------------------------------------------------------------------
+    def apply_theme(self, theme: th.Theme) -> None:
+        self.theme = t = theme
+        for m in self.matrices:
+            m.style(t)
+        self.formula.setFont(t.font(1.35))
+        self.hover_label.setFont(t.font(1.1))
+        self.message.setFont(t.font(1.3))
+        for b in self.side_buttons.values():
+            b.setFont(t.font(1.0))
+        self._key = None
+        if self.model is not None:
+            self.set_cursor(self.cursor)
+
+    # -- data -----------------------------------------------------------------------------
+    def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
+        self.model, self.trace = model, trace
+        self._key = None
+
+    def set_cursor(self, cursor: Cursor) -> None:
+        self.cursor = cursor
+        if self.model is None:
+            return
+        key = (id(self.model), id(self.trace), cursor.layer, cursor.side)
+        if key == self._key:
+            return  # weights do not change with the step, sample or unit
+        self._key = key
+        try:
+            layer = self.model.get_layer(cursor.layer) if cursor.layer else None
+        except Exception:
+            layer = None
+        self.layer = layer
+        if layer is None or not layer.weights:
+            what = f"'{cursor.layer}' ({layer.class_name}) has no weights." if layer is not None else "No layer selected."
+            self.message.setText(f"{what}\n\nSelect a layer with weights (LSTM, GRU, SimpleRNN, Dense, ...).")
+            self.stack.setCurrentIndex(0)
+            return
+        self.stack.setCurrentIndex(1)
+        self.side_box.setVisible(isinstance(layer, Bidirectional))
+        self.show_side(cursor.side if cursor.side in ("forward", "backward") else "forward")
+
+    def show_side(self, side: str, emit: bool = False) -> None:
+        """Draw the weights of ``side`` (a Bidirectional's half; ignored otherwise)."""
+        layer = self.layer
+        if layer is None:
+            return
+        self.side = side
+        if isinstance(layer, Bidirectional):
+            shown = layer.forward_layer if side == "forward" else layer.backward_layer
+            self.side_buttons[side].setChecked(True)
+            if emit and side != self.cursor.side:
+                self.side_requested.emit(side)
+        elif isinstance(layer, TimeDistributed):
+            shown = layer.inner
+        else:
+            shown = layer
+        self.shown = shown
+        t = self.theme
+        named = list(shown.named_weights().items())
+        rnn = isinstance(shown, Recurrent)
+        self.k = shown.k if rnn else 1
+        self.units = shown.units if rnn else 0
+        levels = th.symmetric_levels(*[w for _, w in named])
+        self.images = {}
+        heights = []
+        for m, slot in enumerate(self.matrices):
+            if m >= len(named):
+                slot.widget.setVisible(False)
+                slot.name = None
+                continue
+            name, w = named[m]
+            arr = w if w.ndim == 2 else w.reshape(1, -1)
+            slot.name, slot.array = name, arr
+            slot.widget.setVisible(True)
+            slot.image.setImage(arr, autoLevels=False)
+            slot.colorbar.setLevels(levels)
+            rows, cols = arr.shape
+            slot.image.setRect(QtCore.QRectF(-0.5, -0.5, cols, rows))
+            slot.plot.setXRange(-0.5, cols - 0.5, padding=0)
+            slot.plot.setYRange(-0.5, rows - 0.5, padding=0)
+            slot.plot.getAxis("left").setTicks([_int_ticks(rows), []])
+            slot.plot.getAxis("bottom").setTicks([_int_ticks(cols), []])
+            meaning = {"kernel": "kernel W  (input → gates)" if rnn else "kernel W  (input → outputs)", "recurrent_kernel": "recurrent kernel U  (h → gates)",
+                       "bias": "bias b", "embeddings": "embeddings"}.get(name, name)
+            if name == "bias" and arr.shape[0] == 2:
+                meaning = "bias  (row 0: input b, row 1: recurrent b')"
+            slot.plot.setTitle(f"<b>{meaning}</b>   {name} {fmt_shape(w.shape)}", color=t.foreground,
+                               size=f"{t.pt(1.0)}pt")
+            left = {"kernel": "input feature", "recurrent_kernel": "from unit", "embeddings": "token id"}.get(name, "")
+            slot.plot.setLabel("left", left, color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+            gates = shown.gates if rnn and self.k > 1 else ()
+            u = self.units
+            for g, line in enumerate(slot.separators):
+                line.setVisible(g + 1 < len(gates))
+                if g + 1 < len(gates):
+                    line.setPos((g + 1) * u - 0.5)
+            for g, lab in enumerate(slot.labels):
+                if g < len(gates):
+                    key = th.GATE_LETTER_KEY[gates[g]]
+                    lab.setText(f"{name}_{gates[g]}")
+                    lab.setColor(t.hue(key))
+                    lab.setPos(g * u + (u - 1) / 2, -0.5)
+                    lab.setVisible(True)
+                else:
+                    lab.setVisible(False)
+            self.images[name] = slot.image
+            heights.append(rows)
+        # give each matrix room by its number of rows (bias stays thin)
+        for m, slot in enumerate(self.matrices):
+            if slot.name is not None:
+                self._lay.setStretch(m + 1, 1 if heights[m] <= 2 else 4)
+        side = f" {side}" if isinstance(layer, Bidirectional) else ""
+        formula = layer.param_formula() or f"{layer.count_params():,}"
+        self.formula.setText(
+            f'<b>{layer.name}</b>{side} ({layer.class_name}) · params = <b>{formula}</b>')
+        self.hover_label.setText("hover a weight to read it")
+
+    # -- hover and clicks ----------------------------------------------------------------
+    def hover_text(self, name: str, column: int, row: int) -> str:
+        """What hovering weight ``name[row, column]`` shows: position, gate, unit, value."""
+        slot = next((m for m in self.matrices if m.name == name), None)
+        if slot is None or not (0 <= row < slot.array.shape[0] and 0 <= column < slot.array.shape[1]):
+            return ""
+        v = slot.array[row, column]
+        shown = self.shown
+        if isinstance(shown, Recurrent) and self.k > 1:
+            g, unit = divmod(column, self.units)
+            key = th.GATE_LETTER_KEY[shown.gates[g]]
+            where = f"gate {th.SYMBOLS[key]} ({th.MEANINGS[key]}), unit {unit}"
+        elif isinstance(shown, Recurrent):
+            where = f"unit {column}"
+        else:
+            where = f"output {column}"
+        idx = f"{row}, {column}" if self.images[name].image.shape[0] > 1 or name != "bias" else f"{column}"
+        if name == "bias" and slot.array.shape[0] == 1:
+            idx = f"{column}"
+        return f"{name}[{idx}] · {where} · value {fmt(v, 4)}"
+
+    def hover(self, name, column, row) -> None:
+        if name is None or column is None:
+            return
+        text = self.hover_text(name, column, row)
+        if text:
+            self.hover_label.setText(text)
+            self.setToolTip(text)
+
+    def click_weight(self, name, column, row) -> None:
+        """Clicking a weight of a recurrent layer selects its unit."""
+        if isinstance(self.shown, Recurrent) and self.units and column is not None and column >= 0:
+            self.unit_requested.emit(int(column % self.units))

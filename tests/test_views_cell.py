@@ -1,0 +1,116 @@
+"""CellView: the equations print the trace's own numbers; bars show the trace's values."""
+
+import numpy as np
+import pytest
+
+from lstmviz.app.selection import Cursor
+from lstmviz.engine import LayerSpec, Model
+from lstmviz.ui.views._common import fmt, fmt_term
+from lstmviz.ui.views.cell import CellView
+
+
+def build(layers, T=6, d=3, batch=2, seed=0, x=None):
+    model = Model.sequential((None, T, d), layers, seed=seed)
+    if x is None:
+        x = np.random.default_rng(seed).normal(size=(batch, T, d)).astype(np.float32)
+    return model, model.trace(x), x
+
+
+@pytest.fixture
+def view(qtbot):
+    v = CellView()
+    qtbot.addWidget(v)
+    return v
+
+
+def test_lstm_equations_hold_the_trace_numbers(view):
+    model, trace, x = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
+                             LayerSpec("Dense", {"units": 1})])
+    view.set_data(model, trace, inputs=[x])
+    rec, U = trace["lstm"], 4
+    bias = model.get_layer("lstm").weights[2]
+    for t in (0, 2, 5):
+        s, u = 1, 3
+        view.set_cursor(Cursor(step=t, sample=s, layer="lstm", unit=u))
+        lines = view.equation_lines()
+        assert [l.split(" = ")[0] for l in lines] == ["i_t", "f_t", "c~_t", "o_t", "c_t", "h_t"]
+        f_line = lines[1]
+        g = 1
+        assert f_line.startswith("f_t = sigmoid(W_f·x_t + U_f·h_{t-1} + b_f) = sigmoid(")
+        assert fmt(rec.steps["x_proj"][s, t, g * U + u]) in f_line
+        assert fmt_term(rec.steps["h_proj"][s, t, g * U + u]) in f_line
+        assert fmt_term(bias[g * U + u]) in f_line
+        assert f"sigmoid({fmt(rec.steps['pre'][s, t, g * U + u])})" in f_line
+        assert f_line.endswith("= " + fmt(rec.steps["f"][s, t, u]))
+        c_prev = rec.initial_state["c"][s, u] if t == 0 else rec.steps["c"][s, t - 1, u]
+        c_line = lines[4]
+        assert (f"{fmt(rec.steps['f'][s, t, u])}·{fmt_term(c_prev)} + "
+                f"{fmt(rec.steps['i'][s, t, u])}·{fmt_term(rec.steps['c_tilde'][s, t, u])}") in c_line
+        assert c_line.endswith("= " + fmt(rec.steps["c"][s, t, u]))
+        assert lines[5] == (f"h_t = o_t·tanh(c_t) = {fmt(rec.steps['o'][s, t, u])}·tanh("
+                            f"{fmt(rec.steps['c'][s, t, u])}) = {fmt(rec.steps['h'][s, t, u])}")
+        # the bars are the trace's values at this step
+        np.testing.assert_array_equal(view.bars["g1"].values, rec.steps["f"][s, t])
+        np.testing.assert_array_equal(view.bars["c_prev"].values, rec.initial_state["c"][s] if t == 0
+                                      else rec.steps["c"][s, t - 1])
+        np.testing.assert_array_equal(view.bars["x"].values, x[s, t])
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_equations_follow_reset_after(view, reset_after):
+    model, trace, _ = build([LayerSpec("GRU", {"units": 3, "reset_after": reset_after})])
+    rec, U, s, t, u = trace["gru"], 3, 0, 4, 2
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=t, sample=s, layer="gru", unit=u))
+    lines = view.equation_lines()
+    assert [l.split(" = ")[0] for l in lines] == ["z_t", "r_t", "h~_t", "h_t"]
+    ht = lines[2]
+    if reset_after:
+        assert "r_t·(U_h·h_{t-1} + b'_h)" in ht
+        assert f"{fmt(rec.steps['r'][s, t, u])}·{fmt_term(rec.steps['h_proj'][s, t, 2 * U + u])}" in ht
+    else:
+        assert "U_h·(r_t·h_{t-1})" in ht
+        assert f"{fmt(rec.steps['x_proj'][s, t, 2 * U + u])} + {fmt_term(rec.steps['h_proj'][s, t, 2 * U + u])}" in ht
+    assert ht.endswith("= " + fmt(rec.steps["h_tilde"][s, t, u]))
+    assert lines[3] == (f"h_t = z_t·h_{{t-1}} + (1 − z_t)·h~_t = {fmt(rec.steps['z'][s, t, u])}·"
+                        f"{fmt_term(rec.steps['h'][s, t - 1, u])} + (1 − {fmt(rec.steps['z'][s, t, u])})·"
+                        f"{fmt_term(rec.steps['h_tilde'][s, t, u])} = {fmt(rec.steps['h'][s, t, u])}")
+
+
+def test_simple_rnn_and_activation_names(view):
+    model, trace, _ = build([LayerSpec("SimpleRNN", {"units": 2, "activation": "relu"})])
+    rec = trace["simple_rnn"]
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=1, sample=0, layer="simple_rnn", unit=1))
+    (line,) = view.equation_lines()
+    b = model.get_layer("simple_rnn").weights[2][1]
+    assert line == (f"h_t = relu(W·x_t + U·h_{{t-1}} + b) = relu({fmt(rec.steps['x_proj'][0, 1, 1])} + "
+                    f"{fmt_term(rec.steps['h_proj'][0, 1, 1])} + {fmt_term(b)}) = relu("
+                    f"{fmt(rec.steps['pre'][0, 1, 1])}) = {fmt(rec.steps['h'][0, 1, 1])}")
+    assert "max(x, 0)" in view.eq_label.text()
+
+
+def test_bidirectional_backward_side_and_dense_message(view):
+    model, trace, _ = build([LayerSpec("Bidirectional", {"layer": {"class_name": "LSTM", "config": {"units": 2}}}),
+                             LayerSpec("Dense", {"units": 1})])
+    back = trace["bidirectional"].children["backward"]
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=0, sample=0, layer="bidirectional", unit=1, side="backward"))
+    assert view.equation_lines()[-1].endswith("= " + fmt(back.steps["h"][0, 0, 1]))
+    assert view.message_text() is None
+    view.set_cursor(Cursor(step=0, sample=0, layer="dense", unit=0))
+    assert view.equation_lines() == []
+    assert "Select a recurrent layer" in view.message_text()
+
+
+def test_masked_step_says_state_carried_over(view):
+    x = np.random.default_rng(3).normal(size=(1, 6, 2)).astype(np.float32)
+    x[0, 4:] = 0.0
+    model, trace, _ = build([LayerSpec("Masking", {"mask_value": 0.0}), LayerSpec("LSTM", {"units": 3})],
+                            d=2, x=x)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=5, layer="lstm", unit=0))
+    lines = view.equation_lines()
+    assert "masked: state carried over" in lines[-1]
+    assert lines[-1].endswith(fmt(trace["lstm"].steps["h"][0, 3, 0]))
+    assert "masked" in view.header.text()
