@@ -173,9 +173,16 @@ def main(argv=None) -> int:
     med_t = statistics.median(t_t)
     print(f"torch.nn.LSTM: median {med_t * 1e3:8.1f} ms  (min {min(t_t) * 1e3:.1f}, "
           f"max {max(t_t) * 1e3:.1f}, n={len(t_t)})")
-    ratio = med_np / med_t
-    print(f"ratio lstmviz / torch: {ratio:.2f}x on medians, {min(t_np) / min(t_t):.2f}x on best runs "
-          f"(goal <= 1.5x: {'met' if ratio <= 1.5 else 'NOT met'})")
+    # on a shared machine the load drifts: also time the two back to back, pair by pair
+    pairs = []
+    for _ in range(args.repeat):
+        a = timed(lambda: model.trace(x), 1, warmup=0)[0]
+        b = timed(run_torch, 1, warmup=0)[0]
+        pairs.append(a / b)
+    ratio = statistics.median(pairs)
+    print(f"ratio lstmviz / torch: {ratio:.2f}x (median of back-to-back pairs; "
+          f"{med_np / med_t:.2f}x on medians, {min(t_np) / min(t_t):.2f}x on best runs); "
+          f"goal <= 1.5x: {'met' if ratio <= 1.5 else 'NOT met'}")
     # the floor: the T recurrent products h_{t-1} @ U that neither side can batch
     U = model.get_layer("lstm").weights[1]
     h = np.ascontiguousarray(y[:, 0])
