@@ -7,6 +7,7 @@ stack built in code, since lstmviz has no writer.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -156,7 +157,7 @@ def test_summary_bidirectional_sections(capsys, use_model):
 
 def test_summary_subprocess_on_fixture():
     path = fixture("k3_lstm_default", "model.keras")
-    meta = __import__("json").loads((path.parent / "meta.json").read_text())
+    meta = json.loads((path.parent / "meta.json").read_text())
     res = run_cli("summary", path)
     assert res.returncode == 0, res.stderr
     assert "Traceback" not in res.stderr
@@ -171,7 +172,7 @@ def test_summary_subprocess_on_fixture():
 @pytest.mark.parametrize("case", ["k2_lstm_default", "k3_bidi_lstm_stacked", "k3_emb_mask_lstm"])
 def test_summary_total_matches_keras(capsys, case):
     path = fixture(case)
-    meta = __import__("json").loads((path.parent / "meta.json").read_text())
+    meta = json.loads((path.parent / "meta.json").read_text())
     rc, out, err = call(capsys, "summary", path)
     assert rc == 0, err
     assert f"Total params: {meta['total_params']:,}" in out
