@@ -1,0 +1,71 @@
+"""OverTimeView: heatmaps are the trace's arrays, levels fixed per trace, cursor lines at t."""
+
+import numpy as np
+import pytest
+
+from lstmviz.app.selection import Cursor
+from lstmviz.engine import LayerSpec, Model
+from lstmviz.ui.views.over_time import OverTimeView
+
+
+def build(layers, T=7, d=3, batch=2, seed=0):
+    model = Model.sequential((None, T, d), layers, seed=seed)
+    x = np.random.default_rng(seed).normal(size=(batch, T, d)).astype(np.float32)
+    return model, model.trace(x)
+
+
+@pytest.fixture
+def view(qtbot):
+    v = OverTimeView()
+    qtbot.addWidget(v)
+    return v
+
+
+def test_lstm_heatmaps_curves_and_cursor(view):
+    model, trace = build([LayerSpec("LSTM", {"units": 5, "return_sequences": True}), LayerSpec("Dense", {"units": 1})])
+    rec = trace["lstm"]
+    view.set_data(model, trace)
+    for s, t, u in ((0, 0, 0), (1, 3, 4), (1, 6, 2)):
+        view.set_cursor(Cursor(step=t, sample=s, layer="lstm", unit=u))
+        assert set(view.images) == {"i", "f", "c_tilde", "o", "c", "h"}
+        for key, img in view.images.items():
+            np.testing.assert_array_equal(img.image, rec.steps[key][s].T)
+        assert view.colorbars["f"].levels() == (0.0, 1.0)
+        m = float(np.abs(rec.steps["c"]).max())
+        lo, hi = view.colorbars["c"].levels()
+        assert lo == pytest.approx(-m) and hi == pytest.approx(m)
+        assert all(line.value() == t for line in view.cursor_lines)
+        assert len(view.cursor_lines) == 7
+        for key in ("h", "c", "f"):
+            np.testing.assert_array_equal(view.curves[key].yData, rec.steps[key][s, :, u])
+
+
+def test_levels_do_not_change_with_the_step(view):
+    model, trace = build([LayerSpec("GRU", {"units": 3})])
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=0, layer="gru"))
+    before = view.colorbars["h"].levels()
+    view.set_cursor(Cursor(step=5, layer="gru"))
+    assert view.colorbars["h"].levels() == before
+    assert set(view.images) == {"z", "r", "h_tilde", "h"}
+
+
+def test_bidirectional_side_and_click(view, qtbot):
+    model, trace = build([LayerSpec("Bidirectional", {"layer": {"class_name": "SimpleRNN",
+                                                                "config": {"units": 4, "return_sequences": True}}})])
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=2, layer="bidirectional", side="backward", unit=1))
+    back = trace["bidirectional"].children["backward"]
+    np.testing.assert_array_equal(view.images["h"].image, back.steps["h"][0].T)
+    seen = []
+    view.unit_requested.connect(lambda v: seen.append(("unit", v)))
+    view.step_requested.connect(lambda v: seen.append(("step", v)))
+    view.click_image("h", 5, 3)
+    assert seen == [("unit", 3), ("step", 5)]
+
+
+def test_non_recurrent_layer_shows_a_message(view):
+    model, trace = build([LayerSpec("LSTM", {"units": 2}), LayerSpec("Dense", {"units": 1})])
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="dense"))
+    assert view.stack.currentIndex() == 0 and "Select a recurrent layer" in view.message.text()

@@ -1,0 +1,75 @@
+"""WeightsView: matrices are the layer's weights, split into the engine's gate blocks."""
+
+import numpy as np
+import pytest
+
+from lstmviz.app.selection import Cursor
+from lstmviz.engine import LayerSpec, Model
+from lstmviz.ui.views.weights import WeightsView
+
+
+def build(layers, T=5, d=3, seed=0):
+    model = Model.sequential((None, T, d), layers, seed=seed)
+    x = np.random.default_rng(seed).normal(size=(1, T, d)).astype(np.float32)
+    return model, model.trace(x)
+
+
+@pytest.fixture
+def view(qtbot):
+    v = WeightsView()
+    qtbot.addWidget(v)
+    return v
+
+
+def blocks_drawn(view, name, k, u):
+    img = view.images[name].image
+    return [img[:, g * u:(g + 1) * u] for g in range(k)]
+
+
+def test_lstm_gate_blocks_formula_and_hover(view):
+    model, trace = build([LayerSpec("LSTM", {"units": 4}), LayerSpec("Dense", {"units": 2})])
+    layer = model.get_layer("lstm")
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="lstm"))
+    blocks = layer.gate_blocks()
+    for name in ("kernel", "recurrent_kernel"):
+        for g, letter in enumerate("ifco"):
+            np.testing.assert_array_equal(blocks_drawn(view, name, 4, 4)[g], blocks[f"{name}_{letter}"])
+    np.testing.assert_array_equal(view.images["bias"].image[0, 4:8], blocks["bias_f"])
+    assert layer.param_formula() in view.formula.text()
+    assert "kernel (3, 16)" in view.matrices[0].plot.titleLabel.text
+    sep = [l.value() for l in view.matrices[1].separators if l.isVisible()]
+    assert sep == [3.5, 7.5, 11.5]
+    text = view.hover_text("recurrent_kernel", 6, 2)
+    assert text.startswith("recurrent_kernel[2, 6] · gate f (forget gate), unit 2 · value ")
+    lo, hi = view.images["kernel"].levels
+    assert lo == -hi
+
+
+def test_gru_reset_after_bias_rows_and_dense(view):
+    model, trace = build([LayerSpec("GRU", {"units": 2, "return_sequences": True}),
+                          LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 3}}})])
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="gru"))
+    np.testing.assert_array_equal(view.images["bias"].image, model.get_layer("gru").weights[2])
+    assert view.images["bias"].image.shape == (2, 6)
+    view.set_cursor(Cursor(layer="time_distributed"))
+    assert set(view.images) == {"kernel", "bias"}
+    np.testing.assert_array_equal(view.images["kernel"].image, model.get_layer("time_distributed").weights[0])
+    assert not any(l.isVisible() for l in view.matrices[0].separators)
+
+
+def test_bidirectional_toggle(view, qtbot):
+    model, trace = build([LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 2}}})])
+    layer = model.get_layer("bidirectional")
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="bidirectional", side="forward"))
+    blocks = layer.gate_blocks()
+    np.testing.assert_array_equal(blocks_drawn(view, "kernel", 3, 2)[1], blocks["forward/kernel_r"])
+    with qtbot.waitSignal(view.side_requested) as blocker:
+        view.side_buttons["backward"].click()
+    assert blocker.args == ["backward"]
+    np.testing.assert_array_equal(blocks_drawn(view, "kernel", 3, 2)[1], blocks["backward/kernel_r"])
+    with qtbot.waitSignal(view.unit_requested) as blocker:
+        view.click_weight("kernel", 3, 0)
+    assert blocker.args == [1]
