@@ -361,8 +361,10 @@ class UnrolledView(TraceView):
 
     def _legend_text(self):
         t = self.theme
+        cm = th.diverging_cmap(t)
+        neg, pos = cm.map(0.05, mode="qcolor").name(), cm.map(0.95, mode="qcolor").name()
         parts = [f'<b>cell colour</b> = output of unit [n] at that step '
-                 f'(<span style="color:#4477dd">&lt; 0</span> · 0 · <span style="color:#ccaa00">&gt; 0</span>)',
+                 f'(<span style="color:{neg}"><b>&lt; 0</b></span> · 0 · <span style="color:{pos}"><b>&gt; 0</b></span>)',
                  f'<span style="color:{t.foreground}"><b>⟶</b></span> h carried to the next step']
         if any(r.kind == "rnn" and r.ref.kind == "LSTM" for r in self.rows):
             parts.append(f'<span style="color:{th.HUES["c"]}"><b>⟶</b></span> c carried')
