@@ -32,8 +32,20 @@ def test_default_stack_builds_and_traces():
     s = AppState()
     assert s.error is None
     assert [l.class_name for l in s.model.layers] == ["LSTM", "LSTM", "Dense"]
-    assert s.trace.output.shape == (4, 1)
-    assert s.cursor.layer == "lstm"
+    assert s.trace.output.shape == (1, 1)  # only the shown sample is traced
+    assert s.cursor.layer == "lstm" and s.trace_cursor.sample == 0
+
+
+def test_picking_a_sample_traces_it_and_matches_the_whole_batch():
+    s = AppState()
+    full = s.model.trace(s.x)
+    seen = events(s)
+    s.set_cursor(sample=2)
+    assert "model_changed" in seen and s.traced_sample == 2 and s.trace_cursor.sample == 0
+    np.testing.assert_allclose(s.trace["lstm"].steps["c"][0], full["lstm"].steps["c"][2], rtol=1e-6, atol=1e-6)
+    s.trace_all_samples = True
+    s.rebuild()
+    assert s.trace.output.shape == (4, 1) and s.trace_cursor.sample == 2
 
 
 def test_set_units_rebuilds_with_keras_param_count():
@@ -44,7 +56,7 @@ def test_set_units_rebuilds_with_keras_param_count():
     d, u = 1, 5
     assert layer.units == 5 and layer.count_params() == 4 * (d * u + u * u + u)
     assert "model_changed" in seen and "stack_changed" in seen
-    assert s.trace["lstm"].steps["h"].shape == (4, 20, 5)
+    assert s.trace["lstm"].steps["h"].shape == (1, 20, 5)
 
 
 def test_invalid_stack_keeps_last_trace_and_says_the_fix():
@@ -109,7 +121,7 @@ def test_input_sources_and_edits(tmp_path):
     assert s.input.source == "data" and s.x[0, 2, 0] == 7.5
     np.save(tmp_path / "x.npy", np.ones((2, 9, 1), dtype=np.float32))
     s.import_input(tmp_path / "x.npy")
-    assert s.x.shape == (2, 9, 1) and s.trace["lstm"].steps["h"].shape == (2, 9, 8)
+    assert s.x.shape == (2, 9, 1) and s.trace["lstm"].steps["h"].shape == (1, 9, 8)
     s.set_input_spec(source="text", text="abc")
     assert s.x.shape == (2, 3, 29) and s.error is None  # one-hot: input_dim = alphabet
 
@@ -139,6 +151,7 @@ def test_loaded_model_and_weights():
     s.set_model(model, str(path))
     assert not s.readonly and [e.name for e in s.layers] == ["lstm", "dense"]
     x = np.load(FIX / "k3_lstm_default" / "x.npy")
+    s.trace_all_samples = True
     s.set_input_data(x)
     want = np.load(FIX / "k3_lstm_default" / "expected.npz")
     key = "output" if "output" in want else list(want.keys())[0]

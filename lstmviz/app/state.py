@@ -94,6 +94,9 @@ class AppState:
         #: a loaded model that is not a plain stack (several inputs ...): shown read-only
         self.readonly = False
         self.path: str | None = None
+        #: trace every sample of the batch (default: only the shown one, see ``_trace``)
+        self.trace_all_samples = False
+        self.traced_sample: int | None = None
         self.stack_changed = Event("stack_changed")
         self.model_changed = Event("model_changed")
         self.error_changed = Event("error_changed")
@@ -237,6 +240,8 @@ class AppState:
         cur = self._clamped(cur)
         if cur != self.cursor:
             self.cursor = cur
+            if self.traced_sample is not None and cur.sample != self.traced_sample and self.model is not None:
+                self._retrace()
             self.cursor_changed.emit(cur)
         return cur
 
@@ -300,8 +305,20 @@ class AppState:
     def build_model(self) -> Model:
         if not self.layers:
             raise LstmvizError("the stack is empty: add a layer (LSTM, GRU, SimpleRNN, Dense ...)")
-        model = Model.sequential(self.input_shape(), [e.spec() for e in self.layers], seed=self.seed)
-        # keep loaded weights where they still fit (other layers start from the seed)
+        shape = self.input_shape()
+        if any(e.weights is not None for e in self.layers):
+            # fast path: every layer keeps the weights it had (only an edited layer, whose
+            # weights were dropped, is initialised), so an edit does not reshuffle the others
+            specs = []
+            for e in self.layers:
+                spec = e.spec()
+                spec.weights = e.weights
+                specs.append(spec)
+            try:
+                return Model.sequential(shape, specs, seed=self.seed)
+            except LstmvizError:
+                pass  # some shapes changed (units upstream, input_dim): keep what still fits
+        model = Model.sequential(shape, [e.spec() for e in self.layers], seed=self.seed)
         for entry, layer in zip(self.layers, model.layers):
             if entry.weights is not None and [np.shape(w) for w in entry.weights] == [w.shape for w in layer.weights]:
                 layer.set_weights(entry.weights)
@@ -312,14 +329,12 @@ class AppState:
         try:
             if self.readonly and self.model is not None:
                 model = self.model
-                model.reset_states()
                 xs = self._inputs_for(model)
-                trace = model.trace(xs if len(xs) > 1 else xs[0])
-                x = xs[0]
             else:
                 model = self.build_model()
-                x = self.make_input()
-                trace = model.trace(x)
+                xs = [self.make_input()]
+            trace = self._trace(model, xs)
+            x = xs[0]
         except LstmvizError as err:
             self._set_error(str(err))
             return False
@@ -327,12 +342,43 @@ class AppState:
         if not self.readonly:
             for entry, layer in zip(self.layers, model.layers):
                 entry.name = layer.name
+                entry.weights = list(layer.weights)
         self._set_error(None)
         self.cursor = self._clamped(self.cursor)
         self.input_changed.emit(x)
         self.model_changed.emit(model, trace)
         self.cursor_changed.emit(self.cursor)
         return True
+
+    def _trace(self, model: Model, xs: list) -> Trace:
+        """Trace the shown sample only (4x less work for a batch of 4), unless a stateful
+        layer needs the whole batch or ``trace_all_samples`` is set."""
+        model.reset_states()
+        b = xs[0].shape[0]
+        s = max(0, min(int(self.cursor.sample), b - 1))
+        if self.trace_all_samples or b == 1 or model.stateful:
+            self.traced_sample = None
+        else:
+            self.traced_sample = s
+            xs = [x[s:s + 1] for x in xs]
+        return model.trace(xs if len(xs) > 1 else xs[0])
+
+    @property
+    def trace_cursor(self) -> Cursor:
+        """The cursor as the trace indexes it (sample 0 when only the shown one is traced)."""
+        if self.traced_sample is None:
+            return self.cursor
+        return dataclasses.replace(self.cursor, sample=0)
+
+    def _retrace(self) -> None:
+        """The shown sample changed: trace it (the model stays)."""
+        try:
+            trace = self._trace(self.model, self._inputs_for(self.model) if self.readonly else [self.x])
+        except LstmvizError as err:
+            self._set_error(str(err))
+            return
+        self.trace = trace
+        self.model_changed.emit(self.model, trace)
 
     def _inputs_for(self, model: Model) -> list[np.ndarray]:
         xs = []

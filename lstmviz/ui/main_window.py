@@ -375,8 +375,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _model_changed(self, model, trace):
         self.view_errors.clear()
-        cursor = self.state.cursor
+        cursor = self.state.trace_cursor
         xs = self.state.x
+        if self.state.traced_sample is not None and xs is not None:
+            s = self.state.traced_sample
+            xs = xs[s:s + 1]
         for view in self.views:
             if _takes_inputs(view):  # views that can draw x_t get the input too
                 self._call_view(view, "set_data", model, trace, xs)
@@ -384,21 +387,28 @@ class MainWindow(QtWidgets.QMainWindow):
                 self._call_view(view, "set_data", model, trace)
             self._call_view(view, "set_cursor", cursor)
         self._stale.clear()
-        self._sync_header(cursor)
+        self._pushed = self.state.cursor  # the state re-announces it next: no second redraw
+        self._sync_header(self.state.cursor)
 
     def _cursor_changed(self, cursor):
+        if getattr(self, "_pushed", None) == cursor:
+            self._pushed = None
+            self._sync_header(cursor)
+            return
+        self._pushed = None
+        view_cursor = self.state.trace_cursor
         current = self.tabs.currentIndex()
         for k, view in enumerate(self.views):
             if self.lazy_hidden_views and k != current:
                 self._stale.add(k)
                 continue
-            self._call_view(view, "set_cursor", cursor)
+            self._call_view(view, "set_cursor", view_cursor)
         self._sync_header(cursor)
 
     def _tab_changed(self, k):
         if k in self._stale:
             self._stale.discard(k)
-            self._call_view(self.views[k], "set_cursor", self.state.cursor)
+            self._call_view(self.views[k], "set_cursor", self.state.trace_cursor)
 
     def _error_changed(self, message):
         if message:

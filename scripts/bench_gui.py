@@ -1,0 +1,153 @@
+#!/usr/bin/env python
+"""GUI benchmarks (offscreen, medians over repeats), printed beside their targets.
+
+For a stack of three 128-unit LSTMs (return_sequences=True) over 200 steps:
+1. seek: moving the one cursor to a new step updates every view (all four tabs), then
+   the visible window is repainted;
+2. edit: changing `units` in the side panel's spin box re-builds, re-traces and redraws;
+3. start-up: from the command start (a subprocess running ``lstmviz --screenshot``)
+   to the window painted and saved.
+
+Usage: scripts/bench_gui.py [--repeats N] [--batch B]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def median_ms(samples):
+    return statistics.median(samples) * 1000.0
+
+
+def row(name, value_ms, target_ms):
+    ok = "ok" if value_ms <= target_ms else "OVER"
+    print(f"  {name:<52} {value_ms:8.1f} ms   target <= {target_ms:>6.0f} ms   {ok}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=40)
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--units", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=200)
+    args = ap.parse_args(argv)
+
+    from lstmviz.ui.app import limit_blas_threads
+
+    limit_blas_threads(1)
+    from PySide6 import QtCore, QtWidgets
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["bench"])
+    import pyqtgraph as pg
+
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import AppState, InputSpec, LayerEntry
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose
+    from lstmviz.ui.main_window import MainWindow, apply_chrome
+
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    th.apply("dark", app)
+    apply_chrome(app)
+
+    def lstm():
+        cfg = default_config("LSTM", units=args.units)
+        cfg["return_sequences"] = True
+        return LayerEntry("LSTM", cfg)
+
+    state = AppState([lstm(), lstm(), lstm()],
+                     InputSpec(batch_size=args.batch, timesteps=args.steps, input_dim=3))
+    settings = QtCore.QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(state, settings=settings, quiet=True)
+    window.resize(1600, 1000)
+    window.show()
+    for _ in range(3):
+        app.processEvents()
+    print(f"lstmviz GUI bench: 3 x LSTM({args.units}) over {args.steps} steps, batch {args.batch}, "
+          f"offscreen 1600x1000, medians of {args.repeats}")
+
+    # 1. seek ------------------------------------------------------------------------------
+    per_view = {v.title: [] for v in window.views}
+    for view in window.views:
+        orig = view.set_cursor
+
+        def timed(cursor, orig=orig, title=view.title):
+            t0 = time.perf_counter()
+            orig(cursor)
+            per_view[title].append(time.perf_counter() - t0)
+        view.set_cursor = timed
+    results = {}
+    for k, tab in enumerate(window.views):
+        window.tabs.setCurrentIndex(k)
+        app.processEvents()
+        update, painted = [], []
+        for i in range(args.repeats):
+            step = (i * 7 + 3) % args.steps
+            t0 = time.perf_counter()
+            state.set_cursor(step=step)
+            t1 = time.perf_counter()
+            window.repaint()
+            t2 = time.perf_counter()
+            update.append(t1 - t0)
+            painted.append(t2 - t0)
+        results[tab.title] = (median_ms(update), median_ms(painted))
+    worst_update = max(u for u, _ in results.values())
+    worst_paint = max(p for _, p in results.values())
+    print("seek to a new step:")
+    for title, samples in per_view.items():
+        print(f"    {title + ' view set_cursor':<50} {median_ms(samples):8.2f} ms")
+    row("all four views updated (worst tab shown)", worst_update, 16)
+    for title, (u, p) in results.items():
+        print(f"    {'... + window repainted, ' + title + ' tab shown':<50} {p:8.1f} ms")
+    row("views updated + window repainted (worst tab)", worst_paint, 16)
+
+    # 2. edit in the side panel -------------------------------------------------------------
+    window.tabs.setCurrentIndex(0)
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(1)
+    spin = panel.option_widgets["units"]
+    edits = []
+    for i in range(max(5, args.repeats // 5)):
+        value = args.units - 1 if i % 2 == 0 else args.units
+        t0 = time.perf_counter()
+        spin.setValue(value)
+        window.repaint()
+        edits.append(time.perf_counter() - t0)
+        assert state.error is None and state.model.layers[1].units == value
+    print("edit in the side panel (units of the middle LSTM):")
+    row("re-built, re-traced, every view redrawn, painted", median_ms(edits), 100)
+    dispose(window)
+
+    # 3. start-up ---------------------------------------------------------------------------
+    exe = Path(sys.executable).parent / "lstmviz"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "lstmviz"]
+    starts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "shot.png"
+        for _ in range(3):
+            t0 = time.perf_counter()
+            r = subprocess.run(cmd + ["--screenshot", str(out)], capture_output=True, text=True, cwd=ROOT)
+            starts.append(time.perf_counter() - t0)
+            if r.returncode != 0 or not out.exists():
+                print(f"  start-up run failed ({r.returncode}): {r.stderr.strip()[-300:]}")
+                break
+    print("start-up (`lstmviz --screenshot`, default demo, process start to PNG written):")
+    row("command start to window painted", median_ms(starts), 2000)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
