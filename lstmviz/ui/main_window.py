@@ -164,7 +164,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.side.addTab(self.stack_panel, "Stack")
         self.side.addTab(self.input_panel, "Input")
         em = QtGui.QFontMetrics(self.side.font()).horizontalAdvance("M")
-        self.side.setMinimumWidth(max(340, 24 * em))
+        self.side.setMinimumWidth(max(360, 26 * em))
         self.stack_panel.input_source_requested.connect(lambda: self.side.setCurrentWidget(self.input_panel))
 
         # -- views -------------------------------------------------------------------------
@@ -543,7 +543,7 @@ class MainWindow(QtWidgets.QMainWindow):
         super().resizeEvent(event)
         if not getattr(self, "_sized", False) and self.width() > 0:
             self._sized = True
-            side = max(self.side.minimumWidth(), int(self.width() * 0.24))
+            side = max(self.side.minimumWidth(), int(self.width() * 0.26))
             self.splitter.setSizes([side, max(200, self.width() - side)])
 
     def closeEvent(self, event):

@@ -141,8 +141,9 @@ class StackPanel(QtWidgets.QWidget):
         self.input_source_button = QtWidgets.QPushButton()
         self.input_source_button.setToolTip("Where the input values come from: change it in the Input tab")
         self.input_source_button.clicked.connect(self.input_source_requested)
-        grid.addWidget(self.input_shape_label, 2, 0, 1, 2)
-        grid.addWidget(self.input_source_button, 2, 2)
+        grid.addWidget(self.input_shape_label, 2, 0, 1, 3)
+        grid.addWidget(QtWidgets.QLabel("values"), 3, 0)
+        grid.addWidget(self.input_source_button, 3, 1, 1, 2)
         lay.addWidget(self.input_box)
 
         # -- the cards ---------------------------------------------------------------------
