@@ -15,7 +15,7 @@ from tests.helpers import (FULL_MODEL_FILES, WEIGHTS_FILES, expected_outputs, fi
                            read_inputs, read_meta)
 
 ATOL = 1e-5
-CASES = fixture_cases()
+CASES = [c for c in fixture_cases() if read_meta(c).get("framework", "keras") == "keras"]
 PARAMS = [(c, f) for c in CASES for f in read_meta(c)["files"]]
 
 if not CASES:  # pragma: no cover - the fixtures are committed

@@ -13,7 +13,7 @@ import numpy as np
 
 from lstmviz.engine import activations, initializers
 from lstmviz.engine.recurrent import run_gru, run_lstm, run_simple_rnn
-from lstmviz.engine.trace import LayerTrace
+from lstmviz.engine.trace import LayerTrace, Steps
 from lstmviz.errors import LstmvizError
 
 Shape = tuple  # of int | None, batch first
@@ -280,6 +280,32 @@ class Reshape(Layer):
         return x.reshape((x.shape[0],) + tuple(int(d) for d in self.config["target_shape"]))
 
 
+class NotEqual(Layer):
+    """Keras 3's serialized ``ops.not_equal(x, 0)``: how a functional model saves the mask
+    an ``Embedding(mask_zero=True)`` hands to several branches. The engine propagates that
+    mask itself, so this op only yields the boolean tensor."""
+
+    class_name = "NotEqual"
+    passes_mask = False
+
+    def forward(self, x):
+        return np.asarray(x) != self.config.get("value", 0)
+
+
+class AnyOp(Layer):
+    """Keras 3's serialized ``ops.any(x, axis=-1)``, the other half of a saved Masking mask."""
+
+    class_name = "Any"
+    passes_mask = False
+
+    def compute_output_shapes(self, input_shapes):
+        axis = int(self.config.get("axis", -1)) % len(input_shapes[0])
+        return [tuple(d for k, d in enumerate(input_shapes[0]) if k != axis)]
+
+    def forward(self, x):
+        return np.any(x, axis=int(self.config.get("axis", -1)))
+
+
 class Merge(Layer):
     """Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum."""
 
@@ -333,6 +359,8 @@ class Recurrent(Layer):
 
     gates = ("",)
     state_names = ("h",)
+    #: The cell type ("SimpleRNN", "LSTM", "GRU"), also when Keras' class is RNN(cell).
+    kind = "SimpleRNN"
     defaults = {
         "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True,
         "return_sequences": False, "return_state": False, "go_backwards": False,
@@ -443,10 +471,11 @@ class Recurrent(Layer):
         xs = np.ascontiguousarray(x.transpose(1, 0, 2))
         mask_t = None if mask is None else np.ascontiguousarray(mask.T)
         states = self._initial_states(B, initial_state)
-        rec, out, final = self._run(xs, states, mask_t)
+        recorded, derived, out, final = self._run(xs, states, mask_t)
         if self.config["stateful"]:
             self.states = [s.copy() for s in final]
-        steps = {k: v.transpose(1, 0, 2) for k, v in rec.items()}
+        steps = Steps({k: v.transpose(1, 0, 2) for k, v in recorded.items()},
+                      {k: _batch_major(f) for k, f in derived.items()})
         seq = out.transpose(1, 0, 2)
         output = seq if self.config["return_sequences"] else np.ascontiguousarray(out[-1])
         outputs = [output]
@@ -492,7 +521,7 @@ class Recurrent(Layer):
 
 
 class SimpleRNN(Recurrent):
-    class_name = "SimpleRNN"
+    class_name = kind = "SimpleRNN"
 
     def _run(self, xs, states, mask):
         return run_simple_rnn(xs, states[0], self.weights[0], self.weights[1], self._bias(),
@@ -500,7 +529,7 @@ class SimpleRNN(Recurrent):
 
 
 class LSTM(Recurrent):
-    class_name = "LSTM"
+    class_name = kind = "LSTM"
     gates = ("i", "f", "c", "o")
     state_names = ("h", "c")
 
@@ -510,7 +539,7 @@ class LSTM(Recurrent):
 
 
 class GRU(Recurrent):
-    class_name = "GRU"
+    class_name = kind = "GRU"
     gates = ("z", "r", "h")
     defaults = {**Recurrent.defaults, "reset_after": True}
 
@@ -524,6 +553,11 @@ class GRU(Recurrent):
 
     def describe(self):
         return super().describe() + ("" if self.config["reset_after"] else ", reset_after=False")
+
+
+def _batch_major(make):
+    """A derived time-major array, handed out as (batch, time, ...) like the rest."""
+    return lambda: make().transpose(1, 0, 2)
 
 
 RECURRENT = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU}
@@ -596,14 +630,14 @@ class Bidirectional(Layer):
     def __init__(self, name, config=None, keras_major=3, class_name=None, make_layer=None):
         super().__init__(name, config, keras_major, class_name)
         inner = self.config.get("layer")
-        if not isinstance(inner, dict) or inner.get("class_name") not in RECURRENT:
+        if not isinstance(inner, dict) or inner.get("class_name") not in (*RECURRENT, "RNN"):
             got = inner.get("class_name") if isinstance(inner, dict) else None
             raise LstmvizError(
                 f"layer '{name}' (Bidirectional) wraps {got!r}; supported: LSTM, GRU, SimpleRNN"
             )
         fcfg = dict(inner.get("config", {}))
         back = self.config.get("backward_layer")
-        if isinstance(back, dict) and back.get("class_name") in RECURRENT:
+        if isinstance(back, dict) and back.get("class_name") in (*RECURRENT, "RNN"):
             bcls, bcfg = back["class_name"], dict(back.get("config", {}))
         else:
             bcls, bcfg = inner["class_name"], dict(fcfg)
@@ -614,6 +648,12 @@ class Bidirectional(Layer):
         base = fcfg.get("name", "rnn")
         self.forward_layer = make_layer(inner["class_name"], fcfg, f"forward_{base}")
         self.backward_layer = make_layer(bcls, bcfg, f"backward_{bcfg.get('name', base)}")
+        for half in (self.forward_layer, self.backward_layer):
+            if not isinstance(half, Recurrent):
+                raise LstmvizError(
+                    f"layer '{name}' (Bidirectional) wraps a stack of cells; supported: one "
+                    "LSTM, GRU or SimpleRNN (cell)"
+                )
         self.merge_mode = self.config["merge_mode"]
         if self.merge_mode not in ("concat", "sum", "mul", "ave", None):
             raise LstmvizError(
@@ -706,6 +746,125 @@ class Bidirectional(Layer):
         return outputs, out_masks, record
 
 
+CELLS = {"LSTMCell": "LSTM", "GRUCell": "GRU", "SimpleRNNCell": "SimpleRNN"}
+RNN_OPTIONS = ("return_sequences", "return_state", "go_backwards", "stateful",
+               "zero_output_for_mask")
+
+
+def rnn_cells(config: dict, name: str) -> list[tuple[str, dict]]:
+    """The (layer class, config) of each cell of a Keras ``RNN(cell)`` layer."""
+    cell = config.get("cell")
+    cells = cell if isinstance(cell, list) else [cell]
+    if len(cells) == 1 and isinstance(cells[0], dict) and cells[0].get("class_name") == "StackedRNNCells":
+        cells = cells[0].get("config", {}).get("cells", [])
+    out = []
+    for c in cells:
+        kind = CELLS.get(c.get("class_name")) if isinstance(c, dict) else None
+        if kind is None:
+            got = c.get("class_name") if isinstance(c, dict) else c
+            raise LstmvizError(
+                f"layer '{name}' (RNN) has a cell {got!r}; supported cells: "
+                "LSTMCell, GRUCell, SimpleRNNCell (or a stack of them)"
+            )
+        cfg = {k: v for k, v in c.get("config", {}).items() if k != "name"}
+        out.append((kind, cfg))
+    if not out:
+        raise LstmvizError(f"layer '{name}' (RNN) has no cell in its config")
+    return out
+
+
+class StackedRNN(Layer):
+    """Keras ``RNN([cell_a, cell_b, ...])``: the cells stepped together, each feeding the
+    next at every step; the same as a stack of layers that return sequences."""
+
+    class_name = "RNN"
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None, make_layer=None):
+        super().__init__(name, config, keras_major, class_name)
+        cells = rnn_cells(self.config, name)
+        self.cells: list[Recurrent] = []
+        for k, (kind, cfg) in enumerate(cells):
+            last = k == len(cells) - 1
+            cfg = {**cfg, "return_sequences": bool(self.config.get("return_sequences")) if last else True,
+                   "go_backwards": bool(self.config.get("go_backwards")) and k == 0,
+                   "stateful": bool(self.config.get("stateful")), "return_state": True,
+                   "zero_output_for_mask": bool(self.config.get("zero_output_for_mask"))}
+            self.cells.append(RECURRENT[kind](f"{name}_cell_{k}", cfg, keras_major))
+
+    def _chain(self, input_shapes):
+        shapes = [input_shapes[0]]
+        for cell in self.cells:
+            shapes.append(cell.compute_output_shapes([shapes[-1]])[0])
+        return shapes
+
+    def weight_specs(self, input_shapes):
+        shapes = self._chain(input_shapes)
+        return [(f"cell_{k}/{n}", s, i) for k, cell in enumerate(self.cells)
+                for n, s, i in cell.weight_specs([shapes[k]])]
+
+    def compute_output_shapes(self, input_shapes):
+        shapes = self._chain(input_shapes)
+        outs = [shapes[-1]]
+        if self.config.get("return_state"):
+            outs += [(input_shapes[0][0], c.units) for c in self.cells for _ in c.state_names]
+        return outs
+
+    def build(self, input_shapes, rng, weights=None):
+        shapes = self._chain(input_shapes)
+        counts = [len(c.weight_specs([shapes[k]])) for k, c in enumerate(self.cells)]
+        if weights is not None and len(weights) != sum(counts):
+            raise LstmvizError(
+                f"layer '{self.name}' (RNN) has {len(weights)} weight arrays but its cells need {sum(counts)}"
+            )
+        at = 0
+        for k, cell in enumerate(self.cells):
+            cell.build([shapes[k]], rng, None if weights is None else weights[at:at + counts[k]])
+            at += counts[k]
+        self.weights = [w for c in self.cells for w in c.weights]
+        self.input_shapes, self.output_shapes = list(input_shapes), self.compute_output_shapes(input_shapes)
+
+    def set_weights(self, weights, specs=None):
+        self.build(self.input_shapes, None, weights)
+
+    def reset_states(self):
+        for c in self.cells:
+            c.reset_states()
+
+    def describe(self):
+        return " + ".join(f"{c.kind}Cell({c.units})" for c in self.cells)
+
+    def call(self, inputs, masks, initial_state=None):
+        x, mask = inputs[0], masks[0]
+        states, children = [], {}
+        at = 0
+        for k, cell in enumerate(self.cells):
+            n = len(cell.state_names)
+            init = initial_state[at:at + n] if initial_state else None
+            at += n
+            outs, oms, rec = cell.call([x], [mask], init)
+            x = outs[0]
+            if k == 0 and cell.config["go_backwards"] and mask is not None:
+                mask = mask[:, ::-1]  # later cells see the sequence in processing order
+            states += outs[1:]
+            children[f"cell_{k}"] = rec
+        outputs = [x] + (states if self.config.get("return_state") else [])
+        m = masks[0] if self.config.get("return_sequences") else None
+        record = LayerTrace(self.name, self.class_name, outputs, children=children, mask=masks[0])
+        return outputs, [m] + [None] * (len(outputs) - 1), record
+
+
+def make_rnn(config: dict, name: str, keras_major: int) -> Layer:
+    """Keras' generic ``RNN`` layer: one cell becomes that cell's layer (class name RNN)."""
+    cells = rnn_cells(config, name)
+    options = {k: config[k] for k in RNN_OPTIONS if k in config}
+    if len(cells) == 1:
+        kind, cfg = cells[0]
+        layer = RECURRENT[kind](name, {**cfg, **options}, keras_major)
+        layer.class_name = "RNN"
+        return layer
+    return StackedRNN(name, config, keras_major)
+
+
 IDENTITY_CLASSES = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
                     "GaussianDropout", "AlphaDropout", "ActivityRegularization")
 MERGE_CLASSES = ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
@@ -713,7 +872,7 @@ MERGE_CLASSES = ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maxim
 LAYER_CLASSES: dict[str, type[Layer]] = {
     "InputLayer": InputLayer, "Dense": Dense, "Embedding": Embedding, "Masking": Masking,
     "Activation": Activation, "Flatten": Flatten, "RepeatVector": RepeatVector,
-    "Reshape": Reshape, "TimeDistributed": TimeDistributed, "Bidirectional": Bidirectional,
+    "Reshape": Reshape, "TimeDistributed": TimeDistributed, "NotEqual": NotEqual, "Any": AnyOp, "Bidirectional": Bidirectional,
     **RECURRENT,
     **{c: Identity for c in IDENTITY_CLASSES},
     **{c: Merge for c in MERGE_CLASSES},
@@ -723,6 +882,8 @@ SUPPORTED = sorted(LAYER_CLASSES)
 
 def make_layer(class_name: str, config: dict | None, name: str, keras_major: int = 3) -> Layer:
     """A layer of Keras class ``class_name`` with ``config`` (Keras 2/3 keys)."""
+    if class_name == "RNN":
+        return make_rnn(dict(config or {}), name, keras_major)
     cls = LAYER_CLASSES.get(class_name)
     if cls is None:
         if class_name == "Lambda":

@@ -253,7 +253,7 @@ class Model:
             values[layer.name], masks[layer.name] = outs, oms
             records[layer.name] = rec
         outputs = [values[r.layer][r.tensor_index] for r in self.outputs]
-        return Trace(records, outputs)
+        return Trace(records, outputs, arrays)
 
     def _check_input(self, arr, ref, k) -> np.ndarray:
         want = self._by_name[ref.layer].layer.batch_shape

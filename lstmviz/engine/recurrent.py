@@ -58,48 +58,77 @@ def _mask_outputs(h_all, mask, zero_output_for_mask):
     return out
 
 
+def _h_prev(h0, h_all):
+    """h_{t-1} for every step: the initial state, then the states carried (T, B, u)."""
+    return np.concatenate([h0[None], h_all[:-1]], axis=0)
+
+
+def _projection(a, matrix):
+    """``a (T, B, n) @ matrix`` as one matrix product over all steps."""
+    T, B, n = a.shape
+    return np.matmul(a.reshape(T * B, n), matrix).reshape(T, B, matrix.shape[1])
+
+
 def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
              zero_output_for_mask=False):
+    """Returns (recorded arrays, lazily derived arrays, outputs, final states).
+
+    ``x_proj`` and ``h_proj`` are not stored while stepping: they are one matrix
+    product each over the recorded inputs and states, computed when first asked for.
+    """
+    from lstmviz.engine import activations as A
+
     T, B, _ = xs.shape
     u = recurrent_kernel.shape[0]
     dt = np.float32
-    x_proj = _input_projection(xs, kernel, None)
-    z = x_proj + bias if bias is not None else x_proj.copy()
-    h_proj = np.empty((T, B, 4 * u), dt)
+    z = _input_projection(xs, kernel, bias)  # becomes the pre-activations in place
     gates = np.empty((T, B, 4 * u), dt)
     c_all = np.empty((T, B, u), dt)
     h_all = np.empty((T, B, u), dt)
+    hu = np.empty((B, 4 * u), dt)
     tmp = np.empty((B, u), dt)
+    I, F, G, O = (gates[..., k * u:(k + 1) * u] for k in range(4))
+    fused = rec is A.sigmoid and act is A.tanh
+    if fused:
+        # sigmoid(x) = 0.5*tanh(0.5x) + 0.5 on i, f, o and tanh(x) on c~: 4 calls over the
+        # whole contiguous row (x*1 and x+0 are exact, so c~ is tanh to the bit).
+        scale = np.full(4 * u, 0.5, dt)
+        scale[2 * u:3 * u] = 1.0
+        shift = np.full(4 * u, 0.5, dt)
+        shift[2 * u:3 * u] = 0.0
+    keep_not = None if mask is None else ~mask[:, :, None]
     h, c = h0, c0
-    sig_fused = rec is act  # rare; otherwise apply rec to all and act to the c block
     for t in range(T):
         zt, gt = z[t], gates[t]
-        np.matmul(h, recurrent_kernel, out=h_proj[t])
-        zt += h_proj[t]
-        if sig_fused:
+        np.matmul(h, recurrent_kernel, out=hu)
+        zt += hu
+        if fused:
+            np.multiply(zt, scale, out=gt)
+            np.tanh(gt, out=gt)
+            gt *= scale
+            gt += shift
+        elif rec is act:
             act(zt, out=gt)
         else:
             rec(zt, out=gt)
-            act(zt[:, 2 * u:3 * u], out=gt[:, 2 * u:3 * u])
+            act(zt[:, 2 * u:3 * u], out=G[t])
         ct, ht = c_all[t], h_all[t]
-        np.multiply(gt[:, u:2 * u], c, out=ct)
-        np.multiply(gt[:, :u], gt[:, 2 * u:3 * u], out=tmp)
+        np.multiply(F[t], c, out=ct)
+        np.multiply(I[t], G[t], out=tmp)
         ct += tmp
         act(ct, out=ht)
-        ht *= gt[:, 3 * u:]
-        if mask is not None:
-            keep = mask[t][:, None]
-            np.copyto(ct, c, where=~keep)
-            np.copyto(ht, h, where=~keep)
+        ht *= O[t]
+        if keep_not is not None:
+            np.copyto(ct, c, where=keep_not[t])
+            np.copyto(ht, h, where=keep_not[t])
         h, c = ht, ct
-    rec_out = {
-        "x_proj": x_proj, "h_proj": h_proj, "pre": z,
-        "i": gates[..., :u], "f": gates[..., u:2 * u],
-        "c_tilde": gates[..., 2 * u:3 * u], "o": gates[..., 3 * u:],
-        "c": c_all, "h": h_all,
+    recorded = {"pre": z, "i": I, "f": F, "c_tilde": G, "o": O, "c": c_all, "h": h_all}
+    derived = {
+        "x_proj": lambda: _projection(xs, kernel),
+        "h_proj": lambda: _projection(_h_prev(h0, h_all), recurrent_kernel),
     }
     out = h_all if mask is None else _mask_outputs(h_all, mask, zero_output_for_mask)
-    return rec_out, out, [h_all[-1] if T else h0, c_all[-1] if T else c0]
+    return recorded, derived, out, [h_all[-1] if T else h0, c_all[-1] if T else c0]
 
 
 def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=None,
@@ -155,25 +184,27 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
         "h_tilde": gates[..., 2 * u:], "h": h_all,
     }
     out = h_all if mask is None else _mask_outputs(h_all, mask, zero_output_for_mask)
-    return rec_out, out, [h_all[-1] if T else h0]
+    return rec_out, {}, out, [h_all[-1] if T else h0]
 
 
 def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
                    zero_output_for_mask=False):
     T, B, _ = xs.shape
     u = recurrent_kernel.shape[0]
-    x_proj = _input_projection(xs, kernel, None)
-    z = x_proj + bias if bias is not None else x_proj.copy()
-    h_proj = np.empty((T, B, u), np.float32)
+    z = _input_projection(xs, kernel, bias)
     h_all = np.empty((T, B, u), np.float32)
+    hu = np.empty((B, u), np.float32)
     h = h0
     for t in range(T):
-        np.matmul(h, recurrent_kernel, out=h_proj[t])
-        z[t] += h_proj[t]
+        np.matmul(h, recurrent_kernel, out=hu)
+        z[t] += hu
         act(z[t], out=h_all[t])
         if mask is not None:
             np.copyto(h_all[t], h, where=~mask[t][:, None])
         h = h_all[t]
-    rec_out = {"x_proj": x_proj, "h_proj": h_proj, "pre": z, "h": h_all}
+    derived = {
+        "x_proj": lambda: _projection(xs, kernel),
+        "h_proj": lambda: _projection(_h_prev(h0, h_all), recurrent_kernel),
+    }
     out = h_all if mask is None else _mask_outputs(h_all, mask, zero_output_for_mask)
-    return rec_out, out, [h_all[-1] if T else h0]
+    return {"pre": z, "h": h_all}, derived, out, [h_all[-1] if T else h0]

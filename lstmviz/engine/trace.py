@@ -7,6 +7,7 @@ fused projections) with time in the order the layer *processed* it: for
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +20,34 @@ RECURRENT_KEYS = {
 }
 #: Keys of gate values in 0..1 (drawn on the sequential scale); the rest are signed.
 GATE_KEYS = frozenset({"i", "f", "o", "z", "r"})
+
+
+class Steps(Mapping):
+    """Intermediates by name: recorded arrays, plus arrays derived on first access.
+
+    The input and recurrent projections (``x_proj``, ``h_proj``) are one matrix product
+    each over what was recorded, so they are computed when a view first asks for them
+    rather than stored on every step of every trace.
+    """
+
+    def __init__(self, recorded: dict[str, np.ndarray],
+                 derived: dict[str, Callable[[], np.ndarray]] | None = None):
+        self._arrays = dict(recorded)
+        self._derived = dict(derived or {})
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self._arrays:
+            if key not in self._derived:
+                raise KeyError(key)
+            self._arrays[key] = self._derived.pop(key)()
+        return self._arrays[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from list(self._arrays)
+        yield from list(self._derived)
+
+    def __len__(self) -> int:
+        return len(self._arrays) + len(self._derived)
 
 
 @dataclass
@@ -39,7 +68,7 @@ class LayerTrace:
     name: str
     class_name: str
     outputs: list[np.ndarray]
-    steps: dict[str, np.ndarray] = field(default_factory=dict)
+    steps: Mapping[str, np.ndarray] = field(default_factory=dict)
     initial_state: dict[str, np.ndarray] = field(default_factory=dict)
     mask: np.ndarray | None = None
     go_backwards: bool = False
@@ -68,6 +97,8 @@ class Trace:
 
     layers: dict[str, LayerTrace]
     outputs: list[np.ndarray]
+    #: The model's inputs as traced (float32, or ids for an Embedding), in input order.
+    inputs: list[np.ndarray] = field(default_factory=list)
 
     @property
     def output(self):
