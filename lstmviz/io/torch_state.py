@@ -1,0 +1,1025 @@
+"""PyTorch state_dicts of ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` (+ ``nn.Linear``) -> ``ModelSpec``.
+
+Reads what ``torch.save(model.state_dict(), path)`` writes, in both container formats:
+
+- ``torch-zip`` (torch >= 1.6): a zip holding ``<root>/data.pkl`` (the object, tensors as
+  persistent ids), ``<root>/data/<key>`` (each storage's raw bytes) and ``<root>/byteorder``;
+- ``torch-pickle`` (torch < 1.6, or ``_use_new_zipfile_serialization=False``): a sequence of
+  pickles (magic number, protocol, sys_info, the object, the storage keys) followed by each
+  storage's raw bytes, prefixed by its 8-byte element count.
+
+Neither torch is imported nor any pickled code run: a restricted unpickler resolves only a
+fixed allow-list of names (``collections.OrderedDict``, torch's tensor/parameter rebuild
+functions and storage types, a few harmless helpers) to lstmviz's own stand-ins, which build
+NumPy arrays from the raw bytes; any other name raises ``LstmvizError`` before anything runs.
+
+Mapping onto Keras' layout (what the engine computes):
+
+- LSTM (torch gates i, f, g, o = Keras i, f, c, o): ``kernel = W_ih.T``,
+  ``recurrent_kernel = W_hh.T``, ``bias = b_ih + b_hh``;
+- GRU (torch gates r, z, n -> Keras z, r, h), ``reset_after=True``: kernel and recurrent
+  kernel transposed with their gate blocks reordered, ``bias = [b_ih, b_hh]`` (2, 3u)
+  reordered the same way. torch's ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``,
+  ``h' = (1 - z) * n + z * h`` is exactly Keras' reset_after GRU;
+- RNN -> SimpleRNN, ``bias = b_ih + b_hh``, activation tanh (the nonlinearity is not stored);
+- ``num_layers > 1`` -> stacked layers; ``_reverse`` keys -> ``Bidirectional(concat)``;
+- ``nn.Linear`` (``weight (out, in)``) -> ``Dense(kernel = weight.T)``.
+
+The forward() code is not in the file, so the common pattern is assumed (and written into
+``spec.source["notes"]``): recurrent stack (batch_first) -> last timestep -> Linear layers.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import pickletools
+import re
+import struct
+import zipfile
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from ..engine.spec import LayerSpec, ModelSpec
+from ..errors import LstmvizError
+
+__all__ = ["read_torch_state_dict", "looks_like_torch_file"]
+
+SUPPORTED = ("supported: PyTorch state_dicts of nn.LSTM / nn.GRU / nn.RNN (+ nn.Linear heads) "
+             "saved with torch.save(model.state_dict()), zip or legacy pickle format")
+
+MAX_FILE_BYTES = 2 * 1024 ** 3          # whole file
+MAX_PICKLE_BYTES = 32 * 1024 ** 2       # data.pkl / the object pickle
+MAX_TENSORS = 100_000
+MAX_NDIM = 16
+MAX_DEPTH = 4                            # where to look for the state_dict in a checkpoint
+LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+LEGACY_PROTOCOL = 1001
+
+# storage type name -> (NumPy dtype code, element size); bfloat16 is decoded by hand.
+STORAGE_DTYPES = {
+    "DoubleStorage": ("f8", 8), "FloatStorage": ("f4", 4), "HalfStorage": ("f2", 2),
+    "BFloat16Storage": ("bf16", 2), "LongStorage": ("i8", 8), "IntStorage": ("i4", 4),
+    "ShortStorage": ("i2", 2), "CharStorage": ("i1", 1), "ByteStorage": ("u1", 1),
+    "BoolStorage": ("?", 1), "ComplexFloatStorage": ("c8", 8),
+    "ComplexDoubleStorage": ("c16", 16),
+}
+
+RNN_KEY = re.compile(r"^(?:(.*)\.)?(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?$")
+GATES = {4: "LSTM", 3: "GRU", 1: "SimpleRNN"}
+TORCH_NAMES = {"LSTM": "nn.LSTM", "GRU": "nn.GRU", "SimpleRNN": "nn.RNN"}
+
+
+class Fail(Exception):
+    """Internal: ``what`` is wrong; ``supported`` says what would work."""
+
+    def __init__(self, what: str, supported: str = SUPPORTED):
+        super().__init__(what)
+        self.what, self.supported = what, supported
+
+
+# ------------------------------------------------------------------ stand-ins
+
+class _Frozen:
+    """Base of the stand-ins: no instance dict, no attribute setting, no pickle BUILD."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name, value):
+        raise Fail("the pickle tries to change an object's attributes")
+
+    def __setstate__(self, state):
+        raise Fail("the pickle tries to change an object's state")
+
+
+class _StorageType(_Frozen):
+    __slots__ = ("name", "dtype", "itemsize")
+
+    def __init__(self, name: str):
+        code, size = STORAGE_DTYPES[name]
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "dtype", code)
+        object.__setattr__(self, "itemsize", size)
+
+    def __call__(self, *args):
+        raise Fail(f"the pickle calls torch.{self.name} directly")
+
+
+class _Storage(_Frozen):
+    """A storage named by a persistent id: its bytes are fetched when a tensor needs them."""
+
+    __slots__ = ("stype", "key", "numel", "offset", "loader")
+
+    def __init__(self, stype, key, numel, loader, offset=0):
+        for k, v in (("stype", stype), ("key", key), ("numel", numel), ("loader", loader),
+                     ("offset", offset)):
+            object.__setattr__(self, k, v)
+
+    def array(self) -> np.ndarray:
+        """The storage's elements as a flat little/native-order NumPy array (read-only)."""
+        flat = self.loader(self.key, self.stype)
+        return flat[self.offset:self.offset + self.numel]
+
+
+class _Tensor(_Frozen):
+    """A tensor: where its elements are (storage, offset, size, stride) until the storages'
+    bytes are known, then ``array``. Pickle cannot modify it."""
+
+    __slots__ = ("storage", "offset", "size", "stride", "array")
+
+    def __init__(self, storage, offset, size, stride):
+        for k, v in (("storage", storage), ("offset", offset), ("size", size),
+                     ("stride", stride), ("array", None)):
+            object.__setattr__(self, k, v)
+
+    def materialize(self, budget: "_Budget") -> None:
+        """Copy the elements out of the storage (bounds checked), once."""
+        if self.array is not None:
+            return
+        size, stride, off = self.size, self.stride, self.offset
+        flat = self.storage.array()
+        numel = 1
+        for s in size:
+            numel *= s
+        if numel == 0:
+            arr = np.zeros(size, dtype=flat.dtype)
+        else:
+            last = off + sum((s - 1) * st for s, st in zip(size, stride))
+            if last >= flat.size:
+                raise Fail(f"a tensor of size {list(size)} reaches past the end of its "
+                           f"storage ({flat.size} elements)")
+            if numel > flat.size:
+                raise Fail(f"a tensor of size {list(size)} is larger than its storage "
+                           f"({flat.size} elements)")
+            budget.take(numel * flat.itemsize)
+            item = flat.itemsize
+            view = np.lib.stride_tricks.as_strided(
+                flat[off:], shape=size, strides=tuple(st * item for st in stride),
+                writeable=False)
+            arr = np.array(view, copy=True)
+        object.__setattr__(self, "array", arr)
+
+
+class _Device(_Frozen):
+    __slots__ = ("spec",)
+
+    def __init__(self, *args):
+        object.__setattr__(self, "spec", " ".join(str(a) for a in args)[:64])
+
+
+class _Call(_Frozen):
+    """An allowed global: calls our own function, never the named one."""
+
+    __slots__ = ("label", "fn")
+
+    def __init__(self, label, fn):
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "fn", fn)
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            raise Fail(f"unexpected keyword arguments to {self.label}")
+        return self.fn(*args)
+
+
+def _int(v, what) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise Fail(f"a tensor's {what} is {type(v).__name__}, not an integer")
+    return v
+
+
+def _int_tuple(v, what) -> tuple[int, ...]:
+    if not isinstance(v, (tuple, list)) or len(v) > MAX_NDIM:
+        raise Fail(f"a tensor's {what} is not a tuple of at most {MAX_NDIM} integers")
+    return tuple(_int(x, what) for x in v)
+
+
+class _Budget:
+    """Caps the total bytes of decoded tensors, so views cannot multiply a storage."""
+
+    def __init__(self, limit: int):
+        self.left = limit
+
+    def take(self, nbytes: int) -> None:
+        self.left -= nbytes
+        if self.left < 0:
+            raise Fail("the tensors add up to far more data than the file holds")
+
+
+def _rebuild_tensor(made: list, storage, storage_offset, size, stride, *_rest) -> _Tensor:
+    if not isinstance(storage, _Storage):
+        raise Fail("a tensor is rebuilt from something that is not a storage")
+    off = _int(storage_offset, "storage offset")
+    size = _int_tuple(size, "size")
+    stride = _int_tuple(stride, "stride")
+    if len(size) != len(stride):
+        raise Fail("a tensor's size and stride have different lengths")
+    if off < 0 or any(s < 0 for s in size) or any(s < 0 for s in stride):
+        raise Fail("a tensor has a negative size, stride or offset")
+    if len(made) >= MAX_TENSORS:
+        raise Fail(f"the file holds more than {MAX_TENSORS} tensors")
+    t = _Tensor(storage, off, size, stride)
+    made.append(t)
+    return t
+
+
+def _rebuild_tensor_v2(made, storage, storage_offset, size, stride, requires_grad=False,
+                       backward_hooks=None, metadata=None, *_rest) -> _Tensor:
+    return _rebuild_tensor(made, storage, storage_offset, size, stride)
+
+
+def _rebuild_parameter(data, requires_grad=False, backward_hooks=None, *_rest) -> _Tensor:
+    if not isinstance(data, _Tensor):
+        raise Fail("a parameter is rebuilt from something that is not a tensor")
+    return data
+
+
+def _rebuild_from_type_v2(func, new_type, args, state=None) -> _Tensor:
+    if not isinstance(func, _Call) or not isinstance(args, tuple):
+        raise Fail("a tensor subclass is rebuilt with an unexpected function")
+    out = func(*args)
+    if not isinstance(out, _Tensor):
+        raise Fail("a tensor subclass is rebuilt from something that is not a tensor")
+    return out
+
+
+def _codecs_encode(text, encoding="latin1") -> bytes:
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise Fail("unexpected arguments to _codecs.encode")
+    return text.encode("latin1")
+
+
+class _DType(_Frozen):
+    """numpy.dtype as pickled with a NumPy scalar: only plain numeric codes, byte order."""
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, code, align=False, copy=False):
+        if not isinstance(code, str) or not re.fullmatch(r"[<>=|]?[fiucb?][0-9]{0,2}", code):
+            raise Fail(f"unexpected NumPy dtype {str(code)[:20]!r}")
+        try:
+            dt = np.dtype(code)
+        except TypeError as exc:
+            raise Fail(f"unexpected NumPy dtype {code!r}") from exc
+        object.__setattr__(self, "dtype", dt)
+
+    def __setstate__(self, state):
+        if not isinstance(state, tuple) or len(state) < 2 or state[1] not in ("<", ">", "|", "="):
+            raise Fail("unexpected NumPy dtype state")
+        if state[1] in "<>" and self.dtype.itemsize > 1:
+            object.__setattr__(self, "dtype", self.dtype.newbyteorder(state[1]))
+
+
+def _np_scalar(dtype, data=None) -> Any:
+    if not isinstance(dtype, _DType) or not isinstance(data, bytes) \
+            or len(data) != dtype.dtype.itemsize:
+        raise Fail("unexpected NumPy scalar")
+    return np.frombuffer(data, dtype=dtype.dtype)[0]
+
+
+def _size(*args):
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return _int_tuple(args[0], "size")
+    return _int_tuple(args, "size")
+
+
+def _ordered_dict(*args):
+    if args and not (len(args) == 1 and isinstance(args[0], (list, tuple))):
+        raise Fail("unexpected arguments to collections.OrderedDict")
+    return OrderedDict(args[0] if args else ())
+
+
+class _Unpickler(pickle.Unpickler):
+    """Resolves only an allow-list of names, each to lstmviz's own stand-in."""
+
+    def __init__(self, stream, storage_loader=None):
+        super().__init__(stream, encoding="latin1")
+        self.loader = storage_loader
+        self.storages: dict[str, _Storage] = {}
+        self.tensors: list[_Tensor] = []
+        b = self.tensors
+        self.allowed = {
+            ("collections", "OrderedDict"): _Call("collections.OrderedDict", _ordered_dict),
+            ("torch._utils", "_rebuild_tensor_v2"):
+                _Call("torch._utils._rebuild_tensor_v2", lambda *a: _rebuild_tensor_v2(b, *a)),
+            ("torch._utils", "_rebuild_tensor"):
+                _Call("torch._utils._rebuild_tensor", lambda *a: _rebuild_tensor(b, *a)),
+            ("torch._utils", "_rebuild_parameter"):
+                _Call("torch._utils._rebuild_parameter", _rebuild_parameter),
+            ("torch._utils", "_rebuild_parameter_with_state"):
+                _Call("torch._utils._rebuild_parameter_with_state", _rebuild_parameter),
+            ("torch._tensor", "_rebuild_from_type_v2"):
+                _Call("torch._tensor._rebuild_from_type_v2", _rebuild_from_type_v2),
+            ("torch", "device"): _Call("torch.device", _Device),
+            ("torch", "Size"): _Call("torch.Size", _size),
+            ("_codecs", "encode"): _Call("_codecs.encode", _codecs_encode),
+            ("numpy", "dtype"): _Call("numpy.dtype", _DType),
+            ("numpy.core.multiarray", "scalar"): _Call("numpy scalar", _np_scalar),
+            ("numpy._core.multiarray", "scalar"): _Call("numpy scalar", _np_scalar),
+        }
+        # placeholder classes torch uses as a type argument (never called)
+        for mod, name in (("torch", "Tensor"), ("torch.nn.parameter", "Parameter"),
+                          ("torch._tensor", "Tensor")):
+            self.allowed[(mod, name)] = _Call(f"{mod}.{name}", self._no_call(f"{mod}.{name}"))
+        for name in STORAGE_DTYPES:
+            self.allowed[("torch", name)] = _StorageType(name)
+
+    @staticmethod
+    def _no_call(label):
+        def fn(*_a):
+            raise Fail(f"the pickle calls {label} directly")
+        return fn
+
+    def find_class(self, module, name):
+        target = self.allowed.get((module, name))
+        if target is None:
+            raise Fail(f"the file asks to run {module}.{name}, which lstmviz never does",
+                       _refusal_hint(module, name))
+        return target
+
+    def persistent_load(self, pid):
+        if not isinstance(pid, tuple) or not pid:
+            raise Fail("a tensor reference (persistent id) is not a tuple")
+        if pid[0] == "module":
+            raise Fail("the file holds a pickled module with its source code, which lstmviz "
+                       "never runs")
+        if pid[0] != "storage" or len(pid) not in (5, 6):
+            raise Fail(f"unknown tensor reference {str(pid[0])[:40]!r}")
+        stype, key, _location, numel = pid[1:5]
+        view = pid[5] if len(pid) == 6 else None
+        if not isinstance(stype, _StorageType):
+            raise Fail("a storage's type is not one of torch's storage types")
+        if not isinstance(key, (str, int)) or isinstance(key, bool) or len(str(key)) > 64:
+            raise Fail("a storage key is not a short string")
+        key = str(key)
+        numel = _int(numel, "storage size")
+        if numel < 0 or numel * stype.itemsize > MAX_FILE_BYTES:
+            raise Fail(f"a storage claims {numel} elements")
+        if self.loader is None:
+            raise Fail("a tensor appears where none is expected")
+        base = self.storages.get(key)
+        if base is None:
+            base = self.storages[key] = _Storage(stype, key, numel, self.loader)
+        if view is None:
+            return base
+        if not isinstance(view, tuple) or len(view) != 3:
+            raise Fail("a storage view is malformed")
+        vkey, voff, vsize = str(view[0]), _int(view[1], "view offset"), _int(view[2], "view size")
+        if voff < 0 or vsize < 0 or voff + vsize > numel:
+            raise Fail("a storage view reaches past its storage")
+        return _Storage(stype, key, vsize, self.loader, offset=voff)
+
+
+def _refusal_hint(module: str, name: str) -> str:
+    if module.startswith("torch.nn") or module == "__main__":
+        return ("this looks like a whole pickled model (torch.save(model)); supported: its "
+                "state_dict, saved with torch.save(model.state_dict(), path)")
+    return SUPPORTED + "; read without running any code from the file"
+
+
+def _scan_pickle(data: bytes) -> int:
+    """Check a pickle's opcodes before unpickling; return where it ends (after STOP).
+
+    The stdlib unpickler sizes its memo from the indices a pickle names, so one crafted
+    ``LONG_BINPUT`` could make it allocate gigabytes: indices beyond the pickle's own
+    length (a real pickler numbers them from 0) are refused here, as are out-of-band
+    buffers and pickles that never stop.
+    """
+    stream = io.BytesIO(data)
+    limit = len(data)
+    try:
+        for op, arg, _pos in pickletools.genops(stream):
+            if op.name in ("PUT", "BINPUT", "LONG_BINPUT") and \
+                    (not isinstance(arg, int) or not 0 <= arg <= limit):
+                raise Fail(f"the pickle names memo slot {str(arg)[:20]}, beyond its size")
+            if op.name in ("NEXT_BUFFER", "READONLY_BUFFER"):
+                raise Fail("the pickle asks for out-of-band buffers")
+    except Fail:
+        raise
+    except Exception as exc:  # unknown opcode, truncated argument, no STOP ...
+        raise Fail(f"the pickle is truncated or corrupt ({exc.__class__.__name__})") from exc
+    return stream.tell()
+
+
+def _load_pickle(u: _Unpickler) -> Any:
+    try:
+        return u.load()
+    except Fail:
+        raise
+    except RecursionError as exc:
+        raise Fail("the pickle is nested too deeply") from exc
+    except MemoryError as exc:
+        raise Fail("the pickle asks for more memory than it could hold") from exc
+    except Exception as exc:  # corrupt pickle: the pickle module's many errors
+        raise Fail(f"the pickle is truncated or corrupt ({exc.__class__.__name__})") from exc
+
+
+# ------------------------------------------------------------------ containers
+
+def _decode(raw: bytes | memoryview, stype: _StorageType, big_endian: bool) -> np.ndarray:
+    order = ">" if big_endian else "<"
+    if stype.dtype == "bf16":
+        u16 = np.frombuffer(raw, dtype=order + "u2")
+        return (u16.astype(np.uint32) << 16).view(np.float32)
+    if stype.dtype in ("?", "u1", "i1"):
+        return np.frombuffer(raw, dtype=stype.dtype)
+    if stype.dtype.startswith("c"):
+        return np.frombuffer(raw, dtype=order + stype.dtype).astype(np.complex128)
+    return np.frombuffer(raw, dtype=order + stype.dtype).astype(stype.dtype, copy=False)
+
+
+def _read_zip(path: str, size: int):
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise Fail(f"the zip archive is truncated or corrupt ({exc.__class__.__name__})") from exc
+    with zf:
+        try:
+            infos = zf.infolist()
+        except Exception as exc:  # pragma: no cover - zipfile reads the directory on open
+            raise Fail("the zip directory is corrupt") from exc
+        if len(infos) > MAX_TENSORS + 16:
+            raise Fail(f"the zip archive has {len(infos)} entries")
+        by_name = {i.filename: i for i in infos}
+        pkl = [n for n in by_name if n == "data.pkl" or n.endswith("/data.pkl")]
+        if not pkl:
+            names = ", ".join(sorted(by_name)[:5]) or "nothing"
+            if "config.json" in by_name or "model.weights.h5" in by_name:
+                raise Fail("this is a Keras .keras archive, not a PyTorch file")
+            raise Fail(f"the zip archive holds no data.pkl (found {names}); it is not a "
+                       "PyTorch file")
+        pkl.sort(key=len)
+        prefix = pkl[0][: -len("data.pkl")]
+
+        budget = [2 * size + 64 * 1024 ** 2]  # all bytes read out of the archive, together
+
+        def read(name: str, limit: int, what: str) -> bytes:
+            info = by_name.get(name)
+            if info is None:
+                raise Fail(f"the archive lacks {what} ({name})")
+            if info.file_size > limit or info.file_size > budget[0]:
+                raise Fail(f"{what} ({name}) claims {info.file_size} bytes, more than the "
+                           "file could hold")
+            budget[0] -= info.file_size
+            try:
+                with zf.open(info) as fh:
+                    data = fh.read(info.file_size + 1)
+            except Exception as exc:
+                raise Fail(f"cannot read {what} from the archive ({exc.__class__.__name__}); "
+                           "the file is truncated or corrupt") from exc
+            if len(data) != info.file_size:
+                raise Fail(f"{what} ({name}) is truncated")
+            return data
+
+        big = False
+        if prefix + "byteorder" in by_name:
+            order = read(prefix + "byteorder", 16, "the byte order").strip()
+            if order not in (b"little", b"big"):
+                raise Fail(f"unknown byte order {order[:16]!r}")
+            big = order == b"big"
+        cache: dict[str, np.ndarray] = {}
+
+        def loader(key: str, stype: _StorageType) -> np.ndarray:
+            if key not in cache:
+                raw = read(f"{prefix}data/{key}", MAX_FILE_BYTES, f"storage {key}")
+                if len(raw) % stype.itemsize:
+                    raise Fail(f"storage {key} is {len(raw)} bytes, not a whole number of "
+                               f"{stype.name} elements")
+                cache[key] = _decode(raw, stype, big)
+            return cache[key]
+
+        data = read(pkl[0], MAX_PICKLE_BYTES, "the pickled object")
+        end = _scan_pickle(data)
+        u = _Unpickler(io.BytesIO(data[:end]), loader)
+        obj = _load_pickle(u)
+        for st in u.storages.values():  # sizes the pickle states must match the data
+            have = loader(st.key, st.stype).size
+            if have < st.offset + st.numel:
+                raise Fail(f"storage {st.key} holds {have} elements but the pickle says "
+                           f"{st.offset + st.numel}")
+        budget = _Budget(4 * size + 1024 * 1024)
+        for t in u.tensors:
+            t.materialize(budget)
+        return obj
+
+
+def _read_legacy(blob: bytes):
+    pos = 0  # the pickles follow each other; each is checked, then read, up to its STOP
+
+    def load_one(loader=None):
+        nonlocal pos
+        chunk = blob[pos:pos + MAX_PICKLE_BYTES]
+        end = _scan_pickle(chunk)
+        u = _Unpickler(io.BytesIO(chunk[:end]), loader)
+        obj = _load_pickle(u)
+        pos += end
+        return obj, u
+
+    magic, _ = load_one()
+    if magic != LEGACY_MAGIC:
+        raise Fail("this pickle is not a PyTorch file (no torch magic number)")
+    proto, _ = load_one()
+    if proto != LEGACY_PROTOCOL:
+        raise Fail(f"unsupported torch pickle protocol {str(proto)[:20]}")
+    sys_info, _ = load_one()
+    little = True
+    if isinstance(sys_info, dict):
+        little = bool(sys_info.get("little_endian", True))
+    storages: dict[str, np.ndarray] = {}
+
+    def loader(key: str, stype: _StorageType) -> np.ndarray:
+        arr = storages.get(key)
+        if arr is None:
+            raise Fail(f"storage {key} is referenced but not stored in the file")
+        return arr
+
+    obj, u = load_one(loader)
+    keys, _ = load_one()
+    if not isinstance(keys, list) or len(keys) > MAX_TENSORS:
+        raise Fail("the list of storage keys is malformed")
+    view = memoryview(blob)
+    for key in keys:
+        key = str(key)[:64]
+        st = u.storages.get(key)
+        if st is None:
+            raise Fail(f"storage {key} is listed but never referenced")
+        if key in storages:
+            raise Fail(f"storage {key} is listed twice")
+        if pos + 8 > len(blob):
+            raise Fail(f"storage {key} is truncated")
+        (count,) = struct.unpack("<q" if little else ">q", blob[pos:pos + 8])
+        pos += 8
+        nbytes = count * st.stype.itemsize
+        if count < 0 or pos + nbytes > len(blob):
+            raise Fail(f"storage {key} claims {count} elements but the file ends first")
+        storages[key] = _decode(view[pos:pos + nbytes], st.stype, not little)
+        pos += nbytes
+    for st in u.storages.values():
+        if st.key not in storages:
+            raise Fail(f"storage {st.key} is referenced but not stored in the file")
+        if storages[st.key].size < st.offset + st.numel:
+            raise Fail(f"storage {st.key} holds {storages[st.key].size} elements but the "
+                       f"pickle says {st.offset + st.numel}")
+    budget = _Budget(4 * len(blob) + 1024 * 1024)
+    for t in u.tensors:
+        t.materialize(budget)
+    return obj
+
+
+# ------------------------------------------------------------------ state_dict discovery
+
+def _tensors_of(d) -> dict[str, np.ndarray] | None:
+    """The name -> array pairs of a dict that looks like a state_dict, else None."""
+    if not isinstance(d, dict):
+        return None
+    out = {}
+    for k, v in d.items():
+        if isinstance(k, str) and isinstance(v, _Tensor):
+            out[k] = v.array
+    return out if out else None
+
+
+PREFERRED_KEYS = ("state_dict", "model_state_dict", "model", "net", "model_state", "network",
+                  "state", "weights", "params")
+
+
+def _find_state_dict(obj):
+    """(tensors, where, owner): the dict of tensors with recurrent keys (the object itself
+    or one held in it, up to MAX_DEPTH dicts down), a label for where, and that dict.
+
+    Each dict is visited once: a pickle can share one dict many times over (memo).
+    """
+    seen: set[int] = set()
+
+    def walk(o, depth):
+        if not isinstance(o, dict) or id(o) in seen:
+            return None
+        seen.add(id(o))
+        own = _tensors_of(o)
+        if own and any(RNN_KEY.match(k) for k in own):
+            return own, "", o
+        if depth >= MAX_DEPTH:
+            return None
+        keys = [k for k in PREFERRED_KEYS if k in o] + [k for k in o if k not in PREFERRED_KEYS]
+        for k in keys:
+            found = walk(o[k], depth + 1)
+            if found:
+                return found[0], f"[{str(k)[:40]!r}]" + found[1], found[2]
+        return None
+
+    return walk(obj, 0) or (None, "", None)
+
+
+def _any_tensors(obj) -> list[str]:
+    """Names of the first dict of tensors found (for the refusal message)."""
+    seen: set[int] = set()
+    todo = [(obj, 0)]
+    while todo:
+        o, depth = todo.pop(0)
+        if not isinstance(o, dict) or id(o) in seen:
+            continue
+        seen.add(id(o))
+        own = _tensors_of(o)
+        if own:
+            return list(own)
+        if depth < MAX_DEPTH:
+            todo.extend((v, depth + 1) for v in o.values())
+    return []
+
+
+# ------------------------------------------------------------------ mapping
+
+def _f32(a: np.ndarray, what: str) -> np.ndarray:
+    if a.dtype.kind not in "fiu":
+        raise Fail(f"{what} has dtype {a.dtype}, not a real number type")
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def _reorder_gru(a: np.ndarray, axis: int) -> np.ndarray:
+    """torch's r, z, n blocks -> Keras' z, r, h along ``axis``."""
+    r, z, n = np.split(a, 3, axis=axis)
+    return np.concatenate([z, r, n], axis=axis)
+
+
+class _RnnModule:
+    def __init__(self, prefix: str, params: dict[tuple[str, int, bool], np.ndarray]):
+        self.prefix = prefix
+        label = prefix or "(top level)"
+        if any(p == "weight_hr" for p, _, _ in params):
+            raise Fail(f"recurrent module {label} is an LSTM with proj_size (weight_hr_l*), "
+                       "which lstmviz does not compute",
+                       SUPPORTED.replace("nn.LSTM", "nn.LSTM (without proj_size)"))
+        layers = sorted({k for _, k, _ in params})
+        if layers != list(range(len(layers))):
+            raise Fail(f"recurrent module {label} has layers {layers}, not 0..n-1")
+        self.num_layers = len(layers)
+        self.bidirectional = any(rev for _, _, rev in params)
+        hh = params.get(("weight_hh", 0, False))
+        ih = params.get(("weight_ih", 0, False))
+        if hh is None or ih is None or hh.ndim != 2 or ih.ndim != 2 or hh.shape[1] < 1:
+            raise Fail(f"recurrent module {label} lacks 2-D weight_ih_l0 / weight_hh_l0")
+        self.units = h = hh.shape[1]
+        if hh.shape[0] % h or hh.shape[0] // h not in GATES:
+            raise Fail(f"recurrent module {label}: weight_hh_l0 has shape {list(hh.shape)}, "
+                       "which is not (k*hidden, hidden) with k = 4 (LSTM), 3 (GRU) or 1 (RNN)")
+        self.k = hh.shape[0] // h
+        self.kind = GATES[self.k]
+        self.input_size = ih.shape[1]
+        self.use_bias = any(p.startswith("bias") for p, _, _ in params)
+        self.params = params
+        dirs = (False, True) if self.bidirectional else (False,)
+        for layer in range(self.num_layers):
+            want_in = self.input_size if layer == 0 else h * len(dirs)
+            for rev in dirs:
+                sfx = f"_l{layer}" + ("_reverse" if rev else "")
+                shapes = {"weight_ih": (self.k * h, want_in), "weight_hh": (self.k * h, h)}
+                if self.use_bias:
+                    shapes.update(bias_ih=(self.k * h,), bias_hh=(self.k * h,))
+                for pname, shape in shapes.items():
+                    arr = params.get((pname, layer, rev))
+                    if arr is None:
+                        raise Fail(f"recurrent module {label} lacks {pname}{sfx}")
+                    if tuple(arr.shape) != shape:
+                        raise Fail(f"recurrent module {label}: {pname}{sfx} has shape "
+                                   f"{list(arr.shape)}, expected {list(shape)}")
+
+    @property
+    def out_width(self) -> int:
+        return self.units * (2 if self.bidirectional else 1)
+
+    def keras_weights(self, layer: int, rev: bool) -> list[np.ndarray]:
+        p = self.params
+        sfx = f"_l{layer}" + ("_reverse" if rev else "")
+        w_ih = _f32(p[("weight_ih", layer, rev)], "weight_ih" + sfx)
+        w_hh = _f32(p[("weight_hh", layer, rev)], "weight_hh" + sfx)
+        b_ih = _f32(p[("bias_ih", layer, rev)], "bias_ih" + sfx) if self.use_bias else None
+        b_hh = _f32(p[("bias_hh", layer, rev)], "bias_hh" + sfx) if self.use_bias else None
+        if self.kind == "GRU":
+            out = [_reorder_gru(w_ih, 0).T.copy(), _reorder_gru(w_hh, 0).T.copy()]
+            if self.use_bias:
+                out.append(np.stack([_reorder_gru(b_ih, 0), _reorder_gru(b_hh, 0)]))
+            return out
+        out = [w_ih.T.copy(), w_hh.T.copy()]
+        if self.use_bias:
+            out.append((b_ih.astype(np.float64) + b_hh).astype(np.float32))
+        return out
+
+    def describe(self) -> str:
+        s = (f"{TORCH_NAMES[self.kind]}({self.input_size}, {self.units}"
+             + (f", num_layers={self.num_layers}" if self.num_layers > 1 else "")
+             + (", bidirectional=True" if self.bidirectional else "")
+             + ("" if self.use_bias else ", bias=False") + ")")
+        return f"{self.prefix or '(top level)'} = {s}"
+
+
+def _modules(sd: dict[str, np.ndarray]):
+    """Recurrent modules, Linear candidates and the other keys, in file order."""
+    rnn: dict[str, dict] = {}
+    order: list[tuple[str, str]] = []  # (kind, prefix) in first-appearance order
+    plain: dict[str, dict[str, np.ndarray]] = {}
+    for key, arr in sd.items():
+        m = RNN_KEY.match(key)
+        if m:
+            prefix = m.group(1) or ""
+            if prefix not in rnn:
+                rnn[prefix] = {}
+                order.append(("rnn", prefix))
+            rnn[prefix][(m.group(2), int(m.group(3)), bool(m.group(4)))] = arr
+            continue
+        prefix, _, pname = key.rpartition(".")
+        if prefix in rnn:
+            plain.setdefault(f"{prefix}.", {})[pname] = arr
+            continue
+        if prefix not in plain:
+            plain[prefix] = {}
+            order.append(("plain", prefix))
+        plain[prefix][pname] = arr
+    return rnn, plain, order
+
+
+def _is_linear(params: dict[str, np.ndarray]) -> bool:
+    w, b = params.get("weight"), params.get("bias")
+    if w is None or w.ndim != 2 or min(w.shape) < 1 or set(params) - {"weight", "bias"}:
+        return False
+    return b is None or (b.ndim == 1 and b.shape[0] == w.shape[0])
+
+
+def _layer_name(base: str, used: set[str]) -> str:
+    name = re.sub(r"[^A-Za-z0-9_]", "_", base) or "layer"
+    out, i = name, 1
+    while out in used:
+        out = f"{name}_{i}"
+        i += 1
+    used.add(out)
+    return out
+
+
+def _rnn_config(mod: _RnnModule, name: str, seqs: bool) -> dict:
+    cfg = {"name": name, "units": mod.units, "return_sequences": seqs,
+           "use_bias": mod.use_bias, "activation": "tanh"}
+    if mod.kind != "SimpleRNN":
+        cfg["recurrent_activation"] = "sigmoid"
+    if mod.kind == "GRU":
+        cfg["reset_after"] = True
+    return cfg
+
+
+def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
+                extra_modules: list[str]) -> ModelSpec:
+    rnn_params, plain, order = _modules(sd)
+    if not rnn_params:
+        keys = ", ".join(list(sd)[:8]) + (", ..." if len(sd) > 8 else "")
+        raise Fail(f"the state_dict holds no nn.LSTM / nn.GRU / nn.RNN weights "
+                   f"(keys: {keys})")
+    rnns = [_RnnModule(p, rnn_params[p]) for kind, p in order if kind == "rnn"]
+    for a, b in zip(rnns, rnns[1:]):
+        if b.input_size != a.out_width:
+            raise Fail(f"recurrent modules {a.prefix or '(top level)'} (output width "
+                       f"{a.out_width}) and {b.prefix or '(top level)'} (input size "
+                       f"{b.input_size}) do not chain; lstmviz runs one recurrent stack")
+    used: set[str] = set()
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, None, rnns[0].input_size]},
+                        name=_layer_name("input", used))]
+    total = sum(r.num_layers for r in rnns)
+    done = 0
+    for mod in rnns:
+        base = mod.prefix or mod.kind.lower()
+        for layer in range(mod.num_layers):
+            done += 1
+            seqs = done < total
+            name = _layer_name(base if mod.num_layers == 1 else f"{base}_l{layer}", used)
+            cfg = _rnn_config(mod, name, seqs)
+            weights = mod.keras_weights(layer, False)
+            if mod.bidirectional:
+                weights += mod.keras_weights(layer, True)
+                layers.append(LayerSpec("Bidirectional", {
+                    "name": name, "merge_mode": "concat",
+                    "layer": {"class_name": mod.kind, "config": cfg}}, name=name,
+                    weights=weights))
+            else:
+                layers.append(LayerSpec(mod.kind, cfg, name=name, weights=weights))
+
+    # Linear heads: in file order, each taking the previous width; those registered after
+    # the last recurrent module first (the usual __init__ order), else any of them
+    width = rnns[-1].out_width
+    last_rnn = max(i for i, (kind, _) in enumerate(order) if kind == "rnn")
+    linears = [(i, p) for i, (kind, p) in enumerate(order)
+               if kind == "plain" and _is_linear(plain[p])]
+
+    def chain(candidates):
+        w, out = width, []
+        for _, p in candidates:
+            if plain[p]["weight"].shape[1] == w:
+                out.append(p)
+                w = int(plain[p]["weight"].shape[0])
+        return out
+
+    head_prefixes = chain([c for c in linears if c[0] > last_rnn]) or chain(linears)
+    heads, skipped, other = [], [], []
+    for prefix in head_prefixes:
+        params, label = plain[prefix], prefix or "(top level)"
+        w = params["weight"]
+        heads.append(label)
+        name = _layer_name(prefix or "linear", used)
+        weights = [_f32(w, f"{label}.weight").T.copy()]
+        if "bias" in params:
+            weights.append(_f32(params["bias"], f"{label}.bias"))
+        layers.append(LayerSpec("Dense", {
+            "name": name, "units": int(w.shape[0]), "activation": "linear",
+            "use_bias": "bias" in params}, name=name, weights=weights))
+    for kind, prefix in order:
+        if kind != "plain" or prefix in head_prefixes:
+            continue
+        params, label = plain[prefix], prefix or "(top level)"
+        if _is_linear(params):
+            w = params["weight"]
+            skipped.append(f"{label} (Linear {w.shape[1]}->{w.shape[0]})")
+        else:
+            other.append(f"{label} ({', '.join(sorted(params))[:80]})")
+    for prefix, params in plain.items():
+        if prefix.endswith(".") and prefix[:-1] in rnn_params:
+            other.append(f"{prefix}{'/'.join(sorted(params))}")
+
+    fname = os.path.basename(path)
+    notes = [
+        "PyTorch state_dict" + (f" (found under {where})" if where else "") + ": "
+        + "; ".join(r.describe() for r in rnns)
+        + (f"; Linear head {', '.join(heads)}" if heads else "; no Linear head"),
+        "The forward() code is not in the file: assumed recurrent stack (batch_first input "
+        "(batch, time, features), zero initial states) -> the last timestep's output -> "
+        + ("the Linear layers in file order (those registered after the recurrent module "
+           "first), with no activation between them" if heads else "no head") + ".",
+        "torch's LSTM gates i, f, g, o are Keras' i, f, c, o; bias = bias_ih + bias_hh."
+        if any(r.kind == "LSTM" for r in rnns) else None,
+        "torch's GRU gates r, z, n are reordered to Keras' z, r, h (reset_after=True, "
+        "bias rows = [bias_ih, bias_hh])." if any(r.kind == "GRU" for r in rnns) else None,
+        "nn.RNN's nonlinearity is not stored in the state_dict: assumed tanh (the default; "
+        "a model built with nonlinearity='relu' will differ)."
+        if any(r.kind == "SimpleRNN" for r in rnns) else None,
+        "Bidirectional: the head gets the final hidden state of each direction "
+        "(torch.cat([h_n[-2], h_n[-1]], 1), as Keras' Bidirectional); output[:, -1] in torch "
+        "would give the backward direction after a single step instead."
+        if rnns[-1].bidirectional else None,
+        f"Not used (not a Linear head that follows the recurrent output): {', '.join(skipped)}."
+        if skipped else None,
+        f"Other weights in the file, not used: {', '.join(other)}." if other else None,
+        f"Modules without weights in the file, not applied (their place in forward() is "
+        f"unknown): {', '.join(extra_modules)}." if extra_modules else None,
+    ]
+    return ModelSpec(layers=layers, name=os.path.splitext(fname)[0] or "torch_model",
+                     keras_version="3",
+                     source={"path": str(path), "format": fmt, "weights_only": False,
+                             "framework": "pytorch", "notes": [n for n in notes if n]})
+
+
+def _weightless_modules(obj, sd_keys) -> list[str]:
+    """Names in the state_dict's ``_metadata`` (every submodule) that hold no weights."""
+    meta = getattr(obj, "__dict__", {}).get("_metadata") if isinstance(obj, OrderedDict) else None
+    if not isinstance(meta, dict):
+        return []
+    prefixes = set()
+    for k in sd_keys:
+        parts = k.split(".")
+        for i in range(len(parts)):
+            prefixes.add(".".join(parts[:i]))
+    out = []
+    for name in list(meta)[:1000]:
+        if isinstance(name, str) and name and name not in prefixes \
+                and not any(p.startswith(name + ".") for p in prefixes):
+            out.append(name)
+    return out[:20]
+
+
+# ------------------------------------------------------------------ entry points
+
+def looks_like_torch_file(path) -> bool:
+    """True when the bytes look like a torch.save file (zip with data.pkl, or the legacy
+    pickle's magic number). Never raises."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+        if head.startswith(b"PK\x03\x04"):
+            with zipfile.ZipFile(path) as zf:
+                return any(n == "data.pkl" or n.endswith("/data.pkl") for n in zf.namelist())
+        return head[:1] == b"\x80" and LEGACY_MAGIC.to_bytes(10, "little") in head[:32]
+    except Exception:
+        return False
+
+
+def load_torch_object(path) -> tuple[Any, str]:
+    """The object a torch.save file holds (tensors as NumPy arrays) and its format.
+
+    Tensors inside plain dicts, lists and tuples are converted; raises ``LstmvizError``.
+    """
+    obj, fmt = _load_raw(path)
+    return _to_numpy(obj), fmt
+
+
+def _to_numpy(obj):
+    """``obj`` with tensors replaced by arrays; a container shared in the pickle is
+    converted once and stays shared (so a pickle's memo cannot blow it up)."""
+    done: dict[int, Any] = {}
+
+    def conv(o, depth):
+        if isinstance(o, _Tensor):
+            return o.array
+        if depth > 50 or not isinstance(o, (dict, list, tuple)):
+            return o
+        if id(o) in done:
+            return done[id(o)]
+        if isinstance(o, dict):
+            out = OrderedDict() if isinstance(o, OrderedDict) else {}
+            done[id(o)] = out
+            for k, v in o.items():
+                out[k] = conv(v, depth + 1)
+        elif isinstance(o, list):
+            out = []
+            done[id(o)] = out
+            out.extend(conv(v, depth + 1) for v in o)
+        else:
+            out = tuple(conv(v, depth + 1) for v in o)
+            done[id(o)] = out
+        return out
+
+    return conv(obj, 0)
+
+
+def _load_raw(path) -> tuple[Any, str]:
+    fname = os.path.basename(str(path))
+    try:
+        try:
+            size = os.path.getsize(path)
+            with open(path, "rb") as fh:
+                head = fh.read(512)
+        except FileNotFoundError as exc:
+            raise Fail("no such file") from exc
+        except IsADirectoryError as exc:
+            raise Fail("this is a directory, not a model file") from exc
+        except (OSError, ValueError, TypeError) as exc:
+            raise Fail(f"cannot open the file ({exc.__class__.__name__})") from exc
+        if size == 0:
+            raise Fail("the file is empty")
+        if size > MAX_FILE_BYTES:
+            raise Fail(f"the file is {size / 1024 ** 3:.1f} GiB, larger than lstmviz reads "
+                       f"({MAX_FILE_BYTES // 1024 ** 3} GiB)")
+        if head.startswith(b"PK\x03\x04"):
+            return _read_zip(os.fspath(path), size), "torch-zip"
+        if head[:1] == b"\x80" and head[1:2] in b"\x02\x03\x04\x05":
+            with open(path, "rb") as fh:
+                blob = fh.read(MAX_FILE_BYTES + 1)
+            return _read_legacy(blob), "torch-pickle"
+        if len(head) > 262 and head[257:262] == b"ustar":
+            raise Fail("this is a tar archive (torch < 0.4's format or another archive), "
+                       "which lstmviz does not read")
+        if head.startswith(b"\x89HDF"):
+            raise Fail("this is an HDF5 file, not a PyTorch file")
+        raise Fail("unrecognised content (neither a torch zip archive nor a torch pickle)")
+    except Fail as f:
+        raise LstmvizError(f"{fname}: {f.what}; {f.supported}") from None
+    except LstmvizError:
+        raise
+    except (MemoryError, RecursionError) as exc:
+        raise LstmvizError(f"{fname}: the file asks for more memory or nesting than it could "
+                           f"hold ({exc.__class__.__name__}); {SUPPORTED}") from None
+    except Exception as exc:  # a corrupt file must still give one line
+        raise LstmvizError(f"{fname}: the file is truncated or corrupt "
+                           f"({exc.__class__.__name__}); {SUPPORTED}") from None
+
+
+def read_torch_state_dict(path) -> ModelSpec:
+    """A ``ModelSpec`` from a PyTorch state_dict file (``torch.save(model.state_dict())``).
+
+    Accepts the zip format (torch >= 1.6) and the legacy pickle format, a bare state_dict
+    or a checkpoint dict holding one (``"state_dict"``, ``"model_state_dict"``, ...). Reads
+    ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` modules (stacked, bidirectional, with or without
+    biases) and ``nn.Linear`` heads; the assumptions about forward() are in
+    ``spec.source["notes"]``. Never imports torch nor runs code from the file; every failure
+    is an ``LstmvizError`` with one line ``"<file>: <what is wrong>; <what is supported>"``.
+    """
+    fname = os.path.basename(str(path))
+    obj, fmt = _load_raw(path)
+    try:
+        sd, where, owner = _find_state_dict(obj)
+        if sd is None:
+            found = _any_tensors(obj)
+            if found:
+                keys = ", ".join(found[:8]) + (", ..." if len(found) > 8 else "")
+                raise Fail(f"the state_dict holds no nn.LSTM / nn.GRU / nn.RNN weights "
+                           f"(keys: {keys})")
+            kind = type(obj).__name__
+            keys = ", ".join(map(str, list(obj)[:8])) if isinstance(obj, dict) else ""
+            raise Fail(f"the file holds a {kind}" + (f" (keys: {keys})" if keys else "")
+                       + " with no tensors")
+        extra = _weightless_modules(owner, list(sd))
+        return _build_spec(sd, str(path), fmt, where, extra)
+    except Fail as f:
+        raise LstmvizError(f"{fname}: {f.what}; {f.supported}") from None
+    except LstmvizError:
+        raise
+    except Exception as exc:  # pragma: no cover - a bug, but still one line for the user
+        raise LstmvizError(f"{fname}: cannot map the state_dict ({exc.__class__.__name__}: "
+                           f"{exc}); {SUPPORTED}") from None

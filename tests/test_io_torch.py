@@ -1,0 +1,613 @@
+"""PyTorch state_dicts: the engine equals torch, and the loader never runs code from a file.
+
+The fixtures (``tests/fixtures/torch_*``) were made by ``scripts/make_torch_fixtures.py``
+with real torch; this suite reads them only and never imports torch.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pickle
+import struct
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lstmviz.engine import Model
+from lstmviz.errors import LstmvizError
+from lstmviz.io.torch_state import (LEGACY_MAGIC, load_torch_object, looks_like_torch_file,
+                                    read_torch_state_dict)
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+CORPUS = ROOT.parent / "shared" / "realworld" / "models"
+CORPUS_EXPECTED = FIXTURES / "torch_corpus_expected"
+CORPUS_FILES = ("rlindland_lstm.pt", "rlindland_gru.pt", "chrisprasanna_gas_lstm.pt")
+ATOL = 1e-5
+
+CASES = sorted(p.parent for p in FIXTURES.glob("torch_*/meta.json"))
+PARAMS = [(c, f) for c in CASES for f in json.loads((c / "meta.json").read_text())["files"]]
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(),
+                                  reason=f"the real-world corpus ({CORPUS}) is absent")
+
+
+def _one_line(err: LstmvizError, fname: str) -> str:
+    msg = str(err)
+    assert "\n" not in msg
+    assert msg.startswith(f"{fname}: "), msg
+    assert "; " in msg, msg
+    return msg
+
+
+# ------------------------------------------------------------------ fixtures equal torch
+
+def test_fixtures_present():
+    assert len(CASES) >= 10, "run scripts/make_torch_fixtures.py"
+    formats = {f for _, f in PARAMS}
+    assert formats == {"model.pt", "model_legacy.pt"}
+
+
+@pytest.mark.parametrize("case,fname", PARAMS, ids=[f"{c.name}/{f}" for c, f in PARAMS])
+def test_trace_equals_torch(case, fname):
+    meta = json.loads((case / "meta.json").read_text())
+    spec = read_torch_state_dict(case / fname)
+    assert spec.source["framework"] == "pytorch"
+    assert spec.source["format"] == ("torch-zip" if fname == "model.pt" else "torch-pickle")
+    assert spec.source["weights_only"] is False
+    assert spec.keras_version == "3"
+    assert any("forward() code is not in the file" in n for n in spec.source["notes"])
+    model = Model.from_spec(spec)
+    assert model.count_params() == meta["total_params"]
+    for row in meta["layers"]:
+        assert model.get_layer(row["name"]).class_name == row["class"]
+        assert model.get_layer(row["name"]).count_params() == row["params"], row["name"]
+    x = np.load(case / "x.npy")
+    want = np.load(case / "expected.npz")["output"]
+    got = model.trace(x).output
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=ATOL)
+
+
+@pytest.mark.parametrize("fname", ["model.pt", "model_legacy.pt"])
+def test_checkpoint_objects_decoded(fname):
+    """Strides, storage offsets, Parameters, NumPy scalars, plain values in a checkpoint."""
+    case = FIXTURES / "torch_lstm_checkpoint"
+    obj, fmt = load_torch_object(case / fname)
+    assert fmt == ("torch-zip" if fname == "model.pt" else "torch-pickle")
+    assert obj["epoch"] == 3 and obj["note"] == "hello"
+    assert obj["loss"] == 0.125 and isinstance(obj["loss"], np.float64)
+    np.testing.assert_array_equal(obj["view"], np.load(case / "expected.npz")["view"])
+    sd = obj["model_state_dict"]
+    assert sd["lstm.weight_ih_l0"].shape == (16, 3)
+    spec = read_torch_state_dict(case / fname)
+    assert any("model_state_dict" in n for n in spec.source["notes"])
+
+
+def test_mapping_notes():
+    spec = read_torch_state_dict(FIXTURES / "torch_rnn_1layer" / "model.pt")
+    assert any("nonlinearity" in n and "tanh" in n for n in spec.source["notes"])
+    spec = read_torch_state_dict(FIXTURES / "torch_gru_2layer_bidir" / "model.pt")
+    classes = [l.class_name for l in spec.layers]
+    assert classes == ["InputLayer", "Bidirectional", "Bidirectional", "Dense"]
+    assert spec.layers[1].config["layer"]["config"]["return_sequences"] is True
+    assert spec.layers[2].config["layer"]["config"]["return_sequences"] is False
+    assert spec.layers[1].config["layer"]["config"]["reset_after"] is True
+    assert spec.layers[0].config["batch_shape"] == [None, None, 3]
+    assert any("h_n[-2]" in n for n in spec.source["notes"])
+    spec = read_torch_state_dict(FIXTURES / "torch_lstm_nobias" / "model_legacy.pt")
+    assert spec.layers[1].config["use_bias"] is False and len(spec.layers[1].weights) == 2
+    assert spec.layers[2].config["use_bias"] is False and len(spec.layers[2].weights) == 1
+
+
+def test_looks_like_torch_file(tmp_path):
+    assert looks_like_torch_file(FIXTURES / "torch_lstm_1layer" / "model.pt")
+    assert looks_like_torch_file(FIXTURES / "torch_lstm_1layer" / "model_legacy.pt")
+    assert not looks_like_torch_file(FIXTURES / "torch_lstm_1layer" / "x.npy")
+    assert not looks_like_torch_file(tmp_path / "missing.pt")
+    keras = next(FIXTURES.glob("k3_*/model.keras"), None)
+    if keras is not None:
+        assert not looks_like_torch_file(keras)
+
+
+# ------------------------------------------------------------------ the published files
+
+@needs_corpus
+@pytest.mark.parametrize("name", CORPUS_FILES)
+def test_corpus_equals_torch(name):
+    spec = read_torch_state_dict(CORPUS / name)
+    assert spec.source["format"] == ("torch-zip" if "chris" in name else "torch-pickle")
+    expected = np.load(CORPUS_EXPECTED / (Path(name).stem + ".npz"))
+    got = Model.from_spec(spec).trace(expected["x"]).output
+    np.testing.assert_allclose(got, expected["output"], atol=ATOL)
+
+
+@needs_corpus
+def test_corpus_weightless_module_noted():
+    spec = read_torch_state_dict(CORPUS / "chrisprasanna_gas_lstm.pt")
+    assert any("relu" in n for n in spec.source["notes"])
+
+
+# ------------------------------------------------------------------ hand-made files
+
+def _uni(s: str) -> bytes:
+    b = s.encode()
+    return b"X" + struct.pack("<I", len(b)) + b
+
+
+def _int(n: int) -> bytes:
+    if -2 ** 31 <= n < 2 ** 31:
+        return b"J" + struct.pack("<i", n)
+    return b"\x8a\x08" + struct.pack("<q", n)  # LONG1, 8 bytes
+
+
+def _tup(items) -> bytes:
+    return b"(" + b"".join(_int(i) for i in items) + b"t"
+
+
+def _tensor_pickle(entries, storage_type="FloatStorage", extra=b"") -> bytes:
+    """A protocol-2 pickle of an OrderedDict of tensors, as torch writes a state_dict.
+
+    ``entries``: (name, storage key, storage numel, offset, size, stride).
+    """
+    out = [b"\x80\x02ccollections\nOrderedDict\n)R("]
+    for name, key, numel, off, size, stride in entries:
+        out += [_uni(name), b"ctorch._utils\n_rebuild_tensor_v2\n((", _uni("storage"),
+                f"ctorch\n{storage_type}\n".encode(), _uni(key), _uni("cpu"), _int(numel),
+                b"tQ", _int(off), _tup(size), _tup(stride), b"\x89N", b"tR"]
+    out += [extra, b"u."]
+    return b"".join(out)
+
+
+def _legacy(obj_pickle: bytes, storages: dict[str, np.ndarray]) -> bytes:
+    head = (pickle.dumps(LEGACY_MAGIC, protocol=2) + pickle.dumps(1001, protocol=2)
+            + pickle.dumps({"protocol_version": 1001, "little_endian": True,
+                            "type_sizes": {"short": 2, "int": 4, "long": 4}}, protocol=2))
+    tail = pickle.dumps(sorted(storages), protocol=2)
+    for key in sorted(storages):
+        arr = storages[key]
+        tail += struct.pack("<q", arr.size) + arr.astype("<f4").tobytes()
+    return head + obj_pickle + tail
+
+
+def _zip(obj_pickle: bytes, storages: dict[str, bytes | np.ndarray]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("archive/data.pkl", obj_pickle)
+        zf.writestr("archive/byteorder", "little")
+        for key, arr in storages.items():
+            data = arr if isinstance(arr, bytes) else arr.astype("<f4").tobytes()
+            zf.writestr(f"archive/data/{key}", data)
+        zf.writestr("archive/version", "3\n")
+    return buf.getvalue()
+
+
+def _rnn_entries(prefix="lstm", k=4, u=2, d=3):
+    """A 1-layer recurrent module's tensors, each in its own storage."""
+    shapes = {"weight_ih_l0": (k * u, d), "weight_hh_l0": (k * u, u),
+              "bias_ih_l0": (k * u,), "bias_hh_l0": (k * u,)}
+    entries, storages = [], {}
+    for i, (pname, shape) in enumerate(shapes.items()):
+        n = int(np.prod(shape))
+        stride = (shape[1], 1) if len(shape) == 2 else (1,)
+        entries.append((f"{prefix}.{pname}", str(i), n, 0, shape, stride))
+        storages[str(i)] = np.arange(n, dtype=np.float32) / 10
+    return entries, storages
+
+
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+def test_hand_made_state_dict_loads(tmp_path, container):
+    entries, storages = _rnn_entries()
+    entries.append(("head.weight", "9", 6, 0, (3, 2), (1, 3)))  # column-major: transposed
+    storages["9"] = np.arange(6, dtype=np.float32)
+    blob = _tensor_pickle(entries)
+    path = tmp_path / "hand.pt"
+    path.write_bytes(_zip(blob, storages) if container == "zip" else _legacy(blob, storages))
+    spec = read_torch_state_dict(path)
+    assert [l.class_name for l in spec.layers] == ["InputLayer", "LSTM", "Dense"]
+    head = spec.layers[2]
+    np.testing.assert_array_equal(head.weights[0], np.arange(6, dtype=np.float32).reshape(2, 3))
+    assert head.config["use_bias"] is False
+    lstm = spec.layers[1]
+    w_ih = (np.arange(24, dtype=np.float32) / 10).reshape(8, 3)
+    np.testing.assert_array_equal(lstm.weights[0], w_ih.T)
+    np.testing.assert_allclose(lstm.weights[2], 2 * np.arange(8, dtype=np.float32) / 10)
+
+
+def _write(tmp_path, container, blob, storages, name="bad.pt"):
+    path = tmp_path / name
+    path.write_bytes(_zip(blob, storages) if container == "zip" else _legacy(blob, storages))
+    return path
+
+
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+def test_no_recurrent_module_refused(tmp_path, container):
+    blob = _tensor_pickle([("fc.weight", "0", 6, 0, (2, 3), (3, 1)),
+                           ("fc.bias", "1", 2, 0, (2,), (1,))])
+    path = _write(tmp_path, container, blob, {"0": np.zeros(6), "1": np.zeros(2)})
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    msg = _one_line(ei.value, "bad.pt")
+    assert "no nn.LSTM / nn.GRU / nn.RNN" in msg and "fc.weight" in msg and "fc.bias" in msg
+
+
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+@pytest.mark.parametrize("bad,words", [
+    (("lstm.weight_ih_l0", "0", 24, 0, (8, 3), (3, 1)), None),  # fine (control)
+    (("lstm.weight_ih_l0", "0", 24, 0, (1_000_000_000_000,), (0,)), "larger than its storage"),
+    (("lstm.weight_ih_l0", "0", 24, 5, (8, 3), (3, 1)), "past the end"),
+    (("lstm.weight_ih_l0", "0", 24, 0, (8, 3), (300, 1)), "past the end"),
+    (("lstm.weight_ih_l0", "0", 24, 0, (7, 3), (3, 1)), "shape"),
+    (("lstm.weight_ih_l0", "0", 24, -1, (8, 3), (3, 1)), "negative"),
+])
+def test_bad_tensor_geometry_refused(tmp_path, container, bad, words):
+    entries, storages = _rnn_entries()
+    entries[0] = bad
+    path = _write(tmp_path, container, _tensor_pickle(entries), storages)
+    if words is None:
+        read_torch_state_dict(path)
+        return
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert words in _one_line(ei.value, "bad.pt")
+
+
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+def test_storage_claims_refused(tmp_path, container):
+    entries, storages = _rnn_entries()
+    name, key, numel, off, size, stride = entries[1]
+    entries[1] = (name, key, 2 ** 40, off, size, stride)  # storage claims 4 TiB
+    path = _write(tmp_path, container, _tensor_pickle(entries), storages)
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    _one_line(ei.value, "bad.pt")
+
+
+def test_legacy_count_prefix_past_end_refused(tmp_path):
+    entries, storages = _rnn_entries()
+    blob = bytearray(_legacy(_tensor_pickle(entries), storages))
+    # the last storage's 8-byte element count: claim far more than the file holds
+    last = storages["3"]
+    pos = len(blob) - last.nbytes - 8
+    blob[pos:pos + 8] = struct.pack("<q", 2 ** 50)
+    path = tmp_path / "bad.pt"
+    path.write_bytes(bytes(blob))
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert "file ends first" in _one_line(ei.value, "bad.pt")
+
+
+def test_proj_size_refused(tmp_path):
+    entries, storages = _rnn_entries()
+    entries.append(("lstm.weight_hr_l0", "7", 4, 0, (2, 2), (2, 1)))
+    storages["7"] = np.zeros(4)
+    path = _write(tmp_path, "zip", _tensor_pickle(entries), storages)
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert "proj_size" in _one_line(ei.value, "bad.pt")
+
+
+@pytest.mark.parametrize("content,words", [
+    (b"", "empty"),
+    (b"hello world\n", "unrecognised"),
+    (b"\x89HDF\r\n\x1a\n" + b"\0" * 100, "HDF5"),
+    (b"PK\x03\x04garbage", "zip"),
+    (b"\x80\x02K\x05.", "not a PyTorch file"),
+    (b"\x80\x02\x8a\x0a" + LEGACY_MAGIC.to_bytes(10, "little"), "truncated"),
+])
+def test_not_torch_files(tmp_path, content, words):
+    path = tmp_path / "thing.pt"
+    path.write_bytes(content)
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert words in _one_line(ei.value, "thing.pt")
+
+
+def test_missing_and_directory(tmp_path):
+    with pytest.raises(LstmvizError, match="no such file"):
+        read_torch_state_dict(tmp_path / "nope.pt")
+    with pytest.raises(LstmvizError, match="directory"):
+        read_torch_state_dict(tmp_path)
+
+
+def test_keras_archive_refused():
+    keras = next(FIXTURES.glob("k3_*/model.keras"), None)
+    if keras is None:
+        pytest.skip("no Keras fixtures")
+    with pytest.raises(LstmvizError, match="Keras .keras archive"):
+        read_torch_state_dict(keras)
+
+
+# ------------------------------------------------------------------ nothing runs
+
+class _Payload:
+    def __init__(self, fn, args):
+        self.fn, self.args = fn, args
+
+    def __reduce__(self):
+        return self.fn, self.args
+
+
+def _payloads(marker: Path):
+    m = str(marker)
+    return {
+        "os.system": _Payload(os.system, (f"touch {m}",)),
+        "builtins.eval": _Payload(eval, (f"open({m!r}, 'w').close()",)),
+        "builtins.exec": _Payload(exec, (f"open({m!r}, 'w').close()",)),
+        "subprocess.Popen": _Payload(subprocess.Popen, (["touch", m],)),
+        "builtins.open": _Payload(open, (m, "w")),
+    }
+
+
+@pytest.mark.parametrize("which", ["os.system", "builtins.eval", "builtins.exec",
+                                   "subprocess.Popen", "builtins.open"])
+@pytest.mark.parametrize("where", ["bare", "legacy", "zip", "inside_state_dict"])
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_code_in_pickle_never_runs(tmp_path, which, where, protocol):
+    marker = tmp_path / "pwned"
+    payload = _payloads(marker)[which]
+    evil = pickle.dumps(payload, protocol=protocol)
+    if where == "bare":
+        blob = evil
+    elif where == "legacy":
+        blob = _legacy(evil, {})
+    elif where == "zip":
+        blob = _zip(evil, {})
+    else:  # a valid state_dict whose last value is the payload
+        entries, storages = _rnn_entries()
+        inner = pickle.dumps({"x": payload}, protocol=2)[2:-1]  # the dict, without PROTO/STOP
+        tensors = _tensor_pickle(entries, extra=_uni("extra") + inner)
+        blob = _zip(tensors, storages)
+    path = tmp_path / "evil.pt"
+    path.write_bytes(blob)
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    msg = _one_line(ei.value, "evil.pt")
+    assert "asks to run" in msg and "lstmviz never does" in msg
+    mod, _, name = which.partition(".")
+    assert name in msg  # e.g. posix.system for os.system
+    with pytest.raises(LstmvizError):
+        load_torch_object(path)
+    assert not marker.exists()
+
+
+def test_whole_pickled_model_refused(tmp_path):
+    blob = _legacy(b"\x80\x02ctorch.nn.modules.rnn\nLSTM\n)\x81.", {})
+    path = tmp_path / "model.pt"
+    path.write_bytes(blob)
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    msg = _one_line(ei.value, "model.pt")
+    assert "torch.nn.modules.rnn.LSTM" in msg and "state_dict()" in msg
+
+
+@pytest.mark.parametrize("target", [b"ctorch._utils\n_rebuild_tensor_v2\n",
+                                    b"ccollections\nOrderedDict\n", b"ctorch\nFloatStorage\n"])
+def test_allowed_names_cannot_be_modified(tmp_path, target):
+    """BUILD on an allowed name (to plant attributes) is refused, not applied."""
+    blob = _zip(b"\x80\x02" + target + b"}" + _uni("__call__") + b"K\x01sb.", {})
+    path = tmp_path / "build.pt"
+    path.write_bytes(blob)
+    with pytest.raises(LstmvizError):
+        read_torch_state_dict(path)
+    # and the loader still works afterwards
+    read_torch_state_dict(FIXTURES / "torch_lstm_1layer" / "model.pt")
+
+
+def test_persistent_module_source_refused(tmp_path):
+    blob = _legacy(b"\x80\x02(" + _uni("module") + b"N" + _uni("f.py") + _uni("import os")
+                   + b"tQ.", {})
+    path = tmp_path / "src.pt"
+    path.write_bytes(blob)
+    with pytest.raises(LstmvizError, match="source code"):
+        read_torch_state_dict(path)
+
+
+# ------------------------------------------------------------------ fuzz
+
+def _fuzz_seeds() -> list[Path]:
+    seeds = [c / f for c, f in PARAMS]
+    if CORPUS.is_dir():
+        seeds += [CORPUS / "chrisprasanna_gas_lstm.pt", CORPUS / "rlindland_gru.pt"]
+    return seeds
+
+
+FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
+                suppress_health_check=list(HealthCheck))
+
+
+def _check_only_lstmviz_errors(path: Path):
+    t0 = time.monotonic()
+    try:
+        spec = read_torch_state_dict(path)
+    except LstmvizError as e:
+        assert "\n" not in str(e)
+    else:
+        try:
+            model = Model.from_spec(spec)
+            d = spec.layers[0].config["batch_shape"][-1]
+            model.trace(np.zeros((1, 2, d), np.float32))
+        except LstmvizError:
+            pass
+    assert time.monotonic() - t0 < 20, "the loader took too long"
+
+
+def _mutate(data, blob: bytearray) -> bytearray:
+    op = data.draw(st.sampled_from(["flip", "truncate", "splice", "int"]))
+    if not blob:
+        return blob
+    if op == "flip":
+        for _ in range(data.draw(st.integers(1, 16))):
+            i = data.draw(st.integers(0, len(blob) - 1))
+            blob[i] = data.draw(st.integers(0, 255))
+    elif op == "truncate":
+        blob = blob[: data.draw(st.integers(0, len(blob)))]
+    elif op == "splice":
+        i = data.draw(st.integers(0, len(blob)))
+        j = data.draw(st.integers(i, min(len(blob), i + 64)))
+        blob[i:j] = data.draw(st.binary(max_size=64))
+    else:  # overwrite with an extreme 32-bit integer (sizes, lengths, counts)
+        i = data.draw(st.integers(0, max(0, len(blob) - 4)))
+        v = data.draw(st.sampled_from([0, 1, 2 ** 31 - 1, 2 ** 32 - 1, 2 ** 16, 255]))
+        blob[i:i + 4] = struct.pack("<I", v)
+    return blob
+
+
+@pytest.mark.skipif(not PARAMS, reason="no torch fixtures")
+@FUZZ
+@given(data=st.data())
+def test_fuzz_file_bytes(tmp_path_factory, data):
+    seed = data.draw(st.sampled_from(_fuzz_seeds()))
+    blob = _mutate(data, bytearray(seed.read_bytes()))
+    path = tmp_path_factory.mktemp("fuzz") / seed.name
+    path.write_bytes(bytes(blob))
+    _check_only_lstmviz_errors(path)
+
+
+@pytest.mark.skipif(not PARAMS, reason="no torch fixtures")
+@FUZZ
+@given(data=st.data())
+def test_fuzz_pickle_inside_zip(tmp_path_factory, data):
+    """Mutate data.pkl itself and re-zip it (valid CRCs), so the unpickler sees the damage."""
+    seed = data.draw(st.sampled_from([c / "model.pt" for c in CASES]))
+    with zipfile.ZipFile(seed) as zf:
+        entries = {i.filename: zf.read(i) for i in zf.infolist()}
+    pkl = next(n for n in entries if n.endswith("data.pkl"))
+    target = data.draw(st.sampled_from([pkl, pkl, pkl] + sorted(entries)))
+    entries[target] = bytes(_mutate(data, bytearray(entries[target])))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for name, payload in entries.items():
+            zf.writestr(name, payload)
+    path = tmp_path_factory.mktemp("fuzz") / "model.pt"
+    path.write_bytes(buf.getvalue())
+    _check_only_lstmviz_errors(path)
+
+
+# ------------------------------------------------------------------ resource bombs
+
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+@pytest.mark.parametrize("op", [b"r\xff\xff\xff\x7f", b"p2147483647\n", b"r\x00\x00\x00\x40"])
+def test_memo_index_bomb_refused_fast(tmp_path, container, op):
+    """A huge memo index would make the stdlib unpickler allocate gigabytes."""
+    blob = b"\x80\x02K\x01" + op + b"."
+    path = _write(tmp_path, container, blob, {})
+    t0 = time.monotonic()
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert "memo slot" in _one_line(ei.value, "bad.pt")
+    assert time.monotonic() - t0 < 2
+
+
+def _shared_dict_bomb(levels=40, fanout=10) -> bytes:
+    """Dict i holds ``fanout`` references to dict i-1: fanout**levels paths, tiny file."""
+    out = [b"\x80\x02}q\x00"]
+    for i in range(1, levels + 1):
+        out.append(b"}r" + struct.pack("<I", i) + b"(")
+        for j in range(fanout):
+            out.append(_uni(f"k{j}") + b"j" + struct.pack("<I", i - 1))
+        out.append(b"u")
+    out.append(b".")
+    return b"".join(out)
+
+
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+def test_shared_references_do_not_explode(tmp_path, container):
+    path = _write(tmp_path, container, _shared_dict_bomb(), {})
+    t0 = time.monotonic()
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert "no tensors" in _one_line(ei.value, "bad.pt")
+    obj, _ = load_torch_object(path)
+    assert obj["k0"] is obj["k1"]  # still shared, not copied fanout**levels times
+    assert time.monotonic() - t0 < 5
+
+
+def test_tensor_objects_cannot_be_modified(tmp_path):
+    entries, storages = _rnn_entries()
+    blob = _tensor_pickle(entries)
+    # BUILD on the last tensor before it is stored: ... R } 'array' K1 s b  u .
+    blob = blob[:-2] + b"}" + _uni("array") + b"K\x01sb" + blob[-2:]
+    path = _write(tmp_path, "zip", blob, storages)
+    with pytest.raises(LstmvizError, match="state"):
+        read_torch_state_dict(path)
+
+
+def test_compressed_storage_bomb_refused(tmp_path):
+    """A deflated entry that would expand far beyond the file is refused before reading."""
+    entries, storages = _rnn_entries()
+    path = tmp_path / "bomb.pt"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("archive/data.pkl", _tensor_pickle(entries))
+        for key, arr in storages.items():
+            if key != "0":
+                zf.writestr(f"archive/data/{key}", arr.astype("<f4").tobytes())
+        with zf.open("archive/data/0", "w") as fh:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(80):
+                fh.write(chunk)
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert "more than the file could hold" in _one_line(ei.value, "bomb.pt")
+
+
+def _entries_with(extra_modules, before=()):
+    """A 1-layer LSTM(3, 2) plus Linear modules (name, out, in) before and after it."""
+    entries, storages = [], {}
+    k = 100
+
+    def linear(name, out, inp):
+        nonlocal k
+        entries.append((f"{name}.weight", str(k), out * inp, 0, (out, inp), (inp, 1)))
+        storages[str(k)] = np.ones(out * inp, np.float32)
+        k += 1
+
+    for m in before:
+        linear(*m)
+    rnn_entries, rnn_storages = _rnn_entries()
+    entries += rnn_entries
+    storages.update(rnn_storages)
+    for m in extra_modules:
+        linear(*m)
+    return entries, storages
+
+
+def test_heads_after_the_rnn_preferred(tmp_path):
+    # 'proj' (3 -> 2) before the LSTM(3, 2) would fit as a head by width but is an input
+    # projection by position; 'fc' after it is the head; 'aux' (7 -> 1) fits nothing.
+    entries, storages = _entries_with([("fc", 1, 2), ("aux", 1, 7)], before=[("proj", 2, 2)])
+    path = _write(tmp_path, "zip", _tensor_pickle(entries), storages)
+    spec = read_torch_state_dict(path)
+    assert [l.name for l in spec.layers] == ["input", "lstm", "fc"]
+    notes = " ".join(spec.source["notes"])
+    assert "proj (Linear 2->2)" in notes and "aux (Linear 7->1)" in notes
+
+
+def test_head_registered_before_the_rnn_used_when_nothing_follows(tmp_path):
+    entries, storages = _entries_with([], before=[("fc", 1, 2)])
+    path = _write(tmp_path, "legacy", _tensor_pickle(entries), storages)
+    spec = read_torch_state_dict(path)
+    assert [l.name for l in spec.layers] == ["input", "lstm", "fc"]
+
+
+def test_big_endian_and_half_storages(tmp_path):
+    entries, storages = _rnn_entries()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("m/data.pkl", _tensor_pickle(entries, storage_type="HalfStorage"))
+        zf.writestr("m/byteorder", "big")
+        for key, arr in storages.items():
+            zf.writestr(f"m/data/{key}", arr.astype(">f2").tobytes())
+    path = tmp_path / "be.pt"
+    path.write_bytes(buf.getvalue())
+    spec = read_torch_state_dict(path)
+    w_ih = (np.arange(24, dtype=np.float32) / 10).astype(np.float16).astype(np.float32)
+    np.testing.assert_array_equal(spec.layers[1].weights[0], w_ih.reshape(8, 3).T)
