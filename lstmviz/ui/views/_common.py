@@ -210,29 +210,3 @@ class ClickableImage(pg.ImageItem):
         p = ev.pos()
         self._on_hover(int(np.floor(p.x())), int(np.floor(p.y())))
 
-
-def _pin_none_if_leaking() -> bool:
-    """Work around a binding bug seen with PySide6 6.12.0 on CPython 3.11: every call of a
-    void C++ method (``QPainterPath.lineTo``, ``QLabel.setText``, ...) returns ``None``
-    without a new reference, so None's refcount falls by one per call and the process
-    dies with "Fatal Python error: none_dealloc" after a few thousand calls. When a probe
-    shows the leak, the refcounts of None, True and False (bools die the same way, late
-    in a run) are raised far out of reach: they are immortal from CPython 3.12 on,
-    which is what this imitates. Returns True when it pinned them."""
-    import ctypes
-    import sys
-
-    if sys.version_info >= (3, 12):
-        return False
-    path = QtGui.QPainterPath()
-    before = sys.getrefcount(None)
-    for _ in range(16):
-        path.moveTo(0.0, 0.0)
-    if sys.getrefcount(None) >= before:
-        return False
-    for obj in (None, True, False):
-        ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
-    return True
-
-
-NONE_PINNED = _pin_none_if_leaking()
