@@ -15,9 +15,13 @@ __version__ = "0.1.0"
 
 
 def load(path, seed: int = 0) -> Model:
-    """Open a saved Keras model (or a weights-only file, with its layers inferred)."""
+    """Open a saved Keras model (or a weights-only file, with its layers inferred), or a
+    PyTorch nn.LSTM/GRU/RNN state_dict (read without torch, running no pickled code)."""
     from lstmviz.io import read_model_file
+    from lstmviz.io.torch_state import looks_like_torch_file, read_torch_state_dict
 
+    if looks_like_torch_file(path):
+        return Model.from_spec(read_torch_state_dict(path), seed=seed)
     return Model.from_spec(read_model_file(path), seed=seed)
 
 
