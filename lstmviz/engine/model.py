@@ -199,6 +199,10 @@ class Model:
             lines.append(f"{a:<{w0}}{b:<{w1}}{c:>10}")
             lines.append("_" * width if k < len(rows) - 1 else "=" * width)
         lines.append(f"Total params: {self.count_params():,}")
+        notes = self.source.get("notes") or []
+        if notes:
+            lines.append("")
+            lines.extend(f"Note: {n}" for n in notes)
         details = [self._weights_section(layer) for layer in self.layers]
         details = [d for d in details if d]
         if details:
