@@ -538,8 +538,6 @@ def test_app_bad_model_exit_2_subprocess(tmp_path):
     assert not (tmp_path / "s.png").exists()
 
 
-@pytest.mark.xfail(strict=False, reason="the app path prints the error twice (ui/app.py run_app prints "
-                   "it and MainWindow.message logs it) and Qt adds a propagateSizeHints warning")
 def test_app_bad_model_one_line_subprocess(tmp_path):
     res = run_cli(_png_model(tmp_path), "--screenshot", tmp_path / "s.png", timeout=180)
     assert_one_line_error(res.returncode, res.stderr, contains="photo.h5")

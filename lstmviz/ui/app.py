@@ -176,8 +176,13 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
             size: tuple[int, int] | None = None, theme: str | None = None) -> int:
     """Run the desktop app (or, with ``screenshot``, render one PNG offscreen and exit)."""
     limit_blas_threads(1)
-    logging.basicConfig(level=logging.INFO, format="lstmviz: %(message)s")
-    app = _app(offscreen=screenshot is not None)
+    headless = screenshot is not None
+    # Headless runs report failures as one line on stderr (below): no log echo of it.
+    logging.basicConfig(level=logging.ERROR if headless else logging.INFO,
+                        format="lstmviz: %(message)s")
+    if headless:
+        os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+    app = _app(offscreen=headless)
     from lstmviz.errors import LstmvizError
 
     holder: dict = {}
