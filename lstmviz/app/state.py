@@ -102,6 +102,10 @@ class AppState:
         self.error_changed = Event("error_changed")
         self.cursor_changed = Event("cursor_changed")
         self.input_changed = Event("input_changed")
+        #: undo/redo: snapshots of (layers, input) taken before each edit (see ``undo``)
+        self.undo_stack: list[Snapshot] = []
+        self.redo_stack: list[Snapshot] = []
+        self.history_changed = Event("history_changed")
         if build:
             self.rebuild()
 
@@ -154,18 +158,23 @@ class AppState:
             key = "layer.return_sequences" if class_name == "Bidirectional" else "return_sequences"
             if get_option(entry.config, key) is not None:
                 entry.config = set_option(entry.config, key, True)
+        self._remember()
         self.layers.insert(index, entry)
         self._edited(select=index)
         return index
 
     def remove_layer(self, index: int) -> None:
         self._check_editable()
+        self.layers[index]  # IndexError before anything is remembered
+        self._remember()
         del self.layers[index]
         self._edited(select=min(index, len(self.layers) - 1) if self.layers else None)
 
     def duplicate_layer(self, index: int) -> int:
         self._check_editable()
-        self.layers.insert(index + 1, self.layers[index].duplicate())
+        entry = self.layers[index].duplicate()
+        self._remember()
+        self.layers.insert(index + 1, entry)
         self._edited(select=index + 1)
         return index + 1
 
@@ -174,6 +183,7 @@ class AppState:
         self._check_editable()
         if src == dst or not (0 <= src < len(self.layers)):
             return
+        self._remember()
         entry = self.layers.pop(src)
         dst = max(0, min(int(dst), len(self.layers)))
         self.layers.insert(dst, entry)
@@ -184,7 +194,9 @@ class AppState:
         entry = self.layers[index]
         if get_option(entry.config, key) == value:
             return
-        entry.config = set_option(entry.config, key, value)
+        new_config = set_option(entry.config, key, value)
+        self._remember()
+        entry.config = new_config
         entry.weights = None  # a new option means a freshly initialised layer (from the seed)
         self._edited(select=index)
 
@@ -206,6 +218,7 @@ class AppState:
             new.data = _fit(new.data, new.batch_size, new.timesteps, new.input_dim)
         if _same_spec(new, self.input):
             return
+        self._remember()
         self.input = new
         self._edited(select=self.index_of(self.cursor.layer))
 
@@ -217,6 +230,7 @@ class AppState:
         if data.ndim != 3:
             raise LstmvizError(f"the input must be (batch, timesteps, features); got shape {data.shape}")
         b, t, d = data.shape
+        self._remember()
         self.input = dataclasses.replace(self.input, source="data", data=data.copy(),
                                          batch_size=b, timesteps=t,
                                          input_dim=self.input.input_dim if self.embedding_first else d)
@@ -232,6 +246,50 @@ class AppState:
 
     def import_input(self, path) -> None:
         self.set_input_data(gen.load_array(path))
+
+    # -- undo / redo ---------------------------------------------------------------------
+    def snapshot(self) -> "Snapshot":
+        """The stack (classes, configs, names, weights) and the input, frozen."""
+        return Snapshot(tuple(_frozen_entry(e) for e in self.layers), _frozen_input(self.input))
+
+    def _remember(self) -> None:
+        """Called by every edit just before it changes anything."""
+        if self.readonly:
+            return
+        self.undo_stack.append(self.snapshot())
+        del self.undo_stack[:-UNDO_LIMIT]
+        self.redo_stack.clear()
+        self.history_changed.emit()
+
+    def clear_history(self) -> None:
+        self.undo_stack.clear()
+        self.redo_stack.clear()
+        self.history_changed.emit()
+
+    def restore(self, snap: "Snapshot") -> None:
+        """Put a snapshot back (and re-trace); not itself an undoable edit."""
+        self.layers = [LayerEntry(c, copy.deepcopy(cfg), n, None if w is None else [np.array(a) for a in w])
+                       for c, cfg, n, w in snap.layers]
+        spec = dataclasses.replace(snap.input)
+        spec.data = None if snap.input.data is None else np.array(snap.input.data)
+        self.input = spec
+        self._edited(select=self.index_of(self.cursor.layer))
+
+    def undo(self) -> bool:
+        if not self.undo_stack or self.readonly:
+            return False
+        self.redo_stack.append(self.snapshot())
+        self.restore(self.undo_stack.pop())
+        self.history_changed.emit()
+        return True
+
+    def redo(self) -> bool:
+        if not self.redo_stack or self.readonly:
+            return False
+        self.undo_stack.append(self.snapshot())
+        self.restore(self.redo_stack.pop())
+        self.history_changed.emit()
+        return True
 
     # -- cursor --------------------------------------------------------------------------
     def set_cursor(self, **changes) -> Cursor:
@@ -430,6 +488,7 @@ class AppState:
             self.layers = [LayerEntry(l.class_name, copy.deepcopy(l.config), l.name) for l in model.layers]
             self.model = model
         self.cursor = Cursor()
+        self.clear_history()
         ok = self.rebuild()
         self.stack_changed.emit()
         if not ok and self.model is not model and self.readonly is False:
@@ -462,8 +521,37 @@ class AppState:
         self.layers = default_layers()
         self.input = InputSpec()
         self.path = None
+        self.clear_history()
         self.rebuild()
         self.stack_changed.emit()
+
+
+UNDO_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable copy of the stack and the input (weights and data read-only)."""
+
+    layers: tuple  # of (class_name, config, name, tuple of arrays or None)
+    input: InputSpec
+
+
+def _readonly(a) -> np.ndarray:
+    a = np.array(a)
+    a.setflags(write=False)
+    return a
+
+
+def _frozen_entry(e: LayerEntry) -> tuple:
+    w = None if e.weights is None else tuple(_readonly(a) for a in e.weights)
+    return (e.class_name, copy.deepcopy(e.config), e.name, w)
+
+
+def _frozen_input(spec: InputSpec) -> InputSpec:
+    out = dataclasses.replace(spec)
+    out.data = None if spec.data is None else _readonly(spec.data)
+    return out
 
 
 def _fit(data: np.ndarray, batch: int, timesteps: int, features: int) -> np.ndarray:

@@ -1,0 +1,314 @@
+"""Sessions: the whole state in one ``.lstmviz`` file, with no Qt.
+
+A session file is a zip archive:
+
+- ``manifest.json``: ``{"format": "lstmviz-session", "version": 1, "lstmviz": "0.1.0",
+  "seed": 0, "trace_all_samples": false, "path": ..., "layers": [{"class_name",
+  "config", "name", "weights": ["layers/0/0.npy", ...] or null}, ...], "input":
+  {"batch_size", "timesteps", "input_dim", "source", "seed", "period", "text",
+  "data": "input/data.npy" or null}, "cursor": {"step", "sample", "layer", "unit",
+  "side"}, "ui": {...}}``. ``ui`` is whatever the window hands over (view tab, theme,
+  window geometry/state, splitter sizes) and is given back untouched.
+- one ``.npy`` member per array, written with ``np.save(allow_pickle=False)`` and read
+  with ``allow_pickle=False`` (a session never runs code).
+
+``read_session`` parses and validates everything (format, version, every member, every
+shape and type) before ``apply_session`` touches the state, so a damaged, older or newer
+file gives one ``LstmvizError`` and never a half-loaded state. ``write_session`` is atomic:
+a temporary file in the same folder, flushed and fsynced, then ``os.replace`` (a crash
+mid-save leaves the previous file as it was).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import lstmviz
+from lstmviz.app.selection import Cursor
+from lstmviz.app.state import AppState, InputSpec, LayerEntry
+from lstmviz.errors import LstmvizError
+
+FORMAT = "lstmviz-session"
+VERSION = 1
+SUFFIX = ".lstmviz"
+MAX_MANIFEST = 16 * 1024 * 1024
+MAX_TOTAL = 4 * 1024 ** 3  # uncompressed bytes a session may claim (zip bombs)
+_INPUT_INTS = ("batch_size", "timesteps", "input_dim", "seed")
+
+
+@dataclass
+class Session:
+    """Everything a session file holds, parsed and checked."""
+
+    layers: list[LayerEntry]
+    input: InputSpec
+    seed: int = 0
+    trace_all_samples: bool = False
+    cursor: Cursor = field(default_factory=Cursor)
+    ui: dict = field(default_factory=dict)
+    path: str | None = None
+
+
+def capture(state: AppState, ui: dict | None = None) -> Session:
+    """The state as a session (copies: the state may change while it is written)."""
+    if state.readonly:
+        raise LstmvizError("this model is not a plain stack (several inputs or branches), so it "
+                           "cannot be saved as a session; save the model file itself instead")
+    layers = [LayerEntry(e.class_name, json.loads(json.dumps(e.config)), e.name,
+                         None if e.weights is None else [np.array(w) for w in e.weights])
+              for e in state.layers]
+    spec = dataclasses.replace(state.input)
+    spec.data = None if state.input.data is None else np.array(state.input.data)
+    return Session(layers, spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
+                   dict(ui or {}), state.path)
+
+
+# -- writing --------------------------------------------------------------------------------
+def _npy(arr) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.asarray(arr), allow_pickle=False)
+    return buf.getvalue()
+
+
+def session_bytes(session: Session) -> bytes:
+    """The ``.lstmviz`` file's bytes."""
+    members: dict[str, bytes] = {}
+    layers = []
+    for i, e in enumerate(session.layers):
+        names = None
+        if e.weights is not None:
+            names = []
+            for k, w in enumerate(e.weights):
+                name = f"layers/{i}/{k}.npy"
+                members[name] = _npy(w)
+                names.append(name)
+        layers.append({"class_name": e.class_name, "config": e.config, "name": e.name,
+                       "weights": names})
+    spec = {f.name: getattr(session.input, f.name) for f in dataclasses.fields(InputSpec)
+            if f.name != "data"}
+    spec["data"] = None
+    if session.input.data is not None:
+        spec["data"] = "input/data.npy"
+        members["input/data.npy"] = _npy(session.input.data)
+    manifest = {
+        "format": FORMAT, "version": VERSION, "lstmviz": lstmviz.__version__,
+        "seed": int(session.seed), "trace_all_samples": bool(session.trace_all_samples),
+        "path": session.path, "layers": layers, "input": spec,
+        "cursor": dataclasses.asdict(session.cursor), "ui": session.ui,
+    }
+    try:
+        text = json.dumps(manifest, indent=1, allow_nan=True)
+    except (TypeError, ValueError) as err:
+        raise LstmvizError(f"the session cannot be written: {err}") from None
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("manifest.json", text)
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def write_atomic(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically: temporary file in the same folder, flush,
+    fsync, ``os.replace``; the folder is fsynced too where the OS allows it."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise LstmvizError(f"{path}: the folder {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        dfd = os.open(parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+    return path
+
+
+def save_session(state: AppState, path, ui: dict | None = None) -> Path:
+    return write_atomic(path, session_bytes(capture(state, ui)))
+
+
+# -- reading --------------------------------------------------------------------------------
+def _bad(path, why: str) -> LstmvizError:
+    return LstmvizError(f"{path}: not a usable lstmviz session ({why})")
+
+
+def _int(value, what, path, minimum=None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad(path, f"{what} is not an integer")
+    if minimum is not None and value < minimum:
+        raise _bad(path, f"{what} is {value}, below {minimum}")
+    return value
+
+
+def read_session(path) -> Session:
+    """Parse and check a ``.lstmviz`` file completely. Raises LstmvizError."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise LstmvizError(f"{path}: {err.strerror or err}") from None
+    return parse_session(data, path)
+
+
+def parse_session(data: bytes, path="session") -> Session:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _bad(path, "the file is damaged or not a session: it is not a zip archive") from None
+    with zf:
+        try:
+            infos = {i.filename: i for i in zf.infolist()}
+            if sum(i.file_size for i in infos.values()) > MAX_TOTAL:
+                raise _bad(path, "it claims more data than a session can hold")
+            if "manifest.json" not in infos:
+                raise _bad(path, "manifest.json is missing")
+            if infos["manifest.json"].file_size > MAX_MANIFEST:
+                raise _bad(path, "manifest.json is too large")
+            try:
+                manifest = json.loads(zf.read("manifest.json").decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as err:
+                raise _bad(path, f"manifest.json is not valid JSON: {err}") from None
+            return _parse_manifest(manifest, zf, infos, path)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError) as err:
+            raise _bad(path, f"the archive is damaged: {err}") from None
+
+
+def _array(zf, infos, name, path, what) -> np.ndarray:
+    if not isinstance(name, str) or name not in infos:
+        raise _bad(path, f"{what} ({name!r}) is missing from the archive")
+    try:
+        arr = np.load(io.BytesIO(zf.read(name)), allow_pickle=False)
+    except (ValueError, EOFError, OSError) as err:
+        raise _bad(path, f"{what} ({name}) is not a readable .npy array: {err}") from None
+    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
+        raise _bad(path, f"{what} ({name}) is not a numeric array")
+    return arr
+
+
+def _parse_manifest(m, zf, infos, path) -> Session:
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        raise _bad(path, "manifest.json does not describe an lstmviz session")
+    version = m.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise _bad(path, "the manifest has no format version")
+    if version > VERSION:
+        raise LstmvizError(f"{path}: this session was written by a newer lstmviz "
+                           f"({m.get('lstmviz', '?')}, session format {version}); this is "
+                           f"lstmviz {lstmviz.__version__}, which reads format {VERSION}: update lstmviz")
+    if version < VERSION:
+        raise LstmvizError(f"{path}: this session uses the old format {version}, which this "
+                           f"lstmviz ({lstmviz.__version__}) no longer reads")
+    layers_in = m.get("layers")
+    if not isinstance(layers_in, list):
+        raise _bad(path, "the manifest has no list of layers")
+    layers = []
+    for i, item in enumerate(layers_in):
+        if not isinstance(item, dict) or not isinstance(item.get("class_name"), str) \
+                or not isinstance(item.get("config"), dict):
+            raise _bad(path, f"layer {i} has no class_name/config")
+        name = item.get("name")
+        if name is not None and not isinstance(name, str):
+            raise _bad(path, f"layer {i} has a name that is not text")
+        wnames = item.get("weights")
+        weights = None
+        if wnames is not None:
+            if not isinstance(wnames, list):
+                raise _bad(path, f"layer {i}'s weights are not a list")
+            weights = [_array(zf, infos, w, path, f"weight {k} of layer {i}") for k, w in enumerate(wnames)]
+        layers.append(LayerEntry(item["class_name"], item["config"], name, weights))
+
+    s = m.get("input")
+    if not isinstance(s, dict):
+        raise _bad(path, "the manifest has no input settings")
+    spec = InputSpec()
+    for n in _INPUT_INTS:
+        if n in s:
+            setattr(spec, n, _int(s[n], f"input {n}", path, 0 if n == "seed" else 1))
+    if "source" in s:
+        if not isinstance(s["source"], str):
+            raise _bad(path, "input source is not text")
+        spec.source = s["source"]
+    if "text" in s:
+        if not isinstance(s["text"], str):
+            raise _bad(path, "input text is not text")
+        spec.text = s["text"]
+    if "period" in s:
+        if isinstance(s["period"], bool) or not isinstance(s["period"], (int, float)):
+            raise _bad(path, "input period is not a number")
+        spec.period = s["period"]
+    if s.get("data") is not None:
+        data = _array(zf, infos, s["data"], path, "the input data")
+        if data.ndim != 3:
+            raise _bad(path, f"the input data has shape {data.shape}, not (batch, timesteps, features)")
+        spec.data = data
+    elif spec.source == "data":
+        raise _bad(path, "the input source is 'data' but the data is missing")
+
+    c = m.get("cursor") or {}
+    if not isinstance(c, dict):
+        raise _bad(path, "the cursor is not an object")
+    layer = c.get("layer")
+    if layer is not None and not isinstance(layer, str):
+        raise _bad(path, "the selected layer is not a name")
+    side = c.get("side", "forward")
+    if side not in ("forward", "backward"):
+        raise _bad(path, f"the selected side is {side!r}")
+    cursor = Cursor(_int(c.get("step", 0), "the step", path, 0), _int(c.get("sample", 0), "the sample", path, 0),
+                    layer, _int(c.get("unit", 0), "the unit", path, 0), side)
+    ui = m.get("ui") or {}
+    if not isinstance(ui, dict):
+        raise _bad(path, "the view settings are not an object")
+    seed = _int(m.get("seed", 0), "the seed", path)
+    tas = m.get("trace_all_samples", False)
+    if not isinstance(tas, bool):
+        raise _bad(path, "trace_all_samples is not true/false")
+    where = m.get("path")
+    return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None)
+
+
+# -- applying -------------------------------------------------------------------------------
+def apply_session(state: AppState, session: Session, path=None) -> None:
+    """Put a parsed session onto ``state`` (nothing can fail half-way: it was checked)."""
+    state.readonly = False
+    state.model = None
+    state.layers = session.layers
+    state.input = session.input
+    state.seed = session.seed
+    state.trace_all_samples = session.trace_all_samples
+    state.path = str(path) if path is not None else session.path
+    state.cursor = session.cursor
+    state.clear_history()
+    state.rebuild()
+    state.stack_changed.emit()
+    state.set_cursor(**dataclasses.asdict(session.cursor))
+
+
+def open_session(state: AppState, path) -> Session:
+    """Read, check, then apply ``path``; on any problem the state is left as it was."""
+    session = read_session(path)
+    apply_session(state, session, path)
+    return session
