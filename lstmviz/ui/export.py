@@ -1,0 +1,625 @@
+"""Exports: pictures (PNG at a scale, SVG, clipboard), the animation over the steps (GIF,
+MP4), the trace (``.npz``, ``.csv``) and the stack as a Keras JSON config.
+
+What is exported:
+
+- a *target*: ``"view"`` (the current tab, or a view by name: ``unrolled``, ``cell``,
+  ``over_time``, ``weights``) or ``"window"`` (the whole window);
+- PNG: the widget rendered into a pixmap of ``scale`` x its size (device pixel ratio =
+  ``scale``, so text and lines are drawn sharp, not enlarged);
+- SVG: the widget painted into ``QSvgGenerator``; the root ``width``/``height`` are the
+  widget's size in px;
+- GIF / MP4: one frame per timestep, rendered offscreen by seeking the cursor step by
+  step (the step is put back afterwards); GIF with Pillow, MP4 (H.264, yuv420p) with the
+  ffmpeg that the ``imageio-ffmpeg`` wheel ships (or one on PATH, or IMAGEIO_FFMPEG_EXE);
+- ``.npz``: ``trace.flat()`` as ``np.savez_compressed`` (the keys ``lstmviz trace`` writes);
+- ``.csv``: one long table ``layer,key,sample,step,unit,value``: ``layer`` is the flat
+  key's first part, ``key`` the rest (``""`` for the layer's output, ``i``, ``f``,
+  ``forward/h`` ...). Arrays are ``(sample, step, unit)``; ``(sample, unit)`` arrays (a
+  final output, ``initial_h``) leave ``step`` empty; trailing dimensions beyond the third
+  are flattened into ``unit``. ``sample`` is the index in the input batch;
+- JSON: ``{"module": "keras", "class_name": "Sequential", "config": {"name", "trainable",
+  "dtype", "layers": [InputLayer, ...], "build_input_shape"}, ...}`` in Keras 3's own
+  shape (``keras.models.model_from_json`` builds it; weights are not part of a config).
+
+``export_from_cli`` is what ``lstmviz MODEL --export-gif/--export-mp4/--export-png/
+--export-svg OUT`` runs: offscreen, exit status 0, or 2 with one line on bad input.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from lstmviz.app.session import write_atomic
+from lstmviz.errors import LstmvizError
+
+VIEW_NAMES = ("unrolled", "cell", "over_time", "weights")
+DEFAULT_FPS = 4.0
+MAX_FRAMES = 2000
+
+
+# -- what to export ------------------------------------------------------------------------
+def view_index(name: str) -> int:
+    """``unrolled``/``cell``/``over_time`` (or ``over-time``, ``Over time``)/``weights`` or 1-4."""
+    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    if key.isdigit() and 1 <= int(key) <= len(VIEW_NAMES):
+        return int(key) - 1
+    if key in VIEW_NAMES:
+        return VIEW_NAMES.index(key)
+    raise LstmvizError(f"unknown view {name!r}: use one of {', '.join(VIEW_NAMES)}")
+
+
+def target_widget(window, target: str = "view") -> QtWidgets.QWidget:
+    if target == "window":
+        return window
+    if target == "view":
+        return window.tabs.currentWidget()
+    k = view_index(target)
+    window.tabs.setCurrentIndex(k)
+    return window.tabs.widget(k)
+
+
+def _settle(n: int = 3) -> None:
+    app = QtWidgets.QApplication.instance()
+    for _ in range(n):
+        app.processEvents()
+
+
+def fit_widget(window, widget, size) -> None:
+    """Resize ``window`` so that ``widget`` gets ``size`` (w, h) as near as the layout allows."""
+    w, h = (int(v) for v in size)
+    if widget is window:
+        window.resize(w, h)
+        _settle()
+        return
+    for _ in range(3):
+        dw, dh = w - widget.width(), h - widget.height()
+        if dw == 0 and dh == 0:
+            break
+        window.resize(max(200, window.width() + dw), max(200, window.height() + dh))
+        _settle()
+
+
+# -- pictures ------------------------------------------------------------------------------
+def render_pixmap(widget, scale: float = 1.0) -> QtGui.QPixmap:
+    """The widget drawn at ``scale`` x its size (sharp: device pixel ratio = scale)."""
+    scale = float(scale)
+    if not (0.1 <= scale <= 8):
+        raise LstmvizError(f"the scale must be between 0.1 and 8, not {scale:g}")
+    size = widget.size()
+    pix = QtGui.QPixmap(max(1, round(size.width() * scale)), max(1, round(size.height() * scale)))
+    pix.setDevicePixelRatio(scale)
+    pix.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
+    widget.render(pix)
+    return pix
+
+
+def save_png(widget, path, scale: float = 1.0) -> Path:
+    path = Path(path)
+    pix = render_pixmap(widget, scale)
+    data = QtCore.QByteArray()
+    buf = QtCore.QBuffer(data)
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if not pix.toImage().save(buf, "PNG"):
+        raise LstmvizError(f"{path}: the PNG could not be encoded")
+    buf.close()
+    return write_atomic(path, bytes(data))
+
+
+def svg_bytes(widget, title: str = "lstmviz") -> bytes:
+    from PySide6.QtSvg import QSvgGenerator
+
+    w, h = widget.width(), widget.height()
+    data = QtCore.QByteArray()
+    buf = QtCore.QBuffer(data)
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    gen = QSvgGenerator()
+    gen.setOutputDevice(buf)
+    gen.setSize(QtCore.QSize(w, h))
+    gen.setViewBox(QtCore.QRect(0, 0, w, h))
+    gen.setTitle(title)
+    gen.setDescription("exported by lstmviz")
+    painter = QtGui.QPainter()
+    if not painter.begin(gen):
+        raise LstmvizError("the SVG painter could not start")
+    try:
+        widget.render(painter, QtCore.QPoint(0, 0))
+    finally:
+        painter.end()
+    buf.close()
+    text = bytes(data).decode("utf-8")
+    # QSvgGenerator gives the size in mm; say it in px, the widget's own size
+    text = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"', rf'\1 width="{w}px"', text, count=1)
+    text = re.sub(r'(<svg\b[^>]*?)\sheight="[^"]*"', rf'\1 height="{h}px"', text, count=1)
+    return text.encode("utf-8")
+
+
+def save_svg(widget, path) -> Path:
+    return write_atomic(path, svg_bytes(widget))
+
+
+def copy_to_clipboard(widget, scale: float = 1.0) -> QtGui.QPixmap:
+    pix = render_pixmap(widget, scale)
+    QtGui.QGuiApplication.clipboard().setPixmap(pix)
+    return pix
+
+
+# -- the animation -------------------------------------------------------------------------
+def image_to_array(img: QtGui.QImage) -> np.ndarray:
+    """A QImage as an (h, w, 3) uint8 RGB array."""
+    img = img.convertToFormat(QtGui.QImage.Format.Format_RGB888)
+    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+    arr = np.frombuffer(img.constBits(), np.uint8, count=bpl * h).reshape(h, bpl)
+    return arr[:, :w * 3].reshape(h, w, 3).copy()
+
+
+def iter_frames(window, target: str = "view", size=None, steps=None):
+    """Yield one (h, w, 3) RGB frame per step (all steps by default), seeking the state's
+    cursor; the cursor's step is put back at the end. Frames all have ``size`` (w, h)."""
+    state = window.state
+    widget = target_widget(window, target)
+    if size is not None:
+        fit_widget(window, widget, size)
+    _settle()
+    w, h = (int(v) for v in size) if size is not None else (widget.width(), widget.height())
+    steps = list(range(state.timesteps)) if steps is None else list(steps)
+    if len(steps) > MAX_FRAMES:
+        raise LstmvizError(f"{len(steps)} steps are more frames than an animation can hold ({MAX_FRAMES})")
+    old = state.cursor.step
+    try:
+        for t in steps:
+            state.set_cursor(step=int(t))
+            QtWidgets.QApplication.instance().processEvents()
+            img = widget.grab().toImage()
+            if (img.width(), img.height()) != (w, h):
+                img = img.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
+                                 QtCore.Qt.TransformationMode.SmoothTransformation)
+            yield image_to_array(img)
+    finally:
+        state.set_cursor(step=old)
+
+
+def _check_fps(fps) -> float:
+    fps = float(fps)
+    if not (0.1 <= fps <= 60):
+        raise LstmvizError(f"the speed must be between 0.1 and 60 frames per second, not {fps:g}")
+    return fps
+
+
+def save_gif(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS) -> Path:
+    """An animated GIF, one frame per step, looping (Pillow)."""
+    from PIL import Image
+
+    fps = _check_fps(fps)
+    frames = [Image.fromarray(a) for a in iter_frames(window, target, size)]
+    if not frames:
+        raise LstmvizError("there are no steps to animate")
+    # one palette per frame (adaptive), no dithering: flat colours stay flat
+    frames = [f.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE) for f in frames]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], loop=0,
+                   duration=max(20, round(1000 / fps)), disposal=1, optimize=False)
+    return write_atomic(path, buf.getvalue())
+
+
+def ffmpeg_exe() -> str | None:
+    """The ffmpeg that writes MP4s: imageio-ffmpeg's bundled binary, else one on PATH."""
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError, OSError):
+        return shutil.which("ffmpeg")
+
+
+def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS) -> Path:
+    """An H.264 MP4 (yuv420p, even sizes), one frame per step. Needs ffmpeg (see ffmpeg_exe)."""
+    import os
+    import subprocess
+    import tempfile
+
+    fps = _check_fps(fps)
+    exe = ffmpeg_exe()
+    if exe is None:
+        raise LstmvizError("MP4 needs ffmpeg: install the imageio-ffmpeg package "
+                           "(pip install imageio-ffmpeg) or put ffmpeg on PATH; GIF works without it")
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise LstmvizError(f"{path}: the folder {path.parent} does not exist")
+    frames = iter_frames(window, target, size)
+    first = next(frames, None)
+    if first is None:
+        raise LstmvizError("there are no steps to animate")
+    h, w = first.shape[:2]
+    ew, eh = w - w % 2, h - h % 2  # yuv420p wants even sizes
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mp4", dir=path.parent)
+    os.close(fd)
+    cmd = [exe, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+           "-s", f"{ew}x{eh}", "-r", f"{fps:g}", "-i", "-", "-an", "-c:v", "libx264",
+           "-pix_fmt", "yuv420p", "-preset", "medium", "-crf", "18", "-movflags", "+faststart", tmp]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        try:
+            proc.stdin.write(np.ascontiguousarray(first[:eh, :ew]).tobytes())
+            for frame in frames:
+                proc.stdin.write(np.ascontiguousarray(frame[:eh, :ew]).tobytes())
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        err = proc.stderr.read().decode("utf-8", "replace").strip()
+        if proc.wait() != 0:
+            raise LstmvizError(f"ffmpeg could not write the MP4: {err.splitlines()[-1] if err else proc.returncode}")
+        os.replace(tmp, path)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+# -- the trace and the stack -----------------------------------------------------------------
+def save_npz(trace, path) -> Path:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **trace.flat())
+    return write_atomic(path, buf.getvalue())
+
+
+def trace_rows(trace, sample_offset: int = 0):
+    """The long table's rows: (layer, key, sample, step, unit, value)."""
+    for flat_key, arr in trace.flat().items():
+        layer, _, key = flat_key.partition("/")
+        a = np.asarray(arr)
+        if a.ndim == 0:
+            a = a.reshape(1, 1)
+        if a.ndim == 1:
+            a = a[None]
+        if a.ndim > 3:
+            a = a.reshape(a.shape[0], a.shape[1], -1)
+        if a.ndim == 2:
+            for s, u in np.ndindex(a.shape):
+                yield layer, key, s + sample_offset, "", u, a[s, u]
+        else:
+            for s, t, u in np.ndindex(a.shape):
+                yield layer, key, s + sample_offset, t, u, a[s, t, u]
+
+
+def csv_text(trace, sample_offset: int = 0) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["layer", "key", "sample", "step", "unit", "value"])
+    for layer, key, s, t, u, v in trace_rows(trace, sample_offset):
+        w.writerow([layer, key, s, t, u, repr(float(v)) if np.issubdtype(type(v), np.floating) else int(v)])
+    return out.getvalue()
+
+
+def save_csv(trace, path, sample_offset: int = 0) -> Path:
+    return write_atomic(path, csv_text(trace, sample_offset).encode("utf-8"))
+
+
+_WRAPPED = ("layer", "backward_layer", "cell")
+_RNN_KEYS = ("activation", "bias_constraint", "bias_initializer", "bias_regularizer", "dropout",
+             "go_backwards", "kernel_constraint", "kernel_initializer", "kernel_regularizer",
+             "recurrent_constraint", "recurrent_dropout", "recurrent_initializer",
+             "recurrent_regularizer", "return_sequences", "return_state", "seed", "stateful",
+             "units", "unroll", "use_bias", "activity_regularizer")
+#: the config keys Keras 3.15's layers accept (their __init__ arguments), besides
+#: name/trainable/dtype; anything else lstmviz keeps in a config is left out of the export
+KERAS3_KEYS = {
+    "LSTM": _RNN_KEYS + ("recurrent_activation", "unit_forget_bias", "use_cudnn"),
+    "GRU": _RNN_KEYS + ("recurrent_activation", "reset_after", "use_cudnn"),
+    "SimpleRNN": _RNN_KEYS,
+    "RNN": ("cell", "go_backwards", "return_sequences", "return_state", "stateful", "unroll",
+            "zero_output_for_mask"),
+    "Dense": ("activation", "activity_regularizer", "bias_constraint", "bias_initializer",
+              "bias_regularizer", "kernel_constraint", "kernel_initializer", "kernel_regularizer",
+              "units", "use_bias"),
+    "Embedding": ("embeddings_constraint", "embeddings_initializer", "embeddings_regularizer",
+                  "input_dim", "mask_zero", "output_dim"),
+    "Bidirectional": ("backward_layer", "layer", "merge_mode"),
+    "TimeDistributed": ("layer",),
+    "Activation": ("activation",), "ActivityRegularization": ("l1", "l2"),
+    "Dropout": ("noise_shape", "rate", "seed"), "AlphaDropout": ("noise_shape", "rate", "seed"),
+    "GaussianDropout": ("rate", "seed"), "GaussianNoise": ("seed", "stddev"),
+    "SpatialDropout1D": ("rate", "seed"), "Masking": ("mask_value",), "Flatten": ("data_format",),
+    "RepeatVector": ("n",), "Reshape": ("target_shape",), "Concatenate": ("axis",),
+    "Add": (), "Subtract": (), "Multiply": (), "Average": (), "Maximum": (), "Minimum": (),
+}
+
+
+def _keras_layer(class_name: str, config: dict, name: str | None = None) -> dict:
+    cfg = {k: v for k, v in copy.deepcopy(config).items() if not str(k).startswith("_")}
+    keep = KERAS3_KEYS.get(class_name)
+    if keep is not None:
+        cfg = {k: v for k, v in cfg.items() if k in keep or k in ("name", "trainable", "dtype")}
+    if name is not None:
+        cfg["name"] = name
+    cfg.setdefault("trainable", True)
+    cfg.setdefault("dtype", "float32")
+    for key in _WRAPPED:
+        inner = cfg.get(key)
+        if isinstance(inner, dict) and "class_name" in inner:
+            cfg[key] = _keras_layer(inner["class_name"], inner.get("config", {}))
+    if isinstance(cfg.get("cells"), list):
+        cfg["cells"] = [_keras_layer(c["class_name"], c.get("config", {})) for c in cfg["cells"]
+                        if isinstance(c, dict) and "class_name" in c]
+    return {"module": "keras.layers", "class_name": class_name, "config": cfg, "registered_name": None}
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return obj
+
+
+def keras_config(state, name: str = "sequential") -> dict:
+    """The stack as Keras 3's ``Sequential.get_config()`` would write it (no weights)."""
+    model = state.model
+    if model is None:
+        raise LstmvizError("there is no valid stack to export (fix the stack first)")
+    if state.readonly or not model.sequential:
+        raise LstmvizError("only a plain stack exports as a Keras Sequential config; this "
+                           "model has several inputs or branches")
+    shape = list(state.input_shape())
+    dtype = "int32" if state.embedding_first else "float32"
+    layers = [{"module": "keras.layers", "class_name": "InputLayer",
+               "config": {"batch_shape": shape, "dtype": dtype, "sparse": False,
+                          "name": "input_layer"}, "registered_name": None}]
+    for layer in model.layers:
+        layers.append(_keras_layer(layer.class_name, layer.config, layer.name))
+    return _jsonable({
+        "module": "keras", "class_name": "Sequential",
+        "config": {"name": name, "trainable": True,
+                   "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                             "config": {"name": "float32"}, "registered_name": None},
+                   "layers": layers, "build_input_shape": shape},
+        "registered_name": None,
+        "build_config": {"input_shape": shape},
+    })
+
+
+def save_keras_json(state, path) -> Path:
+    text = json.dumps(keras_config(state), indent=2)
+    return write_atomic(path, text.encode("utf-8"))
+
+
+def spec_from_keras_config(config: dict):
+    """A ``ModelSpec`` (no weights) from a Keras model config dict, through the loaders'
+    own config parser (so an exported config reads back like a file's)."""
+    from lstmviz.engine import LayerSpec
+    from lstmviz.engine.spec import ModelSpec
+    from lstmviz.io import _ensure_input_layer
+    from lstmviz.io._graph import parse_model
+    from lstmviz.io._layers import strip_private
+    from lstmviz.io._util import Fail
+
+    if not isinstance(config, dict):
+        raise LstmvizError("a Keras config is a JSON object")
+    try:
+        graph = parse_model(config.get("class_name"), config.get("config"))
+    except Fail as err:
+        raise LstmvizError(f"not a usable Keras config: {err}") from None
+    layers = [LayerSpec(r.cls, strip_private(r.cfg), r.name, None, list(r.inbound), list(r.initial_state))
+              for r in graph.recs]
+    spec = ModelSpec(layers=layers, inputs=list(graph.inputs), outputs=list(graph.outputs),
+                     name=graph.name, keras_version="3")
+    if graph.sequential:
+        _ensure_input_layer(spec)
+    return spec
+
+
+# -- the dialog ------------------------------------------------------------------------------
+class AnimationDialog(QtWidgets.QDialog):
+    """Size and speed for an animation (and which part of the window)."""
+
+    def __init__(self, window, parent=None):
+        super().__init__(parent or window)
+        self.setWindowTitle("Export the animation")
+        form = QtWidgets.QFormLayout(self)
+        self.target = QtWidgets.QComboBox()
+        self.target.addItem("Current view", "view")
+        self.target.addItem("Whole window", "window")
+        form.addRow("Show", self.target)
+        cur = window.tabs.currentWidget()
+        self.width_spin = QtWidgets.QSpinBox()
+        self.width_spin.setRange(64, 7680)
+        self.width_spin.setValue(cur.width() - cur.width() % 2)
+        self.height_spin = QtWidgets.QSpinBox()
+        self.height_spin.setRange(64, 4320)
+        self.height_spin.setValue(cur.height() - cur.height() % 2)
+        size = QtWidgets.QHBoxLayout()
+        size.addWidget(self.width_spin)
+        size.addWidget(QtWidgets.QLabel("\u00d7"))
+        size.addWidget(self.height_spin)
+        form.addRow("Size (px)", size)
+        self.fps = QtWidgets.QDoubleSpinBox()
+        self.fps.setRange(0.1, 60)
+        self.fps.setDecimals(1)
+        self.fps.setValue(DEFAULT_FPS)
+        self.fps.setSuffix(" steps/s")
+        form.addRow("Speed", self.fps)
+        form.addRow("", QtWidgets.QLabel(f"{window.state.timesteps} frames, one per timestep"))
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> dict:
+        return {"target": self.target.currentData(),
+                "size": (self.width_spin.value(), self.height_spin.value()),
+                "fps": self.fps.value()}
+
+
+class Exporter(QtCore.QObject):
+    """The File > Export menu of a window."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+
+    def add_menu(self, file_menu: QtWidgets.QMenu) -> QtWidgets.QMenu:
+        m = file_menu.addMenu("&Export")
+        m.addAction("Current view as &PNG\u2026", lambda: self.picture("view", "png"))
+        m.addAction("Current view as &SVG\u2026", lambda: self.picture("view", "svg"))
+        m.addAction("Whole window as P&NG\u2026", lambda: self.picture("window", "png"))
+        m.addAction("Whole window as S&VG\u2026", lambda: self.picture("window", "svg"))
+        a = m.addAction("&Copy current view", lambda: self.clipboard("view"))
+        a.setShortcut(QtGui.QKeySequence("Ctrl+Shift+C"))
+        m.addSeparator()
+        m.addAction("Animation as &GIF\u2026", lambda: self.animation("gif"))
+        mp4 = m.addAction("Animation as &MP4\u2026", lambda: self.animation("mp4"))
+        if ffmpeg_exe() is None:
+            mp4.setEnabled(False)
+            mp4.setToolTip("needs ffmpeg (pip install imageio-ffmpeg)")
+        m.addSeparator()
+        m.addAction("Trace as .&npz\u2026", lambda: self.data("npz"))
+        m.addAction("Trace as .cs&v\u2026", lambda: self.data("csv"))
+        m.addAction("Stack as &Keras JSON config\u2026", lambda: self.data("json"))
+        return m
+
+    def _ask_path(self, title, default, filt):
+        start = str(Path(self.window.state.path).parent / default) if self.window.state.path else default
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, title, start, filt)
+        return path
+
+    def _run(self, fn, *args, done: str = ""):
+        try:
+            out = fn(*args)
+        except (LstmvizError, OSError) as err:
+            msg = str(err) if isinstance(err, LstmvizError) else f"{getattr(err, 'filename', '')}: {err.strerror or err}"
+            self.window.message(msg, dialog=True, error=True, title="Cannot export")
+            return None
+        if done:
+            self.window.message(done)
+        return out
+
+    def picture(self, target: str, kind: str):
+        if kind == "png":
+            scale, ok = (1.0, True)
+            if not self.window.quiet:
+                scale, ok = QtWidgets.QInputDialog.getDouble(self.window, "Export PNG", "Scale (1 = screen size)",
+                                                             2.0, 0.25, 8.0, 2)
+            if not ok:
+                return None
+            path = self._ask_path("Export PNG", "lstmviz.png", "PNG (*.png)")
+            if path:
+                return self._run(save_png, target_widget(self.window, target), path, scale, done=f"Saved {path}")
+        else:
+            path = self._ask_path("Export SVG", "lstmviz.svg", "SVG (*.svg)")
+            if path:
+                return self._run(save_svg, target_widget(self.window, target), path, done=f"Saved {path}")
+        return None
+
+    def clipboard(self, target: str = "view"):
+        return self._run(copy_to_clipboard, target_widget(self.window, target), 1.0,
+                         done="Copied the view to the clipboard")
+
+    def animation(self, kind: str):
+        dlg = AnimationDialog(self.window)
+        if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return None
+        v = dlg.values()
+        path = self._ask_path(f"Export {kind.upper()}", f"lstmviz.{kind}", f"{kind.upper()} (*.{kind})")
+        if not path:
+            return None
+        fn = save_gif if kind == "gif" else save_mp4
+        # rendering needs the real size: the window grows for the export and comes back
+        geom = self.window.saveGeometry()
+        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+        try:
+            return self._run(fn, self.window, path, v["target"], v["size"], v["fps"], done=f"Saved {path}")
+        finally:
+            QtWidgets.QApplication.restoreOverrideCursor()
+            self.window.restoreGeometry(geom)
+
+    def data(self, kind: str):
+        st = self.window.state
+        if kind == "json":
+            path = self._ask_path("Export Keras config", "model.json", "JSON (*.json)")
+            return self._run(save_keras_json, st, path, done=f"Saved {path}") if path else None
+        if st.trace is None:
+            self.window.message("there is no trace to export yet", dialog=True, error=True)
+            return None
+        path = self._ask_path(f"Export trace", f"trace.{kind}", f"{kind.upper()} (*.{kind})")
+        if not path:
+            return None
+        if kind == "npz":
+            return self._run(save_npz, st.trace, path, done=f"Saved {path}")
+        return self._run(save_csv, st.trace, path, st.traced_sample or 0, done=f"Saved {path}")
+
+
+# -- command line ----------------------------------------------------------------------------
+def export_from_cli(model_path, out, kind: str, view: str | None = None, size=None, fps=None,
+                    scale: float = 1.0, step: int | None = None, theme: str | None = None) -> int:
+    """``lstmviz MODEL --export-KIND OUT``: render offscreen, write, exit 0 (2 on bad input)."""
+    from lstmviz.ui.app import _app, dispose, install_excepthook, limit_blas_threads, make_window
+
+    def fail(msg) -> int:
+        print(f"lstmviz: {' '.join(str(msg).split())}", file=sys.stderr)
+        return 2
+
+    limit_blas_threads(1)
+    try:
+        target = view if view in (None, "view", "window") else VIEW_NAMES[view_index(view)]
+        target = target or "view"
+        if fps is not None:
+            _check_fps(fps)
+        if kind not in ("gif", "mp4", "png", "svg"):
+            return fail(f"unknown export {kind!r}")
+        if kind == "mp4" and ffmpeg_exe() is None:
+            return fail("MP4 needs ffmpeg: pip install imageio-ffmpeg, or put ffmpeg on PATH")
+        out = Path(out)
+        if not out.parent.is_dir():
+            return fail(f"{out}: the folder {out.parent} does not exist")
+    except LstmvizError as err:
+        return fail(err)
+    _app(offscreen=True)
+    holder: dict = {}
+    install_excepthook(lambda: holder.get("window"))
+    try:
+        window = make_window(model_path, theme, quiet=True)
+    except LstmvizError as err:
+        return fail(err)
+    holder["window"] = window
+    try:
+        window.resize(1600, 1000)
+        window.show()
+        _settle()
+        if step is not None:
+            window.state.set_cursor(step=int(step))
+        widget = target_widget(window, target)
+        if kind in ("png", "svg"):
+            if size is not None:
+                fit_widget(window, widget, size)
+            _settle()
+            if kind == "png":
+                save_png(widget, out, scale)
+            else:
+                save_svg(widget, out)
+        elif kind == "gif":
+            save_gif(window, out, target, size, fps or DEFAULT_FPS)
+        else:
+            save_mp4(window, out, target, size, fps or DEFAULT_FPS)
+    except (LstmvizError, OSError, ValueError) as err:
+        return fail(err if not isinstance(err, OSError) or not err.strerror else f"{out}: {err.strerror}")
+    finally:
+        dispose(window)
+    return 0
