@@ -70,18 +70,47 @@ def to_str_list(value: Any) -> list[str]:
     return out
 
 
+MAX_ATTR_ELEMENTS = 1_000_000
+MAX_ATTR_BYTES = MAX_CONFIG_BYTES
+
+
+def _guarded_get(attrs: Any, name: str) -> Any:
+    """Check an attribute's declared size before reading it: a corrupt dataspace can ask
+    libhdf5 to allocate (and loop over) absurd amounts."""
+    try:
+        import h5py
+        aid = h5py.h5a.open(attrs._id, name.encode("utf-8"))
+        shape = aid.shape or ()
+        n = 1
+        for d in shape:
+            n *= int(d)
+        itemsize = int(aid.get_type().get_size())
+        try:
+            size = int(aid.get_storage_size())
+        except Exception:  # empty dataspaces have no storage
+            size = 0
+    except Fail:
+        raise
+    except Exception as exc:
+        raise Fail(f"cannot read attribute '{name}' ({type(exc).__name__})") from exc
+    if n > MAX_ATTR_ELEMENTS or size > MAX_ATTR_BYTES or n * itemsize > MAX_ATTR_BYTES:
+        raise Fail(f"attribute '{name}' is implausibly large; the file may be corrupt")
+    return attrs[name]
+
+
 def read_attr(attrs: Any, name: str) -> Any:
     """Read an attribute, joining Keras' chunked form (``name0``, ``name1``, ...)."""
     try:
         if name in attrs:
-            return attrs[name]
+            return _guarded_get(attrs, name) if hasattr(attrs, "_id") else attrs[name]
         if f"{name}0" in attrs:
             parts: list[str] = []
             for i in range(MAX_ATTR_CHUNKS):
                 key = f"{name}{i}"
                 if key not in attrs:
                     break
-                parts.extend(to_str_list(attrs[key]))
+                parts.extend(to_str_list(_guarded_get(attrs, key) if hasattr(attrs, "_id")
+                                         else attrs[key]))
             return parts
     except Fail:
         raise
