@@ -475,8 +475,12 @@ class Exporter(QtCore.QObject):
         super().__init__(window)
         self.window = window
 
-    def add_menu(self, file_menu: QtWidgets.QMenu) -> QtWidgets.QMenu:
-        m = file_menu.addMenu("&Export")
+    def add_menu(self, file_menu: QtWidgets.QMenu, before: QtGui.QAction | None = None) -> QtWidgets.QMenu:
+        m = QtWidgets.QMenu("&Export", file_menu)
+        if before is not None:
+            file_menu.insertMenu(before, m)
+        else:
+            file_menu.addMenu(m)
         m.addAction("Current view as &PNG\u2026", lambda: self.picture("view", "png"))
         m.addAction("Current view as &SVG\u2026", lambda: self.picture("view", "svg"))
         m.addAction("Whole window as P&NG\u2026", lambda: self.picture("window", "png"))
@@ -564,6 +568,17 @@ class Exporter(QtCore.QObject):
         if kind == "npz":
             return self._run(save_npz, st.trace, path, done=f"Saved {path}")
         return self._run(save_csv, st.trace, path, st.traced_sample or 0, done=f"Saved {path}")
+
+
+def install(window) -> Exporter:
+    """Add File > Export to ``window`` (just before the File menu's last separator)."""
+    exporter = Exporter(window)
+    mb = window.menuBar()
+    menus = [a.menu() for a in mb.actions() if a.menu() is not None]
+    file_menu = menus[0] if menus else mb.addMenu("&File")
+    seps = [a for a in file_menu.actions() if a.isSeparator()]
+    exporter.menu = exporter.add_menu(file_menu, seps[-1] if seps else None)
+    return exporter
 
 
 # -- command line ----------------------------------------------------------------------------

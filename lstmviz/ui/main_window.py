@@ -208,6 +208,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar()
 
         self._make_menus()
+        from lstmviz.ui import export, session_ui  # File > Export, sessions, Edit > Undo/Redo, autosave
+
+        self.exporter = export.install(self)
+        self.sessions = session_ui.install(self)
         self.state.model_changed.connect(self._model_changed)
         self.state.cursor_changed.connect(self._cursor_changed)
         self.state.error_changed.connect(self._error_changed)
@@ -452,6 +456,8 @@ class MainWindow(QtWidgets.QMainWindow):
         path = str(path)
         t0 = time.perf_counter()
         try:
+            if path.lower().endswith(".lstmviz"):
+                return self.sessions.open(path)
             if path.lower().endswith(INPUT_SUFFIXES):
                 self.state.import_input(path)
                 self.message(f"Input read from {Path(path).name}")

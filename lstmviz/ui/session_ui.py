@@ -1,0 +1,360 @@
+"""Sessions in the window: File > Open/Save session, Edit > Undo/Redo, autosave, and the
+preferences kept in QSettings (theme, recent files, window geometry/state).
+
+- Open/Save: ``lstmviz.app.session`` does the work (checked before applied, atomic
+  writes); this adds what only the window knows (view tab, theme, splitter, geometry).
+- Autosave: every ``AUTOSAVE_MS`` and ``DEBOUNCE_MS`` after an edit, when something
+  changed, the state is captured on the GUI thread (copies) and written by a worker thread
+  to ``QStandardPaths.AppDataLocation/autosave.lstmviz``. A clean close removes it; the
+  next start finds it after a crash or a kill and offers to restore it (never in a
+  ``quiet`` window: tests, ``--screenshot``, exports).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import threading
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from lstmviz.app import session as ses
+from lstmviz.errors import LstmvizError
+
+log = logging.getLogger("lstmviz")
+AUTOSAVE_MS = 30_000
+DEBOUNCE_MS = 3_000
+FILTER = "lstmviz sessions (*.lstmviz);;All files (*)"
+
+
+def default_autosave_path() -> Path:
+    where = QtCore.QStandardPaths.writableLocation(QtCore.QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(where or Path.home() / ".lstmviz") / "autosave.lstmviz"
+
+
+def preferred_theme(settings=None, default: str = "dark") -> str:
+    """The theme saved in the preferences (or ``default``)."""
+    settings = settings or QtCore.QSettings("lstmviz", "lstmviz")
+    value = settings.value("theme", default)
+    return str(value) if value else default
+
+
+def _b64(data: QtCore.QByteArray) -> str:
+    return base64.b64encode(bytes(data)).decode("ascii")
+
+
+def _unb64(text) -> QtCore.QByteArray | None:
+    try:
+        return QtCore.QByteArray(base64.b64decode(str(text), validate=True))
+    except (ValueError, TypeError):
+        return None
+
+
+class SessionManager(QtCore.QObject):
+    """Session files, undo/redo, autosave and preferences of one main window."""
+
+    def __init__(self, window, autosave_path=None):
+        super().__init__(window)
+        self.window = window
+        self.state = window.state
+        self.autosave_path = Path(autosave_path) if autosave_path else default_autosave_path()
+        self.session_path: str | None = None
+        self._dirty = False
+        self._lock = threading.Lock()
+        self._worker: threading.Thread | None = None
+        self.autosave_enabled = True
+        self._restore_pending = True  # no autosave before the restore question is answered
+
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(AUTOSAVE_MS)
+        self.timer.timeout.connect(self.autosave)
+        self.debounce = QtCore.QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(DEBOUNCE_MS)
+        self.debounce.timeout.connect(self.autosave)
+        self.state.stack_changed.connect(self._edited)
+        self.state.history_changed.connect(self._sync_actions)
+        window.installEventFilter(self)
+        self.timer.start()
+        QtCore.QTimer.singleShot(0, self._started)
+
+    # -- menus ---------------------------------------------------------------------------
+    def add_file_actions(self, file_menu: QtWidgets.QMenu, before: QtGui.QAction | None = None):
+        acts = []
+        a = QtGui.QAction("Open &session\u2026", self)
+        a.triggered.connect(self.open_dialog)
+        acts.append(a)
+        a = QtGui.QAction("Save s&ession", self)
+        a.setShortcut(QtGui.QKeySequence.StandardKey.Save)
+        a.triggered.connect(self.save)
+        acts.append(a)
+        a = QtGui.QAction("Save session &as\u2026", self)
+        a.setShortcut(QtGui.QKeySequence.StandardKey.SaveAs)
+        a.triggered.connect(self.save_as_dialog)
+        acts.append(a)
+        for a in acts:
+            file_menu.insertAction(before, a) if before is not None else file_menu.addAction(a)
+        return acts
+
+    def add_edit_menu(self, menubar: QtWidgets.QMenuBar, before: QtGui.QAction | None = None):
+        edit = QtWidgets.QMenu("&Edit", menubar)
+        self.undo_action = edit.addAction("&Undo", self.undo)
+        self.undo_action.setShortcut(QtGui.QKeySequence("Ctrl+Z"))
+        self.redo_action = edit.addAction("&Redo", self.redo)
+        self.redo_action.setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"), QtGui.QKeySequence("Ctrl+Y")])
+        for a in (self.undo_action, self.redo_action):
+            a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        if before is not None:
+            menubar.insertMenu(before, edit)
+        else:
+            menubar.addMenu(edit)
+        self.edit_menu = edit
+        self._sync_actions()
+        return edit
+
+    def _sync_actions(self):
+        if hasattr(self, "undo_action"):
+            self.undo_action.setEnabled(bool(self.state.undo_stack))
+            self.redo_action.setEnabled(bool(self.state.redo_stack))
+
+    def undo(self) -> bool:
+        ok = self.state.undo()
+        self.window.message("Undone" if ok else "Nothing to undo")
+        return ok
+
+    def redo(self) -> bool:
+        ok = self.state.redo()
+        self.window.message("Redone" if ok else "Nothing to redo")
+        return ok
+
+    # -- what only the window knows ----------------------------------------------------------
+    def ui_state(self) -> dict:
+        from lstmviz.ui import theme as th
+
+        w = self.window
+        return {"tab": int(w.tabs.currentIndex()), "side_tab": int(w.side.currentIndex()),
+                "theme": th.current().name, "splitter": [int(v) for v in w.splitter.sizes()],
+                "geometry": _b64(w.saveGeometry()), "window_state": _b64(w.saveState())}
+
+    def apply_ui(self, ui: dict, geometry: bool = True) -> None:
+        from lstmviz.ui import theme as th
+
+        w = self.window
+        theme = ui.get("theme")
+        if isinstance(theme, str) and theme in th.THEMES and theme != th.current().name:
+            w.set_theme(theme)
+        tab = ui.get("tab")
+        if isinstance(tab, int) and 0 <= tab < w.tabs.count():
+            w.tabs.setCurrentIndex(tab)
+        side = ui.get("side_tab")
+        if isinstance(side, int) and 0 <= side < w.side.count():
+            w.side.setCurrentIndex(side)
+        if geometry:
+            g = _unb64(ui.get("geometry", ""))
+            if g:
+                w.restoreGeometry(g)
+            s = _unb64(ui.get("window_state", ""))
+            if s:
+                w.restoreState(s)
+        sizes = ui.get("splitter")
+        if isinstance(sizes, list) and len(sizes) == w.splitter.count() and all(isinstance(v, int) for v in sizes):
+            w.splitter.setSizes(sizes)
+
+    # -- files ---------------------------------------------------------------------------
+    def save_to(self, path) -> Path:
+        """Save the session to ``path`` (atomic). Raises LstmvizError/OSError."""
+        out = ses.save_session(self.state, path, self.ui_state())
+        self.session_path = str(out)
+        return out
+
+    def open(self, path) -> bool:
+        """Open a session; problems become a message and leave everything as it was."""
+        try:
+            session = ses.read_session(path)
+        except LstmvizError as err:
+            self.window.message(str(err), dialog=True, error=True, title="Cannot open this session")
+            return False
+        self.window.player.pause()
+        ses.apply_session(self.state, session, path)
+        self.apply_ui(session.ui, geometry=False)
+        self.session_path = str(path)
+        self._add_recent(path)
+        self.window._update_title()
+        self.window.message(f"Opened the session {Path(path).name}")
+        return True
+
+    def _add_recent(self, path):
+        add = getattr(self.window, "_add_recent", None)
+        if add is not None:
+            add(path)
+
+    def save(self):
+        if self.session_path:
+            return self._save_reporting(self.session_path)
+        return self.save_as_dialog()
+
+    def _save_reporting(self, path):
+        try:
+            out = self.save_to(path)
+        except LstmvizError as err:
+            self.window.message(str(err), dialog=True, error=True, title="Cannot save the session")
+            return None
+        except OSError as err:
+            self.window.message(f"{path}: {err.strerror or err}", dialog=True, error=True,
+                                title="Cannot save the session")
+            return None
+        self._add_recent(out)
+        self.window.message(f"Saved the session to {out}")
+        return out
+
+    def save_as_dialog(self):
+        start = self.session_path or "session.lstmviz"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save the session", start, FILTER)
+        if not path:
+            return None
+        if not path.lower().endswith(ses.SUFFIX):
+            path += ses.SUFFIX
+        return self._save_reporting(path)
+
+    def open_dialog(self):
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open a session",
+                                                        str(Path(self.session_path).parent) if self.session_path else "",
+                                                        FILTER)
+        return self.open(path) if path else False
+
+    # -- autosave ------------------------------------------------------------------------
+    def _edited(self):
+        self._dirty = True
+        if not self._restore_pending:
+            self.debounce.start()
+
+    def autosave(self, force: bool = False, wait: bool = False) -> bool:
+        """Write the autosave file in a worker thread if something changed (or ``force``)."""
+        if not force and (not self.autosave_enabled or self.window.quiet or self._restore_pending
+                          or not self._dirty):
+            return False
+        if self.state.readonly:
+            return False
+        if self._worker is not None and self._worker.is_alive():
+            self.debounce.start()  # one write at a time: try again a little later
+            return False
+        try:
+            session = ses.capture(self.state, self.ui_state())
+        except LstmvizError:
+            return False
+        self._dirty = False
+        path = self.autosave_path
+
+        def write():
+            with self._lock:
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    ses.write_atomic(path, ses.session_bytes(session))
+                except (OSError, LstmvizError) as err:
+                    log.warning("autosave to %s failed: %s", path, err)
+
+        self._worker = threading.Thread(target=write, name="lstmviz-autosave", daemon=True)
+        self._worker.start()
+        if wait:
+            self._worker.join()
+        return True
+
+    def wait(self):
+        if self._worker is not None:
+            self._worker.join()
+
+    def remove_autosave(self):
+        self.wait()
+        try:
+            self.autosave_path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as err:
+            log.warning("could not remove %s: %s", self.autosave_path, err)
+
+    def _started(self):
+        """First turn of the event loop: offer a leftover autosave (unless quiet)."""
+        try:
+            if self.window.quiet:
+                return
+            self.restore_preferences()
+            if self.autosave_path.exists():
+                self.offer_restore()
+        finally:
+            self._restore_pending = False
+
+    def offer_restore(self) -> bool:
+        box = QtWidgets.QMessageBox(self.window)
+        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
+        box.setWindowTitle("Restore the last session?")
+        box.setText("lstmviz did not close cleanly last time. Restore the work it saved "
+                    "automatically?")
+        box.setStandardButtons(QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No)
+        box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.Yes)
+        if box.exec() != QtWidgets.QMessageBox.StandardButton.Yes:
+            return False
+        return self.restore_autosave()
+
+    def restore_autosave(self) -> bool:
+        try:
+            session = ses.read_session(self.autosave_path)
+        except LstmvizError as err:
+            self.window.message(f"The autosaved session cannot be restored: {err}", dialog=True, error=True)
+            return False
+        ses.apply_session(self.state, session)
+        self.apply_ui(session.ui, geometry=False)
+        self.window._update_title()
+        self.window.message("Restored the autosaved session")
+        return True
+
+    # -- preferences (QSettings) -------------------------------------------------------------
+    def save_preferences(self):
+        from lstmviz.ui import theme as th
+
+        s = self.window.settings
+        s.setValue("theme", th.current().name)
+        s.setValue("geometry", self.window.saveGeometry())
+        s.setValue("window_state", self.window.saveState())
+        s.setValue("splitter", [int(v) for v in self.window.splitter.sizes()])
+        s.sync()
+
+    def restore_preferences(self):
+        s = self.window.settings
+        g = s.value("geometry")
+        if isinstance(g, QtCore.QByteArray) and not g.isEmpty():
+            self.window.restoreGeometry(g)
+        st = s.value("window_state")
+        if isinstance(st, QtCore.QByteArray) and not st.isEmpty():
+            self.window.restoreState(st)
+
+    def eventFilter(self, obj, event):
+        if obj is self.window and event.type() == QtCore.QEvent.Type.Close:
+            self.closing()
+        return False
+
+    def closing(self):
+        """A clean close: stop autosaving, keep the preferences, drop the autosave file."""
+        self.timer.stop()
+        self.debounce.stop()
+        if not self.window.quiet:
+            self.save_preferences()
+            self.remove_autosave()
+        else:
+            self.wait()
+
+
+def install(window, autosave_path=None) -> SessionManager:
+    """Hook sessions into ``window``: File menu entries before Quit-ish separators, an Edit
+    menu after File; returns the manager (``window.sessions``)."""
+    mgr = SessionManager(window, autosave_path)
+    mb = window.menuBar()
+    menus = [a.menu() for a in mb.actions() if a.menu() is not None]
+    file_menu = menus[0] if menus else mb.addMenu("&File")
+    acts = file_menu.actions()
+    anchor = next((a for a in acts if a.isSeparator()), None)
+    mgr.add_file_actions(file_menu, anchor)
+    following = mb.actions()[1] if len(mb.actions()) > 1 else None
+    mgr.add_edit_menu(mb, following)
+    return mgr
