@@ -126,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step", type=_step, default=None, metavar="N", help="timestep to show")
     p.add_argument("--size", type=_size, default=None, metavar="WxH", help="window size, e.g. 1600x900")
     p.add_argument("--theme", default=None, metavar="NAME", help="colour theme")
+    for kind, what in (("gif", "an animated GIF, one frame per step"),
+                       ("mp4", "an MP4 video, one frame per step (needs ffmpeg: imageio-ffmpeg)"),
+                       ("png", "a PNG picture (see --scale)"), ("svg", "an SVG picture")):
+        p.add_argument(f"--export-{kind}", metavar=f"OUT.{kind}", default=None,
+                       help=f"render {what} offscreen and exit")
+    p.add_argument("--view", default=None, metavar="NAME",
+                   help="what --export-* shows: unrolled (default), cell, over_time, weights, or window")
+    p.add_argument("--fps", type=float, default=None, metavar="N", help="animation speed, steps per second (default 4)")
+    p.add_argument("--scale", type=float, default=1.0, metavar="S", help="PNG scale (2 = twice the pixels)")
     return parser
 
 
@@ -375,6 +384,17 @@ def cmd_app(args) -> int:
               file=sys.stderr)
         model = lstmviz.load(args.model) if args.model else demo_model()
         print(model.summary())
+        return 0
+    exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
+    exports = [(k, out) for k, out in exports if out]
+    if exports:
+        from lstmviz.ui.export import export_from_cli
+
+        for kind, out in exports:
+            rc = export_from_cli(args.model, out, kind, args.view, args.size, args.fps, args.scale,
+                                 args.step, args.theme)
+            if rc:
+                return rc
         return 0
     rc = run_app(args.model, args.screenshot, args.step, args.size, args.theme)
     return rc if isinstance(rc, int) else 0

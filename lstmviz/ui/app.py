@@ -188,6 +188,10 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
     holder: dict = {}
     install_excepthook(lambda: holder.get("window"))
     try:
+        if theme is None and screenshot is None:  # the theme the user chose last time
+            from lstmviz.ui.session_ui import preferred_theme
+
+            theme = preferred_theme()
         window = make_window(model_path, theme, quiet=screenshot is not None)
     except LstmvizError as err:
         print(f"lstmviz: {' '.join(str(err).split())}", file=sys.stderr)
