@@ -27,6 +27,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,7 +194,8 @@ def parse_session(data: bytes, path="session") -> Session:
             except (UnicodeDecodeError, ValueError) as err:
                 raise _bad(path, f"manifest.json is not valid JSON: {err}") from None
             return _parse_manifest(manifest, zf, infos, path)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError) as err:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError,
+                NotImplementedError) as err:
             raise _bad(path, f"the archive is damaged: {err}") from None
 
 

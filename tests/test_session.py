@@ -1,0 +1,418 @@
+"""Sessions (.lstmviz), undo/redo, autosave and preferences."""
+
+import io
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstmviz.app import session as ses
+from lstmviz.app.state import UNDO_LIMIT, AppState
+from lstmviz.errors import LstmvizError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# -- helpers --------------------------------------------------------------------------------
+def edited_state() -> AppState:
+    st = AppState()
+    st.add_layer("GRU", index=1)
+    st.set_layer_option(0, "units", 6)
+    st.set_input_spec(batch_size=3, timesteps=9, seed=4)
+    st.set_input_value(2, 5, 0, 3.25)
+    st.set_cursor(step=7, sample=2, unit=3, layer=st.layers[1].name)
+    return st
+
+
+def assert_same_stack(a, b):
+    """Two snapshots (or states) with equal layers, configs, weights and input."""
+    a = a.snapshot() if isinstance(a, AppState) else a
+    b = b.snapshot() if isinstance(b, AppState) else b
+    assert [(c, cfg, n) for c, cfg, n, _ in a.layers] == [(c, cfg, n) for c, cfg, n, _ in b.layers]
+    for (_, _, name, wa), (_, _, _, wb) in zip(a.layers, b.layers):
+        assert (wa is None) == (wb is None), name
+        if wa is not None:
+            assert len(wa) == len(wb)
+            for x, y in zip(wa, wb):
+                assert x.dtype == y.dtype and np.array_equal(x, y), name
+    ia, ib = a.input, b.input
+    for f in ("batch_size", "timesteps", "input_dim", "source", "seed", "period", "text"):
+        assert getattr(ia, f) == getattr(ib, f), f
+    assert (ia.data is None) == (ib.data is None)
+    if ia.data is not None:
+        assert np.array_equal(ia.data, ib.data)
+
+
+def assert_close_flat(fa: dict, fb: dict):
+    """A re-computed trace: the same keys and values to float32 rounding (the engine's BLAS
+    products are not bit-reproducible across array alignments, even for one state's
+    rebuild, so only the stored arrays -- weights, inputs -- are compared bit for bit)."""
+    assert list(fa) == list(fb)
+    for k in fa:
+        np.testing.assert_allclose(fa[k], fb[k], rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+def assert_same_trace(sa: AppState, sb: AppState):
+    assert_close_flat(sa.trace.flat(), sb.trace.flat())
+
+
+# -- round trip -----------------------------------------------------------------------------
+def test_session_round_trips_exactly(tmp_path):
+    st = edited_state()
+    ui = {"tab": 2, "theme": "light", "splitter": [300, 900]}
+    path = ses.save_session(st, tmp_path / "a.lstmviz", ui)
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        assert manifest["format"] == ses.FORMAT and manifest["version"] == ses.VERSION
+        assert all(n == "manifest.json" or n.endswith(".npy") for n in zf.namelist())
+
+    other = AppState()
+    session = ses.open_session(other, path)
+    assert_same_stack(st, other)
+    assert np.array_equal(st.x, other.x)
+    assert_same_trace(st, other)
+    assert other.cursor == st.cursor
+    assert session.ui == ui
+    assert other.seed == st.seed and other.trace_all_samples == st.trace_all_samples
+    assert other.undo_stack == [] and other.error is None
+
+
+def test_session_keeps_text_and_embedding_inputs(tmp_path):
+    st = AppState()
+    st.add_layer("Embedding", index=0)
+    st.set_input_spec(source="text", text="abcab")
+    path = ses.save_session(st, tmp_path / "e.lstmviz")
+    other = AppState()
+    ses.open_session(other, path)
+    assert_same_stack(st, other)
+    assert_same_trace(st, other)
+
+
+def test_readonly_model_is_refused_with_a_message(tmp_path):
+    st = AppState()
+    st.readonly = True
+    with pytest.raises(LstmvizError, match="cannot be saved"):
+        ses.save_session(st, tmp_path / "r.lstmviz")
+    assert not (tmp_path / "r.lstmviz").exists()
+
+
+# -- damaged files ----------------------------------------------------------------------------
+def _rezip(data: bytes, change) -> bytes:
+    """Copy a session's members through ``change(name, bytes) -> bytes | None`` (None drops)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name in src.namelist():
+            new = change(name, src.read(name))
+            if new is not None:
+                zf.writestr(name, new)
+    return out.getvalue()
+
+
+def _manifest_edit(fn):
+    def change(name, data):
+        if name != "manifest.json":
+            return data
+        m = json.loads(data)
+        fn(m)
+        return json.dumps(m)
+    return change
+
+
+def _object_npy() -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    return buf.getvalue()
+
+
+DAMAGES = {
+    "truncated": lambda d: d[: len(d) // 2],
+    "truncated_end": lambda d: d[:-30],
+    "not_a_zip": lambda d: b"hello, this is not a session" * 10,
+    "empty": lambda d: b"",
+    "flipped_bytes": lambda d: d[:200] + bytes(b ^ 0xFF for b in d[200:260]) + d[260:],
+    "bad_json": lambda d: _rezip(d, lambda n, b: b"{not json" if n == "manifest.json" else b),
+    "no_manifest": lambda d: _rezip(d, lambda n, b: None if n == "manifest.json" else b),
+    "newer_version": lambda d: _rezip(d, _manifest_edit(lambda m: m.update(version=ses.VERSION + 1))),
+    "older_version": lambda d: _rezip(d, _manifest_edit(lambda m: m.update(version=0))),
+    "no_version": lambda d: _rezip(d, _manifest_edit(lambda m: m.pop("version"))),
+    "other_format": lambda d: _rezip(d, _manifest_edit(lambda m: m.update(format="something"))),
+    "missing_weights": lambda d: _rezip(d, lambda n, b: None if n == "layers/1/0.npy" else b),
+    "missing_input": lambda d: _rezip(d, lambda n, b: None if n == "input/data.npy" else b),
+    "pickled_member": lambda d: _rezip(d, lambda n, b: _object_npy() if n == "layers/0/1.npy" else b),
+    "garbage_member": lambda d: _rezip(d, lambda n, b: b"\x93NUMPYjunk" if n == "layers/0/0.npy" else b),
+    "bad_layers": lambda d: _rezip(d, _manifest_edit(lambda m: m.update(layers={"a": 1}))),
+    "bad_cursor": lambda d: _rezip(d, _manifest_edit(lambda m: m["cursor"].update(step="x"))),
+    "bad_input": lambda d: _rezip(d, _manifest_edit(lambda m: m["input"].update(timesteps=-3))),
+    "input_2d": lambda d: _rezip(d, lambda n, b: ses._npy(np.zeros((3, 3))) if n == "input/data.npy" else b),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_damaged_session_gives_a_message_and_changes_nothing(tmp_path, damage):
+    good = ses.session_bytes(ses.capture(edited_state()))
+    bad = tmp_path / "bad.lstmviz"
+    bad.write_bytes(DAMAGES[damage](good))
+
+    st = AppState()
+    st.set_layer_option(0, "units", 5)
+    before, trace, cursor, undo = st.snapshot(), st.trace, st.cursor, list(st.undo_stack)
+    with pytest.raises(LstmvizError) as err:
+        ses.open_session(st, bad)
+    msg = str(err.value)
+    assert str(bad) in msg and "\n" not in msg
+    if damage == "newer_version":
+        assert "newer lstmviz" in msg
+    assert_same_stack(before, st)
+    assert st.trace is trace and st.cursor == cursor and st.undo_stack == undo
+
+
+def test_missing_file_is_a_one_line_error(tmp_path):
+    with pytest.raises(LstmvizError, match="no such file|No such file"):
+        ses.read_session(tmp_path / "nope.lstmviz")
+
+
+# -- atomic writes ----------------------------------------------------------------------------
+def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
+    path = tmp_path / "s.lstmviz"
+    ses.save_session(AppState(), path)
+    old = path.read_bytes()
+
+    def boom(fd):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(ses.os, "fsync", boom)
+    with pytest.raises(OSError):
+        ses.save_session(edited_state(), path)
+    assert path.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == ["s.lstmviz"]  # no temporary left
+
+
+WRITER = r"""
+import sys, numpy as np
+from lstmviz.app import session as ses
+from lstmviz.app.state import AppState
+st = AppState()
+st.set_input_data(np.random.default_rng(0).normal(size=(64, 200, 8)).astype("float32"))
+print("ready", flush=True)
+k = 0
+while True:
+    k += 1
+    st.input.data[0, 0, 0] = k
+    ses.write_atomic(sys.argv[1], ses.session_bytes(ses.capture(st, {"k": k})))
+"""
+
+
+def test_kill_mid_write_leaves_a_loadable_file(tmp_path):
+    path = tmp_path / "autosave.lstmviz"
+    rng = random.Random(1)
+    seen = set()
+    for _ in range(6):
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            assert proc.stdout.readline().strip() == b"ready"
+            time.sleep(rng.uniform(0.05, 0.6))
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        if not path.exists():
+            continue  # killed before the first write finished: nothing to load, nothing lost
+        session = ses.read_session(path)
+        k = session.ui["k"]
+        assert session.input.data[0, 0, 0] == k
+        seen.add(k)
+    assert seen, "the writer never finished a single session"
+
+
+# -- undo / redo ----------------------------------------------------------------------------
+EDITS = [
+    lambda s: s.add_layer("GRU", index=1),
+    lambda s: s.set_layer_option(1, "units", 5),
+    lambda s: s.set_layer_option(0, "go_backwards", True),
+    lambda s: s.duplicate_layer(1),
+    lambda s: s.move_layer(2, 1),
+    lambda s: s.remove_layer(2),
+    lambda s: s.set_input_spec(timesteps=11, source="noise"),
+    lambda s: s.set_input_value(0, 3, 0, -2.0),
+    lambda s: s.add_layer("Bidirectional", "LSTM", index=0),
+    lambda s: s.set_layer_option(0, "merge_mode", "sum"),
+]
+
+
+def test_undo_redo_restore_exact_states():
+    st = AppState()
+    states = [(st.snapshot(), st.trace.flat())]
+    for edit in EDITS:
+        edit(st)
+        states.append((st.snapshot(), st.trace.flat()))
+    assert len(st.undo_stack) == len(EDITS)
+
+    def check(k):
+        snap, flat = states[k]
+        assert_same_stack(snap, st)
+        assert_close_flat(st.trace.flat(), flat)
+
+    for k in range(len(EDITS) - 1, -1, -1):
+        assert st.undo()
+        check(k)
+    assert not st.undo() and st.redo_stack
+    for k in range(1, len(EDITS) + 1):
+        assert st.redo()
+        check(k)
+    assert not st.redo()
+
+
+def test_a_new_edit_drops_the_redo_stack_and_history_is_bounded():
+    st = AppState()
+    st.set_layer_option(0, "units", 3)
+    st.undo()
+    assert st.redo_stack
+    st.set_layer_option(0, "units", 4)
+    assert not st.redo_stack
+    for k in range(UNDO_LIMIT + 5):
+        st.set_input_spec(seed=k + 1)
+    assert len(st.undo_stack) == UNDO_LIMIT
+
+
+def test_snapshots_are_immutable():
+    st = AppState()
+    snap = st.snapshot()
+    w = snap.layers[0][3][0]
+    with pytest.raises(ValueError):
+        w[0, 0] = 1.0
+    st.layers[0].weights[0] = st.layers[0].weights[0] * 0  # the state moves on ...
+    assert snap.layers[0][3][0] is w  # ... the snapshot does not
+
+
+def test_no_op_edits_and_failed_edits_leave_no_history():
+    st = AppState()
+    st.set_layer_option(0, "units", 8)  # unchanged
+    st.set_input_spec(timesteps=st.input.timesteps)
+    with pytest.raises(IndexError):
+        st.remove_layer(99)
+    assert st.undo_stack == []
+
+
+# -- in the window ---------------------------------------------------------------------------
+@pytest.fixture
+def window(qtbot, tmp_path):
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.main_window import MainWindow, apply_chrome
+
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    th.apply("dark", QtWidgets.QApplication.instance())
+    apply_chrome(QtWidgets.QApplication.instance())
+    w = MainWindow(AppState(), settings=settings, quiet=True)
+    w.sessions.autosave_path = tmp_path / "appdata" / "autosave.lstmviz"
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.player.pause()
+    w.sessions.wait()
+    w.close()
+    th.apply("dark", QtWidgets.QApplication.instance())
+
+
+def test_window_session_round_trip_with_tab_and_theme(window, tmp_path, qtbot):
+    from lstmviz.ui import theme as th
+
+    st = window.state
+    st.set_layer_option(0, "units", 5)
+    st.set_cursor(step=6, unit=2)
+    window.tabs.setCurrentIndex(2)
+    window.set_theme("light")
+    path = window.sessions.save_to(tmp_path / "w.lstmviz")
+    saved = st.snapshot()
+
+    window.new_stack()
+    window.tabs.setCurrentIndex(0)
+    window.set_theme("dark")
+    assert window.open_file(str(path))  # .lstmviz goes through the ordinary open
+    assert_same_stack(saved, st)
+    assert st.cursor.step == 6 and st.cursor.unit == 2
+    assert window.tabs.currentIndex() == 2 and th.current().name == "light"
+    assert str(path.resolve()) in window._recent()
+
+
+def test_window_open_damaged_session_keeps_everything(window, tmp_path):
+    bad = tmp_path / "bad.lstmviz"
+    bad.write_bytes(b"PK\x03\x04 broken")
+    before, trace = window.state.snapshot(), window.state.trace
+    assert not window.sessions.open(bad)
+    assert "not a usable lstmviz session" in window.last_message
+    assert_same_stack(before, window.state)
+    assert window.state.trace is trace
+
+
+def test_edit_menu_undo_redo(window):
+    st = window.state
+    assert not window.sessions.undo_action.isEnabled()
+    st.set_layer_option(0, "units", 3)
+    assert window.sessions.undo_action.isEnabled()
+    assert window.sessions.undo_action.shortcut().toString() == "Ctrl+Z"
+    assert "Ctrl+Shift+Z" in [s.toString() for s in window.sessions.redo_action.shortcuts()]
+    window.sessions.undo_action.trigger()
+    assert st.layers[0].config["units"] == 8
+    window.sessions.redo_action.trigger()
+    assert st.layers[0].config["units"] == 3
+
+
+def test_autosave_writes_in_the_background_and_restores(window, tmp_path, qtbot):
+    mgr = window.sessions
+    window.state.set_layer_option(0, "units", 4)
+    assert not mgr.autosave()  # a quiet window (tests, screenshots) does not autosave by itself
+    assert mgr.autosave(force=True, wait=True)
+    assert mgr.autosave_path.exists()
+    saved = window.state.snapshot()
+
+    window.state.set_layer_option(0, "units", 7)
+    assert mgr.restore_autosave()
+    assert_same_stack(saved, window.state)
+
+
+def test_autosave_after_edits_when_not_quiet(window, qtbot, monkeypatch):
+    mgr = window.sessions
+    mgr.debounce.setInterval(50)
+    window.quiet = False
+    try:
+        window.state.set_layer_option(0, "units", 6)
+        qtbot.waitUntil(lambda: mgr.autosave_path.exists(), timeout=5000)
+        mgr.wait()
+        assert ses.read_session(mgr.autosave_path).layers[0].config["units"] == 6
+        mgr.closing()  # a clean exit removes it and keeps the preferences
+        assert not mgr.autosave_path.exists()
+        assert window.settings.value("theme") == "dark"
+        assert window.settings.value("geometry") is not None
+    finally:
+        window.quiet = True
+
+
+def test_leftover_autosave_never_blocks_a_quiet_start(qtbot, tmp_path):
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz.ui.main_window import MainWindow
+
+    auto = tmp_path / "autosave.lstmviz"
+    ses.save_session(edited_state(), auto)
+    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(AppState(), settings=settings, quiet=True)
+    w.sessions.autosave_path = auto
+    qtbot.addWidget(w)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert not [m for m in QtWidgets.QApplication.topLevelWidgets()
+                if isinstance(m, QtWidgets.QMessageBox) and m.isVisible()]
+    assert auto.exists()  # a quiet window neither restores nor removes it
+    w.close()
+    assert auto.exists()
