@@ -28,17 +28,91 @@ def load(path, seed: int = 0) -> Model:
 def load_weights(model: Model, path) -> None:
     """Put the weights of a weights-only file onto ``model``, whose layers must match.
 
-    Layers are matched by name when every name in the file is a layer of the model,
-    else in order among those that hold weights; the first mismatch of
-    class, count or shape raises LstmvizError naming both sides.
+    A Keras 3 ``.weights.h5`` names its groups by layer class and order, not by layer
+    name; layers are matched the way Keras 3 does it: model layer number k of class C
+    reads ``layers/<snake_case(C)>[_n]`` (n counted per class, InputLayers included in a
+    functional model), its cells, halves and inner layer below that. Other files match by
+    name when every name in the file is a layer of the model, else in order among the
+    layers that hold weights. The first mismatch of class, count or shape raises
+    LstmvizError naming both sides.
     """
     from lstmviz.io import read_weights_file
 
-    entries = read_weights_file(path)
+    entries, k3vars = read_weights_file(path, paths=True)
+    staged = _match_keras3(model, path, k3vars) if k3vars else None
+    if staged is None:
+        staged = _match_by_name_or_order(model, path, entries)
+    for layer, arrays in staged:
+        layer.set_weights(arrays)
+
+
+def _keras3_var_paths(layer, path: str) -> list[str]:
+    """Where Keras 3's saving_lib puts the variables of ``layer`` saved under ``path``."""
+    from lstmviz.engine.layers import Bidirectional, Recurrent, StackedRNN, TimeDistributed
+    from lstmviz.io import class_names
+
+    if isinstance(layer, StackedRNN):
+        names = class_names([f"{c.kind}Cell" for c in layer.cells])
+        return [f"{path}/cell/cells/{n}" for n in names]
+    if isinstance(layer, Recurrent):
+        return [f"{path}/cell"]
+    if isinstance(layer, Bidirectional):
+        return (_keras3_var_paths(layer.forward_layer, f"{path}/forward_layer")
+                + _keras3_var_paths(layer.backward_layer, f"{path}/backward_layer"))
+    if isinstance(layer, TimeDistributed):
+        return _keras3_var_paths(layer.inner, f"{path}/layer")
+    return [path]
+
+
+def _match_keras3(model: Model, path, k3vars: dict):
+    """[(layer, arrays)] by Keras 3 class-based paths; None when the file's layout is not
+    this model's (e.g. it holds nested models), so the caller falls back to names/order."""
+    from lstmviz.io import class_names
+
+    layers = list(model.layers)
+    groups = class_names([layer.class_name for layer in layers])
+    staged, used = [], set()
+    for layer, group in zip(layers, groups):
+        if not layer.weights:
+            continue
+        want = [tuple(w.shape) for w in layer.weights]
+        var_paths = _keras3_var_paths(layer, f"layers/{group}")
+        if not all(p in k3vars for p in var_paths):
+            missing = next(p for p in var_paths if p not in k3vars)
+            if any(k.startswith(f"layers/{group}/") or k == f"layers/{group}" for k in k3vars):
+                raise LstmvizError(
+                    f"{path}: layer '{layer.name}' ({layer.class_name}) reads its weights "
+                    f"from '{missing}', which is not in the file (it holds "
+                    f"{', '.join(k for k in k3vars if k.startswith(f'layers/{group}'))})"
+                )
+            return None
+        arrays = [a for p in var_paths for a in k3vars[p]]
+        got = [tuple(a.shape) for a in arrays]
+        if got != want:
+            raise LstmvizError(
+                f"{path}: weights '{group}' have shapes {got} but layer '{layer.name}' "
+                f"({layer.class_name}) needs {want}"
+            )
+        used.update(var_paths)
+        staged.append((layer, arrays))
+    # a whole layer group nobody reads means the file is another model's (RNG state of
+    # dropout, ``seed_generator/vars``, is saved too but is not a weight)
+    tops = {"/".join(p.split("/")[:2]) for p in used}
+    extra = [k for k in k3vars if "/".join(k.split("/")[:2]) not in tops
+             and "seed_generator" not in k.split("/")]
+    if extra:
+        raise LstmvizError(
+            f"{path}: the file holds weights at {', '.join(extra[:5])} that no layer of the "
+            f"model reads (the model's layers with weights: "
+            f"{', '.join(l.name for l, _ in staged) or 'none'})"
+        )
+    return staged
+
+
+def _match_by_name_or_order(model: Model, path, entries):
     targets = [layer for layer in model.layers if layer.weights]
     by_name = {layer.name: layer for layer in targets}
     if len(entries) == len(targets) and all(name in by_name for name, _ in entries):
-        # Keras 3 files list groups alphabetically: match by name where names agree.
         targets = [by_name[name] for name, _ in entries]
     if len(entries) != len(targets):
         raise LstmvizError(
@@ -56,5 +130,4 @@ def load_weights(model: Model, path) -> None:
                 f"({layer.class_name}) needs {want}"
             )
         staged.append((layer, arrays))
-    for layer, arrays in staged:
-        layer.set_weights(arrays)
+    return staged

@@ -204,8 +204,6 @@ needs_fixtures = pytest.mark.skipif(not _fixture_files(),
                          ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_fixture_reads_and_counts_match(path):
     meta = json.loads((path.parent / "meta.json").read_text())
-    if any(l.get("class") == "RNN" for l in meta.get("layers", [])):
-        pytest.skip("generic keras.layers.RNN(cell) layers: loader support not written yet")
     spec = read_model_file(path)
     total = sum(_n(l) for l in spec.layers)
     if "total_params" in meta:

@@ -27,11 +27,11 @@ from ._graph import Graph, parse_model
 from ._infer import (Group, chain_order, describe_failure, infer_group, set_return_sequences,
                      weightless_class)
 from ._layers import RNN_CLASSES, expected_count, prepare_weights, strip_private
-from ._readers import (assign_legacy, attr_text, h5_get, is_group, k3_layer_arrays,
-                       k3_weight_groups, legacy_weight_groups, read_zip)
+from ._readers import (assign_legacy, attr_text, class_names, h5_get, is_group, k3_all_vars,
+                       k3_layer_arrays, k3_weight_groups, legacy_weight_groups, read_zip)
 from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json
 
-__all__ = ["read_model_file", "read_weights_file", "detect_format"]
+__all__ = ["read_model_file", "read_weights_file", "detect_format", "class_names"]
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -286,6 +286,12 @@ def _rnn_cfgs(cls: str, cfg: dict) -> list[dict]:
     if cls in RNN_CLASSES:
         cfg["_cls"] = cls
         return [cfg]
+    if cls == "RNN":
+        cell = cfg["cell"]
+        cells = cell["config"]["cells"] if cell["class_name"] == "StackedRNNCells" else [cell]
+        for c in cells:
+            c["config"]["_cls"] = c["class_name"][:-len("Cell")]
+        return [c["config"] for c in cells]
     if cls == "Bidirectional":
         out = []
         for key in ("layer", "backward_layer"):
@@ -345,7 +351,7 @@ def _load(path: Any, want_groups: bool = False) -> Any:
         else:
             raise Fail("this HDF5 file holds no Keras model config or Keras weights")
         if want_groups:
-            return groups, version
+            return groups, version, (k3_all_vars(h5) if fmt == "keras3-weights-h5" else None)
         spec = _spec_from_groups(groups, version, keep_order)
         spec.source = {"format": fmt, "weights_only": True, "keras_version": version,
                        "backend": backend,
@@ -380,14 +386,19 @@ def read_model_file(path: Any) -> ModelSpec:
                               f"{str(exc).splitlines()[0][:200] if str(exc) else ''})")) from None
 
 
-def read_weights_file(path: Any) -> list[tuple[str, list[np.ndarray]]]:
+def read_weights_file(path: Any, paths: bool = False) -> Any:
     """(layer name, arrays in Keras ``get_weights()`` order) for every layer with weights,
-    in file order. Works on weights-only files and on full-model files."""
+    in file order. Works on weights-only files and on full-model files.
+
+    With ``paths=True`` returns ``(entries, vars)``: ``vars`` maps the path of every object
+    holding variables in a Keras 3 ``.weights.h5`` (``layers/lstm/cell``,
+    ``layers/rnn_1/cell/cells/gru_cell`` ...) to its arrays, or is None for other files."""
     try:
         res = _load(path, want_groups=True)
         if isinstance(res, ModelSpec):
-            return [(l.name or "", l.weights) for l in res.layers if l.weights]
-        groups, version = res
+            entries = [(l.name or "", l.weights) for l in res.layers if l.weights]
+            return (entries, None) if paths else entries
+        groups, version, k3vars = res
         _, gru_default = _version_defaults(version)
         out = []
         for g in groups:
@@ -395,7 +406,7 @@ def read_weights_file(path: Any) -> list[tuple[str, list[np.ndarray]]]:
                 continue
             r = infer_group(g, gru_default)
             out.append((g.name, r[2] if r else list(g.arrays)))
-        return out
+        return (out, k3vars) if paths else out
     except LstmvizError:
         raise
     except Fail as f:

@@ -249,7 +249,7 @@ def _parse_functional(cfg, layers, mname, depth, k3prefix, group, counter) -> Gr
         if name in names:
             raise Fail(f"two layers are named '{name}'")
         names.add(name)
-        is_rnn = rcls in RNN_CLASSES or rcls == "Bidirectional"
+        is_rnn = rcls in RNN_CLASSES or rcls in ("Bidirectional", "RNN")
         rec = Rec(rcls, rcfg, name, str(ocls), k3path=k3path, group=group or name,
                   nested=bool(group))
         if nodes:

@@ -22,8 +22,10 @@ class Group:
     name: str
     arrays: list[np.ndarray] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
-    kind: str = "plain"   # "plain", "rnn" (Keras 3 cell), "bidirectional", "time_distributed"
-    parts: list["Group"] = field(default_factory=list)  # forward/backward or inner layer
+    kind: str = "plain"   # "plain", "rnn" (Keras 3 cell), "rnn_stacked" (RNN([cells])),
+    #                       "bidirectional", "time_distributed"
+    parts: list["Group"] = field(default_factory=list)  # forward/backward, inner layer, cells
+    ordered: bool = True  # parts are in Keras order (False: Keras 3 lists them alphabetically)
 
 
 def _base(n: str) -> str:
@@ -76,7 +78,77 @@ def infer_plain(g: Group, gru_default: bool) -> tuple[str, dict, list[np.ndarray
     return None
 
 
+_GENERIC_RNN = re.compile(r"rnn(_\d+)?")
+_CELL_SUFFIX = re.compile(r"^(.*?)(?:_(\d+))?$")
+
+
+def _cell_entry(r: tuple[str, dict, list[np.ndarray]]) -> dict:
+    return {"class_name": r[0] + "Cell", "config": dict(r[1])}
+
+
+def _stacked_order(parts: list[Group], cells: list[tuple[str, dict, list[np.ndarray]]]
+                   ) -> list[int] | None:
+    """An order of cells whose widths chain (each kernel takes the previous cell's units)
+    and that keeps Keras' per-class numbering (``gru_cell`` before ``gru_cell_1``)."""
+    n = len(cells)
+    keys = []
+    for p in parts:
+        m = _CELL_SUFFIX.match(p.name.split("/")[-1])
+        keys.append((m.group(1), int(m.group(2) or 0)) if m else (p.name, 0))
+    order: list[int] = []
+    used = [False] * n
+    budget = [20000]
+
+    def ok_next(i: int) -> bool:
+        base, num = keys[i]
+        if any(not used[j] and keys[j][0] == base and keys[j][1] < num for j in range(n)):
+            return False
+        if order:
+            prev = cells[order[-1]]
+            return int(cells[i][2][0].shape[0]) == int(prev[1]["units"])
+        return True
+
+    def dfs() -> bool:
+        if len(order) == n:
+            return True
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        for i in range(n):
+            if used[i] or not ok_next(i):
+                continue
+            used[i] = True
+            order.append(i)
+            if dfs():
+                return True
+            order.pop()
+            used[i] = False
+        return False
+
+    return list(order) if n <= 16 and dfs() else None
+
+
+def _infer_stacked(g: Group, gru_default: bool) -> tuple[str, dict, list[np.ndarray]] | None:
+    cells = [infer_plain(p, gru_default) for p in g.parts]
+    if not cells or any(c is None or c[0] not in RNN_CLASSES for c in cells):
+        return None
+    order = list(range(len(cells))) if g.ordered else _stacked_order(g.parts, cells)
+    if order is None:
+        return None
+    cells = [cells[i] for i in order]
+    cfg = {"cell": {"class_name": "StackedRNNCells",
+                    "config": {"cells": [_cell_entry(c) for c in cells]}}}
+    return "RNN", cfg, [a for c in cells for a in c[2]]
+
+
 def infer_group(g: Group, gru_default: bool) -> tuple[str, dict, list[np.ndarray]] | None:
+    if g.kind == "rnn_stacked":
+        return _infer_stacked(g, gru_default)
+    if g.kind in ("rnn", "plain") and _GENERIC_RNN.fullmatch(g.name.split("/")[-1]):
+        r = infer_plain(g, gru_default)
+        if r is None or r[0] not in RNN_CLASSES:
+            return r
+        return "RNN", {"cell": _cell_entry(r)}, r[2]
     if g.kind == "bidirectional" and len(g.parts) == 2:
         f = infer_plain(g.parts[0], gru_default)
         b = infer_plain(g.parts[1], gru_default)
@@ -102,7 +174,16 @@ def split_legacy_group(name: str, arrays: list[np.ndarray], names: list[str]) ->
     segs = [[s for s in n.split("/")] for n in names]
     fw = [i for i, s in enumerate(segs) if any(p.startswith("forward_") for p in s)]
     bw = [i for i, s in enumerate(segs) if any(p.startswith("backward_") for p in s)]
-    if fw and bw and len(fw) + len(bw) == len(names):
+    stacked = [next((s[k + 1] for k in range(len(s) - 1) if s[k].startswith("stacked_rnn_cells")),
+                    None) for s in segs]
+    if names and all(stacked):
+        cells: dict[str, list[int]] = {}
+        for i, c in enumerate(stacked):
+            cells.setdefault(c, []).append(i)
+        g.kind = "rnn_stacked"
+        g.parts = [Group(c, [arrays[i] for i in idx], [names[i] for i in idx])
+                   for c, idx in cells.items()]
+    elif fw and bw and len(fw) + len(bw) == len(names):
         g.kind = "bidirectional"
         g.parts = [Group(name + "/forward", [arrays[i] for i in fw], [names[i] for i in fw]),
                    Group(name + "/backward", [arrays[i] for i in bw], [names[i] for i in bw])]
@@ -131,6 +212,9 @@ def _dims(cls: str, cfg: dict, arrays: list[np.ndarray]) -> tuple[Any, int]:
         return _dims(cfg["layer"]["class_name"], cfg["layer"]["config"], arrays)
     if cls == "BatchNormalization":
         return int(arrays[0].shape[0]), int(arrays[0].shape[0])
+    if cls == "RNN":
+        cells = _rnn_cell_cfgs(cfg)
+        return int(arrays[0].shape[0]), int(cells[-1]["units"])
     return int(arrays[0].shape[0]), int(cfg["units"])
 
 
@@ -141,7 +225,7 @@ def chain_order(items: list[tuple[str, dict, list[np.ndarray]]]) -> list[int] | 
     n = len(dims)
     if n == 0 or n > 40:
         return None
-    seq_first_classes = set(RNN_CLASSES) | {"Embedding", "Bidirectional"}
+    seq_first_classes = set(RNN_CLASSES) | {"Embedding", "Bidirectional", "RNN"}
     seq_first = any(c in seq_first_classes for c, _, _ in items)
     budget = [20000]
     order: list[int] = []
@@ -174,11 +258,11 @@ def chain_order(items: list[tuple[str, dict, list[np.ndarray]]]) -> list[int] | 
 
 def set_return_sequences(layers: list[tuple[str, dict]]) -> None:
     """RNNs followed (past weightless layers) by an RNN or TimeDistributed return sequences."""
-    seq_consumers = set(RNN_CLASSES) | {"Bidirectional", "TimeDistributed"}
+    seq_consumers = set(RNN_CLASSES) | {"Bidirectional", "TimeDistributed", "RNN"}
     passthrough = {"Dropout", "SpatialDropout1D", "Masking", "Activation", "GaussianNoise",
                    "GaussianDropout", "AlphaDropout", "BatchNormalization"}
     for i, (cls, cfg) in enumerate(layers):
-        if cls not in RNN_CLASSES and cls != "Bidirectional":
+        if cls not in RNN_CLASSES and cls not in ("Bidirectional", "RNN"):
             continue
         nxt = None
         for c2, _ in layers[i + 1:]:
@@ -187,14 +271,20 @@ def set_return_sequences(layers: list[tuple[str, dict]]) -> None:
             nxt = c2
             break
         rs = nxt in seq_consumers
-        targets = [cfg] if cls in RNN_CLASSES else [cfg["layer"]["config"]] + (
+        targets = [cfg] if cls in RNN_CLASSES or cls == "RNN" else [cfg["layer"]["config"]] + (
             [cfg["backward_layer"]["config"]] if "backward_layer" in cfg else [])
         for t in targets:
             t["return_sequences"] = rs
 
 
+def _rnn_cell_cfgs(cfg: dict) -> list[dict]:
+    cell = cfg["cell"]
+    cells = cell["config"]["cells"] if cell.get("class_name") == "StackedRNNCells" else [cell]
+    return [c["config"] for c in cells]
+
+
 def describe_failure(g: Group) -> Fail:
     shapes = ", ".join(fmt_shape(a.shape) for a in g.arrays) or "none"
     return Fail(f"cannot tell what kind of layer group '{g.name}' is from its weights ({shapes})",
-                "supported in weights-only files: LSTM, GRU, SimpleRNN, Dense, Embedding, "
-                "Bidirectional and TimeDistributed layers")
+                "supported in weights-only files: LSTM, GRU, SimpleRNN, RNN(cells), Dense, "
+                "Embedding, Bidirectional and TimeDistributed layers")

@@ -13,6 +13,8 @@ import numpy as np
 from ._util import Fail, fmt_shape
 
 RNN_CLASSES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
+# Keras' generic RNN(cell) layer: cell class -> the layer class that computes the same.
+CELL_CLASSES = {"LSTMCell": "LSTM", "GRUCell": "GRU", "SimpleRNNCell": "SimpleRNN"}
 CUDNN = {"CuDNNLSTM": "LSTM", "CuDNNGRU": "GRU"}
 WRAPPERS = {"Bidirectional", "TimeDistributed"}
 MODEL_CLASSES = {"Sequential", "Model", "Functional"}
@@ -87,6 +89,75 @@ def _dtype_name(v: Any) -> Any:
             return cfg["name"]
         return None
     return v
+
+
+def rnn_cell_list(cfg: dict) -> list[dict] | None:
+    """The cells of an ``RNN`` layer's config in Keras order (``{"class_name", "config"}``
+    each), for one cell, a list of cells or a ``StackedRNNCells``; None if malformed."""
+    cell = cfg.get("cell")
+    if isinstance(cell, dict) and cell.get("class_name") == "StackedRNNCells":
+        cells = (cell.get("config") or {}).get("cells")
+    elif isinstance(cell, dict):
+        cells = [cell]
+    else:
+        cells = cell
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        return None
+    return cells
+
+
+def is_stacked_cell(cfg: dict) -> bool:
+    """Whether an ``RNN`` layer holds a stack of cells (Keras: ``StackedRNNCells``)."""
+    cell = cfg.get("cell")
+    return isinstance(cell, list) or (isinstance(cell, dict)
+                                      and cell.get("class_name") == "StackedRNNCells")
+
+
+def _normalize_cell(cell: Any, name: str) -> dict:
+    if not isinstance(cell, dict):
+        raise Fail(f"layer '{name}' (RNN) has a cell that is not a JSON object")
+    ccls, ccfg = cell.get("class_name"), cell.get("config")
+    if ccls not in CELL_CLASSES:
+        raise Fail(f"layer '{name}' (RNN) has a cell of class {ccls!r}",
+                   "supported cells in RNN layers: LSTMCell, GRUCell, SimpleRNNCell "
+                   "(one, or a list / StackedRNNCells of them)")
+    if ccfg is None:
+        ccfg = {}
+    if not isinstance(ccfg, dict):
+        raise Fail(f"layer '{name}' (RNN) has a {ccls} whose config is not a JSON object")
+    ccfg = {k: _clean_value(v) for k, v in ccfg.items() if k not in _DROP_KEYS}
+    if "dtype" in ccfg:
+        ccfg["dtype"] = _dtype_name(ccfg["dtype"])
+    units = ccfg.get("units")
+    if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+        raise Fail(f"layer '{name}' (RNN) has a {ccls} with no valid 'units'")
+    return {"class_name": ccls, "config": ccfg}
+
+
+def _normalize_rnn_cells(cfg: dict, name: str) -> None:
+    """An ``RNN`` layer's ``cell`` -> one cell dict or ``StackedRNNCells`` of cell dicts."""
+    cell = cfg.get("cell")
+    if cell is None:
+        raise Fail(f"layer '{name}' (RNN) has no cell in its config")
+    cells = rnn_cell_list(cfg)
+    if cells is None:
+        raise Fail(f"layer '{name}' (RNN) has a cell config that is neither a cell nor a "
+                   "list of cells")
+    if not cells:
+        raise Fail(f"layer '{name}' (RNN) has an empty list of cells")
+    if len(cells) > 64:
+        raise Fail(f"layer '{name}' (RNN) stacks {len(cells)} cells")
+    norm = [_normalize_cell(c, name) for c in cells]
+    if is_stacked_cell(cfg):
+        cfg["cell"] = {"class_name": "StackedRNNCells", "config": {"cells": norm}}
+    else:
+        cfg["cell"] = norm[0]
+
+
+def cell_layers(cfg: dict) -> list[tuple[str, dict]]:
+    """(layer class, config) of each cell of a normalised ``RNN`` config."""
+    return [(CELL_CLASSES[c["class_name"]], c["config"]) for c in rnn_cell_list(cfg) or []
+            if isinstance(c, dict) and c.get("class_name") in CELL_CLASSES]
 
 
 def is_keras1_config(cls: str, cfg: dict) -> bool:
@@ -167,6 +238,8 @@ def normalize_layer(cls: Any, cfg: Any, name: str, depth: int = 0) -> tuple[str,
                 cfg["reset_after"] = True
             cfg["_cudnn"] = True
             cls = base
+    if cls == "RNN":
+        _normalize_rnn_cells(cfg, name)
     if cls in WRAPPERS:
         inner = cfg.get("layer")
         if not isinstance(inner, dict):
@@ -207,6 +280,11 @@ def expected_count(cls: str, cfg: dict) -> int | None:
         return int(bool(cfg.get("scale", True))) + int(bool(cfg.get("center", True))) + 2
     if cls == "LayerNormalization":
         return int(bool(cfg.get("scale", True))) + int(bool(cfg.get("center", True)))
+    if cls == "RNN":
+        cells = rnn_cell_list(cfg)
+        if not cells or any(c.get("class_name") not in CELL_CLASSES for c in cells):
+            return None
+        return sum(expected_count(k, c) or 0 for k, c in cell_layers(cfg))
     if cls == "Bidirectional":
         inner = cfg.get("layer", {})
         back = cfg.get("backward_layer", inner)
@@ -328,6 +406,18 @@ def check_weights(cls: str, cfg: dict, arrays: list[np.ndarray], lname: str) -> 
         if not ok:
             extra = ", reset_after=%s" % cfg.get("reset_after") if cls == "GRU" else ""
             raise _shape_err(lname, cls, f"units={units}{extra}", arrays)
+    elif cls == "RNN":
+        at, prev = 0, None
+        for k, (kind, ccfg) in enumerate(cell_layers(cfg)):
+            n = expected_count(kind, ccfg) or 0
+            part = arrays[at:at + n]
+            check_weights(kind, ccfg, part, f"{lname}/cell_{k}")
+            if prev is not None and part[0].shape[0] != prev:
+                raise Fail(f"layer '{lname}' (RNN): cell {k} has a kernel of shape "
+                           f"{fmt_shape(part[0].shape)} but the cell before it outputs {prev} "
+                           "units")
+            prev = ccfg["units"]
+            at += n
     elif cls == "Dense":
         units = cfg.get("units")
         k = arrays[0]
@@ -369,6 +459,12 @@ def fix_gru_reset_after(cls: str, cfg: dict, arrays: list[np.ndarray], default: 
                 cfg["reset_after"] = False
             else:
                 cfg["reset_after"] = default
+    elif cls == "RNN":
+        at = 0
+        for kind, ccfg in cell_layers(cfg):
+            n = expected_count(kind, ccfg) or 0
+            fix_gru_reset_after(kind, ccfg, arrays[at:at + n], default)
+            at += n
     elif cls in WRAPPERS:
         inner = cfg["layer"]
         if cls == "Bidirectional":

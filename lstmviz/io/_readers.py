@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ._graph import Graph, Rec
+from ._graph import Graph, Rec, snake
 from ._infer import Group, split_legacy_group
-from ._layers import RNN_CLASSES, expected_count
+from ._layers import RNN_CLASSES, expected_count, is_stacked_cell, rnn_cell_list
 from ._util import (MAX_CONFIG_BYTES, MAX_LAYERS, MAX_VARS_PER_LAYER, MAX_WEIGHTS_BYTES, Fail,
                     as_array, read_attr, to_str, to_str_list)
 
@@ -195,6 +195,8 @@ def k3_layer_arrays(root: Any, path: str, cls: str, cfg: dict) -> list[np.ndarra
         if cell is not None and is_group(cell):
             return k3_vars(cell, path + "/cell")
         return k3_vars(g, path)
+    if cls == "RNN":
+        return _k3_rnn_arrays(g, path, cfg)
     if cls == "Bidirectional":
         inner = cfg["layer"]
         back = cfg.get("backward_layer", inner)
@@ -206,6 +208,71 @@ def k3_layer_arrays(root: Any, path: str, cls: str, cfg: dict) -> list[np.ndarra
         a = k3_layer_arrays(root, path + "/layer", inner["class_name"], inner["config"])
         return a or []
     return k3_vars(g, path)
+
+
+def class_names(classes: list[str]) -> list[str]:
+    """Keras 3 ``saving_lib`` names of the objects of a list: snake_case(class), then
+    ``_1``, ``_2`` ... for later objects of the same class."""
+    used: dict[str, int] = {}
+    out = []
+    for c in classes:
+        n = snake(c)
+        if n in used:
+            used[n] += 1
+            n = f"{n}_{used[n]}"
+        else:
+            used[n] = 0
+        out.append(n)
+    return out
+
+
+def _k3_rnn_arrays(g: Any, path: str, cfg: dict) -> list[np.ndarray]:
+    """A generic ``RNN`` layer: ``cell/vars`` for one cell, ``cell/cells/<class name>/vars``
+    for stacked cells (each cell in Keras order kernel, recurrent_kernel, bias)."""
+    cell = h5_get(g, "cell")
+    if cell is None or not is_group(cell):
+        raise Fail(f"'{path}' in the weights file has no 'cell' group")
+    if not is_stacked_cell(cfg):
+        return k3_vars(cell, path + "/cell")
+    cells = h5_get(cell, "cells")
+    if cells is None or not is_group(cells):
+        raise Fail(f"'{path}/cell' in the weights file has no 'cells' group")
+    out: list[np.ndarray] = []
+    for name in class_names([c["class_name"] for c in rnn_cell_list(cfg) or []]):
+        sub = h5_get(cells, name)
+        if sub is None or not is_group(sub):
+            raise Fail(f"'{path}/cell/cells/{name}' is missing from the weights file")
+        out.extend(k3_vars(sub, f"{path}/cell/cells/{name}"))
+    return out
+
+
+def k3_all_vars(root: Any, prefix: str = "layers") -> dict[str, list[np.ndarray]]:
+    """Every non-empty ``vars`` group of a Keras 3 weights file, by the path of the object
+    that owns it (``layers/lstm/cell``, ``layers/rnn_1/cell/cells/gru_cell`` ...)."""
+    out: dict[str, list[np.ndarray]] = {}
+    budget = [20000]
+
+    def walk(g: Any, path: str, depth: int) -> None:
+        if depth > 24:
+            raise Fail("the weights file nests groups too deeply")
+        for name in _keys(g):
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise Fail("the weights file holds too many groups")
+            sub = h5_get(g, name)
+            if not is_group(sub):
+                continue
+            if name == "vars":
+                arrays = k3_vars(g, path)
+                if arrays:
+                    out[path] = arrays
+            else:
+                walk(sub, f"{path}/{name}", depth + 1)
+
+    top = h5_get(root, prefix)
+    if top is not None and is_group(top):
+        walk(top, prefix, 0)
+    return out
 
 
 def k3_weight_groups(root: Any, prefix: str = "layers", depth: int = 0) -> list[Group]:
@@ -246,7 +313,18 @@ def k3_weight_groups(root: Any, prefix: str = "layers", depth: int = 0) -> list[
                              parts=[Group(name + "/layer", arrays)]))
             continue
         if "cell" in sub:
-            out.append(Group(name, k3_vars(h5_get(g, "cell"), path + "/cell"), kind="rnn"))
+            cell = h5_get(g, "cell")
+            cells = h5_get(cell, "cells") if is_group(cell) else None
+            if cells is not None and is_group(cells):
+                parts = []
+                for cname in _keys(cells)[:64]:
+                    cg = h5_get(cells, cname)
+                    if is_group(cg):
+                        parts.append(Group(cname, k3_vars(cg, f"{path}/cell/cells/{cname}")))
+                out.append(Group(name, [a for p in parts for a in p.arrays], kind="rnn_stacked",
+                                 parts=parts, ordered=False))
+                continue
+            out.append(Group(name, k3_vars(cell, path + "/cell"), kind="rnn"))
             continue
         out.append(Group(name, k3_vars(g, path)))
     return out

@@ -1,0 +1,115 @@
+"""Keras 3 ``.weights.h5`` layouts: class-based group names, generic RNN(cell) layers.
+
+Files are written with h5py in the layout Keras 3's saving_lib uses (checked against the
+``k3_*`` fixtures), with layer and cell orders where the alphabetical order h5py lists
+groups in differs from the model's order.
+"""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+
+import lstmviz
+from lstmviz.engine.spec import LayerSpec
+from lstmviz.io import read_model_file, read_weights_file
+
+
+def _write(path, groups: dict[str, list[np.ndarray]]) -> None:
+    with h5py.File(path, "w") as f:
+        for gpath, arrays in groups.items():
+            g = f.require_group(gpath + "/vars")
+            for i, a in enumerate(arrays):
+                g.create_dataset(str(i), data=a)
+        f.require_group("vars")
+
+
+def _rand(rng, *shape):
+    return rng.uniform(-1, 1, shape).astype("float32")
+
+
+def _model():
+    """Sequential: RNN([SimpleRNNCell(3), GRUCell(2)]) -> GRU(5) -> Dense(4) -> RNN(LSTMCell(6))."""
+    cells = {"class_name": "StackedRNNCells", "config": {"cells": [
+        {"class_name": "SimpleRNNCell", "config": {"units": 3}},
+        {"class_name": "GRUCell", "config": {"units": 2}}]}}
+    layers = [
+        LayerSpec("RNN", {"cell": cells, "return_sequences": True}, name="stack"),
+        LayerSpec("GRU", {"units": 5, "return_sequences": True}, name="g"),
+        LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 4}}},
+                  name="td"),
+        LayerSpec("RNN", {"cell": {"class_name": "LSTMCell", "config": {"units": 6}}}, name="r"),
+    ]
+    return lstmviz.Model.sequential((None, 7, 8), layers, seed=1)
+
+
+def _file_groups(rng):
+    return {
+        "layers/rnn/cell/cells/simple_rnn_cell": [_rand(rng, 8, 3), _rand(rng, 3, 3), _rand(rng, 3)],
+        "layers/rnn/cell/cells/gru_cell": [_rand(rng, 3, 6), _rand(rng, 2, 6), _rand(rng, 2, 6)],
+        "layers/gru/cell": [_rand(rng, 2, 15), _rand(rng, 5, 15), _rand(rng, 2, 15)],
+        "layers/time_distributed/layer": [_rand(rng, 5, 4), _rand(rng, 4)],
+        "layers/rnn_1/cell": [_rand(rng, 4, 24), _rand(rng, 6, 24), _rand(rng, 24)],
+    }
+
+
+def test_load_weights_matches_keras3_paths(tmp_path):
+    groups = _file_groups(np.random.default_rng(0))
+    p = tmp_path / "m.weights.h5"
+    _write(p, groups)
+    model = _model()
+    lstmviz.load_weights(model, p)
+    want = {
+        "stack": groups["layers/rnn/cell/cells/simple_rnn_cell"]
+        + groups["layers/rnn/cell/cells/gru_cell"],
+        "g": groups["layers/gru/cell"],
+        "td": groups["layers/time_distributed/layer"],
+        "r": groups["layers/rnn_1/cell"],
+    }
+    for name, arrays in want.items():
+        got = model.get_layer(name).weights
+        assert len(got) == len(arrays)
+        for a, b in zip(got, arrays):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_load_weights_keras3_shape_mismatch_names_the_layer(tmp_path):
+    groups = _file_groups(np.random.default_rng(0))
+    groups["layers/gru/cell"] = [np.zeros((2, 12), "f4"), np.zeros((4, 12), "f4"),
+                                 np.zeros((2, 12), "f4")]
+    p = tmp_path / "bad.weights.h5"
+    _write(p, groups)
+    with pytest.raises(lstmviz.LstmvizError, match=r"weights 'gru' .* layer 'g' \(GRU\)"):
+        lstmviz.load_weights(_model(), p)
+
+
+def test_load_weights_keras3_missing_cell_is_named(tmp_path):
+    groups = _file_groups(np.random.default_rng(0))
+    groups["layers/rnn/cell/cells/gru_cell_1"] = groups.pop("layers/rnn/cell/cells/gru_cell")
+    p = tmp_path / "bad.weights.h5"
+    _write(p, groups)
+    with pytest.raises(lstmviz.LstmvizError,
+                       match=r"layer 'stack' \(RNN\) .*'layers/rnn/cell/cells/gru_cell'"):
+        lstmviz.load_weights(_model(), p)
+
+
+def test_weights_only_read_orders_stacked_cells_by_width(tmp_path):
+    groups = _file_groups(np.random.default_rng(0))
+    p = tmp_path / "m.weights.h5"
+    _write(p, groups)
+    spec = read_model_file(p)
+    by = {l.name: l for l in spec.layers}
+    cell = by["rnn"].config["cell"]
+    assert by["rnn"].class_name == "RNN"
+    assert [c["class_name"] for c in cell["config"]["cells"]] == ["SimpleRNNCell", "GRUCell"]
+    assert [w.shape for w in by["rnn"].weights] == [(8, 3), (3, 3), (3,), (3, 6), (2, 6), (2, 6)]
+    assert by["rnn_1"].class_name == "RNN"
+    assert by["rnn_1"].config["cell"]["class_name"] == "LSTMCell"
+    # layer order follows the widths: rnn -> gru -> time_distributed -> rnn_1
+    assert [l.name for l in spec.layers if l.weights] == ["rnn", "gru", "time_distributed",
+                                                          "rnn_1"]
+    model = lstmviz.Model.from_spec(spec)
+    assert model.trace(np.zeros((1, 7, 8), "float32")).outputs[0].shape == (1, 6)
+    entries = dict(read_weights_file(p))
+    assert [a.shape for a in entries["rnn"]] == [(8, 3), (3, 3), (3,), (3, 6), (2, 6), (2, 6)]
