@@ -212,6 +212,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.exporter = export.install(self)
         self.sessions = session_ui.install(self)
+        from lstmviz.ui.presentation import Presenter  # lecture mode: F5, keys, focus, lessons
+
+        self.presenter = Presenter.install(self)
         self.state.model_changed.connect(self._model_changed)
         self.state.cursor_changed.connect(self._cursor_changed)
         self.state.error_changed.connect(self._error_changed)
@@ -355,8 +358,12 @@ class MainWindow(QtWidgets.QMainWindow):
                      title="About lstmviz")
 
     def set_theme(self, name: str):
+        if getattr(self, "presenter", None) is not None:
+            name = self.presenter.theme_for(name)  # scaled for the hall while presenting
         th.apply(name, QtWidgets.QApplication.instance())
         apply_chrome(QtWidgets.QApplication.instance())
+        # a new style sheet puts back the fonts widgets had before it: set the theme's again
+        th.apply(th.current(), QtWidgets.QApplication.instance())
         self.stack_panel.refresh()
         self.stack_panel._show_error(self.state.error)
         if self.state.model is not None:

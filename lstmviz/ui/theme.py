@@ -81,10 +81,12 @@ class Theme:
     scale: float = 1.0
     line_width: float = 2.5
     dark: bool = True
+    #: the smallest font size in points any text gets (presentation mode raises it)
+    min_pt: int = 12
 
     def pt(self, factor: float = 1.0) -> int:
-        """A font size in points: ``font_pt * scale * factor``, at least 12."""
-        return max(12, round(self.font_pt * self.scale * factor))
+        """A font size in points: ``font_pt * scale * factor``, at least ``min_pt``."""
+        return max(self.min_pt, round(self.font_pt * self.scale * factor))
 
     def hue(self, key: str) -> str:
         """The fixed colour of a quantity (gates' hues; h/x use the foreground)."""
@@ -232,7 +234,16 @@ def style_plot(plot: pg.PlotItem, theme: Theme, title: str | None = None,
     if bottom is not None:
         plot.setLabel("bottom", bottom, color=theme.foreground, **{"font-size": size})
     if title is not None:
-        plot.setTitle(title, color=theme.foreground, size=f"{theme.pt(1.1)}pt")
+        set_title(plot, title, color=theme.foreground, size=f"{theme.pt(1.1)}pt")
+
+
+def set_title(plot: pg.PlotItem, title: str, **args) -> None:
+    """``plot.setTitle`` with the title row as tall as the text (pyqtgraph fixes it at
+    30 px, which clips large or two-line titles)."""
+    plot.setTitle(title, **args)
+    h = max(30.0, plot.titleLabel.item.boundingRect().height() + 2)
+    plot.titleLabel.setMaximumHeight(h)
+    plot.layout.setRowFixedHeight(0, h)
 
 
 def symbol_html(key: str) -> str:

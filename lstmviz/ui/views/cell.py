@@ -19,6 +19,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
 from lstmviz.ui import theme as th
+from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (CellRef, cell_ref, clamp, cosmetic_pen, fmt, fmt_term,
                                       layer_input, message_label)
 from lstmviz.ui.views.base import TraceView
@@ -168,6 +169,8 @@ class _BarPlot:
         self.band = QtWidgets.QGraphicsRectItem()
         self.band.setZValue(-5)
         self.plot.getViewBox().addItem(self.band, ignoreBounds=True)
+        self.mask = DimMask(self.plot.getViewBox())  # focus mode: dims all bars but one unit
+        self.focus = False
         self.n = 0
         self.yr = (0.0, 1.0)
         self.title = ""
@@ -188,12 +191,15 @@ class _BarPlot:
         hl.setAlpha(70)
         self.band.setBrush(QtGui.QBrush(hl))
         self.band.setPen(cosmetic_pen(t.highlight, 2))
+        self.mask.style(t, alpha=200)
 
     def setup(self, n: int, yr: tuple, title: str, t: th.Theme):
         self.n, self.yr = n, yr
         self.plot.setXRange(-0.5, max(n, 1) - 0.5, padding=0.02)
         self.plot.setYRange(*yr, padding=0.05)
         self.x = np.arange(n + 1, dtype=float) - 0.5
+        every = 1 if n <= 4 else 2 if n <= 8 else int(np.ceil(n / 4))
+        self.plot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(0, max(n, 1), every)], []])
         self.title = title
 
     def set(self, values: np.ndarray, unit: int | None, label: str, t: th.Theme):
@@ -205,7 +211,11 @@ class _BarPlot:
             self.band.setVisible(True)
             lo, hi = self.yr
             self.band.setRect(QtCore.QRectF(unit - 0.5, lo, 1.0, hi - lo))
-        self.plot.setTitle(label, color=t.foreground, size=f"{t.pt(0.85)}pt")
+            if self.focus:
+                pad = (hi - lo) * 0.1
+                self.mask.set_band(unit - 0.5, unit + 0.5, (-0.6, self.n - 0.4, lo - pad, hi + pad), "x")
+        self.mask.set_visible(self.focus and unit is not None)
+        th.set_title(self.plot, label, color=t.foreground, size=f"{t.pt(0.85)}pt")
 
 
 class CellView(TraceView):
@@ -267,17 +277,32 @@ class CellView(TraceView):
         self.eq_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.eq_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
         self.eq_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        # long equations are clipped rather than widening the window past the screen
+        self.eq_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        #: the equations' size relative to the body text (presentation mode lowers it)
+        self.eq_scale = 1.3
         lay.addWidget(self.eq_label, 9)
         self.apply_theme(self.theme)
 
     # -- theme ----------------------------------------------------------------------------
+    def set_focus(self, enabled: bool) -> None:
+        """Focus mode: dim every bar but the selected unit's."""
+        for bp in self.bars.values():
+            bp.focus = bool(enabled)
+        self._setup_key = None
+        if self.model is not None:
+            self.set_cursor(self.cursor)
+
+    def set_equations_visible(self, visible: bool) -> None:
+        self.eq_label.setVisible(bool(visible))
+
     def apply_theme(self, theme: th.Theme) -> None:
         self.theme = t = theme
         self.header.setFont(t.font(1.15))
         self.message.setFont(t.font(1.3))
         for lab in self.col_titles:
             lab.setFont(t.font(1.0, bold=True))
-        self.eq_label.setFont(t.font(1.3))
+        self.eq_label.setFont(t.font(self.eq_scale))
         self._setup_key = None
         if self.model is not None:
             self.set_cursor(self.cursor)

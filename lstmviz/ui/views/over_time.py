@@ -17,6 +17,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
 from lstmviz.ui import theme as th
+from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import CellRef, ClickableImage, cell_ref, clamp, message_label
 from lstmviz.ui.views.base import TraceView
 
@@ -44,6 +45,7 @@ class _Heatmap:
         self.colorbar = pg.ColorBarItem(values=(0, 1), interactive=False, width=14)
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=0, col=1)
+        self.mask = DimMask(self.plot.getViewBox())  # focus mode: dims all rows but one unit
 
     def style(self, t: th.Theme):
         self.widget.setBackground(t.background)
@@ -54,6 +56,7 @@ class _Heatmap:
         self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
         self.cursor_line.setPen(pg.mkPen(t.highlight, width=2.5))
         self.unit_line.setPen(pg.mkPen(t.highlight, width=1.2, style=QtCore.Qt.PenStyle.DashLine))
+        self.mask.style(t)
 
 
 class OverTimeView(TraceView):
@@ -109,7 +112,22 @@ class OverTimeView(TraceView):
         self.images: dict[str, pg.ImageItem] = {}
         self.colorbars: dict[str, pg.ColorBarItem] = {}
         self.cursor_lines: list[pg.InfiniteLine] = []
+        self.focus = False
         self.apply_theme(self.theme)
+
+    def set_focus(self, enabled: bool) -> None:
+        """Focus mode: dim every heatmap row but the selected unit's."""
+        self.focus = bool(enabled)
+        self._update_focus()
+
+    def _update_focus(self) -> None:
+        ref = self.ref
+        for slot in self.slots:
+            on = self.focus and ref is not None and slot.key is not None
+            if on:
+                u = clamp(self.cursor.unit, 0, ref.units - 1)
+                slot.mask.set_band(u - 0.5, u + 0.5, (-0.5, ref.T - 0.5, -0.5, ref.units - 0.5), "y")
+            slot.mask.set_visible(on)
 
     # -- theme ----------------------------------------------------------------------------
     def apply_theme(self, theme: th.Theme) -> None:
@@ -194,7 +212,7 @@ class OverTimeView(TraceView):
             slot.plot.setXRange(-0.5, T - 0.5, padding=0)
             slot.plot.setYRange(-0.5, U - 0.5, padding=0)
             name = f"{th.symbol_html(key)}<sub>t</sub> · {th.MEANINGS[key]}"
-            slot.plot.setTitle(f'<span style="color:{t.hue(key)}"><b>{name}</b></span>',
+            th.set_title(slot.plot, f'<span style="color:{t.hue(key)}"><b>{name}</b></span>',
                                size=f"{t.pt(1.0)}pt")
             slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
             self.images[key] = slot.image
@@ -227,7 +245,8 @@ class OverTimeView(TraceView):
         for slot in self.slots:
             if slot.key is not None:
                 slot.unit_line.setPos(u)
-        self.curve_plot.setTitle(f"unit {u} over time", color=self.theme.foreground,
+        self._update_focus()
+        th.set_title(self.curve_plot, f"unit {u} over time", color=self.theme.foreground,
                                  size=f"{self.theme.pt(1.0)}pt")
 
     # -- clicks ---------------------------------------------------------------------------

@@ -109,6 +109,7 @@ class UnrolledView(TraceView):
         self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
         self.cell_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 5), z=21)
         self.vb.scene().sigMouseClicked.connect(self._scene_clicked)
+        self.focus = False
         self.apply_theme(self.theme)
         self._show_empty()
 
@@ -411,6 +412,19 @@ class UnrolledView(TraceView):
             self.row_box.setVisible(False)
             self.cell_box.setVisible(False)
         self._header(cursor, sel, step, col)
+        self._apply_focus(sel)
+
+    def set_focus(self, enabled: bool) -> None:
+        """Focus mode: the selected layer's row (its selected unit) in full colour, the
+        other rows faded."""
+        self.focus = bool(enabled)
+        if self.model is not None and self.rows:
+            self.set_cursor(self.cursor)
+
+    def _apply_focus(self, sel) -> None:
+        for row in self.rows:
+            if row.image is not None:
+                row.image.setOpacity(0.22 if self.focus and sel is not None and row is not sel else 1.0)
 
     def _header(self, cursor, sel, step, col):
         t = self.theme

@@ -211,7 +211,7 @@ class WeightsView(TraceView):
                        "bias": "bias b", "embeddings": "embeddings"}.get(name, name)
             if name == "bias" and arr.shape[0] == 2:
                 meaning = "bias  (row 0: input b, row 1: recurrent b')"
-            slot.plot.setTitle(f"<b>{meaning}</b>   {name} {fmt_shape(w.shape)}", color=t.foreground,
+            th.set_title(slot.plot, f"<b>{meaning}</b>   {name} {fmt_shape(w.shape)}", color=t.foreground,
                                size=f"{t.pt(1.0)}pt")
             left = {"kernel": "input feature", "recurrent_kernel": "from unit", "embeddings": "token id"}.get(name, "")
             slot.plot.setLabel("left", left, color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})

@@ -1,0 +1,647 @@
+"""Lecture mode: presentation mode (F5, Esc leaves), keyboard-only control, focus and
+spotlight, the keys' help overlay, and guided tours.
+
+``Presenter.install(window)`` is the one hook the main window calls: it adds the menu
+entries and the keys (QActions on the window with ``WindowShortcut`` context, so they work
+wherever the focus is; an application event filter hands Up/Down/Tab/PageUp/PageDown back
+to a spin box or line edit being edited).
+
+Presentation mode: full screen on the chosen screen, the projector theme (or the one
+picked in View > Theme while presenting) with every font at least ``MIN_PT`` points
+(about 25 px at 96 dpi, i.e. readable from the back of a hall on a 1920x1080 projector),
+the menu bar, status bar and side panel hidden (S shows the side panel). Esc restores the
+layout, theme and window state that were there before.
+
+Tours: the lessons of ``lstmviz.app.tours`` (Qt-free data), run by ``TourRunner``: each
+step is put on the ``AppState``, the view tab is switched, and its caption is shown in a
+caption bar in large type. Next/previous: PageDown/PageUp or Right/Left; Esc ends the
+tour and puts back the stack that was there before.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+from dataclasses import replace
+
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from lstmviz.app import tours
+from lstmviz.errors import LstmvizError
+from lstmviz.ui import theme as th
+from lstmviz.ui.spotlight import Spotlight
+
+log = logging.getLogger("lstmviz")
+
+#: Body text size in presentation mode (points), and the floor every text gets.
+BASE_PT = 21
+MIN_PT = 19
+#: The Cell view's equations relative to body text while presenting.
+EQ_SCALE = 1.0
+#: Qt draws sub- and superscripts at 2/3 of their font's size.
+SUBSCRIPT_RATIO = 2 / 3
+
+#: (action name, keys, menu text, what it does) -- the help overlay lists these.
+KEYS = (
+    ("present", ("F5",), "&Presentation mode", "Presentation mode on / off (Esc leaves)"),
+    ("next_view", ("Tab",), "Next view", "Next view (1-4 pick one)"),
+    ("prev_view", ("Shift+Tab",), "Previous view", "Previous view"),
+    ("next_unit", ("Down",), "Next unit", "Next unit"),
+    ("prev_unit", ("Up",), "Previous unit", "Previous unit"),
+    ("next_layer", ("]",), "Next layer", "Next layer"),
+    ("prev_layer", ("[",), "Previous layer", "Previous layer"),
+    ("equations", ("E",), "&Equations", "Equation panel on / off (Cell view)"),
+    ("side", ("S",), "&Side panel", "Side panel on / off"),
+    ("focus", ("F",), "&Focus on the unit", "Focus: the selected unit bright, the rest dimmed"),
+    ("pointer", ("P",), "Poin&ter (spotlight)", "Spotlight that follows the mouse"),
+    ("help", ("F1", "?"), "Presentation &keys", "This list of keys"),
+    ("lessons", ("L",), "&Lessons\u2026", "Guided lessons"),
+    ("tour_next", ("PgDown", "Right"), "Next lesson step", "Next lesson step (during a lesson)"),
+    ("tour_prev", ("PgUp", "Left"), "Previous lesson step", "Previous lesson step"),
+    ("escape", ("Esc",), "Leave", "Close help / end the lesson / leave presentation mode"),
+)
+PLAYER_KEYS = (("Space", "Play / pause"), ("\u2190 \u2192  PgUp PgDn", "Step back / forward"),
+               ("Home  End", "First / last step"), ("1 2 3 4", "Unrolled, Cell, Over time, Weights"))
+
+#: Keys an editor (spin box, line edit) keeps while it has the focus.
+EDITOR_KEYS = {QtCore.Qt.Key.Key_Up, QtCore.Qt.Key.Key_Down, QtCore.Qt.Key.Key_Tab,
+               QtCore.Qt.Key.Key_Backtab, QtCore.Qt.Key.Key_PageUp, QtCore.Qt.Key.Key_PageDown}
+EDITORS = (QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit, QtWidgets.QTextEdit,
+           QtWidgets.QPlainTextEdit)
+
+
+def presentation_theme(name: str | th.Theme) -> th.Theme:
+    """The theme ``name`` with body text at ``BASE_PT`` and nothing below ``MIN_PT``."""
+    base = th.THEMES.get(name.name if isinstance(name, th.Theme) else name) or th.get(name)
+    return replace(base, scale=BASE_PT / base.font_pt, min_pt=MIN_PT,
+                   line_width=max(base.line_width, 3.5))
+
+
+def _menu(window, title: str) -> QtWidgets.QMenu:
+    for a in window.menuBar().actions():
+        if a.menu() is not None and a.text().replace("&", "") == title:
+            return a.menu()
+    return window.menuBar().addMenu(f"&{title}")
+
+
+class HelpOverlay(QtWidgets.QFrame):
+    """The keys in large type, over the whole window; any key or click closes it."""
+
+    def __init__(self, parent: QtWidgets.QWidget):
+        super().__init__(parent)
+        self.setAutoFillBackground(True)
+        self.label = QtWidgets.QLabel(self)
+        self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.addWidget(self.label)
+        parent.installEventFilter(self)
+        self.hide()
+
+    def refresh(self) -> None:
+        t = th.current()
+        pal = self.palette()
+        bg = QtGui.QColor(t.background)
+        bg.setAlpha(245)
+        pal.setColor(QtGui.QPalette.ColorRole.Window, bg)
+        pal.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor(t.foreground))
+        self.setPalette(pal)
+        self.label.setPalette(pal)
+        pt = max(t.pt(1.1), 20)
+        f = self.label.font()
+        f.setPointSize(pt)
+        self.label.setFont(f)
+        rows = [(" ".join(keys), what) for name, keys, _, what in KEYS
+                if name not in ("tour_prev",)]
+        rows = [(k, w) for k, w in PLAYER_KEYS] + rows
+        cells = "".join(f"<tr><td align='right' style='padding:2px 24px'><b>{k}</b></td>"
+                        f"<td style='padding:2px 8px'>{w}</td></tr>" for k, w in rows)
+        self.label.setText(f"<p style='font-size:{round(pt * 1.2)}pt'><b>Keys</b></p>"
+                           f"<table>{cells}</table><p>Esc or F1 closes this</p>")
+
+    def toggle(self, on: bool | None = None) -> None:
+        on = not self.isVisible() if on is None else on
+        if on:
+            self.refresh()
+            self.setGeometry(self.parentWidget().rect())
+            self.show()
+            self.raise_()
+        else:
+            self.hide()
+
+    def eventFilter(self, obj, event):
+        if obj is self.parentWidget() and event.type() == QtCore.QEvent.Type.Resize and self.isVisible():
+            self.setGeometry(self.parentWidget().rect())
+        return False
+
+    def mousePressEvent(self, event):
+        self.hide()
+
+
+class CaptionBar(QtWidgets.QFrame):
+    """One short caption in large type, with the lesson and the step count."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAutoFillBackground(True)
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(20, 10, 20, 10)
+        lay.setSpacing(24)
+        self.where = QtWidgets.QLabel()
+        self.where.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        self.caption = QtWidgets.QLabel()
+        self.caption.setWordWrap(True)
+        self.caption.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.hint = QtWidgets.QLabel("PgDn next \u00b7 PgUp back \u00b7 Esc ends")
+        lay.addWidget(self.where)
+        lay.addWidget(self.caption, 1)
+        lay.addWidget(self.hint)
+        self.hide()
+
+    def apply_theme(self, t: th.Theme | None = None) -> None:
+        t = t or th.current()
+        pal = self.palette()
+        bg = QtGui.QColor(t.foreground)  # inverse video: reads on any projector
+        fg = QtGui.QColor(t.background)
+        for w in (self, self.where, self.caption, self.hint):
+            pal.setColor(QtGui.QPalette.ColorRole.Window, bg)
+            pal.setColor(QtGui.QPalette.ColorRole.WindowText, fg)
+            w.setPalette(pal)
+        self.caption.setFont(t.font(1.35, bold=True))
+        self.where.setFont(t.font(0.9))
+        self.hint.setFont(t.font(0.8))
+
+    def show_caption(self, where: str, text: str) -> None:
+        self.where.setText(where)
+        self.caption.setText(text)
+        self.show()
+
+
+class TourRunner:
+    """Runs one lesson on the window: ``start(k)``, ``next()``, ``prev()``, ``end()``."""
+
+    def __init__(self, presenter: "Presenter"):
+        self.p = presenter
+        self.window = presenter.window
+        self.lesson: tours.Lesson | None = None
+        self.index = 0
+        self._saved = None
+
+    @property
+    def active(self) -> bool:
+        return self.lesson is not None
+
+    def start(self, which) -> None:
+        if self.active:
+            self.end(restore=False)
+        else:
+            self._saved = self._snapshot()
+        self.lesson = tours.lesson(which)
+        self.p._tour_keys(True)
+        self.window.setFocus()
+        self.go(0)
+
+    def go(self, k: int) -> None:
+        les = self.lesson
+        k = max(0, min(int(k), len(les.steps) - 1))
+        self.index = k
+        step = les.steps[k]
+        state = self.window.state
+        try:
+            tours.apply_step(state, step)
+        except LstmvizError as err:
+            self.p.caption.show_caption(self._where(), f"(this step could not be set up: {err})")
+            return
+        if step.view is not None:
+            self.window.tabs.setCurrentIndex(tours.VIEWS.index(step.view))
+        self.p.caption.show_caption(self._where(), tours.caption_text(step, state))
+
+    def _where(self) -> str:
+        return f"{self.lesson.title.replace('`', '')}\n{self.index + 1} / {len(self.lesson.steps)}"
+
+    def next(self) -> None:
+        if self.index + 1 < len(self.lesson.steps):
+            self.go(self.index + 1)
+        else:
+            self.end()
+
+    def prev(self) -> None:
+        self.go(self.index - 1)
+
+    def end(self, restore: bool = True) -> None:
+        self.lesson = None
+        self.p.caption.hide()
+        self.p._tour_keys(False)
+        if restore and self._saved is not None:
+            self._restore(self._saved)
+        self._saved = None
+
+    # the stack, input and selection from before the lesson, put back when it ends
+    def _snapshot(self) -> dict:
+        from lstmviz.app.state import LayerEntry
+
+        st = self.window.state
+        return {"layers": [LayerEntry(e.class_name, copy.deepcopy(e.config), e.name,
+                                      None if e.weights is None else list(e.weights)) for e in st.layers],
+                "input": dataclasses.replace(st.input), "readonly": st.readonly,
+                "model": st.model, "path": st.path, "cursor": st.cursor,
+                "tab": self.window.tabs.currentIndex()}
+
+    def _restore(self, s: dict) -> None:
+        st = self.window.state
+        st.layers, st.input, st.readonly, st.path = s["layers"], s["input"], s["readonly"], s["path"]
+        if st.readonly:
+            st.model = s["model"]
+        st.rebuild()
+        st.stack_changed.emit()
+        st.set_cursor(**dataclasses.asdict(s["cursor"]))
+        self.window.tabs.setCurrentIndex(s["tab"])
+        if hasattr(self.window, "_update_title"):
+            self.window._update_title()
+
+
+class Presenter(QtCore.QObject):
+    """Presentation mode, keys, focus, spotlight, help and tours for one main window."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.active = False
+        #: go full screen on entering (tests lay out a 1920x1080 window instead)
+        self.fullscreen = True
+        #: the screen to present on (None: the window's)
+        self.screen_name: str | None = None
+        #: the theme presentation mode uses (the last one picked while presenting)
+        self.theme_name = "projector"
+        self.focus = False
+        self.equations = True
+        self._saved: dict | None = None
+        self._floored: list = []
+        self.actions: dict[str, QtGui.QAction] = {}
+        self.spotlight = Spotlight(window.centralWidget())
+        self.help = HelpOverlay(window)
+        self.caption = CaptionBar()
+        lay = window.centralWidget().layout()
+        lay.insertWidget(max(0, lay.indexOf(window.splitter) + 1), self.caption)
+        self.caption.apply_theme(th.current())
+        self.tour = TourRunner(self)
+
+    # -- installing -------------------------------------------------------------------------
+    @classmethod
+    def install(cls, window) -> "Presenter":
+        p = cls(window)
+        window.presenter = p
+        slots = {
+            "present": p.toggle, "next_view": lambda: p.cycle_view(+1),
+            "prev_view": lambda: p.cycle_view(-1), "next_unit": lambda: p.move_unit(+1),
+            "prev_unit": lambda: p.move_unit(-1), "next_layer": lambda: p.move_layer(+1),
+            "prev_layer": lambda: p.move_layer(-1), "equations": p.toggle_equations,
+            "side": p.toggle_side, "focus": p.toggle_focus, "pointer": p.toggle_pointer,
+            "help": lambda: p.help.toggle(), "lessons": p.pick_lesson,
+            "tour_next": lambda: p.tour.next() if p.tour.active else None,
+            "tour_prev": lambda: p.tour.prev() if p.tour.active else None,
+            "escape": p.escape,
+        }
+        for name, keys, text, what in KEYS:
+            a = QtGui.QAction(text.replace("&", "") if name.startswith("tour") else text, window)
+            a.setShortcuts([QtGui.QKeySequence(k) for k in keys])
+            a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+            a.setToolTip(f"{what} ({', '.join(keys)})")
+            a.setStatusTip(what)
+            a.triggered.connect(slots[name])
+            p.actions[name] = a
+            window.addAction(a)
+        for name in ("focus", "pointer", "equations", "side", "present"):
+            p.actions[name].setCheckable(True)
+        p.actions["equations"].setChecked(True)
+        p.actions["side"].setChecked(True)
+        p._tour_keys(False)
+        # the view keys 1-4 live in the View menu, hidden while presenting: keep them alive
+        window.addActions(list(getattr(window, "tab_actions", [])))
+
+        view = _menu(window, "View")
+        view.addSeparator()
+        view.addAction(p.actions["present"])
+        p.screens_menu = view.addMenu("Presentation s&creen")
+        p.screens_menu.aboutToShow.connect(p._fill_screens)
+        p._fill_screens()
+        for name in ("focus", "pointer", "equations", "side"):
+            view.addAction(p.actions[name])
+        helpm = _menu(window, "Help")
+        p.lessons_menu = QtWidgets.QMenu("&Lessons", window)
+        for k, les in enumerate(tours.LESSONS):
+            act = p.lessons_menu.addAction(f"&{k + 1}  {les.title.replace('`', '')}")
+            act.triggered.connect(lambda _=False, k=k: p.tour.start(k))
+        first = helpm.actions()[0] if helpm.actions() else None
+        helpm.insertMenu(first, p.lessons_menu) if first else helpm.addMenu(p.lessons_menu)
+        helpm.addAction(p.actions["help"])
+        QtWidgets.QApplication.instance().installEventFilter(p)
+        return p
+
+    def _tour_keys(self, on: bool) -> None:
+        """During a tour, PageUp/PageDown/Left/Right move through its steps, not the time."""
+        for name in ("tour_next", "tour_prev"):
+            self.actions[name].setEnabled(on)
+        for name in ("back", "forward"):
+            act = self.window.player.actions_by_name.get(name)
+            if act is not None:
+                act.setEnabled(not on)
+
+    def _fill_screens(self) -> None:
+        m = self.screens_menu
+        m.clear()
+        group = QtGui.QActionGroup(m)
+        screens = QtGui.QGuiApplication.screens()
+        for name, label in [(None, "The window's screen")] + [
+                (s.name(), f"{s.name()}  {s.geometry().width()}\u00d7{s.geometry().height()}") for s in screens]:
+            a = m.addAction(label)
+            a.setCheckable(True)
+            a.setChecked(name == self.screen_name)
+            a.triggered.connect(lambda _=False, n=name: setattr(self, "screen_name", n))
+            group.addAction(a)
+        m.setEnabled(len(screens) > 1)
+
+    def eventFilter(self, obj, event):
+        # a spin box / line edit being edited keeps its arrow, Tab and page keys
+        if event.type() == QtCore.QEvent.Type.ShortcutOverride and event.key() in EDITOR_KEYS:
+            focus = QtWidgets.QApplication.focusWidget()
+            w = focus
+            while w is not None and not isinstance(w, EDITORS):
+                w = w.parentWidget() if not isinstance(w, QtWidgets.QMainWindow) else None
+            if w is not None and w.window() is self.window and not (
+                    isinstance(w, QtWidgets.QLineEdit) and isinstance(w.parentWidget(), QtWidgets.QComboBox)
+                    and not w.parentWidget().isEditable()):
+                event.accept()
+                return True
+        return False
+
+    # -- the theme --------------------------------------------------------------------------
+    def theme_for(self, theme):
+        """What ``MainWindow.set_theme`` applies: while presenting, a theme picked in the
+        menu is scaled for the hall (and remembered for the next presentation)."""
+        if not self.active:
+            return theme
+        name = theme.name if isinstance(theme, th.Theme) else str(theme)
+        self.theme_name = name
+        QtCore.QTimer.singleShot(0, self._after_theme)
+        return presentation_theme(name)
+
+    def _after_theme(self) -> None:
+        if self.active:
+            self._retheme()
+            self._floor_fonts()
+
+    def _floor_fonts(self) -> None:
+        """Widgets with a fixed font size of their own (not the theme's) get at least
+        ``MIN_PT`` while presenting; ``_unfloor_fonts`` gives them theirs back."""
+        for w in [self.window, *self.window.findChildren(QtWidgets.QWidget)]:
+            f = w.font()
+            if 0 < f.pointSizeF() < MIN_PT:
+                self._floored.append((w, QtGui.QFont(f)))
+                big = QtGui.QFont(f)
+                big.setPointSizeF(MIN_PT)
+                w.setFont(big)
+
+    def _unfloor_fonts(self) -> None:
+        for w, f in reversed(self._floored):
+            try:
+                w.setFont(f)
+            except RuntimeError:  # deleted since
+                pass
+        self._floored = []
+
+    def _retheme(self) -> None:
+        self.caption.apply_theme(th.current())
+        if self.help.isVisible():
+            self.help.refresh()
+
+    # -- presentation mode ------------------------------------------------------------------
+    def toggle(self) -> None:
+        self.leave() if self.active else self.enter()
+
+    def enter(self) -> None:
+        if self.active:
+            return
+        w = self.window
+        self._saved = {
+            "geometry": w.saveGeometry(), "state": w.windowState(), "theme": th.current(),
+            "side": w.side.isVisibleTo(w), "sizes": w.splitter.sizes(),
+            "status": w.statusBar().isVisibleTo(w), "menubar": w.menuBar().isVisibleTo(w),
+            "focus": self.focus, "pointer": self.spotlight.active, "equations": self.equations,
+            "size": w.size(),
+            "eq_scale": {v: v.eq_scale for v in w.views if hasattr(v, "eq_scale")},
+        }
+        self.active = True
+        for v in self._saved["eq_scale"]:
+            v.eq_scale = EQ_SCALE  # the equations at body size: they fit across a 1920 screen
+        w.set_theme(presentation_theme(self.theme_name))
+        self._retheme()
+        self._floor_fonts()
+        w.statusBar().hide()
+        w.menuBar().hide()
+        self.set_side(False)
+        if self.fullscreen:
+            screen = self._screen()
+            handle = w.windowHandle()
+            if screen is not None and handle is not None and handle.screen() is not screen:
+                handle.setScreen(screen)
+                w.setGeometry(screen.availableGeometry())
+            w.showFullScreen()
+        self.actions["present"].setChecked(True)
+        w.setFocus()
+
+    def leave(self) -> None:
+        if not self.active:
+            return
+        w = self.window
+        s = self._saved
+        self.help.hide()
+        self.active = False
+        self._unfloor_fonts()
+        for v, k in s["eq_scale"].items():
+            v.eq_scale = k
+        w.set_theme(s["theme"])
+        self._retheme()
+        self.set_focus(s["focus"])
+        self.set_pointer(s["pointer"])
+        self.set_equations(s["equations"])
+        w.menuBar().setVisible(s["menubar"])
+        w.statusBar().setVisible(s["status"])
+        self.set_side(s["side"])
+        if self.fullscreen or w.windowState() != s["state"]:
+            w.setWindowState(s["state"])
+            if not (s["state"] & (QtCore.Qt.WindowState.WindowFullScreen | QtCore.Qt.WindowState.WindowMaximized)):
+                w.restoreGeometry(s["geometry"])
+        w.splitter.setSizes(s["sizes"])
+        self.actions["present"].setChecked(False)
+        self._saved = None
+
+    def _screen(self) -> QtGui.QScreen | None:
+        if self.screen_name:
+            for s in QtGui.QGuiApplication.screens():
+                if s.name() == self.screen_name:
+                    return s
+        return self.window.screen()
+
+    def escape(self) -> None:
+        if self.help.isVisible():
+            self.help.hide()
+        elif self.tour.active:
+            self.tour.end()
+        elif self.active:
+            self.leave()
+        elif self.spotlight.active:
+            self.set_pointer(False)
+
+    # -- keys -------------------------------------------------------------------------------
+    def cycle_view(self, delta: int) -> None:
+        tabs = self.window.tabs
+        tabs.setCurrentIndex((tabs.currentIndex() + delta) % tabs.count())
+
+    def move_unit(self, delta: int) -> None:
+        st = self.window.state
+        st.set_cursor(unit=max(0, st.cursor.unit + delta))
+
+    def move_layer(self, delta: int) -> None:
+        st = self.window.state
+        if st.model is None:
+            return
+        names = [l.name for l in st.model.layers if l.class_name not in ("InputLayer",)]
+        if not names:
+            return
+        k = names.index(st.cursor.layer) if st.cursor.layer in names else 0
+        st.set_cursor(layer=names[max(0, min(len(names) - 1, k + delta))])
+
+    def toggle_side(self) -> None:
+        self.set_side(not self.window.side.isVisibleTo(self.window))
+
+    def set_side(self, on: bool) -> None:
+        self.window.side.setVisible(bool(on))
+        self.actions["side"].setChecked(bool(on))
+
+    def toggle_equations(self) -> None:
+        self.set_equations(not self.equations)
+
+    def set_equations(self, on: bool) -> None:
+        self.equations = bool(on)
+        for v in self.window.views:
+            fn = getattr(v, "set_equations_visible", None)
+            if callable(fn):
+                fn(self.equations)
+        self.actions["equations"].setChecked(self.equations)
+
+    def toggle_focus(self) -> None:
+        self.set_focus(not self.focus)
+
+    def set_focus(self, on: bool) -> None:
+        if bool(on) == self.focus:
+            return
+        self.focus = bool(on)
+        for v in self.window.views:
+            fn = getattr(v, "set_focus", None)
+            if callable(fn):
+                try:
+                    fn(self.focus)
+                except Exception:  # a view bug must not take the window down
+                    log.exception("set_focus failed in %s", type(v).__name__)
+        self.actions["focus"].setChecked(self.focus)
+
+    def toggle_pointer(self) -> None:
+        self.set_pointer(not self.spotlight.active)
+
+    def set_pointer(self, on: bool) -> None:
+        self.spotlight.set_active(bool(on))
+        self.actions["pointer"].setChecked(bool(on))
+
+    def pick_lesson(self) -> None:
+        w = self.window
+        self.lessons_menu.popup(w.mapToGlobal(w.rect().center()))
+
+
+# -- measuring what is rendered ----------------------------------------------------------------
+def _doc_sizes(doc: QtGui.QTextDocument, base: QtGui.QFont):
+    """(pixel size, is sub/superscript) of every non-blank fragment of a rich-text doc."""
+    out = []
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            if frag.isValid() and frag.text().strip():
+                fmt = frag.charFormat()
+                px = QtGui.QFontInfo(fmt.font().resolve(base)).pixelSize()
+                small = fmt.verticalAlignment() in (QtGui.QTextCharFormat.VerticalAlignment.AlignSubScript,
+                                                    QtGui.QTextCharFormat.VerticalAlignment.AlignSuperScript)
+                out.append((px * SUBSCRIPT_RATIO if small else px, small, frag.text()))
+            it += 1
+        block = block.next()
+    return out
+
+
+def _label_sizes(text: str, font: QtGui.QFont, rich: bool):
+    if not text.strip():
+        return []
+    if not rich:
+        return [(QtGui.QFontInfo(font).pixelSize(), False, text)]
+    doc = QtGui.QTextDocument()
+    doc.setDefaultFont(font)
+    doc.setHtml(text)
+    return _doc_sizes(doc, font)
+
+
+def rendered_fonts(window) -> list[tuple[float, bool, str]]:
+    """Every piece of text the window shows now: (pixel size, is a sub/superscript, where).
+
+    Widgets (labels incl. rich text, buttons, tabs, combos, spin boxes, lists) and, in every
+    visible pyqtgraph view, text items, labels and axis tick labels (their ``tickFont``)."""
+    out = []
+
+    def add(items, where):
+        for px, small, text in items:
+            out.append((float(px), small, f"{where}: {text[:40]!r}"))
+
+    widgets = [w for w in window.findChildren(QtWidgets.QWidget) if w.isVisible()]
+    for w in widgets:
+        name = f"{type(w).__name__}"
+        if isinstance(w, QtWidgets.QLabel):
+            rich = w.textFormat() == QtCore.Qt.TextFormat.RichText or (
+                w.textFormat() == QtCore.Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(w.text()))
+            add(_label_sizes(w.text(), w.font(), rich), name)
+        elif isinstance(w, QtWidgets.QAbstractButton) and w.text():
+            add(_label_sizes(w.text(), w.font(), False), name)
+        elif isinstance(w, QtWidgets.QTabBar):
+            for k in range(w.count()):
+                add(_label_sizes(w.tabText(k), w.font(), False), f"tab {w.tabText(k)}")
+        elif isinstance(w, (QtWidgets.QComboBox, QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit)):
+            text = w.currentText() if isinstance(w, QtWidgets.QComboBox) else \
+                (w.text() if isinstance(w, (QtWidgets.QLineEdit, QtWidgets.QAbstractSpinBox)) else "")
+            add(_label_sizes(text or "0", w.font(), False), name)
+        elif isinstance(w, QtWidgets.QAbstractItemView):
+            add(_label_sizes("item", w.font(), False), name)
+        elif isinstance(w, QtWidgets.QGroupBox) and w.title():
+            add(_label_sizes(w.title(), w.font(), False), name)
+        elif isinstance(w, QtWidgets.QMenuBar):
+            add(_label_sizes("menu", w.font(), False), name)
+        elif isinstance(w, pg.GraphicsView):
+            for item in w.scene().items():
+                if not item.isVisible() or item.opacity() == 0:
+                    continue
+                if isinstance(item, QtWidgets.QGraphicsTextItem):
+                    if item.toPlainText().strip():
+                        add(_doc_sizes(item.document(), item.font()), "pg text")
+                elif isinstance(item, QtWidgets.QGraphicsSimpleTextItem):
+                    add(_label_sizes(item.text(), item.font(), False), "pg simple text")
+                elif isinstance(item, pg.AxisItem):
+                    if item.style.get("showValues", True) and item.width() > 0 and item.height() > 0:
+                        font = item.style.get("tickFont") or item.font()
+                        add([(QtGui.QFontInfo(font).pixelSize(), False, "ticks")],
+                            f"axis {item.orientation}")
+    return out
+
+
+def smallest_font(window, subscripts: bool = False) -> tuple[float, str]:
+    """The smallest rendered text (pixel size, where); sub/superscripts only if asked."""
+    sizes = [(px, where) for px, small, where in rendered_fonts(window) if subscripts or not small]
+    return min(sizes) if sizes else (0.0, "")
