@@ -146,7 +146,23 @@ def test_input_spec_and_panel(window):
 
 
 # -- one clock -----------------------------------------------------------------------------
+def test_hidden_tabs_take_a_new_trace_when_shown(window, qtbot):
+    """An edit redraws the tab on screen at once; the others catch up when shown."""
+    window.tabs.setCurrentIndex(0)
+    seen = record_cursors(window)
+    window.state.set_cursor(step=3)
+    seen.clear()
+    window.state.set_layer_option(0, "units", 5)
+    assert set(seen) == {window.views[0].title}  # only the tab on screen redrew
+    for k, view in enumerate(window.views):
+        window.tabs.setCurrentIndex(k)
+        assert seen[view.title].step == window.state.trace_cursor.step
+
+
 def test_keys_and_slider_move_every_view(window, qtbot):
+    for k in range(len(window.views)):  # show every tab once: each then holds the trace
+        window.tabs.setCurrentIndex(k)
+    window.tabs.setCurrentIndex(0)
     seen = record_cursors(window)
     press(qtbot, window, QtCore.Qt.Key.Key_Right)
     assert window.state.cursor.step == 1

@@ -151,6 +151,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.last_message = ""
         self.view_errors: dict[str, str] = {}
         self._stale: set[int] = set()
+        self._data_stale: set[int] = set()  # tabs not yet given the current trace
         #: update only the visible view on a step (hidden ones catch up when shown)
         self.lazy_hidden_views = False
         self.setWindowTitle("lstmviz")
@@ -387,19 +388,31 @@ class MainWindow(QtWidgets.QMainWindow):
     def _model_changed(self, model, trace):
         self.view_errors.clear()
         cursor = self.state.trace_cursor
+        xs = self._shown_inputs()
+        self._stale.clear()
+        self._data_stale.clear()
+        current = self.tabs.currentIndex()
+        for k, view in enumerate(self.views):
+            if k != current:  # hidden tabs take the new trace when shown (_tab_changed)
+                self._data_stale.add(k)
+                continue
+            self._push_data(view, model, trace, xs, cursor)
+        self._pushed = self.state.cursor  # the state re-announces it next: no second redraw
+        self._sync_header(self.state.cursor)
+
+    def _push_data(self, view, model, trace, xs, cursor):
+        if _takes_inputs(view):  # views that can draw x_t get the input too
+            self._call_view(view, "set_data", model, trace, xs)
+        else:
+            self._call_view(view, "set_data", model, trace)
+        self._call_view(view, "set_cursor", cursor)
+
+    def _shown_inputs(self):
         xs = self.state.x
         if self.state.traced_sample is not None and xs is not None:
             s = self.state.traced_sample
             xs = xs[s:s + 1]
-        for view in self.views:
-            if _takes_inputs(view):  # views that can draw x_t get the input too
-                self._call_view(view, "set_data", model, trace, xs)
-            else:
-                self._call_view(view, "set_data", model, trace)
-            self._call_view(view, "set_cursor", cursor)
-        self._stale.clear()
-        self._pushed = self.state.cursor  # the state re-announces it next: no second redraw
-        self._sync_header(self.state.cursor)
+        return xs
 
     def _cursor_changed(self, cursor):
         if getattr(self, "_pushed", None) == cursor:
@@ -410,6 +423,8 @@ class MainWindow(QtWidgets.QMainWindow):
         view_cursor = self.state.trace_cursor
         current = self.tabs.currentIndex()
         for k, view in enumerate(self.views):
+            if k in self._data_stale:
+                continue
             if self.lazy_hidden_views and k != current:
                 self._stale.add(k)
                 continue
@@ -417,6 +432,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_header(cursor)
 
     def _tab_changed(self, k):
+        if k in self._data_stale and self.state.trace is not None:
+            self._data_stale.discard(k)
+            self._stale.discard(k)
+            self._push_data(self.views[k], self.state.model, self.state.trace,
+                            self._shown_inputs(), self.state.trace_cursor)
         if k in self._stale:
             self._stale.discard(k)
             self._call_view(self.views[k], "set_cursor", self.state.trace_cursor)
