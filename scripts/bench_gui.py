@@ -4,7 +4,7 @@
 For a stack of three 128-unit LSTMs (return_sequences=True) over 200 steps:
 1. seek: moving the one cursor to a new step updates every view (all four tabs), then
    the visible window is repainted;
-2. edit: changing `units` in the side panel's spin box re-builds, re-traces and redraws;
+2. edit: changing `units` in the side panel's spin box re-builds, re-traces and redraws the tab on screen (each tab in turn);
 3. start-up: from the command start (a subprocess running ``lstmviz --screenshot``)
    to the window painted and saved.
 
@@ -115,20 +115,26 @@ def main(argv=None) -> int:
     row("views updated + window repainted (worst tab)", worst_paint, 16)
 
     # 2. edit in the side panel -------------------------------------------------------------
-    window.tabs.setCurrentIndex(0)
+    # The tab on screen is redrawn at once; hidden tabs take the new trace when shown.
     panel = window.stack_panel
     panel.cards.setCurrentRow(1)
     spin = panel.option_widgets["units"]
-    edits = []
-    for i in range(max(5, args.repeats // 5)):
-        value = args.units - 1 if i % 2 == 0 else args.units
-        t0 = time.perf_counter()
-        spin.setValue(value)
-        window.repaint()
-        edits.append(time.perf_counter() - t0)
-        assert state.error is None and state.model.layers[1].units == value
+    per_tab = {}
+    for k, tab in enumerate(window.views):
+        window.tabs.setCurrentIndex(k)
+        edits = []
+        for i in range(max(5, args.repeats // 5)):
+            value = args.units - 1 if i % 2 == 0 else args.units
+            t0 = time.perf_counter()
+            spin.setValue(value)
+            window.repaint()
+            edits.append(time.perf_counter() - t0)
+            assert state.error is None and state.model.layers[1].units == value
+        per_tab[tab.title] = median_ms(edits)
     print("edit in the side panel (units of the middle LSTM):")
-    row("re-built, re-traced, every view redrawn, painted", median_ms(edits), 100)
+    for title, ms in per_tab.items():
+        print(f"    {'re-built, re-traced, ' + title + ' tab redrawn, painted':<50} {ms:8.1f} ms")
+    row("edit: re-built, re-traced, tab on screen redrawn (worst tab)", max(per_tab.values()), 100)
     dispose(window)
 
     # 3. start-up ---------------------------------------------------------------------------

@@ -162,7 +162,9 @@ class _BarPlot:
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
-        self.curve = pg.PlotCurveItem(x=np.array([-0.5, 0.5]), y=np.zeros(1), stepMode="center", fillLevel=0)
+        # axis-aligned bars: antialiasing only slows the fill down
+        self.curve = pg.PlotCurveItem(x=np.array([-0.5, 0.5]), y=np.zeros(1), stepMode="center",
+                                      fillLevel=0, antialias=False)
         self.plot.addItem(self.curve)
         self.zero = pg.InfiniteLine(pos=0, angle=0, movable=False)
         self.plot.addItem(self.zero, ignoreBounds=True)
@@ -175,8 +177,12 @@ class _BarPlot:
         self.yr = (0.0, 1.0)
         self.title = ""
         self.values: np.ndarray | None = None
+        self._styled = None
 
     def style(self, t: th.Theme, color: str):
+        if self._styled is not None and self._styled[0] is t and self._styled[1] == color:
+            return  # restyling nine plots on every new trace cost more than drawing them
+        self._styled = (t, color)
         th.style_plot(self.plot, t)
         self.plot.getAxis("left").setStyle(tickFont=t.font(0.75))
         self.plot.getAxis("bottom").setStyle(tickFont=t.font(0.75))
