@@ -14,18 +14,26 @@ __all__ = ["load", "load_weights", "Model", "LayerSpec", "ModelSpec", "Trace", "
 __version__ = "0.1.0"
 
 
-def load(path, seed: int = 0) -> Model:
+def load(path, seed: int = 0, isolate: bool = True) -> Model:
     """Open a saved Keras model (or a weights-only file, with its layers inferred), or a
-    PyTorch nn.LSTM/GRU/RNN state_dict (read without torch, running no pickled code)."""
+    PyTorch nn.LSTM/GRU/RNN state_dict (read without torch, running no pickled code).
+
+    With ``isolate`` (the default) HDF5 and ``.keras`` files are parsed in a child process
+    with a time and memory limit, so a damaged file that hangs or crashes libhdf5 gives a
+    LstmvizError instead (see ``lstmviz.io.isolated``).
+    """
     from lstmviz.io import read_model_file
     from lstmviz.io.torch_state import looks_like_torch_file, read_torch_state_dict
 
     if looks_like_torch_file(path):
         return Model.from_spec(read_torch_state_dict(path), seed=seed)
+    if isolate:
+        from lstmviz.io.isolated import read_model_file_isolated
+        return Model.from_spec(read_model_file_isolated(path), seed=seed)
     return Model.from_spec(read_model_file(path), seed=seed)
 
 
-def load_weights(model: Model, path) -> None:
+def load_weights(model: Model, path, isolate: bool = True) -> None:
     """Put the weights of a weights-only file onto ``model``, whose layers must match.
 
     A Keras 3 ``.weights.h5`` names its groups by layer class and order, not by layer
@@ -35,8 +43,13 @@ def load_weights(model: Model, path) -> None:
     name when every name in the file is a layer of the model, else in order among the
     layers that hold weights. The first mismatch of class, count or shape raises
     LstmvizError naming both sides.
+
+    ``isolate`` reads HDF5 files in a child process (see ``lstmviz.io.isolated``).
     """
-    from lstmviz.io import read_weights_file
+    if isolate:
+        from lstmviz.io.isolated import read_weights_file_isolated as read_weights_file
+    else:
+        from lstmviz.io import read_weights_file
 
     entries, k3vars = read_weights_file(path, paths=True)
     staged = _match_keras3(model, path, k3vars) if k3vars else None

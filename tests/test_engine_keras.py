@@ -25,13 +25,13 @@ if not CASES:  # pragma: no cover - the fixtures are committed
 def _model_for(case, fname):
     if fname in WEIGHTS_FILES:
         full = next(f for f in FULL_MODEL_FILES if (case / f).exists())
-        model = lstmviz.load(case / full)
+        model = lstmviz.load(case / full, isolate=False)  # isolation: test_io_isolated.py
         for layer in model.layers:  # scramble, so only the weights file can make it right
             if layer.weights:
                 layer.set_weights([np.zeros_like(w) for w in layer.weights])
-        lstmviz.load_weights(model, case / fname)
+        lstmviz.load_weights(model, case / fname, isolate=False)
         return model
-    return lstmviz.load(case / fname)
+    return lstmviz.load(case / fname, isolate=False)
 
 
 @pytest.mark.parametrize("case,fname", PARAMS, ids=[f"{c.name}/{f}" for c, f in PARAMS])

@@ -59,7 +59,7 @@ def test_load_weights_matches_keras3_paths(tmp_path):
     p = tmp_path / "m.weights.h5"
     _write(p, groups)
     model = _model()
-    lstmviz.load_weights(model, p)
+    lstmviz.load_weights(model, p, isolate=False)
     want = {
         "stack": groups["layers/rnn/cell/cells/simple_rnn_cell"]
         + groups["layers/rnn/cell/cells/gru_cell"],
@@ -81,7 +81,7 @@ def test_load_weights_keras3_shape_mismatch_names_the_layer(tmp_path):
     p = tmp_path / "bad.weights.h5"
     _write(p, groups)
     with pytest.raises(lstmviz.LstmvizError, match=r"weights 'gru' .* layer 'g' \(GRU\)"):
-        lstmviz.load_weights(_model(), p)
+        lstmviz.load_weights(_model(), p, isolate=False)
 
 
 def test_load_weights_keras3_missing_cell_is_named(tmp_path):
@@ -91,7 +91,7 @@ def test_load_weights_keras3_missing_cell_is_named(tmp_path):
     _write(p, groups)
     with pytest.raises(lstmviz.LstmvizError,
                        match=r"layer 'stack' \(RNN\) .*'layers/rnn/cell/cells/gru_cell'"):
-        lstmviz.load_weights(_model(), p)
+        lstmviz.load_weights(_model(), p, isolate=False)
 
 
 def test_weights_only_read_orders_stacked_cells_by_width(tmp_path):

@@ -28,7 +28,7 @@ def _meta(case):
 @pytest.mark.parametrize("case", WITH_OUTPUTS, ids=[c.name for c in WITH_OUTPUTS])
 def test_trace_equals_keras_predict(case):
     meta = _meta(case)
-    model = lstmviz.load(REALWORLD / "models" / meta["file"])
+    model = lstmviz.load(REALWORLD / "models" / meta["file"], isolate=False)
     assert model.count_params() == meta["total_params"]
     trace = model.trace(read_inputs(case))
     want = expected_outputs(np.load(case / "expected.npz"))
@@ -40,7 +40,7 @@ def test_trace_equals_keras_predict(case):
 @pytest.mark.parametrize("case", WITHOUT, ids=[c.name for c in WITHOUT])
 def test_files_keras_could_not_load_still_trace(case):
     """Keras 1 layouts, weights-only files...: summary and a trace on a made-up input."""
-    model = lstmviz.load(REALWORLD / "models" / _meta(case)["file"])
+    model = lstmviz.load(REALWORLD / "models" / _meta(case)["file"], isolate=False)
     assert "Total params" in model.summary()
     shapes = model.input_shapes()
     rng = np.random.default_rng(0)

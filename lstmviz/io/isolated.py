@@ -1,0 +1,132 @@
+"""The file readers, run in a child process so that a damaged HDF5 file cannot hang or
+crash the caller.
+
+libhdf5 (under h5py) can loop forever or segfault on a mutated file, inside calls that no
+Python code can guard. ``read_model_file_isolated`` / ``read_weights_file_isolated`` run
+``read_model_file`` / ``read_weights_file`` in ``python -m lstmviz.io._child`` with a time
+limit and (on Linux/macOS) a memory limit, and turn a hang or a crash into a
+``LstmvizError``. The child sends its result back as a pickle of our own dataclasses and
+NumPy arrays on its stdout (never anything from the file itself); the parent unpickles
+it with an unpickler that only knows ``lstmviz.engine.spec`` and NumPy's array
+reconstruction, so even a compromised child cannot make the parent run code.
+
+Only HDF5 containers and zips (a Keras 3 ``.keras`` holds an HDF5 member) go to a child;
+anything else is read in-process, where it fails fast with the loaders' own message.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import subprocess
+import sys
+from typing import Any
+
+from ..errors import LstmvizError
+
+__all__ = ["read_model_file_isolated", "read_weights_file_isolated", "child_command",
+           "needs_isolation", "DEFAULT_TIMEOUT"]
+
+#: Seconds a child may take to read one file (a 4 GB weights file reads in far less).
+DEFAULT_TIMEOUT = 120.0
+#: Address-space cap of the child: at least this, more for large files (see ``_memory_limit``).
+MIN_MEMORY_BYTES = 4 * 1024 ** 3
+
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_ZIP_MAGIC = b"PK\x03\x04"
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def child_command(kind: str, path: str, memory_limit: int) -> list[str]:
+    """The command that reads ``path`` in a child (tests replace it to simulate hangs)."""
+    return [sys.executable, "-m", "lstmviz.io._child", kind, path, str(memory_limit)]
+
+
+def needs_isolation(path: Any) -> bool:
+    """True for files libhdf5 will parse: HDF5 containers and zip archives."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except (OSError, TypeError, ValueError):
+        return False
+    return head.startswith(_HDF5_MAGIC) or head.startswith(_ZIP_MAGIC)
+
+
+def _memory_limit(path: Any) -> int:
+    """Room for the interpreter plus a few copies of the file's arrays (read, pickled)."""
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0
+    return max(MIN_MEMORY_BYTES, 2 * 1024 ** 3 + 4 * size)
+
+
+_ALLOWED = {
+    ("lstmviz.engine.spec", "ModelSpec"), ("lstmviz.engine.spec", "LayerSpec"),
+    ("lstmviz.engine.spec", "TensorRef"),
+    ("numpy", "dtype"), ("numpy", "ndarray"),
+    ("numpy._core.numeric", "_frombuffer"), ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "scalar"), ("numpy.core.multiarray", "scalar"),
+}
+
+
+class _ResultUnpickler(pickle.Unpickler):
+    """Unpickles only what our child sends: spec dataclasses, arrays and plain data."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a reader result")
+
+
+def _run(kind: str, path: Any, timeout: float) -> Any:
+    name = os.path.basename(str(path))
+    target = os.path.abspath(os.fspath(path))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+    try:
+        proc = subprocess.run(child_command(kind, target, _memory_limit(path)),
+                              capture_output=True, timeout=timeout, env=env,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise LstmvizError(f"{name}: reading the file took longer than {timeout:g} s; the file "
+                           "is probably damaged") from None
+    except OSError as exc:
+        raise LstmvizError(f"{name}: cannot start the reader process ({exc})") from None
+    if proc.returncode < 0 or (os.name == "nt" and proc.returncode >= 0xC0000000):
+        raise LstmvizError(f"{name}: the HDF5 library crashed reading this file; it is "
+                           "damaged or not a Keras file")
+    try:
+        status, value = _ResultUnpickler(io.BytesIO(proc.stdout)).load()
+    except Exception:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        tail = f": {detail[-1][:200]}" if detail else ""
+        raise LstmvizError(f"{name}: the reader process failed (exit code "
+                           f"{proc.returncode}{tail})") from None
+    if status != "ok":
+        raise LstmvizError(str(value).replace("\n", " "))
+    return value
+
+
+def read_model_file_isolated(path: Any, timeout: float = DEFAULT_TIMEOUT) -> Any:
+    """``read_model_file(path)``, in a child process for HDF5 and zip files."""
+    from . import read_model_file
+
+    if not needs_isolation(path):
+        return read_model_file(path)
+    spec = _run("model", path, timeout)
+    spec.source["path"] = str(path)
+    return spec
+
+
+def read_weights_file_isolated(path: Any, timeout: float = DEFAULT_TIMEOUT,
+                               paths: bool = False) -> Any:
+    """``read_weights_file(path, paths)``, in a child process for HDF5 and zip files."""
+    from . import read_weights_file
+
+    if not needs_isolation(path):
+        return read_weights_file(path, paths=paths)
+    entries, k3vars = _run("weights", path, timeout)
+    return (entries, k3vars) if paths else entries
