@@ -1,0 +1,262 @@
+"""Exports: PNG/SVG/clipboard, GIF/MP4 of the steps, trace .npz/.csv, Keras JSON config,
+and the command line."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from lstmviz.app.state import AppState
+from lstmviz.engine import Model
+from lstmviz.errors import LstmvizError
+from lstmviz.ui import export as ex
+from lstmviz.ui import theme as th
+from lstmviz.ui.main_window import MainWindow, apply_chrome
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def shared_window(qapp, tmp_path_factory):
+    """One window for the module (building one costs seconds on a busy machine)."""
+    tmp = tmp_path_factory.mktemp("export")
+    settings = QtCore.QSettings(str(tmp / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    th.apply("dark", qapp)
+    apply_chrome(qapp)
+    w = MainWindow(AppState(), settings=settings, quiet=True)
+    w.sessions.autosave_path = tmp / "autosave.lstmviz"
+    w.resize(1200, 800)
+    w.show()
+    yield w
+    w.player.pause()
+    w.close()
+    w.deleteLater()
+    qapp.processEvents()
+
+
+@pytest.fixture
+def window(shared_window, qtbot):
+    """The shared window, back on the built-in stack at 1200x800 with the first view."""
+    w = shared_window
+    w.new_stack()
+    w.tabs.setCurrentIndex(0)
+    w.resize(1200, 800)
+    qtbot.waitExposed(w)
+    QtWidgets.QApplication.processEvents()
+    return w
+
+
+# -- pictures ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("target,scale", [("view", 1.0), ("view", 2.0), ("window", 1.5)])
+def test_png_has_the_size_of_the_scale(window, tmp_path, target, scale):
+    widget = ex.target_widget(window, target)
+    out = ex.save_png(widget, tmp_path / "a.png", scale)
+    img = QtGui.QImage(str(out))
+    assert not img.isNull()
+    assert (img.width(), img.height()) == (round(widget.width() * scale), round(widget.height() * scale))
+    # not blank: the view drew something
+    arr = ex.image_to_array(img)[::4, ::4]
+    assert len(np.unique(arr.reshape(-1, 3), axis=0)) > 10
+
+
+def test_png_scale_out_of_range(window, tmp_path):
+    with pytest.raises(LstmvizError, match="scale"):
+        ex.save_png(window, tmp_path / "a.png", 50)
+
+
+@pytest.mark.parametrize("target", ["view", "cell", "window"])
+def test_svg_parses_and_has_the_widget_size(window, tmp_path, target):
+    widget = ex.target_widget(window, target)
+    out = ex.save_svg(widget, tmp_path / "a.svg")
+    root = ET.parse(out).getroot()
+    assert root.tag.endswith("svg")
+    assert root.get("width") == f"{widget.width()}px" and root.get("height") == f"{widget.height()}px"
+    assert root.get("viewBox") == f"0 0 {widget.width()} {widget.height()}"
+    assert len(list(root.iter())) > 20
+
+
+def test_copy_to_clipboard(window):
+    pix = ex.copy_to_clipboard(ex.target_widget(window, "view"))
+    got = QtGui.QGuiApplication.clipboard().image()
+    assert not got.isNull() and (got.width(), got.height()) == (pix.width(), pix.height())
+
+
+def test_view_names():
+    assert [ex.view_index(n) for n in ("unrolled", "Cell", "over-time", "Over time", "weights", "2")] == [0, 1, 2, 2, 3, 1]
+    with pytest.raises(LstmvizError, match="unknown view"):
+        ex.view_index("spectrum")
+
+
+# -- animations ----------------------------------------------------------------------------------
+def test_gif_has_one_frame_per_step(window, tmp_path):
+    from PIL import Image
+
+    window.state.set_cursor(step=5)
+    out = ex.save_gif(window, tmp_path / "a.gif", "cell", (320, 240), fps=5)
+    with Image.open(out) as im:
+        assert im.format == "GIF" and im.size == (320, 240)
+        assert im.n_frames == window.state.timesteps == 20
+        assert im.info["duration"] == 200 and im.info.get("loop") == 0
+        im.seek(0)
+        first = np.asarray(im.convert("RGB"))
+        im.seek(im.n_frames - 1)
+        last = np.asarray(im.convert("RGB"))
+    assert not np.array_equal(first, last)  # the frames follow the step
+    assert window.state.cursor.step == 5  # and the step is put back
+
+
+def test_gif_frames_fit_the_size_of_a_whole_window(window, tmp_path):
+    from PIL import Image
+
+    window.state.set_input_spec(timesteps=6)
+    out = ex.save_gif(window, tmp_path / "w.gif", "window", (1100, 700), fps=2)
+    with Image.open(out) as im:
+        assert im.size == (1100, 700) and im.n_frames == 6
+
+
+def test_bad_fps(window, tmp_path):
+    with pytest.raises(LstmvizError, match="frames per second"):
+        ex.save_gif(window, tmp_path / "a.gif", fps=0)
+
+
+@pytest.mark.skipif(ex.ffmpeg_exe() is None, reason="no ffmpeg (imageio-ffmpeg not installed)")
+def test_mp4_has_one_frame_per_step(window, tmp_path):
+    window.state.set_input_spec(timesteps=8)
+    out = ex.save_mp4(window, tmp_path / "a.mp4", "unrolled", (321, 241), fps=4)
+    data = out.read_bytes()
+    assert data[4:8] == b"ftyp"
+    probe = subprocess.run([ex.ffmpeg_exe(), "-hide_banner", "-i", str(out), "-map", "0:v:0",
+                            "-f", "null", "-"], capture_output=True, text=True, timeout=60)
+    log = probe.stderr
+    assert "320x240" in log  # even sizes for yuv420p
+    frames = [line for line in log.replace("\r", "\n").splitlines() if line.startswith("frame=")]
+    assert frames and int(frames[-1].split("=")[1].split()[0]) == 8
+    assert not list(tmp_path.glob(".*"))  # no temporary left
+
+
+# -- trace and stack -----------------------------------------------------------------------------
+def test_npz_keys_are_trace_flat(tmp_path):
+    st = AppState()
+    out = ex.save_npz(st.trace, tmp_path / "t.npz")
+    flat = st.trace.flat()
+    with np.load(out, allow_pickle=False) as z:
+        assert sorted(z.files) == sorted(flat)
+        for k in flat:
+            assert np.array_equal(z[k], flat[k])
+
+
+def test_csv_is_one_long_table(tmp_path):
+    st = AppState()
+    st.set_cursor(sample=2)
+    out = ex.save_csv(st.trace, tmp_path / "t.csv", st.traced_sample or 0)
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    assert rows[0] == ["layer", "key", "sample", "step", "unit", "value"]
+    flat = st.trace.flat()
+    assert len(rows) - 1 == sum(a.size for a in flat.values())
+    by = {(r[0], r[1], r[2], r[3], r[4]): float(r[5]) for r in rows[1:]}
+    i = flat["lstm/i"]
+    assert by[("lstm", "i", "2", "7", "3")] == float(i[0, 7, 3])
+    assert by[("lstm_1", "", "2", "", "1")] == float(flat["lstm_1"][0, 1])  # no step: final output
+    assert by[("lstm", "initial_h", "2", "", "0")] == float(flat["lstm/initial_h"][0, 0])
+
+
+def _layer_of(item):
+    return item["class_name"], item["config"]
+
+
+def test_keras_json_has_keras3_shape(tmp_path):
+    st = AppState()
+    st.add_layer("Bidirectional", "GRU", index=0)
+    out = ex.save_keras_json(st, tmp_path / "m.json")
+    cfg = json.loads(out.read_text())
+    assert cfg["class_name"] == "Sequential" and cfg["module"] == "keras"
+    c = cfg["config"]
+    assert set(c) >= {"name", "layers", "trainable", "dtype", "build_input_shape"}
+    first = c["layers"][0]
+    assert first["class_name"] == "InputLayer" and first["config"]["batch_shape"] == [None, 20, 1]
+    for item in c["layers"]:
+        assert set(item) == {"module", "class_name", "config", "registered_name"}
+        assert item["module"] == "keras.layers"
+    names = [i["class_name"] for i in c["layers"][1:]]
+    assert names == [l.class_name for l in st.model.layers]
+    bidi = c["layers"][1]["config"]
+    assert bidi["layer"]["class_name"] == "GRU" and bidi["layer"]["module"] == "keras.layers"
+    assert "unit_forget_bias" not in bidi["layer"]["config"]  # GRU takes no such argument
+
+
+def test_keras_json_round_trips_through_lstmviz():
+    st = AppState()
+    st.add_layer("GRU", index=1)
+    st.set_layer_option(0, "go_backwards", True)
+    cfg = json.loads(json.dumps(ex.keras_config(st)))
+    model = Model.from_spec(ex.spec_from_keras_config(cfg))
+    assert [(l.class_name, l.name) for l in model.layers] == [(l.class_name, l.name) for l in st.model.layers]
+    assert model.count_params() == st.model.count_params()
+    assert model.input_shapes() == st.model.input_shapes()
+    for mine, theirs in zip(model.layers, st.model.layers):
+        for k, v in theirs.config.items():
+            if k in ex.KERAS3_KEYS.get(theirs.class_name, ()):
+                assert mine.config.get(k) == v, (theirs.name, k)
+        mine.set_weights(theirs.weights)
+    x = st.x[:1]
+    got = model.trace(x).flat()
+    want = st.model.trace(x).flat()
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+def test_keras_json_refuses_a_readonly_model():
+    st = AppState()
+    st.readonly = True
+    with pytest.raises(LstmvizError, match="plain stack"):
+        ex.keras_config(st)
+
+
+# -- menu ---------------------------------------------------------------------------------------
+def test_export_menu_entries(window, tmp_path, monkeypatch):
+    titles = [a.text() for a in window.exporter.menu.actions()]
+    assert any("PNG" in t for t in titles) and any("GIF" in t for t in titles)
+    assert any("npz" in t for t in titles) and any("JSON" in t for t in titles)
+    out = tmp_path / "v.svg"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    window.exporter.picture("view", "svg")
+    assert out.exists() and window.last_message.startswith("Saved")
+    bad = tmp_path / "missing" / "t.npz"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(bad), ""))
+    window.exporter.data("npz")
+    assert "does not exist" in window.last_message
+
+
+# -- command line -------------------------------------------------------------------------------
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "lstmviz", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+
+
+def test_cli_export_gif(tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "c.gif"
+    r = _cli("--export-gif", str(out), "--view", "cell", "--size", "320x240", "--fps", "8")
+    assert r.returncode == 0, r.stderr
+    with Image.open(out) as im:
+        assert im.size == (320, 240) and im.n_frames > 1
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--export-gif", "OUT", "--view", "spectrum"], "unknown view"),
+    (["--export-gif", "/nonexistent/dir/a.gif"], "does not exist"),
+    (["--export-png", "OUT", "--scale", "0"], "scale"),
+])
+def test_cli_export_bad_input_is_one_line_and_exit_2(tmp_path, args, msg):
+    args = [a.replace("OUT", str(tmp_path / "x.out")) for a in args]
+    r = _cli(*args)
+    lines = [l for l in r.stderr.splitlines() if "propagateSizeHints" not in l]
+    assert r.returncode == 2 and len(lines) == 1 and msg in lines[0], r.stderr
