@@ -426,12 +426,13 @@ class Presenter(QtCore.QObject):
             return
         w = self.window
         self._saved = {
-            "geometry": w.saveGeometry(), "state": w.windowState(), "theme": th.current(),
+            "geometry": w.saveGeometry(), "rect": w.geometry(), "state": w.windowState(), "theme": th.current(),
             "side": w.side.isVisibleTo(w), "sizes": w.splitter.sizes(),
             "status": w.statusBar().isVisibleTo(w), "menubar": w.menuBar().isVisibleTo(w),
             "focus": self.focus, "pointer": self.spotlight.active, "equations": self.equations,
             "size": w.size(),
             "eq_scale": {v: v.eq_scale for v in w.views if hasattr(v, "eq_scale")},
+            "tabs_min": w.tabs.minimumSize(),
         }
         self.active = True
         for v in self._saved["eq_scale"]:
@@ -442,6 +443,8 @@ class Presenter(QtCore.QObject):
         w.statusBar().hide()
         w.menuBar().hide()
         self.set_side(False)
+        # lecture-sized views would rather be squeezed than push the window past the screen
+        w.tabs.setMinimumWidth(320)
         if self.fullscreen:
             screen = self._screen()
             handle = w.windowHandle()
@@ -469,11 +472,13 @@ class Presenter(QtCore.QObject):
         self.set_equations(s["equations"])
         w.menuBar().setVisible(s["menubar"])
         w.statusBar().setVisible(s["status"])
+        w.tabs.setMinimumSize(s["tabs_min"])
         self.set_side(s["side"])
         if self.fullscreen or w.windowState() != s["state"]:
             w.setWindowState(s["state"])
             if not (s["state"] & (QtCore.Qt.WindowState.WindowFullScreen | QtCore.Qt.WindowState.WindowMaximized)):
-                w.restoreGeometry(s["geometry"])
+                # exactly where it was (restoreGeometry would clamp it to a smaller screen)
+                w.setGeometry(s["rect"])
         w.splitter.setSizes(s["sizes"])
         self.actions["present"].setChecked(False)
         self._saved = None

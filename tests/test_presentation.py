@@ -1,0 +1,270 @@
+"""Presentation mode at 1920x1080 offscreen: the smallest rendered font, Esc restoring the
+window exactly, the keyboard-only keys, focus and spotlight."""
+
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from lstmviz.app.state import AppState
+from lstmviz.ui import presentation as pr
+from lstmviz.ui import theme as th
+from lstmviz.ui.main_window import MainWindow, apply_chrome
+
+#: "nothing smaller than about 24 px on a 1920x1080 projector"
+MIN_PX = 24
+#: sub/superscripts (the t of x_t) are drawn by Qt at 2/3 of their text
+MIN_SUB_PX = 16
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    th.apply("dark", QtWidgets.QApplication.instance())
+    apply_chrome(QtWidgets.QApplication.instance())
+    w = MainWindow(AppState(), settings=settings, quiet=True)
+    qtbot.addWidget(w)
+    w.resize(1920, 1080)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.presenter.leave()
+    w.player.pause()
+    w.close()
+    th.apply("dark", QtWidgets.QApplication.instance())
+
+
+def settle():
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+
+
+def press(qtbot, window, key, modifier=QtCore.Qt.KeyboardModifier.NoModifier):
+    window.activateWindow()
+    target = QtWidgets.QApplication.focusWidget() or window
+    qtbot.keyClick(target, key, modifier)
+    settle()
+
+
+def present(window):
+    """Presentation mode on the 1920x1080 window (offscreen screens are 800x800, so the
+    test lays the window out at the projector's size instead of going full screen)."""
+    window.presenter.fullscreen = False
+    window.presenter.enter()
+    window.resize(1920, 1080)
+    settle()
+
+
+def smallest(window):
+    fonts = pr.rendered_fonts(window)
+    assert len(fonts) > 20  # it did find the texts
+    main = min((px, where) for px, small, where in fonts if not small)
+    subs = [(px, where) for px, small, where in fonts if small]
+    return main, (min(subs) if subs else (99, ""))
+
+
+# -- the smallest font ----------------------------------------------------------------------
+def test_nothing_rendered_below_24px_in_every_view(window, qtbot):
+    before, _ = smallest(window)
+    assert before[0] < MIN_PX  # the normal window is not lecture-sized: the test measures something
+    present(window)
+    assert (window.width(), window.height()) == (1920, 1080), "the layout must fit the projector"
+    report = []
+    for k in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(k)
+        window.state.set_cursor(step=3)
+        settle()
+        (px, where), (sub, swhere) = smallest(window)
+        report.append((window.tabs.tabText(k), px, where, sub))
+        assert px >= MIN_PX, f"{window.tabs.tabText(k)}: {where} is {px} px"
+        assert sub >= MIN_SUB_PX, f"{window.tabs.tabText(k)}: subscript {swhere} is {sub} px"
+    print("smallest rendered font per view (px):", report)
+    # the side panel, shown with S, and the help overlay: large too
+    press(qtbot, window, QtCore.Qt.Key.Key_S)
+    assert window.side.isVisible()
+    assert smallest(window)[0][0] >= MIN_PX
+    press(qtbot, window, QtCore.Qt.Key.Key_F1)
+    assert window.presenter.help.isVisible()
+    assert smallest(window)[0][0] >= MIN_PX
+    assert window.width() == 1920
+
+
+def test_pyqtgraph_tick_fonts_are_measured(window):
+    present(window)
+    window.tabs.setCurrentIndex(2)
+    settle()
+    axes = [(px, w) for px, small, w in pr.rendered_fonts(window) if w.startswith("axis")]
+    texts = [(px, w) for px, small, w in pr.rendered_fonts(window) if w.startswith("pg text")]
+    assert axes and texts
+    assert min(axes)[0] >= MIN_PX
+
+
+# -- Esc restores ---------------------------------------------------------------------------
+def test_esc_restores_theme_layout_and_window_state(window, qtbot):
+    window.resize(1500, 900)
+    settle()
+    theme = th.current()
+    geometry = window.geometry()
+    sizes = window.splitter.sizes()
+    label_font = window.views[0].legend.font().pointSize()
+    app_font = QtWidgets.QApplication.instance().font().pointSize()
+    p = window.presenter
+    p.enter()  # really full screen
+    settle()
+    assert p.active and window.isFullScreen()
+    assert th.current().name == "projector" and th.current().min_pt == pr.MIN_PT
+    assert not window.side.isVisible() and not window.statusBar().isVisible()
+    assert not window.menuBar().isVisible()
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.active
+    assert th.current() == theme
+    assert not window.isFullScreen()
+    assert window.geometry() == geometry
+    assert window.side.isVisible() and window.statusBar().isVisible() and window.menuBar().isVisible()
+    assert window.splitter.sizes() == sizes
+    assert window.views[0].legend.font().pointSize() == label_font
+    assert QtWidgets.QApplication.instance().font().pointSize() == app_font
+
+
+def test_f5_toggles_and_theme_menu_keeps_lecture_size(window, qtbot):
+    press(qtbot, window, QtCore.Qt.Key.Key_F5)
+    p = window.presenter
+    assert p.active
+    window.set_theme("dark")  # View > Theme while presenting: dark, still lecture-sized
+    settle()
+    assert th.current().name == "dark" and th.current().min_pt == pr.MIN_PT
+    window.resize(1920, 1080)
+    settle()
+    assert smallest(window)[0][0] >= MIN_PX
+    press(qtbot, window, QtCore.Qt.Key.Key_F5)
+    assert not p.active and th.current() == th.THEMES["dark"]
+    assert p.theme_name == "dark"  # the next presentation uses it
+
+
+# -- keys -----------------------------------------------------------------------------------
+def test_keys_switch_views_units_layers_and_panels(window, qtbot):
+    present(window)
+    st = window.state
+    tabs = window.tabs
+    tabs.setCurrentIndex(0)
+    press(qtbot, window, QtCore.Qt.Key.Key_Tab)
+    assert tabs.currentIndex() == 1
+    press(qtbot, window, QtCore.Qt.Key.Key_Tab)
+    assert tabs.currentIndex() == 2
+    press(qtbot, window, QtCore.Qt.Key.Key_Backtab, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert tabs.currentIndex() == 1
+    unit = st.cursor.unit
+    press(qtbot, window, QtCore.Qt.Key.Key_Down)
+    assert st.cursor.unit == unit + 1
+    press(qtbot, window, QtCore.Qt.Key.Key_Up)
+    assert st.cursor.unit == unit
+    names = [l.name for l in st.model.layers]
+    k = names.index(st.cursor.layer)
+    press(qtbot, window, QtCore.Qt.Key.Key_BracketRight)
+    assert st.cursor.layer == names[k + 1]
+    press(qtbot, window, QtCore.Qt.Key.Key_BracketLeft)
+    assert st.cursor.layer == names[k]
+    # the player keys still work
+    press(qtbot, window, QtCore.Qt.Key.Key_Right)
+    assert st.cursor.step == 1
+    press(qtbot, window, QtCore.Qt.Key.Key_PageDown)
+    assert st.cursor.step == 2
+    press(qtbot, window, QtCore.Qt.Key.Key_End)
+    assert st.cursor.step == st.timesteps - 1
+    # E: the Cell view's equations; S: the side panel
+    cell = window.views[1]
+    tabs.setCurrentIndex(1)
+    settle()
+    assert cell.eq_label.isVisible()
+    press(qtbot, window, QtCore.Qt.Key.Key_E)
+    assert not cell.eq_label.isVisible()
+    press(qtbot, window, QtCore.Qt.Key.Key_E)
+    assert cell.eq_label.isVisible()
+    assert not window.side.isVisible()
+    press(qtbot, window, QtCore.Qt.Key.Key_S)
+    assert window.side.isVisible()
+    press(qtbot, window, QtCore.Qt.Key.Key_S)
+    assert not window.side.isVisible()
+    # F1 / ?: the help overlay, Esc closes it (and only it)
+    press(qtbot, window, QtCore.Qt.Key.Key_Question)
+    assert window.presenter.help.isVisible()
+    assert "PgUp" in window.presenter.help.label.text() and "Tab" in window.presenter.help.label.text()
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not window.presenter.help.isVisible() and window.presenter.active
+    press(qtbot, window, QtCore.Qt.Key.Key_F1)
+    assert window.presenter.help.isVisible()
+    press(qtbot, window, QtCore.Qt.Key.Key_F1)
+    assert not window.presenter.help.isVisible()
+
+
+def test_a_spin_box_being_edited_keeps_its_keys(window, qtbot):
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    settle()
+    spin = panel.option_widgets["units"]
+    units = spin.value()
+    tab = window.tabs.currentIndex()
+    unit = window.state.cursor.unit
+    window.activateWindow()
+    spin.setFocus()
+    settle()
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_Up)
+    settle()
+    assert spin.value() == units + 1
+    assert window.state.cursor.unit == unit  # Up went to the box, not to "next unit"
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_E)  # a letter is typed, not a shortcut
+    assert window.presenter.equations
+    assert window.tabs.currentIndex() == tab
+
+
+# -- focus and spotlight ----------------------------------------------------------------------
+def test_focus_dims_all_but_the_selected_unit(window, qtbot):
+    present(window)
+    window.state.set_cursor(unit=2, step=4)
+    over, cell, unrolled = window.views[2], window.views[1], window.views[0]
+    window.tabs.setCurrentIndex(2)
+    settle()
+    press(qtbot, window, QtCore.Qt.Key.Key_F)
+    assert window.presenter.focus
+    slot = over.slots[0]
+    assert slot.mask.visible
+    above, below = (r.rect() for r in slot.mask.rects)
+    assert above.bottom() == pytest.approx(1.5) and below.top() == pytest.approx(2.5)
+    press(qtbot, window, QtCore.Qt.Key.Key_Down)  # the clear band follows the unit
+    above, below = (r.rect() for r in slot.mask.rects)
+    assert above.bottom() == pytest.approx(2.5) and below.top() == pytest.approx(3.5)
+    window.tabs.setCurrentIndex(1)
+    settle()
+    bar = cell.bars["g0"]
+    assert bar.mask.visible and bar.mask.rects[1].rect().left() == pytest.approx(3.5)
+    window.tabs.setCurrentIndex(0)
+    settle()
+    sel = [r for r in unrolled.rows if r.layer == window.state.cursor.layer][0]
+    others = [r for r in unrolled.rows if r is not sel and r.image is not None]
+    assert sel.image.opacity() == 1.0 and others and all(r.image.opacity() < 0.5 for r in others)
+    press(qtbot, window, QtCore.Qt.Key.Key_F)
+    assert not slot.mask.visible and not bar.mask.visible
+    assert all(r.image.opacity() == 1.0 for r in others)
+
+
+def test_spotlight_follows_the_pointer(window, qtbot):
+    present(window)
+    spot = window.presenter.spotlight
+    press(qtbot, window, QtCore.Qt.Key.Key_P)
+    assert spot.isVisible() and spot.geometry() == window.centralWidget().rect()
+    assert spot.testAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+    spot.move_to(QtCore.QPoint(400, 300))
+    img = spot.grab().toImage()
+    centre, corner = img.pixelColor(400, 300), img.pixelColor(5, 5)
+    assert corner.alpha() > 100 and centre.alpha() < corner.alpha()
+    press(qtbot, window, QtCore.Qt.Key.Key_P)
+    assert not spot.isVisible()
+
+
+def test_render_presentation_png(window, tmp_path):
+    present(window)
+    window.tabs.setCurrentIndex(1)
+    window.state.set_cursor(step=5)
+    settle()
+    out = tmp_path / "present.png"
+    assert window.grab().save(str(out))
+    img = QtGui.QImage(str(out))
+    assert (img.width(), img.height()) == (1920, 1080)
