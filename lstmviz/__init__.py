@@ -7,11 +7,27 @@
     >>> trace["lstm"].steps["f"]                 # forget gate, (batch, timesteps, units)
 """
 
-from lstmviz.engine import LayerSpec, Model, ModelSpec, Trace
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from lstmviz.errors import LstmvizError
+
+if TYPE_CHECKING:
+    from lstmviz.engine import Model
 
 __all__ = ["load", "load_weights", "Model", "LayerSpec", "ModelSpec", "Trace", "LstmvizError"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # the engine is imported on first use: the file-reading child process needs none of it
+    if name in ("Model", "LayerSpec", "ModelSpec", "Trace"):
+        import lstmviz.engine as engine
+        value = getattr(engine, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lstmviz' has no attribute {name!r}")
 
 
 def load(path, seed: int = 0, isolate: bool = True) -> Model:
@@ -22,6 +38,7 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
     with a time and memory limit, so a damaged file that hangs or crashes libhdf5 gives a
     LstmvizError instead (see ``lstmviz.io.isolated``).
     """
+    from lstmviz.engine import Model
     from lstmviz.io import read_model_file
     from lstmviz.io.torch_state import looks_like_torch_file, read_torch_state_dict
 
