@@ -30,7 +30,7 @@ log = logging.getLogger("lstmviz")
 #: (module in lstmviz.ui.views, class, tab title), in tab order; keys 1-4 pick them.
 VIEWS = (("unrolled", "UnrolledView", "Unrolled"), ("cell", "CellView", "Cell"),
          ("over_time", "OverTimeView", "Over time"), ("weights", "WeightsView", "Weights"))
-MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".lstmviz")  # .lstmviz: a session (drop to open)
 INPUT_SUFFIXES = (".npy", ".csv", ".txt")
 MAX_RECENT = 8
 RESOURCES = Path(lstmviz.__file__).resolve().parents[1] / "resources"

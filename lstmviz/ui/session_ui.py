@@ -75,6 +75,7 @@ class SessionManager(QtCore.QObject):
         self.debounce.setInterval(DEBOUNCE_MS)
         self.debounce.timeout.connect(self.autosave)
         self.state.stack_changed.connect(self._edited)
+        self.state.cursor_changed.connect(self._moved)
         self.state.history_changed.connect(self._sync_actions)
         window.installEventFilter(self)
         self.timer.start()
@@ -229,6 +230,9 @@ class SessionManager(QtCore.QObject):
         self._dirty = True
         if not self._restore_pending:
             self.debounce.start()
+
+    def _moved(self, _cursor=None):
+        self._dirty = True  # the step/selection: saved with the next timer tick
 
     def autosave(self, force: bool = False, wait: bool = False) -> bool:
         """Write the autosave file in a worker thread if something changed (or ``force``)."""
