@@ -1,0 +1,161 @@
+"""Guided lessons: the Qt-free data set up real stacks, and the window runs every lesson
+through all its steps by key, showing each caption, then puts the old stack back."""
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from lstmviz.app import tours
+from lstmviz.app.state import AppState
+from lstmviz.ui import theme as th
+from lstmviz.ui.main_window import MainWindow, apply_chrome
+
+
+def expectations(lesson):
+    """Per step: the stack in force (tuple of L) after it."""
+    stack = None
+    for step in lesson.steps:
+        if step.stack is not None:
+            stack = step.stack
+        yield step, stack
+
+
+def check_state(state, step, stack):
+    if not step.expect_error:
+        assert state.error is None, f"{step.caption!r}: {state.error}"
+        assert [e.class_name for e in state.layers] == [l.class_name for l in stack]
+        assert [e.config for e in state.layers] == [l.config() for l in stack]
+        assert [l.class_name for l in state.model.layers if l.class_name != "InputLayer"] == \
+            [l.class_name for l in stack]
+    else:
+        assert state.error, f"{step.caption!r} should show the stack's error"
+        assert [e.config for e in state.layers] == [l.config() for l in stack]
+    if step.step is not None:
+        want = step.step if step.step >= 0 else state.timesteps + step.step
+        assert state.cursor.step == want
+    if step.layer is not None and not step.expect_error:
+        assert state.cursor.layer == state.layers[step.layer].name
+    if step.unit is not None:
+        assert state.cursor.unit == step.unit
+    if step.side is not None:
+        assert state.cursor.side == step.side
+
+
+def test_lessons_are_short_and_complete():
+    assert len(tours.LESSONS) == 7
+    for les in tours.LESSONS:
+        assert 3 <= len(les.steps) <= 6, les.title
+        assert les.steps[0].stack is not None and les.steps[0].view in tours.VIEWS
+        for step in les.steps:
+            assert step.view is None or step.view in tours.VIEWS
+
+
+@pytest.mark.parametrize("k", range(len(tours.LESSONS)))
+def test_every_lesson_step_sets_up_the_state_qt_free(k):
+    state = AppState()
+    for step, stack in expectations(tours.LESSONS[k]):
+        tours.apply_step(state, step)
+        check_state(state, step, stack)
+        text = tours.caption_text(step, state)
+        assert text and "{" not in text and "?" not in text, text
+        assert len(text.split("\n")[0]) <= 120, text
+
+
+def test_captions_quote_the_model():
+    state = AppState()
+    les = tours.lesson(2)  # the kernel lesson
+    for step in les.steps[:4]:
+        tours.apply_step(state, step)
+    text = tours.caption_text(les.steps[3], state)
+    # LSTM(4) on input_dim 3: 4*(3*4 + 4*4 + 4) = 128, the engine's count
+    assert text == "Parameters: 3\u00d716 + 4\u00d716 + 16 = 128. Keras' count for this layer: 128."
+    assert state.model.count_params() == 128
+    tours.apply_step(state, les.steps[1])
+    assert "(3, 16)" in tours.caption_text(les.steps[1], state)
+
+
+# -- in the window ---------------------------------------------------------------------------
+@pytest.fixture
+def window(qtbot, tmp_path):
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    th.apply("dark", QtWidgets.QApplication.instance())
+    apply_chrome(QtWidgets.QApplication.instance())
+    w = MainWindow(AppState(), settings=settings, quiet=True)
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.presenter.tour.end(restore=False)
+    w.presenter.leave()
+    w.close()
+
+
+def press(qtbot, window, key):
+    window.activateWindow()
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget() or window, key)
+    QtWidgets.QApplication.processEvents()
+
+
+@pytest.mark.parametrize("k", range(len(tours.LESSONS)))
+def test_every_lesson_runs_by_key_in_the_window(window, qtbot, k):
+    st = window.state
+    before = [(e.class_name, e.config) for e in st.layers]
+    weights = [w.copy() for w in st.model.layers[0].weights]
+    p = window.presenter
+    les = tours.LESSONS[k]
+    p.lessons_menu.actions()[k].trigger()  # Help > Lessons > k
+    assert p.tour.active and p.tour.lesson is les
+    for n, (step, stack) in enumerate(expectations(les)):
+        assert p.tour.index == n
+        check_state(st, step, stack)
+        assert p.caption.isVisible()
+        assert p.caption.caption.text() == tours.caption_text(step, st)
+        assert f"{n + 1} / {len(les.steps)}" in p.caption.where.text()
+        if step.view is not None:
+            assert window.tabs.currentIndex() == tours.VIEWS.index(step.view)
+        if step.expect_error:
+            assert st.error and st.error in p.caption.caption.text()
+        press(qtbot, window, QtCore.Qt.Key.Key_PageDown)
+    # past the last step the lesson ends and the stack from before is back
+    assert not p.tour.active and not p.caption.isVisible()
+    assert [(e.class_name, e.config) for e in st.layers] == before
+    assert all((a == b).all() for a, b in zip(st.model.layers[0].weights, weights))
+
+
+def test_right_left_move_the_lesson_not_the_time_and_esc_ends(window, qtbot):
+    st = window.state
+    p = window.presenter
+    p.tour.start(0)
+    step = st.cursor.step
+    press(qtbot, window, QtCore.Qt.Key.Key_Right)
+    assert p.tour.index == 1 and st.cursor.step == 5  # the step the lesson asks for
+    press(qtbot, window, QtCore.Qt.Key.Key_Left)
+    assert p.tour.index == 0 and st.cursor.step == step
+    press(qtbot, window, QtCore.Qt.Key.Key_PageUp)  # at the first step: stays
+    assert p.tour.index == 0
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+    press(qtbot, window, QtCore.Qt.Key.Key_Right)  # the player has its keys back
+    assert st.cursor.step == 1
+
+
+def test_lesson_caption_in_presentation_is_large(window, qtbot, tmp_path):
+    from lstmviz.ui import presentation as pr
+
+    p = window.presenter
+    p.fullscreen = False
+    p.enter()
+    window.resize(1920, 1080)
+    p.tour.start(2)
+    p.tour.next()
+    QtWidgets.QApplication.processEvents()
+    px = [size for size, small, where in pr.rendered_fonts(window) if "QLabel" in where
+          and "kernel W" in where]
+    assert px and min(px) >= 24
+    assert pr.smallest_font(window)[0] >= 24
+    out = tmp_path / "tour.png"
+    assert window.grab().save(str(out))
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)  # ends the lesson first ...
+    assert p.active and not p.tour.active
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)  # ... then presentation mode
+    assert not p.active
