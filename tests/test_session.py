@@ -416,3 +416,35 @@ def test_leftover_autosave_never_blocks_a_quiet_start(qtbot, tmp_path):
     assert auto.exists()  # a quiet window neither restores nor removes it
     w.close()
     assert auto.exists()
+
+
+def test_a_start_after_a_crash_offers_the_autosave(window, tmp_path, monkeypatch):
+    from PySide6 import QtWidgets
+
+    saved = edited_state()
+    ses.save_session(saved, window.sessions.autosave_path.parent.mkdir(parents=True, exist_ok=True)
+                     or window.sessions.autosave_path)
+    asked = []
+
+    def answer(box):
+        asked.append(box.text())
+        return QtWidgets.QMessageBox.StandardButton.Yes
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", answer)
+    window.quiet = False
+    try:
+        window.sessions._restore_pending = True
+        window.sessions._started()
+    finally:
+        window.quiet = True
+    assert asked and "did not close cleanly" in asked[0]
+    assert_same_stack(saved, window.state)
+    assert window.state.cursor == saved.cursor
+    assert not window.sessions._restore_pending
+
+
+def test_preferences_restore_the_window_geometry(window, tmp_path):
+    window.resize(1100, 700)
+    window.sessions.save_preferences()
+    window.resize(1300, 850)
+    window.sessions.restore_preferences()
+    assert (window.width(), window.height()) == (1100, 700)
