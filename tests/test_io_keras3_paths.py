@@ -113,3 +113,11 @@ def test_weights_only_read_orders_stacked_cells_by_width(tmp_path):
     assert model.trace(np.zeros((1, 7, 8), "float32")).outputs[0].shape == (1, 6)
     entries = dict(read_weights_file(p))
     assert [a.shape for a in entries["rnn"]] == [(8, 3), (3, 3), (3,), (3, 6), (2, 6), (2, 6)]
+
+
+def test_rnn_lstm_cell_initialises_forget_bias_like_keras():
+    """RNN(LSTMCell(unit_forget_bias=True)) starts with forget-gate bias ones, as LSTM does."""
+    cell = {"class_name": "LSTMCell", "config": {"units": 3}}
+    model = lstmviz.Model.sequential((None, 4, 2), [LayerSpec("RNN", {"cell": cell}, name="r")])
+    bias = model.get_layer("r").weights[2]
+    np.testing.assert_array_equal(bias, np.r_[np.zeros(3), np.ones(3), np.zeros(6)])

@@ -401,7 +401,7 @@ class Recurrent(Layer):
 
     def _initial(self, name, shape, init, rng):
         w = initializers.make(init, shape, rng)
-        if name == "bias" and self.class_name == "LSTM" and self.config["unit_forget_bias"]:
+        if name == "bias" and self.kind == "LSTM" and self.config["unit_forget_bias"]:
             w[self.units:2 * self.units] = 1.0
         return w
 
