@@ -214,3 +214,31 @@ def test_mutated_hdf5_never_hangs_or_crashes(tmp_path_factory, data):
     except LstmvizError as e:
         assert "\n" not in str(e)
     assert time.monotonic() - t0 < FUZZ_TIMEOUT + 10
+
+
+def test_default_timeout_grows_with_the_file(tmp_path, monkeypatch):
+    assert isolated._timeout_for(H5) == pytest.approx(isolated.DEFAULT_TIMEOUT, abs=0.01)
+    big = tmp_path / "big.h5"
+    with open(big, "wb") as fh:
+        fh.truncate(500 * 1024 ** 2)
+    assert isolated._timeout_for(big) == pytest.approx(isolated.DEFAULT_TIMEOUT + 10)
+    seen = {}
+
+    def fake_run(cmd, **kw):
+        seen.update(kw)
+        raise __import__("subprocess").TimeoutExpired(cmd, kw["timeout"])
+
+    monkeypatch.setattr(isolated.subprocess, "run", fake_run)
+    with pytest.raises(LstmvizError, match=r"longer than 30 s"):
+        read_model_file_isolated(H5)
+    assert seen["cwd"] == isolated._PACKAGE_ROOT
+
+
+def test_child_runs_from_any_working_directory(tmp_path, monkeypatch):
+    (tmp_path / "lstmviz").mkdir()  # a stray package of the same name must not be imported
+    (tmp_path / "lstmviz" / "__init__.py").write_text("raise SystemExit(5)")
+    monkeypatch.chdir(tmp_path)
+    spec = read_model_file_isolated(H5)
+    assert spec.layers
+    rel = os.path.relpath(H5, tmp_path)
+    assert read_model_file_isolated(rel).source["path"] == rel

@@ -28,8 +28,10 @@ from ..errors import LstmvizError
 __all__ = ["read_model_file_isolated", "read_weights_file_isolated", "child_command",
            "needs_isolation", "DEFAULT_TIMEOUT"]
 
-#: Seconds a child may take to read one file (a 4 GB weights file reads in far less).
-DEFAULT_TIMEOUT = 120.0
+#: Seconds a child may take to read a small file; larger files get more
+#: (``_timeout_for``: plus one second per 50 MB, so 4 GB of weights get about two minutes).
+DEFAULT_TIMEOUT = 30.0
+_BYTES_PER_SECOND = 50 * 1024 ** 2
 #: Address-space cap of the child: at least this, more for large files (see ``_memory_limit``).
 MIN_MEMORY_BYTES = 4 * 1024 ** 3
 
@@ -51,6 +53,14 @@ def needs_isolation(path: Any) -> bool:
     except (OSError, TypeError, ValueError):
         return False
     return head.startswith(_HDF5_MAGIC) or head.startswith(_ZIP_MAGIC)
+
+
+def _timeout_for(path: Any) -> float:
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0
+    return DEFAULT_TIMEOUT + size / _BYTES_PER_SECOND
 
 
 def _memory_limit(path: Any) -> int:
@@ -81,8 +91,10 @@ class _ResultUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a reader result")
 
 
-def _run(kind: str, path: Any, timeout: float) -> Any:
+def _run(kind: str, path: Any, timeout: float | None) -> Any:
     name = os.path.basename(str(path))
+    if timeout is None:
+        timeout = _timeout_for(path)
     target = os.path.abspath(os.fspath(path))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
@@ -93,10 +105,11 @@ def _run(kind: str, path: Any, timeout: float) -> Any:
     try:
         proc = subprocess.run(child_command(kind, target, _memory_limit(path)),
                               capture_output=True, timeout=timeout, env=env,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL, cwd=_PACKAGE_ROOT)
     except subprocess.TimeoutExpired:
-        raise LstmvizError(f"{name}: reading the file took longer than {timeout:g} s; the file "
-                           "is probably damaged") from None
+        secs = f"{timeout:.0f}" if timeout >= 1 else f"{timeout:g}"
+        raise LstmvizError(f"{name}: reading the file took longer than {secs} s; the file is "
+                           "probably damaged") from None
     except OSError as exc:
         raise LstmvizError(f"{name}: cannot start the reader process ({exc})") from None
     if proc.returncode < 0 or (os.name == "nt" and proc.returncode >= 0xC0000000):
@@ -114,8 +127,10 @@ def _run(kind: str, path: Any, timeout: float) -> Any:
     return value
 
 
-def read_model_file_isolated(path: Any, timeout: float = DEFAULT_TIMEOUT) -> Any:
-    """``read_model_file(path)``, in a child process for HDF5 and zip files."""
+def read_model_file_isolated(path: Any, timeout: float | None = None) -> Any:
+    """``read_model_file(path)``, in a child process for HDF5 and zip files.
+
+    ``timeout`` in seconds; None: ``DEFAULT_TIMEOUT`` plus a second per 50 MB of file."""
     from . import read_model_file
 
     if not needs_isolation(path):
@@ -125,7 +140,7 @@ def read_model_file_isolated(path: Any, timeout: float = DEFAULT_TIMEOUT) -> Any
     return spec
 
 
-def read_weights_file_isolated(path: Any, timeout: float = DEFAULT_TIMEOUT,
+def read_weights_file_isolated(path: Any, timeout: float | None = None,
                                paths: bool = False) -> Any:
     """``read_weights_file(path, paths)``, in a child process for HDF5 and zip files."""
     from . import read_weights_file
