@@ -114,7 +114,8 @@ class HelpOverlay(QtWidgets.QFrame):
         f.setPointSize(pt)
         self.label.setFont(f)
         rows = [(" ".join(keys), what) for name, keys, _, what in KEYS
-                if name not in ("tour_prev",)]
+                if name not in ("tour_next", "tour_prev")]
+        rows.insert(-1, ("PgDn PgUp  \u2192 \u2190", "Next / previous step of a lesson"))
         rows = [(k, w) for k, w in PLAYER_KEYS] + rows
         cells = "".join(f"<tr><td align='right' style='padding:2px 24px'><b>{k}</b></td>"
                         f"<td style='padding:2px 8px'>{w}</td></tr>" for k, w in rows)

@@ -396,22 +396,25 @@ class CellView(TraceView):
         th_ = self.theme
         rec = ref.rec
         tau = ref.input_index(t)
+        # lecture-sized type: shorter titles and 2 decimals, so they fit above narrow charts
+        big = th_.pt(0.85) >= 18
+        nd = 2 if big else 3
         for slot, key in self._slots.items():
             bp = self.bars[slot]
             if slot == "x":
                 if self._x is None:
                     continue
                 vals = np.asarray(self._x[s, tau], np.float32)
-                bp.set(vals, None, f"<b>x<sub>t</sub></b><br>input step {tau}", th_)
+                bp.set(vals, None, f"<b>x<sub>t</sub></b><br>input {'' if big else 'step '}{tau}", th_)
                 continue
             if slot in ("h_prev", "c_prev"):
                 vals = ref.prev(key, s, t)
-                lab = f"{key}<sub>t−1</sub>" + (" (initial)" if t == 0 else "")
+                lab = f"{key}<sub>t−1</sub>" + ((" (init.)" if big else " (initial)") if t == 0 else "")
             else:
                 vals = rec.steps[key][s, t]
                 lab = (f"{th.symbol_html(key)}<sub>t</sub> {SHORT.get(key, '')}"
                        if key not in ("h", "c") else f"{key}<sub>t</sub> out")
-            lab = f'<span style="color:{th_.hue(key)}"><b>{lab}</b></span><br>[{u}] = {fmt(vals[u])}'
+            lab = f'<span style="color:{th_.hue(key)}"><b>{lab}</b></span><br>[{u}] = {fmt(vals[u], nd)}'
             bp.set(vals, u, lab, th_)
         order = ""
         if ref.backwards:
