@@ -268,3 +268,22 @@ def test_render_presentation_png(window, tmp_path):
     assert window.grab().save(str(out))
     img = QtGui.QImage(str(out))
     assert (img.width(), img.height()) == (1920, 1080)
+
+
+def test_tab_moves_the_focus_outside_presentation_mode(window, qtbot):
+    tab = window.tabs.currentIndex()
+    press(qtbot, window, QtCore.Qt.Key.Key_Tab)
+    assert window.tabs.currentIndex() == tab
+    present(window)
+    press(qtbot, window, QtCore.Qt.Key.Key_Tab)
+    assert window.tabs.currentIndex() == (tab + 1) % window.tabs.count()
+
+
+def test_presentation_screen_menu(window):
+    p = window.presenter
+    p._fill_screens()
+    labels = [a.text() for a in p.screens_menu.actions()]
+    screens = QtGui.QGuiApplication.screens()
+    assert len(labels) == len(screens) + 1
+    p.screens_menu.actions()[1].trigger()
+    assert p.screen_name == screens[0].name() and p._screen() is screens[0]

@@ -159,3 +159,11 @@ def test_lesson_caption_in_presentation_is_large(window, qtbot, tmp_path):
     assert p.active and not p.tour.active
     press(qtbot, window, QtCore.Qt.Key.Key_Escape)  # ... then presentation mode
     assert not p.active
+
+
+def test_l_opens_the_lessons_menu(window, qtbot):
+    p = window.presenter
+    press(qtbot, window, QtCore.Qt.Key.Key_L)
+    assert p.lessons_menu.isVisible()
+    assert len(p.lessons_menu.actions()) == len(tours.LESSONS)
+    p.lessons_menu.hide()

@@ -65,11 +65,11 @@ KEYS = (
 PLAYER_KEYS = (("Space", "Play / pause"), ("\u2190 \u2192  PgUp PgDn", "Step back / forward"),
                ("Home  End", "First / last step"), ("1 2 3 4", "Unrolled, Cell, Over time, Weights"))
 
-#: Keys an editor (spin box, line edit) keeps while it has the focus.
+#: Keys an editor (spin box, line edit, list, table, combo box) keeps while it has the focus.
 EDITOR_KEYS = {QtCore.Qt.Key.Key_Up, QtCore.Qt.Key.Key_Down, QtCore.Qt.Key.Key_Tab,
                QtCore.Qt.Key.Key_Backtab, QtCore.Qt.Key.Key_PageUp, QtCore.Qt.Key.Key_PageDown}
 EDITORS = (QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit, QtWidgets.QTextEdit,
-           QtWidgets.QPlainTextEdit)
+           QtWidgets.QPlainTextEdit, QtWidgets.QAbstractItemView, QtWidgets.QComboBox)
 
 
 def presentation_theme(name: str | th.Theme) -> th.Theme:
@@ -319,6 +319,7 @@ class Presenter(QtCore.QObject):
         p.actions["equations"].setChecked(True)
         p.actions["side"].setChecked(True)
         p._tour_keys(False)
+        p._present_keys(False)
         # the view keys 1-4 live in the View menu, hidden while presenting: keep them alive
         window.addActions(list(getattr(window, "tab_actions", [])))
 
@@ -340,6 +341,12 @@ class Presenter(QtCore.QObject):
         helpm.addAction(p.actions["help"])
         QtWidgets.QApplication.instance().installEventFilter(p)
         return p
+
+    def _present_keys(self, on: bool) -> None:
+        """Tab/Shift+Tab switch views while presenting; otherwise they move the keyboard
+        focus between widgets as everywhere else."""
+        for name in ("next_view", "prev_view"):
+            self.actions[name].setEnabled(on)
 
     def _tour_keys(self, on: bool) -> None:
         """During a tour, PageUp/PageDown/Left/Right move through its steps, not the time."""
@@ -371,9 +378,7 @@ class Presenter(QtCore.QObject):
             w = focus
             while w is not None and not isinstance(w, EDITORS):
                 w = w.parentWidget() if not isinstance(w, QtWidgets.QMainWindow) else None
-            if w is not None and w.window() is self.window and not (
-                    isinstance(w, QtWidgets.QLineEdit) and isinstance(w.parentWidget(), QtWidgets.QComboBox)
-                    and not w.parentWidget().isEditable()):
+            if w is not None and w.window() is self.window:
                 event.accept()
                 return True
         return False
@@ -454,6 +459,7 @@ class Presenter(QtCore.QObject):
                 w.setGeometry(screen.availableGeometry())
             w.showFullScreen()
         self.actions["present"].setChecked(True)
+        self._present_keys(True)
         w.setFocus()
 
     def leave(self) -> None:
@@ -482,6 +488,7 @@ class Presenter(QtCore.QObject):
                 w.setGeometry(s["rect"])
         w.splitter.setSizes(s["sizes"])
         self.actions["present"].setChecked(False)
+        self._present_keys(False)
         self._saved = None
 
     def _screen(self) -> QtGui.QScreen | None:
