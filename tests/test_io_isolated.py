@@ -138,6 +138,14 @@ def test_unexpected_child_output_is_an_error(monkeypatch, code):
         read_model_file_isolated(H5)
 
 
+def test_a_result_of_the_wrong_kind_is_an_error(monkeypatch):
+    _fake_child(monkeypatch, "import pickle, sys; sys.stdout.buffer.write(pickle.dumps(('ok', 5)))")
+    with pytest.raises(LstmvizError, match="unexpected"):
+        read_model_file_isolated(H5)
+    with pytest.raises(LstmvizError, match="unexpected"):
+        read_weights_file_isolated(H5)
+
+
 def test_unpickler_allows_only_our_classes():
     blob = pickle.dumps(("ok", [np.zeros((2, 3), "f4"), np.arange(6)[::2], np.float32(1)]))
     status, value = isolated._ResultUnpickler(__import__("io").BytesIO(blob)).load()

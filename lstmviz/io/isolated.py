@@ -124,7 +124,18 @@ def _run(kind: str, path: Any, timeout: float | None) -> Any:
                            f"{proc.returncode}{tail})") from None
     if status != "ok":
         raise LstmvizError(str(value).replace("\n", " "))
+    if not _expected_shape(kind, value):
+        raise LstmvizError(f"{name}: the reader process returned something unexpected")
     return value
+
+
+def _expected_shape(kind: str, value: Any) -> bool:
+    from ..engine.spec import ModelSpec
+
+    if kind == "model":
+        return isinstance(value, ModelSpec)
+    return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], list)
+            and (value[1] is None or isinstance(value[1], dict)))
 
 
 def read_model_file_isolated(path: Any, timeout: float | None = None) -> Any:
