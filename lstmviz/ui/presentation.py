@@ -439,6 +439,7 @@ class Presenter(QtCore.QObject):
             "size": w.size(),
             "eq_scale": {v: v.eq_scale for v in w.views if hasattr(v, "eq_scale")},
             "tabs_min": w.tabs.minimumSize(),
+            "icons": {b: b.iconSize() for b in getattr(w.player, "buttons", {}).values()},
         }
         self.active = True
         for v in self._saved["eq_scale"]:
@@ -451,6 +452,8 @@ class Presenter(QtCore.QObject):
         self.set_side(False)
         # lecture-sized views would rather be squeezed than push the window past the screen
         w.tabs.setMinimumWidth(320)
+        for b in self._saved["icons"]:
+            b.setIconSize(QtCore.QSize(44, 44))  # the player's buttons, seen from the back
         if self.fullscreen:
             screen = self._screen()
             handle = w.windowHandle()
@@ -480,6 +483,8 @@ class Presenter(QtCore.QObject):
         w.menuBar().setVisible(s["menubar"])
         w.statusBar().setVisible(s["status"])
         w.tabs.setMinimumSize(s["tabs_min"])
+        for b, size in s["icons"].items():
+            b.setIconSize(size)
         self.set_side(s["side"])
         if self.fullscreen or w.windowState() != s["state"]:
             w.setWindowState(s["state"])
@@ -531,7 +536,11 @@ class Presenter(QtCore.QObject):
         self.set_side(not self.window.side.isVisibleTo(self.window))
 
     def set_side(self, on: bool) -> None:
-        self.window.side.setVisible(bool(on))
+        w = self.window
+        w.side.setVisible(bool(on))
+        if on and self.active:  # lecture-sized forms need a wider panel
+            side = int(w.width() * 0.36)
+            w.splitter.setSizes([side, max(200, w.width() - side)])
         self.actions["side"].setChecked(bool(on))
 
     def toggle_equations(self) -> None:
