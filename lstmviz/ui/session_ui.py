@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import threading
 from pathlib import Path
 
@@ -79,7 +78,7 @@ class SessionManager(QtCore.QObject):
         self.state.history_changed.connect(self._sync_actions)
         window.installEventFilter(self)
         self.timer.start()
-        QtCore.QTimer.singleShot(0, self._started)
+        QtCore.QTimer.singleShot(0, self, self._started)  # not after the window is gone
 
     # -- menus ---------------------------------------------------------------------------
     def add_file_actions(self, file_menu: QtWidgets.QMenu, before: QtGui.QAction | None = None):
