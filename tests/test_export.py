@@ -36,9 +36,9 @@ def shared_window(qapp, tmp_path_factory):
     w.show()
     yield w
     w.player.pause()
-    w.close()
-    w.deleteLater()
-    qapp.processEvents()
+    from lstmviz.ui.app import dispose
+
+    dispose(w)
 
 
 @pytest.fixture

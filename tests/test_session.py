@@ -306,6 +306,7 @@ def window(qtbot, tmp_path):
     from PySide6 import QtCore, QtWidgets
 
     from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose
     from lstmviz.ui.main_window import MainWindow, apply_chrome
 
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
@@ -313,14 +314,13 @@ def window(qtbot, tmp_path):
     apply_chrome(QtWidgets.QApplication.instance())
     w = MainWindow(AppState(), settings=settings, quiet=True)
     w.sessions.autosave_path = tmp_path / "appdata" / "autosave.lstmviz"
-    qtbot.addWidget(w)
     w.resize(1200, 800)
     w.show()
     qtbot.waitExposed(w)
     yield w
     w.player.pause()
     w.sessions.wait()
-    w.close()
+    dispose(w)  # deleted now: windows left alive slow every later test down
     th.apply("dark", QtWidgets.QApplication.instance())
 
 
@@ -408,7 +408,6 @@ def test_leftover_autosave_never_blocks_a_quiet_start(qtbot, tmp_path):
     settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
     w = MainWindow(AppState(), settings=settings, quiet=True)
     w.sessions.autosave_path = auto
-    qtbot.addWidget(w)
     for _ in range(3):
         QtWidgets.QApplication.processEvents()
     assert not [m for m in QtWidgets.QApplication.topLevelWidgets()
@@ -416,6 +415,9 @@ def test_leftover_autosave_never_blocks_a_quiet_start(qtbot, tmp_path):
     assert auto.exists()  # a quiet window neither restores nor removes it
     w.close()
     assert auto.exists()
+    from lstmviz.ui.app import dispose
+
+    dispose(w)
 
 
 def test_a_start_after_a_crash_offers_the_autosave(window, tmp_path, monkeypatch):
