@@ -194,7 +194,7 @@ def test_space_plays_and_pauses(window, qtbot):
     window.player.speed.setCurrentIndex(window.player.speed.findData(60))
     press(qtbot, window, QtCore.Qt.Key.Key_Space)
     assert window.player.playing
-    qtbot.waitUntil(lambda: window.state.cursor.step >= 2, timeout=3000)
+    qtbot.waitUntil(lambda: window.state.cursor.step >= 2, timeout=15000)
     press(qtbot, window, QtCore.Qt.Key.Key_Space)
     assert not window.player.playing
 
