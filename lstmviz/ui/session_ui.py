@@ -333,8 +333,11 @@ class SessionManager(QtCore.QObject):
             self.window.restoreState(st)
 
     def eventFilter(self, obj, event):
-        if obj is self.window and event.type() == QtCore.QEvent.Type.Close:
-            self.closing()
+        try:
+            if obj is self.window and event.type() == QtCore.QEvent.Type.Close:
+                self.closing()
+        except Exception:  # a close must go on, even at interpreter shutdown
+            log.exception("sessions: closing failed")
         return False
 
     def closing(self):
