@@ -260,3 +260,26 @@ def test_cli_export_bad_input_is_one_line_and_exit_2(tmp_path, args, msg):
     r = _cli(*args)
     lines = [l for l in r.stderr.splitlines() if "propagateSizeHints" not in l]
     assert r.returncode == 2 and len(lines) == 1 and msg in lines[0], r.stderr
+
+
+def test_animation_dialog_and_menu_export(window, tmp_path, monkeypatch):
+    from PIL import Image
+
+    window.state.set_input_spec(timesteps=5)
+    dlg = ex.AnimationDialog(window)
+    v = dlg.values()
+    assert v["target"] == "view" and v["fps"] == ex.DEFAULT_FPS and all(s % 2 == 0 for s in v["size"])
+    dlg.deleteLater()
+
+    def accept(self):
+        self.width_spin.setValue(300)
+        self.height_spin.setValue(200)
+        return QtWidgets.QDialog.DialogCode.Accepted
+    monkeypatch.setattr(ex.AnimationDialog, "exec", accept)
+    out = tmp_path / "m.gif"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    geom = window.geometry()
+    window.exporter.animation("gif")
+    with Image.open(out) as im:
+        assert im.size == (300, 200) and im.n_frames == 5
+    assert window.geometry() == geom  # the window is back to its size

@@ -546,13 +546,13 @@ class Exporter(QtCore.QObject):
             return None
         fn = save_gif if kind == "gif" else save_mp4
         # rendering needs the real size: the window grows for the export and comes back
-        geom = self.window.saveGeometry()
+        geom = self.window.geometry()
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
             return self._run(fn, self.window, path, v["target"], v["size"], v["fps"], done=f"Saved {path}")
         finally:
             QtWidgets.QApplication.restoreOverrideCursor()
-            self.window.restoreGeometry(geom)
+            self.window.setGeometry(geom)
 
     def data(self, kind: str):
         st = self.window.state
