@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app.state import AppState
 from lstmviz.ui import presentation as pr
 from lstmviz.ui import theme as th
+from lstmviz.ui.app import dispose
 from lstmviz.ui.main_window import MainWindow, apply_chrome
 
 #: "nothing smaller than about 24 px on a 1920x1080 projector"
@@ -21,14 +22,13 @@ def window(qtbot, tmp_path):
     th.apply("dark", QtWidgets.QApplication.instance())
     apply_chrome(QtWidgets.QApplication.instance())
     w = MainWindow(AppState(), settings=settings, quiet=True)
-    qtbot.addWidget(w)
     w.resize(1920, 1080)
     w.show()
     qtbot.waitExposed(w)
     yield w
     w.presenter.leave()
     w.player.pause()
-    w.close()
+    dispose(w)  # deleted now: windows left alive slow every later test down
     th.apply("dark", QtWidgets.QApplication.instance())
 
 

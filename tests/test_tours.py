@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtWidgets
 from lstmviz.app import tours
 from lstmviz.app.state import AppState
 from lstmviz.ui import theme as th
+from lstmviz.ui.app import dispose
 from lstmviz.ui.main_window import MainWindow, apply_chrome
 
 
@@ -80,14 +81,13 @@ def window(qtbot, tmp_path):
     th.apply("dark", QtWidgets.QApplication.instance())
     apply_chrome(QtWidgets.QApplication.instance())
     w = MainWindow(AppState(), settings=settings, quiet=True)
-    qtbot.addWidget(w)
     w.resize(1600, 1000)
     w.show()
     qtbot.waitExposed(w)
     yield w
     w.presenter.tour.end(restore=False)
     w.presenter.leave()
-    w.close()
+    dispose(w)  # deleted now: windows left alive slow every later test down
 
 
 def press(qtbot, window, key):
