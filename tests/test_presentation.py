@@ -17,19 +17,8 @@ MIN_SUB_PX = 16
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    th.apply("dark", QtWidgets.QApplication.instance())
-    apply_chrome(QtWidgets.QApplication.instance())
-    w = MainWindow(AppState(), settings=settings, quiet=True)
-    w.resize(1920, 1080)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.presenter.leave()
-    w.player.pause()
-    dispose(w)  # deleted now: windows left alive slow every later test down
-    th.apply("dark", QtWidgets.QApplication.instance())
+def window(make_window):
+    return make_window((1920, 1080))
 
 
 def settle():

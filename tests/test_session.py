@@ -302,26 +302,8 @@ def test_no_op_edits_and_failed_edits_leave_no_history():
 
 # -- in the window ---------------------------------------------------------------------------
 @pytest.fixture
-def window(qtbot, tmp_path):
-    from PySide6 import QtCore, QtWidgets
-
-    from lstmviz.ui import theme as th
-    from lstmviz.ui.app import dispose
-    from lstmviz.ui.main_window import MainWindow, apply_chrome
-
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    th.apply("dark", QtWidgets.QApplication.instance())
-    apply_chrome(QtWidgets.QApplication.instance())
-    w = MainWindow(AppState(), settings=settings, quiet=True)
-    w.sessions.autosave_path = tmp_path / "appdata" / "autosave.lstmviz"
-    w.resize(1200, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.player.pause()
-    w.sessions.wait()
-    dispose(w)  # deleted now: windows left alive slow every later test down
-    th.apply("dark", QtWidgets.QApplication.instance())
+def window(make_window):
+    return make_window((1200, 800))
 
 
 def test_window_session_round_trip_with_tab_and_theme(window, tmp_path, qtbot):

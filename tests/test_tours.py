@@ -76,18 +76,8 @@ def test_captions_quote_the_model():
 
 # -- in the window ---------------------------------------------------------------------------
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    th.apply("dark", QtWidgets.QApplication.instance())
-    apply_chrome(QtWidgets.QApplication.instance())
-    w = MainWindow(AppState(), settings=settings, quiet=True)
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.presenter.tour.end(restore=False)
-    w.presenter.leave()
-    dispose(w)  # deleted now: windows left alive slow every later test down
+def window(make_window):
+    return make_window((1600, 1000))
 
 
 def press(qtbot, window, key):

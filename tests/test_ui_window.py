@@ -18,18 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    th.apply("dark", QtWidgets.QApplication.instance())
-    apply_chrome(QtWidgets.QApplication.instance())
-    w = MainWindow(AppState(), settings=settings, quiet=True)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.player.pause()
-    w.close()
+def window(make_window):
+    return make_window((1400, 900))
 
 
 @pytest.fixture(autouse=True)
