@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--export-{kind}", metavar=f"OUT.{kind}", default=None,
                        help=f"render {what} offscreen and exit")
     p.add_argument("--view", default=None, metavar="NAME",
-                   help="what --export-* shows: unrolled (default), cell, over_time, weights, or window")
+                   help="the tab shown (unrolled, cell, over_time, weights); for --export-*, also "
+                        "'window' (default: unrolled)")
     p.add_argument("--fps", type=float, default=None, metavar="N", help="animation speed, steps per second (default 4)")
     p.add_argument("--scale", type=float, default=1.0, metavar="S", help="PNG scale (2 = twice the pixels)")
     return parser
@@ -396,7 +397,7 @@ def cmd_app(args) -> int:
             if rc:
                 return rc
         return 0
-    rc = run_app(args.model, args.screenshot, args.step, args.size, args.theme)
+    rc = run_app(args.model, args.screenshot, args.step, args.size, args.theme, args.view)
     return rc if isinstance(rc, int) else 0
 
 

@@ -501,11 +501,11 @@ def test_app_arguments_passed(capsys, monkeypatch):
     fake.run_app = lambda *a: seen.setdefault("args", a) and 0
     monkeypatch.setitem(sys.modules, "lstmviz.ui.app", fake)
     assert cli.main(["m.keras", "--screenshot", "o.png", "--step", "3", "--size", "1600x900",
-                     "--theme", "light"]) == 0
-    assert seen["args"] == ("m.keras", "o.png", 3, (1600, 900), "light")
+                     "--theme", "light", "--view", "cell"]) == 0
+    assert seen["args"] == ("m.keras", "o.png", 3, (1600, 900), "light", "cell")
     seen.clear()
     assert cli.main([]) == 0
-    assert seen["args"] == (None, None, None, None, None)
+    assert seen["args"] == (None, None, None, None, None, None)
 
     def failing(*a):
         raise lstmviz.LstmvizError("m.keras: no such file")

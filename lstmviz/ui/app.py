@@ -173,8 +173,11 @@ def render(window, out, step: int | None = None, size=None) -> Path:
 
 
 def run_app(model_path: str | None = None, screenshot: str | None = None, step: int | None = None,
-            size: tuple[int, int] | None = None, theme: str | None = None) -> int:
-    """Run the desktop app (or, with ``screenshot``, render one PNG offscreen and exit)."""
+            size: tuple[int, int] | None = None, theme: str | None = None,
+            view: str | None = None) -> int:
+    """Run the desktop app (or, with ``screenshot``, render one PNG offscreen and exit).
+
+    ``view`` (unrolled, cell, over_time, weights or 1-4) picks the tab shown first."""
     limit_blas_threads(1)
     headless = screenshot is not None
     # Headless runs report failures as one line on stderr (below): no log echo of it.
@@ -193,6 +196,10 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
 
             theme = preferred_theme()
         window = make_window(model_path, theme, quiet=screenshot is not None)
+        if view not in (None, "window"):
+            from lstmviz.ui.export import view_index
+
+            window.tabs.setCurrentIndex(view_index(view))
     except LstmvizError as err:
         print(f"lstmviz: {' '.join(str(err).split())}", file=sys.stderr)
         return 2

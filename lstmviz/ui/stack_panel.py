@@ -53,10 +53,12 @@ class CardDelegate(QtWidgets.QStyledItemDelegate):
         painter.setFont(bold)
         painter.setPen(QtGui.QColor(theme.foreground))
         top = QtCore.QRect(inner.left(), inner.top(), inner.width(), line)
-        painter.drawText(top, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
-                         card.get("title", ""))
-        painter.drawText(top, QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter,
-                         card.get("params", ""))
+        params = card.get("params", "")
+        bfm = QtGui.QFontMetrics(bold)
+        room = top.width() - bfm.horizontalAdvance(params) - bfm.horizontalAdvance("  ")
+        title = bfm.elidedText(card.get("title", ""), QtCore.Qt.TextElideMode.ElideMiddle, max(room, 0))
+        painter.drawText(top, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, title)
+        painter.drawText(top, QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter, params)
         small = QtGui.QFont(font)
         small.setPointSizeF(max(11.0, font.pointSizeF() * 0.9))
         painter.setFont(small)

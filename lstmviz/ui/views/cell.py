@@ -283,7 +283,9 @@ class CellView(TraceView):
         self.eq_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.eq_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
         self.eq_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        # long equations are clipped rather than widening the window past the screen
+        # long equations move their numbers to a second row (_show_equations) and the
+        # legend wraps, rather than widening the window past the screen
+        self.eq_label.setWordWrap(True)
         self.eq_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         #: the equations' size relative to the body text (presentation mode lowers it)
         self.eq_scale = 1.3
@@ -426,9 +428,25 @@ class CellView(TraceView):
             f"<b>{ref.name}</b>{side} ({ref.kind}, {ref.units} units) · step <b>t = {t}</b> = input step "
             f"{tau}{order} · unit <b>{u}</b> · sample {s}{mtxt}")
         self._eqs = equations(ref, s, t, u, self.model.keras_major)
-        self.eq_label.setText(self._eq_html())
+        self._show_equations()
 
-    def _eq_html(self) -> str:
+    def _show_equations(self) -> None:
+        """One row per equation when it fits the width, else the numbers on a second row:
+        the type keeps its size (a lecture hall reads it) instead of being cut off."""
+        html = self._eq_html(stacked=False)
+        doc = QtGui.QTextDocument()
+        doc.setDefaultFont(self.eq_label.font())
+        doc.setHtml(html)
+        if doc.idealWidth() > max(200, self.eq_label.width() - 8):
+            html = self._eq_html(stacked=True)
+        self.eq_label.setText(html)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self._eqs:
+            self._show_equations()
+
+    def _eq_html(self, stacked: bool = False) -> str:
         t = self.theme
         rows = []
         for eq in self._eqs:
@@ -437,11 +455,15 @@ class CellView(TraceView):
             if "(masked" in rhs:
                 rhs, _, note = rhs.partition("  (")
                 note = f' <span style="color:{t.muted}">({note}</span>'
-            rows.append(
-                f'<tr><td align="right" style="padding:4px 6px 4px 0"><span style="color:{t.hue(eq.key)}">'
-                f'<b>{to_html(lhs)}</b></span></td>'
-                f'<td style="padding:4px 14px 4px 0">= {to_html(rhs)}{note}</td>'
-                f'<td style="padding:4px 0">= <b>{to_html(eq.numeric)}</b></td></tr>')
+            head = (f'<td align="right" style="padding:4px 6px 4px 0"><span style="color:{t.hue(eq.key)}">'
+                    f'<b>{to_html(lhs)}</b></span></td>')
+            numbers = f'= <b>{to_html(eq.numeric)}</b>'
+            if stacked:
+                rows.append(f'<tr>{head}<td style="padding:4px 0 0 0">= {to_html(rhs)}{note}</td></tr>'
+                            f'<tr><td></td><td style="padding:0 0 6px 0">{numbers}</td></tr>')
+            else:
+                rows.append(f'<tr>{head}<td style="padding:4px 14px 4px 0">= {to_html(rhs)}{note}</td>'
+                            f'<td style="padding:4px 0">{numbers}</td></tr>')
         legend = (f'<p style="color:{t.muted}; margin-top:8px">{to_html(self._act_legend)}  ·  '
                   f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>, b, the sums and the results</p>')
         return f'<table cellspacing="0" style="color:{t.foreground}">{"".join(rows)}</table>{legend}'
