@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -333,22 +332,15 @@ def _name_input(msg: str, paths) -> str:
 
 def _write_npz(out: Path, arrays: dict) -> None:
     """``np.savez_compressed`` to exactly ``out`` (no '.npz' appended), atomically."""
+    import io
+
+    from lstmviz.app.session import write_atomic
+
     if out.is_dir():
         raise LstmvizError(f"{out}: is a directory; give a file name for --out")
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise LstmvizError(f"{out}: the folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".lstmviz-", suffix=".npz", dir=parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    write_atomic(out, buf.getvalue())
 
 
 def _fmt_bytes(n: int) -> str:

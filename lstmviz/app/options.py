@@ -8,7 +8,7 @@ Tooltips say what an option means and, where people confuse it, what it does not
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lstmviz.engine.activations import SUPPORTED as ACTIVATIONS

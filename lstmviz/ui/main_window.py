@@ -22,7 +22,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.ui import theme as th
 from lstmviz.ui.input_panel import InputPanel
 from lstmviz.ui.player import Player
-from lstmviz.ui.stack_panel import StackPanel, error_colour
+from lstmviz.ui.stack_panel import StackPanel
 from lstmviz.ui.views.base import TraceView
 
 log = logging.getLogger("lstmviz")

@@ -23,6 +23,17 @@ class TraceView(QtWidgets.QWidget):
     #: The user picked a layer (Keras name) and/or a unit in this view.
     layer_requested = QtCore.Signal(str)
     unit_requested = QtCore.Signal(int)
+    #: The user picked a Bidirectional's half ("forward"/"backward").
+    side_requested = QtCore.Signal(str)
+
+    def __init__(self, parent=None, theme=None):
+        from lstmviz.ui import theme as th
+
+        super().__init__(parent)
+        self.theme = th.get(theme)
+        self.model: Model | None = None
+        self.trace: Trace | None = None
+        self.cursor = Cursor()
 
     def set_data(self, model: Model, trace: Trace) -> None:
         raise NotImplementedError

@@ -228,13 +228,9 @@ class CellView(TraceView):
     title = "Cell"
 
     def __init__(self, parent=None, theme: th.Theme | str | None = None):
-        super().__init__(parent)
-        self.theme = th.get(theme)
-        self.model: Model | None = None
-        self.trace: Trace | None = None
+        super().__init__(parent, theme)
         self.inputs = None
         self.ref: CellRef | None = None
-        self.cursor = Cursor()
         self._eqs: list[Equation] = []
         self._setup_key = None
 

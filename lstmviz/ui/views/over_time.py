@@ -61,15 +61,10 @@ class _Heatmap:
 
 class OverTimeView(TraceView):
     title = "Over time"
-    side_requested = QtCore.Signal(str)
 
     def __init__(self, parent=None, theme: th.Theme | str | None = None):
-        super().__init__(parent)
-        self.theme = th.get(theme)
-        self.model: Model | None = None
-        self.trace: Trace | None = None
+        super().__init__(parent, theme)
         self.ref: CellRef | None = None
-        self.cursor = Cursor()
         self._data_key = None
         self._unit_key = None
 

@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
-from lstmviz.engine.layers import Bidirectional, IDENTITY_CLASSES, InputLayer, Recurrent
+from lstmviz.engine.layers import IDENTITY_CLASSES, InputLayer
 from lstmviz.ui import theme as th
 from lstmviz.ui.views._common import (CellRef, cell_refs, clamp, cosmetic_pen, model_inputs,
                                       rect_item)
@@ -56,17 +56,11 @@ class Row:
 
 class UnrolledView(TraceView):
     title = "Unrolled"
-    #: A Bidirectional's half was picked ("forward"/"backward").
-    side_requested = QtCore.Signal(str)
 
     def __init__(self, parent=None, theme: th.Theme | str | None = None):
-        super().__init__(parent)
-        self.theme = th.get(theme)
-        self.model: Model | None = None
-        self.trace: Trace | None = None
+        super().__init__(parent, theme)
         self.rows: list[Row] = []
         self.T = 0
-        self.cursor = Cursor()
         self.current_column = 0
         self._color_key = None
 

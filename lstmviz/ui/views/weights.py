@@ -70,14 +70,9 @@ class _Matrix:
 
 class WeightsView(TraceView):
     title = "Weights"
-    side_requested = QtCore.Signal(str)
 
     def __init__(self, parent=None, theme: th.Theme | str | None = None):
-        super().__init__(parent)
-        self.theme = th.get(theme)
-        self.model: Model | None = None
-        self.trace: Trace | None = None
-        self.cursor = Cursor()
+        super().__init__(parent, theme)
         self.layer = None          # the model layer shown
         self.shown = None          # the layer whose weights are drawn (a Bidirectional's half)
         self.side = "forward"
