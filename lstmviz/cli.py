@@ -292,9 +292,44 @@ def load_inputs(model, paths, shapes) -> list[np.ndarray]:
 
 # -- commands ------------------------------------------------------------------------------
 def cmd_summary(args) -> int:
-    model = lstmviz.load(args.model)
+    try:
+        model = lstmviz.load(args.model)
+    except LstmvizError as err:
+        listing = _weights_only_listing(args.model, err)
+        if listing is None:
+            raise
+        print(listing)
+        return 0
     print(model.summary())
     return 0
+
+
+def _weights_only_listing(path, err: LstmvizError) -> str | None:
+    """For a weights-only file whose inferred layers do not wire into a runnable stack
+    (a seq2seq's two branches, say): the layers and weight shapes it holds, and why it
+    cannot run. None for any other file (the error stands)."""
+    from lstmviz.io.isolated import read_model_file_isolated
+
+    try:
+        spec = read_model_file_isolated(path)
+    except LstmvizError:
+        return None
+    if not spec.source.get("weights_only"):
+        return None
+    rows = [(ls.name or "?", ls.class_name,
+             ", ".join("x".join(str(d) for d in w.shape) for w in ls.weights or []) or "-",
+             sum(int(w.size) for w in ls.weights or []))
+            for ls in spec.layers if ls.class_name != "InputLayer"]
+    w0 = max([20] + [len(r[0]) + len(r[1]) + 5 for r in rows])
+    w1 = max([16] + [len(r[2]) + 2 for r in rows])
+    lines = [f"Weights-only file: {Path(str(path)).name} (no architecture inside; layers inferred "
+             "from the weight shapes)",
+             f"{'Layer (type)':<{w0}}{'Weights':<{w1}}{'Param #':>10}", "=" * (w0 + w1 + 10)]
+    lines += [f"{f'{n} ({c})':<{w0}}{w:<{w1}}{p:>10,}" for n, c, w, p in rows]
+    lines += ["=" * (w0 + w1 + 10), f"Total params: {sum(r[3] for r in rows):,}", "",
+              f"Not runnable as one stack: {err}",
+              "Open the full model file, or load these weights onto a matching stack in the app."]
+    return "\n".join(lines)
 
 
 def cmd_trace(args) -> int:

@@ -57,3 +57,18 @@ def test_files_keras_could_not_load_still_trace(case):
     trace = model.trace(xs if len(xs) > 1 else xs[0])
     for out in trace.outputs:
         assert np.all(np.isfinite(out))
+
+
+WEIGHTS_ONLY = sorted((REALWORLD / "models").glob("*.weights.h5"))
+
+
+@pytest.mark.parametrize("path", WEIGHTS_ONLY, ids=[p.name for p in WEIGHTS_ONLY])
+def test_summary_of_every_weights_only_file_shows_its_layers(path, capsys):
+    """Weights without their architecture: the summary lists the inferred layers and
+    their shapes, and says why when they do not wire into one runnable stack."""
+    from lstmviz import cli
+
+    assert cli.main(["summary", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Total params:" in out
+    assert ("LSTM" in out) or ("GRU" in out)

@@ -30,6 +30,8 @@ class Layer:
 
     class_name = "Layer"
     defaults: dict[str, Any] = {}
+    #: Config keys without a Keras default: a config lacking one is refused by name.
+    required: tuple[str, ...] = ()
     passes_mask = True
 
     def __init__(self, name: str, config: dict | None = None, keras_major: int = 3,
@@ -39,6 +41,12 @@ class Layer:
         if class_name:
             self.class_name = class_name
         self.config = {**self.defaults, **(config or {})}
+        missing = [k for k in self.required if self.config.get(k) is None]
+        if missing:
+            raise LstmvizError(
+                f"layer '{name}' ({self.class_name}) has no {', '.join(repr(k) for k in missing)} "
+                "in its config (a weights-only file does not record it)"
+            )
         self.weights: list[np.ndarray] = []
         self.input_shapes: list[Shape] = []
         self.output_shapes: list[Shape] = []
@@ -158,6 +166,7 @@ class Activation(Layer):
 
 class Dense(Layer):
     class_name = "Dense"
+    required = ("units",)
     defaults = {"activation": "linear", "use_bias": True,
                 "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros"}
 
@@ -195,6 +204,7 @@ class Dense(Layer):
 
 class Embedding(Layer):
     class_name = "Embedding"
+    required = ("input_dim", "output_dim")
     defaults = {"mask_zero": False, "embeddings_initializer": "uniform"}
 
     def weight_specs(self, input_shapes):
@@ -256,6 +266,7 @@ class Flatten(Layer):
 
 class RepeatVector(Layer):
     class_name = "RepeatVector"
+    required = ("n",)
     passes_mask = False
 
     def compute_output_shapes(self, input_shapes):
@@ -271,6 +282,7 @@ class RepeatVector(Layer):
 
 class Reshape(Layer):
     class_name = "Reshape"
+    required = ("target_shape",)
     passes_mask = False
 
     def compute_output_shapes(self, input_shapes):
