@@ -12,8 +12,9 @@ from lstmviz.ui.main_window import MainWindow, apply_chrome
 
 #: "nothing smaller than about 24 px on a 1920x1080 projector"
 MIN_PX = 24
-#: sub/superscripts (the t of x_t) are drawn by Qt at 2/3 of their text
-MIN_SUB_PX = 16
+#: sub/superscripts (the t of x_t): Qt draws them at 2/3 of their text, so the lecture
+#: theme sets them 3/2 larger (Theme.subscripts); they must reach the same 24 px
+MIN_SUB_PX = 24
 
 
 @pytest.fixture

@@ -88,6 +88,19 @@ class Theme:
         """A font size in points: ``font_pt * scale * factor``, at least ``min_pt``."""
         return max(self.min_pt, round(self.font_pt * self.scale * factor))
 
+    def subscripts(self, html: str) -> str:
+        """Rich text whose sub/superscripts keep ``min_pt`` in a lecture theme.
+
+        Qt draws <sub> at 2/3 of the text around it; in presentation mode that would put
+        the t of x_t below the size a hall can read, so the script is set 3/2 larger,
+        which Qt then draws at ``min_pt``, lowered as a subscript."""
+        if self.min_pt < 18:
+            return html
+        big = f'<span style="font-size:{self.min_pt * 1.5:.1f}pt">'
+        for tag in ("sub", "sup"):
+            html = html.replace(f"<{tag}>", f"<{tag}>{big}").replace(f"</{tag}>", f"</span></{tag}>")
+        return html
+
     def hue(self, key: str) -> str:
         """The fixed colour of a quantity (gates' hues; h/x use the foreground)."""
         return HUES.get(key) or self.foreground

@@ -221,7 +221,7 @@ class _BarPlot:
                 pad = (hi - lo) * 0.1
                 self.mask.set_band(unit - 0.5, unit + 0.5, (-0.6, self.n - 0.4, lo - pad, hi + pad), "x")
         self.mask.set_visible(self.focus and unit is not None)
-        th.set_title(self.plot, label, color=t.foreground, size=f"{t.pt(0.85)}pt")
+        th.set_title(self.plot, t.subscripts(label), color=t.foreground, size=f"{t.pt(0.85)}pt")
 
 
 class CellView(TraceView):
@@ -429,12 +429,12 @@ class CellView(TraceView):
     def _show_equations(self) -> None:
         """One row per equation when it fits the width, else the numbers on a second row:
         the type keeps its size (a lecture hall reads it) instead of being cut off."""
-        html = self._eq_html(stacked=False)
+        html = self.theme.subscripts(self._eq_html(stacked=False))
         doc = QtGui.QTextDocument()
         doc.setDefaultFont(self.eq_label.font())
         doc.setHtml(html)
         if doc.idealWidth() > max(200, self.eq_label.width() - 8):
-            html = self._eq_html(stacked=True)
+            html = self.theme.subscripts(self._eq_html(stacked=True))
         self.eq_label.setText(html)
 
     def resizeEvent(self, event):

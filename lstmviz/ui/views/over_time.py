@@ -207,7 +207,7 @@ class OverTimeView(TraceView):
             slot.plot.setXRange(-0.5, T - 0.5, padding=0)
             slot.plot.setYRange(-0.5, U - 0.5, padding=0)
             name = f"{th.symbol_html(key)}<sub>t</sub> · {th.MEANINGS[key]}"
-            th.set_title(slot.plot, f'<span style="color:{t.hue(key)}"><b>{name}</b></span>',
+            th.set_title(slot.plot, t.subscripts(f'<span style="color:{t.hue(key)}"><b>{name}</b></span>'),
                                size=f"{t.pt(1.0)}pt")
             slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
             self.images[key] = slot.image
