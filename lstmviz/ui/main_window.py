@@ -42,8 +42,13 @@ def apply_chrome(app) -> None:
     if app is None:
         return
     t = th.current()
-    app.setStyle("Fusion")
     blue = th.OKABE_ITO["blue"]
+    with th.widgets_held():
+        _set_chrome(app, t, blue)
+
+
+def _set_chrome(app, t, blue) -> None:
+    app.setStyle("Fusion")
     app.setStyleSheet(f"""
         QCheckBox::indicator {{ width: 20px; height: 20px; border: 2px solid {t.muted};
                                border-radius: 4px; background: {t.background}; }}

@@ -16,6 +16,8 @@ QApplication or a widget tree (views restyle their plots via ``apply_theme``).
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import pyqtgraph as pg
@@ -209,6 +211,21 @@ def palette(theme: Theme) -> QtGui.QPalette:
     return p
 
 
+@contextmanager
+def widgets_held():
+    """Restyling the application walks every widget while Python code runs in their event
+    handlers; a garbage collection at that moment can delete a Python-owned widget under
+    Qt's walk (a segfault seen in app.setFont). Collect first, then hold the collector."""
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def apply(theme: Theme | str, target: QtWidgets.QApplication | QtWidgets.QWidget | None = None) -> Theme:
     """Make ``theme`` current and style ``target`` (the application, or a widget tree):
     palette, base font (``theme.pt()``), pyqtgraph defaults, and every view's plots."""
@@ -221,14 +238,15 @@ def apply(theme: Theme | str, target: QtWidgets.QApplication | QtWidgets.QWidget
         target = QtWidgets.QApplication.instance()
     if target is None:
         return theme
-    target.setPalette(palette(theme))
-    target.setFont(theme.font())
-    widgets = (target.allWidgets() if isinstance(target, QtWidgets.QApplication)
-               else [target, *target.findChildren(QtWidgets.QWidget)])
-    for w in widgets:
-        restyle = getattr(w, "apply_theme", None)
-        if callable(restyle):
-            restyle(theme)
+    with widgets_held():
+        target.setPalette(palette(theme))
+        target.setFont(theme.font())
+        widgets = (target.allWidgets() if isinstance(target, QtWidgets.QApplication)
+                   else [target, *target.findChildren(QtWidgets.QWidget)])
+        for w in widgets:
+            restyle = getattr(w, "apply_theme", None)
+            if callable(restyle):
+                restyle(theme)
     return theme
 
 
