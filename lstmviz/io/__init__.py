@@ -29,7 +29,7 @@ from ._infer import (Group, chain_order, describe_failure, infer_group, set_retu
 from ._layers import RNN_CLASSES, expected_count, prepare_weights, strip_private
 from ._readers import (assign_legacy, attr_text, class_names, h5_get, is_group, k3_all_vars,
                        k3_layer_arrays, k3_weight_groups, legacy_weight_groups, read_zip)
-from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json
+from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json, read_head
 
 __all__ = ["read_model_file", "read_weights_file", "detect_format", "class_names"]
 
@@ -43,17 +43,7 @@ def _err(path: Any, fail: Fail) -> LstmvizError:
 
 
 def _read_head(path: Any) -> tuple[bytes, int]:
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as fh:
-            head = fh.read(1024)
-    except FileNotFoundError as exc:
-        raise Fail("no such file") from exc
-    except IsADirectoryError as exc:
-        raise Fail("this is a directory, not a model file") from exc
-    except (OSError, ValueError, TypeError) as exc:
-        raise Fail(f"cannot open the file ({exc.__class__.__name__}: {exc})") from exc
-    return head, size
+    return read_head(path, 1024)
 
 
 def detect_format(head: bytes) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import numpy as np
@@ -154,3 +155,18 @@ def as_array(obj: Any, what: str) -> np.ndarray:
 
 def fmt_shape(shape: Any) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def read_head(path: Any, n: int = 1024) -> tuple[bytes, int]:
+    """The first ``n`` bytes of a file and its size, or Fail saying why it cannot be read."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            head = fh.read(n)
+    except FileNotFoundError as exc:
+        raise Fail("no such file") from exc
+    except IsADirectoryError as exc:
+        raise Fail("this is a directory, not a model file") from exc
+    except (OSError, ValueError, TypeError) as exc:
+        raise Fail(f"cannot open the file ({exc.__class__.__name__}: {exc})") from exc
+    return head, size

@@ -45,6 +45,7 @@ import numpy as np
 
 from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError
+from ._util import Fail as FileFail, read_head
 
 __all__ = ["read_torch_state_dict", "looks_like_torch_file"]
 
@@ -952,15 +953,9 @@ def _load_raw(path) -> tuple[Any, str]:
     fname = os.path.basename(str(path))
     try:
         try:
-            size = os.path.getsize(path)
-            with open(path, "rb") as fh:
-                head = fh.read(512)
-        except FileNotFoundError as exc:
-            raise Fail("no such file") from exc
-        except IsADirectoryError as exc:
-            raise Fail("this is a directory, not a model file") from exc
-        except (OSError, ValueError, TypeError) as exc:
-            raise Fail(f"cannot open the file ({exc.__class__.__name__})") from exc
+            head, size = read_head(path, 512)
+        except FileFail as exc:
+            raise Fail(exc.what) from exc
         if size == 0:
             raise Fail("the file is empty")
         if size > MAX_FILE_BYTES:

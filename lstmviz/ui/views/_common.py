@@ -67,6 +67,11 @@ class CellRef:
     def label(self) -> str:
         return self.name if self.side is None else f"{self.name} ({self.side})"
 
+    def clamp_cursor(self, cursor) -> tuple[int, int, int]:
+        """(sample, step, unit) of ``cursor``, each within this cell's record."""
+        return (clamp(cursor.sample, 0, self.rec.steps["h"].shape[0] - 1),
+                clamp(cursor.step, 0, self.T - 1), clamp(cursor.unit, 0, self.units - 1))
+
     def input_index(self, step: int) -> int:
         """Input-time index of processing step ``step``."""
         return self.T - 1 - step if self.backwards else step

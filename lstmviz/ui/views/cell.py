@@ -20,7 +20,7 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
 from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
-from lstmviz.ui.views._common import (CellRef, cell_ref, clamp, cosmetic_pen, fmt, fmt_term,
+from lstmviz.ui.views._common import (CellRef, cell_ref, cosmetic_pen, fmt, fmt_term,
                                       layer_input, message_label)
 from lstmviz.ui.views.base import TraceView
 
@@ -337,10 +337,7 @@ class CellView(TraceView):
             self.stack.setCurrentIndex(0)
             return
         self.stack.setCurrentIndex(1)
-        T, U = ref.T, ref.units
-        s = clamp(cursor.sample, 0, ref.rec.steps["h"].shape[0] - 1)
-        t = clamp(cursor.step, 0, T - 1)
-        u = clamp(cursor.unit, 0, U - 1)
+        s, t, u = ref.clamp_cursor(cursor)
         skey = (id(self.trace), ref.name, ref.side)
         if skey != self._setup_key:
             self._setup(ref)

@@ -159,10 +159,7 @@ class OverTimeView(TraceView):
             self.stack.setCurrentIndex(0)
             return
         self.stack.setCurrentIndex(1)
-        T, U = ref.T, ref.units
-        s = clamp(cursor.sample, 0, ref.rec.steps["h"].shape[0] - 1)
-        t = clamp(cursor.step, 0, T - 1)
-        u = clamp(cursor.unit, 0, U - 1)
+        s, t, u = ref.clamp_cursor(cursor)
         dkey = (id(self.trace), ref.name, ref.side, s)
         if dkey != self._data_key:
             self._set_layer(ref, s)
