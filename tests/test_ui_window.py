@@ -318,3 +318,41 @@ def test_screenshot_of_a_bad_model_is_one_line(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and "lstmviz:" in r.stderr
+
+
+def test_a_slow_file_keeps_the_window_painting(window, monkeypatch):
+    """Reading runs on a worker thread: Qt events (paints, timers) go on meanwhile, and
+    the model still arrives and fills the window."""
+    import time as _time
+
+    import lstmviz
+
+    real_load = lstmviz.load
+    path = FIX / "k3_lstm_default" / "model.keras"
+
+    def slow_load(p, *a, **k):
+        _time.sleep(0.6)
+        return real_load(p, *a, **k)
+
+    monkeypatch.setattr(lstmviz, "load", slow_load)
+    ticks = []
+    timer = QtCore.QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(50)
+    try:
+        assert window.open_file(path)
+    finally:
+        timer.stop()
+    assert len(ticks) >= 3  # the event loop ran while the file was read
+    assert [l.name for l in window.state.model.layers] == ["lstm", "dense"]
+
+
+def test_a_failing_read_on_the_worker_is_a_message(window, monkeypatch):
+    import lstmviz
+
+    def broken(p, *a, **k):
+        raise lstmviz.LstmvizError(f"{p}: the HDF5 library crashed reading this file")
+
+    monkeypatch.setattr(lstmviz, "load", broken)
+    assert not window.open_file(FIX / "k3_lstm_default" / "model.keras")
+    assert "crashed" in window.last_message

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -500,7 +501,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.state.load_weights_file(path)
                 self.message(f"Weights from {Path(path).name} put on the current stack")
             else:
-                model = lstmviz.load(path)
+                model = self._load_keeping_window_alive(path)
                 if model.source.get("weights_only"):
                     self.state.load_weights_file(path)
                     self.message(f"Weights from {Path(path).name} put on the current stack")
@@ -518,6 +519,37 @@ class MainWindow(QtWidgets.QMainWindow):
         self._add_recent(path)
         self._update_title()
         return True
+
+    def _load_keeping_window_alive(self, path: str):
+        """``lstmviz.load(path)`` on a worker thread while the window keeps painting.
+
+        Reading runs in a child process with a time limit (a damaged HDF5 file can hang
+        libhdf5); until it answers the window repaints and shows a busy cursor but takes
+        no input, so nothing can start a second load or edit the stack meanwhile."""
+        result: dict = {}
+
+        def work():
+            try:
+                result["model"] = lstmviz.load(path)
+            except BaseException as err:  # handed to the UI thread below
+                result["error"] = err
+
+        worker = threading.Thread(target=work, name="lstmviz-load", daemon=True)
+        worker.start()
+        worker.join(0.05)
+        if worker.is_alive():
+            app = QtWidgets.QApplication.instance()
+            self.statusBar().showMessage(f"Reading {Path(path).name}\u2026")
+            app.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+            try:
+                while worker.is_alive():
+                    app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, 50)
+                    worker.join(0.02)
+            finally:
+                app.restoreOverrideCursor()
+        if "error" in result:
+            raise result["error"]
+        return result["model"]
 
     def open_demo(self, demo: dict) -> bool:
         ok = self.open_file(demo["model"])
