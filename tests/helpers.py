@@ -40,3 +40,22 @@ def expected_outputs(npz, prefix: str = "") -> list[np.ndarray]:
         return [npz[f"{prefix}output"]]
     n = sum(1 for k in npz.files if k.startswith(f"{prefix}output"))
     return [npz[f"{prefix}output{i}"] for i in range(n)]
+
+
+def mutate_bytes(data, blob: bytearray, max_flips: int = 16, keep: int = 0) -> bytearray:
+    """A hypothesis-drawn damage to a file's bytes: flip up to ``max_flips`` bytes, truncate,
+    or splice in up to 64 random bytes; truncation and splicing leave the first ``keep``
+    bytes (e.g. the HDF5 signature) in place."""
+    from hypothesis import strategies as st
+
+    op = data.draw(st.sampled_from(["flip", "truncate", "splice"]))
+    if op == "flip":
+        for _ in range(data.draw(st.integers(1, max_flips))):
+            i = data.draw(st.integers(0, len(blob) - 1))
+            blob[i] = data.draw(st.integers(0, 255))
+    elif op == "truncate":
+        blob = blob[: data.draw(st.integers(keep, len(blob)))]
+    else:
+        i = data.draw(st.integers(keep, len(blob)))
+        blob[i:i] = data.draw(st.binary(max_size=64))
+    return blob

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from lstmviz.errors import LstmvizError
 from lstmviz.io import read_model_file, read_weights_file
 from lstmviz.io.isolated import read_model_file_isolated, read_weights_file_isolated
+from tests.helpers import mutate_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "realworld" / "models"
@@ -57,17 +58,7 @@ ISOLATED = (lambda p: read_model_file_isolated(p, timeout=20),
 @given(data=st.data())
 def test_mutated_bytes(tmp_path_factory, data):
     seed = data.draw(st.sampled_from(SEEDS))
-    blob = bytearray(seed.read_bytes())
-    op = data.draw(st.sampled_from(["flip", "truncate", "splice"]))
-    if op == "flip":
-        for _ in range(data.draw(st.integers(1, 16))):
-            i = data.draw(st.integers(0, len(blob) - 1))
-            blob[i] = data.draw(st.integers(0, 255))
-    elif op == "truncate":
-        blob = blob[: data.draw(st.integers(0, len(blob)))]
-    else:
-        i = data.draw(st.integers(0, len(blob)))
-        blob[i:i] = data.draw(st.binary(max_size=64))
+    blob = mutate_bytes(data, bytearray(seed.read_bytes()))
     p = tmp_path_factory.mktemp("fz") / seed.name
     p.write_bytes(bytes(blob))
     _only_lstmviz_errors(p, ISOLATED)

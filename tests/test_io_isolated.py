@@ -23,6 +23,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.io import isolated, read_model_file, read_weights_file
 from lstmviz.io.isolated import read_model_file_isolated, read_weights_file_isolated
 from tests.helpers import FIXTURES, REALWORLD
+from tests.helpers import mutate_bytes
 
 FILES = [FIXTURES / p for p in (
     "k3_lstm_default/model.keras", "k3_lstm_default/model.h5", "k3_lstm_default/model.weights.h5",
@@ -202,17 +203,7 @@ FUZZ_TIMEOUT = 20.0
 @given(data=st.data())
 def test_mutated_hdf5_never_hangs_or_crashes(tmp_path_factory, data):
     seed = data.draw(st.sampled_from(H5_SEEDS))
-    blob = bytearray(seed.read_bytes())
-    op = data.draw(st.sampled_from(["flip", "truncate", "splice"]))
-    if op == "flip":
-        for _ in range(data.draw(st.integers(1, 24))):
-            i = data.draw(st.integers(0, len(blob) - 1))
-            blob[i] = data.draw(st.integers(0, 255))
-    elif op == "truncate":
-        blob = blob[: data.draw(st.integers(8, len(blob)))]
-    else:
-        i = data.draw(st.integers(8, len(blob)))
-        blob[i:i] = data.draw(st.binary(max_size=64))
+    blob = mutate_bytes(data, bytearray(seed.read_bytes()), max_flips=24, keep=8)
     p = tmp_path_factory.mktemp("fz") / seed.name
     p.write_bytes(bytes(blob))
     reader = data.draw(st.sampled_from([read_model_file_isolated, read_weights_file_isolated]))
