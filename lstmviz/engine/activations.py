@@ -151,6 +151,10 @@ _COMMON: dict[str, Activation] = {
 
 SUPPORTED = sorted(set(_COMMON) | {"hard_sigmoid"})
 
+# Activations that normalise over the last axis (the units) rather than value by value:
+# callers that hold a gate as (units, batch) hand these its transpose.
+ROWWISE = frozenset({softmax, log_softmax})
+
 
 def get(name, keras_major: int = 3) -> Activation:
     """The activation Keras ``keras_major`` (1, 2 or 3) means by ``name``.

@@ -3,8 +3,10 @@
 Each ``run_*`` takes the input already in processing order and time-major,
 ``xs (T, B, d)``, the initial states ``(B, units)``, an optional mask ``(T, B)``
 (True = keep) and the cell's weights in Keras' fused layout, and returns a dict of
-time-major arrays ``(T, B, ...)``. The input projection of all steps is one matrix
-product; each step then costs one ``h @ U`` and a handful of in-place NumPy calls.
+time-major arrays ``(T, B, ...)``. Each step costs its matrix products and a handful
+of in-place NumPy calls; large records are cut from ``workspace`` (memory of dropped
+traces, reused without page faults). ``run_lstm`` is tuned hardest (it is the benchmark
+of ``scripts/bench_engine.py``): see its docstring.
 
 Masked steps follow Keras: the states carry over unchanged; the output is the previous
 step's output (zeros before the first), or zeros with ``zero_output_for_mask`` (Keras
@@ -34,6 +36,8 @@ SimpleRNN::
 from __future__ import annotations
 
 import numpy as np
+
+from . import activations, workspace
 
 
 def _input_projection(xs, kernel, bias):
@@ -69,51 +73,131 @@ def _projection(a, matrix):
     return np.matmul(a.reshape(T * B, n), matrix).reshape(T, B, matrix.shape[1])
 
 
+def _row_block(rows: int, inner: int, batch: int) -> int:
+    """Rows per block for ``(rows, inner) @ (inner, batch)`` as a stack of small products.
+
+    OpenBLAS multiplies small matrices without packing them first; measured here
+    (scripts/bench_engine.py), blocks of at most 2**19 multiply-adds run the recurrent
+    product of a 256-unit LSTM at batch 32 in 21 ms per 200 steps instead of 31 ms. It
+    loses for wide batches and tiny blocks, so those keep one product (``rows``).
+    """
+    r = rows
+    while r % 2 == 0 and r * inner * batch > 2 ** 19:
+        r //= 2
+    if r == rows or batch > 32 or r < 32:
+        return rows
+    return r
+
+
+def _apply(fn, z, out, u):
+    """``fn`` over gate blocks held as (units, batch): softmax-like ones see units last."""
+    if fn in activations.ROWWISE:
+        for k in range(0, z.shape[0], u):
+            fn(z[k:k + u].T, out=out[k:k + u].T)
+    else:
+        fn(z, out=out)
+
+
+def _apply_last(fn, z, out, u):
+    """``fn`` over gate blocks side by side on the last axis, (batch, k*units)."""
+    if fn in activations.ROWWISE:
+        for k in range(0, z.shape[-1], u):
+            fn(z[..., k:k + u], out=out[..., k:k + u])
+    else:
+        fn(z, out=out)
+
+
 def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
              zero_output_for_mask=False):
     """Returns (recorded arrays, lazily derived arrays, outputs, final states).
 
-    ``x_proj`` and ``h_proj`` are not stored while stepping: they are one matrix
-    product each over the recorded inputs and states, computed when first asked for.
+    Stepping holds every array units-major, ``(units, batch)`` per step, with the gates
+    in the order i, f, o, c~ so the recurrent activation covers one contiguous block:
+    each step's two products (``x_t`` with a row of ones for the bias, and ``h_{t-1}``)
+    are stacks of small matrix products (see ``_row_block``) into one buffer that stays
+    in cache, and every elementwise call runs over contiguous memory. With Keras'
+    default activations the sigmoid gates' weight columns are halved (exact in floating
+    point), so one ``tanh`` over the whole step gives ``tanh(z/2)`` for i, f, o and
+    ``tanh(z)`` for c~, and ``sigmoid(z) = 0.5 + 0.5 tanh(z/2)`` is two scalar calls.
+    The arrays handed back are (T, B, ...) views in Keras' order; ``pre``, ``x_proj``
+    and ``h_proj`` are derived when first asked for.
     """
-    T, B, _ = xs.shape
+    T, B, d = xs.shape
     u = recurrent_kernel.shape[0]
     dt = np.float32
-    z = _input_projection(xs, kernel, bias)  # becomes the pre-activations in place
-    gates = np.empty((T, B, 4 * u), dt)
-    c_all = np.empty((T, B, u), dt)
-    h_all = np.empty((T, B, u), dt)
-    hu = np.empty((B, 4 * u), dt)
-    tmp = np.empty((B, u), dt)
-    I, F, G, O = (gates[..., k * u:(k + 1) * u] for k in range(4))
-    keep_not = None if mask is None else ~mask[:, :, None]
-    h, c = h0, c0
+    order = np.r_[0:2 * u, 3 * u:4 * u, 2 * u:3 * u]  # Keras i f c o -> i f o c
+    fused = rec is activations.sigmoid and act is activations.tanh
+    scale = np.ones(4 * u, dt)
+    if fused:
+        scale[:3 * u] = 0.5
+    r = _row_block(4 * u, u, B)
+    U = np.ascontiguousarray((recurrent_kernel[:, order] * scale).T).reshape(-1, r, u)
+    W = np.zeros((4 * u, d + 1), dt)  # the bias rides along as a column
+    W[:, :d] = (kernel[:, order] * scale).T
+    if bias is not None:
+        W[:, d] = bias[order] * scale
+    W = W.reshape(-1, r, d + 1)
+    xa = np.empty((T, d + 1, B), dt)  # x_t as columns, and a row of ones for the bias
+    xa[:, :d] = xs.transpose(0, 2, 1)
+    xa[:, d] = 1.0
+    gates = workspace.empty((T, 4 * u, B))
+    c_all = workspace.empty((T, u, B))
+    h_all = workspace.empty((T, u, B))
+    z = np.empty((4 * u, B), dt)  # this step's sums: small enough to stay in cache
+    hu = np.empty((4 * u, B), dt)
+    z_blocks, hu_blocks = z.reshape(-1, r, B), hu.reshape(-1, r, B)
+    tmp = np.empty((u, B), dt)
+    keep_not = None if mask is None else ~mask
+    h0_t = np.ascontiguousarray(h0.T)
+    h, c = h0_t, np.ascontiguousarray(c0.T)
     for t in range(T):
-        zt, gt = z[t], gates[t]
-        np.matmul(h, recurrent_kernel, out=hu)
-        zt += hu
-        # the recurrent activation over the whole contiguous row (scalar NumPy ops, 3x
-        # cheaper than per-gate vectors), then the candidate's block overwritten
-        rec(zt, out=gt)
-        if rec is not act:
-            act(zt[:, 2 * u:3 * u], out=G[t])
+        gt = gates[t]
+        np.matmul(W, xa[t], out=z_blocks)
+        np.matmul(U, h, out=hu_blocks)
+        z += hu
+        if fused:
+            np.tanh(z, out=gt)
+            sig = gt[:3 * u]
+            sig *= 0.5
+            sig += 0.5
+        else:
+            _apply(rec, z[:3 * u], gt[:3 * u], u)
+            _apply(act, z[3 * u:], gt[3 * u:], u)
         ct, ht = c_all[t], h_all[t]
-        np.multiply(F[t], c, out=ct)
-        np.multiply(I[t], G[t], out=tmp)
+        np.multiply(gt[u:2 * u], c, out=ct)
+        np.multiply(gt[:u], gt[3 * u:], out=tmp)
         ct += tmp
-        act(ct, out=ht)
-        ht *= O[t]
+        _apply(act, ct, ht, u)
+        ht *= gt[2 * u:3 * u]
         if keep_not is not None:
             np.copyto(ct, c, where=keep_not[t])
             np.copyto(ht, h, where=keep_not[t])
         h, c = ht, ct
-    recorded = {"pre": z, "i": I, "f": F, "c_tilde": G, "o": O, "c": c_all, "h": h_all}
+
+    def keras_major(a):  # (T, units, B) -> (T, B, units)
+        return a.transpose(0, 2, 1)
+
+    def pre():
+        # the same small products as the steps, so the same sums to the last bit
+        h_prev = np.concatenate([h0_t[None], h_all[:-1]])
+        zz = np.matmul(W[None], xa[:, None]).reshape(T, 4 * u, B)
+        zz += np.matmul(U[None], h_prev[:, None]).reshape(T, 4 * u, B)
+        out = np.empty((T, B, 4 * u), dt)
+        for k, j in enumerate((0, 1, 3, 2)):  # Keras gate k is held as block j
+            np.multiply(keras_major(zz[:, j * u:(j + 1) * u]), 1.0 / scale[j * u],
+                        out=out[..., k * u:(k + 1) * u])
+        return out
+
+    g = [keras_major(gates[:, j * u:(j + 1) * u]) for j in range(4)]
+    h_seq, c_seq = keras_major(h_all), keras_major(c_all)
+    recorded = {"i": g[0], "f": g[1], "c_tilde": g[3], "o": g[2], "c": c_seq, "h": h_seq}
     derived = {
+        "pre": pre,
         "x_proj": lambda: _projection(xs, kernel),
-        "h_proj": lambda: _projection(_h_prev(h0, h_all), recurrent_kernel),
+        "h_proj": lambda: _projection(_h_prev(h0, h_seq), recurrent_kernel),
     }
-    out = h_all if mask is None else _mask_outputs(h_all, mask, zero_output_for_mask)
-    return recorded, derived, out, [h_all[-1] if T else h0, c_all[-1] if T else c0]
+    out = h_seq if mask is None else _mask_outputs(h_seq, mask, zero_output_for_mask)
+    return recorded, derived, out, [h_seq[-1] if T else h0, c_seq[-1] if T else c0]
 
 
 def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=None,
@@ -129,10 +213,10 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
     else:
         b_in, b_rec = bias, None
     x_proj = _input_projection(xs, kernel, b_in)
-    h_proj = np.empty((T, B, 3 * u), dt)
-    z = np.empty((T, B, 3 * u), dt)
-    gates = np.empty((T, B, 3 * u), dt)
-    h_all = np.empty((T, B, u), dt)
+    h_proj = workspace.empty((T, B, 3 * u))
+    z = workspace.empty((T, B, 3 * u))
+    gates = workspace.empty((T, B, 3 * u))
+    h_all = workspace.empty((T, B, u))
     tmp = np.empty((B, u), dt)
     h = h0
     U_zr, U_h = recurrent_kernel[:, :2 * u], recurrent_kernel[:, 2 * u:]
@@ -143,13 +227,13 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
             if b_rec is not None:
                 hp += b_rec
             np.add(xp[:, :2 * u], hp[:, :2 * u], out=zt[:, :2 * u])
-            rec(zt[:, :2 * u], out=gt[:, :2 * u])
+            _apply_last(rec, zt[:, :2 * u], gt[:, :2 * u], u)
             np.multiply(gt[:, u:2 * u], hp[:, 2 * u:], out=tmp)
             np.add(xp[:, 2 * u:], tmp, out=zt[:, 2 * u:])
         else:
             np.matmul(h, U_zr, out=hp[:, :2 * u])
             np.add(xp[:, :2 * u], hp[:, :2 * u], out=zt[:, :2 * u])
-            rec(zt[:, :2 * u], out=gt[:, :2 * u])
+            _apply_last(rec, zt[:, :2 * u], gt[:, :2 * u], u)
             np.multiply(gt[:, u:2 * u], h, out=tmp)
             np.matmul(tmp, U_h, out=hp[:, 2 * u:])
             np.add(xp[:, 2 * u:], hp[:, 2 * u:], out=zt[:, 2 * u:])
@@ -177,7 +261,7 @@ def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
     T, B, _ = xs.shape
     u = recurrent_kernel.shape[0]
     z = _input_projection(xs, kernel, bias)
-    h_all = np.empty((T, B, u), np.float32)
+    h_all = workspace.empty((T, B, u))
     hu = np.empty((B, u), np.float32)
     h = h0
     for t in range(T):

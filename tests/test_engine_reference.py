@@ -1,0 +1,150 @@
+"""The engine's cells against a plain reference written like Keras' own cell code.
+
+The engine steps an LSTM units-major, with its gates reordered, the sigmoid gates'
+weights halved and the recurrent product split into small blocks (all for speed). This
+reference does none of that: one timestep at a time, batch-major, one gate at a time, as
+``keras/src/layers/rnn/lstm.py`` and ``gru.py`` read. Every recorded intermediate must
+agree, for the fused default activations, the general path, activations that normalise
+over the units (softmax: Keras applies them per gate), masks, and sizes on both sides of
+the block-splitting rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstmviz.engine import LayerSpec, Model, activations
+
+ATOL = 2e-5
+
+
+def assert_all_close(steps, want):
+    # float32 sums taken in another order differ by rounding that grows with their size
+    # (log_softmax states over 256 units give pre-activations in the tens), and a gate
+    # inherits its sum's rounding
+    scale = max([1.0] + [float(np.abs(v).max(initial=0.0)) for v in want.values()])
+    for key, value in want.items():
+        np.testing.assert_allclose(steps[key], value, rtol=1e-5, atol=ATOL * scale, err_msg=key)
+
+
+def _data(seed, batch, T, d, masked_steps=()):
+    x = np.random.default_rng(seed).normal(size=(batch, T, d)).astype(np.float32)
+    x[np.abs(x) < 1e-3] = 0.5
+    mask = np.ones((batch, T), bool)
+    for b, t in masked_steps:
+        x[b, t] = 0.0  # Masking(mask_value=0) masks exactly these
+        mask[b, t] = False
+    return x, mask
+
+
+def _model(kind, cfg, d, seed):
+    layers = [LayerSpec("Masking", {"mask_value": 0.0}, name="mask"),
+              LayerSpec(kind, {**cfg, "return_sequences": True}, name="rnn")]
+    model = Model.sequential((None, None, d), layers, seed=seed)
+    layer = model.get_layer("rnn")
+    rng = np.random.default_rng(seed + 7)
+    # bias drawn at random so a bias mapped to the wrong gate cannot pass
+    ws = [w if w.ndim == 2 else rng.normal(scale=0.5, size=w.shape).astype(np.float32)
+          for w in layer.weights]
+    layer.set_weights(ws)
+    return model, layer
+
+
+def reference_lstm(x, mask, kernel, rec_kernel, bias, act, rec):
+    B, T, _ = x.shape
+    u = rec_kernel.shape[0]
+    h = np.zeros((B, u), np.float32)
+    c = np.zeros((B, u), np.float32)
+    out = {k: [] for k in ("x_proj", "h_proj", "pre", "i", "f", "c_tilde", "o", "c", "h")}
+    for t in range(T):
+        x_proj = x[:, t] @ kernel
+        h_proj = h @ rec_kernel
+        z = x_proj + h_proj + (bias if bias is not None else 0.0)
+        z0, z1, z2, z3 = np.split(z, 4, axis=-1)
+        i, f, g, o = rec(z0), rec(z1), act(z2), rec(z3)
+        c_new = f * c + i * g
+        h_new = o * act(c_new)
+        keep = mask[:, t, None]
+        c, h = np.where(keep, c_new, c), np.where(keep, h_new, h)
+        for k, v in zip(out, (x_proj, h_proj, z, i, f, g, o, c, h)):
+            out[k].append(v)
+    return {k: np.stack(v, axis=1) for k, v in out.items()}
+
+
+def reference_gru(x, mask, kernel, rec_kernel, bias, act, rec, reset_after):
+    B, T, _ = x.shape
+    u = rec_kernel.shape[0]
+    h = np.zeros((B, u), np.float32)
+    if bias is None:
+        b_in, b_rec = np.zeros(3 * u, np.float32), np.zeros(3 * u, np.float32)
+    elif reset_after:
+        b_in, b_rec = bias[0], bias[1]
+    else:
+        b_in, b_rec = bias, np.zeros(3 * u, np.float32)
+    out = {k: [] for k in ("z", "r", "h_tilde", "h")}
+    for t in range(T):
+        xz, xr, xh = np.split(x[:, t] @ kernel + b_in, 3, axis=-1)
+        if reset_after:
+            hz, hr, hh = np.split(h @ rec_kernel + b_rec, 3, axis=-1)
+            z, r = rec(xz + hz), rec(xr + hr)
+            hh = r * hh
+        else:
+            hz, hr = np.split(h @ rec_kernel[:, :2 * u], 2, axis=-1)
+            z, r = rec(xz + hz), rec(xr + hr)
+            hh = (r * h) @ rec_kernel[:, 2 * u:]
+        h_tilde = act(xh + hh)
+        h_new = z * h + (1 - z) * h_tilde
+        h = np.where(mask[:, t, None], h_new, h)
+        for k, v in zip(out, (z, r, h_tilde, h)):
+            out[k].append(v)
+    return {k: np.stack(v, axis=1) for k, v in out.items()}
+
+
+# (units, batch): small; 128 units at batch 32 and 256 at batch 8 take the split
+# recurrent product; batch 64 keeps one product
+SIZES = [(1, 1), (5, 3), (128, 32), (256, 8), (16, 64)]
+ACTS = [("tanh", "sigmoid"), ("relu", "hard_sigmoid"), ("softmax", "sigmoid"),
+        ("tanh", "softmax"), ("log_softmax", "tanh"), ("linear", "sigmoid")]
+
+
+@pytest.mark.parametrize("units,batch", SIZES)
+@pytest.mark.parametrize("act,rec", ACTS)
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_lstm_equals_reference(units, batch, act, rec, use_bias):
+    d, T = 3, 4
+    model, layer = _model("LSTM", {"units": units, "activation": act,
+                                   "recurrent_activation": rec, "use_bias": use_bias}, d, seed=units)
+    masked = [(0, 1)] + ([(batch - 1, 0), (batch - 1, 3)] if batch > 1 else [])
+    x, mask = _data(units + batch, batch, T, d, masked)
+    steps = model.trace(x)["rnn"].steps
+    want = reference_lstm(x, mask, *layer.weights[:2], layer.weights[2] if use_bias else None,
+                          activations.get(act), activations.get(rec))
+    assert_all_close({**steps, "output": model.trace(x)["rnn"].output[mask]},
+                     {**want, "output": want["h"][mask]})
+
+
+@pytest.mark.parametrize("units,batch", [(5, 3), (64, 32)])
+@pytest.mark.parametrize("act,rec", [("tanh", "sigmoid"), ("tanh", "softmax"), ("softmax", "hard_sigmoid")])
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_equals_reference(units, batch, act, rec, reset_after):
+    d, T = 3, 4
+    model, layer = _model("GRU", {"units": units, "activation": act, "recurrent_activation": rec,
+                                  "reset_after": reset_after}, d, seed=units)
+    x, mask = _data(units + batch, batch, T, d, [(0, 2)])
+    steps = model.trace(x)["rnn"].steps
+    want = reference_gru(x, mask, *layer.weights, activations.get(act), activations.get(rec),
+                         reset_after)
+    assert_all_close(steps, want)
+
+
+@pytest.mark.parametrize("units,batch", [(5, 3), (128, 32)])
+def test_lstm_gates_are_their_recorded_sums_activated_to_the_bit(units, batch):
+    # `pre` is derived after the run, not stored: it must be the very sums the steps used
+    model, _ = _model("LSTM", {"units": units}, 4, seed=3)
+    x, _ = _data(5, batch, 6, 4, [(0, 2)])
+    steps = model.trace(x)["rnn"].steps
+    pre = np.split(steps["pre"], 4, axis=-1)
+    for gate, z in zip(("i", "f", "o"), (pre[0], pre[1], pre[3])):
+        np.testing.assert_array_equal(steps[gate], activations.sigmoid(z), err_msg=gate)
+    np.testing.assert_array_equal(steps["c_tilde"], np.tanh(pre[2]))
