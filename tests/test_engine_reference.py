@@ -140,7 +140,7 @@ def test_gru_equals_reference(units, batch, act, rec, reset_after):
 
 @pytest.mark.parametrize("units,batch", [(5, 3), (128, 32)])
 def test_lstm_gates_are_their_recorded_sums_activated_to_the_bit(units, batch):
-    # `pre` is derived after the run, not stored: it must be the very sums the steps used
+    # `pre` is put in Keras order and scale on access: still the very sums the steps used
     model, _ = _model("LSTM", {"units": units}, 4, seed=3)
     x, _ = _data(5, batch, 6, 4, [(0, 2)])
     steps = model.trace(x)["rnn"].steps
@@ -148,3 +148,13 @@ def test_lstm_gates_are_their_recorded_sums_activated_to_the_bit(units, batch):
     for gate, z in zip(("i", "f", "o"), (pre[0], pre[1], pre[3])):
         np.testing.assert_array_equal(steps[gate], activations.sigmoid(z), err_msg=gate)
     np.testing.assert_array_equal(steps["c_tilde"], np.tanh(pre[2]))
+
+
+def test_lstm_pre_is_its_projections_plus_bias():
+    model, layer = _model("LSTM", {"units": 64}, 4, seed=2)
+    x, _ = _data(4, 32, 5, 4, [(1, 1)])
+    for order in (("pre", "h_proj", "x_proj"), ("h_proj", "x_proj", "pre")):
+        steps = model.trace(x)["rnn"].steps
+        got = {k: steps[k] for k in order}  # derived in this order
+        np.testing.assert_allclose(got["pre"], got["x_proj"] + got["h_proj"] + layer.weights[2],
+                                   rtol=1e-5, atol=1e-5)

@@ -70,7 +70,9 @@ def _h_prev(h0, h_all):
 def _projection(a, matrix):
     """``a (T, B, n) @ matrix`` as one matrix product over all steps."""
     T, B, n = a.shape
-    return np.matmul(a.reshape(T * B, n), matrix).reshape(T, B, matrix.shape[1])
+    out = workspace.empty((T * B, matrix.shape[1]))
+    np.matmul(a.reshape(T * B, n), matrix, out=out)
+    return out.reshape(T, B, matrix.shape[1])
 
 
 def _row_block(rows: int, inner: int, batch: int) -> int:
@@ -114,13 +116,14 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     Stepping holds every array units-major, ``(units, batch)`` per step, with the gates
     in the order i, f, o, c~ so the recurrent activation covers one contiguous block:
     each step's two products (``x_t`` with a row of ones for the bias, and ``h_{t-1}``)
-    are stacks of small matrix products (see ``_row_block``) into one buffer that stays
-    in cache, and every elementwise call runs over contiguous memory. With Keras'
-    default activations the sigmoid gates' weight columns are halved (exact in floating
-    point), so one ``tanh`` over the whole step gives ``tanh(z/2)`` for i, f, o and
-    ``tanh(z)`` for c~, and ``sigmoid(z) = 0.5 + 0.5 tanh(z/2)`` is two scalar calls.
-    The arrays handed back are (T, B, ...) views in Keras' order; ``pre``, ``x_proj``
-    and ``h_proj`` are derived when first asked for.
+    are stacks of small matrix products (see ``_row_block``), and every elementwise call
+    runs over contiguous memory. With Keras' default activations the sigmoid gates'
+    weight columns are halved (exact in floating point), so one ``tanh`` over the whole
+    step gives ``tanh(z/2)`` for i, f, o and ``tanh(z)`` for c~, and
+    ``sigmoid(z) = 0.5 + 0.5 tanh(z/2)`` is two scalar calls.
+    The arrays handed back are (T, B, ...) views in Keras' order; ``pre`` (recorded as
+    held) is put in Keras' order and scale when first asked for, and ``x_proj`` and
+    ``h_proj`` are computed then.
     """
     T, B, d = xs.shape
     u = recurrent_kernel.shape[0]
@@ -143,16 +146,16 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     gates = workspace.empty((T, 4 * u, B))
     c_all = workspace.empty((T, u, B))
     h_all = workspace.empty((T, u, B))
-    z = np.empty((4 * u, B), dt)  # this step's sums: small enough to stay in cache
+    pre_all = workspace.empty((T, 4 * u, B))  # the sums, as held (see keras_order)
     hu = np.empty((4 * u, B), dt)
-    z_blocks, hu_blocks = z.reshape(-1, r, B), hu.reshape(-1, r, B)
+    hu_blocks = hu.reshape(-1, r, B)
     tmp = np.empty((u, B), dt)
     keep_not = None if mask is None else ~mask
     h0_t = np.ascontiguousarray(h0.T)
     h, c = h0_t, np.ascontiguousarray(c0.T)
     for t in range(T):
-        gt = gates[t]
-        np.matmul(W, xa[t], out=z_blocks)
+        gt, z = gates[t], pre_all[t]
+        np.matmul(W, xa[t], out=z.reshape(-1, r, B))
         np.matmul(U, h, out=hu_blocks)
         z += hu
         if fused:
@@ -177,24 +180,27 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     def keras_major(a):  # (T, units, B) -> (T, B, units)
         return a.transpose(0, 2, 1)
 
-    def pre():
-        # the same small products as the steps, so the same sums to the last bit
-        h_prev = np.concatenate([h0_t[None], h_all[:-1]])
-        zz = np.matmul(W[None], xa[:, None]).reshape(T, 4 * u, B)
-        zz += np.matmul(U[None], h_prev[:, None]).reshape(T, 4 * u, B)
-        out = np.empty((T, B, 4 * u), dt)
+    def keras_order(a):  # (T, 4u, B) held i f o c~, sigmoid rows halved -> (T, B, 4u)
+        out = workspace.empty((T, B, 4 * u))
         for k, j in enumerate((0, 1, 3, 2)):  # Keras gate k is held as block j
-            np.multiply(keras_major(zz[:, j * u:(j + 1) * u]), 1.0 / scale[j * u],
+            np.multiply(keras_major(a[:, j * u:(j + 1) * u]), 1.0 / scale[j * u],
                         out=out[..., k * u:(k + 1) * u])
         return out
+
+    def h_proj():
+        # the steps' own small products again, so the same sums to the last bit
+        h_prev = np.concatenate([h0_t[None], h_all[:-1]])
+        h_part = workspace.empty((T, 4 * u, B))
+        np.matmul(U[None], h_prev[:, None], out=h_part.reshape(T, -1, r, B))
+        return keras_order(h_part)
 
     g = [keras_major(gates[:, j * u:(j + 1) * u]) for j in range(4)]
     h_seq, c_seq = keras_major(h_all), keras_major(c_all)
     recorded = {"i": g[0], "f": g[1], "c_tilde": g[3], "o": g[2], "c": c_seq, "h": h_seq}
     derived = {
-        "pre": pre,
+        "pre": lambda: keras_order(pre_all),
         "x_proj": lambda: _projection(xs, kernel),
-        "h_proj": lambda: _projection(_h_prev(h0, h_seq), recurrent_kernel),
+        "h_proj": h_proj,
     }
     out = h_seq if mask is None else _mask_outputs(h_seq, mask, zero_output_for_mask)
     return recorded, derived, out, [h_seq[-1] if T else h0, c_seq[-1] if T else c0]
