@@ -160,3 +160,30 @@ def test_loaded_model_and_weights():
     assert s.error is None
     with pytest.raises(LstmvizError, match="do not fit"):
         s.load_weights_file(FIX / "k3_gru_reset_after" / "model.weights.h5")
+
+
+def test_opening_a_model_or_a_new_stack_can_be_undone():
+    # the user's hand-built stack is never lost to File > Open or New stack
+    s = AppState()
+    s.set_layer_option(0, "units", 5)
+    s.set_input_spec(timesteps=7)
+    mine, my_weights = s.snapshot(), [np.array(w) for w in s.layers[0].weights]
+    functional = lstmviz.load(FIX / "k3_merge_branches" / "model.keras")  # read-only
+    s.set_model(functional, "branches.keras")
+    assert s.readonly and s.path == "branches.keras"
+    plain = lstmviz.load(FIX / "k3_lstm_default" / "model.keras")
+    s.set_model(plain, "plain.keras")
+    assert not s.readonly
+    s.new_stack()
+
+    assert s.undo() and s.path == "plain.keras" and not s.readonly
+    assert [e.name for e in s.layers] == ["lstm", "dense"]
+    assert s.undo() and s.readonly and s.model is functional and s.path == "branches.keras"
+    assert s.trace is not None and s.error is None
+    assert s.undo() and not s.readonly and s.path is None
+    assert s.snapshot().layers[0][1] == mine.layers[0][1] and s.input.timesteps == 7
+    for got, want in zip(s.layers[0].weights, my_weights):
+        np.testing.assert_array_equal(got, want)
+    assert len(s.undo_stack) == 2  # the two edits before File > Open are still there
+    assert s.redo() and s.readonly and s.model is functional  # and forward again
+    assert s.redo() and s.path == "plain.keras"

@@ -81,7 +81,12 @@ def test_session_round_trips_exactly(tmp_path):
     assert other.cursor == st.cursor
     assert session.ui == ui
     assert other.seed == st.seed and other.trace_all_samples == st.trace_all_samples
-    assert other.undo_stack == [] and other.error is None
+    assert other.error is None
+    # opening replaced the default stack: one undo brings it back
+    default = AppState()
+    assert len(other.undo_stack) == 1
+    assert other.undo()
+    assert_same_stack(default, other)
 
 
 def test_session_keeps_text_and_embedding_inputs(tmp_path):
@@ -437,3 +442,20 @@ def test_preferences_restore_the_window_geometry(window, tmp_path):
     window.resize(1300, 780)
     window.sessions.restore_preferences()
     assert (window.width(), window.height()) == want != (1300, 780)
+
+
+def test_ctrl_z_after_opening_a_model_brings_the_stack_back(window, qtbot):
+    from PySide6 import QtCore
+
+    st = window.state
+    st.set_layer_option(0, "units", 6)
+    mine = st.snapshot()
+    model = Path(__file__).parent / "fixtures" / "k3_merge_branches" / "model.keras"
+    assert window.open_file(str(model))
+    assert st.readonly and "model.keras" in window.windowTitle()
+    assert window.sessions.undo_action.isEnabled()
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert not st.readonly and st.path is None
+    assert_same_stack(mine, st)
+    assert "model.keras" not in window.windowTitle()
+    assert [e.name for e in st.layers] == [layer.name for layer in st.model.layers]

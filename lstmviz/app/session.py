@@ -294,7 +294,9 @@ def _parse_manifest(m, zf, infos, path) -> Session:
 
 # -- applying -------------------------------------------------------------------------------
 def apply_session(state: AppState, session: Session, path=None) -> None:
-    """Put a parsed session onto ``state`` (nothing can fail half-way: it was checked)."""
+    """Put a parsed session onto ``state`` (nothing can fail half-way: it was checked);
+    undo brings back what was there."""
+    state.remember_replaced()
     state.readonly = False
     state.model = None
     state.layers = session.layers
@@ -303,7 +305,6 @@ def apply_session(state: AppState, session: Session, path=None) -> None:
     state.trace_all_samples = session.trace_all_samples
     state.path = str(path) if path is not None else session.path
     state.cursor = session.cursor
-    state.clear_history()
     state.rebuild()
     state.stack_changed.emit()
     state.set_cursor(**dataclasses.asdict(session.cursor))

@@ -249,13 +249,23 @@ class AppState:
 
     # -- undo / redo ---------------------------------------------------------------------
     def snapshot(self) -> "Snapshot":
-        """The stack (classes, configs, names, weights) and the input, frozen."""
-        return Snapshot(tuple(_frozen_entry(e) for e in self.layers), _frozen_input(self.input))
+        """The stack (classes, configs, names, weights) and the input, frozen; a read-only
+        model (which is never edited) is kept as it is, with the file it came from."""
+        return Snapshot(tuple(_frozen_entry(e) for e in self.layers), _frozen_input(self.input),
+                        self.model if self.readonly else None, self.path)
 
     def _remember(self) -> None:
         """Called by every edit just before it changes anything."""
         if self.readonly:
             return
+        self.undo_stack.append(self.snapshot())
+        del self.undo_stack[:-UNDO_LIMIT]
+        self.redo_stack.clear()
+        self.history_changed.emit()
+
+    def remember_replaced(self) -> None:
+        """Called before opening a model or a session, or a new stack, replaces everything:
+        one undo brings the work back (read-only models included)."""
         self.undo_stack.append(self.snapshot())
         del self.undo_stack[:-UNDO_LIMIT]
         self.redo_stack.clear()
@@ -273,10 +283,13 @@ class AppState:
         spec = dataclasses.replace(snap.input)
         spec.data = None if snap.input.data is None else np.array(snap.input.data)
         self.input = spec
+        self.path = snap.path
+        self.readonly = snap.model is not None
+        self.model = snap.model
         self._edited(select=self.index_of(self.cursor.layer))
 
     def undo(self) -> bool:
-        if not self.undo_stack or self.readonly:
+        if not self.undo_stack:
             return False
         self.redo_stack.append(self.snapshot())
         self.restore(self.undo_stack.pop())
@@ -284,7 +297,7 @@ class AppState:
         return True
 
     def redo(self) -> bool:
-        if not self.redo_stack or self.readonly:
+        if not self.redo_stack:
             return False
         self.undo_stack.append(self.snapshot())
         self.restore(self.redo_stack.pop())
@@ -462,7 +475,8 @@ class AppState:
     # -- files ---------------------------------------------------------------------------
     def set_model(self, model: Model, path: str | None = None) -> None:
         """Show a loaded model: a plain stack becomes the editable stack (with its weights);
-        anything else is shown read-only."""
+        anything else is shown read-only. Undo brings back what was there."""
+        self.remember_replaced()
         shapes = model.input_shapes()
         shape = shapes[0]
         spec = dataclasses.replace(self.input, data=None if self.input.source == "data" else self.input.data)
@@ -488,11 +502,8 @@ class AppState:
             self.layers = [LayerEntry(l.class_name, copy.deepcopy(l.config), l.name) for l in model.layers]
             self.model = model
         self.cursor = Cursor()
-        self.clear_history()
-        ok = self.rebuild()
+        self.rebuild()
         self.stack_changed.emit()
-        if not ok and self.model is not model and self.readonly is False:
-            pass
 
     def load_weights_file(self, path) -> None:
         """Put a weights-only file onto the current stack (it must match)."""
@@ -515,13 +526,13 @@ class AppState:
         self.stack_changed.emit()
 
     def new_stack(self) -> None:
-        """Back to the built-in editable stack."""
+        """Back to the built-in editable stack (undo brings back what was there)."""
+        self.remember_replaced()
         self.readonly = False
         self.model = None
         self.layers = default_layers()
         self.input = InputSpec()
         self.path = None
-        self.clear_history()
         self.rebuild()
         self.stack_changed.emit()
 
@@ -535,6 +546,8 @@ class Snapshot:
 
     layers: tuple  # of (class_name, config, name, tuple of arrays or None)
     input: InputSpec
+    model: Model | None = None  # a read-only model, shown as it is
+    path: str | None = None
 
 
 def _readonly(a) -> np.ndarray:
