@@ -16,7 +16,7 @@ from lstmviz.errors import LstmvizError
 if TYPE_CHECKING:
     from lstmviz.engine import Model
 
-__all__ = ["load", "load_weights", "Model", "LayerSpec", "ModelSpec", "Trace", "LstmvizError"]
+__all__ = ["load", "load_weights", "read_weights", "Model", "LayerSpec", "ModelSpec", "Trace", "LstmvizError"]
 __version__ = "0.1.0"
 
 
@@ -50,7 +50,18 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
     return Model.from_spec(read_model_file(path), seed=seed)
 
 
-def load_weights(model: Model, path, isolate: bool = True) -> None:
+def read_weights(path, isolate: bool = True):
+    """The arrays of a weights-only file, read but not yet matched to a model (for
+    ``load_weights(..., read=...)``: reading can run on another thread, matching and
+    setting then happen where the model lives)."""
+    if isolate:
+        from lstmviz.io.isolated import read_weights_file_isolated as read_weights_file
+    else:
+        from lstmviz.io import read_weights_file
+    return read_weights_file(path, paths=True)
+
+
+def load_weights(model: Model, path, isolate: bool = True, read=None) -> None:
     """Put the weights of a weights-only file onto ``model``, whose layers must match.
 
     A Keras 3 ``.weights.h5`` names its groups by layer class and order, not by layer
@@ -59,16 +70,12 @@ def load_weights(model: Model, path, isolate: bool = True) -> None:
     functional model), its cells, halves and inner layer below that. Other files match by
     name when every name in the file is a layer of the model, else in order among the
     layers that hold weights. The first mismatch of class, count or shape raises
-    LstmvizError naming both sides.
+    LstmvizError naming both sides; then no layer has changed.
 
-    ``isolate`` reads HDF5 files in a child process (see ``lstmviz.io.isolated``).
+    ``isolate`` reads HDF5 files in a child process (see ``lstmviz.io.isolated``);
+    ``read`` is what ``read_weights(path)`` returned, if it was already read.
     """
-    if isolate:
-        from lstmviz.io.isolated import read_weights_file_isolated as read_weights_file
-    else:
-        from lstmviz.io import read_weights_file
-
-    entries, k3vars = read_weights_file(path, paths=True)
+    entries, k3vars = read if read is not None else read_weights(path, isolate)
     staged = _match_keras3(model, path, k3vars) if k3vars else None
     if staged is None:
         staged = _match_by_name_or_order(model, path, entries)

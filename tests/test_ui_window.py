@@ -356,3 +356,44 @@ def test_a_failing_read_on_the_worker_is_a_message(window, monkeypatch):
     monkeypatch.setattr(lstmviz, "load", broken)
     assert not window.open_file(FIX / "k3_lstm_default" / "model.keras")
     assert "crashed" in window.last_message
+
+
+def test_a_weights_file_is_read_on_the_worker_and_can_be_undone(window, monkeypatch):
+    import time as _time
+
+    import lstmviz
+
+    case = FIX / "k3_lstm_default"
+    assert window.open_file(case / "model.keras")
+    st = window.state
+    trained = [np.array(w) for w in st.model.layers[0].weights]
+    for layer in st.model.layers:
+        layer.set_weights([w * 0 for w in layer.weights])
+    for entry, layer in zip(st.layers, st.model.layers):
+        entry.weights = list(layer.weights)
+    st.rebuild()
+    zeros_trace = st.trace.output.copy()
+
+    real_read = lstmviz.read_weights
+    on_ui_thread = []
+
+    def slow_read(p, *a, **k):
+        on_ui_thread.append(QtCore.QThread.currentThread() is QtCore.QCoreApplication.instance().thread())
+        _time.sleep(0.4)
+        return real_read(p, *a, **k)
+
+    monkeypatch.setattr(lstmviz, "read_weights", slow_read)
+    ticks = []
+    timer = QtCore.QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(50)
+    try:
+        assert window.open_file(case / "model.weights.h5")
+    finally:
+        timer.stop()
+    assert on_ui_thread == [False] and len(ticks) >= 3
+    for got, want in zip(st.model.layers[0].weights, trained):
+        np.testing.assert_array_equal(got, want)
+    assert "put on the current stack" in window.last_message
+    assert st.undo()
+    np.testing.assert_array_equal(st.trace.output, zeros_trace)

@@ -505,20 +505,26 @@ class AppState:
         self.rebuild()
         self.stack_changed.emit()
 
-    def load_weights_file(self, path) -> None:
-        """Put a weights-only file onto the current stack (it must match)."""
+    def load_weights_file(self, path, read=None) -> None:
+        """Put a weights-only file onto the current stack (it must match); an edit that
+        undo takes back. ``read``: the file as ``lstmviz.read_weights`` returned it."""
         import lstmviz
 
         if self.model is None:
             raise LstmvizError("there is no model to put the weights on; build a stack first")
+        before = None if self.readonly else self.snapshot()
         try:
-            lstmviz.load_weights(self.model, path)
+            lstmviz.load_weights(self.model, path, read=read)
         except LstmvizError as err:
             raise LstmvizError(
                 f"these weights do not fit the current stack: {err}. Build a matching stack "
                 "first (same layers, units and input_dim), or open the full model file (.keras/.h5)"
             ) from None
-        if not self.readonly:
+        if before is not None:
+            self.undo_stack.append(before)
+            del self.undo_stack[:-UNDO_LIMIT]
+            self.redo_stack.clear()
+            self.history_changed.emit()
             for entry, layer in zip(self.layers, self.model.layers):
                 entry.weights = [np.array(w) for w in layer.weights]
         self.path = str(path)

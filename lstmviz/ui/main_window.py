@@ -497,19 +497,19 @@ class MainWindow(QtWidgets.QMainWindow):
                 return True
             if not Path(path).exists():
                 raise LstmvizError(f"{path}: no such file")
-            if path.lower().endswith(".weights.h5"):
-                self.state.load_weights_file(path)
+            weights_only = path.lower().endswith(".weights.h5")
+            if not weights_only:
+                model = self._keeping_window_alive(lstmviz.load, path)
+                weights_only = bool(model.source.get("weights_only"))
+            if weights_only:
+                read = self._keeping_window_alive(lstmviz.read_weights, path)
+                self.state.load_weights_file(path, read=read)
                 self.message(f"Weights from {Path(path).name} put on the current stack")
             else:
-                model = self._load_keeping_window_alive(path)
-                if model.source.get("weights_only"):
-                    self.state.load_weights_file(path)
-                    self.message(f"Weights from {Path(path).name} put on the current stack")
-                else:
-                    self.state.set_model(model, path)
-                    self.message(f"Opened {Path(path).name}: {len(model.layers)} layers, "
-                                 f"{model.count_params():,} parameters "
-                                 f"({(time.perf_counter() - t0) * 1000:.0f} ms)")
+                self.state.set_model(model, path)
+                self.message(f"Opened {Path(path).name}: {len(model.layers)} layers, "
+                             f"{model.count_params():,} parameters "
+                             f"({(time.perf_counter() - t0) * 1000:.0f} ms)")
         except LstmvizError as err:
             self.message(str(err), dialog=True, error=True, title="Cannot open this file")
             return False
@@ -520,8 +520,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_title()
         return True
 
-    def _load_keeping_window_alive(self, path: str):
-        """``lstmviz.load(path)`` on a worker thread while the window keeps painting.
+    def _keeping_window_alive(self, read, path: str):
+        """``read(path)`` (``lstmviz.load`` or ``lstmviz.read_weights``) on a worker thread
+        while the window keeps painting.
 
         Reading runs in a child process with a time limit (a damaged HDF5 file can hang
         libhdf5); until it answers the window repaints and shows a busy cursor but takes
@@ -530,7 +531,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         def work():
             try:
-                result["model"] = lstmviz.load(path)
+                result["value"] = read(path)
             except BaseException as err:  # handed to the UI thread below
                 result["error"] = err
 
@@ -549,7 +550,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 app.restoreOverrideCursor()
         if "error" in result:
             raise result["error"]
-        return result["model"]
+        return result["value"]
 
     def open_demo(self, demo: dict) -> bool:
         ok = self.open_file(demo["model"])
