@@ -69,3 +69,43 @@ def test_non_recurrent_layer_shows_a_message(view):
     view.set_data(model, trace)
     view.set_cursor(Cursor(layer="dense"))
     assert view.stack.currentIndex() == 0 and "Select a recurrent layer" in view.message.text()
+
+
+def test_masked_steps_are_veiled_for_the_shown_sample(view):
+    model = Model.sequential((None, 6, 2), [LayerSpec("Masking", {"mask_value": 0.0}),
+                                            LayerSpec("LSTM", {"units": 3, "return_sequences": True})])
+    x = np.random.default_rng(1).normal(size=(2, 6, 2)).astype(np.float32) + 3.0
+    x[0, [1, 4]] = 0.0  # sample 0: steps 1 and 4 masked; sample 1: none
+    trace = model.trace(x)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=1, sample=0, layer="lstm"))
+    for veil in [slot.veil for slot in view.slots if slot.key] + [view.curve_veil]:
+        assert veil.item.isVisible()
+        alpha = veil.item.image[0, :, 3]
+        assert list(np.nonzero(alpha)[0]) == [1, 4]
+    assert "masked step" in view.header.text() and "grey columns" in view.header.text()
+    view.set_cursor(Cursor(step=1, sample=1, layer="lstm"))
+    assert not view.slots[0].veil.item.isVisible() and not view.curve_veil.item.isVisible()
+    assert "grey columns" not in view.header.text()
+
+
+def test_a_click_on_a_veiled_column_still_picks_it(view, qtbot):
+    from PySide6 import QtCore
+
+    model = Model.sequential((None, 6, 2), [LayerSpec("Masking", {"mask_value": 0.0}),
+                                            LayerSpec("LSTM", {"units": 3, "return_sequences": True})])
+    x = np.ones((1, 6, 2), np.float32)
+    x[0, 3] = 0.0
+    view.resize(900, 600)
+    view.set_data(model, model.trace(x))
+    view.set_cursor(Cursor(step=0, sample=0, layer="lstm"))
+    view.show()
+    qtbot.waitExposed(view)
+    slot = view.slots[0]
+    vb = slot.plot.getViewBox()
+    scene_pt = vb.mapViewToScene(QtCore.QPointF(3.0, 1.0))
+    pos = slot.widget.mapFromScene(scene_pt)
+    seen = []
+    view.step_requested.connect(seen.append)
+    qtbot.mouseClick(slot.widget.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    assert seen == [3]

@@ -3,7 +3,9 @@ selected unit's curves below, all with a cursor line at the current step.
 
 Heatmaps are ``steps[key][sample].T`` (rows = units, columns = processing steps), with
 levels fixed per trace: 0..1 for gates (sequential map), symmetric around 0 for signed
-values (diverging map). ``set_cursor`` moves lines; it calls ``setImage``/``setData``
+values (diverging map). Masked steps (the layer's mask for the shown sample) are grey
+columns in the heatmaps and grey bands behind the curves: there the states only carry
+over. ``set_cursor`` moves lines; it calls ``setImage``/``setData``
 only when the layer, side, sample or unit changed.
 """
 
@@ -24,6 +26,35 @@ from lstmviz.ui.views.base import TraceView
 MAX_SLOTS = 6
 
 
+class MaskVeil:
+    """Masked steps greyed out: an RGBA row over a heatmap (the theme's grid grey, nearly
+    opaque, as the Unrolled view paints masked cells, so a masked column never reads as
+    values), or a light band of it behind curves."""
+
+    def __init__(self, plot: pg.PlotItem, behind: bool = False):
+        self.item = pg.ImageItem(axisOrder="row-major")
+        self.item.setZValue(-5 if behind else 5)  # heatmap: over it, under the cursor lines
+        self.item.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)  # clicks go through
+        plot.addItem(self.item, ignoreBounds=True)
+        self.alpha = 90 if behind else 235
+        self.rgb = (128, 128, 128)
+
+    def style(self, t: th.Theme):
+        c = pg.mkColor(t.grid)
+        self.rgb = (c.red(), c.green(), c.blue())
+
+    def show(self, masked: np.ndarray | None, rect: QtCore.QRectF) -> None:
+        """``masked``: (T,) True where the step is masked; None hides the veil."""
+        if masked is None or not masked.any():
+            self.item.setVisible(False)
+            return
+        rgba = np.zeros((1, masked.size, 4), np.uint8)
+        rgba[0, masked] = (*self.rgb, self.alpha)
+        self.item.setImage(rgba, autoLevels=False, levels=(0, 255))
+        self.item.setRect(rect)
+        self.item.setVisible(True)
+
+
 class _Heatmap:
     def __init__(self, view: "OverTimeView", index: int):
         self.view = view
@@ -38,6 +69,7 @@ class _Heatmap:
         self.image = ClickableImage(on_click=lambda c, r: view.click_image(self.key, c, r),
                                     axisOrder="row-major")
         self.plot.addItem(self.image)
+        self.veil = MaskVeil(self.plot)
         self.cursor_line = pg.InfiniteLine(angle=90, movable=False)
         self.unit_line = pg.InfiniteLine(angle=0, movable=False)
         self.plot.addItem(self.cursor_line, ignoreBounds=True)
@@ -57,6 +89,7 @@ class _Heatmap:
         self.cursor_line.setPen(pg.mkPen(t.highlight, width=2.5))
         self.unit_line.setPen(pg.mkPen(t.highlight, width=1.2, style=QtCore.Qt.PenStyle.DashLine))
         self.mask.style(t)
+        self.veil.style(t)
 
 
 class OverTimeView(TraceView):
@@ -103,6 +136,7 @@ class OverTimeView(TraceView):
         self.curve_plot.addItem(self.curve_cursor, ignoreBounds=True)
         self.zero_line = pg.InfiniteLine(pos=0, angle=0, movable=False)
         self.curve_plot.addItem(self.zero_line, ignoreBounds=True)
+        self.curve_veil = MaskVeil(self.curve_plot, behind=True)
         lay.addWidget(self.curve_widget, 2)
         self.images: dict[str, pg.ImageItem] = {}
         self.colorbars: dict[str, pg.ColorBarItem] = {}
@@ -133,6 +167,7 @@ class OverTimeView(TraceView):
         th.style_plot(self.curve_plot, t, bottom="processing step  t")
         self.curve_cursor.setPen(pg.mkPen(t.highlight, width=2.5))
         self.zero_line.setPen(pg.mkPen(t.muted, width=1))
+        self.curve_veil.style(t)
         self.header.setFont(t.font(1.15))
         self.message.setFont(t.font(1.3))
         self.legend.setLabelTextSize(f"{t.pt(0.95)}pt")
@@ -174,9 +209,20 @@ class OverTimeView(TraceView):
         side = f" {ref.side}" if ref.side else ""
         order = " (processed right to left)" if ref.backwards else ""
         masked = ' · <span style="color:#D55E00"><b>masked step</b></span>' if ref.masked(s, t) else ""
+        veiled = (" · grey columns: masked steps (states carried over)"
+                  if self._masked_steps(ref, s) is not None else "")
         self.header.setText(f"<b>{ref.name}</b>{side} ({ref.kind}) · step <b>t = {t}</b> = input step "
-                            f"{tau}{order} · unit <b>{u}</b> · sample {s}{masked} · "
+                            f"{tau}{order} · unit <b>{u}</b> · sample {s}{masked}{veiled} · "
                             f"click a heatmap to pick a step and unit")
+
+    @staticmethod
+    def _masked_steps(ref: CellRef, s: int) -> np.ndarray | None:
+        """(T,) True at the masked processing steps of sample ``s``, or None if none are."""
+        m = ref.rec.mask
+        if m is None:
+            return None
+        masked = ~np.asarray(m[s], dtype=bool)
+        return masked if masked.any() else None
 
     def _levels(self, ref: CellRef, key: str):
         if key in GATE_KEYS:
@@ -207,6 +253,7 @@ class OverTimeView(TraceView):
             th.set_title(slot.plot, t.subscripts(f'<span style="color:{t.hue(key)}"><b>{name}</b></span>'),
                                size=f"{t.pt(1.0)}pt")
             slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+            slot.veil.show(self._masked_steps(ref, s), QtCore.QRectF(-0.5, -0.5, T, U))
             self.images[key] = slot.image
             self.colorbars[key] = slot.colorbar
             self.cursor_lines.append(slot.cursor_line)
@@ -221,13 +268,17 @@ class OverTimeView(TraceView):
             width = t.line_width * (1.4 if key == "h" else 1.0)
             curve.setPen(pg.mkPen(t.hue(key), width=width))
             self.curve_plot.addItem(curve)
-            sym = {"c_tilde": "c̃", "h_tilde": "h̃"}.get(key, key)
-            self.legend.addItem(curve, sym)
+            self.legend.addItem(curve, th.symbol_html(key))
             if key not in GATE_KEYS:
                 m = self._levels(ref, key)[1]
                 lo, hi = min(lo, -m), max(hi, m)
         self.curve_plot.setXRange(-0.5, T - 0.5, padding=0)
         self.curve_plot.setYRange(lo, hi, padding=0.05)
+        axis = self.curve_plot.getAxis("bottom")  # steps are whole numbers: no 0.5 ticks
+        axis.setTickSpacing(1, 1) if T <= 24 else axis.setTickSpacing()
+        pad = 0.1 * (hi - lo)  # beyond the view's own padding: the band spans the plot
+        self.curve_veil.show(self._masked_steps(ref, s),
+                             QtCore.QRectF(-0.5, lo - pad, T, hi - lo + 2 * pad))
         self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
 
     def _set_unit(self, ref: CellRef, s: int, u: int) -> None:
