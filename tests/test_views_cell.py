@@ -114,3 +114,28 @@ def test_masked_step_says_state_carried_over(view):
     assert "masked: state carried over" in lines[-1]
     assert lines[-1].endswith(fmt(trace["lstm"].steps["h"][0, 3, 0]))
     assert "masked" in view.header.text()
+
+
+def test_a_click_on_a_bar_picks_its_unit(view, qtbot):
+    from PySide6 import QtCore
+
+    model, trace, x = build([LayerSpec("LSTM", {"units": 5})])
+    view.resize(1200, 700)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=2, layer="lstm", unit=0))
+    view.show()
+    qtbot.waitExposed(view)
+    seen = []
+    view.unit_requested.connect(seen.append)
+
+    def click(key, x_value):
+        bp = view.bars[key]
+        vb = bp.plot.getViewBox()
+        y = sum(bp.yr) / 2
+        pos = bp.widget.mapFromScene(vb.mapViewToScene(QtCore.QPointF(x_value, y)))
+        qtbot.mouseClick(bp.widget.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+
+    click("g1", 3.2)
+    click("h", 1.0)
+    click("x", 2.0)  # the input's bars are features, not units
+    assert seen == [3, 1]

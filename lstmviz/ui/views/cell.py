@@ -270,6 +270,7 @@ class CellView(TraceView):
                 grid.addWidget(w, 1, col)
                 grid.setColumnStretch(col, 1)
                 self.bars[key] = _BarPlot(w, key)
+                w.scene().sigMouseClicked.connect(lambda ev, bp=self.bars[key]: self._bar_clicked(bp, ev))
                 col += 1
         grid.setRowStretch(1, 1)
         self._grid = grid
@@ -287,6 +288,18 @@ class CellView(TraceView):
         self.eq_scale = 1.3
         lay.addWidget(self.eq_label, 9)
         self.apply_theme(self.theme)
+
+    def _bar_clicked(self, bp: _BarPlot, ev) -> None:
+        """A click on a bar over units picks that unit (the input's bars are features)."""
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton or bp.key == "x" or self.ref is None:
+            return
+        vb = bp.plot.getViewBox()
+        if not vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        unit = int(np.floor(vb.mapSceneToView(ev.scenePos()).x() + 0.5))
+        if 0 <= unit < min(bp.n, self.ref.units):
+            ev.accept()
+            self.unit_requested.emit(unit)
 
     # -- theme ----------------------------------------------------------------------------
     def set_focus(self, enabled: bool) -> None:
@@ -419,7 +432,7 @@ class CellView(TraceView):
         mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
         self.header.setText(
             f"<b>{ref.name}</b>{side} ({ref.kind}, {ref.units} units) · step <b>t = {t}</b> = input step "
-            f"{tau}{order} · unit <b>{u}</b> · sample {s}{mtxt}")
+            f"{tau}{order} · unit <b>{u}</b> · sample {s}{mtxt} · click a bar to pick its unit")
         self._eqs = equations(ref, s, t, u, self.model.keras_major)
         self._show_equations()
 
