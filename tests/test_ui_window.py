@@ -320,30 +320,45 @@ def test_screenshot_of_a_bad_model_is_one_line(tmp_path):
     assert "Traceback" not in r.stderr and "lstmviz:" in r.stderr
 
 
-def test_a_slow_file_keeps_the_window_painting(window, monkeypatch):
-    """Reading runs on a worker thread: Qt events (paints, timers) go on meanwhile, and
-    the model still arrives and fills the window."""
+def _slowed(monkeypatch, name: str, seconds: float) -> list[bool]:
+    """Slows ``lstmviz.<name>`` down; returns a list that records, per call, whether it
+    ran on the UI thread."""
     import time as _time
 
     import lstmviz
 
-    real_load = lstmviz.load
-    path = FIX / "k3_lstm_default" / "model.keras"
+    real = getattr(lstmviz, name)
+    on_ui_thread: list[bool] = []
 
-    def slow_load(p, *a, **k):
-        _time.sleep(0.6)
-        return real_load(p, *a, **k)
+    def slow(p, *a, **k):
+        on_ui_thread.append(QtCore.QThread.currentThread() is QtCore.QCoreApplication.instance().thread())
+        _time.sleep(seconds)
+        return real(p, *a, **k)
 
-    monkeypatch.setattr(lstmviz, "load", slow_load)
+    monkeypatch.setattr(lstmviz, name, slow)
+    return on_ui_thread
+
+
+def _open_counting_ticks(window, path) -> tuple[bool, int]:
+    """``window.open_file(path)`` with a 50 ms timer running: (result, timer ticks)."""
     ticks = []
     timer = QtCore.QTimer()
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start(50)
     try:
-        assert window.open_file(path)
+        ok = window.open_file(path)
     finally:
         timer.stop()
-    assert len(ticks) >= 3  # the event loop ran while the file was read
+    return ok, len(ticks)
+
+
+def test_a_slow_file_keeps_the_window_painting(window, monkeypatch):
+    """Reading runs on a worker thread: Qt events (paints, timers) go on meanwhile, and
+    the model still arrives and fills the window."""
+    on_ui_thread = _slowed(monkeypatch, "load", 0.6)
+    ok, ticks = _open_counting_ticks(window, FIX / "k3_lstm_default" / "model.keras")
+    assert ok and on_ui_thread == [False]
+    assert ticks >= 3  # the event loop ran while the file was read
     assert [l.name for l in window.state.model.layers] == ["lstm", "dense"]
 
 
@@ -359,10 +374,6 @@ def test_a_failing_read_on_the_worker_is_a_message(window, monkeypatch):
 
 
 def test_a_weights_file_is_read_on_the_worker_and_can_be_undone(window, monkeypatch):
-    import time as _time
-
-    import lstmviz
-
     case = FIX / "k3_lstm_default"
     assert window.open_file(case / "model.keras")
     st = window.state
@@ -374,24 +385,9 @@ def test_a_weights_file_is_read_on_the_worker_and_can_be_undone(window, monkeypa
     st.rebuild()
     zeros_trace = st.trace.output.copy()
 
-    real_read = lstmviz.read_weights
-    on_ui_thread = []
-
-    def slow_read(p, *a, **k):
-        on_ui_thread.append(QtCore.QThread.currentThread() is QtCore.QCoreApplication.instance().thread())
-        _time.sleep(0.4)
-        return real_read(p, *a, **k)
-
-    monkeypatch.setattr(lstmviz, "read_weights", slow_read)
-    ticks = []
-    timer = QtCore.QTimer()
-    timer.timeout.connect(lambda: ticks.append(1))
-    timer.start(50)
-    try:
-        assert window.open_file(case / "model.weights.h5")
-    finally:
-        timer.stop()
-    assert on_ui_thread == [False] and len(ticks) >= 3
+    on_ui_thread = _slowed(monkeypatch, "read_weights", 0.4)
+    ok, ticks = _open_counting_ticks(window, case / "model.weights.h5")
+    assert ok and on_ui_thread == [False] and ticks >= 3
     for got, want in zip(st.model.layers[0].weights, trained):
         np.testing.assert_array_equal(got, want)
     assert "put on the current stack" in window.last_message
