@@ -270,8 +270,11 @@ def style_plot(plot: pg.PlotItem, theme: Theme, title: str | None = None,
 
 def set_title(plot: pg.PlotItem, title: str, **args) -> None:
     """``plot.setTitle`` with the title row as tall as the text (pyqtgraph fixes it at
-    30 px, which clips large or two-line titles)."""
+    30 px, which clips large or two-line titles), and never wider than the plot."""
     plot.setTitle(title, **args)
+    # a title wider than the plot must not widen the plot past its widget (pyqtgraph sets
+    # the label's minimum width to the text's; the plot would be cut off at the edge)
+    plot.titleLabel.setMinimumWidth(0)
     h = max(30.0, plot.titleLabel.item.boundingRect().height() + 2)
     plot.titleLabel.setMaximumHeight(h)
     plot.layout.setRowFixedHeight(0, h)

@@ -422,7 +422,8 @@ class CellView(TraceView):
                 vals = rec.steps[key][s, t]
                 lab = (f"{th.symbol_html(key)}<sub>t</sub> {SHORT.get(key, '')}"
                        if key not in ("h", "c") else f"{key}<sub>t</sub> out")
-            lab = f'<span style="color:{th_.hue(key)}"><b>{lab}</b></span><br>[{u}] = {fmt(vals[u], nd)}'
+            # the selected unit's value: the band marks which bar, the header which unit
+            lab = f'<span style="color:{th_.hue(key)}"><b>{lab}</b></span><br>{fmt(vals[u], nd)}'
             bp.set(vals, u, lab, th_)
         order = ""
         if ref.backwards:
