@@ -393,3 +393,17 @@ def test_a_weights_file_is_read_on_the_worker_and_can_be_undone(window, monkeypa
     assert "put on the current stack" in window.last_message
     assert st.undo()
     np.testing.assert_array_equal(st.trace.output, zeros_trace)
+
+
+def test_every_model_input_reaches_the_views(window):
+    # a seq2seq model has two inputs; the Unrolled view draws both, each on its time axis
+    assert window.open_file(FIX / "k3_seq2seq_lstm" / "model.keras")
+    view = next(v for v in window.views if v.title == "Unrolled")
+    window.tabs.setCurrentWidget(view)
+    QtWidgets.QApplication.instance().processEvents()
+    keys = [r.key for r in view.rows]
+    assert "input" in keys and "input:decoder_input" in keys
+    dec_in = next(r for r in view.rows if r.key == "input:decoder_input")
+    s = window.state.cursor.sample
+    traced = window.state.trace.inputs[1]
+    np.testing.assert_array_equal(dec_in.values, traced[min(s, len(traced) - 1)].T)

@@ -79,3 +79,60 @@ def test_masked_and_stateful_and_long(view):
     assert view.current_column == 199
     assert any("previous batch" in t.toPlainText() for t in view.texts)
     np.testing.assert_array_equal(r.values, trace["lstm"].steps["h"][0, :, 2])
+
+
+FIX = __import__("pathlib").Path(__file__).parent / "fixtures"
+
+
+def _load(case):
+    import lstmviz
+
+    model = lstmviz.load(FIX / case / "model.keras")
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    return model, model.trace(xs), xs
+
+
+def test_seq2seq_gets_one_block_per_time_axis_and_an_initial_state_arrow(view, qtbot):
+    model, trace, xs = _load("k3_seq2seq_lstm")  # encoder 5 steps -> states -> decoder 4 steps
+    view.set_data(model, trace, inputs=xs)
+    assert view.domains == [5, 4]
+    enc, dec, dec_in = row(view, "encoder"), row(view, "decoder"), row(view, "input:decoder_input")
+    assert (enc.offset, enc.T) == (0.0, 5) and (dec.offset, dec.T) == (6.0, 4)
+    assert dec_in.domain == dec.domain and dec.sources == ["input:decoder_input"]
+    assert dec.states_from == [("encoder", 1), ("encoder", 2)]  # h and c
+    assert any(t.toPlainText() == "initial state" for t in view.texts)
+    view.set_cursor(Cursor(step=0, sample=1, layer="decoder", unit=1))
+    np.testing.assert_array_equal(dec_in.values, xs[1][1].T)
+    np.testing.assert_array_equal(dec.values, trace["decoder"].steps["h"][1, :, 1])
+    view.set_cursor(Cursor(step=3, sample=1, layer="decoder", unit=1))
+    assert view.column_box.rect().center().x() == pytest.approx(6 + 3)
+    with qtbot.waitSignal(view.step_requested) as blocker:
+        view.click_at(6 + 2.1, dec.y)
+    assert blocker.args == [2]
+    # the encoder's time axis: bottom ticks restart at 0 for the decoder's block
+    assert "each block of columns is one time axis" in view.legend.text()
+
+
+def test_branches_run_in_lanes_not_through_other_rows(view):
+    model, trace, xs = _load("k3_merge_branches")  # three RNNs read the same input
+    view.set_data(model, trace, inputs=xs)
+    assert row(view, "lstm_b").sources == ["input"] and row(view, "lstm_c").sources == ["input"]
+    assert set(row(view, "concat").sources) == {"lstm_a", "lstm_b"}
+    assert view.lane_left < -0.5  # skips drawn left of the cells
+    # no vertical arrow runs between lstm_a and lstm_b (lstm_b does not read lstm_a)
+    a, b = row(view, "lstm_a"), row(view, "lstm_b")
+    x, y = view.up_lines.getData()
+    for k in range(0, len(x), 2):
+        vertical = x[k] == x[k + 1] and x[k] >= -0.5
+        assert not (vertical and min(y[k], y[k + 1]) < b.y and max(y[k], y[k + 1]) > a.y)
+
+
+def test_repeat_vector_fans_one_vector_out_to_every_step(view):
+    model, trace, xs = _load("k3_repeat_vector")
+    view.set_data(model, trace, inputs=xs)
+    rep, enc = row(view, "repeat"), row(view, "encoder")
+    assert rep.domain != enc.domain and rep.sources == ["encoder"]
+    x, y = view.up_lines.getData()
+    starts = {(x[k], y[k]) for k in range(0, len(x), 2) if y[k + 1] == rep.y - 0.5}
+    assert len(starts) == 1  # every arrow into the repeat row leaves the encoder's last cell

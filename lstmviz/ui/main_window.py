@@ -414,6 +414,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._call_view(view, "set_cursor", cursor)
 
     def _shown_inputs(self):
+        trace = self.state.trace
+        if trace is not None and getattr(trace, "inputs", None):
+            return list(trace.inputs)  # every model input, as traced (the shown sample)
         xs = self.state.x
         if self.state.traced_sample is not None and xs is not None:
             s = self.state.traced_sample

@@ -1,6 +1,9 @@
 """The stack unrolled over time: a column per timestep, a cell per layer per step.
 
-Columns are INPUT time (x_0 on the left). Each recurrent cell is coloured by its
+Columns are INPUT time (x_0 on the left). A model with several time axes (a seq2seq
+encoder and decoder, a RepeatVector) gets one block of columns per axis, side by side;
+arrows follow the model's graph, and final states handed to another layer as its
+initial states are drawn as elbow arrows between the blocks. Each recurrent cell is coloured by its
 layer's h for the selected unit (the same unit index, clamped, in the other layers);
 arrows show the states carried to the next processed step (right-to-left for
 go_backwards and a Bidirectional's backward row), which outputs go up to the next
@@ -30,6 +33,7 @@ ROW_H = 1.0      # cell height (data units)
 ROW_GAP = 0.9    # vertical room between rows for the "output goes up" arrows
 BIDI_GAP = 0.3   # between a Bidirectional's forward and backward rows
 SUB = 10         # image sub-pixels per column (cell + gap) when gaps are drawn
+DOMAIN_GAP = 1.0  # columns between two time axes
 
 
 @dataclass
@@ -52,6 +56,11 @@ class Row:
     values: np.ndarray | None = None  # what the cells show now, input order (T,)
     units: int = 1
     rect: QtCore.QRectF | None = None
+    domain: int | None = 0        # which time axis (block of columns) the row runs on
+    offset: float = 0.0           # x of the row's column 0
+    T: int = 1                    # the row's columns
+    sources: list = field(default_factory=list)      # keys of the rows feeding this one
+    states_from: list = field(default_factory=list)  # (row key, tensor index) of initial states
 
 
 class UnrolledView(TraceView):
@@ -138,14 +147,21 @@ class UnrolledView(TraceView):
         for txt in self.texts:
             self.plot.removeItem(txt)
         self.images, self.texts = {}, []
-        self.rows = self._build_rows(model, trace, inputs)
-        T = self.T = max([r.data.shape[1] for r in self.rows if r.kind in ("rnn", "seq", "input")
-                          and r.data is not None] + [1])
-        self.gap = 0.4 if T <= 40 else 0.2 if T <= 100 else 0.0
+        self.rows, self.domains = self._build_rows(model, trace, inputs)
+        self.offsets = []
+        x = 0.0
+        for length in self.domains:
+            self.offsets.append(x)
+            x += length + DOMAIN_GAP
+        T = self.T = max(1, int(round(x - DOMAIN_GAP)))  # columns in all, gaps included
+        longest = max(self.domains)
+        self.gap = 0.4 if longest <= 40 else 0.2 if longest <= 100 else 0.0
         self.sub = SUB if self.gap else 1
         y = 0.0
         prev = None
         for row in self.rows:
+            row.offset = self.offsets[row.domain]
+            row.T = self.domains[row.domain]
             if prev is not None and row.side == "backward" and prev.side == "forward" and prev.layer == row.layer:
                 y -= ROW_GAP - BIDI_GAP  # a Bidirectional's halves sit close together
             row.y = y
@@ -159,21 +175,24 @@ class UnrolledView(TraceView):
             img.setZValue(1)
             self.plot.addItem(img)
             if row.kind == "last":
-                row.rect = QtCore.QRectF(-0.5 + self.gap / 2, row.y - ROW_H / 2, T - self.gap, ROW_H)
+                row.rect = QtCore.QRectF(row.offset - 0.5 + self.gap / 2, row.y - ROW_H / 2, row.T - self.gap, ROW_H)
             else:
-                row.rect = QtCore.QRectF(-0.5, row.y - ROW_H / 2, T, ROW_H)
+                row.rect = QtCore.QRectF(row.offset - 0.5, row.y - ROW_H / 2, row.T, ROW_H)
             row.image = img
             self.images[row.key] = img
         self.colorbar.setLevels(rnn_levels)
         self._build_static()
-        # Axes: row names on the left, input steps below.
+        # Axes: row names on the left, input steps below (per block of columns).
         ticks = [(row.y, row.label) for row in self.rows]
         self.plot.getAxis("left").setTicks([ticks, []])
         stateful = any(r.ref is not None and r.ref.layer.config.get("stateful") for r in self.rows)
-        left = -0.5 - (max(1.4, T * 0.08) if stateful else 0.15)
+        left = -0.5 - (max(1.4, longest * 0.08) if stateful else 0.15)
+        left = min(left, self.lane_left - 0.15)
         self.vb.setRange(xRange=(left, T - 0.35), yRange=(-ROW_H / 2 - 0.15, y - ROW_GAP + 0.15 - ROW_H / 2 + 0.4),
                          padding=0)
-        self.plot.getAxis("bottom").setTicks([self._step_ticks(T), []])
+        self.plot.getAxis("bottom").setTicks([
+            [(off + c, label) for off, length in zip(self.offsets, self.domains)
+             for c, label in self._step_ticks(length)], []])
         self._legend_text()
 
     @staticmethod
@@ -190,93 +209,134 @@ class UnrolledView(TraceView):
                 ticks.append((row.y, f"{row.label}  [{clamp(unit, 0, row.units - 1)}]"))
         self.plot.getAxis("left").setTicks([ticks, []])
 
-    def _build_rows(self, model: Model, trace: Trace, inputs) -> list[Row]:
+    def _build_rows(self, model: Model, trace: Trace, inputs) -> tuple[list[Row], list[int]]:
+        """The rows, each on a time axis (``domains``: the columns of each axis), and which
+        rows feed which, following the model's graph."""
         rows: list[Row] = []
+        domains: list[int] = []
+        dom_of: dict[str, int | None] = {}   # layer name -> its time axis
+        feeds: dict[str, list[str]] = {}     # layer name -> keys of the rows standing for it
+
+        def new_domain(length: int) -> int:
+            domains.append(max(1, int(length)))
+            return len(domains) - 1
+
         xs = model_inputs(trace, inputs)
-        if xs is not None and xs[0].ndim >= 2:
-            x = np.asarray(xs[0])
-            if x.ndim == 2:  # token ids
-                data = x[..., None].astype(np.float32)
-                row = Row("input", "x (ids)", None, kind="input", data=data)
-                row.ids = x
+        names = [r.layer for r in model.inputs]
+        for k, name in enumerate(names):
+            key = "input" if k == 0 else f"input:{name}"
+            label = "input x" if len(names) == 1 else name
+            x = np.asarray(xs[k]) if xs is not None and k < len(xs) else None
+            if x is not None and x.ndim >= 2:
+                if x.ndim == 2:  # token ids
+                    row = Row(key, "x (ids)" if len(names) == 1 else f"{name} (ids)", None,
+                              kind="input", data=x[..., None].astype(np.float32))
+                    row.ids = x
+                else:
+                    row = Row(key, label, None, kind="input",
+                              data=x.reshape(x.shape[0], x.shape[1], -1).astype(np.float32))
+                row.levels = th.symmetric_levels(row.data)
+                row.domain = new_domain(row.data.shape[1])
             else:
-                data = x.reshape(x.shape[0], x.shape[1], -1).astype(np.float32)
-                row = Row("input", "input x", None, kind="input", data=data)
-            row.levels = th.symmetric_levels(data)
+                row = Row(key, label, None, kind="input", data=None, domain=None)
             rows.append(row)
-        else:
-            row = Row("input", "input x", None, kind="input", data=None)
-            rows.append(row)
-        for layer in model.layers:
-            if isinstance(layer, InputLayer) or layer.class_name in IDENTITY_CLASSES:
+            dom_of[name] = row.domain
+            feeds[name] = [key]
+        for node in model.nodes:
+            layer = node.layer
+            if isinstance(layer, InputLayer):
                 continue
+            srcs = [r.layer for r in node.inbound]
+            up = list(dict.fromkeys(k for s in srcs for k in feeds.get(s, [])))
+            d_src = next((dom_of[s] for s in srcs if dom_of.get(s) is not None), None)
             rec = trace.layers.get(layer.name)
-            if rec is None:
+            out = None if rec is None else np.asarray(rec.output)
+            if out is not None and out.ndim == 3:
+                same = d_src is not None and domains[d_src] == out.shape[1]
+                dom_of[layer.name] = d_src if same else new_domain(out.shape[1])
+            else:
+                dom_of[layer.name] = d_src
+            feeds[layer.name] = up
+            if rec is None or layer.class_name in IDENTITY_CLASSES:
                 continue
+            d = dom_of[layer.name]
+            if d is None:  # no time axis below (a plain vector input): one column of its own
+                d = dom_of[layer.name] = new_domain(1)
             refs = cell_refs(model, trace, layer.name)
+            made: list[Row] = []
             if refs:
                 for ref in refs:
-                    kind = ref.kind
                     label = layer.name
                     if ref.side is not None:
                         label = f"{layer.name} {'▶ fwd' if ref.side == 'forward' else '◀ bwd'}"
                     elif ref.backwards:
                         label = f"{layer.name} ◀"
                     key = layer.name if ref.side is None else f"{layer.name}/{ref.side}"
-                    T = ref.T
                     mask = None
                     if ref.rec.mask is not None:
                         mask = ref.rec.mask[:, ::-1] if ref.backwards else ref.rec.mask
                     seqs = bool(ref.layer.config["return_sequences"])
-                    final = list(range(T)) if seqs else [ref.input_index(T - 1)]
-                    rows.append(Row(key, label, layer.name, ref.side, "rnn", ref,
-                                    data=ref.rec.steps["h"], mask=mask, backwards=ref.backwards,
-                                    final_cols=final, units=ref.units))
-                    rows[-1].kind_name = kind
-                continue
-            out = np.asarray(rec.output)
-            if out.ndim == 3:
-                rows.append(Row(layer.name, layer.name, layer.name, None, "seq", data=out.astype(np.float32),
-                                final_cols=None, units=out.shape[-1],
-                                mask=rec.mask if layer.class_name == "Masking" else None))
+                    final = list(range(ref.T)) if seqs else [ref.input_index(ref.T - 1)]
+                    row = Row(key, label, layer.name, ref.side, "rnn", ref, data=ref.rec.steps["h"],
+                              mask=mask, backwards=ref.backwards, final_cols=final, units=ref.units)
+                    row.kind_name = ref.kind
+                    made.append(row)
+                # the two halves of a Bidirectional read the same input: arrows go to the first
+                made[0].states_from = [(k, r.tensor_index) for r in node.initial_state
+                                       for k in feeds.get(r.layer, [])[-1:]]
+            elif out.ndim == 3:
+                made.append(Row(layer.name, layer.name, layer.name, None, "seq", data=out.astype(np.float32),
+                                units=out.shape[-1], mask=rec.mask if layer.class_name == "Masking" else None))
             elif out.ndim == 2:
-                rows.append(Row(layer.name, f"{layer.name} (once)", layer.name, None, "last",
+                made.append(Row(layer.name, f"{layer.name} (once)", layer.name, None, "last",
                                 data=out[:, None, :].astype(np.float32), units=out.shape[-1]))
+            if not made:
+                continue
+            for row in made:
+                row.domain = d
+            made[0].sources = up
+            rows.extend(made)
+            feeds[layer.name] = [made[-1].key]
+        # an input without known values takes the columns of the first row it feeds
+        for row in rows:
+            if row.domain is None:
+                user = next((r for r in rows if row.key in r.sources and r.domain is not None), None)
+                row.domain = user.domain if user is not None else (0 if domains else new_domain(1))
         # Which columns of a per-step row feed upward: all of them for "seq"/"input".
         for row in rows:
             if row.kind in ("seq", "input"):
-                row.final_cols = list(range(row.data.shape[1])) if row.data is not None else []
-        return rows
+                row.final_cols = list(range(domains[row.domain]))
+        return rows, domains
 
     def _build_static(self) -> None:
-        t, T = self.theme, self.T
+        t = self.theme
         half = (1.0 - self.gap) / 2
-        small = T <= 40
+        small = max(self.domains) <= 40
         # Outlines of every cell (only when cells are wide enough to read as boxes).
         path = QtGui.QPainterPath()
-        if T <= 100:
+        if max(self.domains) <= 100:
             for row in self.rows:
                 if row.kind == "last":
-                    path.addRect(QtCore.QRectF(-0.5 + self.gap / 2, row.y - ROW_H / 2, T - self.gap, ROW_H))
+                    path.addRect(row.rect)
                     continue
-                for c in range(T):
-                    path.addRect(QtCore.QRectF(c - half, row.y - ROW_H / 2, 2 * half, ROW_H))
+                for c in range(row.T):
+                    path.addRect(QtCore.QRectF(row.offset + c - half, row.y - ROW_H / 2, 2 * half, ROW_H))
         self.outlines.setPath(path)
         self.outlines.setPen(cosmetic_pen(t.grid, 1.2))
         # State arrows along each recurrent row, in processing order.
         hx, hy, cx, cy, heads = [], [], [], [], []
         ux, uy = [], []
         for row in self.rows:
-            if row.kind != "rnn" or T < 2:
+            if row.kind != "rnn" or row.T < 2:
                 continue
             lstm = row.ref.kind == "LSTM"
             step = -1 if row.backwards else 1
             y_h = row.y - (0.18 if lstm else 0.0)
             y_c = row.y + 0.18
-            for c in range(T - 1):
+            for c in range(row.T - 1):
                 a = c if not row.backwards else c + 1
                 b = a + step
-                x0, x1 = a + step * half, b - step * half
+                x0, x1 = row.offset + a + step * half, row.offset + b - step * half
                 if self.gap == 0:
                     continue
                 hx += [x0, x1]
@@ -289,9 +349,10 @@ class UnrolledView(TraceView):
                     if small:
                         heads.append((x1, y_c, "t2" if step > 0 else "t3", "c"))
             if row.ref.layer.config.get("stateful"):
-                first = row.ref.input_index(0)
+                first = row.offset + row.ref.input_index(0)
                 edge = first - half if not row.backwards else first + half
-                x0 = -0.5 - max(1.0, T * 0.06) if not row.backwards else T - 0.5 + max(1.0, T * 0.06)
+                reach = max(1.0, row.T * 0.06)
+                x0 = row.offset - 0.5 - reach if not row.backwards else row.offset + row.T - 0.5 + reach
                 if not row.backwards:
                     hx += [x0, edge]
                     hy += [y_h, y_h]
@@ -301,36 +362,85 @@ class UnrolledView(TraceView):
                     txt.setPos(x0, row.y + ROW_H / 2)
                     self.plot.addItem(txt)
                     self.texts.append(txt)
-        # Outputs going up to the next row.
-        for lower, upper in zip(self.rows, self.rows[1:]):
-            if lower.side == "forward" and upper.side == "backward" and upper.layer == lower.layer:
-                continue  # the two halves of one Bidirectional read the same input
-            src = lower
-            cols = list(src.final_cols or [])
-            # a Bidirectional's output is both halves' outputs: the forward row's too
-            if src.side == "backward":
-                fwd = next((r for r in self.rows if r.layer == src.layer and r.side == "forward"), None)
-                if fwd is not None:
-                    cols = sorted(set(cols) | set(fwd.final_cols))
-            y0 = src.y + ROW_H / 2
-            y1 = upper.y - ROW_H / 2
-            if upper.kind == "last":
-                for c in cols:
-                    ux += [c, c]
-                    uy += [y0, y1]
-                    heads.append((c, y1, "t1", "up"))
-            elif small or len(cols) <= 2:
-                for c in cols:
-                    ux += [c, c]
-                    uy += [y0, y1]
-                    heads.append((c, y1, "t1", "up"))
-            elif cols:
-                # too many steps for one arrow each: say it once, in the gap
-                txt = pg.TextItem("⇡ every step goes up ⇡", color=t.accent, anchor=(0.5, 0.5))
-                txt.setFont(t.font(0.85))
-                txt.setPos((T - 1) / 2, (y0 + y1) / 2)
-                self.plot.addItem(txt)
-                self.texts.append(txt)
+        # Outputs going up, along the model's graph. A connection that would pass through
+        # another row of its time axis (a branch, a skip) runs in a lane left of the block.
+        by_key = {r.key: r for r in self.rows}
+        lanes = []
+        for upper in self.rows:
+            for src_key in upper.sources:
+                src = by_key[src_key]
+                lo, hi = sorted((src.y, upper.y))
+                between = [r for r in self.rows if lo < r.y < hi and r.domain == upper.domain
+                           and r.layer not in (src.layer, upper.layer)]
+                if between and src.domain == upper.domain:
+                    lanes.append((hi - lo, src, upper))
+                    continue
+                cols = list(src.final_cols or [])
+                # a Bidirectional's output is both halves' outputs: the forward row's too
+                if src.side == "backward":
+                    fwd = next((r for r in self.rows if r.layer == src.layer and r.side == "forward"), None)
+                    if fwd is not None:
+                        cols = sorted(set(cols) | set(fwd.final_cols))
+                y0 = src.y + ROW_H / 2 if src.y < upper.y else src.y - ROW_H / 2
+                y1 = upper.y - ROW_H / 2 if src.y < upper.y else upper.y + ROW_H / 2
+                if src.domain != upper.domain:
+                    # another time axis (e.g. a RepeatVector of a last output): from the
+                    # last column that goes up, fanned out to every column above
+                    x0 = src.offset + (cols[-1] if cols else src.T - 1)
+                    targets = range(upper.T) if upper.T <= 40 else [0, upper.T - 1]
+                    for c in targets:
+                        ux += [x0, upper.offset + c]
+                        uy += [y0, y1]
+                        heads.append((upper.offset + c, y1, "t1", "up"))
+                elif upper.kind == "last" or small or len(cols) <= 2:
+                    for c in cols:
+                        ux += [src.offset + c, src.offset + c]
+                        uy += [y0, y1]
+                        heads.append((src.offset + c, y1, "t1", "up"))
+                elif cols:
+                    # too many steps for one arrow each: say it once, in the gap
+                    txt = pg.TextItem("⇡ every step goes up ⇡", color=t.accent, anchor=(0.5, 0.5))
+                    txt.setFont(t.font(0.85))
+                    txt.setPos(src.offset + (src.T - 1) / 2, (y0 + y1) / 2)
+                    self.plot.addItem(txt)
+                    self.texts.append(txt)
+        self.lane_left = 0.0
+        lanes.sort(key=lambda lane: lane[0])  # short spans nearest the cells
+        for k, (_, src, upper) in enumerate(lanes):
+            x_lane = src.offset - 0.5 - 0.22 * (k + 1)
+            self.lane_left = min(self.lane_left, x_lane)
+            x_end = upper.offset - half
+            y0 = src.y + (0.3 if src.y < upper.y else -0.3)
+            y1 = upper.y - (0.3 if src.y < upper.y else -0.3)
+            ux += [src.offset - half, x_lane, x_lane, x_lane, x_lane, x_end]
+            uy += [y0, y0, y0, y1, y1, y1]
+            heads.append((x_end, y1, "t2", "up"))
+        # Final states handed on as another layer's initial states: elbow arrows from the
+        # source's last processed cell into the target's first processed cell.
+        for row in self.rows:
+            for src_key, index in row.states_from:
+                src = by_key.get(src_key)
+                if src is None or src.ref is None or row.ref is None:
+                    continue
+                is_c = src.ref.kind == "LSTM" and index == 2
+                dy = 0.18 if is_c else (-0.18 if src.ref.kind == "LSTM" else 0.0)
+                dy_to = 0.18 if is_c else (-0.18 if row.ref.kind == "LSTM" else 0.0)
+                last = src.offset + src.ref.input_index(src.T - 1)
+                first = row.offset + row.ref.input_index(0)
+                x0 = last + (half if not src.backwards else -half)
+                x1 = first - half if not row.backwards else first + half
+                xm = (x0 + x1) / 2 + (0.1 if is_c else -0.1)
+                y0, y1 = src.y + dy, row.y + dy_to
+                xs_, ys_ = (cx, cy) if is_c else (hx, hy)
+                xs_ += [x0, xm, xm, xm, xm, x1]
+                ys_ += [y0, y0, y0, y1, y1, y1]
+                heads.append((x1, y1, "t2" if x1 >= xm else "t3", "c" if is_c else "h"))
+                if not is_c:
+                    txt = pg.TextItem("initial state", color=t.foreground, anchor=(0.5, 1.0))
+                    txt.setFont(t.font(0.8))
+                    txt.setPos(xm, max(y0, y1) + ROW_H / 2)
+                    self.plot.addItem(txt)
+                    self.texts.append(txt)
         w = t.line_width
         self.h_lines.setData(np.array(hx, float), np.array(hy, float), pen=pg.mkPen(t.foreground, width=w * 0.8))
         self.c_lines.setData(np.array(cx, float), np.array(cy, float), pen=pg.mkPen(th.HUES["c"], width=w * 0.8))
@@ -343,12 +453,12 @@ class UnrolledView(TraceView):
         self.heads.setData(spots)
         # Token ids / the merge mode as small text when there is room.
         for row in self.rows:
-            if row.kind == "input" and getattr(row, "ids", None) is not None and T <= 30:
+            if row.kind == "input" and getattr(row, "ids", None) is not None and row.T <= 30:
                 row.id_texts = []
-                for c in range(T):
+                for c in range(row.T):
                     ti = pg.TextItem("", color=t.foreground, anchor=(0.5, 0.5))
                     ti.setFont(t.font(0.9, bold=True))
-                    ti.setPos(c, row.y)
+                    ti.setPos(row.offset + c, row.y)
                     ti.setZValue(5)
                     self.plot.addItem(ti)
                     self.texts.append(ti)
@@ -363,13 +473,18 @@ class UnrolledView(TraceView):
                  f'<span style="color:{t.foreground}"><b>⟶</b></span> h carried to the next step']
         if any(r.kind == "rnn" and r.ref.kind == "LSTM" for r in self.rows):
             parts.append(f'<span style="color:{th.HUES["c"]}"><b>⟶</b></span> c carried')
-        parts.append(f'<span style="color:{t.accent}"><b>↑</b></span> output to the next layer')
+        parts.append(f'<span style="color:{t.accent}"><b>↑</b></span> output to the next layer'
+                     + (" (left lanes: to a layer further up)" if self.lane_left < 0 else ""))
         if any(r.mask is not None for r in self.rows if r.kind == "rnn"):
             parts.append("grey cell = masked step (state carried over)")
         if any(r.side for r in self.rows):
             parts.append("fwd and bwd rows both read the same input")
         if any(r.kind == "rnn" and r.backwards for r in self.rows):
             parts.append("◀ = processes the input right to left")
+        if any(r.states_from for r in self.rows):
+            parts.append("initial state = a layer's final states start another layer")
+        if len(self.domains) > 1:
+            parts.append("each block of columns is one time axis")
         parts.append("click a cell to go there")
         self.legend.setText("  ·  ".join(parts))
 
@@ -386,22 +501,26 @@ class UnrolledView(TraceView):
             self._color_key = key
             self._recolour(cursor, sel)
             self._row_ticks(cursor.unit)
-        T = self.T
+        # the selected row's block of columns (the first block with no row selected)
+        domain = sel.domain if sel is not None else 0
+        T, offset = self.domains[domain], self.offsets[domain]
         step = clamp(cursor.step, 0, T - 1)
         col = sel.ref.input_index(step) if sel is not None and sel.ref is not None and sel.ref.T == T else step
         self.current_column = col
-        top = self.rows[-1].y + ROW_H / 2 + 0.08
-        bottom = self.rows[0].y - ROW_H / 2 - 0.08
+        x = offset + col
+        # the column box spans the rows on this time axis
+        ys = [r.y for r in self.rows if r.domain == domain] or [r.y for r in self.rows]
+        top, bottom = max(ys) + ROW_H / 2 + 0.08, min(ys) - ROW_H / 2 - 0.08
         half = (1.0 - self.gap) / 2 + 0.06
-        self.column_box.setRect(QtCore.QRectF(col - half, bottom, 2 * half, top - bottom))
+        self.column_box.setRect(QtCore.QRectF(x - half, bottom, 2 * half, top - bottom))
         if sel is not None:
             self.row_box.setVisible(True)
-            self.row_box.setRect(QtCore.QRectF(-0.5, sel.y - ROW_H / 2 - 0.1, T, ROW_H + 0.2))
+            self.row_box.setRect(QtCore.QRectF(offset - 0.5, sel.y - ROW_H / 2 - 0.1, T, ROW_H + 0.2))
             self.cell_box.setVisible(True)
             if sel.kind == "last":
-                self.cell_box.setRect(QtCore.QRectF(-0.5 + self.gap / 2, sel.y - ROW_H / 2, T - self.gap, ROW_H))
+                self.cell_box.setRect(sel.rect)
             else:
-                self.cell_box.setRect(QtCore.QRectF(col - half + 0.06, sel.y - ROW_H / 2, 2 * half - 0.12, ROW_H))
+                self.cell_box.setRect(QtCore.QRectF(x - half + 0.06, sel.y - ROW_H / 2, 2 * half - 0.12, ROW_H))
         else:
             self.row_box.setVisible(False)
             self.cell_box.setVisible(False)
@@ -439,7 +558,7 @@ class UnrolledView(TraceView):
         for row in self.rows:
             if row.data is None:
                 row.values = None
-                rgba = np.zeros((1, self.T * self.sub, 4), np.uint8)
+                rgba = np.zeros((1, row.T * self.sub, 4), np.uint8)
                 rgba[..., :] = np.array(QtGui.QColor(self.theme.panel).getRgb(), np.uint8)
                 if self.sub > 1:
                     rgba[:, self.sub - 2::self.sub] = 0
@@ -507,8 +626,8 @@ class UnrolledView(TraceView):
         row = min(self.rows, key=lambda r: abs(r.y - y))
         if abs(row.y - y) > ROW_H / 2 + ROW_GAP / 2:
             return
-        col = int(round(x))
-        if not 0 <= col < self.T:
+        col = int(round(x - row.offset))
+        if not 0 <= col < row.T:
             return
         self.click_cell(row.key, col)
 
