@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import random
 import signal
 import subprocess
@@ -407,28 +408,71 @@ def test_leftover_autosave_never_blocks_a_quiet_start(qtbot, tmp_path):
     dispose(w)
 
 
-def test_a_start_after_a_crash_offers_the_autosave(window, tmp_path, monkeypatch):
+def _crashed_autosave(window, state, name="autosave-999999-1.lstmviz"):
+    """An autosave left by a window that crashed: beside ours, its lock held by nobody."""
+    path = window.sessions.autosave_path.parent / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ses.save_session(state, path)
+    return path
+
+
+def _start(window, monkeypatch, answer):
+    """The first event-loop turn of a window that is not quiet, answering the question."""
     from PySide6 import QtWidgets
 
-    saved = edited_state()
-    ses.save_session(saved, window.sessions.autosave_path.parent.mkdir(parents=True, exist_ok=True)
-                     or window.sessions.autosave_path)
     asked = []
 
-    def answer(box):
+    def reply(box):
         asked.append(box.text())
-        return QtWidgets.QMessageBox.StandardButton.Yes
-    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", answer)
+        return answer
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", reply)
     window.quiet = False
     try:
         window.sessions._restore_pending = True
         window.sessions._started()
     finally:
         window.quiet = True
+    return asked
+
+
+def test_a_start_after_a_crash_offers_the_autosave(window, tmp_path, monkeypatch):
+    from PySide6 import QtWidgets
+
+    saved = edited_state()
+    older = _crashed_autosave(window, AppState(), "autosave-999998-1.lstmviz")
+    left = _crashed_autosave(window, saved)
+    stamp = left.stat().st_mtime - 100
+    os.utime(older, (stamp, stamp))  # the older of two crashes
+    asked = _start(window, monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes)
     assert asked and "did not close cleanly" in asked[0]
-    assert_same_stack(saved, window.state)
+    assert_same_stack(saved, window.state)  # the newest leftover
     assert window.state.cursor == saved.cursor
     assert not window.sessions._restore_pending
+    assert not left.exists() and not older.exists()  # answered: the leftovers are gone
+
+
+def test_autosaves_of_other_running_windows_are_left_alone(make_window, monkeypatch):
+    from PySide6 import QtWidgets
+
+    a, b = make_window(), make_window()
+    b.sessions.autosave_path = a.sessions.autosave_path.parent / "autosave-b.lstmviz"
+    a.state.set_layer_option(0, "units", 3)
+    assert a.sessions.autosave(force=True, wait=True)  # a runs on, holding its file
+    assert b.sessions.leftovers() == []
+    assert _start(b, monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes) == []
+    assert a.sessions.autosave_path.exists()
+    a.sessions.closing()  # a quiet close lets go of the lock and leaves the file ...
+    assert b.sessions.leftovers() == [a.sessions.autosave_path]  # ... a crash looks alike
+
+
+def test_declining_the_restore_removes_the_leftover(window, monkeypatch):
+    from PySide6 import QtWidgets
+
+    left = _crashed_autosave(window, edited_state())
+    before = window.state.snapshot()
+    asked = _start(window, monkeypatch, QtWidgets.QMessageBox.StandardButton.No)
+    assert asked and not left.exists()
+    assert_same_stack(before, window.state)
 
 
 def test_preferences_restore_the_window_geometry(window, tmp_path):
@@ -459,3 +503,37 @@ def test_ctrl_z_after_opening_a_model_brings_the_stack_back(window, qtbot):
     assert_same_stack(mine, st)
     assert "model.keras" not in window.windowTitle()
     assert [e.name for e in st.layers] == [layer.name for layer in st.model.layers]
+
+
+def test_a_killed_window_leaves_an_autosave_the_next_window_finds(make_window, tmp_path):
+    # a real process holds the lock beside its autosave, then dies without cleaning up
+    appdata = tmp_path / "appdata"
+    code = (
+        "import os, sys, time\n"
+        "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from pathlib import Path\n"
+        "from lstmviz.ui.app import _app, make_window\n"
+        "app = _app(True)\n"
+        "w = make_window(None, quiet=True)\n"
+        f"w.sessions.autosave_path = Path({str(appdata / 'autosave-killed.lstmviz')!r})\n"
+        "w.state.set_layer_option(0, 'units', 5)\n"
+        "assert w.sessions.autosave(force=True, wait=True)\n"
+        "print('saved', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    try:
+        assert proc.stdout.readline().strip() == "saved"
+        other = make_window()
+        other.sessions.autosave_path = appdata / "autosave-other.lstmviz"
+        assert other.sessions.leftovers() == []  # alive: its lock is held
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        found = other.sessions.leftovers()  # dead: the stale lock is taken over
+        assert found == [appdata / "autosave-killed.lstmviz"]
+        assert ses.read_session(found[0]).layers[0].config["units"] == 5
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -5,16 +5,20 @@ preferences kept in QSettings (theme, recent files, window geometry/state).
   writes); this adds what only the window knows (view tab, theme, splitter, geometry).
 - Autosave: every ``AUTOSAVE_MS`` and ``DEBOUNCE_MS`` after an edit, when something
   changed, the state is captured on the GUI thread (copies) and written by a worker thread
-  to ``QStandardPaths.AppDataLocation/autosave.lstmviz``. A clean close removes it; the
-  next start finds it after a crash or a kill and offers to restore it (never in a
-  ``quiet`` window: tests, ``--screenshot``, exports).
+  to ``QStandardPaths.AppDataLocation/autosave-<pid>-<ms>.lstmviz``, one file per running
+  window, each held by a ``QLockFile`` beside it. A clean close removes both; the next
+  start finds a file whose lock nobody holds (its window crashed or was killed) and
+  offers to restore it, while the autosaves of other running lstmviz windows are left
+  alone (never in a ``quiet`` window: tests, ``--screenshot``, exports).
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import os
 import threading
+import time
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -29,8 +33,16 @@ FILTER = "lstmviz sessions (*.lstmviz);;All files (*)"
 
 
 def default_autosave_path() -> Path:
+    """This window's own autosave file (two running windows never share one)."""
     where = QtCore.QStandardPaths.writableLocation(QtCore.QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(where or Path.home() / ".lstmviz") / "autosave.lstmviz"
+    name = f"autosave-{os.getpid()}-{int(time.time() * 1000)}.lstmviz"
+    return Path(where or Path.home() / ".lstmviz") / name
+
+
+def _lock_file(path: Path) -> QtCore.QLockFile:
+    lock = QtCore.QLockFile(str(path) + ".lock")
+    lock.setStaleLockTime(0)  # stale only when its process is gone, however old
+    return lock
 
 
 def preferred_theme(settings=None, default: str = "dark") -> str:
@@ -63,6 +75,8 @@ class SessionManager(QtCore.QObject):
         self._dirty = False
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
+        self._held: QtCore.QLockFile | None = None  # the lock on our own autosave file
+        self._held_path: Path | None = None
         self.autosave_enabled = True
         self._restore_pending = True  # no autosave before the restore question is answered
 
@@ -249,6 +263,7 @@ class SessionManager(QtCore.QObject):
             return False
         self._dirty = False
         path = self.autosave_path
+        self._hold(path)
 
         def write():
             with self._lock:
@@ -268,6 +283,24 @@ class SessionManager(QtCore.QObject):
         if self._worker is not None:
             self._worker.join()
 
+    def _hold(self, path: Path) -> None:
+        """Lock ``path`` as this window's autosave (so other windows leave it alone)."""
+        if self._held_path == path:
+            return
+        self._release()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return
+        lock = _lock_file(path)
+        if lock.tryLock(0):
+            self._held, self._held_path = lock, path
+
+    def _release(self) -> None:
+        if self._held is not None:
+            self._held.unlock()  # removes the lock file
+        self._held = self._held_path = None
+
     def remove_autosave(self):
         self.wait()
         try:
@@ -276,6 +309,23 @@ class SessionManager(QtCore.QObject):
             pass
         except OSError as err:
             log.warning("could not remove %s: %s", self.autosave_path, err)
+        self._release()
+
+    def leftovers(self) -> list[Path]:
+        """Autosave files beside ours whose window is gone (no live process holds their
+        lock), newest first. Autosaves of other running windows are not among them."""
+        try:
+            found = [p for p in self.autosave_path.parent.glob("autosave*.lstmviz")
+                     if p != self.autosave_path]
+        except OSError:
+            return []
+        out = []
+        for p in found:
+            lock = _lock_file(p)
+            if lock.tryLock(0):  # nobody holds it (a stale lock of a dead process is taken over)
+                lock.unlock()
+                out.append(p)
+        return sorted(out, key=lambda p: p.stat().st_mtime if p.exists() else 0.0, reverse=True)
 
     def _started(self):
         """First turn of the event loop: offer a leftover autosave (unless quiet)."""
@@ -283,12 +333,18 @@ class SessionManager(QtCore.QObject):
             if self.window.quiet:
                 return
             self.restore_preferences()
-            if self.autosave_path.exists():
-                self.offer_restore()
+            found = self.leftovers()
+            if found:
+                self.offer_restore(found)
         finally:
             self._restore_pending = False
 
-    def offer_restore(self) -> bool:
+    def offer_restore(self, found: list[Path] | None = None) -> bool:
+        """Ask to restore the newest leftover autosave; the leftovers are removed once
+        answered (one that cannot be read stays, for whoever wants to look at it)."""
+        found = found if found is not None else self.leftovers()
+        if not found:
+            return False
         box = QtWidgets.QMessageBox(self.window)
         box.setIcon(QtWidgets.QMessageBox.Icon.Question)
         box.setWindowTitle("Restore the last session?")
@@ -296,13 +352,23 @@ class SessionManager(QtCore.QObject):
                     "automatically?")
         box.setStandardButtons(QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No)
         box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.Yes)
-        if box.exec() != QtWidgets.QMessageBox.StandardButton.Yes:
-            return False
-        return self.restore_autosave()
+        yes = box.exec() == QtWidgets.QMessageBox.StandardButton.Yes
+        restored = yes and self.restore_autosave(found[0])
+        keep = found[0] if yes and not restored else None  # could not be read: left as it is
+        for p in found:
+            if p != keep:
+                try:
+                    p.unlink()
+                except OSError:
+                    pass
+        if restored:
+            self._dirty = True  # the restored work goes into this window's own autosave
+        return restored
 
-    def restore_autosave(self) -> bool:
+    def restore_autosave(self, path: Path | None = None) -> bool:
+        path = Path(path) if path is not None else self.autosave_path
         try:
-            session = ses.read_session(self.autosave_path)
+            session = ses.read_session(path)
         except LstmvizError as err:
             self.window.message(f"The autosaved session cannot be restored: {err}", dialog=True, error=True)
             return False
@@ -349,6 +415,7 @@ class SessionManager(QtCore.QObject):
             self.remove_autosave()
         else:
             self.wait()
+            self._release()
 
 
 def install(window, autosave_path=None) -> SessionManager:
