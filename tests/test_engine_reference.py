@@ -158,3 +158,25 @@ def test_lstm_pre_is_its_projections_plus_bias():
         got = {k: steps[k] for k in order}  # derived in this order
         np.testing.assert_allclose(got["pre"], got["x_proj"] + got["h_proj"] + layer.weights[2],
                                    rtol=1e-5, atol=1e-5)
+
+
+def test_a_model_rebuilt_from_its_own_spec_is_the_same_model():
+    # what sessions rely on to keep read-only models: every fixture model, both formats
+    import lstmviz
+    from helpers import fixture_cases, read_inputs
+
+    checked = 0
+    for case in fixture_cases():
+        for name in ("model.keras", "model.h5"):
+            if not (case / name).exists():
+                continue
+            model = lstmviz.load(case / name, isolate=False)
+            again = Model.from_spec(model.to_spec())
+            assert again.summary() == model.summary(), case.name
+            xs = read_inputs(case)
+            a, b = model.trace(xs), again.trace(xs)
+            for layer, rec in a.layers.items():
+                for u, v in zip(rec.outputs, b.layers[layer].outputs):
+                    np.testing.assert_array_equal(u, v, err_msg=f"{case.name}/{name}: {layer}")
+            checked += 1
+    assert checked >= 80  # every k2_/k3_ fixture model (82 files)

@@ -101,10 +101,10 @@ def test_session_keeps_text_and_embedding_inputs(tmp_path):
     assert_same_trace(st, other)
 
 
-def test_readonly_model_is_refused_with_a_message(tmp_path):
+def test_nothing_to_save_is_refused_with_a_message(tmp_path):
     st = AppState()
-    st.readonly = True
-    with pytest.raises(LstmvizError, match="cannot be saved"):
+    st.readonly, st.model = True, None  # a read-only state whose model is gone
+    with pytest.raises(LstmvizError, match="no model to save"):
         ses.save_session(st, tmp_path / "r.lstmviz")
     assert not (tmp_path / "r.lstmviz").exists()
 
@@ -537,3 +537,71 @@ def test_a_killed_window_leaves_an_autosave_the_next_window_finds(make_window, t
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("case", ["k3_seq2seq_lstm", "k3_merge_branches", "k2_two_outputs"])
+def test_a_read_only_model_is_kept_whole_in_its_session(tmp_path, case):
+    import lstmviz
+
+    src = Path(__file__).parent / "fixtures" / case / "model.keras"
+    if not src.exists():
+        src = src.with_name("model.h5")
+    st = AppState()
+    st.set_model(lstmviz.load(src), str(src))
+    assert st.readonly
+    st.set_input_spec(batch_size=3, seed=4)
+    st.set_cursor(step=2, sample=1, unit=1)
+    saved = tmp_path / "graph.lstmviz"
+    ses.save_session(st, saved)
+    copy = tmp_path / "moved.lstmviz"  # the model file is not needed to open it again
+    copy.write_bytes(saved.read_bytes())
+
+    other = AppState()
+    ses.open_session(other, copy)
+    assert other.readonly and other.error is None
+    assert other.model.summary() == st.model.summary()
+    assert other.cursor == st.cursor and other.input.batch_size == 3
+    for name, rec in st.trace.layers.items():
+        for a, b in zip(rec.outputs, other.trace.layers[name].outputs):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+    assert other.undo() and not other.readonly  # what was there before comes back
+
+
+def test_a_damaged_kept_model_is_a_clear_error_and_changes_nothing(tmp_path):
+    import lstmviz
+
+    st = AppState()
+    st.set_model(lstmviz.load(Path(__file__).parent / "fixtures" / "k3_seq2seq_lstm" / "model.keras"))
+    good = tmp_path / "g.lstmviz"
+    ses.save_session(st, good)
+    with zipfile.ZipFile(good) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    manifest = json.loads(members["manifest.json"])
+    manifest["model"]["layers"][2]["config"]["units"] = -3
+    members["manifest.json"] = json.dumps(manifest).encode()
+    bad = tmp_path / "b.lstmviz"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    other = AppState()
+    before = other.snapshot()
+    with pytest.raises(LstmvizError, match="not a usable lstmviz session.*kept model"):
+        ses.open_session(other, bad)
+    assert_same_stack(before, other) and not other.readonly
+
+
+def test_window_saves_and_reopens_a_graph_model_session(window, tmp_path):
+    assert window.open_file(Path(__file__).parent / "fixtures" / "k3_seq2seq_lstm" / "model.keras")
+    window.state.set_cursor(layer="decoder", step=3, unit=2)
+    window.tabs.setCurrentIndex(1)
+    path = window.sessions.save_to(tmp_path / "s2s.lstmviz")
+    outputs = [np.array(o) for o in window.state.trace.outputs]
+    window.new_stack()
+    window.tabs.setCurrentIndex(0)
+    assert window.open_file(str(path))
+    st = window.state
+    assert st.readonly and [l.name for l in st.model.layers][-3:] == ["encoder", "decoder", "td"]
+    assert (st.cursor.layer, st.cursor.step, st.cursor.unit) == ("decoder", 3, 2)
+    assert window.tabs.currentIndex() == 1
+    for a, b in zip(outputs, st.trace.outputs):
+        np.testing.assert_array_equal(a, b)

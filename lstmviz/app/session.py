@@ -9,6 +9,12 @@ A session file is a zip archive:
   "data": "input/data.npy" or null}, "cursor": {"step", "sample", "layer", "unit",
   "side"}, "ui": {...}}``. ``ui`` is whatever the window hands over (view tab, theme,
   window geometry/state, splitter sizes) and is given back untouched.
+- a read-only model (a graph: several inputs, branches, a seq2seq) is kept whole, as the
+  engine holds it: ``"model": {"name", "keras_version", "inputs": [[layer, index]],
+  "outputs": [...], "source": {...}, "layers": [{"class_name", "config", "name",
+  "weights": ["model/0/0.npy", ...] or null, "inbound": [[layer, index]],
+  "initial_state": [...]}]}`` (``"layers"`` is then empty); the file it came from is not
+  needed to open the session again.
 - one ``.npy`` member per array, written with ``np.save(allow_pickle=False)`` and read
   with ``allow_pickle=False`` (a session never runs code).
 
@@ -36,6 +42,7 @@ import numpy as np
 import lstmviz
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
+from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
 from lstmviz.errors import LstmvizError
 
 FORMAT = "lstmviz-session"
@@ -57,18 +64,21 @@ class Session:
     cursor: Cursor = field(default_factory=Cursor)
     ui: dict = field(default_factory=dict)
     path: str | None = None
+    model: Model | None = None  # a read-only model, shown as it is
 
 
 def capture(state: AppState, ui: dict | None = None) -> Session:
     """The state as a session (copies: the state may change while it is written)."""
+    spec = dataclasses.replace(state.input)
+    spec.data = None if state.input.data is None else np.array(state.input.data)
     if state.readonly:
-        raise LstmvizError("this model is not a plain stack (several inputs or branches), so it "
-                           "cannot be saved as a session; save the model file itself instead")
+        if state.model is None:
+            raise LstmvizError("there is no model to save")
+        return Session([], spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
+                       dict(ui or {}), state.path, Model.from_spec(state.model.to_spec()))
     layers = [LayerEntry(e.class_name, json.loads(json.dumps(e.config)), e.name,
                          None if e.weights is None else [np.array(w) for w in e.weights])
               for e in state.layers]
-    spec = dataclasses.replace(state.input)
-    spec.data = None if state.input.data is None else np.array(state.input.data)
     return Session(layers, spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
                    dict(ui or {}), state.path)
 
@@ -106,6 +116,8 @@ def session_bytes(session: Session) -> bytes:
         "path": session.path, "layers": layers, "input": spec,
         "cursor": dataclasses.asdict(session.cursor), "ui": session.ui,
     }
+    if session.model is not None:
+        manifest["model"] = _model_manifest(session.model.to_spec(), members)
     try:
         text = json.dumps(manifest, indent=1, allow_nan=True)
     except (TypeError, ValueError) as err:
@@ -116,6 +128,30 @@ def session_bytes(session: Session) -> bytes:
         for name, data in members.items():
             zf.writestr(name, data)
     return buf.getvalue()
+
+
+def _refs(refs) -> list:
+    return [[r.layer, int(r.tensor_index)] for r in refs]
+
+
+def _model_manifest(spec: ModelSpec, members: dict) -> dict:
+    layers = []
+    for i, ls in enumerate(spec.layers):
+        names = None
+        if ls.weights is not None:
+            names = []
+            for k, w in enumerate(ls.weights):
+                names.append(f"model/{i}/{k}.npy")
+                members[names[-1]] = _npy(w)
+        layers.append({"class_name": ls.class_name, "config": ls.config, "name": ls.name,
+                       "weights": names, "inbound": _refs(ls.inbound),
+                       "initial_state": _refs(ls.initial_state)})
+    try:
+        source = json.loads(json.dumps(spec.source))
+    except (TypeError, ValueError):
+        source = {}
+    return {"name": spec.name, "keras_version": spec.keras_version, "inputs": _refs(spec.inputs),
+            "outputs": _refs(spec.outputs), "source": source, "layers": layers}
 
 
 def write_atomic(path, data: bytes) -> Path:
@@ -289,13 +325,66 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     if not isinstance(tas, bool):
         raise _bad(path, "trace_all_samples is not true/false")
     where = m.get("path")
-    return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None)
+    model = _parse_model(m["model"], zf, infos, path) if m.get("model") is not None else None
+    return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None, model)
+
+
+def _parse_refs(value, what, path) -> list[TensorRef]:
+    if not isinstance(value, list) or not all(
+            isinstance(r, list) and len(r) == 2 and isinstance(r[0], str)
+            and isinstance(r[1], int) and not isinstance(r[1], bool) and r[1] >= 0 for r in value):
+        raise _bad(path, f"{what} is not a list of [layer, index] pairs")
+    return [TensorRef(r[0], r[1]) for r in value]
+
+
+def _parse_model(m, zf, infos, path) -> Model:
+    """A read-only model kept in the session, built (and so checked) before anything changes."""
+    if not isinstance(m, dict) or not isinstance(m.get("layers"), list) or not m["layers"]:
+        raise _bad(path, "the kept model has no layers")
+    name, version = m.get("name", "model"), m.get("keras_version")
+    if not isinstance(name, str) or (version is not None and not isinstance(version, str)):
+        raise _bad(path, "the kept model's name or Keras version is not text")
+    specs = []
+    for i, item in enumerate(m["layers"]):
+        if not isinstance(item, dict) or not isinstance(item.get("class_name"), str) \
+                or not isinstance(item.get("config"), dict):
+            raise _bad(path, f"layer {i} of the kept model has no class_name/config")
+        lname = item.get("name")
+        if lname is not None and not isinstance(lname, str):
+            raise _bad(path, f"layer {i} of the kept model has a name that is not text")
+        wnames = item.get("weights")
+        if wnames is not None and not isinstance(wnames, list):
+            raise _bad(path, f"layer {i} of the kept model has weights that are not a list")
+        weights = None if wnames is None else [
+            _array(zf, infos, w, path, f"weight {k} of the kept model's layer {i}") for k, w in enumerate(wnames)]
+        specs.append(LayerSpec(item["class_name"], item["config"], lname, weights,
+                               _parse_refs(item.get("inbound", []), f"layer {i}'s inputs", path),
+                               _parse_refs(item.get("initial_state", []), f"layer {i}'s initial states", path)))
+    source = m.get("source") if isinstance(m.get("source"), dict) else {}
+    spec = ModelSpec(specs, _parse_refs(m.get("inputs", []), "the model's inputs", path),
+                     _parse_refs(m.get("outputs", []), "the model's outputs", path), name, version, source)
+    try:
+        return Model.from_spec(spec)
+    except LstmvizError as err:
+        raise _bad(path, f"the kept model cannot be built: {err}") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+        raise _bad(path, f"the kept model cannot be built ({type(err).__name__}: {err})") from None
 
 
 # -- applying -------------------------------------------------------------------------------
 def apply_session(state: AppState, session: Session, path=None) -> None:
     """Put a parsed session onto ``state`` (nothing can fail half-way: it was checked);
     undo brings back what was there."""
+    if session.model is not None:  # a read-only model: shown as opened, then the session's settings
+        state.set_model(session.model, str(path) if path is not None else session.path)
+        state.input = session.input
+        state.seed = session.seed
+        state.trace_all_samples = session.trace_all_samples
+        state.cursor = session.cursor
+        state.rebuild()
+        state.stack_changed.emit()
+        state.set_cursor(**dataclasses.asdict(session.cursor))
+        return
     state.remember_replaced()
     state.readonly = False
     state.model = None

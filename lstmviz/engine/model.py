@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 
-from lstmviz.engine.layers import InputLayer, Layer, Recurrent, Bidirectional, fmt_shape, make_layer
+from lstmviz.engine.layers import (RNN_OPTIONS, Bidirectional, InputLayer, Layer, Recurrent, fmt_shape,
+                                   make_layer)
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LayerTrace, Trace
 from lstmviz.errors import LstmvizError
 
 #: A trace larger than this many bytes is refused with a message, not attempted.
 MAX_TRACE_BYTES = 6 * 1024**3
+
+
+def _spec_config(layer: Layer) -> dict:
+    """The config ``make_layer`` takes back: a Keras ``RNN(cell)`` became its cell's
+    layer with the options flattened in; it goes back into ``{"cell": ..., options}``."""
+    cfg = copy.deepcopy(layer.config)
+    if layer.class_name == "RNN" and isinstance(layer, Recurrent):
+        options = {k: cfg.pop(k) for k in RNN_OPTIONS if k in cfg}
+        return {"cell": {"class_name": f"{layer.kind}Cell", "config": cfg}, **options}
+    return cfg
 
 
 def keras_major_of(version: str | None) -> int:
@@ -92,6 +104,17 @@ class Model:
         first = LayerSpec("InputLayer", {"batch_shape": list(input_shape)}, name="input_layer")
         return cls.from_spec(ModelSpec([first] + list(layers), name=name,
                                        keras_version=keras_version), seed=seed)
+
+    def to_spec(self) -> ModelSpec:
+        """This model as a ``ModelSpec`` (copies): ``Model.from_spec`` of it is the same
+        model, weights and Keras semantics included (sessions keep read-only models so)."""
+        layers = [LayerSpec(n.layer.class_name, _spec_config(n.layer), n.layer.name,
+                            [np.array(w) for w in n.layer.weights] if n.layer.weights else None,
+                            [] if self.sequential else list(n.inbound), list(n.initial_state))
+                  for n in self.nodes]
+        return ModelSpec(layers, [] if self.sequential else list(self.inputs),
+                         [] if self.sequential else list(self.outputs), self.name,
+                         self.keras_version, copy.deepcopy(self.source))
 
     def _build(self, rng, weights: dict | None = None) -> None:
         shapes = self._infer_shapes(self.input_shapes())

@@ -252,8 +252,6 @@ class SessionManager(QtCore.QObject):
         if not force and (not self.autosave_enabled or self.window.quiet or self._restore_pending
                           or not self._dirty):
             return False
-        if self.state.readonly:
-            return False
         if self._worker is not None and self._worker.is_alive():
             self.debounce.start()  # one write at a time: try again a little later
             return False
