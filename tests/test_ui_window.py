@@ -407,3 +407,38 @@ def test_every_model_input_reaches_the_views(window):
     s = window.state.cursor.sample
     traced = window.state.trace.inputs[1]
     np.testing.assert_array_equal(dec_in.values, traced[min(s, len(traced) - 1)].T)
+
+
+def test_weights_that_do_not_fit_open_as_the_layers_they_imply(window, tmp_path):
+    st = window.state
+    st.set_layer_option(0, "units", 5)  # the default stack: does not fit the file
+    mine = st.snapshot()
+    weights = FIX / "k3_bidi_lstm_stacked" / "model.weights.h5"
+    assert window.open_file(weights)
+    assert "do not fit the current stack" in window.last_message
+    assert "Ctrl+Z" in window.last_message
+    assert st.error is None
+    assert [l.class_name for l in st.model.layers] == ["Bidirectional", "Bidirectional", "Dense"]
+    import lstmviz
+
+    want = lstmviz.load(FIX / "k3_bidi_lstm_stacked" / "model.keras")
+    for got_layer, want_layer in zip(st.model.layers, want.layers):
+        for a, b in zip(got_layer.weights, want_layer.weights):
+            np.testing.assert_array_equal(a, b)
+    assert st.undo() and not st.readonly
+    assert [e[0] for e in st.snapshot().layers] == [e[0] for e in mine.layers]
+    assert st.layers[0].config["units"] == 5
+
+
+def test_weights_that_fit_nothing_say_both_reasons(window, tmp_path):
+    import h5py
+
+    path = tmp_path / "odd.weights.h5"
+    with h5py.File(path, "w") as f:  # a Keras 3 weights file with a layer lstmviz cannot rebuild
+        g = f.create_group("layers/conv2d/vars")
+        g.create_dataset("0", data=np.zeros((3, 3, 2, 4), np.float32))
+    before = [(e.class_name, dict(e.config)) for e in window.state.layers]
+    assert not window.open_file(path)
+    msg = window.last_message
+    assert "do not fit the current stack" in msg and "Nor can lstmviz build a model" in msg
+    assert [(e.class_name, dict(e.config)) for e in window.state.layers] == before

@@ -487,8 +487,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.open_file(path)
 
     def open_file(self, path) -> bool:
-        """Open a model (.keras, .h5, .hdf5) or a weights-only file (onto the current stack),
-        or an input (.npy, .csv). Problems become a message; returns whether it worked."""
+        """Open a model (.keras, .h5, .hdf5) or a weights-only file (onto the current stack,
+        or as the layers it implies when it does not fit), or an input (.npy, .csv).
+        Problems become a message; returns whether it worked."""
         path = str(path)
         t0 = time.perf_counter()
         try:
@@ -500,14 +501,13 @@ class MainWindow(QtWidgets.QMainWindow):
                 return True
             if not Path(path).exists():
                 raise LstmvizError(f"{path}: no such file")
+            model = None
             weights_only = path.lower().endswith(".weights.h5")
             if not weights_only:
                 model = self._keeping_window_alive(lstmviz.load, path)
                 weights_only = bool(model.source.get("weights_only"))
             if weights_only:
-                read = self._keeping_window_alive(lstmviz.read_weights, path)
-                self.state.load_weights_file(path, read=read)
-                self.message(f"Weights from {Path(path).name} put on the current stack")
+                self._open_weights(path, model)
             else:
                 self.state.set_model(model, path)
                 self.message(f"Opened {Path(path).name}: {len(model.layers)} layers, "
@@ -522,6 +522,29 @@ class MainWindow(QtWidgets.QMainWindow):
         self._add_recent(path)
         self._update_title()
         return True
+
+    def _open_weights(self, path: str, model=None) -> None:
+        """A weights-only file: onto the current stack when it fits; else the layers the
+        file implies (inferred from its weight shapes), when they make one model. Raises
+        LstmvizError naming both reasons when neither works."""
+        name = Path(path).name
+        read = self._keeping_window_alive(lstmviz.read_weights, path)
+        try:
+            self.state.load_weights_file(path, read=read)
+        except LstmvizError as misfit:
+            try:
+                if model is None:
+                    model = self._keeping_window_alive(lstmviz.load, path)
+            except LstmvizError as err:
+                raise LstmvizError(f"{misfit}. Nor can lstmviz build a model from the file alone: "
+                                   f"{err}") from None
+            self.state.set_model(model, path)
+            self.message(f"{name} holds weights only and they do not fit the current stack, so "
+                         f"lstmviz opened the layers they imply: "
+                         f"{', '.join(l.name for l in model.layers)} ({model.source.get('note', 'inferred')}). "
+                         "Ctrl+Z brings your stack back.")
+        else:
+            self.message(f"Weights from {name} put on the current stack")
 
     def _keeping_window_alive(self, read, path: str):
         """``read(path)`` (``lstmviz.load`` or ``lstmviz.read_weights``) on a worker thread
