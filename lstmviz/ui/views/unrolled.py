@@ -2,8 +2,9 @@
 
 Columns are INPUT time (x_0 on the left). A model with several time axes (a seq2seq
 encoder and decoder, a RepeatVector) gets one block of columns per axis, side by side;
-arrows follow the model's graph, and final states handed to another layer as its
-initial states are drawn as elbow arrows between the blocks. Each recurrent cell is coloured by its
+arrows follow the model's graph (a connection that would cross another row runs in a
+lane left of the cells), and final states handed to another layer as its initial
+states are elbow arrows between the blocks. Each recurrent cell is coloured by its
 layer's h for the selected unit (the same unit index, clamped, in the other layers);
 arrows show the states carried to the next processed step (right-to-left for
 go_backwards and a Bidirectional's backward row), which outputs go up to the next
