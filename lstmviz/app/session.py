@@ -90,18 +90,21 @@ def _npy(arr) -> bytes:
     return buf.getvalue()
 
 
+def _weight_members(weights, folder: str, members: dict) -> list[str] | None:
+    """Adds ``folder/<k>.npy`` per array to ``members``; their names (None: no weights)."""
+    if weights is None:
+        return None
+    names = [f"{folder}/{k}.npy" for k in range(len(weights))]
+    members.update((n, _npy(w)) for n, w in zip(names, weights))
+    return names
+
+
 def session_bytes(session: Session) -> bytes:
     """The ``.lstmviz`` file's bytes."""
     members: dict[str, bytes] = {}
     layers = []
     for i, e in enumerate(session.layers):
-        names = None
-        if e.weights is not None:
-            names = []
-            for k, w in enumerate(e.weights):
-                name = f"layers/{i}/{k}.npy"
-                members[name] = _npy(w)
-                names.append(name)
+        names = _weight_members(e.weights, f"layers/{i}", members)
         layers.append({"class_name": e.class_name, "config": e.config, "name": e.name,
                        "weights": names})
     spec = {f.name: getattr(session.input, f.name) for f in dataclasses.fields(InputSpec)
@@ -137,12 +140,7 @@ def _refs(refs) -> list:
 def _model_manifest(spec: ModelSpec, members: dict) -> dict:
     layers = []
     for i, ls in enumerate(spec.layers):
-        names = None
-        if ls.weights is not None:
-            names = []
-            for k, w in enumerate(ls.weights):
-                names.append(f"model/{i}/{k}.npy")
-                members[names[-1]] = _npy(w)
+        names = _weight_members(ls.weights, f"model/{i}", members)
         layers.append({"class_name": ls.class_name, "config": ls.config, "name": ls.name,
                        "weights": names, "inbound": _refs(ls.inbound),
                        "initial_state": _refs(ls.initial_state)})
@@ -263,21 +261,8 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     layers_in = m.get("layers")
     if not isinstance(layers_in, list):
         raise _bad(path, "the manifest has no list of layers")
-    layers = []
-    for i, item in enumerate(layers_in):
-        if not isinstance(item, dict) or not isinstance(item.get("class_name"), str) \
-                or not isinstance(item.get("config"), dict):
-            raise _bad(path, f"layer {i} has no class_name/config")
-        name = item.get("name")
-        if name is not None and not isinstance(name, str):
-            raise _bad(path, f"layer {i} has a name that is not text")
-        wnames = item.get("weights")
-        weights = None
-        if wnames is not None:
-            if not isinstance(wnames, list):
-                raise _bad(path, f"layer {i}'s weights are not a list")
-            weights = [_array(zf, infos, w, path, f"weight {k} of layer {i}") for k, w in enumerate(wnames)]
-        layers.append(LayerEntry(item["class_name"], item["config"], name, weights))
+    layers = [LayerEntry(*_parse_layer(item, f"layer {i}", zf, infos, path))
+              for i, item in enumerate(layers_in)]
 
     s = m.get("input")
     if not isinstance(s, dict):
@@ -329,6 +314,22 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None, model)
 
 
+def _parse_layer(item, what: str, zf, infos, path) -> tuple:
+    """(class_name, config, name, weights or None) of one layer's manifest entry."""
+    if not isinstance(item, dict) or not isinstance(item.get("class_name"), str) \
+            or not isinstance(item.get("config"), dict):
+        raise _bad(path, f"{what} has no class_name/config")
+    name = item.get("name")
+    if name is not None and not isinstance(name, str):
+        raise _bad(path, f"{what} has a name that is not text")
+    wnames = item.get("weights")
+    if wnames is not None and not isinstance(wnames, list):
+        raise _bad(path, f"{what}'s weights are not a list")
+    weights = None if wnames is None else [
+        _array(zf, infos, w, path, f"weight {k} of {what}") for k, w in enumerate(wnames)]
+    return item["class_name"], item["config"], name, weights
+
+
 def _parse_refs(value, what, path) -> list[TensorRef]:
     if not isinstance(value, list) or not all(
             isinstance(r, list) and len(r) == 2 and isinstance(r[0], str)
@@ -346,20 +347,10 @@ def _parse_model(m, zf, infos, path) -> Model:
         raise _bad(path, "the kept model's name or Keras version is not text")
     specs = []
     for i, item in enumerate(m["layers"]):
-        if not isinstance(item, dict) or not isinstance(item.get("class_name"), str) \
-                or not isinstance(item.get("config"), dict):
-            raise _bad(path, f"layer {i} of the kept model has no class_name/config")
-        lname = item.get("name")
-        if lname is not None and not isinstance(lname, str):
-            raise _bad(path, f"layer {i} of the kept model has a name that is not text")
-        wnames = item.get("weights")
-        if wnames is not None and not isinstance(wnames, list):
-            raise _bad(path, f"layer {i} of the kept model has weights that are not a list")
-        weights = None if wnames is None else [
-            _array(zf, infos, w, path, f"weight {k} of the kept model's layer {i}") for k, w in enumerate(wnames)]
-        specs.append(LayerSpec(item["class_name"], item["config"], lname, weights,
-                               _parse_refs(item.get("inbound", []), f"layer {i}'s inputs", path),
-                               _parse_refs(item.get("initial_state", []), f"layer {i}'s initial states", path)))
+        what = f"layer {i} of the kept model"
+        specs.append(LayerSpec(*_parse_layer(item, what, zf, infos, path),
+                               _parse_refs(item.get("inbound", []), f"{what}'s inputs", path),
+                               _parse_refs(item.get("initial_state", []), f"{what}'s initial states", path)))
     source = m.get("source") if isinstance(m.get("source"), dict) else {}
     spec = ModelSpec(specs, _parse_refs(m.get("inputs", []), "the model's inputs", path),
                      _parse_refs(m.get("outputs", []), "the model's outputs", path), name, version, source)
