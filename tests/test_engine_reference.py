@@ -124,7 +124,7 @@ def test_lstm_equals_reference(units, batch, act, rec, use_bias):
                      {**want, "output": want["h"][mask]})
 
 
-@pytest.mark.parametrize("units,batch", [(5, 3), (64, 32)])
+@pytest.mark.parametrize("units,batch", [(5, 3), (64, 32), (128, 32), (256, 8)])
 @pytest.mark.parametrize("act,rec", [("tanh", "sigmoid"), ("tanh", "softmax"), ("softmax", "hard_sigmoid")])
 @pytest.mark.parametrize("reset_after", [True, False])
 def test_gru_equals_reference(units, batch, act, rec, reset_after):

@@ -5,8 +5,9 @@ Each ``run_*`` takes the input already in processing order and time-major,
 (True = keep) and the cell's weights in Keras' fused layout, and returns a dict of
 time-major arrays ``(T, B, ...)``. Each step costs its matrix products and a handful
 of in-place NumPy calls; large records are cut from ``workspace`` (memory of dropped
-traces, reused without page faults). ``run_lstm`` is tuned hardest (it is the benchmark
-of ``scripts/bench_engine.py``): see its docstring.
+traces, reused without page faults). ``run_lstm`` and ``run_gru`` step units-major
+(``(units, batch)`` per step) with each step's products as stacks of small matrix
+products: see ``run_lstm``'s docstring.
 
 Masked steps follow Keras: the states carry over unchanged; the output is the previous
 step's output (zeros before the first), or zeros with ``zero_output_for_mask`` (Keras
@@ -208,58 +209,88 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
 
 def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=None,
             zero_output_for_mask=False):
-    T, B, _ = xs.shape
+    """Stepped units-major like ``run_lstm`` (gates z, r, h~ in Keras' order, each step's
+    products as stacks of small ones, the input bias as a column against a row of ones);
+    every intermediate is recorded while stepping and handed back as (T, B, ...) views."""
+    T, B, d = xs.shape
     u = recurrent_kernel.shape[0]
     dt = np.float32
     if bias is None:
         b_in, b_rec = None, None
     elif reset_after:
         b = bias.reshape(2, 3 * u)
-        b_in, b_rec = b[0], b[1]
+        b_in, b_rec = b[0], b[1][:, None]
     else:
         b_in, b_rec = bias, None
-    x_proj = _input_projection(xs, kernel, b_in)
-    h_proj = workspace.empty((T, B, 3 * u))
-    z = workspace.empty((T, B, 3 * u))
-    gates = workspace.empty((T, B, 3 * u))
-    h_all = workspace.empty((T, B, u))
-    tmp = np.empty((B, u), dt)
-    h = h0
-    U_zr, U_h = recurrent_kernel[:, :2 * u], recurrent_kernel[:, 2 * u:]
+    r = _row_block(3 * u, d + 1, B)
+    W = np.zeros((3 * u, d + 1), dt)
+    W[:, :d] = kernel.T
+    if b_in is not None:
+        W[:, d] = b_in
+    W = W.reshape(-1, r, d + 1)
+    xa = np.empty((T, d + 1, B), dt)
+    xa[:, :d] = xs.transpose(0, 2, 1)
+    xa[:, d] = 1.0
+    UT = np.ascontiguousarray(recurrent_kernel.T)  # (3u, u)
+
+    def blocks(rows: int):
+        k = _row_block(rows, u, B)
+        return lambda a: a.reshape(-1, k, a.shape[-1])
+
+    if reset_after:
+        by_all = blocks(3 * u)
+        U_all = by_all(UT)
+    else:
+        by_zr, by_h = blocks(2 * u), blocks(u)
+        U_zr, U_h = by_zr(UT[:2 * u]), by_h(UT[2 * u:])
+    x_proj = workspace.empty((T, 3 * u, B))
+    h_proj = workspace.empty((T, 3 * u, B))
+    pre = workspace.empty((T, 3 * u, B))
+    gates = workspace.empty((T, 3 * u, B))
+    h_all = workspace.empty((T, u, B))
+    tmp = np.empty((u, B), dt)
+    keep_not = None if mask is None else ~mask
+    h = np.ascontiguousarray(h0.T)
     for t in range(T):
-        hp, zt, gt, xp = h_proj[t], z[t], gates[t], x_proj[t]
+        xp, hp, zt, gt = x_proj[t], h_proj[t], pre[t], gates[t]
+        np.matmul(W, xa[t], out=xp.reshape(-1, r, B))
         if reset_after:
-            np.matmul(h, recurrent_kernel, out=hp)
+            np.matmul(U_all, h, out=by_all(hp))
             if b_rec is not None:
                 hp += b_rec
-            np.add(xp[:, :2 * u], hp[:, :2 * u], out=zt[:, :2 * u])
-            _apply_last(rec, zt[:, :2 * u], gt[:, :2 * u], u)
-            np.multiply(gt[:, u:2 * u], hp[:, 2 * u:], out=tmp)
-            np.add(xp[:, 2 * u:], tmp, out=zt[:, 2 * u:])
+            np.add(xp[:2 * u], hp[:2 * u], out=zt[:2 * u])
+            _apply(rec, zt[:2 * u], gt[:2 * u], u)
+            np.multiply(gt[u:2 * u], hp[2 * u:], out=tmp)
+            np.add(xp[2 * u:], tmp, out=zt[2 * u:])
         else:
-            np.matmul(h, U_zr, out=hp[:, :2 * u])
-            np.add(xp[:, :2 * u], hp[:, :2 * u], out=zt[:, :2 * u])
-            _apply_last(rec, zt[:, :2 * u], gt[:, :2 * u], u)
-            np.multiply(gt[:, u:2 * u], h, out=tmp)
-            np.matmul(tmp, U_h, out=hp[:, 2 * u:])
-            np.add(xp[:, 2 * u:], hp[:, 2 * u:], out=zt[:, 2 * u:])
-        act(zt[:, 2 * u:], out=gt[:, 2 * u:])
+            np.matmul(U_zr, h, out=by_zr(hp[:2 * u]))
+            np.add(xp[:2 * u], hp[:2 * u], out=zt[:2 * u])
+            _apply(rec, zt[:2 * u], gt[:2 * u], u)
+            np.multiply(gt[u:2 * u], h, out=tmp)
+            np.matmul(U_h, tmp, out=by_h(hp[2 * u:]))
+            np.add(xp[2 * u:], hp[2 * u:], out=zt[2 * u:])
+        _apply(act, zt[2 * u:], gt[2 * u:], u)
         ht = h_all[t]
         # h = z * h_prev + (1 - z) * h~, in Keras' own order of operations
-        np.multiply(gt[:, :u], h, out=ht)
-        np.subtract(1.0, gt[:, :u], out=tmp)
-        tmp *= gt[:, 2 * u:]
+        np.multiply(gt[:u], h, out=ht)
+        np.subtract(1.0, gt[:u], out=tmp)
+        tmp *= gt[2 * u:]
         ht += tmp
-        if mask is not None:
-            np.copyto(ht, h, where=~mask[t][:, None])
+        if keep_not is not None:
+            np.copyto(ht, h, where=keep_not[t])
         h = ht
+
+    def keras_major(a):  # (T, rows, B) -> (T, B, rows)
+        return a.transpose(0, 2, 1)
+
+    h_seq = keras_major(h_all)
     rec_out = {
-        "x_proj": x_proj, "h_proj": h_proj, "pre": z,
-        "z": gates[..., :u], "r": gates[..., u:2 * u],
-        "h_tilde": gates[..., 2 * u:], "h": h_all,
+        "x_proj": keras_major(x_proj), "h_proj": keras_major(h_proj), "pre": keras_major(pre),
+        "z": keras_major(gates[:, :u]), "r": keras_major(gates[:, u:2 * u]),
+        "h_tilde": keras_major(gates[:, 2 * u:]), "h": h_seq,
     }
-    out = h_all if mask is None else _mask_outputs(h_all, mask, zero_output_for_mask)
-    return rec_out, {}, out, [h_all[-1] if T else h0]
+    out = h_seq if mask is None else _mask_outputs(h_seq, mask, zero_output_for_mask)
+    return rec_out, {}, out, [h_seq[-1] if T else h0]
 
 
 def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
