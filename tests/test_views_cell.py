@@ -139,3 +139,23 @@ def test_a_click_on_a_bar_picks_its_unit(view, qtbot):
     click("h", 1.0)
     click("x", 2.0)  # the input's bars are features, not units
     assert seen == [3, 1]
+
+
+@pytest.mark.parametrize("width,want", [(520, "numbers below"), (2400, "one row")])
+def test_equation_layout_is_what_a_fresh_measurement_says_at_every_step(view, qtbot, width, want):
+    # the one-row / two-row decision is remembered between steps; it must never differ
+    # from measuring the text anew
+    model, trace, x = build([LayerSpec("LSTM", {"units": 3, "return_sequences": True})], T=8)
+    view.resize(width, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(model, trace, inputs=[x])
+    layouts = set()
+    for t in range(8):
+        view.set_cursor(Cursor(step=t, layer="lstm", unit=t % 3))
+        remembered = view.eq_label.text()
+        view._fit_cache = None
+        view._show_equations()
+        assert view.eq_label.text() == remembered, t
+        layouts.add("numbers below" if remembered.count("<tr") > 6 else "one row")
+    assert layouts == {want}

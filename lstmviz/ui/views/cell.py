@@ -441,10 +441,29 @@ class CellView(TraceView):
         """One row per equation when it fits the width, else the numbers on a second row:
         the type keeps its size (a lecture hall reads it) instead of being cut off."""
         html = self.theme.subscripts(self._eq_html(stacked=False))
-        doc = QtGui.QTextDocument()
-        doc.setDefaultFont(self.eq_label.font())
-        doc.setHtml(html)
-        if doc.idealWidth() > max(200, self.eq_label.width() - 8):
+        room = max(200, self.eq_label.width() - 8)
+        # Laying the text out to measure it cost ~2 ms a step. While the room, font and
+        # layer stay, the answer holds for text no longer than what fitted with a tenth to
+        # spare, or no shorter than what overflowed by a tenth (numbers change by a few
+        # characters from step to step).
+        key = (room, self.eq_label.font().key(), self.ref.name if self.ref else None,
+               self.ref.side if self.ref else None)
+        n = len(html)
+        fits = None
+        cached = getattr(self, "_fit_cache", None)
+        if cached is not None and cached[0] == key:
+            if cached[1] and n <= cached[2]:
+                fits = True
+            elif not cached[1] and n >= cached[2]:
+                fits = False
+        if fits is None:
+            doc = QtGui.QTextDocument()
+            doc.setDefaultFont(self.eq_label.font())
+            doc.setHtml(html)
+            width = max(1.0, doc.idealWidth())
+            fits = width <= room
+            self._fit_cache = (key, fits, int(n * (0.9 * room / width if fits else 1.1 * room / width)))
+        if not fits:
             html = self.theme.subscripts(self._eq_html(stacked=True))
         self.eq_label.setText(html)
 
