@@ -402,7 +402,9 @@ class UnrolledView(TraceView):
                     # too many steps for one arrow each: say it once, in the gap
                     txt = pg.TextItem("⇡ every step goes up ⇡", color=t.accent, anchor=(0.5, 0.5))
                     txt.setFont(t.font(0.85))
-                    txt.setPos(src.offset + (src.T - 1) / 2, (y0 + y1) / 2)
+                    # in the gap next to the source: the midway point may be another row's
+                    gap_y = y0 + (ROW_GAP if src.y < upper.y else -ROW_GAP) / 2
+                    txt.setPos(src.offset + (src.T - 1) / 2, gap_y)
                     self.plot.addItem(txt)
                     self.texts.append(txt)
         self.lane_left = 0.0
