@@ -193,12 +193,14 @@ class UnrolledView(TraceView):
                          padding=0)
         self.plot.getAxis("bottom").setTicks([
             [(off + c, label) for off, length in zip(self.offsets, self.domains)
-             for c, label in self._step_ticks(length)], []])
+             for c, label in self._step_ticks(length, width=T)], []])
         self._legend_text()
 
     @staticmethod
-    def _step_ticks(T: int) -> list:
-        every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10**9) if T / k <= 20)
+    def _step_ticks(T: int, width: int | None = None) -> list:
+        """Ticks 0..T-1 of one time axis, spaced for ``width`` columns in all (~20 labels)."""
+        cols = max(T, width or T)
+        every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10**9) if cols / k <= 20)
         return [(float(c), str(c)) for c in range(0, T, every)]
 
     def _row_ticks(self, unit: int) -> None:
