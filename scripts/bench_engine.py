@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: a full lstmviz trace of one LSTM layer against torch.nn.LSTM's forward.
+"""Benchmark: a full lstmviz trace of one LSTM (or GRU) layer against torch.nn.LSTM's forward.
 
 Default case (issue 2): batch 32, 200 timesteps, input 64, 256 units, every intermediate
 recorded while stepping (i, f, c~, o, c, h and the pre-activation sums; the projections
@@ -10,7 +10,7 @@ weight_hh = recurrent_kernel.T, bias_ih = Keras bias, bias_hh = 0) and the same 
 threads as NumPy's BLAS. Prints the medians, the ratio (goal: at most 1.5x torch), and
 the trace's peak memory (tracemalloc).
 
-    .venv/bin/python scripts/bench_engine.py [--repeat 15] [--threads N (default 1)] [--no-torch]
+    .venv/bin/python scripts/bench_engine.py [--repeat 15] [--threads N (default 1)] [--cell GRU] [--no-torch]
 
 torch is optional: ``pip install -e '.[bench]'`` (torch==2.13.0, the CPU build).
 This is a benchmark, not a test: it prints figures and exits 0 unless outputs disagree.
@@ -64,34 +64,46 @@ def set_numpy_threads(n: int) -> None:
         put(ctypes.c_int(n))
 
 
-RECORDED = ("i", "f", "c_tilde", "o", "c", "h", "pre")
-DERIVED = ("x_proj", "h_proj")
+# per cell: what a trace records while stepping, and what it computes on first access
+RECORDED = {"LSTM": ("i", "f", "c_tilde", "o", "c", "h", "pre"),
+            "GRU": ("x_proj", "h_proj", "pre", "z", "r", "h_tilde", "h")}
+DERIVED = {"LSTM": ("x_proj", "h_proj"), "GRU": ()}
 
 
 # -- the case -----------------------------------------------------------------------------
-def build(batch, steps, d, units, seed=0):
+def build(batch, steps, d, units, seed=0, cell="LSTM"):
     model = Model.sequential((None, None, d),
-                             [LayerSpec("LSTM", {"units": units, "return_sequences": True}, name="lstm")],
+                             [LayerSpec(cell, {"units": units, "return_sequences": True}, name="rnn")],
                              seed=seed)
     rng = np.random.default_rng(seed + 1)
     x = rng.normal(size=(batch, steps, d)).astype(np.float32)
     # non-trivial biases so a wrong bias mapping cannot pass
-    layer = model.get_layer("lstm")
+    layer = model.get_layer("rnn")
     kernel, rec, bias = layer.weights
     bias = bias + rng.normal(scale=0.1, size=bias.shape).astype(np.float32)
     layer.set_weights([kernel, rec, bias])
     return model, x
 
 
-def torch_lstm(model, torch):
-    kernel, rec, bias = model.get_layer("lstm").weights
-    d, four_u = kernel.shape
-    net = torch.nn.LSTM(d, four_u // 4, batch_first=True)
+def torch_net(model, torch):
+    """torch.nn.LSTM / GRU with the model's weights. LSTM: Keras gates i, f, c, o are
+    torch's i, f, g, o. GRU (reset_after=True, Keras 3's default): Keras z, r, h are torch's
+    z, r, n in the order r, z, n, with the input and recurrent biases as bias_ih / bias_hh."""
+    layer = model.get_layer("rnn")
+    kernel, rec, bias = layer.weights
+    d, k_u = kernel.shape
+    if layer.class_name == "LSTM":
+        net, order = torch.nn.LSTM(d, k_u // 4, batch_first=True), np.arange(k_u)
+        b_ih, b_hh = bias, np.zeros_like(bias)
+    else:
+        u = k_u // 3
+        net, order = torch.nn.GRU(d, u, batch_first=True), np.r_[u:2 * u, 0:u, 2 * u:3 * u]
+        b_ih, b_hh = bias[0][order], bias[1][order]
     with torch.no_grad():
-        net.weight_ih_l0.copy_(torch.from_numpy(np.ascontiguousarray(kernel.T)))
-        net.weight_hh_l0.copy_(torch.from_numpy(np.ascontiguousarray(rec.T)))
-        net.bias_ih_l0.copy_(torch.from_numpy(bias))
-        net.bias_hh_l0.zero_()
+        net.weight_ih_l0.copy_(torch.from_numpy(np.ascontiguousarray(kernel[:, order].T)))
+        net.weight_hh_l0.copy_(torch.from_numpy(np.ascontiguousarray(rec[:, order].T)))
+        net.bias_ih_l0.copy_(torch.from_numpy(np.ascontiguousarray(b_ih)))
+        net.bias_hh_l0.copy_(torch.from_numpy(np.ascontiguousarray(b_hh)))
     net.eval()
     return net
 
@@ -130,6 +142,8 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--input", type=int, default=64)
     ap.add_argument("--units", type=int, default=256)
+    ap.add_argument("--cell", choices=("LSTM", "GRU"), default="LSTM",
+                    help="the recurrent layer (issue 2's goal is stated for the LSTM)")
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--threads", type=int, default=1,
                     help="threads for NumPy's BLAS and torch (default 1: NumPy's elementwise "
@@ -141,12 +155,12 @@ def main(argv=None) -> int:
     if args.threads:
         set_numpy_threads(args.threads)
     np_threads = numpy_threads()
-    print(f"case: LSTM, batch {args.batch}, {args.steps} steps, input {args.input}, "
+    print(f"case: {args.cell}, batch {args.batch}, {args.steps} steps, input {args.input}, "
           f"{args.units} units, float32; every intermediate recorded")
     print(f"numpy {np.__version__}, BLAS threads {np_threads if np_threads is not None else 'unknown'}"
           f" (os.cpu_count() = {os.cpu_count()})")
 
-    model, x = build(args.batch, args.steps, args.input, args.units)
+    model, x = build(args.batch, args.steps, args.input, args.units, cell=args.cell)
     trace = model.trace(x)
     y = trace.output
     t_np = timed(lambda: model.trace(x), args.repeat)
@@ -155,16 +169,16 @@ def main(argv=None) -> int:
           f"max {max(t_np) * 1e3:.1f}, n={len(t_np)})")
 
     def derive():
-        steps = model.trace(x)["lstm"].steps
+        steps = model.trace(x)["rnn"].steps
         t0 = time.perf_counter()
-        for key in DERIVED:
+        for key in DERIVED[args.cell]:
             steps[key]
         return time.perf_counter() - t0
 
     t_derive = statistics.median(derive() for _ in range(max(3, args.repeat // 3)))
-    print(f"  (recorded while stepping: {', '.join(RECORDED)}; computed on first access: "
-          f"{', '.join(DERIVED)}, median {t_derive * 1e3:.1f} ms for both, not in the "
-          f"figure above)")
+    derived = (f"; computed on first access: {', '.join(DERIVED[args.cell])}, median "
+               f"{t_derive * 1e3:.1f} ms for all, not in the figure above" if DERIVED[args.cell] else "")
+    print(f"  (recorded while stepping: {', '.join(RECORDED[args.cell])}{derived})")
 
     peak, held = peak_trace_memory(model, x)
     print(f"lstmviz trace memory: peak {peak / 2**20:.1f} MiB during the trace, "
@@ -181,7 +195,7 @@ def main(argv=None) -> int:
     threads = np_threads or torch.get_num_threads()
     torch.set_num_threads(threads)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
-    net = torch_lstm(model, torch)
+    net = torch_net(model, torch)
     xt = torch.from_numpy(x)
 
     def run_torch():
@@ -196,7 +210,7 @@ def main(argv=None) -> int:
         status = 1
     t_t = timed(run_torch, args.repeat)
     med_t = statistics.median(t_t)
-    print(f"torch.nn.LSTM: median {med_t * 1e3:8.1f} ms  (min {min(t_t) * 1e3:.1f}, "
+    print(f"torch.nn.{args.cell}: median {med_t * 1e3:8.1f} ms  (min {min(t_t) * 1e3:.1f}, "
           f"max {max(t_t) * 1e3:.1f}, n={len(t_t)})")
     # on a shared machine the load drifts: also time the two back to back, pair by pair
     pairs = []
@@ -209,7 +223,7 @@ def main(argv=None) -> int:
           f"{med_np / med_t:.2f}x on medians, {min(t_np) / min(t_t):.2f}x on best runs); "
           f"goal <= 1.5x: {'met' if ratio <= 1.5 else 'NOT met'}")
     # the floor: the T recurrent products h_{t-1} @ U that neither side can batch
-    U = model.get_layer("lstm").weights[1]
+    U = model.get_layer("rnn").weights[1]
     h = np.ascontiguousarray(y[:, 0])
     buf = np.empty((args.steps,) + h.shape[:1] + U.shape[1:], np.float32)
     ht, Ut, bt = torch.from_numpy(h), torch.from_numpy(U), torch.from_numpy(buf)
