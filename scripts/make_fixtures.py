@@ -94,7 +94,8 @@ class In:
     kind: ``float`` uniform(-1, 1) * scale; ``masked`` float with whole timesteps equal
     to ``mask_value`` (leading, middle, trailing, and the last sample fully masked);
     ``ids`` int32 token ids in [1, vocab) with a few zeros; ``ids_masked`` ids with the
-    zeros placed like ``masked``.
+    zeros placed like ``masked``; ``mask`` a bool (batch, timesteps) array, False at the
+    steps ``masked`` would mask.
     """
 
     shape: tuple[int, ...]
@@ -137,6 +138,8 @@ def make_input(spec: In, batch: int, rng: np.random.Generator) -> np.ndarray:
         x = rng.integers(1, spec.vocab, (batch, *spec.shape)).astype(np.int32)
         x[0, 1] = 0  # a zero id is an ordinary token when mask_zero=False
         return x
+    if spec.kind == "mask":  # a boolean mask given to a layer as mask=
+        return ~_mask_pattern(batch, spec.shape[0])
     if spec.kind == "ids_masked":
         x = rng.integers(1, spec.vocab, (batch, *spec.shape)).astype(np.int32)
         x[_mask_pattern(batch, spec.shape[0])] = 0
@@ -544,6 +547,18 @@ def _(K):
     _, h = L.GRU(4, return_state=True, name="encoder")(enc_in)
     d = L.GRU(4, return_sequences=True, name="decoder")(dec_in, initial_state=h)
     return K.Model([enc_in, dec_in], L.Dense(2, name="dense")(d), name="model")
+
+
+@register("explicit_mask", "two inputs: x and a bool mask given as LSTM(4, return_sequences)(x, mask=m) "
+          "-> GRU(3)(.., mask=m) -> Dense(2); the mask comes from an input, not from Masking/Embedding",
+          [In((6, 3)), In((6,), kind="mask")], batch=3)
+def _(K):
+    L = K.layers
+    x = K.Input((6, 3), name="x")
+    m = K.Input((6,), dtype="bool", name="m")
+    s = L.LSTM(4, return_sequences=True, name="lstm")(x, mask=m)
+    h = L.GRU(3, name="gru")(s, mask=m)
+    return K.Model([x, m], L.Dense(2, name="dense")(h), name="model")
 
 
 @register("two_outputs", "functional: LSTM(4, return_sequences) -> [TimeDistributed(Dense(2)), LSTM(3) -> Dense(1, sigmoid)]",

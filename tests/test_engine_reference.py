@@ -180,3 +180,16 @@ def test_a_model_rebuilt_from_its_own_spec_is_the_same_model():
                     np.testing.assert_array_equal(u, v, err_msg=f"{case.name}/{name}: {layer}")
             checked += 1
     assert checked >= 80  # every k2_/k3_ fixture model (82 files)
+
+
+def test_an_explicit_mask_of_the_wrong_shape_is_a_clear_error():
+    from lstmviz.engine import ModelSpec, TensorRef
+    from lstmviz.errors import LstmvizError
+
+    spec = ModelSpec([
+        LayerSpec("InputLayer", {"batch_shape": [None, 6, 3]}, name="x"),
+        LayerSpec("InputLayer", {"batch_shape": [None, 5], "dtype": "bool"}, name="m"),
+        LayerSpec("LSTM", {"units": 2}, name="lstm", inbound=[TensorRef("x")], mask=TensorRef("m")),
+    ], inputs=[TensorRef("x"), TensorRef("m")], outputs=[TensorRef("lstm")])
+    with pytest.raises(LstmvizError, match="mask 'm' of shape \\(None, 5\\).*a mask is \\(batch, timesteps\\)"):
+        Model.from_spec(spec)

@@ -539,7 +539,8 @@ def test_a_killed_window_leaves_an_autosave_the_next_window_finds(make_window, t
             proc.wait()
 
 
-@pytest.mark.parametrize("case", ["k3_seq2seq_lstm", "k3_merge_branches", "k2_two_outputs"])
+@pytest.mark.parametrize("case", ["k3_seq2seq_lstm", "k3_merge_branches", "k2_two_outputs",
+                                  "k3_explicit_mask"])
 def test_a_read_only_model_is_kept_whole_in_its_session(tmp_path, case):
     import lstmviz
 

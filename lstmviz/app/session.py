@@ -13,7 +13,7 @@ A session file is a zip archive:
   engine holds it: ``"model": {"name", "keras_version", "inputs": [[layer, index]],
   "outputs": [...], "source": {...}, "layers": [{"class_name", "config", "name",
   "weights": ["model/0/0.npy", ...] or null, "inbound": [[layer, index]],
-  "initial_state": [...]}]}`` (``"layers"`` is then empty); the file it came from is not
+  "initial_state": [...], "mask": [[layer, index]] or null}]}`` (``"layers"`` is then empty); the file it came from is not
   needed to open the session again.
 - one ``.npy`` member per array, written with ``np.save(allow_pickle=False)`` and read
   with ``allow_pickle=False`` (a session never runs code).
@@ -143,7 +143,8 @@ def _model_manifest(spec: ModelSpec, members: dict) -> dict:
         names = _weight_members(ls.weights, f"model/{i}", members)
         layers.append({"class_name": ls.class_name, "config": ls.config, "name": ls.name,
                        "weights": names, "inbound": _refs(ls.inbound),
-                       "initial_state": _refs(ls.initial_state)})
+                       "initial_state": _refs(ls.initial_state),
+                       "mask": _refs([ls.mask]) if ls.mask is not None else None})
     try:
         source = json.loads(json.dumps(spec.source))
     except (TypeError, ValueError):
@@ -348,9 +349,14 @@ def _parse_model(m, zf, infos, path) -> Model:
     specs = []
     for i, item in enumerate(m["layers"]):
         what = f"layer {i} of the kept model"
+        mask = item.get("mask")
+        mask = None if mask is None else _parse_refs(mask, f"{what}'s mask", path)
+        if mask is not None and len(mask) != 1:
+            raise _bad(path, f"{what} has {len(mask)} masks")
         specs.append(LayerSpec(*_parse_layer(item, what, zf, infos, path),
                                _parse_refs(item.get("inbound", []), f"{what}'s inputs", path),
-                               _parse_refs(item.get("initial_state", []), f"{what}'s initial states", path)))
+                               _parse_refs(item.get("initial_state", []), f"{what}'s initial states", path),
+                               mask[0] if mask else None))
     source = m.get("source") if isinstance(m.get("source"), dict) else {}
     spec = ModelSpec(specs, _parse_refs(m.get("inputs", []), "the model's inputs", path),
                      _parse_refs(m.get("outputs", []), "the model's outputs", path), name, version, source)

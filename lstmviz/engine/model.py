@@ -40,6 +40,7 @@ class Node:
     layer: Layer
     inbound: list[TensorRef]
     initial_state: list[TensorRef]
+    mask: TensorRef | None = None  # an explicit mask= (used instead of the propagated one)
 
 
 class Model:
@@ -81,7 +82,7 @@ class Model:
             inbound = list(ls.inbound)
             if sequential and k > 0:
                 inbound = [TensorRef(names[k - 1], 0)]
-            nodes.append(Node(layer, inbound, list(ls.initial_state)))
+            nodes.append(Node(layer, inbound, list(ls.initial_state), ls.mask))
         if sequential:
             if not isinstance(nodes[0].layer, InputLayer):
                 raise LstmvizError(
@@ -110,7 +111,8 @@ class Model:
         model, weights and Keras semantics included (sessions keep read-only models so)."""
         layers = [LayerSpec(n.layer.class_name, _spec_config(n.layer), n.layer.name,
                             [np.array(w) for w in n.layer.weights] if n.layer.weights else None,
-                            [] if self.sequential else list(n.inbound), list(n.initial_state))
+                            [] if self.sequential else list(n.inbound), list(n.initial_state),
+                            n.mask)
                   for n in self.nodes]
         return ModelSpec(layers, [] if self.sequential else list(self.inputs),
                          [] if self.sequential else list(self.outputs), self.name,
@@ -121,6 +123,17 @@ class Model:
         for node in self.nodes:
             given = (weights or {}).get(node.layer.name)
             node.layer.build(shapes[node.layer.name], rng, given)
+
+    @staticmethod
+    def _check_mask_shape(node: Node, mask_shape, input_shape) -> None:
+        """An explicit mask is (batch, timesteps) of the layer's input."""
+        ok = len(mask_shape) == 2 and len(input_shape) >= 2 and all(
+            a is None or b is None or a == b for a, b in zip(mask_shape, input_shape[:2]))
+        if not ok:
+            raise LstmvizError(
+                f"layer '{node.layer.name}' is given the mask '{node.mask.layer}' of shape "
+                f"{fmt_shape(mask_shape)}, but its input is {fmt_shape(input_shape)}: a mask is "
+                "(batch, timesteps)")
 
     def _resolve(self, ref: TensorRef, out_shapes: dict, user: str):
         node = self._by_name.get(ref.layer)
@@ -157,6 +170,8 @@ class Model:
                 raise LstmvizError(self._explain(layer, node, ins, err)) from None
             for r in node.initial_state:
                 self._resolve(r, out_shapes, layer.name)
+            if node.mask is not None:
+                self._check_mask_shape(node, self._resolve(node.mask, out_shapes, layer.name), ins[0])
             in_shapes[layer.name] = ins
             out_shapes[layer.name] = outs
             prev = layer
@@ -275,6 +290,8 @@ class Model:
                 continue
             ins = [values[r.layer][r.tensor_index] for r in node.inbound]
             ims = [masks[r.layer][r.tensor_index] for r in node.inbound]
+            if node.mask is not None:  # mask=... in the model: Keras uses it as given
+                ims[0] = np.asarray(values[node.mask.layer][node.mask.tensor_index]).astype(bool)
             init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
             outs, oms, rec = layer.call(ins, ims, init)
             values[layer.name], masks[layer.name] = outs, oms

@@ -37,6 +37,8 @@ class LayerSpec:
     - ``inbound``: the tensors fed to the layer (empty for an ``InputLayer`` and for the
       first layer of a sequential stack, which takes the previous layer's output).
     - ``initial_state``: tensors passed as ``initial_state=`` to a recurrent layer.
+    - ``mask``: a tensor passed as ``mask=`` (a recurrent layer's explicit mask, such as a
+      boolean input), used instead of the mask Masking/Embedding would propagate.
     """
 
     class_name: str
@@ -45,6 +47,7 @@ class LayerSpec:
     weights: list[np.ndarray] | None = None
     inbound: list[TensorRef] = field(default_factory=list)
     initial_state: list[TensorRef] = field(default_factory=list)
+    mask: TensorRef | None = None
 
 
 @dataclass

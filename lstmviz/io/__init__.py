@@ -124,7 +124,7 @@ def _build_spec(graph: Graph, weights: dict[str, tuple[list[np.ndarray], list[st
                 r.cfg["reset_after"] = gru_default
         layers.append(LayerSpec(class_name=r.cls, config=strip_private(r.cfg), name=r.name,
                                 weights=arrays, inbound=list(r.inbound),
-                                initial_state=list(r.initial_state)))
+                                initial_state=list(r.initial_state), mask=r.mask))
     if not layers:
         raise Fail("the model has no layers")
     spec = ModelSpec(layers=layers, inputs=list(graph.inputs), outputs=list(graph.outputs),

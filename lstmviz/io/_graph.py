@@ -27,6 +27,7 @@ class Rec:
     orig_cls: str
     inbound: list[TensorRef] = field(default_factory=list)
     initial_state: list[TensorRef] = field(default_factory=list)
+    mask: TensorRef | None = None  # an explicit mask= given to a recurrent layer
     k3path: str = ""          # group of this layer in a Keras 3 weights file
     group: str = ""           # top-level group in a legacy HDF5 weights group
     nested: bool = False      # part of a nested model (shares its group with siblings)
@@ -100,6 +101,23 @@ def _k3_tensors(obj: Any, depth: int = 0) -> list[tuple[str, int]]:
             for v in obj:
                 out.extend(_k3_tensors(v, depth + 1))
     return out
+
+
+def node_mask(node: Any, lname: str) -> tuple[str, int] | None:
+    """The tensor an inbound node passes as ``mask=`` (Keras 3 kwargs, or the kwargs dict of
+    a legacy ``[layer, node, index, kwargs]`` entry), or None."""
+    if isinstance(node, dict):
+        kwargs = node.get("kwargs") or {}
+        masks = _k3_tensors(kwargs.get("mask"), 1) if isinstance(kwargs, dict) else []
+    elif isinstance(node, list):
+        masks = [m for e in node[:MAX_LAYERS] if isinstance(e, list) and len(e) > 3
+                 and isinstance(e[3], dict) for m in _k3_tensors(e[3].get("mask"), 1)]
+    else:
+        masks = []
+    if len(masks) > 1:
+        raise Fail(f"layer '{lname}' is given {len(masks)} masks",
+                   "supported: one mask= tensor for a recurrent layer")
+    return masks[0] if masks else None
 
 
 def _parse_node(node: Any, lname: str, is_rnn: bool) -> tuple[list, list]:
@@ -256,12 +274,14 @@ def _parse_functional(cfg, layers, mname, depth, k3prefix, group, counter) -> Gr
             ins, states = _parse_node(nodes[0], name, is_rnn)
             rec.inbound = [resolve(n, k) for n, k in ins]
             rec.initial_state = [resolve(n, k) for n, k in states]
+            mask = node_mask(nodes[0], name) if is_rnn else None
+            rec.mask = resolve(*mask) if mask is not None else None
         recs.append(rec)
     inputs = [resolve(n, k) for n, k in _ref_list(cfg.get("input_layers"), "input_layers")]
     outputs = [resolve(n, k) for n, k in _ref_list(cfg.get("output_layers"), "output_layers")]
     known = {r.name for r in recs}
     for r in recs:
-        for t in r.inbound + r.initial_state:
+        for t in r.inbound + r.initial_state + ([r.mask] if r.mask else []):
             if t.layer not in known:
                 raise Fail(f"layer '{r.name}' takes its input from '{t.layer}', which is not "
                            "in the model")
