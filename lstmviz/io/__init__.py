@@ -345,8 +345,9 @@ def _load(path: Any, want_groups: bool = False) -> Any:
         spec = _spec_from_groups(groups, version, keep_order)
         spec.source = {"format": fmt, "weights_only": True, "keras_version": version,
                        "backend": backend,
-                       "note": "layers inferred from weight shapes; activations and "
-                               "return_sequences are Keras defaults/guesses"}
+                       "note": "layers inferred from weight shapes, chained in the file's "
+                               "order; the wiring, activations and return_sequences are "
+                               "guesses (a weights file records none of them)"}
         return spec
     finally:
         try:
