@@ -277,3 +277,19 @@ def test_presentation_screen_menu(window):
     assert len(labels) == len(screens) + 1
     p.screens_menu.actions()[1].trigger()
     assert p.screen_name == screens[0].name() and p._screen() is screens[0]
+
+
+@pytest.mark.parametrize("case", ["k3_seq2seq_lstm", "k3_merge_branches", "k3_masking_lstm"])
+def test_graph_models_and_masks_are_lecture_sized_too(window, case):
+    # the texts only graph models get (initial state, lanes) and the masked-step greys
+    from pathlib import Path
+
+    assert window.open_file(Path(__file__).parent / "fixtures" / case / "model.keras")
+    present(window)
+    for k in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(k)
+        window.state.set_cursor(step=2)
+        settle()
+        (px, where), (sub, swhere) = smallest(window)
+        assert px >= MIN_PX, f"{case}, {window.tabs.tabText(k)}: {where} is {px} px"
+        assert sub >= MIN_SUB_PX, f"{case}, {window.tabs.tabText(k)}: subscript {swhere} is {sub} px"
