@@ -187,3 +187,37 @@ def test_opening_a_model_or_a_new_stack_can_be_undone():
     assert len(s.undo_stack) == 2  # the two edits before File > Open are still there
     assert s.redo() and s.readonly and s.model is functional  # and forward again
     assert s.redo() and s.path == "plain.keras"
+
+
+def test_next_batch_carries_the_stateful_states_like_one_long_sequence():
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import InputSpec, LayerEntry
+    from lstmviz.engine import LayerSpec, Model
+
+    cfg = default_config("LSTM", units=3)
+    cfg.update(return_sequences=True, stateful=True)
+    s = AppState([LayerEntry("LSTM", cfg)], InputSpec(batch_size=2, timesteps=5, input_dim=1))
+    assert s.model.stateful and s.batch_index == 0
+    first = np.array(s.trace.output)
+    s.next_batch()
+    assert s.batch_index == 1
+    second = np.array(s.trace.output)
+    rec = s.trace[s.layers[0].name]
+    np.testing.assert_array_equal(rec.initial_state["h"], first[:, -1])  # carried, not zeros
+    # the same weights, not stateful, over both batches' input as one sequence of 10 steps
+    w = s.model.layers[0].weights
+    long = Model.sequential((2, 10, 1), [LayerSpec("LSTM", {"units": 3, "return_sequences": True},
+                                                   weights=[np.array(a) for a in w])])
+    x = np.concatenate([s.make_input(), s.x], axis=1)
+    np.testing.assert_allclose(long.trace(x).output, np.concatenate([first, second], axis=1),
+                               atol=1e-6)
+    s.set_cursor(step=4)
+    s.reset_states()
+    assert s.batch_index == 0
+    np.testing.assert_array_equal(s.trace.output, first)
+
+
+def test_next_batch_needs_a_stateful_layer():
+    s = AppState()
+    with pytest.raises(LstmvizError, match="no layer is stateful"):
+        s.next_batch()

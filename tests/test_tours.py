@@ -157,3 +157,21 @@ def test_l_opens_the_lessons_menu(window, qtbot):
     assert p.lessons_menu.isVisible()
     assert len(p.lessons_menu.actions()) == len(tours.LESSONS)
     p.lessons_menu.hide()
+
+
+def test_the_stateful_lesson_traces_the_batches_it_talks_about():
+    import numpy as np
+
+    lesson = next(l for l in tours.LESSONS if "stateful" in l.title)
+    state = AppState()
+    shown = []
+    n = len(lesson.steps)
+    for k in list(range(n)) + list(range(n - 2, 0, -1)):  # forwards, then back with PageUp
+        step = lesson.steps[k]
+        tours.apply_step(state, step)
+        if step.batch is not None:
+            assert state.batch_index == step.batch, step.caption
+            h0 = state.trace[state.layers[0].name].initial_state["h"]
+            assert np.any(h0 != 0) == (step.batch > 0), step.caption  # carried, or zeros
+        shown.append(state.batch_index)
+    assert 1 in shown and 0 in shown

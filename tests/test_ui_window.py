@@ -442,3 +442,24 @@ def test_weights_that_fit_nothing_say_both_reasons(window, tmp_path):
     msg = window.last_message
     assert "do not fit the current stack" in msg and "Nor can lstmviz build a model" in msg
     assert [(e.class_name, dict(e.config)) for e in window.state.layers] == before
+
+
+def test_n_traces_the_next_batch_of_a_stateful_stack(window, qtbot):
+    st = window.state
+    assert not window.player.next_batch_action.isEnabled()  # the default stack is not stateful
+    st.set_layer_option(0, "stateful", True)
+    assert window.player.next_batch_action.isEnabled() and window.player.batch_label.text() == "batch 0"
+    before = np.array(st.trace.output)
+    window.activateWindow()
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_N)
+    assert st.batch_index == 1 and window.player.batch_label.text() == "batch 1"
+    assert not np.array_equal(st.trace.output, before)
+    view = next(v for v in window.views if v.title == "Unrolled")
+    window.tabs.setCurrentWidget(view)
+    QtWidgets.QApplication.instance().processEvents()
+    lstm = next(r for r in view.rows if r.ref is not None)
+    unit = min(st.cursor.unit, lstm.units - 1)
+    np.testing.assert_array_equal(lstm.values, st.trace[lstm.layer].steps["h"][st.cursor.sample, :, unit])
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_N, QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert st.batch_index == 0
+    np.testing.assert_array_equal(st.trace.output, before)

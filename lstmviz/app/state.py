@@ -97,6 +97,9 @@ class AppState:
         #: trace every sample of the batch (default: only the shown one, see ``_trace``)
         self.trace_all_samples = False
         self.traced_sample: int | None = None
+        #: stateful models: which batch the trace shows (0: states start from zeros; k: the
+        #: stateful layers started from the states batch k-1 left, see ``next_batch``)
+        self.batch_index = 0
         self.stack_changed = Event("stack_changed")
         self.model_changed = Event("model_changed")
         self.error_changed = Event("error_changed")
@@ -425,6 +428,7 @@ class AppState:
         """Trace the shown sample only (4x less work for a batch of 4), unless a stateful
         layer needs the whole batch or ``trace_all_samples`` is set."""
         model.reset_states()
+        self.batch_index = 0
         b = xs[0].shape[0]
         s = max(0, min(int(self.cursor.sample), b - 1))
         if self.trace_all_samples or b == 1 or model.stateful:
@@ -433,6 +437,42 @@ class AppState:
             self.traced_sample = s
             xs = [x[s:s + 1] for x in xs]
         return model.trace(xs if len(xs) > 1 else xs[0])
+
+    def next_batch(self) -> None:
+        """Trace the next batch with every stateful layer starting from the states the
+        last batch left, as Keras carries them from one call to the next (no reset). The
+        input continues where the last batch ended (a generated signal: its next
+        ``timesteps`` steps; data or text: the same batch again). Any edit, or
+        ``reset_states``, starts over at batch 0."""
+        model = self.model
+        if model is None or not model.stateful:
+            raise LstmvizError(
+                "no layer is stateful, so every batch starts from zero states: set stateful=True "
+                "on a recurrent layer to carry its states from one batch to the next")
+        k = self.batch_index + 1
+        xs = self._inputs_for(model) if self.readonly else [self._continued_input(k)]
+        trace = model.trace(xs if len(xs) > 1 else xs[0])  # stateful layers keep their states
+        self.batch_index = k
+        self.trace, self.x, self.traced_sample = trace, xs[0], None
+        self.input_changed.emit(self.x)
+        self.model_changed.emit(model, trace)
+        self.cursor = self._clamped(self.cursor)
+        self.cursor_changed.emit(self.cursor)
+
+    def reset_states(self) -> None:
+        """Back to batch 0: the stateful layers start from zero states again."""
+        self.rebuild()
+
+    def _continued_input(self, k: int) -> np.ndarray:
+        """Batch ``k`` of the input: steps k*T .. (k+1)*T of the generated signal."""
+        s = self.input
+        if s.source in ("data", "text") or s.source not in gen.GENERATORS:
+            return self.make_input()
+        T = int(s.timesteps)
+        x = gen.generate(s.source, s.batch_size, T * (k + 1), s.input_dim, s.seed, s.period)[:, k * T:]
+        if self.embedding_first:
+            return gen.ids_for_vocab(x, int(get_option(self.layers[0].config, "input_dim", 2)))
+        return np.ascontiguousarray(x)
 
     @property
     def trace_cursor(self) -> Cursor:

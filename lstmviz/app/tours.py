@@ -54,6 +54,7 @@ class TourStep:
     unit: int | None = None
     side: str | None = None            # "forward"/"backward" in a Bidirectional
     expect_error: bool = False         # this step's stack is meant to fail (the lesson shows why)
+    batch: int | None = None           # a stateful stack: trace this batch (0: from zero states)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,12 @@ def apply_step(state, step: TourStep) -> None:
     if rebuild:
         state.rebuild()
         state.stack_changed.emit()
+    if step.batch is not None and state.model is not None and state.model.stateful \
+            and state.batch_index != step.batch:
+        if state.batch_index > step.batch:
+            state.reset_states()
+        while state.batch_index < step.batch:
+            state.next_batch()
     changes = {}
     if step.layer is not None and state.model is not None:
         k = step.layer if step.layer >= 0 else len(state.layers) + step.layer
@@ -202,11 +209,13 @@ LESSONS: tuple[Lesson, ...] = (
                  input=dict(SINE, batch_size=2), view="cell", layer=0, step=0),
         TourStep("stateful=True: the last state of a batch becomes the first state of the next.",
                  stack=(lay("LSTM", units=4, return_sequences=True, stateful=True),),
-                 input=dict(SINE, batch_size=2), view="unrolled", layer=0, step=0),
+                 input=dict(SINE, batch_size=2), view="unrolled", layer=0, step=0, batch=0),
+        TourStep("The next batch (N): its h and c at t = 0 start where batch 0 ended, not at 0.",
+                 view="cell", step=0, batch=1),
         TourStep("So it needs a fixed batch size: sample i continues sample i of the last batch.",
-                 view="over_time", step=6),
-        TourStep("Reset the states between independent sequences (model.reset_states()).",
-                 view="unrolled", step=-1),
+                 view="over_time", step=6, batch=1),
+        TourStep("Reset the states between independent sequences (model.reset_states(); Shift+N here).",
+                 view="unrolled", step=-1, batch=0),
     )),
     Lesson("`go_backwards` and Bidirectional", (
         TourStep("go_backwards=True: the LSTM reads the last input step first.",

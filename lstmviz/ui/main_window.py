@@ -330,6 +330,10 @@ class MainWindow(QtWidgets.QMainWindow):
         play = mb.addMenu("&Play")
         for name in ("play", "back", "forward", "first", "last"):
             play.addAction(self.player.actions_by_name[name])
+        play.addSeparator()
+        for name in ("next_batch", "reset_states"):
+            play.addAction(self.player.actions_by_name[name])
+        self.player.problem.connect(lambda text: self.message(text, dialog=True, error=True))
         self.addActions(list(self.player.actions_by_name.values()))
 
         helpm = mb.addMenu("&Help")

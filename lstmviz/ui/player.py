@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.state import AppState
+from lstmviz.errors import LstmvizError
 
 #: Steps per second offered by the speed box.
 SPEEDS = (0.5, 1, 2, 4, 8, 15, 30, 60)
@@ -65,6 +66,9 @@ def media_icon(name: str, size: int = 64) -> QtGui.QIcon:
 class Player(QtWidgets.QWidget):
     """``|< < [play] > >|  ===o=====  t = 6 / 20   speed 4 steps/s   sample 1 of 4``."""
 
+    #: a problem to show the user (the window shows it as a message)
+    problem = QtCore.Signal(str)
+
     def __init__(self, state: AppState, parent=None):
         super().__init__(parent)
         self.state = state
@@ -94,6 +98,14 @@ class Player(QtWidgets.QWidget):
         self.last_action = act("last", "Last step", None, ["End"],
                                lambda: self.state.set_cursor(step=self.state.timesteps - 1),
                                "Go to the last step")
+
+        self.next_batch_action = act("next_batch", "Next &batch (stateful layers carry their states)",
+                                     None, ["N"], self._next_batch,
+                                     "Trace the next batch: every stateful layer starts from the "
+                                     "states the last batch left")
+        self.reset_states_action = act("reset_states", "&Reset states (batch 0)", None, ["Shift+N"],
+                                       self.state.reset_states,
+                                       "Start over: the stateful layers start from zero states")
 
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -133,6 +145,11 @@ class Player(QtWidgets.QWidget):
         self.speed.setToolTip("How many timesteps per second play advances")
         self.speed.currentIndexChanged.connect(self._speed_changed)
         layout.addWidget(self.speed)
+
+        self.batch_label = QtWidgets.QLabel(self)
+        self.batch_label.setToolTip("Stateful layers: which batch is shown (N: the next one, "
+                                    "whose states start where this one ended; Shift+N: batch 0)")
+        layout.addWidget(self.batch_label)
 
         layout.addSpacing(12)
         layout.addWidget(QtWidgets.QLabel("sample", self))
@@ -178,6 +195,12 @@ class Player(QtWidgets.QWidget):
             nxt = 0
         self.state.set_cursor(step=nxt)
 
+    def _next_batch(self) -> None:
+        try:
+            self.state.next_batch()
+        except LstmvizError as err:
+            self.problem.emit(str(err))
+
     def _speed_changed(self, *_):
         if self.playing:
             self.timer.start(self.interval_ms())
@@ -205,3 +228,8 @@ class Player(QtWidgets.QWidget):
             w.blockSignals(False)
         self.step_label.setText(f"t = {cursor.step} / {T - 1}")
         self.sample_of.setText(f"of {B}")
+        stateful = self.state.model is not None and self.state.model.stateful
+        self.batch_label.setVisible(stateful)
+        self.batch_label.setText(f"batch {self.state.batch_index}")
+        for a in (self.next_batch_action, self.reset_states_action):
+            a.setEnabled(stateful)

@@ -63,7 +63,8 @@ KEYS = (
     ("escape", ("Esc",), "Leave", "Close help / end the lesson / leave presentation mode"),
 )
 PLAYER_KEYS = (("Space", "Play / pause"), ("\u2190 \u2192  PgUp PgDn", "Step back / forward"),
-               ("Home  End", "First / last step"), ("1 2 3 4", "Unrolled, Cell, Over time, Weights"))
+               ("Home  End", "First / last step"), ("1 2 3 4", "Unrolled, Cell, Over time, Weights"),
+               ("N  Shift+N", "Next batch / back to batch 0 (stateful layers)"))
 
 #: Keys an editor (spin box, line edit, list, table, combo box) keeps while it has the focus.
 EDITOR_KEYS = {QtCore.Qt.Key.Key_Up, QtCore.Qt.Key.Key_Down, QtCore.Qt.Key.Key_Tab,
