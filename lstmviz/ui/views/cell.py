@@ -417,7 +417,7 @@ class CellView(TraceView):
                 continue
             if slot in ("h_prev", "c_prev"):
                 vals = ref.prev(key, s, t)
-                lab = f"{key}<sub>t−1</sub>" + ((" (init.)" if big else " (initial)") if t == 0 else "")
+                lab = f"{key}<sub>t−1</sub>" + (" (init.)" if t == 0 else "")
             else:
                 vals = rec.steps[key][s, t]
                 lab = (f"{th.symbol_html(key)}<sub>t</sub> {SHORT.get(key, '')}"
