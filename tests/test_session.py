@@ -606,3 +606,17 @@ def test_window_saves_and_reopens_a_graph_model_session(window, tmp_path):
     assert window.tabs.currentIndex() == 1
     for a, b in zip(outputs, st.trace.outputs):
         np.testing.assert_array_equal(a, b)
+
+
+def test_an_unreadable_leftover_is_kept_aside_and_not_offered_again(window, monkeypatch):
+    from PySide6 import QtWidgets
+
+    left = window.sessions.autosave_path.parent / "autosave-999997-1.lstmviz"
+    left.parent.mkdir(parents=True, exist_ok=True)
+    left.write_bytes(b"PK\x03\x04 not a session")
+    before = window.state.snapshot()
+    assert _start(window, monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes)
+    assert "cannot be restored" in window.last_message
+    assert not left.exists() and left.with_name(left.name + ".damaged").exists()
+    assert window.sessions.leftovers() == []
+    assert_same_stack(before, window.state)

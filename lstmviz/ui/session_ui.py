@@ -339,7 +339,7 @@ class SessionManager(QtCore.QObject):
 
     def offer_restore(self, found: list[Path] | None = None) -> bool:
         """Ask to restore the newest leftover autosave; the leftovers are removed once
-        answered (one that cannot be read stays, for whoever wants to look at it)."""
+        answered (one that cannot be read is renamed ``*.lstmviz.damaged`` and kept)."""
         found = found if found is not None else self.leftovers()
         if not found:
             return False
@@ -352,13 +352,15 @@ class SessionManager(QtCore.QObject):
         box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.Yes)
         yes = box.exec() == QtWidgets.QMessageBox.StandardButton.Yes
         restored = yes and self.restore_autosave(found[0])
-        keep = found[0] if yes and not restored else None  # could not be read: left as it is
         for p in found:
-            if p != keep:
-                try:
+            try:
+                if yes and not restored and p == found[0]:
+                    # could not be read: kept for whoever wants to look, but not offered again
+                    p.replace(p.with_name(p.name + ".damaged"))
+                else:
                     p.unlink()
-                except OSError:
-                    pass
+            except OSError:
+                pass
         if restored:
             self._dirty = True  # the restored work goes into this window's own autosave
         return restored
