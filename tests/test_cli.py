@@ -541,3 +541,24 @@ def test_app_bad_model_exit_2_subprocess(tmp_path):
 def test_app_bad_model_one_line_subprocess(tmp_path):
     res = run_cli(_png_model(tmp_path), "--screenshot", tmp_path / "s.png", timeout=180)
     assert_one_line_error(res.returncode, res.stderr, contains="photo.h5")
+
+
+@pytest.mark.parametrize("case,want", [
+    ("k3_seq2seq_lstm", {"decoder": "decoder_input, initial_state=encoder[1], encoder[2]",
+                         "td": "decoder"}),
+    ("k2_explicit_mask", {"lstm": "x, mask=m", "gru": "lstm, mask=m"}),
+])
+def test_summary_of_a_graph_says_what_each_layer_is_connected_to(capsys, case, want):
+    path = fixture(case)
+    meta = json.loads((path.parent / "meta.json").read_text())
+    rc, out, _ = call(capsys, "summary", path)
+    assert rc == 0 and "Connected to" in out
+    lines = out.splitlines()
+    for layer in meta["layers"]:  # the Keras columns are as before
+        row = next(l for l in lines if l.startswith(f"{layer['name']} ({layer['class']})"))
+        assert f" {layer['params']:,}" in row
+        if layer["name"] in want:
+            assert row.endswith(want[layer["name"]]), row
+    sequential = fixture("k3_lstm_default")
+    rc, out, _ = call(capsys, "summary", sequential)
+    assert "Connected to" not in out

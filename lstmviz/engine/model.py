@@ -222,19 +222,34 @@ class Model:
         return any(_rnn_config(n.layer).get("stateful") for n in self.nodes)
 
     def summary(self) -> str:
-        """A table like Keras' ``model.summary()``, then each recurrent layer's weights."""
+        """A table like Keras' ``model.summary()`` (with Keras' "Connected to" column for a
+        functional model: inputs, and ``initial_state=`` / ``mask=`` tensors by name), then
+        each recurrent layer's weights."""
+        def ref(r: TensorRef) -> str:
+            return f"{r.layer}[{r.tensor_index}]" if r.tensor_index else r.layer
+
         rows = []
         for layer in self.layers:
             outs = layer.output_shapes
             shape = fmt_shape(outs[0]) if len(outs) == 1 else fmt_shape(list(outs))
-            rows.append((f"{layer.name} ({layer.class_name})", shape, f"{layer.count_params():,}"))
+            node = self._by_name[layer.name]
+            links = [ref(r) for r in node.inbound]
+            if node.initial_state:
+                links.append("initial_state=" + ", ".join(ref(r) for r in node.initial_state))
+            if node.mask is not None:
+                links.append(f"mask={ref(node.mask)}")
+            rows.append((f"{layer.name} ({layer.class_name})", shape, f"{layer.count_params():,}",
+                         "" if self.sequential else ", ".join(links)))
         w0 = max([28] + [len(r[0]) + 2 for r in rows])
         w1 = max([26] + [len(r[1]) + 2 for r in rows])
-        width = w0 + w1 + 12
+        graph = not self.sequential
+        w3 = max([14] + [len(r[3]) + 2 for r in rows]) if graph else 0
+        width = w0 + w1 + 12 + w3
+        head = f"{'Layer (type)':<{w0}}{'Output Shape':<{w1}}{'Param #':>10}"
         lines = [f'Model: "{self.name}"', "_" * width,
-                 f"{'Layer (type)':<{w0}}{'Output Shape':<{w1}}{'Param #':>10}", "=" * width]
-        for k, (a, b, c) in enumerate(rows):
-            lines.append(f"{a:<{w0}}{b:<{w1}}{c:>10}")
+                 head + ("  Connected to" if graph else ""), "=" * width]
+        for k, (a, b, c, d) in enumerate(rows):
+            lines.append((f"{a:<{w0}}{b:<{w1}}{c:>10}" + (f"  {d}" if graph else "")).rstrip())
             lines.append("_" * width if k < len(rows) - 1 else "=" * width)
         lines.append(f"Total params: {self.count_params():,}")
         notes = self.source.get("notes") or []
