@@ -257,22 +257,21 @@ class AppState:
         return Snapshot(tuple(_frozen_entry(e) for e in self.layers), _frozen_input(self.input),
                         self.model if self.readonly else None, self.path)
 
-    def _remember(self) -> None:
-        """Called by every edit just before it changes anything."""
-        if self.readonly:
-            return
-        self.undo_stack.append(self.snapshot())
+    def _push_history(self, snap: "Snapshot") -> None:
+        self.undo_stack.append(snap)
         del self.undo_stack[:-UNDO_LIMIT]
         self.redo_stack.clear()
         self.history_changed.emit()
 
+    def _remember(self) -> None:
+        """Called by every edit just before it changes anything."""
+        if not self.readonly:
+            self._push_history(self.snapshot())
+
     def remember_replaced(self) -> None:
         """Called before opening a model or a session, or a new stack, replaces everything:
         one undo brings the work back (read-only models included)."""
-        self.undo_stack.append(self.snapshot())
-        del self.undo_stack[:-UNDO_LIMIT]
-        self.redo_stack.clear()
-        self.history_changed.emit()
+        self._push_history(self.snapshot())
 
     def clear_history(self) -> None:
         self.undo_stack.clear()
@@ -561,10 +560,7 @@ class AppState:
                 "first (same layers, units and input_dim), or open the full model file (.keras/.h5)"
             ) from None
         if before is not None:
-            self.undo_stack.append(before)
-            del self.undo_stack[:-UNDO_LIMIT]
-            self.redo_stack.clear()
-            self.history_changed.emit()
+            self._push_history(before)
             for entry, layer in zip(self.layers, self.model.layers):
                 entry.weights = [np.array(w) for w in layer.weights]
         self.path = str(path)
