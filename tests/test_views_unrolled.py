@@ -100,6 +100,8 @@ def test_seq2seq_gets_one_block_per_time_axis_and_an_initial_state_arrow(view, q
     enc, dec, dec_in = row(view, "encoder"), row(view, "decoder"), row(view, "input:decoder_input")
     assert (enc.offset, enc.T) == (0.0, 5) and (dec.offset, dec.T) == (6.0, 4)
     assert dec_in.domain == dec.domain and dec.sources == ["input:decoder_input"]
+    # the classic picture: encoder beside decoder, each on its input's level
+    assert enc.y == dec.y and row(view, "input").y == dec_in.y < enc.y < row(view, "td").y
     assert dec.states_from == [("encoder", 1), ("encoder", 2)]  # h and c
     assert any(t.toPlainText() == "initial state" for t in view.texts)
     view.set_cursor(Cursor(step=0, sample=1, layer="decoder", unit=1))
@@ -107,9 +109,13 @@ def test_seq2seq_gets_one_block_per_time_axis_and_an_initial_state_arrow(view, q
     np.testing.assert_array_equal(dec.values, trace["decoder"].steps["h"][1, :, 1])
     view.set_cursor(Cursor(step=3, sample=1, layer="decoder", unit=1))
     assert view.column_box.rect().center().x() == pytest.approx(6 + 3)
+    seen = []
+    view.layer_requested.connect(seen.append)
     with qtbot.waitSignal(view.step_requested) as blocker:
-        view.click_at(6 + 2.1, dec.y)
-    assert blocker.args == [2]
+        view.click_at(6 + 2.1, dec.y)  # the decoder's block on the shared level
+    assert blocker.args == [2] and seen == []
+    view.click_at(1.0, enc.y)
+    assert seen == ["encoder"]
     # the encoder's time axis: bottom ticks restart at 0 for the decoder's block
     assert "each block of columns is one time axis" in view.legend.text()
 

@@ -1,8 +1,9 @@
 """The stack unrolled over time: a column per timestep, a cell per layer per step.
 
 Columns are INPUT time (x_0 on the left). A model with several time axes (a seq2seq
-encoder and decoder, a RepeatVector) gets one block of columns per axis, side by side;
-arrows follow the model's graph (a connection that would cross another row runs in a
+encoder and decoder, a RepeatVector) gets one block of columns per axis, side by side,
+and a row sits one level above the rows feeding it (so an encoder and its decoder share
+a level); arrows follow the model's graph (a connection that would cross another row runs in a
 lane left of the cells), and final states handed to another layer as its initial
 states are elbow arrows between the blocks. Each recurrent cell is coloured by its
 layer's h for the selected unit (the same unit index, clamped, in the other layers);
@@ -34,7 +35,7 @@ ROW_H = 1.0      # cell height (data units)
 ROW_GAP = 0.9    # vertical room between rows for the "output goes up" arrows
 BIDI_GAP = 0.3   # between a Bidirectional's forward and backward rows
 SUB = 10         # image sub-pixels per column (cell + gap) when gaps are drawn
-DOMAIN_GAP = 1.0  # columns between two time axes
+DOMAIN_GAP = 0.05  # room between two time axes, as a share of all their columns (>= 1)
 
 
 @dataclass
@@ -150,24 +151,19 @@ class UnrolledView(TraceView):
         self.images, self.texts = {}, []
         self.rows, self.domains = self._build_rows(model, trace, inputs)
         self.offsets = []
+        gap = max(1.0, round(DOMAIN_GAP * sum(self.domains)))
         x = 0.0
         for length in self.domains:
             self.offsets.append(x)
-            x += length + DOMAIN_GAP
-        T = self.T = max(1, int(round(x - DOMAIN_GAP)))  # columns in all, gaps included
+            x += length + gap
+        T = self.T = max(1, int(round(x - gap)))  # columns in all, gaps included
         longest = max(self.domains)
         self.gap = 0.4 if longest <= 40 else 0.2 if longest <= 100 else 0.0
         self.sub = SUB if self.gap else 1
-        y = 0.0
-        prev = None
         for row in self.rows:
             row.offset = self.offsets[row.domain]
             row.T = self.domains[row.domain]
-            if prev is not None and row.side == "backward" and prev.side == "forward" and prev.layer == row.layer:
-                y -= ROW_GAP - BIDI_GAP  # a Bidirectional's halves sit close together
-            row.y = y
-            y += ROW_H + ROW_GAP
-            prev = row
+        y = self._place_rows()
         rnn_levels = th.symmetric_levels(*[r.data for r in self.rows if r.kind != "input" and r.data is not None])
         for row in self.rows:
             if row.kind != "input":
@@ -184,8 +180,7 @@ class UnrolledView(TraceView):
         self.colorbar.setLevels(rnn_levels)
         self._build_static()
         # Axes: row names on the left, input steps below (per block of columns).
-        ticks = [(row.y, row.label) for row in self.rows]
-        self.plot.getAxis("left").setTicks([ticks, []])
+        self._row_ticks(self.cursor.unit if self.cursor is not None else 0)
         stateful = any(r.ref is not None and r.ref.layer.config.get("stateful") for r in self.rows)
         left = -0.5 - (max(1.4, longest * 0.08) if stateful else 0.15)
         left = min(left, self.lane_left - 0.15)
@@ -196,6 +191,36 @@ class UnrolledView(TraceView):
              for c, label in self._step_ticks(length, width=T)], []])
         self._legend_text()
 
+    def _place_rows(self) -> float:
+        """Each row's height: one level above the rows that feed it, so rows on other time
+        axes share a level (a seq2seq encoder beside its decoder), rows on one axis never;
+        a Bidirectional's halves sit close together. Returns the top of the drawing."""
+        level: dict[str, int] = {}
+        taken: set[tuple[int, int]] = set()
+        for row in self.rows:
+            fwd = f"{row.layer}/forward" if row.side == "backward" else None
+            if fwd in level:
+                lv = level[fwd] + 1  # a Bidirectional's backward half: right above its forward
+            else:
+                lv = 1 + max((level[k] for k in row.sources if k in level), default=-1)
+            while (row.domain, lv) in taken:
+                lv += 1
+            level[row.key] = lv
+            taken.add((row.domain, lv))
+        rows_at: dict[int, list[Row]] = {}
+        for row in self.rows:
+            rows_at.setdefault(level[row.key], []).append(row)
+        y_of, y = {}, 0.0
+        for lv in range(max(level.values(), default=0) + 1):
+            if lv > 0:
+                tight = all(r.side == "backward" and level.get(f"{r.layer}/forward") == lv - 1
+                            for r in rows_at.get(lv, [None]) if r is not None) and lv in rows_at
+                y += ROW_H + (BIDI_GAP if tight else ROW_GAP)
+            y_of[lv] = y
+        for row in self.rows:
+            row.y = y_of[level[row.key]]
+        return y + ROW_H + ROW_GAP
+
     @staticmethod
     def _step_ticks(T: int, width: int | None = None) -> list:
         """Ticks 0..T-1 of one time axis, spaced for ``width`` columns in all (~20 labels)."""
@@ -204,13 +229,14 @@ class UnrolledView(TraceView):
         return [(float(c), str(c)) for c in range(0, T, every)]
 
     def _row_ticks(self, unit: int) -> None:
-        ticks = []
-        for row in self.rows:
+        labels: dict[float, list[str]] = {}  # rows on one level: their names, left to right
+        for row in sorted(self.rows, key=lambda r: r.offset):
             if row.kind == "input" or row.data is None:
-                ticks.append((row.y, row.label))
+                text = row.label
             else:
-                ticks.append((row.y, f"{row.label}  [{clamp(unit, 0, row.units - 1)}]"))
-        self.plot.getAxis("left").setTicks([ticks, []])
+                text = f"{row.label}  [{clamp(unit, 0, row.units - 1)}]"
+            labels.setdefault(row.y, []).append(text)
+        self.plot.getAxis("left").setTicks([[(y, " · ".join(t)) for y, t in labels.items()], []])
 
     def _build_rows(self, model: Model, trace: Trace, inputs) -> tuple[list[Row], list[int]]:
         """The rows, each on a time axis (``domains``: the columns of each axis), and which
@@ -443,6 +469,7 @@ class UnrolledView(TraceView):
                 if not is_c:
                     txt = pg.TextItem("initial state", color=t.foreground, anchor=(0.5, 1.0))
                     txt.setFont(t.font(0.8))
+                    txt.setZValue(15)  # over the cells, should they reach under it
                     txt.setPos(xm, max(y0, y1) + ROW_H / 2)
                     self.plot.addItem(txt)
                     self.texts.append(txt)
@@ -628,12 +655,15 @@ class UnrolledView(TraceView):
 
     def click_at(self, x: float, y: float) -> None:
         """Select the cell under data point (x, y): its layer (and side), then its step."""
-        row = min(self.rows, key=lambda r: abs(r.y - y))
-        if abs(row.y - y) > ROW_H / 2 + ROW_GAP / 2:
+        near = min(abs(r.y - y) for r in self.rows)
+        if near > ROW_H / 2 + ROW_GAP / 2:
+            return
+        # rows on one level sit side by side: the one whose columns hold x
+        row = next((r for r in self.rows if abs(r.y - y) == near
+                    and 0 <= int(round(x - r.offset)) < r.T), None)
+        if row is None:
             return
         col = int(round(x - row.offset))
-        if not 0 <= col < row.T:
-            return
         self.click_cell(row.key, col)
 
     def click_cell(self, row_key: str, column: int) -> None:
