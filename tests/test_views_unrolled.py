@@ -142,3 +142,12 @@ def test_repeat_vector_fans_one_vector_out_to_every_step(view):
     x, y = view.up_lines.getData()
     starts = {(x[k], y[k]) for k in range(0, len(x), 2) if y[k + 1] == rep.y - 0.5}
     assert len(starts) == 1  # every arrow into the repeat row leaves the encoder's last cell
+
+
+def test_rows_sharing_a_level_carry_their_names_over_their_blocks(view):
+    model, trace, xs = _load("k3_seq2seq_lstm")
+    view.set_data(model, trace, inputs=xs)
+    names = {t.toPlainText() for t in view.texts}
+    assert {"encoder", "decoder", "encoder_input", "decoder_input"} <= names
+    ticks = dict(view.plot.getAxis("left")._tickLevels[0])
+    assert ticks[row(view, "encoder").y].startswith("encoder") and "decoder" in ticks[row(view, "encoder").y]

@@ -236,7 +236,12 @@ class UnrolledView(TraceView):
             else:
                 text = f"{row.label}  [{clamp(unit, 0, row.units - 1)}]"
             labels.setdefault(row.y, []).append(text)
-        self.plot.getAxis("left").setTicks([[(y, " · ".join(t)) for y, t in labels.items()], []])
+
+        def joined(texts: list[str]) -> str:
+            # rows sharing a level also carry their names over their blocks (_build_static)
+            text = " · ".join(texts)
+            return text if len(texts) == 1 or len(text) <= 40 else f"{texts[0]}  (+{len(texts) - 1} more)"
+        self.plot.getAxis("left").setTicks([[(y, joined(t)) for y, t in labels.items()], []])
 
     def _build_rows(self, model: Model, trace: Trace, inputs) -> tuple[list[Row], list[int]]:
         """The rows, each on a time axis (``domains``: the columns of each axis), and which
@@ -483,6 +488,18 @@ class UnrolledView(TraceView):
             spots.append({"pos": (x, y), "symbol": sym, "size": 11 if small else 9,
                           "brush": pg.mkBrush(col), "pen": pg.mkPen(None)})
         self.heads.setData(spots)
+        # Rows sharing a level: each block's name over its top-left corner.
+        per_level: dict[float, int] = {}
+        for row in self.rows:
+            per_level[row.y] = per_level.get(row.y, 0) + 1
+        for row in self.rows:
+            if per_level[row.y] > 1:
+                txt = pg.TextItem(row.label, color=t.muted, anchor=(0, 1.0))
+                txt.setFont(t.font(0.8))
+                txt.setPos(row.offset - 0.5, row.y + ROW_H / 2)
+                txt.setZValue(15)
+                self.plot.addItem(txt)
+                self.texts.append(txt)
         # Token ids / the merge mode as small text when there is room.
         for row in self.rows:
             if row.kind == "input" and getattr(row, "ids", None) is not None and row.T <= 30:
