@@ -77,7 +77,10 @@ def test_masked_and_stateful_and_long(view):
     r = row(view, "lstm")
     assert r.mask is not None and not r.mask[0, 160]
     assert view.current_column == 199
-    assert any("previous batch" in t.toPlainText() for t in view.texts)
+    assert any("zero state (first batch)" in t.toPlainText() for t in view.texts)
+    again = model.trace(x)  # the stateful layer goes on from where the first call ended
+    view.set_data(model, again, inputs=[x])
+    assert any("state from previous batch" in t.toPlainText() for t in view.texts)
     np.testing.assert_array_equal(r.values, trace["lstm"].steps["h"][0, :, 2])
 
 

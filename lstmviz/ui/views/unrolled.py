@@ -391,7 +391,10 @@ class UnrolledView(TraceView):
                     hx += [x0, edge]
                     hy += [y_h, y_h]
                     heads.append((edge, y_h, "t2", "h"))
-                    txt = pg.TextItem("state from previous batch", color=t.foreground, anchor=(0, 1.0))
+                    init = (row.ref.rec.initial_state or {}).get("h")
+                    fresh = init is None or not np.any(init)
+                    what = "zero state (first batch)" if fresh else "state from previous batch"
+                    txt = pg.TextItem(what, color=t.foreground, anchor=(0, 1.0))
                     txt.setFont(t.font(0.8))
                     txt.setPos(x0, row.y + ROW_H / 2)
                     self.plot.addItem(txt)
