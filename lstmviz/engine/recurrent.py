@@ -92,20 +92,31 @@ def _row_block(rows: int, inner: int, batch: int) -> int:
     return r
 
 
+def _keras_major(a):
+    """(T, rows, B) as held while stepping -> the (T, B, rows) view a trace hands out."""
+    return a.transpose(0, 2, 1)
+
+
+def _input_columns(kernel_rows, bias_rows, xs):
+    """``(W, xa)`` with ``W @ xa[t] == x_t @ kernel + bias``: the kernel as rows
+    ``(k*units, d)`` with the bias as one more column, and every ``x_t`` as columns
+    ``(T, d + 1, B)`` over a row of ones (so one small product adds the bias too)."""
+    T, B, d = xs.shape
+    W = np.zeros((kernel_rows.shape[0], d + 1), np.float32)
+    W[:, :d] = kernel_rows
+    if bias_rows is not None:
+        W[:, d] = bias_rows
+    xa = np.empty((T, d + 1, B), np.float32)
+    xa[:, :d] = xs.transpose(0, 2, 1)
+    xa[:, d] = 1.0
+    return W, xa
+
+
 def _apply(fn, z, out, u):
     """``fn`` over gate blocks held as (units, batch): softmax-like ones see units last."""
     if fn in activations.ROWWISE:
         for k in range(0, z.shape[0], u):
             fn(z[k:k + u].T, out=out[k:k + u].T)
-    else:
-        fn(z, out=out)
-
-
-def _apply_last(fn, z, out, u):
-    """``fn`` over gate blocks side by side on the last axis, (batch, k*units)."""
-    if fn in activations.ROWWISE:
-        for k in range(0, z.shape[-1], u):
-            fn(z[..., k:k + u], out=out[..., k:k + u])
     else:
         fn(z, out=out)
 
@@ -136,14 +147,9 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         scale[:3 * u] = 0.5
     r = _row_block(4 * u, u, B)
     U = np.ascontiguousarray((recurrent_kernel[:, order] * scale).T).reshape(-1, r, u)
-    W = np.zeros((4 * u, d + 1), dt)  # the bias rides along as a column
-    W[:, :d] = (kernel[:, order] * scale).T
-    if bias is not None:
-        W[:, d] = bias[order] * scale
+    W, xa = _input_columns((kernel[:, order] * scale).T,
+                           None if bias is None else bias[order] * scale, xs)
     W = W.reshape(-1, r, d + 1)
-    xa = np.empty((T, d + 1, B), dt)  # x_t as columns, and a row of ones for the bias
-    xa[:, :d] = xs.transpose(0, 2, 1)
-    xa[:, d] = 1.0
     gates = workspace.empty((T, 4 * u, B))
     c_all = workspace.empty((T, u, B))
     h_all = workspace.empty((T, u, B))
@@ -178,13 +184,10 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
             np.copyto(ht, h, where=keep_not[t])
         h, c = ht, ct
 
-    def keras_major(a):  # (T, units, B) -> (T, B, units)
-        return a.transpose(0, 2, 1)
-
     def keras_order(a):  # (T, 4u, B) held i f o c~, sigmoid rows halved -> (T, B, 4u)
         out = workspace.empty((T, B, 4 * u))
         for k, j in enumerate((0, 1, 3, 2)):  # Keras gate k is held as block j
-            np.multiply(keras_major(a[:, j * u:(j + 1) * u]), 1.0 / scale[j * u],
+            np.multiply(_keras_major(a[:, j * u:(j + 1) * u]), 1.0 / scale[j * u],
                         out=out[..., k * u:(k + 1) * u])
         return out
 
@@ -195,8 +198,8 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         np.matmul(U[None], h_prev[:, None], out=h_part.reshape(T, -1, r, B))
         return keras_order(h_part)
 
-    g = [keras_major(gates[:, j * u:(j + 1) * u]) for j in range(4)]
-    h_seq, c_seq = keras_major(h_all), keras_major(c_all)
+    g = [_keras_major(gates[:, j * u:(j + 1) * u]) for j in range(4)]
+    h_seq, c_seq = _keras_major(h_all), _keras_major(c_all)
     recorded = {"i": g[0], "f": g[1], "c_tilde": g[3], "o": g[2], "c": c_seq, "h": h_seq}
     derived = {
         "pre": lambda: keras_order(pre_all),
@@ -223,14 +226,8 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
     else:
         b_in, b_rec = bias, None
     r = _row_block(3 * u, d + 1, B)
-    W = np.zeros((3 * u, d + 1), dt)
-    W[:, :d] = kernel.T
-    if b_in is not None:
-        W[:, d] = b_in
+    W, xa = _input_columns(kernel.T, b_in, xs)
     W = W.reshape(-1, r, d + 1)
-    xa = np.empty((T, d + 1, B), dt)
-    xa[:, :d] = xs.transpose(0, 2, 1)
-    xa[:, d] = 1.0
     UT = np.ascontiguousarray(recurrent_kernel.T)  # (3u, u)
 
     def blocks(rows: int):
@@ -280,14 +277,11 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
             np.copyto(ht, h, where=keep_not[t])
         h = ht
 
-    def keras_major(a):  # (T, rows, B) -> (T, B, rows)
-        return a.transpose(0, 2, 1)
-
-    h_seq = keras_major(h_all)
+    h_seq = _keras_major(h_all)
     rec_out = {
-        "x_proj": keras_major(x_proj), "h_proj": keras_major(h_proj), "pre": keras_major(pre),
-        "z": keras_major(gates[:, :u]), "r": keras_major(gates[:, u:2 * u]),
-        "h_tilde": keras_major(gates[:, 2 * u:]), "h": h_seq,
+        "x_proj": _keras_major(x_proj), "h_proj": _keras_major(h_proj), "pre": _keras_major(pre),
+        "z": _keras_major(gates[:, :u]), "r": _keras_major(gates[:, u:2 * u]),
+        "h_tilde": _keras_major(gates[:, 2 * u:]), "h": h_seq,
     }
     out = h_seq if mask is None else _mask_outputs(h_seq, mask, zero_output_for_mask)
     return rec_out, {}, out, [h_seq[-1] if T else h0]
