@@ -13,8 +13,8 @@ A session file is a zip archive:
   engine holds it: ``"model": {"name", "keras_version", "inputs": [[layer, index]],
   "outputs": [...], "source": {...}, "layers": [{"class_name", "config", "name",
   "weights": ["model/0/0.npy", ...] or null, "inbound": [[layer, index]],
-  "initial_state": [...], "mask": [[layer, index]] or null}]}`` (``"layers"`` is then empty); the file it came from is not
-  needed to open the session again.
+  "initial_state": [...], "mask": [[layer, index]] or null}]}`` (``"layers"`` is then
+  empty); the file it came from is not needed to open the session again.
 - one ``.npy`` member per array, written with ``np.save(allow_pickle=False)`` and read
   with ``allow_pickle=False`` (a session never runs code).
 
@@ -372,14 +372,11 @@ def _parse_model(m, zf, infos, path) -> Model:
 def apply_session(state: AppState, session: Session, path=None) -> None:
     """Put a parsed session onto ``state`` (nothing can fail half-way: it was checked);
     undo brings back what was there."""
-    if session.model is not None:  # a read-only model: shown as opened, then the session's settings
-        state.set_model(session.model, str(path) if path is not None else session.path)
-        state.input = session.input
+    if session.model is not None:  # a read-only model: shown as opened, on the session's input
         state.seed = session.seed
         state.trace_all_samples = session.trace_all_samples
-        state.cursor = session.cursor
-        state.rebuild()
-        state.stack_changed.emit()
+        state.set_model(session.model, str(path) if path is not None else session.path,
+                        spec=session.input)
         state.set_cursor(**dataclasses.asdict(session.cursor))
         return
     state.remember_replaced()

@@ -512,21 +512,14 @@ class AppState:
             self.error_changed.emit(message)
 
     # -- files ---------------------------------------------------------------------------
-    def set_model(self, model: Model, path: str | None = None) -> None:
+    def set_model(self, model: Model, path: str | None = None, spec: InputSpec | None = None) -> None:
         """Show a loaded model: a plain stack becomes the editable stack (with its weights);
-        anything else is shown read-only. Undo brings back what was there."""
+        anything else is shown read-only. Undo brings back what was there. ``spec``: the
+        input to trace it on (a session's); else one fitted to the model's input shape."""
         self.remember_replaced()
         shapes = model.input_shapes()
-        shape = shapes[0]
-        spec = dataclasses.replace(self.input, data=None if self.input.source == "data" else self.input.data)
-        if spec.source == "data":
-            spec.source = "sine"
-        if shape and shape[0]:
-            spec.batch_size = int(shape[0])
-        if len(shape) > 1 and shape[1]:
-            spec.timesteps = int(shape[1])
-        if len(shape) == 3 and shape[2]:
-            spec.input_dim = int(shape[2])
+        if spec is None:
+            spec = self._input_for_shape(shapes[0])
         self.path = path
         self.input = spec
         if model.sequential and len(shapes) == 1:
@@ -543,6 +536,19 @@ class AppState:
         self.cursor = Cursor()
         self.rebuild()
         self.stack_changed.emit()
+
+    def _input_for_shape(self, shape) -> InputSpec:
+        """The current input settings, fitted to a model's input ``shape``."""
+        spec = dataclasses.replace(self.input, data=None if self.input.source == "data" else self.input.data)
+        if spec.source == "data":
+            spec.source = "sine"
+        if shape and shape[0]:
+            spec.batch_size = int(shape[0])
+        if len(shape) > 1 and shape[1]:
+            spec.timesteps = int(shape[1])
+        if len(shape) == 3 and shape[2]:
+            spec.input_dim = int(shape[2])
+        return spec
 
     def load_weights_file(self, path, read=None) -> None:
         """Put a weights-only file onto the current stack (it must match); an edit that
