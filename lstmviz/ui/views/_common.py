@@ -90,6 +90,14 @@ class CellRef:
         m = self.rec.mask
         return m is not None and not bool(m[sample, step])
 
+    def masked_steps(self, sample: int) -> np.ndarray | None:
+        """(T,) True at the masked processing steps of ``sample``, or None if none are."""
+        m = self.rec.mask
+        if m is None:
+            return None
+        masked = ~np.asarray(m[sample], dtype=bool)
+        return masked if masked.any() else None
+
 
 def cell_refs(model: Model, trace: Trace, name: str) -> list[CellRef]:
     """The recurrent cells of layer ``name``: one, or a Bidirectional's two halves."""

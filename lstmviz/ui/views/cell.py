@@ -233,6 +233,7 @@ class CellView(TraceView):
         self.ref: CellRef | None = None
         self._eqs: list[Equation] = []
         self._setup_key = None
+        self._fit_cache = None  # the equations' one-row / two-row answer (_show_equations)
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -450,7 +451,7 @@ class CellView(TraceView):
                self.ref.side if self.ref else None)
         n = len(html)
         fits = None
-        cached = getattr(self, "_fit_cache", None)
+        cached = self._fit_cache
         if cached is not None and cached[0] == key:
             if cached[1] and n <= cached[2]:
                 fits = True

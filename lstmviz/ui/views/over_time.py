@@ -210,19 +210,10 @@ class OverTimeView(TraceView):
         order = " (processed right to left)" if ref.backwards else ""
         masked = ' · <span style="color:#D55E00"><b>masked step</b></span>' if ref.masked(s, t) else ""
         veiled = (" · grey columns: masked steps (states carried over)"
-                  if self._masked_steps(ref, s) is not None else "")
+                  if ref.masked_steps(s) is not None else "")
         self.header.setText(f"<b>{ref.name}</b>{side} ({ref.kind}) · step <b>t = {t}</b> = input step "
                             f"{tau}{order} · unit <b>{u}</b> · sample {s}{masked}{veiled} · "
                             f"click a heatmap to pick a step and unit")
-
-    @staticmethod
-    def _masked_steps(ref: CellRef, s: int) -> np.ndarray | None:
-        """(T,) True at the masked processing steps of sample ``s``, or None if none are."""
-        m = ref.rec.mask
-        if m is None:
-            return None
-        masked = ~np.asarray(m[s], dtype=bool)
-        return masked if masked.any() else None
 
     def _levels(self, ref: CellRef, key: str):
         if key in GATE_KEYS:
@@ -253,7 +244,7 @@ class OverTimeView(TraceView):
             th.set_title(slot.plot, t.subscripts(f'<span style="color:{t.hue(key)}"><b>{name}</b></span>'),
                                size=f"{t.pt(1.0)}pt")
             slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
-            slot.veil.show(self._masked_steps(ref, s), QtCore.QRectF(-0.5, -0.5, T, U))
+            slot.veil.show(ref.masked_steps(s), QtCore.QRectF(-0.5, -0.5, T, U))
             self.images[key] = slot.image
             self.colorbars[key] = slot.colorbar
             self.cursor_lines.append(slot.cursor_line)
@@ -277,7 +268,7 @@ class OverTimeView(TraceView):
         axis = self.curve_plot.getAxis("bottom")  # steps are whole numbers: no 0.5 ticks
         axis.setTickSpacing(1, 1) if T <= 24 else axis.setTickSpacing()
         pad = 0.1 * (hi - lo)  # beyond the view's own padding: the band spans the plot
-        self.curve_veil.show(self._masked_steps(ref, s),
+        self.curve_veil.show(ref.masked_steps(s),
                              QtCore.QRectF(-0.5, lo - pad, T, hi - lo + 2 * pad))
         self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
 
