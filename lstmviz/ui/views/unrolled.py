@@ -394,11 +394,7 @@ class UnrolledView(TraceView):
                     init = (row.ref.rec.initial_state or {}).get("h")
                     fresh = init is None or not np.any(init)
                     what = "zero state (first batch)" if fresh else "state from previous batch"
-                    txt = pg.TextItem(what, color=t.foreground, anchor=(0, 1.0))
-                    txt.setFont(t.font(0.8))
-                    txt.setPos(x0, row.y + ROW_H / 2)
-                    self.plot.addItem(txt)
-                    self.texts.append(txt)
+                    self._text(what, (x0, row.y + ROW_H / 2), (0, 1.0), t.foreground, t.font(0.8))
         # Outputs going up, along the model's graph. A connection that would pass through
         # another row of its time axis (a branch, a skip) runs in a lane left of the block.
         by_key = {r.key: r for r in self.rows}
@@ -436,13 +432,10 @@ class UnrolledView(TraceView):
                         heads.append((src.offset + c, y1, "t1", "up"))
                 elif cols:
                     # too many steps for one arrow each: say it once, in the gap
-                    txt = pg.TextItem("⇡ every step goes up ⇡", color=t.accent, anchor=(0.5, 0.5))
-                    txt.setFont(t.font(0.85))
                     # in the gap next to the source: the midway point may be another row's
                     gap_y = y0 + (ROW_GAP if src.y < upper.y else -ROW_GAP) / 2
-                    txt.setPos(src.offset + (src.T - 1) / 2, gap_y)
-                    self.plot.addItem(txt)
-                    self.texts.append(txt)
+                    self._text("⇡ every step goes up ⇡", (src.offset + (src.T - 1) / 2, gap_y),
+                               (0.5, 0.5), t.accent, t.font(0.85))
         self.lane_left = 0.0
         lanes.sort(key=lambda lane: lane[0])  # short spans nearest the cells
         for k, (_, src, upper) in enumerate(lanes):
@@ -475,12 +468,9 @@ class UnrolledView(TraceView):
                 ys_ += [y0, y0, y0, y1, y1, y1]
                 heads.append((x1, y1, "t2" if x1 >= xm else "t3", "c" if is_c else "h"))
                 if not is_c:
-                    txt = pg.TextItem("initial state", color=t.foreground, anchor=(0.5, 1.0))
-                    txt.setFont(t.font(0.8))
-                    txt.setZValue(15)  # over the cells, should they reach under it
-                    txt.setPos(xm, max(y0, y1) + ROW_H / 2)
-                    self.plot.addItem(txt)
-                    self.texts.append(txt)
+                    # over the cells, should they reach under it
+                    self._text("initial state", (xm, max(y0, y1) + ROW_H / 2), (0.5, 1.0),
+                               t.foreground, t.font(0.8), z=15)
         w = t.line_width
         self.h_lines.setData(np.array(hx, float), np.array(hy, float), pen=pg.mkPen(t.foreground, width=w * 0.8))
         self.c_lines.setData(np.array(cx, float), np.array(cy, float), pen=pg.mkPen(th.HUES["c"], width=w * 0.8))
@@ -497,24 +487,26 @@ class UnrolledView(TraceView):
             per_level[row.y] = per_level.get(row.y, 0) + 1
         for row in self.rows:
             if per_level[row.y] > 1:
-                txt = pg.TextItem(row.label, color=t.muted, anchor=(0, 1.0))
-                txt.setFont(t.font(0.8))
-                txt.setPos(row.offset - 0.5, row.y + ROW_H / 2)
-                txt.setZValue(15)
-                self.plot.addItem(txt)
-                self.texts.append(txt)
+                self._text(row.label, (row.offset - 0.5, row.y + ROW_H / 2), (0, 1.0), t.muted,
+                           t.font(0.8), z=15)
         # Token ids / the merge mode as small text when there is room.
         for row in self.rows:
             if row.kind == "input" and getattr(row, "ids", None) is not None and row.T <= 30:
                 row.id_texts = []
                 for c in range(row.T):
-                    ti = pg.TextItem("", color=t.foreground, anchor=(0.5, 0.5))
-                    ti.setFont(t.font(0.9, bold=True))
-                    ti.setPos(row.offset + c, row.y)
-                    ti.setZValue(5)
-                    self.plot.addItem(ti)
-                    self.texts.append(ti)
-                    row.id_texts.append(ti)
+                    row.id_texts.append(self._text("", (row.offset + c, row.y), (0.5, 0.5),
+                                                   t.foreground, t.font(0.9, bold=True), z=5))
+
+    def _text(self, text: str, pos, anchor, color, font, z: float | None = None) -> pg.TextItem:
+        """A text item on the plot, dropped with the others by the next ``set_data``."""
+        item = pg.TextItem(text, color=color, anchor=anchor)
+        item.setFont(font)
+        item.setPos(*pos)
+        if z is not None:
+            item.setZValue(z)
+        self.plot.addItem(item)
+        self.texts.append(item)
+        return item
 
     def _legend_text(self):
         t = self.theme
