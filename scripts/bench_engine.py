@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
-"""Benchmark: a full lstmviz trace of one LSTM (or GRU) layer against torch.nn.LSTM's forward.
+"""Benchmark: a full lstmviz trace of one LSTM (or GRU) layer against torch.nn.LSTM's
+(or GRU's) forward.
 
 Default case (issue 2): batch 32, 200 timesteps, input 64, 256 units, every intermediate
 recorded while stepping (i, f, c~, o, c, h and the pre-activation sums; the projections
 x_proj and h_proj are computed on first access, and that time is printed apart). torch
-gets the same weights
-(Keras gates i, f, c, o are torch's i, f, g, o in the same order; weight_ih = kernel.T,
-weight_hh = recurrent_kernel.T, bias_ih = Keras bias, bias_hh = 0) and the same number of
-threads as NumPy's BLAS. Prints the medians, the ratio (goal: at most 1.5x torch), and
-the trace's peak memory (tracemalloc).
+gets the same weights (see ``torch_net``) and the same number of threads as NumPy's BLAS
+(default 1). Prints the medians, the ratio (goal: at most 1.5x torch), and the trace's
+peak memory (tracemalloc).
 
-    .venv/bin/python scripts/bench_engine.py [--repeat 15] [--threads N (default 1)] [--cell GRU] [--no-torch]
+    .venv/bin/python scripts/bench_engine.py [--repeat 15] [--threads N] [--cell GRU]
+                                             [--no-torch]
 
 torch is optional: ``pip install -e '.[bench]'`` (torch==2.13.0, the CPU build).
 This is a benchmark, not a test: it prints figures and exits 0 unless outputs disagree.
