@@ -2,8 +2,8 @@
 
 The engine steps an LSTM units-major, with its gates reordered, the sigmoid gates'
 weights halved and the recurrent product split into small blocks (all for speed). This
-reference does none of that: one timestep at a time, batch-major, one gate at a time, as
-``keras/src/layers/rnn/lstm.py`` and ``gru.py`` read. Every recorded intermediate must
+reference (the readable step of ``engine/cells.py``) does none of that: one timestep at a
+time, batch-major, one gate at a time, as ``keras/src/layers/rnn/lstm.py`` and ``gru.py`` read. Every recorded intermediate must
 agree, for the fused default activations, the general path, activations that normalise
 over the units (softmax: Keras applies them per gate), masks, and sizes on both sides of
 the block-splitting rule.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstmviz.engine import LayerSpec, Model, activations
+from lstmviz.engine import LayerSpec, Model, activations, cells
 
 ATOL = 2e-5
 
@@ -52,53 +52,15 @@ def _model(kind, cfg, d, seed):
 
 
 def reference_lstm(x, mask, kernel, rec_kernel, bias, act, rec):
-    B, T, _ = x.shape
-    u = rec_kernel.shape[0]
-    h = np.zeros((B, u), np.float32)
-    c = np.zeros((B, u), np.float32)
-    out = {k: [] for k in ("x_proj", "h_proj", "pre", "i", "f", "c_tilde", "o", "c", "h")}
-    for t in range(T):
-        x_proj = x[:, t] @ kernel
-        h_proj = h @ rec_kernel
-        z = x_proj + h_proj + (bias if bias is not None else 0.0)
-        z0, z1, z2, z3 = np.split(z, 4, axis=-1)
-        i, f, g, o = rec(z0), rec(z1), act(z2), rec(z3)
-        c_new = f * c + i * g
-        h_new = o * act(c_new)
-        keep = mask[:, t, None]
-        c, h = np.where(keep, c_new, c), np.where(keep, h_new, h)
-        for k, v in zip(out, (x_proj, h_proj, z, i, f, g, o, c, h)):
-            out[k].append(v)
-    return {k: np.stack(v, axis=1) for k, v in out.items()}
+    # the readable step of engine/cells.py, one timestep and one gate at a time
+    ws = [kernel, rec_kernel] + ([] if bias is None else [bias])
+    return cells.LSTM.run(x, ws, act, rec, mask)
 
 
 def reference_gru(x, mask, kernel, rec_kernel, bias, act, rec, reset_after):
-    B, T, _ = x.shape
-    u = rec_kernel.shape[0]
-    h = np.zeros((B, u), np.float32)
-    if bias is None:
-        b_in, b_rec = np.zeros(3 * u, np.float32), np.zeros(3 * u, np.float32)
-    elif reset_after:
-        b_in, b_rec = bias[0], bias[1]
-    else:
-        b_in, b_rec = bias, np.zeros(3 * u, np.float32)
-    out = {k: [] for k in ("z", "r", "h_tilde", "h")}
-    for t in range(T):
-        xz, xr, xh = np.split(x[:, t] @ kernel + b_in, 3, axis=-1)
-        if reset_after:
-            hz, hr, hh = np.split(h @ rec_kernel + b_rec, 3, axis=-1)
-            z, r = rec(xz + hz), rec(xr + hr)
-            hh = r * hh
-        else:
-            hz, hr = np.split(h @ rec_kernel[:, :2 * u], 2, axis=-1)
-            z, r = rec(xz + hz), rec(xr + hr)
-            hh = (r * h) @ rec_kernel[:, 2 * u:]
-        h_tilde = act(xh + hh)
-        h_new = z * h + (1 - z) * h_tilde
-        h = np.where(mask[:, t, None], h_new, h)
-        for k, v in zip(out, (z, r, h_tilde, h)):
-            out[k].append(v)
-    return {k: np.stack(v, axis=1) for k, v in out.items()}
+    ws = [kernel, rec_kernel] + ([] if bias is None else [bias])
+    got = cells.GRU.run(x, ws, act, rec, mask, reset_after=reset_after)
+    return {k: got[k] for k in ("z", "r", "h_tilde", "h")}
 
 
 # (units, batch): small; 128 units at batch 32 and 256 at batch 8 take the split
@@ -193,3 +155,17 @@ def test_an_explicit_mask_of_the_wrong_shape_is_a_clear_error():
     ], inputs=[TensorRef("x"), TensorRef("m")], outputs=[TensorRef("lstm")])
     with pytest.raises(LstmvizError, match="mask 'm' of shape \\(None, 5\\).*a mask is \\(batch, timesteps\\)"):
         Model.from_spec(spec)
+
+
+@pytest.mark.parametrize("kind,options", [("SimpleRNN", {}), ("LSTM", {}),
+                                          ("GRU", {"reset_after": True}), ("GRU", {"reset_after": False})])
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_every_record_of_every_cell_kind_equals_its_readable_step(kind, options, use_bias):
+    # every record the trace holds (projections and sums included), from cells.py's step
+    cell = cells.CELLS[kind]
+    model, layer = _model(kind, {"units": 6, "use_bias": use_bias, **options}, 3, seed=4)
+    x, mask = _data(9, 3, 5, 3, [(0, 1), (2, 4)])
+    steps = model.trace(x)["rnn"].steps
+    want = cell.run(x, layer.weights, layer.act, layer.rec, mask, **options)
+    assert set(want) == set(cell.records) | {"x_proj", "h_proj", "pre"} == set(steps)
+    assert_all_close(steps, want)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from lstmviz.engine import activations, initializers
+from lstmviz.engine import activations, cells, initializers
 from lstmviz.engine.recurrent import run_gru, run_lstm, run_simple_rnn
 from lstmviz.engine.trace import LayerTrace, Steps
 from lstmviz.errors import LstmvizError
@@ -367,12 +367,11 @@ class Merge(Layer):
 
 # ---------------------------------------------------------------------------------------
 class Recurrent(Layer):
-    """SimpleRNN, LSTM and GRU: one cell stepped over time (see ``recurrent.py``)."""
+    """SimpleRNN, LSTM and GRU: one cell stepped over time (see ``recurrent.py``); what
+    the layer knows about its cell (gates, states, weights) is its ``cell`` description."""
 
-    gates = ("",)
-    state_names = ("h",)
-    #: The cell type ("SimpleRNN", "LSTM", "GRU"), also when Keras' class is RNN(cell).
-    kind = "SimpleRNN"
+    #: The cell's description (``engine/cells.py``), also when Keras' class is RNN(cell).
+    cell: cells.CellKind = cells.SIMPLE_RNN
     defaults = {
         "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True,
         "return_sequences": False, "return_state": False, "go_backwards": False,
@@ -394,27 +393,39 @@ class Recurrent(Layer):
         self.rec = activations.get(self.config.get("recurrent_activation"), keras_major)
 
     @property
+    def kind(self) -> str:
+        """The cell type ("SimpleRNN", "LSTM", "GRU"), also when Keras' class is RNN(cell)."""
+        return self.cell.name
+
+    @property
+    def gates(self) -> tuple[str, ...]:
+        """The letters of the fused gate blocks, in Keras' order."""
+        return self.cell.letters
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return self.cell.states
+
+    @property
     def k(self) -> int:
-        return len(self.gates)
+        return self.cell.k
 
     def bias_shape(self):
-        return (self.k * self.units,)
+        return self.cell.bias_shape(self.units, self.config)
 
     def weight_specs(self, input_shapes):
         d = input_shapes[0][-1]
         if d is None:
             raise LstmvizError(f"layer '{self.name}' ({self.class_name}) needs a known input_dim")
-        ku = self.k * self.units
-        specs = [("kernel", (d, ku), self.config["kernel_initializer"]),
-                 ("recurrent_kernel", (self.units, ku), self.config["recurrent_initializer"])]
-        if self.config["use_bias"]:
-            specs.append(("bias", self.bias_shape(), self.config["bias_initializer"]))
-        return specs
+        init = {"kernel": self.config["kernel_initializer"],
+                "recurrent_kernel": self.config["recurrent_initializer"],
+                "bias": self.config["bias_initializer"]}
+        return [(n, shape, init[n]) for n, shape in self.cell.weight_shapes(d, self.units, self.config)]
 
     def _initial(self, name, shape, init, rng):
         w = initializers.make(init, shape, rng)
-        if name == "bias" and self.kind == "LSTM" and self.config["unit_forget_bias"]:
-            w[self.units:2 * self.units] = 1.0
+        if name == "bias":
+            w = self.cell.initial_bias(w, self.units, self.config)
         return w
 
     def compute_output_shapes(self, input_shapes):
@@ -433,29 +444,10 @@ class Recurrent(Layer):
 
     # -- weights by gate ----------------------------------------------------------------
     def gate_blocks(self):
-        named = self.named_weights()
-        if self.k == 1:
-            return named
-        u = self.units
-        blocks = {}
-        for wname, w in named.items():
-            for g, letter in enumerate(self.gates):
-                blocks[f"{wname}_{letter}"] = w[..., g * u:(g + 1) * u]
-        return blocks
+        return self.cell.split(self.named_weights(), self.units)
 
     def param_formula(self):
-        d = self.weights[0].shape[0]
-        u, k = self.units, self.k
-        if not self.config["use_bias"]:
-            inner, num = "d·u + u·u", f"{d}·{u} + {u}·{u}"
-        elif len(self.bias_shape()) == 2:
-            inner, num = "d·u + u·u + 2u", f"{d}·{u} + {u}·{u} + 2·{u}"
-        else:
-            inner, num = "d·u + u·u + u", f"{d}·{u} + {u}·{u} + {u}"
-        total = self.count_params()
-        if k == 1:
-            return f"{inner} = {num} = {total:,}"
-        return f"{k}·({inner}) = {k}·({num}) = {total:,}"
+        return self.cell.param_formula(self.weights[0].shape[0], self.units, self.config)[0]
 
     def describe(self):
         c = self.config
@@ -533,7 +525,8 @@ class Recurrent(Layer):
 
 
 class SimpleRNN(Recurrent):
-    class_name = kind = "SimpleRNN"
+    class_name = "SimpleRNN"
+    cell = cells.SIMPLE_RNN
 
     def _run(self, xs, states, mask):
         return run_simple_rnn(xs, states[0], self.weights[0], self.weights[1], self._bias(),
@@ -541,9 +534,8 @@ class SimpleRNN(Recurrent):
 
 
 class LSTM(Recurrent):
-    class_name = kind = "LSTM"
-    gates = ("i", "f", "c", "o")
-    state_names = ("h", "c")
+    class_name = "LSTM"
+    cell = cells.LSTM
 
     def _run(self, xs, states, mask):
         return run_lstm(xs, states[0], states[1], self.weights[0], self.weights[1],
@@ -551,12 +543,9 @@ class LSTM(Recurrent):
 
 
 class GRU(Recurrent):
-    class_name = kind = "GRU"
-    gates = ("z", "r", "h")
+    class_name = "GRU"
+    cell = cells.GRU
     defaults = {**Recurrent.defaults, "reset_after": True}
-
-    def bias_shape(self):
-        return (2, 3 * self.units) if self.config["reset_after"] else (3 * self.units,)
 
     def _run(self, xs, states, mask):
         return run_gru(xs, states[0], self.weights[0], self.weights[1], self._bias(),
@@ -573,6 +562,7 @@ def _batch_major(make):
 
 
 RECURRENT = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU}
+assert set(RECURRENT) == set(cells.CELLS), "every cell kind has its layer class"
 
 
 # ---------------------------------------------------------------------------------------
@@ -758,7 +748,6 @@ class Bidirectional(Layer):
         return outputs, out_masks, record
 
 
-CELLS = {"LSTMCell": "LSTM", "GRUCell": "GRU", "SimpleRNNCell": "SimpleRNN"}
 RNN_OPTIONS = ("return_sequences", "return_state", "go_backwards", "stateful",
                "zero_output_for_mask")
 
@@ -766,12 +755,12 @@ RNN_OPTIONS = ("return_sequences", "return_state", "go_backwards", "stateful",
 def rnn_cells(config: dict, name: str) -> list[tuple[str, dict]]:
     """The (layer class, config) of each cell of a Keras ``RNN(cell)`` layer."""
     cell = config.get("cell")
-    cells = cell if isinstance(cell, list) else [cell]
-    if len(cells) == 1 and isinstance(cells[0], dict) and cells[0].get("class_name") == "StackedRNNCells":
-        cells = cells[0].get("config", {}).get("cells", [])
+    given = cell if isinstance(cell, list) else [cell]
+    if len(given) == 1 and isinstance(given[0], dict) and given[0].get("class_name") == "StackedRNNCells":
+        given = given[0].get("config", {}).get("cells", [])
     out = []
-    for c in cells:
-        kind = CELLS.get(c.get("class_name")) if isinstance(c, dict) else None
+    for c in given:
+        kind = cells.CELL_CLASSES.get(c.get("class_name")) if isinstance(c, dict) else None
         if kind is None:
             got = c.get("class_name") if isinstance(c, dict) else c
             raise LstmvizError(
@@ -779,7 +768,7 @@ def rnn_cells(config: dict, name: str) -> list[tuple[str, dict]]:
                 "LSTMCell, GRUCell, SimpleRNNCell (or a stack of them)"
             )
         cfg = {k: v for k, v in c.get("config", {}).items() if k != "name"}
-        out.append((kind, cfg))
+        out.append((kind.name, cfg))
     if not out:
         raise LstmvizError(f"layer '{name}' (RNN) has no cell in its config")
     return out
@@ -843,7 +832,7 @@ class StackedRNN(Layer):
             c.reset_states()
 
     def describe(self):
-        return " + ".join(f"{c.kind}Cell({c.units})" for c in self.cells)
+        return " + ".join(f"{c.cell.cell_class}({c.units})" for c in self.cells)
 
     def call(self, inputs, masks, initial_state=None):
         x, mask = inputs[0], masks[0]

@@ -23,7 +23,7 @@ def _spec_config(layer: Layer) -> dict:
     cfg = copy.deepcopy(layer.config)
     if layer.class_name == "RNN" and isinstance(layer, Recurrent):
         options = {k: cfg.pop(k) for k in RNN_OPTIONS if k in cfg}
-        return {"cell": {"class_name": f"{layer.kind}Cell", "config": cfg}, **options}
+        return {"cell": {"class_name": layer.cell.cell_class, "config": cfg}, **options}
     return cfg
 
 

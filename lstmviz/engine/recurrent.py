@@ -92,8 +92,9 @@ def _row_block(rows: int, inner: int, batch: int) -> int:
     return r
 
 
-def _keras_major(a):
-    """(T, rows, B) as held while stepping -> the (T, B, rows) view a trace hands out."""
+def _to_batch_major(a):
+    """Units-major ``(T, rows, B)`` as held while stepping -> the batch-major
+    ``(T, B, rows)`` view a trace hands out."""
     return a.transpose(0, 2, 1)
 
 
@@ -187,7 +188,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     def keras_order(a):  # (T, 4u, B) held i f o c~, sigmoid rows halved -> (T, B, 4u)
         out = workspace.empty((T, B, 4 * u))
         for k, j in enumerate((0, 1, 3, 2)):  # Keras gate k is held as block j
-            np.multiply(_keras_major(a[:, j * u:(j + 1) * u]), 1.0 / scale[j * u],
+            np.multiply(_to_batch_major(a[:, j * u:(j + 1) * u]), 1.0 / scale[j * u],
                         out=out[..., k * u:(k + 1) * u])
         return out
 
@@ -198,8 +199,8 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         np.matmul(U[None], h_prev[:, None], out=h_part.reshape(T, -1, r, B))
         return keras_order(h_part)
 
-    g = [_keras_major(gates[:, j * u:(j + 1) * u]) for j in range(4)]
-    h_seq, c_seq = _keras_major(h_all), _keras_major(c_all)
+    g = [_to_batch_major(gates[:, j * u:(j + 1) * u]) for j in range(4)]
+    h_seq, c_seq = _to_batch_major(h_all), _to_batch_major(c_all)
     recorded = {"i": g[0], "f": g[1], "c_tilde": g[3], "o": g[2], "c": c_seq, "h": h_seq}
     derived = {
         "pre": lambda: keras_order(pre_all),
@@ -277,11 +278,11 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
             np.copyto(ht, h, where=keep_not[t])
         h = ht
 
-    h_seq = _keras_major(h_all)
+    h_seq = _to_batch_major(h_all)
     rec_out = {
-        "x_proj": _keras_major(x_proj), "h_proj": _keras_major(h_proj), "pre": _keras_major(pre),
-        "z": _keras_major(gates[:, :u]), "r": _keras_major(gates[:, u:2 * u]),
-        "h_tilde": _keras_major(gates[:, 2 * u:]), "h": h_seq,
+        "x_proj": _to_batch_major(x_proj), "h_proj": _to_batch_major(h_proj), "pre": _to_batch_major(pre),
+        "z": _to_batch_major(gates[:, :u]), "r": _to_batch_major(gates[:, u:2 * u]),
+        "h_tilde": _to_batch_major(gates[:, 2 * u:]), "h": h_seq,
     }
     out = h_seq if mask is None else _mask_outputs(h_seq, mask, zero_output_for_mask)
     return rec_out, {}, out, [h_seq[-1] if T else h0]

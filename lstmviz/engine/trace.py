@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lstmviz.engine.cells import CELLS
+
 #: Per-kind names of the recorded intermediates, in the order views show them.
-RECURRENT_KEYS = {
-    "LSTM": ("i", "f", "c_tilde", "o", "c", "h"),
-    "GRU": ("z", "r", "h_tilde", "h"),
-    "SimpleRNN": ("h",),
-}
+RECURRENT_KEYS = {c.name: c.records for c in CELLS.values()}
 #: Keys of gate values in 0..1 (drawn on the sequential scale); the rest are signed.
-GATE_KEYS = frozenset({"i", "f", "o", "z", "r"})
+GATE_KEYS = frozenset(g.key for c in CELLS.values() for g in c.gates
+                      if g.activation == "recurrent_activation")
 
 
 class Steps(Mapping):
