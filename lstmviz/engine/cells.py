@@ -394,7 +394,10 @@ GRU = CellKind(
     torch_config={"reset_after": True},
 )
 
-#: Every cell kind by its Keras layer class, in the order the side panel lists them.
+#: The states of every kind, in words.
+STATE_MEANINGS = {"h": "hidden state / output", "c": "cell state"}
+
+#: Every cell kind by its Keras layer class.
 CELLS: dict[str, CellKind] = {c.name: c for c in (SIMPLE_RNN, LSTM, GRU)}
 #: Keras' ``RNN(cell)`` cell classes -> the kind.
 CELL_CLASSES: dict[str, CellKind] = {c.cell_class: c for c in CELLS.values()}

@@ -23,6 +23,8 @@ from dataclasses import dataclass, replace
 import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 
+from lstmviz.engine.cells import CELLS, STATE_MEANINGS
+
 #: Okabe-Ito palette (Okabe & Ito 2008), safe for the common colour-vision deficiencies.
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -49,21 +51,14 @@ HUES: dict[str, str | None] = {
     "x": None,
 }
 
+#: What each key means, for titles and tooltips (the cells' own words, engine/cells.py).
+MEANINGS = {**{g.key: g.meaning for c in CELLS.values() for g in c.gates},
+            **STATE_MEANINGS, "x": "input"}
 #: How each key is written for people (plain text and HTML).
-SYMBOLS = {
-    "i": "i", "f": "f", "c_tilde": "c~", "o": "o", "c": "c", "h": "h",
-    "z": "z", "r": "r", "h_tilde": "h~", "x": "x",
-}
-#: What each key means, for titles and tooltips.
-MEANINGS = {
-    "i": "input gate", "f": "forget gate", "c_tilde": "candidate", "o": "output gate",
-    "c": "cell state", "h": "hidden state / output", "z": "update gate",
-    "r": "reset gate", "h_tilde": "candidate", "x": "input",
-}
+SYMBOLS = {key: key.replace("_tilde", "~") for key in MEANINGS}
 
 #: Letters of Keras' fused gate blocks (``layer.gates``) to the keys of the trace.
-GATE_LETTER_KEY = {"i": "i", "f": "f", "c": "c_tilde", "o": "o",
-                   "z": "z", "r": "r", "h": "h_tilde", "": "h"}
+GATE_LETTER_KEY = {g.letter: g.key for c in CELLS.values() for g in c.gates}
 
 GATE_CMAP_NAME = "viridis"
 

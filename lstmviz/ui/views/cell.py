@@ -9,131 +9,23 @@ recomputes them, so the printed arithmetic is exactly what the engine (= Keras) 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app.cell_ref import Equation, activation_names, equations  # noqa: F401
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
+from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
-from lstmviz.ui.views._common import (CellRef, cell_ref, cosmetic_pen, fmt, fmt_term,
-                                      layer_input, message_label)
+from lstmviz.ui.views._common import CellRef, cell_ref, cosmetic_pen, fmt, layer_input, message_label
 from lstmviz.ui.views.base import TraceView
 
-KINDS_GATES = {
-    "LSTM": ("i", "f", "c_tilde", "o"),
-    "GRU": ("z", "r", "h_tilde"),
-    "SimpleRNN": (),
-}
-TILDE = {"c_tilde": "c~", "h_tilde": "h~"}
 SHORT = {"i": "input", "f": "forget", "o": "output", "c_tilde": "cand.", "h_tilde": "cand.",
          "z": "update", "r": "reset"}
-
-
-@dataclass
-class Equation:
-    key: str        # the quantity it defines (its hue)
-    symbolic: str   # "f_t = sigmoid(W_f·x_t + U_f·h_{t-1} + b_f)"
-    numeric: str    # "sigmoid(0.412 + (−0.120) + 1.000) = sigmoid(1.292) = 0.784"
-
-    @property
-    def line(self) -> str:
-        return f"{self.symbolic} = {self.numeric}" if self.numeric else self.symbolic
-
-
-def _act_name(name) -> str:
-    if isinstance(name, dict):
-        name = name.get("config", {}).get("name") or name.get("class_name")
-    return str(name or "linear")
-
-
-def equations(ref: CellRef, sample: int, step: int, unit: int, keras_major: int = 3) -> list[Equation]:
-    """The cell's equations at ``step`` for ``unit``, with the trace's numbers."""
-    rec, layer, U = ref.rec, ref.layer, ref.units
-    s, t, u = sample, step, unit
-    act = _act_name(layer.config.get("activation"))
-    ract = _act_name(layer.config.get("recurrent_activation"))
-    use_bias = bool(layer.config.get("use_bias", True))
-    bias = layer.weights[2] if use_bias else None
-    out: list[Equation] = []
-
-    def blk(key, g):
-        return float(rec.steps[key][s, t, g * U + u])
-
-    masked = ref.masked(s, t)
-    if ref.kind == "LSTM":
-        for g, (letter, key) in enumerate(zip("ifco", ("i", "f", "c_tilde", "o"))):
-            fn = act if key == "c_tilde" else ract
-            sym = TILDE.get(key, key)
-            xp, hp, pre = blk("x_proj", g), blk("h_proj", g), blk("pre", g)
-            val = float(rec.steps[key][s, t, u])
-            if use_bias:
-                b = float(bias[g * U + u])
-                symbolic = f"{sym}_t = {fn}(W_{letter}·x_t + U_{letter}·h_{{t-1}} + b_{letter})"
-                numeric = f"{fn}({fmt(xp)} + {fmt_term(hp)} + {fmt_term(b)}) = {fn}({fmt(pre)}) = {fmt(val)}"
-            else:
-                symbolic = f"{sym}_t = {fn}(W_{letter}·x_t + U_{letter}·h_{{t-1}})"
-                numeric = f"{fn}({fmt(xp)} + {fmt_term(hp)}) = {fn}({fmt(pre)}) = {fmt(val)}"
-            out.append(Equation(key, symbolic, numeric))
-        i, f, ct, o = (float(rec.steps[k][s, t, u]) for k in ("i", "f", "c_tilde", "o"))
-        c_prev, h_prev = float(ref.prev("c", s, t)[u]), float(ref.prev("h", s, t)[u])
-        c, h = float(rec.steps["c"][s, t, u]), float(rec.steps["h"][s, t, u])
-        if masked:
-            out.append(Equation("c", "c_t = c_{t-1}  (masked: state carried over)", fmt(c)))
-            out.append(Equation("h", "h_t = h_{t-1}  (masked: state carried over)", fmt(h)))
-        else:
-            out.append(Equation("c", "c_t = f_t·c_{t-1} + i_t·c~_t",
-                                f"{fmt(f)}·{fmt_term(c_prev)} + {fmt(i)}·{fmt_term(ct)} = {fmt(c)}"))
-            out.append(Equation("h", f"h_t = o_t·{act}(c_t)", f"{fmt(o)}·{act}({fmt(c)}) = {fmt(h)}"))
-    elif ref.kind == "GRU":
-        reset_after = bool(layer.config.get("reset_after", True))
-        for g, (letter, key) in enumerate(zip("zr", ("z", "r"))):
-            xp, hp, pre = blk("x_proj", g), blk("h_proj", g), blk("pre", g)
-            val = float(rec.steps[key][s, t, u])
-            if use_bias and reset_after:
-                symbolic = f"{key}_t = {ract}((W_{letter}·x_t + b_{letter}) + (U_{letter}·h_{{t-1}} + b'_{letter}))"
-            elif use_bias:
-                symbolic = f"{key}_t = {ract}((W_{letter}·x_t + b_{letter}) + U_{letter}·h_{{t-1}})"
-            else:
-                symbolic = f"{key}_t = {ract}(W_{letter}·x_t + U_{letter}·h_{{t-1}})"
-            numeric = f"{ract}({fmt(xp)} + {fmt_term(hp)}) = {ract}({fmt(pre)}) = {fmt(val)}"
-            out.append(Equation(key, symbolic, numeric))
-        xp, hp, pre = blk("x_proj", 2), blk("h_proj", 2), blk("pre", 2)
-        r = float(rec.steps["r"][s, t, u])
-        ht = float(rec.steps["h_tilde"][s, t, u])
-        bx = " + b_h" if use_bias else ""
-        if reset_after:
-            bh = " + b'_h" if use_bias else ""
-            symbolic = f"h~_t = {act}((W_h·x_t{bx}) + r_t·(U_h·h_{{t-1}}{bh}))"
-            numeric = f"{act}({fmt(xp)} + {fmt(r)}·{fmt_term(hp)}) = {act}({fmt(pre)}) = {fmt(ht)}"
-        else:
-            symbolic = f"h~_t = {act}((W_h·x_t{bx}) + U_h·(r_t·h_{{t-1}}))"
-            numeric = f"{act}({fmt(xp)} + {fmt_term(hp)}) = {act}({fmt(pre)}) = {fmt(ht)}"
-        out.append(Equation("h_tilde", symbolic, numeric))
-        z = float(rec.steps["z"][s, t, u])
-        h_prev, h = float(ref.prev("h", s, t)[u]), float(rec.steps["h"][s, t, u])
-        if masked:
-            out.append(Equation("h", "h_t = h_{t-1}  (masked: state carried over)", fmt(h)))
-        else:
-            out.append(Equation("h", "h_t = z_t·h_{t-1} + (1 − z_t)·h~_t",
-                                f"{fmt(z)}·{fmt_term(h_prev)} + (1 − {fmt(z)})·{fmt_term(ht)} = {fmt(h)}"))
-    else:
-        xp, hp, pre = blk("x_proj", 0), blk("h_proj", 0), blk("pre", 0)
-        h = float(rec.steps["h"][s, t, u])
-        if masked:
-            out.append(Equation("h", "h_t = h_{t-1}  (masked: state carried over)", fmt(h)))
-        elif use_bias:
-            b = float(bias[u])
-            out.append(Equation("h", f"h_t = {act}(W·x_t + U·h_{{t-1}} + b)",
-                                f"{act}({fmt(xp)} + {fmt_term(hp)} + {fmt_term(b)}) = {act}({fmt(pre)}) = {fmt(h)}"))
-        else:
-            out.append(Equation("h", f"h_t = {act}(W·x_t + U·h_{{t-1}})",
-                                f"{act}({fmt(xp)} + {fmt_term(hp)}) = {act}({fmt(pre)}) = {fmt(h)}"))
-    return out
 
 
 _SUB_BRACE = re.compile(r"_\{([^}]*)\}")
@@ -362,7 +254,7 @@ class CellView(TraceView):
         if key in ("x",):
             arr = self._x
             return (0, 1) if arr is None else th.symmetric_levels(arr)
-        if key in ("i", "f", "o", "z", "r"):
+        if key in GATE_KEYS:
             return (0.0, 1.0)
         return th.symmetric_levels(ref.rec.steps[key], *([ref.rec.initial_state[key]] if key in ref.rec.initial_state else []))
 
@@ -372,9 +264,9 @@ class CellView(TraceView):
         self._x = layer_input(self.model, self.trace, ref.name, self.inputs)
         if self._x is not None and np.asarray(self._x).ndim != 3:
             self._x = None
-        gates = KINDS_GATES[ref.kind]
+        gates = ref.cell.gate_keys
         self._slots = {"x": "x", "h_prev": "h", "h": "h"}
-        if ref.kind == "LSTM":
+        if "c" in ref.cell.states:
             self._slots.update({"c_prev": "c", "c": "c"})
         for g, key in enumerate(gates):
             self._slots[f"g{g}"] = key
@@ -390,14 +282,8 @@ class CellView(TraceView):
             bp.style(t, t.hue(key))
             bp.setup(n, yr, key, t)
         self.col_titles[1].setVisible(bool(gates))
-        act = _act_name(ref.layer.config.get("activation"))
-        ract = _act_name(ref.layer.config.get("recurrent_activation"))
         major = self.model.keras_major
-        names = [act] if ref.kind == "SimpleRNN" else [ract, act]
-        seen = []
-        for n in names:
-            if n not in seen:
-                seen.append(n)
+        seen = activation_names(ref)
         self._act_legend = " · ".join(f"{n}(x) = {formula(n, major)}" if formula(n, major) != f"{n}(x)" else f"{n}(x)"
                                       for n in seen)
 
@@ -435,7 +321,7 @@ class CellView(TraceView):
         self.header.setText(
             f"<b>{ref.name}</b>{side} ({ref.kind}, {ref.units} units) · step <b>t = {t}</b> = input step "
             f"{tau}{order} · unit <b>{u}</b> · sample {s}{mtxt} · click a bar to pick its unit")
-        self._eqs = equations(ref, s, t, u, self.model.keras_major)
+        self._eqs = equations(ref, s, t, u)
         self._show_equations()
 
     def _show_equations(self) -> None:

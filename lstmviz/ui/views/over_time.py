@@ -17,7 +17,8 @@ from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
-from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
+from lstmviz.engine.cells import CELLS
+from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import CellRef, ClickableImage, cell_ref, clamp, message_label
@@ -130,7 +131,7 @@ class OverTimeView(TraceView):
         self.curve_plot.showGrid(x=False, y=True, alpha=0.25)
         self.legend = self.curve_plot.addLegend(offset=(-10, 5), colCount=7)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for key in ("i", "f", "c_tilde", "o", "z", "r", "h_tilde", "c", "h"):
+        for key in dict.fromkeys(k for cell in CELLS.values() for k in cell.records):
             self.curves[key] = pg.PlotDataItem()
         self.curve_cursor = pg.InfiniteLine(angle=90, movable=False)
         self.curve_plot.addItem(self.curve_cursor, ignoreBounds=True)
@@ -222,7 +223,7 @@ class OverTimeView(TraceView):
 
     def _set_layer(self, ref: CellRef, s: int) -> None:
         t = self.theme
-        keys = RECURRENT_KEYS[ref.kind]
+        keys = ref.cell.records
         T, U = ref.T, ref.units
         self.images, self.colorbars = {}, {}
         self.cursor_lines = [self.curve_cursor]
@@ -274,7 +275,7 @@ class OverTimeView(TraceView):
 
     def _set_unit(self, ref: CellRef, s: int, u: int) -> None:
         x = np.arange(ref.T)
-        for key in RECURRENT_KEYS[ref.kind]:
+        for key in ref.cell.records:
             self.curves[key].setData(x, ref.rec.steps[key][s, :, u])
         for slot in self.slots:
             if slot.key is not None:

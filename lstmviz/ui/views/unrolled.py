@@ -363,7 +363,7 @@ class UnrolledView(TraceView):
         for row in self.rows:
             if row.kind != "rnn" or row.T < 2:
                 continue
-            lstm = row.ref.kind == "LSTM"
+            lstm = "c" in row.ref.cell.states
             step = -1 if row.backwards else 1
             y_h = row.y - (0.18 if lstm else 0.0)
             y_c = row.y + 0.18
@@ -454,9 +454,9 @@ class UnrolledView(TraceView):
                 src = by_key.get(src_key)
                 if src is None or src.ref is None or row.ref is None:
                     continue
-                is_c = src.ref.kind == "LSTM" and index == 2
-                dy = 0.18 if is_c else (-0.18 if src.ref.kind == "LSTM" else 0.0)
-                dy_to = 0.18 if is_c else (-0.18 if row.ref.kind == "LSTM" else 0.0)
+                is_c = "c" in src.ref.cell.states and index == 2
+                dy = 0.18 if is_c else (-0.18 if "c" in src.ref.cell.states else 0.0)
+                dy_to = 0.18 if is_c else (-0.18 if "c" in row.ref.cell.states else 0.0)
                 last = src.offset + src.ref.input_index(src.T - 1)
                 first = row.offset + row.ref.input_index(0)
                 x0 = last + (half if not src.backwards else -half)
@@ -515,7 +515,7 @@ class UnrolledView(TraceView):
         parts = [f'<b>cell colour</b> = output of unit [n] at that step '
                  f'(<span style="color:{neg}"><b>&lt; 0</b></span> · 0 · <span style="color:{pos}"><b>&gt; 0</b></span>)',
                  f'<span style="color:{t.foreground}"><b>⟶</b></span> h carried to the next step']
-        if any(r.kind == "rnn" and r.ref.kind == "LSTM" for r in self.rows):
+        if any(r.kind == "rnn" and "c" in r.ref.cell.states for r in self.rows):
             parts.append(f'<span style="color:{th.HUES["c"]}"><b>⟶</b></span> c carried')
         parts.append(f'<span style="color:{t.accent}"><b>↑</b></span> output to the next layer'
                      + (" (left lanes: to a layer further up)" if self.lane_left < 0 else ""))

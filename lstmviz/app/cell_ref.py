@@ -1,0 +1,230 @@
+"""What the views need to know about a recurrent cell, computed without Qt.
+
+``CellRef`` is one recurrent cell of a model with its record in a trace (a Bidirectional
+has two); ``layer_input`` is the array a layer received; ``equations`` are the Cell view's
+lines with this step's numbers, the templates of ``engine/cells.py`` filled in from the
+trace. Nothing here computes recurrent math: every number is looked up in a ``Trace`` (or
+in the layer's bias), so what is printed is exactly what the engine (= Keras) did.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstmviz.engine import Model, Trace
+from lstmviz.engine.cells import CellKind, act_name, cell_kind
+from lstmviz.engine.layers import Bidirectional, Recurrent
+from lstmviz.engine.trace import LayerTrace
+
+MINUS = "\u2212"
+
+
+def fmt(v, nd: int = 3) -> str:
+    """A number as the views print it: ``nd`` decimals, a true minus sign, no ``-0.000``."""
+    v = float(v)
+    s = f"{v:.{nd}f}"
+    if float(s) == 0.0:
+        s = f"{0.0:.{nd}f}"
+    return s.replace("-", MINUS)
+
+
+def fmt_term(v, nd: int = 3) -> str:
+    """``fmt`` in parentheses when negative, for sums: ``0.41 + (−0.12)``."""
+    s = fmt(v, nd)
+    return f"({s})" if s.startswith(MINUS) else s
+
+
+def clamp(v: int, lo: int, hi: int) -> int:
+    return max(lo, min(hi, int(v)))
+
+
+@dataclass
+class CellRef:
+    """One recurrent cell of the model, with its record in a trace."""
+
+    name: str                 # the Keras layer name (the Bidirectional's for its halves)
+    side: str | None          # "forward"/"backward" inside a Bidirectional, else None
+    layer: Recurrent          # the cell's layer (a Bidirectional's half)
+    rec: LayerTrace           # its record (a Bidirectional's child)
+    top: object               # the model's layer (Bidirectional, or == layer)
+
+    @property
+    def cell(self) -> CellKind:
+        """The cell's description (``engine/cells.py``)."""
+        return cell_kind(self.layer)
+
+    @property
+    def kind(self) -> str:
+        """"LSTM", "GRU" or "SimpleRNN", also for Keras' ``RNN(LSTMCell(...))``."""
+        return self.cell.name
+
+    @property
+    def units(self) -> int:
+        return self.layer.units
+
+    @property
+    def T(self) -> int:
+        return self.rec.timesteps
+
+    @property
+    def backwards(self) -> bool:
+        return bool(self.rec.go_backwards)
+
+    @property
+    def label(self) -> str:
+        return self.name if self.side is None else f"{self.name} ({self.side})"
+
+    def clamp_cursor(self, cursor) -> tuple[int, int, int]:
+        """(sample, step, unit) of ``cursor``, each within this cell's record."""
+        return (clamp(cursor.sample, 0, self.rec.steps["h"].shape[0] - 1),
+                clamp(cursor.step, 0, self.T - 1), clamp(cursor.unit, 0, self.units - 1))
+
+    def input_index(self, step: int) -> int:
+        """Input-time index of processing step ``step``."""
+        return self.T - 1 - step if self.backwards else step
+
+    def step_of(self, input_index: int) -> int:
+        """Processing step of input-time index ``input_index`` (its own inverse)."""
+        return self.input_index(input_index)
+
+    def prev(self, key: str, sample: int, step: int) -> np.ndarray:
+        """State ``key`` entering ``step`` (the previous step's, or the initial state)."""
+        if step > 0:
+            return self.rec.steps[key][sample, step - 1]
+        return self.rec.initial_state[key][sample]
+
+    def masked(self, sample: int, step: int) -> bool:
+        m = self.rec.mask
+        return m is not None and not bool(m[sample, step])
+
+    def masked_steps(self, sample: int) -> np.ndarray | None:
+        """(T,) True at the masked processing steps of ``sample``, or None if none are."""
+        m = self.rec.mask
+        if m is None:
+            return None
+        masked = ~np.asarray(m[sample], dtype=bool)
+        return masked if masked.any() else None
+
+
+def cell_refs(model: Model, trace: Trace, name: str) -> list[CellRef]:
+    """The recurrent cells of layer ``name``: one, or a Bidirectional's two halves."""
+    if name is None or trace is None or name not in trace.layers:
+        return []
+    try:
+        layer = model.get_layer(name)
+    except Exception:
+        return []
+    rec = trace.layers[name]
+    if isinstance(layer, Bidirectional):
+        return [CellRef(name, side, sub, rec.children[side], layer)
+                for side, sub in (("forward", layer.forward_layer), ("backward", layer.backward_layer))
+                if side in rec.children]
+    if isinstance(layer, Recurrent) and rec.steps:
+        return [CellRef(name, None, layer, rec, layer)]
+    return []
+
+
+def cell_ref(model: Model, trace: Trace, name: str, side: str | None = "forward") -> CellRef | None:
+    refs = cell_refs(model, trace, name)
+    if not refs:
+        return None
+    for r in refs:
+        if r.side == side:
+            return r
+    return refs[0]
+
+
+def recurrent_names(model: Model) -> list[str]:
+    return [l.name for l in model.layers if isinstance(l, (Recurrent, Bidirectional))]
+
+
+def model_inputs(trace: Trace, inputs=None) -> list[np.ndarray] | None:
+    """The model's input arrays, if known (``Trace.inputs`` when the engine records it)."""
+    got = inputs if inputs is not None else getattr(trace, "inputs", None)
+    if got is None:
+        return None
+    if isinstance(got, np.ndarray):
+        return [got]
+    return [np.asarray(a) for a in got]
+
+
+def layer_input(model: Model, trace: Trace, name: str, inputs=None) -> np.ndarray | None:
+    """The array that layer ``name`` received as its (first) input, or None if unknown."""
+    node = next((n for n in model.nodes if n.layer.name == name), None)
+    if node is None or not node.inbound:
+        return None
+    ref = node.inbound[0]
+    rec = trace.layers.get(ref.layer)
+    if rec is not None:
+        return rec.outputs[ref.tensor_index]
+    xs = model_inputs(trace, inputs)
+    if xs is None:
+        return None
+    for k, r in enumerate(model.inputs):
+        if r.layer == ref.layer and k < len(xs):
+            return xs[k]
+    return None
+
+
+# -- the equations with this step's numbers ---------------------------------------------------
+@dataclass
+class Equation:
+    key: str        # the quantity it defines (its hue)
+    symbolic: str   # "f_t = sigmoid(W_f·x_t + U_f·h_{t-1} + b_f)"
+    numeric: str    # "sigmoid(0.412 + (−0.120) + 1.000) = sigmoid(1.292) = 0.784"
+
+    @property
+    def line(self) -> str:
+        return f"{self.symbolic} = {self.numeric}" if self.numeric else self.symbolic
+
+
+class _Numbers(string.Formatter):
+    """Fills an ``EquationTemplate.numeric``: each field is looked up in the trace when
+    the template names it; ``:t`` prints a term of a sum."""
+
+    def __init__(self, ref: CellRef, s: int, t: int, u: int):
+        self.ref, self.s, self.t, self.u = ref, s, t, u
+        self.block: int | None = None
+
+    def get_value(self, key, args, kwargs):
+        ref, s, t, u = self.ref, self.s, self.t, self.u
+        g = self.block
+        if key in ("xp", "hp", "pre"):
+            name = {"xp": "x_proj", "hp": "h_proj", "pre": "pre"}[key]
+            return float(ref.rec.steps[name][s, t, g * ref.units + u])
+        if key == "b":
+            return float(ref.layer.weights[2][g * ref.units + u])
+        if key.endswith("_prev"):
+            return float(ref.prev(key[:-len("_prev")], s, t)[u])
+        return float(ref.rec.steps[key][s, t, u])
+
+    def format_field(self, value, format_spec):
+        return fmt_term(value) if format_spec == "t" else fmt(value)
+
+
+def equations(ref: CellRef, sample: int, step: int, unit: int) -> list[Equation]:
+    """The cell's equations at ``step`` for ``unit``, with the trace's numbers."""
+    numbers = _Numbers(ref, sample, step, unit)
+    out = []
+    for tpl in ref.cell.equations(ref.layer.config, masked=ref.masked(sample, step)):
+        numbers.block = tpl.block
+        out.append(Equation(tpl.key, tpl.symbolic, numbers.format(tpl.numeric)))
+    return out
+
+
+def activation_names(ref: CellRef) -> list[str]:
+    """The activations the cell's equations use, each once: (recurrent_activation,)
+    activation."""
+    if not ref.cell.gated:
+        names = [act_name(ref.layer.config.get("activation"))]
+    else:
+        names = [act_name(ref.layer.config.get("recurrent_activation")),
+                 act_name(ref.layer.config.get("activation"))]
+    seen: list[str] = []
+    for n in names:
+        if n not in seen:
+            seen.append(n)
+    return seen
