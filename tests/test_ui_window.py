@@ -463,3 +463,64 @@ def test_n_traces_the_next_batch_of_a_stateful_stack(window, qtbot):
     qtbot.keyClick(window, QtCore.Qt.Key.Key_N, QtCore.Qt.KeyboardModifier.ShiftModifier)
     assert st.batch_index == 0
     np.testing.assert_array_equal(st.trace.output, before)
+
+
+def test_a_keras3_rnn_of_cells_opens_and_every_view_draws_it(window):
+    # RNN(LSTMCell(...)) and RNN([LSTMCell, GRUCell]): the kind is the cell's (issue 10)
+    case = FIX / "k3_rnn_cells"
+    assert window.open_file(case / "model.keras"), window.last_message
+    assert window.last_message.startswith("Opened model.keras")
+    state = window.state
+    assert state.error is None and [l.name for l in state.model.layers] == ["rnn_lstm", "rnn_stacked"]
+    import lstmviz
+
+    engine = lstmviz.load(case / "model.keras", isolate=False)
+    want = engine.trace(state.x[:1] if state.traced_sample == 0 else state.x)["rnn_lstm"]
+    s, t, u = 0, 3, 2
+    state.set_cursor(layer="rnn_lstm", step=t, unit=u, sample=s)
+    views = {v.title: v for v in window.views}
+    for k in range(len(window.views)):  # show every tab: each draws the trace
+        window.tabs.setCurrentIndex(k)
+        QtWidgets.QApplication.processEvents()
+    assert not window.view_errors, window.view_errors
+    cell = views["Cell"]
+    lines = cell.equation_lines()
+    assert [l.split(" = ")[0] for l in lines] == ["i_t", "f_t", "c~_t", "o_t", "c_t", "h_t"]
+    assert lines[-1].endswith("= " + _fmt(want.steps["h"][s, t, u]))
+    np.testing.assert_array_equal(cell.bars["g1"].values, want.steps["f"][s, t])
+    over = views["Over time"]
+    assert set(over.images) == {"i", "f", "c_tilde", "o", "c", "h"}
+    np.testing.assert_array_equal(over.images["c"].image, want.steps["c"][s].T)
+    unrolled = views["Unrolled"]
+    row = next(r for r in unrolled.rows if r.kind == "rnn" and r.ref.name == "rnn_lstm")
+    np.testing.assert_array_equal(row.values, want.steps["h"][s, :, u])
+    kernel = engine.get_layer("rnn_lstm").weights[0]  # (3, 16): drawn as it is
+    np.testing.assert_array_equal(views["Weights"].images["kernel"].image, kernel)
+
+
+def test_a_model_that_cannot_be_shown_keeps_the_last_one_and_says_so(window, monkeypatch):
+    from lstmviz.errors import LstmvizError
+
+    before = window.state.model
+    shown = [l.name for l in before.layers]
+
+    trace, calls = window.state._trace, []
+
+    def refuse(model, xs):  # the opened model cannot be traced; the one before can
+        calls.append(model)
+        if len(calls) == 1:
+            raise LstmvizError("tracing batch 4 x 9 steps would need 99 GB")
+        return trace(model, xs)
+
+    monkeypatch.setattr(window.state, "_trace", refuse)
+    assert not window.open_file(FIX / "k3_lstm_default" / "model.keras")
+    assert "cannot be shown" in window.last_message and "99 GB" in window.last_message
+    assert not window.last_message.startswith("Opened") and len(calls) == 2
+    assert [l.name for l in window.state.model.layers] == shown and window.state.error is None
+    assert window.state.path is None and not window.state.redo_stack
+
+
+def _fmt(v):
+    from lstmviz.app.cell_ref import fmt
+
+    return fmt(v)

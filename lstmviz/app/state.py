@@ -27,6 +27,8 @@ from lstmviz.app.events import Event
 from lstmviz.app.options import RECURRENT, default_config, get_option, set_option
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model, Trace
+from lstmviz.engine.cells import cell_kind
+from lstmviz.engine.model import spec_config
 from lstmviz.errors import LstmvizError
 
 
@@ -156,7 +158,7 @@ class AppState:
         entry = LayerEntry(class_name, default_config(class_name, inner, units=units))
         index = len(self.layers) if index is None else max(0, min(int(index), len(self.layers)))
         later = [e.class_name for e in self.layers[index:]]
-        if any(c in RECURRENT + ("Bidirectional", "TimeDistributed") for c in later):
+        if any(c in RECURRENT + ("RNN", "Bidirectional", "TimeDistributed") for c in later):
             # a sequence-consuming layer follows: hand it every step, as it needs
             key = "layer.return_sequences" if class_name == "Bidirectional" else "return_sequences"
             if get_option(entry.config, key) is not None:
@@ -339,7 +341,7 @@ class AppState:
         if self.model is None:
             return None
         for layer in self.model.layers:
-            if layer.class_name in RECURRENT or layer.class_name == "Bidirectional":
+            if cell_kind(layer) is not None:
                 return layer.name
         return self.model.layers[0].name if self.model.layers else None
 
@@ -515,7 +517,9 @@ class AppState:
     def set_model(self, model: Model, path: str | None = None, spec: InputSpec | None = None) -> None:
         """Show a loaded model: a plain stack becomes the editable stack (with its weights);
         anything else is shown read-only. Undo brings back what was there. ``spec``: the
-        input to trace it on (a session's); else one fitted to the model's input shape."""
+        input to trace it on (a session's); else one fitted to the model's input shape.
+        A model that cannot be traced raises LstmvizError and what was shown stays."""
+        before, redo, cursor = self.snapshot(), list(self.redo_stack), self.cursor
         self.remember_replaced()
         shapes = model.input_shapes()
         if spec is None:
@@ -524,17 +528,25 @@ class AppState:
         self.input = spec
         if model.sequential and len(shapes) == 1:
             self.readonly = False
-            self.layers = [LayerEntry(l.class_name, copy.deepcopy(l.config), l.name,
+            # each layer's config as make_layer takes it back (RNN(cell) rebuilt, not flat)
+            self.layers = [LayerEntry(l.class_name, spec_config(l), l.name,
                                       [np.array(w) for w in l.weights]) for l in model.layers]
             if self.embedding_first and spec.source not in ("text",):
                 spec.source = "counting"
             self.model = None
         else:
             self.readonly = True
-            self.layers = [LayerEntry(l.class_name, copy.deepcopy(l.config), l.name) for l in model.layers]
+            self.layers = [LayerEntry(l.class_name, spec_config(l), l.name) for l in model.layers]
             self.model = model
         self.cursor = Cursor()
-        self.rebuild()
+        if not self.rebuild():
+            error = self.error
+            self.undo_stack.pop()
+            self.redo_stack[:] = redo
+            self.cursor = cursor
+            self.restore(before)
+            self.history_changed.emit()
+            raise LstmvizError(f"the model cannot be shown: {error}")
         self.stack_changed.emit()
 
     def _input_for_shape(self, shape) -> InputSpec:

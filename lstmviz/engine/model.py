@@ -17,7 +17,7 @@ from lstmviz.errors import LstmvizError
 MAX_TRACE_BYTES = 6 * 1024**3
 
 
-def _spec_config(layer: Layer) -> dict:
+def spec_config(layer: Layer) -> dict:
     """The config ``make_layer`` takes back: a Keras ``RNN(cell)`` became its cell's
     layer with the options flattened in; it goes back into ``{"cell": ..., options}``."""
     cfg = copy.deepcopy(layer.config)
@@ -109,7 +109,7 @@ class Model:
     def to_spec(self) -> ModelSpec:
         """This model as a ``ModelSpec`` (copies): ``Model.from_spec`` of it is the same
         model, weights and Keras semantics included (sessions keep read-only models so)."""
-        layers = [LayerSpec(n.layer.class_name, _spec_config(n.layer), n.layer.name,
+        layers = [LayerSpec(n.layer.class_name, spec_config(n.layer), n.layer.name,
                             [np.array(w) for w in n.layer.weights] if n.layer.weights else None,
                             [] if self.sequential else list(n.inbound), list(n.initial_state),
                             n.mask)
