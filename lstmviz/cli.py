@@ -366,16 +366,13 @@ def _name_input(msg: str, paths) -> str:
 
 
 def _write_npz(out: Path, arrays: dict) -> None:
-    """``np.savez_compressed`` to exactly ``out`` (no '.npz' appended), atomically."""
-    import io
-
-    from lstmviz.app.session import write_atomic
+    """``np.savez_compressed`` to exactly ``out`` (no '.npz' appended), atomically: the
+    window's File > Export > trace (.npz) writes the same (``app.export_data``)."""
+    from lstmviz.app.export_data import save_npz
 
     if out.is_dir():
         raise LstmvizError(f"{out}: is a directory; give a file name for --out")
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    write_atomic(out, buf.getvalue())
+    save_npz(arrays, out)
 
 
 def _fmt_bytes(n: int) -> str:

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from lstmviz.engine.activations import SUPPORTED as ACTIVATIONS
+from lstmviz.engine.cells import CELLS
 
 #: Layer classes the side panel can add, in menu order (label -> class, inner class).
 ADDABLE: dict[str, tuple[str, str | None]] = {
-    "LSTM": ("LSTM", None),
-    "GRU": ("GRU", None),
-    "SimpleRNN": ("SimpleRNN", None),
+    **{kind: (kind, None) for kind in CELLS},
     "Bidirectional(LSTM)": ("Bidirectional", "LSTM"),
     "Dense": ("Dense", None),
     "TimeDistributed(Dense)": ("TimeDistributed", "Dense"),
@@ -26,7 +25,8 @@ ADDABLE: dict[str, tuple[str, str | None]] = {
     "Dropout": ("Dropout", None),
 }
 
-RECURRENT = ("SimpleRNN", "LSTM", "GRU")
+#: The recurrent layer classes (one per cell kind, engine/cells.py).
+RECURRENT = tuple(CELLS)
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,6 @@ TIPS = {
     "recurrent_activation": ("recurrent_activation: the function of the gates (i, f, o / z, r). "
                              "sigmoid keeps each gate in 0..1: 0 closes it, 1 opens it fully."),
     "use_bias": "use_bias: add a learned offset b to every gate's sum. Off removes the bias weights.",
-    "unit_forget_bias": ("unit_forget_bias: start the forget gate's bias at 1 so the cell "
-                         "remembers by default at the start of training (only the initial value)."),
-    "reset_after": ("reset_after: apply the reset gate r after the recurrent product "
-                    "(r·(U·h + b), Keras 2.x/3 default, CuDNN-compatible, two bias rows) "
-                    "instead of before it (U·(r·h))."),
     "return_sequences": ("return_sequences: on, the layer outputs h at EVERY step "
                          "(batch, timesteps, units), which a next recurrent layer needs; off, only "
                          "the LAST step's h (batch, units)."),
@@ -85,14 +80,13 @@ def _recurrent_options(cls: str, prefix: str = "") -> list[Option]:
     p = prefix
     opts = [Option(p + "units", "int", "units", TIPS["units"], minimum=1, maximum=1024),
             Option(p + "activation", "choice", "activation", TIPS["activation"], tuple(ACTIVATIONS))]
-    if cls in ("LSTM", "GRU"):
+    cell = CELLS[cls]
+    if cell.gated:
         opts.append(Option(p + "recurrent_activation", "choice", "recurrent_activation",
                            TIPS["recurrent_activation"], tuple(ACTIVATIONS)))
     opts.append(Option(p + "use_bias", "bool", "use_bias", TIPS["use_bias"]))
-    if cls == "LSTM":
-        opts.append(Option(p + "unit_forget_bias", "bool", "unit_forget_bias", TIPS["unit_forget_bias"]))
-    if cls == "GRU":
-        opts.append(Option(p + "reset_after", "bool", "reset_after", TIPS["reset_after"]))
+    for key, _, tip in cell.options:  # the kind's own (unit_forget_bias, reset_after)
+        opts.append(Option(p + key, "bool", key, tip))
     for key in ("return_sequences", "return_state", "go_backwards", "stateful"):
         if prefix and key in ("go_backwards", "return_state"):
             continue  # a Bidirectional runs both directions itself
@@ -139,12 +133,9 @@ _RNN_DEFAULTS = {"activation": "tanh", "recurrent_activation": "sigmoid", "use_b
 def default_config(class_name: str, inner: str | None = None, units: int = 8) -> dict[str, Any]:
     """A new layer's Keras config, with every option the form shows filled in."""
     if class_name in RECURRENT:
-        cfg = {"units": units, **_RNN_DEFAULTS}
-        if class_name == "LSTM":
-            cfg["unit_forget_bias"] = True
-        if class_name == "GRU":
-            cfg["reset_after"] = True
-        if class_name == "SimpleRNN":
+        cell = CELLS[class_name]
+        cfg = {"units": units, **_RNN_DEFAULTS, **cell.config_defaults}
+        if not cell.gated:
             cfg.pop("recurrent_activation")
         return cfg
     if class_name == "Bidirectional":

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 
 from lstmviz.app.options import default_config, set_option
+from lstmviz.engine.cells import cell_kind
 
 VIEWS = ("unrolled", "cell", "over_time", "weights")
 
@@ -93,7 +94,8 @@ def facts(state) -> dict:
     if hasattr(inner, "units"):
         u = int(inner.units)
         out["units"] = u
-        g = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}.get(inner.class_name, 1)
+        cell = cell_kind(inner)
+        g = cell.k if cell is not None else 1
         out["gates"] = g
         if len(shapes) >= 2:
             d = shapes[0][0]

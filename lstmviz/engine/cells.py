@@ -397,8 +397,8 @@ GRU = CellKind(
 #: The states of every kind, in words.
 STATE_MEANINGS = {"h": "hidden state / output", "c": "cell state"}
 
-#: Every cell kind by its Keras layer class.
-CELLS: dict[str, CellKind] = {c.name: c for c in (SIMPLE_RNN, LSTM, GRU)}
+#: Every cell kind by its Keras layer class, in the order the side panel offers them.
+CELLS: dict[str, CellKind] = {c.name: c for c in (LSTM, GRU, SIMPLE_RNN)}
 #: Keras' ``RNN(cell)`` cell classes -> the kind.
 CELL_CLASSES: dict[str, CellKind] = {c.cell_class: c for c in CELLS.values()}
 #: Keras 2's CuDNN classes -> the kind their weights convert to.

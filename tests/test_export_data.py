@@ -1,0 +1,42 @@
+"""app/export_data.py without Qt: the window's trace export and `lstmviz trace --out`
+write the same arrays; the CSV table and the Keras config read back."""
+
+from __future__ import annotations
+
+
+import numpy as np
+
+from helpers import FIXTURES, read_inputs
+from lstmviz import cli
+from lstmviz.app import export_data
+from lstmviz.app.state import AppState
+from lstmviz.io.keras_config import spec_from_keras_config
+
+
+def test_the_window_export_and_the_cli_write_the_same_npz(tmp_path, capsys):
+    case = FIXTURES / "k3_rnn_cells"
+    np.save(tmp_path / "x.npy", read_inputs(case))
+    assert cli.main(["trace", str(case / "model.keras"), "--input", str(tmp_path / "x.npy"),
+                     "--out", str(tmp_path / "cli.npz")]) == 0
+    import lstmviz
+
+    trace = lstmviz.load(case / "model.keras", isolate=False).trace(read_inputs(case))
+    export_data.save_npz(trace, tmp_path / "app.npz")
+    a, b = np.load(tmp_path / "cli.npz"), np.load(tmp_path / "app.npz")
+    assert sorted(a.files) == sorted(b.files) and "rnn_lstm/f" in a.files
+    for key in a.files:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    rows = export_data.csv_text(trace).splitlines()
+    assert rows[0] == "layer,key,sample,step,unit,value"
+    f = trace["rnn_lstm"].steps["f"]
+    assert f"rnn_lstm,f,1,2,3,{float(f[1, 2, 3])!r}" in rows
+
+
+def test_the_stack_exports_as_a_keras_config_that_reads_back():
+    state = AppState()
+    state.rebuild()
+    config = export_data.keras_config(state)
+    spec = spec_from_keras_config(config)
+    assert [l.class_name for l in spec.layers] == ["InputLayer"] + [e.class_name for e in state.layers]
+    assert set(config["config"]["layers"][1]["config"]) <= set(export_data.KERAS3_KEYS["LSTM"]) | {
+        "name", "trainable", "dtype"}
