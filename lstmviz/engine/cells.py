@@ -228,6 +228,9 @@ class CellKind:
     torch_module: str = ""
     torch_config: Mapping = field(default_factory=dict)
     initial_bias: Callable = _no_change
+    #: The config key that gives the bias two rows, input then recurrent (GRU's
+    #: ``reset_after``, True when missing as in Keras 2.3+/3), or None.
+    two_bias_rows: str | None = None
     #: The backward step (BPTT) for this cell, plugged in where it is written: takes the
     #: step's records and the gradients arriving at its outputs and states, returns the
     #: gradients of its inputs, states and weights. None until then.
@@ -269,7 +272,7 @@ class CellKind:
     # -- weights -------------------------------------------------------------------------
     def bias_rows(self, config: Mapping) -> int:
         """1, or 2 for a GRU with ``reset_after`` (input row, recurrent row)."""
-        return 2 if self.name == "GRU" and config.get("reset_after", True) else 1
+        return 2 if self.two_bias_rows and config.get(self.two_bias_rows, True) else 1
 
     def bias_shape(self, units: int, config: Mapping) -> tuple[int, ...]:
         ku = self.k * units
@@ -392,6 +395,7 @@ GRU = CellKind(
     torch_letters=("r", "z", "h"),
     torch_module="nn.GRU",
     torch_config={"reset_after": True},
+    two_bias_rows="reset_after",
 )
 
 #: The states of every kind, in words.

@@ -8,11 +8,15 @@ from typing import Any
 
 import numpy as np
 
+from lstmviz.engine.cells import CELLS
+
 from ._graph import snake
 from ._layers import RNN_CLASSES, WEIGHTLESS, convert_keras1
 from ._util import Fail, fmt_shape
 
 _WEIGHTLESS_BY_SNAKE = {snake(c): c for c in WEIGHTLESS}
+#: Keras 1's per-gate weight letters of every kind (W_i, W_z, ...).
+KERAS1_LETTERS = "".join(sorted({x for c in CELLS.values() for x in c.keras1_letters}))
 
 
 @dataclass
@@ -36,9 +40,11 @@ def infer_plain(g: Group, gru_default: bool) -> tuple[str, dict, list[np.ndarray
     arrays, names = g.arrays, g.names
     bases = [_base(n) for n in names]
     # Keras 1 per-gate names
-    if names and any(re.search(r"(^|_)W_[icfozrh]$", b) for b in bases):
-        cls = "LSTM" if any(b.endswith("W_i") for b in bases) else "GRU"
-        conv = convert_keras1(cls, {}, arrays, names, g.name)
+    if names and any(re.search(rf"(^|_)W_[{KERAS1_LETTERS}]$", b) for b in bases):
+        # the kind whose every per-gate kernel W_<letter> is there
+        cls = next((c.name for c in CELLS.values() if c.keras1_letters and all(
+            any(b.endswith(f"W_{x}") for b in bases) for x in c.keras1_letters)), None)
+        conv = arrays if cls is None else convert_keras1(cls, {}, arrays, names, g.name)
         if conv is not arrays:
             arrays = conv
     elif names and len(arrays) == 3 and [re.sub(r".*_", "", b) for b in bases] == ["W", "U", "b"]:
@@ -48,20 +54,21 @@ def infer_plain(g: Group, gru_default: bool) -> tuple[str, dict, list[np.ndarray
         u = rk.shape[0]
         if u > 0 and rk.shape[1] == k.shape[1] and rk.shape[1] % u == 0:
             n = rk.shape[1] // u
-            cls = {4: "LSTM", 3: "GRU", 1: "SimpleRNN"}.get(n)
-            if cls:
+            cell = next((c for c in CELLS.values() if c.k == n), None)
+            if cell:
+                cls, key = cell.name, cell.two_bias_rows  # key: GRU's reset_after
                 cfg: dict[str, Any] = {"units": int(u), "use_bias": len(arrays) == 3}
                 if len(arrays) == 3:
                     b = arrays[2]
-                    if cls == "GRU" and b.shape == (2, 3 * u):
-                        cfg["reset_after"] = True
+                    if key and b.shape == cell.bias_shape(u, {key: True}):
+                        cfg[key] = True
                     elif b.shape == (n * u,):
-                        if cls == "GRU":
-                            cfg["reset_after"] = False
+                        if key:
+                            cfg[key] = False
                     else:
                         return None
-                elif cls == "GRU":
-                    cfg["reset_after"] = gru_default
+                elif key:
+                    cfg[key] = gru_default
                 return cls, cfg, arrays
     if len(arrays) == 2 and arrays[0].ndim == 2 and arrays[1].ndim == 1 \
             and arrays[1].shape[0] == arrays[0].shape[1]:

@@ -10,12 +10,15 @@ from typing import Any
 
 import numpy as np
 
+from lstmviz.engine.cells import CELLS
+
 from ._util import Fail, fmt_shape
 
-RNN_CLASSES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
-# Keras' generic RNN(cell) layer: cell class -> the layer class that computes the same.
-CELL_CLASSES = {"LSTMCell": "LSTM", "GRUCell": "GRU", "SimpleRNNCell": "SimpleRNN"}
-CUDNN = {"CuDNNLSTM": "LSTM", "CuDNNGRU": "GRU"}
+# What io knows about recurrent cells comes from their descriptions (engine/cells.py):
+# layer class -> gate blocks; RNN(cell) cell class and CuDNN class -> the layer class.
+RNN_CLASSES = {c.name: c.k for c in CELLS.values()}
+CELL_CLASSES = {c.cell_class: c.name for c in CELLS.values()}
+CUDNN = {c.cudnn_class: c.name for c in CELLS.values() if c.cudnn_class}
 WRAPPERS = {"Bidirectional", "TimeDistributed"}
 MODEL_CLASSES = {"Sequential", "Model", "Functional"}
 
@@ -268,8 +271,8 @@ def normalize_layer(cls: Any, cfg: Any, name: str, depth: int = 0) -> tuple[str,
 def expected_count(cls: str, cfg: dict) -> int | None:
     """How many arrays ``get_weights()`` returns for this layer; None if unknown."""
     use_bias = bool(cfg.get("use_bias", True))
-    if cls in RNN_CLASSES:
-        return 3 if use_bias else 2
+    if cls in RNN_CLASSES:  # the layer's own weight layout
+        return len(CELLS[cls].weight_shapes(None, 1, cfg))
     if cls == "Dense":
         return 2 if use_bias else 1
     if cls == "Embedding":
@@ -339,7 +342,7 @@ def convert_keras1(cls: str, cfg: dict, arrays: list[np.ndarray], names: list[st
         if k in keyed:
             raise Fail(f"layer '{lname}' has two weights named like '{n}'")
         keyed[k] = a
-    gates = {"LSTM": "ifco", "GRU": "zrh"}.get(cls)
+    gates = CELLS[cls].keras1_letters if cls in CELLS else None
     try:
         if gates:
             present = all((p, g) in keyed for p in "WU" for g in gates)
@@ -371,9 +374,9 @@ def convert_cudnn(cls: str, arrays: list[np.ndarray], units: int, lname: str) ->
                    f"(in, {n * units}), {fmt_shape((units, n * units))}, ({2 * n * units},)")
     kk = np.hstack([g.T.reshape(g.shape, order="F") for g in np.hsplit(k, n)])
     rr = np.hstack([g.T for g in np.hsplit(rk, n)])
-    if cls == "LSTM":
+    if CELLS[cls].two_bias_rows is None:  # LSTM: one bias, the sum of cuDNN's two
         bb = np.sum(np.split(b, 2, axis=0), axis=0)
-    else:
+    else:  # GRU(reset_after=True): cuDNN's input and recurrent biases as two rows
         bb = b.reshape((2, -1))
     return [kk, rr, bb]
 
@@ -394,17 +397,12 @@ def check_weights(cls: str, cfg: dict, arrays: list[np.ndarray], lname: str) -> 
         units = cfg.get("units")
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise Fail(f"layer '{lname}' ({cls}) has no valid 'units' in its config")
-        n = RNN_CLASSES[cls]
-        k, rk = arrays[0], arrays[1]
-        ok = k.ndim == 2 and k.shape[1] == n * units and rk.shape == (units, n * units)
-        if len(arrays) == 3:
-            b = arrays[2]
-            if cls == "GRU" and cfg.get("reset_after"):
-                ok = ok and b.shape == (2, n * units)
-            else:
-                ok = ok and b.shape == (n * units,)
-        if not ok:
-            extra = ", reset_after=%s" % cfg.get("reset_after") if cls == "GRU" else ""
+        # the shapes the layer's own weight layout needs, for the file's input width
+        d = arrays[0].shape[0] if arrays[0].ndim else None
+        want = [shape for _, shape in CELLS[cls].weight_shapes(d, units, cfg)]
+        if [tuple(a.shape) for a in arrays] != want:
+            key = CELLS[cls].two_bias_rows
+            extra = f", {key}={cfg.get(key)}" if key else ""
             raise _shape_err(lname, cls, f"units={units}{extra}", arrays)
     elif cls == "RNN":
         at, prev = 0, None

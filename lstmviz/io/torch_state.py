@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.cells import CELLS, CellKind
 from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError
 from ._util import Fail as FileFail, read_head
@@ -70,8 +71,10 @@ STORAGE_DTYPES = {
 }
 
 RNN_KEY = re.compile(r"^(?:(.*)\.)?(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?$")
-GATES = {4: "LSTM", 3: "GRU", 1: "SimpleRNN"}
-TORCH_NAMES = {"LSTM": "nn.LSTM", "GRU": "nn.GRU", "SimpleRNN": "nn.RNN"}
+# gate blocks -> the cell kind, and its torch module (engine/cells.py describes both)
+GATES = {c.k: c.name for c in CELLS.values() if c.torch_module}
+TORCH_NAMES = {c.name: c.torch_module for c in CELLS.values() if c.torch_module}
+_GATE_COUNTS = " or ".join(", ".join(f"{k} ({TORCH_NAMES[n][3:]})" for k, n in GATES.items()).rsplit(", ", 1))
 
 
 class Fail(Exception):
@@ -640,10 +643,12 @@ def _f32(a: np.ndarray, what: str) -> np.ndarray:
         return np.ascontiguousarray(a, dtype=np.float32)
 
 
-def _reorder_gru(a: np.ndarray, axis: int) -> np.ndarray:
-    """torch's r, z, n blocks -> Keras' z, r, h along ``axis``."""
-    r, z, n = np.split(a, 3, axis=axis)
-    return np.concatenate([z, r, n], axis=axis)
+def _keras_order(a: np.ndarray, cell: CellKind, axis: int) -> np.ndarray:
+    """torch's gate blocks -> Keras' order along ``axis`` (GRU: r, z, n -> z, r, h)."""
+    if cell.torch_letters == cell.letters:
+        return a
+    blocks = dict(zip(cell.torch_letters, np.split(a, cell.k, axis=axis)))
+    return np.concatenate([blocks[x] for x in cell.letters], axis=axis)
 
 
 class _RnnModule:
@@ -666,7 +671,7 @@ class _RnnModule:
         self.units = h = hh.shape[1]
         if hh.shape[0] % h or hh.shape[0] // h not in GATES:
             raise Fail(f"recurrent module {label}: weight_hh_l0 has shape {list(hh.shape)}, "
-                       "which is not (k*hidden, hidden) with k = 4 (LSTM), 3 (GRU) or 1 (RNN)")
+                       f"which is not (k*hidden, hidden) with k = {_GATE_COUNTS}")
         self.k = hh.shape[0] // h
         self.kind = GATES[self.k]
         self.input_size = ih.shape[1]
@@ -699,14 +704,14 @@ class _RnnModule:
         w_hh = _f32(p[("weight_hh", layer, rev)], "weight_hh" + sfx)
         b_ih = _f32(p[("bias_ih", layer, rev)], "bias_ih" + sfx) if self.use_bias else None
         b_hh = _f32(p[("bias_hh", layer, rev)], "bias_hh" + sfx) if self.use_bias else None
-        if self.kind == "GRU":
-            out = [_reorder_gru(w_ih, 0).T.copy(), _reorder_gru(w_hh, 0).T.copy()]
-            if self.use_bias:
-                out.append(np.stack([_reorder_gru(b_ih, 0), _reorder_gru(b_hh, 0)]))
-            return out
-        out = [w_ih.T.copy(), w_hh.T.copy()]
+        cell = CELLS[self.kind]
+        out = [_keras_order(w_ih, cell, 0).T.copy(), _keras_order(w_hh, cell, 0).T.copy()]
         if self.use_bias:
-            out.append((b_ih.astype(np.float64) + b_hh).astype(np.float32))
+            b_ih, b_hh = _keras_order(b_ih, cell, 0), _keras_order(b_hh, cell, 0)
+            if cell.bias_rows(cell.torch_config) == 2:  # GRU: [bias_ih, bias_hh] as rows
+                out.append(np.stack([b_ih, b_hh]))
+            else:  # one bias: their sum
+                out.append((b_ih.astype(np.float64) + b_hh).astype(np.float32))
         return out
 
     def describe(self) -> str:
@@ -762,10 +767,10 @@ def _layer_name(base: str, used: set[str]) -> str:
 def _rnn_config(mod: _RnnModule, name: str, seqs: bool) -> dict:
     cfg = {"name": name, "units": mod.units, "return_sequences": seqs,
            "use_bias": mod.use_bias, "activation": "tanh"}
-    if mod.kind != "SimpleRNN":
+    cell = CELLS[mod.kind]
+    if cell.gated:
         cfg["recurrent_activation"] = "sigmoid"
-    if mod.kind == "GRU":
-        cfg["reset_after"] = True
+    cfg.update(cell.torch_config)  # GRU: reset_after=True, as torch computes it
     return cfg
 
 
