@@ -29,7 +29,8 @@ from ._infer import (Group, chain_order, describe_failure, infer_group, set_retu
 from ._layers import RNN_CLASSES, expected_count, prepare_weights, strip_private
 from ._readers import (assign_legacy, attr_text, class_names, h5_get, is_group, k3_all_vars,
                        k3_layer_arrays, k3_weight_groups, legacy_weight_groups, read_zip)
-from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json, read_head
+from ._h5safe import check_file
+from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json, read_budget, read_head
 
 __all__ = ["read_model_file", "read_weights_file", "detect_format", "class_names"]
 
@@ -80,12 +81,20 @@ def _foreign(head: bytes, size: int) -> Fail:
 
 
 def _open_h5(src: Any) -> Any:
+    """Open HDF5 read-only and refuse it at once if it reaches outside itself (external
+    storage, virtual datasets, external links: see ``_h5safe``)."""
     import h5py
     try:
-        return h5py.File(src, "r")
+        h5 = h5py.File(src, "r")
     except Exception as exc:
         raise Fail(f"cannot open as HDF5 ({exc.__class__.__name__}); the file is truncated "
                    "or corrupt") from exc
+    try:
+        check_file(h5)
+    except BaseException:
+        h5.close()
+        raise
+    return h5
 
 
 def _version_defaults(version: str | None) -> tuple[bool, bool]:
@@ -295,6 +304,11 @@ def _rnn_cfgs(cls: str, cfg: dict) -> list[dict]:
 # ------------------------------------------------------------------ dispatch
 
 def _load(path: Any, want_groups: bool = False) -> Any:
+    with read_budget("the weights in the file"):
+        return _load_within_budget(path, want_groups)
+
+
+def _load_within_budget(path: Any, want_groups: bool) -> Any:
     head, size = _read_head(path)
     kind = detect_format(head)
     if kind == "pickle":
