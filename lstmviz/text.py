@@ -73,3 +73,45 @@ def _str(value: object) -> str:
         return str(value)
     except Exception:  # a value whose __str__ fails is still shown as something
         return f"<{type(value).__name__}>"
+
+
+def _clean_config_names(config: object, depth: int = 0) -> None:
+    """``safe_name`` on every ``"name"`` of a layer config and of the layers/cells it holds."""
+    if depth > 8 or not isinstance(config, dict):
+        return
+    if isinstance(config.get("name"), str):
+        config["name"] = safe_name(config["name"])
+    for key, value in config.items():
+        if isinstance(value, dict):
+            _clean_config_names(value, depth + 1)
+        elif isinstance(value, list) and key in ("cells", "layers"):
+            for item in value[:10000]:
+                _clean_config_names(item, depth + 1)
+
+
+def clean_spec_names(spec: object) -> object:
+    """Make every name of a ``ModelSpec`` safe (``safe_name``), references included, so
+    that the graph stays wired and nothing shown or written later holds raw file text.
+    Duck-typed (``layers``, ``inputs``, ``outputs``, ``name``): no engine import here."""
+
+    def ref(r: object) -> object:
+        if r is None or not isinstance(getattr(r, "layer", None), str):
+            return r
+        return type(r)(safe_name(r.layer), r.tensor_index)
+
+    for layer in spec.layers:
+        if isinstance(layer.name, str):
+            layer.name = safe_name(layer.name)
+        if not isinstance(layer.class_name, str) or not layer.class_name.isidentifier():
+            layer.class_name = safe_name(layer.class_name, 80)
+        _clean_config_names(layer.config)
+        layer.inbound = [ref(r) for r in layer.inbound]
+        layer.initial_state = [ref(r) for r in layer.initial_state]
+        layer.mask = ref(layer.mask)
+    spec.inputs = [ref(r) for r in spec.inputs]
+    spec.outputs = [ref(r) for r in spec.outputs]
+    if isinstance(spec.name, str):
+        spec.name = safe_name(spec.name)
+    if isinstance(getattr(spec, "keras_version", None), str):
+        spec.keras_version = safe_name(spec.keras_version, 40)
+    return spec

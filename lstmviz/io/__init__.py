@@ -23,6 +23,7 @@ import numpy as np
 
 from ..engine.spec import LayerSpec, ModelSpec, TensorRef
 from ..errors import LstmvizError
+from ..text import clean_spec_names, safe_name
 from ._graph import Graph, parse_model
 from ._infer import (Group, chain_order, describe_failure, infer_group, set_return_sequences,
                      weightless_class)
@@ -373,7 +374,7 @@ def _load_within_budget(path: Any, want_groups: bool) -> Any:
 def read_model_file(path: Any) -> ModelSpec:
     """Read a Keras model or weights file into a ``ModelSpec`` (see module docstring)."""
     try:
-        spec = _load(path)
+        spec = clean_spec_names(_load(path))
         if spec.keras_version is None:
             spec.keras_version = spec.source.get("keras_version")
         spec.source["path"] = str(path)
@@ -401,6 +402,7 @@ def read_weights_file(path: Any, paths: bool = False) -> Any:
     try:
         res = _load(path, want_groups=True)
         if isinstance(res, ModelSpec):
+            res = clean_spec_names(res)
             entries = [(l.name or "", l.weights) for l in res.layers if l.weights]
             return (entries, None) if paths else entries
         groups, version, k3vars = res
@@ -410,7 +412,7 @@ def read_weights_file(path: Any, paths: bool = False) -> Any:
             if not g.arrays:
                 continue
             r = infer_group(g, gru_default)
-            out.append((g.name, r[2] if r else list(g.arrays)))
+            out.append((safe_name(g.name), r[2] if r else list(g.arrays)))
         return (out, k3vars) if paths else out
     except LstmvizError:
         raise
