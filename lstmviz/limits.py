@@ -12,7 +12,8 @@ otherwise. What is checked against it:
 - the arrays read from one model, weights or checkpoint file, from their declared shape
   and dtype, before reading (``MemoryBudget``);
 - an input file or a generated input, from its declared shape before reading or
-  generating, and the cells of a CSV while it streams;
+  generating, and the cells of a CSV while it streams; the steps a trace runs
+  (``step_limit``: time grows with them, so they grow with the limit);
 - a session: members' and the archive's uncompressed sizes, the input and stack it
   declares, before anything is inflated.
 
@@ -33,10 +34,12 @@ DEFAULT_MEMORY = 4 * 1024 ** 3
 #: (float weights and inputs compress two to four times, not a thousand).
 MAX_INFLATE_RATIO = 200
 RATIO_FLOOR = 32 * 1024 ** 2
-#: Rows x columns of a CSV input, independent of memory: parsing text costs time.
-MAX_CSV_CELLS = 20_000_000
-#: Timesteps of one input: more are never drawable and cost minutes to trace.
-MAX_STEPS = 1_000_000
+#: Bytes of memory per recurrent step allowed in a trace: time, not memory, is what a
+#: long input costs (about 0.1 ms per step and layer), so the number of steps traced
+#: grows with the limit: 4 GB allow 524,288 steps.
+BYTES_PER_STEP = 8192
+#: Bytes of memory per CSV cell: parsing text costs time (4 GB allow 4,194,304 cells).
+BYTES_PER_CSV_CELL = 1024
 HINT = f"to allow more, use --max-memory SIZE or set {ENV}=SIZE (for example 16G)"
 
 _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2,
@@ -137,3 +140,25 @@ def inflate_excess(name: str, compressed: int, size: int) -> str | None:
         return (f"'{name}' would inflate from {fmt_bytes(compressed)} to {fmt_bytes(size)} "
                 f"(more than {MAX_INFLATE_RATIO} times): a zip bomb, not a saved array")
     return None
+
+
+def step_limit() -> int:
+    """Recurrent steps (summed over layers and directions) one trace may run."""
+    return memory_limit() // BYTES_PER_STEP
+
+
+def csv_cell_limit() -> int:
+    """Numbers one CSV input may hold."""
+    return memory_limit() // BYTES_PER_CSV_CELL
+
+
+def check_input_shape(shape, what: str = "the input") -> None:
+    """Refuse an input of ``shape`` (batch, timesteps, ...) before reading or generating it:
+    its float32 copy must fit the memory limit and its timesteps the step limit."""
+    shape = [int(d) for d in shape]
+    check(nbytes_of(shape, 4), f"{what} of shape ({', '.join(map(str, shape))})")
+    steps = shape[1] if len(shape) > 1 else shape[0] if shape else 1
+    if steps > step_limit():
+        raise LstmvizError(f"{what} has {steps:,} timesteps, over the limit of {step_limit():,} "
+                           f"(it grows with the memory limit of {fmt_bytes(memory_limit())}); "
+                           f"use a shorter input, or {HINT}")
