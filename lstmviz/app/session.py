@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 import lstmviz
+from lstmviz.app.atomic import all_or_nothing
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
@@ -370,8 +371,14 @@ def _parse_model(m, zf, infos, path) -> Model:
 
 # -- applying -------------------------------------------------------------------------------
 def apply_session(state: AppState, session: Session, path=None) -> None:
-    """Put a parsed session onto ``state`` (nothing can fail half-way: it was checked);
-    undo brings back what was there."""
+    """Put a parsed session onto ``state``; undo brings back what was there. All or
+    nothing: when what it holds cannot be built or traced (over the memory limit, say),
+    LstmvizError, and the state is exactly as before, undo stack included."""
+    with all_or_nothing(state, str(path if path is not None else session.path or "the session")):
+        _apply_session(state, session, path)
+
+
+def _apply_session(state: AppState, session: Session, path=None) -> None:
     if session.model is not None:  # a read-only model: shown as opened, on the session's input
         state.seed = session.seed
         state.trace_all_samples = session.trace_all_samples
