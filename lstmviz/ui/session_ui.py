@@ -173,7 +173,7 @@ class SessionManager(QtCore.QObject):
             if s:
                 w.restoreState(s)
         sizes = ui.get("splitter")
-        if isinstance(sizes, list) and len(sizes) == w.splitter.count() and all(isinstance(v, int) for v in sizes):
+        if isinstance(sizes, list) and len(sizes) == w.splitter.count() and all(isinstance(v, int) and 0 <= v <= 100_000 for v in sizes):
             w.splitter.setSizes(sizes)
 
     # -- files ---------------------------------------------------------------------------
