@@ -163,14 +163,9 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False) -> 
     if not head:
         raise LstmvizError(f"{path}: the input file is empty")
     if head == NPY_MAGIC:
-        try:
-            arr = np.load(path, allow_pickle=False)
-        except ValueError as err:
-            if "allow_pickle" in str(err) or "pickle" in str(err).lower():
-                raise LstmvizError(f"{path}: holds Python objects (a pickled array), which lstmviz never loads; save numbers") from None
-            raise LstmvizError(f"{path}: not a readable .npy file ({err})") from None
-        except EOFError:
-            raise LstmvizError(f"{path}: the .npy file is truncated") from None
+        from lstmviz.io.npy import read_npy
+
+        arr = read_npy(path)  # header, dtype and declared size checked before reading
         if shape is not None:
             arr = _reshape(arr, shape, path)
         return arr
@@ -192,13 +187,31 @@ def _split(line: str) -> list[str]:
 
 def _read_csv(path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            flat, width = _csv_numbers(path, fh)
     except UnicodeDecodeError:
         raise LstmvizError(f"{path}: not a text (CSV) file") from None
-    rows: list[list[float]] = []
+    if not flat:
+        raise LstmvizError(f"{path}: holds no numbers")
+    arr = np.frombuffer(flat, dtype=np.float64).reshape(-1, width)
+    return _csv_array(arr, path, expected_shape, shape, integer)
+
+
+def _csv_numbers(path: Path, fh):
+    """The numbers of a CSV, streamed into one flat buffer (8 bytes a number, not a Python
+    list per row), and its width; stops at the limit of ``lstmviz.limits.csv_cell_limit``."""
+    from array import array
+
+    from lstmviz import limits
+
+    cap = limits.csv_cell_limit()
+    flat = array("d")
     width = None
     first = True
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    longest = 16 * 1024 * 1024
+    for lineno, line in enumerate(iter(lambda: fh.readline(longest + 1), ""), start=1):
+        if len(line) > longest:
+            raise LstmvizError(f"{path}: line {lineno} is over 16 MB long; not a table of numbers")
         s = line.strip()
         if not s or s.startswith("#"):
             continue
@@ -223,10 +236,15 @@ def _read_csv(path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
         elif len(values) != width:
             raise LstmvizError(f"{path}: line {lineno} has {len(values)} values but the rows before have {width}; "
                                "every row needs the same number of columns")
-        rows.append(values)
-    if not rows:
-        raise LstmvizError(f"{path}: holds no numbers")
-    arr = np.asarray(rows, dtype=np.float64)
+        flat.extend(values)
+        if len(flat) > cap:
+            raise LstmvizError(f"{path}: holds more than {cap:,} numbers (stopped reading at line "
+                               f"{lineno:,}), over the limit that comes with the memory limit of "
+                               f"{limits.fmt_bytes(limits.memory_limit())}; {limits.HINT}")
+    return flat, width or 1
+
+
+def _csv_array(arr: np.ndarray, path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
     if integer:
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             raise LstmvizError(f"{path}: the model's first layer is an Embedding, which needs whole-number token ids")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -40,16 +41,21 @@ from pathlib import Path
 import numpy as np
 
 import lstmviz
+from lstmviz import limits
+from lstmviz.app.atomic import all_or_nothing
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
 from lstmviz.errors import LstmvizError
+from lstmviz.io.npy import read_npy_bytes
+from lstmviz.text import clean_spec_names, safe_name
 
 FORMAT = "lstmviz-session"
 VERSION = 1
 SUFFIX = ".lstmviz"
 MAX_MANIFEST = 16 * 1024 * 1024
-MAX_TOTAL = 4 * 1024 ** 3  # uncompressed bytes a session may claim (zip bombs)
+MAX_MEMBERS = 100_000
+MAX_DEPTH = 64  # nesting of the manifest's JSON (a config is a few levels deep)
 _INPUT_INTS = ("batch_size", "timesteps", "input_dim", "seed")
 
 
@@ -217,32 +223,90 @@ def parse_session(data: bytes, path="session") -> Session:
         raise _bad(path, "the file is damaged or not a session: it is not a zip archive") from None
     with zf:
         try:
-            infos = {i.filename: i for i in zf.infolist()}
-            if sum(i.file_size for i in infos.values()) > MAX_TOTAL:
-                raise _bad(path, "it claims more data than a session can hold")
+            infos = _checked_members(zf, path)
             if "manifest.json" not in infos:
                 raise _bad(path, "manifest.json is missing")
             if infos["manifest.json"].file_size > MAX_MANIFEST:
                 raise _bad(path, "manifest.json is too large")
             try:
-                manifest = json.loads(zf.read("manifest.json").decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as err:
-                raise _bad(path, f"manifest.json is not valid JSON: {err}") from None
-            return _parse_manifest(manifest, zf, infos, path)
+                manifest = json.loads(_member(zf, infos, "manifest.json").decode("utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError) as err:
+                raise _bad(path, f"manifest.json is not valid JSON: {type(err).__name__}: "
+                                 f"{str(err)[:120]}") from None
+            depth = _depth(manifest)
+            if depth > MAX_DEPTH:
+                raise _bad(path, f"manifest.json nests {depth} levels deep (a session needs "
+                                 f"fewer than {MAX_DEPTH})")
+            budget = limits.MemoryBudget("the session's arrays")
+            return _parse_manifest(manifest, _Members(zf, budget), infos, path)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError,
                 NotImplementedError) as err:
             raise _bad(path, f"the archive is damaged: {err}") from None
 
 
-def _array(zf, infos, name, path, what) -> np.ndarray:
+def _checked_members(zf, path) -> dict:
+    """The archive's members by name, refused before anything is inflated when they are
+    too many, named twice, would inflate like a zip bomb or beyond the memory limit."""
+    listed = zf.infolist()
+    if len(listed) > MAX_MEMBERS:
+        raise _bad(path, f"the archive holds {len(listed):,} members (a session has a few)")
+    infos: dict = {}
+    for info in listed:
+        if info.filename in infos:
+            raise _bad(path, f"the archive holds two members named {info.filename!r}")
+        bomb = limits.inflate_excess(info.filename, info.compress_size, info.file_size)
+        if bomb:
+            raise _bad(path, bomb)
+        infos[info.filename] = info
+    over = limits.excess(sum(i.file_size for i in listed), "its uncompressed contents")
+    if over:
+        raise LstmvizError(f"{path}: not opened: {over}; {limits.HINT}")
+    return infos
+
+
+def _member(zf, infos, name) -> bytes:
+    """A member's bytes, never more than its directory entry declares."""
+    info = infos[name]
+    with zf.open(info) as fh:
+        data = fh.read(info.file_size + 1)
+    if len(data) != info.file_size:
+        raise zipfile.BadZipFile(f"{name} does not hold the {info.file_size} bytes it declares")
+    return data
+
+
+class _Members:
+    """The archive, with every array read counted against one memory budget (a member
+    named by 32 layers is counted 32 times: it would be held 32 times)."""
+
+    def __init__(self, zf, budget):
+        self.zf = zf
+        self.budget = budget
+
+
+def _depth(value, limit: int = MAX_DEPTH + 1) -> int:
+    """How deep lists/dicts nest in ``value`` (iterative; stops counting past ``limit``)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, (dict, list)):
+            deepest = max(deepest, d)
+            if d > limit:
+                return d
+            stack.extend((c, d + 1) for c in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
+def _array(zf, infos, name, path, what, steps: bool = False) -> np.ndarray:
     if not isinstance(name, str) or name not in infos:
-        raise _bad(path, f"{what} ({name!r}) is missing from the archive")
+        raise _bad(path, f"{what} ({str(name)[:80]!r}) is missing from the archive")
+    info = infos[name]
+    over = zf.budget.excess(info.file_size)
+    if over:
+        raise LstmvizError(f"{path}: not opened: {over}; {limits.HINT}")
     try:
-        arr = np.load(io.BytesIO(zf.read(name)), allow_pickle=False)
-    except (ValueError, EOFError, OSError) as err:
-        raise _bad(path, f"{what} ({name}) is not a readable .npy array: {err}") from None
-    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
-        raise _bad(path, f"{what} ({name}) is not a numeric array")
+        arr = read_npy_bytes(_member(zf.zf, infos, name), f"{what} ({name})", steps=steps)
+    except LstmvizError as err:
+        raise _bad(path, str(err)) from None
     return arr
 
 
@@ -262,6 +326,8 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     layers_in = m.get("layers")
     if not isinstance(layers_in, list):
         raise _bad(path, "the manifest has no list of layers")
+    if len(layers_in) > 5000:
+        raise _bad(path, f"it lists {len(layers_in):,} layers")
     layers = [LayerEntry(*_parse_layer(item, f"layer {i}", zf, infos, path))
               for i, item in enumerate(layers_in)]
 
@@ -272,6 +338,13 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     for n in _INPUT_INTS:
         if n in s:
             setattr(spec, n, _int(s[n], f"input {n}", path, 0 if n == "seed" else 1))
+    if spec.seed >= 2 ** 63:
+        raise _bad(path, "input seed is larger than 2**63")
+    try:  # before anything is generated: the declared size, then the trace it needs
+        limits.check_input_shape((spec.batch_size, spec.timesteps, spec.input_dim),
+                                 "its input")
+    except LstmvizError as err:
+        raise LstmvizError(f"{path}: not opened: {err}") from None
     if "source" in s:
         if not isinstance(s["source"], str):
             raise _bad(path, "input source is not text")
@@ -281,11 +354,17 @@ def _parse_manifest(m, zf, infos, path) -> Session:
             raise _bad(path, "input text is not text")
         spec.text = s["text"]
     if "period" in s:
-        if isinstance(s["period"], bool) or not isinstance(s["period"], (int, float)):
-            raise _bad(path, "input period is not a number")
-        spec.period = s["period"]
+        p = s["period"]
+        try:
+            pf = float(p) if isinstance(p, (int, float)) and not isinstance(p, bool) else math.nan
+        except OverflowError:  # an integer such as 10**400
+            pf = math.inf
+        if not (math.isfinite(pf) and 0 < pf <= 1e9):
+            raise _bad(path, f"input period is {str(p)[:40]}, not a number of steps "
+                             "between 0 and 10**9")
+        spec.period = pf
     if s.get("data") is not None:
-        data = _array(zf, infos, s["data"], path, "the input data")
+        data = _array(zf, infos, s["data"], path, "the input data", steps=True)
         if data.ndim != 3:
             raise _bad(path, f"the input data has shape {data.shape}, not (batch, timesteps, features)")
         spec.data = data
@@ -306,6 +385,7 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     ui = m.get("ui") or {}
     if not isinstance(ui, dict):
         raise _bad(path, "the view settings are not an object")
+    ui = _plausible_ui(ui)
     seed = _int(m.get("seed", 0), "the seed", path)
     tas = m.get("trace_all_samples", False)
     if not isinstance(tas, bool):
@@ -313,6 +393,25 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     where = m.get("path")
     model = _parse_model(m["model"], zf, infos, path) if m.get("model") is not None else None
     return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None, model)
+
+
+def _plausible_ui(ui: dict) -> dict:
+    """The window's settings, without entries no window wrote (a splitter at 1e30): they
+    are preferences, so an odd one is dropped, not a reason to refuse the session."""
+    out = {}
+    for key, value in list(ui.items())[:64]:
+        if key in ("tab", "side_tab"):
+            ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 64
+        elif key == "splitter":
+            ok = isinstance(value, list) and len(value) <= 16 and all(
+                isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 100_000 for v in value)
+        elif key in ("theme", "geometry", "window_state"):
+            ok = isinstance(value, str) and len(value) <= 64 * 1024
+        else:
+            ok = isinstance(value, (str, int, float, bool)) and len(str(value)) <= 4096
+        if ok:
+            out[str(key)[:64]] = value
+    return out
 
 
 def _parse_layer(item, what: str, zf, infos, path) -> tuple:
@@ -323,6 +422,8 @@ def _parse_layer(item, what: str, zf, infos, path) -> tuple:
     name = item.get("name")
     if name is not None and not isinstance(name, str):
         raise _bad(path, f"{what} has a name that is not text")
+    if name is not None:
+        name = safe_name(name)  # shown in the window and written back: escaped and cut
     wnames = item.get("weights")
     if wnames is not None and not isinstance(wnames, list):
         raise _bad(path, f"{what}'s weights are not a list")
@@ -334,7 +435,8 @@ def _parse_layer(item, what: str, zf, infos, path) -> tuple:
 def _parse_refs(value, what, path) -> list[TensorRef]:
     if not isinstance(value, list) or not all(
             isinstance(r, list) and len(r) == 2 and isinstance(r[0], str)
-            and isinstance(r[1], int) and not isinstance(r[1], bool) and r[1] >= 0 for r in value):
+            and isinstance(r[1], int) and not isinstance(r[1], bool) and 0 <= r[1] < 1024
+            for r in value):
         raise _bad(path, f"{what} is not a list of [layer, index] pairs")
     return [TensorRef(r[0], r[1]) for r in value]
 
@@ -360,18 +462,26 @@ def _parse_model(m, zf, infos, path) -> Model:
     source = m.get("source") if isinstance(m.get("source"), dict) else {}
     spec = ModelSpec(specs, _parse_refs(m.get("inputs", []), "the model's inputs", path),
                      _parse_refs(m.get("outputs", []), "the model's outputs", path), name, version, source)
+    clean_spec_names(spec)
     try:
         return Model.from_spec(spec)
     except LstmvizError as err:
         raise _bad(path, f"the kept model cannot be built: {err}") from None
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
+            RecursionError) as err:
         raise _bad(path, f"the kept model cannot be built ({type(err).__name__}: {err})") from None
 
 
 # -- applying -------------------------------------------------------------------------------
 def apply_session(state: AppState, session: Session, path=None) -> None:
-    """Put a parsed session onto ``state`` (nothing can fail half-way: it was checked);
-    undo brings back what was there."""
+    """Put a parsed session onto ``state``; undo brings back what was there. All or
+    nothing: when what it holds cannot be built or traced (over the memory limit, say),
+    LstmvizError, and the state is exactly as before, undo stack included."""
+    with all_or_nothing(state, str(path if path is not None else session.path or "the session")):
+        _apply_session(state, session, path)
+
+
+def _apply_session(state: AppState, session: Session, path=None) -> None:
     if session.model is not None:  # a read-only model: shown as opened, on the session's input
         state.seed = session.seed
         state.trace_all_samples = session.trace_all_samples

@@ -515,6 +515,14 @@ class AppState:
 
     # -- files ---------------------------------------------------------------------------
     def set_model(self, model: Model, path: str | None = None, spec: InputSpec | None = None) -> None:
+        """``_replace_model``, all or nothing: when the model cannot be built and traced,
+        LstmvizError, and the state (undo stack included) is as it was (``app.atomic``)."""
+        from lstmviz.app.atomic import all_or_nothing
+
+        with all_or_nothing(self, str(path) if path is not None else f"the model '{model.name}'"):
+            self._replace_model(model, path, spec)
+
+    def _replace_model(self, model: Model, path: str | None = None, spec: InputSpec | None = None) -> None:
         """Show a loaded model: a plain stack becomes the editable stack (with its weights);
         anything else is shown read-only. Undo brings back what was there. ``spec``: the
         input to trace it on (a session's); else one fitted to the model's input shape.

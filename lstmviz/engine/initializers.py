@@ -76,10 +76,20 @@ def _truncated(rng, stddev, shape):
     return out
 
 
+#: Multiply-adds of the QR behind one orthogonal draw (rows * cols**2) allowed: some
+#: seconds. A recurrent kernel of thousands of units without weights would take minutes.
+MAX_ORTHOGONAL_WORK = 2e10
+
+
 def orthogonal(shape, rng):
     rows = shape[0]
     cols = int(np.prod(shape[1:]))
     flat = (max(rows, cols), min(rows, cols))
+    if float(flat[0]) * flat[1] * flat[1] > MAX_ORTHOGONAL_WORK:
+        raise LstmvizError(
+            f"drawing an orthogonal initial weight of shape {tuple(shape)} would take minutes "
+            "(a QR of that size); give the layer its weights or fewer units"
+        )
     a = rng.normal(0.0, 1.0, flat)
     q, r = np.linalg.qr(a)
     q *= np.sign(np.diag(r))

@@ -11,10 +11,11 @@ from lstmviz.engine.layers import (RNN_OPTIONS, Bidirectional, InputLayer, Layer
                                    make_layer)
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LayerTrace, Trace
+from lstmviz import limits
 from lstmviz.errors import LstmvizError
 
-#: A trace larger than this many bytes is refused with a message, not attempted.
-MAX_TRACE_BYTES = 6 * 1024**3
+#: A trace larger than the memory limit (``lstmviz.limits``) is refused with a message,
+#: not attempted; so are weights to initialise beyond it.
 
 
 def spec_config(layer: Layer) -> dict:
@@ -120,6 +121,14 @@ class Model:
 
     def _build(self, rng, weights: dict | None = None) -> None:
         shapes = self._infer_shapes(self.input_shapes())
+        need = 0  # weights to initialise (drawn as float64, kept as float32)
+        for node in self.nodes:
+            if (weights or {}).get(node.layer.name) is None:
+                for _, shape, _ in node.layer.weight_specs(shapes[node.layer.name]):
+                    need += 12 * limits.nbytes_of(shape, 1)
+        msg = limits.excess(need, "initialising the model's weights")
+        if msg:
+            raise LstmvizError(f"{msg}; give the layers fewer units, or {limits.HINT}")
         for node in self.nodes:
             given = (weights or {}).get(node.layer.name)
             node.layer.build(shapes[node.layer.name], rng, given)
@@ -291,8 +300,8 @@ class Model:
         arrays = []
         for k, (arr, ref) in enumerate(zip(xs, self.inputs)):
             arrays.append(self._check_input(np.asarray(arr), ref, k))
-        self._infer_shapes([a.shape for a in arrays])
-        self._check_size(arrays)
+        in_shapes = self._infer_shapes([a.shape for a in arrays])
+        self._check_size(arrays, in_shapes)
         values: dict[str, list] = {}
         masks: dict[str, list] = {}
         records: dict[str, LayerTrace] = {}
@@ -347,18 +356,33 @@ class Model:
             arr = arr.astype(np.float32)
         return arr
 
-    def _check_size(self, arrays) -> None:
+    def _check_size(self, arrays, in_shapes: dict) -> None:
+        """Refuse a trace that would not fit the memory limit, before computing any of it:
+        every layer's outputs, and each recurrent layer's per-step records over the steps
+        it really runs (after a RepeatVector: its ``n``, not the input's steps)."""
         batch = arrays[0].shape[0]
         steps = arrays[0].shape[1] if arrays[0].ndim > 1 else 1
-        total = 0
+        total = sum(a.nbytes for a in arrays)
+        run = 0
         for node in self.nodes:
-            rnn = _rnn_layers(node.layer)
-            for r in rnn:
-                total += batch * steps * r.units * (3 * r.k + 4) * 4
-        if total > MAX_TRACE_BYTES:
+            ins = in_shapes.get(node.layer.name)
+            if not ins or isinstance(node.layer, InputLayer):
+                continue
+            for out in node.layer.compute_output_shapes(ins):
+                total += limits.nbytes_of([1 if d is None else d for d in out], 4)
+            for r in _rnn_layers(node.layer):
+                shape = [1 if d is None else d for d in ins[0]]
+                t = shape[1] if len(shape) > 2 else 1
+                total += shape[0] * t * r.units * (3 * r.k + 4) * 4
+                run += t
+        msg = limits.excess(total, f"tracing batch {batch} x {steps} steps")
+        if msg:
+            raise LstmvizError(f"{msg}; use fewer samples or steps, or {limits.HINT}")
+        if run > limits.step_limit():
             raise LstmvizError(
-                f"tracing batch {batch} x {steps} steps would need {total / 1024**3:.1f} GB "
-                f"(limit {MAX_TRACE_BYTES / 1024**3:.0f} GB); use fewer samples or steps"
+                f"tracing would run {run:,} recurrent steps (over all layers), over the limit "
+                f"of {limits.step_limit():,} (it grows with the memory limit of "
+                f"{limits.fmt_bytes(limits.memory_limit())}); use fewer steps, or {limits.HINT}"
             )
 
 

@@ -23,13 +23,15 @@ import numpy as np
 
 from ..engine.spec import LayerSpec, ModelSpec, TensorRef
 from ..errors import LstmvizError
+from ..text import clean_spec_names, safe_name
 from ._graph import Graph, parse_model
 from ._infer import (Group, chain_order, describe_failure, infer_group, set_return_sequences,
                      weightless_class)
 from ._layers import RNN_CLASSES, expected_count, prepare_weights, strip_private
 from ._readers import (assign_legacy, attr_text, class_names, h5_get, is_group, k3_all_vars,
                        k3_layer_arrays, k3_weight_groups, legacy_weight_groups, read_zip)
-from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json, read_head
+from ._h5safe import check_file
+from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json, read_budget, read_head
 
 __all__ = ["read_model_file", "read_weights_file", "detect_format", "class_names"]
 
@@ -80,12 +82,20 @@ def _foreign(head: bytes, size: int) -> Fail:
 
 
 def _open_h5(src: Any) -> Any:
+    """Open HDF5 read-only and refuse it at once if it reaches outside itself (external
+    storage, virtual datasets, external links: see ``_h5safe``)."""
     import h5py
     try:
-        return h5py.File(src, "r")
+        h5 = h5py.File(src, "r")
     except Exception as exc:
         raise Fail(f"cannot open as HDF5 ({exc.__class__.__name__}); the file is truncated "
                    "or corrupt") from exc
+    try:
+        check_file(h5)
+    except BaseException:
+        h5.close()
+        raise
+    return h5
 
 
 def _version_defaults(version: str | None) -> tuple[bool, bool]:
@@ -295,6 +305,11 @@ def _rnn_cfgs(cls: str, cfg: dict) -> list[dict]:
 # ------------------------------------------------------------------ dispatch
 
 def _load(path: Any, want_groups: bool = False) -> Any:
+    with read_budget("the weights in the file"):
+        return _load_within_budget(path, want_groups)
+
+
+def _load_within_budget(path: Any, want_groups: bool) -> Any:
     head, size = _read_head(path)
     kind = detect_format(head)
     if kind == "pickle":
@@ -359,7 +374,7 @@ def _load(path: Any, want_groups: bool = False) -> Any:
 def read_model_file(path: Any) -> ModelSpec:
     """Read a Keras model or weights file into a ``ModelSpec`` (see module docstring)."""
     try:
-        spec = _load(path)
+        spec = clean_spec_names(_load(path))
         if spec.keras_version is None:
             spec.keras_version = spec.source.get("keras_version")
         spec.source["path"] = str(path)
@@ -387,6 +402,7 @@ def read_weights_file(path: Any, paths: bool = False) -> Any:
     try:
         res = _load(path, want_groups=True)
         if isinstance(res, ModelSpec):
+            res = clean_spec_names(res)
             entries = [(l.name or "", l.weights) for l in res.layers if l.weights]
             return (entries, None) if paths else entries
         groups, version, k3vars = res
@@ -396,7 +412,7 @@ def read_weights_file(path: Any, paths: bool = False) -> Any:
             if not g.arrays:
                 continue
             r = infer_group(g, gru_default)
-            out.append((g.name, r[2] if r else list(g.arrays)))
+            out.append((safe_name(g.name), r[2] if r else list(g.arrays)))
         return (out, k3vars) if paths else out
     except LstmvizError:
         raise

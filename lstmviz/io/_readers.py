@@ -8,16 +8,26 @@ from typing import Any
 
 import numpy as np
 
+from ..limits import inflate_excess
 from ._graph import Graph, Rec, snake
 from ._infer import Group, split_legacy_group
 from ._layers import RNN_CLASSES, expected_count, is_stacked_cell, rnn_cell_list
+from ._h5safe import check_link
 from ._util import (MAX_CONFIG_BYTES, MAX_LAYERS, MAX_VARS_PER_LAYER, MAX_WEIGHTS_BYTES, Fail,
-                    as_array, read_attr, to_str, to_str_list)
+                    as_array, read_attr, take_bytes, to_str, to_str_list)
 
 
 def h5_get(group: Any, key: str) -> Any:
     try:
-        return group.get(key) if hasattr(group, "get") else None
+        if not hasattr(group, "get"):
+            return None
+        link = group.get(key, getlink=True)
+        if link is None:
+            return None
+        check_link(link, f"{getattr(group, 'name', '') or ''}/{key}")
+        return group.get(key)
+    except Fail:
+        raise
     except Exception as exc:
         raise Fail(f"cannot read HDF5 object '{key}' ({type(exc).__name__}); the file may be "
                    "truncated or corrupt") from exc
@@ -347,6 +357,10 @@ def read_zip(data: bytes, names_ok: bool = True) -> tuple[Any, bytes, dict]:
         info = infos[name]
         if info.file_size > cap:
             raise Fail(f"'{name}' in the archive is too large ({info.file_size} bytes)")
+        bomb = inflate_excess(name, info.compress_size, info.file_size)
+        if bomb:
+            raise Fail(bomb)
+        take_bytes(info.file_size)
         try:
             with zf.open(info) as fh:
                 blob = fh.read(cap + 1)

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import numpy as np
+
+from ..limits import (HINT, MAX_INFLATE_RATIO, RATIO_FLOOR, MemoryBudget, fmt_bytes,
+                      nbytes_of)
 
 SUPPORTED = (
     "supported: Keras 3 .keras files, Keras 1/2/3 and tf.keras HDF5 models (model.save) "
@@ -132,8 +137,39 @@ def parse_json(text: Any, what: str) -> Any:
         raise Fail(f"{what} is not valid JSON ({exc.__class__.__name__})") from exc
 
 
+class _ReadBudget(threading.local):
+    budget: MemoryBudget | None = None
+
+
+_READ = _ReadBudget()
+
+
+@contextmanager
+def read_budget(what: str = "the arrays read from the file") -> Iterator[MemoryBudget]:
+    """Every ``as_array`` inside the block counts against one ``MemoryBudget``."""
+    old = _READ.budget
+    _READ.budget = MemoryBudget(what)
+    try:
+        yield _READ.budget
+    finally:
+        _READ.budget = old
+
+
+def take_bytes(nbytes: int) -> None:
+    """Count ``nbytes`` about to be allocated for the file against the current budget."""
+    budget = _READ.budget
+    if budget is not None:
+        msg = budget.excess(nbytes)
+        if msg:
+            raise Fail(msg, HINT)
+
+
 def as_array(obj: Any, what: str) -> np.ndarray:
-    """Read an h5py dataset (or array) into a numpy array, with a size cap."""
+    """Read an h5py dataset (or array) into a numpy array, with a size cap.
+
+    A dataset is checked before it is read: its data must live in this file
+    (``_h5safe.check_dataset``), its declared size must fit the read budget, and a large
+    one must be stored (a 1 GB kernel declared in a 10 KB file is unwritten chunks)."""
     try:
         shape = tuple(int(d) for d in obj.shape)
         dtype = np.dtype(obj.dtype)
@@ -141,11 +177,22 @@ def as_array(obj: Any, what: str) -> np.ndarray:
         raise Fail(f"{what} is not a dataset") from exc
     if dtype.kind not in "fiub":
         raise Fail(f"{what} has data type {dtype}, not numbers")
-    n = 1
-    for d in shape:
-        n *= d
-    if n * dtype.itemsize > MAX_ARRAY_BYTES:
+    n = nbytes_of(shape, dtype.itemsize)
+    if n > MAX_ARRAY_BYTES:
         raise Fail(f"{what} is larger than {MAX_ARRAY_BYTES // 2**30} GB")
+    if hasattr(obj, "id") and hasattr(obj, "is_virtual"):
+        from ._h5safe import check_dataset
+
+        check_dataset(obj, getattr(obj, "name", None) or what)
+        try:
+            stored = int(obj.id.get_storage_size())
+        except Exception:
+            stored = 0
+        if n > RATIO_FLOOR and n > MAX_INFLATE_RATIO * max(stored, 1):
+            raise Fail(f"{what} declares {fmt_bytes(n)} but the file stores only "
+                       f"{fmt_bytes(stored)} of it (unwritten chunks, or compressed more than "
+                       f"{MAX_INFLATE_RATIO} times): not saved weights")
+    take_bytes(n)
     try:
         arr = np.array(obj[()] if shape == () else obj[...])
     except Exception as exc:

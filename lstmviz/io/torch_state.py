@@ -46,6 +46,8 @@ import numpy as np
 from ..engine.cells import CELLS, CellKind
 from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError
+from ..limits import HINT, MemoryBudget
+from ..text import clean_spec_names
 from ._util import Fail as FileFail, read_head
 
 __all__ = ["read_torch_state_dict", "looks_like_torch_file"]
@@ -58,6 +60,11 @@ MAX_PICKLE_BYTES = 32 * 1024 ** 2       # data.pkl / the object pickle
 MAX_TENSORS = 100_000
 MAX_NDIM = 16
 MAX_DEPTH = 4                            # where to look for the state_dict in a checkpoint
+MAX_KEY_CHARS = 1024                     # a state_dict key: a module path, not a novel
+MAX_KEY_DOTS = 64
+#: Opcodes checked before unpickling (``_scan_pickle`` costs about 1.5 us each, so this
+#: bounds it at seconds; a state_dict takes some 30 per tensor).
+MAX_PICKLE_OPS = 2_000_000
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL = 1001
 
@@ -394,8 +401,13 @@ def _scan_pickle(data: bytes) -> int:
     """
     stream = io.BytesIO(data)
     limit = len(data)
+    count = 0
     try:
         for op, arg, _pos in pickletools.genops(stream):
+            count += 1
+            if count > MAX_PICKLE_OPS:
+                raise Fail(f"the pickle holds more than {MAX_PICKLE_OPS:,} operations, far more "
+                           f"than a state_dict of up to {MAX_TENSORS:,} tensors needs")
             if op.name in ("PUT", "BINPUT", "LONG_BINPUT") and \
                     (not isinstance(arg, int) or not 0 <= arg <= limit):
                 raise Fail(f"the pickle names memo slot {str(arg)[:20]}, beyond its size")
@@ -459,6 +471,7 @@ def _read_zip(path: str, size: int):
         prefix = pkl[0][: -len("data.pkl")]
 
         budget = [2 * size + 64 * 1024 ** 2]  # all bytes read out of the archive, together
+        memory = MemoryBudget("the tensors in the file")
 
         def read(name: str, limit: int, what: str) -> bytes:
             info = by_name.get(name)
@@ -468,6 +481,9 @@ def _read_zip(path: str, size: int):
                 raise Fail(f"{what} ({name}) claims {info.file_size} bytes, more than the "
                            "file could hold")
             budget[0] -= info.file_size
+            over = memory.excess(info.file_size)
+            if over:
+                raise Fail(over, HINT)
             try:
                 with zf.open(info) as fh:
                     data = fh.read(info.file_size + 1)
@@ -889,13 +905,16 @@ def _weightless_modules(obj, sd_keys) -> list[str]:
         return []
     prefixes = set()
     for k in sd_keys:
+        if k.count(".") > MAX_KEY_DOTS:  # refused by the caller; bounded here too
+            continue
         parts = k.split(".")
         for i in range(len(parts)):
             prefixes.add(".".join(parts[:i]))
     out = []
     for name in list(meta)[:1000]:
-        if isinstance(name, str) and name and name not in prefixes \
-                and not any(p.startswith(name + ".") for p in prefixes):
+        # every dot-boundary prefix of every key is in ``prefixes``: one lookup says
+        # whether ``name`` is a module holding weights (no scan over all prefixes)
+        if isinstance(name, str) and name and name not in prefixes:
             out.append(name)
     return out[:20]
 
@@ -1014,8 +1033,14 @@ def read_torch_state_dict(path) -> ModelSpec:
             keys = ", ".join(map(str, list(obj)[:8])) if isinstance(obj, dict) else ""
             raise Fail(f"the file holds a {kind}" + (f" (keys: {keys})" if keys else "")
                        + " with no tensors")
+        long = next((k for k in sd if len(k) > MAX_KEY_CHARS or k.count(".") > MAX_KEY_DOTS),
+                    None)
+        if long is not None:
+            raise Fail(f"a key of the state_dict is {len(long):,} characters long with "
+                       f"{long.count('.'):,} dots, not a module path (at most "
+                       f"{MAX_KEY_CHARS} characters and {MAX_KEY_DOTS} levels)")
         extra = _weightless_modules(owner, list(sd))
-        return _build_spec(sd, str(path), fmt, where, extra)
+        return clean_spec_names(_build_spec(sd, str(path), fmt, where, extra))
     except Fail as f:
         raise LstmvizError(f"{fname}: {f.what}; {f.supported}") from None
     except LstmvizError:

@@ -17,6 +17,7 @@ from lstmviz.ui.stack_panel import error_colour
 
 #: Rows drawn in the table at most (a longer input is edited through a file).
 MAX_TABLE_ROWS = 2000
+MAX_TABLE_COLUMNS = 64
 
 
 class InputPanel(QtWidgets.QWidget):
@@ -174,13 +175,14 @@ class InputPanel(QtWidgets.QWidget):
             arr = arr[:, None]
         ids = not np.issubdtype(arr.dtype, np.floating)
         rows = min(arr.shape[0], MAX_TABLE_ROWS)
+        cols = min(arr.shape[1], MAX_TABLE_COLUMNS)  # a 5000-feature input: not 10^6 cells
         self.table.setRowCount(rows)
-        self.table.setColumnCount(arr.shape[1])
-        self.table.setHorizontalHeaderLabels(["id"] if ids else [f"x[{j}]" for j in range(arr.shape[1])])
+        self.table.setColumnCount(cols)
+        self.table.setHorizontalHeaderLabels(["id"] if ids else [f"x[{j}]" for j in range(cols)])
         self.table.setVerticalHeaderLabels([f"t={t}" for t in range(rows)])
         editable = not ids and not st.readonly
         for t in range(rows):
-            for j in range(arr.shape[1]):
+            for j in range(cols):
                 item = QtWidgets.QTableWidgetItem(f"{arr[t, j]:d}" if ids else f"{arr[t, j]:.3f}")
                 if not editable:
                     item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)

@@ -173,7 +173,7 @@ class SessionManager(QtCore.QObject):
             if s:
                 w.restoreState(s)
         sizes = ui.get("splitter")
-        if isinstance(sizes, list) and len(sizes) == w.splitter.count() and all(isinstance(v, int) for v in sizes):
+        if isinstance(sizes, list) and len(sizes) == w.splitter.count() and all(isinstance(v, int) and 0 <= v <= 100_000 for v in sizes):
             w.splitter.setSizes(sizes)
 
     # -- files ---------------------------------------------------------------------------
@@ -187,11 +187,11 @@ class SessionManager(QtCore.QObject):
         """Open a session; problems become a message and leave everything as it was."""
         try:
             session = ses.read_session(path)
+            self.window.player.pause()
+            ses.apply_session(self.state, session, path)  # all or nothing
         except LstmvizError as err:
             self.window.message(str(err), dialog=True, error=True, title="Cannot open this session")
             return False
-        self.window.player.pause()
-        ses.apply_session(self.state, session, path)
         self.apply_ui(session.ui, geometry=False)
         self.session_path = str(path)
         self._add_recent(path)
@@ -369,10 +369,10 @@ class SessionManager(QtCore.QObject):
         path = Path(path) if path is not None else self.autosave_path
         try:
             session = ses.read_session(path)
+            ses.apply_session(self.state, session)  # all or nothing
         except LstmvizError as err:
             self.window.message(f"The autosaved session cannot be restored: {err}", dialog=True, error=True)
             return False
-        ses.apply_session(self.state, session)
         self.apply_ui(session.ui, geometry=False)
         self.window._update_title()
         self.window.message("Restored the autosaved session")

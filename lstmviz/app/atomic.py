@@ -1,0 +1,70 @@
+"""Opening is all or nothing: a model or session that cannot be shown leaves the state
+exactly as it was (stack, model, trace, input, cursor, undo and redo stacks).
+
+Opening replaces everything and then builds and traces the new content; building can still
+fail after a file was read (a trace over the memory limit, a stack whose shapes do not
+chain). ``all_or_nothing(state, what)`` remembers every attribute of the state before the
+block, and when the block raises or leaves ``state.error`` set, puts every one of them
+back, tells the listeners (so a window redraws what it showed before) and raises one
+``LstmvizError`` naming ``what`` and the reason.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from lstmviz.app.events import Event
+from lstmviz.errors import LstmvizError
+
+
+def _saved(state) -> dict:
+    saved = {k: v for k, v in vars(state).items() if not isinstance(v, Event)}
+    saved["undo_stack"] = list(state.undo_stack)
+    saved["redo_stack"] = list(state.redo_stack)
+    entries = [(e, dict(vars(e))) for e in state.layers]  # rebuild renames/reweights entries
+    saved["_entries"] = entries
+    return saved
+
+
+def _restore(state, saved: dict) -> None:
+    entries = saved.pop("_entries")
+    undo, redo = saved.pop("undo_stack"), saved.pop("redo_stack")
+    for key in [k for k in vars(state) if not isinstance(getattr(state, k), Event)]:
+        if key not in saved:
+            delattr(state, key)
+    for key, value in saved.items():
+        setattr(state, key, value)
+    state.undo_stack[:] = undo
+    state.redo_stack[:] = redo
+    for entry, attrs in entries:
+        vars(entry).clear()
+        vars(entry).update(attrs)
+    state.stack_changed.emit()
+    if state.x is not None:
+        state.input_changed.emit(state.x)
+    if state.model is not None and state.trace is not None:
+        state.model_changed.emit(state.model, state.trace)
+    state.error_changed.emit(state.error)
+    state.cursor_changed.emit(state.cursor)
+    state.history_changed.emit()
+
+
+@contextmanager
+def all_or_nothing(state, what: str) -> Iterator[None]:
+    """Run the block that replaces ``state``'s content; undo all of it on failure."""
+    saved = _saved(state)
+    try:
+        yield
+    except BaseException as err:
+        _restore(state, saved)
+        if isinstance(err, LstmvizError):
+            raise
+        if isinstance(err, (MemoryError, RecursionError, ValueError, TypeError, KeyError,
+                            IndexError, AttributeError, OverflowError)):
+            raise LstmvizError(f"{what} cannot be shown ({type(err).__name__}: {err})") from None
+        raise
+    if state.error is not None:
+        message = state.error
+        _restore(state, saved)
+        raise LstmvizError(f"{what} cannot be shown: {message}")

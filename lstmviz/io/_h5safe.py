@@ -1,0 +1,112 @@
+"""Nothing outside the file: HDF5 features that read other files are refused.
+
+An HDF5 file can make libhdf5 read other files on its behalf:
+
+- a dataset with *external storage* keeps its bytes in a named raw file
+  (``create_dataset(..., external=[("/etc/passwd", 0, 16)])``);
+- a *virtual dataset* maps its elements onto datasets of other HDF5 files;
+- an *external link* (or a user-defined link) names an object in another file;
+- a dataset whose filter is not built in makes libhdf5 look for a plugin library.
+
+A weights file never needs any of them, and each would let a stranger's file show the
+first bytes of, say, an SSH key as "weights". ``check_file`` refuses a file holding any of
+them anywhere (it walks every link without following one), before any weight is read;
+``check_dataset`` repeats the dataset checks just before each read, and ``check_link``
+refuses an external link when a path is looked up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..text import safe_name
+from ._util import Fail
+
+#: Filters libhdf5 (and h5py, for LZF) bring themselves: deflate, shuffle, fletcher32,
+#: szip, nbit, scaleoffset, lzf. Any other id would make libhdf5 load a plugin.
+BUILTIN_FILTERS = {1, 2, 3, 4, 5, 6, 32000}
+#: Links walked at most (a Keras file has a few per weight).
+MAX_LINKS = 200_000
+
+SELF_CONTAINED = ("lstmviz reads only data stored inside the file itself, as Keras writes "
+                  "it; nothing from other files")
+
+
+def _name(path: str) -> str:
+    return safe_name(path.lstrip("/") or "/", 200)
+
+
+def check_link(link: Any, path: str) -> None:
+    """Refuse a link object (``group.get(name, getlink=True)``) leaving the file."""
+    import h5py
+
+    if isinstance(link, h5py.ExternalLink):
+        raise Fail(f"'{_name(path)}' is an external link to another file "
+                   f"({safe_name(link.filename, 200)})", SELF_CONTAINED)
+    if not isinstance(link, (h5py.HardLink, h5py.SoftLink)):
+        raise Fail(f"'{_name(path)}' is a user-defined HDF5 link", SELF_CONTAINED)
+
+
+def check_dataset(ds: Any, path: str) -> None:
+    """Refuse a dataset whose elements do not live inside this file."""
+    try:
+        virtual = bool(ds.is_virtual)
+        plist = ds.id.get_create_plist()
+        n_external = int(plist.get_external_count())
+        filters = [int(plist.get_filter(i)[0]) for i in range(min(plist.get_nfilters(), 32))]
+    except Fail:
+        raise
+    except Exception as exc:
+        raise Fail(f"cannot inspect dataset '{_name(path)}' ({type(exc).__name__}); the file "
+                   "may be corrupt") from exc
+    if virtual:
+        raise Fail(f"dataset '{_name(path)}' is a virtual dataset (its data lives in other "
+                   f"files)", SELF_CONTAINED)
+    if n_external:
+        raise Fail(f"dataset '{_name(path)}' keeps its data in an external file",
+                   SELF_CONTAINED)
+    odd = [f for f in filters if f not in BUILTIN_FILTERS]
+    if odd:
+        raise Fail(f"dataset '{_name(path)}' needs HDF5 filter {odd[0]}, which is not built "
+                   "in; lstmviz loads no filter plugins",
+                   "supported: uncompressed, gzip, lzf, szip, shuffle, fletcher32, nbit and "
+                   "scale-offset datasets")
+
+
+def check_file(h5: Any) -> None:
+    """Walk every link of an open file (following none) and refuse external or
+    user-defined links and datasets stored outside the file."""
+    import h5py
+
+    seen = [0]
+    failed: list[Fail] = []
+
+    def visit(path: str) -> object:
+        # an exception raised in here would reach us as a SystemError: keep it, stop
+        seen[0] += 1
+        try:
+            if seen[0] > MAX_LINKS:
+                raise Fail(f"the file holds more than {MAX_LINKS} objects")
+            link = h5.get(path, getlink=True)
+            check_link(link, path)
+            if isinstance(link, h5py.HardLink):
+                obj = h5.get(path)
+                if isinstance(obj, h5py.Dataset):
+                    check_dataset(obj, path)
+        except Fail as fail:
+            failed.append(fail)
+            return True
+        except Exception as exc:
+            failed.append(Fail(f"cannot read HDF5 object '{_name(path)}' "
+                               f"({type(exc).__name__}); the file may be corrupt"))
+            return True
+        return None
+
+    try:
+        h5.visit_links(visit)
+    except Exception as exc:
+        if not failed:
+            raise Fail(f"cannot walk the HDF5 file ({type(exc).__name__}); it may be corrupt") \
+                from exc
+    if failed:
+        raise failed[0]

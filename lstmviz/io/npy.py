@@ -1,0 +1,109 @@
+""".npy arrays from strangers: the header is checked before a byte of data is read.
+
+``read_npy`` parses the header itself (``numpy.lib.format``'s header readers, which use
+``ast.literal_eval``, never pickle), then refuses, each with one line:
+
+- a header over 64 KB (NumPy's own refusal of it mentions ``allow_pickle``, which made it
+  look like "a pickled array");
+- object arrays (that would need pickle), and numbers lstmviz cannot feed to a model
+  without losing something: complex (the imaginary part would vanish), timedelta,
+  datetime, strings, records;
+- a declared shape whose float32 copy exceeds the memory limit, or whose timesteps exceed
+  the step limit (``lstmviz.limits``), before reading it;
+- a file shorter than its header says (truncated).
+
+Used by the CLI's ``--input``, the app's input files and sessions' arrays.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import BinaryIO
+
+import numpy as np
+
+from ..errors import LstmvizError
+from ..limits import check, check_input_shape, nbytes_of
+
+MAGIC = b"\x93NUMPY"
+MAX_HEADER = 64 * 1024
+ACCEPTED = "accepted: .npy arrays of numbers (bool, integer or float)"
+
+
+def npy_header(fh: BinaryIO, label: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """(shape, fortran_order, dtype) from the header at ``fh``'s position; LstmvizError."""
+    from numpy.lib import format as npformat
+
+    start = fh.read(8)
+    if len(start) < 8 or not start.startswith(MAGIC):
+        raise LstmvizError(f"{label}: not a .npy file (no NumPy header)")
+    major = start[6]
+    size_bytes = 2 if major == 1 else 4
+    raw = fh.read(size_bytes)
+    if len(raw) < size_bytes or major not in (1, 2, 3):
+        raise LstmvizError(f"{label}: the .npy header is damaged (format version {major})")
+    hlen = int.from_bytes(raw, "little")
+    if hlen > MAX_HEADER:
+        raise LstmvizError(f"{label}: the .npy header is {hlen:,} bytes long, over "
+                           f"{MAX_HEADER // 1024} KB: damaged or not written by NumPy; {ACCEPTED}")
+    fh.seek(-size_bytes, io.SEEK_CUR)  # the header readers start at the length field
+    try:
+        if major == 1:
+            shape, fortran, dtype = npformat.read_array_header_1_0(fh, max_header_size=MAX_HEADER)
+        else:
+            shape, fortran, dtype = npformat.read_array_header_2_0(fh, max_header_size=MAX_HEADER)
+    except (ValueError, SyntaxError, TypeError, OSError) as err:
+        text = " ".join(str(err).split())[:160]
+        raise LstmvizError(f"{label}: the .npy header cannot be read ({text}); {ACCEPTED}") from None
+    return tuple(int(d) for d in shape), bool(fortran), np.dtype(dtype)
+
+
+def check_dtype(dtype: np.dtype, label: str) -> None:
+    kind = dtype.kind
+    if dtype.hasobject or kind == "O":
+        raise LstmvizError(f"{label}: holds Python objects (a pickled array), which lstmviz "
+                           f"never loads; {ACCEPTED}")
+    what = {"c": "complex numbers (their imaginary part would be lost)",
+            "m": "time differences (timedelta64)", "M": "dates (datetime64)",
+            "S": "byte strings", "U": "text", "V": "records or raw bytes"}.get(kind)
+    if what or kind not in "biuf":
+        raise LstmvizError(f"{label}: holds {what or dtype}, not numbers a model takes; {ACCEPTED}")
+
+
+def read_npy(path, label: str | None = None, steps: bool = True) -> np.ndarray:
+    """A .npy file's array, checked as the module docstring says. Raises LstmvizError."""
+    label = label or str(path)
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            return read_npy_stream(fh, label, size, steps)
+    except OSError as err:
+        raise LstmvizError(f"{label}: {err.strerror or err}") from None
+
+
+def read_npy_bytes(data: bytes, label: str, steps: bool = True) -> np.ndarray:
+    return read_npy_stream(io.BytesIO(data), label, len(data), steps)
+
+
+def read_npy_stream(fh: BinaryIO, label: str, size: int, steps: bool = True) -> np.ndarray:
+    """``steps``: the array is an input (its axis 1 is time, checked against the step
+    limit); else only its size is checked (weights)."""
+    shape, fortran, dtype = npy_header(fh, label)
+    check_dtype(dtype, label)
+    if steps:
+        check_input_shape(shape, f"{label}: the array")
+    else:
+        check(nbytes_of(shape, max(dtype.itemsize, 4)), f"{label}: the array")
+    need = nbytes_of(shape, dtype.itemsize)
+    if size - fh.tell() < need:
+        raise LstmvizError(f"{label}: the .npy file is truncated (its header declares "
+                           f"{need:,} bytes of data, the file holds {max(size - fh.tell(), 0):,})")
+    count = need // max(dtype.itemsize, 1)
+    data = fh.read(need)
+    arr = np.frombuffer(data, dtype=dtype, count=count)
+    if fortran:
+        arr = arr.reshape(shape[::-1]).transpose()
+    else:
+        arr = arr.reshape(shape)
+    return np.array(arr)  # writable, owning its memory

@@ -1,0 +1,164 @@
+"""The one budget every reader, session, input and trace obeys (no Qt, no engine imports).
+
+A file of a few kilobytes must never cost minutes or gigabytes, so everything that is
+about to allocate memory because a file (or an input) asked for it checks the size
+first, against one number: the memory limit, 4 GB unless the environment variable
+``LSTMVIZ_MAX_MEMORY`` (``8G``, ``512M``, ``16GB``, plain bytes) or the CLI option
+``--max-memory`` (which sets that variable, so reader child processes see it too) says
+otherwise. What is checked against it:
+
+- the trace a model would record for an input (``Model.trace``), RepeatVector's
+  steps included, and the weights a model would initialise (``Model.from_spec``);
+- the arrays read from one model, weights or checkpoint file, from their declared shape
+  and dtype, before reading (``MemoryBudget``);
+- an input file or a generated input, from its declared shape before reading or
+  generating, and the cells of a CSV while it streams; the steps a trace runs
+  (``step_limit``: time grows with them, so they grow with the limit);
+- a session: members' and the archive's uncompressed sizes, the input and stack it
+  declares, before anything is inflated.
+
+Messages say what needed how much, the limit, and how to raise it (``HINT``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from lstmviz.errors import LstmvizError
+
+ENV = "LSTMVIZ_MAX_MEMORY"
+DEFAULT_MEMORY = 4 * 1024 ** 3
+#: A zip member (session array, ``.keras`` weights) may inflate this many times its
+#: compressed size when it is larger than ``RATIO_FLOOR``: beyond that it is a zip bomb
+#: (float weights and inputs compress two to four times, not a thousand).
+MAX_INFLATE_RATIO = 200
+RATIO_FLOOR = 32 * 1024 ** 2
+#: Bytes of memory per recurrent step allowed in a trace: time, not memory, is what a
+#: long input costs (about 0.1 ms per step and layer), so the number of steps traced
+#: grows with the limit: 4 GB allow 524,288 steps.
+BYTES_PER_STEP = 8192
+#: Bytes of memory per CSV cell: parsing text costs time (4 GB allow 4,194,304 cells).
+BYTES_PER_CSV_CELL = 1024
+HINT = f"to allow more, use --max-memory SIZE or set {ENV}=SIZE (for example 16G)"
+
+_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2,
+          "g": 1024 ** 3, "gb": 1024 ** 3, "t": 1024 ** 4, "tb": 1024 ** 4}
+
+
+def parse_size(text: str) -> int:
+    """``"8G"``, ``"512 MB"``, ``"1.5g"``, ``"1000000"`` -> bytes; LstmvizError otherwise."""
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([a-zA-Z]*)\s*", str(text)[:40])
+    unit = m.group(2).lower() if m else ""
+    if not m or unit not in _UNITS:
+        raise LstmvizError(f"memory limit {str(text)[:40]!r} is not a size such as 8G, 512M "
+                           "or 16GB")
+    value = int(float(m.group(1)) * _UNITS[unit])
+    if value < 16 * 1024 ** 2:
+        raise LstmvizError(f"memory limit {str(text)[:40]!r} is below 16M; lstmviz needs more")
+    return value
+
+
+def memory_limit() -> int:
+    """The memory limit in bytes (``LSTMVIZ_MAX_MEMORY``, else 4 GB)."""
+    text = os.environ.get(ENV)
+    if not text:
+        return DEFAULT_MEMORY
+    try:
+        return parse_size(text)
+    except LstmvizError as err:
+        raise LstmvizError(f"{ENV}: {err}") from None
+
+
+def set_memory_limit(text: str) -> int:
+    """Set the limit for this process and the reader processes it starts (``--max-memory``)."""
+    value = parse_size(text)
+    os.environ[ENV] = str(value)
+    return value
+
+
+def fmt_bytes(n: float) -> str:
+    n = float(n)
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            if unit == "bytes":
+                return f"{n:.0f} bytes"
+            return f"{n:.1f} {unit}".replace(".0 ", " ")
+        n /= 1024
+    return f"{n:.0f} TB"  # pragma: no cover
+
+
+def excess(nbytes: float, what: str, limit: int | None = None) -> str | None:
+    """None when ``nbytes`` fits; else the sentence saying ``what`` needs more than allowed
+    (without the hint: callers add ``HINT`` in their own form)."""
+    limit = memory_limit() if limit is None else limit
+    if nbytes <= limit:
+        return None
+    return f"{what} would need {fmt_bytes(nbytes)}, over the memory limit of {fmt_bytes(limit)}"
+
+
+def check(nbytes: float, what: str, limit: int | None = None) -> None:
+    """Raise LstmvizError (with how to raise the limit) when ``nbytes`` does not fit."""
+    msg = excess(nbytes, what, limit)
+    if msg:
+        raise LstmvizError(f"{msg}; {HINT}")
+
+
+def nbytes_of(shape, itemsize: int) -> int:
+    """Bytes of an array of ``shape`` (Python ints: no overflow, whatever a file declares)."""
+    n = int(itemsize)
+    for d in shape:
+        n *= max(int(d), 0)
+    return n
+
+
+class MemoryBudget:
+    """A running total of bytes taken out of one file, checked before each allocation."""
+
+    def __init__(self, what: str = "the arrays in the file", limit: int | None = None):
+        self.what = what
+        self.limit = memory_limit() if limit is None else limit
+        self.used = 0
+
+    def excess(self, nbytes: int) -> str | None:
+        """None if ``nbytes`` more fit (and takes them), else the sentence why not."""
+        total = self.used + int(nbytes)
+        msg = excess(total, self.what, self.limit)
+        if msg is None:
+            self.used = total
+        return msg
+
+    def take(self, nbytes: int) -> None:
+        msg = self.excess(nbytes)
+        if msg:
+            raise LstmvizError(f"{msg}; {HINT}")
+
+
+def inflate_excess(name: str, compressed: int, size: int) -> str | None:
+    """None for a plausible zip member, else why it is refused (a zip bomb)."""
+    if size > RATIO_FLOOR and size > MAX_INFLATE_RATIO * max(int(compressed), 1):
+        return (f"'{name}' would inflate from {fmt_bytes(compressed)} to {fmt_bytes(size)} "
+                f"(more than {MAX_INFLATE_RATIO} times): a zip bomb, not a saved array")
+    return None
+
+
+def step_limit() -> int:
+    """Recurrent steps (summed over layers and directions) one trace may run."""
+    return memory_limit() // BYTES_PER_STEP
+
+
+def csv_cell_limit() -> int:
+    """Numbers one CSV input may hold."""
+    return memory_limit() // BYTES_PER_CSV_CELL
+
+
+def check_input_shape(shape, what: str = "the input") -> None:
+    """Refuse an input of ``shape`` (batch, timesteps, ...) before reading or generating it:
+    its float32 copy must fit the memory limit and its timesteps the step limit."""
+    shape = [int(d) for d in shape]
+    check(nbytes_of(shape, 4), f"{what} of shape ({', '.join(map(str, shape))})")
+    steps = shape[1] if len(shape) > 1 else shape[0] if shape else 1
+    if steps > step_limit():
+        raise LstmvizError(f"{what} has {steps:,} timesteps, over the limit of {step_limit():,} "
+                           f"(it grows with the memory limit of {fmt_bytes(memory_limit())}); "
+                           f"use a shorter input, or {HINT}")

@@ -1,0 +1,117 @@
+"""Text from files, made safe to show: control characters escaped, absurd lengths cut.
+
+Layer names, class names, config strings and dictionary keys come from files strangers
+wrote. Printed raw, an escape sequence in a layer name sets the terminal's title or
+clears the screen, a bidirectional override reorders what a reader sees, and a 1 MB name
+fills the window. ``safe_text`` is applied where such text enters lstmviz (the names of
+a model read from a file or a session) and where messages leave it (every
+``LstmvizError``, the CLI's stderr), so nothing further down has to think about it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import zlib
+
+#: Longest name kept whole; longer ones are cut (with a checksum, so that two long
+#: names that differ only at their ends stay two names).
+NAME_LIMIT = 120
+#: Longest message shown; an error naming thousands of keys is cut.
+MESSAGE_LIMIT = 2000
+
+# Formatting characters that change how the rest of a line is displayed (bidi overrides
+# and isolates) or hide text (zero-width); category Cf, escaped like control characters.
+_ALWAYS_ESCAPE = {"\u061c", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2028",
+                  "\u2029", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2060",
+                  "\u2066", "\u2067", "\u2068", "\u2069", "\ufeff"}
+
+
+def _escape_char(ch: str) -> str:
+    o = ord(ch)
+    if o < 0x100:
+        return f"\\x{o:02x}"
+    if o < 0x10000:
+        return f"\\u{o:04x}"
+    return f"\\U{o:08x}"
+
+
+def _needs_escape(ch: str) -> bool:
+    if ch in _ALWAYS_ESCAPE:
+        return True
+    return unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch != " "
+
+
+def escape(text: str) -> str:
+    """``text`` with every control/formatting character written as ``\\xNN``/``\\uNNNN``
+    (a backslash stays a backslash: this is for showing, not for parsing back)."""
+    if text.isprintable() and not any(ch in _ALWAYS_ESCAPE for ch in text):
+        return text
+    return "".join(_escape_char(ch) if _needs_escape(ch) else ch for ch in text)
+
+
+def safe_text(value: object, limit: int = MESSAGE_LIMIT) -> str:
+    """``str(value)`` cut to about ``limit`` characters, then escaped (see ``escape``)."""
+    text = value if isinstance(value, str) else _str(value)
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+    return escape(text)
+
+
+def safe_name(name: object, limit: int = NAME_LIMIT) -> str:
+    """A name from a file for display and use as a key: escaped, and when longer than
+    ``limit`` cut with a checksum of the whole name (distinct names stay distinct)."""
+    text = name if isinstance(name, str) else _str(name)
+    head = escape(text[: 2 * limit])
+    if len(text) <= 2 * limit and len(head) <= limit:
+        return head
+    crc = zlib.crc32(text.encode("utf-8", "surrogatepass")) & 0xFFFFFFFF
+    return f"{head[:limit - 11]}...{crc:08x}"
+
+
+def _str(value: object) -> str:
+    try:
+        return str(value)
+    except Exception:  # a value whose __str__ fails is still shown as something
+        return f"<{type(value).__name__}>"
+
+
+def _clean_config_names(config: object, depth: int = 0) -> None:
+    """``safe_name`` on every ``"name"`` of a layer config and of the layers/cells it holds."""
+    if depth > 8 or not isinstance(config, dict):
+        return
+    if isinstance(config.get("name"), str):
+        config["name"] = safe_name(config["name"])
+    for key, value in config.items():
+        if isinstance(value, dict):
+            _clean_config_names(value, depth + 1)
+        elif isinstance(value, list) and key in ("cells", "layers"):
+            for item in value[:10000]:
+                _clean_config_names(item, depth + 1)
+
+
+def clean_spec_names(spec: object) -> object:
+    """Make every name of a ``ModelSpec`` safe (``safe_name``), references included, so
+    that the graph stays wired and nothing shown or written later holds raw file text.
+    Duck-typed (``layers``, ``inputs``, ``outputs``, ``name``): no engine import here."""
+
+    def ref(r: object) -> object:
+        if r is None or not isinstance(getattr(r, "layer", None), str):
+            return r
+        return type(r)(safe_name(r.layer), r.tensor_index)
+
+    for layer in spec.layers:
+        if isinstance(layer.name, str):
+            layer.name = safe_name(layer.name)
+        if not isinstance(layer.class_name, str) or not layer.class_name.isidentifier():
+            layer.class_name = safe_name(layer.class_name, 80)
+        _clean_config_names(layer.config)
+        layer.inbound = [ref(r) for r in layer.inbound]
+        layer.initial_state = [ref(r) for r in layer.initial_state]
+        layer.mask = ref(layer.mask)
+    spec.inputs = [ref(r) for r in spec.inputs]
+    spec.outputs = [ref(r) for r in spec.outputs]
+    if isinstance(spec.name, str):
+        spec.name = safe_name(spec.name)
+    if isinstance(getattr(spec, "keras_version", None), str):
+        spec.keras_version = safe_name(spec.keras_version, 40)
+    return spec

@@ -1,0 +1,250 @@
+"""HDF5 files that reach outside themselves are refused, and nothing of the other file
+reaches any output: external storage, virtual datasets, external links, in .h5 models,
+.keras archives, .weights.h5 files, weights-only reads and the isolated child reader.
+
+Each hostile file is made here from a real Keras fixture: one weight dataset is replaced
+by one of the same shape whose bytes would come from a "secret" file in tmp_path.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+import lstmviz
+from lstmviz.errors import LstmvizError
+from lstmviz.io import read_model_file, read_weights_file
+from lstmviz.io.isolated import read_model_file_isolated, read_weights_file_isolated
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = ROOT / "tests" / "fixtures"
+K2_MODEL = FIX / "k2_tiny_stacked" / "model.h5"
+K3_ZIP = FIX / "k3_tiny_stacked" / "model.keras"
+K3_WEIGHTS = FIX / "k3_bidi_lstm_stacked" / "model.weights.h5"
+K2_DATASET = "model_weights/lstm/lstm/lstm_cell/kernel:0"
+K3_DATASET = "layers/lstm/cell/vars/0"
+K3W_DATASET = "layers/dense/vars/0"
+
+#: The "secret": recognisable as bytes, and as the float32 values they would become.
+SECRET = b"SSH-PRIVATE-KEY!" * 64
+
+
+def _secret(tmp_path: Path) -> Path:
+    p = tmp_path / "id_secret"
+    p.write_bytes(SECRET)
+    return p
+
+
+def _secret_values() -> set[float]:
+    vals = np.frombuffer(SECRET[:64], dtype="<f4")
+    return {float(v) for v in vals if np.isfinite(v)}
+
+
+def _replace(h5path: Path, dataset: str, make) -> None:
+    """Replace ``dataset`` by what ``make(file, name, shape, dtype)`` creates."""
+    with h5py.File(h5path, "r+") as f:
+        old = f[dataset]
+        shape, dtype = old.shape, old.dtype
+        del f[dataset]
+        make(f, dataset, shape, dtype)
+
+
+def _external(secret: Path):
+    def make(f, name, shape, dtype):
+        n = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        f.create_dataset(name, shape=shape, dtype=dtype, external=[(str(secret), 0, n)])
+    return make
+
+
+def _virtual(tmp_path: Path):
+    def make(f, name, shape, dtype):
+        src = tmp_path / "elsewhere.h5"
+        with h5py.File(src, "w") as g:
+            g["x"] = np.frombuffer(SECRET[: int(np.prod(shape)) * 4], "<f4").reshape(shape)
+        layout = h5py.VirtualLayout(shape=shape, dtype=dtype)
+        layout[...] = h5py.VirtualSource(str(src), "x", shape=shape)
+        f.create_virtual_dataset(name, layout)
+    return make
+
+
+def _linked(tmp_path: Path):
+    def make(f, name, shape, dtype):
+        src = tmp_path / "elsewhere.h5"
+        with h5py.File(src, "w") as g:
+            g["x"] = np.frombuffer(SECRET[: int(np.prod(shape)) * 4], "<f4").reshape(shape)
+        f[name] = h5py.ExternalLink(str(src), "/x")
+    return make
+
+
+def _poison_keras(src: Path, dst: Path, dataset: str, make) -> Path:
+    with zipfile.ZipFile(src) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    tmp = dst.with_suffix(".weights.tmp.h5")
+    tmp.write_bytes(members["model.weights.h5"])
+    _replace(tmp, dataset, make)
+    members["model.weights.h5"] = tmp.read_bytes()
+    tmp.unlink()
+    with zipfile.ZipFile(dst, "w") as z:
+        for n, b in members.items():
+            z.writestr(n, b)
+    return dst
+
+
+KINDS = ["external", "virtual", "link"]
+
+
+def _maker(kind: str, tmp_path: Path):
+    return {"external": lambda: _external(_secret(tmp_path)), "virtual": lambda: _virtual(tmp_path),
+            "link": lambda: _linked(tmp_path)}[kind]()
+
+
+def _hostile(kind: str, container: str, tmp_path: Path) -> Path:
+    make = _maker(kind, tmp_path)
+    if container == "h5":
+        p = tmp_path / "model.h5"
+        shutil.copy(K2_MODEL, p)
+        _replace(p, K2_DATASET, make)
+    elif container == "weights":
+        p = tmp_path / "model.weights.h5"
+        shutil.copy(K3_WEIGHTS, p)
+        _replace(p, K3W_DATASET, make)
+    else:
+        p = _poison_keras(K3_ZIP, tmp_path / "model.keras", K3_DATASET, make)
+    return p
+
+
+WORDS = {"external": "external file", "virtual": "virtual dataset", "link": "external link"}
+
+
+def _assert_refused(err: LstmvizError, path: Path, kind: str) -> None:
+    msg = str(err)
+    assert "\n" not in msg
+    assert msg.startswith(path.name + ": "), msg
+    assert WORDS[kind] in msg, msg
+    assert "inside the file" in msg, msg
+    assert "SSH-PRIVATE" not in msg
+
+
+@pytest.mark.parametrize("container", ["h5", "keras", "weights"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_reader_refuses(kind, container, tmp_path):
+    p = _hostile(kind, container, tmp_path)
+    for read in (read_model_file, read_weights_file):
+        with pytest.raises(LstmvizError) as ei:
+            read(p)
+        _assert_refused(ei.value, p, kind)
+
+
+@pytest.mark.parametrize("container", ["h5", "keras", "weights"])
+def test_isolated_child_refuses(container, tmp_path):
+    p = _hostile("external", container, tmp_path)
+    for read in (read_model_file_isolated, read_weights_file_isolated):
+        with pytest.raises(LstmvizError) as ei:
+            read(p)
+        _assert_refused(ei.value, p, "external")
+
+
+def test_the_unpoisoned_copies_still_load(tmp_path):
+    """The refusals above are about the poison, not about the copying."""
+    for src, name in ((K2_MODEL, "a.h5"), (K3_WEIGHTS, "b.weights.h5")):
+        shutil.copy(src, tmp_path / name)
+        assert read_weights_file(tmp_path / name)
+    p = _poison_keras(K3_ZIP, tmp_path / "c.keras", K3_DATASET,
+                      lambda f, n, s, d: f.create_dataset(n, data=np.ones(s, d)))
+    spec = read_model_file(p)
+    assert np.all(next(l for l in spec.layers if l.name == "lstm").weights[0] == 1)
+
+
+def test_load_weights_onto_model_refuses(tmp_path):
+    p = _hostile("external", "weights", tmp_path)
+    model = lstmviz.load(K3_WEIGHTS.with_name("model.keras"))
+    before = [np.array(w) for layer in model.layers for w in layer.weights]
+    with pytest.raises(LstmvizError, match="external file"):
+        lstmviz.load_weights(model, p)
+    after = [np.array(w) for layer in model.layers for w in layer.weights]
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_an_unused_external_link_anywhere_is_refused(tmp_path):
+    """The whole file is checked, not only the paths a reader happens to follow."""
+    p = tmp_path / "model.h5"
+    shutil.copy(K2_MODEL, p)
+    (tmp_path / "other.h5").write_bytes(b"")
+    with h5py.File(p, "r+") as f:
+        f.create_group("deep/inside")["x"] = h5py.ExternalLink(str(tmp_path / "other.h5"), "/x")
+    with pytest.raises(LstmvizError, match="external link"):
+        read_model_file(p)
+
+
+def test_soft_links_inside_the_file_are_fine(tmp_path):
+    p = tmp_path / "model.h5"
+    shutil.copy(K2_MODEL, p)
+    with h5py.File(p, "r+") as f:
+        f["alias"] = h5py.SoftLink("/" + K2_DATASET)
+    assert read_model_file(p).layers
+
+
+def test_cli_trace_writes_no_secret(tmp_path):
+    """The attack of the issue: ``lstmviz trace`` wrote the secret's bytes into its output."""
+    p = _hostile("external", "h5", tmp_path)
+    x = tmp_path / "x.npy"
+    shutil.copy(FIX / "k2_tiny_stacked" / "x.npy", x)
+    out = tmp_path / "out.npz"
+    proc = subprocess.run([sys.executable, "-m", "lstmviz", "trace", str(p), "-i", str(x),
+                           "-o", str(out)], capture_output=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    err = proc.stderr.decode()
+    assert len(err.strip().splitlines()) == 1 and "external file" in err
+    assert b"SSH-PRIVATE" not in proc.stdout + proc.stderr
+    assert not out.exists()
+
+
+def test_cli_summary_refuses(tmp_path):
+    p = _hostile("virtual", "keras", tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "lstmviz", "summary", str(p)],
+                          capture_output=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2
+    assert len(proc.stderr.decode().strip().splitlines()) == 1
+    assert "virtual dataset" in proc.stderr.decode()
+    assert proc.stdout == b""
+
+
+def test_sparse_huge_kernel_is_refused_before_reading(tmp_path):
+    """A 10 KB file that declares a 1.3 GB kernel in unwritten chunks."""
+    p = tmp_path / "model.h5"
+    shutil.copy(K2_MODEL, p)
+    with h5py.File(p, "r+") as f:
+        del f[K2_DATASET]
+        f.create_dataset(K2_DATASET, shape=(1, 340_000_000), dtype="f4", chunks=(1, 1 << 20))
+    assert p.stat().st_size < 200_000
+    with pytest.raises(LstmvizError) as ei:
+        read_model_file(p)
+    msg = str(ei.value)
+    assert "declares 1.3 GB" in msg and "stores only" in msg, msg
+
+
+def test_read_budget_counts_every_array(tmp_path, monkeypatch):
+    """Arrays read from one file are counted together against the memory limit."""
+    p = tmp_path / "w.h5"
+    with h5py.File(p, "w") as f:
+        f.attrs["layer_names"] = np.array([b"dense", b"dense_1"])
+        for name in ("dense", "dense_1"):
+            g = f.create_group(name)
+            g.attrs["weight_names"] = np.array([b"kernel:0", b"bias:0"])
+            g["kernel:0"] = np.ones((1024, 2048), "f4")  # 8 MB each
+            g["bias:0"] = np.ones((2048,), "f4")
+    assert read_weights_file(p)
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "16M")
+    with pytest.raises(LstmvizError) as ei:
+        read_weights_file(p)
+    msg = str(ei.value)
+    assert "over the memory limit of 16 MB" in msg and "LSTMVIZ_MAX_MEMORY" in msg, msg
+    assert "--max-memory" in msg

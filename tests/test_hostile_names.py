@@ -1,0 +1,177 @@
+"""Names from files reach stderr, the summary, the window and written files escaped and
+cut: terminal escape sequences, bidirectional overrides, a 1 MB layer name, a 70,000
+character name in a trace's .npz, a state_dict key with 80,000 dots."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+import lstmviz
+from lstmviz.errors import LstmvizError
+from lstmviz.io import read_model_file
+from lstmviz.text import NAME_LIMIT, safe_name, safe_text
+
+ROOT = Path(__file__).resolve().parents[1]
+ESC = "evil\x1b]0;pwned\x07\x1b[2J\x1b[31m\u202etxt.exe\r\n"
+BIG = "n" * 1_000_000
+
+
+def _legacy_model(path: Path, names: list[str], units: int = 2, steps: int = 4) -> Path:
+    """A Keras 2 ``model.save`` file: LSTM layers named ``names`` then a Dense."""
+    rng = np.random.default_rng(0)
+    layers, groups, d = [], [], 3
+    for i, n in enumerate(names):
+        cfg = {"name": n, "units": units, "activation": "tanh", "recurrent_activation": "sigmoid",
+               "return_sequences": i < len(names) - 1, "use_bias": True}
+        if i == 0:
+            cfg["batch_input_shape"] = [None, steps, d]
+        layers.append({"class_name": "LSTM", "config": cfg})
+        groups.append((n, [("kernel:0", rng.standard_normal((d, 4 * units)).astype("f4")),
+                           ("recurrent_kernel:0", rng.standard_normal((units, 4 * units)).astype("f4")),
+                           ("bias:0", np.zeros(4 * units, "f4"))]))
+        d = units
+    layers.append({"class_name": "Dense", "config": {"name": "dense", "units": 1}})
+    groups.append(("dense", [("kernel:0", np.ones((units, 1), "f4")), ("bias:0", np.zeros(1, "f4"))]))
+    config = {"class_name": "Sequential", "config": {"name": "s", "layers": layers}}
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps(config).encode()
+        f.attrs["keras_version"] = b"2.2.4"
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = np.array([g[0].encode() for g in groups], dtype=object)
+        for lname, ws in groups:
+            g = mw.create_group(lname)
+            g.attrs["weight_names"] = np.array([n.encode() for n, _ in ws])
+            for n, a in ws:
+                g.create_dataset(n, data=a)
+    return path
+
+
+def test_safe_text_escapes_and_cuts():
+    assert safe_text("plain name_1") == "plain name_1"
+    s = safe_text(ESC)
+    assert "\x1b" not in s and "\x07" not in s and "\u202e" not in s and "\n" not in s
+    assert "\\x1b]0;pwned\\x07" in s and "\\u202e" in s
+    big = safe_text(BIG)
+    assert len(big) < 2100 and big.endswith("more characters)")
+
+
+def test_safe_name_keeps_long_names_apart():
+    a, b = "x" * 5000 + "a", "x" * 5000 + "b"
+    assert len(safe_name(a)) == len(safe_name(b)) == NAME_LIMIT
+    assert safe_name(a) != safe_name(b)
+    assert safe_name("lstm_1") == "lstm_1"
+
+
+def test_error_messages_are_escaped():
+    err = LstmvizError(f"layer '{ESC}' is broken")
+    assert "\x1b" not in str(err) and "\n" not in str(err)
+
+
+def test_model_names_are_escaped_and_cut(tmp_path):
+    p = _legacy_model(tmp_path / "m.h5", [ESC, "lstm_b"])
+    spec = read_model_file(p)
+    names = [l.name for l in spec.layers]
+    assert all(n.isprintable() for n in names), names
+    model = lstmviz.load(p)
+    text = model.summary()
+    assert "\x1b" not in text and "\\x1b]0;pwned" in text
+
+
+def test_megabyte_layer_name(tmp_path):
+    p = _legacy_model(tmp_path / "m.h5", [BIG])
+    model = lstmviz.load(p)
+    assert all(len(layer.name) <= NAME_LIMIT for layer in model.layers)
+    text = model.summary()
+    assert max(len(line) for line in text.splitlines()) < 1000
+
+
+def test_cli_summary_and_trace_show_nothing_raw(tmp_path):
+    name70k = "L" * 70_000
+    p = _legacy_model(tmp_path / "m.h5", [ESC, name70k])
+    x = tmp_path / "x.npy"
+    np.save(x, np.ones((1, 4, 3), "f4"))
+    proc = subprocess.run([sys.executable, "-m", "lstmviz", "summary", str(p)],
+                          capture_output=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert b"\x1b" not in proc.stdout + proc.stderr and b"\\x1b" in proc.stdout
+    assert max(len(line) for line in proc.stdout.splitlines()) < 1000
+    out = tmp_path / "out.npz"
+    proc = subprocess.run([sys.executable, "-m", "lstmviz", "trace", str(p), "-i", str(x), "-o", str(out)],
+                          capture_output=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert b"\x1b" not in proc.stdout + proc.stderr
+    with zipfile.ZipFile(out) as z:
+        keys = z.namelist()
+    assert all(len(k) < 400 and k.isprintable() for k in keys), max(map(len, keys))
+    assert any(k.startswith("L" * 50) for k in keys)
+
+
+def test_cli_error_with_escape_in_name_is_one_escaped_line(tmp_path):
+    p = _legacy_model(tmp_path / "m.h5", [ESC])
+    with h5py.File(p, "r+") as f:  # the weights group of the hostile name goes missing
+        mw = f["model_weights"]
+        del mw[ESC]
+        mw.create_group(ESC + "x").attrs["weight_names"] = np.array([b"kernel:0"])
+        mw.attrs["layer_names"] = np.array([(ESC + "x").encode(), b"dense"], dtype=object)
+    proc = subprocess.run([sys.executable, "-m", "lstmviz", "summary", str(p)],
+                          capture_output=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2
+    assert b"\x1b" not in proc.stderr and b"\r" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert b"\\x1b" in proc.stderr
+
+
+# -- PyTorch: keys from strangers ----------------------------------------------------------
+
+def _torch_zip(path: Path, pickle_bytes: bytes, storages: dict[str, bytes] | None = None) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("archive/data.pkl", pickle_bytes)
+        z.writestr("archive/byteorder", "little")
+        for k, v in (storages or {}).items():
+            z.writestr(f"archive/data/{k}", v)
+        z.writestr("archive/version", "3\n")
+    return path
+
+
+def _state_dict_pickle(keys: list[str]) -> tuple[bytes, dict]:
+    """A torch-style pickle of {key: FloatTensor(4)} built by hand (no torch needed)."""
+    import pickle
+    import pickletools  # noqa: F401  (documents the opcodes used)
+
+    out = bytearray(b"\x80\x02")
+    out += b"ccollections\nOrderedDict\nq\x00)Rq\x01("
+    for i, k in enumerate(keys):
+        kb = k.encode()
+        out += b"X" + len(kb).to_bytes(4, "little") + kb
+        out += b"ctorch._utils\n_rebuild_tensor_v2\n("
+        out += b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX" + len(str(i)).to_bytes(4, "little") \
+            + str(i).encode() + b"X\x03\x00\x00\x00cpuK\x04tQ"
+        out += b"K\x00K\x04\x85K\x01\x85\x89ccollections\nOrderedDict\n)RtR"
+    out += b"u."
+    pickle.loads  # the format above is what torch.save writes for a state_dict
+    return bytes(out), {str(i): np.arange(4, dtype="<f4").tobytes() for i in range(len(keys))}
+
+
+def test_torch_key_with_80000_dots_is_refused_quickly(tmp_path):
+    key = "a." * 80_000 + "weight_ih_l0"
+    data, storages = _state_dict_pickle([key])
+    p = _torch_zip(tmp_path / "dots.pt", data, storages)
+    with pytest.raises(LstmvizError) as ei:
+        lstmviz.load(p)
+    msg = str(ei.value)
+    assert "80,000 dots" in msg and len(msg) < 2100, msg[:300]
+
+
+def test_torch_pickle_with_millions_of_opcodes_is_refused(tmp_path):
+    body = b"\x80\x02" + b"N0" * 1_100_000 + b"}."
+    p = _torch_zip(tmp_path / "ops.pt", body)
+    with pytest.raises(LstmvizError, match="more than 2,000,000 operations"):
+        lstmviz.load(p)
