@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.app.session import write_atomic
+from lstmviz.app.session import new_file_mode, write_atomic
 from lstmviz.errors import LstmvizError
 
 VIEW_NAMES = ("unrolled", "cell", "over_time", "weights")
@@ -242,6 +242,7 @@ def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT
         raise LstmvizError("there are no steps to animate")
     h, w = first.shape[:2]
     ew, eh = w - w % 2, h - h % 2  # yuv420p wants even sizes
+    mode = new_file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mp4", dir=path.parent)
     os.close(fd)
     cmd = [exe, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
@@ -259,6 +260,7 @@ def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT
         err = proc.stderr.read().decode("utf-8", "replace").strip()
         if proc.wait() != 0:
             raise LstmvizError(f"ffmpeg could not write the MP4: {err.splitlines()[-1] if err else proc.returncode}")
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         if proc.poll() is None:
