@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_size, default=None, metavar="WxH", help="window size, e.g. 1600x900")
     p.add_argument("--theme", default=None, metavar="NAME", help="colour theme")
     for kind, what in (("gif", "an animated GIF, one frame per step"),
-                       ("mp4", "an MP4 video, one frame per step (needs ffmpeg: imageio-ffmpeg)"),
+                       ("mp4", "an MP4 video, one frame per step (needs ffmpeg: pip install 'lstmviz[mp4]')"),
                        ("png", "a PNG picture (see --scale)"), ("svg", "an SVG picture")):
         p.add_argument(f"--export-{kind}", metavar=f"OUT.{kind}", default=None,
                        help=f"render {what} offscreen and exit")

@@ -12,6 +12,6 @@ STAMP="$VENV/.lstmviz-installed"
 if [ ! -f "$STAMP" ] || [ "$ROOT/pyproject.toml" -nt "$STAMP" ]; then
     echo "lstmviz: installing the project and its test tools into $VENV" >&2
     "$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
-    "$VENV/bin/python" -m pip install --quiet -e "$ROOT[test]" >&2
+    "$VENV/bin/python" -m pip install --quiet -e "$ROOT[test,mp4]" >&2
     touch "$STAMP"
 fi

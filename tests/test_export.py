@@ -145,6 +145,16 @@ def test_mp4_has_one_frame_per_step(window, tmp_path):
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
 
 
+def test_mp4_without_ffmpeg_names_the_extra(window, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(ex, "ffmpeg_exe", lambda: None)
+    with pytest.raises(LstmvizError, match=r"lstmviz\[mp4\].*GIF works without it"):
+        ex.save_mp4(window, tmp_path / "a.mp4")
+    assert ex.export_from_cli(None, tmp_path / "a.mp4", "mp4") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'lstmviz[mp4]'" in err
+    assert not (tmp_path / "a.mp4").exists()
+
+
 def test_exports_get_the_users_permissions(window, tmp_path):
     old = os.umask(0o022)
     try:
