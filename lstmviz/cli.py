@@ -404,6 +404,14 @@ def demo_model():
 
 
 def cmd_app(args) -> int:
+    exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
+    exports = [(k, out) for k, out in exports if out]
+    from lstmviz.ui.preflight import check_window, report
+
+    problems = check_window(window=not (args.screenshot or exports))
+    if problems:  # before Qt starts: Qt would abort with a misleading message
+        report(problems, PROG)
+        return 2
     try:
         from lstmviz.ui.app import run_app
     except ImportError as err:
@@ -413,8 +421,6 @@ def cmd_app(args) -> int:
         model = lstmviz.load(args.model) if args.model else demo_model()
         print(model.summary())
         return 0
-    exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
-    exports = [(k, out) for k, out in exports if out]
     if exports:
         from lstmviz.ui.export import export_from_cli
 
