@@ -590,7 +590,8 @@ def install(window) -> Exporter:
 
 # -- command line ----------------------------------------------------------------------------
 def export_from_cli(model_path, out, kind: str, view: str | None = None, size=None, fps=None,
-                    scale: float = 1.0, step: int | None = None, theme: str | None = None) -> int:
+                    scale: float = 1.0, step: int | None = None, theme: str | None = None,
+                    inputs=None) -> int:
     """``lstmviz MODEL --export-KIND OUT``: render offscreen, write, exit 0 (2 on bad input)."""
     from lstmviz.ui.app import _app, dispose, install_excepthook, limit_blas_threads, make_window
 
@@ -617,7 +618,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
     holder: dict = {}
     install_excepthook(lambda: holder.get("window"))
     try:
-        window = make_window(model_path, theme, quiet=True)
+        window = make_window(model_path, theme, quiet=True, inputs=inputs)
     except LstmvizError as err:
         return fail(err)
     holder["window"] = window
