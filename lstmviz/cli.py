@@ -20,6 +20,7 @@ from lstmviz.errors import LstmvizError
 PROG = "lstmviz"
 SUBCOMMANDS = ("summary", "trace", "app")
 DEMO_NAMES = ("demo.keras", "demo.h5")
+THEMES = ("dark", "light", "projector")  # lstmviz.ui.theme.THEMES (not imported: no Qt here)
 
 CSV_HELP = """\
 input files:
@@ -120,13 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
                                    "With --screenshot, render one frame offscreen to a PNG and exit.")
     p.add_argument("model", metavar="MODEL", nargs="?", default=None,
                    help="a .keras, .h5 or .weights.h5 file (default: the bundled demo)")
+    p.add_argument("--input", "-i", dest="inputs", action="append", default=[], metavar="X",
+                   help="trace the model on this .npy or .csv (the model's first input; "
+                        "see 'lstmviz trace --help' for how a .csv is read)")
+    p.add_argument("--shape", action="append", type=_shape, default=[], metavar="B,T,F",
+                   help="reshape a .csv input's numbers to this shape")
     p.add_argument("--screenshot", metavar="OUT.png", default=None,
                    help="render the window to this PNG and exit")
     p.add_argument("--step", type=_step, default=None, metavar="N", help="timestep to show")
     p.add_argument("--size", type=_size, default=None, metavar="WxH", help="window size, e.g. 1600x900")
-    p.add_argument("--theme", default=None, metavar="NAME", help="colour theme")
+    p.add_argument("--theme", default=None, choices=THEMES,
+                   help="colour theme: %(choices)s (default: the one picked last in View > Theme, "
+                        "else the system's light or dark setting)")
     for kind, what in (("gif", "an animated GIF, one frame per step"),
-                       ("mp4", "an MP4 video, one frame per step (needs ffmpeg: imageio-ffmpeg)"),
+                       ("mp4", "an MP4 video, one frame per step (needs ffmpeg: pip install 'lstmviz[mp4]')"),
                        ("png", "a PNG picture (see --scale)"), ("svg", "an SVG picture")):
         p.add_argument(f"--export-{kind}", metavar=f"OUT.{kind}", default=None,
                        help=f"render {what} offscreen and exit")
@@ -135,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "'window' (default: unrolled)")
     p.add_argument("--fps", type=float, default=None, metavar="N", help="animation speed, steps per second (default 4)")
     p.add_argument("--scale", type=float, default=1.0, metavar="S", help="PNG scale (2 = twice the pixels)")
+    # 'lstmviz --help' shows the app's options too: they are what 'lstmviz [MODEL]' takes
+    app_help = p.format_help().split("\n\n", 1)[1]
+    parser.epilog += ("\n\nlstmviz [MODEL] opens the app (same as 'lstmviz app [MODEL]'):\n\n"
+                      + app_help.replace("options:\n", "app options:\n", 1))
     return parser
 
 
@@ -418,7 +430,34 @@ def demo_model():
     )
 
 
+def _app_input(paths, shapes):
+    """``--input`` for the app: a function of the opened model reading the one file (the
+    app shows one input; ``lstmviz trace`` takes one per model input)."""
+    if len(paths) > 1:
+        raise LstmvizError(f"the app takes one --input (the model's first input), not {len(paths)}; "
+                           "'lstmviz trace' takes one per model input")
+    if len(shapes) > 1:
+        raise LstmvizError("give --shape once")
+    for p in paths:  # a missing file is named before the window is built
+        if not Path(p).is_file():
+            raise LstmvizError(f"{p}: no such file" if not Path(p).exists() else f"{p}: is not a file")
+
+    def read(model):
+        want, integer = _input_specs(model)[0]
+        return read_input(paths[0], want, shapes[0] if shapes else None, integer)
+    return read
+
+
 def cmd_app(args) -> int:
+    exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
+    exports = [(k, out) for k, out in exports if out]
+    inputs = _app_input(args.inputs, args.shape) if args.inputs else None
+    from lstmviz.ui.preflight import check_window, report
+
+    problems = check_window(window=not (args.screenshot or exports))
+    if problems:  # before Qt starts: Qt would abort with a misleading message
+        report(problems, PROG)
+        return 2
     try:
         from lstmviz.ui.app import run_app
     except ImportError as err:
@@ -428,18 +467,17 @@ def cmd_app(args) -> int:
         model = lstmviz.load(args.model) if args.model else demo_model()
         print(model.summary())
         return 0
-    exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
-    exports = [(k, out) for k, out in exports if out]
     if exports:
         from lstmviz.ui.export import export_from_cli
 
         for kind, out in exports:
             rc = export_from_cli(args.model, out, kind, args.view, args.size, args.fps, args.scale,
-                                 args.step, args.theme)
+                                 args.step, args.theme, **({"inputs": inputs} if inputs else {}))
             if rc:
                 return rc
         return 0
-    rc = run_app(args.model, args.screenshot, args.step, args.size, args.theme, args.view)
+    rc = run_app(args.model, args.screenshot, args.step, args.size, args.theme, args.view,
+                 **({"inputs": inputs} if inputs else {}))
     return rc if isinstance(rc, int) else 0
 
 

@@ -4,6 +4,7 @@ and the command line."""
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -139,6 +140,30 @@ def test_mp4_has_one_frame_per_step(window, tmp_path):
     frames = [line for line in log.replace("\r", "\n").splitlines() if line.startswith("frame=")]
     assert frames and int(frames[-1].split("=")[1].split()[0]) == 8
     assert not list(tmp_path.glob(".*"))  # no temporary left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
+
+
+def test_mp4_without_ffmpeg_names_the_extra(window, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(ex, "ffmpeg_exe", lambda: None)
+    with pytest.raises(LstmvizError, match=r"lstmviz\[mp4\].*GIF works without it"):
+        ex.save_mp4(window, tmp_path / "a.mp4")
+    assert ex.export_from_cli(None, tmp_path / "a.mp4", "mp4") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'lstmviz[mp4]'" in err
+    assert not (tmp_path / "a.mp4").exists()
+
+
+def test_exports_get_the_users_permissions(window, tmp_path):
+    old = os.umask(0o022)
+    try:
+        outs = [ex.save_gif(window, tmp_path / "a.gif", "cell", (200, 150)),
+                ex.save_png(ex.target_widget(window, "view"), tmp_path / "a.png"),
+                ex.save_csv(window.state.trace, tmp_path / "t.csv")]
+    finally:
+        os.umask(old)
+    assert [oct(p.stat().st_mode & 0o777) for p in outs] == [oct(0o644)] * 3
 
 
 # -- trace and stack -----------------------------------------------------------------------------

@@ -186,6 +186,26 @@ def test_missing_file_is_a_one_line_error(tmp_path):
 
 
 # -- atomic writes ----------------------------------------------------------------------------
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_written_files_get_the_umask_permissions_not_mkstemps(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        path = ses.save_session(AppState(), tmp_path / "s.lstmviz")
+        plain = tmp_path / "plain"
+        plain.write_bytes(b"x")  # what open() gives under this umask
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_replacing_a_file_keeps_its_permissions(tmp_path):
+    path = tmp_path / "s.lstmviz"
+    path.write_bytes(b"old")
+    path.chmod(0o640)
+    ses.write_atomic(path, b"new")
+    assert path.read_bytes() == b"new" and path.stat().st_mode & 0o777 == 0o640
+
+
 def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
     path = tmp_path / "s.lstmviz"
     ses.save_session(AppState(), path)

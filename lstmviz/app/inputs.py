@@ -189,3 +189,43 @@ def _read_csv(path: Path) -> np.ndarray:
     if len(widths) != 1:
         raise LstmvizError(f"{path.name}: rows have different numbers of columns {sorted(widths)}")
     return np.array(data, dtype=np.float64)
+
+
+def use_array(state, x) -> None:
+    """Trace ``state``'s model on ``x`` (``lstmviz MODEL --input X``, ``lstmviz.show(m, x)``).
+
+    ``x`` must fit the model's first input as it is: ``(batch, timesteps, features)`` (or
+    ``(timesteps, features)`` for one sample), or ``(batch, timesteps)`` whole-number token
+    ids for a model starting with an Embedding. A shape the model does not take is refused
+    (the stack is not rebuilt around the data: that would re-initialise its first layer).
+    """
+    from lstmviz.engine.layers import fmt_shape
+
+    if state.model is None:
+        raise LstmvizError("there is no model to run the input through")
+    shape = tuple(state.model.input_shapes()[0])
+    x = np.asarray(x)
+    if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+        raise LstmvizError(f"the input holds {x.dtype} values, not numbers")
+    if len(shape) == 3 and x.ndim == 2:
+        x = x[None]
+    if x.ndim != len(shape) or x.size == 0:
+        raise LstmvizError(f"the input has shape {x.shape} but the model takes {fmt_shape(shape)}")
+    bad = [k for k, d in enumerate(shape) if d is not None and d != x.shape[k]]
+    if bad:
+        raise LstmvizError(f"the input has shape {x.shape} but the model takes {fmt_shape(shape)}")
+    if len(shape) == 2:
+        if not np.all(np.isfinite(x)) or np.any(x != np.round(x)) or x.min() < 0:
+            raise LstmvizError("the model starts with an Embedding, which needs whole-number "
+                               "token ids (0 or more)")
+        emb = next((l for l in state.model.layers if l.class_name == "Embedding"), None)
+        vocab = int(emb.config.get("input_dim", 0)) if emb is not None else 0
+        if vocab and x.max() >= vocab:
+            raise LstmvizError(f"token id {int(x.max())} is outside the Embedding's vocabulary "
+                               f"(input_dim {vocab}: ids 0..{vocab - 1})")
+        x = x.astype(np.float32)[..., None]
+    elif not np.all(np.isfinite(x)):
+        raise LstmvizError("the input holds NaN or infinity; replace them with numbers")
+    state.set_input_data(x)
+    if state.error:
+        raise LstmvizError(state.error)

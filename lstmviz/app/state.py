@@ -72,6 +72,21 @@ class InputSpec:
     data: np.ndarray | None = field(default=None, repr=False)
 
 
+def _token_ids(data, vocab: int | None):
+    """``data`` ((batch, timesteps, 1) or (batch, timesteps)) as int32 token ids when it
+    holds whole numbers in ``0..vocab-1``; else None."""
+    if data is None:
+        return None
+    x = np.asarray(data)
+    if x.ndim == 3 and x.shape[2] == 1:
+        x = x[..., 0]
+    if x.ndim != 2 or x.size == 0 or not np.all(np.isfinite(x)) or np.any(x != np.round(x)):
+        return None
+    if x.min() < 0 or (vocab is not None and x.max() >= vocab):
+        return None
+    return x.astype(np.int32)
+
+
 def default_layers() -> list[LayerEntry]:
     """The built-in stack shown when no demo exists: LSTM(8, seq) -> LSTM(4) -> Dense(1)."""
     a = default_config("LSTM", units=8)
@@ -368,6 +383,8 @@ class AppState:
             x = gen.generate(s.source, s.batch_size, s.timesteps, s.input_dim, s.seed, s.period)
         if self.embedding_first:
             vocab = int(get_option(self.layers[0].config, "input_dim", 2))
+            if s.source == "data" and _token_ids(x, vocab) is not None:
+                return _token_ids(x, vocab)  # given ids (lstmviz MODEL --input ids.npy) as they are
             return gen.ids_for_vocab(x, vocab)
         return x
 
@@ -498,7 +515,11 @@ class AppState:
         for k, shape in enumerate(model.input_shapes()):
             T = shape[1] if len(shape) > 1 and shape[1] else s.timesteps
             if len(shape) == 2:
-                xs.append(gen.text_ids(s.text or "hello", s.batch_size, T) % 2 + 1)
+                ids = _token_ids(s.data, None) if k == 0 and s.source == "data" else None
+                if ids is not None and (not shape[1] or ids.shape[1] == shape[1]):
+                    xs.append(ids)
+                else:
+                    xs.append(gen.text_ids(s.text or "hello", s.batch_size, T) % 2 + 1)
                 continue
             D = shape[-1] or 1
             if k == 0 and s.source == "data" and s.data is not None and s.data.shape[1:] == (T, D):

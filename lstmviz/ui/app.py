@@ -81,10 +81,37 @@ def install_excepthook(window_getter) -> None:
     sys.excepthook = hook
 
 
+#: Qt warnings that say nothing to a user (the offscreen plugin's, on every headless run)
+QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
+_previous_handler = None
+
+
+def _qt_message(mode, context, message):
+    if message in QUIET_QT_MESSAGES:
+        return
+    if _previous_handler is not None:
+        _previous_handler(mode, context, message)
+    else:
+        sys.stderr.write(message + "\n")
+
+
+def install_message_filter() -> None:
+    """Drop the few Qt warnings listed in ``QUIET_QT_MESSAGES`` (uncategorised warnings,
+    which QT_LOGGING_RULES cannot switch off); every other message goes where it went."""
+    global _previous_handler
+    from PySide6 import QtCore
+
+    previous = QtCore.qInstallMessageHandler(_qt_message)
+    if previous is not None and previous is not _qt_message:
+        _previous_handler = previous
+
+
 def _app(offscreen: bool):
     if offscreen:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6 import QtWidgets
+
+    install_message_filter()
 
     app = QtWidgets.QApplication.instance()
     if app is None:
@@ -95,8 +122,11 @@ def _app(offscreen: bool):
 
 
 def make_window(model_path: str | None = None, theme: str | None = None, quiet: bool = False,
-                settings=None):
-    """The main window, themed, on ``model_path`` or the demo. Raises LstmvizError."""
+                settings=None, inputs=None):
+    """The main window, themed, on ``model_path`` or the demo. Raises LstmvizError.
+
+    ``inputs``: an array, or a function of the opened model returning one (``--input``),
+    to trace the model on (see ``lstmviz.app.inputs.use_array``)."""
     import pyqtgraph as pg
     from PySide6 import QtWidgets
 
@@ -122,6 +152,14 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
         demos = load_demos()
         if demos:
             window.open_demo(demos[0])
+    if inputs is not None:
+        from lstmviz.app.inputs import use_array
+
+        try:
+            use_array(window.state, inputs(window.state.model) if callable(inputs) else inputs)
+        except LstmvizError:
+            dispose(window)
+            raise
     window.quiet = quiet
     return window
 
@@ -174,7 +212,7 @@ def render(window, out, step: int | None = None, size=None) -> Path:
 
 def run_app(model_path: str | None = None, screenshot: str | None = None, step: int | None = None,
             size: tuple[int, int] | None = None, theme: str | None = None,
-            view: str | None = None) -> int:
+            view: str | None = None, inputs=None) -> int:
     """Run the desktop app (or, with ``screenshot``, render one PNG offscreen and exit).
 
     ``view`` (unrolled, cell, over_time, weights or 1-4) picks the tab shown first."""
@@ -195,7 +233,7 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
             from lstmviz.ui.session_ui import preferred_theme
 
             theme = preferred_theme()
-        window = make_window(model_path, theme, quiet=screenshot is not None)
+        window = make_window(model_path, theme, quiet=screenshot is not None, inputs=inputs)
         if view not in (None, "window"):
             from lstmviz.ui.export import view_index
 

@@ -11,7 +11,8 @@ What is exported:
   widget's size in px;
 - GIF / MP4: one frame per timestep, rendered offscreen by seeking the cursor step by
   step (the step is put back afterwards); GIF with Pillow, MP4 (H.264, yuv420p) with the
-  ffmpeg that the ``imageio-ffmpeg`` wheel ships (or one on PATH, or IMAGEIO_FFMPEG_EXE);
+  ffmpeg that the ``imageio-ffmpeg`` wheel ships (the optional extra ``lstmviz[mp4]``),
+  or one on PATH, or IMAGEIO_FFMPEG_EXE;
 - ``.npz``: ``trace.flat()`` as ``np.savez_compressed`` (the keys ``lstmviz trace`` writes);
 - ``.csv``: one long table ``layer,key,sample,step,unit,value``: ``layer`` is the flat
   key's first part, ``key`` the rest (``""`` for the layer's output, ``i``, ``f``,
@@ -37,7 +38,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.app.session import write_atomic
+from lstmviz.app.session import new_file_mode, write_atomic
 from lstmviz.errors import LstmvizError
 
 VIEW_NAMES = ("unrolled", "cell", "over_time", "weights")
@@ -209,6 +210,11 @@ def save_gif(window, path, target: str = "view", size=None, fps: float = DEFAULT
     return write_atomic(path, buf.getvalue())
 
 
+#: MP4s need an ffmpeg; the 165 MB binary of imageio-ffmpeg is the optional extra ``mp4``.
+MP4_MISSING = ("MP4 needs ffmpeg: pip install 'lstmviz[mp4]' (the imageio-ffmpeg package), "
+               "or put ffmpeg on PATH; GIF works without it")
+
+
 def ffmpeg_exe() -> str | None:
     """The ffmpeg that writes MP4s: imageio-ffmpeg's bundled binary, else one on PATH."""
     try:
@@ -228,8 +234,7 @@ def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT
     fps = _check_fps(fps)
     exe = ffmpeg_exe()
     if exe is None:
-        raise LstmvizError("MP4 needs ffmpeg: install the imageio-ffmpeg package "
-                           "(pip install imageio-ffmpeg) or put ffmpeg on PATH; GIF works without it")
+        raise LstmvizError(MP4_MISSING)
     path = Path(path)
     if not path.parent.is_dir():
         raise LstmvizError(f"{path}: the folder {path.parent} does not exist")
@@ -239,6 +244,7 @@ def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT
         raise LstmvizError("there are no steps to animate")
     h, w = first.shape[:2]
     ew, eh = w - w % 2, h - h % 2  # yuv420p wants even sizes
+    mode = new_file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mp4", dir=path.parent)
     os.close(fd)
     cmd = [exe, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
@@ -256,6 +262,7 @@ def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT
         err = proc.stderr.read().decode("utf-8", "replace").strip()
         if proc.wait() != 0:
             raise LstmvizError(f"ffmpeg could not write the MP4: {err.splitlines()[-1] if err else proc.returncode}")
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         if proc.poll() is None:
@@ -339,7 +346,7 @@ class Exporter(QtCore.QObject):
         mp4 = m.addAction("Animation as &MP4\u2026", lambda: self.animation("mp4"))
         if ffmpeg_exe() is None:
             mp4.setEnabled(False)
-            mp4.setToolTip("needs ffmpeg (pip install imageio-ffmpeg)")
+            mp4.setToolTip(MP4_MISSING)
         m.addSeparator()
         m.addAction("Trace as .&npz\u2026", lambda: self.data("npz"))
         m.addAction("Trace as .cs&v\u2026", lambda: self.data("csv"))
@@ -430,7 +437,8 @@ def install(window) -> Exporter:
 
 # -- command line ----------------------------------------------------------------------------
 def export_from_cli(model_path, out, kind: str, view: str | None = None, size=None, fps=None,
-                    scale: float = 1.0, step: int | None = None, theme: str | None = None) -> int:
+                    scale: float = 1.0, step: int | None = None, theme: str | None = None,
+                    inputs=None) -> int:
     """``lstmviz MODEL --export-KIND OUT``: render offscreen, write, exit 0 (2 on bad input)."""
     from lstmviz.ui.app import _app, dispose, install_excepthook, limit_blas_threads, make_window
 
@@ -447,7 +455,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
         if kind not in ("gif", "mp4", "png", "svg"):
             return fail(f"unknown export {kind!r}")
         if kind == "mp4" and ffmpeg_exe() is None:
-            return fail("MP4 needs ffmpeg: pip install imageio-ffmpeg, or put ffmpeg on PATH")
+            return fail(MP4_MISSING)
         out = Path(out)
         if not out.parent.is_dir():
             return fail(f"{out}: the folder {out.parent} does not exist")
@@ -457,7 +465,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
     holder: dict = {}
     install_excepthook(lambda: holder.get("window"))
     try:
-        window = make_window(model_path, theme, quiet=True)
+        window = make_window(model_path, theme, quiet=True, inputs=inputs)
     except LstmvizError as err:
         return fail(err)
     holder["window"] = window

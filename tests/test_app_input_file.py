@@ -1,0 +1,94 @@
+"""``lstmviz MODEL --input X.npy`` (and .csv): the app traces the model on that data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstmviz import cli
+from lstmviz.app.inputs import use_array
+from lstmviz.errors import LstmvizError
+from lstmviz.ui.app import dispose, make_window
+
+from helpers import FIXTURES, read_meta  # noqa: F401
+
+
+def expected_output(case):
+    return np.load(FIXTURES / case / "expected.npz")["output"]
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".csv"])
+def test_the_window_traces_the_given_file(qapp, tmp_path, suffix):
+    case = FIXTURES / "k3_lstm_default"
+    x = np.load(case / "x.npy")
+    if suffix == ".npy":
+        path = case / "x.npy"
+        want_x, want = x, expected_output("k3_lstm_default")
+    else:  # one sample: rows = timesteps, columns = features
+        path = tmp_path / "x.csv"
+        path.write_text("a,b,c\n" + "\n".join(",".join(repr(float(v)) for v in row) for row in x[1]))
+        want_x, want = x[1:2], expected_output("k3_lstm_default")[1:2]
+    window = make_window(str(case / "model.keras"), quiet=True,
+                         inputs=cli._app_input([str(path)], []))
+    try:
+        st = window.state
+        np.testing.assert_array_equal(st.x, want_x)
+        for s in range(want_x.shape[0]):
+            st.set_cursor(sample=s)
+            np.testing.assert_allclose(st.trace.output, want[s:s + 1], atol=1e-5)
+    finally:
+        dispose(window)
+
+
+def test_token_ids_feed_an_embedding_as_they_are(qapp):
+    case = FIXTURES / "k3_emb_gru_lstm"
+    ids = np.load(case / "x.npy")
+    assert ids.ndim == 2 and np.issubdtype(ids.dtype, np.integer)
+    window = make_window(str(case / "model.keras"), quiet=True, inputs=ids)
+    try:
+        st = window.state
+        st.trace_all_samples = True
+        st.rebuild()
+        np.testing.assert_array_equal(st.x, ids)
+        np.testing.assert_allclose(st.trace.output, expected_output("k3_emb_gru_lstm"), atol=1e-5)
+    finally:
+        dispose(window)
+
+
+@pytest.mark.parametrize("x, message", [
+    (np.zeros((2, 5, 4), np.float32), r"shape \(2, 5, 4\) but the model takes \(None, 5, 3\)"),
+    (np.zeros((2, 5), np.float32), r"shape \(1, 2, 5\) but the model takes"),
+    (np.full((1, 5, 3), np.nan, np.float32), "NaN"),
+])
+def test_an_input_the_model_does_not_take_is_refused(qapp, x, message):
+    window = make_window(str(FIXTURES / "k3_lstm_default" / "model.keras"), quiet=True)
+    try:
+        before = window.state.x.copy()
+        with pytest.raises(LstmvizError, match=message):
+            use_array(window.state, x)
+        np.testing.assert_array_equal(window.state.x, before)  # nothing changed
+    finally:
+        dispose(window)
+
+
+def test_cli_input_errors_are_one_line_exit_2(tmp_path, capsys):
+    model = str(FIXTURES / "k3_lstm_default" / "model.keras")
+    bad = tmp_path / "bad.npy"
+    np.save(bad, np.zeros((1, 5, 7), np.float32))
+    assert cli.main([model, "--input", str(bad), "--screenshot", str(tmp_path / "o.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "(1, 5, 7) but the model takes (None, 5, 3)" in err
+    assert not (tmp_path / "o.png").exists()
+    assert cli.main([model, "--input", str(tmp_path / "nope.npy")]) == 2
+    assert "nope.npy: no such file" in capsys.readouterr().err
+    assert cli.main([model, "-i", str(bad), "-i", str(bad)]) == 2
+    assert "the app takes one --input" in capsys.readouterr().err
+
+
+def test_cli_input_with_screenshot_renders(tmp_path, capsys):
+    case = FIXTURES / "k3_lstm_default"
+    out = tmp_path / "o.png"
+    assert cli.main([str(case / "model.keras"), "--input", str(case / "x.npy"), "--screenshot", str(out),
+                     "--size", "800x500"]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    assert capsys.readouterr().err == ""  # no Qt chatter (propagateSizeHints) either
