@@ -18,7 +18,7 @@ import lstmviz
 from lstmviz.errors import LstmvizError
 
 PROG = "lstmviz"
-SUBCOMMANDS = ("summary", "trace", "app")
+SUBCOMMANDS = ("summary", "trace", "grad", "train", "app")
 DEMO_NAMES = ("demo.keras", "demo.h5")
 THEMES = ("dark", "light", "projector")  # lstmviz.ui.theme.THEMES (not imported: no Qt here)
 
@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  lstmviz [MODEL] [--screenshot OUT.png ...]   open the app (a demo model without MODEL)\n"
                "  lstmviz summary MODEL                        layers, shapes, weights per gate, params\n"
                "  lstmviz trace MODEL --input X --out OUT.npz  every intermediate of a forward pass\n"
+               "  lstmviz grad MODEL --input X --target Y --loss L --out G.npz   exact gradients\n"
+               "  lstmviz train MODEL|--task NAME ... --out TRAINED.keras   train as Keras' fit\n"
                "Run 'lstmviz COMMAND --help' for a command's options. Models: Keras 3 .keras, "
                "Keras 1/2/3 and tf.keras HDF5 (.h5), weights-only .weights.h5.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -115,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reset the states of stateful layers to zeros before the run "
                         "(a freshly loaded model already starts from zeros)")
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+
+    from lstmviz import cli_learn
+
+    cli_learn.add_parsers(sub)
 
     p = sub.add_parser("app", help="open the desktop app (the default command)",
                        description="Open the desktop app on MODEL (a demo model without one). "
@@ -481,7 +487,16 @@ def cmd_app(args) -> int:
     return rc if isinstance(rc, int) else 0
 
 
-COMMANDS = {"summary": cmd_summary, "trace": cmd_trace, "app": cmd_app}
+def _learn(name):
+    def run(args):
+        from lstmviz import cli_learn
+
+        return getattr(cli_learn, f"cmd_{name}")(args)
+    return run
+
+
+COMMANDS = {"summary": cmd_summary, "trace": cmd_trace, "grad": _learn("grad"),
+            "train": _learn("train"), "app": cmd_app}
 
 
 # -- entry point ---------------------------------------------------------------------------

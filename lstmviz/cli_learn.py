@@ -1,0 +1,191 @@
+"""``lstmviz grad`` and ``lstmviz train``: exact gradients and Keras-like training from the
+command line (the parsers and commands; ``cli.py`` registers them)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from lstmviz.errors import LstmvizError
+
+LOSSES = ("mse", "mae", "binary_crossentropy", "categorical_crossentropy",
+          "sparse_categorical_crossentropy")
+OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    return n
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not np.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
+    return v
+
+
+def add_parsers(sub) -> None:
+    from lstmviz.cli import CSV_HELP, _shape
+
+    p = sub.add_parser(
+        "grad", help="the loss and its exact gradients for a model, inputs and targets",
+        description="Run MODEL on the input(s), take the Keras loss against the target and write "
+                    "its exact gradients (backpropagation through time, float32, as Keras' "
+                    "GradientTape gives them) to OUT.npz: 'loss'; '<layer>/<weight>' for every "
+                    "trainable weight in its Keras shape (kernel, recurrent_kernel, bias, "
+                    "embeddings; '<layer>/forward/kernel', '<layer>/backward/kernel', ... in a "
+                    "Bidirectional); 'input' ('input0', 'input1', ... for several) for float "
+                    "inputs; and per step of each recurrent layer, in processing order, "
+                    "'<layer>/dh' (dL/dh_t), '<layer>/dc' (dL/dc_t, LSTM) and '<layer>/dpre' "
+                    "(dL/d pre-activation of each gate, fused in Keras' gate order).",
+        epilog=CSV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", metavar="MODEL", help="a .keras, .h5 or .weights.h5 file")
+    p.add_argument("--input", "-i", dest="inputs", action="append", required=True, metavar="X",
+                   help="an input file, .npy or .csv (repeat for a model with several inputs)")
+    p.add_argument("--target", "-y", required=True, metavar="Y",
+                   help="the targets, .npy or .csv (class ids for sparse_categorical_crossentropy)")
+    p.add_argument("--loss", required=True, choices=LOSSES, help="the Keras loss")
+    p.add_argument("--out", "-o", required=True, metavar="OUT.npz", help="where to write the arrays")
+    p.add_argument("--shape", action="append", type=_shape, default=[], metavar="B,T,F",
+                   help="reshape a .csv input's numbers to this shape")
+
+    p = sub.add_parser(
+        "train", help="train a model (or a built-in task) as Keras' model.fit and save it",
+        description="Train MODEL on inputs and targets (or a built-in --task with its own data "
+                    "and suggested model) the way Keras' model.fit does: one update per batch from "
+                    "that batch's mean loss, the optimizers' Keras 3 rules and defaults; with "
+                    "--no-shuffle the weights equal Keras' fit(shuffle=False). Writes a Keras 3 "
+                    ".keras file that keras.saving.load_model opens. Progress on stderr.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", metavar="MODEL", nargs="?", default=None,
+                   help="a .keras, .h5 or .weights.h5 file (or use --task)")
+    p.add_argument("--task", default=None, metavar="NAME",
+                   help="a built-in task instead of MODEL and data: delay, adding, parity, sine, "
+                        "brackets, next_char")
+    p.add_argument("--input", "-i", dest="inputs", action="append", default=[], metavar="X",
+                   help="an input file, .npy or .csv")
+    p.add_argument("--target", "-y", default=None, metavar="Y", help="the targets, .npy or .csv")
+    p.add_argument("--loss", default=None, choices=LOSSES, help="the Keras loss (a task has its own)")
+    p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS)
+    p.add_argument("--lr", type=_positive_float, default=None,
+                   help="learning rate (default: Keras' default of the optimizer, or the task's)")
+    p.add_argument("--momentum", type=float, default=None, help="momentum (sgd, rmsprop)")
+    p.add_argument("--nesterov", action="store_true", help="Nesterov momentum (sgd)")
+    p.add_argument("--clipnorm", type=_positive_float, default=None, help="clip each gradient to this norm")
+    p.add_argument("--clipvalue", type=_positive_float, default=None, help="clip each gradient element")
+    p.add_argument("--batch-size", type=_positive_int, default=None, help="samples per update (default 32)")
+    p.add_argument("--epochs", type=_positive_int, default=None, help="passes over the data (default 1)")
+    p.add_argument("--no-shuffle", action="store_true", help="keep the samples' order (as fit(shuffle=False))")
+    p.add_argument("--seed", type=int, default=0, help="seed of the shuffling (and of a task's data and weights)")
+    p.add_argument("--shape", action="append", type=_shape, default=[], metavar="B,T,F",
+                   help="reshape a .csv input's numbers to this shape")
+    p.add_argument("--out", "-o", required=True, metavar="TRAINED.keras", help="where to save the trained model")
+
+
+def _read_target(path, loss: str):
+    from lstmviz.cli import read_input
+
+    return read_input(path, None, None, integer=loss == "sparse_categorical_crossentropy")
+
+
+def cmd_grad(args) -> int:
+    import lstmviz
+    from lstmviz.cli import _name_input, _write_npz, load_inputs
+    from lstmviz.engine.gradients import gradients
+
+    model = lstmviz.load(args.model)
+    arrays = load_inputs(model, args.inputs, args.shape)
+    y = _read_target(args.target, args.loss)
+    try:
+        g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss)
+    except LstmvizError as err:
+        raise LstmvizError(_name_input(str(err), args.inputs)) from None
+    flat = g.flat(model)
+    _write_npz(Path(args.out), flat)
+    weights = g.weight_grads(model)
+    norm = float(np.sqrt(sum(float(np.sum(np.square(a, dtype=np.float64))) for a in weights.values())))
+    print(f"wrote {args.out}: loss {g.loss:.6g}, gradients of {len(weights)} weight arrays "
+          f"(global norm {norm:.4g}), {len(flat)} arrays in all")
+    return 0
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cmd_train(args) -> int:
+    import lstmviz
+    from lstmviz.engine.optimizers import make
+    from lstmviz.engine.train import Trainer, evaluate
+    from lstmviz.io.keras_writer import model_config, save_keras
+
+    out = Path(args.out)
+    if out.suffix != ".keras":
+        raise LstmvizError(f"{out}: the trained model is saved as Keras 3 .keras; give a name ending in .keras")
+    x_val = y_val = None
+    if args.task:
+        from lstmviz.app import tasks
+
+        if args.model or args.inputs or args.target:
+            raise LstmvizError("--task brings its own model and data; give either --task or MODEL with --input/--target")
+        task = tasks.get(args.task)
+        data = task.data(seed=args.seed)
+        model = task.model(seed=args.seed)
+        x, y, x_val, y_val = data.x_train, data.y_train, data.x_val, data.y_val
+        loss = args.loss or task.loss
+        lr = args.lr or task.learning_rate
+        batch, epochs = args.batch_size or task.batch_size, args.epochs or task.epochs
+    else:
+        from lstmviz.cli import load_inputs
+
+        if not args.model or not args.inputs or not args.target or not args.loss:
+            raise LstmvizError("train needs MODEL, --input, --target and --loss (or --task NAME)")
+        model = lstmviz.load(args.model)
+        arrays = load_inputs(model, args.inputs, args.shape)
+        x = arrays if len(arrays) > 1 else arrays[0]
+        y = _read_target(args.target, args.loss)
+        loss, lr = args.loss, args.lr
+        batch, epochs = args.batch_size or 32, args.epochs or 1
+    model_config(model)  # refuse an unsaveable model before training, not after
+    options = {"clipnorm": args.clipnorm, "clipvalue": args.clipvalue}
+    if args.momentum is not None:
+        if args.optimizer not in ("sgd", "rmsprop"):
+            raise LstmvizError(f"--momentum applies to sgd and rmsprop, not {args.optimizer}")
+        options["momentum"] = args.momentum
+    if args.nesterov:
+        if args.optimizer != "sgd":
+            raise LstmvizError("--nesterov applies to sgd only")
+        options["nesterov"] = True
+    opt = make(args.optimizer, lr, **options)
+    trainer = Trainer(model, x, y, loss, opt, batch, epochs, not args.no_shuffle, args.seed)
+    from lstmviz.engine.train import _take
+
+    evaluate(model, _take(x, slice(0, 1)), np.asarray(y)[:1], loss)  # shapes fit, before any output
+    _say(f"training {model.name}: {trainer.n} samples, batch {trainer.batch_size} -> "
+         f"{trainer.batches_per_epoch} update{'s' if trainer.batches_per_epoch > 1 else ''} per epoch, {trainer.epochs} epochs, "
+         f"{args.optimizer} lr {opt.learning_rate:g}, loss {loss}")
+    start = time.perf_counter()
+    while not trainer.done:
+        upd = trainer.step()
+        if upd.epoch_end:
+            line = (f"epoch {upd.epoch + 1}/{trainer.epochs}: loss {upd.epoch_loss:.6g}, "
+                    f"gradient norm {upd.grad_norm:.3g}")
+            if x_val is not None:
+                line += f", validation loss {evaluate(model, x_val, y_val, loss):.6g}"
+            _say(line + f" ({time.perf_counter() - start:.1f} s)")
+    save_keras(model, out)
+    _say(f"saved {out} ({trainer.optimizer.iterations} updates)")
+    return 0

@@ -1,0 +1,394 @@
+"""Exact gradients of a Keras loss through a ``Model``: the backward pass over the graph.
+
+``gradients(model, x, y, loss)`` runs the forward pass (the same ``layer.call`` the trace
+uses, keeping every layer's inputs and masks), takes Keras' loss and its gradient, and
+walks the layers in reverse: each layer kind's backward turns the gradients of its outputs
+into gradients of its inputs and weights (recurrent layers through ``backward.py``).
+
+The result, ``Gradients``, holds the loss, one gradient per weight (in each layer's weight
+order and Keras shape), one per float input, and per recurrent layer the per-step records
+``dh``/``dc``/``dpre`` in processing order, like the forward ``Trace``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lstmviz.engine import activations as A
+from lstmviz.engine import derivatives as D
+from lstmviz.engine import layers as L
+from lstmviz.engine.backward import recurrent_backward
+from lstmviz.engine.losses import CROSSENTROPIES, canonical, loss_and_grad
+from lstmviz.engine.trace import Trace
+from lstmviz.errors import LstmvizError
+
+
+@dataclass
+class LayerGradients:
+    """One layer's gradients: ``weights`` in the layer's weight order, ``steps`` (recurrent:
+    ``dh``, ``dc`` for LSTM, ``dpre``; (batch, timesteps, ...) in processing order), and a
+    Bidirectional's / stacked RNN's ``children``."""
+
+    name: str
+    weights: list[np.ndarray] = field(default_factory=list)
+    steps: dict[str, np.ndarray] = field(default_factory=dict)
+    children: dict[str, "LayerGradients"] = field(default_factory=dict)
+
+
+@dataclass
+class Gradients:
+    loss: float
+    layers: dict[str, LayerGradients]
+    #: dL/d input per model input (None for token ids, which have no gradient)
+    inputs: list[np.ndarray | None]
+    trace: Trace
+
+    def weight_grads(self, model) -> dict[str, np.ndarray]:
+        """``<layer>/<weight>`` -> gradient, with the names ``lstmviz summary`` prints
+        (``<layer>/forward/kernel`` inside a Bidirectional)."""
+        out = {}
+        for layer in model.layers:
+            g = self.layers.get(layer.name)
+            if g is None or not layer.weights:
+                continue
+            for wname, arr in zip(weight_keys(layer), g.weights):
+                out[f"{layer.name}/{wname}"] = arr
+        return out
+
+    def flat(self, model) -> dict[str, np.ndarray]:
+        """What ``lstmviz grad`` writes: ``loss``, every weight's gradient, ``input``
+        (``input0``, ... for several), and per-step records ``<layer>/dh`` ..."""
+        out = {"loss": np.float32(self.loss)}
+        out.update(self.weight_grads(model))
+        floats = [(k, g) for k, g in enumerate(self.inputs) if g is not None]
+        for k, g in floats:
+            out["input" if len(self.inputs) == 1 else f"input{k}"] = g
+        for name, g in self.layers.items():
+            _flat_steps(g, name, out)
+        return out
+
+
+def _flat_steps(g: LayerGradients, prefix: str, out: dict) -> None:
+    for key, arr in g.steps.items():
+        out[f"{prefix}/{key}"] = arr
+    for child, cg in g.children.items():
+        _flat_steps(cg, f"{prefix}/{child}", out)
+
+
+def weight_keys(layer) -> list[str]:
+    """A layer's weight names as ``<layer>/<name>`` keys use them."""
+    if isinstance(layer, L.Bidirectional):
+        return ([f"forward/{n}" for n in layer.forward_layer.weight_names]
+                + [f"backward/{n}" for n in layer.backward_layer.weight_names])
+    return list(layer.weight_names)
+
+
+# -- the forward pass, keeping what the backward pass needs ---------------------------
+@dataclass
+class Forward:
+    trace: Trace
+    values: dict[str, list]
+    masks: dict[str, list]
+    inputs: dict[str, list]       # each layer's inputs as fed
+    in_masks: dict[str, list]
+    inits: dict[str, list]
+
+
+def forward(model, x) -> Forward:
+    """``model.trace(x)``, keeping each layer's inputs and masks."""
+    xs = list(x) if isinstance(x, (list, tuple)) else [x]
+    if len(xs) != len(model.inputs):
+        raise LstmvizError(f"the model takes {len(model.inputs)} input(s), got {len(xs)}")
+    arrays = [model._check_input(np.asarray(a), ref, k) for k, (a, ref) in enumerate(zip(xs, model.inputs))]
+    model._infer_shapes([a.shape for a in arrays])
+    model._check_size(arrays)
+    values, masks, records, ins_of, ims_of, inits = {}, {}, {}, {}, {}, {}
+    feed = {r.layer: a for r, a in zip(model.inputs, arrays)}
+    for node in model.nodes:
+        layer = node.layer
+        if isinstance(layer, L.InputLayer):
+            values[layer.name], masks[layer.name] = [feed[layer.name]], [None]
+            continue
+        ins = [values[r.layer][r.tensor_index] for r in node.inbound]
+        ims = [masks[r.layer][r.tensor_index] for r in node.inbound]
+        if node.mask is not None:
+            ims[0] = np.asarray(values[node.mask.layer][node.mask.tensor_index]).astype(bool)
+        init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
+        outs, oms, rec = layer.call(ins, ims, init)
+        values[layer.name], masks[layer.name], records[layer.name] = outs, oms, rec
+        ins_of[layer.name], ims_of[layer.name], inits[layer.name] = ins, ims, init
+    outputs = [values[r.layer][r.tensor_index] for r in model.outputs]
+    return Forward(Trace(records, outputs, arrays), values, masks, ins_of, ims_of, inits)
+
+
+# -- each layer's backward -------------------------------------------------------------
+def _dense_backward(layer, x, y, dy, dz=None):
+    """Dense on (..., d): ``y = act(x @ W + b)``; ``dz`` given = the gradient of the sum."""
+    x = np.asarray(x, np.float32)
+    W = layer.weights[0]
+    if dz is None:
+        act = A.get(layer.config["activation"], layer.keras_major)
+        z = None
+        if act not in D.FROM_OUTPUT:
+            z = x @ W
+            if layer.config["use_bias"]:
+                z += layer.weights[1]
+        dz = D.grad(act, z, y, dy)
+    d = x.shape[-1]
+    flat = dz.reshape(-1, dz.shape[-1])
+    grads = [x.reshape(-1, d).T @ flat]
+    if layer.config["use_bias"]:
+        grads.append(flat.sum(axis=0))
+    return [dz @ W.T], grads
+
+
+def _merge_backward(layer, xs, y, dy):
+    op = layer.class_name
+    if op == "Concatenate":
+        axis = int(layer.config["axis"]) % y.ndim
+        cuts = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        return np.split(dy, cuts, axis=axis)
+    if op == "Add":
+        return [dy] * len(xs)
+    if op == "Subtract":
+        return [dy, -dy]
+    if op == "Average":
+        return [dy / np.float32(len(xs))] * len(xs)
+    if op == "Multiply":
+        out = []
+        for k in range(len(xs)):
+            g = dy.copy()
+            for j, x in enumerate(xs):
+                if j != k:
+                    g *= x
+            out.append(g)
+        return out
+    # Maximum / Minimum: Keras folds pairwise; the gradient goes where the value came from
+    better = np.greater_equal if op == "Maximum" else np.less_equal
+    best = xs[0].astype(np.float32)
+    where = np.zeros(best.shape, np.int64)
+    for k, x in enumerate(xs[1:], start=1):
+        take = ~better(best, x)
+        best = np.where(take, x, best)
+        where[take] = k
+    return [np.where(where == k, dy, 0.0).astype(np.float32) for k in range(len(xs))]
+
+
+def _bidirectional_backward(layer, x, rec, d_outputs):
+    f, b = layer.forward_layer, layer.backward_layer
+    seqs = bool(f.config["return_sequences"])
+    n_merged = 2 if layer.merge_mode is None else 1
+    nf = len(f.state_names) if f.config["return_state"] else 0
+    d_merged = d_outputs[:n_merged]
+    d_fs = d_outputs[n_merged:n_merged + nf]
+    d_bs = d_outputs[n_merged + nf:]
+    y_f = rec.children["forward"].outputs[0]
+    y_b = rec.children["backward"].outputs[0]
+    if seqs:
+        y_b = y_b[:, ::-1]
+    dm = d_merged[0]
+    if layer.merge_mode is None:
+        dyf, dyb = d_merged[0], d_merged[1]
+    elif dm is None:
+        dyf = dyb = None
+    elif layer.merge_mode == "concat":
+        dyf, dyb = dm[..., :f.units], dm[..., f.units:]
+    elif layer.merge_mode == "sum":
+        dyf = dyb = dm
+    elif layer.merge_mode == "ave":
+        dyf = dyb = dm / np.float32(2)
+    else:  # mul
+        dyf, dyb = dm * y_b, dm * y_f
+    if seqs and dyb is not None:
+        dyb = dyb[:, ::-1]
+    dxf, gf, initf, sf = recurrent_backward(f, x, rec.children["forward"], [dyf, *d_fs])
+    dxb, gb, initb, sb = recurrent_backward(b, x, rec.children["backward"], [dyb, *d_bs])
+    children = {"forward": LayerGradients(f.name, gf, sf), "backward": LayerGradients(b.name, gb, sb)}
+    return dxf + dxb, gf + gb, initf + initb, children
+
+
+def _stacked_backward(layer, x, rec, d_outputs):
+    cells = layer.cells
+    n_states = [len(c.state_names) for c in cells]
+    d_states = d_outputs[1:] if layer.config.get("return_state") else []
+    at = sum(n_states)
+    per_cell = []
+    for n in reversed(n_states):
+        per_cell.insert(0, list(d_states[at - n:at]) if d_states else [None] * n)
+        at -= n
+    dy = d_outputs[0]
+    grads, inits, children = [], [], {}
+    for k in range(len(cells) - 1, -1, -1):
+        cell = cells[k]
+        crec = rec.children[f"cell_{k}"]
+        x_k = x if k == 0 else rec.children[f"cell_{k - 1}"].outputs[0]
+        dx, g, init, steps = recurrent_backward(cell, x_k, crec, [dy, *per_cell[k]])
+        grads[:0] = g
+        inits[:0] = init
+        children[f"cell_{k}"] = LayerGradients(cell.name, g, steps)
+        dy = dx
+    return dy, grads, inits, dict(sorted(children.items()))
+
+
+def layer_backward(layer, fw: Forward, d_outputs, dz_override=None):
+    """(input gradients, weight gradients, initial-state gradients, LayerGradients)."""
+    name = layer.name
+    ins, rec = fw.inputs[name], fw.trace.layers[name]
+    outs = fw.values[name]
+    zeros = [np.zeros_like(o, dtype=np.float32) for o in outs]
+    douts = [z if d is None else d for d, z in zip(d_outputs, zeros)]
+    if isinstance(layer, L.Recurrent):
+        dx, g, init, steps = recurrent_backward(layer, ins[0], rec, list(d_outputs))
+        return [dx], g, init, LayerGradients(name, g, steps)
+    if isinstance(layer, L.Bidirectional):
+        dx, g, init, children = _bidirectional_backward(layer, ins[0], rec, list(d_outputs))
+        return [dx], g, init, LayerGradients(name, g, children=children)
+    if isinstance(layer, L.StackedRNN):
+        dx, g, init, children = _stacked_backward(layer, ins[0], rec, list(d_outputs))
+        return [dx], g, init, LayerGradients(name, g, children=children)
+    dy = douts[0]
+    if isinstance(layer, L.Dense):
+        dx, g = _dense_backward(layer, ins[0], outs[0], dy, dz_override)
+        return dx, g, [], LayerGradients(name, g)
+    if isinstance(layer, L.TimeDistributed):
+        inner = layer.inner
+        x = np.asarray(ins[0], np.float32)
+        B, T = x.shape[:2]
+        flat = lambda a: a.reshape((B * T,) + a.shape[2:])  # noqa: E731
+        if isinstance(inner, L.Dense):
+            dx, g = _dense_backward(inner, flat(x), flat(outs[0]), flat(dy))
+        elif isinstance(inner, (L.Activation, L.Identity)):
+            dx, g = _simple_backward(inner, [flat(x)], flat(outs[0]), flat(dy))
+        else:
+            raise LstmvizError(f"layer '{name}': gradients through TimeDistributed({inner.class_name}) "
+                               "are not supported; supported inside: Dense, Activation, Dropout")
+        return [dx[0].reshape(x.shape)], g, [], LayerGradients(name, g)
+    if isinstance(layer, L.Embedding):
+        ids = np.asarray(ins[0]).astype(np.int64)
+        dE = np.zeros_like(layer.weights[0])
+        np.add.at(dE, ids.reshape(-1), dy.reshape(-1, dE.shape[1]))
+        return [None], [dE], [], LayerGradients(name, [dE])
+    dx, g = _simple_backward(layer, ins, outs[0], dy, dz_override, fw.masks[name][0])
+    return dx, g, [], LayerGradients(name, g)
+
+
+def _simple_backward(layer, ins, y, dy, dz_override=None, out_mask=None):
+    if isinstance(layer, L.Activation):
+        if dz_override is not None:
+            return [dz_override], []
+        act = A.get(layer.config["activation"], layer.keras_major)
+        x = np.asarray(ins[0], np.float32)
+        return [D.grad(act, x, y, dy)], []
+    if isinstance(layer, L.Masking):
+        return [dy * out_mask[..., None].astype(np.float32)], []
+    if isinstance(layer, L.RepeatVector):
+        return [dy.sum(axis=1)], []
+    if isinstance(layer, (L.Flatten, L.Reshape)):
+        return [dy.reshape(np.shape(ins[0]))], []
+    if isinstance(layer, L.Merge):
+        return _merge_backward(layer, [np.asarray(i, np.float32) for i in ins], y, dy), []
+    if isinstance(layer, (L.NotEqual, L.AnyOp)):
+        return [None] * len(ins), []
+    if type(layer) in (L.Identity, L.Layer):
+        return [dy], []
+    raise LstmvizError(f"layer '{layer.name}' ({layer.class_name}) has no backward pass in lstmviz")
+
+
+# -- the whole model -------------------------------------------------------------------
+def _output_logits(model, fw: Forward, loss: str):
+    """The logits Keras 3 takes a crossentropy from: the input of a top-level sigmoid or
+    softmax (Dense or Activation layer) that is the model's output, else None."""
+    if loss not in CROSSENTROPIES or len(model.outputs) != 1:
+        return None
+    ref = model.outputs[0]
+    layer = model.get_layer(ref.layer)
+    if not isinstance(layer, (L.Dense, L.Activation)):
+        return None
+    act = A.get(layer.config["activation"], layer.keras_major)
+    if act not in (A.sigmoid, A.softmax):
+        return None
+    x = np.asarray(fw.inputs[layer.name][0], np.float32)
+    if isinstance(layer, L.Activation):
+        return layer.name, x
+    z = x @ layer.weights[0]
+    if layer.config["use_bias"]:
+        z += layer.weights[1]
+    return layer.name, z
+
+
+def gradients(model, x, y, loss: str) -> Gradients:
+    """Keras' loss of ``model`` on ``(x, y)`` and its exact gradients (float32)."""
+    loss = canonical(loss)
+    if len(model.outputs) != 1:
+        raise LstmvizError(f"the model has {len(model.outputs)} outputs; gradients need a model "
+                           "with one output")
+    _check_trainable(model)
+    fw = forward(model, x)
+    out_ref = model.outputs[0]
+    y_pred = fw.values[out_ref.layer][out_ref.tensor_index]
+    mask = fw.masks[out_ref.layer][out_ref.tensor_index]
+    logits = _output_logits(model, fw, loss)
+    value, d_pred = loss_and_grad(loss, y, y_pred, mask, None if logits is None else logits[1])
+    return backward(model, fw, d_pred, value, dz_layer=None if logits is None else logits[0])
+
+
+def backward(model, fw: Forward, d_pred, value, dz_layer=None) -> Gradients:
+    """Walk the graph from dL/d(output) (or dL/dlogits of layer ``dz_layer``)."""
+    out_ref = model.outputs[0]
+    grads: dict[tuple, np.ndarray] = {}
+
+    def add(ref, g):
+        if g is None:
+            return
+        key = (ref.layer, ref.tensor_index)
+        grads[key] = g if key not in grads else grads[key] + g
+
+    if dz_layer is None:
+        add(out_ref, d_pred)
+    records: dict[str, LayerGradients] = {}
+    for node in reversed(model.nodes):
+        layer = node.layer
+        if isinstance(layer, L.InputLayer):
+            continue
+        n_out = len(fw.values[layer.name])
+        d_outs = [grads.get((layer.name, k)) for k in range(n_out)]
+        override = d_pred if layer.name == dz_layer else None
+        if override is None and all(d is None for d in d_outs):
+            records[layer.name] = LayerGradients(
+                layer.name, [np.zeros_like(w) for w in layer.weights])
+            continue
+        d_ins, _, d_init, rec = layer_backward(layer, fw, d_outs, override)
+        records[layer.name] = rec
+        for ref, g in zip(node.inbound, d_ins):
+            add(ref, g)
+        for ref, g in zip(node.initial_state, d_init):
+            add(ref, g)
+    input_grads = []
+    for ref, arr in zip(model.inputs, fw.trace.inputs):
+        if np.issubdtype(arr.dtype, np.floating):
+            g = grads.get((ref.layer, 0))
+            input_grads.append(np.zeros_like(arr) if g is None else np.asarray(g, np.float32))
+        else:
+            input_grads.append(None)
+    ordered = {layer.name: records[layer.name] for layer in model.layers if layer.name in records}
+    return Gradients(float(value), ordered, input_grads, fw.trace)
+
+
+def _check_trainable(model) -> None:
+    for layer in model.layers:
+        rnns = L_rnns(layer)
+        for r in rnns:
+            if r.config.get("stateful"):
+                raise LstmvizError(f"layer '{layer.name}' is stateful; training needs stateless layers")
+
+
+def L_rnns(layer):
+    if isinstance(layer, L.Bidirectional):
+        return [layer.forward_layer, layer.backward_layer]
+    if isinstance(layer, L.StackedRNN):
+        return list(layer.cells)
+    if isinstance(layer, L.TimeDistributed):
+        return []
+    return [layer] if isinstance(layer, L.Recurrent) else []

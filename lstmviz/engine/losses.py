@@ -1,0 +1,162 @@
+"""Keras 3's losses by name, with their default reduction, and their gradients.
+
+Each loss gives per-sample (or per-sample-and-step) values from ``(y_true, y_pred)``:
+the mean over the last axis (``mse``, ``mae``, ``binary_crossentropy``) or a sum over it
+(``categorical_crossentropy``, ``sparse_categorical_crossentropy``). Keras' default
+reduction (``sum_over_batch_size``) averages those values; when the prediction carries a
+mask (a sequence output after Masking or ``mask_zero``) it is the mean over kept steps
+(Keras' ``apply_mask`` then ``reduce_values``).
+
+When the model's output comes straight from a ``sigmoid`` or ``softmax`` activation (a
+Dense or Activation layer), Keras 3's TensorFlow backend takes the crossentropies from that
+activation's input (the ``_keras_logits`` it caches): ``logits=`` gives them so, and the
+gradient is then with respect to the logits. Otherwise probabilities are clipped to
+``[1e-7, 1 - 1e-7]`` as Keras' TensorFlow backend clips them (``tf.clip_by_value``: no gradient outside), and ``categorical_crossentropy`` first
+divides the prediction by its sum over the last axis, as Keras does;
+``sparse_categorical_crossentropy`` takes ``log`` of the clipped probabilities as logits
+of a softmax cross-entropy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmviz.errors import LstmvizError
+
+EPSILON = np.float32(1e-7)
+NAMES = ("mse", "mae", "binary_crossentropy", "categorical_crossentropy",
+         "sparse_categorical_crossentropy")
+ALIASES = {"mean_squared_error": "mse", "mean_absolute_error": "mae"}
+
+
+def canonical(name: str) -> str:
+    key = str(name).lower()
+    key = ALIASES.get(key, key)
+    if key not in NAMES:
+        raise LstmvizError(f"unknown loss {name!r}; supported: {', '.join(NAMES)}")
+    return key
+
+
+def _clip(p):
+    """clip_by_value(p, eps, 1 - eps) and where its gradient passes."""
+    lo, hi = EPSILON, np.float32(1.0) - EPSILON
+    return np.clip(p, lo, hi), (p >= lo) & (p <= hi)
+
+
+CROSSENTROPIES = ("binary_crossentropy", "categorical_crossentropy",
+                  "sparse_categorical_crossentropy")
+
+
+def _class_ids(y_true, p):
+    ids = np.asarray(y_true)
+    if ids.ndim == p.ndim and ids.shape[-1] == 1:
+        ids = ids[..., 0]
+    if ids.shape != p.shape[:-1]:
+        raise LstmvizError(
+            f"sparse_categorical_crossentropy needs targets of shape {p.shape[:-1]} (class ids), "
+            f"got {ids.shape}")
+    if not np.all(np.isfinite(ids)) or np.any(ids != np.round(ids)):
+        raise LstmvizError("sparse_categorical_crossentropy needs whole-number class ids as targets")
+    ids = ids.astype(np.int64)
+    if ids.size and (ids.min() < 0 or ids.max() >= p.shape[-1]):
+        raise LstmvizError(f"a class id is outside 0..{p.shape[-1] - 1}")
+    return ids
+
+
+def _log_softmax(z):
+    m = z.max(axis=-1, keepdims=True)
+    e = np.exp(z - m)
+    s = e.sum(axis=-1, keepdims=True)
+    return z - m - np.log(s), e / s
+
+
+def _from_logits(name, y_true, z):
+    """tf.nn's *_cross_entropy_with_logits: values and d values / d logits."""
+    z = np.asarray(z, np.float32)
+    if name == "binary_crossentropy":
+        y = _target(y_true, z)
+        vals = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        sig = np.float32(0.5) + np.float32(0.5) * np.tanh(z * np.float32(0.5))
+        return np.mean(vals, axis=-1), ((sig - y) / np.float32(z.shape[-1])).astype(np.float32)
+    logp, soft = _log_softmax(z)
+    if name == "sparse_categorical_crossentropy":
+        ids = _class_ids(y_true, z)
+        y = np.zeros_like(z)
+        np.put_along_axis(y, ids[..., None], 1.0, axis=-1)
+    else:
+        y = _target(y_true, z)
+    vals = -np.sum(y * logp, axis=-1)
+    grad = soft * np.sum(y, axis=-1, keepdims=True) - y
+    return vals.astype(np.float32), grad.astype(np.float32)
+
+
+def _target(y_true, p):
+    y = np.asarray(y_true, np.float32)
+    if y.shape != p.shape:
+        raise LstmvizError(f"the target has shape {y.shape} but the model's output is {p.shape}")
+    return y
+
+
+def values_and_grad(name: str, y_true, y_pred, logits=None):
+    """Per-element loss values (y_pred's shape without the last axis) and d values / d y_pred
+    (each value's own derivative, y_pred's shape), or d values / d logits when ``logits``
+    is given and the loss is a crossentropy."""
+    name = canonical(name)
+    p = np.asarray(y_pred, np.float32)
+    if logits is not None and name in CROSSENTROPIES:
+        return _from_logits(name, y_true, logits)
+    if name == "sparse_categorical_crossentropy":
+        ids = _class_ids(y_true, p)
+        pc, passes = _clip(p)
+        logits = np.log(pc)
+        m = logits.max(axis=-1, keepdims=True)
+        e = np.exp(logits - m)
+        s = e.sum(axis=-1, keepdims=True)
+        logp = logits - m - np.log(s)
+        vals = -np.take_along_axis(logp, ids[..., None], axis=-1)[..., 0]
+        soft = e / s
+        onehot = np.zeros_like(p)
+        np.put_along_axis(onehot, ids[..., None], 1.0, axis=-1)
+        grad = (soft - onehot) / pc * passes
+        return vals.astype(np.float32), grad.astype(np.float32)
+    y = _target(y_true, p)
+    n = np.float32(p.shape[-1])
+    if name == "mse":
+        diff = p - y
+        return np.mean(diff * diff, axis=-1), (2.0 / n) * diff
+    if name == "mae":
+        diff = p - y
+        return np.mean(np.abs(diff), axis=-1), np.sign(diff) / n
+    if name == "binary_crossentropy":
+        pc, passes = _clip(p)
+        one = np.float32(1.0)
+        vals = -(y * np.log(pc) + (one - y) * np.log(one - pc))
+        grad = -(y / pc - (one - y) / (one - pc)) * passes / n
+        return np.mean(vals, axis=-1), grad.astype(np.float32)
+    # categorical_crossentropy: q = p / sum(p); clip; -sum(y log q)
+    s = p.sum(axis=-1, keepdims=True)
+    q = p / s
+    qc, passes = _clip(q)
+    vals = -np.sum(y * np.log(qc), axis=-1)
+    gq = -y / qc * passes
+    grad = (gq - np.sum(gq * q, axis=-1, keepdims=True)) / s
+    return vals, grad.astype(np.float32)
+
+
+def loss_and_grad(name: str, y_true, y_pred, mask=None, logits=None):
+    """Keras' reduced loss (a float32 scalar) and dL/dy_pred (or dL/dlogits, see
+    ``values_and_grad``).
+
+    ``mask`` (the prediction's mask, shape of the values) makes it the mean over kept
+    elements: Keras weighs kept values by ``total / count`` and averages over ``total``.
+    """
+    vals, dvals = values_and_grad(name, y_true, y_pred, logits)
+    total = np.float32(vals.size)
+    if mask is not None and mask.shape == vals.shape:
+        valid = np.float32(np.count_nonzero(mask))
+        w = np.float32(total / valid) if valid else np.float32(0.0)
+        weights = np.where(mask, w, np.float32(0.0)).astype(np.float32)
+    else:
+        weights = np.ones(vals.shape, np.float32)
+    loss = np.float32(np.sum(vals * weights, dtype=np.float32) / total)
+    return loss, (dvals * (weights / total)[..., None]).astype(np.float32)

@@ -1,0 +1,185 @@
+"""Keras 3's optimizers, update rule for update rule (float32, in place).
+
+Defaults and rules as in ``keras/src/optimizers/*.py`` (Keras 3):
+
+- SGD(lr=0.01, momentum=0, nesterov=False): ``w -= lr g``; with momentum
+  ``m = mu m - lr g``, then ``w += m`` (nesterov: ``w += mu m - lr g``).
+- Adam(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7): ``t = iterations + 1``,
+  ``alpha = lr sqrt(1 - b2^t) / (1 - b1^t)``, ``m += (g - m)(1 - b1)``,
+  ``v += (g^2 - v)(1 - b2)``, ``w -= alpha m / (sqrt(v) + eps)`` (epsilon outside the bias
+  correction, unlike PyTorch).
+- RMSprop(lr=0.001, rho=0.9, momentum=0, epsilon=1e-7, centered=False):
+  ``v = rho v + (1 - rho) g^2``; ``inc = lr g / sqrt(v + eps)`` (centered: ``v - a^2 + eps``);
+  ``w -= inc`` or with momentum ``m = mu m + inc; w -= m``.
+- Adagrad(lr=0.001, initial_accumulator_value=0.1, epsilon=1e-7):
+  ``acc += g^2; w -= lr g / sqrt(acc + eps)``.
+
+``clipnorm`` clips each gradient to that L2 norm, ``global_clipnorm`` all of them together,
+``clipvalue`` each element (one of the three, as Keras allows). The learning rate may be
+changed between updates (``opt.learning_rate = ...``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmviz.errors import LstmvizError
+
+f32 = np.float32
+
+DEFAULT_LR = {"sgd": 0.01, "adam": 0.001, "rmsprop": 0.001, "adagrad": 0.001}
+
+
+class Optimizer:
+    name = "optimizer"
+
+    def __init__(self, learning_rate: float, clipnorm=None, clipvalue=None, global_clipnorm=None):
+        if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise LstmvizError("only one of clipnorm, clipvalue and global_clipnorm can be set")
+        self.learning_rate = float(learning_rate)
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.iterations = 0
+        self._slots: dict[int, dict[str, np.ndarray]] = {}
+
+    def _slot(self, k: int, w: np.ndarray, name: str, fill: float = 0.0) -> np.ndarray:
+        slots = self._slots.setdefault(k, {})
+        if name not in slots:
+            slots[name] = np.full(w.shape, fill, np.float32)
+        return slots[name]
+
+    def clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
+        if self.clipnorm:
+            c = f32(self.clipnorm)
+            out = []
+            for g in grads:
+                l2 = np.sqrt(np.sum(np.square(g), dtype=np.float32))
+                out.append((g * c / max(l2, c)).astype(np.float32))
+            return out
+        if self.global_clipnorm:
+            c = f32(self.global_clipnorm)
+            norm = np.sqrt(sum(np.sum(np.square(g), dtype=np.float32) for g in grads))
+            scale = c * min(f32(1.0) / norm, f32(1.0) / c) if norm > 0 else f32(1.0)
+            return [(g * f32(scale)).astype(np.float32) for g in grads]
+        if self.clipvalue:
+            v = f32(self.clipvalue)
+            return [np.clip(g, -v, v) for g in grads]
+        return grads
+
+    def apply(self, weights: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """One update of every array in ``weights`` (in place) from its gradient."""
+        grads = self.clip([np.asarray(g, np.float32) for g in grads])
+        lr = f32(self.learning_rate)
+        for k, (w, g) in enumerate(zip(weights, grads)):
+            self.update(k, w, g, lr)
+        self.iterations += 1
+
+    def update(self, k, w, g, lr):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def config(self) -> dict:
+        """What Keras 3's optimizer ``get_config`` would hold (for a saved model)."""
+        return {"name": self.name, "learning_rate": self.learning_rate,
+                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
+                "global_clipnorm": self.global_clipnorm}
+
+
+class SGD(Optimizer):
+    name = "sgd"
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **clip):
+        super().__init__(learning_rate, **clip)
+        if not 0.0 <= momentum <= 1.0:
+            raise LstmvizError(f"SGD momentum must be between 0 and 1, got {momentum}")
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def update(self, k, w, g, lr):
+        if self.momentum != 0:
+            m = self._slot(k, w, "momentum")
+            mu = f32(self.momentum)
+            np.subtract(m * mu, g * lr, out=m)
+            if self.nesterov:
+                w += m * mu - g * lr
+            else:
+                w += m
+        else:
+            w -= g * lr
+
+
+class Adam(Optimizer):
+    name = "adam"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **clip):
+        super().__init__(learning_rate, **clip)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def update(self, k, w, g, lr):
+        t = f32(self.iterations + 1)
+        b1p = np.power(f32(self.beta_1), t)
+        b2p = np.power(f32(self.beta_2), t)
+        alpha = lr * np.sqrt(f32(1) - b2p) / (f32(1) - b1p)
+        m = self._slot(k, w, "m")
+        v = self._slot(k, w, "v")
+        m += (g - m) * f32(1 - self.beta_1)
+        v += (np.square(g) - v) * f32(1 - self.beta_2)
+        w -= (m * alpha) / (np.sqrt(v) + f32(self.epsilon))
+
+
+class RMSprop(Optimizer):
+    name = "rmsprop"
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 **clip):
+        super().__init__(learning_rate, **clip)
+        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+        self.centered = bool(centered)
+
+    def update(self, k, w, g, lr):
+        rho = f32(self.rho)
+        v = self._slot(k, w, "velocity")
+        v[...] = rho * v + f32(1 - self.rho) * np.square(g)
+        if self.centered:
+            a = self._slot(k, w, "average_gradient")
+            a[...] = rho * a + f32(1 - self.rho) * g
+            denom = v - np.square(a) + f32(self.epsilon)
+        else:
+            denom = v + f32(self.epsilon)
+        inc = (lr * g) / np.sqrt(denom)
+        if self.momentum > 0:
+            m = self._slot(k, w, "momentum")
+            m[...] = f32(self.momentum) * m + inc
+            w -= m
+        else:
+            w -= inc
+
+
+class Adagrad(Optimizer):
+    name = "adagrad"
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **clip):
+        super().__init__(learning_rate, **clip)
+        self.initial_accumulator_value = float(initial_accumulator_value)
+        self.epsilon = float(epsilon)
+
+    def update(self, k, w, g, lr):
+        acc = self._slot(k, w, "accumulator", self.initial_accumulator_value)
+        acc += np.square(g)
+        w -= (lr * g) / np.sqrt(acc + f32(self.epsilon))
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
+
+
+def make(name: str, learning_rate: float | None = None, **options) -> Optimizer:
+    """An optimizer by Keras name (``sgd``, ``adam``, ``rmsprop``, ``adagrad``)."""
+    cls = OPTIMIZERS.get(str(name).lower())
+    if cls is None:
+        raise LstmvizError(f"unknown optimizer {name!r}; supported: {', '.join(OPTIMIZERS)}")
+    if learning_rate is None:
+        learning_rate = DEFAULT_LR[cls.name]
+    if not np.isfinite(learning_rate) or learning_rate <= 0:
+        raise LstmvizError(f"the learning rate must be a positive number, got {learning_rate}")
+    options = {k: v for k, v in options.items() if v is not None}
+    try:
+        return cls(learning_rate, **options)
+    except TypeError as err:
+        raise LstmvizError(f"{name}: {err}") from None

@@ -1,0 +1,164 @@
+"""Training a ``Model`` as Keras' ``model.fit`` does: batches in order (or shuffled), one
+optimizer update per batch from that batch's own mean loss, a short last batch divided by
+its own size. With ``shuffle=False`` the weights after ``fit`` are the weights Keras'
+``model.fit(x, y, batch_size=B, epochs=N, shuffle=False)`` gives (Dropout layers are the
+identity here, so a model that drops during training in Keras differs).
+
+``Trainer`` holds a run that can be stepped one update at a time (the app's play / pause
+/ one update), with the learning rate changeable between updates; ``fit`` runs it to the
+end. Every update hands an ``Update`` to the callback.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from lstmviz.engine import layers as L
+from lstmviz.engine.gradients import Gradients, gradients
+from lstmviz.engine.losses import canonical
+from lstmviz.engine.optimizers import Optimizer, make
+from lstmviz.errors import LstmvizError
+
+
+def trainable_arrays(model) -> list[np.ndarray]:
+    """Every weight array the optimizer moves, in the order ``Gradients`` lists them."""
+    out = []
+    for layer in model.layers:
+        out.extend(layer_arrays(layer))
+    return out
+
+
+def layer_arrays(layer) -> list[np.ndarray]:
+    if isinstance(layer, L.Bidirectional):
+        return layer.forward_layer.weights + layer.backward_layer.weights
+    if isinstance(layer, L.StackedRNN):
+        return [w for c in layer.cells for w in c.weights]
+    if isinstance(layer, L.TimeDistributed):
+        return layer.inner.weights
+    return layer.weights
+
+
+def flat_grads(model, grads: Gradients) -> list[np.ndarray]:
+    out = []
+    for layer in model.layers:
+        if layer_arrays(layer):
+            out.extend(grads.layers[layer.name].weights)
+    return out
+
+
+@dataclass
+class Update:
+    """What one update did: where it was, the batch's loss, and its gradients."""
+
+    iteration: int        # updates done so far, this one included
+    epoch: int            # 0-based
+    batch: int            # 0-based index within the epoch
+    batches_per_epoch: int
+    loss: float           # the batch's loss before the update
+    epoch_loss: float     # running mean over the epoch so far (as Keras' progress bar)
+    grads: Gradients
+    grad_norm: float      # global L2 norm of the weight gradients
+    epoch_end: bool
+
+
+def _take(x, idx):
+    if isinstance(x, (list, tuple)):
+        return [np.asarray(a)[idx] for a in x]
+    return np.asarray(x)[idx]
+
+
+def _n_samples(x) -> int:
+    first = x[0] if isinstance(x, (list, tuple)) else x
+    return int(np.asarray(first).shape[0])
+
+
+class Trainer:
+    """A training run of ``model`` (updated in place) on ``(x, y)``."""
+
+    def __init__(self, model, x, y, loss: str, optimizer: Optimizer | str = "adam",
+                 batch_size: int = 32, epochs: int = 1, shuffle: bool = True, seed: int = 0,
+                 learning_rate: float | None = None):
+        self.model = model
+        self.x, self.y = x, np.asarray(y)
+        self.loss = canonical(loss)
+        self.optimizer = make(optimizer, learning_rate) if isinstance(optimizer, str) else optimizer
+        if int(batch_size) < 1:
+            raise LstmvizError(f"batch size must be at least 1, got {batch_size}")
+        if int(epochs) < 1:
+            raise LstmvizError(f"epochs must be at least 1, got {epochs}")
+        self.n = _n_samples(x)
+        if self.y.shape[0] != self.n:
+            raise LstmvizError(f"{self.n} input samples but {self.y.shape[0]} targets")
+        self.batch_size = int(batch_size)
+        self.epochs = int(epochs)
+        self.shuffle = bool(shuffle)
+        self.rng = np.random.default_rng(seed)
+        self.batches_per_epoch = math.ceil(self.n / self.batch_size)
+        self.epoch, self.batch = 0, 0
+        self._order = self._new_order()
+        self._loss_sum, self._seen = 0.0, 0
+        self.arrays = trainable_arrays(model)
+        self.history: list[float] = []  # loss per finished epoch
+
+    def _new_order(self):
+        return self.rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.epochs
+
+    def step(self) -> Update:
+        """One update: forward, backward and the optimizer, on the next batch."""
+        if self.done:
+            raise LstmvizError("the training run is finished")
+        lo = self.batch * self.batch_size
+        idx = self._order[lo:lo + self.batch_size]
+        grads = gradients(self.model, _take(self.x, idx), self.y[idx], self.loss)
+        flat = flat_grads(self.model, grads)
+        norm = float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in flat)))
+        self.optimizer.apply(self.arrays, flat)
+        self._loss_sum += grads.loss * len(idx)
+        self._seen += len(idx)
+        upd = Update(self.optimizer.iterations, self.epoch, self.batch, self.batches_per_epoch,
+                     grads.loss, self._loss_sum / self._seen, grads, norm,
+                     self.batch == self.batches_per_epoch - 1)
+        self.batch += 1
+        if self.batch == self.batches_per_epoch:
+            self.history.append(self._loss_sum / self._seen)
+            self.epoch += 1
+            self.batch = 0
+            self._loss_sum, self._seen = 0.0, 0
+            self._order = self._new_order()
+        return upd
+
+
+def fit(model, x, y, loss: str, optimizer: Optimizer | str = "adam", batch_size: int = 32,
+        epochs: int = 1, shuffle: bool = True, seed: int = 0, learning_rate: float | None = None,
+        callback: Callable[[Update], object] | None = None) -> list[float]:
+    """Train ``model`` in place like Keras' ``fit``; returns the loss of each epoch.
+    ``callback(update)`` runs after every update; returning False stops the run."""
+    trainer = Trainer(model, x, y, loss, optimizer, batch_size, epochs, shuffle, seed, learning_rate)
+    while not trainer.done:
+        upd = trainer.step()
+        if callback is not None and callback(upd) is False:
+            break
+    return trainer.history
+
+
+def evaluate(model, x, y, loss: str) -> float:
+    """Keras' loss of ``model`` on ``(x, y)`` (one batch)."""
+    from lstmviz.engine.gradients import forward, _output_logits
+    from lstmviz.engine.losses import loss_and_grad
+
+    loss = canonical(loss)
+    fw = forward(model, x)
+    ref = model.outputs[0]
+    logits = _output_logits(model, fw, loss)
+    value, _ = loss_and_grad(loss, y, fw.values[ref.layer][ref.tensor_index],
+                             fw.masks[ref.layer][ref.tensor_index],
+                             None if logits is None else logits[1])
+    return float(value)

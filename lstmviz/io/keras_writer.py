@@ -1,0 +1,238 @@
+"""Saving a ``Model`` as a Keras 3 ``.keras`` file that Keras 3's ``load_model`` opens.
+
+The zip holds what Keras 3.x writes: ``metadata.json``, ``config.json`` (a ``Sequential``
+config: an ``InputLayer`` then each layer's config with the keys that Keras 3 layer's
+``__init__`` accepts) and ``model.weights.h5``, whose groups follow Keras' own saving walk
+(``saving_lib``): ``layers/<snake_case class name>[_k]`` per layer, ``cell/vars/0..`` for a
+recurrent layer, ``forward_layer``/``backward_layer`` in a Bidirectional, ``layer`` in a
+TimeDistributed, ``cell/cells/<cell class>[_k]`` in a stacked ``RNN``. Only a plain stack
+(``Sequential``) is written; a graph model is refused with a message.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import os
+import re
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from lstmviz.engine import layers as L
+from lstmviz.errors import LstmvizError
+
+KERAS_VERSION = "3.15.1"
+
+_RNN_KEYS = ("activation", "bias_constraint", "bias_initializer", "bias_regularizer", "dropout",
+             "go_backwards", "kernel_constraint", "kernel_initializer", "kernel_regularizer",
+             "recurrent_constraint", "recurrent_dropout", "recurrent_initializer",
+             "recurrent_regularizer", "return_sequences", "return_state", "seed", "stateful",
+             "units", "unroll", "use_bias", "activity_regularizer", "zero_output_for_mask")
+#: the config keys Keras 3.15's layers accept besides name/trainable/dtype (as in the
+#: app's JSON export); anything else lstmviz keeps in a config is left out
+KEYS = {
+    "LSTM": _RNN_KEYS + ("recurrent_activation", "unit_forget_bias", "use_cudnn"),
+    "GRU": _RNN_KEYS + ("recurrent_activation", "reset_after", "use_cudnn"),
+    "SimpleRNN": _RNN_KEYS,
+    "LSTMCell": ("units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias",
+                 "kernel_initializer", "recurrent_initializer", "bias_initializer", "dropout",
+                 "recurrent_dropout", "seed"),
+    "GRUCell": ("units", "activation", "recurrent_activation", "use_bias", "reset_after",
+                "kernel_initializer", "recurrent_initializer", "bias_initializer", "dropout",
+                "recurrent_dropout", "seed"),
+    "SimpleRNNCell": ("units", "activation", "use_bias", "kernel_initializer",
+                      "recurrent_initializer", "bias_initializer", "dropout", "recurrent_dropout",
+                      "seed"),
+    "RNN": ("cell", "go_backwards", "return_sequences", "return_state", "stateful", "unroll",
+            "zero_output_for_mask"),
+    "StackedRNNCells": ("cells",),
+    "Dense": ("activation", "activity_regularizer", "bias_constraint", "bias_initializer",
+              "bias_regularizer", "kernel_constraint", "kernel_initializer", "kernel_regularizer",
+              "units", "use_bias"),
+    "Embedding": ("embeddings_constraint", "embeddings_initializer", "embeddings_regularizer",
+                  "input_dim", "mask_zero", "output_dim"),
+    "Bidirectional": ("backward_layer", "layer", "merge_mode"),
+    "TimeDistributed": ("layer",),
+    "Activation": ("activation",), "ActivityRegularization": ("l1", "l2"),
+    "Dropout": ("noise_shape", "rate", "seed"), "AlphaDropout": ("noise_shape", "rate", "seed"),
+    "GaussianDropout": ("rate", "seed"), "GaussianNoise": ("seed", "stddev"),
+    "SpatialDropout1D": ("rate", "seed"), "Masking": ("mask_value",), "Flatten": ("data_format",),
+    "RepeatVector": ("n",), "Reshape": ("target_shape",),
+}
+_DTYPE = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
+          "registered_name": None}
+
+
+def snake_case(name: str) -> str:
+    """Keras' ``naming.to_snake_case``."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return obj
+
+
+def layer_config(class_name: str, config: dict) -> dict:
+    """``{"module", "class_name", "config", "registered_name"}`` as Keras 3 serialises it."""
+    cfg = {k: v for k, v in copy.deepcopy(config).items() if not str(k).startswith("_")}
+    keep = KEYS.get(class_name)
+    if keep is not None:
+        cfg = {k: v for k, v in cfg.items() if k in keep or k in ("name", "trainable")}
+    cfg.setdefault("trainable", True)
+    cfg["dtype"] = copy.deepcopy(_DTYPE)
+    for key in ("layer", "backward_layer", "cell"):
+        inner = cfg.get(key)
+        if isinstance(inner, dict) and "class_name" in inner:
+            cfg[key] = layer_config(inner["class_name"], inner.get("config", {}))
+    if isinstance(cfg.get("cells"), list):
+        cfg["cells"] = [layer_config(c["class_name"], c.get("config", {})) for c in cfg["cells"]
+                        if isinstance(c, dict) and "class_name" in c]
+    if class_name == "Bidirectional":
+        cfg.pop("backward_layer", None)  # rebuilt by Keras from the forward layer
+    return {"module": "keras.layers", "class_name": class_name, "config": cfg,
+            "registered_name": None}
+
+
+def model_config(model) -> dict:
+    if not model.sequential:
+        raise LstmvizError("only a plain stack (Sequential) can be saved as .keras; this model "
+                           "has several inputs or branches")
+    shape = list(model.input_shapes()[0])
+    first = model.layers[0]
+    dtype = "int32" if isinstance(first, L.Embedding) else "float32"
+    layers = [{"module": "keras.layers", "class_name": "InputLayer",
+               "config": {"batch_shape": shape, "dtype": dtype, "sparse": False, "ragged": False,
+                          "name": "input_layer", "optional": False}, "registered_name": None}]
+    for layer in model.layers:
+        if isinstance(layer, (L.NotEqual, L.AnyOp)):
+            raise LstmvizError(f"layer '{layer.name}' ({layer.class_name}) cannot be saved as .keras")
+        cfg = dict(layer.config)
+        if layer.class_name == "RNN":
+            from lstmviz.engine.model import _spec_config
+
+            cfg = _spec_config(layer)
+        cfg["name"] = layer.name
+        layers.append(layer_config(layer.class_name, cfg))
+    return _jsonable({
+        "module": "keras", "class_name": "Sequential",
+        "config": {"name": model.name or "sequential", "trainable": True,
+                   "dtype": copy.deepcopy(_DTYPE), "layers": layers},
+        "registered_name": None,
+        "build_config": {"input_shape": shape},
+    })
+
+
+def _vars(group, arrays, name):
+    v = group.create_group("vars")
+    v.attrs["name"] = name
+    for k, a in enumerate(arrays):
+        v.create_dataset(str(k), data=np.asarray(a, np.float32))
+
+
+def _cell_name(kind: str) -> str:
+    return snake_case(kind) + "_cell"
+
+
+def _write_layer(g, layer) -> None:
+    if isinstance(layer, L.Bidirectional):
+        _vars(g, [], layer.name)
+        for side, half in (("forward_layer", layer.forward_layer), ("backward_layer", layer.backward_layer)):
+            _write_layer(g.create_group(side), half)
+        return
+    if isinstance(layer, L.TimeDistributed):
+        _vars(g, [], layer.name)
+        _write_layer(g.create_group("layer"), layer.inner)
+        return
+    if isinstance(layer, L.StackedRNN):
+        _vars(g, [], layer.name)
+        cell = g.create_group("cell")
+        _vars(cell, [], "stacked_rnn_cells")
+        cells = cell.create_group("cells")
+        used: dict[str, int] = {}
+        for c in layer.cells:
+            name = _unique(snake_case(f"{c.kind}Cell"), used)
+            _vars(cells.create_group(name), c.weights, _cell_name(c.kind))
+        return
+    if isinstance(layer, L.Recurrent):
+        _vars(g, [], layer.name)
+        _vars(g.create_group("cell"), layer.weights, _cell_name(layer.kind))
+        return
+    _vars(g, layer.weights, layer.name)
+
+
+def _unique(name: str, used: dict) -> str:
+    if name in used:
+        used[name] += 1
+        return f"{name}_{used[name]}"
+    used[name] = 0
+    return name
+
+
+def weights_h5(model) -> bytes:
+    import h5py
+
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        root = f.create_group("layers")
+        used: dict[str, int] = {}
+        for layer in model.layers:
+            _write_layer(root.create_group(_unique(snake_case(type_name(layer)), used)), layer)
+        v = f.create_group("vars")
+        v.attrs["name"] = model.name or "sequential"
+    return buf.getvalue()
+
+
+def type_name(layer) -> str:
+    """The Keras class whose snake-case name keys the layer's weights group."""
+    if layer.class_name == "RNN":
+        return "RNN"
+    return layer.class_name
+
+
+def keras_bytes(model) -> bytes:
+    config = model_config(model)
+    meta = {"keras_version": KERAS_VERSION,
+            "date_saved": time.strftime("%Y-%m-%d@%H:%M:%S", time.gmtime())}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as z:
+        z.writestr("metadata.json", json.dumps(meta))
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("model.weights.h5", weights_h5(model))
+    return out.getvalue()
+
+
+def save_keras(model, path) -> Path:
+    """Write ``model`` (weights included) to ``path`` as a Keras 3 ``.keras`` file, atomically."""
+    path = Path(path)
+    if path.is_dir():
+        raise LstmvizError(f"{path}: is a directory; give a file name ending in .keras")
+    if path.suffix != ".keras":
+        raise LstmvizError(f"{path}: a Keras 3 model file must end in .keras")
+    data = keras_bytes(model)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=".lstmviz-", suffix=".keras")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path

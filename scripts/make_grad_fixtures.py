@@ -1,0 +1,103 @@
+"""Gradient and training fixtures from real Keras 3 (TensorFlow backend).
+
+For every case of ``tests/grad_cases.py``: the initial weights, the data, Keras' loss and
+``tf.GradientTape`` gradients of every trainable weight and of a float input (through
+``model.compute_loss``, the path ``fit`` takes), and the weights after
+``model.fit(x, y, batch_size=4, epochs=3, shuffle=False)`` with each optimizer of
+``grad_cases.OPTIMIZERS``. Written to ``tests/fixtures/grad/<case>.npz`` (a few KB each).
+
+Run with the fixture venv, from the repository root:
+    /work/fixenv/bin/python scripts/make_grad_fixtures.py [case ...]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+import numpy as np  # noqa: E402
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from grad_cases import CASES, FIT, OPTIMIZERS, data  # noqa: E402
+
+OUT = ROOT / "tests" / "fixtures" / "grad"
+
+
+def build_layer(cls, cfg):
+    cfg = dict(cfg)
+    for key in ("layer", "backward_layer"):
+        if isinstance(cfg.get(key), dict):
+            cfg[key] = build_layer(cfg[key]["class_name"], cfg[key]["config"])
+    return getattr(keras.layers, cls)(**cfg)
+
+
+def build(case):
+    shape = case["shape"][1:]
+    dtype = "int32" if "ids" in case else "float32"
+    return keras.Sequential([keras.Input(shape=shape, dtype=dtype)]
+                            + [build_layer(c, cfg) for c, cfg in case["layers"]])
+
+
+def targets(case, out_shape, rng, n):
+    shape = (n,) + tuple(out_shape[1:])
+    loss = case["loss"]
+    if loss == "sparse_categorical_crossentropy":
+        return rng.integers(0, shape[-1], size=shape[:-1]).astype(np.int32)
+    if loss == "categorical_crossentropy":
+        return np.eye(shape[-1], dtype=np.float32)[rng.integers(0, shape[-1], size=shape[:-1])]
+    if loss == "binary_crossentropy":
+        return rng.integers(0, 2, size=shape).astype(np.float32)
+    return rng.normal(size=shape).astype(np.float32)
+
+
+def make(name):
+    case = CASES[name]
+    keras.utils.set_random_seed(sum(map(ord, name)))
+    x, rng, n = data(name)
+    model = build(case)
+    # random, non-trivial weights (biases too) so every path carries gradient
+    w0 = [(rng.normal(size=w.shape) * 0.5).astype(np.float32) for w in model.get_weights()]
+    model.set_weights(w0)
+    y = targets(case, model.output_shape, rng, n)
+    out = {"x": x, "y": y}
+    for k, w in enumerate(w0):
+        out[f"w{k}"] = w
+    model.compile(loss=case["loss"], optimizer="sgd")
+    xt = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        if x.dtype.kind == "f":
+            tape.watch(xt)
+        y_pred = model(xt, training=True)
+        loss = model.compute_loss(x=xt, y=tf.convert_to_tensor(y), y_pred=y_pred)
+    watched = list(model.trainable_variables) + ([xt] if x.dtype.kind == "f" else [])
+    grads = tape.gradient(loss, watched)
+    out["loss"] = np.float32(loss.numpy())
+    for k, g in enumerate(grads[:len(w0)]):
+        out[f"g{k}"] = tf.convert_to_tensor(g).numpy()
+    if x.dtype.kind == "f":
+        out["dx"] = grads[-1].numpy()
+    for key, cls, opts in OPTIMIZERS:
+        model.set_weights(w0)
+        model.compile(loss=case["loss"], optimizer=getattr(keras.optimizers, cls)(**opts))
+        hist = model.fit(x, y, shuffle=False, verbose=0, **FIT)
+        for k, w in enumerate(model.get_weights()):
+            out[f"fit_{key}_{k}"] = w
+        out[f"fit_{key}_loss"] = np.asarray(hist.history["loss"], np.float32)
+    out["versions"] = np.array(json.dumps({"keras": keras.__version__, "tensorflow": tf.__version__}))
+    OUT.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(OUT / f"{name}.npz", **out)
+    print(f"{name}: loss {float(loss):.6f}, {len(w0)} weights", flush=True)
+
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or list(CASES):
+        make(name)

@@ -1,0 +1,92 @@
+"""The models, data and training settings of the gradient / training fixtures.
+
+Shared by ``scripts/make_grad_fixtures.py`` (which builds each with real Keras 3, takes
+``tf.GradientTape`` gradients and runs ``model.fit``) and ``tests/test_grad_keras.py``
+(which builds the same with lstmviz and compares). Layers are ``(class_name, config)``;
+a wrapper holds its inner layer as ``{"class_name": ..., "config": ...}``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: optimizer runs per case: (key, Keras optimizer class name, options)
+OPTIMIZERS = [
+    ("sgd", "SGD", {"learning_rate": 0.1}),
+    ("sgd_nesterov", "SGD", {"learning_rate": 0.05, "momentum": 0.9, "nesterov": True}),
+    ("sgd_momentum_clipvalue", "SGD", {"learning_rate": 0.05, "momentum": 0.5, "clipvalue": 0.05}),
+    ("adam", "Adam", {"learning_rate": 0.01}),
+    ("adam_clipnorm", "Adam", {"learning_rate": 0.01, "clipnorm": 0.05}),
+    ("rmsprop", "RMSprop", {"learning_rate": 0.01}),
+    ("rmsprop_momentum_centered", "RMSprop", {"learning_rate": 0.005, "momentum": 0.5, "centered": True}),
+    ("adagrad", "Adagrad", {"learning_rate": 0.1}),
+]
+FIT = {"batch_size": 4, "epochs": 3}  # 6 samples: batches of 4 and 2 (a short last batch)
+
+
+def _td(units, activation="linear"):
+    return ("TimeDistributed", {"layer": {"class_name": "Dense",
+                                          "config": {"units": units, "activation": activation}}})
+
+
+def _bidi(kind, merge, **cfg):
+    return ("Bidirectional", {"merge_mode": merge,
+                              "layer": {"class_name": kind, "config": {"units": 3, **cfg}}})
+
+
+CASES = {
+    "lstm_last_mse": dict(shape=(None, 5, 3), loss="mse",
+                          layers=[("LSTM", {"units": 4}), ("Dense", {"units": 2})]),
+    "lstm_hard_sigmoid_mae": dict(shape=(None, 5, 3), loss="mae",
+                                  layers=[("LSTM", {"units": 3, "recurrent_activation": "hard_sigmoid",
+                                                    "return_sequences": True}), _td(2)]),
+    "gru_seq_bce": dict(shape=(None, 5, 3), loss="binary_crossentropy",
+                        layers=[("GRU", {"units": 3, "return_sequences": True}), _td(2, "sigmoid")]),
+    "gru_reset_before_backwards_cce": dict(
+        shape=(None, 5, 3), loss="categorical_crossentropy",
+        layers=[("GRU", {"units": 3, "reset_after": False, "go_backwards": True}),
+                ("Dense", {"units": 3, "activation": "softmax"})]),
+    "simplernn_masked_mse": dict(shape=(None, 6, 2), loss="mse", mask=True,
+                                 layers=[("Masking", {"mask_value": 0.0}),
+                                         ("SimpleRNN", {"units": 4, "return_sequences": True}),
+                                         _td(2)]),
+    "lstm_masked_last_bce": dict(shape=(None, 6, 2), loss="binary_crossentropy", mask=True,
+                                 layers=[("Masking", {"mask_value": 0.0}), ("LSTM", {"units": 3}),
+                                         ("Dense", {"units": 1, "activation": "sigmoid"})]),
+    "embedding_mask_zero_scce": dict(
+        shape=(None, 6), loss="sparse_categorical_crossentropy", ids=7,
+        layers=[("Embedding", {"input_dim": 7, "output_dim": 3, "mask_zero": True}),
+                ("LSTM", {"units": 4, "return_sequences": True}),
+                ("Dense", {"units": 5, "activation": "softmax"})]),
+    "bidi_lstm_concat_mse": dict(shape=(None, 5, 3), loss="mse",
+                                 layers=[_bidi("LSTM", "concat"), ("Dense", {"units": 2})]),
+    "bidi_gru_sum_masked_seq": dict(shape=(None, 6, 2), loss="mse", mask=True,
+                                    layers=[("Masking", {}), _bidi("GRU", "sum", return_sequences=True),
+                                            _td(2)]),
+    "bidi_simplernn_mul_ave": dict(shape=(None, 5, 3), loss="mse",
+                                   layers=[_bidi("SimpleRNN", "mul", return_sequences=True),
+                                           _bidi("LSTM", "ave"), ("Dense", {"units": 2})]),
+    "repeat_vector_seq2seq": dict(shape=(None, 4, 2), loss="mse",
+                                  layers=[("LSTM", {"units": 3}), ("RepeatVector", {"n": 3}),
+                                          ("GRU", {"units": 3, "return_sequences": True}),
+                                          ("Dropout", {"rate": 0.0}), _td(2, "tanh")]),
+}
+
+
+def data(name: str):
+    """(x, y) of a case: 6 samples, seeded by the case name."""
+    case = CASES[name]
+    rng = np.random.default_rng(sum(map(ord, name)))
+    shape = case["shape"]
+    n = 6
+    if "ids" in case:
+        x = rng.integers(1, case["ids"], size=(n,) + shape[1:]).astype(np.int32)
+        x[0, 4:] = 0
+        x[3, 2:] = 0
+    else:
+        x = rng.normal(size=(n,) + shape[1:]).astype(np.float32)
+        if case.get("mask"):
+            x[0, 4:] = 0.0
+            x[2, :2] = 0.0
+            x[4, 3] = 0.0
+    return x, rng, n

@@ -1,0 +1,107 @@
+"""``lstmviz grad`` and ``lstmviz train``: the keys and values they write, the model they
+save, progress on stderr, and one-line refusals with exit status 2."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lstmviz
+from helpers import FIXTURES
+from lstmviz import cli
+from lstmviz.engine.gradients import gradients
+from lstmviz.engine.optimizers import SGD
+from lstmviz.engine.train import fit, trainable_arrays
+
+
+def _files(tmp_path, case, seed=0):
+    model = lstmviz.load(FIXTURES / case / "model.keras")
+    x = np.load(FIXTURES / case / "x.npy")
+    y = np.random.default_rng(seed).normal(size=model.trace(x).outputs[0].shape).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    return model, x, y
+
+
+def test_grad_writes_keras_named_gradients(tmp_path, capsys):
+    model, x, y = _files(tmp_path, "k3_lstm_default")
+    rc = cli.main(["grad", str(FIXTURES / "k3_lstm_default" / "model.keras"), "--input",
+                   str(tmp_path / "x.npy"), "--target", str(tmp_path / "y.npy"), "--loss", "mse",
+                   "--out", str(tmp_path / "g.npz")])
+    assert rc == 0
+    assert "loss" in capsys.readouterr().out
+    g = np.load(tmp_path / "g.npz")
+    want = gradients(model, x, y, "mse")
+    assert float(g["loss"]) == pytest.approx(want.loss)
+    lstm = model.layers[0]
+    for wname, w in zip(("kernel", "recurrent_kernel", "bias"), lstm.weights):
+        key = f"{lstm.name}/{wname}"
+        assert g[key].shape == w.shape
+        np.testing.assert_array_equal(g[key], want.layers[lstm.name].weights[
+            ("kernel", "recurrent_kernel", "bias").index(wname)])
+    assert g["input"].shape == x.shape
+    T = x.shape[1]
+    assert g[f"{lstm.name}/dh"].shape == (x.shape[0], T, lstm.units)
+    assert g[f"{lstm.name}/dc"].shape == (x.shape[0], T, lstm.units)
+    assert g[f"{lstm.name}/dpre"].shape == (x.shape[0], T, 4 * lstm.units)
+
+
+def test_grad_names_bidirectional_halves(tmp_path):
+    model, x, y = _files(tmp_path, "k3_masking_bidi_lstm_seq")
+    assert cli.main(["grad", str(FIXTURES / "k3_masking_bidi_lstm_seq" / "model.keras"), "-i",
+                     str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"), "--loss", "mae",
+                     "-o", str(tmp_path / "g.npz")]) == 0
+    g = np.load(tmp_path / "g.npz")
+    bidi = next(l for l in model.layers if l.class_name == "Bidirectional")
+    for side in ("forward", "backward"):
+        assert g[f"{bidi.name}/{side}/kernel"].shape == bidi.forward_layer.weights[0].shape
+        assert f"{bidi.name}/{side}/dh" in g.files
+
+
+def test_train_no_shuffle_equals_python_fit_and_saves_keras(tmp_path, capsys):
+    model, x, y = _files(tmp_path, "k3_lstm_default")
+    out = tmp_path / "trained.keras"
+    rc = cli.main(["train", str(FIXTURES / "k3_lstm_default" / "model.keras"), "--input",
+                   str(tmp_path / "x.npy"), "--target", str(tmp_path / "y.npy"), "--loss", "mse",
+                   "--optimizer", "sgd", "--lr", "0.1", "--momentum", "0.9", "--batch-size", "1",
+                   "--epochs", "3", "--no-shuffle", "--out", str(out)])
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert "epoch 3/3" in err and f"{x.shape[0]} updates per epoch" in err
+    fit(model, x, y, "mse", SGD(0.1, momentum=0.9), batch_size=1, epochs=3, shuffle=False)
+    trained = lstmviz.load(out)
+    for a, b in zip(trainable_arrays(model), trainable_arrays(trained)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_train_task(tmp_path, capsys):
+    out = tmp_path / "delay.keras"
+    assert cli.main(["train", "--task", "delay", "--epochs", "2", "--seed", "3", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "256 samples, batch 32 -> 8 updates per epoch" in err
+    assert "validation loss" in err
+    trained = lstmviz.load(out)
+    assert [l.class_name for l in trained.layers] == ["LSTM", "Dense"]
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--loss", "mse", "--optimizer", "adam", "--momentum", "0.9"], "--momentum applies to sgd and rmsprop"),
+    (["--loss", "categorical_crossentropy"], "target has shape"),
+])
+def test_train_refusals(tmp_path, capsys, args, msg):
+    _files(tmp_path, "k3_lstm_default")
+    np.save(tmp_path / "bad.npy", np.zeros((2, 7), np.float32))
+    target = "bad.npy" if "categorical" in " ".join(args) else "y.npy"
+    rc = cli.main(["train", str(FIXTURES / "k3_lstm_default" / "model.keras"), "-i",
+                   str(tmp_path / "x.npy"), "-y", str(tmp_path / target), *args,
+                   "--out", str(tmp_path / "o.keras")])
+    assert rc == 2
+    err = capsys.readouterr().err.strip()
+    assert msg in err and len(err.splitlines()) == 1
+
+
+def test_train_refuses_unknown_task_and_bad_out(tmp_path, capsys):
+    assert cli.main(["train", "--task", "nope", "--out", str(tmp_path / "o.keras")]) == 2
+    assert "built-in tasks: delay, adding" in capsys.readouterr().err
+    assert cli.main(["train", "--task", "delay", "--out", str(tmp_path / "o.h5")]) == 2
+    assert "ending in .keras" in capsys.readouterr().err

@@ -1,0 +1,284 @@
+"""The backward pass against float64 central finite differences, for every cell kind and
+layer the backward pass covers.
+
+The engine computes in float32; here its modules see a NumPy whose ``float32`` is
+float64 (``float64_engine``), so the very same code runs in double precision and a
+central difference with a step of 1e-6 is accurate to ~1e-9: the analytic gradient must
+match it to 1e-6 relative.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import types
+
+import numpy as np
+import pytest
+
+from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
+
+MODULES = ("activations", "derivatives", "recurrent", "layers", "model", "backward",
+           "gradients", "losses", "workspace", "trace")
+
+
+@contextlib.contextmanager
+def float64_engine():
+    import importlib
+
+    np64 = types.ModuleType("numpy64")
+    np64.__dict__.update({k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
+    np64.float32 = np.float64
+    mods = [importlib.import_module(f"lstmviz.engine.{m}") for m in MODULES]
+    saved = [(m, m.np) for m in mods]
+    ws = importlib.import_module("lstmviz.engine.workspace")
+    empty = ws.empty
+    try:
+        for m in mods:
+            m.np = np64
+        ws.empty = lambda shape, dtype=np.float64: np.empty(shape, np.float64)
+        rec = importlib.import_module("lstmviz.engine.recurrent")
+        rec.workspace = types.SimpleNamespace(empty=ws.empty)
+        yield
+    finally:
+        for m, orig in saved:
+            m.np = orig
+        ws.empty = empty
+        rec.workspace = ws
+
+
+def _randomize(model, rng, scale=0.5):
+    for layer in model.layers:
+        if layer.weights:
+            layer.set_weights([(rng.normal(size=w.shape) * scale).astype(np.float64)
+                               for w in layer.weights])
+            _to64(layer)
+
+
+def _to64(layer):
+    layer.weights = [w.astype(np.float64) for w in layer.weights]
+    for sub in ("forward_layer", "backward_layer", "inner"):
+        if hasattr(layer, sub):
+            _to64(getattr(layer, sub))
+            layer.weights = (layer.forward_layer.weights + layer.backward_layer.weights
+                             if hasattr(layer, "forward_layer") else layer.inner.weights)
+    for cell in getattr(layer, "cells", []):
+        _to64(cell)
+    if hasattr(layer, "cells"):
+        layer.weights = [w for c in layer.cells for w in c.weights]
+
+
+def _layer_weights(layer):
+    """The arrays a gradient entry points at (the halves' own for a Bidirectional)."""
+    if hasattr(layer, "forward_layer"):
+        return layer.forward_layer.weights + layer.backward_layer.weights
+    if hasattr(layer, "cells"):
+        return [w for c in layer.cells for w in c.weights]
+    if hasattr(layer, "inner"):
+        return layer.inner.weights
+    return layer.weights
+
+
+def check(model, x, y, loss, rng, n_entries=4, eps=1e-6, rtol=2e-6):
+    from lstmviz.engine.gradients import gradients
+
+    with float64_engine():
+        _randomize(model, rng)
+        xs = [np.asarray(a, np.float64) if np.issubdtype(np.asarray(a).dtype, np.floating) else a
+              for a in (x if isinstance(x, list) else [x])]
+        x_in = xs if isinstance(x, list) else xs[0]
+        g = gradients(model, x_in, y, loss)
+
+        def f():
+            return gradients(model, x_in, y, loss).loss
+
+        checked = 0
+        for layer in model.layers:
+            arrays = _layer_weights(layer)
+            if not arrays:
+                continue
+            lg = g.layers[layer.name].weights
+            assert len(lg) == len(arrays), layer.name
+            for w, gw in zip(arrays, lg):
+                assert gw.shape == w.shape
+                flat = w.reshape(-1)
+                for idx in rng.choice(flat.size, size=min(n_entries, flat.size), replace=False):
+                    old = flat[idx]
+                    flat[idx] = old + eps
+                    up = f()
+                    flat[idx] = old - eps
+                    down = f()
+                    flat[idx] = old
+                    num = (up - down) / (2 * eps)
+                    ana = gw.reshape(-1)[idx]
+                    assert abs(num - ana) <= rtol * max(1.0, abs(num)) + 1e-9, (
+                        layer.name, w.shape, idx, num, ana)
+                    checked += 1
+        for k, a in enumerate(xs):
+            if g.inputs[k] is None:
+                continue
+            flat = a.reshape(-1)
+            live = np.flatnonzero(flat != 0)  # nudging a padded 0 would change the mask
+            for idx in rng.choice(live, size=min(6, live.size), replace=False):
+                old = flat[idx]
+                flat[idx] = old + eps
+                up = f()
+                flat[idx] = old - eps
+                down = f()
+                flat[idx] = old
+                num = (up - down) / (2 * eps)
+                ana = g.inputs[k].reshape(-1)[idx]
+                assert abs(num - ana) <= rtol * max(1.0, abs(num)) + 1e-9, ("input", idx, num, ana)
+                checked += 1
+        assert checked > 0
+    return g
+
+
+def seq(input_shape, *layers, keras_version="3"):
+    return Model.sequential(input_shape, [LayerSpec(c, cfg) for c, cfg in layers],
+                            keras_version=keras_version)
+
+
+RNN_CASES = [
+    ("LSTM", {}),
+    ("LSTM", {"return_sequences": True}),
+    ("LSTM", {"go_backwards": True, "return_sequences": True}),
+    ("LSTM", {"activation": "relu", "recurrent_activation": "hard_sigmoid"}),
+    ("LSTM", {"activation": "softsign", "recurrent_activation": "sigmoid", "use_bias": False}),
+    ("GRU", {}),
+    ("GRU", {"reset_after": False, "return_sequences": True}),
+    ("GRU", {"go_backwards": True, "activation": "elu", "recurrent_activation": "hard_sigmoid"}),
+    ("SimpleRNN", {"return_sequences": True}),
+    ("SimpleRNN", {"activation": "swish", "go_backwards": True}),
+]
+
+
+@pytest.mark.parametrize("kind,cfg", RNN_CASES, ids=[f"{k}-{'-'.join(c) or 'default'}" for k, c in RNN_CASES])
+def test_cells(kind, cfg):
+    rng = np.random.default_rng(1)
+    model = seq((None, 5, 3), (kind, {"units": 4, **cfg}), ("Dense", {"units": 2}))
+    x = rng.normal(size=(3, 5, 3))
+    out_shape = model.output_shapes()[0]
+    y = rng.normal(size=(3,) + tuple(out_shape[1:]))
+    check(model, x, y, "mse", rng)
+
+
+@pytest.mark.parametrize("major", [2, 3])
+def test_hard_sigmoid_per_generation(major):
+    rng = np.random.default_rng(2)
+    model = seq((None, 4, 2), ("LSTM", {"units": 3, "recurrent_activation": "hard_sigmoid"}),
+                keras_version=str(major))
+    check(model, rng.normal(size=(2, 4, 2)) * 2, rng.normal(size=(2, 3)), "mae", rng)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN"])
+def test_masking_and_state_outputs(kind):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3, 6, 2))
+    x[0, 4:] = 0.0  # a padded tail
+    x[1, :2] = 0.0  # padded head
+    x[2, 3] = 0.0   # a hole
+    model = seq((None, 6, 2), ("Masking", {}), (kind, {"units": 3, "return_sequences": True}),
+                ("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 2}}}))
+    check(model, x, rng.normal(size=(3, 6, 2)), "mse", rng)
+    last = seq((None, 6, 2), ("Masking", {}), (kind, {"units": 3, "go_backwards": True}))
+    check(last, x, rng.normal(size=(3, 3)), "mse", rng)
+
+
+@pytest.mark.parametrize("mode", ["concat", "sum", "mul", "ave"])
+@pytest.mark.parametrize("seqs", [True, False])
+def test_bidirectional(mode, seqs):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 5, 3))
+    x[1, 3:] = 0.0
+    model = seq((None, 5, 3), ("Masking", {}),
+                ("Bidirectional", {"merge_mode": mode, "layer": {"class_name": "GRU", "config": {
+                    "units": 3, "return_sequences": seqs}}}),
+                ("Dense", {"units": 2, "activation": "tanh"}))
+    y = rng.normal(size=(2, 5, 2) if seqs else (2, 2))
+    check(model, x, y, "mse", rng)
+
+
+def test_embedding_mask_zero_and_crossentropies():
+    rng = np.random.default_rng(5)
+    ids = np.array([[3, 1, 2, 0, 0], [4, 4, 1, 2, 3]])
+    model = seq((None, 5), ("Embedding", {"input_dim": 6, "output_dim": 3, "mask_zero": True}),
+                ("LSTM", {"units": 4, "return_sequences": True}),
+                ("Dense", {"units": 5, "activation": "softmax"}))
+    check(model, ids, rng.integers(0, 5, size=(2, 5)), "sparse_categorical_crossentropy", rng)
+    onehot = np.eye(5)[rng.integers(0, 5, size=(2, 5))]
+    check(model, ids, onehot, "categorical_crossentropy", rng)
+
+
+@pytest.mark.parametrize("loss", ["binary_crossentropy", "categorical_crossentropy"])
+def test_probability_losses_through_td(loss):
+    rng = np.random.default_rng(6)
+    act = "sigmoid" if loss == "binary_crossentropy" else "softmax"
+    model = seq((None, 4, 2), ("SimpleRNN", {"units": 3, "return_sequences": True}),
+                ("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 3, "activation": act}}}))
+    y = rng.uniform(size=(2, 4, 3))
+    if act == "softmax":
+        y = y / y.sum(-1, keepdims=True)
+    check(model, rng.normal(size=(2, 4, 2)), y, loss, rng)
+
+
+def test_return_state_repeat_vector_activation_dropout():
+    rng = np.random.default_rng(7)
+    model = seq((None, 4, 2), ("LSTM", {"units": 3}), ("RepeatVector", {"n": 3}),
+                ("Dropout", {"rate": 0.5}), ("GRU", {"units": 2, "return_sequences": True}),
+                ("Activation", {"activation": "gelu"}))
+    check(model, rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 3, 2)), "mse", rng)
+
+
+def test_functional_concat_add_initial_state():
+    """A graph: LSTM with return_state feeding a decoder's initial state, Concatenate, Add."""
+    rng = np.random.default_rng(8)
+    layers = [
+        LayerSpec("InputLayer", {"batch_shape": [None, 4, 2]}, "enc_in"),
+        LayerSpec("InputLayer", {"batch_shape": [None, 3, 2]}, "dec_in"),
+        LayerSpec("LSTM", {"units": 3, "return_state": True}, "enc", inbound=[TensorRef("enc_in")]),
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, "dec", inbound=[TensorRef("dec_in")],
+                  initial_state=[TensorRef("enc", 1), TensorRef("enc", 2)]),
+        LayerSpec("SimpleRNN", {"units": 3, "return_sequences": True}, "side", inbound=[TensorRef("dec_in")]),
+        LayerSpec("Concatenate", {"axis": -1}, "cat", inbound=[TensorRef("dec"), TensorRef("side")]),
+        LayerSpec("Add", {}, "add", inbound=[TensorRef("dec"), TensorRef("side")]),
+        LayerSpec("Concatenate", {"axis": -1}, "both", inbound=[TensorRef("cat"), TensorRef("add")]),
+        LayerSpec("Dense", {"units": 2}, "out", inbound=[TensorRef("both")]),
+    ]
+    model = Model.from_spec(ModelSpec(layers, [TensorRef("enc_in"), TensorRef("dec_in")],
+                                      [TensorRef("out")], keras_version="3"))
+    g = check(model, [rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 3, 2))],
+              rng.normal(size=(2, 3, 2)), "mse", rng)
+    assert g.inputs[0].shape == (2, 4, 2) and g.inputs[1].shape == (2, 3, 2)
+
+
+def test_stacked_rnn_cells():
+    rng = np.random.default_rng(9)
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
+             {"class_name": "LSTMCell", "config": {"units": 2}}]
+    model = seq((None, 4, 2), ("RNN", {"cell": cells, "return_sequences": True}))
+    check(model, rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 4, 2)), "mse", rng)
+
+
+@pytest.mark.parametrize("act", ["relu", "selu", "softplus", "leaky_relu", "mish", "hard_silu",
+                                 "exponential", "log_softmax", "relu6", "linear"])
+def test_dense_activations(act):
+    rng = np.random.default_rng(10)
+    model = seq((None, 3), ("Dense", {"units": 4, "activation": act}))
+    check(model, rng.normal(size=(3, 3)), rng.normal(size=(3, 4)), "mse", rng)
+
+
+def test_per_step_records_are_dl_dh():
+    """dh at step t is dL/dh_t: nudging the state the next step reads changes the loss by it."""
+    from lstmviz.engine.gradients import gradients
+
+    rng = np.random.default_rng(11)
+    model = seq((None, 5, 2), ("LSTM", {"units": 3, "return_sequences": True}))
+    x = rng.normal(size=(2, 5, 2))
+    y = rng.normal(size=(2, 5, 3))
+    g = gradients(model, x, y, "mse")
+    rec = g.layers[model.layers[0].name]
+    assert rec.steps["dh"].shape == (2, 5, 3) and rec.steps["dc"].shape == (2, 5, 3)
+    assert rec.steps["dpre"].shape == (2, 5, 12)
+    # at the last step dL/dh_T is the output gradient alone: 2 (h - y) / size
+    h = g.trace.output
+    np.testing.assert_allclose(rec.steps["dh"][:, -1], 2 * (h[:, -1] - y[:, -1]) / y.size, rtol=1e-5)
