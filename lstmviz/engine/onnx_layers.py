@@ -342,6 +342,8 @@ class OnnxRecurrentMixin:
                 bits.append(key if key != "clip" else f"clip {c['clip']:g}")
         if not c.get("use_bias", True):
             bits.append("no bias")
+        if c.get("file_layout"):  # where the file's own layout differs from what is shown
+            bits.append(f"({c['file_layout']})")
         return ", ".join(bits)
 
     # -- running -------------------------------------------------------------------------

@@ -424,7 +424,15 @@ def _build(path) -> ModelSpec:
                        "not computed by a node")
         outputs.append(where[o.name])
     if not any(l.class_name in ("onnx.LSTM", "onnx.GRU", "onnx.RNN") for l in layers):
-        notes.append("The graph has no LSTM, GRU or RNN node.")
+        notes.append("The graph has no LSTM, GRU or RNN node (an exporter may have unrolled "
+                     "the recurrence into MatMul/Add/Tanh nodes per step).")
+    held = sum(int(w.size) for l in layers for w in (l.weights or []))
+    unique = sum(int(np.asarray(consts[n]).size) for n in {n for node, _, _ in nodes for n in node.input}
+                 if n in consts and n in init_names_used(graph)
+                 and np.issubdtype(np.asarray(consts[n]).dtype, np.floating) and np.asarray(consts[n]).size > 1)
+    if unique < held:
+        notes.append(f"Some initializers feed several nodes: the file holds {unique:,} parameters; "
+                     f"the layers above count each use ({held:,}).")
     producer = f"{model.producer_name} {model.producer_version}".strip()
     return ModelSpec(layers=layers, inputs=inputs, outputs=outputs,
                      name=_clean(graph.name) or os.path.splitext(fname)[0] or "onnx_model",
@@ -435,6 +443,10 @@ def _build(path) -> ModelSpec:
                                        + (f", made by {producer}" if producer else "")
                                        + "): parameters are counted as the file holds them."]
                              + notes})
+
+
+def init_names_used(graph) -> set:
+    return {t.name for t in graph.initializer}
 
 
 def _weight(consts, name, node, what):

@@ -49,7 +49,8 @@ class CellRef:
 
     @property
     def kind(self) -> str:
-        return self.layer.class_name
+        # the cell type (LSTM, GRU, SimpleRNN), also for RNN(cell) and ONNX nodes
+        return getattr(self.layer, "kind", self.layer.class_name)
 
     @property
     def units(self) -> int:
@@ -148,14 +149,17 @@ def layer_input(model: Model, trace: Trace, name: str, inputs=None) -> np.ndarra
         return None
     ref = node.inbound[0]
     rec = trace.layers.get(ref.layer)
+    time_major = int(getattr(node.layer, "config", {}).get("layout", 1)) == 0 \
+        and node.layer.class_name.startswith("onnx.")  # an ONNX node's (time, batch, d)
     if rec is not None:
-        return rec.outputs[ref.tensor_index]
+        out = rec.outputs[ref.tensor_index]
+        return out.transpose(1, 0, 2) if time_major and np.ndim(out) == 3 else out
     xs = model_inputs(trace, inputs)
     if xs is None:
         return None
     for k, r in enumerate(model.inputs):
         if r.layer == ref.layer and k < len(xs):
-            return xs[k]
+            return xs[k].transpose(1, 0, 2) if time_major and np.ndim(xs[k]) == 3 else xs[k]
     return None
 
 

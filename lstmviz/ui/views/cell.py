@@ -59,6 +59,8 @@ def equations(ref: CellRef, sample: int, step: int, unit: int, keras_major: int 
     ract = _act_name(layer.config.get("recurrent_activation"))
     use_bias = bool(layer.config.get("use_bias", True))
     bias = layer.weights[2] if use_bias else None
+    # an ONNX node's bias halves [Wb; Rb] are inside x_proj and h_proj already
+    halves = bias is not None and bias.ndim == 2 and ref.kind in ("LSTM", "SimpleRNN")
     out: list[Equation] = []
 
     def blk(key, g):
@@ -71,7 +73,10 @@ def equations(ref: CellRef, sample: int, step: int, unit: int, keras_major: int 
             sym = TILDE.get(key, key)
             xp, hp, pre = blk("x_proj", g), blk("h_proj", g), blk("pre", g)
             val = float(rec.steps[key][s, t, u])
-            if use_bias:
+            if halves:
+                symbolic = f"{sym}_t = {fn}((W_{letter}·x_t + b_{letter}) + (U_{letter}·h_{{t-1}} + b'_{letter}))"
+                numeric = f"{fn}({fmt(xp)} + {fmt_term(hp)}) = {fn}({fmt(pre)}) = {fmt(val)}"
+            elif use_bias:
                 b = float(bias[g * U + u])
                 symbolic = f"{sym}_t = {fn}(W_{letter}·x_t + U_{letter}·h_{{t-1}} + b_{letter})"
                 numeric = f"{fn}({fmt(xp)} + {fmt_term(hp)} + {fmt_term(b)}) = {fn}({fmt(pre)}) = {fmt(val)}"
@@ -126,6 +131,9 @@ def equations(ref: CellRef, sample: int, step: int, unit: int, keras_major: int 
         h = float(rec.steps["h"][s, t, u])
         if masked:
             out.append(Equation("h", "h_t = h_{t-1}  (masked: state carried over)", fmt(h)))
+        elif halves:
+            out.append(Equation("h", f"h_t = {act}((W·x_t + b) + (U·h_{{t-1}} + b'))",
+                                f"{act}({fmt(xp)} + {fmt_term(hp)}) = {act}({fmt(pre)}) = {fmt(h)}"))
         elif use_bias:
             b = float(bias[u])
             out.append(Equation("h", f"h_t = {act}(W·x_t + U·h_{{t-1}} + b)",
