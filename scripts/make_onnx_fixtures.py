@@ -106,7 +106,10 @@ def export(name, net, x, dynamo, description):
             else {1: torch.export.Dim("batch", min=1, max=64), 0: torch.export.Dim("seq", min=2, max=64)}
         prog = torch.onnx.export(net, (torch.from_numpy(x),), dynamo=True, input_names=["x"],
                                  output_names=["y"], dynamic_shapes=(dims,), verbose=False)
-        prog.save(str(path), external_data=True)
+        prog.save(str(path), external_data=True)  # tensors under a size threshold stay inline
+        data = out / "model.onnx.data"
+        if data.exists() and data.stat().st_size == 0:
+            data.unlink()
     else:
         axes = {0: "batch", 1: "seq"} if net.batch_first else {0: "seq", 1: "batch"}
         torch.onnx.export(net, (torch.from_numpy(x),), str(path), dynamo=False,
