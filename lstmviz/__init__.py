@@ -31,8 +31,9 @@ def __getattr__(name):
 
 
 def load(path, seed: int = 0, isolate: bool = True) -> Model:
-    """Open a saved Keras model (or a weights-only file, with its layers inferred), or a
-    PyTorch nn.LSTM/GRU/RNN state_dict (read without torch, running no pickled code).
+    """Open a saved Keras model (or a weights-only file, with its layers inferred), a
+    PyTorch nn.LSTM/GRU/RNN state_dict (read without torch, running no pickled code; also
+    as .safetensors), or an ONNX model (LSTM/GRU/RNN nodes and the ops around them).
 
     With ``isolate`` (the default) HDF5 and ``.keras`` files are parsed in a child process
     with a time and memory limit, so a damaged file that hangs or crashes libhdf5 gives a
@@ -42,6 +43,9 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
     from lstmviz.io import read_model_file
     from lstmviz.io.torch_state import looks_like_torch_file, read_torch_state_dict
 
+    other = _other_format(path)
+    if other is not None:
+        return Model.from_spec(other.read_model(path), seed=seed)
     if looks_like_torch_file(path):
         return Model.from_spec(read_torch_state_dict(path), seed=seed)
     if isolate:
@@ -50,10 +54,30 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
     return Model.from_spec(read_model_file(path), seed=seed)
 
 
+def _other_format(path):
+    """The reader module (ONNX, safetensors) whose ``sniff`` knows the file's first bytes,
+    or None (Keras and torch files). Each module has ``sniff``, ``read_model`` and
+    ``read_weights``: one registry entry each."""
+    from lstmviz.io import onnx_model, safetensors_state
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except (OSError, TypeError):
+        return None
+    for module in (onnx_model, safetensors_state):
+        if module.sniff(head):
+            return module
+    return None
+
+
 def read_weights(path, isolate: bool = True):
     """The arrays of a weights-only file, read but not yet matched to a model (for
     ``load_weights(..., read=...)``: reading can run on another thread, matching and
     setting then happen where the model lives)."""
+    other = _other_format(path)
+    if other is not None:
+        return other.read_weights(path), None
     if isolate:
         from lstmviz.io.isolated import read_weights_file_isolated as read_weights_file
     else:

@@ -158,14 +158,17 @@ def layer_input(model: Model, trace: Trace, name: str, inputs=None) -> np.ndarra
         return None
     ref = node.inbound[0]
     rec = trace.layers.get(ref.layer)
+    time_major = int(getattr(node.layer, "config", {}).get("layout", 1)) == 0 \
+        and node.layer.class_name.startswith("onnx.")  # an ONNX node's (time, batch, d)
     if rec is not None:
-        return rec.outputs[ref.tensor_index]
+        out = rec.outputs[ref.tensor_index]
+        return out.transpose(1, 0, 2) if time_major and np.ndim(out) == 3 else out
     xs = model_inputs(trace, inputs)
     if xs is None:
         return None
     for k, r in enumerate(model.inputs):
         if r.layer == ref.layer and k < len(xs):
-            return xs[k]
+            return xs[k].transpose(1, 0, 2) if time_major and np.ndim(xs[k]) == 3 else xs[k]
     return None
 
 
@@ -209,7 +212,12 @@ def equations(ref: CellRef, sample: int, step: int, unit: int) -> list[Equation]
     """The cell's equations at ``step`` for ``unit``, with the trace's numbers."""
     numbers = _Numbers(ref, sample, step, unit)
     out = []
-    for tpl in ref.cell.equations(ref.layer.config, masked=ref.masked(sample, step)):
+    config = ref.layer.config
+    bias = ref.layer.weights[2] if config.get("use_bias", True) and len(ref.layer.weights) > 2 else None
+    if bias is not None and bias.ndim == 2 and ref.kind in ("LSTM", "SimpleRNN"):
+        # an ONNX node's bias halves [Wb; Rb]: the trace's x_proj and h_proj hold them already
+        config = {**config, "bias_halves": True}
+    for tpl in ref.cell.equations(config, masked=ref.masked(sample, step)):
         numbers.block = tpl.block
         out.append(Equation(tpl.key, tpl.symbolic, numbers.format(tpl.numeric)))
     return out

@@ -883,6 +883,9 @@ SUPPORTED = sorted(LAYER_CLASSES)
 
 def make_layer(class_name: str, config: dict | None, name: str, keras_major: int = 3) -> Layer:
     """A layer of Keras class ``class_name`` with ``config`` (Keras 2/3 keys)."""
+    if class_name.startswith("onnx."):  # a node of an ONNX graph (see onnx_layers.py)
+        from lstmviz.engine.onnx_layers import make_onnx_layer
+        return make_onnx_layer(class_name, dict(config or {}), name, keras_major)
     if class_name == "RNN":
         return make_rnn(dict(config or {}), name, keras_major)
     cls = LAYER_CLASSES.get(class_name)

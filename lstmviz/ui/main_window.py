@@ -31,7 +31,8 @@ log = logging.getLogger("lstmviz")
 #: (module in lstmviz.ui.views, class, tab title), in tab order; keys 1-4 pick them.
 VIEWS = (("unrolled", "UnrolledView", "Unrolled"), ("cell", "CellView", "Cell"),
          ("over_time", "OverTimeView", "Over time"), ("weights", "WeightsView", "Weights"))
-MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".lstmviz")  # .lstmviz: a session (drop to open)
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".lstmviz",  # .lstmviz: a session (drop to open)
+                  ".onnx", ".safetensors", ".pt", ".pth")
 INPUT_SUFFIXES = (".npy", ".csv", ".txt")
 MAX_RECENT = 8
 RESOURCES = Path(lstmviz.__file__).resolve().parents[1] / "resources"
@@ -485,8 +486,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_dialog(self):
         start = str(Path(self.state.path).parent) if self.state.path else ""
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self, "Open a Keras model", start,
-            "Keras models (*.keras *.h5 *.hdf5);;All files (*)")
+            self, "Open a model", start,
+            "Models (*.keras *.h5 *.hdf5 *.onnx *.safetensors *.pt *.pth);;"
+            "Keras models (*.keras *.h5 *.hdf5);;ONNX models (*.onnx);;"
+            "PyTorch state_dicts (*.pt *.pth *.safetensors);;All files (*)")
         if path:
             self.open_file(path)
 

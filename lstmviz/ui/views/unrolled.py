@@ -291,7 +291,7 @@ class UnrolledView(TraceView):
             else:
                 dom_of[layer.name] = d_src
             feeds[layer.name] = up
-            if rec is None or layer.class_name in IDENTITY_CLASSES:
+            if rec is None or layer.class_name in IDENTITY_CLASSES or getattr(layer, "glue", False):
                 continue
             d = dom_of[layer.name]
             if d is None:  # no time axis below (a plain vector input): one column of its own

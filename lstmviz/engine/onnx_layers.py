@@ -1,0 +1,617 @@
+"""Layers for ONNX graphs: the LSTM / GRU / RNN operators and the ops around them.
+
+An ONNX recurrent node becomes ``OnnxLSTM`` / ``OnnxGRU`` / ``OnnxRNN`` (one direction,
+itself the engine's ``LSTM`` / ``GRU`` / ``SimpleRNN``, so every view traces it) or
+``OnnxBidirectional`` (a ``Bidirectional`` of two such halves). Their weights are held in
+Keras' layout and gate order, as the views show them, with what Keras cannot express kept
+exactly as the file has it:
+
+- LSTM: ONNX gates i, o, f, c -> Keras i, f, c, o; ``kernel = W.T`` (d, 4u),
+  ``recurrent_kernel = R.T`` (u, 4u), ``bias`` (2, 4u) = [Wb, Rb] (input row, recurrent
+  row: the two halves the file holds), ``peephole`` (3, u) rows i, f, o (ONNX: i, o, f);
+- GRU: gates z, r, h (the same order as Keras), ``bias`` (2, 3u) = [Wb, Rb];
+  ``linear_before_reset=1`` is Keras' ``reset_after=True``; with 0 the recurrent bias of
+  h is added after the product: ``h~ = g(x W_h + Wb_h + (r * h) U_h + Rb_h)``;
+- RNN: ``bias`` (2, u) = [Wb, Rb], ``h = f(x W + Wb + h U + Rb)``.
+
+Options Keras has not (off for Keras files, since Keras files never reach these layers):
+``activation`` (g), ``recurrent_activation`` (f) and, for LSTM, ``output_activation``
+(h) as ONNX activation specs (``"LeakyRelu(alpha=0.1)"``); ``clip`` (the pre-activations
+of every gate are clamped to [-clip, clip] after the biases and peepholes are added, as
+onnxruntime does); ``input_forget`` (f = 1 - i); peepholes::
+
+    i = f(clip(x W_i + h U_i + P_i * c_{t-1} + b_i))      f: the same with P_f
+    c~ = g(clip(x W_c + h U_c + b_c))      c_t = f * c_{t-1} + i * c~
+    o = f(clip(x W_o + h U_o + P_o * c_t + b_o))          h_t = o * h(c_t)
+
+``sequence_lens`` masks the steps past each sample's length (states carried, outputs 0;
+the reverse direction starts at the sample's last valid step), as ONNX defines it.
+Trace records keep Keras' names; ``x_proj`` holds ``x W + Wb`` and ``h_proj``
+``h U + Rb`` (for GRU with linear_before_reset=0: ``(r * h) U_h + Rb_h`` in the h block).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from lstmviz.engine import activations, onnx_ops, workspace
+from lstmviz.engine.layers import (GRU, LSTM, Bidirectional, Layer, Recurrent, SimpleRNN,
+                                   fmt_shape)
+from lstmviz.engine.recurrent import _mask_outputs, _projection, run_gru, run_lstm, run_simple_rnn
+from lstmviz.engine.trace import LayerTrace, Steps
+from lstmviz.errors import LstmvizError
+
+# ------------------------------------------------------------------ activations
+
+#: ONNX activation -> (number of alphas, number of betas, default alpha, default beta)
+ONNX_ACTIVATIONS = {
+    "Relu": (0, 0, None, None), "Tanh": (0, 0, None, None), "Sigmoid": (0, 0, None, None),
+    "Affine": (1, 1, 1.0, 0.0), "LeakyRelu": (1, 0, 0.01, None),
+    "ThresholdedRelu": (1, 0, 1.0, None), "ScaledTanh": (1, 1, 1.0, 1.0),
+    "HardSigmoid": (1, 1, 0.2, 0.5), "Elu": (1, 0, 1.0, None), "Softsign": (0, 0, None, None),
+    "Softplus": (0, 0, None, None),
+}
+_PLAIN = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "Softsign": "softsign",
+          "Softplus": "softplus"}
+_SPEC = re.compile(r"^([A-Za-z]+)(?:\(alpha=([-+0-9.eE]+|inf|nan)(?:, beta=([-+0-9.eE]+|inf|nan))?\))?$")
+
+
+def activation_specs(names: list[str], alphas: list[float], betas: list[float],
+                     count: int, defaults: list[str]) -> list[str]:
+    """The activations of one direction as spec strings: ``tanh`` for the plain ones,
+    ``LeakyRelu(alpha=0.1)`` for those with parameters (alphas and betas are consumed in
+    order by the activations that take them, as onnxruntime reads them)."""
+    out = []
+    for name in names:
+        canon = next((k for k in ONNX_ACTIVATIONS if k.lower() == str(name).lower()), None)
+        if canon is None:
+            raise LstmvizError(f"ONNX activation {name!r} is not one of "
+                               f"{', '.join(ONNX_ACTIVATIONS)}")
+        na, nb, da, db = ONNX_ACTIVATIONS[canon]
+        if na == 0:
+            out.append(_PLAIN[canon])
+            continue
+        a = alphas.pop(0) if alphas else da
+        spec = f"{canon}(alpha={float(np.float32(a))!r}"
+        if nb:
+            b = betas.pop(0) if betas else db
+            spec += f", beta={float(np.float32(b))!r}"
+        out.append(spec + ")")
+    return out
+
+
+def onnx_activation(spec):
+    """The function an activation spec names (see ``activation_specs``)."""
+    if not isinstance(spec, str):
+        return activations.get(spec)
+    m = _SPEC.match(spec.strip())
+    if m is None or m.group(1) not in ONNX_ACTIVATIONS:
+        return activations.get(spec)
+    name = m.group(1)
+    a = np.float32(m.group(2)) if m.group(2) else None
+    b = np.float32(m.group(3)) if m.group(3) else None
+
+    def store(res, x, out):
+        res = np.asarray(res, dtype=np.float32)
+        if out is None:
+            return res
+        out[...] = res
+        return out
+
+    if name == "Affine":
+        return lambda x, out=None: store(a * x + b, x, out)
+    if name == "LeakyRelu":
+        return lambda x, out=None: store(np.where(x >= 0, x, a * x), x, out)
+    if name == "ThresholdedRelu":
+        return lambda x, out=None: store(np.where(x > a, x, np.float32(0)), x, out)
+    if name == "ScaledTanh":
+        return lambda x, out=None: store(a * np.tanh(b * x), x, out)
+    if name == "HardSigmoid":
+        return lambda x, out=None: store(np.clip(a * x + b, 0, 1), x, out)
+    if name == "Elu":
+        return lambda x, out=None: store(np.where(x >= 0, x, a * np.expm1(np.minimum(x, 0))), x, out)
+    return activations.get(_PLAIN[name])
+
+
+# ------------------------------------------------------------------ general steppers
+
+def _clip(z, clip):
+    if clip is not None:
+        np.clip(z, -clip, clip, out=z)
+    return z
+
+
+def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g, h_act,
+                  clip, input_forget, mask=None):
+    """An LSTM step by step with peepholes, clip, input_forget and three activations
+    (module docstring); returns what ``recurrent.run_lstm`` returns, in Keras' order."""
+    T, B, d = xs.shape
+    u = recurrent_kernel.shape[0]
+    x_proj = _projection(xs, kernel).copy()
+    if b_in is not None:
+        x_proj += b_in
+    names = ("i", "f", "c_tilde", "o", "c", "h")
+    rec = {k: np.empty((T, B, u), np.float32) for k in names}
+    pre = np.empty((T, B, 4 * u), np.float32)
+    h_proj = np.empty((T, B, 4 * u), np.float32)
+    h, c = h0, c0
+    for t in range(T):
+        hp = h_proj[t]
+        np.matmul(h, recurrent_kernel, out=hp)
+        if b_rec is not None:
+            hp += b_rec
+        z = pre[t]
+        np.add(x_proj[t], hp, out=z)
+        zi, zf, zc, zo = (z[:, k * u:(k + 1) * u] for k in range(4))
+        if peep is not None:
+            zi += peep[0] * c
+            zf += peep[1] * c
+        i = f(_clip(zi, clip))
+        if input_forget:
+            fg = np.float32(1.0) - i
+        else:
+            fg = f(_clip(zf, clip))
+        ct = g(_clip(zc, clip))
+        cn = fg * c + i * ct
+        if peep is not None:
+            zo += peep[2] * cn
+        o = f(_clip(zo, clip))
+        hn = o * h_act(cn)
+        if mask is not None:
+            keep = mask[t][:, None]
+            cn = np.where(keep, cn, c)
+            hn = np.where(keep, hn, h)
+        for key, v in zip(names, (i, fg, ct, o, cn, hn)):
+            rec[key][t] = v
+        h, c = rec["h"][t], rec["c"][t]
+    rec["pre"] = pre
+    derived = {"x_proj": lambda: x_proj, "h_proj": lambda: h_proj}
+    out = rec["h"] if mask is None else _mask_outputs(rec["h"], mask, True)
+    return rec, derived, out, [rec["h"][-1] if T else h0, rec["c"][-1] if T else c0]
+
+
+def run_gru_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, g, linear_before_reset,
+                 clip, mask=None):
+    """A GRU step by step with clip and ONNX's bias halves (module docstring)."""
+    T, B, d = xs.shape
+    u = recurrent_kernel.shape[0]
+    x_proj = _projection(xs, kernel).copy()
+    if b_in is not None:
+        x_proj += b_in
+    names = ("z", "r", "h_tilde", "h")
+    rec = {k: np.empty((T, B, u), np.float32) for k in names}
+    pre = np.empty((T, B, 3 * u), np.float32)
+    h_proj = np.empty((T, B, 3 * u), np.float32)
+    h = h0
+    for t in range(T):
+        hp, z = h_proj[t], pre[t]
+        if linear_before_reset:
+            np.matmul(h, recurrent_kernel, out=hp)
+            if b_rec is not None:
+                hp += b_rec
+        else:
+            np.matmul(h, recurrent_kernel[:, :2 * u], out=hp[:, :2 * u])
+            if b_rec is not None:
+                hp[:, :2 * u] += b_rec[:2 * u]
+        np.add(x_proj[t, :, :2 * u], hp[:, :2 * u], out=z[:, :2 * u])
+        zr = f(_clip(z[:, :2 * u], clip))
+        zg, r = zr[:, :u], zr[:, u:]
+        if linear_before_reset:
+            z[:, 2 * u:] = x_proj[t, :, 2 * u:] + r * hp[:, 2 * u:]
+        else:
+            np.matmul(r * h, recurrent_kernel[:, 2 * u:], out=hp[:, 2 * u:])
+            if b_rec is not None:
+                hp[:, 2 * u:] += b_rec[2 * u:]
+            np.add(x_proj[t, :, 2 * u:], hp[:, 2 * u:], out=z[:, 2 * u:])
+        ht = g(_clip(z[:, 2 * u:], clip))
+        hn = (np.float32(1.0) - zg) * ht + zg * h
+        if mask is not None:
+            hn = np.where(mask[t][:, None], hn, h)
+        for key, v in zip(names, (zg, r, ht, hn)):
+            rec[key][t] = v
+        h = rec["h"][t]
+    rec["pre"] = pre
+    rec["x_proj"], rec["h_proj"] = x_proj, h_proj
+    out = rec["h"] if mask is None else _mask_outputs(rec["h"], mask, True)
+    return rec, {}, out, [rec["h"][-1] if T else h0]
+
+
+def run_rnn_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, clip, mask=None):
+    T, B, d = xs.shape
+    u = recurrent_kernel.shape[0]
+    x_proj = _projection(xs, kernel).copy()
+    if b_in is not None:
+        x_proj += b_in
+    pre = np.empty((T, B, u), np.float32)
+    h_proj = np.empty((T, B, u), np.float32)
+    hs = np.empty((T, B, u), np.float32)
+    h = h0
+    for t in range(T):
+        np.matmul(h, recurrent_kernel, out=h_proj[t])
+        if b_rec is not None:
+            h_proj[t] += b_rec
+        np.add(x_proj[t], h_proj[t], out=pre[t])
+        hn = f(_clip(pre[t].copy(), clip))
+        if mask is not None:
+            hn = np.where(mask[t][:, None], hn, h)
+        hs[t] = hn
+        h = hs[t]
+    out = hs if mask is None else _mask_outputs(hs, mask, True)
+    return ({"pre": pre, "h": hs, "x_proj": x_proj, "h_proj": h_proj}, {}, out,
+            [hs[-1] if T else h0])
+
+
+# ------------------------------------------------------------------ recurrent nodes
+
+SLOT_NAMES = ("X", "sequence_lens", "initial_h", "initial_c")
+
+
+def _const(spec):
+    """A constant held in a config: {"dtype": ONNX type, "shape": [...], "data": [...]}."""
+    dt = onnx_ops.DTYPES.get(int(spec["dtype"]), np.float32)
+    return np.asarray(spec["data"], dtype=dt).reshape(spec["shape"])
+
+
+def _node_inputs(layer, inputs) -> dict:
+    """The ONNX node's inputs by name: tensors fed through the graph, then constants."""
+    got = dict(zip(layer.config.get("slots", ["X"]), inputs))
+    for name, spec in (layer.config.get("consts") or {}).items():
+        got[name] = _const(spec)
+    return got
+
+
+class OnnxRecurrentMixin:
+    """One direction of an ONNX recurrent node (see the module docstring)."""
+
+    onnx_op = "RNN"
+
+    def _setup(self, name, config, keras_major):
+        Layer.__init__(self, name, config, keras_major, None)
+        self.config["return_sequences"] = True
+        self.config["return_state"] = True
+        self.config["zero_output_for_mask"] = True
+        self.units = int(self.config["units"])
+        if self.units < 1:
+            raise LstmvizError(f"layer '{name}' (ONNX {self.onnx_op}): hidden_size must be at least 1")
+        self.zero_output_for_mask = True
+        self.states = None
+        self.act = onnx_activation(self.config.get("activation", "tanh"))
+        self.rec = onnx_activation(self.config.get("recurrent_activation", "sigmoid"))
+        self.out_act = onnx_activation(self.config.get("output_activation",
+                                                       self.config.get("activation", "tanh")))
+        clip = self.config.get("clip")
+        self.clip = None if clip is None else np.float32(clip)
+
+    # -- weights -------------------------------------------------------------------------
+    def weight_specs(self, input_shapes):
+        d, ku, u = int(self.config["input_size"]), self.k * self.units, self.units
+        specs = [("kernel", (d, ku), "glorot_uniform"),
+                 ("recurrent_kernel", (u, ku), "orthogonal")]
+        if self.config.get("use_bias", True):
+            specs.append(("bias", (2, ku), "zeros"))
+        if self.config.get("peepholes"):
+            specs.append(("peephole", (3, u), "zeros"))
+        return specs
+
+    def _halves(self):
+        if not self.config.get("use_bias", True):
+            return None, None
+        b = self.weights[2]
+        return b[0], b[1]
+
+    def count_params(self):
+        return int(sum(w.size for w in self.weights))
+
+    def param_formula(self):
+        d, u, k = self.weights[0].shape[0], self.units, self.k
+        terms, nums = ["d·u", "u·u"], [f"{d}·{u}", f"{u}·{u}"]
+        if self.config.get("use_bias", True):
+            terms.append("2u")
+            nums.append(f"2·{u}")
+        inner = f"{k}·({' + '.join(terms)})" if k > 1 else " + ".join(terms)
+        num = f"{k}·({' + '.join(nums)})" if k > 1 else " + ".join(nums)
+        if self.config.get("peepholes"):
+            inner += " + 3u"
+            num += f" + 3·{u}"
+        return f"{inner} = {num} = {self.count_params():,}"
+
+    def gate_blocks(self):
+        blocks = {}
+        u = self.units
+        for wname, w in self.named_weights().items():
+            if wname == "peephole":
+                for g, letter in enumerate("ifo"):
+                    blocks[f"peephole_{letter}"] = w[g]
+                continue
+            if self.k == 1:
+                blocks[wname] = w
+                continue
+            for g, letter in enumerate(self.gates):
+                blocks[f"{wname}_{letter}"] = w[..., g * u:(g + 1) * u]
+        return blocks
+
+    def describe(self):
+        c = self.config
+        bits = [f"{self.units} units", f"ONNX {self.onnx_op}"]
+        if c.get("go_backwards"):
+            bits.append("reverse")
+        for key in ("clip", "input_forget", "peepholes"):
+            if c.get(key):
+                bits.append(key if key != "clip" else f"clip {c['clip']:g}")
+        if not c.get("use_bias", True):
+            bits.append("no bias")
+        if c.get("file_layout"):  # where the file's own layout differs from what is shown
+            bits.append(f"({c['file_layout']})")
+        return ", ".join(bits)
+
+    # -- running -------------------------------------------------------------------------
+    def direction_call(self, x_bm, mask, init):
+        """Run over ``x_bm`` (batch, time, d) in input order; returns (Y (B, T, u) in input
+        order, final states, record)."""
+        outs, _, record = Recurrent.call(self, [x_bm], [mask], init)
+        y = outs[0]
+        if self.config.get("go_backwards"):
+            y = y[:, ::-1]
+        return np.ascontiguousarray(y), outs[1:], record
+
+    def compute_output_shapes(self, input_shapes):
+        return _node_output_shapes(self, input_shapes, 1)
+
+    def call(self, inputs, masks, initial_state=None):
+        x_bm, mask, inits = _prepare(self, _node_inputs(self, inputs), 1)
+        y, finals, record = self.direction_call(x_bm, mask, inits[0])
+        return _node_outputs(self, [y], [finals], record)
+
+
+def _node_output_shapes(layer, input_shapes, dirs):
+    s = tuple(input_shapes[0]) if input_shapes else ()
+    if len(s) != 3:
+        s = (None, None, None)
+    layout = int(layer.config.get("layout", 0))
+    T, B = (s[0], s[1]) if layout == 0 else (s[1], s[0])
+    u = layer.units
+    if layout == 0:
+        shapes = [(T, dirs, B, u), (dirs, B, u)]
+    else:
+        shapes = [(B, T, dirs, u), (B, dirs, u)]
+    if layer.onnx_op == "LSTM":
+        shapes.append(shapes[1])
+    return shapes
+
+
+def _prepare(layer, got, dirs):
+    """(x as (batch, time, d), the mask from sequence_lens, [initial states per direction])."""
+    x = np.asarray(got["X"], dtype=np.float32)
+    name = f"layer '{layer.name}' (ONNX {layer.onnx_op})"
+    if x.ndim != 3:
+        raise LstmvizError(f"{name} needs a 3-D input, gets {fmt_shape(x.shape)}")
+    layout = int(layer.config.get("layout", 0))
+    x_bm = np.ascontiguousarray(x.transpose(1, 0, 2)) if layout == 0 else x
+    B, T, d = x_bm.shape
+    if d != int(layer.config["input_size"]):
+        raise LstmvizError(f"{name} needs {layer.config['input_size']} input features, gets {d}")
+    mask = None
+    lens = got.get("sequence_lens")
+    if lens is not None:
+        lens = np.asarray(lens).reshape(-1).astype(np.int64)
+        if lens.shape != (B,) or lens.min(initial=0) < 0 or lens.max(initial=0) > T:
+            raise LstmvizError(f"{name}: sequence_lens {lens.tolist()[:8]} does not fit batch "
+                               f"{B} and {T} steps")
+        mask = np.arange(T)[None, :] < lens[:, None]
+        if mask.all():
+            mask = None
+    u = layer.units
+    inits = []
+    for k in range(dirs):
+        states = []
+        for key in ("initial_h", "initial_c")[:2 if layer.onnx_op == "LSTM" else 1]:
+            s = got.get(key)
+            if s is None:
+                states.append(np.zeros((B, u), np.float32))
+                continue
+            s = np.asarray(s, dtype=np.float32)
+            s = s[k] if layout == 0 else s[:, k]
+            if s.shape != (B, u):
+                raise LstmvizError(f"{name}: {key} has shape {fmt_shape(s.shape)} per direction, "
+                                   f"needs {fmt_shape((B, u))}")
+            states.append(np.ascontiguousarray(s))
+        inits.append(states)
+    return x_bm, mask, inits
+
+
+def _node_outputs(layer, ys, finals, record):
+    """Y, Y_h (, Y_c) in the node's layout from each direction's (B, T, u) and states."""
+    layout = int(layer.config.get("layout", 0))
+    y = np.stack(ys, axis=2)                           # (B, T, dirs, u)
+    states = [np.stack([f[k] for f in finals], axis=1) for k in range(len(finals[0]))]  # (B, dirs, u)
+    if layout == 0:
+        y = np.ascontiguousarray(y.transpose(1, 2, 0, 3))
+        states = [np.ascontiguousarray(s.transpose(1, 0, 2)) for s in states]
+    outputs = [y] + states
+    return outputs, [None] * len(outputs), LayerTrace(
+        layer.name, layer.class_name, outputs, steps=record.steps,
+        initial_state=record.initial_state, mask=record.mask,
+        go_backwards=record.go_backwards, children=record.children)
+
+
+class OnnxLSTM(OnnxRecurrentMixin, LSTM):
+    onnx_op = "LSTM"
+    class_name = "onnx.LSTM"
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None):
+        self._setup(name, config, keras_major)
+
+    def _run(self, xs, states, mask):
+        b_in, b_rec = self._halves()
+        peep = self.weights[3] if self.config.get("peepholes") else None
+        c = self.config
+        same = c.get("output_activation", c.get("activation")) == c.get("activation")
+        if peep is None and self.clip is None and not c.get("input_forget") and same:
+            bias = None if b_in is None else (b_in + b_rec)
+            recorded, derived, out, final = run_lstm(
+                xs, states[0], states[1], self.weights[0], self.weights[1], bias,
+                self.act, self.rec, mask, True)
+            if b_in is not None:  # the projections as the file splits them
+                xp, hp = derived["x_proj"], derived["h_proj"]
+                derived = dict(derived, x_proj=lambda: xp() + b_in, h_proj=lambda: hp() + b_rec)
+            return recorded, derived, out, final
+        return run_lstm_onnx(xs, states[0], states[1], self.weights[0], self.weights[1],
+                             b_in, b_rec, peep, self.rec, self.act, self.out_act, self.clip,
+                             bool(c.get("input_forget")), mask)
+
+
+class OnnxGRU(OnnxRecurrentMixin, GRU):
+    onnx_op = "GRU"
+    class_name = "onnx.GRU"
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None):
+        self._setup(name, config, keras_major)
+        self.config["reset_after"] = bool(self.config.get("linear_before_reset", 0))
+
+    def _run(self, xs, states, mask):
+        b_in, b_rec = self._halves()
+        lbr = bool(self.config.get("linear_before_reset", 0))
+        if self.clip is None and lbr:
+            bias = None if b_in is None else np.stack([b_in, b_rec])
+            return run_gru(xs, states[0], self.weights[0], self.weights[1], bias, self.act,
+                           self.rec, True, mask, True)
+        return run_gru_onnx(xs, states[0], self.weights[0], self.weights[1], b_in, b_rec,
+                            self.rec, self.act, lbr, self.clip, mask)
+
+    def describe(self):
+        return super().describe() + f", linear_before_reset={int(bool(self.config.get('linear_before_reset', 0)))}"
+
+
+class OnnxRNN(OnnxRecurrentMixin, SimpleRNN):
+    onnx_op = "RNN"
+    class_name = "onnx.RNN"
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None):
+        self._setup(name, config, keras_major)
+
+    def _run(self, xs, states, mask):
+        b_in, b_rec = self._halves()
+        if self.clip is None:
+            recorded, derived, out, final = run_simple_rnn(
+                xs, states[0], self.weights[0], self.weights[1],
+                None if b_in is None else b_in + b_rec, self.act, mask, True)
+            if b_in is not None:
+                xp, hp = derived["x_proj"], derived["h_proj"]
+                derived = dict(derived, x_proj=lambda: xp() + b_in, h_proj=lambda: hp() + b_rec)
+            return recorded, derived, out, final
+        return run_rnn_onnx(xs, states[0], self.weights[0], self.weights[1], b_in, b_rec,
+                            self.act, self.clip, mask)
+
+
+HALVES = {"LSTM": OnnxLSTM, "GRU": OnnxGRU, "RNN": OnnxRNN}
+
+
+class OnnxBidirectional(Bidirectional):
+    """An ONNX recurrent node with ``direction="bidirectional"``: two halves, each with its
+    own activations (the first and second half of the node's ``activations``)."""
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None):
+        Layer.__init__(self, name, config, keras_major, class_name)
+        op = self.config["op"]
+        self.onnx_op = op
+        self.class_name = f"onnx.{op}"
+        half = {k: v for k, v in self.config.items()
+                if k not in ("backward", "slots", "consts", "direction", "op", "name", "merge_mode")}
+        fcfg = dict(half)
+        bcfg = dict(half, **(self.config.get("backward") or {}), go_backwards=True)
+        self.forward_layer = HALVES[op](f"{name}/forward", fcfg, keras_major)
+        self.backward_layer = HALVES[op](f"{name}/backward", bcfg, keras_major)
+        self.merge_mode = None
+
+    @property
+    def units(self):
+        return self.forward_layer.units
+
+    def compute_output_shapes(self, input_shapes):
+        return _node_output_shapes(self, input_shapes, 2)
+
+    def param_formula(self):
+        f = self.forward_layer.param_formula().rsplit(" = ", 1)[0]
+        return f"2·[{f}] = {self.count_params():,}"
+
+    def describe(self):
+        return f"{self.forward_layer.describe()}, bidirectional"
+
+    def call(self, inputs, masks, initial_state=None):
+        x_bm, mask, inits = _prepare(self, _node_inputs(self, inputs), 2)
+        yf, ff, rf = self.forward_layer.direction_call(x_bm, mask, inits[0])
+        yb, fb, rb = self.backward_layer.direction_call(x_bm, mask, inits[1])
+        record = LayerTrace(self.name, self.class_name, [], children={"forward": rf, "backward": rb},
+                            mask=mask)
+        outputs, out_masks, rec = _node_outputs(self, [yf, yb], [ff, fb], record)
+        return outputs, out_masks, rec
+
+
+# ------------------------------------------------------------------ other ops
+
+class OnnxOp(Layer):
+    """Any other supported ONNX node, evaluated by ``onnx_ops.evaluate``.
+
+    config: ``op``, ``attrs``, ``opset``, ``slots`` (per ONNX input: ``["in", k]`` =
+    inbound tensor k, ``["weight", k]`` = weight k, ``["const", key]`` = ``consts[key]``,
+    ``["none"]`` = omitted), ``consts`` and ``output_shapes`` (None = a size known only
+    when run). Weights are the float initializers the op computes with (MatMul's matrix,
+    Add's bias, ...): the parameters the file holds.
+    """
+
+    passes_mask = False
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None):
+        super().__init__(name, config, keras_major, class_name)
+        self.op = self.config["op"]
+        self.class_name = f"onnx.{self.op}"
+        #: Moves or reshapes data only: views draw no row for it.
+        self.glue = self.op in onnx_ops.GLUE_OPS
+        self._consts = {k: _const(v) for k, v in (self.config.get("consts") or {}).items()}
+
+    def weight_specs(self, input_shapes):
+        return [(f"{self.op.lower()}_{k}", tuple(s), "zeros")
+                for k, s in enumerate(self.config.get("weight_shapes") or [])]
+
+    def compute_output_shapes(self, input_shapes):
+        return [tuple(s) for s in self.config.get("output_shapes") or [()]]
+
+    def describe(self):
+        attrs = {k: v for k, v in (self.config.get("attrs") or {}).items() if k != "value"}
+        return self.op + (" " + ", ".join(f"{k}={v}" for k, v in attrs.items()) if attrs else "")
+
+    def call(self, inputs, masks, initial_state=None):
+        args = []
+        for slot in self.config["slots"]:
+            kind = slot[0]
+            if kind == "in":
+                args.append(inputs[slot[1]])
+            elif kind == "weight":
+                args.append(self.weights[slot[1]])
+            elif kind == "const":
+                args.append(self._consts[slot[1]])
+            else:
+                args.append(None)
+        outs = onnx_ops.evaluate(self.op, self.config.get("attrs") or {}, args,
+                                 int(self.config.get("opset", 17)))
+        return outs, [None] * len(outs), LayerTrace(self.name, self.class_name, outs)
+
+
+def make_onnx_layer(class_name: str, config: dict, name: str, keras_major: int = 3) -> Layer:
+    """The layer for an ``onnx.*`` class name (what ``layers.make_layer`` hands over)."""
+    op = class_name.split(".", 1)[1]
+    config = dict(config or {})
+    if op in HALVES:
+        if config.get("direction") == "bidirectional":
+            return OnnxBidirectional(name, dict(config, op=op), keras_major)
+        return HALVES[op](name, config, keras_major)
+    if op not in onnx_ops.SUPPORTED:
+        raise LstmvizError(f"layer '{name}' is an ONNX {op} node, which lstmviz does not "
+                           f"compute; supported: LSTM, GRU, RNN, {', '.join(sorted(onnx_ops.SUPPORTED))}")
+    return OnnxOp(name, dict(config, op=op), keras_major)
+
+
+__all__ = ["OnnxLSTM", "OnnxGRU", "OnnxRNN", "OnnxBidirectional", "OnnxOp", "make_onnx_layer",
+           "activation_specs", "onnx_activation", "workspace"]

@@ -1,0 +1,317 @@
+"""The ONNX operators exporters put around recurrent nodes, evaluated in NumPy.
+
+Each function takes the node's attributes (a plain dict), its opset version and its
+input arrays (``None`` for an omitted optional input) and returns its output arrays,
+with the semantics of the ONNX operator specification (float32 stays float32, shape
+tensors are int64). Edge cases kept: ``Gather`` with negative indices, ``Slice`` ends
+beyond the dimension (``INT64_MAX``) and negative steps, ``Reshape``'s ``0`` (copy that
+dimension unless ``allowzero``) and ``-1``, ``Expand``'s two-way broadcast.
+
+No file is read here: the loader (``lstmviz.io.onnx_model``) turns a graph into layers
+that call ``evaluate``. An output larger than ``MAX_ELEMENTS`` is refused before it is
+allocated, so a few bytes of a file (``ConstantOfShape([10**9, 10**9])``) cannot cost GB.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmviz.errors import LstmvizError
+
+#: The largest tensor any op may produce (elements).
+MAX_ELEMENTS = 1 << 28
+
+#: ONNX TensorProto data types -> NumPy (the ones these ops can meet).
+DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32,
+          7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64, 12: np.uint32,
+          13: np.uint64}
+
+#: Ops that only move, reshape or compute shapes (drawn by no view; see ``OnnxOp.glue``).
+GLUE_OPS = frozenset({"Transpose", "Squeeze", "Unsqueeze", "Slice", "Gather", "Concat",
+                      "Reshape", "Expand", "ConstantOfShape", "Cast", "Identity", "Shape",
+                      "Flatten"})
+#: Ops computing values (shown as a layer of their own).
+VALUE_OPS = frozenset({"MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Tanh",
+                       "Sigmoid", "Softmax", "LogSoftmax"})
+SUPPORTED = GLUE_OPS | VALUE_OPS
+
+
+def _fail(op: str, what: str) -> LstmvizError:
+    return LstmvizError(f"ONNX {op}: {what}")
+
+
+def _check_size(op: str, shape) -> tuple:
+    shape = tuple(int(d) for d in shape)
+    if any(d < 0 for d in shape):
+        raise _fail(op, f"negative dimension in shape {list(shape)}")
+    n = 1
+    for d in shape:
+        n *= d
+        if n > MAX_ELEMENTS:
+            raise _fail(op, f"would make a tensor of shape {list(shape)}, more than "
+                            f"{MAX_ELEMENTS:,} elements")
+    return shape
+
+
+def _ints(a) -> list[int]:
+    return [int(v) for v in np.asarray(a).reshape(-1)]
+
+
+def _axis(op: str, axis: int, rank: int) -> int:
+    if not -rank <= axis < max(rank, 1):
+        raise _fail(op, f"axis {axis} is outside a tensor of rank {rank}")
+    return axis % max(rank, 1)
+
+
+def _float_result(a, like):
+    return a.astype(like.dtype, copy=False) if np.issubdtype(like.dtype, np.floating) else a
+
+
+def evaluate(op: str, attrs: dict, inputs: list, opset: int = 17) -> list[np.ndarray]:
+    """Outputs of ONNX op ``op`` on ``inputs`` (see the module docstring)."""
+    fn = _OPS.get(op)
+    if fn is None:
+        raise _fail(op, "is not an operator lstmviz computes")
+    return fn(attrs, inputs, opset)
+
+
+# ------------------------------------------------------------------ shape and data movement
+
+def _transpose(attrs, ins, opset):
+    x = ins[0]
+    perm = attrs.get("perm")
+    if perm is None:
+        perm = list(range(x.ndim))[::-1]
+    if sorted(perm) != list(range(x.ndim)):
+        raise _fail("Transpose", f"perm {perm} does not fit a tensor of rank {x.ndim}")
+    return [np.ascontiguousarray(np.transpose(x, perm))]
+
+
+def _axes_arg(attrs, ins, opset):
+    if len(ins) > 1 and ins[1] is not None:
+        return _ints(ins[1])
+    return attrs.get("axes")
+
+
+def _squeeze(attrs, ins, opset):
+    x = ins[0]
+    axes = _axes_arg(attrs, ins, opset)
+    if axes is None:
+        return [x.reshape([d for d in x.shape if d != 1])]
+    axes = sorted({_axis("Squeeze", a, x.ndim) for a in axes})
+    for a in axes:
+        if x.shape[a] != 1:
+            raise _fail("Squeeze", f"axis {a} has size {x.shape[a]}, not 1")
+    return [np.squeeze(x, axis=tuple(axes))]
+
+
+def _unsqueeze(attrs, ins, opset):
+    x = ins[0]
+    axes = _axes_arg(attrs, ins, opset)
+    if axes is None:
+        raise _fail("Unsqueeze", "has no axes")
+    rank = x.ndim + len(axes)
+    axes = sorted(_axis("Unsqueeze", a, rank) for a in axes)
+    if len(set(axes)) != len(axes):
+        raise _fail("Unsqueeze", f"repeats an axis in {axes}")
+    shape = list(x.shape)
+    for a in axes:
+        shape.insert(a, 1)
+    return [x.reshape(shape)]
+
+
+def _slice(attrs, ins, opset):
+    x = ins[0]
+    if opset < 10:
+        starts, ends = attrs.get("starts", []), attrs.get("ends", [])
+        axes, steps = attrs.get("axes"), None
+    else:
+        starts, ends = _ints(ins[1]), _ints(ins[2])
+        axes = _ints(ins[3]) if len(ins) > 3 and ins[3] is not None else None
+        steps = _ints(ins[4]) if len(ins) > 4 and ins[4] is not None else None
+    if axes is None:
+        axes = list(range(len(starts)))
+    if steps is None:
+        steps = [1] * len(starts)
+    if not len(starts) == len(ends) == len(axes) == len(steps):
+        raise _fail("Slice", "starts, ends, axes and steps differ in length")
+    index = [slice(None)] * x.ndim
+    for s, e, a, st in zip(starts, ends, axes, steps):
+        a = _axis("Slice", a, x.ndim)
+        dim = x.shape[a]
+        if st == 0:
+            raise _fail("Slice", "has a step of 0")
+        s = s + dim if s < 0 else s
+        e = e + dim if e < 0 else e
+        if st > 0:
+            s, e = min(max(s, 0), dim), min(max(e, 0), dim)
+            index[a] = slice(s, e, st)
+        else:
+            s, e = min(max(s, 0), dim - 1), min(max(e, -1), dim - 1)
+            index[a] = slice(s, None if e < 0 else e, st)
+    return [np.ascontiguousarray(x[tuple(index)])]
+
+
+def _gather(attrs, ins, opset):
+    x, idx = ins[0], np.asarray(ins[1])
+    axis = _axis("Gather", int(attrs.get("axis", 0)), x.ndim)
+    dim = x.shape[axis]
+    if idx.size and (idx.min() < -dim or idx.max() >= dim):
+        raise _fail("Gather", f"an index is outside -{dim}..{dim - 1}")
+    return [np.take(x, idx.astype(np.int64), axis=axis)]
+
+
+def _concat(attrs, ins, opset):
+    xs = [np.asarray(a) for a in ins if a is not None]
+    if "axis" not in attrs:
+        raise _fail("Concat", "has no axis")
+    axis = _axis("Concat", int(attrs["axis"]), xs[0].ndim)
+    _check_size("Concat", [sum(a.shape[axis] for a in xs)] + [d for k, d in enumerate(xs[0].shape) if k != axis])
+    return [np.concatenate(xs, axis=axis)]
+
+
+def _reshape(attrs, ins, opset):
+    x = ins[0]
+    shape = _ints(ins[1]) if opset >= 5 else list(attrs.get("shape", []))
+    allowzero = bool(attrs.get("allowzero", 0))
+    out = []
+    for k, d in enumerate(shape):
+        if d == 0 and not allowzero:
+            if k >= x.ndim:
+                raise _fail("Reshape", f"keeps dimension {k} of a tensor of rank {x.ndim}")
+            out.append(x.shape[k])
+        else:
+            out.append(d)
+    if out.count(-1) > 1:
+        raise _fail("Reshape", f"shape {shape} has more than one -1")
+    try:
+        return [x.reshape(out)]
+    except ValueError:
+        raise _fail("Reshape", f"cannot reshape {list(x.shape)} to {shape}") from None
+
+
+def _flatten(attrs, ins, opset):
+    x = ins[0]
+    axis = int(attrs.get("axis", 1))
+    axis = axis + x.ndim if axis < 0 else axis
+    lead = int(np.prod(x.shape[:axis])) if axis else 1
+    return [x.reshape(lead, -1)]
+
+
+def _expand(attrs, ins, opset):
+    x, shape = ins[0], _ints(ins[1])
+    try:
+        out = np.broadcast_shapes(x.shape, tuple(shape))
+    except ValueError:
+        raise _fail("Expand", f"cannot broadcast {list(x.shape)} to {shape}") from None
+    _check_size("Expand", out)
+    return [np.array(np.broadcast_to(x, out))]
+
+
+def _constant_of_shape(attrs, ins, opset):
+    shape = _check_size("ConstantOfShape", _ints(ins[0]))
+    value = attrs.get("value")
+    if value is None:
+        return [np.zeros(shape, np.float32)]
+    v = np.asarray(value["data"], dtype=DTYPES.get(value["dtype"], np.float32)).reshape(-1)
+    if v.size != 1:
+        raise _fail("ConstantOfShape", "value holds more than one element")
+    return [np.full(shape, v[0], dtype=v.dtype)]
+
+
+def _cast(attrs, ins, opset):
+    to = int(attrs.get("to", 1))
+    dt = DTYPES.get(to)
+    if dt is None:
+        raise _fail("Cast", f"to data type {to}, which lstmviz does not handle")
+    return [np.asarray(ins[0]).astype(dt)]
+
+
+def _identity(attrs, ins, opset):
+    return [ins[0]]
+
+
+def _shape(attrs, ins, opset):
+    shape = list(np.asarray(ins[0]).shape)
+    start, end = int(attrs.get("start", 0)), attrs.get("end")
+    rank = len(shape)
+    start = min(max(start + rank if start < 0 else start, 0), rank)
+    end = rank if end is None else int(end)
+    end = min(max(end + rank if end < 0 else end, 0), rank)
+    return [np.array(shape[start:end], dtype=np.int64)]
+
+
+# ------------------------------------------------------------------ values
+
+def _binary(fn):
+    def run(attrs, ins, opset):
+        a, b = np.asarray(ins[0]), np.asarray(ins[1])
+        _check_size("broadcast", np.broadcast_shapes(a.shape, b.shape))
+        return [fn(a, b)]
+    return run
+
+
+def _div(a, b):
+    if np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer):
+        if np.any(b == 0):
+            raise _fail("Div", "divides an integer by zero")
+        return (np.trunc(a / b)).astype(a.dtype)
+    return np.divide(a, b)
+
+
+def _matmul(attrs, ins, opset):
+    a, b = ins
+    return [np.matmul(a, b)]
+
+
+def _gemm(attrs, ins, opset):
+    a, b = ins[0], ins[1]
+    c = ins[2] if len(ins) > 2 else None
+    if attrs.get("transA", 0):
+        a = a.T
+    if attrs.get("transB", 0):
+        b = b.T
+    alpha, beta = np.float32(attrs.get("alpha", 1.0)), np.float32(attrs.get("beta", 1.0))
+    y = np.matmul(a, b)
+    if alpha != 1:
+        y = y * alpha
+    if c is not None:
+        y = y + (c if beta == 1 else beta * c)
+    return [_float_result(y, a)]
+
+
+def _softmax(log: bool):
+    def run(attrs, ins, opset):
+        x = ins[0]
+        axis = int(attrs.get("axis", -1 if opset >= 13 else 1))
+        axis = _axis("Softmax", axis, x.ndim)
+        if opset < 13:  # the input is coerced to 2-D at ``axis``
+            flat = x.reshape(int(np.prod(x.shape[:axis])) if axis else 1, -1)
+            return [run({"axis": 1}, [flat], 13)[0].reshape(x.shape)]
+        m = np.max(x, axis=axis, keepdims=True)
+        e = np.exp(x - m)
+        s = np.sum(e, axis=axis, keepdims=True)
+        return [(x - m - np.log(s)) if log else e / s]
+    return run
+
+
+def _unary(fn):
+    return lambda attrs, ins, opset: [fn(ins[0])]
+
+
+def _sigmoid(x):
+    return (np.float32(1.0) / (np.float32(1.0) + np.exp(-x))).astype(x.dtype, copy=False)
+
+
+_OPS = {
+    "Transpose": _transpose, "Squeeze": _squeeze, "Unsqueeze": _unsqueeze, "Slice": _slice,
+    "Gather": _gather, "Concat": _concat, "Reshape": _reshape, "Expand": _expand,
+    "ConstantOfShape": _constant_of_shape, "Cast": _cast, "Identity": _identity,
+    "Shape": _shape, "Flatten": _flatten,
+    "MatMul": _matmul, "Gemm": _gemm,
+    "Add": _binary(np.add), "Sub": _binary(np.subtract), "Mul": _binary(np.multiply),
+    "Div": _binary(_div),
+    "Relu": _unary(lambda x: np.maximum(x, np.zeros((), x.dtype))),
+    "Tanh": _unary(np.tanh), "Sigmoid": _unary(_sigmoid),
+    "Softmax": _softmax(False), "LogSoftmax": _softmax(True),
+}

@@ -1,0 +1,671 @@
+"""ONNX models (``.onnx``) -> ``ModelSpec``: recurrent nodes traced, the rest evaluated.
+
+Parsed with the ``onnx`` package (the protobuf only: no onnxruntime, nothing from the
+file is run). Entry points, each a registry entry: ``sniff(head)``, ``read_model(path)``,
+``read_weights(path)``.
+
+Mapping (every node of the graph becomes one layer, in the graph's order):
+
+- ``LSTM`` / ``GRU`` / ``RNN`` -> ``onnx.LSTM`` ... layers (``engine.onnx_layers``): every
+  attribute (direction, layout, activations with alpha/beta, clip, input_forget,
+  linear_before_reset, hidden_size), inputs ``sequence_lens`` / ``initial_h`` /
+  ``initial_c`` as graph tensors or constants, ``W`` / ``R`` / ``B`` / ``P`` constants
+  held in Keras' layout (gate order i, f, c, o; the two bias halves as two rows);
+- ``Gemm`` (alpha = beta = 1, no transA) with a constant matrix and bias, and ``MatMul``
+  with a constant matrix (and the ``Add`` of a constant bias that only it feeds) ->
+  ``Dense`` (kernel = the matrix, transposed for ``transB``);
+- ``Constant`` nodes and nodes whose inputs are all constants are folded at load;
+- every other supported op (``engine.onnx_ops.SUPPORTED``) -> an ``onnx.<Op>`` layer;
+  any other op is refused in one line naming it.
+
+Layer names come from the nodes: torch's classic exporter names weights anonymously
+(``onnx::LSTM_117``) but nodes by module (``/rnn/LSTM`` -> ``rnn.LSTM``); the dynamo
+exporter's module scopes (``pkg.torch.onnx.name_scopes``) name its recurrent and linear
+nodes. Tensor shapes (with ``None`` for symbolic sizes such as batch and sequence) come
+from running the graph twice on zeros with two different sizes for each symbolic one.
+
+Files come from strangers: external data (the dynamo exporter's ``model.onnx.data``) is
+read only from files inside the model's own folder (no absolute paths, no ``..``, no
+symlink out), each tensor's bytes must match its shape, and sizes are capped.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from typing import Any
+
+import numpy as np
+
+from ..engine import onnx_ops
+from ..engine.spec import LayerSpec, ModelSpec, TensorRef
+from ..errors import LstmvizError
+
+__all__ = ["sniff", "read_model", "read_weights", "SUFFIXES"]
+
+SUFFIXES = (".onnx",)
+SUPPORTED = ("supported: ONNX models whose recurrent nodes are LSTM, GRU or RNN, with "
+             + ", ".join(sorted(onnx_ops.SUPPORTED)) + ", Constant around them")
+MAX_FILE_BYTES = 2 * 1024 ** 3 - 1          # protobuf's own limit
+MAX_EXTERNAL_BYTES = 4 * 1024 ** 3
+MAX_NODES = 20_000
+MAX_CONFIG_CONST = 1 << 16                  # elements of a constant kept in a layer config
+RECURRENT = {"LSTM": 4, "GRU": 3, "RNN": 1}
+LSTM_ORDER = (0, 2, 3, 1)                   # Keras gate k (i, f, c, o) is ONNX block ...
+ARITH = ("MatMul", "Gemm", "Add", "Sub", "Mul", "Div")
+DEFAULT_ACTS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"], "RNN": ["Tanh"]}
+
+
+class Fail(Exception):
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+# ------------------------------------------------------------------ sniffing
+
+_MODEL_TAGS = {0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42, 0x72}
+
+
+def sniff(head: bytes) -> bool:
+    """True when ``head`` (the file's first bytes) starts like an ONNX ModelProto:
+    ``ir_version`` (field 1, a small varint) then another field of ModelProto."""
+    return (len(head) >= 3 and head[0] == 0x08 and 1 <= head[1] <= 30
+            and head[2] in _MODEL_TAGS)
+
+
+# ------------------------------------------------------------------ tensors
+
+def _dtype(code: int):
+    dt = onnx_ops.DTYPES.get(int(code))
+    if dt is None:
+        raise Fail(f"a tensor has ONNX data type {code}, which lstmviz does not read")
+    return np.dtype(dt).newbyteorder("<")
+
+
+def _tensor(t, folder: str, budget: list) -> np.ndarray:
+    """A TensorProto as an array; external data only from inside ``folder``."""
+    from onnx import TensorProto, numpy_helper
+
+    dims = [int(d) for d in t.dims]
+    if any(d < 0 for d in dims):
+        raise Fail(f"tensor '{t.name[:80]}' has a negative dimension")
+    n = math.prod(dims)
+    dt = _dtype(t.data_type)
+    nbytes = n * dt.itemsize
+    if n > onnx_ops.MAX_ELEMENTS:
+        raise Fail(f"tensor '{t.name[:80]}' has {n:,} elements, more than lstmviz reads")
+    if t.data_location == TensorProto.EXTERNAL:
+        info = {e.key: e.value for e in t.external_data}
+        raw = _external(info, folder, nbytes, t.name, budget)
+        return np.frombuffer(raw, dtype=dt).reshape(dims).astype(dt.newbyteorder("="))
+    if t.HasField("raw_data") and len(t.raw_data) != nbytes:
+        raise Fail(f"tensor '{t.name[:80]}' holds {len(t.raw_data)} bytes but its shape "
+                   f"{dims} needs {nbytes}")
+    arr = numpy_helper.to_array(t)
+    if arr.size != n:
+        raise Fail(f"tensor '{t.name[:80]}' holds {arr.size} values but its shape needs {n}")
+    return np.asarray(arr)
+
+
+def _external(info: dict, folder: str, nbytes: int, name: str, budget: list) -> bytes:
+    loc = info.get("location", "")
+    parts = re.split(r"[\\/]", loc)
+    if (not loc or os.path.isabs(loc) or loc.startswith(("/", "\\")) or ":" in loc
+            or ".." in parts or "\x00" in loc):
+        raise Fail(f"tensor '{name[:80]}' points at external data {loc[:80]!r}: lstmviz reads "
+                   "external data only from files beside the model (no absolute paths, no ..)")
+    root = os.path.realpath(folder)
+    full = os.path.realpath(os.path.join(root, *parts))
+    if os.path.commonpath([root, full]) != root:
+        raise Fail(f"external data {loc[:80]!r} leads outside the model's folder")
+    if not os.path.isfile(full):
+        raise Fail(f"the external data file {loc[:80]!r} (tensor '{name[:80]}') is not beside "
+                   "the model")
+    try:
+        offset = int(info.get("offset", 0))
+        length = int(info["length"]) if "length" in info else nbytes
+    except ValueError:
+        raise Fail(f"tensor '{name[:80]}' has a malformed external data offset or length") from None
+    if length != nbytes or offset < 0:
+        raise Fail(f"tensor '{name[:80]}' takes {length} bytes of external data but its shape "
+                   f"needs {nbytes}")
+    size = os.path.getsize(full)
+    if offset + nbytes > size:
+        raise Fail(f"tensor '{name[:80]}' reaches past the end of {loc[:80]!r}")
+    budget[0] -= nbytes
+    if budget[0] < 0:
+        raise Fail(f"the external data adds up to more than {MAX_EXTERNAL_BYTES // 1024 ** 3} GB")
+    with open(full, "rb") as fh:
+        fh.seek(offset)
+        raw = fh.read(nbytes)
+    if len(raw) != nbytes:
+        raise Fail(f"tensor '{name[:80]}': {loc[:80]!r} is shorter than it says")
+    return raw
+
+
+def _const_spec(arr: np.ndarray) -> dict:
+    arr = np.asarray(arr)
+    code = next((k for k, v in onnx_ops.DTYPES.items() if np.dtype(v) == arr.dtype), 1)
+    if arr.size > MAX_CONFIG_CONST:
+        raise Fail(f"a constant of {arr.size:,} elements feeds a shape op")
+    data = arr.reshape(-1).tolist()
+    return {"dtype": code, "shape": list(arr.shape), "data": data}
+
+
+# ------------------------------------------------------------------ attributes
+
+def _attrs(node) -> dict:
+    from onnx import AttributeProto, helper
+
+    out = {}
+    for a in node.attribute:
+        if a.type == AttributeProto.TENSOR:
+            arr = _tensor(a.t, "", [0])
+            out[a.name] = _const_spec(arr)
+        elif a.type in (AttributeProto.GRAPH, AttributeProto.GRAPHS):
+            raise Fail(f"node '{node.name[:80]}' ({node.op_type}) holds a subgraph")
+        else:
+            v = helper.get_attribute_value(a)
+            if isinstance(v, bytes):
+                v = v.decode("utf-8", "replace")
+            elif isinstance(v, list):
+                v = [x.decode("utf-8", "replace") if isinstance(x, bytes) else x for x in v]
+            if isinstance(v, float):
+                v = float(np.float32(v))
+            elif isinstance(v, list) and v and isinstance(v[0], float):
+                v = [float(np.float32(x)) for x in v]
+            out[a.name] = v
+    return out
+
+
+def _constant_value(node, attrs: dict) -> np.ndarray:
+    for key, dt in (("value", None), ("value_float", np.float32), ("value_floats", np.float32),
+                    ("value_int", np.int64), ("value_ints", np.int64)):
+        if key in attrs:
+            if dt is None:
+                spec = attrs[key]
+                return np.asarray(spec["data"], dtype=onnx_ops.DTYPES[spec["dtype"]]).reshape(spec["shape"])
+            return np.asarray(attrs[key], dtype=dt)
+    raise Fail(f"Constant node '{node.name[:80]}' holds no value lstmviz reads "
+               "(value, value_float(s), value_int(s))")
+
+
+# ------------------------------------------------------------------ names
+
+def _clean(text: str) -> str:
+    text = text.strip("/").replace("/", ".")
+    text = re.sub(r"[^A-Za-z0-9_.:\-]", "_", text)
+    return text[:80]
+
+
+def _label(node) -> str:
+    """A readable layer name for ``node``: the dynamo exporter's module scope for the
+    nodes of a module, else the node's name (``/rnn/LSTM`` -> ``rnn.LSTM``)."""
+    meta = {p.key: p.value for p in node.metadata_props}
+    scopes = meta.get("pkg.torch.onnx.name_scopes")
+    if scopes and node.op_type in (*RECURRENT, "Gemm", "MatMul"):
+        parts = re.findall(r"'([^']*)'", scopes)
+        parts = [p for p in parts if p]
+        if parts:
+            return _clean(".".join(parts))
+    return _clean(node.name) or node.op_type.lower()
+
+
+def _unique(base: str, used: set) -> str:
+    name, k = base, 1
+    while name in used:
+        name = f"{base}_{k}"
+        k += 1
+    used.add(name)
+    return name
+
+
+# ------------------------------------------------------------------ dry run (shapes)
+
+def _recurrent_shapes(node, attrs, x_shape, weights_w) -> list[tuple]:
+    dirs = 2 if attrs.get("direction", "forward") == "bidirectional" else 1
+    H = int(attrs.get("hidden_size") or weights_w.shape[1] // RECURRENT[node.op_type])
+    if len(x_shape) != 3:
+        raise Fail(f"node '{node.name[:80]}' ({node.op_type}) gets an input of rank {len(x_shape)}, not 3")
+    if int(attrs.get("layout", 0)) == 0:
+        T, B = x_shape[0], x_shape[1]
+        shapes = [(T, dirs, B, H), (dirs, B, H)]
+    else:
+        B, T = x_shape[0], x_shape[1]
+        shapes = [(B, T, dirs, H), (B, dirs, H)]
+    if node.op_type == "LSTM":
+        shapes.append(shapes[1])
+    return shapes
+
+
+def _dry_run(graph_inputs, nodes, consts, sizes) -> dict[str, tuple]:
+    """Every tensor's shape when each symbolic size takes the value in ``sizes``."""
+    vals: dict[str, np.ndarray] = {}
+    for name, dims, dtype in graph_inputs:
+        shape = [sizes[d] if isinstance(d, str) else d for d in dims]
+        vals[name] = np.zeros(shape, dtype=dtype)
+
+    def get(n):
+        if n == "":
+            return None
+        if n in vals:
+            return vals[n]
+        return consts[n]
+
+    for node, attrs, opset in nodes:
+        ins = [get(n) for n in node.input]
+        if node.op_type in RECURRENT:
+            shapes = _recurrent_shapes(node, attrs, ins[0].shape, ins[1])
+            outs = [np.zeros(s, np.float32) for s in shapes]
+        else:
+            try:
+                outs = onnx_ops.evaluate(node.op_type, attrs, ins, opset)
+            except LstmvizError as err:
+                raise Fail(f"node '{node.name[:80]}': {err}") from None
+        for n, v in zip(node.output, outs):
+            if n:
+                vals[n] = v
+    return {k: tuple(v.shape) for k, v in vals.items()}
+
+
+# ------------------------------------------------------------------ the graph
+
+def _load_proto(path):
+    import onnx
+
+    size = os.path.getsize(path)
+    if size == 0:
+        raise Fail("the file is empty")
+    if size > MAX_FILE_BYTES:
+        raise Fail(f"the file is {size / 1024 ** 3:.1f} GB, larger than an ONNX protobuf can be")
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        return onnx.load_model_from_string(data)
+    except Exception as exc:
+        raise Fail(f"cannot parse the ONNX protobuf ({exc.__class__.__name__}); the file is "
+                   "truncated or not an ONNX model") from None
+
+
+def _opset(model) -> int:
+    for o in model.opset_import:
+        if o.domain in ("", "ai.onnx"):
+            return int(o.version)
+    return 1
+
+
+def _build(path) -> ModelSpec:
+    model = _load_proto(path)
+    graph = model.graph
+    opset = _opset(model)
+    folder = os.path.dirname(os.path.abspath(str(path)))
+    fname = os.path.basename(str(path))
+    if len(graph.node) > MAX_NODES:
+        raise Fail(f"the graph has {len(graph.node):,} nodes, more than lstmviz reads ({MAX_NODES:,})")
+    for node in graph.node:
+        op = node.op_type
+        if node.domain not in ("", "ai.onnx") or (op not in RECURRENT and op != "Constant"
+                                                   and op not in onnx_ops.SUPPORTED):
+            where = f"{node.domain}." if node.domain not in ("", "ai.onnx") else ""
+            raise Fail(f"the graph has a {where}{op} node ('{_clean(node.name) or op}'), which "
+                       "lstmviz does not compute")
+    budget = [MAX_EXTERNAL_BYTES]
+    consts: dict[str, np.ndarray] = {}
+    init_names: dict[str, str] = {}
+    for t in graph.initializer:
+        consts[t.name] = _tensor(t, folder, budget)
+    if len(graph.sparse_initializer):
+        raise Fail("the graph holds sparse initializers, which lstmviz does not read")
+
+    # graph inputs (initializers listed as inputs are constants)
+    graph_inputs = []
+    for vi in graph.input:
+        if vi.name in consts:
+            continue
+        tt = vi.type.tensor_type
+        if not vi.type.HasField("tensor_type"):
+            raise Fail(f"input '{_clean(vi.name)}' is not a tensor")
+        dims: list = []
+        for k, d in enumerate(tt.shape.dim):
+            if d.HasField("dim_value") and d.dim_value > 0:
+                dims.append(int(d.dim_value))
+            else:
+                dims.append(d.dim_param or f"?{vi.name}:{k}")
+        graph_inputs.append((vi.name, dims, _dtype(tt.elem_type or 1).newbyteorder("=")))
+    if not graph_inputs:
+        raise Fail("the graph has no inputs (everything in it is constant)")
+
+    # fold constants; keep the rest with their attributes
+    nodes = []
+    for node in graph.node:
+        attrs = _attrs(node)
+        if node.op_type == "Constant":
+            consts[node.output[0]] = _constant_value(node, attrs)
+            continue
+        if node.op_type not in RECURRENT and all(n == "" or n in consts for n in node.input) \
+                and any(n for n in node.input):
+            try:
+                outs = onnx_ops.evaluate(node.op_type, attrs, [consts.get(n) for n in node.input], opset)
+            except LstmvizError as err:
+                raise Fail(f"node '{_clean(node.name)}': {err}") from None
+            for n, v in zip(node.output, outs):
+                if n:
+                    consts[n] = v
+            continue
+        nodes.append((node, attrs, opset))
+    if not nodes:
+        raise Fail("the graph computes nothing from its inputs")
+
+    # shapes: two dry runs with different symbolic sizes
+    symbols = sorted({d for _, dims, _ in graph_inputs for d in dims if isinstance(d, str)})
+    run_a = _dry_run(graph_inputs, nodes, consts, {s: 2 + k for k, s in enumerate(symbols)})
+    run_b = _dry_run(graph_inputs, nodes, consts, {s: 7 + 2 * k for k, s in enumerate(symbols)})
+
+    def shape_of(name):
+        a, b = run_a.get(name), run_b.get(name)
+        if a is None:
+            return None
+        if b is None or len(a) != len(b):
+            return [None] * len(a)
+        return [x if x == y else None for x, y in zip(a, b)]
+
+    # consumers, for MatMul + Add fusion
+    consumers: dict[str, int] = {}
+    for node, _, _ in nodes:
+        for n in node.input:
+            consumers[n] = consumers.get(n, 0) + 1
+    graph_outputs = {o.name for o in graph.output}
+
+    used: set[str] = set()
+    layers: list[LayerSpec] = []
+    where: dict[str, TensorRef] = {}
+    inputs = []
+    for name, dims, dtype in graph_inputs:
+        lname = _unique(_clean(name) or "input", used)
+        layers.append(LayerSpec("InputLayer", {
+            "batch_shape": [None if isinstance(d, str) else d for d in dims],
+            "dtype": str(dtype), "name": lname}, name=lname))
+        where[name] = TensorRef(lname, 0)
+        inputs.append(TensorRef(lname, 0))
+
+    notes: list[str] = []
+    skip: set[int] = set()
+    for k, (node, attrs, op_opset) in enumerate(nodes):
+        if k in skip:
+            continue
+        op = node.op_type
+        lname = _unique(_label(node), used)
+        if op in RECURRENT:
+            spec, note = _recurrent_spec(node, attrs, consts, where, lname)
+            notes.append(note)
+            outs = list(node.output)
+        else:
+            dense = _dense_spec(node, attrs, consts, where, lname, nodes, k, consumers,
+                                graph_outputs, shape_of)
+            if dense is not None:
+                spec, fused = dense
+                outs = [fused.output[0]] if fused is not None else [node.output[0]]
+                if fused is not None:
+                    skip.add(next(j for j, (n, _, _) in enumerate(nodes) if n is fused))
+            else:
+                spec = _op_spec(node, attrs, consts, where, lname, op_opset, shape_of)
+                outs = list(node.output)
+        layers.append(spec)
+        for j, n in enumerate(outs):
+            if n:
+                where[n] = TensorRef(lname, j)
+
+    outputs = []
+    for o in graph.output:
+        if o.name not in where:
+            raise Fail(f"the graph's output '{_clean(o.name)}' is an input or a constant, "
+                       "not computed by a node")
+        outputs.append(where[o.name])
+    if not any(l.class_name in ("onnx.LSTM", "onnx.GRU", "onnx.RNN") for l in layers):
+        notes.append("The graph has no LSTM, GRU or RNN node (an exporter may have unrolled "
+                     "the recurrence into MatMul/Add/Tanh nodes per step).")
+    held = sum(int(w.size) for l in layers for w in (l.weights or []))
+    unique = sum(int(np.asarray(consts[n]).size) for n in {n for node, _, _ in nodes for n in node.input}
+                 if n in consts and n in init_names_used(graph)
+                 and np.issubdtype(np.asarray(consts[n]).dtype, np.floating) and np.asarray(consts[n]).size > 1)
+    if unique < held:
+        notes.append(f"Some initializers feed several nodes: the file holds {unique:,} parameters; "
+                     f"the layers above count each use ({held:,}).")
+    producer = f"{model.producer_name} {model.producer_version}".strip()
+    return ModelSpec(layers=layers, inputs=inputs, outputs=outputs,
+                     name=_clean(graph.name) or os.path.splitext(fname)[0] or "onnx_model",
+                     keras_version="3",
+                     source={"path": str(path), "format": "onnx", "weights_only": False,
+                             "framework": "onnx", "opset": opset, "producer": producer,
+                             "notes": [f"ONNX model (opset {opset}"
+                                       + (f", made by {producer}" if producer else "")
+                                       + "): parameters are counted as the file holds them."]
+                             + notes})
+
+
+def init_names_used(graph) -> set:
+    return {t.name for t in graph.initializer}
+
+
+def _weight(consts, name, node, what):
+    if name == "" or name is None:
+        return None
+    if name not in consts:
+        raise Fail(f"node '{_clean(node.name)}' ({node.op_type}) computes its {what} in the "
+                   "graph; lstmviz needs it stored in the file (an initializer)")
+    return np.asarray(consts[name], dtype=np.float32)
+
+
+def _recurrent_spec(node, attrs, consts, where, lname):
+    op = node.op_type
+    G = RECURRENT[op]
+    ins = list(node.input) + [""] * (8 - len(node.input))
+    W = _weight(consts, ins[1], node, "W")
+    R = _weight(consts, ins[2], node, "R")
+    B = _weight(consts, ins[3], node, "B")
+    P = _weight(consts, ins[7], node, "P") if op == "LSTM" else None
+    direction = attrs.get("direction", "forward")
+    if direction not in ("forward", "reverse", "bidirectional"):
+        raise Fail(f"node '{_clean(node.name)}' has direction {direction!r}")
+    dirs = 2 if direction == "bidirectional" else 1
+    if W is None or R is None or W.ndim != 3 or R.ndim != 3:
+        raise Fail(f"node '{_clean(node.name)}' ({op}) has no 3-D W and R")
+    H = int(attrs.get("hidden_size") or R.shape[-1])
+    d = W.shape[2]
+    want = {"W": (dirs, G * H, d), "R": (dirs, G * H, H), "B": (dirs, 2 * G * H), "P": (dirs, 3 * H)}
+    for key, arr in (("W", W), ("R", R), ("B", B), ("P", P)):
+        if arr is not None and tuple(arr.shape) != want[key]:
+            raise Fail(f"node '{_clean(node.name)}' ({op}): {key} has shape {list(arr.shape)}, "
+                       f"needs {list(want[key])} (hidden_size {H}, direction {direction})")
+    if op == "LSTM" and P is not None and not P.any():
+        pass  # zero peepholes are still the file's parameters: kept and counted
+    acts = attrs.get("activations") or DEFAULT_ACTS[op] * dirs
+    if len(acts) != len(DEFAULT_ACTS[op]) * dirs:
+        raise Fail(f"node '{_clean(node.name)}' ({op}) lists {len(acts)} activations, needs "
+                   f"{len(DEFAULT_ACTS[op]) * dirs}")
+    from ..engine.onnx_layers import activation_specs
+
+    alphas = list(attrs.get("activation_alpha") or [])
+    betas = list(attrs.get("activation_beta") or [])
+    n = len(DEFAULT_ACTS[op])
+    try:
+        per_dir = [activation_specs(acts[k * n:(k + 1) * n], alphas, betas, n, DEFAULT_ACTS[op])
+                   for k in range(dirs)]
+    except LstmvizError as err:
+        raise Fail(f"node '{_clean(node.name)}': {err}") from None
+
+    def act_cfg(specs):
+        cfg = {"recurrent_activation": specs[0], "activation": specs[1]} if op != "RNN" \
+            else {"activation": specs[0]}
+        if op == "LSTM":
+            cfg["output_activation"] = specs[2]
+        return cfg
+
+    weights = []
+    for k in range(dirs):
+        if op == "LSTM":
+            blocks = lambda a: np.concatenate([a[j * H:(j + 1) * H] for j in LSTM_ORDER])
+        else:
+            blocks = lambda a: a
+        weights.append(np.ascontiguousarray(blocks(W[k]).T))
+        weights.append(np.ascontiguousarray(blocks(R[k]).T))
+        if B is not None:
+            weights.append(np.stack([blocks(B[k][:G * H]), blocks(B[k][G * H:])]))
+        if P is not None:
+            p = P[k]
+            weights.append(np.stack([p[:H], p[2 * H:], p[H:2 * H]]))
+    slots, consts_cfg, inbound = [], {}, []
+    for idx, key in ((0, "X"), (4, "sequence_lens"), (5, "initial_h"), (6, "initial_c")):
+        name = ins[idx]
+        if not name:
+            continue
+        if name in where:
+            slots.append(key)
+            inbound.append(where[name])
+        elif name in consts:
+            consts_cfg[key] = _const_spec(consts[name])
+        else:
+            raise Fail(f"node '{_clean(node.name)}' reads '{_clean(name)}', which no node makes")
+    if "X" not in slots:
+        raise Fail(f"node '{_clean(node.name)}' ({op}) runs on a constant input")
+    clip = attrs.get("clip")
+    layout = int(attrs.get("layout", 0))
+    wnames = ", ".join(f"{k} '{_clean(nm)}'" for k, nm in zip("WRB", ins[1:4]) if nm)
+    if op == "LSTM":
+        file_layout = ("file: gates i,o,f,c in W [dirs, 4u, d], R, B = [Wb | Rb]"
+                       + (", P i,o,f" if P is not None else ""))
+    elif op == "GRU":
+        file_layout = "file: gates z,r,h in W [dirs, 3u, d], R, B = [Wb | Rb]"
+    else:
+        file_layout = "file: W [dirs, u, d], R, B = [Wb | Rb]"
+    cfg = {"name": lname, "units": H, "input_size": int(d), "direction": direction,
+           "layout": layout, "slots": slots, "consts": consts_cfg,
+           "go_backwards": direction == "reverse", "use_bias": B is not None,
+           "peepholes": P is not None, "clip": None if clip is None else float(clip),
+           "input_forget": bool(attrs.get("input_forget", 0)), "file_layout": file_layout,
+           **act_cfg(per_dir[0])}
+    if op == "GRU":
+        cfg["linear_before_reset"] = int(attrs.get("linear_before_reset", 0))
+    if dirs == 2:
+        cfg["backward"] = act_cfg(per_dir[1])
+    shown = {"LSTM": "kernel_i/f/c/o (W transposed, gates reordered from i,o,f,c)",
+             "GRU": "kernel_z/r/h (W transposed; the same gate order)",
+             "RNN": "kernel (W transposed)"}[op]
+    note = (f"{op} node '{lname}' ({wnames}; direction {direction}, layout {layout}): shown as "
+            f"{shown}; bias row 0 = Wb, row 1 = Rb as the file splits them"
+            + ("; peephole rows i, f, o (the file: i, o, f)" if P is not None else "") + ".")
+    return LayerSpec(f"onnx.{op}", cfg, name=lname, weights=weights, inbound=inbound), note
+
+
+def _dense_spec(node, attrs, consts, where, lname, nodes, k, consumers, graph_outputs, shape_of):
+    """A Gemm / MatMul (+ Add of a bias) with a constant matrix as a Dense layer, or None."""
+    op = node.op_type
+    if op not in ("Gemm", "MatMul") or len(node.input) < 2:
+        return None
+    a, b = node.input[0], node.input[1]
+    if a not in where or b not in consts:
+        return None
+    w = np.asarray(consts[b])
+    if w.ndim != 2 or not np.issubdtype(w.dtype, np.floating):
+        return None
+    bias = None
+    fused = None
+    if op == "Gemm":
+        if attrs.get("transA", 0) or attrs.get("alpha", 1.0) != 1.0 or attrs.get("beta", 1.0) != 1.0:
+            return None
+        if attrs.get("transB", 0):
+            w = w.T
+        if len(node.input) > 2 and node.input[2]:
+            c = node.input[2]
+            if c not in consts:
+                return None
+            bias = np.asarray(consts[c])
+            if bias.size != w.shape[1] or bias.ndim > 2 or (bias.ndim == 2 and bias.shape[0] != 1):
+                return None
+            bias = bias.reshape(-1)
+    else:
+        out = node.output[0]
+        if consumers.get(out) == 1 and out not in graph_outputs:
+            nxt = next(((n, at) for n, at, _ in nodes[k + 1:] if out in n.input), None)
+            if nxt is not None and nxt[0].op_type == "Add" and len(nxt[0].input) == 2:
+                other = [x for x in nxt[0].input if x != out]
+                if len(other) == 1 and other[0] in consts:
+                    cand = np.asarray(consts[other[0]])
+                    if cand.ndim == 1 and cand.size == w.shape[1] and np.issubdtype(cand.dtype, np.floating):
+                        bias, fused = cand, nxt[0]
+    in_shape = shape_of(a)
+    if in_shape is None or len(in_shape) < 2 or in_shape[-1] != w.shape[0]:
+        return None
+    weights = [np.ascontiguousarray(w, dtype=np.float32)]
+    if bias is not None:
+        weights.append(np.ascontiguousarray(bias, dtype=np.float32))
+    cfg = {"name": lname, "units": int(w.shape[1]), "activation": "linear",
+           "use_bias": bias is not None}
+    return LayerSpec("Dense", cfg, name=lname, weights=weights, inbound=[where[a]]), fused
+
+
+def _op_spec(node, attrs, consts, where, lname, opset, shape_of):
+    op = node.op_type
+    slots, inbound, weights, consts_cfg = [], [], [], {}
+    for j, name in enumerate(node.input):
+        if not name:
+            slots.append(["none"])
+        elif name in where:
+            slots.append(["in", len(inbound)])
+            inbound.append(where[name])
+        elif name in consts:
+            arr = np.asarray(consts[name])
+            if op in ARITH and np.issubdtype(arr.dtype, np.floating) and arr.size > 1:
+                slots.append(["weight", len(weights)])
+                weights.append(arr)
+            else:
+                key = str(j)
+                consts_cfg[key] = _const_spec(arr)
+                slots.append(["const", key])
+        else:
+            raise Fail(f"node '{_clean(node.name)}' reads '{_clean(name)}', which no node makes")
+    if not inbound:
+        raise Fail(f"node '{_clean(node.name)}' ({op}) depends on no input")
+    if op == "MatMul" and weights and any(w.dtype != np.float32 for w in weights):
+        weights = [w.astype(np.float32) for w in weights]
+    shapes = [shape_of(n) or [] for n in node.output if n]
+    cfg = {"name": lname, "op": op, "attrs": attrs, "opset": opset, "slots": slots,
+           "consts": consts_cfg, "output_shapes": shapes,
+           "weight_shapes": [list(w.shape) for w in weights]}
+    return LayerSpec(f"onnx.{op}", cfg, name=lname,
+                     weights=[np.asarray(w, np.float32) for w in weights] or None, inbound=inbound)
+
+
+# ------------------------------------------------------------------ entry points
+
+def read_model(path) -> ModelSpec:
+    """A ``ModelSpec`` from an ONNX file; every failure is one ``LstmvizError`` line."""
+    fname = os.path.basename(str(path))
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise LstmvizError(f"{fname}: reading ONNX files needs the 'onnx' package: "
+                           "pip install 'lstmviz[onnx]'") from None
+    try:
+        return _build(path)
+    except Fail as f:
+        raise LstmvizError(f"{fname}: {f.what}; {SUPPORTED}") from None
+    except LstmvizError as err:
+        raise LstmvizError(f"{fname}: {err}; {SUPPORTED}") from None
+    except (MemoryError, RecursionError) as exc:
+        raise LstmvizError(f"{fname}: the file asks for more memory or nesting than lstmviz "
+                           f"gives it ({exc.__class__.__name__}); {SUPPORTED}") from None
+    except OSError as exc:
+        raise LstmvizError(f"{fname}: cannot read the file ({exc.strerror or exc})") from None
+    except Exception as exc:  # a corrupt file still gives one line
+        msg = str(exc).splitlines()[0][:160] if str(exc) else ""
+        raise LstmvizError(f"{fname}: cannot read the model ({exc.__class__.__name__}"
+                           + (f": {msg}" if msg else "") + f"); {SUPPORTED}") from None
+
+
+def read_weights(path) -> list[tuple[str, list[np.ndarray]]]:
+    """(layer name, arrays in the layer's order) for every layer with weights."""
+    spec = read_model(path)
+    return [(l.name or "", list(l.weights)) for l in spec.layers if l.weights]

@@ -1,0 +1,101 @@
+"""PyTorch recurrent state_dicts saved as ``.safetensors`` -> ``ModelSpec``.
+
+Read with the ``safetensors`` package's NumPy API (no torch; the format is a JSON header
+of names, dtypes, shapes and byte ranges, then raw little-endian data: nothing in it can
+run). The state_dict is mapped exactly as ``torch_state`` maps a ``torch.save`` file
+(``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` + ``nn.Linear`` heads; see its docstring). Entry
+points, each a registry entry: ``sniff(head)``, ``read_model(path)``, ``read_weights(path)``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+
+import numpy as np
+
+from ..engine.spec import ModelSpec
+from ..errors import LstmvizError
+
+__all__ = ["sniff", "read_model", "read_weights", "SUFFIXES"]
+
+SUFFIXES = (".safetensors",)
+SUPPORTED = ("supported: .safetensors files of PyTorch nn.LSTM / nn.GRU / nn.RNN state_dicts "
+             "(+ nn.Linear heads), float tensors")
+MAX_FILE_BYTES = 4 * 1024 ** 3
+MAX_HEADER_BYTES = 100 * 1024 * 1024      # the safetensors package's own limit
+
+
+def sniff(head: bytes) -> bool:
+    """True when ``head`` starts like a safetensors file: an 8-byte little-endian header
+    length, then the JSON header's ``{``."""
+    if len(head) < 10:
+        return False
+    n = struct.unpack("<Q", head[:8])[0]
+    return 2 <= n <= MAX_HEADER_BYTES and head[8:9] == b"{"
+
+
+def _state_dict(path) -> dict[str, np.ndarray]:
+    from safetensors import safe_open
+
+    size = os.path.getsize(path)
+    if size > MAX_FILE_BYTES:
+        raise LstmvizError(f"the file is {size / 1024 ** 3:.1f} GB, larger than lstmviz reads")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+        n = struct.unpack("<Q", head)[0] if len(head) == 8 else 0
+        if not 2 <= n <= min(MAX_HEADER_BYTES, size - 8):
+            raise LstmvizError("the header length does not fit the file (truncated or not a "
+                               "safetensors file)")
+        header = json.loads(fh.read(n))
+    if not isinstance(header, dict):
+        raise LstmvizError("the header is not a JSON object")
+    # tensors in the order of their data in the file (the writer's order), not sorted names
+    order = sorted((k for k in header if k != "__metadata__"),
+                   key=lambda k: (header[k].get("data_offsets", [0])[0] if isinstance(header[k], dict) else 0, k))
+    bad = [k for k in order if isinstance(header[k], dict)
+           and header[k].get("dtype") not in ("F64", "F32", "F16", "I64", "I32", "I16", "I8", "U8", "BOOL")]
+    if bad:
+        dt = header[bad[0]].get("dtype")
+        raise LstmvizError(f"tensor '{bad[0][:80]}' is {dt}, which NumPy cannot hold; save the "
+                           "state_dict as float32")
+    out: dict[str, np.ndarray] = {}
+    with safe_open(str(path), framework="numpy") as f:
+        for k in order:
+            out[k] = np.asarray(f.get_tensor(k))
+    return out
+
+
+def read_model(path) -> ModelSpec:
+    """A ``ModelSpec`` from a safetensors state_dict; failures are one ``LstmvizError`` line."""
+    from .torch_state import Fail as TorchFail
+    from .torch_state import _build_spec
+
+    fname = os.path.basename(str(path))
+    try:
+        import safetensors  # noqa: F401
+    except ImportError:
+        raise LstmvizError(f"{fname}: reading .safetensors files needs the 'safetensors' package: "
+                           "pip install 'lstmviz[onnx]'") from None
+    try:
+        sd = _state_dict(path)
+        spec = _build_spec(sd, str(path), "safetensors", "", [])
+        spec.source["notes"] = [n.replace("PyTorch state_dict", "PyTorch state_dict (safetensors)", 1)
+                                for n in spec.source.get("notes", [])]
+        return spec
+    except TorchFail as f:
+        raise LstmvizError(f"{fname}: {f.what}; {SUPPORTED}") from None
+    except LstmvizError as err:
+        raise LstmvizError(f"{fname}: {err}; {SUPPORTED}") from None
+    except OSError as exc:
+        raise LstmvizError(f"{fname}: cannot read the file ({exc.strerror or exc})") from None
+    except Exception as exc:  # a corrupt file still gives one line
+        raise LstmvizError(f"{fname}: the file is truncated or corrupt "
+                           f"({exc.__class__.__name__}); {SUPPORTED}") from None
+
+
+def read_weights(path) -> list[tuple[str, list[np.ndarray]]]:
+    """(layer name, arrays in Keras order) for every layer with weights."""
+    spec = read_model(path)
+    return [(l.name or "", list(l.weights)) for l in spec.layers if l.weights]

@@ -1,0 +1,334 @@
+#!/usr/bin/env python
+"""Generate the ONNX and safetensors fixtures in ``tests/fixtures/onnx_<case>/`` with REAL
+torch, onnx and onnxruntime (run with the fixture venv, never from the test suite)::
+
+    /work/fixenv/bin/python scripts/make_onnx_fixtures.py [--only 'onnx_lstm_*']
+
+Each case directory holds ``model.onnx`` (and ``model.onnx.data`` for the dynamo exporter's
+external weights), ``x.npy`` (and any other graph inputs as ``<name>.npy``),
+``expected.npz`` (onnxruntime's outputs by graph output name) and ``meta.json``.
+
+- ``torch_*``: small seeded modules exported by ``torch.onnx.export`` with both exporters
+  (classic ``dynamo=False`` with dynamic batch and sequence axes, and dynamo);
+- ``hand_*``: single nodes built with ``onnx.helper`` for the attributes exporters never
+  write (peepholes, clip, activations with alpha/beta, input_forget, linear_before_reset
+  0/1, sequence_lens, initial states, reverse). ``layout=1`` cases are run by onnxruntime
+  through their layout-0 twin (onnxruntime cannot run layout=1) and the outputs transposed.
+
+``safetensors_*``: torch state_dicts saved with ``safetensors.torch.save_file``, with
+torch's output of the forward lstmviz assumes (recurrent stack -> last step -> Linear).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import shutil
+import sys
+import warnings
+import zlib
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+from onnx import TensorProto, helper, numpy_helper
+from torch import nn
+
+warnings.filterwarnings("ignore")
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+RNN = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+CASES = {}
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+def run_ort(model_path: Path, feeds: dict) -> dict:
+    sess = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    names = [o.name for o in sess.get_outputs()]
+    return dict(zip(names, sess.run(names, feeds)))
+
+
+def write(name: str, feeds: dict, expected: dict, meta: dict) -> None:
+    out = FIXTURES / name
+    out.mkdir(parents=True, exist_ok=True)
+    for k, v in feeds.items():
+        np.save(out / ("x.npy" if k == meta["inputs"][0] else f"{k}.npy"), v)
+    np.savez(out / "expected.npz", **expected)
+    meta = dict(meta, case=name, torch_version=torch.__version__, onnx_version=onnx.__version__,
+                onnxruntime_version=ort.__version__)
+    (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    print("wrote", out.relative_to(ROOT), {k: v.shape for k, v in expected.items()})
+
+
+# ------------------------------------------------------------------ torch exports
+
+class Net(nn.Module):
+    def __init__(self, kind, d=3, units=4, layers=1, bidirectional=False, batch_first=True,
+                 heads=(2,), relu=False, last=True):
+        super().__init__()
+        self.rnn = RNN[kind](d, units, num_layers=layers, bidirectional=bidirectional,
+                             batch_first=batch_first)
+        self.batch_first, self.relu, self.last = batch_first, relu, last
+        width = units * (2 if bidirectional else 1)
+        self.heads = nn.ModuleList()
+        for out in heads:
+            self.heads.append(nn.Linear(width, out))
+            width = out
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        y = (out[:, -1] if self.batch_first else out[-1]) if self.last else out
+        for k, head in enumerate(self.heads):
+            y = head(y)
+            if self.relu and k < len(self.heads) - 1:
+                y = torch.relu(y)
+        return y
+
+
+def export(name, net, x, dynamo, description):
+    torch.manual_seed(0)
+    out = FIXTURES / name
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    path = out / "model.onnx"
+    net.eval()
+    if dynamo:
+        bf = net.batch_first
+        dims = {0: torch.export.Dim("batch", min=1, max=64), 1: torch.export.Dim("seq", min=2, max=64)} if bf \
+            else {1: torch.export.Dim("batch", min=1, max=64), 0: torch.export.Dim("seq", min=2, max=64)}
+        prog = torch.onnx.export(net, (torch.from_numpy(x),), dynamo=True, input_names=["x"],
+                                 output_names=["y"], dynamic_shapes=(dims,), verbose=False)
+        prog.save(str(path), external_data=True)  # tensors under a size threshold stay inline
+        data = out / "model.onnx.data"
+        if data.exists() and data.stat().st_size == 0:
+            data.unlink()
+    else:
+        axes = {0: "batch", 1: "seq"} if net.batch_first else {0: "seq", 1: "batch"}
+        torch.onnx.export(net, (torch.from_numpy(x),), str(path), dynamo=False,
+                          input_names=["x"], output_names=["y"], dynamic_axes={"x": axes})
+    with torch.no_grad():
+        ref = net(torch.from_numpy(x)).numpy()
+    got = run_ort(path, {"x": x})
+    assert np.allclose(got["y"], ref, atol=1e-5), f"{name}: onnxruntime differs from torch"
+    # a second input with other batch and sequence sizes (symbolic axes)
+    x2 = np.random.default_rng(1).standard_normal(
+        (3, 7, x.shape[2]) if net.batch_first else (7, 3, x.shape[2])).astype(np.float32)
+    try:
+        got2 = run_ort(path, {"x": x2})
+    except Exception as exc:  # the exporter fixed a size (dynamo specialises some)
+        print(f"{name}: no second input ({str(exc).splitlines()[0][:100]})")
+    else:
+        np.save(out / "x2.npy", x2)
+        np.savez(out / "expected2.npz", **got2)
+    files = sorted(p.name for p in out.iterdir())
+    params = sum(p.numel() for p in net.parameters())
+    write(name, {"x": x}, got, {"inputs": ["x"], "outputs": ["y"], "exporter":
+                                "dynamo" if dynamo else "classic", "description": description,
+                                "torch_params": int(params), "files": files})
+
+
+def torch_case(name, kind, dynamo, description, bf=True, **kw):
+    def make():
+        torch.manual_seed(len(name))
+        net = Net(kind, batch_first=bf, **kw)
+        shape = (2, 5, kw.get("d", 3)) if bf else (5, 2, kw.get("d", 3))
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        export(name, net, x, dynamo, description)
+    make.__name__ = name
+    CASES[name] = make
+
+
+for exp, dyn in (("classic", False), ("dynamo", True)):
+    torch_case(f"onnx_torch_{exp}_lstm", "lstm", dyn, "nn.LSTM(3, 4, batch_first) -> last -> Linear(4, 2)")
+    torch_case(f"onnx_torch_{exp}_gru_bidir", "gru", dyn,
+               "nn.GRU(3, 4, bidirectional, batch_first) -> last -> Linear(8, 2)", bidirectional=True)
+    torch_case(f"onnx_torch_{exp}_rnn_2layer", "rnn", dyn,
+               "nn.RNN(3, 4, num_layers=2) time-major -> last -> Linear(4, 3) -> ReLU -> Linear(3, 2)",
+               bf=False, layers=2, heads=(3, 2), relu=True)
+    torch_case(f"onnx_torch_{exp}_lstm_bidir_2layer", "lstm", dyn,
+               "nn.LSTM(3, 4, num_layers=2, bidirectional, batch_first) -> every step -> Linear(8, 2)",
+               layers=2, bidirectional=True, last=False)
+
+
+# ------------------------------------------------------------------ hand-built nodes
+
+def _lstm_like(op, H, d, dirs, rng, peep=False, bias=True):
+    G = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
+    inits = [numpy_helper.from_array((rng.standard_normal((dirs, G * H, d)) * 0.5).astype(np.float32), "W"),
+             numpy_helper.from_array((rng.standard_normal((dirs, G * H, H)) * 0.5).astype(np.float32), "R")]
+    if bias:
+        inits.append(numpy_helper.from_array((rng.standard_normal((dirs, 2 * G * H)) * 0.5).astype(np.float32), "B"))
+    if peep:
+        inits.append(numpy_helper.from_array((rng.standard_normal((dirs, 3 * H)) * 0.5).astype(np.float32), "P"))
+    return inits
+
+
+def hand(name, op, description, H=3, d=2, T=5, B=2, direction="forward", layout=0, attrs=None,
+         peep=False, seq_lens=None, init_h=False, init_c=False, bias=True, scale=1.0):
+    def make():
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        dirs = 2 if direction == "bidirectional" else 1
+        inits = _lstm_like(op, H, d, dirs, rng, peep, bias)
+        x = (rng.standard_normal((T, B, d) if layout == 0 else (B, T, d)) * scale).astype(np.float32)
+        feeds = {"x": x}
+        graph_inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                      ["seq", "batch", d] if layout == 0 else ["batch", "seq", d])]
+        ins = ["x", "W", "R", "B" if bias else "", "", "", "", ""]
+        if seq_lens is not None:
+            feeds["seq_lens"] = np.asarray(seq_lens, np.int32)
+            graph_inputs.append(helper.make_tensor_value_info("seq_lens", TensorProto.INT32, ["batch"]))
+            ins[4] = "seq_lens"
+        for flag, key, slot in ((init_h, "h0", 5), (init_c, "c0", 6)):
+            if flag:
+                shape = (dirs, B, H) if layout == 0 else (B, dirs, H)
+                feeds[key] = (rng.standard_normal(shape) * 0.5).astype(np.float32)
+                graph_inputs.append(helper.make_tensor_value_info(
+                    key, TensorProto.FLOAT, [dirs, "batch", H] if layout == 0 else ["batch", dirs, H]))
+                ins[slot] = key
+        if peep:
+            ins[7] = "P"
+        ins = ins[:8 if op == "LSTM" else 6]
+        while ins and ins[-1] == "":
+            ins.pop()
+        outs = ["Y", "Y_h"] + (["Y_c"] if op == "LSTM" else [])
+        node_attrs = dict(hidden_size=H, direction=direction, **(attrs or {}))
+        out_shapes = {"Y": ["seq", dirs, "batch", H], "Y_h": [dirs, "batch", H], "Y_c": [dirs, "batch", H]}
+
+        def build(lay):
+            a = dict(node_attrs)
+            if lay:
+                a["layout"] = 1
+            node = helper.make_node(op, ins, outs, name=f"/{op.lower()}/{op}", **a)
+            gi = [helper.make_tensor_value_info(
+                v.name, v.type.tensor_type.elem_type,
+                [(d.dim_param or d.dim_value) for d in v.type.tensor_type.shape.dim][::-1][::-1]
+                if (bool(lay) == (layout == 1) or v.name == "seq_lens") else
+                [[(d.dim_param or d.dim_value) for d in v.type.tensor_type.shape.dim][i] for i in (1, 0, 2)])
+                for v in graph_inputs]
+            shapes = out_shapes
+            if lay:
+                shapes = {"Y": ["batch", "seq", dirs, H], "Y_h": ["batch", dirs, H], "Y_c": ["batch", dirs, H]}
+            g = helper.make_graph([node], name, gi,
+                                  [helper.make_tensor_value_info(o, TensorProto.FLOAT, shapes[o]) for o in outs],
+                                  initializer=inits)
+            m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)], producer_name="make_onnx_fixtures")
+            m.ir_version = 8
+            onnx.checker.check_model(m)
+            return m
+
+        out = FIXTURES / name
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        model = build(layout == 1)
+        onnx.save(model, out / "model.onnx")
+        if layout == 1:  # onnxruntime runs the layout-0 twin on transposed inputs
+            twin = build(False)
+            tpath = out / "_twin.onnx"
+            onnx.save(twin, tpath)
+            tfeeds = {k: (np.ascontiguousarray(v.transpose(1, 0, 2)) if k in ("x", "h0", "c0") else v)
+                      for k, v in feeds.items()}
+            got = run_ort(tpath, tfeeds)
+            tpath.unlink()
+            got = {"Y": np.ascontiguousarray(got["Y"].transpose(2, 0, 1, 3)),
+                   **{k: np.ascontiguousarray(v.transpose(1, 0, 2)) for k, v in got.items() if k != "Y"}}
+        else:
+            got = run_ort(out / "model.onnx", feeds)
+        write(name, feeds, got, {"inputs": list(feeds), "outputs": outs, "description": description,
+                                 "files": ["model.onnx"], "file_params": int(sum(np.prod(t.dims) for t in inits))})
+    make.__name__ = name
+    CASES[name] = make
+
+
+hand("onnx_hand_lstm_peepholes", "LSTM", "LSTM with peepholes P", peep=True)
+hand("onnx_hand_lstm_clip", "LSTM", "LSTM with clip 0.5 (inputs scaled up so it bites)",
+     attrs={"clip": 0.5}, scale=3.0)
+hand("onnx_hand_lstm_input_forget", "LSTM", "LSTM with input_forget=1 and peepholes",
+     attrs={"input_forget": 1}, peep=True)
+hand("onnx_hand_lstm_activations", "LSTM", "LSTM, activations HardSigmoid(0.3, 0.4), LeakyRelu(0.2), ScaledTanh(1.5, 0.7)",
+     attrs={"activations": ["HardSigmoid", "LeakyRelu", "ScaledTanh"],
+            "activation_alpha": [0.3, 0.2, 1.5], "activation_beta": [0.4, 0.7]})
+hand("onnx_hand_lstm_bidir_acts", "LSTM", "bidirectional LSTM, each direction its own activations (Affine, Elu, Softsign / Sigmoid, Tanh, ThresholdedRelu)",
+     direction="bidirectional",
+     attrs={"activations": ["Sigmoid", "Affine", "Elu", "Sigmoid", "Tanh", "ThresholdedRelu"],
+            "activation_alpha": [0.8, 0.9, 0.1], "activation_beta": [0.05]})
+hand("onnx_hand_lstm_seqlens_init", "LSTM", "bidirectional LSTM with sequence_lens [5, 3] and initial_h, initial_c",
+     direction="bidirectional", seq_lens=[5, 3], init_h=True, init_c=True)
+hand("onnx_hand_lstm_reverse", "LSTM", "reverse LSTM with sequence_lens [2, 5] and initial states",
+     direction="reverse", seq_lens=[2, 5], init_h=True, init_c=True)
+hand("onnx_hand_lstm_layout1", "LSTM", "LSTM layout=1 (batch-major) with peepholes and initial states",
+     layout=1, peep=True, init_h=True, init_c=True)
+hand("onnx_hand_lstm_layout1_bidir_seqlens", "LSTM", "bidirectional LSTM layout=1 with sequence_lens",
+     layout=1, direction="bidirectional", seq_lens=[4, 5])
+hand("onnx_hand_gru_lbr0", "GRU", "GRU linear_before_reset=0 (Rb_h added after the product)",
+     attrs={"linear_before_reset": 0})
+hand("onnx_hand_gru_lbr1", "GRU", "GRU linear_before_reset=1", attrs={"linear_before_reset": 1})
+hand("onnx_hand_gru_clip_bidir", "GRU", "bidirectional GRU with clip 0.4, linear_before_reset=1, initial_h",
+     direction="bidirectional", attrs={"clip": 0.4, "linear_before_reset": 1}, init_h=True, scale=3.0)
+hand("onnx_hand_gru_seqlens_reverse", "GRU", "reverse GRU with sequence_lens [3, 1], activations HardSigmoid, Softsign",
+     direction="reverse", seq_lens=[3, 1], attrs={"activations": ["HardSigmoid", "Softsign"]})
+hand("onnx_hand_gru_layout1", "GRU", "GRU layout=1, linear_before_reset=0, initial_h",
+     layout=1, init_h=True)
+hand("onnx_hand_rnn_relu_clip", "RNN", "RNN with Relu and clip 1.0", attrs={"activations": ["Relu"], "clip": 1.0},
+     scale=2.0)
+hand("onnx_hand_rnn_bidir_nobias", "RNN", "bidirectional RNN without B, LeakyRelu(0.3) / Tanh",
+     direction="bidirectional", bias=False, attrs={"activations": ["LeakyRelu", "Tanh"], "activation_alpha": [0.3]})
+hand("onnx_hand_rnn_layout1_seqlens", "RNN", "RNN layout=1 with sequence_lens and initial_h",
+     layout=1, seq_lens=[5, 2], init_h=True)
+
+
+# ------------------------------------------------------------------ safetensors
+
+def st_case(name, kind, description, **kw):
+    def make():
+        from safetensors.torch import save_file
+
+        torch.manual_seed(len(name) + 7)
+        net = Net(kind, **kw)
+        net.eval()
+        x = np.random.default_rng(0).standard_normal((2, 5, kw.get("d", 3))).astype(np.float32)
+        with torch.no_grad():
+            out, hn = net.rnn(torch.from_numpy(x))
+            if isinstance(hn, tuple):
+                hn = hn[0]
+            y = torch.cat([hn[-2], hn[-1]], 1) if net.rnn.bidirectional else out[:, -1]
+            for head in net.heads:
+                y = head(y)
+        outdir = FIXTURES / name
+        if outdir.exists():
+            shutil.rmtree(outdir)
+        outdir.mkdir(parents=True)
+        sd = {k: v.contiguous() for k, v in net.state_dict().items()}
+        save_file(sd, str(outdir / "model.safetensors"))
+        write(name, {"x": x}, {"output": y.numpy()},
+              {"inputs": ["x"], "outputs": ["output"], "description": description,
+               "files": ["model.safetensors"], "torch_params": int(sum(p.numel() for p in net.parameters()))})
+    make.__name__ = name
+    CASES[name] = make
+
+
+st_case("safetensors_lstm", "lstm", "nn.LSTM(3, 4) -> last -> Linear(4, 2), safetensors")
+st_case("safetensors_gru_bidir_2layer", "gru", "nn.GRU(3, 4, num_layers=2, bidirectional) -> Linear(8, 2)",
+        layers=2, bidirectional=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default="*")
+    args = ap.parse_args()
+    for name, fn in CASES.items():
+        if fnmatch.fnmatch(name, args.only):
+            fn()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,325 @@
+"""ONNX models and safetensors state_dicts: the engine equals onnxruntime / torch, refusals
+are one line. Fixtures (``tests/fixtures/onnx_*``, ``safetensors_*``) come from
+``scripts/make_onnx_fixtures.py`` run with real torch, onnx and onnxruntime; this suite
+needs only the ``onnx`` and ``safetensors`` packages (the ``onnx`` extra)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+pytest.importorskip("safetensors")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+import lstmviz  # noqa: E402
+from lstmviz.engine import Model  # noqa: E402
+from lstmviz.errors import LstmvizError  # noqa: E402
+from lstmviz.io import onnx_model, safetensors_state  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+ONNX_CASES = sorted(p.parent for p in FIXTURES.glob("onnx_*/meta.json"))
+ST_CASES = sorted(p.parent for p in FIXTURES.glob("safetensors_*/meta.json"))
+ATOL = 1e-5
+
+
+def _inputs(case: Path, meta: dict, second: bool = False):
+    if second:
+        return [np.load(case / "x2.npy")]
+    return [np.load(case / ("x.npy" if k == 0 else f"{n}.npy")) for k, n in enumerate(meta["inputs"])]
+
+
+def test_fixtures_present():
+    names = {c.name for c in ONNX_CASES}
+    assert len(names) >= 25, "run scripts/make_onnx_fixtures.py"
+    assert any("classic" in n for n in names) and any("dynamo" in n for n in names)
+    assert (FIXTURES / "onnx_torch_dynamo_lstm_bidir_2layer" / "model.onnx.data").is_file()
+    assert len(ST_CASES) >= 2
+
+
+@pytest.mark.parametrize("case", ONNX_CASES, ids=[c.name for c in ONNX_CASES])
+def test_onnx_trace_equals_onnxruntime(case):
+    meta = json.loads((case / "meta.json").read_text())
+    model = lstmviz.load(case / "model.onnx")
+    xs = _inputs(case, meta)
+    trace = model.trace(xs if len(xs) > 1 else xs[0])
+    expected = np.load(case / "expected.npz")
+    assert len(trace.outputs) == len(meta["outputs"])
+    for got, name in zip(trace.outputs, meta["outputs"]):
+        np.testing.assert_allclose(got, expected[name], atol=ATOL, rtol=0, err_msg=name)
+    if (case / "x2.npy").exists():  # other batch and sequence sizes (symbolic axes)
+        trace2 = model.trace(_inputs(case, meta, second=True)[0])
+        exp2 = np.load(case / "expected2.npz")
+        np.testing.assert_allclose(trace2.output, exp2["y"], atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("case", ONNX_CASES, ids=[c.name for c in ONNX_CASES])
+def test_onnx_counts_parameters_as_the_file_holds_them(case):
+    meta = json.loads((case / "meta.json").read_text())
+    model = lstmviz.load(case / "model.onnx")
+    want = meta.get("file_params", meta.get("torch_params"))
+    summary = model.summary()
+    if "the layers above count each use" in summary:  # dynamo unrolls nn.RNN, sharing W
+        assert f"the file holds {want:,} parameters" in summary
+    else:
+        assert model.count_params() == want
+        assert f"Total params: {want:,}" in summary
+
+
+def test_onnx_recurrent_node_is_traced_with_keras_gates():
+    model = lstmviz.load(FIXTURES / "onnx_torch_classic_lstm" / "model.onnx")
+    layer = model.get_layer("rnn.LSTM")  # named from the node /rnn/LSTM (weights are onnx::LSTM_*)
+    assert layer.kind == "LSTM" and layer.gates == ("i", "f", "c", "o")
+    blocks = layer.gate_blocks()
+    assert {"kernel_i", "kernel_f", "kernel_c", "kernel_o", "bias_i"} <= set(blocks)
+    assert layer.weights[2].shape == (2, 16)  # Wb and Rb, as the file holds them
+    assert "i,o,f,c" in layer.describe()
+    # the file's W is [1, 4u, d] in i, o, f, c: kernel_f is the file's third block
+    proto = onnx.load(str(FIXTURES / "onnx_torch_classic_lstm" / "model.onnx"))
+    lstm = next(n for n in proto.graph.node if n.op_type == "LSTM")
+    inits = {t.name: numpy_helper.to_array(t) for t in proto.graph.initializer}
+    W = inits[lstm.input[1]][0]
+    np.testing.assert_array_equal(blocks["kernel_f"], W[8:12].T)
+    np.testing.assert_array_equal(blocks["kernel_o"], W[4:8].T)
+    x = np.load(FIXTURES / "onnx_torch_classic_lstm" / "x.npy")
+    trace = model.trace(x)
+    steps = trace["rnn.LSTM"].steps
+    assert steps["f"].shape == (2, 5, 4) and steps["c"].shape == (2, 5, 4)
+    # the recorded h is the node's Y (layout 0: time, direction, batch, units)
+    np.testing.assert_allclose(steps["h"], trace["rnn.LSTM"].outputs[0][:, 0].transpose(1, 0, 2))
+    # x_proj + h_proj (each with its bias half) is the pre-activation
+    np.testing.assert_allclose(steps["x_proj"] + steps["h_proj"], steps["pre"], atol=1e-6)
+
+
+def test_onnx_bidirectional_node_has_two_traced_halves():
+    model = lstmviz.load(FIXTURES / "onnx_hand_lstm_seqlens_init" / "model.onnx")
+    meta = json.loads((FIXTURES / "onnx_hand_lstm_seqlens_init" / "meta.json").read_text())
+    trace = model.trace(_inputs(FIXTURES / "onnx_hand_lstm_seqlens_init", meta))
+    rec = trace["lstm.LSTM"]
+    assert set(rec.children) == {"forward", "backward"}
+    assert rec.children["backward"].go_backwards
+    # sequence_lens [5, 3]: sample 1's last two steps are masked
+    assert rec.children["forward"].mask[1].tolist() == [True, True, True, False, False]
+
+
+def test_onnx_session_round_trip(tmp_path):
+    model = lstmviz.load(FIXTURES / "onnx_hand_gru_clip_bidir" / "model.onnx")
+    again = Model.from_spec(model.to_spec())
+    meta = json.loads((FIXTURES / "onnx_hand_gru_clip_bidir" / "meta.json").read_text())
+    xs = _inputs(FIXTURES / "onnx_hand_gru_clip_bidir", meta)
+    np.testing.assert_array_equal(model.trace(xs).outputs[0], again.trace(xs).outputs[0])
+    json.dumps([l.config for l in model.to_spec().layers])  # configs are plain JSON
+
+
+# ------------------------------------------------------------------ safetensors
+
+@pytest.mark.parametrize("case", ST_CASES, ids=[c.name for c in ST_CASES])
+def test_safetensors_equals_torch(case):
+    meta = json.loads((case / "meta.json").read_text())
+    model = lstmviz.load(case / "model.safetensors")
+    out = model.trace(np.load(case / "x.npy")).output
+    np.testing.assert_allclose(out, np.load(case / "expected.npz")["output"], atol=ATOL, rtol=0)
+    assert model.source["format"] == "safetensors"
+    assert any("safetensors" in n for n in model.source["notes"])
+
+
+def test_safetensors_read_weights_and_sniff():
+    path = FIXTURES / "safetensors_lstm" / "model.safetensors"
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    assert safetensors_state.sniff(head) and not onnx_model.sniff(head)
+    entries, paths = lstmviz.read_weights(path)
+    assert paths is None and [n for n, _ in entries] == ["rnn", "heads_0"]
+    assert entries[0][1][0].shape == (3, 16)
+
+
+# ------------------------------------------------------------------ refusals and limits
+
+def _save(tmp_path, nodes, inits=(), inputs=None, outputs=None, name="m.onnx", opset=14):
+    inputs = inputs or [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq", "batch", 2])]
+    outputs = outputs or [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
+    g = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 8
+    path = tmp_path / name
+    onnx.save(m, str(path))
+    return path
+
+
+def _one_line(err, fname):
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith(f"{fname}: ") and "supported" in msg, msg
+    return msg
+
+
+def test_refuses_an_unsupported_op_naming_it(tmp_path):
+    path = _save(tmp_path, [helper.make_node("Conv", ["x", "w"], ["y"], name="/conv/Conv")],
+                 [numpy_helper.from_array(np.zeros((1, 1, 1), np.float32), "w")])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    msg = _one_line(err, "m.onnx")
+    assert "Conv node ('conv.Conv')" in msg
+
+
+def test_refuses_a_custom_domain_op(tmp_path):
+    node = helper.make_node("Foo", ["x"], ["y"], domain="com.example")
+    path = _save(tmp_path, [node])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "com.example.Foo" in _one_line(err, "m.onnx")
+
+
+def test_refuses_weights_computed_in_the_graph(tmp_path):
+    nodes = [helper.make_node("Identity", ["w0"], ["w"]),
+             helper.make_node("Identity", ["x"], ["x1"]),
+             helper.make_node("Mul", ["x1", "x1"], ["x2"]),
+             helper.make_node("Unsqueeze", ["x2", "ax"], ["w_dyn"]),
+             helper.make_node("RNN", ["x", "w_dyn", "r"], ["y"], hidden_size=2)]
+    inits = [numpy_helper.from_array(np.zeros((1, 2, 2), np.float32), "w0"),
+             numpy_helper.from_array(np.zeros((1, 2, 2), np.float32), "r"),
+             numpy_helper.from_array(np.array([0], np.int64), "ax")]
+    path = _save(tmp_path, nodes, inits)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "computes its W in the graph" in _one_line(err, "m.onnx")
+
+
+def _external_model(tmp_path, location):
+    w = numpy_helper.from_array(np.ones((1, 2, 2), np.float32), "w")
+    w.data_location = TensorProto.EXTERNAL
+    del w.external_data[:]
+    for k, v in (("location", location), ("offset", "0"), ("length", "16")):
+        e = w.external_data.add()
+        e.key, e.value = k, v
+    w.ClearField("raw_data")
+    r = numpy_helper.from_array(np.zeros((1, 2, 2), np.float32), "r")
+    node = helper.make_node("RNN", ["x", "w", "r"], ["y"], hidden_size=2)
+    return _save(tmp_path, [node], [w, r])
+
+
+@pytest.mark.parametrize("location", ["../secret.bin", "/etc/passwd", "sub/../../secret.bin",
+                                      "C:/x.bin"])
+def test_external_data_never_outside_the_model_folder(tmp_path, location):
+    (tmp_path.parent / "secret.bin").write_bytes(b"\0" * 64)
+    model_dir = tmp_path / "m"
+    model_dir.mkdir()
+    path = _external_model(model_dir, location)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "external data" in _one_line(err, "m.onnx")
+
+
+def test_external_data_symlink_out_is_refused(tmp_path):
+    (tmp_path / "outside.bin").write_bytes(b"\0" * 64)
+    model_dir = tmp_path / "m"
+    model_dir.mkdir()
+    os.symlink(tmp_path / "outside.bin", model_dir / "w.bin")
+    path = _external_model(model_dir, "w.bin")
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "outside the model's folder" in _one_line(err, "m.onnx")
+
+
+def test_external_data_beside_the_model_is_read_and_checked(tmp_path):
+    (tmp_path / "w.bin").write_bytes(np.ones(4, np.float32).tobytes())
+    model = lstmviz.load(_external_model(tmp_path, "w.bin"))
+    y = model.trace(np.ones((3, 1, 2), np.float32)).outputs[0]
+    np.testing.assert_allclose(y[0, 0, 0], np.tanh([2.0, 2.0]), atol=1e-6)
+    (tmp_path / "w.bin").write_bytes(b"\0" * 8)  # shorter than the tensor
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(tmp_path / "m.onnx")
+    assert "past the end" in _one_line(err, "m.onnx")
+
+
+def test_a_few_bytes_cannot_ask_for_gigabytes(tmp_path):
+    shape = numpy_helper.from_array(np.array([100000, 100000, 100], np.int64), "s")
+    nodes = [helper.make_node("ConstantOfShape", ["s"], ["big"]),
+             helper.make_node("Add", ["x", "big"], ["y"])]
+    path = _save(tmp_path, nodes, [shape])
+    assert path.stat().st_size < 1000
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "more than" in _one_line(err, "m.onnx")
+
+
+def test_truncated_and_foreign_files(tmp_path):
+    src = (FIXTURES / "onnx_torch_classic_lstm" / "model.onnx").read_bytes()
+    cut = tmp_path / "cut.onnx"
+    cut.write_bytes(src[: len(src) // 2])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(cut)
+    assert "\n" not in str(err.value) and str(err.value).startswith("cut.onnx: ")
+    st = tmp_path / "bad.safetensors"
+    st.write_bytes((10 ** 6).to_bytes(8, "little") + b"{" + b"\0" * 20)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(st)
+    assert "\n" not in str(err.value) and str(err.value).startswith("bad.safetensors: ")
+
+
+# ------------------------------------------------------------------ edge cases of the ops
+
+def test_gather_minus_one_slice_to_int64_max_reshape_zero(tmp_path):
+    big = np.iinfo(np.int64).max
+    inits = [numpy_helper.from_array(np.array(-1, np.int64), "last"),
+             numpy_helper.from_array(np.array([1], np.int64), "s0"),
+             numpy_helper.from_array(np.array([big], np.int64), "e0"),
+             numpy_helper.from_array(np.array([2], np.int64), "ax"),
+             numpy_helper.from_array(np.array([0, -1], np.int64), "shape")]
+    nodes = [helper.make_node("Gather", ["x", "last"], ["g"], axis=1),          # (B, F)
+             helper.make_node("Slice", ["x", "s0", "e0", "ax"], ["sl"]),       # (B, T, F-1)
+             helper.make_node("Reshape", ["sl", "shape"], ["r"]),             # (B, T*(F-1))
+             helper.make_node("Concat", ["g", "r"], ["y"], axis=1)]
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", 3])]
+    path = _save(tmp_path, nodes, inits, inputs=inputs)
+    model = lstmviz.load(path)
+    x = np.arange(2 * 4 * 3, dtype=np.float32).reshape(2, 4, 3)
+    want = np.concatenate([x[:, -1], x[:, :, 1:].reshape(2, -1)], axis=1)
+    np.testing.assert_array_equal(model.trace(x).output, want)
+    x5 = np.arange(3 * 5 * 3, dtype=np.float32).reshape(3, 5, 3)  # other symbolic sizes
+    want5 = np.concatenate([x5[:, -1], x5[:, :, 1:].reshape(3, -1)], axis=1)
+    np.testing.assert_array_equal(model.trace(x5).output, want5)
+
+
+# ------------------------------------------------------------------ CLI
+
+def _cli(*args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([sys.executable, "-m", "lstmviz", *map(str, args)], capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+def test_cli_summary_and_trace(tmp_path):
+    case = FIXTURES / "onnx_torch_dynamo_gru_bidir"
+    res = _cli("summary", case / "model.onnx")
+    assert res.returncode == 0, res.stderr
+    assert "onnx.GRU" in res.stdout and "Total params: 234" in res.stdout
+    out = tmp_path / "t.npz"
+    res = _cli("trace", case / "model.onnx", "--input", case / "x.npy", "--out", out)
+    assert res.returncode == 0, res.stderr
+    with np.load(out) as got:
+        np.testing.assert_allclose(got["output"], np.load(case / "expected.npz")["y"], atol=ATOL)
+        assert any(k.endswith("/forward/z") for k in got.files)
+    st = FIXTURES / "safetensors_lstm" / "model.safetensors"
+    assert _cli("summary", st).returncode == 0
+
+
+def test_cli_refusal_exits_2(tmp_path):
+    path = _save(tmp_path, [helper.make_node("Conv", ["x", "x"], ["y"])])
+    res = _cli("summary", path)
+    assert res.returncode == 2 and "Conv" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_dynamo_model_needs_its_data_file_beside_it(tmp_path):
+    case = FIXTURES / "onnx_torch_dynamo_lstm_bidir_2layer"
+    shutil.copy(case / "model.onnx", tmp_path / "model.onnx")
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(tmp_path / "model.onnx")
+    assert "not beside the model" in _one_line(err, "model.onnx")
