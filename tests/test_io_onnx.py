@@ -323,3 +323,32 @@ def test_dynamo_model_needs_its_data_file_beside_it(tmp_path):
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(tmp_path / "model.onnx")
     assert "not beside the model" in _one_line(err, "model.onnx")
+
+
+@pytest.mark.parametrize("name,layer_kind", [("onnx_torch_classic_lstm", "LSTM"),
+                                             ("onnx_hand_rnn_relu_clip", "SimpleRNN")])
+def test_cell_equations_of_onnx_bias_halves_add_up(name, layer_kind):
+    # An ONNX node keeps the input and the recurrent bias apart: the Cell view's equations
+    # say so ((W·x_t + b) + (U·h_{t-1} + b')) and their numbers are the trace's own.
+    from lstmviz.app.cell_ref import cell_refs, equations, fmt
+
+    case = FIXTURES / name
+    meta = json.loads((case / "meta.json").read_text())
+    model = lstmviz.load(case / "model.onnx")
+    xs = _inputs(case, meta)
+    trace = model.trace(xs if len(xs) > 1 else xs[0])
+    refs = [r for n in trace.layers for r in cell_refs(model, trace, n)]
+    ref = next(r for r in refs if r.kind == layer_kind)
+    s, t, u = 0, ref.T - 1, ref.units - 1
+    eqs = equations(ref, s, t, u)
+    assert all("b'" in e.symbolic for e in eqs if e.key in ("i", "f", "c_tilde", "o")
+               or (layer_kind == "SimpleRNN" and e.key == "h"))
+    for e in eqs:
+        assert e.numeric.endswith("= " + fmt(ref.rec.steps[e.key][s, t, u])), e.line
+    first = eqs[0]
+    g = 0
+    xp = float(ref.rec.steps["x_proj"][s, t, g * ref.units + u])
+    hp = float(ref.rec.steps["h_proj"][s, t, g * ref.units + u])
+    pre = float(ref.rec.steps["pre"][s, t, g * ref.units + u])
+    assert xp + hp == pytest.approx(pre, abs=1e-5)
+    assert f"({fmt(xp)} + " in first.numeric
