@@ -20,7 +20,7 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
 from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
-from lstmviz.ui.views._common import (CellRef, cell_ref, cosmetic_pen, fmt, fmt_term,
+from lstmviz.ui.views._common import (CellRef, cell_ref, cosmetic_pen, count_axis, fmt, fmt_term,
                                       layer_input, message_label)
 from lstmviz.ui.views.base import TraceView
 
@@ -136,8 +136,11 @@ def equations(ref: CellRef, sample: int, step: int, unit: int, keras_major: int 
     return out
 
 
-_SUB_BRACE = re.compile(r"_\{([^}]*)\}")
-_SUB = re.compile(r"_([A-Za-z0-9']+)")
+# A subscript follows a one-letter symbol (W_i, x_t, c~_t, b'_h, h_{t-1}); an underscore
+# inside a name (hard_sigmoid, leaky_relu, hard_silu) is part of the name.
+_SYMBOL = r"(?<![A-Za-z0-9_])([A-Za-z][~']?)"
+_SUB_BRACE = re.compile(_SYMBOL + r"_\{([^}]*)\}")
+_SUB = re.compile(_SYMBOL + r"_([A-Za-z0-9']+)")
 
 
 _TILDE_HTML = "<span style=\"font-family:'DejaVu Serif', serif\">{}&#771;</span>"
@@ -147,8 +150,8 @@ def to_html(text: str) -> str:
     """Plain equation text to rich text: subscripts, and c~/h~ as c̃/h̃ (a serif font
     draws the combining tilde in place, where Qt's sans rich text misplaces it)."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _SUB_BRACE.sub(lambda m: f"<sub>{m.group(1).replace('-', '−')}</sub>", text)
-    text = _SUB.sub(r"<sub>\1</sub>", text)
+    text = _SUB_BRACE.sub(lambda m: f"{m.group(1)}<sub>{m.group(2).replace('-', '−')}</sub>", text)
+    text = _SUB.sub(r"\1<sub>\2</sub>", text)
     return re.sub(r"([ch])~", lambda m: _TILDE_HTML.format(m.group(1)), text)
 
 
@@ -205,7 +208,7 @@ class _BarPlot:
         self.plot.setYRange(*yr, padding=0.05)
         self.x = np.arange(n + 1, dtype=float) - 0.5
         every = 1 if n <= 4 else 2 if n <= 8 else int(np.ceil(n / 4))
-        self.plot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(0, max(n, 1), every)], []])
+        count_axis(self.plot.getAxis("bottom"), n, ticks=[(i, str(i)) for i in range(0, max(n, 1), every)])
         self.title = title
 
     def set(self, values: np.ndarray, unit: int | None, label: str, t: th.Theme):
@@ -433,7 +436,7 @@ class CellView(TraceView):
         masked = ref.masked(s, t)
         mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
         self.header.setText(
-            f"<b>{ref.name}</b>{side} ({ref.kind}, {ref.units} units) · step <b>t = {t}</b> = input step "
+            f"<b>{ref.name}</b>{side} ({ref.kind}, {ref.units} unit{'s' if ref.units != 1 else ''}) · step <b>t = {t}</b> = input step "
             f"{tau}{order} · unit <b>{u}</b> · sample {s}{mtxt} · click a bar to pick its unit")
         self._eqs = equations(ref, s, t, u, self.model.keras_major)
         self._show_equations()
@@ -491,8 +494,9 @@ class CellView(TraceView):
             else:
                 rows.append(f'<tr>{head}<td style="padding:4px 14px 4px 0">= {to_html(rhs)}{note}</td>'
                             f'<td style="padding:4px 0">{numbers}</td></tr>')
+        bias = ", b" if self.ref is not None and self.ref.layer.config.get("use_bias", True) else ""
         legend = (f'<p style="color:{t.muted}; margin-top:8px">{to_html(self._act_legend)}  ·  '
-                  f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>, b, the sums and the results</p>')
+                  f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>{bias}, the sums and the results</p>')
         return f'<table cellspacing="0" style="color:{t.foreground}">{"".join(rows)}</table>{legend}'
 
     # -- for tests and the main window ---------------------------------------------------
