@@ -149,3 +149,152 @@ def test_dropout_selected_unrolled_header_says_what_it_is(qtbot):
     v = show(UnrolledView, st, qtbot)
     text = v.header.text()
     assert "select a layer" not in text and "dropout" in text.lower() and "unchanged" in text
+
+
+# -- in the window ------------------------------------------------------------------------------
+@pytest.fixture
+def window(make_window):
+    return make_window((1920, 1080))
+
+
+def focus_units_spin(window):
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    settle()
+    spin = panel.option_widgets["units"]
+    window.activateWindow()
+    spin.setFocus()
+    settle()
+    assert QtWidgets.QApplication.focusWidget() is spin
+    return spin
+
+
+def test_lecture_keys_drive_the_lesson_from_a_focused_spin_box(window, qtbot):
+    p = window.presenter
+    p.tour.start(0)
+    settle()
+    spin = focus_units_spin(window)
+    units = spin.value()
+    assert p.tour.index == 0
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_PageDown)  # a presenter remote's "next"
+    settle()
+    assert p.tour.index == 1, "PgDn went to the spin box, not to the lesson"
+    assert spin.value() == units and window.state.layers[0].config["units"] == units
+    spin.setFocus()
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_PageUp)
+    settle()
+    assert p.tour.index == 0 and window.state.layers[0].config["units"] == units
+    spin.setFocus()
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_F5)
+    settle()
+    assert p.active, "F5 from a spin box starts presentation mode"
+    p.fullscreen = False
+    p.leave()
+    p.tour.end()
+
+
+def test_pgdn_in_a_spin_box_steps_the_time_outside_a_lesson(window, qtbot):
+    spin = focus_units_spin(window)
+    units = spin.value()
+    step = window.state.cursor.step
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_PageDown)
+    settle()
+    assert spin.value() == units
+    assert window.state.cursor.step == step + 1
+
+
+def test_l_from_a_spin_box_opens_the_lessons_but_is_typed_into_a_text_field(window, qtbot):
+    p = window.presenter
+    opened = []
+    p.pick_lesson = lambda: opened.append(1)
+    p.actions["lessons"].triggered.disconnect()
+    p.actions["lessons"].triggered.connect(p.pick_lesson)
+    spin = focus_units_spin(window)
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_L)
+    settle()
+    assert opened == [1]
+    edit = QtWidgets.QLineEdit(window.stack_panel)
+    edit.show()
+    edit.setFocus()
+    settle()
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_L)
+    settle()
+    assert edit.text() == "l" and opened == [1]
+
+
+def test_window_never_wider_than_the_screen_with_a_masked_step(window, qtbot):
+    st = window.state
+    cfg = default_config("LSTM", units=4)
+    cfg["return_sequences"] = True
+    st.layers = [LayerEntry("Masking", default_config("Masking")), LayerEntry("LSTM", cfg)]
+    x = np.ones((1, 12, 1), np.float32)
+    x[0, 8:] = 0.0
+    st.set_input_data(x)
+    st.set_cursor(layer=st.layers[1].name, step=9)
+    for k in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(k)
+        settle()
+        assert window.width() <= 1920 and window.minimumSizeHint().width() <= 1920, window.tabs.tabText(k)
+    window.presenter.fullscreen = False
+    window.presenter.enter()
+    window.resize(1920, 1080)
+    for k in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(k)
+        settle()
+        assert window.width() <= 1920 and window.minimumSizeHint().width() <= 1920, window.tabs.tabText(k)
+    assert "masked" in window.views[2].header.text()
+
+
+def tooltip_width(text, widget):
+    QtWidgets.QToolTip.showText(QtCore.QPoint(10, 10), text, widget)
+    settle()
+    labels = [w for w in QtWidgets.QApplication.topLevelWidgets()
+              if w.inherits("QLabel") and w.objectName() == "qtooltip_label" and w.isVisible()]
+    assert labels
+    width = labels[0].width()
+    QtWidgets.QToolTip.hideText()
+    return width
+
+
+def test_tooltips_wrap(window):
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    settle()
+    for key in ("units", "dropout", "recurrent_dropout"):
+        w = panel.option_widgets[key]
+        assert tooltip_width(w.toolTip(), w) < 520, key
+    assert tooltip_width(panel.batch_spin.toolTip(), panel.batch_spin) < 520
+
+
+def test_unit_forget_bias_is_off_without_a_bias(window):
+    st = window.state
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    settle()
+    assert panel.option_widgets["unit_forget_bias"].isEnabled()
+    st.set_layer_option(0, "use_bias", False)
+    settle()
+    assert not panel.option_widgets["unit_forget_bias"].isEnabled()
+    assert "use_bias" in panel.option_widgets["unit_forget_bias"].toolTip()
+
+
+def test_cards_are_not_cut_off(window):
+    st = window.state
+    st.add_layer("TimeDistributed", None, 1)
+    settle()
+    panel = window.stack_panel
+    delegate = panel.cards.itemDelegate()
+    for row in range(panel.cards.count()):
+        card = panel.cards.item(row).data(QtCore.Qt.ItemDataRole.UserRole + 2)
+        width = panel.cards.viewport().width() - 28
+        font = panel.cards.font()
+        bold = QtGui.QFont(font)
+        bold.setBold(True)
+        fm = QtGui.QFontMetrics(bold)
+        shown = card["title"] if fm.horizontalAdvance(card["title"] + "  " + card["params"]) <= width else card["short"]
+        assert fm.horizontalAdvance(shown + "  " + card["params"]) <= width, shown
+        small = QtGui.QFont(font)
+        small.setPointSizeF(max(11.0, font.pointSizeF() * 0.9))
+        for part in card["detail"].split("\n"):
+            assert QtGui.QFontMetrics(small).horizontalAdvance(part) <= width, part
+        assert delegate is not None
