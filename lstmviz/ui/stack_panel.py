@@ -147,6 +147,7 @@ class StackPanel(QtWidgets.QWidget):
             grid.addWidget(spin, 1, col)
             spin.valueChanged.connect(lambda v, k=key: self._edit_input(k, v))
         self.input_shape_label = QtWidgets.QLabel()
+        self.input_shape_label.setWordWrap(True)
         self.input_source_button = QtWidgets.QPushButton()
         self.input_source_button.setToolTip("Where the input values come from: change it in the Input tab")
         self.input_source_button.clicked.connect(self.input_source_requested)
@@ -223,6 +224,9 @@ class StackPanel(QtWidgets.QWidget):
         self.form_box = QtWidgets.QGroupBox("Selected layer", body)
         self.form_layout = QtWidgets.QFormLayout(self.form_box)
         self.form_layout.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        # long option names (recurrent_initializer) put their widget below them when the
+        # panel is narrow, rather than pushing the form past the panel's edge
+        self.form_layout.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
         lay.addWidget(self.form_box)
         self.info_label = QtWidgets.QLabel(body)
         self.info_label.setWordWrap(True)
@@ -428,6 +432,8 @@ class StackPanel(QtWidgets.QWidget):
             w.toggled.connect(lambda v, k=opt.key: self._edit_option(k, bool(v)))
         else:
             w = QtWidgets.QComboBox()
+            w.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(8)
             for c in opt.choices:
                 w.addItem(str(c), c)
             w.currentIndexChanged.connect(lambda i, k=opt.key, box=w: self._edit_option(k, box.itemData(i)))

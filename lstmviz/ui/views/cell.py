@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.selection import Cursor
+from lstmviz.app.terms import projection_terms
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
 from lstmviz.ui import theme as th
@@ -290,6 +291,16 @@ class CellView(TraceView):
         self.eq_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         #: the equations' size relative to the body text (presentation mode lowers it)
         self.eq_scale = 1.3
+        #: write W·x_t and U·h_{t-1} out term by term (per input feature, per unit)
+        self.expanded = False
+        self.expand_box = QtWidgets.QCheckBox("Write W·xₜ and U·hₜ₋₁ out term by term")
+        self.expand_box.setToolTip(
+            "<p>x<sub>t</sub> holds input_dim numbers, and each unit's gate has one weight per "
+            "feature: W<sub>i</sub>·x<sub>t</sub> = W<sub>i</sub>[0]·x<sub>t</sub>[0] + "
+            "W<sub>i</sub>[1]·x<sub>t</sub>[1] + … The U·h<sub>t−1</sub> terms show every "
+            "unit's h<sub>t−1</sub> feeding this unit's gates: the units are not independent.</p>")
+        self.expand_box.toggled.connect(self.set_expanded)
+        lay.addWidget(self.expand_box)
         lay.addWidget(self.eq_label, 9)
         self.apply_theme(self.theme)
 
@@ -316,6 +327,34 @@ class CellView(TraceView):
 
     def set_equations_visible(self, visible: bool) -> None:
         self.eq_label.setVisible(bool(visible))
+        self.expand_box.setVisible(bool(visible))
+
+    def set_expanded(self, on: bool) -> None:
+        """Write each gate's W·x_t and U·h_{t-1} out term by term (or not)."""
+        self.expanded = bool(on)
+        if self.expand_box.isChecked() != self.expanded:
+            self.expand_box.setChecked(self.expanded)
+        self._fit_cache = None
+        if self.model is not None and self.ref is not None:
+            self.set_cursor(self.cursor)
+
+    def _with_terms(self, eqs: list, ref: CellRef, s: int, t: int, u: int) -> list:
+        """``eqs`` with each gate's W·x_t and U·h_{t-1} rows after its equation."""
+        if self._x is None:
+            return eqs
+        r_t = ref.rec.steps["r"][s, t] if "r" in ref.rec.steps else None
+        terms = projection_terms(ref.layer, ref.kind, self._x[s, ref.input_index(t)],
+                                 ref.prev("h", s, t), u, r_t)
+        out = []
+        for eq in eqs:
+            if ref.kind != "SimpleRNN" or eq.key != "h":
+                out.append(eq)
+            for term in terms:
+                if term.key == eq.key:
+                    out.append(Equation(eq.key, *term.text()))
+            if ref.kind == "SimpleRNN" and eq.key == "h":
+                out.append(eq)
+        return out
 
     def apply_theme(self, theme: th.Theme) -> None:
         self.theme = t = theme
@@ -439,6 +478,8 @@ class CellView(TraceView):
             f"<b>{ref.name}</b>{side} ({ref.kind}, {ref.units} unit{'s' if ref.units != 1 else ''}) · step <b>t = {t}</b> = input step "
             f"{tau}{order} · unit <b>{u}</b> · sample {s}{mtxt} · click a bar to pick its unit")
         self._eqs = equations(ref, s, t, u, self.model.keras_major)
+        if self.expanded:
+            self._eqs = self._with_terms(self._eqs, ref, s, t, u)
         self._show_equations()
 
     def _show_equations(self) -> None:
@@ -497,6 +538,11 @@ class CellView(TraceView):
         bias = ", b" if self.ref is not None and self.ref.layer.config.get("use_bias", True) else ""
         legend = (f'<p style="color:{t.muted}; margin-top:8px">{to_html(self._act_legend)}  ·  '
                   f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>{bias}, the sums and the results</p>')
+        if self.expanded and self.ref is not None:
+            n = self.ref.units
+            legend += (f'<p style="color:{t.muted}">x<sub>t</sub>[k]: input feature k · '
+                       f'h<sub>t−1</sub>[j]: unit j\'s last output. All {n} units\' h<sub>t−1</sub> '
+                       f'feed this unit\'s gates through U: the units are not independent.</p>')
         return f'<table cellspacing="0" style="color:{t.foreground}">{"".join(rows)}</table>{legend}'
 
     # -- for tests and the main window ---------------------------------------------------
