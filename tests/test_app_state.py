@@ -86,8 +86,12 @@ def test_remove_duplicate_move():
 def test_every_addable_layer_builds_somewhere(label):
     cls, inner = ADDABLE[label]
     s = AppState()
-    s.set_layer_option(1, "return_sequences", True)
-    at = 0 if cls == "Embedding" else 1
+    if cls in ("Flatten", "RepeatVector"):  # after the last LSTM's (batch, units)
+        s.remove_layer(2)
+        at = 2
+    else:
+        s.set_layer_option(1, "return_sequences", True)
+        at = 0 if cls == "Embedding" else 1
     s.add_layer(cls, inner, index=at)
     assert s.error is None, s.error
     layer = s.model.layers[at]

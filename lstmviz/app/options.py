@@ -23,7 +23,32 @@ ADDABLE: dict[str, tuple[str, str | None]] = {
     "Embedding": ("Embedding", None),
     "Masking": ("Masking", None),
     "Dropout": ("Dropout", None),
+    "Activation": ("Activation", None),
+    "Flatten": ("Flatten", None),
+    "RepeatVector": ("RepeatVector", None),
 }
+
+#: Where Add puts a layer: "first" for layers that only make sense at the top of a stack
+#: (a Masking or an Embedding reads the input), else below the selected layer.
+ADD_FIRST = ("Masking", "Embedding")
+
+#: The Add menu's choices of where a new layer goes.
+ADD_WHERE = ("below the selected layer", "at the top", "at the bottom")
+
+
+def add_position(class_name: str, where: str, selected: int | None, count: int) -> int:
+    """The index Add inserts ``class_name`` at: a Masking/Embedding always first; else
+    ``where`` (one of ``ADD_WHERE``) relative to the ``selected`` index of ``count`` layers."""
+    if class_name in ADD_FIRST or where == "at the top":
+        return 0
+    if where == "at the bottom" or selected is None:
+        return count
+    return min(selected + 1, count)
+
+
+#: Initializers the engine draws (seeded from the stack's seed: the same seed, the same numbers).
+INITIALIZERS = ("glorot_uniform", "glorot_normal", "orthogonal", "he_uniform", "he_normal",
+                "lecun_uniform", "lecun_normal", "random_uniform", "random_normal", "zeros", "ones")
 
 #: The recurrent layer classes (one per cell kind, engine/cells.py).
 RECURRENT = tuple(CELLS)
@@ -73,13 +98,37 @@ TIPS = {
                    "layers skip it and carry their state over unchanged."),
     "rate": ("rate: the fraction of inputs dropped during training. At inference (what you see "
              "here) Dropout passes its input through unchanged."),
+    "kind": ("layer: the kind of recurrent cell. Switching keeps units and the other options: "
+             "SimpleRNN (1 block, state h), GRU (3 blocks z, r, h~, state h), LSTM (4 blocks "
+             "i, f, c~, o, states h and c)."),
+    "dropout": ("dropout: while TRAINING, the fraction of each step's input x_t set to 0 (a random "
+                "0/1 mask on x_t before the kernel W). At inference (predict, what you see here) "
+                "it does nothing: every number is used. It drops inputs, not kernel weights."),
+    "recurrent_dropout": ("recurrent_dropout: while TRAINING, the fraction of h_(t\u22121) set to 0 "
+                          "before the recurrent kernel U (one mask for the whole sequence). At "
+                          "inference it does nothing. It drops state values, not weights of U."),
+    "unroll": ("unroll: Keras writes the time loop out as one copy of the cell per step (faster "
+               "for short sequences, more memory, needs a fixed timesteps). The numbers are the "
+               "same as the loop's: nothing changes here."),
+    "kernel_initializer": ("kernel_initializer: how W starts before training (drawn from this "
+                           "stack's seed: the same seed gives the same numbers). Training changes "
+                           "them; at inference only the current numbers matter."),
+    "recurrent_initializer": ("recurrent_initializer: how U starts before training (orthogonal by "
+                              "default: keeps h from blowing up or dying over many steps). Seeded."),
+    "bias_initializer": ("bias_initializer: how b starts (zeros; an LSTM's unit_forget_bias then "
+                         "sets the forget gate's part to 1). Seeded."),
+    "act_layer": ("activation: the function applied to every number of the input, e.g. sigmoid "
+                  "after Dense(2) squeezes each output into 0..1. No weights."),
+    "repeat_n": ("n: how many times the input vector is repeated: (batch, d) becomes (batch, n, d), "
+                 "a sequence a decoder LSTM can read."),
 }
 
 
 def _recurrent_options(cls: str, prefix: str = "") -> list[Option]:
     p = prefix
-    opts = [Option(p + "units", "int", "units", TIPS["units"], minimum=1, maximum=1024),
-            Option(p + "activation", "choice", "activation", TIPS["activation"], tuple(ACTIVATIONS))]
+    opts = [] if prefix else [Option("class_name", "choice", "layer", TIPS["kind"], RECURRENT)]
+    opts += [Option(p + "units", "int", "units", TIPS["units"], minimum=1, maximum=1024),
+             Option(p + "activation", "choice", "activation", TIPS["activation"], tuple(ACTIVATIONS))]
     cell = CELLS[cls]
     if cell.gated:
         opts.append(Option(p + "recurrent_activation", "choice", "recurrent_activation",
@@ -91,6 +140,13 @@ def _recurrent_options(cls: str, prefix: str = "") -> list[Option]:
         if prefix and key in ("go_backwards", "return_state"):
             continue  # a Bidirectional runs both directions itself
         opts.append(Option(p + key, "bool", key, TIPS[key]))
+    # training-only and start-of-training options: shown, with what they do at inference
+    opts += [Option(p + "dropout", "float", "dropout", TIPS["dropout"], minimum=0.0, maximum=0.95, step=0.05),
+             Option(p + "recurrent_dropout", "float", "recurrent_dropout", TIPS["recurrent_dropout"],
+                    minimum=0.0, maximum=0.95, step=0.05),
+             Option(p + "unroll", "bool", "unroll", TIPS["unroll"])]
+    for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
+        opts.append(Option(p + key, "choice", key, TIPS[key], INITIALIZERS))
     return opts
 
 
@@ -122,12 +178,18 @@ def options_for(class_name: str, config: dict | None = None) -> list[Option]:
         return [Option("mask_value", "float", "mask_value", TIPS["mask_value"], minimum=-1e6, maximum=1e6, step=0.1)]
     if class_name == "Dropout":
         return [Option("rate", "float", "rate", TIPS["rate"], minimum=0.0, maximum=0.99, step=0.05)]
+    if class_name == "Activation":
+        return [Option("activation", "choice", "activation", TIPS["act_layer"], tuple(ACTIVATIONS))]
+    if class_name == "RepeatVector":
+        return [Option("n", "int", "n", TIPS["repeat_n"], minimum=1, maximum=5000)]
     return []
 
 
 _RNN_DEFAULTS = {"activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True,
                  "return_sequences": False, "return_state": False, "go_backwards": False,
-                 "stateful": False}
+                 "stateful": False, "dropout": 0.0, "recurrent_dropout": 0.0, "unroll": False,
+                 "kernel_initializer": "glorot_uniform", "recurrent_initializer": "orthogonal",
+                 "bias_initializer": "zeros"}
 
 
 def default_config(class_name: str, inner: str | None = None, units: int = 8) -> dict[str, Any]:
@@ -152,7 +214,29 @@ def default_config(class_name: str, inner: str | None = None, units: int = 8) ->
         return {"mask_value": 0.0}
     if class_name == "Dropout":
         return {"rate": 0.2}
+    if class_name == "Activation":
+        return {"activation": "sigmoid"}
+    if class_name == "RepeatVector":
+        return {"n": 4}
     return {}
+
+
+#: Options a recurrent layer keeps when its kind changes (the rest are the new kind's defaults).
+KEPT_ON_KIND_CHANGE = ("units", "activation", "use_bias", "return_sequences", "return_state",
+                       "go_backwards", "stateful", "dropout", "recurrent_dropout", "unroll",
+                       "kernel_initializer", "recurrent_initializer", "bias_initializer")
+
+
+def convert_config(config: dict, new_class: str) -> dict:
+    """A recurrent layer's config for another kind (LSTM -> GRU -> SimpleRNN), keeping units
+    and every option both kinds have; recurrent_activation too unless the new kind is a
+    SimpleRNN (which has none)."""
+    old = config or {}
+    new = default_config(new_class, units=int(old.get("units", 8)))
+    for k in KEPT_ON_KIND_CHANGE + ("recurrent_activation",):
+        if k in old and k in new:
+            new[k] = copy.deepcopy(old[k])
+    return new
 
 
 def get_option(config: dict, key: str, default=None):
@@ -172,12 +256,7 @@ def set_option(config: dict, key: str, value) -> dict:
         inner = config.setdefault("layer", {"class_name": "LSTM", "config": {}})
         sub = key[len("layer."):]
         if sub == "class_name":
-            old = inner.get("config") or {}
-            new = default_config(value, units=int(old.get("units", 8)))
-            for k in ("return_sequences", "stateful", "use_bias", "activation"):
-                if k in old:
-                    new[k] = old[k]
-            config["layer"] = {"class_name": value, "config": new}
+            config["layer"] = {"class_name": value, "config": convert_config(inner.get("config") or {}, value)}
         else:
             inner.setdefault("config", {})[sub] = value
         return config

@@ -24,7 +24,7 @@ import numpy as np
 
 from lstmviz.app import inputs as gen
 from lstmviz.app.events import Event
-from lstmviz.app.options import RECURRENT, default_config, get_option, set_option
+from lstmviz.app.options import RECURRENT, convert_config, default_config, get_option, set_option
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model, Trace
 from lstmviz.engine.cells import cell_kind
@@ -212,12 +212,31 @@ class AppState:
     def set_layer_option(self, index: int, key: str, value) -> None:
         self._check_editable()
         entry = self.layers[index]
+        if key == "class_name":  # the panel's "layer" choice: LSTM <-> GRU <-> SimpleRNN
+            return self.change_kind(index, value)
         if get_option(entry.config, key) == value:
             return
         new_config = set_option(entry.config, key, value)
         self._remember()
         entry.config = new_config
         entry.weights = None  # a new option means a freshly initialised layer (from the seed)
+        self._edited(select=index)
+
+    def change_kind(self, index: int, class_name: str) -> None:
+        """Make recurrent layer ``index`` another kind (LSTM -> GRU -> SimpleRNN) in place,
+        keeping units and the options both kinds have; its weights start afresh."""
+        self._check_editable()
+        entry = self.layers[index]
+        if class_name == entry.class_name:
+            return
+        if entry.class_name not in RECURRENT or class_name not in RECURRENT:
+            raise LstmvizError(f"only a recurrent layer can change kind ({', '.join(RECURRENT)}); "
+                               f"this one is a {entry.class_name}")
+        self._remember()
+        entry.config = convert_config(entry.config, class_name)
+        entry.class_name = class_name
+        entry.weights = None
+        entry.name = None  # a new layer: the model names it after its kind (gru, simple_rnn ...)
         self._edited(select=index)
 
     def set_input_spec(self, **changes) -> None:

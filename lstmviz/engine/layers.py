@@ -199,7 +199,7 @@ class Dense(Layer):
 
     def describe(self):
         act = self.config["activation"]
-        return f"{self.config['units']} units" + ("" if act in (None, "linear") else f", {act}")
+        return f"{self.config['units']} unit{'s' if self.config['units'] != 1 else ''}" + ("" if act in (None, "linear") else f", {act}")
 
 
 class Embedding(Layer):
@@ -451,7 +451,7 @@ class Recurrent(Layer):
 
     def describe(self):
         c = self.config
-        bits = [f"{self.units} units"]
+        bits = [f"{self.units} unit{'s' if self.units != 1 else ''}"]
         bits.append("sequences" if c["return_sequences"] else "last step")
         for key in ("go_backwards", "stateful", "return_state"):
             if c[key]:

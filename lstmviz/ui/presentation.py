@@ -3,8 +3,9 @@ spotlight, the keys' help overlay, and guided tours.
 
 ``Presenter.install(window)`` is the one hook the main window calls: it adds the menu
 entries and the keys (QActions on the window with ``WindowShortcut`` context, so they work
-wherever the focus is; an application event filter hands Up/Down/Tab/PageUp/PageDown back
-to a spin box or line edit being edited).
+wherever the focus is; an application event filter hands Up/Down/Tab back to a spin box or
+line edit being edited, and keeps the lecturer's keys -- PageDown/PageUp, F5, F1, L -- for
+the lesson and the player even there: a presenter remote never edits a spin box).
 
 Presentation mode: full screen on the chosen screen, the projector theme (or the one
 picked in View > Theme while presenting) with every font at least ``MIN_PT`` points
@@ -68,7 +69,13 @@ PLAYER_KEYS = (("Space", "Play / pause"), ("\u2190 \u2192  PgUp PgDn", "Step bac
 
 #: Keys an editor (spin box, line edit, list, table, combo box) keeps while it has the focus.
 EDITOR_KEYS = {QtCore.Qt.Key.Key_Up, QtCore.Qt.Key.Key_Down, QtCore.Qt.Key.Key_Tab,
-               QtCore.Qt.Key.Key_Backtab, QtCore.Qt.Key.Key_PageUp, QtCore.Qt.Key.Key_PageDown}
+               QtCore.Qt.Key.Key_Backtab}
+#: The lecturer's keys (a presenter remote sends PageDown/PageUp, F5, ...): they drive the
+#: lesson / presentation / player wherever the focus is and never change a spin box.
+#: Letters among them are still typed into a text field (a line edit, the text input).
+LECTURE_KEYS = {QtCore.Qt.Key.Key_PageUp, QtCore.Qt.Key.Key_PageDown, QtCore.Qt.Key.Key_F5,
+                QtCore.Qt.Key.Key_F1, QtCore.Qt.Key.Key_L}
+TEXT_FIELDS = (QtWidgets.QLineEdit, QtWidgets.QTextEdit, QtWidgets.QPlainTextEdit)
 EDITORS = (QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit, QtWidgets.QTextEdit,
            QtWidgets.QPlainTextEdit, QtWidgets.QAbstractItemView, QtWidgets.QComboBox)
 
@@ -372,16 +379,47 @@ class Presenter(QtCore.QObject):
             group.addAction(a)
         m.setEnabled(len(screens) > 1)
 
-    def eventFilter(self, obj, event):
-        # a spin box / line edit being edited keeps its arrow, Tab and page keys
-        if event.type() == QtCore.QEvent.Type.ShortcutOverride and event.key() in EDITOR_KEYS:
-            focus = QtWidgets.QApplication.focusWidget()
-            w = focus
-            while w is not None and not isinstance(w, EDITORS):
-                w = w.parentWidget() if not isinstance(w, QtWidgets.QMainWindow) else None
-            if w is not None and w.window() is self.window:
-                event.accept()
+    def _editor(self):
+        """The editor (spin box, line edit, list ...) of this window that has the focus, or None."""
+        w = QtWidgets.QApplication.focusWidget()
+        while w is not None and not isinstance(w, EDITORS):
+            w = w.parentWidget() if not isinstance(w, QtWidgets.QMainWindow) else None
+        return w if w is not None and w.window() is self.window else None
+
+    def _lecture_key(self, event, editor) -> bool:
+        if event.key() not in LECTURE_KEYS or event.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier:
+            return False
+        text_field = isinstance(editor, TEXT_FIELDS) and not isinstance(editor.parentWidget(), QtWidgets.QAbstractSpinBox)
+        return not (text_field and event.key() == QtCore.Qt.Key.Key_L)
+
+    def trigger_key(self, key) -> bool:
+        """Run the window's enabled action bound to ``key`` (a lesson step before a time step)."""
+        seq = QtGui.QKeySequence(key)
+        actions = list(self.actions.values()) + list(getattr(self.window.player, "actions_by_name", {}).values())
+        for a in actions:
+            if a.isEnabled() and any(seq.matches(k) == QtGui.QKeySequence.SequenceMatch.ExactMatch
+                                     for k in a.shortcuts()):
+                a.trigger()
                 return True
+        return False
+
+    def eventFilter(self, obj, event):
+        kind = event.type()
+        if kind not in (QtCore.QEvent.Type.ShortcutOverride, QtCore.QEvent.Type.KeyPress):
+            return False
+        editor = self._editor()
+        if editor is None:
+            return False
+        if self._lecture_key(event, editor):
+            # the editor never sees it; the action runs once, on the key press
+            event.accept()
+            if kind == QtCore.QEvent.Type.KeyPress and obj is QtWidgets.QApplication.focusWidget():
+                self.trigger_key(event.key())
+            return True
+        # a spin box / line edit being edited keeps its arrow and Tab keys
+        if kind == QtCore.QEvent.Type.ShortcutOverride and event.key() in EDITOR_KEYS:
+            event.accept()
+            return True
         return False
 
     # -- the theme --------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.app.options import ADDABLE, Option, get_option, options_for
+from lstmviz.app.explain import disabled_options, inference_notes, output_text
+from lstmviz.app.options import ADDABLE, ADD_WHERE, Option, add_position, get_option, options_for
 from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.errors import LstmvizError
@@ -29,7 +30,8 @@ class CardDelegate(QtWidgets.QStyledItemDelegate):
 
     def sizeHint(self, option, index):
         fm = QtGui.QFontMetrics(option.font)
-        return QtCore.QSize(200, int(fm.height() * 2.6) + 14)
+        lines = 1 + max(1, len(((index.data(ROLE_CARD) or {}).get("detail") or "").split("\n")))
+        return QtCore.QSize(200, int(fm.height() * (lines + 0.6)) + 14)
 
     def paint(self, painter: QtGui.QPainter, option, index):
         card = index.data(ROLE_CARD) or {}
@@ -56,17 +58,23 @@ class CardDelegate(QtWidgets.QStyledItemDelegate):
         params = card.get("params", "")
         bfm = QtGui.QFontMetrics(bold)
         room = top.width() - bfm.horizontalAdvance(params) - bfm.horizontalAdvance("  ")
-        title = bfm.elidedText(card.get("title", ""), QtCore.Qt.TextElideMode.ElideMiddle, max(room, 0))
+        title = card.get("title", "")
+        if bfm.horizontalAdvance(title) > room and card.get("short"):
+            title = card["short"]  # the class without the name (the tooltip has both)
+        title = bfm.elidedText(title, QtCore.Qt.TextElideMode.ElideRight, max(room, 0))
         painter.drawText(top, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, title)
         painter.drawText(top, QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter, params)
         small = QtGui.QFont(font)
         small.setPointSizeF(max(11.0, font.pointSizeF() * 0.9))
         painter.setFont(small)
         painter.setPen(QtGui.QColor(theme.muted if not bad else error_colour()))
-        sub = QtCore.QRect(inner.left(), inner.top() + line + 4, inner.width(), inner.height() - line - 4)
-        text = QtGui.QFontMetrics(small).elidedText(card.get("detail", ""), QtCore.Qt.TextElideMode.ElideRight,
-                                                    sub.width())
-        painter.drawText(sub, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop, text)
+        sfm = QtGui.QFontMetrics(small)
+        y = inner.top() + line + 4
+        for part in (card.get("detail") or "").split("\n"):  # options, then the output shape
+            sub = QtCore.QRect(inner.left(), y, inner.width(), sfm.height())
+            text = sfm.elidedText(part, QtCore.Qt.TextElideMode.ElideRight, sub.width())
+            painter.drawText(sub, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop, text)
+            y += sfm.height()
         painter.restore()
 
 
@@ -125,8 +133,7 @@ class StackPanel(QtWidgets.QWidget):
         # -- input spec ------------------------------------------------------------------
         self.input_box = QtWidgets.QGroupBox("Input", body)
         grid = QtWidgets.QGridLayout(self.input_box)
-        self.batch_spin = self._spin(1, 256, "batch_size: how many independent sequences (samples) "
-                                     "run side by side. Each has its own h and c.")
+        self.batch_spin = self._spin(1, 256, BATCH_TIP)
         self.timesteps_spin = self._spin(1, 5000, "timesteps: the length of each sequence: how many "
                                          "times the cell is applied, once per step t.")
         self.input_dim_spin = self._spin(1, 4096, "input_dim: how many numbers x_t holds at each step "
@@ -140,6 +147,7 @@ class StackPanel(QtWidgets.QWidget):
             grid.addWidget(spin, 1, col)
             spin.valueChanged.connect(lambda v, k=key: self._edit_input(k, v))
         self.input_shape_label = QtWidgets.QLabel()
+        self.input_shape_label.setWordWrap(True)
         self.input_source_button = QtWidgets.QPushButton()
         self.input_source_button.setToolTip("Where the input values come from: change it in the Input tab")
         self.input_source_button.clicked.connect(self.input_source_requested)
@@ -172,8 +180,21 @@ class StackPanel(QtWidgets.QWidget):
             a = menu.addAction(label)
             a.triggered.connect(lambda _=False, c=cls, i=inner: self.add_layer(c, i))
             self.add_actions[label] = a
+        menu.addSeparator()
+        self.add_where = ADD_WHERE[0]
+        self.where_actions: dict[str, QtGui.QAction] = {}
+        group = QtGui.QActionGroup(menu)
+        for where in ADD_WHERE:
+            a = menu.addAction(f"Put it {where}")
+            a.setCheckable(True)
+            a.setChecked(where == self.add_where)
+            a.triggered.connect(lambda _=False, w=where: setattr(self, "add_where", w))
+            group.addAction(a)
+            self.where_actions[where] = a
         self.add_button.setMenu(menu)
-        self.add_button.setToolTip("Add a layer below the selected one")
+        self.add_button.setToolTip(tip("Add a layer below the selected one (or at the top or bottom: "
+                                       "the last items of the menu). A Masking or an Embedding "
+                                       "always goes first: it reads the input."))
         self.duplicate_button = QtWidgets.QPushButton("Duplicate", body)
         self.duplicate_button.setToolTip("Copy the selected layer (same options) just below it")
         self.duplicate_button.clicked.connect(self._duplicate)
@@ -203,6 +224,9 @@ class StackPanel(QtWidgets.QWidget):
         self.form_box = QtWidgets.QGroupBox("Selected layer", body)
         self.form_layout = QtWidgets.QFormLayout(self.form_box)
         self.form_layout.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        # long option names (recurrent_initializer) put their widget below them when the
+        # panel is narrow, rather than pushing the form past the panel's edge
+        self.form_layout.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
         lay.addWidget(self.form_box)
         self.info_label = QtWidgets.QLabel(body)
         self.info_label.setWordWrap(True)
@@ -218,11 +242,11 @@ class StackPanel(QtWidgets.QWidget):
         self._show_error(state.error)
 
     # -- helpers ---------------------------------------------------------------------------
-    def _spin(self, lo, hi, tip):
+    def _spin(self, lo, hi, text):
         s = QtWidgets.QSpinBox(self)
         s.setRange(lo, hi)
         s.setKeyboardTracking(False)
-        s.setToolTip(tip)
+        s.setToolTip(tip(text))
         return s
 
     def selected_index(self) -> int | None:
@@ -239,8 +263,7 @@ class StackPanel(QtWidgets.QWidget):
 
     # -- edits -----------------------------------------------------------------------------
     def add_layer(self, class_name: str, inner: str | None = None):
-        idx = self.selected_index()
-        at = len(self.state.layers) if idx is None else idx + 1
+        at = add_position(class_name, self.add_where, self.selected_index(), len(self.state.layers))
         return self._guard(self.state.add_layer, class_name, inner, at)
 
     def _duplicate(self):
@@ -290,14 +313,17 @@ class StackPanel(QtWidgets.QWidget):
             spin.setValue(int(v))
             spin.blockSignals(False)
         self.input_dim_spin.setEnabled(not st.embedding_first and not st.readonly)
-        self.input_dim_spin.setToolTip(
+        self.input_dim_spin.setToolTip(tip(
             "input_dim: how many numbers x_t holds at each step (features per timestep). Not the "
             "number of timesteps." + (" With an Embedding first, the input is token ids and the "
-                                      "Embedding's output_dim sets the width." if st.embedding_first else ""))
+                                      "Embedding's output_dim sets the width." if st.embedding_first else "")))
         shapes = st.model.input_shapes() if st.model is not None else [st.input_shape()]
-        self.input_shape_label.setText("shape " + ", ".join(fmt_shape(s) for s in shapes))
-        self.input_shape_label.setToolTip("The input's shape as Keras writes it: None is the batch size, "
-                                          "then timesteps, then input_dim")
+        self.input_shape_label.setText("shape " + ", ".join(fmt_shape(s) for s in shapes)
+                                       + "\n" + shape_words(shapes[0] if shapes else ()))
+        self.input_shape_label.setToolTip(tip(
+            "The input's shape as Keras writes it: (batch, timesteps, input_dim); None is the batch "
+            "size, left open. In Keras, input_shape=(timesteps, input_dim) leaves the batch out: "
+            "input_shape=(20, 30) means 20 steps of 30 features, so the cell runs 20 times."))
         src = spec.source
         src_text = {"data": "your data", "text": f"text \u201c{spec.text[:12]}\u201d"}.get(src, f"{src}, seed {spec.seed}")
         self.input_source_button.setText(src_text + " \u25be")
@@ -316,15 +342,13 @@ class StackPanel(QtWidgets.QWidget):
             layer = model_layers.get(entry.name) if st.error is None else None
             title = f"{entry.label()}  {entry.name or '(new)'}"
             if layer is not None:
-                out = layer.output_shapes
-                detail = (layer.describe() + ("  \u2192 " if layer.describe() else "\u2192 ")
-                          + (fmt_shape(out[0]) if len(out) == 1 else ", ".join(fmt_shape(s) for s in out)))
+                detail = ((layer.describe() + "\n") if layer.describe() else "") + "\u2192 " + output_text(layer)
                 params = f"{layer.count_params():,}"
             else:
                 detail, params = _summary(entry), ""
             item = QtWidgets.QListWidgetItem()
             item.setData(ROLE_INDEX, i)
-            item.setData(ROLE_CARD, {"title": title, "detail": detail, "params": params,
+            item.setData(ROLE_CARD, {"title": title, "short": entry.label(), "detail": detail, "params": params,
                                      "bad": bool(entry.name and entry.name in bad) or (entry.name is None and st.error is not None)})
             item.setToolTip(f"{title}\n{detail}\nparameters: {params or '?'}"
                             + (f"\n{layer.param_formula()}" if layer is not None and layer.param_formula() else ""))
@@ -368,15 +392,21 @@ class StackPanel(QtWidgets.QWidget):
             for opt in opts:
                 w = self._make_widget(opt)
                 label = QtWidgets.QLabel(opt.label)
-                label.setToolTip(opt.tooltip)
+                label.setToolTip(tip(opt.tooltip))
                 self.form_layout.addRow(label, w)
                 self.option_widgets[opt.key] = w
             self._form_key = key
         self.form_box.setTitle(f"Selected: {entry.label()} {entry.name or ''}")
+        off = disabled_options(entry.config, "layer." if entry.class_name == "Bidirectional" else "")
         for opt in opts:
-            self._set_widget_value(self.option_widgets[opt.key], opt, get_option(entry.config, opt.key))
+            value = entry.class_name if opt.key == "class_name" else get_option(entry.config, opt.key)
+            w = self.option_widgets[opt.key]
+            self._set_widget_value(w, opt, value)
+            w.setEnabled(opt.key not in off)
+            w.setToolTip(tip(opt.tooltip + (f" (Off now: {off[opt.key]}.)" if opt.key in off else "")))
         self.form_box.setEnabled(not st.readonly)
-        self.info_label.setText(self._info(entry))
+        notes = "".join(f"<p><i>{_html(n)}</i></p>" for n in inference_notes(entry.class_name, entry.config))
+        self.info_label.setText(notes + self._info(entry))
 
     def _clear_form(self):
         while self.form_layout.rowCount():
@@ -402,10 +432,12 @@ class StackPanel(QtWidgets.QWidget):
             w.toggled.connect(lambda v, k=opt.key: self._edit_option(k, bool(v)))
         else:
             w = QtWidgets.QComboBox()
+            w.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(8)
             for c in opt.choices:
                 w.addItem(str(c), c)
             w.currentIndexChanged.connect(lambda i, k=opt.key, box=w: self._edit_option(k, box.itemData(i)))
-        w.setToolTip(opt.tooltip)
+        w.setToolTip(tip(opt.tooltip))
         w.setObjectName(f"option:{opt.key}")
         return w
 
@@ -438,8 +470,7 @@ class StackPanel(QtWidgets.QWidget):
             return ""
         lines = []
         if layer.input_shapes:
-            lines.append(f"in {fmt_shape(layer.input_shapes[0])} \u2192 out "
-                         + ", ".join(fmt_shape(s) for s in layer.output_shapes))
+            lines.append(f"in {fmt_shape(layer.input_shapes[0])} \u2192 out {output_text(layer)}")
         for name, w in layer.named_weights().items():
             lines.append(f"{name} {fmt_shape(w.shape)}")
         formula = layer.param_formula()
@@ -448,9 +479,37 @@ class StackPanel(QtWidgets.QWidget):
         return "<br>".join(_html(l) for l in lines)
 
 
+#: The batch widget's help: true for inference (what is shown) and for training.
+BATCH_TIP = ("batch_size: how many independent sequences (samples) run side by side. Each has its "
+             "own h and c, and at inference the samples never mix: sample 0 gives the same numbers "
+             "in a batch of 1 or of 32; the size only sets how many are computed at once. In "
+             "training, the weights are updated once per batch: 256 samples with batch_size 32 "
+             "make 256 / 32 = 8 updates per epoch.")
+
+
+def tip(text: str) -> str:
+    """A tooltip as rich text, so Qt wraps it (a plain one is one line, 1,000+ px wide)."""
+    if text.startswith("<"):
+        return text
+    return f"<p style='white-space:normal'>{_html(text)}</p>"
+
+
+def shape_words(shape) -> str:
+    """Which number is which in an input shape: (None, 20, 30) -> batch open · 20 steps · 30 features."""
+    shape = tuple(shape)
+    if len(shape) == 3:
+        b, t, d = shape
+        return (f"batch {'open' if b is None else b} \u00b7 {t} steps (the cell runs {t}\u00d7) "
+                f"\u00b7 {d} feature{'s' if d != 1 else ''} each")
+    if len(shape) == 2:
+        b, t = shape
+        return f"batch {'open' if b is None else b} \u00b7 {t} token ids"
+    return ""
+
+
 def _summary(entry) -> str:
     units = get_option(entry.config, "units") or get_option(entry.config, "layer.units")
-    bits = [f"{units} units"] if units else []
+    bits = [f"{units} unit{'s' if units != 1 else ''}"] if units else []
     for key in ("return_sequences", "layer.return_sequences"):
         v = get_option(entry.config, key)
         if v is not None:

@@ -18,6 +18,24 @@ from lstmviz.ui import theme as th
 pg.setConfigOptions(imageAxisOrder="row-major")
 
 
+def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
+    """Whole-number ticks for an axis of ``n`` counted things (units, steps, features)
+    starting at ``first``: every 1, 2, 5, 10, ... so that at most ``max_ticks`` show."""
+    n = max(int(n), 1)
+    every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10**9)
+                 if n / k <= max_ticks)
+    return [(float(i), str(i)) for i in range(first, first + n, every)]
+
+
+def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, ticks=None) -> None:
+    """An axis of counts: whole-number ticks only (``ticks`` or ``count_ticks``) and never
+    an SI scale factor in its label (pyqtgraph writes "unit (x0.001)" over a range of 1)."""
+    axis.enableAutoSIPrefix(False)
+    axis.autoSIPrefixScale, axis.labelUnitPrefix = 1.0, ""  # what the range just set (0.001, "m")
+    axis._updateLabel()
+    axis.setTicks([ticks if ticks is not None else count_ticks(n, first, max_ticks), []])
+
+
 def cosmetic_pen(color, width: float = 1.0, style=QtCore.Qt.PenStyle.SolidLine) -> QtGui.QPen:
     pen = QtGui.QPen(QtGui.QColor(color))
     pen.setWidthF(width)

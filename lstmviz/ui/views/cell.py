@@ -16,20 +16,25 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.cell_ref import Equation, activation_names, equations  # noqa: F401
 from lstmviz.app.selection import Cursor
+from lstmviz.app.terms import projection_terms
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
-from lstmviz.ui.views._common import CellRef, cell_ref, cosmetic_pen, fmt, layer_input, message_label
+from lstmviz.ui.views._common import (CellRef, cell_ref, cosmetic_pen, count_axis, fmt, fmt_term,
+                                      layer_input, message_label)
 from lstmviz.ui.views.base import TraceView
 
 SHORT = {"i": "input", "f": "forget", "o": "output", "c_tilde": "cand.", "h_tilde": "cand.",
          "z": "update", "r": "reset"}
 
 
-_SUB_BRACE = re.compile(r"_\{([^}]*)\}")
-_SUB = re.compile(r"_([A-Za-z0-9']+)")
+# A subscript follows a one-letter symbol (W_i, x_t, c~_t, b'_h, h_{t-1}); an underscore
+# inside a name (hard_sigmoid, leaky_relu, hard_silu) is part of the name.
+_SYMBOL = r"(?<![A-Za-z0-9_])([A-Za-z][~']?)"
+_SUB_BRACE = re.compile(_SYMBOL + r"_\{([^}]*)\}")
+_SUB = re.compile(_SYMBOL + r"_([A-Za-z0-9']+)")
 
 
 _TILDE_HTML = "<span style=\"font-family:'DejaVu Serif', serif\">{}&#771;</span>"
@@ -39,8 +44,8 @@ def to_html(text: str) -> str:
     """Plain equation text to rich text: subscripts, and c~/h~ as c̃/h̃ (a serif font
     draws the combining tilde in place, where Qt's sans rich text misplaces it)."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _SUB_BRACE.sub(lambda m: f"<sub>{m.group(1).replace('-', '−')}</sub>", text)
-    text = _SUB.sub(r"<sub>\1</sub>", text)
+    text = _SUB_BRACE.sub(lambda m: f"{m.group(1)}<sub>{m.group(2).replace('-', '−')}</sub>", text)
+    text = _SUB.sub(r"\1<sub>\2</sub>", text)
     return re.sub(r"([ch])~", lambda m: _TILDE_HTML.format(m.group(1)), text)
 
 
@@ -97,7 +102,7 @@ class _BarPlot:
         self.plot.setYRange(*yr, padding=0.05)
         self.x = np.arange(n + 1, dtype=float) - 0.5
         every = 1 if n <= 4 else 2 if n <= 8 else int(np.ceil(n / 4))
-        self.plot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(0, max(n, 1), every)], []])
+        count_axis(self.plot.getAxis("bottom"), n, ticks=[(i, str(i)) for i in range(0, max(n, 1), every)])
         self.title = title
 
     def set(self, values: np.ndarray, unit: int | None, label: str, t: th.Theme):
@@ -179,6 +184,16 @@ class CellView(TraceView):
         self.eq_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         #: the equations' size relative to the body text (presentation mode lowers it)
         self.eq_scale = 1.3
+        #: write W·x_t and U·h_{t-1} out term by term (per input feature, per unit)
+        self.expanded = False
+        self.expand_box = QtWidgets.QCheckBox("Write W·xₜ and U·hₜ₋₁ out term by term")
+        self.expand_box.setToolTip(
+            "<p>x<sub>t</sub> holds input_dim numbers, and each unit's gate has one weight per "
+            "feature: W<sub>i</sub>·x<sub>t</sub> = W<sub>i</sub>[0]·x<sub>t</sub>[0] + "
+            "W<sub>i</sub>[1]·x<sub>t</sub>[1] + … The U·h<sub>t−1</sub> terms show every "
+            "unit's h<sub>t−1</sub> feeding this unit's gates: the units are not independent.</p>")
+        self.expand_box.toggled.connect(self.set_expanded)
+        lay.addWidget(self.expand_box)
         lay.addWidget(self.eq_label, 9)
         self.apply_theme(self.theme)
 
@@ -205,6 +220,34 @@ class CellView(TraceView):
 
     def set_equations_visible(self, visible: bool) -> None:
         self.eq_label.setVisible(bool(visible))
+        self.expand_box.setVisible(bool(visible))
+
+    def set_expanded(self, on: bool) -> None:
+        """Write each gate's W·x_t and U·h_{t-1} out term by term (or not)."""
+        self.expanded = bool(on)
+        if self.expand_box.isChecked() != self.expanded:
+            self.expand_box.setChecked(self.expanded)
+        self._fit_cache = None
+        if self.model is not None and self.ref is not None:
+            self.set_cursor(self.cursor)
+
+    def _with_terms(self, eqs: list, ref: CellRef, s: int, t: int, u: int) -> list:
+        """``eqs`` with each gate's W·x_t and U·h_{t-1} rows after its equation."""
+        if self._x is None:
+            return eqs
+        r_t = ref.rec.steps["r"][s, t] if "r" in ref.rec.steps else None
+        terms = projection_terms(ref.layer, ref.kind, self._x[s, ref.input_index(t)],
+                                 ref.prev("h", s, t), u, r_t)
+        out = []
+        for eq in eqs:
+            if ref.kind != "SimpleRNN" or eq.key != "h":
+                out.append(eq)
+            for term in terms:
+                if term.key == eq.key:
+                    out.append(Equation(eq.key, *term.text()))
+            if ref.kind == "SimpleRNN" and eq.key == "h":
+                out.append(eq)
+        return out
 
     def apply_theme(self, theme: th.Theme) -> None:
         self.theme = t = theme
@@ -319,9 +362,11 @@ class CellView(TraceView):
         masked = ref.masked(s, t)
         mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
         self.header.setText(
-            f"<b>{ref.name}</b>{side} ({ref.kind}, {ref.units} units) · step <b>t = {t}</b> = input step "
+            f"<b>{ref.name}</b>{side} ({ref.kind}, {ref.units} unit{'s' if ref.units != 1 else ''}) · step <b>t = {t}</b> = input step "
             f"{tau}{order} · unit <b>{u}</b> · sample {s}{mtxt} · click a bar to pick its unit")
         self._eqs = equations(ref, s, t, u)
+        if self.expanded:
+            self._eqs = self._with_terms(self._eqs, ref, s, t, u)
         self._show_equations()
 
     def _show_equations(self) -> None:
@@ -377,8 +422,14 @@ class CellView(TraceView):
             else:
                 rows.append(f'<tr>{head}<td style="padding:4px 14px 4px 0">= {to_html(rhs)}{note}</td>'
                             f'<td style="padding:4px 0">{numbers}</td></tr>')
+        bias = ", b" if self.ref is not None and self.ref.layer.config.get("use_bias", True) else ""
         legend = (f'<p style="color:{t.muted}; margin-top:8px">{to_html(self._act_legend)}  ·  '
-                  f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>, b, the sums and the results</p>')
+                  f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>{bias}, the sums and the results</p>')
+        if self.expanded and self.ref is not None:
+            n = self.ref.units
+            legend += (f'<p style="color:{t.muted}">x<sub>t</sub>[k]: input feature k · '
+                       f'h<sub>t−1</sub>[j]: unit j\'s last output. All {n} units\' h<sub>t−1</sub> '
+                       f'feed this unit\'s gates through U: the units are not independent.</p>')
         return f'<table cellspacing="0" style="color:{t.foreground}">{"".join(rows)}</table>{legend}'
 
     # -- for tests and the main window ---------------------------------------------------

@@ -21,7 +21,7 @@ from lstmviz.engine.cells import CELLS
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
-from lstmviz.ui.views._common import CellRef, ClickableImage, cell_ref, clamp, message_label
+from lstmviz.ui.views._common import CellRef, ClickableImage, cell_ref, clamp, count_axis, message_label
 from lstmviz.ui.views.base import TraceView
 
 MAX_SLOTS = 6
@@ -115,6 +115,7 @@ class OverTimeView(TraceView):
         lay.setContentsMargins(0, 0, 0, 0)
         self.header = QtWidgets.QLabel()
         self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)  # a long header wraps: it never widens the window
         lay.addWidget(self.header)
         grid = QtWidgets.QGridLayout()
         grid.setSpacing(4)
@@ -236,11 +237,14 @@ class OverTimeView(TraceView):
             slot.key = key
             slot.widget.setVisible(True)
             slot.colorbar.setColorMap(th.cmap_for(key, t))
-            slot.image.setImage(ref.rec.steps[key][s].T, autoLevels=False)
+            # a contiguous copy: pyqtgraph draws nothing from some strided views (units=1)
+            slot.image.setImage(np.ascontiguousarray(ref.rec.steps[key][s].T), autoLevels=False)
             slot.colorbar.setLevels(self._levels(ref, key))
             slot.image.setRect(QtCore.QRectF(-0.5, -0.5, T, U))
             slot.plot.setXRange(-0.5, T - 0.5, padding=0)
             slot.plot.setYRange(-0.5, U - 0.5, padding=0)
+            count_axis(slot.plot.getAxis("left"), U, max_ticks=8)  # units and steps are counts
+            count_axis(slot.plot.getAxis("bottom"), T, max_ticks=8)
             name = f"{th.symbol_html(key)}<sub>t</sub> · {th.MEANINGS[key]}"
             th.set_title(slot.plot, t.subscripts(f'<span style="color:{t.hue(key)}"><b>{name}</b></span>'),
                                size=f"{t.pt(1.0)}pt")
@@ -259,6 +263,11 @@ class OverTimeView(TraceView):
             curve = self.curves[key]
             width = t.line_width * (1.4 if key == "h" else 1.0)
             curve.setPen(pg.mkPen(t.hue(key), width=width))
+            # one step draws no line: a symbol shows the point (a few steps: both)
+            curve.setSymbol("o" if T <= 3 else None)
+            curve.setSymbolSize(12 if T == 1 else 8)
+            curve.setSymbolBrush(t.hue(key))
+            curve.setSymbolPen(None)
             self.curve_plot.addItem(curve)
             self.legend.addItem(curve, th.symbol_html(key))
             if key not in GATE_KEYS:
@@ -266,8 +275,7 @@ class OverTimeView(TraceView):
                 lo, hi = min(lo, -m), max(hi, m)
         self.curve_plot.setXRange(-0.5, T - 0.5, padding=0)
         self.curve_plot.setYRange(lo, hi, padding=0.05)
-        axis = self.curve_plot.getAxis("bottom")  # steps are whole numbers: no 0.5 ticks
-        axis.setTickSpacing(1, 1) if T <= 24 else axis.setTickSpacing()
+        count_axis(self.curve_plot.getAxis("bottom"), T, max_ticks=24)  # whole steps only
         pad = 0.1 * (hi - lo)  # beyond the view's own padding: the band spans the plot
         self.curve_veil.show(ref.masked_steps(s),
                              QtCore.QRectF(-0.5, lo - pad, T, hi - lo + 2 * pad))

@@ -17,6 +17,7 @@ changed (one small RGBA image per row).
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +28,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES, InputLayer
 from lstmviz.ui import theme as th
-from lstmviz.ui.views._common import (CellRef, cell_refs, clamp, cosmetic_pen, model_inputs,
+from lstmviz.ui.views._common import (CellRef, cell_refs, clamp, cosmetic_pen, count_axis, model_inputs,
                                       rect_item)
 from lstmviz.ui.views.base import TraceView
 
@@ -186,9 +187,9 @@ class UnrolledView(TraceView):
         left = min(left, self.lane_left - 0.15)
         self.vb.setRange(xRange=(left, T - 0.35), yRange=(-ROW_H / 2 - 0.15, y - ROW_GAP + 0.15 - ROW_H / 2 + 0.4),
                          padding=0)
-        self.plot.getAxis("bottom").setTicks([
-            [(off + c, label) for off, length in zip(self.offsets, self.domains)
-             for c, label in self._step_ticks(length, width=T)], []])
+        count_axis(self.plot.getAxis("bottom"), T, ticks=[
+            (off + c, label) for off, length in zip(self.offsets, self.domains)
+            for c, label in self._step_ticks(length, width=T)])
         self._legend_text()
 
     def _place_rows(self) -> float:
@@ -585,7 +586,9 @@ class UnrolledView(TraceView):
 
     def _header(self, cursor, sel, step, col):
         t = self.theme
-        if sel is None:
+        if sel is None and cursor.layer:
+            what = f"<b>{html.escape(cursor.layer)}</b>{self._no_row(cursor.layer)}"
+        elif sel is None:
             what = "select a layer"
         elif sel.ref is not None:
             unit = clamp(cursor.unit, 0, sel.units - 1)
@@ -595,6 +598,17 @@ class UnrolledView(TraceView):
         else:
             what = f"<b>{sel.layer}</b> · step <b>{step}</b>"
         self.header.setText(f'<span style="color:{t.foreground}">{what} · sample {cursor.sample}</span>')
+
+    def _no_row(self, name: str) -> str:
+        """Why the selected layer has no row of its own (a Dropout, ...)."""
+        try:
+            layer = self.model.get_layer(name)
+        except Exception:
+            return ""
+        if layer.class_name in IDENTITY_CLASSES:
+            return (f" ({layer.class_name}): passes its input through unchanged at inference, "
+                    "so it has no row of its own")
+        return f" ({layer.class_name}): not drawn as a row of its own"
 
     def _recolour(self, cursor: Cursor, sel: Row | None) -> None:
         cmap_div = th.diverging_cmap(self.theme)

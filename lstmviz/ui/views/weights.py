@@ -12,7 +12,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import Bidirectional, Recurrent, TimeDistributed, fmt_shape
 from lstmviz.ui import theme as th
-from lstmviz.ui.views._common import ClickableImage, fmt, message_label
+from lstmviz.ui.views._common import ClickableImage, count_axis, fmt, message_label
 from lstmviz.ui.views.base import TraceView
 
 MAX_MATRICES = 3
@@ -115,6 +115,7 @@ class WeightsView(TraceView):
         for m in self.matrices:
             lay.addWidget(m.widget, 3)
         self.hover_label = QtWidgets.QLabel(" ")
+        self.hover_label.setWordWrap(True)
         self.hover_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
         lay.addWidget(self.hover_label)
         self._lay = lay
@@ -200,9 +201,10 @@ class WeightsView(TraceView):
             slot.image.setRect(QtCore.QRectF(-0.5, -0.5, cols, rows))
             slot.plot.setXRange(-0.5, cols - 0.5, padding=0)
             slot.plot.setYRange(-0.5, rows - 0.5, padding=0)
-            slot.plot.getAxis("left").setTicks([_int_ticks(rows), []])
-            slot.plot.getAxis("bottom").setTicks([_int_ticks(cols), []])
-            meaning = {"kernel": "kernel W  (input → gates)" if rnn else "kernel W  (input → outputs)", "recurrent_kernel": "recurrent kernel U  (h → gates)",
+            count_axis(slot.plot.getAxis("left"), rows, ticks=_int_ticks(rows))
+            count_axis(slot.plot.getAxis("bottom"), cols, ticks=_int_ticks(cols))
+            into = "gates" if rnn and self.k > 1 else "h" if rnn else "outputs"  # a SimpleRNN has no gates
+            meaning = {"kernel": f"kernel W  (input → {into})", "recurrent_kernel": f"recurrent kernel U  (h → {into})",
                        "bias": "bias b", "embeddings": "embeddings"}.get(name, name)
             if name == "bias" and arr.shape[0] == 2:
                 meaning = "bias  (row 0: input b, row 1: recurrent b')"

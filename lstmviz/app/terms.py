@@ -1,0 +1,95 @@
+"""W·x_t and U·h_{t-1} written out term by term, for the Cell view's equations.
+
+The equations show each gate's W·x_t as one summed number. With input_dim > 1, x_t is a
+vector and W_i one column of the kernel per unit: W_i·x_t = W_i[0]·x_t[0] + W_i[1]·x_t[1] + ...
+(the second seed text's question). U·h_{t-1} written out the same way shows that every
+unit's h_{t-1}[j] feeds unit u's gates: the units of a layer are not independent (the first
+and third texts' claim).
+
+Qt-free: the terms are products of the layer's weights and the values the trace recorded;
+``check`` in the tests compares their sums with the trace's x_proj / h_proj.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+GATES = {"LSTM": (("i", "i"), ("f", "f"), ("c_tilde", "c"), ("o", "o")),
+         "GRU": (("z", "z"), ("r", "r"), ("h_tilde", "h")),
+         "SimpleRNN": (("h", ""),)}
+MINUS = "\u2212"
+#: how many terms are written out before "... + (N more)"
+SHOWN = 6
+
+
+@dataclass
+class Terms:
+    key: str            # the gate (its hue)
+    symbol: str         # "W_i·x_t" or "U_i·h_{t-1}"
+    factors: list       # (name of the weight, weight, name of the value, value)
+    bias: float | None  # a bias Keras adds inside this projection (GRU), else None
+    total: float        # the sum (what the trace recorded as x_proj / h_proj)
+
+    def text(self) -> tuple[str, str]:
+        """(symbolic, numeric) for an equation row: ``W_i·x_t = W_i[0]·x_t[0] + ...``."""
+        n = len(self.factors)
+        shown = self.factors if n <= SHOWN else self.factors[:SHOWN - 1]
+        sym = " + ".join(f"{wn}·{vn}" for wn, _, vn, _ in shown)
+        num = " + ".join(f"{_fmt(w) if k == 0 else _term(w)}·{_term(v)}"
+                         for k, (_, w, _, v) in enumerate(shown))
+        if n > len(shown):
+            more = f" + \u2026 ({n - len(shown)} more)"
+            sym += more
+            num += more
+        if self.bias is not None:
+            sym += " + b" if self.symbol.startswith("W") else " + b'"
+            num += f" + {_term(self.bias)}"
+        return f"{self.symbol} = {sym}", f"{num} = {_fmt(self.total)}"
+
+
+def _fmt(v, nd: int = 3) -> str:
+    s = f"{float(v):.{nd}f}"
+    if float(s) == 0.0:
+        s = f"{0.0:.{nd}f}"
+    return s.replace("-", MINUS)
+
+
+def _term(v) -> str:
+    s = _fmt(v)
+    return f"({s})" if s.startswith(MINUS) else s
+
+
+def projection_terms(layer, kind: str, x_t, h_prev, unit: int, r_t=None) -> list[Terms]:
+    """Per gate of ``layer`` (an LSTM, GRU or SimpleRNN layer with its weights), the terms
+    of W·x_t and of U·h_{t-1} for ``unit``. ``x_t``: the layer's input at this step
+    (input_dim,); ``h_prev``: h entering it (units,); ``r_t``: a GRU's reset gate at this
+    step (units,), used when ``reset_after`` is off (U_h multiplies r_t·h_{t-1})."""
+    W, U = layer.weights[0], layer.weights[1]
+    b = layer.weights[2] if len(layer.weights) > 2 else None
+    n_units = U.shape[0]
+    x_t = np.asarray(x_t, dtype=np.float32)
+    h_prev = np.asarray(h_prev, dtype=np.float32)
+    reset_after = bool(layer.config.get("reset_after", True))
+    out = []
+    for g, (key, letter) in enumerate(GATES[kind]):
+        col = g * n_units + unit
+        sub = f"_{letter}" if letter else ""
+        b_in = b_rec = None
+        if kind == "GRU" and b is not None:  # a GRU's x_proj / h_proj hold their biases
+            if reset_after:
+                b2 = np.asarray(b).reshape(2, -1)
+                b_in, b_rec = float(b2[0, col]), float(b2[1, col])
+            else:
+                b_in = float(np.asarray(b).reshape(-1)[col])
+        xs = [(f"W{sub}[{k}]", float(W[k, col]), f"x_t[{k}]", float(x_t[k])) for k in range(W.shape[0])]
+        total_x = float(np.dot(W[:, col].astype(np.float64), x_t)) + (b_in or 0.0)
+        out.append(Terms(key, f"W{sub}·x_t", xs, b_in, total_x))
+        h_in, h_name = h_prev, "h_{t-1}"
+        if kind == "GRU" and key == "h_tilde" and not reset_after and r_t is not None:
+            h_in, h_name = np.asarray(r_t, np.float32) * h_prev, "(r_t·h_{t-1})"
+        hs = [(f"U{sub}[{j}]", float(U[j, col]), f"{h_name}[{j}]", float(h_in[j])) for j in range(n_units)]
+        total_h = float(np.dot(U[:, col].astype(np.float64), h_in)) + (b_rec or 0.0)
+        out.append(Terms(key, f"U{sub}·{h_name}", hs, b_rec, total_h))
+    return out

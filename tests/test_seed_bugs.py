@@ -1,0 +1,300 @@
+"""Bugs met reproducing the seed texts' models (issue 14), each with the test that would
+have caught it: axes of counts, one-step curves, names with "_" in equations, lecture keys
+in a focused spin box, the window's width, and the smaller ones."""
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from lstmviz.app.options import default_config
+from lstmviz.app.state import AppState, InputSpec, LayerEntry
+from lstmviz.app import tours
+from lstmviz.ui.views.cell import CellView, to_html
+from lstmviz.ui.views.over_time import OverTimeView
+from lstmviz.ui.views.unrolled import UnrolledView
+from lstmviz.ui.views.weights import WeightsView
+
+
+def settle():
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+
+
+def one_layer(kind="LSTM", units=1, timesteps=20, input_dim=1, **options):
+    cfg = default_config(kind, units=units)
+    cfg.update(return_sequences=True, **options)
+    return AppState([LayerEntry(kind, cfg)], InputSpec(batch_size=1, timesteps=timesteps, input_dim=input_dim))
+
+
+def show(view_cls, st, qtbot, size=(1200, 800)):
+    v = view_cls()
+    qtbot.addWidget(v)
+    v.resize(*size)
+    v.show()
+    v.set_data(st.model, st.trace, st.x)
+    v.set_cursor(st.trace_cursor)
+    settle()
+    return v
+
+
+def axes_of(view):
+    import pyqtgraph as pg
+
+    for gv in view.findChildren(pg.GraphicsView):
+        if not gv.isVisible():
+            continue
+        for item in gv.scene().items():
+            if isinstance(item, pg.AxisItem) and item.isVisible() and item.style.get("showValues", True):
+                yield item
+
+
+def tick_values(axis):
+    """The tick values the axis draws (explicit ticks, else its automatic ones)."""
+    if axis._tickLevels is not None:
+        return [v for level in axis._tickLevels for v, _ in level]
+    lo, hi = axis.range
+    levels = axis.tickValues(min(lo, hi), max(lo, hi), 400)
+    return [v for _, vals in levels for v in vals]
+
+
+COUNT_LABELS = ("unit", "step", "feature", "from unit", "input step")
+
+
+def count_axes(view):
+    for ax in axes_of(view):
+        text = ax.labelText or ""
+        if ax.orientation in ("left", "bottom") and any(w in text for w in COUNT_LABELS):
+            yield ax
+
+
+@pytest.mark.parametrize("units,timesteps,input_dim", [(1, 20, 1), (2, 20, 1), (1, 1, 1), (2, 1, 2)])
+@pytest.mark.parametrize("view_cls", [OverTimeView, UnrolledView, WeightsView])
+def test_axes_of_counts_have_whole_ticks_and_no_si_factor(qtbot, view_cls, units, timesteps, input_dim):
+    st = one_layer(units=units, timesteps=timesteps, input_dim=input_dim)
+    v = show(view_cls, st, qtbot)
+    found = list(count_axes(v))
+    assert found, "the view labels its count axes"
+    for ax in found:
+        assert not ax.autoSIPrefix and ax.autoSIPrefixScale == 1.0, ax.labelString()
+        assert "(x" not in ax.labelString(), ax.labelString()
+        values = tick_values(ax)
+        assert values, ax.labelText
+        assert all(float(x).is_integer() for x in values), (ax.labelText, values)
+
+
+def test_units_1_gate_heatmaps_are_drawn(qtbot):
+    """units=1 over 20 steps: every heatmap shows its 20 values (it drew nothing)."""
+    st = one_layer(units=1, timesteps=20)
+    v = show(OverTimeView, st, qtbot)
+    rec = st.trace.layers[st.layers[0].name]
+    for slot in v.slots:
+        if slot.key is None:
+            continue
+        img = slot.image.image
+        assert img.shape == (1, 20)
+        np.testing.assert_array_equal(img[0], rec.steps[slot.key][0, :, 0])
+        # and it is painted: the rendered heatmap is not the empty background
+        pix = slot.widget.grab().toImage()
+        r = slot.plot.getViewBox().sceneBoundingRect().toRect()
+        colours = {pix.pixel(x, r.center().y()) for x in range(r.left() + 3, r.right() - 3, 7)}
+        assert len(colours) > 3, slot.key
+
+
+def test_one_timestep_curves_draw_a_symbol(qtbot):
+    st = one_layer(units=1, timesteps=1)
+    v = show(OverTimeView, st, qtbot)
+    for key in ("i", "f", "c", "h"):
+        curve = v.curves[key]
+        assert curve.opts["symbol"] is not None, key
+        assert len(curve.getData()[0]) == 1
+
+
+@pytest.mark.parametrize("act", ["hard_sigmoid", "leaky_relu", "hard_silu"])
+def test_underscores_in_names_are_not_subscripts(qtbot, act):
+    assert "<sub>" not in to_html(f"{act}(x)")
+    st = one_layer(units=2, timesteps=3, recurrent_activation=act if act != "leaky_relu" else "sigmoid",
+                   activation=act if act == "leaky_relu" else "tanh")
+    v = show(CellView, st, qtbot)
+    html = v.eq_label.text()
+    assert act in html and f"<sub>{act.split('_', 1)[1]}" not in html
+    assert "W<sub>i</sub>" in html or "W<sub>i</sub>" in to_html("W_i")
+
+
+def test_no_bias_no_b_in_the_footer(qtbot):
+    st = one_layer(units=2, timesteps=3, use_bias=False)
+    v = show(CellView, st, qtbot)
+    foot = v.eq_label.text().rsplit("<p", 1)[1]
+    assert "U·h" in foot and ", b," not in foot
+    st2 = one_layer(units=2, timesteps=3)
+    v2 = show(CellView, st2, qtbot)
+    assert ", b," in v2.eq_label.text().rsplit("<p", 1)[1]
+
+
+def test_simple_rnn_weights_title_names_no_gates(qtbot):
+    st = one_layer("SimpleRNN", units=3, timesteps=4)
+    v = show(WeightsView, st, qtbot)
+    titles = [s.plot.titleLabel.text for s in v.matrices if s.name]
+    assert titles and not any("gates" in t for t in titles), titles
+    st = one_layer("LSTM", units=3, timesteps=4)
+    v = show(WeightsView, st, qtbot)
+    assert any("gates" in s.plot.titleLabel.text for s in v.matrices if s.name)
+
+
+def test_dropout_selected_unrolled_header_says_what_it_is(qtbot):
+    cfg = default_config("LSTM", units=3)
+    cfg["return_sequences"] = True
+    st = AppState([LayerEntry("LSTM", cfg), LayerEntry("Dropout", default_config("Dropout")),
+                   LayerEntry("LSTM", default_config("LSTM", units=2))], InputSpec(batch_size=1, timesteps=5))
+    st.set_cursor(layer=st.layers[1].name)
+    v = show(UnrolledView, st, qtbot)
+    text = v.header.text()
+    assert "select a layer" not in text and "dropout" in text.lower() and "unchanged" in text
+
+
+# -- in the window ------------------------------------------------------------------------------
+@pytest.fixture
+def window(make_window):
+    return make_window((1920, 1080))
+
+
+def focus_units_spin(window):
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    settle()
+    spin = panel.option_widgets["units"]
+    window.activateWindow()
+    spin.setFocus()
+    settle()
+    assert QtWidgets.QApplication.focusWidget() is spin
+    return spin
+
+
+def test_lecture_keys_drive_the_lesson_from_a_focused_spin_box(window, qtbot):
+    p = window.presenter
+    p.tour.start(0)
+    settle()
+    spin = focus_units_spin(window)
+    units = spin.value()
+    assert p.tour.index == 0
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_PageDown)  # a presenter remote's "next"
+    settle()
+    assert p.tour.index == 1, "PgDn went to the spin box, not to the lesson"
+    assert spin.value() == units and window.state.layers[0].config["units"] == units
+    spin.setFocus()
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_PageUp)
+    settle()
+    assert p.tour.index == 0 and window.state.layers[0].config["units"] == units
+    spin.setFocus()
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_F5)
+    settle()
+    assert p.active, "F5 from a spin box starts presentation mode"
+    p.fullscreen = False
+    p.leave()
+    p.tour.end()
+
+
+def test_pgdn_in_a_spin_box_steps_the_time_outside_a_lesson(window, qtbot):
+    spin = focus_units_spin(window)
+    units = spin.value()
+    step = window.state.cursor.step
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_PageDown)
+    settle()
+    assert spin.value() == units
+    assert window.state.cursor.step == step + 1
+
+
+def test_l_from_a_spin_box_opens_the_lessons_but_is_typed_into_a_text_field(window, qtbot):
+    p = window.presenter
+    opened = []
+    p.pick_lesson = lambda: opened.append(1)
+    p.actions["lessons"].triggered.disconnect()
+    p.actions["lessons"].triggered.connect(p.pick_lesson)
+    spin = focus_units_spin(window)
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_L)
+    settle()
+    assert opened == [1]
+    edit = QtWidgets.QLineEdit(window.stack_panel)
+    edit.show()
+    edit.setFocus()
+    settle()
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_L)
+    settle()
+    assert edit.text() == "l" and opened == [1]
+
+
+def test_window_never_wider_than_the_screen_with_a_masked_step(window, qtbot):
+    st = window.state
+    cfg = default_config("LSTM", units=4)
+    cfg["return_sequences"] = True
+    st.layers = [LayerEntry("Masking", default_config("Masking")), LayerEntry("LSTM", cfg)]
+    x = np.ones((1, 12, 1), np.float32)
+    x[0, 8:] = 0.0
+    st.set_input_data(x)
+    st.set_cursor(layer=st.layers[1].name, step=9)
+    for k in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(k)
+        settle()
+        assert window.width() <= 1920 and window.minimumSizeHint().width() <= 1920, window.tabs.tabText(k)
+    window.presenter.fullscreen = False
+    window.presenter.enter()
+    window.resize(1920, 1080)
+    for k in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(k)
+        settle()
+        assert window.width() <= 1920 and window.minimumSizeHint().width() <= 1920, window.tabs.tabText(k)
+    assert "masked" in window.views[2].header.text()
+
+
+def tooltip_width(text, widget):
+    QtWidgets.QToolTip.showText(QtCore.QPoint(10, 10), text, widget)
+    settle()
+    labels = [w for w in QtWidgets.QApplication.topLevelWidgets()
+              if w.inherits("QLabel") and w.objectName() == "qtooltip_label" and w.isVisible()]
+    assert labels
+    width = labels[0].width()
+    QtWidgets.QToolTip.hideText()
+    return width
+
+
+def test_tooltips_wrap(window):
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    settle()
+    for key in ("units", "dropout", "recurrent_dropout"):
+        w = panel.option_widgets[key]
+        assert tooltip_width(w.toolTip(), w) < 520, key
+    assert tooltip_width(panel.batch_spin.toolTip(), panel.batch_spin) < 520
+
+
+def test_unit_forget_bias_is_off_without_a_bias(window):
+    st = window.state
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    settle()
+    assert panel.option_widgets["unit_forget_bias"].isEnabled()
+    st.set_layer_option(0, "use_bias", False)
+    settle()
+    assert not panel.option_widgets["unit_forget_bias"].isEnabled()
+    assert "use_bias" in panel.option_widgets["unit_forget_bias"].toolTip()
+
+
+def test_cards_are_not_cut_off(window):
+    st = window.state
+    st.add_layer("TimeDistributed", None, 1)
+    settle()
+    panel = window.stack_panel
+    delegate = panel.cards.itemDelegate()
+    for row in range(panel.cards.count()):
+        card = panel.cards.item(row).data(QtCore.Qt.ItemDataRole.UserRole + 2)
+        width = panel.cards.viewport().width() - 28
+        font = panel.cards.font()
+        bold = QtGui.QFont(font)
+        bold.setBold(True)
+        fm = QtGui.QFontMetrics(bold)
+        shown = card["title"] if fm.horizontalAdvance(card["title"] + "  " + card["params"]) <= width else card["short"]
+        assert fm.horizontalAdvance(shown + "  " + card["params"]) <= width, shown
+        small = QtGui.QFont(font)
+        small.setPointSizeF(max(11.0, font.pointSizeF() * 0.9))
+        for part in card["detail"].split("\n"):
+            assert QtGui.QFontMetrics(small).horizontalAdvance(part) <= width, part
+        assert delegate is not None
