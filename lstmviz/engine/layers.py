@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine import activations, initializers
-from lstmviz.engine.recurrent import run_gru, run_lstm, run_simple_rnn
+from lstmviz.engine.recurrent import run_gru, run_lstm, run_parallel, run_simple_rnn
 from lstmviz.engine.trace import LayerTrace, Steps
 from lstmviz.errors import LstmvizError
 
@@ -535,9 +535,9 @@ class Recurrent(Layer):
 class SimpleRNN(Recurrent):
     class_name = kind = "SimpleRNN"
 
-    def _run(self, xs, states, mask):
+    def _run(self, xs, states, mask, **kw):
         return run_simple_rnn(xs, states[0], self.weights[0], self.weights[1], self._bias(),
-                              self.act, mask, self.zero_output_for_mask)
+                              self.act, mask, self.zero_output_for_mask, **kw)
 
 
 class LSTM(Recurrent):
@@ -545,9 +545,9 @@ class LSTM(Recurrent):
     gates = ("i", "f", "c", "o")
     state_names = ("h", "c")
 
-    def _run(self, xs, states, mask):
+    def _run(self, xs, states, mask, **kw):
         return run_lstm(xs, states[0], states[1], self.weights[0], self.weights[1],
-                        self._bias(), self.act, self.rec, mask, self.zero_output_for_mask)
+                        self._bias(), self.act, self.rec, mask, self.zero_output_for_mask, **kw)
 
 
 class GRU(Recurrent):
@@ -558,10 +558,10 @@ class GRU(Recurrent):
     def bias_shape(self):
         return (2, 3 * self.units) if self.config["reset_after"] else (3 * self.units,)
 
-    def _run(self, xs, states, mask):
+    def _run(self, xs, states, mask, **kw):
         return run_gru(xs, states[0], self.weights[0], self.weights[1], self._bias(),
                        self.act, self.rec, bool(self.config["reset_after"]), mask,
-                       self.zero_output_for_mask)
+                       self.zero_output_for_mask, **kw)
 
     def describe(self):
         return super().describe() + ("" if self.config["reset_after"] else ", reset_after=False")
@@ -734,8 +734,10 @@ class Bidirectional(Layer):
         if initial_state:
             half = len(initial_state) // 2
             fs, bs = initial_state[:half], initial_state[half:]
-        fo, _, frec = self.forward_layer.call(inputs, masks, fs)
-        bo, _, brec = self.backward_layer.call(inputs, masks, bs)
+        # the two directions are independent: on two threads when the engine has them
+        (fo, _, frec), (bo, _, brec) = run_parallel(
+            [lambda: self.forward_layer.call(inputs, masks, fs),
+             lambda: self.backward_layer.call(inputs, masks, bs)], pool="directions")
         y, y_rev = fo[0], bo[0]
         seqs = bool(self.forward_layer.config["return_sequences"])
         if seqs:
