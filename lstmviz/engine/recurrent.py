@@ -224,7 +224,7 @@ def _apply(fn, z, out, u):
 
 def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
              zero_output_for_mask=False, *, record=True, keep_sequence=True,
-             keyframes: Keyframes | None = None, prev_out=None):
+             keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
     """Returns (recorded arrays, lazily derived arrays, outputs, final states).
 
     Stepping holds every array units-major, ``(units, batch)`` per step, with the gates
@@ -244,7 +244,8 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     ``record=False`` is the states-only pass: nothing per step is kept but ``h`` (when
     ``keep_sequence``, the layer's output sequence) and the ``keyframes``; the numbers are
     the very ones a recording run computes. ``prev_out`` is the output before step 0
-    (a window that starts mid-sequence under a mask repeats it).
+    (a window that starts mid-sequence under a mask repeats it). ``on_chunk(steps_done)``
+    is called after each CHUNK of steps (it may raise to stop the run).
     """
     T, B, d = xs.shape
     u = recurrent_kernel.shape[0]
@@ -318,6 +319,8 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
                     np.copyto(ct, c, where=kn)
                     np.copyto(ht, h, where=kn)
                 h, c = ht, ct
+            if on_chunk is not None and b0 == 0:
+                on_chunk(e)
         return h.copy(), c.copy()
 
     finals = run_parallel([lambda b=b: block(*b) for b in batch_blocks(B)])
@@ -364,7 +367,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
 
 def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=None,
             zero_output_for_mask=False, *, record=True, keep_sequence=True,
-            keyframes: Keyframes | None = None, prev_out=None):
+            keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
     """Stepped units-major like ``run_lstm`` (gates z, r, h~ in Keras' order, each step's
     products as stacks of small ones, the input bias as a column against a row of ones);
     every intermediate is recorded while stepping and handed back as (T, B, ...) views.
@@ -443,6 +446,8 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
         if keep_not is not None:
             np.copyto(ht, h, where=keep_not[t])
         h = ht
+        if on_chunk is not None and (t + 1) % CHUNK == 0:
+            on_chunk(t + 1)
 
     h_seq = _keras_major(h_all) if h_all is not None else None
     out = h_seq if mask is None else _mask_outputs(h_seq, mask, zero_output_for_mask, prev_out)
@@ -460,7 +465,7 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
 
 def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
                    zero_output_for_mask=False, *, record=True, keep_sequence=True,
-                   keyframes: Keyframes | None = None, prev_out=None):
+                   keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
     """``record``, ``keep_sequence``, ``keyframes`` and ``prev_out`` as in ``run_lstm``;
     the input projection is made in CHUNKs of steps like the LSTM's."""
     T, B, _ = xs.shape
@@ -481,6 +486,8 @@ def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
         if mask is not None:
             np.copyto(h_all[t], h, where=~mask[t][:, None])
         h = h_all[t]
+        if on_chunk is not None and (t + 1) % CHUNK == 0:
+            on_chunk(t + 1)
     out = h_all if mask is None else _mask_outputs(h_all, mask, zero_output_for_mask, prev_out)
     _keyframe_outputs(keyframes, out, prev_out, T)
     final = [np.ascontiguousarray(h_all[-1]) if T else h0]
