@@ -479,3 +479,26 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
 def _last(out, h_last):
     """The output of the last step: the masked output when there is one, else h."""
     return out[-1] if out is not None else h_last
+
+
+def parse_steps(text: str) -> tuple[int, int | None]:
+    """``"A:B"`` (or ``"A:"`` to the end) as (A, B or None); one-line errors otherwise."""
+    head, sep, tail = str(text).partition(":")
+    try:
+        a = int(head) if head.strip() else 0
+        b = int(tail) if tail.strip() else None
+    except ValueError:
+        a = b = -1
+    if not sep or a < 0 or (b is not None and b <= a):
+        raise LstmvizError(f"steps {text!r}: give a window as A:B with 0 <= A < B, e.g. 1000:1200")
+    return a, b
+
+
+def trace_steps(model, x, a: int, b: int | None, **kw) -> Trace:
+    """Processing steps a..b-1 (b None: to the end) of ``model`` on ``x``, from one
+    keyframe pass: the memory of the window and the keyframes, not of the sequence."""
+    wt = keyframe_pass(model, x, **kw)
+    b = wt.timesteps if b is None else b
+    if b > wt.timesteps:
+        raise LstmvizError(f"steps {a}:{b}: the input has {wt.timesteps} steps")
+    return wt.window(a, b)
