@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reset-states", action="store_true",
                    help="reset the states of stateful layers to zeros before the run "
                         "(a freshly loaded model already starts from zeros)")
+    p.add_argument("--steps", default=None, metavar="A:B",
+                   help="only processing steps A..B-1 (each '<layer>/<name>' is (batch, B-A, ...)), "
+                        "recomputed from keyframes: the memory of the window, not of the sequence")
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
 
     from lstmviz import cli_learn
@@ -374,7 +377,12 @@ def cmd_trace(args) -> int:
     if args.reset_states:
         model.reset_states()
     try:
-        trace = model.trace(arrays if len(arrays) > 1 else arrays[0])
+        if args.steps is not None:  # a window of a long sequence (engine/windows.py)
+            from lstmviz.engine.windows import parse_steps, trace_steps
+            trace = trace_steps(model, arrays if len(arrays) > 1 else arrays[0],
+                                *parse_steps(args.steps))
+        else:
+            trace = model.trace(arrays if len(arrays) > 1 else arrays[0])
     except LstmvizError as err:
         raise LstmvizError(_name_input(str(err), args.inputs)) from None
     flat = trace.flat()
@@ -385,6 +393,8 @@ def cmd_trace(args) -> int:
     shapes = ", ".join(str(tuple(o.shape)) for o in outs)
     x0 = arrays[0]
     steps = f", {x0.shape[1]} steps" if x0.ndim >= 2 else ""
+    if trace.total_steps is not None:
+        steps += f" (window {args.steps})"
     print(f"wrote {out}: {len(flat)} arrays ({_fmt_bytes(total)} before compression) from "
           f"{len(trace.layers)} layers; batch {x0.shape[0]}{steps}; output {shapes}")
     return 0

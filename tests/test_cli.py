@@ -562,3 +562,59 @@ def test_summary_of_a_graph_says_what_each_layer_is_connected_to(capsys, case, w
     sequential = fixture("k3_lstm_default")
     rc, out, _ = call(capsys, "summary", sequential)
     assert "Connected to" not in out
+
+
+# -- windows of long sequences (--steps) ---------------------------------------------------
+def long_stack() -> Model:
+    return Model.sequential(
+        (None, None, 3),
+        [LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="lstm"),
+         LayerSpec("Bidirectional", {"layer": {"class_name": "GRU",
+                                               "config": {"units": 4, "return_sequences": True}}},
+                   name="bi"),
+         LayerSpec("Dense", {"units": 2}, name="dense")],
+        seed=5,
+    )
+
+
+def test_trace_steps_writes_the_window_of_a_full_trace_without_building_one(tmp_path, capsys,
+                                                                            use_model, monkeypatch):
+    model = use_model(long_stack)
+    x = np.random.default_rng(1).normal(size=(2, 3000, 3)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    full = model.trace(x).flat()
+    # spy: no full trace, and every recording run covers at most the window + K + a chunk
+    from lstmviz.engine import layers, recurrent
+    from lstmviz.engine.windows import choose_every
+    runs = []
+    for cls in (layers.LSTM, layers.GRU):
+        orig = cls._run
+
+        def spy(self, xs, states, mask, _orig=orig, **kw):
+            runs.append((len(xs), kw.get("record", True)))
+            return _orig(self, xs, states, mask, **kw)
+        monkeypatch.setattr(cls, "_run", spy)
+    monkeypatch.setattr(Model, "trace", lambda *a, **k: pytest.fail("built a full trace"))
+    out = tmp_path / "w.npz"
+    rc, stdout, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out", out,
+                           "--steps", "1234:1300")
+    assert rc == 0, err
+    assert "1234:1300" in stdout
+    K = choose_every(long_stack(), 2, 3000)
+    recording = [n for n, rec in runs if rec]
+    assert recording and max(recording) <= 66 + K + recurrent.CHUNK
+    with np.load(out) as npz:
+        for key in ("lstm/i", "lstm/c", "lstm/h", "lstm/pre", "lstm/x_proj", "bi/forward/z",
+                    "bi/backward/h_tilde", "bi", "dense"):
+            assert npz[key].shape[:2] == (2, 66), key
+            np.testing.assert_array_equal(npz[key], full[key][:, 1234:1300], err_msg=key)
+        np.testing.assert_array_equal(npz["output"], full["output"])
+
+
+@pytest.mark.parametrize("steps", ["5", "9:3", "a:b", "2990:3001"])
+def test_trace_bad_steps_exit_2_one_line(tmp_path, capsys, use_model, steps):
+    use_model(long_stack)
+    np.save(tmp_path / "x.npy", np.zeros((1, 3000, 3), np.float32))
+    rc, stdout, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out",
+                           tmp_path / "w.npz", "--steps", steps)
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "steps" in err

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine import activations, cells, initializers
-from lstmviz.engine.recurrent import run_gru, run_lstm, run_simple_rnn
+from lstmviz.engine.recurrent import run_gru, run_lstm, run_parallel, run_simple_rnn
 from lstmviz.engine.trace import LayerTrace, Steps
 from lstmviz.errors import LstmvizError
 
@@ -186,7 +186,14 @@ class Dense(Layer):
         return [tuple(input_shapes[0][:-1]) + (int(self.config["units"]),)]
 
     def forward(self, x):
-        y = np.matmul(x.astype(np.float32), self.weights[0])
+        x = x.astype(np.float32)
+        if x.ndim == 3:
+            # one product per timestep (batch rows each), however many steps: a window of
+            # steps then gets the very numbers of the whole sequence (BLAS sums rows of
+            # taller products differently)
+            y = np.matmul(x.transpose(1, 0, 2), self.weights[0]).transpose(1, 0, 2)
+        else:
+            y = np.matmul(x, self.weights[0])
         if self.config["use_bias"]:
             y += self.weights[1]
         return activations.get(self.config["activation"], self.keras_major)(y, out=y)
@@ -528,18 +535,18 @@ class SimpleRNN(Recurrent):
     class_name = "SimpleRNN"
     cell = cells.SIMPLE_RNN
 
-    def _run(self, xs, states, mask):
+    def _run(self, xs, states, mask, **kw):
         return run_simple_rnn(xs, states[0], self.weights[0], self.weights[1], self._bias(),
-                              self.act, mask, self.zero_output_for_mask)
+                              self.act, mask, self.zero_output_for_mask, **kw)
 
 
 class LSTM(Recurrent):
     class_name = "LSTM"
     cell = cells.LSTM
 
-    def _run(self, xs, states, mask):
+    def _run(self, xs, states, mask, **kw):
         return run_lstm(xs, states[0], states[1], self.weights[0], self.weights[1],
-                        self._bias(), self.act, self.rec, mask, self.zero_output_for_mask)
+                        self._bias(), self.act, self.rec, mask, self.zero_output_for_mask, **kw)
 
 
 class GRU(Recurrent):
@@ -547,10 +554,10 @@ class GRU(Recurrent):
     cell = cells.GRU
     defaults = {**Recurrent.defaults, "reset_after": True}
 
-    def _run(self, xs, states, mask):
+    def _run(self, xs, states, mask, **kw):
         return run_gru(xs, states[0], self.weights[0], self.weights[1], self._bias(),
                        self.act, self.rec, bool(self.config["reset_after"]), mask,
-                       self.zero_output_for_mask)
+                       self.zero_output_for_mask, **kw)
 
     def describe(self):
         return super().describe() + ("" if self.config["reset_after"] else ", reset_after=False")
@@ -608,6 +615,9 @@ class TimeDistributed(Layer):
     def call(self, inputs, masks, initial_state=None):
         x = inputs[0]
         B, T = x.shape[:2]
+        if isinstance(self.inner, Dense) and x.ndim == 3:  # per step, as Dense does
+            out = self.inner.call([x], [None])[0][0]
+            return [out], [masks[0]], LayerTrace(self.name, self.class_name, [out])
         flat = x.reshape((B * T,) + x.shape[2:])
         outs, _, _ = self.inner.call([flat], [None])
         out = outs[0].reshape((B, T) + outs[0].shape[1:])
@@ -724,11 +734,23 @@ class Bidirectional(Layer):
         if initial_state:
             half = len(initial_state) // 2
             fs, bs = initial_state[:half], initial_state[half:]
-        fo, _, frec = self.forward_layer.call(inputs, masks, fs)
-        bo, _, brec = self.backward_layer.call(inputs, masks, bs)
-        y, y_rev = fo[0], bo[0]
+        # the two directions are independent: on two threads when the engine has them
+        (fo, _, frec), (bo, _, brec) = run_parallel(
+            [lambda: self.forward_layer.call(inputs, masks, fs),
+             lambda: self.backward_layer.call(inputs, masks, bs)], pool="directions")
+        merged = self.merge(fo[0], bo[0])
+        outputs = merged + fo[1:] + bo[1:]
         seqs = bool(self.forward_layer.config["return_sequences"])
-        if seqs:
+        m = masks[0] if seqs else None
+        out_masks = [m] * len(merged) + [None] * (len(fo) - 1 + len(bo) - 1)
+        record = LayerTrace(self.name, self.class_name, outputs,
+                            children={"forward": frec, "backward": brec}, mask=masks[0])
+        return outputs, out_masks, record
+
+    def merge(self, y, y_rev):
+        """The merged output(s) of the forward output ``y`` and the backward one as
+        processed (a sequence runs from the last input step: it is reversed first)."""
+        if self.forward_layer.config["return_sequences"]:
             y_rev = y_rev[:, ::-1]
         if self.merge_mode == "concat":
             merged = [np.concatenate([y, y_rev], axis=-1)]
@@ -740,12 +762,7 @@ class Bidirectional(Layer):
             merged = [y * y_rev]
         else:
             merged = [y, np.ascontiguousarray(y_rev)]
-        outputs = merged + fo[1:] + bo[1:]
-        m = masks[0] if seqs else None
-        out_masks = [m] * len(merged) + [None] * (len(fo) - 1 + len(bo) - 1)
-        record = LayerTrace(self.name, self.class_name, outputs,
-                            children={"forward": frec, "backward": brec}, mask=masks[0])
-        return outputs, out_masks, record
+        return merged
 
 
 RNN_OPTIONS = ("return_sequences", "return_state", "go_backwards", "stateful",

@@ -36,23 +36,124 @@ SimpleRNN::
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from . import activations, workspace
 
 
-def _input_projection(xs, kernel, bias):
-    T, B, d = xs.shape
-    xp = np.matmul(xs.reshape(T * B, d), kernel).reshape(T, B, kernel.shape[1])
-    if bias is not None:
-        xp += bias
-    return xp
+# -- threads and blocks -------------------------------------------------------------------
+#: Steps per input projection: each block of steps' ``x_t @ W`` is one matrix product.
+#: Traces, windows and keyframe passes all cut time at multiples of CHUNK counted from
+#: the first step of a run, so the same products are made the same way (see windows.py).
+CHUNK = 32
+#: Columns (samples) per batch block: a batch is stepped as independent column blocks.
+BLOCK_COLUMNS = 16
+
+_pools: dict[str, ThreadPoolExecutor] = {}
+_pool_lock = threading.Lock()
+_threads = None
 
 
-def _mask_outputs(h_all, mask, zero_output_for_mask):
-    """Outputs per step under a mask: h where kept, else previous output or zeros."""
+def threads() -> int:
+    """Threads the engine steps independent batch blocks (and a Bidirectional's two
+    directions) on: ``LSTMVIZ_THREADS`` if set, else every core."""
+    global _threads
+    if _threads is None:
+        try:
+            _threads = max(1, int(os.environ.get("LSTMVIZ_THREADS", "") or os.cpu_count() or 1))
+        except ValueError:
+            _threads = max(1, os.cpu_count() or 1)
+    return _threads
+
+
+def set_threads(n: int) -> None:
+    """Use ``n`` threads from now on (benchmarks; the numbers do not change)."""
+    global _threads
+    _threads = max(1, int(n))
+    with _pool_lock:
+        for pool in _pools.values():
+            pool.shutdown(wait=False)
+        _pools.clear()
+
+
+def run_parallel(fns, pool: str = "blocks"):
+    """Calls each of ``fns`` (no arguments) and returns their results in order: on the
+    engine's threads when there are several, else one after another. NumPy releases the
+    GIL inside its matrix products and ufunc loops, so independent work really overlaps.
+    ``pool`` keeps nested uses (directions, then their blocks) on separate threads."""
+    fns = list(fns)
+    n = threads()
+    if n == 1 or len(fns) == 1:
+        return [fn() for fn in fns]
+    with _pool_lock:
+        ex = _pools.get(pool)
+        if ex is None:
+            ex = _pools[pool] = ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"lstmviz-{pool}")
+    futures = [ex.submit(fn) for fn in fns]
+    return [f.result() for f in futures]
+
+
+def batch_blocks(batch: int) -> list[tuple[int, int]]:
+    """The column blocks a batch is stepped in: a function of the batch size only (never
+    of the number of threads), so a trace has the same numbers on one thread or many:
+    BLAS sums a product's columns differently for different widths."""
+    n = max(1, batch // BLOCK_COLUMNS)
+    edges = [batch * k // n for k in range(n + 1)]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _chunk_columns(xs, s, e, b0, b1):
+    """``x_t`` for steps s..e-1 and samples b0..b1-1 as columns ``(d, (e-s)*(b1-b0))``."""
+    xc = xs[s:e, b0:b1]
+    if not xc.flags.c_contiguous:
+        xc = np.ascontiguousarray(xc)
+    return xc.reshape((e - s) * (b1 - b0), xs.shape[2]).T
+
+
+def _chunked_projection(xs, matrix):
+    """``xs (T, B, d) @ matrix`` as (T, B, n), made of the same products a run makes
+    (per batch block, per CHUNK of steps), so a window's projection equals the trace's."""
+    T, B, _ = xs.shape
+    out = workspace.empty((T, B, matrix.shape[1]))
+    mt = np.ascontiguousarray(matrix.T)
+    for b0, b1 in batch_blocks(B):
+        for s in range(0, T, CHUNK):
+            e = min(s + CHUNK, T)
+            p = np.matmul(mt, _chunk_columns(xs, s, e, b0, b1))  # (n, steps*cols)
+            out[s:e, b0:b1] = p.reshape(-1, e - s, b1 - b0).transpose(1, 2, 0)
+    return out
+
+
+class Keyframes:
+    """The states entering every ``every``-th step of a run, ``(n, B, units)`` per state
+    (and the output before it, which a masked step repeats), filled while stepping."""
+
+    def __init__(self, every: int, steps: int, batch: int, units: int, names, masked: bool):
+        n = (steps + every - 1) // every if steps else 0
+        self.every = every
+        self.states = {k: np.zeros((n, batch, units), np.float32) for k in names}
+        self.prev_out = np.zeros((n, batch, units), np.float32) if masked else None
+
+    def at(self, k: int):
+        """(states, previous output or None) entering step ``k * every``."""
+        return ([self.states[n][k] for n in self.states],
+                None if self.prev_out is None else self.prev_out[k])
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.states.values()) + (
+            0 if self.prev_out is None else self.prev_out.nbytes)
+
+
+def _mask_outputs(h_all, mask, zero_output_for_mask, prev=None):
+    """Outputs per step under a mask: h where kept, else previous output or zeros
+    (``prev``: the output before step 0, zeros by default)."""
     out = h_all.copy()
-    prev = np.zeros_like(h_all[0])
+    prev = np.zeros_like(h_all[0]) if prev is None else prev
     for t in range(h_all.shape[0]):
         keep = mask[t][:, None]
         if zero_output_for_mask:
@@ -69,11 +170,11 @@ def _h_prev(h0, h_all):
 
 
 def _projection(a, matrix):
-    """``a (T, B, n) @ matrix`` as one matrix product over all steps."""
+    """``a (T, B, n) @ matrix``, one product per step (so a window's equal the trace's)."""
     T, B, n = a.shape
-    out = workspace.empty((T * B, matrix.shape[1]))
-    np.matmul(a.reshape(T * B, n), matrix, out=out)
-    return out.reshape(T, B, matrix.shape[1])
+    out = workspace.empty((T, B, matrix.shape[1]))
+    np.matmul(a, matrix, out=out)
+    return out
 
 
 def _row_block(rows: int, inner: int, batch: int) -> int:
@@ -123,20 +224,29 @@ def _apply(fn, z, out, u):
 
 
 def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
-             zero_output_for_mask=False):
+             zero_output_for_mask=False, *, record=True, keep_sequence=True,
+             keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
     """Returns (recorded arrays, lazily derived arrays, outputs, final states).
 
     Stepping holds every array units-major, ``(units, batch)`` per step, with the gates
-    in the order i, f, o, c~ so the recurrent activation covers one contiguous block:
-    each step's two products (``x_t`` with a row of ones for the bias, and ``h_{t-1}``)
-    are stacks of small matrix products (see ``_row_block``), and every elementwise call
-    runs over contiguous memory. With Keras' default activations the sigmoid gates'
+    in the order i, f, o, c~ so the recurrent activation covers one contiguous block.
+    Each CHUNK of steps' input products ``x_t @ W`` (+ bias) is one matrix product made
+    before stepping it; each step's recurrent product is a stack of small matrix products
+    (see ``_row_block``), and every elementwise call runs over a block of columns.
+    The batch is stepped as independent column blocks (``batch_blocks``), on the engine's
+    threads when there are several. With Keras' default activations the sigmoid gates'
     weight columns are halved (exact in floating point), so one ``tanh`` over the whole
     step gives ``tanh(z/2)`` for i, f, o and ``tanh(z)`` for c~, and
     ``sigmoid(z) = 0.5 + 0.5 tanh(z/2)`` is two scalar calls.
     The arrays handed back are (T, B, ...) views in Keras' order; ``pre`` (recorded as
     held) is put in Keras' order and scale when first asked for, and ``x_proj`` and
     ``h_proj`` are computed then.
+
+    ``record=False`` is the states-only pass: nothing per step is kept but ``h`` (when
+    ``keep_sequence``, the layer's output sequence) and the ``keyframes``; the numbers are
+    the very ones a recording run computes. ``prev_out`` is the output before step 0
+    (a window that starts mid-sequence under a mask repeats it). ``on_chunk(steps_done)``
+    is called after each CHUNK of steps (it may raise to stop the run).
     """
     T, B, d = xs.shape
     u = recurrent_kernel.shape[0]
@@ -146,44 +256,86 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     scale = np.ones(4 * u, dt)
     if fused:
         scale[:3 * u] = 0.5
-    r = _row_block(4 * u, u, B)
-    U = np.ascontiguousarray((recurrent_kernel[:, order] * scale).T).reshape(-1, r, u)
-    W, xa = _input_columns((kernel[:, order] * scale).T,
-                           None if bias is None else bias[order] * scale, xs)
-    W = W.reshape(-1, r, d + 1)
-    gates = workspace.empty((T, 4 * u, B))
-    c_all = workspace.empty((T, u, B))
-    h_all = workspace.empty((T, u, B))
-    pre_all = workspace.empty((T, 4 * u, B))  # the sums, as held (see keras_order)
-    hu = np.empty((4 * u, B), dt)
-    hu_blocks = hu.reshape(-1, r, B)
-    tmp = np.empty((u, B), dt)
+    WT = np.ascontiguousarray((kernel[:, order] * scale).T)  # (4u, d)
+    bx = None if bias is None else (bias[order] * scale)[:, None]
+    U_rows = np.ascontiguousarray((recurrent_kernel[:, order] * scale).T)  # (4u, u)
+    keep_seq = record or keep_sequence or mask is not None
+    if record:
+        gates = workspace.empty((T, 4 * u, B))
+        c_all = workspace.empty((T, u, B))
+        pre_all = workspace.empty((T, 4 * u, B))  # the sums, as held (see keras_order)
+    h_all = workspace.empty((T, u, B)) if keep_seq else None
     keep_not = None if mask is None else ~mask
     h0_t = np.ascontiguousarray(h0.T)
-    h, c = h0_t, np.ascontiguousarray(c0.T)
-    for t in range(T):
-        gt, z = gates[t], pre_all[t]
-        np.matmul(W, xa[t], out=z.reshape(-1, r, B))
-        np.matmul(U, h, out=hu_blocks)
-        z += hu
-        if fused:
-            np.tanh(z, out=gt)
-            sig = gt[:3 * u]
-            sig *= 0.5
-            sig += 0.5
-        else:
-            _apply(rec, z[:3 * u], gt[:3 * u], u)
-            _apply(act, z[3 * u:], gt[3 * u:], u)
-        ct, ht = c_all[t], h_all[t]
-        np.multiply(gt[u:2 * u], c, out=ct)
-        np.multiply(gt[:u], gt[3 * u:], out=tmp)
-        ct += tmp
-        _apply(act, ct, ht, u)
-        ht *= gt[2 * u:3 * u]
-        if keep_not is not None:
-            np.copyto(ct, c, where=keep_not[t])
-            np.copyto(ht, h, where=keep_not[t])
-        h, c = ht, ct
+    c0_t = np.ascontiguousarray(c0.T)
+    K = keyframes.every if keyframes is not None else 0
+
+    def block(b0, b1):
+        cols = b1 - b0
+        r = _row_block(4 * u, u, cols)
+        U = U_rows.reshape(-1, r, u)
+        hu = np.empty((4 * u, cols), dt)
+        hu_blocks = hu.reshape(-1, r, cols)
+        tmp = np.empty((u, cols), dt)
+        xp = np.empty((4 * u, CHUNK * cols), dt)
+        if not record:
+            gt_s, z_s = np.empty((4 * u, cols), dt), np.empty((4 * u, cols), dt)
+            c_s = (np.empty((u, cols), dt), np.empty((u, cols), dt))
+            h_s = (np.empty((u, cols), dt), np.empty((u, cols), dt))
+        h, c = h0_t[:, b0:b1], c0_t[:, b0:b1]
+        for s in range(0, T, CHUNK):
+            e = min(s + CHUNK, T)
+            xpc = xp[:, :(e - s) * cols]
+            np.matmul(WT, _chunk_columns(xs, s, e, b0, b1), out=xpc)
+            if bx is not None:
+                xpc += bx
+            for t in range(s, e):
+                if K and t % K == 0:
+                    for name, st in (("h", h), ("c", c)):
+                        keyframes.states[name][t // K, b0:b1] = st.T
+                j = (t - s) * cols
+                if record:
+                    gt, z = gates[t][:, b0:b1], pre_all[t][:, b0:b1]
+                    ct = c_all[t][:, b0:b1]
+                else:
+                    gt, z, ct = gt_s, z_s, c_s[t & 1]
+                ht = h_all[t][:, b0:b1] if keep_seq else h_s[t & 1]
+                np.matmul(U, h, out=hu_blocks)
+                np.add(xpc[:, j:j + cols], hu, out=z)
+                if fused:
+                    np.tanh(z, out=gt)
+                    sig = gt[:3 * u]
+                    sig *= 0.5
+                    sig += 0.5
+                else:
+                    _apply(rec, z[:3 * u], gt[:3 * u], u)
+                    _apply(act, z[3 * u:], gt[3 * u:], u)
+                np.multiply(gt[u:2 * u], c, out=ct)
+                np.multiply(gt[:u], gt[3 * u:], out=tmp)
+                ct += tmp
+                _apply(act, ct, ht, u)
+                ht *= gt[2 * u:3 * u]
+                if keep_not is not None:
+                    kn = keep_not[t, b0:b1]
+                    np.copyto(ct, c, where=kn)
+                    np.copyto(ht, h, where=kn)
+                h, c = ht, ct
+            if on_chunk is not None and b0 == 0:
+                on_chunk(e)
+        return h.copy(), c.copy()
+
+    finals = run_parallel([lambda b=b: block(*b) for b in batch_blocks(B)])
+    h_last = np.concatenate([f[0] for f in finals], axis=1).T if T else h0
+    c_last = np.concatenate([f[1] for f in finals], axis=1).T if T else c0
+
+    h_seq = _to_batch_major(h_all) if h_all is not None else None
+    out = h_seq
+    if mask is not None:
+        out = _mask_outputs(h_seq, mask, zero_output_for_mask, prev_out)
+    _keyframe_outputs(keyframes, out, prev_out, T)
+    final = [np.ascontiguousarray(h_last), np.ascontiguousarray(c_last)]
+    if not record:
+        return {}, {}, out, final
 
     def keras_order(a):  # (T, 4u, B) held i f o c~, sigmoid rows halved -> (T, B, 4u)
         out = workspace.empty((T, B, 4 * u))
@@ -193,29 +345,36 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         return out
 
     def h_proj():
-        # the steps' own small products again, so the same sums to the last bit
+        # the steps' own small products again, block by block, so the same sums
         h_prev = np.concatenate([h0_t[None], h_all[:-1]])
         h_part = workspace.empty((T, 4 * u, B))
-        np.matmul(U[None], h_prev[:, None], out=h_part.reshape(T, -1, r, B))
+        for b0, b1 in batch_blocks(B):
+            r = _row_block(4 * u, u, b1 - b0)
+            U = U_rows.reshape(-1, r, u)
+            for t in range(T):
+                np.matmul(U, h_prev[t][:, b0:b1], out=h_part[t][:, b0:b1].reshape(-1, r, b1 - b0))
         return keras_order(h_part)
 
     g = [_to_batch_major(gates[:, j * u:(j + 1) * u]) for j in range(4)]
-    h_seq, c_seq = _to_batch_major(h_all), _to_batch_major(c_all)
+    c_seq = _to_batch_major(c_all)
     recorded = {"i": g[0], "f": g[1], "c_tilde": g[3], "o": g[2], "c": c_seq, "h": h_seq}
     derived = {
         "pre": lambda: keras_order(pre_all),
-        "x_proj": lambda: _projection(xs, kernel),
+        "x_proj": lambda: _chunked_projection(xs, kernel),
         "h_proj": h_proj,
     }
-    out = h_seq if mask is None else _mask_outputs(h_seq, mask, zero_output_for_mask)
-    return recorded, derived, out, [h_seq[-1] if T else h0, c_seq[-1] if T else c0]
+    return recorded, derived, out, final
 
 
 def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=None,
-            zero_output_for_mask=False):
+            zero_output_for_mask=False, *, record=True, keep_sequence=True,
+            keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
     """Stepped units-major like ``run_lstm`` (gates z, r, h~ in Keras' order, each step's
     products as stacks of small ones, the input bias as a column against a row of ones);
-    every intermediate is recorded while stepping and handed back as (T, B, ...) views."""
+    every intermediate is recorded while stepping and handed back as (T, B, ...) views.
+    Each step's products have the batch's shape whatever the run's length, so a window
+    recomputed from a keyframe has the trace's numbers. ``record``, ``keep_sequence``,
+    ``keyframes`` and ``prev_out`` as in ``run_lstm``."""
     T, B, d = xs.shape
     u = recurrent_kernel.shape[0]
     dt = np.float32
@@ -241,16 +400,27 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
     else:
         by_zr, by_h = blocks(2 * u), blocks(u)
         U_zr, U_h = by_zr(UT[:2 * u]), by_h(UT[2 * u:])
-    x_proj = workspace.empty((T, 3 * u, B))
-    h_proj = workspace.empty((T, 3 * u, B))
-    pre = workspace.empty((T, 3 * u, B))
-    gates = workspace.empty((T, 3 * u, B))
-    h_all = workspace.empty((T, u, B))
+    keep_seq = record or keep_sequence or mask is not None
+    if record:
+        x_proj = workspace.empty((T, 3 * u, B))
+        h_proj = workspace.empty((T, 3 * u, B))
+        pre = workspace.empty((T, 3 * u, B))
+        gates = workspace.empty((T, 3 * u, B))
+    else:
+        scratch = [np.empty((3 * u, B), dt) for _ in range(4)]
+        h_s = (np.empty((u, B), dt), np.empty((u, B), dt))
+    h_all = workspace.empty((T, u, B)) if keep_seq else None
     tmp = np.empty((u, B), dt)
     keep_not = None if mask is None else ~mask
+    K = keyframes.every if keyframes is not None else 0
     h = np.ascontiguousarray(h0.T)
     for t in range(T):
-        xp, hp, zt, gt = x_proj[t], h_proj[t], pre[t], gates[t]
+        if K and t % K == 0:
+            keyframes.states["h"][t // K] = h.T
+        if record:
+            xp, hp, zt, gt = x_proj[t], h_proj[t], pre[t], gates[t]
+        else:
+            xp, hp, zt, gt = scratch
         np.matmul(W, xa[t], out=xp.reshape(-1, r, B))
         if reset_after:
             np.matmul(U_all, h, out=by_all(hp))
@@ -268,7 +438,7 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
             np.matmul(U_h, tmp, out=by_h(hp[2 * u:]))
             np.add(xp[2 * u:], hp[2 * u:], out=zt[2 * u:])
         _apply(act, zt[2 * u:], gt[2 * u:], u)
-        ht = h_all[t]
+        ht = h_all[t] if keep_seq else h_s[t & 1]
         # h = z * h_prev + (1 - z) * h~, in Keras' own order of operations
         np.multiply(gt[:u], h, out=ht)
         np.subtract(1.0, gt[:u], out=tmp)
@@ -277,35 +447,65 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
         if keep_not is not None:
             np.copyto(ht, h, where=keep_not[t])
         h = ht
+        if on_chunk is not None and (t + 1) % CHUNK == 0:
+            on_chunk(t + 1)
 
-    h_seq = _to_batch_major(h_all)
+    h_seq = _to_batch_major(h_all) if h_all is not None else None
+    out = h_seq if mask is None else _mask_outputs(h_seq, mask, zero_output_for_mask, prev_out)
+    _keyframe_outputs(keyframes, out, prev_out, T)
+    final = [np.ascontiguousarray(h.T) if T else h0]
+    if not record:
+        return {}, {}, out, final
     rec_out = {
         "x_proj": _to_batch_major(x_proj), "h_proj": _to_batch_major(h_proj), "pre": _to_batch_major(pre),
         "z": _to_batch_major(gates[:, :u]), "r": _to_batch_major(gates[:, u:2 * u]),
         "h_tilde": _to_batch_major(gates[:, 2 * u:]), "h": h_seq,
     }
-    out = h_seq if mask is None else _mask_outputs(h_seq, mask, zero_output_for_mask)
-    return rec_out, {}, out, [h_seq[-1] if T else h0]
+    return rec_out, {}, out, final
 
 
 def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
-                   zero_output_for_mask=False):
+                   zero_output_for_mask=False, *, record=True, keep_sequence=True,
+                   keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
+    """``record``, ``keep_sequence``, ``keyframes`` and ``prev_out`` as in ``run_lstm``;
+    the input projection is made in CHUNKs of steps like the LSTM's."""
     T, B, _ = xs.shape
     u = recurrent_kernel.shape[0]
-    z = _input_projection(xs, kernel, bias)
+    z = _chunked_projection(xs, kernel)
+    if bias is not None:
+        z += bias
     h_all = workspace.empty((T, B, u))
     hu = np.empty((B, u), np.float32)
+    K = keyframes.every if keyframes is not None else 0
     h = h0
     for t in range(T):
+        if K and t % K == 0:
+            keyframes.states["h"][t // K] = h
         np.matmul(h, recurrent_kernel, out=hu)
         z[t] += hu
         act(z[t], out=h_all[t])
         if mask is not None:
             np.copyto(h_all[t], h, where=~mask[t][:, None])
         h = h_all[t]
+        if on_chunk is not None and (t + 1) % CHUNK == 0:
+            on_chunk(t + 1)
+    out = h_all if mask is None else _mask_outputs(h_all, mask, zero_output_for_mask, prev_out)
+    _keyframe_outputs(keyframes, out, prev_out, T)
+    final = [np.ascontiguousarray(h_all[-1]) if T else h0]
+    if not record:
+        return {}, {}, out, final
     derived = {
-        "x_proj": lambda: _projection(xs, kernel),
+        "x_proj": lambda: _chunked_projection(xs, kernel),
         "h_proj": lambda: _projection(_h_prev(h0, h_all), recurrent_kernel),
     }
-    out = h_all if mask is None else _mask_outputs(h_all, mask, zero_output_for_mask)
-    return {"pre": z, "h": h_all}, derived, out, [h_all[-1] if T else h0]
+    return {"pre": z, "h": h_all}, derived, out, final
+
+
+def _keyframe_outputs(keyframes, out, prev_out, T):
+    """A masked run's keyframes also keep the output entering each (a masked step repeats it)."""
+    if keyframes is None or keyframes.prev_out is None or out is None:
+        return
+    K = keyframes.every
+    if prev_out is not None:
+        keyframes.prev_out[0] = prev_out
+    keyframes.prev_out[1:] = out[K - 1:T - 1:K]

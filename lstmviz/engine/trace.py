@@ -98,6 +98,11 @@ class Trace:
     outputs: list[np.ndarray]
     #: The model's inputs as traced (float32, or ids for an Embedding), in input order.
     inputs: list[np.ndarray] = field(default_factory=list)
+    #: A window of a long sequence (``engine.windows``): its per-step arrays hold the
+    #: processing steps ``start .. start + timesteps - 1`` of ``total_steps``; 0 and None
+    #: for a whole trace.
+    start: int = 0
+    total_steps: int | None = None
 
     @property
     def output(self):

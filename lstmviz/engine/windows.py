@@ -1,0 +1,504 @@
+"""Traces of long sequences: keyframes every K steps, any window of steps recomputed exactly.
+
+A full trace holds every intermediate of every sample and step: right for a lecture
+example, wrong for a year of sensor data. ``keyframe_pass(model, x)`` runs the model once
+without recording (the states-only kernels of ``recurrent``), keeping
+
+- the states ``(h, c)`` entering every K-th step of each recurrent layer (each half of a
+  Bidirectional), and the output before it when a mask may repeat it;
+- the outputs the model returns, every input mask, and every tensor without a time axis
+  (a layer after ``return_sequences=False``, returned states): they are small;
+
+and gives a ``WindowedTrace``. ``window(a, b)`` recomputes processing steps ``a .. b-1``
+of every layer from the keyframe before ``a`` and returns them as a ``Trace`` (each
+per-step array ``(batch, b - a, ...)``, ``start = a``): bit for bit the same numbers as
+the same steps of ``model.trace(x)``. That holds because a window makes the very products
+a whole trace makes: the recurrent kernels step the batch in blocks fixed by the batch
+size, cut input products at multiples of ``recurrent.CHUNK`` steps counted from the first
+step (a window starts at a keyframe, K a multiple of CHUNK, and runs to the end of a
+chunk), and the time-wise layers (Dense, TimeDistributed(Dense), ...) make one product per
+step. The tests check it with ``np.array_equal``.
+
+``trace_auto(model, x)`` keeps full traces where they fit the trace budget
+(``LSTMVIZ_TRACE_BUDGET_MB``, default ``DEFAULT_BUDGET_MB``) and takes the keyframe
+route beyond it. Keyframes take at most a quarter of the budget (K grows with the
+sequence); a window costs at most K + CHUNK extra steps per layer.
+
+Memory of a keyframe pass: the keyframes, the masks, the model's outputs, and while a
+layer runs its input and output sequences (``batch x steps x units`` floats each, never
+the ~10 records per step a trace keeps); a sequence is dropped once its last reader ran.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from lstmviz.engine import recurrent
+from lstmviz.engine.layers import (Activation, AnyOp, Bidirectional, Dense, Embedding, Identity,
+                                   InputLayer, Masking, Merge, NotEqual, Recurrent,
+                                   TimeDistributed)
+from lstmviz.engine.recurrent import CHUNK, Keyframes
+from lstmviz.engine.trace import LayerTrace, Steps, Trace
+from lstmviz.errors import LstmvizError
+
+#: The default memory budget for one trace, in MiB: what an 8 GB laptop can hold beside
+#: the app, the model and the OS. ``LSTMVIZ_TRACE_BUDGET_MB`` overrides it.
+DEFAULT_BUDGET_MB = 1024
+BUDGET_ENV = "LSTMVIZ_TRACE_BUDGET_MB"
+
+#: Layers that map each timestep on its own (so a window of steps is computed alone).
+TIMEWISE = (Dense, Activation, Identity, Masking, Embedding, Merge, NotEqual, TimeDistributed)
+
+
+class Cancelled(LstmvizError):
+    """A keyframe pass stopped by its ``cancel`` callback."""
+
+
+def trace_budget() -> int:
+    """Bytes one trace may hold: ``LSTMVIZ_TRACE_BUDGET_MB`` MiB, else the default."""
+    raw = os.environ.get(BUDGET_ENV, "").strip()
+    if not raw:
+        return DEFAULT_BUDGET_MB << 20
+    try:
+        mb = float(raw)
+    except ValueError:
+        raise LstmvizError(f"{BUDGET_ENV}={raw!r} is not a number of MiB (e.g. 1024)") from None
+    if not mb > 0:
+        raise LstmvizError(f"{BUDGET_ENV}={raw!r} must be a positive number of MiB")
+    return int(mb * (1 << 20))
+
+
+def _halves(layer) -> list[tuple[str, Recurrent]]:
+    if isinstance(layer, Bidirectional):
+        return [("forward", layer.forward_layer), ("backward", layer.backward_layer)]
+    return [("", layer)] if isinstance(layer, Recurrent) else []
+
+
+def full_trace_bytes(model, batch: int, steps: int) -> int:
+    """About what ``model.trace`` holds for ``batch x steps``: every recorded array of
+    every recurrent layer (the layers' outputs are small beside them)."""
+    total = 0
+    for node in model.nodes:
+        for _, rnn in _halves(node.layer):
+            total += batch * steps * rnn.units * (3 * rnn.k + 4) * 4
+        if not _halves(node.layer) and node.layer.output_shapes:
+            shape = node.layer.output_shapes[0]
+            per = int(np.prod([d for d in shape[2:] if d is not None], dtype=np.int64)) if len(shape) > 2 else 1
+            total += batch * steps * per * 4
+    return total
+
+
+def keyframe_bytes(model, batch: int, steps: int, every: int) -> int:
+    n = -(-steps // every)
+    total = 0
+    for node in model.nodes:
+        for _, rnn in _halves(node.layer):
+            total += n * batch * rnn.units * (len(rnn.state_names) + 1) * 4
+    return total
+
+
+def choose_every(model, batch: int, steps: int, budget: int | None = None) -> int:
+    """K: the smallest multiple of CHUNK (doubling) whose keyframes take at most a quarter
+    of the budget (a window then recomputes at most K + CHUNK steps per layer)."""
+    budget = trace_budget() if budget is None else budget
+    every = CHUNK
+    while every < steps and keyframe_bytes(model, batch, steps, every) > budget // 4:
+        every *= 2
+    return every
+
+
+def trace_auto(model, x, budget: int | None = None, **kw):
+    """``model.trace(x)`` when the whole trace fits the budget, else ``keyframe_pass``:
+    a ``Trace`` or a ``WindowedTrace`` (``is_windowed`` tells them apart)."""
+    budget = trace_budget() if budget is None else budget
+    arr = x[0] if isinstance(x, (list, tuple)) else x
+    shape = np.shape(arr)
+    if len(shape) >= 2:
+        model._infer_shapes([np.shape(a) for a in (x if isinstance(x, (list, tuple)) else [x])])
+        if full_trace_bytes(model, shape[0], shape[1]) > budget:
+            return keyframe_pass(model, x, budget=budget, **kw)
+    return model.trace(x)
+
+
+def is_windowed(trace) -> bool:
+    return isinstance(trace, WindowedTrace)
+
+
+# -- the plan: which tensors have a time axis -------------------------------------------
+def _plan(model, arrays) -> tuple[int, dict[str, list[bool]]]:
+    """(T, per layer a list: True where that output has the input's time axis).
+    Refuses, in one line, a model whose time axis a window cannot follow."""
+    seq: dict[str, list[bool]] = {}
+    T = None
+    feed = {r.layer: a for r, a in zip(model.inputs, arrays)}
+    for node in model.nodes:
+        layer = node.layer
+        if isinstance(layer, InputLayer):
+            a = feed[layer.name]
+            if a.ndim >= 2 and T is None:
+                T = a.shape[1]
+            if a.ndim >= 2 and a.shape[1] != T:
+                raise LstmvizError(
+                    f"inputs of {T} and {a.shape[1]} steps: a long sequence is traced by "
+                    "windows only when every input has the same number of steps")
+            seq[layer.name] = [a.ndim >= 2]
+            continue
+        ins = [seq[r.layer][r.tensor_index] for r in node.inbound]
+        name = f"layer '{layer.name}' ({layer.class_name})"
+        if _halves(layer):
+            if not ins[0]:
+                raise LstmvizError(f"{name} gets no sequence")
+            rnn = _halves(layer)[0][1]
+            n_out = len(layer.output_shapes)
+            seq[layer.name] = [bool(rnn.config["return_sequences"])] + [False] * (n_out - 1)
+            if isinstance(layer, Bidirectional) and layer.merge_mode is None:
+                seq[layer.name][1] = seq[layer.name][0]
+        elif isinstance(layer, TIMEWISE) or (isinstance(layer, AnyOp)
+                                            and int(layer.config.get("axis", -1)) == -1):
+            if any(ins) and not all(ins) and isinstance(layer, Merge):
+                raise LstmvizError(f"{name} merges a sequence with a tensor without steps; "
+                                   "a long sequence cannot be traced by windows through it")
+            seq[layer.name] = [any(ins)] * max(1, len(layer.output_shapes))
+        elif any(ins):
+            raise LstmvizError(
+                f"{name} reshapes the time axis; a long sequence is traced by windows "
+                "only through recurrent and per-step layers")
+        else:
+            seq[layer.name] = [False] * max(1, len(layer.output_shapes))
+    return (T or 0), seq
+
+
+class WindowedTrace:
+    """A long sequence's trace held as keyframes (see the module's docstring).
+
+    ``outputs``/``output`` are what the model returns (as ``Trace``); ``timesteps`` the
+    sequence's length; ``window(a, b)`` a ``Trace`` of processing steps a..b-1."""
+
+    def __init__(self, model, inputs, T, every, seq, keyframes, static, masks, in_masks,
+                 outputs, static_records):
+        self.model = model
+        self.inputs = inputs
+        self.timesteps = T
+        self.every = every
+        self._seq = seq
+        self.keyframes: dict[tuple[str, str], Keyframes] = keyframes
+        self._static = static          # layer -> outputs, None where the output is a sequence
+        self._masks = masks            # layer -> masks of its outputs (whole sequence)
+        self._in_masks = in_masks      # recurrent layer -> the mask its input carries
+        self.outputs = outputs
+        self._static_records = static_records
+        self.batch = inputs[0].shape[0]
+
+    @property
+    def output(self):
+        return self.outputs[0] if len(self.outputs) == 1 else list(self.outputs)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held: keyframes, masks, outputs and tensors without steps."""
+        arrays = [a for kf in self.keyframes.values() for a in
+                  list(kf.states.values()) + ([kf.prev_out] if kf.prev_out is not None else [])]
+        arrays += [m for ms in self._masks.values() for m in ms if m is not None]
+        arrays += [o for o in self.outputs]
+        arrays += [v for vs in self._static.values() for v in vs if v is not None]
+        seen, total = set(), 0
+        for a in arrays:
+            if id(a) not in seen:
+                seen.add(id(a))
+                total += a.nbytes
+        return total
+
+    def window(self, a: int, b: int) -> Trace:
+        """Processing steps ``a .. b-1`` of every layer, recomputed from keyframes."""
+        a, b = int(a), int(b)
+        if not 0 <= a < b <= self.timesteps:
+            raise LstmvizError(f"steps {a}:{b} are not a window of 0:{self.timesteps}")
+        return _Window(self).trace(a, b)
+
+
+def _steps_slice(recorded, derived, lo, hi) -> Steps:
+    def cut(make):
+        return lambda: make()[lo:hi].transpose(1, 0, 2)
+    return Steps({k: v[lo:hi].transpose(1, 0, 2) for k, v in recorded.items()},
+                 {k: cut(f) for k, f in derived.items()})
+
+
+class _Window:
+    """One window's evaluation: tensors over step ranges, recurrent runs from keyframes
+    (memoized: a layer's run serves its record and the layers reading it)."""
+
+    def __init__(self, wt: WindowedTrace):
+        self.wt = wt
+        self.model = wt.model
+        self.T = wt.timesteps
+        self.nodes = {n.layer.name: n for n in wt.model.nodes}
+        self.feed = {r.layer: a for r, a in zip(wt.model.inputs, wt.inputs)}
+        self._values: dict = {}
+        self._runs: dict = {}
+
+    # a recurrent half over processing steps [lo, hi), from the keyframe before lo
+    def run(self, node, side, rnn, lo, hi, record):
+        K, T = self.wt.every, self.T
+        k = lo // K
+        start = k * K
+        end = min(-(-hi // CHUNK) * CHUNK, T)
+        key = (node.layer.name, side, start, end)
+        got = self._runs.get(key)
+        if got is not None and (got[1] is not None or not record):
+            return got
+        backwards = bool(rnn.config["go_backwards"])
+        i0, i1 = (T - end, T - start) if backwards else (start, end)
+        ref = node.inbound[0]
+        x = self.values(ref.layer, i0, i1)[ref.tensor_index]
+        mask = self.wt._in_masks.get(node.layer.name)
+        mask = None if mask is None else mask[:, i0:i1]
+        if backwards:
+            x = x[:, ::-1]
+            mask = None if mask is None else mask[:, ::-1]
+        xs = np.ascontiguousarray(np.asarray(x, np.float32).transpose(1, 0, 2))
+        mask_t = None if mask is None else np.ascontiguousarray(mask.T)
+        states, prev = self.wt.keyframes[(node.layer.name, side)].at(k)
+        recorded, derived, out, _ = rnn._run(xs, [np.ascontiguousarray(s) for s in states],
+                                             mask_t, record=record, keep_sequence=True,
+                                             prev_out=prev)
+        got = (start, recorded if record else None, derived, out, states, mask)
+        self._runs[key] = got
+        return got
+
+    def values(self, name, lo, hi) -> list:
+        """The outputs of layer ``name`` over steps [lo, hi) of their time axis (whole
+        where an output has none)."""
+        key = (name, lo, hi)
+        if key in self._values:
+            return self._values[key]
+        node = self.nodes[name]
+        layer = node.layer
+        static = self.wt._static[name]
+        seq = self.wt._seq[name]
+        if not any(seq):
+            out = list(static)
+        elif isinstance(layer, InputLayer):
+            out = [self.feed[name][:, lo:hi]]
+        elif isinstance(layer, Bidirectional):
+            (_, f), (_, bk) = _halves(layer)
+            s, _, _, yf, _, _ = self.run(node, "forward", f, lo, hi, False)
+            s2, _, _, yb, _, _ = self.run(node, "backward", bk, self.T - hi, self.T - lo, False)
+            yf = yf[lo - s:hi - s].transpose(1, 0, 2)
+            yb = yb[self.T - hi - s2:self.T - lo - s2].transpose(1, 0, 2)
+            merged = layer.merge(yf, yb)
+            out = merged + list(static[len(merged):])
+        elif _halves(layer):
+            s, _, _, y, _, _ = self.run(node, "", layer, lo, hi, False)
+            out = [y[lo - s:hi - s].transpose(1, 0, 2)] + list(static[1:])
+        else:
+            ins = [self.values(r.layer, lo, hi)[r.tensor_index] for r in node.inbound]
+            ims = [self._mask(r, lo, hi) for r in node.inbound]
+            out, _, _ = layer.call(ins, ims, None)
+        self._values[key] = out
+        return out
+
+    def _mask(self, ref, lo, hi):
+        m = self.wt._masks[ref.layer][ref.tensor_index]
+        return None if m is None else m[:, lo:hi]
+
+    def record(self, node, side, rnn, a, b) -> LayerTrace:
+        start, recorded, derived, out, states, mask = self.run(node, side, rnn, a, b, True)
+        lo, hi = a - start, b - start
+        if lo == 0:
+            initial = dict(zip(rnn.state_names, states))
+        else:
+            initial = {n: np.ascontiguousarray(recorded[n][lo - 1]) for n in rnn.state_names}
+        outputs = []
+        if side == "":
+            static = self.wt._static[node.layer.name]
+            seq = out[lo:hi].transpose(1, 0, 2)
+            outputs = [seq if rnn.config["return_sequences"] else static[0]] + list(static[1:])
+        return LayerTrace(rnn.name if side else node.layer.name, rnn.class_name if side else node.layer.class_name,
+                          outputs, steps=_steps_slice(recorded, derived, lo, hi),
+                          initial_state=initial,
+                          mask=None if mask is None else mask[:, lo:hi],
+                          go_backwards=bool(rnn.config["go_backwards"]))
+
+    def trace(self, a, b) -> Trace:
+        layers = {}
+        for node in self.model.nodes:
+            layer = node.layer
+            name = layer.name
+            if isinstance(layer, InputLayer):
+                continue
+            if name in self.wt._static_records:
+                layers[name] = self.wt._static_records[name]
+            elif isinstance(layer, Bidirectional):
+                children = {side: self.record(node, side, rnn, a, b) for side, rnn in _halves(layer)}
+                outs = self.values(name, a, b) if any(self.wt._seq[name]) else self.wt._static[name]
+                m = self.wt._in_masks.get(name)
+                layers[name] = LayerTrace(name, layer.class_name, list(outs), children=children,
+                                          mask=None if m is None else m[:, a:b])
+            elif _halves(layer):
+                layers[name] = self.record(node, "", layer, a, b)
+            else:
+                outs = self.values(name, a, b)
+                m = self.wt._masks[name][0] if isinstance(layer, Masking) else None
+                layers[name] = LayerTrace(name, layer.class_name, list(outs),
+                                          mask=None if m is None else m[:, a:b])
+        inputs = [x[:, a:b] if x.ndim >= 2 else x for x in self.wt.inputs]
+        return Trace(layers, list(self.wt.outputs), inputs, start=a, total_steps=self.T)
+
+
+# -- the pass ---------------------------------------------------------------------------
+def _pass_recurrent(rnn, x, mask, init, K, keep_sequence, progress):
+    B, T = x.shape[0], x.shape[1]
+    backwards = bool(rnn.config["go_backwards"])
+    if backwards:
+        x = x[:, ::-1]
+        mask = None if mask is None else mask[:, ::-1]
+    xs = np.ascontiguousarray(np.asarray(x, np.float32).transpose(1, 0, 2))
+    mask_t = None if mask is None else np.ascontiguousarray(mask.T)
+    states = rnn._initial_states(B, init)
+    kf = Keyframes(K, T, B, rnn.units, rnn.state_names, mask is not None)
+    _, _, out, final = rnn._run(xs, states, mask_t, record=False, keep_sequence=keep_sequence,
+                                keyframes=kf, on_chunk=progress)
+    if rnn.config["stateful"]:
+        rnn.states = [s.copy() for s in final]
+    return out, final, kf
+
+
+def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
+                  progress=None, cancel=None) -> WindowedTrace:
+    """One run of ``model`` over ``x`` keeping keyframes every ``every`` steps (default
+    ``choose_every``). ``progress(done, total)`` is called as steps are run (summed over
+    recurrent layers); ``cancel()`` returning True stops the pass (``Cancelled``)."""
+    xs = list(x) if isinstance(x, (list, tuple)) else [x]
+    if len(xs) != len(model.inputs):
+        raise LstmvizError(f"the model takes {len(model.inputs)} input(s), got {len(xs)}")
+    arrays = [model._check_input(np.asarray(a), ref, k) for k, (a, ref) in enumerate(zip(xs, model.inputs))]
+    model._infer_shapes([a.shape for a in arrays])
+    T, seq = _plan(model, arrays)
+    B = arrays[0].shape[0]
+    K = every or choose_every(model, B, T, budget)
+    if K % CHUNK:
+        raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CHUNK}")
+    runs = sum(len(_halves(n.layer)) for n in model.nodes)
+    total = max(1, runs * T)
+    done = [0]
+
+    def tick_for(base):
+        def tick(steps):
+            if cancel is not None and cancel():
+                raise Cancelled("the keyframe pass was cancelled")
+            if progress is not None:
+                progress(min(total, base + steps), total)
+        return tick
+
+    # when each layer's outputs are read for the last time (model outputs: never dropped)
+    last = {}
+    for i, node in enumerate(model.nodes):
+        for r in list(node.inbound) + list(node.initial_state) + ([node.mask] if node.mask else []):
+            last[r.layer] = i
+    for r in model.outputs:
+        last[r.layer] = len(model.nodes)
+
+    values: dict[str, list] = {}
+    masks: dict[str, list] = {}
+    in_masks: dict[str, np.ndarray] = {}
+    static: dict[str, list] = {}
+    keyframes: dict[tuple[str, str], Keyframes] = {}
+    static_records: dict[str, LayerTrace] = {}
+    feed = {r.layer: a for r, a in zip(model.inputs, arrays)}
+    for i, node in enumerate(model.nodes):
+        layer = node.layer
+        name = layer.name
+        if isinstance(layer, InputLayer):
+            outs, oms = [feed[name]], [None]
+        else:
+            ins = [values[r.layer][r.tensor_index] for r in node.inbound]
+            ims = [masks[r.layer][r.tensor_index] for r in node.inbound]
+            if node.mask is not None:
+                ims[0] = np.asarray(values[node.mask.layer][node.mask.tensor_index]).astype(bool)
+            init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
+            halves = _halves(layer)
+            if halves:
+                keep = seq[name][0] and last.get(name, -1) > i
+                rs = bool(halves[0][1].config["return_sequences"])
+                if isinstance(layer, Bidirectional):
+                    fs = bs = None
+                    if init:
+                        fs, bs = init[:len(init) // 2], init[len(init) // 2:]
+                    base = done[0]
+                    res = recurrent.run_parallel(
+                        [lambda r=rnn, s=st, b=base + j * T: _pass_recurrent(
+                            r, ins[0], ims[0], s, K, keep, tick_for(b))
+                         for j, ((_, rnn), st) in enumerate(zip(halves, (fs, bs)))],
+                        pool="directions")
+                    (fo, ff, fk), (bo, bf, bk) = res
+                    keyframes[(name, "forward")], keyframes[(name, "backward")] = fk, bk
+                    yf = fo.transpose(1, 0, 2) if keep else None
+                    yb = bo.transpose(1, 0, 2) if keep else None
+                    if keep:
+                        merged = layer.merge(yf, yb)
+                    elif rs:
+                        merged = [None] * (1 if layer.merge_mode is not None else 2)
+                    else:
+                        merged = layer.merge(_last(fo, ff[0]), _last(bo, bf[0]))
+                    outs = merged + [np.ascontiguousarray(s) for s in ff + bf] * bool(
+                        halves[0][1].config["return_state"])
+                    m = ims[0] if rs else None
+                    oms = [m] * len(merged) + [None] * (len(outs) - len(merged))
+                else:
+                    out, final, kf = _pass_recurrent(layer, ins[0], ims[0], init, K, keep,
+                                                     tick_for(done[0]))
+                    keyframes[(name, "")] = kf
+                    if rs:
+                        first = out.transpose(1, 0, 2) if keep else None
+                    else:
+                        first = np.ascontiguousarray(_last(out, final[0]))
+                    outs = [first] + ([np.ascontiguousarray(s) for s in final]
+                                      if layer.config["return_state"] else [])
+                    oms = [ims[0] if rs else None] + [None] * (len(outs) - 1)
+                done[0] += len(halves) * T
+                in_masks[name] = ims[0]
+            else:
+                outs, oms, rec = layer.call(ins, ims, init)
+                if not any(seq[name]):
+                    static_records[name] = rec
+        values[name], masks[name] = list(outs), list(oms)
+        static[name] = [None if s else o for s, o in zip(seq[name], outs)]
+        # drop the sequences nobody reads any more
+        for other, j in last.items():
+            if j == i and other in values:
+                values[other] = [None if s else v for s, v in zip(seq[other], values[other])]
+    outputs = [values[r.layer][r.tensor_index] for r in model.outputs]
+    if any(o is None for o in outputs):  # pragma: no cover - outputs are never dropped
+        raise LstmvizError("internal: a model output was dropped")
+    return WindowedTrace(model, arrays, T, K, seq, keyframes, static, masks, in_masks,
+                         outputs, static_records)
+
+
+def _last(out, h_last):
+    """The output of the last step: the masked output when there is one, else h."""
+    return out[-1] if out is not None else h_last
+
+
+def parse_steps(text: str) -> tuple[int, int | None]:
+    """``"A:B"`` (or ``"A:"`` to the end) as (A, B or None); one-line errors otherwise."""
+    head, sep, tail = str(text).partition(":")
+    try:
+        a = int(head) if head.strip() else 0
+        b = int(tail) if tail.strip() else None
+    except ValueError:
+        a = b = -1
+    if not sep or a < 0 or (b is not None and b <= a):
+        raise LstmvizError(f"steps {text!r}: give a window as A:B with 0 <= A < B, e.g. 1000:1200")
+    return a, b
+
+
+def trace_steps(model, x, a: int, b: int | None, **kw) -> Trace:
+    """Processing steps a..b-1 (b None: to the end) of ``model`` on ``x``, from one
+    keyframe pass: the memory of the window and the keyframes, not of the sequence."""
+    wt = keyframe_pass(model, x, **kw)
+    b = wt.timesteps if b is None else b
+    if b > wt.timesteps:
+        raise LstmvizError(f"steps {a}:{b}: the input has {wt.timesteps} steps")
+    return wt.window(a, b)

@@ -1,0 +1,200 @@
+"""Long sequences by keyframes: every window equals the same steps of a full trace, to the bit;
+the batch on several threads gives the numbers of one thread."""
+
+import numpy as np
+import pytest
+
+from lstmviz.engine import LayerSpec, Model, recurrent
+from lstmviz.engine.windows import (BUDGET_ENV, Cancelled, WindowedTrace, choose_every,
+                                    keyframe_pass, trace_auto, trace_budget)
+from lstmviz.errors import LstmvizError
+
+T = 203  # not a multiple of the chunk (32) nor of K
+
+
+def _rnn(kind, units, **cfg):
+    return {"class_name": kind, "config": {"units": units, **cfg}}
+
+
+def _bidi(kind, units, name, merge="concat", **cfg):
+    return LayerSpec("Bidirectional", {"layer": _rnn(kind, units, **cfg), "merge_mode": merge}, name=name)
+
+
+MODELS = {
+    "lstm": lambda: [LayerSpec("LSTM", {"units": 7, "return_sequences": True}, name="l")],
+    "gru_reset_before": lambda: [LayerSpec("GRU", {"units": 6, "return_sequences": True,
+                                                   "reset_after": False}, name="g")],
+    "simple_rnn": lambda: [LayerSpec("SimpleRNN", {"units": 5, "return_sequences": True}, name="s")],
+    "stacked_last_step": lambda: [
+        LayerSpec("LSTM", {"units": 8, "return_sequences": True}, name="l1"),
+        LayerSpec("GRU", {"units": 6, "return_sequences": True}, name="g2"),
+        LayerSpec("LSTM", {"units": 5}, name="l3"),
+        LayerSpec("Dense", {"units": 2}, name="out")],
+    "go_backwards_stack": lambda: [
+        LayerSpec("LSTM", {"units": 6, "return_sequences": True, "go_backwards": True}, name="back"),
+        LayerSpec("SimpleRNN", {"units": 4, "return_sequences": True}, name="fwd"),
+        LayerSpec("Dense", {"units": 3}, name="td")],
+    "bidirectional": lambda: [
+        _bidi("LSTM", 5, "bi", return_sequences=True),
+        _bidi("GRU", 4, "bi2", merge="sum", return_sequences=True),
+        LayerSpec("Dense", {"units": 2}, name="out")],
+    "bidirectional_last_step_merge_none": lambda: [
+        _bidi("SimpleRNN", 4, "bi", merge=None)],
+    "masked": lambda: [
+        LayerSpec("Masking", {"mask_value": 0.0}, name="m"),
+        LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="l"),
+        _bidi("GRU", 3, "bi", return_sequences=True),
+        LayerSpec("SimpleRNN", {"units": 4, "go_backwards": True}, name="s")],
+    "return_state": lambda: [
+        LayerSpec("LSTM", {"units": 5, "return_sequences": True, "return_state": True}, name="l")],
+}
+
+
+def _data(batch, d=3, seed=0, mask_runs=False):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch, T, d)).astype(np.float32)
+    if mask_runs:  # whole masked steps: at the start, in the middle, at the end
+        x[0, :40] = 0.0
+        x[1 % batch, 100:170] = 0.0
+        x[-1, 180:] = 0.0
+    return x
+
+
+def _per_step(flat, full_t):
+    """The flat keys of a trace whose arrays have the sequence's time axis (axis 1)."""
+    return {k: v for k, v in flat.items()
+            if not k.startswith("output") and "/initial_" not in k and v.ndim >= 2
+            and v.shape[1] == full_t}
+
+
+WINDOWS = [(0, 1), (0, 50), (31, 33), (64, 65), (77, 160), (150, T), (T - 1, T), (0, T)]
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_window_equals_the_same_steps_of_the_full_trace_to_the_bit(name):
+    model = Model.sequential((None, None, 3), MODELS[name](), seed=4)
+    x = _data(3, mask_runs=name == "masked")
+    full = model.trace(x)
+    ref = _per_step(full.flat(), T)
+    assert ref  # there is something per step to compare
+    wt = keyframe_pass(model, x, every=64)
+    assert isinstance(wt, WindowedTrace) and wt.timesteps == T
+    for o, want in zip(wt.outputs, full.outputs):
+        assert np.array_equal(o, want)
+    for a, b in WINDOWS:
+        win = wt.window(a, b)
+        assert (win.start, win.total_steps) == (a, T)
+        flat = win.flat()
+        for key, arr in ref.items():
+            assert key in flat, key
+            assert np.array_equal(flat[key], arr[:, a:b]), f"{name} {key} steps {a}:{b}"
+
+
+def test_a_window_starts_from_the_states_entering_its_first_step():
+    model = Model.sequential((None, None, 3), MODELS["stacked_last_step"](), seed=1)
+    x = _data(2)
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=32)
+    for a in (0, 32, 45):
+        rec = wt.window(a, a + 10)["l1"]
+        want_h = full["l1"].steps["h"][:, a - 1] if a else full["l1"].initial_state["h"]
+        want_c = full["l1"].steps["c"][:, a - 1] if a else full["l1"].initial_state["c"]
+        assert np.array_equal(rec.initial_state["h"], want_h)
+        assert np.array_equal(rec.initial_state["c"], want_c)
+
+
+def test_embedding_ids_with_mask_zero_and_a_wide_batch_of_several_column_blocks():
+    specs = [LayerSpec("Embedding", {"input_dim": 20, "output_dim": 4, "mask_zero": True}, name="e"),
+             LayerSpec("LSTM", {"units": 9, "return_sequences": True}, name="l"),
+             LayerSpec("GRU", {"units": 5}, name="g")]
+    model = Model.sequential((None, None), specs, seed=2)
+    rng = np.random.default_rng(3)
+    ids = rng.integers(0, 20, size=(37, T)).astype(np.float32)  # 37: blocks 18 + 19
+    ids[:5, :60] = 0
+    assert len(recurrent.batch_blocks(37)) == 2
+    full = model.trace(ids)
+    ref = _per_step(full.flat(), T)
+    wt = keyframe_pass(model, ids, every=32)
+    for a, b in [(0, 40), (50, 130), (190, T)]:
+        flat = wt.window(a, b).flat()
+        for key, arr in ref.items():
+            assert np.array_equal(flat[key], arr[:, a:b]), key
+
+
+def test_several_threads_give_the_numbers_of_one_thread():
+    specs = [_bidi("LSTM", 24, "bi", return_sequences=True),
+             LayerSpec("LSTM", {"units": 16, "return_sequences": True}, name="l")]
+    model = Model.sequential((None, None, 5), specs, seed=5)
+    x = np.random.default_rng(6).normal(size=(35, 70, 5)).astype(np.float32)
+    before = recurrent.threads()
+    try:
+        recurrent.set_threads(1)
+        one = {k: np.array(v) for k, v in model.trace(x).flat().items()}
+        recurrent.set_threads(3)
+        many = model.trace(x).flat()
+    finally:
+        recurrent.set_threads(before)
+    assert one.keys() == many.keys()
+    for key in one:
+        assert np.array_equal(one[key], many[key]), key
+
+
+def test_the_keyframe_pass_keeps_no_per_step_record():
+    model = Model.sequential((None, None, 3), MODELS["stacked_last_step"](), seed=1)
+    x = np.random.default_rng(0).normal(size=(2, 4000, 3)).astype(np.float32)
+    wt = keyframe_pass(model, x, every=256)
+    full_bytes = model.trace(x).flat()
+    full_bytes = sum(v.nbytes for v in full_bytes.values())
+    # keyframes, outputs: a small fraction of the trace's per-step records
+    assert wt.nbytes < full_bytes / 50
+    assert np.array_equal(wt.output, model.trace(x).output)
+
+
+def test_trace_auto_keeps_full_traces_within_the_budget_and_windows_beyond(monkeypatch):
+    model = Model.sequential((None, None, 3), MODELS["lstm"](), seed=0)
+    x = _data(2)
+    assert not isinstance(trace_auto(model, x), WindowedTrace)
+    monkeypatch.setenv(BUDGET_ENV, "0.01")  # 10 KiB: this trace is ~100 KiB
+    assert trace_budget() == int(0.01 * 2**20)
+    got = trace_auto(model, x)
+    assert isinstance(got, WindowedTrace)
+    assert np.array_equal(got.window(10, 20)["l"].steps["h"], model.trace(x)["l"].steps["h"][:, 10:20])
+
+
+@pytest.mark.parametrize("raw", ["lots", "-5", "0"])
+def test_a_bad_budget_setting_is_one_clear_line(monkeypatch, raw):
+    monkeypatch.setenv(BUDGET_ENV, raw)
+    with pytest.raises(LstmvizError, match=BUDGET_ENV):
+        trace_budget()
+
+
+def test_keyframes_thin_out_to_stay_within_a_quarter_of_the_budget():
+    model = Model.sequential((None, None, 3), [LayerSpec("LSTM", {"units": 100}, name="l")])
+    small = choose_every(model, 1, 10_000, budget=1 << 30)
+    assert small == recurrent.CHUNK
+    every = choose_every(model, 8, 1_000_000, budget=64 << 20)
+    assert every % recurrent.CHUNK == 0 and every > small
+    n = -(-1_000_000 // every)
+    assert n * 8 * 100 * 3 * 4 <= (64 << 20) // 4
+
+
+def test_progress_is_reported_and_cancel_stops_the_pass():
+    model = Model.sequential((None, None, 3), MODELS["stacked_last_step"](), seed=1)
+    x = _data(1)
+    seen = []
+    keyframe_pass(model, x, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1][1] == 3 * T and all(a <= b for (a, _), (b, _) in zip(seen, seen[1:]))
+    with pytest.raises(Cancelled):
+        keyframe_pass(model, x, cancel=lambda: True)
+
+
+def test_windows_out_of_range_and_time_reshaping_models_are_refused():
+    model = Model.sequential((None, None, 3), MODELS["lstm"](), seed=0)
+    wt = keyframe_pass(model, _data(1))
+    for a, b in [(-1, 3), (5, 5), (0, T + 1)]:
+        with pytest.raises(LstmvizError, match="not a window"):
+            wt.window(a, b)
+    flat = Model.sequential((None, T, 3), [LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
+                                           LayerSpec("Flatten", {})])
+    with pytest.raises(LstmvizError, match="reshapes the time axis"):
+        keyframe_pass(flat, _data(1))
