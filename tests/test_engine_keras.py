@@ -15,7 +15,9 @@ from tests.helpers import (FULL_MODEL_FILES, WEIGHTS_FILES, expected_outputs, fi
                            read_inputs, read_meta)
 
 ATOL = 1e-5
-CASES = [c for c in fixture_cases() if read_meta(c).get("framework", "keras") == "keras"]
+NOT_KERAS = (".onnx", ".safetensors")  # compared with onnxruntime / torch in test_io_onnx.py
+CASES = [c for c in fixture_cases() if read_meta(c).get("framework", "keras") == "keras"
+         and not any(f.endswith(NOT_KERAS) for f in read_meta(c).get("files", []))]
 PARAMS = [(c, f) for c in CASES for f in read_meta(c)["files"]]
 
 if not CASES:  # pragma: no cover - the fixtures are committed
