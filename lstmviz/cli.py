@@ -413,7 +413,7 @@ def cmd_app(args) -> int:
     exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
     exports = [(k, out) for k, out in exports if out]
     if exports:
-        from lstmviz.ui.export import export_from_cli
+        from lstmviz.ui.app import export_from_cli
 
         for kind, out in exports:
             rc = export_from_cli(args.model, out, kind, args.view, args.size, args.fps, args.scale,
