@@ -484,7 +484,7 @@ def cmd_app(args) -> int:
         print(model.summary())
         return 0
     if exports:
-        from lstmviz.ui.export import export_from_cli
+        from lstmviz.ui.app import export_from_cli
 
         for kind, out in exports:
             rc = export_from_cli(args.model, out, kind, args.view, args.size, args.fps, args.scale,

@@ -145,3 +145,113 @@ def test_cli_summary_runs_without_qt(tmp_path):
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip().splitlines()[-1] == "QT []"
+
+
+# -- no import cycles, no other package's private modules ---------------------------------
+def package_modules() -> dict[str, Path]:
+    return {module_name(p): p for p in PKG.rglob("*.py")}
+
+
+def import_graph(mods: dict[str, Path]) -> dict[str, dict[str, int]]:
+    """module -> {lstmviz module it imports: line}, imports inside functions included
+    (``from a import b`` counts as importing ``a.b`` when that is a module, else ``a``)."""
+    graph = {}
+    for mod, path in mods.items():
+        edges: dict[str, int] = {}
+        for line, name in imports_of(path):
+            if name in mods and name != mod:
+                edges.setdefault(name, line)
+        graph[mod] = edges
+    return graph
+
+
+def cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    found = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, it = work[-1]
+            w = next(it, None)
+            if w is not None:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(graph.get(w, ()))))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                if len(comp) > 1:
+                    found.append(sorted(comp))
+    return found
+
+
+def test_no_import_cycles():
+    graph = import_graph(package_modules())
+    found = cycles(graph)
+    detail = [[f"{m} -> {n} (line {graph[m][n]})" for m in comp for n in graph[m] if n in comp]
+              for comp in found]
+    assert not found, f"import cycles (imports inside functions count): {detail}"
+
+
+def test_the_cycle_finder_finds_cycles_through_function_level_imports():
+    graph = {"a": {"b": 1}, "b": {"c": 3}, "c": {"a": 9}, "d": {"a": 2}, "e": {}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    assert cycles({"a": {"b": 1}, "b": {}}) == []
+
+
+def private_imports(mod: str, path: Path) -> list[tuple[int, str]]:
+    """Imports of a ``_private`` module (or a private name) of another lstmviz package:
+    ``lstmviz.io._graph`` is io's own; ``lstmviz.ui.export._settle`` is the ui package's."""
+    bad = []
+    for line, name in imports_of(path):
+        parts = name.split(".")
+        if parts[0] != "lstmviz":
+            continue
+        for k, part in enumerate(parts):
+            if part.startswith("_") and not part.startswith("__"):
+                owner = ".".join(parts[:k])
+                if (ROOT / Path(*parts[:k])).with_suffix(".py").is_file():
+                    owner = owner.rpartition(".")[0]  # a module's private name: its package's
+                if not _is(mod, owner) and not any(l == line and _is(name, b) for l, b in bad):
+                    bad.append((line, name))
+                break
+    return bad
+
+
+@pytest.mark.parametrize("mod", sorted(package_modules()))
+def test_no_imports_of_another_packages_private_modules(mod):
+    path = package_modules()[mod]
+    bad = private_imports(mod, path)
+    assert not bad, f"{path.relative_to(ROOT)} imports private parts of another package: {bad}"
+
+
+def test_private_import_rule_itself(monkeypatch):
+    src = ("from lstmviz.io._graph import parse_model\nfrom lstmviz.io import _ensure\n"
+           "from lstmviz.ui.views._common import fmt\nimport lstmviz.io.isolated\n"
+           "from lstmviz.ui.export import _settle\nfrom lstmviz.app.state import _fit\n")
+    monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: src)
+    path = PKG / "ui" / "views" / "_probe.py"
+    assert [n for _, n in private_imports("lstmviz.ui.views.cell", path)] == [
+        "lstmviz.io._graph", "lstmviz.io._ensure", "lstmviz.app.state._fit"]

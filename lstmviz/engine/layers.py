@@ -645,7 +645,7 @@ class Bidirectional(Layer):
         if not isinstance(inner, dict) or inner.get("class_name") not in (*RECURRENT, "RNN"):
             got = inner.get("class_name") if isinstance(inner, dict) else None
             raise LstmvizError(
-                f"layer '{name}' (Bidirectional) wraps {got!r}; supported: LSTM, GRU, SimpleRNN"
+                f"layer '{name}' (Bidirectional) wraps {got!r}; supported: {', '.join(cells.CELLS)}"
             )
         fcfg = dict(inner.get("config", {}))
         back = self.config.get("backward_layer")
@@ -664,7 +664,7 @@ class Bidirectional(Layer):
             if not isinstance(half, Recurrent):
                 raise LstmvizError(
                     f"layer '{name}' (Bidirectional) wraps a stack of cells; supported: one "
-                    "LSTM, GRU or SimpleRNN (cell)"
+                    f"{' or '.join(', '.join(cells.CELLS).rsplit(', ', 1))} (cell)"
                 )
         self.merge_mode = self.config["merge_mode"]
         if self.merge_mode not in ("concat", "sum", "mul", "ave", None):
@@ -782,7 +782,7 @@ def rnn_cells(config: dict, name: str) -> list[tuple[str, dict]]:
             got = c.get("class_name") if isinstance(c, dict) else c
             raise LstmvizError(
                 f"layer '{name}' (RNN) has a cell {got!r}; supported cells: "
-                "LSTMCell, GRUCell, SimpleRNNCell (or a stack of them)"
+                f"{', '.join(cells.CELL_CLASSES)} (or a stack of them)"
             )
         cfg = {k: v for k, v in c.get("config", {}).items() if k != "name"}
         out.append((kind.name, cfg))

@@ -160,7 +160,6 @@ class Model:
         in_shapes: dict[str, list] = {}
         out_shapes: dict[str, list] = {}
         feed = {r.layer: s for r, s in zip(self.inputs, input_shapes)}
-        prev = None
         for node in self.nodes:
             layer = node.layer
             if isinstance(layer, InputLayer):
@@ -168,7 +167,6 @@ class Model:
                 in_shapes[layer.name] = [shape]
                 out_shapes[layer.name] = [shape]
                 layer.input_shapes = layer.output_shapes = [shape]
-                prev = layer
                 continue
             if not node.inbound:
                 raise LstmvizError(f"layer '{layer.name}' has no input")
@@ -183,8 +181,6 @@ class Model:
                 self._check_mask_shape(node, self._resolve(node.mask, out_shapes, layer.name), ins[0])
             in_shapes[layer.name] = ins
             out_shapes[layer.name] = outs
-            prev = layer
-        del prev
         return in_shapes
 
     def _explain(self, layer, node, ins, err) -> str:

@@ -122,7 +122,7 @@ def _normalize_cell(cell: Any, name: str) -> dict:
     ccls, ccfg = cell.get("class_name"), cell.get("config")
     if ccls not in CELL_CLASSES:
         raise Fail(f"layer '{name}' (RNN) has a cell of class {ccls!r}",
-                   "supported cells in RNN layers: LSTMCell, GRUCell, SimpleRNNCell "
+                   f"supported cells in RNN layers: {', '.join(CELL_CLASSES)} "
                    "(one, or a list / StackedRNNCells of them)")
     if ccfg is None:
         ccfg = {}

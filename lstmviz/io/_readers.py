@@ -340,7 +340,7 @@ def k3_weight_groups(root: Any, prefix: str = "layers", depth: int = 0) -> list[
     return out
 
 
-def read_zip(data: bytes, names_ok: bool = True) -> tuple[Any, bytes, dict]:
+def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
     """A Keras 3 ``.keras`` zip -> (config JSON text, weights bytes, metadata dict)."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))

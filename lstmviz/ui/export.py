@@ -23,8 +23,9 @@ What is exported:
   "dtype", "layers": [InputLayer, ...], "build_input_shape"}, ...}`` in Keras 3's own
   shape (``keras.models.model_from_json`` builds it; weights are not part of a config).
 
-``export_from_cli`` is what ``lstmviz MODEL --export-gif/--export-mp4/--export-png/
---export-svg OUT`` runs: offscreen, exit status 0, or 2 with one line on bad input.
+``lstmviz MODEL --export-gif/--export-mp4/--export-png/--export-svg OUT`` writes these
+files too, through ``ui.app.export_from_cli`` (the start path, beside ``--screenshot``):
+offscreen, exit status 0, or 2 with one line on bad input.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -433,63 +433,3 @@ def install(window) -> Exporter:
     seps = [a for a in file_menu.actions() if a.isSeparator()]
     exporter.menu = exporter.add_menu(file_menu, seps[-1] if seps else None)
     return exporter
-
-
-# -- command line ----------------------------------------------------------------------------
-def export_from_cli(model_path, out, kind: str, view: str | None = None, size=None, fps=None,
-                    scale: float = 1.0, step: int | None = None, theme: str | None = None,
-                    inputs=None) -> int:
-    """``lstmviz MODEL --export-KIND OUT``: render offscreen, write, exit 0 (2 on bad input)."""
-    from lstmviz.ui.app import _app, dispose, install_excepthook, limit_blas_threads, make_window
-
-    def fail(msg) -> int:
-        print(f"lstmviz: {' '.join(str(msg).split())}", file=sys.stderr)
-        return 2
-
-    limit_blas_threads(1)
-    try:
-        target = view if view in (None, "view", "window") else VIEW_NAMES[view_index(view)]
-        target = target or "view"
-        if fps is not None:
-            _check_fps(fps)
-        if kind not in ("gif", "mp4", "png", "svg"):
-            return fail(f"unknown export {kind!r}")
-        if kind == "mp4" and ffmpeg_exe() is None:
-            return fail(MP4_MISSING)
-        out = Path(out)
-        if not out.parent.is_dir():
-            return fail(f"{out}: the folder {out.parent} does not exist")
-    except LstmvizError as err:
-        return fail(err)
-    _app(offscreen=True)
-    holder: dict = {}
-    install_excepthook(lambda: holder.get("window"))
-    try:
-        window = make_window(model_path, theme, quiet=True, inputs=inputs)
-    except LstmvizError as err:
-        return fail(err)
-    holder["window"] = window
-    try:
-        window.resize(1600, 1000)
-        window.show()
-        _settle()
-        if step is not None:
-            window.state.set_cursor(step=int(step))
-        widget = target_widget(window, target)
-        if kind in ("png", "svg"):
-            if size is not None:
-                fit_widget(window, widget, size)
-            _settle()
-            if kind == "png":
-                save_png(widget, out, scale)
-            else:
-                save_svg(widget, out)
-        elif kind == "gif":
-            save_gif(window, out, target, size, fps or DEFAULT_FPS)
-        else:
-            save_mp4(window, out, target, size, fps or DEFAULT_FPS)
-    except (LstmvizError, OSError, ValueError) as err:
-        return fail(err if not isinstance(err, OSError) or not err.strerror else f"{out}: {err.strerror}")
-    finally:
-        dispose(window)
-    return 0

@@ -1,0 +1,227 @@
+"""The Unrolled view's layout, computed without Qt: which rows stand for which layers
+(following the model's graph), the time axes (one block of columns each, side by side),
+and each row's place. ``ui/views/unrolled.py`` draws it.
+
+Columns are INPUT time (x_0 on the left). A row sits one level above the rows feeding it,
+so rows on other time axes share a level (a seq2seq encoder beside its decoder); a
+Bidirectional's halves sit close together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lstmviz.app.cell_ref import CellRef, cell_refs, model_inputs
+from lstmviz.engine import Model, Trace
+from lstmviz.engine.layers import IDENTITY_CLASSES, InputLayer
+
+ROW_H = 1.0      # cell height (data units)
+ROW_GAP = 0.9    # vertical room between rows for the "output goes up" arrows
+BIDI_GAP = 0.3   # between a Bidirectional's forward and backward rows
+DOMAIN_GAP = 0.05  # room between two time axes, as a share of all their columns (>= 1)
+
+
+@dataclass
+class Row:
+    """One drawn row: the input, a recurrent cell row, or another layer's outputs."""
+
+    key: str                      # "input", "<layer>", "<layer>/forward", ...
+    label: str
+    layer: str | None             # Keras layer name to select when clicked (None: input)
+    side: str | None = None
+    kind: str = "layer"           # "input", "rnn", "seq" (per-step), "last" (one box)
+    ref: CellRef | None = None
+    y: float = 0.0
+    data: np.ndarray | None = None   # (batch, T, n) values in PROCESSING order (rnn) / input order
+    levels: tuple = (-1.0, 1.0)
+    mask: np.ndarray | None = None   # (batch, T) input order, True = kept
+    backwards: bool = False
+    final_cols: list = field(default_factory=list)  # columns whose output goes up
+    image: Any = None                # the view's image item for the row
+    values: np.ndarray | None = None  # what the cells show now, input order (T,)
+    units: int = 1
+    rect: Any = None                 # the view's rectangle of the row's cells
+    domain: int | None = 0        # which time axis (block of columns) the row runs on
+    offset: float = 0.0           # x of the row's column 0
+    T: int = 1                    # the row's columns
+    sources: list = field(default_factory=list)      # keys of the rows feeding this one
+    states_from: list = field(default_factory=list)  # (row key, tensor index) of initial states
+    ids: np.ndarray | None = None    # an input of token ids: (batch, T)
+    kind_name: str | None = None     # a recurrent row's cell kind
+
+
+def build_rows(model: Model, trace: Trace, inputs=None) -> tuple[list[Row], list[int]]:
+    """The rows, each on a time axis (``domains``: the columns of each axis), and which
+    rows feed which, following the model's graph. (An input row's ``levels`` are the
+    view's to set: they are colours.)"""
+    rows: list[Row] = []
+    domains: list[int] = []
+    dom_of: dict[str, int | None] = {}   # layer name -> its time axis
+    feeds: dict[str, list[str]] = {}     # layer name -> keys of the rows standing for it
+
+    def new_domain(length: int) -> int:
+        domains.append(max(1, int(length)))
+        return len(domains) - 1
+
+    xs = model_inputs(trace, inputs)
+    names = [r.layer for r in model.inputs]
+    for k, name in enumerate(names):
+        key = "input" if k == 0 else f"input:{name}"
+        label = "input x" if len(names) == 1 else name
+        x = np.asarray(xs[k]) if xs is not None and k < len(xs) else None
+        if x is not None and x.ndim == 3 and model.get_layer(name).config.get("time_major"):
+            x = x.transpose(1, 0, 2)  # an ONNX graph's (time, batch, features) input
+        if x is not None and x.ndim >= 2:
+            if x.ndim == 2:  # token ids
+                row = Row(key, "x (ids)" if len(names) == 1 else f"{name} (ids)", None,
+                          kind="input", data=x[..., None].astype(np.float32))
+                row.ids = x
+            else:
+                row = Row(key, label, None, kind="input",
+                          data=x.reshape(x.shape[0], x.shape[1], -1).astype(np.float32))
+            row.domain = new_domain(row.data.shape[1])
+        else:
+            row = Row(key, label, None, kind="input", data=None, domain=None)
+        rows.append(row)
+        dom_of[name] = row.domain
+        feeds[name] = [key]
+    for node in model.nodes:
+        layer = node.layer
+        if isinstance(layer, InputLayer):
+            continue
+        srcs = [r.layer for r in node.inbound]
+        up = list(dict.fromkeys(k for s in srcs for k in feeds.get(s, [])))
+        d_src = next((dom_of[s] for s in srcs if dom_of.get(s) is not None), None)
+        rec = trace.layers.get(layer.name)
+        out = None if rec is None else np.asarray(rec.output)
+        if out is not None and out.ndim == 3 and not getattr(layer, "glue", False):
+            same = d_src is not None and domains[d_src] == out.shape[1]
+            dom_of[layer.name] = d_src if same else new_domain(out.shape[1])
+        else:
+            dom_of[layer.name] = d_src
+        feeds[layer.name] = up
+        if rec is None or layer.class_name in IDENTITY_CLASSES or getattr(layer, "glue", False):
+            continue
+        d = dom_of[layer.name]
+        if d is None:  # no time axis below (a plain vector input): one column of its own
+            d = dom_of[layer.name] = new_domain(1)
+        refs = cell_refs(model, trace, layer.name)
+        made: list[Row] = []
+        if refs:
+            for ref in refs:
+                label = layer.name
+                if ref.side is not None:
+                    label = f"{layer.name} {'▶ fwd' if ref.side == 'forward' else '◀ bwd'}"
+                elif ref.backwards:
+                    label = f"{layer.name} ◀"
+                key = layer.name if ref.side is None else f"{layer.name}/{ref.side}"
+                mask = None
+                if ref.rec.mask is not None:
+                    mask = ref.rec.mask[:, ::-1] if ref.backwards else ref.rec.mask
+                seqs = bool(ref.layer.config["return_sequences"])
+                final = list(range(ref.T)) if seqs else [ref.input_index(ref.T - 1)]
+                row = Row(key, label, layer.name, ref.side, "rnn", ref, data=ref.rec.steps["h"],
+                          mask=mask, backwards=ref.backwards, final_cols=final, units=ref.units)
+                row.kind_name = ref.kind
+                made.append(row)
+            # the two halves of a Bidirectional read the same input: arrows go to the first
+            made[0].states_from = [(k, r.tensor_index) for r in node.initial_state
+                                   for k in feeds.get(r.layer, [])[-1:]]
+        elif out.ndim == 3:
+            made.append(Row(layer.name, layer.name, layer.name, None, "seq", data=out.astype(np.float32),
+                            units=out.shape[-1], mask=rec.mask if layer.class_name == "Masking" else None))
+        elif out.ndim == 2:
+            made.append(Row(layer.name, f"{layer.name} (once)", layer.name, None, "last",
+                            data=out[:, None, :].astype(np.float32), units=out.shape[-1]))
+        if not made:
+            continue
+        for row in made:
+            row.domain = d
+        made[0].sources = up
+        rows.extend(made)
+        feeds[layer.name] = [made[-1].key]
+    # an input without known values takes the columns of the first row it feeds
+    for row in rows:
+        if row.domain is None:
+            user = next((r for r in rows if row.key in r.sources and r.domain is not None), None)
+            row.domain = user.domain if user is not None else (0 if domains else new_domain(1))
+    # Which columns of a per-step row feed upward: all of them for "seq"/"input".
+    for row in rows:
+        if row.kind in ("seq", "input"):
+            row.final_cols = list(range(domains[row.domain]))
+    return rows, domains
+
+
+def place_rows(rows: list[Row]) -> float:
+    """Each row's height: one level above the rows that feed it, so rows on other time
+    axes share a level (a seq2seq encoder beside its decoder), rows on one axis never;
+    a Bidirectional's halves sit close together. Returns the top of the drawing."""
+    level: dict[str, int] = {}
+    taken: set[tuple[int, int]] = set()
+    for row in rows:
+        fwd = f"{row.layer}/forward" if row.side == "backward" else None
+        if fwd in level:
+            lv = level[fwd] + 1  # a Bidirectional's backward half: right above its forward
+        else:
+            lv = 1 + max((level[k] for k in row.sources if k in level), default=-1)
+        while (row.domain, lv) in taken:
+            lv += 1
+        level[row.key] = lv
+        taken.add((row.domain, lv))
+    rows_at: dict[int, list[Row]] = {}
+    for row in rows:
+        rows_at.setdefault(level[row.key], []).append(row)
+    y_of, y = {}, 0.0
+    for lv in range(max(level.values(), default=0) + 1):
+        if lv > 0:
+            tight = all(r.side == "backward" and level.get(f"{r.layer}/forward") == lv - 1
+                        for r in rows_at.get(lv, [None]) if r is not None) and lv in rows_at
+            y += ROW_H + (BIDI_GAP if tight else ROW_GAP)
+        y_of[lv] = y
+    for row in rows:
+        row.y = y_of[level[row.key]]
+    return y + ROW_H + ROW_GAP
+
+def step_ticks(T: int, width: int | None = None) -> list:
+    """Ticks 0..T-1 of one time axis, spaced for ``width`` columns in all (~20 labels)."""
+    cols = max(T, width or T)
+    every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10**9) if cols / k <= 20)
+    return [(float(c), str(c)) for c in range(0, T, every)]
+
+
+@dataclass
+class Layout:
+    """Where everything goes: the rows (each with its ``offset``, ``T`` and ``y``), the time
+    axes' columns (``domains``) and where each starts (``offsets``), all columns with
+    the gaps between axes (``T``), the gap between two cells (``cell_gap``, narrower for
+    long axes) and the top of the drawing (``top``)."""
+
+    rows: list[Row]
+    domains: list[int]
+    offsets: list[float]
+    T: int
+    cell_gap: float
+    top: float
+
+
+def layout(model: Model, trace: Trace, inputs=None) -> Layout:
+    """The Unrolled view's layout of ``trace``: rows along the model's graph, one block
+    of columns per time axis."""
+    rows, domains = build_rows(model, trace, inputs)
+    offsets = []
+    gap = max(1.0, round(DOMAIN_GAP * sum(domains)))
+    x = 0.0
+    for length in domains:
+        offsets.append(x)
+        x += length + gap
+    T = max(1, int(round(x - gap)))  # columns in all, gaps included
+    longest = max(domains)
+    cell_gap = 0.4 if longest <= 40 else 0.2 if longest <= 100 else 0.0
+    for row in rows:
+        row.offset = offsets[row.domain]
+        row.T = domains[row.domain]
+    top = place_rows(rows)
+    return Layout(rows, domains, offsets, T, cell_gap, top)
