@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine import activations, initializers
+from lstmviz.engine.config_check import check_config
 from lstmviz.engine.recurrent import run_gru, run_lstm, run_simple_rnn
 from lstmviz.engine.trace import LayerTrace, Steps
 from lstmviz.errors import LstmvizError
@@ -894,6 +895,7 @@ SUPPORTED = sorted(LAYER_CLASSES)
 
 def make_layer(class_name: str, config: dict | None, name: str, keras_major: int = 3) -> Layer:
     """A layer of Keras class ``class_name`` with ``config`` (Keras 2/3 keys)."""
+    check_config(class_name, config, name)  # wrong types and sizes: one sentence
     if class_name == "RNN":
         return make_rnn(dict(config or {}), name, keras_major)
     cls = LAYER_CLASSES.get(class_name)
