@@ -47,11 +47,22 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
     if other is not None:
         return Model.from_spec(other.read_model(path), seed=seed)
     if looks_like_torch_file(path):
-        return Model.from_spec(read_torch_state_dict(path), seed=seed)
-    if isolate:
+        spec = read_torch_state_dict(path)
+    elif isolate:
         from lstmviz.io.isolated import read_model_file_isolated
-        return Model.from_spec(read_model_file_isolated(path), seed=seed)
-    return Model.from_spec(read_model_file(path), seed=seed)
+        spec = read_model_file_isolated(path)
+    else:
+        spec = read_model_file(path)
+    try:
+        return Model.from_spec(spec, seed=seed)
+    except LstmvizError as err:  # a config value the engine refuses: say which file
+        import os
+
+        name = os.path.basename(str(path))
+        msg = str(err)
+        refusal = LstmvizError(msg if msg.startswith(name + ":") else f"{name}: {msg}")
+        refusal.spec = spec  # what was read (the CLI lists a weights-only file's layers)
+        raise refusal from None
 
 
 def _other_format(path):

@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {lstmviz.__version__}")
+    parser.add_argument("--max-memory", metavar="SIZE", default=None,
+                        help="memory limit for traces, arrays read from files, inputs and "
+                             "sessions, such as 16G (default 4G, or $LSTMVIZ_MAX_MEMORY); files "
+                             "that would need more are refused before anything is allocated")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("summary", help="print the model's layers, shapes and parameters",
@@ -160,12 +164,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _normalise_argv(argv: list[str]) -> list[str]:
-    """``lstmviz`` and ``lstmviz MODEL [--screenshot ...]`` mean ``lstmviz app ...``."""
+    """``lstmviz`` and ``lstmviz MODEL [--screenshot ...]`` mean ``lstmviz app ...``;
+    ``--max-memory SIZE`` may stand anywhere (it is moved before the command)."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--max-memory" and i + 1 < len(argv):
+            front += argv[i:i + 2]
+            i += 2
+            continue
+        (front if argv[i].startswith("--max-memory=") else rest).append(argv[i])
+        i += 1
+    argv = rest
     if not argv:
-        return ["app"]
+        return front + ["app"]
     if argv[0] in SUBCOMMANDS or argv[0] in ("-h", "--help", "--version"):
-        return argv
-    return ["app"] + argv
+        return front + argv
+    return front + ["app"] + argv
 
 
 # -- inputs --------------------------------------------------------------------------------
@@ -347,13 +363,8 @@ def _weights_only_listing(path, err: LstmvizError) -> str | None:
     """For a weights-only file whose inferred layers do not wire into a runnable stack
     (a seq2seq's two branches, say): the layers and weight shapes it holds, and why it
     cannot run. None for any other file (the error stands)."""
-    from lstmviz.io.isolated import read_model_file_isolated
-
-    try:
-        spec = read_model_file_isolated(path)
-    except LstmvizError:
-        return None
-    if not spec.source.get("weights_only"):
+    spec = getattr(err, "spec", None)  # what lstmviz.load read: the file is never read twice
+    if spec is None or not spec.source.get("weights_only"):
         return None
     rows = [(ls.name or "?", ls.class_name,
              ", ".join("x".join(str(d) for d in w.shape) for w in ls.weights or []) or "-",
@@ -530,6 +541,10 @@ def main(argv=None) -> int:
         return exit_.code if isinstance(exit_.code, int) else 2
     debug = bool(os.environ.get("LSTMVIZ_DEBUG"))
     try:
+        if args.max_memory is not None:
+            from lstmviz.limits import set_memory_limit
+
+            set_memory_limit(args.max_memory)  # also for the reader processes it starts
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

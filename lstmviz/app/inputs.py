@@ -8,11 +8,14 @@ either one-hot vectors (``features`` = size of the alphabet) or integer ids for 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
+from lstmviz import limits
 from lstmviz.errors import LstmvizError
+from lstmviz.io.npy import read_npy
 
 #: Generator names in the order the input panel lists them, with a label for humans.
 GENERATORS: dict[str, str] = {
@@ -41,6 +44,11 @@ def generate(kind: str, batch: int, timesteps: int, features: int, seed: int = 0
             f"the input needs at least 1 sample, 1 timestep and 1 feature; got batch {batch}, "
             f"timesteps {timesteps}, input_dim {features}"
         )
+    # before generating: float64 intermediates of the declared size (mixed_sines: 3 of them)
+    limits.check_input_shape((batch, timesteps, features), "the generated input")
+    limits.check(limits.nbytes_of((batch, timesteps, features), 8 * 4), "generating the input")
+    if not math.isfinite(float(period)):
+        raise LstmvizError(f"the input's period is {period}, not a finite number of steps")
     rng = np.random.default_rng(seed)
     t = np.arange(timesteps, dtype=np.float64)[None, :, None]
     b = np.arange(batch, dtype=np.float64)[:, None, None]
@@ -93,6 +101,7 @@ def text_ids(text: str, batch: int = 1, timesteps: int | None = None) -> np.ndar
     """
     text = text or " "
     n = len(text) if timesteps is None else int(timesteps)
+    limits.check_input_shape((batch, n, len(ALPHABET)), "the text input")
     ids = np.zeros((batch, n), dtype=np.int32)
     base = np.array([1 + char_index(c) for c in text], dtype=np.int32)
     for s in range(batch):
@@ -138,7 +147,7 @@ def load_array(path) -> np.ndarray:
     suffix = path.suffix.lower()
     try:
         if suffix == ".npy":
-            arr = np.load(path, allow_pickle=False)
+            arr = read_npy(path, path.name)  # header checked before reading
         elif suffix in (".csv", ".txt"):
             arr = _read_csv(path)
         else:
@@ -168,27 +177,47 @@ def load_array(path) -> np.ndarray:
 
 
 def _read_csv(path: Path) -> np.ndarray:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    rows = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if not rows:
+    """A CSV's numbers, streamed line by line into one flat buffer (8 bytes a number) and
+    stopped at ``limits.csv_cell_limit()``: a 16-million-row file is refused after the
+    limit, not parsed whole. The first line may be a header; ``#`` lines are skipped."""
+    from array import array
+
+    cap = limits.csv_cell_limit()
+    longest = 16 * 1024 * 1024
+    flat = array("d")
+    width = None
+    delim: str | None = None
+    first = True
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in iter(lambda: fh.readline(longest + 1), ""):
+            if len(line) > longest:
+                raise LstmvizError(f"{path.name}: a line is over 16 MB long; not a table of numbers")
+            s = line.strip()
+            if not s or s.startswith("#"):
+                continue
+            if first:
+                delim = ";" if ";" in s and "," not in s else ("," if "," in s else None)
+            try:
+                values = [float(v) for v in (s.split(delim) if delim else s.split())]
+            except ValueError as err:
+                if first:
+                    first = False
+                    continue  # a header line
+                raise LstmvizError(f"{path.name}: a value is not a number ({err})") from None
+            first = False
+            if width is None:
+                width = len(values)
+            elif len(values) != width:
+                raise LstmvizError(f"{path.name}: rows have different numbers of columns "
+                                   f"{sorted({width, len(values)})}")
+            flat.extend(values)
+            if len(flat) > cap:
+                raise LstmvizError(f"{path.name}: holds more than {cap:,} numbers, over the limit "
+                                   f"that comes with the memory limit of "
+                                   f"{limits.fmt_bytes(limits.memory_limit())}; {limits.HINT}")
+    if not flat:
         raise LstmvizError(f"{path.name}: holds no rows")
-    delim = ";" if ";" in rows[0] and "," not in rows[0] else ("," if "," in rows[0] else None)
-
-    def parse(line):
-        return [float(v) for v in (line.split(delim) if delim else line.split())]
-
-    try:
-        parse(rows[0])
-    except ValueError:
-        rows = rows[1:]  # a header line
-    try:
-        data = [parse(r) for r in rows]
-    except ValueError as err:
-        raise LstmvizError(f"{path.name}: a value is not a number ({err})") from None
-    widths = {len(r) for r in data}
-    if len(widths) != 1:
-        raise LstmvizError(f"{path.name}: rows have different numbers of columns {sorted(widths)}")
-    return np.array(data, dtype=np.float64)
+    return np.frombuffer(flat, dtype=np.float64).reshape(-1, width).copy()
 
 
 def use_array(state, x) -> None:

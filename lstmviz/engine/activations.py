@@ -165,7 +165,11 @@ def get(name, keras_major: int = 3) -> Activation:
     if name is None:
         return linear
     if isinstance(name, dict):
-        name = name.get("config", {}).get("name") or name.get("class_name")
+        cfg = name.get("config")
+        if name.get("class_name") == "function" and isinstance(cfg, str):
+            name = cfg  # Keras 3's full form of a built-in (engine.config_check refuses others)
+        else:
+            name = (cfg.get("name") if isinstance(cfg, dict) else None) or name.get("class_name")
     if not isinstance(name, str):
         raise LstmvizError(f"activation {name!r} is not a name; supported: {', '.join(SUPPORTED)}")
     key = name.lower()

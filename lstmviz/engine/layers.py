@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine import activations, cells, initializers
+from lstmviz.engine.config_check import check_config
 from lstmviz.engine.recurrent import run_gru, run_lstm, run_parallel, run_simple_rnn
 from lstmviz.engine.trace import LayerTrace, Steps
 from lstmviz.errors import LstmvizError
@@ -903,6 +904,7 @@ def make_layer(class_name: str, config: dict | None, name: str, keras_major: int
     if class_name.startswith("onnx."):  # a node of an ONNX graph (see onnx_layers.py)
         from lstmviz.engine.onnx_layers import make_onnx_layer
         return make_onnx_layer(class_name, dict(config or {}), name, keras_major)
+    check_config(class_name, config, name)  # wrong types and sizes: one sentence
     if class_name == "RNN":
         return make_rnn(dict(config or {}), name, keras_major)
     cls = LAYER_CLASSES.get(class_name)

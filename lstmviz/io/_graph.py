@@ -73,9 +73,24 @@ def _ref_list(obj: Any, what: str) -> list[tuple[str, int]]:
             continue
         if not (isinstance(e, list) and e and isinstance(e[0], str)):
             raise Fail(f"the model's {what} has an entry that is not [layer, node, index]")
-        idx = e[2] if len(e) > 2 and isinstance(e[2], int) else 0
+        idx = _index(e[2], e[0]) if len(e) > 2 else 0
         out.append((e[0], idx))
     return out
+
+
+#: Outputs a layer may have (a config naming output 10**30 of a layer is broken).
+MAX_TENSOR_INDEX = 1024
+
+
+def _index(value: Any, layer: Any) -> int:
+    """The output index of a [layer, node, index] reference, checked."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_TENSOR_INDEX:
+        shown = repr(value) if len(repr(value)) < 40 else repr(value)[:37] + "..."
+        raise Fail(f"the config refers to output {shown} of layer '{layer}'; an output index is "
+                   f"a whole number from 0 to {MAX_TENSOR_INDEX - 1}")
+    return value
 
 
 def _k3_tensors(obj: Any, depth: int = 0) -> list[tuple[str, int]]:
@@ -88,7 +103,7 @@ def _k3_tensors(obj: Any, depth: int = 0) -> list[tuple[str, int]]:
             hist = (obj.get("config") or {}).get("keras_history")
             if not (isinstance(hist, list) and hist and isinstance(hist[0], str)):
                 raise Fail("a Keras tensor in the config has no valid keras_history")
-            idx = hist[2] if len(hist) > 2 and isinstance(hist[2], int) else 0
+            idx = _index(hist[2], hist[0]) if len(hist) > 2 else 0
             out.append((hist[0], idx))
         else:
             for v in obj.values():
@@ -138,7 +153,7 @@ def _parse_node(node: Any, lname: str, is_rnn: bool) -> tuple[list, list]:
     for e in node[:MAX_LAYERS]:
         if not (isinstance(e, list) and len(e) >= 3 and isinstance(e[0], str)):
             raise Fail(f"layer '{lname}' has an inbound entry that is not [layer, node, index]")
-        idx = e[2] if isinstance(e[2], int) else 0
+        idx = _index(e[2], e[0])
         entries.append((e[0], idx))
         if len(e) > 3 and isinstance(e[3], dict) and "initial_state" in e[3]:
             kw_states = _k3_tensors(e[3]["initial_state"], 1)

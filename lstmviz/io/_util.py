@@ -137,8 +137,14 @@ def parse_json(text: Any, what: str) -> Any:
         raise Fail(f"{what} is not valid JSON ({exc.__class__.__name__})") from exc
 
 
+#: Arrays read from one file at most: a file whose groups link to one another (a DAG
+#: of hard links) can name the same datasets millions of times.
+MAX_ARRAYS_READ = 200_000
+
+
 class _ReadBudget(threading.local):
     budget: MemoryBudget | None = None
+    reads = 0
 
 
 _READ = _ReadBudget()
@@ -147,18 +153,22 @@ _READ = _ReadBudget()
 @contextmanager
 def read_budget(what: str = "the arrays read from the file") -> Iterator[MemoryBudget]:
     """Every ``as_array`` inside the block counts against one ``MemoryBudget``."""
-    old = _READ.budget
-    _READ.budget = MemoryBudget(what)
+    old, old_reads = _READ.budget, _READ.reads
+    _READ.budget, _READ.reads = MemoryBudget(what), 0
     try:
         yield _READ.budget
     finally:
-        _READ.budget = old
+        _READ.budget, _READ.reads = old, old_reads
 
 
 def take_bytes(nbytes: int) -> None:
     """Count ``nbytes`` about to be allocated for the file against the current budget."""
     budget = _READ.budget
     if budget is not None:
+        _READ.reads += 1
+        if _READ.reads > MAX_ARRAYS_READ:
+            raise Fail(f"the file names more than {MAX_ARRAYS_READ:,} weight arrays (groups "
+                       "linked into one another many times)")
         msg = budget.excess(nbytes)
         if msg:
             raise Fail(msg, HINT)

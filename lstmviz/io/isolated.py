@@ -64,12 +64,18 @@ def _timeout_for(path: Any) -> float:
 
 
 def _memory_limit(path: Any) -> int:
-    """Room for the interpreter plus a few copies of the file's arrays (read, pickled)."""
+    """Room for the interpreter plus a few copies of the file's arrays (read, pickled).
+
+    The arrays read are bounded by the memory limit (``lstmviz.limits``) before they are
+    allocated; this address-space cap is the backstop for what libhdf5 does on its own."""
+    from ..limits import memory_limit
+
     try:
         size = os.path.getsize(path)
     except OSError:
         size = 0
-    return max(MIN_MEMORY_BYTES, 2 * 1024 ** 3 + 4 * size)
+    return max(MIN_MEMORY_BYTES, 2 * 1024 ** 3 + 4 * size,
+               min(2 * memory_limit(), 2 * 1024 ** 3 + 8 * size) + 1024 ** 3)
 
 
 _ALLOWED = {

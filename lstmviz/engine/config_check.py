@@ -1,0 +1,124 @@
+"""Config values of the wrong type or size get one sentence, not a Python error.
+
+A layer config comes from a file (a Keras model, a session), so any key may hold anything:
+``units`` a list, ``batch_shape`` a string, ``RepeatVector``'s ``n`` zero, ``Masking``'s
+``mask_value`` a dict, an activation saved as Keras 3's form of a custom Python function
+(``{"class_name": "function", "config": "my_act", ...}``). ``check_config`` looks at the
+keys the engine reads, before any layer uses them, and raises ``LstmvizError`` saying
+which layer, which key, what it holds and what is accepted. Keys it does not know are
+left alone (the layers keep their own checks).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from lstmviz.errors import LstmvizError
+from lstmviz.text import safe_text
+
+#: Largest count (units, n, vocabulary, a dimension) a config may hold: the memory
+#: limit refuses most big ones before allocating; this keeps arithmetic on them sane.
+MAX_COUNT = 2 ** 31 - 1
+MAX_RANK = 8
+
+POSITIVE_INTS = {"units", "n", "input_dim", "output_dim", "filters"}
+BOOLS = {"return_sequences", "return_state", "go_backwards", "stateful", "use_bias", "unroll",
+         "mask_zero", "reset_after", "time_major", "unit_forget_bias", "sparse", "ragged"}
+NUMBERS = {"dropout", "recurrent_dropout", "mask_value"}
+ACTIVATIONS = {"activation", "recurrent_activation"}
+SHAPES = {"batch_shape", "batch_input_shape"}
+#: Modules Keras 3 names for its own activation functions when it serializes one as a dict.
+KERAS_MODULES = ("keras.activations", "keras.src.activations", "keras.src.activations.activations",
+                 "tensorflow.keras.activations", "tf_keras.activations")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10 ** 30:
+        return f"an integer of {len(str(abs(value)))} digits"
+    return safe_text(repr(value), 60)
+
+
+def _fail(layer: str, cls: str, key: str, value: Any, accepted: str) -> LstmvizError:
+    return LstmvizError(f"layer '{layer}' ({cls}): {key} is {_show(value)}; accepted: {accepted}")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_activation(value: Any, layer: str, cls: str, key: str) -> None:
+    if value is None or isinstance(value, str):
+        if isinstance(value, str) and len(value) > 64:
+            raise _fail(layer, cls, key, value, "the name of a Keras activation (tanh, sigmoid, "
+                        "relu, ...)")
+        return
+    if isinstance(value, dict):
+        kind = value.get("class_name")
+        cfg = value.get("config")
+        module = value.get("module")
+        if kind == "function":
+            if isinstance(cfg, str) and isinstance(module, str) and module.startswith(KERAS_MODULES):
+                return  # a Keras built-in, serialized in full
+            fn = cfg if isinstance(cfg, str) else "?"
+            where = f" from module '{safe_text(module, 60)}'" if isinstance(module, str) else ""
+            raise LstmvizError(
+                f"layer '{layer}' ({cls}): {key} is a custom Python function "
+                f"'{safe_text(fn, 60)}'{where} (saved as {{\"class_name\": \"function\"}}), "
+                "which lstmviz cannot run; accepted: Keras' built-in activations (tanh, sigmoid, "
+                "relu, ...): rebuild the layer with one, or add a separate Activation layer")
+        if isinstance(kind, str) and (cfg is None or isinstance(cfg, dict)):
+            return  # {"class_name": "ReLU", "config": {...}} and the like: activations.get decides
+        raise _fail(layer, cls, key, value, "the name of a Keras activation (tanh, sigmoid, relu, ...)")
+    raise _fail(layer, cls, key, value, "the name of a Keras activation (tanh, sigmoid, relu, ...)")
+
+
+def check_shape(value: Any, layer: str, cls: str, key: str, allow_minus_one: bool = False) -> None:
+    ok = isinstance(value, (list, tuple)) and 1 <= len(value) <= MAX_RANK and all(
+        d is None or (_is_int(d) and (0 <= d <= MAX_COUNT or (allow_minus_one and d == -1)))
+        for d in value)
+    if not ok:
+        what = ("a list of whole numbers (one may be -1), such as [4, 2]" if allow_minus_one else
+                f"a list of up to {MAX_RANK} sizes (whole numbers or null), such as [null, 20, 3]")
+        raise _fail(layer, cls, key, value, what)
+
+
+def check_config(class_name: str, config: Any, name: str) -> None:
+    """Raise LstmvizError for a config value of the wrong type or size (see module doc)."""
+    if config is None:
+        return
+    if not isinstance(config, dict):
+        raise LstmvizError(f"layer '{name}' ({class_name}): its config is "
+                           f"{type(config).__name__}, not an object of settings")
+    for key, value in config.items():
+        if key in POSITIVE_INTS:
+            if value is None and key in ("input_dim",) and class_name != "Embedding":
+                continue
+            if not (_is_int(value) and 1 <= value <= MAX_COUNT):
+                raise _fail(name, class_name, key, value,
+                            f"a whole number from 1 to {MAX_COUNT:,}")
+        elif key in BOOLS:
+            if not (isinstance(value, bool) or value in (0, 1) and _is_int(value)):
+                raise _fail(name, class_name, key, value, "true or false")
+        elif key in NUMBERS:
+            try:
+                number = float(value) if isinstance(value, (int, float)) \
+                    and not isinstance(value, bool) else math.nan
+            except OverflowError:  # an integer such as 10**400
+                number = math.inf
+            if not math.isfinite(number):
+                raise _fail(name, class_name, key, value, "a finite number")
+            if key != "mask_value" and not 0 <= value <= 1:
+                raise _fail(name, class_name, key, value, "a rate from 0 to 1")
+        elif key in ACTIVATIONS:
+            check_activation(value, name, class_name, key)
+        elif key in SHAPES:
+            if value is not None:
+                check_shape(value, name, class_name, key)
+        elif key == "target_shape":
+            check_shape(value, name, class_name, key, allow_minus_one=True)
+        elif key == "merge_mode":
+            if value is not None and value not in ("concat", "sum", "ave", "mul"):
+                raise _fail(name, class_name, key, value, "concat, sum, ave, mul or null")
+        elif key == "name" and value is not None and not isinstance(value, str):
+            raise _fail(name, class_name, key, value, "text")

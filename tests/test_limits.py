@@ -1,0 +1,268 @@
+"""One budget for every path (lstmviz.limits): traces, arrays read, inputs, zip members.
+
+Each hostile input of the issue is made small here and refused before anything large is
+allocated; the message says the limit and how to raise it, and raising it lets the same
+input through.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstmviz import cli, limits
+from lstmviz.app import inputs as gen
+from lstmviz.engine import LayerSpec, Model
+from lstmviz.errors import LstmvizError
+from lstmviz.io import read_model_file
+from lstmviz.io.npy import read_npy
+
+ROOT = Path(__file__).resolve().parents[1]
+K3_ZIP = ROOT / "tests" / "fixtures" / "k3_tiny_stacked" / "model.keras"
+
+
+@pytest.fixture
+def small_limit(monkeypatch):
+    monkeypatch.setenv(limits.ENV, "16M")
+    return 16 * 1024 ** 2
+
+
+def _assert_limit_message(msg: str) -> None:
+    assert "\n" not in msg
+    assert "--max-memory" in msg and limits.ENV in msg, msg
+
+
+def test_parse_size():
+    assert limits.parse_size("16G") == 16 * 1024 ** 3
+    assert limits.parse_size("512 MB") == 512 * 1024 ** 2
+    assert limits.parse_size("1.5g") == int(1.5 * 1024 ** 3)
+    assert limits.parse_size(str(2 ** 30)) == 2 ** 30
+    for bad in ("lots", "-1G", "1Q", "1k"):
+        with pytest.raises(LstmvizError):
+            limits.parse_size(bad)
+
+
+def test_environment_variable_sets_the_limit(monkeypatch):
+    monkeypatch.delenv(limits.ENV, raising=False)
+    assert limits.memory_limit() == limits.DEFAULT_MEMORY
+    monkeypatch.setenv(limits.ENV, "8G")
+    assert limits.memory_limit() == 8 * 1024 ** 3
+    monkeypatch.setenv(limits.ENV, "plenty")
+    with pytest.raises(LstmvizError, match=limits.ENV):
+        limits.memory_limit()
+
+
+# -- traces -----------------------------------------------------------------------------
+
+def _repeat_model(n: int) -> Model:
+    return Model.sequential((None, 3), [LayerSpec("RepeatVector", {"n": n}),
+                                        LayerSpec("LSTM", {"units": 2})])
+
+
+def test_repeat_vector_steps_count_in_the_trace_check():
+    """RepeatVector(n=1e7) passed the old check, which counted only the input's steps."""
+    model = _repeat_model(10_000_000)
+    with pytest.raises(LstmvizError) as ei:
+        model.trace(np.ones((1, 3), np.float32))
+    msg = str(ei.value)
+    assert "10,000,000 recurrent steps" in msg, msg
+    _assert_limit_message(msg)
+    assert _repeat_model(50).trace(np.ones((1, 3), np.float32)).output.shape == (1, 2)
+
+
+def test_trace_memory_is_checked_and_the_limit_can_be_raised(small_limit, monkeypatch):
+    model = Model.sequential((None, None, 4), [LayerSpec("LSTM", {"units": 64,
+                                                                  "return_sequences": True})])
+    x = np.zeros((8, 200, 4), np.float32)  # 8*200*64*16*4 bytes of records = 6.5 MB, + outputs
+    model.trace(x[:2])
+    with pytest.raises(LstmvizError) as ei:
+        model.trace(np.zeros((32, 200, 4), np.float32))
+    msg = str(ei.value)
+    assert "over the memory limit of 16 MB" in msg
+    _assert_limit_message(msg)
+    monkeypatch.setenv(limits.ENV, "256M")
+    assert model.trace(np.zeros((32, 200, 4), np.float32)).output.shape == (32, 200, 64)
+
+
+def test_huge_units_without_weights_refused_before_initialising(small_limit):
+    with pytest.raises(LstmvizError, match="initialising the model's weights would need"):
+        Model.sequential((None, 5, 6000), [LayerSpec("LSTM", {"units": 6000})])
+
+
+def test_orthogonal_initialiser_is_bounded():
+    with pytest.raises(LstmvizError, match="would take minutes"):
+        Model.sequential((None, 5, 2), [LayerSpec("LSTM", {"units": 6000})])
+
+
+# -- inputs ------------------------------------------------------------------------------
+
+def test_generated_input_checked_before_generating():
+    with pytest.raises(LstmvizError) as ei:
+        gen.generate("sine", 1, 30_000_000, 1)
+    assert "30,000,000 timesteps" in str(ei.value)
+    _assert_limit_message(str(ei.value))
+    with pytest.raises(LstmvizError, match="over the memory limit"):
+        gen.generate("noise", 10_000_000, 20, 4_000_000)
+
+
+def _npy_header_only(path: Path, shape, descr="|b1") -> Path:
+    header = repr({"descr": descr, "fortran_order": False, "shape": tuple(shape)}).encode()
+    header += b" " * (63 - (len(header) + 10) % 64) + b"\n"
+    path.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + b"\0" * 64)
+    return path
+
+
+def test_npy_declared_size_checked_before_reading(tmp_path):
+    """A boolean .npy declaring 20 million steps: refused from its header."""
+    p = _npy_header_only(tmp_path / "steps.npy", (1, 20_000_000))
+    with pytest.raises(LstmvizError, match="20,000,000 timesteps"):
+        read_npy(p)
+    p = _npy_header_only(tmp_path / "huge.npy", (100_000, 100_000, 1000), "<f4")
+    with pytest.raises(LstmvizError, match="over the memory limit"):
+        read_npy(p)
+    p = _npy_header_only(tmp_path / "short.npy", (1, 1000), "<f4")
+    with pytest.raises(LstmvizError, match="truncated"):
+        read_npy(p)
+
+
+def test_long_npy_header_is_not_called_pickled(tmp_path):
+    fine = {"descr": "<f4", "fortran_order": False, "shape": (1, 2, 1)}
+    header = repr(fine).encode() + b" " * 20_000 + b"\n"  # over NumPy's own 10,000 limit
+    p = tmp_path / "long.npy"
+    p.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+                  + np.array([1, 2], "<f4").tobytes())
+    assert read_npy(p).tolist() == [[[1.0], [2.0]]]
+    header = b"{" + b" " * 70_000 + b"}\n"
+    p.write_bytes(b"\x93NUMPY\x02\x00" + len(header).to_bytes(4, "little") + header)
+    with pytest.raises(LstmvizError) as ei:
+        read_npy(p)
+    assert "pickle" not in str(ei.value) and "header" in str(ei.value)
+
+
+@pytest.mark.parametrize("arr,word", [
+    (np.array([[1 + 2j]], np.complex64), "complex"),
+    (np.array([[1, 2]], "m8[s]"), "timedelta"),
+    (np.array([[1, 2]], "M8[D]"), "datetime"),
+    (np.array([["a"]]), "text"),
+    (np.array([[{"a": 1}]], dtype=object), "Python objects"),
+])
+def test_npy_kinds_refused_in_cli_and_app(tmp_path, capsys, arr, word):
+    p = tmp_path / "x.npy"
+    np.save(p, arr, allow_pickle=True)
+    with pytest.raises(LstmvizError, match=word):
+        gen.load_array(p)
+    with pytest.raises(LstmvizError, match=word):
+        cli.read_input(p)
+
+
+def _csv(path: Path, rows: int) -> Path:
+    path.write_text("".join(f"{i}.5\n" for i in range(rows)))
+    return path
+
+
+def test_csv_is_streamed_with_a_cap(tmp_path, small_limit, capsys):
+    cap = limits.csv_cell_limit()
+    assert cap == 16 * 1024 ** 2 // limits.BYTES_PER_CSV_CELL
+    ok = _csv(tmp_path / "ok.csv", cap - 10)
+    assert cli.read_input(ok).shape == (1, cap - 10, 1)
+    assert gen.load_array(ok).shape == (1, cap - 10, 1)
+    big = _csv(tmp_path / "big.csv", cap + 500)
+    for read in (cli.read_input, gen.load_array):
+        with pytest.raises(LstmvizError) as ei:
+            read(big)
+        assert f"more than {cap:,} numbers" in str(ei.value)
+        _assert_limit_message(str(ei.value))
+
+
+def test_cli_max_memory_option(tmp_path):
+    big = _csv(tmp_path / "big.csv", 17_000)
+    model = ROOT / "tests" / "fixtures" / "k3_tiny_stacked" / "model.keras"
+    out = tmp_path / "t.npz"
+    env = {"LSTMVIZ_MAX_MEMORY": "16M", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "lstmviz", "trace", str(model), "-i", str(big),
+                           "-o", str(out)], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=120)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "more than 16,384 numbers" in proc.stderr and not out.exists()
+    proc = subprocess.run([sys.executable, "-m", "lstmviz", "trace", str(model), "-i", str(big),
+                           "-o", str(out), "--max-memory", "512M"], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert out.exists()
+
+
+# -- zip members -------------------------------------------------------------------------
+
+def test_keras_zip_member_that_inflates_like_a_bomb(tmp_path):
+    with zipfile.ZipFile(K3_ZIP) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["model.weights.h5"] = b"\x89HDF\r\n\x1a\n" + b"\0" * (48 * 1024 ** 2)
+    p = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, b in members.items():
+            z.writestr(n, b)
+    assert p.stat().st_size < 1024 ** 2
+    with pytest.raises(LstmvizError, match="zip bomb"):
+        read_model_file(p)
+
+
+def test_keras_zip_member_over_the_memory_limit(tmp_path, small_limit):
+    with zipfile.ZipFile(K3_ZIP) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    rng = np.random.default_rng(0)
+    members["model.weights.h5"] = members["model.weights.h5"] + rng.bytes(20 * 1024 ** 2)
+    p = tmp_path / "big.keras"
+    with zipfile.ZipFile(p, "w") as z:
+        for n, b in members.items():
+            z.writestr(n, b)
+    with pytest.raises(LstmvizError) as ei:
+        read_model_file(p)
+    assert "over the memory limit of 16 MB" in str(ei.value)
+    _assert_limit_message(str(ei.value))
+
+
+def test_summary_does_not_read_the_file_again_after_a_time_out(tmp_path, monkeypatch, capsys):
+    """A reader that times out is not followed by a second full read (the old fallback
+    listing of weights-only files read the file again, in the same time)."""
+    from lstmviz.io import isolated
+
+    calls = []
+
+    def slow(kind, path, memory_limit):
+        calls.append(kind)
+        return [sys.executable, "-c", "import time; time.sleep(30)"]
+
+    monkeypatch.setattr(isolated, "child_command", slow)
+    monkeypatch.setattr(isolated, "DEFAULT_TIMEOUT", 0.5)
+    rc = cli.main(["summary", str(K3_ZIP)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "took longer than" in err
+    assert calls == ["model"]
+
+
+def test_weights_only_listing_uses_what_was_read(tmp_path, capsys):
+    """The listing of a weights-only file that does not wire into one stack still works,
+    from the one read."""
+    import h5py
+
+    p = tmp_path / "two.h5"
+    rng = np.random.default_rng(0)
+    with h5py.File(p, "w") as f:
+        f.attrs["layer_names"] = np.array([b"enc", b"dec"])
+        for name, d, u in (("enc", 3, 4), ("dec", 5, 2)):
+            g = f.create_group(name)
+            g.attrs["weight_names"] = np.array([b"kernel:0", b"recurrent_kernel:0", b"bias:0"])
+            g["kernel:0"] = rng.standard_normal((d, 4 * u)).astype("f4")
+            g["recurrent_kernel:0"] = rng.standard_normal((u, 4 * u)).astype("f4")
+            g["bias:0"] = np.zeros(4 * u, "f4")
+    rc = cli.main(["summary", str(p)])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "Weights-only file: two.h5" in out and "Not runnable" in out
