@@ -1,22 +1,42 @@
 """lstmviz: see the unrolled computation of recurrent layers, exactly as Keras computes it.
 
     >>> import lstmviz
-    >>> model = lstmviz.load("model.keras")      # .keras, legacy .h5, .weights.h5
-    >>> print(model.summary())
+    >>> model = lstmviz.load("model.keras")      # .keras, legacy .h5, .weights.h5, torch .pt
+    >>> model.summary()                          # the table, as Keras prints it
     >>> trace = model.trace(x)                   # trace.output == keras model.predict(x)
     >>> trace["lstm"].steps["f"]                 # forget gate, (batch, timesteps, units)
+    >>> lstmviz.show(model, x)                   # the window, on this model and input
+
+Public API (``__all__``):
+
+- ``load(path_or_file, seed=0)``: a ``Model`` from a file path, an open binary file or
+  ``bytes`` (Keras 1/2/3 ``.keras`` / ``.h5`` / ``.weights.h5``, PyTorch state_dicts);
+- ``from_keras(model)``: a ``Model`` from a live Keras Sequential/functional model (read
+  through ``get_config()`` and the layers' ``get_weights()``; Keras is not imported);
+- ``from_torch(module)``: a ``Model`` from a live torch module holding ``nn.LSTM`` /
+  ``nn.GRU`` / ``nn.RNN`` (+ ``nn.Linear``), through its ``state_dict()``;
+- ``show(obj, x=None)``: open the app's window on a path, a ``Model``, a ``Trace``, a Keras
+  model or a torch module; in IPython/Jupyter the kernel stays free (Qt's event loop
+  integration, ``%gui qt``);
+- ``read_weights(path)`` / ``load_weights(model, path)``: a weights-only file onto a model;
+- ``Model`` (``summary()``, ``trace(x)``, ``layers``, ``to_spec()``, ``Model.sequential``,
+  ``Model.from_spec``), ``Trace`` (``output``, ``trace[name].steps``, ``flat()``),
+  ``LayerSpec`` / ``ModelSpec`` (a model described in Keras' vocabulary), ``LstmvizError``
+  (every refusal: one line saying what is wrong and what is supported).
 """
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from lstmviz.errors import LstmvizError
 
 if TYPE_CHECKING:
-    from lstmviz.engine import Model
+    from lstmviz.engine import Model, Trace
 
-__all__ = ["load", "load_weights", "read_weights", "Model", "LayerSpec", "ModelSpec", "Trace", "LstmvizError"]
+__all__ = ["load", "from_keras", "from_torch", "show", "load_weights", "read_weights", "Model",
+           "LayerSpec", "ModelSpec", "Trace", "LstmvizError"]
 __version__ = "0.1.0"
 
 
@@ -30,15 +50,86 @@ def __getattr__(name):
     raise AttributeError(f"module 'lstmviz' has no attribute {name!r}")
 
 
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+#: The most ``load`` copies from an open file or ``bytes`` (the file readers' own limit).
+MAX_LOAD_BYTES = 4 * 1024 ** 3 + 64 * 1024 ** 2
+
+
+def _spill(src, limit: int = MAX_LOAD_BYTES) -> tuple[str, str]:
+    """``bytes`` or a binary file object written to a private temporary file (the readers
+    work on paths, some in a child process): (its path, a name for messages)."""
+    import tempfile
+
+    name = os.path.basename(str(getattr(src, "name", "") or "")) or (
+        "bytes" if isinstance(src, (bytes, bytearray, memoryview)) else "file object")
+    suffix = "".join(os.path.splitext(name)[1:]) if "." in name else ""
+    if name.endswith(".weights.h5"):
+        suffix = ".weights.h5"
+    folder = tempfile.mkdtemp(prefix="lstmviz-load-")
+    path = os.path.join(folder, "model" + suffix)
+    try:
+        with open(path, "wb") as out:
+            if isinstance(src, (bytes, bytearray, memoryview)):
+                if len(src) > limit:
+                    raise LstmvizError(f"{name}: {len(src):,} bytes, more than lstmviz reads "
+                                       f"({limit:,})")
+                out.write(src)
+            else:
+                total = 0
+                while True:
+                    chunk = src.read(1 << 20)
+                    if not chunk:
+                        break
+                    if not isinstance(chunk, (bytes, bytearray)):
+                        raise LstmvizError(f"{name}: a text file object; open the file in binary "
+                                           "mode ('rb')")
+                    total += len(chunk)
+                    if total > limit:
+                        raise LstmvizError(f"{name}: more than {limit:,} bytes, more than lstmviz reads")
+                    out.write(chunk)
+    except BaseException:
+        _unspill(path)
+        raise
+    return path, name
+
+
+def _unspill(path: str) -> None:
+    import shutil
+
+    shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+
+
 def load(path, seed: int = 0, isolate: bool = True) -> Model:
     """Open a saved Keras model (or a weights-only file, with its layers inferred), a
     PyTorch nn.LSTM/GRU/RNN state_dict (read without torch, running no pickled code; also
     as .safetensors), or an ONNX model (LSTM/GRU/RNN nodes and the ops around them).
 
+    ``path``: a file path, an open binary file (``open(p, "rb")``, ``io.BytesIO``, an
+    upload widget's buffer) or ``bytes``; file objects and bytes are copied to a private
+    temporary file first (at most ``MAX_LOAD_BYTES``), which is removed afterwards.
+
     With ``isolate`` (the default) HDF5 and ``.keras`` files are parsed in a child process
     with a time and memory limit, so a damaged file that hangs or crashes libhdf5 gives a
     LstmvizError instead (see ``lstmviz.io.isolated``).
     """
+    if not isinstance(path, (str, os.PathLike)):
+        if not isinstance(path, (bytes, bytearray, memoryview)) and not callable(getattr(path, "read", None)):
+            raise LstmvizError(f"lstmviz.load takes a file path, an open binary file or bytes, "
+                               f"not a {type(path).__name__} (for a live Keras model or torch "
+                               f"module: lstmviz.from_keras / lstmviz.from_torch)")
+        tmp, name = _spill(path)
+        try:
+            model = load(tmp, seed=seed, isolate=isolate)
+        except LstmvizError as err:
+            raise LstmvizError(str(err).replace(os.path.basename(tmp), name)) from None
+        finally:
+            _unspill(tmp)
+        model.source["path"] = None
+        model.source["name"] = name
+        return model
     from lstmviz.engine import Model
     from lstmviz.io import read_model_file
     from lstmviz.io.torch_state import looks_like_torch_file, read_torch_state_dict
@@ -80,6 +171,48 @@ def _other_format(path):
         if module.sniff(head):
             return module
     return None
+
+
+def from_keras(model, seed: int = 0) -> Model:
+    """The lstmviz ``Model`` of a live Keras model (Keras 3, or tf.keras / tf_keras 2.x;
+    Sequential or functional): its ``get_config()`` parsed as a saved file's config, each
+    layer's ``get_weights()``. Keras is not imported; a subclassed model is refused."""
+    from lstmviz.engine import Model
+    from lstmviz.io.live import spec_from_keras
+
+    return Model.from_spec(spec_from_keras(model), seed=seed)
+
+
+def from_torch(module, seed: int = 0) -> Model:
+    """The lstmviz ``Model`` of a live torch module holding ``nn.LSTM`` / ``nn.GRU`` /
+    ``nn.RNN`` (stacked, bidirectional) and ``nn.Linear`` heads, or of a state_dict, mapped as
+    a saved state_dict is (the assumptions about ``forward()`` are in ``model.summary()``).
+    torch is not imported: tensors are read with ``.detach().cpu().numpy()``."""
+    from lstmviz.engine import Model
+    from lstmviz.io.live import spec_from_torch
+
+    return Model.from_spec(spec_from_torch(module), seed=seed)
+
+
+def show(obj=None, x=None, *, theme: str | None = None, size=None, block: bool | None = None):
+    """Open the lstmviz window on ``obj`` and return it.
+
+    ``obj``: a file path (model, weights or ``.lstmviz`` session), an lstmviz ``Model`` or
+    ``Trace`` (its model, on the input it was traced on), a Keras model, a torch module or
+    state_dict; None opens the demo. ``x``: the input to trace (``(batch, timesteps,
+    features)``, or token ids for an Embedding), else the app's generated input fitting
+    the model.
+
+    In IPython / Jupyter the window runs on the kernel's Qt event loop (``%gui qt`` is
+    switched on for you), so the call returns at once and the notebook stays usable; call
+    ``show`` again after closing the window. Elsewhere (a script) it blocks until the
+    window is closed, unless ``block=False``.
+    """
+    # The window lives in lstmviz.ui and needs Qt: imported here, on the call, so that
+    # "import lstmviz" itself never loads Qt (tests/test_architecture.py checks both).
+    from lstmviz.ui.notebook import show as show_window
+
+    return show_window(obj, x, theme=theme, size=size, block=block)
 
 
 def read_weights(path, isolate: bool = True):

@@ -36,6 +36,19 @@ def keras_major_of(version: str | None) -> int:
         return 3
 
 
+class Summary(str):
+    """``Model.summary()``'s table: a ``str`` whose repr is the table itself, so that the
+    Python prompt, IPython and Jupyter show it laid out, as Keras prints its summary."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython's pretty printer
+        p.text(str(self))
+
+
 @dataclass
 class Node:
     layer: Layer
@@ -226,10 +239,32 @@ class Model:
     def stateful(self) -> bool:
         return any(_rnn_config(n.layer).get("stateful") for n in self.nodes)
 
-    def summary(self) -> str:
+    def __repr__(self) -> str:
+        ins = ", ".join(fmt_shape(s) for s in self.input_shapes())
+        outs = self.output_shapes()
+        outs = ", ".join(fmt_shape(s) for s in outs) if len(outs) <= 2 else f"{len(outs)} outputs"
+        kind = "Sequential" if self.sequential else "functional"
+        return (f"<lstmviz.Model {self.name!r}: {kind}, {len(self.layers)} layers, "
+                f"{self.count_params():,} params, {ins} -> {outs}>")
+
+    def summary(self, print_fn=None) -> "Summary | None":
         """A table like Keras' ``model.summary()`` (with Keras' "Connected to" column for a
         functional model: inputs, and ``initial_state=`` / ``mask=`` tensors by name), then
-        each recurrent layer's weights."""
+        each recurrent layer's weights.
+
+        Returns the table as a ``Summary``, a ``str`` that a notebook or the Python prompt
+        shows as the table itself (so ``model.summary()`` on a cell's last line looks as
+        Keras' does, and ``print(model.summary())`` and ``str`` operations work as on any
+        string). With ``print_fn`` (``print``, a logger's ``info``, ...), that is called with
+        the table, as Keras' ``print_fn``, and None is returned.
+        """
+        text = Summary(self._summary_text())
+        if print_fn is not None:
+            print_fn(str(text))
+            return None
+        return text
+
+    def _summary_text(self) -> str:
         def ref(r: TensorRef) -> str:
             return f"{r.layer}[{r.tensor_index}]" if r.tensor_index else r.layer
 
@@ -317,7 +352,9 @@ class Model:
             values[layer.name], masks[layer.name] = outs, oms
             records[layer.name] = rec
         outputs = [values[r.layer][r.tensor_index] for r in self.outputs]
-        return Trace(records, outputs, arrays)
+        trace = Trace(records, outputs, arrays)
+        trace.model = self
+        return trace
 
     def _check_input(self, arr, ref, k) -> np.ndarray:
         want = self._by_name[ref.layer].layer.batch_shape

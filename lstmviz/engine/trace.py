@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -73,6 +74,13 @@ class LayerTrace:
     go_backwards: bool = False
     children: dict[str, "LayerTrace"] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        keys = ", ".join(list(self.steps)[:8]) + (", ..." if len(self.steps) > 8 else "")
+        extra = f", steps: {keys}" if keys else ""
+        halves = f", halves: {', '.join(self.children)}" if self.children else ""
+        return (f"<lstmviz.LayerTrace {self.name!r} ({self.class_name}): output "
+                f"{tuple(self.output.shape)}{extra}{halves}>")
+
     @property
     def output(self) -> np.ndarray:
         return self.outputs[0]
@@ -103,6 +111,16 @@ class Trace:
     #: for a whole trace.
     start: int = 0
     total_steps: int | None = None
+    #: The model that made it (``Model.trace`` sets it; ``lstmviz.show(trace)`` opens it).
+    model: Any = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        x = self.inputs[0].shape if self.inputs else None
+        outs = (", ".join(str(tuple(o.shape)) for o in self.outputs) if len(self.outputs) <= 2
+                else f"{len(self.outputs)} arrays")
+        steps = max((rec.timesteps for rec in self.layers.values()), default=0)
+        return (f"<lstmviz.Trace: {len(self.layers)} layers, input {x}, {steps} steps, "
+                f"output {outs}>")
 
     @property
     def output(self):

@@ -82,7 +82,8 @@ def install_excepthook(window_getter) -> None:
 
 
 #: Qt warnings that say nothing to a user (the offscreen plugin's, on every headless run)
-QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
+QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",
+                     "This plugin does not support raise()")
 _previous_handler = None
 
 
@@ -122,11 +123,12 @@ def _app(offscreen: bool):
 
 
 def make_window(model_path: str | None = None, theme: str | None = None, quiet: bool = False,
-                settings=None, inputs=None):
+                settings=None, inputs=None, model=None):
     """The main window, themed, on ``model_path`` or the demo. Raises LstmvizError.
 
     ``inputs``: an array, or a function of the opened model returning one (``--input``),
-    to trace the model on (see ``lstmviz.app.inputs.use_array``)."""
+    to trace the model on (see ``lstmviz.app.inputs.use_array``). ``model``: an lstmviz
+    ``Model`` to show instead of a file (``lstmviz.show``)."""
     import pyqtgraph as pg
     from PySide6 import QtWidgets
 
@@ -142,7 +144,13 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
         raise LstmvizError(str(err)) from None
     apply_chrome(QtWidgets.QApplication.instance())
     window = MainWindow(AppState(), settings=settings, quiet=True)
-    if model_path:
+    if model is not None:
+        window.state.set_model(model)
+        if window.state.error:
+            msg = window.state.error
+            dispose(window)
+            raise LstmvizError(msg)
+    elif model_path:
         if not window.open_file(model_path):
             msg = window.last_message
             window.close()

@@ -1,0 +1,133 @@
+"""``lstmviz.show(obj, x)``: the app's window from Python, a notebook or IPython.
+
+- ``obj`` becomes a model: a path opens as the app opens files (``MainWindow.open_file``);
+  an lstmviz ``Model`` is shown as a copy (the window never changes the caller's object);
+  a ``Trace`` shows its model on the input it was traced on; a Keras model or a torch
+  module goes through ``lstmviz.from_keras`` / ``from_torch``.
+- One ``QApplication`` per process, reused by every call (Qt allows only one): closing the
+  window and calling ``show`` again works.
+- Inside IPython (terminal or Jupyter kernel) the kernel's Qt event loop integration is
+  switched on (``get_ipython().enable_gui("qt")``, what ``%gui qt`` does) and ``show``
+  returns at once: the window lives while the notebook goes on. Elsewhere, or when the
+  integration is not available, ``show`` runs the event loop until the window is closed.
+- Before Qt starts, ``preflight.check_window`` names a missing display or library.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from lstmviz.errors import LstmvizError
+
+#: windows opened without blocking: kept referenced until they are closed
+OPEN_WINDOWS: list = []
+
+
+def _ipython():
+    """The running IPython shell, or None (IPython is not imported when it is not loaded)."""
+    mod = sys.modules.get("IPython")
+    get = getattr(mod, "get_ipython", None)
+    try:
+        return get() if callable(get) else None
+    except Exception:
+        return None
+
+
+def _enable_qt_loop(ip) -> bool:
+    """``%gui qt`` on ``ip``; False when this shell cannot integrate Qt's event loop."""
+    enable = getattr(ip, "enable_gui", None)
+    if not callable(enable):
+        return False
+    os.environ.setdefault("QT_API", "pyside6")  # IPython's Qt shim: the binding lstmviz uses
+    try:
+        enable("qt")
+    except Exception:  # an IPython without Qt support for this binding, a kernel that refuses
+        return False
+    return True
+
+
+def resolve(obj, x=None):
+    """(model or None, path or None, input or None) for ``show``."""
+    import lstmviz
+    from lstmviz.engine import Model, Trace
+    from lstmviz.io.live import spec_from_object
+
+    if obj is None or isinstance(obj, (str, os.PathLike)):
+        return None, (os.fspath(obj) if obj is not None else None), x
+    if isinstance(obj, Trace):
+        if obj.model is None:
+            raise LstmvizError("this Trace does not know its model (it was not made by "
+                               "Model.trace); show the model and the input instead")
+        return Model.from_spec(obj.model.to_spec()), None, (obj.inputs[0] if x is None and obj.inputs else x)
+    if isinstance(obj, Model):
+        return Model.from_spec(obj.to_spec()), None, x
+    return Model.from_spec(spec_from_object(obj)), None, x
+
+
+def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | None = None):
+    """See ``lstmviz.show``. Returns the window (a ``MainWindow``)."""
+    from lstmviz.ui.preflight import check_window
+
+    model, path, x = resolve(obj, x)  # a bad object is refused before Qt starts
+    problems = check_window()
+    if problems:
+        raise LstmvizError(problems[0])
+    from lstmviz.ui.app import _app, install_excepthook, limit_blas_threads, make_window, parse_size
+
+    limit_blas_threads(1)
+    app = _app(offscreen=False)
+    ip = _ipython()
+    integrated = ip is not None and _enable_qt_loop(ip)
+    if block is None:
+        block = not integrated
+    if theme is None:
+        from lstmviz.ui.session_ui import preferred_theme
+
+        theme = preferred_theme()
+    window = make_window(path, theme, quiet=False, inputs=x, model=model)
+    window.resize(*parse_size(size))
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    if block:
+        from PySide6 import QtCore
+
+        from lstmviz.ui.app import dispose
+
+        hook = sys.excepthook
+        install_excepthook(lambda: window)  # errors in the loop: a dialog, the app goes on
+        loop = QtCore.QEventLoop()
+        closer = _on_close(window, loop.quit)
+        try:
+            loop.exec()  # until this window closes (other windows may stay open)
+        finally:
+            sys.excepthook = hook
+            window.removeEventFilter(closer)
+            dispose(window)
+        return window
+    app.setQuitOnLastWindowClosed(False)  # closing it must not stop the kernel's Qt loop
+    OPEN_WINDOWS.append(window)
+    _on_close(window, lambda: _dispose_later(window))
+    return window
+
+
+def _on_close(window, then):
+    """Call ``then()`` (on the next turn of the event loop) once ``window`` is closed."""
+    from PySide6 import QtCore
+
+    class _Closer(QtCore.QObject):
+        def eventFilter(self, obj, event):
+            if obj is window and event.type() == QtCore.QEvent.Type.Close:
+                QtCore.QTimer.singleShot(0, lambda: then() if not window.isVisible() else None)
+            return False
+
+    closer = _Closer(window)
+    window.installEventFilter(closer)
+    return closer
+
+
+def _dispose_later(window) -> None:
+    if window in OPEN_WINDOWS:
+        OPEN_WINDOWS.remove(window)
+        window.deleteLater()

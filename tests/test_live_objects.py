@@ -1,0 +1,333 @@
+"""``lstmviz.from_keras`` / ``from_torch`` / ``show`` on live objects, without Keras or torch.
+
+The stand-ins are built from the committed fixtures, with what real Keras and torch wrote:
+a Keras model's ``get_config()`` is the config the file holds, each layer's
+``get_weights()`` the arrays Keras saved for that layer in a legacy ``model.h5`` (in
+Keras' own ``layer.weights`` order); a torch module's ``state_dict()`` holds the tensors
+of the saved state_dict. Outputs must equal what Keras / torch computed (expected.npz).
+``scripts/check_live_objects.py`` checks the same against real Keras and torch objects.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import types
+import zipfile
+from collections import OrderedDict
+
+import h5py
+import numpy as np
+import pytest
+
+import lstmviz
+from lstmviz.errors import LstmvizError
+from lstmviz.io.torch_state import load_torch_object
+
+from helpers import FIXTURES, expected_outputs, read_inputs
+
+# -- stand-ins ---------------------------------------------------------------------------------
+
+
+class FakeVariable:
+    def __init__(self, array):
+        self._a = array
+
+    def numpy(self):
+        return self._a
+
+
+class FakeLayer:
+    def __init__(self, name, arrays, layers=()):
+        self.name = name
+        self._arrays = arrays
+        self.layers = list(layers)
+
+    def get_weights(self):
+        return [np.array(a) for a in self._arrays]
+
+    @property
+    def weights(self):
+        return [FakeVariable(a) for a in self._arrays]
+
+
+def _text(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def fake_keras_model(case, module="keras.src.models.sequential", version=None):
+    """A stand-in for the Keras model of ``case``: its class, config and per-layer weights."""
+    with h5py.File(FIXTURES / case / "model.h5", "r") as f:
+        cfg = json.loads(_text(f.attrs["model_config"]))
+        file_version = _text(f.attrs["keras_version"])
+        mw = f["model_weights"]
+        layers = []
+        for lname in (_text(n) for n in mw.attrs["layer_names"]):
+            g = mw[lname]
+            arrays = [np.array(g[_text(w)]) for w in g.attrs.get("weight_names", [])]
+            layers.append(FakeLayer(lname, arrays))
+    root = module.split(".")[0]
+    cls = type(cfg["class_name"], (), {
+        "__module__": module,
+        "get_config": lambda self: cfg["config"],
+        "get_weights": lambda self: [w for l in layers for w in l.get_weights()],
+        "layers": property(lambda self: layers),
+        "name": property(lambda self: cfg["config"].get("name", "model")
+                         if isinstance(cfg["config"], dict) else "sequential"),
+    })
+    fake_module = types.ModuleType(root)
+    fake_module.__version__ = version or file_version
+    return cls(), fake_module
+
+
+KERAS_CASES = sorted(p.parent.name for p in FIXTURES.glob("k[23]_*/model.h5"))
+
+
+@pytest.mark.parametrize("case", KERAS_CASES)
+def test_from_keras_equals_keras(case, monkeypatch):
+    module = "keras.src.models.model" if case.startswith("k3") else "tf_keras.src.engine.training"
+    obj, mod = fake_keras_model(case, module)
+    monkeypatch.setitem(sys.modules, module.split(".")[0], mod)
+    model = lstmviz.from_keras(obj)
+    assert model.keras_version == mod.__version__
+    x = read_inputs(FIXTURES / case)
+    if model.stateful:
+        model.reset_states()
+    trace = model.trace(x)
+    want = expected_outputs(np.load(FIXTURES / case / "expected.npz"))
+    got = trace.outputs
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, atol=1e-5)
+    # the same model as the file gives
+    assert model.count_params() == lstmviz.load(FIXTURES / case / "model.h5").count_params()
+
+
+def test_keras_version_decides_semantics(monkeypatch):
+    """hard_sigmoid differs between Keras 2 and 3: the object's own Keras decides."""
+    obj, mod = fake_keras_model("k2_hard_sigmoid", "tf_keras.src.engine.sequential")
+    monkeypatch.setitem(sys.modules, "tf_keras", mod)
+    assert lstmviz.from_keras(obj).keras_major == 2
+    mod.__version__ = "3.15.1"
+    assert lstmviz.from_keras(obj).keras_major == 3
+
+
+def test_a_subclassed_keras_model_is_refused_in_one_line():
+    cls = type("MyModel", (), {"get_config": lambda self: {}, "get_weights": lambda self: [],
+                               "layers": [], "name": "my_model"})
+    with pytest.raises(LstmvizError, match=r"^Keras model 'my_model': a subclassed model \(MyModel\)"):
+        lstmviz.from_keras(cls())
+
+
+def test_a_config_layer_missing_from_the_object_is_named(monkeypatch):
+    obj, mod = fake_keras_model("k3_lstm_default")
+    obj.layers.clear()
+    with pytest.raises(LstmvizError, match="layer 'lstm' of the config is not among the model's layers"):
+        lstmviz.from_keras(obj)
+
+
+# -- torch ---------------------------------------------------------------------------------------
+class FakeTensor:
+    """What lstmviz may touch of a torch tensor: detach().cpu().numpy()."""
+
+    def __init__(self, array):
+        self._a = array
+        self.touched = []
+
+    def detach(self):
+        self.touched.append("detach")
+        return self
+
+    def cpu(self):
+        self.touched.append("cpu")
+        return self
+
+    def numpy(self):
+        return self._a.copy()
+
+
+class FakeModule:
+    def __init__(self, kind, params=None, children=None, **attrs):
+        self._kind = kind
+        self._parameters = OrderedDict((k, FakeTensor(v)) for k, v in (params or {}).items())
+        self._buffers = OrderedDict()
+        self._modules = OrderedDict(children or {})
+        self.__dict__.update(attrs)
+
+    def named_modules(self, prefix=""):
+        yield prefix, self
+        for name, sub in self._modules.items():
+            yield from sub.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def state_dict(self):
+        out = OrderedDict()
+        for name, mod in self.named_modules():
+            for k, t in mod._parameters.items():
+                out[f"{name}.{k}" if name else k] = t
+        return out
+
+
+def fake_torch_module(case, extra=None, **rnn_attrs):
+    sd, _ = load_torch_object(FIXTURES / case / "model.pt")
+    groups: dict[str, dict] = OrderedDict()
+    for key, arr in sd.items():
+        prefix, _, leaf = key.rpartition(".")
+        groups.setdefault(prefix, {})[leaf] = arr
+    children = OrderedDict()
+    for prefix, params in groups.items():
+        if "weight_ih_l0" in params:
+            ratio = params["weight_ih_l0"].shape[0] // params["weight_hh_l0"].shape[1]
+            kind = {4: "LSTM", 3: "GRU", 1: "RNN"}[ratio]
+            mod = type(kind, (FakeModule,), {})(kind, params, nonlinearity="tanh", batch_first=True)
+            mod.__dict__.update(rnn_attrs)
+        else:
+            mod = type("Linear", (FakeModule,), {})("Linear", params)
+        parts = prefix.split(".")
+        where = children
+        for p in parts[:-1]:  # nn.Sequential containers on the way
+            where = where.setdefault(p, type("Sequential", (FakeModule,), {})("Sequential"))._modules
+        where[parts[-1]] = mod
+    for name, sub in (extra or {}).items():
+        children[name] = sub
+    return type("Net", (FakeModule,), {})("Net", children=children)
+
+
+# (torch_lstm_checkpoint holds a training checkpoint dict, not a module's state_dict)
+TORCH_CASES = sorted(p.parent.name for p in FIXTURES.glob("torch_*/model.pt")
+                     if all(isinstance(v, np.ndarray) for v in load_torch_object(p)[0].values()))
+
+
+@pytest.mark.parametrize("case", TORCH_CASES)
+def test_from_torch_equals_torch(case):
+    module = fake_torch_module(case)
+    model = lstmviz.from_torch(module)
+    x = read_inputs(FIXTURES / case)
+    want = expected_outputs(np.load(FIXTURES / case / "expected.npz"))
+    np.testing.assert_allclose(model.trace(x).output, want[0], atol=1e-5)
+    tensors = list(module.state_dict().values())
+    assert all(t.touched[:2] == ["detach", "cpu"] for t in tensors)
+    assert model.count_params() == lstmviz.load(FIXTURES / case / "model.pt").count_params()
+
+
+def test_torch_state_dict_mapping_and_weightless_modules():
+    drop = type("Dropout", (FakeModule,), {})("Dropout")
+    module = fake_torch_module("torch_lstm_1layer", extra={"drop": drop})
+    model = lstmviz.from_torch(module)
+    assert "drop (Dropout)" in model.summary()
+    sd = module.state_dict()
+    again = lstmviz.from_torch(sd)  # a bare state_dict works too
+    x = read_inputs(FIXTURES / "torch_lstm_1layer")
+    np.testing.assert_array_equal(again.trace(x).output, model.trace(x).output)
+
+
+def test_rnn_relu_nonlinearity_is_read_from_the_module():
+    module = fake_torch_module("torch_rnn_1layer", nonlinearity="relu")
+    model = lstmviz.from_torch(module)
+    rnn = next(l for l in model.layers if l.class_name == "SimpleRNN")
+    assert rnn.config["activation"] == "relu"
+    assert "nonlinearity read from the module: relu" in model.summary()
+    sd, _ = load_torch_object(FIXTURES / "torch_rnn_1layer" / "model.pt")
+    prefix = next(k for k in sd if k.endswith("weight_ih_l0"))[:-len("weight_ih_l0")]
+    w_ih, w_hh = sd[prefix + "weight_ih_l0"], sd[prefix + "weight_hh_l0"]
+    b = sd[prefix + "bias_ih_l0"] + sd[prefix + "bias_hh_l0"]
+    x = read_inputs(FIXTURES / "torch_rnn_1layer").astype(np.float64)
+    h = np.zeros((x.shape[0], w_hh.shape[0]))
+    for t in range(x.shape[1]):  # torch's relu RNN, by hand
+        h = np.maximum(0, x[:, t] @ w_ih.T + h @ w_hh.T + b)
+    np.testing.assert_allclose(model.trace(x.astype(np.float32))[rnn.name].output, h, atol=1e-5)
+
+
+def test_an_unknown_object_is_refused_in_one_line():
+    with pytest.raises(LstmvizError, match="lstmviz cannot read a list: give a file path"):
+        lstmviz.show([1, 2, 3])
+    with pytest.raises(LstmvizError, match="lstmviz.load takes a file path, an open binary file or bytes"):
+        lstmviz.load(42)
+
+
+# -- load from bytes and file objects -------------------------------------------------------------
+def test_load_takes_bytes_and_file_objects(tmp_path):
+    path = FIXTURES / "k3_lstm_default" / "model.keras"
+    x = np.load(FIXTURES / "k3_lstm_default" / "x.npy")
+    want = lstmviz.load(path).trace(x).output
+    data = path.read_bytes()
+    for src in (data, bytearray(data), io.BytesIO(data), open(path, "rb")):
+        model = lstmviz.load(src)
+        np.testing.assert_array_equal(model.trace(x).output, want)
+        if hasattr(src, "close"):
+            src.close()
+    torch_model = lstmviz.load(io.BytesIO((FIXTURES / "torch_lstm_1layer" / "model.pt").read_bytes()))
+    assert torch_model.source["framework"] == "pytorch"
+
+
+def test_load_from_bytes_errors_name_the_source_and_leave_no_temporary(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(LstmvizError, match=r"^bytes: this is a PNG image"):
+        lstmviz.load(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    buf = io.BytesIO(b"not a model at all")
+    buf.name = "upload.keras"
+    with pytest.raises(LstmvizError, match=r"^upload.keras: "):
+        lstmviz.load(buf)
+    with pytest.raises(LstmvizError, match="binary mode"):
+        lstmviz.load(io.StringIO("text"))
+    with pytest.raises(LstmvizError, match="more than lstmviz reads"):
+        lstmviz._spill(io.BytesIO(bytes(2048)), limit=1024)
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- notebook niceties ---------------------------------------------------------------------------
+def test_summary_prints_like_keras_and_stays_a_string(capsys):
+    model = lstmviz.load(FIXTURES / "k3_lstm_default" / "model.keras")
+    s = model.summary()
+    assert isinstance(s, str) and repr(s) == str(s) and s.startswith('Model: "')
+    assert "Total params:" in s and "Total params:" in repr(s)  # the prompt shows the table
+    lines = []
+    assert model.summary(print_fn=lines.append) is None and lines == [str(s)]
+    assert model.summary(print_fn=print) is None
+    assert capsys.readouterr().out == str(s) + "\n"
+
+
+def test_summary_in_ipython_shows_the_table():
+    """IPython's display hook calls _repr_pretty_ (IPython itself is not needed here)."""
+    model = lstmviz.load(FIXTURES / "k3_lstm_default" / "model.keras")
+    shown = []
+    printer = types.SimpleNamespace(text=shown.append)
+    model.summary()._repr_pretty_(printer, False)
+    assert shown == [str(model.summary())]
+
+
+def test_short_reprs():
+    model = lstmviz.load(FIXTURES / "k3_bidi_lstm_merge_modes" / "model.keras")
+    x = read_inputs(FIXTURES / "k3_bidi_lstm_merge_modes")
+    trace = model.trace(x)
+    assert repr(model) == ("<lstmviz.Model 'model': functional, 6 layers, 840 params, "
+                           "(None, 5, 3) -> 6 outputs>")
+    assert repr(trace) == "<lstmviz.Trace: 5 layers, input (2, 5, 3), 5 steps, output 6 arrays>"
+    assert repr(trace["bidi_sum"]) == ("<lstmviz.LayerTrace 'bidi_sum' (Bidirectional): output "
+                                       "(2, 5, 3), halves: forward, backward>")
+    assert all(len(repr(o)) < 200 for o in (model, trace, *trace.layers.values()))
+    assert trace.model is model
+
+
+def test_help_lists_the_public_api():
+    import pydoc
+
+    text = pydoc.render_doc(lstmviz, renderer=pydoc.plaintext)
+    for name in lstmviz.__all__:
+        assert hasattr(lstmviz, name), name
+        assert name in lstmviz.__doc__ or name in ("LayerSpec", "ModelSpec"), name
+    for name in ("load", "from_keras", "from_torch", "show"):
+        assert name in text
+    assert "show(obj=None, x=None" in text
+
+
+def test_py_typed_marker_is_package_data():
+    from pathlib import Path
+
+    assert (Path(lstmviz.__file__).parent / "py.typed").is_file()
+    import tomllib
+
+    conf = tomllib.loads((Path(lstmviz.__file__).parents[1] / "pyproject.toml").read_text())
+    assert "py.typed" in conf["tool"]["setuptools"]["package-data"]["lstmviz"]

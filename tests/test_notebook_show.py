@@ -1,0 +1,124 @@
+"""``lstmviz.show``: the window from Python; non-blocking inside IPython (``%gui qt``),
+blocking until closed elsewhere; one QApplication reused, so it works again after closing."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+import lstmviz
+from lstmviz.errors import LstmvizError
+from lstmviz.ui import notebook as nb
+
+from helpers import FIXTURES, expected_outputs, read_inputs
+
+CASE = FIXTURES / "k3_lstm_default"
+
+
+@pytest.fixture(autouse=True)
+def no_ipython(monkeypatch, qapp, tmp_path):
+    monkeypatch.delitem(sys.modules, "IPython", raising=False)
+    monkeypatch.setattr("lstmviz.ui.session_ui.preferred_theme", lambda *a, **k: "dark")
+    yield
+    for w in list(nb.OPEN_WINDOWS):
+        w.close()
+    QtWidgets.QApplication.processEvents()
+    QtWidgets.QApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+
+
+def close_soon(ms=100):
+    """Close the next MainWindow shown (polling: loading the model runs the event loop too)."""
+    timer = QtCore.QTimer()
+    timer.setInterval(ms)
+
+    def close():
+        for w in QtWidgets.QApplication.topLevelWidgets():
+            if w.isVisible() and type(w).__name__ == "MainWindow" and w not in nb.OPEN_WINDOWS:
+                timer.stop()
+                w.close()
+    timer.timeout.connect(close)
+    timer.start()
+    return timer
+
+
+def shown_output(window, sample=0):
+    window.state.set_cursor(sample=sample)
+    return window.state.trace.output
+
+
+def test_show_a_model_and_input_without_blocking_then_again_after_closing():
+    model = lstmviz.load(CASE / "model.keras")
+    x = read_inputs(CASE)
+    want = expected_outputs(np.load(CASE / "expected.npz"))[0]
+    app = QtWidgets.QApplication.instance()
+    w = lstmviz.show(model, x, block=False)
+    assert w.isVisible() and w in nb.OPEN_WINDOWS
+    np.testing.assert_array_equal(w.state.x, x)
+    np.testing.assert_allclose(shown_output(w, 1), want[1:2], atol=1e-5)
+    lstm = next(l for l in model.layers if l.class_name == "LSTM")
+    units, kernel = lstm.units, lstm.weights[0].copy()
+    w.state.set_layer_option(w.state.index_of(lstm.name), "units", units + 1)  # an edit in the window ...
+    assert w.state.model.get_layer(lstm.name).units == units + 1
+    assert lstm.units == units and np.array_equal(lstm.weights[0], kernel)  # ... not in the caller's model
+    w.close()
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert nb.OPEN_WINDOWS == []
+    w2 = lstmviz.show(model.trace(x[:1]), block=False)  # a Trace: its model, its input
+    assert QtWidgets.QApplication.instance() is app
+    np.testing.assert_array_equal(w2.state.x, x[:1])
+    np.testing.assert_allclose(w2.state.trace.output, want[:1], atol=1e-5)
+
+
+def test_show_blocks_until_closed_outside_ipython_and_works_twice():
+    for _ in range(2):
+        timer = close_soon()
+        w = lstmviz.show(str(CASE / "model.keras"), block=None)  # returns only once closed
+        assert not timer.isActive() and nb.OPEN_WINDOWS == []
+        assert w.state.model.count_params() == lstmviz.load(CASE / "model.keras").count_params()
+
+
+def test_in_ipython_the_qt_loop_is_integrated_and_show_returns(monkeypatch):
+    calls = []
+    shell = types.SimpleNamespace(enable_gui=lambda name: calls.append(name))
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    w = lstmviz.show(str(CASE / "model.keras"))
+    assert calls == ["qt"] and w.isVisible() and w in nb.OPEN_WINDOWS
+    assert not QtWidgets.QApplication.instance().quitOnLastWindowClosed()
+
+
+def test_an_ipython_without_gui_support_falls_back_to_blocking(monkeypatch):
+    def refuse(name):
+        raise RuntimeError("no gui")
+    shell = types.SimpleNamespace(enable_gui=refuse)
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    timer = close_soon()
+    lstmviz.show(str(CASE / "model.keras"))
+    assert not timer.isActive() and nb.OPEN_WINDOWS == []
+
+
+def test_show_a_live_keras_object(monkeypatch):
+    from test_live_objects import fake_keras_model
+
+    obj, mod = fake_keras_model("k3_lstm_default")
+    monkeypatch.setitem(sys.modules, "keras", mod)
+    x = read_inputs(CASE)
+    w = lstmviz.show(obj, x, block=False)
+    np.testing.assert_allclose(shown_output(w, 0), expected_outputs(np.load(CASE / "expected.npz"))[0][:1],
+                               atol=1e-5)
+
+
+def test_problems_are_named_before_a_window_opens(monkeypatch):
+    monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda **k: ["no display to open a window on"])
+    before = len(QtWidgets.QApplication.topLevelWidgets())
+    with pytest.raises(LstmvizError, match="no display"):
+        lstmviz.show(str(CASE / "model.keras"), block=False)
+    assert len(QtWidgets.QApplication.topLevelWidgets()) == before
+    monkeypatch.undo()
+    with pytest.raises(LstmvizError, match=r"shape \(1, 5, 4\) but the model takes \(None, 5, 3\)"):
+        lstmviz.show(str(CASE / "model.keras"), np.zeros((1, 5, 4), np.float32), block=False)
+    assert nb.OPEN_WINDOWS == []
