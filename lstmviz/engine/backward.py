@@ -141,11 +141,12 @@ def lstm_backward(layer, rec, xs, dh_out, d_final, mask):
             dh_next += dh * (1 - keep)
             dc_next += dc * (1 - keep)
     flat = dz_all.reshape(4 * u, T * B)
-    h_prev = workspace.empty((T, B, u))
-    h_prev[0] = h0
-    h_prev[1:] = rec.steps["h"][:, :-1].transpose(1, 0, 2)
+    # h_{t-1} as (units, steps, batch): rows of the recorded (T, u, B) copied whole
+    h_prev = workspace.empty((u, T, B))
+    h_prev[:, 0] = h0.T
+    h_prev[:, 1:] = _units_major(rec.steps["h"])[:-1].transpose(1, 0, 2)
     grads = [np.ascontiguousarray((flat @ xs.reshape(T * B, d)).T),
-             np.ascontiguousarray((flat @ h_prev.reshape(T * B, u)).T)]
+             h_prev.reshape(u, T * B) @ flat.T]
     if layer.config["use_bias"]:
         grads.append(flat.sum(axis=1))
     dxs = (kernel @ flat).reshape(d, T, B).transpose(1, 2, 0)  # (T, B, d)
