@@ -42,6 +42,7 @@ import numpy as np
 
 from lstmviz.engine import activations as A
 from lstmviz.engine import derivatives as D
+from lstmviz.engine import workspace
 
 
 def _units_major(a):
@@ -65,7 +66,97 @@ def _sum_products(d_all, other):
     return np.tensordot(d_all, other, axes=([0, 2], [0, 1]))
 
 
+def _slope(fn, z, y, out):
+    """fn'(z) into ``out``, from its output y (and z where needed), elementwise."""
+    if fn is A.sigmoid:
+        np.subtract(1.0, y, out=out)
+        out *= y
+    elif fn is A.tanh:
+        np.multiply(y, y, out=out)
+        np.subtract(1.0, out, out=out)
+    else:
+        out[...] = D.grad(fn, z, y, np.ones_like(y))
+    return out
+
+
 def lstm_backward(layer, rec, xs, dh_out, d_final, mask):
+    """Units-major BPTT: everything that does not depend on the carried gradients (gate
+    slopes, tanh(c), the products each gate's gradient is scaled by) is computed once over
+    all steps; each step is then a handful of calls and one product with U."""
+    T, B, d = xs.shape
+    u = layer.units
+    kernel, rkernel = layer.weights[0], layer.weights[1]
+    act, ract = layer.act, layer.rec
+    if act in A.ROWWISE or ract in A.ROWWISE:
+        return _lstm_backward_rowwise(layer, rec, xs, dh_out, d_final, mask)
+    gi, gf, gg, go = (_units_major(rec.steps[k]) for k in ("i", "f", "c_tilde", "o"))
+    c_all = _units_major(rec.steps["c"])
+    c0 = rec.initial_state["c"].T
+    h0 = rec.initial_state["h"]
+    fast = ract is A.sigmoid and act is A.tanh
+    pre = None if fast else _units_major(rec.steps["pre"])
+
+    def z(k):
+        return None if pre is None else pre[:, k * u:(k + 1) * u]
+
+    # once over all steps: A = [c~ s'(z_i), c_{t-1} s'(z_f), i a'(z_c)] scales dc into the
+    # gradients of i, f, c~; ao = a(c) s'(z_o) scales dh into o's; oa = o a'(c) carries dh to c
+    # large arrays come from the workspace: recycled memory, no page faults per update
+    scale = workspace.empty((T, 3, u, B))
+    slope = workspace.empty((T, u, B))
+    np.multiply(gg, _slope(ract, z(0), gi, slope), out=scale[:, 0])
+    c_prev = scale[:, 1]
+    c_prev[0] = c0
+    c_prev[1:] = c_all[:-1]
+    c_prev *= _slope(ract, z(1), gf, slope)
+    np.multiply(gi, _slope(act, z(2), gg, slope), out=scale[:, 2])
+    ac = workspace.empty((T, u, B))
+    act(c_all, out=ac)
+    ao = workspace.empty((T, u, B))
+    np.multiply(ac, _slope(ract, z(3), go, slope), out=ao)
+    oa = workspace.empty((T, u, B))
+    np.multiply(go, _slope(act, c_all, ac, slope), out=oa)
+    del ac, slope
+    dz_all = workspace.empty((4 * u, T, B))  # (gates, steps, batch): one GEMM at the end
+    dz_ifc = dz_all[:3 * u].reshape(3, u, T, B)
+    dh_rec = workspace.empty((T, u, B))
+    dc_rec = workspace.empty((T, u, B))
+    dh_next = np.zeros((u, B), np.float32) if d_final[0] is None else np.ascontiguousarray(d_final[0].T)
+    dc_next = np.zeros((u, B), np.float32) if d_final[1] is None else np.ascontiguousarray(d_final[1].T)
+    dh_o = dh_out.transpose(0, 2, 1)
+    tmp = np.empty((u, B), np.float32)
+    for t in range(T - 1, -1, -1):
+        dh, dc = dh_rec[t], dc_rec[t]
+        np.add(dh_o[t], dh_next, out=dh)
+        keep = _keep(mask, t)
+        dhk = dh if keep is None else dh * keep
+        np.multiply(dhk, oa[t], out=tmp)
+        np.add(dc_next, tmp, out=dc)
+        dck = dc if keep is None else dc * keep
+        np.multiply(scale[t], dck, out=dz_ifc[:, :, t])
+        np.multiply(dhk, ao[t], out=dz_all[3 * u:, t])
+        np.matmul(rkernel, dz_all[:, t], out=dh_next)
+        np.multiply(dck, gf[t], out=dc_next)
+        if keep is not None:
+            dh_next += dh * (1 - keep)
+            dc_next += dc * (1 - keep)
+    flat = dz_all.reshape(4 * u, T * B)
+    # h_{t-1} as (units, steps, batch): rows of the recorded (T, u, B) copied whole
+    h_prev = workspace.empty((u, T, B))
+    h_prev[:, 0] = h0.T
+    h_prev[:, 1:] = _units_major(rec.steps["h"])[:-1].transpose(1, 0, 2)
+    grads = [np.ascontiguousarray((flat @ xs.reshape(T * B, d)).T),
+             h_prev.reshape(u, T * B) @ flat.T]
+    if layer.config["use_bias"]:
+        grads.append(flat.sum(axis=1))
+    dxs = (kernel @ flat).reshape(d, T, B).transpose(1, 2, 0)  # (T, B, d)
+    steps = {"dh": _batch_major(dh_rec), "dc": _batch_major(dc_rec),
+             "dpre": dz_all.transpose(2, 1, 0)}
+    return dxs, grads, [dh_next.T.copy(), dc_next.T.copy()], steps
+
+
+def _lstm_backward_rowwise(layer, rec, xs, dh_out, d_final, mask):
+    """The plain step-by-step form, for softmax-like (row-wise) activations."""
     T, B, d = xs.shape
     u = layer.units
     kernel, rkernel = layer.weights[0], layer.weights[1]

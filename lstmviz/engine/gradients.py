@@ -35,6 +35,24 @@ class LayerGradients:
     weights: list[np.ndarray] = field(default_factory=list)
     steps: dict[str, np.ndarray] = field(default_factory=dict)
     children: dict[str, "LayerGradients"] = field(default_factory=dict)
+    #: weight index -> the gradient as TensorFlow hands an Embedding's to the optimizer:
+    #: one row per looked-up position (``SparseRows``), duplicates not yet summed
+    sparse: dict[int, "SparseRows"] = field(default_factory=dict)
+
+
+@dataclass
+class SparseRows:
+    """A gradient of ``shape`` as rows ``values[k]`` added at row ``indices[k]`` (TF's
+    IndexedSlices): Keras' optimizers square and clip these per row before summing."""
+
+    indices: np.ndarray
+    values: np.ndarray
+    shape: tuple
+
+    def dense(self) -> np.ndarray:
+        out = np.zeros(self.shape, np.float32)
+        np.add.at(out, self.indices, self.values)
+        return out
 
 
 @dataclass
@@ -266,10 +284,11 @@ def layer_backward(layer, fw: Forward, d_outputs, dz_override=None):
                                "are not supported; supported inside: Dense, Activation, Dropout")
         return [dx[0].reshape(x.shape)], g, [], LayerGradients(name, g)
     if isinstance(layer, L.Embedding):
-        ids = np.asarray(ins[0]).astype(np.int64)
-        dE = np.zeros_like(layer.weights[0])
-        np.add.at(dE, ids.reshape(-1), dy.reshape(-1, dE.shape[1]))
-        return [None], [dE], [], LayerGradients(name, [dE])
+        ids = np.asarray(ins[0]).astype(np.int64).reshape(-1)
+        rows = SparseRows(ids, np.ascontiguousarray(dy.reshape(-1, layer.weights[0].shape[1])),
+                          layer.weights[0].shape)
+        dE = rows.dense()
+        return [None], [dE], [], LayerGradients(name, [dE], sparse={0: rows})
     dx, g = _simple_backward(layer, ins, outs[0], dy, dz_override, fw.masks[name][0])
     return dx, g, [], LayerGradients(name, g)
 

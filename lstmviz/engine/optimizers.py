@@ -14,6 +14,12 @@ Defaults and rules as in ``keras/src/optimizers/*.py`` (Keras 3):
 - Adagrad(lr=0.001, initial_accumulator_value=0.1, epsilon=1e-7):
   ``acc += g^2; w -= lr g / sqrt(acc + eps)``.
 
+An Embedding's gradient reaches Keras' optimizer as TensorFlow's IndexedSlices, one row per
+looked-up position: Keras squares (and clips) those rows before duplicates are summed, so a
+token seen twice in a batch adds ``g1^2 + g2^2`` to Adam's / RMSprop's / Adagrad's second
+moment, not ``(g1 + g2)^2``. ``SparseRows`` gradients get exactly that; the update is still
+dense (rows absent from a batch move with their momentum), as in Keras.
+
 ``clipnorm`` clips each gradient to that L2 norm, ``global_clipnorm`` all of them together,
 ``clipvalue`` each element (one of the three, as Keras allows). The learning rate may be
 changed between updates (``opt.learning_rate = ...``).
@@ -47,33 +53,39 @@ class Optimizer:
             slots[name] = np.full(w.shape, fill, np.float32)
         return slots[name]
 
-    def clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
+    def clip(self, grads: list) -> list:
+        """Keras' clipping; a ``SparseRows`` gradient is clipped row by row (per looked-up
+        position), as TensorFlow clips IndexedSlices."""
         if self.clipnorm:
             c = f32(self.clipnorm)
-            out = []
-            for g in grads:
-                l2 = np.sqrt(np.sum(np.square(g), dtype=np.float32))
-                out.append((g * c / max(l2, c)).astype(np.float32))
-            return out
+            return [_scaled(g, c / max(np.sqrt(_sum_sq(g)), c)) for g in grads]
         if self.global_clipnorm:
             c = f32(self.global_clipnorm)
-            norm = np.sqrt(sum(np.sum(np.square(g), dtype=np.float32) for g in grads))
+            norm = np.sqrt(sum(_sum_sq(g) for g in grads))
             scale = c * min(f32(1.0) / norm, f32(1.0) / c) if norm > 0 else f32(1.0)
-            return [(g * f32(scale)).astype(np.float32) for g in grads]
+            return [_scaled(g, scale) for g in grads]
         if self.clipvalue:
             v = f32(self.clipvalue)
-            return [np.clip(g, -v, v) for g in grads]
+            return [_clipped(g, v) for g in grads]
         return grads
 
-    def apply(self, weights: list[np.ndarray], grads: list[np.ndarray]) -> None:
-        """One update of every array in ``weights`` (in place) from its gradient."""
-        grads = self.clip([np.asarray(g, np.float32) for g in grads])
+    def apply(self, weights: list[np.ndarray], grads: list) -> None:
+        """One update of every array in ``weights`` (in place) from its gradient (an array,
+        or an Embedding's ``SparseRows``: Keras squares those row by row before summing
+        duplicates, which Adam, RMSprop and Adagrad see)."""
+        grads = self.clip([g if hasattr(g, "indices") else np.asarray(g, np.float32) for g in grads])
         lr = f32(self.learning_rate)
         for k, (w, g) in enumerate(zip(weights, grads)):
-            self.update(k, w, g, lr)
+            if hasattr(g, "indices"):
+                sq = np.zeros(g.shape, np.float32)
+                np.add.at(sq, g.indices, np.square(g.values))
+                self.update(k, w, g.dense(), lr, sq)
+            else:
+                self.update(k, w, g, lr, None)
         self.iterations += 1
 
-    def update(self, k, w, g, lr):  # pragma: no cover - abstract
+    def update(self, k, w, g, lr, g2):  # pragma: no cover - abstract
+        """``g2``: the squared gradient as Keras computes it (None: ``g ** 2``)."""
         raise NotImplementedError
 
     def config(self) -> dict:
@@ -92,7 +104,7 @@ class SGD(Optimizer):
             raise LstmvizError(f"SGD momentum must be between 0 and 1, got {momentum}")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
-    def update(self, k, w, g, lr):
+    def update(self, k, w, g, lr, g2=None):
         if self.momentum != 0:
             m = self._slot(k, w, "momentum")
             mu = f32(self.momentum)
@@ -112,7 +124,7 @@ class Adam(Optimizer):
         super().__init__(learning_rate, **clip)
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
-    def update(self, k, w, g, lr):
+    def update(self, k, w, g, lr, g2=None):
         t = f32(self.iterations + 1)
         b1p = np.power(f32(self.beta_1), t)
         b2p = np.power(f32(self.beta_2), t)
@@ -120,7 +132,7 @@ class Adam(Optimizer):
         m = self._slot(k, w, "m")
         v = self._slot(k, w, "v")
         m += (g - m) * f32(1 - self.beta_1)
-        v += (np.square(g) - v) * f32(1 - self.beta_2)
+        v += ((np.square(g) if g2 is None else g2) - v) * f32(1 - self.beta_2)
         w -= (m * alpha) / (np.sqrt(v) + f32(self.epsilon))
 
 
@@ -133,10 +145,10 @@ class RMSprop(Optimizer):
         self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
         self.centered = bool(centered)
 
-    def update(self, k, w, g, lr):
+    def update(self, k, w, g, lr, g2=None):
         rho = f32(self.rho)
         v = self._slot(k, w, "velocity")
-        v[...] = rho * v + f32(1 - self.rho) * np.square(g)
+        v[...] = rho * v + f32(1 - self.rho) * (np.square(g) if g2 is None else g2)
         if self.centered:
             a = self._slot(k, w, "average_gradient")
             a[...] = rho * a + f32(1 - self.rho) * g
@@ -160,10 +172,27 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value = float(initial_accumulator_value)
         self.epsilon = float(epsilon)
 
-    def update(self, k, w, g, lr):
+    def update(self, k, w, g, lr, g2=None):
         acc = self._slot(k, w, "accumulator", self.initial_accumulator_value)
-        acc += np.square(g)
+        acc += np.square(g) if g2 is None else g2
         w -= (lr * g) / np.sqrt(acc + f32(self.epsilon))
+
+
+def _sum_sq(g):
+    vals = g.values if hasattr(g, "indices") else g
+    return np.sum(np.square(vals), dtype=np.float32)
+
+
+def _scaled(g, scale):
+    if hasattr(g, "indices"):
+        return type(g)(g.indices, (g.values * f32(scale)).astype(np.float32), g.shape)
+    return (g * f32(scale)).astype(np.float32)
+
+
+def _clipped(g, v):
+    if hasattr(g, "indices"):
+        return type(g)(g.indices, np.clip(g.values, -v, v), g.shape)
+    return np.clip(g, -v, v)
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}

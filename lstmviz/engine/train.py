@@ -42,11 +42,14 @@ def layer_arrays(layer) -> list[np.ndarray]:
     return layer.weights
 
 
-def flat_grads(model, grads: Gradients) -> list[np.ndarray]:
+def flat_grads(model, grads: Gradients) -> list:
+    """The gradients in ``trainable_arrays`` order, an Embedding's as ``SparseRows`` (as
+    TensorFlow hands it to Keras' optimizer)."""
     out = []
     for layer in model.layers:
         if layer_arrays(layer):
-            out.extend(grads.layers[layer.name].weights)
+            lg = grads.layers[layer.name]
+            out.extend(lg.sparse.get(k, g) for k, g in enumerate(lg.weights))
     return out
 
 
@@ -119,7 +122,8 @@ class Trainer:
         idx = self._order[lo:lo + self.batch_size]
         grads = gradients(self.model, _take(self.x, idx), self.y[idx], self.loss)
         flat = flat_grads(self.model, grads)
-        norm = float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in flat)))
+        norm = float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
+                                 for lg in grads.layers.values() for g in lg.weights)))
         self.optimizer.apply(self.arrays, flat)
         self._loss_sum += grads.loss * len(idx)
         self._seen += len(idx)

@@ -1,0 +1,205 @@
+"""The Train tab's state, without Qt: a training run on a built-in task (or the user's model
+and data) that can be played, paused, stepped one update at a time and reset to the same
+initial weights, with the histories the tab draws.
+
+``TrainingSession.step()`` runs one update (the engine's ``Trainer``: forward, backward
+through time, optimizer) and records the batch loss, the validation loss at each epoch's
+end, the global gradient norm, and the per-step gradient norms of the first recurrent
+layer: ``||dL/dh_t||`` and ``||dL/dc_t||`` (LSTM), the L2 norm over units averaged over the
+batch, in processing order (vanishing or exploding gradients seen directly). Every
+``snapshot_every`` updates it keeps a copy of the weights. A worker thread may call
+``step()`` while the UI thread reads ``view()``: both take the session's lock.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lstmviz.app import tasks as T
+from lstmviz.engine import layers as L
+from lstmviz.engine.optimizers import make
+from lstmviz.engine.train import Trainer, evaluate, trainable_arrays
+from lstmviz.errors import LstmvizError
+
+
+@dataclass
+class Settings:
+    task: str = "delay"
+    cell: str = "LSTM"
+    units: int | None = None          # None: the task's suggestion
+    steps: int | None = None
+    optimizer: str = "adam"
+    learning_rate: float | None = None
+    batch_size: int | None = None
+    epochs: int | None = None
+    seed: int = 0
+    shuffle: bool = True
+
+
+@dataclass
+class History:
+    iterations: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)            # per update (the batch's)
+    grad_norm: list[float] = field(default_factory=list)       # per update
+    epoch_iterations: list[int] = field(default_factory=list)  # the update ending each epoch
+    epoch_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+
+
+@dataclass
+class View:
+    """A consistent copy of what the tab draws."""
+
+    history: History
+    dh_norm: np.ndarray | None
+    dc_norm: np.ndarray | None
+    iteration: int
+    epoch: int
+    epochs: int
+    batches_per_epoch: int
+    samples: int
+    batch_size: int
+    done: bool
+    learning_rate: float
+
+
+def _first_rnn(model):
+    for layer in model.layers:
+        if isinstance(layer, L.Recurrent):
+            return layer.name, None
+        if isinstance(layer, L.Bidirectional):
+            return layer.name, "forward"
+    return None, None
+
+
+def step_norms(grads, name, child=None):
+    """(||dL/dh_t||, ||dL/dc_t|| or None) per step: L2 over units, mean over the batch."""
+    if name is None:
+        return None, None
+    rec = grads.layers[name]
+    if child:
+        rec = rec.children[child]
+    out = []
+    for key in ("dh", "dc"):
+        a = rec.steps.get(key)
+        out.append(None if a is None else np.sqrt(np.square(a, dtype=np.float64).sum(-1)).mean(0))
+    return out[0], out[1]
+
+
+class TrainingSession:
+    def __init__(self, settings: Settings | None = None, snapshot_every: int = 10,
+                 model=None, data: T.Data | None = None, loss: str | None = None):
+        self.lock = threading.RLock()
+        self.snapshot_every = int(snapshot_every)
+        self._user = (model, data, loss) if model is not None else None
+        self.configure(settings or Settings())
+
+    # -- setting up ---------------------------------------------------------------------
+    def configure(self, settings: Settings) -> None:
+        """A new run: the model and data from the settings (a task) or the user's, fresh
+        initial weights from the seed."""
+        with self.lock:
+            self.settings = settings
+            if self._user is not None:
+                self.model, self.data, self.loss = self._user
+                self.task = None
+            else:
+                task = T.get(settings.task)
+                self.task = task
+                self.data = task.data(steps=settings.steps, seed=settings.seed)
+                self.model = task.model(units=settings.units, cell=settings.cell,
+                                        steps=settings.steps, seed=settings.seed)
+                self.loss = task.loss
+            self.initial = [a.copy() for a in trainable_arrays(self.model)]
+            self._new_trainer()
+
+    def _default(self, key, fallback):
+        value = getattr(self.settings, key)
+        if value is not None:
+            return value
+        return getattr(self.task, key) if self.task is not None else fallback
+
+    def _new_trainer(self) -> None:
+        s = self.settings
+        lr = self._default("learning_rate", None)
+        opt = make(s.optimizer, lr)
+        self.trainer = Trainer(self.model, self.data.x_train, self.data.y_train, self.loss, opt,
+                               self._default("batch_size", 32), self._default("epochs", 20),
+                               s.shuffle, s.seed)
+        self.history = History()
+        self.snapshots: list[tuple[int, list[np.ndarray]]] = [(0, [a.copy() for a in self.initial])]
+        self.dh_norm = self.dc_norm = None
+        self.last = None
+
+    def reset(self) -> None:
+        """Back to the same initial weights and an untouched optimizer."""
+        with self.lock:
+            for a, w in zip(trainable_arrays(self.model), self.initial):
+                a[...] = w
+            self._new_trainer()
+
+    def set_learning_rate(self, lr: float) -> None:
+        if not (lr > 0 and math.isfinite(lr)):
+            raise LstmvizError(f"the learning rate must be a positive number, got {lr}")
+        with self.lock:
+            self.settings.learning_rate = float(lr)
+            self.trainer.optimizer.learning_rate = float(lr)
+
+    # -- running ------------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        return self.trainer.done
+
+    def step(self):
+        """One update; returns the engine's ``Update`` (None when the run is finished)."""
+        with self.lock:
+            if self.trainer.done:
+                return None
+            upd = self.trainer.step()
+            h = self.history
+            h.iterations.append(upd.iteration)
+            h.loss.append(upd.loss)
+            h.grad_norm.append(upd.grad_norm)
+            name, child = _first_rnn(self.model)
+            self.dh_norm, self.dc_norm = step_norms(upd.grads, name, child)
+            if upd.epoch_end:
+                h.epoch_iterations.append(upd.iteration)
+                h.epoch_loss.append(upd.epoch_loss)
+                if len(self.data.x_val):
+                    h.val_loss.append(evaluate(self.model, self.data.x_val, self.data.y_val, self.loss))
+            if self.snapshot_every and upd.iteration % self.snapshot_every == 0:
+                self.snapshots.append((upd.iteration, [a.copy() for a in trainable_arrays(self.model)]))
+            self.last = upd
+            return upd
+
+    def view(self) -> View:
+        with self.lock:
+            h = self.history
+            copy = History(list(h.iterations), list(h.loss), list(h.grad_norm),
+                           list(h.epoch_iterations), list(h.epoch_loss), list(h.val_loss))
+            tr = self.trainer
+            return View(copy, None if self.dh_norm is None else self.dh_norm.copy(),
+                        None if self.dc_norm is None else self.dc_norm.copy(),
+                        tr.optimizer.iterations, tr.epoch, tr.epochs, tr.batches_per_epoch,
+                        tr.n, tr.batch_size, tr.done, tr.optimizer.learning_rate)
+
+    def updates_text(self) -> str:
+        """'256 samples / batch 32 = 8 updates per epoch' (a short last batch rounds up)."""
+        tr = self.trainer
+        exact = tr.n % tr.batch_size == 0
+        op = "=" if exact else "\u2192"
+        return (f"{tr.n} samples / batch {tr.batch_size} {op} {tr.batches_per_epoch} "
+                f"update{'s' if tr.batches_per_epoch != 1 else ''} per epoch")
+
+    def weights_at(self, iteration: int) -> list[np.ndarray]:
+        """The snapshot taken at or before ``iteration``."""
+        with self.lock:
+            best = self.snapshots[0]
+            for it, arrays in self.snapshots:
+                if it <= iteration:
+                    best = (it, arrays)
+            return [a.copy() for a in best[1]]

@@ -1,0 +1,91 @@
+"""The Train tab's Qt-free state: tasks, one update at a time, reset to the same weights,
+the learning rate changed mid-run, updates per epoch, per-step gradient norms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstmviz.app import tasks
+from lstmviz.app.training import Settings, TrainingSession
+from lstmviz.engine.train import trainable_arrays
+
+
+@pytest.mark.parametrize("name", list(tasks.TASKS))
+def test_every_task_generates_and_trains(name):
+    task = tasks.get(name)
+    data = task.data(samples=20, seed=1)
+    assert len(data.x_train) == 16 and len(data.x_val) == 4
+    model = task.model(units=4)
+    s = TrainingSession(Settings(task=name, units=4, batch_size=8, epochs=1))
+    before = [a.copy() for a in trainable_arrays(s.model)]
+    upd = s.step()
+    assert np.isfinite(upd.loss)
+    assert any(not np.array_equal(a, b) for a, b in zip(before, trainable_arrays(s.model)))
+    assert model.output_shapes()[0][1:] == s.model.output_shapes()[0][1:]
+
+
+def test_known_answers():
+    x, y = tasks._adding(5, 10, np.random.default_rng(0), {})
+    np.testing.assert_allclose(y[:, 0], (x[..., 0] * x[..., 1]).sum(1), rtol=1e-6)
+    assert np.all(x[..., 1].sum(1) == 2)
+    x, y = tasks._parity(5, 7, np.random.default_rng(0), {})
+    np.testing.assert_array_equal(y[:, 0], x.sum((1, 2)) % 2)
+    x, y = tasks._brackets(3, 9, np.random.default_rng(0), {})
+    depth = np.cumsum(x[..., 0] - x[..., 1], axis=1)
+    np.testing.assert_array_equal(y[..., 0], depth)
+    assert depth.min() >= 0
+    x, y = tasks._delay(4, 6, np.random.default_rng(0), {})
+    np.testing.assert_array_equal(y, x[:, 0])
+
+
+def test_reset_restores_the_same_initial_weights_and_run():
+    s = TrainingSession(Settings(task="delay", units=4, batch_size=32, epochs=2))
+    first = [s.step().loss for _ in range(3)]
+    assert s.view().iteration == 3
+    s.reset()
+    assert s.view().iteration == 0 and s.view().history.loss == []
+    again = [s.step().loss for _ in range(3)]
+    assert again == first
+
+
+def test_updates_per_epoch_and_epoch_end_validation():
+    s = TrainingSession(Settings(task="delay", units=4))
+    assert s.updates_text() == "256 samples / batch 32 = 8 updates per epoch"
+    for _ in range(8):
+        s.step()
+    v = s.view()
+    assert v.epoch == 1 and v.history.epoch_iterations == [8] and len(v.history.val_loss) == 1
+    s2 = TrainingSession(Settings(task="delay", units=4, batch_size=100))
+    assert s2.updates_text() == "256 samples / batch 100 \u2192 3 updates per epoch"
+
+
+def test_learning_rate_changes_mid_run():
+    s = TrainingSession(Settings(task="sine", units=4, optimizer="sgd", learning_rate=0.1))
+    s.step()
+    s.set_learning_rate(1e-4)
+    assert s.view().learning_rate == 1e-4
+    before = [a.copy() for a in trainable_arrays(s.model)]
+    upd = s.step()
+    moved = max(float(np.abs(a - b).max()) for a, b in zip(before, trainable_arrays(s.model)))
+    assert 0 < moved <= 1e-4 * upd.grad_norm * 1.001  # SGD: |dw| = lr |g| <= lr ||g||
+
+
+def test_step_norms_are_the_gradients_norms():
+    s = TrainingSession(Settings(task="delay", units=4))
+    upd = s.step()
+    v = s.view()
+    dh = upd.grads.layers[s.model.layers[0].name].steps["dh"]
+    np.testing.assert_allclose(v.dh_norm, np.linalg.norm(dh.astype(np.float64), axis=-1).mean(0))
+    assert v.dh_norm.shape == (20,) and v.dc_norm.shape == (20,)
+
+
+def test_snapshots_scrub_training_time():
+    s = TrainingSession(Settings(task="delay", units=4), snapshot_every=2)
+    init = [a.copy() for a in trainable_arrays(s.model)]
+    for _ in range(4):
+        s.step()
+    np.testing.assert_array_equal(s.weights_at(1)[0], init[0])
+    at4 = s.weights_at(4)
+    for a, b in zip(at4, trainable_arrays(s.model)):
+        np.testing.assert_array_equal(a, b)
