@@ -298,3 +298,25 @@ def test_cards_are_not_cut_off(window):
         for part in card["detail"].split("\n"):
             assert QtGui.QFontMetrics(small).horizontalAdvance(part) <= width, part
         assert delegate is not None
+
+
+def test_every_lesson_step_fits_the_projector(window, qtbot):
+    """Presentation mode at 1920x1080: no lesson step makes the window grow past the
+    screen (long headers, written-out terms), and the Cell view's bars keep their room."""
+    p = window.presenter
+    p.fullscreen = False
+    p.enter()
+    window.resize(1920, 1080)
+    settle()
+    for k, les in enumerate(tours.LESSONS):
+        p.tour.start(k)
+        for n in range(len(les.steps)):
+            if n:
+                p.tour.next()
+            settle()
+            assert (window.width(), window.height()) == (1920, 1080), (les.title, n)
+            if window.tabs.currentIndex() == 1:
+                cell = window.views[1]
+                shown = [bp.widget for bp in cell.bars.values() if bp.widget.isVisible()]
+                assert shown and min(w.height() for w in shown) >= 120, (les.title, n)
+        p.tour.end()

@@ -56,6 +56,7 @@ class TourStep:
     side: str | None = None            # "forward"/"backward" in a Bidirectional
     expect_error: bool = False         # this step's stack is meant to fail (the lesson shows why)
     batch: int | None = None           # a stateful stack: trace this batch (0: from zero states)
+    expand: bool | None = None         # the Cell view writes W·x_t and U·h_(t-1) out term by term
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ class Lesson:
 
 def facts(state) -> dict:
     """Numbers of the selected layer that captions may quote."""
-    out = {"timesteps": state.timesteps, "batch": state.batch, "input_dim": int(state.input.input_dim),
+    out = {"timesteps": state.timesteps, "last_step": state.timesteps - 1, "batch": state.batch,
+           "input_dim": int(state.input.input_dim),
            "error": state.error or "", "t": state.cursor.step, "unit": state.cursor.unit,
            "total_params": 0, "units": "?", "kernel": "?", "recurrent_kernel": "?", "bias": "?",
            "params": "?", "gates": "?", "layer": state.cursor.layer or "?", "class_name": "?",
@@ -159,15 +161,18 @@ SINE3 = dict(SINE, input_dim=3)
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson("What `units` means", (
-        TourStep("LSTM(units=4): the layer carries 4 numbers from step to step. Each row of h is one unit.",
-                 stack=(lay("LSTM", units=4, return_sequences=True),), input=SINE, view="unrolled",
-                 step=0, layer=0, unit=0),
-        TourStep("At every step all 4 units update together: the whole column moves.",
-                 view="unrolled", step=5),
-        TourStep("One unit, unit 2: its gates and state change over time, in one row of each map.",
+        TourStep("LSTM(units=4): h, c and each gate hold 4 numbers: 4 bars per chart, one per unit "
+                 "(x_t has {input_dim}: input_dim).",
+                 stack=(lay("LSTM", units=4, return_sequences=True),), input=SINE, view="cell",
+                 step=3, layer=0, unit=0),
+        TourStep("At every step all 4 units update together: all their bars move at once.",
+                 view="cell", step=5),
+        TourStep("Over time: one row per unit in every map (4 rows); the curves below are unit 2's.",
                  view="over_time", unit=2, step=8),
-        TourStep("units=8: h and c are now 8 numbers wide. units is NOT timesteps, NOT inputs.",
-                 stack=(lay("LSTM", units=8, return_sequences=True),), view="unrolled", step=8, layer=0),
+        TourStep("Unrolled: one box per STEP ({timesteps} of them), coloured by one unit, unit [2] (↑↓ picks another).",
+                 view="unrolled", step=8),
+        TourStep("units=8: 8 bars per gate and state chart, x_t still {input_dim}. units is NOT timesteps, NOT input_dim.",
+                 stack=(lay("LSTM", units=8, return_sequences=True),), view="cell", step=8, layer=0),
     )),
     Lesson("`timesteps` vs `input_dim`", (
         TourStep("Input shape (batch, timesteps, input_dim) = (1, {timesteps}, {input_dim}): "
@@ -176,10 +181,13 @@ LESSONS: tuple[Lesson, ...] = (
                  step=0, layer=0),
         TourStep("timesteps = how many times the SAME cell runs: one column per step.",
                  view="unrolled", step=-1),
-        TourStep("input_dim = how many numbers x_t holds at EACH step; now {input_dim}.",
+        TourStep("input_dim = how many numbers x_t holds at EACH step: now {input_dim}, the {input_dim} bars of x_t.",
                  input=SINE3, view="cell", step=3, layer=0),
         TourStep("More timesteps adds columns, not weights: still {params} parameters.",
                  input=dict(SINE3, timesteps=24), view="unrolled", step=20, layer=0),
+        TourStep("Keras' input_shape=({timesteps}, {input_dim}) leaves the batch out: {timesteps} columns "
+                 "(the cell runs {timesteps}\u00d7), {input_dim} numbers in each.",
+                 view="unrolled", layer=0),
     )),
     Lesson("Why the kernel is (input_dim, 4\u00b7units)", (
         TourStep("LSTM(units={units}) on input_dim={input_dim}: four gates i, f, c\u0303, o, each {units} wide.",
@@ -202,11 +210,11 @@ LESSONS: tuple[Lesson, ...] = (
         TourStep("The fix: return_sequences=True on every recurrent layer that feeds another one.",
                  stack=(lay("LSTM", units=8, return_sequences=True), lay("LSTM", units=4)),
                  view="unrolled", layer=0, step=-1),
-        TourStep("The last LSTM may keep it off: output {output_shape}, one vector per sample.",
+        TourStep("The last LSTM may keep it off: only its last step's h goes out, {output_shape}, one vector per sample.",
                  view="unrolled", layer=1, step=-1),
     )),
     Lesson("`stateful`", (
-        TourStep("stateful=False: every batch starts from h = c = 0.",
+        TourStep("stateful=False: every batch starts from h = c = 0 (the empty h_(t\u22121), c_(t\u22121) charts).",
                  stack=(lay("LSTM", units=4, return_sequences=True),),
                  input=dict(SINE, batch_size=2), view="cell", layer=0, step=0),
         TourStep("stateful=True: the last state of a batch becomes the first state of the next.",
@@ -214,16 +222,16 @@ LESSONS: tuple[Lesson, ...] = (
                  input=dict(SINE, batch_size=2), view="unrolled", layer=0, step=0, batch=0),
         TourStep("The next batch (N): its h and c at t = 0 start where batch 0 ended, not at 0.",
                  view="cell", step=0, batch=1),
-        TourStep("So it needs a fixed batch size: sample i continues sample i of the last batch.",
+        TourStep("Batch 1's sample 0 continues batch 0's sample 0: so the batch size must stay fixed.",
                  view="over_time", step=6, batch=1),
-        TourStep("Reset the states between independent sequences (model.reset_states(); Shift+N here).",
+        TourStep("Shift+N (model.reset_states()): back to batch 0, states from 0. Do it between unrelated sequences.",
                  view="unrolled", step=-1, batch=0),
     )),
     Lesson("`go_backwards` and Bidirectional", (
         TourStep("go_backwards=True: the LSTM reads the last input step first.",
                  stack=(lay("LSTM", units=4, return_sequences=True, go_backwards=True),),
                  input=SINE, view="unrolled", layer=0, step=0),
-        TourStep("Its output sequence comes out reversed too: step t = 0 is input step {timesteps}\u22121.",
+        TourStep("Its output sequence comes out reversed too: step t = 0 is input step {last_step}.",
                  view="cell", step=0),
         TourStep("Bidirectional(LSTM(4)): one LSTM forwards, a second one backwards.",
                  stack=(lay("Bidirectional", inner="LSTM", **{"layer.units": 4,
@@ -245,6 +253,37 @@ LESSONS: tuple[Lesson, ...] = (
                  view="weights"),
         TourStep("z decides how much of h_(t\u22121) to keep, like f and i together.",
                  view="over_time", step=8),
+    )),
+    Lesson("Block, cell, unit", (
+        TourStep("One LSTM layer is ONE block: one LSTMCell, one kernel {kernel} for all {units} units.",
+                 stack=(lay("LSTM", units=4, return_sequences=True),), input=SINE3, view="weights",
+                 layer=0, step=3, unit=1),
+        TourStep("The diagram's single cell, with scalar c and h, is one unit. units={units}: {units} memory "
+                 "cells side by side (the bars).", view="cell", step=3, expand=False),
+        TourStep("But the units are not independent: U feeds EVERY unit's h_(t\u22121) into unit 1's gates "
+                 "(the U\u1d62\u00b7h terms).", view="cell", step=3, expand=True),
+        TourStep("'The cell runs N times' is the time loop: the same LSTMCell once per step, "
+                 "{timesteps} columns, not once per unit.", view="unrolled", step=-1, expand=False),
+        TourStep("So LSTM(16) is 1 block (this layer) with 16 memory cells, units: the 16 rows of each map. "
+                 "LSTMCell = the diagram.", stack=(lay("LSTM", units=16, return_sequences=True),), view="over_time",
+                 layer=0, step=6),
+    )),
+    Lesson("SimpleRNN vs LSTM, and `unroll`", (
+        TourStep("SimpleRNN: h_t = tanh(W\u00b7x_t + U\u00b7h_(t\u22121) + b). No gates, ONE state h.",
+                 stack=(lay("SimpleRNN", units=4, return_sequences=True),), input=SINE, view="cell",
+                 layer=0, step=4),
+        TourStep("SimpleRNN(4) on input_dim 1: kernel {kernel}, {params} parameters = 4\u00b7(4 + 1 + 1).",
+                 view="weights"),
+        TourStep("LSTM: four blocks i, f, c\u0303, o and a SECOND state c, the memory the gates protect.",
+                 stack=(lay("LSTM", units=4, return_sequences=True),), view="cell", layer=0, step=4),
+        TourStep("LSTM(4): kernel {kernel}, 4 times as wide: {params} parameters.", view="weights"),
+        TourStep("The f_t map: the share of c_(t\u22121) each unit keeps at each step. A SimpleRNN has no f: "
+                 "it rewrites h every step.",
+                 view="over_time", step=8, unit=0),
+        TourStep("unroll=True: Keras writes the loop out, one cell copy per step: these {timesteps} boxes. "
+                 "Same numbers as the loop.",
+                 stack=(lay("LSTM", units=4, return_sequences=True, unroll=True),), view="unrolled",
+                 layer=0, step=8),
     )),
 )
 

@@ -239,6 +239,7 @@ class MainWindow(QtWidgets.QMainWindow):
         lay.addWidget(QtWidgets.QLabel("layer"))
         self.layer_combo = QtWidgets.QComboBox()
         self.layer_combo.setToolTip("The layer the Cell, Over time and Weights views show")
+        self.layer_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.layer_combo.currentIndexChanged.connect(self._layer_combo_changed)
         lay.addWidget(self.layer_combo)
         self.side_combo = QtWidgets.QComboBox()

@@ -223,9 +223,14 @@ class TourRunner:
         except LstmvizError as err:
             self.p.caption.show_caption(self._where(), f"(this step could not be set up: {err})")
             return
+        if step.expand is not None:
+            self._cell_view().set_expanded(step.expand)
         if step.view is not None:
             self.window.tabs.setCurrentIndex(tours.VIEWS.index(step.view))
         self.p.caption.show_caption(self._where(), tours.caption_text(step, state))
+
+    def _cell_view(self):
+        return self.window.views[tours.VIEWS.index("cell")]
 
     def _where(self) -> str:
         return f"{self.lesson.title.replace('`', '')}\n{self.index + 1} / {len(self.lesson.steps)}"
@@ -256,7 +261,7 @@ class TourRunner:
                                       None if e.weights is None else list(e.weights)) for e in st.layers],
                 "input": dataclasses.replace(st.input), "readonly": st.readonly,
                 "model": st.model, "path": st.path, "cursor": st.cursor,
-                "tab": self.window.tabs.currentIndex()}
+                "tab": self.window.tabs.currentIndex(), "expand": self._cell_view().expanded}
 
     def _restore(self, s: dict) -> None:
         st = self.window.state
@@ -267,6 +272,7 @@ class TourRunner:
         st.stack_changed.emit()
         st.set_cursor(**dataclasses.asdict(s["cursor"]))
         self.window.tabs.setCurrentIndex(s["tab"])
+        self._cell_view().set_expanded(s["expand"])
         if hasattr(self.window, "_update_title"):
             self.window._update_title()
 

@@ -194,7 +194,16 @@ class CellView(TraceView):
             "unit's h<sub>t−1</sub> feeding this unit's gates: the units are not independent.</p>")
         self.expand_box.toggled.connect(self.set_expanded)
         lay.addWidget(self.expand_box)
-        lay.addWidget(self.eq_label, 9)
+        # the equations scroll when they are taller than their room (terms written out on
+        # a projector): the bars above keep theirs
+        self.eq_scroll = QtWidgets.QScrollArea()
+        self.eq_scroll.setWidgetResizable(True)
+        self.eq_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.eq_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.eq_scroll.setWidget(self.eq_label)
+        self.eq_scroll.viewport().setAutoFillBackground(False)
+        self.eq_label.setAutoFillBackground(False)
+        lay.addWidget(self.eq_scroll, 9)
         self.apply_theme(self.theme)
 
     def _bar_clicked(self, bp: _BarPlot, ev) -> None:
@@ -219,6 +228,7 @@ class CellView(TraceView):
             self.set_cursor(self.cursor)
 
     def set_equations_visible(self, visible: bool) -> None:
+        self.eq_scroll.setVisible(bool(visible))
         self.eq_label.setVisible(bool(visible))
         self.expand_box.setVisible(bool(visible))
 
@@ -238,12 +248,15 @@ class CellView(TraceView):
         r_t = ref.rec.steps["r"][s, t] if "r" in ref.rec.steps else None
         terms = projection_terms(ref.layer, ref.kind, self._x[s, ref.input_index(t)],
                                  ref.prev("h", s, t), u, r_t)
+        # the first gate written out (i, z, or a SimpleRNN's h): the others are the same
+        # sums with their own columns of W and U, and the bars keep their room
+        first = terms[0].key
         out = []
         for eq in eqs:
             if ref.kind != "SimpleRNN" or eq.key != "h":
                 out.append(eq)
             for term in terms:
-                if term.key == eq.key:
+                if term.key == eq.key == first:
                     out.append(Equation(eq.key, *term.text()))
             if ref.kind == "SimpleRNN" and eq.key == "h":
                 out.append(eq)
@@ -427,9 +440,11 @@ class CellView(TraceView):
                   f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>{bias}, the sums and the results</p>')
         if self.expanded and self.ref is not None:
             n = self.ref.units
+            others = {"LSTM": "f, c̃, o", "GRU": "r, h̃"}.get(self.ref.kind)
+            same = f" {others}: the same sums with their own columns of W and U." if others else ""
             legend += (f'<p style="color:{t.muted}">x<sub>t</sub>[k]: input feature k · '
                        f'h<sub>t−1</sub>[j]: unit j\'s last output. All {n} units\' h<sub>t−1</sub> '
-                       f'feed this unit\'s gates through U: the units are not independent.</p>')
+                       f'feed this unit\'s gates through U: the units are not independent.{same}</p>')
         return f'<table cellspacing="0" style="color:{t.foreground}">{"".join(rows)}</table>{legend}'
 
     # -- for tests and the main window ---------------------------------------------------

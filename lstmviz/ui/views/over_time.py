@@ -243,7 +243,7 @@ class OverTimeView(TraceView):
             slot.image.setRect(QtCore.QRectF(-0.5, -0.5, T, U))
             slot.plot.setXRange(-0.5, T - 0.5, padding=0)
             slot.plot.setYRange(-0.5, U - 0.5, padding=0)
-            count_axis(slot.plot.getAxis("left"), U, max_ticks=8)  # units and steps are counts
+            count_axis(slot.plot.getAxis("left"), U, max_ticks=4)  # units and steps are counts
             count_axis(slot.plot.getAxis("bottom"), T, max_ticks=8)
             name = f"{th.symbol_html(key)}<sub>t</sub> · {th.MEANINGS[key]}"
             th.set_title(slot.plot, t.subscripts(f'<span style="color:{t.hue(key)}"><b>{name}</b></span>'),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
@@ -230,9 +230,12 @@ class WeightsView(TraceView):
             self.images[name] = slot.image
             heights.append(rows)
         # give each matrix room by its number of rows (bias stays thin)
+        line = QtGui.QFontMetrics(t.font(1.0)).height()
         for m, slot in enumerate(self.matrices):
             if slot.name is not None:
                 self._lay.setStretch(m + 1, 1 if heights[m] <= 2 else 4)
+                # a thin matrix still fits its title, its gate labels and its ticks
+                slot.widget.setMinimumHeight(max(115, int(line * 5.5)) if heights[m] <= 2 else 115)
         side = f" {side}" if isinstance(layer, Bidirectional) else ""
         formula = layer.param_formula() or f"{layer.count_params():,}"
         self.formula.setText(

@@ -1,0 +1,86 @@
+#!/usr/bin/env python
+"""Render every step of every built-in lesson as the hall sees it: presentation mode at
+1920x1080, offscreen, with the lesson's caption bar. Writes resources/lessons/LL-SS.png
+(scaled to 1280x720 and reduced to a 128-colour palette: small files, still readable) and
+resources/lessons/README.md listing them with their captions.
+
+Run from the repository root (the project's venv)::
+
+    QT_QPA_PLATFORM=offscreen python scripts/make_lesson_screenshots.py [--only K] [--full]
+
+``--full`` keeps 1920x1080 truecolour PNGs (for looking closely; not for committing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", type=int, action="append", help="lesson number (1-based), repeatable")
+    ap.add_argument("--out", default=str(ROOT / "resources" / "lessons"))
+    ap.add_argument("--full", action="store_true")
+    args = ap.parse_args(argv)
+
+    from PIL import Image
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz.app import tours
+    from lstmviz.ui.app import _app, dispose, make_window
+
+    app = _app(True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    window = make_window(None, "dark", quiet=True)
+    window.resize(1920, 1080)
+    window.show()
+    p = window.presenter
+    p.fullscreen = False  # offscreen screens are small: lay the window out at 1920x1080
+    p.enter()
+    window.resize(1920, 1080)
+
+    def settle():
+        for _ in range(4):
+            app.processEvents()
+
+    lines = ["# The lessons, step by step", "",
+             "Every step of every built-in lesson (Help > Lessons, or L) as a hall sees it: "
+             "presentation mode at 1920x1080 (shown here at 1280x720). Made by "
+             "`scripts/make_lesson_screenshots.py`.", ""]
+    for k, les in enumerate(tours.LESSONS):
+        if args.only and k + 1 not in args.only:
+            continue
+        lines += [f"## {k + 1}. {les.title}", ""]
+        p.tour.start(k)
+        for n in range(len(les.steps)):
+            if n:
+                p.tour.next()
+            window.resize(1920, 1080)
+            settle()
+            name = f"{k + 1:02d}-{n + 1:02d}.png"
+            path = out / name
+            window.grab().save(str(path))
+            if not args.full:
+                img = Image.open(path).convert("RGB").resize((1280, 720), Image.LANCZOS)
+                img.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+            caption = p.caption.caption.text().replace("\n", " ")
+            lines += [f"{n + 1}. {caption}", "", f"   ![lesson {k + 1} step {n + 1}]({name})", ""]
+            print(name, "|", caption)
+        p.tour.end()
+    if not args.only:
+        (out / "README.md").write_text("\n".join(lines))
+    p.leave()
+    dispose(window)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
