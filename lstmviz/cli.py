@@ -72,7 +72,15 @@ def _shape(text: str) -> tuple[int, ...]:
     return dims
 
 
+def model_formats() -> str:
+    """The formats MODEL may be, from the registry (``lstmviz.io.formats``)."""
+    from lstmviz.io.formats import help_text
+
+    return help_text()
+
+
 def build_parser() -> argparse.ArgumentParser:
+    MODEL_HELP = f"a model file: {model_formats()}"
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="See the unrolled computation of recurrent layers (SimpleRNN, LSTM, GRU), "
@@ -81,8 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  lstmviz [MODEL] [--screenshot OUT.png ...]   open the app (a demo model without MODEL)\n"
                "  lstmviz summary MODEL                        layers, shapes, weights per gate, params\n"
                "  lstmviz trace MODEL --input X --out OUT.npz  every intermediate of a forward pass\n"
-               "Run 'lstmviz COMMAND --help' for a command's options. Models: Keras 3 .keras, "
-               "Keras 1/2/3 and tf.keras HDF5 (.h5), weights-only .weights.h5.",
+               "Run 'lstmviz COMMAND --help' for a command's options.\n"
+               f"MODEL is a file of any of these formats (recognised from its bytes): {model_formats()}.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {lstmviz.__version__}")
@@ -92,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print a table like Keras' model.summary() (name, class, "
                                    "output shape, parameters; Total params), then each recurrent "
                                    "layer's weight shapes per gate and its parameter formula.")
-    p.add_argument("model", metavar="MODEL", help="a .keras, .h5 or .weights.h5 file")
+    p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
 
     p = sub.add_parser("trace", help="run the model on an input and save every intermediate",
                        description="Run MODEL on the input(s) and write every recorded array to "
@@ -104,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and '<layer>/forward/<name>', '<layer>/backward/<name>' inside "
                                    "a Bidirectional.",
                        epilog=CSV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", metavar="MODEL", help="a .keras, .h5 or .weights.h5 file")
+    p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--input", "-i", dest="inputs", action="append", required=True, metavar="X",
                    help="an input file, .npy or .csv (repeat for a model with several inputs)")
     p.add_argument("--out", "-o", required=True, metavar="OUT.npz", help="where to write the arrays")
@@ -119,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Open the desktop app on MODEL (a demo model without one). "
                                    "With --screenshot, render one frame offscreen to a PNG and exit.")
     p.add_argument("model", metavar="MODEL", nargs="?", default=None,
-                   help="a .keras, .h5 or .weights.h5 file (default: the bundled demo)")
+                   help=MODEL_HELP + " (default: the bundled demo)")
     p.add_argument("--screenshot", metavar="OUT.png", default=None,
                    help="render the window to this PNG and exit")
     p.add_argument("--step", type=_step, default=None, metavar="N", help="timestep to show")

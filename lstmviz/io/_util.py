@@ -8,10 +8,6 @@ from typing import Any
 
 import numpy as np
 
-SUPPORTED = (
-    "supported: Keras 3 .keras files, Keras 1/2/3 and tf.keras HDF5 models (model.save) "
-    "and weights files (save_weights, .weights.h5)"
-)
 
 # Sanity caps: a hostile file must not make us allocate or loop without bound.
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
@@ -29,7 +25,11 @@ class Fail(Exception):
     def __init__(self, what: str, supported: str | None = None):
         super().__init__(what)
         self.what = what
-        self.supported = supported or SUPPORTED
+        if supported is None:
+            from .formats import supported as every_format
+
+            supported = every_format()
+        self.supported = supported
 
 
 def to_str(value: Any) -> str | None:

@@ -20,6 +20,7 @@ import lstmviz
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
+from lstmviz.io import formats
 from lstmviz.ui import theme as th
 from lstmviz.ui.input_panel import InputPanel
 from lstmviz.ui.player import Player
@@ -31,7 +32,7 @@ log = logging.getLogger("lstmviz")
 #: (module in lstmviz.ui.views, class, tab title), in tab order; keys 1-4 pick them.
 VIEWS = (("unrolled", "UnrolledView", "Unrolled"), ("cell", "CellView", "Cell"),
          ("over_time", "OverTimeView", "Over time"), ("weights", "WeightsView", "Weights"))
-MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".lstmviz")  # .lstmviz: a session (drop to open)
+MODEL_SUFFIXES = formats.suffixes()  # every registered format, sessions included (drop to open)
 INPUT_SUFFIXES = (".npy", ".csv", ".txt")
 MAX_RECENT = 8
 RESOURCES = Path(lstmviz.__file__).resolve().parents[1] / "resources"
@@ -109,8 +110,7 @@ def make_views() -> list[TraceView]:
 
 
 def is_model_file(path) -> bool:
-    name = str(path).lower()
-    return name.endswith(MODEL_SUFFIXES)
+    return formats.is_openable_name(path)
 
 
 def load_demos() -> list[dict]:
@@ -485,28 +485,29 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_dialog(self):
         start = str(Path(self.state.path).parent) if self.state.path else ""
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self, "Open a Keras model", start,
-            "Keras models (*.keras *.h5 *.hdf5);;All files (*)")
+            self, "Open a model or session", start, formats.dialog_filter())
         if path:
             self.open_file(path)
 
     def open_file(self, path) -> bool:
-        """Open a model (.keras, .h5, .hdf5) or a weights-only file (onto the current stack,
-        or as the layers it implies when it does not fit), or an input (.npy, .csv).
-        Problems become a message; returns whether it worked."""
+        """Open a file of any registered format (``lstmviz.io.formats``, from its bytes): a
+        model, a weights-only file (onto the current stack, or as the layers it implies when
+        it does not fit) or a session; or an input (.npy, .csv). Problems become a message;
+        returns whether it worked."""
         path = str(path)
         t0 = time.perf_counter()
         try:
-            if path.lower().endswith(".lstmviz"):
-                return self.sessions.open(path)
             if path.lower().endswith(INPUT_SUFFIXES):
                 self.state.import_input(path)
                 self.message(f"Input read from {Path(path).name}")
                 return True
             if not Path(path).exists():
                 raise LstmvizError(f"{path}: no such file")
+            fmt = formats.sniff(path)
+            if fmt.kind == "session":
+                return self.sessions.open(path)
             model = None
-            weights_only = path.lower().endswith(".weights.h5")
+            weights_only = fmt.weights_only
             if not weights_only:
                 model = self._keeping_window_alive(lstmviz.load, path)
                 weights_only = bool(model.source.get("weights_only"))
