@@ -95,8 +95,11 @@ def _app(offscreen: bool):
 
 
 def make_window(model_path: str | None = None, theme: str | None = None, quiet: bool = False,
-                settings=None):
-    """The main window, themed, on ``model_path`` or the demo. Raises LstmvizError."""
+                settings=None, strict: bool = False):
+    """The main window, themed, on ``model_path`` or the demo. Raises LstmvizError.
+
+    ``strict`` (headless runs): also when the model was opened but cannot be traced, so
+    that a picture never shows another model than the one asked for."""
     import pyqtgraph as pg
     from PySide6 import QtWidgets
 
@@ -118,6 +121,10 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
             window.close()
             window.deleteLater()
             raise LstmvizError(msg)
+        if strict and window.state.error:
+            msg = f"{Path(model_path).name}: opened, but it cannot run: {window.state.error}"
+            dispose(window)
+            raise LstmvizError(msg)
     else:
         demos = load_demos()
         if demos:
@@ -137,6 +144,31 @@ def dispose(window) -> None:
     if app is not None:
         app.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
         app.processEvents()
+
+
+def check_drawn(window, views=None) -> None:
+    """Raise LstmvizError when the model cannot run or one of ``views`` (default: the
+    shown tab) could not draw it: a headless run then exits 2 instead of saving a picture
+    of something else."""
+    from lstmviz.errors import LstmvizError
+
+    if window.state.error:
+        raise LstmvizError(f"the model cannot run: {window.state.error}")
+    views = [window.tabs.currentWidget()] if views is None else views
+    for view in views:
+        why = window.view_errors.get(getattr(view, "title", ""))
+        if why:
+            raise LstmvizError(f"the {view.title} view could not draw this model: {why}")
+
+
+def show_window(window, size=None, step: int | None = None) -> None:
+    """The interactive start: the saved geometry (unless ``size`` is given), then show.
+    Once shown, the sessions restore the preferences and offer a leftover autosave."""
+    if not window.sessions.restore_preferences(geometry=size is None):
+        window.resize(*parse_size(size))
+    if step is not None:
+        window.state.set_cursor(step=int(step))
+    window.show()
 
 
 def parse_size(size) -> tuple[int, int]:
@@ -162,6 +194,7 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     if step is not None:
         window.state.set_cursor(step=int(step))
     app.processEvents()
+    check_drawn(window)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     pix = window.grab()
@@ -195,7 +228,7 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
             from lstmviz.ui.session_ui import preferred_theme
 
             theme = preferred_theme()
-        window = make_window(model_path, theme, quiet=screenshot is not None)
+        window = make_window(model_path, theme, quiet=headless, strict=headless)
         if view not in (None, "window"):
             from lstmviz.ui.export import view_index
 
@@ -207,15 +240,11 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
     if screenshot is not None:
         try:
             render(window, screenshot, step, size)
-        except (OSError, ValueError) as err:
-            print(f"lstmviz: {err}", file=sys.stderr)
+        except (OSError, ValueError, LstmvizError) as err:
+            print(f"lstmviz: {' '.join(str(err).split())}", file=sys.stderr)
             return 2
         finally:
             dispose(window)
         return 0
-    w, h = parse_size(size)
-    window.resize(w, h)
-    if step is not None:
-        window.state.set_cursor(step=int(step))
-    window.show()
+    show_window(window, size, step)
     return int(app.exec())

@@ -585,7 +585,8 @@ def install(window) -> Exporter:
 def export_from_cli(model_path, out, kind: str, view: str | None = None, size=None, fps=None,
                     scale: float = 1.0, step: int | None = None, theme: str | None = None) -> int:
     """``lstmviz MODEL --export-KIND OUT``: render offscreen, write, exit 0 (2 on bad input)."""
-    from lstmviz.ui.app import _app, dispose, install_excepthook, limit_blas_threads, make_window
+    from lstmviz.ui.app import (_app, check_drawn, dispose, install_excepthook, limit_blas_threads,
+                                make_window)
 
     def fail(msg) -> int:
         print(f"lstmviz: {' '.join(str(msg).split())}", file=sys.stderr)
@@ -610,7 +611,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
     holder: dict = {}
     install_excepthook(lambda: holder.get("window"))
     try:
-        window = make_window(model_path, theme, quiet=True)
+        window = make_window(model_path, theme, quiet=True, strict=True)
     except LstmvizError as err:
         return fail(err)
     holder["window"] = window
@@ -621,6 +622,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
         if step is not None:
             window.state.set_cursor(step=int(step))
         widget = target_widget(window, target)
+        check_drawn(window)
         if kind in ("png", "svg"):
             if size is not None:
                 fit_widget(window, widget, size)
@@ -633,6 +635,11 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
             save_gif(window, out, target, size, fps or DEFAULT_FPS)
         else:
             save_mp4(window, out, target, size, fps or DEFAULT_FPS)
+        try:
+            check_drawn(window)  # a step the view could not draw: no half-true animation
+        except LstmvizError:
+            out.unlink(missing_ok=True)
+            raise
     except (LstmvizError, OSError, ValueError) as err:
         return fail(err if not isinstance(err, OSError) or not err.strerror else f"{out}: {err.strerror}")
     finally:
