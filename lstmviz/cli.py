@@ -19,7 +19,6 @@ from lstmviz.errors import LstmvizError
 
 PROG = "lstmviz"
 SUBCOMMANDS = ("summary", "trace", "app")
-DEMO_NAMES = ("demo.keras", "demo.h5")
 
 CSV_HELP = """\
 input files:
@@ -395,11 +394,13 @@ def _fmt_bytes(n: int) -> str:
 
 
 def demo_model():
-    """The bundled demo model when present, else a small built-in stack."""
-    res = Path(lstmviz.__file__).parent / "resources"
-    for name in DEMO_NAMES:
-        if (res / name).is_file():
-            return lstmviz.load(res / name)
+    """The first demo shipped in the package (``lstmviz.app.demos``), else a small
+    built-in stack."""
+    from lstmviz.app.demos import load_demos
+
+    demos = load_demos()
+    if demos:
+        return lstmviz.load(demos[0]["model"])
     from lstmviz.engine import LayerSpec, Model
 
     return Model.sequential(

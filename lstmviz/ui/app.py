@@ -4,7 +4,7 @@
 subcommand) calls:
 
 - ``model_path``: a ``.keras``/``.h5``/``.hdf5`` model or a ``.weights.h5`` file (put on
-  the built-in stack); None opens the first bundled demo (``resources/demos/demos.json``)
+  the built-in stack); None opens the first bundled demo (``lstmviz/resources/demos/demos.json``)
   or, without demos, a built-in LSTM(8) -> LSTM(4) -> Dense(1) stack on a sine.
 - ``screenshot``: a PNG path: build the window offscreen at ``size`` (default 1600x1000),
   seek to ``step``, save the whole window, exit. Returns 0, or 2 with a one-line message

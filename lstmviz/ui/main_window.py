@@ -8,7 +8,6 @@ every step/selection change) and the views' requests back to the state.
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import threading
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 import lstmviz
+from lstmviz.app.demos import load_demos
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
@@ -35,7 +35,6 @@ VIEWS = (("unrolled", "UnrolledView", "Unrolled"), ("cell", "CellView", "Cell"),
 MODEL_SUFFIXES = formats.suffixes()  # every registered format, sessions included (drop to open)
 INPUT_SUFFIXES = (".npy", ".csv", ".txt")
 MAX_RECENT = 8
-RESOURCES = Path(lstmviz.__file__).resolve().parents[1] / "resources"
 
 
 def apply_chrome(app) -> None:
@@ -111,39 +110,6 @@ def make_views() -> list[TraceView]:
 
 def is_model_file(path) -> bool:
     return formats.is_openable_name(path)
-
-
-def load_demos() -> list[dict]:
-    """Demos listed in ``resources/demos/demos.json`` whose model file exists.
-
-    Each entry: ``{"title", "description", "model": Path, "input": Path | None}``; the
-    JSON may be a list or ``{"demos": [...]}`` with ``file``/``model``/``path`` and
-    ``input``/``x`` keys (paths relative to the JSON file).
-    """
-    index = RESOURCES / "demos" / "demos.json"
-    try:
-        data = json.loads(index.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    items = data.get("demos", []) if isinstance(data, dict) else data
-    out = []
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
-        rel = item.get("model") or item.get("file") or item.get("path")
-        if not rel:
-            continue
-        model = (index.parent / rel).resolve()
-        if not model.exists():
-            continue
-        inp = item.get("input") or item.get("x") or item.get("inputs")
-        if isinstance(inp, list):
-            inp = inp[0] if inp else None
-        inp_path = (index.parent / inp).resolve() if isinstance(inp, str) else None
-        out.append({"title": item.get("title") or item.get("name") or model.stem,
-                    "description": item.get("description", ""),
-                    "model": model, "input": inp_path if inp_path and inp_path.exists() else None})
-    return out
 
 
 class MainWindow(QtWidgets.QMainWindow):
