@@ -33,7 +33,7 @@ from ._readers import (assign_legacy, attr_text, class_names, h5_get, is_group, 
 from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json
 
 __all__ = ["read_model_file", "read_weights_file", "read_keras3_zip", "read_hdf5_model",
-           "read_hdf5_weights", "class_names"]
+           "read_hdf5_weights", "spec_from_keras_config", "class_names"]
 
 MAX_FILE_BYTES = MAX_WEIGHTS_BYTES + 64 * 1024 * 1024
 
@@ -170,6 +170,24 @@ def _read_keras3_zip(data: bytes) -> tuple[ModelSpec, str | None]:
     return _build_spec(graph, weights, version or "3", "keras3-zip"), version or "3"
 
 
+def spec_from_keras_config(config: Any) -> ModelSpec:
+    """A ``ModelSpec`` (no weights) from a Keras model config dict, through the loaders'
+    own config parser (so an exported config reads back like a file's)."""
+    if not isinstance(config, dict):
+        raise LstmvizError("a Keras config is a JSON object")
+    try:
+        graph = parse_model(config.get("class_name"), config.get("config"))
+    except Fail as err:
+        raise LstmvizError(f"not a usable Keras config: {err}") from None
+    layers = [LayerSpec(r.cls, strip_private(r.cfg), r.name, None, list(r.inbound), list(r.initial_state))
+              for r in graph.recs]
+    spec = ModelSpec(layers=layers, inputs=list(graph.inputs), outputs=list(graph.outputs),
+                     name=graph.name, keras_version="3")
+    if graph.sequential:
+        _ensure_input_layer(spec)
+    return spec
+
+
 # ------------------------------------------------------------------ weights only
 
 def _spec_from_groups(groups: list[Group], version: str | None, keep_order: bool) -> ModelSpec:
@@ -189,7 +207,7 @@ def _spec_from_groups(groups: list[Group], version: str | None, keep_order: bool
     if not weighted:
         raise Fail("the weights file holds no layer weights")
     if not keep_order:
-        order = chain_order([(entries[i][1], entries[i][2], entries[i][3]) for i in weighted])
+        order = chain_order([(entries[i][1], entries[i][2], entries[i][3] or []) for i in weighted])
         if order is not None and order != list(range(len(weighted))):
             # weightless layers stay right after the weighted layer they followed
             after: dict[int, list[int]] = {}
@@ -213,7 +231,7 @@ def _spec_from_groups(groups: list[Group], version: str | None, keep_order: bool
             rec_act = "hard_sigmoid" if minor < 3 and not version.endswith("-tf") else "sigmoid"
         except (ValueError, IndexError):
             pass
-    layers = []
+    layers: list[tuple[str, dict, str, list[np.ndarray] | None]] = []
     for name, cls, cfg, arrays in entries:
         cfg = dict(cfg, name=name)
         for c in _rnn_cfgs(cls, cfg):
@@ -223,7 +241,7 @@ def _spec_from_groups(groups: list[Group], version: str | None, keep_order: bool
             c.pop("_cls", None)
         if cls == "Dense" or (cls == "TimeDistributed" and cfg["layer"]["class_name"] == "Dense"):
             (cfg if cls == "Dense" else cfg["layer"]["config"]).setdefault("activation", "linear")
-        layers.append([cls, cfg, name, arrays])
+        layers.append((cls, cfg, name, arrays))
     set_return_sequences([(l[0], l[1]) for l in layers])
     spec = ModelSpec(layers=[LayerSpec(c, cfg, n, w) for c, cfg, n, w in layers],
                      name="weights", keras_version=version)

@@ -120,11 +120,12 @@ def assign_legacy(graph: Graph, root: Any) -> dict[str, tuple[list[np.ndarray], 
 def _split_nested(recs: list[Rec], arrays, names, gname, out) -> None:
     """Share a nested model's group among its layers: by layer name in the weight names,
     else by position and count."""
-    counts = [expected_count(r.cls, r.cfg) for r in recs]
-    if any(c is None for c in counts):
-        bad = recs[counts.index(None)]
+    maybe = [expected_count(r.cls, r.cfg) for r in recs]
+    if any(c is None for c in maybe):
+        bad = recs[maybe.index(None)]
         raise Fail(f"nested model '{gname}' holds a layer '{bad.name}' of unknown class "
                    f"'{bad.cls}', so its weights cannot be shared out")
+    counts = [c for c in maybe if c is not None]
     by_name: dict[str, list[int]] = {r.name: [] for r in recs}
     ok = True
     for i, n in enumerate(names):

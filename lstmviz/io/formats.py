@@ -313,6 +313,7 @@ def read_weights(path: Any, isolate: bool = True,
 
         return run_isolated("weights", path, timeout)
     if fmt.weights is not None:
-        return _guarded(path, lambda: _reader(fmt.weights)(path))
+        reader = _reader(fmt.weights)
+        return _guarded(path, lambda: reader(path))
     spec = read_model(path, isolate=False)
     return [(ls.name or "", list(ls.weights)) for ls in spec.layers if ls.weights], None

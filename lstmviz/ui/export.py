@@ -403,26 +403,9 @@ def save_keras_json(state, path) -> Path:
 def spec_from_keras_config(config: dict):
     """A ``ModelSpec`` (no weights) from a Keras model config dict, through the loaders'
     own config parser (so an exported config reads back like a file's)."""
-    from lstmviz.engine import LayerSpec
-    from lstmviz.engine.spec import ModelSpec
-    from lstmviz.io import _ensure_input_layer
-    from lstmviz.io._graph import parse_model
-    from lstmviz.io._layers import strip_private
-    from lstmviz.io._util import Fail
+    from lstmviz.io import spec_from_keras_config as parse
 
-    if not isinstance(config, dict):
-        raise LstmvizError("a Keras config is a JSON object")
-    try:
-        graph = parse_model(config.get("class_name"), config.get("config"))
-    except Fail as err:
-        raise LstmvizError(f"not a usable Keras config: {err}") from None
-    layers = [LayerSpec(r.cls, strip_private(r.cfg), r.name, None, list(r.inbound), list(r.initial_state))
-              for r in graph.recs]
-    spec = ModelSpec(layers=layers, inputs=list(graph.inputs), outputs=list(graph.outputs),
-                     name=graph.name, keras_version="3")
-    if graph.sequential:
-        _ensure_input_layer(spec)
-    return spec
+    return parse(config)
 
 
 # -- the dialog ------------------------------------------------------------------------------
