@@ -234,9 +234,8 @@ class SessionManager(QtCore.QObject):
         return self._save_reporting(path)
 
     def open_dialog(self):
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open a session",
-                                                        str(Path(self.session_path).parent) if self.session_path else "",
-                                                        FILTER)
+        start = str(Path(self.session_path).parent) if self.session_path else ""
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open a session", start, FILTER)
         return self.open(path) if path else False
 
     # -- autosave ------------------------------------------------------------------------
