@@ -65,8 +65,7 @@ def _shape(text: str) -> tuple[int, ...]:
     try:
         dims = tuple(int(v) for v in text.replace("x", ",").split(",") if v.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"shape must be numbers separated by commas such as 1,20,3, not {text!r}") from None
+        raise argparse.ArgumentTypeError(f"shape must be numbers separated by commas such as 1,20,3, not {text!r}") from None
     if not dims or any(d == 0 or d < -1 for d in dims) or dims.count(-1) > 1:
         raise argparse.ArgumentTypeError(f"shape {text!r}: dimensions must be positive (one may be -1)")
     return dims
@@ -175,8 +174,7 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False) -> 
             arr = np.load(path, allow_pickle=False)
         except ValueError as err:
             if "allow_pickle" in str(err) or "pickle" in str(err).lower():
-                raise LstmvizError(f"{path}: holds Python objects (a pickled array), which lstmviz "
-                                   "never loads; save numbers") from None
+                raise LstmvizError(f"{path}: holds Python objects (a pickled array), which lstmviz never loads; save numbers") from None
             raise LstmvizError(f"{path}: not a readable .npy file ({err})") from None
         except EOFError:
             raise LstmvizError(f"{path}: the .npy file is truncated") from None
@@ -418,8 +416,7 @@ def cmd_app(args) -> int:
     try:
         from lstmviz.ui.app import run_app
     except ImportError as err:
-        ours = isinstance(err, ModuleNotFoundError) and (err.name or "").startswith("lstmviz")
-        why = "not installed yet" if ours else str(err)
+        why = "not installed yet" if isinstance(err, ModuleNotFoundError) and (err.name or "").startswith("lstmviz") else str(err)
         print(f"{PROG}: the desktop app is not available ({why}); printing the summary instead",
               file=sys.stderr)
         model = lstmviz.load(args.model) if args.model else demo_model()

@@ -4,8 +4,7 @@
 For a stack of three 128-unit LSTMs (return_sequences=True) over 200 steps:
 1. seek: moving the one cursor to a new step updates every view (all four tabs), then
    the visible window is repainted;
-2. edit: changing `units` in the side panel's spin box re-builds, re-traces and redraws the
-   tab on screen (each tab in turn);
+2. edit: changing `units` in the side panel's spin box re-builds, re-traces and redraws the tab on screen (each tab in turn);
 3. start-up: from the command start (a subprocess running ``lstmviz --screenshot``)
    to the window painted and saved.
 
@@ -111,7 +110,7 @@ def main(argv=None) -> int:
     for title, samples in per_view.items():
         print(f"    {title + ' view set_cursor':<50} {median_ms(samples):8.2f} ms")
     row("all four views updated (worst tab shown)", worst_update, 16)
-    for title, (_u, p) in results.items():
+    for title, (u, p) in results.items():
         print(f"    {'... + window repainted, ' + title + ' tab shown':<50} {p:8.1f} ms")
     row("views updated + window repainted (worst tab)", worst_paint, 16)
 

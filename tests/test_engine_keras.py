@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import lstmviz
-from tests.helpers import FULL_MODEL_FILES, WEIGHTS_FILES, expected_outputs, fixture_cases, read_inputs, read_meta
+from tests.helpers import (FULL_MODEL_FILES, WEIGHTS_FILES, expected_outputs, fixture_cases,
+                           read_inputs, read_meta)
 
 ATOL = 1e-5
 CASES = [c for c in fixture_cases() if read_meta(c).get("framework", "keras") == "keras"]

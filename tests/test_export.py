@@ -89,8 +89,7 @@ def test_copy_to_clipboard(window):
 
 
 def test_view_names():
-    names = ("unrolled", "Cell", "over-time", "Over time", "weights", "2")
-    assert [ex.view_index(n) for n in names] == [0, 1, 2, 2, 3, 1]
+    assert [ex.view_index(n) for n in ("unrolled", "Cell", "over-time", "Over time", "weights", "2")] == [0, 1, 2, 2, 3, 1]
     with pytest.raises(LstmvizError, match="unknown view"):
         ex.view_index("spectrum")
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmviz.engine.layers import RNN_OPTIONS, Bidirectional, InputLayer, Layer, Recurrent, fmt_shape, make_layer
+from lstmviz.engine.layers import (RNN_OPTIONS, Bidirectional, InputLayer, Layer, Recurrent, fmt_shape,
+                                   make_layer)
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LayerTrace, Trace
 from lstmviz.errors import LstmvizError
@@ -142,8 +143,7 @@ class Model:
         if outs is None:
             raise LstmvizError(f"layer '{user}' comes before its input '{ref.layer}' in the model's order")
         if ref.tensor_index >= len(outs):
-            raise LstmvizError(f"layer '{user}' takes output {ref.tensor_index} of '{ref.layer}', "
-                               f"which has {len(outs)}")
+            raise LstmvizError(f"layer '{user}' takes output {ref.tensor_index} of '{ref.layer}', which has {len(outs)}")
         return outs[ref.tensor_index]
 
     def _infer_shapes(self, input_shapes: list) -> dict[str, list]:

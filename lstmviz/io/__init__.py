@@ -22,24 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.spec import LayerSpec, ModelSpec
+from ..engine.spec import LayerSpec, ModelSpec, TensorRef
 from ..errors import LstmvizError
 from ._graph import Graph, parse_model
-from ._infer import Group, chain_order, describe_failure, infer_group, set_return_sequences, weightless_class
+from ._infer import (Group, chain_order, describe_failure, infer_group, set_return_sequences,
+                     weightless_class)
 from ._layers import RNN_CLASSES, expected_count, prepare_weights, strip_private
-from ._readers import (
-    assign_legacy,
-    attr_text,
-    h5_get,
-    is_group,
-    k3_all_vars,
-    k3_layer_arrays,
-    k3_weight_groups,
-    legacy_weight_groups,
-    read_zip,
-)
+from ._readers import (assign_legacy, attr_text, class_names, h5_get, is_group, k3_all_vars,
+                       k3_layer_arrays, k3_weight_groups, legacy_weight_groups, read_zip)
 from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json
-from .keras3_paths import class_names
 
 __all__ = ["read_model_file", "read_weights_file", "read_keras3_zip", "read_hdf5_model",
            "read_hdf5_weights", "spec_from_keras_config", "class_names"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+
 # Sanity caps: a hostile file must not make us allocate or loop without bound.
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 MAX_WEIGHTS_BYTES = 4 * 1024 * 1024 * 1024

@@ -45,8 +45,7 @@ import numpy as np
 
 from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError
-from ._util import Fail as FileFail
-from ._util import read_head
+from ._util import Fail as FileFail, read_head
 
 __all__ = ["read_torch_state_dict", "looks_like_torch_file"]
 
@@ -369,7 +368,7 @@ class _Unpickler(pickle.Unpickler):
             return base
         if not isinstance(view, tuple) or len(view) != 3:
             raise Fail("a storage view is malformed")
-        _vkey, voff, vsize = str(view[0]), _int(view[1], "view offset"), _int(view[2], "view size")
+        vkey, voff, vsize = str(view[0]), _int(view[1], "view offset"), _int(view[2], "view size")
         if voff < 0 or vsize < 0 or voff + vsize > numel:
             raise Fail("a storage view reaches past its storage")
         return _Storage(stype, key, vsize, self.loader, offset=voff)

@@ -491,8 +491,7 @@ class Exporter(QtCore.QObject):
         try:
             out = fn(*args)
         except (LstmvizError, OSError) as err:
-            msg = (str(err) if isinstance(err, LstmvizError)
-                   else f"{getattr(err, 'filename', '')}: {err.strerror or err}")
+            msg = str(err) if isinstance(err, LstmvizError) else f"{getattr(err, 'filename', '')}: {err.strerror or err}"
             self.window.message(msg, dialog=True, error=True, title="Cannot export")
             return None
         if done:
@@ -546,7 +545,7 @@ class Exporter(QtCore.QObject):
         if st.trace is None:
             self.window.message("there is no trace to export yet", dialog=True, error=True)
             return None
-        path = self._ask_path("Export trace", f"trace.{kind}", f"{kind.upper()} (*.{kind})")
+        path = self._ask_path(f"Export trace", f"trace.{kind}", f"{kind.upper()} (*.{kind})")
         if not path:
             return None
         if kind == "npz":
@@ -569,7 +568,8 @@ def install(window) -> Exporter:
 def export_from_cli(model_path, out, kind: str, view: str | None = None, size=None, fps=None,
                     scale: float = 1.0, step: int | None = None, theme: str | None = None) -> int:
     """``lstmviz MODEL --export-KIND OUT``: render offscreen, write, exit 0 (2 on bad input)."""
-    from lstmviz.ui.app import _app, check_drawn, dispose, install_excepthook, limit_blas_threads, make_window
+    from lstmviz.ui.app import (_app, check_drawn, dispose, install_excepthook, limit_blas_threads,
+                                make_window)
 
     def fail(msg) -> int:
         print(f"lstmviz: {' '.join(str(msg).split())}", file=sys.stderr)

@@ -604,8 +604,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if url.isLocalFile():
                 event.acceptProposedAction()
                 # open after the drop returns, so a message box does not block the drag source
-                path = url.toLocalFile()
-                QtCore.QTimer.singleShot(0, lambda p=path: self.open_file(p))
+                QtCore.QTimer.singleShot(0, lambda p=url.toLocalFile(): self.open_file(p))
                 return
 
     def resizeEvent(self, event):

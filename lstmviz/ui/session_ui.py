@@ -234,8 +234,9 @@ class SessionManager(QtCore.QObject):
         return self._save_reporting(path)
 
     def open_dialog(self):
-        start = str(Path(self.session_path).parent) if self.session_path else ""
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open a session", start, FILTER)
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open a session",
+                                                        str(Path(self.session_path).parent) if self.session_path else "",
+                                                        FILTER)
         return self.open(path) if path else False
 
     # -- autosave ------------------------------------------------------------------------

@@ -299,8 +299,7 @@ class StackPanel(QtWidgets.QWidget):
         self.input_shape_label.setToolTip("The input's shape as Keras writes it: None is the batch size, "
                                           "then timesteps, then input_dim")
         src = spec.source
-        src_text = {"data": "your data",
-                    "text": f"text \u201c{spec.text[:12]}\u201d"}.get(src, f"{src}, seed {spec.seed}")
+        src_text = {"data": "your data", "text": f"text \u201c{spec.text[:12]}\u201d"}.get(src, f"{src}, seed {spec.seed}")
         self.input_source_button.setText(src_text + " \u25be")
         for w in (self.batch_spin, self.timesteps_spin, self.add_button, self.duplicate_button, self.remove_button):
             w.setEnabled(not st.readonly)
@@ -326,8 +325,7 @@ class StackPanel(QtWidgets.QWidget):
             item = QtWidgets.QListWidgetItem()
             item.setData(ROLE_INDEX, i)
             item.setData(ROLE_CARD, {"title": title, "detail": detail, "params": params,
-                                     "bad": bool(entry.name and entry.name in bad)
-                                     or (entry.name is None and st.error is not None)})
+                                     "bad": bool(entry.name and entry.name in bad) or (entry.name is None and st.error is not None)})
             item.setToolTip(f"{title}\n{detail}\nparameters: {params or '?'}"
                             + (f"\n{layer.param_formula()}" if layer is not None and layer.param_formula() else ""))
             self.cards.addItem(item)

@@ -20,7 +20,8 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
 from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
-from lstmviz.ui.views._common import CellRef, cell_ref, cosmetic_pen, fmt, fmt_term, layer_input, message_label
+from lstmviz.ui.views._common import (CellRef, cell_ref, cosmetic_pen, fmt, fmt_term,
+                                      layer_input, message_label)
 from lstmviz.ui.views.base import TraceView
 
 KINDS_GATES = {
@@ -363,8 +364,7 @@ class CellView(TraceView):
             return (0, 1) if arr is None else th.symmetric_levels(arr)
         if key in ("i", "f", "o", "z", "r"):
             return (0.0, 1.0)
-        return th.symmetric_levels(ref.rec.steps[key],
-                                   *([ref.rec.initial_state[key]] if key in ref.rec.initial_state else []))
+        return th.symmetric_levels(ref.rec.steps[key], *([ref.rec.initial_state[key]] if key in ref.rec.initial_state else []))
 
     def _setup(self, ref: CellRef) -> None:
         t = self.theme

@@ -250,7 +250,7 @@ class OverTimeView(TraceView):
             self.cursor_lines.append(slot.cursor_line)
         # curves: only this kind's keys, in the legend too
         self.legend.clear()
-        for curve in self.curves.values():
+        for key, curve in self.curves.items():
             if curve.scene() is not None:
                 self.curve_plot.removeItem(curve)
         lo, hi = 0.0, 1.0

@@ -27,7 +27,8 @@ from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES, InputLayer
 from lstmviz.ui import theme as th
-from lstmviz.ui.views._common import CellRef, cell_refs, clamp, cosmetic_pen, model_inputs, rect_item
+from lstmviz.ui.views._common import (CellRef, cell_refs, clamp, cosmetic_pen, model_inputs,
+                                      rect_item)
 from lstmviz.ui.views.base import TraceView
 
 ROW_H = 1.0      # cell height (data units)
@@ -512,8 +513,7 @@ class UnrolledView(TraceView):
         cm = th.diverging_cmap(t)
         neg, pos = cm.map(0.05, mode="qcolor").name(), cm.map(0.95, mode="qcolor").name()
         parts = [f'<b>cell colour</b> = output of unit [n] at that step '
-                 f'(<span style="color:{neg}"><b>&lt; 0</b></span> · 0 · '
-                 f'<span style="color:{pos}"><b>&gt; 0</b></span>)',
+                 f'(<span style="color:{neg}"><b>&lt; 0</b></span> · 0 · <span style="color:{pos}"><b>&gt; 0</b></span>)',
                  f'<span style="color:{t.foreground}"><b>⟶</b></span> h carried to the next step']
         if any(r.kind == "rnn" and r.ref.kind == "LSTM" for r in self.rows):
             parts.append(f'<span style="color:{th.HUES["c"]}"><b>⟶</b></span> c carried')

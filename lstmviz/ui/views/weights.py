@@ -153,8 +153,7 @@ class WeightsView(TraceView):
             layer = None
         self.layer = layer
         if layer is None or not layer.weights:
-            what = (f"'{cursor.layer}' ({layer.class_name}) has no weights." if layer is not None
-                    else "No layer selected.")
+            what = f"'{cursor.layer}' ({layer.class_name}) has no weights." if layer is not None else "No layer selected."
             self.message.setText(f"{what}\n\nSelect a layer with weights (LSTM, GRU, SimpleRNN, Dense, ...).")
             self.stack.setCurrentIndex(0)
             return
@@ -203,8 +202,7 @@ class WeightsView(TraceView):
             slot.plot.setYRange(-0.5, rows - 0.5, padding=0)
             slot.plot.getAxis("left").setTicks([_int_ticks(rows), []])
             slot.plot.getAxis("bottom").setTicks([_int_ticks(cols), []])
-            meaning = {"kernel": "kernel W  (input → gates)" if rnn else "kernel W  (input → outputs)",
-                       "recurrent_kernel": "recurrent kernel U  (h → gates)",
+            meaning = {"kernel": "kernel W  (input → gates)" if rnn else "kernel W  (input → outputs)", "recurrent_kernel": "recurrent kernel U  (h → gates)",
                        "bias": "bias b", "embeddings": "embeddings"}.get(name, name)
             if name == "bias" and arr.shape[0] == 2:
                 meaning = "bias  (row 0: input b, row 1: recurrent b')"
