@@ -19,7 +19,6 @@ from lstmviz.errors import LstmvizError
 
 PROG = "lstmviz"
 SUBCOMMANDS = ("summary", "trace", "grad", "train", "app")
-DEMO_NAMES = ("demo.keras", "demo.h5")
 THEMES = ("dark", "light", "projector")  # lstmviz.ui.theme.THEMES (not imported: no Qt here)
 
 CSV_HELP = """\
@@ -73,7 +72,15 @@ def _shape(text: str) -> tuple[int, ...]:
     return dims
 
 
+def model_formats() -> str:
+    """The formats MODEL may be, from the registry (``lstmviz.io.formats``)."""
+    from lstmviz.io.formats import help_text
+
+    return help_text()
+
+
 def build_parser() -> argparse.ArgumentParser:
+    MODEL_HELP = f"a model file: {model_formats()}"
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="See the unrolled computation of recurrent layers (SimpleRNN, LSTM, GRU), "
@@ -84,8 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  lstmviz trace MODEL --input X --out OUT.npz  every intermediate of a forward pass\n"
                "  lstmviz grad MODEL --input X --target Y --loss L --out G.npz   exact gradients\n"
                "  lstmviz train MODEL|--task NAME ... --out TRAINED.keras   train as Keras' fit\n"
-               "Run 'lstmviz COMMAND --help' for a command's options. Models: Keras 3 .keras, "
-               "Keras 1/2/3 and tf.keras HDF5 (.h5), weights-only .weights.h5.",
+               "Run 'lstmviz COMMAND --help' for a command's options.\n"
+               f"MODEL is a file of any of these formats (recognised from its bytes): {model_formats()}.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {lstmviz.__version__}")
@@ -99,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print a table like Keras' model.summary() (name, class, "
                                    "output shape, parameters; Total params), then each recurrent "
                                    "layer's weight shapes per gate and its parameter formula.")
-    p.add_argument("model", metavar="MODEL", help="a .keras, .h5 or .weights.h5 file")
+    p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
 
     p = sub.add_parser("trace", help="run the model on an input and save every intermediate",
                        description="Run MODEL on the input(s) and write every recorded array to "
@@ -111,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "and '<layer>/forward/<name>', '<layer>/backward/<name>' inside "
                                    "a Bidirectional.",
                        epilog=CSV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", metavar="MODEL", help="a .keras, .h5 or .weights.h5 file")
+    p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--input", "-i", dest="inputs", action="append", required=True, metavar="X",
                    help="an input file, .npy or .csv (repeat for a model with several inputs)")
     p.add_argument("--out", "-o", required=True, metavar="OUT.npz", help="where to write the arrays")
@@ -133,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Open the desktop app on MODEL (a demo model without one). "
                                    "With --screenshot, render one frame offscreen to a PNG and exit.")
     p.add_argument("model", metavar="MODEL", nargs="?", default=None,
-                   help="a .keras, .h5 or .weights.h5 file (default: the bundled demo)")
+                   help=MODEL_HELP + " (default: the bundled demo)")
     p.add_argument("--input", "-i", dest="inputs", action="append", default=[], metavar="X",
                    help="trace the model on this .npy or .csv (the model's first input; "
                         "see 'lstmviz trace --help' for how a .csv is read)")
@@ -441,11 +448,13 @@ def _fmt_bytes(n: int) -> str:
 
 
 def demo_model():
-    """The bundled demo model when present, else a small built-in stack."""
-    res = Path(lstmviz.__file__).parent / "resources"
-    for name in DEMO_NAMES:
-        if (res / name).is_file():
-            return lstmviz.load(res / name)
+    """The first demo shipped in the package (``lstmviz.app.demos``), else a small
+    built-in stack."""
+    from lstmviz.app.demos import load_demos
+
+    demos = load_demos()
+    if demos:
+        return lstmviz.load(demos[0]["model"])
     from lstmviz.engine import LayerSpec, Model
 
     return Model.sequential(

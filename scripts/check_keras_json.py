@@ -53,7 +53,7 @@ def stacks():
     s = AppState()
     s.add_layer("Embedding", index=0)
     yield "embedding", s
-    for f in sorted((ROOT / "resources" / "demos").glob("*.keras")):
+    for f in sorted((ROOT / "lstmviz" / "resources" / "demos").glob("*.keras")):
         s = AppState()
         s.set_model(lstmviz.load(f))
         yield f.stem, s

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Train the three small demo models shipped in ``resources/demos/`` with real Keras 3.
+"""Train the three small demo models shipped in ``lstmviz/resources/demos/`` with real Keras 3.
 
 Needs TensorFlow and Keras 3: install the ``fixtures`` extra of this project, preferably
 into a separate virtualenv::
@@ -9,9 +9,9 @@ into a separate virtualenv::
     TF_CPP_MIN_LOG_LEVEL=3 CUDA_VISIBLE_DEVICES= /path/to/kvenv/bin/python scripts/make_demo_models.py [--only NAME]
 
 Each demo trains in a few seconds on a CPU and is saved, without optimizer state, as
-``resources/demos/<name>.keras`` together with an example input ``<name>.input.npy``
+``lstmviz/resources/demos/<name>.keras`` together with an example input ``<name>.input.npy``
 (4 sequences: float32 ``(4, timesteps, features)``, or int32 ``(4, timesteps)`` character
-ids for the character model).  ``resources/demos/demos.json`` lists them as
+ids for the character model).  ``lstmviz/resources/demos/demos.json`` lists them as
 ``[{"file", "title", "description", "input"}]``.
 
 - ``sine_predictor``: LSTM(8, return_sequences) -> TimeDistributed(Dense(1)); predicts the
@@ -39,7 +39,7 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "resources" / "demos"
+OUT = ROOT / "lstmviz" / "resources" / "demos"
 SEED = 1234
 
 TEXT = (

@@ -4,7 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/_venv.sh"
 OUT="$ROOT/resources/screenshots"
-DEMOS="$ROOT/resources/demos"
+DEMOS="$ROOT/lstmviz/resources/demos"
 mkdir -p "$OUT"
 shot() { "$VENV/bin/lstmviz" "$@" --size 1600x1000; }
 shot "$DEMOS/sine_predictor.keras" --view unrolled --step 12 --screenshot "$OUT/unrolled.png"

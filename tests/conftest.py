@@ -1,12 +1,41 @@
-"""Shared test setup: Qt runs offscreen (no display needed), BLAS on one thread."""
+"""Shared test setup: Qt runs offscreen (no display needed), BLAS on one thread, and the
+user's own lstmviz settings (recent files, theme, geometry) and autosaves are never
+touched: QSettings and QStandardPaths point into a temporary folder, for this process and
+for every process a test starts (``XDG_CONFIG_HOME``/``XDG_DATA_HOME`` are inherited)."""
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+#: where the user's settings really are (tests/test_settings_isolation.py checks them)
+REAL_CONFIG_HOME = Path(os.environ.get("LSTMVIZ_REAL_CONFIG_HOME")
+                        or os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+REAL_DATA_HOME = Path(os.environ.get("LSTMVIZ_REAL_DATA_HOME")
+                      or os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+SANDBOX = Path(tempfile.mkdtemp(prefix="lstmviz-tests-"))
+atexit.register(shutil.rmtree, SANDBOX, ignore_errors=True)
+os.environ["LSTMVIZ_REAL_CONFIG_HOME"] = str(REAL_CONFIG_HOME)
+os.environ["LSTMVIZ_REAL_DATA_HOME"] = str(REAL_DATA_HOME)
+os.environ["XDG_CONFIG_HOME"] = str(SANDBOX / "config")
+os.environ["XDG_DATA_HOME"] = str(SANDBOX / "data")
+
 
 import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _settings_in_the_sandbox():
+    """QSettings' user scope in the sandbox too (belt and braces beside XDG_CONFIG_HOME)."""
+    from PySide6 import QtCore
+
+    for fmt in (QtCore.QSettings.Format.NativeFormat, QtCore.QSettings.Format.IniFormat):
+        QtCore.QSettings.setPath(fmt, QtCore.QSettings.Scope.UserScope, str(SANDBOX / "config"))
+    yield
 
 
 @pytest.fixture

@@ -174,10 +174,17 @@ def test_read_weights_file_legacy_and_keras3():
 
 
 @needs_corpus
-@pytest.mark.parametrize("name", ["rlindland_lstm.pt", "chrisprasanna_gas_lstm.pt"])
-def test_pytorch_refused(name):
-    with pytest.raises(LstmvizError, match="PyTorch checkpoint: not supported yet"):
-        read_model_file(CORPUS / "models" / name)
+@pytest.mark.parametrize("name,fmt", [("rlindland_lstm.pt", "torch-pickle"),
+                                      ("chrisprasanna_gas_lstm.pt", "torch-zip")])
+def test_pytorch_files_go_to_the_torch_reader(name, fmt):
+    """The registry sends a torch.save file to the torch reader, whichever entry point
+    reads it (it used to say "not supported yet")."""
+    from lstmviz.io.torch_state import read_torch_state_dict
+
+    spec = read_model_file(CORPUS / "models" / name)
+    assert spec.source["format"] == fmt
+    direct = read_torch_state_dict(CORPUS / "models" / name)
+    assert [l.class_name for l in spec.layers] == [l.class_name for l in direct.layers]
 
 
 # ------------------------------------------------------------------ fixtures

@@ -93,9 +93,10 @@ def test_text(tmp_path):
 
 
 def test_pickle_refused(tmp_path):
+    # a pickle goes to the PyTorch reader, which refuses what it would have to run
     p = tmp_path / "m.pt"
     p.write_bytes(b"\x80\x02cfoo\nbar\n.")
-    _check_err(p, "PyTorch checkpoint: not supported yet")
+    _check_err(p, "asks to run foo.bar, which lstmviz never does")
 
 
 def test_zip_without_config(tmp_path):

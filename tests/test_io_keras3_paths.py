@@ -121,3 +121,37 @@ def test_rnn_lstm_cell_initialises_forget_bias_like_keras():
     model = lstmviz.Model.sequential((None, 4, 2), [LayerSpec("RNN", {"cell": cell}, name="r")])
     bias = model.get_layer("r").weights[2]
     np.testing.assert_array_equal(bias, np.r_[np.zeros(3), np.ones(3), np.zeros(6)])
+
+
+def test_one_rule_for_the_paths_from_a_config_and_from_an_engine_layer():
+    """The reader (Keras config) and the weight matching (engine layer) ask the same
+    ``var_paths``; both give the groups the file holds, in get_weights() order."""
+    from lstmviz.io.keras3_paths import class_names, config_layout, layer_layout, var_paths
+
+    model = _model()
+    spec = model.to_spec()
+    layers = [l for l in model.layers]
+    groups = class_names([l.class_name for l in layers])
+    file_paths = list(_file_groups(np.random.default_rng(0)))
+    from_engine = [p for layer, g in zip(layers, groups) if layer.weights
+                   for p in var_paths(layer_layout(layer), f"layers/{g}")]
+    assert from_engine == file_paths
+    by_name = {ls.name: ls for ls in spec.layers}
+    cfg = {"stack": _model_cfgs()[0], "r": _model_cfgs()[3]}
+    assert var_paths(config_layout("RNN", cfg["stack"]), "layers/rnn") == file_paths[:2]
+    assert var_paths(config_layout("RNN", cfg["r"]), "layers/rnn_1") == file_paths[-1:]
+    assert var_paths(config_layout("GRU", {"units": 5}), "layers/gru") == ["layers/gru/cell"]
+    td = by_name["td"].config
+    assert var_paths(config_layout("TimeDistributed", td), "layers/time_distributed") == \
+        ["layers/time_distributed/layer"]
+    bidi = {"layer": {"class_name": "LSTM", "config": {}},
+            "backward_layer": {"class_name": "LSTM", "config": {}}}
+    assert var_paths(config_layout("Bidirectional", bidi), "layers/b") == \
+        ["layers/b/forward_layer/cell", "layers/b/backward_layer/cell"]
+
+
+def _model_cfgs():
+    cells = {"class_name": "StackedRNNCells", "config": {"cells": [
+        {"class_name": "SimpleRNNCell", "config": {"units": 3}},
+        {"class_name": "GRUCell", "config": {"units": 2}}]}}
+    return [{"cell": cells}, None, None, {"cell": {"class_name": "LSTMCell", "config": {"units": 6}}}]

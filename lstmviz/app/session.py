@@ -537,3 +537,21 @@ def open_session(state: AppState, path) -> Session:
     session = read_session(path)
     apply_session(state, session, path)
     return session
+
+
+def read_model_spec(path) -> ModelSpec:
+    """The model a session holds, as the spec that builds it: the registry's reader of
+    ``.lstmviz`` files (``lstmviz.load``, ``lstmviz summary``/``trace``). Raises
+    LstmvizError, also when the session's stack cannot run."""
+    session = read_session(path)
+    if session.model is not None:
+        spec = session.model.to_spec()
+    else:
+        state = AppState(session.layers, session.input, seed=session.seed, build=False)
+        try:
+            spec = state.build_model().to_spec()
+        except LstmvizError as err:
+            raise LstmvizError(f"{path}: the session's stack cannot run: {err}") from None
+    spec.source = {"format": "lstmviz-session", "weights_only": False, "path": str(path),
+                   "keras_version": spec.keras_version}
+    return spec

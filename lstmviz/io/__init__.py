@@ -1,6 +1,7 @@
 """File loaders: Keras model and weights files -> ``ModelSpec``.
 
-Formats are detected from the bytes, never the name:
+Which format a file is, and which reader reads it, is ``lstmviz.io.formats``' registry
+(from the bytes, never the name). The Keras readers here:
 
 - ``keras3-zip``: a Keras 3 ``.keras`` zip (``config.json`` + ``model.weights.h5``);
 - ``keras3-weights-h5``: a Keras 3 ``.weights.h5`` (``layers/<name>/vars/<i>``, no config);
@@ -31,54 +32,12 @@ from ._layers import RNN_CLASSES, expected_count, prepare_weights, strip_private
 from ._readers import (assign_legacy, attr_text, class_names, h5_get, is_group, k3_all_vars,
                        k3_layer_arrays, k3_weight_groups, legacy_weight_groups, read_zip)
 from ._h5safe import check_file
-from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json, read_budget, read_head
+from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json, read_budget
 
-__all__ = ["read_model_file", "read_weights_file", "detect_format", "class_names"]
+__all__ = ["read_model_file", "read_weights_file", "read_keras3_zip", "read_hdf5_model",
+           "read_hdf5_weights", "spec_from_keras_config", "class_names"]
 
-HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
-ZIP_MAGIC = b"PK\x03\x04"
 MAX_FILE_BYTES = MAX_WEIGHTS_BYTES + 64 * 1024 * 1024
-
-
-def _err(path: Any, fail: Fail) -> LstmvizError:
-    return LstmvizError(f"{os.path.basename(str(path))}: {fail.what}; {fail.supported}")
-
-
-def _read_head(path: Any) -> tuple[bytes, int]:
-    return read_head(path, 1024)
-
-
-def detect_format(head: bytes) -> str:
-    """Container kind from the first bytes: "hdf5", "zip", "pickle" or "unknown"."""
-    if head.startswith(HDF5_MAGIC):
-        return "hdf5"
-    if head.startswith(ZIP_MAGIC):
-        return "zip"
-    if head[:1] == b"\x80" and len(head) > 1 and head[1:2] in b"\x02\x03\x04\x05":
-        return "pickle"
-    return "unknown"
-
-
-def _foreign(head: bytes, size: int) -> Fail:
-    if size == 0:
-        return Fail("the file is empty")
-    kinds = [(b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-             (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip archive"),
-             (b"PK\x05\x06", "an empty zip archive"), (b"\x93NUMPY", "a NumPy .npy array"),
-             (b"\x08", "a protobuf / SavedModel file")]
-    for magic, what in kinds:
-        if head.startswith(magic):
-            return Fail(f"this is {what}, not a Keras model file")
-    if head.lstrip().startswith((b"{", b"[")):
-        return Fail("this is a JSON/text file, not a Keras model file (a bare config has no "
-                    "weights)")
-    if head.startswith(HDF5_MAGIC[:4]) or head.startswith(ZIP_MAGIC[:2]):
-        return Fail("the file is truncated or corrupt")
-    try:
-        head.decode("utf-8")
-        return Fail("this is a text file, not a Keras model file")
-    except UnicodeDecodeError:
-        return Fail("unrecognised file content (neither HDF5 nor a zip archive)")
 
 
 def _open_h5(src: Any) -> Any:
@@ -221,6 +180,24 @@ def _read_keras3_zip(data: bytes) -> tuple[ModelSpec, str | None]:
     return _build_spec(graph, weights, version or "3", "keras3-zip"), version or "3"
 
 
+def spec_from_keras_config(config: Any) -> ModelSpec:
+    """A ``ModelSpec`` (no weights) from a Keras model config dict, through the loaders'
+    own config parser (so an exported config reads back like a file's)."""
+    if not isinstance(config, dict):
+        raise LstmvizError("a Keras config is a JSON object")
+    try:
+        graph = parse_model(config.get("class_name"), config.get("config"))
+    except Fail as err:
+        raise LstmvizError(f"not a usable Keras config: {err}") from None
+    layers = [LayerSpec(r.cls, strip_private(r.cfg), r.name, None, list(r.inbound), list(r.initial_state))
+              for r in graph.recs]
+    spec = ModelSpec(layers=layers, inputs=list(graph.inputs), outputs=list(graph.outputs),
+                     name=graph.name, keras_version="3")
+    if graph.sequential:
+        _ensure_input_layer(spec)
+    return spec
+
+
 # ------------------------------------------------------------------ weights only
 
 def _spec_from_groups(groups: list[Group], version: str | None, keep_order: bool) -> ModelSpec:
@@ -240,7 +217,7 @@ def _spec_from_groups(groups: list[Group], version: str | None, keep_order: bool
     if not weighted:
         raise Fail("the weights file holds no layer weights")
     if not keep_order:
-        order = chain_order([(entries[i][1], entries[i][2], entries[i][3]) for i in weighted])
+        order = chain_order([(entries[i][1], entries[i][2], entries[i][3] or []) for i in weighted])
         if order is not None and order != list(range(len(weighted))):
             # weightless layers stay right after the weighted layer they followed
             after: dict[int, list[int]] = {}
@@ -264,7 +241,7 @@ def _spec_from_groups(groups: list[Group], version: str | None, keep_order: bool
             rec_act = "hard_sigmoid" if minor < 3 and not version.endswith("-tf") else "sigmoid"
         except (ValueError, IndexError):
             pass
-    layers = []
+    layers: list[tuple[str, dict, str, list[np.ndarray] | None]] = []
     for name, cls, cfg, arrays in entries:
         cfg = dict(cfg, name=name)
         for c in _rnn_cfgs(cls, cfg):
@@ -274,7 +251,7 @@ def _spec_from_groups(groups: list[Group], version: str | None, keep_order: bool
             c.pop("_cls", None)
         if cls == "Dense" or (cls == "TimeDistributed" and cfg["layer"]["class_name"] == "Dense"):
             (cfg if cls == "Dense" else cfg["layer"]["config"]).setdefault("activation", "linear")
-        layers.append([cls, cfg, name, arrays])
+        layers.append((cls, cfg, name, arrays))
     set_return_sequences([(l[0], l[1]) for l in layers])
     spec = ModelSpec(layers=[LayerSpec(c, cfg, n, w) for c, cfg, n, w in layers],
                      name="weights", keras_version=version)
@@ -302,63 +279,66 @@ def _rnn_cfgs(cls: str, cfg: dict) -> list[dict]:
     return []
 
 
-# ------------------------------------------------------------------ dispatch
+# ------------------------------------------------------------------ the readers of the registry
 
-def _load(path: Any, want_groups: bool = False) -> Any:
-    with read_budget("the weights in the file"):
-        return _load_within_budget(path, want_groups)
-
-
-def _load_within_budget(path: Any, want_groups: bool) -> Any:
-    head, size = _read_head(path)
-    kind = detect_format(head)
-    if kind == "pickle":
-        raise Fail("this is a PyTorch checkpoint: not supported yet",
-                   "supported: Keras .keras/.h5 models and weights files")
-    if kind == "unknown":
-        raise _foreign(head, size)
+def _check_size(path: Any) -> None:
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise Fail(f"cannot read the file ({exc})") from exc
     if size > MAX_FILE_BYTES:
         raise Fail(f"the file is larger than {MAX_FILE_BYTES // 2**30} GB")
-    if kind == "zip":
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            raise Fail(f"cannot read the file ({exc})") from exc
-        spec, version = _read_keras3_zip(data)
-        spec.source = {"format": "keras3-zip", "weights_only": False,
-                       "keras_version": version, "backend": None}
-        return spec
+
+
+def read_keras3_zip(path: Any) -> ModelSpec:
+    """A Keras 3 ``.keras`` zip (``config.json`` + ``model.weights.h5``). Raises Fail."""
+    with read_budget("the weights in the file"):
+        return clean_spec_names(_read_keras3_zip_file(path))
+
+
+def _read_keras3_zip_file(path: Any) -> ModelSpec:
+    _check_size(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise Fail(f"cannot read the file ({exc})") from exc
+    spec, version = _read_keras3_zip(data)
+    spec.source = {"format": "keras3-zip", "weights_only": False,
+                   "keras_version": version, "backend": None}
+    return spec
+
+
+def _read_hdf5(path: Any, want_groups: bool) -> Any:
+    """A Keras HDF5 file, of the registry's HDF5 format its root says it is."""
+    from .formats import hdf5_format
+
+    _check_size(path)
     h5 = _open_h5(path)
     try:
         version = attr_text(h5.attrs, "keras_version")
         backend = attr_text(h5.attrs, "backend")
-        cfg_text = attr_text(h5.attrs, "model_config")
-        if cfg_text is not None:
-            spec, version = _read_legacy_model(h5, cfg_text)
+        fmt = hdf5_format(h5)
+        if fmt is None:
+            if "model_weights" in set(h5.keys()):
+                raise Fail("the file has a model_weights group but no model_config attribute")
+            raise Fail("this HDF5 file holds no Keras model config or Keras weights")
+        if not fmt.weights_only:
+            spec, version = _read_legacy_model(h5, attr_text(h5.attrs, "model_config"))
             mw = h5_get(h5, "model_weights")
             backend = backend or (attr_text(mw.attrs, "backend") if mw is not None else None)
-            spec.source = {"format": "legacy-h5-model", "weights_only": False,
+            spec.source = {"format": fmt.key, "weights_only": False,
                            "keras_version": version, "backend": backend}
             return spec
-        keys = set(h5.keys())
-        if "layer_names" in h5.attrs or "layer_names0" in h5.attrs:
-            groups = legacy_weight_groups(h5)
-            fmt = "legacy-h5-weights"
-            keep_order = True
-        elif "layers" in keys and is_group(h5["layers"]):
+        if fmt.key == "keras3-weights-h5":
             groups = k3_weight_groups(h5)
-            fmt = "keras3-weights-h5"
             version = version or "3"
-            keep_order = False
-        elif "model_weights" in keys:
-            raise Fail("the file has a model_weights group but no model_config attribute")
         else:
-            raise Fail("this HDF5 file holds no Keras model config or Keras weights")
+            groups = legacy_weight_groups(h5)
         if want_groups:
-            return groups, version, (k3_all_vars(h5) if fmt == "keras3-weights-h5" else None)
-        spec = _spec_from_groups(groups, version, keep_order)
-        spec.source = {"format": fmt, "weights_only": True, "keras_version": version,
+            return groups, version, (k3_all_vars(h5) if fmt.key == "keras3-weights-h5" else None)
+        spec = _spec_from_groups(groups, version, keep_order=fmt.key != "keras3-weights-h5")
+        spec.source = {"format": fmt.key, "weights_only": True, "keras_version": version,
                        "backend": backend,
                        "note": "layers inferred from weight shapes, chained in the file's "
                                "order; the wiring, activations and return_sequences are "
@@ -371,25 +351,36 @@ def _load_within_budget(path: Any, want_groups: bool) -> Any:
             pass
 
 
+def read_hdf5_model(path: Any) -> ModelSpec:
+    """A Keras HDF5 model or weights file (layers inferred for weights). Raises Fail."""
+    with read_budget("the weights in the file"):
+        return clean_spec_names(_read_hdf5(path, want_groups=False))
+
+
+def read_hdf5_weights(path: Any) -> tuple[list, dict | None]:
+    """(entries, Keras 3 vars or None) of a Keras HDF5 model or weights file."""
+    with read_budget("the weights in the file"):
+        res = _read_hdf5(path, want_groups=True)
+    if isinstance(res, ModelSpec):
+        res = clean_spec_names(res)
+        return [(l.name or "", l.weights) for l in res.layers if l.weights], None
+    groups, version, k3vars = res
+    _, gru_default = _version_defaults(version)
+    out = []
+    for g in groups:
+        if not g.arrays:
+            continue
+        r = infer_group(g, gru_default)
+        out.append((safe_name(g.name), r[2] if r else list(g.arrays)))
+    return out, k3vars
+
+
 def read_model_file(path: Any) -> ModelSpec:
-    """Read a Keras model or weights file into a ``ModelSpec`` (see module docstring)."""
-    try:
-        spec = clean_spec_names(_load(path))
-        if spec.keras_version is None:
-            spec.keras_version = spec.source.get("keras_version")
-        spec.source["path"] = str(path)
-        return spec
-    except LstmvizError:
-        raise
-    except Fail as f:
-        raise _err(path, f) from None
-    except RecursionError:
-        raise _err(path, Fail("the model config is nested too deeply")) from None
-    except MemoryError:
-        raise _err(path, Fail("the file needs more memory than is available")) from None
-    except Exception as exc:  # last line of defence: nothing else escapes
-        raise _err(path, Fail(f"cannot read the file ({exc.__class__.__name__}: "
-                              f"{str(exc).splitlines()[0][:200] if str(exc) else ''})")) from None
+    """Read any registered model file into a ``ModelSpec`` in this process (see
+    ``lstmviz.io.formats``; ``lstmviz.load`` reads HDF5 in a child process)."""
+    from .formats import read_model
+
+    return read_model(path, isolate=False)
 
 
 def read_weights_file(path: Any, paths: bool = False) -> Any:
@@ -399,26 +390,7 @@ def read_weights_file(path: Any, paths: bool = False) -> Any:
     With ``paths=True`` returns ``(entries, vars)``: ``vars`` maps the path of every object
     holding variables in a Keras 3 ``.weights.h5`` (``layers/lstm/cell``,
     ``layers/rnn_1/cell/cells/gru_cell`` ...) to its arrays, or is None for other files."""
-    try:
-        res = _load(path, want_groups=True)
-        if isinstance(res, ModelSpec):
-            res = clean_spec_names(res)
-            entries = [(l.name or "", l.weights) for l in res.layers if l.weights]
-            return (entries, None) if paths else entries
-        groups, version, k3vars = res
-        _, gru_default = _version_defaults(version)
-        out = []
-        for g in groups:
-            if not g.arrays:
-                continue
-            r = infer_group(g, gru_default)
-            out.append((safe_name(g.name), r[2] if r else list(g.arrays)))
-        return (out, k3vars) if paths else out
-    except LstmvizError:
-        raise
-    except Fail as f:
-        raise _err(path, f) from None
-    except RecursionError:
-        raise _err(path, Fail("the file is nested too deeply")) from None
-    except Exception as exc:
-        raise _err(path, Fail(f"cannot read the file ({exc.__class__.__name__})")) from None
+    from .formats import read_weights
+
+    entries, k3vars = read_weights(path, isolate=False)
+    return (entries, k3vars) if paths else entries

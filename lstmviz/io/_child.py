@@ -2,7 +2,8 @@
 
     python -m lstmviz.io._child KIND PATH [MEMORY_LIMIT_BYTES]
 
-KIND is ``model`` (``read_model_file``) or ``weights`` (``read_weights_file(paths=True)``).
+KIND is ``model`` (``formats.read_model``) or ``weights`` (``formats.read_weights``), both
+read here in-process.
 The child writes exactly one pickle to stdout: ``("ok", result)`` or ``("error", message)``
 (a LstmvizError's message). Anything else the process prints (HDF5 diagnostics) goes to
 stderr. It exits with ``os._exit`` so that no HDF5 clean-up runs on a damaged file.
@@ -32,14 +33,14 @@ def _limit_memory(limit: int) -> None:
 
 def _read(kind: str, path: str) -> tuple[str, object]:
     from ..errors import LstmvizError
-    from . import read_model_file, read_weights_file
+    from .formats import read_model, read_weights
 
     name = os.path.basename(path)
     try:
         if kind == "model":
-            return "ok", read_model_file(path)
+            return "ok", read_model(path, isolate=False)
         if kind == "weights":
-            return "ok", read_weights_file(path, paths=True)
+            return "ok", read_weights(path, isolate=False)
         return "error", f"{name}: unknown request {kind!r}"
     except LstmvizError as exc:
         return "error", str(exc)

@@ -181,6 +181,7 @@ def parse_model(cls: Any, cfg: Any, depth: int = 0, k3prefix: str = "",
         raise Fail("models are nested too deeply")
     if cls not in MODEL_CLASSES:
         raise Fail(f"the file's model class is '{cls}', not a Keras Sequential or functional model")
+    layers: Any
     if isinstance(cfg, list):  # Keras 1 / 2.0 bare-list Sequential
         layers, mname = cfg, "sequential"
     elif isinstance(cfg, dict):

@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 
 from ..limits import inflate_excess
-from ._graph import Graph, Rec, snake
-from ._infer import Group, split_legacy_group
-from ._layers import RNN_CLASSES, expected_count, is_stacked_cell, rnn_cell_list
+from ._graph import Graph, Rec
 from ._h5safe import check_link
+from ._infer import Group, split_legacy_group
+from ._layers import expected_count
+from .keras3_paths import class_names, config_layout, var_paths
 from ._util import (MAX_CONFIG_BYTES, MAX_LAYERS, MAX_VARS_PER_LAYER, MAX_WEIGHTS_BYTES, Fail,
                     as_array, read_attr, take_bytes, to_str, to_str_list)
 
@@ -129,11 +130,12 @@ def assign_legacy(graph: Graph, root: Any) -> dict[str, tuple[list[np.ndarray], 
 def _split_nested(recs: list[Rec], arrays, names, gname, out) -> None:
     """Share a nested model's group among its layers: by layer name in the weight names,
     else by position and count."""
-    counts = [expected_count(r.cls, r.cfg) for r in recs]
-    if any(c is None for c in counts):
-        bad = recs[counts.index(None)]
+    maybe = [expected_count(r.cls, r.cfg) for r in recs]
+    if any(c is None for c in maybe):
+        bad = recs[maybe.index(None)]
         raise Fail(f"nested model '{gname}' holds a layer '{bad.name}' of unknown class "
                    f"'{bad.cls}', so its weights cannot be shared out")
+    counts = [c for c in maybe if c is not None]
     by_name: dict[str, list[int]] = {r.name: [] for r in recs}
     ok = True
     for i, n in enumerate(names):
@@ -194,65 +196,24 @@ def k3_vars(group: Any, what: str) -> list[np.ndarray]:
 
 
 def k3_layer_arrays(root: Any, path: str, cls: str, cfg: dict) -> list[np.ndarray] | None:
-    """The arrays of one layer at ``path`` (None if the group is absent)."""
+    """The arrays of one layer at ``path`` (None if the group is absent), read from the
+    objects ``keras3_paths.var_paths`` names."""
     g = h5_get(root, path) if path else None
     if g is None:
         return None
     if not is_group(g):
         raise Fail(f"'{path}' in the weights file is not a group")
-    if cls in RNN_CLASSES:
-        cell = h5_get(g, "cell")
-        if cell is not None and is_group(cell):
-            return k3_vars(cell, path + "/cell")
-        return k3_vars(g, path)
-    if cls == "RNN":
-        return _k3_rnn_arrays(g, path, cfg)
-    if cls == "Bidirectional":
-        inner = cfg["layer"]
-        back = cfg.get("backward_layer", inner)
-        f = k3_layer_arrays(root, path + "/forward_layer", inner["class_name"], inner["config"])
-        b = k3_layer_arrays(root, path + "/backward_layer", back["class_name"], back["config"])
-        return (f or []) + (b or [])
-    if cls == "TimeDistributed":
-        inner = cfg["layer"]
-        a = k3_layer_arrays(root, path + "/layer", inner["class_name"], inner["config"])
-        return a or []
-    return k3_vars(g, path)
-
-
-def class_names(classes: list[str]) -> list[str]:
-    """Keras 3 ``saving_lib`` names of the objects of a list: snake_case(class), then
-    ``_1``, ``_2`` ... for later objects of the same class."""
-    used: dict[str, int] = {}
-    out = []
-    for c in classes:
-        n = snake(c)
-        if n in used:
-            used[n] += 1
-            n = f"{n}_{used[n]}"
-        else:
-            used[n] = 0
-        out.append(n)
-    return out
-
-
-def _k3_rnn_arrays(g: Any, path: str, cfg: dict) -> list[np.ndarray]:
-    """A generic ``RNN`` layer: ``cell/vars`` for one cell, ``cell/cells/<class name>/vars``
-    for stacked cells (each cell in Keras order kernel, recurrent_kernel, bias)."""
-    cell = h5_get(g, "cell")
-    if cell is None or not is_group(cell):
-        raise Fail(f"'{path}' in the weights file has no 'cell' group")
-    if not is_stacked_cell(cfg):
-        return k3_vars(cell, path + "/cell")
-    cells = h5_get(cell, "cells")
-    if cells is None or not is_group(cells):
-        raise Fail(f"'{path}/cell' in the weights file has no 'cells' group")
     out: list[np.ndarray] = []
-    for name in class_names([c["class_name"] for c in rnn_cell_list(cfg) or []]):
-        sub = h5_get(cells, name)
-        if sub is None or not is_group(sub):
-            raise Fail(f"'{path}/cell/cells/{name}' is missing from the weights file")
-        out.extend(k3_vars(sub, f"{path}/cell/cells/{name}"))
+    for p in var_paths(config_layout(cls, cfg), path):
+        sub = h5_get(root, p)
+        if sub is not None and is_group(sub):
+            out.extend(k3_vars(sub, p))
+        elif cls == "RNN":  # a generic RNN's cells are always objects of their own
+            raise Fail(f"'{p}' is missing from the weights file")
+        elif p.endswith("/cell"):  # a recurrent layer whose variables sit on the layer
+            owner = h5_get(root, p[:-len("/cell")])
+            if owner is not None and is_group(owner):
+                out.extend(k3_vars(owner, p[:-len("/cell")]))
     return out
 
 
@@ -347,9 +308,6 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
         infos = {i.filename: i for i in zf.infolist()[:10000]}
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise Fail(f"the zip archive is corrupt or truncated ({exc})") from exc
-    if "data.pkl" in " ".join(infos) or any(n.endswith("/data.pkl") for n in infos):
-        raise Fail("this is a PyTorch checkpoint: not supported yet",
-                   "supported: Keras .keras/.h5 models and weights files")
     if "config.json" not in infos:
         raise Fail("the zip archive has no config.json, so it is not a Keras 3 .keras file")
 

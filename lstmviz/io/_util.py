@@ -13,11 +13,6 @@ import numpy as np
 from ..limits import (HINT, MAX_INFLATE_RATIO, RATIO_FLOOR, MemoryBudget, fmt_bytes,
                       nbytes_of)
 
-SUPPORTED = (
-    "supported: Keras 3 .keras files, Keras 1/2/3 and tf.keras HDF5 models (model.save) "
-    "and weights files (save_weights, .weights.h5)"
-)
-
 # Sanity caps: a hostile file must not make us allocate or loop without bound.
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 MAX_WEIGHTS_BYTES = 4 * 1024 * 1024 * 1024
@@ -34,7 +29,11 @@ class Fail(Exception):
     def __init__(self, what: str, supported: str | None = None):
         super().__init__(what)
         self.what = what
-        self.supported = supported or SUPPORTED
+        if supported is None:
+            from .formats import supported as every_format
+
+            supported = every_format()
+        self.supported = supported
 
 
 def to_str(value: Any) -> str | None:

@@ -10,8 +10,9 @@ NumPy arrays on its stdout (never anything from the file itself); the parent unp
 it with an unpickler that only knows ``lstmviz.engine.spec`` and NumPy's array
 reconstruction, so even a compromised child cannot make the parent run code.
 
-Only HDF5 containers and zips (a Keras 3 ``.keras`` holds an HDF5 member) go to a child;
-anything else is read in-process, where it fails fast with the loaders' own message.
+Which files go to a child is the registry's ``Format.isolated`` (``lstmviz.io.formats``:
+HDF5 files and Keras 3 zips, which hold an HDF5 member); ``formats.read_model``/
+``read_weights`` call ``run_isolated`` for them and read every other file in-process.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from typing import Any
 
 from ..errors import LstmvizError
 
-__all__ = ["read_model_file_isolated", "read_weights_file_isolated", "child_command",
-           "needs_isolation", "DEFAULT_TIMEOUT"]
+__all__ = ["read_model_file_isolated", "read_weights_file_isolated", "run_isolated",
+           "child_command", "needs_isolation", "DEFAULT_TIMEOUT"]
 
 #: Seconds a child may take to read a small file; larger files get more
 #: (``_timeout_for``: plus one second per 50 MB, so 4 GB of weights get about two minutes).
@@ -35,8 +36,6 @@ _BYTES_PER_SECOND = 50 * 1024 ** 2
 #: Address-space cap of the child: at least this, more for large files (see ``_memory_limit``).
 MIN_MEMORY_BYTES = 4 * 1024 ** 3
 
-_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
-_ZIP_MAGIC = b"PK\x03\x04"
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -46,13 +45,13 @@ def child_command(kind: str, path: str, memory_limit: int) -> list[str]:
 
 
 def needs_isolation(path: Any) -> bool:
-    """True for files libhdf5 will parse: HDF5 containers and zip archives."""
+    """True for files of a format the registry reads in a child (what libhdf5 parses)."""
+    from .formats import sniff
+
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-    except (OSError, TypeError, ValueError):
+        return sniff(path).isolated
+    except LstmvizError:
         return False
-    return head.startswith(_HDF5_MAGIC) or head.startswith(_ZIP_MAGIC)
 
 
 def _timeout_for(path: Any) -> float:
@@ -144,25 +143,28 @@ def _expected_shape(kind: str, value: Any) -> bool:
             and (value[1] is None or isinstance(value[1], dict)))
 
 
-def read_model_file_isolated(path: Any, timeout: float | None = None) -> Any:
-    """``read_model_file(path)``, in a child process for HDF5 and zip files.
+def run_isolated(kind: str, path: Any, timeout: float | None = None) -> Any:
+    """Read ``path`` in a child: ``kind`` ``"model"`` gives a ``ModelSpec``, ``"weights"``
+    gives ``(entries, keras3 vars or None)`` (``formats.read_model``/``read_weights``).
 
     ``timeout`` in seconds; None: ``DEFAULT_TIMEOUT`` plus a second per 50 MB of file."""
-    from . import read_model_file
+    value = _run(kind, path, timeout)
+    if kind == "model":
+        value.source["path"] = str(path)
+    return value
 
-    if not needs_isolation(path):
-        return read_model_file(path)
-    spec = _run("model", path, timeout)
-    spec.source["path"] = str(path)
-    return spec
+
+def read_model_file_isolated(path: Any, timeout: float | None = None) -> Any:
+    """The ``ModelSpec`` of any registered file, in a child process for the isolated formats."""
+    from .formats import read_model
+
+    return read_model(path, isolate=True, timeout=timeout)
 
 
 def read_weights_file_isolated(path: Any, timeout: float | None = None,
                                paths: bool = False) -> Any:
-    """``read_weights_file(path, paths)``, in a child process for HDF5 and zip files."""
-    from . import read_weights_file
+    """``read_weights_file(path, paths)``, in a child process for the isolated formats."""
+    from .formats import read_weights
 
-    if not needs_isolation(path):
-        return read_weights_file(path, paths=paths)
-    entries, k3vars = _run("weights", path, timeout)
+    entries, k3vars = read_weights(path, isolate=True, timeout=timeout)
     return (entries, k3vars) if paths else entries

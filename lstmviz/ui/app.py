@@ -3,12 +3,16 @@
 ``run_app(model_path, screenshot, step, size, theme) -> int`` is what ``lstmviz`` (no
 subcommand) calls:
 
-- ``model_path``: a ``.keras``/``.h5``/``.hdf5`` model or a ``.weights.h5`` file (put on
-  the built-in stack); None opens the first bundled demo (``resources/demos/demos.json``)
-  or, without demos, a built-in LSTM(8) -> LSTM(4) -> Dense(1) stack on a sine.
+- ``model_path``: a file of any format ``lstmviz.io.formats`` registers (a weights-only
+  file goes on the built-in stack); None opens the first bundled demo
+  (``lstmviz/resources/demos/demos.json``) or, without demos, a built-in LSTM(8) ->
+  LSTM(4) -> Dense(1) stack on a sine.
 - ``screenshot``: a PNG path: build the window offscreen at ``size`` (default 1600x1000),
   seek to ``step``, save the whole window, exit. Returns 0, or 2 with a one-line message
-  on stderr when the model cannot be opened.
+  on stderr when the model cannot be opened, traced or drawn by the view shown (no
+  picture is written then: it would show another model).
+- interactive: ``show_window`` restores the saved geometry (unless ``size`` is given);
+  once shown, the window offers a leftover crash-recovery autosave.
 - ``theme``: ``dark`` (default), ``light`` or ``projector``.
 """
 
@@ -123,12 +127,14 @@ def _app(offscreen: bool):
 
 
 def make_window(model_path: str | None = None, theme: str | None = None, quiet: bool = False,
-                settings=None, inputs=None, model=None):
+                settings=None, inputs=None, model=None, strict: bool = False):
     """The main window, themed, on ``model_path`` or the demo. Raises LstmvizError.
 
     ``inputs``: an array, or a function of the opened model returning one (``--input``),
     to trace the model on (see ``lstmviz.app.inputs.use_array``). ``model``: an lstmviz
-    ``Model`` to show instead of a file (``lstmviz.show``)."""
+    ``Model`` to show instead of a file (``lstmviz.show``). ``strict`` (headless runs): also
+    when the model was opened but cannot be traced, so that a picture never shows another
+    model than the one asked for."""
     import pyqtgraph as pg
     from PySide6 import QtWidgets
 
@@ -155,6 +161,10 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
             msg = window.last_message
             window.close()
             window.deleteLater()
+            raise LstmvizError(msg)
+        if strict and window.state.error:
+            msg = f"{Path(model_path).name}: opened, but it cannot run: {window.state.error}"
+            dispose(window)
             raise LstmvizError(msg)
     else:
         demos = load_demos()
@@ -185,6 +195,31 @@ def dispose(window) -> None:
         app.processEvents()
 
 
+def check_drawn(window, views=None) -> None:
+    """Raise LstmvizError when the model cannot run or one of ``views`` (default: the
+    shown tab) could not draw it: a headless run then exits 2 instead of saving a picture
+    of something else."""
+    from lstmviz.errors import LstmvizError
+
+    if window.state.error:
+        raise LstmvizError(f"the model cannot run: {window.state.error}")
+    views = [window.tabs.currentWidget()] if views is None else views
+    for view in views:
+        why = window.view_errors.get(getattr(view, "title", ""))
+        if why:
+            raise LstmvizError(f"the {view.title} view could not draw this model: {why}")
+
+
+def show_window(window, size=None, step: int | None = None) -> None:
+    """The interactive start: the saved geometry (unless ``size`` is given), then show.
+    Once shown, the sessions restore the preferences and offer a leftover autosave."""
+    if not window.sessions.restore_preferences(geometry=size is None):
+        window.resize(*parse_size(size))
+    if step is not None:
+        window.state.set_cursor(step=int(step))
+    window.show()
+
+
 def parse_size(size) -> tuple[int, int]:
     if size is None:
         return DEFAULT_SIZE
@@ -208,6 +243,7 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     if step is not None:
         window.state.set_cursor(step=int(step))
     app.processEvents()
+    check_drawn(window)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     pix = window.grab()
@@ -241,7 +277,7 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
             from lstmviz.ui.session_ui import preferred_theme
 
             theme = preferred_theme()
-        window = make_window(model_path, theme, quiet=screenshot is not None, inputs=inputs)
+        window = make_window(model_path, theme, quiet=headless, strict=headless, inputs=inputs)
         if view not in (None, "window"):
             from lstmviz.ui.export import view_index
 
@@ -253,17 +289,13 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
     if screenshot is not None:
         try:
             render(window, screenshot, step, size)
-        except (OSError, ValueError) as err:
-            print(f"lstmviz: {err}", file=sys.stderr)
+        except (OSError, ValueError, LstmvizError) as err:
+            print(f"lstmviz: {' '.join(str(err).split())}", file=sys.stderr)
             return 2
         finally:
             dispose(window)
         return 0
-    w, h = parse_size(size)
-    window.resize(w, h)
-    if step is not None:
-        window.state.set_cursor(step=int(step))
-    window.show()
+    show_window(window, size, step)
     return int(app.exec())
 
 
@@ -300,7 +332,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
     holder: dict = {}
     install_excepthook(lambda: holder.get("window"))
     try:
-        window = make_window(model_path, theme, quiet=True, inputs=inputs)
+        window = make_window(model_path, theme, quiet=True, inputs=inputs, strict=True)
     except LstmvizError as err:
         return fail(err)
     holder["window"] = window
@@ -311,6 +343,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
         if step is not None:
             window.state.set_cursor(step=int(step))
         widget = target_widget(window, target)
+        check_drawn(window)
         if kind in ("png", "svg"):
             if size is not None:
                 fit_widget(window, widget, size)
@@ -323,6 +356,11 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
             save_gif(window, out, target, size, fps or DEFAULT_FPS)
         else:
             save_mp4(window, out, target, size, fps or DEFAULT_FPS)
+        try:
+            check_drawn(window)  # a step the view could not draw: no half-true animation
+        except LstmvizError:
+            out.unlink(missing_ok=True)
+            raise
     except (LstmvizError, OSError, ValueError) as err:
         return fail(err if not isinstance(err, OSError) or not err.strerror else f"{out}: {err.strerror}")
     finally:

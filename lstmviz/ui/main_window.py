@@ -8,7 +8,6 @@ every step/selection change) and the views' requests back to the state.
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import threading
 import time
@@ -17,9 +16,11 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 import lstmviz
+from lstmviz.app.demos import load_demos
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
+from lstmviz.io import formats
 from lstmviz.ui import theme as th
 from lstmviz.ui.input_panel import InputPanel
 from lstmviz.ui.player import Player
@@ -31,11 +32,9 @@ log = logging.getLogger("lstmviz")
 #: (module in lstmviz.ui.views, class, tab title), in tab order; keys 1-4 pick them.
 VIEWS = (("unrolled", "UnrolledView", "Unrolled"), ("cell", "CellView", "Cell"),
          ("over_time", "OverTimeView", "Over time"), ("weights", "WeightsView", "Weights"))
-MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".lstmviz",  # .lstmviz: a session (drop to open)
-                  ".onnx", ".safetensors", ".pt", ".pth")
+MODEL_SUFFIXES = formats.suffixes()  # every registered format, sessions included (drop to open)
 INPUT_SUFFIXES = (".npy", ".csv", ".txt")
 MAX_RECENT = 8
-RESOURCES = Path(lstmviz.__file__).resolve().parents[1] / "resources"
 
 
 def apply_chrome(app) -> None:
@@ -110,41 +109,7 @@ def make_views() -> list[TraceView]:
 
 
 def is_model_file(path) -> bool:
-    name = str(path).lower()
-    return name.endswith(MODEL_SUFFIXES)
-
-
-def load_demos() -> list[dict]:
-    """Demos listed in ``resources/demos/demos.json`` whose model file exists.
-
-    Each entry: ``{"title", "description", "model": Path, "input": Path | None}``; the
-    JSON may be a list or ``{"demos": [...]}`` with ``file``/``model``/``path`` and
-    ``input``/``x`` keys (paths relative to the JSON file).
-    """
-    index = RESOURCES / "demos" / "demos.json"
-    try:
-        data = json.loads(index.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    items = data.get("demos", []) if isinstance(data, dict) else data
-    out = []
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
-        rel = item.get("model") or item.get("file") or item.get("path")
-        if not rel:
-            continue
-        model = (index.parent / rel).resolve()
-        if not model.exists():
-            continue
-        inp = item.get("input") or item.get("x") or item.get("inputs")
-        if isinstance(inp, list):
-            inp = inp[0] if inp else None
-        inp_path = (index.parent / inp).resolve() if isinstance(inp, str) else None
-        out.append({"title": item.get("title") or item.get("name") or model.stem,
-                    "description": item.get("description", ""),
-                    "model": model, "input": inp_path if inp_path and inp_path.exists() else None})
-    return out
+    return formats.is_openable_name(path)
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -487,30 +452,29 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_dialog(self):
         start = str(Path(self.state.path).parent) if self.state.path else ""
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self, "Open a model", start,
-            "Models (*.keras *.h5 *.hdf5 *.onnx *.safetensors *.pt *.pth);;"
-            "Keras models (*.keras *.h5 *.hdf5);;ONNX models (*.onnx);;"
-            "PyTorch state_dicts (*.pt *.pth *.safetensors);;All files (*)")
+            self, "Open a model or session", start, formats.dialog_filter())
         if path:
             self.open_file(path)
 
     def open_file(self, path) -> bool:
-        """Open a model (.keras, .h5, .hdf5) or a weights-only file (onto the current stack,
-        or as the layers it implies when it does not fit), or an input (.npy, .csv).
-        Problems become a message; returns whether it worked."""
+        """Open a file of any registered format (``lstmviz.io.formats``, from its bytes): a
+        model, a weights-only file (onto the current stack, or as the layers it implies when
+        it does not fit) or a session; or an input (.npy, .csv). Problems become a message;
+        returns whether it worked."""
         path = str(path)
         t0 = time.perf_counter()
         try:
-            if path.lower().endswith(".lstmviz"):
-                return self.sessions.open(path)
             if path.lower().endswith(INPUT_SUFFIXES):
                 self.state.import_input(path)
                 self.message(f"Input read from {Path(path).name}")
                 return True
             if not Path(path).exists():
                 raise LstmvizError(f"{path}: no such file")
+            fmt = formats.sniff(path)
+            if fmt.kind == "session":
+                return self.sessions.open(path)
             model = None
-            weights_only = path.lower().endswith(".weights.h5")
+            weights_only = fmt.weights_only
             if not weights_only:
                 model = self._keeping_window_alive(lstmviz.load, path)
                 weights_only = bool(model.source.get("weights_only"))

@@ -79,6 +79,8 @@ class SessionManager(QtCore.QObject):
         self._held_path: Path | None = None
         self.autosave_enabled = True
         self._restore_pending = True  # no autosave before the restore question is answered
+        self._shown = False  # the start (preferences, leftover autosaves) waits for the first show
+        self._preferences_restored = False
 
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(AUTOSAVE_MS)
@@ -92,7 +94,6 @@ class SessionManager(QtCore.QObject):
         self.state.history_changed.connect(self._sync_actions)
         window.installEventFilter(self)
         self.timer.start()
-        QtCore.QTimer.singleShot(0, self, self._started)  # not after the window is gone
 
     # -- menus ---------------------------------------------------------------------------
     def add_file_actions(self, file_menu: QtWidgets.QMenu, before: QtGui.QAction | None = None):
@@ -326,11 +327,15 @@ class SessionManager(QtCore.QObject):
         return sorted(out, key=lambda p: p.stat().st_mtime if p.exists() else 0.0, reverse=True)
 
     def _started(self):
-        """First turn of the event loop: offer a leftover autosave (unless quiet)."""
+        """First turn of the event loop after the window is first shown: restore the
+        preferences and offer a leftover autosave (unless quiet). Waiting for the show
+        (not the first turn after construction) matters: a window started on a model turns
+        the event loop while it reads the file, still quiet, before it is shown."""
         try:
             if self.window.quiet:
                 return
-            self.restore_preferences()
+            if not self._preferences_restored:
+                self.restore_preferences()
             found = self.leftovers()
             if found:
                 self.offer_restore(found)
@@ -389,18 +394,26 @@ class SessionManager(QtCore.QObject):
         s.setValue("splitter", [int(v) for v in self.window.splitter.sizes()])
         s.sync()
 
-    def restore_preferences(self):
+    def restore_preferences(self, geometry: bool = True) -> bool:
+        """The saved window geometry (unless ``geometry`` is False: a size was asked for)
+        and state; whether a geometry was restored."""
+        self._preferences_restored = True
         s = self.window.settings
         g = s.value("geometry")
-        if isinstance(g, QtCore.QByteArray) and not g.isEmpty():
-            self.window.restoreGeometry(g)
+        restored = False
+        if geometry and isinstance(g, QtCore.QByteArray) and not g.isEmpty():
+            restored = bool(self.window.restoreGeometry(g))
         st = s.value("window_state")
         if isinstance(st, QtCore.QByteArray) and not st.isEmpty():
             self.window.restoreState(st)
+        return restored
 
     def eventFilter(self, obj, event):
         try:
-            if obj is self.window and event.type() == QtCore.QEvent.Type.Close:
+            if obj is self.window and event.type() == QtCore.QEvent.Type.Show and not self._shown:
+                self._shown = True
+                QtCore.QTimer.singleShot(0, self, self._started)  # not after the window is gone
+            elif obj is self.window and event.type() == QtCore.QEvent.Type.Close:
                 self.closing()
         except Exception:  # a close must go on, even at interpreter shutdown
             log.exception("sessions: closing failed")

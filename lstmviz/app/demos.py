@@ -1,0 +1,47 @@
+"""The demo models shipped inside the package (``lstmviz/resources/demos``), Qt-free.
+
+They are package data, so a wheel (``pip install``/``pipx install``) carries them: the
+app opens the first demo when started without a model, Help > Demos lists them all, and
+``lstmviz.cli.demo_model`` uses the first where Qt is missing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+#: the folder of the demos and their index, inside the installed package
+DEMOS_DIR = Path(__file__).resolve().parents[1] / "resources" / "demos"
+
+
+def load_demos(index: Path | None = None) -> list[dict]:
+    """Demos listed in ``demos.json`` whose model file exists.
+
+    Each entry: ``{"title", "description", "model": Path, "input": Path | None}``; the
+    JSON may be a list or ``{"demos": [...]}`` with ``file``/``model``/``path`` and
+    ``input``/``x`` keys (paths relative to the JSON file).
+    """
+    index = index or DEMOS_DIR / "demos.json"
+    try:
+        data = json.loads(index.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    items = data.get("demos", []) if isinstance(data, dict) else data
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        rel = item.get("model") or item.get("file") or item.get("path")
+        if not rel:
+            continue
+        model = (index.parent / rel).resolve()
+        if not model.exists():
+            continue
+        inp = item.get("input") or item.get("x") or item.get("inputs")
+        if isinstance(inp, list):
+            inp = inp[0] if inp else None
+        inp_path = (index.parent / inp).resolve() if isinstance(inp, str) else None
+        out.append({"title": item.get("title") or item.get("name") or model.stem,
+                    "description": item.get("description", ""),
+                    "model": model, "input": inp_path if inp_path and inp_path.exists() else None})
+    return out

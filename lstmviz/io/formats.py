@@ -1,0 +1,337 @@
+"""The one registry of the file formats lstmviz opens.
+
+Each ``Format`` says how to recognise its bytes (the container's magic, then the names a
+zip holds, or what the root of an HDF5 file carries), the suffixes its files usually
+have, a name for people, the reader that makes a ``ModelSpec`` of it, the reader of its
+weights, and whether it is read in the isolated child process (``lstmviz.io.isolated``:
+everything libhdf5 parses). ``lstmviz.load``/``read_weights``, the CLI, the window's Open
+dialog, drag and drop and recent files all go through ``sniff``/``read_model``/
+``read_weights``; help texts and the dialog's filter come from ``FORMATS``.
+
+Formats are recognised from the bytes, never the name: the suffix only decides between
+formats whose bytes cannot be told apart without parsing (the HDF5 ones, in the parent
+process), and picks whose reader explains a damaged file. Readers are named as
+``"module:function"`` and imported when a file of that format is read, so ``import
+lstmviz`` and the reading child stay light. Every reader except the session's is in
+``lstmviz.io``; a session holds application state, so its reader is ``lstmviz.app``'s.
+
+Adding a format: one ``Format(...)`` entry below and one reader module (see
+ARCHITECTURE.md, "How to add a file format").
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import zipfile
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..errors import LstmvizError
+
+__all__ = ["Format", "FORMATS", "sniff", "by_name", "is_openable_name", "read_model",
+           "read_weights", "hdf5_format", "supported", "help_text", "dialog_filter", "suffixes",
+           "container_of"]
+
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+ZIP_MAGIC = b"PK\x03\x04"
+HEAD_BYTES = 1024
+MAX_ZIP_NAMES = 10000
+
+
+def _is_hdf5(head: bytes) -> bool:
+    return head.startswith(HDF5_MAGIC)
+
+
+def _is_zip(head: bytes) -> bool:
+    return head.startswith(ZIP_MAGIC)
+
+
+def _is_pickle(head: bytes) -> bool:
+    return head[:1] == b"\x80" and len(head) > 1 and head[1:2] in b"\x02\x03\x04\x05"
+
+
+def _is_safetensors(head: bytes) -> bool:
+    from .safetensors_state import sniff
+
+    return sniff(head)
+
+
+def _is_onnx(head: bytes) -> bool:
+    from .onnx_model import sniff
+
+    return sniff(head)
+
+
+#: container name -> test on the first bytes (in this order: an ONNX protobuf's test is
+#: the loosest, so it comes last)
+CONTAINERS: dict[str, Callable[[bytes], bool]] = {
+    "hdf5": _is_hdf5, "zip": _is_zip, "pickle": _is_pickle, "safetensors": _is_safetensors,
+    "onnx": _is_onnx}
+
+
+@dataclass(frozen=True)
+class Format:
+    """One file format: how to recognise it and how to read it.
+
+    - ``key``: what ``spec.source["format"]`` says for a file of this format;
+    - ``name``: for people, in help texts and the Open dialog;
+    - ``suffixes``: the usual file name endings, lower case (the dialog's filter, drops);
+    - ``container``: ``"hdf5"``, ``"zip"``, ``"pickle"``, ``"safetensors"`` or ``"onnx"``
+      (the first bytes, see ``CONTAINERS``);
+    - ``members``: for a zip, a test on the set of names it holds;
+    - ``h5``: for an HDF5 file, a test on its open root (run where the file is parsed);
+    - ``model``: ``"module:function"``, ``path -> ModelSpec``;
+    - ``weights``: ``"module:function"``, ``path -> (entries, keras3 vars or None)``, or
+      None: the weights of the model the file holds (``read_weights`` derives them);
+    - ``isolated``: read in the child process with a time and memory limit;
+    - ``weights_only``: the file holds weights and no architecture;
+    - ``kind``: ``"model"`` or ``"session"`` (the window restores a session whole).
+    """
+
+    key: str
+    name: str
+    suffixes: tuple[str, ...]
+    container: str
+    model: str
+    weights: str | None = None
+    members: Callable[[frozenset[str]], bool] | None = None
+    h5: Callable[[Any], bool] | None = None
+    isolated: bool = False
+    weights_only: bool = False
+    kind: str = "model"
+
+
+def _h5_attr(name: str) -> Callable[[Any], bool]:
+    return lambda h5: name in h5.attrs
+
+
+def _h5_legacy_weights(h5: Any) -> bool:
+    return "layer_names" in h5.attrs or "layer_names0" in h5.attrs
+
+
+def _h5_keras3_weights(h5: Any) -> bool:
+    import h5py
+
+    return "layers" in h5 and isinstance(h5.get("layers", getclass=False), h5py.Group)
+
+
+def _torch_members(names: frozenset[str]) -> bool:
+    return any(n == "data.pkl" or n.endswith("/data.pkl") for n in names)
+
+
+#: Every format lstmviz opens, in the order they are tried (and listed in help texts).
+FORMATS: tuple[Format, ...] = (
+    Format("keras3-zip", "Keras 3 model", (".keras",), "zip",
+           model="lstmviz.io:read_keras3_zip", members=lambda names: "config.json" in names,
+           isolated=True),  # the archive holds an HDF5 file
+    Format("legacy-h5-model", "Keras 1/2/3 or tf.keras HDF5 model", (".h5", ".hdf5"), "hdf5",
+           model="lstmviz.io:read_hdf5_model", weights="lstmviz.io:read_hdf5_weights",
+           h5=_h5_attr("model_config"), isolated=True),
+    Format("legacy-h5-weights", "Keras 1/2 weights (save_weights)", (".h5", ".hdf5"), "hdf5",
+           model="lstmviz.io:read_hdf5_model", weights="lstmviz.io:read_hdf5_weights",
+           h5=_h5_legacy_weights, isolated=True, weights_only=True),
+    Format("keras3-weights-h5", "Keras 3 weights", (".weights.h5",), "hdf5",
+           model="lstmviz.io:read_hdf5_model", weights="lstmviz.io:read_hdf5_weights",
+           h5=_h5_keras3_weights, isolated=True, weights_only=True),
+    Format("torch-zip", "PyTorch state_dict", (".pt", ".pth", ".bin"), "zip",
+           model="lstmviz.io.torch_state:read_torch_state_dict", members=_torch_members),
+    Format("torch-pickle", "PyTorch state_dict (legacy pickle)", (".pt", ".pth", ".bin"),
+           "pickle", model="lstmviz.io.torch_state:read_torch_state_dict"),
+    Format("safetensors", "PyTorch state_dict (safetensors)", (".safetensors",), "safetensors",
+           model="lstmviz.io.safetensors_state:read_model"),
+    Format("onnx", "ONNX model", (".onnx",), "onnx", model="lstmviz.io.onnx_model:read_model"),
+    Format("lstmviz-session", "lstmviz session", (".lstmviz",), "zip",
+           model="lstmviz.app.session:read_model_spec",
+           members=lambda names: "manifest.json" in names, kind="session"),
+)
+
+
+# -- what the formats say about themselves ------------------------------------------------
+def suffixes(kind: str | None = None) -> tuple[str, ...]:
+    """Every suffix of the registered formats (of ``kind``, if given), longest first."""
+    out = {s for f in FORMATS if kind is None or f.kind == kind for s in f.suffixes}
+    return tuple(sorted(out, key=lambda s: (-len(s), s)))
+
+
+def _grouped() -> list[tuple[str, list[str]]]:
+    """(name, suffixes) per format name, merging the containers of one format."""
+    out: dict[str, list[str]] = {}
+    for f in FORMATS:
+        name = f.name.split(" (")[0]
+        for s in f.suffixes:
+            if s not in out.setdefault(name, []):
+                out[name].append(s)
+    return list(out.items())
+
+
+def supported() -> str:
+    """The "supported: ..." tail of every refusal of a file."""
+    return "supported: " + "; ".join(f"{n} ({', '.join(s)})" for n, s in _grouped())
+
+
+def help_text() -> str:
+    """The formats, for ``--help`` and the MODEL argument's help."""
+    return ", ".join(f"{n} ({'/'.join(s)})" for n, s in _grouped())
+
+
+def dialog_filter() -> str:
+    """The Open dialog's filter: everything lstmviz opens, then each format, then all files."""
+    ordered = list(dict.fromkeys(s for f in FORMATS for s in f.suffixes))
+    # *.h5 already matches x.weights.h5
+    every = " ".join(f"*{s}" for s in ordered
+                     if not any(s != o and s.endswith(o) for o in ordered))
+    parts = [f"Models and sessions ({every})"]
+    parts += [f"{n} ({' '.join('*' + s for s in sfx)})" for n, sfx in _grouped()]
+    return ";;".join(parts + ["All files (*)"])
+
+
+def by_name(path: Any) -> Format | None:
+    """The first format (in ``FORMATS`` order) whose suffix ends the name, longest suffix
+    first (``x.weights.h5`` is Keras 3 weights, not a legacy ``.h5``); None if none does."""
+    name = os.path.basename(str(path)).lower()
+    for sfx in suffixes():
+        if name.endswith(sfx):
+            return next(f for f in FORMATS if sfx in f.suffixes)
+    return None
+
+
+def is_openable_name(path: Any) -> bool:
+    """Whether the name ends like a file of a registered format (drops, recent files)."""
+    return by_name(path) is not None
+
+
+# -- recognising a file -----------------------------------------------------------------------
+def container_of(head: bytes) -> str | None:
+    return next((c for c, test in CONTAINERS.items() if test(head)), None)
+
+
+def _zip_names(path: Any) -> frozenset[str] | None:
+    """The names a zip archive holds (its central directory only), or None if unreadable."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return frozenset(i.filename for i in zf.infolist()[:MAX_ZIP_NAMES])
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
+        return None
+
+
+def sniff(path: Any) -> Format:
+    """The format of the file at ``path``, from its bytes.
+
+    HDF5 formats differ only inside the file, which is parsed in the reading child: here
+    they are told apart by the name (``.weights.h5``), and ``hdf5_format`` decides where
+    the file is read. A zip no format claims (or that cannot be listed) goes to the format
+    its suffix names, else to the first zip format, whose reader then says what is wrong.
+    Raises LstmvizError (one line) for a file that is none of them."""
+    from ._util import Fail, read_head
+
+    try:
+        head, size = read_head(path, HEAD_BYTES)
+    except Fail as f:
+        raise LstmvizError(f"{os.path.basename(str(path))}: {f.what}; {f.supported}") from None
+    container = container_of(head)
+    if container is None:
+        raise LstmvizError(f"{os.path.basename(str(path))}: {foreign(head, size)}; {supported()}")
+    candidates = [f for f in FORMATS if f.container == container]
+    named = by_name(path)
+    if container == "zip":
+        names = _zip_names(path)
+        if names is not None:
+            claimed = [f for f in candidates if f.members is not None and f.members(names)]
+            if claimed:
+                return named if named in claimed else claimed[0]
+    return named if named in candidates else candidates[0]
+
+
+def hdf5_format(h5: Any) -> Format | None:
+    """Which HDF5 format an open HDF5 root is (None: no Keras model or weights in it)."""
+    return next((f for f in FORMATS if f.h5 is not None and f.h5(h5)), None)
+
+
+def foreign(head: bytes, size: int) -> str:
+    """What a file that no format claims is, for the one-line refusal."""
+    if size == 0:
+        return "the file is empty"
+    kinds = [(b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+             (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip archive"),
+             (b"PK\x05\x06", "an empty zip archive"), (b"\x93NUMPY", "a NumPy .npy array"),
+             (b"\x08", "a protobuf / SavedModel file")]
+    for magic, what in kinds:
+        if head.startswith(magic):
+            return f"this is {what}, not a model file"
+    if head.lstrip().startswith((b"{", b"[")):
+        return "this is a JSON/text file, not a model file (a bare config has no weights)"
+    if head.startswith(HDF5_MAGIC[:4]) or head.startswith(ZIP_MAGIC[:2]):
+        return "the file is truncated or corrupt"
+    if len(head) > 262 and head[257:262] == b"ustar":
+        return ("this is a tar archive (torch < 0.4's format or another archive), which "
+                "lstmviz does not read")
+    try:
+        head.decode("utf-8")
+        return "this is a text file, not a model file"
+    except UnicodeDecodeError:
+        return "unrecognised file content (neither HDF5, a zip archive nor a PyTorch pickle)"
+
+
+# -- reading --------------------------------------------------------------------------------------
+def _reader(ref: str) -> Callable[..., Any]:
+    module, _, func = ref.partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def _guarded(path: Any, call: Callable[[], Any]) -> Any:
+    """``call()``, with every failure turned into one LstmvizError line about ``path``."""
+    from ._util import Fail
+
+    name = os.path.basename(str(path))
+    try:
+        return call()
+    except LstmvizError:
+        raise
+    except Fail as f:
+        raise LstmvizError(f"{name}: {f.what}; {f.supported}") from None
+    except RecursionError:
+        raise LstmvizError(f"{name}: the file is nested too deeply; {supported()}") from None
+    except MemoryError:
+        raise LstmvizError(f"{name}: the file needs more memory than is available") from None
+    except Exception as exc:  # last line of defence: nothing else escapes
+        text = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise LstmvizError(f"{name}: cannot read the file ({exc.__class__.__name__}"
+                           f"{': ' + text if text else ''}); {supported()}") from None
+
+
+def read_model(path: Any, isolate: bool = True, timeout: float | None = None) -> Any:
+    """The ``ModelSpec`` of the file at ``path``, read by its format's reader (in the
+    child process for an isolated format, unless ``isolate`` is False; ``timeout``: see
+    ``lstmviz.io.isolated.run_isolated``)."""
+    fmt = sniff(path)
+    if isolate and fmt.isolated:
+        from .isolated import run_isolated
+
+        spec = run_isolated("model", path, timeout)
+    else:
+        spec = _guarded(path, lambda: _reader(fmt.model)(path))
+    if spec.keras_version is None:
+        spec.keras_version = spec.source.get("keras_version")
+    spec.source.setdefault("format", fmt.key)
+    spec.source["path"] = str(path)
+    return spec
+
+
+def read_weights(path: Any, isolate: bool = True,
+                 timeout: float | None = None) -> tuple[list, dict | None]:
+    """``(entries, keras3 vars)`` of the file at ``path``: ``entries`` is (layer name,
+    arrays in Keras ``get_weights()`` order) for every layer with weights, in file order;
+    ``keras3 vars`` maps the path of every object holding variables in a Keras 3
+    ``.weights.h5`` to its arrays (None for other files). A format without a weights
+    reader gives the weights of the model it holds."""
+    fmt = sniff(path)
+    if isolate and fmt.isolated:
+        from .isolated import run_isolated
+
+        return run_isolated("weights", path, timeout)
+    if fmt.weights is not None:
+        reader = _reader(fmt.weights)
+        return _guarded(path, lambda: reader(path))
+    spec = read_model(path, isolate=False)
+    return [(ls.name or "", list(ls.weights)) for ls in spec.layers if ls.weights], None

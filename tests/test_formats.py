@@ -1,0 +1,208 @@
+"""The format registry (``lstmviz.io.formats``): every entry point goes through it.
+
+Files are recognised from their bytes (a renamed file is still read by its own reader), the
+readers it names give the same models as reading the format directly, and what people see
+(``--help``, the MODEL help, the Open dialog's filter, drops, refusals) lists every format.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lstmviz
+from lstmviz import cli
+from lstmviz.errors import LstmvizError
+from lstmviz.io import formats
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = ROOT / "tests" / "fixtures"
+
+#: (fixture file, the registry key its bytes say)
+CASES = [
+    ("k3_lstm_default/model.keras", "keras3-zip"),
+    ("k3_lstm_default/model.h5", "legacy-h5-model"),
+    ("k2_lstm_default/model.h5", "legacy-h5-model"),
+    ("k3_lstm_default/model.weights.h5", "keras3-weights-h5"),
+    ("k2_lstm_default/weights.h5", "legacy-h5-weights"),
+    ("torch_lstm_1layer/model.pt", "torch-zip"),
+    ("torch_lstm_1layer/model_legacy.pt", "torch-pickle"),
+]
+
+
+def _session(tmp_path) -> Path:
+    from lstmviz.app import session as ses
+    from lstmviz.app.state import AppState
+
+    st = AppState()
+    st.set_layer_option(0, "units", 5)
+    return ses.save_session(st, tmp_path / "s.lstmviz")
+
+
+def test_every_format_is_registered_once_with_a_reader():
+    keys = [f.key for f in formats.FORMATS]
+    assert len(keys) == len(set(keys))
+    for f in formats.FORMATS:
+        assert f.container in formats.CONTAINERS
+        assert all(s.startswith(".") and s == s.lower() for s in f.suffixes)
+        assert callable(formats._reader(f.model))
+        if f.weights:
+            assert callable(formats._reader(f.weights))
+        # a zip needs a member test, an HDF5 format a test on the root (else it would
+        # claim every file of its container)
+        assert (f.members is not None) == (f.container == "zip")
+        assert (f.h5 is not None) == (f.container == "hdf5")
+
+
+@pytest.mark.parametrize("rel,key", CASES)
+def test_the_bytes_decide_not_the_name(tmp_path, rel, key):
+    src = FIX / rel
+    if not src.exists():
+        pytest.skip(f"{rel} missing")
+    # renamed to the suffix of another format (or none), it reads the same
+    other = tmp_path / ("renamed.lstmviz" if not rel.endswith(".lstmviz") else "renamed.keras")
+    shutil.copy(src, other)
+    for path in (src, other):
+        spec = formats.read_model(path, isolate=False)
+        assert spec.source["format"] == key
+    direct = formats.read_model(src, isolate=False)
+    renamed = formats.read_model(other, isolate=False)
+    assert [l.class_name for l in direct.layers] == [l.class_name for l in renamed.layers]
+    for a, b in zip(direct.layers, renamed.layers):
+        for wa, wb in zip(a.weights or [], b.weights or []):
+            np.testing.assert_array_equal(wa, wb)
+
+
+@pytest.mark.parametrize("rel,key", CASES)
+def test_isolated_and_in_process_reads_agree(rel, key):
+    src = FIX / rel
+    if not src.exists():
+        pytest.skip(f"{rel} missing")
+    fmt = formats.sniff(src)
+    if fmt.container != "hdf5":  # HDF5 formats are told apart inside the file only
+        assert fmt.key == key
+    a = lstmviz.load(src)
+    b = lstmviz.load(src, isolate=False)
+    assert a.source["format"] == b.source["format"] == key
+    assert [w.shape for l in a.layers for w in l.weights] == \
+        [w.shape for l in b.layers for w in l.weights]
+
+
+def test_sessions_open_through_the_registry(tmp_path, capsys):
+    path = _session(tmp_path)
+    assert formats.sniff(path).kind == "session"
+    model = lstmviz.load(path)
+    assert model.source["format"] == "lstmviz-session"
+    assert [l.units for l in model.layers if l.class_name == "LSTM"][0] == 5
+    # the CLI's summary reads it (it used to say "not a .keras file")
+    assert cli.main(["summary", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Total params" in out and "(None, 20, 5)" in out
+
+
+def test_pytorch_weights_put_on_a_matching_model():
+    src = FIX / "torch_lstm_1layer" / "model.pt"
+    model = lstmviz.load(src)
+    before = [w.copy() for l in model.layers for w in l.weights]
+    for l in model.layers:
+        if l.weights:
+            l.set_weights([np.zeros_like(w) for w in l.weights])
+    lstmviz.load_weights(model, src)  # a torch file is a weights file too
+    after = [w for l in model.layers for w in l.weights]
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_zip_nobody_claims_is_explained_by_its_suffix_format(tmp_path):
+    p = tmp_path / "m.keras"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("hello.txt", "hi")
+    with pytest.raises(LstmvizError, match="config.json"):
+        formats.read_model(p, isolate=False)
+    s = tmp_path / "m.lstmviz"
+    s.write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(LstmvizError, match="not a usable lstmviz session"):
+        formats.read_model(s, isolate=False)
+
+
+def test_refusals_list_every_format(tmp_path):
+    p = tmp_path / "picture.pt"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+    with pytest.raises(LstmvizError) as ei:
+        lstmviz.load(p)
+    msg = str(ei.value)
+    assert msg.startswith("picture.pt: this is a PNG image") and "\n" not in msg
+    for f in formats.FORMATS:
+        for sfx in f.suffixes:
+            assert sfx in msg
+
+
+def test_help_texts_come_from_the_registry(capsys):
+    assert cli.main(["--help"]) == 0
+    top = capsys.readouterr().out
+    for cmd in (["summary", "--help"], ["trace", "--help"], ["app", "--help"]):
+        assert cli.main(cmd) == 0
+        text = " ".join(capsys.readouterr().out.split())
+        assert "PyTorch" in text and ".lstmviz" in text and ".pt" in text
+    top = " ".join(top.split())
+    for name, sfx in formats._grouped():
+        assert name in top and all(s in top for s in sfx)
+
+
+def test_dialog_filter_and_names_cover_every_suffix():
+    filt = formats.dialog_filter()
+    first = filt.split(";;")[0]
+    for f in formats.FORMATS:
+        for sfx in f.suffixes:
+            assert f"*{sfx}" in filt
+            assert formats.is_openable_name(f"some/Model{sfx.upper()}")
+            # the first entry ("everything lstmviz opens") matches the suffix too
+            assert any(f"x{sfx}".endswith(g.lstrip("*")) for g in first[first.index("(") + 1:-1].split())
+    assert formats.by_name("a.weights.h5").key == "keras3-weights-h5"
+    assert formats.by_name("a.h5").key == "legacy-h5-model"
+    assert formats.by_name("a.npy") is None
+
+
+def test_no_reader_outside_io_but_the_session_one():
+    outside = [f.key for f in formats.FORMATS
+               if not f.model.startswith("lstmviz.io") and f.kind != "session"]
+    assert outside == []
+    assert formats.by_name("x.lstmviz").model.startswith("lstmviz.app.session:")
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window((1200, 800))
+
+
+@pytest.mark.parametrize("rel", ["torch_lstm_1layer/model.pt", "k3_lstm_default/model.weights.h5",
+                                 "SESSION"])
+def test_the_window_accepts_drops_of_every_format(window, qtbot, tmp_path, rel):
+    from PySide6 import QtCore, QtGui
+
+    path = _session(tmp_path) if rel == "SESSION" else FIX / rel
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
+    enter = QtGui.QDragEnterEvent(QtCore.QPoint(50, 50), QtCore.Qt.DropAction.CopyAction, mime,
+                                  QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QtGui.QDropEvent(QtCore.QPointF(50, 50), QtCore.Qt.DropAction.CopyAction, mime,
+                            QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    qtbot.waitUntil(lambda: str(path.resolve()) in window._recent(), timeout=15000)
+    if rel == "SESSION":
+        assert window.state.layers[0].config["units"] == 5
+    elif rel.endswith(".pt"):
+        assert window.state.path == str(path)
+        assert [l.class_name for l in window.state.model.layers][-2:] == ["LSTM", "Dense"]
+    # the recent entry opens it again, through the same registry
+    window.new_stack()
+    act = window.recent_menu.actions()[0]
+    assert act.toolTip() == str(path.resolve())
+    act.trigger()
+    assert window.last_message and "Cannot" not in window.last_message

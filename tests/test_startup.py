@@ -1,0 +1,164 @@
+"""The start-up path: ``lstmviz MODEL`` (make_window on a model, then show_window) and
+the headless runs (``--screenshot``, ``--export-*``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from lstmviz.app import session as ses
+from lstmviz.app.state import AppState
+from lstmviz.errors import LstmvizError
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "tests" / "fixtures" / "k3_lstm_default" / "model.keras"
+
+
+@pytest.fixture
+def started(qtbot, tmp_path, monkeypatch):
+    """``make`` starts a window as ``run_app`` does (without entering the event loop)."""
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window
+
+    made = []
+
+    def make(model, settings, autosave_dir):
+        # the autosave folder is fixed before the window exists, as QStandardPaths does it
+        monkeypatch.setattr("lstmviz.ui.session_ui.default_autosave_path",
+                            lambda: autosave_dir / "autosave-mine.lstmviz")
+        w = make_window(str(model) if model else None, "dark", quiet=False, settings=settings)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        w.quiet = True
+        w.sessions.wait()
+        dispose(w)
+    th.apply("dark", QtWidgets.QApplication.instance())
+    assert QtCore  # imported for the fixture's users
+
+
+def _settings(tmp_path, geometry_of=None):
+    from PySide6 import QtCore
+
+    s = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    if geometry_of is not None:
+        s.setValue("geometry", geometry_of.saveGeometry())
+        s.sync()
+    return s
+
+
+def test_started_on_a_model_restores_geometry_and_offers_the_autosave(started, make_window,
+                                                                      tmp_path, qtbot,
+                                                                      monkeypatch):
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.app import show_window
+
+    # the geometry a previous run saved, and what restoring it gives on this screen
+    before = make_window((1100, 650))
+    settings = _settings(tmp_path, before)
+    probe = make_window((1300, 780))
+    probe.restoreGeometry(settings.value("geometry"))
+    want = (probe.width(), probe.height())
+    # a window of an earlier run that crashed left its autosave beside ours
+    appdata = tmp_path / "appdata"
+    appdata.mkdir()
+    crashed = AppState()
+    crashed.set_layer_option(0, "units", 3)
+    left = ses.save_session(crashed, appdata / "autosave-999999-1.lstmviz")
+    asked = []
+
+    def answer(box):
+        asked.append(box.text())
+        return QtWidgets.QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", answer)
+    w = started(MODEL, settings, appdata)
+    # the event loop turns while the model is read (and here once more, whatever the
+    # reading took): the window is not shown yet, so nothing is offered yet
+    QtWidgets.QApplication.processEvents()
+    assert w.state.path == str(MODEL) and not asked
+    show_window(w)
+    qtbot.waitUntil(lambda: bool(asked), timeout=5000)
+    assert "did not close cleanly" in asked[0]
+    assert (w.width(), w.height()) == want
+    assert w.state.layers[0].config["units"] == 3  # restored
+    assert not left.exists()
+
+
+def test_an_explicit_size_wins_over_the_saved_geometry(started, make_window, tmp_path, qtbot):
+    from lstmviz.ui.app import show_window
+
+    settings = _settings(tmp_path, make_window((1100, 650)))
+    w = started(MODEL, settings, tmp_path)
+    show_window(w, size=(1500, 950))
+    qtbot.waitUntil(lambda: not w.sessions._restore_pending, timeout=5000)
+    assert (w.width(), w.height()) == (1500, 950)
+
+
+# -- headless runs ---------------------------------------------------------------------------
+@pytest.fixture
+def headless(monkeypatch):
+    """``run_app``/``export_from_cli`` in this process; sys.excepthook put back after."""
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    yield
+
+
+def _boom_trace(monkeypatch):
+    def fail(self, model, xs):
+        raise LstmvizError("the trace failed on purpose")
+
+    monkeypatch.setattr(AppState, "_trace", fail)
+
+
+def _boom_cell_view(monkeypatch):
+    from lstmviz.ui.views.cell import CellView
+
+    def fail(self, *args, **kwargs):
+        raise RuntimeError("cannot draw on purpose")
+
+    monkeypatch.setattr(CellView, "set_data", fail)
+
+
+@pytest.mark.parametrize("why", ["trace", "view"])
+def test_a_screenshot_of_a_model_that_cannot_be_shown_exits_2(headless, monkeypatch, tmp_path,
+                                                              capsys, why):
+    from lstmviz.ui.app import run_app
+
+    (_boom_trace if why == "trace" else _boom_cell_view)(monkeypatch)
+    out = tmp_path / "shot.png"
+    rc = run_app(str(MODEL), str(out), None, (800, 500), "dark", "cell")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert len(err) == 1 and err[0].startswith("lstmviz: ")
+    assert ("trace failed on purpose" if why == "trace" else "Cell view could not draw") in err[0]
+    assert not out.exists()  # never a picture of another model
+
+
+@pytest.mark.parametrize("why", ["trace", "view"])
+def test_an_export_of_a_model_that_cannot_be_shown_exits_2(headless, monkeypatch, tmp_path,
+                                                           capsys, why):
+    from lstmviz.ui.export import export_from_cli
+
+    (_boom_trace if why == "trace" else _boom_cell_view)(monkeypatch)
+    out = tmp_path / "cell.png"
+    rc = export_from_cli(str(MODEL), str(out), "png", view="cell", size=(600, 400))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and err[0].startswith("lstmviz: ")
+    assert not out.exists()
+
+
+def test_a_screenshot_of_a_model_that_works_still_exits_0(headless, tmp_path, capsys):
+    from PySide6 import QtGui
+
+    from lstmviz.ui.app import run_app
+
+    out = tmp_path / "shot.png"
+    assert run_app(str(MODEL), str(out), 3, (800, 500), "dark", "cell") == 0
+    assert QtGui.QImage(str(out)).width() == 800
