@@ -148,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reshape a .csv input's numbers to this shape")
     p.add_argument("--screenshot", metavar="OUT.png", default=None,
                    help="render the window to this PNG and exit")
+    p.add_argument("--install-desktop", action="store_true",
+                   help="add lstmviz to the desktop's menu, with its icon, and make .lstmviz "
+                        "sessions open in it (for this user, under $XDG_DATA_HOME); then exit")
+    p.add_argument("--uninstall-desktop", action="store_true",
+                   help="remove what --install-desktop added; then exit")
     p.add_argument("--step", type=_step, default=None, metavar="N", help="timestep to show")
     p.add_argument("--size", type=_size, default=None, metavar="WxH", help="window size, e.g. 1600x900")
     p.add_argument("--theme", default=None, choices=THEMES,
@@ -485,6 +490,10 @@ def _app_input(paths, shapes):
 
 
 def cmd_app(args) -> int:
+    if args.install_desktop or args.uninstall_desktop:
+        from lstmviz.desktop import main as desktop_main
+
+        return desktop_main("install" if args.install_desktop else "uninstall")
     exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
     exports = [(k, out) for k, out in exports if out]
     inputs = _app_input(args.inputs, args.shape) if args.inputs else None

@@ -22,7 +22,7 @@ CASE = FIXTURES / "k3_lstm_default"
 @pytest.fixture(autouse=True)
 def no_ipython(monkeypatch, qapp, tmp_path):
     monkeypatch.delitem(sys.modules, "IPython", raising=False)
-    monkeypatch.setattr("lstmviz.ui.session_ui.preferred_theme", lambda *a, **k: "dark")
+    monkeypatch.setattr("lstmviz.ui.system_theme.startup_theme", lambda *a, **k: "dark")
     yield
     for w in list(nb.OPEN_WINDOWS):
         w.close()

@@ -123,7 +123,27 @@ def _app(offscreen: bool):
         app = QtWidgets.QApplication([sys.argv[0] if sys.argv else "lstmviz"])
         app.setApplicationName("lstmviz")
         app.setOrganizationName("lstmviz")
+    if not app.property("lstmviz_icon"):
+        set_app_icon(app)
     return app
+
+
+def app_icon():
+    """The application icon (``lstmviz/icons``: the SVG, and a 256 px PNG where SVG fails)."""
+    from PySide6 import QtGui
+
+    here = Path(__file__).resolve().parents[1] / "icons"
+    icon = QtGui.QIcon(str(here / "lstmviz.svg"))
+    icon.addFile(str(here / "lstmviz-256.png"))
+    return icon
+
+
+def set_app_icon(app) -> None:
+    """Window icon of every window, and the .desktop entry the desktop matches it with
+    (``lstmviz --install-desktop``; on Wayland the icon comes from there)."""
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("lstmviz")
+    app.setProperty("lstmviz_icon", True)
 
 
 def make_window(model_path: str | None = None, theme: str | None = None, quiet: bool = False,
@@ -273,11 +293,16 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
     holder: dict = {}
     install_excepthook(lambda: holder.get("window"))
     try:
-        if theme is None and screenshot is None:  # the theme the user chose last time
-            from lstmviz.ui.session_ui import preferred_theme
+        follow = theme is None and screenshot is None
+        if follow:  # the theme the user picked, else the system's light/dark setting
+            from lstmviz.ui.system_theme import startup_theme
 
-            theme = preferred_theme()
+            theme = startup_theme()
         window = make_window(model_path, theme, quiet=headless, strict=headless, inputs=inputs)
+        if follow:
+            from lstmviz.ui.system_theme import follow_system
+
+            follow_system(window)
         if view not in (None, "window"):
             from lstmviz.ui.export import view_index
 

@@ -291,7 +291,7 @@ class MainWindow(QtWidgets.QMainWindow):
             act = themes.addAction(name.capitalize())
             act.setCheckable(True)
             act.setChecked(name == th.current().name)
-            act.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            act.triggered.connect(lambda _=False, n=name: self.pick_theme(n))
             group.addAction(act)
 
         play = mb.addMenu("&Play")
@@ -334,6 +334,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.message(f"lstmviz {lstmviz.__version__}: the unrolled computation of Keras recurrent "
                      "layers, step by step, computed exactly as Keras computes it.", dialog=True,
                      title="About lstmviz")
+
+    def pick_theme(self, name: str):
+        """View > Theme: the user's choice, kept (the system's light/dark no longer leads)."""
+        from lstmviz.ui.system_theme import mark_picked
+
+        self.set_theme(name)
+        mark_picked(self.settings, name)
 
     def set_theme(self, name: str):
         if getattr(self, "presenter", None) is not None:

@@ -81,11 +81,16 @@ def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | No
     integrated = ip is not None and _enable_qt_loop(ip)
     if block is None:
         block = not integrated
-    if theme is None:
-        from lstmviz.ui.session_ui import preferred_theme
+    follow = theme is None
+    if follow:
+        from lstmviz.ui.system_theme import startup_theme
 
-        theme = preferred_theme()
+        theme = startup_theme()
     window = make_window(path, theme, quiet=False, inputs=x, model=model)
+    if follow:
+        from lstmviz.ui.system_theme import follow_system
+
+        follow_system(window)
     window.resize(*parse_size(size))
     window.show()
     window.raise_()

@@ -123,9 +123,8 @@ def pyside_version(location: Path | None) -> str | None:
 def pyside_problem(location: Path | None = None, version: str | None = None) -> str | None:
     if location is None:
         location = pyside_location()
-        if location is None:
-            return ("PySide6 is not installed, so the window cannot open: "
-                    "pip install 'PySide6-Essentials>=6.6,<6.12' (or reinstall lstmviz)")
+        if location is None:  # cli.cmd_app's fallback prints the summary and says why
+            return None
         version = pyside_version(location)
     if version is None:
         return None  # cannot tell: let Qt try
