@@ -221,3 +221,27 @@ def test_next_batch_needs_a_stateful_layer():
     s = AppState()
     with pytest.raises(LstmvizError, match="no layer is stateful"):
         s.next_batch()
+
+
+def test_a_lesson_changes_the_state_and_puts_it_back_without_touching_undo():
+    # Qt-free: what lecture mode's lessons do to the state (app/tours.apply_step)
+    from lstmviz.app import tours
+
+    s = AppState()
+    s.rebuild()
+    s.set_layer_option(0, "units", 5)
+    s.set_cursor(step=4, unit=3)
+    before = [(e.class_name, e.config, [w.copy() for w in e.weights]) for e in s.layers]
+    undo, cursor = len(s.undo_stack), s.cursor
+    saved = s.lesson_saved()
+    lesson = tours.lesson(0)
+    for step in lesson.steps:
+        tours.apply_step(s, step)
+        assert s.error is None
+    assert [e.class_name for e in s.layers] != [b[0] for b in before] or s.layers[0].config != before[0][1]
+    s.lesson_restore(saved)
+    assert [(e.class_name, e.config) for e in s.layers] == [(c, cfg) for c, cfg, _ in before]
+    for e, (_, _, ws) in zip(s.layers, before):
+        for a, b in zip(e.weights, ws):
+            np.testing.assert_array_equal(a, b)
+    assert s.cursor == cursor and len(s.undo_stack) == undo

@@ -585,6 +585,30 @@ class AppState:
         self.rebuild()
         self.stack_changed.emit()
 
+    # -- lessons ---------------------------------------------------------------------------
+    def show_stack(self, layers: list | None = None, spec: InputSpec | None = None) -> None:
+        """Show an editable stack of ``layers`` (LayerEntry) and/or the input ``spec`` with
+        one rebuild, as a lesson's step does; not an undoable edit (``lesson_saved`` and
+        ``lesson_restore`` put back what was there)."""
+        if layers is not None:
+            self.readonly = False
+            self.path = None
+            self.layers = list(layers)
+        if spec is not None:
+            self.input = spec
+        if layers is not None or spec is not None:
+            self.rebuild()
+            self.stack_changed.emit()
+
+    def lesson_saved(self) -> tuple:
+        """What a lesson puts back when it ends: the stack, input and cursor."""
+        return self.snapshot(), self.cursor
+
+    def lesson_restore(self, saved: tuple) -> None:
+        snap, cursor = saved
+        self.restore(snap)
+        self.set_cursor(**dataclasses.asdict(cursor))
+
     def new_stack(self) -> None:
         """Back to the built-in editable stack (undo brings back what was there)."""
         self.remember_replaced()
