@@ -17,9 +17,10 @@ import math
 from dataclasses import dataclass, field
 
 from lstmviz.app.options import default_config, set_option
+from lstmviz.app.views import VIEW_KEYS
 from lstmviz.engine.cells import cell_kind
 
-VIEWS = ("unrolled", "cell", "over_time", "weights")
+VIEWS = VIEW_KEYS
 
 
 @dataclass(frozen=True)

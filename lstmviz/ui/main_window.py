@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 import lstmviz
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
+from lstmviz.app.views import VIEWS as APP_VIEWS
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import theme as th
 from lstmviz.ui.input_panel import InputPanel
@@ -28,9 +29,8 @@ from lstmviz.ui.views.base import TraceView
 
 log = logging.getLogger("lstmviz")
 
-#: (module in lstmviz.ui.views, class, tab title), in tab order; keys 1-4 pick them.
-VIEWS = (("unrolled", "UnrolledView", "Unrolled"), ("cell", "CellView", "Cell"),
-         ("over_time", "OverTimeView", "Over time"), ("weights", "WeightsView", "Weights"))
+#: (module in lstmviz.ui.views, class, tab title), in tab order (app/views.py)
+VIEWS = APP_VIEWS
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".lstmviz")  # .lstmviz: a session (drop to open)
 INPUT_SUFFIXES = (".npy", ".csv", ".txt")
 MAX_RECENT = 8
