@@ -245,3 +245,22 @@ def test_a_lesson_changes_the_state_and_puts_it_back_without_touching_undo():
         for a, b in zip(e.weights, ws):
             np.testing.assert_array_equal(a, b)
     assert s.cursor == cursor and len(s.undo_stack) == undo
+
+
+def test_each_operation_says_once_what_it_changed():
+    s = AppState()
+    seen = []
+    s.changed.connect(seen.append)
+    s.add_layer("GRU", index=0)  # rebuild, select the new layer, the stack's cards
+    assert len(seen) == 1 and seen[0].model and seen[0].cursor and seen[0].stack and seen[0].history
+    seen.clear()
+    s.set_cursor(step=3)
+    assert len(seen) == 1 and seen[0].cursor and not seen[0].model
+    seen.clear()
+    s.set_cursor(step=3)  # nothing moved: nothing said
+    assert seen == []
+    s.undo()
+    assert len(seen) == 1 and seen[0].model and seen[0].history
+    seen.clear()
+    s.set_layer_option(0, "units", 0)  # invalid: the error, and the last model stays
+    assert len(seen) == 1 and seen[0].error and not seen[0].model

@@ -8,6 +8,7 @@ value it just showed, so the echo does not loop.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Callable
 
 
@@ -46,3 +47,17 @@ class Event:
 
     def __len__(self) -> int:
         return len(self._callbacks)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one operation on the app state changed (``AppState.changed``): a view that
+    redraws on ``model`` need not redraw again for ``cursor``."""
+
+    stack: bool = False
+    model: bool = False
+    input: bool = False
+    cursor: bool = False
+    error: bool = False
+    history: bool = False
+

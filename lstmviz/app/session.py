@@ -371,7 +371,12 @@ def _parse_model(m, zf, infos, path) -> Model:
 # -- applying -------------------------------------------------------------------------------
 def apply_session(state: AppState, session: Session, path=None) -> None:
     """Put a parsed session onto ``state`` (nothing can fail half-way: it was checked);
-    undo brings back what was there."""
+    undo brings back what was there. One ``changed`` event says what changed."""
+    with state.changes():
+        _apply(state, session, path)
+
+
+def _apply(state: AppState, session: Session, path) -> None:
     if session.model is not None:  # a read-only model: shown as opened, on the session's input
         state.seed = session.seed
         state.trace_all_samples = session.trace_all_samples

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from lstmviz.app import inputs as gen
-from lstmviz.app.events import Event
+from lstmviz.app.events import Change, Event
 from lstmviz.app.options import RECURRENT, default_config, get_option, set_option
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model, Trace
@@ -80,6 +82,16 @@ def default_layers() -> list[LayerEntry]:
             LayerEntry("Dense", default_config("Dense"))]
 
 
+def _operation(method):
+    """A public operation: whatever it changes is announced by one ``changed`` event."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self.changes():
+            return method(self, *args, **kwargs)
+    return run
+
+
 class AppState:
     """Everything the window shows, and the only place that changes it."""
 
@@ -111,8 +123,33 @@ class AppState:
         self.undo_stack: list[Snapshot] = []
         self.redo_stack: list[Snapshot] = []
         self.history_changed = Event("history_changed")
+        #: once per operation (an edit, undo, opening a model, a step ...): a ``Change``
+        #: saying what it changed, after the events above said it one by one
+        self.changed = Event("changed")
+        self._depth, self._pending = 0, set()
+        for what in ("stack", "model", "error", "cursor", "input", "history"):
+            getattr(self, f"{what}_changed").connect(lambda *_, w=what: self._mark(w))
         if build:
             self.rebuild()
+
+    # -- what changed ----------------------------------------------------------------------
+    @contextmanager
+    def changes(self):
+        """Group what the operations inside change into one ``changed`` event."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._pending:
+                what, self._pending = self._pending, set()
+                self.changed.emit(Change(**{w: True for w in what}))
+
+    def _mark(self, what: str) -> None:
+        self._pending.add(what)
+        if self._depth == 0:  # outside any operation: say it at once
+            with self.changes():
+                pass
 
     # -- what the stack is ---------------------------------------------------------------
     @property
@@ -152,6 +189,7 @@ class AppState:
                 "layers are shown read-only; build a new stack with File > New stack to edit"
             )
 
+    @_operation
     def add_layer(self, class_name: str, inner: str | None = None, index: int | None = None) -> int:
         self._check_editable()
         units = 8
@@ -168,6 +206,7 @@ class AppState:
         self._edited(select=index)
         return index
 
+    @_operation
     def remove_layer(self, index: int) -> None:
         self._check_editable()
         self.layers[index]  # IndexError before anything is remembered
@@ -175,6 +214,7 @@ class AppState:
         del self.layers[index]
         self._edited(select=min(index, len(self.layers) - 1) if self.layers else None)
 
+    @_operation
     def duplicate_layer(self, index: int) -> int:
         self._check_editable()
         entry = self.layers[index].duplicate()
@@ -183,6 +223,7 @@ class AppState:
         self._edited(select=index + 1)
         return index + 1
 
+    @_operation
     def move_layer(self, src: int, dst: int) -> None:
         """Move layer ``src`` so that it ends up at index ``dst``."""
         self._check_editable()
@@ -194,6 +235,7 @@ class AppState:
         self.layers.insert(dst, entry)
         self._edited(select=dst)
 
+    @_operation
     def set_layer_option(self, index: int, key: str, value) -> None:
         self._check_editable()
         entry = self.layers[index]
@@ -205,6 +247,7 @@ class AppState:
         entry.weights = None  # a new option means a freshly initialised layer (from the seed)
         self._edited(select=index)
 
+    @_operation
     def set_input_spec(self, **changes) -> None:
         """Change ``batch_size``, ``timesteps``, ``input_dim``, ``source``, ``seed``,
         ``period`` or ``text``; choosing a generator drops imported/hand-edited data."""
@@ -227,6 +270,7 @@ class AppState:
         self.input = new
         self._edited(select=self.index_of(self.cursor.layer))
 
+    @_operation
     def set_input_data(self, data: np.ndarray) -> None:
         """Use ``data`` (``(batch, timesteps, features)``) as the input, as imported/edited."""
         data = np.asarray(data, dtype=np.float32)
@@ -241,6 +285,7 @@ class AppState:
                                          input_dim=self.input.input_dim if self.embedding_first else d)
         self._edited(select=self.index_of(self.cursor.layer))
 
+    @_operation
     def set_input_value(self, sample: int, step: int, feature: int, value: float) -> None:
         """One number of the input, edited by hand (the input becomes ``"data"``)."""
         x = np.array(self.make_input() if self.input.data is None else self.input.data, dtype=np.float32)
@@ -249,6 +294,7 @@ class AppState:
         x[sample, step, feature] = value
         self.set_input_data(x)
 
+    @_operation
     def import_input(self, path) -> None:
         self.set_input_data(gen.load_array(path))
 
@@ -270,16 +316,19 @@ class AppState:
         if not self.readonly:
             self._push_history(self.snapshot())
 
+    @_operation
     def remember_replaced(self) -> None:
         """Called before opening a model or a session, or a new stack, replaces everything:
         one undo brings the work back (read-only models included)."""
         self._push_history(self.snapshot())
 
+    @_operation
     def clear_history(self) -> None:
         self.undo_stack.clear()
         self.redo_stack.clear()
         self.history_changed.emit()
 
+    @_operation
     def restore(self, snap: "Snapshot") -> None:
         """Put a snapshot back (and re-trace); not itself an undoable edit."""
         self.layers = [LayerEntry(c, copy.deepcopy(cfg), n, None if w is None else [np.array(a) for a in w])
@@ -292,6 +341,7 @@ class AppState:
         self.model = snap.model
         self._edited(select=self.index_of(self.cursor.layer))
 
+    @_operation
     def undo(self) -> bool:
         if not self.undo_stack:
             return False
@@ -300,6 +350,7 @@ class AppState:
         self.history_changed.emit()
         return True
 
+    @_operation
     def redo(self) -> bool:
         if not self.redo_stack:
             return False
@@ -309,6 +360,7 @@ class AppState:
         return True
 
     # -- cursor --------------------------------------------------------------------------
+    @_operation
     def set_cursor(self, **changes) -> Cursor:
         """Move the one clock / selection; values are clamped to what exists."""
         cur = dataclasses.replace(self.cursor, **changes)
@@ -320,6 +372,7 @@ class AppState:
             self.cursor_changed.emit(cur)
         return cur
 
+    @_operation
     def step_by(self, delta: int) -> Cursor:
         return self.set_cursor(step=self.cursor.step + int(delta))
 
@@ -399,6 +452,7 @@ class AppState:
                 layer.set_weights(entry.weights)
         return model
 
+    @_operation
     def rebuild(self) -> bool:
         """Build and trace; on an invalid stack keep the last model/trace and set ``error``."""
         try:
@@ -439,6 +493,7 @@ class AppState:
             xs = [x[s:s + 1] for x in xs]
         return model.trace(xs if len(xs) > 1 else xs[0])
 
+    @_operation
     def next_batch(self) -> None:
         """Trace the next batch with every stateful layer starting from the states the
         last batch left, as Keras carries them from one call to the next (no reset). The
@@ -460,6 +515,7 @@ class AppState:
         self.cursor = self._clamped(self.cursor)
         self.cursor_changed.emit(self.cursor)
 
+    @_operation
     def reset_states(self) -> None:
         """Back to batch 0: the stateful layers start from zero states again."""
         self.rebuild()
@@ -514,6 +570,7 @@ class AppState:
             self.error_changed.emit(message)
 
     # -- files ---------------------------------------------------------------------------
+    @_operation
     def set_model(self, model: Model, path: str | None = None, spec: InputSpec | None = None) -> None:
         """Show a loaded model: a plain stack becomes the editable stack (with its weights);
         anything else is shown read-only. Undo brings back what was there. ``spec``: the
@@ -562,6 +619,7 @@ class AppState:
             spec.input_dim = int(shape[2])
         return spec
 
+    @_operation
     def load_weights_file(self, path, read=None) -> None:
         """Put a weights-only file onto the current stack (it must match); an edit that
         undo takes back. ``read``: the file as ``lstmviz.read_weights`` returned it."""
@@ -586,6 +644,7 @@ class AppState:
         self.stack_changed.emit()
 
     # -- lessons ---------------------------------------------------------------------------
+    @_operation
     def show_stack(self, layers: list | None = None, spec: InputSpec | None = None) -> None:
         """Show an editable stack of ``layers`` (LayerEntry) and/or the input ``spec`` with
         one rebuild, as a lesson's step does; not an undoable edit (``lesson_saved`` and
@@ -604,11 +663,13 @@ class AppState:
         """What a lesson puts back when it ends: the stack, input and cursor."""
         return self.snapshot(), self.cursor
 
+    @_operation
     def lesson_restore(self, saved: tuple) -> None:
         snap, cursor = saved
         self.restore(snap)
         self.set_cursor(**dataclasses.asdict(cursor))
 
+    @_operation
     def new_stack(self) -> None:
         """Back to the built-in editable stack (undo brings back what was there)."""
         self.remember_replaced()

@@ -116,7 +116,13 @@ def caption_text(step: TourStep, state) -> str:
 
 
 def apply_step(state, step: TourStep) -> None:
-    """Set up ``state`` for ``step``: stack and input first (one rebuild), then the cursor."""
+    """Set up ``state`` for ``step``: stack and input first (one rebuild), then the cursor;
+    one ``changed`` event for all of it."""
+    with state.changes():
+        _apply_step(state, step)
+
+
+def _apply_step(state, step: TourStep) -> None:
     from lstmviz.app.state import InputSpec, LayerEntry
 
     state.show_stack(None if step.stack is None else [LayerEntry(l.class_name, l.config()) for l in step.stack],

@@ -222,8 +222,7 @@ class MainWindow(QtWidgets.QMainWindow):
         from lstmviz.ui.presentation import Presenter  # lecture mode: F5, keys, focus, lessons
 
         self.presenter = Presenter.install(self)
-        self.state.model_changed.connect(self._model_changed)
-        self.state.cursor_changed.connect(self._cursor_changed)
+        self.state.changed.connect(self._state_changed)  # once per edit / step / file
         self.state.error_changed.connect(self._error_changed)
         self.state.stack_changed.connect(self._update_title)
         if self.state.model is not None:
@@ -395,6 +394,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self.view_errors[view.title] = text
             self.statusBar().showMessage(f"The {view.title} view could not draw this: {text}", 15000)
 
+    def _state_changed(self, change):
+        """The views redraw once per operation: a new trace (with its cursor), or a step."""
+        if change.model and self.state.model is not None:
+            self._model_changed(self.state.model, self.state.trace)
+        elif change.cursor:
+            self._cursor_changed(self.state.cursor)
+
     def _model_changed(self, model, trace):
         self.view_errors.clear()
         cursor = self.state.trace_cursor
@@ -407,7 +413,6 @@ class MainWindow(QtWidgets.QMainWindow):
                 self._data_stale.add(k)
                 continue
             self._push_data(view, model, trace, xs, cursor)
-        self._pushed = self.state.cursor  # the state re-announces it next: no second redraw
         self._sync_header(self.state.cursor)
 
     def _push_data(self, view, model, trace, xs, cursor):
@@ -428,11 +433,6 @@ class MainWindow(QtWidgets.QMainWindow):
         return xs
 
     def _cursor_changed(self, cursor):
-        if getattr(self, "_pushed", None) == cursor:
-            self._pushed = None
-            self._sync_header(cursor)
-            return
-        self._pushed = None
         view_cursor = self.state.trace_cursor
         current = self.tabs.currentIndex()
         for k, view in enumerate(self.views):
