@@ -7,6 +7,7 @@ value it just showed, so the echo does not loop.
 
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
@@ -61,3 +62,13 @@ class Change:
     error: bool = False
     history: bool = False
 
+
+def operation(method):
+    """A public operation of an object with ``changes()`` (the app state): whatever it
+    changes is announced by one ``changed`` event."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self.changes():
+            return method(self, *args, **kwargs)
+    return run

@@ -11,88 +11,35 @@ Events (see ``events.Event``):
 - ``model_changed(model, trace)``: a new valid model/trace (redraw every view);
 - ``error_changed(message or None)``;
 - ``cursor_changed(cursor)``: step, sample, layer, unit or side changed;
-- ``input_changed(x)``: the input array changed.
+- ``input_changed(x)``: the input array changed;
+- ``history_changed()``: the undo/redo stacks changed;
+- ``changed(Change)``: once per operation, after the above, what it changed in all (the
+  views redraw on it, once per edit).
+
+The parts: the stack's data in ``stack.py``, undo/redo and lessons' saved states in
+``history.py`` (a part of ``AppState``), the inputs' generators in ``inputs.py``.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import functools
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from lstmviz.app import inputs as gen
-from lstmviz.app.events import Change, Event
+from lstmviz.app.events import Change, Event, operation as _operation
+from lstmviz.app.history import History, Snapshot
 from lstmviz.app.options import RECURRENT, default_config, get_option, set_option
 from lstmviz.app.selection import Cursor
-from lstmviz.engine import LayerSpec, Model, Trace
+from lstmviz.app.stack import InputSpec, LayerEntry, default_layers  # noqa: F401
+from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import cell_kind
 from lstmviz.engine.model import spec_config
 from lstmviz.errors import LstmvizError
 
 
-@dataclass
-class LayerEntry:
-    """One layer of the editable stack: Keras class, config, name and (loaded) weights."""
-
-    class_name: str
-    config: dict
-    name: str | None = None
-    weights: list | None = None
-
-    def spec(self) -> LayerSpec:
-        cfg = {k: v for k, v in self.config.items() if k != "name"}
-        return LayerSpec(self.class_name, copy.deepcopy(cfg), name=self.name)
-
-    def label(self) -> str:
-        if self.class_name in ("Bidirectional", "TimeDistributed"):
-            inner = get_option(self.config, "layer.class_name", "?")
-            return f"{self.class_name}({inner})"
-        return self.class_name
-
-    def duplicate(self) -> "LayerEntry":
-        return LayerEntry(self.class_name, copy.deepcopy(self.config), None,
-                          None if self.weights is None else [np.array(w) for w in self.weights])
-
-
-@dataclass
-class InputSpec:
-    """What the stack is fed: ``batch_size`` samples of ``timesteps`` steps of ``input_dim``
-    numbers, made by ``source`` (a generator name, ``"text"``, or ``"data"`` for an imported
-    or hand-edited array) with ``seed``."""
-
-    batch_size: int = 4
-    timesteps: int = 20
-    input_dim: int = 1
-    source: str = "sine"
-    seed: int = 0
-    period: float = 12.0
-    text: str = "hello world"
-    data: np.ndarray | None = field(default=None, repr=False)
-
-
-def default_layers() -> list[LayerEntry]:
-    """The built-in stack shown when no demo exists: LSTM(8, seq) -> LSTM(4) -> Dense(1)."""
-    a = default_config("LSTM", units=8)
-    a["return_sequences"] = True
-    return [LayerEntry("LSTM", a), LayerEntry("LSTM", default_config("LSTM", units=4)),
-            LayerEntry("Dense", default_config("Dense"))]
-
-
-def _operation(method):
-    """A public operation: whatever it changes is announced by one ``changed`` event."""
-
-    @functools.wraps(method)
-    def run(self, *args, **kwargs):
-        with self.changes():
-            return method(self, *args, **kwargs)
-    return run
-
-
-class AppState:
+class AppState(History):
     """Everything the window shows, and the only place that changes it."""
 
     def __init__(self, layers: list[LayerEntry] | None = None, spec: InputSpec | None = None,
@@ -297,67 +244,6 @@ class AppState:
     @_operation
     def import_input(self, path) -> None:
         self.set_input_data(gen.load_array(path))
-
-    # -- undo / redo ---------------------------------------------------------------------
-    def snapshot(self) -> "Snapshot":
-        """The stack (classes, configs, names, weights) and the input, frozen; a read-only
-        model (which is never edited) is kept as it is, with the file it came from."""
-        return Snapshot(tuple(_frozen_entry(e) for e in self.layers), _frozen_input(self.input),
-                        self.model if self.readonly else None, self.path)
-
-    def _push_history(self, snap: "Snapshot") -> None:
-        self.undo_stack.append(snap)
-        del self.undo_stack[:-UNDO_LIMIT]
-        self.redo_stack.clear()
-        self.history_changed.emit()
-
-    def _remember(self) -> None:
-        """Called by every edit just before it changes anything."""
-        if not self.readonly:
-            self._push_history(self.snapshot())
-
-    @_operation
-    def remember_replaced(self) -> None:
-        """Called before opening a model or a session, or a new stack, replaces everything:
-        one undo brings the work back (read-only models included)."""
-        self._push_history(self.snapshot())
-
-    @_operation
-    def clear_history(self) -> None:
-        self.undo_stack.clear()
-        self.redo_stack.clear()
-        self.history_changed.emit()
-
-    @_operation
-    def restore(self, snap: "Snapshot") -> None:
-        """Put a snapshot back (and re-trace); not itself an undoable edit."""
-        self.layers = [LayerEntry(c, copy.deepcopy(cfg), n, None if w is None else [np.array(a) for a in w])
-                       for c, cfg, n, w in snap.layers]
-        spec = dataclasses.replace(snap.input)
-        spec.data = None if snap.input.data is None else np.array(snap.input.data)
-        self.input = spec
-        self.path = snap.path
-        self.readonly = snap.model is not None
-        self.model = snap.model
-        self._edited(select=self.index_of(self.cursor.layer))
-
-    @_operation
-    def undo(self) -> bool:
-        if not self.undo_stack:
-            return False
-        self.redo_stack.append(self.snapshot())
-        self.restore(self.undo_stack.pop())
-        self.history_changed.emit()
-        return True
-
-    @_operation
-    def redo(self) -> bool:
-        if not self.redo_stack:
-            return False
-        self.undo_stack.append(self.snapshot())
-        self.restore(self.redo_stack.pop())
-        self.history_changed.emit()
-        return True
 
     # -- cursor --------------------------------------------------------------------------
     @_operation
@@ -643,32 +529,6 @@ class AppState:
         self.rebuild()
         self.stack_changed.emit()
 
-    # -- lessons ---------------------------------------------------------------------------
-    @_operation
-    def show_stack(self, layers: list | None = None, spec: InputSpec | None = None) -> None:
-        """Show an editable stack of ``layers`` (LayerEntry) and/or the input ``spec`` with
-        one rebuild, as a lesson's step does; not an undoable edit (``lesson_saved`` and
-        ``lesson_restore`` put back what was there)."""
-        if layers is not None:
-            self.readonly = False
-            self.path = None
-            self.layers = list(layers)
-        if spec is not None:
-            self.input = spec
-        if layers is not None or spec is not None:
-            self.rebuild()
-            self.stack_changed.emit()
-
-    def lesson_saved(self) -> tuple:
-        """What a lesson puts back when it ends: the stack, input and cursor."""
-        return self.snapshot(), self.cursor
-
-    @_operation
-    def lesson_restore(self, saved: tuple) -> None:
-        snap, cursor = saved
-        self.restore(snap)
-        self.set_cursor(**dataclasses.asdict(cursor))
-
     @_operation
     def new_stack(self) -> None:
         """Back to the built-in editable stack (undo brings back what was there)."""
@@ -680,36 +540,6 @@ class AppState:
         self.path = None
         self.rebuild()
         self.stack_changed.emit()
-
-
-UNDO_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """An immutable copy of the stack and the input (weights and data read-only)."""
-
-    layers: tuple  # of (class_name, config, name, tuple of arrays or None)
-    input: InputSpec
-    model: Model | None = None  # a read-only model, shown as it is
-    path: str | None = None
-
-
-def _readonly(a) -> np.ndarray:
-    a = np.array(a)
-    a.setflags(write=False)
-    return a
-
-
-def _frozen_entry(e: LayerEntry) -> tuple:
-    w = None if e.weights is None else tuple(_readonly(a) for a in e.weights)
-    return (e.class_name, copy.deepcopy(e.config), e.name, w)
-
-
-def _frozen_input(spec: InputSpec) -> InputSpec:
-    out = dataclasses.replace(spec)
-    out.data = None if spec.data is None else _readonly(spec.data)
-    return out
 
 
 def _fit(data: np.ndarray, batch: int, timesteps: int, features: int) -> np.ndarray:
