@@ -29,7 +29,7 @@ import numpy as np
 
 from lstmviz.app import inputs as gen
 from lstmviz.app.events import Change, Event, operation as _operation
-from lstmviz.app.history import History, Snapshot
+from lstmviz.app.history import UNDO_LIMIT, History, Snapshot  # noqa: F401
 from lstmviz.app.options import RECURRENT, default_config, get_option, set_option
 from lstmviz.app.selection import Cursor
 from lstmviz.app.stack import InputSpec, LayerEntry, default_layers  # noqa: F401
