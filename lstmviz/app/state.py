@@ -270,7 +270,7 @@ class AppState(History):
         names = [l.name for l in self.model.layers] if self.model is not None else []
         if layer not in names:
             layer = self._default_layer()
-        units = self._units_of(layer)
+        units = self.units_of(layer)
         unit = max(0, min(unit, units - 1)) if units else 0
         if side not in ("forward", "backward"):
             side = "forward"
@@ -284,7 +284,8 @@ class AppState(History):
                 return layer.name
         return self.model.layers[0].name if self.model.layers else None
 
-    def _units_of(self, name: str | None) -> int:
+    def units_of(self, name: str | None) -> int:
+        """How many units (or output features) layer ``name`` has; 0 if unknown."""
         if self.model is None or name is None:
             return 0
         layer = self.model.get_layer(name)

@@ -273,7 +273,7 @@ class MainWindow(QtWidgets.QMainWindow):
             i = self.layer_combo.findData(cursor.layer)
             if i >= 0:
                 self.layer_combo.setCurrentIndex(i)
-            units = st._units_of(cursor.layer)
+            units = st.units_of(cursor.layer)
             self.unit_spin.setMaximum(max(0, units - 1))
             self.unit_spin.setValue(cursor.unit)
             bidi = st.model is not None and cursor.layer in names and \
