@@ -264,3 +264,23 @@ def test_each_operation_says_once_what_it_changed():
     seen.clear()
     s.set_layer_option(0, "units", 0)  # invalid: the error, and the last model stays
     assert len(seen) == 1 and seen[0].error and not seen[0].model
+
+
+def test_an_rnn_of_one_cell_opened_from_keras_3_is_editable_like_its_cell():
+    import lstmviz
+    from helpers import FIXTURES
+
+    s = AppState()
+    s.set_model(lstmviz.load(FIXTURES / "k3_rnn_cells" / "model.keras", isolate=False), "m.keras")
+    assert s.layers[0].class_name == "RNN" and not s.readonly
+    keys = [o.key for o in options_for("RNN", s.layers[0].config)]
+    assert keys[:5] == ["cell.units", "cell.activation", "cell.recurrent_activation", "cell.use_bias",
+                        "cell.unit_forget_bias"] and "return_sequences" in keys
+    assert options_for("RNN", s.layers[1].config) == []  # RNN([GRUCell, SimpleRNNCell])
+    s.set_layer_option(0, "cell.units", 6)
+    assert s.error is None and s.model.get_layer(s.layers[0].name).units == 6
+    assert s.model.get_layer(s.layers[0].name).kind == "LSTM"
+    s.set_layer_option(0, "return_sequences", False)
+    assert s.error is not None  # the stacked RNN after it needs sequences: the engine says so
+    s.undo()
+    assert s.error is None
