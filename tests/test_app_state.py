@@ -225,3 +225,66 @@ def test_next_batch_needs_a_stateful_layer():
     s = AppState()
     with pytest.raises(LstmvizError, match="no layer is stateful"):
         s.next_batch()
+
+
+def test_a_lesson_changes_the_state_and_puts_it_back_without_touching_undo():
+    # Qt-free: what lecture mode's lessons do to the state (app/tours.apply_step)
+    from lstmviz.app import tours
+
+    s = AppState()
+    s.rebuild()
+    s.set_layer_option(0, "units", 5)
+    s.set_cursor(step=4, unit=3)
+    before = [(e.class_name, e.config, [w.copy() for w in e.weights]) for e in s.layers]
+    undo, cursor = len(s.undo_stack), s.cursor
+    saved = s.lesson_saved()
+    lesson = tours.lesson(0)
+    for step in lesson.steps:
+        tours.apply_step(s, step)
+        assert s.error is None
+    assert [e.class_name for e in s.layers] != [b[0] for b in before] or s.layers[0].config != before[0][1]
+    s.lesson_restore(saved)
+    assert [(e.class_name, e.config) for e in s.layers] == [(c, cfg) for c, cfg, _ in before]
+    for e, (_, _, ws) in zip(s.layers, before):
+        for a, b in zip(e.weights, ws):
+            np.testing.assert_array_equal(a, b)
+    assert s.cursor == cursor and len(s.undo_stack) == undo
+
+
+def test_each_operation_says_once_what_it_changed():
+    s = AppState()
+    seen = []
+    s.changed.connect(seen.append)
+    s.add_layer("GRU", index=0)  # rebuild, select the new layer, the stack's cards
+    assert len(seen) == 1 and seen[0].model and seen[0].cursor and seen[0].stack and seen[0].history
+    seen.clear()
+    s.set_cursor(step=3)
+    assert len(seen) == 1 and seen[0].cursor and not seen[0].model
+    seen.clear()
+    s.set_cursor(step=3)  # nothing moved: nothing said
+    assert seen == []
+    s.undo()
+    assert len(seen) == 1 and seen[0].model and seen[0].history
+    seen.clear()
+    s.set_layer_option(0, "units", 0)  # invalid: the error, and the last model stays
+    assert len(seen) == 1 and seen[0].error and not seen[0].model
+
+
+def test_an_rnn_of_one_cell_opened_from_keras_3_is_editable_like_its_cell():
+    import lstmviz
+    from helpers import FIXTURES
+
+    s = AppState()
+    s.set_model(lstmviz.load(FIXTURES / "k3_rnn_cells" / "model.keras", isolate=False), "m.keras")
+    assert s.layers[0].class_name == "RNN" and not s.readonly
+    keys = [o.key for o in options_for("RNN", s.layers[0].config)]
+    assert keys[:5] == ["cell.units", "cell.activation", "cell.recurrent_activation", "cell.use_bias",
+                        "cell.unit_forget_bias"] and "return_sequences" in keys
+    assert options_for("RNN", s.layers[1].config) == []  # RNN([GRUCell, SimpleRNNCell])
+    s.set_layer_option(0, "cell.units", 6)
+    assert s.error is None and s.model.get_layer(s.layers[0].name).units == 6
+    assert s.model.get_layer(s.layers[0].name).kind == "LSTM"
+    s.set_layer_option(0, "return_sequences", False)
+    assert s.error is not None  # the stacked RNN after it needs sequences: the engine says so
+    s.undo()
+    assert s.error is None

@@ -261,3 +261,14 @@ def test_private_import_rule_itself(monkeypatch):
     path = PKG / "ui" / "views" / "_probe.py"
     assert [n for _, n in private_imports("lstmviz.ui.views.cell", path)] == [
         "lstmviz.io._graph", "lstmviz.io._ensure", "lstmviz.app.state._fit"]
+
+
+def test_the_ui_calls_the_app_state_through_public_names_only():
+    import re
+
+    bad = []
+    for path in sorted((PKG / "ui").rglob("*.py")):
+        for k, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\b(state|st)\._[a-z]", line):
+                bad.append(f"{path.relative_to(ROOT)}:{k}: {line.strip()}")
+    assert not bad, bad

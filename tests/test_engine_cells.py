@@ -61,3 +61,64 @@ def test_records_states_and_gates_are_consistent():
         masked = cell.equations({"activation": "tanh"}, masked=True)
         assert all("masked" in e.symbolic for e in masked if e.key in cell.states)
     assert cells.LSTM.backward is None  # the slot the backward pass plugs into
+
+
+def test_every_cell_kind_has_its_layer_class():
+    from lstmviz.engine.layers import RECURRENT
+
+    assert set(RECURRENT) == set(CELLS)
+    assert all(RECURRENT[name].cell is cell for name, cell in CELLS.items())
+
+
+NEW_KIND = r"""
+import dataclasses, json
+import numpy as np
+from lstmviz.engine import cells
+# a new cell kind, added where ARCHITECTURE.md says: its description (cells.py) ...
+TOY = dataclasses.replace(cells.SIMPLE_RNN, name="ToyRNN", torch_module="")
+cells.CELLS["ToyRNN"] = TOY
+cells.CELL_CLASSES[TOY.cell_class] = TOY
+from lstmviz.engine import layers
+# ... and its layer class (layers.py; its fast kernel here is SimpleRNN's, in recurrent.py)
+class ToyRNN(layers.SimpleRNN):
+    class_name = "ToyRNN"
+    cell = TOY
+layers.RECURRENT["ToyRNN"] = layers.LAYER_CLASSES["ToyRNN"] = ToyRNN
+# everything else derives what it needs
+from lstmviz.app.options import ADDABLE, default_config, options_for
+from lstmviz.app.cell_ref import cell_ref, equations
+from lstmviz.app.export_data import KERAS3_KEYS
+from lstmviz.engine import LayerSpec, Model
+from lstmviz.engine.trace import RECURRENT_KEYS
+from lstmviz.io._layers import check_weights, expected_count
+m = Model.sequential((None, 4, 2), [LayerSpec("ToyRNN", {"units": 3, "return_sequences": True}, name="t"),
+                                     LayerSpec("RNN", {"cell": {"class_name": "ToyRNNCell", "config": {"units": 2}}}, name="r")])
+tr = m.trace(np.ones((1, 4, 2), np.float32))
+ref = cell_ref(m, tr, "t")
+check_weights("ToyRNN", {"units": 3}, m.get_layer("t").weights, "t")
+print(json.dumps({
+    "addable": "ToyRNN" in ADDABLE, "options": [o.key for o in options_for("ToyRNN")],
+    "default": default_config("ToyRNN", units=3), "keys": RECURRENT_KEYS["ToyRNN"],
+    "kind": ref.kind, "eq": [e.line for e in equations(ref, 0, 1, 2)],
+    "count": expected_count("ToyRNN", {}), "keras": "units" in KERAS3_KEYS["ToyRNN"],
+    "rnn": cell_ref(m, tr, "r").kind, "summary": "t (ToyRNN)" in m.summary()}))
+"""
+
+
+def test_a_new_cell_kind_is_its_description_its_kernel_and_its_layer_class():
+    # the promise of ARCHITECTURE.md's "How to add a cell kind": the rest derives from them
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    res = subprocess.run([sys.executable, "-c", NEW_KIND], capture_output=True, text=True,
+                         timeout=120, cwd=root)
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got["addable"] and got["keras"] and got["summary"], got
+    assert got["options"][:3] == ["units", "activation", "use_bias"] and got["keys"] == ["h"]
+    assert got["default"]["units"] == 3 and "recurrent_activation" not in got["default"]
+    assert got["kind"] == "ToyRNN" and got["rnn"] == "ToyRNN" and got["count"] == 3
+    assert got["eq"][0].startswith("h_t = tanh(W·x_t + U·h_{t-1} + b) = tanh(")

@@ -3,7 +3,6 @@ write the same arrays; the CSV table and the Keras config read back."""
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from helpers import FIXTURES, read_inputs

@@ -524,3 +524,17 @@ def _fmt(v):
     from lstmviz.app.cell_ref import fmt
 
     return fmt(v)
+
+
+def test_one_edit_redraws_the_view_on_screen_once(window):
+    window.tabs.setCurrentIndex(0)
+    view = window.views[0]
+    calls = []
+    for name in ("set_data", "set_cursor"):
+        orig = getattr(view, name)
+        setattr(view, name, lambda *a, orig=orig, name=name: (calls.append(name), orig(*a))[1])
+    window.state.add_layer("GRU", index=0)  # a new trace, and the new layer selected
+    assert calls == ["set_data", "set_cursor"]
+    calls.clear()
+    window.state.set_cursor(step=2)
+    assert calls == ["set_cursor"]

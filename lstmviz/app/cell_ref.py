@@ -184,42 +184,46 @@ class Equation:
         return f"{self.symbolic} = {self.numeric}" if self.numeric else self.symbolic
 
 
-class _Numbers(string.Formatter):
-    """Fills an ``EquationTemplate.numeric``: each field is looked up in the trace when
-    the template names it; ``:t`` prints a term of a sum."""
+_PARSED: dict[str, list] = {}
 
-    def __init__(self, ref: CellRef, s: int, t: int, u: int):
-        self.ref, self.s, self.t, self.u = ref, s, t, u
-        self.block: int | None = None
 
-    def get_value(self, key, args, kwargs):
-        ref, s, t, u = self.ref, self.s, self.t, self.u
-        g = self.block
-        if key in ("xp", "hp", "pre"):
-            name = {"xp": "x_proj", "hp": "h_proj", "pre": "pre"}[key]
-            return float(ref.rec.steps[name][s, t, g * ref.units + u])
-        if key == "b":
-            return float(ref.layer.weights[2][g * ref.units + u])
-        if key.endswith("_prev"):
-            return float(ref.prev(key[:-len("_prev")], s, t)[u])
-        return float(ref.rec.steps[key][s, t, u])
-
-    def format_field(self, value, format_spec):
-        return fmt_term(value) if format_spec == "t" else fmt(value)
+def _parsed(template: str) -> list:
+    """(literal, field, spec) of a ``str.format`` template, parsed once."""
+    got = _PARSED.get(template)
+    if got is None:
+        got = _PARSED[template] = [(lit, field, spec) for lit, field, spec, _ in
+                                   string.Formatter().parse(template)]
+    return got
 
 
 def equations(ref: CellRef, sample: int, step: int, unit: int) -> list[Equation]:
-    """The cell's equations at ``step`` for ``unit``, with the trace's numbers."""
-    numbers = _Numbers(ref, sample, step, unit)
+    """The cell's equations at ``step`` for ``unit``, with the trace's numbers: each field
+    of a template (see ``engine.cells.EquationTemplate``) is looked up in the trace;
+    ``{name:t}`` prints a term of a sum."""
+    steps, s, t, u, U = ref.rec.steps, sample, step, unit, ref.units
+    fused = {"xp": "x_proj", "hp": "h_proj", "pre": "pre"}
     out = []
     config = ref.layer.config
     bias = ref.layer.weights[2] if config.get("use_bias", True) and len(ref.layer.weights) > 2 else None
     if bias is not None and bias.ndim == 2 and ref.kind in ("LSTM", "SimpleRNN"):
         # an ONNX node's bias halves [Wb; Rb]: the trace's x_proj and h_proj hold them already
         config = {**config, "bias_halves": True}
-    for tpl in ref.cell.equations(config, masked=ref.masked(sample, step)):
-        numbers.block = tpl.block
-        out.append(Equation(tpl.key, tpl.symbolic, numbers.format(tpl.numeric)))
+    for tpl in ref.cell.equations(config, masked=ref.masked(s, t)):
+        parts = []
+        for literal, field, spec in _parsed(tpl.numeric):
+            parts.append(literal)
+            if field is None:
+                continue
+            if field in fused:
+                v = steps[fused[field]][s, t, tpl.block * U + u]
+            elif field == "b":
+                v = ref.layer.weights[2][tpl.block * U + u]
+            elif field.endswith("_prev"):
+                v = ref.prev(field[:-len("_prev")], s, t)[u]
+            else:
+                v = steps[field][s, t, u]
+            parts.append(fmt_term(v) if spec == "t" else fmt(v))
+        out.append(Equation(tpl.key, tpl.symbolic, "".join(parts)))
     return out
 
 

@@ -7,7 +7,9 @@ value it just showed, so the echo does not loop.
 
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Callable
 
 
@@ -46,3 +48,27 @@ class Event:
 
     def __len__(self) -> int:
         return len(self._callbacks)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one operation on the app state changed (``AppState.changed``): a view that
+    redraws on ``model`` need not redraw again for ``cursor``."""
+
+    stack: bool = False
+    model: bool = False
+    input: bool = False
+    cursor: bool = False
+    error: bool = False
+    history: bool = False
+
+
+def operation(method):
+    """A public operation of an object with ``changes()`` (the app state): whatever it
+    changes is announced by one ``changed`` event."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self.changes():
+            return method(self, *args, **kwargs)
+    return run

@@ -1,7 +1,8 @@
 """Which Keras options each layer class has, their widgets' kinds, defaults and plain words.
 
 The side panel builds its form from ``options_for(class_name)``; keys are Keras config
-keys, or ``layer.<key>`` for the layer inside a Bidirectional / TimeDistributed wrapper.
+keys, or ``layer.<key>`` for the layer inside a Bidirectional / TimeDistributed wrapper,
+or ``cell.<key>`` for the cell of Keras' ``RNN(cell)``.
 Tooltips say what an option means and, where people confuse it, what it does not mean.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lstmviz.engine.activations import SUPPORTED as ACTIVATIONS
-from lstmviz.engine.cells import CELLS
+from lstmviz.engine.cells import CELLS, kind_of
 
 #: Layer classes the side panel can add, in menu order (label -> class, inner class).
 ADDABLE: dict[str, tuple[str, str | None]] = {
@@ -153,6 +154,13 @@ def _recurrent_options(cls: str, prefix: str = "") -> list[Option]:
 def options_for(class_name: str, config: dict | None = None) -> list[Option]:
     """The editable options of a layer (for wrappers, depends on the inner class)."""
     config = config or {}
+    if class_name == "RNN":  # Keras' RNN(cell): the cell's options, then the layer's
+        kind = kind_of("RNN", config)
+        if kind is None or not isinstance(config.get("cell"), dict):
+            return []  # a stack of cells is shown, not edited
+        layer_keys = ("return_sequences", "return_state", "go_backwards", "stateful")
+        return ([o for o in _recurrent_options(kind.name, "cell.") if o.label not in layer_keys]
+                + [Option(key, "bool", key, TIPS[key]) for key in layer_keys])
     if class_name in RECURRENT:
         return _recurrent_options(class_name)
     if class_name == "Bidirectional":
@@ -240,9 +248,9 @@ def convert_config(config: dict, new_class: str) -> dict:
 
 
 def get_option(config: dict, key: str, default=None):
-    if key.startswith("layer."):
-        inner = config.get("layer") or {}
-        sub = key[len("layer."):]
+    if key.startswith(("layer.", "cell.")):
+        wrapper, _, sub = key.partition(".")
+        inner = config.get(wrapper) or {}
         if sub == "class_name":
             return inner.get("class_name", default)
         return (inner.get("config") or {}).get(sub, default)
@@ -252,6 +260,9 @@ def get_option(config: dict, key: str, default=None):
 def set_option(config: dict, key: str, value) -> dict:
     """A copy of ``config`` with ``key`` set (changing a wrapper's inner class keeps units)."""
     config = copy.deepcopy(config)
+    if key.startswith("cell."):  # an RNN(cell)'s cell option
+        config.setdefault("cell", {}).setdefault("config", {})[key[len("cell."):]] = value
+        return config
     if key.startswith("layer."):
         inner = config.setdefault("layer", {"class_name": "LSTM", "config": {}})
         sub = key[len("layer."):]

@@ -505,12 +505,14 @@ def _parse_model(m, zf, infos, path) -> Model:
 def apply_session(state: AppState, session: Session, path=None) -> None:
     """Put a parsed session onto ``state``; undo brings back what was there. All or
     nothing: when what it holds cannot be built or traced (over the memory limit, say),
-    LstmvizError, and the state is exactly as before, undo stack included."""
+    LstmvizError, and the state is exactly as before, undo stack included. One ``changed``
+    event says what changed."""
     with all_or_nothing(state, str(path if path is not None else session.path or "the session")):
-        _apply_session(state, session, path)
+        with state.changes():
+            _apply(state, session, path)
 
 
-def _apply_session(state: AppState, session: Session, path=None) -> None:
+def _apply(state: AppState, session: Session, path) -> None:
     if session.model is not None:  # a read-only model: shown as opened, on the session's input
         state.seed = session.seed
         state.trace_all_samples = session.trace_all_samples

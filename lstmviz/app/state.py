@@ -11,65 +11,32 @@ Events (see ``events.Event``):
 - ``model_changed(model, trace)``: a new valid model/trace (redraw every view);
 - ``error_changed(message or None)``;
 - ``cursor_changed(cursor)``: step, sample, layer, unit or side changed;
-- ``input_changed(x)``: the input array changed.
+- ``input_changed(x)``: the input array changed;
+- ``history_changed()``: the undo/redo stacks changed;
+- ``changed(Change)``: once per operation, after the above, what it changed in all (the
+  views redraw on it, once per edit).
+
+The parts: the stack's data in ``stack.py``, undo/redo and lessons' saved states in
+``history.py`` (a part of ``AppState``), the inputs' generators in ``inputs.py``.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 
 import numpy as np
 
 from lstmviz.app import inputs as gen
-from lstmviz.app.events import Event
+from lstmviz.app.events import Change, Event, operation as _operation
+from lstmviz.app.history import UNDO_LIMIT, History, Snapshot  # noqa: F401
 from lstmviz.app.options import RECURRENT, convert_config, default_config, get_option, set_option
 from lstmviz.app.selection import Cursor
-from lstmviz.engine import LayerSpec, Model, Trace
+from lstmviz.app.stack import InputSpec, LayerEntry, default_layers  # noqa: F401
+from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import cell_kind
 from lstmviz.engine.model import spec_config
 from lstmviz.errors import LstmvizError
-
-
-@dataclass
-class LayerEntry:
-    """One layer of the editable stack: Keras class, config, name and (loaded) weights."""
-
-    class_name: str
-    config: dict
-    name: str | None = None
-    weights: list | None = None
-
-    def spec(self) -> LayerSpec:
-        cfg = {k: v for k, v in self.config.items() if k != "name"}
-        return LayerSpec(self.class_name, copy.deepcopy(cfg), name=self.name)
-
-    def label(self) -> str:
-        if self.class_name in ("Bidirectional", "TimeDistributed"):
-            inner = get_option(self.config, "layer.class_name", "?")
-            return f"{self.class_name}({inner})"
-        return self.class_name
-
-    def duplicate(self) -> "LayerEntry":
-        return LayerEntry(self.class_name, copy.deepcopy(self.config), None,
-                          None if self.weights is None else [np.array(w) for w in self.weights])
-
-
-@dataclass
-class InputSpec:
-    """What the stack is fed: ``batch_size`` samples of ``timesteps`` steps of ``input_dim``
-    numbers, made by ``source`` (a generator name, ``"text"``, or ``"data"`` for an imported
-    or hand-edited array) with ``seed``."""
-
-    batch_size: int = 4
-    timesteps: int = 20
-    input_dim: int = 1
-    source: str = "sine"
-    seed: int = 0
-    period: float = 12.0
-    text: str = "hello world"
-    data: np.ndarray | None = field(default=None, repr=False)
 
 
 def _token_ids(data, vocab: int | None):
@@ -87,15 +54,7 @@ def _token_ids(data, vocab: int | None):
     return x.astype(np.int32)
 
 
-def default_layers() -> list[LayerEntry]:
-    """The built-in stack shown when no demo exists: LSTM(8, seq) -> LSTM(4) -> Dense(1)."""
-    a = default_config("LSTM", units=8)
-    a["return_sequences"] = True
-    return [LayerEntry("LSTM", a), LayerEntry("LSTM", default_config("LSTM", units=4)),
-            LayerEntry("Dense", default_config("Dense"))]
-
-
-class AppState:
+class AppState(History):
     """Everything the window shows, and the only place that changes it."""
 
     def __init__(self, layers: list[LayerEntry] | None = None, spec: InputSpec | None = None,
@@ -126,8 +85,33 @@ class AppState:
         self.undo_stack: list[Snapshot] = []
         self.redo_stack: list[Snapshot] = []
         self.history_changed = Event("history_changed")
+        #: once per operation (an edit, undo, opening a model, a step ...): a ``Change``
+        #: saying what it changed, after the events above said it one by one
+        self.changed = Event("changed")
+        self._depth, self._pending = 0, set()
+        for what in ("stack", "model", "error", "cursor", "input", "history"):
+            getattr(self, f"{what}_changed").connect(lambda *_, w=what: self._mark(w))
         if build:
             self.rebuild()
+
+    # -- what changed ----------------------------------------------------------------------
+    @contextmanager
+    def changes(self):
+        """Group what the operations inside change into one ``changed`` event."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._pending:
+                what, self._pending = self._pending, set()
+                self.changed.emit(Change(**{w: True for w in what}))
+
+    def _mark(self, what: str) -> None:
+        self._pending.add(what)
+        if self._depth == 0:  # outside any operation: say it at once
+            with self.changes():
+                pass
 
     # -- what the stack is ---------------------------------------------------------------
     @property
@@ -167,6 +151,7 @@ class AppState:
                 "layers are shown read-only; build a new stack with File > New stack to edit"
             )
 
+    @_operation
     def add_layer(self, class_name: str, inner: str | None = None, index: int | None = None) -> int:
         self._check_editable()
         units = 8
@@ -183,6 +168,7 @@ class AppState:
         self._edited(select=index)
         return index
 
+    @_operation
     def remove_layer(self, index: int) -> None:
         self._check_editable()
         self.layers[index]  # IndexError before anything is remembered
@@ -190,6 +176,7 @@ class AppState:
         del self.layers[index]
         self._edited(select=min(index, len(self.layers) - 1) if self.layers else None)
 
+    @_operation
     def duplicate_layer(self, index: int) -> int:
         self._check_editable()
         entry = self.layers[index].duplicate()
@@ -198,6 +185,7 @@ class AppState:
         self._edited(select=index + 1)
         return index + 1
 
+    @_operation
     def move_layer(self, src: int, dst: int) -> None:
         """Move layer ``src`` so that it ends up at index ``dst``."""
         self._check_editable()
@@ -209,6 +197,7 @@ class AppState:
         self.layers.insert(dst, entry)
         self._edited(select=dst)
 
+    @_operation
     def set_layer_option(self, index: int, key: str, value) -> None:
         self._check_editable()
         entry = self.layers[index]
@@ -222,6 +211,7 @@ class AppState:
         entry.weights = None  # a new option means a freshly initialised layer (from the seed)
         self._edited(select=index)
 
+    @_operation
     def change_kind(self, index: int, class_name: str) -> None:
         """Make recurrent layer ``index`` another kind (LSTM -> GRU -> SimpleRNN) in place,
         keeping units and the options both kinds have; its weights start afresh."""
@@ -239,6 +229,7 @@ class AppState:
         entry.name = None  # a new layer: the model names it after its kind (gru, simple_rnn ...)
         self._edited(select=index)
 
+    @_operation
     def set_input_spec(self, **changes) -> None:
         """Change ``batch_size``, ``timesteps``, ``input_dim``, ``source``, ``seed``,
         ``period`` or ``text``; choosing a generator drops imported/hand-edited data."""
@@ -261,6 +252,7 @@ class AppState:
         self.input = new
         self._edited(select=self.index_of(self.cursor.layer))
 
+    @_operation
     def set_input_data(self, data: np.ndarray) -> None:
         """Use ``data`` (``(batch, timesteps, features)``) as the input, as imported/edited."""
         data = np.asarray(data, dtype=np.float32)
@@ -275,6 +267,7 @@ class AppState:
                                          input_dim=self.input.input_dim if self.embedding_first else d)
         self._edited(select=self.index_of(self.cursor.layer))
 
+    @_operation
     def set_input_value(self, sample: int, step: int, feature: int, value: float) -> None:
         """One number of the input, edited by hand (the input becomes ``"data"``)."""
         x = np.array(self.make_input() if self.input.data is None else self.input.data, dtype=np.float32)
@@ -283,66 +276,12 @@ class AppState:
         x[sample, step, feature] = value
         self.set_input_data(x)
 
+    @_operation
     def import_input(self, path) -> None:
         self.set_input_data(gen.load_array(path))
 
-    # -- undo / redo ---------------------------------------------------------------------
-    def snapshot(self) -> "Snapshot":
-        """The stack (classes, configs, names, weights) and the input, frozen; a read-only
-        model (which is never edited) is kept as it is, with the file it came from."""
-        return Snapshot(tuple(_frozen_entry(e) for e in self.layers), _frozen_input(self.input),
-                        self.model if self.readonly else None, self.path)
-
-    def _push_history(self, snap: "Snapshot") -> None:
-        self.undo_stack.append(snap)
-        del self.undo_stack[:-UNDO_LIMIT]
-        self.redo_stack.clear()
-        self.history_changed.emit()
-
-    def _remember(self) -> None:
-        """Called by every edit just before it changes anything."""
-        if not self.readonly:
-            self._push_history(self.snapshot())
-
-    def remember_replaced(self) -> None:
-        """Called before opening a model or a session, or a new stack, replaces everything:
-        one undo brings the work back (read-only models included)."""
-        self._push_history(self.snapshot())
-
-    def clear_history(self) -> None:
-        self.undo_stack.clear()
-        self.redo_stack.clear()
-        self.history_changed.emit()
-
-    def restore(self, snap: "Snapshot") -> None:
-        """Put a snapshot back (and re-trace); not itself an undoable edit."""
-        self.layers = [LayerEntry(c, copy.deepcopy(cfg), n, None if w is None else [np.array(a) for a in w])
-                       for c, cfg, n, w in snap.layers]
-        spec = dataclasses.replace(snap.input)
-        spec.data = None if snap.input.data is None else np.array(snap.input.data)
-        self.input = spec
-        self.path = snap.path
-        self.readonly = snap.model is not None
-        self.model = snap.model
-        self._edited(select=self.index_of(self.cursor.layer))
-
-    def undo(self) -> bool:
-        if not self.undo_stack:
-            return False
-        self.redo_stack.append(self.snapshot())
-        self.restore(self.undo_stack.pop())
-        self.history_changed.emit()
-        return True
-
-    def redo(self) -> bool:
-        if not self.redo_stack:
-            return False
-        self.undo_stack.append(self.snapshot())
-        self.restore(self.redo_stack.pop())
-        self.history_changed.emit()
-        return True
-
     # -- cursor --------------------------------------------------------------------------
+    @_operation
     def set_cursor(self, **changes) -> Cursor:
         """Move the one clock / selection; values are clamped to what exists."""
         cur = dataclasses.replace(self.cursor, **changes)
@@ -354,6 +293,7 @@ class AppState:
             self.cursor_changed.emit(cur)
         return cur
 
+    @_operation
     def step_by(self, delta: int) -> Cursor:
         return self.set_cursor(step=self.cursor.step + int(delta))
 
@@ -365,7 +305,7 @@ class AppState:
         names = [l.name for l in self.model.layers] if self.model is not None else []
         if layer not in names:
             layer = self._default_layer()
-        units = self._units_of(layer)
+        units = self.units_of(layer)
         unit = max(0, min(unit, units - 1)) if units else 0
         if side not in ("forward", "backward"):
             side = "forward"
@@ -379,7 +319,8 @@ class AppState:
                 return layer.name
         return self.model.layers[0].name if self.model.layers else None
 
-    def _units_of(self, name: str | None) -> int:
+    def units_of(self, name: str | None) -> int:
+        """How many units (or output features) layer ``name`` has; 0 if unknown."""
         if self.model is None or name is None:
             return 0
         layer = self.model.get_layer(name)
@@ -435,6 +376,7 @@ class AppState:
                 layer.set_weights(entry.weights)
         return model
 
+    @_operation
     def rebuild(self) -> bool:
         """Build and trace; on an invalid stack keep the last model/trace and set ``error``."""
         try:
@@ -475,6 +417,7 @@ class AppState:
             xs = [x[s:s + 1] for x in xs]
         return model.trace(xs if len(xs) > 1 else xs[0])
 
+    @_operation
     def next_batch(self) -> None:
         """Trace the next batch with every stateful layer starting from the states the
         last batch left, as Keras carries them from one call to the next (no reset). The
@@ -496,6 +439,7 @@ class AppState:
         self.cursor = self._clamped(self.cursor)
         self.cursor_changed.emit(self.cursor)
 
+    @_operation
     def reset_states(self) -> None:
         """Back to batch 0: the stateful layers start from zero states again."""
         self.rebuild()
@@ -554,6 +498,7 @@ class AppState:
             self.error_changed.emit(message)
 
     # -- files ---------------------------------------------------------------------------
+    @_operation
     def set_model(self, model: Model, path: str | None = None, spec: InputSpec | None = None) -> None:
         """``_replace_model``, all or nothing: when the model cannot be built and traced,
         LstmvizError, and the state (undo stack included) is as it was (``app.atomic``)."""
@@ -610,6 +555,7 @@ class AppState:
             spec.input_dim = int(shape[2])
         return spec
 
+    @_operation
     def load_weights_file(self, path, read=None) -> None:
         """Put a weights-only file onto the current stack (it must match); an edit that
         undo takes back. ``read``: the file as ``lstmviz.read_weights`` returned it."""
@@ -633,6 +579,7 @@ class AppState:
         self.rebuild()
         self.stack_changed.emit()
 
+    @_operation
     def new_stack(self) -> None:
         """Back to the built-in editable stack (undo brings back what was there)."""
         self.remember_replaced()
@@ -643,36 +590,6 @@ class AppState:
         self.path = None
         self.rebuild()
         self.stack_changed.emit()
-
-
-UNDO_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """An immutable copy of the stack and the input (weights and data read-only)."""
-
-    layers: tuple  # of (class_name, config, name, tuple of arrays or None)
-    input: InputSpec
-    model: Model | None = None  # a read-only model, shown as it is
-    path: str | None = None
-
-
-def _readonly(a) -> np.ndarray:
-    a = np.array(a)
-    a.setflags(write=False)
-    return a
-
-
-def _frozen_entry(e: LayerEntry) -> tuple:
-    w = None if e.weights is None else tuple(_readonly(a) for a in e.weights)
-    return (e.class_name, copy.deepcopy(e.config), e.name, w)
-
-
-def _frozen_input(spec: InputSpec) -> InputSpec:
-    out = dataclasses.replace(spec)
-    out.data = None if spec.data is None else _readonly(spec.data)
-    return out
 
 
 def _fit(data: np.ndarray, batch: int, timesteps: int, features: int) -> np.ndarray:

@@ -17,9 +17,10 @@ import math
 from dataclasses import dataclass, field
 
 from lstmviz.app.options import default_config, set_option
+from lstmviz.app.views import VIEW_KEYS
 from lstmviz.engine.cells import cell_kind
 
-VIEWS = ("unrolled", "cell", "over_time", "weights")
+VIEWS = VIEW_KEYS
 
 
 @dataclass(frozen=True)
@@ -117,21 +118,17 @@ def caption_text(step: TourStep, state) -> str:
 
 
 def apply_step(state, step: TourStep) -> None:
-    """Set up ``state`` for ``step``: stack and input first (one rebuild), then the cursor."""
+    """Set up ``state`` for ``step``: stack and input first (one rebuild), then the cursor;
+    one ``changed`` event for all of it."""
+    with state.changes():
+        _apply_step(state, step)
+
+
+def _apply_step(state, step: TourStep) -> None:
     from lstmviz.app.state import InputSpec, LayerEntry
 
-    rebuild = False
-    if step.stack is not None:
-        state.readonly = False
-        state.path = None
-        state.layers = [LayerEntry(l.class_name, l.config()) for l in step.stack]
-        rebuild = True
-    if step.input is not None:
-        state.input = InputSpec(**step.input)
-        rebuild = True
-    if rebuild:
-        state.rebuild()
-        state.stack_changed.emit()
+    state.show_stack(None if step.stack is None else [LayerEntry(l.class_name, l.config()) for l in step.stack],
+                     None if step.input is None else InputSpec(**step.input))
     if step.batch is not None and state.model is not None and state.model.stateful \
             and state.batch_index != step.batch:
         if state.batch_index > step.batch:

@@ -41,6 +41,10 @@ class Gate:
     key: str         # the trace key of its value: "i", "c_tilde", ...
     activation: str  # the config key of its function: "recurrent_activation" or "activation"
     meaning: str     # in words: "forget gate"
+    #: what it does, which picks its colour in every view: "write" (lets the candidate in:
+    #: i), "keep" (keeps the old state: f, z), "candidate" (c~, h~), "read" (o), "reset"
+    #: (r), "state" (SimpleRNN's h)
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,11 +79,11 @@ def act_name(name: Any) -> str:
 def simple_rnn_step(x, states, kernel, recurrent_kernel, bias, act, rec=None, **_):
     """``h_t = act(x_t @ W + h_{t-1} @ U + b)``."""
     (h,) = states
-    x_proj = x @ kernel + (bias if bias is not None else 0.0)
+    x_proj = x @ kernel  # recorded without the bias, as the engine records it
     h_proj = h @ recurrent_kernel
-    pre = x_proj + h_proj
+    pre = x_proj + (bias if bias is not None else 0.0) + h_proj
     h_new = act(pre)
-    return (h_new,), {"x_proj": x @ kernel, "h_proj": h_proj, "pre": pre, "h": h_new}
+    return (h_new,), {"x_proj": x_proj, "h_proj": h_proj, "pre": pre, "h": h_new}
 
 
 def lstm_step(x, states, kernel, recurrent_kernel, bias, act, rec, **_):
@@ -358,7 +362,7 @@ _REC, _ACT = "recurrent_activation", "activation"
 
 SIMPLE_RNN = CellKind(
     name="SimpleRNN",
-    gates=(Gate("", "h", _ACT, "hidden state / output"),),
+    gates=(Gate("", "h", _ACT, "hidden state / output", "state"),),
     states=("h",),
     records=("h",),
     step=simple_rnn_step,
@@ -370,8 +374,8 @@ SIMPLE_RNN = CellKind(
 
 LSTM = CellKind(
     name="LSTM",
-    gates=(Gate("i", "i", _REC, "input gate"), Gate("f", "f", _REC, "forget gate"),
-           Gate("c", "c_tilde", _ACT, "candidate"), Gate("o", "o", _REC, "output gate")),
+    gates=(Gate("i", "i", _REC, "input gate", "write"), Gate("f", "f", _REC, "forget gate", "keep"),
+           Gate("c", "c_tilde", _ACT, "candidate", "candidate"), Gate("o", "o", _REC, "output gate", "read")),
     states=("h", "c"),
     records=("i", "f", "c_tilde", "o", "c", "h"),
     step=lstm_step,
@@ -388,8 +392,8 @@ LSTM = CellKind(
 
 GRU = CellKind(
     name="GRU",
-    gates=(Gate("z", "z", _REC, "update gate"), Gate("r", "r", _REC, "reset gate"),
-           Gate("h", "h_tilde", _ACT, "candidate")),
+    gates=(Gate("z", "z", _REC, "update gate", "keep"), Gate("r", "r", _REC, "reset gate", "reset"),
+           Gate("h", "h_tilde", _ACT, "candidate", "candidate")),
     states=("h",),
     records=("z", "r", "h_tilde", "h"),
     step=gru_step,

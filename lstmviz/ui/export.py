@@ -39,9 +39,10 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.session import new_file_mode, write_atomic
+from lstmviz.app.views import VIEW_KEYS
 from lstmviz.errors import LstmvizError
 
-VIEW_NAMES = ("unrolled", "cell", "over_time", "weights")
+VIEW_NAMES = VIEW_KEYS
 DEFAULT_FPS = 4.0
 MAX_FRAMES = 2000
 

@@ -19,6 +19,7 @@ import lstmviz
 from lstmviz.app.demos import load_demos
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
+from lstmviz.app.views import VIEWS as APP_VIEWS
 from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
 from lstmviz.ui import theme as th
@@ -29,9 +30,8 @@ from lstmviz.ui.views.base import TraceView
 
 log = logging.getLogger("lstmviz")
 
-#: (module in lstmviz.ui.views, class, tab title), in tab order; keys 1-4 pick them.
-VIEWS = (("unrolled", "UnrolledView", "Unrolled"), ("cell", "CellView", "Cell"),
-         ("over_time", "OverTimeView", "Over time"), ("weights", "WeightsView", "Weights"))
+#: (module in lstmviz.ui.views, class, tab title), in tab order (app/views.py)
+VIEWS = APP_VIEWS
 MODEL_SUFFIXES = formats.suffixes()  # every registered format, sessions included (drop to open)
 INPUT_SUFFIXES = (".npy", ".csv", ".txt")
 MAX_RECENT = 8
@@ -188,8 +188,7 @@ class MainWindow(QtWidgets.QMainWindow):
         from lstmviz.ui.presentation import Presenter  # lecture mode: F5, keys, focus, lessons
 
         self.presenter = Presenter.install(self)
-        self.state.model_changed.connect(self._model_changed)
-        self.state.cursor_changed.connect(self._cursor_changed)
+        self.state.changed.connect(self._state_changed)  # once per edit / step / file
         self.state.error_changed.connect(self._error_changed)
         self.state.stack_changed.connect(self._update_title)
         if self.state.model is not None:
@@ -241,7 +240,7 @@ class MainWindow(QtWidgets.QMainWindow):
             i = self.layer_combo.findData(cursor.layer)
             if i >= 0:
                 self.layer_combo.setCurrentIndex(i)
-            units = st._units_of(cursor.layer)
+            units = st.units_of(cursor.layer)
             self.unit_spin.setMaximum(max(0, units - 1))
             self.unit_spin.setValue(cursor.unit)
             bidi = st.model is not None and cursor.layer in names and \
@@ -369,6 +368,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self.view_errors[view.title] = text
             self.statusBar().showMessage(f"The {view.title} view could not draw this: {text}", 15000)
 
+    def _state_changed(self, change):
+        """The views redraw once per operation: a new trace (with its cursor), or a step."""
+        if change.model and self.state.model is not None:
+            self._model_changed(self.state.model, self.state.trace)
+        elif change.cursor:
+            self._cursor_changed(self.state.cursor)
+
     def _model_changed(self, model, trace):
         self.view_errors.clear()
         cursor = self.state.trace_cursor
@@ -381,7 +387,6 @@ class MainWindow(QtWidgets.QMainWindow):
                 self._data_stale.add(k)
                 continue
             self._push_data(view, model, trace, xs, cursor)
-        self._pushed = self.state.cursor  # the state re-announces it next: no second redraw
         self._sync_header(self.state.cursor)
 
     def _push_data(self, view, model, trace, xs, cursor):
@@ -402,11 +407,6 @@ class MainWindow(QtWidgets.QMainWindow):
         return xs
 
     def _cursor_changed(self, cursor):
-        if getattr(self, "_pushed", None) == cursor:
-            self._pushed = None
-            self._sync_header(cursor)
-            return
-        self._pushed = None
         view_cursor = self.state.trace_cursor
         current = self.tabs.currentIndex()
         for k, view in enumerate(self.views):

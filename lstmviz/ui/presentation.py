@@ -21,8 +21,6 @@ tour and puts back the stack that was there before.
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import logging
 from dataclasses import replace
 
@@ -254,23 +252,11 @@ class TourRunner:
 
     # the stack, input and selection from before the lesson, put back when it ends
     def _snapshot(self) -> dict:
-        from lstmviz.app.state import LayerEntry
-
-        st = self.window.state
-        return {"layers": [LayerEntry(e.class_name, copy.deepcopy(e.config), e.name,
-                                      None if e.weights is None else list(e.weights)) for e in st.layers],
-                "input": dataclasses.replace(st.input), "readonly": st.readonly,
-                "model": st.model, "path": st.path, "cursor": st.cursor,
-                "tab": self.window.tabs.currentIndex(), "expand": self._cell_view().expanded}
+        return {"state": self.window.state.lesson_saved(), "tab": self.window.tabs.currentIndex(),
+                "expand": self._cell_view().expanded}
 
     def _restore(self, s: dict) -> None:
-        st = self.window.state
-        st.layers, st.input, st.readonly, st.path = s["layers"], s["input"], s["readonly"], s["path"]
-        if st.readonly:
-            st.model = s["model"]
-        st.rebuild()
-        st.stack_changed.emit()
-        st.set_cursor(**dataclasses.asdict(s["cursor"]))
+        self.window.state.lesson_restore(s["state"])
         self.window.tabs.setCurrentIndex(s["tab"])
         self._cell_view().set_expanded(s["expand"])
         if hasattr(self.window, "_update_title"):

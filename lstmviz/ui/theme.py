@@ -38,15 +38,15 @@ OKABE_ITO = {
 
 #: One hue per recorded quantity, in every view and legend. ``h`` (and ``x``) are None:
 #: they use the theme's foreground so the output reads with the highest contrast.
+#: A gate's hue follows its role (``Gate.role`` in engine/cells.py), so a new cell kind's
+#: gates are coloured too.
+ROLE_HUES: dict[str, str | None] = {
+    "write": OKABE_ITO["blue"], "keep": OKABE_ITO["vermillion"], "candidate": OKABE_ITO["green"],
+    "read": OKABE_ITO["purple"], "reset": OKABE_ITO["blue"], "state": None,
+}
 HUES: dict[str, str | None] = {
-    "i": OKABE_ITO["blue"],
-    "f": OKABE_ITO["vermillion"],
-    "c_tilde": OKABE_ITO["green"],
-    "o": OKABE_ITO["purple"],
+    **{g.key: ROLE_HUES.get(g.role) for c in CELLS.values() for g in c.gates},
     "c": OKABE_ITO["orange"],
-    "z": OKABE_ITO["vermillion"],
-    "r": OKABE_ITO["blue"],
-    "h_tilde": OKABE_ITO["green"],
     "h": None,
     "x": None,
 }

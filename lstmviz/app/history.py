@@ -1,0 +1,140 @@
+"""Undo and redo of the app state, with no Qt: every edit first pushes a frozen copy of
+the stack and the input (bounded by ``UNDO_LIMIT``); opening a model, a session or a new
+stack pushes one too (``remember_replaced``); restoring re-traces. Lessons keep what was
+there the same way (``lesson_saved`` / ``lesson_restore``).
+
+``History`` is a part of ``AppState`` (``app/state.py``): it uses the state's ``layers``,
+``input``, ``model``, ``readonly``, ``path``, ``cursor`` and its events.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstmviz.app.events import operation as _operation
+from lstmviz.app.stack import InputSpec, LayerEntry
+from lstmviz.engine import Model
+
+
+class History:
+    """Undo/redo and lessons' saved states, as methods of ``AppState``."""
+
+    def snapshot(self) -> "Snapshot":
+        """The stack (classes, configs, names, weights) and the input, frozen; a read-only
+        model (which is never edited) is kept as it is, with the file it came from."""
+        return Snapshot(tuple(_frozen_entry(e) for e in self.layers), _frozen_input(self.input),
+                        self.model if self.readonly else None, self.path)
+
+    def _push_history(self, snap: "Snapshot") -> None:
+        self.undo_stack.append(snap)
+        del self.undo_stack[:-UNDO_LIMIT]
+        self.redo_stack.clear()
+        self.history_changed.emit()
+
+    def _remember(self) -> None:
+        """Called by every edit just before it changes anything."""
+        if not self.readonly:
+            self._push_history(self.snapshot())
+
+    @_operation
+    def remember_replaced(self) -> None:
+        """Called before opening a model or a session, or a new stack, replaces everything:
+        one undo brings the work back (read-only models included)."""
+        self._push_history(self.snapshot())
+
+    @_operation
+    def clear_history(self) -> None:
+        self.undo_stack.clear()
+        self.redo_stack.clear()
+        self.history_changed.emit()
+
+    @_operation
+    def restore(self, snap: "Snapshot") -> None:
+        """Put a snapshot back (and re-trace); not itself an undoable edit."""
+        self.layers = [LayerEntry(c, copy.deepcopy(cfg), n, None if w is None else [np.array(a) for a in w])
+                       for c, cfg, n, w in snap.layers]
+        spec = dataclasses.replace(snap.input)
+        spec.data = None if snap.input.data is None else np.array(snap.input.data)
+        self.input = spec
+        self.path = snap.path
+        self.readonly = snap.model is not None
+        self.model = snap.model
+        self._edited(select=self.index_of(self.cursor.layer))
+
+    @_operation
+    def undo(self) -> bool:
+        if not self.undo_stack:
+            return False
+        self.redo_stack.append(self.snapshot())
+        self.restore(self.undo_stack.pop())
+        self.history_changed.emit()
+        return True
+
+    @_operation
+    def redo(self) -> bool:
+        if not self.redo_stack:
+            return False
+        self.undo_stack.append(self.snapshot())
+        self.restore(self.redo_stack.pop())
+        self.history_changed.emit()
+        return True
+
+    # -- lessons ---------------------------------------------------------------------------
+    @_operation
+    def show_stack(self, layers: list | None = None, spec: InputSpec | None = None) -> None:
+        """Show an editable stack of ``layers`` (LayerEntry) and/or the input ``spec`` with
+        one rebuild, as a lesson's step does; not an undoable edit (``lesson_saved`` and
+        ``lesson_restore`` put back what was there)."""
+        if layers is not None:
+            self.readonly = False
+            self.path = None
+            self.layers = list(layers)
+        if spec is not None:
+            self.input = spec
+        if layers is not None or spec is not None:
+            self.rebuild()
+            self.stack_changed.emit()
+
+    def lesson_saved(self) -> tuple:
+        """What a lesson puts back when it ends: the stack, input and cursor."""
+        return self.snapshot(), self.cursor
+
+    @_operation
+    def lesson_restore(self, saved: tuple) -> None:
+        snap, cursor = saved
+        self.restore(snap)
+        self.set_cursor(**dataclasses.asdict(cursor))
+
+
+UNDO_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable copy of the stack and the input (weights and data read-only)."""
+
+    layers: tuple  # of (class_name, config, name, tuple of arrays or None)
+    input: InputSpec
+    model: Model | None = None  # a read-only model, shown as it is
+    path: str | None = None
+
+
+def _readonly(a) -> np.ndarray:
+    a = np.array(a)
+    a.setflags(write=False)
+    return a
+
+
+def _frozen_entry(e: LayerEntry) -> tuple:
+    w = None if e.weights is None else tuple(_readonly(a) for a in e.weights)
+    return (e.class_name, copy.deepcopy(e.config), e.name, w)
+
+
+def _frozen_input(spec: InputSpec) -> InputSpec:
+    out = dataclasses.replace(spec)
+    out.data = None if spec.data is None else _readonly(spec.data)
+    return out

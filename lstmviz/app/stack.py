@@ -1,0 +1,60 @@
+"""The editable stack's data, with no Qt: its layers (``LayerEntry``: Keras class, config,
+name, loaded weights) and its input (``InputSpec``)."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lstmviz.app.options import default_config, get_option
+from lstmviz.engine import LayerSpec
+
+
+@dataclass
+class LayerEntry:
+    """One layer of the editable stack: Keras class, config, name and (loaded) weights."""
+
+    class_name: str
+    config: dict
+    name: str | None = None
+    weights: list | None = None
+
+    def spec(self) -> LayerSpec:
+        cfg = {k: v for k, v in self.config.items() if k != "name"}
+        return LayerSpec(self.class_name, copy.deepcopy(cfg), name=self.name)
+
+    def label(self) -> str:
+        if self.class_name in ("Bidirectional", "TimeDistributed"):
+            inner = get_option(self.config, "layer.class_name", "?")
+            return f"{self.class_name}({inner})"
+        return self.class_name
+
+    def duplicate(self) -> "LayerEntry":
+        return LayerEntry(self.class_name, copy.deepcopy(self.config), None,
+                          None if self.weights is None else [np.array(w) for w in self.weights])
+
+
+@dataclass
+class InputSpec:
+    """What the stack is fed: ``batch_size`` samples of ``timesteps`` steps of ``input_dim``
+    numbers, made by ``source`` (a generator name, ``"text"``, or ``"data"`` for an imported
+    or hand-edited array) with ``seed``."""
+
+    batch_size: int = 4
+    timesteps: int = 20
+    input_dim: int = 1
+    source: str = "sine"
+    seed: int = 0
+    period: float = 12.0
+    text: str = "hello world"
+    data: np.ndarray | None = field(default=None, repr=False)
+
+
+def default_layers() -> list[LayerEntry]:
+    """The built-in stack shown when no demo exists: LSTM(8, seq) -> LSTM(4) -> Dense(1)."""
+    a = default_config("LSTM", units=8)
+    a["return_sequences"] = True
+    return [LayerEntry("LSTM", a), LayerEntry("LSTM", default_config("LSTM", units=4)),
+            LayerEntry("Dense", default_config("Dense"))]

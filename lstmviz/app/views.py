@@ -1,0 +1,15 @@
+"""The views, in tab order, as the rest of lstmviz names them (no Qt here): the key used on
+the command line (``--view``), in lessons and sessions, the module in ``lstmviz.ui.views``
+and the class that draws it, and the tab's title. Keys 1-4 pick the tabs in this order."""
+
+from __future__ import annotations
+
+#: (key = module in lstmviz.ui.views, class, tab title)
+VIEWS: tuple[tuple[str, str, str], ...] = (
+    ("unrolled", "UnrolledView", "Unrolled"),
+    ("cell", "CellView", "Cell"),
+    ("over_time", "OverTimeView", "Over time"),
+    ("weights", "WeightsView", "Weights"),
+)
+#: The views' keys, in tab order.
+VIEW_KEYS: tuple[str, ...] = tuple(key for key, _, _ in VIEWS)
