@@ -524,6 +524,9 @@ class CellView(TraceView):
         if not fits:
             html = self.theme.subscripts(self._eq_html(stacked=True))
         self.eq_label.setText(html)
+        # as tall as the equations need, up to half the view: beyond that they scroll
+        need = self.eq_label.heightForWidth(max(1, self.eq_scroll.viewport().width())) + 4
+        self.eq_scroll.setMinimumHeight(max(0, min(need, int(self.height() * 0.5))))
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
