@@ -369,3 +369,16 @@ def test_return_state_outputs_named_on_the_card(window):
     window.stack_panel.cards.setCurrentRow(1)
     QtWidgets.QApplication.processEvents()
     assert "h (None, 4), c (None, 4)" in window.stack_panel.info_label.text()
+
+
+def test_cell_bar_titles_are_not_cut_off(qtbot):
+    """x_t's title read "input step" with its number cut off at the widget's edge."""
+    st = one_layer(units=6, timesteps=20, input_dim=1)
+    st.set_cursor(step=6)
+    v = show(CellView, st, qtbot, size=(1230, 800))
+    for key, bp in v.bars.items():
+        if not bp.widget.isVisible():
+            continue
+        geo = bp.plot.titleLabel.mapRectToScene(bp.plot.titleLabel.boundingRect())
+        assert geo.right() <= bp.widget.width() + 1, (key, bp.plot.titleLabel.text)
+    assert "6" in v.bars["x"].plot.titleLabel.text

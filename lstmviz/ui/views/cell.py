@@ -469,7 +469,7 @@ class CellView(TraceView):
                 if self._x is None:
                     continue
                 vals = np.asarray(self._x[s, tau], np.float32)
-                bp.set(vals, None, f"<b>x<sub>t</sub></b><br>input {'' if big else 'step '}{tau}", th_)
+                bp.set(vals, None, f"<b>x<sub>t</sub></b><br>input&nbsp;{tau}", th_)  # short: a narrow column cut off 'input step 6'
                 continue
             if slot in ("h_prev", "c_prev"):
                 vals = ref.prev(key, s, t)
