@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Render every step of every built-in lesson as the hall sees it: presentation mode at
 1920x1080, offscreen, with the lesson's caption bar. Writes resources/lessons/LL-SS.png
-(scaled to 1280x720 and reduced to a 128-colour palette: small files, still readable) and
+(scaled to 1120x630 and reduced to a 128-colour palette (the gate hues survive): small files, still readable) and
 resources/lessons/README.md listing them with their captions.
 
 Run from the repository root (the project's venv)::
@@ -53,7 +53,7 @@ def main(argv=None) -> int:
 
     lines = ["# The lessons, step by step", "",
              "Every step of every built-in lesson (Help > Lessons, or L) as a hall sees it: "
-             "presentation mode at 1920x1080 (shown here at 1280x720). Made by "
+             "presentation mode at 1920x1080 (shown here at 1120x630). Made by "
              "`scripts/make_lesson_screenshots.py`.", ""]
     for k, les in enumerate(tours.LESSONS):
         if args.only and k + 1 not in args.only:
@@ -69,7 +69,7 @@ def main(argv=None) -> int:
             path = out / name
             window.grab().save(str(path))
             if not args.full:
-                img = Image.open(path).convert("RGB").resize((1280, 720), Image.LANCZOS)
+                img = Image.open(path).convert("RGB").resize((1120, 630), Image.LANCZOS)
                 img.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
             caption = p.caption.caption.text().replace("\n", " ")
             lines += [f"{n + 1}. {caption}", "", f"   ![lesson {k + 1} step {n + 1}]({name})", ""]

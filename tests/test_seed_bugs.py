@@ -320,3 +320,65 @@ def test_every_lesson_step_fits_the_projector(window, qtbot):
                 shown = [bp.widget for bp in cell.bars.values() if bp.widget.isVisible()]
                 assert shown and min(w.height() for w in shown) >= 120, (les.title, n)
         p.tour.end()
+
+
+def test_cell_view_writes_the_terms_out(qtbot):
+    st = one_layer(units=3, timesteps=4, input_dim=2)
+    v = show(CellView, st, qtbot)
+    assert not any(line.startswith("W_i·x_t =") for line in v.equation_lines())
+    v.expand_box.setChecked(True)
+    lines = v.equation_lines()
+    wx = next(line for line in lines if line.startswith("W_i·x_t ="))
+    assert wx.startswith("W_i·x_t = W_i[0]·x_t[0] + W_i[1]·x_t[1] = ")
+    uh = next(line for line in lines if line.startswith("U_i·h_{t-1} ="))
+    assert all(f"h_{{t-1}}[{j}]" in uh for j in range(3))
+    assert "not independent" in v.eq_label.text()
+    v.set_expanded(False)
+    assert not v.expand_box.isChecked()
+
+
+def test_form_switches_kind_and_add_goes_where_asked(window):
+    panel = window.stack_panel
+    st = window.state
+    panel.cards.setCurrentRow(0)
+    QtWidgets.QApplication.processEvents()
+    combo = panel.option_widgets["class_name"]
+    assert combo.currentText() == "LSTM"
+    combo.setCurrentIndex(combo.findData("GRU"))
+    QtWidgets.QApplication.processEvents()
+    assert st.layers[0].class_name == "GRU" and st.layers[0].config["units"] == 8
+    assert len(st.layers) == 3 and st.error is None
+    panel.where_actions["at the top"].trigger()
+    panel.add_actions["Dense"].trigger()
+    assert st.layers[0].class_name == "Dense"
+    st.undo()
+    panel.where_actions["below the selected layer"].trigger()
+    panel.cards.setCurrentRow(0)
+    panel.add_actions["Masking"].trigger()  # a Masking goes first anyway
+    assert st.layers[0].class_name == "Masking" and st.error is None
+    for label in ("Activation", "Flatten", "RepeatVector"):
+        assert label in panel.add_actions
+
+
+def test_return_state_outputs_named_on_the_card(window):
+    st = window.state
+    st.set_layer_option(1, "return_state", True)
+    QtWidgets.QApplication.processEvents()
+    card = window.stack_panel.cards.item(1).data(QtCore.Qt.ItemDataRole.UserRole + 2)
+    assert "output (None, 4), h (None, 4), c (None, 4)" in card["detail"]
+    window.stack_panel.cards.setCurrentRow(1)
+    QtWidgets.QApplication.processEvents()
+    assert "h (None, 4), c (None, 4)" in window.stack_panel.info_label.text()
+
+
+def test_cell_bar_titles_are_not_cut_off(qtbot):
+    """x_t's title read "input step" with its number cut off at the widget's edge."""
+    st = one_layer(units=6, timesteps=20, input_dim=1)
+    st.set_cursor(step=6)
+    v = show(CellView, st, qtbot, size=(1230, 800))
+    for key, bp in v.bars.items():
+        if not bp.widget.isVisible():
+            continue
+        geo = bp.plot.titleLabel.mapRectToScene(bp.plot.titleLabel.boundingRect())
+        assert geo.right() <= bp.widget.width() + 1, (key, bp.plot.titleLabel.text)
+    assert "6" in v.bars["x"].plot.titleLabel.text

@@ -255,8 +255,8 @@ LESSONS: tuple[Lesson, ...] = (
         TourStep("One LSTM layer is ONE block: one LSTMCell, one kernel {kernel} for all {units} units.",
                  stack=(lay("LSTM", units=4, return_sequences=True),), input=SINE3, view="weights",
                  layer=0, step=3, unit=1),
-        TourStep("The diagram's single cell, with scalar c and h, is one unit. units={units}: {units} memory "
-                 "cells side by side (the bars).", view="cell", step=3, expand=False),
+        TourStep("The diagram's single cell (scalar c, h) is one unit: these equations are unit 1's. "
+                 "{units} units: {units} bars.", view="cell", step=3, expand=False),
         TourStep("But the units are not independent: U feeds EVERY unit's h_(t\u22121) into unit 1's gates "
                  "(the U\u1d62\u00b7h terms).", view="cell", step=3, expand=True),
         TourStep("'The cell runs N times' is the time loop: the same LSTMCell once per step, "

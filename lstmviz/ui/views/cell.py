@@ -356,7 +356,7 @@ class CellView(TraceView):
                 if self._x is None:
                     continue
                 vals = np.asarray(self._x[s, tau], np.float32)
-                bp.set(vals, None, f"<b>x<sub>t</sub></b><br>input {'' if big else 'step '}{tau}", th_)
+                bp.set(vals, None, f"<b>x<sub>t</sub></b><br>input&nbsp;{tau}", th_)  # short: a narrow column cut off 'input step 6'
                 continue
             if slot in ("h_prev", "c_prev"):
                 vals = ref.prev(key, s, t)
@@ -411,6 +411,9 @@ class CellView(TraceView):
         if not fits:
             html = self.theme.subscripts(self._eq_html(stacked=True))
         self.eq_label.setText(html)
+        # as tall as the equations need, up to half the view: beyond that they scroll
+        need = self.eq_label.heightForWidth(max(1, self.eq_scroll.viewport().width())) + 4
+        self.eq_scroll.setMinimumHeight(max(0, min(need, int(self.height() * 0.5))))
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
