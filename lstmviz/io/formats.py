@@ -29,8 +29,9 @@ from typing import Any, Callable
 
 from ..errors import LstmvizError
 
-__all__ = ["Format", "FORMATS", "sniff", "by_name", "read_model", "read_weights",
-           "hdf5_format", "supported", "help_text", "dialog_filter", "suffixes", "container_of"]
+__all__ = ["Format", "FORMATS", "sniff", "by_name", "is_openable_name", "read_model",
+           "read_weights", "hdf5_format", "supported", "help_text", "dialog_filter", "suffixes",
+           "container_of"]
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 ZIP_MAGIC = b"PK\x03\x04"

@@ -3,12 +3,16 @@
 ``run_app(model_path, screenshot, step, size, theme) -> int`` is what ``lstmviz`` (no
 subcommand) calls:
 
-- ``model_path``: a ``.keras``/``.h5``/``.hdf5`` model or a ``.weights.h5`` file (put on
-  the built-in stack); None opens the first bundled demo (``lstmviz/resources/demos/demos.json``)
-  or, without demos, a built-in LSTM(8) -> LSTM(4) -> Dense(1) stack on a sine.
+- ``model_path``: a file of any format ``lstmviz.io.formats`` registers (a weights-only
+  file goes on the built-in stack); None opens the first bundled demo
+  (``lstmviz/resources/demos/demos.json``) or, without demos, a built-in LSTM(8) ->
+  LSTM(4) -> Dense(1) stack on a sine.
 - ``screenshot``: a PNG path: build the window offscreen at ``size`` (default 1600x1000),
   seek to ``step``, save the whole window, exit. Returns 0, or 2 with a one-line message
-  on stderr when the model cannot be opened.
+  on stderr when the model cannot be opened, traced or drawn by the view shown (no
+  picture is written then: it would show another model).
+- interactive: ``show_window`` restores the saved geometry (unless ``size`` is given);
+  once shown, the window offers a leftover crash-recovery autosave.
 - ``theme``: ``dark`` (default), ``light`` or ``projector``.
 """
 
