@@ -67,23 +67,43 @@ def equations(ref: CellRef, sample: int, step: int, unit: int, keras_major: int 
         return float(rec.steps[key][s, t, g * U + u])
 
     masked = ref.masked(s, t)
+    # ONNX options (never set for Keras layers): clip, input_forget, peepholes, h's activation
+    clip = layer.config.get("clip")
+    out_act = _act_name(layer.config.get("output_activation", layer.config.get("activation")))
+    peep = "p_proj" in rec.steps
+
+    def call(fn, parts: list[str], pre: float, val: float) -> str:
+        inner = " + ".join(parts)
+        if clip is not None:
+            inner = f"clip({inner}, ±{clip:g})"
+        return f"{fn}({inner}) = {fn}({fmt(pre)}) = {fmt(val)}"
+
+    def wrap(fn, text: str) -> str:
+        return f"{fn}(clip({text}))" if clip is not None else f"{fn}({text})"
+
     if ref.kind == "LSTM":
+        i_val = float(rec.steps["i"][s, t, u])
         for g, (letter, key) in enumerate(zip("ifco", ("i", "f", "c_tilde", "o"))):
             fn = act if key == "c_tilde" else ract
             sym = TILDE.get(key, key)
-            xp, hp, pre = blk("x_proj", g), blk("h_proj", g), blk("pre", g)
             val = float(rec.steps[key][s, t, u])
+            if key == "f" and layer.config.get("input_forget"):
+                out.append(Equation(key, "f_t = 1 − i_t  (input_forget)", f"1 − {fmt(i_val)} = {fmt(val)}"))
+                continue
+            xp, hp, pre = blk("x_proj", g), blk("h_proj", g), blk("pre", g)
             if halves:
-                symbolic = f"{sym}_t = {fn}((W_{letter}·x_t + b_{letter}) + (U_{letter}·h_{{t-1}} + b'_{letter}))"
-                numeric = f"{fn}({fmt(xp)} + {fmt_term(hp)}) = {fn}({fmt(pre)}) = {fmt(val)}"
+                terms = f"(W_{letter}·x_t + b_{letter}) + (U_{letter}·h_{{t-1}} + b'_{letter})"
+                parts = [fmt(xp), fmt_term(hp)]
             elif use_bias:
-                b = float(bias[g * U + u])
-                symbolic = f"{sym}_t = {fn}(W_{letter}·x_t + U_{letter}·h_{{t-1}} + b_{letter})"
-                numeric = f"{fn}({fmt(xp)} + {fmt_term(hp)} + {fmt_term(b)}) = {fn}({fmt(pre)}) = {fmt(val)}"
+                terms = f"W_{letter}·x_t + U_{letter}·h_{{t-1}} + b_{letter}"
+                parts = [fmt(xp), fmt_term(hp), fmt_term(float(bias[g * U + u]))]
             else:
-                symbolic = f"{sym}_t = {fn}(W_{letter}·x_t + U_{letter}·h_{{t-1}})"
-                numeric = f"{fn}({fmt(xp)} + {fmt_term(hp)}) = {fn}({fmt(pre)}) = {fmt(val)}"
-            out.append(Equation(key, symbolic, numeric))
+                terms = f"W_{letter}·x_t + U_{letter}·h_{{t-1}}"
+                parts = [fmt(xp), fmt_term(hp)]
+            if peep and key != "c_tilde":
+                terms += f" + P_{letter}·c_{{t-1}}" if key != "o" else f" + P_{letter}·c_t"
+                parts.append(fmt_term(blk("p_proj", g)))
+            out.append(Equation(key, f"{sym}_t = {wrap(fn, terms)}", call(fn, parts, pre, val)))
         i, f, ct, o = (float(rec.steps[k][s, t, u]) for k in ("i", "f", "c_tilde", "o"))
         c_prev, h_prev = float(ref.prev("c", s, t)[u]), float(ref.prev("h", s, t)[u])
         c, h = float(rec.steps["c"][s, t, u]), float(rec.steps["h"][s, t, u])
@@ -93,31 +113,33 @@ def equations(ref: CellRef, sample: int, step: int, unit: int, keras_major: int 
         else:
             out.append(Equation("c", "c_t = f_t·c_{t-1} + i_t·c~_t",
                                 f"{fmt(f)}·{fmt_term(c_prev)} + {fmt(i)}·{fmt_term(ct)} = {fmt(c)}"))
-            out.append(Equation("h", f"h_t = o_t·{act}(c_t)", f"{fmt(o)}·{act}({fmt(c)}) = {fmt(h)}"))
+            out.append(Equation("h", f"h_t = o_t·{out_act}(c_t)", f"{fmt(o)}·{out_act}({fmt(c)}) = {fmt(h)}"))
     elif ref.kind == "GRU":
         reset_after = bool(layer.config.get("reset_after", True))
+        two_rows = bias is not None and bias.ndim == 2  # Keras reset_after, or an ONNX file
         for g, (letter, key) in enumerate(zip("zr", ("z", "r"))):
             xp, hp, pre = blk("x_proj", g), blk("h_proj", g), blk("pre", g)
             val = float(rec.steps[key][s, t, u])
-            if use_bias and reset_after:
-                symbolic = f"{key}_t = {ract}((W_{letter}·x_t + b_{letter}) + (U_{letter}·h_{{t-1}} + b'_{letter}))"
+            if two_rows:
+                terms = f"(W_{letter}·x_t + b_{letter}) + (U_{letter}·h_{{t-1}} + b'_{letter})"
             elif use_bias:
-                symbolic = f"{key}_t = {ract}((W_{letter}·x_t + b_{letter}) + U_{letter}·h_{{t-1}})"
+                terms = f"(W_{letter}·x_t + b_{letter}) + U_{letter}·h_{{t-1}}"
             else:
-                symbolic = f"{key}_t = {ract}(W_{letter}·x_t + U_{letter}·h_{{t-1}})"
-            numeric = f"{ract}({fmt(xp)} + {fmt_term(hp)}) = {ract}({fmt(pre)}) = {fmt(val)}"
-            out.append(Equation(key, symbolic, numeric))
+                terms = f"W_{letter}·x_t + U_{letter}·h_{{t-1}}"
+            out.append(Equation(key, f"{key}_t = {wrap(ract, terms)}",
+                                call(ract, [fmt(xp), fmt_term(hp)], pre, val)))
         xp, hp, pre = blk("x_proj", 2), blk("h_proj", 2), blk("pre", 2)
         r = float(rec.steps["r"][s, t, u])
         ht = float(rec.steps["h_tilde"][s, t, u])
         bx = " + b_h" if use_bias else ""
+        bh = " + b'_h" if two_rows else ""
         if reset_after:
-            bh = " + b'_h" if use_bias else ""
-            symbolic = f"h~_t = {act}((W_h·x_t{bx}) + r_t·(U_h·h_{{t-1}}{bh}))"
-            numeric = f"{act}({fmt(xp)} + {fmt(r)}·{fmt_term(hp)}) = {act}({fmt(pre)}) = {fmt(ht)}"
+            symbolic = f"h~_t = {wrap(act, f'(W_h·x_t{bx}) + r_t·(U_h·h_{{t-1}}{bh})')}"
+            numeric = call(act, [fmt(xp), f"{fmt(r)}·{fmt_term(hp)}"], pre, ht)
         else:
-            symbolic = f"h~_t = {act}((W_h·x_t{bx}) + U_h·(r_t·h_{{t-1}}))"
-            numeric = f"{act}({fmt(xp)} + {fmt_term(hp)}) = {act}({fmt(pre)}) = {fmt(ht)}"
+            rh = f"(U_h·(r_t·h_{{t-1}}){bh})" if bh else "U_h·(r_t·h_{t-1})"
+            symbolic = f"h~_t = {wrap(act, f'(W_h·x_t{bx}) + {rh}')}"
+            numeric = call(act, [fmt(xp), fmt_term(hp)], pre, ht)
         out.append(Equation("h_tilde", symbolic, numeric))
         z = float(rec.steps["z"][s, t, u])
         h_prev, h = float(ref.prev("h", s, t)[u]), float(rec.steps["h"][s, t, u])
@@ -132,8 +154,11 @@ def equations(ref: CellRef, sample: int, step: int, unit: int, keras_major: int 
         if masked:
             out.append(Equation("h", "h_t = h_{t-1}  (masked: state carried over)", fmt(h)))
         elif halves:
-            out.append(Equation("h", f"h_t = {act}((W·x_t + b) + (U·h_{{t-1}} + b'))",
-                                f"{act}({fmt(xp)} + {fmt_term(hp)}) = {act}({fmt(pre)}) = {fmt(h)}"))
+            out.append(Equation("h", "h_t = " + wrap(act, "(W·x_t + b) + (U·h_{t-1} + b')"),
+                                call(act, [fmt(xp), fmt_term(hp)], pre, h)))
+        elif clip is not None:  # an ONNX RNN without B
+            out.append(Equation("h", f"h_t = {wrap(act, 'W·x_t + U·h_{t-1}')}",
+                                call(act, [fmt(xp), fmt_term(hp)], pre, h)))
         elif use_bias:
             b = float(bias[u])
             out.append(Equation("h", f"h_t = {act}(W·x_t + U·h_{{t-1}} + b)",
