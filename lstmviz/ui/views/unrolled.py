@@ -285,7 +285,7 @@ class UnrolledView(TraceView):
             d_src = next((dom_of[s] for s in srcs if dom_of.get(s) is not None), None)
             rec = trace.layers.get(layer.name)
             out = None if rec is None else np.asarray(rec.output)
-            if out is not None and out.ndim == 3:
+            if out is not None and out.ndim == 3 and not getattr(layer, "glue", False):
                 same = d_src is not None and domains[d_src] == out.shape[1]
                 dom_of[layer.name] = d_src if same else new_domain(out.shape[1])
             else:
