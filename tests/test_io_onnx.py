@@ -323,3 +323,33 @@ def test_dynamo_model_needs_its_data_file_beside_it(tmp_path):
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(tmp_path / "model.onnx")
     assert "not beside the model" in _one_line(err, "model.onnx")
+
+
+def test_a_huge_declared_input_is_refused_at_load(tmp_path):
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [100000, 100000, 2])]
+    path = _save(tmp_path, [helper.make_node("Relu", ["x"], ["y"])], inputs=inputs)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "more than" in _one_line(err, "m.onnx")
+
+
+@pytest.mark.parametrize("cut", [3, 10, 50, 200, 700, 1500, 3000])
+def test_every_truncation_is_one_line(tmp_path, cut):
+    src = (FIXTURES / "onnx_hand_lstm_peepholes" / "model.onnx").read_bytes()
+    path = tmp_path / "t.onnx"
+    path.write_bytes(src[:cut])
+    try:
+        lstmviz.load(path)
+    except LstmvizError as err:
+        assert "\n" not in str(err) and str(err).startswith("t.onnx: ")
+    # a prefix may parse as a smaller valid protobuf: then it must load or refuse cleanly
+
+
+def test_sniffers_keep_to_their_formats():
+    keras = next(FIXTURES.glob("k3_*/*.keras"), None) or next(FIXTURES.glob("k2_*/*.h5"))
+    for path, want in ((keras, (False, False)),
+                       (FIXTURES / "onnx_torch_classic_lstm" / "model.onnx", (True, False)),
+                       (FIXTURES / "safetensors_lstm" / "model.safetensors", (False, True)),
+                       (FIXTURES / "torch_lstm_1layer" / "model.pt", (False, False))):
+        head = path.read_bytes()[:64]
+        assert (onnx_model.sniff(head), safetensors_state.sniff(head)) == want, path.name

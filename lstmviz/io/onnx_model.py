@@ -245,6 +245,10 @@ def _dry_run(graph_inputs, nodes, consts, sizes) -> dict[str, tuple]:
     vals: dict[str, np.ndarray] = {}
     for name, dims, dtype in graph_inputs:
         shape = [sizes[d] if isinstance(d, str) else d for d in dims]
+        try:
+            onnx_ops.check_size(f"input '{_clean(name)}'", shape)
+        except LstmvizError as err:
+            raise Fail(str(err)) from None
         vals[name] = np.zeros(shape, dtype=dtype)
 
     def get(n):
@@ -258,7 +262,10 @@ def _dry_run(graph_inputs, nodes, consts, sizes) -> dict[str, tuple]:
         ins = [get(n) for n in node.input]
         if node.op_type in RECURRENT:
             shapes = _recurrent_shapes(node, attrs, ins[0].shape, ins[1])
-            outs = [np.zeros(s, np.float32) for s in shapes]
+            try:
+                outs = [np.zeros(onnx_ops.check_size(node.op_type, s), np.float32) for s in shapes]
+            except LstmvizError as err:
+                raise Fail(f"node '{node.name[:80]}': {err}") from None
         else:
             try:
                 outs = onnx_ops.evaluate(node.op_type, attrs, ins, opset)
@@ -649,7 +656,8 @@ def read_model(path) -> ModelSpec:
         raise LstmvizError(f"{fname}: reading ONNX files needs the 'onnx' package: "
                            "pip install 'lstmviz[onnx]'") from None
     try:
-        return _build(path)
+        with onnx_ops.limited(onnx_ops.LOAD_ELEMENTS):
+            return _build(path)
     except Fail as f:
         raise LstmvizError(f"{fname}: {f.what}; {SUPPORTED}") from None
     except LstmvizError as err:
