@@ -139,3 +139,26 @@ def test_open_dialog_filter_and_drop(make_window, monkeypatch):
     QtCore.QCoreApplication.processEvents()
     assert w.state.path.endswith("onnx_hand_gru_lbr1/model.onnx"), w.last_message
     assert any(l.class_name == "onnx.GRU" for l in w.state.model.layers)
+
+
+def test_time_major_model_in_the_app():
+    """nn.RNN without batch_first exports a (time, batch, features) input: the app makes its
+    input that way, steps over time and traces the shown sample, and equals onnxruntime."""
+    import lstmviz
+    from lstmviz.app.state import AppState
+
+    case = FIXTURES / "onnx_torch_classic_rnn_2layer"
+    model = lstmviz.load(case / "model.onnx")
+    assert model.get_layer("x").config.get("time_major")
+    st = AppState()
+    st.set_model(model, str(case / "model.onnx"))
+    assert st.error is None
+    assert st.x.shape == (st.input.timesteps, st.input.batch_size, 3)
+    assert (st.timesteps, st.batch) == (st.input.timesteps, st.input.batch_size)
+    rec = st.trace["rnn.RNN"]
+    assert rec.steps["h"].shape[:2] == (1, st.input.timesteps)  # the shown sample, every step
+    full = model.trace(st.x)
+    s = st.traced_sample
+    np.testing.assert_allclose(st.trace.output, full.output[s:s + 1], atol=1e-6)
+    # a batch-first export is not time-major
+    assert not lstmviz.load(LSTM).get_layer("x").config.get("time_major")

@@ -127,14 +127,21 @@ class AppState:
         return (batch, int(self.input.timesteps), int(self.input.input_dim))
 
     @property
+    def time_major(self) -> bool:
+        """The model's first input is (time, batch, ...) (an ONNX graph's layout 0)."""
+        return self.readonly and self.model is not None and _time_major(self.model, 0)
+
+    @property
     def timesteps(self) -> int:
         if self.x is not None and self.x.ndim >= 2:
-            return int(self.x.shape[1])
+            return int(self.x.shape[0 if self.time_major else 1])
         return int(self.input.timesteps)
 
     @property
     def batch(self) -> int:
-        return int(self.x.shape[0]) if self.x is not None else int(self.input.batch_size)
+        if self.x is not None:
+            return int(self.x.shape[1 if self.time_major and self.x.ndim >= 2 else 0])
+        return int(self.input.batch_size)
 
     def index_of(self, name: str | None) -> int | None:
         for i, e in enumerate(self.layers):
@@ -428,13 +435,14 @@ class AppState:
         layer needs the whole batch or ``trace_all_samples`` is set."""
         model.reset_states()
         self.batch_index = 0
-        b = xs[0].shape[0]
+        tm = [_time_major(model, k) for k in range(len(xs))]  # batch on axis 1
+        b = xs[0].shape[1 if tm[0] else 0]
         s = max(0, min(int(self.cursor.sample), b - 1))
         if self.trace_all_samples or b == 1 or model.stateful:
             self.traced_sample = None
         else:
             self.traced_sample = s
-            xs = [x[s:s + 1] for x in xs]
+            xs = [x[:, s:s + 1] if t else x[s:s + 1] for x, t in zip(xs, tm)]
         return model.trace(xs if len(xs) > 1 else xs[0])
 
     def next_batch(self) -> None:
@@ -494,17 +502,24 @@ class AppState:
         xs = []
         s = self.input
         for k, shape in enumerate(model.input_shapes()):
-            T = shape[1] if len(shape) > 1 and shape[1] else s.timesteps
-            if len(shape) == 2:
-                xs.append(gen.text_ids(s.text or "hello", s.batch_size, T) % 2 + 1)
+            if _time_major(model, k):  # made (batch, time, ...) like every input, then swapped
+                x = self._inputs_for_shape(k, (shape[1], shape[0]) + tuple(shape[2:]))
+                xs.append(np.ascontiguousarray(np.swapaxes(x, 0, 1)))
                 continue
-            D = shape[-1] or 1
-            if k == 0 and s.source == "data" and s.data is not None and s.data.shape[1:] == (T, D):
-                xs.append(s.data)
-            else:
-                src = s.source if s.source in gen.GENERATORS and s.source != "text" else "sine"
-                xs.append(gen.generate(src, shape[0] or s.batch_size, T, D, s.seed + k, s.period))
+            xs.append(self._inputs_for_shape(k, shape))
         return xs
+
+    def _inputs_for_shape(self, k: int, shape) -> np.ndarray:
+        """Input ``k`` of a read-only model, (batch, time, ...) of ``shape``."""
+        s = self.input
+        T = shape[1] if len(shape) > 1 and shape[1] else s.timesteps
+        if len(shape) == 2:
+            return gen.text_ids(s.text or "hello", s.batch_size, T) % 2 + 1
+        D = shape[-1] or 1
+        if k == 0 and s.source == "data" and s.data is not None and s.data.shape[1:] == (T, D):
+            return s.data
+        src = s.source if s.source in gen.GENERATORS and s.source != "text" else "sine"
+        return gen.generate(src, shape[0] or s.batch_size, T, D, s.seed + k, s.period)
 
     def _set_error(self, message: str | None) -> None:
         if message != self.error:
@@ -519,7 +534,10 @@ class AppState:
         self.remember_replaced()
         shapes = model.input_shapes()
         if spec is None:
-            spec = self._input_for_shape(shapes[0])
+            first = shapes[0]
+            if _time_major(model, 0):
+                first = (first[1], first[0]) + tuple(first[2:])
+            spec = self._input_for_shape(first)
         self.path = path
         self.input = spec
         if model.sequential and len(shapes) == 1:
@@ -626,3 +644,11 @@ def _fit(data: np.ndarray, batch: int, timesteps: int, features: int) -> np.ndar
 def _same_spec(a: InputSpec, b: InputSpec) -> bool:
     fields = [f.name for f in dataclasses.fields(InputSpec) if f.name != "data"]
     return all(getattr(a, n) == getattr(b, n) for n in fields) and a.data is b.data
+
+
+def _time_major(model: Model, k: int) -> bool:
+    """Input ``k`` of ``model`` is (time, batch, ...): its InputLayer says so (ONNX)."""
+    try:
+        return bool(model.get_layer(model.inputs[k].layer).config.get("time_major"))
+    except (IndexError, LstmvizError):
+        return False

@@ -389,11 +389,14 @@ def _build(path) -> ModelSpec:
     layers: list[LayerSpec] = []
     where: dict[str, TensorRef] = {}
     inputs = []
+    time_major = _time_major_inputs(nodes, consts)
     for name, dims, dtype in graph_inputs:
         lname = _unique(_clean(name) or "input", used)
-        layers.append(LayerSpec("InputLayer", {
-            "batch_shape": [None if isinstance(d, str) else d for d in dims],
-            "dtype": str(dtype), "name": lname}, name=lname))
+        cfg = {"batch_shape": [None if isinstance(d, str) else d for d in dims],
+               "dtype": str(dtype), "name": lname}
+        if name in time_major:  # (time, batch, features): the app makes inputs accordingly
+            cfg["time_major"] = True
+        layers.append(LayerSpec("InputLayer", cfg, name=lname))
         where[name] = TensorRef(lname, 0)
         inputs.append(TensorRef(lname, 0))
 
@@ -450,6 +453,29 @@ def _build(path) -> ModelSpec:
                                        + (f", made by {producer}" if producer else "")
                                        + "): parameters are counted as the file holds them."]
                              + notes})
+
+
+_AXES_KEPT = {"Identity", "Cast", "Relu", "Tanh", "Sigmoid", "Add", "Sub", "Mul", "Div"}
+
+
+def _time_major_inputs(nodes, consts) -> set[str]:
+    """Graph inputs that reach a layout-0 recurrent node's X with their axes unchanged
+    (through elementwise ops only): those are (time, batch, features)."""
+    producer = {o: n for n, _, _ in nodes for o in n.output if o}
+    found = set()
+    for node, attrs, _ in nodes:
+        if node.op_type not in RECURRENT or int(attrs.get("layout", 0)) != 0:
+            continue
+        name, seen = node.input[0], 0
+        while name in producer and seen < 100:
+            src = producer[name]
+            live = [i for i in src.input if i and i not in consts]
+            if src.op_type not in _AXES_KEPT or len(live) != 1:
+                break
+            name, seen = live[0], seen + 1
+        if name not in producer and name not in consts:
+            found.add(name)
+    return found
 
 
 def init_names_used(graph) -> set:

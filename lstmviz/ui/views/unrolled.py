@@ -261,6 +261,8 @@ class UnrolledView(TraceView):
             key = "input" if k == 0 else f"input:{name}"
             label = "input x" if len(names) == 1 else name
             x = np.asarray(xs[k]) if xs is not None and k < len(xs) else None
+            if x is not None and x.ndim == 3 and model.get_layer(name).config.get("time_major"):
+                x = x.transpose(1, 0, 2)  # an ONNX graph's (time, batch, features) input
             if x is not None and x.ndim >= 2:
                 if x.ndim == 2:  # token ids
                     row = Row(key, "x (ids)" if len(names) == 1 else f"{name} (ids)", None,
