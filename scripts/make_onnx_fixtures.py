@@ -61,7 +61,8 @@ def write(name: str, feeds: dict, expected: dict, meta: dict) -> None:
     for k, v in feeds.items():
         np.save(out / ("x.npy" if k == meta["inputs"][0] else f"{k}.npy"), v)
     np.savez(out / "expected.npz", **expected)
-    meta = dict(meta, case=name, torch_version=torch.__version__, onnx_version=onnx.__version__,
+    meta = dict(meta, case=name, framework="onnx" if name.startswith("onnx_") else "pytorch",
+                torch_version=torch.__version__, onnx_version=onnx.__version__,
                 onnxruntime_version=ort.__version__)
     (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     print("wrote", out.relative_to(ROOT), {k: v.shape for k, v in expected.items()})

@@ -162,3 +162,20 @@ def test_time_major_model_in_the_app():
     np.testing.assert_allclose(st.trace.output, full.output[s:s + 1], atol=1e-6)
     # a batch-first export is not time-major
     assert not lstmviz.load(LSTM).get_layer("x").config.get("time_major")
+
+
+def test_session_keeps_an_onnx_model(tmp_path):
+    import lstmviz
+    from lstmviz.app.session import open_session, save_session
+    from lstmviz.app.state import AppState
+
+    case = FIXTURES / "onnx_torch_classic_lstm_bidir_2layer"
+    st = AppState()
+    st.set_model(lstmviz.load(case / "model.onnx"), str(case / "model.onnx"))
+    before = np.array(st.trace.output)
+    path = save_session(st, tmp_path / "s.lstmviz")
+    again = AppState()
+    open_session(again, path)
+    assert again.error is None
+    np.testing.assert_array_equal(np.asarray(again.trace.output), before)
+    assert any(l.class_name == "onnx.LSTM" for l in again.model.layers)
