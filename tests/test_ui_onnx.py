@@ -179,3 +179,17 @@ def test_session_keeps_an_onnx_model(tmp_path):
     assert again.error is None
     np.testing.assert_array_equal(np.asarray(again.trace.output), before)
     assert any(l.class_name == "onnx.LSTM" for l in again.model.layers)
+
+
+def test_stack_panel_lists_the_layers_that_compute(make_window):
+    from lstmviz.ui.stack_panel import ROLE_CARD, StackPanel
+
+    w = make_window()
+    assert w.open_file(str(LSTM)), w.last_message
+    panel = w.findChild(StackPanel)
+    cards = panel.cards
+    shown = [cards.item(i).data(ROLE_CARD)["title"] for i in range(cards.count())
+             if not cards.item(i).isHidden()]
+    assert cards.count() == len(w.state.model.layers)
+    assert [t.split()[-1] for t in shown] == ["x", "rnn.LSTM", "heads.0.Gemm"]
+    assert "9 ONNX ops" in panel.readonly_label.text()
