@@ -193,3 +193,28 @@ def test_stack_panel_lists_the_layers_that_compute(make_window):
     assert cards.count() == len(w.state.model.layers)
     assert [t.split()[-1] for t in shown] == ["x", "rnn.LSTM", "heads.0.Gemm"]
     assert "9 ONNX ops" in panel.readonly_label.text()
+
+
+@pytest.mark.parametrize("case", sorted(p.parent.name for p in FIXTURES.glob("onnx_*/model.onnx")))
+def test_every_onnx_fixture_opens_in_the_app(case):
+    """Extra graph inputs (sequence_lens, initial_h/c) get every step and zero states; the
+    shown sample is sliced on each input's own batch axis."""
+    import lstmviz
+    from lstmviz.app.state import AppState
+
+    path = FIXTURES / case / "model.onnx"
+    model = lstmviz.load(path)
+    st = AppState()
+    st.set_model(model, str(path))
+    assert st.error is None, st.error
+    xs = st._inputs_for(model)
+    full = model.trace(xs if len(xs) > 1 else xs[0])
+    s = st.traced_sample
+    for name, rec in full.layers.items():
+        steps = rec.steps or rec.children.get("forward", rec).steps
+        if "h" not in steps:
+            continue
+        shown = st.trace[name].steps or st.trace[name].children["forward"].steps
+        # records are (batch, time, units) whatever the file's layout
+        want = steps["h"] if s is None else steps["h"][s:s + 1]
+        np.testing.assert_allclose(shown["h"], want, atol=1e-6, err_msg=name)

@@ -143,6 +143,7 @@ class AppState:
             return int(self.x.shape[1 if self.time_major and self.x.ndim >= 2 else 0])
         return int(self.input.batch_size)
 
+
     def index_of(self, name: str | None) -> int | None:
         for i, e in enumerate(self.layers):
             if e.name == name:
@@ -435,14 +436,15 @@ class AppState:
         layer needs the whole batch or ``trace_all_samples`` is set."""
         model.reset_states()
         self.batch_index = 0
-        tm = [_time_major(model, k) for k in range(len(xs))]  # batch on axis 1
-        b = xs[0].shape[1 if tm[0] else 0]
+        axes = [_batch_axis(model, k) for k in range(len(xs))]  # 0, or 1 for ONNX layouts
+        b = xs[0].shape[axes[0]]
         s = max(0, min(int(self.cursor.sample), b - 1))
-        if self.trace_all_samples or b == 1 or model.stateful:
+        fixed = model.input_shapes()[0][axes[0]] is not None if xs[0].ndim > axes[0] else False
+        if self.trace_all_samples or b == 1 or model.stateful or fixed:  # fixed: a file's own batch
             self.traced_sample = None
         else:
             self.traced_sample = s
-            xs = [x[:, s:s + 1] if t else x[s:s + 1] for x, t in zip(xs, tm)]
+            xs = [np.take(x, [s], axis=a) for x, a in zip(xs, axes)]
         return model.trace(xs if len(xs) > 1 else xs[0])
 
     def next_batch(self) -> None:
@@ -500,8 +502,19 @@ class AppState:
 
     def _inputs_for(self, model: Model) -> list[np.ndarray]:
         xs = []
-        s = self.input
         for k, shape in enumerate(model.input_shapes()):
+            cfg = _input_config(model, k)
+            if k and cfg.get("role") in ("sequence_lens", "initial_state") and xs:
+                # an ONNX recurrent node's extra inputs: every step of every sample, zero states
+                B = xs[0].shape[_batch_axis(model, 0)]
+                T = xs[0].shape[0 if _time_major(model, 0) else 1]
+                axis = int(cfg.get("batch_axis", 0))
+                dims = [B if i == axis or d is None else int(d) for i, d in enumerate(shape)]
+                if cfg["role"] == "sequence_lens":
+                    xs.append(np.full(dims, T, dtype=cfg.get("dtype") or "int32"))
+                else:
+                    xs.append(np.zeros(dims, np.float32))
+                continue
             if _time_major(model, k):  # made (batch, time, ...) like every input, then swapped
                 x = self._inputs_for_shape(k, (shape[1], shape[0]) + tuple(shape[2:]))
                 xs.append(np.ascontiguousarray(np.swapaxes(x, 0, 1)))
@@ -646,9 +659,18 @@ def _same_spec(a: InputSpec, b: InputSpec) -> bool:
     return all(getattr(a, n) == getattr(b, n) for n in fields) and a.data is b.data
 
 
+def _input_config(model: Model, k: int) -> dict:
+    try:
+        return model.get_layer(model.inputs[k].layer).config
+    except (IndexError, LstmvizError):
+        return {}
+
+
 def _time_major(model: Model, k: int) -> bool:
     """Input ``k`` of ``model`` is (time, batch, ...): its InputLayer says so (ONNX)."""
-    try:
-        return bool(model.get_layer(model.inputs[k].layer).config.get("time_major"))
-    except (IndexError, LstmvizError):
-        return False
+    return bool(_input_config(model, k).get("time_major"))
+
+
+def _batch_axis(model: Model, k: int) -> int:
+    """The axis of input ``k`` that holds the samples (0 but for some ONNX inputs)."""
+    return int(_input_config(model, k).get("batch_axis", 1 if _time_major(model, k) else 0))

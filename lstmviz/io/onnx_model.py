@@ -390,12 +390,18 @@ def _build(path) -> ModelSpec:
     where: dict[str, TensorRef] = {}
     inputs = []
     time_major = _time_major_inputs(nodes, consts)
+    roles = _state_inputs(nodes)
     for name, dims, dtype in graph_inputs:
         lname = _unique(_clean(name) or "input", used)
         cfg = {"batch_shape": [None if isinstance(d, str) else d for d in dims],
                "dtype": str(dtype), "name": lname}
         if name in time_major:  # (time, batch, features): the app makes inputs accordingly
             cfg["time_major"] = True
+            cfg["batch_axis"] = 1
+        if name in roles:  # a recurrent node's sequence_lens / initial_h / initial_c
+            cfg["role"], axis = roles[name]
+            if axis:
+                cfg["batch_axis"] = axis
         layers.append(LayerSpec("InputLayer", cfg, name=lname))
         where[name] = TensorRef(lname, 0)
         inputs.append(TensorRef(lname, 0))
@@ -476,6 +482,20 @@ def _time_major_inputs(nodes, consts) -> set[str]:
         if name not in producer and name not in consts:
             found.add(name)
     return found
+
+
+def _state_inputs(nodes) -> dict[str, tuple[str, int]]:
+    """Graph tensors fed straight to a recurrent node as sequence_lens (role, batch axis 0)
+    or initial_h / initial_c (batch on axis 1 in layout 0, else 0)."""
+    out = {}
+    for node, attrs, _ in nodes:
+        if node.op_type not in RECURRENT:
+            continue
+        layout = int(attrs.get("layout", 0))
+        for idx, role in ((4, "sequence_lens"), (5, "initial_state"), (6, "initial_state")):
+            if len(node.input) > idx and node.input[idx]:
+                out.setdefault(node.input[idx], (role, 0 if idx == 4 else (1 if layout == 0 else 0)))
+    return out
 
 
 def init_names_used(graph) -> set:
