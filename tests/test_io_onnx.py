@@ -353,3 +353,23 @@ def test_sniffers_keep_to_their_formats():
                        (FIXTURES / "torch_lstm_1layer" / "model.pt", (False, False))):
         head = path.read_bytes()[:64]
         assert (onnx_model.sniff(head), safetensors_state.sniff(head)) == want, path.name
+
+
+def test_without_the_onnx_package_the_message_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(FIXTURES / "onnx_torch_classic_lstm" / "model.onnx")
+    assert "lstmviz[onnx]" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_safetensors_bfloat16_is_refused_in_one_line(tmp_path):
+    import struct
+
+    header = json.dumps({"rnn.weight_ih_l0": {"dtype": "BF16", "shape": [4, 3],
+                                              "data_offsets": [0, 24]}}).encode()
+    path = tmp_path / "bf.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 24)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    msg = str(err.value)
+    assert msg.startswith("bf.safetensors: ") and "BF16" in msg and "float32" in msg
