@@ -61,7 +61,8 @@ def write(name: str, feeds: dict, expected: dict, meta: dict) -> None:
     for k, v in feeds.items():
         np.save(out / ("x.npy" if k == meta["inputs"][0] else f"{k}.npy"), v)
     np.savez(out / "expected.npz", **expected)
-    meta = dict(meta, case=name, torch_version=torch.__version__, onnx_version=onnx.__version__,
+    meta = dict(meta, case=name, framework="onnx" if name.startswith("onnx_") else "pytorch",
+                torch_version=torch.__version__, onnx_version=onnx.__version__,
                 onnxruntime_version=ort.__version__)
     (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     print("wrote", out.relative_to(ROOT), {k: v.shape for k, v in expected.items()})
@@ -110,6 +111,16 @@ def export(name, net, x, dynamo, description):
         data = out / "model.onnx.data"
         if data.exists() and data.stat().st_size == 0:
             data.unlink()
+        # keep the module scopes (lstmviz names layers by them), drop stack traces (size,
+        # and this machine's paths)
+        proto = onnx.load(str(path), load_external_data=False)
+        for node in proto.graph.node:
+            keep = [(p.key, p.value) for p in node.metadata_props
+                    if p.key in ("namespace", "pkg.torch.onnx.name_scopes")]
+            del node.metadata_props[:]
+            for k, v in keep:
+                node.metadata_props.add(key=k, value=v)
+        onnx.save(proto, str(path))
     else:
         axes = {0: "batch", 1: "seq"} if net.batch_first else {0: "seq", 1: "batch"}
         torch.onnx.export(net, (torch.from_numpy(x),), str(path), dynamo=False,

@@ -352,3 +352,53 @@ def test_cell_equations_of_onnx_bias_halves_add_up(name, layer_kind):
     pre = float(ref.rec.steps["pre"][s, t, g * ref.units + u])
     assert xp + hp == pytest.approx(pre, abs=1e-5)
     assert f"({fmt(xp)} + " in first.numeric
+
+
+def test_a_huge_declared_input_is_refused_at_load(tmp_path):
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [100000, 100000, 2])]
+    path = _save(tmp_path, [helper.make_node("Relu", ["x"], ["y"])], inputs=inputs)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "more than" in _one_line(err, "m.onnx")
+
+
+@pytest.mark.parametrize("cut", [3, 10, 50, 200, 700, 1500, 3000])
+def test_every_truncation_is_one_line(tmp_path, cut):
+    src = (FIXTURES / "onnx_hand_lstm_peepholes" / "model.onnx").read_bytes()
+    path = tmp_path / "t.onnx"
+    path.write_bytes(src[:cut])
+    try:
+        lstmviz.load(path)
+    except LstmvizError as err:
+        assert "\n" not in str(err) and str(err).startswith("t.onnx: ")
+    # a prefix may parse as a smaller valid protobuf: then it must load or refuse cleanly
+
+
+def test_sniffers_keep_to_their_formats():
+    keras = next(FIXTURES.glob("k3_*/*.keras"), None) or next(FIXTURES.glob("k2_*/*.h5"))
+    for path, want in ((keras, (False, False)),
+                       (FIXTURES / "onnx_torch_classic_lstm" / "model.onnx", (True, False)),
+                       (FIXTURES / "safetensors_lstm" / "model.safetensors", (False, True)),
+                       (FIXTURES / "torch_lstm_1layer" / "model.pt", (False, False))):
+        head = path.read_bytes()[:64]
+        assert (onnx_model.sniff(head), safetensors_state.sniff(head)) == want, path.name
+
+
+def test_without_the_onnx_package_the_message_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(FIXTURES / "onnx_torch_classic_lstm" / "model.onnx")
+    assert "lstmviz[onnx]" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_safetensors_bfloat16_is_refused_in_one_line(tmp_path):
+    import struct
+
+    header = json.dumps({"rnn.weight_ih_l0": {"dtype": "BF16", "shape": [4, 3],
+                                              "data_offsets": [0, 24]}}).encode()
+    path = tmp_path / "bf.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 24)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    msg = str(err.value)
+    assert msg.startswith("bf.safetensors: ") and "BF16" in msg and "float32" in msg

@@ -203,11 +203,9 @@ def equations(ref: CellRef, sample: int, step: int, unit: int) -> list[Equation]
     steps, s, t, u, U = ref.rec.steps, sample, step, unit, ref.units
     fused = {"xp": "x_proj", "hp": "h_proj", "pre": "pre"}
     out = []
+    if ref.layer.class_name.startswith("onnx."):
+        return _onnx_equations(ref, sample, step, unit)
     config = ref.layer.config
-    bias = ref.layer.weights[2] if config.get("use_bias", True) and len(ref.layer.weights) > 2 else None
-    if bias is not None and bias.ndim == 2 and ref.kind in ("LSTM", "SimpleRNN"):
-        # an ONNX node's bias halves [Wb; Rb]: the trace's x_proj and h_proj hold them already
-        config = {**config, "bias_halves": True}
     for tpl in ref.cell.equations(config, masked=ref.masked(s, t)):
         parts = []
         for literal, field, spec in _parsed(tpl.numeric):
@@ -224,6 +222,125 @@ def equations(ref: CellRef, sample: int, step: int, unit: int) -> list[Equation]
                 v = steps[field][s, t, u]
             parts.append(fmt_term(v) if spec == "t" else fmt(v))
         out.append(Equation(tpl.key, tpl.symbolic, "".join(parts)))
+    return out
+
+
+def _onnx_equations(ref: CellRef, sample: int, step: int, unit: int) -> list[Equation]:
+    """An ONNX node's equations (``engine/onnx_layers.py``): the file's two bias halves,
+    peepholes, clip, input_forget and its own activations, with the trace's numbers."""
+    rec, layer, U = ref.rec, ref.layer, ref.units
+    s, t, u = sample, step, unit
+    act = act_name(layer.config.get("activation"))
+    ract = act_name(layer.config.get("recurrent_activation"))
+    use_bias = bool(layer.config.get("use_bias", True))
+    bias = layer.weights[2] if use_bias else None
+    # an ONNX node's bias halves [Wb; Rb] are inside x_proj and h_proj already
+    halves = bias is not None and bias.ndim == 2 and ref.kind in ("LSTM", "SimpleRNN")
+    out: list[Equation] = []
+
+    def blk(key, g):
+        return float(rec.steps[key][s, t, g * U + u])
+
+    masked = ref.masked(s, t)
+    # ONNX options (never set for Keras layers): clip, input_forget, peepholes, h's activation
+    clip = layer.config.get("clip")
+    out_act = act_name(layer.config.get("output_activation", layer.config.get("activation")))
+    peep = "p_proj" in rec.steps
+
+    def call(fn, parts: list[str], pre: float, val: float) -> str:
+        inner = " + ".join(parts)
+        if clip is not None:
+            inner = f"clip({inner}, ±{clip:g})"
+        return f"{fn}({inner}) = {fn}({fmt(pre)}) = {fmt(val)}"
+
+    def wrap(fn, text: str) -> str:
+        return f"{fn}(clip({text}))" if clip is not None else f"{fn}({text})"
+
+    if ref.kind == "LSTM":
+        i_val = float(rec.steps["i"][s, t, u])
+        for g, (letter, key) in enumerate(zip("ifco", ("i", "f", "c_tilde", "o"))):
+            fn = act if key == "c_tilde" else ract
+            sym = {"c_tilde": "c~", "h_tilde": "h~"}.get(key, key)
+            val = float(rec.steps[key][s, t, u])
+            if key == "f" and layer.config.get("input_forget"):
+                out.append(Equation(key, "f_t = 1 − i_t  (input_forget)", f"1 − {fmt(i_val)} = {fmt(val)}"))
+                continue
+            xp, hp, pre = blk("x_proj", g), blk("h_proj", g), blk("pre", g)
+            if halves:
+                terms = f"(W_{letter}·x_t + b_{letter}) + (U_{letter}·h_{{t-1}} + b'_{letter})"
+                parts = [fmt(xp), fmt_term(hp)]
+            elif use_bias:
+                terms = f"W_{letter}·x_t + U_{letter}·h_{{t-1}} + b_{letter}"
+                parts = [fmt(xp), fmt_term(hp), fmt_term(float(bias[g * U + u]))]
+            else:
+                terms = f"W_{letter}·x_t + U_{letter}·h_{{t-1}}"
+                parts = [fmt(xp), fmt_term(hp)]
+            if peep and key != "c_tilde":
+                terms += f" + P_{letter}·c_{{t-1}}" if key != "o" else f" + P_{letter}·c_t"
+                parts.append(fmt_term(blk("p_proj", g)))
+            out.append(Equation(key, f"{sym}_t = {wrap(fn, terms)}", call(fn, parts, pre, val)))
+        i, f, ct, o = (float(rec.steps[k][s, t, u]) for k in ("i", "f", "c_tilde", "o"))
+        c_prev, h_prev = float(ref.prev("c", s, t)[u]), float(ref.prev("h", s, t)[u])
+        c, h = float(rec.steps["c"][s, t, u]), float(rec.steps["h"][s, t, u])
+        if masked:
+            out.append(Equation("c", "c_t = c_{t-1}  (masked: state carried over)", fmt(c)))
+            out.append(Equation("h", "h_t = h_{t-1}  (masked: state carried over)", fmt(h)))
+        else:
+            out.append(Equation("c", "c_t = f_t·c_{t-1} + i_t·c~_t",
+                                f"{fmt(f)}·{fmt_term(c_prev)} + {fmt(i)}·{fmt_term(ct)} = {fmt(c)}"))
+            out.append(Equation("h", f"h_t = o_t·{out_act}(c_t)", f"{fmt(o)}·{out_act}({fmt(c)}) = {fmt(h)}"))
+    elif ref.kind == "GRU":
+        reset_after = bool(layer.config.get("reset_after", True))
+        two_rows = bias is not None and bias.ndim == 2  # Keras reset_after, or an ONNX file
+        for g, (letter, key) in enumerate(zip("zr", ("z", "r"))):
+            xp, hp, pre = blk("x_proj", g), blk("h_proj", g), blk("pre", g)
+            val = float(rec.steps[key][s, t, u])
+            if two_rows:
+                terms = f"(W_{letter}·x_t + b_{letter}) + (U_{letter}·h_{{t-1}} + b'_{letter})"
+            elif use_bias:
+                terms = f"(W_{letter}·x_t + b_{letter}) + U_{letter}·h_{{t-1}}"
+            else:
+                terms = f"W_{letter}·x_t + U_{letter}·h_{{t-1}}"
+            out.append(Equation(key, f"{key}_t = {wrap(ract, terms)}",
+                                call(ract, [fmt(xp), fmt_term(hp)], pre, val)))
+        xp, hp, pre = blk("x_proj", 2), blk("h_proj", 2), blk("pre", 2)
+        r = float(rec.steps["r"][s, t, u])
+        ht = float(rec.steps["h_tilde"][s, t, u])
+        bx = " + b_h" if use_bias else ""
+        bh = " + b'_h" if two_rows else ""
+        if reset_after:
+            symbolic = f"h~_t = {wrap(act, f'(W_h·x_t{bx}) + r_t·(U_h·h_{{t-1}}{bh})')}"
+            numeric = call(act, [fmt(xp), f"{fmt(r)}·{fmt_term(hp)}"], pre, ht)
+        else:
+            rh = f"(U_h·(r_t·h_{{t-1}}){bh})" if bh else "U_h·(r_t·h_{t-1})"
+            symbolic = f"h~_t = {wrap(act, f'(W_h·x_t{bx}) + {rh}')}"
+            numeric = call(act, [fmt(xp), fmt_term(hp)], pre, ht)
+        out.append(Equation("h_tilde", symbolic, numeric))
+        z = float(rec.steps["z"][s, t, u])
+        h_prev, h = float(ref.prev("h", s, t)[u]), float(rec.steps["h"][s, t, u])
+        if masked:
+            out.append(Equation("h", "h_t = h_{t-1}  (masked: state carried over)", fmt(h)))
+        else:
+            out.append(Equation("h", "h_t = z_t·h_{t-1} + (1 − z_t)·h~_t",
+                                f"{fmt(z)}·{fmt_term(h_prev)} + (1 − {fmt(z)})·{fmt_term(ht)} = {fmt(h)}"))
+    else:
+        xp, hp, pre = blk("x_proj", 0), blk("h_proj", 0), blk("pre", 0)
+        h = float(rec.steps["h"][s, t, u])
+        if masked:
+            out.append(Equation("h", "h_t = h_{t-1}  (masked: state carried over)", fmt(h)))
+        elif halves:
+            out.append(Equation("h", "h_t = " + wrap(act, "(W·x_t + b) + (U·h_{t-1} + b')"),
+                                call(act, [fmt(xp), fmt_term(hp)], pre, h)))
+        elif clip is not None:  # an ONNX RNN without B
+            out.append(Equation("h", f"h_t = {wrap(act, 'W·x_t + U·h_{t-1}')}",
+                                call(act, [fmt(xp), fmt_term(hp)], pre, h)))
+        elif use_bias:
+            b = float(bias[u])
+            out.append(Equation("h", f"h_t = {act}(W·x_t + U·h_{{t-1}} + b)",
+                                f"{act}({fmt(xp)} + {fmt_term(hp)} + {fmt_term(b)}) = {act}({fmt(pre)}) = {fmt(h)}"))
+        else:
+            out.append(Equation("h", f"h_t = {act}(W·x_t + U·h_{{t-1}})",
+                                f"{act}({fmt(xp)} + {fmt_term(hp)}) = {act}({fmt(pre)}) = {fmt(h)}"))
     return out
 
 

@@ -128,14 +128,22 @@ class AppState(History):
         return (batch, int(self.input.timesteps), int(self.input.input_dim))
 
     @property
+    def time_major(self) -> bool:
+        """The model's first input is (time, batch, ...) (an ONNX graph's layout 0)."""
+        return self.readonly and self.model is not None and _time_major(self.model, 0)
+
+    @property
     def timesteps(self) -> int:
         if self.x is not None and self.x.ndim >= 2:
-            return int(self.x.shape[1])
+            return int(self.x.shape[0 if self.time_major else 1])
         return int(self.input.timesteps)
 
     @property
     def batch(self) -> int:
-        return int(self.x.shape[0]) if self.x is not None else int(self.input.batch_size)
+        if self.x is not None:
+            return int(self.x.shape[1 if self.time_major and self.x.ndim >= 2 else 0])
+        return int(self.input.batch_size)
+
 
     def index_of(self, name: str | None) -> int | None:
         for i, e in enumerate(self.layers):
@@ -408,13 +416,15 @@ class AppState(History):
         layer needs the whole batch or ``trace_all_samples`` is set."""
         model.reset_states()
         self.batch_index = 0
-        b = xs[0].shape[0]
+        axes = [_batch_axis(model, k) for k in range(len(xs))]  # 0, or 1 for ONNX layouts
+        b = xs[0].shape[axes[0]]
         s = max(0, min(int(self.cursor.sample), b - 1))
-        if self.trace_all_samples or b == 1 or model.stateful:
+        fixed = model.input_shapes()[0][axes[0]] is not None if xs[0].ndim > axes[0] else False
+        if self.trace_all_samples or b == 1 or model.stateful or fixed:  # fixed: a file's own batch
             self.traced_sample = None
         else:
             self.traced_sample = s
-            xs = [x[s:s + 1] for x in xs]
+            xs = [np.take(x, [s], axis=a) for x, a in zip(xs, axes)]
         return model.trace(xs if len(xs) > 1 else xs[0])
 
     @_operation
@@ -474,23 +484,40 @@ class AppState(History):
 
     def _inputs_for(self, model: Model) -> list[np.ndarray]:
         xs = []
-        s = self.input
         for k, shape in enumerate(model.input_shapes()):
-            T = shape[1] if len(shape) > 1 and shape[1] else s.timesteps
-            if len(shape) == 2:
-                ids = _token_ids(s.data, None) if k == 0 and s.source == "data" else None
-                if ids is not None and (not shape[1] or ids.shape[1] == shape[1]):
-                    xs.append(ids)
+            cfg = _input_config(model, k)
+            if k and cfg.get("role") in ("sequence_lens", "initial_state") and xs:
+                # an ONNX recurrent node's extra inputs: every step of every sample, zero states
+                B = xs[0].shape[_batch_axis(model, 0)]
+                T = xs[0].shape[0 if _time_major(model, 0) else 1]
+                axis = int(cfg.get("batch_axis", 0))
+                dims = [B if i == axis or d is None else int(d) for i, d in enumerate(shape)]
+                if cfg["role"] == "sequence_lens":
+                    xs.append(np.full(dims, T, dtype=cfg.get("dtype") or "int32"))
                 else:
-                    xs.append(gen.text_ids(s.text or "hello", s.batch_size, T) % 2 + 1)
+                    xs.append(np.zeros(dims, np.float32))
                 continue
-            D = shape[-1] or 1
-            if k == 0 and s.source == "data" and s.data is not None and s.data.shape[1:] == (T, D):
-                xs.append(s.data)
-            else:
-                src = s.source if s.source in gen.GENERATORS and s.source != "text" else "sine"
-                xs.append(gen.generate(src, shape[0] or s.batch_size, T, D, s.seed + k, s.period))
+            if _time_major(model, k):  # made (batch, time, ...) like every input, then swapped
+                x = self._inputs_for_shape(k, (shape[1], shape[0]) + tuple(shape[2:]))
+                xs.append(np.ascontiguousarray(np.swapaxes(x, 0, 1)))
+                continue
+            xs.append(self._inputs_for_shape(k, shape))
         return xs
+
+    def _inputs_for_shape(self, k: int, shape) -> np.ndarray:
+        """Input ``k`` of a read-only model, (batch, time, ...) of ``shape``."""
+        s = self.input
+        T = shape[1] if len(shape) > 1 and shape[1] else s.timesteps
+        if len(shape) == 2:
+            ids = _token_ids(s.data, None) if k == 0 and s.source == "data" else None
+            if ids is not None and (not shape[1] or ids.shape[1] == shape[1]):
+                return ids
+            return gen.text_ids(s.text or "hello", s.batch_size, T) % 2 + 1
+        D = shape[-1] or 1
+        if k == 0 and s.source == "data" and s.data is not None and s.data.shape[1:] == (T, D):
+            return s.data
+        src = s.source if s.source in gen.GENERATORS and s.source != "text" else "sine"
+        return gen.generate(src, shape[0] or s.batch_size, T, D, s.seed + k, s.period)
 
     def _set_error(self, message: str | None) -> None:
         if message != self.error:
@@ -516,7 +543,10 @@ class AppState(History):
         self.remember_replaced()
         shapes = model.input_shapes()
         if spec is None:
-            spec = self._input_for_shape(shapes[0])
+            first = shapes[0]
+            if _time_major(model, 0):
+                first = (first[1], first[0]) + tuple(first[2:])
+            spec = self._input_for_shape(first)
         self.path = path
         self.input = spec
         if model.sequential and len(shapes) == 1:
@@ -603,3 +633,20 @@ def _fit(data: np.ndarray, batch: int, timesteps: int, features: int) -> np.ndar
 def _same_spec(a: InputSpec, b: InputSpec) -> bool:
     fields = [f.name for f in dataclasses.fields(InputSpec) if f.name != "data"]
     return all(getattr(a, n) == getattr(b, n) for n in fields) and a.data is b.data
+
+
+def _input_config(model: Model, k: int) -> dict:
+    try:
+        return model.get_layer(model.inputs[k].layer).config
+    except (IndexError, LstmvizError):
+        return {}
+
+
+def _time_major(model: Model, k: int) -> bool:
+    """Input ``k`` of ``model`` is (time, batch, ...): its InputLayer says so (ONNX)."""
+    return bool(_input_config(model, k).get("time_major"))
+
+
+def _batch_axis(model: Model, k: int) -> int:
+    """The axis of input ``k`` that holds the samples (0 but for some ONNX inputs)."""
+    return int(_input_config(model, k).get("batch_axis", 1 if _time_major(model, k) else 0))

@@ -147,9 +147,6 @@ def _gate_line(fn: str, bias: bool, value: str) -> str:
 
 def simple_rnn_equations(config: Mapping) -> list[EquationTemplate]:
     act = act_name(config.get("activation"))
-    if config.get("bias_halves"):  # ONNX: input and recurrent bias, each inside its product's sum
-        return [EquationTemplate("h", f"h_t = {act}((W·x_t + b) + (U·h_{{t-1}} + b'))",
-                                 _gate_line(act, False, "h"), 0)]
     if config.get("use_bias", True):
         return [EquationTemplate("h", f"h_t = {act}(W·x_t + U·h_{{t-1}} + b)",
                                  _gate_line(act, True, "h"), 0)]
@@ -164,11 +161,6 @@ def lstm_equations(config: Mapping) -> list[EquationTemplate]:
     for g, gate in enumerate(LSTM.gates):
         fn = act if gate.activation == "activation" else ract
         sym, L = gate.key.replace("_tilde", "~"), gate.letter
-        if config.get("bias_halves"):  # ONNX: the two bias halves are inside x_proj and h_proj
-            out.append(EquationTemplate(
-                gate.key, f"{sym}_t = {fn}((W_{L}·x_t + b_{L}) + (U_{L}·h_{{t-1}} + b'_{L}))",
-                _gate_line(fn, False, gate.key), g))
-            continue
         b = f" + b_{L}" if use_bias else ""
         out.append(EquationTemplate(gate.key, f"{sym}_t = {fn}(W_{L}·x_t + U_{L}·h_{{t-1}}{b})",
                                     _gate_line(fn, use_bias, gate.key), g))

@@ -27,7 +27,8 @@ onnxruntime does); ``input_forget`` (f = 1 - i); peepholes::
 ``sequence_lens`` masks the steps past each sample's length (states carried, outputs 0;
 the reverse direction starts at the sample's last valid step), as ONNX defines it.
 Trace records keep Keras' names; ``x_proj`` holds ``x W + Wb`` and ``h_proj``
-``h U + Rb`` (for GRU with linear_before_reset=0: ``(r * h) U_h + Rb_h`` in the h block).
+``h U + Rb`` (for GRU with linear_before_reset=0: ``(r * h) U_h + Rb_h`` in the h block),
+``p_proj`` the peephole terms, and ``pre`` what the activations got (after ``clip``).
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ _PLAIN = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "Softsign": "sof
 _SPEC = re.compile(r"^([A-Za-z]+)(?:\(alpha=([-+0-9.eE]+|inf|nan)(?:, beta=([-+0-9.eE]+|inf|nan))?\))?$")
 
 
+def _num(v) -> str:
+    """The shortest text that reads back as the same float32 (``0.3``, not 0.30000001...)."""
+    return np.format_float_positional(np.float32(v), unique=True, trim="-")
+
+
 def activation_specs(names: list[str], alphas: list[float], betas: list[float],
                      count: int, defaults: list[str]) -> list[str]:
     """The activations of one direction as spec strings: ``tanh`` for the plain ones,
@@ -74,10 +80,10 @@ def activation_specs(names: list[str], alphas: list[float], betas: list[float],
             out.append(_PLAIN[canon])
             continue
         a = alphas.pop(0) if alphas else da
-        spec = f"{canon}(alpha={float(np.float32(a))!r}"
+        spec = f"{canon}(alpha={_num(a)}"
         if nb:
             b = betas.pop(0) if betas else db
-            spec += f", beta={float(np.float32(b))!r}"
+            spec += f", beta={_num(b)}"
         out.append(spec + ")")
     return out
 
@@ -136,6 +142,7 @@ def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g,
     rec = {k: np.empty((T, B, u), np.float32) for k in names}
     pre = np.empty((T, B, 4 * u), np.float32)
     h_proj = np.empty((T, B, 4 * u), np.float32)
+    p_proj = np.zeros((T, B, 4 * u), np.float32) if peep is not None else None
     h, c = h0, c0
     for t in range(T):
         hp = h_proj[t]
@@ -146,8 +153,10 @@ def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g,
         np.add(x_proj[t], hp, out=z)
         zi, zf, zc, zo = (z[:, k * u:(k + 1) * u] for k in range(4))
         if peep is not None:
-            zi += peep[0] * c
-            zf += peep[1] * c
+            p_proj[t, :, :u] = peep[0] * c
+            p_proj[t, :, u:2 * u] = peep[1] * c
+            zi += p_proj[t, :, :u]
+            zf += p_proj[t, :, u:2 * u]
         i = f(_clip(zi, clip))
         if input_forget:
             fg = np.float32(1.0) - i
@@ -156,7 +165,8 @@ def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g,
         ct = g(_clip(zc, clip))
         cn = fg * c + i * ct
         if peep is not None:
-            zo += peep[2] * cn
+            p_proj[t, :, 3 * u:] = peep[2] * cn
+            zo += p_proj[t, :, 3 * u:]
         o = f(_clip(zo, clip))
         hn = o * h_act(cn)
         if mask is not None:
@@ -168,6 +178,8 @@ def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g,
         h, c = rec["h"][t], rec["c"][t]
     rec["pre"] = pre
     derived = {"x_proj": lambda: x_proj, "h_proj": lambda: h_proj}
+    if p_proj is not None:  # the peephole terms: P_i*c_{t-1}, P_f*c_{t-1}, 0, P_o*c_t
+        derived["p_proj"] = lambda: p_proj
     out = rec["h"] if mask is None else _mask_outputs(rec["h"], mask, True)
     return rec, derived, out, [rec["h"][-1] if T else h0, rec["c"][-1] if T else c0]
 

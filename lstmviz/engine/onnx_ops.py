@@ -14,12 +14,29 @@ allocated, so a few bytes of a file (``ConstantOfShape([10**9, 10**9])``) cannot
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 import numpy as np
 
 from lstmviz.errors import LstmvizError
 
-#: The largest tensor any op may produce (elements).
+#: The largest tensor any op may produce (elements) when tracing a user's input.
 MAX_ELEMENTS = 1 << 28
+#: The cap while a file is being read (folding its constants, sizing its tensors): what
+#: the file alone asks for, before anyone chose an input.
+LOAD_ELEMENTS = 1 << 22
+_limit = contextvars.ContextVar("onnx_ops_limit", default=MAX_ELEMENTS)
+
+
+@contextlib.contextmanager
+def limited(elements: int):
+    """Within the block, no op may make a tensor of more than ``elements`` elements."""
+    token = _limit.set(elements)
+    try:
+        yield
+    finally:
+        _limit.reset(token)
 
 #: ONNX TensorProto data types -> NumPy (the ones these ops can meet).
 DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32,
@@ -44,13 +61,18 @@ def _check_size(op: str, shape) -> tuple:
     shape = tuple(int(d) for d in shape)
     if any(d < 0 for d in shape):
         raise _fail(op, f"negative dimension in shape {list(shape)}")
-    n = 1
+    n, limit = 1, _limit.get()
     for d in shape:
         n *= d
-        if n > MAX_ELEMENTS:
+        if n > limit:
             raise _fail(op, f"would make a tensor of shape {list(shape)}, more than "
-                            f"{MAX_ELEMENTS:,} elements")
+                            f"{limit:,} elements")
     return shape
+
+
+def check_size(what: str, shape) -> tuple:
+    """``shape`` as ints, refused (LstmvizError) when larger than the current cap."""
+    return _check_size(what, shape)
 
 
 def _ints(a) -> list[int]:
@@ -261,6 +283,8 @@ def _div(a, b):
 
 def _matmul(attrs, ins, opset):
     a, b = ins
+    if a.ndim >= 2 and b.ndim >= 2:
+        _check_size("MatMul", np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1]))
     return [np.matmul(a, b)]
 
 

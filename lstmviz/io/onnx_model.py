@@ -245,6 +245,10 @@ def _dry_run(graph_inputs, nodes, consts, sizes) -> dict[str, tuple]:
     vals: dict[str, np.ndarray] = {}
     for name, dims, dtype in graph_inputs:
         shape = [sizes[d] if isinstance(d, str) else d for d in dims]
+        try:
+            onnx_ops.check_size(f"input '{_clean(name)}'", shape)
+        except LstmvizError as err:
+            raise Fail(str(err)) from None
         vals[name] = np.zeros(shape, dtype=dtype)
 
     def get(n):
@@ -258,7 +262,10 @@ def _dry_run(graph_inputs, nodes, consts, sizes) -> dict[str, tuple]:
         ins = [get(n) for n in node.input]
         if node.op_type in RECURRENT:
             shapes = _recurrent_shapes(node, attrs, ins[0].shape, ins[1])
-            outs = [np.zeros(s, np.float32) for s in shapes]
+            try:
+                outs = [np.zeros(onnx_ops.check_size(node.op_type, s), np.float32) for s in shapes]
+            except LstmvizError as err:
+                raise Fail(f"node '{node.name[:80]}': {err}") from None
         else:
             try:
                 outs = onnx_ops.evaluate(node.op_type, attrs, ins, opset)
@@ -382,11 +389,20 @@ def _build(path) -> ModelSpec:
     layers: list[LayerSpec] = []
     where: dict[str, TensorRef] = {}
     inputs = []
+    time_major = _time_major_inputs(nodes, consts)
+    roles = _state_inputs(nodes)
     for name, dims, dtype in graph_inputs:
         lname = _unique(_clean(name) or "input", used)
-        layers.append(LayerSpec("InputLayer", {
-            "batch_shape": [None if isinstance(d, str) else d for d in dims],
-            "dtype": str(dtype), "name": lname}, name=lname))
+        cfg = {"batch_shape": [None if isinstance(d, str) else d for d in dims],
+               "dtype": str(dtype), "name": lname}
+        if name in time_major:  # (time, batch, features): the app makes inputs accordingly
+            cfg["time_major"] = True
+            cfg["batch_axis"] = 1
+        if name in roles:  # a recurrent node's sequence_lens / initial_h / initial_c
+            cfg["role"], axis = roles[name]
+            if axis:
+                cfg["batch_axis"] = axis
+        layers.append(LayerSpec("InputLayer", cfg, name=lname))
         where[name] = TensorRef(lname, 0)
         inputs.append(TensorRef(lname, 0))
 
@@ -443,6 +459,43 @@ def _build(path) -> ModelSpec:
                                        + (f", made by {producer}" if producer else "")
                                        + "): parameters are counted as the file holds them."]
                              + notes})
+
+
+_AXES_KEPT = {"Identity", "Cast", "Relu", "Tanh", "Sigmoid", "Add", "Sub", "Mul", "Div"}
+
+
+def _time_major_inputs(nodes, consts) -> set[str]:
+    """Graph inputs that reach a layout-0 recurrent node's X with their axes unchanged
+    (through elementwise ops only): those are (time, batch, features)."""
+    producer = {o: n for n, _, _ in nodes for o in n.output if o}
+    found = set()
+    for node, attrs, _ in nodes:
+        if node.op_type not in RECURRENT or int(attrs.get("layout", 0)) != 0:
+            continue
+        name, seen = node.input[0], 0
+        while name in producer and seen < 100:
+            src = producer[name]
+            live = [i for i in src.input if i and i not in consts]
+            if src.op_type not in _AXES_KEPT or len(live) != 1:
+                break
+            name, seen = live[0], seen + 1
+        if name not in producer and name not in consts:
+            found.add(name)
+    return found
+
+
+def _state_inputs(nodes) -> dict[str, tuple[str, int]]:
+    """Graph tensors fed straight to a recurrent node as sequence_lens (role, batch axis 0)
+    or initial_h / initial_c (batch on axis 1 in layout 0, else 0)."""
+    out = {}
+    for node, attrs, _ in nodes:
+        if node.op_type not in RECURRENT:
+            continue
+        layout = int(attrs.get("layout", 0))
+        for idx, role in ((4, "sequence_lens"), (5, "initial_state"), (6, "initial_state")):
+            if len(node.input) > idx and node.input[idx]:
+                out.setdefault(node.input[idx], (role, 0 if idx == 4 else (1 if layout == 0 else 0)))
+    return out
 
 
 def init_names_used(graph) -> set:
@@ -649,7 +702,8 @@ def read_model(path) -> ModelSpec:
         raise LstmvizError(f"{fname}: reading ONNX files needs the 'onnx' package: "
                            "pip install 'lstmviz[onnx]'") from None
     try:
-        return _build(path)
+        with onnx_ops.limited(onnx_ops.LOAD_ELEMENTS):
+            return _build(path)
     except Fail as f:
         raise LstmvizError(f"{fname}: {f.what}; {SUPPORTED}") from None
     except LstmvizError as err:

@@ -101,7 +101,7 @@ class CardList(QtWidgets.QListWidget):
             QtCore.QTimer.singleShot(0, lambda: self.moved.emit(start, to))
 
     def fit_height(self):
-        h = sum(self.sizeHintForRow(i) for i in range(self.count())) + 6
+        h = sum(self.sizeHintForRow(i) for i in range(self.count()) if not self.item(i).isHidden()) + 6
         self.setFixedHeight(max(h, 40))
 
 
@@ -353,6 +353,14 @@ class StackPanel(QtWidgets.QWidget):
             item.setToolTip(f"{title}\n{detail}\nparameters: {params or '?'}"
                             + (f"\n{layer.param_formula()}" if layer is not None and layer.param_formula() else ""))
             self.cards.addItem(item)
+            if layer is not None and getattr(layer, "glue", False):
+                item.setHidden(True)  # an ONNX op that only moves or reshapes data
+        glue = sum(1 for l in model_layers.values() if getattr(l, "glue", False))
+        self.readonly_label.setText(
+            "This model has several inputs or branches: its layers are shown read-only. "
+            "File > New stack starts an editable one."
+            + (f" {glue} ONNX ops that only move or reshape data (Transpose, Reshape, Shape, "
+               "...) are computed but not listed here (the layer box above has them)." if glue else ""))
         select = want if want is not None else (row if 0 <= row < len(st.layers) else 0)
         if st.layers:
             self.cards.setCurrentRow(min(select, len(st.layers) - 1))

@@ -15,7 +15,7 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.views._common import ClickableImage, count_axis, fmt, message_label
 from lstmviz.ui.views.base import TraceView
 
-MAX_MATRICES = 3
+MAX_MATRICES = 4  # kernel, recurrent kernel, bias (+ an ONNX LSTM's peepholes)
 MAX_GATES = 4
 
 
@@ -208,11 +208,13 @@ class WeightsView(TraceView):
                        "bias": "bias b", "embeddings": "embeddings"}.get(name, name)
             if name == "bias" and arr.shape[0] == 2:
                 meaning = "bias  (row 0: input b, row 1: recurrent b')"
+            if name == "peephole":  # an ONNX LSTM's P, one row per gate
+                meaning = "peephole P  (rows: i, f, o; × c)"
             th.set_title(slot.plot, f"<b>{meaning}</b>   {name} {fmt_shape(w.shape)}", color=t.foreground,
                                size=f"{t.pt(1.0)}pt")
             left = {"kernel": "input feature", "recurrent_kernel": "from unit", "embeddings": "token id"}.get(name, "")
             slot.plot.setLabel("left", left, color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
-            gates = shown.gates if rnn and self.k > 1 else ()
+            gates = shown.gates if rnn and self.k > 1 and name != "peephole" else ()
             u = self.units
             for g, line in enumerate(slot.separators):
                 line.setVisible(g + 1 < len(gates))
@@ -250,7 +252,10 @@ class WeightsView(TraceView):
             return ""
         v = slot.array[row, column]
         shown = self.shown
-        if isinstance(shown, Recurrent) and self.k > 1:
+        if name == "peephole" and isinstance(shown, Recurrent):
+            key = th.GATE_LETTER_KEY["ifo"[row]]
+            where = f"gate {th.SYMBOLS[key]} ({th.MEANINGS[key]}), unit {column}"
+        elif isinstance(shown, Recurrent) and self.k > 1:
             g, unit = divmod(column, self.units)
             key = th.GATE_LETTER_KEY[shown.gates[g]]
             where = f"gate {th.SYMBOLS[key]} ({th.MEANINGS[key]}), unit {unit}"
