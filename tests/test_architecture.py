@@ -38,6 +38,14 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+def _is_module(name: str) -> bool:
+    """Whether ``name`` (``lstmviz.x.y``) is a module or package of lstmviz."""
+    if not name.startswith("lstmviz."):
+        return False
+    base = PKG.parent.joinpath(*name.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
 def imports_of(path: Path) -> list[tuple[int, str]]:
     """(line, absolute module name) of every import in the file, relative ones resolved."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -54,8 +62,9 @@ def imports_of(path: Path) -> list[tuple[int, str]]:
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            found.append((node.lineno, target))
-            found += [(node.lineno, f"{target}.{a.name}") for a in node.names]
+            for a in node.names:  # ``from a import b``: the module a.b if it is one, else a
+                sub = f"{target}.{a.name}"
+                found.append((node.lineno, sub if _is_module(sub) else target))
         elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", ""))
               in ("import_module", "__import__") and node.args
               and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
@@ -103,12 +112,15 @@ def test_dependencies_point_one_way(path):
 
 
 def test_import_walker_sees_relative_and_nested_imports(tmp_path, monkeypatch):
-    """The walker itself: relative imports resolve, imports inside functions count."""
+    """The walker itself: relative imports resolve, imports inside functions count, and
+    ``from a import b`` is the module ``a.b`` when there is one, else ``a``."""
     fake = PKG / "engine" / "_probe_does_not_exist.py"
-    src = "from ..ui import views\ndef f():\n    import PySide6.QtCore\n    from . import layers\n"
+    src = ("from ..ui import views\nfrom ..ui import no_such_name\ndef f():\n"
+           "    import PySide6.QtCore\n    from . import layers\n")
     monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: src)
     names = [n for _, n in imports_of(fake)]
     assert "lstmviz.ui" in names and "lstmviz.ui.views" in names
+    assert names.count("lstmviz.ui") == 1  # from the name that is no module only
     assert "PySide6.QtCore" in names and "lstmviz.engine.layers" in names
 
 

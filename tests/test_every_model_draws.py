@@ -24,8 +24,6 @@ PREFERRED = ("model.keras", "model.h5", "model.pt", "model.weights.h5", "weights
              "model_legacy.pt")
 #: fixtures that cannot be shown yet, and why (the issue that fixes them)
 KNOWN = {
-    "k2_rnn_cells": "RNN(LSTMCell) opens with 'has a cell None' (issue #10, cell descriptions)",
-    "k3_rnn_cells": "RNN(LSTMCell) opens with 'has a cell None' (issue #10, cell descriptions)",
 }
 MAX_LAYERS_VISITED = 12
 
@@ -77,11 +75,11 @@ def window(qapp, tmp_path_factory):
 
 @pytest.fixture
 def in_process(monkeypatch):
-    import lstmviz
+    from lstmviz import loading  # what the window reads files with
 
-    monkeypatch.setattr(lstmviz, "load", functools.partial(lstmviz.load, isolate=False))
-    monkeypatch.setattr(lstmviz, "read_weights",
-                        functools.partial(lstmviz.read_weights, isolate=False))
+    monkeypatch.setattr(loading, "load", functools.partial(loading.load, isolate=False))
+    monkeypatch.setattr(loading, "read_weights",
+                        functools.partial(loading.read_weights, isolate=False))
 
 
 def _draw_everything(window, qapp) -> dict:

@@ -22,7 +22,7 @@ import pytest
 import lstmviz
 from lstmviz.errors import LstmvizError
 from lstmviz.io import read_model_file, read_weights_file
-from lstmviz.io.isolated import read_model_file_isolated, read_weights_file_isolated
+from lstmviz.io.formats import read_model_file_isolated, read_weights_file_isolated
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures"

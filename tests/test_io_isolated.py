@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import lstmviz
 from lstmviz.errors import LstmvizError
 from lstmviz.io import isolated, read_model_file, read_weights_file
-from lstmviz.io.isolated import read_model_file_isolated, read_weights_file_isolated
+from lstmviz.io.formats import read_model_file_isolated, read_weights_file_isolated
 from tests.helpers import FIXTURES, REALWORLD
 from tests.helpers import mutate_bytes
 

@@ -325,9 +325,9 @@ def _slowed(monkeypatch, name: str, seconds: float) -> list[bool]:
     ran on the UI thread."""
     import time as _time
 
-    import lstmviz
+    from lstmviz import loading  # what the window reads files with
 
-    real = getattr(lstmviz, name)
+    real = getattr(loading, name)
     on_ui_thread: list[bool] = []
 
     def slow(p, *a, **k):
@@ -335,7 +335,7 @@ def _slowed(monkeypatch, name: str, seconds: float) -> list[bool]:
         _time.sleep(seconds)
         return real(p, *a, **k)
 
-    monkeypatch.setattr(lstmviz, name, slow)
+    monkeypatch.setattr(loading, name, slow)
     return on_ui_thread
 
 
@@ -368,7 +368,7 @@ def test_a_failing_read_on_the_worker_is_a_message(window, monkeypatch):
     def broken(p, *a, **k):
         raise lstmviz.LstmvizError(f"{p}: the HDF5 library crashed reading this file")
 
-    monkeypatch.setattr(lstmviz, "load", broken)
+    monkeypatch.setattr(lstmviz.loading, "load", broken)
     assert not window.open_file(FIX / "k3_lstm_default" / "model.keras")
     assert "crashed" in window.last_message
 

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-import lstmviz
+from lstmviz.version import __version__
 from lstmviz import limits
 from lstmviz.app.atomic import all_or_nothing
 from lstmviz.app.selection import Cursor
@@ -120,7 +120,7 @@ def session_bytes(session: Session) -> bytes:
         spec["data"] = "input/data.npy"
         members["input/data.npy"] = _npy(session.input.data)
     manifest = {
-        "format": FORMAT, "version": VERSION, "lstmviz": lstmviz.__version__,
+        "format": FORMAT, "version": VERSION, "lstmviz": __version__,
         "seed": int(session.seed), "trace_all_samples": bool(session.trace_all_samples),
         "path": session.path, "layers": layers, "input": spec,
         "cursor": dataclasses.asdict(session.cursor), "ui": session.ui,
@@ -348,10 +348,10 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     if version > VERSION:
         raise LstmvizError(f"{path}: this session was written by a newer lstmviz "
                            f"({m.get('lstmviz', '?')}, session format {version}); this is "
-                           f"lstmviz {lstmviz.__version__}, which reads format {VERSION}: update lstmviz")
+                           f"lstmviz {__version__}, which reads format {VERSION}: update lstmviz")
     if version < VERSION:
         raise LstmvizError(f"{path}: this session uses the old format {version}, which this "
-                           f"lstmviz ({lstmviz.__version__}) no longer reads")
+                           f"lstmviz ({__version__}) no longer reads")
     layers_in = m.get("layers")
     if not isinstance(layers_in, list):
         raise _bad(path, "the manifest has no list of layers")

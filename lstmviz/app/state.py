@@ -589,13 +589,13 @@ class AppState(History):
     def load_weights_file(self, path, read=None) -> None:
         """Put a weights-only file onto the current stack (it must match); an edit that
         undo takes back. ``read``: the file as ``lstmviz.read_weights`` returned it."""
-        import lstmviz
+        from lstmviz import loading
 
         if self.model is None:
             raise LstmvizError("there is no model to put the weights on; build a stack first")
         before = None if self.readonly else self.snapshot()
         try:
-            lstmviz.load_weights(self.model, path, read=read)
+            loading.load_weights(self.model, path, read=read)
         except LstmvizError as err:
             raise LstmvizError(
                 f"these weights do not fit the current stack: {err}. Build a matching stack "

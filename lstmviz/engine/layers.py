@@ -899,11 +899,16 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
 SUPPORTED = sorted(LAYER_CLASSES)
 
 
+#: Layer families named "<family>.<Class>" (not Keras'): family -> its factory, put in by
+#: the module that defines them (``onnx_layers`` registers "onnx"; ``engine.model`` imports it).
+LAYER_FAMILIES: dict[str, Any] = {}
+
+
 def make_layer(class_name: str, config: dict | None, name: str, keras_major: int = 3) -> Layer:
     """A layer of Keras class ``class_name`` with ``config`` (Keras 2/3 keys)."""
-    if class_name.startswith("onnx."):  # a node of an ONNX graph (see onnx_layers.py)
-        from lstmviz.engine.onnx_layers import make_onnx_layer
-        return make_onnx_layer(class_name, dict(config or {}), name, keras_major)
+    family = LAYER_FAMILIES.get(class_name.partition(".")[0]) if "." in class_name else None
+    if family is not None:  # e.g. "onnx.LSTM", a node of an ONNX graph (see onnx_layers.py)
+        return family(class_name, dict(config or {}), name, keras_major)
     check_config(class_name, config, name)  # wrong types and sizes: one sentence
     if class_name == "RNN":
         return make_rnn(dict(config or {}), name, keras_major)

@@ -9,6 +9,7 @@ import numpy as np
 
 from lstmviz.engine.layers import (RNN_OPTIONS, Bidirectional, InputLayer, Layer, Recurrent, fmt_shape,
                                    make_layer)
+from lstmviz.engine import onnx_layers  # noqa: F401  (registers the "onnx.*" layers)
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LayerTrace, Trace
 from lstmviz import limits

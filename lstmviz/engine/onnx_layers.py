@@ -38,7 +38,7 @@ import re
 import numpy as np
 
 from lstmviz.engine import activations, onnx_ops, workspace
-from lstmviz.engine.layers import (GRU, LSTM, Bidirectional, Layer, Recurrent, SimpleRNN,
+from lstmviz.engine.layers import (GRU, LAYER_FAMILIES, LSTM, Bidirectional, Layer, Recurrent, SimpleRNN,
                                    fmt_shape)
 from lstmviz.engine.recurrent import _mask_outputs, _projection, run_gru, run_lstm, run_simple_rnn
 from lstmviz.engine.trace import LayerTrace, Steps
@@ -627,3 +627,6 @@ def make_onnx_layer(class_name: str, config: dict, name: str, keras_major: int =
 
 __all__ = ["OnnxLSTM", "OnnxGRU", "OnnxRNN", "OnnxBidirectional", "OnnxOp", "make_onnx_layer",
            "activation_specs", "onnx_activation", "workspace"]
+
+
+LAYER_FAMILIES["onnx"] = make_onnx_layer

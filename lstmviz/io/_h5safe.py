@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..text import safe_name
-from ._util import Fail
+from ._fail import Fail
 
 #: Filters libhdf5 (and h5py, for LZF) bring themselves: deflate, shuffle, fletcher32,
 #: szip, nbit, scaleoffset, lzf. Any other id would make libhdf5 load a plugin.

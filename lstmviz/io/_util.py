@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ._fail import Fail  # noqa: F401  (the readers import it from here)
 from ..limits import (HINT, MAX_INFLATE_RATIO, RATIO_FLOOR, MemoryBudget, fmt_bytes,
                       nbytes_of)
 
@@ -21,19 +22,6 @@ MAX_LAYERS = 5000
 MAX_VARS_PER_LAYER = 256
 MAX_NESTING = 20
 MAX_ATTR_CHUNKS = 10000
-
-
-class Fail(Exception):
-    """Internal failure: ``what`` is wrong; ``supported`` says what would work."""
-
-    def __init__(self, what: str, supported: str | None = None):
-        super().__init__(what)
-        self.what = what
-        if supported is None:
-            from .formats import supported as every_format
-
-            supported = every_format()
-        self.supported = supported
 
 
 def to_str(value: Any) -> str | None:

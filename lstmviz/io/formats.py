@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..errors import LstmvizError
+from . import _fail
 
 __all__ = ["Format", "FORMATS", "sniff", "by_name", "is_openable_name", "read_model",
            "read_weights", "hdf5_format", "supported", "help_text", "dialog_filter", "suffixes",
@@ -335,3 +336,18 @@ def read_weights(path: Any, isolate: bool = True,
         return _guarded(path, lambda: reader(path))
     spec = read_model(path, isolate=False)
     return [(ls.name or "", list(ls.weights)) for ls in spec.layers if ls.weights], None
+
+
+def read_model_file_isolated(path: Any, timeout: float | None = None) -> Any:
+    """``read_model`` with the isolated formats read in the child (the default)."""
+    return read_model(path, isolate=True, timeout=timeout)
+
+
+def read_weights_file_isolated(path: Any, timeout: float | None = None, paths: bool = False) -> Any:
+    """``read_weights`` in the child for the isolated formats: ``entries``, or with
+    ``paths`` ``(entries, keras3 vars)``."""
+    entries, k3vars = read_weights(path, isolate=True, timeout=timeout)
+    return (entries, k3vars) if paths else entries
+
+
+_fail.set_supported(supported)  # every reader's refusal lists every format

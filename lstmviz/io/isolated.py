@@ -2,7 +2,7 @@
 crash the caller.
 
 libhdf5 (under h5py) can loop forever or segfault on a mutated file, inside calls that no
-Python code can guard. ``read_model_file_isolated`` / ``read_weights_file_isolated`` run
+Python code can guard. ``formats.read_model_file_isolated`` / ``read_weights_file_isolated`` run
 ``read_model_file`` / ``read_weights_file`` in ``python -m lstmviz.io._child`` with a time
 limit and (on Linux/macOS) a memory limit, and turn a hang or a crash into a
 ``LstmvizError``. The child sends its result back as a pickle of our own dataclasses and
@@ -26,8 +26,8 @@ from typing import Any
 
 from ..errors import LstmvizError
 
-__all__ = ["read_model_file_isolated", "read_weights_file_isolated", "run_isolated",
-           "child_command", "needs_isolation", "DEFAULT_TIMEOUT"]
+__all__ = ["run_isolated",
+           "child_command", "DEFAULT_TIMEOUT"]
 
 #: Seconds a child may take to read a small file; larger files get more
 #: (``_timeout_for``: plus one second per 50 MB, so 4 GB of weights get about two minutes).
@@ -42,16 +42,6 @@ _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
 def child_command(kind: str, path: str, memory_limit: int) -> list[str]:
     """The command that reads ``path`` in a child (tests replace it to simulate hangs)."""
     return [sys.executable, "-m", "lstmviz.io._child", kind, path, str(memory_limit)]
-
-
-def needs_isolation(path: Any) -> bool:
-    """True for files of a format the registry reads in a child (what libhdf5 parses)."""
-    from .formats import sniff
-
-    try:
-        return sniff(path).isolated
-    except LstmvizError:
-        return False
 
 
 def _timeout_for(path: Any) -> float:
@@ -152,19 +142,3 @@ def run_isolated(kind: str, path: Any, timeout: float | None = None) -> Any:
     if kind == "model":
         value.source["path"] = str(path)
     return value
-
-
-def read_model_file_isolated(path: Any, timeout: float | None = None) -> Any:
-    """The ``ModelSpec`` of any registered file, in a child process for the isolated formats."""
-    from .formats import read_model
-
-    return read_model(path, isolate=True, timeout=timeout)
-
-
-def read_weights_file_isolated(path: Any, timeout: float | None = None,
-                               paths: bool = False) -> Any:
-    """``read_weights_file(path, paths)``, in a child process for the isolated formats."""
-    from .formats import read_weights
-
-    entries, k3vars = read_weights(path, isolate=True, timeout=timeout)
-    return (entries, k3vars) if paths else entries

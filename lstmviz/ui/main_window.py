@@ -15,7 +15,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-import lstmviz
+from lstmviz import loading
+from lstmviz.version import __version__
 from lstmviz.app.demos import load_demos
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
@@ -330,7 +331,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "1-4 switch views · Ctrl+O open", dialog=True, title="Keys")
 
     def _about(self):
-        self.message(f"lstmviz {lstmviz.__version__}: the unrolled computation of Keras recurrent "
+        self.message(f"lstmviz {__version__}: the unrolled computation of Keras recurrent "
                      "layers, step by step, computed exactly as Keras computes it.", dialog=True,
                      title="About lstmviz")
 
@@ -483,7 +484,7 @@ class MainWindow(QtWidgets.QMainWindow):
             model = None
             weights_only = fmt.weights_only
             if not weights_only:
-                model = self._keeping_window_alive(lstmviz.load, path)
+                model = self._keeping_window_alive(loading.load, path)
                 weights_only = bool(model.source.get("weights_only"))
             if weights_only:
                 self._open_weights(path, model)
@@ -507,13 +508,13 @@ class MainWindow(QtWidgets.QMainWindow):
         file implies (inferred from its weight shapes), when they make one model. Raises
         LstmvizError naming both reasons when neither works."""
         name = Path(path).name
-        read = self._keeping_window_alive(lstmviz.read_weights, path)
+        read = self._keeping_window_alive(loading.read_weights, path)
         try:
             self.state.load_weights_file(path, read=read)
         except LstmvizError as misfit:
             try:
                 if model is None:
-                    model = self._keeping_window_alive(lstmviz.load, path)
+                    model = self._keeping_window_alive(loading.load, path)
             except LstmvizError as err:
                 raise LstmvizError(f"{misfit}. Nor can lstmviz build a model from the file alone: "
                                    f"{err}") from None

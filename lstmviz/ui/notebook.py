@@ -49,7 +49,6 @@ def _enable_qt_loop(ip) -> bool:
 
 def resolve(obj, x=None):
     """(model or None, path or None, input or None) for ``show``."""
-    import lstmviz
     from lstmviz.engine import Model, Trace
     from lstmviz.io.live import spec_from_object
 

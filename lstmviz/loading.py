@@ -1,0 +1,152 @@
+"""Opening files and live objects as lstmviz ``Model``s: what ``lstmviz.load``,
+``read_weights``, ``load_weights``, ``from_keras`` and ``from_torch`` are (the package
+re-exports them). The app and the window use this module, not the package, so that no
+module below the package imports it back (``lstmviz.show`` reaches the window).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from lstmviz.errors import LstmvizError
+
+if TYPE_CHECKING:
+    from lstmviz.engine import Model
+
+
+#: The most ``load`` copies from an open file or ``bytes`` (the file readers' own limit).
+MAX_LOAD_BYTES = 4 * 1024 ** 3 + 64 * 1024 ** 2
+
+
+def _spill(src, limit: int = MAX_LOAD_BYTES) -> tuple[str, str]:
+    """``bytes`` or a binary file object written to a private temporary file (the readers
+    work on paths, some in a child process): (its path, a name for messages)."""
+    import tempfile
+
+    name = os.path.basename(str(getattr(src, "name", "") or "")) or (
+        "bytes" if isinstance(src, (bytes, bytearray, memoryview)) else "file object")
+    suffix = "".join(os.path.splitext(name)[1:]) if "." in name else ""
+    if name.endswith(".weights.h5"):
+        suffix = ".weights.h5"
+    folder = tempfile.mkdtemp(prefix="lstmviz-load-")
+    path = os.path.join(folder, "model" + suffix)
+    try:
+        with open(path, "wb") as out:
+            if isinstance(src, (bytes, bytearray, memoryview)):
+                if len(src) > limit:
+                    raise LstmvizError(f"{name}: {len(src):,} bytes, more than lstmviz reads "
+                                       f"({limit:,})")
+                out.write(src)
+            else:
+                total = 0
+                while True:
+                    chunk = src.read(1 << 20)
+                    if not chunk:
+                        break
+                    if not isinstance(chunk, (bytes, bytearray)):
+                        raise LstmvizError(f"{name}: a text file object; open the file in binary "
+                                           "mode ('rb')")
+                    total += len(chunk)
+                    if total > limit:
+                        raise LstmvizError(f"{name}: more than {limit:,} bytes, more than lstmviz reads")
+                    out.write(chunk)
+    except BaseException:
+        _unspill(path)
+        raise
+    return path, name
+
+
+def _unspill(path: str) -> None:
+    import shutil
+
+    shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+
+
+def load(path, seed: int = 0, isolate: bool = True) -> Model:
+    """Open a model file of any format ``lstmviz.io.formats`` registers: a saved Keras
+    model, a weights-only file (its layers inferred), a PyTorch nn.LSTM/GRU/RNN state_dict
+    (read without torch, running no pickled code; also as .safetensors), an ONNX model
+    (LSTM/GRU/RNN nodes and the ops around them), or the model of an lstmviz session.
+
+    ``path``: a file path, an open binary file (``open(p, "rb")``, ``io.BytesIO``, an
+    upload widget's buffer) or ``bytes``; file objects and bytes are copied to a private
+    temporary file first (at most ``MAX_LOAD_BYTES``), which is removed afterwards.
+
+    With ``isolate`` (the default) HDF5 and ``.keras`` files are parsed in a child process
+    with a time and memory limit, so a damaged file that hangs or crashes libhdf5 gives a
+    LstmvizError instead (see ``lstmviz.io.isolated``).
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        if not isinstance(path, (bytes, bytearray, memoryview)) and not callable(getattr(path, "read", None)):
+            raise LstmvizError(f"lstmviz.load takes a file path, an open binary file or bytes, "
+                               f"not a {type(path).__name__} (for a live Keras model or torch "
+                               f"module: lstmviz.from_keras / lstmviz.from_torch)")
+        tmp, name = _spill(path)
+        try:
+            model = load(tmp, seed=seed, isolate=isolate)
+        except LstmvizError as err:
+            raise LstmvizError(str(err).replace(os.path.basename(tmp), name)) from None
+        finally:
+            _unspill(tmp)
+        model.source["path"] = None
+        model.source["name"] = name
+        return model
+    from lstmviz.engine import Model
+    from lstmviz.io.formats import read_model
+
+    spec = read_model(path, isolate=isolate)
+    try:
+        return Model.from_spec(spec, seed=seed)
+    except LstmvizError as err:  # a config value the engine refuses: say which file
+        name = os.path.basename(str(path))
+        msg = str(err)
+        refusal = LstmvizError(msg if msg.startswith(name + ":") else f"{name}: {msg}")
+        refusal.spec = spec  # what was read (the CLI lists a weights-only file's layers)
+        raise refusal from None
+
+
+def from_keras(model, seed: int = 0) -> Model:
+    """The lstmviz ``Model`` of a live Keras model (Keras 3, or tf.keras / tf_keras 2.x;
+    Sequential or functional): its ``get_config()`` parsed as a saved file's config, each
+    layer's ``get_weights()``. Keras is not imported; a subclassed model is refused."""
+    from lstmviz.engine import Model
+    from lstmviz.io.live import spec_from_keras
+
+    return Model.from_spec(spec_from_keras(model), seed=seed)
+
+
+def from_torch(module, seed: int = 0) -> Model:
+    """The lstmviz ``Model`` of a live torch module holding ``nn.LSTM`` / ``nn.GRU`` /
+    ``nn.RNN`` (stacked, bidirectional) and ``nn.Linear`` heads, or of a state_dict, mapped as
+    a saved state_dict is (the assumptions about ``forward()`` are in ``model.summary()``).
+    torch is not imported: tensors are read with ``.detach().cpu().numpy()``."""
+    from lstmviz.engine import Model
+    from lstmviz.io.live import spec_from_torch
+
+    return Model.from_spec(spec_from_torch(module), seed=seed)
+
+
+def read_weights(path, isolate: bool = True):
+    """The arrays of a weights file (or of any model file), read but not yet matched to a
+    model (for ``load_weights(..., read=...)``: reading can run on another thread,
+    matching and setting then happen where the model lives)."""
+    from lstmviz.io.formats import read_weights as read
+
+    return read(path, isolate=isolate)
+
+
+def load_weights(model: Model, path, isolate: bool = True, read=None) -> None:
+    """Put the weights of a weights-only file onto ``model``, whose layers must match
+    (Keras 3 ``.weights.h5`` by Keras 3's class-based paths, other files by layer name or
+    order: see ``lstmviz.io.match``). The first mismatch of class, count or shape raises
+    LstmvizError naming both sides; then no layer has changed.
+
+    ``isolate`` reads HDF5 files in a child process (see ``lstmviz.io.isolated``);
+    ``read`` is what ``read_weights(path)`` returned, if it was already read.
+    """
+    from lstmviz.io.match import stage_weights
+
+    entries, k3vars = read if read is not None else read_weights(path, isolate)
+    for layer, arrays in stage_weights(model, path, entries, k3vars):
+        layer.set_weights(arrays)
