@@ -222,6 +222,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from lstmviz.ui.presentation import Presenter  # lecture mode: F5, keys, focus, lessons
 
         self.presenter = Presenter.install(self)
+        from lstmviz.ui import train_panel  # the Train tab, after the views
+
+        train_panel.install(self)
         self.state.model_changed.connect(self._model_changed)
         self.state.cursor_changed.connect(self._cursor_changed)
         self.state.error_changed.connect(self._error_changed)
