@@ -70,3 +70,48 @@ def test_settings_rebuild_the_run(make_window):
     panel.batch_spin.setValue(100)
     assert panel.updates_label.text() == "256 samples / batch 100 \u2192 3 updates per epoch"
     panel.stop()
+
+
+def test_train_lessons_run_in_presentation(make_window, qtbot):
+    """'Why LSTM': the SimpleRNN's gradient at the first step is far weaker than the LSTM's,
+    and the captions quote the run's own numbers."""
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz.app import tours
+
+    w = make_window((1600, 1000))
+    p = w.presenter
+    k = len(tours.LESSONS)  # the first Train lesson
+    assert tours.ALL_LESSONS[k].title.startswith("Why LSTM")
+    p.lessons_menu.actions()[k].trigger()
+    panel = w.train_panel
+    assert w.tabs.currentWidget() is panel and p.tour.active
+    assert panel.session.settings.cell == "SimpleRNN" and panel.session.view().iteration == 160
+    rnn_first = float(panel.session.view().dh_norm[0])
+    text = p.caption.caption.text()
+    assert "{" not in text and f"{rnn_first:.2g}" in text
+    p.tour.next()
+    v = panel.session.view()
+    assert panel.session.settings.cell == "LSTM" and v.iteration == 160
+    lstm_first = float(v.dh_norm[0])
+    assert lstm_first > 1000 * rnn_first  # the vanishing gradient, seen in the numbers
+    xs, ys = panel.pinned_dh.getData()
+    np.testing.assert_allclose(10 ** ys[0], rnn_first, rtol=1e-6)
+    p.tour.end()
+    panel.stop()
+    QtWidgets.QApplication.processEvents()
+    del QtCore
+
+
+def test_batch_size_lesson_numbers(make_window):
+    from lstmviz.app import tours
+
+    w = make_window()
+    p = w.presenter
+    k = len(tours.LESSONS) + 1
+    p.tour.start(k)
+    assert "256 sequences at batch_size 32: 8 updates per epoch" in p.caption.caption.text()
+    p.tour.next()
+    assert "batch_size 256: 1 update per epoch" in p.caption.caption.text()
+    p.tour.end()
+    w.train_panel.stop()

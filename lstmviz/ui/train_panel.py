@@ -38,6 +38,7 @@ class TrainPanel(QtWidgets.QWidget):
         self._thread: threading.Thread | None = None
         self._playing = threading.Event()
         self._error = ""
+        self._pinned = None
         self._drawn_iteration = -1
         self._build()
         self._load_settings_into_controls()
@@ -100,6 +101,23 @@ class TrainPanel(QtWidgets.QWidget):
         for b in (self.play_button, self.step_button, self.reset_button):
             buttons.addWidget(b)
         form.addRow(buttons)
+        self.pin_button = QtWidgets.QPushButton("Pin gradient curve")
+        self.pin_button.setToolTip("Keep this run's ||dL/dh_t|| as a dashed line to compare "
+                                   "another cell with (the vanishing gradient side by side)")
+        form.addRow(self.pin_button)
+        self.time_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.time_slider.setRange(0, 0)
+        self.time_slider.setToolTip("Training time: the weight snapshots (every "
+                                    f"{self.session.snapshot_every} updates)")
+        self.time_label = QtWidgets.QLabel("update 0")
+        self.show_button = QtWidgets.QPushButton("Show in views")
+        self.show_button.setToolTip("Open the model as it was at this update in Unrolled, Cell, "
+                                    "Over time and Weights, on validation samples")
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.time_slider, 1)
+        row.addWidget(self.time_label)
+        form.addRow("Snapshots", row)
+        form.addRow(self.show_button)
         self.updates_label = QtWidgets.QLabel()
         self.updates_label.setWordWrap(True)
         self.status_label = QtWidgets.QLabel()
@@ -122,10 +140,12 @@ class TrainPanel(QtWidgets.QWidget):
         self.curve_loss = self.loss_plot.plot(name="train (each update)")
         self.curve_epoch = self.loss_plot.plot(name="train (epoch mean)", symbol="o")
         self.curve_val = self.loss_plot.plot(name="validation", symbol="s")
-        self.step_legend = self.step_plot.addLegend(offset=(-10, 10))
+        self.step_legend = self.step_plot.addLegend(offset=(-10, -10))  # bottom right: the curves start high
         self.curve_dh = self.step_plot.plot(name="\u2016dL/dh<sub>t</sub>\u2016", symbol="o")
         self.curve_dc = self.step_plot.plot(name="\u2016dL/dc<sub>t</sub>\u2016", symbol="t")
+        self.pinned_dh = self.step_plot.plot()  # in the legend once pinned
         self.curve_norm = self.norm_plot.plot()
+        self.window_ref = None
         outer.addWidget(self.plots, 1)
 
         self.task_combo.currentIndexChanged.connect(self._task_changed)
@@ -137,6 +157,9 @@ class TrainPanel(QtWidgets.QWidget):
         self.play_button.toggled.connect(self.set_playing)
         self.step_button.clicked.connect(self.one_update)
         self.reset_button.clicked.connect(self.reset)
+        self.pin_button.clicked.connect(lambda: self.pin())
+        self.time_slider.valueChanged.connect(self._slider_moved)
+        self.show_button.clicked.connect(lambda: self.show_in_views())
 
     def apply_theme(self, theme: th.Theme) -> None:
         self.theme = t = theme
@@ -157,6 +180,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.curve_dc.setPen(pg.mkPen(t.hue("c"), width=w))
         self.curve_dc.setSymbolBrush(t.hue("c"))
         self.curve_norm.setPen(pg.mkPen(th.OKABE_ITO["sky_blue"], width=max(1.0, w / 2)))
+        self.pinned_dh.setPen(pg.mkPen(t.muted, width=w, style=QtCore.Qt.PenStyle.DashLine))
         for legend in (self.legend, self.step_legend):
             legend.setBrush(pg.mkBrush(t.background + "d0"))  # readable over the curves
             legend.setLabelTextColor(t.foreground)
@@ -190,6 +214,9 @@ class TrainPanel(QtWidgets.QWidget):
 
     def _task_changed(self) -> None:
         task = tasks.get(self.task_combo.currentData())
+        self.pinned_dh.setData([], [])
+        self.step_legend.removeItem(self.pinned_dh)
+        self._pinned = None
         self.apply_settings(Settings(task=task.name, cell=self.cell_combo.currentText(),
                                      optimizer=self.opt_combo.currentText(),
                                      seed=self.seed_spin.value()))
@@ -287,6 +314,74 @@ class TrainPanel(QtWidgets.QWidget):
         self._join()
         self.timer.stop()
 
+    def pin(self, label: str | None = None) -> None:
+        """Keep the current ||dL/dh_t|| as a dashed reference curve."""
+        v = self.session.view()
+        if v.dh_norm is None:
+            return
+        name = label or f"{self.session.settings.cell} (pinned)"
+        self.pinned_dh.setData(np.arange(len(v.dh_norm)), np.maximum(v.dh_norm, 1e-30))
+        self.step_legend.removeItem(self.pinned_dh)
+        self.step_legend.addItem(self.pinned_dh, name)
+        self._pinned = v.dh_norm.copy()
+
+    def _slider_moved(self, k: int) -> None:
+        snaps = self.session.snapshots
+        if 0 <= k < len(snaps):
+            self.time_label.setText(f"update {snaps[k][0]}")
+
+    def show_in_views(self, iteration: int | None = None) -> None:
+        """The model at a snapshot (the slider's, or ``iteration``) in the window's views."""
+        window = self.window_ref
+        if window is None:
+            return
+        from lstmviz.engine import Model
+        from lstmviz.engine.train import trainable_arrays
+
+        if iteration is None:
+            snaps = self.session.snapshots
+            iteration = snaps[min(self.time_slider.value(), len(snaps) - 1)][0]
+        with self.session.lock:
+            model = Model.from_spec(self.session.model.to_spec())
+            x_val = self.session.data.x_val[:4]
+        for a, w in zip(trainable_arrays(model), self.session.weights_at(iteration)):
+            a[...] = w
+        state = window.state
+        state.set_model(model)
+        if np.issubdtype(np.asarray(x_val).dtype, np.floating):
+            state.set_input_data(np.asarray(x_val, np.float32))
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(f"The views show the model at update {iteration}", 8000)
+
+    # -- lessons ---------------------------------------------------------------------------
+    def lesson_step(self, spec: dict) -> dict:
+        """Set up and run a lesson step: ``spec`` holds Settings fields to change (a new run
+        when any does), ``updates`` to run now, ``pin`` to pin the curve first. Returns the
+        numbers a caption may quote."""
+        spec = dict(spec)
+        updates = int(spec.pop("updates", 0))
+        if spec.pop("pin", False):
+            self.pin()
+        if spec:
+            cur = self.session.settings
+            fields = {k: getattr(cur, k) for k in cur.__dataclass_fields__}
+            fields.update(spec)
+            self.apply_settings(Settings(**fields))
+        self.set_playing(False)
+        for _ in range(updates):
+            if self.session.step() is None:
+                break
+        self.refresh(force=True)
+        v = self.session.view()
+        facts = {"updates_per_epoch": v.batches_per_epoch, "samples": v.samples,
+                 "batch_size": v.batch_size, "iteration": v.iteration,
+                 "cell": self.session.settings.cell, "first": "?", "last": "?", "ratio": "?"}
+        if v.dh_norm is not None and len(v.dh_norm):
+            first, last = float(v.dh_norm[0]), float(v.dh_norm[-1])
+            facts.update(first=f"{first:.2g}", last=f"{last:.2g}",
+                         ratio=f"{last / first:,.0f}" if first > 0 else "inf")
+        return facts
+
     # -- drawing ---------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
         v = self.session.view()
@@ -296,7 +391,7 @@ class TrainPanel(QtWidgets.QWidget):
             return
         self._drawn_iteration = v.iteration
         h = v.history
-        pos = lambda a: np.maximum(np.asarray(a, np.float64), 1e-12)  # noqa: E731 (log axes)
+        pos = lambda a: np.maximum(np.asarray(a, np.float64), 1e-30)  # noqa: E731 (log axes)
         self.curve_loss.setData(h.iterations, pos(h.loss))
         self.curve_epoch.setData(h.epoch_iterations, pos(h.epoch_loss))
         self.curve_val.setData(h.epoch_iterations[:len(h.val_loss)], pos(h.val_loss))
@@ -309,9 +404,15 @@ class TrainPanel(QtWidgets.QWidget):
             self.curve_dh.setData([], [])
             self.curve_dc.setData([], [])
         for plot, arrays in ((self.loss_plot, (h.loss, h.val_loss)),
-                             (self.step_plot, (v.dh_norm, v.dc_norm)),
+                             (self.step_plot, (v.dh_norm, v.dc_norm, self._pinned)),
                              (self.norm_plot, (h.grad_norm,))):
             log_ticks(plot.getAxis("left"), arrays)
+        n_snaps = len(self.session.snapshots)
+        if self.time_slider.maximum() != n_snaps - 1:
+            at_end = self.time_slider.value() == self.time_slider.maximum()
+            self.time_slider.setRange(0, n_snaps - 1)
+            if at_end:
+                self.time_slider.setValue(n_snaps - 1)
         epoch = min(v.epoch + 1, v.epochs)
         text = (f"update {v.iteration} \u00b7 epoch {epoch}/{v.epochs}"
                 + (f" \u00b7 loss {h.loss[-1]:.4g}" if h.loss else "")
@@ -340,14 +441,17 @@ def log_ticks(axis, arrays) -> None:
             v = m * 10.0 ** k
             if lo / 1.5 <= v <= hi * 1.5:
                 ticks.append((np.log10(v), f"{v:g}"))
-    if len(ticks) > 7:  # a wide range: decades only
+    if len(ticks) > 7:  # a wide range: decades only, every k-th of them when many
         ticks = [t for t in ticks if t[1].lstrip("0.").startswith("1")]
+        k = max(1, int(np.ceil(len(ticks) / 7)))
+        ticks = ticks[::k]
     axis.setTicks([ticks, []] if len(ticks) >= 2 else None)
 
 
 def install(window) -> TrainPanel:
     """Add the Train tab after the views of ``window``."""
     panel = TrainPanel(window)
+    panel.window_ref = window
     window.tabs.addTab(panel, panel.title)
     window.tabs.setTabToolTip(window.tabs.count() - 1, "Train a small net on a toy task and watch it learn")
     window.train_panel = panel
