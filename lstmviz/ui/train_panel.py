@@ -39,6 +39,7 @@ class TrainPanel(QtWidgets.QWidget):
         self._playing = threading.Event()
         self._error = ""
         self._pinned = None
+        self._legend_names: dict[int, str] = {}
         self._drawn_iteration = -1
         self._build()
         self._load_settings_into_controls()
@@ -185,6 +186,9 @@ class TrainPanel(QtWidgets.QWidget):
             legend.setBrush(pg.mkBrush(t.background + "d0"))  # readable over the curves
             legend.setLabelTextColor(t.foreground)
             legend.setLabelTextSize(f"{t.pt(0.9)}pt")
+            for sample, label in legend.items:  # pyqtgraph restyles a label only on setText
+                base = self._legend_names.setdefault(id(sample.item), label.text)
+                label.setText(t.subscripts(base))
         big = t.font(1.15, bold=True)
         self.updates_label.setFont(big)
 
@@ -322,7 +326,8 @@ class TrainPanel(QtWidgets.QWidget):
         name = label or f"{self.session.settings.cell} (pinned)"
         self.pinned_dh.setData(np.arange(len(v.dh_norm)), np.maximum(v.dh_norm, 1e-30))
         self.step_legend.removeItem(self.pinned_dh)
-        self.step_legend.addItem(self.pinned_dh, name)
+        self._legend_names[id(self.pinned_dh)] = name
+        self.step_legend.addItem(self.pinned_dh, self.theme.subscripts(name))
         self._pinned = v.dh_norm.copy()
 
     def _slider_moved(self, k: int) -> None:
@@ -383,7 +388,19 @@ class TrainPanel(QtWidgets.QWidget):
         return facts
 
     # -- drawing ---------------------------------------------------------------------------
+    def _follow_theme(self) -> bool:
+        """Restyle when the window's theme changed (presentation mode, View > Theme)."""
+        if th.current() is not self.theme:
+            self.apply_theme(th.current())
+            return True
+        return False
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt)
+        self._follow_theme()
+        super().showEvent(event)
+
     def refresh(self, force: bool = False) -> None:
+        force = self._follow_theme() or force
         v = self.session.view()
         if not force and v.iteration == self._drawn_iteration:
             if not self.playing and self.play_button.isChecked():
