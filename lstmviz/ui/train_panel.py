@@ -55,7 +55,6 @@ class TrainPanel(QtWidgets.QWidget):
         outer = QtWidgets.QHBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
         left = QtWidgets.QWidget()
-        left.setMaximumWidth(380)
         form = QtWidgets.QFormLayout(left)
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.task_combo = QtWidgets.QComboBox()
@@ -125,7 +124,14 @@ class TrainPanel(QtWidgets.QWidget):
         self.status_label.setWordWrap(True)
         form.addRow(self.updates_label)
         form.addRow(self.status_label)
-        outer.addWidget(left)
+        # the controls scroll rather than squeeze when lecture-sized type needs the room
+        self.controls = QtWidgets.QScrollArea()
+        self.controls.setWidget(left)
+        self.controls.setWidgetResizable(True)
+        self.controls.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.controls.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.controls.setMaximumWidth(400)
+        outer.addWidget(self.controls)
 
         self.plots = pg.GraphicsLayoutWidget()
         self.loss_plot = self.plots.addPlot(row=0, col=0)
@@ -191,6 +197,13 @@ class TrainPanel(QtWidgets.QWidget):
                 label.setText(t.subscripts(base))
         big = t.font(1.15, bold=True)
         self.updates_label.setFont(big)
+        # in a lecture theme the room goes to the two plots the lessons talk about
+        lecture = t.min_pt >= 18
+        self.task_about.setVisible(not lecture)
+        self.norm_plot.setVisible(not lecture)
+        self.plots.ci.layout.setRowMaximumHeight(2, 0 if lecture else 100000)
+        self.controls.setMaximumWidth(460 if lecture else 400)
+        self.controls.setMinimumWidth(self.controls.widget().sizeHint().width() + 12)
 
     # -- settings --------------------------------------------------------------------------
     def _load_settings_into_controls(self) -> None:
@@ -423,7 +436,8 @@ class TrainPanel(QtWidgets.QWidget):
         for plot, arrays in ((self.loss_plot, (h.loss, h.val_loss)),
                              (self.step_plot, (v.dh_norm, v.dc_norm, self._pinned)),
                              (self.norm_plot, (h.grad_norm,))):
-            log_ticks(plot.getAxis("left"), arrays)
+            log_ticks(plot.getAxis("left"), arrays,
+                      max(2, int(plot.height() / (2.2 * self.theme.pt() * 4 / 3))))
         n_snaps = len(self.session.snapshots)
         if self.time_slider.maximum() != n_snaps - 1:
             at_end = self.time_slider.value() == self.time_slider.maximum()
@@ -442,7 +456,7 @@ class TrainPanel(QtWidgets.QWidget):
             self.set_playing(False)
 
 
-def log_ticks(axis, arrays) -> None:
+def log_ticks(axis, arrays, most: int = 7) -> None:
     """Ticks at 1, 2, 3, 5 x 10^k over the data's range on a log axis (pyqtgraph's own crowd
     the labels of a range under one decade); pyqtgraph's when there is no data."""
     vals = [np.asarray(a, np.float64) for a in arrays if a is not None and len(a)]
@@ -458,9 +472,9 @@ def log_ticks(axis, arrays) -> None:
             v = m * 10.0 ** k
             if lo / 1.5 <= v <= hi * 1.5:
                 ticks.append((np.log10(v), f"{v:g}"))
-    if len(ticks) > 7:  # a wide range: decades only, every k-th of them when many
+    if len(ticks) > most:  # a wide range: decades only, every k-th of them when many
         ticks = [t for t in ticks if t[1].lstrip("0.").startswith("1")]
-        k = max(1, int(np.ceil(len(ticks) / 7)))
+        k = max(1, int(np.ceil(len(ticks) / most)))
         ticks = ticks[::k]
     axis.setTicks([ticks, []] if len(ticks) >= 2 else None)
 
