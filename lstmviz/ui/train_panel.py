@@ -473,9 +473,12 @@ def log_ticks(axis, arrays, most: int = 7) -> None:
             if lo / 1.5 <= v <= hi * 1.5:
                 ticks.append((np.log10(v), f"{v:g}"))
     if len(ticks) > most:  # a wide range: decades only, every k-th of them when many
+        every = ticks
         ticks = [t for t in ticks if t[1].lstrip("0.").startswith("1")]
         k = max(1, int(np.ceil(len(ticks) / most)))
         ticks = ticks[::k]
+        if len(ticks) < 2:  # under two decades: every k-th of the 1-2-3-5 ticks
+            ticks = every[::max(1, int(np.ceil(len(every) / most)))]
     axis.setTicks([ticks, []] if len(ticks) >= 2 else None)
 
 
