@@ -155,7 +155,7 @@ def test_l_opens_the_lessons_menu(window, qtbot):
     p = window.presenter
     press(qtbot, window, QtCore.Qt.Key.Key_L)
     assert p.lessons_menu.isVisible()
-    assert len(p.lessons_menu.actions()) == len(tours.LESSONS)
+    assert len(p.lessons_menu.actions()) == len(tours.LESSONS) + len(tours.TRAIN_LESSONS)
     p.lessons_menu.hide()
 
 

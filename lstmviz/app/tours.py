@@ -58,6 +58,10 @@ class TourStep:
     expect_error: bool = False         # this step's stack is meant to fail (the lesson shows why)
     batch: int | None = None           # a stateful stack: trace this batch (0: from zero states)
     expand: bool | None = None         # the Cell view writes W·x_t and U·h_(t-1) out term by term
+    #: a Train-tab step: Settings fields to change, ``updates`` to run, ``pin`` (see
+    #: ``ui.train_panel.TrainPanel.lesson_step``); its caption may quote {updates_per_epoch},
+    #: {samples}, {batch_size}, {iteration}, {cell}, {first}, {last}, {ratio}
+    train: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -285,14 +289,44 @@ LESSONS: tuple[Lesson, ...] = (
 )
 
 
+# -- lessons on the Train tab ---------------------------------------------------------------
+def _train(caption: str, **spec) -> TourStep:
+    return TourStep(caption, view="train", train=spec)
+
+
+TRAIN_LESSONS: tuple[Lesson, ...] = (
+    Lesson("Why LSTM: the vanishing gradient", (
+        _train("A SimpleRNN(8) must remember the first of 50 inputs until the last step. "
+               "After {iteration} updates the gradient reaching h at the first step is {first}: "
+               "{ratio} times weaker than at the last. It has vanished.",
+               task="delay", cell="SimpleRNN", units=8, steps=50, seed=0, epochs=20, updates=160),
+        _train("Pinned (dashed). The same task, data and seed with an LSTM(8): at the first "
+               "step its gradient is {first} ({ratio} times weaker than at the last): the cell "
+               "state carries it back.", pin=True, cell="LSTM", updates=160),
+        _train("Look at \u2016dL/dc\u209c\u2016: the forget gate multiplies it at every step. "
+               "Where f stays near 1, the gradient passes through almost unchanged.", updates=0),
+    )),
+    Lesson("batch_size and updates", (
+        _train("{samples} sequences at batch_size {batch_size}: {updates_per_epoch} updates per "
+               "epoch, one per batch, each from that batch's mean loss.",
+               task="delay", cell="LSTM", batch_size=32, updates=8),
+        _train("batch_size {batch_size}: {updates_per_epoch} update per epoch. Each step sees "
+               "every sample, but the weights move only once per pass.", batch_size=256, updates=1),
+        _train("batch_size {batch_size}: {updates_per_epoch} updates per epoch: noisier steps, "
+               "many more of them.", batch_size=8, updates=32),
+    )),
+)
+ALL_LESSONS = LESSONS + TRAIN_LESSONS
+
+
 def lesson(index_or_title) -> Lesson:
     if isinstance(index_or_title, int):
-        return LESSONS[index_or_title]
-    for les in LESSONS:
+        return ALL_LESSONS[index_or_title]
+    for les in ALL_LESSONS:
         if les.title == index_or_title:
             return les
     raise KeyError(index_or_title)
 
 
-__all__ = ["L", "lay", "TourStep", "Lesson", "LESSONS", "VIEWS", "apply_step", "caption_text",
+__all__ = ["L", "lay", "TourStep", "Lesson", "LESSONS", "TRAIN_LESSONS", "ALL_LESSONS", "VIEWS", "apply_step", "caption_text",
            "facts", "lesson"]

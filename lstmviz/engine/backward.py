@@ -117,8 +117,7 @@ def lstm_backward(layer, rec, xs, dh_out, d_final, mask):
     oa = workspace.empty((T, u, B))
     np.multiply(go, _slope(act, c_all, ac, slope), out=oa)
     del ac, slope
-    dz_all = workspace.empty((4 * u, T, B))  # (gates, steps, batch): one GEMM at the end
-    dz_ifc = dz_all[:3 * u].reshape(3, u, T, B)
+    dz_all = workspace.empty((T, 4 * u, B))  # each step's block contiguous (written per step)
     dh_rec = workspace.empty((T, u, B))
     dc_rec = workspace.empty((T, u, B))
     dh_next = np.zeros((u, B), np.float32) if d_final[0] is None else np.ascontiguousarray(d_final[0].T)
@@ -133,14 +132,18 @@ def lstm_backward(layer, rec, xs, dh_out, d_final, mask):
         np.multiply(dhk, oa[t], out=tmp)
         np.add(dc_next, tmp, out=dc)
         dck = dc if keep is None else dc * keep
-        np.multiply(scale[t], dck, out=dz_ifc[:, :, t])
-        np.multiply(dhk, ao[t], out=dz_all[3 * u:, t])
-        np.matmul(rkernel, dz_all[:, t], out=dh_next)
+        dz = dz_all[t]
+        np.multiply(scale[t], dck, out=dz[:3 * u].reshape(3, u, B))
+        np.multiply(dhk, ao[t], out=dz[3 * u:])
+        np.matmul(rkernel, dz, out=dh_next)
         np.multiply(dck, gf[t], out=dc_next)
         if keep is not None:
             dh_next += dh * (1 - keep)
             dc_next += dc * (1 - keep)
-    flat = dz_all.reshape(4 * u, T * B)
+    # (gates, steps x batch): one copy, then each weight gradient is one GEMM
+    flat = workspace.empty((4 * u, T, B))
+    flat[...] = dz_all.transpose(1, 0, 2)
+    flat = flat.reshape(4 * u, T * B)
     # h_{t-1} as (units, steps, batch): rows of the recorded (T, u, B) copied whole
     h_prev = workspace.empty((u, T, B))
     h_prev[:, 0] = h0.T
@@ -151,7 +154,7 @@ def lstm_backward(layer, rec, xs, dh_out, d_final, mask):
         grads.append(flat.sum(axis=1))
     dxs = (kernel @ flat).reshape(d, T, B).transpose(1, 2, 0)  # (T, B, d)
     steps = {"dh": _batch_major(dh_rec), "dc": _batch_major(dc_rec),
-             "dpre": dz_all.transpose(2, 1, 0)}
+             "dpre": _batch_major(dz_all)}
     return dxs, grads, [dh_next.T.copy(), dc_next.T.copy()], steps
 
 

@@ -189,6 +189,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from lstmviz.ui.presentation import Presenter  # lecture mode: F5, keys, focus, lessons
 
         self.presenter = Presenter.install(self)
+        from lstmviz.ui import train_panel  # the Train tab, after the views
+
+        train_panel.install(self)
         self.state.changed.connect(self._state_changed)  # once per edit / step / file
         self.state.error_changed.connect(self._error_changed)
         self.state.stack_changed.connect(self._update_title)

@@ -223,9 +223,18 @@ class TourRunner:
             return
         if step.expand is not None:
             self._cell_view().set_expanded(step.expand)
-        if step.view is not None:
+        text = tours.caption_text(step, state)
+        panel = getattr(self.window, "train_panel", None)
+        if step.view == "train" and panel is not None:  # a lesson on the Train tab
+            self.window.tabs.setCurrentWidget(panel)
+            facts = panel.lesson_step(step.train or {})
+            try:
+                text = step.caption.format(**facts)
+            except (KeyError, IndexError, ValueError):
+                text = step.caption
+        elif step.view is not None:
             self.window.tabs.setCurrentIndex(tours.VIEWS.index(step.view))
-        self.p.caption.show_caption(self._where(), tours.caption_text(step, state))
+        self.p.caption.show_caption(self._where(), text)
 
     def _cell_view(self):
         return self.window.views[tours.VIEWS.index("cell")]
@@ -333,7 +342,7 @@ class Presenter(QtCore.QObject):
             view.addAction(p.actions[name])
         helpm = _menu(window, "Help")
         p.lessons_menu = QtWidgets.QMenu("&Lessons", window)
-        for k, les in enumerate(tours.LESSONS):
+        for k, les in enumerate(tours.ALL_LESSONS):  # the Train tab's lessons come last
             act = p.lessons_menu.addAction(f"&{k + 1}  {les.title.replace('`', '')}")
             act.triggered.connect(lambda _=False, k=k: p.tour.start(k))
         first = helpm.actions()[0] if helpm.actions() else None

@@ -1,0 +1,493 @@
+"""The Train tab: train a small recurrent net on a built-in task and watch it learn.
+
+Controls on the left (task, cell, units, optimizer, learning rate (changeable while it
+trains), batch size, epochs, seed; play / pause, one update, reset to the same initial
+weights), plots on the right: the loss per update and per epoch with the validation loss,
+the gradient norm per processing step ``||dL/dh_t||`` / ``||dL/dc_t||`` on a log scale (the
+vanishing gradient seen directly), and the global gradient norm per update.
+
+Training runs on a worker thread (``app.training.TrainingSession`` does the work and holds
+the lock); a timer redraws the plots from a copy of the session's state at 30 frames a
+second, updating plot items created once (``setData``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from lstmviz.app import tasks
+from lstmviz.app.training import Settings, TrainingSession
+from lstmviz.errors import LstmvizError
+from lstmviz.ui import theme as th
+
+CELLS = ("LSTM", "GRU", "SimpleRNN")
+OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
+
+
+class TrainPanel(QtWidgets.QWidget):
+    title = "Train"
+
+    def __init__(self, parent=None, settings: Settings | None = None):
+        super().__init__(parent)
+        self.session = TrainingSession(settings or Settings())
+        self._thread: threading.Thread | None = None
+        self._playing = threading.Event()
+        self._error = ""
+        self._pinned = None
+        self._legend_names: dict[int, str] = {}
+        self._drawn_iteration = -1
+        self._build()
+        self._load_settings_into_controls()
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(33)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self.apply_theme(th.current())
+        self.refresh(force=True)
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QtWidgets.QHBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        left = QtWidgets.QWidget()
+        form = QtWidgets.QFormLayout(left)
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.task_combo = QtWidgets.QComboBox()
+        for name, task in tasks.TASKS.items():
+            self.task_combo.addItem(task.title, name)
+        self.task_about = QtWidgets.QLabel()
+        self.task_about.setWordWrap(True)
+        self.cell_combo = QtWidgets.QComboBox()
+        self.cell_combo.addItems(CELLS)
+        self.units_spin = QtWidgets.QSpinBox()
+        self.units_spin.setRange(1, 512)
+        self.steps_spin = QtWidgets.QSpinBox()
+        self.steps_spin.setRange(2, 500)
+        self.opt_combo = QtWidgets.QComboBox()
+        self.opt_combo.addItems(OPTIMIZERS)
+        self.lr_spin = QtWidgets.QDoubleSpinBox()
+        self.lr_spin.setDecimals(5)
+        self.lr_spin.setRange(0.00001, 10.0)
+        self.lr_spin.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.lr_spin.setToolTip("Learning rate: takes effect at the next update, also while training")
+        self.batch_spin = QtWidgets.QSpinBox()
+        self.batch_spin.setRange(1, 4096)
+        self.epochs_spin = QtWidgets.QSpinBox()
+        self.epochs_spin.setRange(1, 10000)
+        self.seed_spin = QtWidgets.QSpinBox()
+        self.seed_spin.setRange(0, 2 ** 31 - 1)
+        form.addRow("Task", self.task_combo)
+        form.addRow(self.task_about)
+        form.addRow("Cell", self.cell_combo)
+        form.addRow("Units", self.units_spin)
+        form.addRow("Timesteps", self.steps_spin)
+        form.addRow("Optimizer", self.opt_combo)
+        form.addRow("Learning rate", self.lr_spin)
+        form.addRow("Batch size", self.batch_spin)
+        form.addRow("Epochs", self.epochs_spin)
+        form.addRow("Seed", self.seed_spin)
+        buttons = QtWidgets.QHBoxLayout()
+        self.play_button = QtWidgets.QPushButton("\u25b6 Play")
+        self.play_button.setCheckable(True)
+        self.play_button.setToolTip("Train until paused or the last epoch")
+        self.step_button = QtWidgets.QPushButton("One update")
+        self.reset_button = QtWidgets.QPushButton("Reset")
+        self.reset_button.setToolTip("Back to the same initial weights")
+        for b in (self.play_button, self.step_button, self.reset_button):
+            buttons.addWidget(b)
+        form.addRow(buttons)
+        self.pin_button = QtWidgets.QPushButton("Pin gradient curve")
+        self.pin_button.setToolTip("Keep this run's ||dL/dh_t|| as a dashed line to compare "
+                                   "another cell with (the vanishing gradient side by side)")
+        form.addRow(self.pin_button)
+        self.time_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.time_slider.setRange(0, 0)
+        self.time_slider.setToolTip("Training time: the weight snapshots (every "
+                                    f"{self.session.snapshot_every} updates)")
+        self.time_label = QtWidgets.QLabel("update 0")
+        self.show_button = QtWidgets.QPushButton("Show in views")
+        self.show_button.setToolTip("Open the model as it was at this update in Unrolled, Cell, "
+                                    "Over time and Weights, on validation samples")
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.time_slider, 1)
+        row.addWidget(self.time_label)
+        form.addRow("Snapshots", row)
+        form.addRow(self.show_button)
+        self.updates_label = QtWidgets.QLabel()
+        self.updates_label.setWordWrap(True)
+        self.status_label = QtWidgets.QLabel()
+        self.status_label.setWordWrap(True)
+        form.addRow(self.updates_label)
+        form.addRow(self.status_label)
+        # the controls scroll rather than squeeze when lecture-sized type needs the room
+        self.controls = QtWidgets.QScrollArea()
+        self.controls.setWidget(left)
+        self.controls.setWidgetResizable(True)
+        self.controls.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.controls.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.controls.setMaximumWidth(400)
+        outer.addWidget(self.controls)
+
+        self.plots = pg.GraphicsLayoutWidget()
+        self.loss_plot = self.plots.addPlot(row=0, col=0)
+        self.step_plot = self.plots.addPlot(row=1, col=0)
+        self.norm_plot = self.plots.addPlot(row=2, col=0)
+        for plot in (self.loss_plot, self.step_plot, self.norm_plot):
+            plot.setLogMode(y=True)
+            plot.showGrid(x=False, y=True, alpha=0.25)
+            left = plot.getAxis("left")
+            left.enableAutoSIPrefix(False)  # "0.2", not "200 (x0.001)"
+            left.setStyle(maxTextLevel=1)
+        self.legend = self.loss_plot.addLegend(offset=(-10, 10))
+        self.curve_loss = self.loss_plot.plot(name="train (each update)")
+        self.curve_epoch = self.loss_plot.plot(name="train (epoch mean)", symbol="o")
+        self.curve_val = self.loss_plot.plot(name="validation", symbol="s")
+        self.step_legend = self.step_plot.addLegend(offset=(-10, -10))  # bottom right: the curves start high
+        self.curve_dh = self.step_plot.plot(name="\u2016dL/dh<sub>t</sub>\u2016", symbol="o")
+        self.curve_dc = self.step_plot.plot(name="\u2016dL/dc<sub>t</sub>\u2016", symbol="t")
+        self.pinned_dh = self.step_plot.plot()  # in the legend once pinned
+        self.curve_norm = self.norm_plot.plot()
+        self.window_ref = None
+        outer.addWidget(self.plots, 1)
+
+        self.task_combo.currentIndexChanged.connect(self._task_changed)
+        for w in (self.cell_combo, self.opt_combo):
+            w.currentIndexChanged.connect(self._settings_changed)
+        for w in (self.units_spin, self.steps_spin, self.batch_spin, self.epochs_spin, self.seed_spin):
+            w.valueChanged.connect(self._settings_changed)
+        self.lr_spin.valueChanged.connect(self._lr_changed)
+        self.play_button.toggled.connect(self.set_playing)
+        self.step_button.clicked.connect(self.one_update)
+        self.reset_button.clicked.connect(self.reset)
+        self.pin_button.clicked.connect(lambda: self.pin())
+        self.time_slider.valueChanged.connect(self._slider_moved)
+        self.show_button.clicked.connect(lambda: self.show_in_views())
+
+    def apply_theme(self, theme: th.Theme) -> None:
+        self.theme = t = theme
+        self.plots.setBackground(t.background)
+        th.style_plot(self.loss_plot, t, title="Loss", left="loss", bottom="update")
+        th.style_plot(self.step_plot, t, title="Gradient through time (last update)",
+                      left="norm (log)", bottom="processing step  t")
+        th.style_plot(self.norm_plot, t, title="Gradient norm per update", left="\u2016g\u2016 (log)",
+                      bottom="update")
+        w = t.line_width
+        self.curve_loss.setPen(pg.mkPen(t.muted, width=max(1.0, w / 2)))
+        self.curve_epoch.setPen(pg.mkPen(t.foreground, width=w))
+        self.curve_epoch.setSymbolBrush(t.foreground)
+        self.curve_val.setPen(pg.mkPen(th.OKABE_ITO["orange"], width=w))
+        self.curve_val.setSymbolBrush(th.OKABE_ITO["orange"])
+        self.curve_dh.setPen(pg.mkPen(t.foreground, width=w))
+        self.curve_dh.setSymbolBrush(t.foreground)
+        self.curve_dc.setPen(pg.mkPen(t.hue("c"), width=w))
+        self.curve_dc.setSymbolBrush(t.hue("c"))
+        self.curve_norm.setPen(pg.mkPen(th.OKABE_ITO["sky_blue"], width=max(1.0, w / 2)))
+        self.pinned_dh.setPen(pg.mkPen(t.muted, width=w, style=QtCore.Qt.PenStyle.DashLine))
+        for legend in (self.legend, self.step_legend):
+            legend.setBrush(pg.mkBrush(t.background + "d0"))  # readable over the curves
+            legend.setLabelTextColor(t.foreground)
+            legend.setLabelTextSize(f"{t.pt(0.9)}pt")
+            for sample, label in legend.items:  # pyqtgraph restyles a label only on setText
+                base = self._legend_names.setdefault(id(sample.item), label.text)
+                label.setText(t.subscripts(base))
+        big = t.font(1.15, bold=True)
+        self.updates_label.setFont(big)
+        # in a lecture theme the room goes to the two plots the lessons talk about
+        lecture = t.min_pt >= 18
+        self.task_about.setVisible(not lecture)
+        self.norm_plot.setVisible(not lecture)
+        self.plots.ci.layout.setRowMaximumHeight(2, 0 if lecture else 100000)
+        self.controls.setMaximumWidth(460 if lecture else 400)
+        self.controls.setMinimumWidth(self.controls.widget().sizeHint().width() + 12)
+
+    # -- settings --------------------------------------------------------------------------
+    def _load_settings_into_controls(self) -> None:
+        s = self.session
+        task = s.task
+        widgets = (self.task_combo, self.cell_combo, self.units_spin, self.steps_spin,
+                   self.opt_combo, self.lr_spin, self.batch_spin, self.epochs_spin, self.seed_spin)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self.task_combo.setCurrentIndex(self.task_combo.findData(s.settings.task))
+            self.task_about.setText(task.description)
+            self.cell_combo.setCurrentText(s.settings.cell)
+            self.units_spin.setValue(s.settings.units or task.units)
+            self.steps_spin.setValue(s.settings.steps or task.steps)
+            self.opt_combo.setCurrentText(s.settings.optimizer)
+            self.lr_spin.setValue(s.trainer.optimizer.learning_rate)
+            self.batch_spin.setValue(s.trainer.batch_size)
+            self.epochs_spin.setValue(s.trainer.epochs)
+            self.seed_spin.setValue(s.settings.seed)
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        self.updates_label.setText(s.updates_text())
+
+    def _task_changed(self) -> None:
+        task = tasks.get(self.task_combo.currentData())
+        self.pinned_dh.setData([], [])
+        self.step_legend.removeItem(self.pinned_dh)
+        self._pinned = None
+        self.apply_settings(Settings(task=task.name, cell=self.cell_combo.currentText(),
+                                     optimizer=self.opt_combo.currentText(),
+                                     seed=self.seed_spin.value()))
+
+    def _settings_changed(self) -> None:
+        self.apply_settings(Settings(
+            task=self.task_combo.currentData(), cell=self.cell_combo.currentText(),
+            units=self.units_spin.value(), steps=self.steps_spin.value(),
+            optimizer=self.opt_combo.currentText(),
+            learning_rate=self.lr_spin.value() if self.opt_combo.currentText() == self.session.settings.optimizer else None,
+            batch_size=self.batch_spin.value(), epochs=self.epochs_spin.value(),
+            seed=self.seed_spin.value()))
+
+    def apply_settings(self, settings: Settings) -> None:
+        """A new run with these settings (training pauses first)."""
+        self.set_playing(False)
+        try:
+            self.session.configure(settings)
+            self._error = ""
+        except LstmvizError as err:
+            self._error = str(err)
+        self._load_settings_into_controls()
+        self.refresh(force=True)
+
+    def _lr_changed(self, value: float) -> None:
+        try:
+            self.session.set_learning_rate(value)
+        except LstmvizError as err:
+            self._error = str(err)
+
+    # -- running ---------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self._playing.is_set()
+
+    def set_playing(self, on: bool) -> None:
+        if on and not self.session.done:
+            self._playing.set()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="lstmviz-train", daemon=True)
+                self._thread.start()
+        else:
+            self._playing.clear()
+            self._join()
+        self.play_button.blockSignals(True)
+        self.play_button.setChecked(self.playing)
+        self.play_button.setText("\u23f8 Pause" if self.playing else "\u25b6 Play")
+        self.play_button.blockSignals(False)
+
+    def _join(self) -> None:
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(timeout=10)
+        self._thread = None
+
+    def _run(self) -> None:
+        while self._playing.is_set():
+            try:
+                if self.session.step() is None:
+                    break
+            except LstmvizError as err:
+                self._error = str(err)
+                break
+            time.sleep(0)  # let the UI thread take the GIL between updates
+        self._playing.clear()
+
+    def one_update(self) -> None:
+        """One update on the worker thread (the window keeps drawing while it runs)."""
+        if self.playing or self.session.done:
+            return
+        t = threading.Thread(target=self._one, daemon=True)
+        self._thread = t
+        t.start()
+
+    def _one(self) -> None:
+        try:
+            self.session.step()
+        except LstmvizError as err:
+            self._error = str(err)
+
+    def reset(self) -> None:
+        self.set_playing(False)
+        self.session.reset()
+        self._error = ""
+        self.refresh(force=True)
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Until the worker is idle (tests, scripts)."""
+        t = self._thread
+        if t is not None:
+            t.join(timeout)
+
+    def stop(self) -> None:
+        self._playing.clear()
+        self._join()
+        self.timer.stop()
+
+    def pin(self, label: str | None = None) -> None:
+        """Keep the current ||dL/dh_t|| as a dashed reference curve."""
+        v = self.session.view()
+        if v.dh_norm is None:
+            return
+        name = label or f"{self.session.settings.cell} (pinned)"
+        self.pinned_dh.setData(np.arange(len(v.dh_norm)), np.maximum(v.dh_norm, 1e-30))
+        self.step_legend.removeItem(self.pinned_dh)
+        self._legend_names[id(self.pinned_dh)] = name
+        self.step_legend.addItem(self.pinned_dh, self.theme.subscripts(name))
+        self._pinned = v.dh_norm.copy()
+
+    def _slider_moved(self, k: int) -> None:
+        snaps = self.session.snapshots
+        if 0 <= k < len(snaps):
+            self.time_label.setText(f"update {snaps[k][0]}")
+
+    def show_in_views(self, iteration: int | None = None) -> None:
+        """The model at a snapshot (the slider's, or ``iteration``) in the window's views."""
+        window = self.window_ref
+        if window is None:
+            return
+        from lstmviz.engine import Model
+        from lstmviz.engine.train import trainable_arrays
+
+        if iteration is None:
+            snaps = self.session.snapshots
+            iteration = snaps[min(self.time_slider.value(), len(snaps) - 1)][0]
+        with self.session.lock:
+            model = Model.from_spec(self.session.model.to_spec())
+            x_val = self.session.data.x_val[:4]
+        for a, w in zip(trainable_arrays(model), self.session.weights_at(iteration)):
+            a[...] = w
+        state = window.state
+        state.set_model(model)
+        if np.issubdtype(np.asarray(x_val).dtype, np.floating):
+            state.set_input_data(np.asarray(x_val, np.float32))
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(f"The views show the model at update {iteration}", 8000)
+
+    # -- lessons ---------------------------------------------------------------------------
+    def lesson_step(self, spec: dict) -> dict:
+        """Set up and run a lesson step: ``spec`` holds Settings fields to change (a new run
+        when any does), ``updates`` to run now, ``pin`` to pin the curve first. Returns the
+        numbers a caption may quote."""
+        spec = dict(spec)
+        updates = int(spec.pop("updates", 0))
+        if spec.pop("pin", False):
+            self.pin()
+        if spec:
+            cur = self.session.settings
+            fields = {k: getattr(cur, k) for k in cur.__dataclass_fields__}
+            fields.update(spec)
+            self.apply_settings(Settings(**fields))
+        self.set_playing(False)
+        for _ in range(updates):
+            if self.session.step() is None:
+                break
+        self.refresh(force=True)
+        v = self.session.view()
+        facts = {"updates_per_epoch": v.batches_per_epoch, "samples": v.samples,
+                 "batch_size": v.batch_size, "iteration": v.iteration,
+                 "cell": self.session.settings.cell, "first": "?", "last": "?", "ratio": "?"}
+        if v.dh_norm is not None and len(v.dh_norm):
+            first, last = float(v.dh_norm[0]), float(v.dh_norm[-1])
+            facts.update(first=f"{first:.2g}", last=f"{last:.2g}",
+                         ratio=f"{last / first:,.0f}" if first > 0 else "inf")
+        return facts
+
+    # -- drawing ---------------------------------------------------------------------------
+    def _follow_theme(self) -> bool:
+        """Restyle when the window's theme changed (presentation mode, View > Theme)."""
+        if th.current() is not self.theme:
+            self.apply_theme(th.current())
+            return True
+        return False
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt)
+        self._follow_theme()
+        super().showEvent(event)
+
+    def refresh(self, force: bool = False) -> None:
+        force = self._follow_theme() or force
+        v = self.session.view()
+        if not force and v.iteration == self._drawn_iteration:
+            if not self.playing and self.play_button.isChecked():
+                self.set_playing(False)
+            return
+        self._drawn_iteration = v.iteration
+        h = v.history
+        pos = lambda a: np.maximum(np.asarray(a, np.float64), 1e-30)  # noqa: E731 (log axes)
+        self.curve_loss.setData(h.iterations, pos(h.loss))
+        self.curve_epoch.setData(h.epoch_iterations, pos(h.epoch_loss))
+        self.curve_val.setData(h.epoch_iterations[:len(h.val_loss)], pos(h.val_loss))
+        self.curve_norm.setData(h.iterations, pos(h.grad_norm))
+        if v.dh_norm is not None:
+            t = np.arange(len(v.dh_norm))
+            self.curve_dh.setData(t, pos(v.dh_norm))
+            self.curve_dc.setData(t, pos(v.dc_norm) if v.dc_norm is not None else [])
+        else:
+            self.curve_dh.setData([], [])
+            self.curve_dc.setData([], [])
+        for plot, arrays in ((self.loss_plot, (h.loss, h.val_loss)),
+                             (self.step_plot, (v.dh_norm, v.dc_norm, self._pinned)),
+                             (self.norm_plot, (h.grad_norm,))):
+            log_ticks(plot.getAxis("left"), arrays,
+                      max(2, int(plot.height() / (2.2 * self.theme.pt() * 4 / 3))))
+        n_snaps = len(self.session.snapshots)
+        if self.time_slider.maximum() != n_snaps - 1:
+            at_end = self.time_slider.value() == self.time_slider.maximum()
+            self.time_slider.setRange(0, n_snaps - 1)
+            if at_end:
+                self.time_slider.setValue(n_snaps - 1)
+        epoch = min(v.epoch + 1, v.epochs)
+        text = (f"update {v.iteration} \u00b7 epoch {epoch}/{v.epochs}"
+                + (f" \u00b7 loss {h.loss[-1]:.4g}" if h.loss else "")
+                + (f" \u00b7 validation {h.val_loss[-1]:.4g}" if h.val_loss else "")
+                + (" \u00b7 finished" if v.done else ""))
+        if self._error:
+            text += f"\n{self._error}"
+        self.status_label.setText(text)
+        if not self.playing and self.play_button.isChecked():
+            self.set_playing(False)
+
+
+def log_ticks(axis, arrays, most: int = 7) -> None:
+    """Ticks at 1, 2, 3, 5 x 10^k over the data's range on a log axis (pyqtgraph's own crowd
+    the labels of a range under one decade); pyqtgraph's when there is no data."""
+    vals = [np.asarray(a, np.float64) for a in arrays if a is not None and len(a)]
+    vals = [a[np.isfinite(a) & (a > 0)] for a in vals]
+    vals = [a for a in vals if a.size]
+    if not vals:
+        axis.setTicks(None)
+        return
+    lo, hi = min(float(a.min()) for a in vals), max(float(a.max()) for a in vals)
+    ticks = []
+    for k in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1):
+        for m in (1, 2, 3, 5):
+            v = m * 10.0 ** k
+            if lo / 1.5 <= v <= hi * 1.5:
+                ticks.append((np.log10(v), f"{v:g}"))
+    if len(ticks) > most:  # a wide range: decades only, every k-th of them when many
+        every = ticks
+        ticks = [t for t in ticks if t[1].lstrip("0.").startswith("1")]
+        k = max(1, int(np.ceil(len(ticks) / most)))
+        ticks = ticks[::k]
+        if len(ticks) < 2:  # under two decades: every k-th of the 1-2-3-5 ticks
+            ticks = every[::max(1, int(np.ceil(len(every) / most)))]
+    axis.setTicks([ticks, []] if len(ticks) >= 2 else None)
+
+
+def install(window) -> TrainPanel:
+    """Add the Train tab after the views of ``window``."""
+    panel = TrainPanel(window)
+    panel.window_ref = window
+    window.tabs.addTab(panel, panel.title)
+    window.tabs.setTabToolTip(window.tabs.count() - 1, "Train a small net on a toy task and watch it learn")
+    window.train_panel = panel
+    window.destroyed.connect(lambda *_: panel._playing.clear())
+    return panel

@@ -1,0 +1,117 @@
+"""The Train tab: what it draws is the session's history, training runs off the UI thread,
+play / pause / one update / reset, the learning rate changes mid-run."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+
+def _wait_until(qtbot, cond, timeout=30.0):
+    qtbot.waitUntil(cond, timeout=int(timeout * 1000))
+
+
+def test_train_tab_one_update_draws_the_history(make_window, qtbot):
+    w = make_window()
+    panel = w.train_panel
+    assert w.tabs.widget(w.tabs.count() - 1) is panel and w.tabs.tabText(w.tabs.count() - 1) == "Train"
+    w.tabs.setCurrentWidget(panel)
+    assert panel.updates_label.text() == "256 samples / batch 32 = 8 updates per epoch"
+    panel.step_button.click()
+    panel.wait()
+    panel.refresh()
+    v = panel.session.view()
+    assert v.iteration == 1
+    xs, ys = panel.curve_loss.getData()  # log axes: pyqtgraph hands back log10
+    np.testing.assert_array_equal(xs, v.history.iterations)
+    np.testing.assert_allclose(10 ** ys, v.history.loss, rtol=1e-6)
+    t, dh = panel.curve_dh.getData()
+    np.testing.assert_allclose(10 ** dh, v.dh_norm, rtol=1e-6)
+    assert len(t) == 20
+    panel.stop()
+
+
+def test_play_pause_reset_and_learning_rate(make_window, qtbot):
+    w = make_window()
+    panel = w.train_panel
+    panel.units_spin.setValue(4)
+    first_weights = [a.copy() for a in panel.session.initial]
+    panel.play_button.click()
+    assert panel.playing
+    assert panel._thread is not None and panel._thread.is_alive()  # off the UI thread
+    _wait_until(qtbot, lambda: panel.session.view().iteration >= 3)
+    panel.lr_spin.setValue(0.002)
+    assert panel.session.trainer.optimizer.learning_rate == 0.002
+    panel.play_button.click()
+    assert not panel.playing
+    n = panel.session.view().iteration
+    time.sleep(0.1)
+    assert panel.session.view().iteration == n  # paused means paused
+    panel.reset_button.click()
+    assert panel.session.view().iteration == 0
+    from lstmviz.engine.train import trainable_arrays
+
+    for a, b in zip(trainable_arrays(panel.session.model), first_weights):
+        np.testing.assert_array_equal(a, b)
+    panel.refresh(force=True)
+    assert len(panel.curve_loss.getData()[0] or []) == 0
+    panel.stop()
+
+
+def test_settings_rebuild_the_run(make_window):
+    w = make_window()
+    panel = w.train_panel
+    panel.task_combo.setCurrentIndex(panel.task_combo.findData("next_char"))
+    assert panel.session.task.name == "next_char"
+    assert panel.session.model.layers[0].class_name == "Embedding"
+    panel.cell_combo.setCurrentText("SimpleRNN")
+    assert panel.session.model.layers[1].class_name == "SimpleRNN"
+    panel.batch_spin.setValue(100)
+    assert panel.updates_label.text() == "256 samples / batch 100 \u2192 3 updates per epoch"
+    panel.stop()
+
+
+def test_train_lessons_run_in_presentation(make_window, qtbot):
+    """'Why LSTM': the SimpleRNN's gradient at the first step is far weaker than the LSTM's,
+    and the captions quote the run's own numbers."""
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz.app import tours
+
+    w = make_window((1600, 1000))
+    p = w.presenter
+    k = len(tours.LESSONS)  # the first Train lesson
+    assert tours.ALL_LESSONS[k].title.startswith("Why LSTM")
+    p.lessons_menu.actions()[k].trigger()
+    panel = w.train_panel
+    assert w.tabs.currentWidget() is panel and p.tour.active
+    assert panel.session.settings.cell == "SimpleRNN" and panel.session.view().iteration == 160
+    rnn_first = float(panel.session.view().dh_norm[0])
+    text = p.caption.caption.text()
+    assert "{" not in text and f"{rnn_first:.2g}" in text
+    p.tour.next()
+    v = panel.session.view()
+    assert panel.session.settings.cell == "LSTM" and v.iteration == 160
+    lstm_first = float(v.dh_norm[0])
+    assert lstm_first > 1000 * rnn_first  # the vanishing gradient, seen in the numbers
+    xs, ys = panel.pinned_dh.getData()
+    np.testing.assert_allclose(10 ** ys[0], rnn_first, rtol=1e-6)
+    p.tour.end()
+    panel.stop()
+    QtWidgets.QApplication.processEvents()
+    del QtCore
+
+
+def test_batch_size_lesson_numbers(make_window):
+    from lstmviz.app import tours
+
+    w = make_window()
+    p = w.presenter
+    k = len(tours.LESSONS) + 1
+    p.tour.start(k)
+    assert "256 sequences at batch_size 32: 8 updates per epoch" in p.caption.caption.text()
+    p.tour.next()
+    assert "batch_size 256: 1 update per epoch" in p.caption.caption.text()
+    p.tour.end()
+    w.train_panel.stop()
