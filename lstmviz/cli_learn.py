@@ -38,7 +38,7 @@ def _positive_float(text: str) -> float:
 
 
 def add_parsers(sub) -> None:
-    from lstmviz.cli import CSV_HELP, _shape
+    from lstmviz.cli_inputs import CSV_HELP, parse_shape
 
     p = sub.add_parser(
         "grad", help="the loss and its exact gradients for a model, inputs and targets",
@@ -59,7 +59,7 @@ def add_parsers(sub) -> None:
                    help="the targets, .npy or .csv (class ids for sparse_categorical_crossentropy)")
     p.add_argument("--loss", required=True, choices=LOSSES, help="the Keras loss")
     p.add_argument("--out", "-o", required=True, metavar="OUT.npz", help="where to write the arrays")
-    p.add_argument("--shape", action="append", type=_shape, default=[], metavar="B,T,F",
+    p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
                    help="reshape a .csv input's numbers to this shape")
 
     p = sub.add_parser(
@@ -90,20 +90,20 @@ def add_parsers(sub) -> None:
     p.add_argument("--epochs", type=_positive_int, default=None, help="passes over the data (default 1)")
     p.add_argument("--no-shuffle", action="store_true", help="keep the samples' order (as fit(shuffle=False))")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffling (and of a task's data and weights)")
-    p.add_argument("--shape", action="append", type=_shape, default=[], metavar="B,T,F",
+    p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
                    help="reshape a .csv input's numbers to this shape")
     p.add_argument("--out", "-o", required=True, metavar="TRAINED.keras", help="where to save the trained model")
 
 
 def _read_target(path, loss: str):
-    from lstmviz.cli import read_input
+    from lstmviz.cli_inputs import read_input
 
     return read_input(path, None, None, integer=loss == "sparse_categorical_crossentropy")
 
 
 def cmd_grad(args) -> int:
     import lstmviz
-    from lstmviz.cli import _name_input, _write_npz, load_inputs
+    from lstmviz.cli_inputs import name_input, write_npz, load_inputs
     from lstmviz.engine.gradients import gradients
 
     model = lstmviz.load(args.model)
@@ -112,9 +112,9 @@ def cmd_grad(args) -> int:
     try:
         g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss)
     except LstmvizError as err:
-        raise LstmvizError(_name_input(str(err), args.inputs)) from None
+        raise LstmvizError(name_input(str(err), args.inputs)) from None
     flat = g.flat(model)
-    _write_npz(Path(args.out), flat)
+    write_npz(Path(args.out), flat)
     weights = g.weight_grads(model)
     norm = float(np.sqrt(sum(float(np.sum(np.square(a, dtype=np.float64))) for a in weights.values())))
     print(f"wrote {args.out}: loss {g.loss:.6g}, gradients of {len(weights)} weight arrays "
@@ -149,7 +149,7 @@ def cmd_train(args) -> int:
         lr = args.lr or task.learning_rate
         batch, epochs = args.batch_size or task.batch_size, args.epochs or task.epochs
     else:
-        from lstmviz.cli import load_inputs
+        from lstmviz.cli_inputs import load_inputs
 
         if not args.model or not args.inputs or not args.target or not args.loss:
             raise LstmvizError("train needs MODEL, --input, --target and --loss (or --task NAME)")
@@ -171,9 +171,9 @@ def cmd_train(args) -> int:
         options["nesterov"] = True
     opt = make(args.optimizer, lr, **options)
     trainer = Trainer(model, x, y, loss, opt, batch, epochs, not args.no_shuffle, args.seed)
-    from lstmviz.engine.train import _take
+    from lstmviz.engine.train import take_rows
 
-    evaluate(model, _take(x, slice(0, 1)), np.asarray(y)[:1], loss)  # shapes fit, before any output
+    evaluate(model, take_rows(x, slice(0, 1)), np.asarray(y)[:1], loss)  # shapes fit, before any output
     _say(f"training {model.name}: {trainer.n} samples, batch {trainer.batch_size} -> "
          f"{trainer.batches_per_epoch} update{'s' if trainer.batches_per_epoch > 1 else ''} per epoch, {trainer.epochs} epochs, "
          f"{args.optimizer} lr {opt.learning_rate:g}, loss {loss}")

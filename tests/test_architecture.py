@@ -46,8 +46,10 @@ def _is_module(name: str) -> bool:
     return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
 
 
-def imports_of(path: Path) -> list[tuple[int, str]]:
-    """(line, absolute module name) of every import in the file, relative ones resolved."""
+def imports_of(path: Path, modules_only: bool = False) -> list[tuple[int, str]]:
+    """(line, absolute name) of every import in the file, relative ones resolved: for
+    ``from a import b`` both ``a`` and ``a.b``, or with ``modules_only`` the module it loads
+    (``a.b`` when that is a module, else ``a``)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     mod = module_name(path)
     package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
@@ -62,9 +64,13 @@ def imports_of(path: Path) -> list[tuple[int, str]]:
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            for a in node.names:  # ``from a import b``: the module a.b if it is one, else a
-                sub = f"{target}.{a.name}"
-                found.append((node.lineno, sub if _is_module(sub) else target))
+            if modules_only:  # ``from a import b``: the module a.b if it is one, else a
+                for a in node.names:
+                    sub = f"{target}.{a.name}"
+                    found.append((node.lineno, sub if _is_module(sub) else target))
+            else:
+                found.append((node.lineno, target))
+                found += [(node.lineno, f"{target}.{a.name}") for a in node.names]
         elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", ""))
               in ("import_module", "__import__") and node.args
               and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
@@ -120,7 +126,8 @@ def test_import_walker_sees_relative_and_nested_imports(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: src)
     names = [n for _, n in imports_of(fake)]
     assert "lstmviz.ui" in names and "lstmviz.ui.views" in names
-    assert names.count("lstmviz.ui") == 1  # from the name that is no module only
+    modules = [n for _, n in imports_of(fake, modules_only=True)]
+    assert modules.count("lstmviz.ui") == 1 and "lstmviz.ui.views" in modules
     assert "PySide6.QtCore" in names and "lstmviz.engine.layers" in names
 
 
@@ -176,7 +183,7 @@ def import_graph(mods: dict[str, Path]) -> dict[str, dict[str, int]]:
     graph = {}
     for mod, path in mods.items():
         edges: dict[str, int] = {}
-        for line, name in imports_of(path):
+        for line, name in imports_of(path, modules_only=True):
             if name in mods and name != mod:
                 edges.setdefault(name, line)
         graph[mod] = edges

@@ -120,8 +120,8 @@ def forward(model, x) -> Forward:
     if len(xs) != len(model.inputs):
         raise LstmvizError(f"the model takes {len(model.inputs)} input(s), got {len(xs)}")
     arrays = [model._check_input(np.asarray(a), ref, k) for k, (a, ref) in enumerate(zip(xs, model.inputs))]
-    model._infer_shapes([a.shape for a in arrays])
-    model._check_size(arrays)
+    in_shapes = model._infer_shapes([a.shape for a in arrays])
+    model._check_size(arrays, in_shapes)
     values, masks, records, ins_of, ims_of, inits = {}, {}, {}, {}, {}, {}
     feed = {r.layer: a for r, a in zip(model.inputs, arrays)}
     for node in model.nodes:

@@ -68,7 +68,7 @@ class Update:
     epoch_end: bool
 
 
-def _take(x, idx):
+def take_rows(x, idx):
     if isinstance(x, (list, tuple)):
         return [np.asarray(a)[idx] for a in x]
     return np.asarray(x)[idx]
@@ -120,7 +120,7 @@ class Trainer:
             raise LstmvizError("the training run is finished")
         lo = self.batch * self.batch_size
         idx = self._order[lo:lo + self.batch_size]
-        grads = gradients(self.model, _take(self.x, idx), self.y[idx], self.loss)
+        grads = gradients(self.model, take_rows(self.x, idx), self.y[idx], self.loss)
         flat = flat_grads(self.model, grads)
         norm = float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
                                  for lg in grads.layers.values() for g in lg.weights)))

@@ -123,9 +123,9 @@ def model_config(model) -> dict:
             raise LstmvizError(f"layer '{layer.name}' ({layer.class_name}) cannot be saved as .keras")
         cfg = dict(layer.config)
         if layer.class_name == "RNN":
-            from lstmviz.engine.model import _spec_config
+            from lstmviz.engine.model import spec_config
 
-            cfg = _spec_config(layer)
+            cfg = spec_config(layer)
         cfg["name"] = layer.name
         layers.append(layer_config(layer.class_name, cfg))
     return _jsonable({

@@ -1,0 +1,223 @@
+"""Reading the command line's inputs (``.npy``, ``.csv``) and writing its ``.npz`` outputs:
+shared by ``cli.py`` (summary, trace, the app) and ``cli_learn.py`` (grad, train)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from lstmviz.errors import LstmvizError
+
+CSV_HELP = """\
+input files:
+  .npy   any array NumPy saved, used as is (for example (batch, timesteps, features)
+         float32, or (batch, timesteps) integer token ids for a model starting with an
+         Embedding). The file is read without unpickling.
+  .csv   plain numbers separated by commas (also .txt/.tsv: commas, tabs, semicolons or
+         spaces). Blank lines and lines starting with '#' are skipped, and so is a first
+         row of column names. Without --shape:
+           - a model taking (batch, timesteps, features): the file is ONE sample, each
+             row one timestep, each column one feature -> shape (1, rows, columns);
+           - a model taking (batch, timesteps) (an Embedding first): each row is one
+             sample, each column one timestep -> shape (rows, columns).
+         With --shape B,T,F (one dimension may be -1) the numbers, read row by row, are
+         reshaped to that shape. When the input feeds an Embedding the numbers must be
+         whole and become integer token ids; otherwise they become float32.
+  Several --input options feed a model with several inputs, in the model's input
+  order; give --shape once (for every .csv input) or once per --input.
+"""
+
+
+# -- argument parsing --------------------------------------------------------------------
+def parse_shape(text: str) -> tuple[int, ...]:
+    try:
+        dims = tuple(int(v) for v in text.replace("x", ",").split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"shape must be numbers separated by commas such as 1,20,3, not {text!r}") from None
+    if not dims or any(d == 0 or d < -1 for d in dims) or dims.count(-1) > 1:
+        raise argparse.ArgumentTypeError(f"shape {text!r}: dimensions must be positive (one may be -1)")
+    return dims
+
+
+NPY_MAGIC = b"\x93NUMPY"
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
+def read_input(path, expected_shape=None, shape=None, integer: bool = False) -> np.ndarray:
+    """One input file as an array (see ``CSV_HELP``). Raises LstmvizError or OSError."""
+    path = Path(path)
+    name = path.name
+    if path.is_dir():
+        raise LstmvizError(f"{path}: is a directory, not an input file")
+    with open(path, "rb") as fh:
+        head = fh.read(len(NPY_MAGIC))
+    if not head:
+        raise LstmvizError(f"{path}: the input file is empty")
+    if head == NPY_MAGIC:
+        from lstmviz.io.npy import read_npy
+
+        arr = read_npy(path)  # header, dtype and declared size checked before reading
+        if shape is not None:
+            arr = _reshape(arr, shape, path)
+        return arr
+    if path.suffix.lower() == ".npy":
+        raise LstmvizError(f"{path}: not a .npy file (no NumPy header)")
+    if path.suffix.lower() == ".npz" or head.startswith(b"PK"):
+        raise LstmvizError(f"{path}: .npz archives are not inputs; save one array with np.save (.npy) or a .csv")
+    if path.suffix.lower() not in CSV_SUFFIXES:
+        raise LstmvizError(f"{path}: unknown input format '{path.suffix or name}'; use .npy or .csv")
+    return _read_csv(path, expected_shape, shape, integer)
+
+
+def _split(line: str) -> list[str]:
+    for sep in (",", "\t", ";"):
+        if sep in line:
+            return [c.strip() for c in line.split(sep)]
+    return line.split()
+
+
+def _read_csv(path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            flat, width = _csv_numbers(path, fh)
+    except UnicodeDecodeError:
+        raise LstmvizError(f"{path}: not a text (CSV) file") from None
+    if not flat:
+        raise LstmvizError(f"{path}: holds no numbers")
+    arr = np.frombuffer(flat, dtype=np.float64).reshape(-1, width)
+    return _csv_array(arr, path, expected_shape, shape, integer)
+
+
+def _csv_numbers(path: Path, fh):
+    """The numbers of a CSV, streamed into one flat buffer (8 bytes a number, not a Python
+    list per row), and its width; stops at the limit of ``lstmviz.limits.csv_cell_limit``."""
+    from array import array
+
+    from lstmviz import limits
+
+    cap = limits.csv_cell_limit()
+    flat = array("d")
+    width = None
+    first = True
+    longest = 16 * 1024 * 1024
+    for lineno, line in enumerate(iter(lambda: fh.readline(longest + 1), ""), start=1):
+        if len(line) > longest:
+            raise LstmvizError(f"{path}: line {lineno} is over 16 MB long; not a table of numbers")
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        cells = _split(s)
+        if cells and cells[-1] == "" and len(cells) > 1:
+            cells = cells[:-1]  # a trailing comma
+        values = []
+        for col, cell in enumerate(cells, start=1):
+            try:
+                values.append(float(cell))
+            except ValueError:
+                if first and not any(_is_number(c) for c in cells):
+                    values = None  # a header row
+                    break
+                shown = cell if len(cell) <= 20 else cell[:17] + "..."
+                raise LstmvizError(f"{path}: line {lineno}, column {col}: {shown!r} is not a number") from None
+        first = False
+        if values is None:
+            continue
+        if width is None:
+            width = len(values)
+        elif len(values) != width:
+            raise LstmvizError(f"{path}: line {lineno} has {len(values)} values but the rows before have {width}; "
+                               "every row needs the same number of columns")
+        flat.extend(values)
+        if len(flat) > cap:
+            raise LstmvizError(f"{path}: holds more than {cap:,} numbers (stopped reading at line "
+                               f"{lineno:,}), over the limit that comes with the memory limit of "
+                               f"{limits.fmt_bytes(limits.memory_limit())}; {limits.HINT}")
+    return flat, width or 1
+
+
+def _csv_array(arr: np.ndarray, path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
+    if integer:
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+            raise LstmvizError(f"{path}: the model's first layer is an Embedding, which needs whole-number token ids")
+        arr = arr.astype(np.int64)
+    else:
+        arr = arr.astype(np.float32)
+    if shape is not None:
+        return _reshape(arr, shape, path)
+    rank = len(expected_shape) if expected_shape is not None else 3
+    if rank == 3:
+        return arr[None]           # one sample: rows = timesteps, columns = features
+    if rank == 2:
+        return arr                 # rows = samples, columns = timesteps (or features)
+    if rank == 1:
+        return arr.reshape(-1)
+    raise LstmvizError(f"{path}: the model takes rank-{rank} input; give --shape to read a .csv into it")
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
+
+
+def _reshape(arr: np.ndarray, shape, path) -> np.ndarray:
+    try:
+        return arr.reshape(shape)
+    except ValueError:
+        dims = ",".join(str(d) for d in shape)
+        raise LstmvizError(f"{path}: {arr.size} numbers cannot be reshaped to --shape {dims}") from None
+
+
+def input_specs(model) -> list[tuple[tuple, bool]]:
+    """(batch shape, feeds an Embedding) of each model input."""
+    from lstmviz.engine.layers import Embedding
+
+    specs = []
+    for k, ref in enumerate(model.inputs):
+        consumers = [n.layer for n in model.nodes if any(r.layer == ref.layer for r in n.inbound)]
+        specs.append((tuple(model.input_shapes()[k]), any(isinstance(c, Embedding) for c in consumers)))
+    return specs
+
+
+def load_inputs(model, paths, shapes) -> list[np.ndarray]:
+    if shapes and len(shapes) not in (1, len(paths)):
+        raise LstmvizError(f"give --shape once or once per --input ({len(paths)}), not {len(shapes)} times")
+    specs = input_specs(model)
+    if len(paths) != len(specs):
+        from lstmviz.engine.layers import fmt_shape
+
+        names = ", ".join(f"'{r.layer}' {fmt_shape(s)}"
+                          for r, (s, _) in zip(model.inputs, specs))
+        raise LstmvizError(f"the model takes {len(specs)} input(s) ({names}) but {len(paths)} --input "
+                           f"file(s) were given")
+    arrays = []
+    for k, (path, (want, integer)) in enumerate(zip(paths, specs)):
+        shape = (shapes[0] if len(shapes) == 1 else shapes[k]) if shapes else None
+        arrays.append(read_input(path, want, shape, integer))
+    return arrays
+
+
+# -- commands ------------------------------------------------------------------------------
+def name_input(msg: str, paths) -> str:
+    """Put the file's name on an engine message about 'the input' / 'input k (...)'."""
+    if msg.startswith("the input") and len(paths) == 1:
+        return f"{paths[0]}: {msg}"
+    if msg.startswith("input "):
+        head = msg.split(" ", 2)[1]
+        if head.isdigit() and int(head) < len(paths):
+            return f"{paths[int(head)]}: {msg}"
+    return msg
+
+
+def write_npz(out: Path, arrays: dict) -> None:
+    """``np.savez_compressed`` to exactly ``out`` (no '.npz' appended), atomically: the
+    window's File > Export > trace (.npz) writes the same (``app.export_data``)."""
+    from lstmviz.app.export_data import save_npz
+
+    if out.is_dir():
+        raise LstmvizError(f"{out}: is a directory; give a file name for --out")
+    save_npz(arrays, out)
