@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.config_check import check_config
 from ..engine.spec import LayerSpec, ModelSpec, TensorRef
 from ..errors import LstmvizError
 from ..text import clean_spec_names, safe_name
@@ -41,7 +42,8 @@ MAX_FILE_BYTES = MAX_WEIGHTS_BYTES + 64 * 1024 * 1024
 
 
 def _err(path: Any, fail: Fail) -> LstmvizError:
-    return LstmvizError(f"{os.path.basename(str(path))}: {fail.what}; {fail.supported}")
+    tail = f"; {fail.supported}" if fail.supported else ""  # "" when `what` says it already
+    return LstmvizError(f"{os.path.basename(str(path))}: {fail.what}{tail}")
 
 
 def _read_head(path: Any) -> tuple[bytes, int]:
@@ -121,6 +123,8 @@ def _build_spec(graph: Graph, weights: dict[str, tuple[list[np.ndarray], list[st
     _, gru_default = _version_defaults(version)
     layers: list[LayerSpec] = []
     for r in graph.recs:
+        _check_values(r.cls, r.cfg, r.name)
+    for r in graph.recs:
         arrays, names = weights.get(r.name, (None, []))
         if arrays is not None:
             arrays = prepare_weights(r.cls, r.cfg, arrays, names, r.name, gru_default)
@@ -142,6 +146,20 @@ def _build_spec(graph: Graph, weights: dict[str, tuple[list[np.ndarray], list[st
     if graph.sequential:
         _ensure_input_layer(spec)
     return spec
+
+
+def _check_values(cls: Any, cfg: Any, name: str) -> None:
+    """Config values of the wrong type or size, refused in the engine's words before the
+    loader uses them (``engine.config_check``), and for wrappers their inner layers too."""
+    try:
+        check_config(cls, cfg, name)
+        if isinstance(cfg, dict):
+            for key in ("layer", "backward_layer"):
+                inner = cfg.get(key)
+                if isinstance(inner, dict) and isinstance(inner.get("config"), dict):
+                    check_config(inner.get("class_name"), inner["config"], name)
+    except LstmvizError as err:
+        raise Fail(str(err), "") from None  # the engine's sentence says what is accepted
 
 
 def _ensure_input_layer(spec: ModelSpec) -> None:

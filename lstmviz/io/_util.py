@@ -34,7 +34,7 @@ class Fail(Exception):
     def __init__(self, what: str, supported: str | None = None):
         super().__init__(what)
         self.what = what
-        self.supported = supported or SUPPORTED
+        self.supported = SUPPORTED if supported is None else supported
 
 
 def to_str(value: Any) -> str | None:
