@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {lstmviz.__version__}")
     parser.add_argument("--max-memory", metavar="SIZE", default=None,
                         help="memory limit for traces, arrays read from files, inputs and "
-                             "sessions, such as 16G (default 4G, or $LSTMVIZ_MAX_MEMORY); files "
+                             "sessions, such as 16G (default 2G, or $LSTMVIZ_MAX_MEMORY); files "
                              "that would need more are refused before anything is allocated")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
