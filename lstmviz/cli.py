@@ -16,6 +16,7 @@ import numpy as np
 
 import lstmviz
 from lstmviz.errors import LstmvizError
+from lstmviz.text import safe_text
 
 PROG = "lstmviz"
 SUBCOMMANDS = ("summary", "trace", "app")
@@ -469,7 +470,7 @@ def _one_line(err: BaseException) -> str:
         msg = str(err) or type(err).__name__
     else:
         msg = f"unexpected {type(err).__name__}: {err} (please report this; LSTMVIZ_DEBUG=1 shows details)"
-    return " ".join(msg.split())
+    return safe_text(" ".join(msg.split()))  # nothing from a file reaches the terminal raw
 
 
 def main(argv=None) -> int:

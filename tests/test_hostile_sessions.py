@@ -272,3 +272,22 @@ def _panel_rows(window) -> list[str]:
     for lw in lists:
         rows += [lw.item(i).text() for i in range(lw.count())]
     return rows or [e.label() for e in window.state.layers]
+
+
+def test_opening_a_model_that_cannot_be_traced_changes_nothing():
+    """A model file read fine but not traceable (here: 300,000 fixed timesteps, over the
+    step limit) is refused whole by ``set_model``; the stack, trace and undo stay."""
+    from lstmviz.engine import LayerSpec, Model
+
+    st = _state()
+    before = _frozen(st)
+    model = Model.sequential((None, 300_000, 1), [LayerSpec("LSTM", {"units": 1})], name="long")
+    with pytest.raises(LstmvizError) as ei:
+        st.set_model(model, "long.keras")
+    assert str(ei.value).startswith("long.keras cannot be shown: ")
+    assert "300,000 timesteps, over the limit" in str(ei.value)
+    _assert_unchanged(st, before)
+    ok = Model.sequential((None, 7, 1), [LayerSpec("GRU", {"units": 2})], name="fine")
+    st.set_model(ok, "fine.keras")
+    assert st.model is not None and st.layers[0].class_name == "GRU" and st.error is None
+    assert len(st.undo_stack) == len(before[5]) + 1
