@@ -248,3 +248,26 @@ def test_read_budget_counts_every_array(tmp_path, monkeypatch):
     msg = str(ei.value)
     assert "over the memory limit of 16 MB" in msg and "LSTMVIZ_MAX_MEMORY" in msg, msg
     assert "--max-memory" in msg
+
+
+def test_groups_linked_into_one_another_are_walked_once(tmp_path):
+    """A weights file whose groups hard-link into one another (a DAG naming one dataset
+    thousands of times): the safety walk inspects each object once, the readers stop at
+    their bounds, and the answer is one line."""
+    p = tmp_path / "dag.weights.h5"
+    with h5py.File(p, "w") as f:
+        layers = f.create_group("layers")
+        prev = layers.create_group("deep")
+        prev.create_group("vars")["0"] = np.ones((4,), "f4")
+        for i in range(40):
+            g = layers.create_group(f"g{i}")
+            g["a"], g["b"] = prev, prev
+            prev = g
+    from lstmviz.io._h5safe import check_file
+
+    with h5py.File(p, "r") as f:
+        check_file(f)  # 2**40 paths, 80 links: walked link by link, each object once
+    for read in (read_model_file, read_weights_file):
+        with pytest.raises(LstmvizError) as ei:
+            read(p)
+        assert "\n" not in str(ei.value)

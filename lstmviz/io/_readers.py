@@ -261,6 +261,7 @@ def k3_all_vars(root: Any, prefix: str = "layers") -> dict[str, list[np.ndarray]
     that owns it (``layers/lstm/cell``, ``layers/rnn_1/cell/cells/gru_cell`` ...)."""
     out: dict[str, list[np.ndarray]] = {}
     budget = [20000]
+    walked: set = set()
 
     def walk(g: Any, path: str, depth: int) -> None:
         if depth > 24:
@@ -272,6 +273,9 @@ def k3_all_vars(root: Any, prefix: str = "layers") -> dict[str, list[np.ndarray]
             sub = h5_get(g, name)
             if not is_group(sub):
                 continue
+            if sub.id in walked:  # Keras never links one group into two places
+                raise Fail(f"the group '{path}/{name}' is linked into the file more than once")
+            walked.add(sub.id)
             if name == "vars":
                 arrays = k3_vars(g, path)
                 if arrays:
