@@ -348,9 +348,14 @@ def read_zip(data: bytes, names_ok: bool = True) -> tuple[Any, bytes, dict]:
     """A Keras 3 ``.keras`` zip -> (config JSON text, weights bytes, metadata dict)."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = {i.filename: i for i in zf.infolist()[:10000]}
+        listed = zf.infolist()[:10000]
+        infos = {i.filename: i for i in listed}
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise Fail(f"the zip archive is corrupt or truncated ({exc})") from exc
+    if len(infos) != len(listed):
+        seen: set[str] = set()
+        twice = next(i.filename for i in listed if i.filename in seen or seen.add(i.filename))
+        raise Fail(f"the zip archive holds two members named '{twice}'")
     if "data.pkl" in " ".join(infos) or any(n.endswith("/data.pkl") for n in infos):
         raise Fail("this is a PyTorch checkpoint: not supported yet",
                    "supported: Keras .keras/.h5 models and weights files")
@@ -367,12 +372,13 @@ def read_zip(data: bytes, names_ok: bool = True) -> tuple[Any, bytes, dict]:
         take_bytes(info.file_size)
         try:
             with zf.open(info) as fh:
-                blob = fh.read(cap + 1)
+                blob = fh.read(info.file_size + 1)  # never more than it declares
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError,
                 NotImplementedError) as exc:
             raise Fail(f"cannot read '{name}' from the archive ({exc})") from exc
-        if len(blob) > cap:
-            raise Fail(f"'{name}' in the archive is too large")
+        if len(blob) > info.file_size:
+            raise Fail(f"'{name}' in the archive holds more than the {info.file_size} bytes "
+                       "it declares; the archive is damaged")
         return blob
 
     config = member("config.json", MAX_CONFIG_BYTES)
