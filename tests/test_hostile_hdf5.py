@@ -271,3 +271,15 @@ def test_groups_linked_into_one_another_are_walked_once(tmp_path):
         with pytest.raises(LstmvizError) as ei:
             read(p)
         assert "\n" not in str(ei.value)
+
+
+def test_window_shows_one_message_and_keeps_its_model(make_window, tmp_path):
+    window = make_window((1200, 800))
+    st = window.state
+    before, trace, undo = st.snapshot(), st.trace, list(st.undo_stack)
+    p = _hostile("external", "keras", tmp_path)
+    assert not window.open_file(str(p))
+    msg = window.last_message
+    assert "\n" not in msg and "external file" in msg and "SSH-PRIVATE" not in msg
+    assert st.trace is trace and st.undo_stack == undo
+    assert [e.name for e in st.layers] == [n for _, _, n, _ in before.layers]
