@@ -206,3 +206,33 @@ def test_generated_wrong_values_only_give_lstmviz_errors(cls, data, value):
     except LstmvizError as err:
         msg = str(err)
         assert "\n" not in msg and msg.isprintable() and len(msg) < 2100, msg[:300]
+
+
+FILE_KEYS = ["units", "activation", "recurrent_activation", "return_sequences", "use_bias",
+             "batch_input_shape", "go_backwards", "stateful", "dropout", "unit_forget_bias",
+             "name"]
+
+
+@settings(max_examples=80, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(key=st.sampled_from(FILE_KEYS), value=_hostile_values(), data=st.data())
+def test_generated_wrong_values_through_files(tmp_path_factory, key, value, data):
+    """The same through a saved file: the loader's own parsing meets the value first;
+    the answer is a sentence naming the file, never a bare Python error."""
+    lstm, lw = _lstm()
+    dense, dw = _dense()
+    target = data.draw(st.sampled_from([lstm, dense]))
+    target["config"][key] = value
+    path = tmp_path_factory.mktemp("v") / "m.h5"
+    try:
+        _write(path, [lstm, dense], {"lstm": lw, "dense": dw})
+    except (TypeError, ValueError, OverflowError):  # json/h5py cannot store it: nothing to test
+        return
+    try:
+        model = lstmviz.load(path, isolate=False)
+        model.trace(np.zeros((1, 5, 3), np.float32))
+    except LstmvizError as err:
+        msg = str(err)
+        assert "\n" not in msg and msg.isprintable() and len(msg) < 2100, msg[:300]
+        assert msg.startswith("m.h5: "), msg[:300]
+        assert "cannot read the file (" not in msg, msg[:300]  # the last-resort catch-all
