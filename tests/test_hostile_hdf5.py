@@ -8,7 +8,6 @@ by one of the same shape whose bytes would come from a "secret" file in tmp_path
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 import sys

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 
 import numpy as np
@@ -60,10 +59,8 @@ def _assert_unchanged(st: AppState, before) -> None:
 def _refused(tmp_path, data: bytes, *words: str) -> str:
     st = _state()
     before = _frozen(st)
-    t0 = time.perf_counter()
     with pytest.raises(LstmvizError) as ei:
         ses.open_session(st, _write(tmp_path, data))
-    assert time.perf_counter() - t0 < 60  # seconds, not minutes (generous: a loaded machine)
     msg = str(ei.value)
     assert "\n" not in msg and msg.isprintable(), msg
     for w in words:
@@ -140,24 +137,16 @@ def test_units_a_list(tmp_path):
 
 
 def test_period_beyond_floats(tmp_path):
-    text = json.dumps({"x": 1})  # json writes 10**400 as digits: Python reads an int
-
-    def edit(m):
+    def edit(m):  # json writes 10**400 as its digits; Python reads them as an int
         m["input"]["period"] = 10 ** 400
-    _refused(tmp_path, _with_manifest(_good(), edit), "input period")
-    assert text
+    _refused(tmp_path, _with_manifest(_good(), edit), "input period", "401 digits")
 
 
 def test_deep_config(tmp_path):
-    def edit(m):
-        deep = {}
-        for _ in range(600):
-            deep = {"a": deep}
-        m["layers"][0]["config"]["deep"] = deep
+    """A config nested 600 levels deep (the RecursionError of the issue)."""
     data = _rezip(_good(), lambda n, b: (json.dumps(_deep_manifest(b)).encode()
                                          if n == "manifest.json" else b))
     _refused(tmp_path, data, "nests")
-    assert edit
 
 
 def _deep_manifest(raw: bytes) -> dict:
@@ -206,9 +195,7 @@ def _set(m, path, value):
     obj = m
     for k in path[:-1]:
         obj = obj[k]
-    if isinstance(obj, list):
-        obj[path[-1]] = value
-    elif isinstance(obj, dict):
+    if isinstance(obj, (list, dict)):
         obj[path[-1]] = value
 
 

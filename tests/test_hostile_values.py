@@ -5,7 +5,6 @@ configs (hypothesis) through the engine: only LstmvizError, always one line."""
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path

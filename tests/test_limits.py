@@ -7,8 +7,6 @@ input through.
 
 from __future__ import annotations
 
-import io
-import json
 import subprocess
 import sys
 import zipfile

@@ -11,8 +11,8 @@ back, tells the listeners (so a window redraws what it showed before) and raises
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from lstmviz.app.events import Event
 from lstmviz.errors import LstmvizError

@@ -109,7 +109,7 @@ def check_config(class_name: str, config: Any, name: str) -> None:
                     and not isinstance(value, bool) else math.nan
             except OverflowError:  # an integer such as 10**400
                 number = math.inf
-            if not math.isfinite(number):
+            if not (math.isfinite(number) and abs(number) <= 3.4e38):  # a float32
                 raise _fail(name, class_name, key, value, "a finite number")
             if key != "mask_value" and not 0 <= value <= 1:
                 raise _fail(name, class_name, key, value, "a rate from 0 to 1")
