@@ -15,6 +15,7 @@ from pathlib import Path
 
 import lstmviz
 from lstmviz.errors import LstmvizError
+from lstmviz.text import safe_text
 
 from lstmviz.cli_inputs import (CSV_HELP, CSV_SUFFIXES, NPY_MAGIC, input_specs, name_input,  # noqa: F401
                                 parse_shape, write_npz, load_inputs, read_input)
@@ -69,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {lstmviz.__version__}")
     parser.add_argument("--max-memory", metavar="SIZE", default=None,
                         help="memory limit for traces, arrays read from files, inputs and "
-                             "sessions, such as 16G (default 4G, or $LSTMVIZ_MAX_MEMORY); files "
+                             "sessions, such as 16G (default 2G, or $LSTMVIZ_MAX_MEMORY); files "
                              "that would need more are refused before anything is allocated")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -336,7 +337,7 @@ def _one_line(err: BaseException) -> str:
         msg = str(err) or type(err).__name__
     else:
         msg = f"unexpected {type(err).__name__}: {err} (please report this; LSTMVIZ_DEBUG=1 shows details)"
-    return " ".join(msg.split())
+    return safe_text(" ".join(msg.split()))  # nothing from a file reaches the terminal raw
 
 
 def main(argv=None) -> int:

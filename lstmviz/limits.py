@@ -2,7 +2,7 @@
 
 A file of a few kilobytes must never cost minutes or gigabytes, so everything that is
 about to allocate memory because a file (or an input) asked for it checks the size
-first, against one number: the memory limit, 4 GB unless the environment variable
+first, against one number: the memory limit, 2 GB unless the environment variable
 ``LSTMVIZ_MAX_MEMORY`` (``8G``, ``512M``, ``16GB``, plain bytes) or the CLI option
 ``--max-memory`` (which sets that variable, so reader child processes see it too) says
 otherwise. What is checked against it:
@@ -28,7 +28,7 @@ import re
 from lstmviz.errors import LstmvizError
 
 ENV = "LSTMVIZ_MAX_MEMORY"
-DEFAULT_MEMORY = 4 * 1024 ** 3
+DEFAULT_MEMORY = 2 * 1024 ** 3
 #: A zip member (session array, ``.keras`` weights) may inflate this many times its
 #: compressed size when it is larger than ``RATIO_FLOOR``: beyond that it is a zip bomb
 #: (float weights and inputs compress two to four times, not a thousand).
@@ -36,9 +36,9 @@ MAX_INFLATE_RATIO = 200
 RATIO_FLOOR = 32 * 1024 ** 2
 #: Bytes of memory per recurrent step allowed in a trace: time, not memory, is what a
 #: long input costs (about 0.1 ms per step and layer), so the number of steps traced
-#: grows with the limit: 4 GB allow 524,288 steps.
+#: grows with the limit: 2 GB allow 262,144 steps.
 BYTES_PER_STEP = 8192
-#: Bytes of memory per CSV cell: parsing text costs time (4 GB allow 4,194,304 cells).
+#: Bytes of memory per CSV cell: parsing text costs time (2 GB allow 2,097,152 cells).
 BYTES_PER_CSV_CELL = 1024
 HINT = f"to allow more, use --max-memory SIZE or set {ENV}=SIZE (for example 16G)"
 
@@ -60,7 +60,7 @@ def parse_size(text: str) -> int:
 
 
 def memory_limit() -> int:
-    """The memory limit in bytes (``LSTMVIZ_MAX_MEMORY``, else 4 GB)."""
+    """The memory limit in bytes (``LSTMVIZ_MAX_MEMORY``, else 2 GB)."""
     text = os.environ.get(ENV)
     if not text:
         return DEFAULT_MEMORY

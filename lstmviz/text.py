@@ -114,4 +114,12 @@ def clean_spec_names(spec: object) -> object:
         spec.name = safe_name(spec.name)
     if isinstance(getattr(spec, "keras_version", None), str):
         spec.keras_version = safe_name(spec.keras_version, 40)
+    source = getattr(spec, "source", None)
+    if isinstance(source, dict):  # notes and versions are shown by ``summary``
+        for key, value in source.items():
+            if isinstance(value, str):
+                source[key] = safe_text(value, 4000)
+            elif isinstance(value, list):
+                source[key] = [safe_text(v, 4000) if isinstance(v, str) else v
+                               for v in value[:100]]
     return spec

@@ -8,7 +8,6 @@ by one of the same shape whose bytes would come from a "secret" file in tmp_path
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 import sys
@@ -248,3 +247,38 @@ def test_read_budget_counts_every_array(tmp_path, monkeypatch):
     msg = str(ei.value)
     assert "over the memory limit of 16 MB" in msg and "LSTMVIZ_MAX_MEMORY" in msg, msg
     assert "--max-memory" in msg
+
+
+def test_groups_linked_into_one_another_are_walked_once(tmp_path):
+    """A weights file whose groups hard-link into one another (a DAG naming one dataset
+    thousands of times): the safety walk inspects each object once, the readers stop at
+    their bounds, and the answer is one line."""
+    p = tmp_path / "dag.weights.h5"
+    with h5py.File(p, "w") as f:
+        layers = f.create_group("layers")
+        prev = layers.create_group("deep")
+        prev.create_group("vars")["0"] = np.ones((4,), "f4")
+        for i in range(40):
+            g = layers.create_group(f"g{i}")
+            g["a"], g["b"] = prev, prev
+            prev = g
+    from lstmviz.io._h5safe import check_file
+
+    with h5py.File(p, "r") as f:
+        check_file(f)  # 2**40 paths, 80 links: walked link by link, each object once
+    for read in (read_model_file, read_weights_file):
+        with pytest.raises(LstmvizError) as ei:
+            read(p)
+        assert "\n" not in str(ei.value)
+
+
+def test_window_shows_one_message_and_keeps_its_model(make_window, tmp_path):
+    window = make_window((1200, 800))
+    st = window.state
+    before, trace, undo = st.snapshot(), st.trace, list(st.undo_stack)
+    p = _hostile("external", "keras", tmp_path)
+    assert not window.open_file(str(p))
+    msg = window.last_message
+    assert "\n" not in msg and "external file" in msg and "SSH-PRIVATE" not in msg
+    assert st.trace is trace and st.undo_stack == undo
+    assert [e.name for e in st.layers] == [n for _, _, n, _ in before.layers]

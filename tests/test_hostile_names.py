@@ -143,9 +143,6 @@ def _torch_zip(path: Path, pickle_bytes: bytes, storages: dict[str, bytes] | Non
 
 def _state_dict_pickle(keys: list[str]) -> tuple[bytes, dict]:
     """A torch-style pickle of {key: FloatTensor(4)} built by hand (no torch needed)."""
-    import pickle
-    import pickletools  # noqa: F401  (documents the opcodes used)
-
     out = bytearray(b"\x80\x02")
     out += b"ccollections\nOrderedDict\nq\x00)Rq\x01("
     for i, k in enumerate(keys):
@@ -155,8 +152,7 @@ def _state_dict_pickle(keys: list[str]) -> tuple[bytes, dict]:
         out += b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX" + len(str(i)).to_bytes(4, "little") \
             + str(i).encode() + b"X\x03\x00\x00\x00cpuK\x04tQ"
         out += b"K\x00K\x04\x85K\x01\x85\x89ccollections\nOrderedDict\n)RtR"
-    out += b"u."
-    pickle.loads  # the format above is what torch.save writes for a state_dict
+    out += b"u."  # the opcodes torch.save writes for a state_dict of FloatTensors
     return bytes(out), {str(i): np.arange(4, dtype="<f4").tobytes() for i in range(len(keys))}
 
 

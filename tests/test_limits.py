@@ -7,8 +7,6 @@ input through.
 
 from __future__ import annotations
 
-import io
-import json
 import subprocess
 import sys
 import zipfile
@@ -266,3 +264,19 @@ def test_weights_only_listing_uses_what_was_read(tmp_path, capsys):
     out = capsys.readouterr().out
     assert rc == 0, out
     assert "Weights-only file: two.h5" in out and "Not runnable" in out
+
+
+def test_keras_zip_with_a_member_named_twice(tmp_path):
+    import warnings
+
+    with zipfile.ZipFile(K3_ZIP) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    p = tmp_path / "twice.keras"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(p, "w") as z:
+            for n, b in members.items():
+                z.writestr(n, b)
+            z.writestr("model.weights.h5", members["model.weights.h5"])
+    with pytest.raises(LstmvizError, match="two members named 'model.weights.h5'"):
+        read_model_file(p)

@@ -11,35 +11,33 @@ back, tells the listeners (so a window redraws what it showed before) and raises
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from lstmviz.app.events import Event
 from lstmviz.errors import LstmvizError
 
 
 def _saved(state) -> dict:
-    saved = {k: v for k, v in vars(state).items() if not isinstance(v, Event)}
-    saved["undo_stack"] = list(state.undo_stack)
-    saved["redo_stack"] = list(state.redo_stack)
-    entries = [(e, dict(vars(e))) for e in state.layers]  # rebuild renames/reweights entries
-    saved["_entries"] = entries
-    return saved
+    attrs = {k: v for k, v in vars(state).items() if not isinstance(v, Event)}
+    return {"attrs": attrs,
+            "undo": list(state.undo_stack), "redo": list(state.redo_stack),
+            # rebuild renames and re-weights the entries it traced: keep what they held
+            "entries": [(e, dict(vars(e))) for e in state.layers]}
 
 
 def _restore(state, saved: dict) -> None:
-    entries = saved.pop("_entries")
-    undo, redo = saved.pop("undo_stack"), saved.pop("redo_stack")
-    for key in [k for k in vars(state) if not isinstance(getattr(state, k), Event)]:
-        if key not in saved:
+    attrs = saved["attrs"]
+    for key in [k for k, v in vars(state).items() if not isinstance(v, Event)]:
+        if key not in attrs:
             delattr(state, key)
-    for key, value in saved.items():
+    for key, value in attrs.items():
         setattr(state, key, value)
-    state.undo_stack[:] = undo
-    state.redo_stack[:] = redo
-    for entry, attrs in entries:
+    state.undo_stack[:] = saved["undo"]  # the same list objects, with what they held
+    state.redo_stack[:] = saved["redo"]
+    for entry, held in saved["entries"]:
         vars(entry).clear()
-        vars(entry).update(attrs)
+        vars(entry).update(held)
     state.stack_changed.emit()
     if state.x is not None:
         state.input_changed.emit(state.x)

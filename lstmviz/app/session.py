@@ -370,8 +370,10 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     if spec.seed >= 2 ** 63:
         raise _bad(path, "input seed is larger than 2**63")
     try:  # before anything is generated: the declared size, then the trace it needs
-        limits.check_input_shape((spec.batch_size, spec.timesteps, spec.input_dim),
-                                 "its input")
+        shape = (spec.batch_size, spec.timesteps, spec.input_dim)
+        limits.check_input_shape(shape, "its input")
+        if s.get("data") is None:  # generated: float64 intermediates (see inputs.generate)
+            limits.check(limits.nbytes_of(shape, 8 * 4), "generating its input")
     except LstmvizError as err:
         raise LstmvizError(f"{path}: not opened: {err}") from None
     if "source" in s:
@@ -389,7 +391,9 @@ def _parse_manifest(m, zf, infos, path) -> Session:
         except OverflowError:  # an integer such as 10**400
             pf = math.inf
         if not (math.isfinite(pf) and 0 < pf <= 1e9):
-            raise _bad(path, f"input period is {str(p)[:40]}, not a number of steps "
+            shown = (f"an integer of {len(str(abs(p)))} digits" if isinstance(p, int)
+                     and abs(p) > 10 ** 30 else str(p)[:40])
+            raise _bad(path, f"input period is {shown}, not a number of steps "
                              "between 0 and 10**9")
         spec.period = pf
     if s.get("data") is not None:

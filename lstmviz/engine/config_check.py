@@ -75,11 +75,14 @@ def check_activation(value: Any, layer: str, cls: str, key: str) -> None:
 
 def check_shape(value: Any, layer: str, cls: str, key: str, allow_minus_one: bool = False) -> None:
     ok = isinstance(value, (list, tuple)) and 1 <= len(value) <= MAX_RANK and all(
-        d is None or (_is_int(d) and (0 <= d <= MAX_COUNT or (allow_minus_one and d == -1)))
-        for d in value)
-    if not ok:
-        what = ("a list of whole numbers (one may be -1), such as [4, 2]" if allow_minus_one else
-                f"a list of up to {MAX_RANK} sizes (whole numbers or null), such as [null, 20, 3]")
+        (d is None and not allow_minus_one)
+        or (_is_int(d) and (1 <= d <= MAX_COUNT or (allow_minus_one and d == -1)))
+        for d in value) and (not allow_minus_one or list(value).count(-1) <= 1)
+    if not ok:  # a size of 0 (an LSTM over zero steps) is as broken as a string
+        what = ("a list of positive whole numbers (one may be -1), such as [4, 2]"
+                if allow_minus_one else
+                f"a list of up to {MAX_RANK} sizes (positive whole numbers or null), such as "
+                "[null, 20, 3]")
         raise _fail(layer, cls, key, value, what)
 
 
@@ -106,7 +109,7 @@ def check_config(class_name: str, config: Any, name: str) -> None:
                     and not isinstance(value, bool) else math.nan
             except OverflowError:  # an integer such as 10**400
                 number = math.inf
-            if not math.isfinite(number):
+            if not (math.isfinite(number) and abs(number) <= 3.4e38):  # a float32
                 raise _fail(name, class_name, key, value, "a finite number")
             if key != "mask_value" and not 0 <= value <= 1:
                 raise _fail(name, class_name, key, value, "a rate from 0 to 1")

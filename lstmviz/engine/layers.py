@@ -294,10 +294,25 @@ class Reshape(Layer):
     passes_mask = False
 
     def compute_output_shapes(self, input_shapes):
-        return [(input_shapes[0][0],) + tuple(int(d) for d in self.config["target_shape"])]
+        return [(input_shapes[0][0],) + self._target(input_shapes[0])]
+
+    def _target(self, shape) -> tuple:
+        """``target_shape`` with Keras' one ``-1`` worked out; its size must be the input's."""
+        target = tuple(int(d) for d in self.config["target_shape"])
+        dims = list(shape[1:])
+        if any(d is None for d in dims):
+            return target
+        size = int(np.prod(dims, dtype=object)) if dims else 1
+        known = int(np.prod([d for d in target if d != -1], dtype=object)) if target else 1
+        if target.count(-1) > 1 or (-1 in target and (known == 0 or size % known)) \
+                or (-1 not in target and known != size):
+            raise LstmvizError(
+                f"layer '{self.name}' (Reshape) cannot reshape {fmt_shape(tuple(shape))} to "
+                f"{fmt_shape((None,) + target)}: the sizes differ")
+        return tuple(size // known if d == -1 else d for d in target)
 
     def forward(self, x):
-        return x.reshape((x.shape[0],) + tuple(int(d) for d in self.config["target_shape"]))
+        return x.reshape((x.shape[0],) + self._target(x.shape))
 
 
 class NotEqual(Layer):

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.config_check import check_config
 from ..engine.spec import LayerSpec, ModelSpec, TensorRef
 from ..errors import LstmvizError
 from ..text import clean_spec_names, safe_name
@@ -80,6 +81,8 @@ def _build_spec(graph: Graph, weights: dict[str, tuple[list[np.ndarray], list[st
     _, gru_default = _version_defaults(version)
     layers: list[LayerSpec] = []
     for r in graph.recs:
+        _check_values(r.cls, r.cfg, r.name)
+    for r in graph.recs:
         arrays, names = weights.get(r.name, (None, []))
         if arrays is not None:
             arrays = prepare_weights(r.cls, r.cfg, arrays, names, r.name, gru_default)
@@ -101,6 +104,20 @@ def _build_spec(graph: Graph, weights: dict[str, tuple[list[np.ndarray], list[st
     if graph.sequential:
         _ensure_input_layer(spec)
     return spec
+
+
+def _check_values(cls: Any, cfg: Any, name: str) -> None:
+    """Config values of the wrong type or size, refused in the engine's words before the
+    loader uses them (``engine.config_check``), and for wrappers their inner layers too."""
+    try:
+        check_config(cls, cfg, name)
+        if isinstance(cfg, dict):
+            for key in ("layer", "backward_layer"):
+                inner = cfg.get(key)
+                if isinstance(inner, dict) and isinstance(inner.get("config"), dict):
+                    check_config(inner.get("class_name"), inner["config"], name)
+    except LstmvizError as err:
+        raise Fail(str(err), "") from None  # the engine's sentence says what is accepted
 
 
 def _ensure_input_layer(spec: ModelSpec) -> None:

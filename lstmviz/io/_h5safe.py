@@ -75,24 +75,34 @@ def check_dataset(ds: Any, path: str) -> None:
 
 def check_file(h5: Any) -> None:
     """Walk every link of an open file (following none) and refuse external or
-    user-defined links and datasets stored outside the file."""
+    user-defined links and datasets stored outside the file. Each object is inspected
+    once, however many hard links lead to it (a file whose groups link into one another
+    names the same dataset thousands of times)."""
     import h5py
+    from h5py import h5l
 
     seen = [0]
+    inspected: set[int] = set()
     failed: list[Fail] = []
 
-    def visit(path: str) -> object:
+    def visit(name: bytes, info: Any) -> object:
         # an exception raised in here would reach us as a SystemError: keep it, stop
         seen[0] += 1
+        path = name.decode("utf-8", "replace")
         try:
             if seen[0] > MAX_LINKS:
                 raise Fail(f"the file holds more than {MAX_LINKS} objects")
-            link = h5.get(path, getlink=True)
-            check_link(link, path)
-            if isinstance(link, h5py.HardLink):
+            if info.type == h5l.TYPE_HARD:
+                if info.u in inspected:
+                    return None
+                inspected.add(info.u)
                 obj = h5.get(path)
                 if isinstance(obj, h5py.Dataset):
                     check_dataset(obj, path)
+            elif info.type != h5l.TYPE_SOFT:
+                check_link(h5.get(path, getlink=True), path)
+                raise Fail(f"'{_name(path)}' is a link of unknown type {info.type}",
+                           SELF_CONTAINED)
         except Fail as fail:
             failed.append(fail)
             return True
@@ -103,7 +113,7 @@ def check_file(h5: Any) -> None:
         return None
 
     try:
-        h5.visit_links(visit)
+        h5.id.links.visit(visit, info=True)
     except Exception as exc:
         if not failed:
             raise Fail(f"cannot walk the HDF5 file ({type(exc).__name__}); it may be corrupt") \

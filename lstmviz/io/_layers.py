@@ -80,6 +80,8 @@ def _clean_value(v: Any) -> Any:
     if isinstance(v, dict):
         if "class_name" in v and "config" in v:
             out = {"class_name": v["class_name"], "config": v["config"]}
+            if v["class_name"] == "function" and isinstance(v.get("module"), str):
+                out["module"] = v["module"]  # built-in or custom: engine.config_check decides
             return out
         return v
     return v

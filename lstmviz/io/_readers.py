@@ -222,6 +222,7 @@ def k3_all_vars(root: Any, prefix: str = "layers") -> dict[str, list[np.ndarray]
     that owns it (``layers/lstm/cell``, ``layers/rnn_1/cell/cells/gru_cell`` ...)."""
     out: dict[str, list[np.ndarray]] = {}
     budget = [20000]
+    walked: set = set()
 
     def walk(g: Any, path: str, depth: int) -> None:
         if depth > 24:
@@ -233,6 +234,9 @@ def k3_all_vars(root: Any, prefix: str = "layers") -> dict[str, list[np.ndarray]
             sub = h5_get(g, name)
             if not is_group(sub):
                 continue
+            if sub.id in walked:  # Keras never links one group into two places
+                raise Fail(f"the group '{path}/{name}' is linked into the file more than once")
+            walked.add(sub.id)
             if name == "vars":
                 arrays = k3_vars(g, path)
                 if arrays:
@@ -305,9 +309,14 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
     """A Keras 3 ``.keras`` zip -> (config JSON text, weights bytes, metadata dict)."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = {i.filename: i for i in zf.infolist()[:10000]}
+        listed = zf.infolist()[:10000]
+        infos = {i.filename: i for i in listed}
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise Fail(f"the zip archive is corrupt or truncated ({exc})") from exc
+    if len(infos) != len(listed):
+        seen: set[str] = set()
+        twice = next(i.filename for i in listed if i.filename in seen or seen.add(i.filename))
+        raise Fail(f"the zip archive holds two members named '{twice}'")
     if "config.json" not in infos:
         raise Fail("the zip archive has no config.json, so it is not a Keras 3 .keras file")
 
@@ -321,12 +330,13 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
         take_bytes(info.file_size)
         try:
             with zf.open(info) as fh:
-                blob = fh.read(cap + 1)
+                blob = fh.read(info.file_size + 1)  # never more than it declares
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError,
                 NotImplementedError) as exc:
             raise Fail(f"cannot read '{name}' from the archive ({exc})") from exc
-        if len(blob) > cap:
-            raise Fail(f"'{name}' in the archive is too large")
+        if len(blob) > info.file_size:
+            raise Fail(f"'{name}' in the archive holds more than the {info.file_size} bytes "
+                       "it declares; the archive is damaged")
         return blob
 
     config = member("config.json", MAX_CONFIG_BYTES)

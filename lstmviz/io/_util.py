@@ -126,7 +126,7 @@ def parse_json(text: Any, what: str) -> Any:
 
 #: Arrays read from one file at most: a file whose groups link to one another (a DAG
 #: of hard links) can name the same datasets millions of times.
-MAX_ARRAYS_READ = 200_000
+MAX_ARRAYS_READ = 20_000
 
 
 class _ReadBudget(threading.local):

@@ -290,7 +290,8 @@ def _guarded(path: Any, call: Callable[[], Any]) -> Any:
     except LstmvizError:
         raise
     except Fail as f:
-        raise LstmvizError(f"{name}: {f.what}; {f.supported}") from None
+        tail = f"; {f.supported}" if f.supported else ""  # "" when `what` says it already
+        raise LstmvizError(f"{name}: {f.what}{tail}") from None
     except RecursionError:
         raise LstmvizError(f"{name}: the file is nested too deeply; {supported()}") from None
     except MemoryError:

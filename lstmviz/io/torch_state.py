@@ -46,6 +46,7 @@ import numpy as np
 from ..engine.cells import CELLS, CellKind
 from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError
+from .. import limits
 from ..limits import HINT, MemoryBudget
 from ..text import clean_spec_names
 from ._util import Fail as FileFail, read_head
@@ -988,6 +989,10 @@ def _load_raw(path) -> tuple[Any, str]:
         if head.startswith(b"PK\x03\x04"):
             return _read_zip(os.fspath(path), size), "torch-zip"
         if head[:1] == b"\x80" and head[1:2] in b"\x02\x03\x04\x05":
+            over = limits.excess(2 * size, "reading this legacy checkpoint (the file and its "
+                                           "tensors)")
+            if over:
+                raise Fail(over, limits.HINT)
             with open(path, "rb") as fh:
                 blob = fh.read(MAX_FILE_BYTES + 1)
             return _read_legacy(blob), "torch-pickle"

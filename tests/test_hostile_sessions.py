@@ -1,0 +1,280 @@
+"""Hostile .lstmviz sessions: bounded before anything large is allocated, bad values get
+one sentence, and opening is all or nothing (state, model, trace and undo stack exactly as
+before), in the app state and in the window. Generated manifests (hypothesis) too."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lstmviz import limits
+from lstmviz.app import session as ses
+from lstmviz.app.state import AppState
+from lstmviz.errors import LstmvizError
+from tests.test_session import _manifest_edit, _rezip, assert_same_stack, edited_state
+
+
+def _good() -> bytes:
+    return ses.session_bytes(ses.capture(edited_state()))
+
+
+def _npy(arr) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, arr)
+    return buf.getvalue()
+
+
+def _write(tmp_path, data: bytes, name="s.lstmviz"):
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+def _state() -> AppState:
+    st = AppState()
+    st.set_layer_option(0, "units", 5)
+    return st
+
+
+def _frozen(st: AppState):
+    return (st.snapshot(), st.model, st.trace, st.x, st.cursor, list(st.undo_stack),
+            list(st.redo_stack), st.readonly, st.path, st.error, [e.name for e in st.layers])
+
+
+def _assert_unchanged(st: AppState, before) -> None:
+    snap, model, trace, x, cursor, undo, redo, readonly, path, error, names = before
+    assert_same_stack(snap, st)
+    assert st.model is model and st.trace is trace and st.x is x
+    assert st.cursor == cursor and st.readonly == readonly and st.path == path
+    assert st.undo_stack == undo and st.redo_stack == redo
+    assert st.error == error and [e.name for e in st.layers] == names
+
+
+def _refused(tmp_path, data: bytes, *words: str) -> str:
+    st = _state()
+    before = _frozen(st)
+    with pytest.raises(LstmvizError) as ei:
+        ses.open_session(st, _write(tmp_path, data))
+    msg = str(ei.value)
+    assert "\n" not in msg and msg.isprintable(), msg
+    for w in words:
+        assert w in msg, (w, msg)
+    _assert_unchanged(st, before)
+    return msg
+
+
+def _with_manifest(data: bytes, fn) -> bytes:
+    return _rezip(data, _manifest_edit(fn))
+
+
+# -- sizes -----------------------------------------------------------------------------------
+
+def test_one_member_named_many_times(tmp_path, monkeypatch):
+    monkeypatch.setenv(limits.ENV, "16M")
+
+    def edit(m):
+        m["layers"][0]["weights"] = ["big.npy"] * 32
+
+    data = _with_manifest(_good(), edit)
+    data = _rezip(data, lambda n, b: b)  # unchanged members, then one more:
+    buf = io.BytesIO(data)
+    with zipfile.ZipFile(buf, "a") as z:
+        z.writestr("big.npy", _npy(np.random.default_rng(0).standard_normal(600_000).astype("f4")))
+    _refused(tmp_path, buf.getvalue(), "over the memory limit of 16 MB", "--max-memory")
+
+
+def test_member_of_zeros_is_a_zip_bomb(tmp_path):
+    zeros = _npy(np.zeros((1, 10_000_000, 4), np.float32))  # 160 MB, deflates to ~160 KB
+    data = _rezip(_good(), lambda n, b: zeros if n == "input/data.npy" else b)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for n in src.namelist():
+            z.writestr(n, src.read(n))
+    assert len(buf.getvalue()) < 2 * 1024 ** 2
+    _refused(tmp_path, buf.getvalue(), "zip bomb")
+
+
+def test_duplicated_member_names(tmp_path):
+    buf = io.BytesIO(_good())
+    with pytest.warns(UserWarning), zipfile.ZipFile(buf, "a") as z:
+        z.writestr("manifest.json", "{}")
+    _refused(tmp_path, buf.getvalue(), "two members named 'manifest.json'")
+
+
+@pytest.mark.parametrize("key,value,word", [
+    ("input_dim", 4_000_000, "over the memory limit"),
+    ("batch_size", 10_000_000, "over the memory limit"),
+    ("timesteps", 5_000_000, "5,000,000 timesteps"),
+])
+def test_declared_input_sizes(tmp_path, key, value, word):
+    def edit(m):
+        m["input"][key] = value
+        m["input"]["source"] = "sine"
+        m["input"]["data"] = None
+    _refused(tmp_path, _with_manifest(_good(), edit), word)
+
+
+def test_units_without_weights_refused_and_nothing_changes(tmp_path):
+    """6000 units and no weights: refused when building, after reading; all or nothing."""
+    def edit(m):
+        m["layers"][0]["config"]["units"] = 6000
+        for layer in m["layers"]:
+            layer["weights"] = None
+    _refused(tmp_path, _with_manifest(_good(), edit), "would take minutes")
+
+
+# -- values ---------------------------------------------------------------------------------
+
+def test_units_a_list(tmp_path):
+    _refused(tmp_path, _with_manifest(_good(), lambda m: m["layers"][0]["config"].update(units=[4, 4])),
+             "units is [4, 4]", "accepted")
+
+
+def test_period_beyond_floats(tmp_path):
+    def edit(m):  # json writes 10**400 as its digits; Python reads them as an int
+        m["input"]["period"] = 10 ** 400
+    _refused(tmp_path, _with_manifest(_good(), edit), "input period", "401 digits")
+
+
+def test_deep_config(tmp_path):
+    """A config nested 600 levels deep (the RecursionError of the issue)."""
+    data = _rezip(_good(), lambda n, b: (json.dumps(_deep_manifest(b)).encode()
+                                         if n == "manifest.json" else b))
+    _refused(tmp_path, data, "nests")
+
+
+def _deep_manifest(raw: bytes) -> dict:
+    m = json.loads(raw)
+    deep: dict = {}
+    for _ in range(600):
+        deep = {"a": deep}
+    m["layers"][0]["config"]["deep"] = deep
+    return m
+
+
+def test_splitter_at_1e30_is_dropped(tmp_path):
+    data = _with_manifest(_good(), lambda m: m.update(ui={"splitter": [10 ** 30, 5], "tab": 1}))
+    s = ses.read_session(_write(tmp_path, data))
+    assert s.ui == {"tab": 1}
+
+
+def test_hostile_names_are_escaped(tmp_path):
+    def edit(m):
+        m["layers"][0]["name"] = "x\x1b]0;pwned\x07" + "y" * 70_000
+    s = ses.read_session(_write(tmp_path, _with_manifest(_good(), edit)))
+    name = s.layers[0].name
+    assert name.isprintable() and len(name) <= 120 and "\\x1b" in name
+
+
+# -- generated manifests ------------------------------------------------------------------
+
+PATHS = [("input", "batch_size"), ("input", "timesteps"), ("input", "input_dim"),
+         ("input", "seed"), ("input", "period"), ("input", "source"), ("input", "text"),
+         ("input", "data"), ("cursor", "step"), ("cursor", "sample"), ("cursor", "layer"),
+         ("cursor", "side"), ("seed",), ("trace_all_samples",), ("ui",), ("ui", "splitter"),
+         ("layers", 0, "config", "units"), ("layers", 0, "config", "activation"),
+         ("layers", 1, "config", "return_sequences"), ("layers", 0, "class_name"),
+         ("layers", 0, "weights"), ("layers", 0, "name"), ("layers",), ("version",), ("path",)]
+
+VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-10 ** 20, 10 ** 20),
+    st.sampled_from([0, -1, 10 ** 7, 2 ** 63, 10 ** 400, 1e30, float("nan")]),
+    st.floats(allow_nan=False), st.text(max_size=10),
+    st.lists(st.integers(-5, 10 ** 6), max_size=5),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=3),
+)
+
+
+def _set(m, path, value):
+    obj = m
+    for k in path[:-1]:
+        obj = obj[k]
+    if isinstance(obj, (list, dict)):
+        obj[path[-1]] = value
+
+
+GOOD = None
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(path=st.sampled_from(PATHS), value=VALUES)
+def test_generated_manifests_open_whole_or_not_at_all(tmp_path_factory, path, value):
+    global GOOD
+    if GOOD is None:
+        GOOD = _good()
+    data = _rezip(GOOD, _manifest_edit(lambda m: _set(m, path, value)))
+    p = tmp_path_factory.mktemp("gen") / "g.lstmviz"
+    p.write_bytes(data)
+    state = _state()
+    before = _frozen(state)
+    try:
+        ses.open_session(state, p)
+    except LstmvizError as err:
+        msg = str(err)
+        assert "\n" not in msg and msg.isprintable() and len(msg) < 2100, msg[:200]
+        _assert_unchanged(state, before)
+    else:
+        assert state.error is None and state.model is not None and state.trace is not None
+
+
+# -- in the window ---------------------------------------------------------------------------
+
+@pytest.fixture
+def window(make_window):
+    return make_window((1200, 800))
+
+
+def test_window_failed_session_leaves_everything_as_it_was(window, tmp_path):
+    st = window.state
+    st.set_layer_option(0, "units", 3)
+    before = _frozen(st)
+    panel_rows = _panel_rows(window)
+
+    def edit(m):
+        m["layers"][0]["config"]["units"] = [1, 2]
+        m["layers"].append(m["layers"][-1])
+    path = _write(tmp_path, _with_manifest(_good(), edit))
+    assert not window.open_file(str(path))
+    assert "units is [1, 2]" in window.last_message
+    _assert_unchanged(st, before)
+    assert _panel_rows(window) == panel_rows
+    assert window.sessions.undo_action.isEnabled()
+    assert st.undo()  # the old undo stack works as before
+    assert st.layers[0].config["units"] != 3
+
+
+def _panel_rows(window) -> list[str]:
+    """What the side panel lists: one text per layer row."""
+    from PySide6 import QtWidgets
+
+    lists = window.findChildren(QtWidgets.QListWidget)
+    rows = []
+    for lw in lists:
+        rows += [lw.item(i).text() for i in range(lw.count())]
+    return rows or [e.label() for e in window.state.layers]
+
+
+def test_opening_a_model_that_cannot_be_traced_changes_nothing():
+    """A model file read fine but not traceable (here: 300,000 fixed timesteps, over the
+    step limit) is refused whole by ``set_model``; the stack, trace and undo stay."""
+    from lstmviz.engine import LayerSpec, Model
+
+    st = _state()
+    before = _frozen(st)
+    model = Model.sequential((None, 300_000, 1), [LayerSpec("LSTM", {"units": 1})], name="long")
+    with pytest.raises(LstmvizError) as ei:
+        st.set_model(model, "long.keras")
+    assert str(ei.value).startswith("long.keras cannot be shown: ")
+    assert "300,000 timesteps, over the limit" in str(ei.value)
+    _assert_unchanged(st, before)
+    ok = Model.sequential((None, 7, 1), [LayerSpec("GRU", {"units": 2})], name="fine")
+    st.set_model(ok, "fine.keras")
+    assert st.model is not None and st.layers[0].class_name == "GRU" and st.error is None
+    assert len(st.undo_stack) == len(before[5]) + 1
