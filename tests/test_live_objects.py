@@ -273,7 +273,7 @@ def test_load_from_bytes_errors_name_the_source_and_leave_no_temporary(tmp_path,
     with pytest.raises(LstmvizError, match="binary mode"):
         lstmviz.load(io.StringIO("text"))
     with pytest.raises(LstmvizError, match="more than lstmviz reads"):
-        lstmviz._spill(io.BytesIO(bytes(2048)), limit=1024)
+        lstmviz.loading._spill(io.BytesIO(bytes(2048)), limit=1024)
     assert list(tmp_path.iterdir()) == []
 
 

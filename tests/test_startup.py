@@ -144,7 +144,7 @@ def test_a_screenshot_of_a_model_that_cannot_be_shown_exits_2(headless, monkeypa
 @pytest.mark.parametrize("why", ["trace", "view"])
 def test_an_export_of_a_model_that_cannot_be_shown_exits_2(headless, monkeypatch, tmp_path,
                                                            capsys, why):
-    from lstmviz.ui.export import export_from_cli
+    from lstmviz.ui.app import export_from_cli
 
     (_boom_trace if why == "trace" else _boom_cell_view)(monkeypatch)
     out = tmp_path / "cell.png"

@@ -23,6 +23,7 @@ The parts: the stack's data in ``stack.py``, undo/redo and lessons' saved states
 from __future__ import annotations
 
 import dataclasses
+import os
 from contextlib import contextmanager
 
 import numpy as np
@@ -569,7 +570,8 @@ class AppState(History):
             self.cursor = cursor
             self.restore(before)
             self.history_changed.emit()
-            raise LstmvizError(f"the model cannot be shown: {error}")
+            what = os.path.basename(str(path)) if path is not None else "the model"
+            raise LstmvizError(f"{what} cannot be shown: {error}")
         self.stack_changed.emit()
 
     def _input_for_shape(self, shape) -> InputSpec:
