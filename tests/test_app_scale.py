@@ -166,3 +166,46 @@ def test_text_through_a_given_vocabulary(tmp_path):
     np.testing.assert_array_equal(long_data.text_ids("abd", vocab, oov=0), [[1, 2, 0]])
     with pytest.raises(LstmvizError, match="outside the Embedding's vocabulary 0..2"):
         long_data.text_ids("abc", vocab, size=3)
+
+
+# -- the app's long sequence: first window at once, exact windows after the pass ---------
+def test_a_long_sequence_shows_its_first_window_then_any_window_exactly(traced):
+    import threading
+
+    from lstmviz.app.long_sequence import LongSequence
+    model, x, full, _ = traced
+    ls = LongSequence(model, x, window=200, every=64)
+    # a Bidirectional's backward half starts at the last step: no first window before the pass
+    assert ls.window_at(900)[0] is None
+    forward = Model.sequential((None, None, 2), [
+        LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="f1"),
+        LayerSpec("GRU", {"units": 5, "return_sequences": True}, name="g")], seed=1)
+    early = LongSequence(forward, x, window=200)  # 192: whole chunks of 32 steps
+    first, i = early.window_at(900)  # before the pass: the first window only
+    assert not early.ready and i == 191 and first.start == 0 and first.total_steps == T
+    whole = forward.trace(x)
+    for name, key in (("f1", "c"), ("f1", "pre"), ("g", "h")):
+        np.testing.assert_array_equal(first[name].steps[key], whole[name].steps[key][:, :192])
+    seen = []
+    worker = threading.Thread(target=ls.run_pass, args=(lambda d, t: seen.append(d),))
+    worker.start()
+    worker.join()
+    assert ls.ready and ls.error is None and seen[-1] == ls.total
+    for step in (0, 150, 777, 1001, T - 1):
+        win, i = ls.window_at(step)
+        assert win.start + i == step and 0 <= i < 200
+        for key in ("i", "c", "h", "pre"):
+            np.testing.assert_array_equal(win["l"].steps[key], full["l"].steps[key][:, win.start:win.start + 200])
+        np.testing.assert_array_equal(win["bi"].children["backward"].steps["h"],
+                                      full["bi"].children["backward"].steps["h"][:, win.start:win.start + 200])
+    ov, st = ls.summary("l", "h")
+    assert ov.lo.shape == (1024, 6) and st.n == T
+
+
+def test_cancelling_the_pass_keeps_the_first_window():
+    from lstmviz.app.long_sequence import LongSequence
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})])
+    ls = LongSequence(model, np.zeros((1, 5000, 2), np.float32))
+    ls.cancel()
+    assert ls.run_pass() is False and "cancelled" in ls.error and not ls.ready
+    assert ls.window_at(4000)[0] is ls.first_window()

@@ -382,14 +382,15 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
         raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CHUNK}")
     runs = sum(len(_halves(n.layer)) for n in model.nodes)
     total = max(1, runs * T)
-    done = [0]
+    parts: dict = {}  # steps run per recurrent half (halves may run at once)
 
-    def tick_for(base):
+    def tick_for(key):
         def tick(steps):
             if cancel is not None and cancel():
                 raise Cancelled("the keyframe pass was cancelled")
+            parts[key] = steps
             if progress is not None:
-                progress(min(total, base + steps), total)
+                progress(min(total, sum(parts.values())), total)
         return tick
 
     # when each layer's outputs are read for the last time (model outputs: never dropped)
@@ -426,11 +427,10 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
                     fs = bs = None
                     if init:
                         fs, bs = init[:len(init) // 2], init[len(init) // 2:]
-                    base = done[0]
                     res = recurrent.run_parallel(
-                        [lambda r=rnn, s=st, b=base + j * T: _pass_recurrent(
-                            r, ins[0], ims[0], s, K, keep, tick_for(b))
-                         for j, ((_, rnn), st) in enumerate(zip(halves, (fs, bs)))],
+                        [lambda r=rnn, s=st, k=(name, side): _pass_recurrent(
+                            r, ins[0], ims[0], s, K, keep, tick_for(k))
+                         for (side, rnn), st in zip(halves, (fs, bs))],
                         pool="directions")
                     (fo, ff, fk), (bo, bf, bk) = res
                     keyframes[(name, "forward")], keyframes[(name, "backward")] = fk, bk
@@ -448,7 +448,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
                     oms = [m] * len(merged) + [None] * (len(outs) - len(merged))
                 else:
                     out, final, kf = _pass_recurrent(layer, ins[0], ims[0], init, K, keep,
-                                                     tick_for(done[0]))
+                                                     tick_for((name, "")))
                     keyframes[(name, "")] = kf
                     if rs:
                         first = out.transpose(1, 0, 2) if keep else None
@@ -457,7 +457,8 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
                     outs = [first] + ([np.ascontiguousarray(s) for s in final]
                                       if layer.config["return_state"] else [])
                     oms = [ims[0] if rs else None] + [None] * (len(outs) - 1)
-                done[0] += len(halves) * T
+                for side, _ in halves:
+                    parts[(name, side)] = T
                 in_masks[name] = ims[0]
             else:
                 outs, oms, rec = layer.call(ins, ims, init)
@@ -469,6 +470,8 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
         for other, j in last.items():
             if j == i and other in values:
                 values[other] = [None if s else v for s, v in zip(seq[other], values[other])]
+    if progress is not None:
+        progress(total, total)
     outputs = [values[r.layer][r.tensor_index] for r in model.outputs]
     if any(o is None for o in outputs):  # pragma: no cover - outputs are never dropped
         raise LstmvizError("internal: a model output was dropped")
