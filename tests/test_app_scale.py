@@ -193,11 +193,11 @@ def test_a_long_sequence_shows_its_first_window_then_any_window_exactly(traced):
     assert ls.ready and ls.error is None and seen[-1] == ls.total
     for step in (0, 150, 777, 1001, T - 1):
         win, i = ls.window_at(step)
-        assert win.start + i == step and 0 <= i < 200
+        assert win.start + i == step and 0 <= i < 192
         for key in ("i", "c", "h", "pre"):
-            np.testing.assert_array_equal(win["l"].steps[key], full["l"].steps[key][:, win.start:win.start + 200])
+            np.testing.assert_array_equal(win["l"].steps[key], full["l"].steps[key][:, win.start:win.start + 192])
         np.testing.assert_array_equal(win["bi"].children["backward"].steps["h"],
-                                      full["bi"].children["backward"].steps["h"][:, win.start:win.start + 200])
+                                      full["bi"].children["backward"].steps["h"][:, win.start:win.start + 192])
     ov, st = ls.summary("l", "h")
     assert ov.lo.shape == (1024, 6) and st.n == T
 
