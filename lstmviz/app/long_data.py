@@ -215,3 +215,46 @@ def text_ids(text: str, vocabulary: dict[str, int] | None = None, oov: int | Non
         out[s:s + step] = lut_vals[np.searchsorted(lut_keys, block)]
         _check(cancel, progress, min(len(codes), s + step), len(codes))
     return out[None]
+
+
+def load_long_input(path, model, vocabulary=None, progress=None, cancel=None) -> np.ndarray:
+    """A long input for ``model`` from ``path``: ``.npy`` (memory-mapped), ``.csv`` (rows =
+    steps), or plain text (``.txt`` that is not numbers): ids through the vocabulary for a
+    model that takes ids (an Embedding first), one-hot of them for one that takes features."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        x = open_npy(path, progress, cancel)
+    elif suffix in (".csv", ".tsv"):
+        x = read_csv(path, progress, cancel)
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8", errors="replace")
+        first = next((ln for ln in head.splitlines() if ln.strip()), "")
+        delim = _delimiter(first)
+        try:
+            [float(v) for v in (first.split(delim) if delim else first.split())]
+            numeric = bool(first.strip())
+        except ValueError:
+            numeric = False
+        if numeric:
+            x = read_csv(path, progress, cancel)
+        else:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            want = model.input_shapes()[0]
+            if len(want) == 2:  # ids
+                from lstmviz.engine.layers import Embedding
+                emb = next((n.layer for n in model.nodes if isinstance(n.layer, Embedding)), None)
+                size = int(emb.config["input_dim"]) if emb is not None else None
+                return text_ids(text, vocabulary, size=size, progress=progress, cancel=cancel)
+            ids = text_ids(text, vocabulary, progress=progress, cancel=cancel)[0]
+            feats = int(want[-1])
+            x = np.zeros((1, len(ids), feats), np.float32)
+            x[0, np.arange(len(ids)), (ids - 1) % feats] = 1.0
+            x[0, ids == 0] = 0.0
+            return x
+    want = model.input_shapes()[0]
+    if len(want) == 3 and want[-1] is not None and x.shape[-1] != want[-1]:
+        raise LstmvizError(f"{path.name}: has {x.shape[-1]} features per step but the model "
+                           f"takes {want[-1]}")
+    return x
