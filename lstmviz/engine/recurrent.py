@@ -81,14 +81,16 @@ def set_threads(n: int) -> None:
 
 
 def run_parallel(fns, pool: str = "blocks"):
-    """Calls each of ``fns`` (no arguments) and returns their results in order: on the
+    """Calls each of ``fns`` (no arguments) and returns their results in order (with one
+    BLAS thread each, see ``_one_blas_thread``): on the
     engine's threads when there are several, else one after another. NumPy releases the
     GIL inside its matrix products and ufunc loops, so independent work really overlaps.
     ``pool`` keeps nested uses (directions, then their blocks) on separate threads."""
     fns = list(fns)
     n = threads()
     if n == 1 or len(fns) == 1:
-        return [fn() for fn in fns]
+        with blas.single_threaded():
+            return [fn() for fn in fns]
     with _pool_lock:
         ex = _pools.get(pool)
         if ex is None:
@@ -96,6 +98,18 @@ def run_parallel(fns, pool: str = "blocks"):
     with blas.single_threaded():  # each product on the thread that asked for it
         futures = [ex.submit(fn) for fn in fns]
         return [f.result() for f in futures]
+
+
+def _one_blas_thread(run):
+    """Steps run with one BLAS thread: a step's small products gain nothing from a second
+    one, and on a busy machine OpenBLAS's waiting threads cost far more than they give."""
+    import functools
+
+    @functools.wraps(run)
+    def wrapped(*args, **kw):
+        with blas.single_threaded():
+            return run(*args, **kw)
+    return wrapped
 
 
 def batch_blocks(batch: int) -> list[tuple[int, int]]:
@@ -115,6 +129,7 @@ def _chunk_columns(xs, s, e, b0, b1):
     return xc.reshape((e - s) * (b1 - b0), xs.shape[2]).T
 
 
+@_one_blas_thread
 def _chunked_projection(xs, matrix):
     """``xs (T, B, d) @ matrix`` as (T, B, n), made of the same products a run makes
     (per batch block, per CHUNK of steps), so a window's projection equals the trace's."""
@@ -170,6 +185,7 @@ def _h_prev(h0, h_all):
     return np.concatenate([h0[None], h_all[:-1]], axis=0)
 
 
+@_one_blas_thread
 def _projection(a, matrix):
     """``a (T, B, n) @ matrix``, one product per step (so a window's equal the trace's)."""
     T, B, n = a.shape
@@ -359,6 +375,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
                         out=out[..., k * u:(k + 1) * u])
         return out
 
+    @_one_blas_thread
     def h_proj():
         # the steps' own small products again, block by block, so the same sums
         h_prev = np.concatenate([h0_t[None], h_all[:-1]])
@@ -381,6 +398,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     return recorded, derived, out, final
 
 
+@_one_blas_thread
 def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=None,
             zero_output_for_mask=False, *, record=True, keep_sequence=True,
             keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
@@ -479,6 +497,7 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
     return rec_out, {}, out, final
 
 
+@_one_blas_thread
 def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
                    zero_output_for_mask=False, *, record=True, keep_sequence=True,
                    keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):

@@ -38,7 +38,7 @@ import numpy as np
 from lstmviz.engine import recurrent
 from lstmviz.engine.layers import (Activation, AnyOp, Bidirectional, Dense, Embedding, Identity,
                                    InputLayer, Masking, Merge, NotEqual, Recurrent,
-                                   TimeDistributed)
+                                   StackedRNN, TimeDistributed)
 from lstmviz.engine.recurrent import CHUNK, Keyframes
 from lstmviz.engine.trace import LayerTrace, Steps, Trace
 from lstmviz.errors import LstmvizError
@@ -161,6 +161,11 @@ def _plan(model, arrays) -> tuple[int, dict[str, list[bool]]]:
                 raise LstmvizError(f"{name} merges a sequence with a tensor without steps; "
                                    "a long sequence cannot be traced by windows through it")
             seq[layer.name] = [any(ins)] * max(1, len(layer.output_shapes))
+        elif any(ins) and isinstance(layer, StackedRNN):
+            raise LstmvizError(
+                f"{name} steps a list of cells together; a long sequence is traced by windows "
+                "through LSTM, GRU, SimpleRNN (or one cell) and Bidirectional layers, not yet "
+                "through RNN([cells])")
         elif any(ins):
             raise LstmvizError(
                 f"{name} reshapes the time axis; a long sequence is traced by windows "
