@@ -216,6 +216,7 @@ def cmd_trace(args) -> int:
             trace = trace_steps(model, arrays if len(arrays) > 1 else arrays[0],
                                 *parse_steps(args.steps))
         else:
+            _check_budget(model, arrays)
             trace = model.trace(arrays if len(arrays) > 1 else arrays[0])
     except LstmvizError as err:
         raise LstmvizError(name_input(str(err), args.inputs)) from None
@@ -232,6 +233,24 @@ def cmd_trace(args) -> int:
     print(f"wrote {out}: {len(flat)} arrays ({_fmt_bytes(total)} before compression) from "
           f"{len(trace.layers)} layers; batch {x0.shape[0]}{steps}; output {shapes}")
     return 0
+
+
+def _check_budget(model, arrays) -> None:
+    """Every step of a long sequence would not fit the trace budget: say to take a window."""
+    from lstmviz.engine.windows import BUDGET_ENV, full_trace_bytes, trace_budget
+    x0 = arrays[0]
+    if x0.ndim < 2:
+        return
+    try:
+        model._infer_shapes([a.shape for a in arrays])
+    except LstmvizError:
+        return  # model.trace says what is wrong with the input, in its words
+    need, budget = full_trace_bytes(model, x0.shape[0], x0.shape[1]), trace_budget()
+    if need > budget:
+        raise LstmvizError(
+            f"every step of batch {x0.shape[0]} x {x0.shape[1]:,} steps would take "
+            f"{_fmt_bytes(need)}, more than the trace budget {_fmt_bytes(budget)} "
+            f"({BUDGET_ENV}); write a window of steps with --steps A:B")
 
 
 def _fmt_bytes(n: int) -> str:

@@ -42,7 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import activations, workspace
+from . import activations, blas, workspace
 
 
 # -- threads and blocks -------------------------------------------------------------------
@@ -81,20 +81,35 @@ def set_threads(n: int) -> None:
 
 
 def run_parallel(fns, pool: str = "blocks"):
-    """Calls each of ``fns`` (no arguments) and returns their results in order: on the
+    """Calls each of ``fns`` (no arguments) and returns their results in order (with one
+    BLAS thread each, see ``_one_blas_thread``): on the
     engine's threads when there are several, else one after another. NumPy releases the
     GIL inside its matrix products and ufunc loops, so independent work really overlaps.
     ``pool`` keeps nested uses (directions, then their blocks) on separate threads."""
     fns = list(fns)
     n = threads()
     if n == 1 or len(fns) == 1:
-        return [fn() for fn in fns]
+        with blas.single_threaded():
+            return [fn() for fn in fns]
     with _pool_lock:
         ex = _pools.get(pool)
         if ex is None:
             ex = _pools[pool] = ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"lstmviz-{pool}")
-    futures = [ex.submit(fn) for fn in fns]
-    return [f.result() for f in futures]
+    with blas.single_threaded():  # each product on the thread that asked for it
+        futures = [ex.submit(fn) for fn in fns]
+        return [f.result() for f in futures]
+
+
+def _one_blas_thread(run):
+    """Steps run with one BLAS thread: a step's small products gain nothing from a second
+    one, and on a busy machine OpenBLAS's waiting threads cost far more than they give."""
+    import functools
+
+    @functools.wraps(run)
+    def wrapped(*args, **kw):
+        with blas.single_threaded():
+            return run(*args, **kw)
+    return wrapped
 
 
 def batch_blocks(batch: int) -> list[tuple[int, int]]:
@@ -114,6 +129,7 @@ def _chunk_columns(xs, s, e, b0, b1):
     return xc.reshape((e - s) * (b1 - b0), xs.shape[2]).T
 
 
+@_one_blas_thread
 def _chunked_projection(xs, matrix):
     """``xs (T, B, d) @ matrix`` as (T, B, n), made of the same products a run makes
     (per batch block, per CHUNK of steps), so a window's projection equals the trace's."""
@@ -169,6 +185,7 @@ def _h_prev(h0, h_all):
     return np.concatenate([h0[None], h_all[:-1]], axis=0)
 
 
+@_one_blas_thread
 def _projection(a, matrix):
     """``a (T, B, n) @ matrix``, one product per step (so a window's equal the trace's)."""
     T, B, n = a.shape
@@ -283,42 +300,57 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
             c_s = (np.empty((u, cols), dt), np.empty((u, cols), dt))
             h_s = (np.empty((u, cols), dt), np.empty((u, cols), dt))
         h, c = h0_t[:, b0:b1], c0_t[:, b0:b1]
+        whole = cols == B
+        # per-step views made once (the states-only pass is mostly per-step overhead)
+        x_cols = [xp[:, j * cols:(j + 1) * cols] for j in range(CHUNK)]
+        if not record:
+            s_views = (gt_s, z_s, gt_s[:3 * u], gt_s[:u], gt_s[u:2 * u], gt_s[2 * u:3 * u],
+                       gt_s[3 * u:])
+        matmul, add, multiply, tanh, copyto = np.matmul, np.add, np.multiply, np.tanh, np.copyto
+        act_tanh = act is activations.tanh
         for s in range(0, T, CHUNK):
             e = min(s + CHUNK, T)
             xpc = xp[:, :(e - s) * cols]
-            np.matmul(WT, _chunk_columns(xs, s, e, b0, b1), out=xpc)
+            matmul(WT, _chunk_columns(xs, s, e, b0, b1), out=xpc)
             if bx is not None:
                 xpc += bx
             for t in range(s, e):
                 if K and t % K == 0:
                     for name, st in (("h", h), ("c", c)):
                         keyframes.states[name][t // K, b0:b1] = st.T
-                j = (t - s) * cols
                 if record:
-                    gt, z = gates[t][:, b0:b1], pre_all[t][:, b0:b1]
-                    ct = c_all[t][:, b0:b1]
+                    gt, z, ct = gates[t], pre_all[t], c_all[t]
+                    if not whole:
+                        gt, z, ct = gt[:, b0:b1], z[:, b0:b1], ct[:, b0:b1]
+                    g_sig, g_i, g_f, g_o, g_c = gt[:3 * u], gt[:u], gt[u:2 * u], gt[2 * u:3 * u], gt[3 * u:]
                 else:
-                    gt, z, ct = gt_s, z_s, c_s[t & 1]
-                ht = h_all[t][:, b0:b1] if keep_seq else h_s[t & 1]
-                np.matmul(U, h, out=hu_blocks)
-                np.add(xpc[:, j:j + cols], hu, out=z)
+                    gt, z, g_sig, g_i, g_f, g_o, g_c = s_views
+                    ct = c_s[t & 1]
+                if keep_seq:
+                    ht = h_all[t] if whole else h_all[t][:, b0:b1]
+                else:
+                    ht = h_s[t & 1]
+                matmul(U, h, out=hu_blocks)
+                add(x_cols[t - s], hu, out=z)
                 if fused:
-                    np.tanh(z, out=gt)
-                    sig = gt[:3 * u]
-                    sig *= 0.5
-                    sig += 0.5
+                    tanh(z, out=gt)
+                    g_sig *= 0.5
+                    g_sig += 0.5
                 else:
-                    _apply(rec, z[:3 * u], gt[:3 * u], u)
-                    _apply(act, z[3 * u:], gt[3 * u:], u)
-                np.multiply(gt[u:2 * u], c, out=ct)
-                np.multiply(gt[:u], gt[3 * u:], out=tmp)
+                    _apply(rec, z[:3 * u], g_sig, u)
+                    _apply(act, z[3 * u:], g_c, u)
+                multiply(g_f, c, out=ct)
+                multiply(g_i, g_c, out=tmp)
                 ct += tmp
-                _apply(act, ct, ht, u)
-                ht *= gt[2 * u:3 * u]
+                if act_tanh:
+                    tanh(ct, out=ht)
+                else:
+                    _apply(act, ct, ht, u)
+                ht *= g_o
                 if keep_not is not None:
                     kn = keep_not[t, b0:b1]
-                    np.copyto(ct, c, where=kn)
-                    np.copyto(ht, h, where=kn)
+                    copyto(ct, c, where=kn)
+                    copyto(ht, h, where=kn)
                 h, c = ht, ct
             if on_chunk is not None and b0 == 0:
                 on_chunk(e)
@@ -344,6 +376,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
                         out=out[..., k * u:(k + 1) * u])
         return out
 
+    @_one_blas_thread
     def h_proj():
         # the steps' own small products again, block by block, so the same sums
         h_prev = np.concatenate([h0_t[None], h_all[:-1]])
@@ -366,6 +399,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     return recorded, derived, out, final
 
 
+@_one_blas_thread
 def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=None,
             zero_output_for_mask=False, *, record=True, keep_sequence=True,
             keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
@@ -464,6 +498,7 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
     return rec_out, {}, out, final
 
 
+@_one_blas_thread
 def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
                    zero_output_for_mask=False, *, record=True, keep_sequence=True,
                    keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):

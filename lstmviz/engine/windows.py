@@ -38,7 +38,7 @@ import numpy as np
 from lstmviz.engine import recurrent
 from lstmviz.engine.layers import (Activation, AnyOp, Bidirectional, Dense, Embedding, Identity,
                                    InputLayer, Masking, Merge, NotEqual, Recurrent,
-                                   TimeDistributed)
+                                   StackedRNN, TimeDistributed)
 from lstmviz.engine.recurrent import CHUNK, Keyframes
 from lstmviz.engine.trace import LayerTrace, Steps, Trace
 from lstmviz.errors import LstmvizError
@@ -161,6 +161,11 @@ def _plan(model, arrays) -> tuple[int, dict[str, list[bool]]]:
                 raise LstmvizError(f"{name} merges a sequence with a tensor without steps; "
                                    "a long sequence cannot be traced by windows through it")
             seq[layer.name] = [any(ins)] * max(1, len(layer.output_shapes))
+        elif any(ins) and isinstance(layer, StackedRNN):
+            raise LstmvizError(
+                f"{name} steps a list of cells together; a long sequence is traced by windows "
+                "through LSTM, GRU, SimpleRNN (or one cell) and Bidirectional layers, not yet "
+                "through RNN([cells])")
         elif any(ins):
             raise LstmvizError(
                 f"{name} reshapes the time axis; a long sequence is traced by windows "
@@ -382,14 +387,15 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
         raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CHUNK}")
     runs = sum(len(_halves(n.layer)) for n in model.nodes)
     total = max(1, runs * T)
-    done = [0]
+    parts: dict = {}  # steps run per recurrent half (halves may run at once)
 
-    def tick_for(base):
+    def tick_for(key):
         def tick(steps):
             if cancel is not None and cancel():
                 raise Cancelled("the keyframe pass was cancelled")
+            parts[key] = steps
             if progress is not None:
-                progress(min(total, base + steps), total)
+                progress(min(total, sum(parts.values())), total)
         return tick
 
     # when each layer's outputs are read for the last time (model outputs: never dropped)
@@ -426,11 +432,10 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
                     fs = bs = None
                     if init:
                         fs, bs = init[:len(init) // 2], init[len(init) // 2:]
-                    base = done[0]
                     res = recurrent.run_parallel(
-                        [lambda r=rnn, s=st, b=base + j * T: _pass_recurrent(
-                            r, ins[0], ims[0], s, K, keep, tick_for(b))
-                         for j, ((_, rnn), st) in enumerate(zip(halves, (fs, bs)))],
+                        [lambda r=rnn, s=st, k=(name, side): _pass_recurrent(
+                            r, ins[0], ims[0], s, K, keep, tick_for(k))
+                         for (side, rnn), st in zip(halves, (fs, bs))],
                         pool="directions")
                     (fo, ff, fk), (bo, bf, bk) = res
                     keyframes[(name, "forward")], keyframes[(name, "backward")] = fk, bk
@@ -448,7 +453,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
                     oms = [m] * len(merged) + [None] * (len(outs) - len(merged))
                 else:
                     out, final, kf = _pass_recurrent(layer, ins[0], ims[0], init, K, keep,
-                                                     tick_for(done[0]))
+                                                     tick_for((name, "")))
                     keyframes[(name, "")] = kf
                     if rs:
                         first = out.transpose(1, 0, 2) if keep else None
@@ -457,7 +462,8 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
                     outs = [first] + ([np.ascontiguousarray(s) for s in final]
                                       if layer.config["return_state"] else [])
                     oms = [ims[0] if rs else None] + [None] * (len(outs) - 1)
-                done[0] += len(halves) * T
+                for side, _ in halves:
+                    parts[(name, side)] = T
                 in_masks[name] = ims[0]
             else:
                 outs, oms, rec = layer.call(ins, ims, init)
@@ -469,6 +475,8 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
         for other, j in last.items():
             if j == i and other in values:
                 values[other] = [None if s else v for s, v in zip(seq[other], values[other])]
+    if progress is not None:
+        progress(total, total)
     outputs = [values[r.layer][r.tensor_index] for r in model.outputs]
     if any(o is None for o in outputs):  # pragma: no cover - outputs are never dropped
         raise LstmvizError("internal: a model output was dropped")

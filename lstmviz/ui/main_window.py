@@ -273,6 +273,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu = file.addMenu("Open &recent")
         self._fill_recent()
         file.addAction("&Import input (.npy, .csv)\u2026", self.input_panel._import_dialog)
+        file.addAction("Open a &long input (.npy, .csv, text)\u2026", self.open_long_dialog)
         file.addAction("&New stack", self.new_stack)
         file.addSeparator()
         file.addAction("Save &screenshot\u2026", self.screenshot_dialog)
@@ -560,6 +561,27 @@ class MainWindow(QtWidgets.QMainWindow):
         if "error" in result:
             raise result["error"]
         return result["value"]
+
+    def open_long_dialog(self):
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open a long input", "", "Long inputs (*.npy *.csv *.tsv *.txt);;All files (*)")
+        if path:
+            self.open_long(path)
+
+    def open_long(self, path):
+        """A long input for the current model in its own window (ui/long_view.py)."""
+        from lstmviz.app.long_data import load_long_input
+        from lstmviz.ui.long_view import LongSequenceWindow
+        try:
+            if self.state.model is None:
+                raise LstmvizError("open or build a model first")
+            x = load_long_input(path, self.state.model)
+            self.long_window = LongSequenceWindow(self.state.model, x, parent=self)
+        except (LstmvizError, OSError) as err:
+            self.message(str(err), dialog=True, error=True)
+            return None
+        self.long_window.show()
+        return self.long_window
 
     def open_demo(self, demo: dict) -> bool:
         ok = self.open_file(demo["model"])

@@ -1,0 +1,260 @@
+"""Long real data for long sequences, read without Qt and with progress.
+
+- ``open_npy``: a ``.npy`` file memory-mapped (nothing read until used; the header's shape
+  must fit the file), checked for numbers and NaN block by block;
+- ``read_csv``: a ``.csv`` of hundreds of thousands of rows (one row per timestep, one
+  column per feature, an optional header line, ``#`` comments) parsed in blocks of rows
+  by NumPy's C reader;
+- ``text_ids``: plain text to token ids through a vocabulary: the app's own characters
+  (``inputs.ALPHABET``, id = 1 + index, 0 = padding: what the app's text input and its
+  Embedding stacks use) or a given one (``read_vocabulary``: one token per line, or a JSON
+  list / object).
+
+Each takes ``progress(done, total)`` (bytes or characters) and ``cancel()`` (True stops
+with ``Cancelled``); each refusal is one ``LstmvizError`` line naming the file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from lstmviz.app import inputs as gen
+from lstmviz.errors import LstmvizError
+
+BLOCK_BYTES = 4 << 20
+MAX_VOCABULARY_BYTES = 16 << 20
+
+
+class Cancelled(LstmvizError):
+    """Reading stopped by its ``cancel`` callback."""
+
+
+def _check(cancel, progress, done, total):
+    if cancel is not None and cancel():
+        raise Cancelled("reading was cancelled")
+    if progress is not None:
+        progress(done, total)
+
+
+def _as_sequence(arr, name):
+    if arr.ndim == 1:
+        return arr[None, :, None]
+    if arr.ndim == 2:
+        return arr[None]
+    if arr.ndim == 3:
+        return arr
+    raise LstmvizError(f"{name}: has shape {arr.shape}; expected (timesteps,), "
+                       "(timesteps, features) or (batch, timesteps, features)")
+
+
+def open_npy(path, progress=None, cancel=None) -> np.ndarray:
+    """``(batch, timesteps, features)`` memory-mapped from a ``.npy`` (read-only)."""
+    path = Path(path)
+    name = path.name
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(6) != b"\x93NUMPY":
+                raise LstmvizError(f"{name}: not a readable .npy file (no NumPy header)")
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+    except ValueError as err:
+        if "pickle" in str(err).lower() or "python objects" in str(err).lower():
+            raise LstmvizError(f"{name}: holds Python objects (a pickled array), which lstmviz "
+                               "never loads; save numbers") from None
+        raise LstmvizError(f"{name}: not a readable .npy file ({err})") from None
+    except (OSError, EOFError) as err:
+        raise LstmvizError(f"{name}: cannot be read as .npy ({err})") from None
+    if not isinstance(arr, np.ndarray) or arr.dtype == object or not (
+            np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise LstmvizError(f"{name}: holds {getattr(arr, 'dtype', 'no')} values, not numbers")
+    arr = _as_sequence(arr, name)
+    if arr.size == 0:
+        raise LstmvizError(f"{name}: is empty (shape {arr.shape})")
+    if np.issubdtype(arr.dtype, np.floating):
+        flat = arr.reshape(-1) if arr.flags.c_contiguous else None
+        step = max(1, BLOCK_BYTES // arr.itemsize)
+        n = arr.size
+        for s in range(0, n, step):
+            block = flat[s:s + step] if flat is not None else np.asarray(arr).reshape(-1)[s:s + step]
+            if not np.all(np.isfinite(block)):
+                bad = s + int(np.argmax(~np.isfinite(block)))
+                raise LstmvizError(f"{name}: holds NaN or infinity (value {bad:,} of {n:,}); "
+                                   "replace them with numbers")
+            _check(cancel, progress, min(n, s + step), n)
+    return arr
+
+
+def _delimiter(line: str):
+    for sep in (",", "\t", ";"):
+        if sep in line:
+            return sep
+    return None
+
+
+def read_csv(path, progress=None, cancel=None) -> np.ndarray:
+    """``(1, rows, columns)`` float32 from a ``.csv`` (or whitespace-separated ``.txt``)."""
+    path = Path(path)
+    name = path.name
+    total = path.stat().st_size
+    if total == 0:
+        raise LstmvizError(f"{name}: the file is empty")
+    blocks: list[np.ndarray] = []
+    width = None
+    delim = None
+    first = True
+    done = 0
+    row = 0
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(BLOCK_BYTES)
+            if not chunk:
+                break
+            if not chunk.endswith(b"\n"):
+                chunk += fh.readline()
+            done += len(chunk)
+            text = chunk.decode("utf-8-sig" if first else "utf-8", errors="replace")
+            lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+            if first and lines:
+                delim = _delimiter(lines[0])
+                try:
+                    [float(v) for v in (lines[0].split(delim) if delim else lines[0].split())]
+                except ValueError:
+                    lines = lines[1:]  # a header line
+                first = False
+            if lines:
+                try:
+                    block = np.loadtxt(io.StringIO("\n".join(lines)), delimiter=delim,
+                                       dtype=np.float32, ndmin=2, comments=None)
+                except ValueError as err:
+                    raise LstmvizError(f"{name}: near row {row + 1:,}: {str(err).splitlines()[0]}") from None
+                if width is None:
+                    width = block.shape[1]
+                elif block.shape[1] != width:
+                    raise LstmvizError(f"{name}: near row {row + 1:,}: {block.shape[1]} columns "
+                                       f"where the first rows have {width}")
+                blocks.append(block)
+                row += len(block)
+            _check(cancel, progress, done, total)
+    if not blocks:
+        raise LstmvizError(f"{name}: holds no rows of numbers")
+    data = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+    if not np.all(np.isfinite(data)):
+        raise LstmvizError(f"{name}: holds NaN or infinity; replace them with numbers")
+    return data[None]
+
+
+def read_vocabulary(path) -> dict[str, int]:
+    """A vocabulary file: a JSON list (token -> its index) or object (token -> id), or
+    plain text with one token per line (id = line number, from 0)."""
+    path = Path(path)
+    name = path.name
+    if path.stat().st_size > MAX_VOCABULARY_BYTES:
+        raise LstmvizError(f"{name}: a vocabulary of more than {MAX_VOCABULARY_BYTES >> 20} MB is refused")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except ValueError as err:
+            raise LstmvizError(f"{name}: not JSON ({err})") from None
+        if isinstance(data, list) and all(isinstance(t, str) for t in data):
+            return {t: i for i, t in enumerate(data)}
+        if isinstance(data, dict) and all(isinstance(v, int) and not isinstance(v, bool)
+                                          for v in data.values()):
+            return {str(k): int(v) for k, v in data.items()}
+        raise LstmvizError(f"{name}: a vocabulary is a JSON list of tokens or an object token -> id")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines = lines[:-1]
+    return {t: i for i, t in enumerate(lines)}
+
+
+def app_vocabulary() -> dict[str, int]:
+    """The app's own characters: id 1 + their index in ``inputs.ALPHABET`` (0 = padding)."""
+    return {c: 1 + i for i, c in enumerate(gen.ALPHABET)}
+
+
+def text_ids(text: str, vocabulary: dict[str, int] | None = None, oov: int | None = None,
+             size: int | None = None, progress=None, cancel=None) -> np.ndarray:
+    """``(1, len(text))`` int32 ids of the characters of ``text``.
+
+    Without a vocabulary: the app's (upper case folded, unknown characters as the last
+    symbol, as the app's text input does). With one: a character it lacks is refused
+    (naming it) unless ``oov`` gives its id. ``size`` (an Embedding's input_dim): every
+    id must be below it."""
+    if vocabulary is None:
+        table = {c: gen.char_index(c) + 1 for c in set(text)}
+    else:
+        table = {}
+        for c in set(text):
+            if c in vocabulary:
+                table[c] = vocabulary[c]
+            elif oov is not None:
+                table[c] = oov
+            else:
+                at = text.index(c)
+                raise LstmvizError(f"the character {c!r} (at {at:,}) is not in the vocabulary; "
+                                   "give an id for unknown characters or another vocabulary")
+    if size is not None:
+        big = [(c, i) for c, i in table.items() if not 0 <= i < size]
+        if big:
+            c, i = big[0]
+            raise LstmvizError(f"the character {c!r} has id {i}, outside the Embedding's "
+                               f"vocabulary 0..{size - 1}")
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    lut_keys = np.array([ord(c) for c in table], dtype=np.uint32)
+    lut_vals = np.array(list(table.values()), dtype=np.int32)
+    order = np.argsort(lut_keys)
+    lut_keys, lut_vals = lut_keys[order], lut_vals[order]
+    out = np.empty(codes.shape, np.int32)
+    step = 1 << 20
+    for s in range(0, len(codes), step):
+        block = codes[s:s + step]
+        out[s:s + step] = lut_vals[np.searchsorted(lut_keys, block)]
+        _check(cancel, progress, min(len(codes), s + step), len(codes))
+    return out[None]
+
+
+def load_long_input(path, model, vocabulary=None, progress=None, cancel=None) -> np.ndarray:
+    """A long input for ``model`` from ``path``: ``.npy`` (memory-mapped), ``.csv`` (rows =
+    steps), or plain text (``.txt`` that is not numbers): ids through the vocabulary for a
+    model that takes ids (an Embedding first), one-hot of them for one that takes features."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        x = open_npy(path, progress, cancel)
+    elif suffix in (".csv", ".tsv"):
+        x = read_csv(path, progress, cancel)
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8", errors="replace")
+        first = next((ln for ln in head.splitlines() if ln.strip()), "")
+        delim = _delimiter(first)
+        try:
+            [float(v) for v in (first.split(delim) if delim else first.split())]
+            numeric = bool(first.strip())
+        except ValueError:
+            numeric = False
+        if numeric:
+            x = read_csv(path, progress, cancel)
+        else:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            want = model.input_shapes()[0]
+            if len(want) == 2:  # ids
+                from lstmviz.engine.layers import Embedding
+                emb = next((n.layer for n in model.nodes if isinstance(n.layer, Embedding)), None)
+                size = int(emb.config["input_dim"]) if emb is not None else None
+                return text_ids(text, vocabulary, size=size, progress=progress, cancel=cancel)
+            ids = text_ids(text, vocabulary, progress=progress, cancel=cancel)[0]
+            feats = int(want[-1])
+            x = np.zeros((1, len(ids), feats), np.float32)
+            x[0, np.arange(len(ids)), (ids - 1) % feats] = 1.0
+            x[0, ids == 0] = 0.0
+            return x
+    want = model.input_shapes()[0]
+    if len(want) == 3 and want[-1] is not None and x.shape[-1] != want[-1]:
+        raise LstmvizError(f"{path.name}: has {x.shape[-1]} features per step but the model "
+                           f"takes {want[-1]}")
+    return x

@@ -1,0 +1,121 @@
+"""A long input in the app, without Qt: the first window at once, the keyframe pass on a
+worker thread, and the exact window around any step on demand.
+
+``LongSequence(model, x)``:
+- ``first_window()``: a plain trace of the first ``window`` steps: the same numbers as
+  those steps of the whole sequence (a run from step 0 makes the same products), so the
+  views draw at once, before the pass. Only where every layer runs forward: a backward
+  half (go_backwards, a Bidirectional) starts at the last step, so there it is None;
+- ``run_pass(progress, cancel)``: the keyframe pass (``engine.windows``), meant for a
+  worker thread; ``ready`` says it finished, ``error`` holds a refusal or "cancelled";
+- ``window_at(step)``: ``(trace, local step)``: the exact window holding ``step`` (windows
+  start at multiples of half a window, so stepping across a boundary recomputes once);
+  before the pass ends only the first window is there;
+- ``summary(layer, key, ...)``: the record's overview and unit statistics (``app.scale``).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from lstmviz.app import scale
+from lstmviz.engine.recurrent import CHUNK
+from lstmviz.engine.windows import Cancelled, keyframe_pass
+from lstmviz.errors import LstmvizError
+
+DEFAULT_WINDOW = 256
+
+
+class LongSequence:
+    def __init__(self, model, x, window: int = DEFAULT_WINDOW, every: int | None = None):
+        self.model = model
+        self.x = x
+        self.steps = int(np.shape(x)[1])
+        # a multiple of the engine's chunk: the first window, traced alone, then makes the
+        # very products of the whole sequence's first steps
+        self.window = min(max(CHUNK, int(window) // CHUNK * CHUNK), self.steps)
+        self.every = every
+        self.windowed = None
+        self.error: str | None = None
+        self.done = 0
+        self.total = 1
+        self._cancel = threading.Event()
+        self._cache: dict[int, object] = {}
+        self._first = None
+        self._summaries: dict = {}
+
+    @property
+    def ready(self) -> bool:
+        return self.windowed is not None
+
+    @property
+    def forward_only(self) -> bool:
+        from lstmviz.engine.windows import _halves
+        return all(not rnn.config["go_backwards"] for n in self.model.nodes
+                   for _, rnn in _halves(n.layer))
+
+    def first_window(self):
+        """The first window, traced alone (None when a layer runs backwards)."""
+        if self._first is None and self.forward_only:
+            self._first = self.model.trace(np.ascontiguousarray(self.x[:, :self.window]))
+            self._first.start, self._first.total_steps = 0, self.steps
+        return self._first
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run_pass(self, progress=None) -> bool:
+        """The keyframe pass (on a worker thread); True when it finished."""
+        def tick(done, total):
+            self.done, self.total = done, total
+            if progress is not None:
+                progress(done, total)
+        try:
+            self.windowed = keyframe_pass(self.model, self.x, every=self.every, progress=tick,
+                                          cancel=self._cancel.is_set)
+            self.done = self.total
+            return True
+        except Cancelled:
+            self.error = "cancelled: only the first window can be shown"
+        except LstmvizError as err:
+            self.error = str(err)
+        return False
+
+    def start_of(self, step: int) -> int:
+        """First step of the window that shows ``step`` (half-window hops, clamped)."""
+        hop = max(1, self.window // 2)
+        a = max(0, int(step) - hop // 2) // hop * hop
+        return max(0, min(a, self.steps - self.window))
+
+    def window_at(self, step: int):
+        """(trace of the window holding ``step``, ``step``'s index in it)."""
+        step = max(0, min(int(step), self.steps - 1))
+        if not self.ready:
+            first = self.first_window()
+            return first, min(step, self.window - 1)  # (None, ..) before a backward pass
+        a = self.start_of(step)
+        if step >= a + self.window or step < a:  # pragma: no cover - start_of keeps it inside
+            a = max(0, min(step, self.steps - self.window))
+        trace = self._cache.get(a)
+        if trace is None:
+            if a == 0 and self._first is not None:
+                trace = self._first
+            else:
+                trace = self.windowed.window(a, a + self.window)
+            if len(self._cache) > 8:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[a] = trace
+        return trace, step - a
+
+    def summary(self, layer: str, key: str, sample: int = 0, feature: int | None = None,
+                bins: int = 1024, progress=None):
+        """(Overview, UnitStats) of a record over the whole sequence (after the pass)."""
+        if not self.ready:
+            raise LstmvizError("the keyframe pass has not finished")
+        k = (layer, key, sample, feature, bins)
+        if k not in self._summaries:
+            self._summaries[k] = scale.summarize(self.windowed, layer, key, sample, feature,
+                                                 bins, progress=progress, cancel=self._cancel.is_set)
+        return self._summaries[k]

@@ -1,0 +1,204 @@
+"""What views need of a long sequence, computed without Qt: overviews and units at scale.
+
+- ``stream(trace, layer, key, sample)``: a record of one sample over the whole sequence in
+  blocks ``(start, (steps, units))``: slices of a full ``Trace``, or windows recomputed
+  from the keyframes of a ``WindowedTrace`` (memory of one block);
+- ``Overview``: the whole sequence downsampled to ``bins`` columns, min and max per bin
+  and unit (exact: every step is seen; a spike of one step stays visible), drawn on the
+  record's own colour levels beside the exact window around the current step;
+- ``UnitStats``: per unit over the whole sequence: mean, variance, saturation (the share of
+  steps a gate is below 0.1 or above 0.9, or |h| above 0.9: Karpathy et al. 2015) and the
+  correlation with an input feature; ``rank_units`` sorts and filters units by them;
+- ``crossings``: the steps where a unit crosses a threshold (LSTMVis' way of finding the
+  cells that track quotes or line length).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmviz.engine.trace import GATE_KEYS
+from lstmviz.errors import LstmvizError
+
+BLOCK_STEPS = 4096
+
+
+def _record(rec, key):
+    """A layer trace's record by key; ``forward/h`` reaches into a Bidirectional."""
+    if "/" in key:
+        side, key = key.split("/", 1)
+        rec = rec.children[side]
+    return rec.steps[key] if key in rec.steps else None
+
+
+def stream(trace, layer: str, key: str, sample: int = 0, block: int = BLOCK_STEPS,
+           progress=None, cancel=None):
+    """Yields ``(start, array (steps, units))`` of record ``key`` of ``layer`` for one
+    sample, in processing order, over the whole sequence."""
+    windowed = hasattr(trace, "window")
+    total = trace.timesteps if windowed else trace[layer].timesteps
+    if windowed:
+        every = trace.every
+        block = max(every, block // every * every)  # whole keyframe intervals: no waste
+    for s in range(0, total, block):
+        e = min(total, s + block)
+        if cancel is not None and cancel():
+            raise LstmvizError("cancelled")
+        rec = trace.window(s, e)[layer] if windowed else trace[layer]
+        arr = _record(rec, key)
+        if arr is None:
+            raise LstmvizError(f"layer '{layer}' records no '{key}'")
+        yield s, np.asarray(arr[sample, :e - s] if windowed else arr[sample, s:e])
+        if progress is not None:
+            progress(e, total)
+
+
+class Overview:
+    """Min and max per bin of a (steps, units) record over ``total`` steps."""
+
+    def __init__(self, total: int, units: int, bins: int = 1024):
+        self.total = int(total)
+        self.bins = max(1, min(int(bins), self.total))
+        self.lo = np.full((self.bins, units), np.inf, np.float32)
+        self.hi = np.full((self.bins, units), -np.inf, np.float32)
+
+    def bin_of(self, step):
+        """The bin a step falls in (bins split the steps as evenly as whole steps can)."""
+        return np.asarray(step, np.int64) * self.bins // self.total
+
+    def edges(self) -> np.ndarray:
+        """First step of each bin, and ``total`` last: bin k covers edges[k]..edges[k+1]-1."""
+        return -(-np.arange(self.bins + 1, dtype=np.int64) * self.total // self.bins)
+
+    def add(self, start: int, values: np.ndarray) -> None:
+        values = np.asarray(values, np.float32).reshape(len(values), -1)
+        bins = self.bin_of(np.arange(start, start + len(values)))
+        cuts = np.flatnonzero(np.diff(bins)) + 1
+        starts = np.r_[0, cuts]
+        lo = np.minimum.reduceat(values, starts, axis=0)
+        hi = np.maximum.reduceat(values, starts, axis=0)
+        which = bins[starts]
+        self.lo[which] = np.minimum(self.lo[which], lo)
+        self.hi[which] = np.maximum(self.hi[which], hi)
+
+
+class UnitStats:
+    """Running per-unit statistics of one record over the steps given to ``add``."""
+
+    def __init__(self, units: int, gate: bool):
+        self.gate = gate
+        self.n = 0
+        self.sum = np.zeros(units)
+        self.sumsq = np.zeros(units)
+        self.saturated = np.zeros(units)
+        self.x_sum = 0.0
+        self.x_sumsq = 0.0
+        self.xy = np.zeros(units)
+
+    def add(self, values: np.ndarray, feature: np.ndarray | None = None) -> None:
+        v = np.asarray(values, np.float64)
+        self.n += len(v)
+        self.sum += v.sum(axis=0)
+        self.sumsq += (v * v).sum(axis=0)
+        if self.gate:
+            self.saturated += ((v < 0.1) | (v > 0.9)).sum(axis=0)
+        else:
+            self.saturated += (np.abs(v) > 0.9).sum(axis=0)
+        if feature is not None:
+            f = np.asarray(feature, np.float64).reshape(-1)
+            self.x_sum += f.sum()
+            self.x_sumsq += (f * f).sum()
+            self.xy += f @ v
+
+    @property
+    def mean(self):
+        return self.sum / max(1, self.n)
+
+    @property
+    def variance(self):
+        return np.maximum(0.0, self.sumsq / max(1, self.n) - self.mean ** 2)
+
+    @property
+    def saturation(self):
+        return self.saturated / max(1, self.n)
+
+    @property
+    def correlation(self):
+        """Pearson's r of each unit with the feature (0 where either is constant)."""
+        n = max(1, self.n)
+        mx = self.x_sum / n
+        vx = self.x_sumsq / n - mx * mx
+        cov = self.xy / n - mx * self.mean
+        den = np.sqrt(np.maximum(vx, 0.0) * self.variance)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.where(den > 1e-12, cov / np.where(den > 0, den, 1.0), 0.0)
+        return np.clip(r, -1.0, 1.0)
+
+
+def summarize(trace, layer: str, key: str, sample: int = 0, feature: int | None = None,
+              bins: int = 1024, progress=None, cancel=None) -> tuple[Overview, UnitStats]:
+    """One pass over the sequence: the record's overview and its units' statistics
+    (correlated with input feature ``feature`` of the same processing step)."""
+    x = trace.inputs[0] if trace.inputs else None
+    backwards = False
+    rec = trace.window(0, 1)[layer] if hasattr(trace, "window") else trace[layer]
+    sub = rec.children[key.split("/", 1)[0]] if "/" in key else rec
+    backwards = sub.go_backwards
+    total = trace.timesteps if hasattr(trace, "window") else rec.timesteps
+    overview = stats = None
+    for s, arr in stream(trace, layer, key, sample, progress=progress, cancel=cancel):
+        if overview is None:
+            overview = Overview(total, arr.shape[1], bins)
+            stats = UnitStats(arr.shape[1], key.rsplit("/", 1)[-1] in GATE_KEYS)
+        f = None
+        if feature is not None and x is not None and x.ndim == 3:
+            idx = np.arange(s, s + len(arr))
+            if backwards:
+                idx = total - 1 - idx
+            f = np.asarray(x[sample, idx, feature], np.float64)
+        overview.add(s, arr)
+        stats.add(arr, f)
+    return overview, stats
+
+
+RANKINGS = ("variance", "saturation", "correlation")
+
+
+def rank_units(stats: UnitStats, by: str = "variance", minimum: float | None = None,
+               top: int | None = None) -> np.ndarray:
+    """Unit indices, most first by ``by`` (correlation by its size, either sign), keeping
+    those with a score of at least ``minimum``, and at most ``top`` of them."""
+    if by not in RANKINGS:
+        raise LstmvizError(f"units are ranked by {', '.join(RANKINGS)}, not {by!r}")
+    score = {"variance": stats.variance, "saturation": stats.saturation,
+             "correlation": np.abs(stats.correlation)}[by]
+    order = np.argsort(-score, kind="stable")
+    if minimum is not None:
+        order = order[score[order] >= minimum]
+    return order[:top] if top is not None else order
+
+
+def crossings(values, threshold: float, direction: str = "up", start: int = 0,
+              before: float | None = None) -> np.ndarray:
+    """Steps ``t`` (counted from ``start``) where ``values`` crosses ``threshold``: "up"
+    (values[t-1] < threshold <= values[t]), "down", or "both". ``before`` is the value
+    ahead of ``values[0]`` (a block of a longer sequence); none: step 0 is no crossing."""
+    v = np.asarray(values, np.float64).reshape(-1)
+    prev = np.r_[np.nan if before is None else before, v[:-1]]
+    up = (prev < threshold) & (v >= threshold)
+    down = (prev >= threshold) & (v < threshold)
+    if direction not in ("up", "down", "both"):
+        raise LstmvizError(f"a crossing goes up, down or both, not {direction!r}")
+    hit = up if direction == "up" else down if direction == "down" else up | down
+    return np.flatnonzero(hit) + start
+
+
+def find_crossings(trace, layer: str, key: str, unit: int, threshold: float,
+                   direction: str = "up", sample: int = 0, progress=None, cancel=None) -> np.ndarray:
+    """Every step of the sequence where ``unit`` of record ``key`` crosses ``threshold``."""
+    found, before = [], None
+    for s, arr in stream(trace, layer, key, sample, progress=progress, cancel=cancel):
+        col = arr[:, unit]
+        found.append(crossings(col, threshold, direction, start=s, before=before))
+        before = float(col[-1])
+    return np.concatenate(found) if found else np.zeros(0, np.int64)

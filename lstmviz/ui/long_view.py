@@ -1,0 +1,330 @@
+"""The long-sequence window: the whole sequence as an overview beside the exact window
+around the current step, the keyframe pass's progress with a Cancel button, and units at
+scale (ranked by variance, saturation or correlation; threshold crossings).
+
+Everything it shows comes from ``app.long_sequence.LongSequence`` and ``app.scale``: the
+pass and the summaries run on a worker thread (NumPy releases the GIL), a timer reads
+their progress, and the window only draws (items created once, then ``setImage`` /
+``setData``). Colour levels are fixed per record: 0..1 for gates, symmetric around 0 for
+signed values, the same in the overview and the window.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from lstmviz.app import scale
+from lstmviz.app.long_sequence import LongSequence
+from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
+from lstmviz.engine.windows import _halves
+from lstmviz.errors import LstmvizError
+from lstmviz.ui import theme as th
+
+
+def record_choices(model) -> list[tuple[str, str]]:
+    """(layer, key) pairs a long sequence can show: every recorded state and gate."""
+    out = []
+    for node in model.nodes:
+        for side, rnn in _halves(node.layer):
+            for key in RECURRENT_KEYS[rnn.kind]:
+                out.append((node.layer.name, f"{side}/{key}" if side else key))
+    return out
+
+
+class LongSequenceWindow(QtWidgets.QWidget):
+    """A window on one long input of one model."""
+
+    def __init__(self, model, x, window: int = 256, parent=None, start: bool = True):
+        super().__init__(parent)
+        self.setWindowTitle(f"lstmviz: a long sequence of {np.shape(x)[1]:,} steps")
+        self.setWindowFlag(QtCore.Qt.WindowType.Window)
+        self.seq = LongSequence(model, x, window)
+        self.choices = record_choices(model)
+        if not self.choices:
+            raise LstmvizError("the model has no recurrent layer to follow over a long sequence")
+        self.step = 0
+        self.order: np.ndarray | None = None
+        self.summary = None
+        self._summary_key = None
+        self._worker: threading.Thread | None = None
+        self._pending: tuple | None = None
+        self._build()
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(100)
+        self.timer.timeout.connect(self._poll)
+        if start:
+            self.start()
+        self.redraw()
+
+    # -- layout ------------------------------------------------------------------------
+    def _build(self):
+        t = th.current()
+        lay = QtWidgets.QVBoxLayout(self)
+        top = QtWidgets.QHBoxLayout()
+        self.record_combo = QtWidgets.QComboBox()
+        for layer, key in self.choices:
+            self.record_combo.addItem(f"{layer}: {key}", (layer, key))
+        self.record_combo.currentIndexChanged.connect(lambda _: self._record_changed())
+        self.sample_spin = QtWidgets.QSpinBox()
+        self.sample_spin.setRange(0, int(np.shape(self.seq.x)[0]) - 1)
+        self.sample_spin.setPrefix("sample ")
+        self.sample_spin.valueChanged.connect(lambda _: self._record_changed())
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("keyframe pass %p%")
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.status = QtWidgets.QLabel("")
+        for w in (QtWidgets.QLabel("record"), self.record_combo, self.sample_spin, self.progress,
+                  self.cancel_button):
+            top.addWidget(w)
+        top.addWidget(self.status, 1)
+        lay.addLayout(top)
+
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setBackground(t.background)
+        self.over_plot = self.glw.addPlot(row=0, col=0, title="whole sequence (min/max per bin)")
+        self.win_plot = self.glw.addPlot(row=0, col=1, title="exact window")
+        self.curve_over = self.glw.addPlot(row=1, col=0)
+        self.curve_win = self.glw.addPlot(row=1, col=1)
+        for p in (self.over_plot, self.win_plot):
+            p.invertY(True)
+            p.setLabel("left", "unit")
+        self.over_plot.setLabel("bottom", "step")
+        self.win_plot.setLabel("bottom", "step")
+        self.over_img = pg.ImageItem(axisOrder="row-major")
+        self.win_img = pg.ImageItem(axisOrder="row-major")
+        self.over_plot.addItem(self.over_img)
+        self.win_plot.addItem(self.win_img)
+        self.over_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(t.highlight, width=2))
+        self.win_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(t.highlight, width=2))
+        self.over_plot.addItem(self.over_line)
+        self.win_plot.addItem(self.win_line)
+        self.band_lo = self.curve_over.plot(pen=pg.mkPen((120, 160, 220)))
+        self.band_hi = self.curve_over.plot(pen=pg.mkPen((120, 160, 220)))
+        self.band = pg.FillBetweenItem(self.band_lo, self.band_hi, brush=pg.mkBrush(120, 160, 220, 90))
+        self.curve_over.addItem(self.band)
+        self.unit_curve = self.curve_win.plot(pen=pg.mkPen((230, 140, 40), width=2))
+        self.curve_line = pg.InfiniteLine(angle=90)
+        self.curve_win.addItem(self.curve_line)
+        self.over_img.mouseClickEvent = self._overview_clicked
+        lay.addWidget(self.glw, 1)
+
+        seek = QtWidgets.QHBoxLayout()
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.slider.setRange(0, self.seq.steps - 1)
+        self.slider.valueChanged.connect(self.seek)
+        self.step_label = QtWidgets.QLabel("")
+        seek.addWidget(self.slider, 1)
+        seek.addWidget(self.step_label)
+        lay.addLayout(seek)
+
+        units = QtWidgets.QHBoxLayout()
+        self.rank_combo = QtWidgets.QComboBox()
+        self.rank_combo.addItems(["model order", *scale.RANKINGS])
+        self.rank_combo.currentIndexChanged.connect(lambda _: self._rank())
+        self.feature_spin = QtWidgets.QSpinBox()
+        feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
+        self.feature_spin.setRange(0, max(0, feats - 1))
+        self.feature_spin.setPrefix("feature ")
+        self.feature_spin.valueChanged.connect(lambda _: self._record_changed())
+        self.top_spin = QtWidgets.QSpinBox()
+        self.top_spin.setRange(1, 100000)
+        self.top_spin.setValue(64)
+        self.top_spin.setPrefix("top ")
+        self.top_spin.valueChanged.connect(lambda _: self._rank())
+        self.unit_spin = QtWidgets.QSpinBox()
+        self.unit_spin.setPrefix("unit ")
+        self.unit_spin.valueChanged.connect(lambda _: self.redraw())
+        self.threshold_edit = QtWidgets.QDoubleSpinBox()
+        self.threshold_edit.setRange(-1e6, 1e6)
+        self.threshold_edit.setDecimals(3)
+        self.threshold_edit.setSingleStep(0.1)
+        self.threshold_edit.setPrefix("threshold ")
+        self.direction_combo = QtWidgets.QComboBox()
+        self.direction_combo.addItems(["up", "down", "both"])
+        self.find_button = QtWidgets.QPushButton("Find crossings")
+        self.find_button.clicked.connect(self.find_crossings)
+        self.crossing_list = QtWidgets.QComboBox()
+        self.crossing_list.setMinimumContentsLength(12)
+        self.crossing_list.activated.connect(
+            lambda i: self.seek(int(self.crossing_list.itemData(i))) if i >= 0 else None)
+        for w in (QtWidgets.QLabel("units by"), self.rank_combo, self.feature_spin, self.top_spin,
+                  self.unit_spin, self.threshold_edit, self.direction_combo, self.find_button,
+                  self.crossing_list):
+            units.addWidget(w)
+        units.addStretch(1)
+        lay.addLayout(units)
+        self.resize(1400, 800)
+
+    # -- the pass and the summaries (worker thread) ------------------------------------
+    def start(self):
+        if self._worker is not None:
+            return
+        want = self._wanted()
+        self._worker = threading.Thread(target=self._work, args=(want,), name="lstmviz-keyframes",
+                                        daemon=True)
+        self._worker.start()
+        self.timer.start()
+
+    def _wanted(self):
+        """What the summary is of (read on the UI thread, handed to the worker)."""
+        layer, key = self.record_combo.currentData()
+        return layer, key, self.sample_spin.value(), self.feature_spin.value()
+
+    def _work(self, want):
+        if self.seq.run_pass():
+            self._summarize(want)
+
+    def _summarize(self, want):
+        try:
+            result = self.seq.summary(*want)
+        except LstmvizError as err:
+            self.seq.error = str(err)
+            return
+        self._pending = (want, result)
+
+    def cancel(self):
+        self.seq.cancel()
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Block until the worker is done (tests, screenshots); then draw."""
+        if self._worker is not None:
+            self._worker.join(timeout)
+        self._poll()
+        return self._worker is None or not self._worker.is_alive()
+
+    def _poll(self):
+        s = self.seq
+        self.progress.setValue(int(1000 * s.done / max(1, s.total)))
+        busy = self._worker is not None and self._worker.is_alive()
+        self.cancel_button.setEnabled(busy and not s.ready)
+        self.progress.setVisible(not s.ready or busy)
+        if s.error:
+            self.status.setText(s.error)
+        elif s.ready:
+            self.status.setText(f"{s.steps:,} steps; keyframes every {s.windowed.every}; "
+                                f"{s.windowed.nbytes / 2**20:.1f} MiB held")
+        else:
+            self.status.setText(f"{s.steps:,} steps: tracing keyframes\u2026")
+        if self._pending is not None:
+            want, result = self._pending
+            self._pending = None
+            self.summary, self._summary_key = result, want
+            self._rank()
+        if not busy:
+            self._worker = None
+            self.timer.stop()
+            self.progress.setVisible(not s.ready)
+            self.cancel_button.setEnabled(False)
+            self.redraw()
+
+    def _record_changed(self):
+        self.order = None
+        self.summary = None
+        if self.seq.ready and self._worker is None:
+            self._worker = threading.Thread(target=self._summarize, args=(self._wanted(),),
+                                            daemon=True)
+            self._worker.start()
+            self.timer.start()
+        self.redraw()
+
+    def _rank(self):
+        by = self.rank_combo.currentText()
+        if self.summary is None or by == "model order":
+            self.order = None
+        else:
+            self.order = scale.rank_units(self.summary[1], by, top=self.top_spin.value())
+        self.redraw()
+
+    # -- seeking and drawing -----------------------------------------------------------
+    def seek(self, step: int):
+        self.step = max(0, min(int(step), self.seq.steps - 1))
+        if self.slider.value() != self.step:
+            self.slider.blockSignals(True)
+            self.slider.setValue(self.step)
+            self.slider.blockSignals(False)
+        self.redraw()
+
+    def _overview_clicked(self, ev):
+        if self.summary is not None:
+            ov = self.summary[0]  # the event is in image pixels: bins
+            b = int(max(0, min(ov.bins - 1, ev.pos().x())))
+            self.seek(int(ov.edges()[b]))
+
+    def levels(self, key, values) -> tuple[float, float]:
+        if key.rsplit("/", 1)[-1] in GATE_KEYS:
+            return 0.0, 1.0
+        m = float(np.max(np.abs(values))) if np.size(values) else 1.0
+        return -(m or 1.0), (m or 1.0)
+
+    def window_values(self):
+        """(window trace, first step, (steps, units) exact values of the shown record)."""
+        layer, key = self.record_combo.currentData()
+        trace, i = self.seq.window_at(self.step)
+        if trace is None:
+            return None, 0, None
+        rec = trace[layer]
+        side, _, name = key.rpartition("/")
+        arr = (rec.children[side] if side else rec).steps[name]
+        return trace, trace.start, np.asarray(arr[self.sample_spin.value()])
+
+    def redraw(self):
+        layer, key = self.record_combo.currentData()
+        trace, start, values = self.window_values()
+        cmap = th.cmap_for(key.rsplit("/", 1)[-1])
+        units = values.shape[1] if values is not None else 0
+        self.unit_spin.setRange(0, max(0, units - 1))
+        unit = self.unit_spin.value()
+        rows = self.order if self.order is not None else np.arange(units)
+        if self.summary is not None:
+            ov = self.summary[0]
+            hi, lo = ov.hi, ov.lo
+            levels = self.levels(key, np.r_[lo.ravel(), hi.ravel()])
+            extreme = np.where(np.abs(hi) >= np.abs(lo), hi, lo)  # the larger swing per bin
+            self.over_img.setImage(extreme[:, rows].T, levels=levels, autoLevels=False)
+            self.over_img.setColorMap(cmap)
+            self.over_img.setRect(QtCore.QRectF(0, 0, ov.total, len(rows)))  # x in steps
+            edges = ov.edges()
+            self.over_line.setValue(self.step + 0.5)
+            x = edges[:-1]
+            self.band_lo.setData(x, lo[:, unit])
+            self.band_hi.setData(x, hi[:, unit])
+        else:
+            levels = self.levels(key, values if values is not None else np.zeros(1))
+        if values is not None:
+            self.win_img.setImage(values[:, rows].T, levels=levels, autoLevels=False)
+            self.win_img.setColorMap(cmap)
+            self.win_img.setRect(QtCore.QRectF(start, 0, len(values), len(rows)))
+            self.win_line.setValue(self.step + 0.5)
+            self.unit_curve.setData(np.arange(start, start + len(values)), values[:, unit])
+            self.curve_line.setValue(self.step)
+            v = values[min(self.step - start, len(values) - 1), unit]
+            self.step_label.setText(f"step {self.step:,} of {self.seq.steps:,}   {layer} {key}"
+                                    f"[{unit}] = {v:.4f}")
+            self.step_label.setMinimumWidth(self.step_label.sizeHint().width())
+        else:
+            self.step_label.setText(f"step {self.step:,}: shown once the keyframe pass ends")
+
+    def find_crossings(self):
+        """Steps where the selected unit crosses the threshold (recomputed from keyframes)."""
+        if not self.seq.ready:
+            self.status.setText("find crossings once the keyframe pass has finished")
+            return []
+        layer, key = self.record_combo.currentData()
+        steps = scale.find_crossings(self.seq.windowed, layer, key, self.unit_spin.value(),
+                                     self.threshold_edit.value(), self.direction_combo.currentText(),
+                                     self.sample_spin.value())
+        self.crossing_list.clear()
+        for s in steps[:1000]:
+            self.crossing_list.addItem(f"step {int(s):,}", int(s))
+        self.status.setText(f"{len(steps):,} crossings")
+        return steps
+
+    def closeEvent(self, event):
+        self.seq.cancel()
+        super().closeEvent(event)

@@ -1,0 +1,91 @@
+#!/usr/bin/env python
+"""GUI part of the scale benchmark (issue 13), in the app's venv (no torch needed):
+2 x LSTM(512), batch 1, 100,000 steps in the long-sequence window (offscreen).
+
+1. time to first picture: from opening the window to the first window painted (the
+   keyframe pass starts in the background at the same moment);
+2. the keyframe pass, while the window stays responsive (the longest gap between two
+   event-loop turns while it runs);
+3. seek to a random step: the exact window around it recomputed from keyframes (when the
+   step leaves the window on screen), every plot updated, the window repainted.
+
+Usage: PYTHONPATH=. .venv/bin/python scripts/bench_scale_gui.py [--steps 100000] [--seeks 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--steps", type=int, default=100_000)
+    ap.add_argument("--seeks", type=int, default=30)
+    args = ap.parse_args(argv)
+    import numpy as np
+    from PySide6 import QtWidgets
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["bench"])
+    import pyqtgraph as pg
+
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.ui.long_view import LongSequenceWindow
+
+    pg.setConfigOptions(imageAxisOrder="row-major")
+    model = Model.sequential((None, None, 64), [
+        LayerSpec("LSTM", {"units": 512, "return_sequences": True}, name="lstm0"),
+        LayerSpec("LSTM", {"units": 512, "return_sequences": True}, name="lstm1")], seed=0)
+    x = np.random.default_rng(1).normal(size=(1, args.steps, 64)).astype(np.float32)
+    print(f"2 x LSTM(512), batch 1, {args.steps:,} steps; offscreen 1400x800; "
+          f"load average {os.getloadavg()[0]:.1f}")
+
+    t0 = time.perf_counter()
+    w = LongSequenceWindow(model, x)
+    w.show()
+    w.repaint()
+    first = time.perf_counter() - t0
+    print(f"  first picture: {first * 1e3:.0f} ms (target: at once)")
+
+    gaps, last = [], time.perf_counter()
+    while w._worker is not None:
+        app.processEvents()
+        now = time.perf_counter()
+        gaps.append(now - last)
+        last = now
+        time.sleep(0.01)
+    w.wait(3600)
+    total = time.perf_counter() - t0
+    print(f"  keyframe pass and first summary: {total:.1f} s; longest event-loop gap meanwhile "
+          f"{max(gaps) * 1e3:.0f} ms (the window stays responsive)")
+
+    rng = np.random.default_rng(2)
+    times = []
+    for step in rng.integers(0, args.steps, size=args.seeks):
+        t0 = time.perf_counter()
+        w.seek(int(step))
+        w.repaint()
+        times.append(time.perf_counter() - t0)
+    print(f"  seek to a random step, exact window recomputed, plots updated, repainted: median "
+          f"{statistics.median(times) * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms "
+          f"(goal <= 16 ms: {'met' if statistics.median(times) <= 0.016 else 'NOT met'})")
+    near = []
+    for k in range(args.seeks):
+        t0 = time.perf_counter()
+        w.seek(w.step + 1)
+        w.repaint()
+        near.append(time.perf_counter() - t0)
+    print(f"  step to the next step (same window): median {statistics.median(near) * 1e3:.1f} ms")
+    w.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

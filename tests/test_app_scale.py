@@ -1,0 +1,211 @@
+"""Long sequences in the app, without Qt: overviews, units at scale, long data files."""
+
+import json
+
+import numpy as np
+import pytest
+
+from lstmviz.app import inputs as gen
+from lstmviz.app import long_data, scale
+from lstmviz.engine import LayerSpec, Model
+from lstmviz.engine.windows import keyframe_pass
+from lstmviz.errors import LstmvizError
+
+T = 1500
+
+
+@pytest.fixture(scope="module")
+def traced():
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="l"),
+        LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {
+            "units": 3, "return_sequences": True}}}, name="bi")], seed=3)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 37.0), np.sign(np.sin(t / 101.0))], -1)[None].repeat(2, 0)
+    x = (x + np.random.default_rng(0).normal(scale=0.1, size=x.shape)).astype(np.float32)
+    return model, x, model.trace(x), keyframe_pass(model, x, every=64)
+
+
+def _brute_minmax(arr, bins):
+    edges = -(-np.arange(bins + 1) * len(arr) // bins)
+    lo = np.array([arr[a:b].min(axis=0) for a, b in zip(edges[:-1], edges[1:])])
+    hi = np.array([arr[a:b].max(axis=0) for a, b in zip(edges[:-1], edges[1:])])
+    return lo, hi
+
+
+@pytest.mark.parametrize("key", ["h", "f", "c"])
+def test_overview_is_the_min_and_max_of_every_bin_from_a_trace_or_from_keyframes(traced, key):
+    _, _, full, wt = traced
+    want = full["l"].steps[key][1]
+    for source in (full, wt):
+        ov, _ = scale.summarize(source, "l", key, sample=1, bins=97)
+        lo, hi = _brute_minmax(want, 97)
+        np.testing.assert_array_equal(ov.lo, lo)
+        np.testing.assert_array_equal(ov.hi, hi)
+        assert ov.edges()[0] == 0 and ov.edges()[-1] == T
+
+
+def test_unit_statistics_equal_numpy_over_the_whole_sequence(traced):
+    _, x, full, wt = traced
+    h = full["l"].steps["h"][0].astype(np.float64)
+    f = full["l"].steps["f"][0].astype(np.float64)
+    _, st = scale.summarize(wt, "l", "h", feature=0)
+    np.testing.assert_allclose(st.variance, h.var(axis=0), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(st.saturation, (np.abs(h) > 0.9).mean(axis=0))
+    r = [np.corrcoef(x[0, :, 0], h[:, u])[0, 1] for u in range(h.shape[1])]
+    np.testing.assert_allclose(st.correlation, r, atol=1e-6)
+    _, sf = scale.summarize(full, "l", "f")
+    np.testing.assert_allclose(sf.saturation, ((f < 0.1) | (f > 0.9)).mean(axis=0))
+    order = scale.rank_units(st, "variance")
+    assert list(order) == list(np.argsort(-h.var(axis=0), kind="stable"))
+    top = scale.rank_units(st, "correlation", minimum=0.5)
+    assert all(abs(r[u]) >= 0.5 for u in top) and len(top) == sum(abs(v) >= 0.5 for v in r)
+    with pytest.raises(LstmvizError, match="ranked by"):
+        scale.rank_units(st, "beauty")
+
+
+def test_correlation_follows_the_processing_order_of_a_backward_half(traced):
+    _, x, full, wt = traced
+    hb = full["bi"].children["backward"].steps["h"][0].astype(np.float64)
+    _, st = scale.summarize(wt, "bi", "backward/h", feature=1)
+    feat = x[0, ::-1, 1]  # the backward half's step 0 is the last input step
+    r = [np.corrcoef(feat, hb[:, u])[0, 1] for u in range(hb.shape[1])]
+    np.testing.assert_allclose(st.correlation, r, atol=1e-6)
+
+
+def test_threshold_crossings_over_the_whole_sequence_from_keyframes(traced):
+    _, _, full, wt = traced
+    col = full["l"].steps["c"][0, :, 2].astype(np.float64)
+    thr = float(np.median(col))
+    want_up = [t for t in range(1, T) if col[t - 1] < thr <= col[t]]
+    want_down = [t for t in range(1, T) if col[t - 1] >= thr > col[t]]
+    assert want_up and want_down
+    np.testing.assert_array_equal(scale.find_crossings(wt, "l", "c", 2, thr, "up"), want_up)
+    np.testing.assert_array_equal(scale.find_crossings(full, "l", "c", 2, thr, "down"), want_down)
+    both = scale.find_crossings(wt, "l", "c", 2, thr, "both")
+    assert sorted(want_up + want_down) == list(both)
+
+
+# -- long data files ---------------------------------------------------------------------
+def test_npy_is_memory_mapped_and_shaped_as_a_sequence(tmp_path):
+    a = np.random.default_rng(0).normal(size=(200_000, 3)).astype(np.float32)
+    np.save(tmp_path / "a.npy", a)
+    seen = []
+    got = long_data.open_npy(tmp_path / "a.npy", progress=lambda d, t: seen.append((d, t)))
+    assert isinstance(got.base, np.memmap) or isinstance(got, np.memmap)
+    assert got.shape == (1, 200_000, 3) and np.array_equal(got[0], a)
+    assert seen[-1] == (600_000, 600_000)
+    np.save(tmp_path / "b.npy", np.arange(10.0))
+    assert long_data.open_npy(tmp_path / "b.npy").shape == (1, 10, 1)
+
+
+@pytest.mark.parametrize("case,match", [
+    ("nan", "NaN"), ("objects", "pickled"), ("truncated", "not a readable|cannot be read"),
+    ("text", "not a readable|cannot be read"), ("rank4", "expected")])
+def test_bad_npy_files_are_one_line_refusals(tmp_path, case, match):
+    p = tmp_path / "x.npy"
+    if case == "nan":
+        a = np.zeros((50, 2), np.float32)
+        a[30, 1] = np.nan
+        np.save(p, a)
+    elif case == "objects":
+        np.save(p, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    elif case == "truncated":
+        np.save(p, np.zeros((1000, 4), np.float32))
+        p.write_bytes(p.read_bytes()[:500])
+    elif case == "text":
+        p.write_text("1,2,3\n")
+    else:
+        np.save(p, np.zeros((1, 2, 3, 4), np.float32))
+    with pytest.raises(LstmvizError, match=match) as err:
+        long_data.open_npy(p)
+    assert "\n" not in str(err.value)
+
+
+def test_a_csv_of_hundreds_of_thousands_of_rows_in_blocks_with_progress(tmp_path, monkeypatch):
+    monkeypatch.setattr(long_data, "BLOCK_BYTES", 1 << 20)  # several blocks
+    a = np.round(np.random.default_rng(1).normal(size=(300_000, 2)), 4).astype(np.float32)
+    p = tmp_path / "big.csv"
+    with open(p, "w") as fh:
+        fh.write("time,value\n# a comment\n")
+        np.savetxt(fh, a, delimiter=",", fmt="%.4f")
+    seen = []
+    got = long_data.read_csv(p, progress=lambda d, t: seen.append((d, t)))
+    assert got.shape == (1, 300_000, 2)
+    np.testing.assert_array_equal(got[0], a)
+    assert len(seen) > 3 and seen[-1][0] == seen[-1][1] == p.stat().st_size
+    with pytest.raises(long_data.Cancelled):
+        long_data.read_csv(p, cancel=lambda: True)
+
+
+def test_a_ragged_or_wordy_csv_is_one_line_naming_the_row(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_text("1,2\n3,4\n5\n")
+    with pytest.raises(LstmvizError, match="bad.csv: near row") as err:
+        long_data.read_csv(p)
+    assert "\n" not in str(err.value)
+    p.write_text("1,2\n3,apple\n")
+    with pytest.raises(LstmvizError, match="bad.csv"):
+        long_data.read_csv(p)
+
+
+def test_text_through_the_apps_vocabulary_is_what_the_text_input_gives():
+    text = "Hello, world! Quotes \"inside\" and line\nbreaks. " * 50
+    got = long_data.text_ids(text)
+    np.testing.assert_array_equal(got, gen.text_ids(text))
+
+
+def test_text_through_a_given_vocabulary(tmp_path):
+    (tmp_path / "v.json").write_text(json.dumps(["<pad>", "a", "b", "c", " "]))
+    vocab = long_data.read_vocabulary(tmp_path / "v.json")
+    np.testing.assert_array_equal(long_data.text_ids("abc cab", vocab), [[1, 2, 3, 4, 3, 1, 2]])
+    (tmp_path / "v.txt").write_text("x\ny\nz\n")
+    assert long_data.read_vocabulary(tmp_path / "v.txt") == {"x": 0, "y": 1, "z": 2}
+    with pytest.raises(LstmvizError, match="'d'"):
+        long_data.text_ids("abd", vocab)
+    np.testing.assert_array_equal(long_data.text_ids("abd", vocab, oov=0), [[1, 2, 0]])
+    with pytest.raises(LstmvizError, match="outside the Embedding's vocabulary 0..2"):
+        long_data.text_ids("abc", vocab, size=3)
+
+
+# -- the app's long sequence: first window at once, exact windows after the pass ---------
+def test_a_long_sequence_shows_its_first_window_then_any_window_exactly(traced):
+    import threading
+
+    from lstmviz.app.long_sequence import LongSequence
+    model, x, full, _ = traced
+    ls = LongSequence(model, x, window=200, every=64)
+    # a Bidirectional's backward half starts at the last step: no first window before the pass
+    assert ls.window_at(900)[0] is None
+    forward = Model.sequential((None, None, 2), [
+        LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="f1"),
+        LayerSpec("GRU", {"units": 5, "return_sequences": True}, name="g")], seed=1)
+    early = LongSequence(forward, x, window=200)  # 192: whole chunks of 32 steps
+    first, i = early.window_at(900)  # before the pass: the first window only
+    assert not early.ready and i == 191 and first.start == 0 and first.total_steps == T
+    whole = forward.trace(x)
+    for name, key in (("f1", "c"), ("f1", "pre"), ("g", "h")):
+        np.testing.assert_array_equal(first[name].steps[key], whole[name].steps[key][:, :192])
+    seen = []
+    worker = threading.Thread(target=ls.run_pass, args=(lambda d, t: seen.append(d),))
+    worker.start()
+    worker.join()
+    assert ls.ready and ls.error is None and seen[-1] == ls.total
+    for step in (0, 150, 777, 1001, T - 1):
+        win, i = ls.window_at(step)
+        assert win.start + i == step and 0 <= i < 192
+        for key in ("i", "c", "h", "pre"):
+            np.testing.assert_array_equal(win["l"].steps[key], full["l"].steps[key][:, win.start:win.start + 192])
+        np.testing.assert_array_equal(win["bi"].children["backward"].steps["h"],
+                                      full["bi"].children["backward"].steps["h"][:, win.start:win.start + 192])
+    ov, st = ls.summary("l", "h")
+    assert ov.lo.shape == (1024, 6) and st.n == T
+
+
+def test_cancelling_the_pass_keeps_the_first_window():
+    from lstmviz.app.long_sequence import LongSequence
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})])
+    ls = LongSequence(model, np.zeros((1, 5000, 2), np.float32))
+    ls.cancel()
+    assert ls.run_pass() is False and "cancelled" in ls.error and not ls.ready
+    assert ls.window_at(4000)[0] is ls.first_window()

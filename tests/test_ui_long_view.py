@@ -1,0 +1,92 @@
+"""The long-sequence window draws what LongSequence and app.scale computed, exactly."""
+
+import numpy as np
+import pytest
+
+from lstmviz.app import scale
+from lstmviz.engine import LayerSpec, Model
+from lstmviz.ui.long_view import LongSequenceWindow
+
+T = 3000
+
+
+@pytest.fixture
+def model_x():
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="l"),
+        LayerSpec("GRU", {"units": 4}, name="g")], seed=2)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 230.0)], -1)[None].astype(np.float32)
+    return model, x
+
+
+def test_the_first_window_at_once_then_overview_and_exact_windows(qtbot, model_x):
+    model, x = model_x
+    w = LongSequenceWindow(model, x, window=256, start=False)
+    qtbot.addWidget(w)
+    full = model.trace(x)
+    # before the pass: the first window, exact
+    np.testing.assert_array_equal(w.win_img.image, full["l"].steps["i"][0, :256].T)
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    assert w.seq.ready and not w.cancel_button.isEnabled()
+    ov, st = scale.summarize(model.trace(x), "l", "i", bins=1024, feature=0)
+    np.testing.assert_array_equal(w.summary[0].hi, ov.hi)
+    extreme = np.where(np.abs(ov.hi) >= np.abs(ov.lo), ov.hi, ov.lo)
+    np.testing.assert_array_equal(w.over_img.image, extreme.T)
+    assert w.over_img.levels is not None and tuple(w.over_img.levels) == (0.0, 1.0)
+    for step in (0, 1717, T - 1):  # seeking anywhere shows the exact numbers
+        w.seek(step)
+        trace, start, values = w.window_values()
+        assert start <= step < start + len(values)
+        np.testing.assert_array_equal(w.win_img.image, full["l"].steps["i"][0, start:start + len(values)].T)
+        assert f"{full['l'].steps['i'][0, step, 0]:.4f}" in w.step_label.text()
+    # units ranked by variance: rows in that order, in the overview and the window
+    w.rank_combo.setCurrentText("variance")
+    order = scale.rank_units(st, "variance", top=64)
+    np.testing.assert_array_equal(w.over_img.image, extreme[:, order].T)
+    # crossings found over the whole sequence, from keyframes
+    w.unit_spin.setValue(1)
+    w.threshold_edit.setValue(0.5)
+    got = w.find_crossings()
+    col = full["l"].steps["i"][0, :, 1]
+    want = [t for t in range(1, T) if col[t - 1] < 0.5 <= col[t]]
+    np.testing.assert_array_equal(got, want)
+    assert w.crossing_list.count() == min(1000, len(want))
+
+
+def test_cancel_keeps_the_first_window(qtbot, model_x):
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.cancel()
+    w.start()
+    assert w.wait(60)
+    assert not w.seq.ready and "cancelled" in w.status.text()
+    w.seek(2500)
+    assert w.window_values()[1] == 0  # still the first window
+
+
+def test_file_menu_opens_a_long_text_for_an_embedding_model(qtbot, tmp_path):
+    from lstmviz.app import inputs as gen
+    from lstmviz.app.long_data import load_long_input
+    from lstmviz.ui.main_window import MainWindow
+    model = Model.sequential((None, None), [
+        LayerSpec("Embedding", {"input_dim": len(gen.ALPHABET) + 1, "output_dim": 4}),
+        LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="l")], seed=1)
+    text = "She said \"hello\" and left.\n" * 200
+    p = tmp_path / "book.txt"
+    p.write_text(text)
+    np.testing.assert_array_equal(load_long_input(p, model), gen.text_ids(text))
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.state.model = model
+    lw = win.open_long(p)
+    assert lw is not None and lw.wait(120)
+    assert lw.seq.ready and lw.seq.steps == len(text)
+    bad = tmp_path / "bad.npy"
+    bad.write_text("not numpy")
+    shown = []
+    win.message = lambda text, **kw: shown.append(text)
+    assert win.open_long(bad) is None and "bad.npy" in shown[-1]
