@@ -109,9 +109,9 @@ def test_embedding_ids_with_mask_zero_and_a_wide_batch_of_several_column_blocks(
              LayerSpec("GRU", {"units": 5}, name="g")]
     model = Model.sequential((None, None), specs, seed=2)
     rng = np.random.default_rng(3)
-    ids = rng.integers(0, 20, size=(37, T)).astype(np.float32)  # 37: blocks 18 + 19
+    ids = rng.integers(0, 20, size=(70, T)).astype(np.float32)  # 70: blocks 35 + 35
     ids[:5, :60] = 0
-    assert len(recurrent.batch_blocks(37)) == 2
+    assert len(recurrent.batch_blocks(70)) == 2
     full = model.trace(ids)
     ref = _per_step(full.flat(), T)
     wt = keyframe_pass(model, ids, every=32)
