@@ -30,9 +30,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lstmviz.errors import LstmvizError
-from lstmviz.loading import (MAX_LOAD_BYTES, from_keras, from_torch, load,  # noqa: F401
-                             load_weights, read_weights)
-from lstmviz.version import __version__
+from lstmviz.loading import MAX_LOAD_BYTES, from_keras, from_torch, load, load_weights, read_weights  # noqa: F401
+from lstmviz.version import __version__  # noqa: F401  (lstmviz.__version__)
 
 if TYPE_CHECKING:
     from lstmviz.engine import Model, Trace

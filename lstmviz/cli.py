@@ -12,13 +12,20 @@ import os
 import sys
 from pathlib import Path
 
-
 import lstmviz
+from lstmviz.cli_inputs import (  # noqa: F401
+    CSV_HELP,
+    CSV_SUFFIXES,
+    NPY_MAGIC,
+    input_specs,
+    load_inputs,
+    name_input,
+    parse_shape,
+    read_input,
+    write_npz,
+)
 from lstmviz.errors import LstmvizError
 from lstmviz.text import safe_text
-
-from lstmviz.cli_inputs import (CSV_HELP, CSV_SUFFIXES, NPY_MAGIC, input_specs, name_input,  # noqa: F401
-                                parse_shape, write_npz, load_inputs, read_input)
 
 PROG = "lstmviz"
 SUBCOMMANDS = ("summary", "trace", "grad", "train", "app")

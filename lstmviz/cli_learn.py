@@ -103,7 +103,7 @@ def _read_target(path, loss: str):
 
 def cmd_grad(args) -> int:
     import lstmviz
-    from lstmviz.cli_inputs import name_input, write_npz, load_inputs
+    from lstmviz.cli_inputs import load_inputs, name_input, write_npz
     from lstmviz.engine.gradients import gradients
 
     model = lstmviz.load(args.model)

@@ -110,7 +110,7 @@ def main(argv=None) -> int:
     for title, samples in per_view.items():
         print(f"    {title + ' view set_cursor':<50} {median_ms(samples):8.2f} ms")
     row("all four views updated (worst tab shown)", worst_update, 16)
-    for title, (u, p) in results.items():
+    for title, (_u, p) in results.items():
         print(f"    {'... + window repainted, ' + title + ' tab shown':<50} {p:8.1f} ms")
     row("views updated + window repainted (worst tab)", worst_paint, 16)
 

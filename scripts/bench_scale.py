@@ -130,7 +130,7 @@ def part_every_core(torch, repeat):
         net = torch_lstm(model, torch, 1)
         xt = torch.from_numpy(x)
 
-        def run_torch():
+        def run_torch(net=net, xt=xt):
             with torch.inference_mode():
                 return net(xt)[0]
 
@@ -167,7 +167,7 @@ def part_states_only(torch, repeat, steps):
         net = torch_lstm(model, torch, 1)
         xt = torch.from_numpy(x)
 
-        def run_torch():
+        def run_torch(net=net, xt=xt):
             with torch.inference_mode():
                 return net(xt)[0]
 

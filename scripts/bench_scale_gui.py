@@ -77,7 +77,7 @@ def main(argv=None) -> int:
           f"{statistics.median(times) * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms "
           f"(goal <= 16 ms: {'met' if statistics.median(times) <= 0.016 else 'NOT met'})")
     near = []
-    for k in range(args.seeks):
+    for _ in range(args.seeks):
         t0 = time.perf_counter()
         w.seek(w.step + 1)
         w.repaint()

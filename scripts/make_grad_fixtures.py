@@ -23,10 +23,9 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-import numpy as np  # noqa: E402
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-
 from grad_cases import CASES, FIT, OPTIMIZERS, data  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "grad"

@@ -31,7 +31,6 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from PIL import Image
-    from PySide6 import QtCore, QtWidgets
 
     from lstmviz.app import tours
     from lstmviz.ui.app import _app, dispose, make_window

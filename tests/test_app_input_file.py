@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from helpers import FIXTURES, read_meta  # noqa: F401
 from lstmviz import cli
 from lstmviz.app.inputs import use_array
 from lstmviz.errors import LstmvizError
 from lstmviz.ui.app import dispose, make_window
-
-from helpers import FIXTURES, read_meta  # noqa: F401
 
 
 def expected_output(case):

@@ -1,15 +1,15 @@
 """The Qt-free app state: edits rebuild and re-trace; invalid stacks keep the last trace."""
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import lstmviz
+from lstmviz.app.options import ADDABLE, default_config, options_for
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
-from lstmviz.app.options import default_config, options_for, ADDABLE
 from lstmviz.errors import LstmvizError
-from pathlib import Path
 
 FIX = Path(__file__).parent / "fixtures"
 
@@ -194,8 +194,6 @@ def test_opening_a_model_or_a_new_stack_can_be_undone():
 
 
 def test_next_batch_carries_the_stateful_states_like_one_long_sequence():
-    from lstmviz.app.options import default_config
-    from lstmviz.app.state import InputSpec, LayerEntry
     from lstmviz.engine import LayerSpec, Model
 
     cfg = default_config("LSTM", units=3)

@@ -7,7 +7,7 @@ import pytest
 
 import lstmviz
 from helpers import FIXTURES, read_inputs
-from lstmviz.app.unrolled import ROW_GAP, ROW_H, BIDI_GAP, layout, step_ticks
+from lstmviz.app.unrolled import BIDI_GAP, ROW_GAP, ROW_H, layout, step_ticks
 from lstmviz.engine import LayerSpec, Model
 
 

@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 
 import lstmviz
-from tests.helpers import (FULL_MODEL_FILES, WEIGHTS_FILES, expected_outputs, fixture_cases,
-                           read_inputs, read_meta)
+from tests.helpers import FULL_MODEL_FILES, WEIGHTS_FILES, expected_outputs, fixture_cases, read_inputs, read_meta
 
 ATOL = 1e-5
 NOT_KERAS = (".onnx", ".safetensors")  # compared with onnxruntime / torch in test_io_onnx.py

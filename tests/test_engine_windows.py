@@ -5,8 +5,15 @@ import numpy as np
 import pytest
 
 from lstmviz.engine import LayerSpec, Model, recurrent
-from lstmviz.engine.windows import (BUDGET_ENV, Cancelled, WindowedTrace, choose_every,
-                                    keyframe_pass, trace_auto, trace_budget)
+from lstmviz.engine.windows import (
+    BUDGET_ENV,
+    Cancelled,
+    WindowedTrace,
+    choose_every,
+    keyframe_pass,
+    trace_auto,
+    trace_budget,
+)
 from lstmviz.errors import LstmvizError
 
 T = 203  # not a multiple of the chunk (32) nor of K

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from grad_cases import CASES, FIT, OPTIMIZERS
+
 from helpers import FIXTURES
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.engine.gradients import gradients

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstmviz.errors import LstmvizError
 from lstmviz.io import read_model_file, read_weights_file
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -22,8 +22,7 @@ import lstmviz
 from lstmviz.errors import LstmvizError
 from lstmviz.io import isolated, read_model_file, read_weights_file
 from lstmviz.io.formats import read_model_file_isolated, read_weights_file_isolated
-from tests.helpers import FIXTURES, REALWORLD
-from tests.helpers import mutate_bytes
+from tests.helpers import FIXTURES, REALWORLD, mutate_bytes
 
 FILES = [FIXTURES / p for p in (
     "k3_lstm_default/model.keras", "k3_lstm_default/model.h5", "k3_lstm_default/model.weights.h5",

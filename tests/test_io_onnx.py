@@ -123,7 +123,6 @@ def test_onnx_session_round_trip(tmp_path):
 
 @pytest.mark.parametrize("case", ST_CASES, ids=[c.name for c in ST_CASES])
 def test_safetensors_equals_torch(case):
-    meta = json.loads((case / "meta.json").read_text())
     model = lstmviz.load(case / "model.safetensors")
     out = model.trace(np.load(case / "x.npy")).output
     np.testing.assert_allclose(out, np.load(case / "expected.npz")["output"], atol=ATOL, rtol=0)

@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 
 from lstmviz.engine import Model
 from lstmviz.errors import LstmvizError
-from lstmviz.io.torch_state import (LEGACY_MAGIC, load_torch_object, looks_like_torch_file,
-                                    read_torch_state_dict)
+from lstmviz.io.torch_state import LEGACY_MAGIC, load_torch_object, looks_like_torch_file, read_torch_state_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

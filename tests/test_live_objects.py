@@ -14,7 +14,6 @@ import io
 import json
 import sys
 import types
-import zipfile
 from collections import OrderedDict
 
 import h5py
@@ -22,10 +21,9 @@ import numpy as np
 import pytest
 
 import lstmviz
+from helpers import FIXTURES, expected_outputs, read_inputs
 from lstmviz.errors import LstmvizError
 from lstmviz.io.torch_state import load_torch_object
-
-from helpers import FIXTURES, expected_outputs, read_inputs
 
 # -- stand-ins ---------------------------------------------------------------------------------
 

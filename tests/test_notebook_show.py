@@ -11,10 +11,9 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 import lstmviz
+from helpers import FIXTURES, expected_outputs, read_inputs
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import notebook as nb
-
-from helpers import FIXTURES, expected_outputs, read_inputs
 
 CASE = FIXTURES / "k3_lstm_default"
 

@@ -4,11 +4,8 @@ window exactly, the keyboard-only keys, focus and spotlight."""
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.app.state import AppState
 from lstmviz.ui import presentation as pr
 from lstmviz.ui import theme as th
-from lstmviz.ui.app import dispose
-from lstmviz.ui.main_window import MainWindow, apply_chrome
 
 #: "nothing smaller than about 24 px on a 1920x1080 projector"
 MIN_PX = 24

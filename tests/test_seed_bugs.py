@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app import tours
 from lstmviz.app.options import default_config
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
-from lstmviz.app import tours
 from lstmviz.ui.views.cell import CellView, to_html
 from lstmviz.ui.views.over_time import OverTimeView
 from lstmviz.ui.views.unrolled import UnrolledView

@@ -6,9 +6,6 @@ from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app import tours
 from lstmviz.app.state import AppState
-from lstmviz.ui import theme as th
-from lstmviz.ui.app import dispose
-from lstmviz.ui.main_window import MainWindow, apply_chrome
 
 
 def expectations(lesson):

@@ -3,7 +3,6 @@ show the engine's values with the gates labelled as Keras users know them."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +14,9 @@ pytest.importorskip("safetensors")
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 
 from lstmviz.ui.main_window import is_model_file  # noqa: E402
+from lstmviz.ui.views._common import cell_refs  # noqa: E402
 from lstmviz.ui.views.cell import CellView, equations  # noqa: E402
 from lstmviz.ui.views.weights import WeightsView  # noqa: E402
-from lstmviz.ui.views._common import cell_refs  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LSTM = FIXTURES / "onnx_torch_classic_lstm" / "model.onnx"

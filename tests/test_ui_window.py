@@ -8,9 +8,6 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.app.state import AppState
-from lstmviz.ui.main_window import MainWindow, apply_chrome
-from lstmviz.ui import theme as th
 from lstmviz.ui.stack_panel import ROLE_CARD
 
 FIX = Path(__file__).parent / "fixtures"

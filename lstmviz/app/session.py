@@ -40,7 +40,6 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmviz.version import __version__
 from lstmviz import limits
 from lstmviz.app.atomic import all_or_nothing
 from lstmviz.app.selection import Cursor
@@ -49,6 +48,7 @@ from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
 from lstmviz.errors import LstmvizError
 from lstmviz.io.npy import read_npy_bytes
 from lstmviz.text import clean_spec_names, safe_name
+from lstmviz.version import __version__
 
 FORMAT = "lstmviz-session"
 VERSION = 1

@@ -29,7 +29,8 @@ from contextlib import contextmanager
 import numpy as np
 
 from lstmviz.app import inputs as gen
-from lstmviz.app.events import Change, Event, operation as _operation
+from lstmviz.app.events import Change, Event
+from lstmviz.app.events import operation as _operation
 from lstmviz.app.history import UNDO_LIMIT, History, Snapshot  # noqa: F401
 from lstmviz.app.options import RECURRENT, convert_config, default_config, get_option, set_option
 from lstmviz.app.selection import Cursor

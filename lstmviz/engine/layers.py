@@ -489,7 +489,7 @@ class Recurrent(Layer):
 
     def call(self, inputs, masks, initial_state=None):
         x = np.asarray(inputs[0], dtype=np.float32)
-        B, T = x.shape[0], x.shape[1]
+        B = x.shape[0]
         mask = masks[0]
         backwards = bool(self.config["go_backwards"])
         if backwards:

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmviz import limits
-from lstmviz.engine.layers import (RNN_OPTIONS, Bidirectional, InputLayer, Layer, Recurrent, fmt_shape,
-                                   make_layer)
 from lstmviz.engine import onnx_layers  # noqa: F401  (registers the "onnx.*" layers)
+from lstmviz.engine.layers import RNN_OPTIONS, Bidirectional, InputLayer, Layer, Recurrent, fmt_shape, make_layer
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LayerTrace, Trace
 from lstmviz.errors import LstmvizError

@@ -38,10 +38,9 @@ import re
 import numpy as np
 
 from lstmviz.engine import activations, onnx_ops, workspace
-from lstmviz.engine.layers import (GRU, LAYER_FAMILIES, LSTM, Bidirectional, Layer, Recurrent, SimpleRNN,
-                                   fmt_shape)
+from lstmviz.engine.layers import GRU, LAYER_FAMILIES, LSTM, Bidirectional, Layer, Recurrent, SimpleRNN, fmt_shape
 from lstmviz.engine.recurrent import _mask_outputs, _projection, run_gru, run_lstm, run_simple_rnn
-from lstmviz.engine.trace import LayerTrace, Steps
+from lstmviz.engine.trace import LayerTrace
 from lstmviz.errors import LstmvizError
 
 # ------------------------------------------------------------------ activations

@@ -44,7 +44,6 @@ import numpy as np
 
 from . import activations, blas, workspace
 
-
 # -- threads and blocks -------------------------------------------------------------------
 #: Steps per input projection: each block of steps' ``x_t @ W`` is one matrix product.
 #: Traces, windows and keyframe passes all cut time at multiples of CHUNK counted from

@@ -155,7 +155,7 @@ def fit(model, x, y, loss: str, optimizer: Optimizer | str = "adam", batch_size:
 
 def evaluate(model, x, y, loss: str) -> float:
     """Keras' loss of ``model`` on ``(x, y)`` (one batch)."""
-    from lstmviz.engine.gradients import forward, _output_logits
+    from lstmviz.engine.gradients import _output_logits, forward
     from lstmviz.engine.losses import loss_and_grad
 
     loss = canonical(loss)

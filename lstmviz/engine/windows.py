@@ -36,9 +36,21 @@ import os
 import numpy as np
 
 from lstmviz.engine import recurrent
-from lstmviz.engine.layers import (Activation, AnyOp, Bidirectional, Dense, Embedding, Identity,
-                                   InputLayer, Masking, Merge, NotEqual, Recurrent,
-                                   StackedRNN, TimeDistributed)
+from lstmviz.engine.layers import (
+    Activation,
+    AnyOp,
+    Bidirectional,
+    Dense,
+    Embedding,
+    Identity,
+    InputLayer,
+    Masking,
+    Merge,
+    NotEqual,
+    Recurrent,
+    StackedRNN,
+    TimeDistributed,
+)
 from lstmviz.engine.recurrent import CHUNK, Keyframes
 from lstmviz.engine.trace import LayerTrace, Steps, Trace
 from lstmviz.errors import LstmvizError
@@ -433,8 +445,8 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
                     if init:
                         fs, bs = init[:len(init) // 2], init[len(init) // 2:]
                     res = recurrent.run_parallel(
-                        [lambda r=rnn, s=st, k=(name, side): _pass_recurrent(
-                            r, ins[0], ims[0], s, K, keep, tick_for(k))
+                        [lambda r=rnn, s=st, k=(name, side): _pass_recurrent(  # noqa: B023 (run now)
+                            r, ins[0], ims[0], s, K, keep, tick_for(k))  # noqa: B023
                          for (side, rnn), st in zip(halves, (fs, bs))],
                         pool="directions")
                     (fo, ff, fk), (bo, bf, bk) = res

@@ -23,16 +23,25 @@ from typing import Any
 import numpy as np
 
 from ..engine.config_check import check_config
-from ..engine.spec import LayerSpec, ModelSpec, TensorRef
+from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError
 from ..text import clean_spec_names, safe_name
 from ._graph import Graph, parse_model
-from ._infer import (Group, chain_order, describe_failure, infer_group, set_return_sequences,
-                     weightless_class)
-from ._layers import RNN_CLASSES, expected_count, prepare_weights, strip_private
-from ._readers import (assign_legacy, attr_text, class_names, h5_get, is_group, k3_all_vars,
-                       k3_layer_arrays, k3_weight_groups, legacy_weight_groups, read_zip)
 from ._h5safe import check_file
+from ._infer import Group, chain_order, describe_failure, infer_group, set_return_sequences, weightless_class
+from ._layers import RNN_CLASSES, expected_count, prepare_weights, strip_private
+from ._readers import (
+    assign_legacy,
+    attr_text,
+    class_names,
+    h5_get,
+    is_group,
+    k3_all_vars,
+    k3_layer_arrays,
+    k3_weight_groups,
+    legacy_weight_groups,
+    read_zip,
+)
 from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json, read_budget
 
 __all__ = ["read_model_file", "read_weights_file", "read_keras3_zip", "read_hdf5_model",

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from typing import Callable
 
+
 #: What a refusal says works; ``lstmviz.io.formats`` puts in the list of every format.
-_supported: Callable[[], str] = lambda: "supported: the model formats lstmviz registers"
+def _default_supported() -> str:
+    return "supported: the model formats lstmviz registers"
+
+
+_supported: Callable[[], str] = _default_supported
 
 
 def set_supported(text: Callable[[], str]) -> None:

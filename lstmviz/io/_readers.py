@@ -13,9 +13,19 @@ from ._graph import Graph, Rec
 from ._h5safe import check_link
 from ._infer import Group, split_legacy_group
 from ._layers import expected_count
-from .keras3_paths import class_names, config_layout, var_paths
-from ._util import (MAX_CONFIG_BYTES, MAX_LAYERS, MAX_VARS_PER_LAYER, MAX_WEIGHTS_BYTES, Fail,
-                    as_array, read_attr, take_bytes, to_str, to_str_list)
+from ._util import (
+    MAX_CONFIG_BYTES,
+    MAX_LAYERS,
+    MAX_VARS_PER_LAYER,
+    MAX_WEIGHTS_BYTES,
+    Fail,
+    as_array,
+    read_attr,
+    take_bytes,
+    to_str,
+    to_str_list,
+)
+from .keras3_paths import config_layout, var_paths
 
 
 def h5_get(group: Any, key: str) -> Any:

@@ -10,9 +10,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ..limits import HINT, MAX_INFLATE_RATIO, RATIO_FLOOR, MemoryBudget, fmt_bytes, nbytes_of
 from ._fail import Fail  # noqa: F401  (the readers import it from here)
-from ..limits import (HINT, MAX_INFLATE_RATIO, RATIO_FLOOR, MemoryBudget, fmt_bytes,
-                      nbytes_of)
 
 # Sanity caps: a hostile file must not make us allocate or loop without bound.
 MAX_CONFIG_BYTES = 64 * 1024 * 1024

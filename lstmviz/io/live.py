@@ -59,7 +59,7 @@ def _jsonable(obj: Any) -> Any:
             return None
     if isinstance(obj, (set, frozenset)):
         return sorted(obj, key=str)
-    if hasattr(obj, "name") and isinstance(getattr(obj, "name"), str):  # a dtype object
+    if hasattr(obj, "name") and isinstance(obj.name, str):  # a dtype object
         return obj.name
     return str(obj)
 
@@ -162,7 +162,8 @@ def _state_dict_arrays(sd: Any) -> "OrderedDict[str, np.ndarray]":
 
 def spec_from_torch(module: Any) -> ModelSpec:
     """A ``ModelSpec`` of a live torch module (or a state_dict mapping). Raises LstmvizError."""
-    from .torch_state import Fail as TorchFail, _build_spec as torch_build_spec
+    from .torch_state import Fail as TorchFail
+    from .torch_state import _build_spec as torch_build_spec
 
     label = type(module).__name__
     sd_obj = module.state_dict() if is_torch_module(module) else module

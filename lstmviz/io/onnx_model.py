@@ -34,7 +34,6 @@ from __future__ import annotations
 import math
 import os
 import re
-from typing import Any
 
 import numpy as np
 
@@ -320,7 +319,6 @@ def _build(path) -> ModelSpec:
                        "lstmviz does not compute")
     budget = [MAX_EXTERNAL_BYTES]
     consts: dict[str, np.ndarray] = {}
-    init_names: dict[str, str] = {}
     for t in graph.initializer:
         consts[t.name] = _tensor(t, folder, budget)
     if len(graph.sparse_initializer):
@@ -558,10 +556,9 @@ def _recurrent_spec(node, attrs, consts, where, lname):
 
     weights = []
     for k in range(dirs):
-        if op == "LSTM":
-            blocks = lambda a: np.concatenate([a[j * H:(j + 1) * H] for j in LSTM_ORDER])
-        else:
-            blocks = lambda a: a
+        def blocks(a):  # ONNX's i, o, f, c -> Keras' i, f, c, o for an LSTM
+            return np.concatenate([a[j * H:(j + 1) * H] for j in LSTM_ORDER]) if op == "LSTM" else a
+
         weights.append(np.ascontiguousarray(blocks(W[k]).T))
         weights.append(np.ascontiguousarray(blocks(R[k]).T))
         if B is not None:

@@ -43,13 +43,14 @@ from typing import Any
 
 import numpy as np
 
+from .. import limits
 from ..engine.cells import CELLS, CellKind
 from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError
-from .. import limits
 from ..limits import HINT, MemoryBudget
 from ..text import clean_spec_names
-from ._util import Fail as FileFail, read_head
+from ._util import Fail as FileFail
+from ._util import read_head
 
 __all__ = ["read_torch_state_dict", "looks_like_torch_file"]
 
@@ -379,7 +380,7 @@ class _Unpickler(pickle.Unpickler):
             return base
         if not isinstance(view, tuple) or len(view) != 3:
             raise Fail("a storage view is malformed")
-        vkey, voff, vsize = str(view[0]), _int(view[1], "view offset"), _int(view[2], "view size")
+        voff, vsize = _int(view[1], "view offset"), _int(view[2], "view size")
         if voff < 0 or vsize < 0 or voff + vsize > numel:
             raise Fail("a storage view reaches past its storage")
         return _Storage(stype, key, vsize, self.loader, offset=voff)

@@ -330,9 +330,21 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
     """``lstmviz MODEL --export-KIND OUT``: render offscreen, write, exit 0 (2 on bad input);
     the files are ``ui/export.py``'s."""
     from lstmviz.errors import LstmvizError
-    from lstmviz.ui.export import (DEFAULT_FPS, MP4_MISSING, VIEW_NAMES, _check_fps, _settle, ffmpeg_exe,
-                                   fit_widget, save_gif, save_mp4, save_png, save_svg,
-                                   target_widget, view_index)
+    from lstmviz.ui.export import (
+        DEFAULT_FPS,
+        MP4_MISSING,
+        VIEW_NAMES,
+        _check_fps,
+        _settle,
+        ffmpeg_exe,
+        fit_widget,
+        save_gif,
+        save_mp4,
+        save_png,
+        save_svg,
+        target_widget,
+        view_index,
+    )
 
     def fail(msg) -> int:
         print(f"lstmviz: {' '.join(str(msg).split())}", file=sys.stderr)

@@ -275,8 +275,7 @@ def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT
 
 
 # -- the trace and the stack: Qt-free, shared with `lstmviz trace --out` (app/export_data.py)
-from lstmviz.app.export_data import (KERAS3_KEYS, csv_text, keras_config, save_csv,  # noqa: E402,F401
-                                     save_keras_json, save_npz, trace_rows)
+from lstmviz.app.export_data import KERAS3_KEYS, csv_text, keras_config, save_csv, save_keras_json, save_npz, trace_rows  # noqa: E402,F401
 from lstmviz.io.keras_config import spec_from_keras_config  # noqa: E402,F401
 
 
@@ -417,7 +416,7 @@ class Exporter(QtCore.QObject):
         if st.trace is None:
             self.window.message("there is no trace to export yet", dialog=True, error=True)
             return None
-        path = self._ask_path(f"Export trace", f"trace.{kind}", f"{kind.upper()} (*.{kind})")
+        path = self._ask_path("Export trace", f"trace.{kind}", f"{kind.upper()} (*.{kind})")
         if not path:
             return None
         if kind == "npz":

@@ -16,7 +16,6 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz import loading
-from lstmviz.version import __version__
 from lstmviz.app.demos import load_demos
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
@@ -28,6 +27,7 @@ from lstmviz.ui.input_panel import InputPanel
 from lstmviz.ui.player import Player
 from lstmviz.ui.stack_panel import StackPanel
 from lstmviz.ui.views.base import TraceView
+from lstmviz.version import __version__
 
 log = logging.getLogger("lstmviz")
 
@@ -638,7 +638,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if url.isLocalFile():
                 event.acceptProposedAction()
                 # open after the drop returns, so a message box does not block the drag source
-                QtCore.QTimer.singleShot(0, lambda p=url.toLocalFile(): self.open_file(p))
+                QtCore.QTimer.singleShot(0, lambda p=url.toLocalFile(): self.open_file(p))  # noqa: B008
                 return
 
     def resizeEvent(self, event):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.explain import disabled_options, inference_notes, output_text
-from lstmviz.app.options import ADDABLE, ADD_WHERE, Option, add_position, get_option, options_for
+from lstmviz.app.options import ADD_WHERE, ADDABLE, Option, add_position, get_option, options_for
 from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.errors import LstmvizError

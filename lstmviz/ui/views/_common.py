@@ -9,8 +9,18 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.app.cell_ref import (MINUS, CellRef, cell_ref, cell_refs, clamp,  # noqa: F401
-                                  fmt, fmt_term, layer_input, model_inputs, recurrent_names)
+from lstmviz.app.cell_ref import (  # noqa: F401
+    MINUS,
+    CellRef,
+    cell_ref,
+    cell_refs,
+    clamp,
+    fmt,
+    fmt_term,
+    layer_input,
+    model_inputs,
+    recurrent_names,
+)
 from lstmviz.engine.layers import InputLayer, TimeDistributed
 from lstmviz.ui import theme as th
 

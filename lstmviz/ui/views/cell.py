@@ -22,8 +22,15 @@ from lstmviz.engine.activations import formula
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
-from lstmviz.ui.views._common import (CellRef, cell_ref, cosmetic_pen, count_axis, fmt, fmt_term,
-                                      layer_input, message_label)
+from lstmviz.ui.views._common import (
+    CellRef,
+    cell_ref,
+    cosmetic_pen,
+    count_axis,
+    fmt,
+    layer_input,
+    message_label,
+)
 from lstmviz.ui.views.base import TraceView
 
 SHORT = {"i": "input", "f": "forget", "o": "output", "c_tilde": "cand.", "h_tilde": "cand.",

@@ -255,7 +255,7 @@ class OverTimeView(TraceView):
             self.cursor_lines.append(slot.cursor_line)
         # curves: only this kind's keys, in the legend too
         self.legend.clear()
-        for key, curve in self.curves.items():
+        for curve in self.curves.values():
             if curve.scene() is not None:
                 self.curve_plot.removeItem(curve)
         lo, hi = 0.0, 1.0
