@@ -33,7 +33,6 @@ from ._layers import RNN_CLASSES, expected_count, prepare_weights, strip_private
 from ._readers import (
     assign_legacy,
     attr_text,
-    class_names,
     h5_get,
     is_group,
     k3_all_vars,
@@ -43,6 +42,7 @@ from ._readers import (
     read_zip,
 )
 from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json, read_budget
+from .keras3_paths import class_names
 
 __all__ = ["read_model_file", "read_weights_file", "read_keras3_zip", "read_hdf5_model",
            "read_hdf5_weights", "spec_from_keras_config", "class_names"]
