@@ -52,9 +52,9 @@ class LongSequence:
 
     @property
     def forward_only(self) -> bool:
-        from lstmviz.engine.windows import _halves
+        from lstmviz.engine.windows import recurrent_halves
         return all(not rnn.config["go_backwards"] for n in self.model.nodes
-                   for _, rnn in _halves(n.layer))
+                   for _, rnn in recurrent_halves(n.layer))
 
     def first_window(self):
         """The first window, traced alone (None when a layer runs backwards)."""

@@ -82,7 +82,7 @@ def trace_budget() -> int:
     return int(mb * (1 << 20))
 
 
-def _halves(layer) -> list[tuple[str, Recurrent]]:
+def recurrent_halves(layer) -> list[tuple[str, Recurrent]]:
     if isinstance(layer, Bidirectional):
         return [("forward", layer.forward_layer), ("backward", layer.backward_layer)]
     return [("", layer)] if isinstance(layer, Recurrent) else []
@@ -93,9 +93,9 @@ def full_trace_bytes(model, batch: int, steps: int) -> int:
     every recurrent layer (the layers' outputs are small beside them)."""
     total = 0
     for node in model.nodes:
-        for _, rnn in _halves(node.layer):
+        for _, rnn in recurrent_halves(node.layer):
             total += batch * steps * rnn.units * (3 * rnn.k + 4) * 4
-        if not _halves(node.layer) and node.layer.output_shapes:
+        if not recurrent_halves(node.layer) and node.layer.output_shapes:
             shape = node.layer.output_shapes[0]
             per = int(np.prod([d for d in shape[2:] if d is not None], dtype=np.int64)) if len(shape) > 2 else 1
             total += batch * steps * per * 4
@@ -106,7 +106,7 @@ def keyframe_bytes(model, batch: int, steps: int, every: int) -> int:
     n = -(-steps // every)
     total = 0
     for node in model.nodes:
-        for _, rnn in _halves(node.layer):
+        for _, rnn in recurrent_halves(node.layer):
             total += n * batch * rnn.units * (len(rnn.state_names) + 1) * 4
     return total
 
@@ -159,10 +159,10 @@ def _plan(model, arrays) -> tuple[int, dict[str, list[bool]]]:
             continue
         ins = [seq[r.layer][r.tensor_index] for r in node.inbound]
         name = f"layer '{layer.name}' ({layer.class_name})"
-        if _halves(layer):
+        if recurrent_halves(layer):
             if not ins[0]:
                 raise LstmvizError(f"{name} gets no sequence")
-            rnn = _halves(layer)[0][1]
+            rnn = recurrent_halves(layer)[0][1]
             n_out = len(layer.output_shapes)
             seq[layer.name] = [bool(rnn.config["return_sequences"])] + [False] * (n_out - 1)
             if isinstance(layer, Bidirectional) and layer.merge_mode is None:
@@ -299,14 +299,14 @@ class _Window:
         elif isinstance(layer, InputLayer):
             out = [self.feed[name][:, lo:hi]]
         elif isinstance(layer, Bidirectional):
-            (_, f), (_, bk) = _halves(layer)
+            (_, f), (_, bk) = recurrent_halves(layer)
             s, _, _, yf, _, _ = self.run(node, "forward", f, lo, hi, False)
             s2, _, _, yb, _, _ = self.run(node, "backward", bk, self.T - hi, self.T - lo, False)
             yf = yf[lo - s:hi - s].transpose(1, 0, 2)
             yb = yb[self.T - hi - s2:self.T - lo - s2].transpose(1, 0, 2)
             merged = layer.merge(yf, yb)
             out = merged + list(static[len(merged):])
-        elif _halves(layer):
+        elif recurrent_halves(layer):
             s, _, _, y, _, _ = self.run(node, "", layer, lo, hi, False)
             out = [y[lo - s:hi - s].transpose(1, 0, 2)] + list(static[1:])
         else:
@@ -348,12 +348,12 @@ class _Window:
             if name in self.wt._static_records:
                 layers[name] = self.wt._static_records[name]
             elif isinstance(layer, Bidirectional):
-                children = {side: self.record(node, side, rnn, a, b) for side, rnn in _halves(layer)}
+                children = {side: self.record(node, side, rnn, a, b) for side, rnn in recurrent_halves(layer)}
                 outs = self.values(name, a, b) if any(self.wt._seq[name]) else self.wt._static[name]
                 m = self.wt._in_masks.get(name)
                 layers[name] = LayerTrace(name, layer.class_name, list(outs), children=children,
                                           mask=None if m is None else m[:, a:b])
-            elif _halves(layer):
+            elif recurrent_halves(layer):
                 layers[name] = self.record(node, "", layer, a, b)
             else:
                 outs = self.values(name, a, b)
@@ -397,7 +397,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
     K = every or choose_every(model, B, T, budget)
     if K % CHUNK:
         raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CHUNK}")
-    runs = sum(len(_halves(n.layer)) for n in model.nodes)
+    runs = sum(len(recurrent_halves(n.layer)) for n in model.nodes)
     total = max(1, runs * T)
     parts: dict = {}  # steps run per recurrent half (halves may run at once)
 
@@ -436,7 +436,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
             if node.mask is not None:
                 ims[0] = np.asarray(values[node.mask.layer][node.mask.tensor_index]).astype(bool)
             init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
-            halves = _halves(layer)
+            halves = recurrent_halves(layer)
             if halves:
                 keep = seq[name][0] and last.get(name, -1) > i
                 rs = bool(halves[0][1].config["return_sequences"])

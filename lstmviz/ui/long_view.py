@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtWidgets
 from lstmviz.app import scale
 from lstmviz.app.long_sequence import LongSequence
 from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
-from lstmviz.engine.windows import _halves
+from lstmviz.engine.windows import recurrent_halves
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import theme as th
 
@@ -29,7 +29,7 @@ def record_choices(model) -> list[tuple[str, str]]:
     """(layer, key) pairs a long sequence can show: every recorded state and gate."""
     out = []
     for node in model.nodes:
-        for side, rnn in _halves(node.layer):
+        for side, rnn in recurrent_halves(node.layer):
             for key in RECURRENT_KEYS[rnn.kind]:
                 out.append((node.layer.name, f"{side}/{key}" if side else key))
     return out
