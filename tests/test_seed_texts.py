@@ -241,6 +241,9 @@ def test_text3_four_number_input_shape_the_screen_says_which_is_which():
     assert p.model().input_shapes() == [(None, 20, 30)]
     words = shape_words((None, 20, 30))
     assert "20 steps (the cell runs 20\u00d7)" in words and "30 features each" in words
+    # a model whose steps are open (an ONNX graph's symbolic length) never says "None steps"
+    words = shape_words((None, None, 3))
+    assert "None" not in words and "steps open" in words and "3 features each" in words
 
 
 def test_text3_lstm10_on_20x30_weights_and_not_unrolled_30_times():

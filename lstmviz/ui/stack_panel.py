@@ -507,11 +507,13 @@ def shape_words(shape) -> str:
     shape = tuple(shape)
     if len(shape) == 3:
         b, t, d = shape
-        return (f"batch {'open' if b is None else b} \u00b7 {t} steps (the cell runs {t}\u00d7) "
-                f"\u00b7 {d} feature{'s' if d != 1 else ''} each")
+        steps = ("steps open (as many as the input has; the cell runs once per step)" if t is None
+                 else f"{t} steps (the cell runs {t}\u00d7)")
+        return (f"batch {'open' if b is None else b} \u00b7 {steps} "
+                f"\u00b7 {'any number of' if d is None else d} feature{'s' if d != 1 else ''} each")
     if len(shape) == 2:
         b, t = shape
-        return f"batch {'open' if b is None else b} \u00b7 {t} token ids"
+        return f"batch {'open' if b is None else b} \u00b7 {'any number of' if t is None else t} token ids"
     return ""
 
 
