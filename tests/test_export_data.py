@@ -9,7 +9,7 @@ from helpers import FIXTURES, read_inputs
 from lstmviz import cli
 from lstmviz.app import export_data
 from lstmviz.app.state import AppState
-from lstmviz.io.keras_config import spec_from_keras_config
+from lstmviz.io import spec_from_keras_config
 
 
 def test_the_window_export_and_the_cli_write_the_same_npz(tmp_path, capsys):
