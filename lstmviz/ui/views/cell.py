@@ -138,6 +138,7 @@ class CellView(TraceView):
         self._eqs: list[Equation] = []
         self._setup_key = None
         self._fit_cache = None  # the equations' one-row / two-row answer (_show_equations)
+        self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -245,6 +246,7 @@ class CellView(TraceView):
         if self.expand_box.isChecked() != self.expanded:
             self.expand_box.setChecked(self.expanded)
         self._fit_cache = None
+        self._height_cache = (None,)
         if self.model is not None and self.ref is not None:
             self.set_cursor(self.cursor)
 
@@ -418,9 +420,15 @@ class CellView(TraceView):
         if not fits:
             html = self.theme.subscripts(self._eq_html(stacked=True))
         self.eq_label.setText(html)
-        # as tall as the equations need, up to half the view: beyond that they scroll
-        need = self.eq_label.heightForWidth(max(1, self.eq_scroll.viewport().width())) + 4
-        self.eq_scroll.setMinimumHeight(max(0, min(need, int(self.height() * 0.5))))
+        # as tall as the equations need, up to half the view: beyond that they scroll. The
+        # height (a text layout, ~5 ms) changes with the rows, their layout, font and width,
+        # not with the numbers of a step: measured again only when one of those changes.
+        vw = max(1, self.eq_scroll.viewport().width())
+        hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale)
+        if self._height_cache[0] != hkey:
+            need = self.eq_label.heightForWidth(vw) + 4
+            self._height_cache = (hkey, max(0, min(need, int(self.height() * 0.5))))
+        self.eq_scroll.setMinimumHeight(self._height_cache[1])
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
