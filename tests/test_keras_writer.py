@@ -77,3 +77,18 @@ def test_refusals(tmp_path):
         save_keras(model, tmp_path / "m.h5")
     with pytest.raises(LstmvizError, match="directory"):
         save_keras(model, tmp_path)
+
+
+def test_a_saved_model_gets_the_users_permissions(tmp_path):
+    # written through lstmviz.files.write_atomic, as every other file lstmviz writes: not
+    # mkstemp's private 0600
+    import os
+
+    model = Model.sequential((None, 3, 2), [LayerSpec("LSTM", {"units": 2})], seed=0)
+    old = os.umask(0o022)
+    try:
+        out = save_keras(model, tmp_path / "m.keras")
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644
+    assert lstmviz.load(out, isolate=False).count_params() == model.count_params()

@@ -213,7 +213,9 @@ def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
 
     def boom(fd):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(ses.os, "fsync", boom)
+    import lstmviz.files  # where sessions (and every other file) are written
+
+    monkeypatch.setattr(lstmviz.files.os, "fsync", boom)
     with pytest.raises(OSError):
         ses.save_session(edited_state(), path)
     assert path.read_bytes() == old

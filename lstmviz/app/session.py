@@ -31,8 +31,6 @@ import dataclasses
 import io
 import json
 import math
-import os
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -46,6 +44,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
 from lstmviz.errors import LstmvizError
+from lstmviz.files import new_file_mode, write_atomic  # noqa: F401  (exports import them from here)
 from lstmviz.io.npy import read_npy_bytes
 from lstmviz.text import clean_spec_names, safe_name
 from lstmviz.version import __version__
@@ -157,66 +156,6 @@ def _model_manifest(spec: ModelSpec, members: dict) -> dict:
         source = {}
     return {"name": spec.name, "keras_version": spec.keras_version, "inputs": _refs(spec.inputs),
             "outputs": _refs(spec.outputs), "source": source, "layers": layers}
-
-
-def _umask() -> int:
-    """The process' umask, read without changing it where Linux tells it (``os.umask``
-    sets it and would race with another thread creating a file meanwhile)."""
-    try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def new_file_mode(path) -> int:
-    """The mode a file written at ``path`` should get: the existing file's mode when it is
-    replaced, else what ``open(path, "w")`` would give (0o666 less the umask). A temporary
-    file from ``mkstemp`` is 0600, which would make every export private."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        return 0o666 & ~_umask()
-
-
-def write_atomic(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically: temporary file in the same folder, flush,
-    fsync, ``os.replace``; the folder is fsynced too where the OS allows it. The file gets
-    the permissions a plain write would give it (``new_file_mode``), not mkstemp's 0600."""
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise LstmvizError(f"{path}: the folder {parent} does not exist")
-    mode = new_file_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dfd = os.open(parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
-    return path
 
 
 def save_session(state: AppState, path, ui: dict | None = None) -> Path:

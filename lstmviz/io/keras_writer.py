@@ -14,9 +14,7 @@ from __future__ import annotations
 import copy
 import io
 import json
-import os
 import re
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -25,6 +23,7 @@ import numpy as np
 
 from lstmviz.engine import layers as L
 from lstmviz.errors import LstmvizError
+from lstmviz.files import write_atomic
 
 KERAS_VERSION = "3.15.1"
 
@@ -223,16 +222,4 @@ def save_keras(model, path) -> Path:
         raise LstmvizError(f"{path}: is a directory; give a file name ending in .keras")
     if path.suffix != ".keras":
         raise LstmvizError(f"{path}: a Keras 3 model file must end in .keras")
-    data = keras_bytes(model)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=".lstmviz-", suffix=".keras")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    return write_atomic(path, keras_bytes(model))
