@@ -2,7 +2,7 @@
 
     >>> import lstmviz
     >>> model = lstmviz.load("model.keras")      # .keras .h5 .weights.h5 .pt .safetensors .onnx .lstmviz
-    >>> model.summary()                          # the table, as Keras prints it
+    >>> model.summary()                          # prints the table, as Keras does
     >>> trace = model.trace(x)                   # trace.output == keras model.predict(x)
     >>> trace["lstm"].steps["f"]                 # forget gate, (batch, timesteps, units)
     >>> lstmviz.show(model, x)                   # the window, on this model and input
@@ -19,8 +19,8 @@ Public API (``__all__``):
   model or a torch module; in IPython/Jupyter the kernel stays free (Qt's event loop
   integration, ``%gui qt``);
 - ``read_weights(path)`` / ``load_weights(model, path)``: a weights-only file onto a model;
-- ``Model`` (``summary()``, ``trace(x)``, ``layers``, ``to_spec()``, ``Model.sequential``,
-  ``Model.from_spec``), ``Trace`` (``output``, ``trace[name].steps``, ``flat()``),
+- ``Model`` (``summary()`` prints the table as Keras does, ``summary_text()`` returns it,
+  ``trace(x)``, ``layers``, ``to_spec()``, ``Model.sequential``, ``Model.from_spec``), ``Trace`` (``output``, ``trace[name].steps``, ``flat()``),
   ``LayerSpec`` / ``ModelSpec`` (a model described in Keras' vocabulary), ``LstmvizError``
   (every refusal: one line saying what is wrong and what is supported).
 """

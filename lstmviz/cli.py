@@ -185,7 +185,7 @@ def cmd_summary(args) -> int:
             raise
         print(listing)
         return 0
-    print(model.summary())
+    model.summary()
     return 0
 
 
@@ -326,7 +326,7 @@ def cmd_app(args) -> int:
         print(f"{PROG}: the desktop app is not available ({why}); printing the summary instead",
               file=sys.stderr)
         model = lstmviz.load(args.model) if args.model else demo_model()
-        print(model.summary())
+        model.summary()
         return 0
     if exports:
         from lstmviz.ui.app import export_from_cli

@@ -164,7 +164,7 @@ def test_importing_headless_packages_loads_no_qt(sub):
 def test_cli_summary_runs_without_qt(tmp_path):
     """``lstmviz summary`` on the built-in demo never loads Qt (a headless server can use it)."""
     code = ("import sys, lstmviz.cli as c\n"
-            "print(c.demo_model().summary())\n"
+            "c.demo_model().summary()\n"
             f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {list(QT)!r})\n"
             "print('QT', bad)\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

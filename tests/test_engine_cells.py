@@ -101,7 +101,7 @@ print(json.dumps({
     "default": default_config("ToyRNN", units=3), "keys": RECURRENT_KEYS["ToyRNN"],
     "kind": ref.kind, "eq": [e.line for e in equations(ref, 0, 1, 2)],
     "count": expected_count("ToyRNN", {}), "keras": "units" in KERAS3_KEYS["ToyRNN"],
-    "rnn": cell_ref(m, tr, "r").kind, "summary": "t (ToyRNN)" in m.summary()}))
+    "rnn": cell_ref(m, tr, "r").kind, "summary": "t (ToyRNN)" in m.summary_text()}))
 """
 
 

@@ -89,7 +89,7 @@ def test_param_counts_equal_formula(spec, d, bidi, dense, dense_bias):
     assert dense_layer.count_params() == want_dense
     assert model.count_params() == want_rnn + want_dense
     assert rnn_layer.param_formula().endswith(f"= {want_rnn:,}")
-    assert f"Total params: {want_rnn + want_dense:,}" in model.summary()
+    assert f"Total params: {want_rnn + want_dense:,}" in model.summary_text()
     # the per-gate views tile the fused weights exactly
     blocks = rnn_layer.gate_blocks()
     assert sum(v.size for v in blocks.values()) == want_rnn

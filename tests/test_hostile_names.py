@@ -81,7 +81,7 @@ def test_model_names_are_escaped_and_cut(tmp_path):
     names = [l.name for l in spec.layers]
     assert all(n.isprintable() for n in names), names
     model = lstmviz.load(p)
-    text = model.summary()
+    text = model.summary_text()
     assert "\x1b" not in text and "\\x1b]0;pwned" in text
 
 
@@ -89,7 +89,7 @@ def test_megabyte_layer_name(tmp_path):
     p = _legacy_model(tmp_path / "m.h5", [BIG])
     model = lstmviz.load(p)
     assert all(len(layer.name) <= NAME_LIMIT for layer in model.layers)
-    text = model.summary()
+    text = model.summary_text()
     assert max(len(line) for line in text.splitlines()) < 1000
 
 

@@ -201,7 +201,7 @@ def test_generated_wrong_values_only_give_lstmviz_errors(cls, data, value):
         shape = model.input_shapes()[0]
         x = np.zeros(tuple(d if d is not None else 2 for d in shape), np.float32)
         model.trace(x)
-        model.summary()
+        model.summary_text()
     except LstmvizError as err:
         msg = str(err)
         assert "\n" not in msg and msg.isprintable() and len(msg) < 2100, msg[:300]

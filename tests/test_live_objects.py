@@ -212,7 +212,7 @@ def test_torch_state_dict_mapping_and_weightless_modules():
     drop = type("Dropout", (FakeModule,), {})("Dropout")
     module = fake_torch_module("torch_lstm_1layer", extra={"drop": drop})
     model = lstmviz.from_torch(module)
-    assert "drop (Dropout)" in model.summary()
+    assert "drop (Dropout)" in model.summary_text()
     sd = module.state_dict()
     again = lstmviz.from_torch(sd)  # a bare state_dict works too
     x = read_inputs(FIXTURES / "torch_lstm_1layer")
@@ -224,7 +224,7 @@ def test_rnn_relu_nonlinearity_is_read_from_the_module():
     model = lstmviz.from_torch(module)
     rnn = next(l for l in model.layers if l.class_name == "SimpleRNN")
     assert rnn.config["activation"] == "relu"
-    assert "nonlinearity read from the module: relu" in model.summary()
+    assert "nonlinearity read from the module: relu" in model.summary_text()
     sd, _ = load_torch_object(FIXTURES / "torch_rnn_1layer" / "model.pt")
     prefix = next(k for k in sd if k.endswith("weight_ih_l0"))[:-len("weight_ih_l0")]
     w_ih, w_hh = sd[prefix + "weight_ih_l0"], sd[prefix + "weight_hh_l0"]
@@ -276,24 +276,52 @@ def test_load_from_bytes_errors_name_the_source_and_leave_no_temporary(tmp_path,
 
 
 # -- notebook niceties ---------------------------------------------------------------------------
-def test_summary_prints_like_keras_and_stays_a_string(capsys):
+def test_summary_prints_like_keras_and_the_string_is_summary_text(capsys):
     model = lstmviz.load(FIXTURES / "k3_lstm_default" / "model.keras")
-    s = model.summary()
-    assert isinstance(s, str) and repr(s) == str(s) and s.startswith('Model: "')
-    assert "Total params:" in s and "Total params:" in repr(s)  # the prompt shows the table
-    lines = []
-    assert model.summary(print_fn=lines.append) is None and lines == [str(s)]
-    assert model.summary(print_fn=print) is None
-    assert capsys.readouterr().out == str(s) + "\n"
+    text = model.summary_text()
+    assert isinstance(text, str) and text.startswith('Model: "') and "Total params:" in text
+    assert model.summary() is None  # printed where it is called, as Keras' (mid-cell too)
+    assert capsys.readouterr().out == text + "\n"
+    lines: list[str] = []
+    assert model.summary(print_fn=lines.append) is None and lines == [text]
+    assert capsys.readouterr().out == ""
 
 
-def test_summary_in_ipython_shows_the_table():
-    """IPython's display hook calls _repr_pretty_ (IPython itself is not needed here)."""
+def _fake_ipython(monkeypatch, kernel: bool) -> list:
+    """IPython loaded in this process, a terminal shell or a Jupyter kernel's (IPython itself
+    is not a dependency: the shell and IPython.display are stand-ins with its interface)."""
+    shown: list = []
+    shell = types.SimpleNamespace(kernel=object() if kernel else None)
+    display_mod = types.SimpleNamespace(display=lambda obj, raw=False: shown.append((obj, raw)))
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    monkeypatch.setitem(sys.modules, "IPython.display", display_mod)
+    return shown
+
+
+def test_summary_in_a_jupyter_kernel_is_an_html_output_where_it_is_called(monkeypatch, capsys):
+    """As Keras 3 (through rich): in a kernel the table is an output of its own, HTML in a
+    monospaced <pre> beside the plain text; names from the file are HTML-escaped."""
+    spec = [lstmviz.LayerSpec("LSTM", {"units": 2}, name="<b>gate&</b>")]
+    model = lstmviz.Model.sequential((None, 3, 1), spec, name="m<i>")
+    shown = _fake_ipython(monkeypatch, kernel=True)
+    assert model.summary() is None
+    assert capsys.readouterr().out == ""
+    [(bundle, raw)] = shown
+    assert raw is True and bundle["text/plain"] == model.summary_text()
+    page = bundle["text/html"]
+    assert page.startswith('<pre style="white-space:pre;') and page.endswith("</pre>")
+    assert "&lt;b&gt;gate&amp;&lt;/b&gt; (LSTM)" in page and "<b>" not in page
+    assert '<span style="font-weight: bold">Model: &quot;m&lt;i&gt;&quot;</span>' in page
+    lines: list[str] = []
+    model.summary(print_fn=lines.append)  # print_fn wins, in a kernel too
+    assert lines == [model.summary_text()] and len(shown) == 1
+
+
+def test_summary_in_terminal_ipython_prints(monkeypatch, capsys):
     model = lstmviz.load(FIXTURES / "k3_lstm_default" / "model.keras")
-    shown = []
-    printer = types.SimpleNamespace(text=shown.append)
-    model.summary()._repr_pretty_(printer, False)
-    assert shown == [str(model.summary())]
+    shown = _fake_ipython(monkeypatch, kernel=False)
+    model.summary()
+    assert shown == [] and capsys.readouterr().out == model.summary_text() + "\n"
 
 
 def test_short_reprs():

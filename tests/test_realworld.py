@@ -41,7 +41,7 @@ def test_trace_equals_keras_predict(case):
 def test_files_keras_could_not_load_still_trace(case):
     """Keras 1 layouts, weights-only files...: summary and a trace on a made-up input."""
     model = lstmviz.load(REALWORLD / "models" / _meta(case)["file"], isolate=False)
-    assert "Total params" in model.summary()
+    assert "Total params" in model.summary_text()
     shapes = model.input_shapes()
     rng = np.random.default_rng(0)
     xs = []

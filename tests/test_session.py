@@ -582,7 +582,7 @@ def test_a_read_only_model_is_kept_whole_in_its_session(tmp_path, case):
     other = AppState()
     ses.open_session(other, copy)
     assert other.readonly and other.error is None
-    assert other.model.summary() == st.model.summary()
+    assert other.model.summary_text() == st.model.summary_text()
     assert other.cursor == st.cursor and other.input.batch_size == 3
     for name, rec in st.trace.layers.items():
         for a, b in zip(rec.outputs, other.trace.layers[name].outputs):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from lstmviz import limits
+from lstmviz.display import show_block
 from lstmviz.engine import onnx_layers  # noqa: F401  (registers the "onnx.*" layers)
 from lstmviz.engine.layers import RNN_OPTIONS, Bidirectional, InputLayer, Layer, Recurrent, fmt_shape, make_layer
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
@@ -34,19 +36,6 @@ def keras_major_of(version: str | None) -> int:
         return max(1, min(3, int(str(version).split(".")[0])))
     except (TypeError, ValueError):
         return 3
-
-
-class Summary(str):
-    """``Model.summary()``'s table: a ``str`` whose repr is the table itself, so that the
-    Python prompt, IPython and Jupyter show it laid out, as Keras prints its summary."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_pretty_(self, p, cycle) -> None:  # IPython's pretty printer
-        p.text(str(self))
 
 
 @dataclass
@@ -247,24 +236,21 @@ class Model:
         return (f"<lstmviz.Model {self.name!r}: {kind}, {len(self.layers)} layers, "
                 f"{self.count_params():,} params, {ins} -> {outs}>")
 
-    def summary(self, print_fn=None) -> "Summary | None":
-        """A table like Keras' ``model.summary()`` (with Keras' "Connected to" column for a
-        functional model: inputs, and ``initial_state=`` / ``mask=`` tensors by name), then
-        each recurrent layer's weights.
+    def summary(self, print_fn: Callable[[str], object] | None = None) -> None:
+        """Print a table like Keras' ``model.summary()`` (with Keras' "Connected to" column
+        for a functional model: inputs, and ``initial_state=`` / ``mask=`` tensors by name),
+        then each recurrent layer's weights; return None, as Keras does.
 
-        Returns the table as a ``Summary``, a ``str`` that a notebook or the Python prompt
-        shows as the table itself (so ``model.summary()`` on a cell's last line looks as
-        Keras' does, and ``print(model.summary())`` and ``str`` operations work as on any
-        string). With ``print_fn`` (``print``, a logger's ``info``, ...), that is called with
-        the table, as Keras' ``print_fn``, and None is returned.
+        It prints where it is called, as Keras' does: to stdout, or in a Jupyter kernel as
+        an output of its own (HTML in a monospaced block, beside the plain text). With
+        ``print_fn`` (``print``, a logger's ``info``, ``lines.append``), that is called once
+        with the table instead, as Keras' ``print_fn``. The table as a string:
+        ``summary_text()``.
         """
-        text = Summary(self._summary_text())
-        if print_fn is not None:
-            print_fn(str(text))
-            return None
-        return text
+        show_block(self.summary_text(), print_fn)
 
-    def _summary_text(self) -> str:
+    def summary_text(self) -> str:
+        """The table that ``summary()`` prints, as a string."""
         def ref(r: TensorRef) -> str:
             return f"{r.layer}[{r.tensor_index}]" if r.tensor_index else r.layer
 
