@@ -20,9 +20,10 @@ Public API (``__all__``):
   integration, ``%gui qt``);
 - ``read_weights(path)`` / ``load_weights(model, path)``: a weights-only file onto a model;
 - ``Model`` (``summary()`` prints the table as Keras does, ``summary_text()`` returns it,
-  ``trace(x)``, ``layers``, ``to_spec()``, ``Model.sequential``, ``Model.from_spec``), ``Trace`` (``output``, ``trace[name].steps``, ``flat()``),
-  ``LayerSpec`` / ``ModelSpec`` (a model described in Keras' vocabulary), ``LstmvizError``
-  (every refusal: one line saying what is wrong and what is supported).
+  ``trace(x)``, ``layers``, ``to_spec()``, ``Model.sequential``, ``Model.from_spec``),
+  ``Trace`` (``output``, ``trace[name].steps``, ``flat()``), ``LayerSpec`` / ``ModelSpec``
+  (a model described in Keras' vocabulary), ``LstmvizError`` (every refusal: one line
+  saying what is wrong and what is supported).
 """
 
 from __future__ import annotations
