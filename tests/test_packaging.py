@@ -9,12 +9,14 @@ unpacked into a folder that is the only thing on ``sys.path`` of a fresh interpr
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tomllib
 import zipfile
 from pathlib import Path
@@ -38,7 +40,7 @@ def wheel(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE"):
         if (ROOT / name).exists():
             shutil.copy(ROOT / name, src / name)
     shutil.copytree(PKG, src / "lstmviz", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
@@ -132,9 +134,48 @@ def test_pyside_pin_matches_the_start_up_check():
     assert f">={lo[0]}.{lo[1]}" in dep and f"<{hi[0]}.{hi[1]}" in dep
 
 
-def test_sdist_manifest_carries_the_tests_and_fixtures():
-    lines = (ROOT / "MANIFEST.in").read_text().splitlines()
-    assert "graft tests" in lines and "include LICENSE README.md ARCHITECTURE.md" in lines
+def _source_files() -> set[str]:
+    """The repository's own files (what git tracks, without its VCS and CI plumbing)."""
+    skip = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", ".mypy_cache",
+            ".ruff_cache", "build", "dist", ".ci"}
+    found = set()
+    for p in ROOT.rglob("*"):
+        rel = p.relative_to(ROOT)
+        if p.is_file() and not skip & set(rel.parts) and not rel.parts[0].endswith(".egg-info") \
+                and p.suffix not in (".pyc",) and rel.name != ".gitignore":
+            found.add(rel.as_posix())
+    return found
+
+
+def test_the_sdist_carries_its_tests_fixtures_and_resources(tmp_path):
+    """Built offline from a copy (setuptools' build_meta, as pip would), the sdist holds every
+    file of the tests, their fixtures, the resources and scripts, and the README's images."""
+    pytest.importorskip("setuptools")
+    src = tmp_path / "src"
+    files = _source_files()
+    for rel in files:
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / rel, src / rel)
+    code = "import sys; from setuptools import build_meta as b; print(b.build_sdist(sys.argv[1]))"
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "dist")], cwd=src,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    with tarfile.open(tmp_path / "dist" / r.stdout.strip().splitlines()[-1]) as tar:
+        names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
+    needed = {f for f in files if f.startswith(("tests/", "resources/", "scripts/", "lstmviz/"))}
+    assert needed and not needed - names, sorted(needed - names)[:10]
+    assert {"LICENSE", "README.md", "ARCHITECTURE.md", "pyproject.toml", "setup.py"} <= names
+
+
+def _index_readme():
+    spec = importlib.util.spec_from_file_location("lstmviz_setup", ROOT / "setup.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # not "__main__": setup() is not called
+    return mod
+
+
+RELATIVE = re.compile(r"\]\((?![a-zA-Z][a-zA-Z0-9+.-]*:|#)([^)\s]+)\)")
 
 
 def test_readme_images_are_relative_paths_that_exist():
@@ -144,3 +185,42 @@ def test_readme_images_are_relative_paths_that_exist():
     for ref in images:
         assert not ref.startswith(("/", "file:")), ref
         assert (ROOT / ref).is_file() or ref.startswith("https://"), ref
+
+
+def test_the_package_index_description_has_no_broken_images_or_links():
+    """No public host yet: the index's README names the files (which the sdist carries)
+    instead of showing broken images; with files-url set every relative target is under it."""
+    setup = _index_readme()
+    readme = (ROOT / "README.md").read_text()
+    targets = RELATIVE.findall(readme)
+    assert any(t.endswith(".png") for t in targets)
+    bare = setup.index_readme(readme, "")
+    assert RELATIVE.findall(bare) == [] and "![" not in bare
+    for t in targets:
+        assert f"`{t}` in the source distribution" in bare, t
+    base = "https://files.example/lstmviz/v1"
+    conf = {"tool": {"lstmviz": {"package-index": {"files-url": base + "/"}}}}  # a trailing slash
+    hosted = setup.index_readme(readme, setup.files_url(conf))
+    assert RELATIVE.findall(hosted) == []
+    assert [t.removeprefix(base + "/") for t in re.findall(r"\]\((https://files\.example[^)\s]+)\)", hosted)] \
+        == targets
+    assert setup.index_readme("[x](#usage) [y](https://a.b/c)", "") == "[x](#usage) [y](https://a.b/c)"
+
+
+def test_no_invented_project_urls():
+    """Project URLs only once a public host exists: none is written before then, and the
+    README's files URL is empty or a real https URL."""
+    setup = _index_readme()
+    files_url = setup.files_url(CONF)
+    assert files_url == "" or files_url.startswith("https://")
+    assert "urls" not in CONF["project"] or all(u.startswith("https://") for u in CONF["project"]["urls"].values())
+
+
+def test_the_wheel_metadata_carries_the_index_description(wheel):
+    with zipfile.ZipFile(wheel) as zf:
+        meta = zf.read(next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    header, _, body = meta.partition("\n\n")
+    assert "Description-Content-Type: text/markdown" in header
+    assert body.startswith("# lstmviz") and RELATIVE.findall(body) == []
+    files_url = _index_readme().files_url(CONF)
+    assert ("in the source distribution" in body) == (files_url == "")
