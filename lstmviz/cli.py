@@ -30,6 +30,7 @@ from lstmviz.text import safe_text
 PROG = "lstmviz"
 SUBCOMMANDS = ("summary", "trace", "grad", "train", "app")
 THEMES = ("dark", "light", "projector")  # lstmviz.ui.theme.THEMES (not imported: no Qt here)
+_LIST_THEMES = ("list",)  # --theme without a value (not a str: argparse checks only str against choices)
 
 def _size(text: str) -> tuple[int, int]:
     try:
@@ -134,9 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="remove what --install-desktop added; then exit")
     p.add_argument("--step", type=_step, default=None, metavar="N", help="timestep to show")
     p.add_argument("--size", type=_size, default=None, metavar="WxH", help="window size, e.g. 1600x900")
-    p.add_argument("--theme", default=None, choices=THEMES,
+    p.add_argument("--theme", default=None, choices=THEMES, nargs="?", const=_LIST_THEMES,
                    help="colour theme: %(choices)s (default: the one picked last in View > Theme, "
-                        "else the system's light or dark setting)")
+                        "else the system's light or dark setting); alone, lists them")
     for kind, what in (("gif", "an animated GIF, one frame per step"),
                        ("mp4", "an MP4 video, one frame per step (needs ffmpeg: pip install 'lstmviz[mp4]')"),
                        ("png", "a PNG picture (see --scale)"), ("svg", "an SVG picture")):
@@ -306,6 +307,10 @@ def _app_input(paths, shapes):
 
 
 def cmd_app(args) -> int:
+    if args.theme is _LIST_THEMES:
+        print("themes: " + ", ".join(THEMES) + " (--theme NAME; without it: the one picked last in "
+              "View > Theme, else the system's light or dark setting)")
+        return 0
     if args.install_desktop or args.uninstall_desktop:
         from lstmviz.desktop import main as desktop_main
 

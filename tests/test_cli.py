@@ -468,6 +468,18 @@ def test_help_documents_csv(capsys):
     assert "rows" in out and "timestep" in out and "--shape" in out and "Embedding" in out
 
 
+def test_theme_alone_lists_the_themes(capsys):
+    """``lstmviz --theme`` (no value) lists the choices instead of argparse's "expected one
+    argument"; a wrong name is refused naming them; both before any window."""
+    from lstmviz.ui.theme import THEMES
+
+    for argv in (["--theme"], ["app", "--theme"]):
+        assert cli.main(argv) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("themes: " + ", ".join(THEMES) + " ("), out
+    assert cli.main(["--theme", "pink"]) == 2 and "choose from 'dark', 'light', 'projector'" in capsys.readouterr().err
+
+
 def test_console_script_version():
     exe = Path(sys.executable).parent / "lstmviz"
     if not exe.exists():
