@@ -10,7 +10,8 @@
 Public API (``__all__``):
 
 - ``load(path_or_file, seed=0)``: a ``Model`` from a file path, an open binary file or
-  ``bytes`` (Keras 1/2/3 ``.keras`` / ``.h5`` / ``.weights.h5``, PyTorch state_dicts);
+  ``bytes`` (Keras 1/2/3 ``.keras`` / ``.h5`` / ``.weights.h5``, PyTorch state_dicts in
+  ``.pt`` or ``.safetensors``, ONNX models, ``.lstmviz`` sessions);
 - ``from_keras(model)``: a ``Model`` from a live Keras Sequential/functional model (read
   through ``get_config()`` and the layers' ``get_weights()``; Keras is not imported);
 - ``from_torch(module)``: a ``Model`` from a live torch module holding ``nn.LSTM`` /

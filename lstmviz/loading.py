@@ -30,7 +30,8 @@ def _spill(src, limit: int = MAX_LOAD_BYTES) -> tuple[str, str]:
     if name.endswith(".weights.h5"):
         suffix = ".weights.h5"
     folder = tempfile.mkdtemp(prefix="lstmviz-load-")
-    path = os.path.join(folder, "model" + suffix)
+    # a name no message has otherwise ("model" was: every "model" of a refusal became the name)
+    path = os.path.join(folder, "lstmviz-spilled" + suffix)
     try:
         with open(path, "wb") as out:
             if isinstance(src, (bytes, bytearray, memoryview)):
@@ -86,7 +87,7 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
         try:
             model = load(tmp, seed=seed, isolate=isolate)
         except LstmvizError as err:
-            raise LstmvizError(str(err).replace(os.path.basename(tmp), name)) from None
+            raise LstmvizError(str(err).replace(tmp, name).replace(os.path.basename(tmp), name)) from None
         finally:
             _unspill(tmp)
         model.source["path"] = None

@@ -264,6 +264,10 @@ def test_load_from_bytes_errors_name_the_source_and_leave_no_temporary(tmp_path,
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with pytest.raises(LstmvizError, match=r"^bytes: this is a PNG image"):
         lstmviz.load(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    with pytest.raises(LstmvizError) as err:  # the message's own words stay (not "a bytes file")
+        lstmviz.load(b"garbage bytes")
+    assert str(err.value).startswith("bytes: this is a text file, not a model file; supported: Keras 3 model")
+    assert "ONNX model (.onnx)" in str(err.value) and "lstmviz-spilled" not in str(err.value)
     buf = io.BytesIO(b"not a model at all")
     buf.name = "upload.keras"
     with pytest.raises(LstmvizError, match=r"^upload.keras: "):
