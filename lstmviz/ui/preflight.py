@@ -138,10 +138,10 @@ def pyside_problem(location: Path | None = None, version: str | None = None) -> 
     else:
         return None
     return (f"PySide6 {version} is installed at {location}, but lstmviz needs "
-            f"PySide6 >={low[0]}.{low[1]},<{high[0]}.{high[1]} ({why}). Install lstmviz in its "
-            f"own environment, which brings the right one: pipx install lstmviz, or "
-            f"python3 -m venv v && v/bin/pip install lstmviz (or pip install "
-            f"'PySide6-Essentials>={low[0]}.{low[1]},<{high[0]}.{high[1]}')")
+            f"PySide6 >={low[0]}.{low[1]},<{high[0]}.{high[1]} ({why}). Install lstmviz in an "
+            f"environment of its own, which brings the right one (pipx install of its folder or "
+            f"wheel, or ./scripts/run), or pip install "
+            f"'PySide6-Essentials>={low[0]}.{low[1]},<{high[0]}.{high[1]}' where it is")
 
 
 def _platform_choice(env) -> str:
