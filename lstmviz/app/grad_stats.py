@@ -137,11 +137,9 @@ def connectivity(model, x) -> np.ndarray:
     else:
         seed[rows, -1, rows] = 1
     g = backward(model, fw, seed, 0.0)
-    if emb is None:
-        dx = g.inputs[0]
-    else:
-        values = g.layers[emb.name].sparse[0].values
-        dx = values.reshape(n, x.shape[1], -1)
+    # token ids: dL/d(embedded vector) per position, the Embedding's rows before summing
+    dx = g.layers[emb.name].sparse[0].values if emb is not None else g.inputs[0]
+    assert dx is not None  # a float input has a gradient
     dx = dx.reshape(n, x.shape[1], -1)
     return np.sqrt(np.square(dx, dtype=np.float64).sum(axis=(0, 2)))
 
