@@ -309,9 +309,14 @@ class Probe:
 # -- numbers the lesson quotes -------------------------------------------------------------------
 def forget_facts(view: ProbeView) -> dict:
     """The forget gate (LSTM ``f``, GRU ``z``: the gate whose role is "keep") now and at the
-    start: its mean over units, the unit that keeps most now, its mean and saturation."""
+    start: its mean over units (``f_start``, ``f_now``), how many units' means rose
+    (``f_rose``), the unit whose mean is highest now (``f_unit``: its mean now and at the
+    start, its share of steps above ``HIGH``); the input step the output depends on most
+    (``conn_peak``, with ``conn_ratio`` its connectivity over the median step's) now and at
+    the initial weights (``conn0_peak``)."""
     out: dict[str, object] = {"f_start": "?", "f_now": "?", "f_unit": "?", "f_unit_now": "?", "f_unit_start": "?",
-           "f_high": "?", "f_rose": "?", "units": "?", "conn_first": "?", "conn_ratio": "?"}
+           "f_high": "?", "f_rose": "?", "units": "?", "conn_peak": "?", "conn_ratio": "?",
+           "conn0_peak": "?"}
     if view.ref is None:
         return out
     keep = next((g.key for g in view.ref.cell.gates if g.role == "keep"), None)
@@ -323,7 +328,10 @@ def forget_facts(view: ProbeView) -> dict:
                f_unit_now=f"{now.mean[top]:.2f}", f_unit_start=f"{start.mean[top]:.2f}",
                f_high=f"{100 * now.high[top]:.0f}%", f_rose=int(np.sum(now.mean > start.mean)),
                units=view.ref.units)
-    c = view.connectivity
+    c, c0 = view.connectivity, view.connectivity0
     if c is not None and len(c) > 1 and c.max() > 0:
-        out.update(conn_first=f"{c[0]:.2g}", conn_ratio=f"{c[0] / np.median(c[1:]):,.0f}")
+        peak = int(np.argmax(c))
+        out.update(conn_peak=peak, conn_ratio=f"{c[peak] / np.median(c):,.0f}")
+    if c0 is not None and len(c0) and c0.max() > 0:
+        out.update(conn0_peak=int(np.argmax(c0)))
     return out
