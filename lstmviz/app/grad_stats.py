@@ -37,7 +37,7 @@ from lstmviz.errors import LstmvizError
 
 LOW, HIGH = 0.1, 0.9
 #: how many probe samples the gate statistics use at most
-MAX_GATE_SAMPLES = 256
+MAX_GATE_SAMPLES = 64
 
 
 # -- which recurrent layers ------------------------------------------------------------------
@@ -200,8 +200,8 @@ def update_blocks(model, ref: RnnRef, before: list[np.ndarray], after: list[np.n
     for name in names:
         for gate in cell.gates:
             key = f"{name}_{gate.letter}" if cell.k > 1 else name
-            d = float(np.linalg.norm(a[key] - b[key]))
-            w = float(np.linalg.norm(b[key]))
+            d = float(np.sqrt(np.sum(np.square(a[key] - b[key]))))
+            w = float(np.sqrt(np.sum(np.square(b[key]))))
             out.append(Block(name, gate.letter, gate.key, d, w, d / w if w > 0 else float("inf")))
     return out
 

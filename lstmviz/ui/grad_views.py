@@ -17,12 +17,15 @@ drawn. A timer redraws when the run moved on and a gradient tab is on screen.
 from __future__ import annotations
 
 import math
+import threading
+import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app.grad_stats import HIGH, LOW, Probe, ProbeView, forget_facts, signed_log
+from lstmviz.errors import LstmvizError
 from lstmviz.ui import theme as th
 
 DECADES = 4.0
@@ -45,6 +48,10 @@ class GradViews(QtCore.QObject):
         self.probe = Probe(panel.session)
         self.view: ProbeView | None = None
         self._drawn: tuple | None = None
+        self._ready: tuple | None = None  # (what it was computed for, ProbeView or None)
+        self._worker: threading.Thread | None = None
+        self._next_start = 0.0
+        self._error = ""
         self.theme = th.current()
         self._build()
         self.timer = QtCore.QTimer(self)
@@ -136,7 +143,7 @@ class GradViews(QtCore.QObject):
         self._control_rows["dh"].addWidget(self.controls)
         self.layer_combo.currentIndexChanged.connect(lambda *_: self.refresh(force=True))
         self.sample_spin.valueChanged.connect(lambda *_: self.refresh(force=True))
-        self.scale_combo.currentIndexChanged.connect(lambda *_: self.refresh(force=True))
+        self.scale_combo.currentIndexChanged.connect(lambda *_: self.refresh())
 
     def attach(self, tabs: QtWidgets.QTabWidget) -> None:
         """Add the pages to ``tabs`` (the Train tab's plot tabs)."""
@@ -199,6 +206,9 @@ class GradViews(QtCore.QObject):
 
     # -- drawing ---------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
+        """Draw the newest probe. The probe is computed on a worker thread (a large model's
+        takes longer than a frame) when the run moved on; ``force`` computes it here and
+        draws at once (lessons, tests, a changed theme)."""
         key = self.current_key()
         if key is None:
             return
@@ -207,17 +217,55 @@ class GradViews(QtCore.QObject):
             force = True
         if not force and not self.pages[key].isVisible():
             return
-        s = self.panel.session
-        want = (s.trainer.optimizer.iterations, id(s.model), self.layer_combo.currentIndex(),
-                self.sample_spin.value(), self.scale_combo.currentIndex(), key)
-        if not force and want == self._drawn:
-            return
         self._place_controls(key)
-        v = self.probe.compute(max(0, self.layer_combo.currentIndex()), self.sample_spin.value())
+        s = self.panel.session
+        want = (s.trainer.optimizer.iterations, id(s.model), max(0, self.layer_combo.currentIndex()),
+                self.sample_spin.value())
+        if force:
+            self._join()
+            self._compute(want)
+        elif (self._ready is None or self._ready[0] != want) and self._worker is None \
+                and time.monotonic() >= self._next_start:
+            self._worker = threading.Thread(target=self._compute, args=(want,), daemon=True,
+                                            name="lstmviz-grad-probe")
+            self._worker.start()
+        ready = self._ready
+        if ready is None:
+            return
+        drawn = (ready[0], id(ready[1]), self.scale_combo.currentIndex(), key)
+        if not force and drawn == self._drawn:
+            return
+        self._drawn = drawn
+        self._draw(ready[1])
+
+    def _compute(self, want: tuple) -> None:
+        start = time.monotonic()
+        try:
+            try:
+                v = self.probe.compute(want[2], want[3])
+                self._error = ""
+            except LstmvizError as err:  # a model the backward pass does not cover
+                v, self._error = None, str(err)
+            self._ready = (want, v)
+        finally:
+            # while it trains, the probe takes at most a third of the time
+            self._next_start = time.monotonic() + 2 * (time.monotonic() - start)
+            if threading.current_thread() is self._worker:
+                self._worker = None
+
+    def _join(self) -> None:
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout=60)
+        self._worker = None
+
+    def _draw(self, v: ProbeView | None) -> None:
+        if v is None:
+            for cap in self.captions.values():
+                cap.setText(f"Not shown: {self._error}")
+            return
         self.view = v
         self._sync_controls(v)
-        self._drawn = (v.iteration, id(s.model), self.layer_combo.currentIndex(), self.sample_spin.value(),
-                       self.scale_combo.currentIndex(), key)
         self._draw_dh(v)
         self._draw_connectivity(v)
         self._draw_gates(v)
