@@ -129,3 +129,25 @@ def test_forget_gate_lesson_quotes_the_screen(make_window):
     assert f"it depended most on x_{len(c0) - 1}." in text
     p.tour.end()
     panel.stop()
+
+
+def test_gradient_views_are_legible_in_presentation(make_window):
+    """In presentation mode every text of every gradient view, subscripts and tick labels
+    included, is at least 24 px (the lecture theme's floor)."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import presentation as pr
+
+    w, panel = _panel(make_window, (1600, 1000), updates=2)
+    p = w.presenter
+    p.fullscreen = False
+    p.enter()
+    w.resize(1920, 1080)
+    gv = panel.grad_views
+    for key in ("dh", "connectivity", "gates", "updates"):
+        gv.show_view(key)
+        QtWidgets.QApplication.processEvents()
+        size, where = pr.smallest_font(w, subscripts=True)
+        assert size >= 24, (key, size, where)
+    p.leave()
+    panel.stop()

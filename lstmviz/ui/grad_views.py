@@ -16,6 +16,7 @@ drawn. A timer redraws when the run moved on and a gradient tab is on screen.
 
 from __future__ import annotations
 
+import html
 import math
 import threading
 import time
@@ -194,8 +195,7 @@ class GradViews(QtCore.QObject):
             legend.setLabelTextSize(f"{t.pt(0.9)}pt")
             for _sample, label in legend.items:
                 label.setText(label.text)
-        for lab in (self.layer_label, self.sample_label, self.scale_label):
-            lab.setFont(t.font(0.95))
+        self._style_controls()
         for cap in self.captions.values():
             cap.setFont(t.font(0.9))
             cap.setStyleSheet(f"color: {t.foreground}")
@@ -259,10 +259,21 @@ class GradViews(QtCore.QObject):
             worker.join(timeout=60)
         self._worker = None
 
+    def _caption(self, key: str, text: str) -> None:
+        """Rich text whose subscripts keep the lecture theme's smallest size."""
+        self.captions[key].setText(self.theme.subscripts(text))
+
+    def _style_controls(self) -> None:
+        """The controls' fonts (again after they moved to another page: a move restyles them)."""
+        t = self.theme
+        for w in (self.layer_label, self.sample_label, self.scale_label, self.layer_combo,
+                  self.sample_spin, self.sample_spin.lineEdit(), self.scale_combo):
+            w.setFont(t.font(0.95))
+
     def _draw(self, v: ProbeView | None) -> None:
         if v is None:
             for cap in self.captions.values():
-                cap.setText(f"Not shown: {self._error}")
+                cap.setText(html.escape(f"Not shown: {self._error}"))
             return
         self.view = v
         self._sync_controls(v)
@@ -275,6 +286,7 @@ class GradViews(QtCore.QObject):
         row = self._control_rows[key]
         if self.controls.parent() is not self.pages[key]:
             row.addWidget(self.controls)
+            self._style_controls()
         heat = key == "dh"
         self.scale_label.setVisible(heat)
         self.scale_combo.setVisible(heat)
@@ -318,13 +330,13 @@ class GradViews(QtCore.QObject):
             marks = [(0.75, 0.75 * m), (0.5, 0.5 * m), (0.25, 0.25 * m)]
         ticks = [(0.0, "0")] + [(p, f"+{v:.0e}") for p, v in marks] + [(-p, f"\u2212{v:.0e}") for p, v in marks]
         self.heat_bar.axis.setTicks([ticks, []])
-        name = v.ref.label if v.ref else "no recurrent layer"
-        th.set_title(self.heat_plot, f"dL/dh<sub>t</sub> of {name}, validation sample {v.sample}",
+        name = html.escape(v.ref.label) if v.ref else "no recurrent layer"
+        th.set_title(self.heat_plot, self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, validation sample {v.sample}"),
                      color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         scale = (f"signed log: colour \u00b11 is \u00b1{m:.2g}, the middle of each half 100\u00d7 weaker, "
                  f"the middle colour below {m * 10 ** -DECADES:.1g}" if self.scale_combo.currentIndex() == 0
                  else f"linear: colour \u00b11 is \u00b1{m:.2g}")
-        self.captions["dh"].setText(
+        self._caption("dh",
             f"Each cell: dL/dh<sub>t</sub> for one unit (row) at one processing step (column), "
             f"L = this sample's own loss ({v.loss:.3g}) at update {v.iteration}. Colours {scale}.")
 
@@ -349,7 +361,7 @@ class GradViews(QtCore.QObject):
                 f"pass per output unit; update {v.iteration} (solid) and update 0 (dashed).")
         if v.connectivity_error:
             text = f"Connectivity is not shown: {v.connectivity_error}."
-        self.captions["connectivity"].setText(text)
+        self._caption("connectivity", text)
 
     def _gate_items(self, keys: tuple[str, ...]) -> None:
         """Bars, update-0 lines and saturation points per gate (made once per set of gates)."""
@@ -404,7 +416,7 @@ class GradViews(QtCore.QObject):
                     f"(masked steps left out), update {v.iteration}. Left: bars now, lines at update 0. "
                     f"Right: the share of steps each unit's gate spends below {LOW:g} (x) and above "
                     f"{HIGH:g} (y); top left: nearly always open, bottom right: nearly always shut.")
-        self.captions["gates"].setText(text)
+        self._caption("gates", text)
 
     def _draw_updates(self, v: ProbeView) -> None:
         t = self.theme
@@ -443,8 +455,8 @@ class GradViews(QtCore.QObject):
             self.upd_plot.setRange(xRange=(-0.8, len(weights) * (k + 1) - 1.2), yRange=(floor, max(top, floor + 1)),
                                    padding=0.02)
         th.set_title(self.upd_plot, "The last update, per gate block", color=t.foreground, size=f"{t.pt(1.05)}pt")
-        label = v.ref.label if v.ref else ""
-        self.captions["updates"].setText(
+        label = html.escape(v.ref.label) if v.ref else ""
+        self._caption("updates",
             "No update yet: press One update or Play." if not blocks else
             f"Bar height: \u2016W<sub>after</sub> \u2212 W<sub>before</sub>\u2016 / \u2016W<sub>before</sub>\u2016 "
             f"(Frobenius norms) of each gate's block of {label}'s kernel, recurrent kernel and bias, for "
