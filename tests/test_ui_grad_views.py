@@ -96,9 +96,11 @@ def test_forget_gate_lesson_quotes_the_screen(make_window):
 
     w = make_window((1600, 1000))
     p = w.presenter
+    panel = w.train_panel
+    # whatever ran before (another lesson's batch size, optimizer) does not change the story
+    panel.lesson_step({"task": "parity", "batch_size": 8, "optimizer": "sgd", "learning_rate": 0.5})
     k = next(n for n, les in enumerate(tours.ALL_LESSONS) if les.title == "What the forget gate learns")
     p.tour.start(k)
-    panel = w.train_panel
     gv = panel.grad_views
     text = p.caption.caption.text()
     assert panel.plot_tabs.currentWidget() is gv.pages["gates"]
@@ -108,6 +110,8 @@ def test_forget_gate_lesson_quotes_the_screen(make_window):
     text = p.caption.caption.text()
     v = gv.view
     assert v.iteration == 480 and "{" not in text and "?" not in text
+    tr = panel.session.trainer
+    assert (tr.batch_size, panel.session.settings.optimizer, tr.optimizer.learning_rate) == (32, "adam", 0.01)
     now = np.asarray(gv.mean_bars["f"].opts["height"])
     start = gv.mean0["f"].getData()[1][::2]
     top = int(np.argmax(now))

@@ -320,8 +320,8 @@ TRAIN_LESSONS: tuple[Lesson, ...] = (
     Lesson("What the forget gate learns", (
         _train("An LSTM({units}) must remember the first of 20 inputs. Before training every unit's "
                "forget gate f averages {f_start}: its bias starts at 1, and sigmoid(1) \u2248 0.73.",
-               task="delay", cell="LSTM", units=8, steps=20, seed=0, epochs=60, updates=0,
-               grad_view="gates"),
+               task="delay", cell="LSTM", units=8, steps=20, seed=0, epochs=60, optimizer="adam",
+               learning_rate=None, batch_size=None, shuffle=True, updates=0, grad_view="gates"),
         _train("After {iteration} updates f is higher in {f_rose} of {units} units (bars; lines: update 0). "
                "Unit {f_unit} keeps {f_unit_now} of its cell state per step, up from {f_unit_start}.",
                updates=480, grad_view="gates"),
