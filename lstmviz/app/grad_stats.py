@@ -36,6 +36,8 @@ from lstmviz.engine.train import trainable_arrays
 from lstmviz.errors import LstmvizError
 
 LOW, HIGH = 0.1, 0.9
+#: what a probe can compute (the gradient views, one each)
+PARTS = ("dh", "connectivity", "gates", "updates")
 #: how many probe samples the gate statistics use at most
 MAX_GATE_SAMPLES = 64
 
@@ -256,54 +258,66 @@ class Probe:
             return (s.trainer.optimizer.iterations, before, [a.copy() for a in s.initial], x,
                     np.asarray(y), s.loss)
 
-    def compute(self, layer: int = 0, sample: int = 0) -> ProbeView:
+    def compute(self, layer: int = 0, sample: int = 0, parts: tuple[str, ...] = PARTS) -> ProbeView:
+        """The views' numbers for recurrent layer ``layer`` (index into ``recurrent_layers``)
+        and probe sample ``sample``; only ``parts`` (of ``PARTS``) are computed, the rest
+        stay None / empty."""
         iteration, before, initial, x, y, loss = self._sync()
         model = self._model
         refs = recurrent_layers(model)
         n = int(np.asarray(x).shape[0])
         sample = int(min(max(sample, 0), max(n - 1, 0)))
-        ref = refs[min(max(layer, 0), len(refs) - 1)] if refs else None
+        layer = min(max(layer, 0), max(len(refs) - 1, 0))
+        ref = refs[layer] if refs else None
         view = ProbeView(refs, ref, iteration, sample, n)
         if n == 0:
             return view
         xs, ys = np.asarray(x)[sample:sample + 1], y[sample:sample + 1]
-        g = gradients(model, xs, ys, loss)
-        view.loss = g.loss
-        if ref is not None:
-            view.dh = np.asarray(pick(g.layers, ref).steps["dh"][0], np.float64).T
-        try:
-            view.connectivity = connectivity(model, xs)
-        except LstmvizError as err:
-            view.connectivity_error = str(err)
         xg = np.asarray(x)[:MAX_GATE_SAMPLES]
-        view.gate_samples = int(xg.shape[0])
-        if ref is not None:
+        if "dh" in parts:
+            g = gradients(model, xs, ys, loss)
+            view.loss = g.loss
+            if ref is not None:
+                view.dh = np.asarray(pick(g.layers, ref).steps["dh"][0], np.float64).T
+        if "connectivity" in parts:
+            try:
+                view.connectivity = connectivity(model, xs)
+            except LstmvizError as err:
+                view.connectivity_error = str(err)
+            key = ("connectivity", sample)
+            if key not in self._initial_cache:
+                self._initial_cache[key] = self._at_initial(initial, lambda m: _connectivity_or_none(m, xs))
+            view.connectivity0 = self._initial_cache[key]
+        if "gates" in parts and ref is not None:
+            view.gate_samples = int(xg.shape[0])
             view.gates = gate_stats(pick(model.trace(xg).layers, ref), ref.cell)
-        if ref is not None and before is not None:
+            key = ("gates", layer)
+            if key not in self._initial_cache:
+                self._initial_cache[key] = self._at_initial(
+                    initial, lambda m: gate_stats(pick(m.trace(xg).layers, ref), ref.cell))
+            view.gates0 = self._initial_cache[key]
+        if "updates" in parts and ref is not None and before is not None:
             view.updates = update_blocks(model, ref, before, trainable_arrays(model))
-        key = (layer, sample)
-        if key not in self._initial_cache:
-            self._initial_cache[key] = self._at_initial(initial, xs, xg, ref)
-        view.connectivity0, view.gates0 = self._initial_cache[key]
         return view
 
-    def _at_initial(self, initial, xs, xg, ref):
-        """Connectivity and gate statistics at the run's initial weights (then the current
-        weights back)."""
+    def _at_initial(self, initial, fn):
+        """``fn(model)`` at the run's initial weights (then the current weights back)."""
         arrays = trainable_arrays(self._model)
         now = [a.copy() for a in arrays]
         try:
             for a, w in zip(arrays, initial):
                 a[...] = w
-            try:
-                conn0 = connectivity(self._model, xs)
-            except LstmvizError:
-                conn0 = None
-            gates0 = gate_stats(pick(self._model.trace(xg).layers, ref), ref.cell) if ref is not None else {}
-            return conn0, gates0
+            return fn(self._model)
         finally:
             for a, w in zip(arrays, now):
                 a[...] = w
+
+
+def _connectivity_or_none(model, x):
+    try:
+        return connectivity(model, x)
+    except LstmvizError:
+        return None
 
 
 # -- numbers the lesson quotes -------------------------------------------------------------------

@@ -25,7 +25,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from lstmviz.app.grad_stats import HIGH, LOW, Probe, ProbeView, forget_facts, signed_log
+from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_facts, signed_log, squashed_gates
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import theme as th
 
@@ -52,6 +52,7 @@ class GradViews(QtCore.QObject):
         self._ready: tuple | None = None  # (what it was computed for, ProbeView or None)
         self._worker: threading.Thread | None = None
         self._next_start = 0.0
+        self._all = False  # compute every view's numbers, not only the one on screen
         self._error = ""
         self.theme = th.current()
         self._build()
@@ -219,8 +220,9 @@ class GradViews(QtCore.QObject):
             return
         self._place_controls(key)
         s = self.panel.session
+        # while it trains only the view on screen is computed; a lesson asks for all of them
         want = (s.trainer.optimizer.iterations, id(s.model), max(0, self.layer_combo.currentIndex()),
-                self.sample_spin.value())
+                self.sample_spin.value(), None if self._all else key)
         if force:
             self._join()
             self._compute(want)
@@ -242,14 +244,16 @@ class GradViews(QtCore.QObject):
         start = time.monotonic()
         try:
             try:
-                v = self.probe.compute(want[2], want[3])
+                parts = PARTS if want[4] is None else (want[4],)
+                v = self.probe.compute(want[2], want[3], parts)
                 self._error = ""
             except LstmvizError as err:  # a model the backward pass does not cover
                 v, self._error = None, str(err)
             self._ready = (want, v)
         finally:
-            # while it trains, the probe takes at most a third of the time
-            self._next_start = time.monotonic() + 2 * (time.monotonic() - start)
+            # while it trains, the probe takes at most a quarter of the time, and runs at
+            # most 5 times a second
+            self._next_start = time.monotonic() + max(0.2, 3 * (time.monotonic() - start))
             if threading.current_thread() is self._worker:
                 self._worker = None
 
@@ -277,10 +281,19 @@ class GradViews(QtCore.QObject):
             return
         self.view = v
         self._sync_controls(v)
-        self._draw_dh(v)
-        self._draw_connectivity(v)
-        self._draw_gates(v)
-        self._draw_updates(v)
+        if v.dh is not None:
+            self._draw_dh(v)
+        if v.connectivity is not None or v.connectivity_error:
+            self._draw_connectivity(v)
+        if v.gates or v.ref is None or not squashed_gates(v.ref.cell) or self._computed("gates"):
+            self._draw_gates(v)
+        if v.updates is not None or self._computed("updates"):
+            self._draw_updates(v)
+
+    def _computed(self, key: str) -> bool:
+        """Whether the probe drawn was asked for ``key``'s numbers."""
+        ready = self._ready
+        return ready is not None and ready[0][4] in (None, key)
 
     def _place_controls(self, key: str) -> None:
         row = self._control_rows[key]
@@ -466,10 +479,14 @@ class GradViews(QtCore.QObject):
     def lesson_facts(self, key: str | None = None) -> dict:
         """Show view ``key`` (when given) and return the numbers it draws that a caption may
         quote (``grad_stats.forget_facts``)."""
-        if key is not None:
-            self.show_view(key)
-        else:
-            self.refresh(force=True)
+        self._all = True
+        try:
+            if key is not None:
+                self.show_view(key)
+            else:
+                self.refresh(force=True)
+        finally:
+            self._all = False
         return forget_facts(self.view) if self.view is not None else {}
 
 
