@@ -154,3 +154,34 @@ def test_probe_draws_the_engine_numbers_of_one_validation_sample():
     np.testing.assert_allclose(v.connectivity0, v0.connectivity, rtol=1e-6)
     np.testing.assert_allclose(v.gates0["f"].mean, v0.gates["f"].mean, rtol=1e-6)
     np.testing.assert_allclose(v0.gates["f"].mean, 1 / (1 + np.exp(-1)), atol=0.05)  # forget bias 1
+
+
+def test_probe_of_a_users_bidirectional_and_stacked_model():
+    """Every recurrent cell is offered: a Bidirectional's halves and a stacked RNN's cells,
+    each with its own dL/dh (the engine's child record) and gates."""
+    from lstmviz.app.tasks import Data
+
+    rng = np.random.default_rng(0)
+    model = Model.sequential((None, 6, 2), [
+        LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 3, "return_sequences": True}}}),
+        LayerSpec("RNN", {"cell": [{"class_name": "LSTMCell", "config": {"units": 4}},
+                                   {"class_name": "SimpleRNNCell", "config": {"units": 2}}]}),
+        LayerSpec("Dense", {"units": 1})], seed=1)
+    x = rng.normal(size=(10, 6, 2)).astype(np.float32)
+    y = rng.normal(size=(10, 1)).astype(np.float32)
+    s = TrainingSession(Settings(batch_size=5, epochs=1), model=model, data=Data(x[:8], y[:8], x[8:], y[8:]),
+                        loss="mse")
+    s.step()
+    probe = G.Probe(s)
+    refs = G.recurrent_layers(model)
+    bidi, stacked = model.layers[0].name, model.layers[1].name
+    assert [(r.layer, r.child, r.cell.name, r.units) for r in refs] == [
+        (bidi, "forward", "GRU", 3), (bidi, "backward", "GRU", 3),
+        (stacked, "cell_0", "LSTM", 4), (stacked, "cell_1", "SimpleRNN", 2)]
+    g = gradients(s.model, x[9:10], y[9:10], "mse")
+    for k, ref in enumerate(refs):
+        v = probe.compute(layer=k, sample=1)
+        want = g.layers[ref.layer].children[ref.child].steps["dh"][0].T
+        np.testing.assert_allclose(v.dh, want, rtol=1e-5, atol=1e-9)
+        assert tuple(v.gates) == G.squashed_gates(ref.cell)
+        assert [b.weight for b in v.updates][::max(1, ref.cell.k)] == ["kernel", "recurrent_kernel", "bias"]
