@@ -36,7 +36,7 @@ WEIGHT_LABELS = {"kernel": "kernel W", "recurrent_kernel": "recurrent U", "bias"
 
 
 def _sym(key: str) -> str:
-    return th.SYMBOLS.get(key, key)
+    return th.symbol_html(key)
 
 
 class GradViews(QtCore.QObject):
@@ -303,6 +303,9 @@ class GradViews(QtCore.QObject):
         heat = key == "dh"
         self.scale_label.setVisible(heat)
         self.scale_combo.setVisible(heat)
+        one_sample = key in ("dh", "connectivity")  # gates: every sample; updates: the batch's
+        self.sample_label.setVisible(one_sample)
+        self.sample_spin.setVisible(one_sample)
 
     def _sync_controls(self, v: ProbeView) -> None:
         labels = [r.label for r in v.refs]
@@ -463,7 +466,7 @@ class GradViews(QtCore.QObject):
         self.upd_plot.getAxis("bottom").setTicks(
             [[(w * (k + 1) + (k - 1) / 2, WEIGHT_LABELS.get(name, name)) for w, name in enumerate(weights)], []])
         self.upd_plot.getAxis("left").setTicks(
-            [[(float(e), f"1e{e}") for e in range(floor, top + 1)], []])
+            [[(float(e), f"{10.0 ** e:g}") for e in range(floor, top + 1)], []])
         if blocks:
             self.upd_plot.setRange(xRange=(-0.8, len(weights) * (k + 1) - 1.2), yRange=(floor, max(top, floor + 1)),
                                    padding=0.02)
