@@ -54,7 +54,7 @@ def main(argv=None) -> int:
              "Every step of every built-in lesson (Help > Lessons, or L) as a hall sees it: "
              "presentation mode at 1920x1080 (shown here at 1120x630). Made by "
              "`scripts/make_lesson_screenshots.py`.", ""]
-    for k, les in enumerate(tours.LESSONS):
+    for k, les in enumerate(tours.ALL_LESSONS):  # the Train tab's lessons too
         if args.only and k + 1 not in args.only:
             continue
         lines += [f"## {k + 1}. {les.title}", ""]

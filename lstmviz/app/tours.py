@@ -59,8 +59,10 @@ class TourStep:
     batch: int | None = None           # a stateful stack: trace this batch (0: from zero states)
     expand: bool | None = None         # the Cell view writes W·x_t and U·h_(t-1) out term by term
     #: a Train-tab step: Settings fields to change, ``updates`` to run, ``pin`` (see
-    #: ``ui.train_panel.TrainPanel.lesson_step``); its caption may quote {updates_per_epoch},
-    #: {samples}, {batch_size}, {iteration}, {cell}, {first}, {last}, {ratio}
+    #: ``ui.train_panel.TrainPanel.lesson_step``), ``grad_view`` (a gradient view to show:
+    #: ``dh``, ``connectivity``, ``gates``, ``updates``); its caption may quote {updates_per_epoch},
+    #: {samples}, {batch_size}, {iteration}, {cell}, {first}, {last}, {ratio}, and with a
+    #: ``grad_view`` the numbers of ``app.grad_stats.forget_facts``
     train: dict | None = None
 
 
@@ -314,6 +316,21 @@ TRAIN_LESSONS: tuple[Lesson, ...] = (
                "every sample, but the weights move only once per pass.", batch_size=256, updates=1),
         _train("batch_size {batch_size}: {updates_per_epoch} updates per epoch: noisier steps, "
                "many more of them.", batch_size=8, updates=32),
+    )),
+    Lesson("What the forget gate learns", (
+        _train("An LSTM({units}) must remember the first of 20 inputs. Before training every unit's "
+               "forget gate f averages {f_start}: its bias starts at 1, and sigmoid(1) \u2248 0.73.",
+               task="delay", cell="LSTM", units=8, steps=20, seed=0, epochs=60, optimizer="adam",
+               learning_rate=None, batch_size=None, shuffle=True, updates=0, grad_view="gates"),
+        _train("After {iteration} updates f is higher in {f_rose} of {units} units (bars; lines: update 0). "
+               "Unit {f_unit} keeps {f_unit_now} of its cell state per step, up from {f_unit_start}.",
+               updates=480, grad_view="gates"),
+        _train("Unit {f_unit}'s f is above 0.9 on {f_high} of the steps (right: one point per unit). "
+               "Where f stays near 1, c carries the first input, and its gradient, across the steps.",
+               grad_view="gates"),
+        _train("Connectivity: y_T now depends most on x_{conn_peak} ({conn_ratio}\u00d7 the median step); "
+               "the task asks for x_0. At update 0 (dashed) it depended most on x_{conn0_peak}.",
+               grad_view="connectivity"),
     )),
 )
 ALL_LESSONS = LESSONS + TRAIN_LESSONS

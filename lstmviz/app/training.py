@@ -134,6 +134,8 @@ class TrainingSession:
         self.snapshots: list[tuple[int, list[np.ndarray]]] = [(0, [a.copy() for a in self.initial])]
         self.dh_norm = self.dc_norm = None
         self.last = None
+        #: the weights before the last update (the gradient views' update sizes)
+        self.before_last: list[np.ndarray] | None = None
 
     def reset(self) -> None:
         """Back to the same initial weights and an untouched optimizer."""
@@ -159,6 +161,7 @@ class TrainingSession:
         with self.lock:
             if self.trainer.done:
                 return None
+            self.before_last = [a.copy() for a in self.trainer.arrays]
             upd = self.trainer.step()
             h = self.history
             h.iterations.append(upd.iteration)

@@ -23,6 +23,7 @@ from PySide6 import QtCore, QtWidgets
 from lstmviz.app import tasks
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
+from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
 
 CELLS = ("LSTM", "GRU", "SimpleRNN")
@@ -153,7 +154,11 @@ class TrainPanel(QtWidgets.QWidget):
         self.pinned_dh = self.step_plot.plot()  # in the legend once pinned
         self.curve_norm = self.norm_plot.plot()
         self.window_ref = None
-        outer.addWidget(self.plots, 1)
+        # the curves, then the gradient views (ui/grad_views.py), as tabs
+        self.plot_tabs = QtWidgets.QTabWidget()
+        self.plot_tabs.addTab(self.plots, "Curves")
+        self.grad_views = grad_views.install(self, self.plot_tabs)
+        outer.addWidget(self.plot_tabs, 1)
 
         self.task_combo.currentIndexChanged.connect(self._task_changed)
         for w in (self.cell_combo, self.opt_combo):
@@ -378,6 +383,7 @@ class TrainPanel(QtWidgets.QWidget):
         numbers a caption may quote."""
         spec = dict(spec)
         updates = int(spec.pop("updates", 0))
+        grad_view = spec.pop("grad_view", "curves")  # a gradient view's key, or the curves
         if spec.pop("pin", False):
             self.pin()
         if spec:
@@ -398,6 +404,10 @@ class TrainPanel(QtWidgets.QWidget):
             first, last = float(v.dh_norm[0]), float(v.dh_norm[-1])
             facts.update(first=f"{first:.2g}", last=f"{last:.2g}",
                          ratio=f"{last / first:,.0f}" if first > 0 else "inf")
+        if grad_view == "curves":
+            self.plot_tabs.setCurrentWidget(self.plots)
+        else:
+            facts.update(self.grad_views.lesson_facts(grad_view))
         return facts
 
     # -- drawing ---------------------------------------------------------------------------

@@ -1,0 +1,505 @@
+"""The Train tab's gradient views: tabs beside the loss curves, drawing what
+``lstmviz.app.grad_stats.Probe`` computed (no math here, items created once and updated
+with ``setImage`` / ``setData`` / ``setOpts``).
+
+- dL/dh: a units x steps heatmap of one recurrent layer's ``dL/dh_t`` for one validation
+  sample, colours symmetric around 0 on a signed log scale (4 decades) or linear.
+- Connectivity: ``||dy_T/dx_t||_F`` per input step, now and at update 0 (dashed), log axis.
+- Gates: each squashed gate's mean per unit (bars now, lines at update 0), and the share of
+  steps each unit's gate spends below 0.1 (x) and above 0.9 (y).
+- Weight updates: the last update's size relative to the weights, per gate block of
+  kernel, recurrent_kernel and bias, on a log axis.
+
+The layer and the sample are chosen above the tabs; a caption below says exactly what is
+drawn. A timer redraws when the run moved on and a gradient tab is on screen.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import threading
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_facts, signed_log, squashed_gates
+from lstmviz.errors import LstmvizError
+from lstmviz.ui import theme as th
+
+DECADES = 4.0
+TABS = ("dh", "connectivity", "gates", "updates")
+TITLES = {"dh": "dL/dh", "connectivity": "Connectivity", "gates": "Gates", "updates": "Updates"}
+WEIGHT_LABELS = {"kernel": "kernel W", "recurrent_kernel": "recurrent U", "bias": "bias b"}
+
+
+def _sym(key: str) -> str:
+    return th.symbol_html(key)
+
+
+class GradViews(QtCore.QObject):
+    """The gradient views of a ``TrainPanel`` (its ``session``); ``pages`` are added to the
+    panel's tab widget by ``install``."""
+
+    def __init__(self, panel):
+        super().__init__(panel)
+        self.panel = panel
+        self.probe = Probe(panel.session)
+        self.view: ProbeView | None = None
+        self._drawn: tuple | None = None
+        self._ready: tuple | None = None  # (what it was computed for, ProbeView or None)
+        self._worker: threading.Thread | None = None
+        self._next_start = 0.0
+        self._all = False  # compute every view's numbers, not only the one on screen
+        self._error = ""
+        self.theme = th.current()
+        self._build()
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(200)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _page(self, key: str) -> tuple[QtWidgets.QWidget, pg.GraphicsLayoutWidget, QtWidgets.QLabel]:
+        page = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(page)
+        lay.setContentsMargins(0, 4, 0, 0)
+        row = QtWidgets.QHBoxLayout()
+        lay.addLayout(row)
+        self._control_rows[key] = row
+        glw = pg.GraphicsLayoutWidget()
+        lay.addWidget(glw, 1)
+        caption = QtWidgets.QLabel()
+        caption.setWordWrap(True)
+        caption.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        lay.addWidget(caption)
+        self.pages[key], self.glws[key], self.captions[key] = page, glw, caption
+        return page, glw, caption
+
+    def _build(self) -> None:
+        self.pages: dict[str, QtWidgets.QWidget] = {}
+        self.glws: dict[str, pg.GraphicsLayoutWidget] = {}
+        self.captions: dict[str, QtWidgets.QLabel] = {}
+        self._control_rows: dict[str, QtWidgets.QHBoxLayout] = {}
+        # one set of controls, moved to the page on screen
+        self.controls = QtWidgets.QWidget()
+        c = QtWidgets.QHBoxLayout(self.controls)
+        c.setContentsMargins(0, 0, 0, 0)
+        self.layer_combo = QtWidgets.QComboBox()
+        self.layer_combo.setToolTip("The recurrent layer whose dL/dh, gates and weights are drawn")
+        self.sample_spin = QtWidgets.QSpinBox()
+        self.sample_spin.setToolTip("The validation sample the gradients and connectivity are "
+                                    "measured on (its own loss, the current weights)")
+        self.scale_combo = QtWidgets.QComboBox()
+        self.scale_combo.addItems(["signed log", "linear"])
+        self.scale_combo.setToolTip(f"Heatmap colours: signed log spans {DECADES:g} powers of ten "
+                                    "below the largest |dL/dh| (vanishing gradients stay visible); "
+                                    "linear is proportional to dL/dh")
+        self.layer_label = QtWidgets.QLabel("Layer")
+        self.sample_label = QtWidgets.QLabel("Validation sample")
+        self.scale_label = QtWidgets.QLabel("Colours")
+        for w in (self.layer_label, self.layer_combo, self.sample_label, self.sample_spin,
+                  self.scale_label, self.scale_combo):
+            c.addWidget(w)
+        c.addStretch(1)
+
+        _, glw, _ = self._page("dh")
+        self.heat_plot = glw.addPlot(row=0, col=0)
+        self.heat_image = pg.ImageItem(axisOrder="row-major")
+        self.heat_plot.addItem(self.heat_image)
+        self.heat_bar = pg.ColorBarItem(values=(-1, 1), interactive=False, width=18)
+        self.heat_bar.setImageItem(self.heat_image)
+        glw.addItem(self.heat_bar, row=0, col=1)
+
+        _, glw, _ = self._page("connectivity")
+        self.conn_plot = glw.addPlot(row=0, col=0)
+        self.conn_plot.setLogMode(y=True)
+        self.conn_legend = self.conn_plot.addLegend(offset=(-10, 10))
+        self.conn_curve = self.conn_plot.plot(name="now", symbol="o")
+        self.conn_curve0 = self.conn_plot.plot(name="update 0")
+
+        _, glw, _ = self._page("gates")
+        self.mean_plot = glw.addPlot(row=0, col=0)
+        self.sat_plot = glw.addPlot(row=0, col=1)
+        self.sat_legend = self.sat_plot.addLegend(offset=(-10, 10))
+        self.mean_bars: dict[str, pg.BarGraphItem] = {}
+        self.mean0: dict[str, pg.PlotCurveItem] = {}
+        self.sat_points: dict[str, pg.ScatterPlotItem] = {}
+        self.sat_diag = pg.PlotCurveItem([0, 1], [1, 0])
+        self.sat_plot.addItem(self.sat_diag)
+        self.sat_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.04)
+        self.sat_plot.setMouseEnabled(False, False)
+
+        _, glw, _ = self._page("updates")
+        self.upd_plot = glw.addPlot(row=0, col=0)
+        self.upd_legend = self.upd_plot.addLegend(offset=(-10, 10), colCount=4)
+        self.upd_bars: dict[str, pg.BarGraphItem] = {}
+        for plot in (self.heat_plot, self.conn_plot, self.mean_plot, self.sat_plot, self.upd_plot):
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            left = plot.getAxis("left")
+            left.enableAutoSIPrefix(False)
+
+        self._control_rows["dh"].addWidget(self.controls)
+        self.layer_combo.currentIndexChanged.connect(lambda *_: self.refresh(force=True))
+        self.sample_spin.valueChanged.connect(lambda *_: self.refresh(force=True))
+        self.scale_combo.currentIndexChanged.connect(lambda *_: self.refresh())
+
+    def attach(self, tabs: QtWidgets.QTabWidget) -> None:
+        """Add the pages to ``tabs`` (the Train tab's plot tabs)."""
+        self.tabs = tabs
+        for key in TABS:
+            tabs.addTab(self.pages[key], TITLES[key])
+        tabs.currentChanged.connect(lambda *_: self.refresh(force=True))
+
+    def current_key(self) -> str | None:
+        tabs = getattr(self, "tabs", None)
+        if tabs is None:
+            return None
+        for key, page in self.pages.items():
+            if tabs.currentWidget() is page:
+                return key
+        return None
+
+    def show_view(self, key: str) -> None:
+        self.tabs.setCurrentWidget(self.pages[key])
+        self.refresh(force=True)
+
+    # -- theme -----------------------------------------------------------------------------
+    def apply_theme(self, theme: th.Theme) -> None:
+        self.theme = t = theme
+        for glw in self.glws.values():
+            glw.setBackground(t.background)
+        for plot in (self.heat_plot, self.conn_plot, self.mean_plot, self.sat_plot, self.upd_plot):
+            th.style_plot(plot, t)
+        th.style_plot(self.heat_plot, t, left="unit", bottom="processing step  t")
+        th.style_plot(self.conn_plot, t, left=t.subscripts("\u2016\u2202y<sub>T</sub>/\u2202x<sub>t</sub>\u2016 (log)"),
+                      bottom="input step  t")
+        th.style_plot(self.mean_plot, t, left="mean over steps", bottom="unit")
+        th.style_plot(self.sat_plot, t, left=f"share of steps &gt; {HIGH:g}", bottom=f"share of steps &lt; {LOW:g}")
+        th.style_plot(self.upd_plot, t, left="\u2016\u0394W\u2016 / \u2016W\u2016 (log)")
+        self.heat_bar.setColorMap(th.diverging_cmap(t))
+        self.heat_bar.axis.setStyle(tickFont=t.font(0.8))
+        self.heat_bar.axis.setTextPen(pg.mkPen(t.foreground))
+        self.heat_bar.axis.setWidth(int(t.pt(0.8) * 6))  # room for '+2.9e+00'
+        w = t.line_width
+        self.conn_curve.setPen(pg.mkPen(t.foreground, width=w))
+        self.conn_curve.setSymbolBrush(t.foreground)
+        self.conn_curve.setSymbolPen(pg.mkPen(t.foreground))
+        self.conn_curve0.setPen(pg.mkPen(t.muted, width=w, style=QtCore.Qt.PenStyle.DashLine))
+        self.sat_diag.setPen(pg.mkPen(t.grid, width=1, style=QtCore.Qt.PenStyle.DashLine))
+        for legend in (self.conn_legend, self.sat_legend, self.upd_legend):
+            legend.setBrush(pg.mkBrush(t.background + "d0"))
+            legend.setLabelTextColor(t.foreground)
+            legend.setLabelTextSize(f"{t.pt(0.9)}pt")
+            for _sample, label in legend.items:
+                label.setText(label.text)
+        self._style_controls()
+        for cap in self.captions.values():
+            cap.setFont(t.font(0.9))
+            cap.setStyleSheet(f"color: {t.foreground}")
+        self._clear_gate_items()  # made again in this theme's hues when drawn
+        self.sat_legend.clear()
+        self.upd_legend.clear()
+        self._drawn = None
+
+    # -- drawing ---------------------------------------------------------------------------
+    def refresh(self, force: bool = False) -> None:
+        """Draw the newest probe. The probe is computed on a worker thread (a large model's
+        takes longer than a frame) when the run moved on; ``force`` computes it here and
+        draws at once (lessons, tests, a changed theme)."""
+        key = self.current_key()
+        if key is None:
+            return
+        if th.current() is not self.theme:
+            self.apply_theme(th.current())
+            force = True
+        if not force and not self.pages[key].isVisible():
+            return
+        self._place_controls(key)
+        s = self.panel.session
+        # while it trains only the view on screen is computed; a lesson asks for all of them
+        want = (s.trainer.optimizer.iterations, id(s.model), max(0, self.layer_combo.currentIndex()),
+                self.sample_spin.value(), None if self._all else key)
+        if force:
+            self._join()
+            self._compute(want)
+        elif (self._ready is None or self._ready[0] != want) and self._worker is None \
+                and time.monotonic() >= self._next_start:
+            self._worker = threading.Thread(target=self._compute, args=(want,), daemon=True,
+                                            name="lstmviz-grad-probe")
+            self._worker.start()
+        ready = self._ready
+        if ready is None:
+            return
+        drawn = (ready[0], id(ready[1]), self.scale_combo.currentIndex(), key)
+        if not force and drawn == self._drawn:
+            return
+        self._drawn = drawn
+        self._draw(ready[1])
+
+    def _compute(self, want: tuple) -> None:
+        start = time.monotonic()
+        try:
+            try:
+                parts = PARTS if want[4] is None else (want[4],)
+                v = self.probe.compute(want[2], want[3], parts)
+                self._error = ""
+            except LstmvizError as err:  # a model the backward pass does not cover
+                v, self._error = None, str(err)
+            self._ready = (want, v)
+        finally:
+            # while it trains, the probe takes at most a quarter of the time, and runs at
+            # most 5 times a second
+            self._next_start = time.monotonic() + max(0.2, 3 * (time.monotonic() - start))
+            if threading.current_thread() is self._worker:
+                self._worker = None
+
+    def _join(self) -> None:
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout=60)
+        self._worker = None
+
+    def _caption(self, key: str, text: str) -> None:
+        """Rich text whose subscripts keep the lecture theme's smallest size."""
+        self.captions[key].setText(self.theme.subscripts(text))
+
+    def _style_controls(self) -> None:
+        """The controls' fonts (again after they moved to another page: a move restyles them)."""
+        t = self.theme
+        for w in (self.layer_label, self.sample_label, self.scale_label, self.layer_combo,
+                  self.sample_spin, self.sample_spin.lineEdit(), self.scale_combo):
+            w.setFont(t.font(0.95))
+
+    def _draw(self, v: ProbeView | None) -> None:
+        if v is None:
+            for cap in self.captions.values():
+                cap.setText(html.escape(f"Not shown: {self._error}"))
+            return
+        self.view = v
+        self._sync_controls(v)
+        if v.dh is not None:
+            self._draw_dh(v)
+        if v.connectivity is not None or v.connectivity_error:
+            self._draw_connectivity(v)
+        if v.gates or v.ref is None or not squashed_gates(v.ref.cell) or self._computed("gates"):
+            self._draw_gates(v)
+        if v.updates is not None or self._computed("updates"):
+            self._draw_updates(v)
+
+    def _computed(self, key: str) -> bool:
+        """Whether the probe drawn was asked for ``key``'s numbers."""
+        ready = self._ready
+        return ready is not None and ready[0][4] in (None, key)
+
+    def _place_controls(self, key: str) -> None:
+        row = self._control_rows[key]
+        if self.controls.parent() is not self.pages[key]:
+            row.addWidget(self.controls)
+            self._style_controls()
+        heat = key == "dh"
+        self.scale_label.setVisible(heat)
+        self.scale_combo.setVisible(heat)
+        one_sample = key in ("dh", "connectivity")  # gates: every sample; updates: the batch's
+        self.sample_label.setVisible(one_sample)
+        self.sample_spin.setVisible(one_sample)
+
+    def _sync_controls(self, v: ProbeView) -> None:
+        labels = [r.label for r in v.refs]
+        combo = self.layer_combo
+        if [combo.itemText(k) for k in range(combo.count())] != labels:
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(labels)
+            combo.setCurrentIndex(0 if v.ref is None else v.refs.index(v.ref))
+            combo.blockSignals(False)
+        spin = self.sample_spin
+        if spin.maximum() != max(0, v.samples - 1):
+            spin.blockSignals(True)
+            spin.setRange(0, max(0, v.samples - 1))
+            spin.blockSignals(False)
+
+    def heat_values(self, v: ProbeView) -> tuple[np.ndarray, float]:
+        """(the image's values in [-1, 1], the |dL/dh| that +-1 stands for)."""
+        if v.dh is None:
+            return np.zeros((1, 1)), 0.0
+        if self.scale_combo.currentIndex() == 0:
+            return signed_log(v.dh, DECADES)
+        m = float(np.max(np.abs(v.dh))) if v.dh.size else 0.0
+        return (v.dh / m if m > 0 else np.zeros_like(v.dh)), m
+
+    def _draw_dh(self, v: ProbeView) -> None:
+        img, m = self.heat_values(v)
+        self.heat_image.setImage(img, levels=(-1, 1), autoLevels=False)
+        units, steps = img.shape
+        self.heat_image.setRect(QtCore.QRectF(-0.5, -0.5, steps, units))
+        self.heat_plot.setRange(xRange=(-0.5, steps - 0.5), yRange=(-0.5, units - 0.5), padding=0)
+        self.heat_plot.getAxis("left").setTicks(_int_ticks(units))
+        self.heat_plot.getAxis("bottom").setTicks(_int_ticks(steps))
+        # the ends of the bar (+-m) are said in the caption: pyqtgraph drops labels there
+        if self.scale_combo.currentIndex() == 0:
+            marks = [(1 - k / DECADES, m * 10.0 ** -k) for k in range(1, int(DECADES))]
+        else:
+            marks = [(0.75, 0.75 * m), (0.5, 0.5 * m), (0.25, 0.25 * m)]
+        ticks = [(0.0, "0")] + [(p, f"+{v:.0e}") for p, v in marks] + [(-p, f"\u2212{v:.0e}") for p, v in marks]
+        self.heat_bar.axis.setTicks([ticks, []])
+        name = html.escape(v.ref.label) if v.ref else "no recurrent layer"
+        th.set_title(self.heat_plot, self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, validation sample {v.sample}"),
+                     color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
+        scale = (f"signed log: colour \u00b11 is \u00b1{m:.2g}, the middle of each half 100\u00d7 weaker, "
+                 f"the middle colour below {m * 10 ** -DECADES:.1g}" if self.scale_combo.currentIndex() == 0
+                 else f"linear: colour \u00b11 is \u00b1{m:.2g}")
+        self._caption("dh",
+            f"Each cell: dL/dh<sub>t</sub> for one unit (row) at one processing step (column), "
+            f"L = this sample's own loss ({v.loss:.3g}) at update {v.iteration}. Colours {scale}.")
+
+    def _draw_connectivity(self, v: ProbeView) -> None:
+        pos = lambda a: np.maximum(np.asarray(a, np.float64), 1e-30)  # noqa: E731 (log axis)
+        c = v.connectivity
+        if c is None:
+            self.conn_curve.setData([], [])
+            self.conn_curve0.setData([], [])
+        else:
+            t = np.arange(len(c))
+            self.conn_curve.setData(t, pos(c))
+            c0 = v.connectivity0
+            self.conn_curve0.setData(t if c0 is not None else [], pos(c0) if c0 is not None else [])
+            self.conn_plot.getAxis("bottom").setTicks(_int_ticks(len(c)))
+        th.set_title(self.conn_plot, self.theme.subscripts(
+            f"How much y<sub>T</sub> depends on x<sub>t</sub>, validation sample {v.sample}"),
+            color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
+        text = ("\u2016\u2202y<sub>T</sub>/\u2202x<sub>t</sub>\u2016 = the Frobenius norm of the Jacobian "
+                "of the model's output at the last step y<sub>T</sub> (all output units) with respect "
+                "to the input vector x<sub>t</sub> (for token ids: its embedding), exact, by one backward "
+                f"pass per output unit; update {v.iteration} (solid) and update 0 (dashed).")
+        if v.connectivity_error:
+            text = f"Connectivity is not shown: {v.connectivity_error}."
+        self._caption("connectivity", text)
+
+    def _gate_items(self, keys: tuple[str, ...]) -> None:
+        """Bars, update-0 lines and saturation points per gate (made once per set of gates)."""
+        if tuple(self.mean_bars) == keys:
+            return
+        self._clear_gate_items()
+        self.sat_legend.clear()
+        t = self.theme
+        for key in keys:
+            hue = t.hue(key)
+            bars = pg.BarGraphItem(x=[], height=[], width=0.2, brush=hue, pen=pg.mkPen(t.background))
+            self.mean_plot.addItem(bars)
+            dash = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(t.foreground, width=3))
+            self.mean_plot.addItem(dash)
+            pts = pg.ScatterPlotItem(symbol="o", size=16, brush=hue, pen=pg.mkPen(t.foreground, width=1))
+            self.sat_plot.addItem(pts)
+            self.sat_legend.addItem(pts, _sym(key))
+            self.mean_bars[key], self.mean0[key], self.sat_points[key] = bars, dash, pts
+
+    def _clear_gate_items(self) -> None:
+        for d, plot in ((self.mean_bars, self.mean_plot), (self.mean0, self.mean_plot),
+                        (self.sat_points, self.sat_plot), (self.upd_bars, self.upd_plot)):
+            for item in d.values():
+                plot.removeItem(item)
+            d.clear()
+
+    def _draw_gates(self, v: ProbeView) -> None:
+        keys = tuple(v.gates)
+        self._gate_items(keys)
+        k = max(1, len(keys))
+        width = 0.8 / k
+        units = v.ref.units if v.ref else 0
+        for g, key in enumerate(keys):
+            x = np.arange(units) - 0.4 + width * (g + 0.5)
+            st = v.gates[key]
+            self.mean_bars[key].setOpts(x=x, height=st.mean, width=width * 0.9)
+            if key in v.gates0:  # a short line across each bar at update 0's mean
+                m0 = v.gates0[key].mean
+                self.mean0[key].setData(np.repeat(x, 2) + np.tile([-width / 2, width / 2], len(x)),
+                                        np.repeat(m0, 2))
+            self.sat_points[key].setData(st.low, st.high)
+        self.mean_plot.setRange(xRange=(-0.6, units - 0.4), yRange=(0, 1.0), padding=0.02)
+        self.mean_plot.getAxis("bottom").setTicks(_int_ticks(units))
+        size = f"{self.theme.pt(1.05)}pt"
+        th.set_title(self.mean_plot, "Mean per unit (lines: update 0)", color=self.theme.foreground, size=size)
+        th.set_title(self.sat_plot, "Saturation, one point per unit", color=self.theme.foreground, size=size)
+        if not keys:
+            text = "A SimpleRNN has no gates: nothing saturates but h itself."
+        else:
+            names = ", ".join(_sym(k) for k in keys)
+            text = (f"Gates {names} over {v.gate_samples} validation samples \u00d7 every step "
+                    f"(masked steps left out), update {v.iteration}. Left: bars now, lines at update 0. "
+                    f"Right: the share of steps each unit's gate spends below {LOW:g} (x) and above "
+                    f"{HIGH:g} (y); top left: nearly always open, bottom right: nearly always shut.")
+        self._caption("gates", text)
+
+    def _draw_updates(self, v: ProbeView) -> None:
+        t = self.theme
+        blocks = v.updates or []
+        keys = tuple(dict.fromkeys(b.key for b in blocks))
+        if tuple(self.upd_bars) != keys:
+            for item in self.upd_bars.values():
+                self.upd_plot.removeItem(item)
+            self.upd_bars.clear()
+            self.upd_legend.clear()
+            for key in keys:
+                bars = pg.BarGraphItem(x=[], height=[], y0=[], width=0.9, brush=t.hue(key),
+                                       pen=pg.mkPen(t.background))
+                self.upd_plot.addItem(bars)
+                if len(keys) > 1:
+                    self.upd_legend.addItem(bars, _sym(key))
+                self.upd_bars[key] = bars
+        ratios = np.array([b.ratio for b in blocks if b.ratio > 0 and math.isfinite(b.ratio)])
+        floor = math.floor(np.log10(ratios.min())) if ratios.size else -4
+        top = math.ceil(np.log10(ratios.max())) if ratios.size else 0
+        k = max(1, len(keys))
+        weights = list(dict.fromkeys(b.weight for b in blocks))
+        for key, bars in self.upd_bars.items():
+            xs, hs = [], []
+            for b in blocks:
+                if b.key != key or not (b.ratio > 0 and math.isfinite(b.ratio)):
+                    continue
+                xs.append(weights.index(b.weight) * (k + 1) + keys.index(key))
+                hs.append(np.log10(b.ratio) - floor)
+            bars.setOpts(x=xs, height=hs, y0=[floor] * len(xs))
+        self.upd_plot.getAxis("bottom").setTicks(
+            [[(w * (k + 1) + (k - 1) / 2, WEIGHT_LABELS.get(name, name)) for w, name in enumerate(weights)], []])
+        self.upd_plot.getAxis("left").setTicks(
+            [[(float(e), f"{10.0 ** e:g}") for e in range(floor, top + 1)], []])
+        if blocks:
+            self.upd_plot.setRange(xRange=(-0.8, len(weights) * (k + 1) - 1.2), yRange=(floor, max(top, floor + 1)),
+                                   padding=0.02)
+        th.set_title(self.upd_plot, "The last update, per gate block", color=t.foreground, size=f"{t.pt(1.05)}pt")
+        label = html.escape(v.ref.label) if v.ref else ""
+        self._caption("updates",
+            "No update yet: press One update or Play." if not blocks else
+            f"Bar height: \u2016W<sub>after</sub> \u2212 W<sub>before</sub>\u2016 / \u2016W<sub>before</sub>\u2016 "
+            f"(Frobenius norms) of each gate's block of {label}'s kernel, recurrent kernel and bias, for "
+            f"update {v.iteration}. A block that starts at zero (a bias) has no ratio until it moved.")
+
+    # -- lessons ---------------------------------------------------------------------------
+    def lesson_facts(self, key: str | None = None) -> dict:
+        """Show view ``key`` (when given) and return the numbers it draws that a caption may
+        quote (``grad_stats.forget_facts``)."""
+        self._all = True
+        try:
+            if key is not None:
+                self.show_view(key)
+            else:
+                self.refresh(force=True)
+        finally:
+            self._all = False
+        return forget_facts(self.view) if self.view is not None else {}
+
+
+def _int_ticks(n: int, most: int = 12) -> list:
+    step = max(1, math.ceil(n / most))
+    return [[(float(k), str(k)) for k in range(0, n, step)], []]
+
+
+def install(panel, tabs: QtWidgets.QTabWidget) -> GradViews:
+    views = GradViews(panel)
+    views.attach(tabs)
+    views.apply_theme(th.current())
+    return views

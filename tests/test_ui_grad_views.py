@@ -1,0 +1,157 @@
+"""The Train tab's gradient views draw the app's numbers (app/grad_stats.py): the heatmap's
+image, the connectivity curves, the gate bars and points and the update bars hold exactly
+what the probe computed; the lesson "What the forget gate learns" quotes what is on screen."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstmviz.app import grad_stats as G
+from lstmviz.engine.gradients import gradients
+
+
+def _panel(make_window, size=(1400, 900), **spec):
+    w = make_window(size)
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.lesson_step({"task": "delay", "cell": "LSTM", "units": 4, "steps": 10, "seed": 0, **spec})
+    return w, panel
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_every_gradient_view_draws_the_probe(make_window, cell):
+    w, panel = _panel(make_window, cell=cell, updates=5)
+    gv = panel.grad_views
+    assert [panel.plot_tabs.tabText(k) for k in range(panel.plot_tabs.count())] == \
+        ["Curves", "dL/dh", "Connectivity", "Gates", "Updates"]
+    gv.sample_spin.setValue(3)
+    gv.show_view("dh")
+    v = gv.view
+    assert v.iteration == 5 and v.sample == 3
+    s = panel.session
+    x, y = s.data.x_val[3:4], s.data.y_val[3:4]
+    # the heatmap: dL/dh of this sample (the engine's), units x steps, on the signed log scale
+    dh = gradients(s.model, x, y, s.loss).layers[v.ref.layer].steps["dh"][0].T
+    np.testing.assert_allclose(v.dh, dh, rtol=1e-5, atol=1e-10)
+    shown = gv.heat_image.image
+    want, m = G.signed_log(v.dh, 4.0)
+    np.testing.assert_array_equal(shown, want)
+    assert shown.shape == (4, 10) and tuple(gv.heat_image.levels) == (-1, 1)
+    assert f"\u00b1{m:.2g}" in gv.captions["dh"].text()
+    gv.scale_combo.setCurrentIndex(1)  # linear
+    np.testing.assert_allclose(gv.heat_image.image, v.dh / np.abs(v.dh).max())
+    # connectivity, now and at update 0, on a log axis
+    gv.show_view("connectivity")
+    t, c = gv.conn_curve.getData()
+    np.testing.assert_array_equal(t, np.arange(10))
+    np.testing.assert_allclose(10 ** c, G.connectivity(s.model, x), rtol=1e-5)
+    np.testing.assert_allclose(10 ** gv.conn_curve0.getData()[1], gv.view.connectivity0, rtol=1e-9)
+    # gates: means (bars), update-0 means (lines), saturation points, from the cell's gates
+    gv.show_view("gates")
+    v = gv.view
+    keys = ("i", "f", "o") if cell == "LSTM" else ("z", "r")
+    assert tuple(gv.mean_bars) == keys == tuple(v.gates)
+    trace = s.model.trace(s.data.x_val).layers[v.ref.layer]
+    for key in keys:
+        g = trace.steps[key]
+        np.testing.assert_allclose(gv.mean_bars[key].opts["height"], g.mean(axis=(0, 1)), rtol=1e-5)
+        lx, ly = gv.sat_points[key].getData()
+        np.testing.assert_allclose(lx, (g < 0.1).mean(axis=(0, 1)))
+        np.testing.assert_allclose(ly, (g > 0.9).mean(axis=(0, 1)))
+        np.testing.assert_allclose(gv.mean0[key].getData()[1], np.repeat(v.gates0[key].mean, 2))
+    # the last update per gate block, log10 of ||dW|| / ||W||, bars from the axis' floor
+    gv.show_view("updates")
+    blocks = gv.view.updates
+    assert len(blocks) == 3 * len(cell == "LSTM" and "ifco" or "zrh")
+    for key, bars in gv.upd_bars.items():
+        ratios = [b.ratio for b in blocks if b.key == key]
+        o = bars.opts
+        np.testing.assert_allclose(np.asarray(o["height"]) + np.asarray(o["y0"]), np.log10(ratios))
+    panel.stop()
+
+
+def test_gradient_views_follow_training_and_the_layer_choice(make_window, qtbot):
+    w = make_window((1400, 900))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.lesson_step({"task": "sine", "cell": "SimpleRNN", "units": 5, "steps": 12})
+    gv = panel.grad_views
+    gv.show_view("dh")
+    assert gv.layer_combo.count() == 1 and gv.layer_combo.currentText() == "simple_rnn"
+    assert gv.view.updates is None
+    gv.show_view("updates")
+    assert "No update yet" in gv.captions["updates"].text()
+    panel.step_button.click()
+    panel.wait()
+    qtbot.waitUntil(lambda: gv.view.iteration == 1, timeout=5000)  # its own timer redraws
+    assert [b.letter for b in gv.view.updates] == ["", "", ""]  # SimpleRNN: one block each
+    gv.show_view("gates")
+    assert not gv.view.gates and "no gates" in gv.captions["gates"].text()
+    panel.stop()
+
+
+def test_forget_gate_lesson_quotes_the_screen(make_window):
+    from lstmviz.app import tours
+
+    w = make_window((1600, 1000))
+    p = w.presenter
+    panel = w.train_panel
+    # whatever ran before (another lesson's batch size, optimizer) does not change the story
+    panel.lesson_step({"task": "parity", "batch_size": 8, "optimizer": "sgd", "learning_rate": 0.5})
+    k = next(n for n, les in enumerate(tours.ALL_LESSONS) if les.title == "What the forget gate learns")
+    p.tour.start(k)
+    gv = panel.grad_views
+    text = p.caption.caption.text()
+    assert panel.plot_tabs.currentWidget() is gv.pages["gates"]
+    f0 = gv.mean0["f"].getData()[1]
+    assert f"averages {f0.mean():.2f}" in text and f"{f0.mean():.2f}" == "0.73"
+    p.tour.next()  # 480 updates
+    text = p.caption.caption.text()
+    v = gv.view
+    assert v.iteration == 480 and "{" not in text and "?" not in text
+    tr = panel.session.trainer
+    assert (tr.batch_size, panel.session.settings.optimizer, tr.optimizer.learning_rate) == (32, "adam", 0.01)
+    now = np.asarray(gv.mean_bars["f"].opts["height"])
+    start = gv.mean0["f"].getData()[1][::2]
+    top = int(np.argmax(now))
+    assert f"higher in {int((now > start).sum())} of 8 units" in text
+    assert f"Unit {top} keeps {now[top]:.2f}" in text and f"up from {start[top]:.2f}" in text
+    assert now[top] > start[top] + 0.1  # it learned to keep
+    p.tour.next()
+    text = p.caption.caption.text()
+    high = gv.sat_points["f"].getData()[1]
+    assert f"Unit {top}'s f is above 0.9 on {100 * high[top]:.0f}% of the steps" in text
+    assert high[top] > 0.25
+    p.tour.next()
+    text = p.caption.caption.text()
+    assert panel.plot_tabs.currentWidget() is gv.pages["connectivity"]
+    c = 10 ** gv.conn_curve.getData()[1]
+    c0 = 10 ** gv.conn_curve0.getData()[1]
+    assert int(np.argmax(c)) == 0 and int(np.argmax(c0)) == len(c0) - 1  # what the caption's story says
+    assert f"depends most on x_0 ({c[0] / np.median(c):,.0f}\u00d7 the median step)" in text
+    assert f"it depended most on x_{len(c0) - 1}." in text
+    p.tour.end()
+    panel.stop()
+
+
+def test_gradient_views_are_legible_in_presentation(make_window):
+    """In presentation mode every text of every gradient view, subscripts and tick labels
+    included, is at least 24 px (the lecture theme's floor)."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import presentation as pr
+
+    w, panel = _panel(make_window, (1600, 1000), updates=2)
+    p = w.presenter
+    p.fullscreen = False
+    p.enter()
+    w.resize(1920, 1080)
+    gv = panel.grad_views
+    for key in ("dh", "connectivity", "gates", "updates"):
+        gv.show_view(key)
+        QtWidgets.QApplication.processEvents()
+        size, where = pr.smallest_font(w, subscripts=True)
+        assert size >= 24, (key, size, where)
+    p.leave()
+    panel.stop()
