@@ -305,6 +305,8 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
 
     def block(b0, b1):
         with np.errstate(over="ignore"):  # exp(large) = inf gives sigmoid 0, tanh -1: exact
+            if fused and small and not record and keep_not is None:
+                return _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk)
             return _lstm_block(b0, b1)
 
     def _lstm_block(b0, b1):
@@ -443,6 +445,78 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         "h_proj": h_proj,
     }
     return recorded, derived, out, final
+
+
+def _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk):
+    """``run_lstm``'s states-only steps for a batch below SMALL_BATCH without a mask, with
+    Keras' default activations: per-step overhead is most of such a step, so the calls
+    ``run_lstm``'s loop makes are grouped: ``f * c`` and ``i * c~`` are one multiply over
+    ``[i; f] * [c~; c]`` (c~ is written beside c), every view is made once. The very
+    operations of ``run_lstm``'s loop on the same values, so the same numbers to the bit
+    (the windows' tests check it)."""
+    T, B, d = xs.shape
+    u = U_rows.shape[1]
+    u3 = 3 * u
+    dt = np.float32
+    one = B == 1
+    r = _row_block(4 * u, u, B)
+    U = U_rows if one else U_rows.reshape(-1, r, u)
+
+    def flat(a):
+        return a[:, 0] if one else a
+
+    hu_full = np.empty((4 * u, B), dt)
+    hu = flat(hu_full)
+    hu_m = hu if one else hu_full.reshape(-1, r, B)
+    z = flat(np.empty((4 * u, B), dt))
+    g = flat(np.empty((u3, B), dt))      # sigmoid of i, f, o
+    S = flat(np.empty((2 * u, B), dt))   # [c~; c]
+    P = flat(np.empty((2 * u, B), dt))   # [i * c~; f * c]
+    z_sig, z_c, g_if, g_o = z[:u3], z[u3:], g[:2 * u], g[2 * u:]
+    c_tilde, c, P_ic, P_fc = S[:u], S[u:], P[:u], P[u:]
+    h_bufs = [flat(np.empty((u, B), dt)) for _ in range(2)]
+    h_seq = None if h_all is None else (h_all.reshape(T, u) if one else h_all)
+    c[...] = flat(c0_t)
+    h = flat(h0_t)
+    K = keyframes.every if keyframes is not None else 0
+    if one:
+        xa = np.ones((CHUNK, d + 1), dt)
+        xp = np.empty((CHUNK, 4 * u), dt)
+        WaT = np.ascontiguousarray(W_aug.T)
+    else:
+        xa = np.ones((CHUNK, d + 1, B), dt)
+        xp = np.empty((CHUNK, 4 * u, B), dt)
+    matmul, add, multiply, divide, tanh, exp = np.matmul, np.add, np.multiply, np.divide, np.tanh, np.exp
+    for s in range(0, T, CHUNK):
+        e = min(s + CHUNK, T)
+        n = e - s
+        if one:
+            xa[:n, :d] = xs[s:e, 0]
+            matmul(xa[:n], WaT, out=xp[:n])
+        else:
+            xa[:n, :d] = xs[s:e].transpose(0, 2, 1)
+            matmul(W_aug, xa[:n], out=xp[:n])
+        if K and s % K == 0:
+            keyframes.states["h"][s // K] = h.T
+            keyframes.states["c"][s // K] = c.T
+        for t in range(s, e):
+            matmul(U, h, out=hu_m)
+            add(xp[t - s], hu, out=z)
+            exp(z_sig, out=g)
+            add(g, 1.0, out=g)
+            divide(1.0, g, out=g)
+            tanh(z_c, out=c_tilde)
+            multiply(g_if, S, out=P)
+            add(P_fc, P_ic, out=c)
+            ht = h_bufs[t & 1] if h_seq is None else h_seq[t]
+            tanh(c, out=ht)
+            multiply(ht, g_o, out=ht)
+            h = ht
+        if on_chunk is not None:
+            on_chunk(e)
+    if one:
+        return h.reshape(u, 1).copy(), c.reshape(u, 1).copy()
+    return h.copy(), c.copy()
 
 
 @_one_blas_thread
