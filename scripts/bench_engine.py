@@ -19,8 +19,6 @@ This is a benchmark, not a test: it prints figures and exits 0 unless outputs di
 from __future__ import annotations
 
 import argparse
-import ctypes
-import glob
 import os
 import statistics
 import sys
@@ -31,38 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lstmviz.engine import LayerSpec, Model, workspace  # noqa: E402
-
-
-# -- NumPy's BLAS threads -----------------------------------------------------------------
-def _openblas():
-    """The OpenBLAS library NumPy bundles (numpy.libs), and its thread getter/setter."""
-    libdir = Path(np.__file__).resolve().parent.parent / "numpy.libs"
-    for path in sorted(glob.glob(str(libdir / "*openblas*.so*"))):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for suffix in ("64_", "_64_", ""):
-            for prefix in ("scipy_openblas", "openblas"):
-                get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                if get is not None and put is not None:
-                    get.restype = ctypes.c_int
-                    return get, put
-    return None, None
-
-
-def numpy_threads() -> int | None:
-    get, _ = _openblas()
-    return int(get()) if get else None
-
-
-def set_numpy_threads(n: int) -> None:
-    _, put = _openblas()
-    if put:
-        put(ctypes.c_int(n))
-
+from lstmviz.engine import LayerSpec, Model, blas, workspace  # noqa: E402
 
 # per cell: what a trace records while stepping, and what it computes on first access
 RECORDED = {"LSTM": ("i", "f", "c_tilde", "o", "c", "h", "pre"),
@@ -153,8 +120,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     if args.threads:
-        set_numpy_threads(args.threads)
-    np_threads = numpy_threads()
+        blas.set_threads(args.threads)
+    np_threads = blas.threads()
     print(f"case: {args.cell}, batch {args.batch}, {args.steps} steps, input {args.input}, "
           f"{args.units} units, float32; every intermediate recorded")
     print(f"numpy {np.__version__}, BLAS threads {np_threads if np_threads is not None else 'unknown'}"

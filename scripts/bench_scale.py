@@ -76,6 +76,17 @@ def torch_lstm(model, torch, layers):
     return net
 
 
+def torch_runner(model, torch, x, layers=1):
+    """torch's forward of ``x`` through the model's weights, as a callable."""
+    net = torch_lstm(model, torch, layers)
+    xt = torch.from_numpy(x)
+
+    def run():
+        with torch.inference_mode():
+            return net(xt)[0]
+    return run
+
+
 CPU_RATIOS: list = []
 
 
@@ -127,13 +138,7 @@ def part_every_core(torch, repeat):
             t = statistics.median(timed(lambda: model.trace(x), repeat))
             print(f"  {label}: lstmviz {t * 1e3:.1f} ms (torch not installed)")
             continue
-        net = torch_lstm(model, torch, 1)
-        xt = torch.from_numpy(x)
-
-        def run_torch(net=net, xt=xt):
-            with torch.inference_mode():
-                return net(xt)[0]
-
+        run_torch = torch_runner(model, torch, x)
         if n == 1:
             ok &= agree("trace", model.trace(x).output, run_torch().numpy(), 1e-5)
         a, b, r = pairs(lambda: model.trace(x), run_torch, repeat)
@@ -164,13 +169,7 @@ def part_states_only(torch, repeat, steps):
             t = statistics.median(timed(lambda: keyframe_pass(model, x), repeat))
             print(f"  {label}: lstmviz {t:.2f} s (torch not installed)")
             continue
-        net = torch_lstm(model, torch, 1)
-        xt = torch.from_numpy(x)
-
-        def run_torch(net=net, xt=xt):
-            with torch.inference_mode():
-                return net(xt)[0]
-
+        run_torch = torch_runner(model, torch, x)
         if n == 1:
             ok &= agree("pass", keyframe_pass(model, x).output, run_torch().numpy(), 1e-4)
         a, b, r = pairs(lambda: keyframe_pass(model, x), run_torch, repeat)
@@ -208,13 +207,10 @@ def part_scale(torch, repeat, steps, window=128, seeks=20, threads=1):
         ours_s.append(a)
         if torch is not None:
             if k == 0:
-                net = torch_lstm(model, torch, 2)
-                xt = torch.from_numpy(x)
-                with torch.inference_mode():
-                    net(xt[:, :100])  # warm up
+                run_torch = torch_runner(model, torch, x, layers=2)
+                torch_runner(model, torch, x[:, :100], layers=2)()  # warm up
             t0 = time.perf_counter()
-            with torch.inference_mode():
-                yt = net(xt)[0].numpy()
+            yt = run_torch().numpy()
             b = time.perf_counter() - t0
             theirs_s.append(b)
             ratios.append(a / b)

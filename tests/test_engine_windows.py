@@ -97,6 +97,21 @@ def test_every_window_equals_the_same_steps_of_the_full_trace_to_the_bit(name):
             assert np.array_equal(flat[key], arr[:, a:b]), f"{name} {key} steps {a}:{b}"
 
 
+@pytest.mark.parametrize("batch", [1, 2, 9, 64])
+def test_windows_equal_the_trace_at_every_batch_width(batch):
+    # the LSTM kernel steps one column, a few (states-only steps grouped into fewer calls),
+    # one wide block (tanh(c) through exp) and two blocks differently: each to the bit
+    model = Model.sequential((None, None, 3), [LayerSpec("LSTM", {"units": 12, "return_sequences": True}, name="l")],
+                             seed=7)
+    x = _data(batch, seed=batch)
+    ref = _per_step(model.trace(x).flat(), T)
+    wt = keyframe_pass(model, x, every=32)
+    for a, b in [(0, 33), (64, 100), (T - 5, T)]:
+        flat = wt.window(a, b).flat()
+        for key, arr in ref.items():
+            assert np.array_equal(flat[key], arr[:, a:b]), f"batch {batch} {key} steps {a}:{b}"
+
+
 def test_a_window_starts_from_the_states_entering_its_first_step():
     model = Model.sequential((None, None, 3), MODELS["stacked_last_step"](), seed=1)
     x = _data(2)

@@ -242,6 +242,12 @@ def _apply(fn, z, out, u):
         fn(z, out=out)
 
 
+#: Batches below this take ``tanh(c)`` with ``np.tanh`` (one call): at a few columns a
+#: call's overhead outweighs its per-element cost; wider ones take it through ``exp``
+#: (five calls, about twice as fast per element here as NumPy's float32 tanh).
+SMALL_BATCH = 8
+
+
 def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
              zero_output_for_mask=False, *, record=True, keep_sequence=True,
              keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
@@ -249,34 +255,42 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
 
     Stepping holds every array units-major, ``(units, batch)`` per step, with the gates
     in the order i, f, o, c~ so the recurrent activation covers one contiguous block.
-    Each CHUNK of steps' input products ``x_t @ W`` (+ bias) is one matrix product made
-    before stepping it; each step's recurrent product is a stack of small matrix products
-    (see ``_row_block``), and every elementwise call runs over a block of columns.
-    The batch is stepped as independent column blocks (``batch_blocks``), on the engine's
-    threads when there are several. With Keras' default activations the sigmoid gates'
-    weight columns are halved (exact in floating point), so one ``tanh`` over the whole
-    step gives ``tanh(z/2)`` for i, f, o and ``tanh(z)`` for c~, and
-    ``sigmoid(z) = 0.5 + 0.5 tanh(z/2)`` is two scalar calls.
-    The arrays handed back are (T, B, ...) views in Keras' order; ``pre`` (recorded as
-    held) is put in Keras' order and scale when first asked for, and ``x_proj`` and
-    ``h_proj`` are computed then.
+    Each CHUNK of steps' input products ``x_t @ W + b`` is made before stepping it (per
+    step for a block of several columns, one product for one column; the bias as a column
+    of the kernel against a row of ones); each step's recurrent product is a stack of small
+    matrix products (see ``_row_block``), and every elementwise call runs over a block of
+    columns. The batch is stepped as independent column blocks (``batch_blocks``), on the
+    engine's threads when there are several.
+
+    With Keras' default activations (sigmoid, tanh) the sigmoid gates' weights are held
+    scaled by -1 (exact), so ``sigmoid(z) = 1 / (1 + exp(z'))`` is three calls over the
+    three gates (NumPy's float32 ``exp`` costs about half its ``tanh``; it is
+    ``activations.sigmoid`` to the bit). For blocks of ``SMALL_BATCH`` columns and more,
+    ``tanh(c)`` is ``2 / (1 + exp(-2c)) - 1`` (five cheap calls beat one ``tanh`` there);
+    smaller ones call ``np.tanh``. The arrays handed back are (T, B, ...) views in Keras'
+    order; ``pre`` (recorded as held) is put in Keras' order and scale when first asked
+    for, and ``x_proj`` and ``h_proj`` are computed then.
 
     ``record=False`` is the states-only pass: nothing per step is kept but ``h`` (when
     ``keep_sequence``, the layer's output sequence) and the ``keyframes``; the numbers are
-    the very ones a recording run computes. ``prev_out`` is the output before step 0
-    (a window that starts mid-sequence under a mask repeats it). ``on_chunk(steps_done)``
-    is called after each CHUNK of steps (it may raise to stop the run).
+    the very ones a recording run computes (the same calls on arrays of the same shapes
+    and strides). ``prev_out`` is the output before step 0 (a window that starts mid-sequence
+    under a mask repeats it). ``on_chunk(steps_done)`` is called after each CHUNK of steps
+    (it may raise to stop the run).
     """
     T, B, d = xs.shape
     u = recurrent_kernel.shape[0]
     dt = np.float32
     order = np.r_[0:2 * u, 3 * u:4 * u, 2 * u:3 * u]  # Keras i f c o -> i f o c
     fused = rec is activations.sigmoid and act is activations.tanh
+    small = B < SMALL_BATCH
     scale = np.ones(4 * u, dt)
     if fused:
-        scale[:3 * u] = 0.5
-    WT = np.ascontiguousarray((kernel[:, order] * scale).T)  # (4u, d)
-    bx = None if bias is None else (bias[order] * scale)[:, None]
+        scale[:3 * u] = -1.0
+    W_aug = np.zeros((4 * u, d + 1), dt)  # the kernel as rows, the bias as one more column
+    W_aug[:, :d] = (kernel[:, order] * scale).T
+    if bias is not None:
+        W_aug[:, d] = bias[order] * scale
     U_rows = np.ascontiguousarray((recurrent_kernel[:, order] * scale).T)  # (4u, u)
     keep_seq = record or keep_sequence or mask is not None
     if record:
@@ -290,65 +304,91 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     K = keyframes.every if keyframes is not None else 0
 
     def block(b0, b1):
+        with np.errstate(over="ignore"):  # exp(large) = inf gives sigmoid 0, tanh -1: exact
+            if fused and small and not record and keep_not is None:
+                return _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk)
+            return _lstm_block(b0, b1)
+
+    def _lstm_block(b0, b1):
         cols = b1 - b0
-        r = _row_block(4 * u, u, cols)
-        U = U_rows.reshape(-1, r, u)
-        hu = np.empty((4 * u, cols), dt)
-        hu_blocks = hu.reshape(-1, r, cols)
-        tmp = np.empty((u, cols), dt)
-        xp = np.empty((4 * u, CHUNK * cols), dt)
-        if not record:
-            gt_s, z_s = np.empty((4 * u, cols), dt), np.empty((4 * u, cols), dt)
-            c_s = (np.empty((u, cols), dt), np.empty((u, cols), dt))
-            h_s = (np.empty((u, cols), dt), np.empty((u, cols), dt))
-        h, c = h0_t[:, b0:b1], c0_t[:, b0:b1]
         whole = cols == B
-        # per-step views made once (the states-only pass is mostly per-step overhead)
-        x_cols = [xp[:, j * cols:(j + 1) * cols] for j in range(CHUNK)]
+        one = cols == 1
+        r = _row_block(4 * u, u, cols)
+        U = U_rows if one else U_rows.reshape(-1, r, u)
+        # a block of a wider batch sees every per-step array as a column slice of a
+        # (rows, B) array in both modes, so the same calls get the same strides
+        wide = B if not whole else cols
+
+        def col(a):
+            return a if whole else a[:, b0:b1]
+
+        def flat(a):  # one column: (rows, 1) as (rows,)
+            return a[:, 0] if one else a
+
+        hu = np.empty((4 * u, cols), dt)
+        hu_m = flat(hu) if one else hu.reshape(-1, r, cols)
+        hu = flat(hu)
+        tmp = flat(np.empty((u, cols), dt))
+        if one:
+            xa = np.ones((CHUNK, d + 1), dt)
+            xp = np.empty((CHUNK, 4 * u), dt)
+            WaT = np.ascontiguousarray(W_aug.T)
+        else:
+            xa = np.ones((CHUNK, d + 1, cols), dt)
+            xp = np.empty((CHUNK, 4 * u, cols), dt)
         if not record:
-            s_views = (gt_s, z_s, gt_s[:3 * u], gt_s[:u], gt_s[u:2 * u], gt_s[2 * u:3 * u],
-                       gt_s[3 * u:])
-        matmul, add, multiply, tanh, copyto = np.matmul, np.add, np.multiply, np.tanh, np.copyto
+            gt_s = flat(col(np.empty((4 * u, wide), dt)))
+            z_s = flat(col(np.empty((4 * u, wide), dt)))
+            c_s = [flat(col(np.empty((u, wide), dt))) for _ in range(2)]
+            h_s = [flat(col(np.empty((u, wide), dt))) for _ in range(2)]
+        h, c = flat(h0_t[:, b0:b1]), flat(c0_t[:, b0:b1])
+        u2, u3 = 2 * u, 3 * u
+        matmul, add, multiply, divide, tanh, exp, copyto = (
+            np.matmul, np.add, np.multiply, np.divide, np.tanh, np.exp, np.copyto)
         act_tanh = act is activations.tanh
         for s in range(0, T, CHUNK):
             e = min(s + CHUNK, T)
-            xpc = xp[:, :(e - s) * cols]
-            matmul(WT, _chunk_columns(xs, s, e, b0, b1), out=xpc)
-            if bx is not None:
-                xpc += bx
+            n = e - s
+            if one:
+                xa[:n, :d] = xs[s:e, b0]
+                matmul(xa[:n], WaT, out=xp[:n])
+            else:
+                xa[:n, :d] = xs[s:e, b0:b1].transpose(0, 2, 1)
+                matmul(W_aug, xa[:n], out=xp[:n])
+            if K and s % K == 0:  # K is a multiple of CHUNK
+                keyframes.states["h"][s // K, b0:b1] = h.T if not one else h
+                keyframes.states["c"][s // K, b0:b1] = c.T if not one else c
             for t in range(s, e):
-                if K and t % K == 0:
-                    for name, st in (("h", h), ("c", c)):
-                        keyframes.states[name][t // K, b0:b1] = st.T
                 if record:
-                    gt, z, ct = gates[t], pre_all[t], c_all[t]
-                    if not whole:
-                        gt, z, ct = gt[:, b0:b1], z[:, b0:b1], ct[:, b0:b1]
-                    g_sig, g_i, g_f, g_o, g_c = gt[:3 * u], gt[:u], gt[u:2 * u], gt[2 * u:3 * u], gt[3 * u:]
+                    gt, z, ct = flat(col(gates[t])), flat(col(pre_all[t])), flat(col(c_all[t]))
                 else:
-                    gt, z, g_sig, g_i, g_f, g_o, g_c = s_views
-                    ct = c_s[t & 1]
-                if keep_seq:
-                    ht = h_all[t] if whole else h_all[t][:, b0:b1]
-                else:
-                    ht = h_s[t & 1]
-                matmul(U, h, out=hu_blocks)
-                add(x_cols[t - s], hu, out=z)
+                    gt, z, ct = gt_s, z_s, c_s[t & 1]
+                ht = flat(col(h_all[t])) if keep_seq else h_s[t & 1]
+                matmul(U, h, out=hu_m)
+                add(xp[t - s], hu, out=z)
+                g_sig, g_i, g_f, g_o, g_c = gt[:u3], gt[:u], gt[u:u2], gt[u2:u3], gt[u3:]
                 if fused:
-                    tanh(z, out=gt)
-                    g_sig *= 0.5
-                    g_sig += 0.5
+                    exp(z[:u3], out=g_sig)
+                    add(g_sig, 1.0, out=g_sig)
+                    divide(1.0, g_sig, out=g_sig)
+                    tanh(z[u3:], out=g_c)
                 else:
-                    _apply(rec, z[:3 * u], g_sig, u)
-                    _apply(act, z[3 * u:], g_c, u)
+                    _apply(rec, z[:u3], gt[:u3], u)
+                    _apply(act, z[u3:], g_c, u)
                 multiply(g_f, c, out=ct)
                 multiply(g_i, g_c, out=tmp)
-                ct += tmp
-                if act_tanh:
+                add(ct, tmp, out=ct)
+                if fused and not small:
+                    multiply(ct, -2.0, out=ht)
+                    exp(ht, out=ht)
+                    add(ht, 1.0, out=ht)
+                    divide(2.0, ht, out=ht)
+                    add(ht, -1.0, out=ht)
+                elif act_tanh:
                     tanh(ct, out=ht)
                 else:
                     _apply(act, ct, ht, u)
-                ht *= g_o
+                multiply(ht, g_o, out=ht)
                 if keep_not is not None:
                     kn = keep_not[t, b0:b1]
                     copyto(ct, c, where=kn)
@@ -356,6 +396,8 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
                 h, c = ht, ct
             if on_chunk is not None and b0 == 0:
                 on_chunk(e)
+        if one:
+            return h.reshape(u, 1).copy(), c.reshape(u, 1).copy()
         return h.copy(), c.copy()
 
     finals = run_parallel([lambda b=b: block(*b) for b in batch_blocks(B)])
@@ -371,7 +413,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     if not record:
         return {}, {}, out, final
 
-    def keras_order(a):  # (T, 4u, B) held i f o c~, sigmoid rows halved -> (T, B, 4u)
+    def keras_order(a):  # (T, 4u, B) held i f o c~, rows scaled -> (T, B, 4u)
         out = workspace.empty((T, B, 4 * u))
         for k, j in enumerate((0, 1, 3, 2)):  # Keras gate k is held as block j
             np.multiply(_to_batch_major(a[:, j * u:(j + 1) * u]), 1.0 / scale[j * u],
@@ -384,6 +426,10 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         h_prev = np.concatenate([h0_t[None], h_all[:-1]])
         h_part = workspace.empty((T, 4 * u, B))
         for b0, b1 in batch_blocks(B):
+            if b1 - b0 == 1:  # one column: the steps' matrix-vector products
+                for t in range(T):
+                    np.matmul(U_rows, h_prev[t][:, b0], out=h_part[t][:, b0])
+                continue
             r = _row_block(4 * u, u, b1 - b0)
             U = U_rows.reshape(-1, r, u)
             for t in range(T):
@@ -399,6 +445,78 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         "h_proj": h_proj,
     }
     return recorded, derived, out, final
+
+
+def _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk):
+    """``run_lstm``'s states-only steps for a batch below SMALL_BATCH without a mask, with
+    Keras' default activations: per-step overhead is most of such a step, so the calls
+    ``run_lstm``'s loop makes are grouped: ``f * c`` and ``i * c~`` are one multiply over
+    ``[i; f] * [c~; c]`` (c~ is written beside c), every view is made once. The very
+    operations of ``run_lstm``'s loop on the same values, so the same numbers to the bit
+    (the windows' tests check it)."""
+    T, B, d = xs.shape
+    u = U_rows.shape[1]
+    u3 = 3 * u
+    dt = np.float32
+    one = B == 1
+    r = _row_block(4 * u, u, B)
+    U = U_rows if one else U_rows.reshape(-1, r, u)
+
+    def flat(a):
+        return a[:, 0] if one else a
+
+    hu_full = np.empty((4 * u, B), dt)
+    hu = flat(hu_full)
+    hu_m = hu if one else hu_full.reshape(-1, r, B)
+    z = flat(np.empty((4 * u, B), dt))
+    g = flat(np.empty((u3, B), dt))      # sigmoid of i, f, o
+    S = flat(np.empty((2 * u, B), dt))   # [c~; c]
+    P = flat(np.empty((2 * u, B), dt))   # [i * c~; f * c]
+    z_sig, z_c, g_if, g_o = z[:u3], z[u3:], g[:2 * u], g[2 * u:]
+    c_tilde, c, P_ic, P_fc = S[:u], S[u:], P[:u], P[u:]
+    h_bufs = [flat(np.empty((u, B), dt)) for _ in range(2)]
+    h_seq = None if h_all is None else (h_all.reshape(T, u) if one else h_all)
+    c[...] = flat(c0_t)
+    h = flat(h0_t)
+    K = keyframes.every if keyframes is not None else 0
+    if one:
+        xa = np.ones((CHUNK, d + 1), dt)
+        xp = np.empty((CHUNK, 4 * u), dt)
+        WaT = np.ascontiguousarray(W_aug.T)
+    else:
+        xa = np.ones((CHUNK, d + 1, B), dt)
+        xp = np.empty((CHUNK, 4 * u, B), dt)
+    matmul, add, multiply, divide, tanh, exp = np.matmul, np.add, np.multiply, np.divide, np.tanh, np.exp
+    for s in range(0, T, CHUNK):
+        e = min(s + CHUNK, T)
+        n = e - s
+        if one:
+            xa[:n, :d] = xs[s:e, 0]
+            matmul(xa[:n], WaT, out=xp[:n])
+        else:
+            xa[:n, :d] = xs[s:e].transpose(0, 2, 1)
+            matmul(W_aug, xa[:n], out=xp[:n])
+        if K and s % K == 0:
+            keyframes.states["h"][s // K] = h.T
+            keyframes.states["c"][s // K] = c.T
+        for t in range(s, e):
+            matmul(U, h, out=hu_m)
+            add(xp[t - s], hu, out=z)
+            exp(z_sig, out=g)
+            add(g, 1.0, out=g)
+            divide(1.0, g, out=g)
+            tanh(z_c, out=c_tilde)
+            multiply(g_if, S, out=P)
+            add(P_fc, P_ic, out=c)
+            ht = h_bufs[t & 1] if h_seq is None else h_seq[t]
+            tanh(c, out=ht)
+            multiply(ht, g_o, out=ht)
+            h = ht
+        if on_chunk is not None:
+            on_chunk(e)
+    if one:
+        return h.reshape(u, 1).copy(), c.reshape(u, 1).copy()
+    return h.copy(), c.copy()
 
 
 @_one_blas_thread
