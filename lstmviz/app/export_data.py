@@ -125,7 +125,7 @@ def keras_config(state, name: str = "sequential") -> dict:
     model = state.model
     if model is None:
         raise LstmvizError("there is no valid stack to export (fix the stack first)")
-    if state.readonly or not model.sequential:
+    if state.readonly or not model.is_sequential:
         raise LstmvizError("only a plain stack exports as a Keras Sequential config; this "
                            "model has several inputs or branches")
     shape = list(state.input_shape())

@@ -285,7 +285,7 @@ class CellKind:
     def weight_shapes(self, input_dim, units: int, config: Mapping) -> list[tuple[str, tuple]]:
         """(name, shape) of each weight, in Keras' ``get_weights()`` order."""
         ku = self.k * units
-        out = [("kernel", (input_dim, ku)), ("recurrent_kernel", (units, ku))]
+        out: list[tuple[str, tuple]] = [("kernel", (input_dim, ku)), ("recurrent_kernel", (units, ku))]
         if config.get("use_bias", True):
             out.append(("bias", self.bias_shape(units, config)))
         return out
@@ -429,7 +429,7 @@ def kind_of(class_name: str, config: Mapping | None = None) -> CellKind | None:
         if isinstance(cell, list) and len(cell) == 1:
             cell = cell[0]
         if isinstance(cell, dict):
-            return CELL_CLASSES.get(cell.get("class_name"))
+            return CELL_CLASSES.get(str(cell.get("class_name")))
         return None
     if class_name == "Bidirectional":
         inner = config.get("layer")

@@ -108,7 +108,7 @@ def layer_config(class_name: str, config: dict) -> dict:
 
 
 def model_config(model) -> dict:
-    if not model.sequential:
+    if not model.is_sequential:
         raise LstmvizError("only a plain stack (Sequential) can be saved as .keras; this model "
                            "has several inputs or branches")
     shape = list(model.input_shapes()[0])
