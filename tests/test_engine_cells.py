@@ -91,7 +91,7 @@ layers.RECURRENT["ToyRNN"] = layers.LAYER_CLASSES["ToyRNN"] = ToyRNN
 # everything else derives what it needs
 from lstmviz.app.options import ADDABLE, default_config, options_for
 from lstmviz.app.cell_ref import cell_ref, equations
-from lstmviz.app.export_data import KERAS3_KEYS
+from lstmviz.io.keras3_config import KEYS
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.engine.trace import RECURRENT_KEYS
 from lstmviz.io._layers import check_weights, expected_count
@@ -106,7 +106,7 @@ print(json.dumps({
     "addable": "ToyRNN" in ADDABLE, "options": [o.key for o in options_for("ToyRNN")],
     "default": default_config("ToyRNN", units=3), "keys": RECURRENT_KEYS["ToyRNN"],
     "kind": ref.kind, "eq": [e.line for e in equations(ref, 0, 1, 2)],
-    "count": expected_count("ToyRNN", {}), "keras": "units" in KERAS3_KEYS["ToyRNN"],
+    "count": expected_count("ToyRNN", {}), "keras": "units" in KEYS["ToyRNN"] and "units" in KEYS["ToyRNNCell"],
     "rnn": cell_ref(m, tr, "r").kind, "summary": "t (ToyRNN)" in m.summary(),
     "grad": sorted(g.layers["t"].steps), "dw": bool(np.abs(g.layers["t"].weights[0]).sum() > 0)}))
 """
