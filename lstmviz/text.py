@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import unicodedata
 import zlib
+from typing import Any, TypeVar
+
+_Spec = TypeVar("_Spec")
 
 #: Longest name kept whole; longer ones are cut (with a checksum, so that two long
 #: names that differ only at their ends stay two names).
@@ -89,10 +92,11 @@ def _clean_config_names(config: object, depth: int = 0) -> None:
                 _clean_config_names(item, depth + 1)
 
 
-def clean_spec_names(spec: object) -> object:
+def clean_spec_names(spec_in: _Spec) -> _Spec:
     """Make every name of a ``ModelSpec`` safe (``safe_name``), references included, so
     that the graph stays wired and nothing shown or written later holds raw file text.
     Duck-typed (``layers``, ``inputs``, ``outputs``, ``name``): no engine import here."""
+    spec: Any = spec_in
 
     def ref(r: object) -> object:
         if r is None or not isinstance(getattr(r, "layer", None), str):
@@ -122,4 +126,4 @@ def clean_spec_names(spec: object) -> object:
             elif isinstance(value, list):
                 source[key] = [safe_text(v, 4000) if isinstance(v, str) else v
                                for v in value[:100]]
-    return spec
+    return spec_in

@@ -60,7 +60,11 @@ def test_records_states_and_gates_are_consistent():
         assert [e.key for e in eqs if e.key in cell.states][-1] == "h"
         masked = cell.equations({"activation": "tanh"}, masked=True)
         assert all("masked" in e.symbolic for e in masked if e.key in cell.states)
-    assert cells.LSTM.backward is None  # the slot the backward pass plugs into
+    from lstmviz.engine import backward
+
+    # each description names its own backward step (what the gradients call)
+    assert cells.LSTM.backward is backward.lstm_backward and cells.GRU.backward is backward.gru_backward
+    assert cells.SIMPLE_RNN.backward is backward.simple_rnn_backward
 
 
 def test_every_cell_kind_has_its_layer_class():
@@ -87,7 +91,7 @@ layers.RECURRENT["ToyRNN"] = layers.LAYER_CLASSES["ToyRNN"] = ToyRNN
 # everything else derives what it needs
 from lstmviz.app.options import ADDABLE, default_config, options_for
 from lstmviz.app.cell_ref import cell_ref, equations
-from lstmviz.app.export_data import KERAS3_KEYS
+from lstmviz.io.keras3_config import KEYS
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.engine.trace import RECURRENT_KEYS
 from lstmviz.io._layers import check_weights, expected_count
@@ -95,13 +99,16 @@ m = Model.sequential((None, 4, 2), [LayerSpec("ToyRNN", {"units": 3, "return_seq
                                      LayerSpec("RNN", {"cell": {"class_name": "ToyRNNCell", "config": {"units": 2}}}, name="r")])
 tr = m.trace(np.ones((1, 4, 2), np.float32))
 ref = cell_ref(m, tr, "t")
+from lstmviz.engine.gradients import gradients
+g = gradients(m, np.ones((1, 4, 2), np.float32), np.ones((1, 2), np.float32), "mse")
 check_weights("ToyRNN", {"units": 3}, m.get_layer("t").weights, "t")
 print(json.dumps({
     "addable": "ToyRNN" in ADDABLE, "options": [o.key for o in options_for("ToyRNN")],
     "default": default_config("ToyRNN", units=3), "keys": RECURRENT_KEYS["ToyRNN"],
     "kind": ref.kind, "eq": [e.line for e in equations(ref, 0, 1, 2)],
-    "count": expected_count("ToyRNN", {}), "keras": "units" in KERAS3_KEYS["ToyRNN"],
-    "rnn": cell_ref(m, tr, "r").kind, "summary": "t (ToyRNN)" in m.summary_text()}))
+    "count": expected_count("ToyRNN", {}), "keras": "units" in KEYS["ToyRNN"] and "units" in KEYS["ToyRNNCell"],
+    "rnn": cell_ref(m, tr, "r").kind, "summary": "t (ToyRNN)" in m.summary_text(),
+    "grad": sorted(g.layers["t"].steps), "dw": bool(np.abs(g.layers["t"].weights[0]).sum() > 0)}))
 """
 
 
@@ -122,3 +129,4 @@ def test_a_new_cell_kind_is_its_description_its_kernel_and_its_layer_class():
     assert got["default"]["units"] == 3 and "recurrent_activation" not in got["default"]
     assert got["kind"] == "ToyRNN" and got["rnn"] == "ToyRNN" and got["count"] == 3
     assert got["eq"][0].startswith("h_t = tanh(W·x_t + U·h_{t-1} + b) = tanh(")
+    assert got["grad"] == ["dh", "dpre"] and got["dw"]  # its backward step from its description

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmviz.engine import Model, Trace
-from lstmviz.engine.cells import CellKind, act_name, cell_kind
+from lstmviz.engine.cells import CellKind, act_name
 from lstmviz.engine.layers import Bidirectional, Recurrent
 from lstmviz.engine.trace import LayerTrace
 
@@ -54,7 +54,7 @@ class CellRef:
     @property
     def cell(self) -> CellKind:
         """The cell's description (``engine/cells.py``)."""
-        return cell_kind(self.layer)
+        return self.layer.cell
 
     @property
     def kind(self) -> str:
@@ -212,10 +212,11 @@ def equations(ref: CellRef, sample: int, step: int, unit: int) -> list[Equation]
             parts.append(literal)
             if field is None:
                 continue
-            if field in fused:
-                v = steps[fused[field]][s, t, tpl.block * U + u]
-            elif field == "b":
-                v = ref.layer.weights[2][tpl.block * U + u]
+            if field in fused or field == "b":
+                if tpl.block is None:
+                    raise ValueError(f"equation {tpl.key!r} uses {{{field}}} without a gate block")
+                col = tpl.block * U + u
+                v = steps[fused[field]][s, t, col] if field in fused else ref.layer.weights[2][col]
             elif field.endswith("_prev"):
                 v = ref.prev(field[:-len("_prev")], s, t)[u]
             else:
@@ -269,7 +270,7 @@ def _onnx_equations(ref: CellRef, sample: int, step: int, unit: int) -> list[Equ
             if halves:
                 terms = f"(W_{letter}·x_t + b_{letter}) + (U_{letter}·h_{{t-1}} + b'_{letter})"
                 parts = [fmt(xp), fmt_term(hp)]
-            elif use_bias:
+            elif bias is not None:
                 terms = f"W_{letter}·x_t + U_{letter}·h_{{t-1}} + b_{letter}"
                 parts = [fmt(xp), fmt_term(hp), fmt_term(float(bias[g * U + u]))]
             else:
@@ -334,7 +335,7 @@ def _onnx_equations(ref: CellRef, sample: int, step: int, unit: int) -> list[Equ
         elif clip is not None:  # an ONNX RNN without B
             out.append(Equation("h", f"h_t = {wrap(act, 'W·x_t + U·h_{t-1}')}",
                                 call(act, [fmt(xp), fmt_term(hp)], pre, h)))
-        elif use_bias:
+        elif bias is not None:
             b = float(bias[u])
             out.append(Equation("h", f"h_t = {act}(W·x_t + U·h_{{t-1}} + b)",
                                 f"{act}({fmt(xp)} + {fmt_term(hp)} + {fmt_term(b)}) = {act}({fmt(pre)}) = {fmt(h)}"))

@@ -22,7 +22,8 @@ import numpy as np
 
 from lstmviz.app import scale
 from lstmviz.engine.recurrent import CHUNK
-from lstmviz.engine.windows import Cancelled, keyframe_pass
+from lstmviz.engine.trace import Trace
+from lstmviz.engine.windows import Cancelled, WindowedTrace, keyframe_pass
 from lstmviz.errors import LstmvizError
 
 DEFAULT_WINDOW = 256
@@ -37,13 +38,13 @@ class LongSequence:
         # very products of the whole sequence's first steps
         self.window = min(max(CHUNK, int(window) // CHUNK * CHUNK), self.steps)
         self.every = every
-        self.windowed = None
+        self.windowed: WindowedTrace | None = None
         self.error: str | None = None
         self.done = 0
         self.total = 1
         self._cancel = threading.Event()
         self._cache: dict[int, object] = {}
-        self._first = None
+        self._first: Trace | None = None
         self._summaries: dict = {}
 
     @property
@@ -92,7 +93,7 @@ class LongSequence:
     def window_at(self, step: int):
         """(trace of the window holding ``step``, ``step``'s index in it)."""
         step = max(0, min(int(step), self.steps - 1))
-        if not self.ready:
+        if self.windowed is None:
             first = self.first_window()
             return first, min(step, self.window - 1)  # (None, ..) before a backward pass
         a = self.start_of(step)
@@ -112,7 +113,7 @@ class LongSequence:
     def summary(self, layer: str, key: str, sample: int = 0, feature: int | None = None,
                 bins: int = 1024, progress=None):
         """(Overview, UnitStats) of a record over the whole sequence (after the pass)."""
-        if not self.ready:
+        if self.windowed is None:
             raise LstmvizError("the keyframe pass has not finished")
         k = (layer, key, sample, feature, bins)
         if k not in self._summaries:

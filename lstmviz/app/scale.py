@@ -145,9 +145,10 @@ def summarize(trace, layer: str, key: str, sample: int = 0, feature: int | None 
     sub = rec.children[key.split("/", 1)[0]] if "/" in key else rec
     backwards = sub.go_backwards
     total = trace.timesteps if hasattr(trace, "window") else rec.timesteps
-    overview = stats = None
+    overview: Overview | None = None
+    stats: UnitStats | None = None
     for s, arr in stream(trace, layer, key, sample, progress=progress, cancel=cancel):
-        if overview is None:
+        if overview is None or stats is None:
             overview = Overview(total, arr.shape[1], bins)
             stats = UnitStats(arr.shape[1], key.rsplit("/", 1)[-1] in GATE_KEYS)
         f = None
@@ -158,6 +159,8 @@ def summarize(trace, layer: str, key: str, sample: int = 0, feature: int | None 
             f = np.asarray(x[sample, idx, feature], np.float64)
         overview.add(s, arr)
         stats.add(arr, f)
+    if overview is None or stats is None:
+        raise LstmvizError(f"layer '{layer}' has no steps to summarize")
     return overview, stats
 
 

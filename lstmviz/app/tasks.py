@@ -40,7 +40,7 @@ class Task:
     description: str
     loss: str
     generate: Callable[[int, int, np.random.Generator, dict], tuple[np.ndarray, np.ndarray]]
-    layers: Callable[[int, str], list]  # (units, cell kind) -> LayerSpecs after the input
+    layers: Callable[[int, str, dict], list]  # (units, cell kind, options) -> LayerSpecs after the input
     input_shape: Callable[[int, dict], tuple]
     steps: int = 20
     samples: int = 320  # 256 to train on (8 updates per epoch at batch 32), 64 to validate

@@ -95,7 +95,13 @@ class TrainingSession:
                  model=None, data: T.Data | None = None, loss: str | None = None):
         self.lock = threading.RLock()
         self.snapshot_every = int(snapshot_every)
-        self._user = (model, data, loss) if model is not None else None
+        self._user: tuple[object, T.Data, str] | None = None
+        if model is not None:
+            if data is None or loss is None:
+                raise LstmvizError("a model to train needs its data and its loss")
+            self._user = (model, data, loss)
+        self.data: T.Data
+        self.loss: str
         self.configure(settings or Settings())
 
     # -- setting up ---------------------------------------------------------------------

@@ -44,7 +44,7 @@ class Row:
     values: np.ndarray | None = None  # what the cells show now, input order (T,)
     units: int = 1
     rect: Any = None                 # the view's rectangle of the row's cells
-    domain: int | None = 0        # which time axis (block of columns) the row runs on
+    domain: int = 0               # which time axis (block of columns) the row runs on
     offset: float = 0.0           # x of the row's column 0
     T: int = 1                    # the row's columns
     sources: list = field(default_factory=list)      # keys of the rows feeding this one
@@ -61,6 +61,7 @@ def build_rows(model: Model, trace: Trace, inputs=None) -> tuple[list[Row], list
     domains: list[int] = []
     dom_of: dict[str, int | None] = {}   # layer name -> its time axis
     feeds: dict[str, list[str]] = {}     # layer name -> keys of the rows standing for it
+    undecided: list[Row] = []            # inputs without known values: their axis comes last
 
     def new_domain(length: int) -> int:
         domains.append(max(1, int(length)))
@@ -74,6 +75,7 @@ def build_rows(model: Model, trace: Trace, inputs=None) -> tuple[list[Row], list
         x = np.asarray(xs[k]) if xs is not None and k < len(xs) else None
         if x is not None and x.ndim == 3 and model.get_layer(name).config.get("time_major"):
             x = x.transpose(1, 0, 2)  # an ONNX graph's (time, batch, features) input
+        dom: int | None = None
         if x is not None and x.ndim >= 2:
             if x.ndim == 2:  # token ids
                 row = Row(key, "x (ids)" if len(names) == 1 else f"{name} (ids)", None,
@@ -82,11 +84,12 @@ def build_rows(model: Model, trace: Trace, inputs=None) -> tuple[list[Row], list
             else:
                 row = Row(key, label, None, kind="input",
                           data=x.reshape(x.shape[0], x.shape[1], -1).astype(np.float32))
-            row.domain = new_domain(row.data.shape[1])
+            dom = row.domain = new_domain(x.shape[1])
         else:
-            row = Row(key, label, None, kind="input", data=None, domain=None)
+            row = Row(key, label, None, kind="input", data=None)
+            undecided.append(row)
         rows.append(row)
-        dom_of[name] = row.domain
+        dom_of[name] = dom
         feeds[name] = [key]
     for node in model.nodes:
         layer = node.layer
@@ -130,10 +133,10 @@ def build_rows(model: Model, trace: Trace, inputs=None) -> tuple[list[Row], list
             # the two halves of a Bidirectional read the same input: arrows go to the first
             made[0].states_from = [(k, r.tensor_index) for r in node.initial_state
                                    for k in feeds.get(r.layer, [])[-1:]]
-        elif out.ndim == 3:
+        elif out is not None and out.ndim == 3:
             made.append(Row(layer.name, layer.name, layer.name, None, "seq", data=out.astype(np.float32),
                             units=out.shape[-1], mask=rec.mask if layer.class_name == "Masking" else None))
-        elif out.ndim == 2:
+        elif out is not None and out.ndim == 2:
             made.append(Row(layer.name, f"{layer.name} (once)", layer.name, None, "last",
                             data=out[:, None, :].astype(np.float32), units=out.shape[-1]))
         if not made:
@@ -144,10 +147,9 @@ def build_rows(model: Model, trace: Trace, inputs=None) -> tuple[list[Row], list
         rows.extend(made)
         feeds[layer.name] = [made[-1].key]
     # an input without known values takes the columns of the first row it feeds
-    for row in rows:
-        if row.domain is None:
-            user = next((r for r in rows if row.key in r.sources and r.domain is not None), None)
-            row.domain = user.domain if user is not None else (0 if domains else new_domain(1))
+    for row in undecided:
+        user = next((r for r in rows if row.key in r.sources), None)
+        row.domain = user.domain if user is not None else (0 if domains else new_domain(1))
     # Which columns of a per-step row feed upward: all of them for "seq"/"input".
     for row in rows:
         if row.kind in ("seq", "input"):

@@ -5,7 +5,9 @@ processing order and time-major ``xs (T, B, d)``, the gradient arriving at every
 state ``h_t`` from the layer's outputs ``dh_out (T, B, u)``, the gradients of the final
 states (from ``return_state``), the mask ``(T, B)`` (True = keep) and the layer; it
 returns ``(dxs, weight gradients in the layer's weight order, initial-state gradients,
-per-step records)``.
+per-step records)``. Each cell kind's description names its step (``CellKind.backward`` in
+``cells.py``, which imports them; this module imports nothing of ``cells.py``), and
+``recurrent_backward`` calls the layer's ``cell.backward``.
 
 Under a mask a skipped step carries its states unchanged, so its gradient passes straight
 to the step before and the cell's own gradient is zero there.
@@ -332,10 +334,6 @@ def simple_rnn_backward(layer, rec, xs, dh_out, d_final, mask):
     return dxs, grads, [dh_next], steps
 
 
-#: The backward step of each cell kind (the cell descriptions point here).
-CELL_BACKWARD = {"LSTM": lstm_backward, "GRU": gru_backward, "SimpleRNN": simple_rnn_backward}
-
-
 def unmask_outputs(d_out, mask, zero_output_for_mask):
     """Gradient on each step's state h_t from the gradient on the masked outputs.
 
@@ -380,7 +378,7 @@ def recurrent_backward(layer, x, rec, d_outputs):
         d_final = list(d_outputs[1:1 + n_states]) + [None] * (n_states - len(d_outputs[1:]))
     xs = x[:, ::-1] if backwards else x
     xs = np.ascontiguousarray(xs.transpose(1, 0, 2))
-    dxs, grads, d_init, steps = CELL_BACKWARD[layer.kind](layer, rec, xs, d_seq, d_final, mask)
+    dxs, grads, d_init, steps = layer.cell.backward(layer, rec, xs, d_seq, d_final, mask)
     dx = dxs.transpose(1, 0, 2)
     if backwards:
         dx = dx[:, ::-1]

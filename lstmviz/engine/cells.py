@@ -14,14 +14,16 @@ A ``CellKind`` holds, for SimpleRNN, LSTM and GRU (``reset_after`` True and Fals
   ``lstmviz.app.cells`` fills in from a trace);
 - a plain ``step`` that reads like the paper (batch-major, one gate at a time, as Keras'
   own cell code): the reference the fast kernels in ``recurrent.py`` are tested against;
-- a slot for its ``backward`` step (BPTT), filled where the backward pass is written.
+- its ``backward`` step (BPTT, ``backward.py``: this module imports the steps, which know
+  nothing of this one), the one the gradients take for a layer of this kind.
 
 ``cell_kind(layer)`` and ``kind_of(class_name, config)`` are the one answer to "which
 cell is this", for LSTM/GRU/SimpleRNN, ``RNN(LSTMCell(...))``, the CuDNN classes and a
 Bidirectional's halves.
 
 Adding a cell kind: describe it here (``CELLS``), write its fast kernel in
-``recurrent.py`` and its layer class in ``layers.py`` (see ARCHITECTURE.md).
+``recurrent.py``, its backward step in ``backward.py`` and its layer class in ``layers.py``
+(see ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -31,6 +33,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from lstmviz.engine.backward import gru_backward, lstm_backward, simple_rnn_backward
+
+#: A cell's backward step: ``(layer, rec, xs, dh_out, d_final, mask) -> (dxs, weight
+#: gradients, initial-state gradients, per-step records)``; ``xs`` and ``dh_out`` are
+#: (T, B, ...) in processing order, ``mask`` (T, B) or None (see ``backward.py``).
+BackwardStep = Callable[[Any, Any, np.ndarray, np.ndarray, list, "np.ndarray | None"],
+                        tuple[np.ndarray, list, list, dict]]
 
 
 @dataclass(frozen=True)
@@ -220,6 +230,9 @@ class CellKind:
     records: tuple[str, ...]        # the trace's per-step keys, in the order views show them
     step: Callable                  # the readable step (see above)
     equations_of: Callable[[Mapping], list[EquationTemplate]]
+    #: The backward step (BPTT): from the step's records and the gradients arriving at its
+    #: outputs and final states, the gradients of its inputs, initial states and weights.
+    backward: BackwardStep
     #: Config keys this kind has beyond every recurrent layer's, with the side panel's
     #: default and its tooltip (in Keras' words).
     options: tuple[tuple[str, Any, str], ...] = ()
@@ -235,10 +248,6 @@ class CellKind:
     #: The config key that gives the bias two rows, input then recurrent (GRU's
     #: ``reset_after``, True when missing as in Keras 2.3+/3), or None.
     two_bias_rows: str | None = None
-    #: The backward step (BPTT) for this cell, plugged in where it is written: takes the
-    #: step's records and the gradients arriving at its outputs and states, returns the
-    #: gradients of its inputs, states and weights. None until then.
-    backward: Callable | None = None
 
     # -- names ---------------------------------------------------------------------------
     @property
@@ -285,7 +294,7 @@ class CellKind:
     def weight_shapes(self, input_dim, units: int, config: Mapping) -> list[tuple[str, tuple]]:
         """(name, shape) of each weight, in Keras' ``get_weights()`` order."""
         ku = self.k * units
-        out = [("kernel", (input_dim, ku)), ("recurrent_kernel", (units, ku))]
+        out: list[tuple[str, tuple]] = [("kernel", (input_dim, ku)), ("recurrent_kernel", (units, ku))]
         if config.get("use_bias", True):
             out.append(("bias", self.bias_shape(units, config)))
         return out
@@ -359,6 +368,7 @@ SIMPLE_RNN = CellKind(
     records=("h",),
     step=simple_rnn_step,
     equations_of=simple_rnn_equations,
+    backward=simple_rnn_backward,
     keras1_letters="",
     torch_letters=("",),
     torch_module="nn.RNN",
@@ -372,6 +382,7 @@ LSTM = CellKind(
     records=("i", "f", "c_tilde", "o", "c", "h"),
     step=lstm_step,
     equations_of=lstm_equations,
+    backward=lstm_backward,
     options=(("unit_forget_bias", True,
               "unit_forget_bias: start the forget gate's bias at 1 so the cell remembers by "
               "default at the start of training (only the initial value)."),),
@@ -390,6 +401,7 @@ GRU = CellKind(
     records=("z", "r", "h_tilde", "h"),
     step=gru_step,
     equations_of=gru_equations,
+    backward=gru_backward,
     options=(("reset_after", True,
               "reset_after: apply the reset gate r after the recurrent product "
               "(r·(U·h + b), Keras 2.x/3 default, CuDNN-compatible, two bias rows) "
@@ -429,7 +441,7 @@ def kind_of(class_name: str, config: Mapping | None = None) -> CellKind | None:
         if isinstance(cell, list) and len(cell) == 1:
             cell = cell[0]
         if isinstance(cell, dict):
-            return CELL_CLASSES.get(cell.get("class_name"))
+            return CELL_CLASSES.get(str(cell.get("class_name")))
         return None
     if class_name == "Bidirectional":
         inner = config.get("layer")

@@ -78,13 +78,13 @@ class Gradients:
     def flat(self, model) -> dict[str, np.ndarray]:
         """What ``lstmviz grad`` writes: ``loss``, every weight's gradient, ``input``
         (``input0``, ... for several), and per-step records ``<layer>/dh`` ..."""
-        out = {"loss": np.float32(self.loss)}
+        out: dict[str, np.ndarray] = {"loss": np.asarray(self.loss, np.float32)}
         out.update(self.weight_grads(model))
-        floats = [(k, g) for k, g in enumerate(self.inputs) if g is not None]
-        for k, g in floats:
-            out["input" if len(self.inputs) == 1 else f"input{k}"] = g
-        for name, g in self.layers.items():
-            _flat_steps(g, name, out)
+        for k, g in enumerate(self.inputs):
+            if g is not None:
+                out["input" if len(self.inputs) == 1 else f"input{k}"] = g
+        for name, layer_g in self.layers.items():
+            _flat_steps(layer_g, name, out)
         return out
 
 
@@ -111,7 +111,7 @@ class Forward:
     masks: dict[str, list]
     inputs: dict[str, list]       # each layer's inputs as fed
     in_masks: dict[str, list]
-    inits: dict[str, list]
+    inits: dict[str, list | None]  # a layer's initial states, None when it starts from zeros
 
 
 def forward(model, x) -> Forward:
@@ -384,7 +384,7 @@ def backward(model, fw: Forward, d_pred, value, dz_layer=None) -> Gradients:
             add(ref, g)
         for ref, g in zip(node.initial_state, d_init):
             add(ref, g)
-    input_grads = []
+    input_grads: list[np.ndarray | None] = []
     for ref, arr in zip(model.inputs, fw.trace.inputs):
         if np.issubdtype(arr.dtype, np.floating):
             g = grads.get((ref.layer, 0))

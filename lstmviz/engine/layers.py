@@ -403,7 +403,7 @@ class Recurrent(Layer):
         "bias_initializer": "zeros",
     }
 
-    def __init__(self, name, config=None, keras_major=3, class_name=None):
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
         super().__init__(name, config, keras_major, class_name)
         if "units" not in self.config:
             raise LstmvizError(f"layer '{name}' ({self.class_name}) has no 'units' in its config")
@@ -793,8 +793,8 @@ def rnn_cells(config: dict, name: str) -> list[tuple[str, dict]]:
         given = given[0].get("config", {}).get("cells", [])
     out = []
     for c in given:
-        kind = cells.CELL_CLASSES.get(c.get("class_name")) if isinstance(c, dict) else None
-        if kind is None:
+        kind = cells.CELL_CLASSES.get(str(c.get("class_name"))) if isinstance(c, dict) else None
+        if kind is None or not isinstance(c, dict):
             got = c.get("class_name") if isinstance(c, dict) else c
             raise LstmvizError(
                 f"layer '{name}' (RNN) has a cell {got!r}; supported cells: "
@@ -813,7 +813,7 @@ class StackedRNN(Layer):
 
     class_name = "RNN"
 
-    def __init__(self, name, config=None, keras_major=3, class_name=None, make_layer=None):
+    def __init__(self, name, config=None, keras_major=3, class_name=None, make_layer=None) -> None:
         super().__init__(name, config, keras_major, class_name)
         cells = rnn_cells(self.config, name)
         self.cells: list[Recurrent] = []

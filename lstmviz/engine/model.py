@@ -62,13 +62,19 @@ class Model:
         self.name = name
         self.keras_version = keras_version
         self.keras_major = keras_major_of(keras_version)
-        self.sequential = sequential
+        #: a plain stack (Keras' Sequential): its InputLayer is not listed, any length runs
+        self.is_sequential = sequential
+        # The old name of the flag, shadowing the classmethod ``Model.sequential`` on
+        # instances; app/state.py still reads it (it is being split on another branch).
+        self.sequential = sequential  # type: ignore[method-assign, assignment]  # see above
         self.source = dict(source or {})
         self._by_name = {n.layer.name: n for n in nodes}
         if len(self._by_name) != len(nodes):
-            seen = set()
-            dup = next(n.layer.name for n in nodes if n.layer.name in seen or seen.add(n.layer.name))
-            raise LstmvizError(f"two layers are named '{dup}'; layer names must be unique")
+            seen: set[str] = set()
+            for n in nodes:
+                if n.layer.name in seen:
+                    raise LstmvizError(f"two layers are named '{n.layer.name}'; layer names must be unique")
+                seen.add(n.layer.name)
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -114,11 +120,11 @@ class Model:
         model, weights and Keras semantics included (sessions keep read-only models so)."""
         layers = [LayerSpec(n.layer.class_name, spec_config(n.layer), n.layer.name,
                             [np.array(w) for w in n.layer.weights] if n.layer.weights else None,
-                            [] if self.sequential else list(n.inbound), list(n.initial_state),
+                            [] if self.is_sequential else list(n.inbound), list(n.initial_state),
                             n.mask)
                   for n in self.nodes]
-        return ModelSpec(layers, [] if self.sequential else list(self.inputs),
-                         [] if self.sequential else list(self.outputs), self.name,
+        return ModelSpec(layers, [] if self.is_sequential else list(self.inputs),
+                         [] if self.is_sequential else list(self.outputs), self.name,
                          self.keras_version, copy.deepcopy(self.source))
 
     def _build(self, rng, weights: dict | None = None) -> None:
@@ -136,13 +142,13 @@ class Model:
             node.layer.build(shapes[node.layer.name], rng, given)
 
     @staticmethod
-    def _check_mask_shape(node: Node, mask_shape, input_shape) -> None:
+    def _check_mask_shape(node: Node, mask: TensorRef, mask_shape, input_shape) -> None:
         """An explicit mask is (batch, timesteps) of the layer's input."""
         ok = len(mask_shape) == 2 and len(input_shape) >= 2 and all(
             a is None or b is None or a == b for a, b in zip(mask_shape, input_shape[:2]))
         if not ok:
             raise LstmvizError(
-                f"layer '{node.layer.name}' is given the mask '{node.mask.layer}' of shape "
+                f"layer '{node.layer.name}' is given the mask '{mask.layer}' of shape "
                 f"{fmt_shape(mask_shape)}, but its input is {fmt_shape(input_shape)}: a mask is "
                 "(batch, timesteps)")
 
@@ -180,7 +186,8 @@ class Model:
             for r in node.initial_state:
                 self._resolve(r, out_shapes, layer.name)
             if node.mask is not None:
-                self._check_mask_shape(node, self._resolve(node.mask, out_shapes, layer.name), ins[0])
+                self._check_mask_shape(node, node.mask, self._resolve(node.mask, out_shapes, layer.name),
+                                       ins[0])
             in_shapes[layer.name] = ins
             out_shapes[layer.name] = outs
         return in_shapes
@@ -203,7 +210,7 @@ class Model:
     def layers(self) -> list[Layer]:
         """Every layer but the InputLayers of a sequential stack (as Keras lists them)."""
         return [n.layer for n in self.nodes
-                if not (self.sequential and isinstance(n.layer, InputLayer))]
+                if not (self.is_sequential and isinstance(n.layer, InputLayer))]
 
     def get_layer(self, name: str) -> Layer:
         try:
@@ -211,8 +218,15 @@ class Model:
         except KeyError:
             raise LstmvizError(f"no layer named '{name}'; layers: {', '.join(self._by_name)}") from None
 
+    def _input_layer(self, ref: TensorRef) -> InputLayer:
+        layer = self._by_name[ref.layer].layer
+        if not isinstance(layer, InputLayer):
+            raise LstmvizError(f"the model's input '{ref.layer}' is a {layer.class_name} layer, "
+                               "not an InputLayer")
+        return layer
+
     def input_shapes(self) -> list:
-        return [self._by_name[r.layer].layer.batch_shape for r in self.inputs]
+        return [self._input_layer(r).batch_shape for r in self.inputs]
 
     def output_shapes(self) -> list:
         return [self._by_name[r.layer].layer.output_shapes[r.tensor_index] for r in self.outputs]
@@ -230,9 +244,9 @@ class Model:
 
     def __repr__(self) -> str:
         ins = ", ".join(fmt_shape(s) for s in self.input_shapes())
-        outs = self.output_shapes()
-        outs = ", ".join(fmt_shape(s) for s in outs) if len(outs) <= 2 else f"{len(outs)} outputs"
-        kind = "Sequential" if self.sequential else "functional"
+        shapes = self.output_shapes()
+        outs = ", ".join(fmt_shape(s) for s in shapes) if len(shapes) <= 2 else f"{len(shapes)} outputs"
+        kind = "Sequential" if self.is_sequential else "functional"
         return (f"<lstmviz.Model {self.name!r}: {kind}, {len(self.layers)} layers, "
                 f"{self.count_params():,} params, {ins} -> {outs}>")
 
@@ -265,10 +279,10 @@ class Model:
             if node.mask is not None:
                 links.append(f"mask={ref(node.mask)}")
             rows.append((f"{layer.name} ({layer.class_name})", shape, f"{layer.count_params():,}",
-                         "" if self.sequential else ", ".join(links)))
+                         "" if self.is_sequential else ", ".join(links)))
         w0 = max([28] + [len(r[0]) + 2 for r in rows])
         w1 = max([26] + [len(r[1]) + 2 for r in rows])
-        graph = not self.sequential
+        graph = not self.is_sequential
         w3 = max([14] + [len(r[3]) + 2 for r in rows]) if graph else 0
         width = w0 + w1 + 12 + w3
         head = f"{'Layer (type)':<{w0}}{'Output Shape':<{w1}}{'Param #':>10}"
@@ -343,7 +357,7 @@ class Model:
         return trace
 
     def _check_input(self, arr, ref, k) -> np.ndarray:
-        want = self._by_name[ref.layer].layer.batch_shape
+        want = self._input_layer(ref).batch_shape
         which = f"input {k} ('{ref.layer}')" if len(self.inputs) > 1 else "the input"
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
             raise LstmvizError(f"{which} is not numeric (dtype {arr.dtype})")
@@ -355,7 +369,7 @@ class Model:
         for axis, (got, need) in enumerate(zip(arr.shape, want)):
             if need is not None and got != need and axis > 0:
                 label = {1: "timesteps", 2: "features"}.get(axis, f"axis {axis}")
-                if axis == 1 and len(want) == 3 and self.sequential:
+                if axis == 1 and len(want) == 3 and self.is_sequential:
                     continue  # recurrent stacks run on any length, as Keras does
                 raise LstmvizError(
                     f"{which} has {got} {label} but the model expects {need}: shape "

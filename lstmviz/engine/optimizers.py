@@ -195,7 +195,7 @@ def _clipped(g, v):
     return np.clip(g, -v, v)
 
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
 
 
 def make(name: str, learning_rate: float | None = None, **options) -> Optimizer:

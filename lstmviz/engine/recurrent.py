@@ -569,7 +569,7 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
     K = keyframes.every if keyframes is not None else 0
     h = np.ascontiguousarray(h0.T)
     for t in range(T):
-        if K and t % K == 0:
+        if keyframes is not None and K and t % K == 0:
             keyframes.states["h"][t // K] = h.T
         if record:
             xp, hp, zt, gt = x_proj[t], h_proj[t], pre[t], gates[t]
@@ -592,7 +592,7 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
             np.matmul(U_h, tmp, out=by_h(hp[2 * u:]))
             np.add(xp[2 * u:], hp[2 * u:], out=zt[2 * u:])
         _apply(act, zt[2 * u:], gt[2 * u:], u)
-        ht = h_all[t] if keep_seq else h_s[t & 1]
+        ht = h_all[t] if h_all is not None else h_s[t & 1]
         # h = z * h_prev + (1 - z) * h~, in Keras' own order of operations
         np.multiply(gt[:u], h, out=ht)
         np.subtract(1.0, gt[:u], out=tmp)
@@ -634,7 +634,7 @@ def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
     K = keyframes.every if keyframes is not None else 0
     h = h0
     for t in range(T):
-        if K and t % K == 0:
+        if keyframes is not None and K and t % K == 0:
             keyframes.states["h"][t // K] = h
         np.matmul(h, recurrent_kernel, out=hu)
         z[t] += hu

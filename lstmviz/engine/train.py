@@ -45,7 +45,7 @@ def layer_arrays(layer) -> list[np.ndarray]:
 def flat_grads(model, grads: Gradients) -> list:
     """The gradients in ``trainable_arrays`` order, an Embedding's as ``SparseRows`` (as
     TensorFlow hands it to Keras' optimizer)."""
-    out = []
+    out: list = []
     for layer in model.layers:
         if layer_arrays(layer):
             lg = grads.layers[layer.name]

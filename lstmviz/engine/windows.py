@@ -194,7 +194,7 @@ class WindowedTrace:
     sequence's length; ``window(a, b)`` a ``Trace`` of processing steps a..b-1."""
 
     def __init__(self, model, inputs, T, every, seq, keyframes, static, masks, in_masks,
-                 outputs, static_records):
+                 outputs, static_records) -> None:
         self.model = model
         self.inputs = inputs
         self.timesteps = T

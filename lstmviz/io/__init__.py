@@ -124,7 +124,7 @@ def _check_values(cls: Any, cfg: Any, name: str) -> None:
             for key in ("layer", "backward_layer"):
                 inner = cfg.get(key)
                 if isinstance(inner, dict) and isinstance(inner.get("config"), dict):
-                    check_config(inner.get("class_name"), inner["config"], name)
+                    check_config(str(inner.get("class_name")), inner["config"], name)
     except LstmvizError as err:
         raise Fail(str(err), "") from None  # the engine's sentence says what is accepted
 

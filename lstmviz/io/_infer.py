@@ -74,8 +74,8 @@ def infer_plain(g: Group, gru_default: bool) -> tuple[str, dict, list[np.ndarray
             and arrays[1].shape[0] == arrays[0].shape[1]:
         return "Dense", {"units": int(arrays[0].shape[1]), "use_bias": True}, arrays
     if len(arrays) == 1 and arrays[0].ndim == 2:
-        b = bases[0] if bases else ""
-        if b == "embeddings" or "embedding" in g.name.lower() or b.endswith("W") and \
+        base = bases[0] if bases else ""
+        if base == "embeddings" or "embedding" in g.name.lower() or base.endswith("W") and \
                 "embedding" in g.name.lower():
             e = arrays[0]
             return "Embedding", {"input_dim": int(e.shape[0]), "output_dim": int(e.shape[1])}, arrays
@@ -136,8 +136,9 @@ def _stacked_order(parts: list[Group], cells: list[tuple[str, dict, list[np.ndar
 
 
 def _infer_stacked(g: Group, gru_default: bool) -> tuple[str, dict, list[np.ndarray]] | None:
-    cells = [infer_plain(p, gru_default) for p in g.parts]
-    if not cells or any(c is None or c[0] not in RNN_CLASSES for c in cells):
+    found = [infer_plain(p, gru_default) for p in g.parts]
+    cells = [c for c in found if c is not None and c[0] in RNN_CLASSES]
+    if not cells or len(cells) < len(found):
         return None
     order = list(range(len(cells))) if g.ordered else _stacked_order(g.parts, cells)
     if order is None:
@@ -183,9 +184,10 @@ def split_legacy_group(name: str, arrays: list[np.ndarray], names: list[str]) ->
     bw = [i for i, s in enumerate(segs) if any(p.startswith("backward_") for p in s)]
     stacked = [next((s[k + 1] for k in range(len(s) - 1) if s[k].startswith("stacked_rnn_cells")),
                     None) for s in segs]
-    if names and all(stacked):
+    stacked_names = [s for s in stacked if s]
+    if names and len(stacked_names) == len(stacked):
         cells: dict[str, list[int]] = {}
-        for i, c in enumerate(stacked):
+        for i, c in enumerate(stacked_names):
             cells.setdefault(c, []).append(i)
         g.kind = "rnn_stacked"
         g.parts = [Group(c, [arrays[i] for i in idx], [names[i] for i in idx])

@@ -420,8 +420,8 @@ def check_weights(cls: str, cfg: dict, arrays: list[np.ndarray], lname: str) -> 
             at += n
     elif cls == "Dense":
         units = cfg.get("units")
-        k = arrays[0]
-        ok = isinstance(units, int) and k.ndim == 2 and k.shape[1] == units
+        kernel = arrays[0]
+        ok = isinstance(units, int) and kernel.ndim == 2 and kernel.shape[1] == units
         if len(arrays) == 2:
             ok = ok and arrays[1].shape == (units,)
         if not ok:

@@ -325,8 +325,10 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
         raise Fail(f"the zip archive is corrupt or truncated ({exc})") from exc
     if len(infos) != len(listed):
         seen: set[str] = set()
-        twice = next(i.filename for i in listed if i.filename in seen or seen.add(i.filename))
-        raise Fail(f"the zip archive holds two members named '{twice}'")
+        for i in listed:
+            if i.filename in seen:
+                raise Fail(f"the zip archive holds two members named '{i.filename}'")
+            seen.add(i.filename)
     if "config.json" not in infos:
         raise Fail("the zip archive has no config.json, so it is not a Keras 3 .keras file")
 

@@ -1,8 +1,8 @@
 """Saving a ``Model`` as a Keras 3 ``.keras`` file that Keras 3's ``load_model`` opens.
 
 The zip holds what Keras 3.x writes: ``metadata.json``, ``config.json`` (a ``Sequential``
-config: an ``InputLayer`` then each layer's config with the keys that Keras 3 layer's
-``__init__`` accepts) and ``model.weights.h5``, whose groups follow Keras' own saving walk
+config: an ``InputLayer`` then each layer's config as Keras 3's ``get_config()`` writes it,
+``io/keras3_config.layer_config``) and ``model.weights.h5``, whose groups follow Keras' own saving walk
 (``saving_lib``): ``layers/<snake_case class name>[_k]`` per layer, ``cell/vars/0..`` for a
 recurrent layer, ``forward_layer``/``backward_layer`` in a Bidirectional, ``layer`` in a
 TimeDistributed, ``cell/cells/<cell class>[_k]`` in a stacked ``RNN``. Only a plain stack
@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import re
 import time
 import zipfile
 from pathlib import Path
@@ -24,91 +23,12 @@ import numpy as np
 from lstmviz.engine import layers as L
 from lstmviz.errors import LstmvizError
 from lstmviz.files import write_atomic
+from lstmviz.io.keras3_config import DTYPE_POLICY, jsonable, layer_config, snake_case
 
 KERAS_VERSION = "3.15.1"
 
-_RNN_KEYS = ("activation", "bias_constraint", "bias_initializer", "bias_regularizer", "dropout",
-             "go_backwards", "kernel_constraint", "kernel_initializer", "kernel_regularizer",
-             "recurrent_constraint", "recurrent_dropout", "recurrent_initializer",
-             "recurrent_regularizer", "return_sequences", "return_state", "seed", "stateful",
-             "units", "unroll", "use_bias", "activity_regularizer", "zero_output_for_mask")
-#: the config keys Keras 3.15's layers accept besides name/trainable/dtype (as in the
-#: app's JSON export); anything else lstmviz keeps in a config is left out
-KEYS = {
-    "LSTM": _RNN_KEYS + ("recurrent_activation", "unit_forget_bias", "use_cudnn"),
-    "GRU": _RNN_KEYS + ("recurrent_activation", "reset_after", "use_cudnn"),
-    "SimpleRNN": _RNN_KEYS,
-    "LSTMCell": ("units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias",
-                 "kernel_initializer", "recurrent_initializer", "bias_initializer", "dropout",
-                 "recurrent_dropout", "seed"),
-    "GRUCell": ("units", "activation", "recurrent_activation", "use_bias", "reset_after",
-                "kernel_initializer", "recurrent_initializer", "bias_initializer", "dropout",
-                "recurrent_dropout", "seed"),
-    "SimpleRNNCell": ("units", "activation", "use_bias", "kernel_initializer",
-                      "recurrent_initializer", "bias_initializer", "dropout", "recurrent_dropout",
-                      "seed"),
-    "RNN": ("cell", "go_backwards", "return_sequences", "return_state", "stateful", "unroll",
-            "zero_output_for_mask"),
-    "StackedRNNCells": ("cells",),
-    "Dense": ("activation", "activity_regularizer", "bias_constraint", "bias_initializer",
-              "bias_regularizer", "kernel_constraint", "kernel_initializer", "kernel_regularizer",
-              "units", "use_bias"),
-    "Embedding": ("embeddings_constraint", "embeddings_initializer", "embeddings_regularizer",
-                  "input_dim", "mask_zero", "output_dim"),
-    "Bidirectional": ("backward_layer", "layer", "merge_mode"),
-    "TimeDistributed": ("layer",),
-    "Activation": ("activation",), "ActivityRegularization": ("l1", "l2"),
-    "Dropout": ("noise_shape", "rate", "seed"), "AlphaDropout": ("noise_shape", "rate", "seed"),
-    "GaussianDropout": ("rate", "seed"), "GaussianNoise": ("seed", "stddev"),
-    "SpatialDropout1D": ("rate", "seed"), "Masking": ("mask_value",), "Flatten": ("data_format",),
-    "RepeatVector": ("n",), "Reshape": ("target_shape",),
-}
-_DTYPE = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"},
-          "registered_name": None}
-
-
-def snake_case(name: str) -> str:
-    """Keras' ``naming.to_snake_case``."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return obj
-
-
-def layer_config(class_name: str, config: dict) -> dict:
-    """``{"module", "class_name", "config", "registered_name"}`` as Keras 3 serialises it."""
-    cfg = {k: v for k, v in copy.deepcopy(config).items() if not str(k).startswith("_")}
-    keep = KEYS.get(class_name)
-    if keep is not None:
-        cfg = {k: v for k, v in cfg.items() if k in keep or k in ("name", "trainable")}
-    cfg.setdefault("trainable", True)
-    cfg["dtype"] = copy.deepcopy(_DTYPE)
-    for key in ("layer", "backward_layer", "cell"):
-        inner = cfg.get(key)
-        if isinstance(inner, dict) and "class_name" in inner:
-            cfg[key] = layer_config(inner["class_name"], inner.get("config", {}))
-    if isinstance(cfg.get("cells"), list):
-        cfg["cells"] = [layer_config(c["class_name"], c.get("config", {})) for c in cfg["cells"]
-                        if isinstance(c, dict) and "class_name" in c]
-    if class_name == "Bidirectional":
-        cfg.pop("backward_layer", None)  # rebuilt by Keras from the forward layer
-    return {"module": "keras.layers", "class_name": class_name, "config": cfg,
-            "registered_name": None}
-
-
 def model_config(model) -> dict:
-    if not model.sequential:
+    if not model.is_sequential:
         raise LstmvizError("only a plain stack (Sequential) can be saved as .keras; this model "
                            "has several inputs or branches")
     shape = list(model.input_shapes()[0])
@@ -127,10 +47,10 @@ def model_config(model) -> dict:
             cfg = spec_config(layer)
         cfg["name"] = layer.name
         layers.append(layer_config(layer.class_name, cfg))
-    return _jsonable({
+    return jsonable({
         "module": "keras", "class_name": "Sequential",
         "config": {"name": model.name or "sequential", "trainable": True,
-                   "dtype": copy.deepcopy(_DTYPE), "layers": layers},
+                   "dtype": copy.deepcopy(DTYPE_POLICY), "layers": layers},
         "registered_name": None,
         "build_config": {"input_shape": shape},
     })

@@ -193,7 +193,7 @@ def spec_from_torch(module: Any) -> ModelSpec:
             cfgs = [ls.config] + ([ls.config["layer"]["config"]] if ls.class_name == "Bidirectional" else [])
             for prefix in relu:
                 base = prefix or "simplernn"
-                if ls.name == base or ls.name.startswith(base + "_l"):
+                if ls.name is not None and (ls.name == base or ls.name.startswith(base + "_l")):
                     for cfg in cfgs:
                         cfg["activation"] = "relu"
         notes = [n.replace("nn.RNN's nonlinearity is not stored in the state_dict: assumed tanh "

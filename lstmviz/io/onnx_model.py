@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from typing import Any
 
 import numpy as np
 
@@ -314,8 +315,8 @@ def _build(path) -> ModelSpec:
         op = node.op_type
         if node.domain not in ("", "ai.onnx") or (op not in RECURRENT and op != "Constant"
                                                    and op not in onnx_ops.SUPPORTED):
-            where = f"{node.domain}." if node.domain not in ("", "ai.onnx") else ""
-            raise Fail(f"the graph has a {where}{op} node ('{_clean(node.name) or op}'), which "
+            domain = f"{node.domain}." if node.domain not in ("", "ai.onnx") else ""
+            raise Fail(f"the graph has a {domain}{op} node ('{_clean(node.name) or op}'), which "
                        "lstmviz does not compute")
     budget = [MAX_EXTERNAL_BYTES]
     consts: dict[str, np.ndarray] = {}
@@ -352,10 +353,10 @@ def _build(path) -> ModelSpec:
         if node.op_type not in RECURRENT and all(n == "" or n in consts for n in node.input) \
                 and any(n for n in node.input):
             try:
-                outs = onnx_ops.evaluate(node.op_type, attrs, [consts.get(n) for n in node.input], opset)
+                folded = onnx_ops.evaluate(node.op_type, attrs, [consts.get(n) for n in node.input], opset)
             except LstmvizError as err:
                 raise Fail(f"node '{_clean(node.name)}': {err}") from None
-            for n, v in zip(node.output, outs):
+            for n, v in zip(node.output, folded):
                 if n:
                     consts[n] = v
             continue
@@ -386,12 +387,12 @@ def _build(path) -> ModelSpec:
     used: set[str] = set()
     layers: list[LayerSpec] = []
     where: dict[str, TensorRef] = {}
-    inputs = []
+    inputs: list[TensorRef] = []
     time_major = _time_major_inputs(nodes, consts)
     roles = _state_inputs(nodes)
     for name, dims, dtype in graph_inputs:
         lname = _unique(_clean(name) or "input", used)
-        cfg = {"batch_shape": [None if isinstance(d, str) else d for d in dims],
+        cfg: dict[str, Any] = {"batch_shape": [None if isinstance(d, str) else d for d in dims],
                "dtype": str(dtype), "name": lname}
         if name in time_major:  # (time, batch, features): the app makes inputs accordingly
             cfg["time_major"] = True
@@ -427,11 +428,11 @@ def _build(path) -> ModelSpec:
                 spec = _op_spec(node, attrs, consts, where, lname, op_opset, shape_of)
                 outs = list(node.output)
         layers.append(spec)
-        for j, n in enumerate(outs):
-            if n:
-                where[n] = TensorRef(lname, j)
+        for j, out_name in enumerate(outs):
+            if out_name:
+                where[out_name] = TensorRef(lname, j)
 
-    outputs = []
+    outputs: list[TensorRef] = []
     for o in graph.output:
         if o.name not in where:
             raise Fail(f"the graph's output '{_clean(o.name)}' is an input or a constant, "
@@ -485,7 +486,7 @@ def _time_major_inputs(nodes, consts) -> set[str]:
 def _state_inputs(nodes) -> dict[str, tuple[str, int]]:
     """Graph tensors fed straight to a recurrent node as sequence_lens (role, batch axis 0)
     or initial_h / initial_c (batch on axis 1 in layout 0, else 0)."""
-    out = {}
+    out: dict[str, tuple[str, int]] = {}
     for node, attrs, _ in nodes:
         if node.op_type not in RECURRENT:
             continue

@@ -39,7 +39,7 @@ import re
 import struct
 import zipfile
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -110,6 +110,9 @@ class _Frozen:
 
 class _StorageType(_Frozen):
     __slots__ = ("name", "dtype", "itemsize")
+    name: str
+    dtype: str  # a NumPy dtype code, or "bf16"
+    itemsize: int
 
     def __init__(self, name: str):
         code, size = STORAGE_DTYPES[name]
@@ -125,6 +128,11 @@ class _Storage(_Frozen):
     """A storage named by a persistent id: its bytes are fetched when a tensor needs them."""
 
     __slots__ = ("stype", "key", "numel", "offset", "loader")
+    stype: _StorageType
+    key: str
+    numel: int
+    offset: int
+    loader: Callable[[str, _StorageType], np.ndarray]
 
     def __init__(self, stype, key, numel, loader, offset=0):
         for k, v in (("stype", stype), ("key", key), ("numel", numel), ("loader", loader),
@@ -142,6 +150,11 @@ class _Tensor(_Frozen):
     bytes are known, then ``array``. Pickle cannot modify it."""
 
     __slots__ = ("storage", "offset", "size", "stride", "array")
+    storage: _Storage
+    offset: int
+    size: tuple[int, ...]
+    stride: tuple[int, ...]
+    array: np.ndarray | None
 
     def __init__(self, storage, offset, size, stride):
         for k, v in (("storage", storage), ("offset", offset), ("size", size),
@@ -174,6 +187,13 @@ class _Tensor(_Frozen):
                 writeable=False)
             arr = np.array(view, copy=True)
         object.__setattr__(self, "array", arr)
+
+    def value(self) -> np.ndarray:
+        """The elements, once ``materialize`` has run (every tensor is, before a state_dict
+        is looked for)."""
+        if self.array is None:
+            raise Fail("a tensor's elements were not read")
+        return self.array
 
 
 class _Device(_Frozen):
@@ -269,6 +289,7 @@ class _DType(_Frozen):
     """numpy.dtype as pickled with a NumPy scalar: only plain numeric codes, byte order."""
 
     __slots__ = ("dtype",)
+    dtype: np.dtype
 
     def __init__(self, code, align=False, copy=False):
         if not isinstance(code, str) or not re.fullmatch(r"[<>=|]?[fiucb?][0-9]{0,2}", code):
@@ -308,13 +329,13 @@ def _ordered_dict(*args):
 class _Unpickler(pickle.Unpickler):
     """Resolves only an allow-list of names, each to lstmviz's own stand-in."""
 
-    def __init__(self, stream, storage_loader=None):
+    def __init__(self, stream, storage_loader=None) -> None:
         super().__init__(stream, encoding="latin1")
         self.loader = storage_loader
         self.storages: dict[str, _Storage] = {}
         self.tensors: list[_Tensor] = []
         b = self.tensors
-        self.allowed = {
+        self.allowed: dict[tuple[str, str], _Call | _StorageType] = {
             ("collections", "OrderedDict"): _Call("collections.OrderedDict", _ordered_dict),
             ("torch._utils", "_rebuild_tensor_v2"):
                 _Call("torch._utils._rebuild_tensor_v2", lambda *a: _rebuild_tensor_v2(b, *a)),
@@ -472,17 +493,17 @@ def _read_zip(path: str, size: int):
         pkl.sort(key=len)
         prefix = pkl[0][: -len("data.pkl")]
 
-        budget = [2 * size + 64 * 1024 ** 2]  # all bytes read out of the archive, together
+        read_left = [2 * size + 64 * 1024 ** 2]  # all bytes read out of the archive, together
         memory = MemoryBudget("the tensors in the file")
 
         def read(name: str, limit: int, what: str) -> bytes:
             info = by_name.get(name)
             if info is None:
                 raise Fail(f"the archive lacks {what} ({name})")
-            if info.file_size > limit or info.file_size > budget[0]:
+            if info.file_size > limit or info.file_size > read_left[0]:
                 raise Fail(f"{what} ({name}) claims {info.file_size} bytes, more than the "
                            "file could hold")
-            budget[0] -= info.file_size
+            read_left[0] -= info.file_size
             over = memory.excess(info.file_size)
             if over:
                 raise Fail(over, HINT)
@@ -600,7 +621,7 @@ def _tensors_of(d) -> dict[str, np.ndarray] | None:
     out = {}
     for k, v in d.items():
         if isinstance(k, str) and isinstance(v, _Tensor):
-            out[k] = v.array
+            out[k] = v.value()
     return out if out else None
 
 
@@ -608,7 +629,7 @@ PREFERRED_KEYS = ("state_dict", "model_state_dict", "model", "net", "model_state
                   "state", "weights", "params")
 
 
-def _find_state_dict(obj):
+def _find_state_dict(obj) -> Any:
     """(tensors, where, owner): the dict of tensors with recurrent keys (the object itself
     or one held in it, up to MAX_DEPTH dicts down), a label for where, and that dict.
 
@@ -700,7 +721,8 @@ class _RnnModule:
             want_in = self.input_size if layer == 0 else h * len(dirs)
             for rev in dirs:
                 sfx = f"_l{layer}" + ("_reverse" if rev else "")
-                shapes = {"weight_ih": (self.k * h, want_in), "weight_hh": (self.k * h, h)}
+                shapes: dict[str, tuple[int, ...]] = {"weight_ih": (self.k * h, want_in),
+                                                      "weight_hh": (self.k * h, h)}
                 if self.use_bias:
                     shapes.update(bias_ih=(self.k * h,), bias_hh=(self.k * h,))
                 for pname, shape in shapes.items():
@@ -724,7 +746,7 @@ class _RnnModule:
         b_hh = _f32(p[("bias_hh", layer, rev)], "bias_hh" + sfx) if self.use_bias else None
         cell = CELLS[self.kind]
         out = [_keras_order(w_ih, cell, 0).T.copy(), _keras_order(w_hh, cell, 0).T.copy()]
-        if self.use_bias:
+        if b_ih is not None and b_hh is not None:
             b_ih, b_hh = _keras_order(b_ih, cell, 0), _keras_order(b_hh, cell, 0)
             if cell.bias_rows(cell.torch_config) == 2:  # GRU: [bias_ih, bias_hh] as rows
                 out.append(np.stack([b_ih, b_hh]))
@@ -946,7 +968,7 @@ def load_torch_object(path) -> tuple[Any, str]:
     return _to_numpy(obj), fmt
 
 
-def _to_numpy(obj):
+def _to_numpy(obj) -> Any:
     """``obj`` with tensors replaced by arrays; a container shared in the pickle is
     converted once and stays shared (so a pickle's memo cannot blow it up)."""
     done: dict[int, Any] = {}

@@ -275,7 +275,7 @@ def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT
 
 
 # -- the trace and the stack: Qt-free, shared with `lstmviz trace --out` (app/export_data.py)
-from lstmviz.app.export_data import KERAS3_KEYS, csv_text, keras_config, save_csv, save_keras_json, save_npz, trace_rows  # noqa: E402,F401
+from lstmviz.app.export_data import csv_text, keras_config, save_csv, save_keras_json, save_npz, trace_rows  # noqa: E402,F401
 from lstmviz.io import spec_from_keras_config  # noqa: E402,F401
 
 
