@@ -11,7 +11,11 @@ worker thread, and the exact window around any step on demand.
 - ``window_at(step)``: ``(trace, local step)``: the exact window holding ``step`` (windows
   start at multiples of half a window, so stepping across a boundary recomputes once);
   before the pass ends only the first window is there;
-- ``summary(layer, key, ...)``: the record's overview and unit statistics (``app.scale``).
+- ``summary(layer, key, ...)``: the record's overview and unit statistics (``app.scale``);
+- ``run_overviews()``: after the pass, every record's overview of sample 0 in one more
+  pass (``scale.overviews``; on the worker thread), kept in ``overviews``.
+
+The main window (``AppState.long``) and the long-sequence window both use it.
 """
 
 from __future__ import annotations
@@ -22,10 +26,34 @@ import numpy as np
 
 from lstmviz.app import scale
 from lstmviz.engine.recurrent import CHUNK
-from lstmviz.engine.windows import Cancelled, keyframe_pass
+from lstmviz.engine.windows import Cancelled, full_trace_bytes, keyframe_pass, trace_budget
 from lstmviz.errors import LstmvizError
 
 DEFAULT_WINDOW = 256
+
+
+def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW):
+    """``(trace, None)`` when the whole trace of ``xs`` fits the trace budget
+    (``limits.trace_budget``), else ``(first window, LongSequence)``: the keyframe pass is
+    still to run (``run_pass``, on a worker thread). Where a layer runs backwards there is
+    no first window before the pass, so the pass runs here."""
+    x = xs[0]
+    if len(xs) != 1 or np.ndim(x) < 2 or getattr(model, "stateful", False):
+        return model.trace(xs if len(xs) > 1 else x), None
+    try:
+        model._infer_shapes([np.shape(x)])
+        need = full_trace_bytes(model, int(np.shape(x)[0]), int(np.shape(x)[1]))
+    except LstmvizError:
+        need = 0  # model.trace says what is wrong with the input, in its words
+    if need <= trace_budget():
+        return model.trace(x), None
+    seq = LongSequence(model, x, window)
+    first = seq.first_window()
+    if first is None:
+        if not seq.run_pass():
+            raise LstmvizError(seq.error or "the keyframe pass failed")
+        first = seq.window_at(0)[0]
+    return first, seq
 
 
 class LongSequence:
@@ -45,6 +73,10 @@ class LongSequence:
         self._cache: dict[int, object] = {}
         self._first = None
         self._summaries: dict = {}
+        #: (layer, key) -> ``scale.Overview`` of sample 0, once ``run_overviews`` ran
+        self.overviews: dict | None = None
+        #: what the worker is doing, for a progress bar: "keyframes" or "overview"
+        self.phase = "keyframes"
 
     @property
     def ready(self) -> bool:
@@ -81,6 +113,23 @@ class LongSequence:
             self.error = "cancelled: only the first window can be shown"
         except LstmvizError as err:
             self.error = str(err)
+        return False
+
+    def run_overviews(self, bins: int = 512) -> bool:
+        """Every record's overview over the whole sequence (after the pass, on a worker
+        thread); True when done."""
+        if not self.ready:
+            return False
+        self.phase, self.done, self.total = "overview", 0, self.steps
+
+        def tick(done, total):
+            self.done, self.total = done, total
+        try:
+            self.overviews = scale.overviews(self.windowed, 0, bins, progress=tick,
+                                             cancel=self._cancel.is_set)
+            return True
+        except LstmvizError as err:
+            self.error = "cancelled: no overview" if self._cancel.is_set() else str(err)
         return False
 
     def start_of(self, step: int) -> int:

@@ -6,6 +6,8 @@
 - ``Overview``: the whole sequence downsampled to ``bins`` columns, min and max per bin
   and unit (exact: every step is seen; a spike of one step stays visible), drawn on the
   record's own colour levels beside the exact window around the current step;
+- ``overviews``: every record's ``Overview`` in one pass (the main window's Over time
+  and Unrolled views draw them above the exact window);
 - ``UnitStats``: per unit over the whole sequence: mean, variance, saturation (the share of
   steps a gate is below 0.1 or above 0.9, or |h| above 0.9: Karpathy et al. 2015) and the
   correlation with an input feature; ``rank_units`` sorts and filters units by them;
@@ -80,6 +82,44 @@ class Overview:
         which = bins[starts]
         self.lo[which] = np.minimum(self.lo[which], lo)
         self.hi[which] = np.maximum(self.hi[which], hi)
+
+
+def record_keys(trace) -> list[tuple[str, str]]:
+    """(layer, key) of every per-step record of every recurrent layer of a trace (a
+    Bidirectional's as ``forward/h`` ...), in the model's order."""
+    out = []
+    for name, rec in trace.layers.items():
+        halves = [(f"{side}/", child) for side, child in rec.children.items()] if rec.children else [("", rec)]
+        for prefix, sub in halves:
+            out += [(name, prefix + key) for key in sub.steps if key not in ("x_proj", "h_proj")]
+    return out
+
+
+def overviews(trace, sample: int = 0, bins: int = 512, block: int = BLOCK_STEPS,
+              progress=None, cancel=None) -> dict[tuple[str, str], Overview]:
+    """One pass over the whole sequence: the ``Overview`` of every record of every
+    recurrent layer (``record_keys``) of one sample. A ``WindowedTrace`` is recomputed a
+    block at a time (each block's window computes every record anyway, so all of them
+    cost what one does)."""
+    windowed = hasattr(trace, "window")
+    total = trace.timesteps if windowed else max(r.timesteps for r in trace.layers.values())
+    if windowed:
+        block = max(trace.every, block // trace.every * trace.every)
+    out: dict[tuple[str, str], Overview] = {}
+    for s in range(0, total, block):
+        e = min(total, s + block)
+        if cancel is not None and cancel():
+            raise LstmvizError("cancelled")
+        part = trace.window(s, e) if windowed else trace
+        for layer, key in record_keys(part):
+            arr = _record(part[layer], key)
+            values = np.asarray(arr[sample, :e - s] if windowed else arr[sample, s:e])
+            if (layer, key) not in out:
+                out[(layer, key)] = Overview(total, values.shape[1], bins)
+            out[(layer, key)].add(s, values)
+        if progress is not None:
+            progress(e, total)
+    return out
 
 
 class UnitStats:
