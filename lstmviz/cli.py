@@ -304,6 +304,8 @@ def _app_input(paths, shapes):
 
     def read(model):
         want, integer = input_specs(model)[0]
+        if len(want) >= 2:  # any number of steps: a stack takes the input's (a long one too)
+            want = (want[0], None) + tuple(want[2:])
         return read_input(paths[0], want, shapes[0] if shapes else None, integer)
     return read
 

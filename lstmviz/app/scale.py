@@ -72,6 +72,20 @@ class Overview:
         """First step of each bin, and ``total`` last: bin k covers edges[k]..edges[k+1]-1."""
         return -(-np.arange(self.bins + 1, dtype=np.int64) * self.total // self.bins)
 
+    def extreme(self) -> np.ndarray:
+        """(bins, units): per bin the min or the max, whichever swings further from 0 (what
+        one colour per bin shows; a one-step spike stays visible)."""
+        return np.where(np.abs(self.hi) >= np.abs(self.lo), self.hi, self.lo)
+
+    def levels(self, gate: bool) -> tuple[float, float]:
+        """Colour levels of the record: 0..1 for a gate, else symmetric around 0 over
+        the whole sequence (the exact window takes the same, so colours agree)."""
+        if gate:
+            return 0.0, 1.0
+        m = float(max(np.max(np.abs(self.lo)), np.max(np.abs(self.hi)))) if self.lo.size else 0.0
+        m = m if np.isfinite(m) and m > 0 else 1.0
+        return -m, m
+
     def add(self, start: int, values: np.ndarray) -> None:
         values = np.asarray(values, np.float32).reshape(len(values), -1)
         bins = self.bin_of(np.arange(start, start + len(values)))

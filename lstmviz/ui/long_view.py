@@ -285,7 +285,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             ov = self.summary[0]
             hi, lo = ov.hi, ov.lo
             levels = self.levels(key, np.r_[lo.ravel(), hi.ravel()])
-            extreme = np.where(np.abs(hi) >= np.abs(lo), hi, lo)  # the larger swing per bin
+            extreme = ov.extreme()  # the larger swing per bin
             self.over_img.setImage(extreme[:, rows].T, levels=levels, autoLevels=False)
             self.over_img.setColorMap(cmap)
             self.over_img.setRect(QtCore.QRectF(0, 0, ov.total, len(rows)))  # x in steps

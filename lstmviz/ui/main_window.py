@@ -148,7 +148,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for k, view in enumerate(self.views):
             self.tabs.addTab(view, view.title)
             self.tabs.setTabToolTip(k, f"{view.title} view (key {k + 1})")
-            view.step_requested.connect(lambda t: self.state.set_cursor(step=int(t)))
+            view.step_requested.connect(self._step_requested)
             view.layer_requested.connect(self._layer_requested)
             view.unit_requested.connect(lambda u: self.state.set_cursor(unit=int(u)))
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -192,6 +192,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from lstmviz.ui import train_panel  # the Train tab, after the views
 
         train_panel.install(self)
+        from lstmviz.ui.long_runner import LongRunner  # a long input's pass, progress, Cancel
+
+        self.long_runner = LongRunner(self)
         self.state.changed.connect(self._state_changed)  # once per edit / step / file
         self.state.error_changed.connect(self._error_changed)
         self.state.stack_changed.connect(self._update_title)
@@ -260,6 +263,21 @@ class MainWindow(QtWidgets.QMainWindow):
         name = self.layer_combo.itemData(i)
         if name:
             self.state.set_cursor(layer=name)
+
+    def _step_requested(self, t):
+        """A view's step is the trace's: a long input's window starts at ``trace.start``."""
+        start = self.state.trace.start if self.state.long is not None and self.state.trace is not None else 0
+        self.state.set_cursor(step=int(t) + start)
+
+    def push_overviews(self):
+        """A long input's overviews (``LongSequence.overviews``) to the views that draw them."""
+        seq = self.state.long
+        overviews = seq.overviews if seq is not None else None
+        for view in self.views:
+            if hasattr(view, "set_overview"):
+                self._call_view(view, "set_overview", overviews)
+                if view.model is not None and self.views.index(view) not in self._data_stale:
+                    self._call_view(view, "set_cursor", self.state.trace_cursor)
 
     def _layer_requested(self, name):
         self.state.set_cursor(layer=str(name))
@@ -395,6 +413,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_header(self.state.cursor)
 
     def _push_data(self, view, model, trace, xs, cursor):
+        if hasattr(view, "set_overview"):
+            seq = self.state.long
+            self._call_view(view, "set_overview", seq.overviews if seq is not None else None)
         if _takes_inputs(view):  # views that can draw x_t get the input too
             self._call_view(view, "set_data", model, trace, xs)
         else:

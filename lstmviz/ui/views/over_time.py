@@ -23,6 +23,7 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import CellRef, ClickableImage, cell_ref, clamp, count_axis, message_label
 from lstmviz.ui.views.base import TraceView
+from lstmviz.ui.views.overview_strip import AXIS_WIDTH, OverviewStrip
 
 MAX_SLOTS = 6
 
@@ -62,7 +63,9 @@ class _Heatmap:
         self.key: str | None = None
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setMinimumSize(200, 120)
-        self.plot: pg.PlotItem = self.widget.addPlot(row=0, col=0)
+        # a long input: the whole sequence above the exact window (hidden otherwise)
+        self.strip = OverviewStrip(self.widget.ci, 0, on_click=lambda step: view.click_overview(step))
+        self.plot: pg.PlotItem = self.widget.addPlot(row=1, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
@@ -77,7 +80,7 @@ class _Heatmap:
         self.plot.addItem(self.unit_line, ignoreBounds=True)
         self.colorbar = pg.ColorBarItem(values=(0, 1), interactive=False, width=14)
         self.colorbar.setImageItem(self.image)
-        self.widget.addItem(self.colorbar, row=0, col=1)
+        self.widget.addItem(self.colorbar, row=1, col=1)
         self.mask = DimMask(self.plot.getViewBox())  # focus mode: dims all rows but one unit
 
     def style(self, t: th.Theme):
@@ -91,6 +94,7 @@ class _Heatmap:
         self.unit_line.setPen(pg.mkPen(t.highlight, width=1.2, style=QtCore.Qt.PenStyle.DashLine))
         self.mask.style(t)
         self.veil.style(t)
+        self.strip.style(t)
 
 
 class OverTimeView(TraceView):
@@ -101,6 +105,8 @@ class OverTimeView(TraceView):
         self.ref: CellRef | None = None
         self._data_key = None
         self._unit_key = None
+        #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
+        self.overviews: dict | None = None
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -157,7 +163,8 @@ class OverTimeView(TraceView):
             on = self.focus and ref is not None and slot.key is not None
             if on:
                 u = clamp(self.cursor.unit, 0, ref.units - 1)
-                slot.mask.set_band(u - 0.5, u + 0.5, (-0.5, ref.T - 0.5, -0.5, ref.units - 0.5), "y")
+                o = self.offset
+                slot.mask.set_band(u - 0.5, u + 0.5, (o - 0.5, o + ref.T - 0.5, -0.5, ref.units - 0.5), "y")
             slot.mask.set_visible(on)
 
     # -- theme ----------------------------------------------------------------------------
@@ -184,6 +191,23 @@ class OverTimeView(TraceView):
         self._data_key = None
         self._unit_key = None
 
+    def set_overview(self, overviews: dict | None) -> None:
+        """A long input's whole sequence (``LongSequence.overviews``), drawn above each
+        heatmap; None: no strip. ``trace`` is then a window (``trace.start``)."""
+        if overviews is not self.overviews:
+            self.overviews = overviews
+            self._data_key = None
+
+    @property
+    def offset(self) -> int:
+        """The trace's first step in the whole sequence (a long input's window), else 0."""
+        return int(getattr(self.trace, "start", 0) or 0)
+
+    def _overview(self, ref: CellRef, key: str):
+        if not self.overviews:
+            return None
+        return self.overviews.get((ref.name, f"{ref.side}/{key}" if ref.side else key))
+
     def set_cursor(self, cursor: Cursor) -> None:
         self.cursor = cursor
         if self.model is None:
@@ -205,14 +229,23 @@ class OverTimeView(TraceView):
         if (dkey, u) != self._unit_key:
             self._set_unit(ref, s, u)
             self._unit_key = (dkey, u)
+        o = self.offset
         for line in self.cursor_lines:
-            line.setPos(t)
-        tau = ref.input_index(t)
+            line.setPos(o + t)
+        for slot in self.slots:
+            if slot.key is not None:
+                slot.strip.set_window(o, ref.T, o + t)
+        tau = ref.input_index(t) + o
+        t = t + o
         side = f" {ref.side}" if ref.side else ""
         order = " (processed right to left)" if ref.backwards else ""
-        masked = ' · <span style="color:#D55E00"><b>masked step</b></span>' if ref.masked(s, t) else ""
+        masked = ' · <span style="color:#D55E00"><b>masked step</b></span>' if ref.masked(s, t - o) else ""
         veiled = (" · grey columns: masked steps (states carried over)"
                   if ref.masked_steps(s) is not None else "")
+        total = getattr(self.trace, "total_steps", None)
+        if total:
+            veiled += (f" · exact steps {o:,}–{o + ref.T - 1:,} of {total:,}"
+                       + (" (top strips: the whole sequence)" if self.overviews else ""))
         self.header.setText(f"<b>{ref.name}</b>{side} ({ref.kind}) · step <b>t = {t}</b> = input step "
                             f"{tau}{order} · unit <b>{u}</b> · sample {s}{masked}{veiled} · "
                             f"click a heatmap to pick a step and unit")
@@ -220,12 +253,16 @@ class OverTimeView(TraceView):
     def _levels(self, ref: CellRef, key: str):
         if key in GATE_KEYS:
             return (0.0, 1.0)
+        ov = self._overview(ref, key)
+        if ov is not None:  # the whole sequence's levels: the same colours in every window
+            return ov.levels(False)
         return th.symmetric_levels(ref.rec.steps[key])
 
     def _set_layer(self, ref: CellRef, s: int) -> None:
         t = self.theme
         keys = ref.cell.records
         T, U = ref.T, ref.units
+        o = self.offset
         self.images, self.colorbars = {}, {}
         self.cursor_lines = [self.curve_cursor]
         for k, slot in enumerate(self.slots):
@@ -240,16 +277,18 @@ class OverTimeView(TraceView):
             # a contiguous copy: pyqtgraph draws nothing from some strided views (units=1)
             slot.image.setImage(np.ascontiguousarray(ref.rec.steps[key][s].T), autoLevels=False)
             slot.colorbar.setLevels(self._levels(ref, key))
-            slot.image.setRect(QtCore.QRectF(-0.5, -0.5, T, U))
-            slot.plot.setXRange(-0.5, T - 0.5, padding=0)
+            slot.image.setRect(QtCore.QRectF(o - 0.5, -0.5, T, U))
+            slot.plot.setXRange(o - 0.5, o + T - 0.5, padding=0)
             slot.plot.setYRange(-0.5, U - 0.5, padding=0)
             count_axis(slot.plot.getAxis("left"), U, max_ticks=4)  # units and steps are counts
-            count_axis(slot.plot.getAxis("bottom"), T, max_ticks=8)
+            count_axis(slot.plot.getAxis("bottom"), T, first=o, max_ticks=8)
+            slot.strip.show(self._overview(ref, key), th.cmap_for(key, t), self._levels(ref, key))
             name = f"{th.symbol_html(key)}<sub>t</sub> · {th.MEANINGS[key]}"
             th.set_title(slot.plot, t.subscripts(f'<span style="color:{t.hue(key)}"><b>{name}</b></span>'),
                                size=f"{t.pt(1.0)}pt")
             slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
-            slot.veil.show(ref.masked_steps(s), QtCore.QRectF(-0.5, -0.5, T, U))
+            slot.plot.getAxis("left").setWidth(AXIS_WIDTH if slot.strip.shown else None)
+            slot.veil.show(ref.masked_steps(s), QtCore.QRectF(o - 0.5, -0.5, T, U))
             self.images[key] = slot.image
             self.colorbars[key] = slot.colorbar
             self.cursor_lines.append(slot.cursor_line)
@@ -273,16 +312,16 @@ class OverTimeView(TraceView):
             if key not in GATE_KEYS:
                 m = self._levels(ref, key)[1]
                 lo, hi = min(lo, -m), max(hi, m)
-        self.curve_plot.setXRange(-0.5, T - 0.5, padding=0)
+        self.curve_plot.setXRange(o - 0.5, o + T - 0.5, padding=0)
         self.curve_plot.setYRange(lo, hi, padding=0.05)
-        count_axis(self.curve_plot.getAxis("bottom"), T, max_ticks=24)  # whole steps only
+        count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=24)  # whole steps only
         pad = 0.1 * (hi - lo)  # beyond the view's own padding: the band spans the plot
         self.curve_veil.show(ref.masked_steps(s),
-                             QtCore.QRectF(-0.5, lo - pad, T, hi - lo + 2 * pad))
+                             QtCore.QRectF(o - 0.5, lo - pad, T, hi - lo + 2 * pad))
         self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
 
     def _set_unit(self, ref: CellRef, s: int, u: int) -> None:
-        x = np.arange(ref.T)
+        x = np.arange(self.offset, self.offset + ref.T)
         for key in ref.cell.records:
             self.curves[key].setData(x, ref.rec.steps[key][s, :, u])
         for slot in self.slots:
@@ -293,6 +332,10 @@ class OverTimeView(TraceView):
                                  size=f"{self.theme.pt(1.0)}pt")
 
     # -- clicks ---------------------------------------------------------------------------
+    def click_overview(self, step: int) -> None:
+        """A click on a strip: ``step`` of the whole sequence (asked in the trace's steps)."""
+        self.step_requested.emit(int(step) - self.offset)
+
     def click_image(self, key: str | None, column: int, row: int) -> None:
         """A click on heatmap ``key`` at (step ``column``, unit ``row``)."""
         if self.ref is None or key is None:

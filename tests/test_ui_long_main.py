@@ -1,0 +1,88 @@
+"""A long input in the main window: the first window at once, the keyframe pass in the
+background, the Over time and Unrolled views' overviews equal to min/max per bin of the
+whole trace, and exact numbers at any step the player seeks to."""
+
+import numpy as np
+import pytest
+
+from lstmviz import limits
+from lstmviz.app.options import default_config
+from lstmviz.app.stack import InputSpec, LayerEntry
+from lstmviz.app.state import AppState
+
+T = 3000
+
+
+def _brute_extreme(arr, bins):
+    edges = -(-np.arange(bins + 1) * len(arr) // bins)
+    lo = np.array([arr[a:b].min(axis=0) for a, b in zip(edges[:-1], edges[1:])])
+    hi = np.array([arr[a:b].max(axis=0) for a, b in zip(edges[:-1], edges[1:])])
+    return np.where(np.abs(hi) >= np.abs(lo), hi, lo)
+
+
+@pytest.fixture
+def long_window(make_window, monkeypatch):
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)  # ~20 KB of trace: these are ~2 MB
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=6)),
+                      LayerEntry("GRU", default_config("GRU", None, units=4))], InputSpec(input_dim=2))
+    state.set_layer_option(0, "return_sequences", True)
+    w = make_window((1400, 900), state)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.sign(np.sin(t / 230.0))], -1)[None].astype(np.float32)
+    return w, x
+
+
+def _tab(w, title):
+    k = next(i for i, v in enumerate(w.views) if v.title == title)
+    w.tabs.setCurrentIndex(k)
+    return w.views[k]
+
+
+def test_over_time_shows_the_whole_sequence_beside_the_exact_window(long_window, qtbot):
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    seq = state.long
+    assert seq is not None
+    name = state.model.layers[0].name
+    state.set_cursor(layer=name)
+    full = state.model.trace(x)[name]
+    # the first window at once, exact, while the pass runs (progress bar and Cancel shown)
+    slot = next(s for s in view.slots if s.key == "i")
+    np.testing.assert_array_equal(slot.image.image, full.steps["i"][0, :seq.window].T)
+    assert w.long_runner.wait(120) and seq.overviews is not None
+    assert not w.long_runner.progress.isVisible()
+    for key in ("i", "c", "h"):
+        slot = next(s for s in view.slots if s.key == key)
+        assert slot.strip.shown
+        want = _brute_extreme(full.steps[key][0], seq.overviews[(name, key)].bins)
+        np.testing.assert_array_equal(slot.strip.image.image, want.T)
+        # the same colour levels in the strip and the exact heatmap
+        assert tuple(slot.strip.image.levels) == tuple(slot.colorbar.levels())
+    for step in (1717, 0, T - 1, 1000):  # the player seeks anywhere: exact numbers
+        state.set_cursor(step=step)
+        start = state.trace.start
+        assert start <= step < start + seq.window
+        slot = next(s for s in view.slots if s.key == "c")
+        np.testing.assert_array_equal(slot.image.image, full.steps["c"][0, start:start + seq.window].T)
+        xs, ys = view.curves["h"].getData()
+        k = int(np.flatnonzero(xs == step)[0])
+        assert ys[k] == full.steps["h"][0, step, state.cursor.unit]
+        assert slot.cursor_line.value() == step and slot.strip.line.value() == step
+        assert f"t = {step}" in view.header.text()
+    view.click_overview(2500)  # a click on a strip seeks the whole sequence
+    assert state.cursor.step == 2500 and state.trace.start <= 2500 < state.trace.start + seq.window
+
+
+def test_cancel_keeps_the_first_window(long_window, qtbot):
+    w, x = long_window
+    state = w.state
+    state.set_input_data(np.tile(x, (1, 10, 1)))  # 30,000 steps: seconds of pass
+    seq = state.long
+    w.long_runner.cancel()
+    assert w.long_runner.wait(60)
+    assert not seq.ready and "cancelled" in (seq.error or "")
+    assert "cancelled" in w.statusBar().currentMessage()
+    state.set_cursor(step=20000)  # the first window stays, at its last step
+    assert state.trace.start == 0 and state.trace_cursor.step == seq.window - 1
