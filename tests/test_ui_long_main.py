@@ -86,3 +86,31 @@ def test_cancel_keeps_the_first_window(long_window, qtbot):
     assert "cancelled" in w.statusBar().currentMessage()
     state.set_cursor(step=20000)  # the first window stays, at its last step
     assert state.trace.start == 0 and state.trace_cursor.step == seq.window - 1
+
+
+def test_unrolled_shows_every_layer_over_the_whole_sequence_and_exact_cells(long_window, qtbot):
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Unrolled")
+    state.set_input_data(x)
+    seq = state.long
+    assert w.long_runner.wait(120) and seq.overviews is not None
+    names = [layer.name for layer in state.model.layers[:2]]
+    full = state.model.trace(x)
+    state.set_cursor(layer=names[0], unit=3)
+    assert view.strip.shown
+    bins = seq.overviews[(names[0], "h")].bins
+    # the strip: a row per recurrent layer, top layer first, min/max per bin of its h (unit 3,
+    # clamped to the GRU's 4 units), on the rows' colour levels
+    want = np.stack([_brute_extreme(full[n].steps["h"][0], bins)[:, 3] for n in names[::-1]])
+    np.testing.assert_array_equal(view.strip.image.image, want)
+    assert tuple(view.strip.image.levels) == tuple(view.colorbar.levels())
+    for step in (2222, 5, T - 1):
+        state.set_cursor(step=step)
+        start = state.trace.start
+        row = next(r for r in view.rows if r.layer == names[0])
+        np.testing.assert_array_equal(row.values, full[names[0]].steps["h"][0, start:start + seq.window, 3])
+        assert f"processing step <b>{step}</b>" in view.header.text()
+        assert view.strip.line.value() == step
+    view.click_overview(100)
+    assert state.cursor.step == 100 and state.trace.start == 0

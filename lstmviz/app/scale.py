@@ -136,6 +136,20 @@ def overviews(trace, sample: int = 0, bins: int = 512, block: int = BLOCK_STEPS,
     return out
 
 
+def unit_rows(overviews: dict, keys: list, unit: int) -> np.ndarray | None:
+    """(len(keys), bins): for each (layer, key) its ``Overview.extreme`` of ``unit``
+    (clamped to the record's units), one row per record: the Unrolled view's strip, a
+    row per layer as its cells are coloured. None when a key has no overview."""
+    rows = []
+    for k in keys:
+        ov = overviews.get(k)
+        if ov is None:
+            return None
+        ext = ov.extreme()
+        rows.append(ext[:, max(0, min(int(unit), ext.shape[1] - 1))])
+    return np.stack(rows) if rows else None
+
+
 class UnitStats:
     """Running per-unit statistics of one record over the steps given to ``add``."""
 

@@ -32,8 +32,9 @@ def short(n: int) -> str:
 
 
 class OverviewStrip:
-    def __init__(self, layout: pg.GraphicsLayout, row: int, on_click=None):
+    def __init__(self, layout: pg.GraphicsLayout, row: int, on_click=None, label: str | None = "all"):
         self.layout = layout
+        self.label = label
         self.row = row
         self.on_click = on_click
         self.plot: pg.PlotItem = layout.addPlot(row=row, col=0)
@@ -59,7 +60,9 @@ class OverviewStrip:
     def style(self, t: th.Theme) -> None:
         th.style_plot(self.plot, t)
         self.plot.getAxis("bottom").setStyle(tickFont=t.font(0.8))
-        self.plot.setLabel("left", "all", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+        if self.label:
+            self.plot.setLabel("left", self.label, color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+        self.plot.getAxis("left").setStyle(tickFont=t.font(0.8))
         c = pg.mkColor(t.highlight)
         self.line.setPen(pg.mkPen(c, width=2))
         fill = pg.mkColor(t.highlight)
@@ -77,21 +80,34 @@ class OverviewStrip:
         self.layout.layout.setRowSpacing(self.row, 4 if on else 0)
 
     def show(self, overview, cmap, levels) -> None:
-        """Draw ``overview`` (None hides the strip)."""
+        """Draw ``overview`` (an ``app.scale.Overview``; None hides the strip): one row per unit."""
         if overview is None:
             self.set_visible(False)
             return
+        self.show_rows(overview.extreme().T, overview.total, cmap, levels)
+
+    def show_rows(self, rows: np.ndarray | None, total: int, cmap, levels) -> None:
+        """Draw ``rows`` (rows x bins, bins spanning ``total`` steps; None hides the strip)."""
+        if rows is None:
+            self.set_visible(False)
+            return
         self.set_visible(True)
-        ext = overview.extreme()
-        units = ext.shape[1]
-        self.total = overview.total
-        self.image.setImage(np.ascontiguousarray(ext.T), autoLevels=False, levels=levels)
+        n = rows.shape[0]
+        self.total = int(total)
+        self.image.setImage(np.ascontiguousarray(rows), autoLevels=False, levels=levels)
         self.image.setColorMap(cmap)
-        self.image.setRect(QtCore.QRectF(-0.5, -0.5, overview.total, units))
-        self.plot.setXRange(-0.5, overview.total - 0.5, padding=0)
-        self.plot.setYRange(-0.5, units - 0.5, padding=0)
-        ticks = [(v, short(int(v))) for v, _ in count_ticks(overview.total, 0, max_ticks=5)]
-        count_axis(self.plot.getAxis("bottom"), overview.total, ticks=ticks)
+        self.image.setRect(QtCore.QRectF(-0.5, -0.5, self.total, n))
+        self.plot.setXRange(-0.5, self.total - 0.5, padding=0)
+        self.plot.setYRange(-0.5, n - 0.5, padding=0)
+        ticks = [(v, short(int(v))) for v, _ in count_ticks(self.total, 0, max_ticks=5)]
+        count_axis(self.plot.getAxis("bottom"), self.total, ticks=ticks)
+
+    def set_left(self, width: int, ticks: list | None = None) -> None:
+        """The left axis: ``width`` pixels (as the plot's below, so that steps line up) and
+        ``ticks`` [(row, text)] naming the rows."""
+        axis = self.plot.getAxis("left")
+        axis.setWidth(width)
+        axis.setTicks([ticks or [], []])
 
     def set_window(self, start: int, n: int, step: int) -> None:
         """The exact window's steps ``start .. start + n - 1``; the current ``step``."""
