@@ -114,3 +114,19 @@ def test_unrolled_shows_every_layer_over_the_whole_sequence_and_exact_cells(long
         assert view.strip.line.value() == step
     view.click_overview(100)
     assert state.cursor.step == 100 and state.trace.start == 0
+
+
+def test_the_cell_view_shows_the_exact_step_of_the_whole_sequence(long_window, qtbot):
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Cell")
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    name = state.model.layers[0].name
+    full = state.model.trace(x)[name]
+    for step in (1536, 2047, 40):
+        state.set_cursor(step=step, layer=name)
+        np.testing.assert_array_equal(view.bars["g1"].values, full.steps["f"][0, step])
+        np.testing.assert_array_equal(view.bars["c_prev"].values, full.steps["c"][0, step - 1])
+        np.testing.assert_array_equal(view.bars["x"].values, x[0, step])
+        assert f"t = {step}</b> = input step {step}" in view.header.text()
