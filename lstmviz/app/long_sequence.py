@@ -70,6 +70,7 @@ class LongSequence:
         self.done = 0
         self.total = 1
         self._cancel = threading.Event()
+        self._pass_lock = threading.Lock()
         self._cache: dict[int, object] = {}
         self._first = None
         self._summaries: dict = {}
@@ -99,7 +100,16 @@ class LongSequence:
         self._cancel.set()
 
     def run_pass(self, progress=None) -> bool:
-        """The keyframe pass (on a worker thread); True when it finished."""
+        """The keyframe pass (on a worker thread); True when it finished. One pass however
+        many callers: a second waits for the first and shares its result."""
+        with self._pass_lock:
+            if self.ready:
+                return True
+            if self.error:
+                return False
+            return self._run_pass(progress)
+
+    def _run_pass(self, progress=None) -> bool:
         def tick(done, total):
             self.done, self.total = done, total
             if progress is not None:

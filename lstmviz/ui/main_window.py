@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz import loading
@@ -307,6 +308,7 @@ class MainWindow(QtWidgets.QMainWindow):
             act.triggered.connect(lambda _=False, k=k: self.tabs.setCurrentIndex(k))
             self.tab_actions.append(act)
         view.addSeparator()
+        view.addAction("&Units at scale (a long input)…", self.open_units_window)
         themes = view.addMenu("&Theme")
         group = QtGui.QActionGroup(self)
         for name in th.THEMES:
@@ -589,16 +591,38 @@ class MainWindow(QtWidgets.QMainWindow):
         if path:
             self.open_long(path)
 
-    def open_long(self, path):
-        """A long input for the current model in its own window (ui/long_view.py)."""
+    def open_long(self, path) -> bool:
+        """A long input (``.npy`` memory-mapped, ``.csv``, text) as the input of the current
+        model, here: beyond the trace budget the views show the exact window around the
+        step beside the whole sequence's overview, the pass running in the background."""
         from lstmviz.app.long_data import load_long_input
-        from lstmviz.ui.long_view import LongSequenceWindow
         try:
             if self.state.model is None:
                 raise LstmvizError("open or build a model first")
-            x = load_long_input(path, self.state.model)
-            self.long_window = LongSequenceWindow(self.state.model, x, parent=self)
+            x = np.asarray(load_long_input(path, self.state.model))
+            self.state.set_input_data(x[..., None] if x.ndim == 2 else x)  # ids: (batch, steps, 1)
+            if self.state.error:
+                raise LstmvizError(self.state.error)
         except (LstmvizError, OSError) as err:
+            self.message(f"{Path(path).name}: {err}", dialog=True, error=True)
+            return False
+        steps = self.state.timesteps
+        how = ("an exact window around the step beside the whole sequence (tracing in the "
+               "background)" if self.state.long is not None else "traced whole")
+        self.message(f"Opened {Path(path).name}: {steps:,} steps, {how}")
+        return True
+
+    def open_units_window(self):
+        """View > Units at scale: the long input's units ranked by variance, saturation or
+        correlation, and threshold crossings (ui/long_view.py, on the same keyframe pass)."""
+        from lstmviz.ui.long_view import LongSequenceWindow
+        if self.state.long is None:
+            self.message("Units at scale needs a long input (File > Open a long input): this "
+                         "input is traced whole", dialog=True)
+            return None
+        try:
+            self.long_window = LongSequenceWindow(seq=self.state.long, parent=self)
+        except LstmvizError as err:
             self.message(str(err), dialog=True, error=True)
             return None
         self.long_window.show()
