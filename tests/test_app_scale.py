@@ -248,10 +248,17 @@ def test_a_long_input_in_the_app_state_is_an_exact_window_around_the_cursor(monk
     state.follow_long()
     for step in (1500, 7, 1999, 1000):
         state.set_cursor(step=step)
-        t, cur = state.trace, state.trace_cursor
-        assert t.start <= step < t.start + seq.window and cur.step == step - t.start
-        np.testing.assert_array_equal(t[name].steps["c"][0, cur.step], full[name].steps["c"][0, step])
-        np.testing.assert_array_equal(t[name].steps["h"], full[name].steps["h"][:, t.start:t.start + seq.window])
+        for refined in (False, True):  # a far step: its exact chunk at once, then the window
+            if refined:
+                seq.wait_prefetch()
+                assert seq.refinable(state.trace, step) or state.trace.start == 0
+                state.follow_long()
+            t, cur = state.trace, state.trace_cursor
+            n = t[name].timesteps
+            assert n == (seq.window if refined or t.start == 0 else min(32, 2000 - t.start))
+            assert t.start <= step < t.start + n and cur.step == step - t.start
+            np.testing.assert_array_equal(t[name].steps["c"][0, cur.step], full[name].steps["c"][0, step])
+            np.testing.assert_array_equal(t[name].steps["h"], full[name].steps["h"][:, t.start:t.start + n])
     lo, hi = _brute_minmax(full[name].steps["f"][0], 64)
     np.testing.assert_array_equal(seq.overviews[(name, "f")].hi, hi)
     np.testing.assert_array_equal(seq.overviews[(name, "f")].lo, lo)

@@ -8,8 +8,11 @@ worker thread, and the exact window around any step on demand.
   half (go_backwards, a Bidirectional) starts at the last step, so there it is None;
 - ``run_pass(progress, cancel)``: the keyframe pass (``engine.windows``), meant for a
   worker thread; ``ready`` says it finished, ``error`` holds a refusal or "cancelled";
-- ``window_at(step)``: ``(trace, local step)``: the exact window holding ``step`` (windows
-  start at multiples of half a window, so stepping across a boundary recomputes once);
+- ``window_at(step, quick)``: ``(trace, local step)``: the exact window holding ``step``
+  (windows start at multiples of half a window, so stepping across a boundary recomputes
+  once; the next window is computed ahead on a thread). ``quick``: a window not computed
+  yet is first the exact chunk of 32 steps holding ``step`` while the window is computed
+  on a thread (``refinable``), so that a seek far away shows its step at once;
   before the pass ends only the first window is there;
 - ``summary(layer, key, ...)``: the record's overview and unit statistics (``app.scale``);
 - ``run_overviews()``: after the pass, every record's overview of sample 0 in one more
@@ -30,6 +33,9 @@ from lstmviz.engine.windows import Cancelled, full_trace_bytes, keyframe_pass, t
 from lstmviz.errors import LstmvizError
 
 DEFAULT_WINDOW = 256
+#: Exact windows kept (each ``window`` steps of every record: about 256 x units x 40 bytes
+#: per recurrent layer, 10 MiB for two LSTM(512)).
+CACHE_WINDOWS = 16
 
 
 def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW):
@@ -71,6 +77,10 @@ class LongSequence:
         self.total = 1
         self._cancel = threading.Event()
         self._pass_lock = threading.Lock()
+        self._lock = threading.Lock()  # the window cache and the prefetch thread
+        self._quick = None
+        self._wanted: int | None = None
+        self._fetcher: threading.Thread | None = None
         self._cache: dict[int, object] = {}
         self._first = None
         self._summaries: dict = {}
@@ -148,8 +158,13 @@ class LongSequence:
         a = max(0, int(step) - hop // 2) // hop * hop
         return max(0, min(a, self.steps - self.window))
 
-    def window_at(self, step: int):
-        """(trace of the window holding ``step``, ``step``'s index in it)."""
+    def window_at(self, step: int, quick: bool = False):
+        """(trace of the window holding ``step``, ``step``'s index in it).
+
+        ``quick``: when that window is not computed yet, the exact chunk of ``CHUNK`` steps
+        holding ``step`` (recomputed from the keyframe before it: a fraction of a window's
+        time) while the whole window is computed on a thread (``refinable`` says when it is
+        there); the views show the step at once and the window a moment later."""
         step = max(0, min(int(step), self.steps - 1))
         if not self.ready:
             first = self.first_window()
@@ -158,15 +173,62 @@ class LongSequence:
         if step >= a + self.window or step < a:  # pragma: no cover - start_of keeps it inside
             a = max(0, min(step, self.steps - self.window))
         trace = self._cache.get(a)
+        if trace is None and a == 0 and self._first is not None:
+            trace = self._first
+        if trace is None and quick:
+            self.prefetch(a)
+            q = step // CHUNK * CHUNK
+            got = self._quick
+            if got is None or got.start != q:
+                got = self._quick = self.windowed.window(q, min(q + CHUNK, self.steps))
+            return got, step - q
         if trace is None:
-            if a == 0 and self._first is not None:
-                trace = self._first
-            else:
-                trace = self.windowed.window(a, a + self.window)
-            if len(self._cache) > 8:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[a] = trace
+            trace = self.windowed.window(a, a + self.window)
+        self._store(a, trace)
+        nxt = self.start_of(step + self.window // 2)  # playing on: the next window ahead
+        if nxt != a and nxt not in self._cache:
+            self.prefetch(nxt)
         return trace, step - a
+
+    def refinable(self, trace, step: int) -> bool:
+        """Whether ``trace`` (a quick chunk from ``window_at``) can give way to the whole
+        window around ``step``, now computed."""
+        return (self.ready and trace is not None and trace is self._quick
+                and self.start_of(step) in self._cache)
+
+    def _store(self, a: int, trace) -> None:
+        with self._lock:
+            if a not in self._cache:
+                while len(self._cache) >= CACHE_WINDOWS:
+                    self._cache.pop(next(iter(self._cache)))
+                self._cache[a] = trace
+
+    def prefetch(self, a: int) -> None:
+        """Compute the window starting at ``a`` on a thread (the latest asked first)."""
+        if not self.ready or a in self._cache:
+            return
+        with self._lock:
+            self._wanted = a
+            if self._fetcher is not None and self._fetcher.is_alive():
+                return
+            self._fetcher = threading.Thread(target=self._fetch, name="lstmviz-window", daemon=True)
+            self._fetcher.start()
+
+    def _fetch(self) -> None:
+        while not self._cancel.is_set():
+            with self._lock:
+                a, self._wanted = self._wanted, None
+                if a is None:
+                    self._fetcher = None
+                    return
+            if a not in self._cache:
+                self._store(a, self.windowed.window(a, min(a + self.window, self.steps)))
+
+    def wait_prefetch(self, timeout: float = 60.0) -> None:
+        """Block until the windows asked for are computed (tests, benchmarks)."""
+        fetcher = self._fetcher
+        if fetcher is not None:
+            fetcher.join(timeout)
 
     def summary(self, layer: str, key: str, sample: int = 0, feature: int | None = None,
                 bins: int = 1024, progress=None):

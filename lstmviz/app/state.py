@@ -440,10 +440,12 @@ class AppState(History):
     @_operation
     def follow_long(self) -> None:
         """A long input: ``trace`` becomes the exact window around the cursor's step (once
-        the keyframe pass ran; before, the first window). The UI calls it when the pass ends."""
+        the keyframe pass ran; before, the first window; a window not computed yet is first the
+        chunk of 32 steps around the step). The UI calls it again when the pass ends and when
+        the whole window is there (``LongSequence.refinable``)."""
         if self.long is None or self.model is None:
             return
-        trace, _ = self.long.window_at(self.cursor.step)
+        trace, _ = self.long.window_at(self.cursor.step, quick=True)
         if trace is not None and trace is not self.trace:
             self.trace = trace
             self.model_changed.emit(self.model, trace)
@@ -494,7 +496,7 @@ class AppState(History):
         if self.traced_sample is not None:
             cur = dataclasses.replace(cur, sample=0)
         if self.long is not None and self.trace is not None:
-            last = self.long.window - 1
+            last = max([r.timesteps for r in self.trace.layers.values()] + [1]) - 1
             cur = dataclasses.replace(cur, step=max(0, min(cur.step - self.trace.start, last)))
         return cur
 

@@ -6,7 +6,9 @@ and holds the ``app.long_sequence.LongSequence``; its ``trace`` is then the firs
 drawn at once. This runner starts ``run_pass`` and ``run_overviews`` on a thread (NumPy
 releases the GIL: the window stays responsive), reads their progress on a timer, and when
 the pass ends asks the state for the exact window around the cursor (``follow_long``) and
-hands the overviews to the views (``MainWindow.push_overviews``). Nothing here computes.
+hands the overviews to the views (``MainWindow.push_overviews``). After a seek far away the
+state shows the exact chunk around the step at once; when the whole window, computed on a
+thread, is there, the timer asks the state for it. Nothing here computes.
 """
 
 from __future__ import annotations
@@ -36,12 +38,13 @@ class LongRunner(QtCore.QObject):
         bar.addPermanentWidget(self.cancel_button)
         self._show(False)
         self.timer = QtCore.QTimer(self)
-        self.timer.setInterval(100)
+        self.timer.setInterval(50)
         self.timer.timeout.connect(self.poll)
         self.state.changed.connect(lambda _change: self._follow_state())
         self._follow_state()
 
     def _show(self, on: bool) -> None:
+        self.showing = on
         self.progress.setVisible(on)
         self.cancel_button.setVisible(on)
 
@@ -92,8 +95,9 @@ class LongRunner(QtCore.QObject):
         if seq.overviews is not None and not self._pushed:
             self._pushed = True
             self.window.push_overviews()
-        if not self.busy():
-            self.timer.stop()
-            self._show(False)
+        if self.state.long is seq and seq.refinable(self.state.trace, self.state.cursor.step):
+            self.state.follow_long()  # the whole window around a far step, computed meanwhile
+        if not self.busy() and self.showing:
+            self._show(False)  # the timer goes on: windows computed on a thread land here
             if seq.error:
                 self.window.statusBar().showMessage(f"Long input: {seq.error}", 15000)
