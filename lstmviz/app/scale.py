@@ -63,6 +63,7 @@ class Overview:
         self.bins = max(1, min(int(bins), self.total))
         self.lo = np.full((self.bins, units), np.inf, np.float32)
         self.hi = np.full((self.bins, units), -np.inf, np.float32)
+        self._levels: tuple[float, float] | None = None
 
     def bin_of(self, step):
         """The bin a step falls in (bins split the steps as evenly as whole steps can)."""
@@ -82,11 +83,14 @@ class Overview:
         the whole sequence (the exact window takes the same, so colours agree)."""
         if gate:
             return 0.0, 1.0
-        m = float(max(np.max(np.abs(self.lo)), np.max(np.abs(self.hi)))) if self.lo.size else 0.0
-        m = m if np.isfinite(m) and m > 0 else 1.0
-        return -m, m
+        if self._levels is None:  # kept: the views ask on every step
+            m = float(max(np.max(np.abs(self.lo)), np.max(np.abs(self.hi)))) if self.lo.size else 0.0
+            m = m if np.isfinite(m) and m > 0 else 1.0
+            self._levels = (-m, m)
+        return self._levels
 
     def add(self, start: int, values: np.ndarray) -> None:
+        self._levels = None
         values = np.asarray(values, np.float32).reshape(len(values), -1)
         bins = self.bin_of(np.arange(start, start + len(values)))
         cuts = np.flatnonzero(np.diff(bins)) + 1

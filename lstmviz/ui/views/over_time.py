@@ -105,6 +105,8 @@ class OverTimeView(TraceView):
         self.ref: CellRef | None = None
         self._data_key = None
         self._unit_key = None
+        self._layout_key = None
+        self._curve_range: tuple = ()
         #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
         self.overviews: dict | None = None
 
@@ -223,7 +225,13 @@ class OverTimeView(TraceView):
         s, t, u = ref.clamp_cursor(cursor)
         dkey = (id(self.trace), ref.name, ref.side, s)
         if dkey != self._data_key:
-            self._set_layer(ref, s)
+            lkey = (id(self.model), ref.name, ref.side, s, id(self.overviews), id(self.theme))
+            if lkey == self._layout_key and getattr(self.trace, "total_steps", None):
+                # a long input's next window: only the numbers and the steps move
+                self._set_window(ref, s)
+            else:
+                self._set_layer(ref, s)
+                self._layout_key = lkey
             self._data_key = dkey
             self._unit_key = None
         if (dkey, u) != self._unit_key:
@@ -261,8 +269,7 @@ class OverTimeView(TraceView):
     def _set_layer(self, ref: CellRef, s: int) -> None:
         t = self.theme
         keys = ref.cell.records
-        T, U = ref.T, ref.units
-        o = self.offset
+        U = ref.units
         self.images, self.colorbars = {}, {}
         self.cursor_lines = [self.curve_cursor]
         for k, slot in enumerate(self.slots):
@@ -274,21 +281,14 @@ class OverTimeView(TraceView):
             slot.key = key
             slot.widget.setVisible(True)
             slot.colorbar.setColorMap(th.cmap_for(key, t))
-            # a contiguous copy: pyqtgraph draws nothing from some strided views (units=1)
-            slot.image.setImage(np.ascontiguousarray(ref.rec.steps[key][s].T), autoLevels=False)
-            slot.colorbar.setLevels(self._levels(ref, key))
-            slot.image.setRect(QtCore.QRectF(o - 0.5, -0.5, T, U))
-            slot.plot.setXRange(o - 0.5, o + T - 0.5, padding=0)
             slot.plot.setYRange(-0.5, U - 0.5, padding=0)
             count_axis(slot.plot.getAxis("left"), U, max_ticks=4)  # units and steps are counts
-            count_axis(slot.plot.getAxis("bottom"), T, first=o, max_ticks=8)
             slot.strip.show(self._overview(ref, key), th.cmap_for(key, t), self._levels(ref, key))
             name = f"{th.symbol_html(key)}<sub>t</sub> · {th.MEANINGS[key]}"
             th.set_title(slot.plot, t.subscripts(f'<span style="color:{t.hue(key)}"><b>{name}</b></span>'),
                                size=f"{t.pt(1.0)}pt")
             slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
             slot.plot.getAxis("left").setWidth(AXIS_WIDTH if slot.strip.shown else None)
-            slot.veil.show(ref.masked_steps(s), QtCore.QRectF(o - 0.5, -0.5, T, U))
             self.images[key] = slot.image
             self.colorbars[key] = slot.colorbar
             self.cursor_lines.append(slot.cursor_line)
@@ -297,28 +297,50 @@ class OverTimeView(TraceView):
         for curve in self.curves.values():
             if curve.scene() is not None:
                 self.curve_plot.removeItem(curve)
-        lo, hi = 0.0, 1.0
         for key in keys:
             curve = self.curves[key]
             width = t.line_width * (1.4 if key == "h" else 1.0)
             curve.setPen(pg.mkPen(t.hue(key), width=width))
-            # one step draws no line: a symbol shows the point (a few steps: both)
-            curve.setSymbol("o" if T <= 3 else None)
-            curve.setSymbolSize(12 if T == 1 else 8)
             curve.setSymbolBrush(t.hue(key))
             curve.setSymbolPen(None)
             self.curve_plot.addItem(curve)
             self.legend.addItem(curve, th.symbol_html(key))
+        self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+        self._curve_range = ()
+        self._set_window(ref, s)
+
+    def _set_window(self, ref: CellRef, s: int) -> None:
+        """What changes with the trace (a long input's window): the heatmaps' numbers and
+        levels, and the steps they span; the rest of the layout stays."""
+        T, U = ref.T, ref.units
+        o = self.offset
+        for slot in self.slots:
+            if slot.key is None:
+                continue
+            # a contiguous copy: pyqtgraph draws nothing from some strided views (units=1)
+            slot.image.setImage(np.ascontiguousarray(ref.rec.steps[slot.key][s].T), autoLevels=False)
+            slot.colorbar.setLevels(self._levels(ref, slot.key))
+            slot.image.setRect(QtCore.QRectF(o - 0.5, -0.5, T, U))
+            slot.plot.setXRange(o - 0.5, o + T - 0.5, padding=0)
+            count_axis(slot.plot.getAxis("bottom"), T, first=o, max_ticks=8)
+            slot.veil.show(ref.masked_steps(s), QtCore.QRectF(o - 0.5, -0.5, T, U))
+        for key in ref.cell.records:
+            # one step draws no line: a symbol shows the point (a few steps: both)
+            self.curves[key].setSymbol("o" if T <= 3 else None)
+            self.curves[key].setSymbolSize(12 if T == 1 else 8)
+        lo, hi = 0.0, 1.0
+        for key in ref.cell.records:
             if key not in GATE_KEYS:
                 m = self._levels(ref, key)[1]
                 lo, hi = min(lo, -m), max(hi, m)
+        if (lo, hi) != self._curve_range:
+            self.curve_plot.setYRange(lo, hi, padding=0.05)
+            self._curve_range = (lo, hi)
         self.curve_plot.setXRange(o - 0.5, o + T - 0.5, padding=0)
-        self.curve_plot.setYRange(lo, hi, padding=0.05)
         count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=24)  # whole steps only
         pad = 0.1 * (hi - lo)  # beyond the view's own padding: the band spans the plot
         self.curve_veil.show(ref.masked_steps(s),
                              QtCore.QRectF(o - 0.5, lo - pad, T, hi - lo + 2 * pad))
-        self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
 
     def _set_unit(self, ref: CellRef, s: int, u: int) -> None:
         x = np.arange(self.offset, self.offset + ref.T)

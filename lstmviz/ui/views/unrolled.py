@@ -200,10 +200,13 @@ class UnrolledView(TraceView):
     def _build_static(self) -> None:
         t = self.theme
         half = (1.0 - self.gap) / 2
-        small = max(self.domains) <= 40
+        # a long input's window (a chunk of 32 steps at first, then 256) is drawn the same
+        # way at either width: no per-step outlines and arrow heads (and no rebuild of them)
+        window = bool(getattr(self.trace, "total_steps", None))
+        small = max(self.domains) <= 40 and not window
         # Outlines of every cell (only when cells are wide enough to read as boxes).
         path = QtGui.QPainterPath()
-        if max(self.domains) <= 100:
+        if max(self.domains) <= 100 and not window:
             for row in self.rows:
                 if row.kind == "last":
                     path.addRect(row.rect)
