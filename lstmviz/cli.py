@@ -79,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-memory", metavar="SIZE", default=None,
                         help="memory limit for traces, arrays read from files, inputs and "
                              "sessions, such as 16G (default 2G, or $LSTMVIZ_MAX_MEMORY); files "
-                             "that would need more are refused before anything is allocated")
+                             "that would need more are refused before anything is allocated; "
+                             "a full trace may take half of it, a longer sequence is traced by "
+                             "keyframes (a window of steps at a time)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("summary", help="print the model's layers, shapes and parameters",
@@ -258,7 +260,8 @@ def _check_budget(model, arrays) -> None:
         raise LstmvizError(
             f"every step of batch {x0.shape[0]} x {x0.shape[1]:,} steps would take "
             f"{_fmt_bytes(need)}, more than the trace budget {_fmt_bytes(budget)} "
-            f"({BUDGET_ENV}); write a window of steps with --steps A:B")
+            f"(half the memory limit: --max-memory or {BUDGET_ENV}); write a window of steps "
+            "with --steps A:B")
 
 
 def _fmt_bytes(n: int) -> str:
@@ -302,6 +305,8 @@ def _app_input(paths, shapes):
 
     def read(model):
         want, integer = input_specs(model)[0]
+        if len(want) >= 2:  # any number of steps: a stack takes the input's (a long one too)
+            want = (want[0], None) + tuple(want[2:])
         return read_input(paths[0], want, shapes[0] if shapes else None, integer)
     return read
 

@@ -15,7 +15,11 @@ otherwise. What is checked against it:
   generating, and the cells of a CSV while it streams; the steps a trace runs
   (``step_limit``: time grows with them, so they grow with the limit);
 - a session: members' and the archive's uncompressed sizes, the input and stack it
-  declares, before anything is inflated.
+  declares, before anything is inflated;
+- the trace budget (``trace_budget``): half of the limit. A full trace (every intermediate
+  of every step) is kept while it fits; beyond it a long sequence is traced by keyframes
+  (``engine.windows.trace_auto``) and the app shows it as an overview beside an exact
+  window. The default 2 GB gives 1 GiB of trace, what an 8 GB laptop holds beside the app.
 
 Messages say what needed how much, the limit, and how to raise it (``HINT``).
 """
@@ -68,6 +72,16 @@ def memory_limit() -> int:
         return parse_size(text)
     except LstmvizError as err:
         raise LstmvizError(f"{ENV}: {err}") from None
+
+
+#: The share of the memory limit one full trace may take (the rest: the model, the input,
+#: the app, the windows recomputed from keyframes).
+TRACE_SHARE = 0.5
+
+
+def trace_budget() -> int:
+    """Bytes one full trace may hold: ``TRACE_SHARE`` of the memory limit (1 GiB by default)."""
+    return int(memory_limit() * TRACE_SHARE)
 
 
 def set_memory_limit(text: str) -> int:

@@ -209,3 +209,56 @@ def test_cancelling_the_pass_keeps_the_first_window():
     ls.cancel()
     assert ls.run_pass() is False and "cancelled" in ls.error and not ls.ready
     assert ls.window_at(4000)[0] is ls.first_window()
+
+
+def test_overviews_are_every_records_min_and_max_per_bin_in_one_pass(traced):
+    _, _, full, wt = traced
+    got = scale.overviews(wt, sample=1, bins=50)
+    assert ("l", "h") in got and ("bi", "backward/h") in got and ("l", "x_proj") not in got
+    for (layer, key), ov in got.items():
+        side, _, name = key.rpartition("/")
+        rec = full[layer].children[side] if side else full[layer]
+        lo, hi = _brute_minmax(rec.steps[name][1], 50)
+        np.testing.assert_array_equal(ov.lo, lo)
+        np.testing.assert_array_equal(ov.hi, hi)
+
+
+def test_a_long_input_in_the_app_state_is_an_exact_window_around_the_cursor(monkeypatch):
+    from lstmviz import limits
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    x = np.random.default_rng(4).normal(size=(1, 2000, 2)).astype(np.float32)
+    layers = [LayerEntry("LSTM", default_config("LSTM", None, units=5))]
+    state = AppState(layers, InputSpec(input_dim=2))
+    assert state.long is None  # a lecture's input: a whole trace
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)  # ~20 KB of trace: this one is ~1.3 MB
+    state.set_input_data(x)
+    seq = state.long
+    assert seq is not None and not seq.ready
+    full = state.model.trace(x)
+    name = state.model.layers[0].name
+    # the first window at once, exact, before the pass
+    assert state.trace.start == 0 and state.trace.total_steps == 2000
+    np.testing.assert_array_equal(state.trace[name].steps["h"], full[name].steps["h"][:, :seq.window])
+    state.set_cursor(step=1500)  # before the pass: the first window's last step is shown
+    assert state.trace_cursor.step == seq.window - 1
+    assert seq.run_pass() and seq.run_overviews(bins=64)
+    state.follow_long()
+    for step in (1500, 7, 1999, 1000):
+        state.set_cursor(step=step)
+        for refined in (False, True):  # a far step: its exact chunk at once, then the window
+            if refined:
+                seq.wait_prefetch()
+                assert seq.refinable(state.trace, step) or state.trace.start == 0
+                state.follow_long()
+            t, cur = state.trace, state.trace_cursor
+            n = t[name].timesteps
+            assert n == (seq.window if refined or t.start == 0 else min(32, 2000 - t.start))
+            assert t.start <= step < t.start + n and cur.step == step - t.start
+            np.testing.assert_array_equal(t[name].steps["c"][0, cur.step], full[name].steps["c"][0, step])
+            np.testing.assert_array_equal(t[name].steps["h"], full[name].steps["h"][:, t.start:t.start + n])
+    lo, hi = _brute_minmax(full[name].steps["f"][0], 64)
+    np.testing.assert_array_equal(seq.overviews[(name, "f")].hi, hi)
+    np.testing.assert_array_equal(seq.overviews[(name, "f")].lo, lo)

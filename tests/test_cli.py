@@ -635,10 +635,11 @@ def test_trace_bad_steps_exit_2_one_line(tmp_path, capsys, use_model, steps):
 def test_trace_beyond_the_budget_says_to_take_a_window(tmp_path, capsys, use_model, monkeypatch):
     use_model(long_stack)
     np.save(tmp_path / "x.npy", np.zeros((1, 3000, 3), np.float32))
-    monkeypatch.setenv("LSTMVIZ_TRACE_BUDGET_MB", "0.1")
+    from lstmviz import limits
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-4)  # 200 KB of the 2 GB: a window it is
     rc, stdout, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out",
                            tmp_path / "t.npz")
-    assert rc == 2 and "--steps" in err and "LSTMVIZ_TRACE_BUDGET_MB" in err
+    assert rc == 2 and "--steps" in err and "--max-memory" in err and "LSTMVIZ_MAX_MEMORY" in err
     assert len(err.strip().splitlines()) == 1
     rc, stdout, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out",
                            tmp_path / "t.npz", "--steps", "0:100")

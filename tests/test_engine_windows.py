@@ -4,6 +4,7 @@ the batch on several threads gives the numbers of one thread."""
 import numpy as np
 import pytest
 
+from lstmviz import limits
 from lstmviz.engine import LayerSpec, Model, recurrent
 from lstmviz.engine.windows import (
     BUDGET_ENV,
@@ -176,11 +177,20 @@ def test_trace_auto_keeps_full_traces_within_the_budget_and_windows_beyond(monke
     model = Model.sequential((None, None, 3), MODELS["lstm"](), seed=0)
     x = _data(2)
     assert not isinstance(trace_auto(model, x), WindowedTrace)
-    monkeypatch.setenv(BUDGET_ENV, "0.01")  # 10 KiB: this trace is ~100 KiB
-    assert trace_budget() == int(0.01 * 2**20)
-    got = trace_auto(model, x)
+    got = trace_auto(model, x, budget=10 << 10)  # 10 KiB: this trace is ~100 KiB
     assert isinstance(got, WindowedTrace)
     assert np.array_equal(got.window(10, 20)["l"].steps["h"], model.trace(x)["l"].steps["h"][:, 10:20])
+
+
+def test_the_trace_budget_is_half_the_one_memory_limit(monkeypatch):
+    monkeypatch.delenv(BUDGET_ENV, raising=False)
+    assert BUDGET_ENV == "LSTMVIZ_MAX_MEMORY"
+    assert trace_budget() == 1 << 30  # default limit 2 GB: 1 GiB of trace (an 8 GB laptop)
+    monkeypatch.setenv(BUDGET_ENV, "512M")
+    assert trace_budget() == 256 << 20
+    model = Model.sequential((None, None, 3), MODELS["lstm"](), seed=0)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)  # ~5 KiB of the 512M: windows beyond it
+    assert isinstance(trace_auto(model, _data(2)), WindowedTrace)
 
 
 @pytest.mark.parametrize("raw", ["lots", "-5", "0"])

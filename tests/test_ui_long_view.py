@@ -68,25 +68,41 @@ def test_cancel_keeps_the_first_window(qtbot, model_x):
     assert w.window_values()[1] == 0  # still the first window
 
 
-def test_file_menu_opens_a_long_text_for_an_embedding_model(qtbot, tmp_path):
+def test_file_menu_opens_a_long_text_for_an_embedding_model(make_window, tmp_path, monkeypatch):
+    """File > Open a long input traces it in the main window (the views' window and
+    overview); View > Units at scale opens this window on the same pass."""
+    from lstmviz import limits
     from lstmviz.app import inputs as gen
     from lstmviz.app.long_data import load_long_input
-    from lstmviz.ui.main_window import MainWindow
-    model = Model.sequential((None, None), [
-        LayerSpec("Embedding", {"input_dim": len(gen.ALPHABET) + 1, "output_dim": 4}),
-        LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="l")], seed=1)
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+    vocab = len(gen.ALPHABET) + 1
+    state = AppState([LayerEntry("Embedding", {"input_dim": vocab, "output_dim": 4}),
+                      LayerEntry("LSTM", default_config("LSTM", None, units=5))], InputSpec())
+    win = make_window((1200, 800), state)
     text = "She said \"hello\" and left.\n" * 200
     p = tmp_path / "book.txt"
     p.write_text(text)
-    np.testing.assert_array_equal(load_long_input(p, model), gen.text_ids(text))
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.state.model = model
-    lw = win.open_long(p)
-    assert lw is not None and lw.wait(120)
-    assert lw.seq.ready and lw.seq.steps == len(text)
+    np.testing.assert_array_equal(load_long_input(p, state.model), gen.text_ids(text))
+    assert win.open_units_window() is None  # a lecture's input: traced whole, nothing to rank
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # ~2 KB: this text is a long input
+    assert win.open_long(p)
+    seq = state.long
+    assert seq is not None and seq.steps == len(text) == state.timesteps
+    np.testing.assert_array_equal(seq.x[0], gen.text_ids(text)[0])  # the ids, as given
+    lw = win.open_units_window()
+    assert lw is not None and lw.seq is seq and lw.wait(120) and win.long_runner.wait(120)
+    assert seq.ready
+    full = state.model.trace(seq.x)
+    name = state.model.layers[1].name
+    lw.seek(4000)
+    trace, start, values = lw.window_values()
+    np.testing.assert_array_equal(values, full[name].steps["i"][0, start:start + len(values)])
+    lw.close()
+    assert not seq._cancel.is_set()  # closing it leaves the main window's input going
     bad = tmp_path / "bad.npy"
     bad.write_text("not numpy")
     shown = []
     win.message = lambda text, **kw: shown.append(text)
-    assert win.open_long(bad) is None and "bad.npy" in shown[-1]
+    assert not win.open_long(bad) and "bad.npy" in shown[-1]

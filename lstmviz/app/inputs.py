@@ -240,7 +240,9 @@ def use_array(state, x) -> None:
         x = x[None]
     if x.ndim != len(shape) or x.size == 0:
         raise LstmvizError(f"the input has shape {x.shape} but the model takes {fmt_shape(shape)}")
-    bad = [k for k, d in enumerate(shape) if d is not None and d != x.shape[k]]
+    # an editable stack takes the input's number of steps (a long input too)
+    bad = [k for k, d in enumerate(shape) if d is not None and d != x.shape[k]
+           and not (k == 1 and not state.readonly)]
     if bad:
         raise LstmvizError(f"the input has shape {x.shape} but the model takes {fmt_shape(shape)}")
     if len(shape) == 2:

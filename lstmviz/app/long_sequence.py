@@ -8,10 +8,17 @@ worker thread, and the exact window around any step on demand.
   half (go_backwards, a Bidirectional) starts at the last step, so there it is None;
 - ``run_pass(progress, cancel)``: the keyframe pass (``engine.windows``), meant for a
   worker thread; ``ready`` says it finished, ``error`` holds a refusal or "cancelled";
-- ``window_at(step)``: ``(trace, local step)``: the exact window holding ``step`` (windows
-  start at multiples of half a window, so stepping across a boundary recomputes once);
+- ``window_at(step, quick)``: ``(trace, local step)``: the exact window holding ``step``
+  (windows start at multiples of half a window, so stepping across a boundary recomputes
+  once; the next window is computed ahead on a thread). ``quick``: a window not computed
+  yet is first the exact chunk of 32 steps holding ``step`` while the window is computed
+  on a thread (``refinable``), so that a seek far away shows its step at once;
   before the pass ends only the first window is there;
-- ``summary(layer, key, ...)``: the record's overview and unit statistics (``app.scale``).
+- ``summary(layer, key, ...)``: the record's overview and unit statistics (``app.scale``);
+- ``run_overviews()``: after the pass, every record's overview of sample 0 in one more
+  pass (``scale.overviews``; on the worker thread), kept in ``overviews``.
+
+The main window (``AppState.long``) and the long-sequence window both use it.
 """
 
 from __future__ import annotations
@@ -23,10 +30,37 @@ import numpy as np
 from lstmviz.app import scale
 from lstmviz.engine.recurrent import CHUNK
 from lstmviz.engine.trace import Trace
-from lstmviz.engine.windows import Cancelled, WindowedTrace, keyframe_pass
+from lstmviz.engine.windows import Cancelled, WindowedTrace, full_trace_bytes, keyframe_pass, trace_budget
 from lstmviz.errors import LstmvizError
 
 DEFAULT_WINDOW = 256
+#: Exact windows kept (each ``window`` steps of every record: about 256 x units x 40 bytes
+#: per recurrent layer, 10 MiB for two LSTM(512)).
+CACHE_WINDOWS = 16
+
+
+def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW):
+    """``(trace, None)`` when the whole trace of ``xs`` fits the trace budget
+    (``limits.trace_budget``), else ``(first window, LongSequence)``: the keyframe pass is
+    still to run (``run_pass``, on a worker thread). Where a layer runs backwards there is
+    no first window before the pass, so the pass runs here."""
+    x = xs[0]
+    if len(xs) != 1 or np.ndim(x) < 2 or getattr(model, "stateful", False):
+        return model.trace(xs if len(xs) > 1 else x), None
+    try:
+        model._infer_shapes([np.shape(x)])
+        need = full_trace_bytes(model, int(np.shape(x)[0]), int(np.shape(x)[1]))
+    except LstmvizError:
+        need = 0  # model.trace says what is wrong with the input, in its words
+    if need <= trace_budget():
+        return model.trace(x), None
+    seq = LongSequence(model, x, window)
+    first = seq.first_window()
+    if first is None:
+        if not seq.run_pass():
+            raise LstmvizError(seq.error or "the keyframe pass failed")
+        first = seq.window_at(0)[0]
+    return first, seq
 
 
 class LongSequence:
@@ -43,9 +77,18 @@ class LongSequence:
         self.done = 0
         self.total = 1
         self._cancel = threading.Event()
+        self._pass_lock = threading.Lock()
+        self._lock = threading.Lock()  # the window cache and the prefetch thread
+        self._quick = None
+        self._wanted: int | None = None
+        self._fetcher: threading.Thread | None = None
         self._cache: dict[int, object] = {}
         self._first: Trace | None = None
         self._summaries: dict = {}
+        #: (layer, key) -> ``scale.Overview`` of sample 0, once ``run_overviews`` ran
+        self.overviews: dict | None = None
+        #: what the worker is doing, for a progress bar: "keyframes" or "overview"
+        self.phase = "keyframes"
 
     @property
     def ready(self) -> bool:
@@ -68,7 +111,16 @@ class LongSequence:
         self._cancel.set()
 
     def run_pass(self, progress=None) -> bool:
-        """The keyframe pass (on a worker thread); True when it finished."""
+        """The keyframe pass (on a worker thread); True when it finished. One pass however
+        many callers: a second waits for the first and shares its result."""
+        with self._pass_lock:
+            if self.ready:
+                return True
+            if self.error:
+                return False
+            return self._run_pass(progress)
+
+    def _run_pass(self, progress=None) -> bool:
         def tick(done, total):
             self.done, self.total = done, total
             if progress is not None:
@@ -84,14 +136,36 @@ class LongSequence:
             self.error = str(err)
         return False
 
+    def run_overviews(self, bins: int = 512) -> bool:
+        """Every record's overview over the whole sequence (after the pass, on a worker
+        thread); True when done."""
+        if not self.ready:
+            return False
+        self.phase, self.done, self.total = "overview", 0, self.steps
+
+        def tick(done, total):
+            self.done, self.total = done, total
+        try:
+            self.overviews = scale.overviews(self.windowed, 0, bins, progress=tick,
+                                             cancel=self._cancel.is_set)
+            return True
+        except LstmvizError as err:
+            self.error = "cancelled: no overview" if self._cancel.is_set() else str(err)
+        return False
+
     def start_of(self, step: int) -> int:
         """First step of the window that shows ``step`` (half-window hops, clamped)."""
         hop = max(1, self.window // 2)
         a = max(0, int(step) - hop // 2) // hop * hop
         return max(0, min(a, self.steps - self.window))
 
-    def window_at(self, step: int):
-        """(trace of the window holding ``step``, ``step``'s index in it)."""
+    def window_at(self, step: int, quick: bool = False):
+        """(trace of the window holding ``step``, ``step``'s index in it).
+
+        ``quick``: when that window is not computed yet, the exact chunk of ``CHUNK`` steps
+        holding ``step`` (recomputed from the keyframe before it: a fraction of a window's
+        time) while the whole window is computed on a thread (``refinable`` says when it is
+        there); the views show the step at once and the window a moment later."""
         step = max(0, min(int(step), self.steps - 1))
         if self.windowed is None:
             first = self.first_window()
@@ -100,15 +174,62 @@ class LongSequence:
         if step >= a + self.window or step < a:  # pragma: no cover - start_of keeps it inside
             a = max(0, min(step, self.steps - self.window))
         trace = self._cache.get(a)
+        if trace is None and a == 0 and self._first is not None:
+            trace = self._first
+        if trace is None and quick:
+            self.prefetch(a)
+            q = step // CHUNK * CHUNK
+            got = self._quick
+            if got is None or got.start != q:
+                got = self._quick = self.windowed.window(q, min(q + CHUNK, self.steps))
+            return got, step - q
         if trace is None:
-            if a == 0 and self._first is not None:
-                trace = self._first
-            else:
-                trace = self.windowed.window(a, a + self.window)
-            if len(self._cache) > 8:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[a] = trace
+            trace = self.windowed.window(a, a + self.window)
+        self._store(a, trace)
+        nxt = self.start_of(step + self.window // 2)  # playing on: the next window ahead
+        if nxt != a and nxt not in self._cache:
+            self.prefetch(nxt)
         return trace, step - a
+
+    def refinable(self, trace, step: int) -> bool:
+        """Whether ``trace`` (a quick chunk from ``window_at``) can give way to the whole
+        window around ``step``, now computed."""
+        return (self.ready and trace is not None and trace is self._quick
+                and self.start_of(step) in self._cache)
+
+    def _store(self, a: int, trace) -> None:
+        with self._lock:
+            if a not in self._cache:
+                while len(self._cache) >= CACHE_WINDOWS:
+                    self._cache.pop(next(iter(self._cache)))
+                self._cache[a] = trace
+
+    def prefetch(self, a: int) -> None:
+        """Compute the window starting at ``a`` on a thread (the latest asked first)."""
+        if not self.ready or a in self._cache:
+            return
+        with self._lock:
+            self._wanted = a
+            if self._fetcher is not None and self._fetcher.is_alive():
+                return
+            self._fetcher = threading.Thread(target=self._fetch, name="lstmviz-window", daemon=True)
+            self._fetcher.start()
+
+    def _fetch(self) -> None:
+        while not self._cancel.is_set():
+            with self._lock:
+                a, self._wanted = self._wanted, None
+                if a is None:
+                    self._fetcher = None
+                    return
+            if a not in self._cache:
+                self._store(a, self.windowed.window(a, min(a + self.window, self.steps)))
+
+    def wait_prefetch(self, timeout: float = 60.0) -> None:
+        """Block until the windows asked for are computed (tests, benchmarks)."""
+        fetcher = self._fetcher
+        if fetcher is not None:
+            fetcher.join(timeout)
 
     def summary(self, layer: str, key: str, sample: int = 0, feature: int | None = None,
                 bins: int = 1024, progress=None):

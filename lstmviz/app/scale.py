@@ -6,6 +6,8 @@
 - ``Overview``: the whole sequence downsampled to ``bins`` columns, min and max per bin
   and unit (exact: every step is seen; a spike of one step stays visible), drawn on the
   record's own colour levels beside the exact window around the current step;
+- ``overviews``: every record's ``Overview`` in one pass (the main window's Over time
+  and Unrolled views draw them above the exact window);
 - ``UnitStats``: per unit over the whole sequence: mean, variance, saturation (the share of
   steps a gate is below 0.1 or above 0.9, or |h| above 0.9: Karpathy et al. 2015) and the
   correlation with an input feature; ``rank_units`` sorts and filters units by them;
@@ -61,6 +63,7 @@ class Overview:
         self.bins = max(1, min(int(bins), self.total))
         self.lo = np.full((self.bins, units), np.inf, np.float32)
         self.hi = np.full((self.bins, units), -np.inf, np.float32)
+        self._levels: tuple[float, float] | None = None
 
     def bin_of(self, step):
         """The bin a step falls in (bins split the steps as evenly as whole steps can)."""
@@ -70,7 +73,24 @@ class Overview:
         """First step of each bin, and ``total`` last: bin k covers edges[k]..edges[k+1]-1."""
         return -(-np.arange(self.bins + 1, dtype=np.int64) * self.total // self.bins)
 
+    def extreme(self) -> np.ndarray:
+        """(bins, units): per bin the min or the max, whichever swings further from 0 (what
+        one colour per bin shows; a one-step spike stays visible)."""
+        return np.where(np.abs(self.hi) >= np.abs(self.lo), self.hi, self.lo)
+
+    def levels(self, gate: bool) -> tuple[float, float]:
+        """Colour levels of the record: 0..1 for a gate, else symmetric around 0 over
+        the whole sequence (the exact window takes the same, so colours agree)."""
+        if gate:
+            return 0.0, 1.0
+        if self._levels is None:  # kept: the views ask on every step
+            m = float(max(np.max(np.abs(self.lo)), np.max(np.abs(self.hi)))) if self.lo.size else 0.0
+            m = m if np.isfinite(m) and m > 0 else 1.0
+            self._levels = (-m, m)
+        return self._levels
+
     def add(self, start: int, values: np.ndarray) -> None:
+        self._levels = None
         values = np.asarray(values, np.float32).reshape(len(values), -1)
         bins = self.bin_of(np.arange(start, start + len(values)))
         cuts = np.flatnonzero(np.diff(bins)) + 1
@@ -80,6 +100,58 @@ class Overview:
         which = bins[starts]
         self.lo[which] = np.minimum(self.lo[which], lo)
         self.hi[which] = np.maximum(self.hi[which], hi)
+
+
+def record_keys(trace) -> list[tuple[str, str]]:
+    """(layer, key) of every per-step record of every recurrent layer of a trace (a
+    Bidirectional's as ``forward/h`` ...), in the model's order."""
+    out = []
+    for name, rec in trace.layers.items():
+        halves = [(f"{side}/", child) for side, child in rec.children.items()] if rec.children else [("", rec)]
+        for prefix, sub in halves:
+            out += [(name, prefix + key) for key in sub.steps if key not in ("x_proj", "h_proj")]
+    return out
+
+
+def overviews(trace, sample: int = 0, bins: int = 512, block: int = BLOCK_STEPS,
+              progress=None, cancel=None) -> dict[tuple[str, str], Overview]:
+    """One pass over the whole sequence: the ``Overview`` of every record of every
+    recurrent layer (``record_keys``) of one sample. A ``WindowedTrace`` is recomputed a
+    block at a time (each block's window computes every record anyway, so all of them
+    cost what one does)."""
+    windowed = hasattr(trace, "window")
+    total = trace.timesteps if windowed else max(r.timesteps for r in trace.layers.values())
+    if windowed:
+        block = max(trace.every, block // trace.every * trace.every)
+    out: dict[tuple[str, str], Overview] = {}
+    for s in range(0, total, block):
+        e = min(total, s + block)
+        if cancel is not None and cancel():
+            raise LstmvizError("cancelled")
+        part = trace.window(s, e) if windowed else trace
+        for layer, key in record_keys(part):
+            arr = _record(part[layer], key)
+            values = np.asarray(arr[sample, :e - s] if windowed else arr[sample, s:e])
+            if (layer, key) not in out:
+                out[(layer, key)] = Overview(total, values.shape[1], bins)
+            out[(layer, key)].add(s, values)
+        if progress is not None:
+            progress(e, total)
+    return out
+
+
+def unit_rows(overviews: dict, keys: list, unit: int) -> np.ndarray | None:
+    """(len(keys), bins): for each (layer, key) its ``Overview.extreme`` of ``unit``
+    (clamped to the record's units), one row per record: the Unrolled view's strip, a
+    row per layer as its cells are coloured. None when a key has no overview."""
+    rows = []
+    for k in keys:
+        ov = overviews.get(k)
+        if ov is None:
+            return None
+        ext = ov.extreme()
+        rows.append(ext[:, max(0, min(int(unit), ext.shape[1] - 1))])
+    return np.stack(rows) if rows else None
 
 
 class UnitStats:

@@ -32,6 +32,7 @@ from lstmviz.app import inputs as gen
 from lstmviz.app.events import Change, Event
 from lstmviz.app.events import operation as _operation
 from lstmviz.app.history import UNDO_LIMIT, History, Snapshot  # noqa: F401
+from lstmviz.app.long_sequence import trace_or_window
 from lstmviz.app.options import RECURRENT, convert_config, default_config, get_option, set_option
 from lstmviz.app.selection import Cursor
 from lstmviz.app.stack import InputSpec, LayerEntry, default_layers  # noqa: F401
@@ -78,6 +79,9 @@ class AppState(History):
         #: stateful models: which batch the trace shows (0: states start from zeros; k: the
         #: stateful layers started from the states batch k-1 left, see ``next_batch``)
         self.batch_index = 0
+        #: a long input (its full trace over the trace budget): ``app.long_sequence.LongSequence``,
+        #: and ``trace`` is the exact window around the cursor's step (``follow_long``)
+        self.long = None
         self.stack_changed = Event("stack_changed")
         self.model_changed = Event("model_changed")
         self.error_changed = Event("error_changed")
@@ -300,6 +304,7 @@ class AppState(History):
             self.cursor = cur
             if self.traced_sample is not None and cur.sample != self.traced_sample and self.model is not None:
                 self._retrace()
+            self.follow_long()
             self.cursor_changed.emit(cur)
         return cur
 
@@ -427,7 +432,23 @@ class AppState(History):
         else:
             self.traced_sample = s
             xs = [np.take(x, [s], axis=a) for x, a in zip(xs, axes)]
-        return model.trace(xs if len(xs) > 1 else xs[0])
+        if self.long is not None:
+            self.long.cancel()
+        trace, self.long = trace_or_window(model, xs)
+        return trace
+
+    @_operation
+    def follow_long(self) -> None:
+        """A long input: ``trace`` becomes the exact window around the cursor's step (once
+        the keyframe pass ran; before, the first window; a window not computed yet is first the
+        chunk of 32 steps around the step). The UI calls it again when the pass ends and when
+        the whole window is there (``LongSequence.refinable``)."""
+        if self.long is None or self.model is None:
+            return
+        trace, _ = self.long.window_at(self.cursor.step, quick=True)
+        if trace is not None and trace is not self.trace:
+            self.trace = trace
+            self.model_changed.emit(self.model, trace)
 
     @_operation
     def next_batch(self) -> None:
@@ -469,10 +490,15 @@ class AppState(History):
 
     @property
     def trace_cursor(self) -> Cursor:
-        """The cursor as the trace indexes it (sample 0 when only the shown one is traced)."""
-        if self.traced_sample is None:
-            return self.cursor
-        return dataclasses.replace(self.cursor, sample=0)
+        """The cursor as the trace indexes it (sample 0 when only the shown one is traced;
+        a long input's step counted from its window's first step)."""
+        cur = self.cursor
+        if self.traced_sample is not None:
+            cur = dataclasses.replace(cur, sample=0)
+        if self.long is not None and self.trace is not None:
+            last = max([r.timesteps for r in self.trace.layers.values()] + [1]) - 1
+            cur = dataclasses.replace(cur, step=max(0, min(cur.step - self.trace.start, last)))
+        return cur
 
     def _retrace(self) -> None:
         """The shown sample changed: trace it (the model stays)."""

@@ -369,8 +369,8 @@ class Model:
         for axis, (got, need) in enumerate(zip(arr.shape, want)):
             if need is not None and got != need and axis > 0:
                 label = {1: "timesteps", 2: "features"}.get(axis, f"axis {axis}")
-                if axis == 1 and len(want) == 3 and self.is_sequential:
-                    continue  # recurrent stacks run on any length, as Keras does
+                if axis == 1 and len(want) in (2, 3) and self.is_sequential:
+                    continue  # recurrent stacks (ids or features) run on any length, as Keras does
                 raise LstmvizError(
                     f"{which} has {got} {label} but the model expects {need}: shape "
                     f"{fmt_shape(arr.shape)} vs {fmt_shape(want)}"

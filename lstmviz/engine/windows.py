@@ -20,7 +20,8 @@ chunk), and the time-wise layers (Dense, TimeDistributed(Dense), ...) make one p
 step. The tests check it with ``np.array_equal``.
 
 ``trace_auto(model, x)`` keeps full traces where they fit the trace budget
-(``LSTMVIZ_TRACE_BUDGET_MB``, default ``DEFAULT_BUDGET_MB``) and takes the keyframe
+(``limits.trace_budget()``: half the memory limit, ``LSTMVIZ_MAX_MEMORY`` /
+``--max-memory``, 1 GiB by default) and takes the keyframe
 route beyond it. Keyframes take at most a quarter of the budget (K grows with the
 sequence); a window costs at most K + CHUNK extra steps per layer.
 
@@ -31,10 +32,9 @@ the ~10 records per step a trace keeps); a sequence is dropped once its last rea
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
+from lstmviz import limits
 from lstmviz.engine import recurrent
 from lstmviz.engine.layers import (
     Activation,
@@ -55,10 +55,8 @@ from lstmviz.engine.recurrent import CHUNK, Keyframes
 from lstmviz.engine.trace import LayerTrace, Steps, Trace
 from lstmviz.errors import LstmvizError
 
-#: The default memory budget for one trace, in MiB: what an 8 GB laptop can hold beside
-#: the app, the model and the OS. ``LSTMVIZ_TRACE_BUDGET_MB`` overrides it.
-DEFAULT_BUDGET_MB = 1024
-BUDGET_ENV = "LSTMVIZ_TRACE_BUDGET_MB"
+#: The setting the trace budget is derived from (see ``lstmviz.limits``).
+BUDGET_ENV = limits.ENV
 
 #: Layers that map each timestep on its own (so a window of steps is computed alone).
 TIMEWISE = (Dense, Activation, Identity, Masking, Embedding, Merge, NotEqual, TimeDistributed)
@@ -69,17 +67,8 @@ class Cancelled(LstmvizError):
 
 
 def trace_budget() -> int:
-    """Bytes one trace may hold: ``LSTMVIZ_TRACE_BUDGET_MB`` MiB, else the default."""
-    raw = os.environ.get(BUDGET_ENV, "").strip()
-    if not raw:
-        return DEFAULT_BUDGET_MB << 20
-    try:
-        mb = float(raw)
-    except ValueError:
-        raise LstmvizError(f"{BUDGET_ENV}={raw!r} is not a number of MiB (e.g. 1024)") from None
-    if not mb > 0:
-        raise LstmvizError(f"{BUDGET_ENV}={raw!r} must be a positive number of MiB")
-    return int(mb * (1 << 20))
+    """Bytes one full trace may hold: half the memory limit (``lstmviz.limits``)."""
+    return limits.trace_budget()
 
 
 def recurrent_halves(layer) -> list[tuple[str, Recurrent]]:

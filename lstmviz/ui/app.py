@@ -260,6 +260,9 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     app = QtWidgets.QApplication.instance()
     for _ in range(3):
         app.processEvents()
+    runner = getattr(window, "long_runner", None)
+    if runner is not None:  # a long input: the picture shows its overview and exact window
+        runner.wait()
     if step is not None:
         window.state.set_cursor(step=int(step))
     app.processEvents()

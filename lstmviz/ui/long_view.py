@@ -38,11 +38,15 @@ def record_choices(model) -> list[tuple[str, str]]:
 class LongSequenceWindow(QtWidgets.QWidget):
     """A window on one long input of one model."""
 
-    def __init__(self, model, x, window: int = 256, parent=None, start: bool = True):
+    def __init__(self, model=None, x=None, window: int = 256, parent=None, start: bool = True,
+                 seq: LongSequence | None = None):
         super().__init__(parent)
-        self.setWindowTitle(f"lstmviz: a long sequence of {np.shape(x)[1]:,} steps")
+        #: ``seq``: the main window's long input (its pass shared, not run again); else its own
+        self.owns = seq is None
+        self.seq = seq if seq is not None else LongSequence(model, x, window)
+        model = self.seq.model
+        self.setWindowTitle(f"lstmviz: units at scale, a long sequence of {self.seq.steps:,} steps")
         self.setWindowFlag(QtCore.Qt.WindowType.Window)
-        self.seq = LongSequence(model, x, window)
         self.choices = record_choices(model)
         if not self.choices:
             raise LstmvizError("the model has no recurrent layer to follow over a long sequence")
@@ -177,7 +181,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         return layer, key, self.sample_spin.value(), self.feature_spin.value()
 
     def _work(self, want):
-        if self.seq.run_pass():
+        if self.seq.ready or self.seq.run_pass():
             self._summarize(want)
 
     def _summarize(self, want):
@@ -285,7 +289,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             ov = self.summary[0]
             hi, lo = ov.hi, ov.lo
             levels = self.levels(key, np.r_[lo.ravel(), hi.ravel()])
-            extreme = np.where(np.abs(hi) >= np.abs(lo), hi, lo)  # the larger swing per bin
+            extreme = ov.extreme()  # the larger swing per bin
             self.over_img.setImage(extreme[:, rows].T, levels=levels, autoLevels=False)
             self.over_img.setColorMap(cmap)
             self.over_img.setRect(QtCore.QRectF(0, 0, ov.total, len(rows)))  # x in steps
@@ -326,5 +330,6 @@ class LongSequenceWindow(QtWidgets.QWidget):
         return steps
 
     def closeEvent(self, event):
-        self.seq.cancel()
+        if self.owns:  # the main window's long input goes on
+            self.seq.cancel()
         super().closeEvent(event)

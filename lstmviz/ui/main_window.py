@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz import loading
@@ -148,7 +149,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for k, view in enumerate(self.views):
             self.tabs.addTab(view, view.title)
             self.tabs.setTabToolTip(k, f"{view.title} view (key {k + 1})")
-            view.step_requested.connect(lambda t: self.state.set_cursor(step=int(t)))
+            view.step_requested.connect(self._step_requested)
             view.layer_requested.connect(self._layer_requested)
             view.unit_requested.connect(lambda u: self.state.set_cursor(unit=int(u)))
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -192,6 +193,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from lstmviz.ui import train_panel  # the Train tab, after the views
 
         train_panel.install(self)
+        from lstmviz.ui.long_runner import LongRunner  # a long input's pass, progress, Cancel
+
+        self.long_runner = LongRunner(self)
         self.state.changed.connect(self._state_changed)  # once per edit / step / file
         self.state.error_changed.connect(self._error_changed)
         self.state.stack_changed.connect(self._update_title)
@@ -261,6 +265,21 @@ class MainWindow(QtWidgets.QMainWindow):
         if name:
             self.state.set_cursor(layer=name)
 
+    def _step_requested(self, t):
+        """A view's step is the trace's: a long input's window starts at ``trace.start``."""
+        start = self.state.trace.start if self.state.long is not None and self.state.trace is not None else 0
+        self.state.set_cursor(step=int(t) + start)
+
+    def push_overviews(self):
+        """A long input's overviews (``LongSequence.overviews``) to the views that draw them."""
+        seq = self.state.long
+        overviews = seq.overviews if seq is not None else None
+        for view in self.views:
+            if hasattr(view, "set_overview"):
+                self._call_view(view, "set_overview", overviews)
+                if view.model is not None and self.views.index(view) not in self._data_stale:
+                    self._call_view(view, "set_cursor", self.state.trace_cursor)
+
     def _layer_requested(self, name):
         self.state.set_cursor(layer=str(name))
 
@@ -289,6 +308,7 @@ class MainWindow(QtWidgets.QMainWindow):
             act.triggered.connect(lambda _=False, k=k: self.tabs.setCurrentIndex(k))
             self.tab_actions.append(act)
         view.addSeparator()
+        view.addAction("&Units at scale (a long input)…", self.open_units_window)
         themes = view.addMenu("&Theme")
         group = QtGui.QActionGroup(self)
         for name in th.THEMES:
@@ -395,6 +415,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_header(self.state.cursor)
 
     def _push_data(self, view, model, trace, xs, cursor):
+        if hasattr(view, "set_overview"):
+            seq = self.state.long
+            self._call_view(view, "set_overview", seq.overviews if seq is not None else None)
         if _takes_inputs(view):  # views that can draw x_t get the input too
             self._call_view(view, "set_data", model, trace, xs)
         else:
@@ -568,16 +591,38 @@ class MainWindow(QtWidgets.QMainWindow):
         if path:
             self.open_long(path)
 
-    def open_long(self, path):
-        """A long input for the current model in its own window (ui/long_view.py)."""
+    def open_long(self, path) -> bool:
+        """A long input (``.npy`` memory-mapped, ``.csv``, text) as the input of the current
+        model, here: beyond the trace budget the views show the exact window around the
+        step beside the whole sequence's overview, the pass running in the background."""
         from lstmviz.app.long_data import load_long_input
-        from lstmviz.ui.long_view import LongSequenceWindow
         try:
             if self.state.model is None:
                 raise LstmvizError("open or build a model first")
-            x = load_long_input(path, self.state.model)
-            self.long_window = LongSequenceWindow(self.state.model, x, parent=self)
+            x = np.asarray(load_long_input(path, self.state.model))
+            self.state.set_input_data(x[..., None] if x.ndim == 2 else x)  # ids: (batch, steps, 1)
+            if self.state.error:
+                raise LstmvizError(self.state.error)
         except (LstmvizError, OSError) as err:
+            self.message(f"{Path(path).name}: {err}", dialog=True, error=True)
+            return False
+        steps = self.state.timesteps
+        how = ("an exact window around the step beside the whole sequence (tracing in the "
+               "background)" if self.state.long is not None else "traced whole")
+        self.message(f"Opened {Path(path).name}: {steps:,} steps, {how}")
+        return True
+
+    def open_units_window(self):
+        """View > Units at scale: the long input's units ranked by variance, saturation or
+        correlation, and threshold crossings (ui/long_view.py, on the same keyframe pass)."""
+        from lstmviz.ui.long_view import LongSequenceWindow
+        if self.state.long is None:
+            self.message("Units at scale needs a long input (File > Open a long input): this "
+                         "input is traced whole", dialog=True)
+            return None
+        try:
+            self.long_window = LongSequenceWindow(seq=self.state.long, parent=self)
+        except LstmvizError as err:
             self.message(str(err), dialog=True, error=True)
             return None
         self.long_window.show()

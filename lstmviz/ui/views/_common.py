@@ -32,7 +32,8 @@ def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
     """Whole-number ticks for an axis of ``n`` counted things (units, steps, features)
     starting at ``first``: every 1, 2, 5, 10, ... so that at most ``max_ticks`` show."""
     n = max(int(n), 1)
-    every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10**9)
+    every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000,
+                                      10**4, 2 * 10**4, 5 * 10**4, 10**5, 2 * 10**5, 5 * 10**5, 10**6, 10**9)
                  if n / k <= max_ticks)
     return [(float(i), str(i)) for i in range(first, first + n, every)]
 

@@ -356,6 +356,7 @@ class CellView(TraceView):
         th_ = self.theme
         rec = ref.rec
         tau = ref.input_index(t)
+        o = int(getattr(self.trace, "start", 0) or 0)  # a long input's window: its first step
         # lecture-sized type: shorter titles and 2 decimals, so they fit above narrow charts
         big = th_.pt(0.85) >= 18
         nd = 2 if big else 3
@@ -365,11 +366,11 @@ class CellView(TraceView):
                 if self._x is None:
                     continue
                 vals = np.asarray(self._x[s, tau], np.float32)
-                bp.set(vals, None, f"<b>x<sub>t</sub></b><br>input&nbsp;{tau}", th_)  # short: a narrow column cut off 'input step 6'
+                bp.set(vals, None, f"<b>x<sub>t</sub></b><br>input&nbsp;{tau + o}", th_)  # short: a narrow column cut off 'input step 6'
                 continue
             if slot in ("h_prev", "c_prev"):
                 vals = ref.prev(key, s, t)
-                lab = f"{key}<sub>t−1</sub>" + (" (init.)" if t == 0 else "")
+                lab = f"{key}<sub>t−1</sub>" + (" (init.)" if t + o == 0 else "")
             else:
                 vals = rec.steps[key][s, t]
                 lab = (f"{th.symbol_html(key)}<sub>t</sub> {SHORT.get(key, '')}"
@@ -384,8 +385,8 @@ class CellView(TraceView):
         masked = ref.masked(s, t)
         mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
         self.header.setText(
-            f"<b>{ref.name}</b>{side} ({ref.kind}, {ref.units} unit{'s' if ref.units != 1 else ''}) · step <b>t = {t}</b> = input step "
-            f"{tau}{order} · unit <b>{u}</b> · sample {s}{mtxt} · click a bar to pick its unit")
+            f"<b>{ref.name}</b>{side} ({ref.kind}, {ref.units} unit{'s' if ref.units != 1 else ''}) · step <b>t = {t + o}</b> = input step "
+            f"{tau + o}{order} · unit <b>{u}</b> · sample {s}{mtxt} · click a bar to pick its unit")
         self._eqs = equations(ref, s, t, u)
         if self.expanded:
             self._eqs = self._with_terms(self._eqs, ref, s, t, u)

@@ -23,6 +23,7 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import CellRef, ClickableImage, cell_ref, clamp, count_axis, message_label
 from lstmviz.ui.views.base import TraceView
+from lstmviz.ui.views.overview_strip import AXIS_WIDTH, OverviewStrip
 
 MAX_SLOTS = 6
 
@@ -62,7 +63,9 @@ class _Heatmap:
         self.key: str | None = None
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setMinimumSize(200, 120)
-        self.plot: pg.PlotItem = self.widget.addPlot(row=0, col=0)
+        # a long input: the whole sequence above the exact window (hidden otherwise)
+        self.strip = OverviewStrip(self.widget.ci, 0, on_click=lambda step: view.click_overview(step))
+        self.plot: pg.PlotItem = self.widget.addPlot(row=1, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
@@ -77,7 +80,7 @@ class _Heatmap:
         self.plot.addItem(self.unit_line, ignoreBounds=True)
         self.colorbar = pg.ColorBarItem(values=(0, 1), interactive=False, width=14)
         self.colorbar.setImageItem(self.image)
-        self.widget.addItem(self.colorbar, row=0, col=1)
+        self.widget.addItem(self.colorbar, row=1, col=1)
         self.mask = DimMask(self.plot.getViewBox())  # focus mode: dims all rows but one unit
 
     def style(self, t: th.Theme):
@@ -91,6 +94,7 @@ class _Heatmap:
         self.unit_line.setPen(pg.mkPen(t.highlight, width=1.2, style=QtCore.Qt.PenStyle.DashLine))
         self.mask.style(t)
         self.veil.style(t)
+        self.strip.style(t)
 
 
 class OverTimeView(TraceView):
@@ -101,6 +105,10 @@ class OverTimeView(TraceView):
         self.ref: CellRef | None = None
         self._data_key = None
         self._unit_key = None
+        self._layout_key = None
+        self._curve_range: tuple = ()
+        #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
+        self.overviews: dict | None = None
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -157,7 +165,8 @@ class OverTimeView(TraceView):
             on = self.focus and ref is not None and slot.key is not None
             if on:
                 u = clamp(self.cursor.unit, 0, ref.units - 1)
-                slot.mask.set_band(u - 0.5, u + 0.5, (-0.5, ref.T - 0.5, -0.5, ref.units - 0.5), "y")
+                o = self.offset
+                slot.mask.set_band(u - 0.5, u + 0.5, (o - 0.5, o + ref.T - 0.5, -0.5, ref.units - 0.5), "y")
             slot.mask.set_visible(on)
 
     # -- theme ----------------------------------------------------------------------------
@@ -184,6 +193,23 @@ class OverTimeView(TraceView):
         self._data_key = None
         self._unit_key = None
 
+    def set_overview(self, overviews: dict | None) -> None:
+        """A long input's whole sequence (``LongSequence.overviews``), drawn above each
+        heatmap; None: no strip. ``trace`` is then a window (``trace.start``)."""
+        if overviews is not self.overviews:
+            self.overviews = overviews
+            self._data_key = None
+
+    @property
+    def offset(self) -> int:
+        """The trace's first step in the whole sequence (a long input's window), else 0."""
+        return int(getattr(self.trace, "start", 0) or 0)
+
+    def _overview(self, ref: CellRef, key: str):
+        if not self.overviews:
+            return None
+        return self.overviews.get((ref.name, f"{ref.side}/{key}" if ref.side else key))
+
     def set_cursor(self, cursor: Cursor) -> None:
         self.cursor = cursor
         if self.model is None:
@@ -199,20 +225,35 @@ class OverTimeView(TraceView):
         s, t, u = ref.clamp_cursor(cursor)
         dkey = (id(self.trace), ref.name, ref.side, s)
         if dkey != self._data_key:
-            self._set_layer(ref, s)
+            lkey = (id(self.model), ref.name, ref.side, s, id(self.overviews), id(self.theme))
+            if lkey == self._layout_key and getattr(self.trace, "total_steps", None):
+                # a long input's next window: only the numbers and the steps move
+                self._set_window(ref, s)
+            else:
+                self._set_layer(ref, s)
+                self._layout_key = lkey
             self._data_key = dkey
             self._unit_key = None
         if (dkey, u) != self._unit_key:
             self._set_unit(ref, s, u)
             self._unit_key = (dkey, u)
+        o = self.offset
         for line in self.cursor_lines:
-            line.setPos(t)
-        tau = ref.input_index(t)
+            line.setPos(o + t)
+        for slot in self.slots:
+            if slot.key is not None:
+                slot.strip.set_window(o, ref.T, o + t)
+        tau = ref.input_index(t) + o
+        t = t + o
         side = f" {ref.side}" if ref.side else ""
         order = " (processed right to left)" if ref.backwards else ""
-        masked = ' · <span style="color:#D55E00"><b>masked step</b></span>' if ref.masked(s, t) else ""
+        masked = ' · <span style="color:#D55E00"><b>masked step</b></span>' if ref.masked(s, t - o) else ""
         veiled = (" · grey columns: masked steps (states carried over)"
                   if ref.masked_steps(s) is not None else "")
+        total = getattr(self.trace, "total_steps", None)
+        if total:
+            veiled += (f" · exact steps {o:,}–{o + ref.T - 1:,} of {total:,}"
+                       + (" (top strips: the whole sequence)" if self.overviews else ""))
         self.header.setText(f"<b>{ref.name}</b>{side} ({ref.kind}) · step <b>t = {t}</b> = input step "
                             f"{tau}{order} · unit <b>{u}</b> · sample {s}{masked}{veiled} · "
                             f"click a heatmap to pick a step and unit")
@@ -220,12 +261,15 @@ class OverTimeView(TraceView):
     def _levels(self, ref: CellRef, key: str):
         if key in GATE_KEYS:
             return (0.0, 1.0)
+        ov = self._overview(ref, key)
+        if ov is not None:  # the whole sequence's levels: the same colours in every window
+            return ov.levels(False)
         return th.symmetric_levels(ref.rec.steps[key])
 
     def _set_layer(self, ref: CellRef, s: int) -> None:
         t = self.theme
         keys = ref.cell.records
-        T, U = ref.T, ref.units
+        U = ref.units
         self.images, self.colorbars = {}, {}
         self.cursor_lines = [self.curve_cursor]
         for k, slot in enumerate(self.slots):
@@ -237,19 +281,14 @@ class OverTimeView(TraceView):
             slot.key = key
             slot.widget.setVisible(True)
             slot.colorbar.setColorMap(th.cmap_for(key, t))
-            # a contiguous copy: pyqtgraph draws nothing from some strided views (units=1)
-            slot.image.setImage(np.ascontiguousarray(ref.rec.steps[key][s].T), autoLevels=False)
-            slot.colorbar.setLevels(self._levels(ref, key))
-            slot.image.setRect(QtCore.QRectF(-0.5, -0.5, T, U))
-            slot.plot.setXRange(-0.5, T - 0.5, padding=0)
             slot.plot.setYRange(-0.5, U - 0.5, padding=0)
             count_axis(slot.plot.getAxis("left"), U, max_ticks=4)  # units and steps are counts
-            count_axis(slot.plot.getAxis("bottom"), T, max_ticks=8)
+            slot.strip.show(self._overview(ref, key), th.cmap_for(key, t), self._levels(ref, key))
             name = f"{th.symbol_html(key)}<sub>t</sub> · {th.MEANINGS[key]}"
             th.set_title(slot.plot, t.subscripts(f'<span style="color:{t.hue(key)}"><b>{name}</b></span>'),
                                size=f"{t.pt(1.0)}pt")
             slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
-            slot.veil.show(ref.masked_steps(s), QtCore.QRectF(-0.5, -0.5, T, U))
+            slot.plot.getAxis("left").setWidth(AXIS_WIDTH if slot.strip.shown else None)
             self.images[key] = slot.image
             self.colorbars[key] = slot.colorbar
             self.cursor_lines.append(slot.cursor_line)
@@ -258,31 +297,53 @@ class OverTimeView(TraceView):
         for curve in self.curves.values():
             if curve.scene() is not None:
                 self.curve_plot.removeItem(curve)
-        lo, hi = 0.0, 1.0
         for key in keys:
             curve = self.curves[key]
             width = t.line_width * (1.4 if key == "h" else 1.0)
             curve.setPen(pg.mkPen(t.hue(key), width=width))
-            # one step draws no line: a symbol shows the point (a few steps: both)
-            curve.setSymbol("o" if T <= 3 else None)
-            curve.setSymbolSize(12 if T == 1 else 8)
             curve.setSymbolBrush(t.hue(key))
             curve.setSymbolPen(None)
             self.curve_plot.addItem(curve)
             self.legend.addItem(curve, th.symbol_html(key))
+        self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+        self._curve_range = ()
+        self._set_window(ref, s)
+
+    def _set_window(self, ref: CellRef, s: int) -> None:
+        """What changes with the trace (a long input's window): the heatmaps' numbers and
+        levels, and the steps they span; the rest of the layout stays."""
+        T, U = ref.T, ref.units
+        o = self.offset
+        for slot in self.slots:
+            if slot.key is None:
+                continue
+            # a contiguous copy: pyqtgraph draws nothing from some strided views (units=1)
+            slot.image.setImage(np.ascontiguousarray(ref.rec.steps[slot.key][s].T), autoLevels=False)
+            slot.colorbar.setLevels(self._levels(ref, slot.key))
+            slot.image.setRect(QtCore.QRectF(o - 0.5, -0.5, T, U))
+            slot.plot.setXRange(o - 0.5, o + T - 0.5, padding=0)
+            count_axis(slot.plot.getAxis("bottom"), T, first=o, max_ticks=8)
+            slot.veil.show(ref.masked_steps(s), QtCore.QRectF(o - 0.5, -0.5, T, U))
+        for key in ref.cell.records:
+            # one step draws no line: a symbol shows the point (a few steps: both)
+            self.curves[key].setSymbol("o" if T <= 3 else None)
+            self.curves[key].setSymbolSize(12 if T == 1 else 8)
+        lo, hi = 0.0, 1.0
+        for key in ref.cell.records:
             if key not in GATE_KEYS:
                 m = self._levels(ref, key)[1]
                 lo, hi = min(lo, -m), max(hi, m)
-        self.curve_plot.setXRange(-0.5, T - 0.5, padding=0)
-        self.curve_plot.setYRange(lo, hi, padding=0.05)
-        count_axis(self.curve_plot.getAxis("bottom"), T, max_ticks=24)  # whole steps only
+        if (lo, hi) != self._curve_range:
+            self.curve_plot.setYRange(lo, hi, padding=0.05)
+            self._curve_range = (lo, hi)
+        self.curve_plot.setXRange(o - 0.5, o + T - 0.5, padding=0)
+        count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=24)  # whole steps only
         pad = 0.1 * (hi - lo)  # beyond the view's own padding: the band spans the plot
         self.curve_veil.show(ref.masked_steps(s),
-                             QtCore.QRectF(-0.5, lo - pad, T, hi - lo + 2 * pad))
-        self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+                             QtCore.QRectF(o - 0.5, lo - pad, T, hi - lo + 2 * pad))
 
     def _set_unit(self, ref: CellRef, s: int, u: int) -> None:
-        x = np.arange(ref.T)
+        x = np.arange(self.offset, self.offset + ref.T)
         for key in ref.cell.records:
             self.curves[key].setData(x, ref.rec.steps[key][s, :, u])
         for slot in self.slots:
@@ -293,6 +354,10 @@ class OverTimeView(TraceView):
                                  size=f"{self.theme.pt(1.0)}pt")
 
     # -- clicks ---------------------------------------------------------------------------
+    def click_overview(self, step: int) -> None:
+        """A click on a strip: ``step`` of the whole sequence (asked in the trace's steps)."""
+        self.step_requested.emit(int(step) - self.offset)
+
     def click_image(self, key: str | None, column: int, row: int) -> None:
         """A click on heatmap ``key`` at (step ``column``, unit ``row``)."""
         if self.ref is None or key is None:

@@ -24,6 +24,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app import scale
 from lstmviz.app.selection import Cursor
 from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks  # noqa: F401
 from lstmviz.engine import Model, Trace
@@ -31,6 +32,7 @@ from lstmviz.engine.layers import IDENTITY_CLASSES
 from lstmviz.ui import theme as th
 from lstmviz.ui.views._common import clamp, cosmetic_pen, count_axis, rect_item
 from lstmviz.ui.views.base import TraceView
+from lstmviz.ui.views.overview_strip import OverviewStrip
 
 SUB = 10         # image sub-pixels per column (cell + gap) when gaps are drawn
 
@@ -41,9 +43,14 @@ class UnrolledView(TraceView):
     def __init__(self, parent=None, theme: th.Theme | str | None = None):
         super().__init__(parent, theme)
         self.rows: list[Row] = []
+        self._inputs = None
         self.T = 0
         self.current_column = 0
         self._color_key = None
+        #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
+        self.overviews: dict | None = None
+        self._overview_stale = False
+        self.strip_keys: list = []
 
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
@@ -54,14 +61,16 @@ class UnrolledView(TraceView):
         lay.addWidget(self.header)
         self.glw = pg.GraphicsLayoutWidget()
         lay.addWidget(self.glw, 1)
-        self.plot: pg.PlotItem = self.glw.addPlot(row=0, col=0)
+        # a long input: every recurrent row over the whole sequence, above the exact window
+        self.strip = OverviewStrip(self.glw.ci, 0, on_click=self.click_overview, label=None)
+        self.plot: pg.PlotItem = self.glw.addPlot(row=1, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         self.vb: pg.ViewBox = self.plot.getViewBox()
         self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=th.diverging_cmap(self.theme),
                                         interactive=False, width=18, orientation="vertical")
-        self.glw.addItem(self.colorbar, row=0, col=1)
+        self.glw.addItem(self.colorbar, row=1, col=1)
         self.legend = QtWidgets.QLabel()
         self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
@@ -102,6 +111,7 @@ class UnrolledView(TraceView):
         self.column_box.setPen(cosmetic_pen(t.highlight, 3))
         self.cell_box.setPen(cosmetic_pen(t.highlight, 5))
         self.row_box.setPen(cosmetic_pen(t.muted, 1.5, QtCore.Qt.PenStyle.DashLine))
+        self.strip.style(t)
         if self.model is not None:
             self.set_data(self.model, self.trace)
             self.set_cursor(self.cursor)
@@ -113,6 +123,8 @@ class UnrolledView(TraceView):
     # -- data -----------------------------------------------------------------------------
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
         self.model, self.trace = model, trace
+        self._inputs = inputs
+        self._overview_stale = False
         self._color_key = None
         for img in self.images.values():
             self.plot.removeItem(img)
@@ -130,6 +142,18 @@ class UnrolledView(TraceView):
             if row.kind == "input" and row.data is not None:
                 row.levels = th.symmetric_levels(row.data)
         rnn_levels = th.symmetric_levels(*[r.data for r in self.rows if r.kind != "input" and r.data is not None])
+        # a long input: the recurrent rows over the whole sequence (strip), on levels that
+        # also cover the whole sequence, so that the window and the strip agree
+        self.strip_keys = [(r.ref.name, f"{r.ref.side}/h" if r.ref.side else "h")
+                           for r in sorted(self.rows, key=lambda r: -r.y)
+                           if r.ref is not None and r.kind != "input"]
+        if self.overviews and all(k in self.overviews for k in self.strip_keys) and self.strip_keys:
+            m = max([rnn_levels[1]] + [self.overviews[k].levels(False)[1] for k in self.strip_keys])
+            rnn_levels = (-m, m)
+        else:
+            self.strip_keys = []
+        self.strip.set_visible(bool(self.strip_keys))
+        self.strip_levels = rnn_levels
         for row in self.rows:
             if row.kind != "input":
                 row.levels = rnn_levels
@@ -146,13 +170,15 @@ class UnrolledView(TraceView):
         self._build_static()
         # Axes: row names on the left, input steps below (per block of columns).
         self._row_ticks(self.cursor.unit if self.cursor is not None else 0)
+        self._align_strip()
         stateful = any(r.ref is not None and r.ref.layer.config.get("stateful") for r in self.rows)
         left = -0.5 - (max(1.4, longest * 0.08) if stateful else 0.15)
         left = min(left, self.lane_left - 0.15)
         self.vb.setRange(xRange=(left, T - 0.35), yRange=(-ROW_H / 2 - 0.15, y - ROW_GAP + 0.15 - ROW_H / 2 + 0.4),
                          padding=0)
+        o = self.start
         count_axis(self.plot.getAxis("bottom"), T, ticks=[
-            (off + c, label) for off, length in zip(self.offsets, self.domains)
+            (off + c, str(int(label) + o) if o else label) for off, length in zip(self.offsets, self.domains)
             for c, label in step_ticks(length, width=T)])
         self._legend_text()
 
@@ -174,10 +200,13 @@ class UnrolledView(TraceView):
     def _build_static(self) -> None:
         t = self.theme
         half = (1.0 - self.gap) / 2
-        small = max(self.domains) <= 40
+        # a long input's window (a chunk of 32 steps at first, then 256) is drawn the same
+        # way at either width: no per-step outlines and arrow heads (and no rebuild of them)
+        window = bool(getattr(self.trace, "total_steps", None))
+        small = max(self.domains) <= 40 and not window
         # Outlines of every cell (only when cells are wide enough to read as boxes).
         path = QtGui.QPainterPath()
-        if max(self.domains) <= 100:
+        if max(self.domains) <= 100 and not window:
             for row in self.rows:
                 if row.kind == "last":
                     path.addRect(row.rect)
@@ -366,6 +395,8 @@ class UnrolledView(TraceView):
         self.cursor = cursor
         if self.model is None or not self.rows:
             return
+        if self._overview_stale:
+            self.set_data(self.model, self.trace, self._inputs)
         sel = next((r for r in self.rows if r.layer == cursor.layer and r.side in (None, cursor.side)), None)
         if sel is None:
             sel = next((r for r in self.rows if r.layer == cursor.layer), None)
@@ -374,6 +405,10 @@ class UnrolledView(TraceView):
             self._color_key = key
             self._recolour(cursor, sel)
             self._row_ticks(cursor.unit)
+            if self.strip_keys:
+                total = next(iter(self.overviews.values())).total
+                self.strip.show_rows(scale.unit_rows(self.overviews, self.strip_keys, cursor.unit), total,
+                                     th.diverging_cmap(self.theme), self.strip_levels)
         # the selected row's block of columns (the first block with no row selected)
         domain = sel.domain if sel is not None else 0
         T, offset = self.domains[domain], self.offsets[domain]
@@ -381,6 +416,7 @@ class UnrolledView(TraceView):
         col = sel.ref.input_index(step) if sel is not None and sel.ref is not None and sel.ref.T == T else step
         self.current_column = col
         x = offset + col
+        self.strip.set_window(self.start, T, self.start + step)
         # the column box spans the rows on this time axis
         ys = [r.y for r in self.rows if r.domain == domain] or [r.y for r in self.rows]
         top, bottom = max(ys) + ROW_H / 2 + 0.08, min(ys) - ROW_H / 2 - 0.08
@@ -421,11 +457,45 @@ class UnrolledView(TraceView):
         elif sel.ref is not None:
             unit = clamp(cursor.unit, 0, sel.units - 1)
             order = " (processing order runs right to left)" if sel.backwards else ""
-            what = (f"<b>{sel.ref.label}</b> · processing step <b>{step}</b> = input step "
-                    f"<b>{col}</b>{order} · unit <b>{unit}</b>")
+            o = self.start
+            what = (f"<b>{sel.ref.label}</b> · processing step <b>{step + o}</b> = input step "
+                    f"<b>{col + o}</b>{order} · unit <b>{unit}</b>")
+            if getattr(self.trace, "total_steps", None):
+                what += (f" · exact steps {o:,}–{o + sel.ref.T - 1:,} of {self.trace.total_steps:,}"
+                         + (" (top strip: the whole sequence, a row per layer)" if self.strip_keys else ""))
         else:
             what = f"<b>{sel.layer}</b> · step <b>{step}</b>"
         self.header.setText(f'<span style="color:{t.foreground}">{what} · sample {cursor.sample}</span>')
+
+    def _align_strip(self) -> None:
+        """The strip's rows named like the rows below, its left axis as wide as theirs (a
+        fixed width on both: the steps above and below line up)."""
+        axis = self.plot.getAxis("left")
+        if not self.strip_keys:
+            axis.setWidth(None)
+            return
+        names = [f"{n} ({k.split('/')[0]})" if "/" in k else n for n, k in self.strip_keys]
+        texts = [r.label for r in self.rows]
+        fm = QtGui.QFontMetrics(self.theme.font(1.0, bold=True))
+        width = max([fm.horizontalAdvance(x + "  [000]") for x in texts + names]) + 14
+        axis.setWidth(width)
+        self.strip.set_left(width, [(float(i), name) for i, name in enumerate(names)])
+
+    @property
+    def start(self) -> int:
+        """The trace's first step in the whole sequence (a long input's window), else 0."""
+        return int(getattr(self.trace, "start", 0) or 0)
+
+    def set_overview(self, overviews: dict | None) -> None:
+        """A long input's whole sequence (``LongSequence.overviews``): a strip above the
+        rows, a row per recurrent layer coloured by its h of the selected unit."""
+        if overviews is not self.overviews:
+            self.overviews = overviews
+            self._overview_stale = True  # laid out again at the next set_cursor (or set_data)
+
+    def click_overview(self, step: int) -> None:
+        """A click on the strip: ``step`` of the whole sequence (asked in the trace's steps)."""
+        self.step_requested.emit(int(step) - self.start)
 
     def _no_row(self, name: str) -> str:
         """Why the selected layer has no row of its own (a Dropout, ...)."""

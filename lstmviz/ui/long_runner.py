@@ -1,0 +1,103 @@
+"""A long input in the main window: the keyframe pass and the overviews on a worker thread,
+a progress bar and a Cancel button in the status bar.
+
+``AppState`` decides that an input is long (its full trace would exceed the trace budget)
+and holds the ``app.long_sequence.LongSequence``; its ``trace`` is then the first window,
+drawn at once. This runner starts ``run_pass`` and ``run_overviews`` on a thread (NumPy
+releases the GIL: the window stays responsive), reads their progress on a timer, and when
+the pass ends asks the state for the exact window around the cursor (``follow_long``) and
+hands the overviews to the views (``MainWindow.push_overviews``). After a seek far away the
+state shows the exact chunk around the step at once; when the whole window, computed on a
+thread, is there, the timer asks the state for it. Nothing here computes.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6 import QtCore, QtWidgets
+
+
+class LongRunner(QtCore.QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.state = window.state
+        self.seq = None
+        self.worker: threading.Thread | None = None
+        self._followed = False
+        self._pushed = False
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setMaximumWidth(260)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the keyframe pass: only the first window stays")
+        self.cancel_button.clicked.connect(self.cancel)
+        bar = window.statusBar()
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        self._show(False)
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(50)
+        self.timer.timeout.connect(self.poll)
+        self.state.changed.connect(lambda _change: self._follow_state())
+        self._follow_state()
+
+    def _show(self, on: bool) -> None:
+        self.showing = on
+        self.progress.setVisible(on)
+        self.cancel_button.setVisible(on)
+
+    def _follow_state(self) -> None:
+        seq = self.state.long
+        if seq is self.seq:
+            return
+        self.seq, self._followed, self._pushed = seq, False, False
+        self.window.push_overviews()
+        if seq is None:
+            self._show(False)
+            self.timer.stop()
+            return
+        self.worker = threading.Thread(target=self._work, args=(seq,), name="lstmviz-long", daemon=True)
+        self.worker.start()
+        self._show(True)
+        self.timer.start()
+        self.poll()
+
+    @staticmethod
+    def _work(seq) -> None:
+        if seq.ready or seq.run_pass():
+            seq.run_overviews()
+
+    def busy(self) -> bool:
+        return self.worker is not None and self.worker.is_alive()
+
+    def cancel(self) -> None:
+        if self.seq is not None:
+            self.seq.cancel()
+
+    def wait(self, timeout: float = 120.0) -> bool:
+        """Block until the worker is done (tests, screenshots, exports); then draw."""
+        if self.worker is not None:
+            self.worker.join(timeout)
+        self.poll()
+        return not self.busy()
+
+    def poll(self) -> None:
+        seq = self.seq
+        if seq is None:
+            return
+        self.progress.setValue(int(1000 * seq.done / max(1, seq.total)))
+        self.progress.setFormat(f"{seq.steps:,} steps: {seq.phase} %p%")
+        if seq.ready and not self._followed and self.state.long is seq:
+            self._followed = True
+            self.state.follow_long()  # the exact window around the cursor, not the first one
+        if seq.overviews is not None and not self._pushed:
+            self._pushed = True
+            self.window.push_overviews()
+        if self.state.long is seq and seq.refinable(self.state.trace, self.state.cursor.step):
+            self.state.follow_long()  # the whole window around a far step, computed meanwhile
+        if not self.busy() and self.showing:
+            self._show(False)  # the timer goes on: windows computed on a thread land here
+            if seq.error:
+                self.window.statusBar().showMessage(f"Long input: {seq.error}", 15000)

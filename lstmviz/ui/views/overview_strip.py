@@ -1,0 +1,123 @@
+"""A long input's whole sequence as a strip above a view's exact window.
+
+The strip draws an ``app.scale.Overview`` (min/max per bin of one record over every step,
+computed by ``LongSequence.run_overviews``): one colour per bin and unit, the bin's value
+furthest from 0 (``Overview.extreme``), on the colour map and levels of the exact heatmap
+below it. A shaded band marks the steps the exact window holds, a line the current step;
+a click asks for that step (``on_click(step)``, in steps of the whole sequence).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from lstmviz.ui import theme as th
+from lstmviz.ui.views._common import ClickableImage, count_axis, count_ticks
+
+#: Height of a strip in pixels, its step axis included (the exact window keeps the rest).
+HEIGHT = 62
+#: Width of the left axis of a strip and of the plot under it, so that both line up.
+AXIS_WIDTH = 52
+
+
+def short(n: int) -> str:
+    """A step number on a strip's few ticks: 25k, 1.5M, 300."""
+    if n >= 1_000_000 and n % 100_000 == 0:
+        return f"{n / 1e6:g}M"
+    if n >= 10_000 and n % 1000 == 0:
+        return f"{n // 1000}k"
+    return str(n)
+
+
+class OverviewStrip:
+    def __init__(self, layout: pg.GraphicsLayout, row: int, on_click=None, label: str | None = "all"):
+        self.layout = layout
+        self.label = label
+        self.row = row
+        self.on_click = on_click
+        self.plot: pg.PlotItem = layout.addPlot(row=row, col=0)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(False, False)
+        self.plot.invertY(True)
+        left = self.plot.getAxis("left")
+        left.setTicks([[], []])
+        left.setWidth(AXIS_WIDTH)
+        self.total = 1
+        self.image = ClickableImage(on_click=self._clicked, axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.band = pg.LinearRegionItem(movable=False)
+        self.band.setZValue(10)
+        self.plot.addItem(self.band, ignoreBounds=True)
+        self.line = pg.InfiniteLine(angle=90, movable=False)
+        self.line.setZValue(11)
+        self.plot.addItem(self.line, ignoreBounds=True)
+        self.shown = True
+        self.set_visible(False)
+
+    def style(self, t: th.Theme) -> None:
+        th.style_plot(self.plot, t)
+        self.plot.getAxis("bottom").setStyle(tickFont=t.font(0.8))
+        if self.label:
+            self.plot.setLabel("left", self.label, color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+        self.plot.getAxis("left").setStyle(tickFont=t.font(0.8))
+        c = pg.mkColor(t.highlight)
+        self.line.setPen(pg.mkPen(c, width=2))
+        fill = pg.mkColor(t.highlight)
+        fill.setAlpha(60)
+        self.band.setBrush(pg.mkBrush(fill))
+        for edge in self.band.lines:
+            edge.setPen(pg.mkPen(c, width=1))
+
+    def set_visible(self, on: bool) -> None:
+        if on == self.shown:
+            return
+        self.shown = on
+        self.plot.setVisible(on)
+        self.layout.layout.setRowFixedHeight(self.row, HEIGHT if on else 0)
+        self.layout.layout.setRowSpacing(self.row, 4 if on else 0)
+
+    def show(self, overview, cmap, levels) -> None:
+        """Draw ``overview`` (an ``app.scale.Overview``; None hides the strip): one row per unit."""
+        if overview is None:
+            self.set_visible(False)
+            return
+        self.show_rows(overview.extreme().T, overview.total, cmap, levels)
+
+    def show_rows(self, rows: np.ndarray | None, total: int, cmap, levels) -> None:
+        """Draw ``rows`` (rows x bins, bins spanning ``total`` steps; None hides the strip)."""
+        if rows is None:
+            self.set_visible(False)
+            return
+        self.set_visible(True)
+        n = rows.shape[0]
+        self.total = int(total)
+        self.image.setImage(np.ascontiguousarray(rows), autoLevels=False, levels=levels)
+        self.image.setColorMap(cmap)
+        self.image.setRect(QtCore.QRectF(-0.5, -0.5, self.total, n))
+        self.plot.setXRange(-0.5, self.total - 0.5, padding=0)
+        self.plot.setYRange(-0.5, n - 0.5, padding=0)
+        ticks = [(v, short(int(v))) for v, _ in count_ticks(self.total, 0, max_ticks=5)]
+        count_axis(self.plot.getAxis("bottom"), self.total, ticks=ticks)
+
+    def set_left(self, width: int, ticks: list | None = None) -> None:
+        """The left axis: ``width`` pixels (as the plot's below, so that steps line up) and
+        ``ticks`` [(row, text)] naming the rows."""
+        axis = self.plot.getAxis("left")
+        axis.setWidth(width)
+        axis.setTicks([ticks or [], []])
+
+    def set_window(self, start: int, n: int, step: int) -> None:
+        """The exact window's steps ``start .. start + n - 1``; the current ``step``."""
+        if not self.shown:
+            return
+        self.band.setRegion((start - 0.5, start + n - 0.5))
+        self.line.setPos(step)
+
+    def _clicked(self, column: int, row: int) -> None:
+        if self.on_click is not None and self.total:
+            bins = self.image.image.shape[1] if self.image.image is not None else 1
+            # the image spans the steps: a pixel column is a bin, its first step is asked
+            self.on_click(int(max(0, min(self.total - 1, -(-column * self.total // bins)))))

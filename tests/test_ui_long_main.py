@@ -1,0 +1,136 @@
+"""A long input in the main window: the first window at once, the keyframe pass in the
+background, the Over time and Unrolled views' overviews equal to min/max per bin of the
+whole trace, and exact numbers at any step the player seeks to."""
+
+import numpy as np
+import pytest
+
+from lstmviz import limits
+from lstmviz.app.options import default_config
+from lstmviz.app.stack import InputSpec, LayerEntry
+from lstmviz.app.state import AppState
+
+T = 3000
+
+
+def _brute_extreme(arr, bins):
+    edges = -(-np.arange(bins + 1) * len(arr) // bins)
+    lo = np.array([arr[a:b].min(axis=0) for a, b in zip(edges[:-1], edges[1:])])
+    hi = np.array([arr[a:b].max(axis=0) for a, b in zip(edges[:-1], edges[1:])])
+    return np.where(np.abs(hi) >= np.abs(lo), hi, lo)
+
+
+@pytest.fixture
+def long_window(make_window, monkeypatch):
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)  # ~20 KB of trace: these are ~2 MB
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=6)),
+                      LayerEntry("GRU", default_config("GRU", None, units=4))], InputSpec(input_dim=2))
+    state.set_layer_option(0, "return_sequences", True)
+    w = make_window((1400, 900), state)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.sign(np.sin(t / 230.0))], -1)[None].astype(np.float32)
+    return w, x
+
+
+def _tab(w, title):
+    k = next(i for i, v in enumerate(w.views) if v.title == title)
+    w.tabs.setCurrentIndex(k)
+    return w.views[k]
+
+
+def test_over_time_shows_the_whole_sequence_beside_the_exact_window(long_window, qtbot):
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    seq = state.long
+    assert seq is not None
+    name = state.model.layers[0].name
+    state.set_cursor(layer=name)
+    full = state.model.trace(x)[name]
+    # the first window at once, exact, while the pass runs (progress bar and Cancel shown)
+    slot = next(s for s in view.slots if s.key == "i")
+    np.testing.assert_array_equal(slot.image.image, full.steps["i"][0, :seq.window].T)
+    assert w.long_runner.wait(120) and seq.overviews is not None
+    assert not w.long_runner.progress.isVisible()
+    for key in ("i", "c", "h"):
+        slot = next(s for s in view.slots if s.key == key)
+        assert slot.strip.shown
+        want = _brute_extreme(full.steps[key][0], seq.overviews[(name, key)].bins)
+        np.testing.assert_array_equal(slot.strip.image.image, want.T)
+        # the same colour levels in the strip and the exact heatmap
+        assert tuple(slot.strip.image.levels) == tuple(slot.colorbar.levels())
+    for step in (1717, 0, T - 1, 1000):  # the player seeks anywhere: exact numbers
+        state.set_cursor(step=step)
+        for refined in (False, True):  # the chunk around the step at once, then the window
+            if refined:
+                qtbot.waitUntil(lambda: state.trace.layers[name].timesteps == seq.window, timeout=60_000)
+            start, n = state.trace.start, state.trace.layers[name].timesteps
+            assert start <= step < start + n
+            slot = next(s for s in view.slots if s.key == "c")
+            np.testing.assert_array_equal(slot.image.image, full.steps["c"][0, start:start + n].T)
+            xs, ys = view.curves["h"].getData()
+            k = int(np.flatnonzero(xs == step)[0])
+            assert ys[k] == full.steps["h"][0, step, state.cursor.unit]
+            assert slot.cursor_line.value() == step and slot.strip.line.value() == step
+            assert f"t = {step}" in view.header.text()
+    view.click_overview(2500)  # a click on a strip seeks the whole sequence
+    assert state.cursor.step == 2500 and state.trace.start <= 2500 < state.trace.start + 32
+
+
+def test_cancel_keeps_the_first_window(long_window, qtbot):
+    w, x = long_window
+    state = w.state
+    state.set_input_data(np.tile(x, (1, 10, 1)))  # 30,000 steps: seconds of pass
+    seq = state.long
+    w.long_runner.cancel()
+    assert w.long_runner.wait(60)
+    assert not seq.ready and "cancelled" in (seq.error or "")
+    assert "cancelled" in w.statusBar().currentMessage()
+    state.set_cursor(step=20000)  # the first window stays, at its last step
+    assert state.trace.start == 0 and state.trace_cursor.step == seq.window - 1
+
+
+def test_unrolled_shows_every_layer_over_the_whole_sequence_and_exact_cells(long_window, qtbot):
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Unrolled")
+    state.set_input_data(x)
+    seq = state.long
+    assert w.long_runner.wait(120) and seq.overviews is not None
+    names = [layer.name for layer in state.model.layers[:2]]
+    full = state.model.trace(x)
+    state.set_cursor(layer=names[0], unit=3)
+    assert view.strip.shown
+    bins = seq.overviews[(names[0], "h")].bins
+    # the strip: a row per recurrent layer, top layer first, min/max per bin of its h (unit 3,
+    # clamped to the GRU's 4 units), on the rows' colour levels
+    want = np.stack([_brute_extreme(full[n].steps["h"][0], bins)[:, 3] for n in names[::-1]])
+    np.testing.assert_array_equal(view.strip.image.image, want)
+    assert tuple(view.strip.image.levels) == tuple(view.colorbar.levels())
+    for step in (2222, 5, T - 1):
+        state.set_cursor(step=step)
+        qtbot.waitUntil(lambda: state.trace.layers[names[0]].timesteps == seq.window, timeout=60_000)
+        start = state.trace.start
+        row = next(r for r in view.rows if r.layer == names[0])
+        np.testing.assert_array_equal(row.values, full[names[0]].steps["h"][0, start:start + seq.window, 3])
+        assert f"processing step <b>{step}</b>" in view.header.text()
+        assert view.strip.line.value() == step
+    view.click_overview(100)
+    assert state.cursor.step == 100 and state.trace.start == 0
+
+
+def test_the_cell_view_shows_the_exact_step_of_the_whole_sequence(long_window, qtbot):
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Cell")
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    name = state.model.layers[0].name
+    full = state.model.trace(x)[name]
+    for step in (1536, 2047, 40):
+        state.set_cursor(step=step, layer=name)
+        np.testing.assert_array_equal(view.bars["g1"].values, full.steps["f"][0, step])
+        np.testing.assert_array_equal(view.bars["c_prev"].values, full.steps["c"][0, step - 1])
+        np.testing.assert_array_equal(view.bars["x"].values, x[0, step])
+        assert f"t = {step}</b> = input step {step}" in view.header.text()
