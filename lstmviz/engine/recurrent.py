@@ -265,7 +265,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     With Keras' default activations (sigmoid, tanh) the sigmoid gates' weights are held
     scaled by -1 (exact), so ``sigmoid(z) = 1 / (1 + exp(z'))`` is three calls over the
     three gates (NumPy's float32 ``exp`` costs about half its ``tanh``; it is
-    ``activations.sigmoid`` to the bit). For blocks of ``SMALL_BATCH`` columns and more,
+    ``activations.sigmoid`` to the bit). For batches of ``SMALL_BATCH`` and more,
     ``tanh(c)`` is ``2 / (1 + exp(-2c)) - 1`` (five cheap calls beat one ``tanh`` there);
     smaller ones call ``np.tanh``. The arrays handed back are (T, B, ...) views in Keras'
     order; ``pre`` (recorded as held) is put in Keras' order and scale when first asked
