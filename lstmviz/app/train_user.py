@@ -111,8 +111,7 @@ def user_session(model: Model, data: T.Data, loss: str, settings: Settings | Non
 
 def snapshot_model(session: TrainingSession, iteration: int) -> Model:
     """The session's model with the weights of the snapshot at or before ``iteration``."""
-    with session.lock:
-        model = Model.from_spec(session.model.to_spec())
+    model = Model.from_spec(session.model.to_spec())  # the structure (its weights are replaced)
     for a, w in zip(trainable_arrays(model), session.weights_at(iteration)):
         a[...] = w
     return model
@@ -142,7 +141,7 @@ class Scrubber:
         snapshot's update. ``keep``: an explicit "put these weights on the stack", after
         which the next scrub starts a new undo entry."""
         st = self.state
-        with session.lock:
+        with session.data_lock:
             it = max((k for k, _ in session.snapshots if k <= iteration), default=0)
         model = snapshot_model(session, it)
         data = session.data
