@@ -11,11 +11,10 @@ the UI thread:
 - the Train tab's plot refreshes per second (its 33 ms timer, target >= 10 a second), and
   how many of them drew a new update (that rate is bounded by the training update's own
   time, printed beside it: a new point cannot be drawn before the update made it);
-- the UI thread's time per refresh that drew new data (target <= 5 ms, a third of a frame);
-- training updates per second in the window against the same session stepped with no
-  window (the worker's share of the machine).
+- the UI thread's time per refresh that drew new data (target <= 5 ms, a third of a frame).
 
     PYTHONPATH=. QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/bench_train_gui.py [--seconds 12]
+        [--switch-interval 0]   # the worker at Python's default 5 ms switch interval (the peer)
 
 A benchmark, not a test: exits 0. On a shared machine, absolute figures move with the load.
 """
@@ -88,17 +87,6 @@ def main(argv=None) -> int:
     data = tasks.Data(x, y, x[:0], y[:0])
     settings = Settings(optimizer="adam", batch_size=32, epochs=1000, shuffle=False)
 
-    # the peer: the same session's updates with no window around (before and after; the faster)
-    def alone_ms() -> float:
-        alone = user_session(model, data, "mse", settings)
-        alone.step()
-        t0, n = time.perf_counter(), 0
-        while time.perf_counter() - t0 < 3.0 or n < 3:
-            alone.step()
-            n += 1
-        return 1000 * (time.perf_counter() - t0) / n
-
-    alone_before = alone_ms()
     panel.use_session(user_session(model, data, "mse", settings))
     if args.switch_interval is not None:
         panel.switch_interval = args.switch_interval or None
@@ -125,7 +113,6 @@ def main(argv=None) -> int:
     its = panel.session.view().iteration - it0
     panel.stop()
 
-    alone = min(alone_before, alone_ms())
     ticks = [r for r in refreshes if r[0] >= t_start]
     drew = [r for r in ticks if r[2]]
     gui_ms = 1000 * elapsed / max(its, 1)
@@ -152,8 +139,6 @@ def main(argv=None) -> int:
         print(f"UI time per refresh with new data: median {statistics.median(cost):.1f} ms, "
               f"max {max(cost):.1f} ms   target <= 5 ms (median): "
               f"{'ok' if statistics.median(cost) <= 5 else 'NOT MET'}")
-    print(f"training update in the window {gui_ms:.0f} ms vs with no window {alone:.0f} ms: "
-          f"{gui_ms / alone:.2f}x (the UI's share of the machine; noisy on a loaded machine)")
     w.close()
     return 0
 
