@@ -44,6 +44,13 @@ def test_user_data_splits_like_keras_and_trains_a_copy(tmp_path):
     for _ in range(4):
         s.step()
     assert s.view().history.val_loss  # an epoch ended: validation measured
+    s.configure(Settings(optimizer="sgd", learning_rate=0.1, batch_size=4, epochs=1, shuffle=False))
+    for a, b in zip(trainable_arrays(s.model), before):
+        np.testing.assert_array_equal(a, b)  # new settings: a new run from the same weights
+    assert s.view().iteration == 0 and s.trainer.batch_size == 4
+    s.configure(Settings(optimizer="sgd", learning_rate=0.1, batch_size=8, epochs=1, shuffle=False))
+    for _ in range(4):
+        s.step()
     for a, b in zip(trainable_arrays(state.model), before):
         np.testing.assert_array_equal(a, b)  # the app's model is untouched
     # the same as the engine's own fit on the same copy

@@ -111,6 +111,9 @@ class TrainingSession:
             if self._user is not None:
                 self.model, self.data, self.loss = self._user
                 self.task = None
+                if getattr(self, "initial", None) is not None:  # a new run starts where the first did
+                    for a, w in zip(trainable_arrays(self.model), self.initial):
+                        a[...] = w
             else:
                 task = T.get(settings.task)
                 self.task = task
