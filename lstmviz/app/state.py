@@ -639,6 +639,24 @@ class AppState(History):
         self.stack_changed.emit()
 
     @_operation
+    def show_weights(self, model: Model, undoable: bool = False) -> None:
+        """Trace ``model``, the current model with other weights (a training snapshot), in
+        its place: an undoable edit when ``undoable``, else a preview that leaves the undo
+        history alone (scrubbing training time). The stack's layers must match."""
+        if self.model is None or [l.name for l in model.layers] != [l.name for l in self.model.layers]:
+            raise LstmvizError("these weights belong to another model than the one shown")
+        if undoable:
+            self._push_history(self.snapshot())
+        if self.readonly:
+            self.model = model
+        else:
+            for entry, layer in zip(self.layers, model.layers):
+                entry.weights = [np.array(w) for w in layer.weights]
+        self.rebuild()
+        if undoable:
+            self.stack_changed.emit()
+
+    @_operation
     def new_stack(self) -> None:
         """Back to the built-in editable stack (undo brings back what was there)."""
         self.remember_replaced()

@@ -8,7 +8,10 @@ end, the global gradient norm, and the per-step gradient norms of the first recu
 layer: ``||dL/dh_t||`` and ``||dL/dc_t||`` (LSTM), the L2 norm over units averaged over the
 batch, in processing order (vanishing or exploding gradients seen directly). Every
 ``snapshot_every`` updates it keeps a copy of the weights. A worker thread may call
-``step()`` while the UI thread reads ``view()``: both take the session's lock.
+``step()`` while the UI thread reads ``view()``: ``lock`` serialises the runs' operations
+(an update, reset, configure) and is held for a whole update; what the tab reads (history,
+snapshots, progress) is guarded by a second lock held only to record or copy it, so the
+UI thread never waits for an update to finish (the window keeps its frame rate).
 """
 
 from __future__ import annotations
@@ -94,6 +97,7 @@ class TrainingSession:
     def __init__(self, settings: Settings | None = None, snapshot_every: int = 10,
                  model=None, data: T.Data | None = None, loss: str | None = None):
         self.lock = threading.RLock()
+        self.data_lock = threading.RLock()  # history, snapshots, progress: held briefly
         self.snapshot_every = int(snapshot_every)
         self._user: tuple[object, T.Data, str] | None = None
         if model is not None:
@@ -113,6 +117,9 @@ class TrainingSession:
             if self._user is not None:
                 self.model, self.data, self.loss = self._user
                 self.task = None
+                if getattr(self, "initial", None) is not None:  # a new run starts where the first did
+                    for a, w in zip(trainable_arrays(self.model), self.initial):
+                        a[...] = w
             else:
                 task = T.get(settings.task)
                 self.task = task
@@ -136,12 +143,19 @@ class TrainingSession:
         self.trainer = Trainer(self.model, self.data.x_train, self.data.y_train, self.loss, opt,
                                self._default("batch_size", 32), self._default("epochs", 20),
                                s.shuffle, s.seed)
-        self.history = History()
-        self.snapshots: list[tuple[int, list[np.ndarray]]] = [(0, [a.copy() for a in self.initial])]
-        self.dh_norm = self.dc_norm = None
-        self.last = None
-        #: the weights before the last update (the gradient views' update sizes)
-        self.before_last: list[np.ndarray] | None = None
+        with self.data_lock:
+            self.history = History()
+            self.snapshots: list[tuple[int, list[np.ndarray]]] = [(0, [a.copy() for a in self.initial])]
+            self.dh_norm = self.dc_norm = None
+            self.last = None
+            #: the weights before the last update (the gradient views' update sizes)
+            self.before_last: list[np.ndarray] | None = None
+            self._progress = self._read_progress()
+
+    def _read_progress(self) -> tuple:
+        tr = self.trainer
+        return (tr.optimizer.iterations, tr.epoch, tr.epochs, tr.batches_per_epoch, tr.n, tr.batch_size,
+                tr.done)
 
     def reset(self) -> None:
         """Back to the same initial weights and an untouched optimizer."""
@@ -153,7 +167,7 @@ class TrainingSession:
     def set_learning_rate(self, lr: float) -> None:
         if not (lr > 0 and math.isfinite(lr)):
             raise LstmvizError(f"the learning rate must be a positive number, got {lr}")
-        with self.lock:
+        with self.data_lock:  # taken at the next update; never waits for this one
             self.settings.learning_rate = float(lr)
             self.trainer.optimizer.learning_rate = float(lr)
 
@@ -169,32 +183,41 @@ class TrainingSession:
                 return None
             self.before_last = [a.copy() for a in self.trainer.arrays]
             upd = self.trainer.step()
-            h = self.history
-            h.iterations.append(upd.iteration)
-            h.loss.append(upd.loss)
-            h.grad_norm.append(upd.grad_norm)
             name, child = _first_rnn(self.model)
-            self.dh_norm, self.dc_norm = step_norms(upd.grads, name, child)
-            if upd.epoch_end:
-                h.epoch_iterations.append(upd.iteration)
-                h.epoch_loss.append(upd.epoch_loss)
-                if len(self.data.x_val):
-                    h.val_loss.append(evaluate(self.model, self.data.x_val, self.data.y_val, self.loss))
+            dh, dc = step_norms(upd.grads, name, child)
+            val = None
+            if upd.epoch_end and len(self.data.x_val):
+                val = evaluate(self.model, self.data.x_val, self.data.y_val, self.loss)
+            snap = None
             if self.snapshot_every and upd.iteration % self.snapshot_every == 0:
-                self.snapshots.append((upd.iteration, [a.copy() for a in trainable_arrays(self.model)]))
-            self.last = upd
+                snap = (upd.iteration, [a.copy() for a in trainable_arrays(self.model)])
+            with self.data_lock:  # what the tab reads, recorded at once
+                h = self.history
+                h.iterations.append(upd.iteration)
+                h.loss.append(upd.loss)
+                h.grad_norm.append(upd.grad_norm)
+                self.dh_norm, self.dc_norm = dh, dc
+                if upd.epoch_end:
+                    h.epoch_iterations.append(upd.iteration)
+                    h.epoch_loss.append(upd.epoch_loss)
+                    if val is not None:
+                        h.val_loss.append(val)
+                if snap is not None:
+                    self.snapshots.append(snap)
+                self.last = upd
+                self._progress = self._read_progress()
             return upd
 
     def view(self) -> View:
-        with self.lock:
+        """A copy of what the tab draws; never waits for an update to finish."""
+        with self.data_lock:
             h = self.history
             copy = History(list(h.iterations), list(h.loss), list(h.grad_norm),
                            list(h.epoch_iterations), list(h.epoch_loss), list(h.val_loss))
-            tr = self.trainer
+            it, epoch, epochs, per_epoch, n, batch, done = self._progress
             return View(copy, None if self.dh_norm is None else self.dh_norm.copy(),
                         None if self.dc_norm is None else self.dc_norm.copy(),
-                        tr.optimizer.iterations, tr.epoch, tr.epochs, tr.batches_per_epoch,
-                        tr.n, tr.batch_size, tr.done, tr.optimizer.learning_rate)
+                        it, epoch, epochs, per_epoch, n, batch, done, self.trainer.optimizer.learning_rate)
 
     def updates_text(self) -> str:
         """'256 samples / batch 32 = 8 updates per epoch' (a short last batch rounds up)."""
@@ -206,7 +229,7 @@ class TrainingSession:
 
     def weights_at(self, iteration: int) -> list[np.ndarray]:
         """The snapshot taken at or before ``iteration``."""
-        with self.lock:
+        with self.data_lock:
             best = self.snapshots[0]
             for it, arrays in self.snapshots:
                 if it <= iteration:

@@ -13,6 +13,7 @@ second, updating plot items created once (``setData``).
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -25,6 +26,7 @@ from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
+from lstmviz.ui.train_user_box import TimeScrub, UserBox
 
 CELLS = ("LSTM", "GRU", "SimpleRNN")
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
@@ -108,17 +110,25 @@ class TrainPanel(QtWidgets.QWidget):
         form.addRow(self.pin_button)
         self.time_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.time_slider.setRange(0, 0)
-        self.time_slider.setToolTip("Training time: the weight snapshots (every "
-                                    f"{self.session.snapshot_every} updates)")
         self.time_label = QtWidgets.QLabel("update 0")
-        self.show_button = QtWidgets.QPushButton("Show in views")
-        self.show_button.setToolTip("Open the model as it was at this update in Unrolled, Cell, "
-                                    "Over time and Weights, on validation samples")
+        self.time_slider.setToolTip("Training time: every view shows the model as it was at this "
+                                    "snapshot (the player below the views scrubs sequence time)")
+        self.snap_spin = QtWidgets.QSpinBox()
+        self.snap_spin.setRange(1, 10000)
+        self.snap_spin.setValue(self.session.snapshot_every)
+        self.snap_spin.setToolTip("Keep a copy of the weights every N updates")
+        self.show_button = QtWidgets.QPushButton("Put on the stack")
+        self.show_button.setToolTip("Make the weights at this snapshot the stack's (Edit > Undo takes "
+                                    "them back)")
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.time_slider, 1)
         row.addWidget(self.time_label)
         form.addRow("Snapshots", row)
+        form.addRow("Snapshot every", self.snap_spin)
         form.addRow(self.show_button)
+        self.user_box = UserBox(self)
+        form.addRow(self.user_box)
+        self.scrub = TimeScrub(self)
         self.updates_label = QtWidgets.QLabel()
         self.updates_label.setWordWrap(True)
         self.status_label = QtWidgets.QLabel()
@@ -171,6 +181,8 @@ class TrainPanel(QtWidgets.QWidget):
         self.reset_button.clicked.connect(self.reset)
         self.pin_button.clicked.connect(lambda: self.pin())
         self.time_slider.valueChanged.connect(self._slider_moved)
+        self.time_slider.valueChanged.connect(self.scrub.moved)  # the user's moves only (see refresh)
+        self.snap_spin.valueChanged.connect(self._snapshot_every_changed)
         self.show_button.clicked.connect(lambda: self.show_in_views())
 
     def apply_theme(self, theme: th.Theme) -> None:
@@ -219,11 +231,18 @@ class TrainPanel(QtWidgets.QWidget):
         for w in widgets:
             w.blockSignals(True)
         try:
-            self.task_combo.setCurrentIndex(self.task_combo.findData(s.settings.task))
-            self.task_about.setText(task.description)
-            self.cell_combo.setCurrentText(s.settings.cell)
-            self.units_spin.setValue(s.settings.units or task.units)
-            self.steps_spin.setValue(s.settings.steps or task.steps)
+            if task is not None:
+                self.task_combo.setCurrentIndex(self.task_combo.findData(s.settings.task))
+                self.task_about.setText(task.description)
+                self.cell_combo.setCurrentText(s.settings.cell)
+                self.units_spin.setValue(s.settings.units or task.units)
+                self.steps_spin.setValue(s.settings.steps or task.steps)
+            else:
+                self.task_combo.setCurrentIndex(-1)
+                self.task_about.setText("Your model with your data (a copy of the stack's model); "
+                                        "pick a task to go back to the toy tasks")
+            for w in (self.cell_combo, self.units_spin, self.steps_spin):
+                w.setEnabled(task is not None)
             self.opt_combo.setCurrentText(s.settings.optimizer)
             self.lr_spin.setValue(s.trainer.optimizer.learning_rate)
             self.batch_spin.setValue(s.trainer.batch_size)
@@ -235,7 +254,12 @@ class TrainPanel(QtWidgets.QWidget):
         self.updates_label.setText(s.updates_text())
 
     def _task_changed(self) -> None:
+        if self.task_combo.currentIndex() < 0:
+            return
         task = tasks.get(self.task_combo.currentData())
+        if self.session.task is None:  # from the user's model back to the tasks
+            self.set_playing(False)
+            self.session = TrainingSession(Settings(task=task.name), self.snapshot_every())
         self.pinned_dh.setData([], [])
         self.step_legend.removeItem(self.pinned_dh)
         self._pinned = None
@@ -245,7 +269,7 @@ class TrainPanel(QtWidgets.QWidget):
 
     def _settings_changed(self) -> None:
         self.apply_settings(Settings(
-            task=self.task_combo.currentData(), cell=self.cell_combo.currentText(),
+            task=self.task_combo.currentData() or self.session.settings.task, cell=self.cell_combo.currentText(),
             units=self.units_spin.value(), steps=self.steps_spin.value(),
             optimizer=self.opt_combo.currentText(),
             learning_rate=self.lr_spin.value() if self.opt_combo.currentText() == self.session.settings.optimizer else None,
@@ -261,6 +285,24 @@ class TrainPanel(QtWidgets.QWidget):
         except LstmvizError as err:
             self._error = str(err)
         self._load_settings_into_controls()
+        self.refresh(force=True)
+
+    def use_session(self, session: TrainingSession) -> None:
+        """Switch to another run (the user's model): training pauses first."""
+        self.set_playing(False)
+        self.session = session
+        self._error = ""
+        self._load_settings_into_controls()
+        self.refresh(force=True)
+
+    def snapshot_every(self) -> int:
+        return self.snap_spin.value()
+
+    def _snapshot_every_changed(self, n: int) -> None:
+        self.session.snapshot_every = int(n)
+
+    def set_error(self, message: str) -> None:
+        self._error = message
         self.refresh(force=True)
 
     def _lr_changed(self, value: float) -> None:
@@ -294,16 +336,26 @@ class TrainPanel(QtWidgets.QWidget):
             t.join(timeout=10)
         self._thread = None
 
+    #: the interpreter's switch interval while training runs (s): the UI thread takes the GIL
+    #: within a millisecond of asking, instead of Python's 5 ms (None: leave it)
+    switch_interval: float | None = 0.001
+
     def _run(self) -> None:
-        while self._playing.is_set():
-            try:
-                if self.session.step() is None:
+        old = sys.getswitchinterval()
+        if self.switch_interval:
+            sys.setswitchinterval(self.switch_interval)
+        try:
+            while self._playing.is_set():
+                try:
+                    if self.session.step() is None:
+                        break
+                except LstmvizError as err:
+                    self._error = str(err)
                     break
-            except LstmvizError as err:
-                self._error = str(err)
-                break
-            time.sleep(0)  # let the UI thread take the GIL between updates
-        self._playing.clear()
+                time.sleep(0)  # let the UI thread take the GIL between updates
+        finally:
+            sys.setswitchinterval(old)
+            self._playing.clear()
 
     def one_update(self) -> None:
         """One update on the worker thread (the window keeps drawing while it runs)."""
@@ -353,28 +405,17 @@ class TrainPanel(QtWidgets.QWidget):
         if 0 <= k < len(snaps):
             self.time_label.setText(f"update {snaps[k][0]}")
 
-    def show_in_views(self, iteration: int | None = None) -> None:
-        """The model at a snapshot (the slider's, or ``iteration``) in the window's views."""
-        window = self.window_ref
-        if window is None:
-            return
-        from lstmviz.engine import Model
-        from lstmviz.engine.train import trainable_arrays
-
-        if iteration is None:
+    def show_in_views(self, iteration: int | None = None, keep: bool = True):
+        """Put the weights of a snapshot (the slider's, or the one at or before ``iteration``)
+        on the window's model, an undoable edit (a task's model is opened in its place)."""
+        if iteration is not None:
             snaps = self.session.snapshots
-            iteration = snaps[min(self.time_slider.value(), len(snaps) - 1)][0]
-        with self.session.lock:
-            model = Model.from_spec(self.session.model.to_spec())
-            x_val = self.session.data.x_val[:4]
-        for a, w in zip(trainable_arrays(model), self.session.weights_at(iteration)):
-            a[...] = w
-        state = window.state
-        state.set_model(model)
-        if np.issubdtype(np.asarray(x_val).dtype, np.floating):
-            state.set_input_data(np.asarray(x_val, np.float32))
-        if hasattr(window, "statusBar"):
-            window.statusBar().showMessage(f"The views show the model at update {iteration}", 8000)
+            k = max((i for i, (it, _) in enumerate(snaps) if it <= iteration), default=0)
+            self.time_slider.blockSignals(True)
+            self.time_slider.setValue(k)
+            self.time_slider.blockSignals(False)
+            self._slider_moved(k)
+        return self.scrub.show(keep=keep)
 
     # -- lessons ---------------------------------------------------------------------------
     def lesson_step(self, spec: dict) -> dict:
@@ -451,9 +492,12 @@ class TrainPanel(QtWidgets.QWidget):
         n_snaps = len(self.session.snapshots)
         if self.time_slider.maximum() != n_snaps - 1:
             at_end = self.time_slider.value() == self.time_slider.maximum()
+            self.time_slider.blockSignals(True)  # training moves the slider, not the views
             self.time_slider.setRange(0, n_snaps - 1)
             if at_end:
                 self.time_slider.setValue(n_snaps - 1)
+            self.time_slider.blockSignals(False)
+            self._slider_moved(self.time_slider.value())
         epoch = min(v.epoch + 1, v.epochs)
         text = (f"update {v.iteration} \u00b7 epoch {epoch}/{v.epochs}"
                 + (f" \u00b7 loss {h.loss[-1]:.4g}" if h.loss else "")

@@ -1,0 +1,156 @@
+"""The Train tab's own-model parts, without Qt: the user's model trained on their own inputs
+and targets, and the views scrubbed through training time.
+
+``user_data`` reads inputs and targets (``.npy``/``.csv``, with the command line's readers
+in ``cli_inputs``), checks their shapes against the model and the loss (one line saying what
+is wrong and what is expected) and splits off the last ``validation_split`` of the samples
+for validation, as Keras' ``fit(validation_split=...)`` does. ``user_session`` trains a
+*copy* of the model: the app's model is untouched until the user puts a snapshot on it.
+
+``Scrubber`` shows the model as it was at a snapshot in every view, through the app state:
+the first scrub of a burst pushes one undo entry (what was there: Edit > Undo brings it
+back), the following ones only swap the weights and re-trace (no flood of undo entries). A
+snapshot whose model is not the one shown (a task's model) is opened in its place once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmviz.app import tasks as T
+from lstmviz.app.training import Settings, TrainingSession
+from lstmviz.engine import Model
+from lstmviz.engine.layers import fmt_shape
+from lstmviz.engine.losses import canonical
+from lstmviz.engine.train import evaluate, take_rows, trainable_arrays
+from lstmviz.errors import LstmvizError
+from lstmviz.text import safe_name
+
+
+def copy_model(model: Model) -> Model:
+    """An independent copy of ``model`` with the same weights."""
+    twin = Model.from_spec(model.to_spec())
+    for a, w in zip(trainable_arrays(twin), trainable_arrays(model)):
+        a[...] = w
+    return twin
+
+
+def _name(path) -> str:
+    return safe_name(str(path).replace("\\", "/").rsplit("/", 1)[-1])
+
+
+def _fits(shape, want) -> bool:
+    return len(shape) == len(want) and all(d is None or d == s for s, d in zip(shape, want))
+
+
+def output_shape(model: Model, x) -> tuple:
+    """The model's output shape for ``x`` (run on its first sample)."""
+    from lstmviz.engine.gradients import forward
+
+    fw = forward(model, take_rows(x, slice(0, 1)))
+    ref = model.outputs[0]
+    return tuple(np.shape(fw.values[ref.layer][ref.tensor_index]))
+
+
+def user_data(model: Model, input_path, target_path, loss: str,
+              validation_split: float = 0.2) -> tuple[T.Data, str]:
+    """The user's inputs and targets as a task's ``Data`` and the canonical loss name.
+    Every refusal is one line naming the file, what it holds and what is expected."""
+    from lstmviz.cli_inputs import input_specs, read_input
+
+    loss = canonical(loss)
+    if not 0.0 <= float(validation_split) < 1.0:
+        raise LstmvizError(f"the validation split must be at least 0 and under 1, got {validation_split}")
+    specs = input_specs(model)
+    if len(specs) != 1:
+        raise LstmvizError(f"the Train tab trains models with one input; this one takes {len(specs)} "
+                           "(train it with `lstmviz train MODEL --input X1 --input X2 ...`)")
+    want, integer = specs[0]
+    x = np.asarray(read_input(input_path, want, None, integer))
+    if not np.issubdtype(x.dtype, np.number) and x.dtype != bool:
+        raise LstmvizError(f"{_name(input_path)}: holds {x.dtype} values, not numbers")
+    if integer and np.all(np.isfinite(x)) and np.all(x == np.round(x)):
+        x = x.astype(np.int32)
+    elif not integer:
+        x = x.astype(np.float32)
+    if not _fits(x.shape, want):
+        raise LstmvizError(f"{_name(input_path)}: inputs of shape {x.shape}, but the model takes "
+                           f"{fmt_shape(want)} (samples first)")
+    n = x.shape[0]
+    y = np.asarray(read_input(target_path, None, None, loss == "sparse_categorical_crossentropy"))
+    if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
+        raise LstmvizError(f"{_name(target_path)}: holds {y.dtype} values, not numbers")
+    y = y.astype(np.float32)
+    if y.ndim == 0 or y.shape[0] != n:
+        raise LstmvizError(f"{_name(target_path)}: {y.shape[0] if y.ndim else 0} targets, but the inputs "
+                           f"have {n} samples; expected one target per sample")
+    out = output_shape(model, x)
+    want = out[1:-1] if loss == "sparse_categorical_crossentropy" else out[1:]
+    ok = y.shape[1:] == want or (loss == "sparse_categorical_crossentropy" and y.shape[1:] == want + (1,))
+    if not ok:
+        what = "class ids of shape" if loss == "sparse_categorical_crossentropy" else "shape"
+        raise LstmvizError(f"{_name(target_path)}: targets of shape {y.shape}, but the model outputs "
+                           f"{fmt_shape((None,) + out[1:])}; {loss} expects {what} {fmt_shape((n,) + want)}")
+    try:
+        evaluate(model, take_rows(x, slice(0, 1)), y[:1], loss)
+    except LstmvizError as err:
+        raise LstmvizError(f"{_name(target_path)}: {err}") from None
+    n_val = int(n * float(validation_split))  # Keras: the last samples, before any shuffling
+    if n - n_val < 1:
+        raise LstmvizError(f"{n} samples leave none to train on with a validation split of {validation_split}")
+    cut = n - n_val
+    return T.Data(x[:cut], y[:cut], x[cut:], y[cut:]), loss
+
+
+def user_session(model: Model, data: T.Data, loss: str, settings: Settings | None = None,
+                 snapshot_every: int = 10) -> TrainingSession:
+    """A run training a copy of ``model`` (the app's stays as it is)."""
+    return TrainingSession(settings or Settings(), snapshot_every, model=copy_model(model), data=data,
+                           loss=loss)
+
+
+def snapshot_model(session: TrainingSession, iteration: int) -> Model:
+    """The session's model with the weights of the snapshot at or before ``iteration``."""
+    model = Model.from_spec(session.model.to_spec())  # the structure (its weights are replaced)
+    for a, w in zip(trainable_arrays(model), session.weights_at(iteration)):
+        a[...] = w
+    return model
+
+
+def same_structure(a: Model | None, b: Model | None) -> bool:
+    """The same layers (names) with the same weight shapes: weights of one fit the other."""
+    if a is None or b is None or [l.name for l in a.layers] != [l.name for l in b.layers]:
+        return False
+    return [w.shape for w in trainable_arrays(a)] == [w.shape for w in trainable_arrays(b)]
+
+
+class Scrubber:
+    """Shows training snapshots in the app's views, undo-safe (see the module's doc)."""
+
+    def __init__(self, state):
+        self.state = state
+        self._mark = None  # the undo entry this burst of scrubbing pushed
+
+    def _ours(self) -> bool:
+        st = self.state
+        return bool(self._mark is not None and st.undo_stack and st.undo_stack[-1] is self._mark
+                    and not st.redo_stack)
+
+    def show(self, session: TrainingSession, iteration: int, keep: bool = False) -> int:
+        """The model at the snapshot at or before ``iteration`` in every view; returns that
+        snapshot's update. ``keep``: an explicit "put these weights on the stack", after
+        which the next scrub starts a new undo entry."""
+        st = self.state
+        with session.data_lock:
+            it = max((k for k, _ in session.snapshots if k <= iteration), default=0)
+        model = snapshot_model(session, it)
+        data = session.data
+        x_val = np.asarray(data.x_val) if data is not None else np.zeros((0,), np.float32)
+        if same_structure(st.model, model):
+            st.show_weights(model, undoable=not self._ours())
+        else:
+            st.set_model(model)  # a task's model: opened once, one undo brings back the work
+            if len(x_val) and np.issubdtype(x_val.dtype, np.floating):
+                st.set_input_data(np.asarray(x_val[:4], np.float32))
+        self._mark = None if keep else (st.undo_stack[-1] if st.undo_stack else None)
+        return it

@@ -1,0 +1,148 @@
+"""The Train tab's "Your model" box and training-time scrubbing.
+
+``UserBox``: inputs and targets opened from ``.npy``/``.csv``, a loss by Keras name and a
+validation split; "Train the model on the stack" starts a run on a copy of the window's
+model (``app.train_user``), a shape that does not fit is said in one line under the
+buttons. ``TimeScrub``: the snapshot slider shows the model as it was at that update in
+every view (``app.train_user.Scrubber``: one undo entry per burst of scrubbing), coalesced
+so that dragging re-traces at most every 60 ms; "Put on the stack" keeps a snapshot as an
+undoable edit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from lstmviz.app.train_user import Scrubber, user_data, user_session
+from lstmviz.engine.losses import NAMES
+from lstmviz.errors import LstmvizError
+from lstmviz.text import safe_name
+
+FILES = "Arrays (*.npy *.csv *.txt *.tsv);;All files (*)"
+
+
+class UserBox(QtWidgets.QGroupBox):
+    def __init__(self, panel):
+        super().__init__("Your model and data")
+        self.panel = panel
+        self.x_path: str | None = None
+        self.y_path: str | None = None
+        form = QtWidgets.QFormLayout(self)
+        self.x_button = QtWidgets.QPushButton("Inputs\u2026")
+        self.x_button.setToolTip("Inputs x: .npy (samples, timesteps, features) or .csv")
+        self.y_button = QtWidgets.QPushButton("Targets\u2026")
+        self.y_button.setToolTip("Targets y: one per sample, shaped as the model's output")
+        self.x_label = QtWidgets.QLabel("no inputs")
+        self.y_label = QtWidgets.QLabel("no targets")
+        for label in (self.x_label, self.y_label):
+            label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.loss_combo = QtWidgets.QComboBox()
+        self.loss_combo.addItems(NAMES)
+        self.split_spin = QtWidgets.QDoubleSpinBox()
+        self.split_spin.setRange(0.0, 0.9)
+        self.split_spin.setSingleStep(0.05)
+        self.split_spin.setValue(0.2)
+        self.split_spin.setToolTip("The last share of the samples validates (Keras' validation_split)")
+        self.train_button = QtWidgets.QPushButton("Train the model on the stack")
+        self.train_button.setToolTip("Trains a copy of the window's model; your model changes only "
+                                     "when you scrub or put a snapshot on the stack (undoable)")
+        self.message = QtWidgets.QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.x_button)
+        row.addWidget(self.x_label, 1)
+        form.addRow(row)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.y_button)
+        row.addWidget(self.y_label, 1)
+        form.addRow(row)
+        form.addRow("Loss", self.loss_combo)
+        form.addRow("Validation split", self.split_spin)
+        form.addRow(self.train_button)
+        form.addRow(self.message)
+        self.x_button.clicked.connect(lambda: self._ask("x"))
+        self.y_button.clicked.connect(lambda: self._ask("y"))
+        self.train_button.clicked.connect(self.train)
+
+    def _ask(self, which: str) -> None:
+        title = "Open training inputs" if which == "x" else "Open training targets"
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, title, "", FILES)
+        if path:
+            self.set_file(which, path)
+
+    def set_file(self, which: str, path) -> None:
+        path = str(path)
+        label = self.x_label if which == "x" else self.y_label
+        setattr(self, f"{which}_path", path)
+        label.setText(safe_name(Path(path).name))
+
+    def train(self) -> bool:
+        """A run of the window's model on the opened files (the panel switches to it);
+        False with the one-line reason under the button when they do not fit."""
+        window = self.panel.window_ref
+        model = window.state.model if window is not None else None
+        try:
+            if model is None:
+                raise LstmvizError("there is no model on the stack to train")
+            if not self.x_path or not self.y_path:
+                raise LstmvizError("open the inputs and the targets first")
+            data, loss = user_data(model, self.x_path, self.y_path, self.loss_combo.currentText(),
+                                   self.split_spin.value())
+            s = self.panel.session.settings
+            settings = type(s)(optimizer=s.optimizer, learning_rate=s.learning_rate,
+                               batch_size=self.panel.batch_spin.value(), epochs=self.panel.epochs_spin.value(),
+                               seed=s.seed)
+            session = user_session(model, data, loss, settings, self.panel.snapshot_every())
+        except (LstmvizError, OSError) as err:
+            self.message.setText(str(err))
+            return False
+        n_val = len(data.x_val)
+        self.message.setText(f"Training a copy of '{safe_name(model.name)}' on {len(data.x_train)} samples"
+                             f" ({n_val} validate), loss {loss}")
+        self.panel.use_session(session)
+        return True
+
+
+class TimeScrub(QtCore.QObject):
+    """The snapshot slider drives the views (coalesced to one re-trace per 60 ms)."""
+
+    def __init__(self, panel):
+        super().__init__(panel)
+        self.panel = panel
+        self.scrubber: Scrubber | None = None
+        self.timer = QtCore.QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(60)
+        self.timer.timeout.connect(lambda: self.show())
+
+    def moved(self, _k: int) -> None:
+        self.timer.start()
+
+    def _state(self):
+        window = self.panel.window_ref
+        return None if window is None else window.state
+
+    def show(self, keep: bool = False) -> int | None:
+        """The slider's snapshot in every view; returns its update (None without a window)."""
+        state = self._state()
+        if state is None:
+            return None
+        if self.scrubber is None or self.scrubber.state is not state:
+            self.scrubber = Scrubber(state)
+        session = self.panel.session
+        snaps = session.snapshots
+        k = min(self.panel.time_slider.value(), len(snaps) - 1)
+        try:
+            it = self.scrubber.show(session, snaps[k][0], keep=keep)
+        except LstmvizError as err:
+            self.panel.set_error(str(err))
+            return None
+        window = self.panel.window_ref
+        if hasattr(window, "statusBar"):
+            what = ("are on the stack (Edit > Undo takes them back)" if keep
+                    else "are shown in every view (Edit > Undo brings back what was there)")
+            window.statusBar().showMessage(f"The weights at update {it} {what}", 8000)
+        return it

@@ -1,0 +1,140 @@
+"""The user's own model trained on their own inputs and targets (a copy; the app's model is
+untouched), shape refusals in one line, and scrubbing training time through the app state
+without flooding the undo history."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstmviz.app import tasks
+from lstmviz.app.state import AppState
+from lstmviz.app.train_user import Scrubber, copy_model, snapshot_model, user_data, user_session
+from lstmviz.app.training import Settings
+from lstmviz.engine.train import Trainer, trainable_arrays
+from lstmviz.errors import LstmvizError
+
+
+def _state_with_delay_model():
+    state = AppState()
+    state.set_model(tasks.get("delay").model(units=4, steps=10, seed=3))
+    return state
+
+
+def _files(tmp_path, n=40, T=10, y_shape=None):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (n, T, 1)).astype(np.float32)
+    y = x[:, 0, :].copy() if y_shape is None else rng.normal(size=y_shape).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    return x, y
+
+
+def test_user_data_splits_like_keras_and_trains_a_copy(tmp_path):
+    state = _state_with_delay_model()
+    x, y = _files(tmp_path)
+    data, loss = user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mean_squared_error", 0.25)
+    assert loss == "mse"
+    np.testing.assert_array_equal(data.x_train, x[:30])  # Keras: the last quarter validates
+    np.testing.assert_array_equal(data.x_val, x[30:])
+    np.testing.assert_array_equal(data.y_val, y[30:])
+    before = [a.copy() for a in trainable_arrays(state.model)]
+    s = user_session(state.model, data, loss, Settings(optimizer="sgd", learning_rate=0.1, batch_size=8,
+                                                       epochs=1, shuffle=False))
+    for _ in range(4):
+        s.step()
+    assert s.view().history.val_loss  # an epoch ended: validation measured
+    s.configure(Settings(optimizer="sgd", learning_rate=0.1, batch_size=4, epochs=1, shuffle=False))
+    for a, b in zip(trainable_arrays(s.model), before):
+        np.testing.assert_array_equal(a, b)  # new settings: a new run from the same weights
+    assert s.view().iteration == 0 and s.trainer.batch_size == 4
+    s.configure(Settings(optimizer="sgd", learning_rate=0.1, batch_size=8, epochs=1, shuffle=False))
+    for _ in range(4):
+        s.step()
+    for a, b in zip(trainable_arrays(state.model), before):
+        np.testing.assert_array_equal(a, b)  # the app's model is untouched
+    # the same as the engine's own fit on the same copy
+    ref = copy_model(state.model)
+    tr = Trainer(ref, x[:30], y[:30], "mse", "sgd", 8, 1, False, 0, learning_rate=0.1)
+    while not tr.done:
+        tr.step()
+    for a, b in zip(trainable_arrays(s.model), trainable_arrays(ref)):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+@pytest.mark.parametrize("case, message", [
+    ("targets", "y.npy: targets of shape (40, 3), but the model outputs (None, 1); mse expects shape (40, 1)"),
+    ("count", "y.npy: 39 targets, but the inputs have 40 samples; expected one target per sample"),
+    ("inputs", "x.npy: inputs of shape (40, 12, 1), but the model takes (None, 10, 1) (samples first)"),
+])
+def test_shape_refusals_say_what_is_wrong_and_expected(tmp_path, case, message):
+    state = _state_with_delay_model()
+    if case == "targets":
+        _files(tmp_path, y_shape=(40, 3))
+    elif case == "count":
+        _files(tmp_path, y_shape=(39, 1))
+    else:
+        _files(tmp_path, T=12)
+    with pytest.raises(LstmvizError) as err:
+        user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse")
+    assert str(err.value) == message and "\n" not in message
+
+
+def test_csv_inputs_and_a_bad_loss(tmp_path):
+    state = _state_with_delay_model()
+    _files(tmp_path)
+    np.savetxt(tmp_path / "x.csv", np.ones((10, 1)), delimiter=",")  # one sample, rows are steps
+    with pytest.raises(LstmvizError, match="1 targets|40 targets|samples"):
+        user_data(state.model, tmp_path / "x.csv", tmp_path / "y.npy", "mse")
+    with pytest.raises(LstmvizError, match="unknown loss 'hinge'"):
+        user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "hinge")
+
+
+def test_scrubbing_shows_snapshot_weights_with_one_undo_entry(tmp_path):
+    state = _state_with_delay_model()
+    x, y = _files(tmp_path)
+    original = [a.copy() for a in trainable_arrays(state.model)]
+    data, loss = user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.2)
+    s = user_session(state.model, data, loss, Settings(batch_size=8, epochs=3), snapshot_every=2)
+    for _ in range(8):
+        s.step()
+    depth = len(state.undo_stack)
+    scrub = Scrubber(state)
+    for k in (2, 6, 4, 8, 5):
+        shown = scrub.show(s, k)
+        assert shown == (k // 2) * 2
+        want = snapshot_model(s, shown)
+        for a, b in zip(trainable_arrays(state.model), trainable_arrays(want)):
+            np.testing.assert_array_equal(a, b)
+        ref = want.trace(state.x[:1])
+        name = state.model.layers[0].name
+        np.testing.assert_array_equal(state.trace.layers[name].steps["h"], ref.layers[name].steps["h"])
+    assert len(state.undo_stack) == depth + 1  # a burst of scrubbing: one undo entry
+    state.undo()
+    for a, b in zip(trainable_arrays(state.model), original):
+        np.testing.assert_array_equal(a, b)  # the user's model is back
+    # an explicit keep is undoable, and the next scrub starts a new entry
+    scrub.show(s, 8, keep=True)
+    n = len(state.undo_stack)
+    scrub.show(s, 2)
+    assert len(state.undo_stack) == n + 1
+
+
+def test_scrubbing_a_task_run_opens_its_model_once():
+    state = AppState()
+    s = Settings(task="delay", units=4, steps=8)
+    from lstmviz.app.training import TrainingSession
+
+    run = TrainingSession(s, snapshot_every=1)
+    for _ in range(3):
+        run.step()
+    depth = len(state.undo_stack)
+    scrub = Scrubber(state)
+    scrub.show(run, 1)
+    opened = len(state.undo_stack)
+    assert opened > depth
+    scrub.show(run, 3)
+    scrub.show(run, 2)
+    assert len(state.undo_stack) == opened
+    for a, b in zip(trainable_arrays(state.model), run.weights_at(2)):
+        np.testing.assert_array_equal(a, b)

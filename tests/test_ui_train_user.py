@@ -1,0 +1,81 @@
+"""The Train tab with the user's model and data: a copy trains, shapes that do not fit are
+said in one line, the snapshot slider scrubs training time in every view (what the views
+hold equals a trace of the model with that snapshot's weights) with one undo entry."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmviz.app import tasks
+from lstmviz.app.train_user import snapshot_model
+from lstmviz.engine.train import trainable_arrays
+
+
+def _setup(w, tmp_path, n=40, T=10, y=None):
+    w.state.set_model(tasks.get("delay").model(units=4, steps=T, seed=3))
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, (n, T, 1)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", x[:, 0, :] if y is None else y)
+    box = w.train_panel.user_box
+    box.set_file("x", tmp_path / "x.npy")
+    box.set_file("y", tmp_path / "y.npy")
+    return box
+
+
+def test_bad_targets_are_refused_in_one_line(make_window, tmp_path):
+    w = make_window()
+    panel = w.train_panel
+    box = _setup(w, tmp_path, y=np.zeros((40, 10, 2), np.float32))
+    task_session = panel.session
+    assert not box.train()
+    assert box.message.text() == ("y.npy: targets of shape (40, 10, 2), but the model outputs (None, 1); "
+                                  "mse expects shape (40, 1)")
+    assert panel.session is task_session
+    panel.stop()
+
+
+def test_scrubbing_training_time_shows_the_snapshot_in_every_view(make_window, qtbot, tmp_path):
+    w = make_window()
+    panel = w.train_panel
+    box = _setup(w, tmp_path)
+    panel.snap_spin.setValue(2)
+    original = [a.copy() for a in trainable_arrays(w.state.model)]
+    assert box.train()
+    s = panel.session
+    assert s.task is None and not panel.units_spin.isEnabled()
+    for _ in range(6):
+        s.step()
+    for a, b in zip(trainable_arrays(w.state.model), original):
+        np.testing.assert_array_equal(a, b)  # a copy trains; the stack's model is untouched
+    panel.refresh(force=True)
+    assert panel.time_slider.maximum() == 3  # updates 0, 2, 4, 6
+    depth = len(w.state.undo_stack)
+    for k in (1, 3, 2):
+        panel.time_slider.setValue(k)  # as a drag does: coalesced, then every view re-traced
+        qtbot.waitUntil(lambda: not panel.scrub.timer.isActive(), timeout=5000)
+    assert len(w.state.undo_stack) == depth + 1
+    want = snapshot_model(s, 4)
+    ref = want.trace(w.state.x[:1])
+    name = want.layers[0].name
+    for a, b in zip(trainable_arrays(w.state.model), trainable_arrays(want)):
+        np.testing.assert_array_equal(a, b)
+    for k, view in enumerate(w.views):
+        w.tabs.setCurrentIndex(k)  # a hidden view takes the new trace when shown
+        np.testing.assert_array_equal(view.trace[name].steps["h"], ref[name].steps["h"])
+        cls = type(view).__name__
+        if cls == "OverTimeView":
+            np.testing.assert_array_equal(view.images["h"].image, ref[name].steps["h"][0].T)
+        if cls == "WeightsView":
+            blocks = want.get_layer(name).weights
+            assert any(np.array_equal(img.image, blocks[0]) or np.array_equal(img.image, blocks[0].T)
+                       for img in view.images.values())
+    w.state.undo()
+    for a, b in zip(trainable_arrays(w.state.model), original):
+        np.testing.assert_array_equal(a, b)  # one undo: the user's model is back
+    panel.show_in_views(6)  # put the last snapshot on the stack
+    for a, b in zip(trainable_arrays(w.state.model), trainable_arrays(s.model)):
+        np.testing.assert_array_equal(a, b)
+    panel.task_combo.setCurrentIndex(0)  # back to the tasks
+    assert panel.session.task is not None and panel.units_spin.isEnabled()
+    panel.stop()
