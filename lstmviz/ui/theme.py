@@ -265,14 +265,48 @@ def style_plot(plot: pg.PlotItem, theme: Theme, title: str | None = None,
 
 def set_title(plot: pg.PlotItem, title: str, **args) -> None:
     """``plot.setTitle`` with the title row as tall as the text (pyqtgraph fixes it at
-    30 px, which clips large or two-line titles), and never wider than the plot."""
+    30 px, which clips large or two-line titles), and never wider than the plot.
+
+    A title shown with the same style and height as before (a number that changes at
+    every step) only has its text replaced and centred: pyqtgraph's ``setTitle`` resets
+    the row to 30 px and the label's minimum width, which lays the plot out again (its
+    view box resized, its axes redrawn) on every step."""
+    label = plot.titleLabel
+    if label.isVisible() and getattr(label, "_lstmviz_style", None) == args:
+        label.text = title
+        label.item.setHtml(f"<span style='{label._lstmviz_css}'>{title}</span>")
+        h = max(30.0, label.item.boundingRect().height() + 2)
+        if h == label.maximumHeight():
+            label.item.setPos(0, 0)
+            bounds = label.itemRect()
+            bounds.moveCenter(label.rect().center())
+            label.item.setPos(bounds.topLeft() - label.itemRect().topLeft())
+            return
     plot.setTitle(title, **args)
+    label._lstmviz_style = dict(args)
+    label._lstmviz_css = _label_css(label)
     # a title wider than the plot must not widen the plot past its widget (pyqtgraph sets
     # the label's minimum width to the text's; the plot would be cut off at the edge)
     plot.titleLabel.setMinimumWidth(0)
     h = max(30.0, plot.titleLabel.item.boundingRect().height() + 2)
     plot.titleLabel.setMaximumHeight(h)
     plot.layout.setRowFixedHeight(0, h)
+
+
+def _label_css(label) -> str:
+    """The style pyqtgraph's ``LabelItem.setText`` puts around its text (same options)."""
+    opts = label.opts
+    color = pg.mkColor(opts["color"] if opts.get("color") is not None else pg.getConfigOption("foreground"))
+    css = ["color: " + color.name(QtGui.QColor.NameFormat.HexArgb)]
+    if "family" in opts:
+        css.append("font-family: " + opts["family"])
+    if "size" in opts:
+        css.append("font-size: " + opts["size"])
+    if opts.get("bold") in (True, False):
+        css.append("font-weight: " + ("bold" if opts["bold"] else "normal"))
+    if opts.get("italic") in (True, False):
+        css.append("font-style: " + ("italic" if opts["italic"] else "normal"))
+    return "; ".join(css)
 
 
 def symbol_html(key: str) -> str:

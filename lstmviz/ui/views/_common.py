@@ -107,3 +107,48 @@ class ClickableImage(pg.ImageItem):
         p = ev.pos()
         self._on_hover(int(np.floor(p.x())), int(np.floor(p.y())))
 
+
+
+class QuietLabel(QtWidgets.QWidget):
+    """A word-wrapped rich-text label whose new text does not lay its view out again.
+
+    ``QLabel.setText`` invalidates the parent's layout, which re-measures every widget of
+    a view (the Cell view's rich-text equations, its nine charts) at every step. Here the
+    label sits in a holder without a layout, and the holder's fixed height changes (and
+    lays the view out) only when the text needs another height: ``set_text`` measures the
+    label's height at the holder's width, one small text layout.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.label = QtWidgets.QLabel(self)
+        self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
+        self._height = -1
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name)
+        if text != self.label.text():
+            self.label.setText(text)
+            self._fit()
+
+    def setFont(self, font: QtGui.QFont) -> None:  # noqa: N802
+        self.label.setFont(font)
+        self._fit()
+
+    def _fit(self) -> None:
+        w = max(1, self.width())
+        h = self.label.heightForWidth(w)
+        if h < 0:
+            h = self.label.sizeHint().height()
+        if h != self._height:
+            self._height = h
+            self.setFixedHeight(h)
+        self.label.setGeometry(0, 0, w, h)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()

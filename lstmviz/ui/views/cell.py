@@ -24,6 +24,7 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     CellRef,
+    QuietLabel,
     cell_ref,
     cosmetic_pen,
     count_axis,
@@ -92,8 +93,13 @@ class _BarPlot:
         self.plot.getAxis("bottom").setStyle(tickFont=t.font(0.75))
         self.widget.setBackground(t.background)
         c = QtGui.QColor(color)
-        fill = QtGui.QColor(c)
-        fill.setAlpha(200)
+        # the bars' colour at 200/255 over the background, as an opaque colour: Qt blends
+        # a translucent fill ~8x slower, nine charts at every step (the selected unit's
+        # band, drawn beneath, no longer tints its own bar)
+        bg = QtGui.QColor(t.background)
+        a = 200 / 255
+        fill = QtGui.QColor.fromRgbF(*(a * getattr(c, ch)() + (1 - a) * getattr(bg, ch)()
+                                       for ch in ("redF", "greenF", "blueF")))
         self.curve.setPen(pg.mkPen(c, width=1.5))
         self.curve.setBrush(pg.mkBrush(fill))
         self.zero.setPen(pg.mkPen(t.muted, width=1))
@@ -152,9 +158,7 @@ class CellView(TraceView):
         lay = QtWidgets.QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
-        self.header = QtWidgets.QLabel()
-        self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.header.setWordWrap(True)
+        self.header = QuietLabel()  # its text changes at every step: no layout pass for that
         lay.addWidget(self.header)
         # Top: in -> gates -> out, as bars over units (one row, read left to right).
         grid = QtWidgets.QGridLayout()
@@ -205,13 +209,16 @@ class CellView(TraceView):
         # the equations scroll when they are taller than their room (terms written out on
         # a projector): the bars above keep theirs
         self.eq_scroll = QtWidgets.QScrollArea()
-        self.eq_scroll.setWidgetResizable(True)
+        # the label is sized by _show_equations (to the height its rows were measured at),
+        # not by the scroll area, which would lay the whole table out again at every step
+        self.eq_scroll.setWidgetResizable(False)
         self.eq_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.eq_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.eq_scroll.setWidget(self.eq_label)
         self.eq_scroll.viewport().setAutoFillBackground(False)
         self.eq_label.setAutoFillBackground(False)
         lay.addWidget(self.eq_scroll, 9)
+        self.eq_scroll.viewport().installEventFilter(self)  # the label follows its width
         self.apply_theme(self.theme)
 
     def _bar_clicked(self, bp: _BarPlot, ev) -> None:
@@ -396,7 +403,8 @@ class CellView(TraceView):
         """One row per equation when it fits the width, else the numbers on a second row:
         the type keeps its size (a lecture hall reads it) instead of being cut off."""
         html = self.theme.subscripts(self._eq_html(stacked=False))
-        room = max(200, self.eq_label.width() - 8)
+        vw = max(1, self.eq_scroll.viewport().width())  # the label's width (set below)
+        room = max(200, vw - 8)
         # Laying the text out to measure it cost ~2 ms a step. While the room, font and
         # layer stay, the answer holds for text no longer than what fitted with a tenth to
         # spare, or no shorter than what overflowed by a tenth (numbers change by a few
@@ -424,17 +432,27 @@ class CellView(TraceView):
         # as tall as the equations need, up to half the view: beyond that they scroll. The
         # height (a text layout, ~5 ms) changes with the rows, their layout, font and width,
         # not with the numbers of a step: measured again only when one of those changes.
-        vw = max(1, self.eq_scroll.viewport().width())
-        hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale)
+        # one row per equation never wraps; two-row equations and written-out terms may,
+        # so their height is measured at every new text
+        wrap = html if (not fits or self.expanded) else None
+        hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap)
         if self._height_cache[0] != hkey:
-            need = self.eq_label.heightForWidth(vw) + 4
-            self._height_cache = (hkey, max(0, min(need, int(self.height() * 0.5))))
-        self.eq_scroll.setMinimumHeight(self._height_cache[1])
+            need = self.eq_label.heightForWidth(vw)
+            self._height_cache = (hkey, need, max(0, min(need + 4, int(self.height() * 0.5))))
+        self.eq_scroll.setMinimumHeight(self._height_cache[2])
+        if self.eq_label.size() != QtCore.QSize(vw, self._height_cache[1]):
+            self.eq_label.resize(vw, self._height_cache[1])
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
         if self._eqs:
             self._show_equations()
+
+    def eventFilter(self, obj, event):
+        if (event.type() == QtCore.QEvent.Type.Resize and self._eqs
+                and obj is self.eq_scroll.viewport() and self.eq_label.width() != obj.width()):
+            self._show_equations()
+        return False
 
     def _eq_html(self, stacked: bool = False) -> str:
         t = self.theme
