@@ -32,6 +32,13 @@ from lstmviz.ui import theme as th
 DECADES = 4.0
 TABS = ("dh", "connectivity", "gates", "updates")
 TITLES = {"dh": "dL/dh", "connectivity": "Connectivity", "gates": "Gates", "updates": "Updates"}
+TOOLTIPS = {
+    "dh": "dL/dh_t per unit and processing step for one validation sample's own loss",
+    "connectivity": "||dy_T/dx_t||_F: the Frobenius norm of the Jacobian of the output at the last step "
+                    "(all output units) with respect to the input at step t, exact",
+    "gates": "Each gate's mean per unit, and the share of steps it spends below 0.1 and above 0.9",
+    "updates": "||W_after - W_before|| / ||W_before|| of the last update, per gate block",
+}
 WEIGHT_LABELS = {"kernel": "kernel W", "recurrent_kernel": "recurrent U", "bias": "bias b"}
 
 
@@ -151,7 +158,7 @@ class GradViews(QtCore.QObject):
         """Add the pages to ``tabs`` (the Train tab's plot tabs)."""
         self.tabs = tabs
         for key in TABS:
-            tabs.addTab(self.pages[key], TITLES[key])
+            tabs.setTabToolTip(tabs.addTab(self.pages[key], TITLES[key]), TOOLTIPS[key])
         tabs.currentChanged.connect(lambda *_: self.refresh(force=True))
 
     def current_key(self) -> str | None:
