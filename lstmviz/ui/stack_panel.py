@@ -417,8 +417,16 @@ class StackPanel(QtWidgets.QWidget):
         self.info_label.setText(notes + self._info(entry))
 
     def _clear_form(self):
+        # takeRow + deleteLater, not removeRow: removeRow deletes the widgets at once, and the
+        # form is rebuilt from inside a widget's own signal (the kind combo switching LSTM to
+        # GRU), which then returned into a deleted combo box (a crash, seen under load).
         while self.form_layout.rowCount():
-            self.form_layout.removeRow(0)
+            row = self.form_layout.takeRow(0)
+            for item in (row.labelItem, row.fieldItem):
+                w = item.widget() if item is not None else None
+                if w is not None:
+                    w.hide()
+                    w.deleteLater()
         self.option_widgets = {}
         self._form_key = None
 
