@@ -134,3 +134,28 @@ def test_the_cell_view_shows_the_exact_step_of_the_whole_sequence(long_window, q
         np.testing.assert_array_equal(view.bars["c_prev"].values, full.steps["c"][0, step - 1])
         np.testing.assert_array_equal(view.bars["x"].values, x[0, step])
         assert f"t = {step}</b> = input step {step}" in view.header.text()
+
+
+def test_the_memory_limit_is_one_setting_kept_in_the_preferences(make_window, monkeypatch):
+    monkeypatch.setenv(limits.ENV, "2G")
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=200))], InputSpec(input_dim=2))
+    w = make_window((1000, 700), state)
+    x = np.random.default_rng(0).normal(size=(1, T, 2)).astype(np.float32)
+    state.set_input_data(x)
+    assert state.long is None  # ~38 MB of trace: whole under 2 GB (1 GiB of trace)
+    assert not w.set_memory_limit("lots") and limits.memory_limit() == 2 << 30
+    assert w.set_memory_limit("64M")  # 32 MiB of trace: the same input is now a long one
+    assert limits.trace_budget() == 32 << 20 and state.long is not None
+    assert w.settings.value("memory_limit") == "64M" and "64 MB" in w.statusBar().currentMessage()
+    assert w.long_runner.wait(120)
+    name = state.model.layers[0].name
+    state.set_cursor(step=2900)
+    np.testing.assert_array_equal(state.trace[name].steps["h"][0, state.trace_cursor.step],
+                                  state.model.trace(x)[name].steps["h"][0, 2900])
+    # the next start reads it, unless --max-memory or LSTMVIZ_MAX_MEMORY gives one
+    monkeypatch.setenv(limits.ENV, "1G")
+    w._memory_limit_from_preferences()
+    assert limits.memory_limit() == 1 << 30
+    monkeypatch.delenv(limits.ENV)
+    w._memory_limit_from_preferences()
+    assert limits.memory_limit() == 64 << 20

@@ -432,9 +432,10 @@ class AppState(History):
         else:
             self.traced_sample = s
             xs = [np.take(x, [s], axis=a) for x, a in zip(xs, axes)]
-        if self.long is not None:
-            self.long.cancel()
-        trace, self.long = trace_or_window(model, xs)
+        trace, long = trace_or_window(model, xs)
+        if self.long is not None and self.long is not long:
+            self.long.cancel()  # its pass, prefetch and overviews stop
+        self.long = long
         return trace
 
     @_operation

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz import loading
+from lstmviz import limits, loading
 from lstmviz.app.demos import load_demos
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
@@ -98,6 +99,10 @@ def _takes_inputs(view) -> bool:
         return False
 
 
+#: The preferences' key of the memory limit (File > Memory limit).
+MEMORY_KEY = "memory_limit"
+
+
 def make_views() -> list[TraceView]:
     views = []
     for module, cls, title in VIEWS:
@@ -120,6 +125,7 @@ class MainWindow(QtWidgets.QMainWindow):
         super().__init__(parent)
         self.state = state or AppState()
         self.settings = settings or QtCore.QSettings("lstmviz", "lstmviz")
+        self._memory_limit_from_preferences()
         #: no dialogs (screenshots, tests): messages go to the status bar and ``last_message``
         self.quiet = quiet
         self.last_message = ""
@@ -296,6 +302,8 @@ class MainWindow(QtWidgets.QMainWindow):
         file.addAction("&New stack", self.new_stack)
         file.addSeparator()
         file.addAction("Save &screenshot\u2026", self.screenshot_dialog)
+        file.addSeparator()
+        file.addAction("&Memory limit\u2026", self.memory_limit_dialog)
         file.addSeparator()
         q = file.addAction("&Quit", self.close)
         q.setShortcut(QtGui.QKeySequence.StandardKey.Quit)
@@ -610,6 +618,41 @@ class MainWindow(QtWidgets.QMainWindow):
         how = ("an exact window around the step beside the whole sequence (tracing in the "
                "background)" if self.state.long is not None else "traced whole")
         self.message(f"Opened {Path(path).name}: {steps:,} steps, {how}")
+        return True
+
+    # -- the one memory budget (lstmviz/limits.py) ------------------------------------------
+    def _memory_limit_from_preferences(self) -> None:
+        """The limit saved in the preferences, unless ``--max-memory`` or
+        ``LSTMVIZ_MAX_MEMORY`` gave one (they win)."""
+        saved = self.settings.value(MEMORY_KEY, "")
+        if saved and limits.ENV not in os.environ:
+            try:
+                limits.set_memory_limit(str(saved))
+            except LstmvizError as err:
+                log.warning("preferences: %s", err)
+
+    def memory_limit_dialog(self):
+        text, ok = QtWidgets.QInputDialog.getText(
+            self, "Memory limit",
+            "Memory lstmviz may use for one file, input or trace (e.g. 2G, 8G, 512M).\n"
+            "A full trace may take half of it; a longer input is traced by keyframes\n"
+            "and shown as an overview beside an exact window.",
+            text=limits.fmt_bytes(limits.memory_limit()))
+        if ok:
+            self.set_memory_limit(text)
+
+    def set_memory_limit(self, text: str) -> bool:
+        """File > Memory limit: the one budget (``--max-memory``), kept in the preferences;
+        the input is traced again under it (whole, or as a long input)."""
+        try:
+            value = limits.set_memory_limit(text)
+        except LstmvizError as err:
+            self.message(str(err), dialog=True, error=True)
+            return False
+        self.settings.setValue(MEMORY_KEY, str(text).strip())
+        self.state.rebuild()
+        self.message(f"Memory limit {limits.fmt_bytes(value)}: full traces up to "
+                     f"{limits.fmt_bytes(limits.trace_budget())}, longer inputs by keyframes")
         return True
 
     def open_units_window(self):

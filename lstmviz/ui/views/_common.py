@@ -30,12 +30,14 @@ pg.setConfigOptions(imageAxisOrder="row-major")
 
 def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
     """Whole-number ticks for an axis of ``n`` counted things (units, steps, features)
-    starting at ``first``: every 1, 2, 5, 10, ... so that at most ``max_ticks`` show."""
+    from ``first`` on: every 1, 2, 5, 10, ... so that at most ``max_ticks`` show, at
+    multiples of that spacing."""
     n = max(int(n), 1)
-    every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000,
-                                      10**4, 2 * 10**4, 5 * 10**4, 10**5, 2 * 10**5, 5 * 10**5, 10**6, 10**9)
+    every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10**4,
+                             2 * 10**4, 5 * 10**4, 10**5, 2 * 10**5, 5 * 10**5, 10**6, 10**9)
                  if n / k <= max_ticks)
-    return [(float(i), str(i)) for i in range(first, first + n, every)]
+    start = -(-int(first) // every) * every  # round numbers (a long input's window: 12,200 ...)
+    return [(float(i), str(i)) for i in range(start, first + n, every)]
 
 
 def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, ticks=None) -> None:
