@@ -79,7 +79,7 @@ class LongSequence:
         self._cancel = threading.Event()
         self._pass_lock = threading.Lock()
         self._lock = threading.Lock()  # the window cache and the prefetch thread
-        self._quick = None
+        self._quick: Trace | None = None
         self._wanted: int | None = None
         self._fetcher: threading.Thread | None = None
         self._cache: dict[int, object] = {}
@@ -222,7 +222,7 @@ class LongSequence:
                 if a is None:
                     self._fetcher = None
                     return
-            if a not in self._cache:
+            if a not in self._cache and self.windowed is not None:
                 self._store(a, self.windowed.window(a, min(a + self.window, self.steps)))
 
     def wait_prefetch(self, timeout: float = 60.0) -> None:

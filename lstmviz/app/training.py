@@ -24,6 +24,7 @@ import numpy as np
 
 from lstmviz.app import tasks as T
 from lstmviz.engine import layers as L
+from lstmviz.engine.model import Model
 from lstmviz.engine.optimizers import make
 from lstmviz.engine.train import Trainer, evaluate, trainable_arrays
 from lstmviz.errors import LstmvizError
@@ -99,7 +100,7 @@ class TrainingSession:
         self.lock = threading.RLock()
         self.data_lock = threading.RLock()  # history, snapshots, progress: held briefly
         self.snapshot_every = int(snapshot_every)
-        self._user: tuple[object, T.Data, str] | None = None
+        self._user: tuple[Model, T.Data, str] | None = None
         if model is not None:
             if data is None or loss is None:
                 raise LstmvizError("a model to train needs its data and its loss")
@@ -117,8 +118,9 @@ class TrainingSession:
             if self._user is not None:
                 self.model, self.data, self.loss = self._user
                 self.task = None
-                if getattr(self, "initial", None) is not None:  # a new run starts where the first did
-                    for a, w in zip(trainable_arrays(self.model), self.initial):
+                initial: list[np.ndarray] | None = getattr(self, "initial", None)
+                if initial is not None:  # a new run starts where the first did
+                    for a, w in zip(trainable_arrays(self.model), initial):
                         a[...] = w
             else:
                 task = T.get(settings.task)
