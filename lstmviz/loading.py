@@ -145,8 +145,6 @@ def load_weights(model: Model, path, isolate: bool = True, read=None) -> None:
     ``isolate`` reads HDF5 files in a child process (see ``lstmviz.io.isolated``);
     ``read`` is what ``read_weights(path)`` returned, if it was already read.
     """
-    from lstmviz.io.match import stage_weights
+    from lstmviz.io.match import load_weights as load
 
-    entries, k3vars = read if read is not None else read_weights(path, isolate)
-    for layer, arrays in stage_weights(model, path, entries, k3vars):
-        layer.set_weights(arrays)
+    load(model, path, isolate=isolate, read=read)
