@@ -92,6 +92,7 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
         model.source["path"] = None
         model.source["name"] = name
         return model
+    import lstmviz.app.session  # noqa: F401  (registers the reader of sessions with io's registry)
     from lstmviz.engine import Model
     from lstmviz.io.formats import read_model
 
