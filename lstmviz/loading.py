@@ -93,6 +93,7 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
         model.source["path"] = None
         model.source["name"] = name
         return model
+    import lstmviz.app.session  # noqa: F401  (registers the reader of sessions with io's registry)
     from lstmviz.engine import Model
     from lstmviz.io.formats import read_model
 
@@ -146,8 +147,6 @@ def load_weights(model: Model, path, isolate: bool = True, read=None) -> None:
     ``isolate`` reads HDF5 files in a child process (see ``lstmviz.io.isolated``);
     ``read`` is what ``read_weights(path)`` returned, if it was already read.
     """
-    from lstmviz.io.match import stage_weights
+    from lstmviz.io.match import load_weights as load
 
-    entries, k3vars = read if read is not None else read_weights(path, isolate)
-    for layer, arrays in stage_weights(model, path, entries, k3vars):
-        layer.set_weights(arrays)
+    load(model, path, isolate=isolate, read=read)

@@ -117,6 +117,28 @@ def test_dependencies_point_one_way(path):
     assert not bad, f"{path.relative_to(ROOT)} imports against the architecture: {bad}"
 
 
+def names_in_strings(path: Path, forbidden: tuple) -> list[tuple[int, str]]:
+    """(line, text) of every string constant in the file that names a forbidden package
+    (``"lstmviz.app.session:read"``: an import in disguise, such as a registry's reader)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and any(_is(node.value.split(":")[0].strip(), f) for f in forbidden)]
+
+
+@pytest.mark.parametrize("sub", sorted(FORBIDDEN_INTERNAL))
+def test_no_string_names_a_package_above(sub):
+    bad = {str(p.relative_to(ROOT)): found for p in sorted((PKG / sub).rglob("*.py"))
+           if (found := names_in_strings(p, FORBIDDEN_INTERNAL[sub]))}
+    assert not bad, f"strings naming a package {sub} must not depend on: {bad}"
+
+
+def test_the_string_rule_itself(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text('R = "lstmviz.app.session:read_model_spec"\nS = "lstmviz.io:read"\nT = "see lstmviz.app"\n')
+    assert names_in_strings(probe, FORBIDDEN_INTERNAL["io"]) == [(1, "lstmviz.app.session:read_model_spec")]
+
+
 def test_import_walker_sees_relative_and_nested_imports(tmp_path, monkeypatch):
     """The walker itself: relative imports resolve, imports inside functions count, and
     ``from a import b`` is the module ``a.b`` when there is one, else ``a``."""

@@ -44,12 +44,14 @@ def _session(tmp_path) -> Path:
 
 
 def test_every_format_is_registered_once_with_a_reader():
+    import lstmviz.app.session  # noqa: F401  (the app registers the session's reader)
+
     keys = [f.key for f in formats.FORMATS]
     assert len(keys) == len(set(keys))
     for f in formats.FORMATS:
         assert f.container in formats.CONTAINERS
         assert all(s.startswith(".") and s == s.lower() for s in f.suffixes)
-        assert callable(formats._reader(f.model))
+        assert callable(formats._model_reader(f))
         if f.weights:
             assert callable(formats._reader(f.weights))
         # a zip needs a member test, an HDF5 format a test on the root (else it would
@@ -168,10 +170,33 @@ def test_dialog_filter_and_names_cover_every_suffix():
 
 
 def test_no_reader_outside_io_but_the_session_one():
-    outside = [f.key for f in formats.FORMATS
-               if not f.model.startswith("lstmviz.io") and f.kind != "session"]
-    assert outside == []
-    assert formats.by_name("x.lstmviz").model.startswith("lstmviz.app.session:")
+    outside = [f.key for f in formats.FORMATS if f.model is None or not f.model.startswith("lstmviz.io")]
+    assert outside == ["lstmviz-session"]
+    assert formats.by_name("x.lstmviz").model is None  # the app registers it: io names no app module
+
+
+def test_the_app_registers_the_session_reader_with_io(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from lstmviz.app import session as ses
+
+    path = _session(tmp_path)
+    # io alone (the app not imported) describes a session but says who reads it
+    code = ("import sys; from lstmviz.io import formats; from lstmviz.errors import LstmvizError\n"
+            f"assert formats.sniff({str(path)!r}).key == 'lstmviz-session'\n"
+            f"try: formats.read_model({str(path)!r})\n"
+            "except LstmvizError as e: print(e)\n"
+            "assert 'lstmviz.app' not in sys.modules\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert "read by lstmviz's app" in out.stdout
+    assert formats._REGISTERED["lstmviz-session"] is ses.read_model_spec
+    spec = formats.read_model(path)
+    assert spec.source["format"] == "lstmviz-session"
+    with pytest.raises(ValueError):
+        formats.register_reader("onnx", ses.read_model_spec)  # io's own readers stay io's
 
 
 @pytest.fixture

@@ -535,3 +535,21 @@ def test_one_edit_redraws_the_view_on_screen_once(window):
     calls.clear()
     window.state.set_cursor(step=2)
     assert calls == ["set_cursor"]
+
+
+def test_one_edit_refreshes_each_panel_once(make_window, monkeypatch):
+    """The panels redraw on the state's one ``changed`` per operation, not on each of the
+    events an edit emits (model, input, cursor, stack)."""
+    from lstmviz.ui.input_panel import InputPanel
+    from lstmviz.ui.stack_panel import StackPanel
+
+    calls = []
+    for cls in (StackPanel, InputPanel):  # before the window connects its panels
+        real = cls.refresh
+        monkeypatch.setattr(cls, "refresh", lambda self, real=real: (calls.append(type(self)), real(self))[1])
+    window = make_window((1400, 900))
+    calls.clear()
+    window.state.set_layer_option(0, "units", 5)
+    assert calls.count(StackPanel) == 1 and calls.count(InputPanel) == 1
+    params = window.stack_panel.cards.item(0).data(ROLE_CARD)["params"]
+    assert params == f"{window.state.model.layers[0].count_params():,}"  # what the edit made

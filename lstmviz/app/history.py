@@ -3,33 +3,34 @@ the stack and the input (bounded by ``UNDO_LIMIT``); opening a model, a session 
 stack pushes one too (``remember_replaced``); restoring re-traces. Lessons keep what was
 there the same way (``lesson_saved`` / ``lesson_restore``).
 
-``History`` is a part of ``AppState`` (``app/state.py``): it uses the state's ``layers``,
-``input``, ``model``, ``readonly``, ``path``, ``cursor`` and its events.
+``History`` is a part of ``AppState`` (``app/state.py``) over ``base.StateBase``: it uses
+the state's ``layers``, ``input``, ``model``, ``readonly``, ``path``, ``cursor`` and its
+events.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-from dataclasses import dataclass
 
 import numpy as np
 
+from lstmviz.app.base import StateBase
 from lstmviz.app.events import operation as _operation
-from lstmviz.app.stack import InputSpec, LayerEntry
-from lstmviz.engine import Model
+from lstmviz.app.selection import Cursor
+from lstmviz.app.stack import InputSpec, LayerEntry, Snapshot
 
 
-class History:
+class History(StateBase):
     """Undo/redo and lessons' saved states, as methods of ``AppState``."""
 
-    def snapshot(self) -> "Snapshot":
+    def snapshot(self) -> Snapshot:
         """The stack (classes, configs, names, weights) and the input, frozen; a read-only
         model (which is never edited) is kept as it is, with the file it came from."""
         return Snapshot(tuple(_frozen_entry(e) for e in self.layers), _frozen_input(self.input),
                         self.model if self.readonly else None, self.path)
 
-    def _push_history(self, snap: "Snapshot") -> None:
+    def _push_history(self, snap: Snapshot) -> None:
         self.undo_stack.append(snap)
         del self.undo_stack[:-UNDO_LIMIT]
         self.redo_stack.clear()
@@ -53,7 +54,7 @@ class History:
         self.history_changed.emit()
 
     @_operation
-    def restore(self, snap: "Snapshot") -> None:
+    def restore(self, snap: Snapshot) -> None:
         """Put a snapshot back (and re-trace); not itself an undoable edit."""
         self.layers = [LayerEntry(c, copy.deepcopy(cfg), n, None if w is None else [np.array(a) for a in w])
                        for c, cfg, n, w in snap.layers]
@@ -85,7 +86,7 @@ class History:
 
     # -- lessons ---------------------------------------------------------------------------
     @_operation
-    def show_stack(self, layers: list | None = None, spec: InputSpec | None = None) -> None:
+    def show_stack(self, layers: list[LayerEntry] | None = None, spec: InputSpec | None = None) -> None:
         """Show an editable stack of ``layers`` (LayerEntry) and/or the input ``spec`` with
         one rebuild, as a lesson's step does; not an undoable edit (``lesson_saved`` and
         ``lesson_restore`` put back what was there)."""
@@ -99,12 +100,12 @@ class History:
             self.rebuild()
             self.stack_changed.emit()
 
-    def lesson_saved(self) -> tuple:
+    def lesson_saved(self) -> tuple[Snapshot, Cursor]:
         """What a lesson puts back when it ends: the stack, input and cursor."""
         return self.snapshot(), self.cursor
 
     @_operation
-    def lesson_restore(self, saved: tuple) -> None:
+    def lesson_restore(self, saved: tuple[Snapshot, Cursor]) -> None:
         snap, cursor = saved
         self.restore(snap)
         self.set_cursor(**dataclasses.asdict(cursor))
@@ -113,17 +114,7 @@ class History:
 UNDO_LIMIT = 100
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """An immutable copy of the stack and the input (weights and data read-only)."""
-
-    layers: tuple  # of (class_name, config, name, tuple of arrays or None)
-    input: InputSpec
-    model: Model | None = None  # a read-only model, shown as it is
-    path: str | None = None
-
-
-def _readonly(a) -> np.ndarray:
+def _readonly(a: object) -> np.ndarray:
     a = np.array(a)
     a.setflags(write=False)
     return a

@@ -45,6 +45,7 @@ from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
 from lstmviz.errors import LstmvizError
 from lstmviz.files import new_file_mode, write_atomic  # noqa: F401  (exports import them from here)
+from lstmviz.io import formats
 from lstmviz.io.npy import read_npy_bytes
 from lstmviz.text import clean_spec_names, safe_name
 from lstmviz.version import __version__
@@ -500,3 +501,7 @@ def read_model_spec(path) -> ModelSpec:
     spec.source = {"format": "lstmviz-session", "weights_only": False, "path": str(path),
                    "keras_version": spec.keras_version}
     return spec
+
+
+# io's registry describes the session format; its reader is this module's (app -> io)
+formats.register_reader("lstmviz-session", read_model_spec)

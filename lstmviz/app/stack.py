@@ -1,5 +1,6 @@
 """The editable stack's data, with no Qt: its layers (``LayerEntry``: Keras class, config,
-name, loaded weights) and its input (``InputSpec``)."""
+name, loaded weights), its input (``InputSpec``), and a frozen copy of both for undo
+(``Snapshot``, taken by ``history.History``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lstmviz.app.options import default_config, get_option
-from lstmviz.engine import LayerSpec
+from lstmviz.engine import LayerSpec, Model
 
 
 @dataclass
@@ -50,6 +51,16 @@ class InputSpec:
     period: float = 12.0
     text: str = "hello world"
     data: np.ndarray | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An immutable copy of the stack and the input (weights and data read-only)."""
+
+    layers: tuple  # of (class_name, config, name, tuple of arrays or None)
+    input: InputSpec
+    model: Model | None = None  # a read-only model, shown as it is
+    path: str | None = None
 
 
 def default_layers() -> list[LayerEntry]:

@@ -64,9 +64,6 @@ class Model:
         self.keras_major = keras_major_of(keras_version)
         #: a plain stack (Keras' Sequential): its InputLayer is not listed, any length runs
         self.is_sequential = sequential
-        # The old name of the flag, shadowing the classmethod ``Model.sequential`` on
-        # instances; app/state.py still reads it (it is being split on another branch).
-        self.sequential = sequential  # type: ignore[method-assign, assignment]  # see above
         self.source = dict(source or {})
         self._by_name = {n.layer.name: n for n in nodes}
         if len(self._by_name) != len(nodes):

@@ -11,9 +11,11 @@ dialog, drag and drop and recent files all go through ``sniff``/``read_model``/
 Formats are recognised from the bytes, never the name: the suffix only decides between
 formats whose bytes cannot be told apart without parsing (the HDF5 ones, in the parent
 process), and picks whose reader explains a damaged file. Readers are named as
-``"module:function"`` and imported when a file of that format is read, so ``import
-lstmviz`` and the reading child stay light. Every reader except the session's is in
-``lstmviz.io``; a session holds application state, so its reader is ``lstmviz.app``'s.
+``"module:function"`` of ``lstmviz.io`` and imported when a file of that format is read,
+so ``import lstmviz`` and the reading child stay light. A session holds application state,
+so its entry here describes it but its reader is ``lstmviz.app.session``'s, which puts it
+in with ``register_reader`` when imported (io names no module above it; ``lstmviz.load``
+imports the app's session module before reading one).
 
 Adding a format: one ``Format(...)`` entry below and one reader module (see
 ARCHITECTURE.md, "How to add a file format").
@@ -82,7 +84,8 @@ class Format:
       (the first bytes, see ``CONTAINERS``);
     - ``members``: for a zip, a test on the set of names it holds;
     - ``h5``: for an HDF5 file, a test on its open root (run where the file is parsed);
-    - ``model``: ``"module:function"``, ``path -> ModelSpec``;
+    - ``model``: ``"module:function"`` (in ``lstmviz.io``), ``path -> ModelSpec``; or None
+      for a reader a higher layer registers (``register_reader``: the session's);
     - ``weights``: ``"module:function"``, ``path -> (entries, keras3 vars or None)``, or
       None: the weights of the model the file holds (``read_weights`` derives them);
     - ``isolated``: read in the child process with a time and memory limit;
@@ -94,7 +97,7 @@ class Format:
     name: str
     suffixes: tuple[str, ...]
     container: str
-    model: str
+    model: str | None
     weights: str | None = None
     members: Callable[[frozenset[str]], bool] | None = None
     h5: Callable[[Any], bool] | None = None
@@ -143,7 +146,7 @@ FORMATS: tuple[Format, ...] = (
            model="lstmviz.io.safetensors_state:read_model"),
     Format("onnx", "ONNX model", (".onnx",), "onnx", model="lstmviz.io.onnx_model:read_model"),
     Format("lstmviz-session", "lstmviz session", (".lstmviz",), "zip",
-           model="lstmviz.app.session:read_model_spec",
+           model=None,  # lstmviz.app.session registers it (register_reader)
            members=lambda names: "manifest.json" in names, kind="session"),
 )
 
@@ -275,9 +278,31 @@ def foreign(head: bytes, size: int) -> str:
 
 
 # -- reading --------------------------------------------------------------------------------------
+#: readers registered by a higher layer, by format key (``register_reader``)
+_REGISTERED: dict[str, Callable[[Any], Any]] = {}
+
+
+def register_reader(key: str, model: Callable[[Any], Any]) -> None:
+    """Make ``model`` (``path -> ModelSpec``) the reader of format ``key``, an entry of
+    ``FORMATS`` whose ``model`` is None (the app registers the session's)."""
+    fmt = next((f for f in FORMATS if f.key == key), None)
+    if fmt is None or fmt.model is not None:
+        raise ValueError(f"no format {key!r} waits for a registered reader")
+    _REGISTERED[key] = model
+
+
 def _reader(ref: str) -> Callable[..., Any]:
     module, _, func = ref.partition(":")
     return getattr(importlib.import_module(module), func)
+
+
+def _model_reader(fmt: Format) -> Callable[..., Any]:
+    if fmt.model is not None:
+        return _reader(fmt.model)
+    if fmt.key not in _REGISTERED:
+        raise LstmvizError(f"{fmt.name} files are read by lstmviz's app (import lstmviz.app.session "
+                           "first, or use lstmviz.load)")
+    return _REGISTERED[fmt.key]
 
 
 def _guarded(path: Any, call: Callable[[], Any]) -> Any:
@@ -312,7 +337,7 @@ def read_model(path: Any, isolate: bool = True, timeout: float | None = None) ->
 
         spec = run_isolated("model", path, timeout)
     else:
-        spec = _guarded(path, lambda: _reader(fmt.model)(path))
+        spec = _guarded(path, lambda: _model_reader(fmt)(path))
     if spec.keras_version is None:
         spec.keras_version = spec.source.get("keras_version")
     spec.source.setdefault("format", fmt.key)

@@ -19,6 +19,22 @@ from .keras3_paths import class_names, layer_layout, var_paths
 __all__ = ["stage_weights"]
 
 
+def load_weights(model: Any, path: Any, isolate: bool = True, read: Any = None) -> None:
+    """Put the weights of a weights-only file onto ``model``, whose layers must match
+    (Keras 3 ``.weights.h5`` by Keras 3's class-based paths, other files by layer name or
+    order). The first mismatch of class, count or shape raises LstmvizError naming both
+    sides; then no layer has changed (``lstmviz.load_weights`` is this).
+
+    ``isolate`` reads HDF5 files in a child process (see ``lstmviz.io.isolated``);
+    ``read`` is what ``formats.read_weights(path)`` returned, if it was already read.
+    """
+    from .formats import read_weights
+
+    entries, k3vars = read if read is not None else read_weights(path, isolate=isolate)
+    for layer, arrays in stage_weights(model, path, entries, k3vars):
+        layer.set_weights(arrays)
+
+
 def stage_weights(model: Any, path: Any, entries: list, k3vars: dict | None) -> list[tuple[Any, list]]:
     """[(layer, arrays)] for every layer of ``model`` that takes weights from the file
     (``entries``, ``k3vars``: what ``formats.read_weights`` returned)."""

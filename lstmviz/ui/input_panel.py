@@ -93,9 +93,7 @@ class InputPanel(QtWidgets.QWidget):
         self.table.itemChanged.connect(self._cell_edited)
         lay.addWidget(self.table, 1)
 
-        state.input_changed.connect(lambda *_: self.refresh())
-        state.stack_changed.connect(self.refresh)
-        state.cursor_changed.connect(self._cursor)
+        state.changed.connect(self._state_changed)  # once per edit, not once per event
         self._shown_sample = None
         self._shown_x = None
         self.refresh()
@@ -126,6 +124,12 @@ class InputPanel(QtWidgets.QWidget):
 
     def import_file(self, path):
         self._guard(self.state.import_input, path)
+
+    def _state_changed(self, change):
+        if change.input or change.stack:
+            self.refresh()
+        elif change.cursor:
+            self._cursor(self.state.cursor)
 
     def _cursor(self, cursor):
         if cursor.sample != self._shown_sample:

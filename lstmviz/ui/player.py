@@ -160,8 +160,7 @@ class Player(QtWidgets.QWidget):
         self.sample_of = QtWidgets.QLabel(self)
         layout.addWidget(self.sample_of)
 
-        state.cursor_changed.connect(self._sync)
-        state.model_changed.connect(lambda *_: self._sync(state.cursor))
+        state.changed.connect(lambda change: self._sync(state.cursor) if change.cursor or change.model else None)
         self._sync(state.cursor)
 
     # -- clock ------------------------------------------------------------------------------

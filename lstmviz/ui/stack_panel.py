@@ -234,10 +234,7 @@ class StackPanel(QtWidgets.QWidget):
         lay.addWidget(self.info_label)
         lay.addStretch(1)
 
-        state.stack_changed.connect(self.refresh)
-        state.model_changed.connect(lambda *_: self.refresh())
-        state.error_changed.connect(self._show_error)
-        state.cursor_changed.connect(self._follow_cursor)
+        state.changed.connect(self._state_changed)  # once per edit, not once per event
         self.refresh()
         self._show_error(state.error)
 
@@ -294,6 +291,14 @@ class StackPanel(QtWidgets.QWidget):
             if name and self.state.model is not None and name in [l.name for l in self.state.model.layers]:
                 self.state.set_cursor(layer=name)
             self._build_form(row)
+
+    def _state_changed(self, change):
+        if change.stack or change.model:
+            self.refresh()
+        if change.error:
+            self._show_error(self.state.error)
+        if change.cursor:
+            self._follow_cursor(self.state.cursor)
 
     def _follow_cursor(self, cursor):
         idx = self.state.index_of(cursor.layer)

@@ -1,0 +1,123 @@
+"""What every part of the app state shares, with no Qt: the data (stack, input, model,
+trace, cursor, error, undo stacks), the events that say what changed, and the grouping of
+one operation's events into one ``changed``.
+
+``AppState`` (``app/state.py``) is composed of parts, each a class over this base in its
+own module: ``edits.Edits`` (the layers), ``input_edits.InputEdits`` (the input),
+``tracing.Tracing`` (building, tracing, the cursor, stateful batches), ``opening.Opening``
+(models and weights files) and ``history.History`` (undo/redo, lessons). A part reaches
+another only through the methods declared at the end of ``StateBase`` (for the type
+checker; ``AppState`` has them all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lstmviz.app.events import Change, Event
+from lstmviz.app.selection import Cursor
+from lstmviz.app.stack import InputSpec, LayerEntry, Snapshot, default_layers
+from lstmviz.engine import Model, Trace
+
+if TYPE_CHECKING:
+    from lstmviz.app.long_sequence import LongSequence
+
+#: the events every operation may emit, by the field of ``Change`` they set
+EVENTS = ("stack", "model", "error", "cursor", "input", "history")
+
+
+class StateBase:
+    """The app state's data and events (see ``app/state.py`` for what each event says)."""
+
+    def __init__(self, layers: list[LayerEntry] | None = None, spec: InputSpec | None = None,
+                 seed: int = 0):
+        self.layers: list[LayerEntry] = list(default_layers() if layers is None else layers)
+        self.input: InputSpec = spec or InputSpec()
+        self.seed = seed
+        self.model: Model | None = None
+        self.trace: Trace | None = None
+        self.x: np.ndarray | None = None
+        self.cursor = Cursor()
+        self.error: str | None = None
+        #: a loaded model that is not a plain stack (several inputs ...): shown read-only
+        self.readonly = False
+        self.path: str | None = None
+        #: trace every sample of the batch (default: only the shown one, see ``Tracing._trace``)
+        self.trace_all_samples = False
+        self.traced_sample: int | None = None
+        #: stateful models: which batch the trace shows (0: states start from zeros; k: the
+        #: stateful layers started from the states batch k-1 left, see ``next_batch``)
+        self.batch_index = 0
+        #: a long input (its full trace over the trace budget): ``app.long_sequence.LongSequence``,
+        #: and ``trace`` is the exact window around the cursor's step (``follow_long``)
+        self.long: LongSequence | None = None
+        self.stack_changed = Event("stack_changed")
+        self.model_changed = Event("model_changed")
+        self.error_changed = Event("error_changed")
+        self.cursor_changed = Event("cursor_changed")
+        self.input_changed = Event("input_changed")
+        #: undo/redo: snapshots of (layers, input) taken before each edit (see ``undo``)
+        self.undo_stack: list[Snapshot] = []
+        self.redo_stack: list[Snapshot] = []
+        self.history_changed = Event("history_changed")
+        #: once per operation (an edit, undo, opening a model, a step ...): a ``Change``
+        #: saying what it changed, after the events above said it one by one
+        self.changed = Event("changed")
+        self._depth = 0
+        self._pending: set[str] = set()
+        for what in EVENTS:
+            getattr(self, f"{what}_changed").connect(lambda *_, w=what: self._mark(w))
+
+    # -- what changed ----------------------------------------------------------------------
+    @contextmanager
+    def changes(self) -> Iterator[None]:
+        """Group what the operations inside change into one ``changed`` event."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._pending:
+                what, self._pending = self._pending, set()
+                self.changed.emit(Change(**{w: True for w in what}))
+
+    def _mark(self, what: str) -> None:
+        self._pending.add(what)
+        if self._depth == 0:  # outside any operation: say it at once
+            with self.changes():
+                pass
+
+    def _set_error(self, message: str | None) -> None:
+        if message != self.error:
+            self.error = message
+            self.error_changed.emit(message)
+
+    # -- what the stack is -------------------------------------------------------------------
+    @property
+    def embedding_first(self) -> bool:
+        return bool(self.layers) and self.layers[0].class_name == "Embedding"
+
+    def index_of(self, name: str | None) -> int | None:
+        for i, e in enumerate(self.layers):
+            if e.name == name:
+                return i
+        return None
+
+    if TYPE_CHECKING:  # the parts' methods other parts call (AppState has them all)
+        def rebuild(self) -> bool: ...
+        def set_cursor(self, **changes: object) -> Cursor: ...
+        def follow_long(self) -> None: ...
+        def make_input(self) -> np.ndarray: ...
+        def input_shape(self) -> tuple: ...
+        def snapshot(self) -> Snapshot: ...
+        def restore(self, snap: Snapshot) -> None: ...
+        def remember_replaced(self) -> None: ...
+        def _remember(self) -> None: ...
+        def _push_history(self, snap: Snapshot) -> None: ...
+        def _edited(self, select: int | None = None) -> None: ...
+        def _clamped(self, cur: Cursor) -> Cursor: ...
+        def _inputs_for(self, model: Model) -> list[np.ndarray]: ...

@@ -1,0 +1,128 @@
+"""Editing the stack's layers, with no Qt: add, remove, duplicate, move a layer, set one
+of its options, change its kind. A part of ``AppState`` (see ``app/base.py``).
+
+Every edit checks the stack is editable, remembers it for undo (``History._remember``)
+just before it changes anything, then ``_edited``: one rebuild and trace, the cursor on
+the edited layer, ``stack_changed``. An edit that changes nothing remembers nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lstmviz.app.base import StateBase
+from lstmviz.app.events import operation as _operation
+from lstmviz.app.options import RECURRENT, convert_config, default_config, get_option, set_option
+from lstmviz.app.stack import LayerEntry
+from lstmviz.errors import LstmvizError
+
+#: layers that take a sequence: a layer inserted before one of them returns every step
+SEQUENCE_CONSUMERS = RECURRENT + ("RNN", "Bidirectional", "TimeDistributed")
+
+
+def new_entry(class_name: str, inner: str | None, later: list[str], units: int = 8) -> LayerEntry:
+    """A fresh layer ``class_name`` (``inner``: a wrapper's layer) to insert before the
+    layers ``later`` (their classes): it returns sequences if one of them consumes them."""
+    entry = LayerEntry(class_name, default_config(class_name, inner, units=units))
+    if any(c in SEQUENCE_CONSUMERS for c in later):
+        # a sequence-consuming layer follows: hand it every step, as it needs
+        key = "layer.return_sequences" if class_name == "Bidirectional" else "return_sequences"
+        if get_option(entry.config, key) is not None:
+            entry.config = set_option(entry.config, key, True)
+    return entry
+
+
+def check_kind_change(entry: LayerEntry, class_name: str) -> None:
+    """LstmvizError unless ``entry`` and ``class_name`` are both recurrent kinds."""
+    if entry.class_name not in RECURRENT or class_name not in RECURRENT:
+        raise LstmvizError(f"only a recurrent layer can change kind ({', '.join(RECURRENT)}); "
+                           f"this one is a {entry.class_name}")
+
+
+class Edits(StateBase):
+    """The layer edits of ``AppState``."""
+
+    def _check_editable(self) -> None:
+        if self.readonly:
+            raise LstmvizError(
+                "this model is not a plain stack (it has several inputs or branches), so its "
+                "layers are shown read-only; build a new stack with File > New stack to edit"
+            )
+
+    def _edited(self, select: int | None = None) -> None:
+        """After an edit: rebuild and trace, put the cursor on layer ``select``."""
+        self.rebuild()
+        if select is not None and 0 <= select < len(self.layers):
+            name = self.layers[select].name
+            if name:
+                self.set_cursor(layer=name)
+        self.stack_changed.emit()
+
+    @_operation
+    def add_layer(self, class_name: str, inner: str | None = None, index: int | None = None) -> int:
+        self._check_editable()
+        index = len(self.layers) if index is None else max(0, min(int(index), len(self.layers)))
+        entry = new_entry(class_name, inner, [e.class_name for e in self.layers[index:]])
+        self._remember()
+        self.layers.insert(index, entry)
+        self._edited(select=index)
+        return index
+
+    @_operation
+    def remove_layer(self, index: int) -> None:
+        self._check_editable()
+        self.layers[index]  # IndexError before anything is remembered
+        self._remember()
+        del self.layers[index]
+        self._edited(select=min(index, len(self.layers) - 1) if self.layers else None)
+
+    @_operation
+    def duplicate_layer(self, index: int) -> int:
+        self._check_editable()
+        entry = self.layers[index].duplicate()
+        self._remember()
+        self.layers.insert(index + 1, entry)
+        self._edited(select=index + 1)
+        return index + 1
+
+    @_operation
+    def move_layer(self, src: int, dst: int) -> None:
+        """Move layer ``src`` so that it ends up at index ``dst``."""
+        self._check_editable()
+        if src == dst or not (0 <= src < len(self.layers)):
+            return
+        self._remember()
+        entry = self.layers.pop(src)
+        dst = max(0, min(int(dst), len(self.layers)))
+        self.layers.insert(dst, entry)
+        self._edited(select=dst)
+
+    @_operation
+    def set_layer_option(self, index: int, key: str, value: Any) -> None:
+        self._check_editable()
+        entry = self.layers[index]
+        if key == "class_name":  # the panel's "layer" choice: LSTM <-> GRU <-> SimpleRNN
+            return self.change_kind(index, value)
+        if get_option(entry.config, key) == value:
+            return
+        new_config = set_option(entry.config, key, value)
+        self._remember()
+        entry.config = new_config
+        entry.weights = None  # a new option means a freshly initialised layer (from the seed)
+        self._edited(select=index)
+
+    @_operation
+    def change_kind(self, index: int, class_name: str) -> None:
+        """Make recurrent layer ``index`` another kind (LSTM -> GRU -> SimpleRNN) in place,
+        keeping units and the options both kinds have; its weights start afresh."""
+        self._check_editable()
+        entry = self.layers[index]
+        if class_name == entry.class_name:
+            return
+        check_kind_change(entry, class_name)
+        self._remember()
+        entry.config = convert_config(entry.config, class_name)
+        entry.class_name = class_name
+        entry.weights = None
+        entry.name = None  # a new layer: the model names it after its kind (gru, simple_rnn ...)
+        self._edited(select=index)

@@ -1,0 +1,151 @@
+"""Editing the stack's input, with no Qt: its settings (``set_input_spec``), imported or
+hand-edited data (``set_input_data``, ``set_input_value``, ``import_input``), and the array
+the model is traced on (``make_input``). A part of ``AppState`` (see ``app/base.py``); the
+generators themselves are in ``app/inputs.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from lstmviz.app import inputs as gen
+from lstmviz.app.base import StateBase
+from lstmviz.app.events import operation as _operation
+from lstmviz.app.options import get_option
+from lstmviz.app.stack import InputSpec, LayerEntry
+from lstmviz.errors import LstmvizError
+
+
+def token_ids(data: Any, vocab: int | None) -> np.ndarray | None:
+    """``data`` ((batch, timesteps, 1) or (batch, timesteps)) as int32 token ids when it
+    holds whole numbers in ``0..vocab-1``; else None."""
+    if data is None:
+        return None
+    x = np.asarray(data)
+    if x.ndim == 3 and x.shape[2] == 1:
+        x = x[..., 0]
+    if x.ndim != 2 or x.size == 0 or not np.all(np.isfinite(x)) or np.any(x != np.round(x)):
+        return None
+    if x.min() < 0 or (vocab is not None and x.max() >= vocab):
+        return None
+    return x.astype(np.int32)
+
+
+def fit(data: np.ndarray, batch: int, timesteps: int, features: int) -> np.ndarray:
+    """Crop or zero-pad an edited input to a new spec."""
+    out = np.zeros((batch, timesteps, features), dtype=np.float32)
+    b, t, d = (min(a, b) for a, b in zip(data.shape, out.shape))
+    out[:b, :t, :d] = data[:b, :t, :d]
+    return out
+
+
+def same_spec(a: InputSpec, b: InputSpec) -> bool:
+    """The same settings and the very same data array."""
+    fields = [f.name for f in dataclasses.fields(InputSpec) if f.name != "data"]
+    return all(getattr(a, n) == getattr(b, n) for n in fields) and a.data is b.data
+
+
+def spec_with(spec: InputSpec, changes: dict[str, Any], embedding_first: bool) -> InputSpec:
+    """``spec`` with ``changes`` (InputSpec fields but ``data``): choosing a generator drops
+    the data; typed text sets the steps (and one-hot width, unless an Embedding reads ids);
+    data is cropped or zero-padded to a new shape."""
+    allowed = {f.name for f in dataclasses.fields(InputSpec)} - {"data"}
+    bad = set(changes) - allowed
+    if bad:
+        raise LstmvizError(f"unknown input setting(s) {', '.join(sorted(bad))}")
+    new = dataclasses.replace(spec, **changes)
+    if new.source != "data":
+        new.data = None
+    if "text" in changes or ("source" in changes and new.source == "text"):
+        new.timesteps = max(1, len(new.text))
+        if not embedding_first and "input_dim" not in changes:
+            new.input_dim = len(gen.ALPHABET)
+    if new.data is not None and ("timesteps" in changes or "batch_size" in changes or "input_dim" in changes):
+        new.data = fit(new.data, new.batch_size, new.timesteps, new.input_dim)
+    return new
+
+
+def vocab_of(layers: list[LayerEntry]) -> int:
+    """The vocabulary of the Embedding that starts ``layers``."""
+    return int(get_option(layers[0].config, "input_dim", 2))
+
+
+def make_input(spec: InputSpec, layers: list[LayerEntry]) -> np.ndarray:
+    """The array a stack of ``layers`` is traced on for ``spec`` (token ids when an
+    Embedding comes first)."""
+    embedding_first = bool(layers) and layers[0].class_name == "Embedding"
+    s = spec
+    if s.source == "data" and s.data is not None:
+        x = s.data
+    elif s.source == "text":
+        if embedding_first:
+            return gen.text_ids(s.text, s.batch_size, s.timesteps)
+        x = gen.text_onehot(s.text, s.batch_size, s.timesteps, s.input_dim)
+    else:
+        x = gen.generate(s.source, s.batch_size, s.timesteps, s.input_dim, s.seed, s.period)
+    if embedding_first:
+        vocab = vocab_of(layers)
+        ids = token_ids(x, vocab) if s.source == "data" else None
+        if ids is not None:
+            return ids  # given ids (lstmviz MODEL --input ids.npy) as they are
+        return gen.ids_for_vocab(x, vocab)
+    return x
+
+
+class InputEdits(StateBase):
+    """The input edits of ``AppState``."""
+
+    def input_shape(self) -> tuple:
+        """The batch shape given to the model: batch is None unless a layer is stateful."""
+        stateful = any(get_option(e.config, "stateful") or get_option(e.config, "layer.stateful")
+                       for e in self.layers)
+        batch = int(self.input.batch_size) if stateful else None
+        if self.embedding_first:
+            return (batch, int(self.input.timesteps))
+        return (batch, int(self.input.timesteps), int(self.input.input_dim))
+
+    def make_input(self) -> np.ndarray:
+        """The array the model is traced on (token ids when an Embedding comes first)."""
+        return make_input(self.input, self.layers)
+
+    @_operation
+    def set_input_spec(self, **changes: Any) -> None:
+        """Change ``batch_size``, ``timesteps``, ``input_dim``, ``source``, ``seed``,
+        ``period`` or ``text``; choosing a generator drops imported/hand-edited data."""
+        new = spec_with(self.input, changes, self.embedding_first)
+        if same_spec(new, self.input):
+            return
+        self._remember()
+        self.input = new
+        self._edited(select=self.index_of(self.cursor.layer))
+
+    @_operation
+    def set_input_data(self, data: np.ndarray) -> None:
+        """Use ``data`` (``(batch, timesteps, features)``) as the input, as imported/edited."""
+        data = np.asarray(data, dtype=np.float32)
+        if data.ndim == 2:
+            data = data[None]
+        if data.ndim != 3:
+            raise LstmvizError(f"the input must be (batch, timesteps, features); got shape {data.shape}")
+        b, t, d = data.shape
+        self._remember()
+        self.input = dataclasses.replace(self.input, source="data", data=data.copy(),
+                                         batch_size=b, timesteps=t,
+                                         input_dim=self.input.input_dim if self.embedding_first else d)
+        self._edited(select=self.index_of(self.cursor.layer))
+
+    @_operation
+    def set_input_value(self, sample: int, step: int, feature: int, value: float) -> None:
+        """One number of the input, edited by hand (the input becomes ``"data"``)."""
+        x = np.array(self.make_input() if self.input.data is None else self.input.data, dtype=np.float32)
+        if x.ndim == 2:
+            x = x[..., None]
+        x[sample, step, feature] = value
+        self.set_input_data(x)
+
+    @_operation
+    def import_input(self, path: Any) -> None:
+        self.set_input_data(gen.load_array(path))

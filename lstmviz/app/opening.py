@@ -1,0 +1,148 @@
+"""Opening models and weights files into the app state, with no Qt: ``set_model`` (a plain
+stack becomes the editable stack, anything else is shown read-only), ``load_weights_file``
+(an undoable edit), ``new_stack``. A part of ``AppState`` (see ``app/base.py``); sessions
+are ``app/session.py``'s, all-or-nothing opening ``app/atomic.py``'s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+import numpy as np
+
+from lstmviz.app.base import StateBase
+from lstmviz.app.events import operation as _operation
+from lstmviz.app.selection import Cursor
+from lstmviz.app.stack import InputSpec, LayerEntry, default_layers
+from lstmviz.app.tracing import is_time_major
+from lstmviz.engine import Model
+from lstmviz.engine.model import spec_config
+from lstmviz.errors import LstmvizError
+
+
+def input_for_shape(spec: InputSpec, shape: tuple) -> InputSpec:
+    """The input settings ``spec``, fitted to a model's input ``shape`` (generated data,
+    the shape's batch, steps and features where it fixes them)."""
+    out = dataclasses.replace(spec, data=None if spec.source == "data" else spec.data)
+    if out.source == "data":
+        out.source = "sine"
+    if shape and shape[0]:
+        out.batch_size = int(shape[0])
+    if len(shape) > 1 and shape[1]:
+        out.timesteps = int(shape[1])
+    if len(shape) == 3 and shape[2]:
+        out.input_dim = int(shape[2])
+    return out
+
+
+def entries_of(model: Model, weights: bool) -> list[LayerEntry]:
+    """``model``'s layers as the stack's entries: each config as ``make_layer`` takes it
+    back (RNN(cell) rebuilt, not flat), with copies of the weights if ``weights``."""
+    return [LayerEntry(l.class_name, spec_config(l), l.name,
+                       [np.array(w) for w in l.weights] if weights else None) for l in model.layers]
+
+
+class Opening(StateBase):
+    """Models and weights files opened into ``AppState``."""
+
+    @_operation
+    def set_model(self, model: Model, path: str | None = None, spec: InputSpec | None = None) -> None:
+        """``_replace_model``, all or nothing: when the model cannot be built and traced,
+        LstmvizError, and the state (undo stack included) is as it was (``app.atomic``)."""
+        from lstmviz.app.atomic import all_or_nothing
+
+        with all_or_nothing(self, str(path) if path is not None else f"the model '{model.name}'"):
+            self._replace_model(model, path, spec)
+
+    def _replace_model(self, model: Model, path: str | None = None, spec: InputSpec | None = None) -> None:
+        """Show a loaded model: a plain stack becomes the editable stack (with its weights);
+        anything else is shown read-only. Undo brings back what was there. ``spec``: the
+        input to trace it on (a session's); else one fitted to the model's input shape.
+        A model that cannot be traced raises LstmvizError and what was shown stays."""
+        before, redo, cursor = self.snapshot(), list(self.redo_stack), self.cursor
+        self.remember_replaced()
+        shapes = model.input_shapes()
+        if spec is None:
+            first = tuple(shapes[0])
+            if is_time_major(model, 0):
+                first = (first[1], first[0]) + tuple(first[2:])
+            spec = input_for_shape(self.input, first)
+        self.path = path
+        self.input = spec
+        if model.is_sequential and len(shapes) == 1:
+            self.readonly = False
+            self.layers = entries_of(model, weights=True)
+            if self.embedding_first and spec.source not in ("text",):
+                spec.source = "counting"
+            self.model = None
+        else:
+            self.readonly = True
+            self.layers = entries_of(model, weights=False)
+            self.model = model
+        self.cursor = Cursor()
+        if not self.rebuild():
+            error = self.error
+            self.undo_stack.pop()
+            self.redo_stack[:] = redo
+            self.cursor = cursor
+            self.restore(before)
+            self.history_changed.emit()
+            what = os.path.basename(str(path)) if path is not None else "the model"
+            raise LstmvizError(f"{what} cannot be shown: {error}")
+        self.stack_changed.emit()
+
+    @_operation
+    def load_weights_file(self, path: Any, read: Any = None) -> None:
+        """Put a weights-only file onto the current stack (it must match); an edit that
+        undo takes back. ``read``: the file as ``lstmviz.read_weights`` returned it."""
+        from lstmviz.io.match import load_weights
+
+        if self.model is None:
+            raise LstmvizError("there is no model to put the weights on; build a stack first")
+        before = None if self.readonly else self.snapshot()
+        try:
+            load_weights(self.model, path, read=read)
+        except LstmvizError as err:
+            raise LstmvizError(
+                f"these weights do not fit the current stack: {err}. Build a matching stack "
+                "first (same layers, units and input_dim), or open the full model file (.keras/.h5)"
+            ) from None
+        if before is not None:
+            self._push_history(before)
+            for entry, layer in zip(self.layers, self.model.layers):
+                entry.weights = [np.array(w) for w in layer.weights]
+        self.path = str(path)
+        self.rebuild()
+        self.stack_changed.emit()
+
+    @_operation
+    def show_weights(self, model: Model, undoable: bool = False) -> None:
+        """Trace ``model``, the current model with other weights (a training snapshot), in
+        its place: an undoable edit when ``undoable``, else a preview that leaves the undo
+        history alone (scrubbing training time). The stack's layers must match."""
+        if self.model is None or [l.name for l in model.layers] != [l.name for l in self.model.layers]:
+            raise LstmvizError("these weights belong to another model than the one shown")
+        if undoable:
+            self._push_history(self.snapshot())
+        if self.readonly:
+            self.model = model
+        else:
+            for entry, layer in zip(self.layers, model.layers):
+                entry.weights = [np.array(w) for w in layer.weights]
+        self.rebuild()
+        if undoable:
+            self.stack_changed.emit()
+
+    @_operation
+    def new_stack(self) -> None:
+        """Back to the built-in editable stack (undo brings back what was there)."""
+        self.remember_replaced()
+        self.readonly = False
+        self.model = None
+        self.layers = default_layers()
+        self.input = InputSpec()
+        self.path = None
+        self.rebuild()
+        self.stack_changed.emit()

@@ -1,0 +1,309 @@
+"""Building and tracing the shown model, and the cursor through its trace, with no Qt. A
+part of ``AppState`` (see ``app/base.py``).
+
+``rebuild`` builds the ``Model`` from the stack (or keeps a read-only one), traces it on
+the input and emits ``input_changed``, ``model_changed`` and ``cursor_changed``; an
+invalid stack keeps the last model and trace and sets ``error``. Only the shown sample is
+traced unless the whole batch is needed (``_trace``); moving to another sample traces it.
+Stateful models step through batches (``next_batch``, ``reset_states``). Read-only models
+get an input for each of theirs (``_inputs_for``: ONNX layouts and extra inputs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from lstmviz.app import inputs as gen
+from lstmviz.app.base import StateBase
+from lstmviz.app.events import operation as _operation
+from lstmviz.app.input_edits import token_ids, vocab_of
+from lstmviz.app.long_sequence import trace_or_window
+from lstmviz.app.selection import Cursor
+from lstmviz.app.stack import InputSpec
+from lstmviz.engine import Model, Trace
+from lstmviz.engine.cells import cell_kind
+from lstmviz.errors import LstmvizError
+
+
+def input_config(model: Model, k: int) -> dict:
+    """The config of the InputLayer of ``model``'s input ``k`` ({} if none)."""
+    try:
+        return model.get_layer(model.inputs[k].layer).config
+    except (IndexError, LstmvizError):
+        return {}
+
+
+def is_time_major(model: Model, k: int) -> bool:
+    """Input ``k`` of ``model`` is (time, batch, ...): its InputLayer says so (ONNX)."""
+    return bool(input_config(model, k).get("time_major"))
+
+
+def batch_axis(model: Model, k: int) -> int:
+    """The axis of input ``k`` that holds the samples (0 but for some ONNX inputs)."""
+    return int(input_config(model, k).get("batch_axis", 1 if is_time_major(model, k) else 0))
+
+
+def input_for_shape(spec: InputSpec, k: int, shape: tuple) -> np.ndarray:
+    """Input ``k`` of a read-only model, (batch, time, ...) of ``shape``, from ``spec``."""
+    s = spec
+    T = shape[1] if len(shape) > 1 and shape[1] else s.timesteps
+    if len(shape) == 2:
+        ids = token_ids(s.data, None) if k == 0 and s.source == "data" else None
+        if ids is not None and (not shape[1] or ids.shape[1] == shape[1]):
+            return ids
+        return gen.text_ids(s.text or "hello", s.batch_size, T) % 2 + 1
+    D = shape[-1] or 1
+    if k == 0 and s.source == "data" and s.data is not None and s.data.shape[1:] == (T, D):
+        return s.data
+    src = s.source if s.source in gen.GENERATORS and s.source != "text" else "sine"
+    return gen.generate(src, shape[0] or s.batch_size, T, D, s.seed + k, s.period)
+
+
+def inputs_for(model: Model, spec: InputSpec) -> list[np.ndarray]:
+    """An input for each of a read-only ``model``'s inputs, made from ``spec``."""
+    xs: list[np.ndarray] = []
+    for k, shape in enumerate(model.input_shapes()):
+        cfg = input_config(model, k)
+        if k and cfg.get("role") in ("sequence_lens", "initial_state") and xs:
+            # an ONNX recurrent node's extra inputs: every step of every sample, zero states
+            B = xs[0].shape[batch_axis(model, 0)]
+            T = xs[0].shape[0 if is_time_major(model, 0) else 1]
+            axis = int(cfg.get("batch_axis", 0))
+            dims = [B if i == axis or d is None else int(d) for i, d in enumerate(shape)]
+            if cfg["role"] == "sequence_lens":
+                xs.append(np.full(dims, T, dtype=cfg.get("dtype") or "int32"))
+            else:
+                xs.append(np.zeros(dims, np.float32))
+            continue
+        if is_time_major(model, k):  # made (batch, time, ...) like every input, then swapped
+            x = input_for_shape(spec, k, (shape[1], shape[0]) + tuple(shape[2:]))
+            xs.append(np.ascontiguousarray(np.swapaxes(x, 0, 1)))
+            continue
+        xs.append(input_for_shape(spec, k, tuple(shape)))
+    return xs
+
+
+class Tracing(StateBase):
+    """The model, its trace and the cursor of ``AppState``."""
+
+    # -- sizes -------------------------------------------------------------------------------
+    @property
+    def time_major(self) -> bool:
+        """The model's first input is (time, batch, ...) (an ONNX graph's layout 0)."""
+        return self.readonly and self.model is not None and is_time_major(self.model, 0)
+
+    @property
+    def timesteps(self) -> int:
+        if self.x is not None and self.x.ndim >= 2:
+            return int(self.x.shape[0 if self.time_major else 1])
+        return int(self.input.timesteps)
+
+    @property
+    def batch(self) -> int:
+        if self.x is not None:
+            return int(self.x.shape[1 if self.time_major and self.x.ndim >= 2 else 0])
+        return int(self.input.batch_size)
+
+    def units_of(self, name: str | None) -> int:
+        """How many units (or output features) layer ``name`` has; 0 if unknown."""
+        if self.model is None or name is None:
+            return 0
+        layer = self.model.get_layer(name)
+        units = getattr(layer, "units", None)
+        if units is not None:
+            return int(units)
+        shape = layer.output_shapes[0] if layer.output_shapes else ()
+        return int(shape[-1]) if shape and shape[-1] else 0
+
+    # -- cursor ------------------------------------------------------------------------------
+    @_operation
+    def set_cursor(self, **changes: Any) -> Cursor:
+        """Move the one clock / selection; values are clamped to what exists."""
+        cur = dataclasses.replace(self.cursor, **changes)
+        cur = self._clamped(cur)
+        if cur != self.cursor:
+            self.cursor = cur
+            if self.traced_sample is not None and cur.sample != self.traced_sample and self.model is not None:
+                self._retrace()
+            self.follow_long()
+            self.cursor_changed.emit(cur)
+        return cur
+
+    @_operation
+    def step_by(self, delta: int) -> Cursor:
+        return self.set_cursor(step=self.cursor.step + int(delta))
+
+    def _clamped(self, cur: Cursor) -> Cursor:
+        T = max(1, self.timesteps)
+        step = max(0, min(int(cur.step), T - 1))
+        sample = max(0, min(int(cur.sample), self.batch - 1))
+        layer, unit, side = cur.layer, int(cur.unit), cur.side
+        names = [l.name for l in self.model.layers] if self.model is not None else []
+        if layer not in names:
+            layer = self._default_layer()
+        units = self.units_of(layer)
+        unit = max(0, min(unit, units - 1)) if units else 0
+        if side not in ("forward", "backward"):
+            side = "forward"
+        return Cursor(step, sample, layer, unit, side)
+
+    def _default_layer(self) -> str | None:
+        if self.model is None:
+            return None
+        for layer in self.model.layers:
+            if cell_kind(layer) is not None:
+                return layer.name
+        return self.model.layers[0].name if self.model.layers else None
+
+    @property
+    def trace_cursor(self) -> Cursor:
+        """The cursor as the trace indexes it (sample 0 when only the shown one is traced;
+        a long input's step counted from its window's first step)."""
+        cur = self.cursor
+        if self.traced_sample is not None:
+            cur = dataclasses.replace(cur, sample=0)
+        if self.long is not None and self.trace is not None:
+            last = max([r.timesteps for r in self.trace.layers.values()] + [1]) - 1
+            cur = dataclasses.replace(cur, step=max(0, min(cur.step - self.trace.start, last)))
+        return cur
+
+    # -- building and tracing ----------------------------------------------------------------
+    def build_model(self) -> Model:
+        if not self.layers:
+            raise LstmvizError("the stack is empty: add a layer (LSTM, GRU, SimpleRNN, Dense ...)")
+        shape = self.input_shape()
+        if any(e.weights is not None for e in self.layers):
+            # fast path: every layer keeps the weights it had (only an edited layer, whose
+            # weights were dropped, is initialised), so an edit does not reshuffle the others
+            specs = []
+            for e in self.layers:
+                spec = e.spec()
+                spec.weights = e.weights
+                specs.append(spec)
+            try:
+                return Model.sequential(shape, specs, seed=self.seed)
+            except LstmvizError:
+                pass  # some shapes changed (units upstream, input_dim): keep what still fits
+        model = Model.sequential(shape, [e.spec() for e in self.layers], seed=self.seed)
+        for entry, layer in zip(self.layers, model.layers):
+            if entry.weights is not None and [np.shape(w) for w in entry.weights] == [w.shape for w in layer.weights]:
+                layer.set_weights(entry.weights)
+        return model
+
+    @_operation
+    def rebuild(self) -> bool:
+        """Build and trace; on an invalid stack keep the last model/trace and set ``error``."""
+        try:
+            if self.readonly and self.model is not None:
+                model = self.model
+                xs = self._inputs_for(model)
+            else:
+                model = self.build_model()
+                xs = [self.make_input()]
+            trace = self._trace(model, xs)
+            x = xs[0]
+        except LstmvizError as err:
+            self._set_error(str(err))
+            return False
+        self.model, self.trace, self.x = model, trace, x
+        if not self.readonly:
+            for entry, layer in zip(self.layers, model.layers):
+                entry.name = layer.name
+                entry.weights = list(layer.weights)
+        self._set_error(None)
+        self.cursor = self._clamped(self.cursor)
+        self.input_changed.emit(x)
+        self.model_changed.emit(model, trace)
+        self.cursor_changed.emit(self.cursor)
+        return True
+
+    def _trace(self, model: Model, xs: list) -> Trace:
+        """Trace the shown sample only (4x less work for a batch of 4), unless a stateful
+        layer needs the whole batch or ``trace_all_samples`` is set."""
+        model.reset_states()
+        self.batch_index = 0
+        axes = [batch_axis(model, k) for k in range(len(xs))]  # 0, or 1 for ONNX layouts
+        b = xs[0].shape[axes[0]]
+        s = max(0, min(int(self.cursor.sample), b - 1))
+        fixed = model.input_shapes()[0][axes[0]] is not None if xs[0].ndim > axes[0] else False
+        if self.trace_all_samples or b == 1 or model.stateful or fixed:  # fixed: a file's own batch
+            self.traced_sample = None
+        else:
+            self.traced_sample = s
+            xs = [np.take(x, [s], axis=a) for x, a in zip(xs, axes)]
+        trace, long = trace_or_window(model, xs)
+        if self.long is not None and self.long is not long:
+            self.long.cancel()  # its pass, prefetch and overviews stop
+        self.long = long
+        return trace
+
+    @_operation
+    def follow_long(self) -> None:
+        """A long input: ``trace`` becomes the exact window around the cursor's step (once
+        the keyframe pass ran; before, the first window; a window not computed yet is first the
+        chunk of 32 steps around the step). The UI calls it again when the pass ends and when
+        the whole window is there (``LongSequence.refinable``)."""
+        if self.long is None or self.model is None:
+            return
+        trace, _ = self.long.window_at(self.cursor.step, quick=True)
+        if trace is not None and trace is not self.trace:
+            self.trace = trace
+            self.model_changed.emit(self.model, trace)
+
+    def _retrace(self) -> None:
+        """The shown sample changed: trace it (the model stays)."""
+        model = self.model
+        if model is None:
+            return
+        try:
+            trace = self._trace(model, self._inputs_for(model) if self.readonly else [self.x])
+        except LstmvizError as err:
+            self._set_error(str(err))
+            return
+        self.trace = trace
+        self.model_changed.emit(model, trace)
+
+    def _inputs_for(self, model: Model) -> list[np.ndarray]:
+        return inputs_for(model, self.input)
+
+    # -- stateful batches --------------------------------------------------------------------
+    @_operation
+    def next_batch(self) -> None:
+        """Trace the next batch with every stateful layer starting from the states the
+        last batch left, as Keras carries them from one call to the next (no reset). The
+        input continues where the last batch ended (a generated signal: its next
+        ``timesteps`` steps; data or text: the same batch again). Any edit, or
+        ``reset_states``, starts over at batch 0."""
+        model = self.model
+        if model is None or not model.stateful:
+            raise LstmvizError(
+                "no layer is stateful, so every batch starts from zero states: set stateful=True "
+                "on a recurrent layer to carry its states from one batch to the next")
+        k = self.batch_index + 1
+        xs = self._inputs_for(model) if self.readonly else [self._continued_input(k)]
+        trace = model.trace(xs if len(xs) > 1 else xs[0])  # stateful layers keep their states
+        self.batch_index = k
+        self.trace, self.x, self.traced_sample = trace, xs[0], None
+        self.input_changed.emit(self.x)
+        self.model_changed.emit(model, trace)
+        self.cursor = self._clamped(self.cursor)
+        self.cursor_changed.emit(self.cursor)
+
+    @_operation
+    def reset_states(self) -> None:
+        """Back to batch 0: the stateful layers start from zero states again."""
+        self.rebuild()
+
+    def _continued_input(self, k: int) -> np.ndarray:
+        """Batch ``k`` of the input: steps k*T .. (k+1)*T of the generated signal."""
+        s = self.input
+        if s.source in ("data", "text") or s.source not in gen.GENERATORS:
+            return self.make_input()
+        T = int(s.timesteps)
+        x = gen.generate(s.source, s.batch_size, T * (k + 1), s.input_dim, s.seed, s.period)[:, k * T:]
+        if self.embedding_first:
+            return gen.ids_for_vocab(x, vocab_of(self.layers))
+        return np.ascontiguousarray(x)
