@@ -466,10 +466,12 @@ class StackPanel(QtWidgets.QWidget):
     def _set_widget_value(w, opt: Option, value):
         w.blockSignals(True)
         try:
+            # a value the stack cannot hold (a stranger's session, before the state refuses it
+            # and restores what was there) shows as the widget's default, not as a crash
             if opt.kind == "int":
-                w.setValue(int(value) if value is not None else int(opt.minimum))
+                w.setValue(_number(int, value, int(opt.minimum)))
             elif opt.kind == "float":
-                w.setValue(float(value) if value is not None else 0.0)
+                w.setValue(_number(float, value, 0.0))
             elif opt.kind == "bool":
                 w.setChecked(bool(value))
             else:
@@ -498,6 +500,16 @@ class StackPanel(QtWidgets.QWidget):
         if formula:
             lines.append(f"params = {formula}")
         return "<br>".join(_html(l) for l in lines)
+
+
+def _number(kind, value, default):
+    """``kind(value)``, or ``default`` when ``value`` is None or not a number."""
+    if value is None or isinstance(value, (list, tuple, dict, str)):
+        return default
+    try:
+        return kind(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
 
 
 #: The batch widget's help: true for inference (what is shown) and for training.
