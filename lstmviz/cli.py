@@ -332,7 +332,8 @@ def cmd_app(args) -> int:
     try:
         from lstmviz.ui.app import run_app
     except ImportError as err:
-        why = "not installed yet" if isinstance(err, ModuleNotFoundError) and (err.name or "").startswith("lstmviz") else str(err)
+        why = ("not installed yet" if isinstance(err, ModuleNotFoundError) and (err.name or "").startswith("lstmviz")
+               else str(err))
         print(f"{PROG}: the desktop app is not available ({why}); printing the summary instead",
               file=sys.stderr)
         model = lstmviz.load(args.model) if args.model else demo_model()

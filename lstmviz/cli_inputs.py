@@ -35,7 +35,8 @@ def parse_shape(text: str) -> tuple[int, ...]:
     try:
         dims = tuple(int(v) for v in text.replace("x", ",").split(",") if v.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"shape must be numbers separated by commas such as 1,20,3, not {text!r}") from None
+        raise argparse.ArgumentTypeError(f"shape must be numbers separated by commas such as 1,20,3, "
+                                         f"not {text!r}") from None
     if not dims or any(d == 0 or d < -1 for d in dims) or dims.count(-1) > 1:
         raise argparse.ArgumentTypeError(f"shape {text!r}: dimensions must be positive (one may be -1)")
     return dims

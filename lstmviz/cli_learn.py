@@ -140,7 +140,8 @@ def cmd_train(args) -> int:
         from lstmviz.app import tasks
 
         if args.model or args.inputs or args.target:
-            raise LstmvizError("--task brings its own model and data; give either --task or MODEL with --input/--target")
+            raise LstmvizError("--task brings its own model and data; "
+                               "give either --task or MODEL with --input/--target")
         task = tasks.get(args.task)
         data = task.data(seed=args.seed)
         model = task.model(seed=args.seed)
@@ -175,7 +176,8 @@ def cmd_train(args) -> int:
 
     evaluate(model, take_rows(x, slice(0, 1)), np.asarray(y)[:1], loss)  # shapes fit, before any output
     _say(f"training {model.name}: {trainer.n} samples, batch {trainer.batch_size} -> "
-         f"{trainer.batches_per_epoch} update{'s' if trainer.batches_per_epoch > 1 else ''} per epoch, {trainer.epochs} epochs, "
+         f"{trainer.batches_per_epoch} update{'s' if trainer.batches_per_epoch > 1 else ''} per epoch, "
+         f"{trainer.epochs} epochs, "
          f"{args.optimizer} lr {opt.learning_rate:g}, loss {loss}")
     start = time.perf_counter()
     while not trainer.done:

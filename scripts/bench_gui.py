@@ -5,7 +5,8 @@ For a stack of three 128-unit LSTMs (return_sequences=True) over 200 steps:
 1. seek: moving the one cursor to a new step updates every view (all four tabs), then
    the window is painted: once as the event loop does it (the layouts the new texts ask
    for, then the widgets that changed), once as a repaint of the whole window;
-2. edit: changing `units` in the side panel's spin box re-builds, re-traces and redraws the tab on screen (each tab in turn);
+2. edit: changing `units` in the side panel's spin box re-builds, re-traces and redraws
+   the tab on screen (each tab in turn);
 3. start-up: from the command start (a subprocess running ``lstmviz --screenshot``)
    to the window painted and saved.
 
@@ -151,7 +152,8 @@ def main(argv=None) -> int:
         per_tab[tab.title] = (median_ms(edits), median_ms(edit_cpu))
     print("edit in the side panel (units of the middle LSTM):")
     for title, (ms, cpu_ms) in per_tab.items():
-        print(f"    {'re-built, re-traced, ' + title + ' tab redrawn, painted':<50} {ms:8.1f} ms  (CPU {cpu_ms:.1f} ms)")
+        print(f"    {'re-built, re-traced, ' + title + ' tab redrawn, painted':<50} "
+              f"{ms:8.1f} ms  (CPU {cpu_ms:.1f} ms)")
     row("edit: re-built, re-traced, tab on screen redrawn (worst tab)", max(v[0] for v in per_tab.values()),
         TARGET_EDIT)
     dispose(window)

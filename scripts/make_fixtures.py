@@ -233,7 +233,8 @@ def _(K):
 
 # ---- 2. return_sequences, stacking ------------------------------------------------------
 
-@register("lstm_stacked_td", "LSTM(5, return_sequences) -> LSTM(4, return_sequences) -> Dense(5, softmax) applied directly to the 3-D sequence "
+@register("lstm_stacked_td", "LSTM(5, return_sequences) -> LSTM(4, return_sequences) -> Dense(5, softmax) "
+          "applied directly to the 3-D sequence "
           "-> TimeDistributed(Dense(2)) -> Activation(relu)", [In((6, 3))])
 def _(K):
     L = K.layers
@@ -246,7 +247,8 @@ def _(K):
 
 # ---- 3. LSTM options -------------------------------------------------------------------
 
-@register("lstm_options", "parallel LSTM(4) branches on one input: activation=relu + unit_forget_bias=False (seq); use_bias=False (seq); "
+@register("lstm_options", "parallel LSTM(4) branches on one input: activation=relu + unit_forget_bias=False (seq); "
+          "use_bias=False (seq); "
           "go_backwards (seq, reversed order); go_backwards (last); outputs in that order",
           [In((6, 3))])
 def _(K):
@@ -258,8 +260,10 @@ def _(K):
         L.LSTM(4, go_backwards=True, name="lstm_backwards_last")])
 
 
-@register("hard_sigmoid", "recurrent_activation=hard_sigmoid (Keras 2: clip(0.2x+0.5); Keras 3: clip(x/6+0.5)) with large weights so the clip is hit: "
-          "parallel LSTM(4, seq), GRU(4, seq), GRU(3, reset_after=False, seq), SimpleRNN(3, activation=hard_sigmoid, seq)",
+@register("hard_sigmoid", "recurrent_activation=hard_sigmoid (Keras 2: clip(0.2x+0.5); Keras 3: clip(x/6+0.5)) "
+          "with large weights so the clip is hit: "
+          "parallel LSTM(4, seq), GRU(4, seq), GRU(3, reset_after=False, seq), "
+          "SimpleRNN(3, activation=hard_sigmoid, seq)",
           [In((6, 3), scale=2.0)],
           scales={"lstm": 2.0, "gru_after": 2.0, "gru_before": 2.0, "rnn": 2.0})
 def _(K):
@@ -287,8 +291,10 @@ def _(K):
                            L.GRU(3, reset_after=False, name="gru_2"), L.Dense(2, name="dense")])
 
 
-@register("gru_options", "parallel GRU branches on one input: go_backwards (seq); go_backwards + reset_after=False (last); use_bias=False; "
-          "use_bias=False + reset_after=False; activation=relu + recurrent_activation=tanh (seq); activation=softsign + reset_after=False (seq)",
+@register("gru_options", "parallel GRU branches on one input: go_backwards (seq); "
+          "go_backwards + reset_after=False (last); use_bias=False; "
+          "use_bias=False + reset_after=False; activation=relu + recurrent_activation=tanh (seq); "
+          "activation=softsign + reset_after=False (seq)",
           [In((6, 3))])
 def _(K):
     L = K.layers
@@ -309,7 +315,8 @@ def _(K):
     return seq(K, (5, 3), [L.SimpleRNN(4, name="rnn"), L.Dense(2, name="dense")])
 
 
-@register("simplernn_options", "parallel SimpleRNN branches: activation=relu (seq); use_bias=False (seq); go_backwards (seq); go_backwards (last)",
+@register("simplernn_options", "parallel SimpleRNN branches: activation=relu (seq); use_bias=False (seq); "
+          "go_backwards (seq); go_backwards (last)",
           [In((6, 3))])
 def _(K):
     L = K.layers
@@ -331,7 +338,8 @@ def _(K):
     return K.Model(inp, [s, h, c], name="model")
 
 
-@register("gru_simplernn_return_state", "functional: GRU(4, return_sequences, return_state) and SimpleRNN(3, return_state) (last) "
+@register("gru_simplernn_return_state", "functional: GRU(4, return_sequences, return_state) and "
+          "SimpleRNN(3, return_state) (last) "
           "on one input; outputs [gru_seq, gru_h, rnn_last, rnn_h]", [In((5, 3))])
 def _(K):
     L = K.layers
@@ -344,7 +352,8 @@ def _(K):
 _MODES = ("concat", "sum", "mul", "ave", None)
 
 
-@register("bidi_lstm_merge_modes", "parallel Bidirectional(LSTM(3, return_sequences)) with merge_mode concat, sum, mul, ave, None; "
+@register("bidi_lstm_merge_modes", "parallel Bidirectional(LSTM(3, return_sequences)) with "
+          "merge_mode concat, sum, mul, ave, None; "
           "outputs [concat, sum, mul, ave, None-forward, None-backward]", [In((5, 3))])
 def _(K):
     L = K.layers
@@ -360,7 +369,8 @@ def _(K):
                                                 name=f"bidi_{str(m).lower()}") for m in ("concat", "mul", None)])
 
 
-@register("bidi_lstm_stacked", "Sequential: Bidirectional(LSTM(3, return_sequences)) -> Bidirectional(LSTM(2)) (last, concat) -> Dense(2)",
+@register("bidi_lstm_stacked", "Sequential: Bidirectional(LSTM(3, return_sequences)) "
+          "-> Bidirectional(LSTM(2)) (last, concat) -> Dense(2)",
           [In((5, 3))], legacy_h5=True, weights_file=True)
 def _(K):
     L = K.layers
@@ -381,7 +391,8 @@ def _(K):
         L.Bidirectional(fwd, backward_layer=bwd, name="bidi_lstm_gru")])
 
 
-@register("bidi_return_state", "Bidirectional with return_state: LSTM(3, return_sequences) concat -> [seq, fwd_h, fwd_c, bwd_h, bwd_c]; "
+@register("bidi_return_state", "Bidirectional with return_state: LSTM(3, return_sequences) concat "
+          "-> [seq, fwd_h, fwd_c, bwd_h, bwd_c]; "
           "GRU(3) (last) merge_mode=sum -> [out, fwd_h, bwd_h]; outputs all 8 in that order",
           [In((5, 3))])
 def _(K):
@@ -393,7 +404,8 @@ def _(K):
 
 # ---- 8. Embedding / Masking --------------------------------------------------------------------
 
-@register("emb_gru_lstm", "Embedding(10, 4, mask_zero=False) -> GRU(4, return_sequences) -> LSTM(3) -> Dense(2); id 0 is an ordinary token",
+@register("emb_gru_lstm", "Embedding(10, 4, mask_zero=False) -> GRU(4, return_sequences) -> LSTM(3) -> Dense(2); "
+          "id 0 is an ordinary token",
           [In((6,), "ids")])
 def _(K):
     L = K.layers
@@ -411,7 +423,8 @@ def _(K):
                          L.LSTM(3, name="lstm_2"), L.Dense(2, name="dense")], dtype="int32")
 
 
-@register("emb_mask_gru_simplernn", "Embedding(10, 4, mask_zero=True) -> [GRU(4, return_sequences) -> GRU(3, reset_after=False)] and "
+@register("emb_mask_gru_simplernn", "Embedding(10, 4, mask_zero=True) "
+          "-> [GRU(4, return_sequences) -> GRU(3, reset_after=False)] and "
           "[SimpleRNN(4, return_sequences)]; outputs [gru_2, rnn]", [In((7,), "ids_masked")], batch=3)
 def _(K):
     L = K.layers
@@ -422,7 +435,8 @@ def _(K):
     return K.Model(inp, [g, r], name="model")
 
 
-@register("masking_lstm", "Masking(0.0) -> LSTM(4, return_sequences) -> LSTM(3) -> Dense(2); masked steps leading/middle/trailing and a fully-masked sample",
+@register("masking_lstm", "Masking(0.0) -> LSTM(4, return_sequences) -> LSTM(3) -> Dense(2); "
+          "masked steps leading/middle/trailing and a fully-masked sample",
           [In((7, 3), "masked")], batch=3)
 def _(K):
     L = K.layers
@@ -439,7 +453,8 @@ def _(K):
                            L.LSTM(3, go_backwards=True, name="lstm_2")])
 
 
-@register("masking_bidi_lstm_seq", "Masking(0.0) -> Bidirectional(LSTM(3, return_sequences)) -> TimeDistributed(Dense(2))",
+@register("masking_bidi_lstm_seq", "Masking(0.0) -> Bidirectional(LSTM(3, return_sequences)) "
+          "-> TimeDistributed(Dense(2))",
           [In((7, 3), "masked")], batch=3, legacy_h5=True)
 def _(K):
     L = K.layers
@@ -459,7 +474,8 @@ def _(K):
     return K.Model(inp, [g, b], name="model")
 
 
-@register("masking_value_simplernn", "Masking(mask_value=-1.0) -> SimpleRNN(4, return_sequences) -> Bidirectional(GRU(2, return_sequences), ave)",
+@register("masking_value_simplernn", "Masking(mask_value=-1.0) -> SimpleRNN(4, return_sequences) "
+          "-> Bidirectional(GRU(2, return_sequences), ave)",
           [In((7, 3), "masked", mask_value=-1.0)], batch=3)
 def _(K):
     L = K.layers
@@ -470,7 +486,8 @@ def _(K):
 
 # ---- 9. other layers ------------------------------------------------------------------------------
 
-@register("misc_layers", "Dropout -> LSTM(5, return_sequences, dropout=0.3, recurrent_dropout=0.3) -> SpatialDropout1D -> "
+@register("misc_layers", "Dropout -> LSTM(5, return_sequences, dropout=0.3, recurrent_dropout=0.3) "
+          "-> SpatialDropout1D -> "
           "Activation(tanh) -> Flatten -> Dense(3, softmax) (dropouts are identities at inference)",
           [In((6, 3))])
 def _(K):
@@ -483,7 +500,8 @@ def _(K):
                            L.Dense(3, activation="softmax", name="dense")])
 
 
-@register("repeat_vector", "encoder LSTM(4) -> RepeatVector(4) -> decoder LSTM(4, return_sequences) -> TimeDistributed(Dense(2))",
+@register("repeat_vector", "encoder LSTM(4) -> RepeatVector(4) -> decoder LSTM(4, return_sequences) "
+          "-> TimeDistributed(Dense(2))",
           [In((5, 3))])
 def _(K):
     L = K.layers
@@ -497,7 +515,8 @@ _ACTS_COMMON = ["linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "
 _ACTS_K3 = ["silu", "relu6", "leaky_relu", "hard_silu", "log_softmax"]
 
 
-@register("dense_activations", "LSTM(5) -> one Dense(3, activation=a) head per activation name (weights x1.5) -> Concatenate; "
+@register("dense_activations", "LSTM(5) -> one Dense(3, activation=a) head per activation name (weights x1.5) "
+          "-> Concatenate; "
           "Keras 2: " + ", ".join(_ACTS_COMMON) + "; Keras 3 also " + ", ".join(_ACTS_K3),
           [In((4, 3))], scales={f"dense_{a}": 1.5 for a in _ACTS_COMMON + _ACTS_K3})
 def _(K):
@@ -526,7 +545,8 @@ def _(K):
     return K.Model(inp, [o1, o2], name="model")
 
 
-@register("seq2seq_lstm", "two inputs: encoder LSTM(4, return_state) -> decoder LSTM(4, return_sequences, initial_state=[h, c]) -> TimeDistributed(Dense(3, softmax))",
+@register("seq2seq_lstm", "two inputs: encoder LSTM(4, return_state) "
+          "-> decoder LSTM(4, return_sequences, initial_state=[h, c]) -> TimeDistributed(Dense(3, softmax))",
           [In((5, 3)), In((4, 2))], legacy_h5=True, weights_file=True)
 def _(K):
     L = K.layers
@@ -538,7 +558,8 @@ def _(K):
     return K.Model([enc_in, dec_in], out, name="model")
 
 
-@register("seq2seq_gru", "two inputs: encoder GRU(4, return_state) -> decoder GRU(4, return_sequences, initial_state=h) -> Dense(2) on 3-D",
+@register("seq2seq_gru", "two inputs: encoder GRU(4, return_state) "
+          "-> decoder GRU(4, return_sequences, initial_state=h) -> Dense(2) on 3-D",
           [In((5, 3)), In((4, 2))])
 def _(K):
     L = K.layers
@@ -561,7 +582,8 @@ def _(K):
     return K.Model([x, m], L.Dense(2, name="dense")(h), name="model")
 
 
-@register("two_outputs", "functional: LSTM(4, return_sequences) -> [TimeDistributed(Dense(2)), LSTM(3) -> Dense(1, sigmoid)]",
+@register("two_outputs", "functional: LSTM(4, return_sequences) "
+          "-> [TimeDistributed(Dense(2)), LSTM(3) -> Dense(1, sigmoid)]",
           [In((5, 3))])
 def _(K):
     L = K.layers
@@ -591,14 +613,16 @@ def _(K):
 
 # ---- 12. odd sizes ------------------------------------------------------------------------------------
 
-@register("tiny_units1", "units=1, input_dim=1, timesteps=1: LSTM(1), GRU(1), SimpleRNN(1) side by side (three outputs)",
+@register("tiny_units1", "units=1, input_dim=1, timesteps=1: "
+          "LSTM(1), GRU(1), SimpleRNN(1) side by side (three outputs)",
           [In((1, 1))])
 def _(K):
     L = K.layers
     return branches(K, (1, 1), [L.LSTM(1, name="lstm"), L.GRU(1, name="gru"), L.SimpleRNN(1, name="rnn")])
 
 
-@register("tiny_stacked", "input_dim=1: LSTM(1, return_sequences) -> GRU(1, return_sequences, reset_after=False) -> Dense(1) over 5 timesteps",
+@register("tiny_stacked", "input_dim=1: LSTM(1, return_sequences) -> GRU(1, return_sequences, reset_after=False) "
+          "-> Dense(1) over 5 timesteps",
           [In((5, 1))])
 def _(K):
     L = K.layers
@@ -609,24 +633,28 @@ def _(K):
 
 # ---- 13. activations inside cells ----------------------------------------------------------------------
 
-@register("cell_activations", "stacked LSTMs with activation sigmoid; linear + recurrent_activation tanh; elu; softsign",
+@register("cell_activations", "stacked LSTMs with activation sigmoid; "
+          "linear + recurrent_activation tanh; elu; softsign",
           [In((5, 3))])
 def _(K):
     L = K.layers
     return seq(K, (5, 3), [L.LSTM(4, activation="sigmoid", return_sequences=True, name="lstm_sigmoid"),
-                           L.LSTM(4, activation="linear", recurrent_activation="tanh", return_sequences=True, name="lstm_linear_tanh"),
+                           L.LSTM(4, activation="linear", recurrent_activation="tanh", return_sequences=True,
+                                  name="lstm_linear_tanh"),
                            L.LSTM(4, activation="elu", return_sequences=True, name="lstm_elu"),
                            L.LSTM(3, activation="softsign", name="lstm_softsign")])
 
 
 # ---- generic RNN wrapper with cells ----------------------------------------------------------------------
 
-@register("rnn_cells", "generic RNN layers: RNN(LSTMCell(4), return_sequences) -> RNN([GRUCell(3), SimpleRNNCell(2)]) (stacked cells)",
+@register("rnn_cells", "generic RNN layers: RNN(LSTMCell(4), return_sequences) "
+          "-> RNN([GRUCell(3), SimpleRNNCell(2)]) (stacked cells)",
           [In((5, 3))], legacy_h5=True, weights_file=True)
 def _(K):
     L = K.layers
     return seq(K, (5, 3), [L.RNN(L.LSTMCell(4, name="lstm_cell"), return_sequences=True, name="rnn_lstm"),
-                           L.RNN([L.GRUCell(3, name="gru_cell"), L.SimpleRNNCell(2, name="rnn_cell")], name="rnn_stacked")])
+                           L.RNN([L.GRUCell(3, name="gru_cell"), L.SimpleRNNCell(2, name="rnn_cell")],
+                                 name="rnn_stacked")])
 
 
 # --------------------------------------------------------------------------------------

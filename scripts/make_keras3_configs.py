@@ -5,7 +5,8 @@ give), builds ``Sequential([Input(shape), layer])`` in Keras 3 and stores the la
 entry of ``model.get_config()`` next to the case. ``tests/test_keras3_config.py`` builds
 the same layer in lstmviz and checks that ``lstmviz.io.keras3_config.layer_config`` gives
 the same keys and values (what both the app's JSON export and ``lstmviz train``'s
-``.keras`` writer use), and how Keras serialises each initializer name. Written to ``tests/fixtures/keras3_layer_configs.json``.
+``.keras`` writer use), and how Keras serialises each initializer name.
+Written to ``tests/fixtures/keras3_layer_configs.json``.
 
 Run with the fixture venv, from the repository root:
     /work/fixenv/bin/python scripts/make_keras3_configs.py

@@ -264,10 +264,12 @@ hand("onnx_hand_lstm_clip", "LSTM", "LSTM with clip 0.5 (inputs scaled up so it 
      attrs={"clip": 0.5}, scale=3.0)
 hand("onnx_hand_lstm_input_forget", "LSTM", "LSTM with input_forget=1 and peepholes",
      attrs={"input_forget": 1}, peep=True)
-hand("onnx_hand_lstm_activations", "LSTM", "LSTM, activations HardSigmoid(0.3, 0.4), LeakyRelu(0.2), ScaledTanh(1.5, 0.7)",
+hand("onnx_hand_lstm_activations", "LSTM", "LSTM, activations HardSigmoid(0.3, 0.4), "
+     "LeakyRelu(0.2), ScaledTanh(1.5, 0.7)",
      attrs={"activations": ["HardSigmoid", "LeakyRelu", "ScaledTanh"],
             "activation_alpha": [0.3, 0.2, 1.5], "activation_beta": [0.4, 0.7]})
-hand("onnx_hand_lstm_bidir_acts", "LSTM", "bidirectional LSTM, each direction its own activations (Affine, Elu, Softsign / Sigmoid, Tanh, ThresholdedRelu)",
+hand("onnx_hand_lstm_bidir_acts", "LSTM", "bidirectional LSTM, each direction its own activations "
+     "(Affine, Elu, Softsign / Sigmoid, Tanh, ThresholdedRelu)",
      direction="bidirectional",
      attrs={"activations": ["Sigmoid", "Affine", "Elu", "Sigmoid", "Tanh", "ThresholdedRelu"],
             "activation_alpha": [0.8, 0.9, 0.1], "activation_beta": [0.05]})

@@ -96,7 +96,8 @@ from lstmviz.engine import LayerSpec, Model
 from lstmviz.engine.trace import RECURRENT_KEYS
 from lstmviz.io._layers import check_weights, expected_count
 m = Model.sequential((None, 4, 2), [LayerSpec("ToyRNN", {"units": 3, "return_sequences": True}, name="t"),
-                                     LayerSpec("RNN", {"cell": {"class_name": "ToyRNNCell", "config": {"units": 2}}}, name="r")])
+                                     LayerSpec("RNN", {"cell": {"class_name": "ToyRNNCell", "config": {"units": 2}}},
+                                               name="r")])
 tr = m.trace(np.ones((1, 4, 2), np.float32))
 ref = cell_ref(m, tr, "t")
 from lstmviz.engine.gradients import gradients

@@ -3,10 +3,10 @@
 The engine steps an LSTM units-major, with its gates reordered, the sigmoid gates'
 weights halved and the recurrent product split into small blocks (all for speed). This
 reference (the readable step of ``engine/cells.py``) does none of that: one timestep at a
-time, batch-major, one gate at a time, as ``keras/src/layers/rnn/lstm.py`` and ``gru.py`` read. Every recorded intermediate must
-agree, for the fused default activations, the general path, activations that normalise
-over the units (softmax: Keras applies them per gate), masks, and sizes on both sides of
-the block-splitting rule.
+time, batch-major, one gate at a time, as ``keras/src/layers/rnn/lstm.py`` and ``gru.py``
+read. Every recorded intermediate must agree, for the fused default activations, the general path,
+activations that normalise over the units (softmax: Keras applies them per gate), masks, and sizes
+on both sides of the block-splitting rule.
 """
 
 from __future__ import annotations

@@ -91,7 +91,8 @@ def test_copy_to_clipboard(window):
 
 
 def test_view_names():
-    assert [ex.view_index(n) for n in ("unrolled", "Cell", "over-time", "Over time", "weights", "2")] == [0, 1, 2, 2, 3, 1]
+    assert ([ex.view_index(n) for n in ("unrolled", "Cell", "over-time", "Over time", "weights", "2")]
+            == [0, 1, 2, 2, 3, 1])
     with pytest.raises(LstmvizError, match="unknown view"):
         ex.view_index("spectrum")
 

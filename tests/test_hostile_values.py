@@ -65,7 +65,8 @@ def _case(kind: str, path: Path) -> tuple[Path, list[str]]:
     dense, dw = _dense()
     if kind == "custom_activation":
         lstm["config"]["activation"] = CUSTOM
-        return _write(path, [lstm, dense], {"lstm": lw, "dense": dw}), ["'lstm'", "activation", "my_act", "custom Python function"]
+        return (_write(path, [lstm, dense], {"lstm": lw, "dense": dw}),
+                ["'lstm'", "activation", "my_act", "custom Python function"])
     if kind == "custom_activation_layer":
         act = {"class_name": "Activation", "config": {"name": "act", "activation": CUSTOM}}
         return _write(path, [lstm, act, dense], {"lstm": lw, "dense": dw}), ["'act'", "activation", "my_act"]

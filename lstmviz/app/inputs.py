@@ -215,7 +215,7 @@ def _read_csv(path: Path) -> np.ndarray:
                 raise LstmvizError(f"{path.name}: holds more than {cap:,} numbers, over the limit "
                                    f"that comes with the memory limit of "
                                    f"{limits.fmt_bytes(limits.memory_limit())}; {limits.HINT}")
-    if not flat:
+    if not flat or width is None:
         raise LstmvizError(f"{path.name}: holds no rows")
     return np.frombuffer(flat, dtype=np.float64).reshape(-1, width).copy()
 

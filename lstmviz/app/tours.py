@@ -174,7 +174,8 @@ LESSONS: tuple[Lesson, ...] = (
                  view="over_time", unit=2, step=8),
         TourStep("Unrolled: one box per STEP ({timesteps} of them), coloured by one unit, unit [2] (↑↓ picks another).",
                  view="unrolled", step=8),
-        TourStep("units=8: 8 bars per gate and state chart, x_t still {input_dim}. units is NOT timesteps, NOT input_dim.",
+        TourStep("units=8: 8 bars per gate and state chart, x_t still {input_dim}. "
+                 "units is NOT timesteps, NOT input_dim.",
                  stack=(lay("LSTM", units=8, return_sequences=True),), view="cell", step=8, layer=0),
     )),
     Lesson("`timesteps` vs `input_dim`", (
@@ -213,7 +214,8 @@ LESSONS: tuple[Lesson, ...] = (
         TourStep("The fix: return_sequences=True on every recurrent layer that feeds another one.",
                  stack=(lay("LSTM", units=8, return_sequences=True), lay("LSTM", units=4)),
                  view="unrolled", layer=0, step=-1),
-        TourStep("The last LSTM may keep it off: only its last step's h goes out, {output_shape}, one vector per sample.",
+        TourStep("The last LSTM may keep it off: only its last step's h goes out, "
+                 "{output_shape}, one vector per sample.",
                  view="unrolled", layer=1, step=-1),
     )),
     Lesson("`stateful`", (
@@ -345,5 +347,5 @@ def lesson(index_or_title) -> Lesson:
     raise KeyError(index_or_title)
 
 
-__all__ = ["L", "lay", "TourStep", "Lesson", "LESSONS", "TRAIN_LESSONS", "ALL_LESSONS", "VIEWS", "apply_step", "caption_text",
-           "facts", "lesson"]
+__all__ = ["L", "lay", "TourStep", "Lesson", "LESSONS", "TRAIN_LESSONS", "ALL_LESSONS", "VIEWS", "apply_step",
+           "caption_text", "facts", "lesson"]

@@ -207,7 +207,8 @@ class Dense(Layer):
 
     def describe(self):
         act = self.config["activation"]
-        return f"{self.config['units']} unit{'s' if self.config['units'] != 1 else ''}" + ("" if act in (None, "linear") else f", {act}")
+        return (f"{self.config['units']} unit{'s' if self.config['units'] != 1 else ''}"
+                + ("" if act in (None, "linear") else f", {act}"))
 
 
 class Embedding(Layer):
@@ -242,7 +243,8 @@ class Embedding(Layer):
         return f"vocab·dim = {v}·{d} = {v * d:,}"
 
     def describe(self):
-        return f"{self.config['input_dim']} -> {self.config['output_dim']}" + (", mask_zero" if self.config["mask_zero"] else "")
+        return (f"{self.config['input_dim']} -> {self.config['output_dim']}"
+                + (", mask_zero" if self.config["mask_zero"] else ""))
 
 
 class Masking(Layer):
@@ -355,13 +357,16 @@ class Merge(Layer):
             axis = int(self.config["axis"]) % len(first)
             total = 0
             for s in input_shapes:
-                if len(s) != len(first) or any(a != b and None not in (a, b) for i, (a, b) in enumerate(zip(s, first)) if i != axis):
-                    raise LstmvizError(f"layer '{self.name}' (Concatenate) gets shapes that do not line up: {fmt_shape(list(input_shapes))}")
+                if len(s) != len(first) or any(a != b and None not in (a, b)
+                                               for i, (a, b) in enumerate(zip(s, first)) if i != axis):
+                    raise LstmvizError(f"layer '{self.name}' (Concatenate) gets shapes that do not line up: "
+                                       f"{fmt_shape(list(input_shapes))}")
                 total = None if total is None or s[axis] is None else total + s[axis]
             return [tuple(total if i == axis else d for i, d in enumerate(first))]
         for s in input_shapes[1:]:
             if tuple(s) != tuple(first):
-                raise LstmvizError(f"layer '{self.name}' ({self.class_name}) needs inputs of one shape, gets {fmt_shape(list(input_shapes))}")
+                raise LstmvizError(f"layer '{self.name}' ({self.class_name}) needs inputs of one shape, "
+                                   f"gets {fmt_shape(list(input_shapes))}")
         return [first]
 
     def call(self, inputs, masks, initial_state=None):
@@ -906,7 +911,8 @@ MERGE_CLASSES = ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maxim
 LAYER_CLASSES: dict[str, type[Layer]] = {
     "InputLayer": InputLayer, "Dense": Dense, "Embedding": Embedding, "Masking": Masking,
     "Activation": Activation, "Flatten": Flatten, "RepeatVector": RepeatVector,
-    "Reshape": Reshape, "TimeDistributed": TimeDistributed, "NotEqual": NotEqual, "Any": AnyOp, "Bidirectional": Bidirectional,
+    "Reshape": Reshape, "TimeDistributed": TimeDistributed, "NotEqual": NotEqual, "Any": AnyOp,
+    "Bidirectional": Bidirectional,
     **RECURRENT,
     **{c: Identity for c in IDENTITY_CLASSES},
     **{c: Merge for c in MERGE_CLASSES},

@@ -11,8 +11,9 @@ When the model's output comes straight from a ``sigmoid`` or ``softmax`` activat
 Dense or Activation layer), Keras 3's TensorFlow backend takes the crossentropies from that
 activation's input (the ``_keras_logits`` it caches): ``logits=`` gives them so, and the
 gradient is then with respect to the logits. Otherwise probabilities are clipped to
-``[1e-7, 1 - 1e-7]`` as Keras' TensorFlow backend clips them (``tf.clip_by_value``: no gradient outside), and ``categorical_crossentropy`` first
-divides the prediction by its sum over the last axis, as Keras does;
+``[1e-7, 1 - 1e-7]`` as Keras' TensorFlow backend clips them (``tf.clip_by_value``: no gradient
+outside), and ``categorical_crossentropy`` first divides the prediction by its sum over the
+last axis, as Keras does;
 ``sparse_categorical_crossentropy`` takes ``log`` of the clipped probabilities as logits
 of a softmax cross-entropy.
 """

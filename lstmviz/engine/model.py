@@ -157,7 +157,8 @@ class Model:
         if outs is None:
             raise LstmvizError(f"layer '{user}' comes before its input '{ref.layer}' in the model's order")
         if ref.tensor_index >= len(outs):
-            raise LstmvizError(f"layer '{user}' takes output {ref.tensor_index} of '{ref.layer}', which has {len(outs)}")
+            raise LstmvizError(f"layer '{user}' takes output {ref.tensor_index} of '{ref.layer}', "
+                               f"which has {len(outs)}")
         return outs[ref.tensor_index]
 
     def _infer_shapes(self, input_shapes: list) -> dict[str, list]:

@@ -362,7 +362,8 @@ class Exporter(QtCore.QObject):
         try:
             out = fn(*args)
         except (LstmvizError, OSError) as err:
-            msg = str(err) if isinstance(err, LstmvizError) else f"{getattr(err, 'filename', '')}: {err.strerror or err}"
+            msg = (str(err) if isinstance(err, LstmvizError)
+                   else f"{getattr(err, 'filename', '')}: {err.strerror or err}")
             self.window.message(msg, dialog=True, error=True, title="Cannot export")
             return None
         if done:

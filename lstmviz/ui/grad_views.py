@@ -354,7 +354,8 @@ class GradViews(QtCore.QObject):
         ticks = [(0.0, "0")] + [(p, f"+{v:.0e}") for p, v in marks] + [(-p, f"\u2212{v:.0e}") for p, v in marks]
         self.heat_bar.axis.setTicks([ticks, []])
         name = html.escape(v.ref.label) if v.ref else "no recurrent layer"
-        th.set_title(self.heat_plot, self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, validation sample {v.sample}"),
+        th.set_title(self.heat_plot,
+                     self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, validation sample {v.sample}"),
                      color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         scale = (f"signed log: colour \u00b11 is \u00b1{m:.2g}, the middle of each half 100\u00d7 weaker, "
                  f"the middle colour below {m * 10 ** -DECADES:.1g}" if self.scale_combo.currentIndex() == 0

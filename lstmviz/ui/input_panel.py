@@ -191,7 +191,8 @@ class InputPanel(QtWidgets.QWidget):
                 if not editable:
                     item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
                 self.table.setItem(t, j, item)
-        self.table_label.setText(f"sample {s}: {arr.shape[0]} timestep{'s' if arr.shape[0] != 1 else ''} \u00d7 {arr.shape[1]} "
+        self.table_label.setText(f"sample {s}: {arr.shape[0]} timestep{'s' if arr.shape[0] != 1 else ''} "
+                                 f"\u00d7 {arr.shape[1]} "
                                  + ("token id" if ids else "feature") + ("s" if arr.shape[1] != 1 else "")
                                  + (f" (the first {cols} shown)" if cols < arr.shape[1] else ""))
 

@@ -390,7 +390,8 @@ class Presenter(QtCore.QObject):
     def _lecture_key(self, event, editor) -> bool:
         if event.key() not in LECTURE_KEYS or event.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier:
             return False
-        text_field = isinstance(editor, TEXT_FIELDS) and not isinstance(editor.parentWidget(), QtWidgets.QAbstractSpinBox)
+        text_field = (isinstance(editor, TEXT_FIELDS)
+                      and not isinstance(editor.parentWidget(), QtWidgets.QAbstractSpinBox))
         return not (text_field and event.key() == QtCore.Qt.Key.Key_L)
 
     def trigger_key(self, key) -> bool:

@@ -174,7 +174,8 @@ class SessionManager(QtCore.QObject):
             if s:
                 w.restoreState(s)
         sizes = ui.get("splitter")
-        if isinstance(sizes, list) and len(sizes) == w.splitter.count() and all(isinstance(v, int) and 0 <= v <= 100_000 for v in sizes):
+        if (isinstance(sizes, list) and len(sizes) == w.splitter.count()
+                and all(isinstance(v, int) and 0 <= v <= 100_000 for v in sizes)):
             w.splitter.setSizes(sizes)
 
     # -- files ---------------------------------------------------------------------------
@@ -234,9 +235,8 @@ class SessionManager(QtCore.QObject):
         return self._save_reporting(path)
 
     def open_dialog(self):
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open a session",
-                                                        str(Path(self.session_path).parent) if self.session_path else "",
-                                                        FILTER)
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self.window, "Open a session", str(Path(self.session_path).parent) if self.session_path else "", FILTER)
         return self.open(path) if path else False
 
     # -- autosave ------------------------------------------------------------------------

@@ -330,7 +330,8 @@ class StackPanel(QtWidgets.QWidget):
             "size, left open. In Keras, input_shape=(timesteps, input_dim) leaves the batch out: "
             "input_shape=(20, 30) means 20 steps of 30 features, so the cell runs 20 times."))
         src = spec.source
-        src_text = {"data": "your data", "text": f"text \u201c{spec.text[:12]}\u201d"}.get(src, f"{src}, seed {spec.seed}")
+        src_text = ({"data": "your data", "text": f"text \u201c{spec.text[:12]}\u201d"}
+                    .get(src, f"{src}, seed {spec.seed}"))
         self.input_source_button.setText(src_text + " \u25be")
         for w in (self.batch_spin, self.timesteps_spin, self.add_button, self.duplicate_button, self.remove_button):
             w.setEnabled(not st.readonly)
@@ -354,7 +355,8 @@ class StackPanel(QtWidgets.QWidget):
             item = QtWidgets.QListWidgetItem()
             item.setData(ROLE_INDEX, i)
             item.setData(ROLE_CARD, {"title": title, "short": entry.label(), "detail": detail, "params": params,
-                                     "bad": bool(entry.name and entry.name in bad) or (entry.name is None and st.error is not None)})
+                                     "bad": (bool(entry.name and entry.name in bad)
+                                             or (entry.name is None and st.error is not None))})
             item.setToolTip(f"{title}\n{detail}\nparameters: {params or '?'}"
                             + (f"\n{layer.param_formula()}" if layer is not None and layer.param_formula() else ""))
             self.cards.addItem(item)

@@ -272,7 +272,8 @@ class TrainPanel(QtWidgets.QWidget):
             task=self.task_combo.currentData() or self.session.settings.task, cell=self.cell_combo.currentText(),
             units=self.units_spin.value(), steps=self.steps_spin.value(),
             optimizer=self.opt_combo.currentText(),
-            learning_rate=self.lr_spin.value() if self.opt_combo.currentText() == self.session.settings.optimizer else None,
+            learning_rate=(self.lr_spin.value() if self.opt_combo.currentText() == self.session.settings.optimizer
+                           else None),
             batch_size=self.batch_spin.value(), epochs=self.epochs_spin.value(),
             seed=self.seed_spin.value()))
 

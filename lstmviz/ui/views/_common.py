@@ -60,7 +60,8 @@ def cosmetic_pen(color, width: float = 1.0, style=QtCore.Qt.PenStyle.SolidLine) 
 def rect_item(parent_vb: pg.ViewBox, pen: QtGui.QPen, brush=None, z: float = 10) -> QtWidgets.QGraphicsRectItem:
     item = QtWidgets.QGraphicsRectItem()
     item.setPen(pen)
-    item.setBrush(QtGui.QBrush(QtGui.QColor(brush)) if brush is not None else QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush))
+    item.setBrush(QtGui.QBrush(QtGui.QColor(brush)) if brush is not None
+                  else QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush))
     item.setZValue(z)
     parent_vb.addItem(item, ignoreBounds=True)
     return item

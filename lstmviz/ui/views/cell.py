@@ -328,7 +328,8 @@ class CellView(TraceView):
             return (0, 1) if arr is None else th.symmetric_levels(arr)
         if key in GATE_KEYS:
             return (0.0, 1.0)
-        return th.symmetric_levels(ref.rec.steps[key], *([ref.rec.initial_state[key]] if key in ref.rec.initial_state else []))
+        return th.symmetric_levels(ref.rec.steps[key],
+                                   *([ref.rec.initial_state[key]] if key in ref.rec.initial_state else []))
 
     def _setup(self, ref: CellRef) -> None:
         t = self.theme
@@ -373,7 +374,8 @@ class CellView(TraceView):
                 if self._x is None:
                     continue
                 vals = np.asarray(self._x[s, tau], np.float32)
-                bp.set(vals, None, f"<b>x<sub>t</sub></b><br>input&nbsp;{tau + o}", th_)  # short: a narrow column cut off 'input step 6'
+                # short: a narrow column cut off 'input step 6'
+                bp.set(vals, None, f"<b>x<sub>t</sub></b><br>input&nbsp;{tau + o}", th_)
                 continue
             if slot in ("h_prev", "c_prev"):
                 vals = ref.prev(key, s, t)
@@ -392,7 +394,8 @@ class CellView(TraceView):
         masked = ref.masked(s, t)
         mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
         self.header.setText(
-            f"<b>{ref.name}</b>{side} ({ref.kind}, {ref.units} unit{'s' if ref.units != 1 else ''}) · step <b>t = {t + o}</b> = input step "
+            f"<b>{ref.name}</b>{side} ({ref.kind}, {ref.units} unit{'s' if ref.units != 1 else ''}) · "
+            f"step <b>t = {t + o}</b> = input step "
             f"{tau + o}{order} · unit <b>{u}</b> · sample {s}{mtxt} · click a bar to pick its unit")
         self._eqs = equations(ref, s, t, u)
         if self.expanded:
@@ -474,7 +477,8 @@ class CellView(TraceView):
                             f'<td style="padding:4px 0">{numbers}</td></tr>')
         bias = ", b" if self.ref is not None and self.ref.layer.config.get("use_bias", True) else ""
         legend = (f'<p style="color:{t.muted}; margin-top:8px">{to_html(self._act_legend)}  ·  '
-                  f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>{bias}, the sums and the results</p>')
+                  f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>{bias}, '
+                  'the sums and the results</p>')
         if self.expanded and self.ref is not None:
             n = self.ref.units
             others = {"LSTM": "f, c̃, o", "GRU": "r, h̃"}.get(self.ref.kind)

@@ -371,7 +371,8 @@ class UnrolledView(TraceView):
         cm = th.diverging_cmap(t)
         neg, pos = cm.map(0.05, mode="qcolor").name(), cm.map(0.95, mode="qcolor").name()
         parts = [f'<b>cell colour</b> = output of unit [n] at that step '
-                 f'(<span style="color:{neg}"><b>&lt; 0</b></span> · 0 · <span style="color:{pos}"><b>&gt; 0</b></span>)',
+                 f'(<span style="color:{neg}"><b>&lt; 0</b></span> · 0 · '
+                 f'<span style="color:{pos}"><b>&gt; 0</b></span>)',
                  f'<span style="color:{t.foreground}"><b>⟶</b></span> h carried to the next step']
         if any(r.kind == "rnn" and "c" in r.ref.cell.states for r in self.rows):
             parts.append(f'<span style="color:{th.HUES["c"]}"><b>⟶</b></span> c carried')

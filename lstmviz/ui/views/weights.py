@@ -154,7 +154,8 @@ class WeightsView(TraceView):
             layer = None
         self.layer = layer
         if layer is None or not layer.weights:
-            what = f"'{cursor.layer}' ({layer.class_name}) has no weights." if layer is not None else "No layer selected."
+            what = (f"'{cursor.layer}' ({layer.class_name}) has no weights." if layer is not None
+                    else "No layer selected.")
             self.message.setText(f"{what}\n\nSelect a layer with weights (LSTM, GRU, SimpleRNN, Dense, ...).")
             self.stack.setCurrentIndex(0)
             return
