@@ -26,9 +26,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_engine import numpy_threads, set_numpy_threads, torch_net  # noqa: E402
+from bench_engine import torch_net  # noqa: E402
 
 from lstmviz.engine import LayerSpec, Model  # noqa: E402
+from lstmviz.engine.blas import set_threads as set_numpy_threads  # noqa: E402
+from lstmviz.engine.blas import threads as numpy_threads  # noqa: E402
 from lstmviz.engine.gradients import gradients  # noqa: E402
 from lstmviz.engine.optimizers import Adam  # noqa: E402
 from lstmviz.engine.train import flat_grads, trainable_arrays  # noqa: E402
