@@ -329,13 +329,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         hu_m = flat(hu) if one else hu.reshape(-1, r, cols)
         hu = flat(hu)
         tmp = flat(np.empty((u, cols), dt))
-        if one:
-            xa = np.ones((CHUNK, d + 1), dt)
-            xp = np.empty((CHUNK, 4 * u), dt)
-            WaT = np.ascontiguousarray(W_aug.T)
-        else:
-            xa = np.ones((CHUNK, d + 1, cols), dt)
-            xp = np.empty((CHUNK, 4 * u, cols), dt)
+        chunk = _ChunkInputs(W_aug, d, u, cols)
         if not record:
             gt_s = flat(col(np.empty((4 * u, wide), dt)))
             z_s = flat(col(np.empty((4 * u, wide), dt)))
@@ -348,13 +342,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         act_tanh = act is activations.tanh
         for s in range(0, T, CHUNK):
             e = min(s + CHUNK, T)
-            n = e - s
-            if one:
-                xa[:n, :d] = xs[s:e, b0]
-                matmul(xa[:n], WaT, out=xp[:n])
-            else:
-                xa[:n, :d] = xs[s:e, b0:b1].transpose(0, 2, 1)
-                matmul(W_aug, xa[:n], out=xp[:n])
+            xp = chunk.make(xs, s, e, b0, b1)
             if K and s % K == 0:  # K is a multiple of CHUNK
                 keyframes.states["h"][s // K, b0:b1] = h.T if not one else h
                 keyframes.states["c"][s // K, b0:b1] = c.T if not one else c
@@ -447,6 +435,35 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     return recorded, derived, out, final
 
 
+class _ChunkInputs:
+    """The input products ``x_t @ kernel + bias`` of a chunk of ``CHUNK`` steps for the batch
+    columns ``b0:b1``, one small product per step into a contiguous ``(4u, cols)`` block
+    (``(4u,)`` for one column), the bias as the kernel's last column against a row of ones:
+    a window and a full trace make the very same products, so they agree to the bit."""
+
+    def __init__(self, W_aug: np.ndarray, d: int, u: int, cols: int):
+        self.one, self.d, self.W_aug = cols == 1, d, W_aug
+        dt = np.float32
+        if self.one:
+            self.xa = np.ones((CHUNK, d + 1), dt)
+            self.xp = np.empty((CHUNK, 4 * u), dt)
+            self.WaT = np.ascontiguousarray(W_aug.T)
+        else:
+            self.xa = np.ones((CHUNK, d + 1, cols), dt)
+            self.xp = np.empty((CHUNK, 4 * u, cols), dt)
+
+    def make(self, xs: np.ndarray, s: int, e: int, b0: int, b1: int) -> np.ndarray:
+        """Steps ``s..e-1``' products, as ``xp[t - s]``."""
+        n, d, xa, xp = e - s, self.d, self.xa, self.xp
+        if self.one:
+            xa[:n, :d] = xs[s:e, b0]
+            np.matmul(xa[:n], self.WaT, out=xp[:n])
+        else:
+            xa[:n, :d] = xs[s:e, b0:b1].transpose(0, 2, 1)
+            np.matmul(self.W_aug, xa[:n], out=xp[:n])
+        return xp
+
+
 def _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk):
     """``run_lstm``'s states-only steps for a batch below SMALL_BATCH without a mask, with
     Keras' default activations: per-step overhead is most of such a step, so the calls
@@ -479,23 +496,11 @@ def _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk
     c[...] = flat(c0_t)
     h = flat(h0_t)
     K = keyframes.every if keyframes is not None else 0
-    if one:
-        xa = np.ones((CHUNK, d + 1), dt)
-        xp = np.empty((CHUNK, 4 * u), dt)
-        WaT = np.ascontiguousarray(W_aug.T)
-    else:
-        xa = np.ones((CHUNK, d + 1, B), dt)
-        xp = np.empty((CHUNK, 4 * u, B), dt)
+    chunk = _ChunkInputs(W_aug, d, u, B)
     matmul, add, multiply, divide, tanh, exp = np.matmul, np.add, np.multiply, np.divide, np.tanh, np.exp
     for s in range(0, T, CHUNK):
         e = min(s + CHUNK, T)
-        n = e - s
-        if one:
-            xa[:n, :d] = xs[s:e, 0]
-            matmul(xa[:n], WaT, out=xp[:n])
-        else:
-            xa[:n, :d] = xs[s:e].transpose(0, 2, 1)
-            matmul(W_aug, xa[:n], out=xp[:n])
+        xp = chunk.make(xs, s, e, 0, B)
         if K and s % K == 0:
             keyframes.states["h"][s // K] = h.T
             keyframes.states["c"][s // K] = c.T
