@@ -33,6 +33,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_engine import timed  # noqa: E402
+
 from lstmviz.engine import LayerSpec, Model, blas, recurrent, workspace  # noqa: E402
 from lstmviz.engine.windows import keyframe_pass  # noqa: E402
 
@@ -135,7 +138,7 @@ def part_every_core(torch, repeat):
         use_threads(n, torch)
         label = "one thread each" if n == 1 else f"every core ({n} threads each)"
         if torch is None:
-            t = statistics.median(timed(lambda: model.trace(x), repeat))
+            t = statistics.median(timed(lambda: model.trace(x), repeat, warmup=0))
             print(f"  {label}: lstmviz {t * 1e3:.1f} ms (torch not installed)")
             continue
         run_torch = torch_runner(model, torch, x)
@@ -145,15 +148,6 @@ def part_every_core(torch, repeat):
         print(f"  {label}: lstmviz {a * 1e3:.1f} ms, torch {b * 1e3:.1f} ms, ratio {r:.2f}x "
               f"(target <= 1.2x: {verdict(r, 1.2)}){cpu_note(n)}")
     return ok
-
-
-def timed(fn, repeat):
-    out = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
 
 
 def part_states_only(torch, repeat, steps):
@@ -166,7 +160,7 @@ def part_states_only(torch, repeat, steps):
         use_threads(n, torch)
         label = "one thread each" if n == 1 else f"every core ({n} threads each)"
         if torch is None:
-            t = statistics.median(timed(lambda: keyframe_pass(model, x), repeat))
+            t = statistics.median(timed(lambda: keyframe_pass(model, x), repeat, warmup=0))
             print(f"  {label}: lstmviz {t:.2f} s (torch not installed)")
             continue
         run_torch = torch_runner(model, torch, x)
@@ -190,7 +184,7 @@ def part_scale(torch, repeat, steps, window=128, seeks=20, threads=1):
     # time to first picture: the first window is a plain trace of its steps (the same
     # numbers as that window of the whole sequence), ready before the keyframe pass
     first = 256
-    t_first = statistics.median(timed(lambda: model.trace(x[:, :first]).flat(), max(3, repeat)))
+    t_first = statistics.median(timed(lambda: model.trace(x[:, :first]).flat(), max(3, repeat), warmup=0))
     print(f"  first picture: the first {first} steps traced with every record in "
           f"{t_first * 1e3:.1f} ms (the app draws it while the keyframe pass runs; "
           "target: at once, < 100 ms)")

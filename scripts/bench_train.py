@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_engine import torch_net  # noqa: E402
+from bench_engine import timed, torch_net  # noqa: E402
 
 from lstmviz.engine import LayerSpec, Model  # noqa: E402
 from lstmviz.engine.blas import set_threads as set_numpy_threads  # noqa: E402
@@ -34,17 +33,6 @@ from lstmviz.engine.blas import threads as numpy_threads  # noqa: E402
 from lstmviz.engine.gradients import gradients  # noqa: E402
 from lstmviz.engine.optimizers import Adam  # noqa: E402
 from lstmviz.engine.train import flat_grads, trainable_arrays  # noqa: E402
-
-
-def timed(fn, repeat, warmup=2):
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
 
 
 def main(argv=None) -> int:
@@ -104,8 +92,8 @@ def main(argv=None) -> int:
         torch.nn.functional.mse_loss(o, yt).backward()
         topt.step()
 
-    t_np = timed(lstmviz_update, args.repeat)
-    t_t = timed(torch_update, args.repeat)
+    t_np = timed(lstmviz_update, args.repeat, warmup=2)
+    t_t = timed(torch_update, args.repeat, warmup=2)
     ratios = []
     for _ in range(args.repeat):
         a = timed(lstmviz_update, 1, 0)[0]
@@ -124,12 +112,12 @@ def main(argv=None) -> int:
     from lstmviz.engine.gradients import backward, forward
     from lstmviz.engine.losses import loss_and_grad
 
-    t_f = statistics.median(timed(lambda: forward(model, x), args.repeat))
+    t_f = statistics.median(timed(lambda: forward(model, x), args.repeat, warmup=2))
     fw = forward(model, x)
     val, d = loss_and_grad("mse", y, fw.values["rnn"][0])
-    t_b = statistics.median(timed(lambda: backward(model, fw, d, val), args.repeat))
+    t_b = statistics.median(timed(lambda: backward(model, fw, d, val), args.repeat, warmup=2))
     grads = flat_grads(model, backward(model, fw, d, val))
-    t_o = statistics.median(timed(lambda: opt.apply(arrays, grads), args.repeat))
+    t_o = statistics.median(timed(lambda: opt.apply(arrays, grads), args.repeat, warmup=2))
     print(f"  lstmviz parts: forward (trace) {t_f * 1e3:.1f} ms, backward {t_b * 1e3:.1f} ms, "
           f"Adam {t_o * 1e3:.1f} ms")
     return 0 if ok else 1
