@@ -78,6 +78,17 @@ def _layer_weights(layer):
     return layer.weights
 
 
+def _central_difference(f, flat, idx, eps):
+    """(f(w + eps) - f(w - eps)) / 2 eps for the entry ``idx`` of ``flat`` (put back after)."""
+    old = flat[idx]
+    flat[idx] = old + eps
+    up = f()
+    flat[idx] = old - eps
+    down = f()
+    flat[idx] = old
+    return (up - down) / (2 * eps)
+
+
 def check(model, x, y, loss, rng, n_entries=4, eps=1e-6, rtol=2e-6):
     from lstmviz.engine.gradients import gradients
 
@@ -102,13 +113,7 @@ def check(model, x, y, loss, rng, n_entries=4, eps=1e-6, rtol=2e-6):
                 assert gw.shape == w.shape
                 flat = w.reshape(-1)
                 for idx in rng.choice(flat.size, size=min(n_entries, flat.size), replace=False):
-                    old = flat[idx]
-                    flat[idx] = old + eps
-                    up = f()
-                    flat[idx] = old - eps
-                    down = f()
-                    flat[idx] = old
-                    num = (up - down) / (2 * eps)
+                    num = _central_difference(f, flat, idx, eps)
                     ana = gw.reshape(-1)[idx]
                     assert abs(num - ana) <= rtol * max(1.0, abs(num)) + 1e-9, (
                         layer.name, w.shape, idx, num, ana)
@@ -119,13 +124,7 @@ def check(model, x, y, loss, rng, n_entries=4, eps=1e-6, rtol=2e-6):
             flat = a.reshape(-1)
             live = np.flatnonzero(flat != 0)  # nudging a padded 0 would change the mask
             for idx in rng.choice(live, size=min(6, live.size), replace=False):
-                old = flat[idx]
-                flat[idx] = old + eps
-                up = f()
-                flat[idx] = old - eps
-                down = f()
-                flat[idx] = old
-                num = (up - down) / (2 * eps)
+                num = _central_difference(f, flat, idx, eps)
                 ana = g.inputs[k].reshape(-1)[idx]
                 assert abs(num - ana) <= rtol * max(1.0, abs(num)) + 1e-9, ("input", idx, num, ana)
                 checked += 1
