@@ -52,22 +52,25 @@ def make(init, shape, rng: np.random.Generator) -> np.ndarray:
         out = _truncated(rng, np.sqrt(1.0 / max(1, fan_in)), shape)
     elif key in ("randomuniform", "uniform"):
         out = rng.uniform(-0.05, 0.05, shape)
-    elif key in ("randomnormal", "normal", "truncatednormal"):
+    elif key in ("randomnormal", "normal"):
         out = rng.normal(0.0, 0.05, shape)
+    elif key == "truncatednormal":  # Keras' TruncatedNormal(stddev=0.05): no variance correction
+        out = _truncated(rng, 0.05, shape, corrected=False)
     elif key in ("orthogonal", "identity"):
         out = orthogonal(shape, rng) if key == "orthogonal" else np.eye(*shape)
     else:
         raise LstmvizError(
             f"unknown initializer {name!r}; supported: glorot_uniform, glorot_normal, "
             "he_uniform, he_normal, lecun_uniform, lecun_normal, orthogonal, zeros, ones, "
-            "random_uniform, random_normal"
+            "random_uniform, random_normal, truncated_normal"
         )
     return out.astype(np.float32)
 
 
-def _truncated(rng, stddev, shape):
-    # Keras' truncated normal, variance-corrected as in VarianceScaling.
-    std = stddev / 0.87962566103423978
+def _truncated(rng, stddev, shape, corrected: bool = True):
+    """A normal draw cut at two standard deviations (values beyond are drawn again), as Keras'
+    truncated normal; ``corrected``: variance-corrected as in VarianceScaling."""
+    std = stddev / 0.87962566103423978 if corrected else stddev
     out = rng.normal(0.0, std, shape)
     bad = np.abs(out) > 2 * std
     while bad.any():
