@@ -39,7 +39,7 @@ def test_play_pause_reset_and_learning_rate(make_window, qtbot):
     first_weights = [a.copy() for a in panel.session.initial]
     panel.play_button.click()
     assert panel.playing
-    assert panel._thread is not None and panel._thread.is_alive()  # off the UI thread
+    assert panel.process.alive and panel._thread is None  # off the UI thread: in a process of its own
     _wait_until(qtbot, lambda: panel.session.view().iteration >= 3)
     panel.lr_spin.setValue(0.002)
     assert panel.session.trainer.optimizer.learning_rate == 0.002
@@ -115,3 +115,24 @@ def test_batch_size_lesson_numbers(make_window):
     assert "batch_size 256: 1 update per epoch" in p.caption.caption.text()
     p.tour.end()
     w.train_panel.stop()
+
+
+def test_without_a_training_process_play_trains_on_a_thread(make_window, qtbot, monkeypatch):
+    from lstmviz.app import train_process
+
+    def refuse(_method):
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(train_process.multiprocessing, "get_context", refuse)
+    w = make_window()
+    panel = w.train_panel
+    panel.units_spin.setValue(3)
+    panel.play_button.click()
+    assert panel.playing and panel._thread is not None and panel._thread.is_alive()
+    _wait_until(qtbot, lambda: panel.session.view().iteration >= 2)
+    panel.play_button.click()
+    assert not panel.playing
+    panel.refresh(force=True)
+    assert "a training process could not start" in panel.status_label.text()
+    assert "no processes here" in panel.status_label.text()
+    panel.stop()

@@ -6,9 +6,11 @@ weights), plots on the right: the loss per update and per epoch with the validat
 the gradient norm per processing step ``||dL/dh_t||`` / ``||dL/dc_t||`` on a log scale (the
 vanishing gradient seen directly), and the global gradient norm per update.
 
-Training runs on a worker thread (``app.training.TrainingSession`` does the work and holds
-the lock); a timer redraws the plots from a copy of the session's state at 30 frames a
-second, updating plot items created once (``setData``).
+Play trains in a process of its own (``app.train_process.TrainProcess``: the run is handed
+to it and its updates come back onto ``app.training.TrainingSession``), so the window's
+interpreter stays free and the window keeps its frame rate; where no process can start, and
+for "One update", a worker thread here does the work. A timer redraws the plots from a copy
+of the session's state at 30 frames a second, updating plot items created once (``setData``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app import tasks
+from lstmviz.app.train_process import TrainProcess
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import grad_views
@@ -39,7 +42,8 @@ class TrainPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.session = TrainingSession(settings or Settings())
         self._thread: threading.Thread | None = None
-        self._playing = threading.Event()
+        self._playing = threading.Event()  # a worker thread plays (no training process)
+        self.process = TrainProcess()  # started at the first Play
         self._error = ""
         self._pinned = None
         self._legend_names: dict[int, str] = {}
@@ -301,6 +305,7 @@ class TrainPanel(QtWidgets.QWidget):
 
     def _snapshot_every_changed(self, n: int) -> None:
         self.session.snapshot_every = int(n)
+        self.process.set_snapshot_every(n)
 
     def set_error(self, message: str) -> None:
         self._error = message
@@ -309,23 +314,37 @@ class TrainPanel(QtWidgets.QWidget):
     def _lr_changed(self, value: float) -> None:
         try:
             self.session.set_learning_rate(value)
+            self.process.set_learning_rate(value)
         except LstmvizError as err:
             self._error = str(err)
 
     # -- running ---------------------------------------------------------------------------
+    #: Play trains in a process of its own (False: on a worker thread of the window's)
+    use_process = True
+
     @property
     def playing(self) -> bool:
-        return self._playing.is_set()
+        return self._playing.is_set() or self.process.playing
 
     def set_playing(self, on: bool) -> None:
         if on and not self.session.done:
-            self._playing.set()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="lstmviz-train", daemon=True)
-                self._thread.start()
+            if self.process.playing:
+                pass
+            elif self.use_process and not self._playing.is_set() and self.process.play(self.session):
+                pass
+            else:
+                if self.use_process and self.process.reason:
+                    self._error = self.process.reason
+                self._playing.set()
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._run, name="lstmviz-train", daemon=True)
+                    self._thread.start()
         else:
             self._playing.clear()
             self._join()
+            self.process.pause()  # its state comes back: a step or Play here continues it
+            if self.process.error:
+                self._error, self.process.error = self.process.error, ""
         self.play_button.blockSignals(True)
         self.play_button.setChecked(self.playing)
         self.play_button.setText("\u23f8 Pause" if self.playing else "\u25b6 Play")
@@ -379,14 +398,17 @@ class TrainPanel(QtWidgets.QWidget):
         self.refresh(force=True)
 
     def wait(self, timeout: float = 30.0) -> None:
-        """Until the worker is idle (tests, scripts)."""
+        """Until the worker or the training process is idle (tests, scripts)."""
         t = self._thread
         if t is not None:
             t.join(timeout)
+        self.process.wait(timeout)
 
     def stop(self) -> None:
+        """Training stops (its state comes back), the training process ends, no more redraws."""
         self._playing.clear()
         self._join()
+        self.process.close()
         self.timer.stop()
 
     def pin(self, label: str | None = None) -> None:
@@ -544,5 +566,5 @@ def install(window) -> TrainPanel:
     window.tabs.addTab(panel, panel.title)
     window.tabs.setTabToolTip(window.tabs.count() - 1, "Train a small net on a toy task and watch it learn")
     window.train_panel = panel
-    window.destroyed.connect(lambda *_: panel._playing.clear())
+    window.destroyed.connect(lambda *_: (panel._playing.clear(), panel.process.close()))
     return panel
