@@ -136,3 +136,40 @@ def test_without_a_training_process_play_trains_on_a_thread(make_window, qtbot, 
     assert "a training process could not start" in panel.status_label.text()
     assert "no processes here" in panel.status_label.text()
     panel.stop()
+
+
+def test_refresh_appends_what_the_run_added(make_window):
+    """Each refresh copies only the updates since the last one; the curves hold the whole
+    history all the same, and the plots' ranges stay put while new points fall inside them
+    (the axes are not drawn again for every update)."""
+    from PySide6 import QtWidgets
+
+    w = make_window()
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.lesson_step({"task": "delay", "units": 3, "steps": 8, "batch_size": 64, "updates": 12})
+    for _ in range(5):  # drawn, the axes' widths fitted to their labels, laid out again
+        QtWidgets.QApplication.processEvents()
+    plots = (panel.loss_plot, panel.norm_plot)
+    ranges = [p.viewRange() for p in plots]
+    s = panel.session
+    s.step()
+    assert panel.session.view(panel._since).history.iterations == [13]  # only the new update is copied
+    panel.refresh()
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+    assert [p.viewRange() for p in plots] == ranges
+    v = s.view()
+    h = v.history
+    for curve, xs, ys in ((panel.curve_loss, h.iterations, h.loss), (panel.curve_norm, h.iterations, h.grad_norm),
+                          (panel.curve_epoch, h.epoch_iterations, h.epoch_loss),
+                          (panel.curve_val, h.epoch_iterations, h.val_loss)):
+        x, y = curve.getData()
+        np.testing.assert_array_equal(x, xs)
+        np.testing.assert_allclose(10 ** y, ys, rtol=1e-12)
+        (x0, x1), (y0, y1) = curve.getViewBox().viewRange()
+        assert x0 <= min(xs) and max(xs) <= x1 and y0 <= np.log10(min(ys)) and np.log10(max(ys)) <= y1
+    assert h.epoch_iterations == [4, 8, 12]
+    panel.reset_button.click()
+    assert len(panel.curve_loss.getData()[0] or []) == 0 and len(panel.curve_epoch.getData()[0] or []) == 0
+    panel.stop()

@@ -78,6 +78,15 @@ class View:
     batch_size: int
     done: bool
     learning_rate: float
+    generation: int = 0
+    start: int = 0        # ``history`` holds the updates from this one on (``view(since=...)``)
+    epoch_start: int = 0  # and the epochs from this one on
+
+    @property
+    def since(self) -> tuple[int, int, int]:
+        """What a caller holds after this view: ``view(since=...)`` copies only what follows."""
+        return (self.generation, self.start + len(self.history.iterations),
+                self.epoch_start + len(self.history.epoch_iterations))
 
 
 @dataclass
@@ -341,18 +350,26 @@ class TrainingSession:
             self._progress = mark.progress
             self.dh_norm, self.dc_norm = mark.norms
             self.before_last = mark.before_last
+            self.generation += 1  # what readers hold of the forgotten updates is not this run's
             return True
 
-    def view(self) -> View:
-        """A copy of what the tab draws; never waits for an update to finish."""
+    def view(self, since: tuple[int, int, int] | None = None) -> View:
+        """A copy of what the tab draws; never waits for an update to finish. ``since``: what
+        the caller holds of this run already (an earlier view's ``View.since``): only the
+        history after it is copied (all of it when the run is another one since)."""
         with self.data_lock:
             h = self.history
-            copy = History(list(h.iterations), list(h.loss), list(h.grad_norm),
-                           list(h.epoch_iterations), list(h.epoch_loss), list(h.val_loss))
+            start = epoch_start = 0
+            if (since is not None and since[0] == self.generation and since[1] <= len(h.iterations)
+                    and since[2] <= len(h.epoch_iterations)):
+                start, epoch_start = since[1], since[2]
+            copy = History(h.iterations[start:], h.loss[start:], h.grad_norm[start:],
+                           h.epoch_iterations[epoch_start:], h.epoch_loss[epoch_start:], h.val_loss[epoch_start:])
             it, epoch, epochs, per_epoch, n, batch, done = self._progress
             return View(copy, None if self.dh_norm is None else self.dh_norm.copy(),
                         None if self.dc_norm is None else self.dc_norm.copy(),
-                        it, epoch, epochs, per_epoch, n, batch, done, self.trainer.optimizer.learning_rate)
+                        it, epoch, epochs, per_epoch, n, batch, done, self.trainer.optimizer.learning_rate,
+                        self.generation, start, epoch_start)
 
     def updates_text(self) -> str:
         """'256 samples / batch 32 = 8 updates per epoch' (a short last batch rounds up)."""
