@@ -173,3 +173,18 @@ def test_refresh_appends_what_the_run_added(make_window):
     panel.reset_button.click()
     assert len(panel.curve_loss.getData()[0] or []) == 0 and len(panel.curve_epoch.getData()[0] or []) == 0
     panel.stop()
+
+
+def test_plot_frames_move_in_steps():
+    from lstmviz.ui.train_panel import count_top, log_frame
+
+    tops = [count_top(n) for n in range(0, 5000)]
+    assert all(n * 1.04 + 1 <= t <= 4 / 3 * (n * 1.04 + 1) for n, t in enumerate(tops))
+    assert len(set(tops)) < 40  # the update axis changes ~30 times over 5000 updates
+    f = log_frame(0.02, 0.5)
+    assert 10 ** (f[0] / 4) < 0.02 / 1.2 and 0.5 * 1.2 < 10 ** (f[1] / 4)
+    assert log_frame(0.021, 0.45, f) == f  # values moving inside: the same frame
+    grown = log_frame(0.005, 0.45, f)
+    assert grown[0] < f[0] and grown[1] == f[1]  # beyond it: grown on that side only
+    assert log_frame(1e-6, 2e-6, grown) == log_frame(1e-6, 2e-6)  # a third of it no longer filled: anew
+    assert log_frame(0.0, 1.0) is None and log_frame(float("inf"), float("-inf")) is None

@@ -50,6 +50,7 @@ class TrainPanel(QtWidgets.QWidget):
         self._legend_names: dict[int, str] = {}
         self._drawn_iteration = -1
         self._drawn: tuple[int, int] | None = None       # (generation, update) drawn
+        self._drawn_at = -math.inf                        # when (time.monotonic)
         self._since: tuple[int, int, int] | None = None  # the history the curves hold (View.since)
         self._series = {k: Series() for k in ("loss", "norm", "epoch", "val")}
         self._ticks: dict[int, object] = {}              # the ticks each axis was given last
@@ -508,12 +509,16 @@ class TrainPanel(QtWidgets.QWidget):
         curves' arrays (the history is not copied again), a curve set again only when it
         changed, ticks and ranges only when the data leaves them."""
         force = self._follow_theme() or force
+        now = time.monotonic()
+        if not force and now - self._drawn_at < MIN_REDRAW and self.playing:
+            return  # quick updates: drawn at most 1 / MIN_REDRAW times a second
         v = self.session.view(None if force else self._since)
         if not force and (v.generation, v.iteration) == self._drawn:
             if not self.playing and self.play_button.isChecked():
                 self.set_playing(False)
             return
         self._drawn = (v.generation, v.iteration)
+        self._drawn_at = now
         self._drawn_iteration = v.iteration
         self._since = v.since
         h = v.history
@@ -532,6 +537,10 @@ class TrainPanel(QtWidgets.QWidget):
         val = sr["val"]
         epochs = val.extend(sr["epoch"].x[val.n:val.n + len(h.val_loss)], h.val_loss) or epochs
         if epochs or v.epoch_start == 0:
+            few = sr["epoch"].n <= MAX_SYMBOLS
+            for curve, symbol in ((self.curve_epoch, "o"), (self.curve_val, "s")):
+                if (curve.opts["symbol"] is not None) != few:
+                    curve.setSymbol(symbol if few else None)
             self.curve_epoch.setData(*sr["epoch"].data())
             self.curve_val.setData(*val.data())
         if v.dh_norm is not None:
@@ -572,12 +581,6 @@ class TrainPanel(QtWidgets.QWidget):
                  count_top(last)),
                 (self.step_plot, step_lo, step_hi, max(n_steps - 1, 1)),
                 (self.norm_plot, sr["norm"].lo, sr["norm"].hi, count_top(last))):
-            most = max(2, int(plot.height() / (2.2 * self.theme.pt() * 4 / 3)))
-            ticks = log_tick_list(lo, hi, most)
-            axis = plot.getAxis("left")
-            if self._ticks.get(id(axis), False) != ticks:
-                self._ticks[id(axis)] = ticks
-                axis.setTicks(ticks)
             old = self._frames.get(id(plot))
             span = log_frame(lo, hi, None if old is None else old[1:])
             frame = None if span is None else (right,) + span
@@ -586,7 +589,15 @@ class TrainPanel(QtWidgets.QWidget):
                 if frame is None:
                     self.frames[id(plot)].setData([], [])
                 else:
-                    self.frames[id(plot)].setData([0, frame[0]], [frame[1], frame[2]])
+                    self.frames[id(plot)].setData([0, frame[0]], [10.0 ** (frame[1] / 4), 10.0 ** (frame[2] / 4)])
+            # the ticks over the frame: they change when it does, not with every update's values
+            most = max(2, int(plot.height() / (2.2 * self.theme.pt() * 4 / 3)))
+            ticks = None if span is None else log_tick_list(10.0 ** (span[0] / 4 + 0.1), 10.0 ** (span[1] / 4 - 0.1),
+                                                            most)
+            axis = plot.getAxis("left")
+            if self._ticks.get(id(axis), False) != ticks:
+                self._ticks[id(axis)] = ticks
+                axis.setTicks(ticks)
 
     def _update_slider(self) -> None:
         n_snaps = len(self.session.snapshots)
@@ -600,9 +611,13 @@ class TrainPanel(QtWidgets.QWidget):
             self._slider_moved(self.time_slider.value())
 
 
-#: the gradient curves mark each step up to this many steps (beyond, a line: markers would
-#: cover it, and drawing them costs more than the rest of a refresh)
+#: the gradient curves mark each step, the epoch curves each epoch, up to this many points
+#: (beyond, a line: markers would cover it, and drawing them costs more than the rest)
 MAX_SYMBOLS = 40
+#: while it plays, new updates are drawn at most every this many seconds: with the 33 ms
+#: timer every other tick, 15 a second (painting the plots, more than the refresh, is what
+#: costs the window its frames)
+MIN_REDRAW = 0.05
 
 
 def positive(a) -> np.ndarray:
@@ -661,25 +676,28 @@ _COUNT_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 def count_top(last: float) -> float:
     """The right end of an update axis holding ``last`` with room for its marker: moves in
-    steps of 20-25 %, so the axis is rarely drawn again."""
+    steps of 20-33 %, so the axis is rarely drawn again."""
     want = last * 1.04 + 1
     k = 10.0 ** math.floor(math.log10(want))
     return next(m * k for m in _COUNT_STEPS if m * k >= want)
 
 
-def log_frame(lo: float, hi: float, old: tuple | None = None) -> tuple[float, float] | None:
+def log_frame(lo: float, hi: float, old: tuple[int, int] | None = None) -> tuple[int, int] | None:
     """A range on a log axis a little wider than [lo, hi] (room for the markers), in quarter
-    decades; ``old`` is kept while the data stays inside it and fills a third of it. None
-    without data."""
+    decades: (qa, qb) for 10^(qa/4) .. 10^(qb/4). ``old`` is kept while the data stays inside
+    it, and grown to take data beyond it, as long as the data fills a third of it (values that
+    move from one update to the next, as a gradient's, leave the axis as it is). None without
+    data."""
     if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
         return None
     a, b = math.log10(lo), math.log10(hi)
     margin = max(0.1, 0.04 * (b - a))
+    qa, qb = math.floor((a - margin) * 4), math.ceil((b + margin) * 4)
     if old is not None:
-        oa, ob = math.log10(old[0]), math.log10(old[1])
-        if oa <= a - margin and b + margin <= ob and (b - a + 2 * margin) >= (ob - oa) / 3:
-            return old
-    return 10.0 ** (math.floor((a - margin) * 4) / 4), 10.0 ** (math.ceil((b + margin) * 4) / 4)
+        ua, ub = min(qa, old[0]), max(qb, old[1])
+        if (qb - qa) * 3 >= ub - ua:
+            return (ua, ub)
+    return (qa, qb)
 
 
 def log_tick_list(lo: float, hi: float, most: int = 7) -> list | None:
