@@ -89,3 +89,22 @@ def test_snapshots_scrub_training_time():
     at4 = s.weights_at(4)
     for a, b in zip(at4, trainable_arrays(s.model)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_view_since_copies_only_what_followed():
+    s = TrainingSession(Settings(task="delay", units=3, steps=6, batch_size=64))  # 4 updates per epoch
+    for _ in range(3):
+        s.step()
+    first = s.view()
+    assert first.start == 0 and first.since == (s.generation, 3, 0)
+    for _ in range(2):
+        s.step()
+    tail = s.view(first.since)
+    full = s.view().history
+    assert (tail.start, tail.epoch_start) == (3, 0)
+    assert tail.history.iterations == [4, 5] and tail.history.loss == full.loss[3:]
+    assert tail.history.epoch_iterations == [4] and tail.history.val_loss == full.val_loss
+    assert s.view(tail.since).history.iterations == []
+    s.reset()  # another run: all of it again
+    again = s.view(tail.since)
+    assert again.start == 0 and again.history.iterations == []

@@ -39,7 +39,7 @@ def test_play_pause_reset_and_learning_rate(make_window, qtbot):
     first_weights = [a.copy() for a in panel.session.initial]
     panel.play_button.click()
     assert panel.playing
-    assert panel._thread is not None and panel._thread.is_alive()  # off the UI thread
+    assert panel.process.alive and panel._thread is None  # off the UI thread: in a process of its own
     _wait_until(qtbot, lambda: panel.session.view().iteration >= 3)
     panel.lr_spin.setValue(0.002)
     assert panel.session.trainer.optimizer.learning_rate == 0.002
@@ -115,3 +115,76 @@ def test_batch_size_lesson_numbers(make_window):
     assert "batch_size 256: 1 update per epoch" in p.caption.caption.text()
     p.tour.end()
     w.train_panel.stop()
+
+
+def test_without_a_training_process_play_trains_on_a_thread(make_window, qtbot, monkeypatch):
+    from lstmviz.app import train_process
+
+    def refuse(_method):
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(train_process.multiprocessing, "get_context", refuse)
+    w = make_window()
+    panel = w.train_panel
+    panel.units_spin.setValue(3)
+    panel.play_button.click()
+    assert panel.playing and panel._thread is not None and panel._thread.is_alive()
+    _wait_until(qtbot, lambda: panel.session.view().iteration >= 2)
+    panel.play_button.click()
+    assert not panel.playing
+    panel.refresh(force=True)
+    assert "a training process could not start" in panel.status_label.text()
+    assert "no processes here" in panel.status_label.text()
+    panel.stop()
+
+
+def test_refresh_appends_what_the_run_added(make_window):
+    """Each refresh copies only the updates since the last one; the curves hold the whole
+    history all the same, and the plots' ranges stay put while new points fall inside them
+    (the axes are not drawn again for every update)."""
+    from PySide6 import QtWidgets
+
+    w = make_window()
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.lesson_step({"task": "delay", "units": 3, "steps": 8, "batch_size": 64, "updates": 12})
+    for _ in range(5):  # drawn, the axes' widths fitted to their labels, laid out again
+        QtWidgets.QApplication.processEvents()
+    plots = (panel.loss_plot, panel.norm_plot)
+    ranges = [p.viewRange() for p in plots]
+    s = panel.session
+    s.step()
+    assert panel.session.view(panel._since).history.iterations == [13]  # only the new update is copied
+    panel.refresh()
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+    assert [p.viewRange() for p in plots] == ranges
+    v = s.view()
+    h = v.history
+    for curve, xs, ys in ((panel.curve_loss, h.iterations, h.loss), (panel.curve_norm, h.iterations, h.grad_norm),
+                          (panel.curve_epoch, h.epoch_iterations, h.epoch_loss),
+                          (panel.curve_val, h.epoch_iterations, h.val_loss)):
+        x, y = curve.getData()
+        np.testing.assert_array_equal(x, xs)
+        np.testing.assert_allclose(10 ** y, ys, rtol=1e-12)
+        (x0, x1), (y0, y1) = curve.getViewBox().viewRange()
+        assert x0 <= min(xs) and max(xs) <= x1 and y0 <= np.log10(min(ys)) and np.log10(max(ys)) <= y1
+    assert h.epoch_iterations == [4, 8, 12]
+    panel.reset_button.click()
+    assert len(panel.curve_loss.getData()[0] or []) == 0 and len(panel.curve_epoch.getData()[0] or []) == 0
+    panel.stop()
+
+
+def test_plot_frames_move_in_steps():
+    from lstmviz.ui.train_panel import count_top, log_frame
+
+    tops = [count_top(n) for n in range(0, 5000)]
+    assert all(n * 1.04 + 1 <= t <= 4 / 3 * (n * 1.04 + 1) for n, t in enumerate(tops))
+    assert len(set(tops)) < 40  # the update axis changes ~30 times over 5000 updates
+    f = log_frame(0.02, 0.5)
+    assert 10 ** (f[0] / 4) < 0.02 / 1.2 and 0.5 * 1.2 < 10 ** (f[1] / 4)
+    assert log_frame(0.021, 0.45, f) == f  # values moving inside: the same frame
+    grown = log_frame(0.005, 0.45, f)
+    assert grown[0] < f[0] and grown[1] == f[1]  # beyond it: grown on that side only
+    assert log_frame(1e-6, 2e-6, grown) == log_frame(1e-6, 2e-6)  # a third of it no longer filled: anew
+    assert log_frame(0.0, 1.0) is None and log_frame(float("inf"), float("-inf")) is None

@@ -255,7 +255,7 @@ class Probe:
             data = s.data
             has_val = len(np.asarray(data.x_val if not isinstance(data.x_val, list) else data.x_val[0]))
             x, y = (data.x_val, data.y_val) if has_val else (data.x_train, data.y_train)
-            return (s.trainer.optimizer.iterations, before, [a.copy() for a in s.initial], x,
+            return (s.iteration, before, [a.copy() for a in s.initial], x,
                     np.asarray(y), s.loss)
 
     def compute(self, layer: int = 0, sample: int = 0, parts: tuple[str, ...] = PARTS) -> ProbeView:

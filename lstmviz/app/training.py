@@ -12,10 +12,19 @@ batch, in processing order (vanishing or exploding gradients seen directly). Eve
 (an update, reset, configure) and is held for a whole update; what the tab reads (history,
 snapshots, progress) is guarded by a second lock held only to record or copy it, so the
 UI thread never waits for an update to finish (the window keeps its frame rate).
+
+An update is ``advance()``: the engine's step and the ``Record`` of what it adds to what the
+tab reads. ``step()`` runs it here; the Train tab plays a run in a training process
+(``app/train_process.py``), which runs ``advance()`` on a copy of the run and sends the
+records back: ``apply_records`` puts them and the new weights on this session (records of a
+run since reset or reconfigured are dropped: ``generation``), ``load_trainer_state`` takes
+the run's position back when it pauses, so everything that reads the session reads it as if
+it had trained here.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from dataclasses import dataclass, field
@@ -26,7 +35,7 @@ from lstmviz.app import tasks as T
 from lstmviz.engine import layers as L
 from lstmviz.engine.model import Model
 from lstmviz.engine.optimizers import make
-from lstmviz.engine.train import Trainer, evaluate, trainable_arrays
+from lstmviz.engine.train import Trainer, Update, evaluate, trainable_arrays
 from lstmviz.errors import LstmvizError
 
 
@@ -69,6 +78,75 @@ class View:
     batch_size: int
     done: bool
     learning_rate: float
+    generation: int = 0
+    start: int = 0        # ``history`` holds the updates from this one on (``view(since=...)``)
+    epoch_start: int = 0  # and the epochs from this one on
+
+    @property
+    def since(self) -> tuple[int, int, int]:
+        """What a caller holds after this view: ``view(since=...)`` copies only what follows."""
+        return (self.generation, self.start + len(self.history.iterations),
+                self.epoch_start + len(self.history.epoch_iterations))
+
+
+@dataclass
+class Record:
+    """What one update adds to what the tab reads, made where the update ran (here, or in
+    the training process, which sends it back)."""
+
+    iteration: int
+    loss: float
+    grad_norm: float
+    epoch_end: bool
+    epoch_loss: float
+    val_loss: float | None            # at an epoch's end, when there are validation samples
+    dh_norm: np.ndarray | None
+    dc_norm: np.ndarray | None
+    learning_rate: float              # the rate this update ran with
+    progress: tuple                   # ``read_progress`` after it
+    snapshot: list[np.ndarray] | None  # the weights after it, when a snapshot was due
+
+
+def read_progress(trainer: Trainer) -> tuple:
+    """(updates done, epoch, epochs, batches per epoch, samples, batch size, done)."""
+    tr = trainer
+    return (tr.optimizer.iterations, tr.epoch, tr.epochs, tr.batches_per_epoch, tr.n, tr.batch_size,
+            tr.done)
+
+
+def advance(model: Model, trainer: Trainer, data: T.Data, loss: str, snapshot_every: int) -> tuple[Update, Record]:
+    """One update of ``trainer`` (on ``model``, in place) and its ``Record``: the per-step
+    gradient norms of the first recurrent layer, the validation loss at an epoch's end, a
+    copy of the weights every ``snapshot_every`` updates."""
+    rate = trainer.optimizer.learning_rate
+    upd = trainer.step()
+    name, child = _first_rnn(model)
+    dh, dc = step_norms(upd.grads, name, child)
+    val = None
+    if upd.epoch_end and len(data.x_val):
+        val = evaluate(model, data.x_val, data.y_val, loss)
+    snap = None
+    if snapshot_every and upd.iteration % snapshot_every == 0:
+        snap = [a.copy() for a in trainable_arrays(model)]
+    return upd, Record(upd.iteration, upd.loss, upd.grad_norm, upd.epoch_end, upd.epoch_loss, val, dh, dc,
+                       rate, read_progress(trainer), snap)
+
+
+@dataclass
+class Mark:
+    """Where a session was (``TrainingSession.mark``), to go back to (``rollback``)."""
+
+    generation: int
+    weights: list[np.ndarray]
+    lengths: tuple[int, ...]
+    snapshots: int
+    learning_rates: int
+    progress: tuple
+    norms: tuple
+    before_last: list[np.ndarray] | None
+
+
+_sessions = itertools.count(1)
 
 
 def _first_rnn(model):
@@ -99,6 +177,11 @@ class TrainingSession:
                  model=None, data: T.Data | None = None, loss: str | None = None):
         self.lock = threading.RLock()
         self.data_lock = threading.RLock()  # history, snapshots, progress: held briefly
+        #: which run (reset and configure start another): records of an older one are dropped
+        self.generation = 0
+        #: (this session, its configuration): the training process keeps the model and data
+        #: it was sent under this key, and is sent them again only when it changes
+        self.key = (next(_sessions), 0)
         self.snapshot_every = int(snapshot_every)
         self._user: tuple[Model, T.Data, str] | None = None
         if model is not None:
@@ -130,6 +213,7 @@ class TrainingSession:
                                         steps=settings.steps, seed=settings.seed)
                 self.loss = task.loss
             self.initial = [a.copy() for a in trainable_arrays(self.model)]
+            self.key = (self.key[0], self.key[1] + 1)
             self._new_trainer()
 
     def _default(self, key, fallback):
@@ -146,18 +230,16 @@ class TrainingSession:
                                self._default("batch_size", 32), self._default("epochs", 20),
                                s.shuffle, s.seed)
         with self.data_lock:
+            self.generation += 1
             self.history = History()
             self.snapshots: list[tuple[int, list[np.ndarray]]] = [(0, [a.copy() for a in self.initial])]
-            self.dh_norm = self.dc_norm = None
-            self.last = None
+            self.dh_norm: np.ndarray | None = None
+            self.dc_norm: np.ndarray | None = None
             #: the weights before the last update (the gradient views' update sizes)
             self.before_last: list[np.ndarray] | None = None
-            self._progress = self._read_progress()
-
-    def _read_progress(self) -> tuple:
-        tr = self.trainer
-        return (tr.optimizer.iterations, tr.epoch, tr.epochs, tr.batches_per_epoch, tr.n, tr.batch_size,
-                tr.done)
+            #: (first update, rate) for each learning rate the run used, in order
+            self.learning_rates: list[tuple[int, float]] = []
+            self._progress = read_progress(self.trainer)
 
     def reset(self) -> None:
         """Back to the same initial weights and an untouched optimizer."""
@@ -176,50 +258,118 @@ class TrainingSession:
     # -- running ------------------------------------------------------------------------
     @property
     def done(self) -> bool:
-        return self.trainer.done
+        """The run is finished (as the last update recorded says, wherever it ran)."""
+        return bool(self._progress[6])
 
-    def step(self):
+    @property
+    def iteration(self) -> int:
+        """Updates recorded so far (wherever they ran)."""
+        return int(self._progress[0])
+
+    def step(self) -> Update | None:
         """One update; returns the engine's ``Update`` (None when the run is finished)."""
         with self.lock:
             if self.trainer.done:
                 return None
-            self.before_last = [a.copy() for a in self.trainer.arrays]
-            upd = self.trainer.step()
-            name, child = _first_rnn(self.model)
-            dh, dc = step_norms(upd.grads, name, child)
-            val = None
-            if upd.epoch_end and len(self.data.x_val):
-                val = evaluate(self.model, self.data.x_val, self.data.y_val, self.loss)
-            snap = None
-            if self.snapshot_every and upd.iteration % self.snapshot_every == 0:
-                snap = (upd.iteration, [a.copy() for a in trainable_arrays(self.model)])
-            with self.data_lock:  # what the tab reads, recorded at once
-                h = self.history
-                h.iterations.append(upd.iteration)
-                h.loss.append(upd.loss)
-                h.grad_norm.append(upd.grad_norm)
-                self.dh_norm, self.dc_norm = dh, dc
-                if upd.epoch_end:
-                    h.epoch_iterations.append(upd.iteration)
-                    h.epoch_loss.append(upd.epoch_loss)
-                    if val is not None:
-                        h.val_loss.append(val)
-                if snap is not None:
-                    self.snapshots.append(snap)
-                self.last = upd
-                self._progress = self._read_progress()
+            before = [a.copy() for a in self.trainer.arrays]
+            upd, rec = advance(self.model, self.trainer, self.data, self.loss, self.snapshot_every)
+            self._record([rec], before)
             return upd
 
-    def view(self) -> View:
-        """A copy of what the tab draws; never waits for an update to finish."""
+    def _record(self, records: list[Record], before: list[np.ndarray] | None) -> None:
+        with self.data_lock:  # what the tab reads, recorded at once
+            h = self.history
+            for rec in records:
+                h.iterations.append(rec.iteration)
+                h.loss.append(rec.loss)
+                h.grad_norm.append(rec.grad_norm)
+                if rec.epoch_end:
+                    h.epoch_iterations.append(rec.iteration)
+                    h.epoch_loss.append(rec.epoch_loss)
+                    if rec.val_loss is not None:
+                        h.val_loss.append(rec.val_loss)
+                if rec.snapshot is not None:
+                    self.snapshots.append((rec.iteration, rec.snapshot))
+                if not self.learning_rates or self.learning_rates[-1][1] != rec.learning_rate:
+                    self.learning_rates.append((rec.iteration, rec.learning_rate))
+            if records:
+                last = records[-1]
+                self.dh_norm, self.dc_norm = last.dh_norm, last.dc_norm
+                self._progress = last.progress
+                self.before_last = before
+
+    # -- a run played elsewhere (app/train_process.py) ---------------------------------
+    def apply_records(self, generation: int, records: list[Record], before: list[np.ndarray],
+                      after: list[np.ndarray]) -> bool:
+        """Updates run elsewhere on a copy of this run: their records, and ``after`` (the
+        weights after the last of them; ``before``: before it) into this model's arrays.
+        False (nothing changed) when the run has been reset or reconfigured since."""
+        with self.lock:
+            if generation != self.generation:
+                return False
+            for a, w in zip(self.trainer.arrays, after):
+                a[...] = w
+            self._record(records, before)
+            return True
+
+    def load_trainer_state(self, generation: int, state: dict) -> bool:
+        """Where the run played elsewhere stopped (``Trainer.state()``): the next update here
+        continues it exactly. False when the run has been reset or reconfigured since."""
+        with self.lock:
+            if generation != self.generation:
+                return False
+            self.trainer.set_state(state)
+            rate = self.settings.learning_rate  # a rate set here after the run's last update wins
+            if rate is not None:
+                self.trainer.optimizer.learning_rate = float(rate)
+            with self.data_lock:
+                self._progress = read_progress(self.trainer)
+            return True
+
+    def mark(self) -> Mark:
+        """Where the run is now (``rollback`` returns to it)."""
+        with self.lock, self.data_lock:
+            h = self.history
+            return Mark(self.generation, [a.copy() for a in self.trainer.arrays],
+                        tuple(len(getattr(h, f)) for f in History.__dataclass_fields__), len(self.snapshots),
+                        len(self.learning_rates), self._progress, (self.dh_norm, self.dc_norm), self.before_last)
+
+    def rollback(self, mark: Mark) -> bool:
+        """Back to ``mark`` (the updates recorded since are forgotten), when the trainer is
+        still where it was then (a run played elsewhere that never came back)."""
+        with self.lock, self.data_lock:
+            if mark.generation != self.generation:
+                return False
+            for a, w in zip(self.trainer.arrays, mark.weights):
+                a[...] = w
+            h = self.history
+            for f, n in zip(History.__dataclass_fields__, mark.lengths):
+                del getattr(h, f)[n:]
+            del self.snapshots[mark.snapshots:]
+            del self.learning_rates[mark.learning_rates:]
+            self._progress = mark.progress
+            self.dh_norm, self.dc_norm = mark.norms
+            self.before_last = mark.before_last
+            self.generation += 1  # what readers hold of the forgotten updates is not this run's
+            return True
+
+    def view(self, since: tuple[int, int, int] | None = None) -> View:
+        """A copy of what the tab draws; never waits for an update to finish. ``since``: what
+        the caller holds of this run already (an earlier view's ``View.since``): only the
+        history after it is copied (all of it when the run is another one since)."""
         with self.data_lock:
             h = self.history
-            copy = History(list(h.iterations), list(h.loss), list(h.grad_norm),
-                           list(h.epoch_iterations), list(h.epoch_loss), list(h.val_loss))
+            start = epoch_start = 0
+            if (since is not None and since[0] == self.generation and since[1] <= len(h.iterations)
+                    and since[2] <= len(h.epoch_iterations)):
+                start, epoch_start = since[1], since[2]
+            copy = History(h.iterations[start:], h.loss[start:], h.grad_norm[start:],
+                           h.epoch_iterations[epoch_start:], h.epoch_loss[epoch_start:], h.val_loss[epoch_start:])
             it, epoch, epochs, per_epoch, n, batch, done = self._progress
             return View(copy, None if self.dh_norm is None else self.dh_norm.copy(),
                         None if self.dc_norm is None else self.dc_norm.copy(),
-                        it, epoch, epochs, per_epoch, n, batch, done, self.trainer.optimizer.learning_rate)
+                        it, epoch, epochs, per_epoch, n, batch, done, self.trainer.optimizer.learning_rate,
+                        self.generation, start, epoch_start)
 
     def updates_text(self) -> str:
         """'256 samples / batch 32 = 8 updates per epoch' (a short last batch rounds up)."""

@@ -107,6 +107,29 @@ class Trainer:
         self.arrays = trainable_arrays(model)
         self.history: list[float] = []  # loss per finished epoch
 
+    #: what ``state()`` leaves out: the model, the data and the model's arrays (the receiver's own)
+    _NOT_STATE = ("model", "x", "y", "arrays")
+
+    def state(self) -> dict:
+        """Where the run is, without its model and data: the optimizer (its moments and step
+        count), the shuffling generator and this epoch's order, the position, the running
+        loss. ``from_state`` / ``set_state`` with a copy of it continue the run exactly
+        (the app hands a run to a training process and back)."""
+        return {k: v for k, v in vars(self).items() if k not in self._NOT_STATE}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from ``state`` (a copy: ``state()`` pickled and back) on this model and data."""
+        vars(self).update({k: v for k, v in state.items() if k not in self._NOT_STATE})
+
+    @classmethod
+    def from_state(cls, model, x, y, state: dict) -> Trainer:
+        """A run on ``model`` and ``(x, y)`` continuing from ``state`` (see ``state``)."""
+        trainer = cls.__new__(cls)
+        trainer.model, trainer.x, trainer.y = model, x, np.asarray(y)
+        trainer.arrays = trainable_arrays(model)
+        trainer.set_state(state)
+        return trainer
+
     def _new_order(self):
         return self.rng.permutation(self.n) if self.shuffle else np.arange(self.n)
 

@@ -228,7 +228,7 @@ class GradViews(QtCore.QObject):
         self._place_controls(key)
         s = self.panel.session
         # while it trains only the view on screen is computed; a lesson asks for all of them
-        want = (s.trainer.optimizer.iterations, id(s.model), max(0, self.layer_combo.currentIndex()),
+        want = (s.iteration, id(s.model), max(0, self.layer_combo.currentIndex()),
                 self.sample_spin.value(), None if self._all else key)
         if force:
             self._join()

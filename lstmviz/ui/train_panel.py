@@ -6,13 +6,16 @@ weights), plots on the right: the loss per update and per epoch with the validat
 the gradient norm per processing step ``||dL/dh_t||`` / ``||dL/dc_t||`` on a log scale (the
 vanishing gradient seen directly), and the global gradient norm per update.
 
-Training runs on a worker thread (``app.training.TrainingSession`` does the work and holds
-the lock); a timer redraws the plots from a copy of the session's state at 30 frames a
-second, updating plot items created once (``setData``).
+Play trains in a process of its own (``app.train_process.TrainProcess``: the run is handed
+to it and its updates come back onto ``app.training.TrainingSession``), so the window's
+interpreter stays free and the window keeps its frame rate; where no process can start, and
+for "One update", a worker thread here does the work. A timer redraws the plots from a copy
+of the session's state at 30 frames a second, updating plot items created once (``setData``).
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 import time
@@ -22,6 +25,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app import tasks
+from lstmviz.app.train_process import TrainProcess
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import grad_views
@@ -39,11 +43,18 @@ class TrainPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.session = TrainingSession(settings or Settings())
         self._thread: threading.Thread | None = None
-        self._playing = threading.Event()
+        self._playing = threading.Event()  # a worker thread plays (no training process)
+        self.process = TrainProcess()  # started at the first Play
         self._error = ""
         self._pinned = None
         self._legend_names: dict[int, str] = {}
         self._drawn_iteration = -1
+        self._drawn: tuple[int, int] | None = None       # (generation, update) drawn
+        self._drawn_at = -math.inf                        # when (time.monotonic)
+        self._since: tuple[int, int, int] | None = None  # the history the curves hold (View.since)
+        self._series = {k: Series() for k in ("loss", "norm", "epoch", "val")}
+        self._ticks: dict[int, object] = {}              # the ticks each axis was given last
+        self._frames: dict[int, tuple] = {}              # the range each plot's frame holds
         self._build()
         self._load_settings_into_controls()
         self.timer = QtCore.QTimer(self)
@@ -163,6 +174,17 @@ class TrainPanel(QtWidgets.QWidget):
         self.curve_dc = self.step_plot.plot(name="\u2016dL/dc<sub>t</sub>\u2016", symbol="t")
         self.pinned_dh = self.step_plot.plot()  # in the legend once pinned
         self.curve_norm = self.norm_plot.plot()
+        for curve in (self.curve_loss, self.curve_norm):  # long runs: at most a few points per pixel
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+        # an invisible curve in each plot over a range a little wider than the data, changed
+        # only when the data leaves it: the auto range (and the axes, their ticks and labels)
+        # stay as they are from one new update to the next instead of being redrawn each time
+        self.frames = {id(plot): plot.plot(pen=pg.mkPen(0, 0, 0, 0, width=0))  # width 0: no padding
+                       for plot in (self.loss_plot, self.step_plot, self.norm_plot)}
+        for plot in (self.loss_plot, self.step_plot, self.norm_plot):
+            for side in ("left", "bottom"):  # unchanged axes are copied, not drawn again
+                plot.getAxis(side).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.window_ref = None
         # the curves, then the gradient views (ui/grad_views.py), as tabs
         self.plot_tabs = QtWidgets.QTabWidget()
@@ -301,6 +323,7 @@ class TrainPanel(QtWidgets.QWidget):
 
     def _snapshot_every_changed(self, n: int) -> None:
         self.session.snapshot_every = int(n)
+        self.process.set_snapshot_every(n)
 
     def set_error(self, message: str) -> None:
         self._error = message
@@ -309,23 +332,37 @@ class TrainPanel(QtWidgets.QWidget):
     def _lr_changed(self, value: float) -> None:
         try:
             self.session.set_learning_rate(value)
+            self.process.set_learning_rate(value)
         except LstmvizError as err:
             self._error = str(err)
 
     # -- running ---------------------------------------------------------------------------
+    #: Play trains in a process of its own (False: on a worker thread of the window's)
+    use_process = True
+
     @property
     def playing(self) -> bool:
-        return self._playing.is_set()
+        return self._playing.is_set() or self.process.playing
 
     def set_playing(self, on: bool) -> None:
         if on and not self.session.done:
-            self._playing.set()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="lstmviz-train", daemon=True)
-                self._thread.start()
+            if self.process.playing:
+                pass
+            elif self.use_process and not self._playing.is_set() and self.process.play(self.session):
+                pass
+            else:
+                if self.use_process and self.process.reason:
+                    self._error = self.process.reason
+                self._playing.set()
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._run, name="lstmviz-train", daemon=True)
+                    self._thread.start()
         else:
             self._playing.clear()
             self._join()
+            self.process.pause()  # its state comes back: a step or Play here continues it
+            if self.process.error:
+                self._error, self.process.error = self.process.error, ""
         self.play_button.blockSignals(True)
         self.play_button.setChecked(self.playing)
         self.play_button.setText("\u23f8 Pause" if self.playing else "\u25b6 Play")
@@ -379,14 +416,17 @@ class TrainPanel(QtWidgets.QWidget):
         self.refresh(force=True)
 
     def wait(self, timeout: float = 30.0) -> None:
-        """Until the worker is idle (tests, scripts)."""
+        """Until the worker or the training process is idle (tests, scripts)."""
         t = self._thread
         if t is not None:
             t.join(timeout)
+        self.process.wait(timeout)
 
     def stop(self) -> None:
+        """Training stops (its state comes back), the training process ends, no more redraws."""
         self._playing.clear()
         self._join()
+        self.process.close()
         self.timer.stop()
 
     def pin(self, label: str | None = None) -> None:
@@ -465,31 +505,101 @@ class TrainPanel(QtWidgets.QWidget):
         super().showEvent(event)
 
     def refresh(self, force: bool = False) -> None:
+        """Draw what the run added since the last refresh: new points appended to the
+        curves' arrays (the history is not copied again), a curve set again only when it
+        changed, ticks and ranges only when the data leaves them."""
         force = self._follow_theme() or force
-        v = self.session.view()
-        if not force and v.iteration == self._drawn_iteration:
+        now = time.monotonic()
+        if not force and now - self._drawn_at < MIN_REDRAW and self.playing:
+            return  # quick updates: drawn at most 1 / MIN_REDRAW times a second
+        v = self.session.view(None if force else self._since)
+        if not force and (v.generation, v.iteration) == self._drawn:
             if not self.playing and self.play_button.isChecked():
                 self.set_playing(False)
             return
+        self._drawn = (v.generation, v.iteration)
+        self._drawn_at = now
         self._drawn_iteration = v.iteration
+        self._since = v.since
         h = v.history
-        pos = lambda a: np.maximum(np.asarray(a, np.float64), 1e-30)  # noqa: E731 (log axes)
-        self.curve_loss.setData(h.iterations, pos(h.loss))
-        self.curve_epoch.setData(h.epoch_iterations, pos(h.epoch_loss))
-        self.curve_val.setData(h.epoch_iterations[:len(h.val_loss)], pos(h.val_loss))
-        self.curve_norm.setData(h.iterations, pos(h.grad_norm))
+        sr = self._series
+        if v.start == 0:
+            sr["loss"].clear()
+            sr["norm"].clear()
+        if v.epoch_start == 0:
+            sr["epoch"].clear()
+            sr["val"].clear()
+        if sr["loss"].extend(h.iterations, h.loss) or v.start == 0:
+            self.curve_loss.setData(*sr["loss"].data())
+        if sr["norm"].extend(h.iterations, h.grad_norm) or v.start == 0:
+            self.curve_norm.setData(*sr["norm"].data())
+        epochs = sr["epoch"].extend(h.epoch_iterations, h.epoch_loss)
+        val = sr["val"]
+        epochs = val.extend(sr["epoch"].x[val.n:val.n + len(h.val_loss)], h.val_loss) or epochs
+        if epochs or v.epoch_start == 0:
+            few = sr["epoch"].n <= MAX_SYMBOLS
+            for curve, symbol in ((self.curve_epoch, "o"), (self.curve_val, "s")):
+                if (curve.opts["symbol"] is not None) != few:
+                    curve.setSymbol(symbol if few else None)
+            self.curve_epoch.setData(*sr["epoch"].data())
+            self.curve_val.setData(*val.data())
         if v.dh_norm is not None:
             t = np.arange(len(v.dh_norm))
-            self.curve_dh.setData(t, pos(v.dh_norm))
-            self.curve_dc.setData(t, pos(v.dc_norm) if v.dc_norm is not None else [])
+            few = len(t) <= MAX_SYMBOLS  # a marker per step while they stay apart
+            for curve, symbol in ((self.curve_dh, "o"), (self.curve_dc, "t")):
+                if (curve.opts["symbol"] is not None) != few:
+                    curve.setSymbol(symbol if few else None)
+            self.curve_dh.setData(t, positive(v.dh_norm))
+            self.curve_dc.setData(t, positive(v.dc_norm) if v.dc_norm is not None else [])
         else:
             self.curve_dh.setData([], [])
             self.curve_dc.setData([], [])
-        for plot, arrays in ((self.loss_plot, (h.loss, h.val_loss)),
-                             (self.step_plot, (v.dh_norm, v.dc_norm, self._pinned)),
-                             (self.norm_plot, (h.grad_norm,))):
-            log_ticks(plot.getAxis("left"), arrays,
-                      max(2, int(plot.height() / (2.2 * self.theme.pt() * 4 / 3))))
+        self._place(v)
+        self._update_slider()
+        epoch = min(v.epoch + 1, v.epochs)
+        loss, val_loss = sr["loss"], sr["val"]
+        text = (f"update {v.iteration} \u00b7 epoch {epoch}/{v.epochs}"
+                + (f" \u00b7 loss {loss.y[loss.n - 1]:.4g}" if loss.n else "")
+                + (f" \u00b7 validation {val_loss.y[val_loss.n - 1]:.4g}" if val_loss.n else "")
+                + (" \u00b7 finished" if v.done else ""))
+        if self._error:
+            text += f"\n{self._error}"
+        if self.status_label.text() != text:
+            self.status_label.setText(text)
+        if not self.playing and self.play_button.isChecked():
+            self.set_playing(False)
+
+    def _place(self, v) -> None:
+        """Ticks and each plot's frame (see ``frames``), set only when they change."""
+        sr = self._series
+        steps = [a for a in (v.dh_norm, v.dc_norm, self._pinned) if a is not None and len(a)]
+        step_lo, step_hi = value_range([positive(a) for a in steps])
+        last = float(sr["loss"].x[sr["loss"].n - 1]) if sr["loss"].n else 0.0
+        n_steps = max((len(a) for a in steps), default=0)
+        for plot, lo, hi, right in (
+                (self.loss_plot, min(sr["loss"].lo, sr["val"].lo), max(sr["loss"].hi, sr["val"].hi),
+                 count_top(last)),
+                (self.step_plot, step_lo, step_hi, max(n_steps - 1, 1)),
+                (self.norm_plot, sr["norm"].lo, sr["norm"].hi, count_top(last))):
+            old = self._frames.get(id(plot))
+            span = log_frame(lo, hi, None if old is None else old[1:])
+            frame = None if span is None else (right,) + span
+            if frame != old:
+                self._frames[id(plot)] = frame
+                if frame is None:
+                    self.frames[id(plot)].setData([], [])
+                else:
+                    self.frames[id(plot)].setData([0, frame[0]], [10.0 ** (frame[1] / 4), 10.0 ** (frame[2] / 4)])
+            # the ticks over the frame: they change when it does, not with every update's values
+            most = max(2, int(plot.height() / (2.2 * self.theme.pt() * 4 / 3)))
+            ticks = None if span is None else log_tick_list(10.0 ** (span[0] / 4 + 0.1), 10.0 ** (span[1] / 4 - 0.1),
+                                                            most)
+            axis = plot.getAxis("left")
+            if self._ticks.get(id(axis), False) != ticks:
+                self._ticks[id(axis)] = ticks
+                axis.setTicks(ticks)
+
+    def _update_slider(self) -> None:
         n_snaps = len(self.session.snapshots)
         if self.time_slider.maximum() != n_snaps - 1:
             at_end = self.time_slider.value() == self.time_slider.maximum()
@@ -499,28 +609,103 @@ class TrainPanel(QtWidgets.QWidget):
                 self.time_slider.setValue(n_snaps - 1)
             self.time_slider.blockSignals(False)
             self._slider_moved(self.time_slider.value())
-        epoch = min(v.epoch + 1, v.epochs)
-        text = (f"update {v.iteration} \u00b7 epoch {epoch}/{v.epochs}"
-                + (f" \u00b7 loss {h.loss[-1]:.4g}" if h.loss else "")
-                + (f" \u00b7 validation {h.val_loss[-1]:.4g}" if h.val_loss else "")
-                + (" \u00b7 finished" if v.done else ""))
-        if self._error:
-            text += f"\n{self._error}"
-        self.status_label.setText(text)
-        if not self.playing and self.play_button.isChecked():
-            self.set_playing(False)
 
 
-def log_ticks(axis, arrays, most: int = 7) -> None:
-    """Ticks at 1, 2, 3, 5 x 10^k over the data's range on a log axis (pyqtgraph's own crowd
-    the labels of a range under one decade); pyqtgraph's when there is no data."""
-    vals = [np.asarray(a, np.float64) for a in arrays if a is not None and len(a)]
-    vals = [a[np.isfinite(a) & (a > 0)] for a in vals]
+#: the gradient curves mark each step, the epoch curves each epoch, up to this many points
+#: (beyond, a line: markers would cover it, and drawing them costs more than the rest)
+MAX_SYMBOLS = 40
+#: while it plays, new updates are drawn at most every this many seconds: with the 33 ms
+#: timer every other tick, 15 a second (painting the plots, more than the refresh, is what
+#: costs the window its frames)
+MIN_REDRAW = 0.05
+
+
+def positive(a) -> np.ndarray:
+    """Values for a log axis: float64, at least 1e-30."""
+    return np.maximum(np.asarray(a, np.float64), 1e-30)
+
+
+class Series:
+    """A curve's x and y that only grow (a run's history), appended in place: a refresh
+    hands the curve views of them, without copying the history; ``lo``/``hi``: the range of
+    the finite positive values."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        # new arrays: a curve may still hold views of the old ones
+        self.x, self.y, self.n = np.empty(0), np.empty(0), 0
+        self.lo, self.hi = math.inf, -math.inf
+
+    def extend(self, xs, ys) -> bool:
+        k = len(ys)
+        if not k:
+            return False
+        if self.n + k > len(self.x):
+            cap = max(256, 2 * (self.n + k))
+            for name in ("x", "y"):
+                grown = np.empty(cap)
+                grown[:self.n] = getattr(self, name)[:self.n]
+                setattr(self, name, grown)
+        ys = positive(ys)
+        self.x[self.n:self.n + k] = xs
+        self.y[self.n:self.n + k] = ys
+        self.n += k
+        finite = ys[np.isfinite(ys)]
+        if finite.size:
+            self.lo, self.hi = min(self.lo, float(finite.min())), max(self.hi, float(finite.max()))
+        return True
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.x[:self.n], self.y[:self.n]
+
+
+def value_range(arrays) -> tuple[float, float]:
+    """(min, max) of the finite positive values of ``arrays`` ((inf, -inf) when none)."""
+    vals = [a[np.isfinite(a) & (a > 0)] for a in (np.asarray(a, np.float64) for a in arrays)]
     vals = [a for a in vals if a.size]
     if not vals:
-        axis.setTicks(None)
-        return
-    lo, hi = min(float(a.min()) for a in vals), max(float(a.max()) for a in vals)
+        return math.inf, -math.inf
+    return min(float(a.min()) for a in vals), max(float(a.max()) for a in vals)
+
+
+#: the steps of an update axis' frame: its right end is the first of these x 10^k past the data
+_COUNT_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def count_top(last: float) -> float:
+    """The right end of an update axis holding ``last`` with room for its marker: moves in
+    steps of 20-33 %, so the axis is rarely drawn again."""
+    want = last * 1.04 + 1
+    k = 10.0 ** math.floor(math.log10(want))
+    return next(m * k for m in _COUNT_STEPS if m * k >= want)
+
+
+def log_frame(lo: float, hi: float, old: tuple[int, int] | None = None) -> tuple[int, int] | None:
+    """A range on a log axis a little wider than [lo, hi] (room for the markers), in quarter
+    decades: (qa, qb) for 10^(qa/4) .. 10^(qb/4). ``old`` is kept while the data stays inside
+    it, and grown to take data beyond it, as long as the data fills a third of it (values that
+    move from one update to the next, as a gradient's, leave the axis as it is). None without
+    data."""
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
+        return None
+    a, b = math.log10(lo), math.log10(hi)
+    margin = max(0.1, 0.04 * (b - a))
+    qa, qb = math.floor((a - margin) * 4), math.ceil((b + margin) * 4)
+    if old is not None:
+        ua, ub = min(qa, old[0]), max(qb, old[1])
+        if (qb - qa) * 3 >= ub - ua:
+            return (ua, ub)
+    return (qa, qb)
+
+
+def log_tick_list(lo: float, hi: float, most: int = 7) -> list | None:
+    """Ticks at 1, 2, 3, 5 x 10^k over [lo, hi] on a log axis (pyqtgraph's own crowd the
+    labels of a range under one decade), as ``AxisItem.setTicks`` takes them; None
+    (pyqtgraph's) when there is no data."""
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
+        return None
     ticks = []
     for k in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1):
         for m in (1, 2, 3, 5):
@@ -534,7 +719,7 @@ def log_ticks(axis, arrays, most: int = 7) -> None:
         ticks = ticks[::k]
         if len(ticks) < 2:  # under two decades: every k-th of the 1-2-3-5 ticks
             ticks = every[::max(1, int(np.ceil(len(every) / most)))]
-    axis.setTicks([ticks, []] if len(ticks) >= 2 else None)
+    return [ticks, []] if len(ticks) >= 2 else None
 
 
 def install(window) -> TrainPanel:
@@ -544,5 +729,5 @@ def install(window) -> TrainPanel:
     window.tabs.addTab(panel, panel.title)
     window.tabs.setTabToolTip(window.tabs.count() - 1, "Train a small net on a toy task and watch it learn")
     window.train_panel = panel
-    window.destroyed.connect(lambda *_: panel._playing.clear())
+    window.destroyed.connect(lambda *_: (panel._playing.clear(), panel.process.close()))
     return panel

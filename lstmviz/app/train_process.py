@@ -1,0 +1,346 @@
+"""Training in a process of its own, so the window's interpreter stays free (issue 11).
+
+A worker thread's Python holds the interpreter lock in turns with the UI thread, and every
+time the UI gives the lock up inside a Qt call it waits up to the switch interval to get it
+back: the window misses frames while a thread trains. ``TrainProcess`` plays a
+``TrainingSession``'s run in a child process instead:
+
+- the child is started at the first ``play`` (multiprocessing's "spawn": a Qt process is
+  never forked), reused for every later one, a daemon, ended by ``close``;
+- ``play(session)`` hands the run over: the model, data and loss (only when the session's
+  ``key`` changed since the child last got them), the weights, the trainer's state (the
+  optimizer's moments and step count, the shuffling generator, the position in the epoch,
+  the running loss: ``Trainer.state()``), ``snapshot_every``;
+- the child runs ``training.advance`` update after update and sends back what they recorded:
+  the ``Record``s (losses, gradient norms, epoch and validation losses, per-step norms,
+  snapshots, progress) with the weights before and after the last of them, one message per
+  update, or per 20 ms when updates are quicker; a receiver thread here puts them on the
+  session (``apply_records``, under its locks), so every reader of the session (the tab's
+  plots, snapshots, the gradient views' probe, lessons) reads it as if it trained here;
+- a learning rate or ``snapshot_every`` changed while it plays is sent on and taken at the
+  child's next update; ``pause`` waits for the update under way, and takes the trainer's
+  state back (``load_trainer_state``), so a following ``step()`` or ``play`` continues
+  exactly where it stopped: the weights, histories and snapshots equal those of training
+  here, to the bit;
+- messages carry the play's number, and records apply only to the session's ``generation``
+  they were handed out for: after a reset or a new configuration they are dropped;
+- if the child cannot start, ``play`` returns False and ``reason`` says why (the caller trains
+  on a thread); if it ends mid-run, the session goes back to where that Play started
+  (``rollback``) and ``error`` says so.
+
+Messages between the two processes are pickled (our own objects, between our own
+processes; nothing read from a file is unpickled here). The child inherits the window's
+BLAS thread settings: a pool of another size rounds some products differently, and the
+run must equal training in the window to the bit. Qt-free: ``ui/train_panel.py`` drives it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+import queue
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from lstmviz.app.training import Mark, TrainingSession, advance
+from lstmviz.engine.train import Trainer, trainable_arrays
+from lstmviz.errors import LstmvizError
+
+#: quick updates are sent together, at most this long after the first of them (s)
+BATCH_SECONDS = 0.02
+#: the child's scheduling priority below the window's (``os.nice``): the UI wins a busy core
+NICENESS = 5
+
+
+def _dumps(obj: Any) -> bytes:
+    return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@dataclass
+class _Play:
+    number: int
+    session: TrainingSession
+    generation: int
+    mark: Mark
+
+
+class TrainProcess:
+    """Plays ``TrainingSession`` runs in a child process (see the module's doc)."""
+
+    def __init__(self) -> None:
+        #: why training runs on a thread instead ("" while a process works)
+        self.reason = ""
+        #: what stopped the last run early ("" when nothing did); the caller shows and clears it
+        self.error = ""
+        self._proc: Any = None
+        self._outbox: queue.Queue[bytes | None] | None = None
+        self._sent_key: tuple | None = None
+        self._number = 0
+        self._play: _Play | None = None
+        self._stopped = threading.Event()
+        self._stopped.set()
+
+    # -- the child ----------------------------------------------------------------------------
+    @property
+    def pid(self) -> int | None:
+        """The child's process id (None before the first Play)."""
+        return None if self._proc is None else self._proc.pid
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.is_alive()
+
+    def start(self) -> bool:
+        """Start the child unless it runs; False (``reason`` says why) when it cannot."""
+        if self.alive:
+            return True
+        try:
+            ctx = multiprocessing.get_context("spawn")
+            child_in, to_child = ctx.Pipe(duplex=False)
+            from_child, child_out = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=serve, args=(child_in, child_out), name="lstmviz-train", daemon=True)
+            with _main_hidden():
+                proc.start()
+        except (OSError, ValueError, RuntimeError, AssertionError) as err:
+            self.reason = f"training runs in the window's process: a training process could not start ({err})"
+            return False
+        child_in.close()
+        child_out.close()
+        self._proc, self._sent_key, self.reason = proc, None, ""
+        outbox: queue.Queue[bytes | None] = queue.Queue()
+        self._outbox = outbox
+        threading.Thread(target=_send_loop, args=(to_child, outbox), name="lstmviz-train-send",
+                         daemon=True).start()
+        threading.Thread(target=self._receive_loop, args=(from_child, proc), name="lstmviz-train-receive",
+                         daemon=True).start()
+        return True
+
+    def _send(self, message: Any) -> None:
+        if self._outbox is not None:
+            self._outbox.put(message if isinstance(message, bytes) else _dumps(message))
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Pause (the run's state comes back) and end the child."""
+        self.pause(timeout)
+        proc = self._proc
+        if proc is None:
+            return
+        self._send(("quit",))
+        if self._outbox is not None:
+            self._outbox.put(None)
+        proc.join(timeout=2)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(timeout=2)
+        self._proc = self._outbox = None
+
+    # -- playing ------------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return not self._stopped.is_set()
+
+    def play(self, session: TrainingSession, until: int | None = None) -> bool:
+        """Hand ``session``'s run to the child, which trains until paused, finished, or
+        (``until``) that many updates are done. False when no process could start
+        (``reason``): nothing was handed over."""
+        if self.playing:
+            return True
+        if not self.start():
+            return False
+        self._number += 1
+        with session.lock:
+            mark = session.mark()
+            static = None if self._sent_key == session.key else (session.model, session.data, session.loss)
+            message = _dumps(("play", self._number, session.key, static, mark.weights, session.trainer.state(),
+                              session.snapshot_every, until))
+        self._sent_key = session.key
+        self._play = _Play(self._number, session, mark.generation, mark)
+        self.error = ""
+        self._stopped.clear()
+        self._send(message)  # a sender thread writes it: a large data set never blocks the window
+        return True
+
+    def pause(self, timeout: float = 60.0) -> None:
+        """Stop after the update under way; returns once its state is back on the session.
+        A child that does not answer within ``timeout`` is ended (the run goes back to
+        where that Play started)."""
+        play = self._play
+        if not self.playing or play is None:
+            return
+        self._send(("pause", play.number))
+        if not self._stopped.wait(timeout):
+            proc = self._proc
+            if proc is not None:
+                proc.terminate()
+            self._stopped.wait(10)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until the run stops by itself (finished, ``until`` reached, an error); False on timeout."""
+        return self._stopped.wait(timeout)
+
+    def set_learning_rate(self, rate: float) -> None:
+        """Taken at the child's next update (the session's own is set by the caller)."""
+        if self.playing:
+            self._send(("learning_rate", float(rate)))
+
+    def set_snapshot_every(self, n: int) -> None:
+        if self.playing:
+            self._send(("snapshot_every", int(n)))
+
+    # -- what comes back ----------------------------------------------------------------------
+    def _receive_loop(self, conn, proc) -> None:
+        while True:
+            try:
+                message = pickle.loads(conn.recv_bytes())
+            except (EOFError, OSError):
+                break
+            play = self._play
+            if play is None or message[1] != play.number:
+                continue  # a run paused, reset or replaced since
+            if message[0] == "records":
+                _, _, records, before, after = message
+                play.session.apply_records(play.generation, records, before, after)
+            elif message[0] == "stopped":
+                _, _, state, error = message
+                play.session.load_trainer_state(play.generation, state)
+                self.error = error
+                self._stopped.set()
+        conn.close()
+        self._lost(proc)
+
+    def _lost(self, proc) -> None:
+        """The child ended: a run it had not handed back goes back to where its Play started."""
+        proc.join(timeout=5)
+        if self._proc is proc:
+            self._proc = None
+            if self._outbox is not None:
+                self._outbox.put(None)
+            self._outbox = None
+        play = self._play
+        if self.playing and play is not None:
+            if play.session.rollback(play.mark):
+                self.error = (f"the training process ended (exit code {proc.exitcode}); the run is back at "
+                              f"update {play.mark.progress[0]}, where Play started")
+            self._stopped.set()
+
+
+@contextlib.contextmanager
+def _main_hidden() -> Iterator[None]:
+    """While the child starts: "spawn" runs the parent's main script again in the child (as
+    ``__mp_main__``) unless it was run with ``-m``; a script without an ``if __name__ ==
+    "__main__"`` guard (one calling ``lstmviz.show``) would open its window again there. The
+    child needs nothing of it, so it is not told of it."""
+    main = sys.modules.get("__main__")
+    saved: dict[str, Any] = {}
+    if main is not None:
+        saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    try:
+        if main is not None:
+            main.__dict__.pop("__file__", None)
+            main.__dict__["__spec__"] = None
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.pop("__spec__", None)
+            main.__dict__.update(saved)
+
+
+def _send_loop(conn, outbox: queue.Queue[bytes | None]) -> None:
+    while True:
+        data = outbox.get()
+        if data is None:
+            break
+        try:
+            conn.send_bytes(data)
+        except (OSError, ValueError):
+            break  # the child is gone: the receiver says so
+    conn.close()
+
+
+# -- the child ------------------------------------------------------------------------------------
+def serve(inbox, outbox) -> None:
+    """The training process: plays the runs handed to it until told to quit (or the window's
+    process is gone)."""
+    try:
+        os.nice(NICENESS)
+    except (AttributeError, OSError):
+        pass
+    static: tuple | None = None
+    key = None
+    while True:
+        try:
+            message = pickle.loads(inbox.recv_bytes())
+        except (EOFError, OSError):
+            return
+        if message[0] == "quit":
+            return
+        if message[0] != "play":
+            continue  # a pause or a new rate for a run that has stopped already
+        _, number, new_key, new_static, weights, state, snapshot_every, until = message
+        if new_static is not None:
+            key, static = new_key, new_static
+        if static is None or key != new_key:  # pragma: no cover - the parent sends them with a new key
+            outbox.send_bytes(_dumps(("stopped", number, state, "the training process lost the run's data")))
+            continue
+        if _play(inbox, outbox, number, static, weights, state, snapshot_every, until):
+            return
+
+
+def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict, snapshot_every: int,
+          until: int | None) -> bool:
+    """One Play: updates until paused, finished or ``until``; True when told to quit."""
+    model, data, loss = static
+    arrays = trainable_arrays(model)
+    for a, w in zip(arrays, weights):
+        a[...] = w
+    trainer = Trainer.from_state(model, data.x_train, data.y_train, state)
+    pending: list = []
+    before: list = []
+    sent = time.monotonic()
+    error = ""
+    quit_ = False
+
+    def flush() -> None:
+        outbox.send_bytes(_dumps(("records", number, pending, before, arrays)))
+        pending.clear()
+
+    while True:
+        stop = False
+        while inbox.poll():
+            message = pickle.loads(inbox.recv_bytes())
+            if message[0] == "learning_rate":
+                trainer.optimizer.learning_rate = message[1]
+            elif message[0] == "snapshot_every":
+                snapshot_every = message[1]
+            elif message[0] == "pause" and message[1] == number:
+                stop = True
+            elif message[0] == "quit":
+                stop = quit_ = True
+        if stop or trainer.done or (until is not None and trainer.optimizer.iterations >= until):
+            break
+        before = [a.copy() for a in arrays]
+        start = time.monotonic()
+        try:
+            _, record = advance(model, trainer, data, loss, snapshot_every)
+        except LstmvizError as err:
+            error = str(err)
+            break
+        except Exception as err:  # noqa: BLE001 - reported to the window, not lost in the child
+            traceback.print_exc()
+            error = f"training stopped: {type(err).__name__}: {err}"
+            break
+        pending.append(record)
+        now = time.monotonic()
+        if now - sent >= BATCH_SECONDS or now - start >= BATCH_SECONDS / 4:
+            flush()
+            sent = now
+    if pending:
+        flush()
+    outbox.send_bytes(_dumps(("stopped", number, trainer.state(), error)))
+    return quit_

@@ -1,0 +1,143 @@
+"""Training in a process of its own (app/train_process.py): a run played there gives, to the
+bit, the weights, histories and snapshots of the same updates run here, across a pause and
+a learning rate changed while it plays; a reset while it plays drops what comes back; a
+child that dies takes the run back to where Play started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+
+from lstmviz.app.train_process import TrainProcess
+from lstmviz.app.training import Settings, TrainingSession
+from lstmviz.engine.train import trainable_arrays
+
+
+def _tiny(**kw) -> TrainingSession:
+    # 8 updates per epoch with a validation loss at each epoch's end; snapshots every 3
+    return TrainingSession(Settings(task="delay", units=3, steps=6, **kw), snapshot_every=3)
+
+
+def _until(cond, timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.002)
+
+
+def _assert_same_run(a: TrainingSession, b: TrainingSession) -> None:
+    assert a.iteration == b.iteration and a.view().epoch == b.view().epoch
+    for x, y in zip(trainable_arrays(a.model), trainable_arrays(b.model), strict=True):
+        assert np.array_equal(x, y)
+    assert a.history == b.history  # every loss, norm, epoch and validation loss, exactly
+    assert [it for it, _ in a.snapshots] == [it for it, _ in b.snapshots]
+    for (_, x), (_, y) in zip(a.snapshots, b.snapshots):
+        assert all(np.array_equal(p, q) for p, q in zip(x, y, strict=True))
+    assert np.array_equal(a.dh_norm, b.dh_norm) and np.array_equal(a.dc_norm, b.dc_norm)
+    assert all(np.array_equal(p, q) for p, q in zip(a.before_last, b.before_last, strict=True))
+    assert a.learning_rates == b.learning_rates
+
+
+@pytest.fixture(scope="module")
+def process():
+    p = TrainProcess()
+    yield p
+    p.close()
+
+
+def test_a_run_played_in_the_process_equals_steps_here(process):
+    played = _tiny(shuffle=True)
+    assert process.play(played), process.reason
+    assert process.playing and process.alive and process.pid != os.getpid()
+    _until(lambda: played.iteration >= 5)
+    played.set_learning_rate(0.02)  # while it plays: taken at the child's next update
+    process.set_learning_rate(0.02)
+    _until(lambda: played.iteration >= 12)
+    process.pause()
+    assert not process.playing and process.error == ""
+    paused_at = played.iteration
+    time.sleep(0.05)
+    assert played.iteration == paused_at  # paused means paused
+    assert len(played.learning_rates) == 2 and played.learning_rates[1][1] == 0.02
+    assert played.trainer.optimizer.iterations == paused_at  # the trainer's state came back
+
+    assert process.play(played, until=paused_at + 20)  # resume: the same child, no data sent again
+    assert process.wait(30) and played.iteration == paused_at + 20
+
+    here = _tiny(shuffle=True)
+    rates = dict(played.learning_rates)
+    for i in range(1, played.iteration + 1):
+        if i in rates:
+            here.set_learning_rate(rates[i])
+        here.step()
+    _assert_same_run(played, here)
+    assert len(played.snapshots) == 1 + played.iteration // 3 and played.history.val_loss
+    played.step()  # a step here after the process: the optimizer's moments and the order came back
+    here.step()
+    _assert_same_run(played, here)
+
+
+def test_reset_while_playing_restores_the_initial_weights(process):
+    s = _tiny()
+    fresh = _tiny()
+    assert process.play(s)
+    _until(lambda: s.iteration >= 4)
+    s.reset()  # without pausing first: what the child sends for the old run is dropped
+    assert s.iteration == 0
+    time.sleep(0.1)
+    process.pause()
+    assert s.iteration == 0 and s.history.loss == [] and len(s.snapshots) == 1
+    for a, w in zip(trainable_arrays(s.model), s.initial, strict=True):
+        assert np.array_equal(a, w)
+    s.step()
+    fresh.step()
+    _assert_same_run(s, fresh)
+
+
+def test_a_new_configuration_is_sent_again(process):
+    s = _tiny()
+    assert process.play(s, until=3) and process.wait(30)
+    s.configure(Settings(task="sine", cell="GRU", units=2, steps=5))
+    assert process.play(s, until=4) and process.wait(30)
+    here = TrainingSession(Settings(task="sine", cell="GRU", units=2, steps=5), snapshot_every=3)
+    for _ in range(4):
+        here.step()
+    _assert_same_run(s, here)
+
+
+def test_a_child_that_dies_takes_the_run_back_to_play():
+    p = TrainProcess()
+    try:
+        s = _tiny()
+        for _ in range(2):
+            s.step()
+        at_play = [a.copy() for a in trainable_arrays(s.model)]
+        assert p.play(s)
+        _until(lambda: s.iteration >= 6)
+        os.kill(p.pid, signal.SIGKILL)
+        assert p.wait(30) and not p.playing
+        assert "the training process ended" in p.error and "update 2" in p.error
+        assert s.iteration == 2 and len(s.history.loss) == 2
+        for a, w in zip(trainable_arrays(s.model), at_play, strict=True):
+            assert np.array_equal(a, w)
+        assert p.play(s, until=3) and p.wait(30)  # a new child
+        assert s.iteration == 3
+    finally:
+        p.close()
+
+
+def test_no_process_says_why(monkeypatch):
+    from lstmviz.app import train_process
+
+    def refuse(_method):
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(train_process.multiprocessing, "get_context", refuse)
+    p = TrainProcess()
+    s = _tiny()
+    assert not p.play(s) and not p.playing
+    assert "could not start" in p.reason and "no processes here" in p.reason
