@@ -154,6 +154,20 @@ class LazyViews(Sequence):
         raise ValueError("not one of the window's views")
 
 
+def settle_ranges(widget: QtWidgets.QWidget) -> None:
+    """Apply the view ranges ``widget``'s plots were given now, not when they are painted.
+
+    pyqtgraph applies a new range lazily, at the start of a paint (``prepareForPaint``); the
+    transform it sets then asks for a second paint of every plot area, so a new trace was
+    drawn twice. Applied here, before the paint, one paint draws it."""
+    import pyqtgraph as pg
+
+    for gv in widget.findChildren(pg.GraphicsView):
+        scene = gv.scene()
+        if scene is not None and gv.isVisible():
+            scene.prepareForPaint()
+
+
 def is_model_file(path) -> bool:
     return formats.is_openable_name(path)
 
@@ -515,6 +529,7 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self._call_view(view, "set_data", model, trace)
         self._call_view(view, "set_cursor", cursor)
+        settle_ranges(view)
 
     def _shown_inputs(self):
         trace = self.state.trace
