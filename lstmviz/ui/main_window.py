@@ -776,12 +776,13 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.long_window
 
     def open_demo(self, demo: dict, read=None) -> bool:
-        ok = self.open_file(demo["model"], read=read)
-        if ok and demo.get("input") is not None:
-            try:
-                self.state.import_input(demo["input"])
-            except LstmvizError as err:
-                self.message(f"demo input: {err}", error=True)
+        with self.state.changes():  # the model and its input: the views redraw once
+            ok = self.open_file(demo["model"], read=read)
+            if ok and demo.get("input") is not None:
+                try:
+                    self.state.import_input(demo["input"])
+                except LstmvizError as err:
+                    self.message(f"demo input: {err}", error=True)
         if ok:
             self.message(f"Demo: {demo['title']}. {demo.get('description', '')}".strip())
         return ok
