@@ -296,6 +296,7 @@ class Presenter(QtCore.QObject):
         self.equations = True
         self._saved: dict | None = None
         self._floored: list = []
+        self._filtering = False
         self.actions: dict[str, QtGui.QAction] = {}
         self.spotlight = Spotlight(window.centralWidget())
         self.help = HelpOverlay(window)
@@ -355,8 +356,23 @@ class Presenter(QtCore.QObject):
         first = helpm.actions()[0] if helpm.actions() else None
         helpm.insertMenu(first, p.lessons_menu) if first else helpm.addMenu(p.lessons_menu)
         helpm.addAction(p.actions["help"])
-        QtWidgets.QApplication.instance().installEventFilter(p)
+        app = QtWidgets.QApplication.instance()
+        app.focusChanged.connect(p._focus_changed)
+        p._focus_changed(None, app.focusWidget())
         return p
+
+    def _focus_changed(self, _old, _new) -> None:
+        """The lecture keys' filter (``eventFilter``) sees the application's events only
+        while an editor of this window has the focus: it acts on nothing else, and every
+        event of the application (each paint) through a Python filter costs time."""
+        want = self._editor() is not None
+        if want != self._filtering:
+            app = QtWidgets.QApplication.instance()
+            if want:
+                app.installEventFilter(self)
+            else:
+                app.removeEventFilter(self)
+            self._filtering = want
 
     def _present_keys(self, on: bool) -> None:
         """Tab/Shift+Tab switch views while presenting; otherwise they move the keyboard
