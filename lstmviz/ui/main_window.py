@@ -375,10 +375,12 @@ class MainWindow(QtWidgets.QMainWindow):
         tabs = self.tabs
         page, current, tip = tabs.widget(k), tabs.currentIndex(), tabs.tabToolTip(k)
         blocked = tabs.blockSignals(True)
-        try:
-            tabs.removeTab(k)
+        try:  # inserted before the page, shown, then the page removed: no other tab shown between
             tabs.insertTab(k, widget, title)
             tabs.setTabToolTip(k, tip)
+            if current == k:
+                tabs.setCurrentIndex(k)
+            tabs.removeTab(k + 1)
             tabs.setCurrentIndex(current)
         finally:
             tabs.blockSignals(blocked)
