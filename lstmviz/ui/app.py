@@ -62,6 +62,7 @@ class Preread:
 
     def __init__(self, model_path: str | None):
         self.path: str | None = None
+        self._limit: int | None = None
         self._result: dict = {}
         self._thread = threading.Thread(target=self._run, args=(model_path,), name="lstmviz-preread",
                                         daemon=True)
@@ -81,7 +82,9 @@ class Preread:
             fmt = formats.sniff(str(model_path))
             if fmt.kind == "session" or fmt.weights_only:
                 return
-            from lstmviz import loading
+            from lstmviz import limits, loading
+
+            self._limit = limits.memory_limit()
         except BaseException:  # open_file reads it again and says what is wrong
             return
         self.path = str(model_path)
@@ -91,10 +94,12 @@ class Preread:
             self._result["error"] = err
 
     def __call__(self, path):
-        from lstmviz import loading
+        from lstmviz import limits, loading
 
         self._thread.join()
-        if self.path is None or str(path) != self.path:
+        # another file, or the memory budget changed since (the window's preferences set it)
+        if self.path is None or str(path) != self.path or limits.memory_limit() != self._limit:
+            self.path = None
             return loading.load(path)
         self.path = None  # once: a second open reads the file again
         if "error" in self._result:
