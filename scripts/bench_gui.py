@@ -7,13 +7,19 @@ For a stack of three 128-unit LSTMs (return_sequences=True) over 200 steps:
    for, then the widgets that changed), once as a repaint of the whole window;
 2. edit: changing `units` in the side panel's spin box re-builds, re-traces and redraws
    the tab on screen (each tab in turn);
-3. start-up: from the command start (a subprocess running ``lstmviz --screenshot``)
-   to the window painted and saved.
+3. start-up: from the command start (a subprocess running ``lstmviz --screenshot``, the
+   default demo) to the window painted, and to the PNG written; twice: as this sandbox
+   runs sources (``PYTHONDONTWRITEBYTECODE``: every lstmviz module compiled at each start)
+   and as an installed app runs (``.pyc`` files: precompiled by one warm-up run into a
+   temporary ``PYTHONPYCACHEPREFIX``, which Python then reads for every module, the
+   libraries' included). The peer, started the same ways in the same run: a bare
+   pyqtgraph window (numpy, PySide6, pyqtgraph imported, one plot with an image and a
+   curve painted and saved): what any app on these libraries pays before its own work.
 
 Every figure is a median of wall-clock times; the seek also prints this process's CPU
 time (``time.process_time``), which a machine shared with other work inflates less.
 
-Usage: scripts/bench_gui.py [--repeats N] [--batch B]
+Usage: scripts/bench_gui.py [--repeats N] [--batch B] [--starts N] [--only-startup]
 """
 
 from __future__ import annotations
@@ -49,13 +55,108 @@ def row(name, value_ms, target_ms):
     print(f"  {name:<52} {value_ms:8.1f} ms   target <= {target_ms:>6.0f} ms   {ok}")
 
 
+#: ``lstmviz --screenshot`` as the console script runs it, saying when the window is painted
+#: (``ui.app.painted`` is what takes the picture of the painted window)
+APP = """
+import sys, time
+import lstmviz.ui.app as a
+def stamp():
+    sys.stderr.write(f"PAINTED {time.time()!r}\\n")
+if hasattr(a, "painted"):
+    take = a.painted
+    a.painted = lambda window: (stamp(), take(window))[1]
+else:  # the code before ui.app.painted: the picture was window.grab()
+    from PySide6 import QtWidgets
+    grab = QtWidgets.QWidget.grab
+    QtWidgets.QWidget.grab = lambda self, *r: (stamp(), grab(self, *r))[1]
+from lstmviz.cli import main
+sys.argv[0] = "lstmviz"
+sys.exit(main())
+"""
+
+#: the peer: a bare pyqtgraph window, painted and saved as ``--screenshot`` saves lstmviz's
+PEER = """
+import sys, time
+import numpy as np
+from PySide6 import QtWidgets
+import pyqtgraph as pg
+app = QtWidgets.QApplication(["peer"])
+w = pg.PlotWidget()
+img = pg.ImageItem(np.random.default_rng(0).normal(size=(8, 40)))
+w.addItem(img)
+w.plot(np.sin(np.arange(40) / 4.0))
+w.resize(1600, 1000)
+w.show()
+for _ in range(3):
+    app.processEvents()
+sys.stderr.write(f"PAINTED {time.time()!r}\\n")
+pix = w.screen().grabWindow(w.winId())
+pix.save(sys.argv[-1], "PNG", 80)
+"""
+
+
+def _start_once(code: str, args: list[str], env: dict) -> tuple[float, float, float]:
+    """(start to painted, start to exit, CPU of the process and its children) in seconds."""
+    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    w0, t0 = time.time(), time.perf_counter()
+    r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT, env=env)
+    total = time.perf_counter() - t0
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if r.returncode != 0:
+        raise RuntimeError(f"start-up run failed ({r.returncode}): {r.stderr.strip()[-300:]}")
+    stamp = [line for line in r.stderr.splitlines() if line.startswith("PAINTED ")]
+    painted = float(stamp[-1].split()[1]) - w0 if stamp else float("nan")
+    return painted, total, c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime
+
+
+def startup(n: int) -> None:
+    """The start-up, source-only and installed (.pyc), with the bare pyqtgraph peer."""
+    base = dict(os.environ)
+    base["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in base.get("PYTHONPATH", "").split(os.pathsep) if p])
+    base["QT_QPA_PLATFORM"] = "offscreen"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = str(Path(tmp) / "shot.png")
+        source = dict(base, PYTHONDONTWRITEBYTECODE="1")
+        source.pop("PYTHONPYCACHEPREFIX", None)
+        installed = dict(base, PYTHONPYCACHEPREFIX=str(Path(tmp) / "pycache"))
+        installed.pop("PYTHONDONTWRITEBYTECODE", None)
+        ways = (("sources, no .pyc (this sandbox: PYTHONDONTWRITEBYTECODE)", source),
+                ("installed: .pyc precompiled into a temporary PYTHONPYCACHEPREFIX", installed))
+        for code, args in ((APP, ["--screenshot", out]), (PEER, [out])):
+            _start_once(code, args, installed)  # the warm-up run writes every .pyc
+        print(f"start-up (`lstmviz --screenshot`, default demo; medians of {n}, "
+              f"the peer a bare pyqtgraph window started in turn):")
+        for name, env in ways:
+            app_runs, peer_runs = [], []
+            for _ in range(n):  # in turn, so that both see the same load
+                app_runs.append(_start_once(APP, ["--screenshot", out], env))
+                peer_runs.append(_start_once(PEER, [out], env))
+            app_m = [statistics.median(r[k] for r in app_runs) * 1000 for k in range(3)]
+            peer_m = [statistics.median(r[k] for r in peer_runs) * 1000 for k in range(3)]
+            print(f"  {name}:")
+            row("command start to window painted", app_m[0], TARGET_START)
+            print(f"    {'... to the PNG written':<50} {app_m[1]:8.1f} ms  (CPU {app_m[2]:.0f} ms, the "
+                  f"reading child's included)")
+            print(f"    {'peer: bare pyqtgraph window painted':<50} {peer_m[0]:8.1f} ms  (PNG written "
+                  f"{peer_m[1]:.0f} ms, CPU {peer_m[2]:.0f} ms); lstmviz / peer {app_m[0] / peer_m[0]:.2f}x, "
+                  f"lstmviz's own {app_m[0] - peer_m[0]:.0f} ms")
+        print(f"  load average after: {os.getloadavg()[0]:.2f}")
+
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=40)
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--units", type=int, default=128)
     ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--starts", type=int, default=5, help="start-ups timed per way (median)")
+    ap.add_argument("--only-startup", action="store_true", help="time the start-up only")
     args = ap.parse_args(argv)
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    if args.only_startup:
+        startup(args.starts)
+        return 0
 
     from lstmviz.ui.app import limit_blas_threads
 
@@ -156,28 +257,27 @@ def main(argv=None) -> int:
               f"{ms:8.1f} ms  (CPU {cpu_ms:.1f} ms)")
     row("edit: re-built, re-traced, tab on screen redrawn (worst tab)", max(v[0] for v in per_tab.values()),
         TARGET_EDIT)
+    # the peer: the same edit on a state with no window (build and trace only: what no
+    # view can save), in turn with the window's so that both see the same load
+    bare = AppState([lstm(), lstm(), lstm()], InputSpec(batch_size=args.batch, timesteps=args.steps, input_dim=3))
+    window.tabs.setCurrentIndex(2)
+    alone, with_view = [], []
+    for i in range(max(5, args.repeats // 5)):
+        value = args.units - 1 if i % 2 == 0 else args.units
+        t0 = time.perf_counter()
+        bare.set_layer_option(1, "units", value)
+        alone.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        spin.setValue(value)
+        app.processEvents()
+        with_view.append(time.perf_counter() - t0)
+    print(f"    {'peer: the edit re-built and re-traced, no window':<50} {median_ms(alone):8.1f} ms  "
+          f"(Over time tab in turn: {median_ms(with_view):.1f} ms, the views' and paint's share "
+          f"{median_ms(with_view) - median_ms(alone):.1f} ms)")
     dispose(window)
 
     # 3. start-up ---------------------------------------------------------------------------
-    exe = Path(sys.executable).parent / "lstmviz"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "lstmviz"]
-    starts, start_cpu = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "shot.png"
-        for _ in range(3):
-            c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t0 = time.perf_counter()
-            r = subprocess.run(cmd + ["--screenshot", str(out)], capture_output=True, text=True, cwd=ROOT)
-            starts.append(time.perf_counter() - t0)
-            c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            start_cpu.append(c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime)
-            if r.returncode != 0 or not out.exists():
-                print(f"  start-up run failed ({r.returncode}): {r.stderr.strip()[-300:]}")
-                break
-    print("start-up (`lstmviz --screenshot`, default demo, process start to PNG written):")
-    row("command start to window painted", median_ms(starts), TARGET_START)
-    if start_cpu:
-        print(f"    {'(CPU time of the process)':<50} {median_ms(start_cpu):8.1f} ms")
+    startup(args.starts)
     return 0
 
 

@@ -162,3 +162,41 @@ def test_a_screenshot_of_a_model_that_works_still_exits_0(headless, tmp_path, ca
     out = tmp_path / "shot.png"
     assert run_app(str(MODEL), str(out), 3, (800, 500), "dark", "cell") == 0
     assert QtGui.QImage(str(out)).width() == 800
+
+
+def test_the_preread_model_is_what_lstmviz_load_reads(tmp_path, monkeypatch):
+    """``Preread`` (the start-up's read, begun before Qt) hands over exactly the model
+    ``lstmviz.load`` reads, once; another path, a changed memory budget or a second call
+    read the file then; a file's error is raised where the window reads it."""
+    import numpy as np
+
+    from lstmviz import limits, loading
+    from lstmviz.ui.app import Preread
+
+    want = loading.load(str(MODEL))
+    pre = Preread(str(MODEL))
+    got = pre(str(MODEL))
+    assert [l.name for l in got.layers] == [l.name for l in want.layers]
+    for a, b in zip(got.layers, want.layers):
+        for wa, wb in zip(a.weights, b.weights):
+            np.testing.assert_array_equal(wa, wb)
+    calls = []
+    monkeypatch.setattr(loading, "load", lambda p: calls.append(str(p)) or want)
+    assert pre(str(MODEL)) is want and calls == [str(MODEL)]  # once only
+    other = Preread(str(MODEL))
+    assert other("elsewhere.keras") is want and calls[-1] == "elsewhere.keras"
+    monkeypatch.undo()
+    changed = Preread(str(MODEL))
+    changed._thread.join()
+    monkeypatch.setattr(limits, "memory_limit", lambda: 12345)
+    monkeypatch.setattr(loading, "load", lambda p: calls.append(("again", str(p))) or want)
+    assert changed(str(MODEL)) is want and calls[-1] == ("again", str(MODEL))
+    monkeypatch.undo()
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(LstmvizError):
+        Preread(str(bad))(str(bad))
+    npy, keras = Preread(str(tmp_path / "input.npy")), Preread(str(MODEL))
+    npy._thread.join()
+    keras._thread.join()
+    assert npy.path is None and keras.path == str(MODEL)  # inputs are not read here, models are

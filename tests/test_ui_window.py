@@ -553,3 +553,44 @@ def test_one_edit_refreshes_each_panel_once(make_window, monkeypatch):
     assert calls.count(StackPanel) == 1 and calls.count(InputPanel) == 1
     params = window.stack_panel.cards.item(0).data(ROLE_CARD)["params"]
     assert params == f"{window.state.model.layers[0].count_params():,}"  # what the edit made
+
+
+def test_tabs_are_built_when_first_shown(make_window):
+    """Only the tab on screen is built with the window; another view (or the Train tab)
+    is built when its tab is first shown or asked for, and then draws the current trace."""
+    from lstmviz.app.views import VIEWS
+
+    window = make_window((1400, 900))
+    assert [window.views.is_built(k) for k in range(len(VIEWS))] == [True, False, False, False]
+    assert window._train_panel is None and window.tabs.tabText(len(VIEWS)) == "Train"
+    assert [window.tabs.tabText(k) for k in range(len(VIEWS))] == [title for _, _, title in VIEWS]
+    window.state.set_cursor(step=2, unit=1)
+    window.tabs.setCurrentIndex(2)  # Over time: built, in its tab, given the trace
+    view = window.views[2]
+    assert window.tabs.widget(2) is view and window.tabs.currentIndex() == 2
+    assert view.model is window.state.model and view.trace is window.state.trace
+    rec = view.ref.rec
+    np.testing.assert_array_equal(view.images["h"].image, rec.steps["h"][view.cursor.sample].T)
+    assert all(line.value() == 2 for line in view.cursor_lines)
+    assert not window.views.is_built(1) and not window.views.is_built(3)
+    panel = window.train_panel  # built when asked for, in the last tab, the current tab kept
+    assert window.tabs.widget(window.tabs.count() - 1) is panel and window.tabs.currentIndex() == 2
+
+
+def test_an_edit_of_the_shown_layers_units_redraws_over_time(window):
+    """The Over time view keeps its layout across edits (titles, legend) and follows the
+    new units: the heatmaps are the new trace's, as tall as the units."""
+    window.tabs.setCurrentIndex(2)
+    view = window.views[2]
+    layer = window.state.cursor.layer
+    index = [e.name for e in window.state.layers].index(layer)
+    legend = len(view.legend.items)
+    for units in (3, 9):
+        window.state.set_layer_option(index, "units", units)
+        rec = window.state.trace[window.state.cursor.layer]
+        for key, img in view.images.items():
+            np.testing.assert_array_equal(img.image, rec.steps[key][view.cursor.sample].T)
+            assert img.image.shape[0] == units
+        lo, hi = view.slots[0].plot.getViewBox().viewRange()[1]
+        assert (lo, hi) == (-0.5, units - 0.5)
+        assert len(view.legend.items) == legend

@@ -134,9 +134,12 @@ class Model:
         msg = limits.excess(need, "initialising the model's weights")
         if msg:
             raise LstmvizError(f"{msg}; give the layers fewer units, or {limits.HINT}")
-        for node in self.nodes:
-            given = (weights or {}).get(node.layer.name)
-            node.layer.build(shapes[node.layer.name], rng, given)
+        # layers given weights first (they draw nothing from ``rng``): weights that do not fit
+        # fail before any other layer is initialised (``AppState.build_model`` tries the
+        # weights it kept, then starts afresh); the others draw in the model's order
+        given = {n.layer.name: (weights or {}).get(n.layer.name) for n in self.nodes}
+        for node in sorted(self.nodes, key=lambda n: given[n.layer.name] is None):
+            node.layer.build(shapes[node.layer.name], rng, given[node.layer.name])
 
     @staticmethod
     def _check_mask_shape(node: Node, mask: TensorRef, mask_shape, input_shape) -> None:

@@ -23,6 +23,7 @@ import glob
 import logging
 import os
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -48,6 +49,62 @@ def limit_blas_threads(n: int = 1) -> None:
                     break
     except OSError:
         pass
+
+
+class Preread:
+    """``lstmviz.load`` of the model the window will open (``model_path``, else the first
+    demo), started on a thread before Qt, pyqtgraph and the window are: the reading child
+    process (``io/isolated.py``) runs beside the start-up instead of after it. Calling it
+    with that path waits for it (``MainWindow.open_file(path, read=...)``): the model, or
+    the reader's error, as ``loading.load`` gives them. Files that ``open_file`` does not
+    give to ``loading.load`` (inputs, sessions, weights-only files) are not read here, and
+    any other path is read then, as without it."""
+
+    def __init__(self, model_path: str | None):
+        self.path: str | None = None
+        self._limit: int | None = None
+        self._result: dict = {}
+        self._thread = threading.Thread(target=self._run, args=(model_path,), name="lstmviz-preread",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, model_path) -> None:
+        try:
+            from lstmviz.io import formats
+
+            if model_path is None:
+                from lstmviz.app.demos import load_demos
+
+                demos = load_demos()
+                model_path = demos[0]["model"] if demos else None
+            if model_path is None or str(model_path).lower().endswith((".npy", ".csv", ".txt")):
+                return
+            fmt = formats.sniff(str(model_path))
+            if fmt.kind == "session" or fmt.weights_only:
+                return
+            from lstmviz import limits, loading
+
+            self._limit = limits.memory_limit()
+        except BaseException:  # open_file reads it again and says what is wrong
+            return
+        self.path = str(model_path)
+        try:
+            self._result["value"] = loading.load(self.path)
+        except BaseException as err:  # raised where open_file reads it
+            self._result["error"] = err
+
+    def __call__(self, path):
+        from lstmviz import limits, loading
+
+        self._thread.join()
+        # another file, or the memory budget changed since (the window's preferences set it)
+        if self.path is None or str(path) != self.path or limits.memory_limit() != self._limit:
+            self.path = None
+            return loading.load(path)
+        self.path = None  # once: a second open reads the file again
+        if "error" in self._result:
+            raise self._result.pop("error")
+        return self._result.pop("value")
 
 
 def install_excepthook(window_getter) -> None:
@@ -147,14 +204,15 @@ def set_app_icon(app) -> None:
 
 
 def make_window(model_path: str | None = None, theme: str | None = None, quiet: bool = False,
-                settings=None, inputs=None, model=None, strict: bool = False):
+                settings=None, inputs=None, model=None, strict: bool = False, read=None):
     """The main window, themed, on ``model_path`` or the demo. Raises LstmvizError.
 
     ``inputs``: an array, or a function of the opened model returning one (``--input``),
     to trace the model on (see ``lstmviz.app.inputs.use_array``). ``model``: an lstmviz
     ``Model`` to show instead of a file (``lstmviz.show``). ``strict`` (headless runs): also
     when the model was opened but cannot be traced, so that a picture never shows another
-    model than the one asked for."""
+    model than the one asked for. ``read``: a ``Preread`` started earlier (else
+    ``lstmviz.load`` reads the file when the window opens it)."""
     import pyqtgraph as pg
     from PySide6 import QtWidgets
 
@@ -177,7 +235,7 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
             dispose(window)
             raise LstmvizError(msg)
     elif model_path:
-        if not window.open_file(model_path):
+        if not window.open_file(model_path, read=read):
             msg = window.last_message
             window.close()
             window.deleteLater()
@@ -189,7 +247,7 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
     else:
         demos = load_demos()
         if demos:
-            window.open_demo(demos[0])
+            window.open_demo(demos[0], read=read)
     if inputs is not None:
         from lstmviz.app.inputs import use_array
 
@@ -250,6 +308,22 @@ def parse_size(size) -> tuple[int, int]:
     return int(w), int(h)
 
 
+def painted(window):
+    """The window as painted: offscreen (``--screenshot``) the platform's copy of what was
+    painted (the same pixels as ``grab()``, which paints the whole window a second time);
+    elsewhere ``grab()``."""
+    from PySide6 import QtGui, QtWidgets
+
+    if QtGui.QGuiApplication.platformName() == "offscreen" and window.isVisible():
+        for _ in range(2):  # what is still to paint (a paint can ask for another), painted now
+            QtWidgets.QApplication.sendPostedEvents()
+        screen = window.screen()
+        pix = screen.grabWindow(window.winId()) if screen is not None else None
+        if pix is not None and not pix.isNull() and pix.size() == window.size() * pix.devicePixelRatio():
+            return pix
+    return window.grab()
+
+
 def render(window, out, step: int | None = None, size=None) -> Path:
     """Lay out ``window`` at ``size``, seek to ``step``, save a PNG of the whole window."""
     from PySide6 import QtWidgets
@@ -269,10 +343,12 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     check_drawn(window)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    pix = window.grab()
+    pix = painted(window)
     if (pix.width(), pix.height()) != (w, h):
         pix = pix.scaled(w, h)
-    if not pix.save(str(out), "PNG"):
+    # PNG is lossless at any level: zlib's level for quality 80 writes the same pixels in
+    # ~60% of the default level's time, the file ~9% larger
+    if not pix.save(str(out), "PNG", 80):
         raise OSError(f"{out}: could not write the PNG")
     return out
 
@@ -284,6 +360,7 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
 
     ``view`` (unrolled, cell, over_time, weights or 1-4) picks the tab shown first."""
     limit_blas_threads(1)
+    read = Preread(model_path)  # the file's reading child starts now, beside Qt's start
     headless = screenshot is not None
     # Headless runs report failures as one line on stderr (below): no log echo of it.
     logging.basicConfig(level=logging.ERROR if headless else logging.INFO,
@@ -301,7 +378,7 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
             from lstmviz.ui.system_theme import startup_theme
 
             theme = startup_theme()
-        window = make_window(model_path, theme, quiet=headless, strict=headless, inputs=inputs)
+        window = make_window(model_path, theme, quiet=headless, strict=headless, inputs=inputs, read=read)
         if follow:
             from lstmviz.ui.system_theme import follow_system
 
@@ -368,11 +445,12 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
             return fail(f"{out}: the folder {out.parent} does not exist")
     except LstmvizError as err:
         return fail(err)
+    read = Preread(model_path)
     _app(offscreen=True)
     holder: dict = {}
     install_excepthook(lambda: holder.get("window"))
     try:
-        window = make_window(model_path, theme, quiet=True, inputs=inputs, strict=True)
+        window = make_window(model_path, theme, quiet=True, inputs=inputs, strict=True, read=read)
     except LstmvizError as err:
         return fail(err)
     holder["window"] = window

@@ -344,9 +344,13 @@ class Exporter(QtCore.QObject):
         m.addSeparator()
         m.addAction("Animation as &GIF\u2026", lambda: self.animation("gif"))
         mp4 = m.addAction("Animation as &MP4\u2026", lambda: self.animation("mp4"))
-        if ffmpeg_exe() is None:
-            mp4.setEnabled(False)
-            mp4.setToolTip(MP4_MISSING)
+
+        def check_mp4() -> None:  # ffmpeg looked for when the menu first opens, not at start-up
+            m.aboutToShow.disconnect(check_mp4)
+            if ffmpeg_exe() is None:
+                mp4.setEnabled(False)
+                mp4.setToolTip(MP4_MISSING)
+        m.aboutToShow.connect(check_mp4)
         m.addSeparator()
         m.addAction("Trace as .&npz\u2026", lambda: self.data("npz"))
         m.addAction("Trace as .cs&v\u2026", lambda: self.data("csv"))

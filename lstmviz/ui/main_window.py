@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,8 @@ VIEWS = APP_VIEWS
 MODEL_SUFFIXES = formats.suffixes()  # every registered format, sessions included (drop to open)
 INPUT_SUFFIXES = (".npy", ".csv", ".txt")
 MAX_RECENT = 8
+#: the Train tab's title and tooltip (the tab is there before its panel is built)
+TRAIN_TAB = ("Train", "Train a small net on a toy task and watch it learn")
 
 
 def apply_chrome(app) -> None:
@@ -103,16 +106,66 @@ def _takes_inputs(view) -> bool:
 MEMORY_KEY = "memory_limit"
 
 
+def make_view(k: int) -> TraceView:
+    """The view of tab ``k`` (``VIEWS``' order), or a placeholder when its module is missing."""
+    module, cls, title = VIEWS[k]
+    try:
+        return getattr(importlib.import_module(f"lstmviz.ui.views.{module}"), cls)()
+    except (ImportError, AttributeError) as err:
+        log.warning("view %s unavailable: %s", cls, err)
+        return PlaceholderView(title, str(err))
+
+
 def make_views() -> list[TraceView]:
-    views = []
-    for module, cls, title in VIEWS:
-        try:
-            view = getattr(importlib.import_module(f"lstmviz.ui.views.{module}"), cls)()
-        except (ImportError, AttributeError) as err:
-            log.warning("view %s unavailable: %s", cls, err)
-            view = PlaceholderView(title, str(err))
-        views.append(view)
-    return views
+    return [make_view(k) for k in range(len(VIEWS))]
+
+
+class LazyViews(Sequence):
+    """The window's views in tab order, each built the first time it is needed: its tab
+    shown, or ``window.views[k]`` (iterating builds them all). Until then its tab holds an
+    empty page; ``built()`` gives the views that exist without building any."""
+
+    def __init__(self, window: "MainWindow"):
+        self._window = window
+        self._views: list[TraceView | None] = [None] * len(VIEWS)
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+    def __getitem__(self, k):  # type: ignore[override]
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        k = range(len(self))[k]
+        view = self._views[k]
+        if view is None:
+            view = self._views[k] = self._window._view_built(k, make_view(k))
+        return view
+
+    def is_built(self, k: int) -> bool:
+        return self._views[k] is not None
+
+    def built(self) -> list[tuple[int, TraceView]]:
+        return [(k, v) for k, v in enumerate(self._views) if v is not None]
+
+    def index(self, view, start: int = 0, stop: int | None = None) -> int:
+        for k, v in self.built():
+            if v is view:
+                return k
+        raise ValueError("not one of the window's views")
+
+
+def settle_ranges(widget: QtWidgets.QWidget) -> None:
+    """Apply the view ranges ``widget``'s plots were given now, not when they are painted.
+
+    pyqtgraph applies a new range lazily, at the start of a paint (``prepareForPaint``); the
+    transform it sets then asks for a second paint of every plot area, so a new trace was
+    drawn twice. Applied here, before the paint, one paint draws it."""
+    import pyqtgraph as pg
+
+    for gv in widget.findChildren(pg.GraphicsView):
+        scene = gv.scene()
+        if scene is not None and gv.isVisible():
+            scene.prepareForPaint()
 
 
 def is_model_file(path) -> bool:
@@ -149,15 +202,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.stack_panel.input_source_requested.connect(lambda: self.side.setCurrentWidget(self.input_panel))
 
         # -- views -------------------------------------------------------------------------
-        self.views = make_views()
+        # Each view is built when its tab is first shown (or ``self.views[k]`` asked for):
+        # until then its tab holds an empty page (``LazyViews``, ``_view_built``).
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setDocumentMode(True)
-        for k, view in enumerate(self.views):
-            self.tabs.addTab(view, view.title)
-            self.tabs.setTabToolTip(k, f"{view.title} view (key {k + 1})")
-            view.step_requested.connect(self._step_requested)
-            view.layer_requested.connect(self._layer_requested)
-            view.unit_requested.connect(lambda u: self.state.set_cursor(unit=int(u)))
+        for k, (_module, _cls, title) in enumerate(VIEWS):
+            self.tabs.addTab(QtWidgets.QWidget(), title)
+            self.tabs.setTabToolTip(k, f"{title} view (key {k + 1})")
+        self.views = LazyViews(self)
+        self.views[0]  # noqa: B018  (the tab on screen first)
         self.tabs.currentChanged.connect(self._tab_changed)
 
         self.header = self._make_header()
@@ -196,9 +249,10 @@ class MainWindow(QtWidgets.QMainWindow):
         from lstmviz.ui.presentation import Presenter  # lecture mode: F5, keys, focus, lessons
 
         self.presenter = Presenter.install(self)
-        from lstmviz.ui import train_panel  # the Train tab, after the views
-
-        train_panel.install(self)
+        # the Train tab, after the views: an empty page until shown (``train_panel``)
+        self._train_panel = None
+        self.train_page: QtWidgets.QWidget | None = QtWidgets.QWidget()
+        self.tabs.setTabToolTip(self.tabs.addTab(self.train_page, TRAIN_TAB[0]), TRAIN_TAB[1])
         from lstmviz.ui.long_runner import LongRunner  # a long input's pass, progress, Cancel
 
         self.long_runner = LongRunner(self)
@@ -208,6 +262,20 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.state.model is not None:
             self._model_changed(self.state.model, self.state.trace)
         self._update_title()
+
+    @property
+    def train_panel(self):
+        """The Train tab (``ui/train_panel.TrainPanel``), built the first time it is shown
+        or asked for."""
+        if self._train_panel is None:
+            from lstmviz.ui import train_panel
+
+            self._train_panel = train_panel.install(self)
+            self.train_page = None
+            presenter = getattr(self, "presenter", None)
+            if presenter is not None:
+                presenter.view_built(self._train_panel)
+        return self._train_panel
 
     # -- header: what is selected --------------------------------------------------------
     def _make_header(self) -> QtWidgets.QWidget:
@@ -280,11 +348,43 @@ class MainWindow(QtWidgets.QMainWindow):
         """A long input's overviews (``LongSequence.overviews``) to the views that draw them."""
         seq = self.state.long
         overviews = seq.overviews if seq is not None else None
-        for view in self.views:
+        for k, view in self.views.built():  # a view built later gets them with its data
             if hasattr(view, "set_overview"):
                 self._call_view(view, "set_overview", overviews)
-                if view.model is not None and self.views.index(view) not in self._data_stale:
+                if view.model is not None and k not in self._data_stale:
                     self._call_view(view, "set_cursor", self.state.trace_cursor)
+
+    def _view_built(self, k: int, view: TraceView) -> TraceView:
+        """``view`` (just made) takes the place of tab ``k``'s empty page: its signals
+        connected, the current trace given when its tab is shown, the presenter's settings
+        (focus, equations, lecture sizes) applied."""
+        view.step_requested.connect(self._step_requested)
+        view.layer_requested.connect(self._layer_requested)
+        view.unit_requested.connect(lambda u: self.state.set_cursor(unit=int(u)))
+        self.replace_tab(k, view, VIEWS[k][2])
+        if self.state.trace is not None:
+            self._data_stale.add(k)
+        presenter = getattr(self, "presenter", None)
+        if presenter is not None:
+            presenter.view_built(view)
+        return view
+
+    def replace_tab(self, k: int, widget: QtWidgets.QWidget, title: str) -> None:
+        """Put ``widget`` in tab ``k`` instead of its empty page, the current tab kept
+        (no ``currentChanged`` on the way)."""
+        tabs = self.tabs
+        page, current, tip = tabs.widget(k), tabs.currentIndex(), tabs.tabToolTip(k)
+        blocked = tabs.blockSignals(True)
+        try:  # inserted before the page, shown, then the page removed: no other tab shown between
+            tabs.insertTab(k, widget, title)
+            tabs.setTabToolTip(k, tip)
+            if current == k:
+                tabs.setCurrentIndex(k)
+            tabs.removeTab(k + 1)
+            tabs.setCurrentIndex(current)
+        finally:
+            tabs.blockSignals(blocked)
+        page.deleteLater()
 
     def _layer_requested(self, name):
         self.state.set_cursor(layer=str(name))
@@ -310,8 +410,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
         view = mb.addMenu("&View")
         self.tab_actions = []
-        for k, v in enumerate(self.views):
-            act = view.addAction(f"&{k + 1}  {v.title}")
+        for k, (_module, _cls, title) in enumerate(VIEWS):
+            act = view.addAction(f"&{k + 1}  {title}")
             act.setShortcut(QtGui.QKeySequence(str(k + 1)))
             act.triggered.connect(lambda _=False, k=k: self.tabs.setCurrentIndex(k))
             self.tab_actions.append(act)
@@ -415,7 +515,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._stale.clear()
         self._data_stale.clear()
         current = self.tabs.currentIndex()
-        for k, view in enumerate(self.views):
+        for k, view in self.views.built():  # a view not built yet takes it when built
             if k != current:  # hidden tabs take the new trace when shown (_tab_changed)
                 self._data_stale.add(k)
                 continue
@@ -431,6 +531,7 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self._call_view(view, "set_data", model, trace)
         self._call_view(view, "set_cursor", cursor)
+        settle_ranges(view)
 
     def _shown_inputs(self):
         trace = self.state.trace
@@ -445,7 +546,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _cursor_changed(self, cursor):
         view_cursor = self.state.trace_cursor
         current = self.tabs.currentIndex()
-        for k, view in enumerate(self.views):
+        for k, view in self.views.built():
             if k in self._data_stale:
                 continue
             if self.lazy_hidden_views and k != current:
@@ -455,6 +556,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_header(cursor)
 
     def _tab_changed(self, k):
+        if 0 <= k < len(self.views):
+            self.views[k]  # noqa: B018  (built when first shown)
+        elif k >= 0 and self.tabs.widget(k) is self.train_page:
+            self.train_panel  # noqa: B018
         if k in self._data_stale and self.state.trace is not None:
             self._data_stale.discard(k)
             self._stale.discard(k)
@@ -499,11 +604,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if path:
             self.open_file(path)
 
-    def open_file(self, path) -> bool:
+    def open_file(self, path, read=None) -> bool:
         """Open a file of any registered format (``lstmviz.io.formats``, from its bytes): a
         model, a weights-only file (onto the current stack, or as the layers it implies when
         it does not fit) or a session; or an input (.npy, .csv). Problems become a message;
-        returns whether it worked."""
+        returns whether it worked. ``read``: what reads a model file (``lstmviz.load``;
+        ``ui/app.Preread``, started before the window, at start-up)."""
         path = str(path)
         t0 = time.perf_counter()
         try:
@@ -519,7 +625,7 @@ class MainWindow(QtWidgets.QMainWindow):
             model = None
             weights_only = fmt.weights_only
             if not weights_only:
-                model = self._keeping_window_alive(loading.load, path)
+                model = self._keeping_window_alive(read or loading.load, path)
                 weights_only = bool(model.source.get("weights_only"))
             if weights_only:
                 self._open_weights(path, model)
@@ -671,13 +777,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.long_window.show()
         return self.long_window
 
-    def open_demo(self, demo: dict) -> bool:
-        ok = self.open_file(demo["model"])
-        if ok and demo.get("input") is not None:
-            try:
-                self.state.import_input(demo["input"])
-            except LstmvizError as err:
-                self.message(f"demo input: {err}", error=True)
+    def open_demo(self, demo: dict, read=None) -> bool:
+        with self.state.changes():  # the model and its input: the views redraw once
+            ok = self.open_file(demo["model"], read=read)
+            if ok and demo.get("input") is not None:
+                try:
+                    self.state.import_input(demo["input"])
+                except LstmvizError as err:
+                    self.message(f"demo input: {err}", error=True)
         if ok:
             self.message(f"Demo: {demo['title']}. {demo.get('description', '')}".strip())
         return ok

@@ -224,8 +224,8 @@ class TourRunner:
         if step.expand is not None:
             self._cell_view().set_expanded(step.expand)
         text = tours.caption_text(step, state)
-        panel = getattr(self.window, "train_panel", None)
-        if step.view == "train" and panel is not None:  # a lesson on the Train tab
+        panel = getattr(self.window, "train_panel", None) if step.view == "train" else None
+        if panel is not None:  # a lesson on the Train tab
             self.window.tabs.setCurrentWidget(panel)
             facts = panel.lesson_step(step.train or {})
             try:
@@ -272,6 +272,13 @@ class TourRunner:
             self.window._update_title()
 
 
+def _built_views(window) -> list:
+    """The window's views built so far (``MainWindow.views`` builds a view when its tab is
+    first shown); every view of a window without lazy views."""
+    views = window.views
+    return views.built() if hasattr(views, "built") else list(enumerate(views))
+
+
 class Presenter(QtCore.QObject):
     """Presentation mode, keys, focus, spotlight, help and tours for one main window."""
 
@@ -289,6 +296,7 @@ class Presenter(QtCore.QObject):
         self.equations = True
         self._saved: dict | None = None
         self._floored: list = []
+        self._filtering = False
         self.actions: dict[str, QtGui.QAction] = {}
         self.spotlight = Spotlight(window.centralWidget())
         self.help = HelpOverlay(window)
@@ -348,8 +356,23 @@ class Presenter(QtCore.QObject):
         first = helpm.actions()[0] if helpm.actions() else None
         helpm.insertMenu(first, p.lessons_menu) if first else helpm.addMenu(p.lessons_menu)
         helpm.addAction(p.actions["help"])
-        QtWidgets.QApplication.instance().installEventFilter(p)
+        app = QtWidgets.QApplication.instance()
+        app.focusChanged.connect(p._focus_changed)
+        p._focus_changed(None, app.focusWidget())
         return p
+
+    def _focus_changed(self, _old, _new) -> None:
+        """The lecture keys' filter (``eventFilter``) sees the application's events only
+        while an editor of this window has the focus: it acts on nothing else, and every
+        event of the application (each paint) through a Python filter costs time."""
+        want = self._editor() is not None
+        if want != self._filtering:
+            app = QtWidgets.QApplication.instance()
+            if want:
+                app.installEventFilter(self)
+            else:
+                app.removeEventFilter(self)
+            self._filtering = want
 
     def _present_keys(self, on: bool) -> None:
         """Tab/Shift+Tab switch views while presenting; otherwise they move the keyboard
@@ -440,10 +463,11 @@ class Presenter(QtCore.QObject):
             self._retheme()
             self._floor_fonts()
 
-    def _floor_fonts(self) -> None:
+    def _floor_fonts(self, root=None) -> None:
         """Widgets with a fixed font size of their own (not the theme's) get at least
         ``MIN_PT`` while presenting; ``_unfloor_fonts`` gives them theirs back."""
-        for w in [self.window, *self.window.findChildren(QtWidgets.QWidget)]:
+        root = self.window if root is None else root
+        for w in [root, *root.findChildren(QtWidgets.QWidget)]:
             f = w.font()
             if 0 < f.pointSizeF() < MIN_PT:
                 self._floored.append((w, QtGui.QFont(f)))
@@ -458,6 +482,24 @@ class Presenter(QtCore.QObject):
             except RuntimeError:  # deleted since
                 pass
         self._floored = []
+
+    def view_built(self, widget) -> None:
+        """A view (or the Train tab) built after the window, when its tab is first shown,
+        takes what the others were given: equations hidden, focus mode, and while
+        presenting the equations' lecture size and fonts of at least ``MIN_PT``."""
+        if not self.equations and callable(getattr(widget, "set_equations_visible", None)):
+            widget.set_equations_visible(False)
+        if self.focus and callable(getattr(widget, "set_focus", None)):
+            try:
+                widget.set_focus(True)
+            except Exception:  # a view bug must not take the window down
+                log.exception("set_focus failed in %s", type(widget).__name__)
+        if self.active and self._saved is not None:
+            if hasattr(widget, "eq_scale"):
+                self._saved["eq_scale"][widget] = widget.eq_scale
+                widget.eq_scale = EQ_SCALE
+                widget.apply_theme(th.current())
+            self._floor_fonts(widget)
 
     def _retheme(self) -> None:
         self.caption.apply_theme(th.current())
@@ -478,7 +520,7 @@ class Presenter(QtCore.QObject):
             "status": w.statusBar().isVisibleTo(w), "menubar": w.menuBar().isVisibleTo(w),
             "focus": self.focus, "pointer": self.spotlight.active, "equations": self.equations,
             "size": w.size(),
-            "eq_scale": {v: v.eq_scale for v in w.views if hasattr(v, "eq_scale")},
+            "eq_scale": {v: v.eq_scale for _, v in _built_views(w) if hasattr(v, "eq_scale")},
             "tabs_min": w.tabs.minimumSize(),
             "icons": {b: b.iconSize() for b in getattr(w.player, "buttons", {}).values()},
         }
@@ -589,7 +631,7 @@ class Presenter(QtCore.QObject):
 
     def set_equations(self, on: bool) -> None:
         self.equations = bool(on)
-        for v in self.window.views:
+        for _, v in _built_views(self.window):  # views built later: view_built
             fn = getattr(v, "set_equations_visible", None)
             if callable(fn):
                 fn(self.equations)
@@ -602,7 +644,7 @@ class Presenter(QtCore.QObject):
         if bool(on) == self.focus:
             return
         self.focus = bool(on)
-        for v in self.window.views:
+        for _, v in _built_views(self.window):  # views built later: view_built
             fn = getattr(v, "set_focus", None)
             if callable(fn):
                 try:

@@ -210,8 +210,10 @@ def palette(theme: Theme) -> QtGui.QPalette:
 def widgets_held():
     """Restyling the application walks every widget while Python code runs in their event
     handlers; a garbage collection at that moment can delete a Python-owned widget under
-    Qt's walk (a segfault seen in app.setFont). Collect first, then hold the collector."""
-    gc.collect()
+    Qt's walk (a segfault seen in app.setFont). Collect first, then hold the collector
+    (no collection before there is any widget: at start-up, nothing it could delete)."""
+    if QtWidgets.QApplication.instance() is not None and QtWidgets.QApplication.allWidgets():
+        gc.collect()
     was = gc.isenabled()
     gc.disable()
     try:

@@ -723,11 +723,11 @@ def log_tick_list(lo: float, hi: float, most: int = 7) -> list | None:
 
 
 def install(window) -> TrainPanel:
-    """Add the Train tab after the views of ``window``."""
+    """The Train tab's panel of ``window``, put in the place the window keeps for it (its
+    empty ``train_page``, after the views): ``MainWindow.train_panel`` calls this the first
+    time the tab is shown or the panel asked for."""
     panel = TrainPanel(window)
     panel.window_ref = window
-    window.tabs.addTab(panel, panel.title)
-    window.tabs.setTabToolTip(window.tabs.count() - 1, "Train a small net on a toy task and watch it learn")
-    window.train_panel = panel
+    window.replace_tab(window.tabs.indexOf(window.train_page), panel, panel.title)
     window.destroyed.connect(lambda *_: (panel._playing.clear(), panel.process.close()))
     return panel

@@ -106,6 +106,7 @@ class OverTimeView(TraceView):
         self._data_key = None
         self._unit_key = None
         self._layout_key = None
+        self._layout_units = None
         self._curve_range: tuple = ()
         #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
         self.overviews: dict | None = None
@@ -225,13 +226,19 @@ class OverTimeView(TraceView):
         s, t, u = ref.clamp_cursor(cursor)
         dkey = (id(self.trace), ref.name, ref.side, s)
         if dkey != self._data_key:
-            lkey = (id(self.model), ref.name, ref.side, s, id(self.overviews), id(self.theme))
-            if lkey == self._layout_key and getattr(self.trace, "total_steps", None):
-                # a long input's next window: only the numbers and the steps move
+            # what the layout is made of: the cell's records, the units, the overviews, the
+            # theme (not the model: an edit elsewhere in the stack keeps this layer's layout)
+            lkey = (id(ref.cell), ref.name, ref.side, s, id(self.overviews), id(self.theme))
+            if lkey == self._layout_key:
+                # a new trace of the same layout (an edit, a long input's next window): only
+                # the numbers, the steps and the units move
+                if ref.units != self._layout_units:
+                    self._set_units(ref)
                 self._set_window(ref, s)
             else:
                 self._set_layer(ref, s)
                 self._layout_key = lkey
+            self._layout_units = ref.units
             self._data_key = dkey
             self._unit_key = None
         if (dkey, u) != self._unit_key:
@@ -269,7 +276,6 @@ class OverTimeView(TraceView):
     def _set_layer(self, ref: CellRef, s: int) -> None:
         t = self.theme
         keys = ref.cell.records
-        U = ref.units
         self.images, self.colorbars = {}, {}
         self.cursor_lines = [self.curve_cursor]
         for k, slot in enumerate(self.slots):
@@ -281,8 +287,6 @@ class OverTimeView(TraceView):
             slot.key = key
             slot.widget.setVisible(True)
             slot.colorbar.setColorMap(th.cmap_for(key, t))
-            slot.plot.setYRange(-0.5, U - 0.5, padding=0)
-            count_axis(slot.plot.getAxis("left"), U, max_ticks=4)  # units and steps are counts
             slot.strip.show(self._overview(ref, key), th.cmap_for(key, t), self._levels(ref, key))
             name = f"{th.symbol_html(key)}<sub>t</sub> · {th.MEANINGS[key]}"
             th.set_title(slot.plot, t.subscripts(f'<span style="color:{t.hue(key)}"><b>{name}</b></span>'),
@@ -307,7 +311,16 @@ class OverTimeView(TraceView):
             self.legend.addItem(curve, th.symbol_html(key))
         self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
         self._curve_range = ()
+        self._set_units(ref)
         self._set_window(ref, s)
+
+    def _set_units(self, ref: CellRef) -> None:
+        """The heatmaps' unit axes (an edit of ``units`` changes only these)."""
+        U = ref.units
+        for slot in self.slots:
+            if slot.key is not None:
+                slot.plot.setYRange(-0.5, U - 0.5, padding=0)
+                count_axis(slot.plot.getAxis("left"), U, max_ticks=4)  # units and steps are counts
 
     def _set_window(self, ref: CellRef, s: int) -> None:
         """What changes with the trace (a long input's window): the heatmaps' numbers and

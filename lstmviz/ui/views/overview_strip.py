@@ -32,12 +32,26 @@ def short(n: int) -> str:
 
 
 class OverviewStrip:
+    """The strip in row ``row`` of ``layout``: its plot is made the first time a long input
+    shows it (an empty row of no height until then), so a view costs nothing for it."""
+
     def __init__(self, layout: pg.GraphicsLayout, row: int, on_click=None, label: str | None = "all"):
         self.layout = layout
         self.label = label
         self.row = row
         self.on_click = on_click
-        self.plot: pg.PlotItem = layout.addPlot(row=row, col=0)
+        self.total = 1
+        self.plot: pg.PlotItem | None = None
+        self.image: ClickableImage | None = None
+        self.band: pg.LinearRegionItem | None = None
+        self.line: pg.InfiniteLine | None = None
+        self._theme: th.Theme | None = None
+        self._left: tuple | None = None
+        self.shown = True
+        self.set_visible(False)
+
+    def _build(self) -> None:
+        self.plot = self.layout.addPlot(row=self.row, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
@@ -45,7 +59,6 @@ class OverviewStrip:
         left = self.plot.getAxis("left")
         left.setTicks([[], []])
         left.setWidth(AXIS_WIDTH)
-        self.total = 1
         self.image = ClickableImage(on_click=self._clicked, axisOrder="row-major")
         self.plot.addItem(self.image)
         self.band = pg.LinearRegionItem(movable=False)
@@ -54,10 +67,15 @@ class OverviewStrip:
         self.line = pg.InfiniteLine(angle=90, movable=False)
         self.line.setZValue(11)
         self.plot.addItem(self.line, ignoreBounds=True)
-        self.shown = True
-        self.set_visible(False)
+        if self._theme is not None:
+            self.style(self._theme)
+        if self._left is not None:
+            self.set_left(*self._left)
 
     def style(self, t: th.Theme) -> None:
+        self._theme = t
+        if self.plot is None:
+            return
         th.style_plot(self.plot, t)
         self.plot.getAxis("bottom").setStyle(tickFont=t.font(0.8))
         if self.label:
@@ -75,7 +93,10 @@ class OverviewStrip:
         if on == self.shown:
             return
         self.shown = on
-        self.plot.setVisible(on)
+        if on and self.plot is None:
+            self._build()
+        if self.plot is not None:
+            self.plot.setVisible(on)
         self.layout.layout.setRowFixedHeight(self.row, HEIGHT if on else 0)
         self.layout.layout.setRowSpacing(self.row, 4 if on else 0)
 
@@ -105,6 +126,9 @@ class OverviewStrip:
     def set_left(self, width: int, ticks: list | None = None) -> None:
         """The left axis: ``width`` pixels (as the plot's below, so that steps line up) and
         ``ticks`` [(row, text)] naming the rows."""
+        self._left = (width, ticks)
+        if self.plot is None:
+            return
         axis = self.plot.getAxis("left")
         axis.setWidth(width)
         axis.setTicks([ticks or [], []])
@@ -117,7 +141,7 @@ class OverviewStrip:
         self.line.setPos(step)
 
     def _clicked(self, column: int, row: int) -> None:
-        if self.on_click is not None and self.total:
+        if self.on_click is not None and self.total and self.image is not None:
             bins = self.image.image.shape[1] if self.image.image is not None else 1
             # the image spans the steps: a pixel column is a bin, its first step is asked
             self.on_click(int(max(0, min(self.total - 1, -(-column * self.total // bins)))))
