@@ -155,3 +155,76 @@ class QuietLabel(QtWidgets.QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()
+
+
+class RichText(QtWidgets.QWidget):
+    """Rich text drawn from one ``QTextDocument`` this widget lays out itself.
+
+    What the Cell view's equations need at every step, without a QLabel's cost: a new
+    ``QLabel`` text asks its parent for a layout pass and is measured several times over
+    (a word-wrapped label tries widths), ~10 ms for the equations' table at each step.
+    Here a new text is parsed once, laid out once at the widget's width, and painted from
+    that layout; ``heightForWidth`` answers from it too. The text is not selectable: the
+    context menu copies it as plain text.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.doc = QtGui.QTextDocument(self)
+        self.doc.setDocumentMargin(0)  # as a QLabel draws its text
+        self.doc.setUndoRedoEnabled(False)
+        self.doc.setDefaultFont(self.font())
+        self._html = ""
+        self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
+        copy = QtGui.QAction("Copy", self)
+        copy.triggered.connect(self.copy)
+        self.addAction(copy)
+
+    def text(self) -> str:
+        return self._html
+
+    def setText(self, html: str) -> None:  # noqa: N802 (QLabel's name)
+        if html != self._html:
+            self._html = html
+            self.doc.setHtml(html)
+            self.update()
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        # the font the widget ends up with (a style sheet's polish may override setFont's,
+        # as it does a QLabel's)
+        if event.type() == QtCore.QEvent.Type.FontChange and self.doc.defaultFont() != self.font():
+            self.doc.setDefaultFont(self.font())
+            self.update()
+        super().changeEvent(event)
+
+    def plain_text(self) -> str:
+        return self.doc.toPlainText()
+
+    def copy(self) -> None:
+        QtWidgets.QApplication.clipboard().setText(self.plain_text())
+
+    def _layout(self, width: int) -> None:
+        if self.doc.textWidth() != width:
+            self.doc.setTextWidth(width)
+
+    def ideal_width(self) -> float:
+        """The text's width unwrapped (its widest line), as laid out at the current width."""
+        return self.doc.idealWidth()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        self._layout(width)
+        return int(np.ceil(self.doc.size().height()))
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        self._layout(self.width())
+        p = QtGui.QPainter(self)
+        ctx = QtGui.QAbstractTextDocumentLayout.PaintContext()
+        ctx.palette = self.palette()
+        ctx.palette.setColor(QtGui.QPalette.ColorRole.Text, self.palette().color(QtGui.QPalette.ColorRole.WindowText))
+        ctx.clip = QtCore.QRectF(event.rect())
+        p.setClipRect(event.rect())
+        self.doc.documentLayout().draw(p, ctx)
+        p.end()

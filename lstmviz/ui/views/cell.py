@@ -25,6 +25,7 @@ from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     CellRef,
     QuietLabel,
+    RichText,
     cell_ref,
     cosmetic_pen,
     count_axis,
@@ -186,13 +187,10 @@ class CellView(TraceView):
         self._grid = grid
         self._col_of = {key: k for k, key in enumerate(self.bars)}
         # Below: the equations, large, one per row: symbol | formula | = numbers.
-        self.eq_label = QtWidgets.QLabel()
-        self.eq_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.eq_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
-        self.eq_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        # long equations move their numbers to a second row (_show_equations) and the
-        # legend wraps, rather than widening the window past the screen
-        self.eq_label.setWordWrap(True)
+        # one text layout per step (a QLabel's cost ~10 ms: RichText); long equations move
+        # their numbers to a second row (_show_equations) and the legend wraps, rather than
+        # widening the window past the screen
+        self.eq_label = RichText()
         self.eq_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         #: the equations' size relative to the body text (presentation mode lowers it)
         self.eq_scale = 1.3
