@@ -49,6 +49,15 @@ def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, t
     axis.setTicks([ticks if ticks is not None else count_ticks(n, first, max_ticks), []])
 
 
+def cache_pixels(*items: QtWidgets.QGraphicsItem) -> None:
+    """Keep each item's last painting as a pixmap (device coordinates): an item that does
+    not change, under a cursor line that moves over it, is then copied instead of painted
+    again (a heatmap's scaled image, an axis's ticks and labels, a curve of 200 points);
+    the item's own ``update()`` (new data, new range) paints it anew."""
+    for item in items:
+        item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
 def cosmetic_pen(color, width: float = 1.0, style=QtCore.Qt.PenStyle.SolidLine) -> QtGui.QPen:
     pen = QtGui.QPen(QtGui.QColor(color))
     pen.setWidthF(width)
