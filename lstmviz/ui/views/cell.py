@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.cell_ref import Equation, activation_names, equations  # noqa: F401
@@ -84,6 +85,17 @@ class _BarPlot:
         self.title = ""
         self.values: np.ndarray | None = None
         self._styled = None
+        # The title's second row (this step's number) is a plain text item over a blank
+        # row of the rich-text title, which is parsed and laid out again only when its
+        # first row changes (a new rich text and its layout in nine titles cost ~5 ms a
+        # step); placed where the rich text put that row, the title centred as before.
+        label = self.plot.titleLabel
+        self.value_item = QtWidgets.QGraphicsSimpleTextItem(label.item)
+        self._head_key: tuple | None = None
+        self._head_width = 0.0
+        self._value_at = QtCore.QPointF()
+        self._metrics: QtGui.QFontMetricsF | None = None
+        label.geometryChanged.connect(self._place_title)
 
     def style(self, t: th.Theme, color: str):
         if self._styled is not None and self._styled[0] is t and self._styled[1] == color:
@@ -119,7 +131,7 @@ class _BarPlot:
         count_axis(self.plot.getAxis("bottom"), n, ticks=[(i, str(i)) for i in range(0, max(n, 1), every)])
         self.title = title
 
-    def set(self, values: np.ndarray, unit: int | None, label: str, t: th.Theme):
+    def set(self, values: np.ndarray, unit: int | None, label: str, value: str, t: th.Theme):
         self.values = values
         self.curve.setData(self.x, values)
         if unit is None:
@@ -132,7 +144,47 @@ class _BarPlot:
                 pad = (hi - lo) * 0.1
                 self.mask.set_band(unit - 0.5, unit + 0.5, (-0.6, self.n - 0.4, lo - pad, hi + pad), "x")
         self.mask.set_visible(self.focus and unit is not None)
-        th.set_title(self.plot, t.subscripts(label), color=t.foreground, size=f"{t.pt(0.85)}pt")
+        self._set_title(label, value, t)
+
+    def _set_title(self, head: str, value: str, t: th.Theme) -> None:
+        """The title: ``head`` (rich text) over ``value`` (plain, this step's)."""
+        key = (head, t.foreground, t.pt(0.85), t.min_pt)
+        if key != self._head_key:
+            th.set_title(self.plot, t.subscripts(head) + "<br>&nbsp;", color=t.foreground, size=f"{t.pt(0.85)}pt")
+            doc = self.plot.titleLabel.item.document()
+            block = doc.lastBlock()
+            lines = block.layout()
+            first, second = lines.lineAt(0), lines.lineAt(lines.lineCount() - 1)
+            self._head_width = max(lines.lineAt(k).naturalTextWidth() for k in range(lines.lineCount() - 1)) \
+                if lines.lineCount() > 1 else first.naturalTextWidth()
+            self._value_at = lines.position() + QtCore.QPointF(second.x(), second.y())
+            end = QtGui.QTextCursor(doc)
+            end.movePosition(QtGui.QTextCursor.MoveOperation.End)
+            font = end.charFormat().font()
+            self.value_item.setFont(font)
+            self.value_item.setBrush(QtGui.QColor(t.foreground))
+            self._metrics = QtGui.QFontMetricsF(font)
+            self._head_key = key
+        if value != self.value_item.text():
+            self.value_item.setText(value)
+            self._place_title()
+
+    def _place_title(self) -> None:
+        """Centre the title's two rows as one block, as the rich text did with the number
+        in it (a number wider than the first row widens the block)."""
+        if self._metrics is None or not shiboken6.isValid(self.plot):
+            return  # (also called while the plot is being deleted)
+        label = self.plot.titleLabel
+        if not shiboken6.isValid(label):
+            return
+        item = label.item
+        wide = max(0.0, self._metrics.horizontalAdvance(self.value_item.text()) - self._head_width)
+        item.setPos(0, 0)
+        bounds = label.itemRect()
+        bounds.setWidth(bounds.width() + wide)
+        bounds.moveCenter(label.rect().center())
+        item.setPos(bounds.topLeft() - label.itemRect().topLeft())
+        self.value_item.setPos(self._value_at)
 
 
 class CellView(TraceView):
@@ -373,7 +425,7 @@ class CellView(TraceView):
                     continue
                 vals = np.asarray(self._x[s, tau], np.float32)
                 # short: a narrow column cut off 'input step 6'
-                bp.set(vals, None, f"<b>x<sub>t</sub></b><br>input&nbsp;{tau + o}", th_)
+                bp.set(vals, None, "<b>x<sub>t</sub></b>", f"input {tau + o}", th_)
                 continue
             if slot in ("h_prev", "c_prev"):
                 vals = ref.prev(key, s, t)
@@ -383,8 +435,8 @@ class CellView(TraceView):
                 lab = (f"{th.symbol_html(key)}<sub>t</sub> {SHORT.get(key, '')}"
                        if key not in ("h", "c") else f"{key}<sub>t</sub> out")
             # the selected unit's value: the band marks which bar, the header which unit
-            lab = f'<span style="color:{th_.hue(key)}"><b>{lab}</b></span><br>{fmt(vals[u], nd)}'
-            bp.set(vals, u, lab, th_)
+            lab = f'<span style="color:{th_.hue(key)}"><b>{lab}</b></span>'
+            bp.set(vals, u, lab, fmt(vals[u], nd), th_)
         order = ""
         if ref.backwards:
             order = " (processed right to left)"
