@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
+from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.cell_ref import Equation, activation_names, equations  # noqa: F401
@@ -59,6 +60,64 @@ def to_html(text: str) -> str:
     return re.sub(r"([ch])~", lambda m: _TILDE_HTML.format(m.group(1)), text)
 
 
+class _Bars(pg.GraphicsObject):
+    """Bars over units drawn as pyqtgraph's ``PlotCurveItem(stepMode="center",
+    fillLevel=0)`` draws them (the filled steps, then their outline as line segments, no
+    antialiasing), from one path made at ``set_data``: one Python paint call a chart
+    instead of the curve's chunked fill paths, bounds and data checks at every step."""
+
+    def __init__(self):
+        super().__init__()
+        self._fill = QtGui.QPainterPath()
+        self._segments = internals.PrimitiveArray(QtCore.QLineF, 4)
+        self._rect = QtCore.QRectF()
+        self._pen = pg.mkPen(None)
+        self._brush = pg.mkBrush(None)
+
+    def setPen(self, pen) -> None:  # noqa: N802 (pyqtgraph's names)
+        self._pen = pg.mkPen(pen)
+        self.update()
+
+    def setBrush(self, brush) -> None:  # noqa: N802
+        self._brush = pg.mkBrush(brush)
+        self.update()
+
+    def set_data(self, edges: np.ndarray, values: np.ndarray) -> None:
+        """``values[k]`` between ``edges[k]`` and ``edges[k + 1]``, filled down to 0."""
+        v = np.asarray(values, dtype=float).ravel()
+        x = np.repeat(np.asarray(edges, dtype=float)[: v.size + 1], 2)
+        y = np.zeros(x.size)
+        y[1:-1] = np.repeat(v, 2)
+        finite = np.isfinite(y)
+        if not finite.all():  # as the curve drops them
+            x, y = x[finite], y[finite]
+        self._fill = pg.arrayToQPath(x, y, connect="all", finiteCheck=False) if x.size > 1 else QtGui.QPainterPath()
+        self._segments.resize(max(x.size - 1, 0))
+        if x.size > 1:
+            seg = self._segments.ndarray()
+            seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3] = x[:-1], y[:-1], x[1:], y[1:]
+        rect = (QtCore.QRectF(QtCore.QPointF(x.min(), min(0.0, y.min())), QtCore.QPointF(x.max(), max(0.0, y.max())))
+                if x.size else QtCore.QRectF())
+        # a few pixels around for the outline's width
+        px, py = (self.pixelLength(pg.Point(1, 0)) or 0.0), (self.pixelLength(pg.Point(0, 1)) or 0.0)
+        rect = rect.adjusted(-3 * px, -3 * py, 3 * px, 3 * py)
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        return self._rect
+
+    def paint(self, p, *args) -> None:
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+        if self._brush.style() != QtCore.Qt.BrushStyle.NoBrush:
+            p.fillPath(self._fill, self._brush)
+        if self._pen.style() != QtCore.Qt.PenStyle.NoPen and self._segments.ndarray().size:
+            p.setPen(self._pen)
+            p.drawLines(*self._segments.drawargs())
+
+
 class _BarPlot:
     """One small bar chart over units (or input features) with the selected unit marked."""
 
@@ -70,9 +129,8 @@ class _BarPlot:
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         # axis-aligned bars: antialiasing only slows the fill down
-        self.curve = pg.PlotCurveItem(x=np.array([-0.5, 0.5]), y=np.zeros(1), stepMode="center",
-                                      fillLevel=0, antialias=False)
-        self.plot.addItem(self.curve)
+        self.curve = _Bars()
+        self.plot.addItem(self.curve, ignoreBounds=True)  # the ranges are set, never fitted
         self.zero = pg.InfiniteLine(pos=0, angle=0, movable=False)
         self.plot.addItem(self.zero, ignoreBounds=True)
         self.band = QtWidgets.QGraphicsRectItem()
@@ -133,7 +191,7 @@ class _BarPlot:
 
     def set(self, values: np.ndarray, unit: int | None, label: str, value: str, t: th.Theme):
         self.values = values
-        self.curve.setData(self.x, values)
+        self.curve.set_data(self.x, values)
         if unit is None:
             self.band.setVisible(False)
         else:
