@@ -210,3 +210,23 @@ def test_bar_titles_follow_a_new_theme(view, qtbot):
     assert bp.value_item.font().pointSize() > light[1]
     nd = 2 if view.theme.pt(0.85) >= 18 else 3  # lecture-sized type: 2 decimals
     assert bp.value_item.text() == fmt(trace["gru"].steps["h"][0, 2, 1], nd)
+
+
+def test_equations_copy_as_the_numbers_on_screen(view, qtbot):
+    from PySide6 import QtWidgets
+
+    model, trace, x = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True})])
+    view.resize(1300, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(model, trace, inputs=[x])
+    for t in (1, 4):
+        view.set_cursor(Cursor(step=t, sample=1, layer="lstm", unit=2))
+        view.eq_label.copy()  # the context menu's Copy
+        copied = QtWidgets.QApplication.clipboard().text()
+        rec = trace["lstm"]
+        for key in ("i", "f", "c_tilde", "o", "c", "h"):
+            assert fmt(rec.steps[key][1, t, 2]) in copied, (key, t)
+        assert [eq.numeric in copied for eq in view._eqs] == [True] * 6
+        # the painted text is laid out to the height the view gave it
+        assert view.eq_label.height() == view.eq_label.heightForWidth(view.eq_label.width())

@@ -160,3 +160,27 @@ def test_a_seek_moves_lines_and_a_new_trace_repaints_the_cached_heatmaps(view, q
     fresh.set_data(model, trace2)
     fresh.set_cursor(Cursor(step=11, layer="lstm", unit=1))
     np.testing.assert_array_equal(_heatmap_pixels(fresh, "h"), after)
+
+
+def test_a_hidden_header_is_measured_when_shown(qtbot):
+    # a view on a hidden tab does not lay its header out at every step; shown, the
+    # header takes the height its text needs at its width
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.views._common import QuietLabel
+
+    holder = QtWidgets.QWidget()
+    qtbot.addWidget(holder)
+    lay = QtWidgets.QVBoxLayout(holder)
+    label = QuietLabel()
+    lay.addWidget(label)
+    holder.resize(300, 400)
+    holder.show()
+    qtbot.waitExposed(holder)
+    label.setText("one line")
+    one = label.height()
+    holder.hide()
+    label.setText(" ".join(["a long header that wraps"] * 12))
+    holder.show()
+    qtbot.waitExposed(holder)
+    assert label.height() == label.label.heightForWidth(label.width()) > one

@@ -138,6 +138,7 @@ class QuietLabel(QtWidgets.QWidget):
         self.label.setWordWrap(True)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
         self._height = -1
+        self._unfit = False
 
     def text(self) -> str:
         return self.label.text()
@@ -145,6 +146,14 @@ class QuietLabel(QtWidgets.QWidget):
     def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name)
         if text != self.label.text():
             self.label.setText(text)
+            if self.isVisible():  # a hidden view (another tab) is measured when shown
+                self._fit()
+            else:
+                self._unfit = True
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._unfit:
             self._fit()
 
     def setFont(self, font: QtGui.QFont) -> None:  # noqa: N802
@@ -152,6 +161,7 @@ class QuietLabel(QtWidgets.QWidget):
         self._fit()
 
     def _fit(self) -> None:
+        self._unfit = False
         w = max(1, self.width())
         h = self.label.heightForWidth(w)
         if h < 0:
@@ -184,6 +194,7 @@ class RichText(QtWidgets.QWidget):
         self.doc.setUndoRedoEnabled(False)
         self.doc.setDefaultFont(self.font())
         self._html = ""
+        self._parsed = True
         self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
         copy = QtGui.QAction("Copy", self)
         copy.triggered.connect(self.copy)
@@ -193,10 +204,16 @@ class RichText(QtWidgets.QWidget):
         return self._html
 
     def setText(self, html: str) -> None:  # noqa: N802 (QLabel's name)
+        # parsed when it is measured or painted: a view on a hidden tab parses nothing
         if html != self._html:
             self._html = html
-            self.doc.setHtml(html)
+            self._parsed = False
             self.update()
+
+    def _parse(self) -> None:
+        if not self._parsed:
+            self.doc.setHtml(self._html)
+            self._parsed = True
 
     def changeEvent(self, event) -> None:  # noqa: N802
         # the font the widget ends up with (a style sheet's polish may override setFont's,
@@ -207,18 +224,16 @@ class RichText(QtWidgets.QWidget):
         super().changeEvent(event)
 
     def plain_text(self) -> str:
+        self._parse()
         return self.doc.toPlainText()
 
     def copy(self) -> None:
         QtWidgets.QApplication.clipboard().setText(self.plain_text())
 
     def _layout(self, width: int) -> None:
+        self._parse()
         if self.doc.textWidth() != width:
             self.doc.setTextWidth(width)
-
-    def ideal_width(self) -> float:
-        """The text's width unwrapped (its widest line), as laid out at the current width."""
-        return self.doc.idealWidth()
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802
         self._layout(width)
