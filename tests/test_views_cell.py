@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PySide6 import QtGui
 
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
@@ -159,3 +160,73 @@ def test_equation_layout_is_what_a_fresh_measurement_says_at_every_step(view, qt
         assert view.eq_label.text() == remembered, t
         layouts.add("numbers below" if remembered.count("<tr") > 6 else "one row")
     assert layouts == {want}
+
+
+def _pixels(widget):
+    img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.width(), 4).copy()
+
+
+def test_bar_titles_show_the_trace_numbers_and_draw_as_a_fresh_view_after_seeks(view, qtbot):
+    # a step replaces only the titles' numbers (plain text items over a blank title row):
+    # they must be the trace's, and the view must look exactly as one shown at that step
+    model, trace, x = build([LayerSpec("LSTM", {"units": 5, "return_sequences": True})], T=9, d=2)
+    rec = trace["lstm"]
+    view.resize(1300, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(model, trace, inputs=[x])
+    for t, u in ((0, 0), (4, 3), (8, 1), (5, 4)):
+        view.set_cursor(Cursor(step=t, sample=1, layer="lstm", unit=u))
+        for slot, key in (("g0", "i"), ("g1", "f"), ("g2", "c_tilde"), ("g3", "o"), ("c", "c"), ("h", "h")):
+            assert view.bars[slot].value_item.text() == fmt(rec.steps[key][1, t, u], 3), (slot, t)
+        prev_h = rec.initial_state["h"][1, u] if t == 0 else rec.steps["h"][1, t - 1, u]
+        assert view.bars["h_prev"].value_item.text() == fmt(prev_h, 3)
+        assert ("(init.)" in view.bars["h_prev"].plot.titleLabel.text) == (t == 0)
+        assert view.bars["x"].value_item.text() == f"input {t}"
+    seen = _pixels(view)
+    fresh = CellView()
+    qtbot.addWidget(fresh)
+    fresh.resize(1300, 800)
+    fresh.show()
+    qtbot.waitExposed(fresh)
+    fresh.set_data(model, trace, inputs=[x])
+    fresh.set_cursor(Cursor(step=5, sample=1, layer="lstm", unit=4))
+    np.testing.assert_array_equal(_pixels(fresh), seen)
+
+
+def test_bar_titles_follow_a_new_theme(view, qtbot):
+    from lstmviz.ui import theme as th
+
+    model, trace, x = build([LayerSpec("GRU", {"units": 3, "return_sequences": True})], T=4)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=2, layer="gru", unit=1))
+    bp = view.bars["h"]
+    dark = bp.value_item.brush().color().name(), bp.value_item.font().pointSize()
+    view.apply_theme(th.get("light"))
+    light = bp.value_item.brush().color().name(), bp.value_item.font().pointSize()
+    assert light[0] == QtGui.QColor(th.get("light").foreground).name() != dark[0]
+    view.apply_theme(th.get("light").scaled(2.0))
+    assert bp.value_item.font().pointSize() > light[1]
+    nd = 2 if view.theme.pt(0.85) >= 18 else 3  # lecture-sized type: 2 decimals
+    assert bp.value_item.text() == fmt(trace["gru"].steps["h"][0, 2, 1], nd)
+
+
+def test_equations_copy_as_the_numbers_on_screen(view, qtbot):
+    from PySide6 import QtWidgets
+
+    model, trace, x = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True})])
+    view.resize(1300, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(model, trace, inputs=[x])
+    for t in (1, 4):
+        view.set_cursor(Cursor(step=t, sample=1, layer="lstm", unit=2))
+        view.eq_label.copy()  # the context menu's Copy
+        copied = QtWidgets.QApplication.clipboard().text()
+        rec = trace["lstm"]
+        for key in ("i", "f", "c_tilde", "o", "c", "h"):
+            assert fmt(rec.steps[key][1, t, 2]) in copied, (key, t)
+        assert [eq.numeric in copied for eq in view._eqs] == [True] * 6
+        # the painted text is laid out to the height the view gave it
+        assert view.eq_label.height() == view.eq_label.heightForWidth(view.eq_label.width())

@@ -109,3 +109,78 @@ def test_a_click_on_a_veiled_column_still_picks_it(view, qtbot):
     view.step_requested.connect(seen.append)
     qtbot.mouseClick(slot.widget.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
     assert seen == [3]
+
+
+def _heatmap_pixels(view, key):
+    """The heatmap of ``key`` as painted on screen (RGB), cursor lines hidden."""
+    slot = next(s for s in view.slots if s.key == key)
+    for line in view.cursor_lines + [s.unit_line for s in view.slots]:
+        line.setVisible(False)
+    img = slot.widget.grab().toImage()
+    for line in view.cursor_lines + [s.unit_line for s in view.slots]:
+        line.setVisible(True)
+    rect = slot.widget.mapFromScene(slot.image.sceneBoundingRect()).boundingRect().adjusted(3, 3, -3, -3)
+    img = img.copy(rect).convertToFormat(img.Format.Format_RGB32)
+    return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.width(), 4)[..., :3].copy()
+
+
+def test_a_seek_moves_lines_and_a_new_trace_repaints_the_cached_heatmaps(view, qtbot):
+    # the images and curves are kept as pixmaps between steps (a seek only moves the
+    # cursor lines); a new trace must be painted anew, not copied from the old pixmaps
+    model, trace = build([LayerSpec("LSTM", {"units": 6, "return_sequences": True})], T=12)
+    view.resize(1200, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=0, layer="lstm", unit=1))
+    calls = []
+    for slot in view.slots:
+        orig = slot.image.setImage
+        slot.image.setImage = lambda *a, orig=orig, **k: (calls.append(1), orig(*a, **k))[1]
+    before = _heatmap_pixels(view, "h")
+    for t in (3, 7, 11):
+        view.set_cursor(Cursor(step=t, layer="lstm", unit=1))
+        assert all(line.value() == t for line in view.cursor_lines)
+    assert calls == []  # no image set again at a step
+    np.testing.assert_array_equal(_heatmap_pixels(view, "h"), before)
+    x2 = np.random.default_rng(5).normal(size=(2, 12, 3)).astype(np.float32) * 3
+    trace2 = model.trace(x2)
+    view.set_data(model, trace2)
+    view.set_cursor(Cursor(step=11, layer="lstm", unit=1))
+    assert calls  # the new trace's images were set
+    np.testing.assert_array_equal(view.images["h"].image, trace2["lstm"].steps["h"][0].T)
+    after = _heatmap_pixels(view, "h")
+    assert after.shape == before.shape and not np.array_equal(after, before)
+    # what is painted is the new trace's heatmap: the same as a fresh view draws it
+    fresh = OverTimeView()
+    qtbot.addWidget(fresh)
+    fresh.resize(1200, 800)
+    fresh.show()
+    qtbot.waitExposed(fresh)
+    fresh.set_data(model, trace2)
+    fresh.set_cursor(Cursor(step=11, layer="lstm", unit=1))
+    np.testing.assert_array_equal(_heatmap_pixels(fresh, "h"), after)
+
+
+def test_a_hidden_header_is_measured_when_shown(qtbot):
+    # a view on a hidden tab does not lay its header out at every step; shown, the
+    # header takes the height its text needs at its width
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.views._common import QuietLabel
+
+    holder = QtWidgets.QWidget()
+    qtbot.addWidget(holder)
+    lay = QtWidgets.QVBoxLayout(holder)
+    label = QuietLabel()
+    lay.addWidget(label)
+    holder.resize(300, 400)
+    holder.show()
+    qtbot.waitExposed(holder)
+    label.setText("one line")
+    one = label.height()
+    holder.hide()
+    label.setText(" ".join(["a long header that wraps"] * 12))
+    holder.show()
+    qtbot.waitExposed(holder)
+    assert label.height() == label.label.heightForWidth(label.width()) > one

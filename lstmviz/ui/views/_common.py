@@ -49,6 +49,15 @@ def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, t
     axis.setTicks([ticks if ticks is not None else count_ticks(n, first, max_ticks), []])
 
 
+def cache_pixels(*items: QtWidgets.QGraphicsItem) -> None:
+    """Keep each item's last painting as a pixmap (device coordinates): an item that does
+    not change, under a cursor line that moves over it, is then copied instead of painted
+    again (a heatmap's scaled image, an axis's ticks and labels, a curve of 200 points);
+    the item's own ``update()`` (new data, new range) paints it anew."""
+    for item in items:
+        item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
 def cosmetic_pen(color, width: float = 1.0, style=QtCore.Qt.PenStyle.SolidLine) -> QtGui.QPen:
     pen = QtGui.QPen(QtGui.QColor(color))
     pen.setWidthF(width)
@@ -129,6 +138,7 @@ class QuietLabel(QtWidgets.QWidget):
         self.label.setWordWrap(True)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
         self._height = -1
+        self._unfit = False
 
     def text(self) -> str:
         return self.label.text()
@@ -136,6 +146,14 @@ class QuietLabel(QtWidgets.QWidget):
     def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name)
         if text != self.label.text():
             self.label.setText(text)
+            if self.isVisible():  # a hidden view (another tab) is measured when shown
+                self._fit()
+            else:
+                self._unfit = True
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._unfit:
             self._fit()
 
     def setFont(self, font: QtGui.QFont) -> None:  # noqa: N802
@@ -143,6 +161,7 @@ class QuietLabel(QtWidgets.QWidget):
         self._fit()
 
     def _fit(self) -> None:
+        self._unfit = False
         w = max(1, self.width())
         h = self.label.heightForWidth(w)
         if h < 0:
@@ -155,3 +174,81 @@ class QuietLabel(QtWidgets.QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()
+
+
+class RichText(QtWidgets.QWidget):
+    """Rich text drawn from one ``QTextDocument`` this widget lays out itself.
+
+    What the Cell view's equations need at every step, without a QLabel's cost: a new
+    ``QLabel`` text asks its parent for a layout pass and is measured several times over
+    (a word-wrapped label tries widths), ~10 ms for the equations' table at each step.
+    Here a new text is parsed once, laid out once at the widget's width, and painted from
+    that layout; ``heightForWidth`` answers from it too. The text is not selectable: the
+    context menu copies it as plain text.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.doc = QtGui.QTextDocument(self)
+        self.doc.setDocumentMargin(0)  # as a QLabel draws its text
+        self.doc.setUndoRedoEnabled(False)
+        self.doc.setDefaultFont(self.font())
+        self._html = ""
+        self._parsed = True
+        self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
+        copy = QtGui.QAction("Copy", self)
+        copy.triggered.connect(self.copy)
+        self.addAction(copy)
+
+    def text(self) -> str:
+        return self._html
+
+    def setText(self, html: str) -> None:  # noqa: N802 (QLabel's name)
+        # parsed when it is measured or painted: a view on a hidden tab parses nothing
+        if html != self._html:
+            self._html = html
+            self._parsed = False
+            self.update()
+
+    def _parse(self) -> None:
+        if not self._parsed:
+            self.doc.setHtml(self._html)
+            self._parsed = True
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        # the font the widget ends up with (a style sheet's polish may override setFont's,
+        # as it does a QLabel's)
+        if event.type() == QtCore.QEvent.Type.FontChange and self.doc.defaultFont() != self.font():
+            self.doc.setDefaultFont(self.font())
+            self.update()
+        super().changeEvent(event)
+
+    def plain_text(self) -> str:
+        self._parse()
+        return self.doc.toPlainText()
+
+    def copy(self) -> None:
+        QtWidgets.QApplication.clipboard().setText(self.plain_text())
+
+    def _layout(self, width: int) -> None:
+        self._parse()
+        if self.doc.textWidth() != width:
+            self.doc.setTextWidth(width)
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        self._layout(width)
+        return int(np.ceil(self.doc.size().height()))
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        self._layout(self.width())
+        p = QtGui.QPainter(self)
+        ctx = QtGui.QAbstractTextDocumentLayout.PaintContext()
+        ctx.palette = self.palette()
+        ctx.palette.setColor(QtGui.QPalette.ColorRole.Text, self.palette().color(QtGui.QPalette.ColorRole.WindowText))
+        ctx.clip = QtCore.QRectF(event.rect())
+        p.setClipRect(event.rect())
+        self.doc.documentLayout().draw(p, ctx)
+        p.end()

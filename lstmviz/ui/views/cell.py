@@ -12,6 +12,8 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
+from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.cell_ref import Equation, activation_names, equations  # noqa: F401
@@ -25,6 +27,7 @@ from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     CellRef,
     QuietLabel,
+    RichText,
     cell_ref,
     cosmetic_pen,
     count_axis,
@@ -57,6 +60,64 @@ def to_html(text: str) -> str:
     return re.sub(r"([ch])~", lambda m: _TILDE_HTML.format(m.group(1)), text)
 
 
+class _Bars(pg.GraphicsObject):
+    """Bars over units drawn as pyqtgraph's ``PlotCurveItem(stepMode="center",
+    fillLevel=0)`` draws them (the filled steps, then their outline as line segments, no
+    antialiasing), from one path made at ``set_data``: one Python paint call a chart
+    instead of the curve's chunked fill paths, bounds and data checks at every step."""
+
+    def __init__(self):
+        super().__init__()
+        self._fill = QtGui.QPainterPath()
+        self._segments = internals.PrimitiveArray(QtCore.QLineF, 4)
+        self._rect = QtCore.QRectF()
+        self._pen = pg.mkPen(None)
+        self._brush = pg.mkBrush(None)
+
+    def setPen(self, pen) -> None:  # noqa: N802 (pyqtgraph's names)
+        self._pen = pg.mkPen(pen)
+        self.update()
+
+    def setBrush(self, brush) -> None:  # noqa: N802
+        self._brush = pg.mkBrush(brush)
+        self.update()
+
+    def set_data(self, edges: np.ndarray, values: np.ndarray) -> None:
+        """``values[k]`` between ``edges[k]`` and ``edges[k + 1]``, filled down to 0."""
+        v = np.asarray(values, dtype=float).ravel()
+        x = np.repeat(np.asarray(edges, dtype=float)[: v.size + 1], 2)
+        y = np.zeros(x.size)
+        y[1:-1] = np.repeat(v, 2)
+        finite = np.isfinite(y)
+        if not finite.all():  # as the curve drops them
+            x, y = x[finite], y[finite]
+        self._fill = pg.arrayToQPath(x, y, connect="all", finiteCheck=False) if x.size > 1 else QtGui.QPainterPath()
+        self._segments.resize(max(x.size - 1, 0))
+        if x.size > 1:
+            seg = self._segments.ndarray()
+            seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3] = x[:-1], y[:-1], x[1:], y[1:]
+        rect = (QtCore.QRectF(QtCore.QPointF(x.min(), min(0.0, y.min())), QtCore.QPointF(x.max(), max(0.0, y.max())))
+                if x.size else QtCore.QRectF())
+        # a few pixels around for the outline's width
+        px, py = (self.pixelLength(pg.Point(1, 0)) or 0.0), (self.pixelLength(pg.Point(0, 1)) or 0.0)
+        rect = rect.adjusted(-3 * px, -3 * py, 3 * px, 3 * py)
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
+        return self._rect
+
+    def paint(self, p, *args) -> None:
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
+        if self._brush.style() != QtCore.Qt.BrushStyle.NoBrush:
+            p.fillPath(self._fill, self._brush)
+        if self._pen.style() != QtCore.Qt.PenStyle.NoPen and self._segments.ndarray().size:
+            p.setPen(self._pen)
+            p.drawLines(*self._segments.drawargs())
+
+
 class _BarPlot:
     """One small bar chart over units (or input features) with the selected unit marked."""
 
@@ -68,9 +129,8 @@ class _BarPlot:
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         # axis-aligned bars: antialiasing only slows the fill down
-        self.curve = pg.PlotCurveItem(x=np.array([-0.5, 0.5]), y=np.zeros(1), stepMode="center",
-                                      fillLevel=0, antialias=False)
-        self.plot.addItem(self.curve)
+        self.curve = _Bars()
+        self.plot.addItem(self.curve, ignoreBounds=True)  # the ranges are set, never fitted
         self.zero = pg.InfiniteLine(pos=0, angle=0, movable=False)
         self.plot.addItem(self.zero, ignoreBounds=True)
         self.band = QtWidgets.QGraphicsRectItem()
@@ -83,6 +143,17 @@ class _BarPlot:
         self.title = ""
         self.values: np.ndarray | None = None
         self._styled = None
+        # The title's second row (this step's number) is a plain text item over a blank
+        # row of the rich-text title, which is parsed and laid out again only when its
+        # first row changes (a new rich text and its layout in nine titles cost ~5 ms a
+        # step); placed where the rich text put that row, the title centred as before.
+        label = self.plot.titleLabel
+        self.value_item = QtWidgets.QGraphicsSimpleTextItem(label.item)
+        self._head_key: tuple | None = None
+        self._head_width = 0.0
+        self._value_at = QtCore.QPointF()
+        self._metrics: QtGui.QFontMetricsF | None = None
+        label.geometryChanged.connect(self._place_title)
 
     def style(self, t: th.Theme, color: str):
         if self._styled is not None and self._styled[0] is t and self._styled[1] == color:
@@ -118,9 +189,9 @@ class _BarPlot:
         count_axis(self.plot.getAxis("bottom"), n, ticks=[(i, str(i)) for i in range(0, max(n, 1), every)])
         self.title = title
 
-    def set(self, values: np.ndarray, unit: int | None, label: str, t: th.Theme):
+    def set(self, values: np.ndarray, unit: int | None, label: str, value: str, t: th.Theme):
         self.values = values
-        self.curve.setData(self.x, values)
+        self.curve.set_data(self.x, values)
         if unit is None:
             self.band.setVisible(False)
         else:
@@ -131,7 +202,47 @@ class _BarPlot:
                 pad = (hi - lo) * 0.1
                 self.mask.set_band(unit - 0.5, unit + 0.5, (-0.6, self.n - 0.4, lo - pad, hi + pad), "x")
         self.mask.set_visible(self.focus and unit is not None)
-        th.set_title(self.plot, t.subscripts(label), color=t.foreground, size=f"{t.pt(0.85)}pt")
+        self._set_title(label, value, t)
+
+    def _set_title(self, head: str, value: str, t: th.Theme) -> None:
+        """The title: ``head`` (rich text) over ``value`` (plain, this step's)."""
+        key = (head, t.foreground, t.pt(0.85), t.min_pt)
+        if key != self._head_key:
+            th.set_title(self.plot, t.subscripts(head) + "<br>&nbsp;", color=t.foreground, size=f"{t.pt(0.85)}pt")
+            doc = self.plot.titleLabel.item.document()
+            block = doc.lastBlock()
+            lines = block.layout()
+            first, second = lines.lineAt(0), lines.lineAt(lines.lineCount() - 1)
+            self._head_width = max(lines.lineAt(k).naturalTextWidth() for k in range(lines.lineCount() - 1)) \
+                if lines.lineCount() > 1 else first.naturalTextWidth()
+            self._value_at = lines.position() + QtCore.QPointF(second.x(), second.y())
+            end = QtGui.QTextCursor(doc)
+            end.movePosition(QtGui.QTextCursor.MoveOperation.End)
+            font = end.charFormat().font()
+            self.value_item.setFont(font)
+            self.value_item.setBrush(QtGui.QColor(t.foreground))
+            self._metrics = QtGui.QFontMetricsF(font)
+            self._head_key = key
+        if value != self.value_item.text():
+            self.value_item.setText(value)
+            self._place_title()
+
+    def _place_title(self) -> None:
+        """Centre the title's two rows as one block, as the rich text did with the number
+        in it (a number wider than the first row widens the block)."""
+        if self._metrics is None or not shiboken6.isValid(self.plot):
+            return  # (also called while the plot is being deleted)
+        label = self.plot.titleLabel
+        if not shiboken6.isValid(label):
+            return
+        item = label.item
+        wide = max(0.0, self._metrics.horizontalAdvance(self.value_item.text()) - self._head_width)
+        item.setPos(0, 0)
+        bounds = label.itemRect()
+        bounds.setWidth(bounds.width() + wide)
+        bounds.moveCenter(label.rect().center())
+        item.setPos(bounds.topLeft() - label.itemRect().topLeft())
+        self.value_item.setPos(self._value_at)
 
 
 class CellView(TraceView):
@@ -186,13 +297,10 @@ class CellView(TraceView):
         self._grid = grid
         self._col_of = {key: k for k, key in enumerate(self.bars)}
         # Below: the equations, large, one per row: symbol | formula | = numbers.
-        self.eq_label = QtWidgets.QLabel()
-        self.eq_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.eq_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
-        self.eq_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
-        # long equations move their numbers to a second row (_show_equations) and the
-        # legend wraps, rather than widening the window past the screen
-        self.eq_label.setWordWrap(True)
+        # one text layout per step (a QLabel's cost ~10 ms: RichText); long equations move
+        # their numbers to a second row (_show_equations) and the legend wraps, rather than
+        # widening the window past the screen
+        self.eq_label = RichText()
         self.eq_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         #: the equations' size relative to the body text (presentation mode lowers it)
         self.eq_scale = 1.3
@@ -375,7 +483,7 @@ class CellView(TraceView):
                     continue
                 vals = np.asarray(self._x[s, tau], np.float32)
                 # short: a narrow column cut off 'input step 6'
-                bp.set(vals, None, f"<b>x<sub>t</sub></b><br>input&nbsp;{tau + o}", th_)
+                bp.set(vals, None, "<b>x<sub>t</sub></b>", f"input {tau + o}", th_)
                 continue
             if slot in ("h_prev", "c_prev"):
                 vals = ref.prev(key, s, t)
@@ -385,8 +493,8 @@ class CellView(TraceView):
                 lab = (f"{th.symbol_html(key)}<sub>t</sub> {SHORT.get(key, '')}"
                        if key not in ("h", "c") else f"{key}<sub>t</sub> out")
             # the selected unit's value: the band marks which bar, the header which unit
-            lab = f'<span style="color:{th_.hue(key)}"><b>{lab}</b></span><br>{fmt(vals[u], nd)}'
-            bp.set(vals, u, lab, th_)
+            lab = f'<span style="color:{th_.hue(key)}"><b>{lab}</b></span>'
+            bp.set(vals, u, lab, fmt(vals[u], nd), th_)
         order = ""
         if ref.backwards:
             order = " (processed right to left)"

@@ -21,7 +21,16 @@ from lstmviz.engine.cells import CELLS
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
-from lstmviz.ui.views._common import CellRef, ClickableImage, cell_ref, clamp, count_axis, message_label
+from lstmviz.ui.views._common import (
+    CellRef,
+    ClickableImage,
+    QuietLabel,
+    cache_pixels,
+    cell_ref,
+    clamp,
+    count_axis,
+    message_label,
+)
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import AXIS_WIDTH, OverviewStrip
 
@@ -82,6 +91,9 @@ class _Heatmap:
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=1, col=1)
         self.mask = DimMask(self.plot.getViewBox())  # focus mode: dims all rows but one unit
+        # a step moves the cursor line: the image and the axes beneath it are copied, not
+        # drawn again (the scaled image cost ~1 ms a heatmap at every step)
+        cache_pixels(self.image, self.plot.getAxis("left"), self.plot.getAxis("bottom"))
 
     def style(self, t: th.Theme):
         self.widget.setBackground(t.background)
@@ -122,9 +134,9 @@ class OverTimeView(TraceView):
         self.stack.addWidget(page)
         lay = QtWidgets.QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
-        self.header = QtWidgets.QLabel()
-        self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.header.setWordWrap(True)  # a long header wraps: it never widens the window
+        # its text changes at every step: no layout pass for that (QuietLabel); a long
+        # header wraps, it never widens the window
+        self.header = QuietLabel()
         lay.addWidget(self.header)
         grid = QtWidgets.QGridLayout()
         grid.setSpacing(4)
@@ -143,11 +155,13 @@ class OverTimeView(TraceView):
         self.curves: dict[str, pg.PlotDataItem] = {}
         for key in dict.fromkeys(k for cell in CELLS.values() for k in cell.records):
             self.curves[key] = pg.PlotDataItem()
+            cache_pixels(self.curves[key].curve)  # redrawn when the unit changes, not at a step
         self.curve_cursor = pg.InfiniteLine(angle=90, movable=False)
         self.curve_plot.addItem(self.curve_cursor, ignoreBounds=True)
         self.zero_line = pg.InfiniteLine(pos=0, angle=0, movable=False)
         self.curve_plot.addItem(self.zero_line, ignoreBounds=True)
         self.curve_veil = MaskVeil(self.curve_plot, behind=True)
+        cache_pixels(self.curve_plot.getAxis("left"), self.curve_plot.getAxis("bottom"))
         lay.addWidget(self.curve_widget, 2)
         self.images: dict[str, pg.ImageItem] = {}
         self.colorbars: dict[str, pg.ColorBarItem] = {}
