@@ -49,10 +49,16 @@ from . import activations, blas, workspace
 #: Traces, windows and keyframe passes all cut time at multiples of CHUNK counted from
 #: the first step of a run, so the same products are made the same way (see windows.py).
 CHUNK = 32
-#: Columns (samples) per batch block: a batch is stepped as independent column blocks.
-#: 32, so that a batch of up to 63 is one block: every extra block adds its own per-step
-#: calls, which cost a one-thread trace of batch 32 about 1.7x (blocks of 16 measured 2.35x
-#: torch.nn.LSTM against 1.4x); wider batches are split across threads.
+#: Columns (samples) per batch block: a batch is stepped as independent column blocks of
+#: 32 to 63 samples (a batch below 64 is one block). Each block's matrix products are its
+#: own (BLAS sums a column differently in products of different widths); the elementwise
+#: calls of a step run over all the blocks a thread holds at once (their numbers do not
+#: depend on how columns are grouped), so one thread steps a batch of 128 with four
+#: products per step and one set of elementwise calls, and threads take runs of blocks.
+#: Blocks of 16 (a batch of 32 on two threads) were measured on 30 Nov 2026: one thread
+#: 12-15% slower (two 16-column products cost more than one of 32 and cannot give its
+#: bits), two threads slower still on the shared machine (each thread takes the GIL back
+#: ~16 times a step): see README, "Long sequences and every core".
 BLOCK_COLUMNS = 32
 
 _pools: dict[str, ThreadPoolExecutor] = {}
@@ -121,6 +127,14 @@ def batch_blocks(batch: int) -> list[tuple[int, int]]:
     n = max(1, batch // BLOCK_COLUMNS)
     edges = [batch * k // n for k in range(n + 1)]
     return list(zip(edges[:-1], edges[1:]))
+
+
+def thread_groups(blocks: list[tuple[int, int]], n: int) -> list[list[tuple[int, int]]]:
+    """``blocks`` as at most ``n`` runs of neighbouring blocks, one per thread (a run's
+    elementwise calls cover all its columns at once; the products stay per block)."""
+    n = max(1, min(n, len(blocks)))
+    edges = [len(blocks) * k // n for k in range(n + 1)]
+    return [blocks[i:j] for i, j in zip(edges[:-1], edges[1:])]
 
 
 def _chunk_columns(xs, s, e, b0, b1):
@@ -303,20 +317,20 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     c0_t = np.ascontiguousarray(c0.T)
     K = keyframes.every if keyframes is not None else 0
 
-    def block(b0, b1):
+    def group(blks):
         with np.errstate(over="ignore"):  # exp(large) = inf gives sigmoid 0, tanh -1: exact
             if fused and small and not record and keep_not is None:
                 return _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk)
-            return _lstm_block(b0, b1)
+            return _lstm_group(blks)
 
-    def _lstm_block(b0, b1):
+    def _lstm_group(blks):
+        # the blocks blks (neighbours, columns b0:b1 of the batch) stepped together: one
+        # product per block, every elementwise call over all their columns at once
+        b0, b1 = blks[0][0], blks[-1][1]
         cols = b1 - b0
         whole = cols == B
         one = cols == 1
-        r = _row_block(4 * u, u, cols)
-        U = U_rows if one else U_rows.reshape(-1, r, u)
-        # a block of a wider batch sees every per-step array as a column slice of a
-        # (rows, B) array in both modes, so the same calls get the same strides
+        # every per-step array is a column slice of a (rows, B) array whatever the grouping
         wide = B if not whole else cols
 
         def col(a):
@@ -325,11 +339,18 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         def flat(a):  # one column: (rows, 1) as (rows,)
             return a[:, 0] if one else a
 
-        hu = np.empty((4 * u, cols), dt)
-        hu_m = flat(hu) if one else hu.reshape(-1, r, cols)
-        hu = flat(hu)
+        hu_g = np.empty((4 * u, cols), dt)
+        local = [(c0 - b0, c1 - b0) for c0, c1 in blks]
+        if one:
+            prods = [(U_rows, slice(None), hu_g[:, 0])]
+        else:
+            prods = []
+            for c0, c1 in local:
+                r = _row_block(4 * u, u, c1 - c0)
+                prods.append((U_rows.reshape(-1, r, u), slice(c0, c1), hu_g[:, c0:c1].reshape(-1, r, c1 - c0)))
+        hu = flat(hu_g)
         tmp = flat(np.empty((u, cols), dt))
-        chunk = _ChunkInputs(W_aug, d, u, cols)
+        chunk = _ChunkInputs(W_aug, d, u, cols, local)
         if not record:
             gt_s = flat(col(np.empty((4 * u, wide), dt)))
             z_s = flat(col(np.empty((4 * u, wide), dt)))
@@ -352,7 +373,8 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
                 else:
                     gt, z, ct = gt_s, z_s, c_s[t & 1]
                 ht = flat(col(h_all[t])) if keep_seq else h_s[t & 1]
-                matmul(U, h, out=hu_m)
+                for Ub, hcols, out in prods:
+                    matmul(Ub, h[:, hcols] if not one else h, out=out)
                 add(xp[t - s], hu, out=z)
                 g_sig, g_i, g_f, g_o, g_c = gt[:u3], gt[:u], gt[u:u2], gt[u2:u3], gt[u3:]
                 if fused:
@@ -388,7 +410,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
             return h.reshape(u, 1).copy(), c.reshape(u, 1).copy()
         return h.copy(), c.copy()
 
-    finals = run_parallel([lambda b=b: block(*b) for b in batch_blocks(B)])
+    finals = run_parallel([lambda g=g: group(g) for g in thread_groups(batch_blocks(B), threads())])
     h_last = np.concatenate([f[0] for f in finals], axis=1).T if T else h0
     c_last = np.concatenate([f[1] for f in finals], axis=1).T if T else c0
 
@@ -437,12 +459,15 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
 
 class _ChunkInputs:
     """The input products ``x_t @ kernel + bias`` of a chunk of ``CHUNK`` steps for the batch
-    columns ``b0:b1``, one small product per step into a contiguous ``(4u, cols)`` block
+    columns ``b0:b1``, one small product per step and column block (``blocks``, columns
+    counted from ``b0``; default one block) into a contiguous ``(4u, cols)`` block per step
     (``(4u,)`` for one column), the bias as the kernel's last column against a row of ones:
     a window and a full trace make the very same products, so they agree to the bit."""
 
-    def __init__(self, W_aug: np.ndarray, d: int, u: int, cols: int):
+    def __init__(self, W_aug: np.ndarray, d: int, u: int, cols: int,
+                 blocks: list[tuple[int, int]] | None = None):
         self.one, self.d, self.W_aug = cols == 1, d, W_aug
+        self.blocks = [slice(c0, c1) for c0, c1 in (blocks or [(0, cols)])]
         dt = np.float32
         if self.one:
             self.xa = np.ones((CHUNK, d + 1), dt)
@@ -460,7 +485,8 @@ class _ChunkInputs:
             np.matmul(xa[:n], self.WaT, out=xp[:n])
         else:
             xa[:n, :d] = xs[s:e, b0:b1].transpose(0, 2, 1)
-            np.matmul(self.W_aug, xa[:n], out=xp[:n])
+            for cs in self.blocks:
+                np.matmul(self.W_aug, xa[:n, :, cs], out=xp[:n, :, cs])
         return xp
 
 
