@@ -146,18 +146,31 @@ def _chunk_columns(xs, s, e, b0, b1):
 
 
 @_one_blas_thread
-def _chunked_projection(xs, matrix):
+def _chunked_projection(xs, matrix, prepared: dict | None = None):
     """``xs (T, B, d) @ matrix`` as (T, B, n), made of the same products a run makes
-    (per batch block, per CHUNK of steps), so a window's projection equals the trace's."""
+    (per batch block, per CHUNK of steps), so a window's projection equals the trace's.
+    ``prepared``: see ``_prepared``."""
     T, B, _ = xs.shape
     out = workspace.empty((T, B, matrix.shape[1]))
-    mt = np.ascontiguousarray(matrix.T)
+    mt = _prepared(prepared, "kernel_rows", lambda: np.ascontiguousarray(matrix.T))
     for b0, b1 in batch_blocks(B):
         for s in range(0, T, CHUNK):
             e = min(s + CHUNK, T)
             p = np.matmul(mt, _chunk_columns(xs, s, e, b0, b1))  # (n, steps*cols)
             out[s:e, b0:b1] = p.reshape(-1, e - s, b1 - b0).transpose(1, 2, 0)
     return out
+
+
+def _prepared(cache: dict | None, key: str, make):
+    """``make()``, kept in ``cache`` (a dict the caller holds for one layer whose weights do
+    not change meanwhile: a long sequence's windows) so that each window does not reorder
+    and copy the kernels again (4 MB each for an LSTM(512): ~10 ms a window)."""
+    if cache is None:
+        return make()
+    got = cache.get(key)
+    if got is None:
+        got = cache[key] = make()
+    return got
 
 
 class Keyframes:
@@ -264,7 +277,8 @@ SMALL_BATCH = 8
 
 def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
              zero_output_for_mask=False, *, record=True, keep_sequence=True,
-             keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
+             keyframes: Keyframes | None = None, prev_out=None, on_chunk=None,
+             prepared: dict | None = None):
     """Returns (recorded arrays, lazily derived arrays, outputs, final states).
 
     Stepping holds every array units-major, ``(units, batch)`` per step, with the gates
@@ -290,7 +304,12 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     the very ones a recording run computes (the same calls on arrays of the same shapes
     and strides). ``prev_out`` is the output before step 0 (a window that starts mid-sequence
     under a mask repeats it). ``on_chunk(steps_done)`` is called after each CHUNK of steps
-    (it may raise to stop the run).
+    (it may raise to stop the run). ``prepared``: a dict kept by the caller for this layer
+    while its weights stay (``_prepared``), which keeps the reordered kernels.
+
+    At one column (batch 1) a recording run also keeps each step's recurrent product as
+    ``h_proj`` (the very product the step adds), which is otherwise recomputed on first
+    access (as many products again as steps).
     """
     T, B, d = xs.shape
     u = recurrent_kernel.shape[0]
@@ -301,17 +320,24 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     scale = np.ones(4 * u, dt)
     if fused:
         scale[:3 * u] = -1.0
-    W_aug = np.zeros((4 * u, d + 1), dt)  # the kernel as rows, the bias as one more column
-    W_aug[:, :d] = (kernel[:, order] * scale).T
-    if bias is not None:
-        W_aug[:, d] = bias[order] * scale
-    U_rows = np.ascontiguousarray((recurrent_kernel[:, order] * scale).T)  # (4u, u)
+
+    def make_w_aug():
+        W_aug = np.zeros((4 * u, d + 1), dt)  # the kernel as rows, the bias as one more column
+        W_aug[:, :d] = (kernel[:, order] * scale).T
+        if bias is not None:
+            W_aug[:, d] = bias[order] * scale
+        return W_aug
+
+    W_aug = _prepared(prepared, f"W_aug{int(fused)}", make_w_aug)
+    U_rows = _prepared(prepared, f"U_rows{int(fused)}",
+                       lambda: np.ascontiguousarray((recurrent_kernel[:, order] * scale).T))  # (4u, u)
     keep_seq = record or keep_sequence or mask is not None
     if record:
         gates = workspace.empty((T, 4 * u, B))
         c_all = workspace.empty((T, u, B))
         pre_all = workspace.empty((T, 4 * u, B))  # the sums, as held (see keras_order)
     h_all = workspace.empty((T, u, B)) if keep_seq else None
+    hp_all = workspace.empty((T, 4 * u, 1)) if record and B == 1 else None  # see the docstring
     keep_not = None if mask is None else ~mask
     h0_t = np.ascontiguousarray(h0.T)
     c0_t = np.ascontiguousarray(c0.T)
@@ -373,8 +399,12 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
                 else:
                     gt, z, ct = gt_s, z_s, c_s[t & 1]
                 ht = flat(col(h_all[t])) if keep_seq else h_s[t & 1]
-                for Ub, hcols, out in prods:
-                    matmul(Ub, h[:, hcols] if not one else h, out=out)
+                if hp_all is not None:
+                    hu = hp_all[t, :, 0]
+                    matmul(U_rows, h, out=hu)
+                else:
+                    for Ub, hcols, out in prods:
+                        matmul(Ub, h[:, hcols] if not one else h, out=out)
                 add(xp[t - s], hu, out=z)
                 g_sig, g_i, g_f, g_o, g_c = gt[:u3], gt[:u], gt[u:u2], gt[u2:u3], gt[u3:]
                 if fused:
@@ -432,6 +462,8 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
 
     @_one_blas_thread
     def h_proj():
+        if hp_all is not None:  # kept while stepping
+            return keras_order(hp_all)
         # the steps' own small products again, block by block, so the same sums
         h_prev = np.concatenate([h0_t[None], h_all[:-1]])
         h_part = workspace.empty((T, 4 * u, B))
@@ -451,7 +483,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     recorded = {"i": g[0], "f": g[1], "c_tilde": g[3], "o": g[2], "c": c_seq, "h": h_seq}
     derived = {
         "pre": lambda: keras_order(pre_all),
-        "x_proj": lambda: _chunked_projection(xs, kernel),
+        "x_proj": lambda: _chunked_projection(xs, kernel, prepared),
         "h_proj": h_proj,
     }
     return recorded, derived, out, final
@@ -553,7 +585,8 @@ def _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk
 @_one_blas_thread
 def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=None,
             zero_output_for_mask=False, *, record=True, keep_sequence=True,
-            keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
+            keyframes: Keyframes | None = None, prev_out=None, on_chunk=None,
+            prepared: dict | None = None):
     """Stepped units-major like ``run_lstm`` (gates z, r, h~ in Keras' order, each step's
     products as stacks of small ones, the input bias as a column against a row of ones);
     every intermediate is recorded while stepping and handed back as (T, B, ...) views.
@@ -652,12 +685,13 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
 @_one_blas_thread
 def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
                    zero_output_for_mask=False, *, record=True, keep_sequence=True,
-                   keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
-    """``record``, ``keep_sequence``, ``keyframes`` and ``prev_out`` as in ``run_lstm``;
+                   keyframes: Keyframes | None = None, prev_out=None, on_chunk=None,
+                   prepared: dict | None = None):
+    """``record``, ``keep_sequence``, ``keyframes``, ``prev_out`` and ``prepared`` as in ``run_lstm``;
     the input projection is made in CHUNKs of steps like the LSTM's."""
     T, B, _ = xs.shape
     u = recurrent_kernel.shape[0]
-    z = _chunked_projection(xs, kernel)
+    z = _chunked_projection(xs, kernel, prepared)
     if bias is not None:
         z += bias
     h_all = workspace.empty((T, B, u))
@@ -681,7 +715,7 @@ def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
     if not record:
         return {}, {}, out, final
     derived = {
-        "x_proj": lambda: _chunked_projection(xs, kernel),
+        "x_proj": lambda: _chunked_projection(xs, kernel, prepared),
         "h_proj": lambda: _projection(_h_prev(h0, h_all), recurrent_kernel),
     }
     return {"pre": z, "h": h_all}, derived, out, final

@@ -196,6 +196,9 @@ class WindowedTrace:
         self.outputs = outputs
         self._static_records = static_records
         self.batch = inputs[0].shape[0]
+        #: per recurrent half: its kernels as the kernels step them (``recurrent._prepared``),
+        #: made by the first window and reused by the next (the weights stay with the pass)
+        self._prepared: dict[tuple[str, str], dict] = {}
 
     @property
     def output(self):
@@ -266,9 +269,10 @@ class _Window:
         xs = np.ascontiguousarray(np.asarray(x, np.float32).transpose(1, 0, 2))
         mask_t = None if mask is None else np.ascontiguousarray(mask.T)
         states, prev = self.wt.keyframes[(node.layer.name, side)].at(k)
+        prepared = self.wt._prepared.setdefault((node.layer.name, side), {})
         recorded, derived, out, _ = rnn._run(xs, [np.ascontiguousarray(s) for s in states],
                                              mask_t, record=record, keep_sequence=True,
-                                             prev_out=prev)
+                                             prev_out=prev, prepared=prepared)
         got = (start, recorded if record else None, derived, out, states, mask)
         self._runs[key] = got
         return got
