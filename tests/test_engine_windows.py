@@ -113,6 +113,23 @@ def test_windows_equal_the_trace_at_every_batch_width(batch):
             assert np.array_equal(flat[key], arr[:, a:b]), f"batch {batch} {key} steps {a}:{b}"
 
 
+@pytest.mark.parametrize("every", [8, 24])
+@pytest.mark.parametrize("name", ["stacked_last_step", "masked", "bidirectional", "simple_rnn"])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_keyframes_every_few_steps_give_windows_equal_to_the_trace(every, name, batch):
+    # K a multiple of CUT (8) but not of CHUNK (32): a window starts mid-chunk, at a cut of
+    # the input products, and is still the trace's numbers to the bit (13 inputs: BLAS sums
+    # a row of such a product differently in products of different heights)
+    model = Model.sequential((None, None, 13), MODELS[name](), seed=6)
+    x = _data(batch, d=13, seed=every + batch, mask_runs=name == "masked" and batch > 1)
+    ref = _per_step(model.trace(x).flat(), T)
+    wt = keyframe_pass(model, x, every=every)
+    for a, b in [(0, 5), (8, 16), (13, 14), (40, 57), (97, 130), (T - 3, T)]:
+        flat = wt.window(a, b).flat()
+        for key, arr in ref.items():
+            assert np.array_equal(flat[key], arr[:, a:b]), f"K={every} {name} {key} steps {a}:{b}"
+
+
 def test_a_window_starts_from_the_states_entering_its_first_step():
     model = Model.sequential((None, None, 3), MODELS["stacked_last_step"](), seed=1)
     x = _data(2)
@@ -240,9 +257,9 @@ def test_a_bad_budget_setting_is_one_clear_line(monkeypatch, raw):
 def test_keyframes_thin_out_to_stay_within_a_quarter_of_the_budget():
     model = Model.sequential((None, None, 3), [LayerSpec("LSTM", {"units": 100}, name="l")])
     small = choose_every(model, 1, 10_000, budget=1 << 30)
-    assert small == recurrent.CHUNK
+    assert small == recurrent.CUT
     every = choose_every(model, 8, 1_000_000, budget=64 << 20)
-    assert every % recurrent.CHUNK == 0 and every > small
+    assert every % recurrent.CUT == 0 and every > small
     n = -(-1_000_000 // every)
     assert n * 8 * 100 * 3 * 4 <= (64 << 20) // 4
 

@@ -45,10 +45,16 @@ import numpy as np
 from . import activations, blas, workspace
 
 # -- threads and blocks -------------------------------------------------------------------
-#: Steps per input projection: each block of steps' ``x_t @ W`` is one matrix product.
-#: Traces, windows and keyframe passes all cut time at multiples of CHUNK counted from
-#: the first step of a run, so the same products are made the same way (see windows.py).
+#: Steps made per round: the input products ``x_t @ W + b`` of CHUNK steps are made
+#: before stepping them (``on_chunk`` is called after each).
 CHUNK = 32
+#: Steps per input product where one product spans several steps (one column: the steps'
+#: ``x_t`` as rows of one product; ``x_proj``; a SimpleRNN's inputs): traces, windows and
+#: keyframe passes all cut time at multiples of CUT counted from the first step of a run,
+#: so the same products are made the same way, and a window can start at any multiple of
+#: CUT (keyframes every K steps, K a multiple of CUT; see windows.py). 8, not 32: a window
+#: around a step then recomputes as few as 8 steps from the keyframe before it.
+CUT = 8
 #: Columns (samples) per batch block: a batch is stepped as independent column blocks of
 #: 32 to 63 samples (a batch below 64 is one block). Each block's matrix products are its
 #: own (BLAS sums a column differently in products of different widths); the elementwise
@@ -148,14 +154,14 @@ def _chunk_columns(xs, s, e, b0, b1):
 @_one_blas_thread
 def _chunked_projection(xs, matrix, prepared: dict | None = None):
     """``xs (T, B, d) @ matrix`` as (T, B, n), made of the same products a run makes
-    (per batch block, per CHUNK of steps), so a window's projection equals the trace's.
+    (per batch block, per CUT of steps), so a window's projection equals the trace's.
     ``prepared``: see ``_prepared``."""
     T, B, _ = xs.shape
     out = workspace.empty((T, B, matrix.shape[1]))
     mt = _prepared(prepared, "kernel_rows", lambda: np.ascontiguousarray(matrix.T))
     for b0, b1 in batch_blocks(B):
-        for s in range(0, T, CHUNK):
-            e = min(s + CHUNK, T)
+        for s in range(0, T, CUT):
+            e = min(s + CUT, T)
             p = np.matmul(mt, _chunk_columns(xs, s, e, b0, b1))  # (n, steps*cols)
             out[s:e, b0:b1] = p.reshape(-1, e - s, b1 - b0).transpose(1, 2, 0)
     return out
@@ -376,7 +382,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
                 prods.append((U_rows.reshape(-1, r, u), slice(c0, c1), hu_g[:, c0:c1].reshape(-1, r, c1 - c0)))
         hu = flat(hu_g)
         tmp = flat(np.empty((u, cols), dt))
-        chunk = _ChunkInputs(W_aug, d, u, cols, local)
+        chunk = _ChunkInputs(W_aug, d, u, cols, local, prepared)
         if not record:
             gt_s = flat(col(np.empty((4 * u, wide), dt)))
             z_s = flat(col(np.empty((4 * u, wide), dt)))
@@ -387,13 +393,15 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         matmul, add, multiply, divide, tanh, exp, copyto = (
             np.matmul, np.add, np.multiply, np.divide, np.tanh, np.exp, np.copyto)
         act_tanh = act is activations.tanh
+        next_kf = 0 if K else -1  # the next step whose entering states are a keyframe
         for s in range(0, T, CHUNK):
             e = min(s + CHUNK, T)
             xp = chunk.make(xs, s, e, b0, b1)
-            if K and s % K == 0:  # K is a multiple of CHUNK
-                keyframes.states["h"][s // K, b0:b1] = h.T if not one else h
-                keyframes.states["c"][s // K, b0:b1] = c.T if not one else c
             for t in range(s, e):
+                if t == next_kf:
+                    keyframes.states["h"][t // K, b0:b1] = h.T if not one else h
+                    keyframes.states["c"][t // K, b0:b1] = c.T if not one else c
+                    next_kf += K
                 if record:
                     gt, z, ct = flat(col(gates[t])), flat(col(pre_all[t])), flat(col(c_all[t]))
                 else:
@@ -491,20 +499,21 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
 
 class _ChunkInputs:
     """The input products ``x_t @ kernel + bias`` of a chunk of ``CHUNK`` steps for the batch
-    columns ``b0:b1``, one small product per step and column block (``blocks``, columns
+    columns ``b0:b1`` (one column: one product per CUT steps), one small product per step
+    and column block (``blocks``, columns
     counted from ``b0``; default one block) into a contiguous ``(4u, cols)`` block per step
     (``(4u,)`` for one column), the bias as the kernel's last column against a row of ones:
     a window and a full trace make the very same products, so they agree to the bit."""
 
     def __init__(self, W_aug: np.ndarray, d: int, u: int, cols: int,
-                 blocks: list[tuple[int, int]] | None = None):
+                 blocks: list[tuple[int, int]] | None = None, prepared: dict | None = None):
         self.one, self.d, self.W_aug = cols == 1, d, W_aug
         self.blocks = [slice(c0, c1) for c0, c1 in (blocks or [(0, cols)])]
         dt = np.float32
         if self.one:
             self.xa = np.ones((CHUNK, d + 1), dt)
             self.xp = np.empty((CHUNK, 4 * u), dt)
-            self.WaT = np.ascontiguousarray(W_aug.T)
+            self.WaT = _prepared(prepared, f"WaT{id(W_aug)}", lambda: np.ascontiguousarray(W_aug.T))
         else:
             self.xa = np.ones((CHUNK, d + 1, cols), dt)
             self.xp = np.empty((CHUNK, 4 * u, cols), dt)
@@ -512,9 +521,13 @@ class _ChunkInputs:
     def make(self, xs: np.ndarray, s: int, e: int, b0: int, b1: int) -> np.ndarray:
         """Steps ``s..e-1``' products, as ``xp[t - s]``."""
         n, d, xa, xp = e - s, self.d, self.xa, self.xp
-        if self.one:
+        if self.one:  # products of CUT steps (s is a multiple of CUT: see CUT)
             xa[:n, :d] = xs[s:e, b0]
-            np.matmul(xa[:n], self.WaT, out=xp[:n])
+            m = n // CUT * CUT
+            if m:
+                np.matmul(xa[:m].reshape(-1, CUT, d + 1), self.WaT, out=xp[:m].reshape(-1, CUT, xp.shape[1]))
+            if m < n:
+                np.matmul(xa[m:n], self.WaT, out=xp[m:n])
         else:
             xa[:n, :d] = xs[s:e, b0:b1].transpose(0, 2, 1)
             for cs in self.blocks:
@@ -556,13 +569,15 @@ def _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk
     K = keyframes.every if keyframes is not None else 0
     chunk = _ChunkInputs(W_aug, d, u, B)
     matmul, add, multiply, divide, tanh, exp = np.matmul, np.add, np.multiply, np.divide, np.tanh, np.exp
+    next_kf = 0 if K else -1
     for s in range(0, T, CHUNK):
         e = min(s + CHUNK, T)
         xp = chunk.make(xs, s, e, 0, B)
-        if K and s % K == 0:
-            keyframes.states["h"][s // K] = h.T
-            keyframes.states["c"][s // K] = c.T
         for t in range(s, e):
+            if t == next_kf:
+                keyframes.states["h"][t // K] = h.T
+                keyframes.states["c"][t // K] = c.T
+                next_kf += K
             matmul(U, h, out=hu_m)
             add(xp[t - s], hu, out=z)
             exp(z_sig, out=g)
