@@ -36,6 +36,7 @@ SimpleRNN::
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -577,23 +578,25 @@ def _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk
     chunk = _ChunkInputs(W_aug, d, u, B)
     matmul, add, multiply, divide, tanh, exp = np.matmul, np.add, np.multiply, np.divide, np.tanh, np.exp
     next_kf = 0 if K else -1
+    xp_rows = list(chunk.xp)  # the chunk's per-step rows, as views made once
+    h_cycle = itertools.cycle(h_bufs)  # two buffers in turn when no sequence is kept
     for s in range(0, T, CHUNK):
         e = min(s + CHUNK, T)
-        xp = chunk.make(xs, s, e, 0, B)
-        for t in range(s, e):
+        chunk.make(xs, s, e, 0, B)
+        h_rows = h_cycle if h_seq is None else iter(h_seq[s:e])
+        for t, xpt, ht in zip(range(s, e), xp_rows, h_rows):
             if t == next_kf:
                 keyframes.states["h"][t // K] = h.T
                 keyframes.states["c"][t // K] = c.T
                 next_kf += K
-            matmul(U, h, out=hu_m)
-            add(xp[t - s], hu, z)
+            matmul(U, h, hu_m)
+            add(xpt, hu, z)
             exp(z_sig, g)
             add(g, ONE, g)
             divide(ONE, g, g)
             tanh(z_c, c_tilde)
             multiply(g_if, S, P)
             add(P_fc, P_ic, c)
-            ht = h_bufs[t & 1] if h_seq is None else h_seq[t]
             tanh(c, ht)
             multiply(ht, g_o, ht)
             h = ht
