@@ -37,10 +37,10 @@ DEFAULT_WINDOW = 256
 #: Exact windows kept (each ``window`` steps of every record: about 256 x units x 40 bytes
 #: per recurrent layer, 10 MiB for two LSTM(512)).
 CACHE_WINDOWS = 16
-#: Steps recomputed at once after a seek far away (a multiple of the engine's CUT, so
-#: they start at a cut of the input products; with keyframes every 8 steps, 16 steps
-#: of each layer: ~6 ms for two LSTM(512) layers at batch 1, the whole window follows).
-QUICK_STEPS = 2 * CUT
+#: Steps recomputed at once after a seek far away (the engine's CUT, so they start at a
+#: cut of the input products; with keyframes every 16 steps, 16 steps of each layer:
+#: ~9 ms for two LSTM(512) layers at batch 1 on the shared machine; the window follows).
+QUICK_STEPS = CUT
 
 
 def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW):

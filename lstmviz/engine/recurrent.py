@@ -53,9 +53,11 @@ CHUNK = 32
 #: ``x_t`` as rows of one product; ``x_proj``; a SimpleRNN's inputs): traces, windows and
 #: keyframe passes all cut time at multiples of CUT counted from the first step of a run,
 #: so the same products are made the same way, and a window can start at any multiple of
-#: CUT (keyframes every K steps, K a multiple of CUT; see windows.py). 8, not 32: a window
-#: around a step then recomputes as few as 8 steps from the keyframe before it.
-CUT = 8
+#: CUT (keyframes every K steps, K a multiple of CUT; see windows.py). 16, not 32: a window
+#: around a step then recomputes as few as 16 steps from the keyframe before it. (8 made
+#: the keyframe pass of 2 x LSTM(512) ~12% slower: each product reads the whole kernel,
+#: 4 MB for the second layer; 16 costs about half that.)
+CUT = 16
 #: Columns (samples) per batch block: a batch is stepped as independent column blocks of
 #: 32 to 63 samples (a batch below 64 is one block). Each block's matrix products are its
 #: own (BLAS sums a column differently in products of different widths); the elementwise

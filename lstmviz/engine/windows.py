@@ -14,7 +14,7 @@ of every layer from the keyframe before ``a`` and returns them as a ``Trace`` (e
 per-step array ``(batch, b - a, ...)``, ``start = a``): bit for bit the same numbers as
 the same steps of ``model.trace(x)``. That holds because a window makes the very products
 a whole trace makes: the recurrent kernels step the batch in blocks fixed by the batch
-size, cut input products at multiples of ``recurrent.CUT`` (8) steps counted from the first
+size, cut input products at multiples of ``recurrent.CUT`` (16) steps counted from the first
 step (a window starts at a keyframe, K a multiple of CUT, and runs to the end of a cut),
 and the time-wise layers (Dense, TimeDistributed(Dense), ...) make one product per
 step. The tests check it with ``np.array_equal``.
@@ -101,7 +101,7 @@ def keyframe_bytes(model, batch: int, steps: int, every: int) -> int:
 
 
 def choose_every(model, batch: int, steps: int, budget: int | None = None) -> int:
-    """K: the smallest multiple of CUT (doubling from 8) whose keyframes take at most a
+    """K: the smallest multiple of CUT (doubling from 16) whose keyframes take at most a
     quarter of the budget (a window then recomputes at most K + CUT steps per layer)."""
     budget = trace_budget() if budget is None else budget
     every = CUT
