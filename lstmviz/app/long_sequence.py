@@ -181,11 +181,11 @@ class LongSequence:
         if trace is None and a == 0 and self._first is not None:
             trace = self._first
         if trace is None and quick:
-            self.prefetch(a)
             q = step // QUICK_STEPS * QUICK_STEPS
             got = self._quick
             if got is None or got.start != q:
                 got = self._quick = self.windowed.window(q, min(q + QUICK_STEPS, self.steps))
+            self.prefetch(a)  # after the quick steps: a thread started first would compete with them
             return got, step - q
         if trace is None:
             trace = self.windowed.window(a, a + self.window)
