@@ -339,14 +339,14 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
 
     def make_w_aug():
         W_aug = np.zeros((4 * u, d + 1), dt)  # the kernel as rows, the bias as one more column
-        W_aug[:, :d] = (kernel[:, order] * scale).T
+        _gate_rows(kernel, u, fused, W_aug[:, :d])
         if bias is not None:
             W_aug[:, d] = bias[order] * scale
         return W_aug
 
     W_aug = _prepared(prepared, f"W_aug{int(fused)}", make_w_aug)
     U_rows = _prepared(prepared, f"U_rows{int(fused)}",
-                       lambda: np.ascontiguousarray((recurrent_kernel[:, order] * scale).T))  # (4u, u)
+                       lambda: _gate_rows(recurrent_kernel, u, fused, np.empty((4 * u, u), dt)))  # (4u, u)
     keep_seq = record or keep_sequence or mask is not None
     if record:
         gates = workspace.empty((T, 4 * u, B))
@@ -505,6 +505,20 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         "h_proj": h_proj,
     }
     return recorded, derived, out, final
+
+
+def _gate_rows(matrix: np.ndarray, u: int, negate: bool, out: np.ndarray) -> np.ndarray:
+    """``matrix (n, 4u)`` in Keras' gate order i f c o -> ``out (4u, n)``: its columns as
+    rows in the order i f o c~, the sigmoid gates' scaled by -1 when ``negate`` (exact).
+    Gate by gate in one transposing pass each (a fancy-indexed copy, a product and a
+    transposed copy took ~3x as long: ~20 ms for a 512-unit kernel on this machine)."""
+    for dst, src in ((0, 0), (1, 1), (2, 3), (3, 2)):  # held block dst is Keras' gate src
+        block = matrix[:, src * u:(src + 1) * u].T
+        if negate and dst < 3:
+            np.negative(block, out=out[dst * u:(dst + 1) * u])
+        else:
+            np.copyto(out[dst * u:(dst + 1) * u], block)
+    return out
 
 
 class _ChunkInputs:
