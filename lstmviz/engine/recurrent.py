@@ -523,11 +523,11 @@ def _gate_rows(matrix: np.ndarray, u: int, negate: bool, out: np.ndarray) -> np.
 
 class _ChunkInputs:
     """The input products ``x_t @ kernel + bias`` of a chunk of ``CHUNK`` steps for the batch
-    columns ``b0:b1`` (one column: one product per CUT steps), one small product per step
-    and column block (``blocks``, columns
-    counted from ``b0``; default one block) into a contiguous ``(4u, cols)`` block per step
-    (``(4u,)`` for one column), the bias as the kernel's last column against a row of ones:
-    a window and a full trace make the very same products, so they agree to the bit."""
+    columns ``b0:b1``: one small product per step and column block (``blocks``, columns
+    counted from ``b0``; default one block) into a contiguous ``(4u, cols)`` block per step,
+    or for one column one product per CUT steps into ``(4u,)`` rows; the bias as the
+    kernel's last column against a row of ones. A window and a full trace make the very
+    same products, so they agree to the bit."""
 
     def __init__(self, W_aug: np.ndarray, d: int, u: int, cols: int,
                  blocks: list[tuple[int, int]] | None = None, prepared: dict | None = None):
