@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lstmviz.engine import LayerSpec, Model, blas, workspace  # noqa: E402
+from lstmviz.engine import LayerSpec, Model, blas, recurrent, workspace  # noqa: E402
 
 # per cell: what a trace records while stepping, and what it computes on first access
 RECORDED = {"LSTM": ("i", "f", "c_tilde", "o", "c", "h", "pre"),
@@ -119,13 +119,15 @@ def main(argv=None) -> int:
     ap.add_argument("--no-torch", action="store_true")
     args = ap.parse_args(argv)
 
-    if args.threads:
+    if args.threads:  # NumPy's BLAS and the engine's threads (column blocks of the batch)
         blas.set_threads(args.threads)
+        recurrent.set_threads(args.threads)
     np_threads = blas.threads()
     print(f"case: {args.cell}, batch {args.batch}, {args.steps} steps, input {args.input}, "
           f"{args.units} units, float32; every intermediate recorded")
-    print(f"numpy {np.__version__}, BLAS threads {np_threads if np_threads is not None else 'unknown'}"
-          f" (os.cpu_count() = {os.cpu_count()})")
+    print(f"numpy {np.__version__}, BLAS threads {np_threads if np_threads is not None else 'unknown'}, "
+          f"engine threads {recurrent.threads()} (os.cpu_count() = {os.cpu_count()}); "
+          f"load average {os.getloadavg()[0]:.1f}")
 
     model, x = build(args.batch, args.steps, args.input, args.units, cell=args.cell)
     trace = model.trace(x)

@@ -10,8 +10,9 @@ ratio is against torch measured in the same run, as the median of back-to-back p
 3. scale: 2 x LSTM(512), batch 1, 100,000 steps: time to the first picture (the first
    window traced, before the keyframe pass), the keyframe pass against torch's two-layer
    forward, peak memory (tracemalloc: every NumPy array; goal < 1 GB), and seeking to a
-   random step (a 128-step window around it recomputed from keyframes with every record
-   the views read; goal within one 16 ms frame; the views' repaint is bench_gui.py's).
+   random step: what the app draws at once (the 16 steps holding it, every record the
+   views read) and a 128-step window around it, both recomputed from keyframes (goal
+   within one 16 ms frame with the views; the views' part is bench_scale_gui.py's).
 
     PYTHONPATH=. /work/fixenv/bin/python scripts/bench_scale.py [--repeat 3] [--steps 100000]
                                                                 [--part 1 2 3]
@@ -36,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_engine import timed  # noqa: E402
 
+from lstmviz.app.long_sequence import QUICK_STEPS  # noqa: E402
 from lstmviz.engine import LayerSpec, Model, blas, recurrent, workspace  # noqa: E402
 from lstmviz.engine.windows import keyframe_pass  # noqa: E402
 
@@ -232,13 +234,27 @@ def part_scale(torch, repeat, steps, window=128, seeks=20, threads=1):
           f"~{full / 2**30:.1f} GiB); held after the pass: {wt.nbytes / 2**20:.1f} MiB, "
           f"keyframes every {wt.every} steps; input {x.nbytes / 2**20:.0f} MiB")
 
+    records = ("i", "f", "c_tilde", "o", "c", "h", "pre", "x_proj", "h_proj")
+    quick = []
+    for t in rng.integers(0, steps, size=seeks):
+        q = int(t) // QUICK_STEPS * QUICK_STEPS
+        t0 = time.perf_counter()
+        win = wt.window(q, min(q + QUICK_STEPS, steps))
+        for rec in win.layers.values():  # every record the views draw
+            for key in records:
+                rec.steps[key]
+        quick.append(time.perf_counter() - t0)
+    print(f"  seek to a random step, what the app draws at once: the {QUICK_STEPS} steps holding it with "
+          f"every record, recomputed from the keyframe before them: median {statistics.median(quick) * 1e3:.1f} ms, "
+          f"max {max(quick) * 1e3:.1f} ms (goal within a 16 ms frame with the views: "
+          f"{verdict(statistics.median(quick), 0.016)} for the engine's part; the views' is bench_scale_gui.py's)")
     times = []
     for t in rng.integers(0, steps, size=seeks):
         a0 = int(max(0, min(steps - window, t - window // 2)))
         t0 = time.perf_counter()
         win = wt.window(a0, a0 + window)
         for rec in win.layers.values():  # every record the views draw
-            for key in ("i", "f", "c_tilde", "o", "c", "h", "pre", "x_proj", "h_proj"):
+            for key in records:
                 rec.steps[key]
         times.append(time.perf_counter() - t0)
     print(f"  seek to a random step ({window}-step window with every record, recomputed from "

@@ -7,6 +7,7 @@ import pytest
 
 from lstmviz.app import inputs as gen
 from lstmviz.app import long_data, scale
+from lstmviz.app.long_sequence import QUICK_STEPS
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.engine.windows import keyframe_pass
 from lstmviz.errors import LstmvizError
@@ -255,7 +256,7 @@ def test_a_long_input_in_the_app_state_is_an_exact_window_around_the_cursor(monk
                 state.follow_long()
             t, cur = state.trace, state.trace_cursor
             n = t[name].timesteps
-            assert n == (seq.window if refined or t.start == 0 else min(32, 2000 - t.start))
+            assert n == (seq.window if refined or t.start == 0 else min(QUICK_STEPS, 2000 - t.start))
             assert t.start <= step < t.start + n and cur.step == step - t.start
             np.testing.assert_array_equal(t[name].steps["c"][0, cur.step], full[name].steps["c"][0, step])
             np.testing.assert_array_equal(t[name].steps["h"], full[name].steps["h"][:, t.start:t.start + n])

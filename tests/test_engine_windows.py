@@ -113,6 +113,23 @@ def test_windows_equal_the_trace_at_every_batch_width(batch):
             assert np.array_equal(flat[key], arr[:, a:b]), f"batch {batch} {key} steps {a}:{b}"
 
 
+@pytest.mark.parametrize("every", [16, 48])
+@pytest.mark.parametrize("name", ["stacked_last_step", "masked", "bidirectional", "simple_rnn"])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_keyframes_every_few_steps_give_windows_equal_to_the_trace(every, name, batch):
+    # K a multiple of CUT (16) but not of CHUNK (32): a window starts mid-chunk, at a cut of
+    # the input products, and is still the trace's numbers to the bit (13 inputs: BLAS sums
+    # a row of such a product differently in products of different heights)
+    model = Model.sequential((None, None, 13), MODELS[name](), seed=6)
+    x = _data(batch, d=13, seed=every + batch, mask_runs=name == "masked" and batch > 1)
+    ref = _per_step(model.trace(x).flat(), T)
+    wt = keyframe_pass(model, x, every=every)
+    for a, b in [(0, 5), (16, 32), (13, 14), (40, 57), (97, 130), (T - 3, T)]:
+        flat = wt.window(a, b).flat()
+        for key, arr in ref.items():
+            assert np.array_equal(flat[key], arr[:, a:b]), f"K={every} {name} {key} steps {a}:{b}"
+
+
 def test_a_window_starts_from_the_states_entering_its_first_step():
     model = Model.sequential((None, None, 3), MODELS["stacked_last_step"](), seed=1)
     x = _data(2)
@@ -162,6 +179,43 @@ def test_several_threads_give_the_numbers_of_one_thread():
         assert np.array_equal(one[key], many[key]), key
 
 
+@pytest.mark.parametrize("batch", [17, 32, 33, 64, 97, 128])
+def test_column_blocks_give_the_same_bits_on_one_thread_and_two(batch):
+    # blocks come from the batch size only (below 64: one block; 64: 32 + 32; 97: 32 + 32
+    # + 33; 128: four of 32); one thread steps them together (a product per block, the
+    # elementwise calls over all), two take a run of blocks each: traces, keyframe passes
+    # and windows are equal to the bit either way
+    assert [b1 - b0 for b0, b1 in recurrent.batch_blocks(batch)] == {
+        17: [17], 32: [32], 33: [33], 64: [32, 32], 97: [32, 32, 33], 128: [32] * 4}[batch]
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("LSTM", {"units": 20, "return_sequences": True}, name="l"),
+        LayerSpec("LSTM", {"units": 9, "return_sequences": True}, name="l2")], seed=8)
+    x = _data(batch, seed=batch, mask_runs=False)
+    before = recurrent.threads()
+    got = {}
+    try:
+        for n in (1, 2):
+            recurrent.set_threads(n)
+            full = {k: np.array(v) for k, v in model.trace(x).flat().items()}
+            wt = keyframe_pass(model, x, every=32)
+            wins = {(a, b): wt.window(a, b).flat() for a, b in [(0, 33), (70, 130), (T - 5, T)]}
+            got[n] = full, wt, wins
+    finally:
+        recurrent.set_threads(before)
+    (full1, wt1, wins1), (full2, wt2, wins2) = got[1], got[2]
+    assert full1.keys() == full2.keys()
+    for key in full1:
+        assert np.array_equal(full1[key], full2[key]), f"batch {batch} {key}: 1 vs 2 threads"
+    for k, kf in wt1.keyframes.items():
+        for name, arr in kf.states.items():
+            assert np.array_equal(arr, wt2.keyframes[k].states[name]), (k, name)
+    ref = _per_step(full1, T)
+    for (a, b), flat1 in wins1.items():
+        for key, arr in ref.items():
+            assert np.array_equal(flat1[key], arr[:, a:b]), f"batch {batch} {key} steps {a}:{b}"
+            assert np.array_equal(wins2[(a, b)][key], arr[:, a:b]), f"batch {batch} {key} 2 threads"
+
+
 def test_the_keyframe_pass_keeps_no_per_step_record():
     model = Model.sequential((None, None, 3), MODELS["stacked_last_step"](), seed=1)
     x = np.random.default_rng(0).normal(size=(2, 4000, 3)).astype(np.float32)
@@ -203,9 +257,9 @@ def test_a_bad_budget_setting_is_one_clear_line(monkeypatch, raw):
 def test_keyframes_thin_out_to_stay_within_a_quarter_of_the_budget():
     model = Model.sequential((None, None, 3), [LayerSpec("LSTM", {"units": 100}, name="l")])
     small = choose_every(model, 1, 10_000, budget=1 << 30)
-    assert small == recurrent.CHUNK
+    assert small == recurrent.CUT
     every = choose_every(model, 8, 1_000_000, budget=64 << 20)
-    assert every % recurrent.CHUNK == 0 and every > small
+    assert every % recurrent.CUT == 0 and every > small
     n = -(-1_000_000 // every)
     assert n * 8 * 100 * 3 * 4 <= (64 << 20) // 4
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lstmviz import limits
+from lstmviz.app.long_sequence import QUICK_STEPS
 from lstmviz.app.options import default_config
 from lstmviz.app.stack import InputSpec, LayerEntry
 from lstmviz.app.state import AppState
@@ -75,7 +76,7 @@ def test_over_time_shows_the_whole_sequence_beside_the_exact_window(long_window,
             assert slot.cursor_line.value() == step and slot.strip.line.value() == step
             assert f"t = {step}" in view.header.text()
     view.click_overview(2500)  # a click on a strip seeks the whole sequence
-    assert state.cursor.step == 2500 and state.trace.start <= 2500 < state.trace.start + 32
+    assert state.cursor.step == 2500 and state.trace.start <= 2500 < state.trace.start + QUICK_STEPS
 
 
 def test_cancel_keeps_the_first_window(long_window, qtbot):

@@ -11,8 +11,8 @@ worker thread, and the exact window around any step on demand.
 - ``window_at(step, quick)``: ``(trace, local step)``: the exact window holding ``step``
   (windows start at multiples of half a window, so stepping across a boundary recomputes
   once; the next window is computed ahead on a thread). ``quick``: a window not computed
-  yet is first the exact chunk of 32 steps holding ``step`` while the window is computed
-  on a thread (``refinable``), so that a seek far away shows its step at once;
+  yet is first the exact ``QUICK_STEPS`` (16) steps holding ``step`` while the window is
+  computed on a thread (``refinable``), so that a seek far away shows its step at once;
   before the pass ends only the first window is there;
 - ``summary(layer, key, ...)``: the record's overview and unit statistics (``app.scale``);
 - ``run_overviews()``: after the pass, every record's overview of sample 0 in one more
@@ -28,7 +28,7 @@ import threading
 import numpy as np
 
 from lstmviz.app import scale
-from lstmviz.engine.recurrent import CHUNK
+from lstmviz.engine.recurrent import CHUNK, CUT
 from lstmviz.engine.trace import Trace
 from lstmviz.engine.windows import Cancelled, WindowedTrace, full_trace_bytes, keyframe_pass, trace_budget
 from lstmviz.errors import LstmvizError
@@ -37,6 +37,10 @@ DEFAULT_WINDOW = 256
 #: Exact windows kept (each ``window`` steps of every record: about 256 x units x 40 bytes
 #: per recurrent layer, 10 MiB for two LSTM(512)).
 CACHE_WINDOWS = 16
+#: Steps recomputed at once after a seek far away (the engine's CUT, so they start at a
+#: cut of the input products; with keyframes every 16 steps, 16 steps of each layer:
+#: ~9 ms for two LSTM(512) layers at batch 1 on the shared machine; the window follows).
+QUICK_STEPS = CUT
 
 
 def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW):
@@ -162,7 +166,7 @@ class LongSequence:
     def window_at(self, step: int, quick: bool = False):
         """(trace of the window holding ``step``, ``step``'s index in it).
 
-        ``quick``: when that window is not computed yet, the exact chunk of ``CHUNK`` steps
+        ``quick``: when that window is not computed yet, the exact ``QUICK_STEPS`` steps
         holding ``step`` (recomputed from the keyframe before it: a fraction of a window's
         time) while the whole window is computed on a thread (``refinable`` says when it is
         there); the views show the step at once and the window a moment later."""
@@ -177,11 +181,11 @@ class LongSequence:
         if trace is None and a == 0 and self._first is not None:
             trace = self._first
         if trace is None and quick:
-            self.prefetch(a)
-            q = step // CHUNK * CHUNK
+            q = step // QUICK_STEPS * QUICK_STEPS
             got = self._quick
             if got is None or got.start != q:
-                got = self._quick = self.windowed.window(q, min(q + CHUNK, self.steps))
+                got = self._quick = self.windowed.window(q, min(q + QUICK_STEPS, self.steps))
+            self.prefetch(a)  # after the quick steps: a thread started first would compete with them
             return got, step - q
         if trace is None:
             trace = self.windowed.window(a, a + self.window)

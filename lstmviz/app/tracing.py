@@ -244,7 +244,7 @@ class Tracing(StateBase):
     def follow_long(self) -> None:
         """A long input: ``trace`` becomes the exact window around the cursor's step (once
         the keyframe pass ran; before, the first window; a window not computed yet is first the
-        chunk of 32 steps around the step). The UI calls it again when the pass ends and when
+        16 steps holding the step, ``LongSequence.QUICK_STEPS``). The UI calls it again when the pass ends and when
         the whole window is there (``LongSequence.refinable``)."""
         if self.long is None or self.model is None:
             return

@@ -36,6 +36,7 @@ SimpleRNN::
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -45,14 +46,28 @@ import numpy as np
 from . import activations, blas, workspace
 
 # -- threads and blocks -------------------------------------------------------------------
-#: Steps per input projection: each block of steps' ``x_t @ W`` is one matrix product.
-#: Traces, windows and keyframe passes all cut time at multiples of CHUNK counted from
-#: the first step of a run, so the same products are made the same way (see windows.py).
+#: Steps made per round: the input products ``x_t @ W + b`` of CHUNK steps are made
+#: before stepping them (``on_chunk`` is called after each).
 CHUNK = 32
-#: Columns (samples) per batch block: a batch is stepped as independent column blocks.
-#: 32, so that a batch of up to 63 is one block: every extra block adds its own per-step
-#: calls, which cost a one-thread trace of batch 32 about 1.7x (blocks of 16 measured 2.35x
-#: torch.nn.LSTM against 1.4x); wider batches are split across threads.
+#: Steps per input product where one product spans several steps (one column: the steps'
+#: ``x_t`` as rows of one product; ``x_proj``; a SimpleRNN's inputs): traces, windows and
+#: keyframe passes all cut time at multiples of CUT counted from the first step of a run,
+#: so the same products are made the same way, and a window can start at any multiple of
+#: CUT (keyframes every K steps, K a multiple of CUT; see windows.py). 16, not 32: a window
+#: around a step then recomputes as few as 16 steps from the keyframe before it. (8 made
+#: the keyframe pass of 2 x LSTM(512) ~12% slower: each product reads the whole kernel,
+#: 4 MB for the second layer; 16 costs about half that.)
+CUT = 16
+#: Columns (samples) per batch block: a batch is stepped as independent column blocks of
+#: 32 to 63 samples (a batch below 64 is one block). Each block's matrix products are its
+#: own (BLAS sums a column differently in products of different widths); the elementwise
+#: calls of a step run over all the blocks a thread holds at once (their numbers do not
+#: depend on how columns are grouped), so one thread steps a batch of 128 with four
+#: products per step and one set of elementwise calls, and threads take runs of blocks.
+#: Blocks of 16 (a batch of 32 on two threads) were measured on 30 Nov 2026: one thread
+#: 12-15% slower (two 16-column products cost more than one of 32 and cannot give its
+#: bits), two threads slower still on the shared machine (each thread takes the GIL back
+#: ~16 times a step): see README, "Long sequences and every core".
 BLOCK_COLUMNS = 32
 
 _pools: dict[str, ThreadPoolExecutor] = {}
@@ -123,6 +138,14 @@ def batch_blocks(batch: int) -> list[tuple[int, int]]:
     return list(zip(edges[:-1], edges[1:]))
 
 
+def thread_groups(blocks: list[tuple[int, int]], n: int) -> list[list[tuple[int, int]]]:
+    """``blocks`` as at most ``n`` runs of neighbouring blocks, one per thread (a run's
+    elementwise calls cover all its columns at once; the products stay per block)."""
+    n = max(1, min(n, len(blocks)))
+    edges = [len(blocks) * k // n for k in range(n + 1)]
+    return [blocks[i:j] for i, j in zip(edges[:-1], edges[1:])]
+
+
 def _chunk_columns(xs, s, e, b0, b1):
     """``x_t`` for steps s..e-1 and samples b0..b1-1 as columns ``(d, (e-s)*(b1-b0))``."""
     xc = xs[s:e, b0:b1]
@@ -132,18 +155,31 @@ def _chunk_columns(xs, s, e, b0, b1):
 
 
 @_one_blas_thread
-def _chunked_projection(xs, matrix):
+def _chunked_projection(xs, matrix, prepared: dict | None = None):
     """``xs (T, B, d) @ matrix`` as (T, B, n), made of the same products a run makes
-    (per batch block, per CHUNK of steps), so a window's projection equals the trace's."""
+    (per batch block, per CUT of steps), so a window's projection equals the trace's.
+    ``prepared``: see ``_prepared``."""
     T, B, _ = xs.shape
     out = workspace.empty((T, B, matrix.shape[1]))
-    mt = np.ascontiguousarray(matrix.T)
+    mt = _prepared(prepared, "kernel_rows", lambda: np.ascontiguousarray(matrix.T))
     for b0, b1 in batch_blocks(B):
-        for s in range(0, T, CHUNK):
-            e = min(s + CHUNK, T)
+        for s in range(0, T, CUT):
+            e = min(s + CUT, T)
             p = np.matmul(mt, _chunk_columns(xs, s, e, b0, b1))  # (n, steps*cols)
             out[s:e, b0:b1] = p.reshape(-1, e - s, b1 - b0).transpose(1, 2, 0)
     return out
+
+
+def _prepared(cache: dict | None, key: str, make):
+    """``make()``, kept in ``cache`` (a dict the caller holds for one layer whose weights do
+    not change meanwhile: a long sequence's windows) so that each window does not reorder
+    and copy the kernels again (4 MB each for an LSTM(512): ~10 ms a window)."""
+    if cache is None:
+        return make()
+    got = cache.get(key)
+    if got is None:
+        got = cache[key] = make()
+    return got
 
 
 class Keyframes:
@@ -242,6 +278,13 @@ def _apply(fn, z, out, u):
         fn(z, out=out)
 
 
+#: The constants of the steps' elementwise calls as 0-d float32 arrays: the same numbers as
+#: Python floats (NumPy computes those in float32 too), but a call with a Python float
+#: converts it every time (~0.45 us a call here, a step at batch 1 costs ~30 us). Read only.
+ONE, TWO, MINUS_ONE, MINUS_TWO = (np.full((), v, np.float32) for v in (1.0, 2.0, -1.0, -2.0))
+for _c in (ONE, TWO, MINUS_ONE, MINUS_TWO):
+    _c.flags.writeable = False
+
 #: Batches below this take ``tanh(c)`` with ``np.tanh`` (one call): at a few columns a
 #: call's overhead outweighs its per-element cost; wider ones take it through ``exp``
 #: (five calls, about twice as fast per element here as NumPy's float32 tanh).
@@ -250,7 +293,8 @@ SMALL_BATCH = 8
 
 def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
              zero_output_for_mask=False, *, record=True, keep_sequence=True,
-             keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
+             keyframes: Keyframes | None = None, prev_out=None, on_chunk=None,
+             prepared: dict | None = None):
     """Returns (recorded arrays, lazily derived arrays, outputs, final states).
 
     Stepping holds every array units-major, ``(units, batch)`` per step, with the gates
@@ -276,7 +320,12 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     the very ones a recording run computes (the same calls on arrays of the same shapes
     and strides). ``prev_out`` is the output before step 0 (a window that starts mid-sequence
     under a mask repeats it). ``on_chunk(steps_done)`` is called after each CHUNK of steps
-    (it may raise to stop the run).
+    (it may raise to stop the run). ``prepared``: a dict kept by the caller for this layer
+    while its weights stay (``_prepared``), which keeps the reordered kernels.
+
+    At one column (batch 1) a recording run also keeps each step's recurrent product as
+    ``h_proj`` (the very product the step adds), which is otherwise recomputed on first
+    access (as many products again as steps).
     """
     T, B, d = xs.shape
     u = recurrent_kernel.shape[0]
@@ -287,36 +336,43 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     scale = np.ones(4 * u, dt)
     if fused:
         scale[:3 * u] = -1.0
-    W_aug = np.zeros((4 * u, d + 1), dt)  # the kernel as rows, the bias as one more column
-    W_aug[:, :d] = (kernel[:, order] * scale).T
-    if bias is not None:
-        W_aug[:, d] = bias[order] * scale
-    U_rows = np.ascontiguousarray((recurrent_kernel[:, order] * scale).T)  # (4u, u)
+
+    def make_w_aug():
+        W_aug = np.zeros((4 * u, d + 1), dt)  # the kernel as rows, the bias as one more column
+        _gate_rows(kernel, u, fused, W_aug[:, :d])
+        if bias is not None:
+            W_aug[:, d] = bias[order] * scale
+        return W_aug
+
+    W_aug = _prepared(prepared, f"W_aug{int(fused)}", make_w_aug)
+    U_rows = _prepared(prepared, f"U_rows{int(fused)}",
+                       lambda: _gate_rows(recurrent_kernel, u, fused, np.empty((4 * u, u), dt)))  # (4u, u)
     keep_seq = record or keep_sequence or mask is not None
     if record:
         gates = workspace.empty((T, 4 * u, B))
         c_all = workspace.empty((T, u, B))
         pre_all = workspace.empty((T, 4 * u, B))  # the sums, as held (see keras_order)
     h_all = workspace.empty((T, u, B)) if keep_seq else None
+    hp_all = workspace.empty((T, 4 * u, 1)) if record and B == 1 else None  # see the docstring
     keep_not = None if mask is None else ~mask
     h0_t = np.ascontiguousarray(h0.T)
     c0_t = np.ascontiguousarray(c0.T)
     K = keyframes.every if keyframes is not None else 0
 
-    def block(b0, b1):
+    def group(blks):
         with np.errstate(over="ignore"):  # exp(large) = inf gives sigmoid 0, tanh -1: exact
             if fused and small and not record and keep_not is None:
                 return _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk)
-            return _lstm_block(b0, b1)
+            return _lstm_group(blks)
 
-    def _lstm_block(b0, b1):
+    def _lstm_group(blks):
+        # the blocks blks (neighbours, columns b0:b1 of the batch) stepped together: one
+        # product per block, every elementwise call over all their columns at once
+        b0, b1 = blks[0][0], blks[-1][1]
         cols = b1 - b0
         whole = cols == B
         one = cols == 1
-        r = _row_block(4 * u, u, cols)
-        U = U_rows if one else U_rows.reshape(-1, r, u)
-        # a block of a wider batch sees every per-step array as a column slice of a
-        # (rows, B) array in both modes, so the same calls get the same strides
+        # every per-step array is a column slice of a (rows, B) array whatever the grouping
         wide = B if not whole else cols
 
         def col(a):
@@ -325,11 +381,18 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         def flat(a):  # one column: (rows, 1) as (rows,)
             return a[:, 0] if one else a
 
-        hu = np.empty((4 * u, cols), dt)
-        hu_m = flat(hu) if one else hu.reshape(-1, r, cols)
-        hu = flat(hu)
+        hu_g = np.empty((4 * u, cols), dt)
+        local = [(c0 - b0, c1 - b0) for c0, c1 in blks]
+        if one:
+            prods = [(U_rows, slice(None), hu_g[:, 0])]
+        else:
+            prods = []
+            for c0, c1 in local:
+                r = _row_block(4 * u, u, c1 - c0)
+                prods.append((U_rows.reshape(-1, r, u), slice(c0, c1), hu_g[:, c0:c1].reshape(-1, r, c1 - c0)))
+        hu = flat(hu_g)
         tmp = flat(np.empty((u, cols), dt))
-        chunk = _ChunkInputs(W_aug, d, u, cols)
+        chunk = _ChunkInputs(W_aug, d, u, cols, local, prepared)
         if not record:
             gt_s = flat(col(np.empty((4 * u, wide), dt)))
             z_s = flat(col(np.empty((4 * u, wide), dt)))
@@ -340,43 +403,50 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         matmul, add, multiply, divide, tanh, exp, copyto = (
             np.matmul, np.add, np.multiply, np.divide, np.tanh, np.exp, np.copyto)
         act_tanh = act is activations.tanh
+        next_kf = 0 if K else -1  # the next step whose entering states are a keyframe
         for s in range(0, T, CHUNK):
             e = min(s + CHUNK, T)
             xp = chunk.make(xs, s, e, b0, b1)
-            if K and s % K == 0:  # K is a multiple of CHUNK
-                keyframes.states["h"][s // K, b0:b1] = h.T if not one else h
-                keyframes.states["c"][s // K, b0:b1] = c.T if not one else c
             for t in range(s, e):
+                if t == next_kf:
+                    keyframes.states["h"][t // K, b0:b1] = h.T if not one else h
+                    keyframes.states["c"][t // K, b0:b1] = c.T if not one else c
+                    next_kf += K
                 if record:
                     gt, z, ct = flat(col(gates[t])), flat(col(pre_all[t])), flat(col(c_all[t]))
                 else:
                     gt, z, ct = gt_s, z_s, c_s[t & 1]
                 ht = flat(col(h_all[t])) if keep_seq else h_s[t & 1]
-                matmul(U, h, out=hu_m)
-                add(xp[t - s], hu, out=z)
+                if hp_all is not None:
+                    hu = hp_all[t, :, 0]
+                    matmul(U_rows, h, out=hu)
+                else:
+                    for Ub, hcols, out in prods:
+                        matmul(Ub, h[:, hcols] if not one else h, out=out)
+                add(xp[t - s], hu, z)
                 g_sig, g_i, g_f, g_o, g_c = gt[:u3], gt[:u], gt[u:u2], gt[u2:u3], gt[u3:]
                 if fused:
-                    exp(z[:u3], out=g_sig)
-                    add(g_sig, 1.0, out=g_sig)
-                    divide(1.0, g_sig, out=g_sig)
-                    tanh(z[u3:], out=g_c)
+                    exp(z[:u3], g_sig)
+                    add(g_sig, ONE, g_sig)
+                    divide(ONE, g_sig, g_sig)
+                    tanh(z[u3:], g_c)
                 else:
                     _apply(rec, z[:u3], gt[:u3], u)
                     _apply(act, z[u3:], g_c, u)
-                multiply(g_f, c, out=ct)
-                multiply(g_i, g_c, out=tmp)
-                add(ct, tmp, out=ct)
+                multiply(g_f, c, ct)
+                multiply(g_i, g_c, tmp)
+                add(ct, tmp, ct)
                 if fused and not small:
-                    multiply(ct, -2.0, out=ht)
-                    exp(ht, out=ht)
-                    add(ht, 1.0, out=ht)
-                    divide(2.0, ht, out=ht)
-                    add(ht, -1.0, out=ht)
+                    multiply(ct, MINUS_TWO, ht)
+                    exp(ht, ht)
+                    add(ht, ONE, ht)
+                    divide(TWO, ht, ht)
+                    add(ht, MINUS_ONE, ht)
                 elif act_tanh:
-                    tanh(ct, out=ht)
+                    tanh(ct, ht)
                 else:
                     _apply(act, ct, ht, u)
-                multiply(ht, g_o, out=ht)
+                multiply(ht, g_o, ht)
                 if keep_not is not None:
                     kn = keep_not[t, b0:b1]
                     copyto(ct, c, where=kn)
@@ -388,7 +458,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
             return h.reshape(u, 1).copy(), c.reshape(u, 1).copy()
         return h.copy(), c.copy()
 
-    finals = run_parallel([lambda b=b: block(*b) for b in batch_blocks(B)])
+    finals = run_parallel([lambda g=g: group(g) for g in thread_groups(batch_blocks(B), threads())])
     h_last = np.concatenate([f[0] for f in finals], axis=1).T if T else h0
     c_last = np.concatenate([f[1] for f in finals], axis=1).T if T else c0
 
@@ -410,6 +480,8 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
 
     @_one_blas_thread
     def h_proj():
+        if hp_all is not None:  # kept while stepping
+            return keras_order(hp_all)
         # the steps' own small products again, block by block, so the same sums
         h_prev = np.concatenate([h0_t[None], h_all[:-1]])
         h_part = workspace.empty((T, 4 * u, B))
@@ -429,25 +501,43 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     recorded = {"i": g[0], "f": g[1], "c_tilde": g[3], "o": g[2], "c": c_seq, "h": h_seq}
     derived = {
         "pre": lambda: keras_order(pre_all),
-        "x_proj": lambda: _chunked_projection(xs, kernel),
+        "x_proj": lambda: _chunked_projection(xs, kernel, prepared),
         "h_proj": h_proj,
     }
     return recorded, derived, out, final
 
 
+def _gate_rows(matrix: np.ndarray, u: int, negate: bool, out: np.ndarray) -> np.ndarray:
+    """``matrix (n, 4u)`` in Keras' gate order i f c o -> ``out (4u, n)``: its columns as
+    rows in the order i f o c~, the sigmoid gates' scaled by -1 when ``negate`` (exact).
+    Gate by gate in one transposing pass each (a fancy-indexed copy, a product and a
+    transposed copy took ~3x as long: ~20 ms for a 512-unit kernel on this machine)."""
+    for dst, src in ((0, 0), (1, 1), (2, 3), (3, 2)):  # held block dst is Keras' gate src
+        block = matrix[:, src * u:(src + 1) * u].T
+        if negate and dst < 3:
+            np.negative(block, out=out[dst * u:(dst + 1) * u])
+        else:
+            np.copyto(out[dst * u:(dst + 1) * u], block)
+    return out
+
+
 class _ChunkInputs:
     """The input products ``x_t @ kernel + bias`` of a chunk of ``CHUNK`` steps for the batch
-    columns ``b0:b1``, one small product per step into a contiguous ``(4u, cols)`` block
-    (``(4u,)`` for one column), the bias as the kernel's last column against a row of ones:
-    a window and a full trace make the very same products, so they agree to the bit."""
+    columns ``b0:b1``: one small product per step and column block (``blocks``, columns
+    counted from ``b0``; default one block) into a contiguous ``(4u, cols)`` block per step,
+    or for one column one product per CUT steps into ``(4u,)`` rows; the bias as the
+    kernel's last column against a row of ones. A window and a full trace make the very
+    same products, so they agree to the bit."""
 
-    def __init__(self, W_aug: np.ndarray, d: int, u: int, cols: int):
+    def __init__(self, W_aug: np.ndarray, d: int, u: int, cols: int,
+                 blocks: list[tuple[int, int]] | None = None, prepared: dict | None = None):
         self.one, self.d, self.W_aug = cols == 1, d, W_aug
+        self.blocks = [slice(c0, c1) for c0, c1 in (blocks or [(0, cols)])]
         dt = np.float32
         if self.one:
             self.xa = np.ones((CHUNK, d + 1), dt)
             self.xp = np.empty((CHUNK, 4 * u), dt)
-            self.WaT = np.ascontiguousarray(W_aug.T)
+            self.WaT = _prepared(prepared, f"WaT{id(W_aug)}", lambda: np.ascontiguousarray(W_aug.T))
         else:
             self.xa = np.ones((CHUNK, d + 1, cols), dt)
             self.xp = np.empty((CHUNK, 4 * u, cols), dt)
@@ -455,12 +545,17 @@ class _ChunkInputs:
     def make(self, xs: np.ndarray, s: int, e: int, b0: int, b1: int) -> np.ndarray:
         """Steps ``s..e-1``' products, as ``xp[t - s]``."""
         n, d, xa, xp = e - s, self.d, self.xa, self.xp
-        if self.one:
+        if self.one:  # products of CUT steps (s is a multiple of CUT: see CUT)
             xa[:n, :d] = xs[s:e, b0]
-            np.matmul(xa[:n], self.WaT, out=xp[:n])
+            m = n // CUT * CUT
+            if m:
+                np.matmul(xa[:m].reshape(-1, CUT, d + 1), self.WaT, out=xp[:m].reshape(-1, CUT, xp.shape[1]))
+            if m < n:
+                np.matmul(xa[m:n], self.WaT, out=xp[m:n])
         else:
             xa[:n, :d] = xs[s:e, b0:b1].transpose(0, 2, 1)
-            np.matmul(self.W_aug, xa[:n], out=xp[:n])
+            for cs in self.blocks:
+                np.matmul(self.W_aug, xa[:n, :, cs], out=xp[:n, :, cs])
         return xp
 
 
@@ -498,24 +593,28 @@ def _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk
     K = keyframes.every if keyframes is not None else 0
     chunk = _ChunkInputs(W_aug, d, u, B)
     matmul, add, multiply, divide, tanh, exp = np.matmul, np.add, np.multiply, np.divide, np.tanh, np.exp
+    next_kf = 0 if K else -1
+    xp_rows = list(chunk.xp)  # the chunk's per-step rows, as views made once
+    h_cycle = itertools.cycle(h_bufs)  # two buffers in turn when no sequence is kept
     for s in range(0, T, CHUNK):
         e = min(s + CHUNK, T)
-        xp = chunk.make(xs, s, e, 0, B)
-        if K and s % K == 0:
-            keyframes.states["h"][s // K] = h.T
-            keyframes.states["c"][s // K] = c.T
-        for t in range(s, e):
-            matmul(U, h, out=hu_m)
-            add(xp[t - s], hu, out=z)
-            exp(z_sig, out=g)
-            add(g, 1.0, out=g)
-            divide(1.0, g, out=g)
-            tanh(z_c, out=c_tilde)
-            multiply(g_if, S, out=P)
-            add(P_fc, P_ic, out=c)
-            ht = h_bufs[t & 1] if h_seq is None else h_seq[t]
-            tanh(c, out=ht)
-            multiply(ht, g_o, out=ht)
+        chunk.make(xs, s, e, 0, B)
+        h_rows = h_cycle if h_seq is None else iter(h_seq[s:e])
+        for t, xpt, ht in zip(range(s, e), xp_rows, h_rows):
+            if t == next_kf:
+                keyframes.states["h"][t // K] = h.T
+                keyframes.states["c"][t // K] = c.T
+                next_kf += K
+            matmul(U, h, hu_m)
+            add(xpt, hu, z)
+            exp(z_sig, g)
+            add(g, ONE, g)
+            divide(ONE, g, g)
+            tanh(z_c, c_tilde)
+            multiply(g_if, S, P)
+            add(P_fc, P_ic, c)
+            tanh(c, ht)
+            multiply(ht, g_o, ht)
             h = ht
         if on_chunk is not None:
             on_chunk(e)
@@ -527,7 +626,8 @@ def _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk
 @_one_blas_thread
 def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=None,
             zero_output_for_mask=False, *, record=True, keep_sequence=True,
-            keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
+            keyframes: Keyframes | None = None, prev_out=None, on_chunk=None,
+            prepared: dict | None = None):
     """Stepped units-major like ``run_lstm`` (gates z, r, h~ in Keras' order, each step's
     products as stacks of small ones, the input bias as a column against a row of ones);
     every intermediate is recorded while stepping and handed back as (T, B, ...) views.
@@ -626,12 +726,13 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
 @_one_blas_thread
 def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
                    zero_output_for_mask=False, *, record=True, keep_sequence=True,
-                   keyframes: Keyframes | None = None, prev_out=None, on_chunk=None):
-    """``record``, ``keep_sequence``, ``keyframes`` and ``prev_out`` as in ``run_lstm``;
+                   keyframes: Keyframes | None = None, prev_out=None, on_chunk=None,
+                   prepared: dict | None = None):
+    """``record``, ``keep_sequence``, ``keyframes``, ``prev_out`` and ``prepared`` as in ``run_lstm``;
     the input projection is made in CHUNKs of steps like the LSTM's."""
     T, B, _ = xs.shape
     u = recurrent_kernel.shape[0]
-    z = _chunked_projection(xs, kernel)
+    z = _chunked_projection(xs, kernel, prepared)
     if bias is not None:
         z += bias
     h_all = workspace.empty((T, B, u))
@@ -655,7 +756,7 @@ def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
     if not record:
         return {}, {}, out, final
     derived = {
-        "x_proj": lambda: _chunked_projection(xs, kernel),
+        "x_proj": lambda: _chunked_projection(xs, kernel, prepared),
         "h_proj": lambda: _projection(_h_prev(h0, h_all), recurrent_kernel),
     }
     return {"pre": z, "h": h_all}, derived, out, final

@@ -14,16 +14,16 @@ of every layer from the keyframe before ``a`` and returns them as a ``Trace`` (e
 per-step array ``(batch, b - a, ...)``, ``start = a``): bit for bit the same numbers as
 the same steps of ``model.trace(x)``. That holds because a window makes the very products
 a whole trace makes: the recurrent kernels step the batch in blocks fixed by the batch
-size, cut input products at multiples of ``recurrent.CHUNK`` steps counted from the first
-step (a window starts at a keyframe, K a multiple of CHUNK, and runs to the end of a
-chunk), and the time-wise layers (Dense, TimeDistributed(Dense), ...) make one product per
+size, cut input products at multiples of ``recurrent.CUT`` (16) steps counted from the first
+step (a window starts at a keyframe, K a multiple of CUT, and runs to the end of a cut),
+and the time-wise layers (Dense, TimeDistributed(Dense), ...) make one product per
 step. The tests check it with ``np.array_equal``.
 
 ``trace_auto(model, x)`` keeps full traces where they fit the trace budget
 (``limits.trace_budget()``: half the memory limit, ``LSTMVIZ_MAX_MEMORY`` /
 ``--max-memory``, 1 GiB by default) and takes the keyframe
 route beyond it. Keyframes take at most a quarter of the budget (K grows with the
-sequence); a window costs at most K + CHUNK extra steps per layer.
+sequence); a window costs at most K + CUT extra steps per layer.
 
 Memory of a keyframe pass: the keyframes, the masks, the model's outputs, and while a
 layer runs its input and output sequences (``batch x steps x units`` floats each, never
@@ -51,7 +51,7 @@ from lstmviz.engine.layers import (
     StackedRNN,
     TimeDistributed,
 )
-from lstmviz.engine.recurrent import CHUNK, Keyframes
+from lstmviz.engine.recurrent import CUT, Keyframes
 from lstmviz.engine.trace import LayerTrace, Steps, Trace
 from lstmviz.errors import LstmvizError
 
@@ -101,10 +101,10 @@ def keyframe_bytes(model, batch: int, steps: int, every: int) -> int:
 
 
 def choose_every(model, batch: int, steps: int, budget: int | None = None) -> int:
-    """K: the smallest multiple of CHUNK (doubling) whose keyframes take at most a quarter
-    of the budget (a window then recomputes at most K + CHUNK steps per layer)."""
+    """K: the smallest multiple of CUT (doubling from 16) whose keyframes take at most a
+    quarter of the budget (a window then recomputes at most K + CUT steps per layer)."""
     budget = trace_budget() if budget is None else budget
-    every = CHUNK
+    every = CUT
     while every < steps and keyframe_bytes(model, batch, steps, every) > budget // 4:
         every *= 2
     return every
@@ -196,6 +196,9 @@ class WindowedTrace:
         self.outputs = outputs
         self._static_records = static_records
         self.batch = inputs[0].shape[0]
+        #: per recurrent half: its kernels as the kernels step them (``recurrent._prepared``),
+        #: made by the first window and reused by the next (the weights stay with the pass)
+        self._prepared: dict[tuple[str, str], dict] = {}
 
     @property
     def output(self):
@@ -249,7 +252,7 @@ class _Window:
         K, T = self.wt.every, self.T
         k = lo // K
         start = k * K
-        end = min(-(-hi // CHUNK) * CHUNK, T)
+        end = min(-(-hi // CUT) * CUT, T)
         key = (node.layer.name, side, start, end)
         got = self._runs.get(key)
         if got is not None and (got[1] is not None or not record):
@@ -266,9 +269,10 @@ class _Window:
         xs = np.ascontiguousarray(np.asarray(x, np.float32).transpose(1, 0, 2))
         mask_t = None if mask is None else np.ascontiguousarray(mask.T)
         states, prev = self.wt.keyframes[(node.layer.name, side)].at(k)
+        prepared = self.wt._prepared.setdefault((node.layer.name, side), {})
         recorded, derived, out, _ = rnn._run(xs, [np.ascontiguousarray(s) for s in states],
                                              mask_t, record=record, keep_sequence=True,
-                                             prev_out=prev)
+                                             prev_out=prev, prepared=prepared)
         got = (start, recorded if record else None, derived, out, states, mask)
         self._runs[key] = got
         return got
@@ -384,8 +388,8 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
     T, seq = _plan(model, arrays)
     B = arrays[0].shape[0]
     K = every or choose_every(model, B, T, budget)
-    if K % CHUNK:
-        raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CHUNK}")
+    if K % CUT:
+        raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CUT}")
     runs = sum(len(recurrent_halves(n.layer)) for n in model.nodes)
     total = max(1, runs * T)
     parts: dict = {}  # steps run per recurrent half (halves may run at once)
