@@ -108,3 +108,39 @@ def test_view_since_copies_only_what_followed():
     s.reset()  # another run: all of it again
     again = s.view(tail.since)
     assert again.start == 0 and again.history.iterations == []
+
+
+def test_an_update_runs_on_one_blas_thread_whatever_the_pool():
+    """The window's updates (lessons, One update) and the training process's give the same
+    bits: both run on one BLAS thread, whatever the pool is set to around them."""
+    from lstmviz.app.train_user import user_session
+    from lstmviz.engine import LayerSpec, Model, blas
+    from lstmviz.engine.optimizers import make
+    from lstmviz.engine.train import Trainer
+
+    def model():
+        return Model.sequential((None, 100, 32), [LayerSpec("LSTM", {"units": 128, "return_sequences": True})],
+                                seed=3)
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 100, 32)).astype(np.float32)  # sizes where two BLAS threads round differently
+    y = rng.normal(size=(64, 100, 128)).astype(np.float32)
+    data = tasks.Data(x, y, x[:0], y[:0])
+    before = blas.threads()
+    try:
+        if before is not None:
+            blas.set_threads(2)
+        s = user_session(model(), data, "mse", Settings(optimizer="adam", batch_size=32, epochs=2, shuffle=False))
+        for _ in range(3):
+            s.step()
+        assert blas.threads() == (None if before is None else 2)  # the pool is put back
+        ref = model()
+        with blas.single_threaded():
+            tr = Trainer(ref, x, y, "mse", make("adam", None), 32, 2, False, 0)
+            for _ in range(3):
+                tr.step()
+    finally:
+        if before is not None:
+            blas.set_threads(before)
+    for a, b in zip(trainable_arrays(s.model), trainable_arrays(ref)):
+        assert np.array_equal(a, b)

@@ -29,9 +29,10 @@ back: the window misses frames while a thread trains. ``TrainProcess`` plays a
   (``rollback``) and ``error`` says so.
 
 Messages between the two processes are pickled (our own objects, between our own
-processes; nothing read from a file is unpickled here). The child inherits the window's
-BLAS thread settings: a pool of another size rounds some products differently, and the
-run must equal training in the window to the bit. Qt-free: ``ui/train_panel.py`` drives it.
+processes; nothing read from a file is unpickled here). Every update runs on one BLAS
+thread, here and in the window (``training.advance``): a pool of another size rounds some
+products differently, the run must equal training in the window to the bit, and the
+window keeps a core of its own. Qt-free: ``ui/train_panel.py`` drives it.
 """
 
 from __future__ import annotations

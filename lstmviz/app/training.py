@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lstmviz.app import tasks as T
+from lstmviz.engine import blas
 from lstmviz.engine import layers as L
 from lstmviz.engine.model import Model
 from lstmviz.engine.optimizers import make
@@ -117,14 +118,20 @@ def read_progress(trainer: Trainer) -> tuple:
 def advance(model: Model, trainer: Trainer, data: T.Data, loss: str, snapshot_every: int) -> tuple[Update, Record]:
     """One update of ``trainer`` (on ``model``, in place) and its ``Record``: the per-step
     gradient norms of the first recurrent layer, the validation loss at an epoch's end, a
-    copy of the weights every ``snapshot_every`` updates."""
+    copy of the weights every ``snapshot_every`` updates.
+
+    On one BLAS thread, wherever it runs: the training process then leaves the window's
+    process a core of its own on a two-core machine, and an update gives the same bits in
+    the window (a lesson's steps, One update) and in the training process (a BLAS pool of
+    another size rounds some products differently)."""
     rate = trainer.optimizer.learning_rate
-    upd = trainer.step()
+    with blas.single_threaded():
+        upd = trainer.step()
+        val = None
+        if upd.epoch_end and len(data.x_val):
+            val = evaluate(model, data.x_val, data.y_val, loss)
     name, child = _first_rnn(model)
     dh, dc = step_norms(upd.grads, name, child)
-    val = None
-    if upd.epoch_end and len(data.x_val):
-        val = evaluate(model, data.x_val, data.y_val, loss)
     snap = None
     if snapshot_every and upd.iteration % snapshot_every == 0:
         snap = [a.copy() for a in trainable_arrays(model)]
