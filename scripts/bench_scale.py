@@ -235,28 +235,24 @@ def part_scale(torch, repeat, steps, window=128, seeks=20, threads=1):
           f"keyframes every {wt.every} steps; input {x.nbytes / 2**20:.0f} MiB")
 
     records = ("i", "f", "c_tilde", "o", "c", "h", "pre", "x_proj", "h_proj")
-    quick = []
-    for t in rng.integers(0, steps, size=seeks):
-        q = int(t) // QUICK_STEPS * QUICK_STEPS
+
+    def seek(a: int, b: int) -> float:
+        """Seconds to recompute steps a..b-1 with every record the views draw."""
         t0 = time.perf_counter()
-        win = wt.window(q, min(q + QUICK_STEPS, steps))
-        for rec in win.layers.values():  # every record the views draw
+        win = wt.window(a, b)
+        for rec in win.layers.values():
             for key in records:
                 rec.steps[key]
-        quick.append(time.perf_counter() - t0)
+        return time.perf_counter() - t0
+
+    quick = [seek(q, min(q + QUICK_STEPS, steps))
+             for q in (int(t) // QUICK_STEPS * QUICK_STEPS for t in rng.integers(0, steps, size=seeks))]
     print(f"  seek to a random step, what the app draws at once: the {QUICK_STEPS} steps holding it with "
           f"every record, recomputed from the keyframe before them: median {statistics.median(quick) * 1e3:.1f} ms, "
           f"max {max(quick) * 1e3:.1f} ms (goal within a 16 ms frame with the views: "
           f"{verdict(statistics.median(quick), 0.016)} for the engine's part; the views' is bench_scale_gui.py's)")
-    times = []
-    for t in rng.integers(0, steps, size=seeks):
-        a0 = int(max(0, min(steps - window, t - window // 2)))
-        t0 = time.perf_counter()
-        win = wt.window(a0, a0 + window)
-        for rec in win.layers.values():  # every record the views draw
-            for key in records:
-                rec.steps[key]
-        times.append(time.perf_counter() - t0)
+    starts = (int(max(0, min(steps - window, t - window // 2))) for t in rng.integers(0, steps, size=seeks))
+    times = [seek(a0, a0 + window) for a0 in starts]
     print(f"  seek to a random step ({window}-step window with every record, recomputed from "
           f"keyframes): median {statistics.median(times) * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms "
           f"(goal within a 16 ms frame with the views: {verdict(statistics.median(times), 0.016)} "
