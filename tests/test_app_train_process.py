@@ -56,7 +56,8 @@ def test_a_run_played_in_the_process_equals_steps_here(process):
     _until(lambda: played.iteration >= 5)
     played.set_learning_rate(0.02)  # while it plays: taken at the child's next update
     process.set_learning_rate(0.02)
-    _until(lambda: played.iteration >= 12)
+    # the child may be updates ahead of what has come back: wait until the new rate was taken
+    _until(lambda: len(played.learning_rates) == 2 and played.iteration >= 12)
     process.pause()
     assert not process.playing and process.error == ""
     paused_at = played.iteration
