@@ -105,10 +105,10 @@ def main(argv=None) -> int:
     original = panel.refresh
 
     def timed_refresh(force: bool = False) -> None:
-        before = panel._drawn_iteration
+        before = panel._drawn
         t = time.perf_counter()
         original(force)
-        refreshes.append((t, 1000 * (time.perf_counter() - t), panel._drawn_iteration != before))
+        refreshes.append((t, 1000 * (time.perf_counter() - t), panel._drawn != before))
 
     panel.timer.timeout.disconnect()
     panel.timer.timeout.connect(timed_refresh)

@@ -116,10 +116,6 @@ def make_view(k: int) -> TraceView:
         return PlaceholderView(title, str(err))
 
 
-def make_views() -> list[TraceView]:
-    return [make_view(k) for k in range(len(VIEWS))]
-
-
 class LazyViews(Sequence):
     """The window's views in tab order, each built the first time it is needed: its tab
     shown, or ``window.views[k]`` (iterating builds them all). Until then its tab holds an

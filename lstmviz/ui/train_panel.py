@@ -48,7 +48,6 @@ class TrainPanel(QtWidgets.QWidget):
         self._error = ""
         self._pinned = None
         self._legend_names: dict[int, str] = {}
-        self._drawn_iteration = -1
         self._drawn: tuple[int, int] | None = None       # (generation, update) drawn
         self._drawn_at = -math.inf                        # when (time.monotonic)
         self._since: tuple[int, int, int] | None = None  # the history the curves hold (View.since)
@@ -346,11 +345,9 @@ class TrainPanel(QtWidgets.QWidget):
 
     def set_playing(self, on: bool) -> None:
         if on and not self.session.done:
-            if self.process.playing:
-                pass
-            elif self.use_process and not self._playing.is_set() and self.process.play(self.session):
-                pass
-            else:
+            in_process = self.process.playing or (
+                self.use_process and not self._playing.is_set() and self.process.play(self.session))
+            if not in_process:
                 if self.use_process and self.process.reason:
                     self._error = self.process.reason
                 self._playing.set()
@@ -519,7 +516,6 @@ class TrainPanel(QtWidgets.QWidget):
             return
         self._drawn = (v.generation, v.iteration)
         self._drawn_at = now
-        self._drawn_iteration = v.iteration
         self._since = v.since
         h = v.history
         sr = self._series
@@ -537,18 +533,12 @@ class TrainPanel(QtWidgets.QWidget):
         val = sr["val"]
         epochs = val.extend(sr["epoch"].x[val.n:val.n + len(h.val_loss)], h.val_loss) or epochs
         if epochs or v.epoch_start == 0:
-            few = sr["epoch"].n <= MAX_SYMBOLS
-            for curve, symbol in ((self.curve_epoch, "o"), (self.curve_val, "s")):
-                if (curve.opts["symbol"] is not None) != few:
-                    curve.setSymbol(symbol if few else None)
+            _mark_points(((self.curve_epoch, "o"), (self.curve_val, "s")), sr["epoch"].n <= MAX_SYMBOLS)
             self.curve_epoch.setData(*sr["epoch"].data())
             self.curve_val.setData(*val.data())
         if v.dh_norm is not None:
             t = np.arange(len(v.dh_norm))
-            few = len(t) <= MAX_SYMBOLS  # a marker per step while they stay apart
-            for curve, symbol in ((self.curve_dh, "o"), (self.curve_dc, "t")):
-                if (curve.opts["symbol"] is not None) != few:
-                    curve.setSymbol(symbol if few else None)
+            _mark_points(((self.curve_dh, "o"), (self.curve_dc, "t")), len(t) <= MAX_SYMBOLS)
             self.curve_dh.setData(t, positive(v.dh_norm))
             self.curve_dc.setData(t, positive(v.dc_norm) if v.dc_norm is not None else [])
         else:
@@ -618,6 +608,14 @@ MAX_SYMBOLS = 40
 #: timer every other tick, 15 a second (painting the plots, more than the refresh, is what
 #: costs the window its frames)
 MIN_REDRAW = 0.05
+
+
+def _mark_points(curves, few: bool) -> None:
+    """Each (curve, symbol) marks its points while they are ``few`` (a marker per point while
+    they stay apart), else draws a plain line; set only when that changes."""
+    for curve, symbol in curves:
+        if (curve.opts["symbol"] is not None) != few:
+            curve.setSymbol(symbol if few else None)
 
 
 def positive(a) -> np.ndarray:
