@@ -9,10 +9,11 @@ before that process existed), and measures on the UI thread:
 - the event loop's frame gaps: the actual intervals of a 16 ms QTimer (median, 95th
   percentile, max), first with the window idle (the peer, same run), then while training;
   target: 60 frames a second, i.e. the 95th percentile at most 16.7 ms + 1 ms timer slack;
-- the Train tab's plot refreshes per second (its 33 ms timer, target >= 10 a second), and
-  how many of them drew a new update (that rate is bounded by the training update's own
-  time, printed beside it: a new point cannot be drawn before the update made it);
-- the UI thread's time per refresh that drew new data (target <= 5 ms, a third of a frame).
+- the Train tab's plot refreshes per second (its 16 ms timer), and how many of them took a
+  new update (target >= 10 a second; each is drawn in four stages on the next ticks; that
+  rate is bounded by the training update's own time, printed beside it: a new point cannot
+  be drawn before the update made it);
+- the UI thread's time per refresh that drew (target <= 5 ms, a third of a frame).
 
     PYTHONPATH=. QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/bench_train_gui.py [--seconds 12]
         [--thread [--switch-interval 0]]   # a worker thread (at Python's default 5 ms switch interval)
@@ -105,10 +106,11 @@ def main(argv=None) -> int:
     original = panel.refresh
 
     def timed_refresh(force: bool = False) -> None:
-        before = panel._drawn
+        before = panel._drawn, len(panel._stages)
         t = time.perf_counter()
         original(force)
-        refreshes.append((t, 1000 * (time.perf_counter() - t), panel._drawn != before))
+        drew = panel._drawn != before[0] or len(panel._stages) < before[1]  # a new update, or a stage of it
+        refreshes.append((t, 1000 * (time.perf_counter() - t), drew, panel._drawn != before[0]))
 
     panel.timer.timeout.disconnect()
     panel.timer.timeout.connect(timed_refresh)
@@ -129,6 +131,7 @@ def main(argv=None) -> int:
 
     ticks = [r for r in refreshes if r[0] >= t_start]
     drew = [r for r in ticks if r[2]]
+    new_updates = [r for r in ticks if r[3]]
     gui_ms = 1000 * elapsed / max(its, 1)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"lstmviz Train tab bench: LSTM(128), batch 32 x 100 steps x 32 inputs, Adam, mse; "
@@ -142,17 +145,16 @@ def main(argv=None) -> int:
     print(f"  60 frames a second: 95th percentile {p95:.1f} ms, target <= 17.7 ms: {ok} "
           f"(median {med:.1f} ms, {1000 / med:.0f} fps)")
     rate = len(ticks) / elapsed
-    new_rate = len(drew) / elapsed
-    print(f"plot refreshes a second while training: {rate:5.1f}   target >= 10: "
-          f"{'ok' if rate >= 10 else 'NOT MET'}")
+    new_rate = len(new_updates) / elapsed
+    print(f"plot refreshes a second while training: {rate:5.1f}")
     print(f"  ... that drew a new update: {new_rate:5.2f} a second (bounded by the updates: "
           f"{1000 / gui_ms:.2f} a second, {gui_ms:.0f} ms each; the 10 a second target "
           f"{'met' if new_rate >= 10 else 'NOT MET: one update takes over 100 ms'})")
     if drew:
         cost = [r[1] for r in drew]
-        print(f"UI time per refresh with new data: median {statistics.median(cost):.1f} ms, "
-              f"max {max(cost):.1f} ms   target <= 5 ms (median): "
-              f"{'ok' if statistics.median(cost) <= 5 else 'NOT MET'}")
+        print(f"UI time per refresh that drew (a new update's first stage or a later one): median "
+              f"{statistics.median(cost):.1f} ms, 95th percentile {np.percentile(cost, 95):.1f} ms, max "
+              f"{max(cost):.1f} ms   target <= 5 ms (median): {'ok' if statistics.median(cost) <= 5 else 'NOT MET'}")
     w.close()
     return 0
 

@@ -175,12 +175,87 @@ def test_refresh_appends_what_the_run_added(make_window):
     panel.stop()
 
 
+def test_a_new_update_is_drawn_one_plot_per_tick_while_playing(make_window):
+    """While it plays, a new update is drawn in stages, one at each tick of the tab's timer
+    (the loss plot, the gradient through time, the gradient norm, the texts): each tick's work
+    and paint stay a fraction of a frame. Paused, what is left is drawn at once."""
+    import math
+
+    w = make_window()
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.lesson_step({"task": "delay", "units": 3, "steps": 8, "batch_size": 64, "updates": 2})
+    s = panel.session
+    dh_before = panel.curve_dh.getData()[1].copy()
+    s.step()
+    v = s.view()
+    panel._playing.set()  # the refresh of a playing tab (no worker runs: the test steps)
+    try:
+        panel._drawn_at = -math.inf
+        panel.refresh()
+        assert list(panel.curve_loss.getData()[0]) == [1, 2, 3]
+        assert list(panel.curve_norm.getData()[0]) == [1, 2]
+        np.testing.assert_array_equal(panel.curve_dh.getData()[1], dh_before)
+        panel.refresh()
+        np.testing.assert_allclose(10 ** panel.curve_dh.getData()[1], v.dh_norm, rtol=1e-12)
+        assert list(panel.curve_norm.getData()[0]) == [1, 2]
+        panel.refresh()
+        assert list(panel.curve_norm.getData()[0]) == [1, 2, 3]
+        assert panel.status_label.text().startswith("update 2 ")
+        panel.refresh()
+        assert panel.status_label.text().startswith("update 3 ")
+        s.step()
+        panel._drawn_at = -math.inf
+        panel.refresh()  # update 4's first stage
+        assert list(panel.curve_loss.getData()[0]) == [1, 2, 3, 4]
+        assert list(panel.curve_norm.getData()[0]) == [1, 2, 3]
+    finally:
+        panel._playing.clear()
+    panel.refresh()  # paused: the rest of update 4 at once
+    assert list(panel.curve_norm.getData()[0]) == [1, 2, 3, 4]
+    np.testing.assert_allclose(10 ** panel.curve_dh.getData()[1], s.view().dh_norm, rtol=1e-12)
+    assert panel.status_label.text().startswith("update 4 ")
+    panel.stop()
+
+
+def test_plots_follow_the_data_until_the_user_zooms_and_again_after_auto_range(make_window):
+    """pyqtgraph's auto range is off (with it on, each new point repaints the whole plot):
+    the tab sets each plot's range to a frame around the data. A user's zoom stays while
+    training goes on; the plot's auto-range button gives the range back to the frame."""
+    from PySide6 import QtWidgets
+
+    w = make_window()
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.lesson_step({"task": "delay", "units": 3, "steps": 8, "batch_size": 64, "updates": 3})
+    QtWidgets.QApplication.processEvents()
+    vb = panel.loss_plot.vb
+    assert vb.state["autoRange"] == [False, False]
+    vb.scaleBy((0.5, 0.5))  # as the mouse wheel zooms
+    vb.sigRangeChangedManually.emit(vb.state["mouseEnabled"])
+    zoomed = vb.viewRange()
+    panel.lesson_step({"updates": 30})  # the data leaves the old frame
+    QtWidgets.QApplication.processEvents()
+    assert vb.viewRange() == zoomed
+    h = panel.session.view().history
+    xs, ys = np.asarray(h.iterations), np.log10(h.loss)
+    assert max(xs) > zoomed[0][1]
+    vb.enableAutoRange()  # the "A" button
+    QtWidgets.QApplication.processEvents()
+    assert vb.state["autoRange"] == [False, False]
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert x0 <= 0 and max(xs) < x1 <= 2 * max(xs) and y0 <= min(ys) and max(ys) <= y1
+    norm = panel.norm_plot.vb  # not zoomed: it followed its data all along
+    assert norm.viewRange()[0][1] == x1
+    panel.stop()
+
+
 def test_plot_frames_move_in_steps():
     from lstmviz.ui.train_panel import count_top, log_frame
 
     tops = [count_top(n) for n in range(0, 5000)]
-    assert all(n * 1.04 + 1 <= t <= 4 / 3 * (n * 1.04 + 1) for n, t in enumerate(tops))
-    assert len(set(tops)) < 40  # the update axis changes ~30 times over 5000 updates
+    assert all(n * 1.04 + 1 <= t <= 5 / 3 * (n * 1.04 + 1) for n, t in enumerate(tops))
+    assert len(set(tops)) <= 6 * 4  # the update axis changes six times a decade
     f = log_frame(0.02, 0.5)
     assert 10 ** (f[0] / 4) < 0.02 / 1.2 and 0.5 * 1.2 < 10 ** (f[1] / 4)
     assert log_frame(0.021, 0.45, f) == f  # values moving inside: the same frame

@@ -10,7 +10,8 @@ Play trains in a process of its own (``app.train_process.TrainProcess``: the run
 to it and its updates come back onto ``app.training.TrainingSession``), so the window's
 interpreter stays free and the window keeps its frame rate; where no process can start, and
 for "One update", a worker thread here does the work. A timer redraws the plots from a copy
-of the session's state at 30 frames a second, updating plot items created once (``setData``).
+of the session's state, one plot per tick of a 16 ms timer while it plays, updating plot
+items created once (``setData``).
 """
 
 from __future__ import annotations
@@ -54,10 +55,12 @@ class TrainPanel(QtWidgets.QWidget):
         self._series = {k: Series() for k in ("loss", "norm", "epoch", "val")}
         self._ticks: dict[int, object] = {}              # the ticks each axis was given last
         self._frames: dict[int, tuple] = {}              # the range each plot's frame holds
+        self._stages: list = []                          # the rest of a new update's drawing
+        self._changed: dict[str, bool] = {}              # which series the last update changed
         self._build()
         self._load_settings_into_controls()
         self.timer = QtCore.QTimer(self)
-        self.timer.setInterval(33)
+        self.timer.setInterval(16)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
         self.apply_theme(th.current())
@@ -176,11 +179,17 @@ class TrainPanel(QtWidgets.QWidget):
         for curve in (self.curve_loss, self.curve_norm):  # long runs: at most a few points per pixel
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
-        # an invisible curve in each plot over a range a little wider than the data, changed
-        # only when the data leaves it: the auto range (and the axes, their ticks and labels)
-        # stay as they are from one new update to the next instead of being redrawn each time
-        self.frames = {id(plot): plot.plot(pen=pg.mkPen(0, 0, 0, 0, width=0))  # width 0: no padding
-                       for plot in (self.loss_plot, self.step_plot, self.norm_plot)}
+        # each plot's range is a frame a little wider than the data (``_place``), set only when
+        # the data leaves it; pyqtgraph's auto range is off: with it on, every new point repaints
+        # the whole plot (ViewBox.itemBoundsChanged), with it off only the curve that changed.
+        # The view follows the frame until the user pans or zooms it; the "A" button (auto
+        # range) hands it back to the frame.
+        self._follow = {}
+        for plot in (self.loss_plot, self.step_plot, self.norm_plot):
+            plot.vb.disableAutoRange()
+            self._follow[id(plot.vb)] = True
+            plot.vb.sigRangeChangedManually.connect(lambda *_, vb=plot.vb: self._follow.__setitem__(id(vb), False))
+            plot.vb.sigStateChanged.connect(self._auto_range_asked)
         for plot in (self.loss_plot, self.step_plot, self.norm_plot):
             for side in ("left", "bottom"):  # unchanged axes are copied, not drawn again
                 plot.getAxis(side).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -233,6 +242,7 @@ class TrainPanel(QtWidgets.QWidget):
             for sample, label in legend.items:  # pyqtgraph restyles a label only on setText
                 base = self._legend_names.setdefault(id(sample.item), label.text)
                 label.setText(t.subscripts(base))
+            _keep_pixels(legend)
         big = t.font(1.15, bold=True)
         self.updates_label.setFont(big)
         # in a lecture theme the room goes to the two plots the lessons talk about
@@ -436,6 +446,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.step_legend.removeItem(self.pinned_dh)
         self._legend_names[id(self.pinned_dh)] = name
         self.step_legend.addItem(self.pinned_dh, self.theme.subscripts(name))
+        _keep_pixels(self.step_legend)
         self._pinned = v.dh_norm.copy()
 
     def _slider_moved(self, k: int) -> None:
@@ -504,19 +515,44 @@ class TrainPanel(QtWidgets.QWidget):
     def refresh(self, force: bool = False) -> None:
         """Draw what the run added since the last refresh: new points appended to the
         curves' arrays (the history is not copied again), a curve set again only when it
-        changed, ticks and ranges only when the data leaves them."""
+        changed, ticks and ranges only when the data leaves them.
+
+        While it plays, a new update is drawn in stages, one at each tick of the 16 ms timer:
+        the loss plot, the gradient-through-time plot, the gradient-norm plot, the texts. Each
+        stage's work and paint (of that plot only) then fits between two frames of the
+        window, where drawing all three at once took a frame's time."""
         force = self._follow_theme() or force
-        now = time.monotonic()
-        if not force and now - self._drawn_at < MIN_REDRAW and self.playing:
-            return  # quick updates: drawn at most 1 / MIN_REDRAW times a second
+        if self._stages and not force:
+            if self.playing:
+                self._stages.pop(0)()
+                return
+            stages, self._stages = self._stages, []  # paused: the rest of the update at once
+            for stage in stages:
+                stage()
+        if not force and self.playing:
+            if time.monotonic() - self._drawn_at < MIN_REDRAW:
+                return  # quick updates: drawn at most 1 / MIN_REDRAW times a second
         v = self.session.view(None if force else self._since)
         if not force and (v.generation, v.iteration) == self._drawn:
             if not self.playing and self.play_button.isChecked():
                 self.set_playing(False)
             return
         self._drawn = (v.generation, v.iteration)
-        self._drawn_at = now
+        self._drawn_at = time.monotonic()
         self._since = v.since
+        self._take(v)
+        stages = [lambda: self._draw_loss(v), lambda: self._draw_steps(v), lambda: self._draw_norm(v),
+                  lambda: self._draw_texts(v)]
+        if force or not self.playing:
+            for stage in stages:
+                stage()
+            self._stages = []
+        else:
+            stages.pop(0)()
+            self._stages = stages
+
+    def _take(self, v) -> None:
+        """The new points of the run's history into the curves' series."""
         h = v.history
         sr = self._series
         if v.start == 0:
@@ -525,17 +561,26 @@ class TrainPanel(QtWidgets.QWidget):
         if v.epoch_start == 0:
             sr["epoch"].clear()
             sr["val"].clear()
-        if sr["loss"].extend(h.iterations, h.loss) or v.start == 0:
-            self.curve_loss.setData(*sr["loss"].data())
-        if sr["norm"].extend(h.iterations, h.grad_norm) or v.start == 0:
-            self.curve_norm.setData(*sr["norm"].data())
+        self._changed = {
+            "loss": sr["loss"].extend(h.iterations, h.loss) or v.start == 0,
+            "norm": sr["norm"].extend(h.iterations, h.grad_norm) or v.start == 0}
         epochs = sr["epoch"].extend(h.epoch_iterations, h.epoch_loss)
         val = sr["val"]
         epochs = val.extend(sr["epoch"].x[val.n:val.n + len(h.val_loss)], h.val_loss) or epochs
-        if epochs or v.epoch_start == 0:
+        self._changed["epoch"] = epochs or v.epoch_start == 0
+
+    def _draw_loss(self, v) -> None:
+        sr = self._series
+        if self._changed["loss"]:
+            self.curve_loss.setData(*sr["loss"].data())
+        if self._changed["epoch"]:
             _mark_points(((self.curve_epoch, "o"), (self.curve_val, "s")), sr["epoch"].n <= MAX_SYMBOLS)
             self.curve_epoch.setData(*sr["epoch"].data())
-            self.curve_val.setData(*val.data())
+            self.curve_val.setData(*sr["val"].data())
+        self._place(self.loss_plot, min(sr["loss"].lo, sr["val"].lo), max(sr["loss"].hi, sr["val"].hi),
+                    count_top(self._last_update()))
+
+    def _draw_steps(self, v) -> None:
         if v.dh_norm is not None:
             t = np.arange(len(v.dh_norm))
             _mark_points(((self.curve_dh, "o"), (self.curve_dc, "t")), len(t) <= MAX_SYMBOLS)
@@ -544,10 +589,20 @@ class TrainPanel(QtWidgets.QWidget):
         else:
             self.curve_dh.setData([], [])
             self.curve_dc.setData([], [])
-        self._place(v)
+        steps = [a for a in (v.dh_norm, v.dc_norm, self._pinned) if a is not None and len(a)]
+        lo, hi = value_range([positive(a) for a in steps])
+        self._place(self.step_plot, lo, hi, max(max((len(a) for a in steps), default=0) - 1, 1))
+
+    def _draw_norm(self, v) -> None:
+        sr = self._series
+        if self._changed["norm"]:
+            self.curve_norm.setData(*sr["norm"].data())
+        self._place(self.norm_plot, sr["norm"].lo, sr["norm"].hi, count_top(self._last_update()))
+
+    def _draw_texts(self, v) -> None:
         self._update_slider()
         epoch = min(v.epoch + 1, v.epochs)
-        loss, val_loss = sr["loss"], sr["val"]
+        loss, val_loss = self._series["loss"], self._series["val"]
         text = (f"update {v.iteration} \u00b7 epoch {epoch}/{v.epochs}"
                 + (f" \u00b7 loss {loss.y[loss.n - 1]:.4g}" if loss.n else "")
                 + (f" \u00b7 validation {val_loss.y[val_loss.n - 1]:.4g}" if val_loss.n else "")
@@ -559,35 +614,42 @@ class TrainPanel(QtWidgets.QWidget):
         if not self.playing and self.play_button.isChecked():
             self.set_playing(False)
 
-    def _place(self, v) -> None:
-        """Ticks and each plot's frame (see ``frames``), set only when they change."""
-        sr = self._series
-        steps = [a for a in (v.dh_norm, v.dc_norm, self._pinned) if a is not None and len(a)]
-        step_lo, step_hi = value_range([positive(a) for a in steps])
-        last = float(sr["loss"].x[sr["loss"].n - 1]) if sr["loss"].n else 0.0
-        n_steps = max((len(a) for a in steps), default=0)
-        for plot, lo, hi, right in (
-                (self.loss_plot, min(sr["loss"].lo, sr["val"].lo), max(sr["loss"].hi, sr["val"].hi),
-                 count_top(last)),
-                (self.step_plot, step_lo, step_hi, max(n_steps - 1, 1)),
-                (self.norm_plot, sr["norm"].lo, sr["norm"].hi, count_top(last))):
-            old = self._frames.get(id(plot))
-            span = log_frame(lo, hi, None if old is None else old[1:])
-            frame = None if span is None else (right,) + span
-            if frame != old:
-                self._frames[id(plot)] = frame
-                if frame is None:
-                    self.frames[id(plot)].setData([], [])
-                else:
-                    self.frames[id(plot)].setData([0, frame[0]], [10.0 ** (frame[1] / 4), 10.0 ** (frame[2] / 4)])
-            # the ticks over the frame: they change when it does, not with every update's values
-            most = max(2, int(plot.height() / (2.2 * self.theme.pt() * 4 / 3)))
-            ticks = None if span is None else log_tick_list(10.0 ** (span[0] / 4 + 0.1), 10.0 ** (span[1] / 4 - 0.1),
-                                                            most)
-            axis = plot.getAxis("left")
-            if self._ticks.get(id(axis), False) != ticks:
-                self._ticks[id(axis)] = ticks
-                axis.setTicks(ticks)
+    def _last_update(self) -> float:
+        loss = self._series["loss"]
+        return float(loss.x[loss.n - 1]) if loss.n else 0.0
+
+    def _place(self, plot, lo: float, hi: float, right: float) -> None:
+        """The plot's frame (its range) and ticks, set only when they change."""
+        old = self._frames.get(id(plot))
+        span = log_frame(lo, hi, None if old is None else old[1:])
+        frame = None if span is None else (right,) + span
+        if frame != old:
+            self._frames[id(plot)] = frame
+            self._show_frame(plot)
+        # the ticks over the frame: they change when it does, not with every update's values
+        most = max(2, int(plot.height() / (2.2 * self.theme.pt() * 4 / 3)))
+        ticks = None if span is None else log_tick_list(10.0 ** (span[0] / 4 + 0.1), 10.0 ** (span[1] / 4 - 0.1),
+                                                        most)
+        axis = plot.getAxis("left")
+        if self._ticks.get(id(axis), False) != ticks:
+            self._ticks[id(axis)] = ticks
+            axis.setTicks(ticks)
+
+    def _show_frame(self, plot) -> None:
+        """The plot's range: its frame, unless the user has panned or zoomed it (with
+        pyqtgraph's usual padding, as its auto range would give the same data)."""
+        frame = self._frames.get(id(plot))
+        if frame is None or not self._follow[id(plot.vb)]:
+            return
+        plot.vb.setRange(xRange=(0, frame[0]), yRange=(frame[1] / 4, frame[2] / 4))
+
+    def _auto_range_asked(self, vb) -> None:
+        """The "A" button or View All: the frame takes the range back."""
+        if any(a is not False for a in vb.state["autoRange"]):
+            vb.disableAutoRange()
+            self._follow[id(vb)] = True
+            plot = next(p for p in (self.loss_plot, self.step_plot, self.norm_plot) if p.vb is vb)
+            self._show_frame(plot)
 
     def _update_slider(self) -> None:
         n_snaps = len(self.session.snapshots)
@@ -604,9 +666,9 @@ class TrainPanel(QtWidgets.QWidget):
 #: the gradient curves mark each step, the epoch curves each epoch, up to this many points
 #: (beyond, a line: markers would cover it, and drawing them costs more than the rest)
 MAX_SYMBOLS = 40
-#: while it plays, new updates are drawn at most every this many seconds: with the 33 ms
-#: timer every other tick, 15 a second (painting the plots, more than the refresh, is what
-#: costs the window its frames)
+#: while it plays, new updates are drawn at most every this many seconds (with the four
+#: stages of ``refresh`` on the 16 ms timer, a new update can be taken every fourth tick:
+#: 15 a second)
 MIN_REDRAW = 0.05
 
 
@@ -616,6 +678,16 @@ def _mark_points(curves, few: bool) -> None:
     for curve, symbol in curves:
         if (curve.opts["symbol"] is not None) != few:
             curve.setSymbol(symbol if few else None)
+
+
+def _keep_pixels(item) -> None:
+    """``item`` and everything in it (a legend: its samples and rich-text labels) painted
+    from pixmaps: a curve moving under it repaints it, and drawing its text every time costs
+    more than the curve."""
+    for it in [item, *item.childItems()]:
+        it.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        if it is not item:
+            _keep_pixels(it)
 
 
 def positive(a) -> np.ndarray:
@@ -669,12 +741,13 @@ def value_range(arrays) -> tuple[float, float]:
 
 
 #: the steps of an update axis' frame: its right end is the first of these x 10^k past the data
-_COUNT_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+_COUNT_STEPS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0)
 
 
 def count_top(last: float) -> float:
     """The right end of an update axis holding ``last`` with room for its marker: moves in
-    steps of 20-33 %, so the axis is rarely drawn again."""
+    steps of 33-67 %, six a decade, so the axis (and with it the whole plot) is rarely drawn
+    again: a new range costs the window several milliseconds, a frame's share."""
     want = last * 1.04 + 1
     k = 10.0 ** math.floor(math.log10(want))
     return next(m * k for m in _COUNT_STEPS if m * k >= want)
