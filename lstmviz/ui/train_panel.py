@@ -16,6 +16,7 @@ items created once (``setData``).
 
 from __future__ import annotations
 
+import gc
 import math
 import sys
 import threading
@@ -354,6 +355,7 @@ class TrainPanel(QtWidgets.QWidget):
         return self._playing.is_set() or self.process.playing
 
     def set_playing(self, on: bool) -> None:
+        _collector_sees_old_objects(not (on and not self.session.done))
         if on and not self.session.done:
             in_process = self.process.playing or (
                 self.use_process and not self._playing.is_set() and self.process.play(self.session))
@@ -435,6 +437,7 @@ class TrainPanel(QtWidgets.QWidget):
         self._join()
         self.process.close()
         self.timer.stop()
+        _collector_sees_old_objects(True)
 
     def pin(self, label: str | None = None) -> None:
         """Keep the current ||dL/dh_t|| as a dashed reference curve."""
@@ -680,6 +683,18 @@ def _mark_points(curves, few: bool) -> None:
             curve.setSymbol(symbol if few else None)
 
 
+def _collector_sees_old_objects(yes: bool) -> None:
+    """While training plays, the objects that existed when Play was pressed (the window's
+    ~80,000: widgets, plot items, models) are out of the cyclic garbage collector's sight
+    (``gc.freeze``): its full collections, ~20 ms each, would otherwise stop the window's
+    frames from time to time. Paused, they are seen again (``gc.unfreeze``), so a cycle that
+    became garbage meanwhile is still collected."""
+    if yes:
+        gc.unfreeze()
+    elif not gc.get_freeze_count():
+        gc.freeze()
+
+
 def _keep_pixels(item) -> None:
     """``item`` and everything in it (a legend: its samples and rich-text labels) painted
     from pixmaps: a curve moving under it repaints it, and drawing its text every time costs
@@ -800,5 +815,6 @@ def install(window) -> TrainPanel:
     panel = TrainPanel(window)
     panel.window_ref = window
     window.replace_tab(window.tabs.indexOf(window.train_page), panel, panel.title)
-    window.destroyed.connect(lambda *_: (panel._playing.clear(), panel.process.close()))
+    window.destroyed.connect(lambda *_: (panel._playing.clear(), panel.process.close(),
+                                         _collector_sees_old_objects(True)))
     return panel
