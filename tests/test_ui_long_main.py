@@ -160,3 +160,16 @@ def test_the_memory_limit_is_one_setting_kept_in_the_preferences(make_window, mo
     monkeypatch.delenv(limits.ENV)
     w._memory_limit_from_preferences()
     assert limits.memory_limit() == 64 << 20
+
+
+def test_the_side_panel_shows_a_long_inputs_length(long_window):
+    """The timesteps box holds the length of a long input (it stopped at 5000), and a length
+    typed there makes a long input too."""
+    w, x = long_window
+    w.state.set_input_data(np.concatenate([x, x], axis=1))
+    panel = w.stack_panel
+    assert panel.timesteps_spin.value() == 2 * T == w.state.input.timesteps
+    assert w.long_runner.wait(120)
+    panel.timesteps_spin.setValue(12_345)
+    assert w.state.input.timesteps == 12_345 and w.state.model.input_shapes()[0][1] == 12_345
+    assert w.long_runner.wait(120)

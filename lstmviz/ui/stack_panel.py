@@ -25,6 +25,10 @@ def error_colour() -> str:
     return "#ff7b72" if th.current().dark else "#b00020"
 
 
+#: the timesteps box's top: a long input (a year of sensor data, a book's characters) shows
+#: its own length, not a cap
+MAX_TIMESTEPS = 100_000_000
+
 class CardDelegate(QtWidgets.QStyledItemDelegate):
     """Paints a layer card: class and name, params on the right; options and output below."""
 
@@ -134,7 +138,8 @@ class StackPanel(QtWidgets.QWidget):
         self.input_box = QtWidgets.QGroupBox("Input", body)
         grid = QtWidgets.QGridLayout(self.input_box)
         self.batch_spin = self._spin(1, 256, BATCH_TIP)
-        self.timesteps_spin = self._spin(1, 5000, "timesteps: the length of each sequence: how many "
+        # long sequences are traced by keyframes (a memory limit refuses what cannot be held)
+        self.timesteps_spin = self._spin(1, MAX_TIMESTEPS, "timesteps: the length of each sequence: how many "
                                          "times the cell is applied, once per step t.")
         self.input_dim_spin = self._spin(1, 4096, "input_dim: how many numbers x_t holds at each step "
                                          "(features per timestep). Not the number of timesteps.")
