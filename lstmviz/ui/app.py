@@ -234,6 +234,10 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
             msg = window.state.error
             dispose(window)
             raise LstmvizError(msg)
+        from lstmviz.text import safe_name
+
+        window.source_label = f"{safe_name(model.name)} (from Python)"
+        window.update_title()
     elif model_path:
         if not window.open_file(model_path, read=read):
             msg = window.last_message

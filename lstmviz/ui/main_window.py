@@ -177,6 +177,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._memory_limit_from_preferences()
         #: no dialogs (screenshots, tests): messages go to the status bar and ``last_message``
         self.quiet = quiet
+        #: the title's name for a model handed over without a file (``lstmviz.show(model)``)
+        self.source_label: str | None = None
         self.last_message = ""
         self.view_errors: dict[str, str] = {}
         self._stale: set[int] = set()
@@ -254,10 +256,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.long_runner = LongRunner(self)
         self.state.changed.connect(self._state_changed)  # once per edit / step / file
         self.state.error_changed.connect(self._error_changed)
-        self.state.stack_changed.connect(self._update_title)
+        self.state.stack_changed.connect(self.update_title)
         if self.state.model is not None:
             self._model_changed(self.state.model, self.state.trace)
-        self._update_title()
+        self.update_title()
 
     @property
     def train_panel(self):
@@ -572,8 +574,9 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.statusBar().clearMessage()
 
-    def _update_title(self):
-        where = Path(self.state.path).name if self.state.path else "built-in stack"
+    def update_title(self):
+        where = (Path(self.state.path).name if self.state.path
+                 else self.source_label or "built-in stack")
         ro = " (read-only)" if self.state.readonly else ""
         self.setWindowTitle(f"lstmviz \u2014 {where}{ro}")
 
@@ -637,7 +640,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.message(f"{path}: {err.strerror or err}", dialog=True, error=True, title="Cannot open this file")
             return False
         self._add_recent(path)
-        self._update_title()
+        self.update_title()
         return True
 
     def _open_weights(self, path: str, model=None) -> None:
@@ -787,7 +790,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def new_stack(self):
         self.state.new_stack()
-        self._update_title()
+        self.source_label = None
+        self.update_title()
 
     def _recent(self) -> list[str]:
         value = self.settings.value("recent", [])

@@ -268,8 +268,8 @@ class TourRunner:
         self.window.state.lesson_restore(s["state"])
         self.window.tabs.setCurrentIndex(s["tab"])
         self._cell_view().set_expanded(s["expand"])
-        if hasattr(self.window, "_update_title"):
-            self.window._update_title()
+        if hasattr(self.window, "update_title"):
+            self.window.update_title()
 
 
 def _built_views(window) -> list:

@@ -197,7 +197,7 @@ class SessionManager(QtCore.QObject):
         self.apply_ui(session.ui, geometry=False)
         self.session_path = str(path)
         self._add_recent(path)
-        self.window._update_title()
+        self.window.update_title()
         self.window.message(f"Opened the session {Path(path).name}")
         return True
 
@@ -379,7 +379,7 @@ class SessionManager(QtCore.QObject):
             self.window.message(f"The autosaved session cannot be restored: {err}", dialog=True, error=True)
             return False
         self.apply_ui(session.ui, geometry=False)
-        self.window._update_title()
+        self.window.update_title()
         self.window.message("Restored the autosaved session")
         return True
 
