@@ -44,6 +44,12 @@ def test_overview_is_the_min_and_max_of_every_bin_from_a_trace_or_from_keyframes
         np.testing.assert_array_equal(ov.lo, lo)
         np.testing.assert_array_equal(ov.hi, hi)
         assert ov.edges()[0] == 0 and ov.edges()[-1] == T
+        ext = np.where(np.abs(hi) >= np.abs(lo), hi, lo)  # what one colour per bin shows
+        np.testing.assert_array_equal(ov.extreme(), ext)
+        for unit in range(ext.shape[1]):
+            np.testing.assert_array_equal(ov.extreme_of(unit), ext[:, unit])
+        rows = scale.unit_rows({("l", key): ov, ("m", key): ov}, [("l", key), ("m", key)], 99)
+        np.testing.assert_array_equal(rows, [ext[:, -1], ext[:, -1]])  # a unit past the end: the last
 
 
 def test_unit_statistics_equal_numpy_over_the_whole_sequence(traced):

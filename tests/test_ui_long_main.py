@@ -173,3 +173,24 @@ def test_the_side_panel_shows_a_long_inputs_length(long_window):
     panel.timesteps_spin.setValue(12_345)
     assert w.state.input.timesteps == 12_345 and w.state.model.input_shapes()[0][1] == 12_345
     assert w.long_runner.wait(120)
+
+
+def test_seeking_in_a_long_input_leaves_the_side_panel_alone(long_window, monkeypatch):
+    """A seek far away swaps in another window of the trace (the same model): the side panel
+    shows nothing that depends on it and is not redrawn; an edit or a new input redraws it."""
+    w, x = long_window
+    state = w.state
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    panel = w.stack_panel
+    calls = []
+    original = panel.refresh
+    monkeypatch.setattr(panel, "refresh", lambda: (calls.append(1), original()))
+    before = state.trace
+    state.set_cursor(step=T - 5)
+    assert state.trace is not before  # another window
+    assert calls == []
+    state.set_input_data(x[:, ::-1].copy())
+    assert len(calls) == 1 and panel.input_source_button.text().startswith("your data")
+    state.set_layer_option(1, "units", 3)
+    assert len(calls) == 2

@@ -78,6 +78,11 @@ class Overview:
         one colour per bin shows; a one-step spike stays visible)."""
         return np.where(np.abs(self.hi) >= np.abs(self.lo), self.hi, self.lo)
 
+    def extreme_of(self, unit: int) -> np.ndarray:
+        """(bins,): ``extreme()`` of one unit (its column, without the others')."""
+        lo, hi = self.lo[:, unit], self.hi[:, unit]
+        return np.where(np.abs(hi) >= np.abs(lo), hi, lo)
+
     def levels(self, gate: bool) -> tuple[float, float]:
         """Colour levels of the record: 0..1 for a gate, else symmetric around 0 over
         the whole sequence (the exact window takes the same, so colours agree)."""
@@ -149,8 +154,7 @@ def unit_rows(overviews: dict, keys: list, unit: int) -> np.ndarray | None:
         ov = overviews.get(k)
         if ov is None:
             return None
-        ext = ov.extreme()
-        rows.append(ext[:, max(0, min(int(unit), ext.shape[1] - 1))])
+        rows.append(ov.extreme_of(max(0, min(int(unit), ov.lo.shape[1] - 1))))
     return np.stack(rows) if rows else None
 
 

@@ -118,6 +118,7 @@ class StackPanel(QtWidgets.QWidget):
     def __init__(self, state: AppState, parent=None):
         super().__init__(parent)
         self.state = state
+        self._shown_model = None  # the model the panel shows (see _state_changed)
         self._form_key = None
         self.option_widgets: dict[str, QtWidgets.QWidget] = {}
 
@@ -298,7 +299,9 @@ class StackPanel(QtWidgets.QWidget):
             self._build_form(row)
 
     def _state_changed(self, change):
-        if change.stack or change.model:
+        # a new trace of the same model on the same input (a long input's window following the
+        # cursor, another sample) changes nothing the panel shows
+        if change.stack or change.input or (change.model and self.state.model is not self._shown_model):
             self.refresh()
         if change.error:
             self._show_error(self.state.error)
@@ -316,6 +319,7 @@ class StackPanel(QtWidgets.QWidget):
     # -- redraw ----------------------------------------------------------------------------
     def refresh(self):
         st = self.state
+        self._shown_model = st.model
         spec = st.input
         for spin, v in ((self.batch_spin, spec.batch_size), (self.timesteps_spin, spec.timesteps),
                         (self.input_dim_spin, spec.input_dim)):
