@@ -59,8 +59,13 @@ def _assert_unchanged(st: AppState, before) -> None:
 def _refused(tmp_path, data: bytes, *words: str) -> str:
     st = _state()
     before = _frozen(st)
+    seen = []  # what a listener finds in the state when it is told of a change
+    st.changed.connect(lambda change: seen.append(_frozen(st)))
     with pytest.raises(LstmvizError) as ei:
         ses.open_session(st, _write(tmp_path, data))
+    for frozen in seen:  # never the refused content: at most the old one, told again
+        _assert_unchanged(st, frozen)
+        _assert_unchanged(st, before)
     msg = str(ei.value)
     assert "\n" not in msg and msg.isprintable(), msg
     for w in words:

@@ -17,9 +17,12 @@ from contextlib import contextmanager
 from lstmviz.app.events import Event
 from lstmviz.errors import LstmvizError
 
+#: the event grouping's own bookkeeping (``StateBase.changes``): not content, never put back
+_GROUPING = ("_depth", "_pending")
+
 
 def _saved(state) -> dict:
-    attrs = {k: v for k, v in vars(state).items() if not isinstance(v, Event)}
+    attrs = {k: v for k, v in vars(state).items() if not isinstance(v, Event) and k not in _GROUPING}
     return {"attrs": attrs,
             "undo": list(state.undo_stack), "redo": list(state.redo_stack),
             # rebuild renames and re-weights the entries it traced: keep what they held
@@ -28,7 +31,7 @@ def _saved(state) -> dict:
 
 def _restore(state, saved: dict) -> None:
     attrs = saved["attrs"]
-    for key in [k for k, v in vars(state).items() if not isinstance(v, Event)]:
+    for key in [k for k, v in vars(state).items() if not isinstance(v, Event) and k not in _GROUPING]:
         if key not in attrs:
             delattr(state, key)
     for key, value in attrs.items():
@@ -50,19 +53,24 @@ def _restore(state, saved: dict) -> None:
 
 @contextmanager
 def all_or_nothing(state, what: str) -> Iterator[None]:
-    """Run the block that replaces ``state``'s content; undo all of it on failure."""
+    """Run the block that replaces ``state``'s content; undo all of it on failure.
+
+    The whole block is one operation (``state.changes()``): its ``changed`` event comes once,
+    when the outcome is known, so a listener (the side panel, the views) never draws the
+    content that is then refused; after a refusal it says what was put back."""
     saved = _saved(state)
-    try:
-        yield
-    except BaseException as err:
-        _restore(state, saved)
-        if isinstance(err, LstmvizError):
+    with state.changes():
+        try:
+            yield
+        except BaseException as err:
+            _restore(state, saved)
+            if isinstance(err, LstmvizError):
+                raise
+            if isinstance(err, (MemoryError, RecursionError, ValueError, TypeError, KeyError,
+                                IndexError, AttributeError, OverflowError)):
+                raise LstmvizError(f"{what} cannot be shown ({type(err).__name__}: {err})") from None
             raise
-        if isinstance(err, (MemoryError, RecursionError, ValueError, TypeError, KeyError,
-                            IndexError, AttributeError, OverflowError)):
-            raise LstmvizError(f"{what} cannot be shown ({type(err).__name__}: {err})") from None
-        raise
-    if state.error is not None:
-        message = state.error
-        _restore(state, saved)
-        raise LstmvizError(f"{what} cannot be shown: {message}")
+        if state.error is not None:
+            message = state.error
+            _restore(state, saved)
+            raise LstmvizError(f"{what} cannot be shown: {message}")
