@@ -93,9 +93,11 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
         model.source["path"] = None
         model.source["name"] = name
         return model
-    import lstmviz.app.session  # noqa: F401  (registers the reader of sessions with io's registry)
     from lstmviz.engine import Model
-    from lstmviz.io.formats import read_model
+    from lstmviz.io.formats import read_model, sniff
+
+    if sniff(path).kind == "session":  # only then: the app's module registers its reader
+        import lstmviz.app.session  # noqa: F401
 
     spec = read_model(path, isolate=isolate)
     try:

@@ -106,6 +106,23 @@ def test_sessions_open_through_the_registry(tmp_path, capsys):
     assert "Total params" in out and "(None, 20, 5)" in out
 
 
+def test_load_imports_the_apps_session_module_for_a_session_only(tmp_path):
+    """``lstmviz.load`` of a model file leaves the app's session module (and the app state it
+    brings, ~0.1 s) unimported; a session file still opens."""
+    import subprocess
+    import sys
+
+    session = _session(tmp_path)
+    code = ("import sys, lstmviz\n"
+            f"lstmviz.load({str(FIX / 'k3_lstm_default' / 'model.keras')!r})\n"
+            "print('lstmviz.app.session' in sys.modules, 'lstmviz.app.state' in sys.modules)\n"
+            f"m = lstmviz.load({str(session)!r})\n"
+            "print('lstmviz.app.session' in sys.modules, m.source['format'])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=ROOT, check=True).stdout.split()
+    assert out == ["False", "False", "True", "lstmviz-session"]
+
+
 def test_pytorch_weights_put_on_a_matching_model():
     src = FIX / "torch_lstm_1layer" / "model.pt"
     model = lstmviz.load(src)
