@@ -77,6 +77,9 @@ def main(argv=None) -> int:
                     help="train on a worker thread of the window's process instead of the training process")
     ap.add_argument("--switch-interval", type=float, default=None,
                     help="with --thread: the worker's switch interval (s; 0: leave Python's); default: the panel's")
+    ap.add_argument("--tab", default="Curves",
+                    help="the Train tab's plot tab shown while training (Curves, dL/dh, Connectivity, Gates, "
+                         "Updates; default Curves)")
     args = ap.parse_args(argv)
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["bench"])
@@ -96,6 +99,10 @@ def main(argv=None) -> int:
 
     panel.use_session(user_session(model, data, "mse", settings))
     panel.use_process = not args.thread
+    tabs = [panel.plot_tabs.tabText(k) for k in range(panel.plot_tabs.count())]
+    if args.tab not in tabs:
+        ap.error(f"--tab: one of {', '.join(tabs)}")
+    panel.plot_tabs.setCurrentIndex(tabs.index(args.tab))
     if args.switch_interval is not None:
         panel.switch_interval = args.switch_interval or None
     for _ in range(20):
@@ -135,7 +142,8 @@ def main(argv=None) -> int:
     gui_ms = 1000 * elapsed / max(its, 1)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"lstmviz Train tab bench: LSTM(128), batch 32 x 100 steps x 32 inputs, Adam, mse; "
-          f"{args.seconds:.0f} s of training {where}; load average {load:.1f} on {os.cpu_count()} cores")
+          f"{args.seconds:.0f} s of training {where}, the {args.tab} tab shown; load average {load:.1f} on "
+          f"{os.cpu_count()} cores")
     print("event loop, 16 ms timer's actual intervals (median / 95th percentile / max):")
     for name, g in (("idle window (peer)", idle), ("while training", training)):
         med, p95, mx = summary(g)
