@@ -38,17 +38,21 @@ def test_play_pause_reset_and_learning_rate(make_window, qtbot):
     panel.units_spin.setValue(4)
     first_weights = [a.copy() for a in panel.session.initial]
     import gc
+    import sys
 
+    switch = sys.getswitchinterval()
     panel.play_button.click()
     assert panel.playing
     assert panel.process.alive and panel._thread is None  # off the UI thread: in a process of its own
     assert gc.get_freeze_count() > 1000  # the window's objects out of the collector's full passes
+    assert sys.getswitchinterval() == 0.001 != switch  # the GIL to the window within 1 ms
     _wait_until(qtbot, lambda: panel.session.view().iteration >= 3)
     panel.lr_spin.setValue(0.002)
     assert panel.session.trainer.optimizer.learning_rate == 0.002
     panel.play_button.click()
     assert not panel.playing
     assert gc.get_freeze_count() == 0  # paused: seen again, cycles among them collected
+    assert sys.getswitchinterval() == switch
     n = panel.session.view().iteration
     time.sleep(0.1)
     assert panel.session.view().iteration == n  # paused means paused

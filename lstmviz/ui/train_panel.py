@@ -58,6 +58,7 @@ class TrainPanel(QtWidgets.QWidget):
         self._frames: dict[int, tuple] = {}              # the range each plot's frame holds
         self._stages: list = []                          # the rest of a new update's drawing
         self._changed: dict[str, bool] = {}              # which series the last update changed
+        self._old_switch: float | None = None             # the switch interval before Play
         self._build()
         self._load_settings_into_controls()
         self.timer = QtCore.QTimer(self)
@@ -355,7 +356,7 @@ class TrainPanel(QtWidgets.QWidget):
         return self._playing.is_set() or self.process.playing
 
     def set_playing(self, on: bool) -> None:
-        _collector_sees_old_objects(not (on and not self.session.done))
+        self._window_first(on and not self.session.done)
         if on and not self.session.done:
             in_process = self.process.playing or (
                 self.use_process and not self._playing.is_set() and self.process.play(self.session))
@@ -383,14 +384,25 @@ class TrainPanel(QtWidgets.QWidget):
             t.join(timeout=10)
         self._thread = None
 
-    #: the interpreter's switch interval while training runs (s): the UI thread takes the GIL
-    #: within a millisecond of asking, instead of Python's 5 ms (None: leave it)
+    #: the interpreter's switch interval while training plays (s): the UI thread takes the GIL
+    #: within a millisecond of asking, instead of Python's 5 ms, from the threads of this
+    #: process that work meanwhile (the training process' records coming back, the gradient
+    #: views' probe, the worker where no process runs) (None: leave it)
     switch_interval: float | None = 0.001
 
-    def _run(self) -> None:
-        old = sys.getswitchinterval()
-        if self.switch_interval:
+    def _window_first(self, on: bool) -> None:
+        """While training plays, the window's frames come first: the GIL within
+        ``switch_interval`` of asking, and no full garbage collection over the window's
+        objects (``_collector_sees_old_objects``); back as they were when it stops."""
+        _collector_sees_old_objects(not on)
+        if on and self.switch_interval and self._old_switch is None:
+            self._old_switch = sys.getswitchinterval()
             sys.setswitchinterval(self.switch_interval)
+        elif not on and self._old_switch is not None:
+            sys.setswitchinterval(self._old_switch)
+            self._old_switch = None
+
+    def _run(self) -> None:
         try:
             while self._playing.is_set():
                 try:
@@ -401,7 +413,6 @@ class TrainPanel(QtWidgets.QWidget):
                     break
                 time.sleep(0)  # let the UI thread take the GIL between updates
         finally:
-            sys.setswitchinterval(old)
             self._playing.clear()
 
     def one_update(self) -> None:
@@ -437,7 +448,7 @@ class TrainPanel(QtWidgets.QWidget):
         self._join()
         self.process.close()
         self.timer.stop()
-        _collector_sees_old_objects(True)
+        self._window_first(False)
 
     def pin(self, label: str | None = None) -> None:
         """Keep the current ||dL/dh_t|| as a dashed reference curve."""
@@ -816,5 +827,5 @@ def install(window) -> TrainPanel:
     panel.window_ref = window
     window.replace_tab(window.tabs.indexOf(window.train_page), panel, panel.title)
     window.destroyed.connect(lambda *_: (panel._playing.clear(), panel.process.close(),
-                                         _collector_sees_old_objects(True)))
+                                         panel._window_first(False)))
     return panel
