@@ -20,6 +20,9 @@ class SteadyLabel(QtWidgets.QLabel):
         super().__init__(text, parent)
         self._widest = text
         self._minimum = int(minimum_width)
+        # measured from the font only: sizeHint() would polish the label under the app's
+        # style sheet now, and a polished label loses the font set on it (bold, larger)
+        # when it is moved into the window
         self._fit()
 
     def set_widest(self, text: str) -> None:
@@ -44,7 +47,8 @@ class SteadyLabel(QtWidgets.QLabel):
 
     def _fit(self) -> None:
         w = max(self._minimum, self._need(self._widest), self._need(self.text()))
-        h = self.sizeHint().height()
+        m = self.contentsMargins()
+        h = math.ceil(self.fontMetrics().height()) + m.top() + m.bottom() + 2 * self.margin()
         if self.minimumSize() != QtCore.QSize(w, h) or self.maximumSize() != QtCore.QSize(w, h):
             self.setFixedSize(w, h)
 

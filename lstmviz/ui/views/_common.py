@@ -185,6 +185,14 @@ class RichText(QtWidgets.QWidget):
     Here a new text is parsed once, laid out once at the widget's width, and painted from
     that layout; ``heightForWidth`` answers from it too. The text is not selectable: the
     context menu copies it as plain text.
+
+    ``set_filled`` goes further for text whose only change from step to step is plain
+    text at the end of table cells (the equations' numbers): the rest, ``static``, is
+    parsed and laid out once, and each fill is drawn as plain text where the rich text
+    would have put it (after the ``=`` that is all its cell holds in ``static``). Parsing
+    and laying the table out again cost ~3 ms a step. When a fill would not fit on the
+    cell's line (the full text would wrap it), the full text is parsed and drawn as
+    ``setText`` does.
     """
 
     def __init__(self, parent=None):
@@ -193,8 +201,13 @@ class RichText(QtWidgets.QWidget):
         self.doc.setDocumentMargin(0)  # as a QLabel draws its text
         self.doc.setUndoRedoEnabled(False)
         self.doc.setDefaultFont(self.font())
-        self._html = ""
-        self._parsed = True
+        self._html = ""          # the whole text (what is shown)
+        self._doc_html = ""      # what the document holds: _html, or _static with fills
+        self._static = None      # set_filled: the text without its fills
+        self._fills: list[str] | None = None
+        #: (static, width) -> [(x after the "=", baseline, font, bold font, colour)], one a fill
+        self._anchors: tuple | None = None
+        self._fill_rects: list[QtCore.QRectF] = []
         self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
         copy = QtGui.QAction("Copy", self)
         copy.triggered.connect(self.copy)
@@ -205,35 +218,119 @@ class RichText(QtWidgets.QWidget):
 
     def setText(self, html: str) -> None:  # noqa: N802 (QLabel's name)
         # parsed when it is measured or painted: a view on a hidden tab parses nothing
-        if html != self._html:
+        if html != self._html or self._fills is not None:
             self._html = html
-            self._parsed = False
+            self._static, self._fills = None, None
             self.update()
 
-    def _parse(self) -> None:
-        if not self._parsed:
-            self.doc.setHtml(self._html)
-            self._parsed = True
+    def set_filled(self, static: str, fills: list[str], html: str) -> None:
+        """Show ``html``, which is ``static`` with ``fills[k]`` (plain text, bold, after
+        one space) in the k-th table cell that ``static`` leaves at ``=`` alone."""
+        if html == self._html and static == self._static:
+            return
+        same = static == self._static and self._fills is not None and len(fills) == len(self._fills)
+        self._html, self._static, self._fills = html, static, list(fills)
+        old = self._fill_rects
+        if same and self._doc_html == static and self._anchors is not None \
+                and self._anchors[0] == (static, self.width()) and self._fits():
+            # only the fills change: repaint their old and new places
+            self._fill_rects = self._rects()
+            region = QtGui.QRegion()
+            for r in old + self._fill_rects:
+                region += r.toAlignedRect().adjusted(-2, -2, 2, 2)
+            self.update(region)
+        else:
+            self.update()
 
     def changeEvent(self, event) -> None:  # noqa: N802
         # the font the widget ends up with (a style sheet's polish may override setFont's,
         # as it does a QLabel's)
         if event.type() == QtCore.QEvent.Type.FontChange and self.doc.defaultFont() != self.font():
             self.doc.setDefaultFont(self.font())
+            self._anchors = None
             self.update()
         super().changeEvent(event)
 
     def plain_text(self) -> str:
-        self._parse()
-        return self.doc.toPlainText()
+        doc = QtGui.QTextDocument()
+        doc.setDefaultFont(self.doc.defaultFont())
+        doc.setHtml(self._html)
+        return doc.toPlainText()
 
     def copy(self) -> None:
         QtWidgets.QApplication.clipboard().setText(self.plain_text())
 
-    def _layout(self, width: int) -> None:
-        self._parse()
+    def _hold(self, html: str, width: int) -> None:
+        """The document holds ``html``, laid out at ``width``."""
+        if self._doc_html != html:
+            self.doc.setHtml(html)
+            self._doc_html = html
         if self.doc.textWidth() != width:
             self.doc.setTextWidth(width)
+
+    def _find_anchors(self, width: int) -> None:
+        """Where each fill goes in ``static`` laid out at ``width``."""
+        self._hold(self._static, width)
+        self.doc.size()  # laid out
+        found = []
+        cursor = QtGui.QTextCursor(self.doc)
+        layout = self.doc.documentLayout()
+        for table in (f for f in self.doc.rootFrame().childFrames() if isinstance(f, QtGui.QTextTable)):
+            for row in range(table.rows()):
+                cell = table.cellAt(row, table.columns() - 1)
+                first, last = cell.firstCursorPosition().position(), cell.lastCursorPosition().position()
+                block = self.doc.findBlock(first)
+                if last != first + 1 or block.text() != "=":
+                    continue
+                line = block.layout().lineForTextPosition(1)
+                if not line.isValid():
+                    continue
+                origin = layout.blockBoundingRect(block).topLeft()
+                cursor.setPosition(last)
+                form = cursor.charFormat()
+                font = QtGui.QFont(form.font())
+                bold = QtGui.QFont(font)
+                bold.setBold(True)
+                x = origin.x() + line.cursorToX(1)[0] + QtGui.QFontMetricsF(font).horizontalAdvance(" ")
+                found.append((x, origin.y() + line.y() + line.ascent(), bold, form.foreground()))
+        self._anchors = ((self._static, width), found)
+
+    def _fits(self) -> bool:
+        """Every fill on its cell's line, within the width (else the full text wraps)."""
+        anchors = self._anchors[1]
+        if len(anchors) != len(self._fills):
+            return False
+        width = self._anchors[0][1]
+        return all(x + QtGui.QFontMetricsF(bold).horizontalAdvance(text) + 4 <= width
+                   for (x, _, bold, _), text in zip(anchors, self._fills, strict=True))
+
+    def _rects(self) -> list[QtCore.QRectF]:
+        out = []
+        for (x, base, bold, _), text in zip(self._anchors[1], self._fills, strict=True):
+            fm = QtGui.QFontMetricsF(bold)
+            out.append(QtCore.QRectF(x, base - fm.ascent(), fm.horizontalAdvance(text), fm.height()))
+        return out
+
+    def _layout(self, width: int) -> None:
+        if self._fills is not None:
+            if self._anchors is None or self._anchors[0] != (self._static, width):
+                self._find_anchors(width)
+            if self._fits():
+                self._hold(self._static, width)
+                self._fill_rects = self._rects()
+                return
+        self._fill_rects = []
+        self._hold(self._html, width)
+
+    def laid_out(self, width: int) -> str:
+        """The text the document lays out at ``width``: the static part while the fills fit
+        (its height is then the full text's), else the full text."""
+        if self._fills is not None:
+            if self._anchors is None or self._anchors[0] != (self._static, width):
+                self._find_anchors(width)
+            if self._fits():
+                return self._static
+        return self._html
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802
         self._layout(width)
@@ -251,4 +348,13 @@ class RichText(QtWidgets.QWidget):
         ctx.clip = QtCore.QRectF(event.rect())
         p.setClipRect(event.rect())
         self.doc.documentLayout().draw(p, ctx)
+        if self._fill_rects:
+            clip = QtCore.QRectF(event.rect())
+            for (x, base, bold, brush), text, rect in zip(self._anchors[1], self._fills, self._fill_rects,
+                                                          strict=True):
+                if rect.intersects(clip):
+                    p.setFont(bold)
+                    p.setPen(QtGui.QPen(brush.color() if brush.style() != QtCore.Qt.BrushStyle.NoBrush
+                                        else ctx.palette.color(QtGui.QPalette.ColorRole.Text)))
+                    p.drawText(QtCore.QPointF(x, base), text)
         p.end()

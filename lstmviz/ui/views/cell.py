@@ -53,6 +53,10 @@ _SUB = re.compile(_SYMBOL + r"_([A-Za-z0-9']+)")
 _TILDE_HTML = "<span style=\"font-family:'DejaVu Serif', serif\">{}&#771;</span>"
 
 
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def to_html(text: str) -> str:
     """Plain equation text to rich text: subscripts, and c~/h~ as c̃/h̃ (a serif font
     draws the combining tilde in place, where Qt's sans rich text misplaces it)."""
@@ -626,7 +630,9 @@ class CellView(TraceView):
     def _show_equations(self) -> None:
         """One row per equation when it fits the width, else the numbers on a second row:
         the type keeps its size (a lecture hall reads it) instead of being cut off."""
-        html = self.theme.subscripts(self._eq_html(stacked=False))
+        sub = self.theme.subscripts
+        html, static, fills = self._eq_html(stacked=False)
+        html = sub(html)
         vw = max(1, self.eq_scroll.viewport().width())  # the label's width (set below)
         room = max(200, vw - 8)
         # Laying the text out to measure it cost ~2 ms a step. While the room, font and
@@ -650,15 +656,18 @@ class CellView(TraceView):
             width = max(1.0, doc.idealWidth())
             fits = width <= room
             self._fit_cache = (key, fits, int(n * (0.9 * room / width if fits else 1.1 * room / width)))
+        # the numbers are drawn as plain text over the rest, which is laid out again only
+        # when it changes (a new layer, unit or masked step; RichText.set_filled)
         if not fits:
-            html = self.theme.subscripts(self._eq_html(stacked=True))
-        self.eq_label.setText(html)
+            html, static, fills = self._eq_html(stacked=True)
+            html = sub(html)
+        self.eq_label.set_filled(sub(static), fills, html)
         # as tall as the equations need, up to half the view: beyond that they scroll. The
         # height (a text layout, ~5 ms) changes with the rows, their layout, font and width,
         # not with the numbers of a step: measured again only when one of those changes.
         # one row per equation never wraps; two-row equations and written-out terms may,
         # so their height is measured at every new text
-        wrap = html if (not fits or self.expanded) else None
+        wrap = self.eq_label.laid_out(vw) if (not fits or self.expanded) else None
         hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap)
         if self._height_cache[0] != hkey:
             need = self.eq_label.heightForWidth(vw)
@@ -678,9 +687,12 @@ class CellView(TraceView):
             self._show_equations()
         return False
 
-    def _eq_html(self, stacked: bool = False) -> str:
+    def _eq_html(self, stacked: bool = False) -> tuple[str, str, list[str]]:
+        """The equations as rich text, that text with each plain-text numbers cell left at
+        "=", and those numbers (``RichText.set_filled``)."""
         t = self.theme
-        rows = []
+        rows, bare_rows = [], []
+        numbers_out: list[str] = []
         for eq in self._eqs:
             lhs, _, rhs = eq.symbolic.partition(" = ")
             note = ""
@@ -690,12 +702,17 @@ class CellView(TraceView):
             head = (f'<td align="right" style="padding:4px 6px 4px 0"><span style="color:{t.hue(eq.key)}">'
                     f'<b>{to_html(lhs)}</b></span></td>')
             numbers = f'= <b>{to_html(eq.numeric)}</b>'
-            if stacked:
-                rows.append(f'<tr>{head}<td style="padding:4px 0 0 0">= {to_html(rhs)}{note}</td></tr>'
-                            f'<tr><td></td><td style="padding:0 0 6px 0">{numbers}</td></tr>')
-            else:
-                rows.append(f'<tr>{head}<td style="padding:4px 14px 4px 0">= {to_html(rhs)}{note}</td>'
-                            f'<td style="padding:4px 0">{numbers}</td></tr>')
+            bare = numbers
+            if to_html(eq.numeric) == _escaped(eq.numeric):
+                bare = "="
+                numbers_out.append(eq.numeric)
+            for out, cell in ((rows, numbers), (bare_rows, bare)):
+                if stacked:
+                    out.append(f'<tr>{head}<td style="padding:4px 0 0 0">= {to_html(rhs)}{note}</td></tr>'
+                               f'<tr><td></td><td style="padding:0 0 6px 0">{cell}</td></tr>')
+                else:
+                    out.append(f'<tr>{head}<td style="padding:4px 14px 4px 0">= {to_html(rhs)}{note}</td>'
+                               f'<td style="padding:4px 0">{cell}</td></tr>')
         bias = ", b" if self.ref is not None and self.ref.layer.config.get("use_bias", True) else ""
         legend = (f'<p style="color:{t.muted}; margin-top:8px">{to_html(self._act_legend)}  ·  '
                   f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>{bias}, '
@@ -707,7 +724,9 @@ class CellView(TraceView):
             legend += (f'<p style="color:{t.muted}">x<sub>t</sub>[k]: input feature k · '
                        f'h<sub>t−1</sub>[j]: unit j\'s last output. All {n} units\' h<sub>t−1</sub> '
                        f'feed this unit\'s gates through U: the units are not independent.{same}</p>')
-        return f'<table cellspacing="0" style="color:{t.foreground}">{"".join(rows)}</table>{legend}'
+        table = f'<table cellspacing="0" style="color:{t.foreground}">'
+        return (f'{table}{"".join(rows)}</table>{legend}', f'{table}{"".join(bare_rows)}</table>{legend}',
+                numbers_out)
 
     # -- for tests and the main window ---------------------------------------------------
     def equation_lines(self) -> list[str]:
