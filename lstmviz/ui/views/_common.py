@@ -5,6 +5,8 @@ and re-exported here for the views.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -121,6 +123,27 @@ class ClickableImage(pg.ImageItem):
 
 
 
+_DIGITS = re.compile("[0-9]")
+
+
+def _tabular_digits(font: QtGui.QFont) -> bool:
+    """Whether every digit is as wide as the others in ``font`` and its bold face."""
+    key = font.toString()
+    got = _TABULAR.get(key)
+    if got is None:
+        got = True
+        for bold in (False, True):
+            f = QtGui.QFont(font)
+            f.setBold(bold)
+            fm = QtGui.QFontMetricsF(f)
+            got = got and len({fm.horizontalAdvance(d) for d in "0123456789"}) == 1
+        _TABULAR[key] = got
+    return got
+
+
+_TABULAR: dict[str, bool] = {}
+
+
 class QuietLabel(QtWidgets.QWidget):
     """A word-wrapped rich-text label whose new text does not lay its view out again.
 
@@ -139,6 +162,7 @@ class QuietLabel(QtWidgets.QWidget):
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
         self._height = -1
         self._unfit = False
+        self._heights: dict[tuple, int] = {}  # (width, font, text with 0 for every digit) -> height
 
     def text(self) -> str:
         return self.label.text()
@@ -163,9 +187,22 @@ class QuietLabel(QtWidgets.QWidget):
     def _fit(self) -> None:
         self._unfit = False
         w = max(1, self.width())
-        h = self.label.heightForWidth(w)
+        # A step's text differs from the last one's in its digits only: where every digit
+        # is as wide as the others (tabular figures, as in DejaVu Sans) it wraps the same,
+        # so its height is known without laying it out again (~1 ms a step).
+        font = self.label.font()
+        key = None
+        if _tabular_digits(font):
+            key = (w, font.key(), _DIGITS.sub("0", self.label.text()))
+        h = self._heights.get(key, -1) if key is not None else -1
         if h < 0:
-            h = self.label.sizeHint().height()
+            h = self.label.heightForWidth(w)
+            if h < 0:
+                h = self.label.sizeHint().height()
+            if key is not None:
+                if len(self._heights) > 64:
+                    self._heights.clear()
+                self._heights[key] = h
         if h != self._height:
             self._height = h
             self.setFixedHeight(h)
@@ -205,9 +242,10 @@ class RichText(QtWidgets.QWidget):
         self._doc_html = ""      # what the document holds: _html, or _static with fills
         self._static = None      # set_filled: the text without its fills
         self._fills: list[str] | None = None
-        #: (static, width) -> [(x after the "=", baseline, font, bold font, colour)], one a fill
+        #: ((static, width), [(x, baseline, bold font, colour, its metrics)], one a fill)
         self._anchors: tuple | None = None
         self._fill_rects: list[QtCore.QRectF] = []
+        self._fit_answer: tuple = (None, False)  # ((anchors' key, fills), do they fit)
         self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
         copy = QtGui.QAction("Copy", self)
         copy.triggered.connect(self.copy)
@@ -292,24 +330,25 @@ class RichText(QtWidgets.QWidget):
                 bold = QtGui.QFont(font)
                 bold.setBold(True)
                 x = origin.x() + line.cursorToX(1)[0] + QtGui.QFontMetricsF(font).horizontalAdvance(" ")
-                found.append((x, origin.y() + line.y() + line.ascent(), bold, form.foreground()))
+                found.append((x, origin.y() + line.y() + line.ascent(), bold, form.foreground(),
+                              QtGui.QFontMetricsF(bold)))
         self._anchors = ((self._static, width), found)
 
     def _fits(self) -> bool:
         """Every fill on its cell's line, within the width (else the full text wraps)."""
-        anchors = self._anchors[1]
-        if len(anchors) != len(self._fills):
-            return False
-        width = self._anchors[0][1]
-        return all(x + QtGui.QFontMetricsF(bold).horizontalAdvance(text) + 4 <= width
-                   for (x, _, bold, _), text in zip(anchors, self._fills, strict=True))
+        key = (self._anchors[0], self._fills)
+        if self._fit_answer[0] != key:
+            anchors = self._anchors[1]
+            width = self._anchors[0][1]
+            ok = len(anchors) == len(self._fills) and all(
+                x + fm.horizontalAdvance(text) + 4 <= width
+                for (x, _, _, _, fm), text in zip(anchors, self._fills, strict=True))
+            self._fit_answer = (key, ok)
+        return self._fit_answer[1]
 
     def _rects(self) -> list[QtCore.QRectF]:
-        out = []
-        for (x, base, bold, _), text in zip(self._anchors[1], self._fills, strict=True):
-            fm = QtGui.QFontMetricsF(bold)
-            out.append(QtCore.QRectF(x, base - fm.ascent(), fm.horizontalAdvance(text), fm.height()))
-        return out
+        return [QtCore.QRectF(x, base - fm.ascent(), fm.horizontalAdvance(text), fm.height())
+                for (x, base, _, _, fm), text in zip(self._anchors[1], self._fills, strict=True)]
 
     def _layout(self, width: int) -> None:
         if self._fills is not None:
@@ -350,8 +389,8 @@ class RichText(QtWidgets.QWidget):
         self.doc.documentLayout().draw(p, ctx)
         if self._fill_rects:
             clip = QtCore.QRectF(event.rect())
-            for (x, base, bold, brush), text, rect in zip(self._anchors[1], self._fills, self._fill_rects,
-                                                          strict=True):
+            for (x, base, bold, brush, _), text, rect in zip(self._anchors[1], self._fills, self._fill_rects,
+                                                             strict=True):
                 if rect.intersects(clip):
                     p.setFont(bold)
                     p.setPen(QtGui.QPen(brush.color() if brush.style() != QtCore.Qt.BrushStyle.NoBrush

@@ -8,6 +8,7 @@ recomputes them, so the printed arithmetic is exactly what the engine (= Keras) 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -57,6 +58,7 @@ def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+@functools.lru_cache(maxsize=4096)  # the equations' symbols and formulas come back at every step
 def to_html(text: str) -> str:
     """Plain equation text to rich text: subscripts, and c~/h~ as c̃/h̃ (a serif font
     draws the combining tilde in place, where Qt's sans rich text misplaces it)."""
@@ -263,6 +265,7 @@ class _BarPlot:
         self._head_width = 0.0
         self._value_at = QtCore.QPointF()
         self._metrics: QtGui.QFontMetricsF | None = None
+        self._placed: float | None = None  # the overhang the title was last placed for
         label.geometryChanged.connect(self._place_title)
         # the title's rich text and the axes change with the trace or the theme, not with
         # the step: painted from pixmaps when the bars and the number beside them change
@@ -340,9 +343,16 @@ class _BarPlot:
             self.value_item.setBrush(QtGui.QColor(t.foreground))
             self._metrics = QtGui.QFontMetricsF(font)
             self._head_key = key
+            self._placed = None
         if value != self.value_item.text():
             self.value_item.setText(value)
-            self._place_title()
+            # the block moves only when the number's overhang past the first row changes
+            # (moving the title repaints it and its row: most steps it stays)
+            if self._overhang(value) != self._placed:
+                self._place_title()
+
+    def _overhang(self, value: str) -> float:
+        return max(0.0, self._metrics.horizontalAdvance(value) - self._head_width) if self._metrics else 0.0
 
     def _place_title(self) -> None:
         """Centre the title's two rows as one block, as the rich text did with the number
@@ -353,7 +363,8 @@ class _BarPlot:
         if not shiboken6.isValid(label):
             return
         item = label.item
-        wide = max(0.0, self._metrics.horizontalAdvance(self.value_item.text()) - self._head_width)
+        wide = self._overhang(self.value_item.text())
+        self._placed = wide
         item.setPos(0, 0)
         bounds = label.itemRect()
         bounds.setWidth(bounds.width() + wide)
