@@ -384,6 +384,7 @@ class CellView(TraceView):
         self._setup_key = None
         self._fit_cache = None  # the equations' one-row / two-row answer (_show_equations)
         self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
+        self._drawn = True  # False: a step came while another tab was shown (set_cursor)
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -476,7 +477,7 @@ class CellView(TraceView):
             bp.focus = bool(enabled)
         self._setup_key = None
         if self.model is not None:
-            self.set_cursor(self.cursor)
+            self._show(self.cursor)
 
     def set_equations_visible(self, visible: bool) -> None:
         self.eq_scroll.setVisible(bool(visible))
@@ -491,7 +492,7 @@ class CellView(TraceView):
         self._fit_cache = None
         self._height_cache = (None,)
         if self.model is not None and self.ref is not None:
-            self.set_cursor(self.cursor)
+            self._show(self.cursor)
 
     def _with_terms(self, eqs: list, ref: CellRef, s: int, t: int, u: int) -> list:
         """``eqs`` with each gate's W·x_t and U·h_{t-1} rows after its equation."""
@@ -523,7 +524,7 @@ class CellView(TraceView):
         self.eq_label.setFont(t.font(self.eq_scale))
         self._setup_key = None
         if self.model is not None:
-            self.set_cursor(self.cursor)
+            self._show(self.cursor)
 
     # -- data -----------------------------------------------------------------------------
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
@@ -532,6 +533,11 @@ class CellView(TraceView):
         self._levels = {}
 
     def set_cursor(self, cursor: Cursor) -> None:
+        self._show(cursor, later=self.hidden_in_window())
+
+    def _show(self, cursor: Cursor, later: bool = False) -> None:
+        """Draw ``cursor``'s step; ``later``: only its equations' numbers now, the rest
+        when the view is shown (another tab is on screen)."""
         self.cursor = cursor
         if self.model is None:
             self.stack.setCurrentWidget(self.message)
@@ -556,7 +562,19 @@ class CellView(TraceView):
         if skey != self._setup_key:
             self._setup(ref)
             self._setup_key = skey
+        if later:
+            self._eqs = equations(ref, s, t, u)
+            if self.expanded:
+                self._eqs = self._with_terms(self._eqs, ref, s, t, u)
+            self._drawn = False
+            return
+        self._drawn = True
         self._update(ref, s, t, u)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._drawn and self.model is not None:
+            self._show(self.cursor)
 
     def _levels_of(self, ref: CellRef, key: str):
         if key in ("x",):
