@@ -149,9 +149,12 @@ class QuietLabel(QtWidgets.QWidget):
 
     ``QLabel.setText`` invalidates the parent's layout, which re-measures every widget of
     a view (the Cell view's rich-text equations, its nine charts) at every step. Here the
-    label sits in a holder without a layout, and the holder's fixed height changes (and
-    lays the view out) only when the text needs another height: ``set_text`` measures the
-    label's height at the holder's width, one small text layout.
+    label sits in a holder without a layout, and the holder's height changes (and lays
+    the view out) only when the text needs another height: ``set_text`` measures the
+    label's height at the holder's width, one small text layout. The height is the
+    holder's size hint, not a minimum: a minimum that changes with the width (more lines
+    when narrower) made the window's minimum size change, and Qt then resized a window
+    smaller than that out of full screen.
     """
 
     def __init__(self, parent=None):
@@ -159,7 +162,7 @@ class QuietLabel(QtWidgets.QWidget):
         self.label = QtWidgets.QLabel(self)
         self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
         self._height = -1
         self._unfit = False
         self._heights: dict[tuple, int] = {}  # (width, font, text with 0 for every digit) -> height
@@ -205,8 +208,14 @@ class QuietLabel(QtWidgets.QWidget):
                 self._heights[key] = h
         if h != self._height:
             self._height = h
-            self.setFixedHeight(h)
+            self.updateGeometry()
         self.label.setGeometry(0, 0, w, h)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return QtCore.QSize(0, max(self._height, 0))  # the width is the layout's to give
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return QtCore.QSize(0, 0)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

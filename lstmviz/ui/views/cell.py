@@ -243,7 +243,9 @@ class _BarPlot:
         # axis-aligned bars: antialiasing only slows the fill down
         self.curve = _Bars()
         self.plot.addItem(self.curve, ignoreBounds=True)  # the ranges are set, never fitted
-        self.zero = pg.InfiniteLine(pos=0, angle=0, movable=False)
+        # the zero line across the range (setup): Qt's own item, painted without Python at
+        # every step (an InfiniteLine measures and paints itself in Python each time)
+        self.zero = QtWidgets.QGraphicsLineItem()
         self.plot.addItem(self.zero, ignoreBounds=True)
         self.band = QtWidgets.QGraphicsRectItem()
         self.band.setZValue(-5)
@@ -304,6 +306,7 @@ class _BarPlot:
         xs, ys = max(n, 1) * 0.02, (yr[1] - yr[0]) * 0.05
         self.curve.set_extent(QtCore.QRectF(QtCore.QPointF(-0.5 - xs, yr[0] - ys),
                                             QtCore.QPointF(max(n, 1) - 0.5 + xs, yr[1] + ys)))
+        self.zero.setLine(-0.5 - xs, 0.0, max(n, 1) - 0.5 + xs, 0.0)
         self.x = np.arange(n + 1, dtype=float) - 0.5
         every = 1 if n <= 4 else 2 if n <= 8 else int(np.ceil(n / 4))
         count_axis(self.plot.getAxis("bottom"), n, ticks=[(i, str(i)) for i in range(0, max(n, 1), every)])
