@@ -208,7 +208,9 @@ class QuietLabel(QtWidgets.QWidget):
                 self._heights[key] = h
         if h != self._height:
             self._height = h
-            self.updateGeometry()
+            self.updateGeometry()  # the layout's pass comes later: take the height now
+            if self.height() != h:
+                self.resize(self.width(), h)
         self.label.setGeometry(0, 0, w, h)
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
