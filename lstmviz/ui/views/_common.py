@@ -251,10 +251,10 @@ class RichText(QtWidgets.QWidget):
         self.doc.setDefaultFont(self.font())
         self._html = ""          # the whole text (what is shown)
         self._doc_html = ""      # what the document holds: _html, or _static with fills
-        self._static = None      # set_filled: the text without its fills
-        self._fills: list[str] | None = None
+        self._static: str | None = None  # set_filled: the text without its fills
+        self._fills: list[str] = []  # (with _static None: no fills, plain setText)
         #: ((static, width), [(x, baseline, bold font, colour, its metrics)], one a fill)
-        self._anchors: tuple | None = None
+        self._anchors: tuple = ((None, 0), [])
         self._fill_rects: list[QtCore.QRectF] = []
         self._fit_answer: tuple = (None, False)  # ((anchors' key, fills), do they fit)
         self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -267,9 +267,9 @@ class RichText(QtWidgets.QWidget):
 
     def setText(self, html: str) -> None:  # noqa: N802 (QLabel's name)
         # parsed when it is measured or painted: a view on a hidden tab parses nothing
-        if html != self._html or self._fills is not None:
+        if html != self._html or self._static is not None:
             self._html = html
-            self._static, self._fills = None, None
+            self._static, self._fills = None, []
             self.update()
 
     def set_filled(self, static: str, fills: list[str], html: str) -> None:
@@ -277,11 +277,10 @@ class RichText(QtWidgets.QWidget):
         one space) in the k-th table cell that ``static`` leaves at ``=`` alone."""
         if html == self._html and static == self._static:
             return
-        same = static == self._static and self._fills is not None and len(fills) == len(self._fills)
+        same = static == self._static and len(fills) == len(self._fills)
         self._html, self._static, self._fills = html, static, list(fills)
         old = self._fill_rects
-        if same and self._doc_html == static and self._anchors is not None \
-                and self._anchors[0] == (static, self.width()) and self._fits():
+        if same and self._doc_html == static and self._anchors[0] == (static, self.width()) and self._fits():
             # only the fills change: repaint their old and new places
             self._fill_rects = self._rects()
             region = QtGui.QRegion()
@@ -296,7 +295,7 @@ class RichText(QtWidgets.QWidget):
         # as it does a QLabel's)
         if event.type() == QtCore.QEvent.Type.FontChange and self.doc.defaultFont() != self.font():
             self.doc.setDefaultFont(self.font())
-            self._anchors = None
+            self._anchors = ((None, 0), [])
             self.update()
         super().changeEvent(event)
 
@@ -319,6 +318,7 @@ class RichText(QtWidgets.QWidget):
 
     def _find_anchors(self, width: int) -> None:
         """Where each fill goes in ``static`` laid out at ``width``."""
+        assert self._static is not None
         self._hold(self._static, width)
         self.doc.size()  # laid out
         found = []
@@ -362,8 +362,8 @@ class RichText(QtWidgets.QWidget):
                 for (x, base, _, _, fm), text in zip(self._anchors[1], self._fills, strict=True)]
 
     def _layout(self, width: int) -> None:
-        if self._fills is not None:
-            if self._anchors is None or self._anchors[0] != (self._static, width):
+        if self._static is not None:
+            if self._anchors[0] != (self._static, width):
                 self._find_anchors(width)
             if self._fits():
                 self._hold(self._static, width)
@@ -375,8 +375,8 @@ class RichText(QtWidgets.QWidget):
     def laid_out(self, width: int) -> str:
         """The text the document lays out at ``width``: the static part while the fills fit
         (its height is then the full text's), else the full text."""
-        if self._fills is not None:
-            if self._anchors is None or self._anchors[0] != (self._static, width):
+        if self._static is not None:
+            if self._anchors[0] != (self._static, width):
                 self._find_anchors(width)
             if self._fits():
                 return self._static

@@ -212,6 +212,8 @@ class _Bars(pg.GraphicsObject):
         """The curve's own way (non-finite values, which it drops; a rotated view; a pen
         other than a solid cosmetic one)."""
         v = self._values
+        if v is None:
+            return
         x = np.repeat(self._edges[: v.size + 1], 2)
         y = np.zeros(x.size)
         y[1:-1] = np.repeat(v, 2)
@@ -577,7 +579,7 @@ class CellView(TraceView):
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._drawn and self.model is not None:
-            self._show(self.cursor)
+            self._show(self.cursor)  # type: ignore[arg-type]  # QWidget.cursor, shadowed
 
     def _levels_of(self, ref: CellRef, key: str):
         if key in ("x",):
@@ -723,7 +725,8 @@ class CellView(TraceView):
         """The equations as rich text, that text with each plain-text numbers cell left at
         "=", and those numbers (``RichText.set_filled``)."""
         t = self.theme
-        rows, bare_rows = [], []
+        rows: list[str] = []
+        bare_rows: list[str] = []
         numbers_out: list[str] = []
         for eq in self._eqs:
             lhs, _, rhs = eq.symbolic.partition(" = ")

@@ -173,7 +173,7 @@ class OverTimeView(TraceView):
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._drawn:
-            self.set_cursor(self.cursor)
+            self.set_cursor(self.cursor)  # type: ignore[arg-type]  # QWidget.cursor, shadowed
 
     def set_focus(self, enabled: bool) -> None:
         """Focus mode: dim every heatmap row but the selected unit's."""
