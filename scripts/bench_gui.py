@@ -19,7 +19,7 @@ For a stack of three 128-unit LSTMs (return_sequences=True) over 200 steps:
 Every figure is a median of wall-clock times; the seek also prints this process's CPU
 time (``time.process_time``), which a machine shared with other work inflates less.
 
-Usage: scripts/bench_gui.py [--repeats N] [--batch B] [--starts N] [--only-startup]
+Usage: scripts/bench_gui.py [--repeats N] [--batch B] [--starts N] [--only-startup | --only-seek]
 """
 
 from __future__ import annotations
@@ -152,6 +152,7 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--starts", type=int, default=5, help="start-ups timed per way (median)")
     ap.add_argument("--only-startup", action="store_true", help="time the start-up only")
+    ap.add_argument("--only-seek", action="store_true", help="time the seek only (part 1)")
     args = ap.parse_args(argv)
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     if args.only_startup:
@@ -232,6 +233,9 @@ def main(argv=None) -> int:
         print(f"    {'... + painted, ' + title + ' tab shown':<50} {e:8.1f} ms  (CPU {c:.1f} ms; "
               f"whole window repainted: {p:.1f} ms)")
     row("views updated + window painted (worst tab, worst way)", worst_paint, TARGET_SEEK)
+    if args.only_seek:
+        dispose(window)
+        return 0
 
     # 2. edit in the side panel -------------------------------------------------------------
     # The tab on screen is redrawn at once; hidden tabs take the new trace when shown.

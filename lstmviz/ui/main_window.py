@@ -27,6 +27,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
 from lstmviz.ui import theme as th
 from lstmviz.ui.input_panel import InputPanel
+from lstmviz.ui.labels import SteadyLabel, set_if_changed
 from lstmviz.ui.player import Player
 from lstmviz.ui.stack_panel import StackPanel
 from lstmviz.ui.views.base import TraceView
@@ -299,7 +300,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.unit_spin.valueChanged.connect(lambda u: self.state.set_cursor(unit=int(u)))
         lay.addWidget(self.unit_spin)
         lay.addStretch(1)
-        self.cursor_label = QtWidgets.QLabel()
+        # its text changes at every step: a fixed size (as wide as the last step's text)
+        # asks for no layout pass of the window
+        self.cursor_label = SteadyLabel()
+        self.cursor_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         f = self.cursor_label.font()
         f.setBold(True)
         f.setPointSizeF(f.pointSizeF() * 1.25)
@@ -321,8 +325,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if i >= 0:
                 self.layer_combo.setCurrentIndex(i)
             units = st.units_of(cursor.layer)
-            self.unit_spin.setMaximum(max(0, units - 1))
-            self.unit_spin.setValue(cursor.unit)
+            set_if_changed(self.unit_spin, max(0, units - 1), cursor.unit)
             bidi = st.model is not None and cursor.layer in names and \
                 st.model.get_layer(cursor.layer).class_name == "Bidirectional"
             self.side_combo.setVisible(bool(bidi))
@@ -330,7 +333,9 @@ class MainWindow(QtWidgets.QMainWindow):
         finally:
             for w in (self.layer_combo, self.unit_spin, self.side_combo):
                 w.blockSignals(False)
-        self.cursor_label.setText(f"t = {cursor.step} / {max(0, st.timesteps - 1)}")
+        last = max(0, st.timesteps - 1)
+        self.cursor_label.set_widest(f"t = {last} / {last}")
+        self.cursor_label.setText(f"t = {cursor.step} / {last}")
 
     def _layer_combo_changed(self, i):
         name = self.layer_combo.itemData(i)

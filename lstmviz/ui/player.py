@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
+from lstmviz.ui.labels import SteadyLabel, set_if_changed
 
 #: Steps per second offered by the speed box.
 SPEEDS = (0.5, 1, 2, 4, 8, 15, 30, 60)
@@ -128,8 +129,8 @@ class Player(QtWidgets.QWidget):
         self.slider.valueChanged.connect(lambda v: self.state.set_cursor(step=v))
         layout.addWidget(self.slider, 1)
 
-        self.step_label = QtWidgets.QLabel(self)
-        self.step_label.setMinimumWidth(130)
+        # its text changes at every step: a fixed size asks for no layout pass
+        self.step_label = SteadyLabel(parent=self, minimum_width=130)
         self.step_label.setToolTip("The current timestep t (counted from 0) of the selected layer")
         f = self.step_label.font()
         f.setBold(True)
@@ -219,12 +220,11 @@ class Player(QtWidgets.QWidget):
         B = max(1, self.state.batch)
         for w in (self.slider, self.sample):
             w.blockSignals(True)
-        self.slider.setMaximum(T - 1)
-        self.slider.setValue(cursor.step)
-        self.sample.setMaximum(B - 1)
-        self.sample.setValue(cursor.sample)
+        set_if_changed(self.slider, T - 1, cursor.step)
+        set_if_changed(self.sample, B - 1, cursor.sample)
         for w in (self.slider, self.sample):
             w.blockSignals(False)
+        self.step_label.set_widest(f"t = {T - 1} / {T - 1}")
         self.step_label.setText(f"t = {cursor.step} / {T - 1}")
         self.sample_of.setText(f"of {B}")
         stateful = self.state.model is not None and self.state.model.stateful

@@ -5,6 +5,8 @@ and re-exported here for the views.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -121,14 +123,38 @@ class ClickableImage(pg.ImageItem):
 
 
 
+_DIGITS = re.compile("[0-9]")
+
+
+def _tabular_digits(font: QtGui.QFont) -> bool:
+    """Whether every digit is as wide as the others in ``font`` and its bold face."""
+    key = font.toString()
+    got = _TABULAR.get(key)
+    if got is None:
+        got = True
+        for bold in (False, True):
+            f = QtGui.QFont(font)
+            f.setBold(bold)
+            fm = QtGui.QFontMetricsF(f)
+            got = got and len({fm.horizontalAdvance(d) for d in "0123456789"}) == 1
+        _TABULAR[key] = got
+    return got
+
+
+_TABULAR: dict[str, bool] = {}
+
+
 class QuietLabel(QtWidgets.QWidget):
     """A word-wrapped rich-text label whose new text does not lay its view out again.
 
     ``QLabel.setText`` invalidates the parent's layout, which re-measures every widget of
     a view (the Cell view's rich-text equations, its nine charts) at every step. Here the
-    label sits in a holder without a layout, and the holder's fixed height changes (and
-    lays the view out) only when the text needs another height: ``set_text`` measures the
-    label's height at the holder's width, one small text layout.
+    label sits in a holder without a layout, and the holder's height changes (and lays
+    the view out) only when the text needs another height: ``set_text`` measures the
+    label's height at the holder's width, one small text layout. The height is the
+    holder's size hint, not a minimum: a minimum that changes with the width (more lines
+    when narrower) made the window's minimum size change, and Qt then resized a window
+    smaller than that out of full screen.
     """
 
     def __init__(self, parent=None):
@@ -136,9 +162,10 @@ class QuietLabel(QtWidgets.QWidget):
         self.label = QtWidgets.QLabel(self)
         self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
         self._height = -1
         self._unfit = False
+        self._heights: dict[tuple, int] = {}  # (width, font, text with 0 for every digit) -> height
 
     def text(self) -> str:
         return self.label.text()
@@ -163,13 +190,34 @@ class QuietLabel(QtWidgets.QWidget):
     def _fit(self) -> None:
         self._unfit = False
         w = max(1, self.width())
-        h = self.label.heightForWidth(w)
+        # A step's text differs from the last one's in its digits only: where every digit
+        # is as wide as the others (tabular figures, as in DejaVu Sans) it wraps the same,
+        # so its height is known without laying it out again (~1 ms a step).
+        font = self.label.font()
+        key = None
+        if _tabular_digits(font):
+            key = (w, font.key(), _DIGITS.sub("0", self.label.text()))
+        h = self._heights.get(key, -1) if key is not None else -1
         if h < 0:
-            h = self.label.sizeHint().height()
+            h = self.label.heightForWidth(w)
+            if h < 0:
+                h = self.label.sizeHint().height()
+            if key is not None:
+                if len(self._heights) > 64:
+                    self._heights.clear()
+                self._heights[key] = h
         if h != self._height:
             self._height = h
-            self.setFixedHeight(h)
+            self.updateGeometry()  # the layout's pass comes later: take the height now
+            if self.height() != h:
+                self.resize(self.width(), h)
         self.label.setGeometry(0, 0, w, h)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return QtCore.QSize(0, max(self._height, 0))  # the width is the layout's to give
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return QtCore.QSize(0, 0)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -185,6 +233,14 @@ class RichText(QtWidgets.QWidget):
     Here a new text is parsed once, laid out once at the widget's width, and painted from
     that layout; ``heightForWidth`` answers from it too. The text is not selectable: the
     context menu copies it as plain text.
+
+    ``set_filled`` goes further for text whose only change from step to step is plain
+    text at the end of table cells (the equations' numbers): the rest, ``static``, is
+    parsed and laid out once, and each fill is drawn as plain text where the rich text
+    would have put it (after the ``=`` that is all its cell holds in ``static``). Parsing
+    and laying the table out again cost ~3 ms a step. When a fill would not fit on the
+    cell's line (the full text would wrap it), the full text is parsed and drawn as
+    ``setText`` does.
     """
 
     def __init__(self, parent=None):
@@ -193,8 +249,14 @@ class RichText(QtWidgets.QWidget):
         self.doc.setDocumentMargin(0)  # as a QLabel draws its text
         self.doc.setUndoRedoEnabled(False)
         self.doc.setDefaultFont(self.font())
-        self._html = ""
-        self._parsed = True
+        self._html = ""          # the whole text (what is shown)
+        self._doc_html = ""      # what the document holds: _html, or _static with fills
+        self._static: str | None = None  # set_filled: the text without its fills
+        self._fills: list[str] = []  # (with _static None: no fills, plain setText)
+        #: ((static, width), [(x, baseline, bold font, colour, its metrics)], one a fill)
+        self._anchors: tuple = ((None, 0), [])
+        self._fill_rects: list[QtCore.QRectF] = []
+        self._fit_answer: tuple = (None, False)  # ((anchors' key, fills), do they fit)
         self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
         copy = QtGui.QAction("Copy", self)
         copy.triggered.connect(self.copy)
@@ -205,35 +267,120 @@ class RichText(QtWidgets.QWidget):
 
     def setText(self, html: str) -> None:  # noqa: N802 (QLabel's name)
         # parsed when it is measured or painted: a view on a hidden tab parses nothing
-        if html != self._html:
+        if html != self._html or self._static is not None:
             self._html = html
-            self._parsed = False
+            self._static, self._fills = None, []
             self.update()
 
-    def _parse(self) -> None:
-        if not self._parsed:
-            self.doc.setHtml(self._html)
-            self._parsed = True
+    def set_filled(self, static: str, fills: list[str], html: str) -> None:
+        """Show ``html``, which is ``static`` with ``fills[k]`` (plain text, bold, after
+        one space) in the k-th table cell that ``static`` leaves at ``=`` alone."""
+        if html == self._html and static == self._static:
+            return
+        same = static == self._static and len(fills) == len(self._fills)
+        self._html, self._static, self._fills = html, static, list(fills)
+        old = self._fill_rects
+        if same and self._doc_html == static and self._anchors[0] == (static, self.width()) and self._fits():
+            # only the fills change: repaint their old and new places
+            self._fill_rects = self._rects()
+            region = QtGui.QRegion()
+            for r in old + self._fill_rects:
+                region += r.toAlignedRect().adjusted(-2, -2, 2, 2)
+            self.update(region)
+        else:
+            self.update()
 
     def changeEvent(self, event) -> None:  # noqa: N802
         # the font the widget ends up with (a style sheet's polish may override setFont's,
         # as it does a QLabel's)
         if event.type() == QtCore.QEvent.Type.FontChange and self.doc.defaultFont() != self.font():
             self.doc.setDefaultFont(self.font())
+            self._anchors = ((None, 0), [])
             self.update()
         super().changeEvent(event)
 
     def plain_text(self) -> str:
-        self._parse()
-        return self.doc.toPlainText()
+        doc = QtGui.QTextDocument()
+        doc.setDefaultFont(self.doc.defaultFont())
+        doc.setHtml(self._html)
+        return doc.toPlainText()
 
     def copy(self) -> None:
         QtWidgets.QApplication.clipboard().setText(self.plain_text())
 
-    def _layout(self, width: int) -> None:
-        self._parse()
+    def _hold(self, html: str, width: int) -> None:
+        """The document holds ``html``, laid out at ``width``."""
+        if self._doc_html != html:
+            self.doc.setHtml(html)
+            self._doc_html = html
         if self.doc.textWidth() != width:
             self.doc.setTextWidth(width)
+
+    def _find_anchors(self, width: int) -> None:
+        """Where each fill goes in ``static`` laid out at ``width``."""
+        assert self._static is not None
+        self._hold(self._static, width)
+        self.doc.size()  # laid out
+        found = []
+        cursor = QtGui.QTextCursor(self.doc)
+        layout = self.doc.documentLayout()
+        for table in (f for f in self.doc.rootFrame().childFrames() if isinstance(f, QtGui.QTextTable)):
+            for row in range(table.rows()):
+                cell = table.cellAt(row, table.columns() - 1)
+                first, last = cell.firstCursorPosition().position(), cell.lastCursorPosition().position()
+                block = self.doc.findBlock(first)
+                if last != first + 1 or block.text() != "=":
+                    continue
+                line = block.layout().lineForTextPosition(1)
+                if not line.isValid():
+                    continue
+                origin = layout.blockBoundingRect(block).topLeft()
+                cursor.setPosition(last)
+                form = cursor.charFormat()
+                font = QtGui.QFont(form.font())
+                bold = QtGui.QFont(font)
+                bold.setBold(True)
+                x = origin.x() + line.cursorToX(1)[0] + QtGui.QFontMetricsF(font).horizontalAdvance(" ")
+                found.append((x, origin.y() + line.y() + line.ascent(), bold, form.foreground(),
+                              QtGui.QFontMetricsF(bold)))
+        self._anchors = ((self._static, width), found)
+
+    def _fits(self) -> bool:
+        """Every fill on its cell's line, within the width (else the full text wraps)."""
+        key = (self._anchors[0], self._fills)
+        if self._fit_answer[0] != key:
+            anchors = self._anchors[1]
+            width = self._anchors[0][1]
+            ok = len(anchors) == len(self._fills) and all(
+                x + fm.horizontalAdvance(text) + 4 <= width
+                for (x, _, _, _, fm), text in zip(anchors, self._fills, strict=True))
+            self._fit_answer = (key, ok)
+        return self._fit_answer[1]
+
+    def _rects(self) -> list[QtCore.QRectF]:
+        return [QtCore.QRectF(x, base - fm.ascent(), fm.horizontalAdvance(text), fm.height())
+                for (x, base, _, _, fm), text in zip(self._anchors[1], self._fills, strict=True)]
+
+    def _layout(self, width: int) -> None:
+        if self._static is not None:
+            if self._anchors[0] != (self._static, width):
+                self._find_anchors(width)
+            if self._fits():
+                self._hold(self._static, width)
+                self._fill_rects = self._rects()
+                return
+        self._fill_rects = []
+        self._hold(self._html, width)
+
+    def laid_out(self, width: int) -> str:
+        """The text the document lays out at ``width``: the static part while the fills fit
+        (its height is then the full text's), else the full text."""
+        if self._static is not None:
+            if self._anchors[0] != (self._static, width):
+                self._find_anchors(width)
+            if self._fits():
+                return self._static
+        return self._html
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802
         self._layout(width)
@@ -251,4 +398,13 @@ class RichText(QtWidgets.QWidget):
         ctx.clip = QtCore.QRectF(event.rect())
         p.setClipRect(event.rect())
         self.doc.documentLayout().draw(p, ctx)
+        if self._fill_rects:
+            clip = QtCore.QRectF(event.rect())
+            for (x, base, bold, brush, _), text, rect in zip(self._anchors[1], self._fills, self._fill_rects,
+                                                             strict=True):
+                if rect.intersects(clip):
+                    p.setFont(bold)
+                    p.setPen(QtGui.QPen(brush.color() if brush.style() != QtCore.Qt.BrushStyle.NoBrush
+                                        else ctx.palette.color(QtGui.QPalette.ColorRole.Text)))
+                    p.drawText(QtCore.QPointF(x, base), text)
         p.end()

@@ -38,5 +38,14 @@ class TraceView(QtWidgets.QWidget):
     def set_data(self, model: Model, trace: Trace) -> None:
         raise NotImplementedError
 
+    def hidden_in_window(self) -> bool:
+        """On a tab that is not shown, in a window that is: what a step draws can wait
+        until the tab is shown (the view's ``showEvent``); what the view answers (its
+        numbers, for tests and the window) cannot."""
+        if self.isVisible():
+            return False
+        window = self.window()
+        return window is not self and window.isVisible()
+
     def set_cursor(self, cursor: Cursor) -> None:
         raise NotImplementedError

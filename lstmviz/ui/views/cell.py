@@ -8,6 +8,8 @@ recomputes them, so the printed arithmetic is exactly what the engine (= Keras) 
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 
 import numpy as np
@@ -28,6 +30,7 @@ from lstmviz.ui.views._common import (
     CellRef,
     QuietLabel,
     RichText,
+    cache_pixels,
     cell_ref,
     cosmetic_pen,
     count_axis,
@@ -51,6 +54,11 @@ _SUB = re.compile(_SYMBOL + r"_([A-Za-z0-9']+)")
 _TILDE_HTML = "<span style=\"font-family:'DejaVu Serif', serif\">{}&#771;</span>"
 
 
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@functools.lru_cache(maxsize=4096)  # the equations' symbols and formulas come back at every step
 def to_html(text: str) -> str:
     """Plain equation text to rich text: subscripts, and c~/h~ as c̃/h̃ (a serif font
     draws the combining tilde in place, where Qt's sans rich text misplaces it)."""
@@ -60,60 +68,166 @@ def to_html(text: str) -> str:
     return re.sub(r"([ch])~", lambda m: _TILDE_HTML.format(m.group(1)), text)
 
 
+_SCALED = {QtGui.QTransform.TransformationType.TxNone, QtGui.QTransform.TransformationType.TxTranslate,
+           QtGui.QTransform.TransformationType.TxScale}
+
+
 class _Bars(pg.GraphicsObject):
-    """Bars over units drawn as pyqtgraph's ``PlotCurveItem(stepMode="center",
-    fillLevel=0)`` draws them (the filled steps, then their outline as line segments, no
-    antialiasing), from one path made at ``set_data``: one Python paint call a chart
-    instead of the curve's chunked fill paths, bounds and data checks at every step."""
+    """Bars over units as pyqtgraph's ``PlotCurveItem(stepMode="center", fillLevel=0)``
+    draws them: each value filled down to 0, the steps between them outlined (no
+    antialiasing), at a fraction of the cost.
+
+    ``set_data`` only keeps the values (a view on a hidden tab makes nothing of them); the
+    paint draws the fill as one rectangle a bar and the outline's segments as rectangles as
+    wide as the pen (Qt fills axis-aligned rectangles as spans: the step polygon's fill
+    cost ~1 ms a chart of 128 bars, its 1.5 px outline stroked as lines ~0.4 ms). The
+    rectangles' columns that only change with the edges or the scale are kept from one
+    paint to the next. The bounds are the plot's range (``set_extent``, never fitted to
+    the data), widened only for a value beyond it, so a new step repaints them without a
+    geometry change."""
 
     def __init__(self):
         super().__init__()
-        self._fill = QtGui.QPainterPath()
-        self._segments = internals.PrimitiveArray(QtCore.QLineF, 4)
+        self._edges = np.zeros(1)
+        self._values: np.ndarray | None = None
+        self._finite = True
+        self._extent = QtCore.QRectF()
         self._rect = QtCore.QRectF()
+        self._fills = internals.PrimitiveArray(QtCore.QRectF, 4)
+        self._lines = internals.PrimitiveArray(QtCore.QRectF, 4)
+        self._segments = internals.PrimitiveArray(QtCore.QLineF, 4)
+        self._fill_key: tuple | None = None  # what the fills' constant columns were made for
+        self._line_key: tuple | None = None  # the outline's
+        self._ends = (np.zeros(1), np.zeros(1), np.zeros(1))  # value before / after each edge, their difference
         self._pen = pg.mkPen(None)
         self._brush = pg.mkBrush(None)
+        self._outline = QtGui.QBrush()
+        self._filled = False
+        self._stroked = False  # a solid cosmetic pen, drawn as rectangles
+        self._dashed = False   # another pen, drawn as the curve draws it
 
     def setPen(self, pen) -> None:  # noqa: N802 (pyqtgraph's names)
         self._pen = pg.mkPen(pen)
+        self._outline = self._pen.brush()
+        drawn = self._pen.style() != QtCore.Qt.PenStyle.NoPen
+        self._stroked = drawn and self._pen.style() == QtCore.Qt.PenStyle.SolidLine and self._pen.isCosmetic()
+        self._dashed = drawn and not self._stroked
         self.update()
 
     def setBrush(self, brush) -> None:  # noqa: N802
         self._brush = pg.mkBrush(brush)
+        self._filled = self._brush.style() != QtCore.Qt.BrushStyle.NoBrush
         self.update()
+
+    def set_extent(self, rect: QtCore.QRectF) -> None:
+        """The bounds the bars are drawn in (the plot's view range)."""
+        self._extent = QtCore.QRectF(rect)
+        self._bound()
 
     def set_data(self, edges: np.ndarray, values: np.ndarray) -> None:
         """``values[k]`` between ``edges[k]`` and ``edges[k + 1]``, filled down to 0."""
         v = np.asarray(values, dtype=float).ravel()
-        x = np.repeat(np.asarray(edges, dtype=float)[: v.size + 1], 2)
-        y = np.zeros(x.size)
-        y[1:-1] = np.repeat(v, 2)
-        finite = np.isfinite(y)
-        if not finite.all():  # as the curve drops them
-            x, y = x[finite], y[finite]
-        self._fill = pg.arrayToQPath(x, y, connect="all", finiteCheck=False) if x.size > 1 else QtGui.QPainterPath()
-        self._segments.resize(max(x.size - 1, 0))
-        if x.size > 1:
-            seg = self._segments.ndarray()
-            seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3] = x[:-1], y[:-1], x[1:], y[1:]
-        rect = (QtCore.QRectF(QtCore.QPointF(x.min(), min(0.0, y.min())), QtCore.QPointF(x.max(), max(0.0, y.max())))
-                if x.size else QtCore.QRectF())
-        # a few pixels around for the outline's width
-        px, py = (self.pixelLength(pg.Point(1, 0)) or 0.0), (self.pixelLength(pg.Point(0, 1)) or 0.0)
-        rect = rect.adjusted(-3 * px, -3 * py, 3 * px, 3 * py)
+        if edges is not self._edges:
+            self._edges = edges = np.asarray(edges, dtype=float)
+            self._fill_key = self._line_key = None
+        self._values = v[: max(edges.size - 1, 0)]
+        self._bound()
+        self.update()
+
+    def _bound(self) -> None:
+        rect = self._extent
+        v = self._values
+        self._finite = True
+        if v is not None and v.size:
+            lo, hi = float(v.min()), float(v.max())
+            self._finite = math.isfinite(lo) and math.isfinite(hi)
+            if not self._finite:
+                finite = v[np.isfinite(v)]
+                lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+            lo, hi = min(lo, 0.0), max(hi, 0.0)
+            x0, x1 = float(self._edges[0]), float(self._edges[v.size])
+            if rect.isNull() or not (rect.left() <= x0 and x1 <= rect.right() and rect.top() <= lo
+                                     and hi <= rect.bottom()):
+                # beyond the range: the data's rectangle and a few pixels for the outline
+                data = QtCore.QRectF(QtCore.QPointF(x0, lo), QtCore.QPointF(x1, hi))
+                px, py = (self.pixelLength(pg.Point(1, 0)) or 0.0), (self.pixelLength(pg.Point(0, 1)) or 0.0)
+                rect = rect.united(data.adjusted(-3 * px, -3 * py, 3 * px, 3 * py))
         if rect != self._rect:
             self.prepareGeometryChange()
-            self._rect = rect
-        self.update()
+            self._rect = QtCore.QRectF(rect)
 
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
         return self._rect
 
     def paint(self, p, *args) -> None:
+        v = self._values
+        if v is None or not v.size:
+            return
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
-        if self._brush.style() != QtCore.Qt.BrushStyle.NoBrush:
-            p.fillPath(self._fill, self._brush)
-        if self._pen.style() != QtCore.Qt.PenStyle.NoPen and self._segments.ndarray().size:
+        tr = p.transform()
+        if not self._finite or tr.type() not in _SCALED:
+            self._paint_curve(p)
+            return
+        n, x = v.size, self._edges
+        if self._filled:
+            if self._fill_key != (n,):
+                self._fills.resize(n)
+                r = self._fills.ndarray()
+                r[:, 0], r[:, 2] = x[:n], np.diff(x[: n + 1])
+                self._fill_key = (n,)
+            r = self._fills.ndarray()
+            np.minimum(v, 0.0, out=r[:, 1])
+            np.abs(v, out=r[:, 3])
+            p.setPen(QtCore.Qt.PenStyle.NoPen)
+            p.setBrush(self._brush)
+            p.drawRects(*self._fills.drawargs())
+        if self._stroked:
+            # each segment as the cosmetic pen strokes it: pen-wide, square caps
+            half = max(self._pen.widthF(), 1.0) / 2
+            wx, wy = half / max(abs(tr.m11()), 1e-300), half / max(abs(tr.m22()), 1e-300)
+            if self._line_key != (n, wx, wy):
+                self._lines.resize(2 * n + 1)
+                r = self._lines.ndarray()
+                r[:n, 0], r[:n, 2], r[:n, 3] = x[:n] - wx, np.diff(x[: n + 1]) + 2 * wx, 2 * wy  # the tops
+                r[n:, 0], r[n:, 2] = x[: n + 1] - wx, 2 * wx  # the steps at each edge
+                self._ends = (np.zeros(n + 1), np.zeros(n + 1), np.zeros(n + 1))
+                self._line_key = (n, wx, wy)
+            r = self._lines.ndarray()
+            before, after, step = self._ends  # the values left and right of each edge (0 at the ends)
+            before[1:] = v
+            after[:-1] = v
+            np.subtract(v, wy, out=r[:n, 1])
+            np.minimum(before, after, out=r[n:, 1])
+            r[n:, 1] -= wy
+            np.subtract(before, after, out=step)
+            np.abs(step, out=r[n:, 3])
+            r[n:, 3] += 2 * wy
+            p.setPen(QtCore.Qt.PenStyle.NoPen)
+            p.setBrush(self._outline)
+            p.drawRects(*self._lines.drawargs())
+        elif self._dashed:
+            self._paint_curve(p, fill=False)
+
+    def _paint_curve(self, p, fill: bool = True) -> None:
+        """The curve's own way (non-finite values, which it drops; a rotated view; a pen
+        other than a solid cosmetic one)."""
+        v = self._values
+        if v is None:
+            return
+        x = np.repeat(self._edges[: v.size + 1], 2)
+        y = np.zeros(x.size)
+        y[1:-1] = np.repeat(v, 2)
+        finite = np.isfinite(y)
+        if not finite.all():
+            x, y = x[finite], y[finite]
+        if x.size < 2:
+            return
+        if fill and self._filled:
+            p.fillPath(pg.arrayToQPath(x, y, connect="all", finiteCheck=False), self._brush)
+        if self._stroked or self._dashed:
+            self._segments.resize(x.size - 1)
+            seg = self._segments.ndarray()
+            seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3] = x[:-1], y[:-1], x[1:], y[1:]
             p.setPen(self._pen)
             p.drawLines(*self._segments.drawargs())
 
@@ -131,7 +245,9 @@ class _BarPlot:
         # axis-aligned bars: antialiasing only slows the fill down
         self.curve = _Bars()
         self.plot.addItem(self.curve, ignoreBounds=True)  # the ranges are set, never fitted
-        self.zero = pg.InfiniteLine(pos=0, angle=0, movable=False)
+        # the zero line across the range (setup): Qt's own item, painted without Python at
+        # every step (an InfiniteLine measures and paints itself in Python each time)
+        self.zero = QtWidgets.QGraphicsLineItem()
         self.plot.addItem(self.zero, ignoreBounds=True)
         self.band = QtWidgets.QGraphicsRectItem()
         self.band.setZValue(-5)
@@ -153,7 +269,11 @@ class _BarPlot:
         self._head_width = 0.0
         self._value_at = QtCore.QPointF()
         self._metrics: QtGui.QFontMetricsF | None = None
+        self._placed: float | None = None  # the overhang the title was last placed for
         label.geometryChanged.connect(self._place_title)
+        # the title's rich text and the axes change with the trace or the theme, not with
+        # the step: painted from pixmaps when the bars and the number beside them change
+        cache_pixels(label.item, self.plot.getAxis("left"), self.plot.getAxis("bottom"))
 
     def style(self, t: th.Theme, color: str):
         if self._styled is not None and self._styled[0] is t and self._styled[1] == color:
@@ -184,6 +304,11 @@ class _BarPlot:
         self.n, self.yr = n, yr
         self.plot.setXRange(-0.5, max(n, 1) - 0.5, padding=0.02)
         self.plot.setYRange(*yr, padding=0.05)
+        # the bars' bounds: that range (pyqtgraph pads a range by padding x its span)
+        xs, ys = max(n, 1) * 0.02, (yr[1] - yr[0]) * 0.05
+        self.curve.set_extent(QtCore.QRectF(QtCore.QPointF(-0.5 - xs, yr[0] - ys),
+                                            QtCore.QPointF(max(n, 1) - 0.5 + xs, yr[1] + ys)))
+        self.zero.setLine(-0.5 - xs, 0.0, max(n, 1) - 0.5 + xs, 0.0)
         self.x = np.arange(n + 1, dtype=float) - 0.5
         every = 1 if n <= 4 else 2 if n <= 8 else int(np.ceil(n / 4))
         count_axis(self.plot.getAxis("bottom"), n, ticks=[(i, str(i)) for i in range(0, max(n, 1), every)])
@@ -223,9 +348,16 @@ class _BarPlot:
             self.value_item.setBrush(QtGui.QColor(t.foreground))
             self._metrics = QtGui.QFontMetricsF(font)
             self._head_key = key
+            self._placed = None
         if value != self.value_item.text():
             self.value_item.setText(value)
-            self._place_title()
+            # the block moves only when the number's overhang past the first row changes
+            # (moving the title repaints it and its row: most steps it stays)
+            if self._overhang(value) != self._placed:
+                self._place_title()
+
+    def _overhang(self, value: str) -> float:
+        return max(0.0, self._metrics.horizontalAdvance(value) - self._head_width) if self._metrics else 0.0
 
     def _place_title(self) -> None:
         """Centre the title's two rows as one block, as the rich text did with the number
@@ -236,7 +368,8 @@ class _BarPlot:
         if not shiboken6.isValid(label):
             return
         item = label.item
-        wide = max(0.0, self._metrics.horizontalAdvance(self.value_item.text()) - self._head_width)
+        wide = self._overhang(self.value_item.text())
+        self._placed = wide
         item.setPos(0, 0)
         bounds = label.itemRect()
         bounds.setWidth(bounds.width() + wide)
@@ -256,6 +389,7 @@ class CellView(TraceView):
         self._setup_key = None
         self._fit_cache = None  # the equations' one-row / two-row answer (_show_equations)
         self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
+        self._drawn = True  # False: a step came while another tab was shown (set_cursor)
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -348,7 +482,7 @@ class CellView(TraceView):
             bp.focus = bool(enabled)
         self._setup_key = None
         if self.model is not None:
-            self.set_cursor(self.cursor)
+            self._show(self.cursor)
 
     def set_equations_visible(self, visible: bool) -> None:
         self.eq_scroll.setVisible(bool(visible))
@@ -363,7 +497,7 @@ class CellView(TraceView):
         self._fit_cache = None
         self._height_cache = (None,)
         if self.model is not None and self.ref is not None:
-            self.set_cursor(self.cursor)
+            self._show(self.cursor)
 
     def _with_terms(self, eqs: list, ref: CellRef, s: int, t: int, u: int) -> list:
         """``eqs`` with each gate's W·x_t and U·h_{t-1} rows after its equation."""
@@ -395,7 +529,7 @@ class CellView(TraceView):
         self.eq_label.setFont(t.font(self.eq_scale))
         self._setup_key = None
         if self.model is not None:
-            self.set_cursor(self.cursor)
+            self._show(self.cursor)
 
     # -- data -----------------------------------------------------------------------------
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
@@ -404,6 +538,11 @@ class CellView(TraceView):
         self._levels = {}
 
     def set_cursor(self, cursor: Cursor) -> None:
+        self._show(cursor, later=self.hidden_in_window())
+
+    def _show(self, cursor: Cursor, later: bool = False) -> None:
+        """Draw ``cursor``'s step; ``later``: only its equations' numbers now, the rest
+        when the view is shown (another tab is on screen)."""
         self.cursor = cursor
         if self.model is None:
             self.stack.setCurrentWidget(self.message)
@@ -428,7 +567,19 @@ class CellView(TraceView):
         if skey != self._setup_key:
             self._setup(ref)
             self._setup_key = skey
+        if later:
+            self._eqs = equations(ref, s, t, u)
+            if self.expanded:
+                self._eqs = self._with_terms(self._eqs, ref, s, t, u)
+            self._drawn = False
+            return
+        self._drawn = True
         self._update(ref, s, t, u)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._drawn and self.model is not None:
+            self._show(self.cursor)  # type: ignore[arg-type]  # QWidget.cursor, shadowed
 
     def _levels_of(self, ref: CellRef, key: str):
         if key in ("x",):
@@ -513,7 +664,9 @@ class CellView(TraceView):
     def _show_equations(self) -> None:
         """One row per equation when it fits the width, else the numbers on a second row:
         the type keeps its size (a lecture hall reads it) instead of being cut off."""
-        html = self.theme.subscripts(self._eq_html(stacked=False))
+        sub = self.theme.subscripts
+        html, static, fills = self._eq_html(stacked=False)
+        html = sub(html)
         vw = max(1, self.eq_scroll.viewport().width())  # the label's width (set below)
         room = max(200, vw - 8)
         # Laying the text out to measure it cost ~2 ms a step. While the room, font and
@@ -537,15 +690,18 @@ class CellView(TraceView):
             width = max(1.0, doc.idealWidth())
             fits = width <= room
             self._fit_cache = (key, fits, int(n * (0.9 * room / width if fits else 1.1 * room / width)))
+        # the numbers are drawn as plain text over the rest, which is laid out again only
+        # when it changes (a new layer, unit or masked step; RichText.set_filled)
         if not fits:
-            html = self.theme.subscripts(self._eq_html(stacked=True))
-        self.eq_label.setText(html)
+            html, static, fills = self._eq_html(stacked=True)
+            html = sub(html)
+        self.eq_label.set_filled(sub(static), fills, html)
         # as tall as the equations need, up to half the view: beyond that they scroll. The
         # height (a text layout, ~5 ms) changes with the rows, their layout, font and width,
         # not with the numbers of a step: measured again only when one of those changes.
         # one row per equation never wraps; two-row equations and written-out terms may,
         # so their height is measured at every new text
-        wrap = html if (not fits or self.expanded) else None
+        wrap = self.eq_label.laid_out(vw) if (not fits or self.expanded) else None
         hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap)
         if self._height_cache[0] != hkey:
             need = self.eq_label.heightForWidth(vw)
@@ -565,9 +721,13 @@ class CellView(TraceView):
             self._show_equations()
         return False
 
-    def _eq_html(self, stacked: bool = False) -> str:
+    def _eq_html(self, stacked: bool = False) -> tuple[str, str, list[str]]:
+        """The equations as rich text, that text with each plain-text numbers cell left at
+        "=", and those numbers (``RichText.set_filled``)."""
         t = self.theme
-        rows = []
+        rows: list[str] = []
+        bare_rows: list[str] = []
+        numbers_out: list[str] = []
         for eq in self._eqs:
             lhs, _, rhs = eq.symbolic.partition(" = ")
             note = ""
@@ -577,12 +737,17 @@ class CellView(TraceView):
             head = (f'<td align="right" style="padding:4px 6px 4px 0"><span style="color:{t.hue(eq.key)}">'
                     f'<b>{to_html(lhs)}</b></span></td>')
             numbers = f'= <b>{to_html(eq.numeric)}</b>'
-            if stacked:
-                rows.append(f'<tr>{head}<td style="padding:4px 0 0 0">= {to_html(rhs)}{note}</td></tr>'
-                            f'<tr><td></td><td style="padding:0 0 6px 0">{numbers}</td></tr>')
-            else:
-                rows.append(f'<tr>{head}<td style="padding:4px 14px 4px 0">= {to_html(rhs)}{note}</td>'
-                            f'<td style="padding:4px 0">{numbers}</td></tr>')
+            bare = numbers
+            if to_html(eq.numeric) == _escaped(eq.numeric):
+                bare = "="
+                numbers_out.append(eq.numeric)
+            for out, cell in ((rows, numbers), (bare_rows, bare)):
+                if stacked:
+                    out.append(f'<tr>{head}<td style="padding:4px 0 0 0">= {to_html(rhs)}{note}</td></tr>'
+                               f'<tr><td></td><td style="padding:0 0 6px 0">{cell}</td></tr>')
+                else:
+                    out.append(f'<tr>{head}<td style="padding:4px 14px 4px 0">= {to_html(rhs)}{note}</td>'
+                               f'<td style="padding:4px 0">{cell}</td></tr>')
         bias = ", b" if self.ref is not None and self.ref.layer.config.get("use_bias", True) else ""
         legend = (f'<p style="color:{t.muted}; margin-top:8px">{to_html(self._act_legend)}  ·  '
                   f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>{bias}, '
@@ -594,7 +759,9 @@ class CellView(TraceView):
             legend += (f'<p style="color:{t.muted}">x<sub>t</sub>[k]: input feature k · '
                        f'h<sub>t−1</sub>[j]: unit j\'s last output. All {n} units\' h<sub>t−1</sub> '
                        f'feed this unit\'s gates through U: the units are not independent.{same}</p>')
-        return f'<table cellspacing="0" style="color:{t.foreground}">{"".join(rows)}</table>{legend}'
+        table = f'<table cellspacing="0" style="color:{t.foreground}">'
+        return (f'{table}{"".join(rows)}</table>{legend}', f'{table}{"".join(bare_rows)}</table>{legend}',
+                numbers_out)
 
     # -- for tests and the main window ---------------------------------------------------
     def equation_lines(self) -> list[str]:

@@ -114,6 +114,7 @@ class OverTimeView(TraceView):
 
     def __init__(self, parent=None, theme: th.Theme | str | None = None):
         super().__init__(parent, theme)
+        self._drawn = True  # False: a step came while another tab was shown (set_cursor)
         self.ref: CellRef | None = None
         self._data_key = None
         self._unit_key = None
@@ -168,6 +169,11 @@ class OverTimeView(TraceView):
         self.cursor_lines: list[pg.InfiniteLine] = []
         self.focus = False
         self.apply_theme(self.theme)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._drawn:
+            self.set_cursor(self.cursor)  # type: ignore[arg-type]  # QWidget.cursor, shadowed
 
     def set_focus(self, enabled: bool) -> None:
         """Focus mode: dim every heatmap row but the selected unit's."""
@@ -227,6 +233,10 @@ class OverTimeView(TraceView):
 
     def set_cursor(self, cursor: Cursor) -> None:
         self.cursor = cursor
+        if self.model is not None and self.hidden_in_window():
+            self._drawn = False  # another tab is shown: drawn when this one is (showEvent)
+            return
+        self._drawn = True
         if self.model is None:
             return
         ref = cell_ref(self.model, self.trace, cursor.layer, cursor.side)

@@ -30,7 +30,7 @@ from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks  # noqa
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
 from lstmviz.ui import theme as th
-from lstmviz.ui.views._common import clamp, cosmetic_pen, count_axis, rect_item
+from lstmviz.ui.views._common import QuietLabel, clamp, cosmetic_pen, count_axis, rect_item
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import OverviewStrip
 
@@ -55,9 +55,7 @@ class UnrolledView(TraceView):
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
         lay.setSpacing(6)
-        self.header = QtWidgets.QLabel()
-        self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.header.setWordWrap(True)
+        self.header = QuietLabel()  # its text changes at every step: no layout pass for that
         lay.addWidget(self.header)
         self.glw = pg.GraphicsLayoutWidget()
         lay.addWidget(self.glw, 1)

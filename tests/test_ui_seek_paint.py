@@ -1,0 +1,187 @@
+"""What makes a step cheap to draw must draw what the slow way drew: the equations'
+numbers over a table laid out once, the bars as rectangles, labels that change at every
+step without a layout pass, views on hidden tabs that draw when shown."""
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from lstmviz.ui.labels import SteadyLabel
+from lstmviz.ui.views._common import RichText
+from lstmviz.ui.views.cell import _Bars
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window((1400, 900))
+
+
+def picture(widget: QtWidgets.QWidget) -> np.ndarray:
+    img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    rows = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())
+    return rows[:, : 4 * img.width()].copy()
+
+
+TABLE = ('<table cellspacing="0" style="color:#202020">'
+         '<tr><td align="right" style="padding:4px 6px 4px 0"><b>i<sub>t</sub></b></td>'
+         '<td style="padding:4px 14px 4px 0">= sigmoid(W<sub>i</sub>·x<sub>t</sub>)</td>'
+         '<td style="padding:4px 0">{0}</td></tr>'
+         '<tr><td align="right" style="padding:4px 6px 4px 0"><b>h<sub>t</sub></b></td>'
+         '<td style="padding:4px 14px 4px 0">= o<sub>t</sub>·tanh(c<sub>t</sub>)</td>'
+         '<td style="padding:4px 0">{1}</td></tr></table><p>legend</p>')
+
+
+def full(numbers):
+    return TABLE.format(*(f"= <b>{n}</b>" for n in numbers))
+
+
+@pytest.mark.parametrize("width", [700, 330])
+def test_filled_numbers_draw_what_the_rich_text_draws(qtbot, width):
+    numbers = ["sigmoid(0.412 + (−0.120)) = 0.572", "0.593·tanh(−1.039) = −0.461"]
+    shown = []
+    for fill in (False, True):
+        w = RichText()
+        qtbot.addWidget(w)
+        w.resize(width, 200)
+        if fill:
+            w.set_filled(TABLE.format("=", "="), numbers, full(numbers))
+        else:
+            w.setText(full(numbers))
+        w.resize(width, w.heightForWidth(width))
+        shown.append((picture(w), w.heightForWidth(width), w.text(), w.plain_text()))
+    (plain_pic, plain_h, plain_html, plain_text), (fill_pic, fill_h, fill_html, fill_text) = shown
+    assert fill_html == plain_html and fill_text == plain_text and "= 0.572" in fill_text
+    assert fill_h == plain_h
+    assert np.array_equal(fill_pic, plain_pic)
+
+
+def test_filled_numbers_too_wide_for_their_line_fall_back_to_the_rich_text(qtbot):
+    w = RichText()
+    qtbot.addWidget(w)
+    numbers = ["0.1", "0.2"]
+    static = TABLE.format("=", "=")
+    w.set_filled(static, numbers, full(numbers))
+    assert w.laid_out(800) == static  # the numbers fit: the table without them is laid out
+    long = ["0.1 + " * 40 + "0.2", "0.3"]
+    w.set_filled(static, long, full(long))
+    assert w.laid_out(800) == full(long)  # the full text would wrap them: it is laid out
+
+
+def test_only_the_changed_numbers_are_repainted(qtbot):
+    w = RichText()
+    qtbot.addWidget(w)
+    w.resize(700, 120)
+    w.show()
+    qtbot.waitExposed(w)
+    w.set_filled(TABLE.format("=", "="), ["0.100", "0.200"], full(["0.100", "0.200"]))
+    QtWidgets.QApplication.processEvents()
+    painted = []
+    orig = w.paintEvent
+    w.paintEvent = lambda ev: (painted.append(QtCore.QRect(ev.rect())), orig(ev))[1]
+    w.set_filled(TABLE.format("=", "="), ["0.300", "0.200"], full(["0.300", "0.200"]))
+    QtWidgets.QApplication.processEvents()
+    assert painted and all(r.width() < w.width() / 2 and r.height() < w.height() / 2 for r in painted)
+
+
+@pytest.mark.parametrize("values", [
+    np.array([0.5, -0.25, 0.75, 0.0, -1.0, 0.3]),
+    np.random.default_rng(3).uniform(-1, 1, 128),
+])
+def test_bars_as_rectangles_look_as_the_stepped_curve(values):
+    """The rectangles cover what the step curve's fill and outline cover, to the pixel
+    but for the outline's edge pixels (rounding of a 1.5 px pen)."""
+    bars = _Bars()
+    bars.setPen(QtGui.QPen(QtGui.QColor("#ff8800"), 1.5))
+    pen = bars._pen
+    pen.setCosmetic(True)
+    bars.setPen(pen)
+    bars.setBrush(QtGui.QColor("#2060c0"))
+    bars.set_data(np.arange(values.size + 1) - 0.5, values)
+    images = []
+    for curve in (False, True):
+        img = QtGui.QImage(300, 200, QtGui.QImage.Format.Format_RGB32)
+        img.fill(QtGui.QColor("black"))
+        p = QtGui.QPainter(img)
+        p.translate(10, 100)
+        p.scale(280 / values.size, -90)
+        bars._paint_curve(p) if curve else bars.paint(p)
+        p.end()
+        images.append(np.frombuffer(img.constBits(), np.uint32).reshape(200, 300).copy())
+    rects, curve = images
+    assert (rects != curve).mean() < 0.02  # edge pixels only
+    assert set(np.unique(rects)) == set(np.unique(curve))  # the same colours, nothing else
+
+
+def test_bars_with_non_finite_values_are_drawn_as_the_curve_draws_them():
+    bars = _Bars()
+    bars.setBrush(QtGui.QColor("#2060c0"))
+    bars.set_data(np.arange(5) - 0.5, np.array([0.5, np.nan, 0.7, np.inf]))
+    assert not bars._finite
+    img = QtGui.QImage(100, 100, QtGui.QImage.Format.Format_RGB32)
+    img.fill(QtGui.QColor("black"))
+    p = QtGui.QPainter(img)
+    p.translate(10, 50)
+    p.scale(20, -40)
+    bars.paint(p)  # no error, the finite bars drawn
+    p.end()
+    assert QtGui.QColor(img.pixel(20, 40)).name() == "#2060c0"
+
+
+def test_a_steady_label_changes_its_text_without_a_layout_pass(qtbot):
+    holder = QtWidgets.QWidget()
+    qtbot.addWidget(holder)
+    lay = QtWidgets.QHBoxLayout(holder)
+    label = SteadyLabel()
+    f = label.font()
+    f.setBold(True)
+    label.setFont(f)
+    lay.addWidget(label)
+    lay.addWidget(QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal), 1)
+    label.set_widest("t = 199 / 199")
+    label.setText("t = 0 / 199")
+    holder.show()
+    qtbot.waitExposed(holder)
+    assert label.font().bold()  # the font set on it survived being laid out and polished
+    requests = []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, ev):
+            if ev.type() == QtCore.QEvent.Type.LayoutRequest:
+                requests.append(obj)
+            return False
+
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()  # what showing it asked for
+    spy = Spy()
+    holder.installEventFilter(spy)
+    width = label.width()
+    for step in (5, 17, 150, 199):
+        label.setText(f"t = {step} / 199")
+        QtWidgets.QApplication.processEvents()
+    assert not requests and label.width() == width
+    assert label.fontMetrics().horizontalAdvance("t = 199 / 199") <= label.width()
+    label.setText("t = 12345 / 199999")  # wider than told: it grows
+    assert label.fontMetrics().horizontalAdvance("t = 12345 / 199999") <= label.width()
+
+
+def test_hidden_views_keep_their_numbers_and_draw_when_shown(window):
+    state = window.state
+    cell, over = window.views[1], window.views[2]
+    for k in (1, 2, 0):
+        window.tabs.setCurrentIndex(k)
+        QtWidgets.QApplication.processEvents()
+    assert not cell.isVisible() and not over.isVisible()
+    state.set_cursor(step=3)
+    QtWidgets.QApplication.processEvents()
+    rec = state.trace[state.cursor.layer]
+    s, t, u = state.trace_cursor.sample, 3, state.cursor.unit
+    h_line = [line for line in cell.equation_lines() if line.startswith("h_t")][0]
+    from lstmviz.app.cell_ref import fmt
+
+    assert h_line.endswith("= " + fmt(rec.steps["h"][s, t, u]))  # the numbers are the step's at once
+    window.tabs.setCurrentIndex(1)
+    QtWidgets.QApplication.processEvents()
+    np.testing.assert_array_equal(cell.bars["h"].values, rec.steps["h"][s, t])  # drawn when shown
+    window.tabs.setCurrentIndex(2)
+    QtWidgets.QApplication.processEvents()
+    assert all(line.value() == t for line in over.cursor_lines)
