@@ -187,11 +187,10 @@ class Tracing(StateBase):
                 return Model.sequential(shape, specs, seed=self.seed)
             except LstmvizError:
                 pass  # some shapes changed (units upstream, input_dim): keep what still fits
-        model = Model.sequential(shape, [e.spec() for e in self.layers], seed=self.seed)
-        for entry, layer in zip(self.layers, model.layers):
-            if entry.weights is not None and [np.shape(w) for w in entry.weights] == [w.shape for w in layer.weights]:
-                layer.set_weights(entry.weights)
-        return model
+        # every layer initialised from the seed, then given the weights it kept where they
+        # still fit (``keep``: their initial weights are drawn, not computed)
+        return Model.sequential(shape, [e.spec() for e in self.layers], seed=self.seed,
+                                keep=[e.weights for e in self.layers])
 
     @_operation
     def rebuild(self) -> bool:

@@ -75,7 +75,11 @@ class Model:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def from_spec(cls, spec: ModelSpec, seed: int = 0) -> "Model":
+    def from_spec(cls, spec: ModelSpec, seed: int = 0, keep: list | None = None) -> "Model":
+        """The model ``spec`` describes; layers without weights are initialised from
+        ``seed``. ``keep`` (one entry per layer of ``spec``, None or arrays): weights put on
+        a layer initialised from the seed where every shape fits, as ``set_weights`` after
+        the build would, without computing the initial weights they replace."""
         major = keras_major_of(spec.keras_version)
         specs = list(spec.layers)
         sequential = spec.is_sequential
@@ -101,16 +105,20 @@ class Model:
             if not inputs or not outputs:
                 raise LstmvizError("the model's config names no inputs or no outputs")
         model = cls(nodes, inputs, outputs, spec.name, spec.keras_version, sequential, spec.source)
-        model._build(np.random.default_rng(seed), {n: ls.weights for n, ls in zip(names, specs)})
+        kept = {n: w for n, w in zip(names, keep or []) if w is not None}
+        model._build(np.random.default_rng(seed), {n: ls.weights for n, ls in zip(names, specs)}, kept)
         return model
 
     @classmethod
     def sequential(cls, input_shape, layers: list[LayerSpec], seed: int = 0,
-                   keras_version: str = "3", name: str = "sequential") -> "Model":
-        """A plain stack: ``input_shape`` is ``(batch or None, timesteps or None, features)``."""
+                   keras_version: str = "3", name: str = "sequential",
+                   keep: list | None = None) -> "Model":
+        """A plain stack: ``input_shape`` is ``(batch or None, timesteps or None, features)``;
+        ``keep``: one entry per layer of ``layers`` (see ``from_spec``)."""
         first = LayerSpec("InputLayer", {"batch_shape": list(input_shape)}, name="input_layer")
         return cls.from_spec(ModelSpec([first] + list(layers), name=name,
-                                       keras_version=keras_version), seed=seed)
+                                       keras_version=keras_version), seed=seed,
+                             keep=None if keep is None else [None] + list(keep))
 
     def to_spec(self) -> ModelSpec:
         """This model as a ``ModelSpec`` (copies): ``Model.from_spec`` of it is the same
@@ -124,7 +132,7 @@ class Model:
                          [] if self.is_sequential else list(self.outputs), self.name,
                          self.keras_version, copy.deepcopy(self.source))
 
-    def _build(self, rng, weights: dict | None = None) -> None:
+    def _build(self, rng, weights: dict | None = None, keep: dict | None = None) -> None:
         shapes = self._infer_shapes(self.input_shapes())
         need = 0  # weights to initialise (drawn as float64, kept as float32)
         for node in self.nodes:
@@ -138,8 +146,13 @@ class Model:
         # fail before any other layer is initialised (``AppState.build_model`` tries the
         # weights it kept, then starts afresh); the others draw in the model's order
         given = {n.layer.name: (weights or {}).get(n.layer.name) for n in self.nodes}
+        keep = keep or {}
         for node in sorted(self.nodes, key=lambda n: given[n.layer.name] is None):
-            node.layer.build(shapes[node.layer.name], rng, given[node.layer.name])
+            name = node.layer.name
+            if given[name] is None and keep.get(name) is not None:
+                node.layer.build_replaced(shapes[name], rng, keep[name])
+            else:
+                node.layer.build(shapes[name], rng, given[name])
 
     @staticmethod
     def _check_mask_shape(node: Node, mask: TensorRef, mask_shape, input_shape) -> None:
