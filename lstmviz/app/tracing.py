@@ -233,7 +233,8 @@ class Tracing(StateBase):
         else:
             self.traced_sample = s
             xs = [np.take(x, [s], axis=a) for x, a in zip(xs, axes)]
-        trace, long = trace_or_window(model, xs)
+        # the layers an edit left as they were (before the edited one) keep their records
+        trace, long = trace_or_window(model, xs, reuse=self.trace)
         if self.long is not None and self.long is not long:
             self.long.cancel()  # its pass, prefetch and overviews stop
         self.long = long
