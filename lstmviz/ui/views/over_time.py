@@ -157,10 +157,6 @@ class OverTimeView(TraceView):
         self.curves: dict[str, pg.PlotDataItem] = {}
         for key in dict.fromkeys(k for cell in CELLS.values() for k in cell.records):
             self.curves[key] = pg.PlotDataItem()
-            # each step's segment stroked on its own: Qt's raster engine strokes a wide
-            # antialiased 200-point polyline in ~3.5 ms, its 199 segments in ~0.35 ms (an
-            # opaque pen: the square caps overlap where two segments meet, in one colour)
-            self.curves[key].curve.setSegmentedLineMode("on")
             cache_pixels(self.curves[key].curve)  # redrawn when the unit changes, not at a step
         self.curve_cursor = pg.InfiniteLine(angle=90, movable=False)
         self.curve_plot.addItem(self.curve_cursor, ignoreBounds=True)
