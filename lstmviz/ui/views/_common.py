@@ -100,6 +100,79 @@ class GridAxis(pg.AxisItem):
         super().drawPicture(p, axisSpec, lines, textSpecs)
 
 
+class StripCurveItem(pg.PlotCurveItem):
+    """A ``PlotCurveItem`` whose line (x increasing, finite, a plain pen) is stroked in
+    strips of ``STRIP`` steps, each clipped to its own columns of pixels.
+
+    Qt's raster engine strokes a wide antialiased 200-point polyline over the whole plot
+    in ~3.5 ms (its cost grows with the path's extent); strips of 16 steps take a
+    fraction of it. Each strip runs on past both of its ends, so every pixel is
+    drawn once, by the strip whose columns hold it, from the same outline as the whole
+    line: the same pixels (no bead where strips meet, as separate segments would give)."""
+
+    STRIP = 16
+
+    def _plain(self, x, y) -> bool:
+        o = self.opts
+        pen, shadow = o["pen"], o["shadowPen"]
+        return (x is not None and len(x) > 2 * self.STRIP and o["fillLevel"] is None and not o["stepMode"]
+                and (shadow is None or shadow.style() == QtCore.Qt.PenStyle.NoPen)
+                and isinstance(o["connect"], str) and o["connect"] in ("all", "finite")  # all finite here
+                and o["compositionMode"] is None
+                and self._exportOpts is False and pen is not None and pen.style() != QtCore.Qt.PenStyle.NoPen
+                and bool(np.all(np.isfinite(x))) and bool(np.all(np.isfinite(y)))
+                and bool(np.all(np.diff(x) > 0)))
+
+    def paint(self, p, opt, widget):
+        x, y = self.getData()
+        tr = p.transform()
+        if not self._plain(x, y) or tr.m12() != 0 or tr.m21() != 0 or tr.m11() <= 0:
+            return super().paint(p, opt, widget)
+        pen = self.opts["pen"]
+        p.setRenderHint(p.RenderHint.Antialiasing, self.opts["antialias"])
+        p.setPen(pen)
+        n = len(x)
+        # a strip runs on past its columns for as many points as the pen's width (and its
+        # antialiased edge) reach: its pixels there are drawn from the whole line's outline
+        step_px = tr.m11() * float(np.min(np.diff(x)))
+        width = pen.widthF() if pen.isCosmetic() else pen.widthF() * tr.m11()
+        pad = 1 + int(np.ceil((max(width, 1.0) + 3.0) / max(step_px, 1e-9)))
+        strip = max(self.STRIP, 4 * pad)
+        if n <= 2 * strip:
+            return super().paint(p, opt, widget)
+        ends = list(range(0, n - 1, strip)) + [n - 1]  # the strips' first and last points
+        cols = [int(np.floor(tr.m11() * float(x[i]) + tr.dx() + 0.5)) for i in ends]
+        far = 1 << 22
+        for k in range(len(ends) - 1):
+            a, b = ends[k], ends[k + 1]
+            lo = -far if k == 0 else cols[k]
+            hi = far if k == len(ends) - 2 else cols[k + 1]
+            if hi <= lo:
+                continue
+            sl = slice(max(a - pad, 0), min(b + pad + 1, n))
+            p.save()
+            p.resetTransform()
+            p.setClipRect(QtCore.QRect(lo, -far, hi - lo, 2 * far), QtCore.Qt.ClipOperation.IntersectClip)
+            p.setTransform(tr)
+            p.drawPath(pg.arrayToQPath(x[sl], y[sl], connect="all", finiteCheck=False))
+            p.restore()
+
+
+class StripCurve(pg.PlotDataItem):
+    """A ``PlotDataItem`` whose line is a ``StripCurveItem`` (symbols, legend as usual)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        plain = self.curve
+        self.curve = StripCurveItem()
+        self.curve.setParentItem(self)
+        self.curve.stackBefore(self.scatter)
+        self.curve.sigClicked.connect(self.sigClicked)
+        plain.setParentItem(None)
+        if args or kwargs:
+            self.setData(*args, **kwargs)
+
+
 def cosmetic_pen(color, width: float = 1.0, style=QtCore.Qt.PenStyle.SolidLine) -> QtGui.QPen:
     pen = QtGui.QPen(QtGui.QColor(color))
     pen.setWidthF(width)
