@@ -92,10 +92,11 @@ class GridAxis(pg.AxisItem):
         for pen, p1, p2 in grid:
             x0, x1 = sorted((p1.x(), p2.x()))
             y0, y1 = sorted((p1.y(), p2.y()))
+            # the pixels an aliased cosmetic line covers: from its first point's pixel on
             if y0 == y1:
-                rect = QtCore.QRectF(x0, y0 - 0.5, x1 - x0, 1.0)
+                rect = QtCore.QRectF(x0 - 0.5, y0 - 0.5, x1 - x0 + 1.0, 1.0)
             else:
-                rect = QtCore.QRectF(x0 - 0.5, y0, 1.0, y1 - y0)
+                rect = QtCore.QRectF(x0 - 0.5, y0 - 0.5, 1.0, y1 - y0 + 1.0)
             p.fillRect(rect, pen.color())
         super().drawPicture(p, axisSpec, lines, textSpecs)
 
