@@ -340,3 +340,20 @@ def test_a_trace_is_reused_only_for_the_same_weights_and_input():
     assert _flat_bits(t2) == _flat_bits(m.trace(x))
     x[0, 0, 0] += 1.0
     assert m.trace(x, reuse=t2).layers[gru] is not t2.layers[gru]
+
+
+def test_a_layer_too_large_to_copy_is_traced_again(monkeypatch):
+    # a trace keeps copies of what made each record; beyond MAX_COPY a layer is not kept
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.engine import model as engine_model
+
+    m = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})], seed=2)
+    x = np.random.default_rng(1).normal(size=(1, 5, 3)).astype(np.float32)
+    lstm = m.layers[0].name
+    t0 = m.trace(x)
+    assert m.trace(x, reuse=t0).layers[lstm] is t0.layers[lstm]
+    monkeypatch.setattr(engine_model._Reusable, "MAX_COPY", 64)  # smaller than its weights
+    t1 = m.trace(x)
+    t2 = m.trace(x, reuse=t1)
+    assert t2.layers[lstm] is not t1.layers[lstm]
+    assert _flat_bits(t2) == _flat_bits(t0)

@@ -521,8 +521,13 @@ class _Reusable:
                 and type(layer).__module__ == Layer.__module__  # Keras' layers: config + weights
                 and not _rnn_config(layer).get("stateful"))
 
+    #: what a trace copies to compare the next one with, at most, per layer and per input
+    #: (a larger layer or input is traced again: its copy would cost more than it saves)
+    MAX_COPY = 16 << 20
+
     def check_input(self, name: str, arr) -> None:
-        self.made[name] = (np.array(arr, copy=True),)  # a copy: an input may be edited in place
+        if np.asarray(arr).nbytes <= self.MAX_COPY:
+            self.made[name] = (np.array(arr, copy=True),)  # a copy: an input may be edited in place
         old = self.flow.get(name)
         if old is not None and len(old) == 1 and _same_bits(old[0], arr):
             self.same_names.add(name)
@@ -553,7 +558,7 @@ class _Reusable:
 
     def record(self, node: Node, outs, oms) -> None:
         layer = node.layer
-        if self.eligible(layer):
+        if self.eligible(layer) and sum(np.asarray(w).nbytes for w in layer.weights) <= self.MAX_COPY:
             self.made[layer.name] = (type(layer), copy.deepcopy(layer.config), layer.keras_major,
                                      [np.array(w, copy=True) for w in layer.weights],
                                      self._refs(node), outs, oms)
