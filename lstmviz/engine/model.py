@@ -510,8 +510,8 @@ class _Reusable:
         flow = getattr(reuse, "_flow", None)
         ok = (reuse is not None and flow is not None and not reuse.start
               and reuse.total_steps is None and not model.stateful)
-        self.reuse = reuse
-        self.flow: dict = flow if ok else {}
+        self.flow: dict = flow if ok and isinstance(flow, dict) else {}
+        self.records: dict[str, LayerTrace] = reuse.layers if ok and reuse is not None else {}
         self.same_names: set[str] = set()
         self.made: dict[str, tuple] = {}  # this trace's own, for the next one
 
@@ -539,7 +539,7 @@ class _Reusable:
     def same(self, node: Node) -> bool:
         layer = node.layer
         old = self.flow.get(layer.name)
-        if old is None or len(old) != 7 or not self.eligible(layer) or layer.name not in self.reuse.layers:
+        if old is None or len(old) != 7 or not self.eligible(layer) or layer.name not in self.records:
             return False
         cls, config, major, weights, refs, _outs, _masks = old
         inbound, initial_state, mask = self._refs(node)
@@ -554,7 +554,7 @@ class _Reusable:
     def take(self, name: str):
         old = self.flow[name]
         self.made[name] = old
-        return old[5], old[6], self.reuse.layers[name]
+        return old[5], old[6], self.records[name]
 
     def record(self, node: Node, outs, oms) -> None:
         layer = node.layer
