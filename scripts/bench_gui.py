@@ -19,7 +19,7 @@ For a stack of three 128-unit LSTMs (return_sequences=True) over 200 steps:
 Every figure is a median of wall-clock times; the seek also prints this process's CPU
 time (``time.process_time``), which a machine shared with other work inflates less.
 
-Usage: scripts/bench_gui.py [--repeats N] [--batch B] [--starts N] [--only-startup | --only-seek]
+Usage: scripts/bench_gui.py [--repeats N] [--batch B] [--starts N] [--only-startup | --only-seek | --only-edit]
 """
 
 from __future__ import annotations
@@ -153,6 +153,7 @@ def main(argv=None) -> int:
     ap.add_argument("--starts", type=int, default=5, help="start-ups timed per way (median)")
     ap.add_argument("--only-startup", action="store_true", help="time the start-up only")
     ap.add_argument("--only-seek", action="store_true", help="time the seek only (part 1)")
+    ap.add_argument("--only-edit", action="store_true", help="time the side panel's edit only")
     args = ap.parse_args(argv)
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     if args.only_startup:
@@ -193,7 +194,21 @@ def main(argv=None) -> int:
     print(f"lstmviz GUI bench: 3 x LSTM({args.units}) over {args.steps} steps, batch {args.batch}, "
           f"offscreen 1600x1000, medians of {args.repeats}")
 
-    # 1. seek ------------------------------------------------------------------------------
+    if not args.only_edit:
+        seek(app, window, state, args)
+    if not args.only_seek:
+        edit(app, window, state, args, lstm, AppState, InputSpec)
+    dispose(window)
+
+    # 3. start-up ---------------------------------------------------------------------------
+    if not (args.only_edit or args.only_seek):
+        startup(args.starts)
+    return 0
+
+
+def seek(app, window, state, args) -> None:
+    """1. seek: every view updated to a new step, then painted (the event loop's way and a
+    whole-window repaint), each tab shown in turn."""
     per_view = {v.title: [] for v in window.views}
     for view in window.views:
         orig = view.set_cursor
@@ -233,11 +248,11 @@ def main(argv=None) -> int:
         print(f"    {'... + painted, ' + title + ' tab shown':<50} {e:8.1f} ms  (CPU {c:.1f} ms; "
               f"whole window repainted: {p:.1f} ms)")
     row("views updated + window painted (worst tab, worst way)", worst_paint, TARGET_SEEK)
-    if args.only_seek:
-        dispose(window)
-        return 0
 
-    # 2. edit in the side panel -------------------------------------------------------------
+
+
+def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
+    """2. edit in the side panel: units of the middle LSTM, each tab shown in turn."""
     # The tab on screen is redrawn at once; hidden tabs take the new trace when shown.
     panel = window.stack_panel
     panel.cards.setCurrentRow(1)
@@ -278,11 +293,6 @@ def main(argv=None) -> int:
     print(f"    {'peer: the edit re-built and re-traced, no window':<50} {median_ms(alone):8.1f} ms  "
           f"(Over time tab in turn: {median_ms(with_view):.1f} ms, the views' and paint's share "
           f"{median_ms(with_view) - median_ms(alone):.1f} ms)")
-    dispose(window)
-
-    # 3. start-up ---------------------------------------------------------------------------
-    startup(args.starts)
-    return 0
 
 
 if __name__ == "__main__":

@@ -286,3 +286,74 @@ def test_an_rnn_of_one_cell_opened_from_keras_3_is_editable_like_its_cell():
     assert s.error is not None  # the stacked RNN after it needs sequences: the engine says so
     s.undo()
     assert s.error is None
+
+
+def _flat_bits(trace):
+    return {k: (v.shape, np.ascontiguousarray(v).tobytes()) for k, v in trace.flat().items()}
+
+
+def test_an_edit_keeps_the_records_of_the_layers_before_it():
+    # units of the middle LSTM: the first layer (same weights, same input) keeps its record
+    # (the very object), the edited one and the one after it are traced again; every number
+    # is what a trace from scratch gives, to the bit
+    def lstm():
+        cfg = default_config("LSTM", units=8)
+        cfg["return_sequences"] = True
+        return LayerEntry("LSTM", cfg)
+
+    s = AppState([lstm(), lstm(), lstm()], InputSpec(batch_size=2, timesteps=12, input_dim=3))
+    first, middle, last = (l.name for l in s.model.layers)
+    before = s.trace
+    s.set_layer_option(1, "units", 5)
+    assert s.trace.layers[first] is before.layers[first]
+    assert s.trace.layers[middle] is not before.layers[middle]
+    assert s.trace.layers[last] is not before.layers[last]
+    x = s.x[s.traced_sample:s.traced_sample + 1]
+    assert _flat_bits(s.trace) == _flat_bits(s.model.trace(x))
+    # an edit of the first layer leaves nothing to keep
+    kept = s.trace
+    s.set_layer_option(0, "units", 6)
+    assert all(s.trace.layers[n] is not kept.layers[n] for n in (first, middle, last))
+    assert _flat_bits(s.trace) == _flat_bits(s.model.trace(x))
+
+
+def test_a_trace_is_reused_only_for_the_same_weights_and_input():
+    from lstmviz.engine import LayerSpec, Model
+
+    specs = [LayerSpec("GRU", {"units": 4, "return_sequences": True}), LayerSpec("Dense", {"units": 2})]
+    m = Model.sequential((None, 6, 3), specs, seed=1)
+    x = np.random.default_rng(0).normal(size=(1, 6, 3)).astype(np.float32)
+    t0 = m.trace(x)
+    gru, dense = (l.name for l in m.layers)
+    assert m.trace(x, reuse=t0).layers[gru] is t0.layers[gru]
+    assert m.trace(x + 1, reuse=t0).layers[gru] is not t0.layers[gru]  # another input
+    w = [a.copy() for a in m.layers[0].weights]
+    w[1].reshape(-1)[0] = np.nextafter(w[1].reshape(-1)[0], np.float32(9))  # one bit
+    m.layers[0].set_weights(w)
+    t1 = m.trace(x, reuse=t0)
+    assert t1.layers[gru] is not t0.layers[gru] and t1.layers[dense] is not t0.layers[dense]
+    assert _flat_bits(t1) == _flat_bits(m.trace(x))
+    # weights written in place (as training does) and an input edited in place
+    m.layers[1].weights[0][0, 0] += 1.0
+    t2 = m.trace(x, reuse=t1)
+    assert t2.layers[gru] is t1.layers[gru] and t2.layers[dense] is not t1.layers[dense]
+    assert _flat_bits(t2) == _flat_bits(m.trace(x))
+    x[0, 0, 0] += 1.0
+    assert m.trace(x, reuse=t2).layers[gru] is not t2.layers[gru]
+
+
+def test_a_layer_too_large_to_copy_is_traced_again(monkeypatch):
+    # a trace keeps copies of what made each record; beyond MAX_COPY a layer is not kept
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.engine import model as engine_model
+
+    m = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})], seed=2)
+    x = np.random.default_rng(1).normal(size=(1, 5, 3)).astype(np.float32)
+    lstm = m.layers[0].name
+    t0 = m.trace(x)
+    assert m.trace(x, reuse=t0).layers[lstm] is t0.layers[lstm]
+    monkeypatch.setattr(engine_model._Reusable, "MAX_COPY", 64)  # smaller than its weights
+    t1 = m.trace(x)
+    t2 = m.trace(x, reuse=t1)
+    assert t2.layers[lstm] is not t1.layers[lstm]
+    assert _flat_bits(t2) == _flat_bits(t0)

@@ -24,3 +24,45 @@ def test_variance_scaling_normals_are_corrected():
     w = I.make("he_normal", (500, 400), np.random.default_rng(0))
     assert abs(float(w.std()) - np.sqrt(2 / 500)) < 0.01 * np.sqrt(2 / 500)
     assert np.abs(w).max() <= 2 * np.sqrt(2 / 500) / 0.87962566 + 1e-6
+
+
+def test_skip_leaves_the_generator_where_make_leaves_it():
+    # a layer whose initial weights are replaced draws them without computing them (an
+    # orthogonal draw's QR): the next draw must be the one it would have been
+    for init, shape in (("orthogonal", (12, 48)), ("orthogonal", (48, 12)), ("glorot_uniform", (5, 20)),
+                        ("truncated_normal", (30, 40)), ("he_normal", (7, 3)), ("zeros", (4,)),
+                        ("identity", (6, 6)), ({"class_name": "Orthogonal", "config": {}}, (8, 32))):
+        a, b = np.random.default_rng(3), np.random.default_rng(3)
+        I.make(init, shape, a)
+        I.skip(init, shape, b)
+        assert a.bit_generator.state == b.bit_generator.state, init
+
+
+def test_skip_refuses_what_make_refuses():
+    import pytest
+
+    from lstmviz.errors import LstmvizError
+
+    with pytest.raises(LstmvizError, match="orthogonal"):
+        I.skip("orthogonal", (100_000, 400_000), np.random.default_rng(0))
+
+
+def test_kept_weights_are_those_set_after_a_build_from_the_seed():
+    # Model.sequential(keep=...) is "initialise everything from the seed, then put the kept
+    # weights where every shape fits", without the replaced initial weights computed
+    from lstmviz.engine import Model
+    from lstmviz.engine.spec import LayerSpec
+
+    def specs(units):
+        return [LayerSpec("LSTM", {"units": u, "return_sequences": True}) for u in units]
+
+    old = Model.sequential((None, 7, 3), specs([6, 5, 4]), seed=11)
+    keep = [[w + 1.0 for w in layer.weights] for layer in old.layers]  # not the seed's draws
+    new = Model.sequential((None, 7, 3), specs([6, 3, 4]), seed=11, keep=keep)
+    ref = Model.sequential((None, 7, 3), specs([6, 3, 4]), seed=11)
+    for layer, kept in zip(ref.layers, keep):
+        if [w.shape for w in kept] == [w.shape for w in layer.weights]:
+            layer.set_weights(kept)
+    assert [w.tobytes() for l in new.layers for w in l.weights] == [w.tobytes() for l in ref.layers for w in l.weights]
+    assert np.array_equal(new.layers[0].weights[1], keep[0][1])  # the first layer kept its weights
+    assert not np.array_equal(new.layers[2].weights[1], keep[2][1])  # the last one's input changed

@@ -184,3 +184,38 @@ def test_a_hidden_header_is_measured_when_shown(qtbot):
     holder.show()
     qtbot.waitExposed(holder)
     assert label.height() == label.label.heightForWidth(label.width()) > one
+
+
+@pytest.mark.parametrize("steps, cached", [(200, False), (200, True), (1000, False), (33, False)])
+def test_strip_curves_paint_the_pixels_of_one_polyline(qtbot, steps, cached):
+    # the unit curves are stroked in strips (faster): every pixel must be the whole line's
+    import pyqtgraph as pg
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.views._common import StripCurve
+
+    rng = np.random.default_rng(steps)
+    ys = [np.tanh(np.cumsum(rng.normal(0, 0.3, steps))) * (k + 1) / 2 for k in range(3)]
+    grabs = []
+    for cls in (pg.PlotDataItem, StripCurve):
+        w = pg.PlotWidget()
+        qtbot.addWidget(w)
+        w.resize(1200, 300)
+        for k, y in enumerate(ys):
+            c = cls(np.arange(steps), y, pen=pg.mkPen(pg.intColor(k), width=2.5 + k), antialias=True)
+            if cached:
+                c.curve.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            w.addItem(c)
+        w.setYRange(-1.5, 1.5, padding=0)
+        w.show()
+        qtbot.waitExposed(w)
+        img = w.grab().toImage()
+        grabs.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+    assert grabs[0].any() and (grabs[0] != grabs[0][0, 0]).any()  # something was drawn
+    np.testing.assert_array_equal(grabs[1], grabs[0])
+
+
+def test_strip_curves_are_used_by_the_view(view):
+    from lstmviz.ui.views._common import StripCurveItem
+
+    assert all(isinstance(c.curve, StripCurveItem) for c in view.curves.values())

@@ -187,11 +187,10 @@ class Tracing(StateBase):
                 return Model.sequential(shape, specs, seed=self.seed)
             except LstmvizError:
                 pass  # some shapes changed (units upstream, input_dim): keep what still fits
-        model = Model.sequential(shape, [e.spec() for e in self.layers], seed=self.seed)
-        for entry, layer in zip(self.layers, model.layers):
-            if entry.weights is not None and [np.shape(w) for w in entry.weights] == [w.shape for w in layer.weights]:
-                layer.set_weights(entry.weights)
-        return model
+        # every layer initialised from the seed, then given the weights it kept where they
+        # still fit (``keep``: their initial weights are drawn, not computed)
+        return Model.sequential(shape, [e.spec() for e in self.layers], seed=self.seed,
+                                keep=[e.weights for e in self.layers])
 
     @_operation
     def rebuild(self) -> bool:
@@ -234,7 +233,8 @@ class Tracing(StateBase):
         else:
             self.traced_sample = s
             xs = [np.take(x, [s], axis=a) for x, a in zip(xs, axes)]
-        trace, long = trace_or_window(model, xs)
+        # the layers an edit left as they were (before the edited one) keep their records
+        trace, long = trace_or_window(model, xs, reuse=self.trace)
         if self.long is not None and self.long is not long:
             self.long.cancel()  # its pass, prefetch and overviews stop
         self.long = long

@@ -67,6 +67,19 @@ def make(init, shape, rng: np.random.Generator) -> np.ndarray:
     return out.astype(np.float32)
 
 
+def skip(init, shape, rng: np.random.Generator) -> None:
+    """Advance ``rng`` exactly as ``make(init, shape, rng)`` does, without its result: a
+    layer whose initial weights are replaced at once still draws its numbers (the layers
+    after it then draw what they would), but an orthogonal draw's QR (~4 ms for a
+    recurrent kernel of 128 units) is not made."""
+    key = "".join(ch for ch in _name_of(init).lower() if ch.isalnum())
+    if key != "orthogonal":
+        make(init, shape, rng)  # cheap draws (or none): the same calls
+        return
+    shape = tuple(int(s) for s in shape)
+    rng.normal(0.0, 1.0, _orthogonal_flat(shape))
+
+
 def _truncated(rng, stddev, shape, corrected: bool = True):
     """A normal draw cut at two standard deviations (values beyond are drawn again), as Keras'
     truncated normal; ``corrected``: variance-corrected as in VarianceScaling."""
@@ -84,7 +97,8 @@ def _truncated(rng, stddev, shape, corrected: bool = True):
 MAX_ORTHOGONAL_WORK = 2e10
 
 
-def orthogonal(shape, rng):
+def _orthogonal_flat(shape) -> tuple[int, int]:
+    """The (rows, columns) of the normal draw behind an orthogonal weight of ``shape``."""
     rows = shape[0]
     cols = int(np.prod(shape[1:]))
     flat = (max(rows, cols), min(rows, cols))
@@ -93,7 +107,13 @@ def orthogonal(shape, rng):
             f"drawing an orthogonal initial weight of shape {tuple(shape)} would take minutes "
             "(a QR of that size); give the layer its weights or fewer units"
         )
-    a = rng.normal(0.0, 1.0, flat)
+    return flat
+
+
+def orthogonal(shape, rng):
+    rows = shape[0]
+    cols = int(np.prod(shape[1:]))
+    a = rng.normal(0.0, 1.0, _orthogonal_flat(shape))
     q, r = np.linalg.qr(a)
     q *= np.sign(np.diag(r))
     if rows < cols:

@@ -73,6 +73,28 @@ class Layer:
             self.weights = [self._initial(name, shape, init, rng) for name, shape, init in specs]
         self.input_shapes, self.output_shapes = list(input_shapes), out
 
+    def build_replaced(self, input_shapes: list[Shape], rng: np.random.Generator,
+                       keep: list[np.ndarray]) -> None:
+        """``build`` from ``rng`` and then ``set_weights(keep)`` if every shape fits, as one
+        step: the draws are made (``rng`` ends where ``build`` leaves it) but an initial
+        weight that ``keep`` replaces is not computed (``initializers.skip``). Layers that
+        build otherwise (wrappers) build, then take ``keep`` where it fits."""
+        if type(self).build is not Layer.build or type(self).build_replaced is not Layer.build_replaced:
+            self.build(input_shapes, rng)
+            if [np.shape(w) for w in keep] == [w.shape for w in self.weights]:
+                self.set_weights(keep)
+            return
+        out = self.compute_output_shapes(input_shapes)
+        specs = self.weight_specs(input_shapes)
+        if [tuple(np.shape(w)) for w in keep] != [tuple(s[1]) for s in specs]:
+            self.weights = []  # initialised afresh, whatever this layer held
+            self.build(input_shapes, rng)
+            return
+        for _name, shape, init in specs:
+            initializers.skip(init, shape, rng)
+        self.set_weights(keep, specs)
+        self.input_shapes, self.output_shapes = list(input_shapes), out
+
     def _initial(self, name, shape, init, rng):
         return initializers.make(init, shape, rng)
 

@@ -75,7 +75,11 @@ class Model:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def from_spec(cls, spec: ModelSpec, seed: int = 0) -> "Model":
+    def from_spec(cls, spec: ModelSpec, seed: int = 0, keep: list | None = None) -> "Model":
+        """The model ``spec`` describes; layers without weights are initialised from
+        ``seed``. ``keep`` (one entry per layer of ``spec``, None or arrays): weights put on
+        a layer initialised from the seed where every shape fits, as ``set_weights`` after
+        the build would, without computing the initial weights they replace."""
         major = keras_major_of(spec.keras_version)
         specs = list(spec.layers)
         sequential = spec.is_sequential
@@ -101,16 +105,20 @@ class Model:
             if not inputs or not outputs:
                 raise LstmvizError("the model's config names no inputs or no outputs")
         model = cls(nodes, inputs, outputs, spec.name, spec.keras_version, sequential, spec.source)
-        model._build(np.random.default_rng(seed), {n: ls.weights for n, ls in zip(names, specs)})
+        kept = {n: w for n, w in zip(names, keep or []) if w is not None}
+        model._build(np.random.default_rng(seed), {n: ls.weights for n, ls in zip(names, specs)}, kept)
         return model
 
     @classmethod
     def sequential(cls, input_shape, layers: list[LayerSpec], seed: int = 0,
-                   keras_version: str = "3", name: str = "sequential") -> "Model":
-        """A plain stack: ``input_shape`` is ``(batch or None, timesteps or None, features)``."""
+                   keras_version: str = "3", name: str = "sequential",
+                   keep: list | None = None) -> "Model":
+        """A plain stack: ``input_shape`` is ``(batch or None, timesteps or None, features)``;
+        ``keep``: one entry per layer of ``layers`` (see ``from_spec``)."""
         first = LayerSpec("InputLayer", {"batch_shape": list(input_shape)}, name="input_layer")
         return cls.from_spec(ModelSpec([first] + list(layers), name=name,
-                                       keras_version=keras_version), seed=seed)
+                                       keras_version=keras_version), seed=seed,
+                             keep=None if keep is None else [None] + list(keep))
 
     def to_spec(self) -> ModelSpec:
         """This model as a ``ModelSpec`` (copies): ``Model.from_spec`` of it is the same
@@ -124,7 +132,7 @@ class Model:
                          [] if self.is_sequential else list(self.outputs), self.name,
                          self.keras_version, copy.deepcopy(self.source))
 
-    def _build(self, rng, weights: dict | None = None) -> None:
+    def _build(self, rng, weights: dict | None = None, keep: dict | None = None) -> None:
         shapes = self._infer_shapes(self.input_shapes())
         need = 0  # weights to initialise (drawn as float64, kept as float32)
         for node in self.nodes:
@@ -138,8 +146,13 @@ class Model:
         # fail before any other layer is initialised (``AppState.build_model`` tries the
         # weights it kept, then starts afresh); the others draw in the model's order
         given = {n.layer.name: (weights or {}).get(n.layer.name) for n in self.nodes}
+        keep = keep or {}
         for node in sorted(self.nodes, key=lambda n: given[n.layer.name] is None):
-            node.layer.build(shapes[node.layer.name], rng, given[node.layer.name])
+            name = node.layer.name
+            if given[name] is None and keep.get(name) is not None:
+                node.layer.build_replaced(shapes[name], rng, keep[name])
+            else:
+                node.layer.build(shapes[name], rng, given[name])
 
     @staticmethod
     def _check_mask_shape(node: Node, mask: TensorRef, mask_shape, input_shape) -> None:
@@ -324,8 +337,15 @@ class Model:
         return "\n".join(lines)
 
     # -- running ------------------------------------------------------------------------
-    def trace(self, x) -> Trace:
-        """Run the model on ``x`` (an array, or a list for several inputs), recording all."""
+    def trace(self, x, reuse: Trace | None = None) -> Trace:
+        """Run the model on ``x`` (an array, or a list for several inputs), recording all.
+
+        ``reuse``: an earlier trace (of this model or of one it was rebuilt from, as after
+        an edit of a later layer): a layer that is the same as the one that made it (class,
+        config, Keras generation, weights to the bit, inputs from the same layers, which
+        were reused themselves, or the same input to the bit) and keeps no state takes its
+        outputs and record from it instead of running again; the same numbers, since a
+        layer's pass is a function of those."""
         xs = list(x) if isinstance(x, (list, tuple)) else [x]
         if len(xs) != len(self.inputs):
             raise LstmvizError(f"the model takes {len(self.inputs)} input(s), got {len(xs)}")
@@ -338,23 +358,30 @@ class Model:
         masks: dict[str, list] = {}
         records: dict[str, LayerTrace] = {}
         feed = {r.layer: a for r, a in zip(self.inputs, arrays)}
+        old = _Reusable(self, reuse)
         for node in self.nodes:
             layer = node.layer
             if isinstance(layer, InputLayer):
                 values[layer.name] = [feed[layer.name]]
                 masks[layer.name] = [None]
+                old.check_input(layer.name, feed[layer.name])
                 continue
-            ins = [values[r.layer][r.tensor_index] for r in node.inbound]
-            ims = [masks[r.layer][r.tensor_index] for r in node.inbound]
-            if node.mask is not None:  # mask=... in the model: Keras uses it as given
-                ims[0] = np.asarray(values[node.mask.layer][node.mask.tensor_index]).astype(bool)
-            init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
-            outs, oms, rec = layer.call(ins, ims, init)
+            if old.same(node):
+                outs, oms, rec = old.take(layer.name)
+            else:
+                ins = [values[r.layer][r.tensor_index] for r in node.inbound]
+                ims = [masks[r.layer][r.tensor_index] for r in node.inbound]
+                if node.mask is not None:  # mask=... in the model: Keras uses it as given
+                    ims[0] = np.asarray(values[node.mask.layer][node.mask.tensor_index]).astype(bool)
+                init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
+                outs, oms, rec = layer.call(ins, ims, init)
+                old.record(node, outs, oms)
             values[layer.name], masks[layer.name] = outs, oms
             records[layer.name] = rec
         outputs = [values[r.layer][r.tensor_index] for r in self.outputs]
         trace = Trace(records, outputs, arrays)
         trace.model = self
+        trace._flow = old.made  # what a later trace may take as it is
         return trace
 
     def _check_input(self, arr, ref, k) -> np.ndarray:
@@ -451,3 +478,87 @@ def _unique_names(specs: list[LayerSpec]) -> list[str]:
         used.add(cand)
         names.append(cand)
     return names
+
+
+def _same_bits(a, b) -> bool:
+    """The same array, or one of the same shape, dtype and bytes (not ``==``: -0.0 is not 0.0)."""
+    if a is b:
+        return True
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.flags.c_contiguous and b.flags.c_contiguous:
+        return bool(np.array_equal(a.reshape(-1).view(np.uint8), b.reshape(-1).view(np.uint8)))
+    return a.tobytes() == b.tobytes()
+
+
+def _same_config(a: dict, b: dict) -> bool:
+    try:
+        return bool(a == b)
+    except (ValueError, TypeError):  # arrays in a config: never taken as the same
+        return False
+
+
+class _Reusable:
+    """Which layers of an earlier trace ``Model.trace(reuse=...)`` may take as they are.
+
+    A trace keeps, for each layer it may hand on, what made its record: the class, a copy
+    of the config and of the weights (models change in place: training writes into the
+    weight arrays), the Keras generation and where its inputs came from."""
+
+    def __init__(self, model: "Model", reuse: Trace | None):
+        flow = getattr(reuse, "_flow", None)
+        ok = (reuse is not None and flow is not None and not reuse.start
+              and reuse.total_steps is None and not model.stateful)
+        self.flow: dict = flow if ok and isinstance(flow, dict) else {}
+        self.records: dict[str, LayerTrace] = reuse.layers if ok and reuse is not None else {}
+        self.same_names: set[str] = set()
+        self.made: dict[str, tuple] = {}  # this trace's own, for the next one
+
+    @staticmethod
+    def eligible(layer: Layer) -> bool:
+        return (type(layer).build is Layer.build  # no wrapped layers
+                and type(layer).__module__ == Layer.__module__  # Keras' layers: config + weights
+                and not _rnn_config(layer).get("stateful"))
+
+    #: what a trace copies to compare the next one with, at most, per layer and per input
+    #: (a larger layer or input is traced again: its copy would cost more than it saves)
+    MAX_COPY = 16 << 20
+
+    def check_input(self, name: str, arr) -> None:
+        if np.asarray(arr).nbytes <= self.MAX_COPY:
+            self.made[name] = (np.array(arr, copy=True),)  # a copy: an input may be edited in place
+        old = self.flow.get(name)
+        if old is not None and len(old) == 1 and _same_bits(old[0], arr):
+            self.same_names.add(name)
+
+    @staticmethod
+    def _refs(node: Node) -> tuple:
+        return (list(node.inbound), list(node.initial_state), node.mask)
+
+    def same(self, node: Node) -> bool:
+        layer = node.layer
+        old = self.flow.get(layer.name)
+        if old is None or len(old) != 7 or not self.eligible(layer) or layer.name not in self.records:
+            return False
+        cls, config, major, weights, refs, _outs, _masks = old
+        inbound, initial_state, mask = self._refs(node)
+        if (cls is not type(layer) or major != layer.keras_major or refs != (inbound, initial_state, mask)
+                or any(r.layer not in self.same_names for r in inbound + initial_state + ([mask] if mask else []))
+                or not _same_config(config, layer.config) or len(weights) != len(layer.weights)
+                or not all(_same_bits(a, b) for a, b in zip(weights, layer.weights))):
+            return False
+        self.same_names.add(layer.name)
+        return True
+
+    def take(self, name: str):
+        old = self.flow[name]
+        self.made[name] = old
+        return old[5], old[6], self.records[name]
+
+    def record(self, node: Node, outs, oms) -> None:
+        layer = node.layer
+        if self.eligible(layer) and sum(np.asarray(w).nbytes for w in layer.weights) <= self.MAX_COPY:
+            self.made[layer.name] = (type(layer), copy.deepcopy(layer.config), layer.keras_major,
+                                     [np.array(w, copy=True) for w in layer.weights],
+                                     self._refs(node), outs, oms)

@@ -113,6 +113,8 @@ class Trace:
     total_steps: int | None = None
     #: The model that made it (``Model.trace`` sets it; ``lstmviz.show(trace)`` opens it).
     model: Any = field(default=None, repr=False, compare=False)
+    #: What made each record, for a later ``Model.trace(reuse=this)`` (``Model.trace`` sets it).
+    _flow: dict | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:
         x = self.inputs[0].shape if self.inputs else None

@@ -12,7 +12,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import Bidirectional, Recurrent, TimeDistributed, fmt_shape
 from lstmviz.ui import theme as th
-from lstmviz.ui.views._common import ClickableImage, count_axis, fmt, message_label
+from lstmviz.ui.views._common import ClickableImage, count_axis, fmt, message_label, set_levels
 from lstmviz.ui.views.base import TraceView
 
 MAX_MATRICES = 4  # kernel, recurrent kernel, bias (+ an ONNX LSTM's peepholes)
@@ -197,7 +197,7 @@ class WeightsView(TraceView):
             slot.name, slot.array = name, arr
             slot.widget.setVisible(True)
             slot.image.setImage(arr, autoLevels=False)
-            slot.colorbar.setLevels(levels)
+            set_levels(slot.colorbar, levels)
             rows, cols = arr.shape
             slot.image.setRect(QtCore.QRectF(-0.5, -0.5, cols, rows))
             slot.plot.setXRange(-0.5, cols - 0.5, padding=0)
