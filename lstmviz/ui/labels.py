@@ -51,6 +51,9 @@ class SteadyLabel(QtWidgets.QLabel):
         h = math.ceil(self.fontMetrics().height()) + m.top() + m.bottom() + 2 * self.margin()
         if self.minimumSize() != QtCore.QSize(w, h) or self.maximumSize() != QtCore.QSize(w, h):
             self.setFixedSize(w, h)
+            holder = self.parentWidget()
+            if isinstance(holder, LabelSlot):
+                holder.follow()
 
     def changeEvent(self, event) -> None:  # noqa: N802
         super().changeEvent(event)
@@ -65,3 +68,37 @@ def set_if_changed(widget, maximum: int | None = None, value: int | None = None)
         widget.setMaximum(maximum)
     if value is not None and widget.value() != value:
         widget.setValue(value)
+
+
+class LabelSlot(QtWidgets.QWidget):
+    """A place in a layout for a ``SteadyLabel`` that leaves the layout's minimum width
+    alone: the slot asks for the label's size but can be squeezed (its minimum width is
+    0), as a label whose minimum is its current text was. The label, a child outside any
+    layout, keeps its fixed size; right-aligned in the slot when ``right``."""
+
+    def __init__(self, label: SteadyLabel, right: bool = False, parent=None):
+        super().__init__(parent)
+        self.label = label
+        self.right = right
+        label.setParent(self)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.follow()
+
+    def follow(self) -> None:
+        """The label's size changed: ask the layout for it, and place the label."""
+        self.updateGeometry()
+        self._place()
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return self.label.size()
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return QtCore.QSize(0, self.label.height())
+
+    def _place(self) -> None:
+        x = max(0, self.width() - self.label.width()) if self.right else 0
+        self.label.move(x, max(0, (self.height() - self.label.height()) // 2))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._place()

@@ -27,7 +27,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
 from lstmviz.ui import theme as th
 from lstmviz.ui.input_panel import InputPanel
-from lstmviz.ui.labels import SteadyLabel, set_if_changed
+from lstmviz.ui.labels import LabelSlot, SteadyLabel, set_if_changed
 from lstmviz.ui.player import Player
 from lstmviz.ui.stack_panel import StackPanel
 from lstmviz.ui.views.base import TraceView
@@ -308,7 +308,8 @@ class MainWindow(QtWidgets.QMainWindow):
         f.setBold(True)
         f.setPointSizeF(f.pointSizeF() * 1.25)
         self.cursor_label.setFont(f)
-        lay.addWidget(self.cursor_label)
+        # in a slot that leaves the window's minimum width as a plain label left it
+        lay.addWidget(LabelSlot(self.cursor_label, right=True))
         return w
 
     def _sync_header(self, cursor: Cursor):
