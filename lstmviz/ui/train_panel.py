@@ -10,7 +10,7 @@ Play trains in a process of its own (``app.train_process.TrainProcess``: the run
 to it and its updates come back onto ``app.training.TrainingSession``), so the window's
 interpreter stays free and the window keeps its frame rate; where no process can start, and
 for "One update", a worker thread here does the work. A timer redraws the plots from a copy
-of the session's state, one plot per tick of a 16 ms timer while it plays, updating plot
+of the session's state, one plot per tick of a 17 ms timer while it plays, updating plot
 items created once (``setData``).
 """
 
@@ -62,7 +62,7 @@ class TrainPanel(QtWidgets.QWidget):
         self._build()
         self._load_settings_into_controls()
         self.timer = QtCore.QTimer(self)
-        self.timer.setInterval(16)
+        self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
         self.apply_theme(th.current())
@@ -531,10 +531,10 @@ class TrainPanel(QtWidgets.QWidget):
         curves' arrays (the history is not copied again), a curve set again only when it
         changed, ticks and ranges only when the data leaves them.
 
-        While it plays, a new update is drawn in stages, one at each tick of the 16 ms timer:
-        the loss plot, the gradient-through-time plot, the gradient-norm plot, the texts. Each
-        stage's work and paint (of that plot only) then fits between two frames of the
-        window, where drawing all three at once took a frame's time."""
+        While it plays, a new update is drawn in stages, one at each tick of the timer: its
+        copy and the texts, the loss plot, the gradient-through-time plot, the gradient-norm
+        plot. Each stage's work and paint (of that plot only) then fits between two frames of
+        the window, where drawing all three at once took a frame's time."""
         force = self._follow_theme() or force
         if self._stages and not force:
             if self.playing:
@@ -555,14 +555,14 @@ class TrainPanel(QtWidgets.QWidget):
         self._drawn_at = time.monotonic()
         self._since = v.since
         self._take(v)
-        stages = [lambda: self._draw_loss(v), lambda: self._draw_steps(v), lambda: self._draw_norm(v),
-                  lambda: self._draw_texts(v)]
+        stages = [lambda: self._draw_loss(v), lambda: self._draw_steps(v), lambda: self._draw_norm(v)]
         if force or not self.playing:
             for stage in stages:
                 stage()
+            self._draw_texts(v)
             self._stages = []
         else:
-            stages.pop(0)()
+            self._draw_texts(v)  # with the copy: a label's text, no plot to paint
             self._stages = stages
 
     def _take(self, v) -> None:
@@ -680,9 +680,14 @@ class TrainPanel(QtWidgets.QWidget):
 #: the gradient curves mark each step, the epoch curves each epoch, up to this many points
 #: (beyond, a line: markers would cover it, and drawing them costs more than the rest)
 MAX_SYMBOLS = 40
+#: the refresh timer's period (ms): a tick draws one stage of a new update. Not the 16-16.7 ms
+#: of a frame, so that the stages' work does not fall into step with the window's frames
+#: (with the same period, every stage would land at the same point of a frame, just before
+#: its end in the worst case, for as long as both timers run)
+REFRESH_MS = 17
 #: while it plays, new updates are drawn at most every this many seconds (with the four
-#: stages of ``refresh`` on the 16 ms timer, a new update can be taken every fourth tick:
-#: 15 a second)
+#: stages of ``refresh`` on the 17 ms timer, a new update can be taken every fourth tick:
+#: 14.7 a second)
 MIN_REDRAW = 0.05
 
 
