@@ -259,6 +259,26 @@ def test_plots_follow_the_data_until_the_user_zooms_and_again_after_auto_range(m
     panel.stop()
 
 
+def test_the_gradient_legend_names_only_the_curves_shown(make_window):
+    """||dL/dc_t|| is in the gradient plot's legend for an LSTM only (a SimpleRNN has no cell
+    state); a pinned curve joins it, in that order."""
+    w = make_window()
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+
+    def names():
+        return [label.text for _, label in panel.step_legend.items]
+
+    panel.lesson_step({"task": "delay", "cell": "LSTM", "units": 3, "steps": 8, "updates": 1})
+    assert [n.split("<")[0] for n in names()] == ["\u2016dL/dh", "\u2016dL/dc"]
+    panel.lesson_step({"pin": True, "cell": "SimpleRNN", "updates": 1})
+    assert len(names()) == 2 and names()[0].startswith("\u2016dL/dh") and "LSTM (pinned)" in names()[1]
+    assert panel.curve_dc.getData()[0] is None or len(panel.curve_dc.getData()[0]) == 0
+    panel.lesson_step({"cell": "LSTM", "updates": 1})
+    assert [n.split("<")[0] for n in names()][:2] == ["\u2016dL/dh", "\u2016dL/dc"] and len(names()) == 3
+    panel.stop()
+
+
 def test_plot_frames_move_in_steps():
     from lstmviz.ui.train_panel import count_top, log_frame
 

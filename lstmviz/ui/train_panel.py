@@ -294,8 +294,8 @@ class TrainPanel(QtWidgets.QWidget):
             self.set_playing(False)
             self.session = TrainingSession(Settings(task=task.name), self.snapshot_every())
         self.pinned_dh.setData([], [])
-        self.step_legend.removeItem(self.pinned_dh)
         self._pinned = None
+        self._sync_step_legend(self.session.view().dc_norm is not None)
         self.apply_settings(Settings(task=task.name, cell=self.cell_combo.currentText(),
                                      optimizer=self.opt_combo.currentText(),
                                      seed=self.seed_spin.value()))
@@ -457,11 +457,23 @@ class TrainPanel(QtWidgets.QWidget):
             return
         name = label or f"{self.session.settings.cell} (pinned)"
         self.pinned_dh.setData(np.arange(len(v.dh_norm)), np.maximum(v.dh_norm, 1e-30))
-        self.step_legend.removeItem(self.pinned_dh)
+        self.step_legend.removeItem(self.pinned_dh)  # named anew
         self._legend_names[id(self.pinned_dh)] = name
-        self.step_legend.addItem(self.pinned_dh, self.theme.subscripts(name))
-        _keep_pixels(self.step_legend)
         self._pinned = v.dh_norm.copy()
+        self._sync_step_legend(v.dc_norm is not None)
+
+    def _sync_step_legend(self, has_c: bool) -> None:
+        """The gradient plot's legend names the curves it shows: ||dL/dc_t|| only for a cell
+        with a cell state (not a GRU's or SimpleRNN's), the pinned curve once pinned."""
+        want = [self.curve_dh] + [self.curve_dc] * has_c + [self.pinned_dh] * (self._pinned is not None)
+        if [sample.item for sample, _ in self.step_legend.items] == want:
+            return
+        for curve in (self.curve_dh, self.curve_dc, self.pinned_dh):
+            self.step_legend.removeItem(curve)
+        for curve in want:
+            name = self._legend_names.get(id(curve), curve.name() or "")
+            self.step_legend.addItem(curve, self.theme.subscripts(name))
+        _keep_pixels(self.step_legend)
 
     def _slider_moved(self, k: int) -> None:
         snaps = self.session.snapshots
@@ -603,6 +615,8 @@ class TrainPanel(QtWidgets.QWidget):
         else:
             self.curve_dh.setData([], [])
             self.curve_dc.setData([], [])
+        if v.dh_norm is not None:
+            self._sync_step_legend(v.dc_norm is not None)
         steps = [a for a in (v.dh_norm, v.dc_norm, self._pinned) if a is not None and len(a)]
         lo, hi = value_range([positive(a) for a in steps])
         self._place(self.step_plot, lo, hi, max(max((len(a) for a in steps), default=0) - 1, 1))
