@@ -188,8 +188,6 @@ def test_a_new_update_is_drawn_one_plot_per_tick_while_playing(make_window):
     (its copy and the texts, then the loss plot, the gradient through time, the gradient
     norm): each tick's work and paint stay a fraction of a frame. Paused, what is left is
     drawn at once."""
-    import math
-
     w = make_window()
     panel = w.train_panel
     w.tabs.setCurrentWidget(panel)
@@ -200,7 +198,6 @@ def test_a_new_update_is_drawn_one_plot_per_tick_while_playing(make_window):
     v = s.view()
     panel._playing.set()  # the refresh of a playing tab (no worker runs: the test steps)
     try:
-        panel._drawn_at = -math.inf
         panel.refresh()  # the copy and the texts
         assert panel.status_label.text().startswith("update 3 ")
         assert list(panel.curve_loss.getData()[0]) == [1, 2]
@@ -213,7 +210,6 @@ def test_a_new_update_is_drawn_one_plot_per_tick_while_playing(make_window):
         panel.refresh()
         assert list(panel.curve_norm.getData()[0]) == [1, 2, 3]
         s.step()
-        panel._drawn_at = -math.inf
         panel.refresh()  # update 4's first stage
         panel.refresh()
         assert list(panel.curve_loss.getData()[0]) == [1, 2, 3, 4]

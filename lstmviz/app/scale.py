@@ -76,12 +76,11 @@ class Overview:
     def extreme(self) -> np.ndarray:
         """(bins, units): per bin the min or the max, whichever swings further from 0 (what
         one colour per bin shows; a one-step spike stays visible)."""
-        return np.where(np.abs(self.hi) >= np.abs(self.lo), self.hi, self.lo)
+        return _further(self.lo, self.hi)
 
     def extreme_of(self, unit: int) -> np.ndarray:
         """(bins,): ``extreme()`` of one unit (its column, without the others')."""
-        lo, hi = self.lo[:, unit], self.hi[:, unit]
-        return np.where(np.abs(hi) >= np.abs(lo), hi, lo)
+        return _further(self.lo[:, unit], self.hi[:, unit])
 
     def levels(self, gate: bool) -> tuple[float, float]:
         """Colour levels of the record: 0..1 for a gate, else symmetric around 0 over
@@ -105,6 +104,11 @@ class Overview:
         which = bins[starts]
         self.lo[which] = np.minimum(self.lo[which], lo)
         self.hi[which] = np.maximum(self.hi[which], hi)
+
+
+def _further(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Elementwise the one of ``lo`` and ``hi`` that swings further from 0 (``hi`` on a tie)."""
+    return np.where(np.abs(hi) >= np.abs(lo), hi, lo)
 
 
 def record_keys(trace) -> list[tuple[str, str]]:

@@ -51,7 +51,6 @@ class TrainPanel(QtWidgets.QWidget):
         self._pinned = None
         self._legend_names: dict[int, str] = {}
         self._drawn: tuple[int, int] | None = None       # (generation, update) drawn
-        self._drawn_at = -math.inf                        # when (time.monotonic)
         self._since: tuple[int, int, int] | None = None  # the history the curves hold (View.since)
         self._series = {k: Series() for k in ("loss", "norm", "epoch", "val")}
         self._ticks: dict[int, object] = {}              # the ticks each axis was given last
@@ -555,16 +554,12 @@ class TrainPanel(QtWidgets.QWidget):
             stages, self._stages = self._stages, []  # paused: the rest of the update at once
             for stage in stages:
                 stage()
-        if not force and self.playing:
-            if time.monotonic() - self._drawn_at < MIN_REDRAW:
-                return  # quick updates: drawn at most 1 / MIN_REDRAW times a second
         v = self.session.view(None if force else self._since)
         if not force and (v.generation, v.iteration) == self._drawn:
             if not self.playing and self.play_button.isChecked():
                 self.set_playing(False)
             return
         self._drawn = (v.generation, v.iteration)
-        self._drawn_at = time.monotonic()
         self._since = v.since
         self._take(v)
         stages = [lambda: self._draw_loss(v), lambda: self._draw_steps(v), lambda: self._draw_norm(v)]
@@ -697,12 +692,9 @@ MAX_SYMBOLS = 40
 #: the refresh timer's period (ms): a tick draws one stage of a new update. Not the 16-16.7 ms
 #: of a frame, so that the stages' work does not fall into step with the window's frames
 #: (with the same period, every stage would land at the same point of a frame, just before
-#: its end in the worst case, for as long as both timers run)
+#: its end in the worst case, for as long as both timers run). While it plays, a new update
+#: is taken at most every fourth tick (its copy, then three plots): 14.7 a second
 REFRESH_MS = 17
-#: while it plays, new updates are drawn at most every this many seconds (with the four
-#: stages of ``refresh`` on the 17 ms timer, a new update can be taken every fourth tick:
-#: 14.7 a second)
-MIN_REDRAW = 0.05
 
 
 def _mark_points(curves, few: bool) -> None:
@@ -729,10 +721,9 @@ def _keep_pixels(item) -> None:
     """``item`` and everything in it (a legend: its samples and rich-text labels) painted
     from pixmaps: a curve moving under it repaints it, and drawing its text every time costs
     more than the curve."""
-    for it in [item, *item.childItems()]:
-        it.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        if it is not item:
-            _keep_pixels(it)
+    item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    for child in item.childItems():
+        _keep_pixels(child)
 
 
 def positive(a) -> np.ndarray:

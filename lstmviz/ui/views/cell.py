@@ -62,7 +62,7 @@ def _escaped(text: str) -> str:
 def to_html(text: str) -> str:
     """Plain equation text to rich text: subscripts, and c~/h~ as c̃/h̃ (a serif font
     draws the combining tilde in place, where Qt's sans rich text misplaces it)."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _escaped(text)
     text = _SUB_BRACE.sub(lambda m: f"{m.group(1)}<sub>{m.group(2).replace('-', '−')}</sub>", text)
     text = _SUB.sub(r"\1<sub>\2</sub>", text)
     return re.sub(r"([ch])~", lambda m: _TILDE_HTML.format(m.group(1)), text)
