@@ -279,8 +279,18 @@ def test_plot_frames_move_in_steps():
     from lstmviz.ui.train_panel import count_top, log_frame
 
     tops = [count_top(n) for n in range(0, 5000)]
-    assert all(n * 1.04 + 1 <= t <= 5 / 3 * (n * 1.04 + 1) for n, t in enumerate(tops))
-    assert len(set(tops)) <= 6 * 4  # the update axis changes six times a decade
+    assert all(n * 1.04 + 1 <= t <= max(10, 5 / 3 * (n * 1.04 + 1)) for n, t in enumerate(tops))
+    assert tops[:9] == [10] * 9 and tops[9] == 15  # 0-10 first, then six times a decade
+    assert len(set(tops)) <= 6 * 3 + 1
+    from lstmviz.ui.train_panel import count_tick_list
+    for right in (1, 7.5, 10, 99, 150, 7500, 10 ** 5):
+        for most in (2, 4, 6, 9):
+            major, minor = count_tick_list(right, most)
+            vals = [v for v, _ in major]
+            steps = set(np.diff(vals))
+            assert vals[0] == 0 and vals[-1] <= right < vals[-1] + max(steps) and len(steps) == 1
+            assert len(vals) <= most + 1 and minor == [] and all(t == f"{int(v)}" for v, t in major)
+            assert str(int(max(steps))).strip("0") in ("1", "2", "5")
     f = log_frame(0.02, 0.5)
     assert 10 ** (f[0] / 4) < 0.02 / 1.2 and 0.5 * 1.2 < 10 ** (f[1] / 4)
     assert log_frame(0.021, 0.45, f) == f  # values moving inside: the same frame

@@ -168,6 +168,7 @@ class TrainPanel(QtWidgets.QWidget):
             left = plot.getAxis("left")
             left.enableAutoSIPrefix(False)  # "0.2", not "200 (x0.001)"
             left.setStyle(maxTextLevel=1)
+            plot.getAxis("bottom").enableAutoSIPrefix(False)  # counts: "2000", not "2 (x1000)"
         self.legend = self.loss_plot.addLegend(offset=(-10, 10))
         self.curve_loss = self.loss_plot.plot(name="train (each update)")
         self.curve_epoch = self.loss_plot.plot(name="train (epoch mean)", symbol="o")
@@ -653,7 +654,13 @@ class TrainPanel(QtWidgets.QWidget):
         most = max(2, int(plot.height() / (2.2 * self.theme.pt() * 4 / 3)))
         ticks = None if span is None else log_tick_list(10.0 ** (span[0] / 4 + 0.1), 10.0 ** (span[1] / 4 - 0.1),
                                                         most)
-        axis = plot.getAxis("left")
+        self._set_ticks(plot.getAxis("left"), ticks)
+        # counts along x (updates, steps): whole numbers only, no minor ticks: pyqtgraph's
+        # own three levels of ticks take ~1.7 ms of Python to lay out at each new range
+        wide = max(2, int(plot.width() / (6 * self.theme.pt() * 4 / 3)))
+        self._set_ticks(plot.getAxis("bottom"), count_tick_list(right, wide))
+
+    def _set_ticks(self, axis, ticks) -> None:
         if self._ticks.get(id(axis), False) != ticks:
             self._ticks[id(axis)] = ticks
             axis.setTicks(ticks)
@@ -781,12 +788,20 @@ _COUNT_STEPS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0)
 
 
 def count_top(last: float) -> float:
-    """The right end of an update axis holding ``last`` with room for its marker: moves in
-    steps of 33-67 %, six a decade, so the axis (and with it the whole plot) is rarely drawn
-    again: a new range costs the window several milliseconds, a frame's share."""
+    """The right end of an update axis holding ``last`` with room for its marker: at least
+    ``FIRST_TOP`` (a run's first updates, a few a second, would move it four times in its
+    first second), then in steps of 33-67 %, six a decade, so the axis (and with it the whole
+    plot) is rarely drawn again: a new range costs the window several milliseconds, a frame's
+    share."""
     want = last * 1.04 + 1
+    if want <= FIRST_TOP:
+        return FIRST_TOP
     k = 10.0 ** math.floor(math.log10(want))
     return next(m * k for m in _COUNT_STEPS if m * k >= want)
+
+
+#: the update axes' first frame: 0 to 10 updates
+FIRST_TOP = 10.0
 
 
 def log_frame(lo: float, hi: float, old: tuple[int, int] | None = None) -> tuple[int, int] | None:
@@ -805,6 +820,15 @@ def log_frame(lo: float, hi: float, old: tuple[int, int] | None = None) -> tuple
         if (qb - qa) * 3 >= ub - ua:
             return (ua, ub)
     return (qa, qb)
+
+
+def count_tick_list(right: float, most: int = 6) -> list:
+    """Whole-number ticks from 0 to ``right`` every 1, 2 or 5 x 10^k, at most ``most`` + 1 of
+    them, as ``AxisItem.setTicks`` takes them (no minor ticks)."""
+    right = max(float(right), 1.0)
+    k = 10 ** max(0, math.floor(math.log10(right / max(most, 1))))
+    every = next(m * k for m in (1, 2, 5, 10) if right / (m * k) <= most)
+    return [[(float(v), f"{v:d}") for v in range(0, int(right) + 1, int(every))], []]
 
 
 def log_tick_list(lo: float, hi: float, most: int = 7) -> list | None:
