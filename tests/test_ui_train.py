@@ -29,7 +29,24 @@ def test_train_tab_one_update_draws_the_history(make_window, qtbot):
     t, dh = panel.curve_dh.getData()
     np.testing.assert_allclose(10 ** dh, v.dh_norm, rtol=1e-6)
     assert len(t) == 20
+    _legends_cover_no_curve(panel)
     panel.stop()
+
+
+def _legends_cover_no_curve(panel):
+    """Each legend lies above its plot's view (outside the curves' area), whole, within
+    the plot's width, with every entry's label inside it."""
+    from PySide6 import QtWidgets
+
+    QtWidgets.QApplication.processEvents()  # the layouts a new width asked for
+    for legend, plot in ((panel.legend, panel.loss_plot), (panel.step_legend, panel.step_plot)):
+        box = legend.sceneBoundingRect()
+        view = plot.vb.sceneBoundingRect()
+        assert legend.isVisible() and not box.intersects(view) and box.bottom() <= view.top()
+        assert view.left() - 0.5 <= box.left() and box.right() <= view.right() + 0.5
+        for _, label in legend.items:
+            assert box.contains(label.sceneBoundingRect().center())
+            assert label.sceneBoundingRect().right() <= view.right() + 0.5
 
 
 def test_play_pause_reset_and_learning_rate(make_window, qtbot):
@@ -105,6 +122,9 @@ def test_train_lessons_run_in_presentation(make_window, qtbot):
     assert lstm_first > 1000 * rnn_first  # the vanishing gradient, seen in the numbers
     xs, ys = panel.pinned_dh.getData()
     np.testing.assert_allclose(10 ** ys[0], rnn_first, rtol=1e-6)
+    QtWidgets.QApplication.processEvents()
+    assert len(panel.step_legend.items) == 3
+    _legends_cover_no_curve(panel)
     p.tour.end()
     panel.stop()
     QtWidgets.QApplication.processEvents()

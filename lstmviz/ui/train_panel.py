@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import tasks
 from lstmviz.app.train_process import TrainProcess
@@ -169,11 +169,17 @@ class TrainPanel(QtWidgets.QWidget):
             left.enableAutoSIPrefix(False)  # "0.2", not "200 (x0.001)"
             left.setStyle(maxTextLevel=1)
             plot.getAxis("bottom").enableAutoSIPrefix(False)  # counts: "2000", not "2 (x1000)"
-        self.legend = self.loss_plot.addLegend(offset=(-10, 10))
-        self.curve_loss = self.loss_plot.plot(name="train (each update)")
-        self.curve_epoch = self.loss_plot.plot(name="train (epoch mean)", symbol="o")
-        self.curve_val = self.loss_plot.plot(name="validation", symbol="s")
-        self.step_legend = self.step_plot.addLegend(offset=(-10, -10))  # bottom right: the curves start high
+        # the legends above the plots, never over a curve (the lesson's point is where the
+        # gradient curves end)
+        self.legend = RowLegend(self.loss_plot)
+        self.curve_loss = self.loss_plot.plot()
+        self.curve_epoch = self.loss_plot.plot(symbol="o")
+        self.curve_val = self.loss_plot.plot(symbol="s")
+        for curve, name in ((self.curve_loss, "train, per update"), (self.curve_epoch, "train, per epoch"),
+                            (self.curve_val, "validation")):
+            curve.opts["name"] = name
+            self.legend.addItem(curve, name)
+        self.step_legend = RowLegend(self.step_plot)
         self.curve_dh = self.step_plot.plot(name="\u2016dL/dh<sub>t</sub>\u2016", symbol="o")
         self.curve_dc = self.step_plot.plot(name="\u2016dL/dc<sub>t</sub>\u2016", symbol="t")
         self.pinned_dh = self.step_plot.plot()  # in the legend once pinned
@@ -192,6 +198,7 @@ class TrainPanel(QtWidgets.QWidget):
             self._follow[id(plot.vb)] = True
             plot.vb.sigRangeChangedManually.connect(lambda *_, vb=plot.vb: self._follow.__setitem__(id(vb), False))
             plot.vb.sigStateChanged.connect(self._auto_range_asked)
+            plot.vb.sigResized.connect(lambda *_, p=plot: self._place_ticks(p))  # labels for the new height
         for plot in (self.loss_plot, self.step_plot, self.norm_plot):
             for side in ("left", "bottom"):  # unchanged axes are copied, not drawn again
                 plot.getAxis(side).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -238,20 +245,24 @@ class TrainPanel(QtWidgets.QWidget):
         self.curve_norm.setPen(pg.mkPen(th.OKABE_ITO["sky_blue"], width=max(1.0, w / 2)))
         self.pinned_dh.setPen(pg.mkPen(t.muted, width=w, style=QtCore.Qt.PenStyle.DashLine))
         for legend in (self.legend, self.step_legend):
-            legend.setBrush(pg.mkBrush(t.background + "d0"))  # readable over the curves
             legend.setLabelTextColor(t.foreground)
             legend.setLabelTextSize(f"{t.pt(0.9)}pt")
             for sample, label in legend.items:  # pyqtgraph restyles a label only on setText
                 base = self._legend_names.setdefault(id(sample.item), label.text)
-                label.setText(t.subscripts(base))
+                label.setText(legend_html(t, base))
             _keep_pixels(legend)
         big = t.font(1.15, bold=True)
         self.updates_label.setFont(big)
         # in a lecture theme the room goes to the two plots the lessons talk about
         lecture = t.min_pt >= 18
         self.task_about.setVisible(not lecture)
+        # hidden and out of the layout: the two plots above take its height
+        in_layout = self.norm_plot in self.plots.ci.items
+        if lecture and in_layout:
+            self.plots.ci.removeItem(self.norm_plot)
+        elif not lecture and not in_layout:
+            self.plots.ci.addItem(self.norm_plot, row=2, col=0)
         self.norm_plot.setVisible(not lecture)
-        self.plots.ci.layout.setRowMaximumHeight(2, 0 if lecture else 100000)
         self.controls.setMaximumWidth(460 if lecture else 400)
         self.controls.setMinimumWidth(self.controls.widget().sizeHint().width() + 12)
 
@@ -472,7 +483,7 @@ class TrainPanel(QtWidgets.QWidget):
             self.step_legend.removeItem(curve)
         for curve in want:
             name = self._legend_names.get(id(curve), curve.name() or "")
-            self.step_legend.addItem(curve, self.theme.subscripts(name))
+            self.step_legend.addItem(curve, legend_html(self.theme, name))
         _keep_pixels(self.step_legend)
 
     def _slider_moved(self, k: int) -> None:
@@ -650,15 +661,24 @@ class TrainPanel(QtWidgets.QWidget):
         if frame != old:
             self._frames[id(plot)] = frame
             self._show_frame(plot)
-        # the ticks over the frame: they change when it does, not with every update's values
-        most = max(2, int(plot.height() / (2.2 * self.theme.pt() * 4 / 3)))
-        ticks = None if span is None else log_tick_list(10.0 ** (span[0] / 4 + 0.1), 10.0 ** (span[1] / 4 - 0.1),
-                                                        most)
+        self._place_ticks(plot)
+
+    def _place_ticks(self, plot) -> None:
+        """The ticks over the plot's frame: they change when it does (or the plot's size),
+        not with every update's values."""
+        frame = self._frames.get(id(plot))
+        # as many labels up the view as its height holds apart, none at its very edges
+        # (pyqtgraph draws no label of a level whose labels would fill most of the axis)
+        line = QtGui.QFontMetricsF(plot.getAxis("left").style["tickFont"] or QtGui.QFont()).height()
+        most = max(1, int(plot.vb.height() / (1.25 * line)))
+        ticks = None if frame is None else log_tick_list(10.0 ** (frame[1] / 4 + 0.05), 10.0 ** (frame[2] / 4 - 0.05),
+                                                         most)
         self._set_ticks(plot.getAxis("left"), ticks)
         # counts along x (updates, steps): whole numbers only, no minor ticks: pyqtgraph's
         # own three levels of ticks take ~1.7 ms of Python to lay out at each new range
-        wide = max(2, int(plot.width() / (6 * self.theme.pt() * 4 / 3)))
-        self._set_ticks(plot.getAxis("bottom"), count_tick_list(right, wide))
+        if frame is not None:
+            wide = max(2, int(plot.vb.width() / (6 * self.theme.pt() * 4 / 3)))
+            self._set_ticks(plot.getAxis("bottom"), count_tick_list(frame[0], wide))
 
     def _set_ticks(self, axis, ticks) -> None:
         if self._ticks.get(id(axis), False) != ticks:
@@ -702,6 +722,54 @@ MAX_SYMBOLS = 40
 #: its end in the worst case, for as long as both timers run). While it plays, a new update
 #: is taken at most every fourth tick (its copy, then three plots): 14.7 a second
 REFRESH_MS = 17
+
+
+def legend_html(theme: th.Theme, name: str) -> str:
+    """A legend entry's rich text: every name with a subscript's line box (an empty one when
+    it has none), so that a row of them shares one baseline."""
+    return theme.subscripts(name if "<sub>" in name else name + "<sub>\u200b</sub>")
+
+
+class RowLegend(pg.LegendItem):
+    """A legend in a row of its own between a plot's title and its view (where pyqtgraph
+    keeps the hidden top axis), right-aligned: it takes a line or two of the plot's height
+    and covers none of its curves. As many entries side by side as the plot's width holds
+    (``fit``, at each resize and new entry); never wider than the plot. Not draggable."""
+
+    GAP = 10  # px between an entry's sample and label, and between entries
+
+    def __init__(self, plot: pg.PlotItem) -> None:
+        super().__init__(colCount=1, verSpacing=-4, horSpacing=self.GAP)
+        self.layout.setContentsMargins(0, 0, 0, 0)
+        self.plot = plot
+        plot.layout.removeItem(plot.getAxis("top"))  # hidden, never shown here
+        plot.layout.addItem(self, 1, 1)
+        plot.layout.setAlignment(self, QtCore.Qt.AlignmentFlag.AlignRight)
+        self.setMinimumWidth(10)  # the plot's width decides the columns, not the other way
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Preferred)
+        plot.vb.sigResized.connect(lambda *_: self.fit())
+
+    def addItem(self, item, name) -> None:  # noqa: N802 (pyqtgraph's name)
+        super().addItem(item, name)
+        self.fit()
+
+    def fit(self) -> None:
+        """The most entries side by side that fit the view's width."""
+        room = self.plot.vb.width()
+        widths = [(sample.width(), label.item.boundingRect().width()) for sample, label in self.items]
+        cols = max(1, len(widths))
+        while cols > 1:
+            rows = [widths[k:k + cols] for k in range(0, len(widths), cols)]
+            need = sum(max(r[c][0] for r in rows if c < len(r)) + max(r[c][1] for r in rows if c < len(r))
+                       for c in range(cols)) + self.GAP * (2 * cols - 1)
+            if need <= room:
+                break
+            cols -= 1
+        if cols != self.columnCount:
+            self.setColumnCount(cols)
+
+    def mouseDragEvent(self, ev) -> None:  # noqa: N802 (Qt)
+        ev.ignore()
 
 
 def _mark_points(curves, few: bool) -> None:
@@ -832,25 +900,30 @@ def count_tick_list(right: float, most: int = 6) -> list:
 
 
 def log_tick_list(lo: float, hi: float, most: int = 7) -> list | None:
-    """Ticks at 1, 2, 3, 5 x 10^k over [lo, hi] on a log axis (pyqtgraph's own crowd the
-    labels of a range under one decade), as ``AxisItem.setTicks`` takes them; None
-    (pyqtgraph's) when there is no data."""
+    """Ticks at 1, 2, 3, 5 x 10^k within [lo, hi] on a log axis, at most ``most`` of them
+    (pyqtgraph's own crowd the labels of a range under one decade, or leave a short axis
+    bare), as ``AxisItem.setTicks`` takes them: decades only when more would not fit, every
+    k-th of them when many; the middle one when one fits. None (pyqtgraph's) when there is
+    no data."""
     if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
         return None
-    ticks = []
+    every = []
     for k in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1):
         for m in (1, 2, 3, 5):
             v = m * 10.0 ** k
-            if lo / 1.5 <= v <= hi * 1.5:
-                ticks.append((np.log10(v), f"{v:g}"))
-    if len(ticks) > most:  # a wide range: decades only, every k-th of them when many
-        every = ticks
-        ticks = [t for t in ticks if t[1].lstrip("0.").startswith("1")]
-        k = max(1, int(np.ceil(len(ticks) / most)))
-        ticks = ticks[::k]
-        if len(ticks) < 2:  # under two decades: every k-th of the 1-2-3-5 ticks
-            ticks = every[::max(1, int(np.ceil(len(every) / most)))]
-    return [ticks, []] if len(ticks) >= 2 else None
+            if lo <= v <= hi:
+                every.append((np.log10(v), f"{v:g}"))
+    most = max(1, most)
+    ticks = every
+    if len(ticks) > most:
+        decades = [t for t in every if t[1].lstrip("0.").startswith("1")]
+        if 2 <= len(decades):  # a wide range: decades only, every k-th of them when many
+            ticks = decades[::max(1, math.ceil(len(decades) / most))]
+        else:  # under two decades: every k-th of the 1-2-3-5 ticks
+            ticks = every[::max(1, math.ceil(len(every) / most))]
+        if most == 1 or len(ticks) > most:
+            ticks = [ticks[len(ticks) // 2]]
+    return [ticks, []] if ticks else None
 
 
 def install(window) -> TrainPanel:
