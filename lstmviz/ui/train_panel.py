@@ -202,6 +202,10 @@ class TrainPanel(QtWidgets.QWidget):
         for plot in (self.loss_plot, self.step_plot, self.norm_plot):
             for side in ("left", "bottom"):  # unchanged axes are copied, not drawn again
                 plot.getAxis(side).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # so are the curves that change once an epoch or never while it plays, under the
+        # curve of each update that moves over them (~0.3 ms of each loss redraw)
+        for curve in (self.curve_epoch, self.curve_val, self.pinned_dh):
+            _keep_pixels(curve)
         self.window_ref = None
         # the curves, then the gradient views (ui/grad_views.py), as tabs
         self.plot_tabs = QtWidgets.QTabWidget()
@@ -265,6 +269,8 @@ class TrainPanel(QtWidgets.QWidget):
         self.norm_plot.setVisible(not lecture)
         self.controls.setMaximumWidth(460 if lecture else 400)
         self.controls.setMinimumWidth(self.controls.widget().sizeHint().width() + 12)
+        for plot in (self.loss_plot, self.step_plot, self.norm_plot):  # labels of the new size
+            self._place_ticks(plot)
 
     # -- settings --------------------------------------------------------------------------
     def _load_settings_into_controls(self) -> None:
@@ -661,7 +667,7 @@ class TrainPanel(QtWidgets.QWidget):
         if frame != old:
             self._frames[id(plot)] = frame
             self._show_frame(plot)
-        self._place_ticks(plot)
+            self._place_ticks(plot)
 
     def _place_ticks(self, plot) -> None:
         """The ticks over the plot's frame: they change when it does (or the plot's size),
