@@ -185,3 +185,42 @@ def test_hidden_views_keep_their_numbers_and_draw_when_shown(window):
     window.tabs.setCurrentIndex(2)
     QtWidgets.QApplication.processEvents()
     assert all(line.value() == t for line in over.cursor_lines)
+
+
+def test_a_step_paints_every_plot_in_one_pass_of_the_event_loop(window):
+    """The Cell tab's nine plots (each a graphics view) and its labels: one sync of the
+    window's backing store a step (each scene used to send its own), and all of it
+    painted before ``processEvents`` returns, with the step's values."""
+    state = window.state
+    window.tabs.setCurrentIndex(1)
+    cell = window.views[1]
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    plots = {bp.widget.viewport(): key for key, bp in cell.bars.items() if bp.widget.isVisible()}
+    assert len(plots) >= 8
+    syncs, painted = [], []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, ev):
+            if ev.type() == QtCore.QEvent.Type.UpdateRequest and obj is window:
+                syncs.append(obj)
+            elif ev.type() == QtCore.QEvent.Type.Paint and obj in plots:
+                painted.append(plots[obj])
+            return False
+
+    spy = Spy()
+    QtWidgets.QApplication.instance().installEventFilter(spy)
+    try:
+        for step in (3, 4, 9):
+            syncs.clear()
+            painted.clear()
+            state.set_cursor(step=step)
+            QtWidgets.QApplication.processEvents()
+            assert len(syncs) == 1, step
+            assert sorted(painted) == sorted(plots.values()), step  # each plot once
+            rec = state.trace[state.cursor.layer]
+            np.testing.assert_array_equal(cell.bars["h"].values, rec.steps["h"][state.trace_cursor.sample, step])
+        window.repaint()  # a repaint is not held: painted at once
+        assert len(syncs) == 2
+    finally:
+        QtWidgets.QApplication.instance().removeEventFilter(spy)
