@@ -8,7 +8,9 @@ what had changed so far. ``OnePaint.expect()``, called when the step changed, po
 event of low priority, which comes after the scenes' queued calls of the same step; until
 it comes, the update request a scene sends at the end of its call is held, and the event
 then sends one: every change of the step painted in one pass, in the same turn of the
-event loop. Any other update request (a ``repaint()``, a resize) passes as before.
+event loop. Any other update request (a ``repaint()``, a resize) passes as before, and
+ends the listening (the application-wide filter is removed at once: a whole window
+repainted sends hundreds of paint events, which would each pass through it).
 """
 
 from __future__ import annotations
@@ -48,21 +50,28 @@ class OnePaint(QtCore.QObject):
         if kind == _CALL:
             self._in_scene = isinstance(obj, QtWidgets.QGraphicsScene)
             return False
-        if kind == _UPDATE and obj is self.window and self._in_scene:
-            # sent by a scene's queued call: the event below sends it with the others
-            self._in_scene = False
-            self._held = True
-            return True
+        if kind == _UPDATE and obj is self.window:
+            if self._in_scene:
+                # sent by a scene's queued call: the event below sends it with the others
+                self._in_scene = False
+                self._held = True
+                return True
+            # the window is painted now by other means (a repaint(), its own posted
+            # request): stop listening, so that its widgets' paint events do not pass here
+            self._stop()
         self._in_scene = False
         return False
+
+    def _stop(self) -> None:
+        app = QtCore.QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
 
     def event(self, event) -> bool:
         if event.type() != _PAINT:
             return super().event(event)
         self._pending = self._in_scene = False
-        app = QtCore.QCoreApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        self._stop()
         if self._held:
             self._held = False
             QtCore.QCoreApplication.sendEvent(self.window, QtCore.QEvent(_UPDATE))
