@@ -224,3 +224,32 @@ def test_a_step_paints_every_plot_in_one_pass_of_the_event_loop(window):
         assert len(syncs) == 2
     finally:
         QtWidgets.QApplication.instance().removeEventFilter(spy)
+
+
+def test_containers_marked_as_painting_nothing_draw_the_same_picture(window):
+    """The plots and title rows the views mark ``paints_nothing`` (Qt skips their bounds
+    and paint at each repaint) had nothing of their own on screen: a plot looks the same
+    with the flag taken off."""
+    flag = QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+    window.state.set_cursor(step=4)
+    for tab in (1, 2):
+        window.tabs.setCurrentIndex(tab)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        view = window.views[tab]
+        if tab == 1:
+            plots = [(view.bars["g1"].widget, [view.bars["g1"].plot, view.bars["g1"].plot.titleLabel])]
+        else:
+            slot = view.slots[0]
+            plots = [(slot.widget, [slot.widget.ci, slot.plot, slot.plot.titleLabel, slot.colorbar]),
+                     (view.curve_widget, [view.curve_plot, view.curve_plot.titleLabel])]
+        for widget, boxes in plots:
+            assert widget.isVisible() and all(box.flags() & flag for box in boxes)
+            marked = picture(widget)
+            assert len(np.unique(marked)) > 10  # a plot, not an empty page
+            for box in boxes:
+                box.setFlag(flag, False)
+            plain = picture(widget)
+            for box in boxes:
+                box.setFlag(flag, True)
+            assert np.array_equal(marked, plain)

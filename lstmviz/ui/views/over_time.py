@@ -32,6 +32,7 @@ from lstmviz.ui.views._common import (
     clamp,
     count_axis,
     message_label,
+    paints_nothing,
     set_levels,
 )
 from lstmviz.ui.views.base import TraceView
@@ -126,6 +127,7 @@ class _Heatmap:
         # a step moves the cursor line: the image and the axes beneath it are copied, not
         # drawn again (the scaled image cost ~1 ms a heatmap at every step)
         cache_pixels(self.image, self.plot.getAxis("left"), self.plot.getAxis("bottom"))
+        paints_nothing(self.widget.ci, self.plot, self.plot.titleLabel, self.colorbar)
 
     def style(self, t: th.Theme):
         self.widget.setBackground(t.background)
@@ -195,6 +197,7 @@ class OverTimeView(TraceView):
         self.curve_plot.addItem(self.zero_line, ignoreBounds=True)
         self.curve_veil = MaskVeil(self.curve_plot, behind=True)
         cache_pixels(self.curve_plot.getAxis("left"), self.curve_plot.getAxis("bottom"))
+        paints_nothing(self.curve_plot, self.curve_plot.titleLabel)
         lay.addWidget(self.curve_widget, 2)
         self.images: dict[str, pg.ImageItem] = {}
         self.colorbars: dict[str, pg.ColorBarItem] = {}
