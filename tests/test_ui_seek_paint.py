@@ -253,3 +253,25 @@ def test_containers_marked_as_painting_nothing_draw_the_same_picture(window):
             for box in boxes:
                 box.setFlag(flag, True)
             assert np.array_equal(marked, plain)
+
+
+@pytest.mark.parametrize("tab", [1, 2])
+def test_steps_painted_in_one_pass_leave_what_a_full_repaint_shows(window, tab):
+    """After steps back and forth, what the window shows (its backing store, painted
+    only where a step changed something, in one pass a step) equals the window painted
+    anew: no cursor line, bar or number of an earlier step left behind."""
+    def shown():
+        img = window.screen().grabWindow(window.winId()).toImage()
+        img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+        return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine()).copy()
+
+    window.tabs.setCurrentIndex(tab)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    for step in (5, 30, 7, 33, 2, 5):
+        window.state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+    stepped = shown()
+    window.repaint()
+    QtWidgets.QApplication.processEvents()
+    assert np.array_equal(stepped, shown())
