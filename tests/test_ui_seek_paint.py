@@ -185,3 +185,93 @@ def test_hidden_views_keep_their_numbers_and_draw_when_shown(window):
     window.tabs.setCurrentIndex(2)
     QtWidgets.QApplication.processEvents()
     assert all(line.value() == t for line in over.cursor_lines)
+
+
+def test_a_step_paints_every_plot_in_one_pass_of_the_event_loop(window):
+    """The Cell tab's nine plots (each a graphics view) and its labels: one sync of the
+    window's backing store a step (each scene used to send its own), and all of it
+    painted before ``processEvents`` returns, with the step's values."""
+    state = window.state
+    window.tabs.setCurrentIndex(1)
+    cell = window.views[1]
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    plots = {bp.widget.viewport(): key for key, bp in cell.bars.items() if bp.widget.isVisible()}
+    assert len(plots) >= 8
+    syncs, painted = [], []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, ev):
+            if ev.type() == QtCore.QEvent.Type.UpdateRequest and obj is window:
+                syncs.append(obj)
+            elif ev.type() == QtCore.QEvent.Type.Paint and obj in plots:
+                painted.append(plots[obj])
+            return False
+
+    spy = Spy()
+    QtWidgets.QApplication.instance().installEventFilter(spy)
+    try:
+        for step in (3, 4, 9):
+            syncs.clear()
+            painted.clear()
+            state.set_cursor(step=step)
+            QtWidgets.QApplication.processEvents()
+            assert len(syncs) == 1, step
+            assert sorted(painted) == sorted(plots.values()), step  # each plot once
+            rec = state.trace[state.cursor.layer]
+            np.testing.assert_array_equal(cell.bars["h"].values, rec.steps["h"][state.trace_cursor.sample, step])
+        window.repaint()  # a repaint is not held: painted at once
+        assert len(syncs) == 2
+    finally:
+        QtWidgets.QApplication.instance().removeEventFilter(spy)
+
+
+def test_containers_marked_as_painting_nothing_draw_the_same_picture(window):
+    """The plots and title rows the views mark ``paints_nothing`` (Qt skips their bounds
+    and paint at each repaint) had nothing of their own on screen: a plot looks the same
+    with the flag taken off."""
+    flag = QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+    window.state.set_cursor(step=4)
+    for tab in (1, 2):
+        window.tabs.setCurrentIndex(tab)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        view = window.views[tab]
+        if tab == 1:
+            plots = [(view.bars["g1"].widget, [view.bars["g1"].plot, view.bars["g1"].plot.titleLabel])]
+        else:
+            slot = view.slots[0]
+            plots = [(slot.widget, [slot.widget.ci, slot.plot, slot.plot.titleLabel, slot.colorbar]),
+                     (view.curve_widget, [view.curve_plot, view.curve_plot.titleLabel])]
+        for widget, boxes in plots:
+            assert widget.isVisible() and all(box.flags() & flag for box in boxes)
+            marked = picture(widget)
+            assert len(np.unique(marked)) > 10  # a plot, not an empty page
+            for box in boxes:
+                box.setFlag(flag, False)
+            plain = picture(widget)
+            for box in boxes:
+                box.setFlag(flag, True)
+            assert np.array_equal(marked, plain)
+
+
+@pytest.mark.parametrize("tab", [1, 2])
+def test_steps_painted_in_one_pass_leave_what_a_full_repaint_shows(window, tab):
+    """After steps back and forth, what the window shows (its backing store, painted
+    only where a step changed something, in one pass a step) equals the window painted
+    anew: no cursor line, bar or number of an earlier step left behind."""
+    def shown():
+        img = window.screen().grabWindow(window.winId()).toImage()
+        img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+        return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine()).copy()
+
+    window.tabs.setCurrentIndex(tab)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    for step in (5, 30, 7, 33, 2, 5):
+        window.state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+    stepped = shown()
+    window.repaint()
+    QtWidgets.QApplication.processEvents()
+    assert np.array_equal(stepped, shown())

@@ -28,6 +28,7 @@ from lstmviz.io import formats
 from lstmviz.ui import theme as th
 from lstmviz.ui.input_panel import InputPanel
 from lstmviz.ui.labels import LabelSlot, SteadyLabel, set_if_changed
+from lstmviz.ui.paint_once import OnePaint
 from lstmviz.ui.player import Player
 from lstmviz.ui.stack_panel import StackPanel
 from lstmviz.ui.views.base import TraceView
@@ -186,6 +187,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._data_stale: set[int] = set()  # tabs not yet given the current trace
         #: update only the visible view on a step (hidden ones catch up when shown)
         self.lazy_hidden_views = False
+        self._one_paint = OnePaint(self)  # a step's plots painted in one pass, not one a plot
         self.setWindowTitle("lstmviz")
         self.setAcceptDrops(True)
         self.resize(1600, 1000)
@@ -558,6 +560,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 continue
             self._call_view(view, "set_cursor", view_cursor)
         self._sync_header(cursor)
+        self._one_paint.expect()
 
     def _tab_changed(self, k):
         if 0 <= k < len(self.views):

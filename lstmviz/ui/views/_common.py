@@ -74,6 +74,15 @@ def cache_pixels(*items: QtWidgets.QGraphicsItem) -> None:
         item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
+def paints_nothing(*items: QtWidgets.QGraphicsItem) -> None:
+    """Mark containers that paint nothing themselves (a plot, its title row, a layout:
+    their children paint): Qt then neither asks their bounds (pyqtgraph's Python
+    ``boundingRect``, ~5 us a call with the binding's) nor calls their paint at every
+    repaint of their view."""
+    for item in items:
+        item.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+
+
 class GridAxis(pg.AxisItem):
     """An axis whose grid lines (``showGrid``) are filled one-pixel rectangles: the same
     pixels as pyqtgraph's aliased lines, but Qt's raster engine blends a translucent

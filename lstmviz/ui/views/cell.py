@@ -37,6 +37,7 @@ from lstmviz.ui.views._common import (
     fmt,
     layer_input,
     message_label,
+    paints_nothing,
 )
 from lstmviz.ui.views.base import TraceView
 
@@ -274,6 +275,7 @@ class _BarPlot:
         # the title's rich text and the axes change with the trace or the theme, not with
         # the step: painted from pixmaps when the bars and the number beside them change
         cache_pixels(label.item, self.plot.getAxis("left"), self.plot.getAxis("bottom"))
+        paints_nothing(self.plot, label)
 
     def style(self, t: th.Theme, color: str):
         if self._styled is not None and self._styled[0] is t and self._styled[1] == color:
