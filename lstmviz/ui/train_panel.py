@@ -32,6 +32,7 @@ from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
+from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.train_user_box import TimeScrub, UserBox
 
 CELLS = ("LSTM", "GRU", "SimpleRNN")
@@ -172,21 +173,23 @@ class TrainPanel(QtWidgets.QWidget):
         # the legends above the plots, never over a curve (the lesson's point is where the
         # gradient curves end)
         self.legend = RowLegend(self.loss_plot)
-        self.curve_loss = self.loss_plot.plot()
-        self.curve_epoch = self.loss_plot.plot(symbol="o")
-        self.curve_val = self.loss_plot.plot(symbol="s")
-        for curve, name in ((self.curve_loss, "train, per update"), (self.curve_epoch, "train, per epoch"),
-                            (self.curve_val, "validation")):
-            curve.opts["name"] = name
-            self.legend.addItem(curve, name)
         self.step_legend = RowLegend(self.step_plot)
-        self.curve_dh = self.step_plot.plot(name="\u2016dL/dh<sub>t</sub>\u2016", symbol="o")
-        self.curve_dc = self.step_plot.plot(name="\u2016dL/dc<sub>t</sub>\u2016", symbol="t")
-        self.pinned_dh = self.step_plot.plot()  # in the legend once pinned
-        self.curve_norm = self.norm_plot.plot()
-        for curve in (self.curve_loss, self.curve_norm):  # long runs: at most a few points per pixel
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
+        # QuickCurve, not pyqtgraph's PlotDataItem: set and drawn ~15 times a second while
+        # training, each set and paint is a fraction of PlotDataItem's (quick_curve.py)
+        self.curve_loss = QuickCurve("train, per update")
+        self.curve_epoch = QuickCurve("train, per epoch", symbol="o")
+        self.curve_val = QuickCurve("validation", symbol="s")
+        self.curve_dh = QuickCurve("\u2016dL/dh<sub>t</sub>\u2016", symbol="o")
+        self.curve_dc = QuickCurve("\u2016dL/dc<sub>t</sub>\u2016", symbol="t")
+        self.pinned_dh = QuickCurve()  # in the legend once pinned
+        self.curve_norm = QuickCurve()
+        for plot, curves in ((self.loss_plot, (self.curve_loss, self.curve_epoch, self.curve_val)),
+                             (self.step_plot, (self.curve_dh, self.curve_dc, self.pinned_dh)),
+                             (self.norm_plot, (self.curve_norm,))):
+            for curve in curves:
+                plot.addItem(curve)
+        for curve in (self.curve_loss, self.curve_epoch, self.curve_val):
+            self.legend.addItem(curve, curve.name())
         # each plot's range is a frame a little wider than the data (``_place``), set only when
         # the data leaves it; pyqtgraph's auto range is off: with it on, every new point repaints
         # the whole plot (ViewBox.itemBoundsChanged), with it off only the curve that changed.
@@ -624,7 +627,10 @@ class TrainPanel(QtWidgets.QWidget):
             t = np.arange(len(v.dh_norm))
             _mark_points(((self.curve_dh, "o"), (self.curve_dc, "t")), len(t) <= MAX_SYMBOLS)
             self.curve_dh.setData(t, positive(v.dh_norm))
-            self.curve_dc.setData(t, positive(v.dc_norm) if v.dc_norm is not None else [])
+            if v.dc_norm is not None:
+                self.curve_dc.setData(t, positive(v.dc_norm))
+            else:
+                self.curve_dc.setData([], [])
         else:
             self.curve_dh.setData([], [])
             self.curve_dc.setData([], [])

@@ -1,0 +1,95 @@
+"""QuickCurve (the Train tab's curves): the values it holds and hands back, its bounds, its
+downsampling of long runs, and the pixels of its line, equal to pyqtgraph's curve's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def _plot(qtbot, log=False):
+    import pyqtgraph as pg
+
+    w = pg.PlotWidget()
+    w.resize(400, 300)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.plotItem.setLogMode(y=log)
+    w.plotItem.vb.disableAutoRange()
+    return w
+
+
+def test_values_bounds_and_log_mode(qtbot):
+    from lstmviz.ui.quick_curve import QuickCurve
+
+    w = _plot(qtbot, log=True)
+    c = QuickCurve("loss")
+    w.plotItem.addItem(c)
+    assert c.getData() == (None, None) and c.dataBounds(0) == (None, None)
+    x = np.arange(1.0, 7.0)
+    y = np.array([1.0, 10.0, np.inf, 0.1, np.nan, 100.0])
+    c.setData(x, y)
+    gx, gy = c.getData()
+    np.testing.assert_array_equal(gx, x)
+    np.testing.assert_array_equal(gy[[0, 1, 3, 5]], [0.0, 1.0, -1.0, 2.0])  # log10, as pyqtgraph hands back
+    assert c.dataBounds(0) == (1.0, 6.0) and c.dataBounds(1) == (-1.0, 2.0)  # finite points only
+    c.setLogMode(False, False)
+    np.testing.assert_array_equal(c.getData()[1][[0, 1, 3]], [1.0, 10.0, 0.1])
+    with pytest.raises(ValueError, match="shape"):
+        c.setData(x, y[:3])
+    c.setData([], [])
+    assert c.getData() == (None, None) and c.boundingRect().isNull()
+    assert c.name() == "loss"
+
+
+def test_long_runs_drawn_from_each_bins_extremes(qtbot):
+    from lstmviz.ui import quick_curve
+
+    w = _plot(qtbot)
+    c = quick_curve.QuickCurve()
+    w.plotItem.addItem(c)
+    n = 50_000
+    x = np.arange(n, dtype=float)
+    y = np.sin(x / 700.0) + np.random.default_rng(0).normal(0, 0.1, n)
+    w.plotItem.vb.setRange(xRange=(0, n), yRange=(-2, 2), padding=0)
+    c.setData(x, y)
+    path = c._path
+    assert path.elementCount() <= quick_curve.MAX_POINTS + 2
+    r = path.boundingRect()
+    assert (r.top(), r.bottom()) == (y.min(), y.max())  # every bin's extremes kept
+    np.testing.assert_array_equal(c.getData()[1], y)  # the data as given, not the drawing's
+    w.plotItem.vb.setRange(xRange=(1000, 1500), padding=0)  # zoomed in: every point in view
+    r = c._path.boundingRect()
+    assert c._path.elementCount() <= 503 and r.left() <= 1000 and r.right() >= 1500
+
+
+def test_line_pixels_equal_pyqtgraphs(qtbot):
+    import pyqtgraph as pg
+
+    from lstmviz.ui.quick_curve import QuickCurve
+
+    x = np.arange(60, dtype=float)
+    y = np.exp(-x / 15.0) * (1.5 + np.sin(x / 3.0))
+    for width in (1, 3):
+        images = []
+        for quick in (False, True):
+            w = _plot(qtbot, log=True)
+            w.plotItem.vb.setRange(xRange=(0, 60), yRange=(-2, 0.5), padding=0)
+            pen = pg.mkPen("#e69f00", width=width)
+            if quick:
+                c = QuickCurve(pen=pen)
+                w.plotItem.addItem(c)
+                c.setData(x, y)
+            else:
+                w.plotItem.plot(x, y, pen=pen)
+            images.append(w.grab().toImage())
+        a, b = images
+        assert a.size() == b.size()
+        px = [(i, j) for i in range(a.width()) for j in range(a.height())]
+        line = sum(a.pixel(i, j) != a.pixel(0, 0) for i, j in px)
+        diff = sum(a.pixel(i, j) != b.pixel(i, j) for i, j in px)
+        assert line > 200 * width
+        # one path here, segments there (pyqtgraph's choice for wide pens): a wide line's
+        # joins may differ by a pixel or two; a thin line is the same to the pixel
+        assert diff == 0 if width == 1 else diff <= 0.02 * line
