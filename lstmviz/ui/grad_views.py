@@ -61,6 +61,7 @@ class GradViews(QtCore.QObject):
         self._next_start = 0.0
         self._all = False  # compute every view's numbers, not only the one on screen
         self._error = ""
+        self._ranges: dict[int, dict] = {}  # the last range each plot was given
         self.theme = th.current()
         self._build()
         self.timer = QtCore.QTimer(self)
@@ -272,7 +273,16 @@ class GradViews(QtCore.QObject):
 
     def _caption(self, key: str, text: str) -> None:
         """Rich text whose subscripts keep the lecture theme's smallest size."""
-        self.captions[key].setText(self.theme.subscripts(text))
+        text = self.theme.subscripts(text)
+        if self.captions[key].text() != text:
+            self.captions[key].setText(text)
+
+    def _set_range(self, plot, **args) -> None:
+        """``plot.setRange(**args)`` unless it was given the same last time: a view drawn
+        again while training keeps its range, and its axes are not laid out anew."""
+        if self._ranges.get(id(plot)) != args:
+            self._ranges[id(plot)] = args
+            plot.setRange(**args)
 
     def _style_controls(self) -> None:
         """The controls' fonts (again after they moved to another page: a move restyles them)."""
@@ -343,16 +353,16 @@ class GradViews(QtCore.QObject):
         self.heat_image.setImage(img, levels=(-1, 1), autoLevels=False)
         units, steps = img.shape
         self.heat_image.setRect(QtCore.QRectF(-0.5, -0.5, steps, units))
-        self.heat_plot.setRange(xRange=(-0.5, steps - 0.5), yRange=(-0.5, units - 0.5), padding=0)
-        self.heat_plot.getAxis("left").setTicks(_int_ticks(units))
-        self.heat_plot.getAxis("bottom").setTicks(_int_ticks(steps))
+        self._set_range(self.heat_plot, xRange=(-0.5, steps - 0.5), yRange=(-0.5, units - 0.5), padding=0)
+        _set_ticks(self.heat_plot.getAxis("left"), _int_ticks(units))
+        _set_ticks(self.heat_plot.getAxis("bottom"), _int_ticks(steps))
         # the ends of the bar (+-m) are said in the caption: pyqtgraph drops labels there
         if self.scale_combo.currentIndex() == 0:
             marks = [(1 - k / DECADES, m * 10.0 ** -k) for k in range(1, int(DECADES))]
         else:
             marks = [(0.75, 0.75 * m), (0.5, 0.5 * m), (0.25, 0.25 * m)]
         ticks = [(0.0, "0")] + [(p, f"+{v:.0e}") for p, v in marks] + [(-p, f"\u2212{v:.0e}") for p, v in marks]
-        self.heat_bar.axis.setTicks([ticks, []])
+        _set_ticks(self.heat_bar.axis, [ticks, []])
         name = html.escape(v.ref.label) if v.ref else "no recurrent layer"
         th.set_title(self.heat_plot,
                      self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, validation sample {v.sample}"),
@@ -375,7 +385,7 @@ class GradViews(QtCore.QObject):
             self.conn_curve.setData(t, pos(c))
             c0 = v.connectivity0
             self.conn_curve0.setData(t if c0 is not None else [], pos(c0) if c0 is not None else [])
-            self.conn_plot.getAxis("bottom").setTicks(_int_ticks(len(c)))
+            _set_ticks(self.conn_plot.getAxis("bottom"), _int_ticks(len(c)))
         th.set_title(self.conn_plot, self.theme.subscripts(
             f"How much y<sub>T</sub> depends on x<sub>t</sub>, validation sample {v.sample}"),
             color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
@@ -427,8 +437,8 @@ class GradViews(QtCore.QObject):
                 self.mean0[key].setData(np.repeat(x, 2) + np.tile([-width / 2, width / 2], len(x)),
                                         np.repeat(m0, 2))
             self.sat_points[key].setData(st.low, st.high)
-        self.mean_plot.setRange(xRange=(-0.6, units - 0.4), yRange=(0, 1.0), padding=0.02)
-        self.mean_plot.getAxis("bottom").setTicks(_int_ticks(units))
+        self._set_range(self.mean_plot, xRange=(-0.6, units - 0.4), yRange=(0, 1.0), padding=0.02)
+        _set_ticks(self.mean_plot.getAxis("bottom"), _int_ticks(units))
         size = f"{self.theme.pt(1.05)}pt"
         th.set_title(self.mean_plot, "Mean per unit (lines: update 0)", color=self.theme.foreground, size=size)
         th.set_title(self.sat_plot, "Saturation, one point per unit", color=self.theme.foreground, size=size)
@@ -471,13 +481,13 @@ class GradViews(QtCore.QObject):
                 xs.append(weights.index(b.weight) * (k + 1) + keys.index(key))
                 hs.append(np.log10(b.ratio) - floor)
             bars.setOpts(x=xs, height=hs, y0=[floor] * len(xs))
-        self.upd_plot.getAxis("bottom").setTicks(
-            [[(w * (k + 1) + (k - 1) / 2, WEIGHT_LABELS.get(name, name)) for w, name in enumerate(weights)], []])
-        self.upd_plot.getAxis("left").setTicks(
-            [[(float(e), f"{10.0 ** e:g}") for e in range(floor, top + 1)], []])
+        _set_ticks(self.upd_plot.getAxis("bottom"),
+                   [[(w * (k + 1) + (k - 1) / 2, WEIGHT_LABELS.get(name, name)) for w, name in enumerate(weights)], []])
+        _set_ticks(self.upd_plot.getAxis("left"),
+                   [[(float(e), f"{10.0 ** e:g}") for e in range(floor, top + 1)], []])
         if blocks:
-            self.upd_plot.setRange(xRange=(-0.8, len(weights) * (k + 1) - 1.2), yRange=(floor, max(top, floor + 1)),
-                                   padding=0.02)
+            self._set_range(self.upd_plot, xRange=(-0.8, len(weights) * (k + 1) - 1.2),
+                            yRange=(floor, max(top, floor + 1)), padding=0.02)
         th.set_title(self.upd_plot, "The last update, per gate block", color=t.foreground, size=f"{t.pt(1.05)}pt")
         label = html.escape(v.ref.label) if v.ref else ""
         self._caption("updates",
@@ -499,6 +509,13 @@ class GradViews(QtCore.QObject):
         finally:
             self._all = False
         return forget_facts(self.view) if self.view is not None else {}
+
+
+def _set_ticks(axis: pg.AxisItem, levels) -> None:
+    """``axis.setTicks(levels)`` unless it shows them already: pyqtgraph lays the axis out
+    and draws it again (1-2 ms) for the same ticks."""
+    if axis._tickLevels != levels:
+        axis.setTicks(levels)
 
 
 def _int_ticks(n: int, most: int = 12) -> list:
