@@ -262,6 +262,7 @@ class TrainPanel(QtWidgets.QWidget):
             for sample, label in legend.items:  # pyqtgraph restyles a label only on setText
                 base = self._legend_names.setdefault(id(sample.item), label.text)
                 label.setText(legend_html(t, base))
+            legend.fit()  # the names' new size
             _keep_pixels(legend)
         big = t.font(1.15, bold=True)
         self.updates_label.setFont(big)
