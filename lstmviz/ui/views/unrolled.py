@@ -37,6 +37,46 @@ from lstmviz.ui.views.overview_strip import OverviewStrip
 SUB = 10         # image sub-pixels per column (cell + gap) when gaps are drawn
 
 
+KEPT_LAYOUTS = 4  # static sets kept for a long input's windows (the chunk, the window, ends)
+
+
+class _Static:
+    """One layout's static items on ``plot``: an image per row (``images``, ``rects``), the
+    state and output arrows, the cell outlines, the texts; shown or hidden together."""
+
+    def __init__(self, plot: pg.PlotItem):
+        self.h_lines = pg.PlotCurveItem(connect="pairs")
+        self.c_lines = pg.PlotCurveItem(connect="pairs")
+        self.up_lines = pg.PlotCurveItem(connect="pairs")
+        self.heads = pg.ScatterPlotItem(pxMode=True)
+        self.outlines = QtWidgets.QGraphicsPathItem()
+        for it in self.fixed:
+            plot.addItem(it)
+        self.outlines.setZValue(2)
+        self.heads.setZValue(6)
+        self.texts: list[pg.TextItem] = []
+        self.images: dict[str, pg.ImageItem] = {}
+        self.rects: dict[str, QtCore.QRectF] = {}
+        self.id_texts: dict[str, list] = {}
+        self.lane_left = 0.0
+
+    @property
+    def fixed(self) -> tuple:
+        return (self.outlines, self.h_lines, self.c_lines, self.up_lines, self.heads)
+
+    def items(self) -> list:
+        return [*self.fixed, *self.texts, *self.images.values()]
+
+    def set_visible(self, on: bool) -> None:
+        for it in self.items():
+            it.setVisible(on)
+
+    def remove(self, plot: pg.PlotItem) -> None:
+        for it in self.items():
+            plot.removeItem(it)
+        self.texts, self.images, self.rects, self.id_texts = [], {}, {}, {}
+
+
 class UnrolledView(TraceView):
     title = "Unrolled"
 
@@ -74,18 +114,11 @@ class UnrolledView(TraceView):
         self.legend.setWordWrap(True)
         lay.addWidget(self.legend)
 
-        # Static items, re-filled in set_data.
-        self.h_lines = pg.PlotCurveItem(connect="pairs")
-        self.c_lines = pg.PlotCurveItem(connect="pairs")
-        self.up_lines = pg.PlotCurveItem(connect="pairs")
-        self.heads = pg.ScatterPlotItem(pxMode=True)
-        self.outlines = QtWidgets.QGraphicsPathItem()
-        for it in (self.outlines, self.h_lines, self.c_lines, self.up_lines, self.heads):
-            self.plot.addItem(it)
-        self.outlines.setZValue(2)
-        self.heads.setZValue(6)
-        self.texts: list[pg.TextItem] = []
-        self.images: dict[str, pg.ImageItem] = {}
+        # Static items (arrows, outlines, texts, an image per row), built in set_data: one
+        # set per layout; a long input's windows reuse theirs (``_Static``).
+        self._statics: dict = {}  # layout signature -> _Static (long windows), newest last
+        self.static = _Static(self.plot)
+        self.lane_left = 0.0
         # Cursor items: the current column, the selected row, the selected cell.
         self.column_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 3), z=20)
         self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
@@ -95,9 +128,19 @@ class UnrolledView(TraceView):
         self.apply_theme(self.theme)
         self._show_empty()
 
+    # the active set's items, as the rest of the view and the tests read them
+    h_lines = property(lambda self: self.static.h_lines)
+    c_lines = property(lambda self: self.static.c_lines)
+    up_lines = property(lambda self: self.static.up_lines)
+    heads = property(lambda self: self.static.heads)
+    outlines = property(lambda self: self.static.outlines)
+    texts = property(lambda self: self.static.texts)
+    images = property(lambda self: self.static.images)
+
     # -- theme ----------------------------------------------------------------------------
     def apply_theme(self, theme: th.Theme) -> None:
         self.theme = t = theme
+        self._drop_statics()
         self.glw.setBackground(t.background)
         th.style_plot(self.plot, t, bottom="input step  t")
         self.plot.getAxis("left").setStyle(tickFont=t.font(1.0, bold=True))
@@ -124,17 +167,16 @@ class UnrolledView(TraceView):
         self._inputs = inputs
         self._overview_stale = False
         self._color_key = None
-        for img in self.images.values():
-            self.plot.removeItem(img)
-        for txt in self.texts:
-            self.plot.removeItem(txt)
-        self.images, self.texts = {}, []
         lay = layout(model, trace, inputs)
         self.rows, self.domains, self.offsets = lay.rows, lay.domains, lay.offsets
         T = self.T = lay.T
         longest = max(self.domains)
         self.gap = lay.cell_gap
         self.sub = SUB if self.gap else 1
+        # a long input's window: the static items of a window of this layout, if drawn before
+        # (the exact chunk after a seek and the whole window take turns: two layouts)
+        sig = self._signature(lay) if getattr(trace, "total_steps", None) else None
+        reused = self._use_static(sig)
         y = lay.top
         for row in self.rows:
             if row.kind == "input" and row.data is not None:
@@ -155,6 +197,12 @@ class UnrolledView(TraceView):
         for row in self.rows:
             if row.kind != "input":
                 row.levels = rnn_levels
+            if reused:
+                row.image = self.images[row.key]
+                row.rect = self.static.rects[row.key]
+                if row.key in self.static.id_texts:
+                    row.id_texts = self.static.id_texts[row.key]
+                continue
             img = pg.ImageItem(axisOrder="row-major")
             img.setZValue(1)
             self.plot.addItem(img)
@@ -164,8 +212,17 @@ class UnrolledView(TraceView):
                 row.rect = QtCore.QRectF(row.offset - 0.5, row.y - ROW_H / 2, row.T, ROW_H)
             row.image = img
             self.images[row.key] = img
-        self.colorbar.setLevels(rnn_levels)
-        self._build_static()
+            self.static.rects[row.key] = row.rect
+        if tuple(self.colorbar.levels()) != tuple(rnn_levels):
+            self.colorbar.setLevels(rnn_levels)
+        if reused:
+            self.lane_left = self.static.lane_left
+        else:
+            self._build_static()
+            self.static.lane_left = self.lane_left
+            self.static.id_texts = {r.key: r.id_texts for r in self.rows if hasattr(r, "id_texts")}
+            if sig is not None:
+                self._statics[sig] = self.static
         # Axes: row names on the left, input steps below (per block of columns).
         self._row_ticks(self.cursor.unit if self.cursor is not None else 0)
         self._align_strip()
@@ -179,6 +236,48 @@ class UnrolledView(TraceView):
             (off + c, str(int(label) + o) if o else label) for off, length in zip(self.offsets, self.domains)
             for c, label in step_ticks(length, width=T)])
         self._legend_text()
+
+    def _signature(self, lay) -> tuple:
+        """What a long input's window draws besides the numbers: two windows with the same
+        signature have the same arrows, outlines, texts and row rectangles."""
+        rows = tuple((r.key, r.kind, r.label, r.y, r.offset, r.T, r.domain, r.backwards, r.units,
+                      tuple(r.sources), tuple(r.states_from), tuple(r.final_cols or ()),
+                      r.ids is not None, r.mask is not None) for r in lay.rows)
+        return (id(self.model), rows, tuple(lay.domains), tuple(lay.offsets), lay.T, lay.cell_gap)
+
+    def _use_static(self, sig) -> bool:
+        """Show the static set drawn before for ``sig`` (True: its items are reused), or a
+        new empty one to build (False; kept under ``sig`` once built, unless ``sig`` is
+        None: a full trace's set is dropped with the next one)."""
+        got = self._statics.pop(sig, None) if sig is not None else None
+        if got is not None:
+            self._statics[sig] = got  # the most recently used last
+            if got is not self.static:
+                self._hide(self.static)
+                got.set_visible(True)
+                self.static = got
+            return True
+        self._hide(self.static)
+        if sig is None:
+            self._drop_statics()
+        while len(self._statics) >= KEPT_LAYOUTS:
+            self._statics.pop(next(iter(self._statics))).remove(self.plot)
+        self.static = _Static(self.plot)
+        return False
+
+    def _hide(self, static: _Static) -> None:
+        """Hide a kept set; remove one that is not kept."""
+        if any(s is static for s in self._statics.values()):
+            static.set_visible(False)
+        else:
+            static.remove(self.plot)
+
+    def _drop_statics(self) -> None:
+        """Remove every kept set (a new theme, a full trace)."""
+        statics = list(self._statics.values())
+        self._statics.clear()
+        for static in statics:
+            static.remove(self.plot)
 
     def _row_ticks(self, unit: int) -> None:
         labels: dict[float, list[str]] = {}  # rows on one level: their names, left to right
