@@ -7,8 +7,9 @@ drawn at once. This runner starts ``run_pass`` and ``run_overviews`` on a thread
 releases the GIL: the window stays responsive), reads their progress on a timer, and when
 the pass ends asks the state for the exact window around the cursor (``follow_long``) and
 hands the overviews to the views (``MainWindow.push_overviews``). After a seek far away the
-state shows the exact chunk around the step at once; when the whole window, computed on a
-thread, is there, the timer asks the state for it. Nothing here computes.
+state shows the exact chunk around the step at once; the whole window is started on a
+thread once no seek came for ``SETTLE_MS`` (``LongSequence.start_deferred``), and when it
+is there the timer asks the state for it. Nothing here computes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from __future__ import annotations
 import threading
 
 from PySide6 import QtCore, QtWidgets
+
+#: a seek far away: the whole window is started this long after the last seek (ms)
+SETTLE_MS = 20
 
 
 class LongRunner(QtCore.QObject):
@@ -40,8 +44,23 @@ class LongRunner(QtCore.QObject):
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(50)
         self.timer.timeout.connect(self.poll)
-        self.state.changed.connect(lambda _change: self._follow_state())
+        # after a seek far away, the whole window is computed once the seeking pauses: its
+        # thread would compete with the quick chunk's paint and with the next seeks of a drag
+        self.settle = QtCore.QTimer(self)
+        self.settle.setSingleShot(True)
+        self.settle.setInterval(SETTLE_MS)
+        self.settle.timeout.connect(self._start_deferred)
+        self.state.changed.connect(self._changed)
         self._follow_state()
+
+    def _changed(self, _change) -> None:
+        self._follow_state()
+        if self.seq is not None and self.seq.deferred is not None:
+            self.settle.start()  # (re)started: a drag's seeks keep putting it off
+
+    def _start_deferred(self) -> None:
+        if self.seq is not None:
+            self.seq.start_deferred()
 
     def _show(self, on: bool) -> None:
         self.showing = on
