@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 
 from lstmviz.ui import theme as th
-from lstmviz.ui.views._common import ClickableImage, count_axis, count_ticks
+from lstmviz.ui.views._common import ClickableImage, cache_pixels, count_axis, count_ticks
 
 #: Height of a strip in pixels, its step axis included (the exact window keeps the rest).
 HEIGHT = 62
@@ -67,6 +67,9 @@ class OverviewStrip:
         self.line = pg.InfiniteLine(angle=90, movable=False)
         self.line.setZValue(11)
         self.plot.addItem(self.line, ignoreBounds=True)
+        # the image and axes change with the unit, not at a seek: copied under the moving
+        # band and line instead of painted again (a 512-unit strip is 512 x 512 pixels scaled)
+        cache_pixels(self.image, left, self.plot.getAxis("bottom"))
         if self._theme is not None:
             self.style(self._theme)
         if self._left is not None:

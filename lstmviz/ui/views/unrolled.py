@@ -59,6 +59,7 @@ class _Static:
         self.rects: dict[str, QtCore.QRectF] = {}
         self.id_texts: dict[str, list] = {}
         self.lane_left = 0.0
+        self.legend = ""
 
     @property
     def fixed(self) -> tuple:
@@ -119,6 +120,9 @@ class UnrolledView(TraceView):
         self._statics: dict = {}  # layout signature -> _Static (long windows), newest last
         self.static = _Static(self.plot)
         self.lane_left = 0.0
+        self._ranges: tuple = ()
+        self._strip_key: tuple = ()
+        self._align_key: tuple = ()
         # Cursor items: the current column, the selected row, the selected cell.
         self.column_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 3), z=20)
         self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
@@ -141,6 +145,7 @@ class UnrolledView(TraceView):
     def apply_theme(self, theme: th.Theme) -> None:
         self.theme = t = theme
         self._drop_statics()
+        self._ranges = self._strip_key = self._align_key = ()
         self.glw.setBackground(t.background)
         th.style_plot(self.plot, t, bottom="input step  t")
         self.plot.getAxis("left").setStyle(tickFont=t.font(1.0, bold=True))
@@ -225,17 +230,24 @@ class UnrolledView(TraceView):
                 self._statics[sig] = self.static
         # Axes: row names on the left, input steps below (per block of columns).
         self._row_ticks(self.cursor.unit if self.cursor is not None else 0)
-        self._align_strip()
+        align = (tuple(self.strip_keys), tuple(r.label for r in self.rows), id(self.theme))
+        if align != self._align_key:  # the same names again: the strip's axis stays
+            self._align_key = align
+            self._align_strip()
         stateful = any(r.ref is not None and r.ref.layer.config.get("stateful") for r in self.rows)
         left = -0.5 - (max(1.4, longest * 0.08) if stateful else 0.15)
         left = min(left, self.lane_left - 0.15)
-        self.vb.setRange(xRange=(left, T - 0.35), yRange=(-ROW_H / 2 - 0.15, y - ROW_GAP + 0.15 - ROW_H / 2 + 0.4),
-                         padding=0)
+        ranges = ((left, T - 0.35), (-ROW_H / 2 - 0.15, y - ROW_GAP + 0.15 - ROW_H / 2 + 0.4))
+        if ranges != self._ranges:  # the same again would still update the view's transforms
+            self._ranges = ranges
+            self.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
         o = self.start
         count_axis(self.plot.getAxis("bottom"), T, ticks=[
             (off + c, str(int(label) + o) if o else label) for off, length in zip(self.offsets, self.domains)
             for c, label in step_ticks(length, width=T)])
-        self._legend_text()
+        if not reused:
+            self.static.legend = self._legend_text()
+        self.legend.setText(self.static.legend)  # (the same text again: QLabel does nothing)
 
     def _signature(self, lay) -> tuple:
         """What a long input's window draws besides the numbers: two windows with the same
@@ -463,7 +475,7 @@ class UnrolledView(TraceView):
         self.texts.append(item)
         return item
 
-    def _legend_text(self):
+    def _legend_text(self) -> str:
         t = self.theme
         cm = th.diverging_cmap(t)
         neg, pos = cm.map(0.05, mode="qcolor").name(), cm.map(0.95, mode="qcolor").name()
@@ -486,7 +498,7 @@ class UnrolledView(TraceView):
         if len(self.domains) > 1:
             parts.append("each block of columns is one time axis")
         parts.append("click a cell to go there")
-        self.legend.setText("  ·  ".join(parts))
+        return "  ·  ".join(parts)
 
     # -- cursor ---------------------------------------------------------------------------
     def set_cursor(self, cursor: Cursor) -> None:
@@ -503,7 +515,9 @@ class UnrolledView(TraceView):
             self._color_key = key
             self._recolour(cursor, sel)
             self._row_ticks(cursor.unit)
-            if self.strip_keys:
+            strip = (id(self.overviews), tuple(self.strip_keys), cursor.unit, self.strip_levels, id(self.theme))
+            if self.strip_keys and strip != self._strip_key:  # another window: the same strip
+                self._strip_key = strip
                 total = next(iter(self.overviews.values())).total
                 self.strip.show_rows(scale.unit_rows(self.overviews, self.strip_keys, cursor.unit), total,
                                      th.diverging_cmap(self.theme), self.strip_levels)
