@@ -123,6 +123,7 @@ class UnrolledView(TraceView):
         self._ranges: tuple = ()
         self._strip_key: tuple = ()
         self._align_key: tuple = ()
+        self._ticks: list = []
         # Cursor items: the current column, the selected row, the selected cell.
         self.column_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 3), z=20)
         self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
@@ -146,6 +147,7 @@ class UnrolledView(TraceView):
         self.theme = t = theme
         self._drop_statics()
         self._ranges = self._strip_key = self._align_key = ()
+        self._ticks = []
         self.glw.setBackground(t.background)
         th.style_plot(self.plot, t, bottom="input step  t")
         self.plot.getAxis("left").setStyle(tickFont=t.font(1.0, bold=True))
@@ -304,7 +306,10 @@ class UnrolledView(TraceView):
             # rows sharing a level also carry their names over their blocks (_build_static)
             text = " · ".join(texts)
             return text if len(texts) == 1 or len(text) <= 40 else f"{texts[0]}  (+{len(texts) - 1} more)"
-        self.plot.getAxis("left").setTicks([[(y, joined(t)) for y, t in labels.items()], []])
+        ticks = [[(y, joined(t)) for y, t in labels.items()], []]
+        if ticks != self._ticks:  # the same names again (another window): the axis stays drawn
+            self._ticks = ticks
+            self.plot.getAxis("left").setTicks(ticks)
 
     def _build_static(self) -> None:
         t = self.theme
