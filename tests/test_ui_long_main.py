@@ -3,6 +3,7 @@ background, the Over time and Unrolled views' overviews equal to min/max per bin
 whole trace, and exact numbers at any step the player seeks to."""
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from lstmviz import limits
@@ -199,8 +200,8 @@ def test_seeking_in_a_long_input_leaves_the_side_panel_alone(long_window, monkey
 def _drawn(view):
     """What the Unrolled view shows: each row's colours and where they go, the visible texts."""
     rows = [(r.key, r.image.image.copy(), r.image.transform(), r.image.isVisible()) for r in view.rows]
-    texts = sorted(t.toPlainText() for t in view.plot.items
-                   if hasattr(t, "toPlainText") and t.isVisible())
+    texts = sorted(t.toPlainText() for t in view.plot.scene().items()
+                   if isinstance(t, pg.TextItem) and t.isVisible())
     arrows = [np.array(c.getData()[i]) for c in (view.h_lines, view.c_lines, view.up_lines) for i in (0, 1)]
     return rows, texts, arrows
 
@@ -242,7 +243,7 @@ def test_unrolled_reuses_its_items_across_windows_and_draws_each_as_a_fresh_view
             for a, b in zip(got[2], want[2]):
                 np.testing.assert_array_equal(a, b)
             assert view.header.text() == fresh.header.text()
-            counts.append(len(view.plot.items))
+            counts.append(len(view.plot.scene().items()))
     assert len(view._statics) <= KEPT_LAYOUTS
     # three layouts (a chunk, the last chunk, a window), then no new items
     assert len(set(counts[4:])) == 1

@@ -41,17 +41,20 @@ KEPT_LAYOUTS = 4  # static sets kept for a long input's windows (the chunk, the 
 
 
 class _Static:
-    """One layout's static items on ``plot``: an image per row (``images``, ``rects``), the
-    state and output arrows, the cell outlines, the texts; shown or hidden together."""
+    """One layout's static items: an image per row (``images``, ``rects``), the state and
+    output arrows, the cell outlines, the texts; children of one group on ``plot``, shown or
+    hidden together."""
 
     def __init__(self, plot: pg.PlotItem):
+        self.group = pg.ItemGroup()
+        plot.addItem(self.group)
         self.h_lines = pg.PlotCurveItem(connect="pairs")
         self.c_lines = pg.PlotCurveItem(connect="pairs")
         self.up_lines = pg.PlotCurveItem(connect="pairs")
         self.heads = pg.ScatterPlotItem(pxMode=True)
         self.outlines = QtWidgets.QGraphicsPathItem()
-        for it in self.fixed:
-            plot.addItem(it)
+        for it in (self.outlines, self.h_lines, self.c_lines, self.up_lines, self.heads):
+            self.add(it)
         self.outlines.setZValue(2)
         self.heads.setZValue(6)
         self.texts: list[pg.TextItem] = []
@@ -61,20 +64,14 @@ class _Static:
         self.lane_left = 0.0
         self.legend = ""
 
-    @property
-    def fixed(self) -> tuple:
-        return (self.outlines, self.h_lines, self.c_lines, self.up_lines, self.heads)
-
-    def items(self) -> list:
-        return [*self.fixed, *self.texts, *self.images.values()]
+    def add(self, item) -> None:
+        self.group.addItem(item)
 
     def set_visible(self, on: bool) -> None:
-        for it in self.items():
-            it.setVisible(on)
+        self.group.setVisible(on)
 
     def remove(self, plot: pg.PlotItem) -> None:
-        for it in self.items():
-            plot.removeItem(it)
+        plot.removeItem(self.group)
         self.texts, self.images, self.rects, self.id_texts = [], {}, {}, {}
 
 
@@ -212,7 +209,7 @@ class UnrolledView(TraceView):
                 continue
             img = pg.ImageItem(axisOrder="row-major")
             img.setZValue(1)
-            self.plot.addItem(img)
+            self.static.add(img)
             if row.kind == "last":
                 row.rect = QtCore.QRectF(row.offset - 0.5 + self.gap / 2, row.y - ROW_H / 2, row.T - self.gap, ROW_H)
             else:
@@ -476,7 +473,7 @@ class UnrolledView(TraceView):
         item.setPos(*pos)
         if z is not None:
             item.setZValue(z)
-        self.plot.addItem(item)
+        self.static.add(item)
         self.texts.append(item)
         return item
 
