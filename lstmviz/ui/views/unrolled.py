@@ -37,6 +37,36 @@ from lstmviz.ui.views.overview_strip import OverviewStrip
 SUB = 10         # image sub-pixels per column (cell + gap) when gaps are drawn
 
 
+def map_bytes(cmap: pg.ColorMap, x: np.ndarray) -> np.ndarray:
+    """``cmap.map(x, mode="byte")`` for a 1-d float64 ``x``, the very same bytes, several
+    times faster: pyqtgraph interpolates each of the 4 channels with its own ``np.interp``
+    (a binary search over the map's 256 stops per value and channel: 3.7 ms for a
+    64-feature input row of 256 steps). Here each value's stop is found once (from its
+    position on evenly spaced stops, checked against the stops) and NumPy's interpolation
+    is repeated as it computes it: the slope of the stop's interval in float64, times the
+    distance from the stop, plus the stop's colour; from the last stop on, its colour."""
+    pos, color = cmap.getStops(cmap.BYTE)
+    pos = np.asarray(pos, np.float64)
+    n = len(pos)
+    if (cmap.mapping_mode != cmap.CLIP or n < 2 or x.ndim != 1 or not np.all(np.isfinite(x))
+            or not (x.min(initial=pos[0]) >= pos[0])):
+        return cmap.map(x, mode="byte")
+    fp = np.asarray(color, np.float64)
+    # pos[j] <= x < pos[j + 1] (j = n - 1 past the last stop), as np.interp's search finds it
+    j = np.clip(((x - pos[0]) * ((n - 1) / (pos[-1] - pos[0]))).astype(np.intp), 0, n - 1)
+    j -= np.take(pos, j) > x
+    j += (j < n - 1) & (np.take(pos, np.minimum(j + 1, n - 1)) <= x)
+    found = ((j >= 0) & (np.take(pos, np.maximum(j, 0)) <= x)
+             & ((j == n - 1) | (np.take(pos, np.minimum(j + 1, n - 1)) > x)))
+    if not found.all():
+        j = np.searchsorted(pos, x, side="right") - 1  # stops far from evenly spaced
+    jj = np.minimum(j, n - 2)
+    slopes = (fp[1:] - fp[:-1]) / (pos[1:] - pos[:-1])[:, None]
+    out = np.take(slopes, jj, axis=0) * (x - np.take(pos, jj))[:, None] + np.take(fp, jj, axis=0)
+    out[j == n - 1] = fp[-1]  # on the last stop or past it (elsewhere on a stop: x - pos = 0)
+    return out.astype(color.dtype)
+
+
 KEPT_LAYOUTS = 4  # static sets kept for a long input's windows (the chunk, the window, ends)
 
 
@@ -679,7 +709,7 @@ class UnrolledView(TraceView):
     def _map(cmap: pg.ColorMap, vals: np.ndarray, levels) -> np.ndarray:
         lo, hi = levels
         norm = np.clip((np.asarray(vals, np.float64) - lo) / (hi - lo), 0.0, 1.0)
-        flat = cmap.map(norm.ravel(), mode="byte")
+        flat = map_bytes(cmap, norm.ravel())
         return np.ascontiguousarray(flat.reshape(norm.shape + (4,)).astype(np.uint8))
 
     # -- clicks ---------------------------------------------------------------------------
