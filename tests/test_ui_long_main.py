@@ -269,3 +269,20 @@ def test_a_far_seek_computes_its_window_once_the_seeking_pauses(long_window, qtb
     qtbot.waitUntil(lambda: state.trace.layers[name].timesteps == seq.window, timeout=60_000)
     assert state.trace.start == seq.start_of(700) and seq.deferred is None
     assert seq.start_of(2222) not in seq._cache  # the windows the drag left were not computed
+
+
+def test_a_screenshot_at_a_far_step_shows_its_whole_window(long_window, tmp_path):
+    """``--screenshot --step N`` of a long input: the exact window around N, not only the
+    quick chunk a seek shows first."""
+    from lstmviz.ui.app import render
+
+    w, x = long_window
+    state = w.state
+    _tab(w, "Unrolled")
+    state.set_input_data(x)
+    seq = state.long
+    name = state.model.layers[0].name
+    out = render(w, tmp_path / "far.png", step=2222, size="1200x800")
+    assert out.exists() and state.cursor.step == 2222
+    assert state.trace.layers[name].timesteps == seq.window
+    assert state.trace.start <= 2222 < state.trace.start + seq.window

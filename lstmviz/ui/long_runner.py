@@ -96,9 +96,12 @@ class LongRunner(QtCore.QObject):
             self.seq.cancel()
 
     def wait(self, timeout: float = 120.0) -> bool:
-        """Block until the worker is done (tests, screenshots, exports); then draw."""
+        """Block until the worker is done, and the whole window of a far seek is computed
+        (tests, screenshots, exports); then draw."""
         if self.worker is not None:
             self.worker.join(timeout)
+        if self.seq is not None:
+            self.seq.wait_prefetch(timeout)
         self.poll()
         return not self.busy()
 
