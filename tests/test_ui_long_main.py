@@ -2,6 +2,8 @@
 background, the Over time and Unrolled views' overviews equal to min/max per bin of the
 whole trace, and exact numbers at any step the player seeks to."""
 
+import gc
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -227,6 +229,9 @@ def test_unrolled_reuses_its_items_across_windows_and_draws_each_as_a_fresh_view
             if refined:
                 seq.wait_prefetch()
                 w.long_runner.poll()
+            # no window computed on a thread while views are made and dropped below (a
+            # worker's garbage collection could end Qt objects off the GUI thread)
+            seq.wait_prefetch()
             n = state.trace.layers[name].timesteps
             assert n == (seq.window if refined or state.trace.start == 0
                          else min(QUICK_STEPS, T - state.trace.start))  # the last chunk: 8 steps
@@ -244,6 +249,9 @@ def test_unrolled_reuses_its_items_across_windows_and_draws_each_as_a_fresh_view
                 np.testing.assert_array_equal(a, b)
             assert view.header.text() == fresh.header.text()
             counts.append(len(view.plot.scene().items()))
+            fresh.deleteLater()
+            del fresh
+            gc.collect()  # here, on the GUI thread
     assert len(view._statics) <= KEPT_LAYOUTS
     # three layouts (a chunk, the last chunk, a window), then no new items
     assert len(set(counts[4:])) == 1
@@ -269,6 +277,15 @@ def test_a_far_seek_computes_its_window_once_the_seeking_pauses(long_window, qtb
     qtbot.waitUntil(lambda: state.trace.layers[name].timesteps == seq.window, timeout=60_000)
     assert state.trace.start == seq.start_of(700) and seq.deferred is None
     assert seq.start_of(2222) not in seq._cache  # the windows the drag left were not computed
+    # steps within one window not computed yet (playing fast, an export's frames) do not put
+    # its start off: the timer is started for the first of them only
+    starts = []
+    timer = w.long_runner.settle
+    original = timer.start
+    timer.start = lambda: (starts.append(seq.deferred), original())
+    for step in (1800, 1801, 1802, 1803, 2500):
+        state.set_cursor(step=step)
+    assert starts == [seq.start_of(1800), seq.start_of(2500)]
 
 
 def test_a_screenshot_at_a_far_step_shows_its_whole_window(long_window, tmp_path):

@@ -50,13 +50,18 @@ class LongRunner(QtCore.QObject):
         self.settle.setSingleShot(True)
         self.settle.setInterval(SETTLE_MS)
         self.settle.timeout.connect(self._start_deferred)
+        self._settling: int | None = None  # the window the settle timer is for
         self.state.changed.connect(self._changed)
         self._follow_state()
 
     def _changed(self, _change) -> None:
         self._follow_state()
-        if self.seq is not None and self.seq.deferred is not None:
-            self.settle.start()  # (re)started: a drag's seeks keep putting it off
+        wanted = self.seq.deferred if self.seq is not None else None
+        if wanted is not None and (wanted != self._settling or not self.settle.isActive()):
+            # (re)started for another window: a drag's seeks keep putting it off; steps
+            # within the same window (playing, an export's frames) do not
+            self._settling = wanted
+            self.settle.start()
 
     def _start_deferred(self) -> None:
         if self.seq is not None:
