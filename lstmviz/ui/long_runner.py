@@ -8,8 +8,9 @@ releases the GIL: the window stays responsive), reads their progress on a timer,
 the pass ends asks the state for the exact window around the cursor (``follow_long``) and
 hands the overviews to the views (``MainWindow.push_overviews``). After a seek far away the
 state shows the exact chunk around the step at once; the whole window is started on a
-thread once no seek came for ``SETTLE_MS`` (``LongSequence.start_deferred``), and when it
-is there the timer asks the state for it. Nothing here computes.
+thread ``SETTLE_MS`` later unless a seek into another window came meanwhile
+(``LongSequence.start_deferred``), and when it is there the timer asks the state for it.
+Nothing here computes.
 """
 
 from __future__ import annotations
