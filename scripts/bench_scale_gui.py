@@ -11,8 +11,10 @@
 
 4. the main window (``--main``): the same model and input opened as the main window's
    input (over the trace budget: a long input); seek to a random step with the shown
-   tab updated and repainted: at once (the exact chunk of 32 steps around the step), and
-   until the whole window, computed on a thread, is swapped in and repainted.
+   tab updated and repainted: at once (the exact chunk of 16 steps holding the step), and
+   until the whole window, computed on a thread, is swapped in and repainted (the app
+   starts that thread once the seeking pauses, after the step's paint; here
+   ``wait_prefetch`` starts it).
 
 Usage: PYTHONPATH=. .venv/bin/python scripts/bench_scale_gui.py [--steps 100000] [--seeks 30] [--main]
 """

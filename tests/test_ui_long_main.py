@@ -2,7 +2,10 @@
 background, the Over time and Unrolled views' overviews equal to min/max per bin of the
 whole trace, and exact numbers at any step the player seeks to."""
 
+import gc
+
 import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from lstmviz import limits
@@ -194,3 +197,109 @@ def test_seeking_in_a_long_input_leaves_the_side_panel_alone(long_window, monkey
     assert len(calls) == 1 and panel.input_source_button.text().startswith("your data")
     state.set_layer_option(1, "units", 3)
     assert len(calls) == 2
+
+
+def _drawn(view):
+    """What the Unrolled view shows: each row's colours and where they go, the visible texts."""
+    rows = [(r.key, r.image.image.copy(), r.image.transform(), r.image.isVisible()) for r in view.rows]
+    texts = sorted(t.toPlainText() for t in view.plot.scene().items()
+                   if isinstance(t, pg.TextItem) and t.isVisible())
+    arrows = [np.array(c.getData()[i]) for c in (view.h_lines, view.c_lines, view.up_lines) for i in (0, 1)]
+    return rows, texts, arrows
+
+
+def test_unrolled_reuses_its_items_across_windows_and_draws_each_as_a_fresh_view(long_window, qtbot):
+    """Seeking far shows the exact chunk, then the whole window: the view keeps the items of
+    both layouts (a bounded number on its plot, the other layout's hidden) and draws each
+    window exactly as a view built for it alone."""
+    from lstmviz.ui.views.unrolled import KEPT_LAYOUTS, UnrolledView
+
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Unrolled")
+    state.set_input_data(x)
+    seq = state.long
+    assert w.long_runner.wait(120)
+    name = state.model.layers[0].name
+    state.set_cursor(layer=name, unit=2)
+    counts = []
+    for step in (2222, 5, T - 1, 1500, 1000, 400):
+        state.set_cursor(step=step)
+        for refined in (False, True):
+            if refined:
+                seq.wait_prefetch()
+                w.long_runner.poll()
+            # no window computed on a thread while views are made and dropped below (a
+            # worker's garbage collection could end Qt objects off the GUI thread)
+            seq.wait_prefetch()
+            n = state.trace.layers[name].timesteps
+            assert n == (seq.window if refined or state.trace.start == 0
+                         else min(QUICK_STEPS, T - state.trace.start))  # the last chunk: 8 steps
+            fresh = UnrolledView()
+            fresh.set_overview(view.overviews)
+            fresh.set_data(state.model, state.trace, w._shown_inputs())
+            fresh.set_cursor(view.cursor)
+            got, want = _drawn(view), _drawn(fresh)
+            assert [r[0] for r in got[0]] == [r[0] for r in want[0]]
+            for (_, img, tr, vis), (_, img2, tr2, vis2) in zip(got[0], want[0]):
+                np.testing.assert_array_equal(img, img2)
+                assert tr == tr2 and vis and vis2
+            assert got[1] == want[1]
+            for a, b in zip(got[2], want[2]):
+                np.testing.assert_array_equal(a, b)
+            assert view.header.text() == fresh.header.text()
+            counts.append(len(view.plot.scene().items()))
+            fresh.deleteLater()
+            del fresh
+            gc.collect()  # here, on the GUI thread
+    assert len(view._statics) <= KEPT_LAYOUTS
+    # three layouts (a chunk, the last chunk, a window), then no new items
+    assert len(set(counts[4:])) == 1
+
+
+def test_a_far_seek_computes_its_window_once_the_seeking_pauses(long_window, qtbot):
+    """The exact chunk at once; the whole window's thread starts only when no seek came for
+    a moment (it would compete with the chunk's paint and with the next seeks of a drag)."""
+    w, x = long_window
+    state = w.state
+    _tab(w, "Over time")
+    state.set_input_data(x)
+    seq = state.long
+    assert w.long_runner.wait(120)
+    seq.wait_prefetch()
+    name = state.model.layers[0].name
+    for step in (2222, 1500, 700):  # a drag: no event loop between the seeks
+        state.set_cursor(step=step)
+        assert state.trace.layers[name].timesteps == QUICK_STEPS
+        assert seq.deferred == seq.start_of(step)
+        assert seq._fetcher is None or not seq._fetcher.is_alive()
+        assert seq.start_of(step) not in seq._cache
+    qtbot.waitUntil(lambda: state.trace.layers[name].timesteps == seq.window, timeout=60_000)
+    assert state.trace.start == seq.start_of(700) and seq.deferred is None
+    assert seq.start_of(2222) not in seq._cache  # the windows the drag left were not computed
+    # steps within one window not computed yet (playing fast, an export's frames) do not put
+    # its start off: the timer is started for the first of them only
+    starts = []
+    timer = w.long_runner.settle
+    original = timer.start
+    timer.start = lambda: (starts.append(seq.deferred), original())
+    for step in (1800, 1801, 1802, 1803, 2500):
+        state.set_cursor(step=step)
+    assert starts == [seq.start_of(1800), seq.start_of(2500)]
+
+
+def test_a_screenshot_at_a_far_step_shows_its_whole_window(long_window, tmp_path):
+    """``--screenshot --step N`` of a long input: the exact window around N, not only the
+    quick chunk a seek shows first."""
+    from lstmviz.ui.app import render
+
+    w, x = long_window
+    state = w.state
+    _tab(w, "Unrolled")
+    state.set_input_data(x)
+    seq = state.long
+    name = state.model.layers[0].name
+    out = render(w, tmp_path / "far.png", step=2222, size="1200x800")
+    assert out.exists() and state.cursor.step == 2222
+    assert state.trace.layers[name].timesteps == seq.window
+    assert state.trace.start <= 2222 < state.trace.start + seq.window

@@ -154,3 +154,25 @@ def test_rows_sharing_a_level_carry_their_names_over_their_blocks(view):
     assert {"encoder", "decoder", "encoder_input", "decoder_input"} <= names
     ticks = dict(view.plot.getAxis("left")._tickLevels[0])
     assert ticks[row(view, "encoder").y].startswith("encoder") and "decoder" in ticks[row(view, "encoder").y]
+
+
+def test_map_bytes_gives_pyqtgraphs_very_bytes(qapp):
+    """The rows' colours, searched once per value instead of once per channel: the same
+    bytes as ``ColorMap.map`` for every theme's maps, on stops, next to them and between."""
+    import pyqtgraph as pg
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.views.unrolled import map_bytes
+
+    rng = np.random.default_rng(0)
+    maps = [th.gate_cmap()] + [th.diverging_cmap(th.get(name)) for name in ("dark", "light", "projector")]
+    maps.append(pg.ColorMap([0, 0.1, 0.7, 1.0], [(0, 0, 0), (255, 10, 3), (3, 200, 40), (255, 255, 255)]))
+    maps.append(pg.ColorMap([0, 0.3, 1.0], [(0, 0, 0), (1, 2, 3), (255, 254, 7)]))  # uneven, inexact slopes
+    for cmap in maps:
+        pos = np.asarray(cmap.getStops(cmap.BYTE)[0], float)
+        x = np.clip(np.concatenate([rng.random(20000), pos, np.nextafter(pos, 2), np.nextafter(pos, -1),
+                                    [0.0, 1.0]]), 0, 1)
+        want = cmap.map(x, mode="byte")
+        got = map_bytes(cmap, x)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)

@@ -87,6 +87,8 @@ class LongSequence:
         self._quick: Trace | None = None
         self._wanted: int | None = None
         self._fetcher: threading.Thread | None = None
+        #: the window a quick chunk stands for, not started yet (``start_deferred``)
+        self.deferred: int | None = None
         self._cache: dict[int, object] = {}
         self._first: Trace | None = None
         self._summaries: dict = {}
@@ -169,8 +171,9 @@ class LongSequence:
 
         ``quick``: when that window is not computed yet, the exact ``QUICK_STEPS`` steps
         holding ``step`` (recomputed from the keyframe before it: a fraction of a window's
-        time) while the whole window is computed on a thread (``refinable`` says when it is
-        there); the views show the step at once and the window a moment later."""
+        time); the whole window is computed on a thread when ``start_deferred`` is called
+        (``refinable`` says when it is there); the views show the step at once and the
+        window a moment later."""
         step = max(0, min(int(step), self.steps - 1))
         if self.windowed is None:
             first = self.first_window()
@@ -186,7 +189,9 @@ class LongSequence:
             got = self._quick
             if got is None or got.start != q:
                 got = self._quick = self.windowed.window(q, min(q + QUICK_STEPS, self.steps))
-            self.prefetch(a)  # after the quick steps: a thread started first would compete with them
+            # the whole window once asked (``start_deferred``): a thread started now would
+            # compete with the quick steps and with the views drawing them
+            self.deferred = a
             return got, step - q
         if trace is None:
             trace = self.windowed.window(a, a + self.window)
@@ -230,8 +235,18 @@ class LongSequence:
             if a not in self._cache and self.windowed is not None:
                 self._store(a, self.windowed.window(a, min(a + self.window, self.steps)))
 
+    def start_deferred(self) -> None:
+        """Start computing the window a quick chunk stands for (``window_at(quick=True)``
+        leaves it to the caller: the main window asks once the seeking pauses and the step
+        is painted, ``ui/long_runner.py``)."""
+        a, self.deferred = self.deferred, None
+        if a is not None:
+            self.prefetch(a)
+
     def wait_prefetch(self, timeout: float = 60.0) -> None:
-        """Block until the windows asked for are computed (tests, benchmarks)."""
+        """Block until the windows asked for are computed, a deferred one too (tests,
+        benchmarks)."""
+        self.start_deferred()
         fetcher = self._fetcher
         if fetcher is not None:
             fetcher.join(timeout)

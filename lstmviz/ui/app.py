@@ -343,6 +343,8 @@ def render(window, out, step: int | None = None, size=None) -> Path:
         runner.wait()
     if step is not None:
         window.state.set_cursor(step=int(step))
+        if runner is not None:
+            runner.wait()  # the whole window around a far step, not only its quick chunk
     app.processEvents()
     check_drawn(window)
     out = Path(out)

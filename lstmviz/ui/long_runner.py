@@ -7,8 +7,10 @@ drawn at once. This runner starts ``run_pass`` and ``run_overviews`` on a thread
 releases the GIL: the window stays responsive), reads their progress on a timer, and when
 the pass ends asks the state for the exact window around the cursor (``follow_long``) and
 hands the overviews to the views (``MainWindow.push_overviews``). After a seek far away the
-state shows the exact chunk around the step at once; when the whole window, computed on a
-thread, is there, the timer asks the state for it. Nothing here computes.
+state shows the exact chunk around the step at once; the whole window is started on a
+thread ``SETTLE_MS`` later unless a seek into another window came meanwhile
+(``LongSequence.start_deferred``), and when it is there the timer asks the state for it.
+Nothing here computes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from __future__ import annotations
 import threading
 
 from PySide6 import QtCore, QtWidgets
+
+#: a seek far away: the whole window is started this long after the last seek (ms)
+SETTLE_MS = 20
 
 
 class LongRunner(QtCore.QObject):
@@ -40,8 +45,28 @@ class LongRunner(QtCore.QObject):
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(50)
         self.timer.timeout.connect(self.poll)
-        self.state.changed.connect(lambda _change: self._follow_state())
+        # after a seek far away, the whole window is computed once the seeking pauses: its
+        # thread would compete with the quick chunk's paint and with the next seeks of a drag
+        self.settle = QtCore.QTimer(self)
+        self.settle.setSingleShot(True)
+        self.settle.setInterval(SETTLE_MS)
+        self.settle.timeout.connect(self._start_deferred)
+        self._settling: int | None = None  # the window the settle timer is for
+        self.state.changed.connect(self._changed)
         self._follow_state()
+
+    def _changed(self, _change) -> None:
+        self._follow_state()
+        wanted = self.seq.deferred if self.seq is not None else None
+        if wanted is not None and (wanted != self._settling or not self.settle.isActive()):
+            # (re)started for another window: a drag's seeks keep putting it off; steps
+            # within the same window (playing, an export's frames) do not
+            self._settling = wanted
+            self.settle.start()
+
+    def _start_deferred(self) -> None:
+        if self.seq is not None:
+            self.seq.start_deferred()
 
     def _show(self, on: bool) -> None:
         self.showing = on
@@ -77,9 +102,12 @@ class LongRunner(QtCore.QObject):
             self.seq.cancel()
 
     def wait(self, timeout: float = 120.0) -> bool:
-        """Block until the worker is done (tests, screenshots, exports); then draw."""
+        """Block until the worker is done, and the whole window of a far seek is computed
+        (tests, screenshots, exports); then draw."""
         if self.worker is not None:
             self.worker.join(timeout)
+        if self.seq is not None:
+            self.seq.wait_prefetch(timeout)
         self.poll()
         return not self.busy()
 

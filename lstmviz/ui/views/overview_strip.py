@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.ui import theme as th
-from lstmviz.ui.views._common import ClickableImage, count_axis, count_ticks
+from lstmviz.ui.views._common import ClickableImage, cache_pixels, cosmetic_pen, count_axis, count_ticks
 
 #: Height of a strip in pixels, its step axis included (the exact window keeps the rest).
 HEIGHT = 62
@@ -43,7 +43,10 @@ class OverviewStrip:
         self.total = 1
         self.plot: pg.PlotItem | None = None
         self.image: ClickableImage | None = None
-        self.band: pg.LinearRegionItem | None = None
+        self.band: QtWidgets.QGraphicsRectItem | None = None
+        self.edges: QtWidgets.QGraphicsPathItem | None = None
+        self.rows = 1  # the strip's rows (units or layers)
+        self.region: tuple = ()  # the band's steps and rows as drawn
         self.line: pg.InfiniteLine | None = None
         self._theme: th.Theme | None = None
         self._left: tuple | None = None
@@ -61,12 +64,21 @@ class OverviewStrip:
         left.setWidth(AXIS_WIDTH)
         self.image = ClickableImage(on_click=self._clicked, axisOrder="row-major")
         self.plot.addItem(self.image)
-        self.band = pg.LinearRegionItem(movable=False)
+        # the window's band: a filled rectangle and its two edges, plain Qt items (moved at
+        # every seek: a pg.LinearRegionItem moves two lines that signal and repaint each)
+        self.band = QtWidgets.QGraphicsRectItem()
+        self.band.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
         self.band.setZValue(10)
         self.plot.addItem(self.band, ignoreBounds=True)
+        self.edges = QtWidgets.QGraphicsPathItem()
+        self.edges.setZValue(10)
+        self.plot.addItem(self.edges, ignoreBounds=True)
         self.line = pg.InfiniteLine(angle=90, movable=False)
         self.line.setZValue(11)
         self.plot.addItem(self.line, ignoreBounds=True)
+        # the image and axes change with the unit, not at a seek: copied under the moving
+        # band and line instead of painted again (a 512-unit strip is 512 x 512 pixels scaled)
+        cache_pixels(self.image, left, self.plot.getAxis("bottom"))
         if self._theme is not None:
             self.style(self._theme)
         if self._left is not None:
@@ -86,8 +98,7 @@ class OverviewStrip:
         fill = pg.mkColor(t.highlight)
         fill.setAlpha(60)
         self.band.setBrush(pg.mkBrush(fill))
-        for edge in self.band.lines:
-            edge.setPen(pg.mkPen(c, width=1))
+        self.edges.setPen(cosmetic_pen(c, 1))
 
     def set_visible(self, on: bool) -> None:
         if on == self.shown:
@@ -115,6 +126,7 @@ class OverviewStrip:
         self.set_visible(True)
         n = rows.shape[0]
         self.total = int(total)
+        self.rows = n
         self.image.setImage(np.ascontiguousarray(rows), autoLevels=False, levels=levels)
         self.image.setColorMap(cmap)
         self.image.setRect(QtCore.QRectF(-0.5, -0.5, self.total, n))
@@ -137,7 +149,16 @@ class OverviewStrip:
         """The exact window's steps ``start .. start + n - 1``; the current ``step``."""
         if not self.shown:
             return
-        self.band.setRegion((start - 0.5, start + n - 0.5))
+        a, b = start - 0.5, start + n - 0.5
+        if (a, b, self.rows) != self.region:
+            self.region = (a, b, self.rows)
+            lo, hi = -0.5, self.rows - 0.5  # the strip's rows: its whole height
+            self.band.setRect(QtCore.QRectF(a, lo, b - a, hi - lo))
+            path = QtGui.QPainterPath()
+            for x in (a, b):
+                path.moveTo(x, lo)
+                path.lineTo(x, hi)
+            self.edges.setPath(path)
         self.line.setPos(step)
 
     def _clicked(self, column: int, row: int) -> None:

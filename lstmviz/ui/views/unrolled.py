@@ -37,6 +37,74 @@ from lstmviz.ui.views.overview_strip import OverviewStrip
 SUB = 10         # image sub-pixels per column (cell + gap) when gaps are drawn
 
 
+def map_bytes(cmap: pg.ColorMap, x: np.ndarray) -> np.ndarray:
+    """``cmap.map(x, mode="byte")`` for a 1-d float64 ``x``, the very same bytes, several
+    times faster: pyqtgraph interpolates each of the 4 channels with its own ``np.interp``
+    (a binary search over the map's 256 stops per value and channel: 3.7 ms for a
+    64-feature input row of 256 steps). Here each value's stop is found once (from its
+    position on evenly spaced stops, checked against the stops) and NumPy's interpolation
+    is repeated as it computes it: the slope of the stop's interval in float64, times the
+    distance from the stop, plus the stop's colour; from the last stop on, its colour."""
+    pos, color = cmap.getStops(cmap.BYTE)
+    pos = np.asarray(pos, np.float64)
+    n = len(pos)
+    if (cmap.mapping_mode != cmap.CLIP or n < 2 or x.ndim != 1 or not np.all(np.isfinite(x))
+            or not (x.min(initial=pos[0]) >= pos[0])):
+        return cmap.map(x, mode="byte")
+    fp = np.asarray(color, np.float64)
+    # pos[j] <= x < pos[j + 1] (j = n - 1 past the last stop), as np.interp's search finds it
+    j = np.clip(((x - pos[0]) * ((n - 1) / (pos[-1] - pos[0]))).astype(np.intp), 0, n - 1)
+    j -= np.take(pos, j) > x
+    j += (j < n - 1) & (np.take(pos, np.minimum(j + 1, n - 1)) <= x)
+    found = ((j >= 0) & (np.take(pos, np.maximum(j, 0)) <= x)
+             & ((j == n - 1) | (np.take(pos, np.minimum(j + 1, n - 1)) > x)))
+    if not found.all():
+        j = np.searchsorted(pos, x, side="right") - 1  # stops far from evenly spaced
+    jj = np.minimum(j, n - 2)
+    slopes = (fp[1:] - fp[:-1]) / (pos[1:] - pos[:-1])[:, None]
+    out = np.take(slopes, jj, axis=0) * (x - np.take(pos, jj))[:, None] + np.take(fp, jj, axis=0)
+    out[j == n - 1] = fp[-1]  # on the last stop or past it (elsewhere on a stop: x - pos = 0)
+    return out.astype(color.dtype)
+
+
+KEPT_LAYOUTS = 4  # static sets kept for a long input's windows (the chunk, the window, ends)
+
+
+class _Static:
+    """One layout's static items: an image per row (``images``, ``rects``), the state and
+    output arrows, the cell outlines, the texts; children of one group on ``plot``, shown or
+    hidden together."""
+
+    def __init__(self, plot: pg.PlotItem):
+        self.group = pg.ItemGroup()
+        plot.addItem(self.group)
+        self.h_lines = pg.PlotCurveItem(connect="pairs")
+        self.c_lines = pg.PlotCurveItem(connect="pairs")
+        self.up_lines = pg.PlotCurveItem(connect="pairs")
+        self.heads = pg.ScatterPlotItem(pxMode=True)
+        self.outlines = QtWidgets.QGraphicsPathItem()
+        for it in (self.outlines, self.h_lines, self.c_lines, self.up_lines, self.heads):
+            self.add(it)
+        self.outlines.setZValue(2)
+        self.heads.setZValue(6)
+        self.texts: list[pg.TextItem] = []
+        self.images: dict[str, pg.ImageItem] = {}
+        self.rects: dict[str, QtCore.QRectF] = {}
+        self.id_texts: dict[str, list] = {}
+        self.lane_left = 0.0
+        self.legend = ""
+
+    def add(self, item) -> None:
+        self.group.addItem(item)
+
+    def set_visible(self, on: bool) -> None:
+        self.group.setVisible(on)
+
+    def remove(self, plot: pg.PlotItem) -> None:
+        plot.removeItem(self.group)
+        self.texts, self.images, self.rects, self.id_texts = [], {}, {}, {}
+
+
 class UnrolledView(TraceView):
     title = "Unrolled"
 
@@ -74,18 +142,15 @@ class UnrolledView(TraceView):
         self.legend.setWordWrap(True)
         lay.addWidget(self.legend)
 
-        # Static items, re-filled in set_data.
-        self.h_lines = pg.PlotCurveItem(connect="pairs")
-        self.c_lines = pg.PlotCurveItem(connect="pairs")
-        self.up_lines = pg.PlotCurveItem(connect="pairs")
-        self.heads = pg.ScatterPlotItem(pxMode=True)
-        self.outlines = QtWidgets.QGraphicsPathItem()
-        for it in (self.outlines, self.h_lines, self.c_lines, self.up_lines, self.heads):
-            self.plot.addItem(it)
-        self.outlines.setZValue(2)
-        self.heads.setZValue(6)
-        self.texts: list[pg.TextItem] = []
-        self.images: dict[str, pg.ImageItem] = {}
+        # Static items (arrows, outlines, texts, an image per row), built in set_data: one
+        # set per layout; a long input's windows reuse theirs (``_Static``).
+        self._statics: dict = {}  # layout signature -> _Static (long windows), newest last
+        self.static = _Static(self.plot)
+        self.lane_left = 0.0
+        self._ranges: tuple = ()
+        self._strip_key: tuple = ()
+        self._align_key: tuple = ()
+        self._ticks: list = []
         # Cursor items: the current column, the selected row, the selected cell.
         self.column_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 3), z=20)
         self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
@@ -95,9 +160,21 @@ class UnrolledView(TraceView):
         self.apply_theme(self.theme)
         self._show_empty()
 
+    # the active set's items, as the rest of the view and the tests read them
+    h_lines = property(lambda self: self.static.h_lines)
+    c_lines = property(lambda self: self.static.c_lines)
+    up_lines = property(lambda self: self.static.up_lines)
+    heads = property(lambda self: self.static.heads)
+    outlines = property(lambda self: self.static.outlines)
+    texts = property(lambda self: self.static.texts)
+    images = property(lambda self: self.static.images)
+
     # -- theme ----------------------------------------------------------------------------
     def apply_theme(self, theme: th.Theme) -> None:
         self.theme = t = theme
+        self._drop_statics()
+        self._ranges = self._strip_key = self._align_key = ()
+        self._ticks = []
         self.glw.setBackground(t.background)
         th.style_plot(self.plot, t, bottom="input step  t")
         self.plot.getAxis("left").setStyle(tickFont=t.font(1.0, bold=True))
@@ -124,17 +201,16 @@ class UnrolledView(TraceView):
         self._inputs = inputs
         self._overview_stale = False
         self._color_key = None
-        for img in self.images.values():
-            self.plot.removeItem(img)
-        for txt in self.texts:
-            self.plot.removeItem(txt)
-        self.images, self.texts = {}, []
         lay = layout(model, trace, inputs)
         self.rows, self.domains, self.offsets = lay.rows, lay.domains, lay.offsets
         T = self.T = lay.T
         longest = max(self.domains)
         self.gap = lay.cell_gap
         self.sub = SUB if self.gap else 1
+        # a long input's window: the static items of a window of this layout, if drawn before
+        # (the exact chunk after a seek and the whole window take turns: two layouts)
+        sig = self._signature(lay) if getattr(trace, "total_steps", None) else None
+        reused = self._use_static(sig)
         y = lay.top
         for row in self.rows:
             if row.kind == "input" and row.data is not None:
@@ -155,30 +231,94 @@ class UnrolledView(TraceView):
         for row in self.rows:
             if row.kind != "input":
                 row.levels = rnn_levels
+            if reused:
+                row.image = self.images[row.key]
+                row.rect = self.static.rects[row.key]
+                if row.key in self.static.id_texts:
+                    row.id_texts = self.static.id_texts[row.key]
+                continue
             img = pg.ImageItem(axisOrder="row-major")
             img.setZValue(1)
-            self.plot.addItem(img)
+            self.static.add(img)
             if row.kind == "last":
                 row.rect = QtCore.QRectF(row.offset - 0.5 + self.gap / 2, row.y - ROW_H / 2, row.T - self.gap, ROW_H)
             else:
                 row.rect = QtCore.QRectF(row.offset - 0.5, row.y - ROW_H / 2, row.T, ROW_H)
             row.image = img
             self.images[row.key] = img
-        self.colorbar.setLevels(rnn_levels)
-        self._build_static()
+            self.static.rects[row.key] = row.rect
+        if tuple(self.colorbar.levels()) != tuple(rnn_levels):
+            self.colorbar.setLevels(rnn_levels)
+        if reused:
+            self.lane_left = self.static.lane_left
+        else:
+            self._build_static()
+            self.static.lane_left = self.lane_left
+            self.static.id_texts = {r.key: r.id_texts for r in self.rows if hasattr(r, "id_texts")}
+            if sig is not None:
+                self._statics[sig] = self.static
         # Axes: row names on the left, input steps below (per block of columns).
         self._row_ticks(self.cursor.unit if self.cursor is not None else 0)
-        self._align_strip()
+        align = (tuple(self.strip_keys), tuple(r.label for r in self.rows), id(self.theme))
+        if align != self._align_key:  # the same names again: the strip's axis stays
+            self._align_key = align
+            self._align_strip()
         stateful = any(r.ref is not None and r.ref.layer.config.get("stateful") for r in self.rows)
         left = -0.5 - (max(1.4, longest * 0.08) if stateful else 0.15)
         left = min(left, self.lane_left - 0.15)
-        self.vb.setRange(xRange=(left, T - 0.35), yRange=(-ROW_H / 2 - 0.15, y - ROW_GAP + 0.15 - ROW_H / 2 + 0.4),
-                         padding=0)
+        ranges = ((left, T - 0.35), (-ROW_H / 2 - 0.15, y - ROW_GAP + 0.15 - ROW_H / 2 + 0.4))
+        if ranges != self._ranges:  # the same again would still update the view's transforms
+            self._ranges = ranges
+            self.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
         o = self.start
         count_axis(self.plot.getAxis("bottom"), T, ticks=[
             (off + c, str(int(label) + o) if o else label) for off, length in zip(self.offsets, self.domains)
             for c, label in step_ticks(length, width=T)])
-        self._legend_text()
+        if not reused:
+            self.static.legend = self._legend_text()
+        self.legend.setText(self.static.legend)  # (the same text again: QLabel does nothing)
+
+    def _signature(self, lay) -> tuple:
+        """What a long input's window draws besides the numbers: two windows with the same
+        signature have the same arrows, outlines, texts and row rectangles."""
+        rows = tuple((r.key, r.kind, r.label, r.y, r.offset, r.T, r.domain, r.backwards, r.units,
+                      tuple(r.sources), tuple(r.states_from), tuple(r.final_cols or ()),
+                      r.ids is not None, r.mask is not None) for r in lay.rows)
+        return (id(self.model), rows, tuple(lay.domains), tuple(lay.offsets), lay.T, lay.cell_gap)
+
+    def _use_static(self, sig) -> bool:
+        """Show the static set drawn before for ``sig`` (True: its items are reused), or a
+        new empty one to build (False; kept under ``sig`` once built, unless ``sig`` is
+        None: a full trace's set is dropped with the next one)."""
+        got = self._statics.pop(sig, None) if sig is not None else None
+        if got is not None:
+            self._statics[sig] = got  # the most recently used last
+            if got is not self.static:
+                self._hide(self.static)
+                got.set_visible(True)
+                self.static = got
+            return True
+        self._hide(self.static)
+        if sig is None:
+            self._drop_statics()
+        while len(self._statics) >= KEPT_LAYOUTS:
+            self._statics.pop(next(iter(self._statics))).remove(self.plot)
+        self.static = _Static(self.plot)
+        return False
+
+    def _hide(self, static: _Static) -> None:
+        """Hide a kept set; remove one that is not kept."""
+        if any(s is static for s in self._statics.values()):
+            static.set_visible(False)
+        else:
+            static.remove(self.plot)
+
+    def _drop_statics(self) -> None:
+        """Remove every kept set (a new theme, a full trace)."""
+        statics = list(self._statics.values())
+        self._statics.clear()
+        for static in statics:
+            static.remove(self.plot)
 
     def _row_ticks(self, unit: int) -> None:
         labels: dict[float, list[str]] = {}  # rows on one level: their names, left to right
@@ -193,7 +333,10 @@ class UnrolledView(TraceView):
             # rows sharing a level also carry their names over their blocks (_build_static)
             text = " · ".join(texts)
             return text if len(texts) == 1 or len(text) <= 40 else f"{texts[0]}  (+{len(texts) - 1} more)"
-        self.plot.getAxis("left").setTicks([[(y, joined(t)) for y, t in labels.items()], []])
+        ticks = [[(y, joined(t)) for y, t in labels.items()], []]
+        if ticks != self._ticks:  # the same names again (another window): the axis stays drawn
+            self._ticks = ticks
+            self.plot.getAxis("left").setTicks(ticks)
 
     def _build_static(self) -> None:
         t = self.theme
@@ -360,11 +503,11 @@ class UnrolledView(TraceView):
         item.setPos(*pos)
         if z is not None:
             item.setZValue(z)
-        self.plot.addItem(item)
+        self.static.add(item)
         self.texts.append(item)
         return item
 
-    def _legend_text(self):
+    def _legend_text(self) -> str:
         t = self.theme
         cm = th.diverging_cmap(t)
         neg, pos = cm.map(0.05, mode="qcolor").name(), cm.map(0.95, mode="qcolor").name()
@@ -387,7 +530,7 @@ class UnrolledView(TraceView):
         if len(self.domains) > 1:
             parts.append("each block of columns is one time axis")
         parts.append("click a cell to go there")
-        self.legend.setText("  ·  ".join(parts))
+        return "  ·  ".join(parts)
 
     # -- cursor ---------------------------------------------------------------------------
     def set_cursor(self, cursor: Cursor) -> None:
@@ -404,7 +547,9 @@ class UnrolledView(TraceView):
             self._color_key = key
             self._recolour(cursor, sel)
             self._row_ticks(cursor.unit)
-            if self.strip_keys:
+            strip = (id(self.overviews), tuple(self.strip_keys), cursor.unit, self.strip_levels, id(self.theme))
+            if self.strip_keys and strip != self._strip_key:  # another window: the same strip
+                self._strip_key = strip
                 total = next(iter(self.overviews.values())).total
                 self.strip.show_rows(scale.unit_rows(self.overviews, self.strip_keys, cursor.unit), total,
                                      th.diverging_cmap(self.theme), self.strip_levels)
@@ -564,7 +709,7 @@ class UnrolledView(TraceView):
     def _map(cmap: pg.ColorMap, vals: np.ndarray, levels) -> np.ndarray:
         lo, hi = levels
         norm = np.clip((np.asarray(vals, np.float64) - lo) / (hi - lo), 0.0, 1.0)
-        flat = cmap.map(norm.ravel(), mode="byte")
+        flat = map_bytes(cmap, norm.ravel())
         return np.ascontiguousarray(flat.reshape(norm.shape + (4,)).astype(np.uint8))
 
     # -- clicks ---------------------------------------------------------------------------
