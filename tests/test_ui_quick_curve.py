@@ -71,25 +71,30 @@ def test_line_pixels_equal_pyqtgraphs(qtbot):
 
     x = np.arange(60, dtype=float)
     y = np.exp(-x / 15.0) * (1.5 + np.sin(x / 3.0))
-    for width in (1, 3):
-        images = []
-        for quick in (False, True):
-            w = _plot(qtbot, log=True)
-            w.plotItem.vb.setRange(xRange=(0, 60), yRange=(-2, 0.5), padding=0)
-            pen = pg.mkPen("#e69f00", width=width)
-            if quick:
-                c = QuickCurve(pen=pen)
-                w.plotItem.addItem(c)
-                c.setData(x, y)
-            else:
-                w.plotItem.plot(x, y, pen=pen)
-            images.append(w.grab().toImage())
-        a, b = images
-        assert a.size() == b.size()
-        px = [(i, j) for i in range(a.width()) for j in range(a.height())]
-        line = sum(a.pixel(i, j) != a.pixel(0, 0) for i, j in px)
-        diff = sum(a.pixel(i, j) != b.pixel(i, j) for i, j in px)
-        assert line > 200 * width
-        # one path here, segments there (pyqtgraph's choice for wide pens): a wide line's
-        # joins may differ by a pixel or two; a thin line is the same to the pixel
-        assert diff == 0 if width == 1 else diff <= 0.02 * line
+    before = pg.getConfigOption("antialias")
+    try:
+        for width, smooth in ((1, False), (3, False), (1, True), (3, True)):
+            pg.setConfigOptions(antialias=smooth)  # as the app sets it (True), or pyqtgraph's default
+            images = []
+            for quick in (False, True):
+                w = _plot(qtbot, log=True)
+                w.plotItem.vb.setRange(xRange=(0, 60), yRange=(-2, 0.5), padding=0)
+                pen = pg.mkPen("#e69f00", width=width)
+                if quick:
+                    c = QuickCurve(pen=pen)
+                    w.plotItem.addItem(c)
+                    c.setData(x, y)
+                else:
+                    w.plotItem.plot(x, y, pen=pen)
+                images.append(w.grab().toImage())
+            a, b = images
+            assert a.size() == b.size()
+            px = [(i, j) for i in range(a.width()) for j in range(a.height())]
+            line = sum(a.pixel(i, j) != a.pixel(0, 0) for i, j in px)
+            diff = sum(a.pixel(i, j) != b.pixel(i, j) for i, j in px)
+            assert line > 200 * width
+            # one path here, segments there (pyqtgraph's choice for wide pens): a wide line's
+            # joins may differ by a pixel or two; a thin line is the same to the pixel
+            assert diff == 0 if width == 1 else diff <= 0.02 * line
+    finally:
+        pg.setConfigOptions(antialias=before)

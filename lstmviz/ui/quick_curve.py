@@ -39,7 +39,7 @@ class QuickCurve(pg.GraphicsObject):
         self.opts = {"pen": pg.mkPen(pen if pen is not None else (200, 200, 200)), "symbol": symbol,
                      "size": symbol_size,
                      "brush": pg.mkBrush(symbol_brush if symbol_brush is not None else (50, 50, 150)),
-                     "antialias": False}
+                     "antialias": bool(pg.getConfigOption("antialias"))}  # as PlotDataItem takes it
         self._log_y = False
         self._raw: tuple[np.ndarray, np.ndarray] | None = None   # as given
         self._x = self._y = np.empty(0)                            # as drawn (log10 of y on a log axis)
@@ -167,6 +167,7 @@ class QuickCurve(pg.GraphicsObject):
     def paint(self, p: QtGui.QPainter, *args) -> None:
         if self._path.isEmpty():
             return
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, self.opts["antialias"])
         p.setPen(self.opts["pen"])
         p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
         p.drawPath(self._path)
