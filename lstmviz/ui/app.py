@@ -185,6 +185,28 @@ def _app(offscreen: bool):
     return app
 
 
+_collector = None
+
+
+def collect_on_gui_thread():
+    """Python's cyclic garbage collector run by a timer on the window's thread only
+    (pyqtgraph's ``GarbageCollector``: automatic collection off, each generation collected
+    when it passed its threshold, checked every half second). Otherwise a collection runs
+    in whichever thread allocates when a threshold is passed: the engine's threads (a long
+    input's window, the gradient views' probe) would then delete cycles of Qt objects the
+    window dropped (an Unrolled layout's items, a closed dialog) away from the thread that
+    owns them, which Qt does not allow (a test once hung so). The collector of the first
+    call, kept; the Train tab's ``gc.freeze`` while it plays works as before. Only for the
+    app's own process (``run_app``): a notebook's kernel outlives its Qt event loop, and
+    with automatic collection off its cycles would never be collected."""
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=0.5)
+    return _collector
+
+
 def app_icon():
     """The application icon (``lstmviz/icons``: the SVG, and a 256 px PNG where SVG fails)."""
     from PySide6 import QtGui
@@ -374,6 +396,7 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
     if headless:
         os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
     app = _app(offscreen=headless)
+    collect_on_gui_thread()  # the app's process: its event loop runs as long as it lives
     from lstmviz.errors import LstmvizError
 
     holder: dict = {}
