@@ -28,6 +28,7 @@ from PySide6 import QtCore, QtWidgets
 from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_facts, signed_log, squashed_gates
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import theme as th
+from lstmviz.ui.plot_tools import set_ticks
 
 DECADES = 4.0
 TABS = ("dh", "connectivity", "gates", "updates")
@@ -354,15 +355,15 @@ class GradViews(QtCore.QObject):
         units, steps = img.shape
         self.heat_image.setRect(QtCore.QRectF(-0.5, -0.5, steps, units))
         self._set_range(self.heat_plot, xRange=(-0.5, steps - 0.5), yRange=(-0.5, units - 0.5), padding=0)
-        _set_ticks(self.heat_plot.getAxis("left"), _int_ticks(units))
-        _set_ticks(self.heat_plot.getAxis("bottom"), _int_ticks(steps))
+        set_ticks(self.heat_plot.getAxis("left"), _int_ticks(units))
+        set_ticks(self.heat_plot.getAxis("bottom"), _int_ticks(steps))
         # the ends of the bar (+-m) are said in the caption: pyqtgraph drops labels there
         if self.scale_combo.currentIndex() == 0:
             marks = [(1 - k / DECADES, m * 10.0 ** -k) for k in range(1, int(DECADES))]
         else:
             marks = [(0.75, 0.75 * m), (0.5, 0.5 * m), (0.25, 0.25 * m)]
         ticks = [(0.0, "0")] + [(p, f"+{v:.0e}") for p, v in marks] + [(-p, f"\u2212{v:.0e}") for p, v in marks]
-        _set_ticks(self.heat_bar.axis, [ticks, []])
+        set_ticks(self.heat_bar.axis, [ticks, []])
         name = html.escape(v.ref.label) if v.ref else "no recurrent layer"
         th.set_title(self.heat_plot,
                      self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, validation sample {v.sample}"),
@@ -385,7 +386,7 @@ class GradViews(QtCore.QObject):
             self.conn_curve.setData(t, pos(c))
             c0 = v.connectivity0
             self.conn_curve0.setData(t if c0 is not None else [], pos(c0) if c0 is not None else [])
-            _set_ticks(self.conn_plot.getAxis("bottom"), _int_ticks(len(c)))
+            set_ticks(self.conn_plot.getAxis("bottom"), _int_ticks(len(c)))
         th.set_title(self.conn_plot, self.theme.subscripts(
             f"How much y<sub>T</sub> depends on x<sub>t</sub>, validation sample {v.sample}"),
             color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
@@ -438,7 +439,7 @@ class GradViews(QtCore.QObject):
                                         np.repeat(m0, 2))
             self.sat_points[key].setData(st.low, st.high)
         self._set_range(self.mean_plot, xRange=(-0.6, units - 0.4), yRange=(0, 1.0), padding=0.02)
-        _set_ticks(self.mean_plot.getAxis("bottom"), _int_ticks(units))
+        set_ticks(self.mean_plot.getAxis("bottom"), _int_ticks(units))
         size = f"{self.theme.pt(1.05)}pt"
         th.set_title(self.mean_plot, "Mean per unit (lines: update 0)", color=self.theme.foreground, size=size)
         th.set_title(self.sat_plot, "Saturation, one point per unit", color=self.theme.foreground, size=size)
@@ -481,9 +482,9 @@ class GradViews(QtCore.QObject):
                 xs.append(weights.index(b.weight) * (k + 1) + keys.index(key))
                 hs.append(np.log10(b.ratio) - floor)
             bars.setOpts(x=xs, height=hs, y0=[floor] * len(xs))
-        _set_ticks(self.upd_plot.getAxis("bottom"),
+        set_ticks(self.upd_plot.getAxis("bottom"),
                    [[(w * (k + 1) + (k - 1) / 2, WEIGHT_LABELS.get(name, name)) for w, name in enumerate(weights)], []])
-        _set_ticks(self.upd_plot.getAxis("left"),
+        set_ticks(self.upd_plot.getAxis("left"),
                    [[(float(e), f"{10.0 ** e:g}") for e in range(floor, top + 1)], []])
         if blocks:
             self._set_range(self.upd_plot, xRange=(-0.8, len(weights) * (k + 1) - 1.2),
@@ -509,13 +510,6 @@ class GradViews(QtCore.QObject):
         finally:
             self._all = False
         return forget_facts(self.view) if self.view is not None else {}
-
-
-def _set_ticks(axis: pg.AxisItem, levels) -> None:
-    """``axis.setTicks(levels)`` unless it shows them already: pyqtgraph lays the axis out
-    and draws it again (1-2 ms) for the same ticks."""
-    if axis._tickLevels != levels:
-        axis.setTicks(levels)
 
 
 def _int_ticks(n: int, most: int = 12) -> list:

@@ -32,6 +32,7 @@ from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
+from lstmviz.ui.plot_tools import cache_pixels, paints_nothing, set_ticks
 from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.train_user_box import TimeScrub, UserBox
 
@@ -54,7 +55,6 @@ class TrainPanel(QtWidgets.QWidget):
         self._drawn: tuple[int, int] | None = None       # (generation, update) drawn
         self._since: tuple[int, int, int] | None = None  # the history the curves hold (View.since)
         self._series = {k: Series() for k in ("loss", "norm", "epoch", "val")}
-        self._ticks: dict[int, object] = {}              # the ticks each axis was given last
         self._frames: dict[int, tuple] = {}              # the range each plot's frame holds
         self._stages: list = []                          # the rest of a new update's drawing
         self._changed: dict[str, bool] = {}              # which series the last update changed
@@ -211,9 +211,8 @@ class TrainPanel(QtWidgets.QWidget):
             _keep_pixels(curve)
         # containers that paint nothing themselves (their children do): Qt then neither asks
         # their bounds (pyqtgraph's Python boundingRect, ~40 calls a redraw) nor their paint
-        for item in [self.plots.ci, self.legend, self.step_legend] + [
-                x for plot in (self.loss_plot, self.step_plot, self.norm_plot) for x in (plot, plot.titleLabel)]:
-            item.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        plots = (self.loss_plot, self.step_plot, self.norm_plot)
+        paints_nothing(self.plots.ci, self.legend, self.step_legend, *plots, *(p.titleLabel for p in plots))
         self.window_ref = None
         # the curves, then the gradient views (ui/grad_views.py), as tabs
         self.plot_tabs = QtWidgets.QTabWidget()
@@ -637,11 +636,10 @@ class TrainPanel(QtWidgets.QWidget):
                 self.curve_dc.setData(t, positive(v.dc_norm))
             else:
                 self.curve_dc.setData([], [])
+            self._sync_step_legend(v.dc_norm is not None)
         else:
             self.curve_dh.setData([], [])
             self.curve_dc.setData([], [])
-        if v.dh_norm is not None:
-            self._sync_step_legend(v.dc_norm is not None)
         steps = [a for a in (v.dh_norm, v.dc_norm, self._pinned) if a is not None and len(a)]
         lo, hi = value_range([positive(a) for a in steps])
         self._place(self.step_plot, lo, hi, max(max((len(a) for a in steps), default=0) - 1, 1))
@@ -691,17 +689,12 @@ class TrainPanel(QtWidgets.QWidget):
         most = max(1, int(plot.vb.height() / (1.25 * line)))
         ticks = None if frame is None else log_tick_list(10.0 ** (frame[1] / 4 + 0.05), 10.0 ** (frame[2] / 4 - 0.05),
                                                          most)
-        self._set_ticks(plot.getAxis("left"), ticks)
+        set_ticks(plot.getAxis("left"), ticks)
         # counts along x (updates, steps): whole numbers only, no minor ticks: pyqtgraph's
         # own three levels of ticks take ~1.7 ms of Python to lay out at each new range
         if frame is not None:
             wide = max(2, int(plot.vb.width() / (6 * self.theme.pt() * 4 / 3)))
-            self._set_ticks(plot.getAxis("bottom"), count_tick_list(frame[0], wide))
-
-    def _set_ticks(self, axis, ticks) -> None:
-        if self._ticks.get(id(axis), False) != ticks:
-            self._ticks[id(axis)] = ticks
-            axis.setTicks(ticks)
+            set_ticks(plot.getAxis("bottom"), count_tick_list(frame[0], wide))
 
     def _show_frame(self, plot) -> None:
         """The plot's range: its frame, unless the user has panned or zoomed it (with
@@ -814,7 +807,7 @@ def _keep_pixels(item) -> None:
     """``item`` and everything in it (a legend: its samples and rich-text labels) painted
     from pixmaps: a curve moving under it repaints it, and drawing its text every time costs
     more than the curve."""
-    item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    cache_pixels(item)
     for child in item.childItems():
         _keep_pixels(child)
 

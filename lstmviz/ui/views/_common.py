@@ -25,6 +25,7 @@ from lstmviz.app.cell_ref import (  # noqa: F401
 )
 from lstmviz.engine.layers import InputLayer, TimeDistributed
 from lstmviz.ui import theme as th
+from lstmviz.ui.plot_tools import cache_pixels, paints_nothing  # noqa: F401 (the views import them from here)
 
 # Every view draws arrays as (rows, columns): set once, idempotent.
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -63,24 +64,6 @@ def set_levels(colorbar: pg.ColorBarItem, levels) -> None:
     levels = (float(levels[0]), float(levels[1]))
     if tuple(colorbar.levels()) != levels:
         colorbar.setLevels(levels)
-
-
-def cache_pixels(*items: QtWidgets.QGraphicsItem) -> None:
-    """Keep each item's last painting as a pixmap (device coordinates): an item that does
-    not change, under a cursor line that moves over it, is then copied instead of painted
-    again (a heatmap's scaled image, an axis's ticks and labels, a curve of 200 points);
-    the item's own ``update()`` (new data, new range) paints it anew."""
-    for item in items:
-        item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-
-def paints_nothing(*items: QtWidgets.QGraphicsItem) -> None:
-    """Mark containers that paint nothing themselves (a plot, its title row, a layout:
-    their children paint): Qt then neither asks their bounds (pyqtgraph's Python
-    ``boundingRect``, ~5 us a call with the binding's) nor calls their paint at every
-    repaint of their view."""
-    for item in items:
-        item.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
 
 
 class GridAxis(pg.AxisItem):

@@ -1,0 +1,37 @@
+"""Plots drawn again only where something changed: helpers shared by the views
+(``ui/views``), the Train tab and its gradient views.
+
+pyqtgraph repaints an item's whole area, asks every item's bounds in Python at each repaint,
+and lays an axis out and draws it anew whenever it is given ticks, even the same ones. These
+three calls tell Qt and pyqtgraph what did not change.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6 import QtWidgets
+
+
+def cache_pixels(*items: QtWidgets.QGraphicsItem) -> None:
+    """Keep each item's last painting as a pixmap (device coordinates): an item that does
+    not change, under a cursor line that moves over it, is then copied instead of painted
+    again (a heatmap's scaled image, an axis's ticks and labels, a curve of 200 points);
+    the item's own ``update()`` (new data, new range) paints it anew."""
+    for item in items:
+        item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def paints_nothing(*items: QtWidgets.QGraphicsItem) -> None:
+    """Mark containers that paint nothing themselves (a plot, its title row, a layout:
+    their children paint): Qt then neither asks their bounds (pyqtgraph's Python
+    ``boundingRect``, ~5 us a call with the binding's) nor calls their paint at every
+    repaint of their view."""
+    for item in items:
+        item.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+
+
+def set_ticks(axis: pg.AxisItem, levels) -> None:
+    """``axis.setTicks(levels)`` unless it shows them already (``None``: pyqtgraph's own):
+    pyqtgraph lays the axis out and draws it again (1-2 ms) for the same ticks."""
+    if axis._tickLevels != levels:
+        axis.setTicks(levels)
