@@ -209,6 +209,34 @@ def test_a_long_sequence_shows_its_first_window_then_any_window_exactly(traced):
     assert ov.lo.shape == (1024, 6) and st.n == T
 
 
+def test_the_next_window_is_computed_ahead_when_stepping_forward_not_after_a_seek():
+    """Playing on prefetches the window ahead; a seek (and its whole window coming in)
+    starts no thread for a window nobody asked for."""
+    from lstmviz.app.long_sequence import LongSequence
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})], seed=2)
+    x = np.random.default_rng(1).normal(size=(1, 3000, 2)).astype(np.float32)
+    ls = LongSequence(model, x, window=256, every=64)
+    assert ls.run_pass()
+    hop = ls.window // 2
+    step = 1500
+    win, _ = ls.window_at(step)  # a seek: that window only
+    ls.wait_prefetch()
+    assert sorted(ls._cache) == [win.start]
+    ls.window_at(step)  # the same step again (a refinement): still nothing ahead
+    ls.wait_prefetch()
+    assert sorted(ls._cache) == [win.start]
+    ls.window_at(step + 1)  # one step on: the window ahead is computed on a thread
+    ls.wait_prefetch()
+    assert sorted(ls._cache) == [win.start, ls.start_of(step + 1 + hop)]
+    ahead = ls._cache[ls.start_of(step + 1 + hop)]
+    full = model.trace(x)
+    name = model.layers[0].name
+    np.testing.assert_array_equal(ahead[name].steps["c"], full[name].steps["c"][:, ahead.start:ahead.start + 256])
+    ls.window_at(100)  # back: a seek, nothing ahead
+    ls.wait_prefetch()
+    assert ls.start_of(100 + hop) not in ls._cache
+
+
 def test_cancelling_the_pass_keeps_the_first_window():
     from lstmviz.app.long_sequence import LongSequence
     model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})])

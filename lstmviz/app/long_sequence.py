@@ -90,6 +90,7 @@ class LongSequence:
         #: the window a quick chunk stands for, not started yet (``start_deferred``)
         self.deferred: int | None = None
         self._cache: dict[int, object] = {}
+        self._last_step: int | None = None  # the step window_at was last asked for
         self._first: Trace | None = None
         self._summaries: dict = {}
         #: (layer, key) -> ``scale.Overview`` of sample 0, once ``run_overviews`` ran
@@ -175,6 +176,7 @@ class LongSequence:
         (``refinable`` says when it is there); the views show the step at once and the
         window a moment later."""
         step = max(0, min(int(step), self.steps - 1))
+        last, self._last_step = self._last_step, step
         if self.windowed is None:
             first = self.first_window()
             return first, min(step, self.window - 1)  # (None, ..) before a backward pass
@@ -196,8 +198,13 @@ class LongSequence:
         if trace is None:
             trace = self.windowed.window(a, a + self.window)
         self._store(a, trace)
-        nxt = self.start_of(step + self.window // 2)  # playing on: the next window ahead
-        if nxt != a and nxt not in self._cache:
+        # stepping forward (playing, the arrow key): the next window ahead. Not after a
+        # seek, nor when the whole window comes in: a thread computing a window nobody
+        # asked for takes the interpreter lock in turns with the next seek's views
+        # (a seek at 512 units measured ~1.6x as long beside it)
+        forward = last is not None and 0 < step - last <= self.window // 2
+        nxt = self.start_of(step + self.window // 2)
+        if forward and nxt != a and nxt not in self._cache:
             self.prefetch(nxt)
         return trace, step - a
 
