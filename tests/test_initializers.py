@@ -1,6 +1,7 @@
 """Initializers draw from Keras' distributions (the draws are lstmviz's own, not Keras' bits)."""
 
 import numpy as np
+import pytest
 
 from lstmviz.engine import initializers as I
 
@@ -66,3 +67,22 @@ def test_kept_weights_are_those_set_after_a_build_from_the_seed():
     assert [w.tobytes() for l in new.layers for w in l.weights] == [w.tobytes() for l in ref.layers for w in l.weights]
     assert np.array_equal(new.layers[0].weights[1], keep[0][1])  # the first layer kept its weights
     assert not np.array_equal(new.layers[2].weights[1], keep[2][1])  # the last one's input changed
+
+
+def test_the_orthogonal_draw_has_the_bits_of_lapacks_qr_on_every_blas_thread_count():
+    """The draw runs its QR on one BLAS thread (faster beside a busy core): the very
+    numbers numpy's QR gives on the pool's usual count."""
+    from lstmviz.engine import blas
+    if blas.threads() is None:
+        pytest.skip("no OpenBLAS found")
+    before = blas.threads()
+    try:
+        blas.set_threads(2)
+        for shape in ((128, 512), (512, 128), (64, 256)):
+            a = np.random.default_rng(5).normal(0.0, 1.0, (max(shape), min(shape)))
+            q, r = np.linalg.qr(a)  # two threads
+            q *= np.sign(np.diag(r))
+            want = (q.T if shape[0] < shape[1] else q).reshape(shape).astype(np.float32)
+            np.testing.assert_array_equal(I.make("orthogonal", shape, np.random.default_rng(5)), want)
+    finally:
+        blas.set_threads(before)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lstmviz.engine import blas
 from lstmviz.errors import LstmvizError
 
 
@@ -114,7 +115,10 @@ def orthogonal(shape, rng):
     rows = shape[0]
     cols = int(np.prod(shape[1:]))
     a = rng.normal(0.0, 1.0, _orthogonal_flat(shape))
-    q, r = np.linalg.qr(a)
+    # on one BLAS thread: the same bits (tested), and OpenBLAS's second thread made a
+    # 512 x 128 QR ~6x slower (18 ms instead of 3) whenever the other core was busy
+    with blas.single_threaded():
+        q, r = np.linalg.qr(a)
     q *= np.sign(np.diag(r))
     if rows < cols:
         q = q.T
