@@ -6,9 +6,11 @@ and re-exported here for the views.
 from __future__ import annotations
 
 import re
+import weakref
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.cell_ref import (  # noqa: F401
@@ -46,9 +48,53 @@ def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
 def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, ticks=None) -> None:
     """An axis of counts: whole-number ticks only (``ticks`` or ``count_ticks``) and never
     an SI scale factor in its label (pyqtgraph writes "unit (x0.001)" over a range of 1).
-    The same ticks again (an edit that kept the steps) leave the axis as it is: pyqtgraph
-    would draw it anew (~1 ms an axis)."""
-    levels = [ticks if ticks is not None else count_ticks(n, first, max_ticks), []]
+
+    No more labels than the axis has room for side by side (pyqtgraph draws every label of
+    its first level, overlapping: "3115031200" under a narrow heatmap of a long input's
+    window): ``count_ticks`` gets fewer ticks, given ``ticks`` are thinned to every 2nd,
+    5th, ... one; again when the axis is resized. The same ticks again (an edit that kept
+    the steps) leave the axis as it is: pyqtgraph would draw it anew (~1 ms an axis)."""
+    axis._lstmviz_counts = (n, first, max_ticks, ticks)
+    if not getattr(axis, "_lstmviz_refit", False):
+        axis._lstmviz_refit = True
+        ref = weakref.ref(axis)
+        axis.geometryChanged.connect(lambda: _fit_counts(ref()))
+    _fit_counts(axis)
+
+
+def label_room(axis: pg.AxisItem, labels: list[str]) -> int | None:
+    """How many of ``labels`` fit along ``axis`` side by side (a horizontal axis: the widest
+    label and a gap of one em each; a vertical one: 1.25 lines each), or None before
+    the axis has a size."""
+    horizontal = axis.orientation in ("top", "bottom")
+    length = axis.width() if horizontal else axis.height()
+    if length <= 1 or not labels:
+        return None
+    font = axis.style.get("tickFont") or axis.font()
+    metrics = QtGui.QFontMetricsF(font)
+    if horizontal:
+        each = max(metrics.horizontalAdvance(t) for t in labels) + metrics.horizontalAdvance("M")
+    else:
+        each = 1.25 * metrics.height()
+    return max(1, int(length / each))
+
+
+def _fit_counts(axis: pg.AxisItem | None) -> None:
+    if axis is None or not shiboken6.isValid(axis):  # a resize while the plot is deleted
+        return
+    n, first, max_ticks, ticks = axis._lstmviz_counts
+    if ticks is None:
+        ticks = count_ticks(n, first, max_ticks)
+        room = label_room(axis, [t for _, t in ticks])
+        while room is not None and len(ticks) > room and max_ticks > 1:
+            max_ticks = min(max_ticks - 1, max(1, len(ticks) - 1))
+            ticks = count_ticks(n, first, max_ticks)
+    else:
+        room = label_room(axis, [t for _, t in ticks])
+        if room is not None and len(ticks) > room:
+            stride = next(k for k in (2, 5, 10, 20, 25, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
+            ticks = ticks[::stride]
+    levels = [list(ticks), []]
     if (not axis.autoSIPrefix and axis.autoSIPrefixScale == 1.0 and axis.labelUnitPrefix == ""
             and axis._tickLevels == levels):
         return

@@ -1,0 +1,84 @@
+"""Count axes (steps, units) show no more labels than fit side by side, and take more when
+the plot grows: a narrow heatmap of a long input's window used to print "3115031200..."."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _plot(qtbot, width, height=200):
+    import pyqtgraph as pg
+
+    w = pg.PlotWidget()
+    w.resize(width, height)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def _labels_fit(axis) -> bool:
+    """The labels' texts, widest one plus an em between neighbours, fit along the axis."""
+    from PySide6 import QtGui
+
+    ticks = axis._tickLevels[0]
+    metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+    each = max(metrics.horizontalAdvance(t) for _, t in ticks) + metrics.horizontalAdvance("M")
+    return len(ticks) * each <= axis.width()
+
+
+@pytest.mark.parametrize("n, first", [(256, 31104), (60000, 0), (200, 0), (2_000_000, 0)])
+def test_a_narrow_axis_gets_only_the_labels_it_has_room_for_and_more_when_widened(qtbot, n, first):
+    from lstmviz.ui.views._common import count_axis, count_ticks
+
+    w = _plot(qtbot, 240)
+    axis = w.plotItem.getAxis("bottom")
+    w.plotItem.setXRange(first - 0.5, first + n - 0.5, padding=0)
+    count_axis(axis, n, first=first, max_ticks=8)
+    qtbot.wait(10)
+    narrow = axis._tickLevels[0]
+    assert narrow and _labels_fit(axis)
+    # whole-number ticks at multiples of one spacing, inside the range
+    values = [v for v, _ in narrow]
+    assert all(v == int(v) and first <= v < first + n for v in values)
+    assert [t for _, t in narrow] == [str(int(v)) for v in values]
+    w.resize(1400, 200)
+    qtbot.waitUntil(lambda: axis.width() > 1000)
+    wide = axis._tickLevels[0]
+    assert _labels_fit(axis)
+    assert len(wide) >= len(narrow)
+    assert wide == count_ticks(n, first, 8)  # room for all: the count asked for
+    if n == 256:
+        assert len(narrow) < len(wide)  # 31150 31200 31250 31300 31350 need ~300 px
+
+
+def test_given_ticks_are_thinned_to_every_kth_where_they_do_not_fit(qtbot):
+    from lstmviz.ui.views._common import count_axis
+
+    w = _plot(qtbot, 200)
+    axis = w.plotItem.getAxis("bottom")
+    w.plotItem.setXRange(10000, 10040, padding=0)
+    ticks = [(float(v), str(v)) for v in range(10000, 10040)]
+    count_axis(axis, 40, ticks=ticks)
+    qtbot.wait(10)
+    shown = axis._tickLevels[0]
+    assert _labels_fit(axis) and shown[0] == ticks[0]
+    k = int(shown[1][0] - shown[0][0])
+    assert k in (2, 5, 10, 20) and shown == ticks[::k]
+    w.resize(3000, 200)
+    qtbot.waitUntil(lambda: axis.width() > 2500)
+    assert axis._tickLevels[0] == ticks  # all of them once there is room
+
+
+def test_a_vertical_axis_fits_labels_by_lines(qtbot):
+    from lstmviz.ui.views._common import count_axis
+
+    w = _plot(qtbot, 300, 90)
+    axis = w.plotItem.getAxis("left")
+    w.plotItem.setYRange(-0.5, 255.5, padding=0)
+    count_axis(axis, 256, max_ticks=16)
+    qtbot.wait(10)
+    from PySide6 import QtGui
+
+    line = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font()).height()
+    assert 1 <= len(axis._tickLevels[0]) <= max(1, int(axis.height() / (1.25 * line)))
