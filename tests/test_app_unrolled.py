@@ -42,3 +42,7 @@ def test_a_bidirectional_sits_close_and_a_last_step_layer_feeds_one_column():
 def test_step_ticks_stay_about_twenty():
     assert [c for c, _ in step_ticks(5)] == [0, 1, 2, 3, 4]
     assert len(step_ticks(1000)) == 20 and step_ticks(1000)[1] == (50.0, "50")
+    # a window of a long input, from step 31,104: round steps, at their columns
+    ticks = step_ticks(256, first=31104)
+    assert ticks[0] == (16.0, "31120") and ticks[1] == (36.0, "31140")
+    assert all(int(label) - 31104 == c and int(label) % 20 == 0 for c, label in ticks)

@@ -187,11 +187,13 @@ def place_rows(rows: list[Row]) -> float:
         row.y = y_of[level[row.key]]
     return y + ROW_H + ROW_GAP
 
-def step_ticks(T: int, width: int | None = None) -> list:
-    """Ticks 0..T-1 of one time axis, spaced for ``width`` columns in all (~20 labels)."""
+def step_ticks(T: int, width: int | None = None, first: int = 0) -> list:
+    """Ticks of one time axis of T columns showing steps ``first``..``first+T-1``, spaced for
+    ``width`` columns in all (~20 labels), at round steps (a long input's window from step
+    31,104 on: 31120, 31140, ..., not 31124, 31144)."""
     cols = max(T, width or T)
     every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10**9) if cols / k <= 20)
-    return [(float(c), str(c)) for c in range(0, T, every)]
+    return [(float(c), str(c + first)) for c in range(-first % every, T, every)]
 
 
 @dataclass

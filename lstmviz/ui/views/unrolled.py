@@ -272,8 +272,8 @@ class UnrolledView(TraceView):
             self.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
         o = self.start
         count_axis(self.plot.getAxis("bottom"), T, ticks=[
-            (off + c, str(int(label) + o) if o else label) for off, length in zip(self.offsets, self.domains)
-            for c, label in step_ticks(length, width=T)])
+            (off + c, label) for off, length in zip(self.offsets, self.domains)
+            for c, label in step_ticks(length, width=T, first=o)])
         if not reused:
             self.static.legend = self._legend_text()
         self.legend.setText(self.static.legend)  # (the same text again: QLabel does nothing)
