@@ -275,6 +275,33 @@ def test_plots_follow_the_data_until_the_user_zooms_and_again_after_auto_range(m
     panel.stop()
 
 
+def test_before_the_first_update_the_update_axes_count_0_to_10_and_no_values_are_labelled(make_window):
+    """An empty run's plots: whole updates 0..10 along x (not pyqtgraph's 0.2, 0.4, ... of
+    an empty view), no value labels up the log axis; the first update gives them."""
+    from PySide6 import QtWidgets
+
+    w = make_window()
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    QtWidgets.QApplication.processEvents()
+    panel.refresh(force=True)
+    for plot in (panel.loss_plot, panel.norm_plot):
+        ticks = plot.getAxis("bottom")._tickLevels[0]
+        assert ticks[0] == (0.0, "0") and ticks[-1] == (10.0, "10")
+        assert all(t == str(int(v)) for v, t in ticks)
+        (x0, x1), _ = plot.vb.viewRange()
+        assert x0 <= 0 and 10 <= x1 < 11
+        assert plot.getAxis("left")._tickLevels == [[], []]
+    steps = panel.step_plot.getAxis("bottom")._tickLevels[0]  # the task's steps: 0..T-1
+    assert steps[0] == (0.0, "0") and steps[-1][0] <= panel.session.data.x_train.shape[1] - 1 < steps[-1][0] + 10
+    panel.step_button.click()
+    panel.wait()
+    panel.refresh(force=True)
+    left = panel.loss_plot.getAxis("left")._tickLevels
+    assert left and left[0], "the loss axis labels its values once there is one"
+    panel.stop()
+
+
 def test_the_gradient_legend_names_only_the_curves_shown(make_window):
     """||dL/dc_t|| is in the gradient plot's legend for an LSTM only (a SimpleRNN has no cell
     state); a pinned curve joins it, in that order."""

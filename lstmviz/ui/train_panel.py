@@ -642,7 +642,12 @@ class TrainPanel(QtWidgets.QWidget):
             self.curve_dc.setData([], [])
         steps = [a for a in (v.dh_norm, v.dc_norm, self._pinned) if a is not None and len(a)]
         lo, hi = value_range([positive(a) for a in steps])
-        self._place(self.step_plot, lo, hi, max(max((len(a) for a in steps), default=0) - 1, 1))
+        self._place(self.step_plot, lo, hi, max((max((len(a) for a in steps), default=0) or self._timesteps()) - 1, 1))
+
+    def _timesteps(self) -> int:
+        """The run's sequence length (its inputs' second axis), 0 when unknown."""
+        x = getattr(getattr(self.session, "data", None), "x_train", None)
+        return int(x.shape[1]) if x is not None and getattr(x, "ndim", 0) >= 2 else 0
 
     def _draw_norm(self, v) -> None:
         sr = self._series
@@ -672,8 +677,9 @@ class TrainPanel(QtWidgets.QWidget):
     def _place(self, plot, lo: float, hi: float, right: float) -> None:
         """The plot's frame (its range) and ticks, set only when they change."""
         old = self._frames.get(id(plot))
-        span = log_frame(lo, hi, None if old is None else old[1:])
-        frame = None if span is None else (right,) + span
+        span = log_frame(lo, hi, None if old is None or old[1] is None else old[1:])
+        # no data yet: the count axis only (0 to 10 updates, not pyqtgraph's 0.2, 0.4, ...)
+        frame = (right,) + (span if span is not None else (None, None))
         if frame != old:
             self._frames[id(plot)] = frame
             self._show_frame(plot)
@@ -687,8 +693,12 @@ class TrainPanel(QtWidgets.QWidget):
         # (pyqtgraph draws no label of a level whose labels would fill most of the axis)
         line = QtGui.QFontMetricsF(plot.getAxis("left").style["tickFont"] or QtGui.QFont()).height()
         most = max(1, int(plot.vb.height() / (1.25 * line)))
-        ticks = None if frame is None else log_tick_list(10.0 ** (frame[1] / 4 + 0.05), 10.0 ** (frame[2] / 4 - 0.05),
-                                                         most)
+        if frame is None:
+            ticks = None
+        elif frame[1] is None:  # no data: no values to label
+            ticks = [[], []]
+        else:
+            ticks = log_tick_list(10.0 ** (frame[1] / 4 + 0.05), 10.0 ** (frame[2] / 4 - 0.05), most)
         set_ticks(plot.getAxis("left"), ticks)
         # counts along x (updates, steps): whole numbers only, no minor ticks: pyqtgraph's
         # own three levels of ticks take ~1.7 ms of Python to lay out at each new range
@@ -702,7 +712,10 @@ class TrainPanel(QtWidgets.QWidget):
         frame = self._frames.get(id(plot))
         if frame is None or not self._follow[id(plot.vb)]:
             return
-        plot.vb.setRange(xRange=(0, frame[0]), yRange=(frame[1] / 4, frame[2] / 4))
+        if frame[1] is None:
+            plot.vb.setRange(xRange=(0, frame[0]))
+        else:
+            plot.vb.setRange(xRange=(0, frame[0]), yRange=(frame[1] / 4, frame[2] / 4))
 
     def _auto_range_asked(self, vb) -> None:
         """The "A" button or View All: the frame takes the range back."""
