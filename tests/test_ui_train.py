@@ -302,6 +302,28 @@ def test_before_the_first_update_the_update_axes_count_0_to_10_and_no_values_are
     panel.stop()
 
 
+def test_the_run_state_sits_under_play_and_keeps_two_lines(make_window):
+    """The status (update, epoch, losses) is under the Play buttons, in sight without
+    scrolling; it keeps two lines' height, so a validation loss appearing moves nothing."""
+    from PySide6 import QtWidgets
+
+    w = make_window()
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    QtWidgets.QApplication.processEvents()
+    status, pin, play = panel.status_label, panel.pin_button, panel.play_button
+    assert play.geometry().bottom() < status.geometry().top() < pin.geometry().top()
+    assert panel.updates_label.geometry().bottom() < play.geometry().top()
+    before = pin.geometry().y()
+    status.setText("update 1")
+    QtWidgets.QApplication.processEvents()
+    assert pin.geometry().y() == before
+    status.setText("update 160 \u00b7 epoch 20/20 \u00b7 loss 0.04347 \u00b7 validation 0.04367 \u00b7 finished")
+    QtWidgets.QApplication.processEvents()
+    assert pin.geometry().y() == before
+    assert status.height() >= 2 * status.fontMetrics().lineSpacing()
+
+
 def test_the_gradient_legend_names_only_the_curves_shown(make_window):
     """||dL/dc_t|| is in the gradient plot's legend for an LSTM only (a SimpleRNN has no cell
     state); a pinned curve joins it, in that order."""

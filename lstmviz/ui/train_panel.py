@@ -108,6 +108,11 @@ class TrainPanel(QtWidgets.QWidget):
         form.addRow("Learning rate", self.lr_spin)
         form.addRow("Batch size", self.batch_spin)
         form.addRow("Epochs", self.epochs_spin)
+        # the first seed's numbers beside the settings they come from, the run's state under
+        # its buttons: both in sight without scrolling the controls
+        self.updates_label = QtWidgets.QLabel()
+        self.updates_label.setWordWrap(True)
+        form.addRow(self.updates_label)
         form.addRow("Seed", self.seed_spin)
         buttons = QtWidgets.QHBoxLayout()
         self.play_button = QtWidgets.QPushButton("\u25b6 Play")
@@ -119,6 +124,9 @@ class TrainPanel(QtWidgets.QWidget):
         for b in (self.play_button, self.step_button, self.reset_button):
             buttons.addWidget(b)
         form.addRow(buttons)
+        self.status_label = TwoLineLabel()
+        self.status_label.setWordWrap(True)
+        form.addRow(self.status_label)
         self.pin_button = QtWidgets.QPushButton("Pin gradient curve")
         self.pin_button.setToolTip("Keep this run's ||dL/dh_t|| as a dashed line to compare "
                                    "another cell with (the vanishing gradient side by side)")
@@ -144,12 +152,6 @@ class TrainPanel(QtWidgets.QWidget):
         self.user_box = UserBox(self)
         form.addRow(self.user_box)
         self.scrub = TimeScrub(self)
-        self.updates_label = QtWidgets.QLabel()
-        self.updates_label.setWordWrap(True)
-        self.status_label = QtWidgets.QLabel()
-        self.status_label.setWordWrap(True)
-        form.addRow(self.updates_label)
-        form.addRow(self.status_label)
         # the controls scroll rather than squeeze when lecture-sized type needs the room
         self.controls = QtWidgets.QScrollArea()
         self.controls.setWidget(left)
@@ -746,6 +748,21 @@ MAX_SYMBOLS = 40
 #: its end in the worst case, for as long as both timers run). While it plays, a new update
 #: is taken at most every fourth tick (its copy, then three plots): 14.7 a second
 REFRESH_MS = 17
+
+
+class TwoLineLabel(QtWidgets.QLabel):
+    """A word-wrapped label at least two lines high: the run's state (one line until the
+    first validation loss, then two) leaves the controls under it where they are."""
+
+    def _two(self) -> int:
+        return 2 * self.fontMetrics().lineSpacing() + self.contentsMargins().top() + self.contentsMargins().bottom()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt)
+        return max(super().heightForWidth(width), self._two())
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt)
+        hint = super().minimumSizeHint()
+        return QtCore.QSize(hint.width(), max(hint.height(), self._two()))
 
 
 def legend_html(theme: th.Theme, name: str) -> str:
