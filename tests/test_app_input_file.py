@@ -39,6 +39,30 @@ def test_the_window_traces_the_given_file(qapp, tmp_path, suffix):
         dispose(window)
 
 
+def test_the_status_says_the_given_input_and_not_the_demos_description(qapp):
+    """The demo model on the user's data: its description ("input: 4 waves ...") would
+    describe an input that is not on screen."""
+    from lstmviz.ui.main_window import load_demos
+
+    demo = load_demos()[0]
+    x = np.zeros((1, 300) + tuple(np.load(demo["input"]).shape[2:]), np.float32)
+    window = make_window(None, quiet=True, inputs=x)
+    try:
+        msg = window.last_message
+        assert msg.startswith(f"Demo model: {demo['title']}") and "traced on the given input (1 x 300 x 1)" in msg
+        assert demo.get("description", "\0") not in msg
+        np.testing.assert_array_equal(window.state.x, x)
+    finally:
+        dispose(window)
+    case = FIXTURES / "k3_lstm_default"
+    window = make_window(str(case / "model.keras"), quiet=True, inputs=np.load(case / "x.npy"))
+    try:
+        msg = window.last_message
+        assert msg.startswith("Opened model.keras") and "traced on the given input" in msg
+    finally:
+        dispose(window)
+
+
 def test_token_ids_feed_an_embedding_as_they_are(qapp):
     case = FIXTURES / "k3_emb_gru_lstm"
     ids = np.load(case / "x.npy")

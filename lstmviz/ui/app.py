@@ -274,14 +274,19 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
         demos = load_demos()
         if demos:
             window.open_demo(demos[0], read=read)
+            if inputs is not None:  # not the demo's own input: its description would say so
+                window.message(f"Demo model: {demos[0]['title']}")
     if inputs is not None:
         from lstmviz.app.inputs import use_array
 
         try:
-            use_array(window.state, inputs(window.state.model) if callable(inputs) else inputs)
+            x = inputs(window.state.model) if callable(inputs) else inputs
+            use_array(window.state, x)
         except LstmvizError:
             dispose(window)
             raise
+        shape = " x ".join(f"{n:,}" for n in getattr(x, "shape", ()))
+        window.message(f"{window.last_message} \u00b7 traced on the given input ({shape})")
     window.quiet = quiet
     return window
 
