@@ -42,8 +42,10 @@ def test_lstm_gate_blocks_formula_and_hover(view):
     assert sep == [3.5, 7.5, 11.5]
     text = view.hover_text("recurrent_kernel", 6, 2)
     assert text.startswith("recurrent_kernel[2, 6] · gate f (forget gate), unit 2 · value ")
-    lo, hi = view.images["kernel"].levels
-    assert lo == -hi
+    for m, name in enumerate(("kernel", "recurrent_kernel", "bias")):  # each on its own scale
+        lo, hi = view.images[name].levels
+        assert lo == -hi == -float(np.abs(layer.weights[m]).max())
+        assert tuple(view.matrices[m].colorbar.levels()) == (lo, hi)
 
 
 def test_gru_reset_after_bias_rows_and_dense(view):

@@ -184,7 +184,6 @@ class WeightsView(TraceView):
         rnn = isinstance(shown, Recurrent)
         self.k = shown.k if rnn else 1
         self.units = shown.units if rnn else 0
-        levels = th.symmetric_levels(*[w for _, w in named])
         self.images = {}
         heights = []
         for m, slot in enumerate(self.matrices):
@@ -197,7 +196,9 @@ class WeightsView(TraceView):
             slot.name, slot.array = name, arr
             slot.widget.setVisible(True)
             slot.image.setImage(arr, autoLevels=False)
-            set_levels(slot.colorbar, levels)
+            # each matrix on its own colour bar: one scale for all let a bias of 1 (the forget
+            # gate's, unit_forget_bias) leave the kernels' ~0.05 nearly black
+            set_levels(slot.colorbar, th.symmetric_levels(arr))
             rows, cols = arr.shape
             slot.image.setRect(QtCore.QRectF(-0.5, -0.5, cols, rows))
             slot.plot.setXRange(-0.5, cols - 0.5, padding=0)
