@@ -27,6 +27,12 @@ def test_the_first_window_at_once_then_overview_and_exact_windows(qtbot, model_x
     full = model.trace(x)
     # before the pass: the first window, exact
     np.testing.assert_array_equal(w.win_img.image, full["l"].steps["i"][0, :256].T)
+    # the overview's axes span the sequence and its units before there is anything to draw
+    # (no "unit (x0.001)" from an empty view), the curves say which unit they follow
+    (x0, x1), (y0, y1) = w.over_plot.vb.viewRange()
+    assert x0 <= 0 and T <= x1 < 1.1 * T and y0 <= 0 and 6 <= y1 < 7
+    assert not any(p.getAxis(a).autoSIPrefix for p in (w.over_plot, w.curve_over) for a in ("left", "bottom"))
+    assert w.curve_over.titleLabel.text.startswith("l i[0] over the whole sequence")
     w.start()
     assert w.wait(120)
     qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
@@ -42,6 +48,9 @@ def test_the_first_window_at_once_then_overview_and_exact_windows(qtbot, model_x
         assert start <= step < start + len(values)
         np.testing.assert_array_equal(w.win_img.image, full["l"].steps["i"][0, start:start + len(values)].T)
         assert f"{full['l'].steps['i'][0, step, 0]:.4f}" in w.step_label.text()
+    w.unit_spin.setValue(2)
+    assert w.curve_win.titleLabel.text.startswith("l i[2] in the exact window")
+    w.unit_spin.setValue(0)
     # units ranked by variance: rows in that order, in the overview and the window
     w.rank_combo.setCurrentText("variance")
     order = scale.rank_units(st, "variance", top=64)

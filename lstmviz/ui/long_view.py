@@ -56,6 +56,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self._summary_key = None
         self._worker: threading.Thread | None = None
         self._pending: tuple | None = None
+        self._summary_progress = (0, 1)
         self._build()
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(100)
@@ -80,6 +81,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setFormat("keyframe pass %p%")
+        self.progress.setMinimumWidth(self.progress.fontMetrics().horizontalAdvance(
+            f"{max((f'{a}: {b}' for a, b in self.choices), key=len)} over all steps 100%") + 40)
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.status = QtWidgets.QLabel("")
@@ -100,6 +103,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
             p.setLabel("left", "unit")
         self.over_plot.setLabel("bottom", "step")
         self.win_plot.setLabel("bottom", "step")
+        for p in (self.over_plot, self.win_plot, self.curve_over, self.curve_win):
+            for side in ("left", "bottom"):  # counts and values, never "unit (x0.001)"
+                p.getAxis(side).enableAutoSIPrefix(False)
+        for p in (self.over_plot, self.curve_over):  # the whole sequence, before its summary
+            p.setXRange(0, self.seq.steps, padding=0.02)
         self.over_img = pg.ImageItem(axisOrder="row-major")
         self.win_img = pg.ImageItem(axisOrder="row-major")
         self.over_plot.addItem(self.over_img)
@@ -185,8 +193,12 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self._summarize(want)
 
     def _summarize(self, want):
+        def tick(done, total):  # read by _poll on the UI thread
+            self._summary_progress = (done, total)
+
+        self._summary_progress = (0, 1)
         try:
-            result = self.seq.summary(*want)
+            result = self.seq.summary(*want, progress=tick)
         except LstmvizError as err:
             self.seq.error = str(err)
             return
@@ -204,12 +216,20 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
     def _poll(self):
         s = self.seq
-        self.progress.setValue(int(1000 * s.done / max(1, s.total)))
         busy = self._worker is not None and self._worker.is_alive()
+        if s.ready and busy:  # the pass is done: the record's summary over the whole sequence
+            done, total = self._summary_progress
+            self.progress.setFormat(f"{self.record_combo.currentText()} over all steps %p%")
+        else:
+            done, total = s.done, s.total
+            self.progress.setFormat("keyframe pass %p%")
+        self.progress.setValue(int(1000 * done / max(1, total)))
         self.cancel_button.setEnabled(busy and not s.ready)
         self.progress.setVisible(not s.ready or busy)
         if s.error:
             self.status.setText(s.error)
+        elif s.ready and busy:
+            self.status.setText(f"{s.steps:,} steps: every unit's min, max and statistics\u2026")
         elif s.ready:
             self.status.setText(f"{s.steps:,} steps; keyframes every {s.windowed.every}; "
                                 f"{s.windowed.nbytes / 2**20:.1f} MiB held")
@@ -285,6 +305,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.unit_spin.setRange(0, max(0, units - 1))
         unit = self.unit_spin.value()
         rows = self.order if self.order is not None else np.arange(units)
+        titled = (layer, key, unit)
+        if titled != getattr(self, "_titled", None):  # a new title lays the plots out again
+            self._titled = titled
+            self.curve_over.setTitle(f"{layer} {key}[{unit}] over the whole sequence (min/max per bin)")
+            self.curve_win.setTitle(f"{layer} {key}[{unit}] in the exact window")
         if self.summary is not None:
             ov = self.summary[0]
             hi, lo = ov.hi, ov.lo
@@ -300,6 +325,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.band_hi.setData(x, hi[:, unit])
         else:
             levels = self.levels(key, values if values is not None else np.zeros(1))
+            if units:  # the units the summary will fill (not an empty view's -0.4 .. 0.4)
+                self.over_plot.setYRange(0, units, padding=0.02)
         if values is not None:
             self.win_img.setImage(values[:, rows].T, levels=levels, autoLevels=False)
             self.win_img.setColorMap(cmap)
