@@ -16,7 +16,7 @@ from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import theme as th
-from lstmviz.ui.views._common import QuietLabel
+from lstmviz.ui.labels import QuietLabel
 
 ROLE_INDEX = QtCore.Qt.ItemDataRole.UserRole + 1
 ROLE_CARD = QtCore.Qt.ItemDataRole.UserRole + 2
