@@ -204,3 +204,12 @@ class QuietLabel(QtWidgets.QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        super().changeEvent(event)
+        # a font it inherits changed (a theme, presentation mode): the text's height with it
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            if self.isVisible():
+                self._fit()
+            else:
+                self._unfit = True
