@@ -193,22 +193,28 @@ def test_a_quiet_label_takes_the_height_of_a_font_it_inherits(qtbot):
 
     from lstmviz.ui.labels import QuietLabel
 
-    holder = QtWidgets.QWidget()
-    qtbot.addWidget(holder)
-    lay = QtWidgets.QVBoxLayout(holder)
-    label = QuietLabel()
-    lay.addWidget(label)
-    holder.resize(300, 400)
-    holder.show()
-    qtbot.waitExposed(holder)
-    label.setText(" ".join(["in (None, 200, 3) → out (None, 200, 128)"] * 3))
-    small = label.height()
-    font = holder.font()
-    font.setPointSizeF(font.pointSizeF() * 2)
-    holder.setFont(font)
-    QtWidgets.QApplication.processEvents()
-    assert label.label.font().pointSizeF() == font.pointSizeF()
-    assert label.height() == label.label.heightForWidth(label.width()) > small
+    app = QtWidgets.QApplication.instance()
+    sheet = app.styleSheet()
+    app.setStyleSheet("")  # an earlier test's style sheet may give labels a font of their own
+    try:
+        holder = QtWidgets.QWidget()
+        qtbot.addWidget(holder)
+        lay = QtWidgets.QVBoxLayout(holder)
+        label = QuietLabel()
+        lay.addWidget(label)
+        holder.resize(300, 400)
+        holder.show()
+        qtbot.waitExposed(holder)
+        label.setText(" ".join(["in (None, 200, 3) → out (None, 200, 128)"] * 3))
+        small = label.height()
+        font = holder.font()
+        font.setPointSizeF(font.pointSizeF() * 2)
+        holder.setFont(font)
+        QtWidgets.QApplication.processEvents()
+        assert label.label.font().pointSizeF() == font.pointSizeF()
+        assert label.height() == label.label.heightForWidth(label.width()) > small
+    finally:
+        app.setStyleSheet(sheet)
 
 
 @pytest.mark.parametrize("steps, cached", [(200, False), (200, True), (1000, False), (33, False)])
