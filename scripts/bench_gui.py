@@ -19,7 +19,12 @@ For a stack of three 128-unit LSTMs (return_sequences=True) over 200 steps:
 Every figure is a median of wall-clock times; the seek also prints this process's CPU
 time (``time.process_time``), which a machine shared with other work inflates less.
 
-Usage: scripts/bench_gui.py [--repeats N] [--batch B] [--starts N] [--only-startup | --only-seek | --only-edit]
+The edit also prints where its time goes in each tab (``--stages``: medians of each part's
+wall time in the same edits: the model built, the shown sample traced, the side panel
+refreshed, the tab's view updated, and the event loop's layouts and paint).
+
+Usage: scripts/bench_gui.py [--repeats N] [--batch B] [--starts N]
+                            [--only-startup | --only-seek | --only-edit] [--stages]
 """
 
 from __future__ import annotations
@@ -154,6 +159,7 @@ def main(argv=None) -> int:
     ap.add_argument("--only-startup", action="store_true", help="time the start-up only")
     ap.add_argument("--only-seek", action="store_true", help="time the seek only (part 1)")
     ap.add_argument("--only-edit", action="store_true", help="time the side panel's edit only")
+    ap.add_argument("--stages", action="store_true", help="the edit: print each part's time per tab")
     args = ap.parse_args(argv)
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     if args.only_startup:
@@ -257,23 +263,34 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
     panel = window.stack_panel
     panel.cards.setCurrentRow(1)
     spin = panel.option_widgets["units"]
-    per_tab = {}
+    parts: dict[str, list[float]] = {}
+    restore = _time_parts(parts) if args.stages else (lambda: None)
+    per_tab, per_tab_parts = {}, {}
     for k, tab in enumerate(window.views):
         window.tabs.setCurrentIndex(k)
         edits, edit_cpu = [], []
+        for v in parts.values():
+            v.clear()
         for i in range(max(5, args.repeats // 5)):
             value = args.units - 1 if i % 2 == 0 else args.units
             c0, t0 = time.process_time(), time.perf_counter()
             spin.setValue(value)
+            t1 = time.perf_counter()
             app.processEvents()  # the layouts it asks for, the changed widgets painted
             edits.append(time.perf_counter() - t0)
             edit_cpu.append(time.process_time() - c0)
+            if args.stages:
+                parts.setdefault("layouts and paint", []).append(time.perf_counter() - t1)
             assert state.error is None and state.model.layers[1].units == value
         per_tab[tab.title] = (median_ms(edits), median_ms(edit_cpu))
+        per_tab_parts[tab.title] = {name: median_ms(v) for name, v in parts.items() if v}
+    restore()
     print("edit in the side panel (units of the middle LSTM):")
     for title, (ms, cpu_ms) in per_tab.items():
         print(f"    {'re-built, re-traced, ' + title + ' tab redrawn, painted':<50} "
               f"{ms:8.1f} ms  (CPU {cpu_ms:.1f} ms)")
+        if args.stages:
+            print("      " + ", ".join(f"{name} {v:.1f}" for name, v in per_tab_parts[title].items()) + " ms")
     row("edit: re-built, re-traced, tab on screen redrawn (worst tab)", max(v[0] for v in per_tab.values()),
         TARGET_EDIT)
     # the peer: the same edit on a state with no window (build and trace only: what no
@@ -293,6 +310,31 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
     print(f"    {'peer: the edit re-built and re-traced, no window':<50} {median_ms(alone):8.1f} ms  "
           f"(Over time tab in turn: {median_ms(with_view):.1f} ms, the views' and paint's share "
           f"{median_ms(with_view) - median_ms(alone):.1f} ms)")
+
+
+def _time_parts(parts: dict[str, list[float]]):
+    """Time the edit's parts (wall, one sample per edit each) by wrapping the methods that
+    do them (called through ``self``, so the wrappers are the ones called); returns what
+    puts the methods back."""
+    from lstmviz.app.tracing import Tracing
+    from lstmviz.ui.main_window import MainWindow
+    from lstmviz.ui.stack_panel import StackPanel
+
+    wrapped = []
+    for owner, name, part in ((Tracing, "build_model", "model built"), (Tracing, "_trace", "traced"),
+                              (StackPanel, "refresh", "side panel"),
+                              (MainWindow, "_model_changed", "view updated")):
+        orig = getattr(owner, name)
+
+        def timed(*a, _orig=orig, _part=part, **kw):
+            t0 = time.perf_counter()
+            try:
+                return _orig(*a, **kw)
+            finally:
+                parts.setdefault(_part, []).append(time.perf_counter() - t0)
+        setattr(owner, name, timed)
+        wrapped.append((owner, name, orig))
+    return lambda: [setattr(owner, name, orig) for owner, name, orig in wrapped]
 
 
 if __name__ == "__main__":

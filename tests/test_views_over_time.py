@@ -186,6 +186,37 @@ def test_a_hidden_header_is_measured_when_shown(qtbot):
     assert label.height() == label.label.heightForWidth(label.width()) > one
 
 
+def test_a_quiet_label_takes_the_height_of_a_font_it_inherits(qtbot):
+    # a theme (or presentation mode) changes the font the label inherits, not its text:
+    # it must take the height its text needs in the new font
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.labels import QuietLabel
+
+    app = QtWidgets.QApplication.instance()
+    sheet = app.styleSheet()
+    app.setStyleSheet("")  # an earlier test's style sheet may give labels a font of their own
+    try:
+        holder = QtWidgets.QWidget()
+        qtbot.addWidget(holder)
+        lay = QtWidgets.QVBoxLayout(holder)
+        label = QuietLabel()
+        lay.addWidget(label)
+        holder.resize(300, 400)
+        holder.show()
+        qtbot.waitExposed(holder)
+        label.setText(" ".join(["in (None, 200, 3) → out (None, 200, 128)"] * 3))
+        small = label.height()
+        font = holder.font()
+        font.setPointSizeF(font.pointSizeF() * 2)
+        holder.setFont(font)
+        QtWidgets.QApplication.processEvents()
+        assert label.label.font().pointSizeF() == font.pointSizeF()
+        assert label.height() == label.label.heightForWidth(label.width()) > small
+    finally:
+        app.setStyleSheet(sheet)
+
+
 @pytest.mark.parametrize("steps, cached", [(200, False), (200, True), (1000, False), (33, False)])
 def test_strip_curves_paint_the_pixels_of_one_polyline(qtbot, steps, cached):
     # the unit curves are stroked in strips (faster): every pixel must be the whole line's

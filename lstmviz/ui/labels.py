@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import math
+import re
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 
 class SteadyLabel(QtWidgets.QLabel):
@@ -102,3 +103,113 @@ class LabelSlot(QtWidgets.QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._place()
+
+
+_DIGITS = re.compile("[0-9]")
+
+
+def _tabular_digits(font: QtGui.QFont) -> bool:
+    """Whether every digit is as wide as the others in ``font`` and its bold face."""
+    key = font.toString()
+    got = _TABULAR.get(key)
+    if got is None:
+        got = True
+        for bold in (False, True):
+            f = QtGui.QFont(font)
+            f.setBold(bold)
+            fm = QtGui.QFontMetricsF(f)
+            got = got and len({fm.horizontalAdvance(d) for d in "0123456789"}) == 1
+        _TABULAR[key] = got
+    return got
+
+
+_TABULAR: dict[str, bool] = {}
+
+
+class QuietLabel(QtWidgets.QWidget):
+    """A word-wrapped rich-text label whose new text does not lay its view out again.
+
+    ``QLabel.setText`` invalidates the parent's layout, which re-measures every widget of
+    a view (the Cell view's rich-text equations, its nine charts) at every step. Here the
+    label sits in a holder without a layout, and the holder's height changes (and lays
+    the view out) only when the text needs another height: ``set_text`` measures the
+    label's height at the holder's width, one small text layout. The height is the
+    holder's size hint, not a minimum: a minimum that changes with the width (more lines
+    when narrower) made the window's minimum size change, and Qt then resized a window
+    smaller than that out of full screen.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.label = QtWidgets.QLabel(self)
+        self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.label.setWordWrap(True)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
+        self._height = -1
+        self._unfit = False
+        self._heights: dict[tuple, int] = {}  # (width, font, text with 0 for every digit) -> height
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name)
+        if text != self.label.text():
+            self.label.setText(text)
+            if self.isVisible():  # a hidden view (another tab) is measured when shown
+                self._fit()
+            else:
+                self._unfit = True
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._unfit:
+            self._fit()
+
+    def setFont(self, font: QtGui.QFont) -> None:  # noqa: N802
+        self.label.setFont(font)
+        self._fit()
+
+    def _fit(self) -> None:
+        self._unfit = False
+        w = max(1, self.width())
+        # A step's text differs from the last one's in its digits only: where every digit
+        # is as wide as the others (tabular figures, as in DejaVu Sans) it wraps the same,
+        # so its height is known without laying it out again (~1 ms a step).
+        font = self.label.font()
+        key = None
+        if _tabular_digits(font):
+            key = (w, font.key(), _DIGITS.sub("0", self.label.text()))
+        h = self._heights.get(key, -1) if key is not None else -1
+        if h < 0:
+            h = self.label.heightForWidth(w)
+            if h < 0:
+                h = self.label.sizeHint().height()
+            if key is not None:
+                if len(self._heights) > 64:
+                    self._heights.clear()
+                self._heights[key] = h
+        if h != self._height:
+            self._height = h
+            self.updateGeometry()  # the layout's pass comes later: take the height now
+            if self.height() != h:
+                self.resize(self.width(), h)
+        self.label.setGeometry(0, 0, w, h)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return QtCore.QSize(0, max(self._height, 0))  # the width is the layout's to give
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
+        return QtCore.QSize(0, 0)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802
+        super().changeEvent(event)
+        # a font it inherits changed (a theme, presentation mode): the text's height with it
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            if self.isVisible():
+                self._fit()
+            else:
+                self._unfit = True

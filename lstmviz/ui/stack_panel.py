@@ -16,6 +16,7 @@ from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import theme as th
+from lstmviz.ui.labels import QuietLabel
 
 ROLE_INDEX = QtCore.Qt.ItemDataRole.UserRole + 1
 ROLE_CARD = QtCore.Qt.ItemDataRole.UserRole + 2
@@ -234,9 +235,11 @@ class StackPanel(QtWidgets.QWidget):
         # panel is narrow, rather than pushing the form past the panel's edge
         self.form_layout.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
         lay.addWidget(self.form_box)
-        self.info_label = QtWidgets.QLabel(body)
-        self.info_label.setWordWrap(True)
-        self.info_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        # its text changes with an edit (shapes, the parameter formula): the panel is laid
+        # out again only when it needs another height (QuietLabel)
+        self.info_label = QuietLabel(body)
+        self.info_label.label.setTextFormat(QtCore.Qt.TextFormat.AutoText)
+        self.info_label.label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.info_label)
         lay.addStretch(1)
 
@@ -406,7 +409,7 @@ class StackPanel(QtWidgets.QWidget):
         if not (0 <= row < len(st.layers)):
             self._clear_form()
             self.form_box.setTitle("Selected layer")
-            self.info_label.clear()
+            self.info_label.setText("")
             return
         entry = st.layers[row]
         opts = options_for(entry.class_name, entry.config)

@@ -12,7 +12,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import Bidirectional, Recurrent, TimeDistributed, fmt_shape
 from lstmviz.ui import theme as th
-from lstmviz.ui.views._common import ClickableImage, count_axis, fmt, message_label, set_levels
+from lstmviz.ui.views._common import ClickableImage, QuietLabel, count_axis, fmt, message_label, set_levels
 from lstmviz.ui.views.base import TraceView
 
 MAX_MATRICES = 4  # kernel, recurrent kernel, bias (+ an ONNX LSTM's peepholes)
@@ -91,9 +91,9 @@ class WeightsView(TraceView):
         lay = QtWidgets.QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
         top = QtWidgets.QHBoxLayout()
-        self.formula = QtWidgets.QLabel()
-        self.formula.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.formula.setWordWrap(True)
+        # its text changes with an edit (the parameter count): no layout pass of the window
+        # for that (QuietLabel) unless it needs another height
+        self.formula = QuietLabel()
         top.addWidget(self.formula, 1)
         self.side_box = QtWidgets.QWidget()
         sb = QtWidgets.QHBoxLayout(self.side_box)
