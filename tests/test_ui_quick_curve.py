@@ -98,3 +98,30 @@ def test_line_pixels_equal_pyqtgraphs(qtbot):
             assert diff == 0 if width == 1 else diff <= 0.02 * line
     finally:
         pg.setConfigOptions(antialias=before)
+
+
+def test_one_point_draws_its_marker(qtbot):
+    """An epoch curve after its first epoch is one point: Qt calls a path of one point
+    empty, the marker must still be drawn (lessons showed no epoch loss at all)."""
+    import pyqtgraph as pg
+
+    from lstmviz.ui.quick_curve import QuickCurve
+
+    w = _plot(qtbot, log=True)
+    w.plotItem.vb.setRange(xRange=(0, 10), yRange=(-1, 0), padding=0)
+    blank = w.grab().toImage()
+    c = QuickCurve("epoch", pen=pg.mkPen("#ffffff", width=2), symbol="o", symbol_brush="#ffffff")
+    w.plotItem.addItem(c)
+    c.setData([8.0], [0.36])
+    qtbot.wait(10)
+    img = w.grab().toImage()
+    pos = w.plotItem.vb.mapViewToScene(pg.Point(8.0, np.log10(0.36)))
+    pos = w.mapFromScene(pos)
+    changed = [(i, j) for i in range(pos.x() - 8, pos.x() + 9) for j in range(pos.y() - 8, pos.y() + 9)
+               if img.pixel(i, j) != blank.pixel(i, j)]
+    assert len(changed) > 30  # a filled circle of 10 px around the point
+    c.setData([8.0], [np.nan])  # nothing finite: nothing drawn
+    qtbot.wait(10)
+    img = w.grab().toImage()
+    assert all(img.pixel(i, j) == blank.pixel(i, j) for i in range(pos.x() - 8, pos.x() + 9)
+               for j in range(pos.y() - 8, pos.y() + 9))

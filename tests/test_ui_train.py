@@ -126,6 +126,13 @@ def test_train_lessons_run_in_presentation(make_window, qtbot):
     assert len(panel.step_legend.items) == 3
     _legends_cover_no_curve(panel)
     p.tour.end()
+    # the next lesson (the same task) starts without the SimpleRNN's pinned curve
+    p.lessons_menu.actions()[k + 1].trigger()
+    assert tours.ALL_LESSONS[k + 1].title == "batch_size and updates"
+    xs, _ = panel.pinned_dh.getData()
+    assert (xs is None or len(xs) == 0) and panel._pinned is None
+    assert not any("pinned" in label.text for _, label in panel.step_legend.items)
+    p.tour.end()
     panel.stop()
     QtWidgets.QApplication.processEvents()
     del QtCore

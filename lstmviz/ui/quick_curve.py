@@ -165,12 +165,13 @@ class QuickCurve(pg.GraphicsObject):
         return self._rect
 
     def paint(self, p: QtGui.QPainter, *args) -> None:
-        if self._path.isEmpty():
+        if not self._finite:
             return
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, self.opts["antialias"])
         p.setPen(self.opts["pen"])
         p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-        p.drawPath(self._path)
+        if not self._path.isEmpty():  # (one point is a path Qt calls empty: its marker only)
+            p.drawPath(self._path)
         symbol = self.opts["symbol"]
         if symbol is None:
             return

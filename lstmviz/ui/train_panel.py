@@ -320,9 +320,7 @@ class TrainPanel(QtWidgets.QWidget):
         if self.session.task is None:  # from the user's model back to the tasks
             self.set_playing(False)
             self.session = TrainingSession(Settings(task=task.name), self.snapshot_every())
-        self.pinned_dh.setData([], [])
-        self._pinned = None
-        self._sync_step_legend(self.session.view().dc_norm is not None)
+        self.unpin()
         self.apply_settings(Settings(task=task.name, cell=self.cell_combo.currentText(),
                                      optimizer=self.opt_combo.currentText(),
                                      seed=self.seed_spin.value()))
@@ -489,6 +487,12 @@ class TrainPanel(QtWidgets.QWidget):
         self._pinned = v.dh_norm.copy()
         self._sync_step_legend(v.dc_norm is not None)
 
+    def unpin(self) -> None:
+        """No reference curve (another task, another lesson)."""
+        self.pinned_dh.setData([], [])
+        self._pinned = None
+        self._sync_step_legend(self.session.view().dc_norm is not None)
+
     def _sync_step_legend(self, has_c: bool) -> None:
         """The gradient plot's legend names the curves it shows: ||dL/dc_t|| only for a cell
         with a cell state (not a GRU's or SimpleRNN's), the pinned curve once pinned."""
@@ -522,13 +526,16 @@ class TrainPanel(QtWidgets.QWidget):
     # -- lessons ---------------------------------------------------------------------------
     def lesson_step(self, spec: dict) -> dict:
         """Set up and run a lesson step: ``spec`` holds Settings fields to change (a new run
-        when any does), ``updates`` to run now, ``pin`` to pin the curve first. Returns the
-        numbers a caption may quote."""
+        when any does), ``updates`` to run now, ``pin`` to pin the curve first (a step naming
+        its ``task``, a lesson's first, drops a pinned curve instead). Returns the numbers a
+        caption may quote."""
         spec = dict(spec)
         updates = int(spec.pop("updates", 0))
         grad_view = spec.pop("grad_view", "curves")  # a gradient view's key, or the curves
         if spec.pop("pin", False):
             self.pin()
+        elif "task" in spec:  # a lesson's first step: another lesson's pinned curve goes
+            self.unpin()
         if spec:
             cur = self.session.settings
             fields = {k: getattr(cur, k) for k in cur.__dataclass_fields__}
