@@ -80,5 +80,5 @@ def test_a_vertical_axis_fits_labels_by_lines(qtbot):
     qtbot.wait(10)
     from PySide6 import QtGui
 
-    line = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font()).height()
-    assert 1 <= len(axis._tickLevels[0]) <= max(1, int(axis.height() / (1.25 * line)))
+    line = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font()).ascent()
+    assert 1 <= len(axis._tickLevels[0]) <= max(1, int(axis.height() / line))

@@ -64,7 +64,7 @@ def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, t
 
 def label_room(axis: pg.AxisItem, labels: list[str]) -> int | None:
     """How many of ``labels`` fit along ``axis`` side by side (a horizontal axis: the widest
-    label and a gap of one em each; a vertical one: 1.25 lines each), or None before
+    label and a gap of one em each; a vertical one: a font ascent each), or None before
     the axis has a size."""
     horizontal = axis.orientation in ("top", "bottom")
     length = axis.width() if horizontal else axis.height()
@@ -75,7 +75,7 @@ def label_room(axis: pg.AxisItem, labels: list[str]) -> int | None:
     if horizontal:
         each = max(metrics.horizontalAdvance(t) for t in labels) + metrics.horizontalAdvance("M")
     else:
-        each = 1.25 * metrics.height()
+        each = metrics.ascent()  # digits: an ascent apart they do not touch
     return max(1, int(length / each))
 
 
