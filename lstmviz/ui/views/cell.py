@@ -99,6 +99,10 @@ class _Bars(pg.GraphicsObject):
         self._segments = internals.PrimitiveArray(QtCore.QLineF, 4)
         self._fill_key: tuple | None = None  # what the fills' constant columns were made for
         self._line_key: tuple | None = None  # the outline's
+        # drawRects' arguments (a pointer to the rectangles' memory: numpy's ctypes
+        # attribute cost more than the drawing of a small chart), made with the columns
+        self._fill_args: tuple = ()
+        self._line_args: tuple = ()
         self._ends = (np.zeros(1), np.zeros(1), np.zeros(1))  # value before / after each edge, their difference
         self._pen = pg.mkPen(None)
         self._brush = pg.mkBrush(None)
@@ -176,12 +180,13 @@ class _Bars(pg.GraphicsObject):
                 r = self._fills.ndarray()
                 r[:, 0], r[:, 2] = x[:n], np.diff(x[: n + 1])
                 self._fill_key = (n,)
+                self._fill_args = self._fills.drawargs()  # its memory stays until resized
             r = self._fills.ndarray()
             np.minimum(v, 0.0, out=r[:, 1])
             np.abs(v, out=r[:, 3])
             p.setPen(QtCore.Qt.PenStyle.NoPen)
             p.setBrush(self._brush)
-            p.drawRects(*self._fills.drawargs())
+            p.drawRects(*self._fill_args)
         if self._stroked:
             # each segment as the cosmetic pen strokes it: pen-wide, square caps
             half = max(self._pen.widthF(), 1.0) / 2
@@ -193,6 +198,7 @@ class _Bars(pg.GraphicsObject):
                 r[n:, 0], r[n:, 2] = x[: n + 1] - wx, 2 * wx  # the steps at each edge
                 self._ends = (np.zeros(n + 1), np.zeros(n + 1), np.zeros(n + 1))
                 self._line_key = (n, wx, wy)
+                self._line_args = self._lines.drawargs()
             r = self._lines.ndarray()
             before, after, step = self._ends  # the values left and right of each edge (0 at the ends)
             before[1:] = v
@@ -205,7 +211,7 @@ class _Bars(pg.GraphicsObject):
             r[n:, 3] += 2 * wy
             p.setPen(QtCore.Qt.PenStyle.NoPen)
             p.setBrush(self._outline)
-            p.drawRects(*self._lines.drawargs())
+            p.drawRects(*self._line_args)
         elif self._dashed:
             self._paint_curve(p, fill=False)
 
@@ -297,6 +303,7 @@ class _BarPlot:
         self.focus = False
         self.n = 0
         self.yr = (0.0, 1.0)
+        self._set_up = False  # setup has drawn the ranges and ticks of (n, yr, title)
         self.title = ""
         self.values: np.ndarray | None = None
         self._styled = None
@@ -335,7 +342,9 @@ class _BarPlot:
                                        for ch in ("redF", "greenF", "blueF")))
         self.curve.setPen(pg.mkPen(c, width=1.5))
         self.curve.setBrush(pg.mkBrush(fill))
-        self.zero.setPen(pg.mkPen(t.muted, width=1))
+        # a cosmetic pen of width 0 draws the same pixel-wide line as width 1, and the
+        # item's bounds are its line (with width 1 Qt strokes a path to find them)
+        self.zero.setPen(pg.mkPen(t.muted, width=0))
         hl = QtGui.QColor(t.highlight)
         hl.setAlpha(70)
         self.band.setBrush(QtGui.QBrush(hl))
@@ -343,6 +352,9 @@ class _BarPlot:
         self.mask.style(t, alpha=200)
 
     def setup(self, n: int, yr: tuple, title: str, t: th.Theme):
+        if (n, yr, title) == (self.n, self.yr, self.title) and self._set_up:
+            return  # the same chart (a long input's next window on the sequence's levels)
+        self._set_up = True
         self.n, self.yr = n, yr
         self.plot.setXRange(-0.5, max(n, 1) - 0.5, padding=0.02)
         self.plot.setYRange(*yr, padding=0.05)
@@ -426,6 +438,8 @@ class CellView(TraceView):
     def __init__(self, parent=None, theme: th.Theme | str | None = None):
         super().__init__(parent, theme)
         self.inputs = None
+        #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
+        self.overviews: dict | None = None
         self.ref: CellRef | None = None
         self._eqs: list[Equation] = []
         self._setup_key = None
@@ -625,6 +639,18 @@ class CellView(TraceView):
         self._setup_key = None
         self._levels = {}
 
+    def set_overview(self, overviews: dict | None) -> None:
+        """A long input's whole sequence (``LongSequence.overviews``): the charts of h and
+        c take its levels; None: each trace's own. ``trace`` is then a window."""
+        if overviews is not self.overviews:
+            self.overviews = overviews
+            self._setup_key = None
+
+    def _overview(self, ref: CellRef, key: str):
+        if not self.overviews:
+            return None
+        return self.overviews.get((ref.name, f"{ref.side}/{key}" if ref.side else key))
+
     def set_cursor(self, cursor: Cursor) -> None:
         self._show(cursor, later=self.hidden_in_window())
 
@@ -675,6 +701,17 @@ class CellView(TraceView):
             return (0, 1) if arr is None else th.symmetric_levels(arr)
         if key in GATE_KEYS:
             return (0.0, 1.0)
+        ov = self._overview(ref, key)
+        if ov is not None:
+            # a long input's window: the whole sequence's levels (as the Over time view's
+            # colours), so another window of it changes no chart's range
+            lo, hi = ov.levels(False)
+            first = getattr(self.trace, "start", 0) == 0
+            if first and key in ref.rec.initial_state and ref.rec.initial_state[key].size:
+                m = float(np.max(np.abs(ref.rec.initial_state[key])))
+                if np.isfinite(m) and m > hi:  # the states the sequence starts from
+                    lo, hi = -m, m
+            return lo, hi
         return th.symmetric_levels(ref.rec.steps[key],
                                    *([ref.rec.initial_state[key]] if key in ref.rec.initial_state else []))
 
@@ -694,7 +731,9 @@ class CellView(TraceView):
             key = self._slots.get(slot)
             shown = key is not None and (slot != "x" or self._x is not None)
             bp.widget.setVisible(shown)
-            self._grid.setColumnStretch(self._col_of[slot], 1 if shown else 0)
+            col = self._col_of[slot]
+            if self._grid.columnStretch(col) != (1 if shown else 0):  # (a new stretch lays the page out)
+                self._grid.setColumnStretch(col, 1 if shown else 0)
             if key is None:
                 continue
             n = U if slot != "x" else (self._x.shape[-1] if self._x is not None else 1)
