@@ -490,6 +490,10 @@ class CellView(TraceView):
         # where its cell is (_place_bars), the cells themselves paint nothing.
         self.bar_view = pg.GraphicsView(page)
         self.bar_view.setCentralItem(None)
+        # a step changes every chart: one rectangle around what changed is repainted
+        # (a few more pixels) rather than a region of ~30 rectangles, which clipped each
+        # bar, axis and number drawn (~0.4 ms a step)
+        self.bar_view.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
         self.bar_view.raise_()
         for key, slot in slots:
             self.bars[key] = _BarPlot(slot, self.bar_view, key)
