@@ -554,9 +554,8 @@ class CellView(TraceView):
                 cell = bp.widget.geometry()
                 bp.frame.setPos(QtCore.QPointF(cell.topLeft() - area.topLeft()))
                 rect = QtCore.QRectF(0, 0, cell.width(), cell.height())
-                if bp.frame.rect() != rect:
+                if bp.frame.rect() != rect:  # (a chart wider than its cell keeps its width)
                     bp.frame.setRect(rect)
-                if bp.plot.geometry() != rect:
                     bp.plot.setGeometry(rect)
                 # clipped only where the chart needs more than its cell (a clip of its own
                 # rounds a pixel at the view box's edge otherwise)
