@@ -379,9 +379,11 @@ def test_cell_bar_titles_are_not_cut_off(qtbot):
     for key, bp in v.bars.items():
         if not bp.widget.isVisible():
             continue
-        geo = bp.plot.titleLabel.mapRectToScene(bp.plot.titleLabel.boundingRect())
+        # (the nine charts share one view: each chart's own coordinates, its cell's width)
+        geo = bp.plot.titleLabel.mapRectToItem(bp.plot, bp.plot.titleLabel.boundingRect())
+        assert bp.plot.size().width() == bp.widget.width(), key
         assert geo.right() <= bp.widget.width() + 1, (key, bp.plot.titleLabel.text)
         # the title's second row (this step's number) is an item of its own
-        row = bp.value_item.mapRectToScene(bp.value_item.boundingRect())
+        row = bp.value_item.mapRectToItem(bp.plot, bp.value_item.boundingRect())
         assert row.left() >= -1 and row.right() <= bp.widget.width() + 1, (key, bp.value_item.text())
     assert v.bars["x"].value_item.text() == "input 6"

@@ -140,6 +140,38 @@ def test_the_cell_view_shows_the_exact_step_of_the_whole_sequence(long_window, q
         assert f"t = {step}</b> = input step {step}" in view.header.text()
 
 
+def test_the_cell_view_keeps_the_whole_sequences_ranges_from_window_to_window(long_window, qtbot):
+    """A long input: the charts of h and c take the whole sequence's levels (its overview,
+    as the Over time view's colours), so a seek into another window changes no range; the
+    bars stay the window's exact values."""
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Cell")
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    name = state.model.layers[0].name
+    state.set_cursor(step=10, layer=name)
+    full = state.model.trace(x)[name]
+    seq = state.long
+    ranges = None
+    for step in (10, 1536, 2900, 700):
+        state.set_cursor(step=step)
+        def holds(at=step):
+            return state.trace.start <= at < state.trace.start + state.trace.layers[name].timesteps
+        qtbot.waitUntil(holds, timeout=60_000)
+        for slot, key in (("h", "h"), ("c", "c"), ("h_prev", "h"), ("c_prev", "c")):
+            m = float(max(np.abs(full.steps[key][0]).max(), np.abs(full.initial_state[key]).max()))
+            assert view.bars[slot].yr == pytest.approx((-m, m), rel=1e-6), (slot, step)
+            assert seq.overviews[(name, key)].levels(False) == pytest.approx((-m, m), rel=1e-6)
+        now = {k: bp.plot.getViewBox().viewRange() for k, bp in view.bars.items() if k != "x"}
+        assert ranges is None or now == ranges, step
+        ranges = now
+        np.testing.assert_array_equal(view.bars["h"].values, full.steps["h"][0, step])
+        np.testing.assert_array_equal(view.bars["c_prev"].values, full.steps["c"][0, step - 1])
+        np.testing.assert_array_equal(view.bars["g1"].values, full.steps["f"][0, step])
+        assert view.bars["g1"].yr == (0.0, 1.0)
+
+
 def test_the_memory_limit_is_one_setting_kept_in_the_preferences(make_window, monkeypatch):
     monkeypatch.setenv(limits.ENV, "2G")
     state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=200))], InputSpec(input_dim=2))

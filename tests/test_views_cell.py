@@ -133,8 +133,8 @@ def test_a_click_on_a_bar_picks_its_unit(view, qtbot):
         bp = view.bars[key]
         vb = bp.plot.getViewBox()
         y = sum(bp.yr) / 2
-        pos = bp.widget.mapFromScene(vb.mapViewToScene(QtCore.QPointF(x_value, y)))
-        qtbot.mouseClick(bp.widget.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+        pos = bp.view.mapFromScene(vb.mapViewToScene(QtCore.QPointF(x_value, y)))
+        qtbot.mouseClick(bp.view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
 
     click("g1", 3.2)
     click("h", 1.0)
@@ -230,3 +230,91 @@ def test_equations_copy_as_the_numbers_on_screen(view, qtbot):
         assert [eq.numeric in copied for eq in view._eqs] == [True] * 6
         # the painted text is laid out to the height the view gave it
         assert view.eq_label.height() == view.eq_label.heightForWidth(view.eq_label.width())
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_the_charts_one_view_draws_each_chart_over_its_cell_with_the_trace_values(view, qtbot, kind):
+    """The nine charts are one graphics view: each chart sits over its grid cell (its
+    cell's size, its place), hidden with its cell (a GRU has no c), and the bars drawn in
+    the view's picture reach the pixel each value of the trace maps to."""
+    from PySide6 import QtCore
+
+    model, trace, x = build([LayerSpec(kind, {"units": 6, "return_sequences": True})], T=5)
+    rec = trace[kind.lower()]
+    view.resize(1400, 800)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=3, sample=1, layer=kind.lower(), unit=2))
+    view.show()
+    qtbot.waitExposed(view)
+    bv = view.bar_view
+    img = bv.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    shown = [bp for bp in view.bars.values() if bp.widget.isVisible()]
+    assert len(shown) == (9 if kind == "LSTM" else 6)
+    assert all(not bp.frame.isVisible() for bp in view.bars.values() if not bp.widget.isVisible())
+    for bp in shown:
+        cell = bp.widget.geometry()
+        at = bv.mapFromParent(cell.topLeft())
+        assert bp.plot.mapToScene(QtCore.QPointF(0, 0)) == QtCore.QPointF(at), bp.key
+        assert bp.plot.size().toSize() == cell.size(), bp.key
+    fill = {bp.key: bp.curve._brush.color().rgb() for bp in shown}
+    for slot, key in (("g1", "f" if kind == "LSTM" else "r"), ("h", "h")):
+        bp = view.bars[slot]
+        vb = bp.plot.getViewBox()
+        values = rec.steps[key][1, 3]
+        np.testing.assert_array_equal(bp.values, values)
+        checked = 0
+        for unit, value in enumerate(values):
+            if unit == 2:
+                continue  # the selected unit's band is drawn beneath
+            # the column through the middle of the bar, from 0 to the value
+            zero = bv.mapFromScene(vb.mapViewToScene(QtCore.QPointF(unit, 0.0)))
+            top = bv.mapFromScene(vb.mapViewToScene(QtCore.QPointF(unit, float(value))))
+            lo, hi = sorted((zero.y(), top.y()))
+            if hi - lo < 6:
+                continue
+            column = [img.pixel(zero.x(), y) & 0xFFFFFF for y in range(lo - 8, hi + 9)]
+            filled = [k for k, c in enumerate(column) if c == fill[slot] & 0xFFFFFF]
+            assert filled, (slot, unit)
+            # the fill spans the value's pixels, give or take the outline's 2 px
+            assert abs(filled[0] - 8) <= 3 and abs(filled[-1] - (hi - lo + 8)) <= 3, (slot, unit, value)
+            checked += 1
+        assert checked >= 3, slot
+
+
+def test_the_charts_follow_resizes_and_cell_kinds_as_a_fresh_view_draws_them(view, qtbot):
+    """The charts' one view follows its grid: after an LSTM (nine charts), a GRU (six),
+    a resize and the LSTM again, each chart (its view box and axes) looks as in a fresh
+    view showing that LSTM there. (The title rows are left out: a title moved by a
+    fraction of a pixel from step to step is drawn from its cached pixmap at the rounded
+    place, as it was with a view per chart.)"""
+    model, trace, x = build([LayerSpec("LSTM", {"units": 5, "return_sequences": True}),
+                             LayerSpec("GRU", {"units": 4, "return_sequences": True})], T=6)
+    view.resize(1200, 760)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=2, layer="lstm", unit=1))
+    view.set_cursor(Cursor(step=3, layer="gru", unit=2))
+    qtbot.wait(10)
+    assert sum(bp.frame.isVisible() for bp in view.bars.values()) == 6
+    view.resize(1380, 820)
+    qtbot.wait(10)
+    view.set_cursor(Cursor(step=4, layer="lstm", unit=3))
+    fresh = CellView()
+    qtbot.addWidget(fresh)
+    fresh.resize(1380, 820)
+    fresh.show()
+    qtbot.waitExposed(fresh)
+    fresh.set_data(model, trace, inputs=[x])
+    fresh.set_cursor(Cursor(step=4, layer="lstm", unit=3))
+    for _ in range(5):  # the axes' widths settle over a few turns of the event loop
+        qtbot.wait(20)
+    assert sum(bp.frame.isVisible() for bp in view.bars.values()) == 9
+    assert view.bar_view.geometry() == fresh.bar_view.geometry()
+    seen, want = _pixels(view.bar_view), _pixels(fresh.bar_view)
+    for key, bp in view.bars.items():
+        assert bp.frame.pos() == fresh.bars[key].frame.pos(), key
+        vb = bp.plot.getViewBox().sceneBoundingRect().toRect()
+        plot = bp.plot.sceneBoundingRect().toRect()
+        rows, cols = slice(vb.top(), plot.bottom()), slice(plot.left(), plot.right())
+        np.testing.assert_array_equal(seen[rows, cols], want[rows, cols], err_msg=key)

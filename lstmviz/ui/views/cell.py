@@ -99,6 +99,10 @@ class _Bars(pg.GraphicsObject):
         self._segments = internals.PrimitiveArray(QtCore.QLineF, 4)
         self._fill_key: tuple | None = None  # what the fills' constant columns were made for
         self._line_key: tuple | None = None  # the outline's
+        # drawRects' arguments (a pointer to the rectangles' memory: numpy's ctypes
+        # attribute cost more than the drawing of a small chart), made with the columns
+        self._fill_args: tuple = ()
+        self._line_args: tuple = ()
         self._ends = (np.zeros(1), np.zeros(1), np.zeros(1))  # value before / after each edge, their difference
         self._pen = pg.mkPen(None)
         self._brush = pg.mkBrush(None)
@@ -176,12 +180,13 @@ class _Bars(pg.GraphicsObject):
                 r = self._fills.ndarray()
                 r[:, 0], r[:, 2] = x[:n], np.diff(x[: n + 1])
                 self._fill_key = (n,)
+                self._fill_args = self._fills.drawargs()  # its memory stays until resized
             r = self._fills.ndarray()
             np.minimum(v, 0.0, out=r[:, 1])
             np.abs(v, out=r[:, 3])
             p.setPen(QtCore.Qt.PenStyle.NoPen)
             p.setBrush(self._brush)
-            p.drawRects(*self._fills.drawargs())
+            p.drawRects(*self._fill_args)
         if self._stroked:
             # each segment as the cosmetic pen strokes it: pen-wide, square caps
             half = max(self._pen.widthF(), 1.0) / 2
@@ -193,6 +198,7 @@ class _Bars(pg.GraphicsObject):
                 r[n:, 0], r[n:, 2] = x[: n + 1] - wx, 2 * wx  # the steps at each edge
                 self._ends = (np.zeros(n + 1), np.zeros(n + 1), np.zeros(n + 1))
                 self._line_key = (n, wx, wy)
+                self._line_args = self._lines.drawargs()
             r = self._lines.ndarray()
             before, after, step = self._ends  # the values left and right of each edge (0 at the ends)
             before[1:] = v
@@ -205,7 +211,7 @@ class _Bars(pg.GraphicsObject):
             r[n:, 3] += 2 * wy
             p.setPen(QtCore.Qt.PenStyle.NoPen)
             p.setBrush(self._outline)
-            p.drawRects(*self._lines.drawargs())
+            p.drawRects(*self._line_args)
         elif self._dashed:
             self._paint_curve(p, fill=False)
 
@@ -233,12 +239,52 @@ class _Bars(pg.GraphicsObject):
             p.drawLines(*self._segments.drawargs())
 
 
+class _Slot(pg.GraphicsView):
+    """A chart's cell in the Cell view's grid: laid out as the chart's own graphics view
+    was (the same size hints), painting nothing; ``moved`` is called when it moves or
+    resizes (the charts' one view follows)."""
+
+    def __init__(self, moved):
+        self._moved = lambda: None  # (pyqtgraph's constructor resizes it)
+        super().__init__()
+        self._moved = moved
+        self.setCentralItem(None)
+        self.setUpdatesEnabled(False)  # under the charts' view: never painted
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
+
+    def resizeEvent(self, ev):  # noqa: N802
+        super().resizeEvent(ev)
+        self._moved()
+
+    def moveEvent(self, ev):  # noqa: N802
+        super().moveEvent(ev)
+        self._moved()
+
+    def hideEvent(self, ev):  # noqa: N802
+        super().hideEvent(ev)
+        self._moved()
+
+    def showEvent(self, ev):  # noqa: N802
+        super().showEvent(ev)
+        self._moved()
+
+
 class _BarPlot:
     """One small bar chart over units (or input features) with the selected unit marked."""
 
-    def __init__(self, widget: pg.PlotWidget, key: str):
-        self.widget = widget
-        self.plot: pg.PlotItem = widget.getPlotItem()
+    def __init__(self, slot: QtWidgets.QWidget, view: pg.GraphicsView, key: str):
+        #: the chart's cell of the window's grid (where it sits, whether it is shown); the
+        #: chart is drawn by ``view``, the one graphics view of the nine charts
+        self.widget = slot
+        self.view = view
+        # the chart clipped to its cell, as its own view clipped it (a chart whose axes and
+        # title need more than its cell is cut at the cell's edge, not drawn over the next)
+        self.frame = QtWidgets.QGraphicsRectItem()
+        self.frame.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+        self.frame.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        view.scene().addItem(self.frame)
+        self.plot = pg.PlotItem()
+        self.plot.setParentItem(self.frame)
         self.key = key
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -257,6 +303,7 @@ class _BarPlot:
         self.focus = False
         self.n = 0
         self.yr = (0.0, 1.0)
+        self._set_up = False  # setup has drawn the ranges and ticks of (n, yr, title)
         self.title = ""
         self.values: np.ndarray | None = None
         self._styled = None
@@ -284,7 +331,7 @@ class _BarPlot:
         th.style_plot(self.plot, t)
         self.plot.getAxis("left").setStyle(tickFont=t.font(0.75))
         self.plot.getAxis("bottom").setStyle(tickFont=t.font(0.75))
-        self.widget.setBackground(t.background)
+        self.view.setBackground(t.background)
         c = QtGui.QColor(color)
         # the bars' colour at 200/255 over the background, as an opaque colour: Qt blends
         # a translucent fill ~8x slower, nine charts at every step (the selected unit's
@@ -295,7 +342,9 @@ class _BarPlot:
                                        for ch in ("redF", "greenF", "blueF")))
         self.curve.setPen(pg.mkPen(c, width=1.5))
         self.curve.setBrush(pg.mkBrush(fill))
-        self.zero.setPen(pg.mkPen(t.muted, width=1))
+        # a cosmetic pen of width 0 draws the same pixel-wide line as width 1, and the
+        # item's bounds are its line (with width 1 Qt strokes a path to find them)
+        self.zero.setPen(pg.mkPen(t.muted, width=0))
         hl = QtGui.QColor(t.highlight)
         hl.setAlpha(70)
         self.band.setBrush(QtGui.QBrush(hl))
@@ -303,6 +352,9 @@ class _BarPlot:
         self.mask.style(t, alpha=200)
 
     def setup(self, n: int, yr: tuple, title: str, t: th.Theme):
+        if (n, yr, title) == (self.n, self.yr, self.title) and self._set_up:
+            return  # the same chart (a long input's next window on the sequence's levels)
+        self._set_up = True
         self.n, self.yr = n, yr
         self.plot.setXRange(-0.5, max(n, 1) - 0.5, padding=0.02)
         self.plot.setYRange(*yr, padding=0.05)
@@ -386,6 +438,8 @@ class CellView(TraceView):
     def __init__(self, parent=None, theme: th.Theme | str | None = None):
         super().__init__(parent, theme)
         self.inputs = None
+        #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
+        self.overviews: dict | None = None
         self.ref: CellRef | None = None
         self._eqs: list[Equation] = []
         self._setup_key = None
@@ -413,7 +467,9 @@ class CellView(TraceView):
         grid.setVerticalSpacing(0)
         lay.addLayout(grid, 11)
         self.bars: dict[str, _BarPlot] = {}
+        self.bar_view: pg.GraphicsView | None = None
         self.col_titles = []
+        slots: list[tuple[str, _Slot]] = []
         col = 0
         for head, keys in (("in", ("x", "h_prev", "c_prev")), ("gates", ("g0", "g1", "g2", "g3")),
                            ("out", ("c", "h"))):
@@ -422,14 +478,26 @@ class CellView(TraceView):
             grid.addWidget(lab, 0, col, 1, len(keys))
             self.col_titles.append(lab)
             for key in keys:
-                w = pg.PlotWidget()
-                w.setMinimumSize(60, 120)
-                grid.addWidget(w, 1, col)
+                slot = _Slot(self._place_bars)
+                slot.setMinimumSize(60, 120)
+                grid.addWidget(slot, 1, col)
                 grid.setColumnStretch(col, 1)
-                self.bars[key] = _BarPlot(w, key)
-                w.scene().sigMouseClicked.connect(lambda ev, bp=self.bars[key]: self._bar_clicked(bp, ev))
+                slots.append((key, slot))
                 col += 1
         grid.setRowStretch(1, 1)
+        # The nine charts are drawn in one graphics view over their grid cells (nine views
+        # cost a paint each, ~0.2 ms whatever changed, at every step): each chart is placed
+        # where its cell is (_place_bars), the cells themselves paint nothing.
+        self.bar_view = pg.GraphicsView(page)
+        self.bar_view.setCentralItem(None)
+        # a step changes every chart: one rectangle around what changed is repainted
+        # (a few more pixels) rather than a region of ~30 rectangles, which clipped each
+        # bar, axis and number drawn (~0.4 ms a step)
+        self.bar_view.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
+        self.bar_view.raise_()
+        for key, slot in slots:
+            self.bars[key] = _BarPlot(slot, self.bar_view, key)
+        self.bar_view.scene().sigMouseClicked.connect(self._bar_clicked)
         self._grid = grid
         self._col_of = {key: k for k, key in enumerate(self.bars)}
         # Below: the equations, large, one per row: symbol | formula | = numbers.
@@ -465,13 +533,48 @@ class CellView(TraceView):
         self.eq_scroll.viewport().installEventFilter(self)  # the label follows its width
         self.apply_theme(self.theme)
 
-    def _bar_clicked(self, bp: _BarPlot, ev) -> None:
+    def _place_bars(self) -> None:
+        """The charts' view over the grid cells of the shown charts, each chart over its
+        cell (as a view of its own in that cell showed it)."""
+        if self.bar_view is None:
+            return  # (the cells are being made)
+        shown = [bp for bp in self.bars.values() if not bp.widget.isHidden()]
+        if not shown:
+            self.bar_view.setVisible(False)
+            return
+        area = shown[0].widget.geometry()
+        for bp in shown[1:]:
+            area = area.united(bp.widget.geometry())
+        if self.bar_view.geometry() != area:
+            self.bar_view.setGeometry(area)
+        self.bar_view.setVisible(True)
+        for bp in self.bars.values():
+            on = not bp.widget.isHidden()
+            if on:
+                cell = bp.widget.geometry()
+                bp.frame.setPos(QtCore.QPointF(cell.topLeft() - area.topLeft()))
+                rect = QtCore.QRectF(0, 0, cell.width(), cell.height())
+                if bp.frame.rect() != rect:  # (a chart wider than its cell keeps its width)
+                    bp.frame.setRect(rect)
+                    bp.plot.setGeometry(rect)
+                # clipped only where the chart needs more than its cell (a clip of its own
+                # rounds a pixel at the view box's edge otherwise)
+                over = bp.plot.geometry().width() > rect.width() or bp.plot.geometry().height() > rect.height()
+                bp.frame.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, over)
+            if bp.frame.isVisible() != on:
+                bp.frame.setVisible(on)
+
+    def _bar_clicked(self, ev) -> None:
         """A click on a bar over units picks that unit (the input's bars are features)."""
-        if ev.button() != QtCore.Qt.MouseButton.LeftButton or bp.key == "x" or self.ref is None:
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton or self.ref is None:
             return
+        hit = [bp for bp in self.bars.values() if bp.frame.isVisible()
+               and bp.frame.sceneBoundingRect().contains(ev.scenePos())
+               and bp.plot.getViewBox().sceneBoundingRect().contains(ev.scenePos())]
+        if not hit or hit[0].key == "x":
+            return
+        bp = hit[0]
         vb = bp.plot.getViewBox()
-        if not vb.sceneBoundingRect().contains(ev.scenePos()):
-            return
         unit = int(np.floor(vb.mapSceneToView(ev.scenePos()).x() + 0.5))
         if 0 <= unit < min(bp.n, self.ref.units):
             ev.accept()
@@ -539,6 +642,18 @@ class CellView(TraceView):
         self._setup_key = None
         self._levels = {}
 
+    def set_overview(self, overviews: dict | None) -> None:
+        """A long input's whole sequence (``LongSequence.overviews``): the charts of h and
+        c take its levels; None: each trace's own. ``trace`` is then a window."""
+        if overviews is not self.overviews:
+            self.overviews = overviews
+            self._setup_key = None
+
+    def _overview(self, ref: CellRef, key: str):
+        if not self.overviews:
+            return None
+        return self.overviews.get((ref.name, f"{ref.side}/{key}" if ref.side else key))
+
     def set_cursor(self, cursor: Cursor) -> None:
         self._show(cursor, later=self.hidden_in_window())
 
@@ -589,6 +704,17 @@ class CellView(TraceView):
             return (0, 1) if arr is None else th.symmetric_levels(arr)
         if key in GATE_KEYS:
             return (0.0, 1.0)
+        ov = self._overview(ref, key)
+        if ov is not None:
+            # a long input's window: the whole sequence's levels (as the Over time view's
+            # colours), so another window of it changes no chart's range
+            lo, hi = ov.levels(False)
+            first = getattr(self.trace, "start", 0) == 0
+            if first and key in ref.rec.initial_state and ref.rec.initial_state[key].size:
+                m = float(np.max(np.abs(ref.rec.initial_state[key])))
+                if np.isfinite(m) and m > hi:  # the states the sequence starts from
+                    lo, hi = -m, m
+            return lo, hi
         return th.symmetric_levels(ref.rec.steps[key],
                                    *([ref.rec.initial_state[key]] if key in ref.rec.initial_state else []))
 
@@ -608,7 +734,9 @@ class CellView(TraceView):
             key = self._slots.get(slot)
             shown = key is not None and (slot != "x" or self._x is not None)
             bp.widget.setVisible(shown)
-            self._grid.setColumnStretch(self._col_of[slot], 1 if shown else 0)
+            col = self._col_of[slot]
+            if self._grid.columnStretch(col) != (1 if shown else 0):  # (a new stretch lays the page out)
+                self._grid.setColumnStretch(col, 1 if shown else 0)
             if key is None:
                 continue
             n = U if slot != "x" else (self._x.shape[-1] if self._x is not None else 1)
@@ -616,6 +744,7 @@ class CellView(TraceView):
             bp.style(t, t.hue(key))
             bp.setup(n, yr, key, t)
         self.col_titles[1].setVisible(bool(gates))
+        self._place_bars()
         major = self.model.keras_major
         seen = activation_names(ref)
         self._act_legend = " · ".join(f"{n}(x) = {formula(n, major)}" if formula(n, major) != f"{n}(x)" else f"{n}(x)"
