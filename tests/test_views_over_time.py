@@ -162,21 +162,25 @@ def test_a_seek_moves_lines_and_a_new_trace_repaints_the_cached_heatmaps(view, q
     np.testing.assert_array_equal(_heatmap_pixels(fresh, "h"), after)
 
 
-def test_a_hidden_header_is_measured_when_shown(qtbot):
-    # a view on a hidden tab does not lay its header out at every step; shown, the
-    # header takes the height its text needs at its width
+def _label_in_a_window(qtbot):
+    """(a shown 300x400 window, the QuietLabel in its layout)."""
     from PySide6 import QtWidgets
 
-    from lstmviz.ui.views._common import QuietLabel
+    from lstmviz.ui.labels import QuietLabel
 
     holder = QtWidgets.QWidget()
     qtbot.addWidget(holder)
-    lay = QtWidgets.QVBoxLayout(holder)
-    label = QuietLabel()
-    lay.addWidget(label)
+    QtWidgets.QVBoxLayout(holder).addWidget(label := QuietLabel())
     holder.resize(300, 400)
     holder.show()
     qtbot.waitExposed(holder)
+    return holder, label
+
+
+def test_a_hidden_header_is_measured_when_shown(qtbot):
+    # a view on a hidden tab does not lay its header out at every step; shown, the
+    # header takes the height its text needs at its width
+    holder, label = _label_in_a_window(qtbot)
     label.setText("one line")
     one = label.height()
     holder.hide()
@@ -191,20 +195,12 @@ def test_a_quiet_label_takes_the_height_of_a_font_it_inherits(qtbot):
     # it must take the height its text needs in the new font
     from PySide6 import QtWidgets
 
-    from lstmviz.ui.labels import QuietLabel
 
     app = QtWidgets.QApplication.instance()
     sheet = app.styleSheet()
     app.setStyleSheet("")  # an earlier test's style sheet may give labels a font of their own
     try:
-        holder = QtWidgets.QWidget()
-        qtbot.addWidget(holder)
-        lay = QtWidgets.QVBoxLayout(holder)
-        label = QuietLabel()
-        lay.addWidget(label)
-        holder.resize(300, 400)
-        holder.show()
-        qtbot.waitExposed(holder)
+        holder, label = _label_in_a_window(qtbot)
         label.setText(" ".join(["in (None, 200, 3) → out (None, 200, 128)"] * 3))
         small = label.height()
         font = holder.font()
