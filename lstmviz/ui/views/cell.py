@@ -252,21 +252,31 @@ class _Slot(pg.GraphicsView):
         self.setUpdatesEnabled(False)  # under the charts' view: never painted
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
 
+    def _notify(self) -> None:
+        # (while the window is torn down Qt still sends events: the Python side may have
+        # lost its attributes, the view its C++ objects)
+        moved = getattr(self, "_moved", None)
+        if moved is not None:
+            try:
+                moved()
+            except RuntimeError:
+                pass
+
     def resizeEvent(self, ev):  # noqa: N802
         super().resizeEvent(ev)
-        self._moved()
+        self._notify()
 
     def moveEvent(self, ev):  # noqa: N802
         super().moveEvent(ev)
-        self._moved()
+        self._notify()
 
     def hideEvent(self, ev):  # noqa: N802
         super().hideEvent(ev)
-        self._moved()
+        self._notify()
 
     def showEvent(self, ev):  # noqa: N802
         super().showEvent(ev)
-        self._moved()
+        self._notify()
 
 
 class _BarPlot:
