@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.engine.cells import CELLS, STATE_MEANINGS
 
@@ -284,15 +284,32 @@ def set_title(plot: pg.PlotItem, title: str, **args) -> None:
             bounds.moveCenter(label.rect().center())
             label.item.setPos(bounds.topLeft() - label.itemRect().topLeft())
             return
+    if not getattr(label, "_lstmviz_narrow", False):
+        # a title wider than the plot must not widen the plot past its widget: pyqtgraph
+        # sets the label's minimum width to its text's at every setText and resize, and a
+        # title's width of an earlier text stayed (a Cell chart then overflowed its cell
+        # in the projector theme, its last bar cut off)
+        label.updateMin = lambda label=label: _title_min(label)
+        label._lstmviz_narrow = True
     plot.setTitle(title, **args)
     label._lstmviz_style = dict(args)
     label._lstmviz_css = _label_css(label)
-    # a title wider than the plot must not widen the plot past its widget (pyqtgraph sets
-    # the label's minimum width to the text's; the plot would be cut off at the edge)
     plot.titleLabel.setMinimumWidth(0)
     h = max(30.0, plot.titleLabel.item.boundingRect().height() + 2)
     plot.titleLabel.setMaximumHeight(h)
     plot.layout.setRowFixedHeight(0, h)
+
+
+def _title_min(label) -> None:
+    """``LabelItem.updateMin`` for a plot's title: its text's height, no minimum width."""
+    bounds = label.itemRect()
+    label.setMinimumWidth(0)
+    label.setMinimumHeight(bounds.height())
+    hint = QtCore.Qt.SizeHint
+    label._sizeHint = {hint.MinimumSize: (0, bounds.height()),
+                       hint.PreferredSize: (bounds.width(), bounds.height()),
+                       hint.MaximumSize: (-1, -1), hint.MinimumDescent: (0, 0)}
+    label.updateGeometry()
 
 
 def _label_css(label) -> str:

@@ -564,8 +564,11 @@ class CellView(TraceView):
                 cell = bp.widget.geometry()
                 bp.frame.setPos(QtCore.QPointF(cell.topLeft() - area.topLeft()))
                 rect = QtCore.QRectF(0, 0, cell.width(), cell.height())
-                if bp.frame.rect() != rect:  # (a chart wider than its cell keeps its width)
+                if bp.frame.rect() != rect:
                     bp.frame.setRect(rect)
+                if bp.plot.geometry() != rect:
+                    # (a chart needing more than its cell keeps its minimum width: once its
+                    # axes need less, e.g. after a new range, it fits its cell again)
                     bp.plot.setGeometry(rect)
                 # clipped only where the chart needs more than its cell (a clip of its own
                 # rounds a pixel at the view box's edge otherwise)
@@ -755,6 +758,10 @@ class CellView(TraceView):
             bp.setup(n, yr, key, t)
         self.col_titles[1].setVisible(bool(gates))
         self._place_bars()
+        # again once the charts' axes have taken the widths of their new ranges (pyqtgraph
+        # lays them out at the next turn of the event loop): a chart sized to its old axes
+        # overflowed its cell, its last bar cut at the cell's edge
+        QtCore.QTimer.singleShot(0, self, self._place_bars)
         major = self.model.keras_major
         seen = activation_names(ref)
         self._act_legend = " · ".join(f"{n}(x) = {formula(n, major)}" if formula(n, major) != f"{n}(x)" else f"{n}(x)"
