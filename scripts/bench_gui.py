@@ -20,8 +20,10 @@ Every figure is a median of wall-clock times; the seek also prints this process'
 time (``time.process_time``), which a machine shared with other work inflates less.
 
 The edit also prints where its time goes in each tab (``--stages``: medians of each part's
-wall time in the same edits: the model built, the shown sample traced, the side panel
-refreshed, the tab's view updated, and the event loop's layouts and paint).
+wall time in the same edits: the model built, the shown sample traced up to the edited
+layer, the side panel refreshed, the tab's view updated (with the layers after the edited
+one where the view asks for them: the Unrolled view), and the event loop's layouts and
+paint).
 
 Usage: scripts/bench_gui.py [--repeats N] [--batch B] [--starts N]
                             [--only-startup | --only-seek | --only-edit] [--stages]
@@ -294,7 +296,8 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
     row("edit: re-built, re-traced, tab on screen redrawn (worst tab)", max(v[0] for v in per_tab.values()),
         TARGET_EDIT)
     # the peer: the same edit on a state with no window (build and trace only: what no
-    # view can save), in turn with the window's so that both see the same load
+    # view can save; the layers after the edited one run when a view asks for them, which
+    # none does here), in turn with the window's so that both see the same load
     bare = AppState([lstm(), lstm(), lstm()], InputSpec(batch_size=args.batch, timesteps=args.steps, input_dim=3))
     window.tabs.setCurrentIndex(2)
     alone, with_view = [], []
@@ -307,7 +310,7 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
         spin.setValue(value)
         app.processEvents()
         with_view.append(time.perf_counter() - t0)
-    print(f"    {'peer: the edit re-built and re-traced, no window':<50} {median_ms(alone):8.1f} ms  "
+    print(f"    {'peer: re-built, re-traced to the edited layer, no window':<50} {median_ms(alone):8.1f} ms  "
           f"(Over time tab in turn: {median_ms(with_view):.1f} ms, the views' and paint's share "
           f"{median_ms(with_view) - median_ms(alone):.1f} ms)")
 

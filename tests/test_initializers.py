@@ -86,3 +86,16 @@ def test_the_orthogonal_draw_has_the_bits_of_lapacks_qr_on_every_blas_thread_cou
             np.testing.assert_array_equal(I.make("orthogonal", shape, np.random.default_rng(5)), want)
     finally:
         blas.set_threads(before)
+
+
+def test_skip_remembers_where_a_draw_left_the_generator():
+    I._SKIPPED.clear()
+    for _ in range(2):  # the second time from the memo
+        a, b = np.random.default_rng(9), np.random.default_rng(9)
+        I.make("orthogonal", (16, 64), a)
+        I.make("glorot_uniform", (5, 64), a)
+        I.skip("orthogonal", (16, 64), b)
+        I.skip("glorot_uniform", (5, 64), b)
+        assert a.bit_generator.state == b.bit_generator.state
+        assert a.normal() == b.normal()
+    assert len(I._SKIPPED) == 2

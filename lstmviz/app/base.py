@@ -55,6 +55,9 @@ class StateBase:
         #: a long input (its full trace over the trace budget): ``app.long_sequence.LongSequence``,
         #: and ``trace`` is the exact window around the cursor's step (``follow_long``)
         self.long: LongSequence | None = None
+        #: the layer an edit is rebuilding for (``Edits._edited``): traced at once with the
+        #: cursor's, the layers after both when first asked for (``Tracing._trace``)
+        self.edit_target: str | None = None
         self.stack_changed = Event("stack_changed")
         self.model_changed = Event("model_changed")
         self.error_changed = Event("error_changed")

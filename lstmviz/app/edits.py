@@ -51,7 +51,11 @@ class Edits(StateBase):
 
     def _edited(self, select: int | None = None) -> None:
         """After an edit: rebuild and trace, put the cursor on layer ``select``."""
-        self.rebuild()
+        self.edit_target = self.layers[select].name if select is not None and 0 <= select < len(self.layers) else None
+        try:
+            self.rebuild()
+        finally:
+            self.edit_target = None
         if select is not None and 0 <= select < len(self.layers):
             name = self.layers[select].name
             if name:

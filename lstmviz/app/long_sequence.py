@@ -43,22 +43,23 @@ CACHE_WINDOWS = 16
 QUICK_STEPS = CUT
 
 
-def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None):
+def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, needed=None):
     """``(trace, None)`` when the whole trace of ``xs`` fits the trace budget
     (``limits.trace_budget``), else ``(first window, LongSequence)``: the keyframe pass is
     still to run (``run_pass``, on a worker thread). Where a layer runs backwards there is
     no first window before the pass, so the pass runs here. ``reuse``: an earlier trace
-    whose unchanged layers a whole trace takes as they are (``Model.trace``)."""
+    whose unchanged layers a whole trace takes as they are; ``needed``: the layers a whole
+    trace runs at once, the rest when first asked for (``Model.trace``)."""
     x = xs[0]
     if len(xs) != 1 or np.ndim(x) < 2 or getattr(model, "stateful", False):
-        return model.trace(xs if len(xs) > 1 else x, reuse=reuse), None
+        return model.trace(xs if len(xs) > 1 else x, reuse=reuse, needed=needed), None
     try:
         model._infer_shapes([np.shape(x)])
         need = full_trace_bytes(model, int(np.shape(x)[0]), int(np.shape(x)[1]))
     except LstmvizError:
         need = 0  # model.trace says what is wrong with the input, in its words
     if need <= trace_budget():
-        return model.trace(x, reuse=reuse), None
+        return model.trace(x, reuse=reuse, needed=needed), None
     seq = LongSequence(model, x, window)
     first = seq.first_window()
     if first is None:

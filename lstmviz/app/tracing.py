@@ -233,8 +233,11 @@ class Tracing(StateBase):
         else:
             self.traced_sample = s
             xs = [np.take(x, [s], axis=a) for x, a in zip(xs, axes)]
-        # the layers an edit left as they were (before the edited one) keep their records
-        trace, long = trace_or_window(model, xs, reuse=self.trace)
+        # the layers an edit left as they were (before the edited one) keep their records;
+        # those after the layer on screen and the edited one run when first asked for (a
+        # view of one layer draws before they run; the Unrolled view runs them at once)
+        needed = {n for n in (self.cursor.layer, self.edit_target) if n is not None} or None
+        trace, long = trace_or_window(model, xs, reuse=self.trace, needed=needed)
         if self.long is not None and self.long is not long:
             self.long.cancel()  # its pass, prefetch and overviews stop
         self.long = long

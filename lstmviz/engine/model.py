@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +13,7 @@ from lstmviz.display import show_block
 from lstmviz.engine import onnx_layers  # noqa: F401  (registers the "onnx.*" layers)
 from lstmviz.engine.layers import RNN_OPTIONS, Bidirectional, InputLayer, Layer, Recurrent, fmt_shape, make_layer
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
-from lstmviz.engine.trace import LayerTrace, Trace
+from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace
 from lstmviz.errors import LstmvizError
 
 #: A trace larger than the memory limit (``lstmviz.limits``) is refused with a message,
@@ -337,7 +337,7 @@ class Model:
         return "\n".join(lines)
 
     # -- running ------------------------------------------------------------------------
-    def trace(self, x, reuse: Trace | None = None) -> Trace:
+    def trace(self, x, reuse: Trace | None = None, needed: Collection[str] | None = None) -> Trace:
         """Run the model on ``x`` (an array, or a list for several inputs), recording all.
 
         ``reuse``: an earlier trace (of this model or of one it was rebuilt from, as after
@@ -345,7 +345,14 @@ class Model:
         config, Keras generation, weights to the bit, inputs from the same layers, which
         were reused themselves, or the same input to the bit) and keeps no state takes its
         outputs and record from it instead of running again; the same numbers, since a
-        layer's pass is a function of those."""
+        layer's pass is a function of those.
+
+        ``needed``: the layers whose records are wanted now (the app: the layer on screen
+        and the one just edited). In a plain stack without state, the layers after the last
+        of them run when their record (or the model's output) is first asked for
+        (``Trace.layers`` names them meanwhile), with copies of their weights and config
+        as they are now: the same numbers as a trace of everything at once, whatever
+        changes in the model in between."""
         xs = list(x) if isinstance(x, (list, tuple)) else [x]
         if len(xs) != len(self.inputs):
             raise LstmvizError(f"the model takes {len(self.inputs)} input(s), got {len(xs)}")
@@ -359,13 +366,9 @@ class Model:
         records: dict[str, LayerTrace] = {}
         feed = {r.layer: a for r, a in zip(self.inputs, arrays)}
         old = _Reusable(self, reuse)
-        for node in self.nodes:
+
+        def run(node: Node) -> None:
             layer = node.layer
-            if isinstance(layer, InputLayer):
-                values[layer.name] = [feed[layer.name]]
-                masks[layer.name] = [None]
-                old.check_input(layer.name, feed[layer.name])
-                continue
             if old.same(node):
                 outs, oms, rec = old.take(layer.name)
             else:
@@ -378,11 +381,56 @@ class Model:
                 old.record(node, outs, oms)
             values[layer.name], masks[layer.name] = outs, oms
             records[layer.name] = rec
-        outputs = [values[r.layer][r.tensor_index] for r in self.outputs]
-        trace = Trace(records, outputs, arrays)
+
+        later = self._later(needed)
+        for node in self.nodes[:len(self.nodes) - len(later)]:
+            layer = node.layer
+            if isinstance(layer, InputLayer):
+                values[layer.name] = [feed[layer.name]]
+                masks[layer.name] = [None]
+                old.check_input(layer.name, feed[layer.name])
+                continue
+            run(node)
+        if later:
+            # the later layers run afresh (no earlier trace kept alive for them: each would
+            # hold the one before), each as it is now: a copy with copies of its weights
+            # and config
+            old.forget_earlier()
+            frozen = []
+            for node in later:
+                layer = copy.copy(node.layer)
+                layer.weights = [np.array(w, copy=True) for w in node.layer.weights]
+                layer.config = copy.deepcopy(node.layer.config)
+                frozen.append(Node(layer, list(node.inbound), list(node.initial_state), node.mask))
+
+            def finish() -> list:
+                for node in frozen:
+                    run(node)
+                return [values[r.layer][r.tensor_index] for r in self.outputs]
+
+            later_layers = LaterLayers(records, [n.layer.name for n in later], finish)
+            # (``layers`` a Mapping, not a dict; ``outputs`` the property that runs them)
+            trace: Trace = LaterTrace(later_layers, [], arrays)  # type: ignore[arg-type]
+        else:
+            trace = Trace(records, [values[r.layer][r.tensor_index] for r in self.outputs], arrays)
         trace.model = self
-        trace._flow = old.made  # what a later trace may take as it is
+        trace._flow = old.made  # what a later trace may take as it is (later layers: once run)
         return trace
+
+    def _later(self, needed: Collection[str] | None) -> list[Node]:
+        """The nodes ``trace(needed=...)`` runs when first asked for: those after the last
+        needed one, in a plain stack where none keeps state and each is a Keras layer of
+        config and weights (``_Reusable.eligible``: copied, it is the same layer)."""
+        if not needed or not self.is_sequential or self.stateful:
+            return []
+        names = [n.layer.name for n in self.nodes]
+        if any(name not in names for name in needed):
+            return []
+        last = max(names.index(name) for name in needed)
+        later = self.nodes[last + 1:]
+        if not all(_Reusable.eligible(n.layer) and not isinstance(n.layer, InputLayer) for n in later):
+            return []
+        return later
 
     def _check_input(self, arr, ref, k) -> np.ndarray:
         want = self._input_layer(ref).batch_shape
@@ -550,6 +598,10 @@ class _Reusable:
             return False
         self.same_names.add(layer.name)
         return True
+
+    def forget_earlier(self) -> None:
+        """Take nothing more from the earlier trace (and let it go)."""
+        self.flow, self.records = {}, {}
 
     def take(self, name: str):
         old = self.flow[name]

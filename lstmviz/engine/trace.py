@@ -7,6 +7,7 @@ fused projections) with time in the order the layer *processed* it: for
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -160,3 +161,83 @@ def _flatten(rec: LayerTrace, prefix: str, out: dict, top: bool) -> None:
         out[f"{prefix}/mask"] = rec.mask
     for child_name, child in rec.children.items():
         _flatten(child, f"{prefix}/{child_name}", out, top=False)
+
+
+class LaterLayers(Mapping):
+    """``Trace.layers`` of ``Model.trace(needed=...)``: the records made, then the names of
+    the layers that run when first asked for. Names, ``in`` and ``len`` run nothing; the
+    record of a later layer (``[]``, ``get``, ``values``, ``items``), the trace's
+    ``outputs`` or a copy run them all first (``finish``: once, under a lock)."""
+
+    def __init__(self, records: dict[str, "LayerTrace"], later: list[str],
+                 finish: Callable[[], list[np.ndarray]]):
+        self._records = records
+        self._names = list(records) + [n for n in later if n not in records]
+        self._later = set(later)
+        self._finish: Callable[[], list[np.ndarray]] | None = finish
+        self._outputs: list[np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def pending(self) -> bool:
+        """Later layers not run yet."""
+        return self._finish is not None
+
+    def complete(self) -> list[np.ndarray]:
+        """Run the later layers (once); the model's outputs."""
+        with self._lock:
+            if self._finish is not None:
+                self._outputs = self._finish()
+                self._finish = None
+            assert self._outputs is not None
+            return self._outputs
+
+    def __getitem__(self, name: str) -> "LayerTrace":
+        if name in self._later and self._finish is not None:
+            self.complete()
+        return self._records[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._records or name in self._later
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __reduce__(self):
+        self.complete()
+        return (dict, (dict(self._records),))
+
+    def __copy__(self) -> dict:
+        self.complete()
+        return dict(self._records)
+
+    def __deepcopy__(self, memo) -> dict:
+        import copy
+
+        self.complete()
+        return copy.deepcopy(self._records, memo)
+
+
+class LaterTrace(Trace):
+    """A ``Trace`` whose last layers run when first asked for (``LaterLayers``): its
+    ``outputs`` (the last layer's) run them first."""
+
+    @property
+    def outputs(self) -> list[np.ndarray]:
+        return self.layers.complete()  # type: ignore[attr-defined]
+
+    @outputs.setter
+    def outputs(self, value) -> None:  # the dataclass' __init__ sets it (None)
+        pass
+
+    def __reduce__(self):  # a copy is the plain trace, every layer run
+        plain = Trace(dict(self.layers), list(self.outputs), list(self.inputs), self.start,
+                      self.total_steps, self.model, self._flow)
+        return (_plain_trace, (plain,))
+
+
+def _plain_trace(trace: Trace) -> Trace:
+    return trace
