@@ -246,3 +246,52 @@ def test_strip_curves_are_used_by_the_view(view):
     from lstmviz.ui.views._common import StripCurveItem
 
     assert all(isinstance(c.curve, StripCurveItem) for c in view.curves.values())
+
+
+@pytest.mark.parametrize("horizontal", [True, False])
+def test_step_lines_paint_the_pixels_of_infinite_lines(qtbot, horizontal):
+    # the unit rows, the zero line and the strips' step lines are Qt line items spanning
+    # the plot's range: the pixels of the pyqtgraph InfiniteLines they replaced
+    import pyqtgraph as pg
+    from PySide6 import QtCore
+
+    from lstmviz.ui.views._common import StepLine
+
+    pens = [pg.mkPen("y", width=1.2, style=QtCore.Qt.PenStyle.DashLine), pg.mkPen("r", width=2.5),
+            pg.mkPen("c", width=1)]
+    grabs = []
+    for kind in ("infinite", "qt"):
+        w = pg.PlotWidget()
+        qtbot.addWidget(w)
+        w.resize(700, 300)
+        w.setXRange(1203.5, 1459.5, padding=0)
+        w.setYRange(-0.5, 511.5, padding=0)
+        w.getPlotItem().invertY(True)
+        for k, pen in enumerate(pens):
+            at = (37.0 + 101 * k) if horizontal else (1210.0 + 97 * k)
+            if kind == "infinite":
+                line = pg.InfiniteLine(pos=at, angle=0 if horizontal else 90, movable=False)
+            else:
+                line = StepLine(horizontal=horizontal)
+                line.setPos(at)
+                line.set_span(*((1203.5, 1459.5) if horizontal else (-0.5, 511.5)))
+            line.setPen(pen)
+            w.addItem(line, ignoreBounds=True)
+        w.show()
+        qtbot.waitExposed(w)
+        img = w.grab().toImage()
+        grabs.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+    assert (grabs[0] != grabs[0][0, 0]).sum() > 500  # the lines were drawn
+    np.testing.assert_array_equal(grabs[1], grabs[0])
+
+
+def test_unit_and_zero_lines_follow_the_unit_and_the_window(view):
+    model, trace = build([LayerSpec("LSTM", {"units": 5, "return_sequences": True})], T=9)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=2, sample=0, layer="lstm", unit=3))
+    for slot in view.slots:
+        if slot.key is not None:
+            line = slot.unit_line.line()
+            assert (line.y1(), line.y2()) == (3.0, 3.0) and (line.x1(), line.x2()) == (-0.5, 8.5)
+    line = view.zero_line.line()
+    assert (line.y1(), line.y2()) == (0.0, 0.0) and (line.x1(), line.x2()) == (-0.5, 8.5)
