@@ -295,3 +295,45 @@ def test_unit_and_zero_lines_follow_the_unit_and_the_window(view):
             assert (line.y1(), line.y2()) == (3.0, 3.0) and (line.x1(), line.x2()) == (-0.5, 8.5)
     line = view.zero_line.line()
     assert (line.y1(), line.y2()) == (0.0, 0.0) and (line.x1(), line.x2()) == (-0.5, 8.5)
+
+
+def test_steady_axes_measure_the_bounds_of_pyqtgraph_axes(qtbot):
+    # the plots' axes keep their bounds for a geometry: the same bounds (and pixels) as
+    # pyqtgraph's after a resize, a new tick length and new ticks
+    import pyqtgraph as pg
+
+    from lstmviz.ui.views._common import count_axis, steady_axes
+
+    widgets = []
+    for axes in ({}, steady_axes("left", "bottom")):
+        w = pg.PlotWidget(axisItems=axes)
+        qtbot.addWidget(w)
+        w.resize(600, 300)
+        w.show()
+        qtbot.waitExposed(w)
+        widgets.append(w)
+
+    def grabs():
+        out = []
+        for w in widgets:
+            img = w.grab().toImage()
+            out.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+        return out
+
+    def same():
+        for side in ("left", "bottom"):
+            assert widgets[1].getAxis(side).boundingRect() == widgets[0].getAxis(side).boundingRect()
+        a, b = grabs()
+        np.testing.assert_array_equal(b, a)
+
+    same()
+    for w in widgets:
+        w.resize(450, 380)
+        w.setXRange(31104 - 0.5, 31104 + 255.5, padding=0)
+        count_axis(w.getAxis("bottom"), 256, first=31104, max_ticks=8)
+    same()
+    for w in widgets:
+        w.getAxis("bottom").setStyle(tickLength=-8)
+        w.getAxis("left").setStyle(hideOverlappingLabels=False)
+    same()
+    assert type(widgets[1].getAxis("bottom")).__name__ == "SteadyAxis"

@@ -113,6 +113,31 @@ def set_levels(colorbar: pg.ColorBarItem, levels) -> None:
         colorbar.setLevels(levels)
 
 
+class SteadyAxis(pg.AxisItem):
+    """An ``AxisItem`` whose bounds are measured once for each geometry: pyqtgraph's
+    ``boundingRect`` (Python, ~10 us) is asked some twenty times an axis at every repaint of
+    its view (by Qt, and by pyqtgraph for each tick label it places). An axis with a grid
+    spans its view's rectangle: measured each time, as pyqtgraph does."""
+
+    _bounds: tuple = (None, None, None)
+
+    def boundingRect(self):  # noqa: N802 (Qt's name)
+        if self.grid is not False:
+            return super().boundingRect()
+        geometry = self.geometry()
+        key = (self.style["tickLength"], self.style["hideOverlappingLabels"])
+        known, known_key, rect = self._bounds
+        if known is None or key != known_key or geometry != known:
+            rect = super().boundingRect()
+            self._bounds = (geometry, key, rect)
+        return QtCore.QRectF(rect)
+
+
+def steady_axes(*sides: str) -> dict:
+    """``axisItems`` for a plot whose ``sides`` are ``SteadyAxis``."""
+    return {side: SteadyAxis(side) for side in sides}
+
+
 class GridAxis(pg.AxisItem):
     """An axis whose grid lines (``showGrid``) are filled one-pixel rectangles: the same
     pixels as pyqtgraph's aliased lines, but Qt's raster engine blends a translucent

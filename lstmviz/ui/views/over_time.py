@@ -35,6 +35,7 @@ from lstmviz.ui.views._common import (
     message_label,
     paints_nothing,
     set_levels,
+    steady_axes,
 )
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import AXIS_WIDTH, OverviewStrip
@@ -79,7 +80,7 @@ class _Heatmap:
         self.widget.setMinimumSize(200, 120)
         # a long input: the whole sequence above the exact window (hidden otherwise)
         self.strip = OverviewStrip(self.widget.ci, 0, on_click=lambda step: view.click_overview(step))
-        self.plot: pg.PlotItem = self.widget.addPlot(row=1, col=0)
+        self.plot: pg.PlotItem = self.widget.addPlot(row=1, col=0, axisItems=steady_axes("left", "bottom"))
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
@@ -152,7 +153,7 @@ class OverTimeView(TraceView):
         for k, slot in enumerate(self.slots):
             grid.addWidget(slot.widget, k // 3, k % 3)
         # The selected unit's curves.
-        self.curve_widget = pg.PlotWidget(axisItems={"left": GridAxis("left")})
+        self.curve_widget = pg.PlotWidget(axisItems={"left": GridAxis("left"), **steady_axes("bottom")})
         self.curve_plot: pg.PlotItem = self.curve_widget.getPlotItem()
         self.curve_plot.setMenuEnabled(False)
         self.curve_plot.hideButtons()

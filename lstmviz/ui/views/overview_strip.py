@@ -14,7 +14,15 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.ui import theme as th
-from lstmviz.ui.views._common import ClickableImage, StepLine, cache_pixels, cosmetic_pen, count_axis, count_ticks
+from lstmviz.ui.views._common import (
+    ClickableImage,
+    StepLine,
+    cache_pixels,
+    cosmetic_pen,
+    count_axis,
+    count_ticks,
+    steady_axes,
+)
 
 #: Height of a strip in pixels, its step axis included (the exact window keeps the rest).
 HEIGHT = 62
@@ -54,7 +62,7 @@ class OverviewStrip:
         self.set_visible(False)
 
     def _build(self) -> None:
-        self.plot = self.layout.addPlot(row=self.row, col=0)
+        self.plot = self.layout.addPlot(row=self.row, col=0, axisItems=steady_axes("left", "bottom"))
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
