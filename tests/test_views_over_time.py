@@ -337,3 +337,45 @@ def test_steady_axes_measure_the_bounds_of_pyqtgraph_axes(qtbot):
         w.getAxis("left").setStyle(hideOverlappingLabels=False)
     same()
     assert type(widgets[1].getAxis("bottom")).__name__ == "SteadyAxis"
+
+
+@pytest.mark.parametrize("width, first, n, tick_length", [(600, 31104, 256, -5), (240, 31104, 16, -5),
+                                                          (90, 0, 7, 5), (1000, 99984, 16, -8)])
+def test_steady_axes_draw_the_specs_of_pyqtgraph(qtbot, width, first, n, tick_length):
+    # a step axis's lines, ticks and labels are made in fewer steps: the very specs
+    # pyqtgraph makes for it, and the same pixels
+    import pyqtgraph as pg
+    from PySide6 import QtGui
+
+    from lstmviz.ui.views._common import SteadyAxis, count_axis, steady_axes
+
+    grabs = []
+    for axes in ({}, steady_axes("bottom")):
+        w = pg.PlotWidget(axisItems=axes)
+        qtbot.addWidget(w)
+        w.resize(width, 200)
+        axis = w.getAxis("bottom")
+        axis.setStyle(tickLength=tick_length, tickFont=QtGui.QFont("DejaVu Sans", 8))
+        w.setXRange(first - 0.5, first + n - 0.5, padding=0)
+        count_axis(axis, n, first=first, max_ticks=8)
+        w.show()
+        qtbot.waitExposed(w)
+        img = w.grab().toImage()
+        grabs.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+        if isinstance(axis, SteadyAxis):
+            specs = []
+            for make in (pg.AxisItem.generateDrawSpecs, SteadyAxis.generateDrawSpecs):
+                picture = QtGui.QPicture()
+                painter = QtGui.QPainter(picture)
+                painter.setFont(axis.style["tickFont"])
+                try:
+                    specs.append(make(axis, painter))
+                finally:
+                    painter.end()
+            (a_axis, a_ticks, a_text), (b_axis, b_ticks, b_text) = specs
+            assert b_text  # labels are drawn
+            assert axis._lstmviz_text_sizes  # (its own way, not pyqtgraph's)
+            assert (b_axis[0], b_axis[1], b_axis[2]) == (a_axis[0], a_axis[1], a_axis[2])
+            assert [(pen, p1, p2) for pen, p1, p2 in b_ticks] == [(pen, p1, p2) for pen, p1, p2 in a_ticks]
+            assert [(r, int(f), t) for r, f, t in b_text] == [(r, int(f), t) for r, f, t in a_text]
+    np.testing.assert_array_equal(grabs[1], grabs[0])

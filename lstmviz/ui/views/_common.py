@@ -132,6 +132,73 @@ class SteadyAxis(pg.AxisItem):
             self._bounds = (geometry, key, rect)
         return QtCore.QRectF(rect)
 
+    def generateDrawSpecs(self, p):  # noqa: N802 (pyqtgraph's name)
+        """pyqtgraph's specs, made in fewer steps for what the views' step axes are (a
+        bottom axis of given ticks, one level, no grid): a new window of steps gives
+        every step axis new ticks at each seek. The same lines, ticks and labels in the
+        same places (a test compares them); anything else is pyqtgraph's."""
+        levels, st = self._tickLevels, self.style
+        if (self.orientation != "bottom" or levels is None or len(levels) != 2 or levels[1] or not levels[0]
+                or self.grid is not False or st["stopAxisAtTick"] != (False, False) or st["tickAlpha"] is not None
+                or not st["showValues"] or st["maxTextLevel"] < 0 or self.logMode):
+            return super().generateDrawSpecs(p)
+        if st["tickFont"] is not None:
+            p.setFont(st["tickFont"])
+        bounds = self.mapRectFromParent(self.geometry())
+        span = (bounds.topLeft() + QtCore.QPointF(-1.0, 1.0), bounds.topRight() + QtCore.QPointF(1.0, 1.0))
+        ends = [self.mapToDevice(x) for x in span]
+        if None in ends or ends[0] == ends[1]:
+            return None
+        top = bounds.top()
+        r0, r1 = self.range[0], self.range[1]
+        dif = r1 - r0
+        if dif == 0:
+            scale, offset = 1, 0
+        else:
+            scale = bounds.width() / dif
+            offset = r0 * scale
+        x0, x1 = r0 * scale - offset, r1 * scale - offset
+        lo, hi = min(x0, x1), max(x0, x1)
+        length = st["tickLength"]
+        pen = self.tickPen()
+        if pen.brush().style() == QtCore.Qt.BrushStyle.SolidPattern:
+            pen = QtGui.QPen(pen)
+            color = QtGui.QColor(pen.color())
+            color.setAlpha(255)
+            pen.setColor(color)
+        tick_specs, shown = [], []
+        for v, text in levels[0]:
+            x = v * scale - offset
+            if lo <= x <= hi:
+                tick_specs.append((pen, pg.Point(x, top), pg.Point(x, top + length)))
+                shown.append((x, text))
+        axis_spec = (self.pen(), span[0], span[1])
+        sizes = self.__dict__.setdefault("_lstmviz_text_sizes", {})
+        key = (p.font().key(), type(p.device()))
+        rects = []
+        for _, text in shown:
+            br = sizes.get((key, text))
+            if br is None:
+                br = p.boundingRect(QtCore.QRectF(0, 0, 100, 100), QtCore.Qt.AlignmentFlag.AlignCenter, text)
+                br.setHeight(br.height() * 0.8)  # as pyqtgraph: its boundingRect is a bit too large
+                if len(sizes) > 4096:
+                    sizes.clear()
+                sizes[(key, text)] = br
+            rects.append(br)
+        text_specs = []
+        if rects:
+            gap = max(0, length) + st["tickTextOffset"][1]
+            flags = (QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop
+                     | QtCore.Qt.TextFlag.TextDontClip)
+            box = self.boundingRect()
+            for (x, text), br in zip(shown, rects, strict=True):
+                w, h = br.width(), br.height()
+                rect = QtCore.QRectF(x - w / 2.0, top + gap, w, h)
+                if box & rect == rect:
+                    text_specs.append((rect, flags, text))
+        self._updateMaxTextSize(max((r.height() for r in rects), default=0))
+        return axis_spec, tick_specs, text_specs
+
 
 def steady_axes(*sides: str) -> dict:
     """``axisItems`` for a plot whose ``sides`` are ``SteadyAxis``."""
