@@ -246,3 +246,136 @@ def test_strip_curves_are_used_by_the_view(view):
     from lstmviz.ui.views._common import StripCurveItem
 
     assert all(isinstance(c.curve, StripCurveItem) for c in view.curves.values())
+
+
+@pytest.mark.parametrize("horizontal", [True, False])
+def test_step_lines_paint_the_pixels_of_infinite_lines(qtbot, horizontal):
+    # the unit rows, the zero line and the strips' step lines are Qt line items spanning
+    # the plot's range: the pixels of the pyqtgraph InfiniteLines they replaced
+    import pyqtgraph as pg
+    from PySide6 import QtCore
+
+    from lstmviz.ui.views._common import StepLine
+
+    pens = [pg.mkPen("y", width=1.2, style=QtCore.Qt.PenStyle.DashLine), pg.mkPen("r", width=2.5),
+            pg.mkPen("c", width=1)]
+    grabs = []
+    for kind in ("infinite", "qt"):
+        w = pg.PlotWidget()
+        qtbot.addWidget(w)
+        w.resize(700, 300)
+        w.setXRange(1203.5, 1459.5, padding=0)
+        w.setYRange(-0.5, 511.5, padding=0)
+        w.getPlotItem().invertY(True)
+        for k, pen in enumerate(pens):
+            at = (37.0 + 101 * k) if horizontal else (1210.0 + 97 * k)
+            if kind == "infinite":
+                line = pg.InfiniteLine(pos=at, angle=0 if horizontal else 90, movable=False)
+            else:
+                line = StepLine(horizontal=horizontal)
+                line.setPos(at)
+                line.set_span(*((1203.5, 1459.5) if horizontal else (-0.5, 511.5)))
+            line.setPen(pen)
+            w.addItem(line, ignoreBounds=True)
+        w.show()
+        qtbot.waitExposed(w)
+        img = w.grab().toImage()
+        grabs.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+    assert (grabs[0] != grabs[0][0, 0]).sum() > 500  # the lines were drawn
+    np.testing.assert_array_equal(grabs[1], grabs[0])
+
+
+def test_unit_and_zero_lines_follow_the_unit_and_the_window(view):
+    model, trace = build([LayerSpec("LSTM", {"units": 5, "return_sequences": True})], T=9)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=2, sample=0, layer="lstm", unit=3))
+    for slot in view.slots:
+        if slot.key is not None:
+            line = slot.unit_line.line()
+            assert (line.y1(), line.y2()) == (3.0, 3.0) and (line.x1(), line.x2()) == (-0.5, 8.5)
+    line = view.zero_line.line()
+    assert (line.y1(), line.y2()) == (0.0, 0.0) and (line.x1(), line.x2()) == (-0.5, 8.5)
+
+
+def test_steady_axes_measure_the_bounds_of_pyqtgraph_axes(qtbot):
+    # the plots' axes keep their bounds for a geometry: the same bounds (and pixels) as
+    # pyqtgraph's after a resize, a new tick length and new ticks
+    import pyqtgraph as pg
+
+    from lstmviz.ui.views._common import count_axis, steady_axes
+
+    widgets = []
+    for axes in ({}, steady_axes("left", "bottom")):
+        w = pg.PlotWidget(axisItems=axes)
+        qtbot.addWidget(w)
+        w.resize(600, 300)
+        w.show()
+        qtbot.waitExposed(w)
+        widgets.append(w)
+
+    def grabs():
+        out = []
+        for w in widgets:
+            img = w.grab().toImage()
+            out.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+        return out
+
+    def same():
+        for side in ("left", "bottom"):
+            assert widgets[1].getAxis(side).boundingRect() == widgets[0].getAxis(side).boundingRect()
+        a, b = grabs()
+        np.testing.assert_array_equal(b, a)
+
+    same()
+    for w in widgets:
+        w.resize(450, 380)
+        w.setXRange(31104 - 0.5, 31104 + 255.5, padding=0)
+        count_axis(w.getAxis("bottom"), 256, first=31104, max_ticks=8)
+    same()
+    for w in widgets:
+        w.getAxis("bottom").setStyle(tickLength=-8)
+        w.getAxis("left").setStyle(hideOverlappingLabels=False)
+    same()
+    assert type(widgets[1].getAxis("bottom")).__name__ == "SteadyAxis"
+
+
+@pytest.mark.parametrize("width, first, n, tick_length", [(600, 31104, 256, -5), (240, 31104, 16, -5),
+                                                          (90, 0, 7, 5), (1000, 99984, 16, -8)])
+def test_steady_axes_draw_the_specs_of_pyqtgraph(qtbot, width, first, n, tick_length):
+    # a step axis's lines, ticks and labels are made in fewer steps: the very specs
+    # pyqtgraph makes for it, and the same pixels
+    import pyqtgraph as pg
+    from PySide6 import QtGui
+
+    from lstmviz.ui.views._common import SteadyAxis, count_axis, steady_axes
+
+    grabs = []
+    for axes in ({}, steady_axes("bottom")):
+        w = pg.PlotWidget(axisItems=axes)
+        qtbot.addWidget(w)
+        w.resize(width, 200)
+        axis = w.getAxis("bottom")
+        axis.setStyle(tickLength=tick_length, tickFont=QtGui.QFont("DejaVu Sans", 8))
+        w.setXRange(first - 0.5, first + n - 0.5, padding=0)
+        count_axis(axis, n, first=first, max_ticks=8)
+        w.show()
+        qtbot.waitExposed(w)
+        img = w.grab().toImage()
+        grabs.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+        if isinstance(axis, SteadyAxis):
+            specs = []
+            for make in (pg.AxisItem.generateDrawSpecs, SteadyAxis.generateDrawSpecs):
+                picture = QtGui.QPicture()
+                painter = QtGui.QPainter(picture)
+                painter.setFont(axis.style["tickFont"])
+                try:
+                    specs.append(make(axis, painter))
+                finally:
+                    painter.end()
+            (a_axis, a_ticks, a_text), (b_axis, b_ticks, b_text) = specs
+            assert b_text  # labels are drawn
+            assert axis._lstmviz_text_sizes  # (its own way, not pyqtgraph's)
+            assert (b_axis[0], b_axis[1], b_axis[2]) == (a_axis[0], a_axis[1], a_axis[2])
+            assert [(pen, p1, p2) for pen, p1, p2 in b_ticks] == [(pen, p1, p2) for pen, p1, p2 in a_ticks]
+            assert [(r, int(f), t) for r, f, t in b_text] == [(r, int(f), t) for r, f, t in a_text]
+    np.testing.assert_array_equal(grabs[1], grabs[0])

@@ -95,12 +95,13 @@ def _fit_counts(axis: pg.AxisItem | None) -> None:
             stride = next(k for k in (2, 5, 10, 20, 25, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
             ticks = ticks[::stride]
     levels = [list(ticks), []]
-    if (not axis.autoSIPrefix and axis.autoSIPrefixScale == 1.0 and axis.labelUnitPrefix == ""
-            and axis._tickLevels == levels):
+    clean = not axis.autoSIPrefix and axis.autoSIPrefixScale == 1.0 and axis.labelUnitPrefix == ""
+    if clean and axis._tickLevels == levels:
         return
-    axis.enableAutoSIPrefix(False)
-    axis.autoSIPrefixScale, axis.labelUnitPrefix = 1.0, ""  # what the range just set (0.001, "m")
-    axis._updateLabel()
+    if not clean:  # (its label is set anew: ~0.1 ms an axis, at every new window of steps)
+        axis.enableAutoSIPrefix(False)
+        axis.autoSIPrefixScale, axis.labelUnitPrefix = 1.0, ""  # what the range just set (0.001, "m")
+        axis._updateLabel()
     axis.setTicks(levels)
 
 
@@ -110,6 +111,98 @@ def set_levels(colorbar: pg.ColorBarItem, levels) -> None:
     levels = (float(levels[0]), float(levels[1]))
     if tuple(colorbar.levels()) != levels:
         colorbar.setLevels(levels)
+
+
+class SteadyAxis(pg.AxisItem):
+    """An ``AxisItem`` whose bounds are measured once for each geometry: pyqtgraph's
+    ``boundingRect`` (Python, ~10 us) is asked some twenty times an axis at every repaint of
+    its view (by Qt, and by pyqtgraph for each tick label it places). An axis with a grid
+    spans its view's rectangle: measured each time, as pyqtgraph does."""
+
+    _bounds: tuple = (None, None, None)
+
+    def boundingRect(self):  # noqa: N802 (Qt's name)
+        if self.grid is not False:
+            return super().boundingRect()
+        geometry = self.geometry()
+        key = (self.style["tickLength"], self.style["hideOverlappingLabels"])
+        known, known_key, rect = self._bounds
+        if known is None or key != known_key or geometry != known:
+            rect = super().boundingRect()
+            self._bounds = (geometry, key, rect)
+        return QtCore.QRectF(rect)
+
+    def generateDrawSpecs(self, p):  # noqa: N802 (pyqtgraph's name)
+        """pyqtgraph's specs, made in fewer steps for what the views' step axes are (a
+        bottom axis of given ticks, one level, no grid): a new window of steps gives
+        every step axis new ticks at each seek. The same lines, ticks and labels in the
+        same places (a test compares them); anything else is pyqtgraph's."""
+        levels, st = self._tickLevels, self.style
+        if (self.orientation != "bottom" or levels is None or len(levels) != 2 or levels[1] or not levels[0]
+                or self.grid is not False or st["stopAxisAtTick"] != (False, False) or st["tickAlpha"] is not None
+                or not st["showValues"] or st["maxTextLevel"] < 0 or self.logMode):
+            return super().generateDrawSpecs(p)
+        if st["tickFont"] is not None:
+            p.setFont(st["tickFont"])
+        bounds = self.mapRectFromParent(self.geometry())
+        span = (bounds.topLeft() + QtCore.QPointF(-1.0, 1.0), bounds.topRight() + QtCore.QPointF(1.0, 1.0))
+        ends = [self.mapToDevice(x) for x in span]
+        if None in ends or ends[0] == ends[1]:
+            return None
+        top = bounds.top()
+        r0, r1 = self.range[0], self.range[1]
+        dif = r1 - r0
+        if dif == 0:
+            scale, offset = 1, 0
+        else:
+            scale = bounds.width() / dif
+            offset = r0 * scale
+        x0, x1 = r0 * scale - offset, r1 * scale - offset
+        lo, hi = min(x0, x1), max(x0, x1)
+        length = st["tickLength"]
+        pen = self.tickPen()
+        if pen.brush().style() == QtCore.Qt.BrushStyle.SolidPattern:
+            pen = QtGui.QPen(pen)
+            color = QtGui.QColor(pen.color())
+            color.setAlpha(255)
+            pen.setColor(color)
+        tick_specs, shown = [], []
+        for v, text in levels[0]:
+            x = v * scale - offset
+            if lo <= x <= hi:
+                tick_specs.append((pen, pg.Point(x, top), pg.Point(x, top + length)))
+                shown.append((x, text))
+        axis_spec = (self.pen(), span[0], span[1])
+        sizes = self.__dict__.setdefault("_lstmviz_text_sizes", {})
+        key = (p.font().key(), type(p.device()))
+        rects = []
+        for _, text in shown:
+            br = sizes.get((key, text))
+            if br is None:
+                br = p.boundingRect(QtCore.QRectF(0, 0, 100, 100), QtCore.Qt.AlignmentFlag.AlignCenter, text)
+                br.setHeight(br.height() * 0.8)  # as pyqtgraph: its boundingRect is a bit too large
+                if len(sizes) > 4096:
+                    sizes.clear()
+                sizes[(key, text)] = br
+            rects.append(br)
+        text_specs = []
+        if rects:
+            gap = max(0, length) + st["tickTextOffset"][1]
+            flags = (QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop
+                     | QtCore.Qt.TextFlag.TextDontClip)
+            box = self.boundingRect()
+            for (x, text), br in zip(shown, rects, strict=True):
+                w, h = br.width(), br.height()
+                rect = QtCore.QRectF(x - w / 2.0, top + gap, w, h)
+                if box & rect == rect:
+                    text_specs.append((rect, flags, text))
+        self._updateMaxTextSize(max((r.height() for r in rects), default=0))
+        return axis_spec, tick_specs, text_specs
+
+
+def steady_axes(*sides: str) -> dict:
+    """``axisItems`` for a plot whose ``sides`` are ``SteadyAxis``."""
+    return {side: SteadyAxis(side) for side in sides}
 
 
 class GridAxis(pg.AxisItem):
@@ -212,6 +305,44 @@ class StripCurve(pg.PlotDataItem):
         plain.setParentItem(None)
         if args or kwargs:
             self.setData(*args, **kwargs)
+
+
+class StepLine(QtWidgets.QGraphicsLineItem):
+    """A line at a step (vertical) or at a value (``horizontal``: a unit's row, zero):
+    across the plot's range the other way, Qt's own item (a pyqtgraph ``InfiniteLine``
+    measures its bounds and paints itself in Python, ~0.15 ms a plot at every repaint).
+    ``setPos(v)`` / ``value()`` as the InfiniteLine's; ``set_span`` follows the plot's
+    range the other way (the ViewBox clips the pen's caps, as it clipped the infinite
+    line, which spans the view's range exactly)."""
+
+    def __init__(self, horizontal: bool = False, pos: float = 0.0):
+        super().__init__()
+        self.horizontal = horizontal
+        self._x = float(pos)
+        self._span = (0.0, 1.0)
+        self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)  # clicks go to the plot
+        self._draw()
+
+    def _draw(self) -> None:
+        a, b = self._span
+        if self.horizontal:
+            self.setLine(a, self._x, b, self._x)
+        else:
+            self.setLine(self._x, a, self._x, b)
+
+    def setPos(self, x) -> None:  # type: ignore[override]  # noqa: N802 (InfiniteLine's name)
+        x = float(x)
+        if x != self._x:
+            self._x = x
+            self._draw()
+
+    def value(self) -> float:
+        return self._x
+
+    def set_span(self, a: float, b: float) -> None:
+        if (a, b) != self._span:
+            self._span = (a, b)
+            self._draw()
 
 
 def cosmetic_pen(color, width: float = 1.0, style=QtCore.Qt.PenStyle.SolidLine) -> QtGui.QPen:

@@ -26,6 +26,7 @@ from lstmviz.ui.views._common import (
     ClickableImage,
     GridAxis,
     QuietLabel,
+    StepLine,
     StripCurve,
     cache_pixels,
     cell_ref,
@@ -34,6 +35,7 @@ from lstmviz.ui.views._common import (
     message_label,
     paints_nothing,
     set_levels,
+    steady_axes,
 )
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import AXIS_WIDTH, OverviewStrip
@@ -70,35 +72,6 @@ class MaskVeil:
         self.item.setVisible(True)
 
 
-class StepLine(QtWidgets.QGraphicsLineItem):
-    """The cursor line at a step: a vertical line across the plot's y range, Qt's own
-    item (a pyqtgraph ``InfiniteLine`` measures its bounds and paints itself in Python,
-    ~0.15 ms a plot at every step, seven plots). ``setPos(x)`` / ``value()`` as the
-    InfiniteLine's; ``set_span`` follows the plot's y range (the ViewBox clips the pen's
-    caps, as it clipped the infinite line)."""
-
-    def __init__(self):
-        super().__init__()
-        self._x = 0.0
-        self._span = (0.0, 1.0)
-        self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)  # clicks go to the plot
-        self.setLine(0.0, 0.0, 0.0, 1.0)
-
-    def setPos(self, x) -> None:  # type: ignore[override]  # noqa: N802 (InfiniteLine's name)
-        x = float(x)
-        if x != self._x:
-            self._x = x
-            self.setLine(x, self._span[0], x, self._span[1])
-
-    def value(self) -> float:
-        return self._x
-
-    def set_span(self, y0: float, y1: float) -> None:
-        if (y0, y1) != self._span:
-            self._span = (y0, y1)
-            self.setLine(self._x, y0, self._x, y1)
-
-
 class _Heatmap:
     def __init__(self, view: "OverTimeView", index: int):
         self.view = view
@@ -107,7 +80,7 @@ class _Heatmap:
         self.widget.setMinimumSize(200, 120)
         # a long input: the whole sequence above the exact window (hidden otherwise)
         self.strip = OverviewStrip(self.widget.ci, 0, on_click=lambda step: view.click_overview(step))
-        self.plot: pg.PlotItem = self.widget.addPlot(row=1, col=0)
+        self.plot: pg.PlotItem = self.widget.addPlot(row=1, col=0, axisItems=steady_axes("left", "bottom"))
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
@@ -117,7 +90,7 @@ class _Heatmap:
         self.plot.addItem(self.image)
         self.veil = MaskVeil(self.plot)
         self.cursor_line = StepLine()
-        self.unit_line = pg.InfiniteLine(angle=0, movable=False)
+        self.unit_line = StepLine(horizontal=True)  # the selected unit's row
         self.plot.addItem(self.cursor_line, ignoreBounds=True)
         self.plot.addItem(self.unit_line, ignoreBounds=True)
         self.colorbar = pg.ColorBarItem(values=(0, 1), interactive=False, width=14)
@@ -180,7 +153,7 @@ class OverTimeView(TraceView):
         for k, slot in enumerate(self.slots):
             grid.addWidget(slot.widget, k // 3, k % 3)
         # The selected unit's curves.
-        self.curve_widget = pg.PlotWidget(axisItems={"left": GridAxis("left")})
+        self.curve_widget = pg.PlotWidget(axisItems={"left": GridAxis("left"), **steady_axes("bottom")})
         self.curve_plot: pg.PlotItem = self.curve_widget.getPlotItem()
         self.curve_plot.setMenuEnabled(False)
         self.curve_plot.hideButtons()
@@ -193,7 +166,7 @@ class OverTimeView(TraceView):
             cache_pixels(self.curves[key].curve)  # redrawn when the unit changes, not at a step
         self.curve_cursor = StepLine()
         self.curve_plot.addItem(self.curve_cursor, ignoreBounds=True)
-        self.zero_line = pg.InfiniteLine(pos=0, angle=0, movable=False)
+        self.zero_line = StepLine(horizontal=True, pos=0.0)
         self.curve_plot.addItem(self.zero_line, ignoreBounds=True)
         self.curve_veil = MaskVeil(self.curve_plot, behind=True)
         cache_pixels(self.curve_plot.getAxis("left"), self.curve_plot.getAxis("bottom"))
@@ -395,6 +368,7 @@ class OverTimeView(TraceView):
             set_levels(slot.colorbar, self._levels(ref, slot.key))
             slot.image.setRect(QtCore.QRectF(o - 0.5, -0.5, T, U))
             slot.plot.setXRange(o - 0.5, o + T - 0.5, padding=0)
+            slot.unit_line.set_span(o - 0.5, o + T - 0.5)
             count_axis(slot.plot.getAxis("bottom"), T, first=o, max_ticks=8)
             slot.veil.show(ref.masked_steps(s), QtCore.QRectF(o - 0.5, -0.5, T, U))
         for key in ref.cell.records:
@@ -412,6 +386,7 @@ class OverTimeView(TraceView):
             self.curve_cursor.set_span(lo - pad, hi + pad)
             self._curve_range = (lo, hi)
         self.curve_plot.setXRange(o - 0.5, o + T - 0.5, padding=0)
+        self.zero_line.set_span(o - 0.5, o + T - 0.5)
         count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=24)  # whole steps only
         pad = 0.1 * (hi - lo)  # beyond the view's own padding: the band spans the plot
         self.curve_veil.show(ref.masked_steps(s),

@@ -14,7 +14,15 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.ui import theme as th
-from lstmviz.ui.views._common import ClickableImage, cache_pixels, cosmetic_pen, count_axis, count_ticks
+from lstmviz.ui.views._common import (
+    ClickableImage,
+    StepLine,
+    cache_pixels,
+    cosmetic_pen,
+    count_axis,
+    count_ticks,
+    steady_axes,
+)
 
 #: Height of a strip in pixels, its step axis included (the exact window keeps the rest).
 HEIGHT = 62
@@ -47,14 +55,14 @@ class OverviewStrip:
         self.edges: QtWidgets.QGraphicsPathItem | None = None
         self.rows = 1  # the strip's rows (units or layers)
         self.region: tuple = ()  # the band's steps and rows as drawn
-        self.line: pg.InfiniteLine | None = None
+        self.line: StepLine | None = None
         self._theme: th.Theme | None = None
         self._left: tuple | None = None
         self.shown = True
         self.set_visible(False)
 
     def _build(self) -> None:
-        self.plot = self.layout.addPlot(row=self.row, col=0)
+        self.plot = self.layout.addPlot(row=self.row, col=0, axisItems=steady_axes("left", "bottom"))
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
@@ -73,7 +81,7 @@ class OverviewStrip:
         self.edges = QtWidgets.QGraphicsPathItem()
         self.edges.setZValue(10)
         self.plot.addItem(self.edges, ignoreBounds=True)
-        self.line = pg.InfiniteLine(angle=90, movable=False)
+        self.line = StepLine()  # the current step
         self.line.setZValue(11)
         self.plot.addItem(self.line, ignoreBounds=True)
         # the image and axes change with the unit, not at a seek: copied under the moving
@@ -132,6 +140,7 @@ class OverviewStrip:
         self.image.setRect(QtCore.QRectF(-0.5, -0.5, self.total, n))
         self.plot.setXRange(-0.5, self.total - 0.5, padding=0)
         self.plot.setYRange(-0.5, n - 0.5, padding=0)
+        self.line.set_span(-0.5, n - 0.5)
         ticks = [(v, short(int(v))) for v, _ in count_ticks(self.total, 0, max_ticks=5)]
         count_axis(self.plot.getAxis("bottom"), self.total, ticks=ticks)
 
