@@ -372,10 +372,7 @@ def render(window, out, step: int | None = None, size=None) -> Path:
         window.state.set_cursor(step=int(step))
         if runner is not None:
             runner.wait()  # the whole window around a far step, not only its quick chunk
-    # a few turns of the event loop: a layout the step's labels changed settles in the
-    # next turn (the Cell tab's charts follow their axes' new widths a turn later)
-    for _ in range(3):
-        app.processEvents()
+    app.processEvents()
     check_drawn(window)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -294,7 +294,6 @@ def set_title(plot: pg.PlotItem, title: str, **args) -> None:
     plot.setTitle(title, **args)
     label._lstmviz_style = dict(args)
     label._lstmviz_css = _label_css(label)
-    plot.titleLabel.setMinimumWidth(0)
     h = max(30.0, plot.titleLabel.item.boundingRect().height() + 2)
     plot.titleLabel.setMaximumHeight(h)
     plot.layout.setRowFixedHeight(0, h)

@@ -27,7 +27,7 @@ from lstmviz.app.cell_ref import (  # noqa: F401
 from lstmviz.engine.layers import InputLayer, TimeDistributed
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import QuietLabel  # noqa: F401 (the views import it from here)
-from lstmviz.ui.plot_tools import cache_pixels, paints_nothing  # noqa: F401 (the views import them from here)
+from lstmviz.ui.plot_tools import cache_pixels, paints_nothing, set_ticks  # noqa: F401 (the views import them from here)
 
 # Every view draws arrays as (rows, columns): set once, idempotent.
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -94,15 +94,12 @@ def _fit_counts(axis: pg.AxisItem | None) -> None:
         if room is not None and len(ticks) > room:
             stride = next(k for k in (2, 5, 10, 20, 25, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
             ticks = ticks[::stride]
-    levels = [list(ticks), []]
-    clean = not axis.autoSIPrefix and axis.autoSIPrefixScale == 1.0 and axis.labelUnitPrefix == ""
-    if clean and axis._tickLevels == levels:
-        return
-    if not clean:  # (its label is set anew: ~0.1 ms an axis, at every new window of steps)
+    if axis.autoSIPrefix or axis.autoSIPrefixScale != 1.0 or axis.labelUnitPrefix != "":
+        # (only then is its label set anew: ~0.1 ms an axis, at every new window of steps)
         axis.enableAutoSIPrefix(False)
         axis.autoSIPrefixScale, axis.labelUnitPrefix = 1.0, ""  # what the range just set (0.001, "m")
         axis._updateLabel()
-    axis.setTicks(levels)
+    set_ticks(axis, [list(ticks), []])
 
 
 def set_levels(colorbar: pg.ColorBarItem, levels) -> None:

@@ -758,10 +758,6 @@ class CellView(TraceView):
             bp.setup(n, yr, key, t)
         self.col_titles[1].setVisible(bool(gates))
         self._place_bars()
-        # again once the charts' axes have taken the widths of their new ranges (pyqtgraph
-        # lays them out at the next turn of the event loop): a chart sized to its old axes
-        # overflowed its cell, its last bar cut at the cell's edge
-        QtCore.QTimer.singleShot(0, self, self._place_bars)
         major = self.model.keras_major
         seen = activation_names(ref)
         self._act_legend = " · ".join(f"{n}(x) = {formula(n, major)}" if formula(n, major) != f"{n}(x)" else f"{n}(x)"
