@@ -30,6 +30,7 @@ from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks  # noqa
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
 from lstmviz.ui import theme as th
+from lstmviz.ui.plot_tools import ColorBar, add_plot
 from lstmviz.ui.views._common import QuietLabel, clamp, cosmetic_pen, count_axis, rect_item
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import OverviewStrip
@@ -129,12 +130,12 @@ class UnrolledView(TraceView):
         lay.addWidget(self.glw, 1)
         # a long input: every recurrent row over the whole sequence, above the exact window
         self.strip = OverviewStrip(self.glw.ci, 0, on_click=self.click_overview, label=None)
-        self.plot: pg.PlotItem = self.glw.addPlot(row=1, col=0)
+        self.plot: pg.PlotItem = add_plot(self.glw, row=1, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         self.vb: pg.ViewBox = self.plot.getViewBox()
-        self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=th.diverging_cmap(self.theme),
+        self.colorbar = ColorBar(values=(-1, 1), colorMap=th.diverging_cmap(self.theme),
                                         interactive=False, width=18, orientation="vertical")
         self.glw.addItem(self.colorbar, row=1, col=1)
         self.legend = QtWidgets.QLabel()
