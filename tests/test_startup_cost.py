@@ -156,3 +156,40 @@ def test_a_start_on_an_input_file_traces_the_built_in_stack_on_it(started, tmp_p
     np.testing.assert_array_equal(w.state.x, x)
     for a, b in zip(w.state.model.layers, fresh.model.layers):
         assert all(np.array_equal(p, q) for p, q in zip(a.weights, b.weights))
+
+
+def test_the_first_picture_paints_the_unrolled_view_once(started, qtbot):
+    """The Unrolled view's axes measure their labels when laid out, before the first
+    paint (pyqtgraph measured them while painting, and the wider axis asked for two more
+    paints): shown, the view is painted once, and its axes are as wide as pyqtgraph's own
+    measure makes them (painting again changes nothing)."""
+    from PySide6 import QtCore, QtWidgets
+
+    class Count(QtCore.QObject):
+        n = 0
+
+        def eventFilter(self, obj, ev):
+            if ev.type() == QtCore.QEvent.Type.Paint:
+                self.n += 1
+            return False
+
+    w = started(None, "dark")
+    view = w.views[0]
+    count = Count()
+    view.glw.viewport().installEventFilter(count)
+    w.resize(1400, 900)
+    w.show()
+    app = QtWidgets.QApplication.instance()
+    for _ in range(4):
+        app.processEvents()
+    assert count.n == 1
+    sizes = [(a.width(), a.height(), a.textWidth, a.textHeight) for a in view.axes]
+    assert sizes[0][0] > 60  # the row names' room
+    for a in view.axes:
+        a.picture = None  # pyqtgraph measures the labels again at its next paint
+    view.glw.viewport().repaint()
+    for _ in range(4):
+        app.processEvents()
+    assert [(a.width(), a.height(), a.textWidth, a.textHeight) for a in view.axes] == sizes
+    assert count.n == 2
+    view.glw.viewport().removeEventFilter(count)

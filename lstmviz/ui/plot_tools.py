@@ -8,8 +8,11 @@ three calls tell Qt and pyqtgraph what did not change.
 
 from __future__ import annotations
 
+import weakref
+
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+import shiboken6
+from PySide6 import QtGui, QtWidgets
 
 
 class _PlotWithoutMenu(pg.PlotItem):
@@ -31,6 +34,41 @@ def add_plot(layout: pg.GraphicsLayout, **kwargs) -> pg.PlotItem:
     """``layout.addPlot(**kwargs)`` for a plot whose menu is switched off: made without it."""
     kwargs.setdefault("enableMenu", False)
     return layout.addPlot(**kwargs)
+
+
+def measure_labels(*axes: pg.AxisItem) -> None:
+    """Measure each axis's tick labels now, as pyqtgraph measures them when it paints the
+    axis (``generateDrawSpecs``: the widest label sets a vertical axis's width, the tallest
+    a horizontal one's height), so that an axis that needs more room takes it before the
+    view is painted rather than during its paint, which asked for a second paint of the
+    whole view at once (and a third of its plot: the first picture of the window was
+    painted three times). Only axes with a tick font (what pyqtgraph's paint measures
+    with) whose view is on screen: the measure then is the one the paint would make, at
+    the same size (a hidden view is measured when it is laid out, ``labels_measured``)."""
+    img = None
+    for axis in axes:
+        if axis is None or not shiboken6.isValid(axis) or axis.style.get("tickFont") is None:
+            continue
+        view = axis.getViewWidget()
+        if view is None or not view.isVisible() or not axis.isVisible() or axis.linkedView() is None:
+            continue
+        if img is None:
+            img = QtGui.QImage(1, 1, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+            painter = QtGui.QPainter(img)
+        axis.generateDrawSpecs(painter)
+    if img is not None:
+        painter.end()
+
+
+def labels_measured(*axes: pg.AxisItem) -> None:
+    """``measure_labels`` of each axis whenever its size changes (the window shown, laid
+    out, resized), before the paint that follows; call ``measure_labels`` after giving an
+    axis new ticks."""
+    for axis in axes:
+        if not getattr(axis, "_lstmviz_measured", False):
+            axis._lstmviz_measured = True
+            ref = weakref.ref(axis)
+            axis.geometryChanged.connect(lambda ref=ref: measure_labels(ref()))
 
 
 def cache_pixels(*items: QtWidgets.QGraphicsItem) -> None:

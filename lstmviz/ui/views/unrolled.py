@@ -30,7 +30,7 @@ from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks  # noqa
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
 from lstmviz.ui import theme as th
-from lstmviz.ui.plot_tools import ColorBar, add_plot
+from lstmviz.ui.plot_tools import ColorBar, add_plot, labels_measured, measure_labels
 from lstmviz.ui.views._common import QuietLabel, clamp, cosmetic_pen, count_axis, rect_item
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import OverviewStrip
@@ -157,6 +157,9 @@ class UnrolledView(TraceView):
         self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
         self.cell_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 5), z=21)
         self.vb.scene().sigMouseClicked.connect(self._scene_clicked)
+        # the axes' labels measured before a paint, not during it (a second paint then)
+        self.axes = (self.plot.getAxis("left"), self.plot.getAxis("bottom"), self.colorbar.axis)
+        labels_measured(*self.axes)
         self.focus = False
         self.apply_theme(self.theme)
         self._show_empty()
@@ -278,6 +281,7 @@ class UnrolledView(TraceView):
         if not reused:
             self.static.legend = self._legend_text()
         self.legend.setText(self.static.legend)  # (the same text again: QLabel does nothing)
+        measure_labels(*self.axes)
 
     def _signature(self, lay) -> tuple:
         """What a long input's window draws besides the numbers: two windows with the same
