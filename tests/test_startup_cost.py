@@ -193,3 +193,66 @@ def test_the_first_picture_paints_the_unrolled_view_once(started, qtbot):
     assert [(a.width(), a.height(), a.textWidth, a.textHeight) for a in view.axes] == sizes
     assert count.n == 2
     view.glw.viewport().removeEventFilter(count)
+
+
+#: modules the first picture of ``lstmviz --screenshot`` (the demo, the Unrolled tab) does
+#: not need: imported when their feature is first used
+NOT_AT_START = ("lstmviz.display", "lstmviz.engine.onnx_layers", "lstmviz.engine.onnx_ops",
+                "lstmviz.app.export_data", "lstmviz.io.keras3_config", "lstmviz.io.onnx_model",
+                "lstmviz.io.torch_state", "lstmviz.engine.gradients", "lstmviz.app.training",
+                "lstmviz.app.grad_stats", "lstmviz.ui.train_panel", "lstmviz.ui.grad_views",
+                "lstmviz.ui.notebook", "lstmviz.ui.long_view", "lstmviz.ui.views.cell",
+                "lstmviz.ui.views.over_time", "lstmviz.ui.views.weights", "csv")
+
+
+def test_the_start_imports_only_what_the_first_picture_needs(tmp_path):
+    """``lstmviz --screenshot`` (as the console script runs it) leaves the modules of the
+    other tabs, training, exports, ONNX and the notebook unimported; they load when used
+    (the test below and the suite's feature tests)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import lstmviz.ui.app as a\n"
+            "take = a.dispose\n"
+            "def dispose(w):\n"
+            "    print(' '.join(sorted(sys.modules)))\n"
+            "    take(w)\n"
+            "a.dispose = dispose\n"
+            "from lstmviz.cli import main\n"
+            "sys.argv[0] = 'lstmviz'\n"
+            "sys.exit(main())\n")
+    out = tmp_path / "shot.png"
+    r = subprocess.run([sys.executable, "-c", code, "--screenshot", str(out), "--size", "800x500"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert out.exists()
+    loaded = set(r.stdout.split())
+    assert "lstmviz.ui.views.unrolled" in loaded and "lstmviz.app.state" in loaded
+    assert sorted(m for m in NOT_AT_START if m in loaded) == []
+
+
+def test_what_the_start_leaves_out_loads_when_used(make_window, tmp_path):
+    """The deferred modules load on first use: an ONNX layer is made (its family
+    registered on the way), the summary prints, the trace exports as CSV."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from lstmviz.engine import Model\n"
+            "from lstmviz.engine.layers import make_layer\n"
+            "assert 'lstmviz.engine.onnx_layers' not in sys.modules\n"
+            "print(type(make_layer('onnx.Relu', {}, 'relu')).__name__)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["OnnxOp"]
+    window = make_window((900, 600))
+    lines: list[str] = []
+    window.state.model.summary(print_fn=lines.append)
+    assert lines and "Total params" in lines[0]
+    from lstmviz.ui import export
+
+    path = tmp_path / "trace.csv"
+    export.save_csv(window.state.trace, path, 0)
+    assert path.read_text().count("\n") > 10
+    assert export.spec_from_keras_config is not None
