@@ -159,10 +159,10 @@ def test_a_start_on_an_input_file_traces_the_built_in_stack_on_it(started, tmp_p
 
 
 def test_the_first_picture_paints_the_unrolled_view_once(started, qtbot):
-    """The Unrolled view's axes measure their labels when laid out, before the first
-    paint (pyqtgraph measured them while painting, and the wider axis asked for two more
-    paints): shown, the view is painted once, and its axes are as wide as pyqtgraph's own
-    measure makes them (painting again changes nothing)."""
+    """A view's axes are laid out when the view takes a trace or a size, before the first
+    paint (pyqtgraph measured their labels while painting, and the wider axis asked for
+    two more paints): shown, the Unrolled view is painted once, and its axes are as wide
+    as pyqtgraph's own measure makes them (painting again changes nothing)."""
     from PySide6 import QtCore, QtWidgets
 
     class Count(QtCore.QObject):
@@ -183,14 +183,15 @@ def test_the_first_picture_paints_the_unrolled_view_once(started, qtbot):
     for _ in range(4):
         app.processEvents()
     assert count.n == 1
-    sizes = [(a.width(), a.height(), a.textWidth, a.textHeight) for a in view.axes]
+    axes = [view.plot.getAxis("left"), view.plot.getAxis("bottom"), view.colorbar.axis]
+    sizes = [(a.width(), a.height(), a.textWidth, a.textHeight) for a in axes]
     assert sizes[0][0] > 60  # the row names' room
-    for a in view.axes:
+    for a in axes:
         a.picture = None  # pyqtgraph measures the labels again at its next paint
     view.glw.viewport().repaint()
     for _ in range(4):
         app.processEvents()
-    assert [(a.width(), a.height(), a.textWidth, a.textHeight) for a in view.axes] == sizes
+    assert [(a.width(), a.height(), a.textWidth, a.textHeight) for a in axes] == sizes
     assert count.n == 2
     view.glw.viewport().removeEventFilter(count)
 

@@ -37,33 +37,36 @@ def add_plot(layout: pg.GraphicsLayout, **kwargs) -> pg.PlotItem:
 
 
 def measure_labels(*axes: pg.AxisItem) -> None:
-    """Measure each axis's tick labels now, as pyqtgraph measures them when it paints the
-    axis (``generateDrawSpecs``: the widest label sets a vertical axis's width, the tallest
-    a horizontal one's height), so that an axis that needs more room takes it before the
-    view is painted rather than during its paint, which asked for a second paint of the
-    whole view at once (and a third of its plot: the first picture of the window was
-    painted three times). Only axes with a tick font (what pyqtgraph's paint measures
-    with) whose view is on screen: the measure then is the one the paint would make, at
-    the same size (a hidden view is measured when it is laid out, ``labels_measured``)."""
-    img = None
+    """Lay each axis out now, as pyqtgraph's ``AxisItem.paint`` does when its picture is
+    gone (new ticks, range or size): its labels measured (``generateDrawSpecs``: the
+    widest sets a vertical axis's width, the tallest a horizontal one's height) and its
+    picture drawn, which the paint then only plays. An axis that needs more room so takes
+    it before the view is painted; measured while painting, it asked for a second paint
+    of the whole view at once, and a third of its plot (the first picture of the window
+    was painted three times). Only axes of a view on screen: at the size the paint has (a
+    hidden view is laid out when shown, ``labels_measured``)."""
     for axis in axes:
-        if axis is None or not shiboken6.isValid(axis) or axis.style.get("tickFont") is None:
+        if axis is None or not shiboken6.isValid(axis) or axis.picture is not None:
             continue
         view = axis.getViewWidget()
         if view is None or not view.isVisible() or not axis.isVisible() or axis.linkedView() is None:
             continue
-        if img is None:
-            img = QtGui.QImage(1, 1, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
-            painter = QtGui.QPainter(img)
-        axis.generateDrawSpecs(painter)
-    if img is not None:
-        painter.end()
+        picture = QtGui.QPicture()
+        painter = QtGui.QPainter(picture)
+        try:  # AxisItem.paint's own steps, without the play
+            if axis.style["tickFont"]:
+                painter.setFont(axis.style["tickFont"])
+            specs = axis.generateDrawSpecs(painter)
+            if specs is not None:
+                axis.drawPicture(painter, *specs)
+        finally:
+            painter.end()
+        axis.picture = picture
 
 
 def labels_measured(*axes: pg.AxisItem) -> None:
     """``measure_labels`` of each axis whenever its size changes (the window shown, laid
-    out, resized), before the paint that follows; call ``measure_labels`` after giving an
-    axis new ticks."""
+    out, resized), before the paint that follows."""
     for axis in axes:
         if not getattr(axis, "_lstmviz_measured", False):
             axis._lstmviz_measured = True

@@ -157,7 +157,7 @@ class UnrolledView(TraceView):
         self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
         self.cell_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 5), z=21)
         self.vb.scene().sigMouseClicked.connect(self._scene_clicked)
-        # the axes' labels measured before a paint, not during it (a second paint then)
+        # the axes laid out before a paint, not during it (two more paints then)
         self.axes = (self.plot.getAxis("left"), self.plot.getAxis("bottom"), self.colorbar.axis)
         labels_measured(*self.axes)
         self.focus = False
