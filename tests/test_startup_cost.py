@@ -203,7 +203,10 @@ NOT_AT_START = ("lstmviz.display", "lstmviz.engine.onnx_layers", "lstmviz.engine
                 "lstmviz.io.torch_state", "lstmviz.engine.gradients", "lstmviz.app.training",
                 "lstmviz.app.grad_stats", "lstmviz.ui.train_panel", "lstmviz.ui.grad_views",
                 "lstmviz.ui.notebook", "lstmviz.ui.long_view", "lstmviz.ui.views.cell",
-                "lstmviz.ui.views.over_time", "lstmviz.ui.views.weights", "csv")
+                "lstmviz.ui.views.over_time", "lstmviz.ui.views.weights", "csv",
+                # the Keras readers: a child process reads the demo (io/isolated.py)
+                "lstmviz.io.keras", "lstmviz.io._graph", "lstmviz.io._infer", "lstmviz.io._readers",
+                "h5py")
 
 
 def test_the_start_imports_only_what_the_first_picture_needs(tmp_path):
