@@ -260,3 +260,34 @@ def test_what_the_start_leaves_out_loads_when_used(make_window, tmp_path):
     export.save_csv(window.state.trace, path, 0)
     assert path.read_text().count("\n") > 10
     assert export.spec_from_keras_config is not None
+
+
+def test_the_app_starts_openblas_on_one_thread(tmp_path):
+    """Parsing the command line imports no NumPy, and the app says "one BLAS thread"
+    before NumPy starts OpenBLAS (started without it, OpenBLAS runs a spinning thread a
+    core: ~0.1 s of CPU in a start-up on two cores)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os, sys\n"
+            "seen = {}\n"
+            "class Watch:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'numpy' and 'numpy' not in seen:\n"
+            "            seen['numpy'] = os.environ.get('OPENBLAS_NUM_THREADS')\n"
+            "        return None\n"
+            "sys.meta_path.insert(0, Watch())\n"
+            "from lstmviz.cli import build_parser, _normalise_argv\n"
+            "build_parser().parse_args(_normalise_argv(['trace', 'm.keras', '-i', 'x.npy', '--out', 'o.npz']))\n"
+            "build_parser().parse_args(['train', '--task', 'sine', '--lr', '0.01', '--out', 'o.keras'])\n"
+            "print('parsed', 'numpy' in sys.modules)\n"
+            "from lstmviz.cli import main\n"
+            "rc = main(['--screenshot', sys.argv[1], '--size', '640x400'])\n"
+            "print('numpy at', seen.get('numpy'), rc)\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                             "MKL_NUM_THREADS")}
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "shot.png")], capture_output=True,
+                       text=True, timeout=120, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:2] == ["parsed False", "numpy at 1 0"]
