@@ -479,11 +479,14 @@ class UnrolledView(TraceView):
         self.h_lines.setData(np.array(hx, float), np.array(hy, float), pen=pg.mkPen(t.foreground, width=w * 0.8))
         self.c_lines.setData(np.array(cx, float), np.array(cy, float), pen=pg.mkPen(th.HUES["c"], width=w * 0.8))
         self.up_lines.setData(np.array(ux, float), np.array(uy, float), pen=pg.mkPen(t.accent, width=w * 0.7))
-        spots = []
-        for x, y, sym, what in heads:
-            col = th.HUES["c"] if what == "c" else (t.accent if what == "up" else t.foreground)
-            spots.append({"pos": (x, y), "symbol": sym, "size": 11 if small else 9,
-                          "brush": pg.mkBrush(col), "pen": pg.mkPen(None)})
+        # one brush a colour and one pen for all: pyqtgraph draws a symbol once for each
+        # (symbol, size, pen, brush) objects it is given, not once for each head
+        brushes = {what: pg.mkBrush(th.HUES["c"] if what == "c" else (t.accent if what == "up" else t.foreground))
+                   for what in ("c", "up", "h")}
+        no_pen = pg.mkPen(None)
+        size = 11 if small else 9
+        spots = [{"pos": (x, y), "symbol": sym, "size": size, "brush": brushes.get(what, brushes["h"]), "pen": no_pen}
+                 for x, y, sym, what in heads]
         self.heads.setData(spots)
         # Rows sharing a level: each block's name over its top-left corner.
         per_level: dict[float, int] = {}
