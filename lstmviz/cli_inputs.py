@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from lstmviz.errors import LstmvizError
+
+if TYPE_CHECKING:  # NumPy is imported where an input is read: the command line is parsed
+    import numpy as np  # without it, and the app sets its BLAS threads before it starts
 
 CSV_HELP = """\
 input files:
@@ -80,6 +82,8 @@ def _split(line: str) -> list[str]:
 
 
 def _read_csv(path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
+    import numpy as np
+
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             flat, width = _csv_numbers(path, fh)
@@ -139,6 +143,8 @@ def _csv_numbers(path: Path, fh):
 
 
 def _csv_array(arr: np.ndarray, path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
+    import numpy as np
+
     if integer:
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             raise LstmvizError(f"{path}: the model's first layer is an Embedding, which needs whole-number token ids")

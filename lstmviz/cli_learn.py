@@ -4,11 +4,10 @@ command line (the parsers and commands; ``cli.py`` registers them)."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
-
-import numpy as np
 
 from lstmviz.errors import LstmvizError
 
@@ -32,7 +31,7 @@ def _positive_float(text: str) -> float:
         v = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
-    if not np.isfinite(v) or v <= 0:
+    if not math.isfinite(v) or v <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive number, not {text!r}")
     return v
 
@@ -102,6 +101,8 @@ def _read_target(path, loss: str):
 
 
 def cmd_grad(args) -> int:
+    import numpy as np
+
     import lstmviz
     from lstmviz.cli_inputs import load_inputs, name_input, write_npz
     from lstmviz.engine.gradients import gradients
@@ -127,6 +128,8 @@ def _say(msg: str) -> None:
 
 
 def cmd_train(args) -> int:
+    import numpy as np
+
     import lstmviz
     from lstmviz.engine.optimizers import make
     from lstmviz.engine.train import Trainer, evaluate

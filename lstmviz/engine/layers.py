@@ -943,13 +943,22 @@ SUPPORTED = sorted(LAYER_CLASSES)
 
 
 #: Layer families named "<family>.<Class>" (not Keras'): family -> its factory, put in by
-#: the module that defines them (``onnx_layers`` registers "onnx"; ``engine.model`` imports it).
+#: the module that defines them (``onnx_layers`` registers "onnx"), imported when a layer
+#: of the family is first made (``FAMILY_MODULES``: a Keras model never imports them).
 LAYER_FAMILIES: dict[str, Any] = {}
+FAMILY_MODULES = {"onnx": "lstmviz.engine.onnx_layers"}
 
 
 def make_layer(class_name: str, config: dict | None, name: str, keras_major: int = 3) -> Layer:
     """A layer of Keras class ``class_name`` with ``config`` (Keras 2/3 keys)."""
-    family = LAYER_FAMILIES.get(class_name.partition(".")[0]) if "." in class_name else None
+    family = None
+    if "." in class_name:
+        prefix = class_name.partition(".")[0]
+        if prefix not in LAYER_FAMILIES and prefix in FAMILY_MODULES:
+            import importlib
+
+            importlib.import_module(FAMILY_MODULES[prefix])  # registers the family
+        family = LAYER_FAMILIES.get(prefix)
     if family is not None:  # e.g. "onnx.LSTM", a node of an ONNX graph (see onnx_layers.py)
         return family(class_name, dict(config or {}), name, keras_major)
     check_config(class_name, config, name)  # wrong types and sizes: one sentence

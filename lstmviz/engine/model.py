@@ -9,8 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmviz import limits
-from lstmviz.display import show_block
-from lstmviz.engine import onnx_layers  # noqa: F401  (registers the "onnx.*" layers)
 from lstmviz.engine.layers import RNN_OPTIONS, Bidirectional, InputLayer, Layer, Recurrent, fmt_shape, make_layer
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace
@@ -275,6 +273,8 @@ class Model:
         with the table instead, as Keras' ``print_fn``. The table as a string:
         ``summary_text()``.
         """
+        from lstmviz.display import show_block  # (not imported with the engine: the app needs none)
+
         show_block(self.summary_text(), print_fn)
 
     def summary_text(self) -> str:

@@ -127,16 +127,16 @@ def _torch_members(names: frozenset[str]) -> bool:
 #: Every format lstmviz opens, in the order they are tried (and listed in help texts).
 FORMATS: tuple[Format, ...] = (
     Format("keras3-zip", "Keras 3 model", (".keras",), "zip",
-           model="lstmviz.io:read_keras3_zip", members=lambda names: "config.json" in names,
+           model="lstmviz.io.keras:read_keras3_zip", members=lambda names: "config.json" in names,
            isolated=True),  # the archive holds an HDF5 file
     Format("legacy-h5-model", "Keras 1/2/3 or tf.keras HDF5 model", (".h5", ".hdf5"), "hdf5",
-           model="lstmviz.io:read_hdf5_model", weights="lstmviz.io:read_hdf5_weights",
+           model="lstmviz.io.keras:read_hdf5_model", weights="lstmviz.io.keras:read_hdf5_weights",
            h5=_h5_attr("model_config"), isolated=True),
     Format("legacy-h5-weights", "Keras 1/2 weights (save_weights)", (".h5", ".hdf5"), "hdf5",
-           model="lstmviz.io:read_hdf5_model", weights="lstmviz.io:read_hdf5_weights",
+           model="lstmviz.io.keras:read_hdf5_model", weights="lstmviz.io.keras:read_hdf5_weights",
            h5=_h5_legacy_weights, isolated=True, weights_only=True),
     Format("keras3-weights-h5", "Keras 3 weights", (".weights.h5",), "hdf5",
-           model="lstmviz.io:read_hdf5_model", weights="lstmviz.io:read_hdf5_weights",
+           model="lstmviz.io.keras:read_hdf5_model", weights="lstmviz.io.keras:read_hdf5_weights",
            h5=_h5_keras3_weights, isolated=True, weights_only=True),
     Format("torch-zip", "PyTorch state_dict", (".pt", ".pth", ".bin"), "zip",
            model="lstmviz.io.torch_state:read_torch_state_dict", members=_torch_members),

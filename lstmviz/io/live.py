@@ -102,8 +102,8 @@ def _find_layer(model: Any, name: str, group: str, nested: bool):
 
 def spec_from_keras(model: Any) -> ModelSpec:
     """A ``ModelSpec`` of a live Keras model (see the module docstring). Raises LstmvizError."""
-    from . import _build_spec
     from ._graph import parse_model
+    from .keras import _build_spec
 
     cls = type(model).__name__
     label = f"Keras model '{getattr(model, 'name', cls)}'"

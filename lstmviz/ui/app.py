@@ -249,7 +249,10 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
     except ValueError as err:
         raise LstmvizError(str(err)) from None
     apply_chrome(QtWidgets.QApplication.instance())
-    window = MainWindow(AppState(), settings=settings, quiet=True)
+    demos = [] if model is not None or model_path else load_demos()
+    # the built-in stack is built (and drawn) only when no model replaces it at once (a
+    # file may be weights or an input for it: built then)
+    window = MainWindow(AppState(build=model is None and not demos), settings=settings, quiet=True)
     if model is not None:
         window.state.set_model(model)
         if window.state.error:
@@ -270,12 +273,12 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
             msg = f"{Path(model_path).name}: opened, but it cannot run: {window.state.error}"
             dispose(window)
             raise LstmvizError(msg)
-    else:
-        demos = load_demos()
-        if demos:
-            window.open_demo(demos[0], read=read)
-            if inputs is not None:  # not the demo's own input: its description would say so
-                window.message(f"Demo model: {demos[0]['title']}")
+    elif demos:
+        window.open_demo(demos[0], read=read)
+        if inputs is not None:  # not the demo's own input: its description would say so
+            window.message(f"Demo model: {demos[0]['title']}")
+    if window.state.model is None and not window.state.error:  # the demo did not open
+        window.state.rebuild()  # the built-in stack, as without demos
     if inputs is not None:
         from lstmviz.app.inputs import use_array
 

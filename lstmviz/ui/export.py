@@ -274,9 +274,21 @@ def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT
     return path
 
 
-# -- the trace and the stack: Qt-free, shared with `lstmviz trace --out` (app/export_data.py)
-from lstmviz.app.export_data import csv_text, keras_config, save_csv, save_keras_json, save_npz, trace_rows  # noqa: E402,F401
-from lstmviz.io import spec_from_keras_config  # noqa: E402,F401
+# -- the trace and the stack: Qt-free, shared with `lstmviz trace --out` (app/export_data.py),
+# imported when first used (the window's start needs none of them)
+_DATA = {"csv_text", "keras_config", "save_csv", "save_keras_json", "save_npz", "trace_rows"}
+
+
+def __getattr__(name: str):
+    if name in _DATA:
+        from lstmviz.app import export_data
+
+        return getattr(export_data, name)
+    if name == "spec_from_keras_config":
+        from lstmviz.io import spec_from_keras_config
+
+        return spec_from_keras_config
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- the dialog ------------------------------------------------------------------------------
@@ -414,6 +426,8 @@ class Exporter(QtCore.QObject):
             self.window.setGeometry(geom)
 
     def data(self, kind: str):
+        from lstmviz.app.export_data import save_csv, save_keras_json, save_npz
+
         st = self.window.state
         if kind == "json":
             path = self._ask_path("Export Keras config", "model.json", "JSON (*.json)")

@@ -293,7 +293,7 @@ class _BarPlot:
         self.frame.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
         self.frame.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         view.scene().addItem(self.frame)
-        self.plot = pg.PlotItem()
+        self.plot = pg.PlotItem(enableMenu=False)  # the menu is switched off below: not made
         self.plot.setParentItem(self.frame)
         self.key = key
         self.plot.setMenuEnabled(False)

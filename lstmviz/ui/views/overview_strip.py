@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.ui import theme as th
+from lstmviz.ui.plot_tools import add_plot
 from lstmviz.ui.views._common import (
     ClickableImage,
     StepLine,
@@ -62,7 +63,7 @@ class OverviewStrip:
         self.set_visible(False)
 
     def _build(self) -> None:
-        self.plot = self.layout.addPlot(row=self.row, col=0, axisItems=steady_axes("left", "bottom"))
+        self.plot = add_plot(self.layout, row=self.row, col=0, axisItems=steady_axes("left", "bottom"))
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)

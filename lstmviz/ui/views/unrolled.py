@@ -30,6 +30,7 @@ from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks  # noqa
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
 from lstmviz.ui import theme as th
+from lstmviz.ui.plot_tools import ColorBar, add_plot, labels_measured, measure_labels
 from lstmviz.ui.views._common import QuietLabel, clamp, cosmetic_pen, count_axis, rect_item
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import OverviewStrip
@@ -129,12 +130,12 @@ class UnrolledView(TraceView):
         lay.addWidget(self.glw, 1)
         # a long input: every recurrent row over the whole sequence, above the exact window
         self.strip = OverviewStrip(self.glw.ci, 0, on_click=self.click_overview, label=None)
-        self.plot: pg.PlotItem = self.glw.addPlot(row=1, col=0)
+        self.plot: pg.PlotItem = add_plot(self.glw, row=1, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         self.vb: pg.ViewBox = self.plot.getViewBox()
-        self.colorbar = pg.ColorBarItem(values=(-1, 1), colorMap=th.diverging_cmap(self.theme),
+        self.colorbar = ColorBar(values=(-1, 1), colorMap=th.diverging_cmap(self.theme),
                                         interactive=False, width=18, orientation="vertical")
         self.glw.addItem(self.colorbar, row=1, col=1)
         self.legend = QtWidgets.QLabel()
@@ -156,6 +157,9 @@ class UnrolledView(TraceView):
         self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
         self.cell_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 5), z=21)
         self.vb.scene().sigMouseClicked.connect(self._scene_clicked)
+        # the axes laid out before a paint, not during it (two more paints then)
+        self.axes = (self.plot.getAxis("left"), self.plot.getAxis("bottom"), self.colorbar.axis)
+        labels_measured(*self.axes)
         self.focus = False
         self.apply_theme(self.theme)
         self._show_empty()
@@ -277,6 +281,7 @@ class UnrolledView(TraceView):
         if not reused:
             self.static.legend = self._legend_text()
         self.legend.setText(self.static.legend)  # (the same text again: QLabel does nothing)
+        measure_labels(*self.axes)
 
     def _signature(self, lay) -> tuple:
         """What a long input's window draws besides the numbers: two windows with the same
@@ -474,11 +479,14 @@ class UnrolledView(TraceView):
         self.h_lines.setData(np.array(hx, float), np.array(hy, float), pen=pg.mkPen(t.foreground, width=w * 0.8))
         self.c_lines.setData(np.array(cx, float), np.array(cy, float), pen=pg.mkPen(th.HUES["c"], width=w * 0.8))
         self.up_lines.setData(np.array(ux, float), np.array(uy, float), pen=pg.mkPen(t.accent, width=w * 0.7))
-        spots = []
-        for x, y, sym, what in heads:
-            col = th.HUES["c"] if what == "c" else (t.accent if what == "up" else t.foreground)
-            spots.append({"pos": (x, y), "symbol": sym, "size": 11 if small else 9,
-                          "brush": pg.mkBrush(col), "pen": pg.mkPen(None)})
+        # one brush a colour and one pen for all: pyqtgraph draws a symbol once for each
+        # (symbol, size, pen, brush) objects it is given, not once for each head
+        brushes = {what: pg.mkBrush(th.HUES["c"] if what == "c" else (t.accent if what == "up" else t.foreground))
+                   for what in ("c", "up", "h")}
+        no_pen = pg.mkPen(None)
+        size = 11 if small else 9
+        spots = [{"pos": (x, y), "symbol": sym, "size": size, "brush": brushes.get(what, brushes["h"]), "pen": no_pen}
+                 for x, y, sym, what in heads]
         self.heads.setData(spots)
         # Rows sharing a level: each block's name over its top-left corner.
         per_level: dict[float, int] = {}

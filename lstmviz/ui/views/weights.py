@@ -12,6 +12,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import Bidirectional, Recurrent, TimeDistributed, fmt_shape
 from lstmviz.ui import theme as th
+from lstmviz.ui.plot_tools import ColorBar, add_plot
 from lstmviz.ui.views._common import ClickableImage, QuietLabel, count_axis, fmt, message_label, set_levels
 from lstmviz.ui.views.base import TraceView
 
@@ -32,7 +33,7 @@ class _Matrix:
         self.array: np.ndarray | None = None
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setMinimumHeight(115)
-        self.plot: pg.PlotItem = self.widget.addPlot(row=0, col=0)
+        self.plot: pg.PlotItem = add_plot(self.widget, row=0, col=0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
@@ -47,7 +48,7 @@ class _Matrix:
         self.labels = [pg.TextItem("", anchor=(0.5, 0.0)) for _ in range(MAX_GATES)]
         for lab in self.labels:
             self.plot.addItem(lab, ignoreBounds=True)
-        self.colorbar = pg.ColorBarItem(values=(-1, 1), interactive=False, width=14)
+        self.colorbar = ColorBar(values=(-1, 1), interactive=False, width=14)
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=0, col=1)
 
