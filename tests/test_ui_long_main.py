@@ -399,3 +399,33 @@ def test_over_time_window_drawn_through_one_map_per_plot(long_window, qtbot):
                      pos)
     qtbot.waitUntil(lambda: state.cursor.step == 2010, timeout=5000)
     assert state.cursor.unit == 3
+
+
+def test_a_seek_runs_the_layers_after_the_one_on_screen_when_asked(long_window, qtbot):
+    """The quick steps of a seek record the layer on screen (and those before it); the
+    layers after it run when a view asks for them: the same numbers as a full trace."""
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    first, second = (layer.name for layer in state.model.layers)
+    state.set_cursor(layer=first)
+    assert w.long_runner.wait(120)
+    full = state.model.trace(x)
+    state.set_cursor(step=1717)
+    trace = state.trace
+    assert trace.layers[first].timesteps == QUICK_STEPS and trace.layers.pending  # GRU not run
+    assert state.trace_cursor.step == 1717 - trace.start
+    start = trace.start
+    np.testing.assert_array_equal(next(s for s in view.slots if s.key == "c").image.image,
+                                  full[first].steps["c"][0, start:start + QUICK_STEPS].T)
+    state.set_cursor(layer=second)  # the GRU on screen: it runs now
+    assert state.trace is trace and not trace.layers.pending
+    for key in ("z", "h"):
+        slot = next(s for s in view.slots if s.key == key)
+        np.testing.assert_array_equal(slot.image.image, full[second].steps[key][0, start:start + QUICK_STEPS].T)
+    # another tab drawing every layer asks for them at once
+    state.set_cursor(layer=first, step=2600)
+    assert state.trace.layers.pending
+    _tab(w, "Unrolled")
+    assert not state.trace.layers.pending
