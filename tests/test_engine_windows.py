@@ -284,3 +284,32 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
                                            LayerSpec("Flatten", {})])
     with pytest.raises(LstmvizError, match="reshapes the time axis"):
         keyframe_pass(flat, _data(1))
+
+
+@pytest.mark.parametrize("name", ["stacked_last_step", "go_backwards_stack"])  # (Model._later: no Bidirectional)
+def test_a_window_of_the_needed_layers_runs_the_later_ones_when_asked_with_the_same_bits(name):
+    from lstmviz.engine.trace import LaterTrace
+
+    model = Model.sequential((None, None, 3), MODELS[name](), seed=4)
+    x = _data(3)
+    wt = keyframe_pass(model, x, every=64)
+    names = [layer.name for layer in model.layers]
+    first = names[0]
+    for a, b in ((0, 16), (77, 160), (T - 1, T)):
+        whole = wt.window(a, b)
+        win = wt.window(a, b, needed={first})
+        assert isinstance(win, LaterTrace) and win.layers.pending
+        assert list(win.layers) == list(whole.layers) and (win.start, win.total_steps) == (a, T)
+        made = [r.name for r in win.layers.made()]
+        assert first in made and names[-1] not in made  # the later layers have not run
+        ref = whole.flat()
+        assert win.layers[first].timesteps == whole.layers[first].timesteps
+        assert win.layers.pending  # a needed layer's record runs nothing more
+        flat = win.flat()  # every layer: the later ones run now
+        assert not win.layers.pending and flat.keys() == ref.keys()
+        for key, arr in ref.items():
+            assert np.array_equal(flat[key], arr), f"{name} {key} steps {a}:{b}"
+        for o, want in zip(win.outputs, whole.outputs):
+            assert np.array_equal(o, want)
+    # the last layer needed: nothing later, a plain trace
+    assert not isinstance(wt.window(0, 16, needed={names[-1]}), LaterTrace)

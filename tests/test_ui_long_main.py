@@ -335,3 +335,97 @@ def test_a_screenshot_at_a_far_step_shows_its_whole_window(long_window, tmp_path
     assert out.exists() and state.cursor.step == 2222
     assert state.trace.layers[name].timesteps == seq.window
     assert state.trace.start <= 2222 < state.trace.start + seq.window
+
+
+def test_over_time_window_drawn_through_one_map_per_plot(long_window, qtbot):
+    """A seek draws the window's steps through each plot's ``Shifted`` group (no new range
+    for a window of the same length): the image's column of each step, the cursor lines,
+    the curves' points and the step axes' labels line up on screen, and a click on a
+    heatmap's column seeks to that column's step."""
+    from PySide6 import QtCore
+    from PySide6.QtTest import QTest
+
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    name = state.model.layers[0].name
+    state.set_cursor(layer=name)
+    assert w.long_runner.wait(120)
+    full = state.model.trace(x)[name]
+    ranges = []
+    for plot in [s.plot for s in view.slots if s.key] + [view.curve_plot]:
+        vb = plot.getViewBox()
+        vb.sigXRangeChanged.connect(lambda *_: ranges.append(1))
+    for step, unit in ((1717, 2), (2222, 1), (35, 4)):
+        state.set_cursor(step=step, unit=unit)
+        w.repaint()
+        for refined in (False, True):
+            if refined:
+                qtbot.waitUntil(lambda: state.trace.layers[name].timesteps == state.long.window, timeout=60_000)
+            start, n = state.trace.start, state.trace.layers[name].timesteps
+            for slot in (s for s in view.slots if s.key):
+                np.testing.assert_array_equal(slot.image.image, full.steps[slot.key][0, start:start + n].T)
+                column = slot.image.mapToScene(QtCore.QPointF(step - start + 0.5, 0)).x()
+                assert slot.cursor_line.mapToScene(slot.cursor_line.line().p1()).x() == pytest.approx(column)
+                vb = slot.plot.getViewBox()
+                for pos, label in slot.plot.getAxis("bottom")._tickLevels[0]:
+                    at = slot.image.mapToScene(QtCore.QPointF(int(label) - start + 0.5, 0)).x()
+                    assert vb.mapViewToScene(QtCore.QPointF(pos, 0)).x() == pytest.approx(at)
+            xs, ys = view.curves["h"].getData()
+            np.testing.assert_array_equal(xs, np.arange(start, start + n))
+            np.testing.assert_array_equal(ys, full.steps["h"][0, start:start + n, unit])
+            curve = view.curves["h"].curve
+            cursor = view.curve_cursor
+            k = step - start
+            assert curve.mapToScene(QtCore.QPointF(xs[k], ys[k])).x() == pytest.approx(
+                cursor.mapToScene(cursor.line().p1()).x())
+            vb = view.curve_plot.getViewBox()
+            for pos, label in view.curve_plot.getAxis("bottom")._tickLevels[0]:
+                at = curve.mapToScene(QtCore.QPointF(int(label), 0)).x()
+                assert vb.mapViewToScene(QtCore.QPointF(pos, 0)).x() == pytest.approx(at)
+            assert view.curve_plot.getViewBox().viewRange()[0][0] == -0.5
+    # each plot's range was set for the chunk's and the window's lengths, not at each seek
+    assert len(ranges) <= 2 * 7
+    # a click on a heatmap's column seeks to its step and picks the row's unit
+    state.set_cursor(step=2000)
+    qtbot.waitUntil(lambda: state.trace.layers[name].timesteps == state.long.window, timeout=60_000)
+    w.repaint()
+    start = state.trace.start
+    slot = next(s for s in view.slots if s.key == "f")
+    scene_pt = slot.image.mapToScene(QtCore.QPointF(2010 - start + 0.5, 3.5))
+    pos = slot.widget.mapFromScene(scene_pt)
+    QTest.mouseClick(slot.widget.viewport(), QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier,
+                     pos)
+    qtbot.waitUntil(lambda: state.cursor.step == 2010, timeout=5000)
+    assert state.cursor.unit == 3
+
+
+def test_a_seek_runs_the_layers_after_the_one_on_screen_when_asked(long_window, qtbot):
+    """The quick steps of a seek record the layer on screen (and those before it); the
+    layers after it run when a view asks for them: the same numbers as a full trace."""
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    first, second = (layer.name for layer in state.model.layers)
+    state.set_cursor(layer=first)
+    assert w.long_runner.wait(120)
+    full = state.model.trace(x)
+    state.set_cursor(step=1717)
+    trace = state.trace
+    assert trace.layers[first].timesteps == QUICK_STEPS and trace.layers.pending  # GRU not run
+    assert state.trace_cursor.step == 1717 - trace.start
+    start = trace.start
+    np.testing.assert_array_equal(next(s for s in view.slots if s.key == "c").image.image,
+                                  full[first].steps["c"][0, start:start + QUICK_STEPS].T)
+    state.set_cursor(layer=second)  # the GRU on screen: it runs now
+    assert state.trace is trace and not trace.layers.pending
+    for key in ("z", "h"):
+        slot = next(s for s in view.slots if s.key == key)
+        np.testing.assert_array_equal(slot.image.image, full[second].steps[key][0, start:start + QUICK_STEPS].T)
+    # another tab drawing every layer asks for them at once
+    state.set_cursor(layer=first, step=2600)
+    assert state.trace.layers.pending
+    _tab(w, "Unrolled")
+    assert not state.trace.layers.pending

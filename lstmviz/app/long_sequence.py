@@ -168,14 +168,15 @@ class LongSequence:
         a = max(0, int(step) - hop // 2) // hop * hop
         return max(0, min(a, self.steps - self.window))
 
-    def window_at(self, step: int, quick: bool = False):
+    def window_at(self, step: int, quick: bool = False, needed=None):
         """(trace of the window holding ``step``, ``step``'s index in it).
 
         ``quick``: when that window is not computed yet, the exact ``QUICK_STEPS`` steps
         holding ``step`` (recomputed from the keyframe before it: a fraction of a window's
         time); the whole window is computed on a thread when ``start_deferred`` is called
         (``refinable`` says when it is there); the views show the step at once and the
-        window a moment later."""
+        window a moment later. ``needed``: the layers the quick steps record at once, the
+        layers after them when first asked for (``WindowedTrace.window``)."""
         step = max(0, min(int(step), self.steps - 1))
         last, self._last_step = self._last_step, step
         if self.windowed is None:
@@ -191,7 +192,7 @@ class LongSequence:
             q = step // QUICK_STEPS * QUICK_STEPS
             got = self._quick
             if got is None or got.start != q:
-                got = self._quick = self.windowed.window(q, min(q + QUICK_STEPS, self.steps))
+                got = self._quick = self.windowed.window(q, min(q + QUICK_STEPS, self.steps), needed=needed)
             # the whole window once asked (``start_deferred``): a thread started now would
             # compete with the quick steps and with the views drawing them
             self.deferred = a

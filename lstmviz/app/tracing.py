@@ -166,7 +166,12 @@ class Tracing(StateBase):
         if self.traced_sample is not None:
             cur = dataclasses.replace(cur, sample=0)
         if self.long is not None and self.trace is not None:
-            last = max([r.timesteps for r in self.trace.layers.values()] + [1]) - 1
+            # a window's recurrent layers all span its steps: those recorded say how many
+            # (the layers after the one on screen run when a view asks for them)
+            layers = self.trace.layers
+            made = layers.made() if getattr(layers, "pending", False) else []
+            steps = max([r.timesteps for r in made] + [0]) or max([r.timesteps for r in layers.values()] + [1])
+            last = steps - 1
             cur = dataclasses.replace(cur, step=max(0, min(cur.step - self.trace.start, last)))
         return cur
 
@@ -251,7 +256,9 @@ class Tracing(StateBase):
         the whole window is there (``LongSequence.refinable``)."""
         if self.long is None or self.model is None:
             return
-        trace, _ = self.long.window_at(self.cursor.step, quick=True)
+        # the quick steps of the layer on screen at once, the layers after it when asked
+        needed = {self.cursor.layer} if self.cursor.layer is not None else None
+        trace, _ = self.long.window_at(self.cursor.step, quick=True, needed=needed)
         if trace is not None and trace is not self.trace:
             self.trace = trace
             self.model_changed.emit(self.model, trace)

@@ -192,6 +192,11 @@ class LaterLayers(Mapping):
             assert self._outputs is not None
             return self._outputs
 
+    def made(self) -> list["LayerTrace"]:
+        """The records made so far (runs nothing)."""
+        with self._lock:
+            return list(self._records.values())
+
     def __getitem__(self, name: str) -> "LayerTrace":
         if name in self._later and self._finish is not None:
             self.complete()

@@ -52,7 +52,7 @@ from lstmviz.engine.layers import (
     TimeDistributed,
 )
 from lstmviz.engine.recurrent import CUT, Keyframes
-from lstmviz.engine.trace import LayerTrace, Steps, Trace
+from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Steps, Trace
 from lstmviz.errors import LstmvizError
 
 #: The setting the trace budget is derived from (see ``lstmviz.limits``).
@@ -219,12 +219,17 @@ class WindowedTrace:
                 total += a.nbytes
         return total
 
-    def window(self, a: int, b: int) -> Trace:
-        """Processing steps ``a .. b-1`` of every layer, recomputed from keyframes."""
+    def window(self, a: int, b: int, needed=None) -> Trace:
+        """Processing steps ``a .. b-1`` of every layer, recomputed from keyframes.
+
+        ``needed``: the layers whose records are wanted now (``Model.trace``'s): in a plain
+        stack without state, the layers after the last of them run when their record (or
+        the outputs) is first asked for (``LaterTrace``), from the same keyframes and
+        kernels: the same numbers as a window of every layer at once."""
         a, b = int(a), int(b)
         if not 0 <= a < b <= self.timesteps:
             raise LstmvizError(f"steps {a}:{b} are not a window of 0:{self.timesteps}")
-        return _Window(self).trace(a, b)
+        return _Window(self).trace(a, b, needed)
 
 
 def _steps_slice(recorded, derived, lo, hi) -> Steps:
@@ -331,9 +336,26 @@ class _Window:
                           mask=None if mask is None else mask[:, lo:hi],
                           go_backwards=bool(rnn.config["go_backwards"]))
 
-    def trace(self, a, b) -> Trace:
-        layers = {}
-        for node in self.model.nodes:
+    def trace(self, a, b, needed=None) -> Trace:
+        later = self.model._later(needed)
+        first = self.model.nodes[:len(self.model.nodes) - len(later)]
+        layers: dict[str, LayerTrace] = {}
+        self._records(first, layers, a, b)
+        inputs = [x[:, a:b] if x.ndim >= 2 else x for x in self.wt.inputs]
+        if not later:
+            return Trace(layers, list(self.wt.outputs), inputs, start=a, total_steps=self.T)
+
+        def finish() -> list:
+            self._records(later, layers, a, b)
+            return list(self.wt.outputs)
+
+        # (``layers`` a Mapping, not a dict; ``outputs`` the property that runs them)
+        return LaterTrace(LaterLayers(layers, [n.layer.name for n in later], finish),  # type: ignore[arg-type]
+                          [], inputs, start=a, total_steps=self.T)
+
+    def _records(self, nodes, layers: dict, a, b) -> None:
+        """The records of ``nodes`` over steps ``a .. b-1`` into ``layers``."""
+        for node in nodes:
             layer = node.layer
             name = layer.name
             if isinstance(layer, InputLayer):
@@ -353,8 +375,6 @@ class _Window:
                 m = self.wt._masks[name][0] if isinstance(layer, Masking) else None
                 layers[name] = LayerTrace(name, layer.class_name, list(outs),
                                           mask=None if m is None else m[:, a:b])
-        inputs = [x[:, a:b] if x.ndim >= 2 else x for x in self.wt.inputs]
-        return Trace(layers, list(self.wt.outputs), inputs, start=a, total_steps=self.T)
 
 
 # -- the pass ---------------------------------------------------------------------------

@@ -45,16 +45,19 @@ def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
     return [(float(i), str(i)) for i in range(start, first + n, every)]
 
 
-def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, ticks=None) -> None:
+def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, ticks=None,
+               place=None) -> None:
     """An axis of counts: whole-number ticks only (``ticks`` or ``count_ticks``) and never
     an SI scale factor in its label (pyqtgraph writes "unit (x0.001)" over a range of 1).
+    ``place``: where the plot's range puts a count (``Shifted.to_range``: items drawn
+    through a ``Shifted`` group); each tick is placed there and keeps its label.
 
     No more labels than the axis has room for side by side (pyqtgraph draws every label of
     its first level, overlapping: "3115031200" under a narrow heatmap of a long input's
     window): ``count_ticks`` gets fewer ticks, given ``ticks`` are thinned to every 2nd,
     5th, ... one; again when the axis is resized. The same ticks again (an edit that kept
     the steps) leave the axis as it is: pyqtgraph would draw it anew (~1 ms an axis)."""
-    axis._lstmviz_counts = (n, first, max_ticks, ticks)
+    axis._lstmviz_counts = (n, first, max_ticks, ticks, place)
     if not getattr(axis, "_lstmviz_refit", False):
         axis._lstmviz_refit = True
         ref = weakref.ref(axis)
@@ -82,7 +85,7 @@ def label_room(axis: pg.AxisItem, labels: list[str]) -> int | None:
 def _fit_counts(axis: pg.AxisItem | None) -> None:
     if axis is None or not shiboken6.isValid(axis):  # a resize while the plot is deleted
         return
-    n, first, max_ticks, ticks = axis._lstmviz_counts
+    n, first, max_ticks, ticks, place = axis._lstmviz_counts
     if ticks is None:
         ticks = count_ticks(n, first, max_ticks)
         room = label_room(axis, [t for _, t in ticks])
@@ -99,6 +102,8 @@ def _fit_counts(axis: pg.AxisItem | None) -> None:
         axis.enableAutoSIPrefix(False)
         axis.autoSIPrefixScale, axis.labelUnitPrefix = 1.0, ""  # what the range just set (0.001, "m")
         axis._updateLabel()
+    if place is not None:
+        ticks = [(place(v), text) for v, text in ticks]
     set_ticks(axis, [list(ticks), []])
 
 
@@ -302,6 +307,62 @@ class StripCurve(pg.PlotDataItem):
         plain.setParentItem(None)
         if args or kwargs:
             self.setData(*args, **kwargs)
+
+
+class Shifted(QtWidgets.QGraphicsRectItem):
+    """A group of a plot's items drawn in the plot's range of a window of steps while their
+    coordinates stay the whole sequence's steps (a line's ``value()``, a curve's data, an
+    image's rectangle): the group maps steps ``start - 0.5 .. start + n - 0.5`` onto the
+    plot's range ``-0.5 .. span - 0.5``, which is set only when no exact map exists.
+
+    A long input's seek shows another window (the 16 steps holding the step, then the
+    whole window of 256): moving or scaling this one item (a Qt transform) replaces
+    setting every plot's range (pyqtgraph's range change: Python signals, the axes' and
+    view's updates, ~0.15 ms a plot, and a settle pass before the paint). The map is
+    exact in binary floating point (a shift by whole steps, a scale by a power of two:
+    ``n`` and ``span`` a power of two apart, else the range is set to ``n``), so the items
+    land on the pixels they had with the range in the sequence's steps."""
+
+    def __init__(self, plot: pg.PlotItem):
+        super().__init__()
+        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        self.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+        self.plot = plot
+        self.span: int | None = None  # the plot's range: -0.5 .. span - 0.5
+        self.map: tuple = (0, 1.0)  # (start, scale) of the group's transform
+        plot.getViewBox().addItem(self, ignoreBounds=True)
+
+    def adopt(self, *items: QtWidgets.QGraphicsItem) -> None:
+        """Draw ``items`` (already added to the plot) through the group's map."""
+        for item in items:
+            item.setParentItem(self)
+
+    @staticmethod
+    def _exact(a: int, b: int) -> bool:
+        lo, hi = min(a, b), max(a, b)
+        q, r = divmod(hi, lo)
+        return r == 0 and q & (q - 1) == 0
+
+    def set_window(self, start: int, n: int) -> None:
+        """Show steps ``start .. start + n - 1`` with half a step of room at either end."""
+        n = max(int(n), 1)
+        if self.span is None or not self._exact(self.span, n):
+            self.plot.setXRange(-0.5, n - 0.5, padding=0)
+            self.span = n
+        k = self.span / n  # a power of two
+        if (int(start), k) != self.map:
+            self.map = (int(start), k)
+            # x -> (x - start + 0.5) * k - 0.5
+            self.setTransform(QtGui.QTransform(k, 0.0, 0.0, 1.0, (0.5 - int(start)) * k - 0.5, 0.0))
+
+    def to_range(self, x: float) -> float:
+        """Step ``x`` in the plot's range (where the axis puts it)."""
+        start, k = self.map
+        return (x - start + 0.5) * k - 0.5
+
+    def reset(self) -> None:
+        """The plot's range is set again at the next ``set_window`` (a new layout)."""
+        self.span = None
 
 
 class StepLine(QtWidgets.QGraphicsLineItem):

@@ -26,6 +26,7 @@ from lstmviz.ui.views._common import (
     ClickableImage,
     GridAxis,
     QuietLabel,
+    Shifted,
     StepLine,
     StripCurve,
     cache_pixels,
@@ -97,6 +98,10 @@ class _Heatmap:
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=1, col=1)
         self.mask = DimMask(self.plot.getViewBox())  # focus mode: dims all rows but one unit
+        # the items in steps of the whole sequence, the plot's range over the window's
+        # length: a seek to another window of the same length moves the group only
+        self.shift = Shifted(self.plot)
+        self.shift.adopt(self.image, self.veil.item, self.cursor_line, self.unit_line, *self.mask.rects)
         # a step moves the cursor line: the image and the axes beneath it are copied, not
         # drawn again (the scaled image cost ~1 ms a heatmap at every step)
         cache_pixels(self.image, self.plot.getAxis("left"), self.plot.getAxis("bottom"))
@@ -128,6 +133,7 @@ class OverTimeView(TraceView):
         self._layout_key = None
         self._layout_units = None
         self._curve_range: tuple = ()
+        self._curve_title: tuple | None = None  # what the curves' title shows (_set_unit)
         #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
         self.overviews: dict | None = None
 
@@ -169,6 +175,8 @@ class OverTimeView(TraceView):
         self.zero_line = StepLine(horizontal=True, pos=0.0)
         self.curve_plot.addItem(self.zero_line, ignoreBounds=True)
         self.curve_veil = MaskVeil(self.curve_plot, behind=True)
+        self.curve_shift = Shifted(self.curve_plot)  # (as a heatmap's: _Heatmap.shift)
+        self.curve_shift.adopt(self.curve_cursor, self.zero_line, self.curve_veil.item)
         cache_pixels(self.curve_plot.getAxis("left"), self.curve_plot.getAxis("bottom"))
         paints_nothing(self.curve_plot, self.curve_plot.titleLabel)
         lay.addWidget(self.curve_widget, 2)
@@ -213,6 +221,7 @@ class OverTimeView(TraceView):
         self.legend.setLabelTextSize(f"{t.pt(0.95)}pt")
         self.legend.setLabelTextColor(t.foreground)
         self._data_key = None
+        self._curve_title = None
         if self.model is not None:
             self.set_cursor(self.cursor)
 
@@ -340,9 +349,12 @@ class OverTimeView(TraceView):
             curve.setSymbolBrush(t.hue(key))
             curve.setSymbolPen(None)
             self.curve_plot.addItem(curve)
+            self.curve_shift.adopt(curve)
             self.legend.addItem(curve, th.symbol_html(key))
         self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
         self._curve_range = ()
+        for shifted in [slot.shift for slot in self.slots] + [self.curve_shift]:
+            shifted.reset()
         self._set_units(ref)
         self._set_window(ref, s)
 
@@ -367,9 +379,9 @@ class OverTimeView(TraceView):
             slot.image.setImage(np.ascontiguousarray(ref.rec.steps[slot.key][s].T), autoLevels=False)
             set_levels(slot.colorbar, self._levels(ref, slot.key))
             slot.image.setRect(QtCore.QRectF(o - 0.5, -0.5, T, U))
-            slot.plot.setXRange(o - 0.5, o + T - 0.5, padding=0)
+            slot.shift.set_window(o, T)  # (the plot's range is set only when no exact map exists)
             slot.unit_line.set_span(o - 0.5, o + T - 0.5)
-            count_axis(slot.plot.getAxis("bottom"), T, first=o, max_ticks=8)
+            count_axis(slot.plot.getAxis("bottom"), T, first=o, max_ticks=8, place=slot.shift.to_range)
             slot.veil.show(ref.masked_steps(s), QtCore.QRectF(o - 0.5, -0.5, T, U))
         for key in ref.cell.records:
             # one step draws no line: a symbol shows the point (a few steps: both)
@@ -385,9 +397,10 @@ class OverTimeView(TraceView):
             pad = 0.05 * (hi - lo)  # the range pyqtgraph shows
             self.curve_cursor.set_span(lo - pad, hi + pad)
             self._curve_range = (lo, hi)
-        self.curve_plot.setXRange(o - 0.5, o + T - 0.5, padding=0)
+        self.curve_shift.set_window(o, T)
         self.zero_line.set_span(o - 0.5, o + T - 0.5)
-        count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=24)  # whole steps only
+        count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=24,
+                   place=self.curve_shift.to_range)  # whole steps only
         pad = 0.1 * (hi - lo)  # beyond the view's own padding: the band spans the plot
         self.curve_veil.show(ref.masked_steps(s),
                              QtCore.QRectF(o - 0.5, lo - pad, T, hi - lo + 2 * pad))
@@ -400,8 +413,10 @@ class OverTimeView(TraceView):
             if slot.key is not None:
                 slot.unit_line.setPos(u)
         self._update_focus()
-        th.set_title(self.curve_plot, f"unit {u} over time", color=self.theme.foreground,
-                                 size=f"{self.theme.pt(1.0)}pt")
+        title = (f"unit {u} over time", self.theme.foreground, f"{self.theme.pt(1.0)}pt")
+        if title != self._curve_title:  # (a new window of the same unit: the same title)
+            th.set_title(self.curve_plot, title[0], color=title[1], size=title[2])
+            self._curve_title = title
 
     # -- clicks ---------------------------------------------------------------------------
     def click_overview(self, step: int) -> None:
