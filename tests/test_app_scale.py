@@ -297,3 +297,29 @@ def test_a_long_input_in_the_app_state_is_an_exact_window_around_the_cursor(monk
     lo, hi = _brute_minmax(full[name].steps["f"][0], 64)
     np.testing.assert_array_equal(seq.overviews[(name, "f")].hi, hi)
     np.testing.assert_array_equal(seq.overviews[(name, "f")].lo, lo)
+
+
+def test_more_steps_than_a_plot_can_show_is_a_long_input_even_when_its_trace_fits():
+    """A small model on a long input: its whole trace fits the budget, but a heatmap of more
+    than LONG_STEPS steps would average or skip them, so it is shown as a long input (the
+    whole sequence's overview beside the exact window); up to LONG_STEPS, a whole trace."""
+    from lstmviz.app.long_sequence import LONG_STEPS, trace_or_window
+    from lstmviz.engine.windows import full_trace_bytes, trace_budget
+
+    model = Model.sequential((None, None, 1), [LayerSpec("LSTM", {"units": 3, "return_sequences": True})],
+                             seed=2)
+    rng = np.random.default_rng(5)
+    short = rng.normal(size=(1, LONG_STEPS, 1)).astype(np.float32)
+    long = rng.normal(size=(1, LONG_STEPS + 1, 1)).astype(np.float32)
+    assert full_trace_bytes(model, 1, LONG_STEPS + 1) < trace_budget() / 100
+    trace, seq = trace_or_window(model, [short])
+    assert seq is None and trace[model.layers[0].name].timesteps == LONG_STEPS
+    first, seq = trace_or_window(model, [long])
+    assert seq is not None and seq.steps == LONG_STEPS + 1
+    name = model.layers[0].name
+    full = model.trace(long)
+    assert first.start == 0 and first[name].timesteps == seq.window < LONG_STEPS
+    np.testing.assert_array_equal(first[name].steps["h"], full[name].steps["h"][:, :seq.window])
+    assert seq.run_pass()
+    window, local = seq.window_at(LONG_STEPS)
+    np.testing.assert_array_equal(window[name].steps["c"][0, local], full[name].steps["c"][0, LONG_STEPS])

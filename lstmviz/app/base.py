@@ -52,7 +52,8 @@ class StateBase:
         #: stateful models: which batch the trace shows (0: states start from zeros; k: the
         #: stateful layers started from the states batch k-1 left, see ``next_batch``)
         self.batch_index = 0
-        #: a long input (its full trace over the trace budget): ``app.long_sequence.LongSequence``,
+        #: a long input (its full trace over the trace budget, or over ``LONG_STEPS`` steps):
+        #: ``app.long_sequence.LongSequence``,
         #: and ``trace`` is the exact window around the cursor's step (``follow_long``)
         self.long: LongSequence | None = None
         #: the layer an edit is rebuilding for (``Edits._edited``): traced at once with the

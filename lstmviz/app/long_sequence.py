@@ -34,6 +34,11 @@ from lstmviz.engine.windows import Cancelled, WindowedTrace, full_trace_bytes, k
 from lstmviz.errors import LstmvizError
 
 DEFAULT_WINDOW = 256
+#: Longer inputs are shown as a long input (an overview of the whole sequence beside the
+#: exact window around the step) even where their full trace fits the budget: a plot a
+#: thousand or so pixels wide cannot show each of more steps than this, and a heatmap of
+#: them would average or skip steps instead of showing each bin's minimum and maximum.
+LONG_STEPS = 4096
 #: Exact windows kept (each ``window`` steps of every record: about 256 x units x 40 bytes
 #: per recurrent layer, 10 MiB for two LSTM(512)).
 CACHE_WINDOWS = 16
@@ -45,7 +50,8 @@ QUICK_STEPS = CUT
 
 def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, needed=None):
     """``(trace, None)`` when the whole trace of ``xs`` fits the trace budget
-    (``limits.trace_budget``), else ``(first window, LongSequence)``: the keyframe pass is
+    (``limits.trace_budget``) and has at most ``LONG_STEPS`` steps, else ``(first window,
+    LongSequence)``: the keyframe pass is
     still to run (``run_pass``, on a worker thread). Where a layer runs backwards there is
     no first window before the pass, so the pass runs here. ``reuse``: an earlier trace
     whose unchanged layers a whole trace takes as they are; ``needed``: the layers a whole
@@ -58,7 +64,7 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
         need = full_trace_bytes(model, int(np.shape(x)[0]), int(np.shape(x)[1]))
     except LstmvizError:
         need = 0  # model.trace says what is wrong with the input, in its words
-    if need <= trace_budget():
+    if need <= trace_budget() and np.shape(x)[1] <= LONG_STEPS:
         return model.trace(x, reuse=reuse, needed=needed), None
     seq = LongSequence(model, x, window)
     first = seq.first_window()

@@ -20,6 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz import limits, loading
 from lstmviz.app.demos import load_demos
+from lstmviz.app.long_sequence import LONG_STEPS
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
 from lstmviz.app.views import VIEWS as APP_VIEWS
@@ -720,7 +721,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_long(self, path) -> bool:
         """A long input (``.npy`` memory-mapped, ``.csv``, text) as the input of the current
-        model, here: beyond the trace budget the views show the exact window around the
+        model, here: beyond the trace budget or ``LONG_STEPS`` steps the views show the exact window around the
         step beside the whole sequence's overview, the pass running in the background."""
         from lstmviz.app.long_data import load_long_input
         try:
@@ -754,8 +755,9 @@ class MainWindow(QtWidgets.QMainWindow):
         text, ok = QtWidgets.QInputDialog.getText(
             self, "Memory limit",
             "Memory lstmviz may use for one file, input or trace (e.g. 2G, 8G, 512M).\n"
-            "A full trace may take half of it; a longer input is traced by keyframes\n"
-            "and shown as an overview beside an exact window.",
+            "A full trace may take half of it; a longer input (or one of more than\n"
+            "4,096 steps) is traced by keyframes and shown as an overview beside an\n"
+            "exact window.",
             text=limits.fmt_bytes(limits.memory_limit()))
         if ok:
             self.set_memory_limit(text)
@@ -771,7 +773,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.setValue(MEMORY_KEY, str(text).strip())
         self.state.rebuild()
         self.message(f"Memory limit {limits.fmt_bytes(value)}: full traces up to "
-                     f"{limits.fmt_bytes(limits.trace_budget())}, longer inputs by keyframes")
+                     f"{limits.fmt_bytes(limits.trace_budget())} and {LONG_STEPS:,} steps, longer "
+                     "inputs by keyframes")
         return True
 
     def open_units_window(self):
