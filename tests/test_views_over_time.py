@@ -248,6 +248,56 @@ def test_strip_curves_are_used_by_the_view(view):
     assert all(isinstance(c.curve, StripCurveItem) for c in view.curves.values())
 
 
+@pytest.mark.parametrize("shape", [(512, 16), (5, 256), (1, 1)])
+def test_indexed_images_are_pyqtgraphs_images(qtbot, shape):
+    # the heatmaps' colour table is made once per colour map: the same QImage as pyqtgraph's
+    import pyqtgraph as pg
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.views._common import IndexedImage
+
+    rng = np.random.default_rng(shape[0])
+    data = rng.normal(0, 0.7, shape).astype(np.float32)
+    data.flat[0] = 5.0  # beyond the levels: clipped as pyqtgraph clips
+    for cmap, levels in ((th.cmap_for("f", th.get("dark")), (0.0, 1.0)),
+                         (th.cmap_for("c", th.get("projector")), (-1.3, 1.3)),
+                         (pg.colormap.get("viridis"), (0.2, 0.2))):  # an empty range too
+        images = []
+        for cls in (pg.ImageItem, IndexedImage):
+            item = cls(axisOrder="row-major")
+            item.setLookupTable(cmap.getLookupTable(nPts=256, alpha=False))
+            item.setImage(data, autoLevels=False, levels=levels)
+            item.render()
+            images.append(item.qimage.convertToFormat(item.qimage.Format.Format_ARGB32))
+        assert images[1].size() == images[0].size()
+        assert images[1] == images[0]
+    item = IndexedImage(axisOrder="row-major")
+    assert item.render() is None  # no image: nothing to render, as pyqtgraph
+    nan = data.copy()
+    nan.flat[-1] = np.nan  # NaNs: pyqtgraph's own render (transparent there)
+    for cls in (pg.ImageItem, IndexedImage):
+        item = cls(axisOrder="row-major")
+        item.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256, alpha=False))
+        item.setImage(nan, autoLevels=False, levels=(-1, 1))
+        item.render()
+        images.append(item.qimage.convertToFormat(item.qimage.Format.Format_ARGB32))
+    assert images[-1] == images[-2]
+
+
+def test_the_view_heatmaps_are_indexed_images_with_the_colour_bars_lut(view):
+    from lstmviz.ui.views._common import IndexedImage
+
+    model, trace = build([LayerSpec("LSTM", {"units": 5, "return_sequences": True})])
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=2, layer="lstm"))
+    for key, img in view.images.items():
+        assert isinstance(img, IndexedImage)
+        assert isinstance(img.lut, np.ndarray) and img.lut.dtype == np.uint8 and img.lut.shape == (256, 3)
+        img.render()
+        assert img.qimage.format() == img.qimage.Format.Format_Indexed8  # its own render, not pyqtgraph's
+        np.testing.assert_array_equal(img.image, trace["lstm"].steps[key][0].T)
+
+
 @pytest.mark.parametrize("horizontal", [True, False])
 def test_step_lines_paint_the_pixels_of_infinite_lines(qtbot, horizontal):
     # the unit rows, the zero line and the strips' step lines are Qt line items spanning

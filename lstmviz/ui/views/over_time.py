@@ -23,8 +23,8 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     CellRef,
-    ClickableImage,
     GridAxis,
+    IndexedImage,
     QuietLabel,
     Shifted,
     StepLine,
@@ -86,8 +86,8 @@ class _Heatmap:
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         self.plot.invertY(True)
-        self.image = ClickableImage(on_click=lambda c, r: view.click_image(self.key, c, r),
-                                    axisOrder="row-major")
+        self.image = IndexedImage(on_click=lambda c, r: view.click_image(self.key, c, r),
+                                   axisOrder="row-major")
         self.plot.addItem(self.image)
         self.veil = MaskVeil(self.plot)
         self.cursor_line = StepLine()
