@@ -429,3 +429,24 @@ def test_steady_axes_draw_the_specs_of_pyqtgraph(qtbot, width, first, n, tick_le
             assert [(pen, p1, p2) for pen, p1, p2 in b_ticks] == [(pen, p1, p2) for pen, p1, p2 in a_ticks]
             assert [(r, int(f), t) for r, f, t in b_text] == [(r, int(f), t) for r, f, t in a_text]
     np.testing.assert_array_equal(grabs[1], grabs[0])
+
+
+def test_the_view_is_built_without_viewbox_menus(qtbot, monkeypatch):
+    # its plots and colour bars switch their menus off: made without them (~4 ms a plot),
+    # and the view still draws the trace
+    import importlib
+
+    vb_module = importlib.import_module("pyqtgraph.graphicsItems.ViewBox.ViewBox")
+
+    made = []
+    real = vb_module.ViewBoxMenu
+    monkeypatch.setattr(vb_module, "ViewBoxMenu", lambda *a: made.append(1) or real(*a))
+    v = OverTimeView()
+    qtbot.addWidget(v)
+    assert made == []
+    plots = [p for s in v.slots for p in (s.plot, s.colorbar)] + [v.curve_plot]
+    assert all(p.getViewBox().menu is None and not p.getViewBox().menuEnabled() for p in plots)
+    model, trace = build([LayerSpec("GRU", {"units": 3, "return_sequences": True})])
+    v.set_data(model, trace)
+    v.set_cursor(Cursor(step=1, layer="gru"))
+    np.testing.assert_array_equal(v.images["h"].image, trace["gru"].steps["h"][0].T)
