@@ -413,6 +413,7 @@ def test_steady_axes_draw_the_specs_of_pyqtgraph(qtbot, width, first, n, tick_le
         img = w.grab().toImage()
         grabs.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
         if isinstance(axis, SteadyAxis):
+            SteadyAxis._specs.clear()  # made here, not answered from an alike axis's
             specs = []
             for make in (pg.AxisItem.generateDrawSpecs, SteadyAxis.generateDrawSpecs):
                 picture = QtGui.QPicture()
@@ -450,3 +451,63 @@ def test_the_view_is_built_without_viewbox_menus(qtbot, monkeypatch):
     v.set_data(model, trace)
     v.set_cursor(Cursor(step=1, layer="gru"))
     np.testing.assert_array_equal(v.images["h"].image, trace["gru"].steps["h"][0].T)
+
+
+def test_alike_steady_axes_share_specs_and_others_get_their_own(qtbot):
+    # the six heatmaps' step axes are alike at each seek: their specs are made once; an
+    # axis that differs in size, range, ticks or pen gets pyqtgraph's specs for itself
+    import pyqtgraph as pg
+    from PySide6 import QtGui
+
+    from lstmviz.ui.views._common import SteadyAxis, count_axis, steady_axes
+
+    def specs(axis, make):
+        picture = QtGui.QPicture()
+        painter = QtGui.QPainter(picture)
+        painter.setFont(axis.style["tickFont"])
+        try:
+            return make(axis, painter)
+        finally:
+            painter.end()
+
+    def plain(spec):
+        (pen, a, b), ticks, text = spec
+        return ((pen, a, b), [(pen, p1, p2) for pen, p1, p2 in ticks], [(r, int(f), t) for r, f, t in text])
+
+    font = QtGui.QFont("DejaVu Sans", 8)
+    # (width, first step, steps, pen, steps shown at the first one's places: as a Shifted group)
+    cases = [(400, 12336, 16, "#ffffff", 0), (400, 12336, 16, "#ffffff", 0), (400, 12336, 16, "#ff0000", 0),
+             (400, 12352, 16, "#ffffff", 0), (300, 12336, 16, "#ffffff", 0), (400, 12336, 256, "#ffffff", 0),
+             (400, 12336, 16, "#ffffff", 16)]
+    made = []
+    for width, first, n, color, shift in cases:
+        w = pg.PlotWidget(axisItems=steady_axes("bottom"))
+        qtbot.addWidget(w)
+        w.resize(width, 150)
+        axis = w.getAxis("bottom")
+        axis.setStyle(tickFont=font)
+        axis.setPen(pg.mkPen(color))
+        w.setXRange(first - 0.5, first + n - 0.5, padding=0)
+        count_axis(axis, n, first=first + shift, max_ticks=8, place=lambda v, shift=shift: v - shift)
+        w.show()
+        qtbot.waitExposed(w)
+        ours = specs(axis, SteadyAxis.generateDrawSpecs)
+        assert ours[2]  # labels
+        assert plain(ours) == plain(specs(axis, pg.AxisItem.generateDrawSpecs))
+        assert ours[0][0].color() == QtGui.QColor(color)
+        made.append(ours)
+    assert made[1] is made[0]  # alike: shared
+    assert all(m is not made[0] for m in made[2:])
+    assert [t for _, _, t in made[-1][2]] != [t for _, _, t in made[0][2]]  # other labels, same places
+    w = pg.PlotWidget(axisItems=steady_axes("bottom"))
+    qtbot.addWidget(w)
+    w.resize(400, 150)
+    axis = w.getAxis("bottom")
+    axis.setStyle(tickFont=font)
+    w.setXRange(12336 - 0.5, 12336 + 255.5, padding=0)
+    axis.setTicks([[[12400.0, "12400"], [12500.0, "12500"]], []])  # lists (unhashable): made each time
+    w.show()
+    qtbot.waitExposed(w)
+    ours = specs(axis, SteadyAxis.generateDrawSpecs)
+    assert [t for _, _, t in ours[2]] == ["12400", "12500"]
+    assert plain(ours) == plain(specs(axis, pg.AxisItem.generateDrawSpecs))

@@ -123,6 +123,8 @@ class SteadyAxis(pg.AxisItem):
     spans its view's rectangle: measured each time, as pyqtgraph does."""
 
     _bounds: tuple = (None, None, None)
+    #: generateDrawSpecs' answers (shared: alike axes, a seek's six heatmaps', make them once)
+    _specs: dict = {}
 
     def boundingRect(self):  # noqa: N802 (Qt's name)
         if self.grid is not False:
@@ -152,6 +154,20 @@ class SteadyAxis(pg.AxisItem):
         ends = [self.mapToDevice(x) for x in span]
         if None in ends or ends[0] == ends[1]:
             return None
+        pen = self.tickPen()
+        line_pen = self.pen()
+        # the six heatmaps' step axes are alike (size, range, ticks, font, pens): made once
+        spec_key: tuple | None = (
+            p.font().key(), type(p.device()), bounds.getRect(), self.boundingRect().getRect(), tuple(self.range),
+            tuple(levels[0]), st["tickLength"], st["tickTextOffset"][1], _pen_key(pen), _pen_key(line_pen))
+        try:
+            known = SteadyAxis._specs.get(spec_key)
+        except TypeError:  # ticks given as lists: made each time
+            known = spec_key = None
+        if known is not None:
+            specs, height = known
+            self._updateMaxTextSize(height)
+            return specs
         top = bounds.top()
         r0, r1 = self.range[0], self.range[1]
         dif = r1 - r0
@@ -163,7 +179,6 @@ class SteadyAxis(pg.AxisItem):
         x0, x1 = r0 * scale - offset, r1 * scale - offset
         lo, hi = min(x0, x1), max(x0, x1)
         length = st["tickLength"]
-        pen = self.tickPen()
         if pen.brush().style() == QtCore.Qt.BrushStyle.SolidPattern:
             pen = QtGui.QPen(pen)
             color = QtGui.QColor(pen.color())
@@ -175,7 +190,7 @@ class SteadyAxis(pg.AxisItem):
             if lo <= x <= hi:
                 tick_specs.append((pen, pg.Point(x, top), pg.Point(x, top + length)))
                 shown.append((x, text))
-        axis_spec = (self.pen(), span[0], span[1])
+        axis_spec = (line_pen, span[0], span[1])
         sizes = self.__dict__.setdefault("_lstmviz_text_sizes", {})
         key = (p.font().key(), type(p.device()))
         rects = []
@@ -199,8 +214,20 @@ class SteadyAxis(pg.AxisItem):
                 rect = QtCore.QRectF(x - w / 2.0, top + gap, w, h)
                 if box & rect == rect:
                     text_specs.append((rect, flags, text))
-        self._updateMaxTextSize(max((r.height() for r in rects), default=0))
-        return axis_spec, tick_specs, text_specs
+        height = max((r.height() for r in rects), default=0)
+        self._updateMaxTextSize(height)
+        if len(SteadyAxis._specs) > 64:
+            SteadyAxis._specs.clear()
+        specs = (axis_spec, tick_specs, text_specs)
+        if spec_key is not None:
+            SteadyAxis._specs[spec_key] = (specs, height)
+        return specs
+
+
+def _pen_key(pen: QtGui.QPen) -> tuple:
+    """What of a pen an axis's specs hold (its lines are drawn with it)."""
+    return (pen.color().rgba(), pen.widthF(), pen.style(), pen.capStyle(), pen.joinStyle(), pen.isCosmetic(),
+            pen.brush().style())
 
 
 def steady_axes(*sides: str) -> dict:
