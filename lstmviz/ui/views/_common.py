@@ -83,10 +83,11 @@ def label_room(axis: pg.AxisItem, labels: list[str]) -> int | None:
     return max(1, int(length / each))
 
 
-def _fit_counts(axis: pg.AxisItem | None) -> None:
-    if axis is None or not shiboken6.isValid(axis):  # a resize while the plot is deleted
-        return
-    n, first, max_ticks, ticks, place = axis._lstmviz_counts
+_FITTED: dict = {}  # _fit_counts' answers: (counts, axis length, font) -> ticks
+
+
+def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks) -> list:
+    """The ticks of ``count_axis`` that fit along ``axis`` (before ``place``)."""
     if ticks is None:
         ticks = count_ticks(n, first, max_ticks)
         room = label_room(axis, [t for _, t in ticks])
@@ -98,6 +99,28 @@ def _fit_counts(axis: pg.AxisItem | None) -> None:
         if room is not None and len(ticks) > room:
             stride = next(k for k in (2, 5, 10, 20, 25, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
             ticks = ticks[::stride]
+    return list(ticks)
+
+
+def _fit_counts(axis: pg.AxisItem | None) -> None:
+    if axis is None or not shiboken6.isValid(axis):  # a resize while the plot is deleted
+        return
+    n, first, max_ticks, given, place = axis._lstmviz_counts
+    horizontal = axis.orientation in ("top", "bottom")
+    font = axis.style.get("tickFont") or axis.font()
+    # alike axes (a seek's six heatmaps' step axes) fit the same counts once
+    key: tuple | None = (n, first, max_ticks, None if given is None else tuple(given), horizontal,
+                         axis.width() if horizontal else axis.height(), font.key())
+    try:
+        ticks = _FITTED.get(key)
+    except TypeError:  # ticks given as lists: fitted each time
+        ticks = key = None
+    if ticks is None:
+        ticks = _fit(axis, n, first, max_ticks, given)
+        if key is not None:
+            if len(_FITTED) > 256:
+                _FITTED.clear()
+            _FITTED[key] = ticks
     if axis.autoSIPrefix or axis.autoSIPrefixScale != 1.0 or axis.labelUnitPrefix != "":
         # (only then is its label set anew: ~0.1 ms an axis, at every new window of steps)
         axis.enableAutoSIPrefix(False)
