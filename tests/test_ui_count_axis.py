@@ -82,3 +82,40 @@ def test_a_vertical_axis_fits_labels_by_lines(qtbot):
 
     line = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font()).ascent()
     assert 1 <= len(axis._tickLevels[0]) <= max(1, int(axis.height() / line))
+
+
+def test_alike_axes_fit_their_counts_once_and_others_for_themselves(qtbot):
+    # a seek's six heatmaps' step axes fit the same counts: fitted once, and an axis of
+    # another length or font, or other counts, gets its own fitting
+    from PySide6 import QtGui
+
+    from lstmviz.ui.views import _common
+    from lstmviz.ui.views._common import count_axis
+
+    def fitted(axis, n, first, ticks=None):
+        _common._FITTED.clear()
+        return _common._fit(axis, n, first, 8, ticks)
+
+    axes, widgets = [], []
+    for width in (240, 240, 120):
+        w = _plot(qtbot, width)
+        widgets.append(w)
+        w.plotItem.setXRange(31103.5, 31103.5 + 256, padding=0)
+        axes.append(w.plotItem.getAxis("bottom"))
+    _common._FITTED.clear()
+    for axis in axes:
+        count_axis(axis, 256, first=31104, max_ticks=8)
+    assert len(_common._FITTED) == 2  # two lengths
+    got = [list(a._tickLevels[0]) for a in axes]
+    assert got[0] == got[1] == fitted(axes[0], 256, 31104)
+    assert got[2] == fitted(axes[2], 256, 31104) and len(got[2]) < len(got[0])
+    count_axis(axes[0], 256, first=31104, max_ticks=8)  # (fitted for the smaller font again)
+    assert list(axes[0]._tickLevels[0]) == got[0]
+    axes[1].setStyle(tickFont=QtGui.QFont("DejaVu Sans", 20))  # a larger font: fewer labels fit
+    count_axis(axes[1], 256, first=31104, max_ticks=8)
+    assert list(axes[1]._tickLevels[0]) == fitted(axes[1], 256, 31104) != got[0]
+    count_axis(axes[0], 16, first=31200, max_ticks=8)  # other counts
+    assert list(axes[0]._tickLevels[0]) == fitted(axes[0], 16, 31200)
+    given = [[float(v), str(v)] for v in range(31104, 31360, 8)]  # lists: fitted each time
+    count_axis(axes[0], 256, first=31104, ticks=given)
+    assert [list(t) for t in axes[0]._tickLevels[0]] == [list(t) for t in fitted(axes[0], 256, 31104, given)]

@@ -248,6 +248,56 @@ def test_strip_curves_are_used_by_the_view(view):
     assert all(isinstance(c.curve, StripCurveItem) for c in view.curves.values())
 
 
+@pytest.mark.parametrize("shape", [(512, 16), (5, 256), (1, 1)])
+def test_indexed_images_are_pyqtgraphs_images(qtbot, shape):
+    # the heatmaps' colour table is made once per colour map: the same QImage as pyqtgraph's
+    import pyqtgraph as pg
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.views._common import IndexedImage
+
+    rng = np.random.default_rng(shape[0])
+    data = rng.normal(0, 0.7, shape).astype(np.float32)
+    data.flat[0] = 5.0  # beyond the levels: clipped as pyqtgraph clips
+    for cmap, levels in ((th.cmap_for("f", th.get("dark")), (0.0, 1.0)),
+                         (th.cmap_for("c", th.get("projector")), (-1.3, 1.3)),
+                         (pg.colormap.get("viridis"), (0.2, 0.2))):  # an empty range too
+        images = []
+        for cls in (pg.ImageItem, IndexedImage):
+            item = cls(axisOrder="row-major")
+            item.setLookupTable(cmap.getLookupTable(nPts=256, alpha=False))
+            item.setImage(data, autoLevels=False, levels=levels)
+            item.render()
+            images.append(item.qimage.convertToFormat(item.qimage.Format.Format_ARGB32))
+        assert images[1].size() == images[0].size()
+        assert images[1] == images[0]
+    item = IndexedImage(axisOrder="row-major")
+    assert item.render() is None  # no image: nothing to render, as pyqtgraph
+    nan = data.copy()
+    nan.flat[-1] = np.nan  # NaNs: pyqtgraph's own render (transparent there)
+    for cls in (pg.ImageItem, IndexedImage):
+        item = cls(axisOrder="row-major")
+        item.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256, alpha=False))
+        item.setImage(nan, autoLevels=False, levels=(-1, 1))
+        item.render()
+        images.append(item.qimage.convertToFormat(item.qimage.Format.Format_ARGB32))
+    assert images[-1] == images[-2]
+
+
+def test_the_view_heatmaps_are_indexed_images_with_the_colour_bars_lut(view):
+    from lstmviz.ui.views._common import IndexedImage
+
+    model, trace = build([LayerSpec("LSTM", {"units": 5, "return_sequences": True})])
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=2, layer="lstm"))
+    for key, img in view.images.items():
+        assert isinstance(img, IndexedImage)
+        assert isinstance(img.lut, np.ndarray) and img.lut.dtype == np.uint8 and img.lut.shape == (256, 3)
+        img.render()
+        assert img.qimage.format() == img.qimage.Format.Format_Indexed8  # its own render, not pyqtgraph's
+        np.testing.assert_array_equal(img.image, trace["lstm"].steps[key][0].T)
+
+
 @pytest.mark.parametrize("horizontal", [True, False])
 def test_step_lines_paint_the_pixels_of_infinite_lines(qtbot, horizontal):
     # the unit rows, the zero line and the strips' step lines are Qt line items spanning
@@ -363,6 +413,7 @@ def test_steady_axes_draw_the_specs_of_pyqtgraph(qtbot, width, first, n, tick_le
         img = w.grab().toImage()
         grabs.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
         if isinstance(axis, SteadyAxis):
+            SteadyAxis._specs.clear()  # made here, not answered from an alike axis's
             specs = []
             for make in (pg.AxisItem.generateDrawSpecs, SteadyAxis.generateDrawSpecs):
                 picture = QtGui.QPicture()
@@ -379,3 +430,84 @@ def test_steady_axes_draw_the_specs_of_pyqtgraph(qtbot, width, first, n, tick_le
             assert [(pen, p1, p2) for pen, p1, p2 in b_ticks] == [(pen, p1, p2) for pen, p1, p2 in a_ticks]
             assert [(r, int(f), t) for r, f, t in b_text] == [(r, int(f), t) for r, f, t in a_text]
     np.testing.assert_array_equal(grabs[1], grabs[0])
+
+
+def test_the_view_is_built_without_viewbox_menus(qtbot, monkeypatch):
+    # its plots and colour bars switch their menus off: made without them (~4 ms a plot),
+    # and the view still draws the trace
+    import importlib
+
+    vb_module = importlib.import_module("pyqtgraph.graphicsItems.ViewBox.ViewBox")
+
+    made = []
+    real = vb_module.ViewBoxMenu
+    monkeypatch.setattr(vb_module, "ViewBoxMenu", lambda *a: made.append(1) or real(*a))
+    v = OverTimeView()
+    qtbot.addWidget(v)
+    assert made == []
+    plots = [p for s in v.slots for p in (s.plot, s.colorbar)] + [v.curve_plot]
+    assert all(p.getViewBox().menu is None and not p.getViewBox().menuEnabled() for p in plots)
+    model, trace = build([LayerSpec("GRU", {"units": 3, "return_sequences": True})])
+    v.set_data(model, trace)
+    v.set_cursor(Cursor(step=1, layer="gru"))
+    np.testing.assert_array_equal(v.images["h"].image, trace["gru"].steps["h"][0].T)
+
+
+def test_alike_steady_axes_share_specs_and_others_get_their_own(qtbot):
+    # the six heatmaps' step axes are alike at each seek: their specs are made once; an
+    # axis that differs in size, range, ticks or pen gets pyqtgraph's specs for itself
+    import pyqtgraph as pg
+    from PySide6 import QtGui
+
+    from lstmviz.ui.views._common import SteadyAxis, count_axis, steady_axes
+
+    def specs(axis, make):
+        picture = QtGui.QPicture()
+        painter = QtGui.QPainter(picture)
+        painter.setFont(axis.style["tickFont"])
+        try:
+            return make(axis, painter)
+        finally:
+            painter.end()
+
+    def plain(spec):
+        (pen, a, b), ticks, text = spec
+        return ((pen, a, b), [(pen, p1, p2) for pen, p1, p2 in ticks], [(r, int(f), t) for r, f, t in text])
+
+    font = QtGui.QFont("DejaVu Sans", 8)
+    # (width, first step, steps, pen, steps shown at the first one's places: as a Shifted group)
+    cases = [(400, 12336, 16, "#ffffff", 0), (400, 12336, 16, "#ffffff", 0), (400, 12336, 16, "#ff0000", 0),
+             (400, 12352, 16, "#ffffff", 0), (300, 12336, 16, "#ffffff", 0), (400, 12336, 256, "#ffffff", 0),
+             (400, 12336, 16, "#ffffff", 16)]
+    made = []
+    for width, first, n, color, shift in cases:
+        w = pg.PlotWidget(axisItems=steady_axes("bottom"))
+        qtbot.addWidget(w)
+        w.resize(width, 150)
+        axis = w.getAxis("bottom")
+        axis.setStyle(tickFont=font)
+        axis.setPen(pg.mkPen(color))
+        w.setXRange(first - 0.5, first + n - 0.5, padding=0)
+        count_axis(axis, n, first=first + shift, max_ticks=8, place=lambda v, shift=shift: v - shift)
+        w.show()
+        qtbot.waitExposed(w)
+        ours = specs(axis, SteadyAxis.generateDrawSpecs)
+        assert ours[2]  # labels
+        assert plain(ours) == plain(specs(axis, pg.AxisItem.generateDrawSpecs))
+        assert ours[0][0].color() == QtGui.QColor(color)
+        made.append(ours)
+    assert made[1] is made[0]  # alike: shared
+    assert all(m is not made[0] for m in made[2:])
+    assert [t for _, _, t in made[-1][2]] != [t for _, _, t in made[0][2]]  # other labels, same places
+    w = pg.PlotWidget(axisItems=steady_axes("bottom"))
+    qtbot.addWidget(w)
+    w.resize(400, 150)
+    axis = w.getAxis("bottom")
+    axis.setStyle(tickFont=font)
+    w.setXRange(12336 - 0.5, 12336 + 255.5, padding=0)
+    axis.setTicks([[[12400.0, "12400"], [12500.0, "12500"]], []])  # lists (unhashable): made each time
+    w.show()
+    qtbot.waitExposed(w)
+    ours = specs(axis, SteadyAxis.generateDrawSpecs)
+    assert [t for _, _, t in ours[2]] == ["12400", "12500"]
+    assert plain(ours) == plain(specs(axis, pg.AxisItem.generateDrawSpecs))

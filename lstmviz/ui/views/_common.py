@@ -10,6 +10,7 @@ import weakref
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
+from pyqtgraph import functions_qimage
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.cell_ref import (  # noqa: F401
@@ -82,10 +83,11 @@ def label_room(axis: pg.AxisItem, labels: list[str]) -> int | None:
     return max(1, int(length / each))
 
 
-def _fit_counts(axis: pg.AxisItem | None) -> None:
-    if axis is None or not shiboken6.isValid(axis):  # a resize while the plot is deleted
-        return
-    n, first, max_ticks, ticks, place = axis._lstmviz_counts
+_FITTED: dict = {}  # _fit_counts' answers: (counts, axis length, font) -> ticks
+
+
+def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks) -> list:
+    """The ticks of ``count_axis`` that fit along ``axis`` (before ``place``)."""
     if ticks is None:
         ticks = count_ticks(n, first, max_ticks)
         room = label_room(axis, [t for _, t in ticks])
@@ -97,6 +99,28 @@ def _fit_counts(axis: pg.AxisItem | None) -> None:
         if room is not None and len(ticks) > room:
             stride = next(k for k in (2, 5, 10, 20, 25, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
             ticks = ticks[::stride]
+    return list(ticks)
+
+
+def _fit_counts(axis: pg.AxisItem | None) -> None:
+    if axis is None or not shiboken6.isValid(axis):  # a resize while the plot is deleted
+        return
+    n, first, max_ticks, given, place = axis._lstmviz_counts
+    horizontal = axis.orientation in ("top", "bottom")
+    font = axis.style.get("tickFont") or axis.font()
+    # alike axes (a seek's six heatmaps' step axes) fit the same counts once
+    key: tuple | None = (n, first, max_ticks, None if given is None else tuple(given), horizontal,
+                         axis.width() if horizontal else axis.height(), font.key())
+    try:
+        ticks = _FITTED.get(key)
+    except TypeError:  # ticks given as lists: fitted each time
+        ticks = key = None
+    if ticks is None:
+        ticks = _fit(axis, n, first, max_ticks, given)
+        if key is not None:
+            if len(_FITTED) > 256:
+                _FITTED.clear()
+            _FITTED[key] = ticks
     if axis.autoSIPrefix or axis.autoSIPrefixScale != 1.0 or axis.labelUnitPrefix != "":
         # (only then is its label set anew: ~0.1 ms an axis, at every new window of steps)
         axis.enableAutoSIPrefix(False)
@@ -122,6 +146,8 @@ class SteadyAxis(pg.AxisItem):
     spans its view's rectangle: measured each time, as pyqtgraph does."""
 
     _bounds: tuple = (None, None, None)
+    #: generateDrawSpecs' answers (shared: alike axes, a seek's six heatmaps', make them once)
+    _specs: dict = {}
 
     def boundingRect(self):  # noqa: N802 (Qt's name)
         if self.grid is not False:
@@ -151,6 +177,20 @@ class SteadyAxis(pg.AxisItem):
         ends = [self.mapToDevice(x) for x in span]
         if None in ends or ends[0] == ends[1]:
             return None
+        pen = self.tickPen()
+        line_pen = self.pen()
+        # the six heatmaps' step axes are alike (size, range, ticks, font, pens): made once
+        spec_key: tuple | None = (
+            p.font().key(), type(p.device()), bounds.getRect(), self.boundingRect().getRect(), tuple(self.range),
+            tuple(levels[0]), st["tickLength"], st["tickTextOffset"][1], _pen_key(pen), _pen_key(line_pen))
+        try:
+            known = SteadyAxis._specs.get(spec_key)
+        except TypeError:  # ticks given as lists: made each time
+            known = spec_key = None
+        if known is not None:
+            specs, height = known
+            self._updateMaxTextSize(height)
+            return specs
         top = bounds.top()
         r0, r1 = self.range[0], self.range[1]
         dif = r1 - r0
@@ -162,7 +202,6 @@ class SteadyAxis(pg.AxisItem):
         x0, x1 = r0 * scale - offset, r1 * scale - offset
         lo, hi = min(x0, x1), max(x0, x1)
         length = st["tickLength"]
-        pen = self.tickPen()
         if pen.brush().style() == QtCore.Qt.BrushStyle.SolidPattern:
             pen = QtGui.QPen(pen)
             color = QtGui.QColor(pen.color())
@@ -174,7 +213,7 @@ class SteadyAxis(pg.AxisItem):
             if lo <= x <= hi:
                 tick_specs.append((pen, pg.Point(x, top), pg.Point(x, top + length)))
                 shown.append((x, text))
-        axis_spec = (self.pen(), span[0], span[1])
+        axis_spec = (line_pen, span[0], span[1])
         sizes = self.__dict__.setdefault("_lstmviz_text_sizes", {})
         key = (p.font().key(), type(p.device()))
         rects = []
@@ -198,8 +237,20 @@ class SteadyAxis(pg.AxisItem):
                 rect = QtCore.QRectF(x - w / 2.0, top + gap, w, h)
                 if box & rect == rect:
                     text_specs.append((rect, flags, text))
-        self._updateMaxTextSize(max((r.height() for r in rects), default=0))
-        return axis_spec, tick_specs, text_specs
+        height = max((r.height() for r in rects), default=0)
+        self._updateMaxTextSize(height)
+        if len(SteadyAxis._specs) > 64:
+            SteadyAxis._specs.clear()
+        specs = (axis_spec, tick_specs, text_specs)
+        if spec_key is not None:
+            SteadyAxis._specs[spec_key] = (specs, height)
+        return specs
+
+
+def _pen_key(pen: QtGui.QPen) -> tuple:
+    """What of a pen an axis's specs hold (its lines are drawn with it)."""
+    return (pen.color().rgba(), pen.widthF(), pen.style(), pen.capStyle(), pen.joinStyle(), pen.isCosmetic(),
+            pen.brush().style())
 
 
 def steady_axes(*sides: str) -> dict:
@@ -464,6 +515,48 @@ class ClickableImage(pg.ImageItem):
         p = ev.pos()
         self._on_hover(int(np.floor(p.x())), int(np.floor(p.y())))
 
+
+
+class IndexedImage(ClickableImage):
+    """A ``ClickableImage`` of float numbers shown through a colour map of at most 256
+    colours: pyqtgraph scales them to colour indices and makes an Indexed8 ``QImage``
+    (``functions_qimage.try_make_qimage``), building its colour table anew at every
+    render (256 ``qRgb`` calls in Python, ~0.1 ms an image). Here the same indices, from
+    pyqtgraph's own scaling, with the table made once for each colour map: the same
+    pixels. Anything else (NaNs, RGB, another lut) is pyqtgraph's render."""
+
+    _tables: dict = {}  # the lut's bytes -> its colour table (shared: a few colour maps)
+
+    def render(self):
+        image, lut, levels = self.image, self.lut, self.levels
+        if (image is None or image.ndim != 2 or image.size == 0 or image.dtype.kind != "f"
+                or not isinstance(lut, np.ndarray) or lut.dtype != np.uint8 or lut.ndim != 2
+                or lut.shape[1] != 3 or not 0 < lut.shape[0] <= 256 or levels is None
+                or np.ndim(levels) != 1 or self.autoDownsample or self.axisOrder != "row-major"
+                or self._xp is not np):
+            return super().render()
+        if self._imageHasNans is None:  # (as pyqtgraph: NaNs are its render's)
+            self._imageHasNans = bool(np.isnan(image.min()))
+            self._imageNanLocations = None
+        if self._imageHasNans:
+            return super().render()
+        indices, colors = functions_qimage._rescale_and_lookup_float(
+            np, image, np.asarray(levels), lut, forceApplyLut=False)
+        if indices.dtype != np.uint8 or colors is not lut:
+            return super().render()
+        key = lut.tobytes()
+        table = self._tables.get(key)
+        if table is None:
+            if len(self._tables) > 64:
+                self._tables.clear()
+            table = self._tables[key] = [QtGui.qRgb(*rgb) for rgb in lut.tolist()]
+        qimage = pg.functions.ndarray_to_qimage(np.ascontiguousarray(indices), QtGui.QImage.Format.Format_Indexed8)
+        qimage.setColorTable(table)
+        self._processingBuffer = None
+        self._displayBuffer = None
+        self.qimage = qimage
+        self._renderRequired = False
+        self._unrenderable = False
 
 
 class RichText(QtWidgets.QWidget):
