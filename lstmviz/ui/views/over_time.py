@@ -331,7 +331,9 @@ class OverTimeView(TraceView):
             slot.widget.setVisible(True)
             slot.colorbar.setColorMap(th.cmap_for(key, t))
             slot.strip.show(self._overview(ref, key), th.cmap_for(key, t), self._levels(ref, key))
-            name = f"{th.symbol_html(key)}<sub>t</sub> · {th.MEANINGS[key]}"
+            # the meaning's first words ("hidden state", not "hidden state / output"): a
+            # title wider than its heatmap is cut at the colour bar (projector theme)
+            name = f"{th.symbol_html(key)}<sub>t</sub> · {th.MEANINGS[key].split(' / ')[0]}"
             th.set_title(slot.plot, t.subscripts(f'<span style="color:{t.hue(key)}"><b>{name}</b></span>'),
                                size=f"{t.pt(1.0)}pt")
             slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
