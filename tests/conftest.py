@@ -81,3 +81,28 @@ def make_window(qtbot, tmp_path):
         from lstmviz.ui import theme as th
 
         th.apply("dark", QtWidgets.QApplication.instance())
+
+
+@pytest.fixture
+def projector_demo(qapp, tmp_path):
+    """``open(tab, step)``: the bundled sine demo in the projector theme, rendered at
+    1600x1000 on the tab named ``tab`` as ``lstmviz --screenshot`` renders it; gives the
+    window and that tab's view. The window is disposed and the dark theme restored after."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
+    made = []
+
+    def open_on(tab, step):
+        w = make_window(str(demo), theme="projector", quiet=True)
+        made.append(w)
+        k = next(i for i, v in enumerate(w.views) if v.title == tab)
+        w.tabs.setCurrentIndex(k)
+        render(w, tmp_path / "shot.png", step=step, size=(1600, 1000))
+        return w, w.views[k]
+
+    yield open_on
+    for w in made:
+        dispose(w)
+    th.apply("dark", qapp)

@@ -320,30 +320,16 @@ def test_the_charts_follow_resizes_and_cell_kinds_as_a_fresh_view_draws_them(vie
         np.testing.assert_array_equal(seen[rows, cols], want[rows, cols], err_msg=key)
 
 
-def test_every_chart_fits_its_cell_in_the_projector_theme_as_a_screenshot_renders_it(qapp, tmp_path):
+def test_every_chart_fits_its_cell_in_the_projector_theme_as_a_screenshot_renders_it(projector_demo):
     """A chart sized to a title's width of an earlier text overflowed its cell: its last
     bar was cut at the cell's edge (the projector theme at 1600x1000)."""
-    from pathlib import Path
-
-    from lstmviz.ui import theme as th
-    from lstmviz.ui.app import dispose, make_window, render
-
-    demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
-    w = make_window(str(demo), theme="projector", quiet=True)
-    try:
-        k = next(i for i, v in enumerate(w.views) if v.title == "Cell")
-        w.tabs.setCurrentIndex(k)
-        render(w, tmp_path / "cell.png", step=12, size=(1600, 1000))
-        view = w.views[k]
-        shown = [bp for bp in view.bars.values() if not bp.widget.isHidden()]
-        assert len(shown) == 9
-        for bp in shown:
-            cell = bp.frame.sceneBoundingRect()
-            vb = bp.plot.getViewBox().sceneBoundingRect()
-            assert bp.plot.geometry().width() <= cell.width() + 0.5, bp.key
-            assert cell.left() - 0.5 <= vb.left() and vb.right() <= cell.right() + 0.5, bp.key
-            lo, hi = bp.plot.getViewBox().viewRange()[0]
-            assert lo <= -0.5 and hi >= bp.n - 0.5  # every bar in the range, and the range on screen
-    finally:
-        dispose(w)
-        th.apply("dark", qapp)
+    _, view = projector_demo("Cell", step=12)
+    shown = [bp for bp in view.bars.values() if not bp.widget.isHidden()]
+    assert len(shown) == 9
+    for bp in shown:
+        cell = bp.frame.sceneBoundingRect()
+        vb = bp.plot.getViewBox().sceneBoundingRect()
+        assert bp.plot.geometry().width() <= cell.width() + 0.5, bp.key
+        assert cell.left() - 0.5 <= vb.left() and vb.right() <= cell.right() + 0.5, bp.key
+        lo, hi = bp.plot.getViewBox().viewRange()[0]
+        assert lo <= -0.5 and hi >= bp.n - 0.5  # every bar in the range, and the range on screen

@@ -513,29 +513,16 @@ def test_alike_steady_axes_share_specs_and_others_get_their_own(qtbot):
     assert plain(ours) == plain(specs(axis, pg.AxisItem.generateDrawSpecs))
 
 
-def test_every_heatmap_title_fits_its_plot_in_the_projector_theme(qapp, tmp_path):
+def test_every_heatmap_title_fits_its_plot_in_the_projector_theme(projector_demo):
     """'h_t · hidden state / output' was wider than its heatmap in the projector theme at
     1600x1000 and was cut at the colour bar ('... / outpu')."""
-    from pathlib import Path
-
-    from lstmviz.ui import theme as th
-    from lstmviz.ui.app import dispose, make_window, render
-
-    demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
-    w = make_window(str(demo), theme="projector", quiet=True)
-    try:
-        k = next(i for i, v in enumerate(w.views) if v.title == "Over time")
-        w.tabs.setCurrentIndex(k)
-        render(w, tmp_path / "over_time.png", step=5, size=(1600, 1000))
-        shown = [s for s in w.views[k].slots if s.plot.isVisible()]
-        assert len(shown) == 6
-        for slot in shown:
-            label = slot.plot.titleLabel
-            assert label.isVisible() and label.text
-            text, room = label.item.sceneBoundingRect(), label.sceneBoundingRect()
-            bar = slot.colorbar.sceneBoundingRect()
-            assert room.left() - 0.5 <= text.left(), label.text
-            assert text.right() <= min(room.right(), bar.left()) + 0.5, label.text
-    finally:
-        dispose(w)
-        th.apply("dark", qapp)
+    _, view = projector_demo("Over time", step=5)
+    shown = [s for s in view.slots if s.plot.isVisible()]
+    assert len(shown) == 6
+    for slot in shown:
+        label = slot.plot.titleLabel
+        assert label.isVisible() and label.text
+        text, room = label.item.sceneBoundingRect(), label.sceneBoundingRect()
+        bar = slot.colorbar.sceneBoundingRect()
+        assert room.left() - 0.5 <= text.left(), label.text
+        assert text.right() <= min(room.right(), bar.left()) + 0.5, label.text
