@@ -324,8 +324,9 @@ def cmd_app(args) -> int:
     # said before NumPy starts OpenBLAS: started without it, OpenBLAS runs a thread a core
     # that spins after each call (~0.1 s of CPU in a start-up on two cores). The children
     # (the reading child, the training process) inherit it, as they did from run_app.
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
+    from lstmviz import limits
+
+    limits.blas_threads(os.environ, 1)
     exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
     exports = [(k, out) for k, out in exports if out]
     inputs = _app_input(args.inputs, args.shape) if args.inputs else None

@@ -84,6 +84,18 @@ def trace_budget() -> int:
     return int(memory_limit() * TRACE_SHARE)
 
 
+def blas_threads(env, n: int = 1, *, override: bool = False) -> None:
+    """Set the thread counts of the BLAS libraries NumPy may load (OpenBLAS, OpenMP, MKL)
+    in ``env`` (``os.environ`` or a child's environment) to ``n``; without ``override``,
+    a count already given there stays. They are read when NumPy starts its BLAS, and
+    OpenBLAS reserves buffers per thread, which count against the memory limit."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        if override:
+            env[var] = str(n)
+        else:
+            env.setdefault(var, str(n))
+
+
 def set_memory_limit(text: str) -> int:
     """Set the limit for this process and the reader processes it starts (``--max-memory``)."""
     value = parse_size(text)

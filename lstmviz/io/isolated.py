@@ -95,8 +95,9 @@ def _run(kind: str, path: Any, timeout: float | None) -> Any:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
     # the child does no linear algebra: one BLAS thread starts faster and reserves far less
     # address space (OpenBLAS maps buffers per core, which counts against the memory limit)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = "1"
+    from ..limits import blas_threads
+
+    blas_threads(env, 1, override=True)
     try:
         proc = subprocess.run(child_command(kind, target, _memory_limit(path)),
                               capture_output=True, timeout=timeout, env=env,

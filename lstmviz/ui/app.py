@@ -34,8 +34,9 @@ DEFAULT_SIZE = (1600, 1000)
 def limit_blas_threads(n: int = 1) -> None:
     """One BLAS thread: the app's matrices are small, and on a busy 2-core machine a
     multi-threaded OpenBLAS QR/matmul can be 100x slower than a single thread."""
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, str(n))
+    from lstmviz import limits
+
+    limits.blas_threads(os.environ, n)
     try:
         import numpy
 
