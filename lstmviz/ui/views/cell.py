@@ -293,10 +293,9 @@ class _BarPlot:
         self.frame.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
         self.frame.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         view.scene().addItem(self.frame)
-        self.plot = pg.PlotItem(enableMenu=False)  # the menu is switched off below: not made
+        self.plot = pg.PlotItem(enableMenu=False)  # no context menu (not even made)
         self.plot.setParentItem(self.frame)
         self.key = key
-        self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         # axis-aligned bars: antialiasing only slows the fill down

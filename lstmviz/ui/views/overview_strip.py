@@ -64,7 +64,6 @@ class OverviewStrip:
 
     def _build(self) -> None:
         self.plot = add_plot(self.layout, row=self.row, col=0, axisItems=steady_axes("left", "bottom"))
-        self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         self.plot.invertY(True)

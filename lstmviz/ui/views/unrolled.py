@@ -131,7 +131,6 @@ class UnrolledView(TraceView):
         # a long input: every recurrent row over the whole sequence, above the exact window
         self.strip = OverviewStrip(self.glw.ci, 0, on_click=self.click_overview, label=None)
         self.plot: pg.PlotItem = add_plot(self.glw, row=1, col=0)
-        self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         self.vb: pg.ViewBox = self.plot.getViewBox()

@@ -34,7 +34,6 @@ class _Matrix:
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setMinimumHeight(115)
         self.plot: pg.PlotItem = add_plot(self.widget, row=0, col=0)
-        self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         self.plot.invertY(True)
