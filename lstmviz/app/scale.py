@@ -122,6 +122,14 @@ def record_keys(trace) -> list[tuple[str, str]]:
     return out
 
 
+def overview_of(overviews: dict | None, name: str, side: str | None, key: str):
+    """The ``Overview`` of layer ``name``'s record ``key`` (of its ``side`` half inside a
+    Bidirectional) in ``overviews`` (``record_keys``' names), or None."""
+    if not overviews:
+        return None
+    return overviews.get((name, f"{side}/{key}" if side else key))
+
+
 def overviews(trace, sample: int = 0, bins: int = 512, block: int = BLOCK_STEPS,
               progress=None, cancel=None) -> dict[tuple[str, str], Overview]:
     """One pass over the whole sequence: the ``Overview`` of every record of every

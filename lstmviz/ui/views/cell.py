@@ -19,6 +19,7 @@ from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.cell_ref import Equation, activation_names, equations  # noqa: F401
+from lstmviz.app.scale import overview_of
 from lstmviz.app.selection import Cursor
 from lstmviz.app.terms import projection_terms
 from lstmviz.engine import Model, Trace
@@ -662,9 +663,7 @@ class CellView(TraceView):
             self._setup_key = None
 
     def _overview(self, ref: CellRef, key: str):
-        if not self.overviews:
-            return None
-        return self.overviews.get((ref.name, f"{ref.side}/{key}" if ref.side else key))
+        return overview_of(self.overviews, ref.name, ref.side, key)
 
     def set_cursor(self, cursor: Cursor) -> None:
         self._show(cursor, later=self.hidden_in_window())

@@ -15,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from lstmviz.app.scale import overview_of
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CELLS
@@ -244,9 +245,7 @@ class OverTimeView(TraceView):
         return int(getattr(self.trace, "start", 0) or 0)
 
     def _overview(self, ref: CellRef, key: str):
-        if not self.overviews:
-            return None
-        return self.overviews.get((ref.name, f"{ref.side}/{key}" if ref.side else key))
+        return overview_of(self.overviews, ref.name, ref.side, key)
 
     def set_cursor(self, cursor: Cursor) -> None:
         self.cursor = cursor
