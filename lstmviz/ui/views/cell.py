@@ -263,21 +263,14 @@ class _Slot(pg.GraphicsView):
             except RuntimeError:
                 pass
 
-    def resizeEvent(self, ev):  # noqa: N802
-        super().resizeEvent(ev)
-        self._notify()
+    _PLACED = (QtCore.QEvent.Type.Resize, QtCore.QEvent.Type.Move, QtCore.QEvent.Type.Hide,
+               QtCore.QEvent.Type.Show)
 
-    def moveEvent(self, ev):  # noqa: N802
-        super().moveEvent(ev)
-        self._notify()
-
-    def hideEvent(self, ev):  # noqa: N802
-        super().hideEvent(ev)
-        self._notify()
-
-    def showEvent(self, ev):  # noqa: N802
-        super().showEvent(ev)
-        self._notify()
+    def event(self, ev):
+        done = super().event(ev)
+        if ev.type() in self._PLACED:  # (after the widget's own handling, as before)
+            self._notify()
+        return done
 
 
 class _BarPlot:
