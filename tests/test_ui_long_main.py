@@ -124,13 +124,19 @@ def test_unrolled_shows_every_layer_over_the_whole_sequence_and_exact_cells(long
     assert state.cursor.step == 100 and state.trace.start == 0
 
 
-def test_the_cell_view_shows_the_exact_step_of_the_whole_sequence(long_window, qtbot):
+def _long_cell(long_window):
+    """The Cell tab on the long input, its keyframe pass done: (window, input, state,
+    view, first layer's name)."""
     w, x = long_window
     state = w.state
     view = _tab(w, "Cell")
     state.set_input_data(x)
     assert w.long_runner.wait(120)
-    name = state.model.layers[0].name
+    return w, x, state, view, state.model.layers[0].name
+
+
+def test_the_cell_view_shows_the_exact_step_of_the_whole_sequence(long_window, qtbot):
+    w, x, state, view, name = _long_cell(long_window)
     full = state.model.trace(x)[name]
     for step in (1536, 2047, 40):
         state.set_cursor(step=step, layer=name)
@@ -144,12 +150,7 @@ def test_the_cell_view_keeps_the_whole_sequences_ranges_from_window_to_window(lo
     """A long input: the charts of h and c take the whole sequence's levels (its overview,
     as the Over time view's colours), so a seek into another window changes no range; the
     bars stay the window's exact values."""
-    w, x = long_window
-    state = w.state
-    view = _tab(w, "Cell")
-    state.set_input_data(x)
-    assert w.long_runner.wait(120)
-    name = state.model.layers[0].name
+    w, x, state, view, name = _long_cell(long_window)
     state.set_cursor(step=10, layer=name)
     full = state.model.trace(x)[name]
     seq = state.long

@@ -162,6 +162,19 @@ def test_equation_layout_is_what_a_fresh_measurement_says_at_every_step(view, qt
     assert layouts == {want}
 
 
+def _fresh_view(qtbot, size, model, trace, x, cursor) -> CellView:
+    """A new Cell view of ``size``, shown, drawing ``trace`` at ``cursor`` (what another
+    view's pixels and layout are compared with)."""
+    fresh = CellView()
+    qtbot.addWidget(fresh)
+    fresh.resize(*size)
+    fresh.show()
+    qtbot.waitExposed(fresh)
+    fresh.set_data(model, trace, inputs=[x])
+    fresh.set_cursor(cursor)
+    return fresh
+
+
 def _pixels(widget):
     img = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
     return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.width(), 4).copy()
@@ -185,13 +198,7 @@ def test_bar_titles_show_the_trace_numbers_and_draw_as_a_fresh_view_after_seeks(
         assert ("(init.)" in view.bars["h_prev"].plot.titleLabel.text) == (t == 0)
         assert view.bars["x"].value_item.text() == f"input {t}"
     seen = _pixels(view)
-    fresh = CellView()
-    qtbot.addWidget(fresh)
-    fresh.resize(1300, 800)
-    fresh.show()
-    qtbot.waitExposed(fresh)
-    fresh.set_data(model, trace, inputs=[x])
-    fresh.set_cursor(Cursor(step=5, sample=1, layer="lstm", unit=4))
+    fresh = _fresh_view(qtbot, (1300, 800), model, trace, x, Cursor(step=5, sample=1, layer="lstm", unit=4))
     np.testing.assert_array_equal(_pixels(fresh), seen)
 
 
@@ -300,13 +307,7 @@ def test_the_charts_follow_resizes_and_cell_kinds_as_a_fresh_view_draws_them(vie
     view.resize(1380, 820)
     qtbot.wait(10)
     view.set_cursor(Cursor(step=4, layer="lstm", unit=3))
-    fresh = CellView()
-    qtbot.addWidget(fresh)
-    fresh.resize(1380, 820)
-    fresh.show()
-    qtbot.waitExposed(fresh)
-    fresh.set_data(model, trace, inputs=[x])
-    fresh.set_cursor(Cursor(step=4, layer="lstm", unit=3))
+    fresh = _fresh_view(qtbot, (1380, 820), model, trace, x, Cursor(step=4, layer="lstm", unit=3))
     for _ in range(5):  # the axes' widths settle over a few turns of the event loop
         qtbot.wait(20)
     assert sum(bp.frame.isVisible() for bp in view.bars.values()) == 9
