@@ -125,11 +125,65 @@ def test_input_spec_and_panel(window):
     ip = window.input_panel
     ip.source.setCurrentIndex(ip.source.findData("random_walk"))
     assert window.state.input.source == "random_walk"
-    assert ip.table.rowCount() == 30 and ip.table.columnCount() == 3
-    ip.table.item(4, 1).setText("2.5")
+    table = ip.table.model()
+    assert table.rowCount() == 30 and table.columnCount() == 3
+    assert [table.data(table.index(t, 2)) for t in (0, 29)] == [f"{window.state.x[0, t, 2]:.3f}" for t in (0, 29)]
+    assert table.setData(table.index(4, 1), "2.5")  # what the table's editor hands over
     assert window.state.input.source == "data" and window.state.x[0, 4, 1] == pytest.approx(2.5)
-    ip.table.item(5, 1).setText("abc")
-    assert ip.message.isVisible() or "not a number" in ip.message.text()
+    assert table.data(table.index(4, 1)) == "2.500"
+    assert not table.setData(table.index(5, 1), "abc")
+    assert "'abc' is not a number" in ip.message.text()
+    assert table.data(table.index(5, 1)) == f"{window.state.x[0, 5, 1]:.3f}"  # unchanged
+
+
+def test_input_table_shows_every_step_of_a_long_input_without_an_object_per_number(window, qtbot):
+    """The table reads the array when it shows a cell: all 20,000 steps of a 2-sample input
+    are rows, the numbers of the sample shown, and filling it makes no object per number
+    (128,000 widget items once: ~0.7 s, and every garbage collection walked them)."""
+    import gc
+
+    window.stack_panel.input_dim_spin.setValue(3)
+    x = np.random.default_rng(5).normal(size=(2, 20_000, 3)).astype(np.float32)
+    ip = window.input_panel
+    window.side.setCurrentWidget(ip)
+    gc.collect()
+    before = len(gc.get_objects())
+    window.state.set_input_data(x)
+    table = ip.table.model()
+    assert len(gc.get_objects()) - before < 5_000  # not 60,000 items
+    assert (table.rowCount(), table.columnCount()) == (20_000, 3)
+    assert table.headerData(19_999, QtCore.Qt.Orientation.Vertical) == "t=19999"
+    assert table.data(table.index(19_999, 2)) == f"{x[0, 19_999, 2]:.3f}"
+    assert "20,000 timesteps" in ip.table_label.text()
+    ip.table.scrollTo(table.index(15_000, 0))  # the view shows a row far down
+    QtWidgets.QApplication.processEvents()
+    assert ip.table.rowAt(ip.table.viewport().height() // 2) > 14_000
+    window.state.set_cursor(sample=1)  # the other sample's numbers
+    assert table.data(table.index(15_000, 1)) == f"{x[1, 15_000, 1]:.3f}"
+    # an edit through the table's own editor, as a double-click and typing do
+    index = table.index(15_000, 1)
+    ip.table.setCurrentIndex(index)
+    ip.table.edit(index)
+    editor = QtWidgets.QApplication.focusWidget()
+    assert isinstance(editor, QtWidgets.QLineEdit) and editor.text() == f"{x[1, 15_000, 1]:.3f}"
+    editor.setText("\u22121.25")
+    qtbot.keyClick(editor, QtCore.Qt.Key.Key_Return)
+    QtWidgets.QApplication.processEvents()  # the delegate commits in a queued call
+    assert window.state.x[1, 15_000, 1] == pytest.approx(-1.25)
+    assert table.data(index) == "-1.250"
+
+
+def test_input_table_of_token_ids_is_read_only(window):
+    state = window.state
+    state.add_layer("Embedding", index=0)
+    state.set_input_spec(source="text", text="hello world")
+    assert state.error is None and state.embedding_first
+    table = window.input_panel.table.model()
+    assert table.headerData(0, QtCore.Qt.Orientation.Horizontal) == "id"
+    assert [table.data(table.index(t, 0)) for t in range(table.rowCount())] == [
+        str(int(v)) for v in np.asarray(state.x[0]).reshape(-1)]
+    assert not table.flags(table.index(0, 0)) & QtCore.Qt.ItemFlag.ItemIsEditable
+    assert not table.setData(table.index(0, 0), "3")
 
 
 # -- one clock -----------------------------------------------------------------------------

@@ -3,6 +3,12 @@ one sample in an editable table; which sample the views show.
 
 A thin view of ``AppState.input``: edits call ``state.set_input_spec`` /
 ``set_input_value`` / ``import_input``; the panel follows ``input_changed``.
+
+The table is a ``QTableView`` over the sample's array (``InputTableModel``): a number is
+formatted when the view shows it, so every step of a long input is there (a year of
+sensor data scrolls as a sine wave does) for the cost of the rows on screen, and no
+object per number is made (a table of widget items took ~0.7 s to fill for 2,000 steps x
+64 features and held 128,000 objects that every garbage collection then walked).
 """
 
 from __future__ import annotations
@@ -15,9 +21,65 @@ from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
 from lstmviz.ui.stack_panel import error_colour
 
-#: Rows drawn in the table at most (a longer input is edited through a file).
-MAX_TABLE_ROWS = 2000
-MAX_TABLE_COLUMNS = 64
+
+class InputTableModel(QtCore.QAbstractTableModel):
+    """One sample of the input, ``(timesteps, features)``, as a table: a row per step
+    ``t``, a column per feature (one column "id" for token ids). Numbers are formatted when
+    asked for; an edit calls ``on_edit(step, feature, text)``, which returns whether it
+    was taken."""
+
+    def __init__(self, on_edit, parent=None):
+        super().__init__(parent)
+        self.array = np.zeros((0, 0), np.float32)
+        self.ids = False
+        self.editable = False
+        self._on_edit = on_edit
+
+    def set_array(self, array: np.ndarray, ids: bool, editable: bool) -> None:
+        """Show ``array`` (2-D). Of the same shape and kind: the cells on screen are asked
+        again (the scroll position and selection stay); otherwise the table starts over."""
+        if array.shape == self.array.shape and ids == self.ids:
+            self.array, self.editable = array, editable
+            if array.size:
+                self.dataChanged.emit(self.index(0, 0), self.index(array.shape[0] - 1, array.shape[1] - 1),
+                                      [QtCore.Qt.ItemDataRole.DisplayRole, QtCore.Qt.ItemDataRole.EditRole])
+            return
+        self.beginResetModel()
+        self.array, self.ids, self.editable = array, ids, editable
+        self.endResetModel()
+
+    def rowCount(self, parent=QtCore.QModelIndex()):  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else int(self.array.shape[0])
+
+    def columnCount(self, parent=QtCore.QModelIndex()):  # noqa: B008
+        return 0 if parent.isValid() else int(self.array.shape[1])
+
+    def text(self, row: int, column: int) -> str:
+        v = self.array[row, column]
+        return f"{int(v):d}" if self.ids else f"{float(v):.3f}"
+
+    def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if role in (QtCore.Qt.ItemDataRole.DisplayRole, QtCore.Qt.ItemDataRole.EditRole):
+            return self.text(index.row(), index.column())
+        if role == QtCore.Qt.ItemDataRole.TextAlignmentRole:
+            return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if role != QtCore.Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == QtCore.Qt.Orientation.Horizontal:
+            return "id" if self.ids else f"x[{section}]"
+        return f"t={section}"
+
+    def flags(self, index):
+        f = QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
+        return f | QtCore.Qt.ItemFlag.ItemIsEditable if self.editable else f
+
+    def setData(self, index, value, role=QtCore.Qt.ItemDataRole.EditRole):
+        if role != QtCore.Qt.ItemDataRole.EditRole or not index.isValid() or not self.editable:
+            return False
+        return bool(self._on_edit(index.row(), index.column(), str(value)))
 
 
 class InputPanel(QtWidgets.QWidget):
@@ -87,10 +149,16 @@ class InputPanel(QtWidgets.QWidget):
 
         self.table_label = QtWidgets.QLabel(self)
         lay.addWidget(self.table_label)
-        self.table = QtWidgets.QTableWidget(self)
+        self.table_model = InputTableModel(self._cell_edited, self)
+        self.table = QtWidgets.QTableView(self)
+        self.table.setModel(self.table_model)
         self.table.setToolTip("The input of the shown sample: a row per timestep t, a column per "
                               "feature. Double-click a number to change it")
-        self.table.itemChanged.connect(self._cell_edited)
+        # rows of one size: the view lays out a million steps without asking each
+        self.table.verticalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Fixed)
+        # columns as wide as a number needs: three features fit the side panel
+        self.table.horizontalHeader().setDefaultSectionSize(
+            self.table.fontMetrics().horizontalAdvance("\u221200.000") + 12)
         lay.addWidget(self.table, 1)
 
         state.changed.connect(self._state_changed)  # once per edit, not once per event
@@ -138,7 +206,7 @@ class InputPanel(QtWidgets.QWidget):
     def refresh(self):
         st = self.state
         spec = st.input
-        widgets = (self.source, self.seed, self.period, self.text, self.sample, self.table)
+        widgets = (self.source, self.seed, self.period, self.text, self.sample)
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -166,43 +234,30 @@ class InputPanel(QtWidgets.QWidget):
         st = self.state
         x = st.x
         s = st.cursor.sample
-        if x is not None and s == self._shown_sample and self._shown_x is not None \
-                and self._shown_x.shape == x.shape and np.array_equal(self._shown_x, x):
-            return  # same numbers: keep the table (an option edit re-traces the same input)
-        self._shown_sample = s
-        self._shown_x = None if x is None else np.array(x)
+        if x is not None and s == self._shown_sample and x is self._shown_x:
+            return  # the same array: keep the table (an option edit re-traces the same input)
+        self._shown_sample, self._shown_x = s, x
         if x is None:
-            self.table.setRowCount(0)
+            self.table_model.set_array(np.zeros((0, 0), np.float32), False, False)
+            self.table_label.setText("")
             return
         arr = np.asarray(x[min(s, x.shape[0] - 1)])
         if arr.ndim == 1:
             arr = arr[:, None]
         ids = not np.issubdtype(arr.dtype, np.floating)
-        rows = min(arr.shape[0], MAX_TABLE_ROWS)
-        cols = min(arr.shape[1], MAX_TABLE_COLUMNS)  # a 5000-feature input: not 10^6 cells
-        self.table.setRowCount(rows)
-        self.table.setColumnCount(cols)
-        self.table.setHorizontalHeaderLabels(["id"] if ids else [f"x[{j}]" for j in range(cols)])
-        self.table.setVerticalHeaderLabels([f"t={t}" for t in range(rows)])
-        editable = not ids and not st.readonly
-        for t in range(rows):
-            for j in range(cols):
-                item = QtWidgets.QTableWidgetItem(f"{arr[t, j]:d}" if ids else f"{arr[t, j]:.3f}")
-                if not editable:
-                    item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
-                self.table.setItem(t, j, item)
-        self.table_label.setText(f"sample {s}: {arr.shape[0]} timestep{'s' if arr.shape[0] != 1 else ''} "
-                                 f"\u00d7 {arr.shape[1]} "
-                                 + ("token id" if ids else "feature") + ("s" if arr.shape[1] != 1 else "")
-                                 + (f" (the first {cols} shown)" if cols < arr.shape[1] else ""))
+        self.table_model.set_array(arr, ids, editable=not ids and not st.readonly)
+        steps, feats = arr.shape
+        self.table_label.setText(f"sample {s}: {steps:,} timestep{'s' if steps != 1 else ''} "
+                                 f"\u00d7 {feats:,} " + ("token id" if ids else "feature")
+                                 + ("s" if feats != 1 else ""))
 
-    def _cell_edited(self, item: QtWidgets.QTableWidgetItem):
+    def _cell_edited(self, step: int, feature: int, text: str) -> bool:
         try:
-            value = float(item.text().replace("\u2212", "-"))
+            value = float(text.replace("\u2212", "-"))
         except ValueError:
-            self.message.setText(f"'{item.text()}' is not a number")
+            self.message.setText(f"'{text}' is not a number")
             self.message.setStyleSheet(f"color: {error_colour()};")
             self.message.show()
-            self.refresh()
-            return
-        self._guard(self.state.set_input_value, self.state.cursor.sample, item.row(), item.column(), value)
+            return False
+        self._guard(self.state.set_input_value, self.state.cursor.sample, step, feature, value)
+        return True
