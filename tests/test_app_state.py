@@ -357,3 +357,50 @@ def test_a_layer_too_large_to_copy_is_traced_again(monkeypatch):
     t2 = m.trace(x, reuse=t1)
     assert t2.layers[lstm] is not t1.layers[lstm]
     assert _flat_bits(t2) == _flat_bits(t0)
+
+
+def test_the_input_is_kept_once_however_many_edits_the_undo_history_holds():
+    """The state's input is read-only (an edit makes a new array), so every undo snapshot
+    and a session share it: 20 edits of a 2 MB input used to hold 20 copies of it."""
+    from lstmviz.app import session as ses
+
+    s = AppState()
+    mine = np.random.default_rng(0).normal(size=(4, 500, 3)).astype(np.float32)
+    s.set_input_data(mine)
+    held = s.input.data
+    assert not held.flags.writeable and not np.may_share_memory(held, mine)  # the caller's stays theirs
+    mine[0, 0, 0] = 99.0
+    assert held[0, 0, 0] != 99.0
+    with pytest.raises(ValueError):
+        held[0, 0, 0] = 1.0
+    for k in range(20):
+        s.set_layer_option(0, "units", 5 + k % 3)
+    assert len(s.undo_stack) == 21
+    assert all(snap.input.data is held for snap in s.undo_stack[1:])
+    assert ses.capture(s).input.data is held
+    s.set_input_value(0, 3, 1, 7.5)  # a new array: the snapshot before keeps the old numbers
+    assert s.x[0, 3, 1] == 7.5 and held[0, 3, 1] != 7.5
+    assert s.undo() and s.input.data is held and s.x[0, 3, 1] == held[0, 3, 1]
+    s.set_input_spec(timesteps=400)  # cropped: a new read-only array
+    assert s.input.data.shape == (4, 400, 3) and not s.input.data.flags.writeable
+
+
+def test_a_long_npy_stays_memory_mapped_in_the_state(tmp_path):
+    """A ``.npy`` opened as a long input is read from the disk when used: the state, its
+    undo history and the trace read the mapped file, not a copy in memory."""
+    from lstmviz.app.input_edits import _mapped_read_only
+    from lstmviz.app.long_data import open_npy
+
+    x = np.random.default_rng(1).normal(size=(1, 5000, 3)).astype(np.float32)
+    np.save(tmp_path / "long.npy", x)
+    s = AppState()
+    s.set_input_data(open_npy(tmp_path / "long.npy"))
+    assert _mapped_read_only(s.input.data) and np.array_equal(s.input.data, x)
+    s.set_layer_option(0, "units", 6)
+    assert s.undo_stack[-1].input.data is s.input.data
+    assert s.error is None and s.long is not None  # 5,000 steps: a long input
+    # the window shown (the first one) equals a trace of the same numbers held in memory
+    name = s.model.layers[0].name
+    got = s.trace[name].steps["h"]
+    assert s.trace.start == 0 and got.shape[1] == s.long.window
+    assert np.array_equal(got, s.model.trace(x[:, :s.long.window])[name].steps["h"])

@@ -223,7 +223,7 @@ def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
 
 
 WRITER = r"""
-import sys, numpy as np
+import dataclasses, sys, numpy as np
 from lstmviz.app import session as ses
 from lstmviz.app.state import AppState
 st = AppState()
@@ -232,7 +232,9 @@ print("ready", flush=True)
 k = 0
 while True:
     k += 1
-    st.input.data[0, 0, 0] = k
+    x = np.array(st.input.data)  # (the state's input is read-only: a new array, no re-trace)
+    x[0, 0, 0] = k
+    st.input = dataclasses.replace(st.input, data=x)
     ses.write_atomic(sys.argv[1], ses.session_bytes(ses.capture(st, {"k": k})))
 """
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from lstmviz.app.base import StateBase
 from lstmviz.app.events import operation as _operation
+from lstmviz.app.input_edits import shared
 from lstmviz.app.selection import Cursor
 from lstmviz.app.stack import InputSpec, LayerEntry, Snapshot
 
@@ -59,7 +60,7 @@ class History(StateBase):
         self.layers = [LayerEntry(c, copy.deepcopy(cfg), n, None if w is None else [np.array(a) for a in w])
                        for c, cfg, n, w in snap.layers]
         spec = dataclasses.replace(snap.input)
-        spec.data = None if snap.input.data is None else np.array(snap.input.data)
+        spec.data = shared(snap.input.data)  # read-only: kept, never written
         self.input = spec
         self.path = snap.path
         self.readonly = snap.model is not None
@@ -127,5 +128,5 @@ def _frozen_entry(e: LayerEntry) -> tuple:
 
 def _frozen_input(spec: InputSpec) -> InputSpec:
     out = dataclasses.replace(spec)
-    out.data = None if spec.data is None else _readonly(spec.data)
+    out.data = shared(spec.data)  # the state's read-only input itself: no copy per edit
     return out

@@ -19,6 +19,42 @@ from lstmviz.app.stack import InputSpec, LayerEntry
 from lstmviz.errors import LstmvizError
 
 
+def _mapped_read_only(a: np.ndarray) -> bool:
+    """Whether ``a`` reads a file mapped read-only (``np.load(..., mmap_mode="r")``)."""
+    b: Any = a
+    while b is not None:
+        if isinstance(b, np.memmap):
+            return b.mode == "r"
+        b = getattr(b, "base", None)
+    return False
+
+
+def frozen(data: np.ndarray, given: Any = None) -> np.ndarray:
+    """``data`` (float32) as an input the state keeps: read-only and never written (an edit
+    makes a new array), so undo snapshots, sessions and traces share it instead of copying
+    it (``shared``). A copy only where ``data`` is ``given``'s memory, which its owner may
+    change; a file mapped read-only (a long ``.npy``) stays mapped: its steps are read from
+    the disk when used, not all held in memory."""
+    if not data.flags.writeable and (_mapped_read_only(data) or given is None):
+        return data
+    if given is not None and isinstance(given, np.ndarray) and np.may_share_memory(data, given):
+        data = data.copy()
+    data.setflags(write=False)
+    return data
+
+
+def shared(data: np.ndarray | None) -> np.ndarray | None:
+    """The input array to keep in a snapshot or session: itself when read-only (see
+    ``frozen``), else a read-only copy."""
+    if data is None:
+        return None
+    if isinstance(data, np.ndarray) and not data.flags.writeable:
+        return data
+    out = np.array(data)
+    out.setflags(write=False)
+    return out
+
+
 def token_ids(data: Any, vocab: int | None) -> np.ndarray | None:
     """``data`` ((batch, timesteps, 1) or (batch, timesteps)) as int32 token ids when it
     holds whole numbers in ``0..vocab-1``; else None."""
@@ -64,7 +100,7 @@ def spec_with(spec: InputSpec, changes: dict[str, Any], embedding_first: bool) -
         if not embedding_first and "input_dim" not in changes:
             new.input_dim = len(gen.ALPHABET)
     if new.data is not None and ("timesteps" in changes or "batch_size" in changes or "input_dim" in changes):
-        new.data = fit(new.data, new.batch_size, new.timesteps, new.input_dim)
+        new.data = frozen(fit(new.data, new.batch_size, new.timesteps, new.input_dim))
     return new
 
 
@@ -124,15 +160,19 @@ class InputEdits(StateBase):
 
     @_operation
     def set_input_data(self, data: np.ndarray) -> None:
-        """Use ``data`` (``(batch, timesteps, features)``) as the input, as imported/edited."""
+        """Use ``data`` (``(batch, timesteps, features)``) as the input, as imported/edited.
+        Kept read-only (``frozen``): a copy of the caller's array, a read-only memory-mapped
+        file as it is."""
+        given = data
         data = np.asarray(data, dtype=np.float32)
         if data.ndim == 2:
             data = data[None]
         if data.ndim != 3:
             raise LstmvizError(f"the input must be (batch, timesteps, features); got shape {data.shape}")
         b, t, d = data.shape
+        data = frozen(data, given)
         self._remember()
-        self.input = dataclasses.replace(self.input, source="data", data=data.copy(),
+        self.input = dataclasses.replace(self.input, source="data", data=data,
                                          batch_size=b, timesteps=t,
                                          input_dim=self.input.input_dim if self.embedding_first else d)
         self._edited(select=self.index_of(self.cursor.layer))

@@ -40,6 +40,7 @@ import numpy as np
 
 from lstmviz import limits
 from lstmviz.app.atomic import all_or_nothing
+from lstmviz.app.input_edits import frozen, shared
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
@@ -76,7 +77,7 @@ class Session:
 def capture(state: AppState, ui: dict | None = None) -> Session:
     """The state as a session (copies: the state may change while it is written)."""
     spec = dataclasses.replace(state.input)
-    spec.data = None if state.input.data is None else np.array(state.input.data)
+    spec.data = shared(state.input.data)  # read-only: it is replaced, never changed
     if state.readonly:
         if state.model is None:
             raise LstmvizError("there is no model to save")
@@ -340,7 +341,7 @@ def _parse_manifest(m, zf, infos, path) -> Session:
         data = _array(zf, infos, s["data"], path, "the input data", steps=True)
         if data.ndim != 3:
             raise _bad(path, f"the input data has shape {data.shape}, not (batch, timesteps, features)")
-        spec.data = data
+        spec.data = frozen(data)
     elif spec.source == "data":
         raise _bad(path, "the input source is 'data' but the data is missing")
 
