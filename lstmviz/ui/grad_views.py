@@ -229,6 +229,8 @@ class GradViews(QtCore.QObject):
             return
         self._place_controls(key)
         s = self.panel.session
+        if self.probe.session is not s:  # the user's model, or back to the tasks: the panel's run
+            self.probe = Probe(s)
         # while it trains only the view on screen is computed; a lesson asks for all of them
         want = (s.iteration, id(s.model), max(0, self.layer_combo.currentIndex()),
                 self.sample_spin.value(), None if self._all else key)
