@@ -216,16 +216,21 @@ class GradViews(QtCore.QObject):
 
     # -- drawing ---------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
-        """Draw the newest probe. The probe is computed on a worker thread (a large model's
-        takes longer than a frame) when the run moved on; ``force`` computes it here and
-        draws at once (lessons, tests, a changed theme)."""
+        """Draw the newest probe. While the training process plays, it computes the probe
+        (``TrainProcess.request_probe``: the window's interpreter stays free); otherwise a
+        worker thread here does (a large model's takes longer than a frame) when the run
+        moved on. ``force`` computes it here and draws at once (lessons, tests, a changed
+        theme)."""
         key = self.current_key()
+        process = self.panel.process
         if key is None:
+            process.request_probe(None)
             return
         if th.current() is not self.theme:
             self.apply_theme(th.current())
             force = True
         if not force and not self.pages[key].isVisible():
+            process.request_probe(None)
             return
         self._place_controls(key)
         s = self.panel.session
@@ -233,10 +238,16 @@ class GradViews(QtCore.QObject):
             self.probe = Probe(s)
         # while it trains only the view on screen is computed; a lesson asks for all of them
         want = (s.iteration, id(s.model), max(0, self.layer_combo.currentIndex()),
-                self.sample_spin.value(), None if self._all else key)
+                self.sample_spin.value(), None if self._all else key, s.generation)
+        request = (want[2], want[3], PARTS if want[4] is None else (want[4],))
+        process.request_probe(request)
         if force:
             self._join()
             self._compute(want)
+        elif process.playing:
+            got = process.probe
+            if got is not None and got.request == request and got.generation == s.generation:
+                self._take((got.iteration, *want[1:]), got.view, got.error)
         elif (self._ready is None or self._ready[0] != want) and self._worker is None \
                 and time.monotonic() >= self._next_start:
             self._worker = threading.Thread(target=self._compute, args=(want,), daemon=True,
@@ -251,16 +262,22 @@ class GradViews(QtCore.QObject):
         self._drawn = drawn
         self._draw(ready[1])
 
+    def _take(self, want: tuple, v: ProbeView | None, error: str) -> None:
+        """``v`` computed for ``want`` is the one to draw, unless a later update's is already."""
+        ready = self._ready
+        if ready is None or ready[0][1:] != want[1:] or ready[0][0] <= want[0]:
+            self._ready, self._error = (want, v), error
+        # (a probe begun here before Play may end after the training process sent a newer one)
+
     def _compute(self, want: tuple) -> None:
         start = time.monotonic()
         try:
             try:
                 parts = PARTS if want[4] is None else (want[4],)
-                v = self.probe.compute(want[2], want[3], parts)
-                self._error = ""
+                v, error = self.probe.compute(want[2], want[3], parts), ""
             except LstmvizError as err:  # a model the backward pass does not cover
-                v, self._error = None, str(err)
-            self._ready = (want, v)
+                v, error = None, str(err)
+            self._take(want, v, error)
         finally:
             # while it trains, the probe takes at most a quarter of the time, and runs at
             # most 5 times a second
