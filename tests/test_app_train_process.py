@@ -205,3 +205,13 @@ def test_a_probe_computed_while_it_plays_is_that_updates(process):
         here.step()
     _assert_same_probe(got.view, G.Probe(here).compute(*request))
     process.request_probe(None)
+
+
+def test_a_probe_that_fails_in_the_process_does_not_stop_the_run(process):
+    s = _tiny()
+    process.request_probe(("not a layer", 0, ("gates",)))
+    assert process.play(s, until=5) and process.wait(30)
+    assert s.iteration == 5 and process.error == ""
+    got = process.probe
+    assert got.view is None and got.error.startswith("the probe failed: TypeError")
+    process.request_probe(None)

@@ -375,6 +375,9 @@ class _Prober:
             view, error = self.probe.compute_on(ProbeRun(iteration, before, initial, x, y, loss), *request), ""
         except LstmvizError as err:  # a model the backward pass does not cover
             view, error = None, str(err)
+        except Exception as err:  # noqa: BLE001 - the view says so; training goes on
+            traceback.print_exc()
+            view, error = None, f"the probe failed: {type(err).__name__}: {err}"
         finally:
             recurrent.set_threads(threads)
             end = time.monotonic()
@@ -402,7 +405,11 @@ def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict,
         pending.clear()
         result = prober.run(model, arrays, before, static, iteration, now) if probe else None
         if result is not None:  # after the records: the window draws the update meanwhile
-            outbox.send_bytes(_dumps(("probe", number, *result)))
+            try:
+                data = _dumps(("probe", number, *result))
+            except Exception as err:  # noqa: BLE001 - as a probe that failed
+                data = _dumps(("probe", number, *result[:2], None, f"the probe failed: {type(err).__name__}: {err}"))
+            outbox.send_bytes(data)
 
     while True:
         stop = False
