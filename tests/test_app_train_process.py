@@ -142,3 +142,76 @@ def test_no_process_says_why(monkeypatch):
     s = _tiny()
     assert not p.play(s) and not p.playing
     assert "could not start" in p.reason and "no processes here" in p.reason
+
+
+def _assert_same_probe(a, b) -> None:
+    """Two ``grad_stats.ProbeView``s hold the same numbers, to the bit."""
+    from dataclasses import fields
+
+    for f in fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if f.name in ("gates", "gates0"):
+            assert list(x) == list(y)
+            for key in x:
+                for part in ("mean", "low", "high"):
+                    assert np.array_equal(getattr(x[key], part), getattr(y[key], part)), (f.name, key, part)
+        elif isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            assert np.array_equal(x, y), f.name
+        elif f.name == "loss":
+            assert np.array_equal(x, y, equal_nan=True)
+        else:
+            assert x == y, f.name
+
+
+@pytest.mark.parametrize(("cell", "layer", "sample", "parts"), [
+    ("LSTM", 0, 3, ("dh", "connectivity", "gates", "updates")), ("GRU", 0, 1, ("gates",)),
+    ("SimpleRNN", 0, 0, ("updates", "dh"))])
+def test_the_probe_computed_in_the_process_equals_the_one_here(process, cell, layer, sample, parts):
+    """While it plays, the child computes what the gradient view on screen asks for (the
+    window's interpreter stays free): the same numbers as ``Probe.compute`` here at the same
+    update, and at the end of a run that finishes by itself, that update's."""
+    from lstmviz.app import grad_stats as G
+
+    played = _tiny(cell=cell)
+    process.request_probe((layer, sample, parts))
+    assert process.play(played, until=9) and process.wait(30)
+    got = process.probe
+    assert got is not None and got.error == "" and got.request == (layer, sample, parts)
+    assert got.generation == played.generation and got.iteration == 9  # probed where it finished
+    here = _tiny(cell=cell)
+    for _ in range(got.iteration):
+        here.step()
+    want = G.Probe(here).compute(layer, sample, parts)
+    _assert_same_probe(got.view, want)
+    assert (got.view.updates is not None) == ("updates" in parts)
+    assert (got.view.gates0 != {}) == ("gates" in parts)
+    process.request_probe(None)
+    assert process.play(played, until=12) and process.wait(30)
+    assert process.probe is None  # nothing asked: nothing computed
+
+
+def test_a_probe_computed_while_it_plays_is_that_updates(process):
+    from lstmviz.app import grad_stats as G
+
+    played = _tiny()
+    request = (0, 2, ("gates", "updates"))
+    process.request_probe(request)
+    assert process.play(played)
+    _until(lambda: process.probe is not None)
+    process.pause()  # a pause computes no probe: the one that came back is from under way
+    got = process.probe
+    here = _tiny()
+    for _ in range(got.iteration):
+        here.step()
+    _assert_same_probe(got.view, G.Probe(here).compute(*request))
+    process.request_probe(None)
+
+
+def test_a_probe_that_fails_in_the_process_does_not_stop_the_run(process):
+    s = _tiny()
+    process.request_probe(("not a layer", 0, ("gates",)))
+    assert process.play(s, until=5) and process.wait(30)
+    assert s.iteration == 5 and process.error == ""
+    got = process.probe
+    assert got.view is None and got.error.startswith("the probe failed: TypeError")
+    process.request_probe(None)

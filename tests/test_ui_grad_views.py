@@ -71,6 +71,35 @@ def test_every_gradient_view_draws_the_probe(make_window, cell):
     panel.stop()
 
 
+def test_while_it_plays_the_training_process_computes_the_probe(make_window, qtbot, monkeypatch):
+    """Play trains in the training process, which computes the probe of the view on screen:
+    the window computes none meanwhile (its interpreter stays free), and the gate bars and
+    points on screen hold the numbers that came back."""
+    w, panel = _panel(make_window, epochs=1000)
+    gv = panel.grad_views
+    gv.show_view("gates")
+    here: list = []
+    original = G.Probe.compute
+    monkeypatch.setattr(G.Probe, "compute", lambda self, *a, **k: here.append(a) or original(self, *a, **k))
+    panel.set_playing(True)
+    assert panel.process.playing, panel.process.reason
+    qtbot.waitUntil(lambda: panel.process.probe is not None and gv.view is panel.process.probe.view
+                    and gv.view.iteration > 0, timeout=30000)
+    v = gv.view
+    assert here == [] and panel.process.probe.request == (0, 0, ("gates",))
+    assert tuple(gv.mean_bars) == ("i", "f", "o") == tuple(v.gates)
+    for key, st in v.gates.items():
+        assert np.array_equal(gv.mean_bars[key].opts["height"], st.mean)
+        lx, ly = gv.sat_points[key].getData()
+        assert np.array_equal(lx, st.low) and np.array_equal(ly, st.high)
+        assert np.array_equal(gv.mean0[key].getData()[1], np.repeat(v.gates0[key].mean, 2))
+    assert f"update {v.iteration}." in gv.captions["gates"].text()
+    panel.plot_tabs.setCurrentIndex(0)  # the curves: no probe asked of the child
+    gv.refresh()
+    assert panel.process.probe_request is None
+    panel.stop()
+
+
 def test_gradient_views_follow_training_and_the_layer_choice(make_window, qtbot):
     w = make_window((1400, 900))
     panel = w.train_panel

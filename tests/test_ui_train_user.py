@@ -79,3 +79,31 @@ def test_scrubbing_training_time_shows_the_snapshot_in_every_view(make_window, q
     panel.task_combo.setCurrentIndex(0)  # back to the tasks
     assert panel.session.task is not None and panel.units_spin.isEnabled()
     panel.stop()
+
+
+def test_the_gradient_views_probe_the_users_run(make_window, tmp_path):
+    from lstmviz.app import grad_stats as G
+
+    w = make_window((1400, 900))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.grad_views.show_view("gates")
+    assert panel.grad_views.view.ref.units == panel.session.model.layers[0].units
+    task_units = panel.grad_views.view.ref.units
+    box = _setup(w, tmp_path)  # a model of 4 units
+    assert task_units != 4
+    assert box.train()
+    s = panel.session
+    s.step()
+    gv = panel.grad_views
+    gv.show_view("gates")
+    v = gv.view
+    assert v.ref.units == 4 and v.iteration == 1
+    want = G.gate_stats(G.pick(s.model.trace(s.data.x_val[:G.MAX_GATE_SAMPLES]).layers, v.ref), v.ref.cell)
+    for key, st in want.items():
+        np.testing.assert_array_equal(gv.mean_bars[key].opts["height"], st.mean)
+        np.testing.assert_array_equal(gv.sat_points[key].getData()[0], st.low)
+    panel.task_combo.setCurrentIndex(1)  # back to the built-in tasks: a new run, probed
+    gv.show_view("gates")
+    assert gv.view.ref.units == panel.session.model.layers[0].units and gv.view.iteration == 0
+    panel.stop()

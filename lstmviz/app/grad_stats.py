@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lstmviz.engine import blas
 from lstmviz.engine import layers as L
 from lstmviz.engine.cells import CellKind, cell_kind
 from lstmviz.engine.gradients import backward, forward, gradients
@@ -229,40 +230,76 @@ class ProbeView:
     updates: list[Block] | None = None       # None before the first update
 
 
-class Probe:
-    """Computes ``ProbeView``s for a ``TrainingSession`` on a model of its own (the weights
-    are copied under the session's lock, so training may go on meanwhile)."""
+@dataclass
+class ProbeRun:
+    """What a probe reads of a run besides its weights: the update they are at, the weights
+    before that update (None before the first), the run's initial weights, the probe samples
+    and their targets (``probe_samples``), the loss."""
 
-    def __init__(self, session):
+    iteration: int
+    before: list[np.ndarray] | None
+    initial: list[np.ndarray]
+    x: object
+    y: np.ndarray
+    loss: str
+
+
+def probe_samples(data) -> tuple:
+    """(x, y) the probe measures on: the validation samples, the training samples when there
+    are none."""
+    has_val = len(np.asarray(data.x_val if not isinstance(data.x_val, list) else data.x_val[0]))
+    x, y = (data.x_val, data.y_val) if has_val else (data.x_train, data.y_train)
+    return x, np.asarray(y)
+
+
+class Probe:
+    """Computes ``ProbeView``s on a model of its own: for a ``TrainingSession`` (``compute``:
+    the weights are copied under the session's lock, so training may go on meanwhile), or,
+    without one, for weights handed to it (``set_weights`` and ``compute_on``: the training
+    process probes the run it plays). On one BLAS thread wherever it runs, so the numbers are
+    the same in the window's process and in the training process."""
+
+    def __init__(self, session=None):
         self.session = session
         self._model = None
         self._for = None
         self._initial_cache: dict = {}
 
-    def _sync(self) -> tuple:
+    def set_weights(self, model, weights) -> None:
+        """Probe ``weights`` (in ``trainable_arrays`` order) on a copy of ``model`` (made once
+        per model; results at the initial weights are kept while it stays the same)."""
+        if self._for is not model:
+            self._model = Model.from_spec(model.to_spec())
+            self._for = model
+            self._initial_cache = {}
+        for a, w in zip(trainable_arrays(self._model), weights):
+            a[...] = w
+
+    def _sync(self) -> ProbeRun:
         """Copy the session's current weights (and what else is needed) under its lock."""
         s = self.session
         with s.lock:
             model = s.model
-            if self._for is not model:
-                self._model = Model.from_spec(model.to_spec())
-                self._for = model
-                self._initial_cache = {}
-            for a, w in zip(trainable_arrays(self._model), trainable_arrays(model)):
-                a[...] = w
+            self.set_weights(model, trainable_arrays(model))
             before = getattr(s, "before_last", None)
             before = None if before is None else [a.copy() for a in before]
-            data = s.data
-            has_val = len(np.asarray(data.x_val if not isinstance(data.x_val, list) else data.x_val[0]))
-            x, y = (data.x_val, data.y_val) if has_val else (data.x_train, data.y_train)
-            return (s.iteration, before, [a.copy() for a in s.initial], x,
-                    np.asarray(y), s.loss)
+            x, y = probe_samples(s.data)
+            return ProbeRun(s.iteration, before, [a.copy() for a in s.initial], x, y, s.loss)
 
     def compute(self, layer: int = 0, sample: int = 0, parts: tuple[str, ...] = PARTS) -> ProbeView:
         """The views' numbers for recurrent layer ``layer`` (index into ``recurrent_layers``)
         and probe sample ``sample``; only ``parts`` (of ``PARTS``) are computed, the rest
         stay None / empty."""
-        iteration, before, initial, x, y, loss = self._sync()
+        return self.compute_on(self._sync(), layer, sample, parts)
+
+    def compute_on(self, run: ProbeRun, layer: int = 0, sample: int = 0,
+                   parts: tuple[str, ...] = PARTS) -> ProbeView:
+        """``compute`` at the weights last set (``set_weights``), of ``run``."""
+        with blas.single_threaded():
+            return self._compute(run, layer, sample, parts)
+
+    def _compute(self, run: ProbeRun, layer: int, sample: int, parts: tuple[str, ...]) -> ProbeView:
+        iteration, before, initial, x, y, loss = run.iteration, run.before, run.initial, run.x, run.y, run.loss
         model = self._model
         refs = recurrent_layers(model)
         n = int(np.asarray(x).shape[0])

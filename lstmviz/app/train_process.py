@@ -17,6 +17,10 @@ back: the window misses frames while a thread trains. ``TrainProcess`` plays a
   update, or per 20 ms when updates are quicker; a receiver thread here puts them on the
   session (``apply_records``, under its locks), so every reader of the session (the tab's
   plots, snapshots, the gradient views' probe, lessons) reads it as if it trained here;
+- the gradient view on screen asks for its probe (``request_probe``): the child computes it
+  between updates (``grad_stats.Probe``, the same numbers as in the window, on one thread)
+  and sends it back (``probe``), so the window's interpreter does not share its lock with a
+  probe thread while it plays;
 - a learning rate or ``snapshot_every`` changed while it plays is sent on and taken at the
   child's next update; ``pause`` waits for the update under way, and takes the trainer's
   state back (``load_trainer_state``), so a following ``step()`` or ``play`` continues
@@ -49,7 +53,9 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from lstmviz.app.grad_stats import Probe, ProbeRun, ProbeView, probe_samples
 from lstmviz.app.training import Mark, TrainingSession, advance
+from lstmviz.engine import recurrent
 from lstmviz.engine.train import Trainer, trainable_arrays
 from lstmviz.errors import LstmvizError
 
@@ -57,10 +63,29 @@ from lstmviz.errors import LstmvizError
 BATCH_SECONDS = 0.02
 #: the child's scheduling priority below the window's (``os.nice``): the UI wins a busy core
 NICENESS = 5
+#: the gradient views' probe, computed in the child between updates (``request_probe``): at
+#: most once per PROBE_EVERY seconds and PROBE_SHARE of the child's time, which training
+#: gives up for it; each probe drawn costs the window a paint (Gates: 4-5 ms here, 12-16 ms
+#: at half speed), so the view on screen follows training twice a second
+PROBE_EVERY = 0.5
+PROBE_SHARE = 0.1
 
 
 def _dumps(obj: Any) -> bytes:
     return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """A gradient views' probe the training process computed (``TrainProcess.request_probe``):
+    ``request`` as asked, ``view`` (None with ``error``: a model the backward pass does not
+    cover) at the weights after update ``iteration`` of the session's ``generation``."""
+
+    generation: int
+    iteration: int
+    request: tuple
+    view: ProbeView | None
+    error: str
 
 
 @dataclass
@@ -86,6 +111,9 @@ class TrainProcess:
         self._play: _Play | None = None
         self._stopped = threading.Event()
         self._stopped.set()
+        self._probe_request: tuple | None = None
+        #: the newest probe the child computed for the run it plays (None: none yet)
+        self.probe: ProbeResult | None = None
 
     # -- the child ----------------------------------------------------------------------------
     @property
@@ -157,11 +185,13 @@ class TrainProcess:
         self._number += 1
         with session.lock:
             mark = session.mark()
-            static = None if self._sent_key == session.key else (session.model, session.data, session.loss)
+            static = None if self._sent_key == session.key else (session.model, session.data, session.loss,
+                                                                 session.initial)
             message = _dumps(("play", self._number, session.key, static, mark.weights, session.trainer.state(),
-                              session.snapshot_every, until))
+                              session.snapshot_every, until, self._probe_request))
         self._sent_key = session.key
         self._play = _Play(self._number, session, mark.generation, mark)
+        self.probe = None
         self.error = ""
         self._stopped.clear()
         self._send(message)  # a sender thread writes it: a large data set never blocks the window
@@ -194,6 +224,22 @@ class TrainProcess:
         if self.playing:
             self._send(("snapshot_every", int(n)))
 
+    @property
+    def probe_request(self) -> tuple | None:
+        """What the child is asked to probe (``request_probe``)."""
+        return self._probe_request
+
+    def request_probe(self, request: tuple | None) -> None:
+        """What the gradient view on screen needs, ``(layer, sample, parts)`` as
+        ``grad_stats.Probe.compute`` takes them (None: nothing): while it plays, the child
+        computes it after an update (at most every ``PROBE_EVERY`` s and ``PROBE_SHARE`` of
+        its time; at once when the request changed; at the end of a run that finishes by
+        itself) and sends it back after that update's records (``probe``)."""
+        if request != self._probe_request:
+            self._probe_request = request
+            if self.playing:
+                self._send(("probe", request))
+
     # -- what comes back ----------------------------------------------------------------------
     def _receive_loop(self, conn, proc) -> None:
         while True:
@@ -207,6 +253,9 @@ class TrainProcess:
             if message[0] == "records":
                 _, _, records, before, after = message
                 play.session.apply_records(play.generation, records, before, after)
+            elif message[0] == "probe":
+                if play.session.generation == play.generation:  # not a run reset since
+                    self.probe = ProbeResult(play.generation, *message[2:])
             elif message[0] == "stopped":
                 _, _, state, error = message
                 play.session.load_trainer_state(play.generation, state)
@@ -274,6 +323,7 @@ def serve(inbox, outbox) -> None:
         pass
     static: tuple | None = None
     key = None
+    probe = Probe()
     while True:
         try:
             message = pickle.loads(inbox.recv_bytes())
@@ -283,20 +333,62 @@ def serve(inbox, outbox) -> None:
             return
         if message[0] != "play":
             continue  # a pause or a new rate for a run that has stopped already
-        _, number, new_key, new_static, weights, state, snapshot_every, until = message
+        _, number, new_key, new_static, weights, state, snapshot_every, until, request = message
         if new_static is not None:
             key, static = new_key, new_static
+            probe = Probe()  # one per run configuration (its results at the initial weights kept)
         if static is None or key != new_key:  # pragma: no cover - the parent sends them with a new key
             outbox.send_bytes(_dumps(("stopped", number, state, "the training process lost the run's data")))
             continue
-        if _play(inbox, outbox, number, static, weights, state, snapshot_every, until):
+        if _play(inbox, outbox, number, static, weights, state, snapshot_every, until, _Prober(probe, request)):
             return
 
 
+class _Prober:
+    """The child's side of ``TrainProcess.request_probe``: the request, and when the next
+    probe is due."""
+
+    def __init__(self, probe: Probe, request: tuple | None):
+        self.probe = probe
+        self.request = request
+        self.next = 0.0  # monotonic time; 0: at the next chance
+
+    def ask(self, request: tuple | None) -> None:
+        if request != self.request:
+            self.request, self.next = request, 0.0
+
+    def run(self, model, arrays: list, before: list, static: tuple, iteration: int,
+            now: bool = False) -> tuple | None:
+        """``(iteration, request, view, error)`` at ``arrays`` (``model``'s weights after update
+        ``iteration``), or None when nothing is asked or (unless ``now``) no probe is due yet.
+        On one thread (the engine's blocks too): the window's process keeps the other core."""
+        request = self.request
+        if request is None or not (now or time.monotonic() >= self.next):
+            return None
+        _, data, loss, initial = static
+        start = time.monotonic()
+        x, y = probe_samples(data)
+        threads = recurrent.threads()
+        recurrent.set_threads(1)  # the numbers are the same on any number of threads
+        try:
+            self.probe.set_weights(model, arrays)
+            view, error = self.probe.compute_on(ProbeRun(iteration, before, initial, x, y, loss), *request), ""
+        except LstmvizError as err:  # a model the backward pass does not cover
+            view, error = None, str(err)
+        except Exception as err:  # noqa: BLE001 - the view says so; training goes on
+            traceback.print_exc()
+            view, error = None, f"the probe failed: {type(err).__name__}: {err}"
+        finally:
+            recurrent.set_threads(threads)
+            end = time.monotonic()
+            self.next = end + max(PROBE_EVERY, (end - start) * (1 / PROBE_SHARE - 1))
+        return iteration, request, view, error
+
+
 def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict, snapshot_every: int,
-          until: int | None) -> bool:
+          until: int | None, prober: _Prober) -> bool:
     """One Play: updates until paused, finished or ``until``; True when told to quit."""
-    model, data, loss = static
+    model, data, loss, _ = static
     arrays = trainable_arrays(model)
     for a, w in zip(arrays, weights):
         a[...] = w
@@ -307,9 +399,17 @@ def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict,
     error = ""
     quit_ = False
 
-    def flush() -> None:
+    def flush(probe: bool = True, now: bool = False) -> None:
         outbox.send_bytes(_dumps(("records", number, pending, before, arrays)))
+        iteration = pending[-1].iteration
         pending.clear()
+        result = prober.run(model, arrays, before, static, iteration, now) if probe else None
+        if result is not None:  # after the records: the window draws the update meanwhile
+            try:
+                data = _dumps(("probe", number, *result))
+            except Exception as err:  # noqa: BLE001 - as a probe that failed
+                data = _dumps(("probe", number, *result[:2], None, f"the probe failed: {type(err).__name__}: {err}"))
+            outbox.send_bytes(data)
 
     while True:
         stop = False
@@ -319,6 +419,8 @@ def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict,
                 trainer.optimizer.learning_rate = message[1]
             elif message[0] == "snapshot_every":
                 snapshot_every = message[1]
+            elif message[0] == "probe":
+                prober.ask(message[1])
             elif message[0] == "pause" and message[1] == number:
                 stop = True
             elif message[0] == "quit":
@@ -341,7 +443,7 @@ def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict,
         if now - sent >= BATCH_SECONDS or now - start >= BATCH_SECONDS / 4:
             flush()
             sent = now
-    if pending:
-        flush()
+    if pending:  # paused: the window probes where it stopped (a pause waits for no probe)
+        flush(probe=not stop and not error, now=True)  # finished, or ``until``: probed here
     outbox.send_bytes(_dumps(("stopped", number, trainer.state(), error)))
     return quit_

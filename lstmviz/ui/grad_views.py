@@ -63,6 +63,7 @@ class GradViews(QtCore.QObject):
         self._all = False  # compute every view's numbers, not only the one on screen
         self._error = ""
         self._ranges: dict[int, dict] = {}  # the last range each plot was given
+        self._titles: dict[int, tuple] = {}  # the last title each plot was given
         self.theme = th.current()
         self._build()
         self.timer = QtCore.QTimer(self)
@@ -213,28 +214,42 @@ class GradViews(QtCore.QObject):
         self.sat_legend.clear()
         self.upd_legend.clear()
         self._drawn = None
+        self._titles.clear()  # restyled: each title set again
 
     # -- drawing ---------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
-        """Draw the newest probe. The probe is computed on a worker thread (a large model's
-        takes longer than a frame) when the run moved on; ``force`` computes it here and
-        draws at once (lessons, tests, a changed theme)."""
+        """Draw the newest probe. While the training process plays, it computes the probe
+        (``TrainProcess.request_probe``: the window's interpreter stays free); otherwise a
+        worker thread here does (a large model's takes longer than a frame) when the run
+        moved on. ``force`` computes it here and draws at once (lessons, tests, a changed
+        theme)."""
         key = self.current_key()
+        process = self.panel.process
         if key is None:
+            process.request_probe(None)
             return
         if th.current() is not self.theme:
             self.apply_theme(th.current())
             force = True
         if not force and not self.pages[key].isVisible():
+            process.request_probe(None)
             return
         self._place_controls(key)
         s = self.panel.session
+        if self.probe.session is not s:  # the user's model, or back to the tasks: the panel's run
+            self.probe = Probe(s)
         # while it trains only the view on screen is computed; a lesson asks for all of them
         want = (s.iteration, id(s.model), max(0, self.layer_combo.currentIndex()),
-                self.sample_spin.value(), None if self._all else key)
+                self.sample_spin.value(), None if self._all else key, s.generation)
+        request = (want[2], want[3], PARTS if want[4] is None else (want[4],))
+        process.request_probe(request)
         if force:
             self._join()
             self._compute(want)
+        elif process.playing:
+            got = process.probe
+            if got is not None and got.request == request and got.generation == s.generation:
+                self._take((got.iteration, *want[1:]), got.view, got.error)
         elif (self._ready is None or self._ready[0] != want) and self._worker is None \
                 and time.monotonic() >= self._next_start:
             self._worker = threading.Thread(target=self._compute, args=(want,), daemon=True,
@@ -249,16 +264,22 @@ class GradViews(QtCore.QObject):
         self._drawn = drawn
         self._draw(ready[1])
 
+    def _take(self, want: tuple, v: ProbeView | None, error: str) -> None:
+        """``v`` computed for ``want`` is the one to draw, unless a later update's is already."""
+        ready = self._ready
+        if ready is None or ready[0][1:] != want[1:] or ready[0][0] <= want[0]:
+            self._ready, self._error = (want, v), error
+        # (a probe begun here before Play may end after the training process sent a newer one)
+
     def _compute(self, want: tuple) -> None:
         start = time.monotonic()
         try:
             try:
                 parts = PARTS if want[4] is None else (want[4],)
-                v = self.probe.compute(want[2], want[3], parts)
-                self._error = ""
+                v, error = self.probe.compute(want[2], want[3], parts), ""
             except LstmvizError as err:  # a model the backward pass does not cover
-                v, self._error = None, str(err)
-            self._ready = (want, v)
+                v, error = None, str(err)
+            self._take(want, v, error)
         finally:
             # while it trains, the probe takes at most a quarter of the time, and runs at
             # most 5 times a second
@@ -277,6 +298,13 @@ class GradViews(QtCore.QObject):
         text = self.theme.subscripts(text)
         if self.captions[key].text() != text:
             self.captions[key].setText(text)
+
+    def _title(self, plot, title: str, **args) -> None:
+        """``theme.set_title`` unless the plot shows that title already: a view drawn again
+        while training keeps its titles (each ``setHtml`` lays the text out again)."""
+        if self._titles.get(id(plot)) != (title, args):
+            self._titles[id(plot)] = (title, args)
+            th.set_title(plot, title, **args)
 
     def _set_range(self, plot, **args) -> None:
         """``plot.setRange(**args)`` unless it was given the same last time: a view drawn
@@ -365,7 +393,7 @@ class GradViews(QtCore.QObject):
         ticks = [(0.0, "0")] + [(p, f"+{v:.0e}") for p, v in marks] + [(-p, f"\u2212{v:.0e}") for p, v in marks]
         set_ticks(self.heat_bar.axis, [ticks, []])
         name = html.escape(v.ref.label) if v.ref else "no recurrent layer"
-        th.set_title(self.heat_plot,
+        self._title(self.heat_plot,
                      self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, validation sample {v.sample}"),
                      color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         scale = (f"signed log: colour \u00b11 is \u00b1{m:.2g}, the middle of each half 100\u00d7 weaker, "
@@ -387,7 +415,7 @@ class GradViews(QtCore.QObject):
             c0 = v.connectivity0
             self.conn_curve0.setData(t if c0 is not None else [], pos(c0) if c0 is not None else [])
             set_ticks(self.conn_plot.getAxis("bottom"), _int_ticks(len(c)))
-        th.set_title(self.conn_plot, self.theme.subscripts(
+        self._title(self.conn_plot, self.theme.subscripts(
             f"How much y<sub>T</sub> depends on x<sub>t</sub>, validation sample {v.sample}"),
             color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         text = ("\u2016\u2202y<sub>T</sub>/\u2202x<sub>t</sub>\u2016 = the Frobenius norm of the Jacobian "
@@ -441,8 +469,8 @@ class GradViews(QtCore.QObject):
         self._set_range(self.mean_plot, xRange=(-0.6, units - 0.4), yRange=(0, 1.0), padding=0.02)
         set_ticks(self.mean_plot.getAxis("bottom"), _int_ticks(units))
         size = f"{self.theme.pt(1.05)}pt"
-        th.set_title(self.mean_plot, "Mean per unit (lines: update 0)", color=self.theme.foreground, size=size)
-        th.set_title(self.sat_plot, "Saturation, one point per unit", color=self.theme.foreground, size=size)
+        self._title(self.mean_plot, "Mean per unit (lines: update 0)", color=self.theme.foreground, size=size)
+        self._title(self.sat_plot, "Saturation, one point per unit", color=self.theme.foreground, size=size)
         if not keys:
             text = "A SimpleRNN has no gates: nothing saturates but h itself."
         else:
@@ -489,7 +517,7 @@ class GradViews(QtCore.QObject):
         if blocks:
             self._set_range(self.upd_plot, xRange=(-0.8, len(weights) * (k + 1) - 1.2),
                             yRange=(floor, max(top, floor + 1)), padding=0.02)
-        th.set_title(self.upd_plot, "The last update, per gate block", color=t.foreground, size=f"{t.pt(1.05)}pt")
+        self._title(self.upd_plot, "The last update, per gate block", color=t.foreground, size=f"{t.pt(1.05)}pt")
         label = html.escape(v.ref.label) if v.ref else ""
         self._caption("updates",
             "No update yet: press One update or Play." if not blocks else
