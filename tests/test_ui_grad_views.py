@@ -184,3 +184,31 @@ def test_gradient_views_are_legible_in_presentation(make_window):
         assert size >= 24, (key, size, where)
     p.leave()
     panel.stop()
+
+
+def test_gates_of_many_units_show_their_bars_and_labels_that_fit(make_window):
+    """128 units in a third of the window: each bar is a pixel or two wide. The bars are
+    drawn in their gate's colour (a background-coloured outline once covered them), and
+    the unit axis shows as many labels as fit side by side (0, 11, 22, ... overlapped)."""
+    from PySide6 import QtGui, QtWidgets
+
+    from lstmviz.ui.views._common import label_room
+
+    w, panel = _panel(make_window, (1400, 900), units=128)
+    gv = panel.grad_views
+    gv.show_view("gates")
+    QtWidgets.QApplication.processEvents()
+    assert gv.view.ref.units == 128
+    axis = gv.mean_plot.getAxis("bottom")
+    labels = [text for _, text in axis._tickLevels[0]]
+    assert labels[0] == "0" and len(labels) <= label_room(axis, labels)
+    assert all(int(b) - int(a) in (10, 20, 25, 50, 100) for a, b in zip(labels, labels[1:]))
+    image = gv.mean_plot.scene().views()[0].grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    for key, bars in gv.mean_bars.items():
+        want = QtGui.QColor(bars.opts["brush"].color() if hasattr(bars.opts["brush"], "color")
+                            else gv.theme.hue(key))
+        rect = gv.mean_plot.vb.mapRectToScene(gv.mean_plot.vb.boundingRect()).toRect()
+        hits = sum(1 for y in range(rect.top(), rect.bottom(), 3) for x in range(rect.left(), rect.right())
+                   if QtGui.QColor(image.pixel(x, y)).rgb() == want.rgb())
+        assert hits > 200, (key, hits)  # every bar's columns of its colour, not a speck
+    panel.stop()

@@ -29,6 +29,7 @@ from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_fa
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import theme as th
 from lstmviz.ui.plot_tools import set_ticks
+from lstmviz.ui.views._common import count_axis
 
 DECADES = 4.0
 TABS = ("dh", "connectivity", "gates", "updates")
@@ -126,7 +127,8 @@ class GradViews(QtCore.QObject):
         _, glw, _ = self._page("connectivity")
         self.conn_plot = glw.addPlot(row=0, col=0)
         self.conn_plot.setLogMode(y=True)
-        self.conn_legend = self.conn_plot.addLegend(offset=(-10, 10))
+        # top left: the dependence mostly grows towards the last step, so the curve is low there
+        self.conn_legend = self.conn_plot.addLegend(offset=(10, 10))
         self.conn_curve = self.conn_plot.plot(name="now", symbol="o")
         self.conn_curve0 = self.conn_plot.plot(name="update 0")
 
@@ -383,8 +385,8 @@ class GradViews(QtCore.QObject):
         units, steps = img.shape
         self.heat_image.setRect(QtCore.QRectF(-0.5, -0.5, steps, units))
         self._set_range(self.heat_plot, xRange=(-0.5, steps - 0.5), yRange=(-0.5, units - 0.5), padding=0)
-        set_ticks(self.heat_plot.getAxis("left"), _int_ticks(units))
-        set_ticks(self.heat_plot.getAxis("bottom"), _int_ticks(steps))
+        count_axis(self.heat_plot.getAxis("left"), units)
+        count_axis(self.heat_plot.getAxis("bottom"), steps)
         # the ends of the bar (+-m) are said in the caption: pyqtgraph drops labels there
         if self.scale_combo.currentIndex() == 0:
             marks = [(1 - k / DECADES, m * 10.0 ** -k) for k in range(1, int(DECADES))]
@@ -414,7 +416,7 @@ class GradViews(QtCore.QObject):
             self.conn_curve.setData(t, pos(c))
             c0 = v.connectivity0
             self.conn_curve0.setData(t if c0 is not None else [], pos(c0) if c0 is not None else [])
-            set_ticks(self.conn_plot.getAxis("bottom"), _int_ticks(len(c)))
+            count_axis(self.conn_plot.getAxis("bottom"), len(c))
         self._title(self.conn_plot, self.theme.subscripts(
             f"How much y<sub>T</sub> depends on x<sub>t</sub>, validation sample {v.sample}"),
             color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
@@ -435,7 +437,8 @@ class GradViews(QtCore.QObject):
         t = self.theme
         for key in keys:
             hue = t.hue(key)
-            bars = pg.BarGraphItem(x=[], height=[], width=0.2, brush=hue, pen=pg.mkPen(t.background))
+            # no outline: a background-coloured one covered bars a pixel or two wide (128 units)
+            bars = pg.BarGraphItem(x=[], height=[], width=0.2, brush=hue, pen=None)
             self.mean_plot.addItem(bars)
             dash = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(t.foreground, width=3))
             self.mean_plot.addItem(dash)
@@ -467,10 +470,10 @@ class GradViews(QtCore.QObject):
                                         np.repeat(m0, 2))
             self.sat_points[key].setData(st.low, st.high)
         self._set_range(self.mean_plot, xRange=(-0.6, units - 0.4), yRange=(0, 1.0), padding=0.02)
-        set_ticks(self.mean_plot.getAxis("bottom"), _int_ticks(units))
+        count_axis(self.mean_plot.getAxis("bottom"), units)
         size = f"{self.theme.pt(1.05)}pt"
-        self._title(self.mean_plot, "Mean per unit (lines: update 0)", color=self.theme.foreground, size=size)
-        self._title(self.sat_plot, "Saturation, one point per unit", color=self.theme.foreground, size=size)
+        self._title(self.mean_plot, "Mean per unit", color=self.theme.foreground, size=size)
+        self._title(self.sat_plot, "Saturation per unit", color=self.theme.foreground, size=size)
         if not keys:
             text = "A SimpleRNN has no gates: nothing saturates but h itself."
         else:
@@ -538,11 +541,6 @@ class GradViews(QtCore.QObject):
         finally:
             self._all = False
         return forget_facts(self.view) if self.view is not None else {}
-
-
-def _int_ticks(n: int, most: int = 12) -> list:
-    step = max(1, math.ceil(n / most))
-    return [[(float(k), str(k)) for k in range(0, n, step)], []]
 
 
 def install(panel, tabs: QtWidgets.QTabWidget) -> GradViews:
