@@ -44,6 +44,10 @@ def test_scrubbing_training_time_shows_the_snapshot_in_every_view(make_window, q
     assert box.train()
     s = panel.session
     assert s.task is None and not panel.units_spin.isEnabled()
+    # the greyed-out cell, units and steps are the user's model's, not the last task's
+    rnn = next(layer for layer in s.model.layers if layer.class_name in ("LSTM", "GRU", "SimpleRNN"))
+    assert (panel.cell_combo.currentText(), panel.units_spin.value(), panel.steps_spin.value()) == \
+        (rnn.class_name, rnn.config["units"], s.data.x_train.shape[1])
     for _ in range(6):
         s.step()
     for a, b in zip(trainable_arrays(w.state.model), original):
@@ -78,6 +82,7 @@ def test_scrubbing_training_time_shows_the_snapshot_in_every_view(make_window, q
         np.testing.assert_array_equal(a, b)
     panel.task_combo.setCurrentIndex(0)  # back to the tasks
     assert panel.session.task is not None and panel.units_spin.isEnabled()
+    assert panel.units_spin.maximum() == 512 and panel.units_spin.value() == panel.session.task.units
     panel.stop()
 
 

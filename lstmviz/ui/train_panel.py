@@ -37,6 +37,8 @@ from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.train_user_box import TimeScrub, UserBox
 
 CELLS = ("LSTM", "GRU", "SimpleRNN")
+#: the toy tasks' units and steps (the user's model shows its own, greyed out, whatever they are)
+UNITS_RANGE, STEPS_RANGE = (1, 512), (2, 500)
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 
@@ -83,9 +85,9 @@ class TrainPanel(QtWidgets.QWidget):
         self.cell_combo = QtWidgets.QComboBox()
         self.cell_combo.addItems(CELLS)
         self.units_spin = QtWidgets.QSpinBox()
-        self.units_spin.setRange(1, 512)
+        self.units_spin.setRange(*UNITS_RANGE)
         self.steps_spin = QtWidgets.QSpinBox()
-        self.steps_spin.setRange(2, 500)
+        self.steps_spin.setRange(*STEPS_RANGE)
         self.opt_combo = QtWidgets.QComboBox()
         self.opt_combo.addItems(OPTIMIZERS)
         self.lr_spin = QtWidgets.QDoubleSpinBox()
@@ -291,6 +293,8 @@ class TrainPanel(QtWidgets.QWidget):
         for w in widgets:
             w.blockSignals(True)
         try:
+            self.units_spin.setRange(*(UNITS_RANGE if task is not None else (0, 2**31 - 1)))
+            self.steps_spin.setRange(*(STEPS_RANGE if task is not None else (0, 2**31 - 1)))
             if task is not None:
                 self.task_combo.setCurrentIndex(self.task_combo.findData(s.settings.task))
                 self.task_about.setText(task.description)
@@ -301,6 +305,13 @@ class TrainPanel(QtWidgets.QWidget):
                 self.task_combo.setCurrentIndex(-1)
                 self.task_about.setText("Your model with your data (a copy of the stack's model); "
                                         "pick a task to go back to the toy tasks")
+                # (greyed out) what the user's model has, not the last task's numbers
+                rnn = next((layer for layer in s.model.layers if layer.class_name in CELLS), None)
+                if rnn is not None:
+                    self.cell_combo.setCurrentText(rnn.class_name)
+                    self.units_spin.setValue(int(rnn.config["units"]))
+                if s.data is not None and s.data.x_train.ndim >= 2:
+                    self.steps_spin.setValue(int(s.data.x_train.shape[1]))
             for w in (self.cell_combo, self.units_spin, self.steps_spin):
                 w.setEnabled(task is not None)
             self.opt_combo.setCurrentText(s.settings.optimizer)
