@@ -89,7 +89,7 @@ def test_alike_axes_fit_their_counts_once_and_others_for_themselves(qtbot):
     # another length or font, or other counts, gets its own fitting
     from PySide6 import QtGui
 
-    from lstmviz.ui.views import _common
+    from lstmviz.ui import plot_tools as _common  # where count_axis keeps its fitted ticks
     from lstmviz.ui.views._common import count_axis
 
     def fitted(axis, n, first, ticks=None):

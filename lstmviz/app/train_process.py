@@ -399,17 +399,24 @@ def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict,
     error = ""
     quit_ = False
 
-    def flush(probe: bool = True, now: bool = False) -> None:
-        outbox.send_bytes(_dumps(("records", number, pending, before, arrays)))
-        iteration = pending[-1].iteration
-        pending.clear()
-        result = prober.run(model, arrays, before, static, iteration, now) if probe else None
+    last: dict[str, int | None] = {"sent": None, "probed": None}  # iterations last sent, last probed
+
+    def send_probe(iteration: int, now: bool) -> None:
+        result = prober.run(model, arrays, before, static, iteration, now)
         if result is not None:  # after the records: the window draws the update meanwhile
+            last["probed"] = iteration
             try:
                 data = _dumps(("probe", number, *result))
             except Exception as err:  # noqa: BLE001 - as a probe that failed
                 data = _dumps(("probe", number, *result[:2], None, f"the probe failed: {type(err).__name__}: {err}"))
             outbox.send_bytes(data)
+
+    def flush(probe: bool = True, now: bool = False) -> None:
+        outbox.send_bytes(_dumps(("records", number, pending, before, arrays)))
+        last["sent"] = iteration = pending[-1].iteration
+        pending.clear()
+        if probe:
+            send_probe(iteration, now)
 
     while True:
         stop = False
@@ -443,7 +450,10 @@ def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict,
         if now - sent >= BATCH_SECONDS or now - start >= BATCH_SECONDS / 4:
             flush()
             sent = now
-    if pending:  # paused: the window probes where it stopped (a pause waits for no probe)
-        flush(probe=not stop and not error, now=True)  # finished, or ``until``: probed here
+    finished = not stop and not error  # (paused: the window probes where it stopped; a
+    if pending:                        # pause waits for no probe)
+        flush(probe=finished, now=True)  # finished, or ``until``: probed here
+    elif finished and last["sent"] is not None and last["probed"] != last["sent"]:
+        send_probe(last["sent"], now=True)  # the last update went out before it was due
     outbox.send_bytes(_dumps(("stopped", number, trainer.state(), error)))
     return quit_

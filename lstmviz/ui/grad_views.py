@@ -28,8 +28,7 @@ from PySide6 import QtCore, QtWidgets
 from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_facts, signed_log, squashed_gates
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import theme as th
-from lstmviz.ui.plot_tools import set_ticks
-from lstmviz.ui.views._common import count_axis
+from lstmviz.ui.plot_tools import count_axis, set_ticks
 
 DECADES = 4.0
 TABS = ("dh", "connectivity", "gates", "updates")

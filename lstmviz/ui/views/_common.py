@@ -5,11 +5,8 @@ and re-exported here for the views.
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 import pyqtgraph as pg
-import shiboken6
 from pyqtgraph import functions_qimage
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -28,107 +25,17 @@ from lstmviz.app.cell_ref import (  # noqa: F401
 from lstmviz.engine.layers import InputLayer, TimeDistributed
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import QuietLabel  # noqa: F401 (the views import it from here)
-from lstmviz.ui.plot_tools import cache_pixels, paints_nothing, set_ticks  # noqa: F401 (the views import them from here)
+from lstmviz.ui.plot_tools import (  # noqa: F401 (the views import them from here)
+    cache_pixels,
+    count_axis,
+    count_ticks,
+    label_room,
+    paints_nothing,
+    set_ticks,
+)
 
 # Every view draws arrays as (rows, columns): set once, idempotent.
 pg.setConfigOptions(imageAxisOrder="row-major")
-
-
-def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
-    """Whole-number ticks for an axis of ``n`` counted things (units, steps, features)
-    from ``first`` on: every 1, 2, 5, 10, ... so that at most ``max_ticks`` show, at
-    multiples of that spacing."""
-    n = max(int(n), 1)
-    every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10**4,
-                             2 * 10**4, 5 * 10**4, 10**5, 2 * 10**5, 5 * 10**5, 10**6, 10**9)
-                 if n / k <= max_ticks)
-    start = -(-int(first) // every) * every  # round numbers (a long input's window: 12,200 ...)
-    return [(float(i), str(i)) for i in range(start, first + n, every)]
-
-
-def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, ticks=None,
-               place=None) -> None:
-    """An axis of counts: whole-number ticks only (``ticks`` or ``count_ticks``) and never
-    an SI scale factor in its label (pyqtgraph writes "unit (x0.001)" over a range of 1).
-    ``place``: where the plot's range puts a count (``Shifted.to_range``: items drawn
-    through a ``Shifted`` group); each tick is placed there and keeps its label.
-
-    No more labels than the axis has room for side by side (pyqtgraph draws every label of
-    its first level, overlapping: "3115031200" under a narrow heatmap of a long input's
-    window): ``count_ticks`` gets fewer ticks, given ``ticks`` are thinned to every 2nd,
-    5th, ... one; again when the axis is resized. The same ticks again (an edit that kept
-    the steps) leave the axis as it is: pyqtgraph would draw it anew (~1 ms an axis)."""
-    axis._lstmviz_counts = (n, first, max_ticks, ticks, place)
-    if not getattr(axis, "_lstmviz_refit", False):
-        axis._lstmviz_refit = True
-        ref = weakref.ref(axis)
-        axis.geometryChanged.connect(lambda: _fit_counts(ref()))
-    _fit_counts(axis)
-
-
-def label_room(axis: pg.AxisItem, labels: list[str]) -> int | None:
-    """How many of ``labels`` fit along ``axis`` side by side (a horizontal axis: the widest
-    label and a gap of one em each; a vertical one: a font ascent each), or None before
-    the axis has a size."""
-    horizontal = axis.orientation in ("top", "bottom")
-    length = axis.width() if horizontal else axis.height()
-    if length <= 1 or not labels:
-        return None
-    font = axis.style.get("tickFont") or axis.font()
-    metrics = QtGui.QFontMetricsF(font)
-    if horizontal:
-        each = max(metrics.horizontalAdvance(t) for t in labels) + metrics.horizontalAdvance("M")
-    else:
-        each = metrics.ascent()  # digits: an ascent apart they do not touch
-    return max(1, int(length / each))
-
-
-_FITTED: dict = {}  # _fit_counts' answers: (counts, axis length, font) -> ticks
-
-
-def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks) -> list:
-    """The ticks of ``count_axis`` that fit along ``axis`` (before ``place``)."""
-    if ticks is None:
-        ticks = count_ticks(n, first, max_ticks)
-        room = label_room(axis, [t for _, t in ticks])
-        while room is not None and len(ticks) > room and max_ticks > 1:
-            max_ticks = min(max_ticks - 1, max(1, len(ticks) - 1))
-            ticks = count_ticks(n, first, max_ticks)
-    else:
-        room = label_room(axis, [t for _, t in ticks])
-        if room is not None and len(ticks) > room:
-            stride = next(k for k in (2, 5, 10, 20, 25, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
-            ticks = ticks[::stride]
-    return list(ticks)
-
-
-def _fit_counts(axis: pg.AxisItem | None) -> None:
-    if axis is None or not shiboken6.isValid(axis):  # a resize while the plot is deleted
-        return
-    n, first, max_ticks, given, place = axis._lstmviz_counts
-    horizontal = axis.orientation in ("top", "bottom")
-    font = axis.style.get("tickFont") or axis.font()
-    # alike axes (a seek's six heatmaps' step axes) fit the same counts once
-    key: tuple | None = (n, first, max_ticks, None if given is None else tuple(given), horizontal,
-                         axis.width() if horizontal else axis.height(), font.key())
-    try:
-        ticks = _FITTED.get(key)
-    except TypeError:  # ticks given as lists: fitted each time
-        ticks = key = None
-    if ticks is None:
-        ticks = _fit(axis, n, first, max_ticks, given)
-        if key is not None:
-            if len(_FITTED) > 256:
-                _FITTED.clear()
-            _FITTED[key] = ticks
-    if axis.autoSIPrefix or axis.autoSIPrefixScale != 1.0 or axis.labelUnitPrefix != "":
-        # (only then is its label set anew: ~0.1 ms an axis, at every new window of steps)
-        axis.enableAutoSIPrefix(False)
-        axis.autoSIPrefixScale, axis.labelUnitPrefix = 1.0, ""  # what the range just set (0.001, "m")
-        axis._updateLabel()
-    if place is not None:
-        ticks = [(place(v), text) for v, text in ticks]
-    set_ticks(axis, [list(ticks), []])
 
 
 def set_levels(colorbar: pg.ColorBarItem, levels) -> None:
