@@ -126,10 +126,14 @@ class GradViews(QtCore.QObject):
         _, glw, _ = self._page("connectivity")
         self.conn_plot = glw.addPlot(row=0, col=0)
         self.conn_plot.setLogMode(y=True)
-        # top left: the dependence mostly grows towards the last step, so the curve is low there
-        self.conn_legend = self.conn_plot.addLegend(offset=(10, 10))
-        self.conn_curve = self.conn_plot.plot(name="now", symbol="o")
-        self.conn_curve0 = self.conn_plot.plot(name="update 0")
+        # the legend in a row of its own under the plot: either end of the curves may be
+        # high (untrained: the last steps; trained to remember: the first), none is free
+        self.conn_legend = pg.LegendItem(colCount=2)
+        glw.addItem(self.conn_legend, row=1, col=0)
+        self.conn_curve = self.conn_plot.plot(symbol="o")
+        self.conn_curve0 = self.conn_plot.plot()
+        self.conn_legend.addItem(self.conn_curve, "now")
+        self.conn_legend.addItem(self.conn_curve0, "update 0")
 
         _, glw, _ = self._page("gates")
         self.mean_plot = glw.addPlot(row=0, col=0)
