@@ -644,3 +644,18 @@ def test_an_unreadable_leftover_is_kept_aside_and_not_offered_again(window, monk
     assert not left.exists() and left.with_name(left.name + ".damaged").exists()
     assert window.sessions.leftovers() == []
     assert_same_stack(before, window.state)
+
+
+def test_a_moved_cursor_rewrites_the_autosave_of_a_small_input_but_not_of_a_large_one(window):
+    """Each autosave compresses the whole input again: for a long one (hundreds of MiB:
+    seconds of a core) a cursor that moved is saved with the next edit, not every 30 s."""
+    from lstmviz.ui.session_ui import MOVED_SAVE_BYTES
+
+    mgr, st = window.sessions, window.state
+    for features, saved_on_move in ((1, True), (MOVED_SAVE_BYTES // (4 * 40) + 1, False)):
+        st.set_input_data(np.zeros((1, 40, features), np.float32))
+        mgr._dirty = False
+        st.set_cursor(step=7)
+        assert mgr._dirty is saved_on_move
+        st.set_layer_option(0, "units", 5 + saved_on_move)  # an edit is saved whatever the size
+        assert mgr._dirty
