@@ -527,3 +527,66 @@ def test_every_heatmap_title_fits_its_plot_in_the_projector_theme(projector_demo
         bar = slot.colorbar.sceneBoundingRect()
         assert room.left() - 0.5 <= text.left(), label.text
         assert text.right() <= min(room.right(), bar.left()) + 0.5, label.text
+
+
+def test_alike_cached_step_axes_copy_one_pixmap_and_paint_their_own_pixels(qtbot, monkeypatch):
+    # a seek gives the six heatmaps' step axes (kept as pixmaps) the same new ticks: the
+    # first paints, the alike ones copy its pixmap; the pixels are each axis's own, and
+    # new ticks or another pen (a theme) are painted anew
+    import pyqtgraph as pg
+    from PySide6 import QtGui
+
+    from lstmviz.ui.views._common import SteadyAxis, cache_pixels, count_axis, steady_axes
+
+    font = QtGui.QFont("DejaVu Sans", 8)
+    widgets = []
+    for _ in range(3):
+        w = pg.PlotWidget(axisItems=steady_axes("bottom"))
+        qtbot.addWidget(w)
+        w.resize(400, 150)
+        axis = w.getAxis("bottom")
+        axis.setStyle(tickFont=font)
+        cache_pixels(axis)
+        w.show()
+        qtbot.waitExposed(w)
+        widgets.append(w)
+
+    def show(first, n, color):
+        for w in widgets:
+            w.getAxis("bottom").setPen(pg.mkPen(color))
+            w.getAxis("bottom").setTextPen(pg.mkPen(color))
+            w.setXRange(first - 0.5, first + n - 0.5, padding=0)
+            count_axis(w.getAxis("bottom"), n, first=first, max_ticks=8)
+        copied = []
+        real = QtGui.QPainter.drawPixmap
+        monkeypatch.setattr(QtGui.QPainter, "drawPixmap", lambda p, *a: copied.append(1) or real(p, *a))
+        out = []
+        for w in widgets:
+            img = w.grab().toImage()
+            out.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+        monkeypatch.undo()
+        return out, copied
+
+    def painted_alone(first, n, color):
+        # the same, each axis painting its own picture (no pixmap copied from another)
+        monkeypatch.setattr(SteadyAxis, "_cache_state", lambda self, p: None)
+        for w in widgets:
+            w.getAxis("bottom").picture = None
+            w.getAxis("bottom").update()
+        try:
+            return show(first, n, color)[0]
+        finally:
+            monkeypatch.undo()
+
+    for first, n, color in [(12336, 16, "#ffffff"), (31104, 256, "#ffffff"), (31104, 256, "#ff8800")]:
+        SteadyAxis._drawn.clear()
+        ours, copied = show(first, n, color)
+        assert copied  # the alike axes copied the first one's pixmap
+        assert SteadyAxis._drawn
+        assert widgets[1].getAxis("bottom").picture is None  # (copied: no picture of its own made)
+        theirs = painted_alone(first, n, color)
+        for a, b in zip(ours, theirs, strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert (ours[0] != ours[0][0, 0]).any()
+    # the last two cases differ in pen only: the orange axis's pixels are not the white one's
+    assert not np.array_equal(show(31104, 256, "#ffffff")[0][0], show(31104, 256, "#ff8800")[0][0])
