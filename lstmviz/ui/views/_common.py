@@ -370,25 +370,20 @@ class GridAxis(pg.AxisItem):
 
 class StripCurveItem(pg.PlotCurveItem):
     """A ``PlotCurveItem`` whose line (x increasing, finite, a plain pen) is stroked in
-    strips of ``STRIP`` steps (a shorter line: two halves, of ``MIN_STRIP`` steps or
-    more), each clipped to its own columns of pixels.
+    strips of ``STRIP`` steps, each clipped to its own columns of pixels.
 
     Qt's raster engine strokes a wide antialiased 200-point polyline over the whole plot
-    in ~3.5 ms (its cost grows faster than the path's width: a long flat stretch fills
-    a scanline with more cells than its rasterizer holds, and it starts again with
-    more); strips of 16 steps take a fraction of it, and a long input's 16 exact steps
-    across the plot, flat as gates often are, take ~0.45 ms whole, ~0.3 in two halves.
-    Each strip runs on past both of its ends, so every pixel is drawn once, by the strip
-    whose columns hold it, from the same outline as the whole line: the same pixels (no
-    bead where strips meet, as separate segments would give)."""
+    in ~3.5 ms (its cost grows with the path's extent); strips of 16 steps take a
+    fraction of it. Each strip runs on past both of its ends, so every pixel is
+    drawn once, by the strip whose columns hold it, from the same outline as the whole
+    line: the same pixels (no bead where strips meet, as separate segments would give)."""
 
     STRIP = 16
-    MIN_STRIP = 8
 
     def _plain(self, x, y) -> bool:
         o = self.opts
         pen, shadow = o["pen"], o["shadowPen"]
-        return (x is not None and len(x) >= 2 * self.MIN_STRIP and o["fillLevel"] is None and not o["stepMode"]
+        return (x is not None and len(x) > 2 * self.STRIP and o["fillLevel"] is None and not o["stepMode"]
                 and (shadow is None or shadow.style() == QtCore.Qt.PenStyle.NoPen)
                 and isinstance(o["connect"], str) and o["connect"] in ("all", "finite")  # all finite here
                 and o["compositionMode"] is None
@@ -410,8 +405,8 @@ class StripCurveItem(pg.PlotCurveItem):
         step_px = tr.m11() * float(np.min(np.diff(x)))
         width = pen.widthF() if pen.isCosmetic() else pen.widthF() * tr.m11()
         pad = 1 + int(np.ceil((max(width, 1.0) + 3.0) / max(step_px, 1e-9)))
-        strip = max(min(self.STRIP, n // 2), 4 * pad)
-        if n < 2 * strip:
+        strip = max(self.STRIP, 4 * pad)
+        if n <= 2 * strip:
             return super().paint(p, opt, widget)
         ends = list(range(0, n - 1, strip)) + [n - 1]  # the strips' first and last points
         cols = [int(np.floor(tr.m11() * float(x[i]) + tr.dx() + 0.5)) for i in ends]
