@@ -526,3 +526,124 @@ def test_every_heatmap_title_fits_its_plot_in_the_projector_theme(projector_demo
         bar = slot.colorbar.sceneBoundingRect()
         assert room.left() - 0.5 <= text.left(), label.text
         assert text.right() <= min(room.right(), bar.left()) + 0.5, label.text
+
+
+def test_alike_cached_step_axes_copy_one_pixmap_and_paint_their_own_pixels(qtbot, monkeypatch):
+    # a seek gives the six heatmaps' step axes (kept as pixmaps) the same new ticks: the
+    # first paints, the alike ones copy its pixmap; the pixels are each axis's own, and
+    # new ticks or another pen (a theme) are painted anew
+    import pyqtgraph as pg
+    from PySide6 import QtGui
+
+    from lstmviz.ui.views._common import SteadyAxis, cache_pixels, count_axis, steady_axes
+
+    font = QtGui.QFont("DejaVu Sans", 8)
+    widgets = []
+    for _ in range(3):
+        w = pg.PlotWidget(axisItems=steady_axes("bottom"))
+        qtbot.addWidget(w)
+        w.resize(400, 150)
+        axis = w.getAxis("bottom")
+        axis.setStyle(tickFont=font)
+        cache_pixels(axis)
+        w.show()
+        qtbot.waitExposed(w)
+        widgets.append(w)
+
+    def show(first, n, color):
+        for w in widgets:
+            w.getAxis("bottom").setPen(pg.mkPen(color))
+            w.getAxis("bottom").setTextPen(pg.mkPen(color))
+            w.setXRange(first - 0.5, first + n - 0.5, padding=0)
+            count_axis(w.getAxis("bottom"), n, first=first, max_ticks=8)
+        copied = []
+        real = QtGui.QPainter.drawPixmap
+        monkeypatch.setattr(QtGui.QPainter, "drawPixmap", lambda p, *a: copied.append(1) or real(p, *a))
+        out = []
+        for w in widgets:
+            img = w.grab().toImage()
+            out.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+        monkeypatch.undo()
+        return out, copied
+
+    def painted_alone(first, n, color):
+        # the same, each axis painting its own picture (no pixmap copied from another)
+        monkeypatch.setattr(SteadyAxis, "_cache_state", lambda self, p: None)
+        for w in widgets:
+            w.getAxis("bottom").picture = None
+            w.getAxis("bottom").update()
+        try:
+            return show(first, n, color)[0]
+        finally:
+            monkeypatch.undo()
+
+    for first, n, color in [(12336, 16, "#ffffff"), (31104, 256, "#ffffff"), (31104, 256, "#ff8800")]:
+        SteadyAxis._drawn.clear()
+        ours, copied = show(first, n, color)
+        assert copied  # the alike axes copied the first one's pixmap
+        assert SteadyAxis._drawn
+        assert widgets[1].getAxis("bottom").picture is None  # (copied: no picture of its own made)
+        theirs = painted_alone(first, n, color)
+        for a, b in zip(ours, theirs, strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert (ours[0] != ours[0][0, 0]).any()
+    # the last two cases differ in pen only: the orange axis's pixels are not the white one's
+    assert not np.array_equal(show(31104, 256, "#ffffff")[0][0], show(31104, 256, "#ff8800")[0][0])
+
+
+def test_set_line_gives_the_curve_what_set_data_gives(qtbot):
+    # the unit curves take a seek's points without PlotDataItem's general mapping: the
+    # line item holds the same points and options, the pixels are setData's; symbols,
+    # non-finite points, log mode are setData's own
+    import pyqtgraph as pg
+
+    from lstmviz.ui.views._common import StripCurve
+
+    rng = np.random.default_rng(7)
+    plots, curves = [], []
+    for _ in range(2):
+        w = pg.PlotWidget()
+        qtbot.addWidget(w)
+        w.resize(600, 200)
+        w.setYRange(-1.5, 1.5, padding=0)
+        c = StripCurve(pen=pg.mkPen("#E69F00", width=2.5), antialias=True)
+        w.addItem(c)
+        w.show()
+        qtbot.waitExposed(w)
+        plots.append(w)
+        curves.append(c)
+    keys = ("pen", "shadowPen", "fillLevel", "brush", "antialias", "connect", "stepMode", "skipFiniteCheck")
+    cases = [(np.arange(16), rng.normal(0, 0.5, 16).astype(np.float32)),
+             (np.arange(31104, 31120), rng.normal(0, 0.5, 16).astype(np.float32)),
+             (np.arange(100, 356), np.tanh(rng.normal(0, 1, 256)).astype(np.float32)),
+             (np.arange(5), np.array([0.1, np.nan, 0.3, 0.2, 0.0], np.float32)),  # setData's
+             (np.arange(3000, 3016), rng.normal(0, 0.5, (1, 16, 3)).astype(np.float32)[0, :, 1])]  # strided
+    curves[1].setData(cases[0][0], cases[0][1])  # (the first points: setData's, as the view's)
+    full = []
+    real = curves[1].setData
+    curves[1].setData = lambda *a, **k: full.append(1) or real(*a, **k)
+    for x, y in cases:
+        plots[0].setXRange(x[0] - 0.5, x[-1] + 0.5, padding=0)
+        plots[1].setXRange(x[0] - 0.5, x[-1] + 0.5, padding=0)
+        curves[0].setData(x, y)
+        full.clear()
+        curves[1].set_line(x, y)
+        assert len(full) == (0 if np.isfinite(y).all() else 1)
+        a, b = curves[0].curve, curves[1].curve
+        np.testing.assert_array_equal(b.xData, a.xData)
+        np.testing.assert_array_equal(b.yData, a.yData)
+        assert {k: b.opts[k] for k in keys} == {k: a.opts[k] for k in keys}
+        for got, want in zip(curves[1].getData(), curves[0].getData(), strict=True):
+            np.testing.assert_array_equal(got, want)
+        assert b.isVisible() and not curves[1].scatter.isVisible()
+        grabs = []
+        for w in plots:
+            img = w.grab().toImage()
+            grabs.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+        np.testing.assert_array_equal(grabs[1], grabs[0])
+    curves[1].setLogMode(False, True)  # (a mapping: setData's)
+    y = np.abs(rng.normal(0, 0.5, 16)).astype(np.float32) + 0.1
+    curves[0].setLogMode(False, True)
+    curves[0].setData(np.arange(16), y)
+    curves[1].set_line(np.arange(16), y)
+    np.testing.assert_array_equal(curves[1].curve.yData, curves[0].curve.yData)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph import functions_qimage
+from pyqtgraph.graphicsItems.PlotDataItem import PlotDataset
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.cell_ref import (  # noqa: F401
@@ -55,6 +56,9 @@ class SteadyAxis(pg.AxisItem):
     _bounds: tuple = (None, None, None)
     #: generateDrawSpecs' answers (shared: alike axes, a seek's six heatmaps', make them once)
     _specs: dict = {}
+    #: what a step axis painted into its pixmap cache, for alike axes (see ``paint``)
+    _drawn: dict = {}
+    _spec_height: float | None = None  # (generateDrawSpecs' text height, its own steps)
 
     def boundingRect(self):  # noqa: N802 (Qt's name)
         if self.grid is not False:
@@ -67,15 +71,90 @@ class SteadyAxis(pg.AxisItem):
             self._bounds = (geometry, key, rect)
         return QtCore.QRectF(rect)
 
+    def _steady(self) -> bool:
+        """Whether this axis is what ``generateDrawSpecs`` makes in its own steps: a step
+        axis (bottom, given ticks of one level, no grid, plain style)."""
+        levels, st = self._tickLevels, self.style
+        return not (self.orientation != "bottom" or levels is None or len(levels) != 2 or levels[1]
+                    or not levels[0] or self.grid is not False or st["stopAxisAtTick"] != (False, False)
+                    or st["tickAlpha"] is not None or not st["showValues"] or st["maxTextLevel"] < 0
+                    or self.logMode)
+
+    def _look(self) -> tuple | None:
+        """What this step axis's picture is made of (its ticks, place, size, range, style,
+        pens and font), or None for an axis drawn as pyqtgraph draws it."""
+        st = self.style
+        if not self._steady() or st["tickFont"] is None:
+            return None
+        try:
+            return (tuple(self._tickLevels[0]), self.mapRectFromParent(self.geometry()).getRect(),
+                    self.boundingRect().getRect(), tuple(self.range), st["tickLength"], st["tickTextOffset"][1],
+                    st["tickFont"].key(), _pen_key(self.tickPen()), _pen_key(self.pen()), _pen_key(self.textPen()))
+        except TypeError:  # (ticks given as lists)
+            return None
+
+    def _cache_state(self, p) -> tuple | None:
+        """The painter's state when Qt paints this axis, alone, into its pixmap cache
+        (``cache_pixels``): the whole pixmap, transparent, at the axis's place; else None."""
+        device = p.device()
+        if (self.cacheMode() != QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+                or not isinstance(device, QtGui.QPixmap) or p.hasClipping() or p.opacity() != 1.0
+                or p.compositionMode() != QtGui.QPainter.CompositionMode.CompositionMode_SourceOver
+                or p.backgroundMode() != QtCore.Qt.BGMode.TransparentMode):
+            return None
+        t = p.transform()
+        # Qt's cache pixmap spans the item's bounds on the device and a pixel more each way
+        if t.mapRect(self.boundingRect()).toRect().adjusted(-1, -1, 1, 1) != device.rect():
+            return None
+        return (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), device.width(), device.height(),
+                device.devicePixelRatio(), int(p.renderHints().value))
+
+    def paint(self, p, opt, widget):
+        """pyqtgraph's paint (a picture made for new ticks, played at each paint); and an
+        axis kept as a pixmap (``cache_pixels``) alike to one painted before (the same
+        ticks, place, size, range, style, and the same painter's transform, size and
+        hints: a seek's six heatmaps' step axes) copies that one's pixmap instead of
+        making and playing a picture (~0.15 ms an axis, its labels laid out anew). Qt
+        paints a cached item alone into a transparent pixmap of its bounds on the device,
+        so an alike axis's pixmap holds the very pixels it would paint."""
+        state = self._cache_state(p) if self.picture is None else None
+        look = self._look() if state is not None else None
+        if look is not None:
+            known = SteadyAxis._drawn.get((look, state))
+            if known is not None:
+                pixmap, height = known
+                self._updateMaxTextSize(height)  # (as generateDrawSpecs does)
+                p.save()
+                p.resetTransform()
+                p.drawPixmap(0, 0, pixmap)
+                p.restore()
+                return  # (its picture is made when it is painted otherwise)
+        if self.picture is None:
+            picture = QtGui.QPicture()
+            painter = QtGui.QPainter(picture)
+            self._spec_height = None
+            try:
+                if self.style["tickFont"]:
+                    painter.setFont(self.style["tickFont"])
+                specs = self.generateDrawSpecs(painter)
+                if specs is not None:
+                    self.drawPicture(painter, *specs)
+            finally:
+                painter.end()
+            self.picture = picture
+        self.picture.play(p)
+        if look is not None and self._spec_height is not None:
+            if len(SteadyAxis._drawn) > 16:
+                SteadyAxis._drawn.clear()
+            SteadyAxis._drawn[(look, state)] = (p.device().copy(), self._spec_height)
+
     def generateDrawSpecs(self, p):  # noqa: N802 (pyqtgraph's name)
         """pyqtgraph's specs, made in fewer steps for what the views' step axes are (a
         bottom axis of given ticks, one level, no grid): a new window of steps gives
         every step axis new ticks at each seek. The same lines, ticks and labels in the
         same places (a test compares them); anything else is pyqtgraph's."""
         levels, st = self._tickLevels, self.style
-        if (self.orientation != "bottom" or levels is None or len(levels) != 2 or levels[1] or not levels[0]
-                or self.grid is not False or st["stopAxisAtTick"] != (False, False) or st["tickAlpha"] is not None
-                or not st["showValues"] or st["maxTextLevel"] < 0 or self.logMode):
+        if not self._steady():
             return super().generateDrawSpecs(p)
         if st["tickFont"] is not None:
             p.setFont(st["tickFont"])
@@ -97,6 +176,7 @@ class SteadyAxis(pg.AxisItem):
         if known is not None:
             specs, height = known
             self._updateMaxTextSize(height)
+            self._spec_height = height
             return specs
         top = bounds.top()
         r0, r1 = self.range[0], self.range[1]
@@ -151,6 +231,7 @@ class SteadyAxis(pg.AxisItem):
         specs = (axis_spec, tick_specs, text_specs)
         if spec_key is not None:
             SteadyAxis._specs[spec_key] = (specs, height)
+        self._spec_height = height
         return specs
 
 
@@ -265,6 +346,39 @@ class StripCurve(pg.PlotDataItem):
         plain.setParentItem(None)
         if args or kwargs:
             self.setData(*args, **kwargs)
+
+    def set_line(self, x: np.ndarray, y: np.ndarray) -> None:
+        """``setData(x, y)`` for a line of finite points, as the Over time view sets one
+        at each seek: what ``setData`` gives the line item (the points, connected, with the
+        style it holds already), without its general mapping (log, fft, downsampling,
+        clipping) which a plain line does not use (~0.1 ms a curve: ``setData`` ~0.1 ms,
+        this ~0.02). Anything else is ``setData``'s."""
+        o = self.opts
+        view = self.getViewBox()
+        x = np.asarray(x).view(np.ndarray)
+        y = np.asarray(y).view(np.ndarray)
+        if (self._dataset is None or view is None or o["connect"] != "auto" or o["symbol"] is not None
+                or o["pen"] is None or o["stepMode"] or o["fftMode"] or o["derivativeMode"] or o["phasemapMode"]
+                or o["subtractMeanMode"] or any(o["logMode"]) or o["downsample"] != 1 or o["autoDownsample"]
+                or o["clipToView"] or x.ndim != 1 or x.shape != y.shape or len(x) < 2
+                or x.dtype.kind != "f" and x.dtype.kind not in "iu" or y.dtype.kind != "f"
+                or not (np.isfinite(x).all() and np.isfinite(y).all())):
+            return self.setData(x, y)
+        limit = o["dynamicRangeLimit"]
+        if limit is not None:  # setData clips data spanning more than a million view heights
+            height = view.viewRect().height()
+            if not height > 0 or float(y.max()) - float(y.min()) > 2 * o["dynamicRangeHyst"] * limit * height:
+                return self.setData(x, y)
+        self._dataset = PlotDataset(x, y)
+        self._datasetMapped = None
+        self._datasetDisplay = None
+        self._adsLastValue = 1
+        # (what setData hands on: its display data has not counted the non-finite points)
+        self.curve.setData(x=x, y=y, connect="finite", skipFiniteCheck=False)
+        self.curve.show()
+        self.scatter.hide()
+        self.informViewBoundsChanged()
+        self.sigPlotChanged.emit(self)
 
 
 class Shifted(QtWidgets.QGraphicsRectItem):

@@ -167,7 +167,7 @@ class OverTimeView(TraceView):
         self.curve_plot.setMouseEnabled(False, False)
         self.curve_plot.showGrid(x=False, y=True, alpha=0.25)
         self.legend = self.curve_plot.addLegend(offset=(-10, 5), colCount=7)
-        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.curves: dict[str, StripCurve] = {}
         for key in dict.fromkeys(k for cell in CELLS.values() for k in cell.records):
             self.curves[key] = StripCurve()  # stroked in strips: ~3 ms less a curve
             cache_pixels(self.curves[key].curve)  # redrawn when the unit changes, not at a step
@@ -409,7 +409,7 @@ class OverTimeView(TraceView):
     def _set_unit(self, ref: CellRef, s: int, u: int) -> None:
         x = np.arange(self.offset, self.offset + ref.T)
         for key in ref.cell.records:
-            self.curves[key].setData(x, ref.rec.steps[key][s, :, u])
+            self.curves[key].set_line(x, ref.rec.steps[key][s, :, u])
         for slot in self.slots:
             if slot.key is not None:
                 slot.unit_line.setPos(u)
