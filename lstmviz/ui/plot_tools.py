@@ -51,17 +51,23 @@ def measure_labels(*axes: pg.AxisItem) -> None:
         view = axis.getViewWidget()
         if view is None or not view.isVisible() or not axis.isVisible() or axis.linkedView() is None:
             continue
-        picture = QtGui.QPicture()
-        painter = QtGui.QPainter(picture)
-        try:  # AxisItem.paint's own steps, without the play
-            if axis.style["tickFont"]:
-                painter.setFont(axis.style["tickFont"])
-            specs = axis.generateDrawSpecs(painter)
-            if specs is not None:
-                axis.drawPicture(painter, *specs)
-        finally:
-            painter.end()
-        axis.picture = picture
+        axis.picture = axis_picture(axis)
+
+
+def axis_picture(axis: pg.AxisItem) -> QtGui.QPicture:
+    """What ``AxisItem.paint`` draws when its picture is gone, without playing it: the
+    labels laid out (``generateDrawSpecs``) and drawn into a new picture."""
+    picture = QtGui.QPicture()
+    painter = QtGui.QPainter(picture)
+    try:
+        if axis.style["tickFont"]:
+            painter.setFont(axis.style["tickFont"])
+        specs = axis.generateDrawSpecs(painter)
+        if specs is not None:
+            axis.drawPicture(painter, *specs)
+    finally:
+        painter.end()
+    return picture
 
 
 def labels_measured(*axes: pg.AxisItem) -> None:

@@ -27,6 +27,7 @@ from lstmviz.engine.layers import InputLayer, TimeDistributed
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import QuietLabel  # noqa: F401 (the views import it from here)
 from lstmviz.ui.plot_tools import (  # noqa: F401 (the views import them from here)
+    axis_picture,
     cache_pixels,
     count_axis,
     count_ticks,
@@ -130,18 +131,8 @@ class SteadyAxis(pg.AxisItem):
                 p.restore()
                 return  # (its picture is made when it is painted otherwise)
         if self.picture is None:
-            picture = QtGui.QPicture()
-            painter = QtGui.QPainter(picture)
             self._spec_height = None
-            try:
-                if self.style["tickFont"]:
-                    painter.setFont(self.style["tickFont"])
-                specs = self.generateDrawSpecs(painter)
-                if specs is not None:
-                    self.drawPicture(painter, *specs)
-            finally:
-                painter.end()
-            self.picture = picture
+            self.picture = axis_picture(self)
         self.picture.play(p)
         if look is not None and self._spec_height is not None:
             if len(SteadyAxis._drawn) > 16:
