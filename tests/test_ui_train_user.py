@@ -44,6 +44,7 @@ def test_scrubbing_training_time_shows_the_snapshot_in_every_view(make_window, q
     assert box.train()
     s = panel.session
     assert s.task is None and not panel.units_spin.isEnabled()
+    assert panel.task_combo.currentIndex() == -1 and panel.task_combo.placeholderText() == "Your model and data"
     # the greyed-out cell, units and steps are the user's model's, not the last task's
     rnn = next(layer for layer in s.model.layers if layer.class_name in ("LSTM", "GRU", "SimpleRNN"))
     assert (panel.cell_combo.currentText(), panel.units_spin.value(), panel.steps_spin.value()) == \

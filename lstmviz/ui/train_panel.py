@@ -78,6 +78,7 @@ class TrainPanel(QtWidgets.QWidget):
         form = QtWidgets.QFormLayout(left)
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.task_combo = QtWidgets.QComboBox()
+        self.task_combo.setPlaceholderText("Your model and data")  # no task chosen: the user's run
         for name, task in tasks.TASKS.items():
             self.task_combo.addItem(task.title, name)
         self.task_about = QtWidgets.QLabel()
