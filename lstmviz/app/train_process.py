@@ -345,13 +345,14 @@ def serve(inbox, outbox) -> None:
 
 
 class _Prober:
-    """The child's side of ``TrainProcess.request_probe``: the request, and when the next
-    probe is due."""
+    """The child's side of ``TrainProcess.request_probe``: the request, when the next
+    probe is due, and the update it last probed."""
 
     def __init__(self, probe: Probe, request: tuple | None):
         self.probe = probe
         self.request = request
         self.next = 0.0  # monotonic time; 0: at the next chance
+        self.probed: int | None = None  # the iteration of the last probe made
 
     def ask(self, request: tuple | None) -> None:
         if request != self.request:
@@ -382,6 +383,7 @@ class _Prober:
             recurrent.set_threads(threads)
             end = time.monotonic()
             self.next = end + max(PROBE_EVERY, (end - start) * (1 / PROBE_SHARE - 1))
+        self.probed = iteration
         return iteration, request, view, error
 
 
@@ -399,24 +401,24 @@ def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict,
     error = ""
     quit_ = False
 
-    last: dict[str, int | None] = {"sent": None, "probed": None}  # iterations last sent, last probed
+    last_sent: int | None = None  # the iteration of the last records sent
 
     def send_probe(iteration: int, now: bool) -> None:
         result = prober.run(model, arrays, before, static, iteration, now)
         if result is not None:  # after the records: the window draws the update meanwhile
-            last["probed"] = iteration
             try:
                 data = _dumps(("probe", number, *result))
             except Exception as err:  # noqa: BLE001 - as a probe that failed
                 data = _dumps(("probe", number, *result[:2], None, f"the probe failed: {type(err).__name__}: {err}"))
             outbox.send_bytes(data)
 
-    def flush(probe: bool = True, now: bool = False) -> None:
+    def flush(probe: bool = True) -> None:
+        nonlocal last_sent
         outbox.send_bytes(_dumps(("records", number, pending, before, arrays)))
-        last["sent"] = iteration = pending[-1].iteration
+        last_sent = pending[-1].iteration
         pending.clear()
         if probe:
-            send_probe(iteration, now)
+            send_probe(last_sent, now=False)
 
     while True:
         stop = False
@@ -450,10 +452,12 @@ def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict,
         if now - sent >= BATCH_SECONDS or now - start >= BATCH_SECONDS / 4:
             flush()
             sent = now
-    finished = not stop and not error  # (paused: the window probes where it stopped; a
-    if pending:                        # pause waits for no probe)
-        flush(probe=finished, now=True)  # finished, or ``until``: probed here
-    elif finished and last["sent"] is not None and last["probed"] != last["sent"]:
-        send_probe(last["sent"], now=True)  # the last update went out before it was due
+    if pending:
+        flush(probe=False)
+    # finished, or ``until``: the last update probed here, due or not (also when its records
+    # went out before its probe was due); paused: the window probes where it stopped (a
+    # pause waits for no probe)
+    if not stop and not error and last_sent is not None and prober.probed != last_sent:
+        send_probe(last_sent, now=True)
     outbox.send_bytes(_dumps(("stopped", number, trainer.state(), error)))
     return quit_
