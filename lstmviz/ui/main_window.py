@@ -756,7 +756,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self, "Memory limit",
             "Memory lstmviz may use for one file, input or trace (e.g. 2G, 8G, 512M).\n"
             "A full trace may take half of it; a longer input (or one of more than\n"
-            "4,096 steps) is traced by keyframes and shown as an overview beside an\n"
+            f"{LONG_STEPS:,} steps) is traced by keyframes and shown as an overview beside an\n"
             "exact window.",
             text=limits.fmt_bytes(limits.memory_limit()))
         if ok:

@@ -27,6 +27,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import tasks
+from lstmviz.app.grad_stats import recurrent_layers
 from lstmviz.app.train_process import TrainProcess
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
@@ -306,13 +307,16 @@ class TrainPanel(QtWidgets.QWidget):
                 self.task_combo.setCurrentIndex(-1)
                 self.task_about.setText("Your model with your data (a copy of the stack's model); "
                                         "pick a task to go back to the toy tasks")
-                # (greyed out) what the user's model has, not the last task's numbers
-                rnn = next((layer for layer in s.model.layers if layer.class_name in CELLS), None)
+                # (greyed out) what the user's model has, not the last task's numbers: its
+                # first recurrent cell (a Bidirectional's half too), the steps of its data
+                rnn = next(iter(recurrent_layers(s.model)), None)
                 if rnn is not None:
-                    self.cell_combo.setCurrentText(rnn.class_name)
-                    self.units_spin.setValue(int(rnn.config["units"]))
-                if s.data is not None and s.data.x_train.ndim >= 2:
-                    self.steps_spin.setValue(int(s.data.x_train.shape[1]))
+                    self.cell_combo.setCurrentText(rnn.cell.name)
+                    self.units_spin.setValue(rnn.units)
+                x = s.data.x_train if s.data is not None else None
+                x = x[0] if isinstance(x, list) else x  # (a model of several inputs: the first)
+                if x is not None and np.ndim(x) >= 2:
+                    self.steps_spin.setValue(int(np.shape(x)[1]))
             for w in (self.cell_combo, self.units_spin, self.steps_spin):
                 w.setEnabled(task is not None)
             self.opt_combo.setCurrentText(s.settings.optimizer)
