@@ -63,7 +63,6 @@ class GradViews(QtCore.QObject):
         self._all = False  # compute every view's numbers, not only the one on screen
         self._error = ""
         self._ranges: dict[int, dict] = {}  # the last range each plot was given
-        self._titles: dict[int, tuple] = {}  # the last title each plot was given
         self.theme = th.current()
         self._build()
         self.timer = QtCore.QTimer(self)
@@ -219,7 +218,6 @@ class GradViews(QtCore.QObject):
         self.sat_legend.clear()
         self.upd_legend.clear()
         self._drawn = None
-        self._titles.clear()  # restyled: each title set again
 
     # -- drawing ---------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
@@ -303,13 +301,6 @@ class GradViews(QtCore.QObject):
         text = self.theme.subscripts(text)
         if self.captions[key].text() != text:
             self.captions[key].setText(text)
-
-    def _title(self, plot, title: str, **args) -> None:
-        """``theme.set_title`` unless the plot shows that title already: a view drawn again
-        while training keeps its titles (each ``setHtml`` lays the text out again)."""
-        if self._titles.get(id(plot)) != (title, args):
-            self._titles[id(plot)] = (title, args)
-            th.set_title(plot, title, **args)
 
     def _set_range(self, plot, **args) -> None:
         """``plot.setRange(**args)`` unless it was given the same last time: a view drawn
@@ -398,7 +389,7 @@ class GradViews(QtCore.QObject):
         ticks = [(0.0, "0")] + [(p, f"+{v:.0e}") for p, v in marks] + [(-p, f"\u2212{v:.0e}") for p, v in marks]
         set_ticks(self.heat_bar.axis, [ticks, []])
         name = html.escape(v.ref.label) if v.ref else "no recurrent layer"
-        self._title(self.heat_plot,
+        th.set_title(self.heat_plot,
                      self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, validation sample {v.sample}"),
                      color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         scale = (f"signed log: colour \u00b11 is \u00b1{m:.2g}, the middle of each half 100\u00d7 weaker, "
@@ -420,7 +411,7 @@ class GradViews(QtCore.QObject):
             c0 = v.connectivity0
             self.conn_curve0.setData(t if c0 is not None else [], pos(c0) if c0 is not None else [])
             count_axis(self.conn_plot.getAxis("bottom"), len(c))
-        self._title(self.conn_plot, self.theme.subscripts(
+        th.set_title(self.conn_plot, self.theme.subscripts(
             f"How much y<sub>T</sub> depends on x<sub>t</sub>, validation sample {v.sample}"),
             color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         text = ("\u2016\u2202y<sub>T</sub>/\u2202x<sub>t</sub>\u2016 = the Frobenius norm of the Jacobian "
@@ -475,8 +466,8 @@ class GradViews(QtCore.QObject):
         self._set_range(self.mean_plot, xRange=(-0.6, units - 0.4), yRange=(0, 1.0), padding=0.02)
         count_axis(self.mean_plot.getAxis("bottom"), units)
         size = f"{self.theme.pt(1.05)}pt"
-        self._title(self.mean_plot, "Mean per unit", color=self.theme.foreground, size=size)
-        self._title(self.sat_plot, "Saturation per unit", color=self.theme.foreground, size=size)
+        th.set_title(self.mean_plot, "Mean per unit", color=self.theme.foreground, size=size)
+        th.set_title(self.sat_plot, "Saturation per unit", color=self.theme.foreground, size=size)
         if not keys:
             text = "A SimpleRNN has no gates: nothing saturates but h itself."
         else:
@@ -523,7 +514,7 @@ class GradViews(QtCore.QObject):
         if blocks:
             self._set_range(self.upd_plot, xRange=(-0.8, len(weights) * (k + 1) - 1.2),
                             yRange=(floor, max(top, floor + 1)), padding=0.02)
-        self._title(self.upd_plot, "The last update, per gate block", color=t.foreground, size=f"{t.pt(1.05)}pt")
+        th.set_title(self.upd_plot, "The last update, per gate block", color=t.foreground, size=f"{t.pt(1.05)}pt")
         label = html.escape(v.ref.label) if v.ref else ""
         self._caption("updates",
             "No update yet: press One update or Play." if not blocks else

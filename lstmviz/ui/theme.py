@@ -269,12 +269,15 @@ def set_title(plot: pg.PlotItem, title: str, **args) -> None:
     """``plot.setTitle`` with the title row as tall as the text (pyqtgraph fixes it at
     30 px, which clips large or two-line titles), and never wider than the plot.
 
-    A title shown with the same style and height as before (a number that changes at
-    every step) only has its text replaced and centred: pyqtgraph's ``setTitle`` resets
-    the row to 30 px and the label's minimum width, which lays the plot out again (its
-    view box resized, its axes redrawn) on every step."""
+    The same title again leaves it as it is; a title shown with the same style and height
+    as before (a number that changes at every step) only has its text replaced and
+    centred: pyqtgraph's ``setTitle`` resets the row to 30 px and the label's minimum
+    width, which lays the plot out again (its view box resized, its axes redrawn) on
+    every step."""
     label = plot.titleLabel
     if label.isVisible() and getattr(label, "_lstmviz_style", None) == args:
+        if label.text == title:
+            return  # shown already (a view drawn again keeps its titles: setHtml lays text out)
         label.text = title
         label.item.setHtml(f"<span style='{label._lstmviz_css}'>{title}</span>")
         h = max(30.0, label.item.boundingRect().height() + 2)

@@ -134,7 +134,6 @@ class OverTimeView(TraceView):
         self._layout_key = None
         self._layout_units = None
         self._curve_range: tuple = ()
-        self._curve_title: tuple | None = None  # what the curves' title shows (_set_unit)
         #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
         self.overviews: dict | None = None
 
@@ -222,7 +221,6 @@ class OverTimeView(TraceView):
         self.legend.setLabelTextSize(f"{t.pt(0.95)}pt")
         self.legend.setLabelTextColor(t.foreground)
         self._data_key = None
-        self._curve_title = None
         if self.model is not None:
             self.set_cursor(self.cursor)
 
@@ -414,10 +412,8 @@ class OverTimeView(TraceView):
             if slot.key is not None:
                 slot.unit_line.setPos(u)
         self._update_focus()
-        title = (f"unit {u} over time", self.theme.foreground, f"{self.theme.pt(1.0)}pt")
-        if title != self._curve_title:  # (a new window of the same unit: the same title)
-            th.set_title(self.curve_plot, title[0], color=title[1], size=title[2])
-            self._curve_title = title
+        th.set_title(self.curve_plot, f"unit {u} over time", color=self.theme.foreground,
+                     size=f"{self.theme.pt(1.0)}pt")
 
     # -- clicks ---------------------------------------------------------------------------
     def click_overview(self, step: int) -> None:
