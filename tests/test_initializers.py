@@ -49,24 +49,29 @@ def test_skip_refuses_what_make_refuses():
 
 
 def test_kept_weights_are_those_set_after_a_build_from_the_seed():
-    # Model.sequential(keep=...) is "initialise everything from the seed, then put the kept
-    # weights where every shape fits", without the replaced initial weights computed
+    # Model.sequential(keep=...) is "initialise everything from the seed, then put each
+    # kept weight where its shape fits", without the replaced initial weights computed
     from lstmviz.engine import Model
     from lstmviz.engine.spec import LayerSpec
 
     def specs(units):
         return [LayerSpec("LSTM", {"units": u, "return_sequences": True}) for u in units]
 
-    old = Model.sequential((None, 7, 3), specs([6, 5, 4]), seed=11)
+    old = Model.sequential((None, 7, 3), specs([6, 5, 4, 2]), seed=11)
     keep = [[w + 1.0 for w in layer.weights] for layer in old.layers]  # not the seed's draws
-    new = Model.sequential((None, 7, 3), specs([6, 3, 4]), seed=11, keep=keep)
-    ref = Model.sequential((None, 7, 3), specs([6, 3, 4]), seed=11)
+    keep[1] = None  # the edited layer: drawn afresh
+    new = Model.sequential((None, 7, 3), specs([6, 3, 4, 2]), seed=11, keep=keep)
+    ref = Model.sequential((None, 7, 3), specs([6, 3, 4, 2]), seed=11)
     for layer, kept in zip(ref.layers, keep):
-        if [w.shape for w in kept] == [w.shape for w in layer.weights]:
-            layer.set_weights(kept)
+        if kept is not None:
+            layer.set_weights([k if k.shape == w.shape else w for k, w in zip(kept, layer.weights)])
     assert [w.tobytes() for l in new.layers for w in l.weights] == [w.tobytes() for l in ref.layers for w in l.weights]
     assert np.array_equal(new.layers[0].weights[1], keep[0][1])  # the first layer kept its weights
-    assert not np.array_equal(new.layers[2].weights[1], keep[2][1])  # the last one's input changed
+    # the third layer's input narrowed: a new kernel (the seed's, as in ref), its recurrent
+    # kernel and bias kept; the last layer's draws came after it: kept whole
+    assert new.layers[2].weights[0].shape == (3, 16)
+    assert np.array_equal(new.layers[2].weights[1], keep[2][1]) and np.array_equal(new.layers[2].weights[2], keep[2][2])
+    assert all(np.array_equal(a, b) for a, b in zip(new.layers[3].weights, keep[3]))
 
 
 def test_the_orthogonal_draw_has_the_bits_of_lapacks_qr_on_every_blas_thread_count():

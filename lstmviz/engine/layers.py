@@ -75,10 +75,13 @@ class Layer:
 
     def build_replaced(self, input_shapes: list[Shape], rng: np.random.Generator,
                        keep: list[np.ndarray]) -> None:
-        """``build`` from ``rng`` and then ``set_weights(keep)`` if every shape fits, as one
-        step: the draws are made (``rng`` ends where ``build`` leaves it) but an initial
-        weight that ``keep`` replaces is not computed (``initializers.skip``). Layers that
-        build otherwise (wrappers) build, then take ``keep`` where it fits."""
+        """``build`` from ``rng``, each weight of ``keep`` that still fits its place taking
+        the place of the initial one, as one step: the draws are made (``rng`` ends where
+        ``build`` leaves it) but an initial weight that ``keep`` replaces is not computed
+        (``initializers.skip``). So a layer whose input width changed (the units of the
+        layer before it) draws a new kernel and keeps its recurrent kernel and bias. A
+        ``keep`` of another number of arrays keeps nothing. Layers that build otherwise
+        (wrappers) build, then take ``keep`` if every shape fits."""
         if type(self).build is not Layer.build or type(self).build_replaced is not Layer.build_replaced:
             self.build(input_shapes, rng)
             if [np.shape(w) for w in keep] == [w.shape for w in self.weights]:
@@ -86,13 +89,19 @@ class Layer:
             return
         out = self.compute_output_shapes(input_shapes)
         specs = self.weight_specs(input_shapes)
-        if [tuple(np.shape(w)) for w in keep] != [tuple(s[1]) for s in specs]:
+        fits = [tuple(np.shape(w)) == tuple(s[1]) for w, s in zip(keep, specs)] if len(keep) == len(specs) else []
+        if not any(fits):
             self.weights = []  # initialised afresh, whatever this layer held
             self.build(input_shapes, rng)
             return
-        for _name, shape, init in specs:
-            initializers.skip(init, shape, rng)
-        self.set_weights(keep, specs)
+        weights = []
+        for (name, shape, init), w, fit in zip(specs, keep, fits):
+            if fit:
+                initializers.skip(init, shape, rng)
+                weights.append(w)
+            else:
+                weights.append(self._initial(name, shape, init, rng))
+        self.set_weights(weights, specs)
         self.input_shapes, self.output_shapes = list(input_shapes), out
 
     def _initial(self, name, shape, init, rng):
