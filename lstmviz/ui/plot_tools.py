@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import weakref
 
+import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 
 class _PlotWithoutMenu(pg.PlotItem):
@@ -25,9 +26,19 @@ class _PlotWithoutMenu(pg.PlotItem):
         super().__init__(*args, **kwargs)
 
 
-class ColorBar(pg.ColorBarItem, _PlotWithoutMenu):
+class _BarPlot(_PlotWithoutMenu):
+    """The plot a ``ColorBar`` is: its axes are ``SteadyAxis`` (laid out in fewer steps
+    when new levels come: an edit's colour bars)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("axisItems", steady_axes("left", "right", "top", "bottom"))
+        super().__init__(*args, **kwargs)
+
+
+class ColorBar(pg.ColorBarItem, _BarPlot):
     """``pg.ColorBarItem`` (same arguments, same drawing) without the ViewBox menu it makes
-    and then switches off itself (``ColorBarItem.__init__`` calls ``setMenuEnabled(False)``)."""
+    and then switches off itself (``ColorBarItem.__init__`` calls ``setMenuEnabled(False)``),
+    with ``SteadyAxis`` axes."""
 
 
 def add_plot(layout: pg.GraphicsLayout, **kwargs) -> pg.PlotItem:
@@ -200,3 +211,344 @@ def _fit_counts(axis: pg.AxisItem | None) -> None:
     if place is not None:
         ticks = [(place(v), text) for v, text in ticks]
     set_ticks(axis, [list(ticks), []])
+
+
+class SteadyAxis(pg.AxisItem):
+    """An ``AxisItem`` whose bounds are measured once for each geometry: pyqtgraph's
+    ``boundingRect`` (Python, ~10 us) is asked some twenty times an axis at every repaint of
+    its view (by Qt, and by pyqtgraph for each tick label it places). An axis with a grid
+    spans its view's rectangle: measured each time, as pyqtgraph does."""
+
+    _bounds: tuple = (None, None, None)
+    #: generateDrawSpecs' answers (shared: alike axes, a seek's six heatmaps', make them once)
+    _specs: dict = {}
+    #: what a step axis painted into its pixmap cache, for alike axes (see ``paint``)
+    _drawn: dict = {}
+    _spec_height: float | None = None  # (generateDrawSpecs' text height, its own steps)
+
+    def boundingRect(self):  # noqa: N802 (Qt's name)
+        if self.grid is not False:
+            return super().boundingRect()
+        geometry = self.geometry()
+        key = (self.style["tickLength"], self.style["hideOverlappingLabels"])
+        known, known_key, rect = self._bounds
+        if known is None or key != known_key or geometry != known:
+            rect = super().boundingRect()
+            self._bounds = (geometry, key, rect)
+        return QtCore.QRectF(rect)
+
+    def _steady(self) -> bool:
+        """Whether this axis is what ``generateDrawSpecs`` makes in its own steps: a step
+        axis (bottom, given ticks of one level, no grid, plain style)."""
+        levels, st = self._tickLevels, self.style
+        return not (self.orientation != "bottom" or levels is None or len(levels) != 2 or levels[1]
+                    or not levels[0] or self.grid is not False or st["stopAxisAtTick"] != (False, False)
+                    or st["tickAlpha"] is not None or not st["showValues"] or st["maxTextLevel"] < 0
+                    or self.logMode)
+
+    def _look(self) -> tuple | None:
+        """What this step axis's picture is made of (its ticks, place, size, range, style,
+        pens and font), or None for an axis drawn as pyqtgraph draws it."""
+        st = self.style
+        if not self._steady() or st["tickFont"] is None:
+            return None
+        try:
+            return (tuple(self._tickLevels[0]), self.mapRectFromParent(self.geometry()).getRect(),
+                    self.boundingRect().getRect(), tuple(self.range), st["tickLength"], st["tickTextOffset"][1],
+                    st["tickFont"].key(), _pen_key(self.tickPen()), _pen_key(self.pen()), _pen_key(self.textPen()))
+        except TypeError:  # (ticks given as lists)
+            return None
+
+    def _cache_state(self, p) -> tuple | None:
+        """The painter's state when Qt paints this axis, alone, into its pixmap cache
+        (``cache_pixels``): the whole pixmap, transparent, at the axis's place; else None."""
+        device = p.device()
+        if (self.cacheMode() != QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+                or not isinstance(device, QtGui.QPixmap) or p.hasClipping() or p.opacity() != 1.0
+                or p.compositionMode() != QtGui.QPainter.CompositionMode.CompositionMode_SourceOver
+                or p.backgroundMode() != QtCore.Qt.BGMode.TransparentMode):
+            return None
+        t = p.transform()
+        # Qt's cache pixmap spans the item's bounds on the device and a pixel more each way
+        if t.mapRect(self.boundingRect()).toRect().adjusted(-1, -1, 1, 1) != device.rect():
+            return None
+        return (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), device.width(), device.height(),
+                device.devicePixelRatio(), int(p.renderHints().value))
+
+    def paint(self, p, opt, widget):
+        """pyqtgraph's paint (a picture made for new ticks, played at each paint); and an
+        axis kept as a pixmap (``cache_pixels``) alike to one painted before (the same
+        ticks, place, size, range, style, and the same painter's transform, size and
+        hints: a seek's six heatmaps' step axes) copies that one's pixmap instead of
+        making and playing a picture (~0.15 ms an axis, its labels laid out anew). Qt
+        paints a cached item alone into a transparent pixmap of its bounds on the device,
+        so an alike axis's pixmap holds the very pixels it would paint."""
+        state = self._cache_state(p) if self.picture is None else None
+        look = self._look() if state is not None else None
+        if look is not None:
+            known = SteadyAxis._drawn.get((look, state))
+            if known is not None:
+                pixmap, height = known
+                self._updateMaxTextSize(height)  # (as generateDrawSpecs does)
+                p.save()
+                p.resetTransform()
+                p.drawPixmap(0, 0, pixmap)
+                p.restore()
+                return  # (its picture is made when it is painted otherwise)
+        if self.picture is None:
+            self._spec_height = None
+            self.picture = axis_picture(self)
+        self.picture.play(p)
+        if look is not None and self._spec_height is not None:
+            if len(SteadyAxis._drawn) > 16:
+                SteadyAxis._drawn.clear()
+            SteadyAxis._drawn[(look, state)] = (p.device().copy(), self._spec_height)
+
+    def generateDrawSpecs(self, p):  # noqa: N802 (pyqtgraph's name)
+        """pyqtgraph's specs (lines, ticks and labels in the same places: tests compare
+        them), made in fewer steps: a step axis (a bottom axis of given ticks, one level,
+        no grid: a new window of steps gives every step axis new ticks at each seek) in
+        its own, shared between alike axes; any other axis without a grid in ``_specs``
+        (pyqtgraph's steps, its labels measured once); an axis with a grid as pyqtgraph
+        makes it."""
+        levels, st = self._tickLevels, self.style
+        if not self._steady():
+            if self.grid is not False or st["stopAxisAtTick"] != (False, False):
+                return super().generateDrawSpecs(p)
+            return self._made_specs(p)
+        if st["tickFont"] is not None:
+            p.setFont(st["tickFont"])
+        bounds = self.mapRectFromParent(self.geometry())
+        span = (bounds.topLeft() + QtCore.QPointF(-1.0, 1.0), bounds.topRight() + QtCore.QPointF(1.0, 1.0))
+        ends = [self.mapToDevice(x) for x in span]
+        if None in ends or ends[0] == ends[1]:
+            return None
+        pen = self.tickPen()
+        line_pen = self.pen()
+        # the six heatmaps' step axes are alike (size, range, ticks, font, pens): made once
+        spec_key: tuple | None = (
+            p.font().key(), type(p.device()), bounds.getRect(), self.boundingRect().getRect(), tuple(self.range),
+            tuple(levels[0]), st["tickLength"], st["tickTextOffset"][1], _pen_key(pen), _pen_key(line_pen))
+        try:
+            known = SteadyAxis._specs.get(spec_key)
+        except TypeError:  # ticks given as lists: made each time
+            known = spec_key = None
+        if known is not None:
+            specs, height = known
+            self._updateMaxTextSize(height)
+            self._spec_height = height
+            return specs
+        top = bounds.top()
+        r0, r1 = self.range[0], self.range[1]
+        dif = r1 - r0
+        if dif == 0:
+            scale, offset = 1, 0
+        else:
+            scale = bounds.width() / dif
+            offset = r0 * scale
+        x0, x1 = r0 * scale - offset, r1 * scale - offset
+        lo, hi = min(x0, x1), max(x0, x1)
+        length = st["tickLength"]
+        if pen.brush().style() == QtCore.Qt.BrushStyle.SolidPattern:
+            pen = QtGui.QPen(pen)
+            color = QtGui.QColor(pen.color())
+            color.setAlpha(255)
+            pen.setColor(color)
+        tick_specs, shown = [], []
+        for v, text in levels[0]:
+            x = v * scale - offset
+            if lo <= x <= hi:
+                tick_specs.append((pen, pg.Point(x, top), pg.Point(x, top + length)))
+                shown.append((x, text))
+        axis_spec = (line_pen, span[0], span[1])
+        measure = self._measurer(p)
+        rects = [measure(text) for _, text in shown]
+        text_specs = []
+        if rects:
+            gap = max(0, length) + st["tickTextOffset"][1]
+            flags = (QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop
+                     | QtCore.Qt.TextFlag.TextDontClip)
+            box = self.boundingRect()
+            for (x, text), br in zip(shown, rects, strict=True):
+                w, h = br.width(), br.height()
+                rect = QtCore.QRectF(x - w / 2.0, top + gap, w, h)
+                if box & rect == rect:
+                    text_specs.append((rect, flags, text))
+        height = max((r.height() for r in rects), default=0)
+        self._updateMaxTextSize(height)
+        if len(SteadyAxis._specs) > 64:
+            SteadyAxis._specs.clear()
+        specs = (axis_spec, tick_specs, text_specs)
+        if spec_key is not None:
+            SteadyAxis._specs[spec_key] = (specs, height)
+        self._spec_height = height
+        return specs
+
+
+    def _measurer(self, p):
+        """A label's size as pyqtgraph measures it with ``p`` (its ``boundingRect``, 80% of
+        its height), each text measured once for this axis and font (~10 us a label)."""
+        sizes = self.__dict__.setdefault("_lstmviz_text_sizes", {})
+        key = (p.font().key(), type(p.device()))
+
+        def measure(text: str) -> QtCore.QRectF:
+            br = sizes.get((key, text))
+            if br is None:
+                br = p.boundingRect(QtCore.QRectF(0, 0, 100, 100), QtCore.Qt.AlignmentFlag.AlignCenter, text)
+                br.setHeight(br.height() * 0.8)  # as pyqtgraph: its boundingRect is a bit too large
+                if len(sizes) > 4096:
+                    sizes.clear()
+                sizes[(key, text)] = br
+            return br
+        return measure
+
+    def _made_specs(self, p):
+        """``AxisItem.generateDrawSpecs`` of an axis without a grid (and not stopped at its
+        ticks), step for step: the same tick levels and labels (pyqtgraph's ``tickValues``
+        and ``tickStrings``), lengths, alphas, places and the same crowding rule; labels
+        measured once (``_measurer``), the axis's bounds asked once, ticks' ends as
+        ``QPointF``. An edit lays out a dozen axes anew (the Cell tab's nine charts): ~0.6
+        ms an axis in pyqtgraph's steps."""
+        st = self.style
+        if st["tickFont"] is not None:
+            p.setFont(st["tickFont"])
+        bounds = self.mapRectFromParent(self.geometry())
+        side = self.orientation
+        point = QtCore.QPointF
+        if side == "left":
+            span = (bounds.topRight() + point(-1.0, -1.0), bounds.bottomRight() + point(-1.0, 1.0))
+            stop, direction, axis = bounds.right(), -1, 0
+        elif side == "right":
+            span = (bounds.topLeft() + point(1.0, -1.0), bounds.bottomLeft() + point(1.0, 1.0))
+            stop, direction, axis = bounds.left(), 1, 0
+        elif side == "top":
+            span = (bounds.bottomLeft() + point(-1.0, -1.0), bounds.bottomRight() + point(1.0, -1.0))
+            stop, direction, axis = bounds.bottom(), -1, 1
+        else:
+            span = (bounds.topLeft() + point(-1.0, 1.0), bounds.topRight() + point(1.0, 1.0))
+            stop, direction, axis = bounds.top(), 1, 1
+        ends = [self.mapToDevice(x) for x in span]
+        if None in ends:
+            return None
+        d = ends[1] - ends[0]
+        pixels = (d.x() ** 2 + d.y() ** 2) ** 0.5  # (as pyqtgraph's Point.length)
+        if pixels == 0:
+            return None
+        if self._tickLevels is None:
+            levels = self.tickValues(self.range[0], self.range[1], pixels)
+            given = None
+        else:
+            levels = [(None, [v for v, _ in level]) for level in self._tickLevels]
+            given = [[s for _, s in level] for level in self._tickLevels]
+        r0, r1 = self.range[0], self.range[1]
+        dif = r1 - r0
+        if dif == 0:
+            scale, offset = 1, 0
+        elif axis == 0:
+            scale = -bounds.height() / dif
+            offset = r0 * scale - bounds.height()
+        else:
+            scale = bounds.width() / dif
+            offset = r0 * scale
+        ends_x = [x * scale - offset for x in self.range]
+        lo, hi = min(ends_x), max(ends_x)
+        alpha, base = st["tickAlpha"], self.tickPen()
+        solid = base.brush().style() == QtCore.Qt.BrushStyle.SolidPattern
+        places, tick_specs = [], []
+        for i, (_, ticks) in enumerate(levels):
+            tip = stop + st["tickLength"] / ((i * 0.5) + 1.0) * direction
+            if alpha is None:
+                line_alpha = 255 / (i + 1)
+            elif isinstance(alpha, float):
+                line_alpha = min(255, max(0, int(round(alpha * 255))))
+            elif isinstance(alpha, int) and 0 <= alpha <= 255:
+                line_alpha = alpha
+            else:
+                return super().generateDrawSpecs(p)  # (pyqtgraph says what is wrong)
+            pen = base
+            if solid:
+                pen = QtGui.QPen(base)
+                color = QtGui.QColor(pen.color())
+                color.setAlpha(int(line_alpha))
+                pen.setColor(color)
+            at: list = []
+            for v in ticks:
+                x = v * scale - offset
+                if x < lo or x > hi:
+                    at.append(None)
+                    continue
+                at.append(x)
+                if axis == 0:
+                    tick_specs.append((pen, point(stop, x), point(tip, x)))
+                else:
+                    tick_specs.append((pen, point(x, stop), point(x, tip)))
+            places.append(at)
+        axis_spec = (self.pen(), span[0], span[1])
+        text_specs: list = []
+        if not st["showValues"]:
+            return axis_spec, tick_specs, text_specs
+        measure = self._measurer(p)
+        gap = max(0, st["tickLength"]) + st["tickTextOffset"][axis]
+        box = self.boundingRect()
+        flags = QtCore.Qt.TextFlag.TextDontClip | {
+            "left": QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter,
+            "right": QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
+            "top": QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignBottom,
+            "bottom": QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop}[side]
+        measured: list = []  # every label measured so far, all levels (pyqtgraph's textRects)
+        last_size2 = 0
+        for i in range(min(len(levels), st["maxTextLevel"] + 1)):
+            if given is None:
+                spacing, values = levels[i]
+                strings = list(self.tickStrings(values, self.autoSIPrefixScale * self.scale, spacing))
+            else:
+                strings = list(given[i])
+            if not strings:
+                continue
+            rects: list = []
+            for j, text in enumerate(strings):
+                if places[i][j] is None:
+                    strings[j] = None
+                    rects.append(None)
+                else:
+                    rects.append(measure(text))
+                    measured.append(rects[-1])
+            if measured:
+                along = [r.height() if axis == 0 else r.width() for r in measured]
+                across = [r.width() if axis == 0 else r.height() for r in measured]
+                size, size2 = np.sum(along), np.max(across)  # (as pyqtgraph sums them)
+            else:
+                size = size2 = 0
+            if i > 0 and any(len(text_specs) >= n and float(size) / pixels >= limit
+                             for n, limit in st["textFillLimits"]):
+                break  # too crowded: no labels of this level or finer
+            last_size2 = size2
+            for j, text in enumerate(strings):
+                if text is None:
+                    continue
+                x, br = places[i][j], rects[j]
+                h, w = br.height(), br.width()
+                if side == "left":
+                    rect = QtCore.QRectF(stop - gap - w, x - (h / 2), w, h)
+                elif side == "right":
+                    rect = QtCore.QRectF(stop + gap, x - (h / 2), w, h)
+                elif side == "top":
+                    rect = QtCore.QRectF(x - w / 2., stop - gap - h, w, h)
+                else:
+                    rect = QtCore.QRectF(x - w / 2., stop + gap, w, h)
+                if box & rect == rect:
+                    text_specs.append((rect, flags, text))
+        self._updateMaxTextSize(last_size2)
+        return axis_spec, tick_specs, text_specs
+
+
+
+def _pen_key(pen: QtGui.QPen) -> tuple:
+    """What of a pen an axis's specs hold (its lines are drawn with it)."""
+    return (pen.color().rgba(), pen.widthF(), pen.style(), pen.capStyle(), pen.joinStyle(), pen.isCosmetic(),
+            pen.brush().style())
+
+
+def steady_axes(*sides: str) -> dict:
+    """``axisItems`` for a plot whose ``sides`` are ``SteadyAxis``."""
+    return {side: SteadyAxis(side) for side in sides}

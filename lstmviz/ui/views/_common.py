@@ -27,6 +27,7 @@ from lstmviz.engine.layers import InputLayer, TimeDistributed
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import QuietLabel  # noqa: F401 (the views import it from here)
 from lstmviz.ui.plot_tools import (  # noqa: F401 (the views import them from here)
+    SteadyAxis,
     axis_picture,
     cache_pixels,
     count_axis,
@@ -34,6 +35,7 @@ from lstmviz.ui.plot_tools import (  # noqa: F401 (the views import them from he
     label_room,
     paints_nothing,
     set_ticks,
+    steady_axes,
 )
 
 # Every view draws arrays as (rows, columns): set once, idempotent.
@@ -46,195 +48,6 @@ def set_levels(colorbar: pg.ColorBarItem, levels) -> None:
     levels = (float(levels[0]), float(levels[1]))
     if tuple(colorbar.levels()) != levels:
         colorbar.setLevels(levels)
-
-
-class SteadyAxis(pg.AxisItem):
-    """An ``AxisItem`` whose bounds are measured once for each geometry: pyqtgraph's
-    ``boundingRect`` (Python, ~10 us) is asked some twenty times an axis at every repaint of
-    its view (by Qt, and by pyqtgraph for each tick label it places). An axis with a grid
-    spans its view's rectangle: measured each time, as pyqtgraph does."""
-
-    _bounds: tuple = (None, None, None)
-    #: generateDrawSpecs' answers (shared: alike axes, a seek's six heatmaps', make them once)
-    _specs: dict = {}
-    #: what a step axis painted into its pixmap cache, for alike axes (see ``paint``)
-    _drawn: dict = {}
-    _spec_height: float | None = None  # (generateDrawSpecs' text height, its own steps)
-
-    def boundingRect(self):  # noqa: N802 (Qt's name)
-        if self.grid is not False:
-            return super().boundingRect()
-        geometry = self.geometry()
-        key = (self.style["tickLength"], self.style["hideOverlappingLabels"])
-        known, known_key, rect = self._bounds
-        if known is None or key != known_key or geometry != known:
-            rect = super().boundingRect()
-            self._bounds = (geometry, key, rect)
-        return QtCore.QRectF(rect)
-
-    def _steady(self) -> bool:
-        """Whether this axis is what ``generateDrawSpecs`` makes in its own steps: a step
-        axis (bottom, given ticks of one level, no grid, plain style)."""
-        levels, st = self._tickLevels, self.style
-        return not (self.orientation != "bottom" or levels is None or len(levels) != 2 or levels[1]
-                    or not levels[0] or self.grid is not False or st["stopAxisAtTick"] != (False, False)
-                    or st["tickAlpha"] is not None or not st["showValues"] or st["maxTextLevel"] < 0
-                    or self.logMode)
-
-    def _look(self) -> tuple | None:
-        """What this step axis's picture is made of (its ticks, place, size, range, style,
-        pens and font), or None for an axis drawn as pyqtgraph draws it."""
-        st = self.style
-        if not self._steady() or st["tickFont"] is None:
-            return None
-        try:
-            return (tuple(self._tickLevels[0]), self.mapRectFromParent(self.geometry()).getRect(),
-                    self.boundingRect().getRect(), tuple(self.range), st["tickLength"], st["tickTextOffset"][1],
-                    st["tickFont"].key(), _pen_key(self.tickPen()), _pen_key(self.pen()), _pen_key(self.textPen()))
-        except TypeError:  # (ticks given as lists)
-            return None
-
-    def _cache_state(self, p) -> tuple | None:
-        """The painter's state when Qt paints this axis, alone, into its pixmap cache
-        (``cache_pixels``): the whole pixmap, transparent, at the axis's place; else None."""
-        device = p.device()
-        if (self.cacheMode() != QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
-                or not isinstance(device, QtGui.QPixmap) or p.hasClipping() or p.opacity() != 1.0
-                or p.compositionMode() != QtGui.QPainter.CompositionMode.CompositionMode_SourceOver
-                or p.backgroundMode() != QtCore.Qt.BGMode.TransparentMode):
-            return None
-        t = p.transform()
-        # Qt's cache pixmap spans the item's bounds on the device and a pixel more each way
-        if t.mapRect(self.boundingRect()).toRect().adjusted(-1, -1, 1, 1) != device.rect():
-            return None
-        return (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), device.width(), device.height(),
-                device.devicePixelRatio(), int(p.renderHints().value))
-
-    def paint(self, p, opt, widget):
-        """pyqtgraph's paint (a picture made for new ticks, played at each paint); and an
-        axis kept as a pixmap (``cache_pixels``) alike to one painted before (the same
-        ticks, place, size, range, style, and the same painter's transform, size and
-        hints: a seek's six heatmaps' step axes) copies that one's pixmap instead of
-        making and playing a picture (~0.15 ms an axis, its labels laid out anew). Qt
-        paints a cached item alone into a transparent pixmap of its bounds on the device,
-        so an alike axis's pixmap holds the very pixels it would paint."""
-        state = self._cache_state(p) if self.picture is None else None
-        look = self._look() if state is not None else None
-        if look is not None:
-            known = SteadyAxis._drawn.get((look, state))
-            if known is not None:
-                pixmap, height = known
-                self._updateMaxTextSize(height)  # (as generateDrawSpecs does)
-                p.save()
-                p.resetTransform()
-                p.drawPixmap(0, 0, pixmap)
-                p.restore()
-                return  # (its picture is made when it is painted otherwise)
-        if self.picture is None:
-            self._spec_height = None
-            self.picture = axis_picture(self)
-        self.picture.play(p)
-        if look is not None and self._spec_height is not None:
-            if len(SteadyAxis._drawn) > 16:
-                SteadyAxis._drawn.clear()
-            SteadyAxis._drawn[(look, state)] = (p.device().copy(), self._spec_height)
-
-    def generateDrawSpecs(self, p):  # noqa: N802 (pyqtgraph's name)
-        """pyqtgraph's specs, made in fewer steps for what the views' step axes are (a
-        bottom axis of given ticks, one level, no grid): a new window of steps gives
-        every step axis new ticks at each seek. The same lines, ticks and labels in the
-        same places (a test compares them); anything else is pyqtgraph's."""
-        levels, st = self._tickLevels, self.style
-        if not self._steady():
-            return super().generateDrawSpecs(p)
-        if st["tickFont"] is not None:
-            p.setFont(st["tickFont"])
-        bounds = self.mapRectFromParent(self.geometry())
-        span = (bounds.topLeft() + QtCore.QPointF(-1.0, 1.0), bounds.topRight() + QtCore.QPointF(1.0, 1.0))
-        ends = [self.mapToDevice(x) for x in span]
-        if None in ends or ends[0] == ends[1]:
-            return None
-        pen = self.tickPen()
-        line_pen = self.pen()
-        # the six heatmaps' step axes are alike (size, range, ticks, font, pens): made once
-        spec_key: tuple | None = (
-            p.font().key(), type(p.device()), bounds.getRect(), self.boundingRect().getRect(), tuple(self.range),
-            tuple(levels[0]), st["tickLength"], st["tickTextOffset"][1], _pen_key(pen), _pen_key(line_pen))
-        try:
-            known = SteadyAxis._specs.get(spec_key)
-        except TypeError:  # ticks given as lists: made each time
-            known = spec_key = None
-        if known is not None:
-            specs, height = known
-            self._updateMaxTextSize(height)
-            self._spec_height = height
-            return specs
-        top = bounds.top()
-        r0, r1 = self.range[0], self.range[1]
-        dif = r1 - r0
-        if dif == 0:
-            scale, offset = 1, 0
-        else:
-            scale = bounds.width() / dif
-            offset = r0 * scale
-        x0, x1 = r0 * scale - offset, r1 * scale - offset
-        lo, hi = min(x0, x1), max(x0, x1)
-        length = st["tickLength"]
-        if pen.brush().style() == QtCore.Qt.BrushStyle.SolidPattern:
-            pen = QtGui.QPen(pen)
-            color = QtGui.QColor(pen.color())
-            color.setAlpha(255)
-            pen.setColor(color)
-        tick_specs, shown = [], []
-        for v, text in levels[0]:
-            x = v * scale - offset
-            if lo <= x <= hi:
-                tick_specs.append((pen, pg.Point(x, top), pg.Point(x, top + length)))
-                shown.append((x, text))
-        axis_spec = (line_pen, span[0], span[1])
-        sizes = self.__dict__.setdefault("_lstmviz_text_sizes", {})
-        key = (p.font().key(), type(p.device()))
-        rects = []
-        for _, text in shown:
-            br = sizes.get((key, text))
-            if br is None:
-                br = p.boundingRect(QtCore.QRectF(0, 0, 100, 100), QtCore.Qt.AlignmentFlag.AlignCenter, text)
-                br.setHeight(br.height() * 0.8)  # as pyqtgraph: its boundingRect is a bit too large
-                if len(sizes) > 4096:
-                    sizes.clear()
-                sizes[(key, text)] = br
-            rects.append(br)
-        text_specs = []
-        if rects:
-            gap = max(0, length) + st["tickTextOffset"][1]
-            flags = (QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop
-                     | QtCore.Qt.TextFlag.TextDontClip)
-            box = self.boundingRect()
-            for (x, text), br in zip(shown, rects, strict=True):
-                w, h = br.width(), br.height()
-                rect = QtCore.QRectF(x - w / 2.0, top + gap, w, h)
-                if box & rect == rect:
-                    text_specs.append((rect, flags, text))
-        height = max((r.height() for r in rects), default=0)
-        self._updateMaxTextSize(height)
-        if len(SteadyAxis._specs) > 64:
-            SteadyAxis._specs.clear()
-        specs = (axis_spec, tick_specs, text_specs)
-        if spec_key is not None:
-            SteadyAxis._specs[spec_key] = (specs, height)
-        self._spec_height = height
-        return specs
-
-
-def _pen_key(pen: QtGui.QPen) -> tuple:
-    """What of a pen an axis's specs hold (its lines are drawn with it)."""
-    return (pen.color().rgba(), pen.widthF(), pen.style(), pen.capStyle(), pen.joinStyle(), pen.isCosmetic(),
-            pen.brush().style())
-
-
-def steady_axes(*sides: str) -> dict:
-    """``axisItems`` for a plot whose ``sides`` are ``SteadyAxis``."""
-    return {side: SteadyAxis(side) for side in sides}
 
 
 class GridAxis(pg.AxisItem):

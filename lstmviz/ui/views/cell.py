@@ -39,6 +39,7 @@ from lstmviz.ui.views._common import (
     layer_input,
     message_label,
     paints_nothing,
+    steady_axes,
 )
 from lstmviz.ui.views.base import TraceView
 
@@ -287,7 +288,8 @@ class _BarPlot:
         self.frame.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
         self.frame.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         view.scene().addItem(self.frame)
-        self.plot = pg.PlotItem(enableMenu=False)  # no context menu (not even made)
+        # no context menu (not even made); axes laid out in fewer steps (SteadyAxis)
+        self.plot = pg.PlotItem(enableMenu=False, axisItems=steady_axes("left", "bottom"))
         self.plot.setParentItem(self.frame)
         self.key = key
         self.plot.hideButtons()

@@ -30,7 +30,7 @@ from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks  # noqa
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
 from lstmviz.ui import theme as th
-from lstmviz.ui.plot_tools import ColorBar, add_plot, labels_measured, measure_labels
+from lstmviz.ui.plot_tools import ColorBar, add_plot, labels_measured, measure_labels, steady_axes
 from lstmviz.ui.views._common import QuietLabel, clamp, cosmetic_pen, count_axis, rect_item
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import OverviewStrip
@@ -130,7 +130,7 @@ class UnrolledView(TraceView):
         lay.addWidget(self.glw, 1)
         # a long input: every recurrent row over the whole sequence, above the exact window
         self.strip = OverviewStrip(self.glw.ci, 0, on_click=self.click_overview, label=None)
-        self.plot: pg.PlotItem = add_plot(self.glw, row=1, col=0)
+        self.plot: pg.PlotItem = add_plot(self.glw, row=1, col=0, axisItems=steady_axes("left", "bottom"))
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         self.vb: pg.ViewBox = self.plot.getViewBox()

@@ -12,7 +12,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import Bidirectional, Recurrent, TimeDistributed, fmt_shape
 from lstmviz.ui import theme as th
-from lstmviz.ui.plot_tools import ColorBar, add_plot
+from lstmviz.ui.plot_tools import ColorBar, add_plot, steady_axes
 from lstmviz.ui.views._common import ClickableImage, QuietLabel, count_axis, fmt, message_label, set_levels
 from lstmviz.ui.views.base import TraceView
 
@@ -33,7 +33,7 @@ class _Matrix:
         self.array: np.ndarray | None = None
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setMinimumHeight(115)
-        self.plot: pg.PlotItem = add_plot(self.widget, row=0, col=0)
+        self.plot: pg.PlotItem = add_plot(self.widget, row=0, col=0, axisItems=steady_axes("left", "bottom"))
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         self.plot.invertY(True)

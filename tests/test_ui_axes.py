@@ -1,0 +1,136 @@
+"""SteadyAxis lays out every axis without a grid in fewer steps than pyqtgraph: the very
+lines, ticks and labels pyqtgraph's ``AxisItem.generateDrawSpecs`` makes, and the same
+pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def _specs(axis, make):
+    from PySide6 import QtGui
+
+    picture = QtGui.QPicture()
+    painter = QtGui.QPainter(picture)
+    if axis.style["tickFont"] is not None:
+        painter.setFont(axis.style["tickFont"])
+    try:
+        return make(axis, painter)
+    finally:
+        painter.end()
+
+
+def _plain(spec):
+    (pen, a, b), ticks, text = spec
+
+    def pt(q):
+        return (q.x(), q.y())
+    return ((pen, pt(a), pt(b)), [(pen, pt(p1), pt(p2)) for pen, p1, p2 in ticks],
+            [(r, int(f), t) for r, f, t in text])
+
+
+CASES = [
+    ("left", (0.0, 1.0), None, {}),
+    ("left", (-0.37, 0.81), None, {}),
+    ("left", (0.0, 127.0), None, {"invert": True}),
+    ("left", (-3e-5, 2e-5), None, {}),
+    ("right", (-1.0, 1.0), None, {"tickLength": -5}),
+    ("right", (0.0, 0.0), None, {}),
+    ("bottom", (0.0, 200.0), None, {}),
+    ("bottom", (1e6, 3e6), None, {"tickAlpha": 0.5}),
+    ("top", (-5.0, 5.0), None, {"tickAlpha": 100}),
+    ("bottom", (0.0, 507.0), [[(float(v), str(v)) for v in range(0, 508, 128)],
+                              [(float(v), str(v)) for v in range(32, 508, 32)]], {}),
+    ("left", (0.0, 10.0), [[(0.0, "zero"), (5.0, "five"), (10.0, "ten")], [(2.5, "2.5"), (12.0, "out")]], {}),
+    ("left", (0.0, 1.0), None, {"showValues": False}),
+    ("left", (0.0, 1.0), None, {"maxTextLevel": 0}),
+]
+
+
+@pytest.mark.parametrize("side,rng,ticks,style", CASES)
+def test_made_specs_are_pyqtgraphs_and_draw_the_same_pixels(qtbot, side, rng, ticks, style):
+    import pyqtgraph as pg
+    from PySide6 import QtGui
+
+    from lstmviz.ui.plot_tools import SteadyAxis, steady_axes
+
+    style = dict(style)
+    invert = style.pop("invert", False)
+    grabs = []
+    for axes in ({}, steady_axes(side)):
+        w = pg.PlotWidget(axisItems=axes)
+        qtbot.addWidget(w)
+        w.resize(420, 260)
+        w.showAxis(side)
+        axis = w.getAxis(side)
+        axis.setStyle(tickFont=QtGui.QFont("DejaVu Sans", 9), **style)
+        if invert:
+            w.getPlotItem().invertY(True)
+        if side in ("left", "right"):
+            w.setYRange(*rng, padding=0)
+        else:
+            w.setXRange(*rng, padding=0)
+        if ticks is not None:
+            axis.setTicks(ticks)
+        w.show()
+        qtbot.waitExposed(w)
+        img = w.grab().toImage()
+        grabs.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+        if isinstance(axis, SteadyAxis):
+            assert not axis._steady()  # (not the step axes' own way: the general one)
+            ours = _specs(axis, SteadyAxis.generateDrawSpecs)
+            theirs = _specs(axis, pg.AxisItem.generateDrawSpecs)
+            assert _plain(ours) == _plain(theirs)
+            if style.get("showValues", True) and rng[0] != rng[1]:
+                assert ours[2]  # labels drawn
+    np.testing.assert_array_equal(grabs[1], grabs[0])
+
+
+def test_an_axis_with_a_grid_is_laid_out_by_pyqtgraph(qtbot, monkeypatch):
+    import pyqtgraph as pg
+
+    from lstmviz.ui.plot_tools import SteadyAxis, steady_axes
+
+    w = pg.PlotWidget(axisItems=steady_axes("left"))
+    qtbot.addWidget(w)
+    w.showGrid(y=True)
+    w.show()
+    qtbot.waitExposed(w)
+    made = []
+    monkeypatch.setattr(SteadyAxis, "_made_specs", lambda self, p: made.append(1))
+    _specs(w.getAxis("left"), SteadyAxis.generateDrawSpecs)
+    assert made == []
+
+
+@pytest.mark.parametrize("tab", ["Unrolled", "Cell", "Over time", "Weights"])
+def test_every_axis_a_view_shows_is_laid_out_in_fewer_steps(qtbot, tmp_path, tab):
+    # the views' plots and colour bars: every axis shown is a SteadyAxis (a grid's as
+    # pyqtgraph lays it out: GridAxis)
+    import pyqtgraph as pg
+    from PySide6 import QtCore
+
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import AppState, InputSpec, LayerEntry
+    from lstmviz.ui.main_window import MainWindow
+    from lstmviz.ui.plot_tools import SteadyAxis
+    from lstmviz.ui.views._common import GridAxis
+
+    cfg = default_config("LSTM", units=6)
+    cfg["return_sequences"] = True
+    state = AppState([LayerEntry("LSTM", cfg)], InputSpec(batch_size=2, timesteps=9, input_dim=3))
+    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = MainWindow(state, settings=settings, quiet=True)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    k = next(i for i, v in enumerate(w.views) if v.title == tab)
+    w.tabs.setCurrentIndex(k)
+    qtbot.waitExposed(w)
+    view = w.views[k]
+    axes = [item for gv in view.findChildren(pg.GraphicsView) for item in gv.scene().items()
+            if isinstance(item, pg.AxisItem) and item.isVisible()]
+    assert axes
+    plain = [(type(a).__name__, a.orientation) for a in axes
+             if not isinstance(a, SteadyAxis) and not (isinstance(a, GridAxis) and a.grid is not False)]
+    assert plain == []
