@@ -278,16 +278,14 @@ def _apply(fn, z, out, u):
         fn(z, out=out)
 
 
-#: The constants of the steps' elementwise calls as 0-d float32 arrays: the same numbers as
+#: The constant of the steps' elementwise calls as a 0-d float32 array: the same numbers as
 #: Python floats (NumPy computes those in float32 too), but a call with a Python float
 #: converts it every time (~0.45 us a call here, a step at batch 1 costs ~30 us). Read only.
-ONE, TWO, MINUS_ONE, MINUS_TWO = (np.full((), v, np.float32) for v in (1.0, 2.0, -1.0, -2.0))
-for _c in (ONE, TWO, MINUS_ONE, MINUS_TWO):
-    _c.flags.writeable = False
+ONE = np.full((), 1.0, np.float32)
+ONE.flags.writeable = False
 
-#: Batches below this take ``tanh(c)`` with ``np.tanh`` (one call): at a few columns a
-#: call's overhead outweighs its per-element cost; wider ones take it through ``exp``
-#: (five calls, about twice as fast per element here as NumPy's float32 tanh).
+#: Batches below this, states only, step through ``_lstm_states_small`` (calls grouped:
+#: at a few columns a call's overhead outweighs its per-element cost).
 SMALL_BATCH = 8
 
 
@@ -308,10 +306,9 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
 
     With Keras' default activations (sigmoid, tanh) the sigmoid gates' weights are held
     scaled by -1 (exact), so ``sigmoid(z) = 1 / (1 + exp(z'))`` is three calls over the
-    three gates (NumPy's float32 ``exp`` costs about half its ``tanh``; it is
-    ``activations.sigmoid`` to the bit). For batches of ``SMALL_BATCH`` and more,
-    ``tanh(c)`` is ``2 / (1 + exp(-2c)) - 1`` (five cheap calls beat one ``tanh`` there);
-    smaller ones call ``np.tanh``. The arrays handed back are (T, B, ...) views in Keras'
+    three gates (it is ``activations.sigmoid`` to the bit); ``tanh(c)`` is one
+    ``np.tanh`` (NumPy 2's float32 ``tanh`` is vectorised: 0.45 ns an element here, five
+    calls through ``exp`` took twice as long). The arrays handed back are (T, B, ...) views in Keras'
     order; ``pre`` (recorded as held) is put in Keras' order and scale when first asked
     for, and ``x_proj`` and ``h_proj`` are computed then.
 
@@ -436,13 +433,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
                 multiply(g_f, c, ct)
                 multiply(g_i, g_c, tmp)
                 add(ct, tmp, ct)
-                if fused and not small:
-                    multiply(ct, MINUS_TWO, ht)
-                    exp(ht, ht)
-                    add(ht, ONE, ht)
-                    divide(TWO, ht, ht)
-                    add(ht, MINUS_ONE, ht)
-                elif act_tanh:
+                if act_tanh:
                     tanh(ct, ht)
                 else:
                     _apply(act, ct, ht, u)
