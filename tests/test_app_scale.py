@@ -248,9 +248,19 @@ def test_cancelling_the_pass_keeps_the_first_window():
 
 def test_overviews_are_every_records_min_and_max_per_bin_in_one_pass(traced):
     _, _, full, wt = traced
+    from lstmviz.app.cell_ref import layer_input
+
     got = scale.overviews(wt, sample=1, bins=50)
     assert ("l", "h") in got and ("bi", "backward/h") in got and ("l", "x_proj") not in got
+    inputs = [r.layer for r in wt.model.inputs]
+    assert {k for k in got if k[1] == "x"} == {(n, "x") for n in inputs + ["l", "bi"]}
     for (layer, key), ov in got.items():
+        if key == "x":  # the sequence the layer takes (the model's input for an InputLayer)
+            x = full.inputs[inputs.index(layer)] if layer in inputs else layer_input(wt.model, full, layer)
+            lo, hi = _brute_minmax(x[1], 50)
+            np.testing.assert_array_equal(ov.lo, lo)
+            np.testing.assert_array_equal(ov.hi, hi)
+            continue
         side, _, name = key.rpartition("/")
         rec = full[layer].children[side] if side else full[layer]
         lo, hi = _brute_minmax(rec.steps[name][1], 50)

@@ -173,6 +173,49 @@ def test_the_cell_view_keeps_the_whole_sequences_ranges_from_window_to_window(lo
         assert view.bars["g1"].yr == (0.0, 1.0)
 
 
+def test_the_inputs_keep_the_whole_sequences_levels_from_window_to_window(long_window, qtbot):
+    """A long input whose size grows along the sequence: the Cell view's x_t chart (of
+    the first layer: the input; of the second: the first layer's h) and the Unrolled
+    view's input row take the whole sequence's levels (its overview), so a seek into
+    another window changes neither; before, each window (and each 16-step chunk) had
+    its own and the chart's axis was laid out again at every seek."""
+    w, x = long_window
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0) * (1 + t / 500.0), np.cos(t / 90.0)], -1)[None].astype(np.float32)
+    state = w.state
+    view = _tab(w, "Cell")
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    first, second = (layer.name for layer in state.model.layers)
+    full = state.model.trace(x)
+    m_x = float(np.abs(x[0]).max())
+    m_h = float(np.abs(full[first].steps["h"][0]).max())
+    seq = state.long
+    assert seq.overviews[(first, "x")].levels(False) == pytest.approx((-m_x, m_x), rel=1e-6)
+    assert seq.overviews[(state.model.inputs[0].layer, "x")].levels(False) == pytest.approx((-m_x, m_x), rel=1e-6)
+    assert seq.overviews[(second, "x")].levels(False) == pytest.approx((-m_h, m_h), rel=1e-6)
+    for name, m in ((first, m_x), (second, m_h)):
+        ranges = None
+        for step in (10, 2900, 700, 1536):
+            state.set_cursor(step=step, layer=name)
+
+            def holds(at=step, name=name):
+                return state.trace.start <= at < state.trace.start + state.trace.layers[name].timesteps
+            qtbot.waitUntil(holds, timeout=60_000)
+            assert view.bars["x"].yr == pytest.approx((-m, m), rel=1e-6), (name, step)
+            now = view.bars["x"].plot.getViewBox().viewRange()
+            assert ranges is None or now == ranges, (name, step)
+            ranges = now
+            want = x[0, step] if name == first else full[first].steps["h"][0, step]
+            np.testing.assert_array_equal(view.bars["x"].values, want)
+    unrolled = _tab(w, "Unrolled")
+    for step in (10, 2900):
+        state.set_cursor(step=step)
+        qtbot.waitUntil(lambda at=step: state.trace.start <= at < state.trace.start + seq.window, timeout=60_000)
+        row = next(r for r in unrolled.rows if r.kind == "input")
+        assert row.levels == pytest.approx((-m_x, m_x), rel=1e-6), step
+
+
 def test_the_memory_limit_is_one_setting_kept_in_the_preferences(make_window, monkeypatch):
     monkeypatch.setenv(limits.ENV, "2G")
     state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=200))], InputSpec(input_dim=2))

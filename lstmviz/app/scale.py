@@ -122,6 +122,12 @@ def record_keys(trace) -> list[tuple[str, str]]:
     return out
 
 
+def input_overview(overviews: dict | None, name: str):
+    """The ``Overview`` of the sequence layer ``name`` takes as its input (of the model's
+    input, for an InputLayer's name) in ``overviews``, or None."""
+    return overviews.get((name, "x")) if overviews else None
+
+
 def overview_of(overviews: dict | None, name: str, side: str | None, key: str):
     """The ``Overview`` of layer ``name``'s record ``key`` (of its ``side`` half inside a
     Bidirectional) in ``overviews`` (``record_keys``' names), or None."""
@@ -131,12 +137,18 @@ def overview_of(overviews: dict | None, name: str, side: str | None, key: str):
 
 
 def overviews(trace, sample: int = 0, bins: int = 512, block: int = BLOCK_STEPS,
-              progress=None, cancel=None) -> dict[tuple[str, str], Overview]:
+              progress=None, cancel=None, model=None) -> dict[tuple[str, str], Overview]:
     """One pass over the whole sequence: the ``Overview`` of every record of every
-    recurrent layer (``record_keys``) of one sample. A ``WindowedTrace`` is recomputed a
-    block at a time (each block's window computes every record anyway, so all of them
-    cost what one does)."""
+    recurrent layer (``record_keys``) of one sample, and with the model (``model``, or a
+    ``WindowedTrace``'s own) ``(name, "x")``: the sequence each recurrent layer takes as
+    its input, and each of the model's inputs (``name`` its InputLayer's), so that the
+    views' inputs keep their levels from window to window too (``input_overview``). A
+    ``WindowedTrace`` is recomputed a block at a time (each block's window computes every
+    record anyway, so all of them cost what one does)."""
+    from lstmviz.app.cell_ref import layer_input, model_inputs
+
     windowed = hasattr(trace, "window")
+    model = model if model is not None else getattr(trace, "model", None)
     total = trace.timesteps if windowed else max(r.timesteps for r in trace.layers.values())
     if windowed:
         block = max(trace.every, block // trace.every * trace.every)
@@ -152,6 +164,17 @@ def overviews(trace, sample: int = 0, bins: int = 512, block: int = BLOCK_STEPS,
             if (layer, key) not in out:
                 out[(layer, key)] = Overview(total, values.shape[1], bins)
             out[(layer, key)].add(s, values)
+        if model is not None:
+            xs = model_inputs(part) or []
+            seqs: list[tuple[str, np.ndarray | None]] = [(r.layer, x) for r, x in zip(model.inputs, xs)]
+            seqs += [(name, layer_input(model, part, name)) for name in dict.fromkeys(n for n, _ in record_keys(part))]
+            for name, x in seqs:
+                if x is None or np.ndim(x) != 3:
+                    continue  # (token ids, or not known)
+                values = np.asarray(x[sample, :e - s] if windowed else x[sample, s:e], np.float32)
+                if (name, "x") not in out:
+                    out[(name, "x")] = Overview(total, values.shape[1], bins)
+                out[(name, "x")].add(s, values)
         if progress is not None:
             progress(e, total)
     return out

@@ -19,7 +19,7 @@ from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.cell_ref import Equation, activation_names, equations  # noqa: F401
-from lstmviz.app.scale import overview_of
+from lstmviz.app.scale import input_overview, overview_of
 from lstmviz.app.selection import Cursor
 from lstmviz.app.terms import projection_terms
 from lstmviz.engine import Model, Trace
@@ -706,6 +706,9 @@ class CellView(TraceView):
 
     def _levels_of(self, ref: CellRef, key: str):
         if key in ("x",):
+            ov = input_overview(self.overviews, ref.name)
+            if ov is not None:  # a long input's window: the whole sequence's input, as for h and c
+                return ov.levels(False)
             arr = self._x
             return (0, 1) if arr is None else th.symmetric_levels(arr)
         if key in GATE_KEYS:

@@ -217,7 +217,11 @@ class UnrolledView(TraceView):
         y = lay.top
         for row in self.rows:
             if row.kind == "input" and row.data is not None:
-                row.levels = th.symmetric_levels(row.data)
+                # a long input's window: the whole input's levels (its colours stay from
+                # window to window, as the recurrent rows' do)
+                name = model.inputs[0].layer if row.key == "input" else row.key.split(":", 1)[1]
+                ov = scale.input_overview(self.overviews, name)
+                row.levels = ov.levels(False) if ov is not None else th.symmetric_levels(row.data)
         rnn_levels = th.symmetric_levels(*[r.data for r in self.rows if r.kind != "input" and r.data is not None])
         # a long input: the recurrent rows over the whole sequence (strip), on levels that
         # also cover the whole sequence, so that the window and the strip agree
