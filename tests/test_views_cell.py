@@ -162,6 +162,31 @@ def test_equation_layout_is_what_a_fresh_measurement_says_at_every_step(view, qt
     assert layouts == {want}
 
 
+@pytest.mark.parametrize("layer", [LayerSpec("LSTM", {"units": 3, "return_sequences": True}),
+                                   LayerSpec("GRU", {"units": 3, "return_sequences": True}),
+                                   LayerSpec("SimpleRNN", {"units": 3, "return_sequences": True})])
+@pytest.mark.parametrize("expanded", [False, True])
+def test_the_one_row_equations_never_need_more_than_the_widest_they_can_be(view, qtbot, layer, expanded):
+    # ``_widest`` (the table without numbers, the widest number on top; or the legend)
+    # answers "one row fits" without laying the text out: it must never be narrower than
+    # the text laid out, at any step, and the answer is then the one measuring gives
+    model, trace, x = build([layer], T=8, seed=3)
+    view.set_expanded(expanded)
+    view.resize(1200, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(model, trace, inputs=[x])
+    sub = view.theme.subscripts
+    for t in range(8):
+        view.set_cursor(Cursor(step=t, sample=t % 2, layer=layer.name or model.layers[0].name, unit=t % 3))
+        html, static, fills = view._eq_html(stacked=False)
+        assert fills  # (plain numbers, drawn over the text)
+        doc = QtGui.QTextDocument()
+        doc.setDefaultFont(view.eq_label.font())
+        doc.setHtml(sub(html))
+        assert doc.idealWidth() <= view._widest(sub(static), fills), t
+
+
 def _fresh_view(qtbot, size, model, trace, x, cursor) -> CellView:
     """A new Cell view of ``size``, shown, drawing ``trace`` at ``cursor`` (what another
     view's pixels and layout are compared with)."""

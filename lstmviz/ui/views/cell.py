@@ -450,6 +450,7 @@ class CellView(TraceView):
         self._setup_key = None
         self._fit_cache = None  # the equations' one-row / two-row answer (_show_equations)
         self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
+        self._static_width: tuple = (None,)  # the one-row text's ideal width without numbers (_widest)
         self._drawn = True  # False: a step came while another tab was shown (set_cursor)
 
         outer = QtWidgets.QVBoxLayout(self)
@@ -823,6 +824,8 @@ class CellView(TraceView):
                 fits = True
             elif not cached[1] and n >= cached[2]:
                 fits = False
+        if fits is None and self._widest(sub(static), fills) <= room - 2:
+            fits = True  # (the widest it can be fits: nothing to lay out)
         if fits is None:
             doc = QtGui.QTextDocument()
             doc.setDefaultFont(self.eq_label.font())
@@ -849,6 +852,33 @@ class CellView(TraceView):
         self.eq_scroll.setMinimumHeight(self._height_cache[2])
         if self.eq_label.size() != QtCore.QSize(vw, self._height_cache[1]):
             self.eq_label.resize(vw, self._height_cache[1])
+
+    def _widest(self, static: str, fills: list[str]) -> float:
+        """The most the equations' one-row text (``static`` with each of ``fills`` after its
+        cell's "=", as ``RichText.set_filled`` shows them) can need: the ideal width of
+        ``static``'s table with the widest fill's " " and bold number on top of its
+        cell's "=", or of the legend below it if wider (each laid out once for each text
+        and font: it changes with the layer, unit or a masked step, not with a step's
+        numbers). A step of numbers near the width (2 x LSTM(512):
+        ~93% of it) was laid out in full at every step (~1 ms) to answer the same."""
+        font = self.eq_label.font()
+        key = (static, font.key())
+        if self._static_width[0] != key:
+            cut = static.find("</table>") + len("</table>")  # the table, then the legend
+            widths = []
+            for part in (static[:cut], static[cut:]):
+                doc = QtGui.QTextDocument()
+                doc.setDefaultFont(font)
+                doc.setHtml(part)
+                widths.append(doc.idealWidth())
+            bold = QtGui.QFont(font)
+            bold.setBold(True)
+            self._static_width = (key, widths, QtGui.QFontMetricsF(font), QtGui.QFontMetricsF(bold))
+        _, (table, legend), plain, bold_metrics = self._static_width
+        if fills:  # (Qt lays a table's cells out on whole pixels: one more)
+            table = math.ceil(table + plain.horizontalAdvance(" ") + max(bold_metrics.horizontalAdvance(f)
+                                                                          for f in fills)) + 1.0
+        return max(table, legend)
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
