@@ -59,3 +59,29 @@ def mutate_bytes(data, blob: bytearray, max_flips: int = 16, keep: int = 0) -> b
         i = data.draw(st.integers(keep, len(blob)))
         blob[i:i] = data.draw(st.binary(max_size=64))
     return blob
+
+
+def axis_specs(axis, make):
+    """``make(axis, painter)`` (an axis's ``generateDrawSpecs``) with a picture's painter in
+    the axis's tick font, as its paint calls it."""
+    from PySide6 import QtGui
+
+    picture = QtGui.QPicture()
+    painter = QtGui.QPainter(picture)
+    if axis.style["tickFont"] is not None:
+        painter.setFont(axis.style["tickFont"])
+    try:
+        return make(axis, painter)
+    finally:
+        painter.end()
+
+
+def plain_specs(spec):
+    """An axis's specs as comparable values: pens, points as (x, y), rects, flags, texts."""
+    (pen, a, b), ticks, text = spec
+
+    def pt(q):
+        return (q.x(), q.y())
+    return ((pen, pt(a), pt(b)), [(pen, pt(p1), pt(p2)) for pen, p1, p2 in ticks],
+            [(r, int(f), t) for r, f, t in text])
+

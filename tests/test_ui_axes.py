@@ -7,28 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-
-def _specs(axis, make):
-    from PySide6 import QtGui
-
-    picture = QtGui.QPicture()
-    painter = QtGui.QPainter(picture)
-    if axis.style["tickFont"] is not None:
-        painter.setFont(axis.style["tickFont"])
-    try:
-        return make(axis, painter)
-    finally:
-        painter.end()
-
-
-def _plain(spec):
-    (pen, a, b), ticks, text = spec
-
-    def pt(q):
-        return (q.x(), q.y())
-    return ((pen, pt(a), pt(b)), [(pen, pt(p1), pt(p2)) for pen, p1, p2 in ticks],
-            [(r, int(f), t) for r, f, t in text])
-
+from helpers import axis_specs as _specs
+from helpers import plain_specs as _plain
 
 CASES = [
     ("left", (0.0, 1.0), None, {}),

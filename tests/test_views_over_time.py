@@ -459,20 +459,9 @@ def test_alike_steady_axes_share_specs_and_others_get_their_own(qtbot):
     import pyqtgraph as pg
     from PySide6 import QtGui
 
+    from helpers import axis_specs as specs
+    from helpers import plain_specs as plain
     from lstmviz.ui.views._common import SteadyAxis, count_axis, steady_axes
-
-    def specs(axis, make):
-        picture = QtGui.QPicture()
-        painter = QtGui.QPainter(picture)
-        painter.setFont(axis.style["tickFont"])
-        try:
-            return make(axis, painter)
-        finally:
-            painter.end()
-
-    def plain(spec):
-        (pen, a, b), ticks, text = spec
-        return ((pen, a, b), [(pen, p1, p2) for pen, p1, p2 in ticks], [(r, int(f), t) for r, f, t in text])
 
     font = QtGui.QFont("DejaVu Sans", 8)
     # (width, first step, steps, pen, steps shown at the first one's places: as a Shifted group)
