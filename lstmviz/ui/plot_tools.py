@@ -129,7 +129,7 @@ def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
 
 
 def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, ticks=None,
-               place=None) -> None:
+               place=None, middle: bool = False) -> None:
     """An axis of counts: whole-number ticks only (``ticks`` or ``count_ticks``) and never
     an SI scale factor in its label (pyqtgraph writes "unit (x0.001)" over a range of 1).
     ``place``: where the plot's range puts a count (``Shifted.to_range``: items drawn
@@ -138,9 +138,11 @@ def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, t
     No more labels than the axis has room for side by side (pyqtgraph draws every label of
     its first level, overlapping: "3115031200" under a narrow heatmap of a long input's
     window): ``count_ticks`` gets fewer ticks, given ``ticks`` are thinned to every 2nd,
-    5th, ... one; again when the axis is resized. The same ticks again (an edit that kept
-    the steps) leave the axis as it is: pyqtgraph would draw it anew (~1 ms an axis)."""
-    axis._lstmviz_counts = (n, first, max_ticks, ticks, place)
+    5th, ... one (from the first; ``middle``: those kept centred among them, so that one
+    left is the middle one); again when the axis is resized. The same ticks again (an
+    edit that kept the steps) leave the axis as it is: pyqtgraph would draw it anew (~1
+    ms an axis)."""
+    axis._lstmviz_counts = (n, first, max_ticks, ticks, place, middle)
     if not getattr(axis, "_lstmviz_refit", False):
         axis._lstmviz_refit = True
         ref = weakref.ref(axis)
@@ -168,7 +170,7 @@ def label_room(axis: pg.AxisItem, labels: list[str]) -> int | None:
 _FITTED: dict = {}  # _fit_counts' answers: (counts, axis length, font) -> ticks
 
 
-def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks) -> list:
+def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks, middle: bool = False) -> list:
     """The ticks of ``count_axis`` that fit along ``axis`` (before ``place``)."""
     if ticks is None:
         ticks = count_ticks(n, first, max_ticks)
@@ -180,25 +182,26 @@ def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks) -> list:
         room = label_room(axis, [t for _, t in ticks])
         if room is not None and len(ticks) > room:
             stride = next(k for k in (2, 5, 10, 20, 25, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
-            ticks = ticks[::stride]
+            last = len(ticks) - 1
+            ticks = ticks[(last - last // stride * stride) // 2 if middle else 0::stride]
     return list(ticks)
 
 
 def _fit_counts(axis: pg.AxisItem | None) -> None:
     if axis is None or not shiboken6.isValid(axis):  # a resize while the plot is deleted
         return
-    n, first, max_ticks, given, place = axis._lstmviz_counts
+    n, first, max_ticks, given, place, middle = axis._lstmviz_counts
     horizontal = axis.orientation in ("top", "bottom")
     font = axis.style.get("tickFont") or axis.font()
     # alike axes (a seek's six heatmaps' step axes) fit the same counts once
     key: tuple | None = (n, first, max_ticks, None if given is None else tuple(given), horizontal,
-                         axis.width() if horizontal else axis.height(), font.key())
+                         axis.width() if horizontal else axis.height(), font.key(), middle)
     try:
         ticks = _FITTED.get(key)
     except TypeError:  # ticks given as lists: fitted each time
         ticks = key = None
     if ticks is None:
-        ticks = _fit(axis, n, first, max_ticks, given)
+        ticks = _fit(axis, n, first, max_ticks, given, middle)
         if key is not None:
             if len(_FITTED) > 256:
                 _FITTED.clear()

@@ -370,7 +370,11 @@ class _BarPlot:
         self.zero.setLine(-0.5 - xs, 0.0, max(n, 1) - 0.5 + xs, 0.0)
         self.x = np.arange(n + 1, dtype=float) - 0.5
         every = 1 if n <= 4 else 2 if n <= 8 else int(np.ceil(n / 4))
-        count_axis(self.plot.getAxis("bottom"), n, ticks=[(i, str(i)) for i in range(0, max(n, 1), every)])
+        # a wide chart's first bar is too narrow for the label "0" (never drawn): its ticks
+        # are the inner ones, thinned from the middle (one left: the middle unit)
+        first = 0 if n <= 8 else every
+        count_axis(self.plot.getAxis("bottom"), n, ticks=[(i, str(i)) for i in range(first, max(n, 1), every)],
+                   middle=True)
         self.title = title
 
     def set(self, values: np.ndarray, unit: int | None, label: str, value: str, t: th.Theme):
