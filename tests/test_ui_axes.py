@@ -84,26 +84,19 @@ def test_an_axis_with_a_grid_is_laid_out_by_pyqtgraph(qtbot, monkeypatch):
 
 
 @pytest.mark.parametrize("tab", ["Unrolled", "Cell", "Over time", "Weights"])
-def test_every_axis_a_view_shows_is_laid_out_in_fewer_steps(qtbot, tmp_path, tab):
+def test_every_axis_a_view_shows_is_laid_out_in_fewer_steps(qtbot, make_window, tab):
     # the views' plots and colour bars: every axis shown is a SteadyAxis (a grid's as
     # pyqtgraph lays it out: GridAxis)
     import pyqtgraph as pg
-    from PySide6 import QtCore
 
     from lstmviz.app.options import default_config
     from lstmviz.app.state import AppState, InputSpec, LayerEntry
-    from lstmviz.ui.main_window import MainWindow
     from lstmviz.ui.plot_tools import SteadyAxis
     from lstmviz.ui.views._common import GridAxis
 
     cfg = default_config("LSTM", units=6)
     cfg["return_sequences"] = True
-    state = AppState([LayerEntry("LSTM", cfg)], InputSpec(batch_size=2, timesteps=9, input_dim=3))
-    settings = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
-    w = MainWindow(state, settings=settings, quiet=True)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
+    w = make_window((1400, 900), AppState([LayerEntry("LSTM", cfg)], InputSpec(batch_size=2, timesteps=9, input_dim=3)))
     k = next(i for i, v in enumerate(w.views) if v.title == tab)
     w.tabs.setCurrentIndex(k)
     qtbot.waitExposed(w)
@@ -114,3 +107,58 @@ def test_every_axis_a_view_shows_is_laid_out_in_fewer_steps(qtbot, tmp_path, tab
     plain = [(type(a).__name__, a.orientation) for a in axes
              if not isinstance(a, SteadyAxis) and not (isinstance(a, GridAxis) and a.grid is not False)]
     assert plain == []
+
+
+@pytest.mark.parametrize("levels,want", [((-0.07, 0.07), ["-0.05", "0", "0.05"]),
+                                         ((-2500.0, 2500.0), ["-2000", "0", "2000"]),
+                                         ((-5e-6, 5e-6), ["-4e-06", "0", "4e-06"]),
+                                         ((0.0, 1.0), ["0", "0.2", "1.0"])])
+def test_a_colour_bar_is_as_wide_as_its_labels(qtbot, levels, want):
+    # pyqtgraph's 45 px left out every label wider than that: the negative half of a
+    # record's or weight's scale had no number
+    import pyqtgraph as pg
+    from PySide6 import QtGui
+
+    from lstmviz.ui.plot_tools import BAR_AXIS_WIDTH, ColorBar
+
+    w = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(w)
+    w.resize(300, 320)
+    w.addPlot()
+    bar = ColorBar(values=(0, 1), interactive=False, width=14)
+    w.addItem(bar)
+    bar.axis.setStyle(tickFont=QtGui.QFont("DejaVu Sans", 11))
+    w.show()
+    qtbot.waitExposed(w)
+    bar.setLevels(levels)
+    qtbot.wait(20)
+    shown = [t for _, _, t in _specs(bar.axis, type(bar.axis).generateDrawSpecs)[2]]
+    assert all(t in shown for t in want), shown
+    assert bar.axis.width() >= BAR_AXIS_WIDTH
+    if levels == (0.0, 1.0):
+        assert bar.axis.width() == BAR_AXIS_WIDTH  # (what fitted keeps its width)
+
+
+def test_colour_bars_side_by_side_share_one_width(qtbot, make_window):
+    import numpy as np
+
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import AppState, InputSpec, LayerEntry
+
+    cfg = default_config("LSTM", units=16)
+    cfg["return_sequences"] = True
+    w = make_window((1400, 900), AppState([LayerEntry("LSTM", cfg)],
+                                          InputSpec(batch_size=1, timesteps=20, input_dim=3)))
+    for title in ("Over time", "Weights"):
+        k = next(i for i, v in enumerate(w.views) if v.title == title)
+        w.tabs.setCurrentIndex(k)
+        qtbot.wait(50)
+        view = w.views[k]
+        bars = [s.colorbar for s in view.slots] if title == "Over time" else [m.colorbar for m in view.matrices]
+        widths = {b.axis.width() for b in bars}
+        assert len(widths) == 1, (title, widths)
+        shown = [b for b in bars if b.isVisible()]
+        negative = [t for b in shown for _, _, t in _specs(b.axis, type(b.axis).generateDrawSpecs)[2]
+                    if t.startswith("-")]
+        assert negative, title  # the negative halves are numbered
+        assert np.isfinite(list(widths)[0])

@@ -33,7 +33,8 @@ def test_every_gradient_view_draws_the_probe(make_window, cell):
     x, y = s.data.x_val[3:4], s.data.y_val[3:4]
     # the heatmap: dL/dh of this sample (the engine's), units x steps, on the signed log scale
     dh = gradients(s.model, x, y, s.loss).layers[v.ref.layer].steps["dh"][0].T
-    np.testing.assert_allclose(v.dh, dh, rtol=1e-5, atol=1e-10)
+    # (float32 through ten steps back, batches of other sizes: a millionth of the largest)
+    np.testing.assert_allclose(v.dh, dh, rtol=1e-5, atol=1e-6 * np.abs(dh).max())
     shown = gv.heat_image.image
     want, m = G.signed_log(v.dh, 4.0)
     np.testing.assert_array_equal(shown, want)

@@ -8,6 +8,7 @@ three calls tell Qt and pyqtgraph what did not change.
 
 from __future__ import annotations
 
+import math
 import weakref
 
 import numpy as np
@@ -27,18 +28,82 @@ class _PlotWithoutMenu(pg.PlotItem):
 
 
 class _BarPlot(_PlotWithoutMenu):
-    """The plot a ``ColorBar`` is: its axes are ``SteadyAxis`` (laid out in fewer steps
-    when new levels come: an edit's colour bars)."""
+    """The plot a ``ColorBar`` is: its axes are ``_BarAxis``es (``SteadyAxis``: laid out in
+    fewer steps when new levels come: an edit's colour bars)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("axisItems", steady_axes("left", "right", "top", "bottom"))
+        kwargs.setdefault("axisItems", {side: _BarAxis(side) for side in ("left", "right", "top", "bottom")})
         super().__init__(*args, **kwargs)
+
+
+#: The width pyqtgraph gives a vertical colour bar's value axis, and the least a
+#: ``ColorBar`` gives it (its labels and ticks; wider where they need it).
+BAR_AXIS_WIDTH = 45
 
 
 class ColorBar(pg.ColorBarItem, _BarPlot):
     """``pg.ColorBarItem`` (same arguments, same drawing) without the ViewBox menu it makes
     and then switches off itself (``ColorBarItem.__init__`` calls ``setMenuEnabled(False)``),
-    with ``SteadyAxis`` axes."""
+    with ``SteadyAxis`` axes, whose value axis is as wide as its labels.
+
+    pyqtgraph gives that axis a fixed 45 px and leaves out every label wider than that:
+    at the views' fonts "-0.05", "-0.004", "2000" (the negative half of a record's or a
+    weight's scale showed no number). ``fit_labels`` (at new levels, a new tick font or
+    a new height) widens it to its widest label, never below 45 px; bars side by side in
+    a view share one width (``share_width``), so that their plots stay aligned."""
+
+    def __init__(self, *args, **kwargs):
+        self._group: list = [weakref.ref(self)]
+        self._needs: tuple = (None, 0.0)
+        self._picture: tuple | None = None  # (the value axis drawn by label_room, at its geometry)
+        super().__init__(*args, **kwargs)
+        self.axis._bar = weakref.ref(self)
+        self.axis.geometryChanged.connect(self.fit_labels)
+        self.fit_labels()
+
+    def setLevels(self, *args, **kwargs):  # noqa: N802 (pyqtgraph's name)
+        super().setLevels(*args, **kwargs)
+        self.fit_labels()
+
+    def share_width(self, *bars: "ColorBar") -> None:
+        """This bar and ``bars`` keep one width, the widest any of them needs."""
+        group = [weakref.ref(b) for b in (self, *bars)]
+        for bar in (self, *bars):
+            bar._group = group
+        self.fit_labels()
+
+    def label_room(self) -> float:
+        """The width the value axis needs for the labels pyqtgraph lays out at its levels,
+        height and font (its ticks and their gap included), at least ``BAR_AXIS_WIDTH``."""
+        axis = self.axis
+        if not self.horizontal:
+            st = axis.style
+            font = st["tickFont"]
+            key = (tuple(axis.range), axis.geometry().height(), None if font is None else font.key(),
+                   st["tickLength"], st["tickTextOffset"][0], st["showValues"])
+            if self._needs[0] != key:
+                # laid out and drawn as its paint would (the picture it plays if the width
+                # stays: ``fit_labels``); every label measured, those the box left out too
+                # (pyqtgraph's ``textWidth``)
+                self._picture = axis_picture(axis), axis.geometry()
+                text = float(axis.textWidth) if st["showValues"] else 0.0
+                need = text + max(0, st["tickLength"]) + st["tickTextOffset"][0] + 2 if text else 0.0
+                self._needs = (key, float(max(BAR_AXIS_WIDTH, math.ceil(need))))
+            return self._needs[1]
+        return float(BAR_AXIS_WIDTH)
+
+    def fit_labels(self) -> None:
+        """The value axes of this bar's group as wide as the widest of them needs."""
+        bars = [b for b in (r() for r in self._group) if b is not None and shiboken6.isValid(b)]
+        if not bars or any(b.horizontal for b in bars):
+            return
+        width = max(b.label_room() for b in bars)
+        for bar in bars:
+            if bar.axis.fixedWidth != width:
+                bar.axis.setWidth(width)
+            elif bar.axis.picture is None and bar._picture is not None and bar._picture[1] == bar.axis.geometry():
+                bar.axis.picture = bar._picture[0]  # (what its paint would make again)
+            bar._picture = None
 
 
 def add_plot(layout: pg.GraphicsLayout, **kwargs) -> pg.PlotItem:
@@ -555,3 +620,17 @@ def _pen_key(pen: QtGui.QPen) -> tuple:
 def steady_axes(*sides: str) -> dict:
     """``axisItems`` for a plot whose ``sides`` are ``SteadyAxis``."""
     return {side: SteadyAxis(side) for side in sides}
+
+
+class _BarAxis(SteadyAxis):
+    """A ``ColorBar``'s axis: a new tick font widens the bar's value axis to its labels
+    (``ColorBar.fit_labels``)."""
+
+    _bar = None  # (a weak reference to the bar whose value axis this is)
+
+    def setStyle(self, **kwds):  # noqa: N802 (pyqtgraph's name)
+        super().setStyle(**kwds)
+        bar = self._bar() if self._bar is not None else None
+        if bar is not None and shiboken6.isValid(bar):
+            bar.fit_labels()
+

@@ -156,6 +156,8 @@ class OverTimeView(TraceView):
         grid.setSpacing(4)
         lay.addLayout(grid, 3)
         self.slots = [_Heatmap(self, k) for k in range(MAX_SLOTS)]
+        # the heatmaps side by side keep one width: their colour bars share one
+        self.slots[0].colorbar.share_width(*(s.colorbar for s in self.slots[1:]))
         for k, slot in enumerate(self.slots):
             grid.addWidget(slot.widget, k // 3, k % 3)
         # The selected unit's curves.

@@ -111,6 +111,8 @@ class WeightsView(TraceView):
         top.addWidget(self.side_box)
         lay.addLayout(top)
         self.matrices = [_Matrix(self) for _ in range(MAX_MATRICES)]
+        # the matrices one above the other keep one width: their colour bars share one
+        self.matrices[0].colorbar.share_width(*(m.colorbar for m in self.matrices[1:]))
         self._stretch = []
         for m in self.matrices:
             lay.addWidget(m.widget, 3)
