@@ -216,6 +216,18 @@ class LongSequence:
             self.prefetch(nxt)
         return trace, step - a
 
+    def next_window(self, step: int):
+        """The window that stepping forward from ``step`` shows next, if it is computed
+        (prefetched while stepping forward), else None: a view may draw it ahead of time."""
+        if self.windowed is None:
+            return None
+        hop = max(1, self.window // 2)
+        a = self.start_of(step)
+        nxt = self.start_of(a + hop + hop // 2)  # the first step past this window's share
+        if nxt <= a:
+            return None
+        return self._cache.get(nxt)
+
     def refinable(self, trace, step: int) -> bool:
         """Whether ``trace`` (a quick chunk from ``window_at``) can give way to the whole
         window around ``step``, now computed."""

@@ -58,12 +58,28 @@ class LongRunner(QtCore.QObject):
 
     def _changed(self, _change) -> None:
         self._follow_state()
+        self._offer_ahead()
         wanted = self.seq.deferred if self.seq is not None else None
         if wanted is not None and (wanted != self._settling or not self.settle.isActive()):
             # (re)started for another window: a drag's seeks keep putting it off; steps
             # within the same window (playing, an export's frames) do not
             self._settling = wanted
             self.settle.start()
+
+    def _offer_ahead(self) -> None:
+        """The window stepping forward shows next, once computed (``LongSequence.
+        next_window``), to the view on screen if it draws windows ahead (``prepare_ahead``:
+        the Over time view), so that the step into it copies what it painted."""
+        seq = self.seq
+        if seq is None or self.state.long is not seq or not seq.ready:
+            return
+        trace = seq.next_window(self.state.cursor.step)
+        if trace is None:
+            return
+        current = self.window.tabs.currentIndex()
+        for k, view in self.window.views.built():
+            if k == current and hasattr(view, "prepare_ahead"):
+                view.prepare_ahead(trace)
 
     def _start_deferred(self) -> None:
         if self.seq is not None:
@@ -126,6 +142,7 @@ class LongRunner(QtCore.QObject):
             self.window.push_overviews()
         if self.state.long is seq and seq.refinable(self.state.trace, self.state.cursor.step):
             self.state.follow_long()  # the whole window around a far step, computed meanwhile
+        self._offer_ahead()  # (a window computed ahead on a thread lands here)
         if not self.busy() and self.showing:
             self._show(False)  # the timer goes on: windows computed on a thread land here
             if seq.error:

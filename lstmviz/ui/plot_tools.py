@@ -176,7 +176,19 @@ def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks) -> list:
 def _fit_counts(axis: pg.AxisItem | None) -> None:
     if axis is None or not shiboken6.isValid(axis):  # a resize while the plot is deleted
         return
-    n, first, max_ticks, given, place = axis._lstmviz_counts
+    ticks = counted_ticks(axis, *axis._lstmviz_counts)
+    if axis.autoSIPrefix or axis.autoSIPrefixScale != 1.0 or axis.labelUnitPrefix != "":
+        # (only then is its label set anew: ~0.1 ms an axis, at every new window of steps)
+        axis.enableAutoSIPrefix(False)
+        axis.autoSIPrefixScale, axis.labelUnitPrefix = 1.0, ""  # what the range just set (0.001, "m")
+        axis._updateLabel()
+    set_ticks(axis, [ticks, []])
+
+
+def counted_ticks(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, given=None,
+                  place=None) -> list:
+    """The ticks ``count_axis(axis, n, first, max_ticks, given, place)`` gives ``axis`` at
+    its present size (its first level), without giving them."""
     horizontal = axis.orientation in ("top", "bottom")
     font = axis.style.get("tickFont") or axis.font()
     # alike axes (a seek's six heatmaps' step axes) fit the same counts once
@@ -192,11 +204,6 @@ def _fit_counts(axis: pg.AxisItem | None) -> None:
             if len(_FITTED) > 256:
                 _FITTED.clear()
             _FITTED[key] = ticks
-    if axis.autoSIPrefix or axis.autoSIPrefixScale != 1.0 or axis.labelUnitPrefix != "":
-        # (only then is its label set anew: ~0.1 ms an axis, at every new window of steps)
-        axis.enableAutoSIPrefix(False)
-        axis.autoSIPrefixScale, axis.labelUnitPrefix = 1.0, ""  # what the range just set (0.001, "m")
-        axis._updateLabel()
     if place is not None:
-        ticks = [(place(v), text) for v, text in ticks]
-    set_ticks(axis, [list(ticks), []])
+        return [(place(v), text) for v, text in ticks]
+    return list(ticks)
