@@ -209,8 +209,11 @@ class LongSequence:
         # stepping forward (playing, the arrow key): the next window ahead. Not after a
         # seek, nor when the whole window comes in: a thread computing a window nobody
         # asked for takes the interpreter lock in turns with the next seek's views
-        # (a seek at 512 units measured ~1.6x as long beside it)
-        forward = last is not None and 0 < step - last <= self.window // 2
+        # (a seek at 512 units measured ~1.6x as long beside it). Nor at the step that
+        # enters this window, whose views draw all of it anew: from the next step on (the
+        # thread's start alone waited ~3 ms for the lock there)
+        forward = (last is not None and 0 < step - last <= self.window // 2
+                   and self.start_of(last) == a)
         nxt = self.start_of(step + self.window // 2)
         if forward and nxt != a and nxt not in self._cache:
             self.prefetch(nxt)
