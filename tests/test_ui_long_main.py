@@ -516,3 +516,9 @@ def test_over_time_paints_the_next_window_ahead_and_the_step_into_it_shows_exact
     assert Ahead.used - used == len(slots)  # the heatmaps only
     xs, ys = view.curves["h"].getData()
     np.testing.assert_array_equal(ys, full.steps["h"][0, state.trace.start:state.trace.start + n, 1])
+    # a seek back (the window after it computed, still kept): nothing painted ahead
+    painted = view._ahead_trace
+    state.set_cursor(step=1000)
+    seq.wait_prefetch()
+    w.long_runner.poll()
+    assert seq.next_window(1000) is nxt and view._ahead_trace is painted and not view._ahead_todo

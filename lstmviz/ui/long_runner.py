@@ -53,11 +53,19 @@ class LongRunner(QtCore.QObject):
         self.settle.setInterval(SETTLE_MS)
         self.settle.timeout.connect(self._start_deferred)
         self._settling: int | None = None  # the window the settle timer is for
+        self._last_step: int | None = None  # the cursor's step at the last change
+        self._forward = False  # that change was a step forward, not a seek
         self.state.changed.connect(self._changed)
         self._follow_state()
 
     def _changed(self, _change) -> None:
         self._follow_state()
+        step, last = self.state.cursor.step, self._last_step
+        if step != last:
+            self._last_step = step
+            # stepping forward (playing, the arrow key), not a seek: the window ahead is
+            # worth painting ahead
+            self._forward = last is not None and self.seq is not None and 0 < step - last <= self.seq.window // 2
         self._offer_ahead()
         wanted = self.seq.deferred if self.seq is not None else None
         if wanted is not None and (wanted != self._settling or not self.settle.isActive()):
@@ -67,11 +75,12 @@ class LongRunner(QtCore.QObject):
             self.settle.start()
 
     def _offer_ahead(self) -> None:
-        """The window stepping forward shows next, once computed (``LongSequence.
-        next_window``), to the view on screen if it draws windows ahead (``prepare_ahead``:
-        the Over time view), so that the step into it copies what it painted."""
+        """While stepping forward, the window stepping on shows next, once computed
+        (``LongSequence.next_window``), to the view on screen if it draws windows ahead
+        (``prepare_ahead``: the Over time view), so that the step into it copies what it
+        painted. Not after a seek: a window the user may never step into is not painted."""
         seq = self.seq
-        if seq is None or self.state.long is not seq or not seq.ready:
+        if seq is None or self.state.long is not seq or not seq.ready or not self._forward:
             return
         trace = seq.next_window(self.state.cursor.step)
         if trace is None:

@@ -291,11 +291,17 @@ class Ahead:
         return True
 
     def same(self, content) -> bool:
+        """Whether ``content`` is what the painting was made of (arrays: the same bytes)."""
         a, b = self.content, content
-        return len(a) == len(b) and all(
-            x is y or (np.array_equal(x, y) and np.asarray(x).dtype == np.asarray(y).dtype
-                       if isinstance(x, np.ndarray) or isinstance(y, np.ndarray) else x == y)
-            for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(x is y or _same(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _same(x, y) -> bool:
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
+            return False
+        return x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+    return bool(x == y)
 
 
 def paint_axis_ahead(axis: SteadyAxis, ticks: list) -> bool:
