@@ -522,3 +522,43 @@ def test_over_time_paints_the_next_window_ahead_and_the_step_into_it_shows_exact
     seq.wait_prefetch()
     w.long_runner.poll()
     assert seq.next_window(1000) is nxt and view._ahead_trace is painted and not view._ahead_todo
+
+
+def test_a_window_painted_ahead_for_another_size_is_painted_anew(long_window, qtbot):
+    """The window resized between painting ahead and the step into the next window: nothing
+    painted ahead matches Qt's paint any more, every item paints itself, the numbers exact."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.views._common import Ahead
+
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    seq = state.long
+    assert w.long_runner.wait(120)
+    name = state.model.layers[0].name
+    full = state.model.trace(x)[name]
+    state.set_cursor(layer=name, unit=2, step=600)
+    seq.wait_prefetch()
+    w.long_runner.poll()
+    state.set_cursor(step=601)
+    seq.wait_prefetch()
+    w.long_runner.poll()
+    qtbot.waitUntil(lambda: view._ahead_trace is not None and not view._ahead_todo, timeout=10_000)
+    nxt = view._ahead_trace
+    slots = [s for s in view.slots if s.key]
+    assert all(s.image._ahead is not None for s in slots)
+    w.resize(1200, 800)
+    QtWidgets.QApplication.processEvents()
+    used = Ahead.used
+    enter = seq.start_of(600) + seq.window // 2 + seq.window // 4
+    state.set_cursor(step=enter)
+    QtWidgets.QApplication.processEvents()
+    w.repaint()
+    assert state.trace is nxt and Ahead.used == used
+    start, n = nxt.start, seq.window
+    for slot in slots:
+        np.testing.assert_array_equal(slot.image.image, full.steps[slot.key][0, start:start + n].T)
+    xs, ys = view.curves["c"].getData()
+    np.testing.assert_array_equal(ys, full.steps["c"][0, start:start + n, 2])

@@ -449,6 +449,8 @@ class OverTimeView(TraceView):
         self._ahead_trace = trace
         self._ahead_arrays = {}
         self._ahead_todo = []
+        for item in [slot.image for slot in self.slots] + [curve.curve for curve in self.curves.values()]:
+            item._ahead = None  # (an earlier window's, never shown: another size, unit ...)
         ref = self.ref
         nref = cell_ref(self.model, trace, ref.name, ref.side)
         if (nref is None or nref.cell is not ref.cell or nref.T != ref.T or nref.units != ref.units
