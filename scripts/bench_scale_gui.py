@@ -15,8 +15,13 @@
    until the whole window, computed on a thread, is swapped in and repainted (the app
    starts that thread once the seeking pauses, after the step's paint; here
    ``wait_prefetch`` starts it).
+5. playing (``--play``): the main window's Over time tab plays the long input at 60 steps a
+   second for 10 s (``--play-seconds``): the intervals between steps, and each step into
+   the next window of steps (every 128 steps) with the window thread's CPU time it took
+   until the next step (the new window drawn and painted; a frame is 16.7 ms).
 
 Usage: PYTHONPATH=. .venv/bin/python scripts/bench_scale_gui.py [--steps 100000] [--seeks 30] [--main]
+       [--play [--play-seconds 10]]
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=100_000)
     ap.add_argument("--seeks", type=int, default=30)
     ap.add_argument("--main", action="store_true", help="only part 4: the main window")
+    ap.add_argument("--play", action="store_true", help="only part 5: playing in the main window")
+    ap.add_argument("--play-seconds", type=float, default=10.0)
     args = ap.parse_args(argv)
     import numpy as np
     from PySide6 import QtWidgets
@@ -54,8 +61,8 @@ def main(argv=None) -> int:
     x = np.random.default_rng(1).normal(size=(1, args.steps, 64)).astype(np.float32)
     print(f"2 x LSTM(512), batch 1, {args.steps:,} steps; offscreen 1400x800; "
           f"load average {os.getloadavg()[0]:.1f}")
-    if args.main:
-        return main_window(app, x, args.seeks)
+    if args.main or args.play:
+        return main_window(app, x, args.seeks, args.play_seconds if args.play else None)
 
     t0 = time.perf_counter()
     w = LongSequenceWindow(model, x)
@@ -97,7 +104,7 @@ def main(argv=None) -> int:
     return 0
 
 
-def main_window(app, x, seeks: int) -> int:
+def main_window(app, x, seeks: int, play: float | None = None) -> int:
     import numpy as np
     from PySide6 import QtCore
 
@@ -130,6 +137,8 @@ def main_window(app, x, seeks: int) -> int:
     app.processEvents()
     print(f"  keyframe pass and overviews: {time.perf_counter() - t0:.1f} s")
     seq = state.long
+    if play is not None:
+        return playing(app, w, play)
     rng = np.random.default_rng(3)
     for title in ("Over time", "Unrolled", "Cell"):
         k = next(i for i, v in enumerate(w.views) if v.title == title)
@@ -165,6 +174,50 @@ def main_window(app, x, seeks: int) -> int:
               f"{statistics.median(whole) * 1e3:.0f} ms; the whole window computed first (as "
               f"before the chunk): median {statistics.median(sync) * 1e3:.0f} ms, "
               f"{statistics.median(sync) / med:.1f}x the chunk's")
+    w.close()
+    return 0
+
+
+
+def playing(app, w, seconds: float) -> int:
+    import numpy as np
+    from PySide6 import QtCore
+
+    from lstmviz.ui.player import SPEEDS
+
+    state, seq = w.state, w.state.long
+    k = next(i for i, v in enumerate(w.views) if v.title == "Over time")
+    w.tabs.setCurrentIndex(k)
+    state.set_cursor(step=1000)
+    seq.wait_prefetch()
+    w.long_runner.poll()
+    app.processEvents()
+    stamps, steps, cpus = [], [], []
+
+    def changed(change):
+        if change.cursor:
+            stamps.append(time.perf_counter())
+            steps.append(state.cursor.step)
+            cpus.append(time.thread_time())
+
+    state.changed.connect(changed)
+    player = w.player
+    player.speed.setCurrentIndex(SPEEDS.index(60))
+    player.play()
+    loop = QtCore.QEventLoop()
+    QtCore.QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    player.pause()
+    state.changed.disconnect(changed)
+    gaps = np.diff(stamps) * 1e3
+    cpu = np.diff(cpus) * 1e3
+    crossing = [i for i in range(len(gaps)) if seq.start_of(steps[i]) != seq.start_of(steps[i] - 1)]
+    print(f"  Over time, playing at 60 steps/s for {seconds:g} s: {len(stamps)} steps; interval p50 "
+          f"{np.median(gaps):.1f} ms, p95 {np.percentile(gaps, 95):.1f}, over 33 ms: {int((gaps > 33).sum())} "
+          f"({sum(1 for i in crossing if gaps[i] > 33)} of them at a step into the next window)")
+    print("  steps into the next window (step: interval to the next step, window thread's CPU meanwhile): "
+          + ", ".join(f"{steps[i]}: {gaps[i]:.0f}/{cpu[i]:.0f} ms" for i in crossing)
+          + f"; other steps' CPU p50 {np.median(np.delete(cpu, crossing)):.1f} ms")
     w.close()
     return 0
 

@@ -237,6 +237,33 @@ def test_the_next_window_is_computed_ahead_when_stepping_forward_not_after_a_see
     assert ls.start_of(100 + hop) not in ls._cache
 
 
+
+def test_the_step_into_a_window_starts_no_thread_the_next_one_does_and_next_window_names_it():
+    """The step that enters a window (its views draw all of it anew) computes nothing ahead;
+    the step after it does, and ``next_window`` gives that window once computed (None before,
+    and at the last window)."""
+    from lstmviz.app.long_sequence import LongSequence
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})], seed=2)
+    x = np.random.default_rng(1).normal(size=(1, 3000, 2)).astype(np.float32)
+    ls = LongSequence(model, x, window=256, every=64)
+    assert ls.run_pass()
+    hop = ls.window // 2
+    a = ls.start_of(1500)
+    enter = a + hop + hop // 2  # the first step shown in the window after a's
+    ls.window_at(enter - 1)  # a seek
+    ls.window_at(enter)  # a step forward into the next window
+    ls.wait_prefetch()
+    assert sorted(ls._cache) == [a, a + hop]
+    assert ls.next_window(enter) is None  # not computed
+    ls.window_at(enter + 1)  # the step after: the window after it, on a thread
+    ls.wait_prefetch()
+    assert sorted(ls._cache) == [a, a + hop, a + 2 * hop]
+    nxt = ls.next_window(enter + 1)
+    assert nxt is ls._cache[a + 2 * hop] and nxt.start == a + 2 * hop
+    assert ls.window_at(a + 2 * hop + hop // 2)[0] is nxt  # what stepping on shows
+    assert ls.next_window(2999) is None  # the last window
+
+
 def test_cancelling_the_pass_keeps_the_first_window():
     from lstmviz.app.long_sequence import LongSequence
     model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})])

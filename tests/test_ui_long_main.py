@@ -473,3 +473,135 @@ def test_a_seek_runs_the_layers_after_the_one_on_screen_when_asked(long_window, 
     assert state.trace.layers.pending
     _tab(w, "Unrolled")
     assert not state.trace.layers.pending
+
+
+def _pixels(widget):
+    image = widget.grab().toImage()
+    return np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine()).copy()
+
+
+def test_over_time_paints_the_next_window_ahead_and_the_step_into_it_shows_exactly_its_numbers(
+        long_window, qtbot):
+    """Stepping forward, the next window (computed on a thread) is painted ahead a piece at a
+    time; the step that enters it copies those paintings: its heatmaps and curves hold that
+    window's numbers, and the pixels are the ones painting them anew gives."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.views._common import Ahead, SteadyAxis
+
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    seq = state.long
+    assert w.long_runner.wait(120)
+    name = state.model.layers[0].name
+    full = state.model.trace(x)[name]
+    state.set_cursor(layer=name, unit=3, step=1000)
+    seq.wait_prefetch()  # (a seek: its whole window, then)
+    w.long_runner.poll()
+    a = seq.start_of(1000)
+    assert state.trace.start == a and state.trace.layers[name].timesteps == seq.window
+    state.set_cursor(step=1001)  # a step forward: the window ahead is computed, then painted ahead
+    seq.wait_prefetch()
+    w.long_runner.poll()
+    nxt = seq.next_window(1001)
+    assert nxt is not None and nxt.start == a + seq.window // 2
+    assert view._ahead_trace is nxt
+    qtbot.waitUntil(lambda: not view._ahead_todo, timeout=10_000)
+    slots = [s for s in view.slots if s.key]
+    assert all(s.image._ahead is not None for s in slots)
+    assert all(view.curves[k].curve._ahead is not None for k in (s.key for s in slots))
+    shown = [_pixels(v) for v in [s.widget for s in slots] + [view.curve_widget]]  # (nothing changed)
+    used = Ahead.used
+    enter = a + seq.window // 2 + seq.window // 4  # the first step of the next window
+    for step in range(1002, enter + 1):
+        state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+    assert state.trace is nxt
+    assert Ahead.used - used == 2 * len(slots)  # every heatmap and curve copied, none painted anew
+    start, n = nxt.start, seq.window
+    for slot in slots:
+        np.testing.assert_array_equal(slot.image.image, full.steps[slot.key][0, start:start + n].T)
+        assert slot.image._ahead is None
+    for key in (s.key for s in slots):
+        xs, ys = view.curves[key].getData()
+        np.testing.assert_array_equal(xs, np.arange(start, start + n))
+        np.testing.assert_array_equal(ys, full.steps[key][0, start:start + n, 3])
+    copied = [_pixels(v) for v in [s.widget for s in slots] + [view.curve_widget]]
+    assert not all(np.array_equal(p, q) for p, q in zip(shown, copied))  # a new window on screen
+    # the same window painted anew, nothing copied: the same pixels
+    SteadyAxis._drawn.clear()
+    for item in [s.image for s in slots] + [view.curves[s.key].curve for s in slots] + [
+            p.getAxis("bottom") for p in [s.plot for s in slots] + [view.curve_plot]]:
+        item.setCacheMode(item.CacheMode.NoCache)
+        item.setCacheMode(item.CacheMode.DeviceCoordinateCache)
+        if hasattr(item, "picture"):
+            item.picture = None
+        item.update()
+    used = Ahead.used
+    anew = [_pixels(v) for v in [s.widget for s in slots] + [view.curve_widget]]
+    assert Ahead.used == used
+    for p, q in zip(copied, anew):
+        np.testing.assert_array_equal(p, q)
+    # another unit before the step into a window painted ahead: its curves are painted anew
+    state.set_cursor(step=enter + 1)
+    seq.wait_prefetch()
+    w.long_runner.poll()
+    qtbot.waitUntil(lambda: view._ahead_trace is seq.next_window(enter + 1) and not view._ahead_todo,
+                    timeout=10_000)
+    state.set_cursor(unit=1)
+    used = Ahead.used
+    for step in range(enter + 2, enter + seq.window // 2 + 1):
+        state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+    assert state.trace.start == start + seq.window // 2
+    assert Ahead.used - used == len(slots)  # the heatmaps only
+    xs, ys = view.curves["h"].getData()
+    np.testing.assert_array_equal(ys, full.steps["h"][0, state.trace.start:state.trace.start + n, 1])
+    # a seek back (the window after it computed, still kept): nothing painted ahead
+    painted = view._ahead_trace
+    state.set_cursor(step=1000)
+    seq.wait_prefetch()
+    w.long_runner.poll()
+    assert seq.next_window(1000) is nxt and view._ahead_trace is painted and not view._ahead_todo
+
+
+def test_a_window_painted_ahead_for_another_size_is_painted_anew(long_window, qtbot):
+    """The window resized between painting ahead and the step into the next window: nothing
+    painted ahead matches Qt's paint any more, every item paints itself, the numbers exact."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.views._common import Ahead
+
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    seq = state.long
+    assert w.long_runner.wait(120)
+    name = state.model.layers[0].name
+    full = state.model.trace(x)[name]
+    state.set_cursor(layer=name, unit=2, step=600)
+    seq.wait_prefetch()
+    w.long_runner.poll()
+    state.set_cursor(step=601)
+    seq.wait_prefetch()
+    w.long_runner.poll()
+    qtbot.waitUntil(lambda: view._ahead_trace is not None and not view._ahead_todo, timeout=10_000)
+    nxt = view._ahead_trace
+    slots = [s for s in view.slots if s.key]
+    assert all(s.image._ahead is not None for s in slots)
+    w.resize(1200, 800)
+    QtWidgets.QApplication.processEvents()
+    used = Ahead.used
+    enter = seq.start_of(600) + seq.window // 2 + seq.window // 4
+    state.set_cursor(step=enter)
+    QtWidgets.QApplication.processEvents()
+    w.repaint()
+    assert state.trace is nxt and Ahead.used == used
+    start, n = nxt.start, seq.window
+    for slot in slots:
+        np.testing.assert_array_equal(slot.image.image, full.steps[slot.key][0, start:start + n].T)
+    xs, ys = view.curves["c"].getData()
+    np.testing.assert_array_equal(ys, full.steps["c"][0, start:start + n, 2])

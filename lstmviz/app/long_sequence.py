@@ -209,12 +209,27 @@ class LongSequence:
         # stepping forward (playing, the arrow key): the next window ahead. Not after a
         # seek, nor when the whole window comes in: a thread computing a window nobody
         # asked for takes the interpreter lock in turns with the next seek's views
-        # (a seek at 512 units measured ~1.6x as long beside it)
-        forward = last is not None and 0 < step - last <= self.window // 2
+        # (a seek at 512 units measured ~1.6x as long beside it). Nor at the step that
+        # enters this window, whose views draw all of it anew: from the next step on (the
+        # thread's start alone waited ~3 ms for the lock there)
+        forward = (last is not None and 0 < step - last <= self.window // 2
+                   and self.start_of(last) == a)
         nxt = self.start_of(step + self.window // 2)
         if forward and nxt != a and nxt not in self._cache:
             self.prefetch(nxt)
         return trace, step - a
+
+    def next_window(self, step: int):
+        """The window that stepping forward from ``step`` shows next, if it is computed
+        (prefetched while stepping forward), else None: a view may draw it ahead of time."""
+        if self.windowed is None:
+            return None
+        hop = max(1, self.window // 2)
+        a = self.start_of(step)
+        nxt = self.start_of(a + hop + hop // 2)  # the first step past this window's share
+        if nxt <= a:
+            return None
+        return self._cache.get(nxt)
 
     def refinable(self, trace, step: int) -> bool:
         """Whether ``trace`` (a quick chunk from ``window_at``) can give way to the whole

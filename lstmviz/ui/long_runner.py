@@ -53,17 +53,42 @@ class LongRunner(QtCore.QObject):
         self.settle.setInterval(SETTLE_MS)
         self.settle.timeout.connect(self._start_deferred)
         self._settling: int | None = None  # the window the settle timer is for
+        self._last_step: int | None = None  # the cursor's step at the last change
+        self._forward = False  # that change was a step forward, not a seek
         self.state.changed.connect(self._changed)
         self._follow_state()
 
     def _changed(self, _change) -> None:
         self._follow_state()
+        step, last = self.state.cursor.step, self._last_step
+        if step != last:
+            self._last_step = step
+            # stepping forward (playing, the arrow key), not a seek: the window ahead is
+            # worth painting ahead
+            self._forward = last is not None and self.seq is not None and 0 < step - last <= self.seq.window // 2
+        self._offer_ahead()
         wanted = self.seq.deferred if self.seq is not None else None
         if wanted is not None and (wanted != self._settling or not self.settle.isActive()):
             # (re)started for another window: a drag's seeks keep putting it off; steps
             # within the same window (playing, an export's frames) do not
             self._settling = wanted
             self.settle.start()
+
+    def _offer_ahead(self) -> None:
+        """While stepping forward, the window stepping on shows next, once computed
+        (``LongSequence.next_window``), to the view on screen if it draws windows ahead
+        (``prepare_ahead``: the Over time view), so that the step into it copies what it
+        painted. Not after a seek: a window the user may never step into is not painted."""
+        seq = self.seq
+        if seq is None or self.state.long is not seq or not seq.ready or not self._forward:
+            return
+        trace = seq.next_window(self.state.cursor.step)
+        if trace is None:
+            return
+        current = self.window.tabs.currentIndex()
+        for k, view in self.window.views.built():
+            if k == current and hasattr(view, "prepare_ahead"):
+                view.prepare_ahead(trace)
 
     def _start_deferred(self) -> None:
         if self.seq is not None:
@@ -126,6 +151,7 @@ class LongRunner(QtCore.QObject):
             self.window.push_overviews()
         if self.state.long is seq and seq.refinable(self.state.trace, self.state.cursor.step):
             self.state.follow_long()  # the whole window around a far step, computed meanwhile
+        self._offer_ahead()  # (a window computed ahead on a thread lands here)
         if not self.busy() and self.showing:
             self._show(False)  # the timer goes on: windows computed on a thread land here
             if seq.error:

@@ -255,7 +255,19 @@ def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks, middle: b
 def _fit_counts(axis: pg.AxisItem | None) -> None:
     if axis is None or not shiboken6.isValid(axis):  # a resize while the plot is deleted
         return
-    n, first, max_ticks, given, place, middle = axis._lstmviz_counts
+    ticks = counted_ticks(axis, *axis._lstmviz_counts)
+    if axis.autoSIPrefix or axis.autoSIPrefixScale != 1.0 or axis.labelUnitPrefix != "":
+        # (only then is its label set anew: ~0.1 ms an axis, at every new window of steps)
+        axis.enableAutoSIPrefix(False)
+        axis.autoSIPrefixScale, axis.labelUnitPrefix = 1.0, ""  # what the range just set (0.001, "m")
+        axis._updateLabel()
+    set_ticks(axis, [ticks, []])
+
+
+def counted_ticks(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, given=None,
+                  place=None, middle: bool = False) -> list:
+    """The ticks ``count_axis(axis, n, first, max_ticks, given, place, middle)`` gives
+    ``axis`` at its present size (its first level), without giving them."""
     horizontal = axis.orientation in ("top", "bottom")
     font = axis.style.get("tickFont") or axis.font()
     # alike axes (a seek's six heatmaps' step axes) fit the same counts once
@@ -271,14 +283,9 @@ def _fit_counts(axis: pg.AxisItem | None) -> None:
             if len(_FITTED) > 256:
                 _FITTED.clear()
             _FITTED[key] = ticks
-    if axis.autoSIPrefix or axis.autoSIPrefixScale != 1.0 or axis.labelUnitPrefix != "":
-        # (only then is its label set anew: ~0.1 ms an axis, at every new window of steps)
-        axis.enableAutoSIPrefix(False)
-        axis.autoSIPrefixScale, axis.labelUnitPrefix = 1.0, ""  # what the range just set (0.001, "m")
-        axis._updateLabel()
     if place is not None:
-        ticks = [(place(v), text) for v, text in ticks]
-    set_ticks(axis, [list(ticks), []])
+        return [(place(v), text) for v, text in ticks]
+    return list(ticks)
 
 
 class SteadyAxis(pg.AxisItem):
@@ -293,6 +300,7 @@ class SteadyAxis(pg.AxisItem):
     #: what a step axis painted into its pixmap cache, for alike axes (see ``paint``)
     _drawn: dict = {}
     _spec_height: float | None = None  # (generateDrawSpecs' text height, its own steps)
+    _last_state: tuple | None = None  # the painter's state at its last paint into its cache
 
     def boundingRect(self):  # noqa: N802 (Qt's name)
         if self.grid is not False:
@@ -328,20 +336,7 @@ class SteadyAxis(pg.AxisItem):
             return None
 
     def _cache_state(self, p) -> tuple | None:
-        """The painter's state when Qt paints this axis, alone, into its pixmap cache
-        (``cache_pixels``): the whole pixmap, transparent, at the axis's place; else None."""
-        device = p.device()
-        if (self.cacheMode() != QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
-                or not isinstance(device, QtGui.QPixmap) or p.hasClipping() or p.opacity() != 1.0
-                or p.compositionMode() != QtGui.QPainter.CompositionMode.CompositionMode_SourceOver
-                or p.backgroundMode() != QtCore.Qt.BGMode.TransparentMode):
-            return None
-        t = p.transform()
-        # Qt's cache pixmap spans the item's bounds on the device and a pixel more each way
-        if t.mapRect(self.boundingRect()).toRect().adjusted(-1, -1, 1, 1) != device.rect():
-            return None
-        return (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), device.width(), device.height(),
-                device.devicePixelRatio(), int(p.renderHints().value))
+        return cache_state(self, p)
 
     def paint(self, p, opt, widget):
         """pyqtgraph's paint (a picture made for new ticks, played at each paint); and an
@@ -352,6 +347,8 @@ class SteadyAxis(pg.AxisItem):
         paints a cached item alone into a transparent pixmap of its bounds on the device,
         so an alike axis's pixmap holds the very pixels it would paint."""
         state = self._cache_state(p) if self.picture is None else None
+        if state is not None:
+            self._last_state = state
         look = self._look() if state is not None else None
         if look is not None:
             known = SteadyAxis._drawn.get((look, state))
@@ -609,6 +606,24 @@ class SteadyAxis(pg.AxisItem):
         self._updateMaxTextSize(last_size2)
         return axis_spec, tick_specs, text_specs
 
+
+
+def cache_state(item: QtWidgets.QGraphicsItem, p: QtGui.QPainter) -> tuple | None:
+    """The painter's state when Qt paints ``item``, alone, into its pixmap cache
+    (``cache_pixels``): the whole pixmap, transparent, at the item's place (its transform,
+    the pixmap's size and ratio, the hints); else None (a direct paint, a part exposed)."""
+    device = p.device()
+    if (item.cacheMode() != QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+            or not isinstance(device, QtGui.QPixmap) or p.hasClipping() or p.opacity() != 1.0
+            or p.compositionMode() != QtGui.QPainter.CompositionMode.CompositionMode_SourceOver
+            or p.backgroundMode() != QtCore.Qt.BGMode.TransparentMode):
+        return None
+    t = p.transform()
+    # Qt's cache pixmap spans the item's bounds on the device and a pixel more each way
+    if t.mapRect(item.boundingRect()).toRect().adjusted(-1, -1, 1, 1) != device.rect():
+        return None
+    return (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), device.width(), device.height(),
+            device.devicePixelRatio(), int(p.renderHints().value))
 
 
 def _pen_key(pen: QtGui.QPen) -> tuple:

@@ -28,8 +28,10 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.labels import QuietLabel  # noqa: F401 (the views import it from here)
 from lstmviz.ui.plot_tools import (  # noqa: F401 (the views import them from here)
     SteadyAxis,
+    _pen_key,
     axis_picture,
     cache_pixels,
+    cache_state,
     count_axis,
     count_ticks,
     label_room,
@@ -48,6 +50,117 @@ def set_levels(colorbar: pg.ColorBarItem, levels) -> None:
     levels = (float(levels[0]), float(levels[1]))
     if tuple(colorbar.levels()) != levels:
         colorbar.setLevels(levels)
+
+
+class Ahead:
+    """An item's next painting into its pixmap cache (``cache_pixels``), made ahead of time:
+    what a long input's next window of steps will show, painted while the current one is
+    on screen (``OverTimeView.prepare_ahead``), so that the step that shows it copies it.
+
+    ``paint(twin, world, hints)`` paints ``twin`` (an item of the same kind holding the
+    next window's numbers, hidden, its transform the one the item will have: ``world`` is
+    its device transform) as Qt paints an item into its cache (``_q_paintIntoCache``): a
+    transparent ARGB32 pixmap of the item's bounds on the device and a pixel more each
+    way, the painter given the view's hints and the transform moved to it. ``use(item, p,
+    content)`` in the item's paint: when Qt paints the item into its cache with that very
+    state, and the item holds what the twin held (``content``), the painting is drawn
+    onto the transparent pixmap (source over transparent: the very bytes) and True;
+    else False and the item paints itself."""
+
+    used = 0  # (tests: how many paintings were copied)
+
+    def __init__(self, content, state: tuple, image: QtGui.QImage):
+        self.content, self.state, self.image = content, state, image
+
+    @classmethod
+    def paint(cls, twin: QtWidgets.QGraphicsItem, world: QtGui.QTransform, hints, content,
+              ratio: float = 1.0) -> "Ahead | None":
+        rect = world.mapRect(twin.boundingRect()).toRect().adjusted(-1, -1, 1, 1)
+        if rect.isEmpty() or ratio != 1.0:
+            return None
+        image = QtGui.QImage(rect.size(), QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(QtCore.Qt.GlobalColor.transparent)
+        p = QtGui.QPainter(image)
+        try:
+            p.setRenderHints(p.renderHints(), False)
+            p.setRenderHints(hints, True)
+            p.setWorldTransform(world * QtGui.QTransform.fromTranslate(-rect.left(), -rect.top()), True)
+            t = p.transform()
+            state = (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), rect.width(), rect.height(),
+                     1.0, int(p.renderHints().value))
+            p.save()
+            twin.paint(p, QtWidgets.QStyleOptionGraphicsItem(), None)
+            p.restore()
+        finally:
+            p.end()
+        return cls(content, state, image)
+
+    @staticmethod
+    def use(item, p: QtGui.QPainter, content) -> bool:
+        ahead = item._ahead
+        if ahead is None or cache_state(item, p) != ahead.state or not ahead.same(content):
+            return False
+        item._ahead = None  # (used once: the pixmap cache holds it now)
+        p.save()
+        p.resetTransform()
+        p.drawImage(0, 0, ahead.image)
+        p.restore()
+        Ahead.used += 1
+        return True
+
+    def same(self, content) -> bool:
+        """Whether ``content`` is what the painting was made of (arrays: the same bytes)."""
+        a, b = self.content, content
+        return len(a) == len(b) and all(x is y or _same(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _same(x, y) -> bool:
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
+            return False
+        return x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+    return bool(x == y)
+
+
+def paint_axis_ahead(axis: SteadyAxis, ticks: list) -> bool:
+    """Paint step axis ``axis`` with ``ticks`` (as ``count_axis`` will give it: a long
+    input's next window) as it paints into its pixmap cache (the state of its last such
+    paint: an axis stays where it is), and keep the pixmap for the alike axes
+    ``SteadyAxis.paint`` copies: the axis given those ticks then draws nothing anew (an
+    ``Ahead`` for axes). Its own ticks and picture stay."""
+    state = axis._last_state
+    if state is None:
+        return False
+    saved, saved_height = axis._tickLevels, axis._spec_height
+    axis._tickLevels = [list(ticks), []]
+    try:
+        look = axis._look()
+        if look is None:
+            return False
+        if (look, state) in SteadyAxis._drawn:
+            return True
+        m11, m12, m21, m22, dx, dy, width, height, ratio, hints = state
+        pixmap = QtGui.QPixmap(width, height)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(QtCore.Qt.GlobalColor.transparent)
+        axis._spec_height = None
+        picture = axis_picture(axis)
+        p = QtGui.QPainter(pixmap)
+        try:
+            p.setRenderHints(p.renderHints(), False)
+            p.setRenderHints(QtGui.QPainter.RenderHint(hints), True)
+            p.setWorldTransform(QtGui.QTransform(m11, m12, m21, m22, dx, dy), True)
+            picture.play(p)
+        finally:
+            p.end()
+        if axis._spec_height is None:
+            return False
+        if len(SteadyAxis._drawn) > 16:
+            SteadyAxis._drawn.clear()
+        SteadyAxis._drawn[(look, state)] = (pixmap, axis._spec_height)
+        return True
+    finally:
+        axis._tickLevels, axis._spec_height = saved, saved_height
 
 
 class GridAxis(pg.AxisItem):
@@ -102,7 +215,19 @@ class StripCurveItem(pg.PlotCurveItem):
                 and bool(np.all(np.isfinite(x))) and bool(np.all(np.isfinite(y)))
                 and bool(np.all(np.diff(x) > 0)))
 
+    _ahead: "Ahead | None" = None  # the next window's line, painted ahead (Ahead)
+
+    def ahead_content(self) -> tuple:
+        """What this line's painting is made of (``Ahead``): its points and pen."""
+        x, y = self.getData()
+        o = self.opts
+        pen = o["pen"]
+        return (x, y, None if pen is None else _pen_key(pen), o["antialias"], o["connect"], o["fillLevel"],
+                o["stepMode"], o["shadowPen"] is None, o["compositionMode"])
+
     def paint(self, p, opt, widget):
+        if self._ahead is not None and Ahead.use(self, p, self.ahead_content()):
+            return
         x, y = self.getData()
         tr = p.transform()
         if not self._plain(x, y) or tr.m12() != 0 or tr.m21() != 0 or tr.m11() <= 0:
@@ -228,13 +353,36 @@ class Shifted(QtWidgets.QGraphicsRectItem):
         k = self.span / n  # a power of two
         if (int(start), k) != self.map:
             self.map = (int(start), k)
-            # x -> (x - start + 0.5) * k - 0.5
-            self.setTransform(QtGui.QTransform(k, 0.0, 0.0, 1.0, (0.5 - int(start)) * k - 0.5, 0.0))
+            self.setTransform(self.transform_of(*self.map))
 
-    def to_range(self, x: float) -> float:
-        """Step ``x`` in the plot's range (where the axis puts it)."""
-        start, k = self.map
+    @staticmethod
+    def transform_of(start: int, k: float) -> QtGui.QTransform:
+        """The group's transform for a map: x -> (x - start + 0.5) * k - 0.5."""
+        return QtGui.QTransform(k, 0.0, 0.0, 1.0, (0.5 - int(start)) * k - 0.5, 0.0)
+
+    def map_of(self, start: int, n: int) -> tuple | None:
+        """The map ``set_window(start, n)`` would give, without a new range (None: it would
+        set the plot's range)."""
+        n = max(int(n), 1)
+        if self.span is None or not self._exact(self.span, n):
+            return None
+        return (int(start), self.span / n)
+
+    def to_range(self, x: float, map: tuple | None = None) -> float:
+        """Step ``x`` in the plot's range (where the axis puts it); ``map``: another map's."""
+        start, k = self.map if map is None else map
         return (x - start + 0.5) * k - 0.5
+
+    def twin(self) -> QtWidgets.QGraphicsRectItem:
+        """A hidden group beside this one, for items holding a window not shown yet
+        (``Ahead``): given ``transform_of`` a map, its items' device transforms are the
+        ones this group's would have with that map (Qt makes both from the same parent)."""
+        twin = QtWidgets.QGraphicsRectItem()
+        twin.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        twin.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+        twin.setVisible(False)
+        self.plot.getViewBox().addItem(twin, ignoreBounds=True)
+        return twin
 
     def reset(self) -> None:
         """The plot's range is set again at the next ``set_window`` (a new layout)."""
@@ -351,6 +499,17 @@ class IndexedImage(ClickableImage):
     pixels. Anything else (NaNs, RGB, another lut) is pyqtgraph's render."""
 
     _tables: dict = {}  # the lut's bytes -> its colour table (shared: a few colour maps)
+    _ahead: "Ahead | None" = None  # the next window's image, painted ahead (Ahead)
+
+    def ahead_content(self) -> tuple:
+        """What this image's painting is made of (``Ahead``): its numbers, levels, colours."""
+        return (self.image, None if self.levels is None else np.asarray(self.levels, float), self.lut,
+                self.paintMode, self.border, self.axisOrder, self.opacity())
+
+    def paint(self, p, *args):
+        if self._ahead is not None and Ahead.use(self, p, self.ahead_content()):
+            return
+        super().paint(p, *args)
 
     def render(self):
         image, lut, levels = self.image, self.lut, self.levels

@@ -21,9 +21,10 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CELLS
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.ui import theme as th
-from lstmviz.ui.plot_tools import ColorBar, add_plot
+from lstmviz.ui.plot_tools import ColorBar, add_plot, counted_ticks
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
+    Ahead,
     CellRef,
     GridAxis,
     IndexedImage,
@@ -31,11 +32,13 @@ from lstmviz.ui.views._common import (
     Shifted,
     StepLine,
     StripCurve,
+    StripCurveItem,
     cache_pixels,
     cell_ref,
     clamp,
     count_axis,
     message_label,
+    paint_axis_ahead,
     paints_nothing,
     set_levels,
     steady_axes,
@@ -107,6 +110,10 @@ class _Heatmap:
         # drawn again (the scaled image cost ~1 ms a heatmap at every step)
         cache_pixels(self.image, self.plot.getAxis("left"), self.plot.getAxis("bottom"))
         paints_nothing(self.widget.ci, self.plot, self.plot.titleLabel, self.colorbar)
+        # a long input's next window, painted ahead (OverTimeView.prepare_ahead)
+        self.twin_group = self.shift.twin()
+        self.twin_image = IndexedImage(axisOrder="row-major")
+        self.twin_image.setParentItem(self.twin_group)
 
     def style(self, t: th.Theme):
         self.widget.setBackground(t.background)
@@ -179,6 +186,19 @@ class OverTimeView(TraceView):
         self.curve_veil = MaskVeil(self.curve_plot, behind=True)
         self.curve_shift = Shifted(self.curve_plot)  # (as a heatmap's: _Heatmap.shift)
         self.curve_shift.adopt(self.curve_cursor, self.zero_line, self.curve_veil.item)
+        self.curve_twin_group = self.curve_shift.twin()  # (prepare_ahead)
+        self.curve_twins: dict[str, StripCurveItem] = {}
+        for key in self.curves:
+            self.curve_twins[key] = StripCurveItem()
+            self.curve_twins[key].setParentItem(self.curve_twin_group)
+        #: a long input's next window being painted ahead: its trace, what is left to do,
+        #: the heatmaps' arrays made for it (``prepare_ahead``)
+        self._ahead_trace = None
+        self._ahead_todo: list = []
+        self._ahead_arrays: dict[str, np.ndarray] = {}
+        self._ahead_timer = QtCore.QTimer(self)
+        self._ahead_timer.setInterval(0)
+        self._ahead_timer.timeout.connect(self._ahead_piece)
         cache_pixels(self.curve_plot.getAxis("left"), self.curve_plot.getAxis("bottom"))
         paints_nothing(self.curve_plot, self.curve_plot.titleLabel)
         lay.addWidget(self.curve_widget, 2)
@@ -373,11 +393,17 @@ class OverTimeView(TraceView):
         levels, and the steps they span; the rest of the layout stays."""
         T, U = ref.T, ref.units
         o = self.offset
+        made = {}
+        if self._ahead_trace is self.trace and self._ahead_key == (ref.name, ref.side, s):
+            made, self._ahead_arrays = self._ahead_arrays, {}  # (made ahead: prepare_ahead)
         for slot in self.slots:
             if slot.key is None:
                 continue
-            # a contiguous copy: pyqtgraph draws nothing from some strided views (units=1)
-            slot.image.setImage(np.ascontiguousarray(ref.rec.steps[slot.key][s].T), autoLevels=False)
+            image = made.get(slot.key)
+            if image is None:
+                # a contiguous copy: pyqtgraph draws nothing from some strided views (units=1)
+                image = np.ascontiguousarray(ref.rec.steps[slot.key][s].T)
+            slot.image.setImage(image, autoLevels=False)
             set_levels(slot.colorbar, self._levels(ref, slot.key))
             slot.image.setRect(QtCore.QRectF(o - 0.5, -0.5, T, U))
             slot.shift.set_window(o, T)  # (the plot's range is set only when no exact map exists)
@@ -405,6 +431,95 @@ class OverTimeView(TraceView):
         pad = 0.1 * (hi - lo)  # beyond the view's own padding: the band spans the plot
         self.curve_veil.show(ref.masked_steps(s),
                              QtCore.QRectF(o - 0.5, lo - pad, T, hi - lo + 2 * pad))
+
+    # -- a long input's next window, painted ahead ---------------------------------------
+    _ahead_key: tuple = ()
+
+    def prepare_ahead(self, trace) -> None:
+        """A long input's next window (``LongSequence.next_window``: the one stepping forward
+        shows next, computed): its heatmaps' arrays made, and its images, curves and step
+        axes painted as they will be painted (``Ahead``, ``SteadyAxis.paint_ahead``), one
+        piece at each turn of the event loop (each a millisecond or two, between the steps
+        of a playback), so that the step that shows it copies them instead of drawing its
+        heatmaps, curves and axes anew in one frame. What the step shows is its own trace
+        as ever: a piece whose item then holds other numbers (another unit, sample, layer)
+        is painted as before."""
+        if trace is self._ahead_trace or trace is self.trace or self.model is None or self.ref is None:
+            return
+        if not self.isVisible() or getattr(trace, "start", None) is None:
+            return
+        self._ahead_trace = trace
+        self._ahead_arrays = {}
+        self._ahead_todo = []
+        for item in [slot.image for slot in self.slots] + [curve.curve for curve in self.curves.values()]:
+            item._ahead = None  # (an earlier window's, never shown: another size, unit ...)
+        ref = self.ref
+        nref = cell_ref(self.model, trace, ref.name, ref.side)
+        if (nref is None or nref.cell is not ref.cell or nref.T != ref.T or nref.units != ref.units
+                or not self._layout_key):
+            return
+        s, _, u = ref.clamp_cursor(self.cursor)
+        self._ahead_key = (ref.name, ref.side, s)
+        start = int(trace.start)
+        slots = [slot for slot in self.slots if slot.key is not None]
+        todo: list = [(self._ahead_image, nref, slot, s, start) for slot in slots]
+        todo += [(self._ahead_curve, nref, key, s, u, start) for key in nref.cell.records]
+        todo.append((self._ahead_axes, nref, start))
+        self._ahead_todo = todo
+        self._ahead_timer.start()
+
+    def _ahead_piece(self) -> None:
+        if not self._ahead_todo or self._ahead_trace is None or self._ahead_trace is self.trace \
+                or not self.isVisible():
+            self._ahead_todo = []
+            self._ahead_timer.stop()
+            return
+        piece, *args = self._ahead_todo.pop(0)
+        piece(*args)
+
+    def _ahead_image(self, nref: CellRef, slot: _Heatmap, s: int, start: int) -> None:
+        image = np.ascontiguousarray(nref.rec.steps[slot.key][s].T)
+        self._ahead_arrays[slot.key] = image
+        shown = slot.image
+        mapping = slot.shift.map_of(start, nref.T)
+        view = slot.widget
+        if mapping is None or shown.lut is None or view is None:
+            return
+        twin = slot.twin_image
+        twin.setLookupTable(shown.lut, update=False)
+        levels = self._levels(nref, slot.key)
+        twin.setImage(image, autoLevels=False, levels=(float(levels[0]), float(levels[1])))
+        twin.setRect(QtCore.QRectF(start - 0.5, -0.5, nref.T, nref.units))
+        slot.twin_group.setTransform(slot.shift.transform_of(*mapping))
+        world = twin.deviceTransform(view.viewportTransform())
+        shown._ahead = Ahead.paint(twin, world, view.renderHints(), twin.ahead_content(),
+                                   view.devicePixelRatioF())
+
+    def _ahead_curve(self, nref: CellRef, key: str, s: int, u: int, start: int) -> None:
+        shown = self.curves[key].curve
+        mapping = self.curve_shift.map_of(start, nref.T)
+        if mapping is None or nref.T <= 3:
+            return
+        twin = self.curve_twins[key]
+        twin.opts["antialias"] = shown.opts["antialias"]
+        twin.setPen(shown.opts["pen"])
+        x = np.arange(start, start + nref.T)
+        twin.setData(x=x, y=nref.rec.steps[key][s, :, u], connect="finite", skipFiniteCheck=False)
+        self.curve_twin_group.setTransform(self.curve_shift.transform_of(*mapping))
+        view = self.curve_widget
+        world = twin.deviceTransform(view.viewportTransform())
+        shown._ahead = Ahead.paint(twin, world, view.renderHints(), twin.ahead_content(),
+                                   view.devicePixelRatioF())
+
+    def _ahead_axes(self, nref: CellRef, start: int) -> None:
+        T = nref.T
+        plots = [(slot.plot, slot.shift, 8) for slot in self.slots if slot.key is not None]
+        for plot, shift, most in plots + [(self.curve_plot, self.curve_shift, 24)]:
+            mapping = shift.map_of(start, T)
+            if mapping is not None:  # (as _set_window gives the axis its ticks)
+                axis = plot.getAxis("bottom")
+                place = lambda v, sh=shift, m=mapping: sh.to_range(v, m)  # noqa: E731
+                paint_axis_ahead(axis, counted_ticks(axis, T, start, most, place=place))
 
     def _set_unit(self, ref: CellRef, s: int, u: int) -> None:
         x = np.arange(self.offset, self.offset + ref.T)
