@@ -290,13 +290,7 @@ def test_unrolled_reuses_its_items_across_windows_and_draws_each_as_a_fresh_view
     window exactly as a view built for it alone."""
     from lstmviz.ui.views.unrolled import KEPT_LAYOUTS, UnrolledView
 
-    w, x = long_window
-    state = w.state
-    view = _tab(w, "Unrolled")
-    state.set_input_data(x)
-    seq = state.long
-    assert w.long_runner.wait(120)
-    name = state.model.layers[0].name
+    w, x, state, view, seq, name = _long_tab(long_window, "Unrolled")
     state.set_cursor(layer=name, unit=2)
     counts = []
     for step in (2222, 5, T - 1, 1500, 1000, 400):
@@ -480,6 +474,18 @@ def _pixels(widget):
     return np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine()).copy()
 
 
+def _long_tab(long_window, title):
+    """Tab ``title`` on the long input, its keyframe pass done: (window, input, state, view,
+    the sequence, the first layer's name)."""
+    w, x = long_window
+    state = w.state
+    view = _tab(w, title)
+    state.set_input_data(x)
+    seq = state.long
+    assert w.long_runner.wait(120)
+    return w, x, state, view, seq, state.model.layers[0].name
+
+
 def test_over_time_paints_the_next_window_ahead_and_the_step_into_it_shows_exactly_its_numbers(
         long_window, qtbot):
     """Stepping forward, the next window (computed on a thread) is painted ahead a piece at a
@@ -489,13 +495,7 @@ def test_over_time_paints_the_next_window_ahead_and_the_step_into_it_shows_exact
 
     from lstmviz.ui.views._common import Ahead, SteadyAxis
 
-    w, x = long_window
-    state = w.state
-    view = _tab(w, "Over time")
-    state.set_input_data(x)
-    seq = state.long
-    assert w.long_runner.wait(120)
-    name = state.model.layers[0].name
+    w, x, state, view, seq, name = _long_tab(long_window, "Over time")
     full = state.model.trace(x)[name]
     state.set_cursor(layer=name, unit=3, step=1000)
     seq.wait_prefetch()  # (a seek: its whole window, then)
@@ -574,13 +574,7 @@ def test_a_window_painted_ahead_for_another_size_is_painted_anew(long_window, qt
 
     from lstmviz.ui.views._common import Ahead
 
-    w, x = long_window
-    state = w.state
-    view = _tab(w, "Over time")
-    state.set_input_data(x)
-    seq = state.long
-    assert w.long_runner.wait(120)
-    name = state.model.layers[0].name
+    w, x, state, view, seq, name = _long_tab(long_window, "Over time")
     full = state.model.trace(x)[name]
     state.set_cursor(layer=name, unit=2, step=600)
     seq.wait_prefetch()
