@@ -868,7 +868,8 @@ class CellView(TraceView):
         font = self.eq_label.font()
         key = (static, font.key())
         if self._static_width[0] != key:
-            cut = static.find("</table>") + len("</table>")  # the table, then the legend
+            end = static.find("</table>")  # the table, then the legend
+            cut = len(static) if end < 0 else end + len("</table>")
             widths = []
             for part in (static[:cut], static[cut:]):
                 doc = QtGui.QTextDocument()
