@@ -438,7 +438,7 @@ class OverTimeView(TraceView):
     def prepare_ahead(self, trace) -> None:
         """A long input's next window (``LongSequence.next_window``: the one stepping forward
         shows next, computed): its heatmaps' arrays made, and its images, curves and step
-        axes painted as they will be painted (``Ahead``, ``SteadyAxis.paint_ahead``), one
+        axes painted as they will be painted (``Ahead``, ``paint_axis_ahead``), one
         piece at each turn of the event loop (each a millisecond or two, between the steps
         of a playback), so that the step that shows it copies them instead of drawing its
         heatmaps, curves and axes anew in one frame. What the step shows is its own trace
