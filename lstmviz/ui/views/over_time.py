@@ -242,6 +242,9 @@ class OverTimeView(TraceView):
         self.message.setFont(t.font(1.3))
         self.legend.setLabelTextSize(f"{t.pt(0.95)}pt")
         self.legend.setLabelTextColor(t.foreground)
+        # over the curves (a small plot: lesson 1's), the names on the theme's background,
+        # as the Train tab's legends have them
+        self.legend.setBrush(pg.mkBrush(t.background + "d0"))
         self._data_key = None
         if self.model is not None:
             self.set_cursor(self.cursor)
