@@ -232,7 +232,7 @@ def label_room(axis: pg.AxisItem, labels: list[str]) -> int | None:
     return max(1, int(length / each))
 
 
-_FITTED: dict = {}  # _fit_counts' answers: (counts, axis length, font) -> ticks
+_FITTED: dict = {}  # counted_ticks' answers: (counts, axis length, font) -> ticks
 
 
 def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks, middle: bool = False) -> list:
@@ -371,11 +371,10 @@ class SteadyAxis(pg.AxisItem):
 
     def generateDrawSpecs(self, p):  # noqa: N802 (pyqtgraph's name)
         """pyqtgraph's specs (lines, ticks and labels in the same places: tests compare
-        them), made in fewer steps: a step axis (a bottom axis of given ticks, one level,
-        no grid: a new window of steps gives every step axis new ticks at each seek) in
-        its own, shared between alike axes; any other axis without a grid in ``_specs``
-        (pyqtgraph's steps, its labels measured once); an axis with a grid as pyqtgraph
-        makes it."""
+        them), made in fewer steps (``_made_specs``) for an axis without a grid; a step
+        axis's (a bottom axis of given ticks, one level, no grid: a new window of steps
+        gives every step axis new ticks at each seek) shared between alike axes, made
+        once; an axis with a grid as pyqtgraph makes it."""
         levels, st = self._tickLevels, self.style
         if not self._steady():
             if self.grid is not False or st["stopAxisAtTick"] != (False, False):
@@ -383,17 +382,11 @@ class SteadyAxis(pg.AxisItem):
             return self._made_specs(p)
         if st["tickFont"] is not None:
             p.setFont(st["tickFont"])
-        bounds = self.mapRectFromParent(self.geometry())
-        span = (bounds.topLeft() + QtCore.QPointF(-1.0, 1.0), bounds.topRight() + QtCore.QPointF(1.0, 1.0))
-        ends = [self.mapToDevice(x) for x in span]
-        if None in ends or ends[0] == ends[1]:
-            return None
-        pen = self.tickPen()
-        line_pen = self.pen()
         # the six heatmaps' step axes are alike (size, range, ticks, font, pens): made once
         spec_key: tuple | None = (
-            p.font().key(), type(p.device()), bounds.getRect(), self.boundingRect().getRect(), tuple(self.range),
-            tuple(levels[0]), st["tickLength"], st["tickTextOffset"][1], _pen_key(pen), _pen_key(line_pen))
+            p.font().key(), type(p.device()), self.mapRectFromParent(self.geometry()).getRect(),
+            self.boundingRect().getRect(), tuple(self.range), tuple(levels[0]), st["tickLength"],
+            st["tickTextOffset"][1], _pen_key(self.tickPen()), _pen_key(self.pen()))
         try:
             known = SteadyAxis._specs.get(spec_key)
         except TypeError:  # ticks given as lists: made each time
@@ -403,52 +396,12 @@ class SteadyAxis(pg.AxisItem):
             self._updateMaxTextSize(height)
             self._spec_height = height
             return specs
-        top = bounds.top()
-        r0, r1 = self.range[0], self.range[1]
-        dif = r1 - r0
-        if dif == 0:
-            scale, offset = 1, 0
-        else:
-            scale = bounds.width() / dif
-            offset = r0 * scale
-        x0, x1 = r0 * scale - offset, r1 * scale - offset
-        lo, hi = min(x0, x1), max(x0, x1)
-        length = st["tickLength"]
-        if pen.brush().style() == QtCore.Qt.BrushStyle.SolidPattern:
-            pen = QtGui.QPen(pen)
-            color = QtGui.QColor(pen.color())
-            color.setAlpha(255)
-            pen.setColor(color)
-        tick_specs, shown = [], []
-        for v, text in levels[0]:
-            x = v * scale - offset
-            if lo <= x <= hi:
-                tick_specs.append((pen, pg.Point(x, top), pg.Point(x, top + length)))
-                shown.append((x, text))
-        axis_spec = (line_pen, span[0], span[1])
-        measure = self._measurer(p)
-        rects = [measure(text) for _, text in shown]
-        text_specs = []
-        if rects:
-            gap = max(0, length) + st["tickTextOffset"][1]
-            flags = (QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop
-                     | QtCore.Qt.TextFlag.TextDontClip)
-            box = self.boundingRect()
-            for (x, text), br in zip(shown, rects, strict=True):
-                w, h = br.width(), br.height()
-                rect = QtCore.QRectF(x - w / 2.0, top + gap, w, h)
-                if box & rect == rect:
-                    text_specs.append((rect, flags, text))
-        height = max((r.height() for r in rects), default=0)
-        self._updateMaxTextSize(height)
-        if len(SteadyAxis._specs) > 64:
-            SteadyAxis._specs.clear()
-        specs = (axis_spec, tick_specs, text_specs)
-        if spec_key is not None:
-            SteadyAxis._specs[spec_key] = (specs, height)
-        self._spec_height = height
+        specs = self._made_specs(p)
+        if specs is not None and spec_key is not None:
+            if len(SteadyAxis._specs) > 64:
+                SteadyAxis._specs.clear()
+            SteadyAxis._specs[spec_key] = (specs, self._spec_height)
         return specs
-
 
     def _measurer(self, p):
         """A label's size as pyqtgraph measures it with ``p`` (its ``boundingRect``, 80% of
@@ -604,8 +557,8 @@ class SteadyAxis(pg.AxisItem):
                 if box & rect == rect:
                     text_specs.append((rect, flags, text))
         self._updateMaxTextSize(last_size2)
+        self._spec_height = last_size2  # (a step axis's pixmap, shared: ``paint``)
         return axis_spec, tick_specs, text_specs
-
 
 
 def cache_state(item: QtWidgets.QGraphicsItem, p: QtGui.QPainter) -> tuple | None:
