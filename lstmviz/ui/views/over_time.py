@@ -47,6 +47,9 @@ from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import AXIS_WIDTH, OverviewStrip
 
 MAX_SLOTS = 6
+#: step ticks at most under a heatmap and under the curves (``count_axis``; the window
+#: painted ahead gives its axes the same)
+HEAT_STEP_TICKS, CURVE_STEP_TICKS = 8, 24
 
 
 class MaskVeil:
@@ -411,7 +414,8 @@ class OverTimeView(TraceView):
             slot.image.setRect(QtCore.QRectF(o - 0.5, -0.5, T, U))
             slot.shift.set_window(o, T)  # (the plot's range is set only when no exact map exists)
             slot.unit_line.set_span(o - 0.5, o + T - 0.5)
-            count_axis(slot.plot.getAxis("bottom"), T, first=o, max_ticks=8, place=slot.shift.to_range)
+            count_axis(slot.plot.getAxis("bottom"), T, first=o, max_ticks=HEAT_STEP_TICKS,
+                       place=slot.shift.to_range)
             slot.veil.show(ref.masked_steps(s), QtCore.QRectF(o - 0.5, -0.5, T, U))
         for key in ref.cell.records:
             # one step draws no line: a symbol shows the point (a few steps: both)
@@ -429,7 +433,7 @@ class OverTimeView(TraceView):
             self._curve_range = (lo, hi)
         self.curve_shift.set_window(o, T)
         self.zero_line.set_span(o - 0.5, o + T - 0.5)
-        count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=24,
+        count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=CURVE_STEP_TICKS,
                    place=self.curve_shift.to_range)  # whole steps only
         pad = 0.1 * (hi - lo)  # beyond the view's own padding: the band spans the plot
         self.curve_veil.show(ref.masked_steps(s),
@@ -516,8 +520,8 @@ class OverTimeView(TraceView):
 
     def _ahead_axes(self, nref: CellRef, start: int) -> None:
         T = nref.T
-        plots = [(slot.plot, slot.shift, 8) for slot in self.slots if slot.key is not None]
-        for plot, shift, most in plots + [(self.curve_plot, self.curve_shift, 24)]:
+        plots = [(slot.plot, slot.shift, HEAT_STEP_TICKS) for slot in self.slots if slot.key is not None]
+        for plot, shift, most in plots + [(self.curve_plot, self.curve_shift, CURVE_STEP_TICKS)]:
             mapping = shift.map_of(start, T)
             if mapping is not None:  # (as _set_window gives the axis its ticks)
                 axis = plot.getAxis("bottom")
