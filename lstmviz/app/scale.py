@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lstmviz.app.cell_ref import layer_input, model_inputs
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.errors import LstmvizError
 
@@ -145,8 +146,6 @@ def overviews(trace, sample: int = 0, bins: int = 512, block: int = BLOCK_STEPS,
     views' inputs keep their levels from window to window too (``input_overview``). A
     ``WindowedTrace`` is recomputed a block at a time (each block's window computes every
     record anyway, so all of them cost what one does)."""
-    from lstmviz.app.cell_ref import layer_input, model_inputs
-
     windowed = hasattr(trace, "window")
     model = model if model is not None else getattr(trace, "model", None)
     total = trace.timesteps if windowed else max(r.timesteps for r in trace.layers.values())
