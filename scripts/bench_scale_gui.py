@@ -178,7 +178,6 @@ def main_window(app, x, seeks: int, play: float | None = None) -> int:
     return 0
 
 
-
 def playing(app, w, seconds: float) -> int:
     import numpy as np
     from PySide6 import QtCore
