@@ -98,10 +98,12 @@ def test_every_window_equals_the_same_steps_of_the_full_trace_to_the_bit(name):
             assert np.array_equal(flat[key], arr[:, a:b]), f"{name} {key} steps {a}:{b}"
 
 
-@pytest.mark.parametrize("batch", [1, 2, 9, 64])
+@pytest.mark.parametrize("batch", [1, 2, 9, 15, 16, 64])
 def test_windows_equal_the_trace_at_every_batch_width(batch):
     # the LSTM kernel steps one column, a few (states-only steps grouped into fewer calls),
-    # one wide block (tanh(c) through exp) and two blocks differently: each to the bit
+    # a block below JOINT_BATCH (input products a chunk at a time), one from it on (one joint
+    # product a step) and two blocks: each to the bit
+    assert recurrent.SMALL_BATCH < 9 < 15 < recurrent.JOINT_BATCH == 16
     model = Model.sequential((None, None, 3), [LayerSpec("LSTM", {"units": 12, "return_sequences": True}, name="l")],
                              seed=7)
     x = _data(batch, seed=batch)
@@ -115,7 +117,7 @@ def test_windows_equal_the_trace_at_every_batch_width(batch):
 
 @pytest.mark.parametrize("every", [16, 48])
 @pytest.mark.parametrize("name", ["stacked_last_step", "masked", "bidirectional", "simple_rnn"])
-@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("batch", [1, 3, 16])
 def test_keyframes_every_few_steps_give_windows_equal_to_the_trace(every, name, batch):
     # K a multiple of CUT (16) but not of CHUNK (32): a window starts mid-chunk, at a cut of
     # the input products, and is still the trace's numbers to the bit (13 inputs: BLAS sums

@@ -288,6 +288,12 @@ ONE.flags.writeable = False
 #: at a few columns a call's overhead outweighs its per-element cost).
 SMALL_BATCH = 8
 
+#: From this batch on, each step's sums are one joint product ``[U | W b] @ [h; x_t; 1]``
+#: (see ``run_lstm``); at batch 8 it was ~5% slower than the separate input products
+#: (17-18 ms against 17 per 200 steps of LSTM(256)), at 16 as fast, at 32-128 8-17% faster.
+#: At least SMALL_BATCH: a batch size takes one way whether it records or not.
+JOINT_BATCH = 16
+
 
 def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
              zero_output_for_mask=False, *, record=True, keep_sequence=True,
@@ -297,12 +303,19 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
 
     Stepping holds every array units-major, ``(units, batch)`` per step, with the gates
     in the order i, f, o, c~ so the recurrent activation covers one contiguous block.
-    Each CHUNK of steps' input products ``x_t @ W + b`` is made before stepping it (per
-    step for a block of several columns, one product for one column; the bias as a column
-    of the kernel against a row of ones); each step's recurrent product is a stack of small
-    matrix products (see ``_row_block``), and every elementwise call runs over a block of
-    columns. The batch is stepped as independent column blocks (``batch_blocks``), on the
-    engine's threads when there are several.
+    From a batch of JOINT_BATCH samples on, each step's sums are one product per column
+    block, ``z = [U | W b] @ [h_{t-1}; x_t; 1]`` (the recurrent and input kernels side by
+    side, the bias as a last column against a row of ones), as a stack of small matrix
+    products (see ``_row_block``) written straight into ``z``: 48-52 instead of 58-63 ms
+    per 200 steps of ``bench_engine.py``'s LSTM(256) at batch 32 (a product of 321 columns
+    instead of 256, but no input products of their own, no add, and no chunk of them
+    written and read back). Below that batch the input products ``x_t @ W + b`` of CHUNK
+    steps are made before stepping them (one product for one column) and each step adds
+    its recurrent product to them, as the states-only steps of a small batch do
+    (``_lstm_states_small``). A batch size always takes the same way, recording or not, so
+    windows and keyframe passes agree with full traces to the bit. Every elementwise call
+    runs over a block of columns. The batch is stepped as independent column blocks
+    (``batch_blocks``), on the engine's threads when there are several.
 
     With Keras' default activations (sigmoid, tanh) the sigmoid gates' weights are held
     scaled by -1 (exact), so ``sigmoid(z) = 1 / (1 + exp(z'))`` is three calls over the
@@ -310,7 +323,9 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     ``np.tanh`` (NumPy 2's float32 ``tanh`` is vectorised: 0.45 ns an element here, five
     calls through ``exp`` took twice as long). The arrays handed back are (T, B, ...) views in Keras'
     order; ``pre`` (recorded as held) is put in Keras' order and scale when first asked
-    for, and ``x_proj`` and ``h_proj`` are computed then.
+    for, and ``x_proj`` and ``h_proj`` are computed then (from a batch of JOINT_BATCH on,
+    as products of their own: their sum equals ``pre`` to float32 rounding, not to the
+    bit).
 
     ``record=False`` is the states-only pass: nothing per step is kept but ``h`` (when
     ``keep_sequence``, the layer's output sequence) and the ``keyframes``; the numbers are
@@ -371,6 +386,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         one = cols == 1
         # every per-step array is a column slice of a (rows, B) array whatever the grouping
         wide = B if not whole else cols
+        joint = B >= JOINT_BATCH  # see run_lstm: the sums as one product per step
 
         def col(a):
             return a if whole else a[:, b0:b1]
@@ -378,18 +394,27 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         def flat(a):  # one column: (rows, 1) as (rows,)
             return a[:, 0] if one else a
 
-        hu_g = np.empty((4 * u, cols), dt)
         local = [(c0 - b0, c1 - b0) for c0, c1 in blks]
-        if one:
-            prods = [(U_rows, slice(None), hu_g[:, 0])]
-        else:
-            prods = []
+        if joint:  # z = [U | W b] @ [h; x_t; 1]: one product per step and block, into z
+            UW = _prepared(prepared, f"UW{int(fused)}", lambda: np.concatenate([U_rows, W_aug], axis=1))
+            hx = np.ones((CHUNK, u + d + 1, cols), dt)  # [h entering the step; x_t; 1] per step
+            joints = []
             for c0, c1 in local:
-                r = _row_block(4 * u, u, c1 - c0)
-                prods.append((U_rows.reshape(-1, r, u), slice(c0, c1), hu_g[:, c0:c1].reshape(-1, r, c1 - c0)))
-        hu = flat(hu_g)
+                r = _row_block(4 * u, u + d + 1, c1 - c0)
+                joints.append((UW.reshape(-1, r, u + d + 1), slice(c0, c1), r, c1 - c0))
+        else:  # z = x_t @ W + b (made a chunk of steps at a time) + h @ U
+            hu_g = np.empty((4 * u, cols), dt)
+            if one:
+                prods = [(U_rows, slice(None), hu_g[:, 0])]
+            else:
+                prods = []
+                for c0, c1 in local:
+                    r = _row_block(4 * u, u, c1 - c0)
+                    prods.append((U_rows.reshape(-1, r, u), slice(c0, c1),
+                                  hu_g[:, c0:c1].reshape(-1, r, c1 - c0)))
+            hu = flat(hu_g)
+            chunk = _ChunkInputs(W_aug, d, u, cols, local, prepared)
         tmp = flat(np.empty((u, cols), dt))
-        chunk = _ChunkInputs(W_aug, d, u, cols, local, prepared)
         if not record:
             gt_s = flat(col(np.empty((4 * u, wide), dt)))
             z_s = flat(col(np.empty((4 * u, wide), dt)))
@@ -403,7 +428,11 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         next_kf = 0 if K else -1  # the next step whose entering states are a keyframe
         for s in range(0, T, CHUNK):
             e = min(s + CHUNK, T)
-            xp = chunk.make(xs, s, e, b0, b1)
+            if joint:
+                hx[:e - s, u:u + d] = xs[s:e, b0:b1].transpose(0, 2, 1)
+                copyto(hx[0, :u], h)
+            else:
+                xp = chunk.make(xs, s, e, b0, b1)
             for t in range(s, e):
                 if t == next_kf:
                     keyframes.states["h"][t // K, b0:b1] = h.T if not one else h
@@ -414,13 +443,18 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
                 else:
                     gt, z, ct = gt_s, z_s, c_s[t & 1]
                 ht = flat(col(h_all[t])) if keep_seq else h_s[t & 1]
-                if hp_all is not None:
-                    hu = hp_all[t, :, 0]
-                    matmul(U_rows, h, out=hu)
+                if joint:
+                    v = hx[t - s]
+                    for Mb, cs, r, n in joints:
+                        matmul(Mb, v[:, cs], out=z[:, cs].reshape(-1, r, n))
                 else:
-                    for Ub, hcols, out in prods:
-                        matmul(Ub, h[:, hcols] if not one else h, out=out)
-                add(xp[t - s], hu, z)
+                    if hp_all is not None:
+                        hu = hp_all[t, :, 0]
+                        matmul(U_rows, h, out=hu)
+                    else:
+                        for Ub, hcols, out in prods:
+                            matmul(Ub, h[:, hcols] if not one else h, out=out)
+                    add(xp[t - s], hu, z)
                 g_sig, g_i, g_f, g_o, g_c = gt[:u3], gt[:u], gt[u:u2], gt[u2:u3], gt[u3:]
                 if fused:
                     exp(z[:u3], g_sig)
@@ -443,6 +477,8 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
                     copyto(ct, c, where=kn)
                     copyto(ht, h, where=kn)
                 h, c = ht, ct
+                if joint and t + 1 < e:
+                    copyto(hx[t + 1 - s, :u], h)
             if on_chunk is not None and b0 == 0:
                 on_chunk(e)
         if one:
@@ -473,7 +509,8 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     def h_proj():
         if hp_all is not None:  # kept while stepping
             return keras_order(hp_all)
-        # the steps' own small products again, block by block, so the same sums
+        # the steps' own small products again, block by block, so the same sums (from a
+        # batch of JOINT_BATCH on, U's part of each step's joint product)
         h_prev = np.concatenate([h0_t[None], h_all[:-1]])
         h_part = workspace.empty((T, 4 * u, B))
         for b0, b1 in batch_blocks(B):
