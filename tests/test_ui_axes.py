@@ -162,3 +162,52 @@ def test_colour_bars_side_by_side_share_one_width(qtbot, make_window):
                     if t.startswith("-")]
         assert negative, title  # the negative halves are numbered
         assert np.isfinite(list(widths)[0])
+
+
+@pytest.mark.parametrize("rng,want", [((-0.05, 1.05), ["0", "0.5", "1.0"]), ((-0.5, 0.5), ["-0.5", "0", "0.5"]),
+                                      ((-0.45, 0.45), ["-0.4", "0", "0.4"]), ((-0.22, 0.22), ["-0.2", "0", "0.2"])])
+def test_a_short_value_axis_in_a_large_font_writes_no_label_over_another(qtbot, rng, want):
+    # a Cell tab chart in the projector theme: 52 px tall, labels of 16 px. pyqtgraph's
+    # first tick level (0, 0.2, ... 1.0) is drawn however crowded; SteadyAxis takes the next
+    # step of 1, 2, 4, 5 x 10^k whose labels fit, pyqtgraph's as its minor ticks
+    import pyqtgraph as pg
+    from PySide6 import QtGui, QtWidgets
+
+    from lstmviz.ui.plot_tools import steady_axes
+
+    def labels(axis, make):
+        return sorted(((r.top(), r.bottom(), t) for r, _, t in _specs(axis, make)[2]), reverse=True)
+
+    got = {}
+    for axes in ({}, steady_axes("left")):
+        w = pg.PlotWidget(axisItems=axes)
+        qtbot.addWidget(w)
+        w.resize(300, 74)
+        axis = w.getAxis("left")
+        axis.setStyle(tickFont=QtGui.QFont("DejaVu Sans", 12))
+        w.setYRange(*rng, padding=0)
+        w.show()
+        qtbot.waitExposed(w)
+        for _ in range(2):  # painted: the axis widens to its labels, then lays them out
+            w.grab()
+            QtWidgets.QApplication.processEvents()
+        assert 40 < axis.geometry().height() < 70
+        got[bool(axes)] = (labels(axis, type(axis).generateDrawSpecs), axis.tickSpacing(*rng, 52))
+    plain, _ = got[False]
+    steady, levels = got[True]
+    assert any(a[0] < b[1] for a, b in zip(plain, plain[1:]))  # pyqtgraph's overlap here
+    assert [t for *_, t in sorted(steady, key=lambda s: -float(s[2]))][::-1] == want
+    assert all(a[0] >= b[1] for a, b in zip(steady, steady[1:]))  # none over the next
+    assert levels[1][0] < levels[0][0]  # pyqtgraph's first level kept as the minor ticks
+
+
+def test_a_tall_value_axis_keeps_pyqtgraphs_ticks(qtbot):
+    import pyqtgraph as pg
+    from PySide6 import QtGui
+
+    from lstmviz.ui.plot_tools import SteadyAxis
+
+    axis = SteadyAxis("left")
+    axis.setStyle(tickFont=QtGui.QFont("DejaVu Sans", 12))
+    for rng, size in [((0.0, 1.0), 300), ((-3.0, 3.0), 500), ((0.0, 127.0), 200)]:
+        assert axis.tickSpacing(*rng, size) == pg.AxisItem.tickSpacing(axis, *rng, size)
