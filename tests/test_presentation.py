@@ -290,3 +290,34 @@ def test_graph_models_and_masks_are_lecture_sized_too(window, case):
         (px, where), (sub, swhere) = smallest(window)
         assert px >= MIN_PX, f"{case}, {window.tabs.tabText(k)}: {where} is {px} px"
         assert sub >= MIN_SUB_PX, f"{case}, {window.tabs.tabText(k)}: subscript {swhere} is {sub} px"
+
+
+def test_a_title_with_a_short_form_shows_it_while_the_plot_is_too_narrow(qtbot):
+    """``theme.set_title(..., short=...)``: the whole title where it fits the plot, the short
+    one while it does not, chosen again at each resize; the same title again keeps it."""
+    import pyqtgraph as pg
+
+    from lstmviz.ui import theme as th
+
+    w = pg.PlotWidget()
+    qtbot.addWidget(w)
+    w.resize(600, 200)
+    w.show()
+    qtbot.waitExposed(w)
+    plot = w.getPlotItem()
+    label = plot.titleLabel
+    th.set_title(plot, "h<sub>t</sub> · hidden state of the layer", short="h<sub>t</sub>", size="16pt")
+
+    def shown():
+        QtWidgets.QApplication.processEvents()
+        return label.item.toPlainText()
+
+    assert shown() == "ht · hidden state of the layer"
+    for width, want in ((150, "ht"), (600, "ht · hidden state of the layer"), (150, "ht")):
+        w.resize(width, 200)
+        assert shown() == want, width
+        assert label.item.sceneBoundingRect().width() <= label.sceneBoundingRect().width() + 0.5 or want != "ht"
+    th.set_title(plot, "h<sub>t</sub> · hidden state of the layer", short="h<sub>t</sub>", size="16pt")
+    assert shown() == "ht"  # the same title again: as it was
+    th.set_title(plot, "unit 3", size="16pt")  # no short form: the whole title however narrow
+    assert shown() == "unit 3"

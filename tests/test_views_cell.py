@@ -384,3 +384,24 @@ def test_every_chart_of_many_units_labels_its_unit_axis(qtbot, units):
         texts = [t for _, _, t in axis_specs(axis, type(axis).generateDrawSpecs)[2]]
         assert texts and "0" not in texts, (slot, texts)
         assert all(0 < int(t) < units for t in texts)
+
+
+def test_no_chart_writes_a_value_label_over_another_at_a_projectors_size(projector_demo):
+    """At 1280x720 in the projector theme the charts are ~52 px tall: pyqtgraph wrote the
+    gates' 0, 0.2, ... 1.0 over each other (its first tick level is drawn however crowded)."""
+    from helpers import axis_specs
+
+    _, view = projector_demo("Cell", step=12, size=(1280, 720))
+    shown = [bp for bp in view.bars.values() if not bp.widget.isHidden()]
+    assert len(shown) == 9
+    for bp in shown:
+        axis = bp.plot.getAxis("left")
+        rects = sorted((r for r, _, _ in axis_specs(axis, type(axis).generateDrawSpecs)[2]), key=lambda r: r.top())
+        assert rects, bp.key  # a scale at all
+        for a, b in zip(rects, rects[1:]):
+            assert a.bottom() <= b.top() + 0.5, bp.key
+    gates = [bp for bp in shown if bp.key in ("g0", "g1", "g3")]  # the LSTM: i, f, (c~,) o
+    assert gates
+    for bp in gates:
+        axis = bp.plot.getAxis("left")
+        assert [t for *_, t in axis_specs(axis, type(axis).generateDrawSpecs)[2]] == ["0", "0.5", "1.0"]

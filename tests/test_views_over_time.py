@@ -502,10 +502,13 @@ def test_alike_steady_axes_share_specs_and_others_get_their_own(qtbot):
     assert plain(ours) == plain(specs(axis, pg.AxisItem.generateDrawSpecs))
 
 
-def test_every_heatmap_title_fits_its_plot_in_the_projector_theme(projector_demo):
+@pytest.mark.parametrize("size", [(1600, 1000), (1280, 720)])
+def test_every_heatmap_title_fits_its_plot_in_the_projector_theme(projector_demo, size):
     """'h_t · hidden state / output' was wider than its heatmap in the projector theme at
-    1600x1000 and was cut at the colour bar ('... / outpu')."""
-    _, view = projector_demo("Over time", step=5)
+    1600x1000 and was cut at the colour bar ('... / outpu'); at a projector's 1280x720,
+    'h_t · hidden state' ran out of the window and 'o_t · output gate' over its bar: there
+    the symbol alone is the title."""
+    _, view = projector_demo("Over time", step=5, size=size)
     shown = [s for s in view.slots if s.plot.isVisible()]
     assert len(shown) == 6
     for slot in shown:
@@ -515,6 +518,25 @@ def test_every_heatmap_title_fits_its_plot_in_the_projector_theme(projector_demo
         bar = slot.colorbar.sceneBoundingRect()
         assert room.left() - 0.5 <= text.left(), label.text
         assert text.right() <= min(room.right(), bar.left()) + 0.5, label.text
+        whole = label._lstmviz_shown == label.text
+        assert whole == (size[0] == 1600), label.text  # the meaning where it fits
+        assert ("·" in label.item.toPlainText()) == whole
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (1280, 720), (1024, 640)])
+def test_the_curves_legend_is_in_the_title_row_over_no_curve_nor_the_title(projector_demo, size):
+    """The legend lay over the curves' top right corner (i, f and o near 0.5 in the demo at
+    1280x720); it is now at the right end of the title's row, whole, beside the title."""
+    _, view = projector_demo("Over time", step=5, size=size)
+    legend, plot = view.legend, view.curve_plot
+    box, curves = legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
+    title = plot.titleLabel.item.sceneBoundingRect()
+    assert legend.isVisible() and len(legend.items) == 6
+    assert box.bottom() <= curves.top() + 0.5 and not box.intersects(curves)
+    assert curves.left() - 0.5 <= box.left() and box.right() <= curves.right() + 0.5
+    assert title.right() <= box.left() + 0.5  # beside the title's text, not over it
+    for _, label in legend.items:
+        assert box.contains(label.sceneBoundingRect().center())
 
 
 def test_alike_cached_step_axes_copy_one_pixmap_and_paint_their_own_pixels(qtbot, monkeypatch):

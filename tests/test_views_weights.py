@@ -1,6 +1,7 @@
 """WeightsView: matrices are the layer's weights, split into the engine's gate blocks."""
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from lstmviz.app.selection import Cursor
@@ -75,3 +76,22 @@ def test_bidirectional_toggle(view, qtbot):
     with qtbot.waitSignal(view.unit_requested) as blocker:
         view.click_weight("kernel", 3, 0)
     assert blocker.args == [1]
+
+
+@pytest.mark.parametrize("size,want", [((1920, 1080), ["kernel_i", "recurrent_kernel_i", "bias_i"]),
+                                       ((1280, 720), ["kernel_i", "U_i", "bias_i"])])
+def test_every_gate_label_fits_its_block_in_the_projector_theme(projector_demo, size, want):
+    """At a projector's 1280x720 'recurrent_kernel_i' was wider than its block and was cut
+    at the separators ('ecurrent_kerne'): the longest of its names that fits is shown."""
+    _, view = projector_demo("Weights", step=3, size=size)
+    shown = [m for m in view.matrices if m.name is not None]
+    assert [m.name for m in shown] == ["kernel", "recurrent_kernel", "bias"]
+    for m, first in zip(shown, want):
+        labels = [lab for lab in m.labels if lab.isVisible()]
+        assert [lab.toPlainText() for lab in labels][0] == first
+        (x0, x1), _ = m.plot.vb.viewRange()
+        for g, lab in enumerate(labels):
+            block = m.plot.vb.mapViewToScene(pg.Point(g * view.units - 0.5, 0)).x(), \
+                m.plot.vb.mapViewToScene(pg.Point((g + 1) * view.units - 0.5, 0)).x()
+            text = lab.textItem.sceneBoundingRect()
+            assert block[0] - 0.5 <= text.left() and text.right() <= block[1] + 0.5, lab.toPlainText()

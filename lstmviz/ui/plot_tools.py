@@ -652,3 +652,89 @@ class _BarAxis(SteadyAxis):
         if bar is not None and shiboken6.isValid(bar):
             bar.fit_labels()
 
+
+class RowLegend(pg.LegendItem):
+    """A legend in a row of its own between a plot's title and its view (where pyqtgraph
+    keeps the hidden top axis), right-aligned: it takes a line or two of the plot's height
+    and covers none of its curves. As many entries side by side as the plot's width holds
+    (``fit``, at each resize and new entry); never wider than the plot. Not draggable."""
+
+    GAP = 10  # px between an entry's sample and label, and between entries
+
+    def __init__(self, plot: pg.PlotItem, beside_title: bool = False) -> None:
+        """``beside_title``: in the title's row, at its right end (the title then left-
+        aligned: ``theme.set_title(..., justify="left")``), where a short plot keeps its
+        height for the curves."""
+        super().__init__(colCount=1, verSpacing=-4, horSpacing=self.GAP)
+        self.layout.setContentsMargins(0, 0, 0, 0)
+        self.plot = plot
+        self._beside = beside_title
+        if beside_title:  # (the title's cell is the title's: the legend is its child)
+            self.setParentItem(plot.titleLabel)
+            plot.titleLabel.geometryChanged.connect(self._place)
+        else:
+            plot.layout.removeItem(plot.getAxis("top"))  # hidden, never shown here
+            plot.layout.addItem(self, 1, 1)
+        plot.layout.setAlignment(self, QtCore.Qt.AlignmentFlag.AlignRight)
+        self.setMinimumWidth(10)  # the plot's width decides the columns, not the other way
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Preferred)
+        plot.vb.sigResized.connect(lambda *_: self.fit())
+
+    def addItem(self, item, name) -> None:  # noqa: N802 (pyqtgraph's name)
+        super().addItem(item, name)
+        self.fit()
+
+    def updateSize(self) -> None:  # noqa: N802 (pyqtgraph's name)
+        """pyqtgraph's (which puts the legend at (0, 0) of its parent); beside a title,
+        placed at the title's right end (``_place``)."""
+        super().updateSize()
+        if getattr(self, "_beside", False):
+            self._place()
+
+    def _place(self) -> None:
+        """Beside a title: as large as its entries, its right end at the title's, centred
+        on the title's row."""
+        title = self.parentItem()
+        if title is None:
+            return
+        size = self.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize)
+        row = title.rect()
+        # the title's row as tall as the title (as theme.set_title makes it) or the legend in
+        # rows (a narrow plot), whichever is taller
+        height = max(30.0, title.item.boundingRect().height() + 2, size.height())
+        if abs(height - row.height()) > 0.5:
+            title.setMaximumHeight(height)
+            self.plot.layout.setRowFixedHeight(0, height)
+            return  # (placed when the title's new geometry comes)
+        self.setGeometry(row.right() - size.width(), row.center().y() - size.height() / 2,
+                         size.width(), size.height())
+
+    def fit(self) -> None:
+        """The most entries side by side that fit the view's width (beside a title: what
+        the title's text leaves of it)."""
+        room = self.plot.vb.width()
+        if getattr(self, "_beside", False):
+            room -= self.plot.titleLabel.item.boundingRect().width() + 2 * self.GAP
+        widths = [(sample.width(), label.item.boundingRect().width()) for sample, label in self.items]
+        cols = max(1, len(widths))
+        while cols > 1:
+            rows = [widths[k:k + cols] for k in range(0, len(widths), cols)]
+            need = sum(max(r[c][0] for r in rows if c < len(r)) + max(r[c][1] for r in rows if c < len(r))
+                       for c in range(cols)) + self.GAP * (2 * cols - 1)
+            if need <= room:
+                break
+            cols -= 1
+        if cols != self.columnCount:
+            self.setColumnCount(cols)
+
+    def mouseDragEvent(self, ev) -> None:  # noqa: N802 (Qt)
+        ev.ignore()
+
+
+def keep_pixels(item) -> None:
+    """``item`` and everything in it (a legend: its samples and rich-text labels) painted
+    from pixmaps: a curve moving under it repaints it, and drawing its text every time costs
+    more than the curve."""
+    cache_pixels(item)
+    for child in item.childItems():
+        keep_pixels(child)

@@ -265,9 +265,13 @@ def style_plot(plot: pg.PlotItem, theme: Theme, title: str | None = None,
         set_title(plot, title, color=theme.foreground, size=f"{theme.pt(1.1)}pt")
 
 
-def set_title(plot: pg.PlotItem, title: str, **args) -> None:
+def set_title(plot: pg.PlotItem, title: str, short: str | None = None, **args) -> None:
     """``plot.setTitle`` with the title row as tall as the text (pyqtgraph fixes it at
     30 px, which clips large or two-line titles), and never wider than the plot.
+
+    ``short``: the title shown instead while the whole one is wider than the plot (at a
+    projector's 1280 x 720, "h_t · hidden state" ran over its heatmap's colour bar and out
+    of the window), chosen again whenever the plot is resized.
 
     The same title again leaves it as it is; a title shown with the same style and height
     as before (a number that changes at every step) only has its text replaced and
@@ -276,10 +280,12 @@ def set_title(plot: pg.PlotItem, title: str, **args) -> None:
     every step."""
     label = plot.titleLabel
     if label.isVisible() and getattr(label, "_lstmviz_style", None) == args:
-        if label.text == title:
+        if label.text == title and getattr(label, "_lstmviz_short", None) == short:
             return  # shown already (a view drawn again keeps its titles: setHtml lays text out)
         label.text = title
+        label._lstmviz_short = short
         label.item.setHtml(f"<span style='{label._lstmviz_css}'>{title}</span>")
+        _measured_title(label)
         h = max(30.0, label.item.boundingRect().height() + 2)
         if h == label.maximumHeight():
             label.item.setPos(0, 0)
@@ -293,13 +299,43 @@ def set_title(plot: pg.PlotItem, title: str, **args) -> None:
         # title's width of an earlier text stayed (a Cell chart then overflowed its cell
         # in the projector theme, its last bar cut off)
         label.updateMin = lambda label=label: _title_min(label)
+        label.resizeEvent = lambda ev, label=label: _title_resized(label, ev)
         label._lstmviz_narrow = True
+    label._lstmviz_short = short
+    label._lstmviz_css = None  # (no fitting while pyqtgraph sets the text)
     plot.setTitle(title, **args)
     label._lstmviz_style = dict(args)
     label._lstmviz_css = _label_css(label)
+    _measured_title(label)
+    pg.LabelItem.resizeEvent(label, None)
     h = max(30.0, plot.titleLabel.item.boundingRect().height() + 2)
     plot.titleLabel.setMaximumHeight(h)
     plot.layout.setRowFixedHeight(0, h)
+
+
+def _measured_title(label) -> None:
+    """The whole title was just put in ``label``'s text item: its width kept, and the
+    short title shown instead if the whole one does not fit (``_fit_title``)."""
+    label._lstmviz_shown = label.text
+    label._lstmviz_full_width = label.item.boundingRect().width()
+    _fit_title(label)
+
+
+def _fit_title(label) -> None:
+    """The whole title where it fits the label's width, else its short one."""
+    if getattr(label, "_lstmviz_css", None) is None:
+        return
+    short = label._lstmviz_short
+    shown = short if short is not None and label._lstmviz_full_width > label.rect().width() else label.text
+    if shown != label._lstmviz_shown:
+        label.item.setHtml(f"<span style='{label._lstmviz_css}'>{shown}</span>")
+        label._lstmviz_shown = shown
+
+
+def _title_resized(label, ev) -> None:
+    """``LabelItem.resizeEvent`` of a plot's title: the title that fits, centred."""
+    _fit_title(label)
+    pg.LabelItem.resizeEvent(label, ev)
 
 
 def _title_min(label) -> None:

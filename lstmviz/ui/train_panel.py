@@ -33,7 +33,7 @@ from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
-from lstmviz.ui.plot_tools import cache_pixels, paints_nothing, set_ticks
+from lstmviz.ui.plot_tools import RowLegend, keep_pixels, paints_nothing, set_ticks
 from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.train_user_box import TimeScrub, UserBox
 
@@ -214,7 +214,7 @@ class TrainPanel(QtWidgets.QWidget):
         # so are the curves that change once an epoch or never while it plays, under the
         # curve of each update that moves over them (~0.3 ms of each loss redraw)
         for curve in (self.curve_epoch, self.curve_val, self.pinned_dh):
-            _keep_pixels(curve)
+            keep_pixels(curve)
         # containers that paint nothing themselves (their children do): Qt then neither asks
         # their bounds (pyqtgraph's Python boundingRect, ~40 calls a redraw) nor their paint
         plots = (self.loss_plot, self.step_plot, self.norm_plot)
@@ -268,7 +268,7 @@ class TrainPanel(QtWidgets.QWidget):
                 base = self._legend_names.setdefault(id(sample.item), label.text)
                 label.setText(legend_html(t, base))
             legend.fit()  # the names' new size
-            _keep_pixels(legend)
+            keep_pixels(legend)
         big = t.font(1.15, bold=True)
         self.updates_label.setFont(big)
         # in a lecture theme the room goes to the two plots the lessons talk about
@@ -520,7 +520,7 @@ class TrainPanel(QtWidgets.QWidget):
         for curve in want:
             name = self._legend_names.get(id(curve), curve.name() or "")
             self.step_legend.addItem(curve, legend_html(self.theme, name))
-        _keep_pixels(self.step_legend)
+        keep_pixels(self.step_legend)
 
     def _slider_moved(self, k: int) -> None:
         snaps = self.session.snapshots
@@ -794,48 +794,6 @@ def legend_html(theme: th.Theme, name: str) -> str:
     return theme.subscripts(name if "<sub>" in name else name + "<sub>\u200b</sub>")
 
 
-class RowLegend(pg.LegendItem):
-    """A legend in a row of its own between a plot's title and its view (where pyqtgraph
-    keeps the hidden top axis), right-aligned: it takes a line or two of the plot's height
-    and covers none of its curves. As many entries side by side as the plot's width holds
-    (``fit``, at each resize and new entry); never wider than the plot. Not draggable."""
-
-    GAP = 10  # px between an entry's sample and label, and between entries
-
-    def __init__(self, plot: pg.PlotItem) -> None:
-        super().__init__(colCount=1, verSpacing=-4, horSpacing=self.GAP)
-        self.layout.setContentsMargins(0, 0, 0, 0)
-        self.plot = plot
-        plot.layout.removeItem(plot.getAxis("top"))  # hidden, never shown here
-        plot.layout.addItem(self, 1, 1)
-        plot.layout.setAlignment(self, QtCore.Qt.AlignmentFlag.AlignRight)
-        self.setMinimumWidth(10)  # the plot's width decides the columns, not the other way
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Preferred)
-        plot.vb.sigResized.connect(lambda *_: self.fit())
-
-    def addItem(self, item, name) -> None:  # noqa: N802 (pyqtgraph's name)
-        super().addItem(item, name)
-        self.fit()
-
-    def fit(self) -> None:
-        """The most entries side by side that fit the view's width."""
-        room = self.plot.vb.width()
-        widths = [(sample.width(), label.item.boundingRect().width()) for sample, label in self.items]
-        cols = max(1, len(widths))
-        while cols > 1:
-            rows = [widths[k:k + cols] for k in range(0, len(widths), cols)]
-            need = sum(max(r[c][0] for r in rows if c < len(r)) + max(r[c][1] for r in rows if c < len(r))
-                       for c in range(cols)) + self.GAP * (2 * cols - 1)
-            if need <= room:
-                break
-            cols -= 1
-        if cols != self.columnCount:
-            self.setColumnCount(cols)
-
-    def mouseDragEvent(self, ev) -> None:  # noqa: N802 (Qt)
-        ev.ignore()
-
-
 def _mark_points(curves, few: bool) -> None:
     """Each (curve, symbol) marks its points while they are ``few`` (a marker per point while
     they stay apart), else draws a plain line; set only when that changes."""
@@ -854,15 +812,6 @@ def _collector_sees_old_objects(yes: bool) -> None:
         gc.unfreeze()
     elif not gc.get_freeze_count():
         gc.freeze()
-
-
-def _keep_pixels(item) -> None:
-    """``item`` and everything in it (a legend: its samples and rich-text labels) painted
-    from pixmaps: a curve moving under it repaints it, and drawing its text every time costs
-    more than the curve."""
-    cache_pixels(item)
-    for child in item.childItems():
-        _keep_pixels(child)
 
 
 def positive(a) -> np.ndarray:

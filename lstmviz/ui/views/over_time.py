@@ -21,7 +21,7 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CELLS
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.ui import theme as th
-from lstmviz.ui.plot_tools import ColorBar, add_plot, counted_ticks
+from lstmviz.ui.plot_tools import ColorBar, RowLegend, add_plot, counted_ticks, keep_pixels
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     Ahead,
@@ -177,7 +177,9 @@ class OverTimeView(TraceView):
         self.curve_plot.hideButtons()
         self.curve_plot.setMouseEnabled(False, False)
         self.curve_plot.showGrid(x=False, y=True, alpha=0.25)
-        self.legend = self.curve_plot.addLegend(offset=(-10, 5), colCount=7)
+        # the legend in the title's row, never over the curves (in a small plot, lesson 1's
+        # at 1920 x 1080 or a projector's 1280 x 720, it hid i, f and o)
+        self.legend = RowLegend(self.curve_plot, beside_title=True)
         self.curves: dict[str, StripCurve] = {}
         for key in dict.fromkeys(k for cell in CELLS.values() for k in cell.records):
             self.curves[key] = StripCurve()  # stroked in strips: ~3 ms less a curve
@@ -245,9 +247,6 @@ class OverTimeView(TraceView):
         self.message.setFont(t.font(1.3))
         self.legend.setLabelTextSize(f"{t.pt(0.95)}pt")
         self.legend.setLabelTextColor(t.foreground)
-        # over the curves (a small plot: lesson 1's), the names on the theme's background,
-        # as the Train tab's legends have them
-        self.legend.setBrush(pg.mkBrush(t.background + "d0"))
         self._data_key = None
         if self.model is not None:
             self.set_cursor(self.cursor)
@@ -354,11 +353,14 @@ class OverTimeView(TraceView):
             slot.widget.setVisible(True)
             slot.colorbar.setColorMap(th.cmap_for(key, t))
             slot.strip.show(self._overview(ref, key), th.cmap_for(key, t), self._levels(ref, key))
-            # the meaning's first words ("hidden state", not "hidden state / output"): a
-            # title wider than its heatmap is cut at the colour bar (projector theme)
-            name = f"{th.symbol_html(key)}<sub>t</sub> · {th.MEANINGS[key].split(' / ')[0]}"
-            th.set_title(slot.plot, t.subscripts(f'<span style="color:{t.hue(key)}"><b>{name}</b></span>'),
-                               size=f"{t.pt(1.0)}pt")
+            # the meaning's first words ("hidden state", not "hidden state / output"); the
+            # symbol alone where that is wider than the heatmap (a projector's 1280 x 720)
+            symbol = f"{th.symbol_html(key)}<sub>t</sub>"
+            name = f"{symbol} · {th.MEANINGS[key].split(' / ')[0]}"
+
+            def coloured(text: str, key: str = key) -> str:
+                return t.subscripts(f'<span style="color:{t.hue(key)}"><b>{text}</b></span>')
+            th.set_title(slot.plot, coloured(name), short=coloured(symbol), size=f"{t.pt(1.0)}pt")
             slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
             slot.plot.getAxis("left").setWidth(AXIS_WIDTH if slot.strip.shown else None)
             self.images[key] = slot.image
@@ -378,6 +380,7 @@ class OverTimeView(TraceView):
             self.curve_plot.addItem(curve)
             self.curve_shift.adopt(curve)
             self.legend.addItem(curve, th.symbol_html(key))
+        keep_pixels(self.legend)
         self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
         self._curve_range = ()
         for shifted in [slot.shift for slot in self.slots] + [self.curve_shift]:
@@ -537,7 +540,7 @@ class OverTimeView(TraceView):
                 slot.unit_line.setPos(u)
         self._update_focus()
         th.set_title(self.curve_plot, f"unit {u} over time", color=self.theme.foreground,
-                     size=f"{self.theme.pt(1.0)}pt")
+                     size=f"{self.theme.pt(1.0)}pt", justify="left")  # (the legend: at the right)
 
     # -- clicks ---------------------------------------------------------------------------
     def click_overview(self, step: int) -> None:

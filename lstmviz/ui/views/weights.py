@@ -47,9 +47,29 @@ class _Matrix:
         self.labels = [pg.TextItem("", anchor=(0.5, 0.0)) for _ in range(MAX_GATES)]
         for lab in self.labels:
             self.plot.addItem(lab, ignoreBounds=True)
+        #: each gate label's names, longest first ("recurrent_kernel_i", "U_i", "i"): the
+        #: longest that fits its block is shown (``fit_labels``, at each resize)
+        self.label_forms: list[tuple[str, ...]] = [()] * MAX_GATES
+        self.block_columns = 1
+        self.plot.vb.sigResized.connect(lambda *_: self.fit_labels())
+        self.plot.vb.sigXRangeChanged.connect(lambda *_: self.fit_labels())
         self.colorbar = ColorBar(values=(-1, 1), interactive=False, width=14)
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=0, col=1)
+
+    def fit_labels(self) -> None:
+        """Each gate's label: the longest of its names as wide as its block on screen (a
+        projector's 1280x720 cut "recurrent_kernel_i" to "ecurrent_kerne")."""
+        (x0, x1), _ = self.plot.vb.viewRange()
+        room = self.plot.vb.width() * self.block_columns / max(x1 - x0, 1e-9)
+        for lab, forms in zip(self.labels, self.label_forms):
+            if not forms or not lab.isVisible():
+                continue
+            metrics = QtGui.QFontMetricsF(lab.textItem.font())
+            margin = 2 * lab.textItem.document().documentMargin()
+            text = next((f for f in forms if metrics.horizontalAdvance(f) + margin <= room), forms[-1])
+            if text != lab.toPlainText():
+                lab.setText(text)
 
     def style(self, t: th.Theme):
         self.widget.setBackground(t.background)
@@ -214,8 +234,8 @@ class WeightsView(TraceView):
                 meaning = "bias  (row 0: input b, row 1: recurrent b')"
             if name == "peephole":  # an ONNX LSTM's P, one row per gate
                 meaning = "peephole P  (rows: i, f, o; × c)"
-            th.set_title(slot.plot, f"<b>{meaning}</b>   {name} {fmt_shape(w.shape)}", color=t.foreground,
-                               size=f"{t.pt(1.0)}pt")
+            th.set_title(slot.plot, f"<b>{meaning}</b>   {name} {fmt_shape(w.shape)}", short=f"<b>{meaning}</b>",
+                         color=t.foreground, size=f"{t.pt(1.0)}pt")
             left = {"kernel": "input feature", "recurrent_kernel": "from unit", "embeddings": "token id"}.get(name, "")
             slot.plot.setLabel("left", left, color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
             gates = shown.gates if rnn and self.k > 1 and name != "peephole" else ()
@@ -224,15 +244,21 @@ class WeightsView(TraceView):
                 line.setVisible(g + 1 < len(gates))
                 if g + 1 < len(gates):
                     line.setPos((g + 1) * u - 0.5)
+            letter = {"kernel": "W", "recurrent_kernel": "U", "bias": "b"}.get(name)
+            slot.block_columns = u
             for g, lab in enumerate(slot.labels):
                 if g < len(gates):
                     key = th.GATE_LETTER_KEY[gates[g]]
-                    lab.setText(f"{name}_{gates[g]}")
+                    forms = (f"{name}_{gates[g]}",) + ((f"{letter}_{gates[g]}",) if letter else ()) + (gates[g],)
+                    slot.label_forms[g] = forms
+                    lab.setText(forms[0])
                     lab.setColor(t.hue(key))
                     lab.setPos(g * u + (u - 1) / 2, -0.5)
                     lab.setVisible(True)
                 else:
+                    slot.label_forms[g] = ()
                     lab.setVisible(False)
+            slot.fit_labels()
             self.images[name] = slot.image
             heights.append(rows)
         # give each matrix room by its number of rows (bias stays thin)
