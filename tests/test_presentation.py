@@ -97,7 +97,9 @@ def test_esc_restores_theme_layout_and_window_state(window, qtbot):
     p.enter()  # really full screen
     settle()
     assert p.active and window.isFullScreen()
-    assert th.current().name == "projector" and th.current().min_pt == pr.MIN_PT
+    # sizes for the screen's height (the offscreen screen's here, not 1080 lines)
+    assert p.scale == pr.lecture_scale(window.screen().geometry().height())
+    assert th.current().name == "projector" and th.current().min_pt == pr.MIN_PT * p.scale
     assert not window.side.isVisible() and not window.statusBar().isVisible()
     assert not window.menuBar().isVisible()
     press(qtbot, window, QtCore.Qt.Key.Key_Escape)
@@ -117,10 +119,11 @@ def test_f5_toggles_and_theme_menu_keeps_lecture_size(window, qtbot):
     assert p.active
     window.set_theme("dark")  # View > Theme while presenting: dark, still lecture-sized
     settle()
-    assert th.current().name == "dark" and th.current().min_pt == pr.MIN_PT
+    assert th.current().name == "dark" and th.current().min_pt == pr.MIN_PT * p.scale
+    assert p.scale == pr.lecture_scale(window.screen().geometry().height())  # full screen
     window.resize(1920, 1080)
     settle()
-    assert smallest(window)[0][0] >= MIN_PX
+    assert smallest(window)[0][0] >= MIN_PX * p.scale - 1
     press(qtbot, window, QtCore.Qt.Key.Key_F5)
     assert not p.active and th.current() == th.THEMES["dark"]
     assert p.theme_name == "dark"  # the next presentation uses it
@@ -321,3 +324,38 @@ def test_a_title_with_a_short_form_shows_it_while_the_plot_is_too_narrow(qtbot):
     assert shown() == "ht"  # the same title again: as it was
     th.set_title(plot, "unit 3", size="16pt")  # no short form: the whole title however narrow
     assert shown() == "unit 3"
+
+
+def test_lecture_sizes_follow_the_screens_height():
+    assert pr.lecture_scale(1080) == 1.0 and pr.lecture_scale(2160) == 2.0
+    assert pr.lecture_scale(720) == pytest.approx(2 / 3) and pr.lecture_scale(200) == 0.6
+    t = pr.presentation_theme("projector", pr.lecture_scale(720))
+    assert t.pt(1.0) == pytest.approx(pr.BASE_PT * 2 / 3, abs=0.5)
+
+
+def test_a_1280x720_projector_gets_the_halls_picture_of_a_1080_one(window):
+    """21 pt on a 720-line screen took half again as much of it: the Cell tab's charts were
+    squeezed to a few pixels and the Train tab's plots had no room. Sizes scale with the
+    screen's height: the smallest text is the 24 px of 1080 lines times 720/1080."""
+    p = window.presenter
+    p.fullscreen = False
+    p.screen_height = 720
+    window.resize(1280, 720)
+    p.enter()
+    window.resize(1280, 720)
+    settle()
+    assert p.scale == pytest.approx(2 / 3)
+    assert (window.width(), window.height()) == (1280, 720), "the layout must fit the projector"
+    for k in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(k)
+        settle()
+        (px, where), _ = smallest(window)
+        assert px >= MIN_PX * 2 / 3 - 1, f"{window.tabs.tabText(k)}: {where} is {px} px"
+    window.tabs.setCurrentIndex(1)  # the Cell tab: its charts as tall as at 1080, in proportion
+    settle()
+    cell = window.views[1]
+    heights = [bp.plot.getViewBox().height() for bp in cell.bars.values() if not bp.widget.isHidden()]
+    assert heights and min(heights) > 720 / 6, heights
+    p.leave()
+    settle()
+    assert p.scale == pytest.approx(2 / 3)  # (kept until the next presentation)

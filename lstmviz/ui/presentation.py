@@ -34,9 +34,19 @@ from lstmviz.ui.spotlight import Spotlight
 
 log = logging.getLogger("lstmviz")
 
-#: Body text size in presentation mode (points), and the floor every text gets.
+#: Body text size in presentation mode (points), and the floor every text gets, on a
+#: screen ``DESIGN_HEIGHT`` pixels tall (device-independent); other screens scale both by
+#: their height (``lecture_scale``): a hall sees the same picture on a 1280x720 projector,
+#: where 21 pt took half again as much of the screen and squeezed the Cell tab's charts flat.
 BASE_PT = 21
 MIN_PT = 19
+DESIGN_HEIGHT = 1080
+
+
+def lecture_scale(height: float) -> float:
+    """Presentation sizes for a screen ``height`` pixels tall, relative to a 1080 one (a
+    1280x720 projector: 2/3; never below 0.6 nor above 2)."""
+    return min(2.0, max(0.6, height / DESIGN_HEIGHT))
 #: The Cell view's equations relative to body text while presenting.
 EQ_SCALE = 1.0
 #: Qt draws sub- and superscripts at 2/3 of their font's size.
@@ -78,10 +88,11 @@ EDITORS = (QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit, QtWidgets.QTextEdit,
            QtWidgets.QPlainTextEdit, QtWidgets.QAbstractItemView, QtWidgets.QComboBox)
 
 
-def presentation_theme(name: str | th.Theme) -> th.Theme:
-    """The theme ``name`` with body text at ``BASE_PT`` and nothing below ``MIN_PT``."""
+def presentation_theme(name: str | th.Theme, scale: float = 1.0) -> th.Theme:
+    """The theme ``name`` with body text at ``BASE_PT`` and nothing below ``MIN_PT``, both
+    times ``scale`` (``lecture_scale`` of the screen)."""
     base = th.THEMES.get(name.name if isinstance(name, th.Theme) else name) or th.get(name)
-    return replace(base, scale=BASE_PT / base.font_pt, min_pt=MIN_PT,
+    return replace(base, scale=BASE_PT * scale / base.font_pt, min_pt=MIN_PT * scale,
                    line_width=max(base.line_width, 3.5))
 
 
@@ -290,6 +301,10 @@ class Presenter(QtCore.QObject):
         self.fullscreen = True
         #: the screen to present on (None: the window's)
         self.screen_name: str | None = None
+        #: the height sizes are made for when not full screen (None: DESIGN_HEIGHT)
+        self.screen_height: float | None = None
+        #: ``lecture_scale`` of the screen presented on (set on entering)
+        self.scale = 1.0
         #: the theme presentation mode uses (the last one picked while presenting)
         self.theme_name = "projector"
         self.focus = False
@@ -456,7 +471,7 @@ class Presenter(QtCore.QObject):
         name = theme.name if isinstance(theme, th.Theme) else str(theme)
         self.theme_name = name
         QtCore.QTimer.singleShot(0, self._after_theme)
-        return presentation_theme(name)
+        return presentation_theme(name, self.scale)
 
     def _after_theme(self) -> None:
         if self.active:
@@ -469,10 +484,11 @@ class Presenter(QtCore.QObject):
         root = self.window if root is None else root
         for w in [root, *root.findChildren(QtWidgets.QWidget)]:
             f = w.font()
-            if 0 < f.pointSizeF() < MIN_PT:
+            floor = MIN_PT * self.scale
+            if 0 < f.pointSizeF() < floor:
                 self._floored.append((w, QtGui.QFont(f)))
                 big = QtGui.QFont(f)
-                big.setPointSizeF(MIN_PT)
+                big.setPointSizeF(floor)
                 w.setFont(big)
 
     def _unfloor_fonts(self) -> None:
@@ -525,9 +541,12 @@ class Presenter(QtCore.QObject):
             "icons": {b: b.iconSize() for b in getattr(w.player, "buttons", {}).values()},
         }
         self.active = True
+        screen = self._screen() if self.fullscreen else None
+        self.scale = lecture_scale(screen.geometry().height() if screen is not None
+                                   else self.screen_height or DESIGN_HEIGHT)
         for v in self._saved["eq_scale"]:
             v.eq_scale = EQ_SCALE  # the equations at body size: they fit across a 1920 screen
-        w.set_theme(presentation_theme(self.theme_name))
+        w.set_theme(presentation_theme(self.theme_name, self.scale))
         self._retheme()
         self._floor_fonts()
         w.statusBar().hide()
@@ -535,10 +554,10 @@ class Presenter(QtCore.QObject):
         self.set_side(False)
         # lecture-sized views would rather be squeezed than push the window past the screen
         w.tabs.setMinimumWidth(320)
+        icon = round(44 * self.scale)
         for b in self._saved["icons"]:
-            b.setIconSize(QtCore.QSize(44, 44))  # the player's buttons, seen from the back
+            b.setIconSize(QtCore.QSize(icon, icon))  # the player's buttons, seen from the back
         if self.fullscreen:
-            screen = self._screen()
             handle = w.windowHandle()
             if screen is not None and handle is not None and handle.screen() is not screen:
                 handle.setScreen(screen)
