@@ -655,9 +655,10 @@ class _BarAxis(SteadyAxis):
 
 class RowLegend(pg.LegendItem):
     """A legend in a row of its own between a plot's title and its view (where pyqtgraph
-    keeps the hidden top axis), right-aligned: it takes a line or two of the plot's height
-    and covers none of its curves. As many entries side by side as the plot's width holds
-    (``fit``, at each resize and new entry); never wider than the plot. Not draggable."""
+    keeps the hidden top axis), or at the right end of the title's row (``beside_title``),
+    right-aligned: it takes a line or two of the plot's height at most and covers none of
+    its curves. As many entries side by side as the plot's width holds (``fit``, at each
+    resize and new entry); never wider than the plot. Not draggable."""
 
     GAP = 10  # px between an entry's sample and label, and between entries
 
@@ -675,7 +676,7 @@ class RowLegend(pg.LegendItem):
         else:
             plot.layout.removeItem(plot.getAxis("top"))  # hidden, never shown here
             plot.layout.addItem(self, 1, 1)
-        plot.layout.setAlignment(self, QtCore.Qt.AlignmentFlag.AlignRight)
+            plot.layout.setAlignment(self, QtCore.Qt.AlignmentFlag.AlignRight)
         self.setMinimumWidth(10)  # the plot's width decides the columns, not the other way
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Preferred)
         plot.vb.sigResized.connect(lambda *_: self.fit())

@@ -47,6 +47,8 @@ def lecture_scale(height: float) -> float:
     """Presentation sizes for a screen ``height`` pixels tall, relative to a 1080 one (a
     1280x720 projector: 2/3; never below 0.6 nor above 2)."""
     return min(2.0, max(0.6, height / DESIGN_HEIGHT))
+
+
 #: The Cell view's equations relative to body text while presenting.
 EQ_SCALE = 1.0
 #: Qt draws sub- and superscripts at 2/3 of their font's size.
