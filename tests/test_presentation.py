@@ -99,7 +99,8 @@ def test_esc_restores_theme_layout_and_window_state(window, qtbot):
     assert p.active and window.isFullScreen()
     # sizes for the screen's height (the offscreen screen's here, not 1080 lines)
     assert p.scale == pr.lecture_scale(window.screen().geometry().height())
-    assert th.current().name == "projector" and th.current().min_pt == pr.MIN_PT * p.scale
+    t = th.current()
+    assert t.name == "projector" and t.min_pt == round(pr.MIN_PT * p.scale) and t.lecture
     assert not window.side.isVisible() and not window.statusBar().isVisible()
     assert not window.menuBar().isVisible()
     press(qtbot, window, QtCore.Qt.Key.Key_Escape)
@@ -119,7 +120,8 @@ def test_f5_toggles_and_theme_menu_keeps_lecture_size(window, qtbot):
     assert p.active
     window.set_theme("dark")  # View > Theme while presenting: dark, still lecture-sized
     settle()
-    assert th.current().name == "dark" and th.current().min_pt == pr.MIN_PT * p.scale
+    t = th.current()
+    assert t.name == "dark" and t.min_pt == round(pr.MIN_PT * p.scale) and t.lecture
     assert p.scale == pr.lecture_scale(window.screen().geometry().height())  # full screen
     window.resize(1920, 1080)
     settle()
@@ -359,3 +361,29 @@ def test_a_1280x720_projector_gets_the_halls_picture_of_a_1080_one(window):
     p.leave()
     settle()
     assert p.scale == pytest.approx(2 / 3)  # (kept until the next presentation)
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720), (1920, 1080)])
+def test_the_train_tab_in_presentation_mode_on_a_small_projector(window, size):
+    """The Train tab took 'lecture' from a floor of 18 pt: on a 720-line screen (a scaled
+    floor of 13 pt) it kept the normal layout (the task's text, a third plot). And on a
+    1024-wide one its controls' minimum width laid the plots over them."""
+    p = window.presenter
+    p.fullscreen = False
+    p.screen_height = size[1]
+    window.resize(*size)
+    p.enter()
+    window.resize(*size)
+    window.tabs.setCurrentIndex(window.tabs.count() - 1)
+    settle()
+    panel = window.train_panel
+    settle()
+    assert th.current().lecture
+    assert not panel.task_about.isVisible() and not panel.norm_plot.isVisible()  # the lessons' layout
+    controls = panel.controls.geometry()
+    plots = panel.plot_tabs.geometry()
+    assert controls.right() < plots.left(), (controls, plots)
+    assert plots.right() <= panel.width() and plots.width() > size[0] / 3
+    p.leave()
+    settle()
+    assert not th.current().lecture and panel.norm_plot.isVisible()

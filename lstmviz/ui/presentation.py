@@ -94,8 +94,8 @@ def presentation_theme(name: str | th.Theme, scale: float = 1.0) -> th.Theme:
     """The theme ``name`` with body text at ``BASE_PT`` and nothing below ``MIN_PT``, both
     times ``scale`` (``lecture_scale`` of the screen)."""
     base = th.THEMES.get(name.name if isinstance(name, th.Theme) else name) or th.get(name)
-    return replace(base, scale=BASE_PT * scale / base.font_pt, min_pt=MIN_PT * scale,
-                   line_width=max(base.line_width, 3.5))
+    return replace(base, scale=BASE_PT * scale / base.font_pt, min_pt=round(MIN_PT * scale),
+                   line_width=max(base.line_width, 3.5), lecture=True)
 
 
 def _menu(window, title: str) -> QtWidgets.QMenu:

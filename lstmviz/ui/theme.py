@@ -80,6 +80,8 @@ class Theme:
     dark: bool = True
     #: the smallest font size in points any text gets (presentation mode raises it)
     min_pt: int = 12
+    #: presentation mode's theme (sizes for a hall: ``presentation.presentation_theme``)
+    lecture: bool = False
 
     def pt(self, factor: float = 1.0) -> int:
         """A font size in points: ``font_pt * scale * factor``, at least ``min_pt``."""
@@ -91,7 +93,7 @@ class Theme:
         Qt draws <sub> at 2/3 of the text around it; in presentation mode that would put
         the t of x_t below the size a hall can read, so the script is set 3/2 larger,
         which Qt then draws at ``min_pt``, lowered as a subscript."""
-        if self.min_pt < 18:
+        if not self.lecture:
             return html
         big = f'<span style="font-size:{self.min_pt * 1.5:.1f}pt">'
         for tag in ("sub", "sup"):

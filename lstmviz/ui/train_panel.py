@@ -161,6 +161,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.controls.setWidget(left)
         self.controls.setWidgetResizable(True)
         self.controls.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        # (sideways only where the panel is too narrow for them: _fit_controls)
         self.controls.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.controls.setMaximumWidth(400)
         outer.addWidget(self.controls)
@@ -272,7 +273,7 @@ class TrainPanel(QtWidgets.QWidget):
         big = t.font(1.15, bold=True)
         self.updates_label.setFont(big)
         # in a lecture theme the room goes to the two plots the lessons talk about
-        lecture = t.min_pt >= 18
+        lecture = t.lecture
         self.task_about.setVisible(not lecture)
         # hidden and out of the layout: the two plots above take its height
         in_layout = self.norm_plot in self.plots.ci.items
@@ -282,7 +283,7 @@ class TrainPanel(QtWidgets.QWidget):
             self.plots.ci.addItem(self.norm_plot, row=2, col=0)
         self.norm_plot.setVisible(not lecture)
         self.controls.setMaximumWidth(460 if lecture else 400)
-        self.controls.setMinimumWidth(self.controls.widget().sizeHint().width() + 12)
+        self._fit_controls()
         for plot in (self.loss_plot, self.step_plot, self.norm_plot):  # labels of the new size
             self._place_ticks(plot)
 
@@ -583,6 +584,25 @@ class TrainPanel(QtWidgets.QWidget):
             self.apply_theme(th.current())
             return True
         return False
+
+    def _fit_controls(self) -> None:
+        """The controls as wide as their widest row, but never more than half the panel: on
+        a narrow window (presentation mode on a 1024x768 projector) a wider minimum laid
+        the plots over the controls; there the controls scroll sideways instead."""
+        want = self.controls.widget().sizeHint().width() + 12
+        outer = self.layout()
+        m = outer.contentsMargins()
+        room = (self.width() - m.left() - m.right() - outer.spacing()
+                - self.plot_tabs.minimumSizeHint().width())
+        width = max(200, min(want, room, self.width() // 2))
+        self.controls.setMinimumWidth(width)
+        policy = QtCore.Qt.ScrollBarPolicy
+        self.controls.setHorizontalScrollBarPolicy(policy.ScrollBarAlwaysOff if width >= want
+                                                   else policy.ScrollBarAsNeeded)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self._fit_controls()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt)
         self._follow_theme()

@@ -769,8 +769,9 @@ class CellView(TraceView):
         rec = ref.rec
         tau = ref.input_index(t)
         o = int(getattr(self.trace, "start", 0) or 0)  # a long input's window: its first step
-        # lecture-sized type: shorter titles and 2 decimals, so they fit above narrow charts
-        big = th_.pt(0.85) >= 18
+        # lecture-sized type (presentation mode on any screen, or type as large): shorter
+        # titles and 2 decimals, so they fit above narrow charts
+        big = th_.lecture or th_.pt(0.85) >= 18
         nd = 2 if big else 3
         for slot, key in self._slots.items():
             bp = self.bars[slot]
