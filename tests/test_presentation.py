@@ -387,3 +387,32 @@ def test_the_train_tab_in_presentation_mode_on_a_small_projector(window, size):
     p.leave()
     settle()
     assert not th.current().lecture and panel.norm_plot.isVisible()
+
+
+def test_titles_made_to_go_together_go_short_together(qtbot):
+    """A grid's titles (``theme.titles_together``): all short while any one must be, all
+    whole again when every one fits, not some of each."""
+    import pyqtgraph as pg
+
+    from lstmviz.ui import theme as th
+
+    widgets = [pg.PlotWidget(), pg.PlotWidget()]
+    for w in widgets:
+        qtbot.addWidget(w)
+        w.resize(600, 200)
+        w.show()
+        qtbot.waitExposed(w)
+    wide, narrow = (w.getPlotItem() for w in widgets)
+    th.set_title(wide, "i<sub>t</sub> · input", short="i<sub>t</sub>", size="16pt")
+    th.set_title(narrow, "h<sub>t</sub> · hidden state of the layer", short="h<sub>t</sub>", size="16pt")
+    th.titles_together(wide, narrow)
+
+    def shown():
+        QtWidgets.QApplication.processEvents()
+        return [p.titleLabel.item.toPlainText() for p in (wide, narrow)]
+
+    assert shown() == ["it · input", "ht · hidden state of the layer"]
+    for width, want in ((200, ["it", "ht"]), (600, ["it · input", "ht · hidden state of the layer"]),
+                        (200, ["it", "ht"])):
+        widgets[1].resize(width, 200)  # only the narrow one's plot changes size
+        assert shown() == want, width

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import pyqtgraph as pg
+import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.engine.cells import CELLS, STATE_MEANINGS
@@ -323,15 +324,37 @@ def _measured_title(label) -> None:
     _fit_title(label)
 
 
+def _too_wide(label) -> bool:
+    """Whether ``label``'s whole title is wider than the label and it has a short one."""
+    return (getattr(label, "_lstmviz_css", None) is not None and label._lstmviz_short is not None
+            and label._lstmviz_full_width > label.rect().width())
+
+
 def _fit_title(label) -> None:
-    """The whole title where it fits the label's width, else its short one."""
-    if getattr(label, "_lstmviz_css", None) is None:
-        return
-    short = label._lstmviz_short
-    shown = short if short is not None and label._lstmviz_full_width > label.rect().width() else label.text
-    if shown != label._lstmviz_shown:
-        label.item.setHtml(f"<span style='{label._lstmviz_css}'>{shown}</span>")
-        label._lstmviz_shown = shown
+    """The whole title where it fits the label's width, else its short one; titles made
+    to go together (``titles_together``) all short while any of them must be."""
+    group = [lab for lab in getattr(label, "_lstmviz_group", None) or [label] if shiboken6.isValid(lab)]
+    short_all = any(_too_wide(lab) for lab in group)
+    for lab in group:
+        if getattr(lab, "_lstmviz_css", None) is None:
+            continue
+        short = lab._lstmviz_short
+        shown = short if short is not None and short_all else lab.text
+        if shown != lab._lstmviz_shown:
+            lab.item.setHtml(f"<span style='{lab._lstmviz_css}'>{shown}</span>")
+            lab._lstmviz_shown = shown
+            if lab is not label:
+                pg.LabelItem.resizeEvent(lab, None)  # (centred again)
+
+
+def titles_together(*plots: pg.PlotItem) -> None:
+    """The titles of ``plots`` (a view's grid, ``set_title(..., short=...)``) go short
+    together: all whole or all short, not some of each."""
+    group = [p.titleLabel for p in plots]
+    for lab in group:
+        lab._lstmviz_group = group
+    if group:
+        _fit_title(group[0])
 
 
 def _title_resized(label, ev) -> None:

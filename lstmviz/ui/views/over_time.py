@@ -366,6 +366,11 @@ class OverTimeView(TraceView):
             self.images[key] = slot.image
             self.colorbars[key] = slot.colorbar
             self.cursor_lines.append(slot.cursor_line)
+        # the heatmaps' titles whole or short together, not some of each
+        th.titles_together(*(slot.plot for slot in self.slots if slot.key is not None))
+        for slot in self.slots:
+            if slot.key is None:
+                th.titles_together(slot.plot)  # (out of the grid's group)
         # curves: only this kind's keys, in the legend too
         self.legend.clear()
         for curve in self.curves.values():
