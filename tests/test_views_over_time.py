@@ -527,16 +527,24 @@ def test_every_heatmap_title_fits_its_plot_in_the_projector_theme(projector_demo
 def test_the_curves_legend_is_in_the_title_row_over_no_curve_nor_the_title(projector_demo, size):
     """The legend lay over the curves' top right corner (i, f and o near 0.5 in the demo at
     1280x720); it is now at the right end of the title's row, whole, beside the title."""
-    _, view = projector_demo("Over time", step=5, size=size)
+    from PySide6 import QtWidgets
+
+    window, view = projector_demo("Over time", step=5, size=size)
     legend, plot = view.legend, view.curve_plot
-    box, curves = legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
-    title = plot.titleLabel.item.sceneBoundingRect()
-    assert legend.isVisible() and len(legend.items) == 6
-    assert box.bottom() <= curves.top() + 0.5 and not box.intersects(curves)
-    assert curves.left() - 0.5 <= box.left() and box.right() <= curves.right() + 0.5
-    assert title.right() <= box.left() + 0.5  # beside the title's text, not over it
-    for _, label in legend.items:
-        assert box.contains(label.sceneBoundingRect().center())
+    for unit in (0, 3):  # another unit's title ("unit 3 over time") stays at the left too
+        if unit:
+            window.state.set_cursor(unit=unit)
+            QtWidgets.QApplication.processEvents()
+        box, curves = legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
+        title, row = plot.titleLabel.item.sceneBoundingRect(), plot.titleLabel.sceneBoundingRect()
+        assert plot.titleLabel.item.toPlainText() == f"unit {unit} over time"
+        assert legend.isVisible() and len(legend.items) == 6
+        assert box.bottom() <= curves.top() + 0.5 and not box.intersects(curves)
+        assert curves.left() - 0.5 <= box.left() and box.right() <= curves.right() + 0.5
+        assert title.right() <= box.left() + 0.5  # beside the title's text, not over it
+        assert abs(title.left() - row.left()) <= 0.5, unit  # left-aligned
+        for _, label in legend.items:
+            assert box.contains(label.sceneBoundingRect().center())
 
 
 def test_alike_cached_step_axes_copy_one_pixmap_and_paint_their_own_pixels(qtbot, monkeypatch):

@@ -16,6 +16,8 @@ import pyqtgraph as pg
 import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.ui.theme import title_height
+
 
 class _PlotWithoutMenu(pg.PlotItem):
     """A ``PlotItem`` made without its ViewBox's context menu (``enableMenu=False``): the
@@ -405,9 +407,13 @@ class SteadyAxis(pg.AxisItem):
             return levels
         lo, hi = min(minVal, maxVal), max(minVal, maxVal)
 
-        def step_after(step: float) -> float:
+        def digits(step: float) -> tuple[int, int]:  # (m, e) of m x 10^e
             m, e = f"{step:e}".split("e")
-            return {1: 2.0, 2: 4.0, 4: 5.0}.get(round(float(m)), 10.0) * 10.0 ** int(e)
+            return round(float(m)), int(e)
+
+        def step_after(step: float) -> float:
+            m, e = digits(step)
+            return {1: 2.0, 2: 4.0, 4: 5.0}.get(m, 10.0) * 10.0 ** e
 
         def labels(step: float) -> int:
             return math.floor(hi / step) - math.ceil(lo / step) + 1
@@ -415,7 +421,7 @@ class SteadyAxis(pg.AxisItem):
         wider = major
         while wider * size / dif < LABEL_ROOM * line and wider < dif:
             wider = step_after(wider)
-        if round(float(f"{wider:e}".split("e")[0])) == 4 and labels(step_after(wider)) >= 2:
+        if digits(wider)[0] == 4 and labels(step_after(wider)) >= 2:
             wider = step_after(wider)  # 0, 0.5, 1 rather than 0, 0.4, 0.8
         return [(wider, 0), (major, 0)]
 
@@ -661,6 +667,7 @@ class RowLegend(pg.LegendItem):
     resize and new entry); never wider than the plot. Not draggable."""
 
     GAP = 10  # px between an entry's sample and label, and between entries
+    _beside = False  # (beside_title)
 
     def __init__(self, plot: pg.PlotItem, beside_title: bool = False) -> None:
         """``beside_title``: in the title's row, at its right end (the title then left-
@@ -689,7 +696,7 @@ class RowLegend(pg.LegendItem):
         """pyqtgraph's (which puts the legend at (0, 0) of its parent); beside a title,
         placed at the title's right end (``_place``)."""
         super().updateSize()
-        if getattr(self, "_beside", False):
+        if self._beside:
             self._place()
 
     def _place(self) -> None:
@@ -702,7 +709,7 @@ class RowLegend(pg.LegendItem):
         row = title.rect()
         # the title's row as tall as the title (as theme.set_title makes it) or the legend in
         # rows (a narrow plot), whichever is taller
-        height = max(30.0, title.item.boundingRect().height() + 2, size.height())
+        height = max(title_height(title), size.height())
         if abs(height - row.height()) > 0.5:
             title.setMaximumHeight(height)
             self.plot.layout.setRowFixedHeight(0, height)
@@ -714,7 +721,7 @@ class RowLegend(pg.LegendItem):
         """The most entries side by side that fit the view's width (beside a title: what
         the title's text leaves of it)."""
         room = self.plot.vb.width()
-        if getattr(self, "_beside", False):
+        if self._beside:
             room -= self.plot.titleLabel.item.boundingRect().width() + 2 * self.GAP
         widths = [(sample.width(), label.item.boundingRect().width()) for sample, label in self.items]
         cols = max(1, len(widths))

@@ -289,12 +289,8 @@ def set_title(plot: pg.PlotItem, title: str, short: str | None = None, **args) -
         label._lstmviz_short = short
         label.item.setHtml(f"<span style='{label._lstmviz_css}'>{title}</span>")
         _measured_title(label)
-        h = max(30.0, label.item.boundingRect().height() + 2)
-        if h == label.maximumHeight():
-            label.item.setPos(0, 0)
-            bounds = label.itemRect()
-            bounds.moveCenter(label.rect().center())
-            label.item.setPos(bounds.topLeft() - label.itemRect().topLeft())
+        if title_height(label) == label.maximumHeight():
+            _place_text(label)
             return
     if not getattr(label, "_lstmviz_narrow", False):
         # a title wider than the plot must not widen the plot past its widget: pyqtgraph
@@ -311,9 +307,30 @@ def set_title(plot: pg.PlotItem, title: str, short: str | None = None, **args) -
     label._lstmviz_css = _label_css(label)
     _measured_title(label)
     pg.LabelItem.resizeEvent(label, None)
-    h = max(30.0, plot.titleLabel.item.boundingRect().height() + 2)
+    h = title_height(label)
     plot.titleLabel.setMaximumHeight(h)
     plot.layout.setRowFixedHeight(0, h)
+
+
+def title_height(label) -> float:
+    """The height of a plot's title row for the text in ``label`` (a plot's ``titleLabel``):
+    the text's and a little more, at least pyqtgraph's 30 px."""
+    return max(30.0, label.item.boundingRect().height() + 2)
+
+
+def _place_text(label) -> None:
+    """The title's text where ``LabelItem.resizeEvent`` puts it (by its ``justify``),
+    without the new minimum size that also sets (which lays the plot out again)."""
+    label.item.setPos(0, 0)
+    bounds, rect = label.itemRect(), label.rect()
+    justify = label.opts.get("justify", "center")
+    if justify == "left":
+        bounds.moveLeft(rect.left())
+    elif justify == "right":
+        bounds.moveRight(rect.right())
+    else:
+        bounds.moveCenter(rect.center())
+    label.item.setPos(bounds.topLeft() - label.itemRect().topLeft())
 
 
 def _measured_title(label) -> None:
