@@ -401,3 +401,120 @@ def test_safetensors_bfloat16_is_refused_in_one_line(tmp_path):
         lstmviz.load(path)
     msg = str(err.value)
     assert msg.startswith("bf.safetensors: ") and "BF16" in msg and "float32" in msg
+
+
+# ------------------------------------------------------------------ Keras models through tf2onnx
+
+KERAS_CASES = sorted(p.parent for p in FIXTURES.glob("onnx_keras_*/meta.json"))
+
+
+def test_keras_tf2onnx_fixtures_present():
+    names = {c.name for c in KERAS_CASES}
+    assert {"onnx_keras_lstm_dense", "onnx_keras_bidi_lstm_seq", "onnx_keras_lstm_backwards",
+            "onnx_keras_embedding_lstm"} <= names, "run scripts/make_keras_onnx_fixtures.py"
+    assert (FIXTURES / "refused_onnx_keras_gru" / "model.onnx").is_file()
+
+
+@pytest.mark.parametrize("case", KERAS_CASES, ids=[c.name for c in KERAS_CASES])
+def test_keras_through_tf2onnx_equals_keras_predict(case):
+    """What Keras computed, not only onnxruntime: the file tf2onnx made of a Keras model
+    (its ReverseSequence, ReduceProd, index checks ...) traces to Keras' numbers."""
+    meta = json.loads((case / "meta.json").read_text())
+    assert meta["exporter"] == "tf2onnx"
+    model = lstmviz.load(case / "model.onnx")
+    got = model.trace(np.load(case / "x.npy")).output
+    np.testing.assert_allclose(got, np.load(case / "expected.npz")["keras"], atol=ATOL, rtol=0)
+
+
+def test_keras_through_tf2onnx_layers_carry_keras_names():
+    """tf2onnx names nodes by TensorFlow's scopes (``StatefulPartitionedCall/sequential_8_1/
+    lstm_5_1/...``, the LSTM node ``LSTM__33``): the layers shown are named after the Keras
+    layer; the Embedding's Gather is an Embedding holding the table; the index check
+    before it (Less, Not, Mul, Add on ids) is drawn by no view; parameters are the file's."""
+    case = FIXTURES / "onnx_keras_embedding_lstm"
+    model = lstmviz.load(case / "model.onnx")
+    shown = [(layer.name, layer.class_name) for layer in model.layers if not getattr(layer, "glue", False)]
+    assert [c for _, c in shown] == ["InputLayer", "Embedding", "onnx.LSTM", "Dense", "onnx.Softmax"]
+    names = [n for n, _ in shown[1:]]
+    assert names[0].startswith("embedding") and names[1].startswith("lstm")
+    assert names[2].startswith("dense") and names[3] == names[2] + ".Softmax"
+    proto = onnx.load(str(case / "model.onnx"))
+    tables = [numpy_helper.to_array(t) for t in proto.graph.initializer if list(t.dims) == [20, 4]]
+    emb = next(layer for layer in model.layers if layer.class_name == "Embedding")
+    assert len(tables) == 1 and np.array_equal(emb.weights[0], tables[0])
+    index_ops = [layer for layer in model.layers if getattr(layer, "op", None) in ("Add", "Mul", "Less", "Not")]
+    assert len(index_ops) >= 4 and all(layer.glue for layer in index_ops)
+    assert model.count_params() == json.loads((case / "meta.json").read_text())["file_params"]
+
+
+def test_a_loop_node_is_refused_in_one_line_that_says_what_to_open():
+    """tf2onnx keeps Keras' GRU and SimpleRNN as a Loop over a subgraph; lstmviz runs no
+    subgraph and says so, first, whatever comes before the loop in the graph."""
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(FIXTURES / "refused_onnx_keras_gru" / "model.onnx")
+    msg = str(err.value)
+    assert "\n" not in msg and "Loop node" in msg and "Keras or PyTorch file instead" in msg
+    assert "Less node" not in msg
+
+
+def test_read_only_token_ids_use_the_embedding_vocabulary():
+    """A read-only model's generated token ids span its Embedding's vocabulary (they were
+    1 and 2 alone), never beyond it."""
+    from lstmviz.app.stack import InputSpec
+    from lstmviz.app.tracing import inputs_for
+
+    model = lstmviz.load(FIXTURES / "onnx_keras_embedding_lstm" / "model.onnx")
+    x = inputs_for(model, InputSpec(batch_size=3, timesteps=40))[0]
+    assert x.shape == (3, 40) and x.dtype.kind == "i"
+    assert x.min() >= 1 and x.max() <= 19 and len(np.unique(x)) > 5
+    model.trace(x)  # every id is one the Embedding takes
+
+
+# ------------------------------------------------------------------ ops tf2onnx writes
+
+def test_reverse_sequence_as_the_onnx_specification_gives_it():
+    from lstmviz.engine import onnx_ops
+
+    x = np.arange(16, dtype=np.float32).reshape(4, 4).T.copy()  # [[0, 4, 8, 12], [1, 5, ...]]
+    got = onnx_ops.evaluate("ReverseSequence", {"time_axis": 0, "batch_axis": 1},
+                            [x, np.array([4, 3, 2, 1])], 17)[0]
+    np.testing.assert_array_equal(got, [[3, 6, 9, 12], [2, 5, 8, 13], [1, 4, 10, 14], [0, 7, 11, 15]])
+    x = np.arange(16, dtype=np.float32).reshape(4, 4)
+    got = onnx_ops.evaluate("ReverseSequence", {"time_axis": 1, "batch_axis": 0},
+                            [x, np.array([1, 2, 3, 4])], 17)[0]
+    np.testing.assert_array_equal(got, [[0, 1, 2, 3], [5, 4, 6, 7], [10, 9, 8, 11], [15, 14, 13, 12]])
+    full = np.random.default_rng(0).normal(size=(5, 2, 3)).astype(np.float32)
+    np.testing.assert_array_equal(onnx_ops.evaluate("ReverseSequence", {}, [full, np.array([5, 5])], 17)[0],
+                                  full[::-1])
+    with pytest.raises(LstmvizError, match="ReverseSequence"):
+        onnx_ops.evaluate("ReverseSequence", {}, [full, np.array([6, 5])], 17)
+    with pytest.raises(LstmvizError, match="ReverseSequence"):
+        onnx_ops.evaluate("ReverseSequence", {"time_axis": 2, "batch_axis": 0}, [full, np.array([1, 1])], 17)
+
+
+def test_reduce_prod_axes_as_attribute_and_as_input():
+    from lstmviz.engine import onnx_ops
+
+    shape = np.array([2, 3, 4], dtype=np.int64)
+    assert onnx_ops.evaluate("ReduceProd", {"keepdims": 0}, [shape], 13)[0].tolist() == 24
+    assert onnx_ops.evaluate("ReduceProd", {}, [shape], 13)[0].tolist() == [24]
+    x = np.arange(1, 7, dtype=np.int64).reshape(2, 3)
+    assert onnx_ops.evaluate("ReduceProd", {"axes": [1], "keepdims": 0}, [x], 13)[0].tolist() == [6, 120]
+    assert onnx_ops.evaluate("ReduceProd", {"keepdims": 1}, [x, np.array([0])], 18)[0].tolist() == [[4, 10, 18]]
+    assert onnx_ops.evaluate("ReduceProd", {"noop_with_empty_axes": 1}, [x, None], 18)[0] is x
+    assert onnx_ops.evaluate("ReduceProd", {"keepdims": 0}, [x, None], 18)[0].tolist() == 720
+
+
+def test_comparisons_logic_and_where():
+    from lstmviz.engine import onnx_ops
+
+    a, b = np.array([-2, 0, 3]), np.array([0, 0, 1])
+    ev = onnx_ops.evaluate
+    assert ev("Less", {}, [a, b], 17)[0].tolist() == [True, False, False]
+    assert ev("GreaterOrEqual", {}, [a, b], 17)[0].tolist() == [False, True, True]
+    assert ev("Equal", {}, [a, b], 17)[0].tolist() == [False, True, False]
+    t = np.array([True, False, True])
+    assert ev("Not", {}, [t], 17)[0].tolist() == [False, True, False]
+    assert ev("Xor", {}, [t, np.array(True)], 17)[0].tolist() == [False, True, False]
+    w = ev("Where", {}, [t, np.float32([1, 2, 3]), np.float32(0)], 17)[0]
+    assert w.dtype == np.float32 and w.tolist() == [1, 0, 3]

@@ -46,15 +46,19 @@ def batch_axis(model: Model, k: int) -> int:
     return int(input_config(model, k).get("batch_axis", 1 if is_time_major(model, k) else 0))
 
 
-def input_for_shape(spec: InputSpec, k: int, shape: tuple) -> np.ndarray:
-    """Input ``k`` of a read-only model, (batch, time, ...) of ``shape``, from ``spec``."""
+def input_for_shape(spec: InputSpec, k: int, shape: tuple, vocab: int = 3) -> np.ndarray:
+    """Input ``k`` of a read-only model, (batch, time, ...) of ``shape``, from ``spec``;
+    token ids (a 2-D input) are the text's characters folded into ``1 .. vocab - 1`` (the
+    smallest vocabulary of the model's Embeddings: ids every one of them takes)."""
     s = spec
     T = shape[1] if len(shape) > 1 and shape[1] else s.timesteps
     if len(shape) == 2:
         ids = token_ids(s.data, None) if k == 0 and s.source == "data" else None
         if ids is not None and (not shape[1] or ids.shape[1] == shape[1]):
             return ids
-        return gen.text_ids(s.text or "hello", s.batch_size, T) % 2 + 1
+        text = (s.text or "hello") + " "
+        chars = gen.text_ids(text * (T // len(text) + 1), s.batch_size, T)  # no padding
+        return ((chars - 1) % max(vocab - 1, 1) + 1).astype(np.int32)
     D = shape[-1] or 1
     if k == 0 and s.source == "data" and s.data is not None and s.data.shape[1:] == (T, D):
         return s.data
@@ -65,6 +69,9 @@ def input_for_shape(spec: InputSpec, k: int, shape: tuple) -> np.ndarray:
 def inputs_for(model: Model, spec: InputSpec) -> list[np.ndarray]:
     """An input for each of a read-only ``model``'s inputs, made from ``spec``."""
     xs: list[np.ndarray] = []
+    vocabs = [int(layer.config.get("input_dim") or 0) for layer in model.layers
+              if layer.class_name == "Embedding"]
+    vocab = min((v for v in vocabs if v > 1), default=3)
     for k, shape in enumerate(model.input_shapes()):
         cfg = input_config(model, k)
         if k and cfg.get("role") in ("sequence_lens", "initial_state") and xs:
@@ -79,10 +86,10 @@ def inputs_for(model: Model, spec: InputSpec) -> list[np.ndarray]:
                 xs.append(np.zeros(dims, np.float32))
             continue
         if is_time_major(model, k):  # made (batch, time, ...) like every input, then swapped
-            x = input_for_shape(spec, k, (shape[1], shape[0]) + tuple(shape[2:]))
+            x = input_for_shape(spec, k, (shape[1], shape[0]) + tuple(shape[2:]), vocab)
             xs.append(np.ascontiguousarray(np.swapaxes(x, 0, 1)))
             continue
-        xs.append(input_for_shape(spec, k, tuple(shape)))
+        xs.append(input_for_shape(spec, k, tuple(shape), vocab))
     return xs
 
 

@@ -578,8 +578,10 @@ class OnnxOp(Layer):
         super().__init__(name, config, keras_major, class_name)
         self.op = self.config["op"]
         self.class_name = f"onnx.{self.op}"
-        #: Moves or reshapes data only: views draw no row for it.
-        self.glue = self.op in onnx_ops.GLUE_OPS
+        #: Moves or reshapes data, or computes ids or sizes (``indices``: an op that makes
+        #: no float, such as the Add and Mul of an Embedding's index check): views draw no
+        #: row for it.
+        self.glue = self.op in onnx_ops.GLUE_OPS or bool(self.config.get("indices"))
         self._consts = {k: _const(v) for k, v in (self.config.get("consts") or {}).items()}
 
     def weight_specs(self, input_shapes):

@@ -43,13 +43,17 @@ DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: 
           7: np.int64, 9: np.bool_, 10: np.float16, 11: np.float64, 12: np.uint32,
           13: np.uint64}
 
-#: Ops that only move, reshape or compute shapes (drawn by no view; see ``OnnxOp.glue``).
+#: Ops that only move, reshape or compute shapes and indices (drawn by no view; see
+#: ``OnnxOp.glue``). tf2onnx writes ``ReduceProd`` for a Dense layer's shapes,
+#: ``ReverseSequence`` for a backward layer, comparisons and logic for an Embedding's
+#: index check.
 GLUE_OPS = frozenset({"Transpose", "Squeeze", "Unsqueeze", "Slice", "Gather", "Concat",
                       "Reshape", "Expand", "ConstantOfShape", "Cast", "Identity", "Shape",
-                      "Flatten"})
+                      "Flatten", "ReduceProd", "ReverseSequence", "Less", "LessOrEqual",
+                      "Greater", "GreaterOrEqual", "Equal", "Not", "And", "Or", "Xor"})
 #: Ops computing values (shown as a layer of their own).
 VALUE_OPS = frozenset({"MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Tanh",
-                       "Sigmoid", "Softmax", "LogSoftmax"})
+                       "Sigmoid", "Softmax", "LogSoftmax", "Where"})
 SUPPORTED = GLUE_OPS | VALUE_OPS
 
 
@@ -249,6 +253,40 @@ def _cast(attrs, ins, opset):
     return [np.asarray(ins[0]).astype(dt)]
 
 
+def _reduce_prod(attrs, ins, opset):
+    x = np.asarray(ins[0])
+    if opset >= 18:  # the axes an input, no longer an attribute
+        axes = _ints(ins[1]) if len(ins) > 1 and ins[1] is not None else []
+        if not axes and attrs.get("noop_with_empty_axes", 0):
+            return [x]
+    else:
+        axes = list(attrs.get("axes") or [])
+    axes = sorted({_axis("ReduceProd", a, x.ndim) for a in axes} if axes else range(x.ndim))
+    return [np.prod(x, axis=tuple(axes), keepdims=bool(attrs.get("keepdims", 1)), dtype=x.dtype)]
+
+
+def _reverse_sequence(attrs, ins, opset):
+    x, lens = np.asarray(ins[0]), _ints(ins[1])
+    batch_axis, time_axis = int(attrs.get("batch_axis", 1)), int(attrs.get("time_axis", 0))
+    if x.ndim < 2 or {batch_axis, time_axis} != {0, 1}:
+        raise _fail("ReverseSequence", f"batch_axis {batch_axis} and time_axis {time_axis} "
+                                       f"are not 0 and 1 of a tensor of rank {x.ndim}")
+    batch, steps = x.shape[batch_axis], x.shape[time_axis]
+    if len(lens) != batch or any(not 0 <= n <= steps for n in lens):
+        raise _fail("ReverseSequence", f"sequence_lens {lens[:8]} do not fit {batch} "
+                                       f"sequences of {steps} steps")
+    if all(n == steps for n in lens):
+        return [np.ascontiguousarray(np.flip(x, axis=time_axis))]
+    y = np.array(x)  # the steps beyond each length stay where they are
+    for b, n in enumerate(lens):
+        dst = [slice(None)] * x.ndim
+        dst[batch_axis], dst[time_axis] = b, slice(0, n)
+        src = list(dst)
+        src[time_axis] = slice(n - 1, None, -1) if n else slice(0, 0)
+        y[tuple(dst)] = x[tuple(src)]
+    return [y]
+
+
 def _identity(attrs, ins, opset):
     return [ins[0]]
 
@@ -279,6 +317,16 @@ def _div(a, b):
             raise _fail("Div", "divides an integer by zero")
         return (np.trunc(a / b)).astype(a.dtype)
     return np.divide(a, b)
+
+
+def _not(attrs, ins, opset):
+    return [np.logical_not(np.asarray(ins[0]))]
+
+
+def _where(attrs, ins, opset):
+    c, a, b = (np.asarray(v) for v in ins[:3])
+    _check_size("Where", np.broadcast_shapes(c.shape, a.shape, b.shape))
+    return [np.where(c.astype(bool), a, b).astype(np.result_type(a, b), copy=False)]
 
 
 def _matmul(attrs, ins, opset):
@@ -331,7 +379,12 @@ _OPS = {
     "Transpose": _transpose, "Squeeze": _squeeze, "Unsqueeze": _unsqueeze, "Slice": _slice,
     "Gather": _gather, "Concat": _concat, "Reshape": _reshape, "Expand": _expand,
     "ConstantOfShape": _constant_of_shape, "Cast": _cast, "Identity": _identity,
-    "Shape": _shape, "Flatten": _flatten,
+    "Shape": _shape, "Flatten": _flatten, "ReduceProd": _reduce_prod,
+    "ReverseSequence": _reverse_sequence,
+    "Less": _binary(np.less), "LessOrEqual": _binary(np.less_equal),
+    "Greater": _binary(np.greater), "GreaterOrEqual": _binary(np.greater_equal),
+    "Equal": _binary(np.equal), "Not": _not, "And": _binary(np.logical_and),
+    "Or": _binary(np.logical_or), "Xor": _binary(np.logical_xor), "Where": _where,
     "MatMul": _matmul, "Gemm": _gemm,
     "Add": _binary(np.add), "Sub": _binary(np.subtract), "Mul": _binary(np.multiply),
     "Div": _binary(_div),

@@ -213,6 +213,26 @@ def _label(node) -> str:
     return _clean(node.name) or node.op_type.lower()
 
 
+def _tf_label(node, consts) -> str | None:
+    """tf2onnx's nodes of a Keras model are named by TensorFlow's scopes,
+    ``StatefulPartitionedCall/<model>/<layer>/...``: the Keras layer's name for the node
+    that is the layer (its recurrent node, named ``LSTM__95`` by tf2onnx, has its input's
+    scope; a Dense's MatMul, an Embedding's Gather), ``<layer>.<op>`` for the others
+    (``dense_7_1.Softmax``)."""
+    main = node.op_type in (*RECURRENT, "MatMul", "Gemm") or (
+        node.op_type == "Gather" and bool(node.input) and node.input[0] in consts
+        and np.issubdtype(np.asarray(consts[node.input[0]]).dtype, np.floating))  # an Embedding
+    for name in [node.name] + ([node.input[0]] if node.input else []):
+        parts = name.split(":")[0].split("/")
+        if parts[0] == "StatefulPartitionedCall":
+            parts = parts[1:]
+        if len(parts) >= 3:
+            label = _clean(parts[1] if main else f"{parts[1]}.{parts[-1]}")
+            if label:
+                return label
+    return None
+
+
 def _unique(base: str, used: set) -> str:
     name, k = base, 1
     while name in used:
@@ -240,8 +260,9 @@ def _recurrent_shapes(node, attrs, x_shape, weights_w) -> list[tuple]:
     return shapes
 
 
-def _dry_run(graph_inputs, nodes, consts, sizes) -> dict[str, tuple]:
-    """Every tensor's shape when each symbolic size takes the value in ``sizes``."""
+def _dry_run(graph_inputs, nodes, consts, sizes, dtypes: dict | None = None) -> dict[str, tuple]:
+    """Every tensor's shape when each symbolic size takes the value in ``sizes`` (and its
+    data type, in ``dtypes`` when given)."""
     vals: dict[str, np.ndarray] = {}
     for name, dims, dtype in graph_inputs:
         shape = [sizes[d] if isinstance(d, str) else d for d in dims]
@@ -274,6 +295,8 @@ def _dry_run(graph_inputs, nodes, consts, sizes) -> dict[str, tuple]:
         for n, v in zip(node.output, outs):
             if n:
                 vals[n] = v
+    if dtypes is not None:
+        dtypes.update((k, v.dtype) for k, v in vals.items())
     return {k: tuple(v.shape) for k, v in vals.items()}
 
 
@@ -311,6 +334,12 @@ def _build(path) -> ModelSpec:
     fname = os.path.basename(str(path))
     if len(graph.node) > MAX_NODES:
         raise Fail(f"the graph has {len(graph.node):,} nodes, more than lstmviz reads ({MAX_NODES:,})")
+    loop = next((n for n in graph.node if n.op_type in ("Loop", "Scan")), None)
+    if loop is not None:
+        raise Fail(f"the graph steps a layer in a {loop.op_type} node "
+                   f"('{_clean(loop.name) or loop.op_type}'), a subgraph lstmviz does not run "
+                   "(tf2onnx, for one, writes Keras' GRU and SimpleRNN layers so, and only LSTMs "
+                   "as LSTM nodes): open the model's Keras or PyTorch file instead")
     for node in graph.node:
         op = node.op_type
         if node.domain not in ("", "ai.onnx") or (op not in RECURRENT and op != "Constant"
@@ -366,7 +395,8 @@ def _build(path) -> ModelSpec:
 
     # shapes: two dry runs with different symbolic sizes
     symbols = sorted({d for _, dims, _ in graph_inputs for d in dims if isinstance(d, str)})
-    run_a = _dry_run(graph_inputs, nodes, consts, {s: 2 + k for k, s in enumerate(symbols)})
+    dtypes: dict[str, np.dtype] = {}
+    run_a = _dry_run(graph_inputs, nodes, consts, {s: 2 + k for k, s in enumerate(symbols)}, dtypes)
     run_b = _dry_run(graph_inputs, nodes, consts, {s: 7 + 2 * k for k, s in enumerate(symbols)})
 
     def shape_of(name):
@@ -407,11 +437,12 @@ def _build(path) -> ModelSpec:
 
     notes: list[str] = []
     skip: set[int] = set()
+    tf2onnx = model.producer_name == "tf2onnx"
     for k, (node, attrs, op_opset) in enumerate(nodes):
         if k in skip:
             continue
         op = node.op_type
-        lname = _unique(_label(node), used)
+        lname = _unique((tf2onnx and _tf_label(node, consts)) or _label(node), used)
         if op in RECURRENT:
             spec, note = _recurrent_spec(node, attrs, consts, where, lname)
             notes.append(note)
@@ -419,13 +450,19 @@ def _build(path) -> ModelSpec:
         else:
             dense = _dense_spec(node, attrs, consts, where, lname, nodes, k, consumers,
                                 graph_outputs, shape_of)
-            if dense is not None:
+            embedding = _embedding_spec(node, attrs, consts, where, lname)
+            if embedding is not None:
+                spec, outs = embedding, [node.output[0]]
+            elif dense is not None:
                 spec, fused = dense
                 outs = [fused.output[0]] if fused is not None else [node.output[0]]
                 if fused is not None:
                     skip.add(next(j for j, (n, _, _) in enumerate(nodes) if n is fused))
             else:
                 spec = _op_spec(node, attrs, consts, where, lname, op_opset, shape_of)
+                if all(n == "" or not np.issubdtype(dtypes.get(n, np.float32), np.floating)
+                       for n in node.output):
+                    spec.config["indices"] = True  # arithmetic on ids or sizes: no view draws it
                 outs = list(node.output)
         layers.append(spec)
         for j, out_name in enumerate(outs):
@@ -608,6 +645,23 @@ def _recurrent_spec(node, attrs, consts, where, lname):
             f"{shown}; bias row 0 = Wb, row 1 = Rb as the file splits them"
             + ("; peephole rows i, f, o (the file: i, o, f)" if P is not None else "") + ".")
     return LayerSpec(f"onnx.{op}", cfg, name=lname, weights=weights, inbound=inbound), note
+
+
+def _embedding_spec(node, attrs, consts, where, lname):
+    """A Gather of rows from a constant float table by computed ids (axis 0) as an
+    Embedding layer holding the table (tf2onnx's Keras Embedding; torch's nn.Embedding),
+    or None."""
+    if node.op_type != "Gather" or len(node.input) != 2 or int(attrs.get("axis", 0)) != 0:
+        return None
+    table, ids = node.input
+    if table not in consts or ids not in where:
+        return None
+    w = np.asarray(consts[table])
+    if w.ndim != 2 or not np.issubdtype(w.dtype, np.floating) or w.size < 2:
+        return None
+    cfg = {"name": lname, "input_dim": int(w.shape[0]), "output_dim": int(w.shape[1]),
+           "mask_zero": False}
+    return LayerSpec("Embedding", cfg, name=lname, weights=[w.astype(np.float32)], inbound=[where[ids]])
 
 
 def _dense_spec(node, attrs, consts, where, lname, nodes, k, consumers, graph_outputs, shape_of):
