@@ -169,3 +169,22 @@ def test_every_record_of_every_cell_kind_equals_its_readable_step(kind, options,
     want = cell.run(x, layer.weights, layer.act, layer.rec, mask, **options)
     assert set(want) == set(cell.records) | {"x_proj", "h_proj", "pre"} == set(steps)
     assert_all_close(steps, want)
+
+
+def test_a_trace_leaves_the_input_layers_declared_shape():
+    """Tracing a batch of 2 samples of 7 steps once turned the InputLayer's shape into
+    (2, 7, 3): the summary then said ``(2, 7, 3)`` above ``(None, None, 4)`` and the side
+    panel's card of a published functional model read ``(1, 4, 1)``."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    spec = ModelSpec([
+        LayerSpec("InputLayer", {"batch_shape": [None, None, 3]}, name="x"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm", inbound=[TensorRef("x")]),
+    ], inputs=[TensorRef("x")], outputs=[TensorRef("lstm")])
+    model = Model.from_spec(spec, seed=0)
+    before = model.summary_text()
+    model.trace(np.zeros((2, 7, 3), np.float32))
+    layer = model.get_layer("x")
+    assert layer.output_shapes == layer.input_shapes == [(None, None, 3)]
+    assert model.summary_text() == before
+    assert "(None, None, 3)" in before

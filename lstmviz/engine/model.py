@@ -186,7 +186,10 @@ class Model:
                 shape = feed.get(layer.name, layer.batch_shape)
                 in_shapes[layer.name] = [shape]
                 out_shapes[layer.name] = [shape]
-                layer.input_shapes = layer.output_shapes = [shape]
+                # the layer keeps the shape it declares (None where open): a trace's concrete
+                # batch and length are this call's, not the model's (the summary and the side
+                # panel's card read them)
+                layer.input_shapes = layer.output_shapes = [layer.batch_shape]
                 continue
             if not node.inbound:
                 raise LstmvizError(f"layer '{layer.name}' has no input")
