@@ -648,3 +648,34 @@ def test_an_edit_of_the_shown_layers_units_redraws_over_time(window):
         lo, hi = view.slots[0].plot.getViewBox().viewRange()[1]
         assert (lo, hi) == (-0.5, units - 0.5)
         assert len(view.legend.items) == legend
+
+
+def test_a_long_layer_name_keeps_the_side_panel_inside_its_width(make_window):
+    """The option form's title ("Selected: Bidirectional(LSTM) bidirectional_74") once made
+    the side panel's content wider than the panel: the input's input_dim box and every
+    card's parameter count were cut off at its right edge (no horizontal scroll bar)."""
+    from lstmviz import LayerSpec, Model
+
+    name = "bidirectional_encoder_of_a_published_model"
+    model = Model.sequential((None, 6, 2), [
+        LayerSpec("Bidirectional", {"layer": {"class_name": "LSTM", "config": {"units": 3}}}, name=name),
+        LayerSpec("Dense", {"units": 1}, name="dense")], seed=0)
+    window = make_window((1280, 720))
+    window.state.set_model(model)
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    QtWidgets.QApplication.processEvents()
+    scroll = panel.findChild(QtWidgets.QScrollArea)
+    view = scroll.viewport()
+    assert scroll.widget().width() <= view.width()
+    for w in (panel.input_dim_spin, panel.cards, panel.form_box):
+        assert w.mapTo(view, QtCore.QPoint(w.width(), 0)).x() <= view.width(), w
+    box = panel.form_box
+    assert box.full_title == box.toolTip() == f"Selected: Bidirectional(LSTM) {name}"
+    assert box.title().endswith("\u2026") and box.full_title.startswith(box.title()[:-1])
+    bold = QtGui.QFont(box.font())
+    bold.setBold(True)
+    assert QtGui.QFontMetrics(bold).horizontalAdvance(box.title()) < box.width()
+    panel.cards.setCurrentRow(1)  # a short one is whole
+    QtWidgets.QApplication.processEvents()
+    assert box.title() == box.full_title == "Selected: Dense dense"

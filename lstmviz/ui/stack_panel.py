@@ -83,6 +83,44 @@ class CardDelegate(QtWidgets.QStyledItemDelegate):
         painter.restore()
 
 
+class FittedBox(QtWidgets.QGroupBox):
+    """A group box whose title never widens it: the title is elided to the box's width
+    (the whole of it in ``full_title`` and the tooltip). A QGroupBox is at least as wide as
+    its title, and a long layer name ("Selected: Bidirectional(LSTM) bidirectional_74")
+    pushed the side panel's content past its right edge, where the scroll area (no
+    horizontal bar) cut the input's boxes and the cards' parameter counts off."""
+
+    def __init__(self, title: str, parent=None):
+        super().__init__(title, parent)
+        self.full_title = title
+
+    def set_full_title(self, title: str) -> None:
+        self.full_title = title
+        self.setToolTip(title)
+        self._fit()
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        lay = self.layout()
+        if lay is not None:  # what the content needs, the title aside
+            m = self.contentsMargins()
+            hint.setWidth(lay.totalMinimumSize().width() + m.left() + m.right())
+        return hint
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        font = QtGui.QFont(self.font())
+        font.setBold(True)  # the chrome's style sheet draws group titles bold
+        room = self.width() - 4 * QtGui.QFontMetrics(font).averageCharWidth()
+        text = QtGui.QFontMetrics(font).elidedText(self.full_title, QtCore.Qt.TextElideMode.ElideRight,
+                                                   max(room, 0))
+        if text != self.title():
+            self.setTitle(text)
+
+
 class CardList(QtWidgets.QListWidget):
     """The layer cards; drag a card to reorder (InternalMove), the state does the move."""
 
@@ -228,7 +266,7 @@ class StackPanel(QtWidgets.QWidget):
         lay.addWidget(self.readonly_label)
 
         # -- the selected layer's form -----------------------------------------------------
-        self.form_box = QtWidgets.QGroupBox("Selected layer", body)
+        self.form_box = FittedBox("Selected layer", body)
         self.form_layout = QtWidgets.QFormLayout(self.form_box)
         self.form_layout.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         # long option names (recurrent_initializer) put their widget below them when the
@@ -408,7 +446,7 @@ class StackPanel(QtWidgets.QWidget):
         st = self.state
         if not (0 <= row < len(st.layers)):
             self._clear_form()
-            self.form_box.setTitle("Selected layer")
+            self.form_box.set_full_title("Selected layer")
             self.info_label.setText("")
             return
         entry = st.layers[row]
@@ -423,7 +461,7 @@ class StackPanel(QtWidgets.QWidget):
                 self.form_layout.addRow(label, w)
                 self.option_widgets[opt.key] = w
             self._form_key = key
-        self.form_box.setTitle(f"Selected: {entry.label()} {entry.name or ''}")
+        self.form_box.set_full_title(f"Selected: {entry.label()} {entry.name or ''}")
         off = disabled_options(entry.config, "layer." if entry.class_name == "Bidirectional" else "")
         for opt in opts:
             value = entry.class_name if opt.key == "class_name" else get_option(entry.config, opt.key)
