@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PySide6 import QtWidgets
 
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
@@ -666,3 +667,34 @@ def test_set_line_gives_the_curve_what_set_data_gives(qtbot):
     curves[0].setData(np.arange(16), y)
     curves[1].set_line(np.arange(16), y)
     np.testing.assert_array_equal(curves[1].curve.yData, curves[0].curve.yData)
+
+
+def test_a_grus_four_heatmaps_are_two_by_two_and_an_lstms_six_three_by_two(qtbot):
+    """Three to a row, a GRU's h_t sat alone under z_t: two thirds of its row empty and
+    every heatmap a third of the width. Two by two, each takes half; an LSTM keeps three."""
+    model, trace = build([LayerSpec("GRU", {"units": 4, "return_sequences": True}, name="gru"),
+                          LayerSpec("LSTM", {"units": 3}, name="lstm")])
+    view = OverTimeView()
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(model, trace)
+
+    def rows(layer):
+        view.set_cursor(Cursor(step=2, sample=0, layer=layer, unit=0))
+        QtWidgets.QApplication.processEvents()
+        shown = [s for s in view.slots if s.key is not None]
+        assert all(s.widget.isVisible() for s in shown)
+        tops = sorted({s.widget.geometry().top() for s in shown})
+        return shown, [[s.key for s in shown if s.widget.geometry().top() == top] for top in tops]
+
+    shown, grid = rows("gru")
+    assert grid == [["z", "r"], ["h_tilde", "h"]]
+    width = view.grid.geometry().width()
+    assert all(s.widget.width() > 0.45 * width for s in shown)
+    shown, grid = rows("lstm")
+    assert grid == [["i", "f", "c_tilde"], ["o", "c", "h"]]
+    assert all(0.3 * width < s.widget.width() < 0.34 * width for s in shown)
+    _, grid = rows("gru")  # and back
+    assert grid == [["z", "r"], ["h_tilde", "h"]]

@@ -168,8 +168,9 @@ class OverTimeView(TraceView):
         self.slots = [_Heatmap(self, k) for k in range(MAX_SLOTS)]
         # the heatmaps side by side keep one width: their colour bars share one
         self.slots[0].colorbar.share_width(*(s.colorbar for s in self.slots[1:]))
-        for k, slot in enumerate(self.slots):
-            grid.addWidget(slot.widget, k // 3, k % 3)
+        self.grid = grid
+        self._columns = 0
+        self._place(3)
         # The selected unit's curves.
         self.curve_widget = pg.PlotWidget(enableMenu=False,  # (made without the menu: ~4 ms)
                                          axisItems={"left": GridAxis("left"), **steady_axes("bottom")})
@@ -338,9 +339,22 @@ class OverTimeView(TraceView):
             return ov.levels(False)
         return th.symmetric_levels(ref.rec.steps[key])
 
+    def _place(self, columns: int) -> None:
+        """The heatmaps row by row, ``columns`` to a row (moved only when that changes)."""
+        if columns == self._columns:
+            return
+        for slot in self.slots:
+            self.grid.removeWidget(slot.widget)
+        for k, slot in enumerate(self.slots):
+            self.grid.addWidget(slot.widget, k // columns, k % columns)
+        self._columns = columns
+
     def _set_layer(self, ref: CellRef, s: int) -> None:
         t = self.theme
         keys = ref.cell.records
+        # a GRU's four heatmaps two by two: three to a row left the fourth (h) alone under
+        # the first, two thirds of its row empty and every heatmap a third of the width
+        self._place(2 if len(keys) == 4 else 3)
         self.images, self.colorbars = {}, {}
         self.cursor_lines = [self.curve_cursor]
         for k, slot in enumerate(self.slots):
