@@ -104,7 +104,9 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
         return Model.from_spec(spec, seed=seed)
     except LstmvizError as err:  # a config value the engine refuses: say which file
         name = os.path.basename(str(path))
-        msg = str(err)
+        # weights whose layers chain in no order: the engine's complaint would be about the
+        # file's order (an LSTM fed "(None, None, 357, 64, 64)"), a stack nobody made
+        msg = spec.source.get("unchained") or str(err)
         refusal = LstmvizError(msg if msg.startswith(name + ":") else f"{name}: {msg}")
         refusal.spec = spec  # what was read (the CLI lists a weights-only file's layers)
         raise refusal from None

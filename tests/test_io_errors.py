@@ -337,3 +337,31 @@ def test_legacy_attributes_as_str_and_chunked(tmp_path):
     assert spec.source["format"] == "legacy-h5-weights"
     assert [l.class_name for l in spec.layers] == ["InputLayer", "LSTM", "Dense"]
     assert spec.layers[0].config["batch_shape"] == [None, None, 2]
+
+
+def test_weights_of_an_encoder_and_a_decoder_say_why_they_make_no_stack(tmp_path):
+    """A translation model's Keras 3 weights (two Embeddings, two LSTMs, a Dense) chain in
+    no order; the refusal was the engine's complaint about the file's order ("layer 'lstm'
+    (LSTM) expects 3-D input ... but gets (None, None, 357, 64, 64)"). Now it names every
+    layer's widths and the two inputs the Embeddings mean."""
+    import lstmviz
+
+    rng = np.random.default_rng(0)
+    p = tmp_path / "translation.weights.h5"
+    with h5py.File(p, "w") as f:
+        for path, shape in [("layers/dense/vars/0", (8, 30)), ("layers/dense/vars/1", (30,)),
+                            ("layers/embedding/vars/0", (20, 6)), ("layers/embedding_1/vars/0", (30, 6)),
+                            ("layers/lstm/cell/vars/0", (6, 32)), ("layers/lstm/cell/vars/1", (8, 32)),
+                            ("layers/lstm/cell/vars/2", (32,)), ("layers/lstm_1/cell/vars/0", (6, 32)),
+                            ("layers/lstm_1/cell/vars/1", (8, 32)), ("layers/lstm_1/cell/vars/2", (32,))]:
+            f.create_dataset(path, data=rng.standard_normal(shape).astype("f4"))
+        f.create_group("vars")
+    with pytest.raises(LstmvizError) as info:
+        lstmviz.load(p, isolate=False)
+    msg = str(info.value)
+    assert msg == ("translation.weights.h5: its layers make no single stack: in no order does each take "
+                   "the previous one's output width (dense 8\u219230, embedding 20 ids\u21926, embedding_1 "
+                   "30 ids\u21926, lstm 6\u21928, lstm_1 6\u21928); 2 Embeddings read 2 inputs (an encoder and "
+                   "a decoder?), a wiring that a weights file does not record")
+    with pytest.raises(LstmvizError, match="in no order"):  # through the reading child process too
+        lstmviz.load(p)

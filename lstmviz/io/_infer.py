@@ -265,6 +265,23 @@ def chain_order(items: list[tuple[str, dict, list[np.ndarray]]]) -> list[int] | 
     return list(order) if dfs(None) else None
 
 
+def unchained_text(items: list[tuple[str, str, dict, list[np.ndarray]]]) -> str:
+    """Why weighted layers (name, class, config, arrays) make no one stack, each one's
+    input and output widths as ``chain_order`` reads them: ``dense 128→357, embedding
+    228 ids→64``, and what two Embeddings or more mean (several inputs)."""
+    parts = []
+    for name, cls, cfg, arrays in items:
+        d_in, d_out = _dims(cls, cfg, arrays)
+        parts.append(f"{name} {f'{arrays[0].shape[0]} ids' if d_in == 'embedding' else d_in}\u2192{d_out}")
+    text = ("its layers make no single stack: in no order does each take the previous one's "
+            f"output width ({', '.join(parts)})")
+    n = sum(1 for _, cls, _, _ in items if cls == "Embedding")
+    if n > 1:
+        text += (f"; {n} Embeddings read {n} inputs (an encoder and a decoder?), a wiring "
+                 "that a weights file does not record")
+    return text
+
+
 def set_return_sequences(layers: list[tuple[str, dict]]) -> None:
     """RNNs followed (past weightless layers) by an RNN or TimeDistributed return sequences."""
     seq_consumers = set(RNN_CLASSES) | {"Bidirectional", "TimeDistributed", "RNN"}

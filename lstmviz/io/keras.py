@@ -29,7 +29,15 @@ from ..errors import LstmvizError
 from ..text import clean_spec_names, safe_name
 from ._graph import Graph, parse_model
 from ._h5safe import check_file
-from ._infer import Group, chain_order, describe_failure, infer_group, set_return_sequences, weightless_class
+from ._infer import (
+    Group,
+    chain_order,
+    describe_failure,
+    infer_group,
+    set_return_sequences,
+    unchained_text,
+    weightless_class,
+)
 from ._layers import RNN_CLASSES, expected_count, prepare_weights, strip_private
 from ._readers import (
     assign_legacy,
@@ -243,8 +251,11 @@ def _spec_from_groups(groups: list[Group], version: str | None, keep_order: bool
     weighted = [i for i, e in enumerate(entries) if e[3] is not None]
     if not weighted:
         raise Fail("the weights file holds no layer weights")
+    unchained = None
     if not keep_order:
         order = chain_order([(entries[i][1], entries[i][2], entries[i][3] or []) for i in weighted])
+        if order is None and len(weighted) > 1:  # said if the file's order does not build either
+            unchained = unchained_text([(e[0], e[1], e[2], e[3] or []) for e in (entries[i] for i in weighted)])
         if order is not None and order != list(range(len(weighted))):
             # weightless layers stay right after the weighted layer they followed
             after: dict[int, list[int]] = {}
@@ -282,6 +293,8 @@ def _spec_from_groups(groups: list[Group], version: str | None, keep_order: bool
     set_return_sequences([(l[0], l[1]) for l in layers])
     spec = ModelSpec(layers=[LayerSpec(c, cfg, n, w) for c, cfg, n, w in layers],
                      name="weights", keras_version=version)
+    if unchained:
+        spec.source["unchained"] = unchained
     _ensure_input_layer(spec)
     return spec
 
@@ -365,7 +378,7 @@ def _read_hdf5(path: Any, want_groups: bool) -> Any:
         if want_groups:
             return groups, version, (k3_all_vars(h5) if fmt.key == "keras3-weights-h5" else None)
         spec = _spec_from_groups(groups, version, keep_order=fmt.key != "keras3-weights-h5")
-        spec.source = {"format": fmt.key, "weights_only": True, "keras_version": version,
+        spec.source = {**spec.source, "format": fmt.key, "weights_only": True, "keras_version": version,
                        "backend": backend,
                        "note": "layers inferred from weight shapes, chained in the file's "
                                "order; the wiring, activations and return_sequences are "
