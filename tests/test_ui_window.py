@@ -679,3 +679,30 @@ def test_a_long_layer_name_keeps_the_side_panel_inside_its_width(make_window):
     panel.cards.setCurrentRow(1)  # a short one is whole
     QtWidgets.QApplication.processEvents()
     assert box.title() == box.full_title == "Selected: Dense dense"
+
+
+def test_a_squeezed_step_label_keeps_its_numbers(make_window):
+    """The header's 't = 0 / 999', squeezed by a long layer name (a projector's 1280 x 720),
+    was cut at its right end and read 't = 0 / 99'; now its left end (blank room, at worst
+    't =') goes, never a digit."""
+    from lstmviz import LayerSpec, Model
+
+    model = Model.sequential((None, 1000, 2), [
+        LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 3}}},
+                  name="bidirectional_encoder_of_a_published_model")], seed=0)
+    window = make_window((1400, 900))
+    window.state.set_model(model)
+    window.state.set_cursor(step=998)
+    label = window.cursor_label
+    slot = label.parentWidget()
+    width = 1400
+    while slot.width() >= label.width() - 8:  # narrower, till the slot is squeezed a little
+        width -= 4
+        window.resize(width, 900)
+        QtWidgets.QApplication.processEvents()
+    assert label.text() == "t = 998 / 999"
+    assert 0 < slot.width() < label.width()
+    assert label.geometry().right() == slot.rect().right()
+    shown = label.visibleRegion().boundingRect()
+    assert shown.right() == label.rect().right()
+    assert shown.width() >= label.fontMetrics().horizontalAdvance("998 / 999")

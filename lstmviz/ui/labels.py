@@ -75,7 +75,8 @@ class LabelSlot(QtWidgets.QWidget):
     """A place in a layout for a ``SteadyLabel`` that leaves the layout's minimum width
     alone: the slot asks for the label's size but can be squeezed (its minimum width is
     0), as a label whose minimum is its current text was. The label, a child outside any
-    layout, keeps its fixed size; right-aligned in the slot when ``right``."""
+    layout, keeps its fixed size; right-aligned in the slot when ``right`` (then a squeezed
+    slot cuts the label's left end, where its right-aligned text has room to spare)."""
 
     def __init__(self, label: SteadyLabel, right: bool = False, parent=None):
         super().__init__(parent)
@@ -97,7 +98,9 @@ class LabelSlot(QtWidgets.QWidget):
         return QtCore.QSize(0, self.label.height())
 
     def _place(self) -> None:
-        x = max(0, self.width() - self.label.width()) if self.right else 0
+        # squeezed, a right-aligned label loses its left end (blank room, at worst "t ="),
+        # never its right one: "t = 0 / 999" cut at the right read "t = 0 / 99"
+        x = self.width() - self.label.width() if self.right else 0
         self.label.move(x, max(0, (self.height() - self.label.height()) // 2))
 
     def resizeEvent(self, event) -> None:  # noqa: N802
