@@ -38,6 +38,9 @@ class StateBase:
         self.layers: list[LayerEntry] = list(default_layers() if layers is None else layers)
         self.input: InputSpec = spec or InputSpec()
         self.seed = seed
+        #: the Keras generation whose semantics the editable stack follows: an opened Keras 1
+        #: or 2 file's (its hard_sigmoid is not Keras 3's), "3" for a stack made here
+        self.keras_version = "3"
         self.model: Model | None = None
         self.trace: Trace | None = None
         self.x: np.ndarray | None = None

@@ -29,7 +29,7 @@ class History(StateBase):
         """The stack (classes, configs, names, weights) and the input, frozen; a read-only
         model (which is never edited) is kept as it is, with the file it came from."""
         return Snapshot(tuple(_frozen_entry(e) for e in self.layers), _frozen_input(self.input),
-                        self.model if self.readonly else None, self.path)
+                        self.model if self.readonly else None, self.path, self.keras_version)
 
     def _push_history(self, snap: Snapshot) -> None:
         self.undo_stack.append(snap)
@@ -63,6 +63,7 @@ class History(StateBase):
         spec.data = shared(snap.input.data)  # read-only: kept, never written
         self.input = spec
         self.path = snap.path
+        self.keras_version = snap.keras_version
         self.readonly = snap.model is not None
         self.model = snap.model
         self._edited(select=self.index_of(self.cursor.layer))
@@ -95,6 +96,7 @@ class History(StateBase):
             self.readonly = False
             self.path = None
             self.layers = list(layers)
+            self.keras_version = "3"
         if spec is not None:
             self.input = spec
         if layers is not None or spec is not None:

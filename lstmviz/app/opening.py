@@ -74,6 +74,7 @@ class Opening(StateBase):
         if model.is_sequential and len(shapes) == 1:
             self.readonly = False
             self.layers = entries_of(model, weights=True)
+            self.keras_version = model.keras_version or "3"  # traced as the file's Keras traces it
             if self.embedding_first and spec.source not in ("text",):
                 spec.source = "counting"
             self.model = None
@@ -142,6 +143,7 @@ class Opening(StateBase):
         self.readonly = False
         self.model = None
         self.layers = default_layers()
+        self.keras_version = "3"
         self.input = InputSpec()
         self.path = None
         self.rebuild()

@@ -4,7 +4,8 @@ A session file is a zip archive:
 
 - ``manifest.json``: ``{"format": "lstmviz-session", "version": 1, "lstmviz": "0.1.0",
   "seed": 0, "trace_all_samples": false, "path": ..., "layers": [{"class_name",
-  "config", "name", "weights": ["layers/0/0.npy", ...] or null}, ...], "input":
+  "config", "name", "weights": ["layers/0/0.npy", ...] or null}, ...], "keras_version":
+  "3" (the stack's Keras generation: an opened Keras 2 file's "2.8.0"; absent: "3"), "input":
   {"batch_size", "timesteps", "input_dim", "source", "seed", "period", "text",
   "data": "input/data.npy" or null}, "cursor": {"step", "sample", "layer", "unit",
   "side"}, "ui": {...}}``. ``ui`` is whatever the window hands over (view tab, theme,
@@ -72,6 +73,7 @@ class Session:
     ui: dict = field(default_factory=dict)
     path: str | None = None
     model: Model | None = None  # a read-only model, shown as it is
+    keras_version: str = "3"  # the editable stack's Keras generation (an opened Keras 2 file's)
 
 
 def capture(state: AppState, ui: dict | None = None) -> Session:
@@ -87,7 +89,7 @@ def capture(state: AppState, ui: dict | None = None) -> Session:
                          None if e.weights is None else [np.array(w) for w in e.weights])
               for e in state.layers]
     return Session(layers, spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
-                   dict(ui or {}), state.path)
+                   dict(ui or {}), state.path, keras_version=state.keras_version)
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -123,7 +125,7 @@ def session_bytes(session: Session) -> bytes:
     manifest = {
         "format": FORMAT, "version": VERSION, "lstmviz": __version__,
         "seed": int(session.seed), "trace_all_samples": bool(session.trace_all_samples),
-        "path": session.path, "layers": layers, "input": spec,
+        "path": session.path, "layers": layers, "keras_version": session.keras_version, "input": spec,
         "cursor": dataclasses.asdict(session.cursor), "ui": session.ui,
     }
     if session.model is not None:
@@ -366,7 +368,11 @@ def _parse_manifest(m, zf, infos, path) -> Session:
         raise _bad(path, "trace_all_samples is not true/false")
     where = m.get("path")
     model = _parse_model(m["model"], zf, infos, path) if m.get("model") is not None else None
-    return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None, model)
+    keras = m.get("keras_version", "3")  # (sessions written before it was kept: a Keras 3 stack)
+    if not isinstance(keras, str) or keras[:1] not in ("1", "2", "3"):
+        raise _bad(path, f"the stack's Keras version is {keras!r}")
+    return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None, model,
+                   keras_version=keras)
 
 
 def _plausible_ui(ui: dict) -> dict:
@@ -469,6 +475,7 @@ def _apply(state: AppState, session: Session, path) -> None:
     state.readonly = False
     state.model = None
     state.layers = session.layers
+    state.keras_version = session.keras_version
     state.input = session.input
     state.seed = session.seed
     state.trace_all_samples = session.trace_all_samples

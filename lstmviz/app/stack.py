@@ -61,6 +61,7 @@ class Snapshot:
     input: InputSpec
     model: Model | None = None  # a read-only model, shown as it is
     path: str | None = None
+    keras_version: str = "3"  # the stack's Keras generation (``StateBase.keras_version``)
 
 
 def default_layers() -> list[LayerEntry]:
