@@ -244,6 +244,11 @@ def test_text3_four_number_input_shape_the_screen_says_which_is_which():
     # a model whose steps are open (an ONNX graph's symbolic length) never says "None steps"
     words = shape_words((None, None, 3))
     assert "None" not in words and "steps open" in words and "3 features each" in words
+    # one step is one step (a Keras 1 model of input (None, 1, 1) read "1 steps")
+    assert shape_words((None, 1, 1)) == "batch open \u00b7 1 step (the cell runs 1\u00d7) \u00b7 1 feature each"
+    assert shape_words((None, 1)) == "batch open \u00b7 1 token id"
+    assert shape_words((None, 500)) == "batch open \u00b7 500 token ids"
+    assert shape_words((None, None)) == "batch open \u00b7 any number of token ids"
 
 
 def test_text3_lstm10_on_20x30_weights_and_not_unrolled_30_times():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.app.explain import disabled_options, inference_notes, output_text
+from lstmviz.app.explain import disabled_options, inference_notes, output_text, plural
 from lstmviz.app.options import ADD_WHERE, ADDABLE, Option, add_position, get_option, options_for
 from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
@@ -585,12 +585,13 @@ def shape_words(shape) -> str:
     if len(shape) == 3:
         b, t, d = shape
         steps = ("steps open (as many as the input has; the cell runs once per step)" if t is None
-                 else f"{t} steps (the cell runs {t}\u00d7)")
+                 else f"{plural(t, 'step')} (the cell runs {t}\u00d7)")
         return (f"batch {'open' if b is None else b} \u00b7 {steps} "
                 f"\u00b7 {'any number of' if d is None else d} feature{'s' if d != 1 else ''} each")
     if len(shape) == 2:
         b, t = shape
-        return f"batch {'open' if b is None else b} \u00b7 {'any number of' if t is None else t} token ids"
+        ids = "any number of token ids" if t is None else plural(t, "token id")
+        return f"batch {'open' if b is None else b} \u00b7 {ids}"
     return ""
 
 
