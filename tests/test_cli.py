@@ -644,3 +644,30 @@ def test_trace_beyond_the_budget_says_to_take_a_window(tmp_path, capsys, use_mod
     rc, stdout, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out",
                            tmp_path / "t.npz", "--steps", "0:100")
     assert rc == 0, err
+
+
+def test_the_summary_of_a_weights_only_file_says_its_layers_are_guesses(tmp_path, capsys):
+    """A weights file records no architecture: its summary looked like any model's
+    ("Model: weights", shapes, a linear Dense) without a word that return_sequences and
+    the activations were guessed; the app's message said it, the CLI's table did not."""
+    import h5py
+
+    p = tmp_path / "stock.h5"
+    rng = np.random.default_rng(0)
+    with h5py.File(p, "w") as f:
+        f.attrs["layer_names"] = np.array([b"lstm", b"dense"])
+        f.attrs["keras_version"] = b"2.8.0"
+        for name, shapes in (("lstm", [("kernel:0", (3, 16)), ("recurrent_kernel:0", (4, 16)), ("bias:0", (16,))]),
+                             ("dense", [("kernel:0", (4, 1)), ("bias:0", (1,))])):
+            g = f.create_group(name)
+            g.attrs["weight_names"] = np.array([f"{name}/{w}".encode() for w, _ in shapes])
+            for w, shape in shapes:
+                g[f"{name}/{w}"] = rng.standard_normal(shape).astype("f4")
+    assert cli.main(["summary", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "Total params: 133" in out
+    assert ("\nNote: weights-only file: layers inferred from weight shapes, chained in the file's order; "
+            "the wiring, activations and return_sequences are guesses (a weights file records none of "
+            "them)\n") in out
+    # a model's own summary has no such note
+    assert "Note:" not in Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4})], seed=0).summary_text()
