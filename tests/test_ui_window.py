@@ -706,3 +706,30 @@ def test_a_squeezed_step_label_keeps_its_numbers(make_window):
     shown = label.visibleRegion().boundingRect()
     assert shown.right() == label.rect().right()
     assert shown.width() >= label.fontMetrics().horizontalAdvance("998 / 999")
+
+
+def test_started_on_a_weights_file_speaks_of_no_stack_the_user_never_had(tmp_path):
+    """``lstmviz FILE.weights.h5``: the weights were tried on the app's own built-in stack
+    first, and the messages said "these weights do not fit the current stack: ... layer
+    'lstm' (LSTM) needs [(1, 32), (8, 32), (32,)]" about a stack nobody had built."""
+    import h5py
+
+    from lstmviz.errors import LstmvizError
+    from lstmviz.ui.app import dispose, make_window
+
+    weights = FIX / "k3_bidi_lstm_stacked" / "model.weights.h5"
+    w = make_window(str(weights), theme="dark", quiet=True)
+    try:
+        msg = w.last_message
+        assert msg.startswith("model.weights.h5 holds weights only: lstmviz opened the layers they imply: ")
+        assert "current stack" not in msg and "Ctrl+Z" not in msg
+        assert [l.class_name for l in w.state.model.layers] == ["Bidirectional", "Bidirectional", "Dense"]
+    finally:
+        dispose(w)
+    path = tmp_path / "odd.weights.h5"
+    with h5py.File(path, "w") as f:  # a Keras 3 weights file with a layer lstmviz cannot rebuild
+        f.create_group("layers/conv2d/vars").create_dataset("0", data=np.zeros((3, 3, 2, 4), np.float32))
+    with pytest.raises(LstmvizError) as info:
+        make_window(str(path), theme="dark", quiet=True)
+    assert "current stack" not in str(info.value) and "Nor can" not in str(info.value)
+    assert "cannot tell what kind of layer group 'conv2d' is" in str(info.value)

@@ -265,7 +265,7 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
         window.source_label = f"{safe_name(model.name)} (from Python)"
         window.update_title()
     elif model_path:
-        if not window.open_file(model_path, read=read):
+        if not window.open_file(model_path, read=read, fresh=True):
             msg = window.last_message
             window.close()
             window.deleteLater()

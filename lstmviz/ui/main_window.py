@@ -618,12 +618,14 @@ class MainWindow(QtWidgets.QMainWindow):
         if path:
             self.open_file(path)
 
-    def open_file(self, path, read=None) -> bool:
+    def open_file(self, path, read=None, fresh: bool = False) -> bool:
         """Open a file of any registered format (``lstmviz.io.formats``, from its bytes): a
         model, a weights-only file (onto the current stack, or as the layers it implies when
         it does not fit) or a session; or an input (.npy, .csv). Problems become a message;
         returns whether it worked. ``read``: what reads a model file (``lstmviz.load``;
-        ``ui/app.Preread``, started before the window, at start-up)."""
+        ``ui/app.Preread``, started before the window, at start-up). ``fresh``: the stack on
+        screen is the app's own (``lstmviz FILE``), not the user's: the messages do not speak
+        of a weights file's misfit with it."""
         path = str(path)
         t0 = time.perf_counter()
         try:
@@ -642,7 +644,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 model = self._keeping_window_alive(read or loading.load, path)
                 weights_only = bool(model.source.get("weights_only"))
             if weights_only:
-                self._open_weights(path, model)
+                self._open_weights(path, model, fresh)
             else:
                 self.state.set_model(model, path)
                 self.message(f"Opened {Path(path).name}: {len(model.layers)} layers, "
@@ -658,10 +660,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.update_title()
         return True
 
-    def _open_weights(self, path: str, model=None) -> None:
+    def _open_weights(self, path: str, model=None, fresh: bool = False) -> None:
         """A weights-only file: onto the current stack when it fits; else the layers the
         file implies (inferred from its weight shapes), when they make one model. Raises
-        LstmvizError naming both reasons when neither works."""
+        LstmvizError naming both reasons when neither works (``fresh``, the app's own stack
+        on screen: only why the file's layers make no model)."""
         name = Path(path).name
         read = self._keeping_window_alive(loading.read_weights, path)
         try:
@@ -671,13 +674,16 @@ class MainWindow(QtWidgets.QMainWindow):
                 if model is None:
                     model = self._keeping_window_alive(loading.load, path)
             except LstmvizError as err:
+                if fresh:
+                    raise
                 raise LstmvizError(f"{misfit}. Nor can lstmviz build a model from the file alone: "
                                    f"{err}") from None
             self.state.set_model(model, path)
-            self.message(f"{name} holds weights only and they do not fit the current stack, so "
-                         f"lstmviz opened the layers they imply: "
-                         f"{', '.join(l.name for l in model.layers)} ({model.source.get('note', 'inferred')}). "
-                         "Ctrl+Z brings your stack back.")
+            implied = (f"the layers they imply: {', '.join(l.name for l in model.layers)} "
+                       f"({model.source.get('note', 'inferred')})")
+            self.message(f"{name} holds weights only: lstmviz opened {implied}." if fresh else
+                         f"{name} holds weights only and they do not fit the current stack, so "
+                         f"lstmviz opened {implied}. Ctrl+Z brings your stack back.")
         else:
             self.message(f"Weights from {name} put on the current stack")
 
