@@ -176,3 +176,39 @@ def test_map_bytes_gives_pyqtgraphs_very_bytes(qapp):
         got = map_bytes(cmap, x)
         assert got.dtype == want.dtype and got.shape == want.shape
         np.testing.assert_array_equal(got, want)
+
+
+def test_a_deep_stacks_row_names_are_thinned_to_what_fits_the_selected_one_kept(qtbot):
+    """A 32-layer PyTorch LSTM at 1280 x 720: 34 row names in 350 px were drawn over each
+    other (a black smear). As many as fit are drawn, a regular selection that keeps the
+    selected layer's; all of them again when the view is tall enough."""
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    model, trace, x = build([LayerSpec("LSTM", {"units": 2, "return_sequences": True}, name=f"lstm_l{k}")
+                             for k in range(30)] + [LayerSpec("Dense", {"units": 1}, name="linear")], T=4)
+    view = UnrolledView()
+    qtbot.addWidget(view)
+    view.resize(900, 450)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(model, trace, inputs=[x])
+    axis = view.plot.getAxis("left")
+
+    def shown():
+        QtWidgets.QApplication.processEvents()
+        return axis._tickLevels[0]
+
+    every = {y: text for y, text in view._ticks[0]}
+    assert len(every) == 32  # the input, 30 LSTMs, the Dense
+    for layer in ("lstm_l0", "lstm_l13", "linear"):
+        view.set_cursor(Cursor(step=1, sample=0, layer=layer, unit=0))
+        ticks = shown()
+        assert 1 < len(ticks) < len(every)
+        assert any(text.startswith(layer + " ") for _, text in ticks)
+        assert all(every[y] == text for y, text in ticks)
+        # no two names closer than a line of their font
+        ys = sorted(view.vb.mapViewToScene(QtCore.QPointF(0, y)).y() for y, _ in ticks)
+        line = QtGui.QFontMetricsF(axis.style["tickFont"]).ascent()
+        assert min(b - a for a, b in zip(ys, ys[1:])) >= line
+    view.resize(900, 2400)  # room for all of them
+    assert len(shown()) == len(every)

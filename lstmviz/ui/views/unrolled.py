@@ -30,7 +30,15 @@ from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks  # noqa
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
 from lstmviz.ui import theme as th
-from lstmviz.ui.plot_tools import ColorBar, add_plot, labels_measured, measure_labels, steady_axes
+from lstmviz.ui.plot_tools import (
+    ColorBar,
+    add_plot,
+    label_room,
+    labels_measured,
+    measure_labels,
+    set_ticks,
+    steady_axes,
+)
 from lstmviz.ui.views._common import QuietLabel, clamp, cosmetic_pen, count_axis, rect_item
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import OverviewStrip
@@ -159,6 +167,7 @@ class UnrolledView(TraceView):
         # the axes laid out before a paint, not during it (two more paints then)
         self.axes = (self.plot.getAxis("left"), self.plot.getAxis("bottom"), self.colorbar.axis)
         labels_measured(*self.axes)
+        self.plot.getAxis("left").geometryChanged.connect(self._fit_row_ticks)
         self.focus = False
         self.apply_theme(self.theme)
         self._show_empty()
@@ -341,10 +350,27 @@ class UnrolledView(TraceView):
             # rows sharing a level also carry their names over their blocks (_build_static)
             text = " · ".join(texts)
             return text if len(texts) == 1 or len(text) <= 40 else f"{texts[0]}  (+{len(texts) - 1} more)"
-        ticks = [[(y, joined(t)) for y, t in labels.items()], []]
-        if ticks != self._ticks:  # the same names again (another window): the axis stays drawn
-            self._ticks = ticks
-            self.plot.getAxis("left").setTicks(ticks)
+        ticks = sorted((y, joined(t)) for y, t in labels.items())
+        layer = self.cursor.layer if self.cursor is not None else None
+        anchor = next((r.y for r in self.rows if layer is not None and r.layer == layer), None)
+        if [ticks, anchor] != self._ticks:  # the same names again (another window): the axis stays drawn
+            self._ticks = [ticks, anchor]
+            self._fit_row_ticks()
+
+    def _fit_row_ticks(self) -> None:
+        """The rows' names, as many as fit one above the other: all where they fit, else
+        every 2nd, 3rd, ... one, the selected layer's among them (33 layers at 720 px drew
+        33 names over each other, a black smear); fitted again when the axis is resized."""
+        if not self._ticks:
+            return
+        ticks, anchor = self._ticks
+        axis = self.plot.getAxis("left")
+        room = label_room(axis, [text for _, text in ticks])
+        if room is not None and len(ticks) > room:
+            every = next(k for k in (2, 3, 4, 5, 10, 20, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
+            first = next((i for i, (y, _) in enumerate(ticks) if y == anchor), 0)
+            ticks = [tick for i, tick in enumerate(ticks) if (i - first) % every == 0]
+        set_ticks(axis, [ticks, []])
 
     def _build_static(self) -> None:
         t = self.theme
