@@ -133,7 +133,7 @@ def cmd_train(args) -> int:
     import lstmviz
     from lstmviz.engine.optimizers import make
     from lstmviz.engine.train import Trainer, evaluate
-    from lstmviz.io.keras_writer import model_config, save_keras
+    from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
 
     out = Path(args.out)
     if out.suffix != ".keras":
@@ -164,6 +164,9 @@ def cmd_train(args) -> int:
         loss, lr = args.loss, args.lr
         batch, epochs = args.batch_size or 32, args.epochs or 1
     model_config(model)  # refuse an unsaveable model before training, not after
+    caveat = keras3_caveat(model)
+    if caveat:
+        _say(f"note: {caveat}")
     options = {"clipnorm": args.clipnorm, "clipvalue": args.clipvalue}
     if args.momentum is not None:
         if args.optimizer not in ("sgd", "rmsprop"):

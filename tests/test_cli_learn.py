@@ -105,3 +105,45 @@ def test_train_refuses_unknown_task_and_bad_out(tmp_path, capsys):
     assert "built-in tasks: delay, adding" in capsys.readouterr().err
     assert cli.main(["train", "--task", "delay", "--out", str(tmp_path / "o.h5")]) == 2
     assert "ending in .keras" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("version,rec,noted", [("2.2.4", "hard_sigmoid", True), ("2.2.4", "sigmoid", False),
+                                               ("3", "hard_sigmoid", False)])
+def test_training_a_keras_2_hard_sigmoid_model_says_the_keras_file_computes_otherwise(
+        tmp_path, capsys, monkeypatch, version, rec, noted):
+    """A .keras file names an activation only; Keras 3's hard_sigmoid is not Keras 2's, so
+    a trained Keras 2 LSTM saved as .keras computes other numbers (0.005 apart on a
+    published model): ``lstmviz train`` says so before it trains (and the app's Keras config
+    export when it is done)."""
+    from lstmviz.app.export_data import keras3_caveat
+    from lstmviz.app.state import AppState
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    def model():
+        return Model.sequential((None, 5, 2), [
+            LayerSpec("LSTM", {"units": 3, "recurrent_activation": rec}, name="enc"),
+            LayerSpec("Dense", {"units": 1}, name="out")], seed=1, keras_version=version)
+
+    monkeypatch.setattr(lstmviz, "load", lambda path, seed=0: model())
+    x = np.random.default_rng(0).normal(size=(4, 5, 2)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", np.zeros((4, 1), np.float32))
+    out = tmp_path / "trained.keras"
+    assert cli.main(["train", "m.h5", "-i", str(tmp_path / "x.npy"), "--target", str(tmp_path / "y.npy"),
+                     "--loss", "mse", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    note = ("note: this Keras 2 model's hard_sigmoid (enc) is clip(0.2x + 0.5, 0, 1); a Keras 3 file names "
+            "the activation only, and Keras 3's hard_sigmoid is relu6(x + 3) / 6: the saved model computes "
+            "other numbers\n")
+    assert (note in err) == noted
+    assert err.index("note") < err.index("training") if noted else True
+    # what the note says: the saved file computes otherwise exactly when it is given
+    monkeypatch.undo()
+    m = model()
+    save_keras(m, tmp_path / "same.keras")
+    again = lstmviz.load(tmp_path / "same.keras")
+    assert (not np.allclose(again.trace(x).output, m.trace(x).output, atol=1e-6)) == noted
+    state = AppState()
+    state.set_model(m)
+    assert (keras3_caveat(state) is not None) == noted

@@ -85,6 +85,14 @@ def keras_config(state, name: str = "sequential") -> dict:
     })
 
 
+def keras3_caveat(state) -> str | None:
+    """Why the stack's Keras 3 config computes other numbers in Keras 3 (an opened Keras
+    1/2 file's hard_sigmoid), or None."""
+    from lstmviz.io.keras_writer import keras3_caveat as caveat
+
+    return caveat(state.model) if state.model is not None else None
+
+
 def save_keras_json(state, path) -> Path:
     text = json.dumps(keras_config(state), indent=2)
     return write_atomic(path, text.encode("utf-8"))

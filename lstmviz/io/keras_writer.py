@@ -27,6 +27,35 @@ from lstmviz.io.keras3_config import DTYPE_POLICY, jsonable, layer_config, snake
 
 KERAS_VERSION = "3.15.1"
 
+def _activations(config) -> set:
+    """Every activation a layer config names, its inner layers' and cells' too."""
+    found = set()
+    if isinstance(config, dict):
+        for key, value in config.items():
+            if key in ("activation", "recurrent_activation") and isinstance(value, str):
+                found.add(value)
+            else:
+                found |= _activations(value)
+    elif isinstance(config, list):
+        for value in config:
+            found |= _activations(value)
+    return found
+
+
+def keras3_caveat(model) -> str | None:
+    """Why a Keras 3 file (a .keras, a config) of a Keras 1/2 ``model`` computes other
+    numbers than the model, or None: a file names an activation only, and Keras 3's
+    hard_sigmoid is not Keras 1/2's."""
+    if model.keras_major >= 3:
+        return None
+    names = [layer.name for layer in model.layers if "hard_sigmoid" in _activations(layer.config)]
+    if not names:
+        return None
+    return (f"this Keras {model.keras_major} model's hard_sigmoid ({', '.join(names)}) is clip(0.2x + 0.5, "
+            "0, 1); a Keras 3 file names the activation only, and Keras 3's hard_sigmoid is "
+            "relu6(x + 3) / 6: the saved model computes other numbers")
+
+
 def model_config(model) -> dict:
     if not model.is_sequential:
         raise LstmvizError("only a plain stack (Sequential) can be saved as .keras; this model "

@@ -426,12 +426,14 @@ class Exporter(QtCore.QObject):
             self.window.setGeometry(geom)
 
     def data(self, kind: str):
-        from lstmviz.app.export_data import save_csv, save_keras_json, save_npz
+        from lstmviz.app.export_data import keras3_caveat, save_csv, save_keras_json, save_npz
 
         st = self.window.state
         if kind == "json":
             path = self._ask_path("Export Keras config", "model.json", "JSON (*.json)")
-            return self._run(save_keras_json, st, path, done=f"Saved {path}") if path else None
+            caveat = keras3_caveat(st)
+            done = f"Saved {path}" + (f" (note: {caveat})" if caveat else "")
+            return self._run(save_keras_json, st, path, done=done) if path else None
         if st.trace is None:
             self.window.message("there is no trace to export yet", dialog=True, error=True)
             return None
