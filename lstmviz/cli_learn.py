@@ -131,6 +131,7 @@ def cmd_train(args) -> int:
     import numpy as np
 
     import lstmviz
+    from lstmviz.app.explain import plural
     from lstmviz.engine.optimizers import make
     from lstmviz.engine.train import Trainer, evaluate
     from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
@@ -183,7 +184,7 @@ def cmd_train(args) -> int:
     evaluate(model, take_rows(x, slice(0, 1)), np.asarray(y)[:1], loss)  # shapes fit, before any output
     _say(f"training {model.name}: {trainer.n} samples, batch {trainer.batch_size} -> "
          f"{trainer.batches_per_epoch} update{'s' if trainer.batches_per_epoch > 1 else ''} per epoch, "
-         f"{trainer.epochs} epochs, "
+         f"{plural(trainer.epochs, 'epoch')}, "
          f"{args.optimizer} lr {opt.learning_rate:g}, loss {loss}")
     start = time.perf_counter()
     while not trainer.done:
@@ -195,5 +196,5 @@ def cmd_train(args) -> int:
                 line += f", validation loss {evaluate(model, x_val, y_val, loss):.6g}"
             _say(line + f" ({time.perf_counter() - start:.1f} s)")
     save_keras(model, out)
-    _say(f"saved {out} ({trainer.optimizer.iterations} updates)")
+    _say(f"saved {out} ({plural(trainer.optimizer.iterations, 'update')})")
     return 0

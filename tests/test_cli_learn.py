@@ -147,3 +147,12 @@ def test_training_a_keras_2_hard_sigmoid_model_says_the_keras_file_computes_othe
     state = AppState()
     state.set_model(m)
     assert (keras3_caveat(state) is not None) == noted
+
+
+def test_one_epoch_of_one_update_is_said_in_the_singular(tmp_path, capsys):
+    _files(tmp_path, "k3_lstm_default")
+    assert cli.main(["train", str(FIXTURES / "k3_lstm_default" / "model.keras"), "-i", str(tmp_path / "x.npy"),
+                     "--target", str(tmp_path / "y.npy"), "--loss", "mse", "--batch-size", "256",
+                     "--out", str(tmp_path / "t.keras")]) == 0
+    err = capsys.readouterr().err
+    assert "-> 1 update per epoch, 1 epoch, " in err and "(1 update)\n" in err
