@@ -72,3 +72,29 @@ def test_summary_of_every_weights_only_file_shows_its_layers(path, capsys):
     out = capsys.readouterr().out
     assert "Total params:" in out
     assert ("LSTM" in out) or ("GRU" in out)
+
+
+MODEL_FILES = sorted(p for p in (REALWORLD / "models").iterdir() if not p.name.endswith(".weights.h5"))
+
+
+@pytest.mark.parametrize("path", MODEL_FILES, ids=[p.name for p in MODEL_FILES])
+def test_the_app_traces_a_published_model_as_lstmviz_trace_does(path):
+    """The app's stack is rebuilt from the file's layers: 12 of these files (Keras 1 and 2
+    LSTMs and GRUs with hard_sigmoid) were traced with Keras 3's hard_sigmoid, up to 0.13
+    (a softmax's logits 9.9) from what Keras and ``lstmviz trace`` compute."""
+    from lstmviz.app.state import AppState
+    from lstmviz.errors import LstmvizError
+
+    model = lstmviz.load(path, isolate=False)
+    state = AppState()
+    try:
+        state.set_model(model, str(path))
+    except LstmvizError as err:  # (a file lstmviz reads but cannot show is tested elsewhere)
+        pytest.skip(str(err))
+    assert state.model.keras_major == model.keras_major
+    if model.input_shapes()[0][0] is not None or len(model.inputs) > 1:
+        return  # a fixed batch or several inputs: the app traces its own batch, not one sample
+    s = state.traced_sample or 0
+    want = model.trace(state.x[s:s + 1])
+    for got, ref in zip(state.trace.outputs, want.outputs):
+        np.testing.assert_allclose(np.asarray(got)[-1:], ref, atol=1e-6)
