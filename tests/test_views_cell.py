@@ -405,3 +405,47 @@ def test_no_chart_writes_a_value_label_over_another_at_a_projectors_size(project
     for bp in gates:
         axis = bp.plot.getAxis("left")
         assert [t for *_, t in axis_specs(axis, type(axis).generateDrawSpecs)[2]] == ["0", "0.5", "1.0"]
+
+
+def _title_spans(view):
+    """Each shown chart's title (its first row) as drawn: left and right in the charts'
+    scene, and the chart's clip (its cell) when it is cut at its cell."""
+    from PySide6 import QtCore, QtWidgets
+
+    spans = []
+    for bp in view.bars.values():
+        if bp.widget.isHidden():
+            continue
+        item = bp.plot.titleLabel.item
+        layout = item.document().firstBlock().layout()
+        line = layout.lineAt(0)
+        left = item.mapToScene(layout.position() + QtCore.QPointF(line.x(), 0)).x()
+        clipped = bp.frame.flags() & QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape
+        cell = bp.frame.mapRectToScene(bp.frame.rect()) if clipped else None
+        spans.append((left, left + line.naturalTextWidth(), cell, bp.key))
+    return sorted(spans, key=lambda s: s[0])
+
+
+@pytest.mark.parametrize("size,short", [((620, 520), True), ((1300, 800), False)])
+def test_the_charts_titles_never_run_into_each_other(view, qtbot, size, short):
+    """At 1024 x 768 an LSTM's nine titles ran together, each cut at its cell's edges
+    ("h_t-1 (init c_t-1 (init.) input ft forget..."); where the whole titles do not fit
+    side by side, every chart shows its symbol alone."""
+    model, trace, x = build([LayerSpec("LSTM", {"units": 100})], T=3, d=200)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=0, sample=0, layer="lstm", unit=0))
+    qtbot.wait(1)
+    spans = _title_spans(view)
+    assert len(spans) == 9
+    scene = view.bar_view.sceneRect()
+    assert spans[0][0] >= scene.left() and spans[-1][1] <= scene.right() + 1
+    for a, b in zip(spans, spans[1:]):
+        assert a[1] + 2 < b[0], (a[3], b[3])
+    for left, right, cell, key in spans:
+        assert cell is None or (cell.left() <= left and right <= cell.right() + 1), key
+    h_prev = view.bars["h_prev"].plot.titleLabel.item.toPlainText()
+    assert h_prev.startswith("ht−1") and ("(init.)" not in h_prev) == short
+    assert ("forget" not in view.bars["g1"].plot.titleLabel.item.toPlainText()) == short

@@ -43,6 +43,8 @@ from lstmviz.ui.views._common import (
 )
 from lstmviz.ui.views.base import TraceView
 
+_HEAD_WIDTHS: dict = {}  # (css, title) -> its width (_BarPlot.fits)
+
 SHORT = {"i": "input", "f": "forget", "o": "output", "c_tilde": "cand.", "h_tilde": "cand.",
          "z": "update", "r": "reset"}
 
@@ -419,6 +421,33 @@ class _BarPlot:
             if self._overhang(value) != self._placed:
                 self._place_title()
 
+    def title_span(self, head: str, t: th.Theme) -> tuple[float, float] | None:
+        """Where the title ``head`` (rich text) would reach, left and right, in the grid's
+        coordinates (centred over the chart as the title is); None before the chart has
+        a title (its style is known then)."""
+        label = self.plot.titleLabel
+        css = getattr(label, "_lstmviz_css", None)
+        if css is None or not shiboken6.isValid(label):
+            return None
+        key = (css, head)
+        width = _HEAD_WIDTHS.get(key)
+        if width is None:
+            doc = QtGui.QTextDocument()
+            doc.setDefaultFont(label.item.font())
+            doc.setHtml(f"<span style='{css}'>{t.subscripts(head)}</span>")
+            doc.size()  # (laid out)
+            block = doc.firstBlock().layout()
+            width = _HEAD_WIDTHS[key] = block.lineAt(0).naturalTextWidth() if block.lineCount() else 0.0
+            if len(_HEAD_WIDTHS) > 512:
+                _HEAD_WIDTHS.clear()
+        centre = self.widget.geometry().left() + label.geometry().center().x()
+        return centre - width / 2, centre + width / 2
+
+    @property
+    def clipped(self) -> bool:
+        """Whether the chart is cut at its cell's edges (it needs more than its cell)."""
+        return bool(self.frame.flags() & QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape)
+
     def _overhang(self, value: str) -> float:
         return max(0.0, self._metrics.horizontalAdvance(value) - self._head_width) if self._metrics else 0.0
 
@@ -456,6 +485,9 @@ class CellView(TraceView):
         self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
         self._static_width: tuple = (None,)  # the one-row text's ideal width without numbers (_widest)
         self._drawn = True  # False: a step came while another tab was shown (set_cursor)
+        self._charts: list = []  # the shown charts and their whole titles (_too_narrow)
+        self._short = False  # the charts show their symbols alone (_update)
+        self._showing = False  # in _show (which decides that itself)
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -576,6 +608,32 @@ class CellView(TraceView):
                 bp.frame.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, over)
             if bp.frame.isVisible() != on:
                 bp.frame.setVisible(on)
+        if (self._charts and self._drawn and not self._showing and self.ref is not None
+                and self._too_narrow() != self._short):
+            self._show(self.cursor)  # type: ignore[arg-type]  # the titles whole or short again
+
+    def _too_narrow(self) -> bool:
+        """Whether the charts' whole titles run into each other (or are cut at a chart's
+        cell or at the charts' edge): then every chart shows its symbol alone
+        (h<sub>t−1</sub>, not h<sub>t−1</sub> (init.)), all together. At 1024 x 768 the
+        nine titles of an LSTM read as one run of words."""
+        shown = [(bp, lab) for bp, lab in self._charts if not bp.widget.isHidden()]
+        if not shown or self.bar_view is None:
+            return False
+        spans = []
+        for bp, lab in shown:
+            span = bp.title_span(lab, self.theme)
+            if span is None:
+                return False
+            cell = bp.widget.geometry()
+            if bp.clipped and (span[0] < cell.left() or span[1] > cell.right() + 1):
+                return True
+            spans.append(span)
+        spans.sort()
+        area = self.bar_view.geometry()
+        gap = QtGui.QFontMetricsF(self.theme.font(0.85)).horizontalAdvance(" ")
+        return (spans[0][0] < area.left() or spans[-1][1] > area.right() + 1
+                or any(a[1] + gap > b[0] for a, b in zip(spans, spans[1:])))
 
     def _bar_clicked(self, ev) -> None:
         """A click on a bar over units picks that unit (the input's bars are features)."""
@@ -671,6 +729,13 @@ class CellView(TraceView):
     def _show(self, cursor: Cursor, later: bool = False) -> None:
         """Draw ``cursor``'s step; ``later``: only its equations' numbers now, the rest
         when the view is shown (another tab is on screen)."""
+        self._showing = True
+        try:
+            self._show_now(cursor, later)
+        finally:
+            self._showing = False
+
+    def _show_now(self, cursor: Cursor, later: bool) -> None:
         self.cursor = cursor
         if self.model is None:
             self.stack.setCurrentWidget(self.message)
@@ -773,6 +838,7 @@ class CellView(TraceView):
         # titles and 2 decimals, so they fit above narrow charts
         big = th_.lecture or th_.pt(0.85) >= 18
         nd = 2 if big else 3
+        charts = []  # (chart, values, unit, whole title, its symbol alone, number)
         for slot, key in self._slots.items():
             bp = self.bars[slot]
             if slot == "x":
@@ -780,18 +846,23 @@ class CellView(TraceView):
                     continue
                 vals = np.asarray(self._x[s, tau], np.float32)
                 # short: a narrow column cut off 'input step 6'
-                bp.set(vals, None, "<b>x<sub>t</sub></b>", f"input {tau + o}", th_)
+                charts.append((bp, vals, None, "<b>x<sub>t</sub></b>", "<b>x<sub>t</sub></b>", f"input {tau + o}"))
                 continue
             if slot in ("h_prev", "c_prev"):
                 vals = ref.prev(key, s, t)
-                lab = f"{key}<sub>t−1</sub>" + (" (init.)" if t + o == 0 else "")
+                symbol = f"{key}<sub>t−1</sub>"
+                lab = symbol + (" (init.)" if t + o == 0 else "")
             else:
                 vals = rec.steps[key][s, t]
-                lab = (f"{th.symbol_html(key)}<sub>t</sub> {SHORT.get(key, '')}"
-                       if key not in ("h", "c") else f"{key}<sub>t</sub> out")
+                symbol = f"{th.symbol_html(key)}<sub>t</sub>" if key not in ("h", "c") else f"{key}<sub>t</sub>"
+                lab = f"{symbol} {SHORT.get(key, '')}" if key not in ("h", "c") else f"{symbol} out"
             # the selected unit's value: the band marks which bar, the header which unit
-            lab = f'<span style="color:{th_.hue(key)}"><b>{lab}</b></span>'
-            bp.set(vals, u, lab, fmt(vals[u], nd), th_)
+            lab, symbol = (f'<span style="color:{th_.hue(key)}"><b>{x}</b></span>' for x in (lab, symbol))
+            charts.append((bp, vals, u, lab, symbol, fmt(vals[u], nd)))
+        self._charts = [(bp, lab) for bp, _, _, lab, _, _ in charts]
+        self._short = self._too_narrow()
+        for bp, vals, unit, lab, symbol, value in charts:
+            bp.set(vals, unit, symbol if self._short else lab, value, th_)
         order = ""
         if ref.backwards:
             order = " (processed right to left)"
