@@ -488,6 +488,9 @@ class CellView(TraceView):
         self._charts: list = []  # the shown charts and their whole titles (_too_narrow)
         self._short = False  # the charts show their symbols alone (_update)
         self._showing = False  # in _show (which decides that itself)
+        self._layout_serial = 0  # counts the charts' layouts (_place_bars)
+        self._narrow_key: tuple = ()
+        self._narrow = False
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -580,6 +583,7 @@ class CellView(TraceView):
         cell (as a view of its own in that cell showed it)."""
         if self.bar_view is None:
             return  # (the cells are being made)
+        self._layout_serial += 1  # the charts' titles measured again (_too_narrow)
         shown = [bp for bp in self.bars.values() if not bp.widget.isHidden()]
         if not shown:
             self.bar_view.setVisible(False)
@@ -617,13 +621,21 @@ class CellView(TraceView):
         cell or at the charts' edge): then every chart shows its symbol alone
         (h<sub>t−1</sub>, not h<sub>t−1</sub> (init.)), all together. At 1024 x 768 the
         nine titles of an LSTM read as one run of words."""
+        key = (self._layout_serial, id(self.theme), tuple(lab for _, lab in self._charts))
+        if key == self._narrow_key:  # (a step: the same titles over the same charts)
+            return self._narrow
         shown = [(bp, lab) for bp, lab in self._charts if not bp.widget.isHidden()]
         if not shown or self.bar_view is None:
             return False
+        self._narrow_key, self._narrow = key, self._measure_narrow(shown)
+        return self._narrow
+
+    def _measure_narrow(self, shown: list) -> bool:
         spans = []
         for bp, lab in shown:
             span = bp.title_span(lab, self.theme)
             if span is None:
+                self._layout_serial += 1  # (measured again once the charts have titles)
                 return False
             cell = bp.widget.geometry()
             if bp.clipped and (span[0] < cell.left() or span[1] > cell.right() + 1):
