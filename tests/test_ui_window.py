@@ -681,10 +681,11 @@ def test_a_long_layer_name_keeps_the_side_panel_inside_its_width(make_window):
     assert box.title() == box.full_title == "Selected: Dense dense"
 
 
-def test_a_squeezed_step_label_keeps_its_numbers(make_window):
+def test_a_squeezed_step_label_is_whole_or_hidden(make_window):
     """The header's 't = 0 / 999', squeezed by a long layer name (a projector's 1280 x 720),
-    was cut at its right end and read 't = 0 / 99'; now its left end (blank room, at worst
-    't =') goes, never a digit."""
+    was cut at its right end and read 't = 0 / 99', and at 1024 x 768 't = 2 / 3' read '3';
+    now it shows its text whole (its blank left end cut) or not at all (the player below
+    says the step too)."""
     from lstmviz import LayerSpec, Model
 
     model = Model.sequential((None, 1000, 2), [
@@ -695,17 +696,35 @@ def test_a_squeezed_step_label_keeps_its_numbers(make_window):
     window.state.set_cursor(step=998)
     label = window.cursor_label
     slot = label.parentWidget()
+    def settle():
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+
+    settle()
     width = 1400
     while slot.width() >= label.width() - 8:  # narrower, till the slot is squeezed a little
         width -= 4
         window.resize(width, 900)
-        QtWidgets.QApplication.processEvents()
-    assert label.text() == "t = 998 / 999"
+        settle()
     assert 0 < slot.width() < label.width()
-    assert label.geometry().right() == slot.rect().right()
-    shown = label.visibleRegion().boundingRect()
-    assert shown.right() == label.rect().right()
-    assert shown.width() >= label.fontMetrics().horizontalAdvance("998 / 999")
+
+    def shown():
+        settle()
+        if not label.isVisible():
+            return None
+        assert label.geometry().right() == slot.rect().right()
+        region = label.visibleRegion().boundingRect()
+        assert region.right() == label.rect().right()
+        return region.width()
+
+    assert label.text() == "t = 998 / 999" and shown() is None  # (as wide as the label)
+    window.state.set_cursor(step=5)
+    assert label.text() == "t = 5 / 999" and shown() >= label.text_width()
+    window.resize(300, 900)  # squeezed to nothing: nothing
+    assert shown() is None
+    window.resize(1400, 900)
+    window.state.set_cursor(step=998)
+    assert shown() == label.width()
 
 
 def test_started_on_a_weights_file_speaks_of_no_stack_the_user_never_had(tmp_path):

@@ -38,6 +38,13 @@ class SteadyLabel(QtWidgets.QLabel):
         if self._need(text) > self.width():
             self._widest = text
             self._fit()
+        holder = self.parentWidget()
+        if isinstance(holder, LabelSlot):
+            holder.show_if_whole()
+
+    def text_width(self) -> int:
+        """The width its present text takes (right-aligned, the rest of the label is blank)."""
+        return self._need(self.text())
 
     def _need(self, text: str) -> int:
         """The width ``text`` takes in this label: its advance and the label's margins."""
@@ -76,7 +83,8 @@ class LabelSlot(QtWidgets.QWidget):
     alone: the slot asks for the label's size but can be squeezed (its minimum width is
     0), as a label whose minimum is its current text was. The label, a child outside any
     layout, keeps its fixed size; right-aligned in the slot when ``right`` (then a squeezed
-    slot cuts the label's left end, where its right-aligned text has room to spare)."""
+    slot cuts the label's left end, where its right-aligned text has room to spare, and
+    hides it when its text does not fit whole)."""
 
     def __init__(self, label: SteadyLabel, right: bool = False, parent=None):
         super().__init__(parent)
@@ -98,10 +106,19 @@ class LabelSlot(QtWidgets.QWidget):
         return QtCore.QSize(0, self.label.height())
 
     def _place(self) -> None:
-        # squeezed, a right-aligned label loses its left end (blank room, at worst "t ="),
-        # never its right one: "t = 0 / 999" cut at the right read "t = 0 / 99"
+        # squeezed, a right-aligned label loses its left end (blank room), never its right
+        # one ("t = 0 / 999" cut at the right read "t = 0 / 99")
         x = self.width() - self.label.width() if self.right else 0
         self.label.move(x, max(0, (self.height() - self.label.height()) // 2))
+        self.show_if_whole()
+
+    def show_if_whole(self) -> None:
+        """A right-aligned label squeezed into less than its text is hidden, not cut: a
+        piece of "t = 2 / 3" read "3", a step that is not the one shown."""
+        if self.right:
+            whole = self.width() >= self.label.text_width()
+            if self.label.isVisibleTo(self) != whole:
+                self.label.setVisible(whole)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
