@@ -319,3 +319,41 @@ def test_animation_dialog_and_menu_export(window, tmp_path, monkeypatch):
     with Image.open(out) as im:
         assert im.size == (300, 200) and im.n_frames == 5
     assert window.geometry() == geom  # the window is back to its size
+
+
+def test_a_size_smaller_than_the_layout_is_scaled_evenly_not_squeezed(window, tmp_path):
+    """``--size`` below what the window (or a view) can be laid out in: it is laid out at
+    the smallest size of the same shape it can take and scaled down evenly to the size
+    asked for (it was laid out at its minimum and squeezed to the size, out of shape)."""
+    from PIL import Image
+
+    from lstmviz.ui.app import render
+
+    out = render(window, tmp_path / "s.png", size=(200, 200))
+    with Image.open(out) as im:
+        assert im.size == (200, 200)
+    assert window.width() > 200 and abs(window.width() / window.height() - 1.0) < 0.01
+    view = ex.target_widget(window, "cell")
+    shrink = ex.fit_widget(window, view, (300, 100))
+    assert view.width() > 300 and abs(view.width() / view.height() - 3.0) < 0.03
+    assert shrink == pytest.approx(300 / view.width(), rel=0.01)
+    assert ex.fit_widget(window, view, (900, 600)) == 1.0 and (view.width(), view.height()) == (900, 600)
+    out = ex.save_gif(window, tmp_path / "v.gif", "cell", (240, 120), fps=2)
+    with Image.open(out) as im:
+        assert im.size == (240, 120)
+    assert abs(view.width() / view.height() - 2.0) < 0.02
+
+
+def test_a_step_the_input_does_not_have_is_refused(tmp_path, capsys):
+    """``--step`` beyond the input's last step: one line naming the steps there are (it was
+    moved to the last step without a word)."""
+    from lstmviz.ui.app import export_from_cli, run_app
+
+    assert run_app(None, screenshot=str(tmp_path / "s.png"), step=500) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--step 500: the input has steps 0 to" in err
+    assert not (tmp_path / "s.png").exists()
+    assert export_from_cli(None, tmp_path / "v.png", "png", view="cell", step=500) == 2
+    assert "--step 500" in capsys.readouterr().err
+    assert run_app(None, screenshot=str(tmp_path / "last.png"), step=3) == 0
+    assert (tmp_path / "last.png").is_file()

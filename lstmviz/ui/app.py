@@ -325,12 +325,24 @@ def check_drawn(window, views=None) -> None:
 
 def show_window(window, size=None, step: int | None = None) -> None:
     """The interactive start: the saved geometry (unless ``size`` is given), then show.
-    Once shown, the sessions restore the preferences and offer a leftover autosave."""
+    Once shown, the sessions restore the preferences and offer a leftover autosave.
+    Raises LstmvizError for a ``step`` the input does not have."""
     if not window.sessions.restore_preferences(geometry=size is None):
         window.resize(*parse_size(size))
     if step is not None:
-        window.state.set_cursor(step=int(step))
+        seek(window, step)
     window.show()
+
+
+def seek(window, step: int) -> None:
+    """The cursor to ``step`` (``--step``); LstmvizError, one line, for a step the input
+    does not have (it was moved to the last step without a word)."""
+    from lstmviz.errors import LstmvizError
+
+    last = max(1, int(window.state.timesteps)) - 1
+    if not 0 <= int(step) <= last:
+        raise LstmvizError(f"--step {int(step)}: the input has steps 0 to {last}")
+    window.state.set_cursor(step=int(step))
 
 
 def parse_size(size) -> tuple[int, int]:
@@ -361,7 +373,7 @@ def painted(window):
 
 def render(window, out, step: int | None = None, size=None) -> Path:
     """Lay out ``window`` at ``size``, seek to ``step``, save a PNG of the whole window."""
-    from PySide6 import QtWidgets
+    from PySide6 import QtCore, QtWidgets
 
     w, h = parse_size(size)
     window.resize(w, h)
@@ -369,11 +381,14 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     app = QtWidgets.QApplication.instance()
     for _ in range(3):
         app.processEvents()
+    from lstmviz.ui.export import fit_widget
+
+    fit_widget(window, window, (w, h))  # (below the layout's minimum: of the same shape)
     runner = getattr(window, "long_runner", None)
     if runner is not None:  # a long input: the picture shows its overview and exact window
         runner.wait()
     if step is not None:
-        window.state.set_cursor(step=int(step))
+        seek(window, step)
         if runner is not None:
             runner.wait()  # the whole window around a far step, not only its quick chunk
     app.processEvents()
@@ -381,8 +396,9 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     pix = painted(window)
-    if (pix.width(), pix.height()) != (w, h):
-        pix = pix.scaled(w, h)
+    if (pix.width(), pix.height()) != (w, h):  # (a size below the layout's minimum)
+        pix = pix.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
+                         QtCore.Qt.TransformationMode.SmoothTransformation)
     # PNG is lossless at any level: zlib's level for quality 80 writes the same pixels in
     # ~60% of the default level's time, the file ~9% larger
     if not pix.save(str(out), "PNG", 80):
@@ -438,7 +454,12 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
         finally:
             dispose(window)
         return 0
-    show_window(window, size, step)
+    try:
+        show_window(window, size, step)
+    except LstmvizError as err:
+        print(f"lstmviz: {' '.join(str(err).split())}", file=sys.stderr)
+        dispose(window)
+        return 2
     return int(app.exec())
 
 
@@ -497,15 +518,14 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
         window.show()
         _settle()
         if step is not None:
-            window.state.set_cursor(step=int(step))
+            seek(window, step)
         widget = target_widget(window, target)
         check_drawn(window)
         if kind in ("png", "svg"):
-            if size is not None:
-                fit_widget(window, widget, size)
+            shrink = 1.0 if size is None else fit_widget(window, widget, size)
             _settle()
             if kind == "png":
-                save_png(widget, out, scale)
+                save_png(widget, out, scale * shrink)
             else:
                 save_svg(widget, out)
         elif kind == "gif":

@@ -31,6 +31,7 @@ offscreen, exit status 0, or 2 with one line on bad input.
 from __future__ import annotations
 
 import io
+import math
 import re
 import shutil
 from pathlib import Path
@@ -74,9 +75,24 @@ def _settle(n: int = 3) -> None:
         app.processEvents()
 
 
-def fit_widget(window, widget, size) -> None:
-    """Resize ``window`` so that ``widget`` gets ``size`` (w, h) as near as the layout allows."""
+def fit_widget(window, widget, size) -> float:
+    """Resize ``window`` so that ``widget`` gets ``size`` (w, h) as near as the layout
+    allows. Where the layout cannot be that small, the widget gets the smallest size of
+    the same shape it can, so that its picture scaled down evenly comes to ``size`` (it
+    was scaled from the layout's minimum, squeezed out of shape). Returns that scale
+    (1.0 where the widget fits)."""
     w, h = (int(v) for v in size)
+    tw, th = w, h
+    for _ in range(4):  # (a layout's least height can depend on its width: text wraps)
+        _fit(window, widget, tw, th)
+        if widget.width() <= tw and widget.height() <= th:
+            break
+        grow = max(widget.width() / w, widget.height() / h)
+        tw, th = math.ceil(w * grow), math.ceil(h * grow)
+    return min(1.0, w / widget.width(), h / widget.height())
+
+
+def _fit(window, widget, w: int, h: int) -> None:
     if widget is window:
         window.resize(w, h)
         _settle()
