@@ -727,6 +727,35 @@ def test_a_squeezed_step_label_is_whole_or_hidden(make_window):
     assert shown() == label.width()
 
 
+def test_a_long_layer_name_leaves_the_header_its_step(make_window):
+    """The layer box was as wide as its longest entry: a long layer name (an ONNX graph's,
+    a published model's) took the header's width, and at a projector's 1280 x 720 the step
+    label went. Now the box stops at ~32 characters; its list shows every name whole and
+    each entry's tooltip is the name."""
+    from lstmviz import LayerSpec, Model
+
+    name = "encoder_bidirectional_lstm_block_number_one_of_the_stack"
+    model = Model.sequential((None, 12, 3), [
+        LayerSpec("LSTM", {"units": 8, "return_sequences": True}, name=name),
+        LayerSpec("Dense", {"units": 1}, name="dense")], seed=0)
+    window = make_window((1280, 720))
+    window.state.set_model(model)
+    for _ in range(4):
+        QtWidgets.QApplication.processEvents()
+    combo = window.layer_combo
+    fm = combo.fontMetrics()
+    entry = f"{name} (LSTM)"
+    assert combo.itemText(0) == entry and combo.itemData(0, QtCore.Qt.ItemDataRole.ToolTipRole) == name
+    assert combo.width() < fm.horizontalAdvance(entry)
+    assert combo.view().minimumWidth() >= fm.horizontalAdvance(entry)
+    assert window.cursor_label.isVisible() and window.cursor_label.visibleRegion().boundingRect().width() \
+        >= window.cursor_label.text_width()
+    short = Model.sequential((None, 12, 3), [LayerSpec("LSTM", {"units": 8}, name="lstm")], seed=0)
+    window.state.set_model(short)  # a short name: the box as wide as it
+    QtWidgets.QApplication.processEvents()
+    assert combo.width() < fm.horizontalAdvance("n" * 32)
+
+
 def test_started_on_a_weights_file_speaks_of_no_stack_the_user_never_had(tmp_path):
     """``lstmviz FILE.weights.h5``: the weights were tried on the app's own built-in stack
     first, and the messages said "these weights do not fit the current stack: ... layer

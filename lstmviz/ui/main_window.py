@@ -330,6 +330,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.layer_combo.clear()
                 for layer in st.model.layers if st.model is not None else []:
                     self.layer_combo.addItem(f"{layer.name} ({layer.class_name})", layer.name)
+                    self.layer_combo.setItemData(self.layer_combo.count() - 1, layer.name,
+                                                 QtCore.Qt.ItemDataRole.ToolTipRole)
+                self._cap_layer_combo()
             i = self.layer_combo.findData(cursor.layer)
             if i >= 0:
                 self.layer_combo.setCurrentIndex(i)
@@ -345,6 +348,17 @@ class MainWindow(QtWidgets.QMainWindow):
         last = max(0, st.timesteps - 1)
         self.cursor_label.set_widest(f"t = {last} / {last}")
         self.cursor_label.setText(f"t = {cursor.step} / {last}")
+
+    def _cap_layer_combo(self) -> None:
+        """The layer box as wide as its longest name, but for a long one (an ONNX graph's,
+        ``StatefulPartitionedCall.sequential_1.lstm_1...``) no wider than ~32 characters:
+        it took the header's whole width from the unit box and the step label. Its list
+        shows every name whole."""
+        combo = self.layer_combo
+        fm = combo.fontMetrics()
+        combo.setMaximumWidth(fm.horizontalAdvance("n" * 32) + 48)  # (+ the arrow and frame)
+        widest = max((fm.horizontalAdvance(combo.itemText(i)) for i in range(combo.count())), default=0)
+        combo.view().setMinimumWidth(widest + 32)
 
     def _layer_combo_changed(self, i):
         name = self.layer_combo.itemData(i)
