@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from lstmviz.io import read_model_file, read_weights_file
+from tests.helpers import REALWORLD
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "realworld"
+CORPUS = REALWORLD
 FIXTURES = ROOT / "tests" / "fixtures"
 
 needs_corpus = pytest.mark.skipif(not (CORPUS / "models").is_dir(),

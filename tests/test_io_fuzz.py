@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from lstmviz.errors import LstmvizError
 from lstmviz.io import read_model_file, read_weights_file
 from lstmviz.io.formats import read_model_file_isolated, read_weights_file_isolated
-from tests.helpers import mutate_bytes
+from tests.helpers import REALWORLD, mutate_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "realworld" / "models"
+CORPUS = REALWORLD / "models"
 FIXTURES = ROOT / "tests" / "fixtures"
 
 

@@ -24,10 +24,11 @@ from hypothesis import strategies as st
 from lstmviz.engine import Model
 from lstmviz.errors import LstmvizError
 from lstmviz.io.torch_state import LEGACY_MAGIC, load_torch_object, looks_like_torch_file, read_torch_state_dict
+from tests.helpers import REALWORLD
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-CORPUS = ROOT.parent / "shared" / "realworld" / "models"
+CORPUS = REALWORLD / "models"
 CORPUS_EXPECTED = FIXTURES / "torch_corpus_expected"
 CORPUS_FILES = ("rlindland_lstm.pt", "rlindland_gru.pt", "chrisprasanna_gas_lstm.pt")
 ATOL = 1e-5
