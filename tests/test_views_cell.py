@@ -244,6 +244,29 @@ def test_bar_titles_follow_a_new_theme(view, qtbot):
     assert bp.value_item.text() == fmt(trace["gru"].steps["h"][0, 2, 1], nd)
 
 
+def test_the_selected_units_band_reads_as_a_frame_not_a_bar_on_light_themes(view, qtbot):
+    """On the light themes the highlight is black: the selected unit's band (alpha 70 of
+    it, in a solid outline) was a grey bar that looked like data (an all-zero h_t-1 seemed
+    to span -1..1). There it is a faint tint in a dashed outline; the dark theme's yellow
+    band stays as it was. The band spans the chart's range at the selected unit."""
+    from PySide6 import QtCore
+
+    from lstmviz.ui import theme as th
+
+    model, trace, x = build([LayerSpec("LSTM", {"units": 4})], T=3)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=0, layer="lstm", unit=2))
+    band = view.bars["h_prev"].band
+    assert band.pen().style() == QtCore.Qt.PenStyle.SolidLine and band.brush().color().alpha() == 70
+    for name in ("light", "projector"):
+        view.apply_theme(th.get(name))
+        assert band.pen().style() == QtCore.Qt.PenStyle.DashLine
+        assert band.brush().color().alpha() <= 24
+    rect = band.rect()
+    lo, hi = view.bars["h_prev"].yr
+    assert (rect.left(), rect.width(), rect.top(), rect.height()) == (1.5, 1.0, lo, hi - lo)
+
+
 def test_equations_copy_as_the_numbers_on_screen(view, qtbot):
     from PySide6 import QtWidgets
 

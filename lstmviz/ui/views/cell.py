@@ -352,10 +352,14 @@ class _BarPlot:
         # a cosmetic pen of width 0 draws the same pixel-wide line as width 1, and the
         # item's bounds are its line (with width 1 Qt strokes a path to find them)
         self.zero.setPen(pg.mkPen(t.muted, width=0))
+        # the selected unit's band: on a light theme its highlight is black, and a grey
+        # band in a solid outline read as a bar of data (an all-zero h_t-1 seemed to hold
+        # -1..1); there a faint tint in a dashed outline
         hl = QtGui.QColor(t.highlight)
-        hl.setAlpha(70)
+        hl.setAlpha(70 if t.dark else 20)
         self.band.setBrush(QtGui.QBrush(hl))
-        self.band.setPen(cosmetic_pen(t.highlight, 2))
+        self.band.setPen(cosmetic_pen(t.highlight, 2, QtCore.Qt.PenStyle.SolidLine if t.dark
+                                      else QtCore.Qt.PenStyle.DashLine))
         self.mask.style(t, alpha=200)
 
     def setup(self, n: int, yr: tuple, title: str, t: th.Theme):
