@@ -1,5 +1,7 @@
 """CellView: the equations print the trace's own numbers; bars show the trace's values."""
 
+import math
+
 import numpy as np
 import pytest
 from PySide6 import QtGui
@@ -407,6 +409,18 @@ def test_every_chart_of_many_units_labels_its_unit_axis(qtbot, units):
         texts = [t for _, _, t in axis_specs(axis, type(axis).generateDrawSpecs)[2]]
         assert texts and "0" not in texts, (slot, texts)
         assert all(0 < int(t) < units for t in texts)
+        # round numbers (10, 20 ... for 50 units; they were 13, 26, 39), at most five
+        given = [int(t) for t in texts]
+        assert len(given) <= 5 and str(math.gcd(*given)).strip("0") in ("1", "2", "25", "5"), (units, given)
+
+
+def test_a_few_units_count_every_or_every_second_unit():
+    from lstmviz.ui.plot_tools import count_ticks
+
+    assert [v for v, _ in count_ticks(4, max_ticks=5)] == [0, 1, 2, 3]
+    assert [v for v, _ in count_ticks(6, max_ticks=5)] == [0, 2, 4]
+    assert [v for v, _ in count_ticks(50, max_ticks=5)] == [0, 10, 20, 30, 40]
+    assert [v for v, _ in count_ticks(1024, max_ticks=5)] == [0, 250, 500, 750, 1000]
 
 
 def test_no_chart_writes_a_value_label_over_another_at_a_projectors_size(projector_demo):

@@ -35,6 +35,7 @@ from lstmviz.ui.views._common import (
     cell_ref,
     cosmetic_pen,
     count_axis,
+    count_ticks,
     fmt,
     layer_input,
     message_label,
@@ -375,12 +376,11 @@ class _BarPlot:
                                             QtCore.QPointF(max(n, 1) - 0.5 + xs, yr[1] + ys)))
         self.zero.setLine(-0.5 - xs, 0.0, max(n, 1) - 0.5 + xs, 0.0)
         self.x = np.arange(n + 1, dtype=float) - 0.5
-        every = 1 if n <= 4 else 2 if n <= 8 else int(np.ceil(n / 4))
-        # a wide chart's first bar is too narrow for the label "0" (never drawn): its ticks
-        # are the inner ones, thinned from the middle (one left: the middle unit)
-        first = 0 if n <= 8 else every
-        count_axis(self.plot.getAxis("bottom"), n, ticks=[(i, str(i)) for i in range(first, max(n, 1), every)],
-                   middle=True)
+        # round numbers, at most five (10, 20, 30, 40 for 50 units, not 13, 26, 39); a wide
+        # chart's first bar is too narrow for the label "0" (never drawn): its ticks are the
+        # inner ones, thinned from the middle (one left: the middle unit)
+        ticks = [tk for tk in count_ticks(n, max_ticks=5) if n <= 8 or tk[0] > 0]
+        count_axis(self.plot.getAxis("bottom"), n, ticks=ticks, middle=True)
         self.title = title
 
     def set(self, values: np.ndarray, unit: int | None, label: str, value: str, t: th.Theme):
