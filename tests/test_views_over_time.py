@@ -41,6 +41,29 @@ def test_lstm_heatmaps_curves_and_cursor(view):
             np.testing.assert_array_equal(view.curves[key].yData, rec.steps[key][s, :, u])
 
 
+def test_the_curves_range_is_the_selected_units_own(view):
+    """The curves' value range is the selected unit's (its c, h, c~ over every step and
+    sample, with the gates' 0..1; no longer symmetric), the same at every step: with the layer's widest cell
+    state (a published melody model's +-17) every other unit's curves were flat lines."""
+    model, trace = build([LayerSpec("LSTM", {"units": 3, "return_sequences": True})], T=9, batch=3)
+    rec = trace["lstm"]
+    rec.steps["c"][:, :, 2] *= 40.0  # unit 2: a wide cell state (the trace is what is drawn)
+    view.set_data(model, trace)
+    spans = {}
+    for u in (0, 1, 2):
+        least = min(float(rec.steps[k][..., u].min()) for k in ("c", "h", "c_tilde"))
+        most = max(float(rec.steps[k][..., u].max()) for k in ("c", "h", "c_tilde"))
+        m = max(-least, most)
+        for t in (0, 4, 8):
+            view.set_cursor(Cursor(step=t, sample=1, layer="lstm", unit=u))
+            assert view._curve_range == (min(0.0, least), max(1.0, most))
+            lo, hi = view.curve_plot.getViewBox().viewRange()[1]
+            pad = 0.05 * (view._curve_range[1] - view._curve_range[0])
+            assert lo == pytest.approx(view._curve_range[0] - pad) and hi == pytest.approx(view._curve_range[1] + pad)
+        spans[u] = m
+    assert spans[2] > 10 * max(spans[0], spans[1])  # unit 2's range is not the others'
+
+
 def test_levels_do_not_change_with_the_step(view):
     model, trace = build([LayerSpec("GRU", {"units": 3})])
     view.set_data(model, trace)

@@ -443,23 +443,41 @@ class OverTimeView(TraceView):
             # one step draws no line: a symbol shows the point (a few steps: both)
             self.curves[key].setSymbol("o" if T <= 3 else None)
             self.curves[key].setSymbolSize(12 if T == 1 else 8)
-        lo, hi = 0.0, 1.0
+        self.curve_shift.set_window(o, T)
+        self.zero_line.set_span(o - 0.5, o + T - 0.5)
+        count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=CURVE_STEP_TICKS,
+                   place=self.curve_shift.to_range)  # whole steps only
+
+    def _unit_span(self, ref: CellRef, u: int) -> tuple[float, float]:
+        """The least and the largest value of unit ``u``'s states and candidates (not its
+        gates, 0..1) over the whole sequence and every sample traced (a long input's: from
+        its overviews)."""
+        lo, hi = np.inf, -np.inf
         for key in ref.cell.records:
-            if key not in GATE_KEYS:
-                m = self._levels(ref, key)[1]
-                lo, hi = min(lo, -m), max(hi, m)
+            if key in GATE_KEYS:
+                continue
+            ov = self._overview(ref, key)
+            col = (np.concatenate([ov.lo[:, u], ov.hi[:, u]]) if ov is not None
+                   else ref.rec.steps[key][..., u])
+            col = col[np.isfinite(col)]
+            if col.size:
+                lo, hi = min(lo, float(col.min())), max(hi, float(col.max()))
+        return lo, hi
+
+    def _fit_curves(self, ref: CellRef, s: int, u: int) -> None:
+        """The curves' value range: the selected unit's own values with the gates' 0..1
+        (with the layer's widest cell state, a published model's +-17, every other unit's
+        curves were flat lines); the same at every step of the unit."""
+        least, most = self._unit_span(ref, u)
+        lo, hi = min(0.0, least), max(1.0, most)
         if (lo, hi) != self._curve_range:
             self.curve_plot.setYRange(lo, hi, padding=0.05)
             pad = 0.05 * (hi - lo)  # the range pyqtgraph shows
             self.curve_cursor.set_span(lo - pad, hi + pad)
             self._curve_range = (lo, hi)
-        self.curve_shift.set_window(o, T)
-        self.zero_line.set_span(o - 0.5, o + T - 0.5)
-        count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=CURVE_STEP_TICKS,
-                   place=self.curve_shift.to_range)  # whole steps only
         pad = 0.1 * (hi - lo)  # beyond the view's own padding: the band spans the plot
         self.curve_veil.show(ref.masked_steps(s),
-                             QtCore.QRectF(o - 0.5, lo - pad, T, hi - lo + 2 * pad))
+                             QtCore.QRectF(self.offset - 0.5, lo - pad, ref.T, hi - lo + 2 * pad))
 
     # -- a long input's next window, painted ahead ---------------------------------------
     _ahead_key: tuple = ()
@@ -552,6 +570,7 @@ class OverTimeView(TraceView):
 
     def _set_unit(self, ref: CellRef, s: int, u: int) -> None:
         x = np.arange(self.offset, self.offset + ref.T)
+        self._fit_curves(ref, s, u)
         for key in ref.cell.records:
             self.curves[key].set_line(x, ref.rec.steps[key][s, :, u])
         for slot in self.slots:
