@@ -22,6 +22,16 @@ def view(qtbot):
     return v
 
 
+def shown_view(qtbot, size=(1200, 800)) -> OverTimeView:
+    """A view on screen (painted as the window paints it)."""
+    v = OverTimeView()
+    qtbot.addWidget(v)
+    v.resize(*size)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
 def test_lstm_heatmaps_curves_and_cursor(view):
     model, trace = build([LayerSpec("LSTM", {"units": 5, "return_sequences": True}), LayerSpec("Dense", {"units": 1})])
     rec = trace["lstm"]
@@ -176,11 +186,7 @@ def test_a_seek_moves_lines_and_a_new_trace_repaints_the_cached_heatmaps(view, q
     after = _heatmap_pixels(view, "h")
     assert after.shape == before.shape and not np.array_equal(after, before)
     # what is painted is the new trace's heatmap: the same as a fresh view draws it
-    fresh = OverTimeView()
-    qtbot.addWidget(fresh)
-    fresh.resize(1200, 800)
-    fresh.show()
-    qtbot.waitExposed(fresh)
+    fresh = shown_view(qtbot)
     fresh.set_data(model, trace2)
     fresh.set_cursor(Cursor(step=11, layer="lstm", unit=1))
     np.testing.assert_array_equal(_heatmap_pixels(fresh, "h"), after)
@@ -697,11 +703,7 @@ def test_a_grus_four_heatmaps_are_two_by_two_and_an_lstms_six_three_by_two(qtbot
     every heatmap a third of the width. Two by two, each takes half; an LSTM keeps three."""
     model, trace = build([LayerSpec("GRU", {"units": 4, "return_sequences": True}, name="gru"),
                           LayerSpec("LSTM", {"units": 3}, name="lstm")])
-    view = OverTimeView()
-    qtbot.addWidget(view)
-    view.resize(1200, 800)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown_view(qtbot)
     view.set_data(model, trace)
 
     def rows(layer):
