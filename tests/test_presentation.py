@@ -416,3 +416,32 @@ def test_titles_made_to_go_together_go_short_together(qtbot):
                         (200, ["it", "ht"])):
         widgets[1].resize(width, 200)  # only the narrow one's plot changes size
         assert shown() == want, width
+
+
+def test_equations_keep_their_size_after_presenting_and_theme_switches(window, qtbot):
+    """The Cell view's equations are as large after F5/Esc and after View > Theme as when
+    the window opened; they were 13 pt at the start, 17 pt (two rows each, a scroll bar)
+    after leaving presentation mode or picking a theme."""
+    window.tabs.setCurrentIndex(1)
+    window.state.set_cursor(step=3)
+    settle()
+    cell = next(v for v in window.views if hasattr(v, "eq_label"))
+
+    def look():
+        settle()
+        return cell.eq_label.font().pointSizeF(), cell.eq_label.height()
+
+    start = look()
+    assert start[0] == th.current().pt()  # the body size
+    p = window.presenter
+    p.fullscreen = False
+    p.enter()
+    settle()
+    assert cell.eq_label.font().pointSizeF() > start[0]
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.active
+    assert look() == start
+    window.set_theme("light")
+    assert look()[0] == start[0]
+    window.set_theme("dark")
+    assert look() == start

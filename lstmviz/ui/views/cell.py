@@ -555,8 +555,11 @@ class CellView(TraceView):
         # widening the window past the screen
         self.eq_label = RichText()
         self.eq_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
-        #: the equations' size relative to the body text (presentation mode lowers it)
-        self.eq_scale = 1.3
+        #: the equations' size relative to the body text: the body size, as the window has
+        #: always shown them (1.3 here was undone by the style sheet's polish at the first
+        #: show, then took effect at the first theme switch or Esc from presentation mode,
+        #: which grew the equations to two rows each and a scroll bar)
+        self.eq_scale = 1.0
         #: write W·x_t and U·h_{t-1} out term by term (per input feature, per unit)
         self.expanded = False
         self.expand_box = QtWidgets.QCheckBox("Write W·xₜ and U·hₜ₋₁ out term by term")
