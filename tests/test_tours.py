@@ -156,6 +156,32 @@ def test_l_opens_the_lessons_menu(window, qtbot):
     p.lessons_menu.hide()
 
 
+@pytest.mark.parametrize("k", [0, 1, 8])
+def test_a_digit_in_the_lessons_menu_starts_that_lesson(window, qtbot, k):
+    """L, then 1: lesson 1 starts (the key 1 only moved the highlight between lessons 1, 10,
+    11 and 12, which all had it as their key, and started none)."""
+    p = window.presenter
+    press(qtbot, window, QtCore.Qt.Key.Key_L)
+    assert p.lessons_menu.isVisible()
+    qtbot.keyClick(p.lessons_menu, str(k + 1))
+    QtWidgets.QApplication.processEvents()
+    assert not p.lessons_menu.isVisible()
+    assert p.tour.active and p.tour.lesson is tours.ALL_LESSONS[k]
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+
+
+def test_help_menu_keys_are_unique(window):
+    """Alt+H, K opens Keys (it only moved between Keys and Presentation keys)."""
+    from PySide6 import QtGui
+    helpm = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    for menu in (helpm, window.presenter.lessons_menu):
+        keys = [QtGui.QKeySequence.mnemonic(a.text()).toString() for a in menu.actions()
+                if not a.isSeparator()]
+        keys = [k for k in keys if k]
+        assert len(keys) == len(set(keys)), keys
+
+
 def test_the_stateful_lesson_traces_the_batches_it_talks_about():
     import numpy as np
 

@@ -67,7 +67,7 @@ KEYS = (
     ("side", ("S",), "&Side panel", "Side panel on / off"),
     ("focus", ("F",), "&Focus on the unit", "Focus: the selected unit bright, the rest dimmed"),
     ("pointer", ("P",), "Poin&ter (spotlight)", "Spotlight that follows the mouse"),
-    ("help", ("F1", "?"), "Presentation &keys", "This list of keys"),
+    ("help", ("F1", "?"), "&Presentation keys", "This list of keys"),
     ("lessons", ("L",), "&Lessons\u2026", "Guided lessons"),
     ("tour_next", ("PgDown", "Right"), "Next lesson step", "Next lesson step (during a lesson)"),
     ("tour_prev", ("PgUp", "Left"), "Previous lesson step", "Previous lesson step"),
@@ -368,7 +368,10 @@ class Presenter(QtCore.QObject):
         helpm = _menu(window, "Help")
         p.lessons_menu = QtWidgets.QMenu("&Lessons", window)
         for k, les in enumerate(tours.ALL_LESSONS):  # the Train tab's lessons come last
-            act = p.lessons_menu.addAction(f"&{k + 1}  {les.title.replace('`', '')}")
+            # keys 1-9 start lessons 1-9; 10 and on take no "&1" (with one, the key 1 would
+            # only move between lessons 1, 10, 11 and 12, starting none of them)
+            num = f"&{k + 1}" if k < 9 else f"{k + 1}"
+            act = p.lessons_menu.addAction(f"{num}  {les.title.replace('`', '')}")
             act.triggered.connect(lambda _=False, k=k: p.tour.start(k))
         first = helpm.actions()[0] if helpm.actions() else None
         helpm.insertMenu(first, p.lessons_menu) if first else helpm.addMenu(p.lessons_menu)
