@@ -659,3 +659,40 @@ def test_a_moved_cursor_rewrites_the_autosave_of_a_small_input_but_not_of_a_larg
         assert mgr._dirty is saved_on_move
         st.set_layer_option(0, "units", 5 + saved_on_move)  # an edit is saved whatever the size
         assert mgr._dirty
+
+
+def test_ctrl_z_from_the_spin_box_just_edited_undoes_the_edit(window, qtbot):
+    """units 8 -> 3 typed in the side panel's spin box and Return, then Ctrl+Z with the focus
+    still there: the stack goes back to 8 (the spin box kept Ctrl+Z and nothing happened);
+    Ctrl+Shift+Z redoes it. While a number is being typed, Ctrl+Z still undoes the typing."""
+    from PySide6 import QtCore, QtWidgets
+
+    st = window.state
+    window.activateWindow()
+    spin = window.stack_panel.findChild(QtWidgets.QSpinBox, "option:units")
+    assert spin is not None and spin.value() == 8
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin, "3")
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_Return)
+    assert st.layers[0].config["units"] == 3
+    focus = QtWidgets.QApplication.focusWidget()
+    assert focus is spin or focus is spin.lineEdit()
+    ctrl = QtCore.Qt.KeyboardModifier.ControlModifier
+    qtbot.keyClick(focus, QtCore.Qt.Key.Key_Z, ctrl)
+    assert st.layers[0].config["units"] == 8
+    spin = window.stack_panel.findChild(QtWidgets.QSpinBox, "option:units")
+    assert spin.value() == 8
+    focus = QtWidgets.QApplication.focusWidget() or window
+    qtbot.keyClick(focus, QtCore.Qt.Key.Key_Z, ctrl | QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert st.layers[0].config["units"] == 3
+    # typing, not yet committed: Ctrl+Z is the field's own
+    spin = window.stack_panel.findChild(QtWidgets.QSpinBox, "option:units")
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin, "5")
+    assert spin.lineEdit().text() == "5"
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_Z, ctrl)
+    assert spin.lineEdit().text() == "3" and st.layers[0].config["units"] == 3

@@ -130,6 +130,7 @@ class SessionManager(QtCore.QObject):
         else:
             menubar.addMenu(edit)
         self.edit_menu = edit
+        self._field_undo = _FieldUndo(self.window, self.undo_action, self.redo_action)
         self._sync_actions()
         return edit
 
@@ -453,3 +454,45 @@ def install(window, autosave_path=None) -> SessionManager:
     following = mb.actions()[1] if len(mb.actions()) > 1 else None
     mgr.add_edit_menu(mb, following)
     return mgr
+
+
+class _FieldUndo(QtCore.QObject):
+    """Ctrl+Z / Ctrl+Shift+Z in a spin box or line edit of the window undo the field's own
+    typing while it has some, else the window's last edit: a spin box or line edit takes
+    every Ctrl+Z for itself, so after typing units 3 and Return, Ctrl+Z (the focus still
+    there) did nothing. It watches only the focused field, not every event of the app."""
+
+    def __init__(self, window, undo_action, redo_action):
+        super().__init__(window)
+        self.window = window
+        self.undo_action, self.redo_action = undo_action, redo_action
+        self.watched = None
+        app = QtWidgets.QApplication.instance()
+        app.focusChanged.connect(self._focus_changed)
+        self._focus_changed(None, app.focusWidget())
+
+    def _focus_changed(self, _old, new) -> None:
+        if self.watched is not None:
+            try:
+                self.watched.removeEventFilter(self)
+            except RuntimeError:  # deleted since (a form rebuilt)
+                pass
+            self.watched = None
+        if (isinstance(new, (QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit))
+                and new.window() is self.window):
+            new.installEventFilter(self)
+            self.watched = new
+
+    def eventFilter(self, obj, event):  # noqa: N802
+        if event.type() != QtCore.QEvent.Type.ShortcutOverride:
+            return False
+        seq = QtGui.QKeySequence(event.keyCombination())
+        redo = seq in self.redo_action.shortcuts()
+        if not redo and seq not in self.undo_action.shortcuts():
+            return False
+        edit = obj.lineEdit() if isinstance(obj, QtWidgets.QAbstractSpinBox) else obj
+        if not isinstance(edit, QtWidgets.QLineEdit) or edit.isReadOnly():
+            return False
+        mine = edit.isRedoAvailable() if redo else edit.isUndoAvailable()
+        # not accepted: the key goes on to the window's Undo / Redo
+        return not mine
