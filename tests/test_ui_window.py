@@ -781,3 +781,21 @@ def test_started_on_a_weights_file_speaks_of_no_stack_the_user_never_had(tmp_pat
         make_window(str(path), theme="dark", quiet=True)
     assert "current stack" not in str(info.value) and "Nor can" not in str(info.value)
     assert "cannot tell what kind of layer group 'conv2d' is" in str(info.value)
+
+
+def test_the_typed_text_note_fits_the_side_panel(window):
+    """The note under the text field (what the letters become) is read whole: its letters
+    were one unbreakable word that ran past the panel's edge, its closing quote cut."""
+    from lstmviz.app import inputs as gen
+
+    ip = window.input_panel
+    window.side.setCurrentWidget(ip)
+    ip.source.setCurrentIndex(ip.source.findData("text"))
+    QtWidgets.QApplication.processEvents()
+    note = ip.text_note
+    assert note.isVisible() and f"input_dim {len(gen.ALPHABET)}" in note.text()
+    assert gen.ALPHABET == " abcdefghijklmnopqrstuvwxyz.?"  # what the note says in words
+    # a word-wrapped label's minimum width is its longest word's
+    assert note.minimumSizeHint().width() <= note.width()
+    right = note.mapTo(window.side, QtCore.QPoint(note.width(), 0)).x()
+    assert right <= window.side.width()

@@ -221,7 +221,9 @@ class InputPanel(QtWidgets.QWidget):
             self.text.setEnabled(spec.source == "text")
             self.text_note.setText(
                 ("token ids 1..%d (0 = padding) for the Embedding" % len(gen.ALPHABET)) if st.embedding_first
-                else f"one-hot over \u201c{gen.ALPHABET.strip()}\u201d and space: input_dim {len(gen.ALPHABET)}")
+                # (the letters in one unbreakable word ran past the panel's edge, cut)
+                else f"one-hot over the letters a\u2013z, \u201c.\u201d, \u201c?\u201d and space: "
+                     f"input_dim {len(gen.ALPHABET)}")
             self.text_note.setVisible(spec.source == "text")
             self.sample.setMaximum(max(0, st.batch - 1))
             self.sample.setValue(st.cursor.sample)
