@@ -799,3 +799,22 @@ def test_the_typed_text_note_fits_the_side_panel(window):
     assert note.minimumSizeHint().width() <= note.width()
     right = note.mapTo(window.side, QtCore.QPoint(note.width(), 0)).x()
     assert right <= window.side.width()
+
+
+def test_a_failed_import_message_goes_when_another_input_comes(window, tmp_path):
+    """'bad.csv: a value is not a number' stayed in red under the Import button after a
+    new stack, an opened session or another source had replaced the input."""
+    ip = window.input_panel
+    window.side.setCurrentWidget(ip)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,x\n")
+    ip.import_file(str(bad))
+    assert ip.message.isVisible() and "bad.csv" in ip.message.text()
+    ip.source.setCurrentIndex(ip.source.findData("square"))  # another source: fine
+    assert window.state.input.source == "square"
+    assert not ip.message.isVisible()
+    ip.import_file(str(bad))
+    assert ip.message.isVisible()
+    window.sessions.undo_action.trigger()  # back to the sine wave
+    assert window.state.input.source != "square"
+    assert not ip.message.isVisible()

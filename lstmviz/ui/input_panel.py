@@ -194,6 +194,10 @@ class InputPanel(QtWidgets.QWidget):
         self._guard(self.state.import_input, path)
 
     def _state_changed(self, change):
+        if change.input:
+            # an input that came since (another source, New stack, a session, Undo): the
+            # last failed import or edit is no longer what the panel shows
+            self.message.hide()
         if change.input or change.stack:
             self.refresh()
         elif change.cursor:
