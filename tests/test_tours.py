@@ -171,17 +171,6 @@ def test_a_digit_in_the_lessons_menu_starts_that_lesson(window, qtbot, k):
     assert not p.tour.active
 
 
-def test_help_menu_keys_are_unique(window):
-    """Alt+H, K opens Keys (it only moved between Keys and Presentation keys)."""
-    from PySide6 import QtGui
-    helpm = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
-    for menu in (helpm, window.presenter.lessons_menu):
-        keys = [QtGui.QKeySequence.mnemonic(a.text()).toString() for a in menu.actions()
-                if not a.isSeparator()]
-        keys = [k for k in keys if k]
-        assert len(keys) == len(set(keys)), keys
-
-
 def test_the_stateful_lesson_traces_the_batches_it_talks_about():
     import numpy as np
 

@@ -818,3 +818,29 @@ def test_a_failed_import_message_goes_when_another_input_comes(window, tmp_path)
     window.sessions.undo_action.trigger()  # back to the sine wave
     assert window.state.input.source != "square"
     assert not ip.message.isVisible()
+
+
+def test_every_menu_item_key_is_its_own(window):
+    """A menu's underlined letters are unique, so the letter opens the item: Alt+F, E only
+    moved between Save session and Export, S between Open session and Save screenshot,
+    Alt+H, K between Keys and Presentation keys; Theme and Pointer shared T, the Export
+    items N and V; in the lessons menu 1 was lesson 1's and 10-12's."""
+    from PySide6 import QtGui
+
+    def walk(menu, path):
+        menu.aboutToShow.emit()  # menus filled when they open (recent files, screens)
+        seen = {}
+        for a in menu.actions():
+            if a.isSeparator() or not a.isVisible():
+                continue
+            key = QtGui.QKeySequence.mnemonic(a.text()).toString()
+            if key:
+                assert key not in seen, f"{path} {a.text()!r} and {seen[key]!r} share {key}"
+                seen[key] = a.text()
+            if a.menu() is not None:
+                walk(a.menu(), f"{path} > {a.text()}")
+
+    menus = [a.menu() for a in window.menuBar().actions() if a.menu() is not None]
+    assert [m.title() for m in menus] == ["&File", "&Edit", "&View", "&Play", "&Help"]
+    for m in menus:
+        walk(m, m.title())

@@ -427,7 +427,7 @@ class MainWindow(QtWidgets.QMainWindow):
         file.addAction("Open a &long input (.npy, .csv, text)\u2026", self.open_long_dialog)
         file.addAction("&New stack", self.new_stack)
         file.addSeparator()
-        file.addAction("Save &screenshot\u2026", self.screenshot_dialog)
+        file.addAction("Save s&creenshot\u2026", self.screenshot_dialog)
         file.addSeparator()
         file.addAction("&Memory limit\u2026", self.memory_limit_dialog)
         file.addSeparator()

@@ -66,7 +66,7 @@ KEYS = (
     ("equations", ("E",), "&Equations", "Equation panel on / off (Cell view)"),
     ("side", ("S",), "&Side panel", "Side panel on / off"),
     ("focus", ("F",), "&Focus on the unit", "Focus: the selected unit bright, the rest dimmed"),
-    ("pointer", ("P",), "Poin&ter (spotlight)", "Spotlight that follows the mouse"),
+    ("pointer", ("P",), "Poi&nter (spotlight)", "Spotlight that follows the mouse"),
     ("help", ("F1", "?"), "&Presentation keys", "This list of keys"),
     ("lessons", ("L",), "&Lessons\u2026", "Guided lessons"),
     ("tour_next", ("PgDown", "Right"), "Next lesson step", "Next lesson step (during a lesson)"),

@@ -105,7 +105,7 @@ class SessionManager(QtCore.QObject):
         a = QtGui.QAction("Open &session\u2026", self)
         a.triggered.connect(self.open_dialog)
         acts.append(a)
-        a = QtGui.QAction("Save s&ession", self)
+        a = QtGui.QAction("Sa&ve session", self)
         a.setShortcut(QtGui.QKeySequence.StandardKey.Save)
         a.triggered.connect(self.save)
         acts.append(a)
