@@ -486,3 +486,26 @@ def test_the_charts_titles_never_run_into_each_other(view, qtbot, size, short):
     h_prev = view.bars["h_prev"].plot.titleLabel.item.toPlainText()
     assert h_prev.startswith("ht−1") and ("(init.)" not in h_prev) == short
     assert ("forget" not in view.bars["g1"].plot.titleLabel.item.toPlainText()) == short
+
+
+def test_a_gate_past_0_1_is_drawn_whole(view):
+    """A file's LSTM with recurrent_activation relu (fdeep_lstm_stateful.h5 in the corpus)
+    has gates past 1: the forget gate's chart reaches its largest value (a gate of 1.578
+    was drawn as a bar of 1, the chart fixed at 0..1); a sigmoid's gates keep 0..1."""
+    model, trace, x = build([LayerSpec("LSTM", {"units": 4, "recurrent_activation": "relu",
+                                                "return_sequences": True})], seed=3)
+    x = x * 4
+    trace = model.trace(x)
+    f = trace["lstm"].steps["f"]
+    assert f.max() > 1.2  # the case: gates past 1
+    view.set_data(model, trace, inputs=[x])
+    s, t = np.unravel_index(np.argmax(f.max(axis=2)), f.shape[:2])
+    view.set_cursor(Cursor(step=int(t), sample=int(s), layer="lstm", unit=0))
+    bp = view.bars["g1"]
+    np.testing.assert_array_equal(bp.values, f[s, t])
+    lo, hi = bp.plot.viewRange()[1]
+    assert hi >= f.max() and lo <= min(0.0, f.min())
+    model, trace, x = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True})])
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=2, sample=0, layer="lstm", unit=0))
+    assert view.bars["g1"].yr == (0.0, 1.0)
