@@ -387,3 +387,36 @@ def test_cell_bar_titles_are_not_cut_off(qtbot):
         row = bp.value_item.mapRectToItem(bp.plot, bp.value_item.boundingRect())
         assert row.left() >= -1 and row.right() <= bp.widget.width() + 1, (key, bp.value_item.text())
     assert v.bars["x"].value_item.text() == "input 6"
+
+
+def test_lecture_keys_from_a_spin_box_as_a_display_delivers_them(window, qtbot):
+    """Under a real display a key reaches the window's QWindow before the focused spin box
+    (keyClick on the spin box skips that): the lecture keys' filter took the key there and
+    dropped it, so in the app F5, PgDn and L did nothing while a spin box had the focus."""
+    from PySide6.QtTest import QTest
+
+    p = window.presenter
+    p.fullscreen = False
+    handle = window.windowHandle()
+    p.tour.start(0)
+    settle()
+    spin = focus_units_spin(window)
+    units = spin.value()
+    QTest.keyClick(handle, QtCore.Qt.Key.Key_PageDown)
+    settle()
+    assert p.tour.index == 1, "PgDn from the spin box went nowhere"
+    assert spin.value() == units
+    p.tour.end()
+    settle()
+    spin = focus_units_spin(window)
+    QTest.keyClick(handle, QtCore.Qt.Key.Key_F5)
+    settle()
+    assert p.active, "F5 from a spin box starts presentation mode"
+    p.leave()
+    settle()
+    spin = focus_units_spin(window)
+    spin.lineEdit().selectAll()
+    QTest.keyClick(handle, QtCore.Qt.Key.Key_5)  # other keys still edit the spin box
+    QTest.keyClick(handle, QtCore.Qt.Key.Key_Return)
+    settle()
+    assert window.state.layers[0].config["units"] == 5

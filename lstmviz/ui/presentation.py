@@ -456,9 +456,13 @@ class Presenter(QtCore.QObject):
         if editor is None:
             return False
         if self._lecture_key(event, editor):
+            if kind == QtCore.QEvent.Type.KeyPress and obj is not QtWidgets.QApplication.focusWidget():
+                # under a display the window's QWindow gets the key first and hands it to
+                # the focused widget: taking it here dropped it (F5 did nothing)
+                return False
             # the editor never sees it; the action runs once, on the key press
             event.accept()
-            if kind == QtCore.QEvent.Type.KeyPress and obj is QtWidgets.QApplication.focusWidget():
+            if kind == QtCore.QEvent.Type.KeyPress:
                 self.trigger_key(event.key())
             return True
         # a spin box / line edit being edited keeps its arrow and Tab keys
