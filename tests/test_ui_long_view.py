@@ -115,3 +115,36 @@ def test_file_menu_opens_a_long_text_for_an_embedding_model(make_window, tmp_pat
     shown = []
     win.message = lambda text, **kw: shown.append(text)
     assert not win.open_long(bad) and "bad.npy" in shown[-1]
+
+
+def test_the_window_fits_a_small_screen_and_its_controls_stay_whole(qtbot, model_x):
+    """It opened 1400x800 whatever the screen, and its row of controls held it 1270 px wide
+    at the least: on a 1024x768 or 1280x720 screen, Find crossings and the crossings ran
+    past the edge. Now it opens within the screen (offscreen: 800x800) with the crossings
+    under the ranking, and in one row again where the window is wide enough."""
+    from PySide6 import QtWidgets
+
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    screen = w.screen().availableGeometry()
+    assert w.width() <= screen.width() and w.height() <= screen.height()
+    assert w.minimumSizeHint().width() <= screen.width()
+
+    def whole():
+        QtWidgets.QApplication.processEvents()
+        for c in (w.rank_combo, w.top_spin, w.threshold_edit, w.find_button, w.crossing_list):
+            assert c.isVisible()
+            right = c.mapTo(w, c.rect().topRight()).x()
+            assert right < w.width(), f"{c} ends at {right} of {w.width()}"
+            assert c.width() >= c.minimumSizeHint().width()
+
+    whole()
+    assert w.threshold_edit.mapTo(w, w.threshold_edit.rect().topLeft()).y() > \
+        w.rank_combo.mapTo(w, w.rank_combo.rect().bottomLeft()).y()  # a row of its own
+    w.resize(1400, 800)
+    whole()
+    assert w.threshold_edit.mapTo(w, w.threshold_edit.rect().topLeft()).y() == \
+        w.top_spin.mapTo(w, w.top_spin.rect().topLeft()).y()  # one row
