@@ -380,8 +380,8 @@ class Exporter(QtCore.QObject):
                 mp4.setToolTip(MP4_MISSING)
         m.aboutToShow.connect(check_mp4)
         m.addSeparator()
-        m.addAction("Trace as .np&z\u2026", lambda: self.data("npz"))
-        m.addAction("&Trace as .csv\u2026", lambda: self.data("csv"))
+        m.addAction("&Trace as .npz\u2026", lambda: self.data("npz"))
+        m.addAction("T&race as .csv\u2026", lambda: self.data("csv"))
         m.addAction("Stack as &Keras JSON config\u2026", lambda: self.data("json"))
         return m
 
