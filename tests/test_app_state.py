@@ -166,6 +166,30 @@ def test_loaded_model_and_weights():
         s.load_weights_file(FIX / "k3_bidi_lstm_stacked" / "model.weights.h5")
 
 
+def test_an_edit_that_replaces_an_opened_files_weights_says_so():
+    """Editing an opened (trained) model drew new initial weights without a word: the
+    status bar kept 'Opened ...'. Now a notice names the layers whose file weights were
+    replaced (the edited one; the next one partly: a new kernel for the new width); an
+    edit that keeps them, the built-in stack and undo say nothing."""
+    said: list[str] = []
+    s = AppState()
+    s.notice.connect(said.append)
+    s.set_layer_option(0, "units", 5)  # the built-in stack: its weights were never a file's
+    assert said == []
+    s.set_model(lstmviz.load(FIX / "k3_lstm_stacked_td" / "model.keras"), "m.keras")
+    names = [e.name for e in s.layers]
+    trained = [[np.array(w) for w in e.weights] for e in s.layers]
+    s.set_layer_option(0, "units", int(s.layers[0].config["units"]) + 1)
+    assert len(said) == 1 and said[0].startswith(f"New initial weights for {names[0]}, {names[1]} (partly)")
+    assert "Ctrl+Z" in said[0]
+    assert np.array_equal(s.layers[1].weights[1], trained[1][1])  # the next one's recurrent kernel kept
+    s.undo()
+    assert len(said) == 1
+    assert all(np.array_equal(a, b) for e, ws in zip(s.layers, trained) for a, b in zip(e.weights, ws))
+    s.set_input_spec(timesteps=9)  # the weights still fit: nothing to say
+    assert len(said) == 1
+
+
 def test_opening_a_model_or_a_new_stack_can_be_undone():
     # the user's hand-built stack is never lost to File > Open or New stack
     s = AppState()

@@ -844,3 +844,14 @@ def test_every_menu_item_key_is_its_own(window):
     assert [m.title() for m in menus] == ["&File", "&Edit", "&View", "&Play", "&Help"]
     for m in menus:
         walk(m, m.title())
+
+
+def test_the_status_bar_says_when_an_edit_replaced_an_opened_files_weights(make_window):
+    from tests.helpers import FIXTURES
+
+    window = make_window((1400, 900))
+    assert window.open_file(FIXTURES / "k3_lstm_stacked_td" / "model.keras")
+    assert window.last_message.startswith("Opened model.keras")
+    window.state.set_layer_option(0, "units", 7)
+    assert window.last_message.startswith("New initial weights for ")
+    assert window.statusBar().currentMessage() == window.last_message

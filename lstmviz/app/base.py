@@ -74,6 +74,11 @@ class StateBase:
         #: once per operation (an edit, undo, opening a model, a step ...): a ``Change``
         #: saying what it changed, after the events above said it one by one
         self.changed = Event("changed")
+        #: ``notice(text)``: what an operation did that the user may not see (an edit that
+        #: drew new weights over an opened file's): one line for the status bar
+        self.notice = Event("notice")
+        #: the opened file's weights an edit may replace (``Edits._edited``), by layer name
+        self._weights_before: dict = {}
         self._depth = 0
         self._pending: set[str] = set()
         for what in EVENTS:

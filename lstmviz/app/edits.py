@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from lstmviz.app.base import StateBase
 from lstmviz.app.events import operation as _operation
 from lstmviz.app.options import RECURRENT, convert_config, default_config, get_option, set_option
@@ -52,15 +54,35 @@ class Edits(StateBase):
     def _edited(self, select: int | None = None) -> None:
         """After an edit: rebuild and trace, put the cursor on layer ``select``."""
         self.edit_target = self.layers[select].name if select is not None and 0 <= select < len(self.layers) else None
+        before, self._weights_before = self._weights_before, {}
         try:
-            self.rebuild()
+            built = self.rebuild()
         finally:
             self.edit_target = None
+        if built and before:
+            self._say_replaced(before)
         if select is not None and 0 <= select < len(self.layers):
             name = self.layers[select].name
             if name:
                 self.set_cursor(layer=name)
         self.stack_changed.emit()
+
+    def _say_replaced(self, before: dict) -> None:
+        """A notice naming the layers of an opened file whose weights the edit replaced by
+        new initial ones (all of them, or some: a new kernel after a width changed)."""
+        said: list[str] = []
+        for e in self.layers:
+            old = before.get(e.name)
+            if not old or not e.weights:  # (a layer without weights: Activation, Dropout ...)
+                continue
+            new = [w for w, o in zip(e.weights, old) if w.shape != o.shape or not np.array_equal(w, o)]
+            if len(new) == len(e.weights) or len(e.weights) != len(old):
+                said.append(str(e.name))
+            elif new:
+                said.append(f"{e.name} (partly)")
+        if said:
+            self.notice.emit(f"New initial weights for {', '.join(said)}: the edit changed what "
+                             "their file's weights fit. Ctrl+Z brings those back.")
 
     @_operation
     def add_layer(self, class_name: str, inner: str | None = None, index: int | None = None) -> int:

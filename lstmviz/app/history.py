@@ -41,6 +41,9 @@ class History(StateBase):
         """Called by every edit just before it changes anything."""
         if not self.readonly:
             self._push_history(self.snapshot())
+            # an opened file's weights (trained): an edit that replaces them says so
+            self._weights_before = ({e.name: e.weights for e in self.layers if e.weights is not None}
+                                    if self.path else {})
 
     @_operation
     def remember_replaced(self) -> None:

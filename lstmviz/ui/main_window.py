@@ -265,6 +265,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.long_runner = LongRunner(self)
         self.state.changed.connect(self._state_changed)  # once per edit / step / file
         self.state.error_changed.connect(self._error_changed)
+        self.state.notice.connect(self.message)
         self.state.stack_changed.connect(self.update_title)
         if self.state.model is not None:
             self._model_changed(self.state.model, self.state.trace)
