@@ -13,6 +13,8 @@ Events (see ``events.Event``):
 - ``cursor_changed(cursor)``: step, sample, layer, unit or side changed;
 - ``input_changed(x)``: the input array changed;
 - ``history_changed()``: the undo/redo stacks changed;
+- ``notice(text)``: one line the user may otherwise miss (an edit drew new weights over an
+  opened file's), for the status bar;
 - ``changed(Change)``: once per operation, after the above, what it changed in all (the
   views redraw on it, once per edit).
 
