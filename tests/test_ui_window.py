@@ -855,3 +855,24 @@ def test_the_status_bar_says_when_an_edit_replaced_an_opened_files_weights(make_
     window.state.set_layer_option(0, "units", 7)
     assert window.last_message.startswith("New initial weights for ")
     assert window.statusBar().currentMessage() == window.last_message
+
+
+def test_help_keys_is_the_one_list_of_every_key(window):
+    """Help had 'Keys' (a line of five player keys) and 'Presentation keys' (the F1
+    overlay); now one 'Keys' item (F1) opens the overlay, which lists the player's keys
+    and the presentation keys."""
+    from lstmviz.ui.presentation import KEYS, PLAYER_KEYS
+
+    helpm = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    keys = [a for a in helpm.actions() if a.text().replace("&", "").startswith("Keys")]
+    assert len(keys) == 1 and "Presentation keys" not in [a.text().replace("&", "") for a in helpm.actions()]
+    keys[0].trigger()
+    overlay = window.presenter.help
+    assert overlay.isVisible()
+    text = overlay.label.text()
+    for _, what in PLAYER_KEYS:
+        assert what in text
+    for name, _, _, what in KEYS:
+        if name not in ("tour_next", "tour_prev"):
+            assert what in text
+    overlay.toggle(False)

@@ -465,8 +465,7 @@ class MainWindow(QtWidgets.QMainWindow):
         helpm = mb.addMenu("&Help")
         self.demos_menu = helpm.addMenu("&Demos")
         self._fill_demos()
-        helpm.addAction("&Keys", self._show_keys)
-        helpm.addAction("&About lstmviz", self._about)
+        helpm.addAction("&About lstmviz", self._about)  # (Keys, F1: the presenter's, below)
 
     def _fill_demos(self):
         self.demos_menu.clear()
@@ -483,11 +482,6 @@ class MainWindow(QtWidgets.QMainWindow):
             a.triggered.connect(lambda _=False, d=d: self.open_demo(d))
         self.demos_menu.addSeparator()
         self.demos_menu.addAction("Built-in stack (editable)", self.new_stack)
-
-    def _show_keys(self):
-        self.message(
-            "Space play/pause · \u2190/\u2192 or PageUp/PageDown step · Home/End first/last · "
-            "1-4 switch views · Ctrl+O open", dialog=True, title="Keys")
 
     def _about(self):
         self.message(f"lstmviz {__version__}: the unrolled computation of Keras recurrent "

@@ -67,7 +67,7 @@ KEYS = (
     ("side", ("S",), "&Side panel", "Side panel on / off"),
     ("focus", ("F",), "&Focus on the unit", "Focus: the selected unit bright, the rest dimmed"),
     ("pointer", ("P",), "Poi&nter (spotlight)", "Spotlight that follows the mouse"),
-    ("help", ("F1", "?"), "&Presentation keys", "This list of keys"),
+    ("help", ("F1", "?"), "&Keys", "This list of keys"),
     ("lessons", ("L",), "&Lessons\u2026", "Guided lessons"),
     ("tour_next", ("PgDown", "Right"), "Next lesson step", "Next lesson step (during a lesson)"),
     ("tour_prev", ("PgUp", "Left"), "Previous lesson step", "Previous lesson step"),
