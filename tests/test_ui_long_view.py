@@ -108,6 +108,16 @@ def test_file_menu_opens_a_long_text_for_an_embedding_model(make_window, tmp_pat
     lw.seek(4000)
     trace, start, values = lw.window_values()
     np.testing.assert_array_equal(values, full[name].steps["i"][0, start:start + len(values)])
+    # a crossing picked there moves the main window's cursor to it (it stayed put)
+    lw.unit_spin.setValue(3)
+    lw.threshold_edit.setValue(0.5)
+    crossings = lw.find_crossings()
+    assert len(crossings) and lw.crossing_list.count()
+    k = min(2, lw.crossing_list.count() - 1)
+    lw.crossing_list.setCurrentIndex(k)
+    lw.crossing_list.activated.emit(k)
+    cur = state.cursor
+    assert (cur.step, cur.layer, cur.unit) == (int(crossings[k]), name, 3) == (lw.step, name, 3)
     lw.close()
     assert not seq._cancel.is_set()  # closing it leaves the main window's input going
     bad = tmp_path / "bad.npy"

@@ -38,6 +38,10 @@ def record_choices(model) -> list[tuple[str, str]]:
 class LongSequenceWindow(QtWidgets.QWidget):
     """A window on one long input of one model."""
 
+    #: a crossing picked in the list: (step, layer, side or "", unit), for the main window's
+    #: cursor (it stayed where it was: the crossing was shown here only)
+    crossing_picked = QtCore.Signal(int, str, str, int)
+
     def __init__(self, model=None, x=None, window: int = 256, parent=None, start: bool = True,
                  seq: LongSequence | None = None):
         super().__init__(parent)
@@ -170,8 +174,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.find_button.clicked.connect(self.find_crossings)
         self.crossing_list = QtWidgets.QComboBox()
         self.crossing_list.setMinimumContentsLength(12)
-        self.crossing_list.activated.connect(
-            lambda i: self.seek(int(self.crossing_list.itemData(i))) if i >= 0 else None)
+        self.crossing_list.activated.connect(self._crossing_activated)
         self.units_parts = []
         for widgets in ((QtWidgets.QLabel("units by"), self.rank_combo, self.feature_spin,
                          self.top_spin, self.unit_spin),
@@ -285,6 +288,15 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.redraw()
 
     # -- seeking and drawing -----------------------------------------------------------
+    def _crossing_activated(self, i: int) -> None:
+        if i < 0:
+            return
+        step = int(self.crossing_list.itemData(i))
+        self.seek(step)
+        layer, key = self.record_combo.currentData()
+        side = key.split("/", 1)[0] if "/" in key else ""
+        self.crossing_picked.emit(self.step, layer, side, int(self.unit_spin.value()))
+
     def seek(self, step: int):
         self.step = max(0, min(int(step), self.seq.steps - 1))
         if self.slider.value() != self.step:

@@ -805,8 +805,13 @@ class MainWindow(QtWidgets.QMainWindow):
         except LstmvizError as err:
             self.message(str(err), dialog=True, error=True)
             return None
+        self.long_window.crossing_picked.connect(self._crossing_picked)
         self.long_window.show()
         return self.long_window
+
+    def _crossing_picked(self, step: int, layer: str, side: str, unit: int) -> None:
+        """Units at scale: a crossing picked there is shown here too (its step, layer, unit)."""
+        self.state.set_cursor(step=step, layer=layer, unit=unit, **({"side": side} if side else {}))
 
     def open_demo(self, demo: dict, read=None) -> bool:
         with self.state.changes():  # the model and its input: the views redraw once
