@@ -875,4 +875,10 @@ def test_help_keys_is_the_one_list_of_every_key(window):
     for name, _, _, what in KEYS:
         if name not in ("tour_next", "tour_prev"):
             assert what in text
+    # it fits the window: at 1280 x 720 its last keys and 'Esc or F1 closes this' ran off
+    for size in ((1280, 720), (1024, 600)):
+        window.resize(*size)
+        QtWidgets.QApplication.processEvents()
+        assert overlay.label.sizeHint().height() <= window.height(), size
+        assert overlay.label.font().pointSize() >= 9
     overlay.toggle(False)

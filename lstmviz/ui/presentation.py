@@ -116,6 +116,7 @@ class HelpOverlay(QtWidgets.QFrame):
         self.label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         lay = QtWidgets.QVBoxLayout(self)
         lay.addWidget(self.label)
+        self._rows: list[tuple[str, str]] = []  # (keys, what they do): refresh
         parent.installEventFilter(self)
         self.hide()
 
@@ -128,18 +129,31 @@ class HelpOverlay(QtWidgets.QFrame):
         pal.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor(t.foreground))
         self.setPalette(pal)
         self.label.setPalette(pal)
-        pt = max(t.pt(1.1), 20)
-        f = self.label.font()
-        f.setPointSize(pt)
-        self.label.setFont(f)
         rows = [(" ".join(keys), what) for name, keys, _, what in KEYS
                 if name not in ("tour_next", "tour_prev")]
         rows.insert(-1, ("PgDn PgUp  \u2192 \u2190", "Next / previous step of a lesson"))
-        rows = [(k, w) for k, w in PLAYER_KEYS] + rows
+        self._rows = [(k, w) for k, w in PLAYER_KEYS] + rows
+        self._fit()
+
+    def _render(self, pt: int) -> None:
+        f = self.label.font()
+        f.setPointSize(pt)
+        self.label.setFont(f)
         cells = "".join(f"<tr><td align='right' style='padding:2px 24px'><b>{k}</b></td>"
-                        f"<td style='padding:2px 8px'>{w}</td></tr>" for k, w in rows)
+                        f"<td style='padding:2px 8px'>{w}</td></tr>" for k, w in self._rows)
         self.label.setText(f"<p style='font-size:{round(pt * 1.2)}pt'><b>Keys</b></p>"
                            f"<table>{cells}</table><p>Esc or F1 closes this</p>")
+
+    def _fit(self) -> None:
+        """Large type (a hall reads it), but no larger than the window holds: at 1280 x 720
+        (Help > Keys, F1) the last keys and 'Esc or F1 closes this' ran off its bottom."""
+        parent = self.parentWidget()
+        room = parent.height() - 24 if parent is not None else 10 ** 6
+        pt = max(th.current().pt(1.1), 20)
+        self._render(pt)
+        while pt > 9 and self.label.sizeHint().height() > room:
+            pt -= 1
+            self._render(pt)
 
     def toggle(self, on: bool | None = None) -> None:
         on = not self.isVisible() if on is None else on
@@ -154,6 +168,7 @@ class HelpOverlay(QtWidgets.QFrame):
     def eventFilter(self, obj, event):
         if obj is self.parentWidget() and event.type() == QtCore.QEvent.Type.Resize and self.isVisible():
             self.setGeometry(self.parentWidget().rect())
+            self._fit()
         return False
 
     def mousePressEvent(self, event):
