@@ -213,3 +213,33 @@ def test_gates_of_many_units_show_their_bars_and_labels_that_fit(make_window):
                    if QtGui.QColor(image.pixel(x, y)).rgb() == want.rgb())
         assert hits > 200, (key, hits)  # every bar's columns of its colour, not a speck
     panel.stop()
+
+
+def test_the_train_tab_fits_a_1024_px_screen_with_the_side_panel(make_window):
+    """The gradient views' controls (layer, validation sample, colours) in one row held
+    the main window 1,177 px wide on the Train tab, past a 1024 x 768 screen: now they go
+    one above the other where the tab is narrower, side by side where it is wide, and
+    every control stays reachable."""
+    from PySide6 import QtWidgets
+
+    w = make_window((1024, 768))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    gv = panel.grad_views
+    gv.show_view("dh")
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert w.minimumSizeHint().width() <= 1024 and w.width() == 1024
+    row = gv.controls.row
+    assert row.direction() == QtWidgets.QBoxLayout.Direction.TopToBottom
+    for c in (gv.layer_combo, gv.sample_spin, gv.scale_combo):
+        assert c.isVisible() and c.mapTo(gv.controls, c.rect().topLeft()).y() >= 0
+    ys = [p.geometry().y() for p in gv.controls.parts]
+    assert ys == sorted(ys) and len(set(ys)) == 3  # one above the other
+    w.resize(1600, 1000)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert row.direction() == QtWidgets.QBoxLayout.Direction.LeftToRight
+    assert len({p.geometry().y() for p in gv.controls.parts}) == 1
+    gv.show_view("gates")  # the sample and colours hidden: the layer alone
+    assert gv.sample_pair.isHidden() and gv.scale_pair.isHidden() and not gv.controls.parts[0].isHidden()

@@ -28,6 +28,7 @@ from PySide6 import QtCore, QtWidgets
 from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_facts, signed_log, squashed_gates
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import theme as th
+from lstmviz.ui.labels import WrapRow
 from lstmviz.ui.plot_tools import count_axis, set_ticks
 
 DECADES = 4.0
@@ -93,9 +94,6 @@ class GradViews(QtCore.QObject):
         self.captions: dict[str, QtWidgets.QLabel] = {}
         self._control_rows: dict[str, QtWidgets.QHBoxLayout] = {}
         # one set of controls, moved to the page on screen
-        self.controls = QtWidgets.QWidget()
-        c = QtWidgets.QHBoxLayout(self.controls)
-        c.setContentsMargins(0, 0, 0, 0)
         self.layer_combo = QtWidgets.QComboBox()
         self.layer_combo.setToolTip("The recurrent layer whose dL/dh, gates and weights are drawn")
         self.sample_spin = QtWidgets.QSpinBox()
@@ -109,10 +107,19 @@ class GradViews(QtCore.QObject):
         self.layer_label = QtWidgets.QLabel("Layer")
         self.sample_label = QtWidgets.QLabel("Validation sample")
         self.scale_label = QtWidgets.QLabel("Colours")
-        for w in (self.layer_label, self.layer_combo, self.sample_label, self.sample_spin,
-                  self.scale_label, self.scale_combo):
-            c.addWidget(w)
-        c.addStretch(1)
+        pairs = []
+        for label, control in ((self.layer_label, self.layer_combo), (self.sample_label, self.sample_spin),
+                               (self.scale_label, self.scale_combo)):
+            pair = QtWidgets.QWidget()
+            row = QtWidgets.QHBoxLayout(pair)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.addWidget(label)
+            row.addWidget(control)
+            row.addStretch(1)
+            pairs.append(pair)
+        self.sample_pair, self.scale_pair = pairs[1], pairs[2]
+        # side by side, or one above the other where the tab is narrower (a 1024 px screen)
+        self.controls = WrapRow(pairs)
 
         _, glw, _ = self._page("dh")
         self.heat_plot = glw.addPlot(row=0, col=0)
@@ -343,11 +350,10 @@ class GradViews(QtCore.QObject):
             row.addWidget(self.controls)
             self._style_controls()
         heat = key == "dh"
-        self.scale_label.setVisible(heat)
-        self.scale_combo.setVisible(heat)
+        self.scale_pair.setVisible(heat)
         one_sample = key in ("dh", "connectivity")  # gates: every sample; updates: the batch's
-        self.sample_label.setVisible(one_sample)
-        self.sample_spin.setVisible(one_sample)
+        self.sample_pair.setVisible(one_sample)
+        self.controls.fit()
 
     def _sync_controls(self, v: ProbeView) -> None:
         labels = [r.label for r in v.refs]

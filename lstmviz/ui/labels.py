@@ -233,3 +233,40 @@ class QuietLabel(QtWidgets.QWidget):
                 self._fit()
             else:
                 self._unfit = True
+
+
+class WrapRow(QtWidgets.QWidget):
+    """Parts side by side where the width holds them all, else one above the other: a row
+    of controls that would otherwise set its window's least width (the Train tab's gradient
+    controls held the main window 1,177 px wide, past a 1024 x 768 screen)."""
+
+    def __init__(self, parts, parent=None):
+        super().__init__(parent)
+        self.parts = list(parts)
+        self.row = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight, self)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        for part in self.parts:
+            self.row.addWidget(part)
+        self.row.addStretch(1)
+        # the least width is the widest part's (one above the other), not the row's
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+
+    def needed(self) -> int:
+        """The width the visible parts need side by side."""
+        shown = [p for p in self.parts if not p.isHidden()]
+        return sum(p.sizeHint().width() for p in shown) + self.row.spacing() * max(len(shown) - 1, 0)
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
+        widest = max((p.minimumSizeHint().width() for p in self.parts if not p.isHidden()), default=0)
+        return QtCore.QSize(widest, super().minimumSizeHint().height())
+
+    def fit(self) -> None:
+        want = (QtWidgets.QBoxLayout.Direction.LeftToRight if self.width() >= self.needed()
+                else QtWidgets.QBoxLayout.Direction.TopToBottom)
+        if self.row.direction() != want:
+            self.row.setDirection(want)
+            self.updateGeometry()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.fit()
