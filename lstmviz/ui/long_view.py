@@ -23,6 +23,7 @@ from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
 from lstmviz.engine.windows import recurrent_halves
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import theme as th
+from lstmviz.ui.labels import WrapRow
 
 
 def record_choices(model) -> list[tuple[str, str]]:
@@ -139,14 +140,6 @@ class LongSequenceWindow(QtWidgets.QWidget):
         seek.addWidget(self.step_label)
         lay.addLayout(seek)
 
-        # the ranking and the crossings, side by side, or one above the other where the
-        # window is narrower than both (a 1024 or 1280 px screen: in one row they held the
-        # window 1270 px wide at the least, past such a screen's edge)
-        self.units_bar = QtWidgets.QWidget()
-        self.units_bar.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                     QtWidgets.QSizePolicy.Policy.Preferred)
-        self.units_row = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight, self.units_bar)
-        self.units_row.setContentsMargins(0, 0, 0, 0)
         self.rank_combo = QtWidgets.QComboBox()
         self.rank_combo.addItems(["model order", *scale.RANKINGS])
         self.rank_combo.currentIndexChanged.connect(lambda _: self._rank())
@@ -175,7 +168,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.crossing_list = QtWidgets.QComboBox()
         self.crossing_list.setMinimumContentsLength(12)
         self.crossing_list.activated.connect(self._crossing_activated)
-        self.units_parts = []
+        parts = []
         for widgets in ((QtWidgets.QLabel("units by"), self.rank_combo, self.feature_spin,
                          self.top_spin, self.unit_spin),
                         (self.threshold_edit, self.direction_combo, self.find_button,
@@ -186,9 +179,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
             for w in widgets:
                 row.addWidget(w)
             row.addStretch(1)
-            self.units_row.addWidget(part)
-            self.units_parts.append(part)
-        self.units_row.addStretch(1)
+            parts.append(part)
+        # the ranking and the crossings, side by side, or one above the other where the
+        # window is narrower than both (a 1024 or 1280 px screen: in one row they held the
+        # window 1270 px wide at the least, past such a screen's edge)
+        self.units_bar = WrapRow(parts)
         lay.addWidget(self.units_bar)
         # as large as it was designed, but never past the screen it opens on
         parent = self.parentWidget()
@@ -386,18 +381,6 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.crossing_list.addItem(f"step {int(s):,}", int(s))
         self.status.setText(f"{len(steps):,} crossings")
         return steps
-
-    def resizeEvent(self, event):  # noqa: N802
-        super().resizeEvent(event)
-        row = self.units_row
-        m = self.layout().contentsMargins()
-        need = (sum(p.sizeHint().width() for p in self.units_parts) + row.spacing()
-                + m.left() + m.right())
-        want = (QtWidgets.QBoxLayout.Direction.LeftToRight if self.width() >= need
-                else QtWidgets.QBoxLayout.Direction.TopToBottom)
-        if row.direction() != want:
-            row.setDirection(want)
-            self.units_bar.updateGeometry()
 
     def closeEvent(self, event):
         if self.owns:  # the main window's long input goes on
