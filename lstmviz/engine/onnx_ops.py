@@ -319,10 +319,6 @@ def _div(a, b):
     return np.divide(a, b)
 
 
-def _not(attrs, ins, opset):
-    return [np.logical_not(np.asarray(ins[0]))]
-
-
 def _where(attrs, ins, opset):
     c, a, b = (np.asarray(v) for v in ins[:3])
     _check_size("Where", np.broadcast_shapes(c.shape, a.shape, b.shape))
@@ -383,7 +379,7 @@ _OPS = {
     "ReverseSequence": _reverse_sequence,
     "Less": _binary(np.less), "LessOrEqual": _binary(np.less_equal),
     "Greater": _binary(np.greater), "GreaterOrEqual": _binary(np.greater_equal),
-    "Equal": _binary(np.equal), "Not": _not, "And": _binary(np.logical_and),
+    "Equal": _binary(np.equal), "Not": _unary(np.logical_not), "And": _binary(np.logical_and),
     "Or": _binary(np.logical_or), "Xor": _binary(np.logical_xor), "Where": _where,
     "MatMul": _matmul, "Gemm": _gemm,
     "Add": _binary(np.add), "Sub": _binary(np.subtract), "Mul": _binary(np.multiply),

@@ -213,15 +213,12 @@ def _label(node) -> str:
     return _clean(node.name) or node.op_type.lower()
 
 
-def _tf_label(node, consts) -> str | None:
+def _tf_label(node, main: bool) -> str | None:
     """tf2onnx's nodes of a Keras model are named by TensorFlow's scopes,
     ``StatefulPartitionedCall/<model>/<layer>/...``: the Keras layer's name for the node
     that is the layer (its recurrent node, named ``LSTM__95`` by tf2onnx, has its input's
     scope; a Dense's MatMul, an Embedding's Gather), ``<layer>.<op>`` for the others
-    (``dense_7_1.Softmax``)."""
-    main = node.op_type in (*RECURRENT, "MatMul", "Gemm") or (
-        node.op_type == "Gather" and bool(node.input) and node.input[0] in consts
-        and np.issubdtype(np.asarray(consts[node.input[0]]).dtype, np.floating))  # an Embedding
+    (``dense_7_1.Softmax``). ``main``: the node is the layer."""
     for name in [node.name] + ([node.input[0]] if node.input else []):
         parts = name.split(":")[0].split("/")
         if parts[0] == "StatefulPartitionedCall":
@@ -442,15 +439,17 @@ def _build(path) -> ModelSpec:
         if k in skip:
             continue
         op = node.op_type
-        lname = _unique((tf2onnx and _tf_label(node, consts)) or _label(node), used)
+        table = _lookup_table(node, attrs, consts)  # (an Embedding's)
+        main = op in (*RECURRENT, "MatMul", "Gemm") or table is not None
+        lname = _unique((tf2onnx and _tf_label(node, main)) or _label(node), used)
         if op in RECURRENT:
             spec, note = _recurrent_spec(node, attrs, consts, where, lname)
             notes.append(note)
             outs = list(node.output)
         else:
-            dense = _dense_spec(node, attrs, consts, where, lname, nodes, k, consumers,
-                                graph_outputs, shape_of)
-            embedding = _embedding_spec(node, attrs, consts, where, lname)
+            embedding = _embedding_spec(node, table, where, lname) if table is not None else None
+            dense = None if embedding is not None else _dense_spec(
+                node, attrs, consts, where, lname, nodes, k, consumers, graph_outputs, shape_of)
             if embedding is not None:
                 spec, outs = embedding, [node.output[0]]
             elif dense is not None:
@@ -647,21 +646,25 @@ def _recurrent_spec(node, attrs, consts, where, lname):
     return LayerSpec(f"onnx.{op}", cfg, name=lname, weights=weights, inbound=inbound), note
 
 
-def _embedding_spec(node, attrs, consts, where, lname):
-    """A Gather of rows from a constant float table by computed ids (axis 0) as an
-    Embedding layer holding the table (tf2onnx's Keras Embedding; torch's nn.Embedding),
-    or None."""
+def _lookup_table(node, attrs, consts) -> np.ndarray | None:
+    """The constant float table a Gather takes rows of (axis 0, 2-D): an Embedding's."""
     if node.op_type != "Gather" or len(node.input) != 2 or int(attrs.get("axis", 0)) != 0:
         return None
-    table, ids = node.input
-    if table not in consts or ids not in where:
+    if node.input[0] not in consts:
         return None
-    w = np.asarray(consts[table])
-    if w.ndim != 2 or not np.issubdtype(w.dtype, np.floating) or w.size < 2:
+    w = np.asarray(consts[node.input[0]])
+    return w if w.ndim == 2 and np.issubdtype(w.dtype, np.floating) and w.size >= 2 else None
+
+
+def _embedding_spec(node, table: np.ndarray, where, lname):
+    """A Gather of rows from ``table`` (``_lookup_table``) by computed ids as an Embedding
+    layer holding the table (tf2onnx's Keras Embedding; torch's nn.Embedding), or None."""
+    ids = node.input[1]
+    if ids not in where:
         return None
-    cfg = {"name": lname, "input_dim": int(w.shape[0]), "output_dim": int(w.shape[1]),
+    cfg = {"name": lname, "input_dim": int(table.shape[0]), "output_dim": int(table.shape[1]),
            "mask_zero": False}
-    return LayerSpec("Embedding", cfg, name=lname, weights=[w.astype(np.float32)], inbound=[where[ids]])
+    return LayerSpec("Embedding", cfg, name=lname, weights=[table.astype(np.float32)], inbound=[where[ids]])
 
 
 def _dense_spec(node, attrs, consts, where, lname, nodes, k, consumers, graph_outputs, shape_of):
