@@ -381,9 +381,10 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     app = QtWidgets.QApplication.instance()
     for _ in range(3):
         app.processEvents()
-    from lstmviz.ui.export import fit_widget
+    if window.width() > w or window.height() > h:  # below the layout's minimum: of the same shape
+        from lstmviz.ui.export import fit_widget
 
-    fit_widget(window, window, (w, h))  # (below the layout's minimum: of the same shape)
+        fit_widget(window, window, (w, h))
     runner = getattr(window, "long_runner", None)
     if runner is not None:  # a long input: the picture shows its overview and exact window
         runner.wait()

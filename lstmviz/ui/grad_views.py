@@ -107,19 +107,10 @@ class GradViews(QtCore.QObject):
         self.layer_label = QtWidgets.QLabel("Layer")
         self.sample_label = QtWidgets.QLabel("Validation sample")
         self.scale_label = QtWidgets.QLabel("Colours")
-        pairs = []
-        for label, control in ((self.layer_label, self.layer_combo), (self.sample_label, self.sample_spin),
-                               (self.scale_label, self.scale_combo)):
-            pair = QtWidgets.QWidget()
-            row = QtWidgets.QHBoxLayout(pair)
-            row.setContentsMargins(0, 0, 0, 0)
-            row.addWidget(label)
-            row.addWidget(control)
-            row.addStretch(1)
-            pairs.append(pair)
-        self.sample_pair, self.scale_pair = pairs[1], pairs[2]
         # side by side, or one above the other where the tab is narrower (a 1024 px screen)
-        self.controls = WrapRow(pairs)
+        self.controls = WrapRow([(self.layer_label, self.layer_combo), (self.sample_label, self.sample_spin),
+                                 (self.scale_label, self.scale_combo)])
+        self.sample_pair, self.scale_pair = self.controls.parts[1:]
 
         _, glw, _ = self._page("dh")
         self.heat_plot = glw.addPlot(row=0, col=0)

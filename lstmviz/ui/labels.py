@@ -240,25 +240,29 @@ class WrapRow(QtWidgets.QWidget):
     of controls that would otherwise set its window's least width (the Train tab's gradient
     controls held the main window 1,177 px wide, past a 1024 x 768 screen)."""
 
-    def __init__(self, parts, parent=None):
+    def __init__(self, groups, parent=None):
+        """``groups``: the parts, each a sequence of widgets kept side by side."""
         super().__init__(parent)
-        self.parts = list(parts)
+        self.parts: list[QtWidgets.QWidget] = []
         self.row = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight, self)
         self.row.setContentsMargins(0, 0, 0, 0)
-        for part in self.parts:
+        for widgets in groups:
+            part = QtWidgets.QWidget()
+            line = QtWidgets.QHBoxLayout(part)
+            line.setContentsMargins(0, 0, 0, 0)
+            for w in widgets:
+                line.addWidget(w)
+            line.addStretch(1)
             self.row.addWidget(part)
+            self.parts.append(part)
         self.row.addStretch(1)
-        # the least width is the widest part's (one above the other), not the row's
+        # its width never sets the window's least width (it goes one above the other)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
 
     def needed(self) -> int:
         """The width the visible parts need side by side."""
         shown = [p for p in self.parts if not p.isHidden()]
         return sum(p.sizeHint().width() for p in shown) + self.row.spacing() * max(len(shown) - 1, 0)
-
-    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
-        widest = max((p.minimumSizeHint().width() for p in self.parts if not p.isHidden()), default=0)
-        return QtCore.QSize(widest, super().minimumSizeHint().height())
 
     def fit(self) -> None:
         want = (QtWidgets.QBoxLayout.Direction.LeftToRight if self.width() >= self.needed()

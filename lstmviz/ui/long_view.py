@@ -168,22 +168,13 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.crossing_list = QtWidgets.QComboBox()
         self.crossing_list.setMinimumContentsLength(12)
         self.crossing_list.activated.connect(self._crossing_activated)
-        parts = []
-        for widgets in ((QtWidgets.QLabel("units by"), self.rank_combo, self.feature_spin,
-                         self.top_spin, self.unit_spin),
-                        (self.threshold_edit, self.direction_combo, self.find_button,
-                         self.crossing_list)):
-            part = QtWidgets.QWidget()
-            row = QtWidgets.QHBoxLayout(part)
-            row.setContentsMargins(0, 0, 0, 0)
-            for w in widgets:
-                row.addWidget(w)
-            row.addStretch(1)
-            parts.append(part)
         # the ranking and the crossings, side by side, or one above the other where the
         # window is narrower than both (a 1024 or 1280 px screen: in one row they held the
         # window 1270 px wide at the least, past such a screen's edge)
-        self.units_bar = WrapRow(parts)
+        self.units_bar = WrapRow([(QtWidgets.QLabel("units by"), self.rank_combo, self.feature_spin,
+                                   self.top_spin, self.unit_spin),
+                                  (self.threshold_edit, self.direction_combo, self.find_button,
+                                   self.crossing_list)])
         lay.addWidget(self.units_bar)
         # as large as it was designed, but never past the screen it opens on
         parent = self.parentWidget()
