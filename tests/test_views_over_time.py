@@ -723,3 +723,18 @@ def test_a_grus_four_heatmaps_are_two_by_two_and_an_lstms_six_three_by_two(qtbot
     assert all(0.3 * width < s.widget.width() < 0.34 * width for s in shown)
     _, grid = rows("gru")  # and back
     assert grid == [["z", "r"], ["h_tilde", "h"]]
+
+
+def test_gates_past_one_keep_their_values_in_the_heatmaps_and_curves(view):
+    """A file's relu gates (recurrent_activation relu) reach past 1: the heatmaps' levels
+    and the curves' range take them, as the Cell view's charts do (they were cut at 1)."""
+    model, trace = build([LayerSpec("LSTM", {"units": 3, "recurrent_activation": "relu",
+                                             "return_sequences": True})], T=9)
+    f = trace["lstm"].steps["f"]
+    assert f.max() > 1.0
+    view.set_data(model, trace)
+    u = int(np.unravel_index(np.argmax(f), f.shape)[2])
+    view.set_cursor(Cursor(step=2, layer="lstm", unit=u))
+    lo, hi = view.colorbars["f"].levels()
+    assert lo == pytest.approx(min(0.0, float(f.min()))) and hi == pytest.approx(float(f.max()))
+    assert view._curve_range[1] >= float(f[..., u].max())

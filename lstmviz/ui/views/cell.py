@@ -801,7 +801,8 @@ class CellView(TraceView):
             arr = self._x
             return (0, 1) if arr is None else th.symmetric_levels(arr)
         if key in GATE_KEYS:
-            return self._gate_levels(ref, key)
+            ov = self._overview(ref, key)
+            return th.gate_levels(*((ov.lo, ov.hi) if ov is not None else (ref.rec.steps[key],)))
         ov = self._overview(ref, key)
         if ov is not None:
             # a long input's window: the whole sequence's levels (as the Over time view's
@@ -815,20 +816,6 @@ class CellView(TraceView):
             return lo, hi
         return th.symmetric_levels(ref.rec.steps[key],
                                    *([ref.rec.initial_state[key]] if key in ref.rec.initial_state else []))
-
-    def _gate_levels(self, ref: CellRef, key: str) -> tuple[float, float]:
-        """0..1, what sigmoid and hard_sigmoid give; a gate a file squashes with relu or
-        linear (its ``recurrent_activation``) reaches past 1 or below 0, and its chart then
-        takes its values' range (a forget gate of 1.578 was drawn as a bar of 1)."""
-        ov = self._overview(ref, key)
-        arrays = (ov.lo, ov.hi) if ov is not None else (ref.rec.steps[key],)
-        lo, hi = 0.0, 1.0
-        for a in arrays:
-            a = np.asarray(a)
-            a = a[np.isfinite(a)] if a.size else a
-            if a.size:
-                lo, hi = min(lo, float(a.min())), max(hi, float(a.max()))
-        return lo, hi
 
     def _setup(self, ref: CellRef) -> None:
         t = self.theme

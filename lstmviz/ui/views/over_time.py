@@ -332,9 +332,9 @@ class OverTimeView(TraceView):
                             f"click a heatmap to pick a step and unit")
 
     def _levels(self, ref: CellRef, key: str):
-        if key in GATE_KEYS:
-            return (0.0, 1.0)
         ov = self._overview(ref, key)
+        if key in GATE_KEYS:  # 0..1, or past it (a file's relu gates), as the Cell view's charts
+            return th.gate_levels(*((ov.lo, ov.hi) if ov is not None else (ref.rec.steps[key],)))
         if ov is not None:  # the whole sequence's levels: the same colours in every window
             return ov.levels(False)
         return th.symmetric_levels(ref.rec.steps[key])
@@ -449,13 +449,10 @@ class OverTimeView(TraceView):
                    place=self.curve_shift.to_range)  # whole steps only
 
     def _unit_span(self, ref: CellRef, u: int) -> tuple[float, float]:
-        """The least and the largest value of unit ``u``'s states and candidates (not its
-        gates, 0..1) over the whole sequence and every sample traced (a long input's: from
-        its overviews)."""
+        """The least and the largest value of unit ``u``'s records over the whole sequence
+        and every sample traced (a long input's: from its overviews)."""
         lo, hi = np.inf, -np.inf
         for key in ref.cell.records:
-            if key in GATE_KEYS:
-                continue
             ov = self._overview(ref, key)
             col = (np.concatenate([ov.lo[:, u], ov.hi[:, u]]) if ov is not None
                    else ref.rec.steps[key][..., u])
@@ -465,9 +462,9 @@ class OverTimeView(TraceView):
         return lo, hi
 
     def _fit_curves(self, ref: CellRef, s: int, u: int) -> None:
-        """The curves' value range: the selected unit's own values with the gates' 0..1
-        (with the layer's widest cell state, a published model's +-17, every other unit's
-        curves were flat lines); the same at every step of the unit."""
+        """The curves' value range: the selected unit's own values, 0..1 at least (with
+        the layer's widest cell state, a published model's +-17, every other unit's curves
+        were flat lines); the same at every step of the unit."""
         least, most = self._unit_span(ref, u)
         lo, hi = min(0.0, least), max(1.0, most)
         if (lo, hi) != self._curve_range:
