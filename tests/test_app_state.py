@@ -82,6 +82,22 @@ def test_remove_duplicate_move():
     assert s.error is None and len(s.model.layers) == 3
 
 
+def test_removing_a_layer_leaves_the_cursor_on_a_cell():
+    """The layer after a removed one is selected, unless it has no cell (a Dense) and another
+    layer has: then the nearest with a cell (the views have it to show, not a blank)."""
+    s = AppState()  # lstm, lstm_1, dense
+    s.set_cursor(layer="lstm_1")
+    s.remove_layer(1)  # the layer now at 1 is the Dense
+    assert s.cursor.layer == "lstm"
+    s.add_layer("LSTM", index=1)
+    s.set_layer_option(0, "return_sequences", True)
+    names = [e.name for e in s.layers]
+    s.remove_layer(0)  # the layer now at 0 has a cell: it is the one selected
+    assert s.cursor.layer == names[1]
+    s.remove_layer(0)  # only the Dense is left: it is selected
+    assert [e.class_name for e in s.layers] == ["Dense"] and s.cursor.layer == s.layers[0].name
+
+
 @pytest.mark.parametrize("label", list(ADDABLE))
 def test_every_addable_layer_builds_somewhere(label):
     cls, inner = ADDABLE[label]

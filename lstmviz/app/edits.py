@@ -16,6 +16,7 @@ from lstmviz.app.base import StateBase
 from lstmviz.app.events import operation as _operation
 from lstmviz.app.options import RECURRENT, convert_config, default_config, get_option, set_option
 from lstmviz.app.stack import LayerEntry
+from lstmviz.engine.cells import cell_kind
 from lstmviz.errors import LstmvizError
 
 #: layers that take a sequence: a layer inserted before one of them returns every step
@@ -51,8 +52,10 @@ class Edits(StateBase):
                 "layers are shown read-only; build a new stack with File > New stack to edit"
             )
 
-    def _edited(self, select: int | None = None) -> None:
-        """After an edit: rebuild and trace, put the cursor on layer ``select``."""
+    def _edited(self, select: int | None = None, near_cell: bool = False) -> None:
+        """After an edit: rebuild and trace, put the cursor on layer ``select`` (with
+        ``near_cell``, on the layer with a cell nearest to it, the one before on a tie,
+        where ``select`` has none: a removal leaves the views on a cell to show)."""
         self.edit_target = self.layers[select].name if select is not None and 0 <= select < len(self.layers) else None
         before, self._weights_before = self._weights_before, {}
         try:
@@ -61,11 +64,21 @@ class Edits(StateBase):
             self.edit_target = None
         if built and before:
             self._say_replaced(before)
+        if near_cell and select is not None and self.model is not None:
+            select = self._nearest_cell(select)
         if select is not None and 0 <= select < len(self.layers):
             name = self.layers[select].name
             if name:
                 self.set_cursor(layer=name)
         self.stack_changed.emit()
+
+    def _nearest_cell(self, index: int) -> int:
+        """The index of the layer with a cell nearest to ``index`` (``index`` itself when
+        it has one, or when no layer has)."""
+        assert self.model is not None
+        names = {layer.name for layer in self.model.layers if cell_kind(layer) is not None}
+        with_cell = [i for i, e in enumerate(self.layers) if e.name in names]
+        return min(with_cell, key=lambda i: (abs(i - index), i), default=index)
 
     def _say_replaced(self, before: dict) -> None:
         """A notice naming the layers of an opened file whose weights the edit replaced by
@@ -100,7 +113,7 @@ class Edits(StateBase):
         self.layers[index]  # IndexError before anything is remembered
         self._remember()
         del self.layers[index]
-        self._edited(select=min(index, len(self.layers) - 1) if self.layers else None)
+        self._edited(select=min(index, len(self.layers) - 1) if self.layers else None, near_cell=True)
 
     @_operation
     def duplicate_layer(self, index: int) -> int:
