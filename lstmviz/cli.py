@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "output shape, parameters; Total params), then each recurrent "
                                    "layer's weight shapes per gate and its parameter formula.")
     p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    p.add_argument("--all-ops", action="store_true",
+                   help="an ONNX graph: list every op, also those that only move, reshape or "
+                        "index data (Transpose, Shape, Cast, ...), left out by default")
 
     p = sub.add_parser("trace", help="run the model on an input and save every intermediate",
                        description="Run MODEL on the input(s) and write every recorded array to "
@@ -188,7 +191,7 @@ def cmd_summary(args) -> int:
             raise
         print(listing)
         return 0
-    model.summary()
+    model.summary(all_ops=args.all_ops)
     return 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -308,6 +309,44 @@ def test_cli_summary_and_trace(tmp_path):
         assert any(k.endswith("/forward/z") for k in got.files)
     st = FIXTURES / "safetensors_lstm" / "model.safetensors"
     assert _cli("summary", st).returncode == 0
+
+
+def _rows(text):
+    """The summary table's layer rows: (name, class, connected to)."""
+    rows = []
+    for line in text.splitlines():
+        m = re.match(r"^(\S+) \(([\w.]+)\)\s.*?\s(\d[\d,]*)(?:  (.*))?$", line)
+        if m:
+            rows.append((m.group(1), m.group(2), m.group(4) or ""))
+    return rows
+
+
+def test_summary_leaves_out_the_ops_that_only_move_data(capsys):
+    """tf2onnx writes a dozen Shape, Cast, Slice ... ops around each Keras layer: the summary
+    lists the layers, each connected to the layers those ops lead back to (its data, not the
+    shapes computed from it), and says how many ops it left out; --all-ops lists them."""
+    from lstmviz import cli
+
+    path = FIXTURES / "onnx_keras_lstm_dense" / "model.onnx"
+    model = lstmviz.load(path)
+    glue = [l.name for l in model.layers if getattr(l, "glue", False)]
+    assert len(glue) > 5
+    assert cli.main(["summary", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert _rows(out) == [("keras_tensor", "InputLayer", ""), ("lstm_1", "onnx.LSTM", "keras_tensor"),
+                          ("dense_1", "Dense", "lstm_1")]
+    assert f"Not listed: {len(glue)} ONNX ops" in out and "Total params: 434" in out
+    assert cli.main(["summary", "--all-ops", str(path)]) == 0
+    every = capsys.readouterr().out
+    assert [r[0] for r in _rows(every)] == [l.name for l in model.layers] and "Not listed" not in every
+    # a Reshape's shape input is not data: the BiasAdd after a Dense on 3-D input comes from it alone
+    rows = dict((n, c) for n, _, c in _rows(model.summary_text()))
+    bidi = lstmviz.load(FIXTURES / "onnx_keras_bidi_lstm_seq" / "model.onnx").summary_text()
+    assert dict((n, c) for n, _, c in _rows(bidi))["dense_2_1.BiasAdd"] == "dense_2_1"
+    assert rows["dense_1"] == "lstm_1"
+    # a Keras model has no glue: its summary is as before
+    keras = lstmviz.load(FIXTURES / "k3_lstm_default" / "model.keras").summary_text()
+    assert "Not listed" not in keras
 
 
 def test_cli_refusal_exits_2(tmp_path):

@@ -265,7 +265,7 @@ class Model:
         return (f"<lstmviz.Model {self.name!r}: {kind}, {len(self.layers)} layers, "
                 f"{self.count_params():,} params, {ins} -> {outs}>")
 
-    def summary(self, print_fn: Callable[[str], object] | None = None) -> None:
+    def summary(self, print_fn: Callable[[str], object] | None = None, all_ops: bool = False) -> None:
         """Print a table like Keras' ``model.summary()`` (with Keras' "Connected to" column
         for a functional model: inputs, and ``initial_state=`` / ``mask=`` tensors by name),
         then each recurrent layer's weights; return None, as Keras does.
@@ -275,26 +275,57 @@ class Model:
         ``print_fn`` (``print``, a logger's ``info``, ``lines.append``), that is called once
         with the table instead, as Keras' ``print_fn``. The table as a string:
         ``summary_text()``.
+
+        An ONNX graph's ops that only move, reshape or index data (Transpose, Shape, Cast,
+        ...: ``glue``, drawn by no view) are left out, and a layer is said to be connected
+        to the layers they lead back to; ``all_ops=True`` lists every op.
         """
         from lstmviz.display import show_block  # (not imported with the engine: the app needs none)
 
-        show_block(self.summary_text(), print_fn)
+        show_block(self.summary_text(all_ops=all_ops), print_fn)
 
-    def summary_text(self) -> str:
+    def _glue(self, name: str) -> bool:
+        """Layer ``name`` is an op left out of the summary (glue holding no parameters)."""
+        layer = self._by_name[name].layer
+        return bool(getattr(layer, "glue", False)) and layer.count_params() == 0
+
+    def summary_text(self, all_ops: bool = False) -> str:
         """The table that ``summary()`` prints, as a string."""
         def ref(r: TensorRef) -> str:
             return f"{r.layer}[{r.tensor_index}]" if r.tensor_index else r.layer
 
+        def refs(found: list[TensorRef]) -> list[str]:
+            """``found`` by name, each glue op replaced by the layers it leads back to."""
+            out: list[str] = []
+            todo, seen = list(found), set()
+            while todo:
+                r = todo.pop(0)
+                if not all_ops and r.layer in self._by_name and self._glue(r.layer):
+                    if r.layer not in seen:
+                        seen.add(r.layer)
+                        # the data it moves (a Reshape's shape, a Slice's ends ... are not)
+                        inbound = self._by_name[r.layer].inbound
+                        op = getattr(self._by_name[r.layer].layer, "op", "")
+                        todo[:0] = list(inbound if op == "Concat" else inbound[:1])
+                    continue
+                if ref(r) not in out:
+                    out.append(ref(r))
+            return out
+
         rows = []
+        hidden = 0
         for layer in self.layers:
+            if not all_ops and self._glue(layer.name):
+                hidden += 1
+                continue
             outs = layer.output_shapes
             shape = fmt_shape(outs[0]) if len(outs) == 1 else fmt_shape(list(outs))
             node = self._by_name[layer.name]
-            links = [ref(r) for r in node.inbound]
+            links = refs(list(node.inbound))
             if node.initial_state:
-                links.append("initial_state=" + ", ".join(ref(r) for r in node.initial_state))
+                links.append("initial_state=" + ", ".join(refs(list(node.initial_state))))
             if node.mask is not None:
-                links.append(f"mask={ref(node.mask)}")
+                links.append("mask=" + ", ".join(refs([node.mask])))
             rows.append((f"{layer.name} ({layer.class_name})", shape, f"{layer.count_params():,}",
                          "" if self.is_sequential else ", ".join(links)))
         w0 = max([28] + [len(r[0]) + 2 for r in rows])
@@ -309,6 +340,9 @@ class Model:
             lines.append((f"{a:<{w0}}{b:<{w1}}{c:>10}" + (f"  {d}" if graph else "")).rstrip())
             lines.append("_" * width if k < len(rows) - 1 else "=" * width)
         lines.append(f"Total params: {self.count_params():,}")
+        if hidden:
+            lines.append(f"Not listed: {hidden} ONNX op{'s' if hidden != 1 else ''} that only move, reshape or "
+                         "index data (Transpose, Shape, Cast, ...); summary --all-ops lists them.")
         notes = self.source.get("notes") or []
         if notes:
             lines.append("")
