@@ -344,6 +344,9 @@ def test_summary_leaves_out_the_ops_that_only_move_data(capsys):
     bidi = lstmviz.load(FIXTURES / "onnx_keras_bidi_lstm_seq" / "model.onnx").summary_text()
     assert dict((n, c) for n, _, c in _rows(bidi))["dense_2_1.BiasAdd"] == "dense_2_1"
     assert rows["dense_1"] == "lstm_1"
+    # zeros made in the shape of the input (torch's initial state) are not its data
+    torch2 = lstmviz.load(FIXTURES / "onnx_torch_dynamo_lstm_bidir_2layer" / "model.onnx").summary_text()
+    assert dict((n, c) for n, _, c in _rows(torch2))["rnn.lstm_1"] == "rnn.lstm"
     # a Keras model has no glue: its summary is as before
     keras = lstmviz.load(FIXTURES / "k3_lstm_default" / "model.keras").summary_text()
     assert "Not listed" not in keras

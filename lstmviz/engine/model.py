@@ -303,10 +303,12 @@ class Model:
                 if not all_ops and r.layer in self._by_name and self._glue(r.layer):
                     if r.layer not in seen:
                         seen.add(r.layer)
-                        # the data it moves (a Reshape's shape, a Slice's ends ... are not)
+                        # the data it moves (a Reshape's shape, a Slice's ends ... are not;
+                        # a Shape's or ConstantOfShape's values come from no input's values)
                         inbound = self._by_name[r.layer].inbound
                         op = getattr(self._by_name[r.layer].layer, "op", "")
-                        todo[:0] = list(inbound if op == "Concat" else inbound[:1])
+                        data = [] if op in ("Shape", "ConstantOfShape") else inbound if op == "Concat" else inbound[:1]
+                        todo[:0] = list(data)
                     continue
                 if ref(r) not in out:
                     out.append(ref(r))
