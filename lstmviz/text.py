@@ -10,6 +10,7 @@ a model read from a file or a session) and where messages leave it (every
 
 from __future__ import annotations
 
+import html
 import unicodedata
 import zlib
 from typing import Any, TypeVar
@@ -69,6 +70,14 @@ def safe_name(name: object, limit: int = NAME_LIMIT) -> str:
         return head
     crc = zlib.crc32(text.encode("utf-8", "surrogatepass")) & 0xFFFFFFFF
     return f"{head[:limit - 11]}...{crc:08x}"
+
+
+def markup(text: object) -> str:
+    """``text`` (a name from a file, a message naming one) to put inside rich text (Qt's
+    HTML subset: headers, titles, tooltips): ``<``, ``>`` and ``&`` escaped, so a layer
+    named ``<img src="...">`` is shown as those characters, not as a picture read from
+    the user's disk."""
+    return html.escape(text if isinstance(text, str) else _str(text), quote=False)
 
 
 def _str(value: object) -> str:

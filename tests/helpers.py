@@ -87,3 +87,12 @@ def plain_specs(spec):
     return ((pen, pt(a), pt(b)), [(pen, pt(p1), pt(p2)) for pen, p1, p2 in ticks],
             [(r, int(f), t) for r, f, t in text])
 
+
+
+def tip_text(tip: str) -> str:
+    """What a tooltip shows: its text as Qt renders it (rich text read as a document)."""
+    from PySide6 import QtGui
+
+    doc = QtGui.QTextDocument()
+    doc.setHtml(tip)
+    return doc.toPlainText()

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from helpers import tip_text
 from lstmviz.ui.stack_panel import ROLE_CARD
 
 FIX = Path(__file__).parent / "fixtures"
@@ -671,7 +672,7 @@ def test_a_long_layer_name_keeps_the_side_panel_inside_its_width(make_window):
     for w in (panel.input_dim_spin, panel.cards, panel.form_box):
         assert w.mapTo(view, QtCore.QPoint(w.width(), 0)).x() <= view.width(), w
     box = panel.form_box
-    assert box.full_title == box.toolTip() == f"Selected: Bidirectional(LSTM) {name}"
+    assert box.full_title == tip_text(box.toolTip()) == f"Selected: Bidirectional(LSTM) {name}"
     assert box.title().endswith("\u2026") and box.full_title.startswith(box.title()[:-1])
     bold = QtGui.QFont(box.font())
     bold.setBold(True)
@@ -745,7 +746,7 @@ def test_a_long_layer_name_leaves_the_header_its_step(make_window):
     combo = window.layer_combo
     fm = combo.fontMetrics()
     entry = f"{name} (LSTM)"
-    assert combo.itemText(0) == entry and combo.itemData(0, QtCore.Qt.ItemDataRole.ToolTipRole) == name
+    assert combo.itemText(0) == entry and tip_text(combo.itemData(0, QtCore.Qt.ItemDataRole.ToolTipRole)) == name
     assert combo.width() < fm.horizontalAdvance(entry)
     assert combo.view().minimumWidth() >= fm.horizontalAdvance(entry)
     assert window.cursor_label.isVisible() and window.cursor_label.visibleRegion().boundingRect().width() \

@@ -113,6 +113,7 @@ def install_excepthook(window_getter) -> None:
     from PySide6 import QtWidgets
 
     from lstmviz.errors import LstmvizError
+    from lstmviz.ui.labels import plain_box
 
     def hook(etype, value, tb):
         if issubclass(etype, KeyboardInterrupt):
@@ -132,7 +133,7 @@ def install_excepthook(window_getter) -> None:
             window.statusBar().showMessage(msg, 20000)
             if window.quiet:
                 return
-        box = QtWidgets.QMessageBox(window)
+        box = plain_box(QtWidgets.QMessageBox(window))
         box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
         box.setWindowTitle("lstmviz: error")
         box.setText(msg)

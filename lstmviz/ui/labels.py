@@ -9,6 +9,21 @@ import re
 from PySide6 import QtCore, QtGui, QtWidgets
 
 
+def text_tip(text: str) -> str:
+    """A tooltip that shows ``text`` (a name from a file, a path) as it is: Qt takes a
+    tooltip that looks like HTML for HTML, so ``<img src=...>`` in a layer name would be a
+    picture read from disk. Escaped and held as rich text, one line per line."""
+    from lstmviz.text import markup
+
+    return "<p style='white-space:pre'>" + markup(text).replace("\n", "<br>") + "</p>"
+
+
+def plain_box(box: QtWidgets.QMessageBox) -> QtWidgets.QMessageBox:
+    """``box`` showing its text as plain text (a message naming a layer from a file)."""
+    box.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+    return box
+
+
 class SteadyLabel(QtWidgets.QLabel):
     """A plain label whose text changes at every step (``t = 6 / 199``), held at a fixed
     size: as wide as the widest text it is told it will show (``set_widest``), as tall as

@@ -22,6 +22,7 @@ from lstmviz.app.long_sequence import LongSequence
 from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
 from lstmviz.engine.windows import recurrent_halves
 from lstmviz.errors import LstmvizError
+from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import WrapRow
 
@@ -136,6 +137,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.slider.setRange(0, self.seq.steps - 1)
         self.slider.valueChanged.connect(self.seek)
         self.step_label = QtWidgets.QLabel("")
+        self.step_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (a layer's name)
         seek.addWidget(self.slider, 1)
         seek.addWidget(self.step_label)
         lay.addLayout(seek)
@@ -325,8 +327,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         titled = (layer, key, unit)
         if titled != getattr(self, "_titled", None):  # a new title lays the plots out again
             self._titled = titled
-            self.curve_over.setTitle(f"{layer} {key}[{unit}] over the whole sequence (min/max per bin)")
-            self.curve_win.setTitle(f"{layer} {key}[{unit}] in the exact window")
+            self.curve_over.setTitle(f"{markup(layer)} {key}[{unit}] over the whole sequence (min/max per bin)")
+            self.curve_win.setTitle(f"{markup(layer)} {key}[{unit}] in the exact window")
         if self.summary is not None:
             ov = self.summary[0]
             hi, lo = ov.hi, ov.lo

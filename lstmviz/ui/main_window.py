@@ -28,7 +28,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
 from lstmviz.ui import theme as th
 from lstmviz.ui.input_panel import InputPanel
-from lstmviz.ui.labels import LabelSlot, SteadyLabel, set_if_changed
+from lstmviz.ui.labels import LabelSlot, SteadyLabel, plain_box, set_if_changed, text_tip
 from lstmviz.ui.paint_once import OnePaint
 from lstmviz.ui.player import Player
 from lstmviz.ui.stack_panel import StackPanel
@@ -331,7 +331,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.layer_combo.clear()
                 for layer in st.model.layers if st.model is not None else []:
                     self.layer_combo.addItem(f"{layer.name} ({layer.class_name})", layer.name)
-                    self.layer_combo.setItemData(self.layer_combo.count() - 1, layer.name,
+                    self.layer_combo.setItemData(self.layer_combo.count() - 1, text_tip(layer.name),
                                                  QtCore.Qt.ItemDataRole.ToolTipRole)
                 self._cap_layer_combo()
             i = self.layer_combo.findData(cursor.layer)
@@ -612,7 +612,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if error:
             log.warning("%s", text)
         if dialog and not self.quiet:
-            box = QtWidgets.QMessageBox(self)
+            box = plain_box(QtWidgets.QMessageBox(self))
             box.setIcon(QtWidgets.QMessageBox.Icon.Warning if error else QtWidgets.QMessageBox.Icon.Information)
             box.setWindowTitle(title)
             box.setText(text)
@@ -847,7 +847,7 @@ class MainWindow(QtWidgets.QMainWindow):
         items = self._recent()
         for p in items:
             a = self.recent_menu.addAction(Path(p).name)
-            a.setToolTip(p)
+            a.setToolTip(text_tip(p))
             a.setStatusTip(p)
             a.triggered.connect(lambda _=False, p=p: self.open_file(p))
         self.recent_menu.setEnabled(bool(items))

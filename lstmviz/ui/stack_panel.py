@@ -16,7 +16,7 @@ from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import QuietLabel
+from lstmviz.ui.labels import QuietLabel, text_tip
 
 ROLE_INDEX = QtCore.Qt.ItemDataRole.UserRole + 1
 ROLE_CARD = QtCore.Qt.ItemDataRole.UserRole + 2
@@ -96,7 +96,7 @@ class FittedBox(QtWidgets.QGroupBox):
 
     def set_full_title(self, title: str) -> None:
         self.full_title = title
-        self.setToolTip(title)
+        self.setToolTip(text_tip(title))
         self._fit()
 
     def minimumSizeHint(self):
@@ -407,8 +407,9 @@ class StackPanel(QtWidgets.QWidget):
             item.setData(ROLE_CARD, {"title": title, "short": entry.label(), "detail": detail, "params": params,
                                      "bad": (bool(entry.name and entry.name in bad)
                                              or (entry.name is None and st.error is not None))})
-            item.setToolTip(f"{title}\n{detail}\nparameters: {params or '?'}"
-                            + (f"\n{layer.param_formula()}" if layer is not None and layer.param_formula() else ""))
+            formula = layer.param_formula() if layer is not None else ""
+            item.setToolTip(text_tip(f"{title}\n{detail}\nparameters: {params or '?'}"
+                                     + (f"\n{formula}" if formula else "")))
             self.cards.addItem(item)
             if layer is not None and getattr(layer, "glue", False):
                 item.setHidden(True)  # an ONNX op that only moves or reshapes data

@@ -447,6 +447,7 @@ def rect_item(parent_vb: pg.ViewBox, pen: QtGui.QPen, brush=None, z: float = 10)
 
 def message_label(text: str, t: th.Theme) -> QtWidgets.QLabel:
     lab = QtWidgets.QLabel(text)
+    lab.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (it names layers from files)
     lab.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
     lab.setWordWrap(True)
     lab.setFont(t.font(1.3))

@@ -20,6 +20,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CELLS
 from lstmviz.engine.trace import GATE_KEYS
+from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.plot_tools import ColorBar, RowLegend, add_plot, counted_ticks, keep_pixels
 from lstmviz.ui.spotlight import DimMask
@@ -327,7 +328,7 @@ class OverTimeView(TraceView):
         if total:
             veiled += (f" · exact steps {o:,}–{o + ref.T - 1:,} of {total:,}"
                        + (" (top strips: the whole sequence)" if self.overviews else ""))
-        self.header.setText(f"<b>{ref.name}</b>{side} ({ref.kind}) · step <b>t = {t}</b> = input step "
+        self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {t}</b> = input step "
                             f"{tau}{order} · unit <b>{u}</b> · sample {s}{masked}{veiled} · "
                             f"click a heatmap to pick a step and unit")
 

@@ -29,6 +29,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks  # noqa: F401
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
+from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.plot_tools import (
     ColorBar,
@@ -639,13 +640,13 @@ class UnrolledView(TraceView):
             unit = clamp(cursor.unit, 0, sel.units - 1)
             order = " (processing order runs right to left)" if sel.backwards else ""
             o = self.start
-            what = (f"<b>{sel.ref.label}</b> · processing step <b>{step + o}</b> = input step "
+            what = (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{step + o}</b> = input step "
                     f"<b>{col + o}</b>{order} · unit <b>{unit}</b>")
             if getattr(self.trace, "total_steps", None):
                 what += (f" · exact steps {o:,}–{o + sel.ref.T - 1:,} of {self.trace.total_steps:,}"
                          + (" (top strip: the whole sequence, a row per layer)" if self.strip_keys else ""))
         else:
-            what = f"<b>{sel.layer}</b> · step <b>{step}</b>"
+            what = f"<b>{markup(sel.layer)}</b> · step <b>{step}</b>"
         self.header.setText(f'<span style="color:{t.foreground}">{what} · sample {cursor.sample}</span>')
 
     def _align_strip(self) -> None:

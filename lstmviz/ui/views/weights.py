@@ -11,7 +11,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import Bidirectional, Recurrent, TimeDistributed, fmt_shape
+from lstmviz.text import markup
 from lstmviz.ui import theme as th
+from lstmviz.ui.labels import text_tip
 from lstmviz.ui.plot_tools import ColorBar, add_plot, steady_axes
 from lstmviz.ui.views._common import ClickableImage, QuietLabel, count_axis, fmt, message_label, set_levels
 from lstmviz.ui.views.base import TraceView
@@ -234,7 +236,8 @@ class WeightsView(TraceView):
                 meaning = "bias  (row 0: input b, row 1: recurrent b')"
             if name == "peephole":  # an ONNX LSTM's P, one row per gate
                 meaning = "peephole P  (rows: i, f, o; × c)"
-            th.set_title(slot.plot, f"<b>{meaning}</b>   {name} {fmt_shape(w.shape)}", short=f"<b>{meaning}</b>",
+            title = f"<b>{markup(meaning)}</b>"
+            th.set_title(slot.plot, f"{title}   {markup(name)} {fmt_shape(w.shape)}", short=title,
                          color=t.foreground, size=f"{t.pt(1.0)}pt")
             left = {"kernel": "input feature", "recurrent_kernel": "from unit", "embeddings": "token id"}.get(name, "")
             slot.plot.setLabel("left", left, color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
@@ -271,7 +274,7 @@ class WeightsView(TraceView):
         side = f" {side}" if isinstance(layer, Bidirectional) else ""
         formula = layer.param_formula() or f"{layer.count_params():,}"
         self.formula.setText(
-            f'<b>{layer.name}</b>{side} ({layer.class_name}) · params = <b>{formula}</b>')
+            f'<b>{markup(layer.name)}</b>{side} ({markup(layer.class_name)}) · params = <b>{formula}</b>')
         self.hover_label.setText("hover a weight to read it")
 
     # -- hover and clicks ----------------------------------------------------------------
@@ -304,7 +307,7 @@ class WeightsView(TraceView):
         text = self.hover_text(name, column, row)
         if text:
             self.hover_label.setText(text)
-            self.setToolTip(text)
+            self.setToolTip(text_tip(text))
 
     def click_weight(self, name, column, row) -> None:
         """Clicking a weight of a recurrent layer selects its unit."""

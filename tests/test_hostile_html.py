@@ -1,0 +1,138 @@
+"""Names from files are text, never markup: a layer named ``<img src="...">`` made every
+view's header load that picture from the user's disk (reading outside the file) and a
+name with ``<u>`` drew underlined. Every rich text the window shows (labels, tooltips,
+graphics texts, with every tab and layer on screen, an error naming a layer) holds such
+a name escaped; plain-text widgets show it as it is."""
+
+from __future__ import annotations
+
+import json
+
+import h5py
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+RED = "lstmviz_probe_red.png"
+NAMES = [f'<u>evil</u><img src="{RED}">', "b<b>old &amp; x", "<i>d</i>"]
+
+
+def _model(path):
+    """A Keras 2 ``model.save`` file: two LSTMs and a Dense named ``NAMES``."""
+    rng = np.random.default_rng(0)
+    d, units, layers, groups = 3, 2, [], []
+    for i, n in enumerate(NAMES[:2]):
+        cfg = {"name": n, "units": units, "activation": "tanh", "recurrent_activation": "sigmoid",
+               "return_sequences": True, "use_bias": True}
+        if i == 0:
+            cfg["batch_input_shape"] = [None, 4, d]
+        layers.append({"class_name": "LSTM", "config": cfg})
+        groups.append((n, [("kernel:0", rng.standard_normal((d, 4 * units)).astype("f4")),
+                           ("recurrent_kernel:0", rng.standard_normal((units, 4 * units)).astype("f4")),
+                           ("bias:0", np.zeros(4 * units, "f4"))]))
+        d = units
+    layers.append({"class_name": "Dense", "config": {"name": NAMES[2], "units": 1}})
+    groups.append((NAMES[2], [("kernel:0", np.ones((units, 1), "f4")), ("bias:0", np.zeros(1, "f4"))]))
+    config = {"class_name": "Sequential", "config": {"name": "<b>model</b>", "layers": layers}}
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps(config).encode()
+        f.attrs["keras_version"] = b"2.2.4"
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = np.array([g[0].encode() for g in groups], dtype=object)
+        for lname, ws in groups:
+            g = mw.create_group(lname)
+            g.attrs["weight_names"] = np.array([n.encode() for n, _ in ws])
+            for n, a in ws:
+                g.create_dataset(n, data=a)
+    return path
+
+
+def _rich(text: str, fmt) -> bool:
+    if fmt == QtCore.Qt.TextFormat.RichText:
+        return True
+    return fmt == QtCore.Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)
+
+
+def _raw(text: str) -> list[str]:
+    """The markup of ``NAMES`` found unescaped in ``text``."""
+    return [m for m in ("<img", "<u>evil", "b<b>old", "<i>d</i>", "<b>model") if m in text]
+
+
+def rich_texts(window) -> list[tuple[str, str]]:
+    """(where, source) of every rich text the window and its children show now."""
+    out = []
+    widgets = [window, *window.findChildren(QtWidgets.QWidget)]
+    for w in widgets:
+        tip = w.toolTip()
+        if tip and QtGui.Qt.mightBeRichText(tip):
+            out.append((f"tooltip of {type(w).__name__}", tip))
+        if isinstance(w, QtWidgets.QLabel) and _rich(w.text(), w.textFormat()):
+            out.append((f"QLabel {w.objectName() or type(w.parent()).__name__}", w.text()))
+        if isinstance(w, QtWidgets.QAbstractButton) and QtGui.Qt.mightBeRichText(w.toolTip()):
+            out.append(("button tooltip", w.toolTip()))
+        if isinstance(w, QtWidgets.QGraphicsView) and w.scene() is not None:
+            for item in w.scene().items():
+                if isinstance(item, QtWidgets.QGraphicsTextItem):
+                    out.append((f"graphics text in {type(w).__name__}", item.toHtml()))
+                tip = item.toolTip()
+                if tip and QtGui.Qt.mightBeRichText(tip):
+                    out.append(("item tooltip", tip))
+        if isinstance(w, QtWidgets.QTextEdit):
+            out.append(("text edit", w.toHtml()))
+        if isinstance(w, QtWidgets.QComboBox):
+            for i in range(w.count()):
+                tip = w.itemData(i, QtCore.Qt.ItemDataRole.ToolTipRole)
+                if isinstance(tip, str) and QtGui.Qt.mightBeRichText(tip):
+                    out.append(("combo item tooltip", tip))
+        if isinstance(w, QtWidgets.QListWidget):
+            for i in range(w.count()):
+                tip = w.item(i).toolTip()
+                if tip and QtGui.Qt.mightBeRichText(tip):
+                    out.append(("list item tooltip", tip))
+    return out
+
+
+def test_names_with_markup_are_shown_as_text(make_window, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the picture the name points at, where a relative path finds it
+    img = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_RGB32)
+    img.fill(QtGui.QColor("red"))
+    assert img.save(str(tmp_path / RED))
+    path = _model(tmp_path / "m.h5")
+    w = make_window()
+    assert w.open_file(str(path))
+    state = w.state
+    names = [l.name for l in state.model.layers]
+    assert names == NAMES, names  # (read as they are: shown escaped, not changed)
+    app = QtWidgets.QApplication.instance()
+    found = []
+    for tab in range(w.tabs.count()):
+        w.tabs.setCurrentIndex(tab)
+        for layer in names:
+            state.set_cursor(layer=layer, step=1)
+            for _ in range(3):
+                app.processEvents()
+            found += [(f"tab {w.tabs.tabText(tab)}, layer {layer}: {where}", _raw(src))
+                      for where, src in rich_texts(w) if _raw(src)]
+    # an error that names a layer
+    state.set_layer_option(0, "return_sequences", False)
+    app.processEvents()
+    assert state.error and NAMES[0] in state.error
+    found += [(f"error: {where}", _raw(src)) for where, src in rich_texts(w) if _raw(src)]
+    assert not found, "\n".join(f"{a}: {b}" for a, b in found[:40])
+    # and the escaped name is what the header shows
+    w.tabs.setCurrentIndex(1)
+    state.undo()
+    state.set_cursor(layer=names[0])
+    app.processEvents()
+    assert any("&lt;u&gt;evil" in src for _, src in rich_texts(w))
+
+
+def test_message_boxes_show_their_text_as_text(qapp):
+    from lstmviz.ui.labels import plain_box, text_tip
+
+    box = plain_box(QtWidgets.QMessageBox())
+    box.setText(f"layer '{NAMES[0]}' cannot run")
+    assert box.textFormat() == QtCore.Qt.TextFormat.PlainText
+    doc = QtGui.QTextDocument()
+    doc.setHtml(text_tip(f"{NAMES[0]}\nline two"))
+    assert doc.toPlainText() == f"{NAMES[0]}\nline two"  # shown as written, on its two lines
+    box.deleteLater()
