@@ -243,3 +243,40 @@ def test_the_train_tab_fits_a_1024_px_screen_with_the_side_panel(make_window):
     assert len({p.geometry().y() for p in gv.controls.parts}) == 1
     gv.show_view("gates")  # the sample and colours hidden: the layer alone
     assert gv.sample_pair.isHidden() and gv.scale_pair.isHidden() and not gv.controls.parts[0].isHidden()
+
+
+def test_the_train_tab_controls_fit_their_column_on_a_1024_px_screen(make_window):
+    """On a 1024 x 768 screen with the side panel, the Train tab's controls were held ~460
+    px wide by the loss box's longest name (sparse_categorical_crossentropy) and scrolled
+    sideways ('Reset' cut off), the plots left ~210 px with their titles cut: now a field
+    goes under its label where the two do not fit, the loss box shrinks, the controls take
+    half of the tab at most, no sideways scrolling, and a plot's title too long for it is
+    its short one. On a wide screen the form stays side by side, every title whole."""
+    from PySide6 import QtWidgets
+
+    w = make_window((1024, 768))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    controls = panel.controls
+    content = controls.widget()
+    assert content.width() <= controls.viewport().width()  # nothing to scroll sideways to
+    assert controls.width() <= panel.width() // 2 + 4
+    assert panel.plot_tabs.width() >= panel.width() * 0.4
+    for b in (panel.play_button, panel.step_button, panel.reset_button):
+        right = b.mapTo(content, b.rect().topRight()).x()
+        assert b.isVisible() and right <= controls.viewport().width(), b.text()
+    task = panel.task_combo  # wrapped under its label, its title whole
+    assert task.width() >= task.fontMetrics().horizontalAdvance(task.currentText())
+    for plot in (panel.step_plot, panel.norm_plot):
+        label = plot.titleLabel
+        assert label.item.boundingRect().width() <= plot.vb.width() + 60, label.text
+    assert panel.step_plot.titleLabel.item.toPlainText() == "Gradient through time"
+    w.resize(1600, 1000)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert panel.step_plot.titleLabel.item.toPlainText() == "Gradient through time (last update)"
+    form = content.layout()
+    label = form.labelForField(task)
+    assert label.geometry().y() == task.geometry().y() or abs(label.geometry().center().y() - task.geometry().center().y()) < 6

@@ -24,6 +24,26 @@ def plain_box(box: QtWidgets.QMessageBox) -> QtWidgets.QMessageBox:
     return box
 
 
+class ShrinkCombo(QtWidgets.QComboBox):
+    """A combo box as wide as its longest item where there is room (its size hint), and
+    down to ``least`` characters where there is not (its least width): a form of them
+    in a narrow column wraps or shrinks instead of scrolling sideways."""
+
+    def __init__(self, least: int = 10, parent=None):
+        super().__init__(parent)
+        self._least = int(least)
+        self.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        hint = super().minimumSizeHint()
+        fm = self.fontMetrics()
+        widest = max((fm.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0)
+        least = self._least * fm.horizontalAdvance("x")
+        if widest > least:
+            hint.setWidth(hint.width() - widest + least)
+        return hint
+
+
 class SteadyLabel(QtWidgets.QLabel):
     """A plain label whose text changes at every step (``t = 6 / 199``), held at a fixed
     size: as wide as the widest text it is told it will show (``set_widest``), as tall as

@@ -266,8 +266,9 @@ def apply(theme: Theme | str, target: QtWidgets.QApplication | QtWidgets.QWidget
 
 
 def style_plot(plot: pg.PlotItem, theme: Theme, title: str | None = None,
-               left: str | None = None, bottom: str | None = None) -> None:
-    """Large tick labels and axis titles in the theme's colours."""
+               left: str | None = None, bottom: str | None = None, short: str | None = None) -> None:
+    """Large tick labels and axis titles in the theme's colours (``short``: the title
+    where the whole one is wider than the plot, see ``set_title``)."""
     tick = theme.font(0.9)
     for name in ("left", "bottom", "right", "top"):
         ax = plot.getAxis(name)
@@ -280,7 +281,7 @@ def style_plot(plot: pg.PlotItem, theme: Theme, title: str | None = None,
     if bottom is not None:
         plot.setLabel("bottom", bottom, color=theme.foreground, **{"font-size": size})
     if title is not None:
-        set_title(plot, title, color=theme.foreground, size=f"{theme.pt(1.1)}pt")
+        set_title(plot, title, short=short, color=theme.foreground, size=f"{theme.pt(1.1)}pt")
 
 
 def set_title(plot: pg.PlotItem, title: str, short: str | None = None, **args) -> None:

@@ -78,7 +78,9 @@ class TrainPanel(QtWidgets.QWidget):
         left = QtWidgets.QWidget()
         form = QtWidgets.QFormLayout(left)
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.task_combo = QtWidgets.QComboBox()
+        # a field goes under its label where the two do not fit side by side (a narrow tab)
+        form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.task_combo = QtWidgets.QComboBox()  # (where too wide, under its label: WrapLongRows)
         self.task_combo.setPlaceholderText("Your model and data")  # no task chosen: the user's run
         for name, task in tasks.TASKS.items():
             self.task_combo.addItem(task.title, name)
@@ -163,7 +165,8 @@ class TrainPanel(QtWidgets.QWidget):
         self.controls.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         # (sideways only where the panel is too narrow for them: _fit_controls)
         self.controls.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.controls.setMaximumWidth(400)
+        self._widest = 400  # the controls' width at most (460 with lecture-sized type)
+        self.controls.setMaximumWidth(self._widest)
         outer.addWidget(self.controls)
 
         self.plots = pg.GraphicsLayoutWidget()
@@ -247,9 +250,9 @@ class TrainPanel(QtWidgets.QWidget):
         self.plots.setBackground(t.background)
         th.style_plot(self.loss_plot, t, title="Loss", left="loss", bottom="update")
         th.style_plot(self.step_plot, t, title="Gradient through time (last update)",
-                      left="norm (log)", bottom="processing step  t")
+                      left="norm (log)", bottom="processing step  t", short="Gradient through time")
         th.style_plot(self.norm_plot, t, title="Gradient norm per update", left="\u2016g\u2016 (log)",
-                      bottom="update")
+                      bottom="update", short="Gradient norm")
         w = t.line_width
         self.curve_loss.setPen(pg.mkPen(t.muted, width=max(1.0, w / 2)))
         self.curve_epoch.setPen(pg.mkPen(t.foreground, width=w))
@@ -282,7 +285,7 @@ class TrainPanel(QtWidgets.QWidget):
         elif not lecture and not in_layout:
             self.plots.ci.addItem(self.norm_plot, row=2, col=0)
         self.norm_plot.setVisible(not lecture)
-        self.controls.setMaximumWidth(460 if lecture else 400)
+        self._widest = 460 if lecture else 400
         self._fit_controls()
         for plot in (self.loss_plot, self.step_plot, self.norm_plot):  # labels of the new size
             self._place_ticks(plot)
@@ -589,15 +592,19 @@ class TrainPanel(QtWidgets.QWidget):
         """The controls as wide as their widest row, but never more than half the panel: on
         a narrow window (presentation mode on a 1024x768 projector) a wider minimum laid
         the plots over the controls; there the controls scroll sideways instead."""
+        bar = self.controls.verticalScrollBar().sizeHint().width()
         want = self.controls.widget().sizeHint().width() + 12
+        need = self.controls.widget().minimumSizeHint().width() + bar  # (no sideways scrolling)
         outer = self.layout()
         m = outer.contentsMargins()
         room = (self.width() - m.left() - m.right() - outer.spacing()
                 - self.plot_tabs.minimumSizeHint().width())
-        width = max(200, min(want, room, self.width() // 2))
+        width = max(200, min(max(min(want, self.width() // 2), need), room))
         self.controls.setMinimumWidth(width)
+        # and no wider than that where the panel is narrow: the plots keep the other half
+        self.controls.setMaximumWidth(max(width, min(self._widest, self.width() // 2)))
         policy = QtCore.Qt.ScrollBarPolicy
-        self.controls.setHorizontalScrollBarPolicy(policy.ScrollBarAlwaysOff if width >= want
+        self.controls.setHorizontalScrollBarPolicy(policy.ScrollBarAlwaysOff if width >= need
                                                    else policy.ScrollBarAsNeeded)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)

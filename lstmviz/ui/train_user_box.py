@@ -1,7 +1,7 @@
 """The Train tab's "Your model" box and training-time scrubbing.
 
 ``UserBox``: inputs and targets opened from ``.npy``/``.csv``, a loss by Keras name and a
-validation split; "Train the model on the stack" starts a run on a copy of the window's
+validation split; "Train the stack's model" starts a run on a copy of the window's
 model (``app.train_user``), a shape that does not fit is said in one line under the
 buttons. ``TimeScrub``: the snapshot slider shows the model as it was at that update in
 every view (``app.train_user.Scrubber``: one undo entry per burst of scrubbing), coalesced
@@ -19,6 +19,7 @@ from lstmviz.app.train_user import Scrubber, user_data, user_session
 from lstmviz.engine.losses import NAMES
 from lstmviz.errors import LstmvizError
 from lstmviz.text import safe_name
+from lstmviz.ui.labels import ShrinkCombo
 
 FILES = "Arrays (*.npy *.csv *.txt *.tsv);;All files (*)"
 
@@ -30,6 +31,7 @@ class UserBox(QtWidgets.QGroupBox):
         self.x_path: str | None = None
         self.y_path: str | None = None
         form = QtWidgets.QFormLayout(self)
+        form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)  # (a narrow tab)
         self.x_button = QtWidgets.QPushButton("Inputs\u2026")
         self.x_button.setToolTip("Inputs x: .npy (samples, timesteps, features) or .csv")
         self.y_button = QtWidgets.QPushButton("Targets\u2026")
@@ -38,14 +40,16 @@ class UserBox(QtWidgets.QGroupBox):
         self.y_label = QtWidgets.QLabel("no targets")
         for label in (self.x_label, self.y_label):
             label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.loss_combo = QtWidgets.QComboBox()
+        # (narrower than its longest name, sparse_categorical_crossentropy, where the tab is:
+        # that held the Train tab's controls ~460 px wide, past half of a 1024 px window's tab)
+        self.loss_combo = ShrinkCombo(least=12)
         self.loss_combo.addItems(NAMES)
         self.split_spin = QtWidgets.QDoubleSpinBox()
         self.split_spin.setRange(0.0, 0.9)
         self.split_spin.setSingleStep(0.05)
         self.split_spin.setValue(0.2)
         self.split_spin.setToolTip("The last share of the samples validates (Keras' validation_split)")
-        self.train_button = QtWidgets.QPushButton("Train the model on the stack")
+        self.train_button = QtWidgets.QPushButton("Train the stack's model")
         self.train_button.setToolTip("Trains a copy of the window's model; your model changes only "
                                      "when you scrub or put a snapshot on the stack (undoable)")
         self.message = QtWidgets.QLabel()
