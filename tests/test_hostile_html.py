@@ -126,6 +126,20 @@ def test_names_with_markup_are_shown_as_text(make_window, tmp_path, monkeypatch)
     assert any("&lt;u&gt;evil" in src for _, src in rich_texts(w))
 
 
+def test_a_refused_file_s_content_is_shown_as_text(make_window, tmp_path):
+    """An input file's refusal quotes what it read (a .csv's cell, its name): text."""
+    from PySide6 import QtWidgets
+
+    w = make_window()
+    bad = tmp_path / '<img src="x.png">.csv'
+    bad.write_text('1,2,3\n4,<b>five</b><img src="x.png">,6\n')
+    w.input_panel.import_file(str(bad))
+    QtWidgets.QApplication.processEvents()
+    message = w.input_panel.message
+    assert not message.isHidden() and ("five" in message.text() or "x.png" in message.text()), message.text()
+    assert not _rich(message.text(), message.textFormat()) or not _raw(message.text())
+
+
 def test_message_boxes_show_their_text_as_text(qapp):
     from lstmviz.ui.labels import plain_box, text_tip
 

@@ -416,7 +416,7 @@ class GradViews(QtCore.QObject):
                 "to the input vector x<sub>t</sub> (for token ids: its embedding), exact, by one backward "
                 f"pass per output unit; update {v.iteration} (solid) and update 0 (dashed).")
         if v.connectivity_error:
-            text = f"Connectivity is not shown: {v.connectivity_error}."
+            text = f"Connectivity is not shown: {html.escape(str(v.connectivity_error))}."
         self._caption("connectivity", text)
 
     def _gate_items(self, keys: tuple[str, ...]) -> None:

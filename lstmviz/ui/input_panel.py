@@ -144,6 +144,7 @@ class InputPanel(QtWidgets.QWidget):
 
         self.message = QtWidgets.QLabel(self)
         self.message.setWordWrap(True)
+        self.message.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (it quotes files)
         self.message.hide()
         lay.addWidget(self.message)
 

@@ -132,6 +132,7 @@ class TrainPanel(QtWidgets.QWidget):
         form.addRow(buttons)
         self.status_label = TwoLineLabel()
         self.status_label.setWordWrap(True)
+        self.status_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (an error may quote a file)
         form.addRow(self.status_label)
         self.pin_button = QtWidgets.QPushButton("Pin gradient curve")
         self.pin_button.setToolTip("Keep this run's ||dL/dh_t|| as a dashed line to compare "
