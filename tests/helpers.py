@@ -96,3 +96,40 @@ def tip_text(tip: str) -> str:
     doc = QtGui.QTextDocument()
     doc.setHtml(tip)
     return doc.toPlainText()
+
+
+def legacy_lstm_file(path, names, units: int = 2, steps: int = 4, dense: str = "dense",
+                     model_name: str = "s"):
+    """A Keras 2 ``model.save`` file: LSTM layers named ``names`` (each but the last
+    returning sequences), then a Dense named ``dense``; names are written as they are
+    (the hostile-name tests give escape sequences, markup, a megabyte)."""
+    import json
+
+    import h5py
+
+    rng = np.random.default_rng(0)
+    layers, groups, d = [], [], 3
+    for i, n in enumerate(names):
+        cfg = {"name": n, "units": units, "activation": "tanh", "recurrent_activation": "sigmoid",
+               "return_sequences": i < len(names) - 1, "use_bias": True}
+        if i == 0:
+            cfg["batch_input_shape"] = [None, steps, d]
+        layers.append({"class_name": "LSTM", "config": cfg})
+        groups.append((n, [("kernel:0", rng.standard_normal((d, 4 * units)).astype("f4")),
+                           ("recurrent_kernel:0", rng.standard_normal((units, 4 * units)).astype("f4")),
+                           ("bias:0", np.zeros(4 * units, "f4"))]))
+        d = units
+    layers.append({"class_name": "Dense", "config": {"name": dense, "units": 1}})
+    groups.append((dense, [("kernel:0", np.ones((units, 1), "f4")), ("bias:0", np.zeros(1, "f4"))]))
+    config = {"class_name": "Sequential", "config": {"name": model_name, "layers": layers}}
+    with h5py.File(path, "w") as f:
+        f.attrs["model_config"] = json.dumps(config).encode()
+        f.attrs["keras_version"] = b"2.2.4"
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = np.array([g[0].encode() for g in groups], dtype=object)
+        for lname, ws in groups:
+            g = mw.create_group(lname)
+            g.attrs["weight_names"] = np.array([n.encode() for n, _ in ws])
+            for n, a in ws:
+                g.create_dataset(n, data=a)
+    return path

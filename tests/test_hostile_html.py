@@ -6,11 +6,9 @@ a name escaped; plain-text widgets show it as it is."""
 
 from __future__ import annotations
 
-import json
-
-import h5py
-import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
+
+from helpers import legacy_lstm_file
 
 RED = "lstmviz_probe_red.png"
 NAMES = [f'<u>evil</u><img src="{RED}">', "b<b>old &amp; x", "<i>d</i>"]
@@ -18,32 +16,7 @@ NAMES = [f'<u>evil</u><img src="{RED}">', "b<b>old &amp; x", "<i>d</i>"]
 
 def _model(path):
     """A Keras 2 ``model.save`` file: two LSTMs and a Dense named ``NAMES``."""
-    rng = np.random.default_rng(0)
-    d, units, layers, groups = 3, 2, [], []
-    for i, n in enumerate(NAMES[:2]):
-        cfg = {"name": n, "units": units, "activation": "tanh", "recurrent_activation": "sigmoid",
-               "return_sequences": True, "use_bias": True}
-        if i == 0:
-            cfg["batch_input_shape"] = [None, 4, d]
-        layers.append({"class_name": "LSTM", "config": cfg})
-        groups.append((n, [("kernel:0", rng.standard_normal((d, 4 * units)).astype("f4")),
-                           ("recurrent_kernel:0", rng.standard_normal((units, 4 * units)).astype("f4")),
-                           ("bias:0", np.zeros(4 * units, "f4"))]))
-        d = units
-    layers.append({"class_name": "Dense", "config": {"name": NAMES[2], "units": 1}})
-    groups.append((NAMES[2], [("kernel:0", np.ones((units, 1), "f4")), ("bias:0", np.zeros(1, "f4"))]))
-    config = {"class_name": "Sequential", "config": {"name": "<b>model</b>", "layers": layers}}
-    with h5py.File(path, "w") as f:
-        f.attrs["model_config"] = json.dumps(config).encode()
-        f.attrs["keras_version"] = b"2.2.4"
-        mw = f.create_group("model_weights")
-        mw.attrs["layer_names"] = np.array([g[0].encode() for g in groups], dtype=object)
-        for lname, ws in groups:
-            g = mw.create_group(lname)
-            g.attrs["weight_names"] = np.array([n.encode() for n, _ in ws])
-            for n, a in ws:
-                g.create_dataset(n, data=a)
-    return path
+    return legacy_lstm_file(path, NAMES[:2], dense=NAMES[2], model_name="<b>model</b>")
 
 
 def _rich(text: str, fmt) -> bool:

@@ -4,7 +4,6 @@ character name in a trace's .npz, a state_dict key with 80,000 dots."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import zipfile
@@ -15,6 +14,7 @@ import numpy as np
 import pytest
 
 import lstmviz
+from helpers import legacy_lstm_file
 from lstmviz.errors import LstmvizError
 from lstmviz.io import read_model_file
 from lstmviz.text import NAME_LIMIT, safe_name, safe_text
@@ -22,36 +22,6 @@ from lstmviz.text import NAME_LIMIT, safe_name, safe_text
 ROOT = Path(__file__).resolve().parents[1]
 ESC = "evil\x1b]0;pwned\x07\x1b[2J\x1b[31m\u202etxt.exe\r\n"
 BIG = "n" * 1_000_000
-
-
-def _legacy_model(path: Path, names: list[str], units: int = 2, steps: int = 4) -> Path:
-    """A Keras 2 ``model.save`` file: LSTM layers named ``names`` then a Dense."""
-    rng = np.random.default_rng(0)
-    layers, groups, d = [], [], 3
-    for i, n in enumerate(names):
-        cfg = {"name": n, "units": units, "activation": "tanh", "recurrent_activation": "sigmoid",
-               "return_sequences": i < len(names) - 1, "use_bias": True}
-        if i == 0:
-            cfg["batch_input_shape"] = [None, steps, d]
-        layers.append({"class_name": "LSTM", "config": cfg})
-        groups.append((n, [("kernel:0", rng.standard_normal((d, 4 * units)).astype("f4")),
-                           ("recurrent_kernel:0", rng.standard_normal((units, 4 * units)).astype("f4")),
-                           ("bias:0", np.zeros(4 * units, "f4"))]))
-        d = units
-    layers.append({"class_name": "Dense", "config": {"name": "dense", "units": 1}})
-    groups.append(("dense", [("kernel:0", np.ones((units, 1), "f4")), ("bias:0", np.zeros(1, "f4"))]))
-    config = {"class_name": "Sequential", "config": {"name": "s", "layers": layers}}
-    with h5py.File(path, "w") as f:
-        f.attrs["model_config"] = json.dumps(config).encode()
-        f.attrs["keras_version"] = b"2.2.4"
-        mw = f.create_group("model_weights")
-        mw.attrs["layer_names"] = np.array([g[0].encode() for g in groups], dtype=object)
-        for lname, ws in groups:
-            g = mw.create_group(lname)
-            g.attrs["weight_names"] = np.array([n.encode() for n, _ in ws])
-            for n, a in ws:
-                g.create_dataset(n, data=a)
-    return path
 
 
 def test_safe_text_escapes_and_cuts():
@@ -76,7 +46,7 @@ def test_error_messages_are_escaped():
 
 
 def test_model_names_are_escaped_and_cut(tmp_path):
-    p = _legacy_model(tmp_path / "m.h5", [ESC, "lstm_b"])
+    p = legacy_lstm_file(tmp_path / "m.h5", [ESC, "lstm_b"])
     spec = read_model_file(p)
     names = [l.name for l in spec.layers]
     assert all(n.isprintable() for n in names), names
@@ -86,7 +56,7 @@ def test_model_names_are_escaped_and_cut(tmp_path):
 
 
 def test_megabyte_layer_name(tmp_path):
-    p = _legacy_model(tmp_path / "m.h5", [BIG])
+    p = legacy_lstm_file(tmp_path / "m.h5", [BIG])
     model = lstmviz.load(p)
     assert all(len(layer.name) <= NAME_LIMIT for layer in model.layers)
     text = model.summary_text()
@@ -95,7 +65,7 @@ def test_megabyte_layer_name(tmp_path):
 
 def test_cli_summary_and_trace_show_nothing_raw(tmp_path):
     name70k = "L" * 70_000
-    p = _legacy_model(tmp_path / "m.h5", [ESC, name70k])
+    p = legacy_lstm_file(tmp_path / "m.h5", [ESC, name70k])
     x = tmp_path / "x.npy"
     np.save(x, np.ones((1, 4, 3), "f4"))
     proc = subprocess.run([sys.executable, "-m", "lstmviz", "summary", str(p)],
@@ -115,7 +85,7 @@ def test_cli_summary_and_trace_show_nothing_raw(tmp_path):
 
 
 def test_cli_error_with_escape_in_name_is_one_escaped_line(tmp_path):
-    p = _legacy_model(tmp_path / "m.h5", [ESC])
+    p = legacy_lstm_file(tmp_path / "m.h5", [ESC])
     with h5py.File(p, "r+") as f:  # the weights group of the hostile name goes missing
         mw = f["model_weights"]
         del mw[ESC]
