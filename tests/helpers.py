@@ -103,10 +103,6 @@ def legacy_lstm_file(path, names, units: int = 2, steps: int = 4, dense: str = "
     """A Keras 2 ``model.save`` file: LSTM layers named ``names`` (each but the last
     returning sequences), then a Dense named ``dense``; names are written as they are
     (the hostile-name tests give escape sequences, markup, a megabyte)."""
-    import json
-
-    import h5py
-
     rng = np.random.default_rng(0)
     layers, groups, d = [], [], 3
     for i, n in enumerate(names):
@@ -122,11 +118,28 @@ def legacy_lstm_file(path, names, units: int = 2, steps: int = 4, dense: str = "
     layers.append({"class_name": "Dense", "config": {"name": dense, "units": 1}})
     groups.append((dense, [("kernel:0", np.ones((units, 1), "f4")), ("bias:0", np.zeros(1, "f4"))]))
     config = {"class_name": "Sequential", "config": {"name": model_name, "layers": layers}}
+    return write_legacy_h5(path, config, groups)
+
+
+def write_legacy_h5(path, config, groups, version="2.2.4", root_attrs=None):
+    """A Keras 1/2 HDF5 file: ``config`` (a model's, or None: weights only) and ``groups``,
+    a list of (layer_name, [(weight_name, array), ...])."""
+    import h5py
+
     with h5py.File(path, "w") as f:
-        f.attrs["model_config"] = json.dumps(config).encode()
-        f.attrs["keras_version"] = b"2.2.4"
-        mw = f.create_group("model_weights")
-        mw.attrs["layer_names"] = np.array([g[0].encode() for g in groups], dtype=object)
+        if config is not None:
+            f.attrs["model_config"] = json.dumps(config).encode()
+            mw = f.create_group("model_weights")
+        else:
+            mw = f
+        f.attrs["keras_version"] = version.encode()
+        f.attrs["backend"] = b"tensorflow"
+        for k, v in (root_attrs or {}).items():
+            f.attrs[k] = v
+        names = [g[0].encode() for g in groups]
+        # (fixed-length as Keras writes them; variable-length past the 64 KiB an HDF5
+        # attribute's header holds: a megabyte-long name)
+        mw.attrs["layer_names"] = np.array(names, dtype=object if sum(map(len, names)) > 60_000 else None)
         for lname, ws in groups:
             g = mw.create_group(lname)
             g.attrs["weight_names"] = np.array([n.encode() for n, _ in ws])

@@ -10,6 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
+from helpers import write_legacy_h5 as _write_legacy
 from lstmviz.errors import LstmvizError
 from lstmviz.io import read_model_file, read_weights_file
 
@@ -28,27 +29,6 @@ def _check_err(path, match=None):
 
 def _seq_config(layers):
     return {"class_name": "Sequential", "config": {"name": "s", "layers": layers}}
-
-
-def _write_legacy(path, config, groups, version="2.2.4", root_attrs=None):
-    """groups: list of (layer_name, [(weight_name, array), ...])."""
-    with h5py.File(path, "w") as f:
-        if config is not None:
-            f.attrs["model_config"] = json.dumps(config).encode()
-            mw = f.create_group("model_weights")
-        else:
-            mw = f
-        f.attrs["keras_version"] = version.encode()
-        f.attrs["backend"] = b"tensorflow"
-        for k, v in (root_attrs or {}).items():
-            f.attrs[k] = v
-        mw.attrs["layer_names"] = np.array([g[0].encode() for g in groups])
-        for lname, ws in groups:
-            g = mw.create_group(lname)
-            g.attrs["weight_names"] = np.array([n.encode() for n, _ in ws])
-            for n, a in ws:
-                g.create_dataset(n, data=a)
-    return path
 
 
 def _lstm_cfg(name, units, **kw):
