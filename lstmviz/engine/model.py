@@ -344,7 +344,8 @@ class Model:
         lines.append(f"Total params: {self.count_params():,}")
         if hidden:
             lines.append(f"Not listed: {hidden} ONNX op{'s' if hidden != 1 else ''} that only move, reshape or "
-                         "index data (Transpose, Shape, Cast, ...); summary --all-ops lists them.")
+                         "index data (Transpose, Shape, Cast, ...); `lstmviz summary --all-ops` or "
+                         "summary(all_ops=True) lists them.")
         notes = self.source.get("notes") or []
         if notes:
             lines.append("")
