@@ -10,7 +10,7 @@ import pytest
 from lstmviz.app import tasks
 from lstmviz.app.state import AppState
 from lstmviz.app.train_user import Scrubber, copy_model, snapshot_model, user_data, user_session
-from lstmviz.app.training import Settings
+from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.engine.train import Trainer, trainable_arrays
 from lstmviz.errors import LstmvizError
 
@@ -138,3 +138,21 @@ def test_scrubbing_a_task_run_opens_its_model_once():
     assert len(state.undo_stack) == opened
     for a, b in zip(trainable_arrays(state.model), run.weights_at(2)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_one_undo_after_scrubbing_a_task_run_brings_the_users_work_back():
+    """Scrubbing a task's run opens its model on its validation inputs: one undo (as the
+    status bar says) puts back the user's stack and input, not the task's model on a
+    generated input."""
+    state = AppState()
+    state.set_input_spec(timesteps=13, source="square")
+    before = state.snapshot()
+    run = TrainingSession(Settings(task="delay", units=4, steps=8), snapshot_every=1)
+    for _ in range(2):
+        run.step()
+    Scrubber(state).show(run, 2)
+    x_val = np.asarray(run.data.x_val[:4], np.float32)
+    np.testing.assert_array_equal(state.x, x_val)  # the views show the task's validation inputs
+    state.undo()
+    assert [e.name for e in state.layers] == [layer[2] for layer in before.layers]
+    assert (state.input.source, state.input.timesteps) == ("square", 13)

@@ -15,9 +15,12 @@ snapshot whose model is not the one shown (a task's model) is opened in its plac
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from lstmviz.app import tasks as T
+from lstmviz.app.input_edits import frozen
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.engine import Model
 from lstmviz.engine.layers import fmt_shape
@@ -149,8 +152,13 @@ class Scrubber:
         if same_structure(st.model, model):
             st.show_weights(model, undoable=not self._ours())
         else:
-            st.set_model(model)  # a task's model: opened once, one undo brings back the work
-            if len(x_val) and np.issubdtype(x_val.dtype, np.floating):
-                st.set_input_data(np.asarray(x_val[:4], np.float32))
+            # a task's model: opened once, on its validation inputs, as one edit (one undo
+            # brings back the work)
+            spec = None
+            if len(x_val) and np.issubdtype(x_val.dtype, np.floating) and x_val.ndim == 3:
+                x = frozen(np.asarray(x_val[:4], np.float32))
+                spec = dataclasses.replace(st.input, source="data", data=x, batch_size=x.shape[0],
+                                           timesteps=x.shape[1], input_dim=x.shape[2])
+            st.set_model(model, spec=spec)
         self._mark = None if keep else (st.undo_stack[-1] if st.undo_stack else None)
         return it
