@@ -599,3 +599,21 @@ def test_a_window_painted_ahead_for_another_size_is_painted_anew(long_window, qt
         np.testing.assert_array_equal(slot.image.image, full.steps[slot.key][0, start:start + n].T)
     xs, ys = view.curves["c"].getData()
     np.testing.assert_array_equal(ys, full.steps["c"][0, start:start + n, 2])
+
+
+def test_the_progress_bar_holds_its_text_on_one_line(long_window, qtbot):
+    """The status bar's progress bar was at most 260 px wide: "200,000 steps: keyframes 50%"
+    wrapped onto two lines inside it, its first line cut at the top, the percentage at the
+    bottom. Now it is as wide as its longest text, in the window's font."""
+    from PySide6 import QtGui
+
+    w, x = long_window
+    w.show()
+    w.state.set_input_data(np.tile(x, (1, 70, 1)))  # 210,000 steps
+    bar = w.long_runner.progress
+    for phase in ("keyframes", "overview"):
+        text = f"{w.state.long.steps:,} steps: {phase} 100%"
+        need = QtGui.QFontMetrics(bar.font()).horizontalAdvance(text)
+        assert bar.width() >= need + 8 and bar.minimumWidth() >= need + 8
+    w.long_runner.cancel()
+    assert w.long_runner.wait(60)

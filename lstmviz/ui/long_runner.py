@@ -35,7 +35,6 @@ class LongRunner(QtCore.QObject):
         self._pushed = False
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1000)
-        self.progress.setMaximumWidth(260)
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the keyframe pass: only the first window stays")
         self.cancel_button.clicked.connect(self.cancel)
@@ -141,6 +140,12 @@ class LongRunner(QtCore.QObject):
         seq = self.seq
         if seq is None:
             return
+        if self.showing:
+            # as wide as its longest text, in the font of the theme (at 260 px at most,
+            # "200,000 steps: keyframes 50%" wrapped onto two lines inside it, both cut)
+            fm = self.progress.fontMetrics()
+            self.progress.setFixedWidth(max(fm.horizontalAdvance(f"{seq.steps:,} steps: {phase} 100%")
+                                            for phase in ("keyframes", "overview")) + 4 * fm.averageCharWidth())
         self.progress.setValue(int(1000 * seq.done / max(1, seq.total)))
         self.progress.setFormat(f"{seq.steps:,} steps: {seq.phase} %p%")
         if seq.ready and not self._followed and self.state.long is seq:
