@@ -158,3 +158,28 @@ def test_the_window_fits_a_small_screen_and_its_controls_stay_whole(qtbot, model
     whole()
     assert w.threshold_edit.mapTo(w, w.threshold_edit.rect().topLeft()).y() == \
         w.top_spin.mapTo(w, w.top_spin.rect().topLeft()).y()  # one row
+
+
+def test_a_refused_long_input_names_its_file_once(make_window, tmp_path):
+    """"long.npy: long.npy: has 1 features per step but the model takes 3": the window put
+    the file's name before a message that already began with it."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=3))], InputSpec(input_dim=3))
+    win = make_window((1200, 800), state)
+    p = tmp_path / "long.npy"
+    np.save(p, np.zeros((5000, 1), np.float32))
+    shown = []
+    win.message = lambda text, **kw: shown.append(text)
+    assert not win.open_long(p)
+    assert shown[-1] == "long.npy: has 1 feature per step but the model takes 3"
+    p2 = tmp_path / "book.txt"  # a message of the text reader's own: the name put before it
+    p2.write_text("abc~" * 10)
+    emb = AppState([LayerEntry("Embedding", {"input_dim": 3, "output_dim": 2}),
+                    LayerEntry("LSTM", default_config("LSTM", None, units=3))], InputSpec())
+    win2 = make_window((1200, 800), emb)
+    win2.message = lambda text, **kw: shown.append(text)
+    assert not win2.open_long(p2)
+    assert shown[-1].startswith("book.txt: ") and shown[-1].count("book.txt") == 1

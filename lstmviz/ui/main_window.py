@@ -747,7 +747,9 @@ class MainWindow(QtWidgets.QMainWindow):
             if self.state.error:
                 raise LstmvizError(self.state.error)
         except (LstmvizError, OSError) as err:
-            self.message(f"{Path(path).name}: {err}", dialog=True, error=True)
+            name, text = Path(path).name, str(err)
+            # the readers' messages name the file already, mostly
+            self.message(text if text.startswith(f"{name}: ") else f"{name}: {text}", dialog=True, error=True)
             return False
         steps = self.state.timesteps
         how = ("an exact window around the step beside the whole sequence (tracing in the "
