@@ -617,3 +617,39 @@ def test_the_progress_bar_holds_its_text_on_one_line(long_window, qtbot):
         assert bar.width() >= need + 8 and bar.minimumWidth() >= need + 8
     w.long_runner.cancel()
     assert w.long_runner.wait(60)
+
+
+def test_over_time_keeps_its_exact_heatmaps_in_lecture_mode_on_a_720_line_projector(long_window):
+    """A long input in lecture mode at 1280x720: the strips (62 px each) took the rows'
+    height and left each exact heatmap 2 px, the window's numbers out of sight. There the
+    strips now give up height (down to 36 px) for the heatmaps; where there is room they
+    keep theirs (the same pixels as before at 1600x1000 and 1920x1080)."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.views.overview_strip import HEIGHT
+
+    def settle():
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+
+    w, x = long_window
+    view = _tab(w, "Over time")
+    w.state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    settle()
+    slots = [s for s in view.slots if s.key is not None]
+    assert all(s.strip.shown and s.strip.height == HEIGHT for s in slots)
+    p = w.presenter
+    p.fullscreen = False
+    p.screen_height = 720
+    w.resize(1280, 720)
+    p.enter()
+    w.resize(1280, 720)
+    settle()
+    heights = [s.plot.vb.height() for s in slots]
+    assert min(heights) >= 24, heights
+    assert all(s.strip.height < HEIGHT and s.strip.plot.vb.height() > 0 for s in slots)
+    p.leave()
+    w.resize(1400, 900)
+    settle()
+    assert all(s.strip.height == HEIGHT for s in slots)

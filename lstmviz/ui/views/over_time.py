@@ -46,6 +46,7 @@ from lstmviz.ui.views._common import (
 )
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import AXIS_WIDTH, OverviewStrip
+from lstmviz.ui.views.overview_strip import HEIGHT as STRIP_HEIGHT
 
 MAX_SLOTS = 6
 #: step ticks at most under a heatmap and under the curves (``count_axis``; the window
@@ -82,6 +83,10 @@ class MaskVeil:
         self.item.setVisible(True)
 
 
+#: the least height of an exact heatmap's image under a long input's strip (pixels)
+IMAGE_MIN = 40
+
+
 class _Heatmap:
     def __init__(self, view: "OverTimeView", index: int):
         self.view = view
@@ -94,6 +99,7 @@ class _Heatmap:
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         self.plot.invertY(True)
+        self.plot.vb.sigResized.connect(lambda _vb: self.fit_strip())
         self.image = IndexedImage(on_click=lambda c, r: view.click_image(self.key, c, r),
                                    axisOrder="row-major")
         self.plot.addItem(self.image)
@@ -118,6 +124,19 @@ class _Heatmap:
         self.twin_group = self.shift.twin()
         self.twin_image = IndexedImage(axisOrder="row-major")
         self.twin_image.setParentItem(self.twin_group)
+
+    def fit_strip(self) -> None:
+        """A long input's strip as tall as it is designed, or less where the exact heatmap
+        under it would keep fewer than ``IMAGE_MIN`` pixels (in lecture mode on a 720-line
+        projector the strips left each heatmap 2 px): called when the heatmap's view box is
+        laid out; what the strip gives or takes, the view box takes or gives at the next
+        layout, which then leaves the strip as it is."""
+        strip = self.strip
+        if not strip.shown:
+            return
+        spare = self.plot.vb.height() - IMAGE_MIN
+        if spare < 0 or strip.height < STRIP_HEIGHT:
+            strip.set_height(strip.height + int(np.floor(spare)))
 
     def style(self, t: th.Theme):
         self.widget.setBackground(t.background)

@@ -27,6 +27,8 @@ from lstmviz.ui.views._common import (
 
 #: Height of a strip in pixels, its step axis included (the exact window keeps the rest).
 HEIGHT = 62
+#: Its least height, where the view below it is short (a projector's 720 lines).
+MIN_HEIGHT = 36
 #: Width of the left axis of a strip and of the plot under it, so that both line up.
 AXIS_WIDTH = 52
 
@@ -59,6 +61,7 @@ class OverviewStrip:
         self.line: StepLine | None = None
         self._theme: th.Theme | None = None
         self._left: tuple | None = None
+        self.height = HEIGHT  # less where the view below would have no room (``set_height``)
         self.shown = True
         self.set_visible(False)
 
@@ -116,8 +119,16 @@ class OverviewStrip:
             self._build()
         if self.plot is not None:
             self.plot.setVisible(on)
-        self.layout.layout.setRowFixedHeight(self.row, HEIGHT if on else 0)
+        self.layout.layout.setRowFixedHeight(self.row, self.height if on else 0)
         self.layout.layout.setRowSpacing(self.row, 4 if on else 0)
+
+    def set_height(self, height: int) -> None:
+        """The strip's height in pixels (``HEIGHT`` at most, ``MIN_HEIGHT`` at least)."""
+        height = int(min(HEIGHT, max(MIN_HEIGHT, height)))
+        if height != self.height:
+            self.height = height
+            if self.shown:
+                self.layout.layout.setRowFixedHeight(self.row, height)
 
     def show(self, overview, cmap, levels) -> None:
         """Draw ``overview`` (an ``app.scale.Overview``; None hides the strip): one row per unit."""
