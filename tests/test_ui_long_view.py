@@ -183,3 +183,34 @@ def test_a_refused_long_input_names_its_file_once(make_window, tmp_path):
     win2.message = lambda text, **kw: shown.append(text)
     assert not win2.open_long(p2)
     assert shown[-1].startswith("book.txt: ") and shown[-1].count("book.txt") == 1
+
+
+def test_ranked_rows_are_named_by_their_units_and_fill_the_overview(qtbot, model_x):
+    """Ranked by variance, top 3 of 6: the overview kept its 6 rows' range (half of it
+    empty) and both heatmaps' axes said 'unit 0, 1, 2' for the ranks, whichever units those
+    were. Now each row is named by its unit, both plots span the rows shown, and the Cancel
+    button, which no longer cancels anything, goes with the progress bar."""
+    model, x = model_x
+    w = LongSequenceWindow(model, x, window=256, start=False)
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    assert not w.progress.isVisible() and not w.cancel_button.isVisible()
+    w.top_spin.setValue(3)
+    w.rank_combo.setCurrentText("variance")
+    order = scale.rank_units(w.summary[1], "variance", top=3)
+    assert list(order) != [0, 1, 2]  # (else the labels would say nothing)
+    w.win_plot.vb.prepareForPaint()  # (the exact window's range follows its image when painted)
+    for plot, img in ((w.over_plot, w.over_img), (w.win_plot, w.win_img)):
+        assert img.image.shape[0] == 3
+        y0, y1 = plot.vb.viewRange()[1]
+        assert -0.3 <= y0 <= 0 and 3 <= y1 <= 3.3, (y0, y1)
+        ticks = plot.getAxis("left")._tickLevels
+        assert ticks is not None
+        assert [(v, s) for v, s in ticks[0]] == [(k + 0.5, str(u)) for k, u in enumerate(order)]
+    w.rank_combo.setCurrentText("model order")  # back: the axis counts units again
+    assert w.over_plot.getAxis("left")._tickLevels is None
+    y0, y1 = w.over_plot.vb.viewRange()[1]
+    assert 6 <= y1 <= 6.3

@@ -15,7 +15,7 @@ import threading
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import scale
 from lstmviz.app.long_sequence import LongSequence
@@ -25,6 +25,9 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import WrapRow
+
+#: ranked rows named on a heatmap's axis at most (every k-th beyond)
+MAX_ROW_NAMES = 16
 
 
 def record_choices(model) -> list[tuple[str, str]]:
@@ -236,6 +239,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.progress.setValue(int(1000 * done / max(1, total)))
         self.cancel_button.setEnabled(busy and not s.ready)
         self.progress.setVisible(not s.ready or busy)
+        self.cancel_button.setVisible(not s.ready)  # (it cancels the pass, not a summary)
         if s.error:
             self.status.setText(s.error)
         elif s.ready and busy:
@@ -255,6 +259,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.timer.stop()
             self.progress.setVisible(not s.ready)
             self.cancel_button.setEnabled(False)
+            self.cancel_button.setVisible(not s.ready)
             self.redraw()
 
     def _record_changed(self):
@@ -324,6 +329,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.unit_spin.setRange(0, max(0, units - 1))
         unit = self.unit_spin.value()
         rows = self.order if self.order is not None else np.arange(units)
+        self._name_rows(rows if self.order is not None else None, units)
         titled = (layer, key, unit)
         if titled != getattr(self, "_titled", None):  # a new title lays the plots out again
             self._titled = titled
@@ -359,6 +365,27 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.step_label.setMinimumWidth(self.step_label.sizeHint().width())
         else:
             self.step_label.setText(f"step {self.step:,}: shown once the keyframe pass ends")
+
+    def _name_rows(self, order, units: int) -> None:
+        """Both heatmaps' rows: units 0.. in model order, else each row named by its unit
+        (ranked, row k is not unit k); the overview spans the rows shown."""
+        by = self.rank_combo.currentText()
+        n = units if order is None else len(order)
+        # as many names as the plot's height holds apart (MAX_ROW_NAMES at most)
+        font = self.over_plot.getAxis("left").style["tickFont"] or self.font()
+        room = int(self.over_plot.vb.height() / (1.6 * QtGui.QFontMetricsF(font).height()))
+        every = max(1, -(-n // max(2, min(MAX_ROW_NAMES, room))))
+        named = (None if order is None else tuple(int(u) for u in order), units, by, every)
+        if named == getattr(self, "_named", None):
+            return
+        self._named = named
+        ticks = None if order is None else [
+            [(k + 0.5, str(int(u))) for k, u in enumerate(order) if k % every == 0], []]
+        for plot in (self.over_plot, self.win_plot):
+            plot.getAxis("left").setTicks(ticks)
+            plot.setLabel("left", "unit" if order is None else f"unit (by {by})")
+        if n:  # (the exact window's range follows its image)
+            self.over_plot.setYRange(0, n, padding=0.02)
 
     def find_crossings(self):
         """Steps where the selected unit crosses the threshold (recomputed from keyframes)."""
