@@ -255,7 +255,7 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None) ->
             return x
     want = model.input_shapes()[0]
     if len(want) == 3 and want[-1] is not None and x.shape[-1] != want[-1]:
-        feats = f"{x.shape[-1]} feature" + ("s" if x.shape[-1] != 1 else "")
-        raise LstmvizError(f"{path.name}: has {feats} per step but the model "
+        per_step = f"{x.shape[-1]} feature" + ("s" if x.shape[-1] != 1 else "")
+        raise LstmvizError(f"{path.name}: has {per_step} per step but the model "
                            f"takes {want[-1]}")
     return x
