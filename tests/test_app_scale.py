@@ -360,3 +360,41 @@ def test_more_steps_than_a_plot_can_show_is_a_long_input_even_when_its_trace_fit
     assert seq.run_pass()
     window, local = seq.window_at(LONG_STEPS)
     np.testing.assert_array_equal(window[name].steps["c"][0, local], full[name].steps["c"][0, LONG_STEPS])
+
+
+def test_the_workers_let_the_windows_thread_have_turns(traced):
+    """Stepping a small model, the pass let go of the GIL and took it back at every NumPy
+    product, and CPython forces no switch then: the window's thread waited 0.2-0.7 s at a
+    time (keys answered late). The pass (at each chunk of steps), the overviews and a
+    summary (at each block) now give a turn, a system call without the GIL, once ``TURN``
+    seconds of their clock have passed: here a clock of the test's that moves 6 ms at each
+    reading, so a turn at every tick, whatever the machine's speed."""
+    from lstmviz.app import long_sequence as ls_mod
+    from lstmviz.app.long_sequence import LongSequence
+    from lstmviz.engine.recurrent import CHUNK
+
+    model, x, full, _ = traced
+    made, slept = [], []
+
+    def turns():
+        now = [0.0]
+
+        def clock():
+            now[0] += 0.006
+            return now[0]
+        made.append(ls_mod.Turns(clock=clock, sleep=slept.append))
+        return made[-1]
+
+    seq = LongSequence(model, x)
+    seq.turns = turns
+    assert seq.run_pass() and seq.run_overviews()
+    seq.summary("l", "h")
+    assert len(made) == 3  # the pass, the overviews, the summary
+    chunks = 3 * -(-T // CHUNK)  # the pass: three recurrent halves, a tick a chunk
+    assert made[0].given >= chunks // 2, made[0].given
+    assert made[1].given >= 1 and made[2].given >= 1
+    assert set(slept) == {0}
+    # the turns only wait: the same numbers
+    trace, _ = seq.window_at(700)
+    n = trace["l"].steps["h"].shape[1]
+    np.testing.assert_array_equal(trace["l"].steps["h"], full["l"].steps["h"][:, trace.start:trace.start + n])

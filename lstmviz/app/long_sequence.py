@@ -24,6 +24,7 @@ The main window (``AppState.long``) and the long-sequence window both use it.
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 
@@ -46,6 +47,31 @@ CACHE_WINDOWS = 16
 #: cut of the input products; with keyframes every 16 steps, 16 steps of each layer:
 #: ~9 ms for two LSTM(512) layers at batch 1 on the shared machine; the window follows).
 QUICK_STEPS = CUT
+
+
+#: A worker's longest turn with the interpreter before it lets the window's thread have it
+#: (seconds; see ``Turns``).
+TURN = 0.005
+
+
+class Turns:
+    """Called at each chunk of a worker's steps: every ``TURN`` seconds it lets the other
+    threads (the window's) take the interpreter. Stepping a small model, a worker lets go of
+    the GIL and takes it back at every NumPy product; CPython forces a switch to a waiting
+    thread only when none happened meanwhile, so the window's thread waited 0.2-0.7 s at a
+    time while a pass ran (keys and clicks answered seconds late)."""
+
+    def __init__(self, clock=time.perf_counter, sleep=time.sleep):
+        self.clock, self.sleep = clock, sleep
+        self.last = clock()
+        self.given = 0  # turns given (tests)
+
+    def __call__(self) -> None:
+        now = self.clock()
+        if now - self.last >= TURN:
+            self.sleep(0)  # lets go of the GIL in a system call: a waiting thread takes it
+            self.given += 1
+            self.last = self.clock()
 
 
 def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, needed=None):
@@ -105,6 +131,9 @@ class LongSequence:
         #: what the worker is doing, for a progress bar: "keyframes" or "overview"
         self.phase = "keyframes"
 
+    #: what a worker's chunks call to let the window's thread have its turns (``Turns``)
+    turns = Turns
+
     @property
     def ready(self) -> bool:
         return self.windowed is not None
@@ -136,8 +165,11 @@ class LongSequence:
             return self._run_pass(progress)
 
     def _run_pass(self, progress=None) -> bool:
+        turns = self.turns()
+
         def tick(done, total):
             self.done, self.total = done, total
+            turns()
             if progress is not None:
                 progress(done, total)
         try:
@@ -157,9 +189,11 @@ class LongSequence:
         if not self.ready:
             return False
         self.phase, self.done, self.total = "overview", 0, self.steps
+        turns = self.turns()
 
         def tick(done, total):
             self.done, self.total = done, total
+            turns()
         try:
             self.overviews = scale.overviews(self.windowed, 0, bins, progress=tick,
                                              cancel=self._cancel.is_set)
@@ -288,6 +322,12 @@ class LongSequence:
             raise LstmvizError("the keyframe pass has not finished")
         k = (layer, key, sample, feature, bins)
         if k not in self._summaries:
+            turns = self.turns()
+
+            def tick(done, total):
+                turns()
+                if progress is not None:
+                    progress(done, total)
             self._summaries[k] = scale.summarize(self.windowed, layer, key, sample, feature,
-                                                 bins, progress=progress, cancel=self._cancel.is_set)
+                                                 bins, progress=tick, cancel=self._cancel.is_set)
         return self._summaries[k]
