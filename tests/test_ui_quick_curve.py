@@ -125,3 +125,35 @@ def test_one_point_draws_its_marker(qtbot):
     img = w.grab().toImage()
     assert all(img.pixel(i, j) == blank.pixel(i, j) for i in range(pos.x() - 8, pos.x() + 9)
                for j in range(pos.y() - 8, pos.y() + 9))
+
+
+def test_a_single_point_is_drawn(qtbot):
+    """After the Train tab's first "One update" the loss and gradient-norm plots showed
+    nothing: a line through one point is no line (Qt's path is empty). One point is now a
+    dot the line's colour; from two points on, nothing changes (a line, no dot)."""
+    from PySide6 import QtCore, QtGui
+
+    from lstmviz.ui.quick_curve import QuickCurve
+
+    w = _plot(qtbot)
+    w.setBackground("k")
+    w.plotItem.vb.setRange(xRange=(0, 10), yRange=(0, 1), padding=0)
+    c = QuickCurve(pen=(255, 0, 0))
+    c.opts["pen"].setWidthF(1.5)
+    w.plotItem.addItem(c)
+
+    def red_near(x, y):
+        img = w.grab().toImage()
+        p = w.plotItem.vb.mapViewToScene(QtCore.QPointF(x, y))
+        q = w.mapFromScene(p)
+        reds = 0
+        for dx in range(-4, 5):
+            for dy in range(-4, 5):
+                col = QtGui.QColor(img.pixel(q.x() + dx, q.y() + dy))
+                reds += col.red() > 150 and col.green() < 80
+        return reds
+
+    c.setData([5.0], [0.5])
+    assert red_near(5.0, 0.5) >= 4
+    c.setData([2.0, 8.0], [0.5, 0.5])
+    assert red_near(5.0, 0.5) >= 2  # the line, through the middle

@@ -27,6 +27,8 @@ from PySide6 import QtCore, QtGui
 #: beyond this many points in view a curve is drawn from each bin's lowest and highest value
 #: (2 points per bin: a few per pixel of any plot on screen), as pyqtgraph's "peak" mode
 MAX_POINTS = 2000
+#: a lone point's dot (pixels; a line through one point is nothing)
+DOT_RADIUS = 3.0
 
 
 class QuickCurve(pg.GraphicsObject):
@@ -152,7 +154,7 @@ class QuickCurve(pg.GraphicsObject):
         if not self._finite:
             rect = QtCore.QRectF()
         else:
-            pad = max(1.0, self.opts["pen"].widthF()) + 1.0
+            pad = max(DOT_RADIUS, 2.0 * self.opts["pen"].widthF()) + 1.0  # (a lone point's dot: _dot)
             if self.opts["symbol"] is not None:
                 pad += self.opts["size"] / 2
             dx, dy = pad * self._pixel[0], pad * self._pixel[1]
@@ -160,6 +162,23 @@ class QuickCurve(pg.GraphicsObject):
         if rect != self._rect:
             self.prepareGeometryChange()
             self._rect = rect
+
+    def _dot(self, p: QtGui.QPainter) -> None:
+        """The one finite point as a dot of the line's colour, four pen widths across and
+        ``DOT_RADIUS`` at least (after a run's first update the loss and norm curves showed
+        nothing)."""
+        keep = np.isfinite(self._x) & np.isfinite(self._y)
+        if keep.sum() != 1:
+            return
+        pen = self.opts["pen"]
+        at = p.transform().map(QtCore.QPointF(float(self._x[keep][0]), float(self._y[keep][0])))
+        r = max(DOT_RADIUS, 2.0 * pen.widthF())
+        tr = p.transform()
+        p.resetTransform()
+        p.setPen(QtCore.Qt.PenStyle.NoPen)
+        p.setBrush(pen.color())
+        p.drawEllipse(at, r, r)
+        p.setTransform(tr)
 
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
         return self._rect
@@ -174,6 +193,8 @@ class QuickCurve(pg.GraphicsObject):
             p.drawPath(self._path)
         symbol = self.opts["symbol"]
         if symbol is None:
+            if self._path.elementCount() <= 1:  # one point, no marker: a dot, not nothing
+                self._dot(p)
             return
         keep = np.isfinite(self._x) & np.isfinite(self._y)
         x, y = self._x[keep], self._y[keep]
