@@ -445,3 +445,30 @@ def test_equations_keep_their_size_after_presenting_and_theme_switches(window, q
     assert look()[0] == start[0]
     window.set_theme("dark")
     assert look() == start
+
+
+def test_the_vanishing_gradient_lesson_labels_its_log_axis_on_a_720_line_projector(window):
+    """Lesson 10 on a 1280x720 projector: its caption says the gradient at the first step
+    is 6.2e-08, 397,965 times weaker than at the last, and the plot's log axis showed one
+    label (0.0001): the other tick chosen, 1e-08, lay 4 px from the plot's edge, and
+    pyqtgraph drops a label that would stick out of its axis. Ticks are now chosen where
+    their labels fit: two decades named, the scale readable."""
+    p = window.presenter
+    p.fullscreen = False
+    p.screen_height = 720
+    window.resize(1280, 720)
+    p.enter()
+    window.resize(1280, 720)
+    p.tour.start(9)
+    window.resize(1280, 720)
+    settle()
+    axis = window.train_panel.step_plot.getAxis("left")
+    img = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(img)
+    texts = [t[2] for t in axis.generateDrawSpecs(painter)[2]]
+    painter.end()
+    assert len(texts) >= 2, texts
+    decades = sorted(float(t) for t in texts)
+    assert decades[-1] / decades[0] >= 100
+    p.tour.end()
+    p.leave()

@@ -751,7 +751,15 @@ class TrainPanel(QtWidgets.QWidget):
         elif frame[1] is None:  # no data: no values to label
             ticks = [[], []]
         else:
-            ticks = log_tick_list(10.0 ** (frame[1] / 4 + 0.05), 10.0 ** (frame[2] / 4 - 0.05), most)
+            lo, hi = frame[1] / 4, frame[2] / 4
+            ticks = log_tick_list(10.0 ** (lo + 0.05), 10.0 ** (hi - 0.05), most)
+            # pyqtgraph drops a label that would stick out of its axis (half of it, 0.4 of a
+            # line): a short plot (a lesson on a 720-line projector) kept one label for six
+            # decades. Then the ticks are chosen where labels fit.
+            y0, y1 = plot.vb.viewRange()[1]  # (the frame with pyqtgraph's padding)
+            edge = 0.4 * line / max(1.0, plot.vb.height()) * (y1 - y0)
+            if ticks and not all(y0 + edge <= v <= y1 - edge for v, _ in ticks[0]):
+                ticks = log_tick_list(10.0 ** max(lo + 0.05, y0 + edge), 10.0 ** min(hi - 0.05, y1 - edge), most)
         set_ticks(plot.getAxis("left"), ticks)
         # counts along x (updates, steps): whole numbers only, no minor ticks: pyqtgraph's
         # own three levels of ticks take ~1.7 ms of Python to lay out at each new range
