@@ -374,3 +374,30 @@ def test_plot_frames_move_in_steps():
     assert grown[0] < f[0] and grown[1] == f[1]  # beyond it: grown on that side only
     assert log_frame(1e-6, 2e-6, grown) == log_frame(1e-6, 2e-6)  # a third of it no longer filled: anew
     assert log_frame(0.0, 1.0) is None and log_frame(float("inf"), float("-inf")) is None
+
+
+def test_the_updates_per_epoch_line_looks_the_same_after_a_lecture(make_window):
+    """'256 samples / batch 32 = 8 updates per epoch' is set large and bold for the hall in
+    lecture mode; after leaving it (or after View > Theme) it stayed large and bold in the
+    desktop theme, where it had been plain text like the rows around it."""
+    from PySide6 import QtWidgets
+
+    w = make_window((1600, 1000))
+    w.tabs.setCurrentIndex(w.tabs.count() - 1)
+    QtWidgets.QApplication.processEvents()
+    panel = w.train_panel
+    label, seed = panel.updates_label, panel.task_combo
+    plain = (label.fontInfo().pixelSize(), label.fontInfo().bold())
+    assert plain == (seed.fontInfo().pixelSize(), False)
+    p = w.presenter
+    p.fullscreen = False
+    p.enter()
+    QtWidgets.QApplication.processEvents()
+    assert label.fontInfo().bold() and label.fontInfo().pixelSize() > plain[0]  # for the hall
+    p.leave()
+    QtWidgets.QApplication.processEvents()
+    assert (label.fontInfo().pixelSize(), label.fontInfo().bold()) == plain
+    w.set_theme("light")
+    w.set_theme("dark")
+    QtWidgets.QApplication.processEvents()
+    assert (label.fontInfo().pixelSize(), label.fontInfo().bold()) == plain

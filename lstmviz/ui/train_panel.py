@@ -274,10 +274,11 @@ class TrainPanel(QtWidgets.QWidget):
                 label.setText(legend_html(t, base))
             legend.fit()  # the names' new size
             keep_pixels(legend)
-        big = t.font(1.15, bold=True)
-        self.updates_label.setFont(big)
-        # in a lecture theme the room goes to the two plots the lessons talk about
+        # in a lecture theme the room goes to the two plots the lessons talk about, and the
+        # updates per epoch are set large for the hall (elsewhere the rows' plain text: it
+        # stayed large and bold after a lecture, or any change of theme)
         lecture = t.lecture
+        self.updates_label.setFont(t.font(1.15, bold=True) if lecture else QtGui.QFont())
         self.task_about.setVisible(not lecture)
         # hidden and out of the layout: the two plots above take its height
         in_layout = self.norm_plot in self.plots.ci.items
