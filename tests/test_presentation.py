@@ -472,3 +472,35 @@ def test_the_vanishing_gradient_lesson_labels_its_log_axis_on_a_720_line_project
     assert decades[-1] / decades[0] >= 100
     p.tour.end()
     p.leave()
+
+
+def test_a_train_lesson_leaves_the_users_own_run_as_it_was(window):
+    """A lesson on the Train tab configured the tab's run in place: the user's own run
+    (its updates, weights, snapshots; a copy of their model trained on their data) was gone
+    when the lesson ended, replaced by the lesson's. The lesson now trains a run of its
+    own and the user's comes back, untouched."""
+    import numpy as np
+
+    from lstmviz.engine.train import trainable_arrays
+
+    panel = window.train_panel
+    mine = panel.session
+    for _ in range(3):
+        mine.step()
+    weights = [a.copy() for a in trainable_arrays(mine.model)]
+    settings = mine.settings
+    p = window.presenter
+    p.fullscreen = False
+    p.enter()
+    p.tour.start(11)  # What the forget gate learns: 480 updates of an LSTM(8)
+    settle()
+    assert panel.session is not mine and panel.session.iteration == 0
+    p.tour.next()
+    assert panel.session.iteration == 480
+    p.tour.end()
+    settle()
+    assert panel.session is mine and mine.iteration == 3 and mine.settings == settings
+    for a, b in zip(trainable_arrays(mine.model), weights):
+        np.testing.assert_array_equal(a, b)
+    assert panel.status_label.text().startswith("update 3 ")
+    p.leave()

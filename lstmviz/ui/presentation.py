@@ -289,10 +289,20 @@ class TourRunner:
 
     # the stack, input and selection from before the lesson, put back when it ends
     def _snapshot(self) -> dict:
+        panel = getattr(self.window, "_train_panel", None)  # (not built for it)
         return {"state": self.window.state.lesson_saved(), "tab": self.window.tabs.currentIndex(),
-                "expand": self._cell_view().expanded}
+                "expand": self._cell_view().expanded,
+                "train": None if panel is None else (panel.session, panel._pinned is not None)}
 
     def _restore(self, s: dict) -> None:
+        panel = getattr(self.window, "_train_panel", None)
+        if s["train"] is not None and panel is not None:
+            # a lesson on the Train tab trains a run of its own: the user's comes back
+            session, pinned = s["train"]
+            if panel.session is not session:
+                panel.use_session(session)
+            if not pinned:
+                panel.unpin()
         self.window.state.lesson_restore(s["state"])
         self.window.tabs.setCurrentIndex(s["tab"])
         self._cell_view().set_expanded(s["expand"])

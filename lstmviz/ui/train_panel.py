@@ -562,7 +562,10 @@ class TrainPanel(QtWidgets.QWidget):
             cur = self.session.settings
             fields = {k: getattr(cur, k) for k in cur.__dataclass_fields__}
             fields.update(spec)
-            self.apply_settings(Settings(**fields))
+            if "task" in spec:  # a lesson's first step: a run of its own, the user's kept
+                self.use_session(TrainingSession(Settings(**fields), snapshot_every=self.snapshot_every()))
+            else:
+                self.apply_settings(Settings(**fields))
         self.set_playing(False)
         for _ in range(updates):
             if self.session.step() is None:
