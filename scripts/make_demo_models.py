@@ -19,9 +19,11 @@ ids for the character model).  ``lstmviz/resources/demos/demos.json`` lists them
 - ``remember_first``: LSTM(6) -> Dense(1, tanh); outputs the sign of the FIRST value of a
   noisy sequence of 20, so the cell state has to hold it (watch the cell state and the
   forget gate).
-- ``char_model``: Embedding(27, 8) -> LSTM(16, return_sequences) ->
-  TimeDistributed(Dense(27, softmax)); next-character model trained on a short English
-  text (alphabet: space + a-z), input 24 character ids.
+- ``char_model``: Embedding(30, 8) -> LSTM(16, return_sequences) ->
+  TimeDistributed(Dense(30, softmax)); next-character model trained on a short English
+  text, input 24 character ids: the app's own (``lstmviz.app.inputs``: space, a-z, ".",
+  "?" as ids 1-29, 0 = padding), so text typed in the app or read from a file is what
+  the model was trained on.
 """
 
 from __future__ import annotations
@@ -45,23 +47,26 @@ SEED = 1234
 TEXT = (
     "the cat sat on the mat and the dog sat on the log. "
     "a long short term memory keeps what it needs and forgets the rest. "
-    "the forget gate decides what to keep, the input gate what to write, "
+    "the forget gate decides what to keep. the input gate what to write. "
     "and the output gate what to show. "
     "she sells sea shells by the sea shore. "
     "the quick brown fox jumps over the lazy dog. "
-    "to be or not to be, that is the question. "
+    "to be or not to be? that is the question. "
     "all that glitters is not gold. "
     "time flies like an arrow and fruit flies like a banana. "
 )
-ALPHABET = " abcdefghijklmnopqrstuvwxyz"  # id 0 = space (also for punctuation)
+sys.path.insert(0, str(ROOT))
+# the app's characters and ids (1 + index, 0 = padding): text typed in the app or read
+# from a text file means to the character model what it was trained on
+from lstmviz.app.inputs import ALPHABET, text_ids  # noqa: E402
 
 
 def encode(text: str) -> np.ndarray:
-    return np.array([ALPHABET.index(c) if c in ALPHABET else 0 for c in text.lower()], np.int32)
+    return text_ids(text)[0]
 
 
 def decode(ids) -> str:
-    return "".join(ALPHABET[int(i)] for i in ids)
+    return "".join(ALPHABET[int(i) - 1] if i else "_" for i in ids)
 
 
 # --------------------------------------------------------------------------------------
@@ -132,7 +137,7 @@ def train_remember(keras, rng):
 
 def build_char(keras):
     L = keras.layers
-    v = len(ALPHABET)
+    v = len(ALPHABET) + 1  # (id 0: padding)
     return keras.Sequential([keras.Input((24,), dtype="int32", name="chars"),
                              L.Embedding(v, 8, name="embedding"),
                              L.LSTM(16, return_sequences=True, name="lstm"),
@@ -171,8 +176,10 @@ DEMOS = [
      "(4, 20, 1), first values +1, -1, +1, -1.",
      build_remember, train_remember),
     ("char_model", "Character-level language model",
-     "Embedding(27, 8) -> LSTM(16, return_sequences) -> TimeDistributed(Dense(27, softmax)) predicting the next "
-     "character (space, a-z) of a few English sentences; input: 4 phrases as int32 character ids, shape (4, 24).",
+     "Embedding(30, 8) -> LSTM(16, return_sequences) -> TimeDistributed(Dense(30, softmax)) predicting the next "
+     "character of a few English sentences; its ids are the app's (space, a-z, '.', '?' as 1-29), so text typed "
+     "in the Input tab or opened from a file means what it was trained on; input: 4 phrases as int32 character "
+     "ids, shape (4, 24).",
      build_char, train_char),
 ]
 
