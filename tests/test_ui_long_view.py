@@ -100,14 +100,19 @@ def test_file_menu_opens_a_long_text_for_an_embedding_model(make_window, tmp_pat
     seq = state.long
     assert seq is not None and seq.steps == len(text) == state.timesteps
     np.testing.assert_array_equal(seq.x[0], gen.text_ids(text)[0])  # the ids, as given
+    name = state.model.layers[1].name
+    state.set_cursor(step=1234, layer=name, unit=2)
     lw = win.open_units_window()
     assert lw is not None and lw.seq is seq and lw.wait(120) and win.long_runner.wait(120)
     assert seq.ready
+    # opened where the main window is (it opened at step 0, on the first layer's first gate)
+    assert (lw.step, lw.record_combo.currentData(), lw.unit_spin.value()) == (1234, (name, "h"), 2)
     full = state.model.trace(seq.x)
-    name = state.model.layers[1].name
     lw.seek(4000)
     trace, start, values = lw.window_values()
-    np.testing.assert_array_equal(values, full[name].steps["i"][0, start:start + len(values)])
+    np.testing.assert_array_equal(values, full[name].steps["h"][0, start:start + len(values)])
+    lw.record_combo.setCurrentIndex(0)  # the input gate i
+    assert lw.record_combo.currentData() == (name, "i")
     # a crossing picked there moves the main window's cursor to it (it stayed put)
     lw.unit_spin.setValue(3)
     lw.threshold_edit.setValue(0.5)

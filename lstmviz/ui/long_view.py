@@ -290,6 +290,22 @@ class LongSequenceWindow(QtWidgets.QWidget):
         side = key.split("/", 1)[0] if "/" in key else ""
         self.crossing_picked.emit(self.step, layer, side, int(self.unit_spin.value()))
 
+    def show_at(self, step: int, layer: str | None = None, unit: int | None = None,
+                side: str | None = None, sample: int | None = None) -> None:
+        """Where the main window is: its step, and its layer's hidden state ``h`` (the
+        ``side``'s of a Bidirectional), unit and sample where this window shows them."""
+        if layer is not None:
+            want = [(layer, f"{side}/h" if side else "h"), (layer, "forward/h"), (layer, "h")]
+            data = [tuple(self.record_combo.itemData(i)) for i in range(self.record_combo.count())]
+            at = next((data.index(w) for w in want if w in data), -1)  # (findData: no tuples)
+            if at >= 0:
+                self.record_combo.setCurrentIndex(at)
+        if sample is not None:
+            self.sample_spin.setValue(int(sample))
+        if unit is not None:  # (the record's redraw set the unit's range)
+            self.unit_spin.setValue(int(unit))
+        self.seek(step)
+
     def seek(self, step: int):
         self.step = max(0, min(int(step), self.seq.steps - 1))
         if self.slider.value() != self.step:

@@ -808,6 +808,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.message(str(err), dialog=True, error=True)
             return None
         self.long_window.crossing_picked.connect(self._crossing_picked)
+        cur = self.state.cursor  # opened where this window is (it opened at step 0)
+        self.long_window.show_at(cur.step, cur.layer, cur.unit, cur.side, cur.sample)
         self.long_window.show()
         return self.long_window
 
