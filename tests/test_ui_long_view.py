@@ -105,6 +105,8 @@ def test_file_menu_opens_a_long_text_for_an_embedding_model(make_window, tmp_pat
     lw = win.open_units_window()
     assert lw is not None and lw.seq is seq and lw.wait(120) and win.long_runner.wait(120)
     assert seq.ready
+    said = win.statusBar().currentMessage()  # the pass is done: no longer "in the background"
+    assert "in the background" not in said and f"{seq.steps:,} steps traced" in said, said
     # opened where the main window is (it opened at step 0, on the first layer's first gate)
     assert (lw.step, lw.record_combo.currentData(), lw.unit_spin.value()) == (1234, (name, "h"), 2)
     full = state.model.trace(seq.x)

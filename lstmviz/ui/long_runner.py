@@ -22,6 +22,8 @@ from PySide6 import QtCore, QtWidgets
 
 #: a seek far away: the whole window is started this long after the last seek (ms)
 SETTLE_MS = 20
+#: what the status bar says while the pass runs (``MainWindow.open_long``)
+BACKGROUND = "(tracing in the background)"
 
 
 class LongRunner(QtCore.QObject):
@@ -159,5 +161,10 @@ class LongRunner(QtCore.QObject):
         self._offer_ahead()  # (a window computed ahead on a thread lands here)
         if not self.busy() and self.showing:
             self._show(False)  # the timer goes on: windows computed on a thread land here
+            bar = self.window.statusBar()
             if seq.error:
-                self.window.statusBar().showMessage(f"Long input: {seq.error}", 15000)
+                bar.showMessage(f"Long input: {seq.error}", 15000)
+            elif seq.ready and BACKGROUND in bar.currentMessage():
+                # (the opening's "tracing in the background" stayed its 20 s after the pass)
+                bar.showMessage(f"Long input: {seq.steps:,} steps traced, each shown exactly "
+                                "where the cursor goes", 10000)

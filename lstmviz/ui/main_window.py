@@ -752,8 +752,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.message(text if text.startswith(f"{name}: ") else f"{name}: {text}", dialog=True, error=True)
             return False
         steps = self.state.timesteps
-        how = ("an exact window around the step beside the whole sequence (tracing in the "
-               "background)" if self.state.long is not None else "traced whole")
+        from lstmviz.ui.long_runner import BACKGROUND
+        how = (f"an exact window around the step beside the whole sequence {BACKGROUND}"
+               if self.state.long is not None else "traced whole")
         self.message(f"Opened {Path(path).name}: {steps:,} steps, {how}")
         return True
 
