@@ -30,6 +30,7 @@ from lstmviz.text import safe_text
 PROG = "lstmviz"
 SUBCOMMANDS = ("summary", "trace", "grad", "train", "app")
 THEMES = ("dark", "light", "projector")  # lstmviz.ui.theme.THEMES (not imported: no Qt here)
+_DASH_VALUES = ("--shape", "--steps")  # options whose value may start with '-' (-1,20,3)
 _LIST_THEMES = ("list",)  # --theme without a value (not a str: argparse checks only str against choices)
 
 def _size(text: str) -> tuple[int, int]:
@@ -162,13 +163,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _normalise_argv(argv: list[str]) -> list[str]:
     """``lstmviz`` and ``lstmviz MODEL [--screenshot ...]`` mean ``lstmviz app ...``;
-    ``--max-memory SIZE`` may stand anywhere (it is moved before the command)."""
+    ``--max-memory SIZE`` may stand anywhere (it is moved before the command); a value
+    starting with '-' after ``--shape`` or ``--steps`` (``--shape -1,20,3``, as their help
+    allows) is kept as that value (argparse would take it for an option)."""
     front: list[str] = []
     rest: list[str] = []
     i = 0
     while i < len(argv):
         if argv[i] == "--max-memory" and i + 1 < len(argv):
             front += argv[i:i + 2]
+            i += 2
+            continue
+        if argv[i] in _DASH_VALUES and i + 1 < len(argv) and argv[i + 1][1:2].isdigit() \
+                and argv[i + 1].startswith("-"):
+            rest.append(f"{argv[i]}={argv[i + 1]}")
             i += 2
             continue
         (front if argv[i].startswith("--max-memory=") else rest).append(argv[i])

@@ -228,6 +228,24 @@ def test_trace_csv_with_shape(tmp_path, capsys, use_model):
     assert_npz_equals_trace(out, model.trace(x))
 
 
+@pytest.mark.parametrize("shape", ["-1,6,3", "-1,6,-1"])
+def test_trace_csv_shape_may_start_with_minus_one(tmp_path, capsys, use_model, shape):
+    """--help: "one dimension may be -1"; a first -1 is the shape, not an unknown option."""
+    model = use_model(lstm_stack)
+    x = np.arange(2 * 6 * 3, dtype=np.float32).reshape(2, 6, 3) / 10
+    csv = tmp_path / "x.csv"
+    csv.write_text("\n".join(",".join(str(v) for v in row) for row in x.reshape(4, 9)))
+    out = tmp_path / "t.npz"
+    rc, _, err = call(capsys, "trace", "m", "--input", csv, "--shape", shape, "--out", out)
+    if shape == "-1,6,-1":  # two unknowns: the shape's own one-line refusal, not "expected one argument"
+        assert rc == 2 and "one may be -1" in err and "expected one argument" not in err
+        return
+    assert rc == 0, err
+    assert_npz_equals_trace(out, model.trace(x))
+    args = cli.build_parser().parse_args(cli._normalise_argv(["m.keras", "--input", "x.csv", "--shape", shape]))
+    assert args.command == "app" and args.shape == [(-1, 6, 3)]
+
+
 def test_trace_csv_integers_for_embedding(tmp_path, capsys, use_model):
     model = use_model(embedding_stack)
     ids = np.array([[1, 2, 3, 0, 0], [4, 5, 6, 7, 9]])
@@ -623,7 +641,7 @@ def test_trace_steps_writes_the_window_of_a_full_trace_without_building_one(tmp_
         np.testing.assert_array_equal(npz["output"], full["output"])
 
 
-@pytest.mark.parametrize("steps", ["5", "9:3", "a:b", "2990:3001"])
+@pytest.mark.parametrize("steps", ["5", "9:3", "a:b", "2990:3001", "-1:3"])
 def test_trace_bad_steps_exit_2_one_line(tmp_path, capsys, use_model, steps):
     use_model(long_stack)
     np.save(tmp_path / "x.npy", np.zeros((1, 3000, 3), np.float32))
