@@ -179,6 +179,16 @@ def _reshape(arr: np.ndarray, shape, path) -> np.ndarray:
         raise LstmvizError(f"{path}: {arr.size} numbers cannot be reshaped to --shape {dims}") from None
 
 
+def read_target(path, model, loss: str) -> np.ndarray:
+    """The targets for ``model``'s first output: a .csv is read as the output is shaped
+    (rows = samples for an output of shape (batch, units), a column or row of class ids for
+    sparse_categorical_crossentropy on one; a sequence output's file is one sample, a row
+    per step, as an input's)."""
+    sparse = loss == "sparse_categorical_crossentropy"
+    out = tuple(model.output_shapes()[0])
+    return read_input(path, out[:-1] if sparse else out, None, integer=sparse)
+
+
 def input_specs(model) -> list[tuple[tuple, bool]]:
     """(batch shape, feeds an Embedding) of each model input."""
     from lstmviz.engine.layers import Embedding

@@ -14,6 +14,9 @@ from lstmviz.errors import LstmvizError
 LOSSES = ("mse", "mae", "binary_crossentropy", "categorical_crossentropy",
           "sparse_categorical_crossentropy")
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad")
+TARGET_HELP = ("the targets, .npy or .csv (class ids for sparse_categorical_crossentropy); a .csv "
+               "is read as the model's output is shaped: a row per sample for (batch, units), a "
+               "column of class ids, or one sample with a row per step for a sequence output")
 
 
 def _positive_int(text: str) -> int:
@@ -55,7 +58,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--input", "-i", dest="inputs", action="append", required=True, metavar="X",
                    help="an input file, .npy or .csv (repeat for a model with several inputs)")
     p.add_argument("--target", "-y", required=True, metavar="Y",
-                   help="the targets, .npy or .csv (class ids for sparse_categorical_crossentropy)")
+                   help=TARGET_HELP)
     p.add_argument("--loss", required=True, choices=LOSSES, help="the Keras loss")
     p.add_argument("--out", "-o", required=True, metavar="OUT.npz", help="where to write the arrays")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
@@ -76,7 +79,7 @@ def add_parsers(sub) -> None:
                         "brackets, next_char")
     p.add_argument("--input", "-i", dest="inputs", action="append", default=[], metavar="X",
                    help="an input file, .npy or .csv")
-    p.add_argument("--target", "-y", default=None, metavar="Y", help="the targets, .npy or .csv")
+    p.add_argument("--target", "-y", default=None, metavar="Y", help=TARGET_HELP)
     p.add_argument("--loss", default=None, choices=LOSSES, help="the Keras loss (a task has its own)")
     p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS)
     p.add_argument("--lr", type=_positive_float, default=None,
@@ -94,10 +97,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--out", "-o", required=True, metavar="TRAINED.keras", help="where to save the trained model")
 
 
-def _read_target(path, loss: str):
-    from lstmviz.cli_inputs import read_input
+def _read_target(path, model, loss: str):
+    from lstmviz.cli_inputs import read_target
 
-    return read_input(path, None, None, integer=loss == "sparse_categorical_crossentropy")
+    return read_target(path, model, loss)
 
 
 def cmd_grad(args) -> int:
@@ -109,7 +112,7 @@ def cmd_grad(args) -> int:
 
     model = lstmviz.load(args.model)
     arrays = load_inputs(model, args.inputs, args.shape)
-    y = _read_target(args.target, args.loss)
+    y = _read_target(args.target, model, args.loss)
     try:
         g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss)
     except LstmvizError as err:
@@ -161,7 +164,7 @@ def cmd_train(args) -> int:
         model = lstmviz.load(args.model)
         arrays = load_inputs(model, args.inputs, args.shape)
         x = arrays if len(arrays) > 1 else arrays[0]
-        y = _read_target(args.target, args.loss)
+        y = _read_target(args.target, model, args.loss)
         loss, lr = args.loss, args.lr
         batch, epochs = args.batch_size or 32, args.epochs or 1
     model_config(model)  # refuse an unsaveable model before training, not after

@@ -156,3 +156,16 @@ def test_one_undo_after_scrubbing_a_task_run_brings_the_users_work_back():
     state.undo()
     assert [e.name for e in state.layers] == [layer[2] for layer in before.layers]
     assert (state.input.source, state.input.timesteps) == ("square", 13)
+
+
+def test_a_csv_of_targets_has_a_row_per_sample(tmp_path):
+    """The Train tab's targets as .csv: the model outputs (None, 1), so each row is a sample's
+    target, equal to the .npy of the same numbers."""
+    state = _state_with_delay_model()
+    x, y = _files(tmp_path)
+    np.savetxt(tmp_path / "y.csv", y, delimiter=",", fmt="%.9g")
+    from_npy, _ = user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse")
+    from_csv, _ = user_data(state.model, tmp_path / "x.npy", tmp_path / "y.csv", "mse")
+    np.testing.assert_array_equal(from_csv.y_train, from_npy.y_train)
+    np.testing.assert_array_equal(from_csv.y_val, from_npy.y_val)
+    assert from_csv.y_train.shape == (32, 1)

@@ -156,3 +156,25 @@ def test_one_epoch_of_one_update_is_said_in_the_singular(tmp_path, capsys):
                      "--out", str(tmp_path / "t.keras")]) == 0
     err = capsys.readouterr().err
     assert "-> 1 update per epoch, 1 epoch, " in err and "(1 update)\n" in err
+
+
+@pytest.mark.parametrize("loss", ["mse", "sparse_categorical_crossentropy"])
+def test_grad_and_train_read_a_csv_target_as_the_output_is_shaped(tmp_path, capsys, loss):
+    """A .csv of targets for an output (batch, units): a row per sample (as a .npy of the same
+    numbers), not one sample of rows-as-steps; class ids: a column, one per sample."""
+    model, x, y = _files(tmp_path, "k3_lstm_default")
+    if loss != "mse":
+        y = np.array([1, 0], np.int64)
+        np.save(tmp_path / "y.npy", y)
+    np.savetxt(tmp_path / "y.csv", y.reshape(len(y), -1), delimiter=",", fmt="%.9g")
+    case = str(FIXTURES / "k3_lstm_default" / "model.keras")
+    for target in ("y.npy", "y.csv"):
+        assert cli.main(["grad", case, "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / target),
+                         "--loss", loss, "-o", str(tmp_path / f"{target}.npz")]) == 0, capsys.readouterr().err
+    a, b = np.load(tmp_path / "y.npy.npz"), np.load(tmp_path / "y.csv.npz")
+    assert sorted(a.files) == sorted(b.files)
+    for key in a.files:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    np.testing.assert_allclose(a["loss"], gradients(model, x, y, loss).loss, rtol=1e-6)
+    assert cli.main(["train", case, "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.csv"),
+                     "--loss", loss, "--no-shuffle", "-o", str(tmp_path / "t.keras")]) == 0

@@ -59,7 +59,7 @@ def user_data(model: Model, input_path, target_path, loss: str,
               validation_split: float = 0.2) -> tuple[T.Data, str]:
     """The user's inputs and targets as a task's ``Data`` and the canonical loss name.
     Every refusal is one line naming the file, what it holds and what is expected."""
-    from lstmviz.cli_inputs import input_specs, read_input
+    from lstmviz.cli_inputs import input_specs, read_input, read_target
 
     loss = canonical(loss)
     if not 0.0 <= float(validation_split) < 1.0:
@@ -80,7 +80,7 @@ def user_data(model: Model, input_path, target_path, loss: str,
         raise LstmvizError(f"{_name(input_path)}: inputs of shape {x.shape}, but the model takes "
                            f"{fmt_shape(want)} (samples first)")
     n = x.shape[0]
-    y = np.asarray(read_input(target_path, None, None, loss == "sparse_categorical_crossentropy"))
+    y = np.asarray(read_target(target_path, model, loss))
     if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
         raise LstmvizError(f"{_name(target_path)}: holds {y.dtype} values, not numbers")
     y = y.astype(np.float32)
