@@ -60,9 +60,18 @@ def model_formats() -> str:
     return help_text()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser whose refusals are one line, as every other error of the CLI
+    (argparse prints its whole usage block above the line that says what is wrong)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}; "
+                     f"see '{self.prog} --help'\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     MODEL_HELP = f"a model file: {model_formats()}"
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="See the unrolled computation of recurrent layers (SimpleRNN, LSTM, GRU), "
                     "exactly as Keras computes it.",

@@ -470,6 +470,19 @@ def test_argparse_errors_exit_2(capsys, args):
     assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "error:" in err
+    assert len(err.strip().splitlines()) == 1, err  # one line, as every other refusal (no usage block)
+    assert "--help'" in err
+
+
+@pytest.mark.parametrize("args, said", [
+    (["train", "--task", "delay", "--epochs", "0", "-o", "t.keras"], "--epochs: must be at least 1, not 0"),
+    (["grad", "m", "-i", "x", "-y", "y", "--loss", "hinge", "-o", "g"], "invalid choice: 'hinge'"),
+    (["trace", "m.keras"], "required: --input/-i, --out/-o"),
+])
+def test_argparse_errors_say_what_is_wrong_in_one_line(capsys, args, said):
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and said in err, err
 
 
 def test_version(capsys):
