@@ -14,6 +14,8 @@ from lstmviz.errors import LstmvizError
 LOSSES = ("mse", "mae", "binary_crossentropy", "categorical_crossentropy",
           "sparse_categorical_crossentropy")
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad")
+MODEL_HELP = ("a Keras model or weights file (.keras, .h5, .hdf5, .weights.h5) or a PyTorch "
+              "state_dict (.pt, .pth, .bin, .safetensors); not ONNX (run forward only)")
 TARGET_HELP = ("the targets, .npy or .csv (class ids for sparse_categorical_crossentropy); a .csv "
                "is read as the model's output is shaped: a row per sample for (batch, units), a "
                "column of class ids, or one sample with a row per step for a sequence output")
@@ -54,7 +56,7 @@ def add_parsers(sub) -> None:
                     "'<layer>/dh' (dL/dh_t), '<layer>/dc' (dL/dc_t, LSTM) and '<layer>/dpre' "
                     "(dL/d pre-activation of each gate, fused in Keras' gate order).",
         epilog=CSV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", metavar="MODEL", help="a .keras, .h5 or .weights.h5 file")
+    p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--input", "-i", dest="inputs", action="append", required=True, metavar="X",
                    help="an input file, .npy or .csv (repeat for a model with several inputs)")
     p.add_argument("--target", "-y", required=True, metavar="Y",
@@ -73,7 +75,7 @@ def add_parsers(sub) -> None:
                     ".keras file that keras.saving.load_model opens. Progress on stderr.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", metavar="MODEL", nargs="?", default=None,
-                   help="a .keras, .h5 or .weights.h5 file (or use --task)")
+                   help=MODEL_HELP + " (or use --task)")
     p.add_argument("--task", default=None, metavar="NAME",
                    help="a built-in task instead of MODEL and data: delay, adding, parity, sine, "
                         "brackets, next_char")

@@ -169,3 +169,20 @@ def test_a_csv_of_targets_has_a_row_per_sample(tmp_path):
     np.testing.assert_array_equal(from_csv.y_train, from_npy.y_train)
     np.testing.assert_array_equal(from_csv.y_val, from_npy.y_val)
     assert from_csv.y_train.shape == (32, 1)
+
+
+def test_a_model_that_cannot_be_trained_is_refused_when_its_data_is_opened(tmp_path):
+    """A stateful layer (or an ONNX node) is refused when the data is opened, in one line,
+    not when Play first computes a gradient."""
+    state = AppState()
+    state.set_model(tasks.get("delay").model(units=4, steps=10, seed=3))
+    spec = state.model.to_spec()
+    for ls in spec.layers:
+        if ls.class_name == "LSTM":
+            ls.config["stateful"] = True
+    spec.layers[0].config["batch_shape"] = [40, 10, 1]
+    from lstmviz.engine import Model
+    model = Model.from_spec(spec)
+    _files(tmp_path)
+    with pytest.raises(LstmvizError, match="stateful; training needs stateless layers"):
+        user_data(model, tmp_path / "x.npy", tmp_path / "y.npy", "mse")

@@ -178,3 +178,32 @@ def test_grad_and_train_read_a_csv_target_as_the_output_is_shaped(tmp_path, caps
     np.testing.assert_allclose(a["loss"], gradients(model, x, y, loss).loss, rtol=1e-6)
     assert cli.main(["train", case, "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.csv"),
                      "--loss", loss, "--no-shuffle", "-o", str(tmp_path / "t.keras")]) == 0
+
+
+@pytest.mark.parametrize("layout", [0, 1])
+def test_grad_and_train_refuse_an_onnx_recurrent_node_in_one_line(tmp_path, capsys, layout):
+    """An ONNX LSTM node (its layout, peepholes, clip) has no backward pass: a one-line refusal
+    that says what is supported, not NumPy's broadcasting error from the Keras cell's backward."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    inits = [numpy_helper.from_array(rng.uniform(-1, 1, shape).astype(np.float32), name)
+             for name, shape in (("W", (1, 12, 2)), ("R", (1, 12, 3)), ("B", (1, 24)))]
+    xs, ys = (["T", "N", 2], [1, "N", 3]) if layout == 0 else (["N", "T", 2], ["N", 1, 3])
+    graph = helper.make_graph(
+        [helper.make_node("LSTM", ["X", "W", "R", "B"], ["", "Y_h"], name="lstm", hidden_size=3, layout=layout)],
+        "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, xs)],
+        [helper.make_tensor_value_info("Y_h", TensorProto.FLOAT, ys)], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), tmp_path / "m.onnx")
+    np.save(tmp_path / "x.npy", rng.uniform(-1, 1, (4, 2, 2) if layout == 0 else (2, 4, 2)).astype(np.float32))
+    np.save(tmp_path / "y.npy", np.zeros((1, 2, 3) if layout == 0 else (2, 1, 3), np.float32))
+    model = lstmviz.load(tmp_path / "m.onnx")
+    with pytest.raises(lstmviz.LstmvizError, match="ONNX graph, which lstmviz runs forward only"):
+        gradients(model, np.load(tmp_path / "x.npy"), np.load(tmp_path / "y.npy"), "mse")
+    rc = cli.main(["grad", str(tmp_path / "m.onnx"), "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"),
+                   "--loss", "mse", "-o", str(tmp_path / "g.npz")])
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.strip().splitlines()) == 1
+    assert "'lstm' (onnx.LSTM)" in err and "Keras models and PyTorch state_dicts" in err
+    assert not (tmp_path / "g.npz").exists()

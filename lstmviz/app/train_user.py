@@ -23,6 +23,7 @@ from lstmviz.app import tasks as T
 from lstmviz.app.input_edits import frozen
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.engine import Model
+from lstmviz.engine.gradients import check_trainable
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.engine.losses import canonical
 from lstmviz.engine.train import evaluate, take_rows, trainable_arrays
@@ -62,6 +63,7 @@ def user_data(model: Model, input_path, target_path, loss: str,
     from lstmviz.cli_inputs import input_specs, read_input, read_target
 
     loss = canonical(loss)
+    check_trainable(model)
     if not 0.0 <= float(validation_split) < 1.0:
         raise LstmvizError(f"the validation split must be at least 0 and under 1, got {validation_split}")
     specs = input_specs(model)

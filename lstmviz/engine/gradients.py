@@ -343,7 +343,7 @@ def gradients(model, x, y, loss: str) -> Gradients:
     if len(model.outputs) != 1:
         raise LstmvizError(f"the model has {len(model.outputs)} outputs; gradients need a model "
                            "with one output")
-    _check_trainable(model)
+    check_trainable(model)
     fw = forward(model, x)
     out_ref = model.outputs[0]
     y_pred = fw.values[out_ref.layer][out_ref.tensor_index]
@@ -395,8 +395,14 @@ def backward(model, fw: Forward, d_pred, value, dz_layer=None) -> Gradients:
     return Gradients(float(value), ordered, input_grads, fw.trace)
 
 
-def _check_trainable(model) -> None:
+def check_trainable(model) -> None:
+    """Refuse, in one line, a model lstmviz cannot differentiate (stateful layers, ONNX nodes)."""
     for layer in model.layers:
+        if layer.class_name.startswith("onnx."):  # a node's own semantics (layout, peepholes, clip ...)
+            raise LstmvizError(
+                f"layer '{layer.name}' ({layer.class_name}) comes from an ONNX graph, which lstmviz "
+                "runs forward only; gradients and training are for Keras models and PyTorch "
+                "state_dicts (open the model's Keras or PyTorch file)")
         rnns = L_rnns(layer)
         for r in rnns:
             if r.config.get("stateful"):
