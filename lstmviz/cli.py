@@ -374,7 +374,8 @@ def cmd_app(args) -> int:
                                  args.step, args.theme, **({"inputs": inputs} if inputs else {}))
             if rc:
                 return rc
-        return 0
+        if not args.screenshot:
+            return 0
     rc = run_app(args.model, args.screenshot, args.step, args.size, args.theme, args.view,
                  **({"inputs": inputs} if inputs else {}))
     return rc if isinstance(rc, int) else 0

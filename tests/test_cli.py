@@ -558,6 +558,23 @@ def test_app_arguments_passed(capsys, monkeypatch):
     assert_one_line_error(rc, err, contains="no such file")
 
 
+def test_app_screenshot_beside_an_export_is_taken_too(monkeypatch):
+    """--export-png OUT --screenshot SHOT: both are written (the screenshot was dropped, exit 0)."""
+    import types
+
+    done = []
+    fake = types.ModuleType("lstmviz.ui.app")
+    fake.run_app = lambda *a, **k: done.append(("screenshot", a[1])) and 0
+    fake.export_from_cli = lambda model, out, kind, *a, **k: done.append((kind, out)) and 0
+    monkeypatch.setitem(sys.modules, "lstmviz.ui.app", fake)
+    monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda window: [])
+    assert cli.main(["m.keras", "--export-png", "e.png", "--export-gif", "e.gif", "--screenshot", "s.png"]) == 0
+    assert done == [("gif", "e.gif"), ("png", "e.png"), ("screenshot", "s.png")]
+    done.clear()
+    assert cli.main(["m.keras", "--export-png", "e.png"]) == 0
+    assert done == [("png", "e.png")]
+
+
 def test_app_screenshot_subprocess(tmp_path):
     """``lstmviz --screenshot`` never hangs: it renders (app present) or prints the summary."""
     shot = tmp_path / "shot.png"
