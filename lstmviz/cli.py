@@ -328,6 +328,7 @@ def _app_input(paths, shapes):
         if len(want) >= 2:  # any number of steps: a stack takes the input's (a long one too)
             want = (want[0], None) + tuple(want[2:])
         return read_input(paths[0], want, shapes[0] if shapes else None, integer)
+    read.source = paths[0]  # type: ignore[attr-defined]
     return read
 
 

@@ -80,7 +80,7 @@ def test_token_ids_feed_an_embedding_as_they_are(qapp):
 
 @pytest.mark.parametrize("x, message", [
     (np.zeros((2, 5, 4), np.float32), r"shape \(2, 5, 4\) but the model takes \(None, 5, 3\)"),
-    (np.zeros((2, 5), np.float32), r"shape \(1, 2, 5\) but the model takes"),
+    (np.zeros((2, 5), np.float32), r"shape \(2, 5\) but the model takes"),  # the shape given
     (np.full((1, 5, 3), np.nan, np.float32), "NaN"),
 ])
 def test_an_input_the_model_does_not_take_is_refused(qapp, x, message):
@@ -101,6 +101,7 @@ def test_cli_input_errors_are_one_line_exit_2(tmp_path, capsys):
     assert cli.main([model, "--input", str(bad), "--screenshot", str(tmp_path / "o.png")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "(1, 5, 7) but the model takes (None, 5, 3)" in err
+    assert err.startswith(f"lstmviz: {bad}: the input has shape")  # the file is named
     assert not (tmp_path / "o.png").exists()
     assert cli.main([model, "--input", str(tmp_path / "nope.npy")]) == 2
     assert "nope.npy: no such file" in capsys.readouterr().err

@@ -236,15 +236,16 @@ def use_array(state, x) -> None:
     x = np.asarray(x)
     if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
         raise LstmvizError(f"the input holds {x.dtype} values, not numbers")
+    given = x.shape  # what the user gave, for the messages
     if len(shape) == 3 and x.ndim == 2:
         x = x[None]
     if x.ndim != len(shape) or x.size == 0:
-        raise LstmvizError(f"the input has shape {x.shape} but the model takes {fmt_shape(shape)}")
+        raise LstmvizError(f"the input has shape {given} but the model takes {fmt_shape(shape)}")
     # an editable stack takes the input's number of steps (a long input too)
     bad = [k for k, d in enumerate(shape) if d is not None and d != x.shape[k]
            and not (k == 1 and not state.readonly)]
     if bad:
-        raise LstmvizError(f"the input has shape {x.shape} but the model takes {fmt_shape(shape)}")
+        raise LstmvizError(f"the input has shape {given} but the model takes {fmt_shape(shape)}")
     if len(shape) == 2:
         if not np.all(np.isfinite(x)) or np.any(x != np.round(x)) or x.min() < 0:
             raise LstmvizError("the model starts with an Embedding, which needs whole-number "

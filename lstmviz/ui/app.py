@@ -287,8 +287,11 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
         try:
             x = inputs(window.state.model) if callable(inputs) else inputs
             use_array(window.state, x)
-        except LstmvizError:
+        except LstmvizError as err:
             dispose(window)
+            source = getattr(inputs, "source", None)  # --input's file: named in its refusal
+            if source and not str(err).startswith(str(source)):
+                raise LstmvizError(f"{source}: {err}") from None
             raise
         shape = " x ".join(f"{n:,}" for n in getattr(x, "shape", ()))
         window.message(f"{window.last_message} \u00b7 traced on the given input ({shape})")
