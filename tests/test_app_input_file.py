@@ -116,3 +116,16 @@ def test_cli_input_with_screenshot_renders(tmp_path, capsys):
                      "--size", "800x500"]) == 0
     assert out.read_bytes()[:4] == b"\x89PNG"
     assert capsys.readouterr().err == ""  # no Qt chatter (propagateSizeHints) either
+
+
+def test_a_file_that_does_not_open_is_raised_not_also_logged(qapp, tmp_path, caplog):
+    """make_window raises the one message (the CLI prints it, lstmviz.show raises it in a
+    notebook); it was also logged, so a notebook cell showed it twice."""
+    import logging
+
+    bad = tmp_path / "notes.txt"
+    bad.write_text("these are words, not numbers\n")
+    with caplog.at_level(logging.INFO, logger="lstmviz"):
+        with pytest.raises(LstmvizError, match="notes.txt"):
+            make_window(str(bad), quiet=True)
+    assert [r.getMessage() for r in caplog.records if r.name == "lstmviz"] == []

@@ -575,6 +575,16 @@ def test_app_screenshot_beside_an_export_is_taken_too(monkeypatch):
     assert done == [("png", "e.png")]
 
 
+@pytest.mark.parametrize("how", ["--export-png", "--screenshot"])
+def test_app_render_of_a_file_that_does_not_open_is_one_line(tmp_path, how):
+    """--export-png printed the failure twice (a log line, then lstmviz: ...)."""
+    bad = tmp_path / "notes.txt"
+    bad.write_text("these are words, not numbers\n")
+    res = run_cli(bad, how, tmp_path / "o.png", timeout=180)
+    assert_one_line_error(res.returncode, res.stderr, contains="notes.txt")
+    assert not (tmp_path / "o.png").exists()
+
+
 def test_app_screenshot_subprocess(tmp_path):
     """``lstmviz --screenshot`` never hangs: it renders (app present) or prints the summary."""
     shot = tmp_path / "shot.png"

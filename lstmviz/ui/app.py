@@ -18,6 +18,7 @@ subcommand) calls:
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import glob
 import logging
@@ -227,6 +228,23 @@ def set_app_icon(app) -> None:
     app.setProperty("lstmviz_icon", True)
 
 
+@contextlib.contextmanager
+def _held_logs():
+    """The records of the 'lstmviz' logger, held back in a list instead of emitted."""
+    held: list = []
+
+    class Hold(logging.Handler):
+        def emit(self, record):
+            held.append(record)
+
+    handlers, propagate = log.handlers[:], log.propagate
+    log.handlers, log.propagate = [Hold()], False
+    try:
+        yield held
+    finally:
+        log.handlers, log.propagate = handlers, propagate
+
+
 def make_window(model_path: str | None = None, theme: str | None = None, quiet: bool = False,
                 settings=None, inputs=None, model=None, strict: bool = False, read=None):
     """The main window, themed, on ``model_path`` or the demo. Raises LstmvizError.
@@ -266,11 +284,15 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
         window.source_label = f"{safe_name(model.name)} (from Python)"
         window.update_title()
     elif model_path:
-        if not window.open_file(model_path, read=read, fresh=True):
+        with _held_logs() as held:  # a failure is raised (the caller says it once), not logged too
+            opened = window.open_file(model_path, read=read, fresh=True)
+        if not opened:
             msg = window.last_message
             window.close()
             window.deleteLater()
             raise LstmvizError(msg)
+        for record in held:
+            log.handle(record)
         if strict and window.state.error:
             msg = f"{Path(model_path).name}: opened, but it cannot run: {window.state.error}"
             dispose(window)
@@ -495,6 +517,8 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
         return 2
 
     limit_blas_threads(1)
+    # as a headless run_app: failures are one line on stderr (fail), no log echo of them
+    logging.basicConfig(level=logging.ERROR, format="lstmviz: %(message)s")
     try:
         target = view if view in (None, "view", "window") else VIEW_NAMES[view_index(view)]
         target = target or "view"
