@@ -61,6 +61,12 @@ def test_the_status_says_the_given_input_and_not_the_demos_description(qapp):
         assert msg.startswith("Opened model.keras") and "traced on the given input" in msg
     finally:
         dispose(window)
+    import lstmviz  # a model from Python (lstmviz.show(model, x)): nothing said before it
+    window = make_window(None, quiet=True, model=lstmviz.load(case / "model.keras"), inputs=np.load(case / "x.npy"))
+    try:
+        assert window.last_message == "Traced on the given input (2 x 5 x 3)"
+    finally:
+        dispose(window)
 
 
 def test_token_ids_feed_an_embedding_as_they_are(qapp):

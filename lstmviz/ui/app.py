@@ -316,7 +316,8 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
                 raise LstmvizError(f"{source}: {err}") from None
             raise
         shape = " x ".join(f"{n:,}" for n in getattr(x, "shape", ()))
-        window.message(f"{window.last_message} \u00b7 traced on the given input ({shape})")
+        said = f"traced on the given input ({shape})"  # after what opening said, if it said anything
+        window.message(f"{window.last_message} \u00b7 {said}" if window.last_message else said[0].upper() + said[1:])
     window.quiet = quiet
     return window
 
