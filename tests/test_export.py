@@ -270,6 +270,26 @@ def test_export_menu_entries(window, tmp_path, monkeypatch):
     assert "does not exist" in window.last_message
 
 
+def test_the_trace_export_says_which_sample_it_holds(window, tmp_path, monkeypatch):
+    """The window traces the sample on screen: File > Export trace holds that one sample,
+    and the message after saving says so (the .npz has no sample axis beyond it)."""
+    window.state.set_input_spec(batch_size=3)
+    window.state.set_cursor(sample=2)
+    asked = {}
+
+    def ask(parent, title, default, filt):
+        asked["default"] = default
+        return str(tmp_path / "t.npz"), ""
+
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", ask)
+    window.exporter.data("npz")
+    QtWidgets.QApplication.processEvents()
+    assert asked["default"].endswith("trace.npz")
+    assert "(sample 2)" in window.last_message, window.last_message
+    with np.load(tmp_path / "t.npz") as npz:
+        np.testing.assert_array_equal(npz["output"], window.state.trace.output)
+
+
 # -- command line -------------------------------------------------------------------------------
 def _cli(*args):
     return subprocess.run([sys.executable, "-m", "lstmviz", *args], cwd=ROOT, capture_output=True,

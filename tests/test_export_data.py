@@ -39,3 +39,25 @@ def test_the_stack_exports_as_a_keras_config_that_reads_back():
     spec = spec_from_keras_config(config)
     assert [l.class_name for l in spec.layers] == ["InputLayer"] + [e.class_name for e in state.layers]
     assert set(config["config"]["layers"][1]["config"]) == set(KEYS["LSTM"]) | {"name", "trainable", "dtype"}
+
+
+def test_the_csv_of_a_long_inputs_window_counts_steps_in_the_whole_sequence():
+    """File > Export trace (.csv) on a long input at step 5,000: the window holds steps
+    4,864..5,119, and the table says so (it said 0..255, with those steps' values)."""
+    import lstmviz
+
+    path = FIXTURES / "k3_lstm_default" / "model.keras"
+    st = AppState()
+    st.set_model(lstmviz.load(path))
+    x = np.random.default_rng(0).normal(size=(1, 6000, 3)).astype(np.float32)
+    st.set_input_data(x)
+    assert st.long is not None
+    st.long.run_pass()
+    window, _ = st.long.window_at(5000)
+    assert window.start == 4864
+    full = lstmviz.load(path).trace(x)["lstm"].steps["h"]
+    rows = [r.split(",") for r in export_data.csv_text(window).splitlines()[1:] if r.startswith("lstm,h,")]
+    steps = sorted({int(r[3]) for r in rows})
+    assert steps == list(range(4864, 4864 + window["lstm"].steps["h"].shape[1]))
+    for _layer, _key, s, t, u, v in rows:
+        assert float(v) == float(full[int(s), int(t), int(u)])

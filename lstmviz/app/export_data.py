@@ -30,7 +30,9 @@ def save_npz(trace, path) -> Path:
 
 
 def trace_rows(trace, sample_offset: int = 0):
-    """The long table's rows: (layer, key, sample, step, unit, value)."""
+    """The long table's rows: (layer, key, sample, step, unit, value); steps counted in the
+    whole sequence (a long input's window starts at ``trace.start``)."""
+    start = int(getattr(trace, "start", 0) or 0)
     for flat_key, arr in trace.flat().items():
         layer, _, key = flat_key.partition("/")
         a = np.asarray(arr)
@@ -45,7 +47,7 @@ def trace_rows(trace, sample_offset: int = 0):
                 yield layer, key, s + sample_offset, "", u, a[s, u]
         else:
             for s, t, u in np.ndindex(a.shape):
-                yield layer, key, s + sample_offset, t, u, a[s, t, u]
+                yield layer, key, s + sample_offset, t + start, u, a[s, t, u]
 
 
 def csv_text(trace, sample_offset: int = 0) -> str:

@@ -453,12 +453,21 @@ class Exporter(QtCore.QObject):
         if st.trace is None:
             self.window.message("there is no trace to export yet", dialog=True, error=True)
             return None
-        path = self._ask_path("Export trace", f"trace.{kind}", f"{kind.upper()} (*.{kind})")
+        tr = st.trace
+        held = []  # what the file holds when it is not every sample and step: said when saved
+        if st.traced_sample is not None:
+            held.append(f"sample {st.traced_sample}")
+        steps = max((rec.timesteps for rec in tr.layers.values()), default=0)
+        if tr.total_steps is not None and steps:
+            held.append(f"steps {tr.start:,}-{tr.start + steps - 1:,} of {tr.total_steps:,}")
+        name = f"trace_steps_{tr.start}-{tr.start + steps - 1}" if tr.total_steps is not None and steps else "trace"
+        path = self._ask_path("Export trace", f"{name}.{kind}", f"{kind.upper()} (*.{kind})")
         if not path:
             return None
+        done = f"Saved {path}" + (f" ({', '.join(held)})" if held else "")
         if kind == "npz":
-            return self._run(save_npz, st.trace, path, done=f"Saved {path}")
-        return self._run(save_csv, st.trace, path, st.traced_sample or 0, done=f"Saved {path}")
+            return self._run(save_npz, tr, path, done=done)
+        return self._run(save_csv, tr, path, st.traced_sample or 0, done=done)
 
 
 def install(window) -> Exporter:
