@@ -90,7 +90,8 @@ def _read_csv(path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
     except UnicodeDecodeError:
         raise LstmvizError(f"{path}: not a text (CSV) file") from None
     if not flat:
-        raise LstmvizError(f"{path}: holds no numbers")
+        raise LstmvizError(f"{path}: holds no numbers; an input file is a .npy, or a .csv/.txt/.tsv of numbers "
+                           "(plain text for a model of characters: the app's File > Open a long input)")
     arr = np.frombuffer(flat, dtype=np.float64).reshape(-1, width)
     return _csv_array(arr, path, expected_shape, shape, integer)
 

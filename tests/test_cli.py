@@ -396,6 +396,14 @@ def test_bad_input_exit_2_one_line(tmp_path, capsys, use_model, name):
     assert not out.exists()
 
 
+def test_a_text_file_as_input_says_what_an_input_is(tmp_path, capsys, use_model):
+    use_model(lstm_stack)
+    (tmp_path / "words.txt").write_text("the quick brown fox\n")
+    rc, _, err = call(capsys, "trace", "m", "--input", tmp_path / "words.txt", "--out", tmp_path / "t.npz")
+    line = assert_one_line_error(rc, err, contains="words.txt: holds no numbers")
+    assert ".npy, or a .csv/.txt/.tsv of numbers" in line and "File > Open a long input" in line
+
+
 def test_bad_csv_shape(tmp_path, capsys, use_model):
     use_model(lstm_stack)
     (tmp_path / "x.csv").write_text("1,2,3\n4,5,6\n")
