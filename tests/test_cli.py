@@ -589,7 +589,8 @@ def test_app_render_of_a_file_that_does_not_open_is_one_line(tmp_path, how):
     bad = tmp_path / "notes.txt"
     bad.write_text("these are words, not numbers\n")
     res = run_cli(bad, how, tmp_path / "o.png", timeout=180)
-    assert_one_line_error(res.returncode, res.stderr, contains="notes.txt")
+    line = assert_one_line_error(res.returncode, res.stderr, contains="notes.txt")
+    assert "holds no rows of numbers" in line and "a row per step" in line  # what such a file must be
     assert not (tmp_path / "o.png").exists()
 
 

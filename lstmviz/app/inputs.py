@@ -216,7 +216,8 @@ def _read_csv(path: Path) -> np.ndarray:
                                    f"that comes with the memory limit of "
                                    f"{limits.fmt_bytes(limits.memory_limit())}; {limits.HINT}")
     if not flat or width is None:
-        raise LstmvizError(f"{path.name}: holds no rows")
+        raise LstmvizError(f"{path.name}: holds no rows of numbers; a .csv or .txt opens as an input: "
+                           "a table of numbers, a row per step and a column per feature")
     return np.frombuffer(flat, dtype=np.float64).reshape(-1, width).copy()
 
 
