@@ -123,3 +123,35 @@ def test_problems_are_named_before_a_window_opens(monkeypatch):
     with pytest.raises(LstmvizError, match=r"shape \(1, 5, 4\) but the model takes \(None, 5, 3\)"):
         lstmviz.show(str(CASE / "model.keras"), np.zeros((1, 5, 4), np.float32), block=False)
     assert nb.OPEN_WINDOWS == []
+
+
+def test_in_ipython_a_leftover_autosave_does_not_hold_the_kernel(monkeypatch):
+    """A leftover autosave (a kernel restarted with a window open) was offered with a modal
+    question: the kernel ran no cell until it was answered (never, without a display). A
+    notebook's window neither offers one nor autosaves; the desktop app still offers it."""
+    from lstmviz.app.session import save_session
+    from lstmviz.app.state import AppState
+    from lstmviz.ui.session_ui import default_autosave_path
+
+    leftover = default_autosave_path().with_name("autosave-1-1.lstmviz")
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    save_session(AppState(), leftover)
+    asked = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", lambda box: asked.append(box.text()) or
+                        QtWidgets.QMessageBox.StandardButton.No)
+    shell = types.SimpleNamespace(enable_gui=lambda name: None)
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    try:
+        w = lstmviz.show(str(CASE / "model.keras"))
+        for _ in range(5):
+            QtWidgets.QApplication.processEvents()
+        assert asked == [] and leftover.exists()
+        assert not w.sessions._restore_pending and not w.sessions.autosave(force=False)
+        w.close()
+        QtWidgets.QApplication.processEvents()
+        monkeypatch.delitem(sys.modules, "IPython")
+        timer = close_soon(300)  # a script's (blocking) window is the app's: it asks
+        lstmviz.show(str(CASE / "model.keras"), block=True)
+        assert not timer.isActive() and len(asked) == 1 and not leftover.exists()
+    finally:
+        leftover.unlink(missing_ok=True)

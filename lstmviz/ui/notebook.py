@@ -86,6 +86,8 @@ def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | No
 
         theme = startup_theme()
     window = make_window(path, theme, quiet=False, inputs=x, model=model)
+    if not block:  # on the kernel's loop: nothing may hold the kernel (a modal question)
+        window.sessions.for_notebook()
     if follow:
         from lstmviz.ui.system_theme import follow_system
 

@@ -82,6 +82,7 @@ class SessionManager(QtCore.QObject):
         self._held: QtCore.QLockFile | None = None  # the lock on our own autosave file
         self._held_path: Path | None = None
         self.autosave_enabled = True
+        self.offer_leftovers = True  # at the first show, offer a leftover autosave (see for_notebook)
         self._restore_pending = True  # no autosave before the restore question is answered
         self._shown = False  # the start (preferences, leftover autosaves) waits for the first show
         self._preferences_restored = False
@@ -346,11 +347,19 @@ class SessionManager(QtCore.QObject):
                 return
             if not self._preferences_restored:
                 self.restore_preferences()
-            found = self.leftovers()
+            found = self.leftovers() if self.offer_leftovers else []
             if found:
                 self.offer_restore(found)
         finally:
             self._restore_pending = False
+
+    def for_notebook(self) -> None:
+        """A window of a notebook's kernel (``lstmviz.show`` on the kernel's Qt loop): the
+        notebook is the work, so no autosave, and no leftover autosave offered: the modal
+        question held the kernel (no cell ran until it was answered; never, without a
+        display), and every restart of a kernel with a window open left another one."""
+        self.autosave_enabled = False
+        self.offer_leftovers = False
 
     def offer_restore(self, found: list[Path] | None = None) -> bool:
         """Ask to restore the newest leftover autosave; the leftovers are removed once
