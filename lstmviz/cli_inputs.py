@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lstmviz.errors import LstmvizError
+from lstmviz.io.csv_numbers import csv_numbers
 
 if TYPE_CHECKING:  # NumPy is imported where an input is read: the command line is parsed
     import numpy as np  # without it, and the app sets its BLAS threads before it starts
@@ -74,19 +75,12 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False) -> 
     return _read_csv(path, expected_shape, shape, integer)
 
 
-def _split(line: str) -> list[str]:
-    for sep in (",", "\t", ";"):
-        if sep in line:
-            return [c.strip() for c in line.split(sep)]
-    return line.split()
-
-
 def _read_csv(path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
     import numpy as np
 
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            flat, width = _csv_numbers(path, fh)
+            flat, width = csv_numbers(path, fh)
     except UnicodeDecodeError:
         raise LstmvizError(f"{path}: not a text (CSV) file") from None
     if not flat:
@@ -94,53 +88,6 @@ def _read_csv(path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
                            "(plain text for a model of characters: the app's File > Open a long input)")
     arr = np.frombuffer(flat, dtype=np.float64).reshape(-1, width)
     return _csv_array(arr, path, expected_shape, shape, integer)
-
-
-def _csv_numbers(path: Path, fh):
-    """The numbers of a CSV, streamed into one flat buffer (8 bytes a number, not a Python
-    list per row), and its width; stops at the limit of ``lstmviz.limits.csv_cell_limit``."""
-    from array import array
-
-    from lstmviz import limits
-
-    cap = limits.csv_cell_limit()
-    flat = array("d")
-    width = None
-    first = True
-    longest = 16 * 1024 * 1024
-    for lineno, line in enumerate(iter(lambda: fh.readline(longest + 1), ""), start=1):
-        if len(line) > longest:
-            raise LstmvizError(f"{path}: line {lineno} is over 16 MB long; not a table of numbers")
-        s = line.strip()
-        if not s or s.startswith("#"):
-            continue
-        cells = _split(s)
-        if cells and cells[-1] == "" and len(cells) > 1:
-            cells = cells[:-1]  # a trailing comma
-        values = []
-        for col, cell in enumerate(cells, start=1):
-            try:
-                values.append(float(cell))
-            except ValueError:
-                if first and not any(_is_number(c) for c in cells):
-                    values = None  # a header row
-                    break
-                shown = cell if len(cell) <= 20 else cell[:17] + "..."
-                raise LstmvizError(f"{path}: line {lineno}, column {col}: {shown!r} is not a number") from None
-        first = False
-        if values is None:
-            continue
-        if width is None:
-            width = len(values)
-        elif len(values) != width:
-            raise LstmvizError(f"{path}: line {lineno} has {len(values)} values but the rows before have {width}; "
-                               "every row needs the same number of columns")
-        flat.extend(values)
-        if len(flat) > cap:
-            raise LstmvizError(f"{path}: holds more than {cap:,} numbers (stopped reading at line "
-                               f"{lineno:,}), over the limit that comes with the memory limit of "
-                               f"{limits.fmt_bytes(limits.memory_limit())}; {limits.HINT}")
-    return flat, width or 1
 
 
 def _csv_array(arr: np.ndarray, path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
@@ -162,14 +109,6 @@ def _csv_array(arr: np.ndarray, path: Path, expected_shape, shape, integer: bool
     if rank == 1:
         return arr.reshape(-1)
     raise LstmvizError(f"{path}: the model takes rank-{rank} input; give --shape to read a .csv into it")
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-        return True
-    except ValueError:
-        return False
 
 
 def _reshape(arr: np.ndarray, shape, path) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 
 from lstmviz import limits
 from lstmviz.errors import LstmvizError
+from lstmviz.io.csv_numbers import csv_numbers
 from lstmviz.io.npy import read_npy
 
 #: Generator names in the order the input panel lists them, with a label for humans.
@@ -177,45 +178,14 @@ def load_array(path) -> np.ndarray:
 
 
 def _read_csv(path: Path) -> np.ndarray:
-    """A CSV's numbers, streamed line by line into one flat buffer (8 bytes a number) and
-    stopped at ``limits.csv_cell_limit()``: a 16-million-row file is refused after the
-    limit, not parsed whole. The first line may be a header; ``#`` lines are skipped."""
-    from array import array
-
-    cap = limits.csv_cell_limit()
-    longest = 16 * 1024 * 1024
-    flat = array("d")
-    width = None
-    delim: str | None = None
-    first = True
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in iter(lambda: fh.readline(longest + 1), ""):
-            if len(line) > longest:
-                raise LstmvizError(f"{path.name}: a line is over 16 MB long; not a table of numbers")
-            s = line.strip()
-            if not s or s.startswith("#"):
-                continue
-            if first:
-                delim = ";" if ";" in s and "," not in s else ("," if "," in s else None)
-            try:
-                values = [float(v) for v in (s.split(delim) if delim else s.split())]
-            except ValueError as err:
-                if first:
-                    first = False
-                    continue  # a header line
-                raise LstmvizError(f"{path.name}: a value is not a number ({err})") from None
-            first = False
-            if width is None:
-                width = len(values)
-            elif len(values) != width:
-                raise LstmvizError(f"{path.name}: rows have different numbers of columns "
-                                   f"{sorted({width, len(values)})}")
-            flat.extend(values)
-            if len(flat) > cap:
-                raise LstmvizError(f"{path.name}: holds more than {cap:,} numbers, over the limit "
-                                   f"that comes with the memory limit of "
-                                   f"{limits.fmt_bytes(limits.memory_limit())}; {limits.HINT}")
-    if not flat or width is None:
+    """A CSV's numbers, a row per line (``io.csv_numbers``: streamed, stopped at
+    ``limits.csv_cell_limit()``, a header line and ``#`` lines skipped)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            flat, width = csv_numbers(path.name, fh)
+    except UnicodeDecodeError:
+        raise LstmvizError(f"{path.name}: not a text (CSV) file") from None
+    if not flat:
         raise LstmvizError(f"{path.name}: holds no rows of numbers; a .csv or .txt opens as an input: "
                            "a table of numbers, a row per step and a column per feature")
     return np.frombuffer(flat, dtype=np.float64).reshape(-1, width).copy()

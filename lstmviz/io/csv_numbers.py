@@ -1,0 +1,72 @@
+"""The numbers of a CSV file, with no Qt and no NumPy: the one reader behind every input and
+target read from a ``.csv``/``.txt``/``.tsv`` (``lstmviz.cli_inputs``: the command line's
+``--input``/``--target``; ``app.inputs``: the window's Import)."""
+
+from __future__ import annotations
+
+from lstmviz.errors import LstmvizError
+
+
+def _split(line: str) -> list[str]:
+    for sep in (",", "\t", ";"):
+        if sep in line:
+            return [c.strip() for c in line.split(sep)]
+    return line.split()
+
+
+def csv_numbers(path, fh):
+    """The numbers of a CSV (``fh``; ``path``: how messages name it), streamed into one
+    flat buffer (8 bytes a number, not a Python list per row), and its width; stops at the
+    limit of ``lstmviz.limits.csv_cell_limit``. Cells split at ',', tab or ';' (else
+    spaces); a first row of words is a header; ``#`` lines and blank ones are skipped.
+    The one CSV reader of inputs and targets (the CLI's, the app's import)."""
+    from array import array
+
+    from lstmviz import limits
+
+    cap = limits.csv_cell_limit()
+    flat = array("d")
+    width = None
+    first = True
+    longest = 16 * 1024 * 1024
+    for lineno, line in enumerate(iter(lambda: fh.readline(longest + 1), ""), start=1):
+        if len(line) > longest:
+            raise LstmvizError(f"{path}: line {lineno} is over 16 MB long; not a table of numbers")
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        cells = _split(s)
+        if cells and cells[-1] == "" and len(cells) > 1:
+            cells = cells[:-1]  # a trailing comma
+        values = []
+        for col, cell in enumerate(cells, start=1):
+            try:
+                values.append(float(cell))
+            except ValueError:
+                if first and not any(_is_number(c) for c in cells):
+                    values = None  # a header row
+                    break
+                shown = cell if len(cell) <= 20 else cell[:17] + "..."
+                raise LstmvizError(f"{path}: line {lineno}, column {col}: {shown!r} is not a number") from None
+        first = False
+        if values is None:
+            continue
+        if width is None:
+            width = len(values)
+        elif len(values) != width:
+            raise LstmvizError(f"{path}: line {lineno} has {len(values)} values but the rows before have {width}; "
+                               "every row needs the same number of columns")
+        flat.extend(values)
+        if len(flat) > cap:
+            raise LstmvizError(f"{path}: holds more than {cap:,} numbers (stopped reading at line "
+                               f"{lineno:,}), over the limit that comes with the memory limit of "
+                               f"{limits.fmt_bytes(limits.memory_limit())}; {limits.HINT}")
+    return flat, width or 1
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
