@@ -146,3 +146,15 @@ def write_legacy_h5(path, config, groups, version="2.2.4", root_attrs=None):
             for n, a in ws:
                 g.create_dataset(n, data=a)
     return path
+
+
+def present_on_720_lines(window):
+    """Presentation mode as on a 1280 x 720 projector (windowed, the screen's height told):
+    the window's presenter, entered."""
+    p = window.presenter
+    p.fullscreen = False
+    p.screen_height = 720
+    window.resize(1280, 720)
+    p.enter()
+    window.resize(1280, 720)
+    return p

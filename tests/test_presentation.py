@@ -4,6 +4,7 @@ window exactly, the keyboard-only keys, focus and spotlight."""
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from helpers import present_on_720_lines
 from lstmviz.ui import presentation as pr
 from lstmviz.ui import theme as th
 
@@ -339,12 +340,7 @@ def test_a_1280x720_projector_gets_the_halls_picture_of_a_1080_one(window):
     """21 pt on a 720-line screen took half again as much of it: the Cell tab's charts were
     squeezed to a few pixels and the Train tab's plots had no room. Sizes scale with the
     screen's height: the smallest text is the 24 px of 1080 lines times 720/1080."""
-    p = window.presenter
-    p.fullscreen = False
-    p.screen_height = 720
-    window.resize(1280, 720)
-    p.enter()
-    window.resize(1280, 720)
+    p = present_on_720_lines(window)
     settle()
     assert p.scale == pytest.approx(2 / 3)
     assert (window.width(), window.height()) == (1280, 720), "the layout must fit the projector"
@@ -453,12 +449,7 @@ def test_the_vanishing_gradient_lesson_labels_its_log_axis_on_a_720_line_project
     label (0.0001): the other tick chosen, 1e-08, lay 4 px from the plot's edge, and
     pyqtgraph drops a label that would stick out of its axis. Ticks are now chosen where
     their labels fit: two decades named, the scale readable."""
-    p = window.presenter
-    p.fullscreen = False
-    p.screen_height = 720
-    window.resize(1280, 720)
-    p.enter()
-    window.resize(1280, 720)
+    p = present_on_720_lines(window)
     p.tour.start(9)
     window.resize(1280, 720)
     settle()

@@ -8,6 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
+from helpers import present_on_720_lines
 from lstmviz import limits
 from lstmviz.app.long_sequence import QUICK_STEPS
 from lstmviz.app.options import default_config
@@ -639,12 +640,7 @@ def test_over_time_keeps_its_exact_heatmaps_in_lecture_mode_on_a_720_line_projec
     settle()
     slots = [s for s in view.slots if s.key is not None]
     assert all(s.strip.shown and s.strip.height == HEIGHT for s in slots)
-    p = w.presenter
-    p.fullscreen = False
-    p.screen_height = 720
-    w.resize(1280, 720)
-    p.enter()
-    w.resize(1280, 720)
+    p = present_on_720_lines(w)
     settle()
     heights = [s.plot.vb.height() for s in slots]
     assert min(heights) >= 24, heights
