@@ -348,6 +348,10 @@ def cmd_app(args) -> int:
     from lstmviz import limits
 
     limits.blas_threads(os.environ, 1)
+    suffix = Path(args.screenshot).suffix.lower() if args.screenshot else ""
+    if suffix not in ("", ".png"):  # (it wrote PNG data under a .jpg name)
+        raise LstmvizError(f"{args.screenshot}: --screenshot writes a PNG; give a .png name "
+                           "(--export-svg, --export-gif and --export-mp4 write the other formats)")
     exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
     exports = [(k, out) for k, out in exports if out]
     inputs = _app_input(args.inputs, args.shape) if args.inputs else None

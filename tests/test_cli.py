@@ -738,3 +738,11 @@ def test_the_summary_of_a_weights_only_file_says_its_layers_are_guesses(tmp_path
             "them)\n") in out
     # a model's own summary has no such note
     assert "Note:" not in Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4})], seed=0).summary_text()
+
+
+def test_a_screenshot_named_for_another_format_is_refused(capsys, tmp_path):
+    """--screenshot shot.jpg wrote PNG data under the .jpg name (exit 0): now one line
+    saying it writes a PNG, before anything is rendered; a .png (any case) is written."""
+    rc, _, err = call(capsys, "--screenshot", str(tmp_path / "shot.jpg"))
+    line = assert_one_line_error(rc, err, contains="shot.jpg")
+    assert "writes a PNG" in line and not (tmp_path / "shot.jpg").exists()
