@@ -123,3 +123,25 @@ def test_message_boxes_show_their_text_as_text(qapp):
     doc.setHtml(text_tip(f"{NAMES[0]}\nline two"))
     assert doc.toPlainText() == f"{NAMES[0]}\nline two"  # shown as written, on its two lines
     box.deleteLater()
+
+
+def test_units_at_scale_shows_names_as_text(make_window, tmp_path, monkeypatch):
+    """Units at scale names the layer in its plot titles, its record box and step line."""
+    import numpy as np
+
+    from lstmviz import limits
+
+    w = make_window()
+    assert w.open_file(str(_model(tmp_path / "m.h5")))
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # a few KB: this input is a long one
+    w.state.set_input_data(np.random.default_rng(0).standard_normal((1, 3000, 3)).astype(np.float32))
+    assert w.state.long is not None
+    lw = w.open_units_window()
+    assert lw is not None and lw.wait(120) and w.long_runner.wait(120)
+    lw.seek(2000)
+    QtWidgets.QApplication.processEvents()
+    texts = rich_texts(lw)
+    assert any("&lt;u&gt;evil" in src for _, src in texts)  # the title names the layer, escaped
+    found = [(where, _raw(src)) for where, src in texts if _raw(src)]
+    assert not found, found
+    lw.close()

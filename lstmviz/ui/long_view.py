@@ -95,6 +95,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.status = QtWidgets.QLabel("")
+        self.status.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (an error may name a layer or file)
         for w in (QtWidgets.QLabel("record"), self.record_combo, self.sample_spin, self.progress,
                   self.cancel_button):
             top.addWidget(w)

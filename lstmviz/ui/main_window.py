@@ -79,6 +79,7 @@ class PlaceholderView(TraceView):
         super().__init__(parent)
         self.title = title
         self.label = QtWidgets.QLabel(self)
+        self.label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (it names the layer)
         self.label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.label.setWordWrap(True)
         lay = QtWidgets.QVBoxLayout(self)
