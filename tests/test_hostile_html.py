@@ -145,3 +145,17 @@ def test_units_at_scale_shows_names_as_text(make_window, tmp_path, monkeypatch):
     found = [(where, _raw(src)) for where, src in texts if _raw(src)]
     assert not found, found
     lw.close()
+
+
+def test_open_recent_shows_a_file_name_as_it_is(make_window, tmp_path):
+    """A file named 'R&D <b>x.h5' in Open recent: '&' marked the next letter as the
+    item's key (the menu read 'RD'), and its path's tooltip is escaped rich text."""
+    from helpers import tip_text
+
+    path = _model(tmp_path / "R&D <b>x.h5")
+    w = make_window()
+    assert w.open_file(str(path))
+    w._fill_recent()
+    act = w.recent_menu.actions()[0]
+    assert act.text() == "R&&D <b>x.h5"  # Qt shows '&&' as one '&'
+    assert tip_text(act.toolTip()) == str(path.resolve()) and "<b>x" not in act.toolTip()

@@ -852,7 +852,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu.clear()
         items = self._recent()
         for p in items:
-            a = self.recent_menu.addAction(Path(p).name)
+            a = self.recent_menu.addAction(Path(p).name.replace("&", "&&"))  # (R&D.keras: no mnemonic)
             a.setToolTip(text_tip(p))
             a.setStatusTip(p)
             a.triggered.connect(lambda _=False, p=p: self.open_file(p))
