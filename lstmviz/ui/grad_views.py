@@ -16,7 +16,6 @@ drawn. A timer redraws when the run moved on and a gradient tab is on screen.
 
 from __future__ import annotations
 
-import html
 import math
 import threading
 import time
@@ -27,6 +26,7 @@ from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_facts, signed_log, squashed_gates
 from lstmviz.errors import LstmvizError
+from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import WrapRow
 from lstmviz.ui.plot_tools import count_axis, set_ticks
@@ -317,7 +317,7 @@ class GradViews(QtCore.QObject):
     def _draw(self, v: ProbeView | None) -> None:
         if v is None:
             for cap in self.captions.values():
-                cap.setText(html.escape(f"Not shown: {self._error}"))
+                cap.setText(markup(f"Not shown: {self._error}"))
             return
         self.view = v
         self._sync_controls(v)
@@ -385,7 +385,7 @@ class GradViews(QtCore.QObject):
             marks = [(0.75, 0.75 * m), (0.5, 0.5 * m), (0.25, 0.25 * m)]
         ticks = [(0.0, "0")] + [(p, f"+{v:.0e}") for p, v in marks] + [(-p, f"\u2212{v:.0e}") for p, v in marks]
         set_ticks(self.heat_bar.axis, [ticks, []])
-        name = html.escape(v.ref.label) if v.ref else "no recurrent layer"
+        name = markup(v.ref.label) if v.ref else "no recurrent layer"
         th.set_title(self.heat_plot,
                      self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, validation sample {v.sample}"),
                      color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
@@ -416,7 +416,7 @@ class GradViews(QtCore.QObject):
                 "to the input vector x<sub>t</sub> (for token ids: its embedding), exact, by one backward "
                 f"pass per output unit; update {v.iteration} (solid) and update 0 (dashed).")
         if v.connectivity_error:
-            text = f"Connectivity is not shown: {html.escape(str(v.connectivity_error))}."
+            text = f"Connectivity is not shown: {markup(str(v.connectivity_error))}."
         self._caption("connectivity", text)
 
     def _gate_items(self, keys: tuple[str, ...]) -> None:
@@ -512,7 +512,7 @@ class GradViews(QtCore.QObject):
             self._set_range(self.upd_plot, xRange=(-0.8, len(weights) * (k + 1) - 1.2),
                             yRange=(floor, max(top, floor + 1)), padding=0.02)
         th.set_title(self.upd_plot, "The last update, per gate block", color=t.foreground, size=f"{t.pt(1.05)}pt")
-        label = html.escape(v.ref.label) if v.ref else ""
+        label = markup(v.ref.label) if v.ref else ""
         self._caption("updates",
             "No update yet: press One update or Play." if not blocks else
             f"Bar height: \u2016W<sub>after</sub> \u2212 W<sub>before</sub>\u2016 / \u2016W<sub>before</sub>\u2016 "

@@ -8,13 +8,13 @@ import re
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.text import markup
+
 
 def text_tip(text: str) -> str:
     """A tooltip that shows ``text`` (a name from a file, a path) as it is: Qt takes a
     tooltip that looks like HTML for HTML, so ``<img src=...>`` in a layer name would be a
     picture read from disk. Escaped and held as rich text, one line per line."""
-    from lstmviz.text import markup
-
     return "<p style='white-space:pre'>" + markup(text).replace("\n", "<br>") + "</p>"
 
 

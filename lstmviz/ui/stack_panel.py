@@ -15,6 +15,7 @@ from lstmviz.app.options import ADD_WHERE, ADDABLE, Option, add_position, get_op
 from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.errors import LstmvizError
+from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import QuietLabel, text_tip
 
@@ -433,7 +434,7 @@ class StackPanel(QtWidgets.QWidget):
     def _show_error(self, message):
         if message:
             self.error_label.setText(
-                f"<b>This stack cannot run:</b> {_html(message)}<br><i>The views still show the last "
+                f"<b>This stack cannot run:</b> {markup(message)}<br><i>The views still show the last "
                 "stack that worked.</i>")
             self.error_label.setStyleSheet(
                 f"color: {error_colour()}; border: 2px solid {error_colour()}; border-radius: 6px; padding: 6px;")
@@ -471,7 +472,7 @@ class StackPanel(QtWidgets.QWidget):
             w.setEnabled(opt.key not in off)
             w.setToolTip(tip(opt.tooltip + (f" (Off now: {off[opt.key]}.)" if opt.key in off else "")))
         self.form_box.setEnabled(not st.readonly)
-        notes = "".join(f"<p><i>{_html(n)}</i></p>" for n in inference_notes(entry.class_name, entry.config))
+        notes = "".join(f"<p><i>{markup(n)}</i></p>" for n in inference_notes(entry.class_name, entry.config))
         self.info_label.setText(notes + self._info(entry))
 
     def _clear_form(self):
@@ -552,7 +553,7 @@ class StackPanel(QtWidgets.QWidget):
         formula = layer.param_formula()
         if formula:
             lines.append(f"params = {formula}")
-        return "<br>".join(_html(l) for l in lines)
+        return "<br>".join(markup(l) for l in lines)
 
 
 def _number(kind, value, default):
@@ -577,7 +578,7 @@ def tip(text: str) -> str:
     """A tooltip as rich text, so Qt wraps it (a plain one is one line, 1,000+ px wide)."""
     if text.startswith("<"):
         return text
-    return f"<p style='white-space:normal'>{_html(text)}</p>"
+    return f"<p style='white-space:normal'>{markup(text)}</p>"
 
 
 def shape_words(shape) -> str:
@@ -612,7 +613,3 @@ def _named_in(message: str | None) -> set[str]:
         return set()
     parts = message.split("'")
     return {parts[i] for i in range(1, len(parts), 2)}
-
-
-def _html(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))

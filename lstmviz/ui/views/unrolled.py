@@ -18,8 +18,6 @@ changed (one small RGBA image per row). Where the rows go is computed without Qt
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -633,7 +631,7 @@ class UnrolledView(TraceView):
     def _header(self, cursor, sel, step, col):
         t = self.theme
         if sel is None and cursor.layer:
-            what = f"<b>{html.escape(cursor.layer)}</b>{self._no_row(cursor.layer)}"
+            what = f"<b>{markup(cursor.layer)}</b>{self._no_row(cursor.layer)}"
         elif sel is None:
             what = "select a layer"
         elif sel.ref is not None:
