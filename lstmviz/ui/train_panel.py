@@ -594,9 +594,11 @@ class TrainPanel(QtWidgets.QWidget):
         return False
 
     def _fit_controls(self) -> None:
-        """The controls as wide as their widest row, but never more than half the panel: on
-        a narrow window (presentation mode on a 1024x768 projector) a wider minimum laid
-        the plots over the controls; there the controls scroll sideways instead."""
+        """The controls as wide as their widest row, but never more than half the panel (on
+        a narrow window, presentation mode on a 1024x768 projector, a wider minimum laid the
+        plots over the controls) and never less than their least width (their fields go
+        under their labels first: no sideways scrolling); sideways only where the panel has
+        not even that room beside the plots' least width."""
         bar = self.controls.verticalScrollBar().sizeHint().width()
         want = self.controls.widget().sizeHint().width() + 12
         need = self.controls.widget().minimumSizeHint().width() + bar  # (no sideways scrolling)
