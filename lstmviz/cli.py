@@ -258,8 +258,10 @@ def cmd_trace(args) -> int:
     shapes = ", ".join(str(tuple(o.shape)) for o in outs)
     x0 = arrays[0]
     steps = f", {x0.shape[1]} steps" if x0.ndim >= 2 else ""
-    if trace.total_steps is not None:
-        steps += f" (window {args.steps})"
+    if trace.total_steps is not None:  # the window as taken ('5:' to the end, ':3' from 0)
+        lo = trace.start
+        hi = lo + next((lt.timesteps for lt in trace.layers.values() if lt.timesteps), 0)
+        steps += f" (window {lo}:{hi})"
     print(f"wrote {out}: {len(flat)} arrays ({_fmt_bytes(total)} before compression) from "
           f"{len(trace.layers)} layers; batch {x0.shape[0]}{steps}; output {shapes}")
     return 0

@@ -690,6 +690,23 @@ def test_trace_steps_writes_the_window_of_a_full_trace_without_building_one(tmp_
         np.testing.assert_array_equal(npz["output"], full["output"])
 
 
+@pytest.mark.parametrize("steps, shown", [(":40", "0:40"), ("2950:", "2950:3000"),
+                                          ("7:9", "7:9")])
+def test_trace_steps_says_the_window_it_wrote(tmp_path, capsys, use_model, steps, shown):
+    """'--steps :40' said '(window :40)' and '--steps 2950:' '(window 2950:)': the window
+    taken is said with both ends, and the arrays hold that many steps."""
+    use_model(long_stack)
+    np.save(tmp_path / "x.npy", np.zeros((1, 3000, 3), np.float32))
+    out = tmp_path / "w.npz"
+    rc, stdout, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out",
+                           out, "--steps", steps)
+    assert rc == 0, err
+    assert f"(window {shown})" in stdout
+    a, b = (int(v) for v in shown.split(":"))
+    with np.load(out) as npz:
+        assert npz["lstm/h"].shape[:2] == (1, b - a)
+
+
 @pytest.mark.parametrize("steps", ["5", "9:3", "a:b", "2990:3001", "-1:3"])
 def test_trace_bad_steps_exit_2_one_line(tmp_path, capsys, use_model, steps):
     use_model(long_stack)

@@ -533,5 +533,6 @@ def trace_steps(model, x, a: int, b: int | None, **kw) -> Trace:
     wt = keyframe_pass(model, x, **kw)
     b = wt.timesteps if b is None else b
     if b > wt.timesteps:
-        raise LstmvizError(f"steps {a}:{b}: the input has {wt.timesteps} steps")
+        raise LstmvizError(f"steps {a}:{b}: the input has {wt.timesteps} steps (give a window "
+                           f"within 0:{wt.timesteps})")
     return wt.window(a, b)
