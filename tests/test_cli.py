@@ -763,3 +763,14 @@ def test_a_screenshot_named_for_another_format_is_refused(capsys, tmp_path):
     rc, _, err = call(capsys, "--screenshot", str(tmp_path / "shot.jpg"))
     line = assert_one_line_error(rc, err, contains="shot.jpg")
     assert "writes a PNG" in line and not (tmp_path / "shot.jpg").exists()
+
+
+@pytest.mark.parametrize("option", ["--screenshot", "--export-png"])
+def test_a_picture_into_a_missing_folder_is_refused_alike(capsys, tmp_path, option):
+    """--screenshot made a missing folder (and any folders above it) while --export-png
+    refused one: both now refuse it in the same line, before anything is rendered."""
+    out = tmp_path / "no" / "such" / "shot.png"
+    rc, _, err = call(capsys, option, str(out))
+    line = assert_one_line_error(rc, err, contains="shot.png")
+    assert f"the folder {out.parent} does not exist" in line
+    assert not (tmp_path / "no").exists()

@@ -422,7 +422,6 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     app.processEvents()
     check_drawn(window)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     pix = painted(window)
     if (pix.width(), pix.height()) != (w, h):  # (a size below the layout's minimum)
         pix = pix.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
