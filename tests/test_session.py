@@ -101,6 +101,42 @@ def test_session_keeps_text_and_embedding_inputs(tmp_path):
     assert_same_trace(st, other)
 
 
+def test_a_stateful_stack_reopens_at_its_batch(tmp_path):
+    """A session of a stateful stack at batch 3 opened at batch 0: other states, other
+    numbers than those saved. It now records the batch and opens on it, its trace equal to
+    the saved one; a batch past the limit is refused in one line and changes nothing."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import InputSpec, LayerEntry
+
+    cfg = default_config("LSTM", units=3)
+    cfg.update(return_sequences=True, stateful=True)
+    st = AppState([LayerEntry("LSTM", cfg)], InputSpec(batch_size=2, timesteps=5, input_dim=1))
+    for _ in range(3):
+        st.next_batch()
+    st.set_cursor(step=2)
+    path = ses.save_session(st, tmp_path / "s.lstmviz")
+    other = AppState()
+    ses.open_session(other, path)
+    assert other.batch_index == 3 and other.cursor.step == 2
+    assert_same_trace(st, other)
+    np.testing.assert_array_equal(other.x, st.x)  # the input of batch 3, not of batch 0
+
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    manifest = json.loads(members["manifest.json"])
+    manifest["batch"] = ses.MAX_BATCH + 1
+    members["manifest.json"] = json.dumps(manifest).encode()
+    bad = tmp_path / "far.lstmviz"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    before = other.snapshot()
+    with pytest.raises(LstmvizError, match="stateful batch") as err:
+        ses.open_session(other, bad)
+    assert "\n" not in str(err.value)
+    assert_same_stack(before, other) and other.batch_index == 3
+
+
 def test_nothing_to_save_is_refused_with_a_message(tmp_path):
     st = AppState()
     st.readonly, st.model = True, None  # a read-only state whose model is gone

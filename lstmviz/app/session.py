@@ -8,7 +8,9 @@ A session file is a zip archive:
   "3" (the stack's Keras generation: an opened Keras 2 file's "2.8.0"; absent: "3"), "input":
   {"batch_size", "timesteps", "input_dim", "source", "seed", "period", "text",
   "data": "input/data.npy" or null}, "cursor": {"step", "sample", "layer", "unit",
-  "side"}, "ui": {...}}``. ``ui`` is whatever the window hands over (view tab, theme,
+  "side"}, "batch": 0, "ui": {...}}``. ``batch`` is the stateful batch shown (0: the
+  states start from zeros; k: the app traces batches 1..k again on opening, at most
+  ``MAX_BATCH``). ``ui`` is whatever the window hands over (view tab, theme,
   window geometry/state, splitter sizes) and is given back untouched.
 - a read-only model (a graph: several inputs, branches, a seq2seq) is kept whole, as the
   engine holds it: ``"model": {"name", "keras_version", "inputs": [[layer, index]],
@@ -58,6 +60,7 @@ SUFFIX = ".lstmviz"
 MAX_MANIFEST = 16 * 1024 * 1024
 MAX_MEMBERS = 100_000
 MAX_DEPTH = 64  # nesting of the manifest's JSON (a config is a few levels deep)
+MAX_BATCH = 1000  # a stateful stack's batch: restoring batch k traces k batches again
 _INPUT_INTS = ("batch_size", "timesteps", "input_dim", "seed")
 
 
@@ -74,6 +77,7 @@ class Session:
     path: str | None = None
     model: Model | None = None  # a read-only model, shown as it is
     keras_version: str = "3"  # the editable stack's Keras generation (an opened Keras 2 file's)
+    batch: int = 0  # a stateful model: the batch shown (its states carried from batches 1..k-1)
 
 
 def capture(state: AppState, ui: dict | None = None) -> Session:
@@ -84,12 +88,19 @@ def capture(state: AppState, ui: dict | None = None) -> Session:
         if state.model is None:
             raise LstmvizError("there is no model to save")
         return Session([], spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
-                       dict(ui or {}), state.path, Model.from_spec(state.model.to_spec()))
+                       dict(ui or {}), state.path, Model.from_spec(state.model.to_spec()),
+                       batch=_batch(state))
     layers = [LayerEntry(e.class_name, json.loads(json.dumps(e.config)), e.name,
                          None if e.weights is None else [np.array(w) for w in e.weights])
               for e in state.layers]
     return Session(layers, spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
-                   dict(ui or {}), state.path, keras_version=state.keras_version)
+                   dict(ui or {}), state.path, keras_version=state.keras_version,
+                   batch=_batch(state))
+
+
+def _batch(state: AppState) -> int:
+    model = state.model
+    return int(state.batch_index) if model is not None and model.stateful else 0
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -126,7 +137,7 @@ def session_bytes(session: Session) -> bytes:
         "format": FORMAT, "version": VERSION, "lstmviz": __version__,
         "seed": int(session.seed), "trace_all_samples": bool(session.trace_all_samples),
         "path": session.path, "layers": layers, "keras_version": session.keras_version, "input": spec,
-        "cursor": dataclasses.asdict(session.cursor), "ui": session.ui,
+        "cursor": dataclasses.asdict(session.cursor), "batch": int(session.batch), "ui": session.ui,
     }
     if session.model is not None:
         manifest["model"] = _model_manifest(session.model.to_spec(), members)
@@ -371,8 +382,12 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     keras = m.get("keras_version", "3")  # (sessions written before it was kept: a Keras 3 stack)
     if not isinstance(keras, str) or keras[:1] not in ("1", "2", "3"):
         raise _bad(path, f"the stack's Keras version is {keras!r}")
+    batch = _int(m.get("batch", 0), "the stateful batch", path, 0)
+    if batch > MAX_BATCH:
+        raise _bad(path, f"the stateful batch is {batch:,}; a session restores one up to "
+                         f"{MAX_BATCH:,} (each batch before it is traced again)")
     return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None, model,
-                   keras_version=keras)
+                   keras_version=keras, batch=batch)
 
 
 def _plausible_ui(ui: dict) -> dict:
@@ -469,6 +484,7 @@ def _apply(state: AppState, session: Session, path) -> None:
         state.trace_all_samples = session.trace_all_samples
         state.set_model(session.model, str(path) if path is not None else session.path,
                         spec=session.input)
+        _next_batches(state, session.batch)
         state.set_cursor(**dataclasses.asdict(session.cursor))
         return
     state.remember_replaced()
@@ -483,7 +499,17 @@ def _apply(state: AppState, session: Session, path) -> None:
     state.cursor = session.cursor
     state.rebuild()
     state.stack_changed.emit()
+    _next_batches(state, session.batch)
     state.set_cursor(**dataclasses.asdict(session.cursor))
+
+
+def _next_batches(state: AppState, batch: int) -> None:
+    """A stateful model's batch ``batch`` again: each batch before it traced, as the user
+    stepped through them (the states carried from one to the next)."""
+    if state.model is None or not state.model.stateful:
+        return
+    while state.batch_index < batch:
+        state.next_batch()
 
 
 def open_session(state: AppState, path) -> Session:
