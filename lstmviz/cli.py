@@ -149,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--uninstall-desktop", action="store_true",
                    help="remove what --install-desktop added; then exit")
     p.add_argument("--step", type=_step, default=None, metavar="N", help="timestep to show")
-    p.add_argument("--size", type=_size, default=None, metavar="WxH", help="window size, e.g. 1600x900; for --export-*, the size of the "
+    p.add_argument("--size", type=_size, default=None, metavar="WxH",
+                   help="window size, e.g. 1600x900; for --export-*, the size of the "
                         "picture (the view's, or the window's with --view window)")
     p.add_argument("--theme", default=None, choices=THEMES, nargs="?", const=_LIST_THEMES,
                    help="colour theme: %(choices)s (default: the one picked last in View > Theme, "
