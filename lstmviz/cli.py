@@ -252,7 +252,9 @@ def cmd_trace(args) -> int:
             trace = model.trace(arrays if len(arrays) > 1 else arrays[0])
     except LstmvizError as err:
         raise LstmvizError(name_input(str(err), args.inputs)) from None
-    flat = trace.flat()
+    from lstmviz.app.export_data import trace_arrays
+
+    flat = trace_arrays(trace)  # with --steps, the window's steps too ('lstmviz:steps')
     out = Path(args.out)
     write_npz(out, flat)
     total = sum(a.nbytes for a in flat.values())

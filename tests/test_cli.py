@@ -705,6 +705,7 @@ def test_trace_steps_says_the_window_it_wrote(tmp_path, capsys, use_model, steps
     a, b = (int(v) for v in shown.split(":"))
     with np.load(out) as npz:
         assert npz["lstm/h"].shape[:2] == (1, b - a)
+        assert npz["lstmviz:steps"].tolist() == [a, b, 3000]
 
 
 @pytest.mark.parametrize("steps", ["5", "9:3", "a:b", "2990:3001", "-1:3"])

@@ -288,6 +288,7 @@ def test_the_trace_export_says_which_sample_it_holds(window, tmp_path, monkeypat
     assert "(sample 2)" in window.last_message, window.last_message
     with np.load(tmp_path / "t.npz") as npz:
         np.testing.assert_array_equal(npz["output"], window.state.trace.output)
+        assert int(npz["lstmviz:sample"]) == 2  # the file says it too, not only the message
 
 
 # -- command line -------------------------------------------------------------------------------

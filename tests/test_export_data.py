@@ -61,3 +61,25 @@ def test_the_csv_of_a_long_inputs_window_counts_steps_in_the_whole_sequence():
     assert steps == list(range(4864, 4864 + window["lstm"].steps["h"].shape[1]))
     for _layer, _key, s, t, u, v in rows:
         assert float(v) == float(full[int(s), int(t), int(u)])
+
+
+def test_the_npz_of_a_long_inputs_window_says_its_steps(tmp_path):
+    """The .npz of a long input's window held steps 4,864..5,119 with nothing saying which:
+    read back alone, its arrays looked like the first 256 steps. It now holds
+    'lstmviz:steps' = [first step, step after the last, steps in the sequence]."""
+    import lstmviz
+
+    path = FIXTURES / "k3_lstm_default" / "model.keras"
+    st = AppState()
+    st.set_model(lstmviz.load(path))
+    x = np.random.default_rng(0).normal(size=(1, 6000, 3)).astype(np.float32)
+    st.set_input_data(x)
+    st.long.run_pass()
+    window, _ = st.long.window_at(5000)
+    out = export_data.save_npz(window, tmp_path / "w.npz")
+    with np.load(out) as npz:
+        a, b, total = (int(v) for v in npz[export_data.STEPS_KEY])
+        assert (a, b, total) == (4864, 4864 + npz["lstm/h"].shape[1], 6000)
+        full = lstmviz.load(path).trace(x)["lstm"].steps["h"]
+        np.testing.assert_array_equal(npz["lstm/h"], full[:, a:b])
+        assert export_data.SAMPLE_KEY not in npz.files

@@ -19,11 +19,29 @@ from lstmviz.engine.model import spec_config
 from lstmviz.errors import LstmvizError
 from lstmviz.io.keras3_config import DTYPE_POLICY, jsonable, layer_config
 
+#: Keys of what a trace file holds when it is not every step or every sample: the window
+#: ``[first step, step after the last, steps in the sequence]`` and the input's sample
+#: the arrays are of (their batch axis is then 1). No layer's key has this form.
+STEPS_KEY, SAMPLE_KEY = "lstmviz:steps", "lstmviz:sample"
 
-def save_npz(trace, path) -> Path:
-    """``np.savez_compressed`` of ``trace.flat()`` (or of a dict of arrays) to exactly
-    ``path`` (no '.npz' appended), atomically."""
-    arrays = trace.flat() if hasattr(trace, "flat") else trace
+
+def trace_arrays(trace, sample: int | None = None) -> dict:
+    """``trace.flat()`` and, for a window of a long sequence or one traced sample, which
+    steps or which sample the arrays hold (``STEPS_KEY``, ``SAMPLE_KEY``)."""
+    arrays = dict(trace.flat())
+    if trace.total_steps is not None:
+        steps = next((rec.timesteps for rec in trace.layers.values() if rec.timesteps), 0)
+        arrays[STEPS_KEY] = np.array([trace.start, trace.start + steps, trace.total_steps],
+                                     dtype=np.int64)
+    if sample is not None:
+        arrays[SAMPLE_KEY] = np.array(int(sample), dtype=np.int64)
+    return arrays
+
+
+def save_npz(trace, path, sample: int | None = None) -> Path:
+    """``np.savez_compressed`` of ``trace_arrays(trace, sample)`` (or of a dict of arrays)
+    to exactly ``path`` (no '.npz' appended), atomically."""
+    arrays = trace_arrays(trace, sample) if hasattr(trace, "flat") else trace
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     return write_atomic(path, buf.getvalue())

@@ -466,7 +466,7 @@ class Exporter(QtCore.QObject):
             return None
         done = f"Saved {path}" + (f" ({', '.join(held)})" if held else "")
         if kind == "npz":
-            return self._run(save_npz, tr, path, done=done)
+            return self._run(save_npz, tr, path, st.traced_sample, done=done)
         return self._run(save_csv, tr, path, st.traced_sample or 0, done=done)
 
 
