@@ -95,3 +95,33 @@ def test_every_gate_label_fits_its_block_in_the_projector_theme(projector_demo, 
                 m.plot.vb.mapViewToScene(pg.Point((g + 1) * view.units - 0.5, 0)).x()
             text = lab.textItem.sceneBoundingRect()
             assert block[0] - 0.5 <= text.left() and text.right() <= block[1] + 0.5, lab.toPlainText()
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+@pytest.mark.parametrize("units", [6, 128])
+def test_column_j_of_w_u_and_b_stand_one_above_the_other(qtbot, theme, units):
+    """The bias has no axis title: its plot began ~20 px further left than the kernels',
+    so a gate's columns in b stood off those of W and U above them. Every matrix's column
+    j is now at one x on screen (first and last column, in window coordinates)."""
+    v = WeightsView(theme=theme)
+    qtbot.addWidget(v)
+    v.resize(1100, 800)
+    v.show()
+    model, trace = build([LayerSpec("LSTM", {"units": units})], d=120)
+    v.set_data(model, trace)
+    v.set_cursor(Cursor(layer="lstm"))
+    qtbot.waitUntil(lambda: all(m.plot.vb.width() > 100 for m in v.matrices[:3]))
+    pg.QtWidgets.QApplication.processEvents()
+    cols = 4 * units
+    xs = []
+    for m in v.matrices[:3]:
+        vb = m.plot.vb
+        ends = [vb.mapViewToScene(pg.Point(c, 0)).x() for c in (0, cols - 1)]
+        left = m.widget.mapTo(v, pg.QtCore.QPoint(0, 0)).x()  # (the scene is the widget's own)
+        xs.append([left + x for x in ends])
+    for a, b in zip(xs, xs[1:]):  # (to within the rounding of a layout in whole pixels)
+        assert abs(a[0] - b[0]) <= 1 and abs(a[1] - b[1]) <= 1, xs
+    v.grab()  # painted: each axis has measured its labels (pyqtgraph's textWidth)
+    for m in v.matrices[:3]:  # nothing cut: each axis at least as wide as its labels need
+        axis = m.plot.getAxis("left")
+        assert axis.width() >= axis.textWidth + axis.style["tickTextOffset"][0], m.name

@@ -1,8 +1,10 @@
 """The selected layer's weights: kernel, recurrent kernel and bias as heatmaps split into
 labelled gate blocks, their shapes, the value under the mouse, and the parameter count
-with its formula filled in. One symmetric diverging scale per layer (all its weights)."""
+with its formula filled in. Each matrix on its own symmetric diverging scale."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -264,6 +266,7 @@ class WeightsView(TraceView):
             slot.fit_labels()
             self.images[name] = slot.image
             heights.append(rows)
+        self._align_left_axes()
         # give each matrix room by its number of rows (bias stays thin)
         line = QtGui.QFontMetrics(t.font(1.0)).height()
         for m, slot in enumerate(self.matrices):
@@ -276,6 +279,28 @@ class WeightsView(TraceView):
         self.formula.setText(
             f'<b>{markup(layer.name)}</b>{side} ({markup(layer.class_name)}) · params = <b>{formula}</b>')
         self.hover_label.setText("hover a weight to read it")
+
+    def _align_left_axes(self) -> None:
+        """The matrices' left axes one width, the widest any needs (its tick labels and its
+        title), so that column j of W, U and b stand one above the other: the bias, with no
+        axis title, began ~20 px further left, its gate blocks out of line with the kernels'."""
+        slots = [s for s in self.matrices if s.name is not None and s.array is not None]
+        if not slots:
+            return
+        metrics = QtGui.QFontMetricsF(self.theme.font(0.8))
+        need = 0.0
+        for slot in slots:
+            axis = slot.plot.getAxis("left")
+            st = axis.style
+            text = max(metrics.horizontalAdvance(label) for _, label in _int_ticks(slot.array.shape[0]))
+            width = text + st["tickTextOffset"][0] + max(0, st["tickLength"]) + 2  # (as pyqtgraph's)
+            if axis.label.isVisible():
+                width += axis.label.boundingRect().height() * 0.8
+            need = max(need, width)
+        for slot in slots:
+            axis = slot.plot.getAxis("left")
+            if axis.fixedWidth != math.ceil(need):
+                axis.setWidth(math.ceil(need))
 
     # -- hover and clicks ----------------------------------------------------------------
     def hover_text(self, name: str, column: int, row: int) -> str:
