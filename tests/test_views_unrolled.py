@@ -1,6 +1,7 @@
 """UnrolledView: one row per cell row, coloured by the trace's h, the current column at t."""
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from lstmviz.app.selection import Cursor
@@ -212,3 +213,43 @@ def test_a_deep_stacks_row_names_are_thinned_to_what_fits_the_selected_one_kept(
         assert min(b - a for a, b in zip(ys, ys[1:])) >= line
     view.resize(900, 2400)  # room for all of them
     assert len(shown()) == len(every)
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_token_ids_are_readable_or_not_written(qtbot, theme):
+    """An Embedding's token ids are written in the input boxes: at 1280x720 in the
+    projector theme, 24 boxes of ~16 px ran '1011121314...' into each other. Each id now
+    fits its box (no two overlap, none wider than its box) at a size that fits, or none is
+    written; wide enough, they are written and say the input's ids."""
+    v = UnrolledView(theme=theme)
+    qtbot.addWidget(v)
+    T = 24
+    model = Model.sequential((None, T), [LayerSpec("Embedding", {"input_dim": 30, "output_dim": 4}),
+                                         LayerSpec("LSTM", {"units": 3})], seed=0)
+    ids = (np.arange(T)[None] % 29 + 1).astype(np.int32)
+    v.set_data(model, model.trace(ids), inputs=[ids])
+    v.set_cursor(Cursor(step=5, layer="lstm"))
+    v.show()
+    shown = {}
+    for width in (1400, 700, 420):
+        v.resize(width, 500)
+        qtbot.waitUntil(lambda w=width: abs(v.width() - w) <= 1)
+        for _ in range(3):
+            pg.QtWidgets.QApplication.processEvents()
+        texts = row(v, "input").id_texts
+        visible = [t for t in texts if t.isVisible()]
+        shown[width] = len(visible)
+        assert len(visible) in (0, T)
+        rects = [t.mapRectToScene(t.textItem.boundingRect()) for t in visible]
+        boxes = [v.vb.mapViewToScene(pg.Point(c + 0.5 - v.gap / 2, 0)).x()
+                 - v.vb.mapViewToScene(pg.Point(c - 0.5 + v.gap / 2, 0)).x() for c in range(T)]
+        for t, box in zip(visible, boxes):
+            width_text = pg.QtGui.QFontMetricsF(t.textItem.font()).horizontalAdvance(t.toPlainText())
+            assert width_text <= box + 0.5
+        ink = [(r.center().x() - w / 2, r.center().x() + w / 2) for r, w in
+               ((r, pg.QtGui.QFontMetricsF(t.textItem.font()).horizontalAdvance(t.toPlainText()))
+                for t, r in zip(visible, rects))]
+        assert all(a[1] <= b[0] for a, b in zip(ink, ink[1:]))
+        assert [t.toPlainText() for t in visible] in ([], [str(i) for i in ids[0]])
+    assert shown[1400] == T and shown[420] == 0
+    assert "token id <b>6</b>" in v.header.text()  # the step's id, written or not in its box

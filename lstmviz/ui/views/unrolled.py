@@ -167,6 +167,8 @@ class UnrolledView(TraceView):
         self.axes = (self.plot.getAxis("left"), self.plot.getAxis("bottom"), self.colorbar.axis)
         labels_measured(*self.axes)
         self.plot.getAxis("left").geometryChanged.connect(self._fit_row_ticks)
+        self.vb.sigResized.connect(self._fit_id_texts)
+        self.vb.sigXRangeChanged.connect(self._fit_id_texts)
         self.focus = False
         self.apply_theme(self.theme)
         self._show_empty()
@@ -371,6 +373,28 @@ class UnrolledView(TraceView):
             ticks = [tick for i, tick in enumerate(ticks) if (i - first) % every == 0]
         set_ticks(axis, [ticks, []])
 
+    def _fit_id_texts(self, *_) -> None:
+        """Token ids in the input boxes at the largest size at which the widest id fits a
+        box, else not at all: at 1280x720 in the projector theme, 24 boxes of 16 px
+        ran '10111213...' into each other. Fitted again when the plot is resized."""
+        rows = [r for r in self.rows if getattr(r, "id_texts", None)]
+        if not rows:
+            return
+        (x0, x1), _ = self.vb.viewRange()
+        box = self.vb.width() * (1.0 - self.gap) / max(x1 - x0, 1e-9)  # a box's width in px
+        t = self.theme
+        for row in rows:
+            ids = getattr(row, "ids", None)
+            digits = len(str(int(np.max(ids)))) if ids is not None and np.size(ids) else 1
+            # (a theme's fonts stop at its least size: then the regular weight, a little narrower)
+            fonts = [t.font(s, bold=True) for s in (0.9, 0.75, 0.6)] + [t.font(0.6)]
+            font = next((f for f in fonts if QtGui.QFontMetricsF(f).horizontalAdvance("0" * digits) <= box),
+                        None)
+            for item in row.id_texts:
+                item.setVisible(font is not None)
+                if font is not None and item.textItem.font() != font:
+                    item.setFont(font)
+
     def _build_static(self) -> None:
         t = self.theme
         half = (1.0 - self.gap) / 2
@@ -531,6 +555,7 @@ class UnrolledView(TraceView):
                 for c in range(row.T):
                     row.id_texts.append(self._text("", (row.offset + c, row.y), (0.5, 0.5),
                                                    t.foreground, t.font(0.9, bold=True), z=5))
+        self._fit_id_texts()
 
     def _text(self, text: str, pos, anchor, color, font, z: float | None = None) -> pg.TextItem:
         """A text item on the plot, dropped with the others by the next ``set_data``."""
@@ -640,6 +665,10 @@ class UnrolledView(TraceView):
             o = self.start
             what = (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{step + o}</b> = input step "
                     f"<b>{col + o}</b>{order} · unit <b>{unit}</b>")
+            ids = next((r.ids for r in self.rows if r.kind == "input" and getattr(r, "ids", None) is not None),
+                       None)
+            if ids is not None and 0 <= col < ids.shape[1]:  # (the boxes may be too narrow to say it)
+                what += f" · token id <b>{int(ids[clamp(cursor.sample, 0, ids.shape[0] - 1), col])}</b>"
             if getattr(self.trace, "total_steps", None):
                 what += (f" · exact steps {o:,}–{o + sel.ref.T - 1:,} of {self.trace.total_steps:,}"
                          + (" (top strip: the whole sequence, a row per layer)" if self.strip_keys else ""))
