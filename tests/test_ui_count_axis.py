@@ -119,3 +119,32 @@ def test_alike_axes_fit_their_counts_once_and_others_for_themselves(qtbot):
     given = [[float(v), str(v)] for v in range(31104, 31360, 8)]  # lists: fitted each time
     count_axis(axes[0], 256, first=31104, ticks=given)
     assert [list(t) for t in axes[0]._tickLevels[0]] == [list(t) for t in fitted(axes[0], 256, 31104, given)]
+
+
+@pytest.mark.parametrize("width", [110, 160, 400])
+def test_the_first_count_is_labelled_at_the_axis_left_end(qtbot, width):
+    """A heatmap's step axis over 40 steps at 1024x768 said only '20': its '0' stood half
+    out of the axis's left end (the first column is 2 px wide), and pyqtgraph leaves out a
+    label that does not fit inside the axis. The first count's label is now drawn, as
+    far out as half its width."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui.views._common import count_axis
+
+    w = _plot(qtbot, width)
+    axis = w.plotItem.getAxis("bottom")
+    font = QtGui.QFont()
+    font.setPointSize(12)
+    axis.setStyle(tickFont=font)  # (as the views give theirs; drawn with it, as they draw)
+    w.plotItem.setXRange(-0.5, 39.5, padding=0)
+    count_axis(axis, 40)
+    qtbot.wait(10)
+    picture = QtGui.QPicture()
+    painter = QtGui.QPainter(picture)
+    try:
+        painter.setFont(font)
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    drawn = [text for _, _, text in specs[2]]
+    assert drawn[:1] == ["0"] and len(drawn) == len(axis._tickLevels[0]), (drawn, axis._tickLevels)
