@@ -388,9 +388,10 @@ def test_every_chart_fits_its_cell_in_the_projector_theme_as_a_screenshot_render
 
 @pytest.mark.parametrize("units", [32, 1024])
 def test_every_chart_of_many_units_labels_its_unit_axis(qtbot, units):
-    # the label "0" under a wide chart's first bar never fitted and given ticks were
-    # thinned from it: the charts of h and c (narrower than the gates') showed no unit
-    # label at 1024 units; the inner ticks, thinned from the middle, leave one at least
+    # the label "0" under a wide chart's first bar did not fit (it now stands half out of
+    # the axis) and given ticks were thinned from it: the charts of h and c (narrower than
+    # the gates') showed no unit label at 1024 units; thinned from the middle, they leave
+    # one at least
     from helpers import axis_specs
 
     v = CellView()
@@ -407,11 +408,14 @@ def test_every_chart_of_many_units_labels_its_unit_axis(qtbot, units):
     for slot, bp in shown:
         axis = bp.plot.getAxis("bottom")
         texts = [t for _, _, t in axis_specs(axis, type(axis).generateDrawSpecs)[2]]
-        assert texts and "0" not in texts, (slot, texts)
-        assert all(0 < int(t) < units for t in texts)
-        # round numbers (10, 20 ... for 50 units; they were 13, 26, 39), at most five
-        given = [int(t) for t in texts]
-        assert len(given) <= 5 and str(math.gcd(*given)).strip("0") in ("1", "2", "25", "5"), (units, given)
+        assert texts, slot
+        assert all(0 <= int(t) < units for t in texts)
+        if units == 32:  # room for several: counted from the first unit, 0
+            assert texts[0] == "0", (slot, texts)
+        # round numbers (0, 10, 20 ... for 50 units; they were 13, 26, 39), at most five
+        given = [int(t) for t in texts if int(t)]
+        assert len(texts) <= 5 and (not given or str(math.gcd(*given)).strip("0") in ("1", "2", "25", "5")), \
+            (units, texts)
 
 
 def test_a_few_units_count_every_or_every_second_unit():

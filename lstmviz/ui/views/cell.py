@@ -377,10 +377,10 @@ class _BarPlot:
                                             QtCore.QPointF(max(n, 1) - 0.5 + xs, yr[1] + ys)))
         self.zero.setLine(-0.5 - xs, 0.0, max(n, 1) - 0.5 + xs, 0.0)
         self.x = np.arange(n + 1, dtype=float) - 0.5
-        # round numbers, at most five (10, 20, 30, 40 for 50 units, not 13, 26, 39); a wide
-        # chart's first bar is too narrow for the label "0" (never drawn): its ticks are the
-        # inner ones, thinned from the middle (one left: the middle unit)
-        ticks = [tk for tk in count_ticks(n, max_ticks=5) if n <= 8 or tk[0] > 0]
+        # round numbers from 0, at most five (0, 10, 20, 30, 40 for 50 units, not 13, 26,
+        # 39; the "0" under a narrow first bar stands half out of the axis: count_axis lets
+        # it), thinned from the middle where they do not fit (one left: the middle unit)
+        ticks = count_ticks(n, max_ticks=5)
         count_axis(self.plot.getAxis("bottom"), n, ticks=ticks, middle=True)
         self.title = title
 
