@@ -104,7 +104,7 @@ def test_session_keeps_text_and_embedding_inputs(tmp_path):
 def test_a_stateful_stack_reopens_at_its_batch(tmp_path):
     """A session of a stateful stack at batch 3 opened at batch 0: other states, other
     numbers than those saved. It now records the batch and opens on it, its trace equal to
-    the saved one; a batch past the limit is refused in one line and changes nothing."""
+    the saved one; a batch past the limit opens at batch 0 and says so."""
     from lstmviz.app.options import default_config
     from lstmviz.app.state import InputSpec, LayerEntry
 
@@ -130,11 +130,14 @@ def test_a_stateful_stack_reopens_at_its_batch(tmp_path):
     with zipfile.ZipFile(bad, "w") as zf:
         for n, data in members.items():
             zf.writestr(n, data)
-    before = other.snapshot()
-    with pytest.raises(LstmvizError, match="stateful batch") as err:
-        ses.open_session(other, bad)
-    assert "\n" not in str(err.value)
-    assert_same_stack(before, other) and other.batch_index == 3
+    said = []
+    other.notice.connect(said.append)
+    ses.open_session(other, bad)  # a billion batches would take forever: batch 0, and said
+    assert other.batch_index == 0 and len(said) == 1 and "batch 1,001" in said[0]
+    assert_same_stack(st, other)
+    fresh = AppState([LayerEntry("LSTM", cfg)], InputSpec(batch_size=2, timesteps=5, input_dim=1))
+    fresh.set_cursor(step=2)
+    assert_same_trace(fresh, other)
 
 
 def test_nothing_to_save_is_refused_with_a_message(tmp_path):
@@ -391,6 +394,32 @@ def test_window_session_round_trip_with_tab_and_theme(window, tmp_path, qtbot):
     assert st.cursor.step == 6 and st.cursor.unit == 2
     assert window.tabs.currentIndex() == 2 and th.current().name == "light"
     assert str(path.resolve()) in window._recent()
+
+
+def test_the_window_says_a_stateful_session_opened_at_batch_0(window, tmp_path):
+    """A session at a stateful batch too far to trace again opens at batch 0, and the
+    window's message says both that it opened and at which batch (the notice was written
+    over by 'Opened the session ...' at once)."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import InputSpec, LayerEntry
+
+    cfg = default_config("LSTM", units=3)
+    cfg.update(return_sequences=True, stateful=True)
+    st = AppState([LayerEntry("LSTM", cfg)], InputSpec(batch_size=2, timesteps=5, input_dim=1))
+    st.next_batch()
+    path = ses.save_session(st, tmp_path / "s.lstmviz")
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    manifest = json.loads(members["manifest.json"])
+    manifest["batch"] = 10**9
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    assert window.open_file(str(path))
+    assert window.state.batch_index == 0
+    said = window.last_message
+    assert said.startswith("Opened the session s.lstmviz. Opened at stateful batch 0") and "1,000,000,000" in said
 
 
 def test_window_open_damaged_session_keeps_everything(window, tmp_path):

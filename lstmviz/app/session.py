@@ -9,8 +9,9 @@ A session file is a zip archive:
   {"batch_size", "timesteps", "input_dim", "source", "seed", "period", "text",
   "data": "input/data.npy" or null}, "cursor": {"step", "sample", "layer", "unit",
   "side"}, "batch": 0, "ui": {...}}``. ``batch`` is the stateful batch shown (0: the
-  states start from zeros; k: the app traces batches 1..k again on opening, at most
-  ``MAX_BATCH``). ``ui`` is whatever the window hands over (view tab, theme,
+  states start from zeros; k: the app traces batches 1..k again on opening, unless that
+  is more than ``MAX_BATCH`` batches or ``REPLAY_BYTES`` of traces: then it opens at
+  batch 0 and says so). ``ui`` is whatever the window hands over (view tab, theme,
   window geometry/state, splitter sizes) and is given back untouched.
 - a read-only model (a graph: several inputs, branches, a seq2seq) is kept whole, as the
   engine holds it: ``"model": {"name", "keras_version", "inputs": [[layer, index]],
@@ -60,7 +61,8 @@ SUFFIX = ".lstmviz"
 MAX_MANIFEST = 16 * 1024 * 1024
 MAX_MEMBERS = 100_000
 MAX_DEPTH = 64  # nesting of the manifest's JSON (a config is a few levels deep)
-MAX_BATCH = 1000  # a stateful stack's batch: restoring batch k traces k batches again
+MAX_BATCH = 1000  # a stateful stack's batch: restoring batch k traces k batches again ...
+REPLAY_BYTES = 2 << 30  # ... each of its full trace's size: at most this much in all
 _INPUT_INTS = ("batch_size", "timesteps", "input_dim", "seed")
 
 
@@ -383,9 +385,6 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     if not isinstance(keras, str) or keras[:1] not in ("1", "2", "3"):
         raise _bad(path, f"the stack's Keras version is {keras!r}")
     batch = _int(m.get("batch", 0), "the stateful batch", path, 0)
-    if batch > MAX_BATCH:
-        raise _bad(path, f"the stateful batch is {batch:,}; a session restores one up to "
-                         f"{MAX_BATCH:,} (each batch before it is traced again)")
     return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None, model,
                    keras_version=keras, batch=batch)
 
@@ -505,8 +504,20 @@ def _apply(state: AppState, session: Session, path) -> None:
 
 def _next_batches(state: AppState, batch: int) -> None:
     """A stateful model's batch ``batch`` again: each batch before it traced, as the user
-    stepped through them (the states carried from one to the next)."""
-    if state.model is None or not state.model.stateful:
+    stepped through them (the states carried from one to the next). More than
+    ``MAX_BATCH`` batches or ``REPLAY_BYTES`` of traces (a file of a few KB may ask for a
+    billion): batch 0, and a notice says so."""
+    model = state.model
+    if model is None or not model.stateful or batch <= 0:
+        return
+    from lstmviz.engine.windows import full_trace_bytes
+
+    x = state.x
+    each = full_trace_bytes(model, x.shape[0], x.shape[1]) if x is not None and x.ndim >= 2 else 0
+    if batch > MAX_BATCH or batch * each > REPLAY_BYTES:
+        state.notice.emit(f"Opened at stateful batch 0: the session was at batch {batch:,}, and "
+                          f"lstmviz traces at most {MAX_BATCH:,} batches and "
+                          f"{REPLAY_BYTES >> 30} GB of them again to restore one")
         return
     while state.batch_index < batch:
         state.next_batch()

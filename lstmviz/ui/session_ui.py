@@ -15,6 +15,7 @@ preferences kept in QSettings (theme, recent files, window geometry/state).
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import os
 import threading
@@ -196,7 +197,8 @@ class SessionManager(QtCore.QObject):
         try:
             session = ses.read_session(path)
             self.window.player.pause()
-            ses.apply_session(self.state, session, path)  # all or nothing
+            with self._notices() as said:
+                ses.apply_session(self.state, session, path)  # all or nothing
         except LstmvizError as err:
             self.window.message(str(err), dialog=True, error=True, title="Cannot open this session")
             return False
@@ -204,8 +206,19 @@ class SessionManager(QtCore.QObject):
         self.session_path = str(path)
         self._add_recent(path)
         self.window.update_title()
-        self.window.message(f"Opened the session {Path(path).name}")
+        self.window.message(". ".join([f"Opened the session {Path(path).name}", *said]))
         return True
+
+    @contextlib.contextmanager
+    def _notices(self):
+        """What the state noticed while a session was applied (opened at another stateful
+        batch than saved, say), to be said with 'Opened ...' rather than under it."""
+        said: list[str] = []
+        self.state.notice.connect(said.append)
+        try:
+            yield said
+        finally:
+            self.state.notice.disconnect(said.append)
 
     def _add_recent(self, path):
         add = getattr(self.window, "_add_recent", None)
@@ -393,13 +406,14 @@ class SessionManager(QtCore.QObject):
         path = Path(path) if path is not None else self.autosave_path
         try:
             session = ses.read_session(path)
-            ses.apply_session(self.state, session)  # all or nothing
+            with self._notices() as said:
+                ses.apply_session(self.state, session)  # all or nothing
         except LstmvizError as err:
             self.window.message(f"The autosaved session cannot be restored: {err}", dialog=True, error=True)
             return False
         self.apply_ui(session.ui, geometry=False)
         self.window.update_title()
-        self.window.message("Restored the autosaved session")
+        self.window.message(". ".join(["Restored the autosaved session", *said]))
         return True
 
     # -- preferences (QSettings) -------------------------------------------------------------
