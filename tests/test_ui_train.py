@@ -309,6 +309,41 @@ def test_before_the_first_update_the_update_axes_count_0_to_10_and_no_values_are
     panel.stop()
 
 
+def test_the_empty_loss_plot_says_how_to_train_until_the_first_update(make_window, qtbot):
+    """A fresh Train tab showed three empty plots and nothing saying what fills them: the
+    loss plot says it, centred and whole inside the plot, until an update is drawn, and
+    again after Reset; where the plot cannot hold it whole, it is not shown."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.train_panel import EMPTY_HINT
+
+    w = make_window()
+    w.resize(1600, 1000)
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    QtWidgets.QApplication.processEvents()
+    panel.refresh(force=True)
+    hint, vb = panel.empty_hint, panel.loss_plot.vb
+
+    def inside() -> bool:
+        box = hint.mapRectToItem(vb, hint.boundingRect())
+        return vb.rect().contains(box)
+
+    assert hint.text() == EMPTY_HINT and hint.isVisible() and inside()
+    panel.step_button.click()
+    panel.wait()
+    panel.refresh(force=True)
+    assert not hint.isVisible()
+    panel.reset_button.click()
+    QtWidgets.QApplication.processEvents()
+    assert hint.isVisible() and inside()
+    w.resize(700, 500)  # a loss plot too small for it
+    qtbot.waitUntil(lambda: vb.width() < hint.boundingRect().width() + 8 or vb.height() < hint.boundingRect().height())
+    QtWidgets.QApplication.processEvents()
+    assert not hint.isVisible()
+    panel.stop()
+
+
 def test_the_run_state_sits_under_play_and_keeps_two_lines(make_window):
     """The status (update, epoch, losses) is under the Play buttons, in sight without
     scrolling; it keeps two lines' height, so a validation loss appearing moves nothing."""

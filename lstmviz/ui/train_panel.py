@@ -43,6 +43,10 @@ UNITS_RANGE, STEPS_RANGE = (1, 512), (2, 500)
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 
+#: the loss plot's text before the first update of a run
+EMPTY_HINT = "\u25b6 Play or One update to train"
+
+
 class TrainPanel(QtWidgets.QWidget):
     title = "Train"
 
@@ -201,6 +205,10 @@ class TrainPanel(QtWidgets.QWidget):
                 plot.addItem(curve)
         for curve in (self.curve_loss, self.curve_epoch, self.curve_val):
             self.legend.addItem(curve, curve.name())
+        # before the first update: what the empty plots are waiting for (in the view's pixels)
+        self.empty_hint = QtWidgets.QGraphicsSimpleTextItem(EMPTY_HINT)
+        self.empty_hint.setParentItem(self.loss_plot.vb)
+        self.loss_plot.vb.sigResized.connect(lambda *_: self._place_hint())
         # each plot's range is a frame a little wider than the data (``_place``), set only when
         # the data leaves it; pyqtgraph's auto range is off: with it on, every new point repaints
         # the whole plot (ViewBox.itemBoundsChanged), with it off only the curve that changed.
@@ -287,6 +295,9 @@ class TrainPanel(QtWidgets.QWidget):
         elif not lecture and not in_layout:
             self.plots.ci.addItem(self.norm_plot, row=2, col=0)
         self.norm_plot.setVisible(not lecture)
+        self.empty_hint.setFont(t.font(1.0))
+        self.empty_hint.setBrush(pg.mkBrush(t.muted))
+        self._place_hint()
         self._widest = 460 if lecture else 400
         self._fit_controls()
         for plot in (self.loss_plot, self.step_plot, self.norm_plot):  # labels of the new size
@@ -675,8 +686,19 @@ class TrainPanel(QtWidgets.QWidget):
         epochs = val.extend(sr["epoch"].x[val.n:val.n + len(h.val_loss)], h.val_loss) or epochs
         self._changed["epoch"] = epochs or v.epoch_start == 0
 
+    def _place_hint(self) -> None:
+        """The empty loss plot's hint centred in it, shown until the first update (and only
+        where the plot holds it whole)."""
+        hint, vb = self.empty_hint, self.loss_plot.vb
+        box = hint.boundingRect()
+        fits = box.width() <= vb.width() - 8 and box.height() <= vb.height()
+        hint.setVisible(self._series["loss"].n == 0 and fits)
+        hint.setPos((vb.width() - box.width()) / 2, (vb.height() - box.height()) / 2)
+
     def _draw_loss(self, v) -> None:
         sr = self._series
+        if self.empty_hint.isVisible() or sr["loss"].n == 0:
+            self._place_hint()
         if self._changed["loss"]:
             self.curve_loss.setData(*sr["loss"].data())
         if self._changed["epoch"]:
