@@ -253,3 +253,19 @@ def test_token_ids_are_readable_or_not_written(qtbot, theme):
         assert [t.toPlainText() for t in visible] in ([], [str(i) for i in ids[0]])
     assert shown[1400] == T and shown[420] == 0
     assert "token id <b>6</b>" in v.header.text()  # the step's id, written or not in its box
+
+
+def test_the_every_step_note_stands_over_the_cursor(view):
+    """'⇡ every step goes up ⇡' sits mid-row where the cursor's column often stands: the
+    column (drawn above the row's items) crossed out its words. The note is now above the
+    cursor's boxes, on a background of its own."""
+    model, trace, x = build([LayerSpec("LSTM", {"units": 3, "return_sequences": True}),
+                             LayerSpec("LSTM", {"units": 2})], T=120)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=60, layer="lstm"))
+    notes = [t for t in view.texts if "every step goes up" in t.toPlainText()]
+    assert notes
+    for note in notes:
+        group = note.parentItem()
+        assert group.zValue() > max(view.column_box.zValue(), view.cell_box.zValue())
+        assert note.fill.color().alpha() > 0

@@ -86,6 +86,10 @@ class _Static:
     def __init__(self, plot: pg.PlotItem):
         self.group = pg.ItemGroup()
         plot.addItem(self.group)
+        # notes over the cursor's boxes (z 20, 21), which would cross their words
+        self.over = pg.ItemGroup()
+        self.over.setZValue(22)
+        plot.addItem(self.over)
         self.h_lines = pg.PlotCurveItem(connect="pairs")
         self.c_lines = pg.PlotCurveItem(connect="pairs")
         self.up_lines = pg.PlotCurveItem(connect="pairs")
@@ -107,9 +111,11 @@ class _Static:
 
     def set_visible(self, on: bool) -> None:
         self.group.setVisible(on)
+        self.over.setVisible(on)
 
     def remove(self, plot: pg.PlotItem) -> None:
         plot.removeItem(self.group)
+        plot.removeItem(self.over)
         self.texts, self.images, self.rects, self.id_texts = [], {}, {}, {}
 
 
@@ -491,7 +497,7 @@ class UnrolledView(TraceView):
                     # in the gap next to the source: the midway point may be another row's
                     gap_y = y0 + (ROW_GAP if src.y < upper.y else -ROW_GAP) / 2
                     self._text("⇡ every step goes up ⇡", (src.offset + (src.T - 1) / 2, gap_y),
-                               (0.5, 0.5), t.accent, t.font(0.85))
+                               (0.5, 0.5), t.accent, t.font(0.85), over=True)
         self.lane_left = 0.0
         lanes.sort(key=lambda lane: lane[0])  # short spans nearest the cells
         for k, (_, src, upper) in enumerate(lanes):
@@ -557,14 +563,22 @@ class UnrolledView(TraceView):
                                                    t.foreground, t.font(0.9, bold=True), z=5))
         self._fit_id_texts()
 
-    def _text(self, text: str, pos, anchor, color, font, z: float | None = None) -> pg.TextItem:
-        """A text item on the plot, dropped with the others by the next ``set_data``."""
+    def _text(self, text: str, pos, anchor, color, font, z: float | None = None,
+              over: bool = False) -> pg.TextItem:
+        """A text item on the plot, dropped with the others by the next ``set_data``
+        (``over``: above the cursor's boxes, on a background of its own)."""
         item = pg.TextItem(text, color=color, anchor=anchor)
         item.setFont(font)
         item.setPos(*pos)
         if z is not None:
             item.setZValue(z)
-        self.static.add(item)
+        if over:
+            back = pg.mkColor(self.theme.background)
+            back.setAlpha(220)
+            item.fill = pg.mkBrush(back)
+            self.static.over.addItem(item)
+        else:
+            self.static.add(item)
         self.texts.append(item)
         return item
 
