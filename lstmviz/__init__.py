@@ -19,6 +19,8 @@ Public API (``__all__``):
 - ``show(obj, x=None)``: open the app's window on a path, a ``Model``, a ``Trace``, a Keras
   model or a torch module; in IPython/Jupyter the kernel stays free (Qt's event loop
   integration, ``%gui qt``);
+- ``picture(obj, x=None, view="cell", step=...)``: one view drawn as a PNG, without a
+  window or a display (a notebook on a server shows it inline);
 - ``read_weights(path)`` / ``load_weights(model, path)``: a weights-only file onto a model;
 - ``Model`` (``summary()`` prints the table as Keras does, ``summary_text()`` returns it,
   ``trace(x)``, ``layers``, ``to_spec()``, ``Model.sequential``, ``Model.from_spec``),
@@ -38,8 +40,8 @@ from lstmviz.version import __version__  # noqa: F401  (lstmviz.__version__)
 if TYPE_CHECKING:
     from lstmviz.engine import Model, Trace
 
-__all__ = ["load", "from_keras", "from_torch", "show", "load_weights", "read_weights", "Model",
-           "LayerSpec", "ModelSpec", "Trace", "LstmvizError"]
+__all__ = ["load", "from_keras", "from_torch", "show", "picture", "load_weights", "read_weights",
+           "Model", "LayerSpec", "ModelSpec", "Trace", "LstmvizError"]
 
 
 def __getattr__(name):
@@ -75,3 +77,21 @@ def show(obj=None, x=None, *, theme: str | None = None, size=None, block: bool |
     from lstmviz.ui.notebook import show as show_window
 
     return show_window(obj, x, theme=theme, size=size, block=block)
+
+
+def picture(obj=None, x=None, *, view: str = "cell", step: int | None = None, layer: str | None = None,
+            unit: int | None = None, sample: int | None = None, theme: str | None = "light",
+            size=(1200, 750), scale: float = 1.0):
+    """One view of ``obj`` on ``x`` drawn as a PNG, without a window: returns a ``Picture``
+    that Jupyter shows inline (``_repr_png_``), with ``.data`` (the PNG's bytes) and
+    ``.save(path)``. It needs no display (a notebook on a server, a script over ssh).
+
+    ``obj`` and ``x`` as for ``show``. ``view``: ``"unrolled"``, ``"cell"``, ``"over_time"``,
+    ``"weights"`` or ``"window"`` (all of it); ``step``, ``layer`` (a name), ``unit`` and
+    ``sample`` set the cursor as the window's controls do; ``theme``: ``"light"``,
+    ``"dark"`` or ``"projector"``; ``size``: the picture's (width, height) in pixels, times
+    ``scale``. The same pixels as ``lstmviz MODEL --export-png OUT --view VIEW``."""
+    from lstmviz.ui.notebook import picture as draw
+
+    return draw(obj, x, view=view, step=step, layer=layer, unit=unit, sample=sample, theme=theme,
+                size=size, scale=scale)

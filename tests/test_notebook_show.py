@@ -116,8 +116,9 @@ def test_show_a_live_keras_object(monkeypatch):
 def test_problems_are_named_before_a_window_opens(monkeypatch):
     monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda **k: ["no display to open a window on"])
     before = len(QtWidgets.QApplication.topLevelWidgets())
-    with pytest.raises(LstmvizError, match="no display"):
+    with pytest.raises(LstmvizError, match="no display") as err:
         lstmviz.show(str(CASE / "model.keras"), block=False)
+    assert "lstmviz.picture(obj, x)" in str(err.value)  # what a notebook on a server can do
     assert len(QtWidgets.QApplication.topLevelWidgets()) == before
     monkeypatch.undo()
     with pytest.raises(LstmvizError, match=r"shape \(1, 5, 4\) but the model takes \(None, 5, 3\)"):
@@ -155,3 +156,65 @@ def test_in_ipython_a_leftover_autosave_does_not_hold_the_kernel(monkeypatch):
         assert not timer.isActive() and len(asked) == 1 and not leftover.exists()
     finally:
         leftover.unlink(missing_ok=True)
+
+
+# -- lstmviz.picture: a view without a window ------------------------------------------------
+DEMO = FIXTURES.parent.parent / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
+
+
+def _image(data: bytes):
+    from PySide6 import QtGui
+
+    img = QtGui.QImage.fromData(data, "PNG")
+    assert not img.isNull()
+    return img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+
+
+@pytest.mark.parametrize("view, step", [("cell", 12), ("over_time", 3), ("weights", None)])
+def test_a_picture_is_the_export_of_the_same_view(tmp_path, view, step):
+    """lstmviz.picture draws a view as a PNG without a window (a notebook on a server has
+    no display): the same pixels as 'lstmviz MODEL --export-png OUT --view VIEW', which
+    Jupyter shows inline through _repr_png_; no window is left open."""
+    from lstmviz.ui.app import export_from_cli
+
+    pic = lstmviz.picture(str(DEMO), view=view, step=step, size=(900, 600), theme="dark")
+    assert pic._repr_png_() is pic.data and pic.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (pic.width, pic.height) == (900, 600)
+    out = tmp_path / "cli.png"
+    assert export_from_cli(str(DEMO), out, "png", view, (900, 600), step=step, theme="dark") == 0
+    assert _image(pic.data) == _image(out.read_bytes())
+    assert pic.save(tmp_path / "p.png") == str(tmp_path / "p.png")
+    assert (tmp_path / "p.png").read_bytes() == pic.data
+    assert not [w for w in QtWidgets.QApplication.topLevelWidgets()
+                if type(w).__name__ == "MainWindow" and w.isVisible()]
+
+
+def test_a_picture_takes_the_cursor_and_refuses_in_one_line():
+    m = lstmviz.load(DEMO)
+    x = np.sin(np.arange(40, dtype=np.float32) / 4)[None, :, None]
+    a = lstmviz.picture(m, x, view="cell", step=5, unit=0, size=(700, 450))
+    b = lstmviz.picture(m, x, view="cell", step=5, unit=3, size=(700, 450))
+    assert _image(a.data) != _image(b.data)  # the unit picked is drawn
+    assert "cell at step 5" in repr(a)
+    for kw, words in (({"step": 40}, "--step 40"), ({"view": "gates"}, "unknown view"),
+                      ({"layer": "nope"}, "no such layer"), ({"size": (5, 5)}, "between 16")):
+        with pytest.raises(LstmvizError, match=words) as err:
+            lstmviz.picture(m, x, **kw)
+        assert "\n" not in str(err.value)
+
+
+def test_a_picture_needs_no_display(tmp_path):
+    """A kernel on a server: no DISPLAY, no QT_QPA_PLATFORM, no Qt started yet. picture()
+    starts Qt offscreen by itself and draws (show() would say there is no display)."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "LSTMVIZ_SKIP_CHECKS")}
+    code = ("import lstmviz, sys; p = lstmviz.picture(sys.argv[1], view='unrolled', size=(640, 400)); "
+            "p.save(sys.argv[2]); print(p.width, p.height)")
+    out = tmp_path / "u.png"
+    run = subprocess.run([sys.executable, "-c", code, str(DEMO), str(out)], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["640", "400"] and out.read_bytes()[:4] == b"\x89PNG"

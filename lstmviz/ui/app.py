@@ -111,6 +111,7 @@ class Preread:
 
 def install_excepthook(window_getter) -> None:
     """Any exception reaching the event loop: logged, shown in a dialog, the app goes on."""
+    import shiboken6
     from PySide6 import QtWidgets
 
     from lstmviz.errors import LstmvizError
@@ -123,6 +124,8 @@ def install_excepthook(window_getter) -> None:
         text = "".join(traceback.format_exception(etype, value, tb))
         log.error("uncaught exception:\n%s", text)
         window = window_getter()
+        if window is not None and not shiboken6.isValid(window):  # (closed and deleted since)
+            window = None
         if isinstance(value, LstmvizError):
             msg, details = str(value), None
         else:

@@ -119,16 +119,21 @@ def render_pixmap(widget, scale: float = 1.0) -> QtGui.QPixmap:
     return pix
 
 
-def save_png(widget, path, scale: float = 1.0) -> Path:
-    path = Path(path)
+def png_bytes(widget, scale: float = 1.0, what: str = "the picture") -> bytes:
+    """The widget drawn at ``scale`` (``render_pixmap``) as a PNG file's bytes."""
     pix = render_pixmap(widget, scale)
     data = QtCore.QByteArray()
     buf = QtCore.QBuffer(data)
     buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
     if not pix.toImage().save(buf, "PNG"):
-        raise LstmvizError(f"{path}: the PNG could not be encoded")
+        raise LstmvizError(f"{what}: the PNG could not be encoded")
     buf.close()
-    return write_atomic(path, bytes(data))
+    return bytes(data)
+
+
+def save_png(widget, path, scale: float = 1.0) -> Path:
+    path = Path(path)
+    return write_atomic(path, png_bytes(widget, scale, str(path)))
 
 
 def svg_bytes(widget, title: str = "lstmviz") -> bytes:

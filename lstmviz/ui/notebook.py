@@ -71,7 +71,8 @@ def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | No
     model, path, x = resolve(obj, x)  # a bad object is refused before Qt starts
     problems = check_window()
     if problems:
-        raise LstmvizError(problems[0])
+        raise LstmvizError(f"{problems[0]}; in a notebook, lstmviz.picture(obj, x) draws a view "
+                           "without a display")
     from lstmviz.ui.app import _app, install_excepthook, limit_blas_threads, make_window, parse_size
 
     limit_blas_threads(1)
@@ -137,3 +138,75 @@ def _dispose_later(window) -> None:
     if window in OPEN_WINDOWS:
         OPEN_WINDOWS.remove(window)
         window.deleteLater()
+
+
+# -- pictures without a window ---------------------------------------------------------------
+class Picture:
+    """A view drawn as a PNG (``lstmviz.picture``): Jupyter shows it inline
+    (``_repr_png_``); ``data`` is the PNG file's bytes, ``save(path)`` writes them."""
+
+    def __init__(self, data: bytes, width: int, height: int, what: str):
+        self.data, self.width, self.height, self.what = data, width, height, what
+
+    def _repr_png_(self) -> bytes:
+        return self.data
+
+    def save(self, path) -> str:
+        """Write the PNG to ``path`` (atomically; its folder must exist); returns the path."""
+        from lstmviz.files import write_atomic
+
+        return str(write_atomic(path, self.data))
+
+    def __repr__(self) -> str:
+        return f"<lstmviz.Picture {self.what}, {self.width} x {self.height} px>"
+
+
+def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer: str | None = None,
+            unit: int | None = None, sample: int | None = None, theme: str | None = "light",
+            size=(1200, 750), scale: float = 1.0) -> Picture:
+    """See ``lstmviz.picture``."""
+    from lstmviz.ui.preflight import check_window
+
+    model, path, x = resolve(obj, x)
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import _app, check_drawn, dispose, limit_blas_threads, make_window, seek
+    from lstmviz.ui.export import VIEW_NAMES, _settle, fit_widget, png_bytes, target_widget, view_index
+
+    target = "window" if view == "window" else VIEW_NAMES[view_index(view)]
+    w, h = (int(v) for v in size)
+    if not (16 <= w <= 8192 and 16 <= h <= 8192):
+        raise LstmvizError(f"size {w} x {h}: give a width and a height between 16 and 8192 pixels")
+    limit_blas_threads(1)
+    app = QtWidgets.QApplication.instance()
+    if app is None:  # the first Qt of this process: offscreen where no window can open
+        app = _app(offscreen=bool(check_window()))
+    before = th.current().name if OPEN_WINDOWS else None  # (the app's theme is shared)
+    window = make_window(path, theme or "light", quiet=True, inputs=x, model=model, strict=True)
+    try:
+        window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        window.resize(1600, 1000)
+        window.show()
+        _settle()
+        st = window.state
+        if step is not None:
+            seek(window, step)
+        chosen = {k: v for k, v in (("layer", layer), ("unit", unit), ("sample", sample)) if v is not None}
+        if layer is not None and layer not in [e.name for e in st.layers] and (
+                st.model is None or layer not in [ly.name for ly in st.model.layers]):
+            raise LstmvizError(f"layer {layer!r}: the model has no such layer")
+        if chosen:
+            st.set_cursor(**chosen)
+        widget = target_widget(window, target)  # (as export_from_cli: the same pixels)
+        check_drawn(window)
+        shrink = fit_widget(window, widget, (w, h))
+        _settle()
+        data = png_bytes(widget, scale * shrink)
+        image = QtGui.QImage.fromData(data, "PNG")
+        what = f"{target.replace('_', ' ')} at step {st.cursor.step}"
+    finally:
+        dispose(window)
+        if before is not None:
+            th.apply(before, app)
+    return Picture(data, image.width(), image.height(), what)
