@@ -206,6 +206,29 @@ def test_an_edit_that_replaces_an_opened_files_weights_says_so():
     assert len(said) == 1
 
 
+def test_input_edits_on_a_read_only_model_are_undone_one_by_one():
+    # a graph model opened read-only: its input (steps, values, imported data) is still the
+    # user's to edit, and Ctrl+Z takes back that edit, not the opening of the model
+    s = AppState()
+    s.set_layer_option(0, "units", 5)
+    seq2seq = lstmviz.load(FIX / "k3_seq2seq_lstm" / "model.keras")
+    s.set_model(seq2seq, "s2s.keras")
+    assert s.readonly
+    opened = s.input.timesteps
+    s.set_input_spec(timesteps=opened + 3)
+    s.set_input_spec(source="noise")
+    assert len(s.undo_stack) == 4
+
+    assert s.undo() and s.readonly and s.model is seq2seq and s.path == "s2s.keras"
+    assert s.input.timesteps == opened + 3 and s.input.source != "noise"
+    assert s.undo() and s.model is seq2seq and s.input.timesteps == opened
+    assert s.trace is not None and s.error is None
+    assert s.trace[s.cursor.layer].steps["h"].shape[1] == opened
+    assert s.undo() and not s.readonly and s.layers[0].config["units"] == 5  # the stack before
+    assert s.redo() and s.model is seq2seq and s.input.timesteps == opened
+    assert s.redo() and s.input.timesteps == opened + 3
+
+
 def test_opening_a_model_or_a_new_stack_can_be_undone():
     # the user's hand-built stack is never lost to File > Open or New stack
     s = AppState()
