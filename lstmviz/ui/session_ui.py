@@ -25,6 +25,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import session as ses
 from lstmviz.errors import LstmvizError
+from lstmviz.text import file_label
 
 log = logging.getLogger("lstmviz")
 AUTOSAVE_MS = 30_000
@@ -204,7 +205,7 @@ class SessionManager(QtCore.QObject):
         self.session_path = str(path)
         self._add_recent(path)
         self.window.update_title()
-        self.window.message(f"Opened the session {Path(path).name}")
+        self.window.message(f"Opened the session {file_label(path)}")
         return True
 
     def _add_recent(self, path):
