@@ -510,3 +510,34 @@ def test_an_opened_keras_1_or_2_stack_is_traced_as_its_keras_traces_it(tmp_path,
     other = AppState()
     ses.open_session(other, path)
     same_as_file(other, edited)
+
+
+def test_weights_put_on_a_read_only_model_are_undone(tmp_path):
+    """A weights file onto an opened graph model (a seq2seq): the weights were written into
+    the opened model itself, the one the undo history holds, and no undo entry was made,
+    so Ctrl+Z threw the model away for the stack before it and its own weights were gone."""
+    import shutil
+
+    import h5py
+
+    case = FIX / "k3_seq2seq_lstm"
+    doubled = tmp_path / "doubled.weights.h5"
+    shutil.copy(case / "model.weights.h5", doubled)
+    with h5py.File(doubled, "r+") as f:
+        f.visititems(lambda _n, obj: obj.__setitem__(Ellipsis, obj[...] * 2)
+                     if isinstance(obj, h5py.Dataset) else None)
+    s = AppState()
+    s.set_model(lstmviz.load(case / "model.keras"), "s2s.keras")
+    opened = s.model
+    own = [np.array(w) for layer in opened.layers for w in layer.weights]
+    x = [np.load(case / "x0.npy"), np.load(case / "x1.npy")]
+    want = opened.trace(x).output
+    s.load_weights_file(doubled)
+    assert s.readonly and s.path == str(doubled)
+    got = [w for layer in s.model.layers for w in layer.weights]
+    assert all(np.array_equal(g, 2 * o) for g, o in zip(got, own))
+    assert s.undo() and s.readonly and s.path == "s2s.keras" and s.model is opened
+    assert all(np.array_equal(w, o) for w, o in zip((w for layer in s.model.layers for w in layer.weights), own))
+    np.testing.assert_array_equal(s.model.trace(x).output[0], want[0])
+    assert s.redo() and s.path == str(doubled)
+    assert all(np.array_equal(g, 2 * o) for g, o in zip((w for layer in s.model.layers for w in layer.weights), own))

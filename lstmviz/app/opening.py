@@ -102,16 +102,21 @@ class Opening(StateBase):
 
         if self.model is None:
             raise LstmvizError("there is no model to put the weights on; build a stack first")
-        before = None if self.readonly else self.snapshot()
+        before = self.snapshot()
+        # a read-only model: the weights go on a copy, the opened model stays as the undo
+        # history holds it (Ctrl+Z gives its own weights back, not the stack before it)
+        target = Model.from_spec(self.model.to_spec()) if self.readonly else self.model
         try:
-            load_weights(self.model, path, read=read)
+            load_weights(target, path, read=read)
         except LstmvizError as err:
             raise LstmvizError(
                 f"these weights do not fit the current stack: {err}. Build a matching stack "
                 "first (same layers, units and input_dim), or open the full model file (.keras/.h5)"
             ) from None
-        if before is not None:
-            self._push_history(before)
+        self._push_history(before)
+        if self.readonly:
+            self.model = target
+        else:
             for entry, layer in zip(self.layers, self.model.layers):
                 entry.weights = [np.array(w) for w in layer.weights]
         self.path = str(path)
