@@ -1,5 +1,6 @@
 """The main window driven as a user would: side panel widgets, keys, slider, files."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -302,6 +303,36 @@ def test_functional_model_is_read_only(window):
     assert "read-only" in window.windowTitle()
     window.new_stack()
     assert not window.state.readonly and panel.add_button.isEnabled()
+
+
+def test_the_read_only_note_says_why_this_model_is_read_only(window):
+    """The side panel said 'This model has several inputs or branches' of every read-only
+    model: of an ONNX graph of one input and of a functional model that is a plain chain
+    (two published melody models) too. It says which of them it is, and so does the
+    refusal of an edit."""
+    from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
+    from lstmviz.errors import LstmvizError
+
+    chain = Model.from_spec(ModelSpec(
+        layers=[LayerSpec("InputLayer", {"batch_shape": [None, 5, 3]}, name="x"),
+                LayerSpec("LSTM", {"units": 2}, name="lstm", inbound=[TensorRef("x")]),
+                LayerSpec("Dense", {"units": 1}, name="dense", inbound=[TensorRef("lstm")])],
+        inputs=[TensorRef("x")], outputs=[TensorRef("dense")], name="chain"), seed=0)
+    cases = [(FIX / "onnx_torch_classic_lstm" / "model.onnx", "This is an ONNX graph: "),
+             (FIX / "k3_seq2seq_lstm" / "model.keras", "This model has 2 inputs: "),
+             (FIX / "k3_merge_branches" / "model.keras", "This model has branches: "),
+             (chain, "This is a functional model (the editable stack is a Sequential one): ")]
+    panel = window.stack_panel
+    for what, says in cases:
+        if isinstance(what, Path):
+            assert window.open_file(what), window.last_message
+        else:
+            window.state.set_model(what, "chain.keras")
+        assert window.state.readonly and panel.readonly_label.isVisible()
+        assert panel.readonly_label.text().startswith(says + "its layers are shown read-only"), \
+            panel.readonly_label.text()
+        with pytest.raises(LstmvizError, match=re.escape(says)):
+            window.state.add_layer("LSTM")
 
 
 def test_bad_files_are_messages(window, tmp_path):

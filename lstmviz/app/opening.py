@@ -44,6 +44,26 @@ def entries_of(model: Model, weights: bool) -> list[LayerEntry]:
                        [np.array(w) for w in l.weights] if weights else None) for l in model.layers]
 
 
+def readonly_reason(model: Model) -> str:
+    """Why ``model`` is shown read-only, in a sentence: an ONNX graph, several inputs,
+    branches (a layer read by two, an initial state or mask from another layer, several
+    outputs), or a functional model that is a plain chain (the stack is a Sequential one)."""
+    if model.source.get("format") == "onnx":
+        what = "This is an ONNX graph"
+    elif len(model.inputs) > 1:
+        what = f"This model has {len(model.inputs)} inputs"
+    else:
+        readers: dict[str, int] = {}
+        for node in model.nodes:
+            for ref in list(node.inbound) + list(node.initial_state) + ([node.mask] if node.mask else []):
+                readers[ref.layer] = readers.get(ref.layer, 0) + 1
+        branched = (len(model.outputs) > 1 or any(n > 1 for n in readers.values())
+                    or any(node.initial_state or node.mask for node in model.nodes))
+        what = ("This model has branches" if branched else
+                "This is a functional model (the editable stack is a Sequential one)")
+    return f"{what}: its layers are shown read-only. File > New stack starts an editable one."
+
+
 class Opening(StateBase):
     """Models and weights files opened into ``AppState``."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.explain import disabled_options, inference_notes, output_text, plural
+from lstmviz.app.opening import readonly_reason
 from lstmviz.app.options import ADD_WHERE, ADDABLE, Option, add_position, get_option, options_for
 from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
@@ -416,8 +417,7 @@ class StackPanel(QtWidgets.QWidget):
                 item.setHidden(True)  # an ONNX op that only moves or reshapes data
         glue = sum(1 for l in model_layers.values() if getattr(l, "glue", False))
         self.readonly_label.setText(
-            "This model has several inputs or branches: its layers are shown read-only. "
-            "File > New stack starts an editable one."
+            (readonly_reason(st.model) if st.readonly and st.model is not None else "")
             + (f" {glue} ONNX ops that only move or reshape data (Transpose, Reshape, Shape, "
                "...) are computed but not listed here (the layer box above has them)." if glue else ""))
         select = want if want is not None else (row if 0 <= row < len(st.layers) else 0)
