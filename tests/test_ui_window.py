@@ -362,6 +362,43 @@ def test_drop_a_file_opens_it(window, qtbot):
     assert window.state.model.layers[0].class_name == "SimpleRNN"
 
 
+def _drop(window, paths):
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(p)) for p in paths])
+    pos = QtCore.QPointF(50, 50)
+    enter = QtGui.QDragEnterEvent(pos.toPoint(), QtCore.Qt.DropAction.CopyAction, mime,
+                                  QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    if enter.isAccepted():
+        window.dropEvent(QtGui.QDropEvent(pos, QtCore.Qt.DropAction.CopyAction, mime,
+                                          QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier))
+    return enter.isAccepted()
+
+
+def test_a_dropped_file_is_read_by_its_bytes_not_its_name(window, qtbot, tmp_path):
+    """A model saved without a suffix ('lstm_model', as the README says: the format is read
+    from the bytes) was refused at the drag, silently: no drop, no word why. It opens, and
+    a picture dropped by mistake is refused in one line while the stack stays."""
+    import shutil
+
+    bare = tmp_path / "lstm_model"
+    shutil.copy(FIX / "k3_simplernn_default" / "model.keras", bare)
+    picture = tmp_path / "plot.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    assert _drop(window, [picture, bare])  # the first of them (neither is named as a model)
+    qtbot.waitUntil(lambda: window.last_message != "", timeout=3000)
+    assert window.last_message.startswith("plot.png: ") and "supported" in window.last_message
+    assert "\n" not in window.last_message and window.state.path is None
+    assert _drop(window, [bare])
+    qtbot.waitUntil(lambda: window.state.path == str(bare), timeout=3000)
+    assert window.state.model.layers[0].class_name == "SimpleRNN"
+    assert window.windowTitle() == "lstmviz \u2014 lstm_model"
+    # of several files, the one named as a model opens
+    assert _drop(window, [picture, FIX / "k3_lstm_default" / "model.keras"])
+    qtbot.waitUntil(lambda: window.state.path == str(FIX / "k3_lstm_default" / "model.keras"), timeout=3000)
+    assert not _drop(window, [])
+
+
 def test_exception_in_event_loop_becomes_a_message(window):
     from lstmviz.ui.app import install_excepthook
 

@@ -868,19 +868,27 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- drag and drop ---------------------------------------------------------------------
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent):
-        if any(u.isLocalFile() and (is_model_file(u.toLocalFile()) or u.toLocalFile().lower().endswith(INPUT_SUFFIXES))
-               for u in event.mimeData().urls()):
+        # any local file: the format is read from its bytes (a model saved without a
+        # suffix opens; anything else is refused in one line saying what is supported)
+        if self._dropped(event.mimeData()) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QtGui.QDropEvent):
-        for url in event.mimeData().urls():
-            if url.isLocalFile():
-                event.acceptProposedAction()
-                # open after the drop returns, so a message box does not block the drag source
-                QtCore.QTimer.singleShot(0, lambda p=url.toLocalFile(): self.open_file(p))  # noqa: B008
-                return
+        path = self._dropped(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            # open after the drop returns, so a message box does not block the drag source
+            QtCore.QTimer.singleShot(0, lambda p=path: self.open_file(p))  # noqa: B008
+
+    @staticmethod
+    def _dropped(mime: QtCore.QMimeData) -> str | None:
+        """The file a drop opens: the first local file named like a model, a session or an
+        input, else the first local file (its bytes decide); None if none is local."""
+        paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
+        return next((p for p in paths if is_model_file(p) or p.lower().endswith(INPUT_SUFFIXES)),
+                    paths[0] if paths else None)
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
