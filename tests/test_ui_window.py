@@ -399,6 +399,31 @@ def test_a_dropped_file_is_read_by_its_bytes_not_its_name(window, qtbot, tmp_pat
     assert not _drop(window, [])
 
 
+def test_a_model_over_the_memory_limit_names_the_windows_own_setting(window, tmp_path):
+    """A model whose input alone is over the memory limit (10^9 steps declared) was
+    refused with the command line's advice only (--max-memory, a variable): a window
+    started from the desktop has neither; it has File > Memory limit."""
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(FIX / "k3_lstm_default" / "model.keras") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][0]["config"]["batch_shape"] = [None, 10 ** 9, 3]
+    members["config.json"] = json.dumps(config).encode()
+    path = tmp_path / "long.keras"
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    before = window.state.model
+    assert not window.open_file(path)
+    assert window.state.model is before and "\n" not in window.last_message
+    assert "over the memory limit" in window.last_message
+    assert "File > Memory limit" in window.last_message
+    file_menu = window.menuBar().actions()[0].menu()
+    assert any(a.text().replace("&", "").startswith("Memory limit") for a in file_menu.actions())
+
+
 def test_exception_in_event_loop_becomes_a_message(window):
     from lstmviz.ui.app import install_excepthook
 
