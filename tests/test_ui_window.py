@@ -69,6 +69,42 @@ def test_units_spin_box_rebuilds_with_keras_param_count(window):
     assert window.state.trace["lstm"].steps["h"].shape[-1] == 5
 
 
+def test_a_card_keeps_the_start_of_a_long_layer_name(make_window, monkeypatch):
+    """Three LSTMs of a published model (fdeep_lstm_stateful.h5: 'lstm_sequences_0_st-True',
+    ...) were three cards reading 'LSTM': a name too long for the card was dropped whole.
+    Its start shows, cut with an ellipsis; only where not even that fits, the class alone."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import AppState, InputSpec, LayerEntry
+    from lstmviz.ui import stack_panel
+
+    names = ["lstm_sequences_0_st-True_with_a_long_tail", "lstm_sequences_1_st-False_with_a_long_tail"]
+    state = AppState([LayerEntry("LSTM", {**default_config("LSTM", None, units=3), "return_sequences": True}, n)
+                      for n in names], InputSpec())
+    w = make_window((1200, 800), state)
+    cards = w.stack_panel.cards
+    texts = []
+    real_draw = QtGui.QPainter.drawText
+
+    def draw(painter, *args):
+        if len(args) == 3 and isinstance(args[2], str):
+            texts.append(args[2])
+        return real_draw(painter, *args)
+    monkeypatch.setattr(QtGui.QPainter, "drawText", draw)
+    image = QtGui.QImage(cards.viewport().size(), QtGui.QImage.Format.Format_ARGB32)
+    cards.viewport().render(image)
+    monkeypatch.undo()
+    titles = [t for t in texts if t.startswith("LSTM")]
+    assert len(titles) == 2, texts
+    for text, name in zip(titles, names):
+        assert text.startswith(f"LSTM  {name[:10]}") and text.endswith("\u2026"), text
+    real = stack_panel.card_title
+    bold = QtGui.QFont(cards.font())
+    bold.setBold(True)
+    fm = QtGui.QFontMetrics(bold)
+    assert real(fm, f"LSTM  {names[0]}", "LSTM", fm.horizontalAdvance("LSTM  lst")) == "LSTM"
+    assert real(fm, "LSTM  lstm", "LSTM", 10_000) == "LSTM  lstm"
+
+
 def test_option_widgets_have_plain_tooltips(window):
     panel = window.stack_panel
     panel.cards.setCurrentRow(0)

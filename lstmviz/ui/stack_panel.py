@@ -65,10 +65,7 @@ class CardDelegate(QtWidgets.QStyledItemDelegate):
         params = card.get("params", "")
         bfm = QtGui.QFontMetrics(bold)
         room = top.width() - bfm.horizontalAdvance(params) - bfm.horizontalAdvance("  ")
-        title = card.get("title", "")
-        if bfm.horizontalAdvance(title) > room and card.get("short"):
-            title = card["short"]  # the class without the name (the tooltip has both)
-        title = bfm.elidedText(title, QtCore.Qt.TextElideMode.ElideRight, max(room, 0))
+        title = card_title(bfm, card.get("title", ""), card.get("short", ""), room)
         painter.drawText(top, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, title)
         painter.drawText(top, QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter, params)
         small = QtGui.QFont(font)
@@ -83,6 +80,19 @@ class CardDelegate(QtWidgets.QStyledItemDelegate):
             painter.drawText(sub, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop, text)
             y += sfm.height()
         painter.restore()
+
+
+def card_title(fm: QtGui.QFontMetrics, title: str, short: str, room: int) -> str:
+    """A card's title ('LSTM  lstm_sequences_0_st-True') in ``room`` pixels: cut at its end
+    while the start of the name still shows (five characters or more: a published model's
+    LSTMs were three cards reading 'LSTM'), else the class alone (the tooltip has both)."""
+    room = max(room, 0)
+    if fm.horizontalAdvance(title) <= room:
+        return title
+    cut = fm.elidedText(title, QtCore.Qt.TextElideMode.ElideRight, room)
+    if not short or (title.startswith(short + "  ") and len(cut) - 1 >= len(short) + 2 + 5):
+        return cut
+    return fm.elidedText(short, QtCore.Qt.TextElideMode.ElideRight, room)
 
 
 class FittedBox(QtWidgets.QGroupBox):
