@@ -44,7 +44,10 @@ RATIO_FLOOR = 32 * 1024 ** 2
 BYTES_PER_STEP = 8192
 #: Bytes of memory per CSV cell: parsing text costs time (2 GB allow 2,097,152 cells).
 BYTES_PER_CSV_CELL = 1024
-HINT = f"to allow more, use --max-memory SIZE or set {ENV}=SIZE (for example 16G)"
+#: how to raise the limit, where the user is: the command line's option, the window's menu
+#: (a window started from the desktop has no command line), the variable
+HINT = (f"to allow more, use --max-memory SIZE (in the window: File > Memory limit) or set {ENV}=SIZE "
+        "(for example 16G)")
 
 _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2,
           "g": 1024 ** 3, "gb": 1024 ** 3, "t": 1024 ** 4, "tb": 1024 ** 4}

@@ -11,6 +11,7 @@ a model read from a file or a session) and where messages leave it (every
 from __future__ import annotations
 
 import html
+import os
 import unicodedata
 import zlib
 from typing import Any, TypeVar
@@ -70,6 +71,23 @@ def safe_name(name: object, limit: int = NAME_LIMIT) -> str:
         return head
     crc = zlib.crc32(text.encode("utf-8", "surrogatepass")) & 0xFFFFFFFF
     return f"{head[:limit - 11]}...{crc:08x}"
+
+
+#: Longest file name shown in the window's title, messages and Open recent
+FILE_LABEL_LIMIT = 80
+
+
+def file_label(path: object, limit: int = FILE_LABEL_LIMIT) -> str:
+    """The last part of ``path`` (a file the user opened) for the window's title, its
+    messages and its menus: escaped (a newline in a file name is ``\\x0a``, not a second
+    line of the title or the status bar), and a longer one cut in the middle, its end
+    (the suffix) kept."""
+    whole = os.fspath(path) if isinstance(path, (str, os.PathLike)) else _str(path)
+    text = os.path.basename(str(whole).rstrip(os.sep)) or str(whole)
+    if len(text) > limit:
+        keep = (limit - 1) // 2
+        text = f"{text[:keep]}\u2026{text[-(limit - 1 - keep):]}"
+    return escape(text)
 
 
 def markup(text: object) -> str:

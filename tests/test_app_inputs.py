@@ -1,5 +1,7 @@
 """Input generators and files: shapes, seeds, ranges, clear errors."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -7,6 +9,8 @@ import lstmviz
 from lstmviz.app import inputs as gen
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
+
+FIX_DIR = Path(__file__).parent / "fixtures"
 
 
 @pytest.mark.parametrize("kind", [k for k in gen.GENERATORS if k != "text"])
@@ -99,3 +103,44 @@ def test_the_character_demo_reads_the_apps_text_as_it_was_trained():
     assert right >= 18, predicted  # the next character, nearly everywhere
     s.set_input_spec(text="is it a zoo? yes.")  # every character the app types is in its vocabulary
     assert s.error is None, s.error
+
+
+def test_an_id_file_is_read_a_row_per_sample_as_keras_and_lstmviz_trace_read_it(tmp_path):
+    """A (batch, timesteps) .npy of token ids, what Keras' predict and ``lstmviz trace``
+    take, imported in the window (Input > Import, a drop, Help > Demos' character model)
+    was one sample of `batch` steps with `timesteps` features: the demo showed 1 x 4 ids
+    instead of its 4 phrases of 24, a published IMDB model another output than Keras'."""
+    from lstmviz.app.demos import load_demos
+
+    demo = next(d for d in load_demos() if "Character" in d["title"])
+    ids = np.load(demo["input"])
+    assert ids.shape == (4, 24)
+    model = lstmviz.load(demo["model"])
+    s = AppState()
+    s.set_model(model, path=str(demo["model"]))
+    s.trace_all_samples = True
+    s.import_input(demo["input"])
+    assert s.error is None, s.error
+    assert (s.input.batch_size, s.input.timesteps) == (4, 24)
+    np.testing.assert_array_equal(s.x, ids)
+    np.testing.assert_allclose(s.trace.output, lstmviz.load(demo["model"]).trace(ids).output, atol=1e-6)
+    # a .csv for such a model: a row per sample, a column per step (lstmviz trace's CSV_HELP)
+    path = tmp_path / "ids.csv"
+    np.savetxt(path, ids[:2], fmt="%d", delimiter=",")
+    s.import_input(path)
+    np.testing.assert_array_equal(s.x, ids[:2])
+    # a read-only model whose first input takes ids (Keras -> tf2onnx) reads it the same way
+    case = FIX_DIR / "onnx_keras_embedding_lstm"
+    s.set_model(lstmviz.load(case / "model.onnx"), "e.onnx")
+    assert s.readonly and s.takes_ids
+    s.import_input(case / "x.npy")
+    assert s.error is None, s.error
+    np.testing.assert_array_equal(s.x, np.load(case / "x.npy"))
+    np.testing.assert_allclose(s.trace.output, np.load(case / "expected.npz")["keras"], atol=1e-5)
+    # and a model of features still reads a 2-D file as one sample: rows = steps
+    s.new_stack()
+    feats = np.arange(12, dtype=np.float32).reshape(6, 2)
+    np.save(tmp_path / "f.npy", feats)
+    s.set_input_spec(input_dim=2)
+    s.import_input(tmp_path / "f.npy")
+    np.testing.assert_array_equal(s.x, feats[None])

@@ -106,6 +106,21 @@ def test_npy_is_memory_mapped_and_shaped_as_a_sequence(tmp_path):
     assert long_data.open_npy(tmp_path / "b.npy").shape == (1, 10, 1)
 
 
+def test_a_long_npy_of_token_ids_is_a_row_per_sample(tmp_path):
+    """File > Open a long input, a (batch, timesteps) .npy of ids for a model with an
+    Embedding first: it was one sample of `batch` steps of `timesteps` features."""
+    model = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": 30, "output_dim": 4}),
+                                            LayerSpec("LSTM", {"units": 3})], seed=0)
+    ids = np.random.default_rng(0).integers(1, 30, size=(2, 6000)).astype(np.int32)
+    np.save(tmp_path / "ids.npy", ids)
+    got = long_data.load_long_input(tmp_path / "ids.npy", model)
+    assert got.shape == (2, 6000, 1) and np.array_equal(got[..., 0], ids)
+    features = Model.sequential((None, None, 3), [LayerSpec("LSTM", {"units": 3})], seed=0)
+    a = np.zeros((6000, 3), np.float32)
+    np.save(tmp_path / "f.npy", a)
+    assert long_data.load_long_input(tmp_path / "f.npy", features).shape == (1, 6000, 3)
+
+
 @pytest.mark.parametrize("case,match", [
     ("nan", "NaN"), ("objects", "pickled"), ("truncated", "not a readable|cannot be read"),
     ("text", "not a readable|cannot be read"), ("rank4", "expected")])

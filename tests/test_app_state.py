@@ -206,6 +206,29 @@ def test_an_edit_that_replaces_an_opened_files_weights_says_so():
     assert len(said) == 1
 
 
+def test_input_edits_on_a_read_only_model_are_undone_one_by_one():
+    # a graph model opened read-only: its input (steps, values, imported data) is still the
+    # user's to edit, and Ctrl+Z takes back that edit, not the opening of the model
+    s = AppState()
+    s.set_layer_option(0, "units", 5)
+    seq2seq = lstmviz.load(FIX / "k3_seq2seq_lstm" / "model.keras")
+    s.set_model(seq2seq, "s2s.keras")
+    assert s.readonly
+    opened = s.input.timesteps
+    s.set_input_spec(timesteps=opened + 3)
+    s.set_input_spec(source="noise")
+    assert len(s.undo_stack) == 4
+
+    assert s.undo() and s.readonly and s.model is seq2seq and s.path == "s2s.keras"
+    assert s.input.timesteps == opened + 3 and s.input.source != "noise"
+    assert s.undo() and s.model is seq2seq and s.input.timesteps == opened
+    assert s.trace is not None and s.error is None
+    assert s.trace[s.cursor.layer].steps["h"].shape[1] == opened
+    assert s.undo() and not s.readonly and s.layers[0].config["units"] == 5  # the stack before
+    assert s.redo() and s.model is seq2seq and s.input.timesteps == opened
+    assert s.redo() and s.input.timesteps == opened + 3
+
+
 def test_opening_a_model_or_a_new_stack_can_be_undone():
     # the user's hand-built stack is never lost to File > Open or New stack
     s = AppState()
@@ -487,3 +510,34 @@ def test_an_opened_keras_1_or_2_stack_is_traced_as_its_keras_traces_it(tmp_path,
     other = AppState()
     ses.open_session(other, path)
     same_as_file(other, edited)
+
+
+def test_weights_put_on_a_read_only_model_are_undone(tmp_path):
+    """A weights file onto an opened graph model (a seq2seq): the weights were written into
+    the opened model itself, the one the undo history holds, and no undo entry was made,
+    so Ctrl+Z threw the model away for the stack before it and its own weights were gone."""
+    import shutil
+
+    import h5py
+
+    case = FIX / "k3_seq2seq_lstm"
+    doubled = tmp_path / "doubled.weights.h5"
+    shutil.copy(case / "model.weights.h5", doubled)
+    with h5py.File(doubled, "r+") as f:
+        f.visititems(lambda _n, obj: obj.__setitem__(Ellipsis, obj[...] * 2)
+                     if isinstance(obj, h5py.Dataset) else None)
+    s = AppState()
+    s.set_model(lstmviz.load(case / "model.keras"), "s2s.keras")
+    opened = s.model
+    own = [np.array(w) for layer in opened.layers for w in layer.weights]
+    x = [np.load(case / "x0.npy"), np.load(case / "x1.npy")]
+    want = opened.trace(x).output
+    s.load_weights_file(doubled)
+    assert s.readonly and s.path == str(doubled)
+    got = [w for layer in s.model.layers for w in layer.weights]
+    assert all(np.array_equal(g, 2 * o) for g, o in zip(got, own))
+    assert s.undo() and s.readonly and s.path == "s2s.keras" and s.model is opened
+    assert all(np.array_equal(w, o) for w, o in zip((w for layer in s.model.layers for w in layer.weights), own))
+    np.testing.assert_array_equal(s.model.trace(x).output[0], want[0])
+    assert s.redo() and s.path == str(doubled)
+    assert all(np.array_equal(g, 2 * o) for g, o in zip((w for layer in s.model.layers for w in layer.weights), own))

@@ -7,7 +7,7 @@ import pytest
 
 from lstmviz.engine import LayerSpec, Model, cells
 from lstmviz.engine.cells import CELLS, cell_kind, kind_of
-from lstmviz.engine.layers import make_layer
+from lstmviz.engine.layers import Bidirectional, make_layer
 
 
 @pytest.mark.parametrize("kind,cfg", [("SimpleRNN", {}), ("LSTM", {}), ("GRU", {"reset_after": True}),
@@ -131,3 +131,28 @@ def test_a_new_cell_kind_is_its_description_its_kernel_and_its_layer_class():
     assert got["kind"] == "ToyRNN" and got["rnn"] == "ToyRNN" and got["count"] == 3
     assert got["eq"][0].startswith("h_t = tanh(W·x_t + U·h_{t-1} + b) = tanh(")
     assert got["grad"] == ["dh", "dpre"] and got["dw"]  # its backward step from its description
+
+
+@pytest.mark.parametrize("path", ["k3_bidi_lstm_stacked/model.keras", "k3_bidi_gru_last/model.keras",
+                                  "onnx_torch_dynamo_lstm_bidir_2layer/model.onnx",
+                                  "onnx_hand_rnn_bidir_nobias/model.onnx"])
+def test_a_bidirectional_formula_reads_as_arithmetic(path):
+    """The Weights view's title and the summary read '2·[4·(d·u + u·u + u) = 4·(3·3 +
+    3·3 + 3)] = 168': a bracket around an equation. Now each side is its own product, and
+    its numbers make the count."""
+    from pathlib import Path
+
+    import lstmviz
+
+    model = lstmviz.load(Path(__file__).parent / "fixtures" / path)
+    seen = 0
+    for layer in model.layers:
+        if not isinstance(layer, Bidirectional):
+            continue
+        text = layer.param_formula()
+        parts = text.split(" = ")
+        assert len(parts) == 3 and all(p.startswith("2·[") for p in parts[:2]), text
+        numbers = parts[1].replace("·", "*").replace("[", "(").replace("]", ")")
+        assert eval(numbers, {}) == layer.count_params() == int(parts[2].replace(",", "")), text  # noqa: S307
+        seen += 1
+    assert seen

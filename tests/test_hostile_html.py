@@ -159,3 +159,27 @@ def test_open_recent_shows_a_file_name_as_it_is(make_window, tmp_path):
     act = w.recent_menu.actions()[0]
     assert act.text() == "R&&D <b>x.h5"  # Qt shows '&&' as one '&'
     assert tip_text(act.toolTip()) == str(path.resolve()) and "<b>x" not in act.toolTip()
+
+
+def test_a_file_name_with_a_newline_or_of_240_characters_is_one_short_line(make_window, tmp_path):
+    """The window's title, the status line and Open recent name the opened file escaped
+    (a newline in its name was a second line of the title and of the status bar) and cut
+    in the middle (a 240-character name took the title and the menu's whole width), its
+    suffix kept."""
+    w = make_window()
+    odd = _model(tmp_path / "two\nlines\u202e.h5")
+    long = _model(tmp_path / ("x" * 240 + ".h5"))
+    for path, shown in ((odd, "two\\x0alines\\u202e.h5"), (long, None)):
+        assert w.open_file(str(path)), w.last_message
+        texts = [w.windowTitle(), w.statusBar().currentMessage(), w.recent_menu.actions()[0].text(),
+                 w.recent_menu.actions()[0].statusTip()]
+        for text in texts:
+            assert text.isprintable() and "\u202e" not in text, text
+        if shown is not None:
+            assert w.windowTitle() == f"lstmviz \u2014 {shown}"
+            assert w.statusBar().currentMessage().startswith(f"Opened {shown}: 3 layers")
+        else:
+            name = texts[2]
+            assert len(name) == 80 and name.startswith("xxx") and name.endswith("x.h5")
+            assert "\u2026" in name and w.windowTitle() == f"lstmviz \u2014 {name}"
+            assert len(w.statusBar().currentMessage()) < 200

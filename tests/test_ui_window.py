@@ -1,5 +1,6 @@
 """The main window driven as a user would: side panel widgets, keys, slider, files."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,6 +67,42 @@ def test_units_spin_box_rebuilds_with_keras_param_count(window):
     assert str(window.state.model.count_params()) in panel.total_label.text().replace(",", "")
     # every view got the new trace: the unrolled view's record has 5 units now
     assert window.state.trace["lstm"].steps["h"].shape[-1] == 5
+
+
+def test_a_card_keeps_the_start_of_a_long_layer_name(make_window, monkeypatch):
+    """Three LSTMs of a published model (fdeep_lstm_stateful.h5: 'lstm_sequences_0_st-True',
+    ...) were three cards reading 'LSTM': a name too long for the card was dropped whole.
+    Its start shows, cut with an ellipsis; only where not even that fits, the class alone."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import AppState, InputSpec, LayerEntry
+    from lstmviz.ui import stack_panel
+
+    names = ["lstm_sequences_0_st-True_with_a_long_tail", "lstm_sequences_1_st-False_with_a_long_tail"]
+    state = AppState([LayerEntry("LSTM", {**default_config("LSTM", None, units=3), "return_sequences": True}, n)
+                      for n in names], InputSpec())
+    w = make_window((1200, 800), state)
+    cards = w.stack_panel.cards
+    texts = []
+    real_draw = QtGui.QPainter.drawText
+
+    def draw(painter, *args):
+        if len(args) == 3 and isinstance(args[2], str):
+            texts.append(args[2])
+        return real_draw(painter, *args)
+    monkeypatch.setattr(QtGui.QPainter, "drawText", draw)
+    image = QtGui.QImage(cards.viewport().size(), QtGui.QImage.Format.Format_ARGB32)
+    cards.viewport().render(image)
+    monkeypatch.undo()
+    titles = [t for t in texts if t.startswith("LSTM")]
+    assert len(titles) == 2, texts
+    for text, name in zip(titles, names):
+        assert text.startswith(f"LSTM  {name[:10]}") and text.endswith("\u2026"), text
+    real = stack_panel.card_title
+    bold = QtGui.QFont(cards.font())
+    bold.setBold(True)
+    fm = QtGui.QFontMetrics(bold)
+    assert real(fm, f"LSTM  {names[0]}", "LSTM", fm.horizontalAdvance("LSTM  lst")) == "LSTM"
+    assert real(fm, "LSTM  lstm", "LSTM", 10_000) == "LSTM  lstm"
 
 
 def test_option_widgets_have_plain_tooltips(window):
@@ -304,6 +341,36 @@ def test_functional_model_is_read_only(window):
     assert not window.state.readonly and panel.add_button.isEnabled()
 
 
+def test_the_read_only_note_says_why_this_model_is_read_only(window):
+    """The side panel said 'This model has several inputs or branches' of every read-only
+    model: of an ONNX graph of one input and of a functional model that is a plain chain
+    (two published melody models) too. It says which of them it is, and so does the
+    refusal of an edit."""
+    from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
+    from lstmviz.errors import LstmvizError
+
+    chain = Model.from_spec(ModelSpec(
+        layers=[LayerSpec("InputLayer", {"batch_shape": [None, 5, 3]}, name="x"),
+                LayerSpec("LSTM", {"units": 2}, name="lstm", inbound=[TensorRef("x")]),
+                LayerSpec("Dense", {"units": 1}, name="dense", inbound=[TensorRef("lstm")])],
+        inputs=[TensorRef("x")], outputs=[TensorRef("dense")], name="chain"), seed=0)
+    cases = [(FIX / "onnx_torch_classic_lstm" / "model.onnx", "This is an ONNX graph: "),
+             (FIX / "k3_seq2seq_lstm" / "model.keras", "This model has 2 inputs: "),
+             (FIX / "k3_merge_branches" / "model.keras", "This model has branches: "),
+             (chain, "This is a functional model (the editable stack is a Sequential one): ")]
+    panel = window.stack_panel
+    for what, says in cases:
+        if isinstance(what, Path):
+            assert window.open_file(what), window.last_message
+        else:
+            window.state.set_model(what, "chain.keras")
+        assert window.state.readonly and panel.readonly_label.isVisible()
+        assert panel.readonly_label.text().startswith(says + "its layers are shown read-only"), \
+            panel.readonly_label.text()
+        with pytest.raises(LstmvizError, match=re.escape(says)):
+            window.state.add_layer("LSTM")
+
+
 def test_bad_files_are_messages(window, tmp_path):
     bad = tmp_path / "broken.keras"
     bad.write_bytes(b"not a zip")
@@ -329,6 +396,68 @@ def test_drop_a_file_opens_it(window, qtbot):
     window.dropEvent(drop)
     qtbot.waitUntil(lambda: window.state.path is not None, timeout=3000)
     assert window.state.model.layers[0].class_name == "SimpleRNN"
+
+
+def _drop(window, paths):
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(p)) for p in paths])
+    pos = QtCore.QPointF(50, 50)
+    enter = QtGui.QDragEnterEvent(pos.toPoint(), QtCore.Qt.DropAction.CopyAction, mime,
+                                  QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    if enter.isAccepted():
+        window.dropEvent(QtGui.QDropEvent(pos, QtCore.Qt.DropAction.CopyAction, mime,
+                                          QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier))
+    return enter.isAccepted()
+
+
+def test_a_dropped_file_is_read_by_its_bytes_not_its_name(window, qtbot, tmp_path):
+    """A model saved without a suffix ('lstm_model', as the README says: the format is read
+    from the bytes) was refused at the drag, silently: no drop, no word why. It opens, and
+    a picture dropped by mistake is refused in one line while the stack stays."""
+    import shutil
+
+    bare = tmp_path / "lstm_model"
+    shutil.copy(FIX / "k3_simplernn_default" / "model.keras", bare)
+    picture = tmp_path / "plot.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    assert _drop(window, [picture, bare])  # the first of them (neither is named as a model)
+    qtbot.waitUntil(lambda: window.last_message != "", timeout=3000)
+    assert window.last_message.startswith("plot.png: ") and "supported" in window.last_message
+    assert "\n" not in window.last_message and window.state.path is None
+    assert _drop(window, [bare])
+    qtbot.waitUntil(lambda: window.state.path == str(bare), timeout=3000)
+    assert window.state.model.layers[0].class_name == "SimpleRNN"
+    assert window.windowTitle() == "lstmviz \u2014 lstm_model"
+    # of several files, the one named as a model opens
+    assert _drop(window, [picture, FIX / "k3_lstm_default" / "model.keras"])
+    qtbot.waitUntil(lambda: window.state.path == str(FIX / "k3_lstm_default" / "model.keras"), timeout=3000)
+    assert not _drop(window, [])
+
+
+def test_a_model_over_the_memory_limit_names_the_windows_own_setting(window, tmp_path):
+    """A model whose input alone is over the memory limit (10^9 steps declared) was
+    refused with the command line's advice only (--max-memory, a variable): a window
+    started from the desktop has neither; it has File > Memory limit."""
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(FIX / "k3_lstm_default" / "model.keras") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][0]["config"]["batch_shape"] = [None, 10 ** 9, 3]
+    members["config.json"] = json.dumps(config).encode()
+    path = tmp_path / "long.keras"
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    before = window.state.model
+    assert not window.open_file(path)
+    assert window.state.model is before and "\n" not in window.last_message
+    assert "over the memory limit" in window.last_message
+    assert "File > Memory limit" in window.last_message
+    file_menu = window.menuBar().actions()[0].menu()
+    assert any(a.text().replace("&", "").startswith("Memory limit") for a in file_menu.actions())
 
 
 def test_exception_in_event_loop_becomes_a_message(window):

@@ -269,3 +269,40 @@ def test_the_every_step_note_stands_over_the_cursor(view):
         group = note.parentItem()
         assert group.zValue() > max(view.column_box.zValue(), view.cell_box.zValue())
         assert note.fill.color().alpha() > 0
+
+
+def test_a_dense_heads_large_logits_leave_the_cells_on_their_own_scale(view):
+    """A char model's Dense head before its softmax gave logits of ~450 (a published
+    model, mario_lstm_2018.keras): on the one scale of every row the LSTM's h (-1..1) was
+    black. The cells share the colour bar's scale; a row without a cell has its own."""
+    model, trace, x = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
+                             LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 3}}}),
+                             LayerSpec("LSTM", {"units": 2, "return_sequences": True}),
+                             LayerSpec("Dense", {"units": 2})])
+    for name in ("time_distributed", "dense"):
+        kernel, bias = model.get_layer(name).weights
+        kernel *= 400.0
+    trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=0, sample=1, layer="lstm", unit=1))
+    cells = np.abs(np.concatenate([trace["lstm"].steps["h"].ravel(), trace["lstm_1"].steps["h"].ravel()])).max()
+    assert cells < 1 and np.abs(trace["dense"].output).max() > 20
+    assert view.colorbar.levels() == pytest.approx((-cells, cells))
+    for key in ("lstm", "lstm_1"):
+        assert row(view, key).levels == pytest.approx((-cells, cells))
+    for key in ("time_distributed", "dense"):
+        m = np.abs(trace[key].output).max()
+        assert row(view, key).levels == pytest.approx((-m, m))
+    # the pixels: each step of the LSTM's row in the colour of its h on the cells' scale
+    r = row(view, "lstm")
+    vals = trace["lstm"].steps["h"][1, :, 1]
+    want = view._map(th_cmap(view), vals[None, :], (-cells, cells))[0]
+    drawn = r.image.image[0, view.sub // 2::view.sub]
+    np.testing.assert_array_equal(drawn, want)
+    assert "a row without a cell on its own scale" in view.legend.text()
+
+
+def th_cmap(view):
+    from lstmviz.ui import theme as th
+
+    return th.diverging_cmap(view.theme)

@@ -47,10 +47,10 @@ class Edits(StateBase):
 
     def _check_editable(self) -> None:
         if self.readonly:
-            raise LstmvizError(
-                "this model is not a plain stack (it has several inputs or branches), so its "
-                "layers are shown read-only; build a new stack with File > New stack to edit"
-            )
+            from lstmviz.app.opening import readonly_reason
+
+            raise LstmvizError(readonly_reason(self.model) if self.model is not None else
+                               "this model's layers are shown read-only; File > New stack starts an editable one")
 
     def _edited(self, select: int | None = None, near_cell: bool = False) -> None:
         """After an edit: rebuild and trace, put the cursor on layer ``select`` (with

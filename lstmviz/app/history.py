@@ -38,9 +38,11 @@ class History(StateBase):
         self.history_changed.emit()
 
     def _remember(self) -> None:
-        """Called by every edit just before it changes anything."""
+        """Called by every edit just before it changes anything: the layers' edits (refused
+        first on a read-only model) and the input's (a read-only model's input is the
+        user's to edit too: undo takes back that edit, not the opening of the model)."""
+        self._push_history(self.snapshot())
         if not self.readonly:
-            self._push_history(self.snapshot())
             # an opened file's weights (trained): an edit that replaces them says so
             self._weights_before = ({e.name: e.weights for e in self.layers if e.weights is not None}
                                     if self.path else {})

@@ -188,4 +188,14 @@ class InputEdits(StateBase):
 
     @_operation
     def import_input(self, path: Any) -> None:
-        self.set_input_data(gen.load_array(path))
+        """An input file (``.npy``, ``.csv``) as the input; for a model that takes token ids,
+        a 2-D array is ``(batch, timesteps)`` (a row per sample), as ``lstmviz trace`` reads it."""
+        self.set_input_data(gen.load_array(path, ids=self.takes_ids))
+
+    @property
+    def takes_ids(self) -> bool:
+        """The model's (first) input is token ids, ``(batch, timesteps)``: an Embedding first
+        in the stack, or a read-only model's 2-D first input."""
+        if self.readonly and self.model is not None:
+            return len(self.model.input_shapes()[0]) == 2
+        return self.embedding_first

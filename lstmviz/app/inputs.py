@@ -138,11 +138,14 @@ def ids_for_vocab(x: np.ndarray, vocab: int) -> np.ndarray:
     return (1 + np.floor((x - lo) / span * (vocab - 2) + 0.5)).astype(np.int32).clip(1, vocab - 1)
 
 
-def load_array(path) -> np.ndarray:
+def load_array(path, ids: bool = False) -> np.ndarray:
     """Read ``.npy`` or ``.csv`` into ``(batch, timesteps, features)`` float32.
 
     A 1-D array is one sample with one feature; a 2-D array (and every ``.csv``) is one
     sample with rows as timesteps and columns as features; 3-D arrays are taken as is.
+    ``ids`` (a model that takes token ids, an Embedding first): a 2-D array is
+    ``(batch, timesteps)``, a row per sample (what Keras' ``predict`` and ``lstmviz
+    trace`` take), held as ``(batch, timesteps, 1)``.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -163,7 +166,7 @@ def load_array(path) -> np.ndarray:
     if arr.ndim == 1:
         arr = arr[None, :, None]
     elif arr.ndim == 2:
-        arr = arr[None]
+        arr = arr[:, :, None] if ids else arr[None]
     elif arr.ndim != 3:
         raise LstmvizError(
             f"{path.name}: has shape {arr.shape}; expected (timesteps,), (timesteps, features) "

@@ -44,6 +44,26 @@ def entries_of(model: Model, weights: bool) -> list[LayerEntry]:
                        [np.array(w) for w in l.weights] if weights else None) for l in model.layers]
 
 
+def readonly_reason(model: Model) -> str:
+    """Why ``model`` is shown read-only, in a sentence: an ONNX graph, several inputs,
+    branches (a layer read by two, an initial state or mask from another layer, several
+    outputs), or a functional model that is a plain chain (the stack is a Sequential one)."""
+    if model.source.get("format") == "onnx":
+        what = "This is an ONNX graph"
+    elif len(model.inputs) > 1:
+        what = f"This model has {len(model.inputs)} inputs"
+    else:
+        readers: dict[str, int] = {}
+        for node in model.nodes:
+            for ref in list(node.inbound) + list(node.initial_state) + ([node.mask] if node.mask else []):
+                readers[ref.layer] = readers.get(ref.layer, 0) + 1
+        branched = (len(model.outputs) > 1 or any(n > 1 for n in readers.values())
+                    or any(node.initial_state or node.mask for node in model.nodes))
+        what = ("This model has branches" if branched else
+                "This is a functional model (the editable stack is a Sequential one)")
+    return f"{what}: its layers are shown read-only. File > New stack starts an editable one."
+
+
 class Opening(StateBase):
     """Models and weights files opened into ``AppState``."""
 
@@ -102,16 +122,21 @@ class Opening(StateBase):
 
         if self.model is None:
             raise LstmvizError("there is no model to put the weights on; build a stack first")
-        before = None if self.readonly else self.snapshot()
+        before = self.snapshot()
+        # a read-only model: the weights go on a copy, the opened model stays as the undo
+        # history holds it (Ctrl+Z gives its own weights back, not the stack before it)
+        target = Model.from_spec(self.model.to_spec()) if self.readonly else self.model
         try:
-            load_weights(self.model, path, read=read)
+            load_weights(target, path, read=read)
         except LstmvizError as err:
             raise LstmvizError(
                 f"these weights do not fit the current stack: {err}. Build a matching stack "
                 "first (same layers, units and input_dim), or open the full model file (.keras/.h5)"
             ) from None
-        if before is not None:
-            self._push_history(before)
+        self._push_history(before)
+        if self.readonly:
+            self.model = target
+        else:
             for entry, layer in zip(self.layers, self.model.layers):
                 entry.weights = [np.array(w) for w in layer.weights]
         self.path = str(path)

@@ -20,6 +20,15 @@ from lstmviz.errors import LstmvizError
 Shape = tuple  # of int | None, batch first
 
 
+def twice(formula: str, total: int) -> str:
+    """A Bidirectional's parameter formula from one direction's ``letters = numbers =
+    total``: ``2·[letters] = 2·[numbers] = total`` (not ``2·[letters = numbers]``)."""
+    parts = formula.split(" = ")
+    if len(parts) >= 3:
+        return f"2·[{parts[0]}] = 2·[{parts[1]}] = {total:,}"
+    return f"2·[{parts[0]}] = {total:,}"
+
+
 def fmt_shape(shape) -> str:
     if isinstance(shape, list):
         return "[" + ", ".join(fmt_shape(s) for s in shape) + "]"
@@ -771,8 +780,7 @@ class Bidirectional(Layer):
         return blocks
 
     def param_formula(self):
-        f = self.forward_layer.param_formula().rsplit(" = ", 1)[0]
-        return f"2·[{f}] = {self.count_params():,}"
+        return twice(self.forward_layer.param_formula(), self.count_params())
 
     def describe(self):
         return f"{self.forward_layer.class_name} {self.forward_layer.describe()}, merge {self.merge_mode}"

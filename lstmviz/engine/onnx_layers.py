@@ -38,7 +38,17 @@ import re
 import numpy as np
 
 from lstmviz.engine import activations, onnx_ops, workspace
-from lstmviz.engine.layers import GRU, LAYER_FAMILIES, LSTM, Bidirectional, Layer, Recurrent, SimpleRNN, fmt_shape
+from lstmviz.engine.layers import (
+    GRU,
+    LAYER_FAMILIES,
+    LSTM,
+    Bidirectional,
+    Layer,
+    Recurrent,
+    SimpleRNN,
+    fmt_shape,
+    twice,
+)
 from lstmviz.engine.recurrent import _mask_outputs, _projection, run_gru, run_lstm, run_simple_rnn
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.errors import LstmvizError
@@ -544,8 +554,7 @@ class OnnxBidirectional(Bidirectional):
         return _node_output_shapes(self, input_shapes, 2)
 
     def param_formula(self):
-        f = self.forward_layer.param_formula().rsplit(" = ", 1)[0]
-        return f"2·[{f}] = {self.count_params():,}"
+        return twice(self.forward_layer.param_formula(), self.count_params())
 
     def describe(self):
         return f"{self.forward_layer.describe()}, bidirectional"

@@ -26,6 +26,7 @@ from lstmviz.app.state import AppState
 from lstmviz.app.views import VIEWS as APP_VIEWS
 from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
+from lstmviz.text import escape, file_label, safe_text
 from lstmviz.ui import theme as th
 from lstmviz.ui.input_panel import InputPanel
 from lstmviz.ui.labels import LabelSlot, SteadyLabel, plain_box, set_if_changed, text_tip
@@ -600,7 +601,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().clearMessage()
 
     def update_title(self):
-        where = (Path(self.state.path).name if self.state.path
+        where = (file_label(self.state.path) if self.state.path
                  else self.source_label or "built-in stack")
         ro = " (read-only)" if self.state.readonly else ""
         self.setWindowTitle(f"lstmviz \u2014 {where}{ro}")
@@ -641,7 +642,7 @@ class MainWindow(QtWidgets.QMainWindow):
         try:
             if path.lower().endswith(INPUT_SUFFIXES):
                 self.state.import_input(path)
-                self.message(f"Input read from {Path(path).name}")
+                self.message(f"Input read from {file_label(path)}")
                 return True
             if not Path(path).exists():
                 raise LstmvizError(f"{path}: no such file")
@@ -657,14 +658,15 @@ class MainWindow(QtWidgets.QMainWindow):
                 self._open_weights(path, model, fresh)
             else:
                 self.state.set_model(model, path)
-                self.message(f"Opened {Path(path).name}: {len(model.layers)} layers, "
+                self.message(f"Opened {file_label(path)}: {len(model.layers)} layers, "
                              f"{model.count_params():,} parameters "
                              f"({(time.perf_counter() - t0) * 1000:.0f} ms)")
         except LstmvizError as err:
             self.message(str(err), dialog=True, error=True, title="Cannot open this file")
             return False
         except OSError as err:
-            self.message(f"{path}: {err.strerror or err}", dialog=True, error=True, title="Cannot open this file")
+            self.message(safe_text(f"{path}: {err.strerror or err}"), dialog=True, error=True,
+                         title="Cannot open this file")
             return False
         self._add_recent(path)
         self.update_title()
@@ -675,7 +677,7 @@ class MainWindow(QtWidgets.QMainWindow):
         file implies (inferred from its weight shapes), when they make one model. Raises
         LstmvizError naming both reasons when neither works (``fresh``, the app's own stack
         on screen: only why the file's layers make no model)."""
-        name = Path(path).name
+        name = file_label(path)
         read = self._keeping_window_alive(loading.read_weights, path)
         try:
             self.state.load_weights_file(path, read=read)
@@ -717,7 +719,7 @@ class MainWindow(QtWidgets.QMainWindow):
         worker.join(0.05)
         if worker.is_alive():
             app = QtWidgets.QApplication.instance()
-            self.statusBar().showMessage(f"Reading {Path(path).name}\u2026")
+            self.statusBar().showMessage(f"Reading {file_label(path)}\u2026")
             app.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
             try:
                 while worker.is_alive():
@@ -748,15 +750,16 @@ class MainWindow(QtWidgets.QMainWindow):
             if self.state.error:
                 raise LstmvizError(self.state.error)
         except (LstmvizError, OSError) as err:
-            name, text = Path(path).name, str(err)
+            text = str(err)  # (an LstmvizError's text is escaped)
             # the readers' messages name the file already, mostly
-            self.message(text if text.startswith(f"{name}: ") else f"{name}: {text}", dialog=True, error=True)
+            self.message(text if text.startswith(f"{escape(Path(path).name)}: ") else f"{file_label(path)}: {text}",
+                         dialog=True, error=True)
             return False
         steps = self.state.timesteps
         from lstmviz.ui.long_runner import BACKGROUND
         how = (f"an exact window around the step beside the whole sequence {BACKGROUND}"
                if self.state.long is not None else "traced whole")
-        self.message(f"Opened {Path(path).name}: {steps:,} steps, {how}")
+        self.message(f"Opened {file_label(path)}: {steps:,} steps, {how}")
         return True
 
     # -- the one memory budget (lstmviz/limits.py) ------------------------------------------
@@ -852,9 +855,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu.clear()
         items = self._recent()
         for p in items:
-            a = self.recent_menu.addAction(Path(p).name.replace("&", "&&"))  # (R&D.keras: no mnemonic)
+            a = self.recent_menu.addAction(file_label(p).replace("&", "&&"))  # (R&D.keras: no mnemonic)
             a.setToolTip(text_tip(p))
-            a.setStatusTip(p)
+            a.setStatusTip(safe_text(p))
             a.triggered.connect(lambda _=False, p=p: self.open_file(p))
         self.recent_menu.setEnabled(bool(items))
 
@@ -865,19 +868,27 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- drag and drop ---------------------------------------------------------------------
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent):
-        if any(u.isLocalFile() and (is_model_file(u.toLocalFile()) or u.toLocalFile().lower().endswith(INPUT_SUFFIXES))
-               for u in event.mimeData().urls()):
+        # any local file: the format is read from its bytes (a model saved without a
+        # suffix opens; anything else is refused in one line saying what is supported)
+        if self._dropped(event.mimeData()) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QtGui.QDropEvent):
-        for url in event.mimeData().urls():
-            if url.isLocalFile():
-                event.acceptProposedAction()
-                # open after the drop returns, so a message box does not block the drag source
-                QtCore.QTimer.singleShot(0, lambda p=url.toLocalFile(): self.open_file(p))  # noqa: B008
-                return
+        path = self._dropped(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            # open after the drop returns, so a message box does not block the drag source
+            QtCore.QTimer.singleShot(0, lambda p=path: self.open_file(p))  # noqa: B008
+
+    @staticmethod
+    def _dropped(mime: QtCore.QMimeData) -> str | None:
+        """The file a drop opens: the first local file named like a model, a session or an
+        input, else the first local file (its bytes decide); None if none is local."""
+        paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
+        return next((p for p in paths if is_model_file(p) or p.lower().endswith(INPUT_SUFFIXES)),
+                    paths[0] if paths else None)
 
     def resizeEvent(self, event):
         super().resizeEvent(event)

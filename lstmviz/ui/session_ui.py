@@ -26,6 +26,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import session as ses
 from lstmviz.errors import LstmvizError
+from lstmviz.text import file_label
 
 log = logging.getLogger("lstmviz")
 AUTOSAVE_MS = 30_000
@@ -206,7 +207,7 @@ class SessionManager(QtCore.QObject):
         self.session_path = str(path)
         self._add_recent(path)
         self.window.update_title()
-        self.window.message(". ".join([f"Opened the session {Path(path).name}", *said]))
+        self.window.message(". ".join([f"Opened the session {file_label(path)}", *said]))
         return True
 
     @contextlib.contextmanager

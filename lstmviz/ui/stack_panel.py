@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.explain import disabled_options, inference_notes, output_text, plural
+from lstmviz.app.opening import readonly_reason
 from lstmviz.app.options import ADD_WHERE, ADDABLE, Option, add_position, get_option, options_for
 from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
@@ -64,10 +65,7 @@ class CardDelegate(QtWidgets.QStyledItemDelegate):
         params = card.get("params", "")
         bfm = QtGui.QFontMetrics(bold)
         room = top.width() - bfm.horizontalAdvance(params) - bfm.horizontalAdvance("  ")
-        title = card.get("title", "")
-        if bfm.horizontalAdvance(title) > room and card.get("short"):
-            title = card["short"]  # the class without the name (the tooltip has both)
-        title = bfm.elidedText(title, QtCore.Qt.TextElideMode.ElideRight, max(room, 0))
+        title = card_title(bfm, card.get("title", ""), card.get("short", ""), room)
         painter.drawText(top, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, title)
         painter.drawText(top, QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter, params)
         small = QtGui.QFont(font)
@@ -82,6 +80,19 @@ class CardDelegate(QtWidgets.QStyledItemDelegate):
             painter.drawText(sub, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop, text)
             y += sfm.height()
         painter.restore()
+
+
+def card_title(fm: QtGui.QFontMetrics, title: str, short: str, room: int) -> str:
+    """A card's title ('LSTM  lstm_sequences_0_st-True') in ``room`` pixels: cut at its end
+    while the start of the name still shows (five characters or more: a published model's
+    LSTMs were three cards reading 'LSTM'), else the class alone (the tooltip has both)."""
+    room = max(room, 0)
+    if fm.horizontalAdvance(title) <= room:
+        return title
+    cut = fm.elidedText(title, QtCore.Qt.TextElideMode.ElideRight, room)
+    if not short or (title.startswith(short + "  ") and len(cut) - 1 >= len(short) + 2 + 5):
+        return cut
+    return fm.elidedText(short, QtCore.Qt.TextElideMode.ElideRight, room)
 
 
 class FittedBox(QtWidgets.QGroupBox):
@@ -416,8 +427,7 @@ class StackPanel(QtWidgets.QWidget):
                 item.setHidden(True)  # an ONNX op that only moves or reshapes data
         glue = sum(1 for l in model_layers.values() if getattr(l, "glue", False))
         self.readonly_label.setText(
-            "This model has several inputs or branches: its layers are shown read-only. "
-            "File > New stack starts an editable one."
+            (readonly_reason(st.model) if st.readonly and st.model is not None else "")
             + (f" {glue} ONNX ops that only move or reshape data (Transpose, Reshape, Shape, "
                "...) are computed but not listed here (the layer box above has them)." if glue else ""))
         select = want if want is not None else (row if 0 <= row < len(st.layers) else 0)

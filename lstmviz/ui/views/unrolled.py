@@ -238,7 +238,12 @@ class UnrolledView(TraceView):
                 name = model.inputs[0].layer if row.key == "input" else row.key.split(":", 1)[1]
                 ov = scale.input_overview(self.overviews, name)
                 row.levels = ov.levels(False) if ov is not None else th.symmetric_levels(row.data)
-        rnn_levels = th.symmetric_levels(*[r.data for r in self.rows if r.kind != "input" and r.data is not None])
+        # the recurrent rows share one scale (the colour bar's); a row without a cell (a
+        # Dense head's logits, an Embedding) has its own, as the input has: on the shared
+        # one, a head's 450 made the cells' -1..1 black
+        cells = [r.data for r in self.rows if r.kind == "rnn" and r.data is not None]
+        rnn_levels = th.symmetric_levels(*cells or [r.data for r in self.rows
+                                                    if r.kind != "input" and r.data is not None])
         # a long input: the recurrent rows over the whole sequence (strip), on levels that
         # also cover the whole sequence, so that the window and the strip agree
         self.strip_keys = [(r.ref.name, f"{r.ref.side}/h" if r.ref.side else "h")
@@ -252,8 +257,10 @@ class UnrolledView(TraceView):
         self.strip.set_visible(bool(self.strip_keys))
         self.strip_levels = rnn_levels
         for row in self.rows:
-            if row.kind != "input":
+            if row.kind == "rnn" or (row.kind != "input" and not cells):
                 row.levels = rnn_levels
+            elif row.kind != "input":
+                row.levels = th.symmetric_levels(row.data) if row.data is not None else rnn_levels
             if reused:
                 row.image = self.images[row.key]
                 row.rect = self.static.rects[row.key]
@@ -594,6 +601,8 @@ class UnrolledView(TraceView):
             parts.append(f'<span style="color:{th.HUES["c"]}"><b>⟶</b></span> c carried')
         parts.append(f'<span style="color:{t.accent}"><b>↑</b></span> output to the next layer'
                      + (" (left lanes: to a layer further up)" if self.lane_left < 0 else ""))
+        if any(r.kind == "rnn" for r in self.rows) and any(r.kind in ("seq", "last") for r in self.rows):
+            parts.append("a row without a cell on its own scale")
         if any(r.mask is not None for r in self.rows if r.kind == "rnn"):
             parts.append("grey cell = masked step (state carried over)")
         if any(r.side for r in self.rows):
