@@ -123,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reset the states of stateful layers to zeros before the run "
                         "(a freshly loaded model already starts from zeros)")
     p.add_argument("--steps", default=None, metavar="A:B",
-                   help="only processing steps A..B-1 (each '<layer>/<name>' is (batch, B-A, ...)), "
-                        "recomputed from keyframes: the memory of the window, not of the sequence")
+                   help="only processing steps A..B-1 (each '<layer>/<name>' is (batch, B-A, ...), "
+                        "and 'lstmviz:steps' is [A, B, steps in the sequence]), recomputed from "
+                        "keyframes: the memory of the window, not of the sequence")
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
 
     from lstmviz import cli_learn
