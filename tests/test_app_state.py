@@ -541,3 +541,25 @@ def test_weights_put_on_a_read_only_model_are_undone(tmp_path):
     np.testing.assert_array_equal(s.model.trace(x).output[0], want[0])
     assert s.redo() and s.path == str(doubled)
     assert all(np.array_equal(g, 2 * o) for g, o in zip((w for layer in s.model.layers for w in layer.weights), own))
+
+
+def test_switching_an_opened_layers_kind_says_its_file_weights_went():
+    """LSTM -> GRU on an opened file's layer drew new weights over the trained ones without
+    the notice every other such edit gives: the layer is renamed with its kind ('gru'),
+    so it was not found among the file's layers."""
+    s = AppState()
+    said = []
+    s.notice.connect(said.append)
+    s.set_model(lstmviz.load(FIX / "k3_lstm_stacked_td" / "model.keras"), "m.keras")
+    first = s.layers[0].name
+    trained = [np.array(w) for w in s.layers[0].weights]
+    s.change_kind(0, "GRU")
+    assert s.layers[0].class_name == "GRU" and s.error is None
+    assert len(said) == 1 and said[0].startswith(f"New initial weights for {first} (now {s.layers[0].name})")
+    assert "Ctrl+Z" in said[0]
+    s.undo()
+    assert s.layers[0].name == first
+    assert all(np.array_equal(a, b) for a, b in zip(s.layers[0].weights, trained))
+    s.new_stack()
+    s.change_kind(0, "GRU")  # a stack made here has no file's weights to speak of
+    assert len(said) == 1

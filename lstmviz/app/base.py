@@ -79,6 +79,8 @@ class StateBase:
         self.notice = Event("notice")
         #: the opened file's weights an edit may replace (``Edits._edited``), by layer name
         self._weights_before: dict = {}
+        #: (old name, index) of a layer whose kind an edit changed (its file's weights went)
+        self._kind_changed: tuple[str, int] | None = None
         self._depth = 0
         self._pending: set[str] = set()
         for what in EVENTS:

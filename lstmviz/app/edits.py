@@ -84,6 +84,9 @@ class Edits(StateBase):
         """A notice naming the layers of an opened file whose weights the edit replaced by
         new initial ones (all of them, or some: a new kernel after a width changed)."""
         said: list[str] = []
+        if self._kind_changed is not None:  # renamed with its new kind: not in ``before``
+            renamed, index = self._kind_changed
+            said.append(f"{renamed} (now {self.layers[index].name})" if index < len(self.layers) else renamed)
         for e in self.layers:
             old = before.get(e.name)
             if not old or not e.weights:  # (a layer without weights: Activation, Dropout ...)
@@ -160,8 +163,13 @@ class Edits(StateBase):
             return
         check_kind_change(entry, class_name)
         self._remember()
+        if entry.name in self._weights_before:  # an opened file's weights go: the notice says so
+            self._kind_changed = (str(entry.name), index)
         entry.config = convert_config(entry.config, class_name)
         entry.class_name = class_name
         entry.weights = None
         entry.name = None  # a new layer: the model names it after its kind (gru, simple_rnn ...)
-        self._edited(select=index)
+        try:
+            self._edited(select=index)
+        finally:
+            self._kind_changed = None
