@@ -171,6 +171,29 @@ def test_a_digit_in_the_lessons_menu_starts_that_lesson(window, qtbot, k):
     assert not p.tour.active
 
 
+@pytest.mark.parametrize("k", [9, 10, 11])
+def test_the_train_tabs_lessons_have_a_key_in_the_lessons_menu(window, qtbot, k):
+    """L, then V (B, F): lesson 10 (11, 12) starts; its menu entry shows the key (Qt's
+    mnemonic, underlined). They had none: a lecturer had to reach them with the arrows."""
+    from PySide6 import QtGui
+
+    p = window.presenter
+    acts = p.lessons_menu.actions()
+    keys = [QtGui.QKeySequence.mnemonic(a.text()).toString() for a in acts]
+    assert all(keys) and len(set(keys)) == len(keys), keys  # every lesson a key, none twice
+    key = tours.menu_key(k)
+    assert keys[k] == f"Alt+{key}" and acts[k].text().startswith(f"{k + 1}  ")
+    assert acts[k].text().endswith(f"\t{key}")  # also in the menu's column of keys
+    press(qtbot, window, QtCore.Qt.Key.Key_L)
+    assert p.lessons_menu.isVisible()
+    qtbot.keyClick(p.lessons_menu, key.lower())
+    QtWidgets.QApplication.processEvents()
+    assert not p.lessons_menu.isVisible()
+    assert p.tour.active and p.tour.lesson is tours.ALL_LESSONS[k]
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+
+
 def test_the_stateful_lesson_traces_the_batches_it_talks_about():
     import numpy as np
 

@@ -68,7 +68,8 @@ KEYS = (
     ("focus", ("F",), "&Focus on the unit", "Focus: the selected unit bright, the rest dimmed"),
     ("pointer", ("P",), "Poi&nter (spotlight)", "Spotlight that follows the mouse"),
     ("help", ("F1", "?"), "&Keys", "This list of keys"),
-    ("lessons", ("L",), "&Lessons\u2026", "Guided lessons"),
+    ("lessons", ("L",), "&Lessons\u2026", "Guided lessons (then 1-9, or "
+     + " ".join(tours.menu_key(k) for k in range(9, len(tours.ALL_LESSONS))) + " for the Train tab's)"),
     ("tour_next", ("PgDown", "Right"), "Next lesson step", "Next lesson step (during a lesson)"),
     ("tour_prev", ("PgUp", "Left"), "Previous lesson step", "Previous lesson step"),
     ("escape", ("Esc",), "Leave", "Close help / end the lesson / leave presentation mode"),
@@ -392,11 +393,10 @@ class Presenter(QtCore.QObject):
             view.addAction(p.actions[name])
         helpm = _menu(window, "Help")
         p.lessons_menu = QtWidgets.QMenu("&Lessons", window)
-        for k, les in enumerate(tours.ALL_LESSONS):  # the Train tab's lessons come last
-            # keys 1-9 start lessons 1-9; 10 and on take no "&1" (with one, the key 1 would
-            # only move between lessons 1, 10, 11 and 12, starting none of them)
-            num = f"&{k + 1}" if k < 9 else f"{k + 1}"
-            act = p.lessons_menu.addAction(f"{num}  {les.title.replace('`', '')}")
+        for k in range(len(tours.ALL_LESSONS)):  # the Train tab's lessons come last
+            # keys 1-9 start lessons 1-9; 10 and on a letter of their title, underlined (a
+            # "&1" there would make the key 1 only move between lessons 1, 10, 11 and 12)
+            act = p.lessons_menu.addAction(tours.menu_text(k))
             act.triggered.connect(lambda _=False, k=k: p.tour.start(k))
         first = helpm.actions()[0] if helpm.actions() else None
         helpm.insertMenu(first, p.lessons_menu) if first else helpm.addMenu(p.lessons_menu)
