@@ -509,3 +509,45 @@ def test_a_gate_past_0_1_is_drawn_whole(view):
     view.set_data(model, trace, inputs=[x])
     view.set_cursor(Cursor(step=2, sample=0, layer="lstm", unit=0))
     assert view.bars["g1"].yr == (0.0, 1.0)
+
+
+@pytest.fixture
+def demo_at(qapp, tmp_path):
+    """``open(theme, size, step)``: the bundled sine demo on the Cell tab as ``lstmviz
+    --screenshot --view cell`` renders it (the side panel beside it); gives the window and
+    the view. Disposed and the dark theme put back after."""
+    from pathlib import Path
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
+    made = []
+
+    def open_on(theme, size, step=0):
+        w = make_window(str(demo), theme=theme, quiet=True)
+        made.append(w)
+        k = next(i for i, v in enumerate(w.views) if v.title == "Cell")
+        w.tabs.setCurrentIndex(k)
+        render(w, tmp_path / "shot.png", step=step, size=size)
+        return w, w.views[k]
+
+    yield open_on
+    for w in made:
+        dispose(w)
+    th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_header_keeps_its_whole_height_in_a_small_window(demo_at, theme):
+    """At 800 x 500 the equations' scroll area took half the view as its minimum and the
+    header (no minimum: its height is a hint) was squeezed to one line, its second under
+    the charts' "in / gates / out" row; at 800 x 600 presenting it was gone."""
+    _, view = demo_at(theme, (800, 500))
+    head = view.header
+    need = head.label.heightForWidth(head.width())
+    assert need > 0 and "unit" in head.text()
+    assert head.height() >= need, (head.height(), need)
+    below = min(lab.geometry().top() for lab in view.col_titles if lab.isVisible())
+    assert head.geometry().bottom() < below
+

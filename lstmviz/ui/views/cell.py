@@ -509,6 +509,7 @@ class CellView(TraceView):
         lay = QtWidgets.QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
+        self._page_layout = lay
         self.header = QuietLabel()  # its text changes at every step: no layout pass for that
         lay.addWidget(self.header)
         # Top: in -> gates -> out, as bars over units (one row, read left to right).
@@ -942,13 +943,26 @@ class CellView(TraceView):
         # one row per equation never wraps; two-row equations and written-out terms may,
         # so their height is measured at every new text
         wrap = self.eq_label.laid_out(vw) if (not fits or self.expanded) else None
-        hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap)
+        head = self.header.sizeHint().height()
+        hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head)
         if self._height_cache[0] != hkey:
             need = self.eq_label.heightForWidth(vw)
-            self._height_cache = (hkey, need, max(0, min(need + 4, int(self.height() * 0.5))))
+            self._height_cache = (hkey, need, max(0, min(need + 4, int(self.height() * 0.5),
+                                                         self._room_for_equations(head))))
         self.eq_scroll.setMinimumHeight(self._height_cache[2])
         if self.eq_label.size() != QtCore.QSize(vw, self._height_cache[1]):
             self.eq_label.resize(vw, self._height_cache[1])
+
+    def _room_for_equations(self, head: int) -> int:
+        """The most the equations may ask for: the page's height less the header's whole
+        ``head`` height, the charts' least and the check box (the header has no minimum
+        of its own, see ``QuietLabel``: a minimum of half the view for the equations
+        squeezed it to one cut line at 800 x 500, to nothing at 800 x 600 presenting)."""
+        outer, page = self.layout().contentsMargins(), self._page_layout.contentsMargins()
+        margins = outer.top() + outer.bottom() + page.top() + page.bottom()
+        others = self._grid.minimumSize().height() + self.expand_box.sizeHint().height()
+        gaps = 3 * max(0, self._page_layout.spacing())  # between the four rows
+        return self.height() - margins - head - others - gaps
 
     def _widest(self, static: str, fills: list[str]) -> float:
         """The most the equations' one-row text (``static`` with each of ``fills`` after its
