@@ -551,3 +551,23 @@ def test_the_header_keeps_its_whole_height_in_a_small_window(demo_at, theme):
     below = min(lab.geometry().top() for lab in view.col_titles if lab.isVisible())
     assert head.geometry().bottom() < below
 
+
+def test_the_last_charts_number_stays_inside_the_view_at_every_step(demo_at):
+    """h_t's number, centred over the last chart, ran past the view's right edge at
+    800 x 500 (every step: "0.12" of 0.122, "-0.15" of -0.155). Every chart's number is
+    drawn inside the charts' view, and it is the trace's."""
+    from PySide6 import QtWidgets
+
+    window, view = demo_at("dark", (800, 500))
+    rec = window.state.trace[view.ref.name]
+    shown = [(slot, bp) for slot, bp in view.bars.items() if not bp.widget.isHidden()]
+    assert len(shown) == 9
+    width = view.bar_view.viewport().width()
+    for step in range(window.state.timesteps):
+        window.state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+        c = window.state.cursor
+        assert view.bars["h"].value_item.text() == fmt(rec.steps["h"][c.sample, c.step, c.unit], 3)
+        for slot, bp in shown:
+            r = bp.value_item.mapRectToScene(bp.value_item.boundingRect())
+            assert 0 <= r.left() and r.right() <= width, (step, slot, bp.value_item.text(), r, width)

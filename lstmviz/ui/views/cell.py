@@ -473,6 +473,13 @@ class _BarPlot:
         bounds.moveCenter(label.rect().center())
         item.setPos(bounds.topLeft() - label.itemRect().topLeft())
         self.value_item.setPos(self._value_at)
+        # inside the charts' view: the last chart's number (h_t's, -0.155) was centred over
+        # its chart past the view's right edge and lost its last digit at 800 x 500
+        drawn = item.mapRectToScene(item.boundingRect() | item.childrenBoundingRect())
+        shift = min(0.0, self.view.width() - drawn.right())
+        shift = max(shift, -drawn.left())
+        if shift:
+            item.setPos(item.pos() + QtCore.QPointF(shift, 0.0))
 
 
 class CellView(TraceView):
@@ -621,6 +628,8 @@ class CellView(TraceView):
                 bp.frame.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, over)
             if bp.frame.isVisible() != on:
                 bp.frame.setVisible(on)
+            if on:
+                bp._place_title()  # (kept inside the view: it may have moved under the title)
         if (self._charts and self._drawn and not self._showing and self.ref is not None
                 and self._too_narrow() != self._short):
             self._show(self.cursor)  # type: ignore[arg-type]  # the titles whole or short again
