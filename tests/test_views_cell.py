@@ -567,7 +567,34 @@ def test_the_last_charts_number_stays_inside_the_view_at_every_step(demo_at):
         window.state.set_cursor(step=step)
         QtWidgets.QApplication.processEvents()
         c = window.state.cursor
-        assert view.bars["h"].value_item.text() == fmt(rec.steps["h"][c.sample, c.step, c.unit], 3)
+        assert view.bars["h"].value_item.text() == fmt(rec.steps["h"][c.sample, c.step, c.unit], 2)
         for slot, bp in shown:
             r = bp.value_item.mapRectToScene(bp.value_item.boundingRect())
             assert 0 <= r.left() and r.right() <= width, (step, slot, bp.value_item.text(), r, width)
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_no_charts_number_runs_into_its_neighbours(demo_at, theme):
+    """At 800 x 500 the numbers of 3 decimals were wider than the charts are apart:
+    h_t-1's and c_t-1's read as one ("−0.476−1.250"). There the charts show 2
+    decimals (as in lecture-sized type), a space at least between two numbers, each the
+    trace's; at 1280 x 720 (dark) they keep 3."""
+    from PySide6 import QtGui, QtWidgets
+
+    window, view = demo_at(theme, (800, 500))
+    rec = window.state.trace[view.ref.name]
+    gap = QtGui.QFontMetricsF(view.theme.font(0.85)).horizontalAdvance(" ") * 0.5
+    for step in range(0, window.state.timesteps, 3):
+        window.state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+        c = window.state.cursor
+        for key in ("h", "c"):
+            assert view.bars[key].value_item.text() == fmt(rec.steps[key][c.sample, c.step, c.unit], 2)
+        rects = [bp.value_item.mapRectToScene(bp.value_item.boundingRect())
+                 for bp in view.bars.values() if not bp.widget.isHidden()]
+        assert len(rects) == 9
+        for a, b in zip(rects, rects[1:]):
+            assert a.right() + gap <= b.left(), (step, a, b)
+    wide, view = demo_at("dark", (1280, 720), step=5)
+    c, rec = wide.state.cursor, wide.state.trace[view.ref.name]
+    assert view.bars["h"].value_item.text() == fmt(rec.steps["h"][c.sample, c.step, c.unit], 3)

@@ -503,6 +503,9 @@ class CellView(TraceView):
         self._layout_serial = 0  # counts the charts' layouts (_place_bars)
         self._narrow_key: tuple = ()
         self._narrow = False
+        self._tight_key: tuple = ()  # (_numbers_tight)
+        self._tight = False
+        self._numbers: tuple = (3, False)  # the charts' numbers' last decimals, tightness
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -631,7 +634,8 @@ class CellView(TraceView):
             if on:
                 bp._place_title()  # (kept inside the view: it may have moved under the title)
         if (self._charts and self._drawn and not self._showing and self.ref is not None
-                and self._too_narrow() != self._short):
+                and (self._too_narrow() != self._short
+                     or (self._decimals(), self._numbers_tight()) != self._numbers)):
             self._show(self.cursor)  # type: ignore[arg-type]  # the titles whole or short again
 
     def _too_narrow(self) -> bool:
@@ -664,6 +668,26 @@ class CellView(TraceView):
         gap = QtGui.QFontMetricsF(self.theme.font(0.85)).horizontalAdvance(" ")
         return (spans[0][0] < area.left() or spans[-1][1] > area.right() + 1
                 or any(a[1] + gap > b[0] for a, b in zip(spans, spans[1:])))
+
+    def _decimals(self) -> int:
+        """The charts' numbers' decimals: 3, or 2 in lecture-sized type or where a number
+        of 3 ("−0.000") and a space are wider than the charts are apart (at 800 x 500
+        h_t-1's and c_t-1's read as one number, "−0.476−1.250")."""
+        t = self.theme
+        return 2 if t.lecture or t.pt(0.85) >= 18 or self._numbers_tight() else 3
+
+    def _numbers_tight(self) -> bool:
+        key = (self._layout_serial, id(self.theme))
+        if key == self._tight_key:  # (a step: the same charts)
+            return self._tight
+        shown = [bp.widget.geometry() for bp in self.bars.values() if not bp.widget.isHidden()]
+        tight = False
+        if len(shown) > 1:
+            pitch = min(b.center().x() - a.center().x() for a, b in zip(shown, shown[1:]))
+            metrics = QtGui.QFontMetricsF(self.theme.font(0.85))
+            tight = metrics.horizontalAdvance("−0.000 ") > pitch
+        self._tight_key, self._tight = key, tight
+        return tight
 
     def _bar_clicked(self, ev) -> None:
         """A click on a bar over units picks that unit (the input's bars are features)."""
@@ -865,10 +889,9 @@ class CellView(TraceView):
         rec = ref.rec
         tau = ref.input_index(t)
         o = int(getattr(self.trace, "start", 0) or 0)  # a long input's window: its first step
-        # lecture-sized type (presentation mode on any screen, or type as large): shorter
-        # titles and 2 decimals, so they fit above narrow charts
-        big = th_.lecture or th_.pt(0.85) >= 18
-        nd = 2 if big else 3
+        # lecture-sized type (presentation mode on any screen, or type as large) or narrow
+        # charts: 2 decimals, so the numbers fit above them
+        nd, tight = self._numbers = (self._decimals(), self._numbers_tight())
         charts = []  # (chart, values, unit, whole title, its symbol alone, number)
         for slot, key in self._slots.items():
             bp = self.bars[slot]
@@ -876,8 +899,10 @@ class CellView(TraceView):
                 if self._x is None:
                     continue
                 vals = np.asarray(self._x[s, tau], np.float32)
-                # short: a narrow column cut off 'input step 6'
-                charts.append((bp, vals, None, "<b>x<sub>t</sub></b>", "<b>x<sub>t</sub></b>", f"input {tau + o}"))
+                # short: a narrow column cut off 'input step 6'; narrower still, 'input 12'
+                # ran into h_t-1's number: x_t is the input's step 12, x[12]
+                where = f"x[{tau + o}]" if tight else f"input {tau + o}"
+                charts.append((bp, vals, None, "<b>x<sub>t</sub></b>", "<b>x<sub>t</sub></b>", where))
                 continue
             if slot in ("h_prev", "c_prev"):
                 vals = ref.prev(key, s, t)
