@@ -258,14 +258,6 @@ def _fit_counts(axis: pg.AxisItem | None) -> None:
     if axis is None or not shiboken6.isValid(axis):  # a resize while the plot is deleted
         return
     ticks = counted_ticks(axis, *axis._lstmviz_counts)
-    if axis.orientation in ("top", "bottom") and ticks:
-        # the first count's label may stand half out of the axis's left end ('0' under a
-        # heatmap's first column of 2 px): pyqtgraph left out every label that does not fit
-        # inside, so a narrow heatmap's step axis said only '20'
-        font = axis.style.get("tickFont") or axis.font()
-        over = math.ceil(QtGui.QFontMetricsF(font).horizontalAdvance(ticks[0][1]) / 2) + 1
-        if axis.style["hideOverlappingLabels"] != over:
-            axis.setStyle(hideOverlappingLabels=over)
     if axis.autoSIPrefix or axis.autoSIPrefixScale != 1.0 or axis.labelUnitPrefix != "":
         # (only then is its label set anew: ~0.1 ms an axis, at every new window of steps)
         axis.enableAutoSIPrefix(False)

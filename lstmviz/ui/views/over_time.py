@@ -47,6 +47,7 @@ from lstmviz.ui.views._common import (
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import AXIS_WIDTH, OverviewStrip
 from lstmviz.ui.views.overview_strip import HEIGHT as STRIP_HEIGHT
+from lstmviz.ui.views.overview_strip import MIN_HEIGHT as STRIP_MIN_HEIGHT
 
 MAX_SLOTS = 6
 #: step ticks at most under a heatmap and under the curves (``count_axis``; the window
@@ -85,6 +86,11 @@ class MaskVeil:
 
 #: the least height of an exact heatmap's image under a long input's strip (pixels)
 IMAGE_MIN = 40
+#: the selected unit's curves' share of the page beside the heatmaps' 3, and while a long
+#: input's strips leave a heatmap less than ``IMAGE_MIN`` pixels under them at their least
+#: height (the projector theme at 1280 x 720 beside the side panel: 5 px for 8 units)
+CURVES_STRETCH = 2
+CURVES_STARVED = 1
 
 
 class _Heatmap:
@@ -136,6 +142,8 @@ class _Heatmap:
             return
         spare = self.plot.vb.height() - IMAGE_MIN
         if spare < 0 or strip.height < STRIP_HEIGHT:
+            if strip.height + spare < STRIP_MIN_HEIGHT:  # the strip alone cannot give enough
+                self.view.heatmaps_starved()
             strip.set_height(strip.height + int(np.floor(spare)))
 
     def style(self, t: th.Theme):
@@ -178,6 +186,8 @@ class OverTimeView(TraceView):
         self.stack.addWidget(page)
         lay = QtWidgets.QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
+        self._page_layout = lay
+        self._curves_stretch = CURVES_STRETCH
         # its text changes at every step: no layout pass for that (QuietLabel); a long
         # header wraps, it never widens the window
         self.header = QuietLabel()
@@ -227,7 +237,7 @@ class OverTimeView(TraceView):
         self._ahead_timer.timeout.connect(self._ahead_piece)
         cache_pixels(self.curve_plot.getAxis("left"), self.curve_plot.getAxis("bottom"))
         paints_nothing(self.curve_plot, self.curve_plot.titleLabel)
-        lay.addWidget(self.curve_widget, 2)
+        lay.addWidget(self.curve_widget, CURVES_STRETCH)
         self.images: dict[str, pg.ImageItem] = {}
         self.colorbars: dict[str, pg.ColorBarItem] = {}
         self.cursor_lines: list[StepLine] = []
@@ -261,6 +271,8 @@ class OverTimeView(TraceView):
             slot.style(t)
         self.curve_widget.setBackground(t.background)
         th.style_plot(self.curve_plot, t, bottom="processing step  t")
+        if self._curves_stretch != CURVES_STRETCH:
+            self.curve_plot.getAxis("bottom").showLabel(False)  # (_set_curves_stretch)
         self.curve_cursor.setPen(pg.mkPen(t.highlight, width=2.5))
         self.zero_line.setPen(pg.mkPen(t.muted, width=1))
         self.curve_veil.style(t)
@@ -273,6 +285,23 @@ class OverTimeView(TraceView):
             self.set_cursor(self.cursor)
 
     # -- data -----------------------------------------------------------------------------
+    def heatmaps_starved(self) -> None:
+        """A heatmap keeps less than ``IMAGE_MIN`` pixels under its strip at the strip's
+        least height: the curves give the heatmaps a share of theirs (until the view is
+        resized or the strips go)."""
+        self._set_curves_stretch(CURVES_STARVED)
+
+    def _set_curves_stretch(self, k: int) -> None:
+        if k != self._curves_stretch:
+            self._curves_stretch = k
+            self._page_layout.setStretchFactor(self.curve_widget, k)
+            # the curves' own steps' label goes too (their ticks and the header say it)
+            self.curve_plot.getAxis("bottom").showLabel(k == CURVES_STRETCH)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._set_curves_stretch(CURVES_STRETCH)  # (the heatmaps measured again: fit_strip)
+
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
         self.model, self.trace = model, trace
         self._data_key = None
@@ -284,6 +313,8 @@ class OverTimeView(TraceView):
         if overviews is not self.overviews:
             self.overviews = overviews
             self._data_key = None
+            if overviews is None:
+                self._set_curves_stretch(CURVES_STRETCH)
 
     @property
     def offset(self) -> int:
