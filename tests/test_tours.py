@@ -210,3 +210,39 @@ def test_the_stateful_lesson_traces_the_batches_it_talks_about():
             assert np.any(h0 != 0) == (step.batch > 0), step.caption  # carried, or zeros
         shown.append(state.batch_index)
     assert 1 in shown and 0 in shown
+
+
+def test_the_caption_bar_leaves_the_view_room_on_an_800_x_600_projector(make_window):
+    """Presenting at 800 x 600, the caption bar put the lesson's title on one line and the
+    keys beside it: the caption had 340 px, five lines, 155 px of the 600, and a lesson
+    title as wide as 'go_backwards and Bidirectional' held the window 880 px wide. The
+    title now wraps past ``WHERE_SHARE`` of the bar and the keys take two short lines: four lines of caption at most."""
+    from PySide6 import QtGui
+
+    w = make_window((800, 600))
+    p = w.presenter
+    p.fullscreen = False
+    p.screen_height = 600
+    p.enter()
+    w.resize(800, 600)
+    bar = p.caption
+    for k, les in enumerate(tours.LESSONS):
+        if "stateful" in les.title:
+            continue  # (its player shows the batch: the player's width, not the caption's)
+        p.tour.start(k)
+        for n in range(len(les.steps)):
+            if n:
+                p.tour.next()
+            w.resize(800, 600)
+            for _ in range(3):
+                QtWidgets.QApplication.processEvents()
+            assert w.minimumSizeHint().width() <= 800, (les.title, n)
+            cap = bar.caption
+            lines = cap.height() / QtGui.QFontMetrics(cap.font()).lineSpacing()
+            if not les.steps[n].expect_error:  # (Keras' complaint is long: it says the fix)
+                assert cap.height() >= cap.heightForWidth(cap.width())  # the whole caption
+                assert lines < 4.5, (les.title, n, cap.text())
+                assert bar.height() <= 0.22 * 600, (les.title, n, bar.height())
+            assert "PgDn" in bar.hint.text() and "Esc" in bar.hint.text()
+        p.tour.end()
+    p.leave()
