@@ -246,3 +246,35 @@ def test_the_caption_bar_leaves_the_view_room_on_an_800_x_600_projector(make_win
             assert "PgDn" in bar.hint.text() and "Esc" in bar.hint.text()
         p.tour.end()
     p.leave()
+
+
+def test_the_weights_formula_stays_on_screen_presenting_at_800_x_600(make_window):
+    """Lesson 3 at 800 x 600 presenting: the matrices' least heights squeezed the Weights
+    view's header (the layer and its parameter formula) to nothing, while the caption
+    quoted 'Parameters: 3x16 + 4x16 + 16 = 128'. The formula is shown whole (in body type
+    where the large type would wrap), and the window still fits the screen."""
+    from lstmviz.ui.views.weights import WeightsView
+
+    w = make_window((800, 600))
+    p = w.presenter
+    p.fullscreen = False
+    p.screen_height = 600
+    p.enter()
+    w.resize(800, 600)
+    k = next(i for i, les in enumerate(tours.LESSONS) if les.title.startswith("Why the kernel"))
+    p.tour.start(k)
+    p.tour.go(3)
+    for _ in range(2):  # (the Weights view, built when first shown, grew the window: again)
+        w.resize(800, 600)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+    assert (w.width(), w.height()) == (800, 600)
+    view = w.tabs.currentWidget()
+    assert isinstance(view, WeightsView)
+    assert "= 128" in p.caption.caption.text()
+    head = view.formula
+    assert head.isVisible() and "= 128" in head.text()
+    assert head.height() >= head.label.heightForWidth(head.width()) > 0, (head.height(), head.width())
+    assert w.minimumSizeHint().height() <= 600
+    p.tour.end()
+    p.leave()
