@@ -278,3 +278,33 @@ def test_the_weights_formula_stays_on_screen_presenting_at_800_x_600(make_window
     assert w.minimumSizeHint().height() <= 600
     p.tour.end()
     p.leave()
+
+
+def test_the_over_time_curves_stay_on_screen_presenting_at_800_x_600(make_window):
+    """Lesson 1 at 800 x 600 presenting: 'the curves below are unit 2's', and the curves'
+    plot had no height (their least was their title's, axis' and label's rows); now they
+    keep a plot, the heatmaps a row of a few pixels a unit, and the window fits the screen."""
+    from lstmviz.ui.views.over_time import OverTimeView
+
+    w = make_window((800, 600))
+    p = w.presenter
+    p.fullscreen = False
+    p.screen_height = 600
+    p.enter()
+    p.tour.start(0)
+    p.tour.go(2)
+    for _ in range(2):  # (a view built when first shown may grow the window: again)
+        w.resize(800, 600)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+    view = w.tabs.currentWidget()
+    assert isinstance(view, OverTimeView) and "curves" in p.caption.caption.text()
+    assert view.curve_plot.vb.height() >= 20, view.curve_plot.vb.height()
+    ys = view.curves["h"].getData()[1]
+    assert ys is not None and len(ys) == w.state.timesteps  # unit 2's h, drawn
+    for slot in view.slots:
+        if slot.key is not None:
+            assert slot.plot.vb.height() >= 4 * view.ref.units, (slot.key, slot.plot.vb.height())
+    assert w.minimumSizeHint().height() <= 600
+    p.tour.end()
+    p.leave()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.scale import overview_of
 from lstmviz.app.selection import Cursor
@@ -91,6 +91,11 @@ IMAGE_MIN = 40
 #: height (the projector theme at 1280 x 720 beside the side panel: 5 px for 8 units)
 CURVES_STRETCH = 2
 CURVES_STARVED = 1
+#: a heatmap's least height; the curves' least is their title's, axis' and label's rows and
+#: ``CURVES_MIN_PLOT`` (their least was 68 px, all of it rows: presenting at 800 x 600 the
+#: lesson's "the curves below are unit 2's" had no curves; a heatmap gave up 20 px for them)
+HEATMAP_MIN = 100
+CURVES_MIN_PLOT = 40
 
 
 class _Heatmap:
@@ -98,7 +103,7 @@ class _Heatmap:
         self.view = view
         self.key: str | None = None
         self.widget = pg.GraphicsLayoutWidget()
-        self.widget.setMinimumSize(200, 120)
+        self.widget.setMinimumSize(200, HEATMAP_MIN)
         # a long input: the whole sequence above the exact window (hidden otherwise)
         self.strip = OverviewStrip(self.widget.ci, 0, on_click=lambda step: view.click_overview(step))
         self.plot: pg.PlotItem = add_plot(self.widget.ci, row=1, col=0, axisItems=steady_axes("left", "bottom"))
@@ -278,6 +283,8 @@ class OverTimeView(TraceView):
         self.curve_veil.style(t)
         self.header.setFont(t.font(1.15))
         self.message.setFont(t.font(1.3))
+        rows = QtGui.QFontMetrics(t.font(0.95)).height() + 2 * QtGui.QFontMetrics(t.font(1.0)).height()
+        self.curve_widget.setMinimumHeight(rows + CURVES_MIN_PLOT)
         self.legend.setLabelTextSize(f"{t.pt(0.95)}pt")
         self.legend.setLabelTextColor(t.foreground)
         self._data_key = None
