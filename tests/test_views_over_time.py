@@ -738,3 +738,31 @@ def test_gates_past_one_keep_their_values_in_the_heatmaps_and_curves(view):
     lo, hi = view.colorbars["f"].levels()
     assert lo == pytest.approx(min(0.0, float(f.min()))) and hi == pytest.approx(float(f.max()))
     assert view._curve_range[1] >= float(f[..., u].max())
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_window_fits_a_1024_x_768_screen_with_every_view_built(qapp, theme):
+    """In the projector theme beside the side panel (``lstmviz --theme projector``), the
+    Over time tab's three heatmaps of 200 px at least held the window 1,074 px wide once
+    the tab had been shown: past a 1024 x 768 projector's edge, on every tab (the tabs
+    keep the widest page's least)."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window
+
+    w = make_window(None, theme, quiet=True)
+    try:
+        w.resize(1024, 768)
+        w.show()
+        for k in range(4):
+            w.tabs.setCurrentIndex(k)
+            for _ in range(3):
+                QtWidgets.QApplication.processEvents()
+        assert w.side.isVisible()
+        least = w.minimumSizeHint()
+        assert least.width() <= 1024 and least.height() <= 768, (theme, least)
+        w.resize(1024, 768)
+        QtWidgets.QApplication.processEvents()
+        assert (w.width(), w.height()) == (1024, 768)
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)

@@ -95,6 +95,9 @@ CURVES_STARVED = 1
 #: ``CURVES_MIN_PLOT`` (their least was 68 px, all of it rows: presenting at 800 x 600 the
 #: lesson's "the curves below are unit 2's" had no curves; a heatmap gave up 20 px for them)
 HEATMAP_MIN = 100
+#: a heatmap's least width (200 held the window 1,074 px wide in the projector theme beside
+#: the side panel: past a 1024 x 768 screen)
+HEATMAP_MIN_WIDTH = 160
 CURVES_MIN_PLOT = 40
 
 
@@ -103,7 +106,7 @@ class _Heatmap:
         self.view = view
         self.key: str | None = None
         self.widget = pg.GraphicsLayoutWidget()
-        self.widget.setMinimumSize(200, HEATMAP_MIN)
+        self.widget.setMinimumSize(HEATMAP_MIN_WIDTH, HEATMAP_MIN)
         # a long input: the whole sequence above the exact window (hidden otherwise)
         self.strip = OverviewStrip(self.widget.ci, 0, on_click=lambda step: view.click_overview(step))
         self.plot: pg.PlotItem = add_plot(self.widget.ci, row=1, col=0, axisItems=steady_axes("left", "bottom"))
