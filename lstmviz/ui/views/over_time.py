@@ -95,10 +95,10 @@ CURVES_STARVED = 1
 #: ``CURVES_MIN_PLOT`` (their least was 68 px, all of it rows: presenting at 800 x 600 the
 #: lesson's "the curves below are unit 2's" had no curves; a heatmap gave up 20 px for them)
 HEATMAP_MIN = 100
+CURVES_MIN_PLOT = 40
 #: a heatmap's least width (200 held the window 1,074 px wide in the projector theme beside
 #: the side panel: past a 1024 x 768 screen)
 HEATMAP_MIN_WIDTH = 160
-CURVES_MIN_PLOT = 40
 
 
 class _Heatmap:
