@@ -200,3 +200,23 @@ def test_the_preread_model_is_what_lstmviz_load_reads(tmp_path, monkeypatch):
     npy._thread.join()
     keras._thread.join()
     assert npy.path is None and keras.path == str(MODEL)  # inputs are not read here, models are
+
+
+@pytest.mark.parametrize("screen,maximized", [((1280, 720), True), ((1024, 768), True), ((1920, 1080), False)])
+def test_the_first_start_fits_the_window_to_a_small_screen(started, tmp_path, qtbot, monkeypatch,
+                                                           screen, maximized):
+    """No saved geometry (a first start): the window opened at 1600 x 1000 on a 1280 x 720
+    projector, its player and status bar below the screen's edge. On a screen smaller
+    than that it now opens maximized; on a larger one at 1600 x 1000 as before."""
+    from PySide6 import QtCore, QtGui
+
+    from lstmviz.ui.app import show_window
+
+    room = QtCore.QRect(0, 0, *screen)
+    monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda self: room)
+    w = started(MODEL, _settings(tmp_path), tmp_path)
+    show_window(w)
+    qtbot.waitUntil(lambda: not w.sessions._restore_pending, timeout=5000)
+    assert bool(w.windowState() & QtCore.Qt.WindowState.WindowMaximized) == maximized
+    if not maximized:
+        assert (w.width(), w.height()) == (1600, 1000)

@@ -649,3 +649,44 @@ def test_over_time_keeps_its_exact_heatmaps_in_lecture_mode_on_a_720_line_projec
     w.resize(1400, 900)
     settle()
     assert all(s.strip.height == HEIGHT for s in slots)
+
+
+def test_over_time_keeps_its_rows_readable_beside_the_side_panel_in_the_projector_theme(long_window):
+    """A long input in the projector theme at 1280 x 720, the side panel shown (not F5): the
+    strips at their least height still left each exact heatmap 5 px (its units' rows cut to
+    a pixel or less). There the curves give the heatmaps a share of their height (and their
+    steps' axis label); at 1600 x 1000 nothing changes."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.views.over_time import IMAGE_MIN
+
+    def settle():
+        for _ in range(6):
+            QtWidgets.QApplication.processEvents()
+
+    w, x = long_window
+    view = _tab(w, "Over time")
+    w.set_theme("projector")
+    w.resize(1280, 720)
+    w.state.set_input_data(np.tile(x, (1, 2, 1)))  # 6,000 steps: more than a plot shows one by one
+    assert w.long_runner.wait(120)
+    w.state.set_cursor(step=5000)
+    settle()
+    assert w.side.isVisible()
+    slots = [s for s in view.slots if s.key is not None]
+    assert slots and all(s.strip.shown for s in slots)
+    ref = view.ref
+    for s in slots:
+        assert s.plot.vb.height() >= IMAGE_MIN - 10, (s.key, s.plot.vb.height())
+        assert s.plot.vb.height() / ref.units >= 5  # a unit's row, seen from the back
+        start = view.offset
+        np.testing.assert_array_equal(s.image.image, w.state.trace[ref.name].steps[s.key][0].T)
+        assert start <= 5000 < start + s.image.image.shape[1]
+    curves = view.curve_plot.vb.height()
+    assert curves >= 40, curves  # the curves keep a plot
+    from lstmviz.ui.views.over_time import CURVES_STRETCH
+
+    w.resize(1600, 1000)
+    settle()
+    assert view._curves_stretch == CURVES_STRETCH
+    assert view.curve_plot.getAxis("bottom").label.isVisible()

@@ -513,3 +513,92 @@ def test_a_gate_past_0_1_is_drawn_whole(view):
     view.set_data(model, trace, inputs=[x])
     view.set_cursor(Cursor(step=2, sample=0, layer="lstm", unit=0))
     assert view.bars["g1"].yr == (0.0, 1.0)
+
+
+@pytest.fixture
+def demo_at(qapp, tmp_path):
+    """``open(theme, size, step)``: the bundled sine demo on the Cell tab as ``lstmviz
+    --screenshot --view cell`` renders it (the side panel beside it); gives the window and
+    the view. Disposed and the dark theme put back after."""
+    from pathlib import Path
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
+    made = []
+
+    def open_on(theme, size, step=0):
+        w = make_window(str(demo), theme=theme, quiet=True)
+        made.append(w)
+        k = next(i for i, v in enumerate(w.views) if v.title == "Cell")
+        w.tabs.setCurrentIndex(k)
+        render(w, tmp_path / "shot.png", step=step, size=size)
+        return w, w.views[k]
+
+    yield open_on
+    for w in made:
+        dispose(w)
+    th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_header_keeps_its_whole_height_in_a_small_window(demo_at, theme):
+    """At 800 x 500 the equations' scroll area took half the view as its minimum and the
+    header (no minimum: its height is a hint) was squeezed to one line, its second under
+    the charts' "in / gates / out" row; at 800 x 600 presenting it was gone."""
+    _, view = demo_at(theme, (800, 500))
+    head = view.header
+    need = head.label.heightForWidth(head.width())
+    assert need > 0 and "unit" in head.text()
+    assert head.height() >= need, (head.height(), need)
+    below = min(lab.geometry().top() for lab in view.col_titles if lab.isVisible())
+    assert head.geometry().bottom() < below
+
+
+def test_the_last_charts_number_stays_inside_the_view_at_every_step(demo_at):
+    """h_t's number, centred over the last chart, ran past the view's right edge at
+    800 x 500 (every step: "0.12" of 0.122, "-0.15" of -0.155). Every chart's number is
+    drawn inside the charts' view, and it is the trace's."""
+    from PySide6 import QtWidgets
+
+    window, view = demo_at("dark", (800, 500))
+    rec = window.state.trace[view.ref.name]
+    shown = [(slot, bp) for slot, bp in view.bars.items() if not bp.widget.isHidden()]
+    assert len(shown) == 9
+    width = view.bar_view.viewport().width()
+    for step in range(window.state.timesteps):
+        window.state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+        c = window.state.cursor
+        assert view.bars["h"].value_item.text() == fmt(rec.steps["h"][c.sample, c.step, c.unit], 2)
+        for slot, bp in shown:
+            r = bp.value_item.mapRectToScene(bp.value_item.boundingRect())
+            assert 0 <= r.left() and r.right() <= width, (step, slot, bp.value_item.text(), r, width)
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_no_charts_number_runs_into_its_neighbours(demo_at, theme):
+    """At 800 x 500 the numbers of 3 decimals were wider than the charts are apart:
+    h_t-1's and c_t-1's read as one ("−0.476−1.250"). There the charts show 2
+    decimals (as in lecture-sized type), a space at least between two numbers, each the
+    trace's; at 1280 x 720 (dark) they keep 3."""
+    from PySide6 import QtGui, QtWidgets
+
+    window, view = demo_at(theme, (800, 500))
+    rec = window.state.trace[view.ref.name]
+    gap = QtGui.QFontMetricsF(view.theme.font(0.85)).horizontalAdvance(" ") * 0.5
+    for step in range(0, window.state.timesteps, 3):
+        window.state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+        c = window.state.cursor
+        for key in ("h", "c"):
+            assert view.bars[key].value_item.text() == fmt(rec.steps[key][c.sample, c.step, c.unit], 2)
+        rects = [bp.value_item.mapRectToScene(bp.value_item.boundingRect())
+                 for bp in view.bars.values() if not bp.widget.isHidden()]
+        assert len(rects) == 9
+        for a, b in zip(rects, rects[1:]):
+            assert a.right() + gap <= b.left(), (step, a, b)
+    wide, view = demo_at("dark", (1280, 720), step=5)
+    c, rec = wide.state.cursor, wide.state.trace[view.ref.name]
+    assert view.bars["h"].value_item.text() == fmt(rec.steps["h"][c.sample, c.step, c.unit], 3)

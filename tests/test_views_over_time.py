@@ -564,7 +564,10 @@ def test_the_curves_legend_is_in_the_title_row_over_no_curve_nor_the_title(proje
     for unit in (0, 3):  # another unit's title ("unit 3 over time") stays at the left too
         if unit:
             window.state.set_cursor(unit=unit)
-            QtWidgets.QApplication.processEvents()
+            # (at 1024 x 640 the legend takes two rows: the title's row takes their height
+            # one turn of the loop after the title's new text)
+            for _ in range(2):
+                QtWidgets.QApplication.processEvents()
         box, curves = legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
         title, row = plot.titleLabel.item.sceneBoundingRect(), plot.titleLabel.sceneBoundingRect()
         assert plot.titleLabel.item.toPlainText() == f"unit {unit} over time"
@@ -738,3 +741,31 @@ def test_gates_past_one_keep_their_values_in_the_heatmaps_and_curves(view):
     lo, hi = view.colorbars["f"].levels()
     assert lo == pytest.approx(min(0.0, float(f.min()))) and hi == pytest.approx(float(f.max()))
     assert view._curve_range[1] >= float(f[..., u].max())
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_window_fits_a_1024_x_768_screen_with_every_view_built(qapp, theme):
+    """In the projector theme beside the side panel (``lstmviz --theme projector``), the
+    Over time tab's three heatmaps of 200 px at least held the window 1,074 px wide once
+    the tab had been shown: past a 1024 x 768 projector's edge, on every tab (the tabs
+    keep the widest page's least)."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window
+
+    w = make_window(None, theme, quiet=True)
+    try:
+        w.resize(1024, 768)
+        w.show()
+        for k in range(4):
+            w.tabs.setCurrentIndex(k)
+            for _ in range(3):
+                QtWidgets.QApplication.processEvents()
+        assert w.side.isVisible()
+        least = w.minimumSizeHint()
+        assert least.width() <= 1024 and least.height() <= 768, (theme, least)
+        w.resize(1024, 768)
+        QtWidgets.QApplication.processEvents()
+        assert (w.width(), w.height()) == (1024, 768)
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)

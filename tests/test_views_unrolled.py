@@ -306,3 +306,21 @@ def th_cmap(view):
     from lstmviz.ui import theme as th
 
     return th.diverging_cmap(view.theme)
+
+
+def test_the_legend_gives_the_inputs_own_colour_scale(view):
+    """The input row is coloured on its own levels (the input's largest magnitude), the
+    colour bar beside it on the recurrent rows': a sine up to 3 read as 0.3 against a bar
+    of +-0.33, and nothing on screen said so. The legend gives the input's scale: the
+    levels its cells are coloured on."""
+    model, trace, x = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True})], d=1)
+    x = (x / np.abs(x).max() * 3.0).astype(np.float32)
+    trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=0, sample=0, layer="lstm", unit=0))
+    m = float(np.abs(x).max())
+    assert tuple(view.colorbar.levels()) != (-m, m)  # the bar is the LSTM's
+    text = view.legend.text()
+    assert f"<b>input x</b>: its own scale, \u00b1{m:.2g}" in text, text
+    inp = row(view, "input")
+    assert tuple(inp.levels) == (-m, m)

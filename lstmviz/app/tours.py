@@ -14,6 +14,7 @@ runner in ``ui.presentation``) switches the tab and shows the caption.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from lstmviz.app.options import default_config, set_option
@@ -70,6 +71,9 @@ class TourStep:
 class Lesson:
     title: str
     steps: tuple
+    #: the key that starts it in the Lessons menu, a letter of its title (lessons 1-9 have
+    #: their number; 10 and on, a letter: "10" has no key of its own)
+    key: str = ""
 
 
 def facts(state) -> dict:
@@ -309,7 +313,7 @@ TRAIN_LESSONS: tuple[Lesson, ...] = (
                "state carries it back.", pin=True, cell="LSTM", updates=160),
         _train("Look at \u2016dL/dc\u209c\u2016: the forget gate multiplies it at every step. "
                "Where f stays near 1, the gradient passes through almost unchanged.", updates=0),
-    )),
+    ), key="V"),
     Lesson("batch_size and updates", (
         _train("{samples} sequences at batch_size {batch_size}: {updates_per_epoch} updates per "
                "epoch, one per batch, each from that batch's mean loss.",
@@ -318,7 +322,7 @@ TRAIN_LESSONS: tuple[Lesson, ...] = (
                "every sample, but the weights move only once per pass.", batch_size=256, updates=1),
         _train("batch_size {batch_size}: {updates_per_epoch} updates per epoch: noisier steps, "
                "many more of them.", batch_size=8, updates=32),
-    )),
+    ), key="B"),
     Lesson("What the forget gate learns", (
         _train("An LSTM({units}) must remember the first of 20 inputs. Before training every unit's "
                "forget gate f averages {f_start}: its bias starts at 1, and sigmoid(1) \u2248 0.73.",
@@ -333,9 +337,30 @@ TRAIN_LESSONS: tuple[Lesson, ...] = (
         _train("Connectivity: y_T now depends most on x_{conn_peak} ({conn_ratio}\u00d7 the median step); "
                "the task asks for x_0. At update 0 (dashed) it depended most on x_{conn0_peak}.",
                grad_view="connectivity"),
-    )),
+    ), key="F"),
 )
 ALL_LESSONS = LESSONS + TRAIN_LESSONS
+
+
+def menu_key(k: int) -> str:
+    """The key that starts ``ALL_LESSONS[k]`` in the Lessons menu: its number for 1-9, else
+    the letter its ``key`` names (V for the Vanishing gradient, ...)."""
+    return str(k + 1) if k < 9 else ALL_LESSONS[k].key
+
+
+def menu_text(k: int) -> str:
+    """``ALL_LESSONS[k]``'s entry in the Lessons menu, its key marked with "&" (Qt's
+    mnemonic, drawn underlined): "&1  What units means", and from 10 on the letter also
+    after a tab (Qt's column of shortcuts, at the menu's right edge, where an underline
+    alone is easy to miss): "10  Why LSTM: the &vanishing gradient\tV"."""
+    title = ALL_LESSONS[k].title.replace("`", "").replace("&", "&&")
+    if k < 9:
+        return f"&{k + 1}  {title}"
+    key = ALL_LESSONS[k].key
+    at = re.search(rf"\b{re.escape(key)}", title, re.IGNORECASE) if key else None
+    if at is None:
+        return f"{k + 1}  {title}"
+    return f"{k + 1}  {title[:at.start()]}&{title[at.start():]}\t{key}"
 
 
 def lesson(index_or_title) -> Lesson:
@@ -348,4 +373,4 @@ def lesson(index_or_title) -> Lesson:
 
 
 __all__ = ["L", "lay", "TourStep", "Lesson", "LESSONS", "TRAIN_LESSONS", "ALL_LESSONS", "VIEWS", "apply_step",
-           "caption_text", "facts", "lesson"]
+           "caption_text", "facts", "lesson", "menu_key", "menu_text"]

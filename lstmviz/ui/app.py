@@ -354,14 +354,25 @@ def check_drawn(window, views=None) -> None:
 
 
 def show_window(window, size=None, step: int | None = None) -> None:
-    """The interactive start: the saved geometry (unless ``size`` is given), then show.
+    """The interactive start: the saved geometry (unless ``size`` is given; none saved:
+    ``DEFAULT_SIZE``, or maximized on a screen smaller than that), then show.
     Once shown, the sessions restore the preferences and offer a leftover autosave.
     Raises LstmvizError for a ``step`` the input does not have."""
+    maximize = False
     if not window.sessions.restore_preferences(geometry=size is None):
-        window.resize(*parse_size(size))
+        w, h = parse_size(size)
+        if size is None:
+            # the first start: the default size where the screen holds it, else the whole
+            # screen (1600 x 1000 on a 1280 x 720 projector hid the player off its edge)
+            from PySide6 import QtGui
+
+            screen = window.screen() or QtGui.QGuiApplication.primaryScreen()
+            room = screen.availableGeometry() if screen is not None else None
+            maximize = room is not None and (w > room.width() or h > room.height())
+        window.resize(w, h)
     if step is not None:
         seek(window, step)
-    window.show()
+    window.showMaximized() if maximize else window.show()
 
 
 def seek(window, step: int) -> None:

@@ -68,7 +68,8 @@ KEYS = (
     ("focus", ("F",), "&Focus on the unit", "Focus: the selected unit bright, the rest dimmed"),
     ("pointer", ("P",), "Poi&nter (spotlight)", "Spotlight that follows the mouse"),
     ("help", ("F1", "?"), "&Keys", "This list of keys"),
-    ("lessons", ("L",), "&Lessons\u2026", "Guided lessons"),
+    ("lessons", ("L",), "&Lessons\u2026", "Guided lessons (then 1-9, or "
+     + " ".join(tours.menu_key(k) for k in range(9, len(tours.ALL_LESSONS))) + " for the Train tab's)"),
     ("tour_next", ("PgDown", "Right"), "Next lesson step", "Next lesson step (during a lesson)"),
     ("tour_prev", ("PgUp", "Left"), "Previous lesson step", "Previous lesson step"),
     ("escape", ("Esc",), "Leave", "Close help / end the lesson / leave presentation mode"),
@@ -182,18 +183,39 @@ class CaptionBar(QtWidgets.QFrame):
         super().__init__(parent)
         self.setAutoFillBackground(True)
         lay = QtWidgets.QHBoxLayout(self)
-        lay.setContentsMargins(20, 10, 20, 10)
+        lay.setContentsMargins(20, 6, 20, 6)
         lay.setSpacing(24)
         self.where = QtWidgets.QLabel()
         self.where.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        # the lesson's title wraps where it would take more than WHERE_SHARE of the bar,
+        # and the keys stand one above the other: side by side, with the title on one
+        # line, they left the caption 340 px of 800 (five lines, a quarter of the screen)
+        self.where.setWordWrap(True)
         self.caption = QtWidgets.QLabel()
         self.caption.setWordWrap(True)
         self.caption.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.hint = QtWidgets.QLabel("PgDn next \u00b7 PgUp back \u00b7 Esc ends")
+        self.hint = QtWidgets.QLabel("PgDn next\nPgUp back\nEsc ends")
         lay.addWidget(self.where)
         lay.addWidget(self.caption, 1)
         lay.addWidget(self.hint)
         self.hide()
+
+    #: the most of the bar's width the lesson's title takes before it wraps
+    WHERE_SHARE = 0.25
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_where()
+
+    def _fit_where(self) -> None:
+        """The title on one line up to ``WHERE_SHARE`` of the bar (a word-wrapped label
+        alone wraps much earlier), wrapped beyond."""
+        cap = max(80, int(self.width() * self.WHERE_SHARE))
+        metrics = QtGui.QFontMetrics(self.where.font())
+        one_line = max((metrics.horizontalAdvance(line) for line in self.where.text().split("\n")), default=0)
+        width = min(cap, one_line + 2)
+        if (self.where.minimumWidth(), self.where.maximumWidth()) != (width, width):
+            self.where.setFixedWidth(width)
 
     def apply_theme(self, t: th.Theme | None = None) -> None:
         t = t or th.current()
@@ -207,9 +229,11 @@ class CaptionBar(QtWidgets.QFrame):
         self.caption.setFont(t.font(1.35, bold=True))
         self.where.setFont(t.font(0.9))
         self.hint.setFont(t.font(0.8))
+        self._fit_where()
 
     def show_caption(self, where: str, text: str) -> None:
         self.where.setText(where)
+        self._fit_where()
         self.caption.setText(text)
         self.show()
 
@@ -392,11 +416,10 @@ class Presenter(QtCore.QObject):
             view.addAction(p.actions[name])
         helpm = _menu(window, "Help")
         p.lessons_menu = QtWidgets.QMenu("&Lessons", window)
-        for k, les in enumerate(tours.ALL_LESSONS):  # the Train tab's lessons come last
-            # keys 1-9 start lessons 1-9; 10 and on take no "&1" (with one, the key 1 would
-            # only move between lessons 1, 10, 11 and 12, starting none of them)
-            num = f"&{k + 1}" if k < 9 else f"{k + 1}"
-            act = p.lessons_menu.addAction(f"{num}  {les.title.replace('`', '')}")
+        for k in range(len(tours.ALL_LESSONS)):  # the Train tab's lessons come last
+            # keys 1-9 start lessons 1-9; 10 and on a letter of their title, underlined (a
+            # "&1" there would make the key 1 only move between lessons 1, 10, 11 and 12)
+            act = p.lessons_menu.addAction(tours.menu_text(k))
             act.triggered.connect(lambda _=False, k=k: p.tour.start(k))
         first = helpm.actions()[0] if helpm.actions() else None
         helpm.insertMenu(first, p.lessons_menu) if first else helpm.addMenu(p.lessons_menu)

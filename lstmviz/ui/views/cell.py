@@ -473,6 +473,13 @@ class _BarPlot:
         bounds.moveCenter(label.rect().center())
         item.setPos(bounds.topLeft() - label.itemRect().topLeft())
         self.value_item.setPos(self._value_at)
+        # inside the charts' view: the last chart's number (h_t's, -0.155) was centred over
+        # its chart past the view's right edge and lost its last digit at 800 x 500
+        drawn = item.mapRectToScene(item.boundingRect() | item.childrenBoundingRect())
+        shift = min(0.0, self.view.width() - drawn.right())
+        shift = max(shift, -drawn.left())
+        if shift:
+            item.setPos(item.pos() + QtCore.QPointF(shift, 0.0))
 
 
 class CellView(TraceView):
@@ -496,6 +503,9 @@ class CellView(TraceView):
         self._layout_serial = 0  # counts the charts' layouts (_place_bars)
         self._narrow_key: tuple = ()
         self._narrow = False
+        self._tight_key: tuple = ()  # (_numbers_tight)
+        self._tight = False
+        self._numbers: tuple = (3, False)  # the charts' numbers' last decimals, tightness
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -509,6 +519,7 @@ class CellView(TraceView):
         lay = QtWidgets.QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
+        self._page_layout = lay
         self.header = QuietLabel()  # its text changes at every step: no layout pass for that
         lay.addWidget(self.header)
         # Top: in -> gates -> out, as bars over units (one row, read left to right).
@@ -620,8 +631,11 @@ class CellView(TraceView):
                 bp.frame.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, over)
             if bp.frame.isVisible() != on:
                 bp.frame.setVisible(on)
+            if on:
+                bp._place_title()  # (kept inside the view: it may have moved under the title)
         if (self._charts and self._drawn and not self._showing and self.ref is not None
-                and self._too_narrow() != self._short):
+                and (self._too_narrow() != self._short
+                     or (self._decimals(), self._numbers_tight()) != self._numbers)):
             self._show(self.cursor)  # type: ignore[arg-type]  # the titles whole or short again
 
     def _too_narrow(self) -> bool:
@@ -654,6 +668,26 @@ class CellView(TraceView):
         gap = QtGui.QFontMetricsF(self.theme.font(0.85)).horizontalAdvance(" ")
         return (spans[0][0] < area.left() or spans[-1][1] > area.right() + 1
                 or any(a[1] + gap > b[0] for a, b in zip(spans, spans[1:])))
+
+    def _decimals(self) -> int:
+        """The charts' numbers' decimals: 3, or 2 in lecture-sized type or where a number
+        of 3 ("−0.000") and a space are wider than the charts are apart (at 800 x 500
+        h_t-1's and c_t-1's read as one number, "−0.476−1.250")."""
+        t = self.theme
+        return 2 if t.lecture or t.pt(0.85) >= 18 or self._numbers_tight() else 3
+
+    def _numbers_tight(self) -> bool:
+        key = (self._layout_serial, id(self.theme))
+        if key == self._tight_key:  # (a step: the same charts)
+            return self._tight
+        shown = [bp.widget.geometry() for bp in self.bars.values() if not bp.widget.isHidden()]
+        tight = False
+        if len(shown) > 1:
+            pitch = min(b.center().x() - a.center().x() for a, b in zip(shown, shown[1:]))
+            metrics = QtGui.QFontMetricsF(self.theme.font(0.85))
+            tight = metrics.horizontalAdvance("−0.000 ") > pitch
+        self._tight_key, self._tight = key, tight
+        return tight
 
     def _bar_clicked(self, ev) -> None:
         """A click on a bar over units picks that unit (the input's bars are features)."""
@@ -855,10 +889,9 @@ class CellView(TraceView):
         rec = ref.rec
         tau = ref.input_index(t)
         o = int(getattr(self.trace, "start", 0) or 0)  # a long input's window: its first step
-        # lecture-sized type (presentation mode on any screen, or type as large): shorter
-        # titles and 2 decimals, so they fit above narrow charts
-        big = th_.lecture or th_.pt(0.85) >= 18
-        nd = 2 if big else 3
+        # lecture-sized type (presentation mode on any screen, or type as large) or narrow
+        # charts: 2 decimals, so the numbers fit above them
+        nd, tight = self._numbers = (self._decimals(), self._numbers_tight())
         charts = []  # (chart, values, unit, whole title, its symbol alone, number)
         for slot, key in self._slots.items():
             bp = self.bars[slot]
@@ -866,8 +899,10 @@ class CellView(TraceView):
                 if self._x is None:
                     continue
                 vals = np.asarray(self._x[s, tau], np.float32)
-                # short: a narrow column cut off 'input step 6'
-                charts.append((bp, vals, None, "<b>x<sub>t</sub></b>", "<b>x<sub>t</sub></b>", f"input {tau + o}"))
+                # short: a narrow column cut off 'input step 6'; narrower still, 'input 12'
+                # ran into h_t-1's number: x_t is the input's step 12, x[12]
+                where = f"x[{tau + o}]" if tight else f"input {tau + o}"
+                charts.append((bp, vals, None, "<b>x<sub>t</sub></b>", "<b>x<sub>t</sub></b>", where))
                 continue
             if slot in ("h_prev", "c_prev"):
                 vals = ref.prev(key, s, t)
@@ -942,13 +977,26 @@ class CellView(TraceView):
         # one row per equation never wraps; two-row equations and written-out terms may,
         # so their height is measured at every new text
         wrap = self.eq_label.laid_out(vw) if (not fits or self.expanded) else None
-        hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap)
+        head = self.header.sizeHint().height()
+        hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head)
         if self._height_cache[0] != hkey:
             need = self.eq_label.heightForWidth(vw)
-            self._height_cache = (hkey, need, max(0, min(need + 4, int(self.height() * 0.5))))
+            self._height_cache = (hkey, need, max(0, min(need + 4, int(self.height() * 0.5),
+                                                         self._room_for_equations(head))))
         self.eq_scroll.setMinimumHeight(self._height_cache[2])
         if self.eq_label.size() != QtCore.QSize(vw, self._height_cache[1]):
             self.eq_label.resize(vw, self._height_cache[1])
+
+    def _room_for_equations(self, head: int) -> int:
+        """The most the equations may ask for: the page's height less the header's whole
+        ``head`` height, the charts' least and the check box (the header has no minimum
+        of its own, see ``QuietLabel``: a minimum of half the view for the equations
+        squeezed it to one cut line at 800 x 500, to nothing at 800 x 600 presenting)."""
+        outer, page = self.layout().contentsMargins(), self._page_layout.contentsMargins()
+        margins = outer.top() + outer.bottom() + page.top() + page.bottom()
+        others = self._grid.minimumSize().height() + self.expand_box.sizeHint().height()
+        gaps = 3 * max(0, self._page_layout.spacing())  # between the four rows
+        return self.height() - margins - head - others - gaps
 
     def _widest(self, static: str, fills: list[str]) -> float:
         """The most the equations' one-row text (``static`` with each of ``fills`` after its

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.scale import overview_of
 from lstmviz.app.selection import Cursor
@@ -47,6 +47,7 @@ from lstmviz.ui.views._common import (
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import AXIS_WIDTH, OverviewStrip
 from lstmviz.ui.views.overview_strip import HEIGHT as STRIP_HEIGHT
+from lstmviz.ui.views.overview_strip import MIN_HEIGHT as STRIP_MIN_HEIGHT
 
 MAX_SLOTS = 6
 #: step ticks at most under a heatmap and under the curves (``count_axis``; the window
@@ -85,6 +86,19 @@ class MaskVeil:
 
 #: the least height of an exact heatmap's image under a long input's strip (pixels)
 IMAGE_MIN = 40
+#: the selected unit's curves' share of the page beside the heatmaps' 3, and while a long
+#: input's strips leave a heatmap less than ``IMAGE_MIN`` pixels under them at their least
+#: height (the projector theme at 1280 x 720 beside the side panel: 5 px for 8 units)
+CURVES_STRETCH = 2
+CURVES_STARVED = 1
+#: a heatmap's least height; the curves' least is their title's, axis' and label's rows and
+#: ``CURVES_MIN_PLOT`` (their least was 68 px, all of it rows: presenting at 800 x 600 the
+#: lesson's "the curves below are unit 2's" had no curves; a heatmap gave up 20 px for them)
+HEATMAP_MIN = 100
+CURVES_MIN_PLOT = 40
+#: a heatmap's least width (200 held the window 1,074 px wide in the projector theme beside
+#: the side panel: past a 1024 x 768 screen)
+HEATMAP_MIN_WIDTH = 160
 
 
 class _Heatmap:
@@ -92,7 +106,7 @@ class _Heatmap:
         self.view = view
         self.key: str | None = None
         self.widget = pg.GraphicsLayoutWidget()
-        self.widget.setMinimumSize(200, 120)
+        self.widget.setMinimumSize(HEATMAP_MIN_WIDTH, HEATMAP_MIN)
         # a long input: the whole sequence above the exact window (hidden otherwise)
         self.strip = OverviewStrip(self.widget.ci, 0, on_click=lambda step: view.click_overview(step))
         self.plot: pg.PlotItem = add_plot(self.widget.ci, row=1, col=0, axisItems=steady_axes("left", "bottom"))
@@ -136,6 +150,8 @@ class _Heatmap:
             return
         spare = self.plot.vb.height() - IMAGE_MIN
         if spare < 0 or strip.height < STRIP_HEIGHT:
+            if strip.height + spare < STRIP_MIN_HEIGHT:  # the strip alone cannot give enough
+                self.view.heatmaps_starved()
             strip.set_height(strip.height + int(np.floor(spare)))
 
     def style(self, t: th.Theme):
@@ -178,6 +194,8 @@ class OverTimeView(TraceView):
         self.stack.addWidget(page)
         lay = QtWidgets.QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
+        self._page_layout = lay
+        self._curves_stretch = CURVES_STRETCH
         # its text changes at every step: no layout pass for that (QuietLabel); a long
         # header wraps, it never widens the window
         self.header = QuietLabel()
@@ -227,7 +245,7 @@ class OverTimeView(TraceView):
         self._ahead_timer.timeout.connect(self._ahead_piece)
         cache_pixels(self.curve_plot.getAxis("left"), self.curve_plot.getAxis("bottom"))
         paints_nothing(self.curve_plot, self.curve_plot.titleLabel)
-        lay.addWidget(self.curve_widget, 2)
+        lay.addWidget(self.curve_widget, CURVES_STRETCH)
         self.images: dict[str, pg.ImageItem] = {}
         self.colorbars: dict[str, pg.ColorBarItem] = {}
         self.cursor_lines: list[StepLine] = []
@@ -261,11 +279,15 @@ class OverTimeView(TraceView):
             slot.style(t)
         self.curve_widget.setBackground(t.background)
         th.style_plot(self.curve_plot, t, bottom="processing step  t")
+        if self._curves_stretch != CURVES_STRETCH:
+            self.curve_plot.getAxis("bottom").showLabel(False)  # (_set_curves_stretch)
         self.curve_cursor.setPen(pg.mkPen(t.highlight, width=2.5))
         self.zero_line.setPen(pg.mkPen(t.muted, width=1))
         self.curve_veil.style(t)
         self.header.setFont(t.font(1.15))
         self.message.setFont(t.font(1.3))
+        rows = QtGui.QFontMetrics(t.font(0.95)).height() + 2 * QtGui.QFontMetrics(t.font(1.0)).height()
+        self.curve_widget.setMinimumHeight(rows + CURVES_MIN_PLOT)
         self.legend.setLabelTextSize(f"{t.pt(0.95)}pt")
         self.legend.setLabelTextColor(t.foreground)
         self._data_key = None
@@ -273,6 +295,23 @@ class OverTimeView(TraceView):
             self.set_cursor(self.cursor)
 
     # -- data -----------------------------------------------------------------------------
+    def heatmaps_starved(self) -> None:
+        """A heatmap keeps less than ``IMAGE_MIN`` pixels under its strip at the strip's
+        least height: the curves give the heatmaps a share of theirs (until the view is
+        resized or the strips go)."""
+        self._set_curves_stretch(CURVES_STARVED)
+
+    def _set_curves_stretch(self, k: int) -> None:
+        if k != self._curves_stretch:
+            self._curves_stretch = k
+            self._page_layout.setStretchFactor(self.curve_widget, k)
+            # the curves' own steps' label goes too (their ticks and the header say it)
+            self.curve_plot.getAxis("bottom").showLabel(k == CURVES_STRETCH)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._set_curves_stretch(CURVES_STRETCH)  # (the heatmaps measured again: fit_strip)
+
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
         self.model, self.trace = model, trace
         self._data_key = None
@@ -284,6 +323,8 @@ class OverTimeView(TraceView):
         if overviews is not self.overviews:
             self.overviews = overviews
             self._data_key = None
+            if overviews is None:
+                self._set_curves_stretch(CURVES_STRETCH)
 
     @property
     def offset(self) -> int:

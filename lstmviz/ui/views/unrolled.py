@@ -597,6 +597,10 @@ class UnrolledView(TraceView):
                  f'(<span style="color:{neg}"><b>&lt; 0</b></span> · 0 · '
                  f'<span style="color:{pos}"><b>&gt; 0</b></span>)',
                  f'<span style="color:{t.foreground}"><b>⟶</b></span> h carried to the next step']
+        # an input's cells are coloured on its own levels, not the colour bar's (the demo's
+        # sine, up to 1, read as 0.3 against the bar's ±0.33)
+        parts += [f"<b>{markup(r.label)}</b>: its own scale, ±{r.levels[1]:.2g} at full colour"
+                  for r in self.rows if r.kind == "input" and r.data is not None and r.ids is None]
         if any(r.kind == "rnn" and "c" in r.ref.cell.states for r in self.rows):
             parts.append(f'<span style="color:{th.HUES["c"]}"><b>⟶</b></span> c carried')
         parts.append(f'<span style="color:{t.accent}"><b>↑</b></span> output to the next layer'

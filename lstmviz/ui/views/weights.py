@@ -30,13 +30,18 @@ def _int_ticks(n: int) -> list:
     return [(float(i), str(i)) for i in range(0, n, every)]
 
 
+#: a matrix's least height (of three rows or more): its title, ticks and a few rows (115
+#: with the formula's line held the window 620 px tall presenting on an 800 x 600 screen)
+MATRIX_MIN = 100
+
+
 class _Matrix:
     def __init__(self, view: "WeightsView"):
         self.view = view
         self.name: str | None = None
         self.array: np.ndarray | None = None
         self.widget = pg.GraphicsLayoutWidget()
-        self.widget.setMinimumHeight(115)
+        self.widget.setMinimumHeight(MATRIX_MIN)
         self.plot: pg.PlotItem = add_plot(self.widget, row=0, col=0, axisItems=steady_axes("left", "bottom"))
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
@@ -152,7 +157,7 @@ class WeightsView(TraceView):
         self.theme = t = theme
         for m in self.matrices:
             m.style(t)
-        self.formula.setFont(t.font(1.35))
+        self._fit_formula()
         self.hover_label.setFont(t.font(1.1))
         self.message.setFont(t.font(1.3))
         for b in self.side_buttons.values():
@@ -160,6 +165,30 @@ class WeightsView(TraceView):
         self._key = None
         if self.model is not None:
             self.set_cursor(self.cursor)
+
+    def _fit_formula(self) -> None:
+        """The layer's name and parameter formula in large type (1.35) where it fits on one
+        line, else in body type; one line of it at least, whatever the matrices' least
+        heights ask (its height is a hint, see QuietLabel: at 800 x 600 presenting they
+        squeezed it out, and the lesson's caption quoted a formula no longer on screen).
+        Measured when the text, the theme or the width changes, not at a step."""
+        t = self.theme
+        big = t.font(1.35)
+        doc = QtGui.QTextDocument()
+        doc.setDefaultFont(big)
+        doc.setHtml(self.formula.text())
+        font = big if doc.idealWidth() <= max(1, self.formula.width()) else t.font(1.0)
+        key = (font.key(), self.formula.text(), self.formula.width())
+        if key == getattr(self, "_formula_key", None):
+            return
+        self._formula_key = key
+        if self.formula.label.font().key() != font.key():
+            self.formula.setFont(font)
+        self.formula.setMinimumHeight(QtGui.QFontMetrics(QtGui.QFont(font)).height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_formula()
 
     # -- data -----------------------------------------------------------------------------
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
@@ -273,11 +302,12 @@ class WeightsView(TraceView):
             if slot.name is not None:
                 self._lay.setStretch(m + 1, 1 if heights[m] <= 2 else 4)
                 # a thin matrix still fits its title, its gate labels and its ticks
-                slot.widget.setMinimumHeight(max(115, int(line * 5.5)) if heights[m] <= 2 else 115)
+                slot.widget.setMinimumHeight(max(115, int(line * 5.5)) if heights[m] <= 2 else MATRIX_MIN)
         side = f" {side}" if isinstance(layer, Bidirectional) else ""
         formula = layer.param_formula() or f"{layer.count_params():,}"
         self.formula.setText(
             f'<b>{markup(layer.name)}</b>{side} ({markup(layer.class_name)}) · params = <b>{formula}</b>')
+        self._fit_formula()
         self.hover_label.setText("hover a weight to read it")
 
     def _align_left_axes(self) -> None:
