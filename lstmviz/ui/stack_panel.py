@@ -161,6 +161,7 @@ class StackPanel(QtWidgets.QWidget):
         self._shown_model = None  # the model the panel shows (see _state_changed)
         self._form_key = None
         self.option_widgets: dict[str, QtWidgets.QWidget] = {}
+        self._spin_ranges: dict[QtWidgets.QSpinBox, tuple[int, int]] = {}
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -290,6 +291,7 @@ class StackPanel(QtWidgets.QWidget):
     def _spin(self, lo, hi, text):
         s = QtWidgets.QSpinBox(self)
         s.setRange(lo, hi)
+        self._spin_ranges[s] = (lo, hi)  # (widened to show a larger value: show_number)
         s.setKeyboardTracking(False)
         s.setToolTip(tip(text))
         return s
@@ -366,7 +368,7 @@ class StackPanel(QtWidgets.QWidget):
         for spin, v in ((self.batch_spin, spec.batch_size), (self.timesteps_spin, spec.timesteps),
                         (self.input_dim_spin, spec.input_dim)):
             spin.blockSignals(True)
-            spin.setValue(int(v))
+            show_number(spin, int(v), *self._spin_ranges[spin])
             spin.blockSignals(False)
         self.input_dim_spin.setEnabled(not st.embedding_first and not st.readonly)
         self.input_dim_spin.setToolTip(tip(
@@ -523,9 +525,9 @@ class StackPanel(QtWidgets.QWidget):
             # a value the stack cannot hold (a stranger's session, before the state refuses it
             # and restores what was there) shows as the widget's default, not as a crash
             if opt.kind == "int":
-                w.setValue(_number(int, value, int(opt.minimum)))
+                show_number(w, _number(int, value, int(opt.minimum)), int(opt.minimum), int(opt.maximum))
             elif opt.kind == "float":
-                w.setValue(_number(float, value, 0.0))
+                show_number(w, _number(float, value, 0.0), opt.minimum, opt.maximum)
             elif opt.kind == "bool":
                 w.setChecked(bool(value))
             else:
@@ -554,6 +556,19 @@ class StackPanel(QtWidgets.QWidget):
         if formula:
             lines.append(f"params = {formula}")
         return "<br>".join(markup(l) for l in lines)
+
+
+def show_number(spin, value, lo, hi) -> None:
+    """Set ``spin`` to ``value``, its range ``lo..hi`` widened to hold it. A spin box
+    clamps what it is given: an opened model's Dense(10000) showed units 4096, an
+    LSTM(2048) 1024, an imported batch of 300 samples 256 (and a step down from there
+    set 4095, not 9999). The range is the option's own again for a value within it."""
+    if isinstance(spin, QtWidgets.QSpinBox):  # (a stranger's session: within Qt's int)
+        value = max(-(2 ** 31 - 1), min(int(value), 2 ** 31 - 1))
+    lo2, hi2 = min(lo, value), max(hi, value)
+    if (spin.minimum(), spin.maximum()) != (lo2, hi2):
+        spin.setRange(lo2, hi2)
+    spin.setValue(value)
 
 
 def _number(kind, value, default):

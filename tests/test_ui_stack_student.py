@@ -1,0 +1,52 @@
+"""The side panel and the Input tab as a student uses them (building stacks, shaping the
+input): every number a widget shows is the stack's, the words say what Keras does."""
+
+import numpy as np
+import pytest
+from PySide6 import QtWidgets
+
+from lstmviz.app.options import default_config
+from lstmviz.app.state import AppState, InputSpec, LayerEntry
+
+
+@pytest.fixture(autouse=True)
+def no_window_left(qtbot):
+    yield
+    QtWidgets.QApplication.processEvents()
+    left = [w for w in QtWidgets.QApplication.topLevelWidgets()
+            if w.isVisible() and not isinstance(w, QtWidgets.QMenu)]
+    assert not left, f"windows left open: {left}"
+
+
+def big_state() -> AppState:
+    lstm = default_config("LSTM", units=2000)
+    dense = default_config("Dense")
+    dense["units"] = 10000
+    x = np.random.default_rng(0).normal(size=(300, 3, 1)).astype(np.float32)
+    return AppState([LayerEntry("LSTM", lstm), LayerEntry("Dense", dense)],
+                    InputSpec(batch_size=300, timesteps=3, input_dim=1, source="data", data=x))
+
+
+def test_spin_boxes_show_values_past_their_usual_range(make_window):
+    """An LSTM(2048) or a Dense(10000) head (a model file's, a session's) showed units 1024
+    and 4096, a batch of 300 imported samples 256: a spin box clamps what it is given."""
+    w = make_window((1280, 720), state=big_state())
+    panel = w.stack_panel
+    assert panel.batch_spin.value() == 300
+    panel.cards.setCurrentRow(0)
+    assert panel.option_widgets["units"].value() == 2000
+    panel.cards.setCurrentRow(1)
+    units = panel.option_widgets["units"]
+    assert units.value() == 10000
+    units.stepDown()  # the arrow down: one less than the model's, not the widget's cap - 1
+    assert w.state.layers[1].config["units"] == 9999
+    assert units.value() == 9999
+    # a layer of usual size gets the option's own range back
+    panel.cards.setCurrentRow(0)
+    w.state.set_layer_option(0, "units", 8)
+    QtWidgets.QApplication.processEvents()
+    assert panel.option_widgets["units"].value() == 8
+    assert panel.option_widgets["units"].maximum() == 1024
+    w.state.set_input_spec(batch_size=4)
+    QtWidgets.QApplication.processEvents()
+    assert (panel.batch_spin.value(), panel.batch_spin.maximum()) == (4, 256)
