@@ -50,3 +50,24 @@ def test_spin_boxes_show_values_past_their_usual_range(make_window):
     w.state.set_input_spec(batch_size=4)
     QtWidgets.QApplication.processEvents()
     assert (panel.batch_spin.value(), panel.batch_spin.maximum()) == (4, 256)
+
+
+def test_dropout_words_say_what_keras_does_while_training(make_window):
+    """Keras' RNN cells draw one dropout mask per call (DropoutRNNCell caches it "for all
+    incoming steps") for x_t as for h_(t-1), and keep the rest scaled by 1/(1-rate)
+    (backend.random.dropout). The words said 'each step's input' and '0/1 masks'."""
+    from helpers import tip_text
+
+    w = make_window((1280, 720))
+    panel = w.stack_panel
+    panel.cards.setCurrentRow(0)
+    panel.option_widgets["dropout"].setValue(0.3)
+    QtWidgets.QApplication.processEvents()
+    assert w.state.layers[0].config["dropout"] == pytest.approx(0.3)
+    note = tip_text(panel.info_label.text())
+    for text in (note, tip_text(panel.option_widgets["dropout"].toolTip()),
+                 tip_text(panel.option_widgets["recurrent_dropout"].toolTip())):
+        assert "one mask for the whole sequence" in text or "one random mask for the whole sequence" in text
+        assert "scaled by 1/(1\u2212" in text
+        assert "0/1" not in text
+    assert "nothing changes here" in note
