@@ -71,3 +71,43 @@ def test_dropout_words_say_what_keras_does_while_training(make_window):
         assert "scaled by 1/(1\u2212" in text
         assert "0/1" not in text
     assert "nothing changes here" in note
+
+
+def test_input_seed_changes_the_input_not_the_weights(make_window):
+    """The Input tab's seed said it gave 'the same initial weights' too: the weights have
+    the stack's own seed. And it stayed enabled for sources it does nothing to."""
+    from helpers import tip_text
+
+    w = make_window((1280, 720))
+    panel, st = w.input_panel, w.state
+    panel.source.setCurrentIndex(panel.source.findData("noise"))
+    QtWidgets.QApplication.processEvents()
+    weights = [np.array(a) for a in st.model.layers[0].weights]
+    x = np.array(st.x)
+    assert panel.seed.isEnabled()
+    panel.seed.setValue(7)
+    QtWidgets.QApplication.processEvents()
+    assert st.input.seed == 7
+    assert not np.array_equal(st.x, x)  # another input ...
+    for a, b in zip(weights, st.model.layers[0].weights):  # ... the same weights
+        np.testing.assert_array_equal(a, b)
+    assert "weights do not change" in tip_text(panel.seed.toolTip())
+    for source, seeded in (("counting", False), ("text", False), ("sine", True), ("impulse", True)):
+        panel.source.setCurrentIndex(panel.source.findData(source))
+        QtWidgets.QApplication.processEvents()
+        assert st.input.source == source
+        assert panel.seed.isEnabled() == seeded, source
+    st.set_input_value(0, 0, 0, 0.5)  # the user's data
+    QtWidgets.QApplication.processEvents()
+    assert st.input.source == "data" and not panel.seed.isEnabled()
+
+
+def test_seeded_generators_are_those_the_seed_changes():
+    from lstmviz.app import inputs as gen
+
+    for kind in gen.GENERATORS:
+        if kind == "text":
+            continue
+        a = gen.generate(kind, 4, 30, 2, seed=0)
+        b = gen.generate(kind, 4, 30, 2, seed=1)
+        assert (kind in gen.SEEDED) == (not np.array_equal(a, b)), kind

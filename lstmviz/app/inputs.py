@@ -32,6 +32,10 @@ GENERATORS: dict[str, str] = {
     "text": "Typed text",
 }
 
+#: The generators that draw from the seed (phases, noise, where a spike or a step falls);
+#: counting, typed text and the user's data are the same whatever the seed.
+SEEDED = ("sine", "mixed_sines", "square", "sawtooth", "noise", "random_walk", "impulse", "step")
+
 #: Characters of typed text; anything else maps to the last entry ("?").
 ALPHABET = " abcdefghijklmnopqrstuvwxyz.?"
 

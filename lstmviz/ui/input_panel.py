@@ -102,8 +102,10 @@ class InputPanel(QtWidgets.QWidget):
         self.seed = QtWidgets.QSpinBox(self)
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setKeyboardTracking(False)
-        self.seed.setToolTip("The random seed: the same seed gives the same input and the same "
-                             "initial weights every time")
+        self.seed.setToolTip("The random seed of the generated input (its phases, its noise, where "
+                             "a spike or a step falls): the same seed gives the same input every "
+                             "time. The weights do not change with it. Counting, typed text and "
+                             "your data use no seed")
         self.seed.valueChanged.connect(lambda v: self._guard(self.state.set_input_spec, seed=int(v)))
         form.addRow("seed", self.seed)
 
@@ -223,6 +225,7 @@ class InputPanel(QtWidgets.QWidget):
                 self.text.setText(spec.text)
             wave = spec.source in ("sine", "mixed_sines", "square", "sawtooth")
             self.period.setEnabled(wave)
+            self.seed.setEnabled(spec.source in gen.SEEDED)
             self.text.setEnabled(spec.source == "text")
             self.text_note.setText(
                 ("token ids 1..%d (0 = padding) for the Embedding" % len(gen.ALPHABET)) if st.embedding_first
