@@ -1,0 +1,43 @@
+"""Keras' stacking rules as a student meets them in the side panel: each refusal says in
+one line what is wrong and what to set (Qt-free: AppState is what the panel calls)."""
+
+import pytest
+
+from lstmviz.app.options import default_config
+from lstmviz.app.state import AppState, LayerEntry
+
+
+def entry(cls, **kw):
+    return LayerEntry(cls, {**default_config(cls), **kw})
+
+
+@pytest.mark.parametrize("between", [[], ["Dropout"], ["Masking"], ["Dense"], ["Dropout", "Activation"]])
+@pytest.mark.parametrize("consumer", ["LSTM", "GRU", "Bidirectional", "TimeDistributed"])
+def test_a_sequence_reader_after_a_last_step_names_the_fix(consumer, between):
+    """LSTM(return_sequences=False) -> [Dropout ...] -> LSTM (or TimeDistributed(Dense)):
+    the message said '3-D input expected' (through a Dropout) or named no fix at all
+    (TimeDistributed); it names the LSTM and return_sequences=True."""
+    layers = [entry("LSTM")] + [entry(c) for c in between] + [entry(consumer)]
+    st = AppState(layers)
+    assert st.model is None and st.error is not None
+    assert "outputs only its last step" in st.error
+    assert st.error.endswith("set return_sequences=True on 'lstm'")
+    for cls in between:  # named by the layer's own name (dropout, dense ...)
+        assert f"'{cls.lower()}'" in st.error
+    st.set_layer_option(0, "return_sequences", True)  # the fix it names works
+    assert st.error is None
+
+
+def test_repeat_vector_after_every_step_names_the_fix():
+    st = AppState([entry("LSTM", return_sequences=True), entry("Dropout"), entry("RepeatVector")])
+    assert st.error is not None
+    assert "outputs every step" in st.error and "'dropout'" in st.error
+    assert st.error.endswith("set return_sequences=False on 'lstm'")
+    st.set_layer_option(0, "return_sequences", False)
+    assert st.error is None
+    assert [s for layer in st.model.layers for s in layer.output_shapes][-1] == (None, 4, 8)
+
+
+def test_a_flatten_in_between_is_not_blamed_on_return_sequences():
+    st = AppState([entry("LSTM", return_sequences=True), entry("Flatten"), entry("LSTM")])
+    assert st.error is not None and "return_sequences" not in st.error
