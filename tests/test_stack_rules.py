@@ -41,3 +41,15 @@ def test_repeat_vector_after_every_step_names_the_fix():
 def test_a_flatten_in_between_is_not_blamed_on_return_sequences():
     st = AppState([entry("LSTM", return_sequences=True), entry("Flatten"), entry("LSTM")])
     assert st.error is not None and "return_sequences" not in st.error
+
+
+def test_an_embedding_after_a_layer_says_what_it_reads():
+    """An Embedding moved below an LSTM said only 'needs whole-number token ids as input':
+    not what it holds, not what ids it takes, not where they come from."""
+    st = AppState([entry("LSTM", return_sequences=True), entry("Embedding")])
+    assert st.error is not None
+    assert "0..31" in st.error and "first in a stack" in st.error
+    held = float(st.error.split("its input holds ")[1].split(":")[0])
+    assert held != round(held) and abs(held) < 1  # an LSTM's output (tanh), not an id
+    st.move_layer(1, 0)  # the fix: the Embedding first
+    assert st.error is None and st.x.dtype.kind == "i"
