@@ -111,3 +111,29 @@ def test_seeded_generators_are_those_the_seed_changes():
         a = gen.generate(kind, 4, 30, 2, seed=0)
         b = gen.generate(kind, 4, 30, 2, seed=1)
         assert (kind in gen.SEEDED) == (not np.array_equal(a, b)), kind
+
+
+def test_typed_text_note_says_what_the_one_hot_is_at_every_input_dim(make_window):
+    """With input_dim 10 the note still said 'input_dim 29' while the one-hot wrapped
+    around: 'a' and 'k' went into one column and looked the same to the LSTM."""
+    from lstmviz.app import inputs as gen
+
+    w = make_window((1280, 720))
+    ip, st = w.input_panel, w.state
+    w.side.setCurrentWidget(ip)
+    ip.source.setCurrentIndex(ip.source.findData("text"))
+    ip.text.setText("ak")
+    ip.text.editingFinished.emit()
+    QtWidgets.QApplication.processEvents()
+    assert st.x.shape[1:] == (2, len(gen.ALPHABET))
+    assert not np.array_equal(st.x[0, 0], st.x[0, 1])
+    assert ip.text_note.text().endswith(f"input_dim {len(gen.ALPHABET)}")
+    w.stack_panel.input_dim_spin.setValue(10)
+    QtWidgets.QApplication.processEvents()
+    assert st.x.shape[1:] == (2, 10)
+    np.testing.assert_array_equal(st.x[0, 0], st.x[0, 1])  # 'a' and 'k': one column ...
+    assert int(np.argmax(st.x[0, 0])) == 1
+    note = ip.text_note.text()  # ... as the note says
+    assert "needs input_dim 29" in note and "10 columns" in note
+    assert "\u201ca\u201d and \u201ck\u201d look the same (column 1)" in note
+    assert ip.text_note.minimumSizeHint().width() <= ip.text_note.width()

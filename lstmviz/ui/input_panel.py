@@ -17,9 +17,28 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app import inputs as gen
+from lstmviz.app.explain import plural
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
 from lstmviz.ui.stack_panel import error_colour
+
+
+def text_note(input_dim: int) -> str:
+    """What typed text becomes without an Embedding: a one-hot over the alphabet, which
+    wraps around in fewer columns (the note said 'input_dim 29' whatever input_dim was)."""
+    n = len(gen.ALPHABET)
+    # (the letters in one unbreakable word ran past the panel's edge, cut)
+    letters = "the letters a\u2013z, \u201c.\u201d, \u201c?\u201d and space"
+    if input_dim >= n:
+        extra = f" ({input_dim - n} more columns stay 0)" if input_dim > n else ""
+        return f"one-hot over {letters}: input_dim {n}{extra}"
+    i = input_dim + 1 if input_dim + 1 < n else input_dim  # a letter that wraps, and its twin
+
+    def named(c: str) -> str:
+        return "space" if c == " " else f"\u201c{c}\u201d"
+    return (f"one-hot over {letters} needs input_dim {n}; in {plural(input_dim, 'column')} it wraps around: "
+            f"{named(gen.ALPHABET[i % input_dim])} and {named(gen.ALPHABET[i])} look the same "
+            f"(column {i % input_dim})")
 
 
 class InputTableModel(QtCore.QAbstractTableModel):
@@ -229,9 +248,7 @@ class InputPanel(QtWidgets.QWidget):
             self.text.setEnabled(spec.source == "text")
             self.text_note.setText(
                 ("token ids 1..%d (0 = padding) for the Embedding" % len(gen.ALPHABET)) if st.embedding_first
-                # (the letters in one unbreakable word ran past the panel's edge, cut)
-                else f"one-hot over the letters a\u2013z, \u201c.\u201d, \u201c?\u201d and space: "
-                     f"input_dim {len(gen.ALPHABET)}")
+                else text_note(int(spec.input_dim)))
             self.text_note.setVisible(spec.source == "text")
             self.sample.setMaximum(max(0, st.batch - 1))
             self.sample.setValue(st.cursor.sample)
