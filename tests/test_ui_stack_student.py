@@ -137,3 +137,35 @@ def test_typed_text_note_says_what_the_one_hot_is_at_every_input_dim(make_window
     assert "needs input_dim 29" in note and "10 columns" in note
     assert "\u201ca\u201d and \u201ck\u201d look the same (column 1)" in note
     assert ip.text_note.minimumSizeHint().width() <= ip.text_note.width()
+
+
+def test_import_with_an_embedding_first_reads_token_ids(make_window, tmp_path):
+    """Import of ids.csv (2 samples of 5 ids) with an Embedding first made ONE sample of 2
+    steps, the first column's ids rescaled ([1, 31]); an id past the vocabulary or a
+    fraction was rescaled silently. Now read as `lstmviz MODEL --input` reads it."""
+    from lstmviz.app.options import default_config
+
+    emb = LayerEntry("Embedding", default_config("Embedding"))  # input_dim 32
+    w = make_window((1280, 720), state=AppState([emb, LayerEntry("LSTM", default_config("LSTM"))]))
+    ip, st = w.input_panel, w.state
+    w.side.setCurrentWidget(ip)
+    ids = np.array([[1, 2, 3, 0, 0], [4, 5, 31, 0, 0]])
+    (tmp_path / "ids.csv").write_text("\n".join(",".join(map(str, r)) for r in ids) + "\n")
+    ip.import_file(str(tmp_path / "ids.csv"))
+    QtWidgets.QApplication.processEvents()
+    assert not ip.message.isVisible()
+    np.testing.assert_array_equal(st.x, ids)
+    assert (st.input.batch_size, st.input.timesteps) == (2, 5)
+    table = [[int(ip.table_model.text(r, 0))] for r in range(5)]
+    assert table == [[v] for v in ids[0]]
+    table_emb = st.model.layers[0].weights[0]
+    np.testing.assert_array_equal(st.trace["embedding"].outputs[0][0], table_emb[ids[0]])
+    np.save(tmp_path / "ids.npy", ids.astype(np.int64))
+    st.undo()
+    ip.import_file(str(tmp_path / "ids.npy"))
+    np.testing.assert_array_equal(st.x, ids)
+    for text, said in (("1\n2\n40\n", "token id 40 is outside"), ("0.5,1.5\n", "whole-number token ids 0..31")):
+        (tmp_path / "bad.csv").write_text(text)
+        ip.import_file(str(tmp_path / "bad.csv"))
+        assert ip.message.isVisible() and said in ip.message.text()
+        np.testing.assert_array_equal(st.x, ids)  # refused: the input stays

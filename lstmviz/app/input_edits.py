@@ -188,4 +188,11 @@ class InputEdits(StateBase):
 
     @_operation
     def import_input(self, path: Any) -> None:
-        self.set_input_data(gen.load_array(path))
+        """A ``.npy``/``.csv`` as the input: token ids for a stack starting with an Embedding
+        (a row of a CSV per sample, as ``lstmviz MODEL --input`` reads it), else numbers (a
+        row per timestep)."""
+        if self.embedding_first:
+            ids = gen.load_ids(path, vocab_of(self.layers))
+            self.set_input_data(ids[..., None].astype(np.float32))
+        else:
+            self.set_input_data(gen.load_array(path))

@@ -157,7 +157,9 @@ class InputPanel(QtWidgets.QWidget):
         self.import_button = QtWidgets.QPushButton("Import .npy / .csv\u2026", self)
         self.import_button.setToolTip("Read the input from a file: .npy of (timesteps,), (timesteps, "
                                       "features) or (batch, timesteps, features); .csv with a row per "
-                                      "timestep and a column per feature")
+                                      "timestep and a column per feature. With an Embedding first: "
+                                      "token ids, .npy of (timesteps,) or (batch, timesteps), .csv "
+                                      "with a row per sample and a column per timestep")
         self.import_button.clicked.connect(self._import_dialog)
         row.addWidget(self.import_button)
         row.addStretch(1)
