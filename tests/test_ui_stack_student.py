@@ -169,3 +169,45 @@ def test_import_with_an_embedding_first_reads_token_ids(make_window, tmp_path):
         ip.import_file(str(tmp_path / "bad.csv"))
         assert ip.message.isVisible() and said in ip.message.text()
         np.testing.assert_array_equal(st.x, ids)  # refused: the input stays
+
+
+def test_escape_puts_back_what_the_stack_holds(make_window, qtbot):
+    """Typed into units, Escape left the typing in the box and the next click elsewhere
+    took it: Escape now puts back the stack's value; Enter still takes the typing."""
+    from PySide6 import QtCore
+
+    w = make_window((1280, 720))
+    panel, st = w.stack_panel, w.state
+    w.activateWindow()
+    panel.cards.setCurrentRow(0)
+    units = panel.option_widgets["units"]
+    before = st.layers[0].config["units"]
+    units.setFocus()
+    units.selectAll()
+    qtbot.keyClicks(units, "16")
+    assert units.text() == "16"
+    qtbot.keyClick(units, QtCore.Qt.Key.Key_Escape)
+    assert units.text() == str(before)
+    panel.batch_spin.setFocus()  # the click elsewhere
+    units.clearFocus()
+    QtWidgets.QApplication.processEvents()
+    assert st.layers[0].config["units"] == before and units.text() == str(before)
+    assert panel.escape.pending(units) is None  # nothing typed: Escape goes on
+    units.setFocus()
+    units.selectAll()
+    qtbot.keyClicks(units, "16")
+    qtbot.keyClick(units, QtCore.Qt.Key.Key_Return)
+    assert st.layers[0].config["units"] == 16
+    # the Input tab's text field and period
+    ip = w.input_panel
+    w.side.setCurrentWidget(ip)
+    ip.source.setCurrentIndex(ip.source.findData("text"))
+    text = st.input.text
+    ip.text.setFocus()
+    ip.text.selectAll()
+    qtbot.keyClicks(ip.text, "xyz")
+    qtbot.keyClick(ip.text, QtCore.Qt.Key.Key_Escape)
+    assert ip.text.text() == text
+    ip.text.clearFocus()
+    QtWidgets.QApplication.processEvents()
+    assert st.input.text == text

@@ -20,7 +20,7 @@ from lstmviz.app import inputs as gen
 from lstmviz.app.explain import plural
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
-from lstmviz.ui.stack_panel import error_colour
+from lstmviz.ui.stack_panel import EscapeReverts, error_colour
 
 
 def text_note(input_dim: int) -> str:
@@ -143,6 +143,10 @@ class InputPanel(QtWidgets.QWidget):
         self.text.editingFinished.connect(lambda: self._guard(self.state.set_input_spec,
                                                               text=self.text.text() or " "))
         form.addRow("text", self.text)
+        self.escape = EscapeReverts(self)  # Escape puts back what the input holds
+        for field in (self.seed, self.period):
+            self.escape.watch(field)
+        self.escape.watch(self.text, lambda: self.state.input.text)
         self.text_note = QtWidgets.QLabel(self)
         self.text_note.setWordWrap(True)
         form.addRow("", self.text_note)

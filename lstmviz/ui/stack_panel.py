@@ -84,6 +84,47 @@ class CardDelegate(QtWidgets.QStyledItemDelegate):
         painter.restore()
 
 
+class EscapeReverts(QtCore.QObject):
+    """Escape in a field with typing not yet taken puts back what the stack holds. The
+    fields take a value on Enter or when they lose focus (keyboard tracking is off), so
+    '16' typed into units and Escape stayed '16', and clicking elsewhere then took it.
+    Escape with nothing pending goes on as before (presentation mode's Esc)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.committed: dict = {}  # line edit -> the text it holds when nothing is typed
+
+    def watch(self, widget, committed=None) -> None:
+        widget.installEventFilter(self)
+        if committed is not None:
+            self.committed[widget] = committed
+
+    def pending(self, obj) -> str | None:
+        """The text ``obj`` shows when nothing is typed, if it shows another now."""
+        if isinstance(obj, (QtWidgets.QSpinBox, QtWidgets.QDoubleSpinBox)):
+            want = obj.prefix() + obj.textFromValue(obj.value()) + obj.suffix()
+        elif obj in self.committed:
+            want = self.committed[obj]()
+        else:
+            return None
+        return want if obj.text() != want else None
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        kind = event.type()
+        if (kind in (QtCore.QEvent.Type.ShortcutOverride, QtCore.QEvent.Type.KeyPress)
+                and event.key() == QtCore.Qt.Key.Key_Escape
+                and event.modifiers() == QtCore.Qt.KeyboardModifier.NoModifier):
+            want = self.pending(obj)
+            if want is not None:
+                if kind == QtCore.QEvent.Type.KeyPress:
+                    edit = obj.lineEdit() if isinstance(obj, QtWidgets.QAbstractSpinBox) else obj
+                    edit.setText(want)
+                    edit.selectAll()
+                event.accept()  # (an accepted ShortcutOverride: no shortcut, the key comes here)
+                return True
+        return False
+
+
 class FittedBox(QtWidgets.QGroupBox):
     """A group box whose title never widens it: the title is elided to the box's width
     (the whole of it in ``full_title`` and the tooltip). A QGroupBox is at least as wide as
@@ -162,6 +203,7 @@ class StackPanel(QtWidgets.QWidget):
         self._form_key = None
         self.option_widgets: dict[str, QtWidgets.QWidget] = {}
         self._spin_ranges: dict[QtWidgets.QSpinBox, tuple[int, int]] = {}
+        self.escape = EscapeReverts(self)
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -292,6 +334,7 @@ class StackPanel(QtWidgets.QWidget):
         s = QtWidgets.QSpinBox(self)
         s.setRange(lo, hi)
         self._spin_ranges[s] = (lo, hi)  # (widened to show a larger value: show_number)
+        self.escape.watch(s)
         s.setKeyboardTracking(False)
         s.setToolTip(tip(text))
         return s
@@ -497,6 +540,7 @@ class StackPanel(QtWidgets.QWidget):
             w.setRange(int(opt.minimum), int(opt.maximum))
             w.setKeyboardTracking(False)
             w.valueChanged.connect(lambda v, k=opt.key: self._edit_option(k, int(v)))
+            self.escape.watch(w)
         elif opt.kind == "float":
             w = QtWidgets.QDoubleSpinBox()
             w.setRange(opt.minimum, opt.maximum)
@@ -504,6 +548,7 @@ class StackPanel(QtWidgets.QWidget):
             w.setDecimals(3)
             w.setKeyboardTracking(False)
             w.valueChanged.connect(lambda v, k=opt.key: self._edit_option(k, float(v)))
+            self.escape.watch(w)
         elif opt.kind == "bool":
             w = QtWidgets.QCheckBox()
             w.toggled.connect(lambda v, k=opt.key: self._edit_option(k, bool(v)))
