@@ -53,3 +53,20 @@ def test_an_embedding_after_a_layer_says_what_it_reads():
     assert held != round(held) and abs(held) < 1  # an LSTM's output (tanh), not an id
     st.move_layer(1, 0)  # the fix: the Embedding first
     assert st.error is None and st.x.dtype.kind == "i"
+
+
+def test_a_stack_that_cannot_run_is_not_exported_as_the_last_that_could():
+    """With the side panel's stack broken (return_sequences off under an LSTM), File >
+    Export > Keras config wrote the last stack that worked: another stack than the one
+    shown, with the option the student had just changed back as it was."""
+    from lstmviz.app import export_data
+    from lstmviz.errors import LstmvizError
+
+    st = AppState()
+    good = export_data.keras_config(st)
+    st.set_layer_option(0, "return_sequences", False)
+    assert st.error is not None and st.model is not None  # the views keep the last one
+    with pytest.raises(LstmvizError, match="fix the stack first"):
+        export_data.keras_config(st)
+    st.undo()
+    assert export_data.keras_config(st) == good
