@@ -70,3 +70,21 @@ def test_a_stack_that_cannot_run_is_not_exported_as_the_last_that_could():
         export_data.keras_config(st)
     st.undo()
     assert export_data.keras_config(st) == good
+
+
+def test_undo_redo_into_a_broken_stack_keeps_the_model_of_the_trace():
+    """Redo into a stack that cannot run left state.model None beside the last trace (an
+    edit into the same stack keeps the model that trace is of): Next batch went off for
+    a stateful stack, a tab shown later was given no model for its trace."""
+    st = AppState()
+    st.set_layer_option(0, "stateful", True)
+    st.set_layer_option(0, "return_sequences", False)  # broken
+    after_edit = st.model
+    assert st.error is not None and after_edit is not None and after_edit.stateful
+    st.undo()
+    st.redo()
+    assert st.error is not None
+    assert st.model is not None and st.model.stateful
+    assert st.trace.model is st.model  # the model the trace is of
+    st.next_batch()  # the stateful model the views show carries its states on
+    assert st.batch_index == 1
