@@ -211,3 +211,30 @@ def test_escape_puts_back_what_the_stack_holds(make_window, qtbot):
     ip.text.clearFocus()
     QtWidgets.QApplication.processEvents()
     assert st.input.text == text
+
+
+def combo_text_room(combo) -> int:
+    """The width a combo box draws its current text in (its edit field)."""
+    opt = QtWidgets.QStyleOptionComboBox()
+    combo.initStyleOption(opt)
+    return combo.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_ComboBox, opt,
+                                        QtWidgets.QStyle.SubControl.SC_ComboBoxEditField, combo).width()
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_option_combos_show_their_default_whole(make_window, size):
+    """'glorot_uniform' (every recurrent layer's default kernel_initializer) was drawn
+    'glorot_uniforn' at 1024x768 and 1280x720: the combo kept its 8 characters' width
+    beside room to spare in the form's field column."""
+    w = make_window(size)
+    panel = w.stack_panel
+    w.state.add_layer("Bidirectional", "GRU", 0)
+    for row in range(len(w.state.layers)):
+        panel.cards.setCurrentRow(row)
+        QtWidgets.QApplication.processEvents()
+        for key, widget in panel.option_widgets.items():
+            if isinstance(widget, QtWidgets.QComboBox):
+                need = widget.fontMetrics().horizontalAdvance(widget.currentText())
+                assert need <= combo_text_room(widget), (row, key, widget.currentText())
+                right = widget.mapTo(panel, widget.rect().topRight()).x()
+                assert right <= panel.width()

@@ -556,6 +556,9 @@ class StackPanel(QtWidgets.QWidget):
             w = QtWidgets.QComboBox()
             w.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             w.setMinimumContentsLength(8)
+            # as wide as the form's field column: at its 8 characters' width 'glorot_uniform'
+            # was cut to 'glorot_uniforn' (the column had room to spare)
+            w.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
             for c in opt.choices:
                 w.addItem(str(c), c)
             w.currentIndexChanged.connect(lambda i, k=opt.key, box=w: self._edit_option(k, box.itemData(i)))
