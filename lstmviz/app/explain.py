@@ -65,9 +65,10 @@ def inference_notes(class_name: str, config: dict) -> list[str]:
     if d or rd:
         notes.append(
             f"dropout {d:g}, recurrent_dropout {rd:g}: nothing changes here. They act only while "
-            "training: each step's input x_t (dropout) and h_(t\u22121) (recurrent_dropout) are "
-            "multiplied by random 0/1 masks before the kernels; the kernels themselves are never "
-            "dropped. At inference (predict, what you see) every number is used.")
+            "training: x_t (dropout) and h_(t\u22121) (recurrent_dropout) are multiplied by random "
+            "masks before the kernels, one mask for the whole sequence (the same numbers dropped at "
+            "every step), the numbers kept scaled by 1/(1\u2212rate); the kernels themselves are "
+            "never dropped. At inference (predict, what you see) every number is used.")
     if get_option(config, prefix + "unroll"):
         notes.append(
             "unroll: Keras writes the time loop out as one copy of the cell per step (faster for "

@@ -84,7 +84,8 @@ def save_csv(trace, path, sample_offset: int = 0) -> Path:
 def keras_config(state, name: str = "sequential") -> dict:
     """The stack as Keras 3's ``Sequential.get_config()`` would write it (no weights)."""
     model = state.model
-    if model is None:
+    if model is None or state.error:
+        # (the last stack that worked is what the views show, not what the panel does)
         raise LstmvizError("there is no valid stack to export (fix the stack first)")
     if state.readonly or not model.is_sequential:
         raise LstmvizError("only a plain stack exports as a Keras Sequential config; this "

@@ -69,8 +69,11 @@ class History(StateBase):
         self.input = spec
         self.path = snap.path
         self.keras_version = snap.keras_version
+        if snap.model is not None or self.readonly:
+            self.model = snap.model
+        # (else the last model stays until the rebuild replaces it: a stack that cannot run
+        # keeps the one its trace is of, as after an edit, not None beside that trace)
         self.readonly = snap.model is not None
-        self.model = snap.model
         self._edited(select=self.index_of(self.cursor.layer))
 
     @_operation

@@ -188,9 +188,15 @@ class InputEdits(StateBase):
 
     @_operation
     def import_input(self, path: Any) -> None:
-        """An input file (``.npy``, ``.csv``) as the input; for a model that takes token ids,
-        a 2-D array is ``(batch, timesteps)`` (a row per sample), as ``lstmviz trace`` reads it."""
-        self.set_input_data(gen.load_array(path, ids=self.takes_ids))
+        """A ``.npy``/``.csv`` as the input: token ids for a stack starting with an Embedding
+        (a row of a CSV per sample, as ``lstmviz MODEL --input`` reads it, checked against its
+        vocabulary) or for a read-only model whose first input is 2-D ``(batch, timesteps)``,
+        else numbers (a row per timestep)."""
+        if self.embedding_first and not self.readonly:
+            ids = gen.load_ids(path, vocab_of(self.layers))
+            self.set_input_data(ids[..., None].astype(np.float32))
+        else:
+            self.set_input_data(gen.load_array(path, ids=self.takes_ids))
 
     @property
     def takes_ids(self) -> bool:

@@ -32,6 +32,10 @@ GENERATORS: dict[str, str] = {
     "text": "Typed text",
 }
 
+#: The generators that draw from the seed (phases, noise, where a spike or a step falls);
+#: counting, typed text and the user's data are the same whatever the seed.
+SEEDED = ("sine", "mixed_sines", "square", "sawtooth", "noise", "random_walk", "impulse", "step")
+
 #: Characters of typed text; anything else maps to the last entry ("?").
 ALPHABET = " abcdefghijklmnopqrstuvwxyz.?"
 
@@ -138,15 +142,8 @@ def ids_for_vocab(x: np.ndarray, vocab: int) -> np.ndarray:
     return (1 + np.floor((x - lo) / span * (vocab - 2) + 0.5)).astype(np.int32).clip(1, vocab - 1)
 
 
-def load_array(path, ids: bool = False) -> np.ndarray:
-    """Read ``.npy`` or ``.csv`` into ``(batch, timesteps, features)`` float32.
-
-    A 1-D array is one sample with one feature; a 2-D array (and every ``.csv``) is one
-    sample with rows as timesteps and columns as features; 3-D arrays are taken as is.
-    ``ids`` (a model that takes token ids, an Embedding first): a 2-D array is
-    ``(batch, timesteps)``, a row per sample (what Keras' ``predict`` and ``lstmviz
-    trace`` take), held as ``(batch, timesteps, 1)``.
-    """
+def _read_numbers(path) -> tuple[Path, np.ndarray]:
+    """``.npy`` or ``.csv`` as it is (a CSV: a row per line), numbers only."""
     path = Path(path)
     suffix = path.suffix.lower()
     try:
@@ -163,6 +160,20 @@ def load_array(path, ids: bool = False) -> np.ndarray:
     arr = np.asarray(arr)
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
         raise LstmvizError(f"{path.name}: holds {arr.dtype} values, not numbers")
+    return path, arr
+
+
+def load_array(path, ids: bool = False) -> np.ndarray:
+    """Read ``.npy`` or ``.csv`` into ``(batch, timesteps, features)`` float32.
+
+    A 1-D array is one sample with one feature; a 2-D array (and every ``.csv``) is one
+    sample with rows as timesteps and columns as features; 3-D arrays are taken as is.
+    ``ids`` (a model that takes token ids): a 2-D array is ``(batch, timesteps)``, a row per
+    sample (what Keras' ``predict`` and ``lstmviz trace`` take), held as ``(batch,
+    timesteps, 1)``; an editable stack starting with an Embedding reads them through
+    ``load_ids``, which also checks them against its vocabulary.
+    """
+    path, arr = _read_numbers(path)
     if arr.ndim == 1:
         arr = arr[None, :, None]
     elif arr.ndim == 2:
@@ -178,6 +189,32 @@ def load_array(path, ids: bool = False) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise LstmvizError(f"{path.name}: holds NaN or infinity; replace them with numbers")
     return arr
+
+
+def load_ids(path, vocab: int) -> np.ndarray:
+    """Token ids ``(batch, timesteps)`` int32 for a stack starting with an Embedding, read
+    as ``lstmviz MODEL --input`` reads them: a ``.npy`` of ``(timesteps,)``, ``(batch,
+    timesteps)`` or ``(batch, timesteps, 1)``; a ``.csv`` with a row per sample and a
+    column per step. Whole numbers ``0 .. vocab-1``, else refused in one line."""
+    path, arr = _read_numbers(path)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    elif arr.ndim == 1:
+        arr = arr[None]
+    if arr.ndim != 2:
+        raise LstmvizError(
+            f"{path.name}: has shape {arr.shape}; the stack starts with an Embedding, which reads "
+            "token ids: (timesteps,), (batch, timesteps) or (batch, timesteps, 1)")
+    if arr.size == 0:
+        raise LstmvizError(f"{path.name}: is empty (shape {arr.shape})")
+    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+        raise LstmvizError(f"{path.name}: the stack starts with an Embedding, which reads whole-number "
+                           f"token ids 0..{vocab - 1}; the file holds fractions or NaN")
+    lo, hi = float(arr.min()), float(arr.max())
+    if lo < 0 or hi >= vocab:
+        raise LstmvizError(f"{path.name}: token id {int(hi if hi >= vocab else lo)} is outside the "
+                           f"Embedding's vocabulary (input_dim {vocab}: ids 0..{vocab - 1})")
+    return arr.astype(np.int32)
 
 
 def _read_csv(path: Path) -> np.ndarray:

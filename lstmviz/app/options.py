@@ -102,12 +102,15 @@ TIPS = {
     "kind": ("layer: the kind of recurrent cell. Switching keeps units and the other options: "
              "SimpleRNN (1 block, state h), GRU (3 blocks z, r, h~, state h), LSTM (4 blocks "
              "i, f, c~, o, states h and c)."),
-    "dropout": ("dropout: while TRAINING, the fraction of each step's input x_t set to 0 (a random "
-                "0/1 mask on x_t before the kernel W). At inference (predict, what you see here) "
-                "it does nothing: every number is used. It drops inputs, not kernel weights."),
+    "dropout": ("dropout: while TRAINING, the fraction of x_t's features set to 0 before the "
+                "kernel W (the rest scaled by 1/(1\u2212dropout)), with one random mask for the whole "
+                "sequence: the same features of a sample are dropped at every step. At inference "
+                "(predict, what you see here) it does nothing: every number is used. It drops "
+                "inputs, not kernel weights."),
     "recurrent_dropout": ("recurrent_dropout: while TRAINING, the fraction of h_(t\u22121) set to 0 "
-                          "before the recurrent kernel U (one mask for the whole sequence). At "
-                          "inference it does nothing. It drops state values, not weights of U."),
+                          "before the recurrent kernel U (the rest scaled by 1/(1\u2212recurrent_dropout)), "
+                          "with one mask for the whole sequence, as dropout's. At inference it does "
+                          "nothing. It drops state values, not weights of U."),
     "unroll": ("unroll: Keras writes the time loop out as one copy of the cell per step (faster "
                "for short sequences, more memory, needs a fixed timesteps). The numbers are the "
                "same as the loop's: nothing changes here."),

@@ -265,10 +265,15 @@ class Embedding(Layer):
 
     def call(self, inputs, masks, initial_state=None):
         x = np.asarray(inputs[0])
-        if not np.all(np.isfinite(x)) or np.any(x != np.round(x)):
-            raise LstmvizError(f"layer '{self.name}' (Embedding) needs whole-number token ids as input")
-        ids = x.astype(np.int64)
         n = self.weights[0].shape[0]
+        bad = ~np.isfinite(x) | (x != np.round(x)) if x.size else np.zeros(0, bool)
+        if np.any(bad):
+            value = float(x[bad].flat[0])
+            raise LstmvizError(
+                f"layer '{self.name}' (Embedding) reads token ids, whole numbers 0..{n - 1}, but its "
+                f"input holds {value:.6g}: it takes ids from the model's input (first in a stack), "
+                "not another layer's float outputs")
+        ids = x.astype(np.int64)
         if ids.size and (ids.min() < 0 or ids.max() >= n):
             raise LstmvizError(
                 f"layer '{self.name}' (Embedding): token id {int(ids.max() if ids.max() >= n else ids.min())} "

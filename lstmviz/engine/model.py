@@ -14,6 +14,10 @@ from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace
 from lstmviz.errors import LstmvizError
 
+#: Layers whose output has the rank of their input: a message about a shape that came
+#: through them names the recurrent layer before them (``Model._explain``).
+RANK_KEEPING = ("Dropout", "Masking", "Activation", "Dense")
+
 #: A trace larger than the memory limit (``lstmviz.limits``) is refused with a message,
 #: not attempted; so are weights to initialise beyond it.
 
@@ -208,15 +212,36 @@ class Model:
         return in_shapes
 
     def _explain(self, layer, node, ins, err) -> str:
-        """Add the cause and the fix when a recurrent layer is stacked on a 2-D output."""
-        src = self._by_name[node.inbound[0].layer].layer
-        rnn = src.forward_layer if isinstance(src, Bidirectional) else src
-        if (isinstance(layer, (Recurrent, Bidirectional)) and len(ins[0]) == 2
-                and isinstance(rnn, Recurrent) and not rnn.config["return_sequences"]):
+        """Add the cause and the fix when a layer that reads a sequence (a recurrent layer,
+        a Bidirectional, a TimeDistributed) gets a recurrent layer's last step, or a
+        RepeatVector gets its every step; also through the layers between them that keep
+        the rank (Dropout, Masking, Activation, Dense: LSTM -> Dropout -> LSTM)."""
+        src = self._by_name[node.inbound[0].layer]
+        between = []
+        while (src.layer.class_name in RANK_KEEPING and len(src.inbound) == 1
+               and src.inbound[0].layer in self._by_name):
+            between.append(src.layer.name)
+            src = self._by_name[src.inbound[0].layer]
+        src_layer = src.layer
+        rnn = src_layer.forward_layer if isinstance(src_layer, Bidirectional) else src_layer
+        if not isinstance(rnn, Recurrent):
+            return str(err)
+        shape = fmt_shape(ins[0])
+        if between:  # the shape that reaches the layer, and from where
+            shape = f"(it gets {shape} through {', '.join(repr(n) for n in reversed(between))})"
+        last = not rnn.config["return_sequences"]
+        if (isinstance(layer, (Recurrent, Bidirectional)) or layer.class_name == "TimeDistributed") \
+                and len(ins[0]) == 2 and last:
             return (
                 f"layer '{layer.name}' ({layer.class_name}) needs a sequence (batch, timesteps, "
-                f"features), but layer '{src.name}' ({src.class_name}) outputs only its last step "
-                f"{fmt_shape(ins[0])}: set return_sequences=True on '{src.name}'"
+                f"features), but layer '{src_layer.name}' ({src_layer.class_name}) outputs only its "
+                f"last step {shape}: set return_sequences=True on '{src_layer.name}'"
+            )
+        if layer.class_name == "RepeatVector" and len(ins[0]) == 3 and not last:
+            return (
+                f"layer '{layer.name}' (RepeatVector) repeats one vector (batch, features), but "
+                f"layer '{src_layer.name}' ({src_layer.class_name}) outputs every step "
+                f"{shape}: set return_sequences=False on '{src_layer.name}'"
             )
         return str(err)
 

@@ -17,9 +17,28 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app import inputs as gen
+from lstmviz.app.explain import plural
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
-from lstmviz.ui.stack_panel import error_colour
+from lstmviz.ui.stack_panel import EscapeReverts, error_colour
+
+
+def text_note(input_dim: int) -> str:
+    """What typed text becomes without an Embedding: a one-hot over the alphabet, which
+    wraps around in fewer columns (the note said 'input_dim 29' whatever input_dim was)."""
+    n = len(gen.ALPHABET)
+    # (the letters in one unbreakable word ran past the panel's edge, cut)
+    letters = "the letters a\u2013z, \u201c.\u201d, \u201c?\u201d and space"
+    if input_dim >= n:
+        extra = f" ({input_dim - n} more columns stay 0)" if input_dim > n else ""
+        return f"one-hot over {letters}: input_dim {n}{extra}"
+    i = input_dim + 1 if input_dim + 1 < n else input_dim  # a letter that wraps, and its twin
+
+    def named(c: str) -> str:
+        return "space" if c == " " else f"\u201c{c}\u201d"
+    return (f"one-hot over {letters} needs input_dim {n}; in {plural(input_dim, 'column')} it wraps around: "
+            f"{named(gen.ALPHABET[i % input_dim])} and {named(gen.ALPHABET[i])} look the same "
+            f"(column {i % input_dim})")
 
 
 class InputTableModel(QtCore.QAbstractTableModel):
@@ -102,8 +121,10 @@ class InputPanel(QtWidgets.QWidget):
         self.seed = QtWidgets.QSpinBox(self)
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setKeyboardTracking(False)
-        self.seed.setToolTip("The random seed: the same seed gives the same input and the same "
-                             "initial weights every time")
+        self.seed.setToolTip("The random seed of the generated input (its phases, its noise, where "
+                             "a spike or a step falls): the same seed gives the same input every "
+                             "time. The weights do not change with it. Counting, typed text and "
+                             "your data use no seed")
         self.seed.valueChanged.connect(lambda v: self._guard(self.state.set_input_spec, seed=int(v)))
         form.addRow("seed", self.seed)
 
@@ -122,6 +143,10 @@ class InputPanel(QtWidgets.QWidget):
         self.text.editingFinished.connect(lambda: self._guard(self.state.set_input_spec,
                                                               text=self.text.text() or " "))
         form.addRow("text", self.text)
+        self.escape = EscapeReverts(self)  # Escape puts back what the input holds
+        for field in (self.seed, self.period):
+            self.escape.watch(field)
+        self.escape.watch(self.text, lambda: self.state.input.text)
         self.text_note = QtWidgets.QLabel(self)
         self.text_note.setWordWrap(True)
         form.addRow("", self.text_note)
@@ -136,7 +161,9 @@ class InputPanel(QtWidgets.QWidget):
         self.import_button = QtWidgets.QPushButton("Import .npy / .csv\u2026", self)
         self.import_button.setToolTip("Read the input from a file: .npy of (timesteps,), (timesteps, "
                                       "features) or (batch, timesteps, features); .csv with a row per "
-                                      "timestep and a column per feature")
+                                      "timestep and a column per feature. With an Embedding first: "
+                                      "token ids, .npy of (timesteps,) or (batch, timesteps), .csv "
+                                      "with a row per sample and a column per timestep")
         self.import_button.clicked.connect(self._import_dialog)
         row.addWidget(self.import_button)
         row.addStretch(1)
@@ -223,12 +250,11 @@ class InputPanel(QtWidgets.QWidget):
                 self.text.setText(spec.text)
             wave = spec.source in ("sine", "mixed_sines", "square", "sawtooth")
             self.period.setEnabled(wave)
+            self.seed.setEnabled(spec.source in gen.SEEDED)
             self.text.setEnabled(spec.source == "text")
             self.text_note.setText(
                 ("token ids 1..%d (0 = padding) for the Embedding" % len(gen.ALPHABET)) if st.embedding_first
-                # (the letters in one unbreakable word ran past the panel's edge, cut)
-                else f"one-hot over the letters a\u2013z, \u201c.\u201d, \u201c?\u201d and space: "
-                     f"input_dim {len(gen.ALPHABET)}")
+                else text_note(int(spec.input_dim)))
             self.text_note.setVisible(spec.source == "text")
             self.sample.setMaximum(max(0, st.batch - 1))
             self.sample.setValue(st.cursor.sample)

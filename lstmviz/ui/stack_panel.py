@@ -95,6 +95,47 @@ def card_title(fm: QtGui.QFontMetrics, title: str, short: str, room: int) -> str
     return fm.elidedText(short, QtCore.Qt.TextElideMode.ElideRight, room)
 
 
+class EscapeReverts(QtCore.QObject):
+    """Escape in a field with typing not yet taken puts back what the stack holds. The
+    fields take a value on Enter or when they lose focus (keyboard tracking is off), so
+    '16' typed into units and Escape stayed '16', and clicking elsewhere then took it.
+    Escape with nothing pending goes on as before (presentation mode's Esc)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.committed: dict = {}  # line edit -> the text it holds when nothing is typed
+
+    def watch(self, widget, committed=None) -> None:
+        widget.installEventFilter(self)
+        if committed is not None:
+            self.committed[widget] = committed
+
+    def pending(self, obj) -> str | None:
+        """The text ``obj`` shows when nothing is typed, if it shows another now."""
+        if isinstance(obj, (QtWidgets.QSpinBox, QtWidgets.QDoubleSpinBox)):
+            want = obj.prefix() + obj.textFromValue(obj.value()) + obj.suffix()
+        elif obj in self.committed:
+            want = self.committed[obj]()
+        else:
+            return None
+        return want if obj.text() != want else None
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        kind = event.type()
+        if (kind in (QtCore.QEvent.Type.ShortcutOverride, QtCore.QEvent.Type.KeyPress)
+                and event.key() == QtCore.Qt.Key.Key_Escape
+                and event.modifiers() == QtCore.Qt.KeyboardModifier.NoModifier):
+            want = self.pending(obj)
+            if want is not None:
+                if kind == QtCore.QEvent.Type.KeyPress:
+                    edit = obj.lineEdit() if isinstance(obj, QtWidgets.QAbstractSpinBox) else obj
+                    edit.setText(want)
+                    edit.selectAll()
+                event.accept()  # (an accepted ShortcutOverride: no shortcut, the key comes here)
+                return True
+        return False
+
+
 class FittedBox(QtWidgets.QGroupBox):
     """A group box whose title never widens it: the title is elided to the box's width
     (the whole of it in ``full_title`` and the tooltip). A QGroupBox is at least as wide as
@@ -172,6 +213,8 @@ class StackPanel(QtWidgets.QWidget):
         self._shown_model = None  # the model the panel shows (see _state_changed)
         self._form_key = None
         self.option_widgets: dict[str, QtWidgets.QWidget] = {}
+        self._spin_ranges: dict[QtWidgets.QSpinBox, tuple[int, int]] = {}
+        self.escape = EscapeReverts(self)
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -301,6 +344,8 @@ class StackPanel(QtWidgets.QWidget):
     def _spin(self, lo, hi, text):
         s = QtWidgets.QSpinBox(self)
         s.setRange(lo, hi)
+        self._spin_ranges[s] = (lo, hi)  # (widened to show a larger value: show_number)
+        self.escape.watch(s)
         s.setKeyboardTracking(False)
         s.setToolTip(tip(text))
         return s
@@ -377,7 +422,7 @@ class StackPanel(QtWidgets.QWidget):
         for spin, v in ((self.batch_spin, spec.batch_size), (self.timesteps_spin, spec.timesteps),
                         (self.input_dim_spin, spec.input_dim)):
             spin.blockSignals(True)
-            spin.setValue(int(v))
+            show_number(spin, int(v), *self._spin_ranges[spin])
             spin.blockSignals(False)
         self.input_dim_spin.setEnabled(not st.embedding_first and not st.readonly)
         self.input_dim_spin.setToolTip(tip(
@@ -505,6 +550,7 @@ class StackPanel(QtWidgets.QWidget):
             w.setRange(int(opt.minimum), int(opt.maximum))
             w.setKeyboardTracking(False)
             w.valueChanged.connect(lambda v, k=opt.key: self._edit_option(k, int(v)))
+            self.escape.watch(w)
         elif opt.kind == "float":
             w = QtWidgets.QDoubleSpinBox()
             w.setRange(opt.minimum, opt.maximum)
@@ -512,6 +558,7 @@ class StackPanel(QtWidgets.QWidget):
             w.setDecimals(3)
             w.setKeyboardTracking(False)
             w.valueChanged.connect(lambda v, k=opt.key: self._edit_option(k, float(v)))
+            self.escape.watch(w)
         elif opt.kind == "bool":
             w = QtWidgets.QCheckBox()
             w.toggled.connect(lambda v, k=opt.key: self._edit_option(k, bool(v)))
@@ -519,6 +566,9 @@ class StackPanel(QtWidgets.QWidget):
             w = QtWidgets.QComboBox()
             w.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             w.setMinimumContentsLength(8)
+            # as wide as the form's field column: at its 8 characters' width 'glorot_uniform'
+            # was cut to 'glorot_uniforn' (the column had room to spare)
+            w.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
             for c in opt.choices:
                 w.addItem(str(c), c)
             w.currentIndexChanged.connect(lambda i, k=opt.key, box=w: self._edit_option(k, box.itemData(i)))
@@ -533,9 +583,9 @@ class StackPanel(QtWidgets.QWidget):
             # a value the stack cannot hold (a stranger's session, before the state refuses it
             # and restores what was there) shows as the widget's default, not as a crash
             if opt.kind == "int":
-                w.setValue(_number(int, value, int(opt.minimum)))
+                show_number(w, _number(int, value, int(opt.minimum)), int(opt.minimum), int(opt.maximum))
             elif opt.kind == "float":
-                w.setValue(_number(float, value, 0.0))
+                show_number(w, _number(float, value, 0.0), opt.minimum, opt.maximum)
             elif opt.kind == "bool":
                 w.setChecked(bool(value))
             else:
@@ -564,6 +614,19 @@ class StackPanel(QtWidgets.QWidget):
         if formula:
             lines.append(f"params = {formula}")
         return "<br>".join(markup(l) for l in lines)
+
+
+def show_number(spin, value, lo, hi) -> None:
+    """Set ``spin`` to ``value``, its range ``lo..hi`` widened to hold it. A spin box
+    clamps what it is given: an opened model's Dense(10000) showed units 4096, an
+    LSTM(2048) 1024, an imported batch of 300 samples 256 (and a step down from there
+    set 4095, not 9999). The range is the option's own again for a value within it."""
+    if isinstance(spin, QtWidgets.QSpinBox):  # (a stranger's session: within Qt's int)
+        value = max(-(2 ** 31 - 1), min(int(value), 2 ** 31 - 1))
+    lo2, hi2 = min(lo, value), max(hi, value)
+    if (spin.minimum(), spin.maximum()) != (lo2, hi2):
+        spin.setRange(lo2, hi2)
+    spin.setValue(value)
 
 
 def _number(kind, value, default):
