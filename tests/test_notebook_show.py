@@ -218,3 +218,19 @@ def test_a_picture_needs_no_display(tmp_path):
                          text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["640", "400"] and out.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("screen, maximized", [((1280, 720), True), ((1920, 1080), False)])
+def test_show_fits_a_small_screen(monkeypatch, screen, maximized):
+    """lstmviz.show opened at 1600 x 1000 whatever the screen: on a 1280 x 720 projector
+    its player was below the edge. Without a size asked for, it opens maximized on a
+    screen smaller than that, as the app's first start does."""
+    from PySide6 import QtGui
+
+    room = QtCore.QRect(0, 0, *screen)
+    monkeypatch.setattr(QtGui.QScreen, "availableGeometry", lambda self: room)
+    w = lstmviz.show(str(CASE / "model.keras"), block=False)
+    assert bool(w.windowState() & QtCore.Qt.WindowState.WindowMaximized) == maximized
+    if not maximized:
+        assert (w.width(), w.height()) == (1600, 1000)
+    w.close()

@@ -361,18 +361,22 @@ def show_window(window, size=None, step: int | None = None) -> None:
     maximize = False
     if not window.sessions.restore_preferences(geometry=size is None):
         w, h = parse_size(size)
-        if size is None:
-            # the first start: the default size where the screen holds it, else the whole
-            # screen (1600 x 1000 on a 1280 x 720 projector hid the player off its edge)
-            from PySide6 import QtGui
-
-            screen = window.screen() or QtGui.QGuiApplication.primaryScreen()
-            room = screen.availableGeometry() if screen is not None else None
-            maximize = room is not None and (w > room.width() or h > room.height())
+        maximize = size is None and not fits_screen(window, w, h)
         window.resize(w, h)
     if step is not None:
         seek(window, step)
     window.showMaximized() if maximize else window.show()
+
+
+def fits_screen(window, w: int, h: int) -> bool:
+    """Whether a ``w`` x ``h`` window fits its screen's available area: a first start (no
+    saved geometry, no size asked for) opens maximized where it does not (1600 x 1000 on a
+    1280 x 720 projector hid the player off its edge); ``lstmviz.show`` too."""
+    from PySide6 import QtGui
+
+    screen = window.screen() or QtGui.QGuiApplication.primaryScreen()
+    room = screen.availableGeometry() if screen is not None else None
+    return room is None or (w <= room.width() and h <= room.height())
 
 
 def seek(window, step: int) -> None:
