@@ -85,17 +85,18 @@ def make_window(qtbot, tmp_path):
 
 @pytest.fixture
 def projector_demo(qapp, tmp_path):
-    """``open(tab, step, size=(1600, 1000))``: the bundled sine demo in the projector theme,
-    rendered at ``size`` on the tab named ``tab`` as ``lstmviz --screenshot`` renders it; gives the
-    window and that tab's view. The window is disposed and the dark theme restored after."""
+    """``open(tab, step, size=(1600, 1000), theme="projector")``: the bundled sine demo in
+    ``theme``, rendered at ``size`` on the tab named ``tab`` as ``lstmviz --screenshot``
+    renders it; gives the window and that tab's view. The window is disposed and the dark
+    theme restored after."""
     from lstmviz.ui import theme as th
     from lstmviz.ui.app import dispose, make_window, render
 
     demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
     made = []
 
-    def open_on(tab, step, size=(1600, 1000)):
-        w = make_window(str(demo), theme="projector", quiet=True)
+    def open_on(tab, step, size=(1600, 1000), theme="projector"):
+        w = make_window(str(demo), theme=theme, quiet=True)
         made.append(w)
         k = next(i for i, v in enumerate(w.views) if v.title == tab)
         w.tabs.setCurrentIndex(k)

@@ -148,13 +148,18 @@ def write_legacy_h5(path, config, groups, version="2.2.4", root_attrs=None):
     return path
 
 
-def present_on_720_lines(window):
-    """Presentation mode as on a 1280 x 720 projector (windowed, the screen's height told):
-    the window's presenter, entered."""
+def present_on(window, width: int, height: int):
+    """Presentation mode as on a ``width`` x ``height`` projector (windowed, the screen's
+    height told): the window's presenter, entered."""
     p = window.presenter
     p.fullscreen = False
-    p.screen_height = 720
-    window.resize(1280, 720)
+    p.screen_height = height
+    window.resize(width, height)
     p.enter()
-    window.resize(1280, 720)
+    window.resize(width, height)
     return p
+
+
+def present_on_720_lines(window):
+    """Presentation mode as on a 1280 x 720 projector: the window's presenter, entered."""
+    return present_on(window, 1280, 720)

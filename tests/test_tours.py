@@ -4,6 +4,7 @@ through all its steps by key, showing each caption, then puts the old stack back
 import pytest
 from PySide6 import QtCore, QtWidgets
 
+from helpers import present_on
 from lstmviz.app import tours
 from lstmviz.app.state import AppState
 
@@ -220,11 +221,7 @@ def test_the_caption_bar_leaves_the_view_room_on_an_800_x_600_projector(make_win
     from PySide6 import QtGui
 
     w = make_window((800, 600))
-    p = w.presenter
-    p.fullscreen = False
-    p.screen_height = 600
-    p.enter()
-    w.resize(800, 600)
+    p = present_on(w, 800, 600)
     bar = p.caption
     for k, les in enumerate(tours.LESSONS):
         if "stateful" in les.title:
@@ -256,11 +253,7 @@ def test_the_weights_formula_stays_on_screen_presenting_at_800_x_600(make_window
     from lstmviz.ui.views.weights import WeightsView
 
     w = make_window((800, 600))
-    p = w.presenter
-    p.fullscreen = False
-    p.screen_height = 600
-    p.enter()
-    w.resize(800, 600)
+    p = present_on(w, 800, 600)
     k = next(i for i, les in enumerate(tours.LESSONS) if les.title.startswith("Why the kernel"))
     p.tour.start(k)
     p.tour.go(3)
@@ -287,10 +280,7 @@ def test_the_over_time_curves_stay_on_screen_presenting_at_800_x_600(make_window
     from lstmviz.ui.views.over_time import OverTimeView
 
     w = make_window((800, 600))
-    p = w.presenter
-    p.fullscreen = False
-    p.screen_height = 600
-    p.enter()
+    p = present_on(w, 800, 600)
     p.tour.start(0)
     p.tour.go(2)
     for _ in range(2):  # (a view built when first shown may grow the window: again)

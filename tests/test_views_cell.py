@@ -516,30 +516,11 @@ def test_a_gate_past_0_1_is_drawn_whole(view):
 
 
 @pytest.fixture
-def demo_at(qapp, tmp_path):
+def demo_at(projector_demo):
     """``open(theme, size, step)``: the bundled sine demo on the Cell tab as ``lstmviz
     --screenshot --view cell`` renders it (the side panel beside it); gives the window and
-    the view. Disposed and the dark theme put back after."""
-    from pathlib import Path
-
-    from lstmviz.ui import theme as th
-    from lstmviz.ui.app import dispose, make_window, render
-
-    demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
-    made = []
-
-    def open_on(theme, size, step=0):
-        w = make_window(str(demo), theme=theme, quiet=True)
-        made.append(w)
-        k = next(i for i, v in enumerate(w.views) if v.title == "Cell")
-        w.tabs.setCurrentIndex(k)
-        render(w, tmp_path / "shot.png", step=step, size=size)
-        return w, w.views[k]
-
-    yield open_on
-    for w in made:
-        dispose(w)
-    th.apply("dark", qapp)
+    the view (conftest's ``projector_demo`` in ``theme``)."""
+    return lambda theme, size, step=0: projector_demo("Cell", step, size, theme=theme)
 
 
 @pytest.mark.parametrize("theme", ["dark", "projector"])
