@@ -324,3 +324,27 @@ def test_the_legend_gives_the_inputs_own_colour_scale(view):
     assert f"<b>input x</b>: its own scale, \u00b1{m:.2g}" in text, text
     inp = row(view, "input")
     assert tuple(inp.levels) == (-m, m)
+
+
+def test_the_header_names_no_token_id_of_another_input(qtbot):
+    """With several inputs the header said 'token id 1' of the first input of ids while
+    the selected layer read another, of floats (fdeep_lstm_stateful.h5): a model of one
+    input of ids names its id, one of several inputs names none."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    v = UnrolledView()
+    qtbot.addWidget(v)
+    spec = ModelSpec(
+        layers=[LayerSpec("InputLayer", {"batch_shape": [None, 6, 3]}, name="x"),
+                LayerSpec("InputLayer", {"batch_shape": [None, 6]}, name="ids"),
+                LayerSpec("LSTM", {"units": 3}, name="lstm", inbound=[TensorRef("x")]),
+                LayerSpec("Embedding", {"input_dim": 9, "output_dim": 2}, name="emb",
+                          inbound=[TensorRef("ids")]),
+                LayerSpec("LSTM", {"units": 2}, name="lstm_ids", inbound=[TensorRef("emb")])],
+        inputs=[TensorRef("x"), TensorRef("ids")], outputs=[TensorRef("lstm"), TensorRef("lstm_ids")])
+    model = Model.from_spec(spec, seed=0)
+    x = np.zeros((1, 6, 3), np.float32)
+    ids = np.arange(1, 7, dtype=np.int32)[None]
+    v.set_data(model, model.trace([x, ids]), inputs=[x, ids])
+    v.set_cursor(Cursor(step=2, layer="lstm"))
+    assert "token id" not in v.header.text()

@@ -692,8 +692,10 @@ class UnrolledView(TraceView):
             o = self.start
             what = (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{step + o}</b> = input step "
                     f"<b>{col + o}</b>{order} · unit <b>{unit}</b>")
-            ids = next((r.ids for r in self.rows if r.kind == "input" and getattr(r, "ids", None) is not None),
-                       None)
+            inputs = [r for r in self.rows if r.kind == "input"]
+            # the model's one input, when it is token ids (with several, the selected layer
+            # may read another: no id is named)
+            ids = getattr(inputs[0], "ids", None) if len(inputs) == 1 else None
             if ids is not None and 0 <= col < ids.shape[1]:  # (the boxes may be too narrow to say it)
                 what += f" · token id <b>{int(ids[clamp(cursor.sample, 0, ids.shape[0] - 1), col])}</b>"
             if getattr(self.trace, "total_steps", None):
