@@ -348,3 +348,45 @@ def test_the_header_names_no_token_id_of_another_input(qtbot):
     v.set_data(model, model.trace([x, ids]), inputs=[x, ids])
     v.set_cursor(Cursor(step=2, layer="lstm"))
     assert "token id" not in v.header.text()
+
+
+def test_block_names_side_by_side_do_not_run_into_each_other(qtbot):
+    """Rows sharing a level (several inputs, side by side) are named over their blocks:
+    'lstm_state_return_0_st-True' ran over its neighbour's name, and a stateful layer's
+    'zero state (first batch)' stood at the same place. Each name (with that note) is cut
+    to the room before the next block, and fits it."""
+    from PySide6 import QtGui
+
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    long_a, long_b = "lstm_state_return_0_st-True_" * 2, "lstm_regular_0_st-False_" * 2
+    spec = ModelSpec(
+        layers=[LayerSpec("InputLayer", {"batch_shape": [2, 8, 3]}, name="x"),
+                LayerSpec("InputLayer", {"batch_shape": [2, 8, 3]}, name="y"),
+                LayerSpec("LSTM", {"units": 3, "stateful": True}, name=long_a, inbound=[TensorRef("x")]),
+                LayerSpec("LSTM", {"units": 2}, name=long_b, inbound=[TensorRef("y")])],
+        inputs=[TensorRef("x"), TensorRef("y")], outputs=[TensorRef(long_a), TensorRef(long_b)])
+    model = Model.from_spec(spec, seed=0)
+    xs = [np.zeros((2, 8, 3), np.float32)] * 2
+    v = UnrolledView()
+    qtbot.addWidget(v)
+    v.resize(1400, 500)
+    v.show()
+    v.set_data(model, model.trace(xs), inputs=xs)
+    v.set_cursor(Cursor(step=2, layer=long_a))
+    qtbot.waitUntil(lambda: v.vb.width() > 100)
+    pg.QtWidgets.QApplication.processEvents()
+    names = {label: item for item, label, _ in v.block_names}
+    mine = next(label for label in names if label.startswith(long_a))
+    assert "zero state (first batch)" in mine  # the stateful note, with the name
+    levels: dict = {}
+    for label, item in names.items():
+        shown = item.toPlainText()
+        assert shown[:5] == label[:5]
+        width = QtGui.QFontMetricsF(item.textItem.font()).horizontalAdvance(shown)
+        left = item.mapToScene(item.textItem.pos()).x()
+        levels.setdefault(round(item.pos().y(), 3), []).append((left, left + width))
+    assert len(levels) == 2  # the inputs' level and the LSTMs'
+    for ink in levels.values():
+        ink.sort()
+        assert len(ink) == 2 and ink[0][1] <= ink[1][0], ink

@@ -175,6 +175,9 @@ class UnrolledView(TraceView):
         self.plot.getAxis("left").geometryChanged.connect(self._fit_row_ticks)
         self.vb.sigResized.connect(self._fit_id_texts)
         self.vb.sigXRangeChanged.connect(self._fit_id_texts)
+        self.block_names: list = []  # (text item, whole name, room in steps)
+        self.vb.sigResized.connect(self._fit_block_names)
+        self.vb.sigXRangeChanged.connect(self._fit_block_names)
         self.focus = False
         self.apply_theme(self.theme)
         self._show_empty()
@@ -386,6 +389,21 @@ class UnrolledView(TraceView):
             ticks = [tick for i, tick in enumerate(ticks) if (i - first) % every == 0]
         set_ticks(axis, [ticks, []])
 
+    def _fit_block_names(self, *_) -> None:
+        """Each block's name (rows sharing a level) cut at its end to the room before the
+        next block: 'lstm_state_return_0_st-True' ran over its neighbour's name."""
+        names = getattr(self, "block_names", [])
+        if not names:
+            return
+        (x0, x1), _ = self.vb.viewRange()
+        per = self.vb.width() / max(x1 - x0, 1e-9)  # pixels a step
+        for item, label, room in names:
+            metrics = QtGui.QFontMetricsF(item.textItem.font())
+            width = max(room * per - metrics.horizontalAdvance("  "), metrics.horizontalAdvance("…"))
+            text = metrics.elidedText(label, QtCore.Qt.TextElideMode.ElideRight, width)
+            if text != item.toPlainText():
+                item.setText(text)
+
     def _fit_id_texts(self, *_) -> None:
         """Token ids in the input boxes at the largest size at which the widest id fits a
         box, else not at all: at 1280x720 in the projector theme, 24 boxes of 16 px
@@ -410,6 +428,7 @@ class UnrolledView(TraceView):
 
     def _build_static(self) -> None:
         t = self.theme
+        state_notes: dict[str, tuple[str, float]] = {}  # a stateful row's note, its x
         half = (1.0 - self.gap) / 2
         # a long input's window (a chunk of 32 steps at first, then 256) is drawn the same
         # way at either width: no per-step outlines and arrow heads (and no rebuild of them)
@@ -463,7 +482,7 @@ class UnrolledView(TraceView):
                     init = (row.ref.rec.initial_state or {}).get("h")
                     fresh = init is None or not np.any(init)
                     what = "zero state (first batch)" if fresh else "state from previous batch"
-                    self._text(what, (x0, row.y + ROW_H / 2), (0, 1.0), t.foreground, t.font(0.8))
+                    state_notes[row.key] = (what, x0)
         # Outputs going up, along the model's graph. A connection that would pass through
         # another row of its time axis (a branch, a skip) runs in a lane left of the block.
         by_key = {r.key: r for r in self.rows}
@@ -553,14 +572,24 @@ class UnrolledView(TraceView):
         spots = [{"pos": (x, y), "symbol": sym, "size": size, "brush": brushes.get(what, brushes["h"]), "pen": no_pen}
                  for x, y, sym, what in heads]
         self.heads.setData(spots)
-        # Rows sharing a level: each block's name over its top-left corner.
-        per_level: dict[float, int] = {}
+        # Rows sharing a level: each block's name over its top-left corner (with a stateful
+        # layer's note, which stood there too), cut to the room before the next block.
+        per_level: dict[float, list] = {}
         for row in self.rows:
-            per_level[row.y] = per_level.get(row.y, 0) + 1
+            per_level.setdefault(row.y, []).append(row)
+        self.block_names = []
         for row in self.rows:
-            if per_level[row.y] > 1:
-                self._text(row.label, (row.offset - 0.5, row.y + ROW_H / 2), (0, 1.0), t.muted,
-                           t.font(0.8), z=15)
+            note = state_notes.get(row.key)
+            if len(per_level[row.y]) > 1:
+                after = [r.offset for r in per_level[row.y] if r.offset > row.offset]
+                room = (min(after) if after else row.offset + row.T) - row.offset
+                label = row.label + (f" · {note[0]}" if note else "")
+                item = self._text(label, (row.offset - 0.5, row.y + ROW_H / 2), (0, 1.0), t.muted,
+                                  t.font(0.8), z=15)
+                self.block_names.append((item, label, room))
+            elif note:
+                self._text(note[0], (note[1], row.y + ROW_H / 2), (0, 1.0), t.foreground, t.font(0.8))
+        self._fit_block_names()
         # Token ids / the merge mode as small text when there is room.
         for row in self.rows:
             if row.kind == "input" and getattr(row, "ids", None) is not None and row.T <= 30:
