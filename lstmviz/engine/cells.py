@@ -404,7 +404,8 @@ GRU = CellKind(
     backward=gru_backward,
     options=(("reset_after", True,
               "reset_after: apply the reset gate r after the recurrent product "
-              "(r·(U·h + b), Keras 2.x/3 default, CuDNN-compatible, two bias rows) "
+              "(r·(U·h + b), two bias rows, CuDNN-compatible: the default of Keras 3 and of "
+              "TensorFlow 2's tf.keras; standalone Keras 2 and Keras 1 default to False) "
               "instead of before it (U·(r·h))."),),
     keras1_letters="zrh",
     cudnn_class="CuDNNGRU",
