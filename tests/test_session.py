@@ -441,8 +441,34 @@ def test_edit_menu_undo_redo(window):
     assert "Ctrl+Shift+Z" in [s.toString() for s in window.sessions.redo_action.shortcuts()]
     window.sessions.undo_action.trigger()
     assert st.layers[0].config["units"] == 8
+    name = st.layers[0].name  # the status bar says what changed, not only "Undone"
+    assert window.last_message == f"Undone: units of {name!r} 3 → 8"
     window.sessions.redo_action.trigger()
     assert st.layers[0].config["units"] == 3
+    assert window.last_message == f"Redone: units of {name!r} 8 → 3"
+
+
+def test_an_undo_says_what_it_changed():
+    """describe_change: the words after 'Undone:' for each kind of edit."""
+    from lstmviz.app.history import describe_change
+
+    st = AppState()
+    cases = [
+        (lambda: st.set_layer_option(0, "return_sequences", False), "return_sequences of 'lstm' False → True"),
+        (lambda: st.add_layer("GRU", index=1), "a GRU layer taken out"),
+        (lambda: st.set_input_spec(timesteps=33), "the input's timesteps 33 → 20"),
+        (lambda: st.set_input_value(0, 1, 0, 2.5), "the input's values"),
+    ]
+    for edit, want in cases:
+        edit()
+        before = st.snapshot()
+        assert st.undo()
+        assert describe_change(before, st.snapshot()) == want
+        assert st.redo()
+    st.remove_layer(1)
+    before = st.snapshot()
+    st.undo()
+    assert describe_change(before, st.snapshot()) == "a GRU layer back"
 
 
 def test_autosave_writes_in_the_background_and_restores(window, tmp_path, qtbot):

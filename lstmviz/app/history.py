@@ -140,3 +140,72 @@ def _frozen_input(spec: InputSpec) -> InputSpec:
     out = dataclasses.replace(spec)
     out.data = shared(spec.data)  # the state's read-only input itself: no copy per edit
     return out
+
+
+# -- what an undo or redo changed --------------------------------------------------------------
+def _short(value) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 24 else text[:23] + "…"
+
+
+def _config_change(a: dict, b: dict, prefix: str = "") -> tuple[str, object, object] | None:
+    """The first key (sorted, nested ones as 'layer.units') whose value differs."""
+    for key in sorted(set(a) | set(b)):
+        va, vb = a.get(key), b.get(key)
+        if va == vb:
+            continue
+        if isinstance(va, dict) and isinstance(vb, dict):
+            inner = _config_change(va, vb, f"{prefix}{key}.")
+            if inner is not None:
+                return inner
+        return f"{prefix}{key}", va, vb
+    return None
+
+
+def describe_change(before: Snapshot, after: Snapshot) -> str:
+    """What going from ``before`` to ``after`` changes, in a few words for the status bar
+    ("units of 'lstm' 16 → 8", "layer 'gru' taken out", "the input's timesteps 20 → 40"),
+    or "" when no difference is found."""
+    from pathlib import Path
+
+    from lstmviz.text import safe_name
+
+    if before.model is not after.model or before.path != after.path:
+        if after.path:
+            return f"back to {safe_name(Path(after.path).name)}"
+        return "back to the stack before" if after.model is None else "back to the model before"
+    if len(before.layers) != len(after.layers):
+        more, fewer = ((before, after) if len(before.layers) > len(after.layers) else (after, before))
+        # the first layer of the longer stack that the shorter one has not at that place
+        k = next((i for i, (x, y) in enumerate(zip(more.layers, fewer.layers))
+                  if (x[0], x[2]) != (y[0], y[2]) or x[1] != y[1]), len(fewer.layers))
+        cls, _, name, _ = more.layers[k]
+        what = f"layer {safe_name(name)!r}" if name else f"a {cls} layer"
+        return f"{what} taken out" if more is before else f"{what} back"
+    for (ca, cfg_a, name_a, w_a), (cb, cfg_b, name_b, w_b) in zip(before.layers, after.layers):
+        name = safe_name(name_b or name_a or cb)
+        if ca != cb:
+            return f"{name!r} {ca} → {cb}"
+        change = _config_change(cfg_a, cfg_b)
+        if change is not None:
+            key, va, vb = change
+            return f"{key} of {name!r} {_short(va)} → {_short(vb)}"
+        if name_a != name_b:
+            return f"layer {safe_name(name_a)!r} named {safe_name(name_b)!r}"
+        if (w_a is None) != (w_b is None) or (w_a is not None and w_b is not None and (
+                len(w_a) != len(w_b) or any(x is not y and not np.array_equal(x, y) for x, y in zip(w_a, w_b)))):
+            return f"the weights of {name!r}"
+    ia, ib = before.input, after.input
+    for f in dataclasses.fields(InputSpec):
+        if f.name == "data":
+            continue
+        va, vb = getattr(ia, f.name), getattr(ib, f.name)
+        if va != vb:
+            if f.name == "source" and "data" in (va, vb):  # (an edited value made it data)
+                return "the input's values"
+            return f"the input's {f.name} {_short(va)} → {_short(vb)}"
+    if (ia.data is None) != (ib.data is None) or (
+            ia.data is not None and ib.data is not None and ia.data is not ib.data
+            and (ia.data.shape != ib.data.shape or not np.array_equal(ia.data, ib.data))):
+        return "the input's values"
+    return ""

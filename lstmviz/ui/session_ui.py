@@ -143,13 +143,19 @@ class SessionManager(QtCore.QObject):
             self.redo_action.setEnabled(bool(self.state.redo_stack))
 
     def undo(self) -> bool:
-        ok = self.state.undo()
-        self.window.message("Undone" if ok else "Nothing to undo")
-        return ok
+        return self._step("Undone", self.state.undo, "Nothing to undo")
 
     def redo(self) -> bool:
-        ok = self.state.redo()
-        self.window.message("Redone" if ok else "Nothing to redo")
+        return self._step("Redone", self.state.redo, "Nothing to redo")
+
+    def _step(self, done: str, step, nothing: str) -> bool:
+        """Undo or redo, and say what it changed ('Undone: units of 'lstm' 16 → 8')."""
+        from lstmviz.app.history import describe_change
+
+        before = self.state.snapshot()
+        ok = step()
+        what = describe_change(before, self.state.snapshot()) if ok else ""
+        self.window.message((f"{done}: {what}" if what else done) if ok else nothing)
         return ok
 
     # -- what only the window knows ----------------------------------------------------------
