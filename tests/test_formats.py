@@ -249,3 +249,22 @@ def test_the_window_accepts_drops_of_every_format(window, qtbot, tmp_path, rel):
     assert tip_text(act.toolTip()) == str(path.resolve())
     act.trigger()
     assert window.last_message and "Cannot" not in window.last_message
+
+
+def test_a_drop_of_several_files_says_the_others_were_not_opened(window, qtbot, tmp_path):
+    """Several files dropped at once: one is opened (a model first) and the others were
+    left without a word; the message now says so."""
+    from PySide6 import QtCore, QtGui
+
+    other = tmp_path / "notes.txt"
+    other.write_text("not a model")
+    model = FIX / "torch_lstm_1layer" / "model.pt"
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(other)), QtCore.QUrl.fromLocalFile(str(model))])
+    drop = QtGui.QDropEvent(QtCore.QPointF(50, 50), QtCore.Qt.DropAction.CopyAction, mime,
+                            QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    qtbot.waitUntil(lambda: "dropped with it" in (window.last_message or ""), timeout=15000)
+    assert window.state.path == str(model), window.last_message
+    assert window.last_message.startswith("Opened model.pt")
+    assert "(1 other file dropped with it not opened: one file at a time)" in window.last_message

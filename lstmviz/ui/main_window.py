@@ -879,16 +879,24 @@ class MainWindow(QtWidgets.QMainWindow):
         path = self._dropped(event.mimeData())
         if path is not None:
             event.acceptProposedAction()
+            others = sum(1 for u in event.mimeData().urls() if u.isLocalFile() and u.toLocalFile()) - 1
             # open after the drop returns, so a message box does not block the drag source
-            QtCore.QTimer.singleShot(0, lambda p=path: self.open_file(p))  # noqa: B008
+            QtCore.QTimer.singleShot(0, lambda p=path, n=others: self._open_dropped(p, n))  # noqa: B008
+
+    def _open_dropped(self, path: str, others: int) -> None:
+        """Open the one file a drop opens; the others dropped with it are named as left
+        alone (one file is opened at a time; they were dropped without a word)."""
+        if self.open_file(path) and others > 0:
+            left = f"{others} other file{'s' if others > 1 else ''}"
+            self.message(f"{self.last_message} ({left} dropped with it not opened: one file at a time)")
 
     @staticmethod
     def _dropped(mime: QtCore.QMimeData) -> str | None:
-        """The file a drop opens: the first local file named like a model, a session or an
-        input, else the first local file (its bytes decide); None if none is local."""
+        """The file a drop opens: the first local file named like a model or a session, else
+        like an input, else the first local file (its bytes decide); None if none is local."""
         paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
-        return next((p for p in paths if is_model_file(p) or p.lower().endswith(INPUT_SUFFIXES)),
-                    paths[0] if paths else None)
+        return next((p for p in paths if is_model_file(p)),
+                    next((p for p in paths if p.lower().endswith(INPUT_SUFFIXES)), paths[0] if paths else None))
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
