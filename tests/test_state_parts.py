@@ -132,3 +132,18 @@ def test_each_operation_says_once_what_it_changed(edit):
     state.changed.connect(seen.append)
     edit(state)
     assert len(seen) == 1 and seen[0].model and seen[0].cursor
+
+
+def test_typed_text_says_it_set_input_dim():
+    """Typing text after setting input_dim 10 put input_dim back to 29 (the one-hot of the
+    app's characters) without a word; a notice now says so."""
+    from lstmviz.app.state import AppState
+
+    st = AppState()
+    said = []
+    st.notice.connect(said.append)
+    st.set_input_spec(input_dim=10)
+    assert not said
+    st.set_input_spec(source="text", text="hello world")
+    assert st.input.input_dim == 29
+    assert len(said) == 1 and said[0].startswith("input_dim 10 → 29: typed text is one-hot")

@@ -154,9 +154,14 @@ class InputEdits(StateBase):
         new = spec_with(self.input, changes, self.embedding_first)
         if same_spec(new, self.input):
             return
+        old_dim = self.input.input_dim
         self._remember()
         self.input = new
         self._edited(select=self.index_of(self.cursor.layer))
+        if new.input_dim != old_dim and "input_dim" not in changes:  # (typed text: one-hot)
+            self.notice.emit(f"input_dim {old_dim} → {new.input_dim}: typed text is one-hot over the "
+                             f"{new.input_dim} characters the app reads (set input_dim after it for "
+                             "another width)")
 
     @_operation
     def set_input_data(self, data: np.ndarray) -> None:
