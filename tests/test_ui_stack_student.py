@@ -238,3 +238,25 @@ def test_option_combos_show_their_default_whole(make_window, size):
                 assert need <= combo_text_room(widget), (row, key, widget.currentText())
                 right = widget.mapTo(panel, widget.rect().topRight()).x()
                 assert right <= panel.width()
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+def test_a_disabled_field_looks_disabled(make_window, theme):
+    """A disabled spin box (the seed of a source it does not affect) drew its number in
+    the same colour as an enabled one: the palette set every colour group alike. Its
+    text is now drawn in the theme's muted colour."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui import theme as th
+
+    w = make_window((1280, 720))
+    w.set_theme(theme)
+    panel = w.input_panel
+    panel.source.setCurrentIndex(panel.source.findData("counting"))
+    QtWidgets.QApplication.processEvents()
+    assert not panel.seed.isEnabled()
+    pal = panel.seed.palette()
+    G, R = QtGui.QPalette.ColorGroup, QtGui.QPalette.ColorRole
+    t = th.current()
+    assert pal.color(G.Disabled, R.Text).name() == QtGui.QColor(t.muted).name()
+    assert pal.color(G.Active, R.Text).name() == QtGui.QColor(t.foreground).name()

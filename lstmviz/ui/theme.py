@@ -221,6 +221,12 @@ def palette(theme: Theme) -> QtGui.QPalette:
         p.setColor(role, col)
     p.setColor(R.Highlight, QtGui.QColor(OKABE_ITO["blue"]))
     p.setColor(R.HighlightedText, QtGui.QColor("#ffffff"))
+    # a disabled field's text in the muted colour: set for every group above, a disabled
+    # spin box (the Input tab's seed for a source it does not affect) looked enabled
+    G = QtGui.QPalette.ColorGroup
+    for role in (R.WindowText, R.Text, R.ButtonText):
+        p.setColor(G.Disabled, role, muted)
+    p.setColor(G.Disabled, R.Base, bg)
     return p
 
 
