@@ -787,3 +787,29 @@ def test_ctrl_z_from_the_spin_box_just_edited_undoes_the_edit(window, qtbot):
     assert spin.lineEdit().text() == "5"
     qtbot.keyClick(spin, QtCore.Qt.Key.Key_Z, ctrl)
     assert spin.lineEdit().text() == "3" and st.layers[0].config["units"] == 3
+
+
+def test_save_after_opening_another_model_asks_where(window, tmp_path, monkeypatch):
+    """Session A saved, then a model opened and Ctrl+S pressed: Save wrote the model over
+    session A without a word (the window kept A as its document). Opening a model or a new
+    stack now makes Save ask where; the title names the session once saved."""
+    from PySide6 import QtWidgets
+
+    from helpers import FIXTURES
+
+    path = window.sessions.save_to(tmp_path / "a.lstmviz")
+    window.sessions.save()  # (Save to the same session: says so, names it)
+    assert "a.lstmviz" in window.windowTitle()
+    saved = path.read_bytes()
+    asked = []
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (asked.append(a) or ("", "")))
+    assert window.open_file(str(FIXTURES / "k3_lstm_default" / "model.keras"))
+    assert "model.keras" in window.windowTitle()
+    window.sessions.save()
+    assert asked and path.read_bytes() == saved  # asked where, session A untouched
+    window.sessions.save_to(tmp_path / "b.lstmviz")
+    window.new_stack()
+    asked.clear()
+    window.sessions.save()
+    assert asked

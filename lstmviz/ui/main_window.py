@@ -601,7 +601,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().clearMessage()
 
     def update_title(self):
-        where = (file_label(self.state.path) if self.state.path
+        session = getattr(getattr(self, "sessions", None), "session_path", None)
+        where = (file_label(session) if session  # the document Save writes
+                 else file_label(self.state.path) if self.state.path
                  else self.source_label or "built-in stack")
         ro = " (read-only)" if self.state.readonly else ""
         self.setWindowTitle(f"lstmviz \u2014 {where}{ro}")
@@ -658,6 +660,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self._open_weights(path, model, fresh)
             else:
                 self.state.set_model(model, path)
+                self.sessions.session_path = None  # another document: Save asks where
                 self.message(f"Opened {file_label(path)}: {len(model.layers)} layers, "
                              f"{model.count_params():,} parameters "
                              f"({(time.perf_counter() - t0) * 1000:.0f} ms)")
@@ -837,6 +840,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def new_stack(self):
         self.state.new_stack()
         self.source_label = None
+        self.sessions.session_path = None
         self.update_title()
 
     def _recent(self) -> list[str]:

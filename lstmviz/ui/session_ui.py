@@ -248,6 +248,7 @@ class SessionManager(QtCore.QObject):
                                 title="Cannot save the session")
             return None
         self._add_recent(out)
+        self.window.update_title()  # (the window is now that session's)
         self.window.message(f"Saved the session to {out}")
         return out
 
