@@ -163,6 +163,20 @@ def _read_numbers(path) -> tuple[Path, np.ndarray]:
     return path, arr
 
 
+def as_sequence(arr: np.ndarray, name: str, ids: bool = False) -> np.ndarray:
+    """An input file's array as ``(batch, timesteps, features)``: 1-D is one sample of one
+    feature, 2-D one sample with a row per step (``ids``, a model of token ids: a row per
+    sample, as Keras takes them), 3-D as it is; else refused in one line."""
+    if arr.ndim == 1:
+        return arr[None, :, None]
+    if arr.ndim == 2:
+        return arr[:, :, None] if ids else arr[None]
+    if arr.ndim == 3:
+        return arr
+    raise LstmvizError(f"{name}: has shape {arr.shape}; expected (timesteps,), "
+                       "(timesteps, features) or (batch, timesteps, features)")
+
+
 def load_array(path, ids: bool = False) -> np.ndarray:
     """Read ``.npy`` or ``.csv`` into ``(batch, timesteps, features)`` float32.
 
@@ -174,15 +188,7 @@ def load_array(path, ids: bool = False) -> np.ndarray:
     ``load_ids``, which also checks them against its vocabulary.
     """
     path, arr = _read_numbers(path)
-    if arr.ndim == 1:
-        arr = arr[None, :, None]
-    elif arr.ndim == 2:
-        arr = arr[:, :, None] if ids else arr[None]
-    elif arr.ndim != 3:
-        raise LstmvizError(
-            f"{path.name}: has shape {arr.shape}; expected (timesteps,), (timesteps, features) "
-            "or (batch, timesteps, features)"
-        )
+    arr = as_sequence(arr, path.name, ids)
     if arr.size == 0:
         raise LstmvizError(f"{path.name}: is empty (shape {arr.shape})")
     arr = arr.astype(np.float32)

@@ -40,17 +40,6 @@ def _check(cancel, progress, done, total):
         progress(done, total)
 
 
-def _as_sequence(arr, name, ids: bool = False):
-    if arr.ndim == 1:
-        return arr[None, :, None]
-    if arr.ndim == 2:  # token ids: (batch, timesteps), a row per sample, as Keras takes them
-        return arr[:, :, None] if ids else arr[None]
-    if arr.ndim == 3:
-        return arr
-    raise LstmvizError(f"{name}: has shape {arr.shape}; expected (timesteps,), "
-                       "(timesteps, features) or (batch, timesteps, features)")
-
-
 def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
     """``(batch, timesteps, features)`` memory-mapped from a ``.npy`` (read-only); ``ids``
     (a model that takes token ids): a 2-D array is ``(batch, timesteps)``."""
@@ -71,7 +60,7 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
     if not isinstance(arr, np.ndarray) or arr.dtype == object or not (
             np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise LstmvizError(f"{name}: holds {getattr(arr, 'dtype', 'no')} values, not numbers")
-    arr = _as_sequence(arr, name, ids)
+    arr = gen.as_sequence(arr, name, ids)
     if arr.size == 0:
         raise LstmvizError(f"{name}: is empty (shape {arr.shape})")
     if np.issubdtype(arr.dtype, np.floating):
