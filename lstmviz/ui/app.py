@@ -508,6 +508,25 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
     return int(app.exec())
 
 
+def prepare_view(window, target: str, step: int | None = None, cursor: dict | None = None):
+    """A headless picture's window (``--export-*``, ``lstmviz.picture``): laid out at
+    1600 x 1000 and shown, moved to ``step`` and ``cursor`` (layer, unit, sample), on the tab
+    ``target`` names (or the whole window); its widget, once checked drawn (a view that
+    could not draw the model raises LstmvizError)."""
+    from lstmviz.ui.export import _settle, target_widget
+
+    window.resize(1600, 1000)
+    window.show()
+    _settle()
+    if step is not None:
+        seek(window, step)
+    if cursor:
+        window.state.set_cursor(**cursor)
+    widget = target_widget(window, target)
+    check_drawn(window)
+    return widget
+
+
 def export_from_cli(model_path, out, kind: str, view: str | None = None, size=None, fps=None,
                     scale: float = 1.0, step: int | None = None, theme: str | None = None,
                     inputs=None) -> int:
@@ -526,7 +545,6 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
         save_mp4,
         save_png,
         save_svg,
-        target_widget,
         view_index,
     )
 
@@ -561,13 +579,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
         return fail(err)
     holder["window"] = window
     try:
-        window.resize(1600, 1000)
-        window.show()
-        _settle()
-        if step is not None:
-            seek(window, step)
-        widget = target_widget(window, target)
-        check_drawn(window)
+        widget = prepare_view(window, target, step)
         if kind in ("png", "svg"):
             shrink = 1.0 if size is None else fit_widget(window, widget, size)
             _settle()

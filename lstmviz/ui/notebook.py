@@ -175,8 +175,8 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     from PySide6 import QtCore, QtGui, QtWidgets
 
     from lstmviz.ui import theme as th
-    from lstmviz.ui.app import _app, check_drawn, dispose, limit_blas_threads, make_window, seek
-    from lstmviz.ui.export import VIEW_NAMES, _settle, fit_widget, png_bytes, target_widget, view_index
+    from lstmviz.ui.app import _app, dispose, limit_blas_threads, make_window, prepare_view
+    from lstmviz.ui.export import VIEW_NAMES, _settle, fit_widget, png_bytes, view_index
 
     target = "window" if view == "window" else VIEW_NAMES[view_index(view)]
     w, h = (int(v) for v in size)
@@ -190,20 +190,12 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     window = make_window(path, theme or "light", quiet=True, inputs=x, model=model, strict=True)
     try:
         window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-        window.resize(1600, 1000)
-        window.show()
-        _settle()
         st = window.state
-        if step is not None:
-            seek(window, step)
-        chosen = {k: v for k, v in (("layer", layer), ("unit", unit), ("sample", sample)) if v is not None}
         if layer is not None and layer not in [e.name for e in st.layers] and (
                 st.model is None or layer not in [ly.name for ly in st.model.layers]):
             raise LstmvizError(f"layer {layer!r}: the model has no such layer")
-        if chosen:
-            st.set_cursor(**chosen)
-        widget = target_widget(window, target)  # (as export_from_cli: the same pixels)
-        check_drawn(window)
+        chosen = {k: v for k, v in (("layer", layer), ("unit", unit), ("sample", sample)) if v is not None}
+        widget = prepare_view(window, target, step, chosen)  # (as export_from_cli: the same pixels)
         shrink = fit_widget(window, widget, (w, h))
         _settle()
         data = png_bytes(widget, scale * shrink)
