@@ -173,11 +173,9 @@ class UnrolledView(TraceView):
         self.axes = (self.plot.getAxis("left"), self.plot.getAxis("bottom"), self.colorbar.axis)
         labels_measured(*self.axes)
         self.plot.getAxis("left").geometryChanged.connect(self._fit_row_ticks)
-        self.vb.sigResized.connect(self._fit_id_texts)
-        self.vb.sigXRangeChanged.connect(self._fit_id_texts)
         self.block_names: list = []  # (text item, whole name, room in steps)
-        self.vb.sigResized.connect(self._fit_block_names)
-        self.vb.sigXRangeChanged.connect(self._fit_block_names)
+        self.vb.sigResized.connect(self._fit_texts)
+        self.vb.sigXRangeChanged.connect(self._fit_texts)
         self.focus = False
         self.apply_theme(self.theme)
         self._show_empty()
@@ -389,36 +387,39 @@ class UnrolledView(TraceView):
             ticks = [tick for i, tick in enumerate(ticks) if (i - first) % every == 0]
         set_ticks(axis, [ticks, []])
 
-    def _fit_block_names(self, *_) -> None:
-        """Each block's name (rows sharing a level) cut at its end to the room before the
-        next block: 'lstm_state_return_0_st-True' ran over its neighbour's name."""
-        names = getattr(self, "block_names", [])
-        if not names:
-            return
+    def _fit_texts(self, *_) -> None:
+        """The texts sized to the steps' width on screen, when the plot is resized or its
+        range set: the blocks' names and the token ids."""
         (x0, x1), _ = self.vb.viewRange()
         per = self.vb.width() / max(x1 - x0, 1e-9)  # pixels a step
-        for item, label, room in names:
+        self._fit_block_names(per)
+        self._fit_id_texts(per)
+
+    def _fit_block_names(self, per: float) -> None:
+        """Each block's name (rows sharing a level) cut at its end to the room before the
+        next block (``per``: pixels a step): 'lstm_state_return_0_st-True' ran over its
+        neighbour's name."""
+        for item, label, room in self.block_names:
             metrics = QtGui.QFontMetricsF(item.textItem.font())
             width = max(room * per - metrics.horizontalAdvance("  "), metrics.horizontalAdvance("…"))
             text = metrics.elidedText(label, QtCore.Qt.TextElideMode.ElideRight, width)
             if text != item.toPlainText():
                 item.setText(text)
 
-    def _fit_id_texts(self, *_) -> None:
+    def _fit_id_texts(self, per: float) -> None:
         """Token ids in the input boxes at the largest size at which the widest id fits a
-        box, else not at all: at 1280x720 in the projector theme, 24 boxes of 16 px
-        ran '10111213...' into each other. Fitted again when the plot is resized."""
+        box (``per``: pixels a step), else not at all: at 1280x720 in the projector theme,
+        24 boxes of 16 px ran '10111213...' into each other."""
         rows = [r for r in self.rows if getattr(r, "id_texts", None)]
         if not rows:
             return
-        (x0, x1), _ = self.vb.viewRange()
-        box = self.vb.width() * (1.0 - self.gap) / max(x1 - x0, 1e-9)  # a box's width in px
+        box = per * (1.0 - self.gap)  # a box's width in px
         t = self.theme
+        # (a theme's fonts stop at its least size: then the regular weight, a little narrower)
+        fonts = [t.font(s, bold=True) for s in (0.9, 0.75, 0.6)] + [t.font(0.6)]
         for row in rows:
             ids = getattr(row, "ids", None)
             digits = len(str(int(np.max(ids)))) if ids is not None and np.size(ids) else 1
-            # (a theme's fonts stop at its least size: then the regular weight, a little narrower)
-            fonts = [t.font(s, bold=True) for s in (0.9, 0.75, 0.6)] + [t.font(0.6)]
             font = next((f for f in fonts if QtGui.QFontMetricsF(f).horizontalAdvance("0" * digits) <= box),
                         None)
             for item in row.id_texts:
@@ -589,7 +590,6 @@ class UnrolledView(TraceView):
                 self.block_names.append((item, label, room))
             elif note:
                 self._text(note[0], (note[1], row.y + ROW_H / 2), (0, 1.0), t.foreground, t.font(0.8))
-        self._fit_block_names()
         # Token ids / the merge mode as small text when there is room.
         for row in self.rows:
             if row.kind == "input" and getattr(row, "ids", None) is not None and row.T <= 30:
@@ -597,7 +597,7 @@ class UnrolledView(TraceView):
                 for c in range(row.T):
                     row.id_texts.append(self._text("", (row.offset + c, row.y), (0.5, 0.5),
                                                    t.foreground, t.font(0.9, bold=True), z=5))
-        self._fit_id_texts()
+        self._fit_texts()
 
     def _text(self, text: str, pos, anchor, color, font, z: float | None = None,
               over: bool = False) -> pg.TextItem:

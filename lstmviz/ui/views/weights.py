@@ -317,11 +317,11 @@ class WeightsView(TraceView):
         slots = [s for s in self.matrices if s.name is not None and s.array is not None]
         if not slots:
             return
-        metrics = QtGui.QFontMetricsF(self.theme.font(0.8))
         need = 0.0
         for slot in slots:
             axis = slot.plot.getAxis("left")
             st = axis.style
+            metrics = QtGui.QFontMetricsF(st["tickFont"] or axis.font())  # (_Matrix.style's)
             text = max(metrics.horizontalAdvance(label) for _, label in _int_ticks(slot.array.shape[0]))
             width = text + st["tickTextOffset"][0] + max(0, st["tickLength"]) + 2  # (as pyqtgraph's)
             if axis.label.isVisible():
