@@ -253,7 +253,7 @@ def cmd_trace(args) -> int:
             trace = model.trace(arrays if len(arrays) > 1 else arrays[0])
     except LstmvizError as err:
         raise LstmvizError(name_input(str(err), args.inputs)) from None
-    from lstmviz.app.export_data import trace_arrays
+    from lstmviz.app.export_data import trace_arrays, window_of
 
     flat = trace_arrays(trace)  # with --steps, the window's steps too ('lstmviz:steps')
     out = Path(args.out)
@@ -263,10 +263,9 @@ def cmd_trace(args) -> int:
     shapes = ", ".join(str(tuple(o.shape)) for o in outs)
     x0 = arrays[0]
     steps = f", {x0.shape[1]} steps" if x0.ndim >= 2 else ""
-    if trace.total_steps is not None:  # the window as taken ('5:' to the end, ':3' from 0)
-        lo = trace.start
-        hi = lo + next((lt.timesteps for lt in trace.layers.values() if lt.timesteps), 0)
-        steps += f" (window {lo}:{hi})"
+    window = window_of(trace)
+    if window is not None:  # the window as taken ('5:' to the end, ':3' from 0)
+        steps += f" (window {window[0]}:{window[1]})"
     print(f"wrote {out}: {len(flat)} arrays ({_fmt_bytes(total)} before compression) from "
           f"{len(trace.layers)} layers; batch {x0.shape[0]}{steps}; output {shapes}")
     return 0

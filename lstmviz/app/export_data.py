@@ -25,14 +25,22 @@ from lstmviz.io.keras3_config import DTYPE_POLICY, jsonable, layer_config
 STEPS_KEY, SAMPLE_KEY = "lstmviz:steps", "lstmviz:sample"
 
 
+def window_of(trace) -> tuple[int, int] | None:
+    """The processing steps ``(first, after the last)`` a window of a long sequence holds;
+    None for a whole trace."""
+    if trace.total_steps is None:
+        return None
+    steps = max((rec.timesteps for rec in trace.layers.values()), default=0)
+    return trace.start, trace.start + steps
+
+
 def trace_arrays(trace, sample: int | None = None) -> dict:
     """``trace.flat()`` and, for a window of a long sequence or one traced sample, which
     steps or which sample the arrays hold (``STEPS_KEY``, ``SAMPLE_KEY``)."""
     arrays = dict(trace.flat())
-    if trace.total_steps is not None:
-        steps = next((rec.timesteps for rec in trace.layers.values() if rec.timesteps), 0)
-        arrays[STEPS_KEY] = np.array([trace.start, trace.start + steps, trace.total_steps],
-                                     dtype=np.int64)
+    window = window_of(trace)
+    if window is not None:
+        arrays[STEPS_KEY] = np.array([*window, trace.total_steps], dtype=np.int64)
     if sample is not None:
         arrays[SAMPLE_KEY] = np.array(int(sample), dtype=np.int64)
     return arrays

@@ -447,7 +447,7 @@ class Exporter(QtCore.QObject):
             self.window.setGeometry(geom)
 
     def data(self, kind: str):
-        from lstmviz.app.export_data import keras3_caveat, save_csv, save_keras_json, save_npz
+        from lstmviz.app.export_data import keras3_caveat, save_csv, save_keras_json, save_npz, window_of
 
         st = self.window.state
         if kind == "json":
@@ -462,10 +462,11 @@ class Exporter(QtCore.QObject):
         held = []  # what the file holds when it is not every sample and step: said when saved
         if st.traced_sample is not None:
             held.append(f"sample {st.traced_sample}")
-        steps = max((rec.timesteps for rec in tr.layers.values()), default=0)
-        if tr.total_steps is not None and steps:
-            held.append(f"steps {tr.start:,}-{tr.start + steps - 1:,} of {tr.total_steps:,}")
-        name = f"trace_steps_{tr.start}-{tr.start + steps - 1}" if tr.total_steps is not None and steps else "trace"
+        window = window_of(tr)
+        if window is not None and window[1] > window[0]:
+            held.append(f"steps {window[0]:,}-{window[1] - 1:,} of {tr.total_steps:,}")
+        name = (f"trace_steps_{window[0]}-{window[1] - 1}" if window is not None and window[1] > window[0]
+                else "trace")
         path = self._ask_path("Export trace", f"{name}.{kind}", f"{kind.upper()} (*.{kind})")
         if not path:
             return None
