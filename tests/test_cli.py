@@ -752,8 +752,8 @@ def test_the_summary_of_a_weights_only_file_says_its_layers_are_guesses(tmp_path
     out = capsys.readouterr().out
     assert "Total params: 133" in out
     assert ("\nNote: weights-only file: layers inferred from weight shapes, chained in the file's order; "
-            "the wiring, activations and return_sequences are guesses (a weights file records none of "
-            "them)\n") in out
+            "the wiring, activations and return_sequences are guesses: a weights file records none of "
+            "them\n") in out
     # a model's own summary has no such note
     assert "Note:" not in Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4})], seed=0).summary_text()
 

@@ -598,6 +598,7 @@ def test_weights_that_do_not_fit_open_as_the_layers_they_imply(window, tmp_path)
     assert window.open_file(weights)
     assert "do not fit the current stack" in window.last_message
     assert "Ctrl+Z" in window.last_message
+    assert "((" not in window.last_message and "))" not in window.last_message  # no nested brackets
     assert st.error is None
     assert [l.class_name for l in st.model.layers] == ["Bidirectional", "Bidirectional", "Dense"]
     import lstmviz

@@ -379,7 +379,7 @@ def _read_hdf5(path: Any, want_groups: bool) -> Any:
             return groups, version, (k3_all_vars(h5) if fmt.key == "keras3-weights-h5" else None)
         spec = _spec_from_groups(groups, version, keep_order=fmt.key != "keras3-weights-h5")
         note = ("layers inferred from weight shapes, chained in the file's order; the wiring, "
-                "activations and return_sequences are guesses (a weights file records none of them)")
+                "activations and return_sequences are guesses: a weights file records none of them")
         spec.source = {**spec.source, "format": fmt.key, "weights_only": True, "keras_version": version,
                        "backend": backend, "note": note,
                        # the summary says so under its table: its shapes are not the file's word
