@@ -169,6 +169,42 @@ def test_refuses_an_unsupported_op_naming_it(tmp_path):
     assert "Conv node ('conv.Conv')" in msg
 
 
+def test_a_damaged_file_is_refused_without_the_list_of_ops(tmp_path):
+    """Damaged files (found by mutating the fixtures' bytes) gave Python's own errors in the
+    refusal, 'cannot read the model (KeyError: 'StatefulPartitionedCall/...')' or
+    '(TypeError: a bytes-like object is required, not 'str')', each followed by the forty ops
+    lstmviz computes. Now they say what is wrong; only an op lstmviz lacks lists the ops."""
+    relu = helper.make_node("Relu", ["x"], ["y"], name="MARKNODE")
+    # a name whose bytes are not UTF-8: protobuf gives it back as bytes
+    path = _save(tmp_path, [relu], name="bytes.onnx")
+    path.write_bytes(path.read_bytes().replace(b"MARKNODE", b"MARK\xffODE"))
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    msg = _one_line(err, "bytes.onnx")
+    assert "not text" in msg and "damaged" in msg and "Gather" not in msg
+    # a node reads what nothing gives
+    ghost = helper.make_node("Add", ["x", "ghost"], ["y"], name="/add/Add")
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(_save(tmp_path, [ghost], name="ghost.onnx"))
+    msg = _one_line(err, "ghost.onnx")
+    assert "node 'add.Add' (Add) reads 'ghost', which no input, initializer or node before it gives" in msg
+    assert "KeyError" not in msg and "Gather" not in msg
+    # an initializer whose values do not fill its shape
+    short = helper.make_tensor("w", TensorProto.FLOAT, [3], [1.0, 2.0, 3.0])
+    del short.float_data[:]
+    add = helper.make_node("Add", ["x", "w"], ["y"])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(_save(tmp_path, [add], [short], name="short.onnx"))
+    msg = _one_line(err, "short.onnx")
+    assert "tensor 'w' holds" in msg and "[3]" in msg and "ValueError" not in msg
+    # the op lstmviz lacks: the list of those it computes
+    conv = helper.make_node("Conv", ["x", "w"], ["y"])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(_save(tmp_path, [conv], [numpy_helper.from_array(np.zeros(1, np.float32), "w")],
+                           name="conv.onnx"))
+    assert "Gather" in _one_line(err, "conv.onnx")
+
+
 def test_refuses_a_custom_domain_op(tmp_path):
     node = helper.make_node("Foo", ["x"], ["y"], domain="com.example")
     path = _save(tmp_path, [node])

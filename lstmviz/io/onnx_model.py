@@ -45,8 +45,10 @@ from ..errors import LstmvizError
 __all__ = ["sniff", "read_model", "read_weights", "SUFFIXES"]
 
 SUFFIXES = (".onnx",)
-SUPPORTED = ("supported: ONNX models whose recurrent nodes are LSTM, GRU or RNN, with "
-             + ", ".join(sorted(onnx_ops.SUPPORTED)) + ", Constant around them")
+SUPPORTED = "supported: ONNX models whose recurrent nodes are LSTM, GRU or RNN"
+#: said where a node's op is the trouble (a damaged file's message needs no list of ops)
+SUPPORTED_OPS = (f"{SUPPORTED}, with " + ", ".join(sorted(onnx_ops.SUPPORTED))
+                 + ", Constant around them")
 MAX_FILE_BYTES = 2 * 1024 ** 3 - 1          # protobuf's own limit
 MAX_EXTERNAL_BYTES = 4 * 1024 ** 3
 MAX_NODES = 20_000
@@ -58,9 +60,10 @@ DEFAULT_ACTS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"],
 
 
 class Fail(Exception):
-    def __init__(self, what: str):
+    def __init__(self, what: str, ops: bool = False):
         super().__init__(what)
         self.what = what
+        self.ops = ops  # the trouble is an op: the refusal lists the ops lstmviz computes
 
 
 # ------------------------------------------------------------------ sniffing
@@ -103,7 +106,11 @@ def _tensor(t, folder: str, budget: list) -> np.ndarray:
     if t.HasField("raw_data") and len(t.raw_data) != nbytes:
         raise Fail(f"tensor '{t.name[:80]}' holds {len(t.raw_data)} bytes but its shape "
                    f"{dims} needs {nbytes}")
-    arr = numpy_helper.to_array(t)
+    try:
+        arr = numpy_helper.to_array(t)
+    except ValueError:  # its typed fields hold fewer or more values than its shape
+        raise Fail(f"tensor '{_clean(t.name)}' holds values that do not fit its shape "
+                   f"{dims}") from None
     if arr.size != n:
         raise Fail(f"tensor '{t.name[:80]}' holds {arr.size} values but its shape needs {n}")
     return np.asarray(arr)
@@ -323,9 +330,51 @@ def _opset(model) -> int:
     return 1
 
 
+def _check_text(model) -> None:
+    """Every name the model is read by is text: protobuf hands a string field whose bytes
+    are not UTF-8 back as ``bytes`` (a damaged file), which no name lookup would match."""
+    graph = model.graph
+
+    def texts():
+        yield from (graph.name, model.producer_name, model.producer_version)
+        yield from (o.domain for o in model.opset_import)
+        for vi in (*graph.input, *graph.output, *graph.value_info):
+            yield vi.name
+            if vi.type.HasField("tensor_type"):
+                yield from (d.dim_param for d in vi.type.tensor_type.shape.dim)
+        for t in graph.initializer:
+            yield t.name
+            yield from (x for e in t.external_data for x in (e.key, e.value))
+        for node in graph.node:
+            yield from (node.name, node.op_type, node.domain, *node.input, *node.output)
+            yield from (a.name for a in node.attribute)
+            yield from (x for p in node.metadata_props for x in (p.key, p.value))
+
+    if any(not isinstance(text, str) for text in texts()):
+        raise Fail("a name in the graph is not text (bytes that are not UTF-8): the file is damaged")
+
+
+def _check_wiring(graph) -> None:
+    """Each node reads only what the graph's inputs, its initializers or a node before it
+    give (ONNX keeps its nodes in that order), and the graph's outputs are given."""
+    given = {vi.name for vi in graph.input} | {t.name for t in graph.initializer}
+    for node in graph.node:
+        for name in node.input:
+            if name and name not in given:
+                raise Fail(f"node '{_clean(node.name) or node.op_type}' ({node.op_type}) reads "
+                           f"'{_clean(name)}', which no input, initializer or node before it "
+                           "gives: the file is damaged or its nodes are out of order")
+        given.update(node.output)
+    for vi in graph.output:
+        if vi.name not in given:
+            raise Fail(f"the graph's output '{_clean(vi.name)}' is given by no node: the file "
+                       "is damaged")
+
+
 def _build(path) -> ModelSpec:
     model = _load_proto(path)
     graph = model.graph
+    _check_text(model)
     opset = _opset(model)
     folder = os.path.dirname(os.path.abspath(str(path)))
     fname = os.path.basename(str(path))
@@ -343,7 +392,8 @@ def _build(path) -> ModelSpec:
                                                    and op not in onnx_ops.SUPPORTED):
             domain = f"{node.domain}." if node.domain not in ("", "ai.onnx") else ""
             raise Fail(f"the graph has a {domain}{op} node ('{_clean(node.name) or op}'), which "
-                       "lstmviz does not compute")
+                       "lstmviz does not compute", ops=True)
+    _check_wiring(graph)
     budget = [MAX_EXTERNAL_BYTES]
     consts: dict[str, np.ndarray] = {}
     for t in graph.initializer:
@@ -760,7 +810,7 @@ def read_model(path) -> ModelSpec:
         with onnx_ops.limited(onnx_ops.LOAD_ELEMENTS):
             return _build(path)
     except Fail as f:
-        raise LstmvizError(f"{fname}: {f.what}; {SUPPORTED}") from None
+        raise LstmvizError(f"{fname}: {f.what}; {SUPPORTED_OPS if f.ops else SUPPORTED}") from None
     except LstmvizError as err:
         raise LstmvizError(f"{fname}: {err}; {SUPPORTED}") from None
     except (MemoryError, RecursionError) as exc:
