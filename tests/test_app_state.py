@@ -563,3 +563,46 @@ def test_switching_an_opened_layers_kind_says_its_file_weights_went():
     s.new_stack()
     s.change_kind(0, "GRU")  # a stack made here has no file's weights to speak of
     assert len(said) == 1
+
+
+def _functional(extra=None, **lstm):
+    from lstmviz.engine import LayerSpec, ModelSpec, TensorRef
+
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, 5, 2]}, name="x"),
+              LayerSpec("LSTM", {"units": 3, **lstm}, name="lstm", inbound=[TensorRef("x")]),
+              LayerSpec("Dense", {"units": 1}, name="dense", inbound=[TensorRef("lstm")])]
+    return ModelSpec(layers + (extra or []), inputs=[TensorRef("x")],
+                     outputs=[TensorRef(extra[-1].name if extra else "dense")], name="f")
+
+
+def test_only_a_functional_chain_has_a_sequential_twin():
+    """ModelSpec.as_chain: Input -> each layer reading the one before it -> one output is
+    the Sequential model it equals; a branch, an explicit mask or initial state, a layer
+    returning its states, or a graph of two inputs is not."""
+    from lstmviz.app.opening import sequential_twin
+    from lstmviz.engine import LayerSpec, Model, TensorRef
+
+    chain = _functional()
+    seq = chain.as_chain()
+    assert seq is not None and seq.is_sequential and [l.name for l in seq.layers] == ["x", "lstm", "dense"]
+    assert chain.layers[1].inbound  # the functional spec itself is left as it was
+    x = np.random.default_rng(0).standard_normal((2, 5, 2)).astype(np.float32)
+    functional = Model.from_spec(chain, seed=1)
+    twin = sequential_twin(functional)
+    assert twin is not functional and twin.is_sequential
+    np.testing.assert_array_equal(twin.trace(x).output, functional.trace(x).output)
+    assert any("Sequential stack it equals" in n for n in twin.source["notes"])
+
+    branched = _functional([LayerSpec("Add", {}, name="add", inbound=[TensorRef("dense"), TensorRef("dense")])])
+    assert branched.as_chain() is None
+    assert _functional(return_state=True).as_chain() is None
+    skip = _functional()
+    skip.layers[2].inbound = [TensorRef("x")]  # Dense reads the input, not the LSTM
+    assert skip.as_chain() is None
+    masked = _functional()
+    masked.layers[1].mask = TensorRef("x")
+    assert masked.as_chain() is None
+    two = _functional()
+    two.outputs.append(TensorRef("lstm"))
+    assert two.as_chain() is None
+    assert sequential_twin(Model.from_spec(branched, seed=0)).is_sequential is False

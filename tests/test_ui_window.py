@@ -349,9 +349,10 @@ def test_the_read_only_note_says_why_this_model_is_read_only(window):
     from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
     from lstmviz.errors import LstmvizError
 
+    # a chain with a layer returning its states: not the Sequential stack it looks like
     chain = Model.from_spec(ModelSpec(
         layers=[LayerSpec("InputLayer", {"batch_shape": [None, 5, 3]}, name="x"),
-                LayerSpec("LSTM", {"units": 2}, name="lstm", inbound=[TensorRef("x")]),
+                LayerSpec("LSTM", {"units": 2, "return_state": True}, name="lstm", inbound=[TensorRef("x")]),
                 LayerSpec("Dense", {"units": 1}, name="dense", inbound=[TensorRef("lstm")])],
         inputs=[TensorRef("x")], outputs=[TensorRef("dense")], name="chain"), seed=0)
     cases = [(FIX / "onnx_torch_classic_lstm" / "model.onnx", "This is an ONNX graph: "),
@@ -369,6 +370,43 @@ def test_the_read_only_note_says_why_this_model_is_read_only(window):
             panel.readonly_label.text()
         with pytest.raises(LstmvizError, match=re.escape(says)):
             window.state.add_layer("LSTM")
+
+
+def test_a_functional_chain_opens_as_the_editable_stack_it_equals(window, tmp_path):
+    """A functional Keras model whose layers form one chain (Input -> LSTM -> Dense, as
+    ``keras.Model(inputs, outputs)`` saves it; three published models in the corpus) was
+    read-only: its layers could not be edited. It opens as the Sequential stack it equals,
+    with the same numbers, and says so."""
+    from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
+
+    functional = Model.from_spec(ModelSpec(
+        layers=[LayerSpec("InputLayer", {"batch_shape": [None, 6, 3]}, name="x"),
+                LayerSpec("Masking", {"mask_value": 0.0}, name="mask", inbound=[TensorRef("x")]),
+                LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm",
+                          inbound=[TensorRef("mask")]),
+                LayerSpec("GRU", {"units": 3}, name="gru", inbound=[TensorRef("lstm")]),
+                LayerSpec("Dense", {"units": 2}, name="dense", inbound=[TensorRef("gru")])],
+        inputs=[TensorRef("x")], outputs=[TensorRef("dense")], name="chain"), seed=3)
+    st = window.state
+    # opened as a file is (read: what the reading child would give for it)
+    assert window.open_file(FIX / "k3_tiny_stacked" / "model.keras", read=lambda p: functional)
+    assert ": 4 layers, " in window.last_message  # the stack's, not the file's InputLayer too
+    assert "shown as the Sequential stack it equals" in window.last_message
+    assert not st.readonly and not window.stack_panel.readonly_label.isVisible()
+    assert window.stack_panel.add_button.isEnabled()
+    assert [e.class_name for e in st.layers] == ["Masking", "LSTM", "GRU", "Dense"]
+    x = st.trace.inputs[0].copy()
+    x[0, 2:4] = 0.0  # masked steps
+    st.set_input_data(x)
+    want = functional.trace(x)
+    np.testing.assert_array_equal(st.trace.output, want.output)
+    for name in ("lstm", "gru"):
+        assert want[name].steps
+        for key, arr in want[name].steps.items():
+            np.testing.assert_array_equal(st.trace[name].steps[key], arr, err_msg=f"{name}/{key}")
+    st.set_layer_option(2, "units", 5)  # an edit, as on any stack
+    assert st.error is None and st.trace["gru"].steps["h"].shape[-1] == 5
+    assert st.undo() and st.layers[2].config["units"] == 3
 
 
 def test_bad_files_are_messages(window, tmp_path):

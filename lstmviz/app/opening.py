@@ -47,7 +47,8 @@ def entries_of(model: Model, weights: bool) -> list[LayerEntry]:
 def readonly_reason(model: Model) -> str:
     """Why ``model`` is shown read-only, in a sentence: an ONNX graph, several inputs,
     branches (a layer read by two, an initial state or mask from another layer, several
-    outputs), or a functional model that is a plain chain (the stack is a Sequential one)."""
+    outputs), or a functional model of one chain that ``sequential_twin`` did not make a
+    stack of."""
     if model.source.get("format") == "onnx":
         what = "This is an ONNX graph"
     elif len(model.inputs) > 1:
@@ -62,6 +63,23 @@ def readonly_reason(model: Model) -> str:
         what = ("This model has branches" if branched else
                 "This is a functional model (the editable stack is a Sequential one)")
     return f"{what}: its layers are shown read-only. File > New stack starts an editable one."
+
+
+CHAIN_NOTE = ("a functional model whose layers form one chain: shown as the Sequential stack "
+              "it equals, so its layers can be edited")
+
+
+def sequential_twin(model: Model) -> Model:
+    """``model`` itself, or, for a functional Keras model whose layers form one chain
+    (``ModelSpec.as_chain``), the Sequential model it equals (the same layers, weights and
+    numbers), which the side panel can edit. ONNX graphs stay graphs."""
+    if model.is_sequential or model.source.get("format") == "onnx":
+        return model
+    chain = model.to_spec().as_chain()
+    if chain is None:
+        return model
+    chain.source["notes"] = [*chain.source.get("notes", []), CHAIN_NOTE[0].upper() + CHAIN_NOTE[1:] + "."]
+    return Model.from_spec(chain)
 
 
 class Opening(StateBase):
@@ -91,6 +109,7 @@ class Opening(StateBase):
             spec = input_for_shape(self.input, first)
         self.path = path
         self.input = spec
+        model = sequential_twin(model)
         if model.is_sequential and len(shapes) == 1:
             self.readonly = False
             self.layers = entries_of(model, weights=True)

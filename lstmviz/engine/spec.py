@@ -11,6 +11,7 @@ into this form; the engine never sees a file.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,3 +71,22 @@ class ModelSpec:
     @property
     def is_sequential(self) -> bool:
         return not self.inputs and all(not l.inbound for l in self.layers)
+
+    def as_chain(self) -> "ModelSpec | None":
+        """The Sequential model this functional one equals, when its layers form one chain:
+        an ``InputLayer`` first, each layer reading only the first output of the one before
+        it (no initial state, no explicit mask, no ``return_state``), the last one's first
+        output the only output. None for anything else (branches, several inputs)."""
+        layers = self.layers
+        if (self.is_sequential or len(self.inputs) != 1 or len(self.outputs) != 1 or len(layers) < 2
+                or layers[0].class_name != "InputLayer" or self.inputs[0] != TensorRef(layers[0].name or "")
+                or self.outputs[0] != TensorRef(layers[-1].name or "")):
+            return None
+        for before, layer in zip(layers, layers[1:]):
+            inner = layer.config.get("layer", {})
+            inner = inner.get("config", {}) if isinstance(inner, dict) else {}
+            if (layer.inbound != [TensorRef(before.name or "")] or layer.initial_state or layer.mask
+                    or layer.config.get("return_state") or inner.get("return_state")):
+                return None
+        return ModelSpec([dataclasses.replace(l, inbound=[]) for l in layers], name=self.name,
+                         keras_version=self.keras_version, source=dict(self.source))

@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz import limits, loading
 from lstmviz.app.demos import load_demos
 from lstmviz.app.long_sequence import LONG_STEPS
+from lstmviz.app.opening import CHAIN_NOTE
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
 from lstmviz.app.views import VIEWS as APP_VIEWS
@@ -661,9 +662,12 @@ class MainWindow(QtWidgets.QMainWindow):
             else:
                 self.state.set_model(model, path)
                 self.sessions.session_path = None  # another document: Save asks where
-                self.message(f"Opened {file_label(path)}: {len(model.layers)} layers, "
-                             f"{model.count_params():,} parameters "
-                             f"({(time.perf_counter() - t0) * 1000:.0f} ms)")
+                shown = self.state.model or model
+                chain = not model.is_sequential and not self.state.readonly
+                self.message(f"Opened {file_label(path)}: {len(shown.layers)} layers, "
+                             f"{shown.count_params():,} parameters "
+                             f"({(time.perf_counter() - t0) * 1000:.0f} ms)"
+                             + (f"; {CHAIN_NOTE}" if chain else ""))
         except LstmvizError as err:
             self.message(str(err), dialog=True, error=True, title="Cannot open this file")
             return False
