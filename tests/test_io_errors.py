@@ -345,3 +345,21 @@ def test_weights_of_an_encoder_and_a_decoder_say_why_they_make_no_stack(tmp_path
                    "a decoder?), a wiring that a weights file does not record")
     with pytest.raises(LstmvizError, match="in no order"):  # through the reading child process too
         lstmviz.load(p)
+
+
+def test_an_error_no_reader_foresaw_says_the_file_may_be_damaged(tmp_path):
+    """The readers' last line of defence (a damaged HDF5 file's libhdf5 error, found by
+    mutating files) said 'cannot read the file (RuntimeError: Can't synchronously ...)',
+    which does not say whose fault it is. It says the file may be truncated or damaged."""
+    from lstmviz.io import formats
+
+    def read():
+        raise RuntimeError("Can't synchronously determine if attribute exists by name "
+                           "(integer offset+precision out of bounds)")
+
+    with pytest.raises(LstmvizError) as err:
+        formats._guarded(tmp_path / "m.h5", read)
+    msg = str(err.value)
+    assert msg.startswith("m.h5: cannot read the file, which may be truncated or damaged "
+                          "(RuntimeError: Can't synchronously"), msg
+    assert "supported:" in msg and "\n" not in msg

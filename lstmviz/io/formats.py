@@ -323,8 +323,9 @@ def _guarded(path: Any, call: Callable[[], Any]) -> Any:
         raise LstmvizError(f"{name}: the file needs more memory than is available") from None
     except Exception as exc:  # last line of defence: nothing else escapes
         text = str(exc).splitlines()[0][:200] if str(exc) else ""
-        raise LstmvizError(f"{name}: cannot read the file ({exc.__class__.__name__}"
-                           f"{': ' + text if text else ''}); {supported()}") from None
+        raise LstmvizError(f"{name}: cannot read the file, which may be truncated or damaged "
+                           f"({exc.__class__.__name__}{': ' + text if text else ''}); "
+                           f"{supported()}") from None
 
 
 def read_model(path: Any, isolate: bool = True, timeout: float | None = None) -> Any:
