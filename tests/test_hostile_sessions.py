@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +19,9 @@ from lstmviz.app import session as ses
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
 from tests.test_session import _manifest_edit, _rezip, assert_same_stack, edited_state
+
+
+FIX = Path(__file__).resolve().parent / "fixtures"
 
 
 def _good() -> bytes:
@@ -283,3 +287,99 @@ def test_opening_a_model_that_cannot_be_traced_changes_nothing():
     st.set_model(ok, "fine.keras")
     assert st.model is not None and st.layers[0].class_name == "GRU" and st.error is None
     assert len(st.undo_stack) == len(before[5]) + 1
+
+
+# -- damaged bytes (found by mutating saved sessions) ------------------------------------------
+def test_a_npy_header_whose_text_is_cut_is_one_line(tmp_path):
+    """NumPy parses an array's header text with tokenize: an unclosed bracket raised
+    tokenize's TokenError, which escaped every check (a traceback, not a message)."""
+    def cut(name, data):
+        if not name.endswith(".npy"):
+            return data
+        i = data.index(b"'shape': (")
+        j = data.index(b")", i)
+        return data[:j] + b" " + data[j + 1:]  # same length, bracket left open
+
+    msg = _refused(tmp_path, _rezip(_good(), cut), "not a usable lstmviz session", "header cannot be read")
+    assert "EOF in multi-line statement" in msg and "(2, 0)" not in msg
+
+
+def test_a_zip_of_a_version_no_reader_knows_is_one_line(tmp_path):
+    data = bytearray(_good())
+    central = data.index(b"PK\x01\x02")  # the first member's central directory entry
+    data[central + 6:central + 8] = (63 * 256 + 99).to_bytes(2, "little")  # "version needed": 99
+    local = data.index(b"PK\x03\x04")
+    data[local + 4:local + 6] = (99).to_bytes(2, "little")
+    _refused(tmp_path, bytes(data), "not a usable lstmviz session")
+
+
+def test_a_kept_model_layer_that_is_not_an_object_is_one_line(tmp_path):
+    import lstmviz
+
+    st = AppState()
+    st.set_model(lstmviz.load(FIX / "k3_seq2seq_lstm" / "model.keras"), "s2s.keras")
+    data = ses.session_bytes(ses.capture(st))
+
+    def listed(m):
+        m["model"]["layers"][1] = ["not", "a", "layer"]
+
+    _refused(tmp_path, _with_manifest(data, listed), "layer 1 of the kept model is not an object")
+
+
+def _damaged_session(rng, data: bytes) -> bytes:
+    """A saved session with a manifest value replaced, an array's bytes flipped, or the
+    archive's own bytes flipped."""
+    how = rng.randrange(3)
+    if how == 2:
+        b = bytearray(data)
+        for _ in range(rng.randrange(1, 10)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        return bytes(b)
+    odd = [None, -1, 10 ** 12, "x", [], {}, 1e308, True, "\u202e", 0]
+
+    def change(name, member):
+        if name == "manifest.json" and how == 0:
+            m = json.loads(member)
+            stack = [m]
+            while stack:
+                o = stack.pop()
+                keys = list(o) if isinstance(o, dict) else range(len(o)) if isinstance(o, list) else []
+                for k in keys:
+                    if rng.random() < 0.08:
+                        o[k] = rng.choice(odd)
+                    else:
+                        stack.append(o[k])
+            return json.dumps(m)
+        if name.endswith(".npy") and how == 1 and rng.random() < 0.5:
+            b = bytearray(member)
+            for _ in range(rng.randrange(1, 8)):
+                b[rng.randrange(len(b))] = rng.randrange(256)
+            return bytes(b)
+        return member
+
+    return _rezip(data, change)
+
+
+def test_damaged_sessions_give_one_line_from_the_checks(tmp_path):
+    """300 damaged sessions (seeded): each opens or is refused in one line by a check that
+    knows what it refuses, not by the parser's last line of defence (which caught a
+    tokenize error, a zip version and a list where a layer belongs, found so)."""
+    import random
+
+    import lstmviz
+
+    st = AppState()
+    graph = ses.session_bytes(ses.capture(edited_state()))
+    st.set_model(lstmviz.load(FIX / "k3_seq2seq_lstm" / "model.keras"), "s2s.keras")
+    kept = ses.session_bytes(ses.capture(st))
+    rng = random.Random(0)
+    refused = 0
+    for k in range(300):
+        path = _write(tmp_path, _damaged_session(rng, rng.choice([graph, kept])), f"{k}.lstmviz")
+        try:
+            ses.read_session(path)
+        except LstmvizError as err:
+            refused += 1
+            msg = str(err)
+            assert "\n" not in msg and "holds what a session does not" not in msg, msg
+    assert refused > 200  # the damage reached the checks

@@ -204,7 +204,7 @@ def read_session(path) -> Session:
 def parse_session(data: bytes, path="session") -> Session:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):  # (a zip version no reader knows)
         raise _bad(path, "the file is damaged or not a session: it is not a zip archive") from None
     with zf:
         try:
@@ -227,6 +227,11 @@ def parse_session(data: bytes, path="session") -> Session:
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError,
                 NotImplementedError) as err:
             raise _bad(path, f"the archive is damaged: {err}") from None
+        except LstmvizError:
+            raise
+        except Exception as err:  # last line of defence: a check the manifest's parser lacks
+            raise _bad(path, f"manifest.json holds what a session does not "
+                             f"({type(err).__name__}: {str(err)[:120]})") from None
 
 
 def _checked_members(zf, path) -> dict:
@@ -252,8 +257,11 @@ def _checked_members(zf, path) -> dict:
 def _member(zf, infos, name) -> bytes:
     """A member's bytes, never more than its directory entry declares."""
     info = infos[name]
-    with zf.open(info) as fh:
-        data = fh.read(info.file_size + 1)
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(info.file_size + 1)
+    except (ValueError, OverflowError) as err:  # offsets in the damaged directory ("negative seek value")
+        raise zipfile.BadZipFile(f"{name} cannot be read: {err}") from None
     if len(data) != info.file_size:
         raise zipfile.BadZipFile(f"{name} does not hold the {info.file_size} bytes it declares")
     return data
@@ -445,6 +453,8 @@ def _parse_model(m, zf, infos, path) -> Model:
     specs = []
     for i, item in enumerate(m["layers"]):
         what = f"layer {i} of the kept model"
+        if not isinstance(item, dict):
+            raise _bad(path, f"{what} is not an object")
         mask = item.get("mask")
         mask = None if mask is None else _parse_refs(mask, f"{what}'s mask", path)
         if mask is not None and len(mask) != 1:

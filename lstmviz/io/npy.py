@@ -53,8 +53,9 @@ def npy_header(fh: BinaryIO, label: str) -> tuple[tuple[int, ...], bool, np.dtyp
             shape, fortran, dtype = npformat.read_array_header_1_0(fh, max_header_size=MAX_HEADER)
         else:
             shape, fortran, dtype = npformat.read_array_header_2_0(fh, max_header_size=MAX_HEADER)
-    except (ValueError, SyntaxError, TypeError, OSError) as err:
-        text = " ".join(str(err).split())[:160]
+    except Exception as err:  # NumPy parses the header's text: ValueError, SyntaxError, tokenize's TokenError...
+        first = err.args[0] if err.args and isinstance(err.args[0], str) else str(err)  # (TokenError: (text, place))
+        text = " ".join(first.split())[:160]
         raise LstmvizError(f"{label}: the .npy header cannot be read ({text}); {ACCEPTED}") from None
     return tuple(int(d) for d in shape), bool(fortran), np.dtype(dtype)
 
