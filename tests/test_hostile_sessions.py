@@ -20,7 +20,6 @@ from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
 from tests.test_session import _manifest_edit, _rezip, assert_same_stack, edited_state
 
-
 FIX = Path(__file__).resolve().parent / "fixtures"
 
 
