@@ -1051,3 +1051,22 @@ def test_help_keys_is_the_one_list_of_every_key(window):
         assert overlay.label.sizeHint().height() <= window.height(), size
         assert overlay.label.font().pointSize() >= 9
     overlay.toggle(False)
+
+
+def test_the_character_demo_opens_on_text_written_as_characters(window):
+    """Help > Demos > Character-level language model opened on an array of ids, written as
+    numbers. It opens on typed text (the app's alphabet), which the Unrolled view writes
+    as characters, the model's most likely next characters above them."""
+    from lstmviz.app.demos import load_demos
+
+    demo = next(d for d in load_demos() if "Character" in d["title"])
+    assert window.open_demo(demo)
+    st = window.state
+    assert st.input.source == "text" and st.input.text == demo["text"]
+    view = next(v for v in window.views if v.title == "Unrolled")
+    window.tabs.setCurrentWidget(view)
+    QtWidgets.QApplication.processEvents()
+    x = next(r for r in view.rows if r.key == "input")
+    assert "".join(t.toPlainText() for t in x.id_texts) == demo["text"].replace(" ", "␣")
+    head = next(r for r in view.rows if r.predicted is not None)
+    np.testing.assert_array_equal(head.predicted, st.trace.output.argmax(-1))

@@ -390,3 +390,62 @@ def test_block_names_side_by_side_do_not_run_into_each_other(qtbot):
     for ink in levels.values():
         ink.sort()
         assert len(ink) == 2 and ink[0][1] <= ink[1][0], ink
+
+
+def test_typed_text_is_written_as_characters_and_the_next_one_predicted(qtbot):
+    """The character demo on typed text showed '21 9 6 1 7 ...' in its input boxes and an
+    output row coloured by the probability of id 0 (padding: dark everywhere). The app's
+    own ids are its alphabet's characters: the input row writes them ('t h e ␣ f ...'),
+    and the softmax row over the same ids writes the model's most likely next character
+    (the engine's argmax), the header the step's character and id."""
+    import lstmviz
+    from lstmviz.app.demos import load_demos
+    from lstmviz.app.inputs import ALPHABET
+    from lstmviz.app.state import AppState
+
+    demo = next(d for d in load_demos() if "Character" in d["title"])
+    assert demo["text"]  # the demo opens on typed text (Help > Demos, lstmviz with no model)
+    st = AppState()
+    st.set_model(lstmviz.load(demo["model"]), str(demo["model"]))
+    text = "the forget gate decides"
+    st.set_input_spec(source="text", text=text)
+    labels = st.token_labels()
+    assert labels[0] == "" and labels[1] == "␣" and labels[2] == "a" and len(labels) == len(ALPHABET) + 1
+    v = UnrolledView()
+    qtbot.addWidget(v)
+    v.resize(1400, 700)
+    v.set_token_labels(labels)
+    v.set_data(st.model, st.trace, inputs=st.trace.inputs)
+    v.set_cursor(Cursor(step=4, sample=0, layer="lstm"))
+    v.show()
+    for _ in range(3):
+        pg.QtWidgets.QApplication.processEvents()
+    x = row(v, "input")
+    assert x.label == "x (text)"
+    assert "".join(t.toPlainText() for t in x.id_texts) == text.replace(" ", "␣")
+    head = next(r for r in v.rows if r.predicted is not None)
+    want = st.trace.output[0].argmax(-1)  # (steps,) the engine's most likely ids
+    got = [t.toPlainText() for t in head.id_texts]
+    assert got == [labels[i] for i in want] and all(t.isVisible() for t in head.id_texts)
+    assert "token <b>f</b> (id 7)" in v.header.text()
+    assert "most likely next character" in v.legend.text()
+    # ids from a file or a generator mean what the model's vocabulary says: numbers
+    st.set_input_spec(source="counting")
+    assert st.token_labels() is None
+    v.set_token_labels(None)
+    v.set_data(st.model, st.trace, inputs=st.trace.inputs)
+    v.set_cursor(Cursor(step=4, sample=0, layer="lstm"))
+    assert row(v, "input").label == "x (ids)" and not any(r.predicted is not None for r in v.rows)
+    assert [t.toPlainText() for t in row(v, "input").id_texts] == [str(i) for i in st.trace.inputs[0][0]]
+
+
+def test_only_probabilities_over_the_tokens_are_read_as_a_prediction():
+    from lstmviz.app.unrolled import _over_tokens
+
+    labels = ("", "a", "b")
+    p = np.array([[[0.2, 0.5, 0.3], [0.7, 0.2, 0.1]]], np.float32)
+    np.testing.assert_array_equal(_over_tokens(p, labels), [[1, 0]])
+    assert _over_tokens(p * 2, labels) is None  # logits, not probabilities
+    assert _over_tokens(p - 0.5, labels) is None
+    assert _over_tokens(p[..., :2], labels) is None  # not one unit per token
+    assert _over_tokens(p, None) is None

@@ -17,7 +17,9 @@ DEMOS_DIR = Path(__file__).resolve().parents[1] / "resources" / "demos"
 def load_demos(index: Path | None = None) -> list[dict]:
     """Demos listed in ``demos.json`` whose model file exists.
 
-    Each entry: ``{"title", "description", "model": Path, "input": Path | None}``; the
+    Each entry: ``{"title", "description", "model": Path, "input": Path | None, "text": str
+    | None}`` (``text``: typed text to trace a character model on, in the app's alphabet,
+    which the app shows as characters; else ``input``, an array file); the
     JSON may be a list or ``{"demos": [...]}`` with ``file``/``model``/``path`` and
     ``input``/``x`` keys (paths relative to the JSON file).
     """
@@ -41,7 +43,9 @@ def load_demos(index: Path | None = None) -> list[dict]:
         if isinstance(inp, list):
             inp = inp[0] if inp else None
         inp_path = (index.parent / inp).resolve() if isinstance(inp, str) else None
+        text = item.get("text")
         out.append({"title": item.get("title") or item.get("name") or model.stem,
                     "description": item.get("description", ""),
-                    "model": model, "input": inp_path if inp_path and inp_path.exists() else None})
+                    "model": model, "input": inp_path if inp_path and inp_path.exists() else None,
+                    "text": text if isinstance(text, str) and text else None})
     return out

@@ -131,8 +131,22 @@ def make_input(spec: InputSpec, layers: list[LayerEntry]) -> np.ndarray:
     return x
 
 
+#: how the Unrolled view writes the space of typed text (a blank box says nothing)
+SPACE = "␣"
+
+
 class InputEdits(StateBase):
     """The input edits of ``AppState``."""
+
+    def token_labels(self) -> tuple[str, ...] | None:
+        """What each token id stands for, when the app itself made the ids from typed text
+        (its alphabet: id 0 is padding, 1.. the characters): the Unrolled view then shows
+        the characters, and an output over the same ids its most likely next one. None
+        for ids from a file or a generator: what they mean is the model's vocabulary,
+        which lstmviz does not know."""
+        if self.readonly or self.input.source != "text" or not self.embedding_first:
+            return None
+        return ("",) + tuple(SPACE if c == " " else c for c in gen.ALPHABET)
 
     def input_shape(self) -> tuple:
         """The batch shape given to the model: batch is None unless a layer is stateful."""

@@ -50,13 +50,30 @@ class Row:
     sources: list = field(default_factory=list)      # keys of the rows feeding this one
     states_from: list = field(default_factory=list)  # (row key, tensor index) of initial states
     ids: np.ndarray | None = None    # an input of token ids: (batch, T)
+    #: what each token id stands for (``token_labels``): the input row's ids, and an output
+    #: row's most likely token (``predicted``), are shown as these texts
+    id_labels: tuple[str, ...] | None = None
+    predicted: np.ndarray | None = None  # an output row over the tokens: its argmax (batch, T)
     kind_name: str | None = None     # a recurrent row's cell kind
 
 
-def build_rows(model: Model, trace: Trace, inputs=None) -> tuple[list[Row], list[int]]:
+def _over_tokens(values: np.ndarray, labels: tuple[str, ...] | None) -> np.ndarray | None:
+    """The most likely token at each (sample, step) of ``values`` (..., units) when they
+    are probabilities over the tokens ``labels`` names (a softmax over the vocabulary:
+    one unit per token, each sample and step summing to 1); else None."""
+    if labels is None or values.shape[-1] != len(labels) or values.size == 0:
+        return None
+    if np.min(values) < 0 or not np.allclose(values.sum(-1), 1.0, atol=1e-3):
+        return None
+    return np.argmax(values, axis=-1)
+
+
+def build_rows(model: Model, trace: Trace, inputs=None,
+               labels: tuple[str, ...] | None = None) -> tuple[list[Row], list[int]]:
     """The rows, each on a time axis (``domains``: the columns of each axis), and which
     rows feed which, following the model's graph. (An input row's ``levels`` are the
-    view's to set: they are colours.)"""
+    view's to set: they are colours.) ``labels``: what each token id of the (one) input
+    stands for, when the app knows it (``token_labels``)."""
     rows: list[Row] = []
     domains: list[int] = []
     dom_of: dict[str, int | None] = {}   # layer name -> its time axis
@@ -78,9 +95,10 @@ def build_rows(model: Model, trace: Trace, inputs=None) -> tuple[list[Row], list
         dom: int | None = None
         if x is not None and x.ndim >= 2:
             if x.ndim == 2:  # token ids
-                row = Row(key, "x (ids)" if len(names) == 1 else f"{name} (ids)", None,
-                          kind="input", data=x[..., None].astype(np.float32))
-                row.ids = x
+                known = labels if len(names) == 1 else None
+                row = Row(key, ("x (text)" if known else "x (ids)") if len(names) == 1 else f"{name} (ids)",
+                          None, kind="input", data=x[..., None].astype(np.float32))
+                row.ids, row.id_labels = x, known
             else:
                 row = Row(key, label, None, kind="input",
                           data=x.reshape(x.shape[0], x.shape[1], -1).astype(np.float32))
@@ -139,6 +157,9 @@ def build_rows(model: Model, trace: Trace, inputs=None) -> tuple[list[Row], list
         elif out is not None and out.ndim == 2:
             made.append(Row(layer.name, f"{layer.name} (once)", layer.name, None, "last",
                             data=out[:, None, :].astype(np.float32), units=out.shape[-1]))
+        if made and made[-1].kind in ("seq", "last") and made[-1].data is not None:
+            made[-1].predicted = _over_tokens(made[-1].data, labels)
+            made[-1].id_labels = labels if made[-1].predicted is not None else None
         if not made:
             continue
         for row in made:
@@ -211,10 +232,10 @@ class Layout:
     top: float
 
 
-def layout(model: Model, trace: Trace, inputs=None) -> Layout:
+def layout(model: Model, trace: Trace, inputs=None, labels: tuple[str, ...] | None = None) -> Layout:
     """The Unrolled view's layout of ``trace``: rows along the model's graph, one block
-    of columns per time axis."""
-    rows, domains = build_rows(model, trace, inputs)
+    of columns per time axis (``labels``: see ``build_rows``)."""
+    rows, domains = build_rows(model, trace, inputs, labels)
     offsets = []
     gap = max(1.0, round(DOMAIN_GAP * sum(domains)))
     x = 0.0

@@ -550,6 +550,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if hasattr(view, "set_overview"):
             seq = self.state.long
             self._call_view(view, "set_overview", seq.overviews if seq is not None else None)
+        if hasattr(view, "set_token_labels"):  # typed text: the characters its ids stand for
+            self._call_view(view, "set_token_labels", self.state.token_labels())
         if _takes_inputs(view):  # views that can draw x_t get the input too
             self._call_view(view, "set_data", model, trace, xs)
         else:
@@ -832,7 +834,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_demo(self, demo: dict, read=None) -> bool:
         with self.state.changes():  # the model and its input: the views redraw once
             ok = self.open_file(demo["model"], read=read)
-            if ok and demo.get("input") is not None:
+            if ok and demo.get("text"):  # typed text: shown as characters
+                self.state.set_input_spec(source="text", text=demo["text"])
+            elif ok and demo.get("input") is not None:
                 try:
                     self.state.import_input(demo["input"])
                 except LstmvizError as err:

@@ -126,6 +126,8 @@ class UnrolledView(TraceView):
         super().__init__(parent, theme)
         self.rows: list[Row] = []
         self._inputs = None
+        #: what each token id stands for (``AppState.token_labels``), or None: ids as numbers
+        self._labels: tuple[str, ...] | None = None
         self.T = 0
         self.current_column = 0
         self._color_key = None
@@ -216,12 +218,18 @@ class UnrolledView(TraceView):
         self.legend.setText("")
 
     # -- data -----------------------------------------------------------------------------
+    def set_token_labels(self, labels: tuple[str, ...] | None) -> None:
+        """What each token id of the input stands for (typed text: its characters), for the
+        next ``set_data``: the input row writes them instead of the ids, and a row of
+        probabilities over the same tokens its most likely one."""
+        self._labels = tuple(labels) if labels is not None else None
+
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
         self.model, self.trace = model, trace
         self._inputs = inputs
         self._overview_stale = False
         self._color_key = None
-        lay = layout(model, trace, inputs)
+        lay = layout(model, trace, inputs, self._labels)
         self.rows, self.domains, self.offsets = lay.rows, lay.domains, lay.offsets
         T = self.T = lay.T
         longest = max(self.domains)
@@ -315,7 +323,8 @@ class UnrolledView(TraceView):
         signature have the same arrows, outlines, texts and row rectangles."""
         rows = tuple((r.key, r.kind, r.label, r.y, r.offset, r.T, r.domain, r.backwards, r.units,
                       tuple(r.sources), tuple(r.states_from), tuple(r.final_cols or ()),
-                      r.ids is not None, r.mask is not None) for r in lay.rows)
+                      r.ids is not None, r.predicted is not None, r.id_labels,
+                      r.mask is not None) for r in lay.rows)
         return (id(self.model), rows, tuple(lay.domains), tuple(lay.offsets), lay.T, lay.cell_gap)
 
     def _use_static(self, sig) -> bool:
@@ -417,15 +426,29 @@ class UnrolledView(TraceView):
         t = self.theme
         # (a theme's fonts stop at its least size: then the regular weight, a little narrower)
         fonts = [t.font(s, bold=True) for s in (0.9, 0.75, 0.6)] + [t.font(0.6)]
+        was = self._predictions_shown()
         for row in rows:
             ids = getattr(row, "ids", None)
             digits = len(str(int(np.max(ids)))) if ids is not None and np.size(ids) else 1
-            font = next((f for f in fonts if QtGui.QFontMetricsF(f).horizontalAdvance("0" * digits) <= box),
-                        None)
+            if row.id_labels:  # a token's text: the widest of the characters it may write, which
+                # may cross the box's edge into the gap (one character a column: none overlap)
+                def fits(f, names=row.id_labels):
+                    return max(QtGui.QFontMetricsF(f).horizontalAdvance(n) for n in names) <= per - 2
+            else:
+                def fits(f, digits=digits):
+                    return QtGui.QFontMetricsF(f).horizontalAdvance("0" * digits) <= box
+            font = next((f for f in fonts if fits(f)), None)
             for item in row.id_texts:
                 item.setVisible(font is not None)
                 if font is not None and item.textItem.font() != font:
                     item.setFont(font)
+        if self._predictions_shown() != was:  # the legend speaks of the letters only when written
+            self.static.legend = self._legend_text()
+            self.legend.setText(self.static.legend)
+
+    def _predictions_shown(self) -> bool:
+        return any(r.predicted is not None and getattr(r, "id_texts", None) and r.id_texts[0].isVisible()
+                   for r in self.rows)
 
     def _build_static(self) -> None:
         t = self.theme
@@ -592,7 +615,8 @@ class UnrolledView(TraceView):
                 self._text(note[0], (note[1], row.y + ROW_H / 2), (0, 1.0), t.foreground, t.font(0.8))
         # Token ids / the merge mode as small text when there is room.
         for row in self.rows:
-            if row.kind == "input" and getattr(row, "ids", None) is not None and row.T <= 30:
+            if row.T <= 30 and ((row.kind == "input" and row.ids is not None)
+                                or (row.kind == "seq" and row.predicted is not None)):
                 row.id_texts = []
                 for c in range(row.T):
                     row.id_texts.append(self._text("", (row.offset + c, row.y), (0.5, 0.5),
@@ -636,6 +660,9 @@ class UnrolledView(TraceView):
                      + (" (left lanes: to a layer further up)" if self.lane_left < 0 else ""))
         if any(r.kind == "rnn" for r in self.rows) and any(r.kind in ("seq", "last") for r in self.rows):
             parts.append("a row without a cell on its own scale")
+        parts += [f"<b>{markup(r.layer or r.label)}</b>: the letter is its most likely next character"
+                  for r in self.rows if r.predicted is not None and getattr(r, "id_texts", None)
+                  and r.id_texts[0].isVisible()]
         if any(r.mask is not None for r in self.rows if r.kind == "rnn"):
             parts.append("grey cell = masked step (state carried over)")
         if any(r.side for r in self.rows):
@@ -726,7 +753,10 @@ class UnrolledView(TraceView):
             # may read another: no id is named)
             ids = getattr(inputs[0], "ids", None) if len(inputs) == 1 else None
             if ids is not None and 0 <= col < ids.shape[1]:  # (the boxes may be too narrow to say it)
-                what += f" · token id <b>{int(ids[clamp(cursor.sample, 0, ids.shape[0] - 1), col])}</b>"
+                i = int(ids[clamp(cursor.sample, 0, ids.shape[0] - 1), col])
+                names = inputs[0].id_labels
+                what += (f" · token <b>{markup(names[i])}</b> (id {i})" if names is not None and 0 <= i < len(names)
+                         else f" · token id <b>{i}</b>")
             if getattr(self.trace, "total_steps", None):
                 what += (f" · exact steps {o:,}–{o + sel.ref.T - 1:,} of {self.trace.total_steps:,}"
                          + (" (top strip: the whole sequence, a row per layer)" if self.strip_keys else ""))
@@ -796,8 +826,10 @@ class UnrolledView(TraceView):
                 if getattr(row, "ids", None) is not None:
                     rgba = np.zeros((1, vals.shape[1], 4), np.uint8)
                     rgba[..., :] = np.array(QtGui.QColor(self.theme.panel).getRgb(), np.uint8)
+                    names = row.id_labels
                     for c, ti in enumerate(getattr(row, "id_texts", [])):
-                        ti.setText(str(int(row.ids[sample, c])))
+                        i = int(row.ids[sample, c])
+                        ti.setText(names[i] if names is not None and 0 <= i < len(names) else str(i))
                 else:
                     rgba = self._map(cmap_div, vals, row.levels)
             else:
@@ -807,6 +839,9 @@ class UnrolledView(TraceView):
                     vals = vals[::-1]  # processing order -> input order
                 row.values = vals
                 rgba = self._map(cmap_div, vals[None, :], row.levels)
+                if row.predicted is not None and row.id_labels is not None:
+                    for c, ti in enumerate(getattr(row, "id_texts", [])):  # its most likely token
+                        ti.setText(row.id_labels[int(row.predicted[sample, c])])
                 if row.mask is not None:
                     masked = ~row.mask[sample].astype(bool)
                     rgba[0, masked] = neutral
