@@ -363,3 +363,95 @@ def test_an_error_no_reader_foresaw_says_the_file_may_be_damaged(tmp_path):
     assert msg.startswith("m.h5: cannot read the file, which may be truncated or damaged "
                           "(RuntimeError: Can't synchronously"), msg
     assert "supported:" in msg and "\n" not in msg
+
+
+def _edited_keras(tmp_path, case: str, edit, name="e.keras"):
+    """A fixture's .keras file with its config.json changed by ``edit(cfg)``."""
+    src = zipfile.ZipFile(Path(__file__).parent / "fixtures" / case / "model.keras")
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w") as z:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "config.json":
+                cfg = json.loads(data)
+                edit(cfg)
+                data = json.dumps(cfg).encode()
+            z.writestr(item.filename, data)
+    return path
+
+
+def _refusal(path) -> str:
+    import lstmviz
+
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path, isolate=False)  # read, then built as a model
+    msg = str(err.value)
+    assert "\n" not in msg and "which may be truncated or damaged" not in msg, msg  # not the last resort
+    return msg
+
+
+def test_config_values_of_the_wrong_type_are_named(tmp_path):
+    """Found by replacing config.json values of the fixtures at random: a class name that
+    is a list or an object ('TypeError: unhashable type'), a functional model's config
+    that is a list, a Keras tensor's config that is text ('AttributeError: ... has no
+    attribute 'get''), each reached the readers' last line of defence; a model output
+    naming a state its layer no longer returns (return_state off) failed at trace time
+    ('IndexError: list index out of range'). Each is now a sentence saying what is wrong."""
+    def layer_class(cfg):
+        cfg["config"]["layers"][1]["class_name"] = ["LSTM"]
+    assert "has a class_name that is not text" in _refusal(_edited_keras(tmp_path, "k3_lstm_default", layer_class))
+
+    def model_class(cfg):
+        cfg["class_name"] = {"class_name": "Functional"}
+    assert "model class is 'a dict'" in _refusal(_edited_keras(tmp_path, "k3_two_outputs", model_class))
+
+    def functional_list(cfg):
+        cfg["config"] = cfg["config"]["layers"]
+    assert "config is not an object" in _refusal(_edited_keras(tmp_path, "k3_two_outputs", functional_list))
+
+    def tensor_config(cfg):
+        for layer in cfg["config"]["layers"]:
+            for node in layer.get("inbound_nodes", []):
+                for arg in node.get("args", []):
+                    if isinstance(arg, dict) and arg.get("class_name") == "__keras_tensor__":
+                        arg["config"] = "x"
+    assert "keras_history" in _refusal(_edited_keras(tmp_path, "k3_two_outputs", tensor_config))
+
+    def no_state(cfg):
+        rnn = next(l for l in cfg["config"]["layers"] if l["class_name"] == "SimpleRNN")
+        rnn["config"]["return_state"] = False
+    msg = _refusal(_edited_keras(tmp_path, "k3_gru_simplernn_return_state", no_state))
+    assert "the model's output is output 1 of" in msg and "return_state is off" in msg
+
+
+def test_config_values_replaced_at_random_are_refused_by_a_check(tmp_path):
+    """300 fixture configs with values replaced at random (seeded): each is read or refused
+    by a check that names what is wrong, never the readers' last line of defence."""
+    import random
+
+    rng = random.Random(0)
+    cases = sorted(p.parent.name for p in (Path(__file__).parent / "fixtures").glob("k3_*/model.keras"))
+    odd = [None, -1, 0, 10 ** 9, "x", [], {}, 1e308, True, "\u202e", [None], {"class_name": "LSTM"},
+           "float16", [1, 2, 3]]
+
+    def scramble(cfg):
+        stack = [cfg]
+        while stack:
+            o = stack.pop()
+            for k in (list(o) if isinstance(o, dict) else range(len(o)) if isinstance(o, list) else []):
+                if rng.random() < 0.04:
+                    o[k] = rng.choice(odd)
+                else:
+                    stack.append(o[k])
+
+    import lstmviz
+
+    for k in range(300):
+        path = _edited_keras(tmp_path, rng.choice(cases), scramble, f"{k}.keras")
+        try:
+            model = lstmviz.load(path, isolate=False)
+            xs = [np.zeros([1 if d is None else min(int(d), 20) for d in s], np.float32)
+                  for s in model.input_shapes()]
+            model.trace(xs if len(xs) > 1 else xs[0])
+        except LstmvizError as err:
+            assert "\n" not in str(err) and "which may be truncated or damaged" not in str(err), str(err)

@@ -209,6 +209,15 @@ class Model:
                                        ins[0])
             in_shapes[layer.name] = ins
             out_shapes[layer.name] = outs
+        for r in self.outputs:  # (the layers' own inputs were resolved above)
+            outs = out_shapes.get(r.layer)
+            if outs is None:
+                raise LstmvizError(f"the model's output is layer '{r.layer}', which is not in the model")
+            if r.tensor_index >= len(outs):
+                cfg = getattr(self._by_name[r.layer].layer, "config", {})
+                raise LstmvizError(f"the model's output is output {r.tensor_index} of '{r.layer}', "
+                                   f"which has {len(outs)}"
+                                   + ("" if cfg.get("return_state", True) else " (its return_state is off)"))
         return in_shapes
 
     def _explain(self, layer, node, ins, err) -> str:

@@ -100,7 +100,8 @@ def _k3_tensors(obj: Any, depth: int = 0) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     if isinstance(obj, dict):
         if obj.get("class_name") == "__keras_tensor__":
-            hist = (obj.get("config") or {}).get("keras_history")
+            tcfg = obj.get("config")
+            hist = tcfg.get("keras_history") if isinstance(tcfg, dict) else None
             if not (isinstance(hist, list) and hist and isinstance(hist[0], str)):
                 raise Fail("a Keras tensor in the config has no valid keras_history")
             idx = _index(hist[2], hist[0]) if len(hist) > 2 else 0
@@ -179,8 +180,9 @@ def parse_model(cls: Any, cfg: Any, depth: int = 0, k3prefix: str = "",
     """Parse a model config (any Keras version) into layer records."""
     if depth > MAX_NESTING:
         raise Fail("models are nested too deeply")
-    if cls not in MODEL_CLASSES:
-        raise Fail(f"the file's model class is '{cls}', not a Keras Sequential or functional model")
+    if not isinstance(cls, str) or cls not in MODEL_CLASSES:
+        shown = cls if isinstance(cls, str) else f"a {type(cls).__name__}"
+        raise Fail(f"the file's model class is '{shown}', not a Keras Sequential or functional model")
     layers: Any
     if isinstance(cfg, list):  # Keras 1 / 2.0 bare-list Sequential
         layers, mname = cfg, "sequential"
@@ -195,6 +197,8 @@ def parse_model(cls: Any, cfg: Any, depth: int = 0, k3prefix: str = "",
     if not isinstance(mname, str):
         mname = "model"
     counter = _Counter()
+    if cls != "Sequential" and not isinstance(cfg, dict):
+        raise Fail(f"the {cls} model's config is not an object")
     if cls == "Sequential":
         return _parse_sequential(layers, mname, depth, k3prefix, group, counter)
     return _parse_functional(cfg, layers, mname, depth, k3prefix, group, counter)
@@ -205,6 +209,8 @@ def _parse_entry(entry: Any, i: int, k3prefix: str, counter: _Counter, group: st
         raise Fail(f"layer #{i} of the model config is not a JSON object")
     ocls, ocfg = entry.get("class_name"), entry.get("config")
     name = _layer_name(entry, ocfg, i)
+    if not isinstance(ocls, str):
+        raise Fail(f"layer '{name}' of the model config has a class_name that is not text")
     k3path = counter.path(k3prefix, ocls) if isinstance(ocls, str) else ""
     return ocls, ocfg, name, k3path
 

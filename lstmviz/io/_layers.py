@@ -122,7 +122,7 @@ def _normalize_cell(cell: Any, name: str) -> dict:
     if not isinstance(cell, dict):
         raise Fail(f"layer '{name}' (RNN) has a cell that is not a JSON object")
     ccls, ccfg = cell.get("class_name"), cell.get("config")
-    if ccls not in CELL_CLASSES:
+    if not isinstance(ccls, str) or ccls not in CELL_CLASSES:
         raise Fail(f"layer '{name}' (RNN) has a cell of class {ccls!r}",
                    f"supported cells in RNN layers: {', '.join(CELL_CLASSES)} "
                    "(one, or a list / StackedRNNCells of them)")
