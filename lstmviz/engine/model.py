@@ -210,13 +210,13 @@ class Model:
             in_shapes[layer.name] = ins
             out_shapes[layer.name] = outs
         for r in self.outputs:  # (the layers' own inputs were resolved above)
-            outs = out_shapes.get(r.layer)
-            if outs is None:
+            given = out_shapes.get(r.layer)
+            if given is None:
                 raise LstmvizError(f"the model's output is layer '{r.layer}', which is not in the model")
-            if r.tensor_index >= len(outs):
+            if r.tensor_index >= len(given):
                 cfg = getattr(self._by_name[r.layer].layer, "config", {})
                 raise LstmvizError(f"the model's output is output {r.tensor_index} of '{r.layer}', "
-                                   f"which has {len(outs)}"
+                                   f"which has {len(given)}"
                                    + ("" if cfg.get("return_state", True) else " (its return_state is off)"))
         return in_shapes
 
