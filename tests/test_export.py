@@ -84,6 +84,33 @@ def test_svg_parses_and_has_the_widget_size(window, tmp_path, target):
     assert len(list(root.iter())) > 20
 
 
+@pytest.mark.parametrize("view", ["cell", "unrolled"])
+def test_an_svg_draws_its_texts_at_the_screens_size(window, tmp_path, view):
+    """File > Export > Current view as SVG: the texts were written at 72/96 of their size
+    (Qt converted the fonts' point sizes at QSvgGenerator's 72 dpi while the layout had
+    placed them at the screen's 96), so a header's bold and plain runs stood apart and the
+    equations' subscripts floated. The SVG drawn by an SVG renderer is the view on screen."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    window.state.set_cursor(step=2)
+    widget = ex.target_widget(window, view)
+    QtWidgets.QApplication.processEvents()
+    out = ex.save_svg(widget, tmp_path / "a.svg")
+    sizes = {float(v) for v in __import__("re").findall(r'font-size="([0-9.]+)"', out.read_text())}
+    px = QtWidgets.QApplication.font().pointSizeF() * widget.logicalDpiY() / 72
+    assert any(abs(v - px) < 0.01 for v in sizes), (sorted(sizes), px)  # the app's font, in px
+    renderer = QSvgRenderer(str(out))
+    img = QtGui.QImage(widget.size(), QtGui.QImage.Format.Format_RGB32)
+    img.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
+    painter = QtGui.QPainter(img)
+    renderer.render(painter)
+    painter.end()
+    drawn = ex.image_to_array(img).astype(float).mean(axis=2)
+    screen = ex.image_to_array(widget.grab().toImage()).astype(float).mean(axis=2)
+    assert drawn.shape == screen.shape
+    assert (np.abs(drawn - screen) > 64).mean() < 0.03  # (the texts at 72 dpi: 0.09 of the pixels)
+
+
 def test_copy_to_clipboard(window):
     pix = ex.copy_to_clipboard(ex.target_widget(window, "view"))
     got = QtGui.QGuiApplication.clipboard().image()
