@@ -369,6 +369,22 @@ def test_animation_dialog_and_menu_export(window, tmp_path, monkeypatch):
     assert window.geometry() == geom  # the window is back to its size
 
 
+def test_the_animation_dialog_offers_the_size_of_what_it_shows(window):
+    """Choosing 'Whole window' kept the current view's size in the size fields: the window
+    was laid out in the view's shape (tall and narrow) and scaled down to it, a picture of
+    another layout than the one on screen. The fields follow the choice."""
+    view, whole = window.tabs.currentWidget(), window
+    dlg = ex.AnimationDialog(window)
+    even = lambda w: (w.width() - w.width() % 2, w.height() - w.height() % 2)  # noqa: E731
+    assert dlg.values()["size"] == even(view)
+    dlg.target.setCurrentIndex(dlg.target.findData("window"))
+    assert dlg.values()["size"] == even(whole)
+    dlg.width_spin.setValue(640)  # a size typed in is the user's: kept over another choice
+    dlg.target.setCurrentIndex(dlg.target.findData("view"))
+    assert dlg.values()["size"][0] == 640
+    dlg.deleteLater()
+
+
 def test_a_size_smaller_than_the_layout_is_scaled_evenly_not_squeezed(window, tmp_path):
     """``--size`` below what the window (or a view) can be laid out in: it is laid out at
     the smallest size of the same shape it can take and scaled down evenly to the size

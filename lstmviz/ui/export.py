@@ -327,13 +327,14 @@ class AnimationDialog(QtWidgets.QDialog):
         self.target.addItem("Current view", "view")
         self.target.addItem("Whole window", "window")
         form.addRow("Show", self.target)
-        cur = window.tabs.currentWidget()
+        self._window = window
         self.width_spin = QtWidgets.QSpinBox()
         self.width_spin.setRange(64, 7680)
-        self.width_spin.setValue(cur.width() - cur.width() % 2)
         self.height_spin = QtWidgets.QSpinBox()
         self.height_spin.setRange(64, 4320)
-        self.height_spin.setValue(cur.height() - cur.height() % 2)
+        self._offered: tuple[int, int] | None = None
+        self._offer_size()
+        self.target.currentIndexChanged.connect(self._offer_size)
         size = QtWidgets.QHBoxLayout()
         size.addWidget(self.width_spin)
         size.addWidget(QtWidgets.QLabel("\u00d7"))
@@ -351,6 +352,17 @@ class AnimationDialog(QtWidgets.QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+
+    def _offer_size(self, _index=None) -> None:
+        """The size of what is chosen (the view on screen or the whole window), even (an
+        MP4 wants it so); a size the user typed is kept."""
+        size = (self.width_spin.value(), self.height_spin.value())
+        if self._offered is not None and size != self._offered:
+            return
+        shown = self._window if self.target.currentData() == "window" else self._window.tabs.currentWidget()
+        self.width_spin.setValue(shown.width() - shown.width() % 2)
+        self.height_spin.setValue(shown.height() - shown.height() % 2)
+        self._offered = (self.width_spin.value(), self.height_spin.value())
 
     def values(self) -> dict:
         return {"target": self.target.currentData(),
