@@ -297,6 +297,32 @@ def test_export_menu_entries(window, tmp_path, monkeypatch):
     assert "does not exist" in window.last_message
 
 
+def test_an_unwritable_folder_is_named_with_the_users_file(window, tmp_path, monkeypatch, capsys):
+    """An export into a folder the user may not write in said
+    '/data/.v.png.k2j3h4ab.tmp: Permission denied', the name of a temporary file the user
+    never chose; the message names the file asked for, and nothing is left behind.
+    (mkstemp's refusal is made as the OS makes it: the tests may run as root.)"""
+    import tempfile
+
+    def refuse(prefix="", suffix="", dir=None, **kw):
+        raise PermissionError(13, "Permission denied", os.path.join(dir, f"{prefix}k2j3h4ab{suffix}"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    for kind, run in (("svg", lambda: window.exporter.picture("view", "svg")),
+                      ("npz", lambda: window.exporter.data("npz"))):
+        out = tmp_path / f"v.{kind}"
+        monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+        run()
+        assert window.last_message == f"{out}: Permission denied", window.last_message
+    assert list(tmp_path.iterdir()) == []
+    from lstmviz.cli import main
+
+    case = ROOT / "tests/fixtures/k3_lstm_default"
+    assert main(["trace", str(case / "model.keras"), "--input", str(case / "x.npy"),
+                 "--out", str(tmp_path / "t.npz")]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"{tmp_path / 't.npz'}: Permission denied")
+
+
 def test_the_trace_export_says_which_sample_it_holds(window, tmp_path, monkeypatch):
     """The window traces the sample on screen: File > Export trace holds that one sample,
     and the message after saving says so (the .npz has no sample axis beyond it)."""
