@@ -311,7 +311,7 @@ def test_an_unwritable_folder_is_named_with_the_users_file(window, tmp_path, mon
     for kind, run in (("svg", lambda: window.exporter.picture("view", "svg")),
                       ("npz", lambda: window.exporter.data("npz"))):
         out = tmp_path / f"v.{kind}"
-        monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+        monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, out=out, **k: (str(out), ""))
         run()
         assert window.last_message == f"{out}: Permission denied", window.last_message
     assert list(tmp_path.iterdir()) == []
@@ -321,6 +321,46 @@ def test_an_unwritable_folder_is_named_with_the_users_file(window, tmp_path, mon
     assert main(["trace", str(case / "model.keras"), "--input", str(case / "x.npy"),
                  "--out", str(tmp_path / "t.npz")]) == 2
     assert capsys.readouterr().err.strip().endswith(f"{tmp_path / 't.npz'}: Permission denied")
+
+
+def test_export_names_say_what_they_hold_and_land_where_the_user_saves(window, tmp_path, monkeypatch):
+    """Every export offered 'lstmviz.png' (or 'lstmviz.svg', 'trace.npz', 'model.json') in
+    the model's folder: on a bundled demo, the installed package's own folder; a name typed
+    without its suffix ('slide') was written so, and File > Save screenshot wrote nothing
+    and said nothing for it. Names now say the model, the view and the step; the first
+    export of a demo starts in the working folder, the next ones where the last went; a
+    missing suffix is added; the screenshot says where it went."""
+    from lstmviz.app.demos import DEMOS_DIR
+
+    demo = DEMOS_DIR / "sine_predictor.keras"
+    window.exporter.last_dir = None  # (a window's first export: the shared window made others)
+    assert window.open_file(str(demo))
+    monkeypatch.chdir(tmp_path)
+    window.tabs.setCurrentIndex(1)
+    window.state.set_cursor(step=3)
+    asked, answers = [], iter([str(tmp_path / "slides" / "slide"), str(tmp_path / "slides" / "t"), "",
+                               str(tmp_path / "slides" / "shot")])
+    (tmp_path / "slides").mkdir()
+
+    def ask(parent, title, start, filt, *a, **k):
+        asked.append(start)
+        return next(answers), ""
+
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", ask)
+    window.exporter.picture("view", "png")
+    assert asked[0] == str(tmp_path / "sine_predictor_cell_t3.png")  # not inside the package
+    assert QtGui.QImage(str(tmp_path / "slides" / "slide.png")).width() > 100
+    assert window.last_message == f"Saved {tmp_path / 'slides' / 'slide.png'}"
+    window.exporter.data("csv")
+    assert asked[1] == str(tmp_path / "slides" / "sine_predictor_trace.csv")  # where the last one went
+    assert (tmp_path / "slides" / "t.csv").read_text().startswith("layer,key,sample,step,unit,value")
+    window.exporter.picture("window", "svg")  # cancelled: nothing written, nothing said
+    assert asked[2] == str(tmp_path / "slides" / "sine_predictor_window_t3.svg")
+    assert window.last_message.startswith("Saved") and "svg" not in window.last_message
+    window.screenshot_dialog()
+    assert QtGui.QImage(str(tmp_path / "slides" / "shot.png")).size() == window.size()
+    assert window.last_message == f"Saved {tmp_path / 'slides' / 'shot.png'}"
+    assert not list(DEMOS_DIR.glob("*.png")) and not list(DEMOS_DIR.glob("*.csv"))
 
 
 def test_the_trace_export_says_which_sample_it_holds(window, tmp_path, monkeypatch):

@@ -376,6 +376,7 @@ class Exporter(QtCore.QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
+        self.last_dir: str | None = None  # where the last export went: the next starts there
 
     def add_menu(self, file_menu: QtWidgets.QMenu, before: QtGui.QAction | None = None) -> QtWidgets.QMenu:
         m = QtWidgets.QMenu("&Export", file_menu)
@@ -405,10 +406,48 @@ class Exporter(QtCore.QObject):
         m.addAction("Stack as &Keras JSON config\u2026", lambda: self.data("json"))
         return m
 
-    def _ask_path(self, title, default, filt):
-        start = str(Path(self.window.state.path).parent / default) if self.window.state.path else default
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, title, start, filt)
+    def _ask_path(self, title: str, what: str, kind: str) -> str:
+        """Where to write an export of ``kind`` (its suffix, added when the name typed has
+        none): offered as '<model>_<what>.<kind>' in the folder of the last export, else
+        the model's (not a bundled demo's: the installed package), else the working one."""
+        default = f"{self.stem()}_{what}.{kind}" if what else f"{self.stem()}.{kind}"
+        start = str(self.folder() / default)
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, title, start, f"{kind.upper()} (*.{kind})")
+        if not path:
+            return ""
+        if not path.lower().endswith(f".{kind}"):
+            path += f".{kind}"
+        self.last_dir = str(Path(path).parent)
         return path
+
+    def stem(self) -> str:
+        """The document's name for an export's file: the session's, the model file's or
+        the model's."""
+        session = getattr(getattr(self.window, "sessions", None), "session_path", None)
+        st = self.window.state
+        name = (Path(session).stem if session else Path(st.path).stem if st.path
+                else st.model.name if st.model is not None else "lstmviz")
+        return re.sub(r"[^\w.-]+", "_", name).strip("._") or "lstmviz"
+
+    def folder(self) -> Path:
+        from lstmviz.app.demos import DEMOS_DIR
+
+        if self.last_dir and Path(self.last_dir).is_dir():
+            return Path(self.last_dir)
+        st = self.window.state
+        if st.path:
+            here = Path(st.path).resolve().parent
+            if here.is_dir() and here != DEMOS_DIR.resolve():
+                return here
+        return Path.cwd()
+
+    def shown(self, target: str) -> str:
+        """What a picture of ``target`` shows, for its file name: 'cell_t3', 'window_t3'."""
+        tabs = self.window.tabs
+        what = "window" if target == "window" else (
+            VIEW_NAMES[tabs.currentIndex()] if tabs.currentIndex() < len(VIEW_NAMES)
+            else re.sub(r"\W+", "_", tabs.tabText(tabs.currentIndex()).replace("&", "")).strip("_").lower())
+        return f"{what}_t{self.window.state.cursor.step}"
 
     def _run(self, fn, *args, done: str = ""):
         try:
@@ -430,13 +469,20 @@ class Exporter(QtCore.QObject):
                                                              2.0, 0.25, 8.0, 2)
             if not ok:
                 return None
-            path = self._ask_path("Export PNG", "lstmviz.png", "PNG (*.png)")
+            path = self._ask_path("Export PNG", self.shown(target), "png")
             if path:
                 return self._run(save_png, target_widget(self.window, target), path, scale, done=f"Saved {path}")
         else:
-            path = self._ask_path("Export SVG", "lstmviz.svg", "SVG (*.svg)")
+            path = self._ask_path("Export SVG", self.shown(target), "svg")
             if path:
                 return self._run(save_svg, target_widget(self.window, target), path, done=f"Saved {path}")
+        return None
+
+    def screenshot(self):
+        """File > Save screenshot: the window as it is on screen, at its size."""
+        path = self._ask_path("Save a screenshot", self.shown("window"), "png")
+        if path:
+            return self._run(save_png, self.window, path, 1.0, done=f"Saved {path}")
         return None
 
     def clipboard(self, target: str = "view"):
@@ -448,7 +494,8 @@ class Exporter(QtCore.QObject):
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         v = dlg.values()
-        path = self._ask_path(f"Export {kind.upper()}", f"lstmviz.{kind}", f"{kind.upper()} (*.{kind})")
+        what = self.shown(v["target"]).rsplit("_t", 1)[0]  # (every step: no step in the name)
+        path = self._ask_path(f"Export {kind.upper()}", what, kind)
         if not path:
             return None
         fn = save_gif if kind == "gif" else save_mp4
@@ -466,7 +513,7 @@ class Exporter(QtCore.QObject):
 
         st = self.window.state
         if kind == "json":
-            path = self._ask_path("Export Keras config", "model.json", "JSON (*.json)")
+            path = self._ask_path("Export Keras config", "", "json")
             caveat = keras3_caveat(st)
             done = f"Saved {path}" + (f" (note: {caveat})" if caveat else "")
             return self._run(save_keras_json, st, path, done=done) if path else None
@@ -482,7 +529,7 @@ class Exporter(QtCore.QObject):
             held.append(f"steps {window[0]:,}-{window[1] - 1:,} of {tr.total_steps:,}")
         name = (f"trace_steps_{window[0]}-{window[1] - 1}" if window is not None and window[1] > window[0]
                 else "trace")
-        path = self._ask_path("Export trace", f"{name}.{kind}", f"{kind.upper()} (*.{kind})")
+        path = self._ask_path("Export trace", name, kind)
         if not path:
             return None
         done = f"Saved {path}" + (f" ({', '.join(held)})" if held else "")

@@ -866,9 +866,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu.setEnabled(bool(items))
 
     def screenshot_dialog(self):
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save a screenshot", "lstmviz.png", "PNG (*.png)")
-        if path:
-            self.grab().save(path)
+        self.exporter.screenshot()  # (named, suffixed and said as the exports are)
 
     # -- drag and drop ---------------------------------------------------------------------
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent):
