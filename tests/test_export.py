@@ -435,6 +435,52 @@ def test_animation_dialog_and_menu_export(window, tmp_path, monkeypatch):
     assert window.geometry() == geom  # the window is back to its size
 
 
+def test_an_animation_shows_its_progress_and_can_be_cancelled(window, tmp_path, monkeypatch):
+    """File > Export > Animation rendered every step with a wait cursor and nothing else: a
+    few hundred steps held the window for a minute with no way out. A progress dialog counts
+    the frames; Cancel stops at once, writes nothing (an older file of that name is left as
+    it was) and puts the step and the window back."""
+    window.state.set_input_spec(timesteps=12)
+    window.state.set_cursor(step=4)
+    monkeypatch.setattr(ex.AnimationDialog, "exec", lambda self: QtWidgets.QDialog.DialogCode.Accepted)
+    out = tmp_path / "m.gif"
+    out.write_bytes(b"an older export")
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    seen = []
+    plain = QtWidgets.QProgressDialog.setValue
+
+    def counted(self, value):
+        seen.append((value, self.maximum()))
+        plain(self, value)
+        if value == 3:
+            self.cancel()  # the user's Cancel, between two frames
+
+    monkeypatch.setattr(QtWidgets.QProgressDialog, "setValue", counted)
+    geom = window.geometry()
+    window.exporter.animation("gif")
+    assert seen[:4] == [(0, 12), (1, 12), (2, 12), (3, 12)] and len(seen) <= 5
+    assert out.read_bytes() == b"an older export" and window.last_message == "Export cancelled: nothing written"
+    assert window.state.cursor.step == 4 and window.geometry() == geom
+    assert not any(d.isVisible() for d in window.findChildren(QtWidgets.QProgressDialog))
+    monkeypatch.setattr(QtWidgets.QProgressDialog, "setValue", plain)
+    window.exporter.animation("gif")
+    from PIL import Image
+
+    with Image.open(out) as im:
+        assert im.n_frames == 12
+
+
+def test_too_many_steps_for_an_animation_are_said_before_anything_is_asked(window, monkeypatch):
+    """More steps than an animation holds were refused only after its size, its speed and
+    its file were chosen and the first frames rendered."""
+    window.state.set_input_spec(timesteps=ex.MAX_FRAMES + 1)
+    asked = []
+    monkeypatch.setattr(ex.AnimationDialog, "exec", lambda self: asked.append("size") or 0)
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: asked.append("file") or ("", ""))
+    assert window.exporter.animation("gif") is None
+    assert asked == [] and window.last_message.startswith(f"{ex.MAX_FRAMES + 1:,} steps are more frames")
+
+
 def test_the_animation_dialog_offers_the_size_of_what_it_shows(window):
     """Choosing 'Whole window' kept the current view's size in the size fields: the window
     was laid out in the view's shape (tall and narrow) and scaled down to it, a picture of

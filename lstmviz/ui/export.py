@@ -186,9 +186,15 @@ def image_to_array(img: QtGui.QImage) -> np.ndarray:
     return arr[:, :w * 3].reshape(h, w, 3).copy()
 
 
-def iter_frames(window, target: str = "view", size=None, steps=None):
+class Cancelled(LstmvizError):
+    """An export the user cancelled (its ``progress`` said stop): nothing was written."""
+
+
+def iter_frames(window, target: str = "view", size=None, steps=None, progress=None):
     """Yield one (h, w, 3) RGB frame per step (all steps by default), seeking the state's
-    cursor; the cursor's step is put back at the end. Frames all have ``size`` (w, h)."""
+    cursor; the cursor's step is put back at the end. Frames all have ``size`` (w, h).
+    ``progress(done, total)`` is called before each frame and at the end; when it returns
+    False, ``Cancelled`` is raised."""
     state = window.state
     widget = target_widget(window, target)
     if size is not None:
@@ -199,8 +205,13 @@ def iter_frames(window, target: str = "view", size=None, steps=None):
     if len(steps) > MAX_FRAMES:
         raise LstmvizError(f"{len(steps)} steps are more frames than an animation can hold ({MAX_FRAMES})")
     old = state.cursor.step
+
+    def going_on(done: int) -> None:
+        if progress is not None and progress(done, len(steps)) is False:
+            raise Cancelled("the export was cancelled")
     try:
-        for t in steps:
+        for done, t in enumerate(steps):
+            going_on(done)
             state.set_cursor(step=int(t))
             QtWidgets.QApplication.instance().processEvents()
             img = widget.grab().toImage()
@@ -208,6 +219,7 @@ def iter_frames(window, target: str = "view", size=None, steps=None):
                 img = img.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
                                  QtCore.Qt.TransformationMode.SmoothTransformation)
             yield image_to_array(img)
+        going_on(len(steps))
     finally:
         state.set_cursor(step=old)
 
@@ -219,12 +231,12 @@ def _check_fps(fps) -> float:
     return fps
 
 
-def save_gif(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS) -> Path:
-    """An animated GIF, one frame per step, looping (Pillow)."""
+def save_gif(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS, progress=None) -> Path:
+    """An animated GIF, one frame per step, looping (Pillow). ``progress``: see iter_frames."""
     from PIL import Image
 
     fps = _check_fps(fps)
-    frames = [Image.fromarray(a) for a in iter_frames(window, target, size)]
+    frames = [Image.fromarray(a) for a in iter_frames(window, target, size, progress=progress)]
     if not frames:
         raise LstmvizError("there are no steps to animate")
     # one palette per frame (adaptive), no dithering: flat colours stay flat
@@ -250,8 +262,9 @@ def ffmpeg_exe() -> str | None:
         return shutil.which("ffmpeg")
 
 
-def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS) -> Path:
-    """An H.264 MP4 (yuv420p, even sizes), one frame per step. Needs ffmpeg (see ffmpeg_exe)."""
+def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS, progress=None) -> Path:
+    """An H.264 MP4 (yuv420p, even sizes), one frame per step. Needs ffmpeg (see ffmpeg_exe).
+    ``progress``: see iter_frames (a cancelled MP4 leaves no file)."""
     import os
     import subprocess
     import tempfile
@@ -263,7 +276,7 @@ def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT
     path = Path(path)
     if not path.parent.is_dir():
         raise LstmvizError(f"{path}: the folder {path.parent} does not exist")
-    frames = iter_frames(window, target, size)
+    frames = iter_frames(window, target, size, progress=progress)
     first = next(frames, None)
     if first is None:
         raise LstmvizError("there are no steps to animate")
@@ -449,9 +462,12 @@ class Exporter(QtCore.QObject):
             else re.sub(r"\W+", "_", tabs.tabText(tabs.currentIndex()).replace("&", "")).strip("_").lower())
         return f"{what}_t{self.window.state.cursor.step}"
 
-    def _run(self, fn, *args, done: str = ""):
+    def _run(self, fn, *args, done: str = "", **kwargs):
         try:
-            out = fn(*args)
+            out = fn(*args, **kwargs)
+        except Cancelled:
+            self.window.message("Export cancelled: nothing written")
+            return None
         except (LstmvizError, OSError) as err:
             msg = (str(err) if isinstance(err, LstmvizError)
                    else f"{getattr(err, 'filename', '')}: {err.strerror or err}")
@@ -490,6 +506,12 @@ class Exporter(QtCore.QObject):
                          done="Copied the view to the clipboard")
 
     def animation(self, kind: str):
+        frames = self.window.state.timesteps
+        if frames > MAX_FRAMES:  # (said before a size and a file are asked for, not after)
+            self.window.message(f"{frames:,} steps are more frames than an animation can hold "
+                                f"({MAX_FRAMES:,}); a picture shows any step, the trace holds them all",
+                                dialog=True, error=True, title="Cannot export")
+            return None
         dlg = AnimationDialog(self.window)
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
@@ -501,11 +523,25 @@ class Exporter(QtCore.QObject):
         fn = save_gif if kind == "gif" else save_mp4
         # rendering needs the real size: the window grows for the export and comes back
         geom = self.window.geometry()
-        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+        frames = self.window.state.timesteps
+        bar = QtWidgets.QProgressDialog(f"Rendering {frames:,} frames of {Path(path).name}\u2026", "Cancel",
+                                        0, frames, self.window)
+        bar.setWindowTitle(f"Export {kind.upper()}")
+        bar.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        bar.setMinimumDuration(500)  # (a short one comes and goes without it)
+        bar.setAutoClose(False)
+        bar.setAutoReset(False)
+
+        def progress(done: int, total: int) -> bool:
+            bar.setMaximum(total)
+            bar.setValue(done)  # (the frames' seeks turn the event loop: Cancel is seen)
+            return not bar.wasCanceled()
         try:
-            return self._run(fn, self.window, path, v["target"], v["size"], v["fps"], done=f"Saved {path}")
+            return self._run(fn, self.window, path, v["target"], v["size"], v["fps"], progress=progress,
+                             done=f"Saved {path}")
         finally:
-            QtWidgets.QApplication.restoreOverrideCursor()
+            bar.close()
+            bar.deleteLater()
             self.window.setGeometry(geom)
 
     def data(self, kind: str):
