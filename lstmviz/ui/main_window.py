@@ -661,6 +661,7 @@ class MainWindow(QtWidgets.QMainWindow):
             else:
                 self.state.set_model(model, path)
                 self.sessions.session_path = None  # another document: Save asks where
+                self.sessions.mark_saved()
                 self.message(f"Opened {file_label(path)}: {len(model.layers)} layers, "
                              f"{model.count_params():,} parameters "
                              f"({(time.perf_counter() - t0) * 1000:.0f} ms)")
@@ -841,6 +842,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.state.new_stack()
         self.source_label = None
         self.sessions.session_path = None
+        self.sessions.mark_saved()
         self.update_title()
 
     def _recent(self) -> list[str]:
