@@ -420,8 +420,8 @@ class Exporter(QtCore.QObject):
         return m
 
     def _ask_path(self, title: str, what: str, kind: str) -> str:
-        """Where to write an export of ``kind`` (its suffix, added when the name typed has
-        none): offered as '<model>_<what>.<kind>' in the folder of the last export, else
+        """Where to write an export of ``kind`` (its suffix added to a name typed without
+        it, as Save session does): offered as '<model>_<what>.<kind>' in the folder of the last export, else
         the model's (not a bundled demo's: the installed package), else the working one."""
         default = f"{self.stem()}_{what}.{kind}" if what else f"{self.stem()}.{kind}"
         start = str(self.folder() / default)
