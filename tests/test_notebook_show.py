@@ -260,3 +260,17 @@ def test_show_fits_a_small_screen(monkeypatch, screen, maximized):
     if not maximized:
         assert (w.width(), w.height()) == (1600, 1000)
     w.close()
+
+
+def test_show_refuses_a_size_it_cannot_read_in_one_line_before_a_window_opens():
+    """show(size='big') failed with 'not enough values to unpack' after its window was made
+    (and left it behind); now one line naming the argument, as picture says it."""
+    from lstmviz.ui import notebook
+
+    before = len(notebook.OPEN_WINDOWS)
+    for size in ("big", (800,), ("a", "b")):
+        with pytest.raises(LstmvizError, match=r"^size=.*: give \(width, height\) in pixels"):
+            lstmviz.show(str(CASE / "model.keras"), size=size, block=False)
+    assert len(notebook.OPEN_WINDOWS) == before
+    assert not [w for w in QtWidgets.QApplication.topLevelWidgets()
+                if type(w).__name__ == "MainWindow" and w.isVisible()]

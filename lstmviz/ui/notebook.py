@@ -69,11 +69,12 @@ def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | No
     from lstmviz.ui.preflight import check_window
 
     model, path, x = resolve(obj, x)  # a bad object is refused before Qt starts
+    w, h = _size(size)  # (as is a size it cannot read)
     problems = check_window()
     if problems:
         raise LstmvizError(f"{problems[0]}; in a notebook, lstmviz.picture(obj, x) draws a view "
                            "without a display")
-    from lstmviz.ui.app import _app, fits_screen, install_excepthook, limit_blas_threads, make_window, parse_size
+    from lstmviz.ui.app import _app, fits_screen, install_excepthook, limit_blas_threads, make_window
 
     limit_blas_threads(1)
     app = _app(offscreen=False)
@@ -93,7 +94,6 @@ def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | No
         from lstmviz.ui.system_theme import follow_system
 
         follow_system(window)
-    w, h = parse_size(size)
     window.resize(w, h)
     if size is None and not fits_screen(window, w, h):  # (a laptop's or a projector's screen)
         window.showMaximized()
