@@ -45,7 +45,10 @@ def write_atomic(path, data: bytes) -> Path:
     if not parent.is_dir():
         raise LstmvizError(f"{path}: the folder {parent} does not exist")
     mode = new_file_mode(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as err:  # (named after the file asked for, not the temporary one)
+        raise OSError(err.errno, err.strerror, str(path)) from err
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, mode)
@@ -54,11 +57,13 @@ def write_atomic(path, data: bytes) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(err, OSError) and err.filename == tmp:  # a full disk, say
+            raise OSError(err.errno, err.strerror, str(path)) from err
         raise
     try:
         dfd = os.open(parent, os.O_RDONLY)

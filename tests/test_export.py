@@ -84,6 +84,33 @@ def test_svg_parses_and_has_the_widget_size(window, tmp_path, target):
     assert len(list(root.iter())) > 20
 
 
+@pytest.mark.parametrize("view", ["cell", "unrolled"])
+def test_an_svg_draws_its_texts_at_the_screens_size(window, tmp_path, view):
+    """File > Export > Current view as SVG: the texts were written at 72/96 of their size
+    (Qt converted the fonts' point sizes at QSvgGenerator's 72 dpi while the layout had
+    placed them at the screen's 96), so a header's bold and plain runs stood apart and the
+    equations' subscripts floated. The SVG drawn by an SVG renderer is the view on screen."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    window.state.set_cursor(step=2)
+    widget = ex.target_widget(window, view)
+    QtWidgets.QApplication.processEvents()
+    out = ex.save_svg(widget, tmp_path / "a.svg")
+    sizes = {float(v) for v in __import__("re").findall(r'font-size="([0-9.]+)"', out.read_text())}
+    px = QtWidgets.QApplication.font().pointSizeF() * widget.logicalDpiY() / 72
+    assert any(abs(v - px) < 0.01 for v in sizes), (sorted(sizes), px)  # the app's font, in px
+    renderer = QSvgRenderer(str(out))
+    img = QtGui.QImage(widget.size(), QtGui.QImage.Format.Format_RGB32)
+    img.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
+    painter = QtGui.QPainter(img)
+    renderer.render(painter)
+    painter.end()
+    drawn = ex.image_to_array(img).astype(float).mean(axis=2)
+    screen = ex.image_to_array(widget.grab().toImage()).astype(float).mean(axis=2)
+    assert drawn.shape == screen.shape
+    assert (np.abs(drawn - screen) > 64).mean() < 0.03  # (the texts at 72 dpi: 0.09 of the pixels)
+
+
 def test_copy_to_clipboard(window):
     pix = ex.copy_to_clipboard(ex.target_widget(window, "view"))
     got = QtGui.QGuiApplication.clipboard().image()
@@ -270,6 +297,72 @@ def test_export_menu_entries(window, tmp_path, monkeypatch):
     assert "does not exist" in window.last_message
 
 
+def test_an_unwritable_folder_is_named_with_the_users_file(window, tmp_path, monkeypatch, capsys):
+    """An export into a folder the user may not write in said
+    '/data/.v.png.k2j3h4ab.tmp: Permission denied', the name of a temporary file the user
+    never chose; the message names the file asked for, and nothing is left behind.
+    (mkstemp's refusal is made as the OS makes it: the tests may run as root.)"""
+    import tempfile
+
+    def refuse(prefix="", suffix="", dir=None, **kw):
+        raise PermissionError(13, "Permission denied", os.path.join(dir, f"{prefix}k2j3h4ab{suffix}"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    for kind, run in (("svg", lambda: window.exporter.picture("view", "svg")),
+                      ("npz", lambda: window.exporter.data("npz"))):
+        out = tmp_path / f"v.{kind}"
+        monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, out=out, **k: (str(out), ""))
+        run()
+        assert window.last_message == f"{out}: Permission denied", window.last_message
+    assert list(tmp_path.iterdir()) == []
+    from lstmviz.cli import main
+
+    case = ROOT / "tests/fixtures/k3_lstm_default"
+    assert main(["trace", str(case / "model.keras"), "--input", str(case / "x.npy"),
+                 "--out", str(tmp_path / "t.npz")]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"{tmp_path / 't.npz'}: Permission denied")
+
+
+def test_export_names_say_what_they_hold_and_land_where_the_user_saves(window, tmp_path, monkeypatch):
+    """Every export offered 'lstmviz.png' (or 'lstmviz.svg', 'trace.npz', 'model.json') in
+    the model's folder: on a bundled demo, the installed package's own folder; a name typed
+    without its suffix ('slide') was written so, and File > Save screenshot wrote nothing
+    and said nothing for it. Names now say the model, the view and the step; the first
+    export of a demo starts in the working folder, the next ones where the last went; a
+    missing suffix is added; the screenshot says where it went."""
+    from lstmviz.app.demos import DEMOS_DIR
+
+    demo = DEMOS_DIR / "sine_predictor.keras"
+    window.exporter.last_dir = None  # (a window's first export: the shared window made others)
+    assert window.open_file(str(demo))
+    monkeypatch.chdir(tmp_path)
+    window.tabs.setCurrentIndex(1)
+    window.state.set_cursor(step=3)
+    asked, answers = [], iter([str(tmp_path / "slides" / "slide"), str(tmp_path / "slides" / "t"), "",
+                               str(tmp_path / "slides" / "shot")])
+    (tmp_path / "slides").mkdir()
+
+    def ask(parent, title, start, filt, *a, **k):
+        asked.append(start)
+        return next(answers), ""
+
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", ask)
+    window.exporter.picture("view", "png")
+    assert asked[0] == str(tmp_path / "sine_predictor_cell_t3.png")  # not inside the package
+    assert QtGui.QImage(str(tmp_path / "slides" / "slide.png")).width() > 100
+    assert window.last_message == f"Saved {tmp_path / 'slides' / 'slide.png'}"
+    window.exporter.data("csv")
+    assert asked[1] == str(tmp_path / "slides" / "sine_predictor_trace.csv")  # where the last one went
+    assert (tmp_path / "slides" / "t.csv").read_text().startswith("layer,key,sample,step,unit,value")
+    window.exporter.picture("window", "svg")  # cancelled: nothing written, nothing said
+    assert asked[2] == str(tmp_path / "slides" / "sine_predictor_window_t3.svg")
+    assert window.last_message.startswith("Saved") and "svg" not in window.last_message
+    window.screenshot_dialog()
+    assert QtGui.QImage(str(tmp_path / "slides" / "shot.png")).size() == window.size()
+    assert window.last_message == f"Saved {tmp_path / 'slides' / 'shot.png'}"
+    assert not list(DEMOS_DIR.glob("*.png")) and not list(DEMOS_DIR.glob("*.csv"))
+
+
 def test_the_trace_export_says_which_sample_it_holds(window, tmp_path, monkeypatch):
     """The window traces the sample on screen: File > Export trace holds that one sample,
     and the message after saving says so (the .npz has no sample axis beyond it)."""
@@ -340,6 +433,68 @@ def test_animation_dialog_and_menu_export(window, tmp_path, monkeypatch):
     with Image.open(out) as im:
         assert im.size == (300, 200) and im.n_frames == 5
     assert window.geometry() == geom  # the window is back to its size
+
+
+def test_an_animation_shows_its_progress_and_can_be_cancelled(window, tmp_path, monkeypatch):
+    """File > Export > Animation rendered every step with a wait cursor and nothing else: a
+    few hundred steps held the window for a minute with no way out. A progress dialog counts
+    the frames; Cancel stops at once, writes nothing (an older file of that name is left as
+    it was) and puts the step and the window back."""
+    window.state.set_input_spec(timesteps=12)
+    window.state.set_cursor(step=4)
+    monkeypatch.setattr(ex.AnimationDialog, "exec", lambda self: QtWidgets.QDialog.DialogCode.Accepted)
+    out = tmp_path / "m.gif"
+    out.write_bytes(b"an older export")
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    seen = []
+    plain = QtWidgets.QProgressDialog.setValue
+
+    def counted(self, value):
+        seen.append((value, self.maximum()))
+        plain(self, value)
+        if value == 3:
+            self.cancel()  # the user's Cancel, between two frames
+
+    monkeypatch.setattr(QtWidgets.QProgressDialog, "setValue", counted)
+    geom = window.geometry()
+    window.exporter.animation("gif")
+    assert seen[:4] == [(0, 12), (1, 12), (2, 12), (3, 12)] and len(seen) <= 5
+    assert out.read_bytes() == b"an older export" and window.last_message == "Export cancelled: nothing written"
+    assert window.state.cursor.step == 4 and window.geometry() == geom
+    assert not any(d.isVisible() for d in window.findChildren(QtWidgets.QProgressDialog))
+    monkeypatch.setattr(QtWidgets.QProgressDialog, "setValue", plain)
+    window.exporter.animation("gif")
+    from PIL import Image
+
+    with Image.open(out) as im:
+        assert im.n_frames == 12
+
+
+def test_too_many_steps_for_an_animation_are_said_before_anything_is_asked(window, monkeypatch):
+    """More steps than an animation holds were refused only after its size, its speed and
+    its file were chosen and the first frames rendered."""
+    window.state.set_input_spec(timesteps=ex.MAX_FRAMES + 1)
+    asked = []
+    monkeypatch.setattr(ex.AnimationDialog, "exec", lambda self: asked.append("size") or 0)
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: asked.append("file") or ("", ""))
+    assert window.exporter.animation("gif") is None
+    assert asked == [] and window.last_message.startswith(f"{ex.MAX_FRAMES + 1:,} steps are more frames")
+
+
+def test_the_animation_dialog_offers_the_size_of_what_it_shows(window):
+    """Choosing 'Whole window' kept the current view's size in the size fields: the window
+    was laid out in the view's shape (tall and narrow) and scaled down to it, a picture of
+    another layout than the one on screen. The fields follow the choice."""
+    view, whole = window.tabs.currentWidget(), window
+    dlg = ex.AnimationDialog(window)
+    even = lambda w: (w.width() - w.width() % 2, w.height() - w.height() % 2)  # noqa: E731
+    assert dlg.values()["size"] == even(view)
+    dlg.target.setCurrentIndex(dlg.target.findData("window"))
+    assert dlg.values()["size"] == even(whole)
+    dlg.width_spin.setValue(640)  # a size typed in is the user's: kept over another choice
+    dlg.target.setCurrentIndex(dlg.target.findData("view"))
+    assert dlg.values()["size"][0] == 640
+    dlg.deleteLater()
 
 
 def test_a_size_smaller_than_the_layout_is_scaled_evenly_not_squeezed(window, tmp_path):

@@ -196,11 +196,37 @@ def test_a_picture_takes_the_cursor_and_refuses_in_one_line():
     b = lstmviz.picture(m, x, view="cell", step=5, unit=3, size=(700, 450))
     assert _image(a.data) != _image(b.data)  # the unit picked is drawn
     assert "cell at step 5" in repr(a)
-    for kw, words in (({"step": 40}, "--step 40"), ({"view": "gates"}, "unknown view"),
+    for kw, words in (({"step": 40}, "^step=40: the input has steps 0 to 39$"), ({"view": "gates"}, "unknown view"),
                       ({"layer": "nope"}, "no such layer"), ({"size": (5, 5)}, "between 16")):
         with pytest.raises(LstmvizError, match=words) as err:
             lstmviz.picture(m, x, **kw)
         assert "\n" not in str(err.value)
+
+
+def test_a_picture_refuses_a_unit_or_sample_it_cannot_draw_and_names_its_arguments():
+    """picture(unit=99) of a 4-unit layer drew unit 3 and picture(sample=9) of a batch of 2
+    sample 1, without a word (a report's figure of another unit than asked); step=12 was
+    refused as '--step 12', a command-line option the notebook never used; a size as
+    text ('800x600', which show() takes) or a scale not a number failed deep in Python. Each
+    is one line naming the argument as it was passed."""
+    m = lstmviz.load(DEMO)
+    x = np.sin(np.arange(20, dtype=np.float32) / 4).reshape(1, 20, 1).repeat(2, axis=0)
+    units = m.layers[0].units
+    for kw, words in (({"unit": units}, rf"^unit={units}: layer '{m.layers[0].name}' has units 0 to {units - 1}$"),
+                      ({"unit": -1}, "^unit=-1: layer "),
+                      ({"sample": 9}, "^sample=9: the input has samples 0 to 1$"),
+                      ({"step": -1}, "^step=-1: the input has steps 0 to 19$"),
+                      ({"step": 1.5}, r"^step=1\.5: give a whole number$"),
+                      ({"unit": "a"}, "^unit='a': give a whole number$"),
+                      ({"size": (800,)}, r"^size=\(800,\): give \(width, height\) in pixels"),
+                      ({"size": "big"}, "^size='big': give "),
+                      ({"scale": "big"}, "^scale='big': give a number")):
+        with pytest.raises(LstmvizError, match=words):
+            lstmviz.picture(m, x, **kw)
+    a = lstmviz.picture(m, x, view="cell", step=3, unit=units - 1, sample=1, size="640x400")
+    assert (a.width, a.height) == (640, 400)  # a size as text, as show() takes it
+    b = lstmviz.picture(m, x, view="cell", step=np.int64(3), unit=np.int64(units - 1), sample=1, size=(640, 400))
+    assert _image(a.data) == _image(b.data)
 
 
 def test_a_picture_needs_no_display(tmp_path):
@@ -234,3 +260,17 @@ def test_show_fits_a_small_screen(monkeypatch, screen, maximized):
     if not maximized:
         assert (w.width(), w.height()) == (1600, 1000)
     w.close()
+
+
+def test_show_refuses_a_size_it_cannot_read_in_one_line_before_a_window_opens():
+    """show(size='big') failed with 'not enough values to unpack' after its window was made
+    (and left it behind); now one line naming the argument, as picture says it."""
+    from lstmviz.ui import notebook
+
+    before = len(notebook.OPEN_WINDOWS)
+    for size in ("big", (800,), ("a", "b")):
+        with pytest.raises(LstmvizError, match=r"^size=.*: give \(width, height\) in pixels"):
+            lstmviz.show(str(CASE / "model.keras"), size=size, block=False)
+    assert len(notebook.OPEN_WINDOWS) == before
+    assert not [w for w in QtWidgets.QApplication.topLevelWidgets()
+                if type(w).__name__ == "MainWindow" and w.isVisible()]

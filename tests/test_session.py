@@ -813,3 +813,69 @@ def test_save_after_opening_another_model_asks_where(window, tmp_path, monkeypat
     asked.clear()
     window.sessions.save()
     assert asked
+
+
+def test_closing_with_edits_not_saved_asks_first(make_window, tmp_path, monkeypatch):
+    """A stack edited for an hour and the window closed: no question, the autosave was
+    removed as after any clean close, and the next start opened the demo (the work gone,
+    Edit > Undo gone with the window). Closing with edits the last save or open did not
+    hold now asks: Save (the session dialog; cancelling it keeps the window), Discard, or
+    Cancel (the window and its autosave stay). Without edits, or undone back to what was
+    saved, it closes without a word; a quiet window (a script's, a test's) never asks."""
+    from PySide6 import QtWidgets
+
+    answers, asked = [], []
+
+    def reply(box):
+        asked.append(box.text())
+        return answers.pop(0)
+
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", reply)
+    B = QtWidgets.QMessageBox.StandardButton
+
+    w = make_window((1000, 700))
+    w.sessions.mark_saved()  # (what the window's start does once it shows the model)
+    w.quiet = False
+    assert w.close() and asked == []  # nothing edited: no question
+    w = make_window((1000, 700))
+    w.sessions.mark_saved()
+    w.quiet = False
+    w.state.set_layer_option(0, "units", 7)
+    w.sessions.autosave(force=True, wait=True)
+    answers.append(B.Cancel)
+    assert not w.close() and w.isVisible() and w.sessions.autosave_path.exists()
+    assert "units of" in asked[-1] and "7" in asked[-1]
+    answers.append(B.Save)  # ... and the save dialog cancelled: still open
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
+    assert not w.close() and w.isVisible()
+    out = tmp_path / "kept.lstmviz"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    answers.append(B.Save)
+    assert w.close() and not w.isVisible()
+    assert ses.read_session(out).layers[0].config["units"] == 7
+    w = make_window((1000, 700))
+    w.sessions.mark_saved()
+    w.quiet = False
+    w.state.set_layer_option(0, "units", 9)
+    w.state.undo()  # back to what was saved: nothing to lose
+    n = len(asked)
+    assert w.close() and len(asked) == n
+    w = make_window((1000, 700))
+    w.sessions.mark_saved()
+    w.quiet = False
+    w.state.set_layer_option(0, "units", 9)
+    answers.append(B.Discard)
+    assert w.close() and not w.isVisible()
+
+
+def test_a_demo_or_a_model_with_its_given_input_is_nothing_to_save(make_window):
+    """A demo opens its model, then sets its input (typed text, an array): closing right
+    after asked 'The edits (the input ...) are not saved', of edits the user never made."""
+    from lstmviz.app.demos import load_demos
+
+    w = make_window((1000, 700))
+    for demo in load_demos():
+        assert w.open_demo(demo)
+        assert w.sessions.unsaved() == "", (demo["title"], w.sessions.unsaved())
+    w.state.set_layer_option(0, "units", 3)
+    assert w.sessions.unsaved()

@@ -318,6 +318,7 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
             if source and not str(err).startswith(str(source)):
                 raise LstmvizError(f"{source}: {err}") from None
             raise
+        window.sessions.mark_saved()  # the input given with the model is no edit of it
         shape = " x ".join(f"{n:,}" for n in getattr(x, "shape", ()))
         said = f"traced on the given input ({shape})"  # after what opening said, if it said anything
         window.message(f"{window.last_message} \u00b7 {said}" if window.last_message else said[0].upper() + said[1:])

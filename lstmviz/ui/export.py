@@ -147,6 +147,9 @@ def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     gen.setOutputDevice(buf)
     gen.setSize(QtCore.QSize(w, h))
     gen.setViewBox(QtCore.QRect(0, 0, w, h))
+    # fonts' point sizes become px at the screen's dpi, where the layout measured the texts
+    # (at the generator's own 72 dpi they came out 3/4 of their size, apart from each other)
+    gen.setResolution(widget.logicalDpiX())
     gen.setTitle(title)
     gen.setDescription("exported by lstmviz")
     painter = QtGui.QPainter()
@@ -183,9 +186,15 @@ def image_to_array(img: QtGui.QImage) -> np.ndarray:
     return arr[:, :w * 3].reshape(h, w, 3).copy()
 
 
-def iter_frames(window, target: str = "view", size=None, steps=None):
+class Cancelled(LstmvizError):
+    """An export the user cancelled (its ``progress`` said stop): nothing was written."""
+
+
+def iter_frames(window, target: str = "view", size=None, steps=None, progress=None):
     """Yield one (h, w, 3) RGB frame per step (all steps by default), seeking the state's
-    cursor; the cursor's step is put back at the end. Frames all have ``size`` (w, h)."""
+    cursor; the cursor's step is put back at the end. Frames all have ``size`` (w, h).
+    ``progress(done, total)`` is called before each frame and at the end; when it returns
+    False, ``Cancelled`` is raised."""
     state = window.state
     widget = target_widget(window, target)
     if size is not None:
@@ -196,8 +205,13 @@ def iter_frames(window, target: str = "view", size=None, steps=None):
     if len(steps) > MAX_FRAMES:
         raise LstmvizError(f"{len(steps)} steps are more frames than an animation can hold ({MAX_FRAMES})")
     old = state.cursor.step
+
+    def going_on(done: int) -> None:
+        if progress is not None and progress(done, len(steps)) is False:
+            raise Cancelled("the export was cancelled")
     try:
-        for t in steps:
+        for done, t in enumerate(steps):
+            going_on(done)
             state.set_cursor(step=int(t))
             QtWidgets.QApplication.instance().processEvents()
             img = widget.grab().toImage()
@@ -205,6 +219,7 @@ def iter_frames(window, target: str = "view", size=None, steps=None):
                 img = img.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
                                  QtCore.Qt.TransformationMode.SmoothTransformation)
             yield image_to_array(img)
+        going_on(len(steps))
     finally:
         state.set_cursor(step=old)
 
@@ -216,12 +231,12 @@ def _check_fps(fps) -> float:
     return fps
 
 
-def save_gif(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS) -> Path:
-    """An animated GIF, one frame per step, looping (Pillow)."""
+def save_gif(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS, progress=None) -> Path:
+    """An animated GIF, one frame per step, looping (Pillow). ``progress``: see iter_frames."""
     from PIL import Image
 
     fps = _check_fps(fps)
-    frames = [Image.fromarray(a) for a in iter_frames(window, target, size)]
+    frames = [Image.fromarray(a) for a in iter_frames(window, target, size, progress=progress)]
     if not frames:
         raise LstmvizError("there are no steps to animate")
     # one palette per frame (adaptive), no dithering: flat colours stay flat
@@ -247,8 +262,9 @@ def ffmpeg_exe() -> str | None:
         return shutil.which("ffmpeg")
 
 
-def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS) -> Path:
-    """An H.264 MP4 (yuv420p, even sizes), one frame per step. Needs ffmpeg (see ffmpeg_exe)."""
+def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS, progress=None) -> Path:
+    """An H.264 MP4 (yuv420p, even sizes), one frame per step. Needs ffmpeg (see ffmpeg_exe).
+    ``progress``: see iter_frames (a cancelled MP4 leaves no file)."""
     import os
     import subprocess
     import tempfile
@@ -260,7 +276,7 @@ def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT
     path = Path(path)
     if not path.parent.is_dir():
         raise LstmvizError(f"{path}: the folder {path.parent} does not exist")
-    frames = iter_frames(window, target, size)
+    frames = iter_frames(window, target, size, progress=progress)
     first = next(frames, None)
     if first is None:
         raise LstmvizError("there are no steps to animate")
@@ -324,13 +340,14 @@ class AnimationDialog(QtWidgets.QDialog):
         self.target.addItem("Current view", "view")
         self.target.addItem("Whole window", "window")
         form.addRow("Show", self.target)
-        cur = window.tabs.currentWidget()
+        self._window = window
         self.width_spin = QtWidgets.QSpinBox()
         self.width_spin.setRange(64, 7680)
-        self.width_spin.setValue(cur.width() - cur.width() % 2)
         self.height_spin = QtWidgets.QSpinBox()
         self.height_spin.setRange(64, 4320)
-        self.height_spin.setValue(cur.height() - cur.height() % 2)
+        self._offered: tuple[int, int] | None = None
+        self._offer_size()
+        self.target.currentIndexChanged.connect(self._offer_size)
         size = QtWidgets.QHBoxLayout()
         size.addWidget(self.width_spin)
         size.addWidget(QtWidgets.QLabel("\u00d7"))
@@ -349,6 +366,17 @@ class AnimationDialog(QtWidgets.QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
+    def _offer_size(self, _index=None) -> None:
+        """The size of what is chosen (the view on screen or the whole window), even (an
+        MP4 wants it so); a size the user typed is kept."""
+        size = (self.width_spin.value(), self.height_spin.value())
+        if self._offered is not None and size != self._offered:
+            return
+        shown = self._window if self.target.currentData() == "window" else self._window.tabs.currentWidget()
+        self.width_spin.setValue(shown.width() - shown.width() % 2)
+        self.height_spin.setValue(shown.height() - shown.height() % 2)
+        self._offered = (self.width_spin.value(), self.height_spin.value())
+
     def values(self) -> dict:
         return {"target": self.target.currentData(),
                 "size": (self.width_spin.value(), self.height_spin.value()),
@@ -361,6 +389,7 @@ class Exporter(QtCore.QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
+        self.last_dir: str | None = None  # where the last export went: the next starts there
 
     def add_menu(self, file_menu: QtWidgets.QMenu, before: QtGui.QAction | None = None) -> QtWidgets.QMenu:
         m = QtWidgets.QMenu("&Export", file_menu)
@@ -390,14 +419,55 @@ class Exporter(QtCore.QObject):
         m.addAction("Stack as &Keras JSON config\u2026", lambda: self.data("json"))
         return m
 
-    def _ask_path(self, title, default, filt):
-        start = str(Path(self.window.state.path).parent / default) if self.window.state.path else default
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, title, start, filt)
+    def _ask_path(self, title: str, what: str, kind: str) -> str:
+        """Where to write an export of ``kind`` (its suffix added to a name typed without
+        it, as Save session does): offered as '<model>_<what>.<kind>' in the folder of the last export, else
+        the model's (not a bundled demo's: the installed package), else the working one."""
+        default = f"{self.stem()}_{what}.{kind}" if what else f"{self.stem()}.{kind}"
+        start = str(self.folder() / default)
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, title, start, f"{kind.upper()} (*.{kind})")
+        if not path:
+            return ""
+        if not path.lower().endswith(f".{kind}"):
+            path += f".{kind}"
+        self.last_dir = str(Path(path).parent)
         return path
 
-    def _run(self, fn, *args, done: str = ""):
+    def stem(self) -> str:
+        """The document's name for an export's file: the session's, the model file's or
+        the model's."""
+        session = getattr(getattr(self.window, "sessions", None), "session_path", None)
+        st = self.window.state
+        name = (Path(session).stem if session else Path(st.path).stem if st.path
+                else st.model.name if st.model is not None else "lstmviz")
+        return re.sub(r"[^\w.-]+", "_", name).strip("._") or "lstmviz"
+
+    def folder(self) -> Path:
+        from lstmviz.app.demos import DEMOS_DIR
+
+        if self.last_dir and Path(self.last_dir).is_dir():
+            return Path(self.last_dir)
+        st = self.window.state
+        if st.path:
+            here = Path(st.path).resolve().parent
+            if here.is_dir() and here != DEMOS_DIR.resolve():
+                return here
+        return Path.cwd()
+
+    def shown(self, target: str) -> str:
+        """What a picture of ``target`` shows, for its file name: 'cell_t3', 'window_t3'."""
+        tabs = self.window.tabs
+        what = "window" if target == "window" else (
+            VIEW_NAMES[tabs.currentIndex()] if tabs.currentIndex() < len(VIEW_NAMES)
+            else re.sub(r"\W+", "_", tabs.tabText(tabs.currentIndex()).replace("&", "")).strip("_").lower())
+        return f"{what}_t{self.window.state.cursor.step}"
+
+    def _run(self, fn, *args, done: str = "", **kwargs):
         try:
-            out = fn(*args)
+            out = fn(*args, **kwargs)
+        except Cancelled:
+            self.window.message("Export cancelled: nothing written")
+            return None
         except (LstmvizError, OSError) as err:
             msg = (str(err) if isinstance(err, LstmvizError)
                    else f"{getattr(err, 'filename', '')}: {err.strerror or err}")
@@ -415,13 +485,20 @@ class Exporter(QtCore.QObject):
                                                              2.0, 0.25, 8.0, 2)
             if not ok:
                 return None
-            path = self._ask_path("Export PNG", "lstmviz.png", "PNG (*.png)")
+            path = self._ask_path("Export PNG", self.shown(target), "png")
             if path:
                 return self._run(save_png, target_widget(self.window, target), path, scale, done=f"Saved {path}")
         else:
-            path = self._ask_path("Export SVG", "lstmviz.svg", "SVG (*.svg)")
+            path = self._ask_path("Export SVG", self.shown(target), "svg")
             if path:
                 return self._run(save_svg, target_widget(self.window, target), path, done=f"Saved {path}")
+        return None
+
+    def screenshot(self):
+        """File > Save screenshot: the window as it is on screen, at its size."""
+        path = self._ask_path("Save a screenshot", self.shown("window"), "png")
+        if path:
+            return self._run(save_png, self.window, path, 1.0, done=f"Saved {path}")
         return None
 
     def clipboard(self, target: str = "view"):
@@ -429,21 +506,42 @@ class Exporter(QtCore.QObject):
                          done="Copied the view to the clipboard")
 
     def animation(self, kind: str):
+        frames = self.window.state.timesteps
+        if frames > MAX_FRAMES:  # (said before a size and a file are asked for, not after)
+            self.window.message(f"{frames:,} steps are more frames than an animation can hold "
+                                f"({MAX_FRAMES:,}); a picture shows any step, the trace holds them all",
+                                dialog=True, error=True, title="Cannot export")
+            return None
         dlg = AnimationDialog(self.window)
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         v = dlg.values()
-        path = self._ask_path(f"Export {kind.upper()}", f"lstmviz.{kind}", f"{kind.upper()} (*.{kind})")
+        what = self.shown(v["target"]).rsplit("_t", 1)[0]  # (every step: no step in the name)
+        path = self._ask_path(f"Export {kind.upper()}", what, kind)
         if not path:
             return None
         fn = save_gif if kind == "gif" else save_mp4
         # rendering needs the real size: the window grows for the export and comes back
         geom = self.window.geometry()
-        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+        frames = self.window.state.timesteps
+        bar = QtWidgets.QProgressDialog(f"Rendering {frames:,} frames of {Path(path).name}\u2026", "Cancel",
+                                        0, frames, self.window)
+        bar.setWindowTitle(f"Export {kind.upper()}")
+        bar.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        bar.setMinimumDuration(500)  # (a short one comes and goes without it)
+        bar.setAutoClose(False)
+        bar.setAutoReset(False)
+
+        def progress(done: int, total: int) -> bool:
+            bar.setMaximum(total)
+            bar.setValue(done)  # (the frames' seeks turn the event loop: Cancel is seen)
+            return not bar.wasCanceled()
         try:
-            return self._run(fn, self.window, path, v["target"], v["size"], v["fps"], done=f"Saved {path}")
+            return self._run(fn, self.window, path, v["target"], v["size"], v["fps"], progress=progress,
+                             done=f"Saved {path}")
         finally:
-            QtWidgets.QApplication.restoreOverrideCursor()
+            bar.close()
+            bar.deleteLater()
             self.window.setGeometry(geom)
 
     def data(self, kind: str):
@@ -451,7 +549,7 @@ class Exporter(QtCore.QObject):
 
         st = self.window.state
         if kind == "json":
-            path = self._ask_path("Export Keras config", "model.json", "JSON (*.json)")
+            path = self._ask_path("Export Keras config", "", "json")
             caveat = keras3_caveat(st)
             done = f"Saved {path}" + (f" (note: {caveat})" if caveat else "")
             return self._run(save_keras_json, st, path, done=done) if path else None
@@ -467,7 +565,7 @@ class Exporter(QtCore.QObject):
             held.append(f"steps {window[0]:,}-{window[1] - 1:,} of {tr.total_steps:,}")
         name = (f"trace_steps_{window[0]}-{window[1] - 1}" if window is not None and window[1] > window[0]
                 else "trace")
-        path = self._ask_path("Export trace", f"{name}.{kind}", f"{kind.upper()} (*.{kind})")
+        path = self._ask_path("Export trace", name, kind)
         if not path:
             return None
         done = f"Saved {path}" + (f" ({', '.join(held)})" if held else "")

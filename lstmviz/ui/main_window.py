@@ -664,6 +664,7 @@ class MainWindow(QtWidgets.QMainWindow):
             else:
                 self.state.set_model(model, path)
                 self.sessions.session_path = None  # another document: Save asks where
+                self.sessions.mark_saved()
                 shown = self.state.model or model
                 chain = not model.is_sequential and not self.state.readonly
                 self.message(f"Opened {file_label(path)}: {len(shown.layers)} layers, "
@@ -842,6 +843,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 except LstmvizError as err:
                     self.message(f"demo input: {err}", error=True)
         if ok:
+            self.sessions.mark_saved()  # the demo's input is part of it, not an edit
             self.message(f"Demo: {demo['title']}. {demo.get('description', '')}".strip())
         return ok
 
@@ -849,6 +851,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.state.new_stack()
         self.source_label = None
         self.sessions.session_path = None
+        self.sessions.mark_saved()
         self.update_title()
 
     def _recent(self) -> list[str]:
@@ -874,9 +877,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu.setEnabled(bool(items))
 
     def screenshot_dialog(self):
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save a screenshot", "lstmviz.png", "PNG (*.png)")
-        if path:
-            self.grab().save(path)
+        self.exporter.screenshot()  # (named, suffixed and said as the exports are)
 
     # -- drag and drop ---------------------------------------------------------------------
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent):

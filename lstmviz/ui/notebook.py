@@ -69,11 +69,12 @@ def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | No
     from lstmviz.ui.preflight import check_window
 
     model, path, x = resolve(obj, x)  # a bad object is refused before Qt starts
+    w, h = _size(size)  # (as is a size it cannot read)
     problems = check_window()
     if problems:
         raise LstmvizError(f"{problems[0]}; in a notebook, lstmviz.picture(obj, x) draws a view "
                            "without a display")
-    from lstmviz.ui.app import _app, fits_screen, install_excepthook, limit_blas_threads, make_window, parse_size
+    from lstmviz.ui.app import _app, fits_screen, install_excepthook, limit_blas_threads, make_window
 
     limit_blas_threads(1)
     app = _app(offscreen=False)
@@ -93,7 +94,6 @@ def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | No
         from lstmviz.ui.system_theme import follow_system
 
         follow_system(window)
-    w, h = parse_size(size)
     window.resize(w, h)
     if size is None and not fits_screen(window, w, h):  # (a laptop's or a projector's screen)
         window.showMaximized()
@@ -179,7 +179,12 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     from lstmviz.ui.export import VIEW_NAMES, _settle, fit_widget, png_bytes, view_index
 
     target = "window" if view == "window" else VIEW_NAMES[view_index(view)]
-    w, h = (int(v) for v in size)
+    step, unit, sample = (_whole(k, v) for k, v in (("step", step), ("unit", unit), ("sample", sample)))
+    w, h = _size(size)
+    try:
+        scale = float(scale)
+    except (TypeError, ValueError):
+        raise LstmvizError(f"scale={scale!r}: give a number (1 = the size asked for)") from None
     if not (16 <= w <= 8192 and 16 <= h <= 8192):
         raise LstmvizError(f"size {w} x {h}: give a width and a height between 16 and 8192 pixels")
     limit_blas_threads(1)
@@ -194,6 +199,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         if layer is not None and layer not in [e.name for e in st.layers] and (
                 st.model is None or layer not in [ly.name for ly in st.model.layers]):
             raise LstmvizError(f"layer {layer!r}: the model has no such layer")
+        _check_cursor(st, step, layer, unit, sample)
         chosen = {k: v for k, v in (("layer", layer), ("unit", unit), ("sample", sample)) if v is not None}
         widget = prepare_view(window, target, step, chosen)  # (as export_from_cli: the same pixels)
         shrink = fit_widget(window, widget, (w, h))
@@ -206,3 +212,42 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         if before is not None:
             th.apply(before, app)
     return Picture(data, image.width(), image.height(), what)
+
+
+def _whole(name: str, value) -> int | None:
+    """A picture's step, unit or sample: None or a whole number (NumPy's too)."""
+    import operator
+
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        return operator.index(value)
+    except TypeError:
+        raise LstmvizError(f"{name}={value!r}: give a whole number") from None
+
+
+def _size(size) -> tuple[int, int]:
+    """A picture's size: (width, height) or 'WxH', as ``show`` takes it."""
+    from lstmviz.ui.app import parse_size
+
+    try:
+        w, h = parse_size(size)
+    except (TypeError, ValueError):
+        raise LstmvizError(f"size={size!r}: give (width, height) in pixels, e.g. (1200, 750)") from None
+    return w, h
+
+
+def _check_cursor(state, step, layer, unit, sample) -> None:
+    """The cursor a picture asks for, each as the model and input have it (the window's
+    controls clamp them: a picture of another unit than asked for must not come out)."""
+    last = max(1, int(state.timesteps)) - 1
+    if step is not None and not 0 <= step <= last:
+        raise LstmvizError(f"step={step}: the input has steps 0 to {last}")
+    if sample is not None and not 0 <= sample < state.batch:
+        raise LstmvizError(f"sample={sample}: the input has samples 0 to {state.batch - 1}")
+    name = layer if layer is not None else state.cursor.layer
+    units = state.units_of(name) if name is not None else 0
+    if unit is not None and units and not 0 <= unit < units:
+        raise LstmvizError(f"unit={unit}: layer {name!r} has units 0 to {units - 1}")

@@ -88,6 +88,8 @@ class SessionManager(QtCore.QObject):
         self._restore_pending = True  # no autosave before the restore question is answered
         self._shown = False  # the start (preferences, leftover autosaves) waits for the first show
         self._preferences_restored = False
+        self._saved = None  # the state as the window's document was last opened or saved
+        self._restored = False  # the window started on restored autosaved work
 
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(AUTOSAVE_MS)
@@ -211,6 +213,7 @@ class SessionManager(QtCore.QObject):
             return False
         self.apply_ui(session.ui, geometry=False)
         self.session_path = str(path)
+        self.mark_saved()
         self._add_recent(path)
         self.window.update_title()
         self.window.message(". ".join([f"Opened the session {file_label(path)}", *said]))
@@ -237,6 +240,44 @@ class SessionManager(QtCore.QObject):
             return self._save_reporting(self.session_path)
         return self.save_as_dialog()
 
+    # -- edits not saved ----------------------------------------------------------------
+    def mark_saved(self) -> None:
+        """The state is the document's as opened or saved: a close asks only after edits."""
+        self._saved = self.state.snapshot()
+
+    def unsaved(self) -> str:
+        """What the edits since the document was opened or saved changed (a few words, as
+        an undo says it), or "" when nothing did (or the window started on restored work
+        it never saved: then "the restored work")."""
+        from lstmviz.app.history import describe_change
+
+        if self._saved is None:
+            return "the restored work" if self._restored else ""
+        now = self.state.snapshot()
+        if now.model is not self._saved.model or now.path != self._saved.path:
+            return "another model than the one opened"  # (a lesson's, a training task's)
+        return describe_change(self._saved, now)
+
+    def may_close(self) -> bool:
+        """A close of a window whose edits are not saved asks Save / Discard / Cancel
+        (never a quiet window's, nor a notebook's: the notebook is the work)."""
+        if self.window.quiet or not self.autosave_enabled:
+            return True
+        change = self.unsaved()
+        if not change:
+            return True
+        box = QtWidgets.QMessageBox(self.window)
+        box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
+        box.setWindowTitle("Save the session?")
+        box.setText(f"The edits ({change}) are not saved. Save them as a session before closing?")
+        B = QtWidgets.QMessageBox.StandardButton
+        box.setStandardButtons(B.Save | B.Discard | B.Cancel)
+        box.setDefaultButton(B.Save)
+        answer = box.exec()
+        if answer == B.Discard:
+            return True
+        return answer == B.Save and self.save() is not None
+
     def _save_reporting(self, path):
         try:
             out = self.save_to(path)
@@ -248,6 +289,7 @@ class SessionManager(QtCore.QObject):
                                 title="Cannot save the session")
             return None
         self._add_recent(out)
+        self.mark_saved()
         self.window.update_title()  # (the window is now that session's)
         self.window.message(f"Saved the session to {out}")
         return out
@@ -369,8 +411,8 @@ class SessionManager(QtCore.QObject):
             if not self._preferences_restored:
                 self.restore_preferences()
             found = self.leftovers() if self.offer_leftovers else []
-            if found:
-                self.offer_restore(found)
+            if not (found and self.offer_restore(found)):
+                self.mark_saved()  # (restored work is not saved: a close asks)
         finally:
             self._restore_pending = False
 
@@ -408,6 +450,7 @@ class SessionManager(QtCore.QObject):
                 pass
         if restored:
             self._dirty = True  # the restored work goes into this window's own autosave
+            self._restored, self._saved = True, None
         return restored
 
     def restore_autosave(self, path: Path | None = None) -> bool:
@@ -455,6 +498,9 @@ class SessionManager(QtCore.QObject):
                 self._shown = True
                 QtCore.QTimer.singleShot(0, self, self._started)  # not after the window is gone
             elif obj is self.window and event.type() == QtCore.QEvent.Type.Close:
+                if not self.may_close():
+                    event.ignore()
+                    return True
                 self.closing()
         except Exception:  # a close must go on, even at interpreter shutdown
             log.exception("sessions: closing failed")
