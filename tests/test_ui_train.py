@@ -436,3 +436,24 @@ def test_the_updates_per_epoch_line_looks_the_same_after_a_lecture(make_window):
     w.set_theme("dark")
     QtWidgets.QApplication.processEvents()
     assert (label.fontInfo().pixelSize(), label.fontInfo().bold()) == plain
+
+
+def test_the_status_names_the_epoch_the_last_update_ran_in(make_window):
+    """After the 8 updates of the first epoch the status said "epoch 2/20": the second epoch
+    had not begun. It counts as Keras' "Epoch k/N": the epoch of the last update."""
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=3))
+
+    def status():
+        panel.refresh(force=True)
+        return panel.status_label.text().split(" \u00b7 ")[:2]
+
+    assert status() == ["update 0", "epoch 1/3"]
+    for n, want in ((1, "epoch 1/3"), (7, "epoch 1/3"), (8, "epoch 1/3"), (9, "epoch 2/3"), (16, "epoch 2/3"),
+                    (24, "epoch 3/3")):
+        while panel.session.iteration < n:
+            panel.session.step()
+        assert status() == [f"update {n}", want]
+    assert panel.session.done and panel.status_label.text().endswith("finished")
+    panel.stop()

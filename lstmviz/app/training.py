@@ -84,6 +84,13 @@ class View:
     epoch_start: int = 0  # and the epochs from this one on
 
     @property
+    def epoch_shown(self) -> int:
+        """The epoch (1-based) the last update ran in, as Keras counts "Epoch 2/20" from the
+        first batch of the second epoch on: after 8 updates of 8 per epoch, 1 (the first
+        epoch done, the second not begun); 1 before the first update."""
+        return min(max(1, -(-self.iteration // max(1, self.batches_per_epoch))), self.epochs)
+
+    @property
     def since(self) -> tuple[int, int, int]:
         """What a caller holds after this view: ``view(since=...)`` copies only what follows."""
         return (self.generation, self.start + len(self.history.iterations),

@@ -738,7 +738,7 @@ class TrainPanel(QtWidgets.QWidget):
 
     def _draw_texts(self, v) -> None:
         self._update_slider()
-        epoch = min(v.epoch + 1, v.epochs)
+        epoch = v.epoch_shown
         loss, val_loss = self._series["loss"], self._series["val"]
         text = (f"update {v.iteration} \u00b7 epoch {epoch}/{v.epochs}"
                 + (f" \u00b7 loss {loss.y[loss.n - 1]:.4g}" if loss.n else "")
