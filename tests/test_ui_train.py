@@ -457,3 +457,47 @@ def test_the_status_names_the_epoch_the_last_update_ran_in(make_window):
         assert status() == [f"update {n}", want]
     assert panel.session.done and panel.status_label.text().endswith("finished")
     panel.stop()
+
+
+def test_log_axes_label_every_tick_in_one_format(make_window):
+    """A SimpleRNN's vanished gradient spans 1e-5 .. 0.05: its axis read "1e-05, 0.0001,
+    0.001, 0.01" (``f"{v:g}"`` switching format on the way); the lesson's read "0.01, 0.0001,
+    1e-06, 1e-08". Now one format an axis, powers of ten where it reaches past 1e-4; and a
+    thinned axis keeps its decades ("0.02, 0.05, 0.2, 0.5" had left out 0.1)."""
+    from lstmviz.ui.plot_tools import LogLabelAxis, log_labels
+    from lstmviz.ui.train_panel import log_tick_list
+
+    assert log_labels([1e-8, 1e-6, 1e-4, 0.01]) == ["10\u207b\u2078", "10\u207b\u2076", "10\u207b\u2074", "10\u207b\u00b2"]
+    assert log_labels([2e-5, 1.0, 10.0]) == ["2\u00d710\u207b\u2075", "10\u2070", "10\u00b9"]
+    assert log_labels([0.0001, 0.02, 500.0]) == ["0.0001", "0.02", "500"]
+    for lo, hi in ((1e-9, 0.05), (1.6e-5, 0.052), (0.015, 0.6), (2e-5, 3.0), (0.3, 40.0), (1e-3, 2e6)):
+        for most in range(1, 10):
+            major, minor = log_tick_list(lo, hi, most)
+            labels = [t for _, t in major]
+            assert 1 <= len(labels) <= most and minor == []
+            assert not any("e" in t for t in labels)
+            assert len({any(c in "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207b" for c in t)
+                        for t in labels}) == 1, labels
+            logs = [v for v, _ in major]
+            if any(abs(v - round(v)) > 1e-9 for v in logs):  # 2, 3, 5 x 10^k among them: no decade left out
+                assert all(any(abs(v - d) < 1e-9 for v in logs) for d in range(-12, 8) if logs[0] < d < logs[-1]), labels
+
+    w = make_window((1600, 1000))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.lesson_step({"task": "delay", "cell": "SimpleRNN", "units": 8, "steps": 50, "updates": 1})
+    import dataclasses
+
+    # the lesson's SimpleRNN after 160 updates: 1e-8 at the first step, 0.01 at the last
+    panel._draw_steps(dataclasses.replace(panel.session.view(), dh_norm=np.logspace(-8, -2, 50)))
+    labels = [t for _, t in panel.step_plot.getAxis("left")._tickLevels[0]]
+    assert len(labels) >= 3 and all(t.startswith(("10", "2\u00d7", "3\u00d7", "5\u00d7")) for t in labels), labels
+    # the connectivity plot's own log axis: one format over 1e-7 .. 1
+    axis = panel.grad_views.conn_plot.getAxis("left")
+    assert isinstance(axis, LogLabelAxis)
+    axis.setRange(-7, 0)
+    assert axis.logTickStrings([-6.0, -4.0, -2.0, 0.0], 1.0, 1.0) == ["10\u207b\u2076", "10\u207b\u2074", "10\u207b\u00b2",
+                                                                      "10\u2070"]
+    axis.setRange(-3, 0)
+    assert axis.logTickStrings([-3.0, -2.0, -1.0], 1.0, 1.0) == ["0.001", "0.01", "0.1"]
+    panel.stop()

@@ -29,7 +29,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import WrapRow
-from lstmviz.ui.plot_tools import count_axis, set_ticks
+from lstmviz.ui.plot_tools import LogLabelAxis, count_axis, log_labels, set_ticks
 
 DECADES = 4.0
 TABS = ("dh", "connectivity", "gates", "updates")
@@ -121,7 +121,7 @@ class GradViews(QtCore.QObject):
         glw.addItem(self.heat_bar, row=0, col=1)
 
         _, glw, _ = self._page("connectivity")
-        self.conn_plot = glw.addPlot(row=0, col=0)
+        self.conn_plot = glw.addPlot(row=0, col=0, axisItems={"left": LogLabelAxis("left")})
         self.conn_plot.setLogMode(y=True)
         # the legend in a row of its own under the plot: either end of the curves may be
         # high (untrained: the last steps; trained to remember: the first), none is free
@@ -507,7 +507,8 @@ class GradViews(QtCore.QObject):
         set_ticks(self.upd_plot.getAxis("bottom"),
                    [[(w * (k + 1) + (k - 1) / 2, WEIGHT_LABELS.get(name, name)) for w, name in enumerate(weights)], []])
         set_ticks(self.upd_plot.getAxis("left"),
-                   [[(float(e), f"{10.0 ** e:g}") for e in range(floor, top + 1)], []])
+                   [list(zip(map(float, range(floor, top + 1)), log_labels([10.0 ** e for e in range(floor, top + 1)]))),
+                    []])
         if blocks:
             self._set_range(self.upd_plot, xRange=(-0.8, len(weights) * (k + 1) - 1.2),
                             yRange=(floor, max(top, floor + 1)), padding=0.02)

@@ -33,7 +33,7 @@ from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
-from lstmviz.ui.plot_tools import RowLegend, keep_pixels, paints_nothing, set_ticks
+from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_labels, paints_nothing, set_ticks
 from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.train_user_box import TimeScrub, UserBox
 
@@ -977,30 +977,34 @@ def count_tick_list(right: float, most: int = 6) -> list:
 
 
 def log_tick_list(lo: float, hi: float, most: int = 7) -> list | None:
-    """Ticks at 1, 2, 3, 5 x 10^k within [lo, hi] on a log axis, at most ``most`` of them
-    (pyqtgraph's own crowd the labels of a range under one decade, or leave a short axis
-    bare), as ``AxisItem.setTicks`` takes them: decades only when more would not fit, every
-    k-th of them when many; the middle one when one fits. None (pyqtgraph's) when there is
-    no data."""
+    """Ticks on a log axis within [lo, hi], at most ``most`` of them, as
+    ``AxisItem.setTicks`` takes them (pyqtgraph's own crowd the labels of a range under one
+    decade, or leave a short axis bare): at 1, 2, 3, 5 x 10^k, else the first of 1-2-5,
+    1-3 or decades alone that fits (a decade is never left out for its neighbours: "0.02,
+    0.05, 0.2, 0.5" had no 0.1), every k-th decade when even those are too many, the middle
+    one when one fits. Labelled in one format (``plot_tools.log_labels``). None
+    (pyqtgraph's) when there is no data."""
     if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
         return None
-    every = []
-    for k in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1):
-        for m in (1, 2, 3, 5):
-            v = m * 10.0 ** k
-            if lo <= v <= hi:
-                every.append((np.log10(v), f"{v:g}"))
     most = max(1, most)
-    ticks = every
-    if len(ticks) > most:
-        decades = [t for t in every if t[1].lstrip("0.").startswith("1")]
-        if 2 <= len(decades):  # a wide range: decades only, every k-th of them when many
-            ticks = decades[::max(1, math.ceil(len(decades) / most))]
-        else:  # under two decades: every k-th of the 1-2-3-5 ticks
-            ticks = every[::max(1, math.ceil(len(every) / most))]
-        if most == 1 or len(ticks) > most:
-            ticks = [ticks[len(ticks) // 2]]
-    return [ticks, []] if ticks else None
+    powers = range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
+
+    def at(mantissas) -> list[float]:
+        return [v for k in powers for m in mantissas if lo <= (v := m * 10.0 ** k) <= hi]
+
+    ticks: list[float] = []
+    for mantissas in ((1, 2, 3, 5), (1, 2, 5), (1, 3), (1,)):
+        ticks = at(mantissas)
+        if 0 < len(ticks) <= most:
+            break
+    else:
+        decades = at((1,))
+        if len(decades) >= 2:  # a wide range: every k-th decade
+            ticks = decades[::math.ceil(len(decades) / most)]
+        if not (0 < len(ticks) <= most):  # the middle one
+            every = at((1, 2, 3, 5))
+            ticks = [every[len(every) // 2]] if every else []
+    return [list(zip(np.log10(ticks).tolist(), log_labels(ticks))), []] if ticks else None
 
 
 def install(window) -> TrainPanel:
