@@ -138,7 +138,7 @@ def cmd_train(args) -> int:
     import lstmviz
     from lstmviz.app.explain import plural
     from lstmviz.engine.optimizers import make
-    from lstmviz.engine.train import Trainer, evaluate
+    from lstmviz.engine.train import Trainer, evaluate, left_out_note
     from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
 
     out = Path(args.out)
@@ -173,6 +173,9 @@ def cmd_train(args) -> int:
     caveat = keras3_caveat(model)
     if caveat:
         _say(f"note: {caveat}")
+    left_out = left_out_note(model)
+    if left_out:
+        _say(f"note: {left_out}")
     options = {"clipnorm": args.clipnorm, "clipvalue": args.clipvalue}
     if args.momentum is not None:
         if args.optimizer not in ("sgd", "rmsprop"):

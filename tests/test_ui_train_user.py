@@ -113,3 +113,24 @@ def test_the_gradient_views_probe_the_users_run(make_window, tmp_path):
     gv.show_view("gates")
     assert gv.view.ref.units == panel.session.model.layers[0].units and gv.view.iteration == 0
     panel.stop()
+
+
+def test_training_a_model_with_dropout_says_it_is_left_out(make_window, tmp_path):
+    """The stack's Dropout layer and its LSTM's dropout were trained as the identity without
+    a word; the box says so under "Train the stack's model"."""
+    from lstmviz.engine import LayerSpec, Model
+
+    w = make_window()
+    box = _setup(w, tmp_path)
+    assert box.train() and "\n" not in box.message.text()  # no dropout: no note
+    w.state.set_model(Model.sequential((None, 10, 1), [
+        LayerSpec("LSTM", {"units": 3, "dropout": 0.2}), LayerSpec("Dropout", {"rate": 0.5}),
+        LayerSpec("Dense", {"units": 1})], seed=0))
+    names = [layer.name for layer in w.state.model.layers]
+    assert box.train()
+    first, note = box.message.text().split("\n")
+    assert first.startswith("Training a copy of")
+    assert note == (f"Note: training here leaves out what Keras' fit adds while it trains: '{names[0]}' (dropout 0.2); "
+                    f"'{names[1]}' (Dropout rate 0.5). Here they act as at inference, so the updates differ from "
+                    "Keras' fit of this model.")
+    w.train_panel.stop()

@@ -506,9 +506,9 @@ class GradViews(QtCore.QObject):
             bars.setOpts(x=xs, height=hs, y0=[floor] * len(xs))
         set_ticks(self.upd_plot.getAxis("bottom"),
                    [[(w * (k + 1) + (k - 1) / 2, WEIGHT_LABELS.get(name, name)) for w, name in enumerate(weights)], []])
-        set_ticks(self.upd_plot.getAxis("left"),
-                   [list(zip(map(float, range(floor, top + 1)), log_labels([10.0 ** e for e in range(floor, top + 1)]))),
-                    []])
+        powers = range(floor, top + 1)
+        labels = log_labels([10.0 ** e for e in powers])
+        set_ticks(self.upd_plot.getAxis("left"), [list(zip(map(float, powers), labels)), []])
         if blocks:
             self._set_range(self.upd_plot, xRange=(-0.8, len(weights) * (k + 1) - 1.2),
                             yRange=(floor, max(top, floor + 1)), padding=0.02)
