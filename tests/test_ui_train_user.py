@@ -134,3 +134,26 @@ def test_training_a_model_with_dropout_says_it_is_left_out(make_window, tmp_path
                     f"'{names[1]}' (Dropout rate 0.5). Here they act as at inference, so the updates differ from "
                     "Keras' fit of this model.")
     w.train_panel.stop()
+
+
+def test_a_model_of_several_outputs_is_refused_before_it_trains(make_window, tmp_path):
+    """A model with several outputs (a file's GRUs each an output) was taken: "Training a copy
+    of 'model' ...", then every update failed. Now refused in one line, the run kept."""
+    from helpers import FIXTURES
+
+    w = make_window()
+    panel = w.train_panel
+    assert w.open_file(FIXTURES / "k3_two_outputs" / "model.keras")
+    x = np.zeros((10, 5, 3), np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", np.zeros((10, 1), np.float32))
+    box = panel.user_box
+    box.set_file("x", tmp_path / "x.npy")
+    box.set_file("y", tmp_path / "y.npy")
+    task_session = panel.session
+    assert not box.train()
+    outs = list(dict.fromkeys(ref.layer for ref in w.state.model.outputs))
+    assert box.message.text() == (f"the model has 2 outputs ('{outs[0]}', '{outs[1]}'); gradients and training "
+                                  "need a model with one output")
+    assert panel.session is task_session
+    panel.stop()
