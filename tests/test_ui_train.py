@@ -503,3 +503,43 @@ def test_log_axes_label_every_tick_in_one_format(make_window):
     axis.setRange(-3, 0)
     assert axis.logTickStrings([-3.0, -2.0, -1.0], 1.0, 1.0) == ["0.001", "0.01", "0.1"]
     panel.stop()
+
+
+def test_more_epochs_continue_the_run(make_window, qtbot):
+    """Setting Epochs from 20 to 30 after some training started a new run from the first
+    weights: the updates done were gone. Now the run goes on (playing on if it played);
+    fewer epochs than done finish it."""
+    from lstmviz.engine.train import trainable_arrays
+
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
+    s = panel.session
+    for _ in range(10):
+        s.step()
+    weights = [a.copy() for a in trainable_arrays(s.model)]
+    panel.epochs_spin.setValue(5)
+    assert panel.session is s and s.iteration == 10 and s.trainer.epochs == 5 and not s.done
+    for a, b in zip(trainable_arrays(s.model), weights):
+        np.testing.assert_array_equal(a, b)
+    panel.refresh(force=True)
+    assert panel.status_label.text().startswith("update 10 \u00b7 epoch 2/5")
+    assert len(panel.curve_loss.getData()[0]) == 10  # the history drawn is the run's
+    panel.epochs_spin.setValue(1)  # fewer than done: finished where it is
+    assert s.done and s.iteration == 10
+    panel.refresh(force=True)
+    assert panel.status_label.text().endswith("finished")
+    panel.epochs_spin.setValue(3)
+    panel.play_button.click()  # plays on to the end of epoch 3
+    qtbot.waitUntil(lambda: not panel.playing, timeout=30000)
+    panel.refresh(force=True)
+    assert s.iteration == 24 and s.done and s.view().history.iterations == list(range(1, 25))
+    panel.reset_button.click()
+    panel.play_button.click()
+    qtbot.waitUntil(lambda: s.iteration >= 2, timeout=30000)
+    panel.epochs_spin.setValue(40)  # while it plays: it plays on, the run kept
+    assert panel.playing and s.trainer.epochs == 40
+    qtbot.waitUntil(lambda: s.iteration >= 4, timeout=30000)
+    panel.play_button.click()
+    assert s.view().history.iterations == list(range(1, s.iteration + 1))
+    panel.stop()

@@ -269,6 +269,18 @@ class TrainingSession:
             self.settings.learning_rate = float(lr)
             self.trainer.optimizer.learning_rate = float(lr)
 
+    def set_epochs(self, epochs: int) -> None:
+        """The run's length, the run kept (its weights, optimizer, history): more epochs
+        continue it, fewer than it has done finish it. Not while it plays elsewhere (the
+        training process hands its state back on pause, epochs included)."""
+        if int(epochs) < 1:
+            raise LstmvizError(f"epochs must be at least 1, got {epochs}")
+        with self.lock:
+            self.settings.epochs = int(epochs)
+            self.trainer.epochs = int(epochs)
+            with self.data_lock:
+                self._progress = read_progress(self.trainer)
+
     # -- running ------------------------------------------------------------------------
     @property
     def done(self) -> bool:

@@ -107,6 +107,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.batch_spin.setRange(1, 4096)
         self.epochs_spin = QtWidgets.QSpinBox()
         self.epochs_spin.setRange(1, 10000)
+        self.epochs_spin.setKeyboardTracking(False)  # typing "40" sets 40, not 4 on the way
         self.seed_spin = QtWidgets.QSpinBox()
         self.seed_spin.setRange(0, 2 ** 31 - 1)
         form.addRow("Task", self.task_combo)
@@ -242,8 +243,9 @@ class TrainPanel(QtWidgets.QWidget):
         self.task_combo.currentIndexChanged.connect(self._task_changed)
         for w in (self.cell_combo, self.opt_combo):
             w.currentIndexChanged.connect(self._settings_changed)
-        for w in (self.units_spin, self.steps_spin, self.batch_spin, self.epochs_spin, self.seed_spin):
+        for w in (self.units_spin, self.steps_spin, self.batch_spin, self.seed_spin):
             w.valueChanged.connect(self._settings_changed)
+        self.epochs_spin.valueChanged.connect(self._epochs_changed)
         self.lr_spin.valueChanged.connect(self._lr_changed)
         self.play_button.toggled.connect(self.set_playing)
         self.step_button.clicked.connect(self.one_update)
@@ -367,6 +369,19 @@ class TrainPanel(QtWidgets.QWidget):
                            else None),
             batch_size=self.batch_spin.value(), epochs=self.epochs_spin.value(),
             seed=self.seed_spin.value()))
+
+    def _epochs_changed(self, epochs: int) -> None:
+        """More (or fewer) epochs for the run under way: it goes on from where it is (a new
+        run from the first weights threw away the updates done), playing on if it played."""
+        was = self.playing
+        self.set_playing(False)
+        try:
+            self.session.set_epochs(epochs)
+        except LstmvizError as err:
+            self._error = str(err)
+        if was:
+            self.set_playing(True)
+        self.refresh(force=True)
 
     def apply_settings(self, settings: Settings) -> None:
         """A new run with these settings (training pauses first)."""
