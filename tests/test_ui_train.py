@@ -543,3 +543,43 @@ def test_more_epochs_continue_the_run(make_window, qtbot):
     panel.play_button.click()
     assert s.view().history.iterations == list(range(1, s.iteration + 1))
     panel.stop()
+
+
+def test_a_run_whose_loss_becomes_nan_stops_and_says_why(make_window, qtbot):
+    """sgd at a learning rate of 10 overflowed the weights: the run went on to its last
+    epoch with "loss nan" at every update, nothing said. It stops at the first NaN and
+    says why and what to do; One update and Play do nothing more until Reset."""
+    import math
+
+    w = make_window()
+    panel = w.train_panel
+    panel.opt_combo.setCurrentText("sgd")
+    panel.lr_spin.setValue(10.0)
+    s = panel.session
+    assert s.trainer.optimizer.learning_rate == 10.0
+    panel.play_button.click()
+    assert panel.process.alive  # (in the training process, which stops by itself)
+    qtbot.waitUntil(lambda: not panel.playing, timeout=60000)
+    panel.refresh(force=True)
+    h = s.view().history
+    n = len(h.loss)
+    assert 1 <= n < 160 and not math.isfinite(h.loss[-1]) and all(math.isfinite(v) for v in h.loss[:-1])
+    assert s.iteration == n and s.stopped and not s.done
+    text = panel.status_label.text()
+    assert text.split("\n")[1] == (f"training stopped: the loss became {h.loss[-1]} at update {n}: the weights "
+                                   "overflowed (learning rate 10 with sgd). Reset, lower the learning rate and "
+                                   "play again")
+    assert not panel.play_button.isChecked()
+    panel.play_button.click()
+    assert not panel.playing and s.iteration == n
+    panel.step_button.click()
+    panel.wait()
+    assert s.iteration == n
+    panel.reset_button.click()
+    panel.refresh(force=True)
+    assert s.iteration == 0 and not s.stopped and "\n" not in panel.status_label.text().strip()
+    panel.lr_spin.setValue(0.01)
+    panel.step_button.click()
+    panel.wait()
+    assert s.iteration == 1
+    panel.stop()

@@ -146,6 +146,18 @@ def advance(model: Model, trainer: Trainer, data: T.Data, loss: str, snapshot_ev
                        rate, read_progress(trainer), snap)
 
 
+def blew_up(record: Record, optimizer: str) -> str:
+    """Why a run must stop after ``record`` ("" when it need not): its loss or gradient is
+    no longer a number (the weights overflowed; every update after it is NaN too)."""
+    if math.isfinite(record.loss) and math.isfinite(record.grad_norm):
+        return ""
+    what = "loss" if not math.isfinite(record.loss) else "gradient norm"
+    value = record.loss if what == "loss" else record.grad_norm
+    return (f"training stopped: the {what} became {value} at update {record.iteration}: the weights "
+            f"overflowed (learning rate {record.learning_rate:g} with {optimizer}). Reset, lower the "
+            "learning rate and play again")
+
+
 @dataclass
 class Mark:
     """Where a session was (``TrainingSession.mark``), to go back to (``rollback``)."""
@@ -253,6 +265,8 @@ class TrainingSession:
             self.before_last: list[np.ndarray] | None = None
             #: (first update, rate) for each learning rate the run used, in order
             self.learning_rates: list[tuple[int, float]] = []
+            #: why the run cannot go on ("" while it can): its loss became NaN (``blew_up``)
+            self.blown: tuple[int, str] | None = None
             self._progress = read_progress(self.trainer)
 
     def reset(self) -> None:
@@ -288,6 +302,18 @@ class TrainingSession:
         return bool(self._progress[6])
 
     @property
+    def stopped(self) -> str:
+        """Why the run cannot go on before it is finished ("" while it can): its loss or
+        gradient became NaN or infinite (``blew_up``); Reset starts it again."""
+        blown = self.blown
+        return blown[1] if blown is not None else ""
+
+    @property
+    def halted(self) -> bool:
+        """No update can follow: finished, or ``stopped``."""
+        return self.done or self.blown is not None
+
+    @property
     def iteration(self) -> int:
         """Updates recorded so far (wherever they ran)."""
         return int(self._progress[0])
@@ -295,7 +321,7 @@ class TrainingSession:
     def step(self) -> Update | None:
         """One update; returns the engine's ``Update`` (None when the run is finished)."""
         with self.lock:
-            if self.trainer.done:
+            if self.trainer.done or self.blown is not None:
                 return None
             before = [a.copy() for a in self.trainer.arrays]
             upd, rec = advance(self.model, self.trainer, self.data, self.loss, self.snapshot_every)
@@ -318,6 +344,9 @@ class TrainingSession:
                     self.snapshots.append((rec.iteration, rec.snapshot))
                 if not self.learning_rates or self.learning_rates[-1][1] != rec.learning_rate:
                     self.learning_rates.append((rec.iteration, rec.learning_rate))
+                why = blew_up(rec, self.settings.optimizer) if self.blown is None else ""
+                if why:
+                    self.blown = (rec.iteration, why)
             if records:
                 last = records[-1]
                 self.dh_norm, self.dc_norm = last.dh_norm, last.dc_norm
@@ -374,6 +403,8 @@ class TrainingSession:
             del self.snapshots[mark.snapshots:]
             del self.learning_rates[mark.learning_rates:]
             self._progress = mark.progress
+            if self.blown is not None and self.blown[0] > mark.progress[0]:
+                self.blown = None  # (it blew up after the mark)
             self.dh_norm, self.dc_norm = mark.norms
             self.before_last = mark.before_last
             self.generation += 1  # what readers hold of the forgotten updates is not this run's

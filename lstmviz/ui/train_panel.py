@@ -429,8 +429,8 @@ class TrainPanel(QtWidgets.QWidget):
         return self._playing.is_set() or self.process.playing
 
     def set_playing(self, on: bool) -> None:
-        self._window_first(on and not self.session.done)
-        if on and not self.session.done:
+        self._window_first(on and not self.session.halted)
+        if on and not self.session.halted:
             in_process = self.process.playing or (
                 self.use_process and not self._playing.is_set() and self.process.play(self.session))
             if not in_process:
@@ -490,7 +490,7 @@ class TrainPanel(QtWidgets.QWidget):
 
     def one_update(self) -> None:
         """One update on the worker thread (the window keeps drawing while it runs)."""
-        if self.playing or self.session.done:
+        if self.playing or self.session.halted:
             return
         t = threading.Thread(target=self._one, daemon=True)
         self._thread = t
@@ -759,8 +759,9 @@ class TrainPanel(QtWidgets.QWidget):
                 + (f" \u00b7 loss {loss.y[loss.n - 1]:.4g}" if loss.n else "")
                 + (f" \u00b7 validation {val_loss.y[val_loss.n - 1]:.4g}" if val_loss.n else "")
                 + (" \u00b7 finished" if v.done else ""))
-        if self._error:
-            text += f"\n{self._error}"
+        for why in dict.fromkeys((self.session.stopped, self._error)):
+            if why:
+                text += f"\n{why}"
         if self.status_label.text() != text:
             self.status_label.setText(text)
         if not self.playing and self.play_button.isChecked():
