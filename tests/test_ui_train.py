@@ -583,3 +583,32 @@ def test_a_run_whose_loss_becomes_nan_stops_and_says_why(make_window, qtbot):
     panel.wait()
     assert s.iteration == 1
     panel.stop()
+
+
+def test_put_on_the_stack_reaches_the_weights_trained_last(make_window, qtbot):
+    """Snapshots were kept every 10 updates only: after 3 updates (One update x 3) the slider
+    said "update 0" and "Put on the stack" put the initial weights on it; a run finished at
+    update 16 gave those of update 10. Where a run stops, its weights are kept too."""
+    from lstmviz.engine.train import trainable_arrays
+
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
+    s = panel.session
+    for _ in range(3):
+        panel.step_button.click()
+        panel.wait()
+    panel.refresh(force=True)
+    assert panel.time_slider.value() == panel.time_slider.maximum() == 3 and panel.time_label.text() == "update 3"
+    assert panel.show_in_views() == 3
+    for a, b in zip(trainable_arrays(w.state.model), trainable_arrays(s.model)):
+        np.testing.assert_array_equal(a, b)
+    assert not all(np.array_equal(a, b) for a, b in zip(trainable_arrays(w.state.model), s.initial))
+    panel.play_button.click()  # in the training process, to the end: update 16
+    qtbot.waitUntil(lambda: not panel.playing and s.done, timeout=60000)
+    panel.refresh(force=True)
+    assert [it for it, _ in s.snapshots] == [0, 1, 2, 3, 10, 16] and panel.time_label.text() == "update 16"
+    assert panel.show_in_views() == 16
+    for a, b in zip(trainable_arrays(w.state.model), trainable_arrays(s.model)):
+        np.testing.assert_array_equal(a, b)
+    panel.stop()

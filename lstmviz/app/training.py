@@ -276,6 +276,16 @@ class TrainingSession:
                 a[...] = w
             self._new_trainer()
 
+    def keep_current(self) -> None:
+        """A snapshot of the weights where the run stopped (paused, finished, after One
+        update), unless one was kept there: "Put on the stack" and the views' scrubbing then
+        reach the weights trained last, not only those of every ``snapshot_every``-th update
+        (after 3 updates of a run snapshotted every 10 they gave the initial weights)."""
+        with self.lock:  # (no update under way)
+            with self.data_lock:
+                if self.snapshots[-1][0] < self.iteration:
+                    self.snapshots.append((self.iteration, [a.copy() for a in self.trainer.arrays]))
+
     def set_learning_rate(self, lr: float) -> None:
         if not (lr > 0 and math.isfinite(lr)):
             raise LstmvizError(f"the learning rate must be a positive number, got {lr}")

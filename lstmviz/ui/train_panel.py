@@ -446,6 +446,7 @@ class TrainPanel(QtWidgets.QWidget):
             self.process.pause()  # its state comes back: a step or Play here continues it
             if self.process.error:
                 self._error, self.process.error = self.process.error, ""
+            self.session.keep_current()  # where it stopped, for "Put on the stack"
         self.play_button.blockSignals(True)
         self.play_button.setChecked(self.playing)
         self.play_button.setText("\u23f8 Pause" if self.playing else "\u25b6 Play")
@@ -487,6 +488,7 @@ class TrainPanel(QtWidgets.QWidget):
                 time.sleep(0)  # let the UI thread take the GIL between updates
         finally:
             self._playing.clear()
+            self.session.keep_current()
 
     def one_update(self) -> None:
         """One update on the worker thread (the window keeps drawing while it runs)."""
@@ -501,6 +503,7 @@ class TrainPanel(QtWidgets.QWidget):
             self.session.step()
         except LstmvizError as err:
             self._error = str(err)
+        self.session.keep_current()
 
     def reset(self) -> None:
         self.set_playing(False)
@@ -596,6 +599,7 @@ class TrainPanel(QtWidgets.QWidget):
         for _ in range(updates):
             if self.session.step() is None:
                 break
+        self.session.keep_current()
         self.refresh(force=True)
         v = self.session.view()
         facts = {"updates_per_epoch": v.batches_per_epoch, "samples": v.samples,
