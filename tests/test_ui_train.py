@@ -612,3 +612,33 @@ def test_put_on_the_stack_reaches_the_weights_trained_last(make_window, qtbot):
     for a, b in zip(trainable_arrays(w.state.model), trainable_arrays(s.model)):
         np.testing.assert_array_equal(a, b)
     panel.stop()
+
+
+def test_the_trained_model_can_be_saved_as_keras(make_window, tmp_path):
+    """The app had no way to write the weights it trained but a session: "Save as .keras..."
+    writes the snapshot the slider is on (what `lstmviz train` writes), said in the status."""
+    import lstmviz
+    from lstmviz.engine.train import trainable_arrays
+
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
+    s = panel.session
+    for _ in range(3):
+        panel.step_button.click()
+        panel.wait()
+    panel.refresh(force=True)
+    assert panel.save_keras(tmp_path / "trained.keras") == 3
+    assert w.last_message == "Saved the model at update 3 to trained.keras"
+    saved = lstmviz.load(tmp_path / "trained.keras")
+    for a, b in zip(trainable_arrays(saved), trainable_arrays(s.model)):
+        np.testing.assert_array_equal(a, b)
+    x = s.data.x_val[:4]
+    np.testing.assert_array_equal(saved.trace(x).outputs[0], s.model.trace(x).outputs[0])
+    panel.time_slider.setValue(0)  # the slider's snapshot: the initial weights
+    assert panel.save_keras(tmp_path / "first.keras") == 0
+    for a, b in zip(trainable_arrays(lstmviz.load(tmp_path / "first.keras")), s.initial):
+        np.testing.assert_array_equal(a, b)
+    assert panel.save_keras(tmp_path) is None  # a folder: said under the buttons
+    assert "is a directory" in panel.status_label.text()
+    panel.stop()

@@ -29,8 +29,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app import tasks
 from lstmviz.app.grad_stats import recurrent_layers
 from lstmviz.app.train_process import TrainProcess
+from lstmviz.app.train_user import save_snapshot
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
+from lstmviz.text import file_label
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
 from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_labels, paints_nothing, set_ticks
@@ -154,13 +156,19 @@ class TrainPanel(QtWidgets.QWidget):
         self.snap_spin.setToolTip("Keep a copy of the weights every N updates")
         self.show_button = QtWidgets.QPushButton("Put on the stack")
         self.show_button.setToolTip("Make the weights at this snapshot the stack's (Edit > Undo takes "
-                                    "them back)")
+                                    "them back; File > Save session keeps them)")
+        self.save_button = QtWidgets.QPushButton("Save as .keras\u2026")
+        self.save_button.setToolTip("Save the model with the weights at this snapshot as a Keras 3 "
+                                    ".keras file (keras.saving.load_model opens it)")
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.time_slider, 1)
         row.addWidget(self.time_label)
         form.addRow("Snapshots", row)
         form.addRow("Snapshot every", self.snap_spin)
-        form.addRow(self.show_button)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.show_button, 1)
+        row.addWidget(self.save_button, 1)
+        form.addRow(row)
         self.user_box = UserBox(self)
         form.addRow(self.user_box)
         self.scrub = TimeScrub(self)
@@ -255,6 +263,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.time_slider.valueChanged.connect(self.scrub.moved)  # the user's moves only (see refresh)
         self.snap_spin.valueChanged.connect(self._snapshot_every_changed)
         self.show_button.clicked.connect(lambda: self.show_in_views())
+        self.save_button.clicked.connect(lambda: self.save_keras())
 
     def apply_theme(self, theme: th.Theme) -> None:
         self.theme = t = theme
@@ -573,6 +582,31 @@ class TrainPanel(QtWidgets.QWidget):
             self.time_slider.blockSignals(False)
             self._slider_moved(k)
         return self.scrub.show(keep=keep)
+
+    def save_keras(self, path=None) -> int | None:
+        """The snapshot the slider is on saved as a Keras 3 ``.keras`` file (asked for where
+        ``path`` is None); returns its update (None when nothing was saved)."""
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save the trained model", "trained.keras",
+                                                            "Keras 3 model (*.keras)")
+            if not path:
+                return None
+            if not str(path).endswith(".keras"):
+                path = f"{path}.keras"
+        snaps = self.session.snapshots
+        k = min(self.time_slider.value(), len(snaps) - 1)
+        try:
+            it, caveat = save_snapshot(self.session, snaps[k][0], path)
+        except (LstmvizError, OSError) as err:
+            self.set_error(str(err) if isinstance(err, LstmvizError) else f"{path}: {err.strerror or err}")
+            return None
+        text = f"Saved the model at update {it} to {file_label(str(path))}" + (f" ({caveat})" if caveat else "")
+        window = self.window_ref
+        if window is not None and hasattr(window, "message"):
+            window.message(text)
+        self._error = ""
+        self.refresh(force=True)
+        return it
 
     # -- lessons ---------------------------------------------------------------------------
     def lesson_step(self, spec: dict) -> dict:
