@@ -606,7 +606,7 @@ def test_put_on_the_stack_reaches_the_weights_trained_last(make_window, qtbot):
     assert not all(np.array_equal(a, b) for a, b in zip(trainable_arrays(w.state.model), s.initial))
     panel.play_button.click()  # in the training process, to the end: update 16
     qtbot.waitUntil(lambda: not panel.playing and s.done, timeout=60000)
-    panel.refresh(force=True)
+    qtbot.waitUntil(lambda: panel.time_label.text() == "update 16", timeout=5000)  # (the refresh timer)
     assert [it for it, _ in s.snapshots] == [0, 1, 2, 3, 10, 16] and panel.time_label.text() == "update 16"
     assert panel.show_in_views() == 16
     for a, b in zip(trainable_arrays(w.state.model), trainable_arrays(s.model)):
@@ -641,4 +641,26 @@ def test_the_trained_model_can_be_saved_as_keras(make_window, tmp_path):
         np.testing.assert_array_equal(a, b)
     assert panel.save_keras(tmp_path) is None  # a folder: said under the buttons
     assert "is a directory" in panel.status_label.text()
+    panel.stop()
+
+
+def test_saving_a_session_says_the_training_is_not_in_it(make_window, tmp_path):
+    """A session saved after training in the Train tab held the stack, not what was trained,
+    without a word: reopened, the training was gone. Saving now says so, until the stack
+    holds the run's weights (Put on the stack)."""
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
+    w.sessions._save_reporting(str(tmp_path / "a.lstmviz"))
+    assert w.last_message == f"Saved the session to {tmp_path / 'a.lstmviz'}"  # nothing trained yet
+    for _ in range(3):
+        panel.step_button.click()
+        panel.wait()
+    w.sessions._save_reporting(str(tmp_path / "b.lstmviz"))
+    assert w.last_message == (f"Saved the session to {tmp_path / 'b.lstmviz'}. The Train tab's run (update 3) is "
+                              "not part of a session: Put on the stack before saving keeps its weights; Save as "
+                              ".keras writes them")
+    panel.show_in_views()  # the run's weights on the stack: the session holds them
+    w.sessions._save_reporting(str(tmp_path / "c.lstmviz"))
+    assert w.last_message == f"Saved the session to {tmp_path / 'c.lstmviz'}"
     panel.stop()

@@ -29,7 +29,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app import tasks
 from lstmviz.app.grad_stats import recurrent_layers
 from lstmviz.app.train_process import TrainProcess
-from lstmviz.app.train_user import save_snapshot
+from lstmviz.app.train_user import save_snapshot, unkept_update
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
 from lstmviz.text import file_label
@@ -608,6 +608,14 @@ class TrainPanel(QtWidgets.QWidget):
         self.refresh(force=True)
         return it
 
+    def unkept_note(self) -> str:
+        """What a session saved now leaves out of the training ("" when nothing): the run's
+        weights when the stack holds none of them (File > Save session says it)."""
+        window = self.window_ref
+        it = unkept_update(self.session, window.state.model if window is not None else None)
+        return (f"The Train tab's run (update {it}) is not part of a session: Put on the stack before "
+                "saving keeps its weights; Save as .keras writes them") if it else ""
+
     # -- lessons ---------------------------------------------------------------------------
     def lesson_step(self, spec: dict) -> dict:
         """Set up and run a lesson step: ``spec`` holds Settings fields to change (a new run
@@ -707,6 +715,8 @@ class TrainPanel(QtWidgets.QWidget):
         if not force and (v.generation, v.iteration) == self._drawn:
             if not self.playing and self.play_button.isChecked():
                 self.set_playing(False)
+            if self.time_slider.maximum() != len(self.session.snapshots) - 1:
+                self._update_slider()  # the weights where the run stopped, kept after its last update
             return
         self._drawn = (v.generation, v.iteration)
         self._since = v.since
