@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_facts, signed_log, squashed_gates
 from lstmviz.errors import LstmvizError
@@ -46,6 +46,18 @@ WEIGHT_LABELS = {"kernel": "kernel W", "recurrent_kernel": "recurrent U", "bias"
 
 def _sym(key: str) -> str:
     return th.symbol_html(key)
+
+
+class ShareAxis(pg.AxisItem):
+    """The saturation plot's share axis (0 .. 1): pyqtgraph's ticks every 0.2 where its
+    labels fit side by side, else every 0.5 (at 1280 x 720 they ran together, "0 0.20.40.60.8")."""
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph)
+        fm = QtGui.QFontMetricsF(self.style["tickFont"] or QtGui.QFont())
+        need = 6 * (fm.horizontalAdvance("0.8") + fm.horizontalAdvance("0"))  # six labels, a gap each
+        if maxVal - minVal <= 1.5 and size < need:
+            return [(0.5, 0.0)]
+        return super().tickSpacing(minVal, maxVal, size)
 
 
 class GradViews(QtCore.QObject):
@@ -134,7 +146,7 @@ class GradViews(QtCore.QObject):
 
         _, glw, _ = self._page("gates")
         self.mean_plot = glw.addPlot(row=0, col=0)
-        self.sat_plot = glw.addPlot(row=0, col=1)
+        self.sat_plot = glw.addPlot(row=0, col=1, axisItems={"bottom": ShareAxis("bottom")})
         self.sat_legend = self.sat_plot.addLegend(offset=(-10, 10))
         self.mean_bars: dict[str, pg.BarGraphItem] = {}
         self.mean0: dict[str, pg.PlotCurveItem] = {}
@@ -388,6 +400,7 @@ class GradViews(QtCore.QObject):
         name = markup(v.ref.label) if v.ref else "no recurrent layer"
         th.set_title(self.heat_plot,
                      self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, validation sample {v.sample}"),
+                     short=self.theme.subscripts(f"dL/dh<sub>t</sub>, sample {v.sample}"),
                      color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         scale = (f"signed log: colour \u00b11 is \u00b1{m:.2g}, the middle of each half 100\u00d7 weaker, "
                  f"the middle colour below {m * 10 ** -DECADES:.1g}" if self.scale_combo.currentIndex() == 0
@@ -410,6 +423,7 @@ class GradViews(QtCore.QObject):
             count_axis(self.conn_plot.getAxis("bottom"), len(c))
         th.set_title(self.conn_plot, self.theme.subscripts(
             f"How much y<sub>T</sub> depends on x<sub>t</sub>, validation sample {v.sample}"),
+            short=self.theme.subscripts(f"\u2202y<sub>T</sub>/\u2202x<sub>t</sub>, sample {v.sample}"),
             color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         text = ("\u2016\u2202y<sub>T</sub>/\u2202x<sub>t</sub>\u2016 = the Frobenius norm of the Jacobian "
                 "of the model's output at the last step y<sub>T</sub> (all output units) with respect "
@@ -463,8 +477,10 @@ class GradViews(QtCore.QObject):
         self._set_range(self.mean_plot, xRange=(-0.6, units - 0.4), yRange=(0, 1.0), padding=0.02)
         count_axis(self.mean_plot.getAxis("bottom"), units)
         size = f"{self.theme.pt(1.05)}pt"
-        th.set_title(self.mean_plot, "Mean per unit", color=self.theme.foreground, size=size)
-        th.set_title(self.sat_plot, "Saturation per unit", color=self.theme.foreground, size=size)
+        th.set_title(self.mean_plot, "Mean per unit", short="Mean", color=self.theme.foreground, size=size)
+        th.set_title(self.sat_plot, "Saturation per unit", short="Saturation", color=self.theme.foreground,
+                     size=size)
+        th.titles_together(self.mean_plot, self.sat_plot)
         if not keys:
             text = "A SimpleRNN has no gates: nothing saturates but h itself."
         else:
