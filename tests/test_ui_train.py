@@ -664,3 +664,26 @@ def test_saving_a_session_says_the_training_is_not_in_it(make_window, tmp_path):
     w.sessions._save_reporting(str(tmp_path / "c.lstmviz"))
     assert w.last_message == f"Saved the session to {tmp_path / 'c.lstmviz'}"
     panel.stop()
+
+
+def test_a_short_window_gives_the_two_first_plots_the_third_ones_height(make_window, qtbot):
+    """At 1280 x 720 the three curves' plots had views ~55 px high (the loss one value label
+    up its axis); there the gradient norm's plot makes way, as in a lecture theme, and comes
+    back where the window is taller."""
+    from PySide6 import QtWidgets
+
+    w = make_window((1280, 720))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.lesson_step({"task": "delay", "units": 3, "steps": 8, "updates": 8})
+    QtWidgets.QApplication.processEvents()
+    assert not panel.norm_plot.isVisible() and panel.norm_plot not in panel.plots.ci.items
+    assert panel.loss_plot.vb.height() >= 90 and panel.step_plot.vb.height() >= 90
+    assert len(panel.loss_plot.getAxis("left")._tickLevels[0]) >= 2
+    w.resize(1600, 1000)
+    qtbot.waitUntil(lambda: panel.norm_plot.isVisible(), timeout=5000)
+    QtWidgets.QApplication.processEvents()
+    assert panel.norm_plot in panel.plots.ci.items and panel.norm_plot.vb.height() >= 90
+    xs, ys = panel.curve_norm.getData()
+    np.testing.assert_allclose(10 ** ys, panel.session.view().history.grad_norm, rtol=1e-6)  # drawn meanwhile
+    panel.stop()

@@ -165,10 +165,8 @@ class TrainPanel(QtWidgets.QWidget):
         row.addWidget(self.time_label)
         form.addRow("Snapshots", row)
         form.addRow("Snapshot every", self.snap_spin)
-        row = QtWidgets.QHBoxLayout()
-        row.addWidget(self.show_button, 1)
-        row.addWidget(self.save_button, 1)
-        form.addRow(row)
+        form.addRow(self.show_button)
+        form.addRow(self.save_button)
         self.user_box = UserBox(self)
         form.addRow(self.user_box)
         self.scrub = TimeScrub(self)
@@ -245,6 +243,7 @@ class TrainPanel(QtWidgets.QWidget):
         # the curves, then the gradient views (ui/grad_views.py), as tabs
         self.plot_tabs = QtWidgets.QTabWidget()
         self.plot_tabs.addTab(self.plots, "Curves")
+        self.plots.installEventFilter(self)  # (a third plot where they have the height: _fit_plots)
         self.grad_views = grad_views.install(self, self.plot_tabs)
         outer.addWidget(self.plot_tabs, 1)
 
@@ -299,13 +298,7 @@ class TrainPanel(QtWidgets.QWidget):
         lecture = t.lecture
         self.updates_label.setFont(t.font(1.15, bold=True) if lecture else QtGui.QFont())
         self.task_about.setVisible(not lecture)
-        # hidden and out of the layout: the two plots above take its height
-        in_layout = self.norm_plot in self.plots.ci.items
-        if lecture and in_layout:
-            self.plots.ci.removeItem(self.norm_plot)
-        elif not lecture and not in_layout:
-            self.plots.ci.addItem(self.norm_plot, row=2, col=0)
-        self.norm_plot.setVisible(not lecture)
+        self._fit_plots()
         self.empty_hint.setFont(t.font(1.0))
         self.empty_hint.setBrush(pg.mkBrush(t.muted))
         self._place_hint()
@@ -686,6 +679,25 @@ class TrainPanel(QtWidgets.QWidget):
         self.controls.setHorizontalScrollBarPolicy(policy.ScrollBarAlwaysOff if width >= need
                                                    else policy.ScrollBarAsNeeded)
 
+    def _fit_plots(self) -> None:
+        """The gradient norm's plot only where the curves have room for three plots and not
+        in a lecture theme: hidden and out of the layout, the loss and the gradient through
+        time (what the lessons talk about) take its height (at 1280 x 720 each of the three
+        had a view ~55 px high, the loss' one value label)."""
+        show = not self.theme.lecture and self.plots.height() >= NORM_PLOT_LEAST
+        in_layout = self.norm_plot in self.plots.ci.items
+        if not show and in_layout:
+            self.plots.ci.removeItem(self.norm_plot)
+        elif show and not in_layout:
+            self.plots.ci.addItem(self.norm_plot, row=2, col=0)
+        if self.norm_plot.isVisible() != show:
+            self.norm_plot.setVisible(show)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
+        if obj is self.plots and event.type() == QtCore.QEvent.Type.Resize:
+            self._fit_plots()
+        return False
+
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
         self._fit_controls()
@@ -889,6 +901,9 @@ class TrainPanel(QtWidgets.QWidget):
             self.time_slider.blockSignals(False)
             self._slider_moved(self.time_slider.value())
 
+
+#: the curves' least height (px) that shows the gradient norm per update as a third plot
+NORM_PLOT_LEAST = 570
 
 #: the gradient curves mark each step, the epoch curves each epoch, up to this many points
 #: (beyond, a line: markers would cover it, and drawing them costs more than the rest)
