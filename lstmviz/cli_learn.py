@@ -196,7 +196,14 @@ def cmd_train(args) -> int:
          f"{args.optimizer} lr {opt.learning_rate:g}, loss {loss}")
     start = time.perf_counter()
     while not trainer.done:
-        upd = trainer.step()
+        with np.errstate(over="ignore", invalid="ignore"):  # (said below, in one line)
+            upd = trainer.step()
+        if not (math.isfinite(upd.loss) and math.isfinite(upd.grad_norm)):
+            what = "loss" if not math.isfinite(upd.loss) else "gradient norm"
+            raise LstmvizError(
+                f"the {what} became {upd.loss if what == 'loss' else upd.grad_norm} at update {upd.iteration} "
+                f"(epoch {upd.epoch + 1}): the weights overflowed ({args.optimizer}, learning rate "
+                f"{opt.learning_rate:g}); {out} not written. Lower --lr (or clip with --clipnorm)")
         if upd.epoch_end:
             line = (f"epoch {upd.epoch + 1}/{trainer.epochs}: loss {upd.epoch_loss:.6g}, "
                     f"gradient norm {upd.grad_norm:.3g}")

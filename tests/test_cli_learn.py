@@ -243,3 +243,18 @@ def test_train_says_which_dropout_it_leaves_out(tmp_path, capsys):
     assert left_out(stack) == [f"'{names[0]}' (GaussianNoise stddev 0.1)",
                                f"'{names[1]}' (recurrent_dropout 0.25, kernel_regularizer)",
                                f"'{names[2]}' (kernel_constraint)"]
+
+
+def test_train_stops_where_the_loss_overflows_and_writes_nothing(tmp_path, capsys):
+    """sgd at a learning rate of 10: every update after the 12th was NaN, NumPy's overflow
+    warnings filled the terminal and a model of NaN weights was saved as if trained. Now it
+    stops there in one line, exit status 2, no file."""
+    out = tmp_path / "d.keras"
+    assert cli.main(["train", "--task", "delay", "--epochs", "2", "--optimizer", "sgd", "--lr", "10",
+                     "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert not out.exists() and "RuntimeWarning" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("lstmviz: the loss became ") and last.endswith(
+        f"(epoch 2): the weights overflowed (sgd, learning rate 10); {out} not written. Lower --lr (or clip "
+        "with --clipnorm)")
