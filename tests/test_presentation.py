@@ -508,3 +508,26 @@ def test_a_train_lesson_leaves_the_users_own_run_as_it_was(window):
         np.testing.assert_array_equal(a, b)
     assert panel.status_label.text().startswith("update 3 ")
     p.leave()
+
+
+def test_the_train_tabs_log_labels_stay_a_line_apart_on_a_720_line_projector(window):
+    """In the vanishing-gradient lesson on a 1280 x 720 projector the loss plot's labels
+    "0.5, 0.3, 0.2" were drawn over each other (three labels for its height, but all
+    within half a decade). Labels now stay a line and a quarter apart, fewer of them."""
+    from lstmviz.ui.train_panel import log_tick_list
+
+    p = present_on_720_lines(window)
+    p.tour.start(9)  # Why LSTM
+    p.tour.next()  # the LSTM's run beside the SimpleRNN's pinned curve
+    window.resize(1280, 720)
+    settle()
+    panel = window.train_panel
+    panel.refresh(force=True)
+    for plot in (panel.loss_plot, panel.step_plot):
+        axis = plot.getAxis("left")
+        line = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont()).height()
+        ys = sorted(plot.vb.mapViewToScene(QtCore.QPointF(0, v)).y() for v, _ in axis._tickLevels[0])
+        assert ys and all(b - a >= line for a, b in zip(ys, ys[1:])), (plot.titleLabel.text, axis._tickLevels[0])
+    assert log_tick_list(0.15, 0.6, 3, 0.25)[0] == log_tick_list(0.15, 0.6, 2)[0]  # 0.2, 0.5
+    p.tour.end()
+    p.leave()

@@ -856,14 +856,18 @@ class TrainPanel(QtWidgets.QWidget):
             ticks = [[], []]
         else:
             lo, hi = frame[1] / 4, frame[2] / 4
-            ticks = log_tick_list(10.0 ** (lo + 0.05), 10.0 ** (hi - 0.05), most)
+            y0, y1 = plot.vb.viewRange()[1]  # (the frame with pyqtgraph's padding)
+            # labels a line and a quarter apart, in decades: "0.2, 0.3, 0.5" in a short loss
+            # plot (a lesson on a 720-line projector) were drawn over each other
+            gap = 1.25 * line / max(1.0, plot.vb.height()) * (y1 - y0)
+            ticks = log_tick_list(10.0 ** (lo + 0.05), 10.0 ** (hi - 0.05), most, gap)
             # pyqtgraph drops a label that would stick out of its axis (half of it, 0.4 of a
             # line): a short plot (a lesson on a 720-line projector) kept one label for six
             # decades. Then the ticks are chosen where labels fit.
-            y0, y1 = plot.vb.viewRange()[1]  # (the frame with pyqtgraph's padding)
             edge = 0.4 * line / max(1.0, plot.vb.height()) * (y1 - y0)
             if ticks and not all(y0 + edge <= v <= y1 - edge for v, _ in ticks[0]):
-                ticks = log_tick_list(10.0 ** max(lo + 0.05, y0 + edge), 10.0 ** min(hi - 0.05, y1 - edge), most)
+                ticks = log_tick_list(10.0 ** max(lo + 0.05, y0 + edge), 10.0 ** min(hi - 0.05, y1 - edge), most,
+                                      gap)
         set_ticks(plot.getAxis("left"), ticks)
         # counts along x (updates, steps): whole numbers only, no minor ticks: pyqtgraph's
         # own three levels of ticks take ~1.7 ms of Python to lay out at each new range
@@ -1055,14 +1059,15 @@ def count_tick_list(right: float, most: int = 6) -> list:
     return [[(float(v), f"{v:d}") for v in range(0, int(right) + 1, int(every))], []]
 
 
-def log_tick_list(lo: float, hi: float, most: int = 7) -> list | None:
+def log_tick_list(lo: float, hi: float, most: int = 7, gap: float = 0.0) -> list | None:
     """Ticks on a log axis within [lo, hi], at most ``most`` of them, as
     ``AxisItem.setTicks`` takes them (pyqtgraph's own crowd the labels of a range under one
     decade, or leave a short axis bare): at 1, 2, 3, 5 x 10^k, else the first of 1-2-5,
     1-3 or decades alone that fits (a decade is never left out for its neighbours: "0.02,
     0.05, 0.2, 0.5" had no 0.1), every k-th decade when even those are too many, the middle
-    one when one fits. Labelled in one format (``plot_tools.log_labels``). None
-    (pyqtgraph's) when there is no data."""
+    one when one fits; ``gap``: the least distance between two ticks, in decades (where
+    their labels would overlap, fewer of them). Labelled in one format
+    (``plot_tools.log_labels``). None (pyqtgraph's) when there is no data."""
     if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
         return None
     most = max(1, most)
@@ -1071,16 +1076,19 @@ def log_tick_list(lo: float, hi: float, most: int = 7) -> list | None:
     def at(mantissas) -> list[float]:
         return [v for k in powers for m in mantissas if lo <= (v := m * 10.0 ** k) <= hi]
 
+    def apart(vals) -> bool:
+        return all(math.log10(b / a) >= gap for a, b in zip(vals, vals[1:]))
+
     ticks: list[float] = []
     for mantissas in ((1, 2, 3, 5), (1, 2, 5), (1, 3), (1,)):
         ticks = at(mantissas)
-        if 0 < len(ticks) <= most:
+        if 0 < len(ticks) <= most and apart(ticks):
             break
     else:
         decades = at((1,))
         if len(decades) >= 2:  # a wide range: every k-th decade
-            ticks = decades[::math.ceil(len(decades) / most)]
-        if not (0 < len(ticks) <= most):  # the middle one
+            ticks = decades[::max(math.ceil(len(decades) / most), math.ceil(gap))]
+        if not (0 < len(ticks) <= most and apart(ticks)):  # the middle one
             every = at((1, 2, 3, 5))
             ticks = [every[len(every) // 2]] if every else []
     return [list(zip(np.log10(ticks).tolist(), log_labels(ticks))), []] if ticks else None
