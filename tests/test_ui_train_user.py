@@ -157,3 +157,30 @@ def test_a_model_of_several_outputs_is_refused_before_it_trains(make_window, tmp
                                   "need a model with one output")
     assert panel.session is task_session
     panel.stop()
+
+
+def test_without_validation_samples_the_gradient_views_say_training_samples(make_window, tmp_path):
+    """A validation split of 0: the gradient views measure on the training samples, but
+    their titles, captions and the sample box said "validation sample"."""
+    w = make_window((1600, 1000))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    box = _setup(w, tmp_path)
+    box.split_spin.setValue(0.0)
+    assert box.train()
+    panel.session.step()
+    gv = panel.grad_views
+    gv.lesson_facts("dh")
+    assert gv.view.kind == "training" and gv.view.samples == 40
+    assert "training sample 0" in gv.heat_plot.titleLabel.text and "validation" not in gv.heat_plot.titleLabel.text
+    assert gv.sample_label.text() == "Training sample"
+    gv.lesson_facts("connectivity")
+    assert "training sample 0" in gv.conn_plot.titleLabel.text
+    gv.lesson_facts("gates")
+    assert "over 40 training samples" in gv.captions["gates"].text()
+    box.split_spin.setValue(0.25)  # ten validate
+    assert box.train()
+    gv.lesson_facts("gates")
+    assert gv.view.kind == "validation" and "over 10 validation samples" in gv.captions["gates"].text()
+    assert gv.sample_label.text() == "Validation sample"
+    panel.stop()

@@ -368,12 +368,12 @@ class _Prober:
             return None
         _, data, loss, initial = static
         start = time.monotonic()
-        x, y = probe_samples(data)
+        x, y, kind = probe_samples(data)
         threads = recurrent.threads()
         recurrent.set_threads(1)  # the numbers are the same on any number of threads
         try:
             self.probe.set_weights(model, arrays)
-            view, error = self.probe.compute_on(ProbeRun(iteration, before, initial, x, y, loss), *request), ""
+            view, error = self.probe.compute_on(ProbeRun(iteration, before, initial, x, y, loss, kind), *request), ""
         except LstmvizError as err:  # a model the backward pass does not cover
             view, error = None, str(err)
         except Exception as err:  # noqa: BLE001 - the view says so; training goes on

@@ -367,6 +367,9 @@ class GradViews(QtCore.QObject):
             combo.addItems(labels)
             combo.setCurrentIndex(0 if v.ref is None else v.refs.index(v.ref))
             combo.blockSignals(False)
+        label = f"{v.kind.capitalize()} sample"  # (training samples where none validate)
+        if self.sample_label.text() != label:
+            self.sample_label.setText(label)
         spin = self.sample_spin
         if spin.maximum() != max(0, v.samples - 1):
             spin.blockSignals(True)
@@ -399,7 +402,7 @@ class GradViews(QtCore.QObject):
         set_ticks(self.heat_bar.axis, [ticks, []])
         name = markup(v.ref.label) if v.ref else "no recurrent layer"
         th.set_title(self.heat_plot,
-                     self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, validation sample {v.sample}"),
+                     self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, {v.kind} sample {v.sample}"),
                      short=self.theme.subscripts(f"dL/dh<sub>t</sub>, sample {v.sample}"),
                      color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         scale = (f"signed log: colour \u00b11 is \u00b1{m:.2g}, the middle of each half 100\u00d7 weaker, "
@@ -422,7 +425,7 @@ class GradViews(QtCore.QObject):
             self.conn_curve0.setData(t if c0 is not None else [], pos(c0) if c0 is not None else [])
             count_axis(self.conn_plot.getAxis("bottom"), len(c))
         th.set_title(self.conn_plot, self.theme.subscripts(
-            f"How much y<sub>T</sub> depends on x<sub>t</sub>, validation sample {v.sample}"),
+            f"How much y<sub>T</sub> depends on x<sub>t</sub>, {v.kind} sample {v.sample}"),
             short=self.theme.subscripts(f"\u2202y<sub>T</sub>/\u2202x<sub>t</sub>, sample {v.sample}"),
             color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         text = ("\u2016\u2202y<sub>T</sub>/\u2202x<sub>t</sub>\u2016 = the Frobenius norm of the Jacobian "
@@ -485,7 +488,7 @@ class GradViews(QtCore.QObject):
             text = "A SimpleRNN has no gates: nothing saturates but h itself."
         else:
             names = ", ".join(_sym(k) for k in keys)
-            text = (f"Gates {names} over {v.gate_samples} validation samples \u00d7 every step "
+            text = (f"Gates {names} over {v.gate_samples} {v.kind} samples \u00d7 every step "
                     f"(masked steps left out), update {v.iteration}. Left: bars now, lines at update 0. "
                     f"Right: the share of steps each unit's gate spends below {LOW:g} (x) and above "
                     f"{HIGH:g} (y); top left: nearly always open, bottom right: nearly always shut.")
