@@ -687,3 +687,20 @@ def test_a_short_window_gives_the_two_first_plots_the_third_ones_height(make_win
     xs, ys = panel.curve_norm.getData()
     np.testing.assert_allclose(10 ** ys, panel.session.view().history.grad_norm, rtol=1e-6)  # drawn meanwhile
     panel.stop()
+
+
+def test_pinning_before_any_update_says_why_nothing_is_pinned(make_window):
+    """"Pin gradient curve" before the first update did nothing, without a word."""
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6))
+    panel.pin_button.click()
+    assert panel._pinned is None
+    assert panel.status_label.text().split("\n")[1] == ("No gradient curve to pin yet: press One update or "
+                                                        "Play first")
+    panel.step_button.click()
+    panel.wait()
+    panel.pin_button.click()
+    panel.refresh(force=True)
+    assert panel._pinned is not None and "\n" not in panel.status_label.text()
+    panel.stop()

@@ -531,8 +531,10 @@ class TrainPanel(QtWidgets.QWidget):
     def pin(self, label: str | None = None) -> None:
         """Keep the current ||dL/dh_t|| as a dashed reference curve."""
         v = self.session.view()
-        if v.dh_norm is None:
+        if v.dh_norm is None:  # (the button did nothing, without a word)
+            self.set_error("No gradient curve to pin yet: press One update or Play first")
             return
+        self._error = ""
         name = label or f"{self.session.settings.cell} (pinned)"
         self.pinned_dh.setData(np.arange(len(v.dh_norm)), np.maximum(v.dh_norm, 1e-30))
         self.step_legend.removeItem(self.pinned_dh)  # named anew
