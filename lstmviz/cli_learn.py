@@ -138,7 +138,7 @@ def cmd_train(args) -> int:
     import lstmviz
     from lstmviz.app.explain import plural
     from lstmviz.engine.optimizers import make
-    from lstmviz.engine.train import Trainer, evaluate
+    from lstmviz.engine.train import Trainer, evaluate, left_out_note
     from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
 
     out = Path(args.out)
@@ -173,6 +173,9 @@ def cmd_train(args) -> int:
     caveat = keras3_caveat(model)
     if caveat:
         _say(f"note: {caveat}")
+    left_out = left_out_note(model)
+    if left_out:
+        _say(f"note: {left_out}")
     options = {"clipnorm": args.clipnorm, "clipvalue": args.clipvalue}
     if args.momentum is not None:
         if args.optimizer not in ("sgd", "rmsprop"):
@@ -193,7 +196,14 @@ def cmd_train(args) -> int:
          f"{args.optimizer} lr {opt.learning_rate:g}, loss {loss}")
     start = time.perf_counter()
     while not trainer.done:
-        upd = trainer.step()
+        with np.errstate(over="ignore", invalid="ignore"):  # (said below, in one line)
+            upd = trainer.step()
+        if not (math.isfinite(upd.loss) and math.isfinite(upd.grad_norm)):
+            what = "loss" if not math.isfinite(upd.loss) else "gradient norm"
+            raise LstmvizError(
+                f"the {what} became {upd.loss if what == 'loss' else upd.grad_norm} at update {upd.iteration} "
+                f"(epoch {upd.epoch + 1}): the weights overflowed ({args.optimizer}, learning rate "
+                f"{opt.learning_rate:g}); {out} not written. Lower --lr (or clip with --clipnorm)")
         if upd.epoch_end:
             line = (f"epoch {upd.epoch + 1}/{trainer.epochs}: loss {upd.epoch_loss:.6g}, "
                     f"gradient norm {upd.grad_norm:.3g}")

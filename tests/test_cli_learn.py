@@ -207,3 +207,54 @@ def test_grad_and_train_refuse_an_onnx_recurrent_node_in_one_line(tmp_path, caps
     assert rc == 2 and len(err.strip().splitlines()) == 1
     assert "'lstm' (onnx.LSTM)" in err and "Keras models and PyTorch state_dicts" in err
     assert not (tmp_path / "g.npz").exists()
+
+
+def test_train_says_which_dropout_it_leaves_out(tmp_path, capsys):
+    """A model with Dropout, SpatialDropout1D and an LSTM's dropout trained without a word:
+    Keras' fit drops while it trains, lstmviz's training runs them as at inference."""
+    from lstmviz.engine.train import left_out
+
+    model, _, _ = _files(tmp_path, "k3_misc_layers")
+    assert left_out(model) == ["'dropout' (Dropout rate 0.3)", "'lstm' (dropout 0.3, recurrent_dropout 0.3)",
+                               "'spatial_dropout' (SpatialDropout1D rate 0.2)"]
+    assert cli.main(["train", str(FIXTURES / "k3_misc_layers" / "model.keras"), "-i", str(tmp_path / "x.npy"),
+                     "--target", str(tmp_path / "y.npy"), "--loss", "mse",
+                     "--out", str(tmp_path / "t.keras")]) == 0
+    err = capsys.readouterr().err
+    assert ("note: training here leaves out what Keras' fit adds while it trains: 'dropout' (Dropout rate 0.3); "
+            "'lstm' (dropout 0.3, recurrent_dropout 0.3); 'spatial_dropout' (SpatialDropout1D rate 0.2). Here "
+            "they act as at inference, so the updates differ from Keras' fit of this model\n") in err
+    _files(tmp_path, "k3_lstm_default")
+    assert cli.main(["train", str(FIXTURES / "k3_lstm_default" / "model.keras"), "-i", str(tmp_path / "x.npy"),
+                     "--target", str(tmp_path / "y.npy"), "--loss", "mse",
+                     "--out", str(tmp_path / "t.keras")]) == 0
+    assert "leaves out" not in capsys.readouterr().err
+    # a regularizer, a constraint, noise, inside a Bidirectional: named too
+    from lstmviz.engine import LayerSpec, Model
+
+    stack = Model.sequential((None, 6, 3), [
+        LayerSpec("GaussianNoise", {"stddev": 0.1}),
+        LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {
+            "units": 2, "recurrent_dropout": 0.25, "kernel_regularizer": {"class_name": "L2"}}}}),
+        LayerSpec("Dense", {"units": 1, "kernel_constraint": {"class_name": "MaxNorm"}}),
+        LayerSpec("Dropout", {"rate": 0.0}),
+    ], seed=0)
+    names = [layer.name for layer in stack.layers]
+    assert left_out(stack) == [f"'{names[0]}' (GaussianNoise stddev 0.1)",
+                               f"'{names[1]}' (recurrent_dropout 0.25, kernel_regularizer)",
+                               f"'{names[2]}' (kernel_constraint)"]
+
+
+def test_train_stops_where_the_loss_overflows_and_writes_nothing(tmp_path, capsys):
+    """sgd at a learning rate of 10: every update after the 12th was NaN, NumPy's overflow
+    warnings filled the terminal and a model of NaN weights was saved as if trained. Now it
+    stops there in one line, exit status 2, no file."""
+    out = tmp_path / "d.keras"
+    assert cli.main(["train", "--task", "delay", "--epochs", "2", "--optimizer", "sgd", "--lr", "10",
+                     "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert not out.exists() and "RuntimeWarning" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("lstmviz: the loss became ") and last.endswith(
+        f"(epoch 2): the weights overflowed (sgd, learning rate 10); {out} not written. Lower --lr (or clip "
+        "with --clipnorm)")

@@ -280,3 +280,41 @@ def test_the_train_tab_controls_fit_their_column_on_a_1024_px_screen(make_window
     form = content.layout()
     label = form.labelForField(task)
     assert abs(label.geometry().center().y() - task.geometry().center().y()) < 6  # side by side
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1600, 1000)])
+def test_titles_and_share_labels_fit_at_1280x720(make_window, size):
+    """At 1280 x 720 the dL/dh title ran under its colour bar, the connectivity title out of
+    its plot ("... validation sam"), "Saturation per unit" past its edge, and the share
+    axis' labels into each other ("0 0.20.40.60.8"). Each title now fits (a short one where
+    the whole does not: both gate titles short together) and the share axis labels every
+    0.5 where those every 0.2 do not fit side by side."""
+    from PySide6 import QtGui, QtWidgets
+
+    w, panel = _panel(make_window, size=size, updates=2)
+    gv = panel.grad_views
+    for key, plots in (("dh", [gv.heat_plot]), ("connectivity", [gv.conn_plot]),
+                       ("gates", [gv.mean_plot, gv.sat_plot])):
+        gv.show_view(key)
+        QtWidgets.QApplication.processEvents()
+        for plot in plots:
+            label = plot.titleLabel
+            text = label.item.boundingRect().width()
+            assert text <= label.rect().width() + 0.5, (key, label.item.toPlainText())
+            if plot is gv.heat_plot:  # and clear of the colour bar beside the heatmap
+                right = label.mapToScene(label.item.mapToParent(label.item.boundingRect().topRight())).x()
+                assert right <= gv.heat_bar.sceneBoundingRect().left() + 0.5
+        if key == "gates":
+            shown = [p.titleLabel.item.toPlainText() for p in plots]
+            assert shown in (["Mean per unit", "Saturation per unit"], ["Mean", "Saturation"])
+            if size == (1600, 1000):
+                assert shown == ["Mean per unit", "Saturation per unit"]
+    axis = gv.sat_plot.getAxis("bottom")
+    spacing = axis.tickSpacing(0.0, 1.0, axis.width())
+    fm = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont())
+    step = spacing[0][0]
+    room = axis.width() * step / 1.0  # pixels between two labels
+    assert fm.horizontalAdvance("0.8") < room
+    if size == (1600, 1000):
+        assert step <= 0.2  # as pyqtgraph spaces them where they fit
+    panel.stop()

@@ -436,3 +436,271 @@ def test_the_updates_per_epoch_line_looks_the_same_after_a_lecture(make_window):
     w.set_theme("dark")
     QtWidgets.QApplication.processEvents()
     assert (label.fontInfo().pixelSize(), label.fontInfo().bold()) == plain
+
+
+def test_the_status_names_the_epoch_the_last_update_ran_in(make_window):
+    """After the 8 updates of the first epoch the status said "epoch 2/20": the second epoch
+    had not begun. It counts as Keras' "Epoch k/N": the epoch of the last update."""
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=3))
+
+    def status():
+        panel.refresh(force=True)
+        return panel.status_label.text().split(" \u00b7 ")[:2]
+
+    assert status() == ["update 0", "epoch 1/3"]
+    for n, want in ((1, "epoch 1/3"), (7, "epoch 1/3"), (8, "epoch 1/3"), (9, "epoch 2/3"), (16, "epoch 2/3"),
+                    (24, "epoch 3/3")):
+        while panel.session.iteration < n:
+            panel.session.step()
+        assert status() == [f"update {n}", want]
+    assert panel.session.done and panel.status_label.text().endswith("finished")
+    panel.stop()
+
+
+def test_log_axes_label_every_tick_in_one_format(make_window):
+    """A SimpleRNN's vanished gradient spans 1e-5 .. 0.05: its axis read "1e-05, 0.0001,
+    0.001, 0.01" (``f"{v:g}"`` switching format on the way); the lesson's read "0.01, 0.0001,
+    1e-06, 1e-08". Now one format an axis, powers of ten where it reaches past 1e-4; and a
+    thinned axis keeps its decades ("0.02, 0.05, 0.2, 0.5" had left out 0.1)."""
+    from lstmviz.ui.plot_tools import LogLabelAxis, log_labels
+    from lstmviz.ui.train_panel import log_tick_list
+
+    assert log_labels([1e-8, 1e-6, 1e-4, 0.01]) == ["10\u207b\u2078", "10\u207b\u2076", "10\u207b\u2074",
+                                                    "10\u207b\u00b2"]
+    assert log_labels([2e-5, 1.0, 10.0]) == ["2\u00d710\u207b\u2075", "10\u2070", "10\u00b9"]
+    assert log_labels([0.0001, 0.02, 500.0]) == ["0.0001", "0.02", "500"]
+    for lo, hi in ((1e-9, 0.05), (1.6e-5, 0.052), (0.015, 0.6), (2e-5, 3.0), (0.3, 40.0), (1e-3, 2e6)):
+        for most in range(1, 10):
+            major, minor = log_tick_list(lo, hi, most)
+            labels = [t for _, t in major]
+            assert 1 <= len(labels) <= most and minor == []
+            assert not any("e" in t for t in labels)
+            assert len({any(c in "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207b" for c in t)
+                        for t in labels}) == 1, labels
+            logs = [v for v, _ in major]
+            if any(abs(v - round(v)) > 1e-9 for v in logs):  # 2, 3, 5 x 10^k among them: no decade left out
+                inner = [d for d in range(-12, 8) if logs[0] < d < logs[-1]]
+                assert all(any(abs(v - d) < 1e-9 for v in logs) for d in inner), labels
+
+    w = make_window((1600, 1000))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.lesson_step({"task": "delay", "cell": "SimpleRNN", "units": 8, "steps": 50, "updates": 1})
+    import dataclasses
+
+    # the lesson's SimpleRNN after 160 updates: 1e-8 at the first step, 0.01 at the last
+    panel._draw_steps(dataclasses.replace(panel.session.view(), dh_norm=np.logspace(-8, -2, 50)))
+    labels = [t for _, t in panel.step_plot.getAxis("left")._tickLevels[0]]
+    assert len(labels) >= 3 and all(t.startswith(("10", "2\u00d7", "3\u00d7", "5\u00d7")) for t in labels), labels
+    # the connectivity plot's own log axis: one format over 1e-7 .. 1
+    axis = panel.grad_views.conn_plot.getAxis("left")
+    assert isinstance(axis, LogLabelAxis)
+    axis.setRange(-7, 0)
+    assert axis.logTickStrings([-6.0, -4.0, -2.0, 0.0], 1.0, 1.0) == [
+        "10\u207b\u2076", "10\u207b\u2074", "10\u207b\u00b2", "10\u2070"]
+    axis.setRange(-3, 0)
+    assert axis.logTickStrings([-3.0, -2.0, -1.0], 1.0, 1.0) == ["0.001", "0.01", "0.1"]
+    panel.stop()
+
+
+def test_more_epochs_continue_the_run(make_window, qtbot):
+    """Setting Epochs from 20 to 30 after some training started a new run from the first
+    weights: the updates done were gone. Now the run goes on (playing on if it played);
+    fewer epochs than done finish it."""
+    from lstmviz.engine.train import trainable_arrays
+
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
+    s = panel.session
+    for _ in range(10):
+        s.step()
+    weights = [a.copy() for a in trainable_arrays(s.model)]
+    panel.epochs_spin.setValue(5)
+    assert panel.session is s and s.iteration == 10 and s.trainer.epochs == 5 and not s.done
+    for a, b in zip(trainable_arrays(s.model), weights):
+        np.testing.assert_array_equal(a, b)
+    panel.refresh(force=True)
+    assert panel.status_label.text().startswith("update 10 \u00b7 epoch 2/5")
+    assert len(panel.curve_loss.getData()[0]) == 10  # the history drawn is the run's
+    panel.epochs_spin.setValue(1)  # fewer than done: finished where it is
+    assert s.done and s.iteration == 10
+    panel.refresh(force=True)
+    assert panel.status_label.text().endswith("finished")
+    panel.epochs_spin.setValue(3)
+    panel.play_button.click()  # plays on to the end of epoch 3
+    qtbot.waitUntil(lambda: not panel.playing, timeout=30000)
+    panel.refresh(force=True)
+    assert s.iteration == 24 and s.done and s.view().history.iterations == list(range(1, 25))
+    panel.reset_button.click()
+    panel.play_button.click()
+    qtbot.waitUntil(lambda: s.iteration >= 2, timeout=30000)
+    panel.epochs_spin.setValue(40)  # while it plays: it plays on, the run kept
+    assert panel.playing and s.trainer.epochs == 40
+    qtbot.waitUntil(lambda: s.iteration >= 4, timeout=30000)
+    panel.play_button.click()
+    assert s.view().history.iterations == list(range(1, s.iteration + 1))
+    panel.stop()
+
+
+def test_a_run_whose_loss_becomes_nan_stops_and_says_why(make_window, qtbot):
+    """sgd at a learning rate of 10 overflowed the weights: the run went on to its last
+    epoch with "loss nan" at every update, nothing said. It stops at the first NaN and
+    says why and what to do; One update and Play do nothing more until Reset."""
+    import math
+
+    w = make_window()
+    panel = w.train_panel
+    panel.opt_combo.setCurrentText("sgd")
+    panel.lr_spin.setValue(10.0)
+    s = panel.session
+    assert s.trainer.optimizer.learning_rate == 10.0
+    panel.play_button.click()
+    assert panel.process.alive  # (in the training process, which stops by itself)
+    qtbot.waitUntil(lambda: not panel.playing, timeout=60000)
+    panel.refresh(force=True)
+    h = s.view().history
+    n = len(h.loss)
+    assert 1 <= n < 160 and not math.isfinite(h.loss[-1]) and all(math.isfinite(v) for v in h.loss[:-1])
+    assert s.iteration == n and s.stopped and not s.done
+    text = panel.status_label.text()
+    assert text.split("\n")[1] == (f"training stopped: the loss became {h.loss[-1]} at update {n}: the weights "
+                                   "overflowed (learning rate 10 with sgd). Reset, lower the learning rate and "
+                                   "play again")
+    assert not panel.play_button.isChecked()
+    panel.play_button.click()
+    assert not panel.playing and s.iteration == n
+    panel.step_button.click()
+    panel.wait()
+    assert s.iteration == n
+    panel.reset_button.click()
+    panel.refresh(force=True)
+    assert s.iteration == 0 and not s.stopped and "\n" not in panel.status_label.text().strip()
+    panel.lr_spin.setValue(0.01)
+    panel.step_button.click()
+    panel.wait()
+    assert s.iteration == 1
+    panel.stop()
+
+
+def test_put_on_the_stack_reaches_the_weights_trained_last(make_window, qtbot):
+    """Snapshots were kept every 10 updates only: after 3 updates (One update x 3) the slider
+    said "update 0" and "Put on the stack" put the initial weights on it; a run finished at
+    update 16 gave those of update 10. Where a run stops, its weights are kept too."""
+    from lstmviz.engine.train import trainable_arrays
+
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
+    s = panel.session
+    for _ in range(3):
+        panel.step_button.click()
+        panel.wait()
+    panel.refresh(force=True)
+    assert panel.time_slider.value() == panel.time_slider.maximum() == 3 and panel.time_label.text() == "update 3"
+    assert panel.show_in_views() == 3
+    for a, b in zip(trainable_arrays(w.state.model), trainable_arrays(s.model)):
+        np.testing.assert_array_equal(a, b)
+    assert not all(np.array_equal(a, b) for a, b in zip(trainable_arrays(w.state.model), s.initial))
+    panel.play_button.click()  # in the training process, to the end: update 16
+    qtbot.waitUntil(lambda: not panel.playing and s.done, timeout=60000)
+    qtbot.waitUntil(lambda: panel.time_label.text() == "update 16", timeout=5000)  # (the refresh timer)
+    assert [it for it, _ in s.snapshots] == [0, 1, 2, 3, 10, 16] and panel.time_label.text() == "update 16"
+    assert panel.show_in_views() == 16
+    for a, b in zip(trainable_arrays(w.state.model), trainable_arrays(s.model)):
+        np.testing.assert_array_equal(a, b)
+    panel.stop()
+
+
+def test_the_trained_model_can_be_saved_as_keras(make_window, tmp_path):
+    """The app had no way to write the weights it trained but a session: "Save as .keras..."
+    writes the snapshot the slider is on (what `lstmviz train` writes), said in the status."""
+    import lstmviz
+    from lstmviz.engine.train import trainable_arrays
+
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
+    s = panel.session
+    for _ in range(3):
+        panel.step_button.click()
+        panel.wait()
+    panel.refresh(force=True)
+    assert panel.save_keras(tmp_path / "trained.keras") == 3
+    assert w.last_message == "Saved the model at update 3 to trained.keras"
+    saved = lstmviz.load(tmp_path / "trained.keras")
+    for a, b in zip(trainable_arrays(saved), trainable_arrays(s.model)):
+        np.testing.assert_array_equal(a, b)
+    x = s.data.x_val[:4]
+    np.testing.assert_array_equal(saved.trace(x).outputs[0], s.model.trace(x).outputs[0])
+    panel.time_slider.setValue(0)  # the slider's snapshot: the initial weights
+    assert panel.save_keras(tmp_path / "first.keras") == 0
+    for a, b in zip(trainable_arrays(lstmviz.load(tmp_path / "first.keras")), s.initial):
+        np.testing.assert_array_equal(a, b)
+    assert panel.save_keras(tmp_path) is None  # a folder: said under the buttons
+    assert "is a directory" in panel.status_label.text()
+    panel.stop()
+
+
+def test_saving_a_session_says_the_training_is_not_in_it(make_window, tmp_path):
+    """A session saved after training in the Train tab held the stack, not what was trained,
+    without a word: reopened, the training was gone. Saving now says so, until the stack
+    holds the run's weights (Put on the stack)."""
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
+    w.sessions._save_reporting(str(tmp_path / "a.lstmviz"))
+    assert w.last_message == f"Saved the session to {tmp_path / 'a.lstmviz'}"  # nothing trained yet
+    for _ in range(3):
+        panel.step_button.click()
+        panel.wait()
+    w.sessions._save_reporting(str(tmp_path / "b.lstmviz"))
+    assert w.last_message == (f"Saved the session to {tmp_path / 'b.lstmviz'}. The Train tab's run (update 3) is "
+                              "not part of a session: Put on the stack before saving keeps its weights; Save as "
+                              ".keras writes them")
+    panel.show_in_views()  # the run's weights on the stack: the session holds them
+    w.sessions._save_reporting(str(tmp_path / "c.lstmviz"))
+    assert w.last_message == f"Saved the session to {tmp_path / 'c.lstmviz'}"
+    panel.stop()
+
+
+def test_a_short_window_gives_the_two_first_plots_the_third_ones_height(make_window, qtbot):
+    """At 1280 x 720 the three curves' plots had views ~55 px high (the loss one value label
+    up its axis); there the gradient norm's plot makes way, as in a lecture theme, and comes
+    back where the window is taller."""
+    from PySide6 import QtWidgets
+
+    w = make_window((1280, 720))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.lesson_step({"task": "delay", "units": 3, "steps": 8, "updates": 8})
+    QtWidgets.QApplication.processEvents()
+    assert not panel.norm_plot.isVisible() and panel.norm_plot not in panel.plots.ci.items
+    assert panel.loss_plot.vb.height() >= 90 and panel.step_plot.vb.height() >= 90
+    assert len(panel.loss_plot.getAxis("left")._tickLevels[0]) >= 2
+    w.resize(1600, 1000)
+    qtbot.waitUntil(lambda: panel.norm_plot.isVisible(), timeout=5000)
+    QtWidgets.QApplication.processEvents()
+    assert panel.norm_plot in panel.plots.ci.items and panel.norm_plot.vb.height() >= 90
+    xs, ys = panel.curve_norm.getData()
+    np.testing.assert_allclose(10 ** ys, panel.session.view().history.grad_norm, rtol=1e-6)  # drawn meanwhile
+    panel.stop()
+
+
+def test_pinning_before_any_update_says_why_nothing_is_pinned(make_window):
+    """"Pin gradient curve" before the first update did nothing, without a word."""
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6))
+    panel.pin_button.click()
+    assert panel._pinned is None
+    assert panel.status_label.text().split("\n")[1] == ("No gradient curve to pin yet: press One update or "
+                                                        "Play first")
+    panel.step_button.click()
+    panel.wait()
+    panel.pin_button.click()
+    panel.refresh(force=True)
+    assert panel._pinned is not None and "\n" not in panel.status_label.text()
+    panel.stop()

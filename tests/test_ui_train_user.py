@@ -113,3 +113,74 @@ def test_the_gradient_views_probe_the_users_run(make_window, tmp_path):
     gv.show_view("gates")
     assert gv.view.ref.units == panel.session.model.layers[0].units and gv.view.iteration == 0
     panel.stop()
+
+
+def test_training_a_model_with_dropout_says_it_is_left_out(make_window, tmp_path):
+    """The stack's Dropout layer and its LSTM's dropout were trained as the identity without
+    a word; the box says so under "Train the stack's model"."""
+    from lstmviz.engine import LayerSpec, Model
+
+    w = make_window()
+    box = _setup(w, tmp_path)
+    assert box.train() and "\n" not in box.message.text()  # no dropout: no note
+    w.state.set_model(Model.sequential((None, 10, 1), [
+        LayerSpec("LSTM", {"units": 3, "dropout": 0.2}), LayerSpec("Dropout", {"rate": 0.5}),
+        LayerSpec("Dense", {"units": 1})], seed=0))
+    names = [layer.name for layer in w.state.model.layers]
+    assert box.train()
+    first, note = box.message.text().split("\n")
+    assert first.startswith("Training a copy of")
+    assert note == (f"Note: training here leaves out what Keras' fit adds while it trains: '{names[0]}' (dropout 0.2); "
+                    f"'{names[1]}' (Dropout rate 0.5). Here they act as at inference, so the updates differ from "
+                    "Keras' fit of this model.")
+    w.train_panel.stop()
+
+
+def test_a_model_of_several_outputs_is_refused_before_it_trains(make_window, tmp_path):
+    """A model with several outputs (a file's GRUs each an output) was taken: "Training a copy
+    of 'model' ...", then every update failed. Now refused in one line, the run kept."""
+    from helpers import FIXTURES
+
+    w = make_window()
+    panel = w.train_panel
+    assert w.open_file(FIXTURES / "k3_two_outputs" / "model.keras")
+    x = np.zeros((10, 5, 3), np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", np.zeros((10, 1), np.float32))
+    box = panel.user_box
+    box.set_file("x", tmp_path / "x.npy")
+    box.set_file("y", tmp_path / "y.npy")
+    task_session = panel.session
+    assert not box.train()
+    outs = list(dict.fromkeys(ref.layer for ref in w.state.model.outputs))
+    assert box.message.text() == (f"the model has 2 outputs ('{outs[0]}', '{outs[1]}'); gradients and training "
+                                  "need a model with one output")
+    assert panel.session is task_session
+    panel.stop()
+
+
+def test_without_validation_samples_the_gradient_views_say_training_samples(make_window, tmp_path):
+    """A validation split of 0: the gradient views measure on the training samples, but
+    their titles, captions and the sample box said "validation sample"."""
+    w = make_window((1600, 1000))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    box = _setup(w, tmp_path)
+    box.split_spin.setValue(0.0)
+    assert box.train()
+    panel.session.step()
+    gv = panel.grad_views
+    gv.lesson_facts("dh")
+    assert gv.view.kind == "training" and gv.view.samples == 40
+    assert "training sample 0" in gv.heat_plot.titleLabel.text and "validation" not in gv.heat_plot.titleLabel.text
+    assert gv.sample_label.text() == "Training sample"
+    gv.lesson_facts("connectivity")
+    assert "training sample 0" in gv.conn_plot.titleLabel.text
+    gv.lesson_facts("gates")
+    assert "over 40 training samples" in gv.captions["gates"].text()
+    box.split_spin.setValue(0.25)  # ten validate
+    assert box.train()
+    gv.lesson_facts("gates")
+    assert gv.view.kind == "validation" and "over 10 validation samples" in gv.captions["gates"].text()
+    assert gv.sample_label.text() == "Validation sample"
+    panel.stop()

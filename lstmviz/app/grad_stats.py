@@ -228,6 +228,7 @@ class ProbeView:
     gates0: dict[str, GateStats] = field(default_factory=dict)
     gate_samples: int = 0
     updates: list[Block] | None = None       # None before the first update
+    kind: str = "validation"                 # the probe samples: "validation", or "training" without any
 
 
 @dataclass
@@ -242,14 +243,15 @@ class ProbeRun:
     x: object
     y: np.ndarray
     loss: str
+    kind: str = "validation"  # (``probe_samples``)
 
 
 def probe_samples(data) -> tuple:
-    """(x, y) the probe measures on: the validation samples, the training samples when there
-    are none."""
+    """(x, y, kind) the probe measures on: the validation samples ("validation"), the
+    training samples ("training") when there are none (a validation split of 0)."""
     has_val = len(np.asarray(data.x_val if not isinstance(data.x_val, list) else data.x_val[0]))
     x, y = (data.x_val, data.y_val) if has_val else (data.x_train, data.y_train)
-    return x, np.asarray(y)
+    return x, np.asarray(y), "validation" if has_val else "training"
 
 
 class Probe:
@@ -283,8 +285,8 @@ class Probe:
             self.set_weights(model, trainable_arrays(model))
             before = getattr(s, "before_last", None)
             before = None if before is None else [a.copy() for a in before]
-            x, y = probe_samples(s.data)
-            return ProbeRun(s.iteration, before, [a.copy() for a in s.initial], x, y, s.loss)
+            x, y, kind = probe_samples(s.data)
+            return ProbeRun(s.iteration, before, [a.copy() for a in s.initial], x, y, s.loss, kind)
 
     def compute(self, layer: int = 0, sample: int = 0, parts: tuple[str, ...] = PARTS) -> ProbeView:
         """The views' numbers for recurrent layer ``layer`` (index into ``recurrent_layers``)
@@ -306,7 +308,7 @@ class Probe:
         sample = int(min(max(sample, 0), max(n - 1, 0)))
         layer = min(max(layer, 0), max(len(refs) - 1, 0))
         ref = refs[layer] if refs else None
-        view = ProbeView(refs, ref, iteration, sample, n)
+        view = ProbeView(refs, ref, iteration, sample, n, kind=run.kind)
         if n == 0:
             return view
         xs, ys = np.asarray(x)[sample:sample + 1], y[sample:sample + 1]

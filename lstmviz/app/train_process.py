@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from lstmviz.app.grad_stats import Probe, ProbeRun, ProbeView, probe_samples
-from lstmviz.app.training import Mark, TrainingSession, advance
+from lstmviz.app.training import Mark, TrainingSession, advance, blew_up
 from lstmviz.engine import recurrent
 from lstmviz.engine.train import Trainer, trainable_arrays
 from lstmviz.errors import LstmvizError
@@ -368,12 +368,12 @@ class _Prober:
             return None
         _, data, loss, initial = static
         start = time.monotonic()
-        x, y = probe_samples(data)
+        x, y, kind = probe_samples(data)
         threads = recurrent.threads()
         recurrent.set_threads(1)  # the numbers are the same on any number of threads
         try:
             self.probe.set_weights(model, arrays)
-            view, error = self.probe.compute_on(ProbeRun(iteration, before, initial, x, y, loss), *request), ""
+            view, error = self.probe.compute_on(ProbeRun(iteration, before, initial, x, y, loss, kind), *request), ""
         except LstmvizError as err:  # a model the backward pass does not cover
             view, error = None, str(err)
         except Exception as err:  # noqa: BLE001 - the view says so; training goes on
@@ -448,6 +448,8 @@ def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict,
             error = f"training stopped: {type(err).__name__}: {err}"
             break
         pending.append(record)
+        if blew_up(record, ""):  # every update after it would be NaN: the window says why
+            break
         now = time.monotonic()
         if now - sent >= BATCH_SECONDS or now - start >= BATCH_SECONDS / 4:
             flush()

@@ -122,6 +122,35 @@ def snapshot_model(session: TrainingSession, iteration: int) -> Model:
     return model
 
 
+def save_snapshot(session: TrainingSession, iteration: int, path) -> tuple[int, str]:
+    """The run's model with the weights of the snapshot at or before ``iteration`` saved as
+    a Keras 3 ``.keras`` file (as ``lstmviz train`` saves one); returns that snapshot's
+    update and what the file leaves out or computes otherwise in Keras ("" when nothing)."""
+    from lstmviz.io.keras_writer import keras3_caveat, save_keras
+
+    with session.data_lock:
+        it = max((k for k, _ in session.snapshots if k <= iteration), default=0)
+    model = snapshot_model(session, it)
+    save_keras(model, path)
+    return it, keras3_caveat(model) or ""
+
+
+def unkept_update(session: TrainingSession, model: Model | None) -> int:
+    """The update a run has trained to when ``model`` (the stack's) holds none of its
+    weights: neither its latest nor any snapshot's (what a saved session would leave out);
+    0 when nothing was trained or the stack holds them."""
+    it = session.iteration
+    if it == 0:
+        return 0
+    if same_structure(model, session.model):
+        ours = trainable_arrays(model)
+        with session.data_lock:
+            kept = [w for _, w in session.snapshots] + [[a.copy() for a in trainable_arrays(session.model)]]
+        if any(all(np.array_equal(a, b) for a, b in zip(ours, w)) for w in kept):
+            return 0
+    return it
+
+
 def same_structure(a: Model | None, b: Model | None) -> bool:
     """The same layers (names) with the same weight shapes: weights of one fit the other."""
     if a is None or b is None or [l.name for l in a.layers] != [l.name for l in b.layers]:

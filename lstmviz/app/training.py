@@ -84,6 +84,13 @@ class View:
     epoch_start: int = 0  # and the epochs from this one on
 
     @property
+    def epoch_shown(self) -> int:
+        """The epoch (1-based) the last update ran in, as Keras counts "Epoch 2/20" from the
+        first batch of the second epoch on: after 8 updates of 8 per epoch, 1 (the first
+        epoch done, the second not begun); 1 before the first update."""
+        return min(max(1, -(-self.iteration // max(1, self.batches_per_epoch))), self.epochs)
+
+    @property
     def since(self) -> tuple[int, int, int]:
         """What a caller holds after this view: ``view(since=...)`` copies only what follows."""
         return (self.generation, self.start + len(self.history.iterations),
@@ -137,6 +144,18 @@ def advance(model: Model, trainer: Trainer, data: T.Data, loss: str, snapshot_ev
         snap = [a.copy() for a in trainable_arrays(model)]
     return upd, Record(upd.iteration, upd.loss, upd.grad_norm, upd.epoch_end, upd.epoch_loss, val, dh, dc,
                        rate, read_progress(trainer), snap)
+
+
+def blew_up(record: Record, optimizer: str) -> str:
+    """Why a run must stop after ``record`` ("" when it need not): its loss or gradient is
+    no longer a number (the weights overflowed; every update after it is NaN too)."""
+    if math.isfinite(record.loss) and math.isfinite(record.grad_norm):
+        return ""
+    what = "loss" if not math.isfinite(record.loss) else "gradient norm"
+    value = record.loss if what == "loss" else record.grad_norm
+    return (f"training stopped: the {what} became {value} at update {record.iteration}: the weights "
+            f"overflowed (learning rate {record.learning_rate:g} with {optimizer}). Reset, lower the "
+            "learning rate and play again")
 
 
 @dataclass
@@ -246,6 +265,8 @@ class TrainingSession:
             self.before_last: list[np.ndarray] | None = None
             #: (first update, rate) for each learning rate the run used, in order
             self.learning_rates: list[tuple[int, float]] = []
+            #: why the run cannot go on ("" while it can): its loss became NaN (``blew_up``)
+            self.blown: tuple[int, str] | None = None
             self._progress = read_progress(self.trainer)
 
     def reset(self) -> None:
@@ -255,6 +276,16 @@ class TrainingSession:
                 a[...] = w
             self._new_trainer()
 
+    def keep_current(self) -> None:
+        """A snapshot of the weights where the run stopped (paused, finished, after One
+        update), unless one was kept there: "Put on the stack" and the views' scrubbing then
+        reach the weights trained last, not only those of every ``snapshot_every``-th update
+        (after 3 updates of a run snapshotted every 10 they gave the initial weights)."""
+        with self.lock:  # (no update under way)
+            with self.data_lock:
+                if self.snapshots[-1][0] < self.iteration:
+                    self.snapshots.append((self.iteration, [a.copy() for a in self.trainer.arrays]))
+
     def set_learning_rate(self, lr: float) -> None:
         if not (lr > 0 and math.isfinite(lr)):
             raise LstmvizError(f"the learning rate must be a positive number, got {lr}")
@@ -262,11 +293,35 @@ class TrainingSession:
             self.settings.learning_rate = float(lr)
             self.trainer.optimizer.learning_rate = float(lr)
 
+    def set_epochs(self, epochs: int) -> None:
+        """The run's length, the run kept (its weights, optimizer, history): more epochs
+        continue it, fewer than it has done finish it. Not while it plays elsewhere (the
+        training process hands its state back on pause, epochs included)."""
+        if int(epochs) < 1:
+            raise LstmvizError(f"epochs must be at least 1, got {epochs}")
+        with self.lock:
+            self.settings.epochs = int(epochs)
+            self.trainer.epochs = int(epochs)
+            with self.data_lock:
+                self._progress = read_progress(self.trainer)
+
     # -- running ------------------------------------------------------------------------
     @property
     def done(self) -> bool:
         """The run is finished (as the last update recorded says, wherever it ran)."""
         return bool(self._progress[6])
+
+    @property
+    def stopped(self) -> str:
+        """Why the run cannot go on before it is finished ("" while it can): its loss or
+        gradient became NaN or infinite (``blew_up``); Reset starts it again."""
+        blown = self.blown
+        return blown[1] if blown is not None else ""
+
+    @property
+    def halted(self) -> bool:
+        """No update can follow: finished, or ``stopped``."""
+        return self.done or self.blown is not None
 
     @property
     def iteration(self) -> int:
@@ -276,7 +331,7 @@ class TrainingSession:
     def step(self) -> Update | None:
         """One update; returns the engine's ``Update`` (None when the run is finished)."""
         with self.lock:
-            if self.trainer.done:
+            if self.trainer.done or self.blown is not None:
                 return None
             before = [a.copy() for a in self.trainer.arrays]
             upd, rec = advance(self.model, self.trainer, self.data, self.loss, self.snapshot_every)
@@ -299,6 +354,9 @@ class TrainingSession:
                     self.snapshots.append((rec.iteration, rec.snapshot))
                 if not self.learning_rates or self.learning_rates[-1][1] != rec.learning_rate:
                     self.learning_rates.append((rec.iteration, rec.learning_rate))
+                why = blew_up(rec, self.settings.optimizer) if self.blown is None else ""
+                if why:
+                    self.blown = (rec.iteration, why)
             if records:
                 last = records[-1]
                 self.dh_norm, self.dc_norm = last.dh_norm, last.dc_norm
@@ -355,6 +413,8 @@ class TrainingSession:
             del self.snapshots[mark.snapshots:]
             del self.learning_rates[mark.learning_rates:]
             self._progress = mark.progress
+            if self.blown is not None and self.blown[0] > mark.progress[0]:
+                self.blown = None  # (it blew up after the mark)
             self.dh_norm, self.dc_norm = mark.norms
             self.before_last = mark.before_last
             self.generation += 1  # what readers hold of the forgotten updates is not this run's

@@ -340,9 +340,6 @@ def _output_logits(model, fw: Forward, loss: str):
 def gradients(model, x, y, loss: str) -> Gradients:
     """Keras' loss of ``model`` on ``(x, y)`` and its exact gradients (float32)."""
     loss = canonical(loss)
-    if len(model.outputs) != 1:
-        raise LstmvizError(f"the model has {len(model.outputs)} outputs; gradients need a model "
-                           "with one output")
     check_trainable(model)
     fw = forward(model, x)
     out_ref = model.outputs[0]
@@ -396,7 +393,13 @@ def backward(model, fw: Forward, d_pred, value, dz_layer=None) -> Gradients:
 
 
 def check_trainable(model) -> None:
-    """Refuse, in one line, a model lstmviz cannot differentiate (stateful layers, ONNX nodes)."""
+    """Refuse, in one line, a model lstmviz cannot differentiate (several outputs, stateful
+    layers, ONNX nodes)."""
+    if len(model.outputs) != 1:
+        names = list(dict.fromkeys(ref.layer for ref in model.outputs))
+        shown = ", ".join(f"'{n}'" for n in names[:4]) + (", ..." if len(names) > 4 else "")
+        raise LstmvizError(f"the model has {len(model.outputs)} outputs ({shown}); gradients and training "
+                           "need a model with one output")
     for layer in model.layers:
         if layer.class_name.startswith("onnx."):  # a node's own semantics (layout, peepholes, clip ...)
             raise LstmvizError(

@@ -176,6 +176,65 @@ def fit(model, x, y, loss: str, optimizer: Optimizer | str = "adam", batch_size:
     return trainer.history
 
 
+#: layers that act only while Keras trains (at random, or a penalty added to the loss), by
+#: the config keys that switch them on; here, as at inference, they pass their input on
+TRAINING_ONLY = {"Dropout": ("rate",), "SpatialDropout1D": ("rate",), "SpatialDropout2D": ("rate",),
+                 "GaussianDropout": ("rate",), "AlphaDropout": ("rate",), "GaussianNoise": ("stddev",),
+                 "ActivityRegularization": ("l1", "l2")}
+
+
+def _parts(layer) -> list:
+    """``layer`` and the layers inside it (a Bidirectional's halves, a stacked RNN's cells,
+    a TimeDistributed's layer)."""
+    if isinstance(layer, L.Bidirectional):
+        return [layer, layer.forward_layer, layer.backward_layer]
+    if isinstance(layer, L.StackedRNN):
+        return [layer, *layer.cells]
+    if isinstance(layer, L.TimeDistributed):
+        return [layer, layer.inner]
+    return [layer]
+
+
+def _number(value) -> float:
+    try:
+        return float(value or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def left_out(model) -> list[str]:
+    """What Keras' ``fit`` does with this model that training here leaves out, one entry per
+    layer ("'lstm' (dropout 0.3, recurrent_dropout 0.3)"): Dropout-like layers and noise,
+    ``dropout`` / ``recurrent_dropout`` of a recurrent layer, regularizers (a penalty Keras
+    adds to the loss) and constraints (Keras projects the weights after each update)."""
+    out = []
+    for layer in model.layers:
+        what: list[str] = []
+        for part in _parts(layer):
+            cfg = part.config
+            keys = TRAINING_ONLY.get(part.class_name, ())
+            on = [f"{k} {_number(cfg.get(k)):g}" for k in keys if _number(cfg.get(k)) > 0]
+            if on:
+                what.append(f"{part.class_name} {', '.join(on)}")
+            if isinstance(part, L.Recurrent):
+                what += [f"{k} {_number(cfg.get(k)):g}" for k in ("dropout", "recurrent_dropout")
+                         if _number(cfg.get(k)) > 0]
+            what += [k for k in sorted(cfg) if k.endswith(("_regularizer", "_constraint")) and cfg[k]]
+        what = list(dict.fromkeys(what))  # (a Bidirectional's halves say the same)
+        if what:
+            out.append(f"'{layer.name}' ({', '.join(what)})")
+    return out
+
+
+def left_out_note(model) -> str:
+    """One line saying what training here leaves out (``left_out``), "" when nothing."""
+    parts = left_out(model)
+    if not parts:
+        return ""
+    return ("training here leaves out what Keras' fit adds while it trains: " + "; ".join(parts)
+            + ". Here they act as at inference, so the updates differ from Keras' fit of this model")
+
+
 def evaluate(model, x, y, loss: str) -> float:
     """Keras' loss of ``model`` on ``(x, y)`` (one batch)."""
     from lstmviz.engine.gradients import _output_logits, forward

@@ -22,14 +22,14 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_facts, signed_log, squashed_gates
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import WrapRow
-from lstmviz.ui.plot_tools import count_axis, set_ticks
+from lstmviz.ui.plot_tools import LogLabelAxis, count_axis, log_labels, set_ticks
 
 DECADES = 4.0
 TABS = ("dh", "connectivity", "gates", "updates")
@@ -46,6 +46,18 @@ WEIGHT_LABELS = {"kernel": "kernel W", "recurrent_kernel": "recurrent U", "bias"
 
 def _sym(key: str) -> str:
     return th.symbol_html(key)
+
+
+class ShareAxis(pg.AxisItem):
+    """The saturation plot's share axis (0 .. 1): pyqtgraph's ticks every 0.2 where its
+    labels fit side by side, else every 0.5 (at 1280 x 720 they ran together, "0 0.20.40.60.8")."""
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph)
+        fm = QtGui.QFontMetricsF(self.style["tickFont"] or QtGui.QFont())
+        need = 6 * (fm.horizontalAdvance("0.8") + fm.horizontalAdvance("0"))  # six labels, a gap each
+        if maxVal - minVal <= 1.5 and size < need:
+            return [(0.5, 0.0)]
+        return super().tickSpacing(minVal, maxVal, size)
 
 
 class GradViews(QtCore.QObject):
@@ -121,7 +133,7 @@ class GradViews(QtCore.QObject):
         glw.addItem(self.heat_bar, row=0, col=1)
 
         _, glw, _ = self._page("connectivity")
-        self.conn_plot = glw.addPlot(row=0, col=0)
+        self.conn_plot = glw.addPlot(row=0, col=0, axisItems={"left": LogLabelAxis("left")})
         self.conn_plot.setLogMode(y=True)
         # the legend in a row of its own under the plot: either end of the curves may be
         # high (untrained: the last steps; trained to remember: the first), none is free
@@ -134,7 +146,7 @@ class GradViews(QtCore.QObject):
 
         _, glw, _ = self._page("gates")
         self.mean_plot = glw.addPlot(row=0, col=0)
-        self.sat_plot = glw.addPlot(row=0, col=1)
+        self.sat_plot = glw.addPlot(row=0, col=1, axisItems={"bottom": ShareAxis("bottom")})
         self.sat_legend = self.sat_plot.addLegend(offset=(-10, 10))
         self.mean_bars: dict[str, pg.BarGraphItem] = {}
         self.mean0: dict[str, pg.PlotCurveItem] = {}
@@ -355,6 +367,9 @@ class GradViews(QtCore.QObject):
             combo.addItems(labels)
             combo.setCurrentIndex(0 if v.ref is None else v.refs.index(v.ref))
             combo.blockSignals(False)
+        label = f"{v.kind.capitalize()} sample"  # (training samples where none validate)
+        if self.sample_label.text() != label:
+            self.sample_label.setText(label)
         spin = self.sample_spin
         if spin.maximum() != max(0, v.samples - 1):
             spin.blockSignals(True)
@@ -387,7 +402,8 @@ class GradViews(QtCore.QObject):
         set_ticks(self.heat_bar.axis, [ticks, []])
         name = markup(v.ref.label) if v.ref else "no recurrent layer"
         th.set_title(self.heat_plot,
-                     self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, validation sample {v.sample}"),
+                     self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, {v.kind} sample {v.sample}"),
+                     short=self.theme.subscripts(f"dL/dh<sub>t</sub>, sample {v.sample}"),
                      color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         scale = (f"signed log: colour \u00b11 is \u00b1{m:.2g}, the middle of each half 100\u00d7 weaker, "
                  f"the middle colour below {m * 10 ** -DECADES:.1g}" if self.scale_combo.currentIndex() == 0
@@ -409,7 +425,8 @@ class GradViews(QtCore.QObject):
             self.conn_curve0.setData(t if c0 is not None else [], pos(c0) if c0 is not None else [])
             count_axis(self.conn_plot.getAxis("bottom"), len(c))
         th.set_title(self.conn_plot, self.theme.subscripts(
-            f"How much y<sub>T</sub> depends on x<sub>t</sub>, validation sample {v.sample}"),
+            f"How much y<sub>T</sub> depends on x<sub>t</sub>, {v.kind} sample {v.sample}"),
+            short=self.theme.subscripts(f"\u2202y<sub>T</sub>/\u2202x<sub>t</sub>, sample {v.sample}"),
             color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         text = ("\u2016\u2202y<sub>T</sub>/\u2202x<sub>t</sub>\u2016 = the Frobenius norm of the Jacobian "
                 "of the model's output at the last step y<sub>T</sub> (all output units) with respect "
@@ -463,13 +480,15 @@ class GradViews(QtCore.QObject):
         self._set_range(self.mean_plot, xRange=(-0.6, units - 0.4), yRange=(0, 1.0), padding=0.02)
         count_axis(self.mean_plot.getAxis("bottom"), units)
         size = f"{self.theme.pt(1.05)}pt"
-        th.set_title(self.mean_plot, "Mean per unit", color=self.theme.foreground, size=size)
-        th.set_title(self.sat_plot, "Saturation per unit", color=self.theme.foreground, size=size)
+        th.set_title(self.mean_plot, "Mean per unit", short="Mean", color=self.theme.foreground, size=size)
+        th.set_title(self.sat_plot, "Saturation per unit", short="Saturation", color=self.theme.foreground,
+                     size=size)
+        th.titles_together(self.mean_plot, self.sat_plot)
         if not keys:
             text = "A SimpleRNN has no gates: nothing saturates but h itself."
         else:
             names = ", ".join(_sym(k) for k in keys)
-            text = (f"Gates {names} over {v.gate_samples} validation samples \u00d7 every step "
+            text = (f"Gates {names} over {v.gate_samples} {v.kind} samples \u00d7 every step "
                     f"(masked steps left out), update {v.iteration}. Left: bars now, lines at update 0. "
                     f"Right: the share of steps each unit's gate spends below {LOW:g} (x) and above "
                     f"{HIGH:g} (y); top left: nearly always open, bottom right: nearly always shut.")
@@ -506,8 +525,9 @@ class GradViews(QtCore.QObject):
             bars.setOpts(x=xs, height=hs, y0=[floor] * len(xs))
         set_ticks(self.upd_plot.getAxis("bottom"),
                    [[(w * (k + 1) + (k - 1) / 2, WEIGHT_LABELS.get(name, name)) for w, name in enumerate(weights)], []])
-        set_ticks(self.upd_plot.getAxis("left"),
-                   [[(float(e), f"{10.0 ** e:g}") for e in range(floor, top + 1)], []])
+        powers = range(floor, top + 1)
+        labels = log_labels([10.0 ** e for e in powers])
+        set_ticks(self.upd_plot.getAxis("left"), [list(zip(map(float, powers), labels)), []])
         if blocks:
             self._set_range(self.upd_plot, xRange=(-0.8, len(weights) * (k + 1) - 1.2),
                             yRange=(floor, max(top, floor + 1)), padding=0.02)

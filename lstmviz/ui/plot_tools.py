@@ -183,6 +183,43 @@ def set_ticks(axis: pg.AxisItem, levels) -> None:
         axis.setTicks(levels)
 
 
+#: a log axis whose values all lie in [PLAIN_LOW, PLAIN_HIGH) is labelled in plain decimals
+#: ("0.0001", "0.02", "500"); one reaching past either end in powers of ten, all of it
+PLAIN_LOW, PLAIN_HIGH = 1e-4, 1e5
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def log_labels(values, lo: float | None = None, hi: float | None = None) -> list[str]:
+    """Labels of a log axis' tick ``values`` (the values, not their logs), in one format for
+    the whole axis: plain decimals ("0.001", "0.5", "20") while the axis (``lo``..``hi``,
+    else the values themselves) stays within [``PLAIN_LOW``, ``PLAIN_HIGH``), else powers of
+    ten ("10\u207b\u2076", "2\u00d710\u207b\u2075", "10\u2070"). ``f"{v:g}"`` switched by itself
+    between 0.0001 and 1e-05, so that one axis read "0.01, 0.0001, 1e-06, 1e-08"."""
+    vals = [float(v) for v in values]
+    lo = min(vals, default=1.0) if lo is None else lo
+    hi = max(vals, default=1.0) if hi is None else hi
+    if PLAIN_LOW * (1 - 1e-9) <= lo and hi < PLAIN_HIGH:
+        return [f"{v:g}" for v in vals]
+    out = []
+    for v in vals:
+        if not (v > 0 and math.isfinite(v)):
+            out.append(f"{v:g}")
+            continue
+        mantissa, exponent = f"{v:.0e}".split("e")
+        power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+        out.append(power if mantissa == "1" else f"{mantissa}\u00d7{power}")
+    return out
+
+
+class LogLabelAxis(pg.AxisItem):
+    """pyqtgraph's axis with its log-mode labels in one format (``log_labels``, from the
+    range the axis shows): its own wrote "0.0001" and then "10\u207b\u2075" on one axis."""
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph)
+        lo, hi = sorted(self.range)
+        return log_labels([10.0 ** float(v) * scale for v in values], 10.0 ** lo, 10.0 ** hi)
+
+
 def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
     """Whole-number ticks for an axis of ``n`` counted things (units, steps, features)
     from ``first`` on: every 1, 2, 5, 10, ... so that at most ``max_ticks`` show, at

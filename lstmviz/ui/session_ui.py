@@ -291,7 +291,9 @@ class SessionManager(QtCore.QObject):
         self._add_recent(out)
         self.mark_saved()
         self.window.update_title()  # (the window is now that session's)
-        self.window.message(f"Saved the session to {out}")
+        panel = getattr(self.window, "_train_panel", None)  # (the Train tab, when it was shown)
+        note = panel.unkept_note() if panel is not None else ""
+        self.window.message(f"Saved the session to {out}" + (f". {note}" if note else ""))
         return out
 
     def save_as_dialog(self):

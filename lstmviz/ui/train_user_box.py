@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app.train_user import Scrubber, user_data, user_session
 from lstmviz.engine.losses import NAMES
+from lstmviz.engine.train import left_out_note
 from lstmviz.errors import LstmvizError
 from lstmviz.text import safe_name
 from lstmviz.ui.labels import ShrinkCombo
@@ -104,8 +105,9 @@ class UserBox(QtWidgets.QGroupBox):
             self.message.setText(str(err))
             return False
         n_val = len(data.x_val)
+        note = left_out_note(model)
         self.message.setText(f"Training a copy of '{safe_name(model.name)}' on {len(data.x_train)} samples"
-                             f" ({n_val} validate), loss {loss}")
+                             f" ({n_val} validate), loss {loss}" + (f"\nNote: {note}." if note else ""))
         self.panel.use_session(session)
         return True
 
