@@ -535,6 +535,7 @@ def test_more_epochs_continue_the_run(make_window, qtbot):
     panel.refresh(force=True)
     assert s.iteration == 24 and s.done and s.view().history.iterations == list(range(1, 25))
     panel.reset_button.click()
+    panel.epochs_spin.setValue(30)  # (a run of 3 epochs could end before the change below, under load)
     panel.play_button.click()
     qtbot.waitUntil(lambda: s.iteration >= 2, timeout=30000)
     panel.epochs_spin.setValue(40)  # while it plays: it plays on, the run kept
