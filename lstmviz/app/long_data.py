@@ -4,7 +4,8 @@
   must fit the file), checked for numbers and NaN block by block;
 - ``read_csv``: a ``.csv`` of hundreds of thousands of rows (one row per timestep, one
   column per feature, an optional header line, ``#`` comments) parsed in blocks of rows
-  by NumPy's C reader;
+  by NumPy's C reader; a refusal names the file's line and column (and the header's name
+  of it), as the command line's reader does;
 - ``text_ids``: plain text to token ids through a vocabulary: the app's own characters
   (``inputs.ALPHABET``, id = 1 + index, 0 = padding: what the app's text input and its
   Embedding stacks use) or a given one (``read_vocabulary``: one token per line, or a JSON
@@ -24,6 +25,7 @@ import numpy as np
 
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
+from lstmviz.io.npy import check_dtype
 
 BLOCK_BYTES = 4 << 20
 MAX_VOCABULARY_BYTES = 16 << 20
@@ -57,9 +59,9 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
         raise LstmvizError(f"{name}: not a readable .npy file ({err})") from None
     except (OSError, EOFError) as err:
         raise LstmvizError(f"{name}: cannot be read as .npy ({err})") from None
-    if not isinstance(arr, np.ndarray) or arr.dtype == object or not (
-            np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise LstmvizError(f"{name}: holds {getattr(arr, 'dtype', 'no')} values, not numbers")
+    if not isinstance(arr, np.ndarray):
+        raise LstmvizError(f"{name}: holds no array of numbers")
+    check_dtype(arr.dtype, name)  # (complex numbers refused: their imaginary part would vanish)
     arr = gen.as_sequence(arr, name, ids)
     if arr.size == 0:
         raise LstmvizError(f"{name}: is empty (shape {arr.shape})")
@@ -84,8 +86,57 @@ def _delimiter(line: str):
     return None
 
 
+def _cells(line: str, delim) -> list[str]:
+    return [c.strip() for c in (line.split(delim) if delim else line.split())]
+
+
+def _data_lines(text: str, line0: int, skip_header: bool):
+    """``(line number in the file, stripped text)`` of each row of numbers of a block
+    (``text``, its first line being line ``line0 + 1``): not blank, not ``#``, not the header."""
+    for k, raw in enumerate(text.split("\n")):
+        s = raw.strip()
+        if not s or s.startswith("#"):
+            continue
+        if skip_header:
+            skip_header = False
+            continue
+        yield line0 + k + 1, s
+
+
+def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] | None,
+             skip_header: bool) -> str | None:
+    """The one line saying where a block of a CSV stops being a table of numbers: the
+    file's line and column, as the command line's reader (``io/csv_numbers``) names them,
+    the header's name of the column, what to do; None if no cell is found."""
+    for line, s in _data_lines(text, line0, skip_header):
+        cells = _cells(s, delim)
+        if width is None:
+            width = len(cells)
+        elif len(cells) != width:
+            return (f"{name}: line {line:,} has {len(cells)} value{'s' * (len(cells) != 1)} but the "
+                    f"rows before have {width}; "
+                    "every row needs the same number of columns")
+        for col, cell in enumerate(cells, start=1):
+            if _is_number(cell):
+                continue
+            title = header[col - 1] if header is not None and col <= len(header) else ""
+            where = f"line {line:,}, column {col}" + (f" ({title[:20]!r})" if title else "")
+            if not cell:
+                return f"{name}: {where} is empty (a missing value); fill it in or remove the row"
+            shown = cell if len(cell) <= 20 else cell[:17] + "..."
+            if delim != "," and cell.replace(",", "", 1).lstrip("+-").isdigit():
+                hint = "; lstmviz reads decimal points, not decimal commas"
+            elif line0 == 0 and line == next(_data_lines(text, 0, skip_header))[0]:
+                hint = "; lstmviz reads columns of numbers only: remove that column"  # (dates, names)
+            else:
+                hint = ""
+            return f"{name}: {where}: {shown!r} is not a number{hint}"
+    return None
+
+
 def read_csv(path, progress=None, cancel=None) -> np.ndarray:
-    """``(1, rows, columns)`` float32 from a ``.csv`` (or whitespace-separated ``.txt``)."""
+    """``(1, rows, columns)`` float32 from a ``.csv`` (or whitespace-separated ``.txt``).
+    A refusal names the file's line and column (a missing value, a word, a ragged row)."""
     path = Path(path)
     name = path.name
     total = path.stat().st_size
@@ -97,6 +148,8 @@ def read_csv(path, progress=None, cancel=None) -> np.ndarray:
     first = True
     done = 0
     row = 0
+    line0 = 0  # the file's lines before this block
+    header: list[str] | None = None
     with open(path, "rb") as fh:
         while True:
             chunk = fh.read(BLOCK_BYTES)
@@ -107,33 +160,49 @@ def read_csv(path, progress=None, cancel=None) -> np.ndarray:
             done += len(chunk)
             text = chunk.decode("utf-8-sig" if first else "utf-8", errors="replace")
             lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+            skip_header = False
             if first and lines:
                 delim = _delimiter(lines[0])
-                try:
-                    [float(v) for v in (lines[0].split(delim) if delim else lines[0].split())]
-                except ValueError:
-                    lines = lines[1:]  # a header line
+                cells = _cells(lines[0], delim)
+                if not any(_is_number(c) for c in cells):
+                    lines = lines[1:]  # a header line (words only, as io/csv_numbers takes it)
+                    header, skip_header = cells, True
                 first = False
             if lines:
                 try:
                     block = np.loadtxt(io.StringIO("\n".join(lines)), delimiter=delim,
                                        dtype=np.float32, ndmin=2, comments=None)
                 except ValueError as err:
-                    raise LstmvizError(f"{name}: near row {row + 1:,}: {str(err).splitlines()[0]}") from None
+                    raise LstmvizError(_refusal(name, text, line0, delim, width, header, skip_header)
+                                       or f"{name}: near line {line0 + 1:,}: {str(err).splitlines()[0]}") from None
                 if width is None:
                     width = block.shape[1]
                 elif block.shape[1] != width:
-                    raise LstmvizError(f"{name}: near row {row + 1:,}: {block.shape[1]} columns "
+                    raise LstmvizError(_refusal(name, text, line0, delim, width, header, skip_header)
+                                       or f"{name}: near line {line0 + 1:,}: {block.shape[1]} columns "
                                        f"where the first rows have {width}")
+                bad = ~np.isfinite(block)
+                if bad.any():  # ("nan", "inf": numbers to NumPy, not to a model)
+                    r, c = (int(v[0]) for v in np.nonzero(bad))
+                    line = next(n for k, (n, _) in enumerate(_data_lines(text, line0, skip_header)) if k == r)
+                    raise LstmvizError(f"{name}: line {line:,}, column {c + 1}: {block[r, c]} is not a "
+                                       "number a model takes (NaN or infinity); replace it")
                 blocks.append(block)
                 row += len(block)
+            line0 += chunk.count(b"\n")
             _check(cancel, progress, done, total)
     if not blocks:
         raise LstmvizError(f"{name}: holds no rows of numbers")
     data = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
-    if not np.all(np.isfinite(data)):
-        raise LstmvizError(f"{name}: holds NaN or infinity; replace them with numbers")
     return data[None]
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
 
 
 def read_vocabulary(path) -> dict[str, int]:
@@ -246,6 +315,8 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None) ->
     want = model.input_shapes()[0]
     if len(want) == 3 and want[-1] is not None and x.shape[-1] != want[-1]:
         per_step = f"{x.shape[-1]} feature" + ("s" if x.shape[-1] != 1 else "")
+        turned = (f" (shape {x.shape[1:]}: a row per feature? save its transpose, a row per step)"
+                  if x.shape[0] == 1 and x.shape[1] == want[-1] else "")
         raise LstmvizError(f"{path.name}: has {per_step} per step but the model "
-                           f"takes {want[-1]}")
+                           f"takes {want[-1]}{turned}")
     return x
