@@ -1,5 +1,7 @@
 """The long-sequence window draws what LongSequence and app.scale computed, exactly."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -221,3 +223,71 @@ def test_ranked_rows_are_named_by_their_units_and_fill_the_overview(qtbot, model
     assert w.over_plot.getAxis("left")._tickLevels is None
     y0, y1 = w.over_plot.vb.viewRange()[1]
     assert 6 <= y1 <= 6.3
+
+
+def test_a_book_opens_through_the_models_vocabulary_and_says_what_it_lacks(make_window, tmp_path, monkeypatch):
+    """A book opened as a long input for a char-level model went through the app's 29
+    characters: every comma, quote, digit and line break became '?' without a word, and
+    the app had no way to give the model's vocabulary (the README said "or a given
+    vocabulary"). Now File > Open a long input asks which vocabulary a text goes through
+    (a JSON list as Keras' StringLookup writes it, with [UNK] for what it lacks), and the
+    message counts the characters outside it."""
+    from PySide6 import QtWidgets
+
+    from lstmviz import limits
+    from lstmviz.app import inputs as gen
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    text = ("It is a truth universally acknowledged, that a single man in possession\n"
+            "of a good fortune, must be in want of a wife. \u2014 Chapter 1 {draft}\n") * 300
+    chars = sorted(set(text))
+    known = [c for c in chars if c not in "{}\u2014"]
+    vocab = ["", "[UNK]", *known]  # StringLookup's order: padding, [UNK], tokens
+    (tmp_path / "vocab.json").write_text(json.dumps(vocab))
+    book = tmp_path / "book.txt"
+    book.write_text(text, encoding="utf-8")
+    state = AppState([LayerEntry("Embedding", {"input_dim": len(vocab), "output_dim": 4}),
+                      LayerEntry("LSTM", default_config("LSTM", None, units=5))], InputSpec())
+    win = make_window((1280, 720), state)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # a long input
+    picked = []
+
+    def answer(button):
+        def exec_(box):
+            picked.append((box.text(), [b.text() for b in box.buttons()]))
+            next(b for b in box.buttons() if b.text().startswith(button)).click()
+        return exec_
+
+    files = iter([str(book), str(tmp_path / "vocab.json")])
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", lambda *a, **k: (next(files), ""))
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", answer("A vocabulary file"))
+    win.open_long_dialog()
+    assert picked[0][0] == "Read book.txt as characters through which vocabulary?"
+    assert {"The app's characters", "A vocabulary file\u2026"} <= set(picked[0][1])
+    ids = {c: i for i, c in enumerate(vocab)}
+    want = np.array([ids.get(c, 1) for c in text])  # [UNK] (id 1) for what it lacks
+    seq = state.long
+    assert seq is not None and seq.steps == len(text)
+    np.testing.assert_array_equal(np.asarray(seq.x)[0], want)
+    lacking = sum(text.count(c) for c in "{}\u2014")
+    assert win.last_message.endswith(
+        f"{lacking:,} of {len(text):,} characters ({100 * lacking / len(text):.1f}%) are not among "
+        "vocab.json: '{', '}', '\u2014' read as [UNK] (id 1)")
+    # the app's own characters: the same text, and what they lack counted
+    files = iter([str(book)])
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", answer("The app's characters"))
+    win.open_long_dialog()
+    np.testing.assert_array_equal(np.asarray(state.long.x)[0], gen.text_ids(text)[0])
+    outside = sum(1 for c in text if gen.ALPHABET.find(c.lower()) < 0)
+    assert f". {outside:,} of {len(text):,} characters" in win.last_message
+    assert "read as '?'" in win.last_message
+    # Cancel opens nothing: the input stays
+    files = iter([str(book)])
+    before = state.long
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", answer("Cancel"))
+    win.open_long_dialog()
+    assert state.long is before
+    win.long_runner.cancel()
+    win.long_runner.wait()

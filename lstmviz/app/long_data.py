@@ -254,8 +254,8 @@ def text_ids(text: str, vocabulary: dict[str, int] | None = None, oov: int | Non
                 table[c] = oov
             else:
                 at = text.index(c)
-                raise LstmvizError(f"the character {c!r} (at {at:,}) is not in the vocabulary; "
-                                   "give an id for unknown characters or another vocabulary")
+                raise LstmvizError(f"the character {c!r} (at {at:,}) is not in the vocabulary, which "
+                                   f"has no {UNKNOWN} to read it as; give one that has either")
     if size is not None:
         big = [(c, i) for c, i in table.items() if not 0 <= i < size]
         if big:
@@ -276,42 +276,86 @@ def text_ids(text: str, vocabulary: dict[str, int] | None = None, oov: int | Non
     return out[None]
 
 
-def load_long_input(path, model, vocabulary=None, progress=None, cancel=None) -> np.ndarray:
+def reads_as_text(path) -> bool:
+    """Whether ``load_long_input`` reads ``path`` as plain text (characters to ids): not a
+    ``.npy``, ``.csv`` or ``.tsv``, and its first line is not numbers."""
+    path = Path(path)
+    if path.suffix.lower() in (".npy", ".csv", ".tsv"):
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(4096).decode("utf-8", errors="replace")
+    first = next((ln for ln in head.splitlines() if ln.strip()), "")
+    return not (first.strip() and all(_is_number(c) for c in _cells(first, _delimiter(first))))
+
+
+#: the name of the id for unknown tokens in Keras' StringLookup / TextVectorization
+#: vocabularies: a given vocabulary that has it reads a character it lacks as it
+UNKNOWN = "[UNK]"
+
+
+def unknown_note(text: str, vocabulary: dict[str, int] | None = None, named: str = "") -> str | None:
+    """One line on the characters of ``text`` outside the vocabulary (read as the app's
+    '?', or a given vocabulary's ``[UNK]``): how many, and the commonest; None if none."""
+    if not text:
+        return None
+    codes, counts = np.unique(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), return_counts=True)
+    chars = [chr(int(c)) for c in codes]
+    if vocabulary is None:
+        out = [gen.ALPHABET.find(c.lower()) < 0 for c in chars]
+        where = f"the app's {len(gen.ALPHABET)} characters (a-z, space, '.', '?')"
+        read_as = (f"read as {gen.ALPHABET[-1]!r}; open it with your model's vocabulary file to "
+                   "read them as your model does")
+    else:
+        out = [c not in vocabulary for c in chars]
+        where = named or "the vocabulary"
+        read_as = f"read as {UNKNOWN} (id {vocabulary.get(UNKNOWN)})"
+    mask = np.array(out)
+    n = int(counts[mask].sum())
+    if not n:
+        return None
+    common = sorted(zip(counts[mask], np.array(chars, dtype=object)[mask]), key=lambda t: -t[0])
+    shown = ", ".join(repr(c) for _, c in common[:6]) + (", ..." if len(common) > 6 else "")
+    return (f"{n:,} of {len(text):,} characters ({100 * n / len(text):.1f}%) are not among "
+            f"{where}: {shown} {read_as}")
+
+
+def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
+                    notes: list[str] | None = None) -> np.ndarray:
     """A long input for ``model`` from ``path``: ``.npy`` (memory-mapped), ``.csv`` (rows =
-    steps), or plain text (``.txt`` that is not numbers): ids through the vocabulary for a
-    model that takes ids (an Embedding first), one-hot of them for one that takes features."""
+    steps), or plain text (``.txt`` that is not numbers): ids through the vocabulary (a
+    dict, or a vocabulary file's path: ``read_vocabulary``; one with ``[UNK]`` reads a
+    character it lacks as that) for a model that takes ids (an Embedding first), one-hot of
+    them for one that takes features. ``notes``: a line on the characters outside the
+    vocabulary is appended to it."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".npy":
         x = open_npy(path, progress, cancel, ids=len(model.input_shapes()[0]) == 2)
-    elif suffix in (".csv", ".tsv"):
+    elif suffix in (".csv", ".tsv") or not reads_as_text(path):
         x = read_csv(path, progress, cancel)
     else:
-        with open(path, "rb") as fh:
-            head = fh.read(4096).decode("utf-8", errors="replace")
-        first = next((ln for ln in head.splitlines() if ln.strip()), "")
-        delim = _delimiter(first)
-        try:
-            [float(v) for v in (first.split(delim) if delim else first.split())]
-            numeric = bool(first.strip())
-        except ValueError:
-            numeric = False
-        if numeric:
-            x = read_csv(path, progress, cancel)
+        named = ""
+        if isinstance(vocabulary, (str, Path)):
+            named = Path(vocabulary).name
+            vocabulary = read_vocabulary(vocabulary)
+        oov = vocabulary.get(UNKNOWN) if vocabulary is not None else None
+        text = path.read_text(encoding="utf-8", errors="replace")
+        want = model.input_shapes()[0]
+        if len(want) == 2:  # ids
+            from lstmviz.engine.layers import Embedding
+            emb = next((n.layer for n in model.nodes if isinstance(n.layer, Embedding)), None)
+            size = int(emb.config["input_dim"]) if emb is not None else None
+            out = text_ids(text, vocabulary, oov=oov, size=size, progress=progress, cancel=cancel)
         else:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            want = model.input_shapes()[0]
-            if len(want) == 2:  # ids
-                from lstmviz.engine.layers import Embedding
-                emb = next((n.layer for n in model.nodes if isinstance(n.layer, Embedding)), None)
-                size = int(emb.config["input_dim"]) if emb is not None else None
-                return text_ids(text, vocabulary, size=size, progress=progress, cancel=cancel)
-            ids = text_ids(text, vocabulary, progress=progress, cancel=cancel)[0]
+            ids = text_ids(text, vocabulary, oov=oov, progress=progress, cancel=cancel)[0]
             feats = int(want[-1])
-            x = np.zeros((1, len(ids), feats), np.float32)
-            x[0, np.arange(len(ids)), (ids - 1) % feats] = 1.0
-            x[0, ids == 0] = 0.0
-            return x
+            out = np.zeros((1, len(ids), feats), np.float32)
+            out[0, np.arange(len(ids)), (ids - 1) % feats] = 1.0
+            out[0, ids == 0] = 0.0
+        note = unknown_note(text, vocabulary, named)
+        if note is not None and notes is not None:
+            notes.append(note)
+        return out
     want = model.input_shapes()[0]
     if len(want) == 3 and want[-1] is not None and x.shape[-1] != want[-1]:
         per_step = f"{x.shape[-1]} feature" + ("s" if x.shape[-1] != 1 else "")

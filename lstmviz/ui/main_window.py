@@ -737,18 +737,57 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_long_dialog(self):
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
             self, "Open a long input", "", "Long inputs (*.npy *.csv *.tsv *.txt);;All files (*)")
-        if path:
-            self.open_long(path)
+        if not path:
+            return
+        vocabulary = None
+        try:
+            from lstmviz.app.long_data import reads_as_text
+            text = reads_as_text(path)
+        except OSError:
+            text = False  # (open_long says why)
+        if text:  # characters to ids: the app's, or the model's own vocabulary
+            vocabulary = self.ask_vocabulary(path)
+            if vocabulary is False:
+                return
+        self.open_long(path, vocabulary=vocabulary or None)
 
-    def open_long(self, path) -> bool:
-        """A long input (``.npy`` memory-mapped, ``.csv``, text) as the input of the current
-        model, here: beyond the trace budget or ``LONG_STEPS`` steps the views show the exact window around the
+    def ask_vocabulary(self, path):
+        """A text opened as a long input: through the app's characters (None), a vocabulary
+        file of the user's model (its path), or not at all (False)."""
+        from lstmviz.app.inputs import ALPHABET
+        box = plain_box(QtWidgets.QMessageBox(self))
+        box.setWindowTitle("Open a long input")
+        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
+        box.setText(f"Read {file_label(path)} as characters through which vocabulary?")
+        box.setInformativeText(
+            f"The app's {len(ALPHABET)} characters (a-z, space, '.', '?'; others read as '?'), or "
+            "your model's vocabulary file: a JSON list of tokens (index = id), a JSON object "
+            "token -> id, or a token per line; one with [UNK] reads characters it lacks as that.")
+        own = box.addButton("The app's characters", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+        given = box.addButton("A vocabulary file\u2026", QtWidgets.QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(own)
+        box.exec()
+        if box.clickedButton() is own:
+            return None
+        if box.clickedButton() is given:
+            vocab, _ = QtWidgets.QFileDialog.getOpenFileName(
+                self, "The model's vocabulary", str(Path(path).parent),
+                "Vocabularies (*.json *.txt);;All files (*)")
+            return vocab or False
+        return False
+
+    def open_long(self, path, vocabulary=None) -> bool:
+        """A long input (``.npy`` memory-mapped, ``.csv``, text through the app's characters
+        or ``vocabulary``, a vocabulary file's path) as the input of the current model, here:
+        beyond the trace budget or ``LONG_STEPS`` steps the views show the exact window around the
         step beside the whole sequence's overview, the pass running in the background."""
         from lstmviz.app.long_data import load_long_input
+        notes: list[str] = []
         try:
             if self.state.model is None:
                 raise LstmvizError("open or build a model first")
-            x = np.asarray(load_long_input(path, self.state.model))
+            x = np.asarray(load_long_input(path, self.state.model, vocabulary=vocabulary, notes=notes))
             self.state.set_input_data(x[..., None] if x.ndim == 2 else x)  # ids: (batch, steps, 1)
             if self.state.error:
                 raise LstmvizError(self.state.error)
@@ -762,7 +801,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from lstmviz.ui.long_runner import BACKGROUND
         how = (f"an exact window around the step beside the whole sequence {BACKGROUND}"
                if self.state.long is not None else "traced whole")
-        self.message(f"Opened {file_label(path)}: {steps:,} steps, {how}")
+        # (characters outside the vocabulary: how many, read as what)
+        self.message(f"Opened {file_label(path)}: {steps:,} steps, {how}" + "".join(
+            f". {escape(n)}" for n in notes), dialog=bool(notes))  # (longer than a status bar)
         return True
 
     # -- the one memory budget (lstmviz/limits.py) ------------------------------------------
