@@ -291,3 +291,39 @@ def test_a_book_opens_through_the_models_vocabulary_and_says_what_it_lacks(make_
     assert state.long is before
     win.long_runner.cancel()
     win.long_runner.wait()
+
+
+def test_the_overview_and_scores_are_of_the_record_shown_when_it_changed_meanwhile(qtbot, model_x):
+    """View > Units at scale opened at the main window's layer and showed its h: the
+    summary started at once was of the first record (l: i), and when it came it was drawn
+    as h's (an input gate's ~0.5 under "l h[2] over the whole sequence", while the exact
+    window beside it said -0.1). Now a summary of a record no longer shown is dropped and
+    the one shown is summarized; the selected unit's variance, saturation and correlation
+    (what the ranking sorts by) are shown, equal to NumPy's over the full trace."""
+    model, x = model_x
+    w = LongSequenceWindow(model, x)  # the pass and l: i's summary start at once
+    qtbot.addWidget(w)
+    w.show_at(1234, "l", 2)  # as the main window opens it: its layer's h, its unit
+    assert w.record_combo.currentData() == ("l", "h")
+    w.feature_spin.setValue(1)
+
+    def settled():
+        w.wait(120)
+        return w.seq.ready and w.summary is not None and w._worker is None
+
+    qtbot.waitUntil(settled, timeout=120_000)
+    h = model.trace(x)["l"].steps["h"][0].astype(np.float64)
+    ov = w.summary[0]
+    edges = ov.edges()
+    lo = np.array([h[a:b].min(axis=0) for a, b in zip(edges[:-1], edges[1:])])
+    hi = np.array([h[a:b].max(axis=0) for a, b in zip(edges[:-1], edges[1:])])
+    np.testing.assert_array_equal(w.band_lo.getData()[1], lo[:, 2].astype(np.float32))
+    np.testing.assert_array_equal(w.band_hi.getData()[1], hi[:, 2].astype(np.float32))
+    np.testing.assert_array_equal(w.over_img.image, np.where(np.abs(hi) >= np.abs(lo), hi, lo).T
+                                  .astype(np.float32))
+    r = np.corrcoef(x[0, :, 1], h[:, 2])[0, 1]
+    assert w.scores_label.text() == (f"variance {h[:, 2].var():.4g} \u00b7 saturation "
+                                     f"{100 * (np.abs(h[:, 2]) > 0.9).mean():.1f}% \u00b7 r {r:+.3f}")
+    w.rank_combo.setCurrentText("correlation")  # rows by |r| with feature 1, most first
+    rs = np.array([np.corrcoef(x[0, :, 1], h[:, u])[0, 1] for u in range(h.shape[1])])
+    np.testing.assert_array_equal(w.order, np.argsort(-np.abs(rs), kind="stable"))
