@@ -1,6 +1,7 @@
 """The long-sequence window draws what LongSequence and app.scale computed, exactly."""
 
 import json
+import threading
 
 import numpy as np
 import pytest
@@ -327,3 +328,68 @@ def test_the_overview_and_scores_are_of_the_record_shown_when_it_changed_meanwhi
     w.rank_combo.setCurrentText("correlation")  # rows by |r| with feature 1, most first
     rs = np.array([np.corrcoef(x[0, :, 1], h[:, u])[0, 1] for u in range(h.shape[1])])
     np.testing.assert_array_equal(w.order, np.argsort(-np.abs(rs), kind="stable"))
+
+
+def test_reading_a_long_input_shows_progress_and_cancel_keeps_the_input(make_window, tmp_path, monkeypatch):
+    """File > Open a long input read the whole file on the window's thread: a year of
+    readings froze the window (a few seconds for a few million rows) with no progress and
+    no way to stop. Now it reads on a thread behind a progress dialog whose Cancel stops
+    it, and the input stays as it was."""
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz import limits
+    from lstmviz.app import long_data
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)
+    monkeypatch.setattr(long_data, "BLOCK_BYTES", 1 << 14)  # many blocks
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=3))], InputSpec(input_dim=2))
+    win = make_window((1280, 720), state)
+    p = tmp_path / "year.csv"
+    a = np.round(np.random.default_rng(0).normal(size=(20_000, 2)), 3)
+    with open(p, "w") as fh:
+        fh.write("temperature,humidity\n")
+        np.savetxt(fh, a, delimiter=",", fmt="%.3f")
+    before, long_before = state.trace.inputs[0].copy(), state.long
+    gate = threading.Event()
+    real_check = long_data._check
+    seen = []
+
+    def held_check(cancel, progress, done, total):  # the first block waits for the dialog
+        if not gate.is_set():
+            gate.wait(30)
+        return real_check(cancel, progress, done, total)
+
+    monkeypatch.setattr(long_data, "_check", held_check)
+
+    def press_cancel():
+        dialog = win.findChild(QtWidgets.QProgressDialog)
+        seen.append((dialog.labelText(), dialog.isVisible()))
+        dialog.findChild(QtWidgets.QPushButton).click()  # its Cancel
+        gate.set()
+
+    QtCore.QTimer.singleShot(0, press_cancel)
+    assert not win.open_long(p)
+    assert seen == [("Reading year.csv\u2026", True)]
+    assert win.last_message == "year.csv: not opened (cancelled); the input is as it was"
+    assert state.long is long_before
+    np.testing.assert_array_equal(state.trace.inputs[0], before)
+    assert win.findChild(QtWidgets.QProgressDialog) is None or not win.findChild(
+        QtWidgets.QProgressDialog).isVisible()
+    # not cancelled: read whole, the dialog's bar at the end
+    values = []
+    gate.clear()
+
+    def watch():
+        dialog = win.findChild(QtWidgets.QProgressDialog)
+        values.append(dialog.value())
+        gate.set()
+
+    QtCore.QTimer.singleShot(0, watch)
+    assert win.open_long(p)
+    assert len(values) == 1 and state.long is not None and state.long.steps == 20_000
+    np.testing.assert_array_equal(np.asarray(state.long.x)[0], a.astype(np.float32))
+    win.long_runner.cancel()
+    win.long_runner.wait()

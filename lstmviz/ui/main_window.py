@@ -36,6 +36,9 @@ from lstmviz.ui.stack_panel import StackPanel
 from lstmviz.ui.views.base import TraceView
 from lstmviz.version import __version__
 
+#: File > Open a long input: reading that takes longer shows a progress dialog with Cancel (s)
+READ_QUIET_S = 0.1
+
 log = logging.getLogger("lstmviz")
 
 #: (module in lstmviz.ui.views, class, tab title), in tab order (app/views.py)
@@ -782,15 +785,18 @@ class MainWindow(QtWidgets.QMainWindow):
         or ``vocabulary``, a vocabulary file's path) as the input of the current model, here:
         beyond the trace budget or ``LONG_STEPS`` steps the views show the exact window around the
         step beside the whole sequence's overview, the pass running in the background."""
-        from lstmviz.app.long_data import load_long_input
+        from lstmviz.app.long_data import Cancelled
         notes: list[str] = []
         try:
             if self.state.model is None:
                 raise LstmvizError("open or build a model first")
-            x = np.asarray(load_long_input(path, self.state.model, vocabulary=vocabulary, notes=notes))
+            x = np.asarray(self._read_long(path, vocabulary, notes))
             self.state.set_input_data(x[..., None] if x.ndim == 2 else x)  # ids: (batch, steps, 1)
             if self.state.error:
                 raise LstmvizError(self.state.error)
+        except Cancelled:
+            self.message(f"{file_label(path)}: not opened (cancelled); the input is as it was")
+            return False
         except (LstmvizError, OSError) as err:
             text = str(err)  # (an LstmvizError's text is escaped)
             # the readers' messages name the file already, mostly
@@ -805,6 +811,53 @@ class MainWindow(QtWidgets.QMainWindow):
         self.message(f"Opened {file_label(path)}: {steps:,} steps, {how}" + "".join(
             f". {escape(n)}" for n in notes), dialog=bool(notes))  # (longer than a status bar)
         return True
+
+    def _read_long(self, path, vocabulary, notes):
+        """``long_data.load_long_input`` on a worker thread; past ``READ_QUIET_S`` a progress
+        dialog (window-modal, the window painting) with Cancel (``long_data.Cancelled``)."""
+        from lstmviz.app.long_data import load_long_input
+        result: dict = {}
+        seen = [0, 1]
+        stop = threading.Event()
+        model = self.state.model
+
+        def progress(done, total):
+            seen[:] = [done, total]
+
+        def work():
+            try:
+                result["value"] = load_long_input(path, model, vocabulary=vocabulary, progress=progress,
+                                                  cancel=stop.is_set, notes=notes)
+            except BaseException as err:  # handed to the UI thread below
+                result["error"] = err
+
+        worker = threading.Thread(target=work, name="lstmviz-long-read", daemon=True)
+        worker.start()
+        worker.join(READ_QUIET_S)
+        if worker.is_alive():
+            dialog = QtWidgets.QProgressDialog(f"Reading {file_label(path)}\u2026", "Cancel", 0, 1000, self)
+            dialog.setWindowTitle("Open a long input")
+            dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(0)
+            dialog.setAutoClose(False)
+            dialog.setAutoReset(False)
+            dialog.canceled.connect(stop.set)
+            dialog.show()
+            app = QtWidgets.QApplication.instance()
+            try:
+                while worker.is_alive():
+                    if dialog.wasCanceled():
+                        stop.set()
+                    done, total = seen
+                    dialog.setValue(int(1000 * done / max(1, total)))
+                    app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+                    worker.join(0.02)
+            finally:
+                dialog.close()
+                dialog.deleteLater()
+        if "error" in result:
+            raise result["error"]
+        return result["value"]
 
     # -- the one memory budget (lstmviz/limits.py) ------------------------------------------
     def _memory_limit_from_preferences(self) -> None:
