@@ -94,6 +94,11 @@ def test_cancel_keeps_the_first_window(long_window, qtbot):
     assert "cancelled" in w.statusBar().currentMessage()
     state.set_cursor(step=20000)  # the first window stays, at its last step
     assert state.trace.start == 0 and state.trace_cursor.step == seq.window - 1
+    # the player says 20000, the views their last step: the status bar says why (it said
+    # "cancelled" for 15 s after the Cancel, then nothing while the two disagreed)
+    assert w.statusBar().currentMessage() == (
+        f"Step 20,000 cannot be shown: the keyframe pass was cancelled and only the first "
+        f"{seq.window:,} steps are shown; open the input again to trace it all")
 
 
 def test_unrolled_shows_every_layer_over_the_whole_sequence_and_exact_cells(long_window, qtbot):
