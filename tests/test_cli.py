@@ -775,3 +775,18 @@ def test_a_picture_into_a_missing_folder_is_refused_alike(capsys, tmp_path, opti
     line = assert_one_line_error(rc, err, contains="shot.png")
     assert f"the folder {out.parent} does not exist" in line
     assert not (tmp_path / "no").exists()
+
+
+def test_trace_steps_of_a_years_npy_without_its_batch_axis_says_to_add_it(tmp_path, capsys, use_model):
+    """A year of readings saved as (steps, features), as np.save(x) of a DataFrame's values
+    gives it: 'the input has shape (262800, 3) (rank 2) but the model expects (None, None,
+    3) (rank 3)'; true, and the one thing to do is said now (the app takes it as one
+    sample, the command line takes the array the model takes, as Keras does)."""
+    use_model(long_stack)
+    np.save(tmp_path / "x.npy", np.zeros((5000, 3), np.float32))
+    rc, stdout, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out",
+                           tmp_path / "w.npz", "--steps", "100:200")
+    assert rc == 2 and err.count("\n") == 1
+    assert err.rstrip().endswith("the input has shape (5000, 3) (rank 2) but the model expects "
+                                 "(None, None, 3) (rank 3); one sample? give it a batch axis: x[None], "
+                                 "shape (1, 5000, 3)")
