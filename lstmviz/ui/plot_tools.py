@@ -242,9 +242,23 @@ def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks, middle: b
     if ticks is None:
         ticks = count_ticks(n, first, max_ticks)
         room = label_room(axis, [t for _, t in ticks])
+        if room is not None:
+            # ``room`` labels side by side hold the axis when they are spread over all of
+            # it; round-number ticks are not: 2 ticks 100 steps apart on a window of 256
+            # steps stand 0.39 of the axis apart, where 'room' 2 gave them 0.5 ('2220022300'
+            # under a 132-px heatmap in the projector theme). ``count_ticks`` with at most
+            # ``room`` ticks spaces them one label's room apart at the least (unless that
+            # leaves none: 1 tick every 500 steps on 256 steps; then one, as below)
+            spaced = count_ticks(n, first, max(1, min(max_ticks, room)))
+            if spaced:
+                ticks, max_ticks = spaced, max(1, min(max_ticks, room))
         while room is not None and len(ticks) > room and max_ticks > 1:
             max_ticks = min(max_ticks - 1, max(1, len(ticks) - 1))
-            ticks = count_ticks(n, first, max_ticks)
+            fewer = count_ticks(n, first, max_ticks)
+            if not fewer:  # (every 500 on 256 steps: none at all) the first of those before
+                ticks = ticks[:1]
+                break
+            ticks = fewer
     else:
         room = label_room(axis, [t for _, t in ticks])
         if room is not None and len(ticks) > room:
