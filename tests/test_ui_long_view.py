@@ -8,6 +8,7 @@ import pytest
 
 from lstmviz.app import scale
 from lstmviz.engine import LayerSpec, Model
+from lstmviz.ui import long_view
 from lstmviz.ui.long_view import LongSequenceWindow
 
 T = 3000
@@ -23,7 +24,7 @@ def model_x():
     return model, x
 
 
-def test_the_first_window_at_once_then_overview_and_exact_windows(qtbot, model_x):
+def test_the_first_window_at_once_then_overview_and_exact_windows(qtbot, model_x, monkeypatch):
     model, x = model_x
     w = LongSequenceWindow(model, x, window=256, start=False)
     qtbot.addWidget(w)
@@ -66,6 +67,18 @@ def test_the_first_window_at_once_then_overview_and_exact_windows(qtbot, model_x
     want = [t for t in range(1, T) if col[t - 1] < 0.5 <= col[t]]
     np.testing.assert_array_equal(got, want)
     assert w.crossing_list.count() == min(1000, len(want))
+    # more than the list holds: the status says how many are listed (it said "N crossings"
+    # and listed the first 1,000 without a word)
+    w.threshold_edit.setValue(0.0)
+    w.direction_combo.setCurrentText("both")
+    col = full["l"].steps["i"][0, :, 1]
+    many = scale.crossings(col, 0.4999, "both")
+    monkeypatch.setattr(long_view, "MAX_LISTED", 3)
+    w.threshold_edit.setValue(0.4999)
+    got = w.find_crossings()
+    np.testing.assert_array_equal(got, many)
+    assert len(many) > 3 and w.crossing_list.count() == 3
+    assert w.status.text() == f"{len(many):,} crossings (the first 3 listed)"
 
 
 def test_cancel_keeps_the_first_window(qtbot, model_x):

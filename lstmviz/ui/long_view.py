@@ -29,6 +29,8 @@ from lstmviz.ui.labels import WrapRow
 
 #: ranked rows named on a heatmap's axis at most (every k-th beyond)
 MAX_ROW_NAMES = 16
+#: crossings listed at most (the status counts them all)
+MAX_LISTED = 1000
 #: the heatmaps' titles (a ranking adds ", units by variance" ...)
 OVER_TITLE = "whole sequence (min/max per bin)"
 WINDOW_TITLE = "exact window"
@@ -184,6 +186,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.find_button.clicked.connect(self.find_crossings)
         self.crossing_list = QtWidgets.QComboBox()
         self.crossing_list.setMinimumContentsLength(12)
+        self.crossing_list.setPlaceholderText("steps found")
+        self.crossing_list.setToolTip("The steps where the unit crosses the threshold: pick one to go there")
         self.crossing_list.activated.connect(self._crossing_activated)
         # the ranking and the crossings, side by side, or one above the other where the
         # window is narrower than both (a 1024 or 1280 px screen: in one row they held the
@@ -446,9 +450,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
                                      self.threshold_edit.value(), self.direction_combo.currentText(),
                                      self.sample_spin.value())
         self.crossing_list.clear()
-        for s in steps[:1000]:
+        for s in steps[:MAX_LISTED]:
             self.crossing_list.addItem(f"step {int(s):,}", int(s))
-        self.status.setText(f"{len(steps):,} crossings")
+        self.status.setText(f"{len(steps):,} crossing{'s' * (len(steps) != 1)}" + (
+            f" (the first {MAX_LISTED:,} listed)" if len(steps) > MAX_LISTED else ""))
         return steps
 
     def closeEvent(self, event):
