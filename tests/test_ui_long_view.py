@@ -406,3 +406,33 @@ def test_reading_a_long_input_shows_progress_and_cancel_keeps_the_input(make_win
     np.testing.assert_array_equal(np.asarray(state.long.x)[0], a.astype(np.float32))
     win.long_runner.cancel()
     win.long_runner.wait()
+
+
+def test_one_units_window_on_the_input_shown_and_closed_with_it(make_window, monkeypatch):
+    """View > Units at scale twice made two windows; another long input opened left the
+    first on the input before (its pass cancelled), where a crossing picked moved the main
+    window to a step of the other input. Now the window open on this input is brought up
+    where the main window is, and one on another input is closed."""
+    import shiboken6
+
+    from lstmviz import limits
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
+    win = make_window((1280, 720), state)
+    t = np.arange(6000)
+    a = np.stack([np.sin(t / 40.0), np.cos(t / 90.0)], -1)[None].astype(np.float32)
+    state.set_input_data(a)
+    first = win.open_units_window()
+    assert first is not None and first.seq is state.long
+    state.set_cursor(step=4321)
+    assert win.open_units_window() is first and first.isVisible() and first.step == 4321
+    state.set_input_data(a[:, ::-1].copy())  # another input
+    assert not shiboken6.isValid(first) or not first.isVisible()
+    second = win.open_units_window()
+    assert second is not first and second.seq is state.long
+    assert second.wait(120) and win.long_runner.wait(120)
+    second.close()

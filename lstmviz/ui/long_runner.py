@@ -125,6 +125,7 @@ class LongRunner(QtCore.QObject):
             return
         self.seq, self._followed, self._pushed = seq, False, False
         self.window.push_overviews()
+        self.window.close_units_window(keep=seq)  # (it showed the input before)
         if seq is None:
             self._show(False)
             self.timer.stop()

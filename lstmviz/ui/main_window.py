@@ -904,6 +904,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self.message("Units at scale needs a long input (File > Open a long input): this "
                          "input is traced whole", dialog=True)
             return None
+        old = self.close_units_window(keep=self.state.long)
+        if old is not None:  # open on this input already: brought up, where this window is
+            cur = self.state.cursor
+            old.show_at(cur.step, cur.layer, cur.unit, cur.side, cur.sample)
+            old.raise_()
+            old.activateWindow()
+            return old
         try:
             self.long_window = LongSequenceWindow(seq=self.state.long, parent=self)
         except LstmvizError as err:
@@ -914,6 +921,22 @@ class MainWindow(QtWidgets.QMainWindow):
         self.long_window.show_at(cur.step, cur.layer, cur.unit, cur.side, cur.sample)
         self.long_window.show()
         return self.long_window
+
+    def close_units_window(self, keep=None):
+        """Closes View > Units at scale's window unless it shows ``keep`` (a ``LongSequence``)
+        and is open: then returns it. Another long input (or none) closes it: it showed the
+        input before, and a crossing picked there moved this window to a step of that one;
+        a second View > Units at scale made a second window."""
+        import shiboken6
+        lw = getattr(self, "long_window", None)
+        if lw is None or not shiboken6.isValid(lw):
+            return None
+        if keep is not None and lw.seq is keep and lw.isVisible():
+            return lw
+        lw.close()
+        lw.deleteLater()
+        self.long_window = None
+        return None
 
     def _crossing_picked(self, step: int, layer: str, side: str, unit: int) -> None:
         """Units at scale: a crossing picked there is shown here too (its step, layer, unit)."""
