@@ -436,3 +436,43 @@ def test_one_units_window_on_the_input_shown_and_closed_with_it(make_window, mon
     assert second is not first and second.seq is state.long
     assert second.wait(120) and win.long_runner.wait(120)
     second.close()
+
+
+def test_ids_the_embedding_cannot_take_and_an_empty_text_are_refused_and_the_input_kept(
+        make_window, tmp_path, monkeypatch):
+    """A .npy of token ids from another vocabulary (ids up to 99 for an Embedding of 30) or
+    of fractions opened as a long input: the app made them into ids 1..29 by scaling them,
+    as it does a generator's signal, without a word (the window's Import refuses them). An
+    empty text: 'layer 'input_layer' (InputLayer): batch_shape is [None, 0] ...', the input
+    replaced by an empty one and the error left in the side panel. Each is now one line
+    naming the file, and the input, its trace and the undo stack stay as they were."""
+    from lstmviz import limits
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)
+    state = AppState([LayerEntry("Embedding", {"input_dim": 30, "output_dim": 4}),
+                      LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec())
+    win = make_window((1280, 720), state)
+    ids = np.random.default_rng(0).integers(0, 30, size=(1, 6000)).astype(np.int32)
+    big = ids.copy()
+    big[0, 5000] = 99
+    np.save(tmp_path / "big.npy", big)
+    np.save(tmp_path / "frac.npy", ids.astype(np.float32) + 0.5)
+    (tmp_path / "empty.txt").write_text("")
+    before, undo = np.asarray(state.trace.inputs[0]).copy(), len(state.undo_stack)
+    for name, said in [("big.npy", "big.npy: token id 99 is outside the Embedding's vocabulary "
+                                    "(input_dim 30: ids 0..29)"),
+                       ("frac.npy", "frac.npy: the model starts with an Embedding, which reads "
+                                    "whole-number token ids 0..29; the file holds fractions or NaN"),
+                       ("empty.txt", "empty.txt: the file is empty")]:
+        assert not win.open_long(tmp_path / name)
+        assert win.last_message == said
+        assert state.error is None and len(state.undo_stack) == undo
+        np.testing.assert_array_equal(np.asarray(state.trace.inputs[0]), before)
+    np.save(tmp_path / "ids.npy", ids)  # ids it takes: as they are
+    assert win.open_long(tmp_path / "ids.npy")
+    np.testing.assert_array_equal(np.asarray(state.long.x).reshape(ids.shape), ids)
+    win.long_runner.cancel()
+    win.long_runner.wait()

@@ -791,9 +791,11 @@ class MainWindow(QtWidgets.QMainWindow):
             if self.state.model is None:
                 raise LstmvizError("open or build a model first")
             x = np.asarray(self._read_long(path, vocabulary, notes))
-            self.state.set_input_data(x[..., None] if x.ndim == 2 else x)  # ids: (batch, steps, 1)
             if self.state.error:
                 raise LstmvizError(self.state.error)
+            from lstmviz.app.atomic import all_or_nothing
+            with all_or_nothing(self.state, "the input"):  # refused: the input stays, undo too
+                self.state.set_input_data(x[..., None] if x.ndim == 2 else x)  # ids: (batch, steps, 1)
         except Cancelled:
             self.message(f"{file_label(path)}: not opened (cancelled); the input is as it was")
             return False
