@@ -240,7 +240,9 @@ def _weights_only_listing(path, err: LstmvizError) -> str | None:
 
 def cmd_trace(args) -> int:
     model = lstmviz.load(args.model, seed=args.seed)
-    arrays = load_inputs(model, args.inputs, args.shape)
+    # read as long as the memory limit allows: a whole trace checks its budget and steps
+    # itself and says to take a window (--steps), which a long input is traced by
+    arrays = load_inputs(model, args.inputs, args.shape, long=True)
     if args.reset_states:
         model.reset_states()
     try:
@@ -333,7 +335,8 @@ def _app_input(paths, shapes):
         want, integer = input_specs(model)[0]
         if len(want) >= 2:  # any number of steps: a stack takes the input's (a long one too)
             want = (want[0], None) + tuple(want[2:])
-        return read_input(paths[0], want, shapes[0] if shapes else None, integer)
+        # (the window traces a long input by keyframes; a whole trace checks its steps)
+        return read_input(paths[0], want, shapes[0] if shapes else None, integer, long=True)
     read.source = paths[0]  # type: ignore[attr-defined]
     return read
 

@@ -49,8 +49,12 @@ NPY_MAGIC = b"\x93NUMPY"
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 
 
-def read_input(path, expected_shape=None, shape=None, integer: bool = False) -> np.ndarray:
-    """One input file as an array (see ``CSV_HELP``). Raises LstmvizError or OSError."""
+def read_input(path, expected_shape=None, shape=None, integer: bool = False,
+               long: bool = False) -> np.ndarray:
+    """One input file as an array (see ``CSV_HELP``). Raises LstmvizError or OSError.
+    ``long``: a long sequence, traced by keyframes (``--steps``, the app): a ``.npy`` is
+    not held to the step limit of a whole trace (``limits.step_limit``), only to the
+    memory limit; a CSV keeps its cap on numbers."""
     path = Path(path)
     name = path.name
     if path.is_dir():
@@ -62,7 +66,8 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False) -> 
     if head == NPY_MAGIC:
         from lstmviz.io.npy import read_npy
 
-        arr = read_npy(path)  # header, dtype and declared size checked before reading
+        # header, dtype and declared size checked before reading
+        arr = read_npy(path, steps=not long)
         if shape is not None:
             arr = _reshape(arr, shape, path)
         return arr
@@ -140,7 +145,7 @@ def input_specs(model) -> list[tuple[tuple, bool]]:
     return specs
 
 
-def load_inputs(model, paths, shapes) -> list[np.ndarray]:
+def load_inputs(model, paths, shapes, long: bool = False) -> list[np.ndarray]:
     if shapes and len(shapes) not in (1, len(paths)):
         raise LstmvizError(f"give --shape once or once per --input ({len(paths)}), not {len(shapes)} times")
     specs = input_specs(model)
@@ -154,7 +159,7 @@ def load_inputs(model, paths, shapes) -> list[np.ndarray]:
     arrays = []
     for k, (path, (want, integer)) in enumerate(zip(paths, specs)):
         shape = (shapes[0] if len(shapes) == 1 else shapes[k]) if shapes else None
-        arrays.append(read_input(path, want, shape, integer))
+        arrays.append(read_input(path, want, shape, integer, long=long))
     return arrays
 
 

@@ -163,7 +163,7 @@ def test_a_csv_of_hundreds_of_thousands_of_rows_in_blocks_with_progress(tmp_path
 def test_a_ragged_or_wordy_csv_is_one_line_naming_the_row(tmp_path):
     p = tmp_path / "bad.csv"
     p.write_text("1,2\n3,4\n5\n")
-    with pytest.raises(LstmvizError, match="bad.csv: near row") as err:
+    with pytest.raises(LstmvizError, match="bad.csv: line 3 has 1 value ") as err:
         long_data.read_csv(p)
     assert "\n" not in str(err.value)
     p.write_text("1,2\n3,apple\n")
@@ -413,3 +413,65 @@ def test_the_workers_let_the_windows_thread_have_turns(traced):
     trace, _ = seq.window_at(700)
     n = trace["l"].steps["h"].shape[1]
     np.testing.assert_array_equal(trace["l"].steps["h"], full["l"].steps["h"][:, trace.start:trace.start + n])
+
+
+def test_a_csvs_refusal_names_the_files_line_and_column_in_any_block(tmp_path, monkeypatch):
+    """A year of readings with one missing value at line 123,458 said "near row 1: could not
+    convert string '' to float32 at row 123456, column 2" (two rows, neither the file's
+    line); a timestamp column "near row 1 ... at row 0"; a decimal comma, a NaN, a ragged
+    row alike. Each now names the file's line, the column (and its header) and what to do,
+    in whichever block of the file it falls."""
+    monkeypatch.setattr(long_data, "BLOCK_BYTES", 1 << 16)  # many blocks
+    rows = [f"{i * 0.5:.3f},{i % 7},{1000 + i % 13}" for i in range(200_000)]
+    p = tmp_path / "year.csv"
+
+    def refused(lines):
+        p.write_text("\n".join(lines) + "\n")
+        with pytest.raises(LstmvizError) as err:
+            long_data.read_csv(p)
+        assert "\n" not in str(err.value)
+        return str(err.value)
+
+    body = ["temperature,humidity,pressure", "# station 7", *rows]
+    missing = list(body)
+    missing[123_457] = "14.2,,1012.1"  # line 123,458 of the file
+    assert refused(missing) == ("year.csv: line 123,458, column 2 ('humidity') is empty (a missing "
+                                "value); fill it in or remove the row")
+    word = list(body)
+    word[150_001] = "14.2,n/a,1012.1"
+    assert refused(word) == "year.csv: line 150,002, column 2 ('humidity'): 'n/a' is not a number"
+    nan = list(body)
+    nan.insert(100, "")  # a blank line counts as a line of the file
+    nan[170_000] = "14.2,3,nan"
+    assert refused(nan) == ("year.csv: line 170,001, column 3: nan is not a number a model takes "
+                            "(NaN or infinity); replace it")
+    ragged = list(body)
+    ragged[99_999] = "14.2,3"
+    assert refused(ragged) == ("year.csv: line 100,000 has 2 values but the rows before have 3; "
+                               "every row needs the same number of columns")
+    stamped = ["timestamp,temperature", *(f"2025-01-01T{i % 24:02d}:00,{i}" for i in range(1000))]
+    assert refused(stamped) == ("year.csv: line 2, column 1 ('timestamp'): '2025-01-01T00:00' is not a "
+                                "number; lstmviz reads columns of numbers only: remove that column")
+    european = ["temperature;humidity", *(f"{i},5;{i}" for i in range(1000))]
+    assert refused(european) == ("year.csv: line 2, column 1 ('temperature'): '0,5' is not a number; "
+                                 "lstmviz reads decimal points, not decimal commas")
+    # and the table itself is read as before: the header and the comment skipped
+    p.write_text("\n".join(body) + "\n")
+    got = long_data.read_csv(p)
+    assert got.shape == (1, 200_000, 3) and got[0, 1234, 0] == np.float32(617.0)
+
+
+def test_a_complex_or_turned_npy_is_refused_in_one_line(tmp_path):
+    """A complex64 .npy opened as a long input: the imaginary parts were dropped without a
+    word (NumPy's ComplexWarning); the command line refused it. A (features, steps) array:
+    "has 262800 features per step" without a hint that it is turned."""
+    model = Model.sequential((None, None, 3), [LayerSpec("LSTM", {"units": 2})], seed=0)
+    a = np.random.default_rng(0).normal(size=(6000, 3)).astype(np.float32)
+    np.save(tmp_path / "c.npy", a.astype(np.complex64))
+    with pytest.raises(LstmvizError, match=r"^c\.npy: holds complex numbers \(their imaginary part "):
+        long_data.load_long_input(tmp_path / "c.npy", model)
+    np.save(tmp_path / "t.npy", np.ascontiguousarray(a.T))
+    with pytest.raises(LstmvizError) as err:
+        long_data.load_long_input(tmp_path / "t.npy", model)
+    assert str(err.value) == ("t.npy: has 6000 features per step but the model takes 3 (shape "
+                              "(3, 6000): a row per feature? save its transpose, a row per step)")

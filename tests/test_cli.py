@@ -775,3 +775,47 @@ def test_a_picture_into_a_missing_folder_is_refused_alike(capsys, tmp_path, opti
     line = assert_one_line_error(rc, err, contains="shot.png")
     assert f"the folder {out.parent} does not exist" in line
     assert not (tmp_path / "no").exists()
+
+
+def test_trace_steps_of_a_years_npy_without_its_batch_axis_says_to_add_it(tmp_path, capsys, use_model):
+    """A year of readings saved as (steps, features), as np.save(x) of a DataFrame's values
+    gives it: 'the input has shape (262800, 3) (rank 2) but the model expects (None, None,
+    3) (rank 3)'; true, and the one thing to do is said now (the app takes it as one
+    sample, the command line takes the array the model takes, as Keras does)."""
+    use_model(long_stack)
+    np.save(tmp_path / "x.npy", np.zeros((5000, 3), np.float32))
+    rc, stdout, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out",
+                           tmp_path / "w.npz", "--steps", "100:200")
+    assert rc == 2 and err.count("\n") == 1
+    assert err.rstrip().endswith("the input has shape (5000, 3) (rank 2) but the model expects "
+                                 "(None, None, 3) (rank 3); one sample? give it a batch axis: x[None], "
+                                 "shape (1, 5000, 3)")
+
+
+def test_a_long_npy_is_read_for_a_window_of_steps_and_for_the_app_beyond_a_whole_traces_steps(
+        tmp_path, capsys, use_model, monkeypatch):
+    """A year of readings every 2 minutes (262,800 steps, 3 MB as .npy) and
+    'lstmviz trace --steps 262000:262100' or 'lstmviz MODEL --input year.npy': refused
+    while reading, 'the array has 262,800 timesteps, over the limit of 262,144', the step
+    limit of a whole trace, though neither builds one (and the same readings as a .csv
+    were read). A .npy input is now held to the memory limit when read; a whole trace
+    still checks its own budget and steps, and says to take a window."""
+    from lstmviz import cli, limits
+
+    model = use_model(long_stack)
+    x = np.random.default_rng(3).normal(size=(1, 6000, 3)).astype(np.float32)
+    full = model.trace(x).flat()
+    monkeypatch.setattr(limits, "BYTES_PER_STEP", limits.memory_limit() // 5000)  # 5,000 steps
+    np.save(tmp_path / "year.npy", x)
+    out = tmp_path / "w.npz"
+    rc, stdout, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "year.npy", "--out", out,
+                           "--steps", "5900:6000")
+    assert rc == 0, err
+    with np.load(out) as npz:
+        np.testing.assert_array_equal(npz["lstm/h"], full["lstm/h"][:, 5900:6000])
+        assert npz["lstmviz:steps"].tolist() == [5900, 6000, 6000]
+    rc, stdout, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "year.npy", "--out", out)
+    assert rc == 2 and err.count("\n") == 1 and "tracing would run 18,000 recurrent steps" in err
+    # the app's --input: read whole, traced as a long input
+    read = cli._app_input([str(tmp_path / "year.npy")], [])
+    np.testing.assert_array_equal(read(model), x)

@@ -315,3 +315,31 @@ def test_a_window_of_the_needed_layers_runs_the_later_ones_when_asked_with_the_s
             assert np.array_equal(o, want)
     # the last layer needed: nothing later, a plain trace
     assert not isinstance(wt.window(0, 16, needed={names[-1]}), LaterTrace)
+
+
+@pytest.mark.parametrize("name", ["go_backwards_stack", "bidirectional", "masked"])
+def test_a_backward_halfs_window_holds_the_input_steps_it_read(name):
+    """A window of steps a..b-1 of a half that runs backwards reads input steps T-b ..
+    T-a-1, not the window's a..b-1: the Cell view showed x_t (and wrote 'input step 764')
+    from the window's own input steps, 'input step 29228' being the one read at step 771
+    of 30,000. The window's record of such a half holds the input steps it read."""
+    model = Model.sequential((None, None, 3), MODELS[name](), seed=4)
+    x = _data(3, mask_runs=name == "masked")
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=64)
+    for a, b in WINDOWS:
+        win = wt.window(a, b)
+        for node in model.nodes:
+            rec = win.layers.get(node.layer.name)
+            if rec is None:
+                continue
+            below = node.inbound[0].layer if node.inbound else None
+            given = x if below in [r.layer for r in model.inputs] else None
+            if given is None and below in full.layers:
+                given = full[below].output
+            for half in (rec.children.values() if rec.children else [rec]):
+                if half.go_backwards and given is not None:
+                    assert half.input_start == T - b
+                    np.testing.assert_array_equal(half.input_window, given[:, T - b:T - a])
+                elif not half.go_backwards:
+                    assert half.input_window is None

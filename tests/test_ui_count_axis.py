@@ -148,3 +148,27 @@ def test_the_first_count_is_labelled_at_the_axis_left_end(qtbot, width):
         painter.end()
     drawn = [text for _, _, text in specs[2]]
     assert drawn[:1] == ["0"] and len(drawn) == len(axis._tickLevels[0]), (drawn, axis._tickLevels)
+
+
+@pytest.mark.parametrize("width", range(100, 300, 8))
+def test_neighbouring_labels_stand_a_label_apart_not_only_fit_in_count(qtbot, width):
+    """Two ticks 100 steps apart on a window of 256 steps stand 0.39 of the axis apart:
+    the count of labels fitted the axis (2 x 66 px in 132), but they were 52 px apart and
+    ran together, '2220022300' under the Over time heatmaps of 512 units at 1280 x 720 in
+    the projector theme. Now neighbours stand at least the widest label and an em apart."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui.views._common import count_axis
+
+    w = _plot(qtbot, width)
+    axis = w.plotItem.getAxis("bottom")
+    n, first = 256, 22144
+    w.plotItem.setXRange(first - 0.5, first + n - 0.5, padding=0)
+    count_axis(axis, n, first=first, max_ticks=4)
+    qtbot.wait(10)
+    ticks = axis._tickLevels[0]
+    assert ticks
+    metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+    each = max(metrics.horizontalAdvance(t) for _, t in ticks) + metrics.horizontalAdvance("M")
+    px = axis.width() / n
+    assert all((b - a) * px >= each for (a, _), (b, _) in zip(ticks, ticks[1:])), (ticks, axis.width(), each)

@@ -94,6 +94,11 @@ def test_cancel_keeps_the_first_window(long_window, qtbot):
     assert "cancelled" in w.statusBar().currentMessage()
     state.set_cursor(step=20000)  # the first window stays, at its last step
     assert state.trace.start == 0 and state.trace_cursor.step == seq.window - 1
+    # the player says 20000, the views their last step: the status bar says why (it said
+    # "cancelled" for 15 s after the Cancel, then nothing while the two disagreed)
+    assert w.statusBar().currentMessage() == (
+        f"Step 20,000 cannot be shown: the keyframe pass was cancelled and only the first "
+        f"{seq.window:,} steps are shown; open the input again to trace it all")
 
 
 def test_unrolled_shows_every_layer_over_the_whole_sequence_and_exact_cells(long_window, qtbot):
@@ -690,3 +695,44 @@ def test_over_time_keeps_its_rows_readable_beside_the_side_panel_in_the_projecto
     settle()
     assert view._curves_stretch == CURVES_STRETCH
     assert view.curve_plot.getAxis("bottom").label.isVisible()
+
+
+def test_a_backward_half_on_a_long_input_shows_the_input_step_it_reads(make_window, monkeypatch):
+    """A Bidirectional LSTM on 30,000 steps, its backward half at processing step 771: the
+    Cell view said 'input step 764' and drew x[764] as x_t (the window's own input steps
+    reversed, 640..895), where that step reads input step 29,228; Over time said the same.
+    Now both name the input step read and the Cell view's x_t is that step's input, equal
+    to the full trace's, as are the gates."""
+    import re
+
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    bi = {"layer": {"class_name": "LSTM", "config": dict(default_config("LSTM", None, units=4),
+                                                         return_sequences=True)}}
+    state = AppState([LayerEntry("Bidirectional", default_config("Bidirectional", None) | bi)],
+                     InputSpec(input_dim=2))
+    w = make_window((1400, 900), state)
+    T = 5000
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
+    state.set_input_data(x)
+    assert state.long is not None and w.long_runner.wait(120)
+    name = state.model.layers[0].name
+    full = state.model.trace(x)[name].children["backward"]
+    cell = _tab(w, "Cell")
+    for step in (771, 4000, 3):
+        state.set_cursor(step=step, layer=name, side="backward", unit=1)
+        assert w.long_runner.wait(60)
+        w.long_runner.poll()
+        np.testing.assert_array_equal(cell.bars["x"].values, x[0, T - 1 - step])
+        np.testing.assert_array_equal(cell.bars["g1"].values, full.steps["f"][0, step])
+        said = re.sub("<[^>]+>", "", cell.header.text())
+        assert f"step t = {step} = input step {T - 1 - step} (processed right to left)" in said, said
+    over = _tab(w, "Over time")
+    said = re.sub("<[^>]+>", "", over.header.text())
+    assert f"step t = 3 = input step {T - 4} (processed right to left)" in said, said
+    unrolled = _tab(w, "Unrolled")
+    said = re.sub("<[^>]+>", "", unrolled.header.text())
+    assert f"processing step 3 = input step {T - 4} (processing order" in said, said

@@ -1,10 +1,14 @@
 """The long-sequence window draws what LongSequence and app.scale computed, exactly."""
 
+import json
+import threading
+
 import numpy as np
 import pytest
 
 from lstmviz.app import scale
 from lstmviz.engine import LayerSpec, Model
+from lstmviz.ui import long_view
 from lstmviz.ui.long_view import LongSequenceWindow
 
 T = 3000
@@ -20,7 +24,7 @@ def model_x():
     return model, x
 
 
-def test_the_first_window_at_once_then_overview_and_exact_windows(qtbot, model_x):
+def test_the_first_window_at_once_then_overview_and_exact_windows(qtbot, model_x, monkeypatch):
     model, x = model_x
     w = LongSequenceWindow(model, x, window=256, start=False)
     qtbot.addWidget(w)
@@ -63,6 +67,18 @@ def test_the_first_window_at_once_then_overview_and_exact_windows(qtbot, model_x
     want = [t for t in range(1, T) if col[t - 1] < 0.5 <= col[t]]
     np.testing.assert_array_equal(got, want)
     assert w.crossing_list.count() == min(1000, len(want))
+    # more than the list holds: the status says how many are listed (it said "N crossings"
+    # and listed the first 1,000 without a word)
+    w.threshold_edit.setValue(0.0)
+    w.direction_combo.setCurrentText("both")
+    col = full["l"].steps["i"][0, :, 1]
+    many = scale.crossings(col, 0.4999, "both")
+    monkeypatch.setattr(long_view, "MAX_LISTED", 3)
+    w.threshold_edit.setValue(0.4999)
+    got = w.find_crossings()
+    np.testing.assert_array_equal(got, many)
+    assert len(many) > 3 and w.crossing_list.count() == 3
+    assert w.status.text() == f"{len(many):,} crossings (the first 3 listed)"
 
 
 def test_cancel_keeps_the_first_window(qtbot, model_x):
@@ -221,3 +237,242 @@ def test_ranked_rows_are_named_by_their_units_and_fill_the_overview(qtbot, model
     assert w.over_plot.getAxis("left")._tickLevels is None
     y0, y1 = w.over_plot.vb.viewRange()[1]
     assert 6 <= y1 <= 6.3
+
+
+def test_a_book_opens_through_the_models_vocabulary_and_says_what_it_lacks(make_window, tmp_path, monkeypatch):
+    """A book opened as a long input for a char-level model went through the app's 29
+    characters: every comma, quote, digit and line break became '?' without a word, and
+    the app had no way to give the model's vocabulary (the README said "or a given
+    vocabulary"). Now File > Open a long input asks which vocabulary a text goes through
+    (a JSON list as Keras' StringLookup writes it, with [UNK] for what it lacks), and the
+    message counts the characters outside it."""
+    from PySide6 import QtWidgets
+
+    from lstmviz import limits
+    from lstmviz.app import inputs as gen
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    text = ("It is a truth universally acknowledged, that a single man in possession\n"
+            "of a good fortune, must be in want of a wife. \u2014 Chapter 1 {draft}\n") * 300
+    chars = sorted(set(text))
+    known = [c for c in chars if c not in "{}\u2014"]
+    vocab = ["", "[UNK]", *known]  # StringLookup's order: padding, [UNK], tokens
+    (tmp_path / "vocab.json").write_text(json.dumps(vocab))
+    book = tmp_path / "book.txt"
+    book.write_text(text, encoding="utf-8")
+    state = AppState([LayerEntry("Embedding", {"input_dim": len(vocab), "output_dim": 4}),
+                      LayerEntry("LSTM", default_config("LSTM", None, units=5))], InputSpec())
+    win = make_window((1280, 720), state)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # a long input
+    picked = []
+
+    def answer(button):
+        def exec_(box):
+            picked.append((box.text(), [b.text() for b in box.buttons()]))
+            next(b for b in box.buttons() if b.text().startswith(button)).click()
+        return exec_
+
+    files = iter([str(book), str(tmp_path / "vocab.json")])
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", lambda *a, **k: (next(files), ""))
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", answer("A vocabulary file"))
+    win.open_long_dialog()
+    assert picked[0][0] == "Read book.txt as characters through which vocabulary?"
+    assert {"The app's characters", "A vocabulary file\u2026"} <= set(picked[0][1])
+    ids = {c: i for i, c in enumerate(vocab)}
+    want = np.array([ids.get(c, 1) for c in text])  # [UNK] (id 1) for what it lacks
+    seq = state.long
+    assert seq is not None and seq.steps == len(text)
+    np.testing.assert_array_equal(np.asarray(seq.x)[0], want)
+    lacking = sum(text.count(c) for c in "{}\u2014")
+    assert win.last_message.endswith(
+        f"{lacking:,} of {len(text):,} characters ({100 * lacking / len(text):.1f}%) are not among "
+        "vocab.json: '{', '}', '\u2014' read as [UNK] (id 1)")
+    # the app's own characters: the same text, and what they lack counted
+    files = iter([str(book)])
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", answer("The app's characters"))
+    win.open_long_dialog()
+    np.testing.assert_array_equal(np.asarray(state.long.x)[0], gen.text_ids(text)[0])
+    outside = sum(1 for c in text if gen.ALPHABET.find(c.lower()) < 0)
+    assert f". {outside:,} of {len(text):,} characters" in win.last_message
+    assert "read as '?'" in win.last_message
+    # Cancel opens nothing: the input stays
+    files = iter([str(book)])
+    before = state.long
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", answer("Cancel"))
+    win.open_long_dialog()
+    assert state.long is before
+    win.long_runner.cancel()
+    win.long_runner.wait()
+
+
+def test_the_overview_and_scores_are_of_the_record_shown_when_it_changed_meanwhile(qtbot, model_x):
+    """View > Units at scale opened at the main window's layer and showed its h: the
+    summary started at once was of the first record (l: i), and when it came it was drawn
+    as h's (an input gate's ~0.5 under "l h[2] over the whole sequence", while the exact
+    window beside it said -0.1). Now a summary of a record no longer shown is dropped and
+    the one shown is summarized; the selected unit's variance, saturation and correlation
+    (what the ranking sorts by) are shown, equal to NumPy's over the full trace."""
+    model, x = model_x
+    w = LongSequenceWindow(model, x)  # the pass and l: i's summary start at once
+    qtbot.addWidget(w)
+    w.show_at(1234, "l", 2)  # as the main window opens it: its layer's h, its unit
+    assert w.record_combo.currentData() == ("l", "h")
+    w.feature_spin.setValue(1)
+
+    def settled():
+        w.wait(120)
+        return w.seq.ready and w.summary is not None and w._worker is None
+
+    qtbot.waitUntil(settled, timeout=120_000)
+    h = model.trace(x)["l"].steps["h"][0].astype(np.float64)
+    ov = w.summary[0]
+    edges = ov.edges()
+    lo = np.array([h[a:b].min(axis=0) for a, b in zip(edges[:-1], edges[1:])])
+    hi = np.array([h[a:b].max(axis=0) for a, b in zip(edges[:-1], edges[1:])])
+    np.testing.assert_array_equal(w.band_lo.getData()[1], lo[:, 2].astype(np.float32))
+    np.testing.assert_array_equal(w.band_hi.getData()[1], hi[:, 2].astype(np.float32))
+    np.testing.assert_array_equal(w.over_img.image, np.where(np.abs(hi) >= np.abs(lo), hi, lo).T
+                                  .astype(np.float32))
+    r = np.corrcoef(x[0, :, 1], h[:, 2])[0, 1]
+    assert w.scores_label.text() == (f"variance {h[:, 2].var():.4g} \u00b7 saturation "
+                                     f"{100 * (np.abs(h[:, 2]) > 0.9).mean():.1f}% \u00b7 r {r:+.3f}")
+    w.rank_combo.setCurrentText("correlation")  # rows by |r| with feature 1, most first
+    rs = np.array([np.corrcoef(x[0, :, 1], h[:, u])[0, 1] for u in range(h.shape[1])])
+    np.testing.assert_array_equal(w.order, np.argsort(-np.abs(rs), kind="stable"))
+
+
+def test_reading_a_long_input_shows_progress_and_cancel_keeps_the_input(make_window, tmp_path, monkeypatch):
+    """File > Open a long input read the whole file on the window's thread: a year of
+    readings froze the window (a few seconds for a few million rows) with no progress and
+    no way to stop. Now it reads on a thread behind a progress dialog whose Cancel stops
+    it, and the input stays as it was."""
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz import limits
+    from lstmviz.app import long_data
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)
+    monkeypatch.setattr(long_data, "BLOCK_BYTES", 1 << 14)  # many blocks
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=3))], InputSpec(input_dim=2))
+    win = make_window((1280, 720), state)
+    p = tmp_path / "year.csv"
+    a = np.round(np.random.default_rng(0).normal(size=(20_000, 2)), 3)
+    with open(p, "w") as fh:
+        fh.write("temperature,humidity\n")
+        np.savetxt(fh, a, delimiter=",", fmt="%.3f")
+    before, long_before = state.trace.inputs[0].copy(), state.long
+    gate = threading.Event()
+    real_check = long_data._check
+    seen = []
+
+    def held_check(cancel, progress, done, total):  # the first block waits for the dialog
+        if not gate.is_set():
+            gate.wait(30)
+        return real_check(cancel, progress, done, total)
+
+    monkeypatch.setattr(long_data, "_check", held_check)
+
+    def press_cancel():
+        dialog = win.findChild(QtWidgets.QProgressDialog)
+        seen.append((dialog.labelText(), dialog.isVisible()))
+        dialog.findChild(QtWidgets.QPushButton).click()  # its Cancel
+        gate.set()
+
+    QtCore.QTimer.singleShot(0, press_cancel)
+    assert not win.open_long(p)
+    assert seen == [("Reading year.csv\u2026", True)]
+    assert win.last_message == "year.csv: not opened (cancelled); the input is as it was"
+    assert state.long is long_before
+    np.testing.assert_array_equal(state.trace.inputs[0], before)
+    assert win.findChild(QtWidgets.QProgressDialog) is None or not win.findChild(
+        QtWidgets.QProgressDialog).isVisible()
+    # not cancelled: read whole, the dialog's bar at the end
+    values = []
+    gate.clear()
+
+    def watch():
+        dialog = win.findChild(QtWidgets.QProgressDialog)
+        values.append(dialog.value())
+        gate.set()
+
+    QtCore.QTimer.singleShot(0, watch)
+    assert win.open_long(p)
+    assert len(values) == 1 and state.long is not None and state.long.steps == 20_000
+    np.testing.assert_array_equal(np.asarray(state.long.x)[0], a.astype(np.float32))
+    win.long_runner.cancel()
+    win.long_runner.wait()
+
+
+def test_one_units_window_on_the_input_shown_and_closed_with_it(make_window, monkeypatch):
+    """View > Units at scale twice made two windows; another long input opened left the
+    first on the input before (its pass cancelled), where a crossing picked moved the main
+    window to a step of the other input. Now the window open on this input is brought up
+    where the main window is, and one on another input is closed."""
+    import shiboken6
+
+    from lstmviz import limits
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
+    win = make_window((1280, 720), state)
+    t = np.arange(6000)
+    a = np.stack([np.sin(t / 40.0), np.cos(t / 90.0)], -1)[None].astype(np.float32)
+    state.set_input_data(a)
+    first = win.open_units_window()
+    assert first is not None and first.seq is state.long
+    state.set_cursor(step=4321)
+    assert win.open_units_window() is first and first.isVisible() and first.step == 4321
+    state.set_input_data(a[:, ::-1].copy())  # another input
+    assert not shiboken6.isValid(first) or not first.isVisible()
+    second = win.open_units_window()
+    assert second is not first and second.seq is state.long
+    assert second.wait(120) and win.long_runner.wait(120)
+    second.close()
+
+
+def test_ids_the_embedding_cannot_take_and_an_empty_text_are_refused_and_the_input_kept(
+        make_window, tmp_path, monkeypatch):
+    """A .npy of token ids from another vocabulary (ids up to 99 for an Embedding of 30) or
+    of fractions opened as a long input: the app made them into ids 1..29 by scaling them,
+    as it does a generator's signal, without a word (the window's Import refuses them). An
+    empty text: 'layer 'input_layer' (InputLayer): batch_shape is [None, 0] ...', the input
+    replaced by an empty one and the error left in the side panel. Each is now one line
+    naming the file, and the input, its trace and the undo stack stay as they were."""
+    from lstmviz import limits
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)
+    state = AppState([LayerEntry("Embedding", {"input_dim": 30, "output_dim": 4}),
+                      LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec())
+    win = make_window((1280, 720), state)
+    ids = np.random.default_rng(0).integers(0, 30, size=(1, 6000)).astype(np.int32)
+    big = ids.copy()
+    big[0, 5000] = 99
+    np.save(tmp_path / "big.npy", big)
+    np.save(tmp_path / "frac.npy", ids.astype(np.float32) + 0.5)
+    (tmp_path / "empty.txt").write_text("")
+    before, undo = np.asarray(state.trace.inputs[0]).copy(), len(state.undo_stack)
+    for name, said in [("big.npy", "big.npy: token id 99 is outside the Embedding's vocabulary "
+                                    "(input_dim 30: ids 0..29)"),
+                       ("frac.npy", "frac.npy: the model starts with an Embedding, which reads "
+                                    "whole-number token ids 0..29; the file holds fractions or NaN"),
+                       ("empty.txt", "empty.txt: the file is empty")]:
+        assert not win.open_long(tmp_path / name)
+        assert win.last_message == said
+        assert state.error is None and len(state.undo_stack) == undo
+        np.testing.assert_array_equal(np.asarray(state.trace.inputs[0]), before)
+    np.save(tmp_path / "ids.npy", ids)  # ids it takes: as they are
+    assert win.open_long(tmp_path / "ids.npy")
+    np.testing.assert_array_equal(np.asarray(state.long.x).reshape(ids.shape), ids)
+    win.long_runner.cancel()
+    win.long_runner.wait()

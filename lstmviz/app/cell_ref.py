@@ -86,6 +86,14 @@ class CellRef:
         """Input-time index of processing step ``step``."""
         return self.T - 1 - step if self.backwards else step
 
+    def input_step(self, step: int, start: int = 0) -> int:
+        """The input step of the whole sequence that processing step ``step`` of this
+        record reads (``start``: the record's first step, a long input's window); a window
+        of a backward half reads input steps of its own (``LayerTrace.input_start``)."""
+        if self.rec.input_window is not None:
+            return self.rec.input_start + self.input_index(step)
+        return start + self.input_index(step)
+
     def step_of(self, input_index: int) -> int:
         """Processing step of input-time index ``input_index`` (its own inverse)."""
         return self.input_index(input_index)

@@ -4,7 +4,8 @@
   must fit the file), checked for numbers and NaN block by block;
 - ``read_csv``: a ``.csv`` of hundreds of thousands of rows (one row per timestep, one
   column per feature, an optional header line, ``#`` comments) parsed in blocks of rows
-  by NumPy's C reader;
+  by NumPy's C reader; a refusal names the file's line and column (and the header's name
+  of it), as the command line's reader does;
 - ``text_ids``: plain text to token ids through a vocabulary: the app's own characters
   (``inputs.ALPHABET``, id = 1 + index, 0 = padding: what the app's text input and its
   Embedding stacks use) or a given one (``read_vocabulary``: one token per line, or a JSON
@@ -24,6 +25,7 @@ import numpy as np
 
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
+from lstmviz.io.npy import check_dtype
 
 BLOCK_BYTES = 4 << 20
 MAX_VOCABULARY_BYTES = 16 << 20
@@ -57,9 +59,9 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
         raise LstmvizError(f"{name}: not a readable .npy file ({err})") from None
     except (OSError, EOFError) as err:
         raise LstmvizError(f"{name}: cannot be read as .npy ({err})") from None
-    if not isinstance(arr, np.ndarray) or arr.dtype == object or not (
-            np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise LstmvizError(f"{name}: holds {getattr(arr, 'dtype', 'no')} values, not numbers")
+    if not isinstance(arr, np.ndarray):
+        raise LstmvizError(f"{name}: holds no array of numbers")
+    check_dtype(arr.dtype, name)  # (complex numbers refused: their imaginary part would vanish)
     arr = gen.as_sequence(arr, name, ids)
     if arr.size == 0:
         raise LstmvizError(f"{name}: is empty (shape {arr.shape})")
@@ -84,8 +86,57 @@ def _delimiter(line: str):
     return None
 
 
+def _cells(line: str, delim) -> list[str]:
+    return [c.strip() for c in (line.split(delim) if delim else line.split())]
+
+
+def _data_lines(text: str, line0: int, skip_header: bool):
+    """``(line number in the file, stripped text)`` of each row of numbers of a block
+    (``text``, its first line being line ``line0 + 1``): not blank, not ``#``, not the header."""
+    for k, raw in enumerate(text.split("\n")):
+        s = raw.strip()
+        if not s or s.startswith("#"):
+            continue
+        if skip_header:
+            skip_header = False
+            continue
+        yield line0 + k + 1, s
+
+
+def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] | None,
+             skip_header: bool) -> str | None:
+    """The one line saying where a block of a CSV stops being a table of numbers: the
+    file's line and column, as the command line's reader (``io/csv_numbers``) names them,
+    the header's name of the column, what to do; None if no cell is found."""
+    for line, s in _data_lines(text, line0, skip_header):
+        cells = _cells(s, delim)
+        if width is None:
+            width = len(cells)
+        elif len(cells) != width:
+            return (f"{name}: line {line:,} has {len(cells)} value{'s' * (len(cells) != 1)} but the "
+                    f"rows before have {width}; "
+                    "every row needs the same number of columns")
+        for col, cell in enumerate(cells, start=1):
+            if _is_number(cell):
+                continue
+            title = header[col - 1] if header is not None and col <= len(header) else ""
+            where = f"line {line:,}, column {col}" + (f" ({title[:20]!r})" if title else "")
+            if not cell:
+                return f"{name}: {where} is empty (a missing value); fill it in or remove the row"
+            shown = cell if len(cell) <= 20 else cell[:17] + "..."
+            if delim != "," and cell.replace(",", "", 1).lstrip("+-").isdigit():
+                hint = "; lstmviz reads decimal points, not decimal commas"
+            elif line0 == 0 and line == next(_data_lines(text, 0, skip_header))[0]:
+                hint = "; lstmviz reads columns of numbers only: remove that column"  # (dates, names)
+            else:
+                hint = ""
+            return f"{name}: {where}: {shown!r} is not a number{hint}"
+    return None
+
+
 def read_csv(path, progress=None, cancel=None) -> np.ndarray:
-    """``(1, rows, columns)`` float32 from a ``.csv`` (or whitespace-separated ``.txt``)."""
+    """``(1, rows, columns)`` float32 from a ``.csv`` (or whitespace-separated ``.txt``).
+    A refusal names the file's line and column (a missing value, a word, a ragged row)."""
     path = Path(path)
     name = path.name
     total = path.stat().st_size
@@ -97,6 +148,8 @@ def read_csv(path, progress=None, cancel=None) -> np.ndarray:
     first = True
     done = 0
     row = 0
+    line0 = 0  # the file's lines before this block
+    header: list[str] | None = None
     with open(path, "rb") as fh:
         while True:
             chunk = fh.read(BLOCK_BYTES)
@@ -107,33 +160,49 @@ def read_csv(path, progress=None, cancel=None) -> np.ndarray:
             done += len(chunk)
             text = chunk.decode("utf-8-sig" if first else "utf-8", errors="replace")
             lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+            skip_header = False
             if first and lines:
                 delim = _delimiter(lines[0])
-                try:
-                    [float(v) for v in (lines[0].split(delim) if delim else lines[0].split())]
-                except ValueError:
-                    lines = lines[1:]  # a header line
+                cells = _cells(lines[0], delim)
+                if not any(_is_number(c) for c in cells):
+                    lines = lines[1:]  # a header line (words only, as io/csv_numbers takes it)
+                    header, skip_header = cells, True
                 first = False
             if lines:
                 try:
                     block = np.loadtxt(io.StringIO("\n".join(lines)), delimiter=delim,
                                        dtype=np.float32, ndmin=2, comments=None)
                 except ValueError as err:
-                    raise LstmvizError(f"{name}: near row {row + 1:,}: {str(err).splitlines()[0]}") from None
+                    raise LstmvizError(_refusal(name, text, line0, delim, width, header, skip_header)
+                                       or f"{name}: near line {line0 + 1:,}: {str(err).splitlines()[0]}") from None
                 if width is None:
                     width = block.shape[1]
                 elif block.shape[1] != width:
-                    raise LstmvizError(f"{name}: near row {row + 1:,}: {block.shape[1]} columns "
+                    raise LstmvizError(_refusal(name, text, line0, delim, width, header, skip_header)
+                                       or f"{name}: near line {line0 + 1:,}: {block.shape[1]} columns "
                                        f"where the first rows have {width}")
+                bad = ~np.isfinite(block)
+                if bad.any():  # ("nan", "inf": numbers to NumPy, not to a model)
+                    r, c = (int(v[0]) for v in np.nonzero(bad))
+                    line = next(n for k, (n, _) in enumerate(_data_lines(text, line0, skip_header)) if k == r)
+                    raise LstmvizError(f"{name}: line {line:,}, column {c + 1}: {block[r, c]} is not a "
+                                       "number a model takes (NaN or infinity); replace it")
                 blocks.append(block)
                 row += len(block)
+            line0 += chunk.count(b"\n")
             _check(cancel, progress, done, total)
     if not blocks:
         raise LstmvizError(f"{name}: holds no rows of numbers")
     data = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
-    if not np.all(np.isfinite(data)):
-        raise LstmvizError(f"{name}: holds NaN or infinity; replace them with numbers")
     return data[None]
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
 
 
 def read_vocabulary(path) -> dict[str, int]:
@@ -185,8 +254,8 @@ def text_ids(text: str, vocabulary: dict[str, int] | None = None, oov: int | Non
                 table[c] = oov
             else:
                 at = text.index(c)
-                raise LstmvizError(f"the character {c!r} (at {at:,}) is not in the vocabulary; "
-                                   "give an id for unknown characters or another vocabulary")
+                raise LstmvizError(f"the character {c!r} (at {at:,}) is not in the vocabulary, which "
+                                   f"has no {UNKNOWN} to read it as; give one that has either")
     if size is not None:
         big = [(c, i) for c, i in table.items() if not 0 <= i < size]
         if big:
@@ -207,45 +276,120 @@ def text_ids(text: str, vocabulary: dict[str, int] | None = None, oov: int | Non
     return out[None]
 
 
-def load_long_input(path, model, vocabulary=None, progress=None, cancel=None) -> np.ndarray:
+def _vocabulary_size(model) -> int | None:
+    """The input_dim of the model's Embedding (the ids it takes: 0 .. input_dim - 1)."""
+    from lstmviz.engine.layers import Embedding
+    emb = next((n.layer for n in model.nodes if isinstance(n.layer, Embedding)), None)
+    return int(emb.config["input_dim"]) if emb is not None else None
+
+
+def _check_ids(x, size: int, name: str) -> None:
+    """Token ids read for a model with an Embedding: whole numbers 0 .. ``size - 1``, block
+    by block (a memory-mapped file), refused as the window's Import refuses them
+    (``inputs.load_ids``); the app made other numbers into ids by scaling them, without
+    a word (a generator's signal), where the file's ids were another vocabulary's."""
+    flat = np.asarray(x).reshape(-1)
+    step = max(1, BLOCK_BYTES // max(1, flat.itemsize))
+    for s in range(0, flat.size, step):
+        block = np.asarray(flat[s:s + step])
+        if np.issubdtype(block.dtype, np.floating) and (
+                not np.all(np.isfinite(block)) or np.any(block != np.round(block))):
+            raise LstmvizError(f"{name}: the model starts with an Embedding, which reads whole-number "
+                               f"token ids 0..{size - 1}; the file holds fractions or NaN")
+        lo, hi = block.min(), block.max()
+        if lo < 0 or hi >= size:
+            raise LstmvizError(f"{name}: token id {int(hi if hi >= size else lo)} is outside the "
+                               f"Embedding's vocabulary (input_dim {size}: ids 0..{size - 1})")
+
+
+def reads_as_text(path) -> bool:
+    """Whether ``load_long_input`` reads ``path`` as plain text (characters to ids): not a
+    ``.npy``, ``.csv`` or ``.tsv``, and its first line is not numbers."""
+    path = Path(path)
+    if path.suffix.lower() in (".npy", ".csv", ".tsv"):
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(4096).decode("utf-8", errors="replace")
+    first = next((ln for ln in head.splitlines() if ln.strip()), "")
+    return not (first.strip() and all(_is_number(c) for c in _cells(first, _delimiter(first))))
+
+
+#: the name of the id for unknown tokens in Keras' StringLookup / TextVectorization
+#: vocabularies: a given vocabulary that has it reads a character it lacks as it
+UNKNOWN = "[UNK]"
+
+
+def unknown_note(text: str, vocabulary: dict[str, int] | None = None, named: str = "") -> str | None:
+    """One line on the characters of ``text`` outside the vocabulary (read as the app's
+    '?', or a given vocabulary's ``[UNK]``): how many, and the commonest; None if none."""
+    if not text:
+        return None
+    codes, counts = np.unique(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), return_counts=True)
+    chars = [chr(int(c)) for c in codes]
+    if vocabulary is None:
+        out = [gen.ALPHABET.find(c.lower()) < 0 for c in chars]
+        where = f"the app's {len(gen.ALPHABET)} characters (a-z, space, '.', '?')"
+        read_as = (f"read as {gen.ALPHABET[-1]!r}; open it with your model's vocabulary file to "
+                   "read them as your model does")
+    else:
+        out = [c not in vocabulary for c in chars]
+        where = named or "the vocabulary"
+        read_as = f"read as {UNKNOWN} (id {vocabulary.get(UNKNOWN)})"
+    mask = np.array(out)
+    n = int(counts[mask].sum())
+    if not n:
+        return None
+    common = sorted(zip(counts[mask], np.array(chars, dtype=object)[mask]), key=lambda t: -t[0])
+    shown = ", ".join(repr(c) for _, c in common[:6]) + (", ..." if len(common) > 6 else "")
+    return (f"{n:,} of {len(text):,} characters ({100 * n / len(text):.1f}%) are not among "
+            f"{where}: {shown} {read_as}")
+
+
+def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
+                    notes: list[str] | None = None) -> np.ndarray:
     """A long input for ``model`` from ``path``: ``.npy`` (memory-mapped), ``.csv`` (rows =
-    steps), or plain text (``.txt`` that is not numbers): ids through the vocabulary for a
-    model that takes ids (an Embedding first), one-hot of them for one that takes features."""
+    steps), or plain text (``.txt`` that is not numbers): ids through the vocabulary (a
+    dict, or a vocabulary file's path: ``read_vocabulary``; one with ``[UNK]`` reads a
+    character it lacks as that) for a model that takes ids (an Embedding first), one-hot of
+    them for one that takes features. ``notes``: a line on the characters outside the
+    vocabulary is appended to it."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".npy":
         x = open_npy(path, progress, cancel, ids=len(model.input_shapes()[0]) == 2)
-    elif suffix in (".csv", ".tsv"):
+    elif suffix in (".csv", ".tsv") or not reads_as_text(path):
         x = read_csv(path, progress, cancel)
+    elif path.stat().st_size == 0:
+        raise LstmvizError(f"{path.name}: the file is empty")
     else:
-        with open(path, "rb") as fh:
-            head = fh.read(4096).decode("utf-8", errors="replace")
-        first = next((ln for ln in head.splitlines() if ln.strip()), "")
-        delim = _delimiter(first)
-        try:
-            [float(v) for v in (first.split(delim) if delim else first.split())]
-            numeric = bool(first.strip())
-        except ValueError:
-            numeric = False
-        if numeric:
-            x = read_csv(path, progress, cancel)
+        named = ""
+        if isinstance(vocabulary, (str, Path)):
+            named = Path(vocabulary).name
+            vocabulary = read_vocabulary(vocabulary)
+        oov = vocabulary.get(UNKNOWN) if vocabulary is not None else None
+        text = path.read_text(encoding="utf-8", errors="replace")
+        want = model.input_shapes()[0]
+        if len(want) == 2:  # ids
+            size = _vocabulary_size(model)
+            out = text_ids(text, vocabulary, oov=oov, size=size, progress=progress, cancel=cancel)
         else:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            want = model.input_shapes()[0]
-            if len(want) == 2:  # ids
-                from lstmviz.engine.layers import Embedding
-                emb = next((n.layer for n in model.nodes if isinstance(n.layer, Embedding)), None)
-                size = int(emb.config["input_dim"]) if emb is not None else None
-                return text_ids(text, vocabulary, size=size, progress=progress, cancel=cancel)
-            ids = text_ids(text, vocabulary, progress=progress, cancel=cancel)[0]
+            ids = text_ids(text, vocabulary, oov=oov, progress=progress, cancel=cancel)[0]
             feats = int(want[-1])
-            x = np.zeros((1, len(ids), feats), np.float32)
-            x[0, np.arange(len(ids)), (ids - 1) % feats] = 1.0
-            x[0, ids == 0] = 0.0
-            return x
+            out = np.zeros((1, len(ids), feats), np.float32)
+            out[0, np.arange(len(ids)), (ids - 1) % feats] = 1.0
+            out[0, ids == 0] = 0.0
+        note = unknown_note(text, vocabulary, named)
+        if note is not None and notes is not None:
+            notes.append(note)
+        return out
     want = model.input_shapes()[0]
+    size = _vocabulary_size(model)
+    if len(want) == 2 and size is not None:
+        _check_ids(x, size, path.name)
     if len(want) == 3 and want[-1] is not None and x.shape[-1] != want[-1]:
         per_step = f"{x.shape[-1]} feature" + ("s" if x.shape[-1] != 1 else "")
+        turned = (f" (shape {x.shape[1:]}: a row per feature? save its transpose, a row per step)"
+                  if x.shape[0] == 1 and x.shape[1] == want[-1] else "")
         raise LstmvizError(f"{path.name}: has {per_step} per step but the model "
-                           f"takes {want[-1]}")
+                           f"takes {want[-1]}{turned}")
     return x

@@ -512,9 +512,13 @@ class Model:
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
             raise LstmvizError(f"{which} is not numeric (dtype {arr.dtype})")
         if arr.ndim != len(want):
+            one = arr.ndim == len(want) - 1 and all(
+                n is None or n == g for g, n in zip(arr.shape[1:], want[2:]))
             raise LstmvizError(
                 f"{which} has shape {fmt_shape(arr.shape)} (rank {arr.ndim}) but the model expects "
-                f"{fmt_shape(want)} (rank {len(want)})"
+                f"{fmt_shape(want)} (rank {len(want)})" + (
+                    f"; one sample? give it a batch axis: x[None], shape {fmt_shape((1, *arr.shape))}"
+                    if one else "")
             )
         for axis, (got, need) in enumerate(zip(arr.shape, want)):
             if need is not None and got != need and axis > 0:

@@ -64,6 +64,10 @@ class LayerTrace:
     - ``mask``: ``(batch, timesteps)`` in processing order, or None.
     - ``go_backwards``: True when step 0 of ``steps`` is the last input step.
     - ``children``: a Bidirectional's ``"forward"`` and ``"backward"`` records.
+    - ``input_start``, ``input_window``: a window of a long sequence of a half that runs
+      backwards: its steps read input steps ``input_start ..`` (not the window's own: step
+      ``a`` of ``T`` reads input step ``T - 1 - a``), and ``input_window`` holds them
+      (batch, steps, features) in input order; else 0 and None.
     """
 
     name: str
@@ -74,6 +78,8 @@ class LayerTrace:
     mask: np.ndarray | None = None
     go_backwards: bool = False
     children: dict[str, "LayerTrace"] = field(default_factory=dict)
+    input_start: int = 0
+    input_window: np.ndarray | None = None
 
     def __repr__(self) -> str:
         keys = ", ".join(list(self.steps)[:8]) + (", ..." if len(self.steps) > 8 else "")

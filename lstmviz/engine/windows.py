@@ -330,11 +330,19 @@ class _Window:
             static = self.wt._static[node.layer.name]
             seq = out[lo:hi].transpose(1, 0, 2)
             outputs = [seq if rnn.config["return_sequences"] else static[0]] + list(static[1:])
+        backwards = bool(rnn.config["go_backwards"])
+        given = None
+        if backwards:  # the input its steps read: input steps T-b .. T-a-1 (run() read them)
+            T, ref = self.T, node.inbound[0]
+            i0 = T - min(-(-b // CUT) * CUT, T)
+            x = self.values(ref.layer, i0, T - start)[ref.tensor_index]
+            given = x[:, T - b - i0:T - a - i0] if np.ndim(x) >= 2 else None
         return LayerTrace(rnn.name if side else node.layer.name, rnn.class_name if side else node.layer.class_name,
                           outputs, steps=_steps_slice(recorded, derived, lo, hi),
                           initial_state=initial,
                           mask=None if mask is None else mask[:, lo:hi],
-                          go_backwards=bool(rnn.config["go_backwards"]))
+                          go_backwards=backwards,
+                          input_start=self.T - b if backwards else a, input_window=given)
 
     def trace(self, a, b, needed=None) -> Trace:
         later = self.model._later(needed)

@@ -24,6 +24,8 @@ from PySide6 import QtCore, QtWidgets
 SETTLE_MS = 20
 #: what the status bar says while the pass runs (``MainWindow.open_long``)
 BACKGROUND = "(tracing in the background)"
+#: what it says of a step past the first window while the pass runs
+AWAITING = "is shown once the keyframe pass has run"
 
 
 class LongRunner(QtCore.QObject):
@@ -64,6 +66,7 @@ class LongRunner(QtCore.QObject):
         step, last = self.state.cursor.step, self._last_step
         if step != last:
             self._last_step = step
+            self._say_unreachable(step)
             # stepping forward (playing, the arrow key), not a seek: the window ahead is
             # worth painting ahead
             self._forward = last is not None and self.seq is not None and 0 < step - last <= self.seq.window // 2
@@ -74,6 +77,22 @@ class LongRunner(QtCore.QObject):
             # within the same window (playing, an export's frames) do not
             self._settling = wanted
             self.settle.start()
+
+    def _say_unreachable(self, step: int) -> None:
+        """A step past the first window before the keyframe pass has run (or after it was
+        cancelled): the views show the first window's last step, the player the step asked
+        for; the status bar says why (it said so once, 15 s, after a Cancel)."""
+        seq = self.seq
+        if seq is None or seq.ready or self.state.long is not seq or step < seq.window:
+            return
+        first = f"the first {seq.window:,} steps are shown"
+        if self.busy():
+            text = (f"Step {step:,} {AWAITING} "
+                    f"({int(100 * seq.done / max(1, seq.total))}%); until then {first}")
+        else:
+            text = (f"Step {step:,} cannot be shown: the keyframe pass was cancelled and only "
+                    f"{first}; open the input again to trace it all")
+        self.window.statusBar().showMessage(text, 15000)
 
     def _offer_ahead(self) -> None:
         """While stepping forward, the window stepping on shows next, once computed
@@ -106,6 +125,7 @@ class LongRunner(QtCore.QObject):
             return
         self.seq, self._followed, self._pushed = seq, False, False
         self.window.push_overviews()
+        self.window.close_units_window(keep=seq)  # (it showed the input before)
         if seq is None:
             self._show(False)
             self.timer.stop()
@@ -164,7 +184,8 @@ class LongRunner(QtCore.QObject):
             bar = self.window.statusBar()
             if seq.error:
                 bar.showMessage(f"Long input: {seq.error}", 15000)
-            elif seq.ready and BACKGROUND in bar.currentMessage():
-                # (the opening's "tracing in the background" stayed its 20 s after the pass)
+            elif seq.ready and (BACKGROUND in bar.currentMessage() or AWAITING in bar.currentMessage()):
+                # (the opening's "tracing in the background" stayed its 20 s after the pass;
+                # so would "step N is shown once the keyframe pass has run")
                 bar.showMessage(f"Long input: {seq.steps:,} steps traced, each shown exactly "
                                 "where the cursor goes", 10000)

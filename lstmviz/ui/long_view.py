@@ -12,6 +12,7 @@ signed values, the same in the overview and the window.
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -28,6 +29,11 @@ from lstmviz.ui.labels import WrapRow
 
 #: ranked rows named on a heatmap's axis at most (every k-th beyond)
 MAX_ROW_NAMES = 16
+#: crossings listed at most (the status counts them all)
+MAX_LISTED = 1000
+#: the heatmaps' titles (a ranking adds ", units by variance" ...)
+OVER_TITLE = "whole sequence (min/max per bin)"
+WINDOW_TITLE = "exact window"
 
 
 def record_choices(model) -> list[tuple[str, str]]:
@@ -104,8 +110,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground(t.background)
-        self.over_plot = self.glw.addPlot(row=0, col=0, title="whole sequence (min/max per bin)")
-        self.win_plot = self.glw.addPlot(row=0, col=1, title="exact window")
+        self.over_plot = self.glw.addPlot(row=0, col=0, title=OVER_TITLE)
+        self.win_plot = self.glw.addPlot(row=0, col=1, title=WINDOW_TITLE)
         self.curve_over = self.glw.addPlot(row=1, col=0)
         self.curve_win = self.glw.addPlot(row=1, col=1)
         for p in (self.over_plot, self.win_plot):
@@ -162,6 +168,13 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.unit_spin = QtWidgets.QSpinBox()
         self.unit_spin.setPrefix("unit ")
         self.unit_spin.valueChanged.connect(lambda _: self.redraw())
+        # the selected unit's scores over the whole sequence, those the ranking sorts by
+        self.scores_label = QtWidgets.QLabel("")
+        self.scores_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.scores_label.setToolTip(
+            "The selected unit over the whole sequence: the variance of its values; saturation, "
+            "the share of steps a gate is below 0.1 or above 0.9 (|value| above 0.9 for a state); "
+            "r, its correlation with the input feature chosen beside")
         self.threshold_edit = QtWidgets.QDoubleSpinBox()
         self.threshold_edit.setRange(-1e6, 1e6)
         self.threshold_edit.setDecimals(3)
@@ -173,12 +186,14 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.find_button.clicked.connect(self.find_crossings)
         self.crossing_list = QtWidgets.QComboBox()
         self.crossing_list.setMinimumContentsLength(12)
+        self.crossing_list.setPlaceholderText("steps found")
+        self.crossing_list.setToolTip("The steps where the unit crosses the threshold: pick one to go there")
         self.crossing_list.activated.connect(self._crossing_activated)
         # the ranking and the crossings, side by side, or one above the other where the
         # window is narrower than both (a 1024 or 1280 px screen: in one row they held the
         # window 1270 px wide at the least, past such a screen's edge)
         self.units_bar = WrapRow([(QtWidgets.QLabel("units by"), self.rank_combo, self.feature_spin,
-                                   self.top_spin, self.unit_spin),
+                                   self.top_spin, self.unit_spin, self.scores_label),
                                   (self.threshold_edit, self.direction_combo, self.find_button,
                                    self.crossing_list)])
         lay.addWidget(self.units_bar)
@@ -222,11 +237,16 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.seq.cancel()
 
     def wait(self, timeout: float = 60.0) -> bool:
-        """Block until the worker is done (tests, screenshots); then draw."""
-        if self._worker is not None:
-            self._worker.join(timeout)
-        self._poll()
-        return self._worker is None or not self._worker.is_alive()
+        """Block until the worker is done (tests, screenshots), and the summary it starts
+        when it was of a record no longer shown; then draw."""
+        end = time.monotonic() + timeout
+        while True:
+            worker = self._worker
+            if worker is not None:
+                worker.join(max(0.0, end - time.monotonic()))
+            self._poll()
+            if self._worker is None or self._worker is worker or time.monotonic() >= end:
+                return self._worker is None or not self._worker.is_alive()
 
     def _poll(self):
         s = self.seq
@@ -253,15 +273,22 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if self._pending is not None:
             want, result = self._pending
             self._pending = None
-            self.summary, self._summary_key = result, want
-            self._rank()
+            if want == self._wanted():
+                self.summary, self._summary_key = result, want
+                self._rank()
+            # else: the summary of a record, sample or feature no longer shown (changed
+            # while it was computed: opened from the main window, the first record's, then
+            # its layer's h): the one shown is summarized next
         if not busy:
             self._worker = None
             self.timer.stop()
             self.progress.setVisible(not s.ready)
             self.cancel_button.setEnabled(False)
             self.cancel_button.setVisible(not s.ready)
-            self.redraw()
+            if s.ready and self.summary is None and not s.error:
+                self._record_changed()  # (starts the summary of what is shown)
+            else:
+                self.redraw()
 
     def _record_changed(self):
         self.order = None
@@ -365,7 +392,13 @@ class LongSequenceWindow(QtWidgets.QWidget):
             x = edges[:-1]
             self.band_lo.setData(x, lo[:, unit])
             self.band_hi.setData(x, hi[:, unit])
+            st = self.summary[1]
+            if unit < len(st.variance):
+                self.scores_label.setText(
+                    f"variance {st.variance[unit]:.4g} \u00b7 saturation {100 * st.saturation[unit]:.1f}% "
+                    f"\u00b7 r {st.correlation[unit]:+.3f}")
         else:
+            self.scores_label.setText("")
             levels = self.levels(key, values if values is not None else np.zeros(1))
             if units:  # the units the summary will fill (not an empty view's -0.4 .. 0.4)
                 self.over_plot.setYRange(0, units, padding=0.02)
@@ -398,9 +431,12 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self._named = named
         ticks = None if order is None else [
             [(k + 0.5, str(int(u))) for k, u in enumerate(order) if k % every == 0], []]
-        for plot in (self.over_plot, self.win_plot):
+        # the ranking in the titles: "unit (by correlation)" on the left axis was cut to
+        # "unit (by correl" where the plots are short (a 1280 x 720 screen)
+        ranked = "" if order is None else f", units by {by}"
+        for plot, title in ((self.over_plot, OVER_TITLE), (self.win_plot, WINDOW_TITLE)):
             plot.getAxis("left").setTicks(ticks)
-            plot.setLabel("left", "unit" if order is None else f"unit (by {by})")
+            plot.setTitle(title + ranked)
         if n:  # (the exact window's range follows its image)
             self.over_plot.setYRange(0, n, padding=0.02)
 
@@ -414,9 +450,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
                                      self.threshold_edit.value(), self.direction_combo.currentText(),
                                      self.sample_spin.value())
         self.crossing_list.clear()
-        for s in steps[:1000]:
+        for s in steps[:MAX_LISTED]:
             self.crossing_list.addItem(f"step {int(s):,}", int(s))
-        self.status.setText(f"{len(steps):,} crossings")
+        self.status.setText(f"{len(steps):,} crossing{'s' * (len(steps) != 1)}" + (
+            f" (the first {MAX_LISTED:,} listed)" if len(steps) > MAX_LISTED else ""))
         return steps
 
     def closeEvent(self, event):

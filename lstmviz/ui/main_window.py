@@ -37,6 +37,9 @@ from lstmviz.ui.stack_panel import StackPanel
 from lstmviz.ui.views.base import TraceView
 from lstmviz.version import __version__
 
+#: File > Open a long input: reading that takes longer shows a progress dialog with Cancel (s)
+READ_QUIET_S = 0.1
+
 log = logging.getLogger("lstmviz")
 
 #: (module in lstmviz.ui.views, class, tab title), in tab order (app/views.py)
@@ -744,21 +747,65 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_long_dialog(self):
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
             self, "Open a long input", "", "Long inputs (*.npy *.csv *.tsv *.txt);;All files (*)")
-        if path:
-            self.open_long(path)
+        if not path:
+            return
+        vocabulary = None
+        try:
+            from lstmviz.app.long_data import reads_as_text
+            text = reads_as_text(path)
+        except OSError:
+            text = False  # (open_long says why)
+        if text:  # characters to ids: the app's, or the model's own vocabulary
+            vocabulary = self.ask_vocabulary(path)
+            if vocabulary is False:
+                return
+        self.open_long(path, vocabulary=vocabulary or None)
 
-    def open_long(self, path) -> bool:
-        """A long input (``.npy`` memory-mapped, ``.csv``, text) as the input of the current
-        model, here: beyond the trace budget or ``LONG_STEPS`` steps the views show the exact window around the
+    def ask_vocabulary(self, path):
+        """A text opened as a long input: through the app's characters (None), a vocabulary
+        file of the user's model (its path), or not at all (False)."""
+        from lstmviz.app.inputs import ALPHABET
+        box = plain_box(QtWidgets.QMessageBox(self))
+        box.setWindowTitle("Open a long input")
+        box.setIcon(QtWidgets.QMessageBox.Icon.Question)
+        box.setText(f"Read {file_label(path)} as characters through which vocabulary?")
+        box.setInformativeText(
+            f"The app's {len(ALPHABET)} characters (a-z, space, '.', '?'; others read as '?'), or "
+            "your model's vocabulary file: a JSON list of tokens (index = id), a JSON object "
+            "token -> id, or a token per line; one with [UNK] reads characters it lacks as that.")
+        own = box.addButton("The app's characters", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+        given = box.addButton("A vocabulary file\u2026", QtWidgets.QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(own)
+        box.exec()
+        if box.clickedButton() is own:
+            return None
+        if box.clickedButton() is given:
+            vocab, _ = QtWidgets.QFileDialog.getOpenFileName(
+                self, "The model's vocabulary", str(Path(path).parent),
+                "Vocabularies (*.json *.txt);;All files (*)")
+            return vocab or False
+        return False
+
+    def open_long(self, path, vocabulary=None) -> bool:
+        """A long input (``.npy`` memory-mapped, ``.csv``, text through the app's characters
+        or ``vocabulary``, a vocabulary file's path) as the input of the current model, here:
+        beyond the trace budget or ``LONG_STEPS`` steps the views show the exact window around the
         step beside the whole sequence's overview, the pass running in the background."""
-        from lstmviz.app.long_data import load_long_input
+        from lstmviz.app.long_data import Cancelled
+        notes: list[str] = []
         try:
             if self.state.model is None:
                 raise LstmvizError("open or build a model first")
-            x = np.asarray(load_long_input(path, self.state.model))
-            self.state.set_input_data(x[..., None] if x.ndim == 2 else x)  # ids: (batch, steps, 1)
+            x = np.asarray(self._read_long(path, vocabulary, notes))
             if self.state.error:
                 raise LstmvizError(self.state.error)
+            from lstmviz.app.atomic import all_or_nothing
+            with all_or_nothing(self.state, "the input"):  # refused: the input stays, undo too
+                self.state.set_input_data(x[..., None] if x.ndim == 2 else x)  # ids: (batch, steps, 1)
+        except Cancelled:
+            self.message(f"{file_label(path)}: not opened (cancelled); the input is as it was")
+            return False
         except (LstmvizError, OSError) as err:
             text = str(err)  # (an LstmvizError's text is escaped)
             # the readers' messages name the file already, mostly
@@ -769,8 +816,57 @@ class MainWindow(QtWidgets.QMainWindow):
         from lstmviz.ui.long_runner import BACKGROUND
         how = (f"an exact window around the step beside the whole sequence {BACKGROUND}"
                if self.state.long is not None else "traced whole")
-        self.message(f"Opened {file_label(path)}: {steps:,} steps, {how}")
+        # (characters outside the vocabulary: how many, read as what)
+        self.message(f"Opened {file_label(path)}: {steps:,} steps, {how}" + "".join(
+            f". {escape(n)}" for n in notes), dialog=bool(notes))  # (longer than a status bar)
         return True
+
+    def _read_long(self, path, vocabulary, notes):
+        """``long_data.load_long_input`` on a worker thread; past ``READ_QUIET_S`` a progress
+        dialog (window-modal, the window painting) with Cancel (``long_data.Cancelled``)."""
+        from lstmviz.app.long_data import load_long_input
+        result: dict = {}
+        seen = [0, 1]
+        stop = threading.Event()
+        model = self.state.model
+
+        def progress(done, total):
+            seen[:] = [done, total]
+
+        def work():
+            try:
+                result["value"] = load_long_input(path, model, vocabulary=vocabulary, progress=progress,
+                                                  cancel=stop.is_set, notes=notes)
+            except BaseException as err:  # handed to the UI thread below
+                result["error"] = err
+
+        worker = threading.Thread(target=work, name="lstmviz-long-read", daemon=True)
+        worker.start()
+        worker.join(READ_QUIET_S)
+        if worker.is_alive():
+            dialog = QtWidgets.QProgressDialog(f"Reading {file_label(path)}\u2026", "Cancel", 0, 1000, self)
+            dialog.setWindowTitle("Open a long input")
+            dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(0)
+            dialog.setAutoClose(False)
+            dialog.setAutoReset(False)
+            dialog.canceled.connect(stop.set)
+            dialog.show()
+            app = QtWidgets.QApplication.instance()
+            try:
+                while worker.is_alive():
+                    if dialog.wasCanceled():
+                        stop.set()
+                    done, total = seen
+                    dialog.setValue(int(1000 * done / max(1, total)))
+                    app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+                    worker.join(0.02)
+            finally:
+                dialog.close()
+                dialog.deleteLater()
+        if "error" in result:
+            raise result["error"]
+        return result["value"]
 
     # -- the one memory budget (lstmviz/limits.py) ------------------------------------------
     def _memory_limit_from_preferences(self) -> None:
@@ -817,6 +913,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self.message("Units at scale needs a long input (File > Open a long input): this "
                          "input is traced whole", dialog=True)
             return None
+        old = self.close_units_window(keep=self.state.long)
+        if old is not None:  # open on this input already: brought up, where this window is
+            cur = self.state.cursor
+            old.show_at(cur.step, cur.layer, cur.unit, cur.side, cur.sample)
+            old.raise_()
+            old.activateWindow()
+            return old
         try:
             self.long_window = LongSequenceWindow(seq=self.state.long, parent=self)
         except LstmvizError as err:
@@ -827,6 +930,22 @@ class MainWindow(QtWidgets.QMainWindow):
         self.long_window.show_at(cur.step, cur.layer, cur.unit, cur.side, cur.sample)
         self.long_window.show()
         return self.long_window
+
+    def close_units_window(self, keep=None):
+        """Closes View > Units at scale's window unless it shows ``keep`` (a ``LongSequence``)
+        and is open: then returns it. Another long input (or none) closes it: it showed the
+        input before, and a crossing picked there moved this window to a step of that one;
+        a second View > Units at scale made a second window."""
+        import shiboken6
+        lw = getattr(self, "long_window", None)
+        if lw is None or not shiboken6.isValid(lw):
+            return None
+        if keep is not None and lw.seq is keep and lw.isVisible():
+            return lw
+        lw.close()
+        lw.deleteLater()
+        self.long_window = None
+        return None
 
     def _crossing_picked(self, step: int, layer: str, side: str, unit: int) -> None:
         """Units at scale: a crossing picked there is shown here too (its step, layer, unit)."""

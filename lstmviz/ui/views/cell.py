@@ -855,7 +855,10 @@ class CellView(TraceView):
     def _setup(self, ref: CellRef) -> None:
         t = self.theme
         U = ref.units
-        self._x = layer_input(self.model, self.trace, ref.name, self.inputs)
+        # a long input's window of a half that runs backwards reads input steps of its own,
+        # which its record holds (the window's input is its steps' of a forward half)
+        self._x = (ref.rec.input_window if ref.rec.input_window is not None
+                   else layer_input(self.model, self.trace, ref.name, self.inputs))
         if self._x is not None and np.asarray(self._x).ndim != 3:
             self._x = None
         gates = ref.cell.gate_keys
@@ -901,7 +904,8 @@ class CellView(TraceView):
                 vals = np.asarray(self._x[s, tau], np.float32)
                 # short: a narrow column cut off 'input step 6'; narrower still, 'input 12'
                 # ran into h_t-1's number: x_t is the input's step 12, x[12]
-                where = f"x[{tau + o}]" if tight else f"input {tau + o}"
+                step = ref.input_step(t, o)
+                where = f"x[{step}]" if tight else f"input {step}"
                 charts.append((bp, vals, None, "<b>x<sub>t</sub></b>", "<b>x<sub>t</sub></b>", where))
                 continue
             if slot in ("h_prev", "c_prev"):
@@ -928,7 +932,7 @@ class CellView(TraceView):
         self.header.setText(
             f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {ref.units} unit{'s' if ref.units != 1 else ''}) · "
             f"step <b>t = {t + o}</b> = input step "
-            f"{tau + o}{order} · unit <b>{u}</b> · sample {s}{mtxt} · click a bar to pick its unit")
+            f"{ref.input_step(t, o)}{order} · unit <b>{u}</b> · sample {s}{mtxt} · click a bar to pick its unit")
         self._eqs = equations(ref, s, t, u)
         if self.expanded:
             self._eqs = self._with_terms(self._eqs, ref, s, t, u)

@@ -377,7 +377,7 @@ class OverTimeView(TraceView):
         for slot in self.slots:
             if slot.key is not None:
                 slot.strip.set_window(o, ref.T, o + t)
-        tau = ref.input_index(t) + o
+        tau = ref.input_step(t, o)  # (a backward half's window reads other input steps)
         t = t + o
         side = f" {ref.side}" if ref.side else ""
         order = " (processed right to left)" if ref.backwards else ""

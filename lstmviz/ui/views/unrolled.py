@@ -746,8 +746,10 @@ class UnrolledView(TraceView):
             unit = clamp(cursor.unit, 0, sel.units - 1)
             order = " (processing order runs right to left)" if sel.backwards else ""
             o = self.start
+            # (a long input's window of a backward half reads input steps of its own)
+            read = sel.ref.input_step(step, o) if sel.ref.rec.input_window is not None else col + o
             what = (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{step + o}</b> = input step "
-                    f"<b>{col + o}</b>{order} · unit <b>{unit}</b>")
+                    f"<b>{read}</b>{order} · unit <b>{unit}</b>")
             inputs = [r for r in self.rows if r.kind == "input"]
             # the model's one input, when it is token ids (with several, the selected layer
             # may read another: no id is named)
