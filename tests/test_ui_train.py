@@ -586,20 +586,25 @@ def test_a_run_whose_loss_becomes_nan_stops_and_says_why(make_window, qtbot):
     panel.stop()
 
 
+def _three_updates(make_window):
+    """A window whose Train tab ran three updates (One update x 3) of a small delay task."""
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
+    for _ in range(3):
+        panel.step_button.click()
+        panel.wait()
+    panel.refresh(force=True)
+    return w, panel, panel.session
+
+
 def test_put_on_the_stack_reaches_the_weights_trained_last(make_window, qtbot):
     """Snapshots were kept every 10 updates only: after 3 updates (One update x 3) the slider
     said "update 0" and "Put on the stack" put the initial weights on it; a run finished at
     update 16 gave those of update 10. Where a run stops, its weights are kept too."""
     from lstmviz.engine.train import trainable_arrays
 
-    w = make_window()
-    panel = w.train_panel
-    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
-    s = panel.session
-    for _ in range(3):
-        panel.step_button.click()
-        panel.wait()
-    panel.refresh(force=True)
+    w, panel, s = _three_updates(make_window)
     assert panel.time_slider.value() == panel.time_slider.maximum() == 3 and panel.time_label.text() == "update 3"
     assert panel.show_in_views() == 3
     for a, b in zip(trainable_arrays(w.state.model), trainable_arrays(s.model)):
@@ -621,14 +626,7 @@ def test_the_trained_model_can_be_saved_as_keras(make_window, tmp_path):
     import lstmviz
     from lstmviz.engine.train import trainable_arrays
 
-    w = make_window()
-    panel = w.train_panel
-    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
-    s = panel.session
-    for _ in range(3):
-        panel.step_button.click()
-        panel.wait()
-    panel.refresh(force=True)
+    w, panel, s = _three_updates(make_window)
     assert panel.save_keras(tmp_path / "trained.keras") == 3
     assert w.last_message == "Saved the model at update 3 to trained.keras"
     saved = lstmviz.load(tmp_path / "trained.keras")

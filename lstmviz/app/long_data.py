@@ -25,6 +25,7 @@ import numpy as np
 
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
+from lstmviz.io.csv_numbers import is_number
 from lstmviz.io.npy import check_dtype
 
 BLOCK_BYTES = 4 << 20
@@ -117,7 +118,7 @@ def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] |
                     f"rows before have {width}; "
                     "every row needs the same number of columns")
         for col, cell in enumerate(cells, start=1):
-            if _is_number(cell):
+            if is_number(cell):
                 continue
             title = header[col - 1] if header is not None and col <= len(header) else ""
             where = f"line {line:,}, column {col}" + (f" ({title[:20]!r})" if title else "")
@@ -164,7 +165,7 @@ def read_csv(path, progress=None, cancel=None) -> np.ndarray:
             if first and lines:
                 delim = _delimiter(lines[0])
                 cells = _cells(lines[0], delim)
-                if not any(_is_number(c) for c in cells):
+                if not any(is_number(c) for c in cells):
                     lines = lines[1:]  # a header line (words only, as io/csv_numbers takes it)
                     header, skip_header = cells, True
                 first = False
@@ -195,14 +196,6 @@ def read_csv(path, progress=None, cancel=None) -> np.ndarray:
         raise LstmvizError(f"{name}: holds no rows of numbers")
     data = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
     return data[None]
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-        return True
-    except ValueError:
-        return False
 
 
 def read_vocabulary(path) -> dict[str, int]:
@@ -311,7 +304,7 @@ def reads_as_text(path) -> bool:
     with open(path, "rb") as fh:
         head = fh.read(4096).decode("utf-8", errors="replace")
     first = next((ln for ln in head.splitlines() if ln.strip()), "")
-    return not (first.strip() and all(_is_number(c) for c in _cells(first, _delimiter(first))))
+    return not (first.strip() and all(is_number(c) for c in _cells(first, _delimiter(first))))
 
 
 #: the name of the id for unknown tokens in Keras' StringLookup / TextVectorization

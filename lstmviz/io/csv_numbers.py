@@ -43,7 +43,7 @@ def csv_numbers(path, fh):
             try:
                 values.append(float(cell))
             except ValueError:
-                if first and not any(_is_number(c) for c in cells):
+                if first and not any(is_number(c) for c in cells):
                     values = None  # a header row
                     break
                 shown = cell if len(cell) <= 20 else cell[:17] + "..."
@@ -64,7 +64,8 @@ def csv_numbers(path, fh):
     return flat, width or 1
 
 
-def _is_number(cell: str) -> bool:
+def is_number(cell: str) -> bool:
+    """Whether a CSV cell reads as a number (a header's names do not)."""
     try:
         float(cell)
         return True
