@@ -1,5 +1,6 @@
 """Input generators and files: shapes, seeds, ranges, clear errors."""
 
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -144,3 +145,25 @@ def test_an_id_file_is_read_a_row_per_sample_as_keras_and_lstmviz_trace_read_it(
     s.set_input_spec(input_dim=2)
     s.import_input(tmp_path / "f.npy")
     np.testing.assert_array_equal(s.x, feats[None])
+
+
+def test_a_semicolon_csv_with_decimal_commas_names_the_comma(tmp_path):
+    """A European CSV ('15,063;73,654') was split at its commas first: the refusal said
+    "'063;73' is not a number", a cell the file does not hold. ';' and tabs now come before
+    ',', and a decimal comma is named with the number to write; a ';' file of plain
+    numbers and a ',' file read as before."""
+    from lstmviz.io.csv_numbers import csv_numbers
+
+    eu = tmp_path / "eu.csv"
+    eu.write_text("temp;humidity\n15,063;73,654\n")
+    with pytest.raises(LstmvizError) as err:
+        gen.load_array(eu)
+    assert "line 2, column 1: '15,063' is not a number (a decimal comma: write 15.063)" in str(err.value)
+    semi = tmp_path / "semi.csv"
+    semi.write_text("temp;humidity\n15.5;73\n16;74.25\n")
+    with open(semi) as fh:
+        assert csv_numbers(semi, fh) == (array("d", [15.5, 73, 16, 74.25]), 2)
+    comma = tmp_path / "comma.csv"
+    comma.write_text("1,2\n3,4\n")
+    with open(comma) as fh:
+        assert csv_numbers(comma, fh) == (array("d", [1, 2, 3, 4]), 2)

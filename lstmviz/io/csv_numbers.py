@@ -8,7 +8,8 @@ from lstmviz.errors import LstmvizError
 
 
 def _split(line: str) -> list[str]:
-    for sep in (",", "\t", ";"):
+    # ';' and tabs first: a file that separates with them may write decimal commas (15,063)
+    for sep in (";", "\t", ","):
         if sep in line:
             return [c.strip() for c in line.split(sep)]
     return line.split()
@@ -17,7 +18,7 @@ def _split(line: str) -> list[str]:
 def csv_numbers(path, fh):
     """The numbers of a CSV (``fh``; ``path``: how messages name it), streamed into one
     flat buffer (8 bytes a number, not a Python list per row), and its width; stops at the
-    limit of ``lstmviz.limits.csv_cell_limit``. Cells split at ',', tab or ';' (else
+    limit of ``lstmviz.limits.csv_cell_limit``. Cells split at ';', tab or ',' (else
     spaces); a first row of words is a header; ``#`` lines and blank ones are skipped.
     The one CSV reader of inputs and targets (the CLI's, the app's import)."""
     from array import array
@@ -47,7 +48,9 @@ def csv_numbers(path, fh):
                     values = None  # a header row
                     break
                 shown = cell if len(cell) <= 20 else cell[:17] + "..."
-                raise LstmvizError(f"{path}: line {lineno}, column {col}: {shown!r} is not a number") from None
+                comma = is_number(cell.replace(",", ".", 1)) and cell.count(",") == 1
+                raise LstmvizError(f"{path}: line {lineno}, column {col}: {shown!r} is not a number"
+                                   + (f" (a decimal comma: write {cell.replace(',', '.')})" if comma else "")) from None
         first = False
         if values is None:
             continue
