@@ -46,3 +46,29 @@ def test_step_ticks_stay_about_twenty():
     ticks = step_ticks(256, first=31104)
     assert ticks[0] == (16.0, "31120") and ticks[1] == (36.0, "31140")
     assert all(int(label) - 31104 == c and int(label) % 20 == 0 for c, label in ticks)
+
+
+def test_a_backward_rows_window_of_a_long_input_names_its_own_input_steps():
+    """A window of processing steps 40..71 of a 300-step input: the forward rows hold input
+    steps 40..71, the columns below them; a backward half's (and a go_backwards layer's)
+    hold input steps 228..259. Their rows were drawn under the window's columns without a
+    word; each now names the input steps its cells hold."""
+    from lstmviz.engine.windows import keyframe_pass
+
+    T = 300
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("Bidirectional", {"layer": {"class_name": "LSTM",
+                                              "config": {"units": 3, "return_sequences": True}}}, name="bi"),
+        LayerSpec("LSTM", {"units": 2, "go_backwards": True, "return_sequences": True}, name="back")], seed=1)
+    x = np.random.default_rng(0).normal(size=(1, T, 2)).astype(np.float32)
+    win = keyframe_pass(model, x, every=64).window(40, 72)
+    rows = {r.key: r for r in layout(model, win, [x[:, 40:72]]).rows}
+    assert rows["bi/forward"].own_steps is None and rows["bi/forward"].label == "bi ▶ fwd"
+    for key in ("bi/backward", "back"):
+        assert rows[key].own_steps == (228, 259) and rows[key].label.endswith("(input 228–259)")
+        # and they do: the cells' reversed values are the full trace's at input steps 228..259
+        full = model.trace(x)
+        half = full["bi"].children["backward"] if key == "bi/backward" else full["back"]
+        np.testing.assert_array_equal(rows[key].data[0, ::-1], half.steps["h"][0, T - 1 - 259:T - 228][::-1])
+    # the whole sequence (not a window): no such note
+    assert all(r.own_steps is None for r in layout(model, model.trace(x[:, :30]), [x[:, :30]]).rows)

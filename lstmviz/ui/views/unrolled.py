@@ -669,6 +669,9 @@ class UnrolledView(TraceView):
             parts.append("fwd and bwd rows both read the same input")
         if any(r.kind == "rnn" and r.backwards for r in self.rows):
             parts.append("◀ = processes the input right to left")
+        if any(r.own_steps for r in self.rows):
+            parts.append("◀ (input a–b): this window of a backward row holds input steps a to b "
+                         "(processing steps run from the sequence's end), not the steps below")
         if any(r.states_from for r in self.rows):
             parts.append("initial state = a layer's final states start another layer")
         if len(self.domains) > 1:
