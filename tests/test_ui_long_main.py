@@ -736,3 +736,27 @@ def test_a_backward_half_on_a_long_input_shows_the_input_step_it_reads(make_wind
     unrolled = _tab(w, "Unrolled")
     said = re.sub("<[^>]+>", "", unrolled.header.text())
     assert f"processing step 3 = input step {T - 4} (processing order" in said, said
+
+
+def test_a_strip_of_thin_rows_names_each_layer_once(make_window, monkeypatch):
+    """Two Bidirectional layers on a long input: the strip above the Unrolled rows has four
+    rows in ~38 pixels, and its four names ('bidi_2 (backward)', 'bidi_2 (forward)', ...)
+    ran into each other. Where a row is thinner than a line of text, each layer is named
+    once, between its rows; the backward rows below name the input steps they hold."""
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    bidi = default_config("Bidirectional", None)
+    state = AppState([LayerEntry("Bidirectional", bidi), LayerEntry("Bidirectional", dict(bidi))],
+                     InputSpec(input_dim=2))
+    state.set_layer_option(0, "layer.return_sequences", True)
+    w = make_window((1400, 900), state)
+    view = _tab(w, "Unrolled")
+    x = np.random.default_rng(0).normal(size=(1, T, 2)).astype(np.float32)
+    state.set_input_data(x)
+    assert w.long_runner.wait(120) and state.long.overviews is not None
+    state.set_cursor(step=1000)
+    pg.QtWidgets.QApplication.processEvents()
+    assert view.strip.shown and len(view.strip_keys) == 4
+    ticks = view.strip.plot.getAxis("left")._tickLevels[0]
+    names = [state.model.layers[k].name for k in range(2)]
+    assert sorted(t for _, t in ticks) == sorted(f"{n} (both halves)" for n in names)
+    assert [r.own_steps for r in view.rows if r.side == "backward"][0] is not None

@@ -119,6 +119,10 @@ class _Static:
         self.texts, self.images, self.rects, self.id_texts = [], {}, {}, {}
 
 
+#: pixels of a strip's height its step axis takes (the rest is its rows)
+STRIP_AXIS_PX = 24
+
+
 class UnrolledView(TraceView):
     title = "Unrolled"
 
@@ -781,7 +785,17 @@ class UnrolledView(TraceView):
         fm = QtGui.QFontMetrics(self.theme.font(1.0, bold=True))
         width = max([fm.horizontalAdvance(x + "  [000]") for x in texts + names]) + 14
         axis.setWidth(width)
-        self.strip.set_left(width, [(float(i), name) for i, name in enumerate(names)])
+        ticks = [(float(i), name) for i, name in enumerate(names)]
+        # rows thinner than a line of the axis's text: a name a layer, between its rows (a
+        # Bidirectional's two halves), not four names run into each other in 30 pixels
+        row_px = (self.strip.height - STRIP_AXIS_PX) / max(1, len(names))
+        if row_px < QtGui.QFontMetrics(self.plot.getAxis("left").style["tickFont"] or self.font()).height():
+            layers: dict[str, list[int]] = {}
+            for i, (n, _) in enumerate(self.strip_keys):
+                layers.setdefault(n, []).append(i)
+            ticks = [(sum(rows) / len(rows), n + (" (both halves)" if len(rows) > 1 else ""))
+                     for n, rows in layers.items()]
+        self.strip.set_left(width, ticks)
 
     @property
     def start(self) -> int:
