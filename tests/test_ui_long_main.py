@@ -759,4 +759,12 @@ def test_a_strip_of_thin_rows_names_each_layer_once(make_window, monkeypatch):
     ticks = view.strip.plot.getAxis("left")._tickLevels[0]
     names = [state.model.layers[k].name for k in range(2)]
     assert sorted(t for _, t in ticks) == sorted(f"{n} (both halves)" for n in names)
-    assert [r.own_steps for r in view.rows if r.side == "backward"][0] is not None
+    for step in (1000, 2500, 40):  # each window's own (the legend is not the first window's)
+        state.set_cursor(step=step)
+        pg.QtWidgets.QApplication.processEvents()
+        a = state.trace.start
+        b = a + state.trace.layers[names[0]].timesteps
+        own = [r.own_steps for r in view.rows if r.side == "backward"][0]
+        assert own == (T - b, T - a - 1)
+        assert f"hold input steps {own[0]:,}–{own[1]:,}, not the steps below" in view.legend.text()
+    assert all("input" not in r.label for r in view.rows if r.side == "backward")  # short names, on the left

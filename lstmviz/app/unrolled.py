@@ -147,8 +147,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                     # the window's columns say (processing steps a.. of T read T-1-a..)
                     first = ref.rec.input_start
                     if first != int(getattr(trace, "start", 0) or 0):
-                        own = (first, first + ref.T - 1)
-                        label = f"{label} (input {own[0]:,}–{own[1]:,})"
+                        own = (first, first + ref.T - 1)  # (the view's legend says them)
                 key = layer.name if ref.side is None else f"{layer.name}/{ref.side}"
                 mask = None
                 if ref.rec.mask is not None:

@@ -317,7 +317,7 @@ class UnrolledView(TraceView):
         count_axis(self.plot.getAxis("bottom"), T, ticks=[
             (off + c, label) for off, length in zip(self.offsets, self.domains)
             for c, label in step_ticks(length, width=T, first=o)])
-        if not reused:
+        if not reused or any(r.own_steps for r in self.rows):  # (those steps change each window)
             self.static.legend = self._legend_text()
         self.legend.setText(self.static.legend)  # (the same text again: QLabel does nothing)
         measure_labels(*self.axes)
@@ -673,9 +673,10 @@ class UnrolledView(TraceView):
             parts.append("fwd and bwd rows both read the same input")
         if any(r.kind == "rnn" and r.backwards for r in self.rows):
             parts.append("◀ = processes the input right to left")
-        if any(r.own_steps for r in self.rows):
-            parts.append("◀ (input a–b): this window of a backward row holds input steps a to b "
-                         "(processing steps run from the sequence's end), not the steps below")
+        own = next((r.own_steps for r in self.rows if r.own_steps), None)
+        if own:  # (every backward row of a window holds the same steps)
+            parts.append(f"<b>◀ rows</b> hold input steps {own[0]:,}–{own[1]:,}, not the steps "
+                         "below (a backward layer's window counts from the sequence's end)")
         if any(r.states_from for r in self.rows):
             parts.append("initial state = a layer's final states start another layer")
         if len(self.domains) > 1:
