@@ -768,3 +768,24 @@ def test_a_strip_of_thin_rows_names_each_layer_once(make_window, monkeypatch):
         assert own == (T - b, T - a - 1)
         assert f"hold input steps {own[0]:,}–{own[1]:,}, not the steps below" in view.legend.text()
     assert all("input" not in r.label for r in view.rows if r.side == "backward")  # short names, on the left
+
+
+def test_the_legend_gives_the_inputs_levels_at_every_window(long_window, qtbot):
+    """The legend's 'input x: its own scale, ±N' was made with a window's static items and
+    reused with them: back at the first window, made before the whole sequence was read, it
+    said ±1.9 of an input coloured at ±15 (a signal growing along the sequence)."""
+    import re
+
+    w, _ = long_window
+    state = w.state
+    view = _tab(w, "Unrolled")
+    x = (np.random.default_rng(0).normal(size=(1, T, 2)) * np.linspace(0.1, 5, T)[None, :, None]).astype(np.float32)
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    for step in (10, 1500, 2900, 10):
+        state.set_cursor(step=step)
+        qtbot.waitUntil(lambda: state.trace.start <= step < state.trace.start + state.long.window, timeout=60_000)
+        pg.QtWidgets.QApplication.processEvents()
+        inp = next(r for r in view.rows if r.kind == "input")
+        shown = float(re.search(r"±([0-9.]+)", view.legend.text()).group(1))
+        assert shown == float(f"{inp.levels[1]:.2g}"), (step, shown, inp.levels)

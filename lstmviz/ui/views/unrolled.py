@@ -317,7 +317,9 @@ class UnrolledView(TraceView):
         count_axis(self.plot.getAxis("bottom"), T, ticks=[
             (off + c, label) for off, length in zip(self.offsets, self.domains)
             for c, label in step_ticks(length, width=T, first=o)])
-        if not reused or any(r.own_steps for r in self.rows):  # (those steps change each window)
+        # a window's legend is made anew: its backward rows' steps change from window to
+        # window, and the input's levels once the whole sequence has been read
+        if not reused or getattr(trace, "total_steps", None):
             self.static.legend = self._legend_text()
         self.legend.setText(self.static.legend)  # (the same text again: QLabel does nothing)
         measure_labels(*self.axes)
