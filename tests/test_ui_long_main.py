@@ -784,7 +784,7 @@ def test_the_legend_gives_the_inputs_levels_at_every_window(long_window, qtbot):
     assert w.long_runner.wait(120)
     for step in (10, 1500, 2900, 10):
         state.set_cursor(step=step)
-        qtbot.waitUntil(lambda: state.trace.start <= step < state.trace.start + state.long.window, timeout=60_000)
+        qtbot.waitUntil(lambda s=step: state.trace.start <= s < state.trace.start + state.long.window, timeout=60_000)
         pg.QtWidgets.QApplication.processEvents()
         inp = next(r for r in view.rows if r.kind == "input")
         shown = float(re.search(r"±([0-9.]+)", view.legend.text()).group(1))
