@@ -475,3 +475,17 @@ def test_a_complex_or_turned_npy_is_refused_in_one_line(tmp_path):
         long_data.load_long_input(tmp_path / "t.npy", model)
     assert str(err.value) == ("t.npy: has 6000 features per step but the model takes 3 (shape "
                               "(3, 6000): a row per feature? save its transpose, a row per step)")
+
+
+def test_both_csv_readers_split_a_line_alike(tmp_path):
+    """The long-input reader chose ',' before ';' while the command line's and Import's
+    reader (io/csv_numbers) chose ';' first: a headerless European file ('15,5;73') was
+    cut at its decimal commas by one and not the other. One choice serves both."""
+    p = tmp_path / "eu.csv"
+    p.write_text("15,5;73\n16,25;74\n")
+    with pytest.raises(LstmvizError) as err:
+        long_data.read_csv(p)
+    assert str(err.value) == ("eu.csv: line 1, column 1: '15,5' is not a number; "
+                              "lstmviz reads decimal points, not decimal commas")
+    p.write_text("15.5;73\n16.25;74\n")
+    np.testing.assert_array_equal(long_data.read_csv(p), [[[15.5, 73], [16.25, 74]]])

@@ -25,7 +25,7 @@ import numpy as np
 
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
-from lstmviz.io.csv_numbers import is_number
+from lstmviz.io.csv_numbers import delimiter, is_number
 from lstmviz.io.npy import check_dtype
 
 BLOCK_BYTES = 4 << 20
@@ -78,13 +78,6 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
                                    "replace them with numbers")
             _check(cancel, progress, min(n, s + step), n)
     return arr
-
-
-def _delimiter(line: str):
-    for sep in (",", "\t", ";"):
-        if sep in line:
-            return sep
-    return None
 
 
 def _cells(line: str, delim) -> list[str]:
@@ -163,7 +156,7 @@ def read_csv(path, progress=None, cancel=None) -> np.ndarray:
             lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
             skip_header = False
             if first and lines:
-                delim = _delimiter(lines[0])
+                delim = delimiter(lines[0])
                 cells = _cells(lines[0], delim)
                 if not any(is_number(c) for c in cells):
                     lines = lines[1:]  # a header line (words only, as io/csv_numbers takes it)
@@ -304,7 +297,7 @@ def reads_as_text(path) -> bool:
     with open(path, "rb") as fh:
         head = fh.read(4096).decode("utf-8", errors="replace")
     first = next((ln for ln in head.splitlines() if ln.strip()), "")
-    return not (first.strip() and all(is_number(c) for c in _cells(first, _delimiter(first))))
+    return not (first.strip() and all(is_number(c) for c in _cells(first, delimiter(first))))
 
 
 #: the name of the id for unknown tokens in Keras' StringLookup / TextVectorization

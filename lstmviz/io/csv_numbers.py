@@ -7,12 +7,15 @@ from __future__ import annotations
 from lstmviz.errors import LstmvizError
 
 
+def delimiter(line: str) -> str | None:
+    """The separator of a CSV's cells in ``line``: ';', else a tab, else ',' (a file that
+    separates with ';' or tabs may write decimal commas, 15,063), else None (spaces)."""
+    return next((sep for sep in (";", "\t", ",") if sep in line), None)
+
+
 def _split(line: str) -> list[str]:
-    # ';' and tabs first: a file that separates with them may write decimal commas (15,063)
-    for sep in (";", "\t", ","):
-        if sep in line:
-            return [c.strip() for c in line.split(sep)]
-    return line.split()
+    sep = delimiter(line)
+    return [c.strip() for c in line.split(sep)] if sep else line.split()
 
 
 def csv_numbers(path, fh):
