@@ -213,14 +213,25 @@ def load_ids(path, vocab: int) -> np.ndarray:
             "token ids: (timesteps,), (batch, timesteps) or (batch, timesteps, 1)")
     if arr.size == 0:
         raise LstmvizError(f"{path.name}: is empty (shape {arr.shape})")
-    if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-        raise LstmvizError(f"{path.name}: the stack starts with an Embedding, which reads whole-number "
-                           f"token ids 0..{vocab - 1}; the file holds fractions or NaN")
-    lo, hi = float(arr.min()), float(arr.max())
-    if lo < 0 or hi >= vocab:
-        raise LstmvizError(f"{path.name}: token id {int(hi if hi >= vocab else lo)} is outside the "
-                           f"Embedding's vocabulary (input_dim {vocab}: ids 0..{vocab - 1})")
+    check_token_ids(arr, vocab, path.name)
     return arr.astype(np.int32)
+
+
+def check_token_ids(x, vocab: int, name: str, first: str = "the stack", block: int = 1 << 20) -> None:
+    """Token ids read from a file for an Embedding of ``vocab`` ids (``first``: what starts
+    with it, "the stack" or "the model"): whole numbers ``0 .. vocab-1``, else refused in one
+    line; ``block`` numbers at a time (a memory-mapped file is not read whole at once)."""
+    flat = np.asarray(x).reshape(-1)
+    for s in range(0, flat.size, block):
+        part = np.asarray(flat[s:s + block])
+        if np.issubdtype(part.dtype, np.floating) and (
+                not np.all(np.isfinite(part)) or np.any(part != np.round(part))):
+            raise LstmvizError(f"{name}: {first} starts with an Embedding, which reads whole-number "
+                               f"token ids 0..{vocab - 1}; the file holds fractions or NaN")
+        lo, hi = part.min(), part.max()
+        if lo < 0 or hi >= vocab:
+            raise LstmvizError(f"{name}: token id {int(hi if hi >= vocab else lo)} is outside the "
+                               f"Embedding's vocabulary (input_dim {vocab}: ids 0..{vocab - 1})")
 
 
 def _read_csv(path: Path) -> np.ndarray:

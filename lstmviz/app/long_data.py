@@ -269,25 +269,6 @@ def _vocabulary_size(model) -> int | None:
     return int(emb.config["input_dim"]) if emb is not None else None
 
 
-def _check_ids(x, size: int, name: str) -> None:
-    """Token ids read for a model with an Embedding: whole numbers 0 .. ``size - 1``, block
-    by block (a memory-mapped file), refused as the window's Import refuses them
-    (``inputs.load_ids``); the app made other numbers into ids by scaling them, without
-    a word (a generator's signal), where the file's ids were another vocabulary's."""
-    flat = np.asarray(x).reshape(-1)
-    step = max(1, BLOCK_BYTES // max(1, flat.itemsize))
-    for s in range(0, flat.size, step):
-        block = np.asarray(flat[s:s + step])
-        if np.issubdtype(block.dtype, np.floating) and (
-                not np.all(np.isfinite(block)) or np.any(block != np.round(block))):
-            raise LstmvizError(f"{name}: the model starts with an Embedding, which reads whole-number "
-                               f"token ids 0..{size - 1}; the file holds fractions or NaN")
-        lo, hi = block.min(), block.max()
-        if lo < 0 or hi >= size:
-            raise LstmvizError(f"{name}: token id {int(hi if hi >= size else lo)} is outside the "
-                               f"Embedding's vocabulary (input_dim {size}: ids 0..{size - 1})")
-
-
 def reads_as_text(path) -> bool:
     """Whether ``load_long_input`` reads ``path`` as plain text (characters to ids): not a
     ``.npy``, ``.csv`` or ``.tsv``, and its first line is not numbers."""
@@ -371,7 +352,7 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
     want = model.input_shapes()[0]
     size = _vocabulary_size(model)
     if len(want) == 2 and size is not None:
-        _check_ids(x, size, path.name)
+        gen.check_token_ids(x, size, path.name, "the model", BLOCK_BYTES // max(1, x.itemsize))
     if len(want) == 3 and want[-1] is not None and x.shape[-1] != want[-1]:
         per_step = f"{x.shape[-1]} feature" + ("s" if x.shape[-1] != 1 else "")
         turned = (f" (shape {x.shape[1:]}: a row per feature? save its transpose, a row per step)"
