@@ -138,7 +138,7 @@ def cmd_train(args) -> int:
     import lstmviz
     from lstmviz.app.explain import plural
     from lstmviz.engine.optimizers import make
-    from lstmviz.engine.train import Trainer, evaluate, left_out_note
+    from lstmviz.engine.train import Trainer, evaluate, left_out_note, overflowed
     from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
 
     out = Path(args.out)
@@ -198,10 +198,11 @@ def cmd_train(args) -> int:
     while not trainer.done:
         with np.errstate(over="ignore", invalid="ignore"):  # (said below, in one line)
             upd = trainer.step()
-        if not (math.isfinite(upd.loss) and math.isfinite(upd.grad_norm)):
-            what = "loss" if not math.isfinite(upd.loss) else "gradient norm"
+        bad = overflowed(upd.loss, upd.grad_norm)
+        if bad is not None:
+            what, value = bad
             raise LstmvizError(
-                f"the {what} became {upd.loss if what == 'loss' else upd.grad_norm} at update {upd.iteration} "
+                f"the {what} became {value} at update {upd.iteration} "
                 f"(epoch {upd.epoch + 1}): the weights overflowed ({args.optimizer}, learning rate "
                 f"{opt.learning_rate:g}); {out} not written. Lower --lr (or clip with --clipnorm)")
         if upd.epoch_end:

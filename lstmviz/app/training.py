@@ -36,7 +36,7 @@ from lstmviz.engine import blas
 from lstmviz.engine import layers as L
 from lstmviz.engine.model import Model
 from lstmviz.engine.optimizers import make
-from lstmviz.engine.train import Trainer, Update, evaluate, trainable_arrays
+from lstmviz.engine.train import Trainer, Update, evaluate, overflowed, trainable_arrays
 from lstmviz.errors import LstmvizError
 
 
@@ -149,10 +149,10 @@ def advance(model: Model, trainer: Trainer, data: T.Data, loss: str, snapshot_ev
 def blew_up(record: Record, optimizer: str) -> str:
     """Why a run must stop after ``record`` ("" when it need not): its loss or gradient is
     no longer a number (the weights overflowed; every update after it is NaN too)."""
-    if math.isfinite(record.loss) and math.isfinite(record.grad_norm):
+    bad = overflowed(record.loss, record.grad_norm)
+    if bad is None:
         return ""
-    what = "loss" if not math.isfinite(record.loss) else "gradient norm"
-    value = record.loss if what == "loss" else record.grad_norm
+    what, value = bad
     return (f"training stopped: the {what} became {value} at update {record.iteration}: the weights "
             f"overflowed (learning rate {record.learning_rate:g} with {optimizer}). Reset, lower the "
             "learning rate and play again")
@@ -265,7 +265,7 @@ class TrainingSession:
             self.before_last: list[np.ndarray] | None = None
             #: (first update, rate) for each learning rate the run used, in order
             self.learning_rates: list[tuple[int, float]] = []
-            #: why the run cannot go on ("" while it can): its loss became NaN (``blew_up``)
+            #: (update, why) the run cannot go on, None while it can: its loss became NaN (``blew_up``)
             self.blown: tuple[int, str] | None = None
             self._progress = read_progress(self.trainer)
 

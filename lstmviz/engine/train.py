@@ -176,6 +176,16 @@ def fit(model, x, y, loss: str, optimizer: Optimizer | str = "adam", batch_size:
     return trainer.history
 
 
+def overflowed(loss: float, grad_norm: float) -> tuple[str, float] | None:
+    """What of an update is no longer a number, ``("loss", value)`` or ``("gradient norm",
+    value)`` (the weights overflowed: every update after it is NaN too), else None."""
+    if not math.isfinite(loss):
+        return "loss", loss
+    if not math.isfinite(grad_norm):
+        return "gradient norm", grad_norm
+    return None
+
+
 #: layers that act only while Keras trains (at random, or a penalty added to the loss), by
 #: the config keys that switch them on; here, as at inference, they pass their input on
 TRAINING_ONLY = {"Dropout": ("rate",), "SpatialDropout1D": ("rate",), "SpatialDropout2D": ("rate",),
