@@ -29,6 +29,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
 from lstmviz.text import escape, file_label, safe_text
 from lstmviz.ui import theme as th
+from lstmviz.ui.background import Job
 from lstmviz.ui.input_panel import InputPanel
 from lstmviz.ui.labels import LabelSlot, SteadyLabel, plain_box, set_if_changed, text_tip
 from lstmviz.ui.paint_once import OnePaint
@@ -719,30 +720,16 @@ class MainWindow(QtWidgets.QMainWindow):
         Reading runs in a child process with a time limit (a damaged HDF5 file can hang
         libhdf5); until it answers the window repaints and shows a busy cursor but takes
         no input, so nothing can start a second load or edit the stack meanwhile."""
-        result: dict = {}
-
-        def work():
-            try:
-                result["value"] = read(path)
-            except BaseException as err:  # handed to the UI thread below
-                result["error"] = err
-
-        worker = threading.Thread(target=work, name="lstmviz-load", daemon=True)
-        worker.start()
-        worker.join(0.05)
-        if worker.is_alive():
+        job = Job(lambda: read(path), "lstmviz-load")
+        if not job.done_within(0.05):
             app = QtWidgets.QApplication.instance()
             self.statusBar().showMessage(f"Reading {file_label(path)}\u2026")
             app.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
             try:
-                while worker.is_alive():
-                    app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents, 50)
-                    worker.join(0.02)
+                job.pump(QtCore.QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
             finally:
                 app.restoreOverrideCursor()
-        if "error" in result:
-            raise result["error"]
-        return result["value"]
+        return job.result()
 
     def open_long_dialog(self):
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
@@ -825,7 +812,6 @@ class MainWindow(QtWidgets.QMainWindow):
         """``long_data.load_long_input`` on a worker thread; past ``READ_QUIET_S`` a progress
         dialog (window-modal, the window painting) with Cancel (``long_data.Cancelled``)."""
         from lstmviz.app.long_data import load_long_input
-        result: dict = {}
         seen = [0, 1]
         stop = threading.Event()
         model = self.state.model
@@ -833,17 +819,9 @@ class MainWindow(QtWidgets.QMainWindow):
         def progress(done, total):
             seen[:] = [done, total]
 
-        def work():
-            try:
-                result["value"] = load_long_input(path, model, vocabulary=vocabulary, progress=progress,
-                                                  cancel=stop.is_set, notes=notes)
-            except BaseException as err:  # handed to the UI thread below
-                result["error"] = err
-
-        worker = threading.Thread(target=work, name="lstmviz-long-read", daemon=True)
-        worker.start()
-        worker.join(READ_QUIET_S)
-        if worker.is_alive():
+        job = Job(lambda: load_long_input(path, model, vocabulary=vocabulary, progress=progress,
+                                          cancel=stop.is_set, notes=notes), "lstmviz-long-read")
+        if not job.done_within(READ_QUIET_S):
             dialog = QtWidgets.QProgressDialog(f"Reading {file_label(path)}\u2026", "Cancel", 0, 1000, self)
             dialog.setWindowTitle("Open a long input")
             dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
@@ -852,21 +830,18 @@ class MainWindow(QtWidgets.QMainWindow):
             dialog.setAutoReset(False)
             dialog.canceled.connect(stop.set)
             dialog.show()
-            app = QtWidgets.QApplication.instance()
+
+            def tick():
+                if dialog.wasCanceled():
+                    stop.set()
+                done, total = seen
+                dialog.setValue(int(1000 * done / max(1, total)))
             try:
-                while worker.is_alive():
-                    if dialog.wasCanceled():
-                        stop.set()
-                    done, total = seen
-                    dialog.setValue(int(1000 * done / max(1, total)))
-                    app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
-                    worker.join(0.02)
+                job.pump(tick=tick)
             finally:
                 dialog.close()
                 dialog.deleteLater()
-        if "error" in result:
-            raise result["error"]
-        return result["value"]
+        return job.result()
 
     # -- the one memory budget (lstmviz/limits.py) ------------------------------------------
     def _memory_limit_from_preferences(self) -> None:
