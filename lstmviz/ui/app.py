@@ -359,25 +359,27 @@ def show_window(window, size=None, step: int | None = None) -> None:
     ``DEFAULT_SIZE``, or maximized on a screen smaller than that), then show.
     Once shown, the sessions restore the preferences and offer a leftover autosave.
     Raises LstmvizError for a ``step`` the input does not have."""
-    maximize = False
-    if not window.sessions.restore_preferences(geometry=size is None):
-        w, h = parse_size(size)
-        maximize = size is None and not fits_screen(window, w, h)
-        window.resize(w, h)
+    restored = window.sessions.restore_preferences(geometry=size is None)
     if step is not None:
         seek(window, step)
-    window.showMaximized() if maximize else window.show()
+    if restored:
+        window.show()
+    else:
+        show_sized(window, parse_size(size), asked=size is not None)
 
 
-def fits_screen(window, w: int, h: int) -> bool:
-    """Whether a ``w`` x ``h`` window fits its screen's available area: a first start (no
-    saved geometry, no size asked for) opens maximized where it does not (1600 x 1000 on a
-    1280 x 720 projector hid the player off its edge); ``lstmviz.show`` too."""
+def show_sized(window, size: tuple[int, int], asked: bool) -> None:
+    """Show ``window`` at ``size``; a size nobody asked for (the default of a first start,
+    of ``lstmviz.show``) that does not fit the screen's available area opens maximized
+    instead (1600 x 1000 on a 1280 x 720 projector hid the player off its edge)."""
     from PySide6 import QtGui
 
+    w, h = size
+    window.resize(w, h)
     screen = window.screen() or QtGui.QGuiApplication.primaryScreen()
     room = screen.availableGeometry() if screen is not None else None
-    return room is None or (w <= room.width() and h <= room.height())
+    fits = room is None or (w <= room.width() and h <= room.height())
+    window.show() if asked or fits else window.showMaximized()
 
 
 def seek(window, step: int) -> None:

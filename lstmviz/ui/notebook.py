@@ -74,7 +74,7 @@ def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | No
     if problems:
         raise LstmvizError(f"{problems[0]}; in a notebook, lstmviz.picture(obj, x) draws a view "
                            "without a display")
-    from lstmviz.ui.app import _app, fits_screen, install_excepthook, limit_blas_threads, make_window
+    from lstmviz.ui.app import _app, install_excepthook, limit_blas_threads, make_window, show_sized
 
     limit_blas_threads(1)
     app = _app(offscreen=False)
@@ -94,11 +94,7 @@ def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | No
         from lstmviz.ui.system_theme import follow_system
 
         follow_system(window)
-    window.resize(w, h)
-    if size is None and not fits_screen(window, w, h):  # (a laptop's or a projector's screen)
-        window.showMaximized()
-    else:
-        window.show()
+    show_sized(window, (w, h), asked=size is not None)  # (a laptop's or a projector's screen)
     window.raise_()
     window.activateWindow()
     if block:
