@@ -224,8 +224,6 @@ def test_the_caption_bar_leaves_the_view_room_on_an_800_x_600_projector(make_win
     p = present_on(w, 800, 600)
     bar = p.caption
     for k, les in enumerate(tours.LESSONS):
-        if "stateful" in les.title:
-            continue  # (its player shows the batch: the player's width, not the caption's)
         p.tour.start(k)
         for n in range(len(les.steps)):
             if n:
@@ -242,6 +240,40 @@ def test_the_caption_bar_leaves_the_view_room_on_an_800_x_600_projector(make_win
                 assert bar.height() <= 0.22 * 600, (les.title, n, bar.height())
             assert "PgDn" in bar.hint.text() and "Esc" in bar.hint.text()
         p.tour.end()
+    p.leave()
+
+
+def test_the_player_spares_parts_not_the_slider_presenting_at_800_x_600(make_window):
+    """The stateful lesson at 800 x 600 presenting: the player's row (its batch shown too)
+    needed 817 px, so the window stood 17 px past the screen's edge and the slider was a
+    15 px stub that read as a checkbox. A narrow row now hides the word "speed" and the
+    first/last buttons (the keys and the Play menu still go there), keeps the slider at
+    least ``SLIDER_MIN`` wide, and shows every part again where there is room."""
+    from lstmviz.ui.player import SLIDER_MIN
+
+    w = make_window((800, 600))
+    p = present_on(w, 800, 600)
+    p.tour.start(next(k for k, les in enumerate(tours.LESSONS) if "stateful" in les.title))
+    p.tour.go(1)
+
+    def at(width, height):
+        for _ in range(2):
+            w.resize(width, height)
+            for _ in range(4):
+                QtWidgets.QApplication.processEvents()
+        return w.player
+
+    player = at(800, 600)
+    assert w.width() == 800 and player.batch_label.isVisible()
+    assert player.slider.width() >= SLIDER_MIN
+    assert not player.speed_word.isVisible() and not player.buttons["first"].isVisible()
+    for part in (player.speed, player.sample, player.step_label, player.buttons["play"]):
+        assert part.isVisible() and player.rect().contains(part.geometry())
+    player = at(1400, 900)
+    assert all(part.isVisible() for part in (player.speed_word, player.buttons["first"],
+                                             player.buttons["last"], player.batch_label))
+    assert player.slider.width() > SLIDER_MIN
+    p.tour.end()
     p.leave()
 
 

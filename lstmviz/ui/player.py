@@ -18,6 +18,9 @@ from lstmviz.ui.labels import SteadyLabel, set_if_changed
 SPEEDS = (0.5, 1, 2, 4, 8, 15, 30, 60)
 #: How far PageUp/PageDown jump (presenter remotes send these for "next slide").
 PAGE = 1
+#: The slider's least width: where the row is narrower than its parts at this, the parts
+#: a narrow row can spare are hidden (``Player.SPARE``), not the slider squeezed to a stub.
+SLIDER_MIN = 100
 
 
 def media_icon(name: str, size: int = 64) -> QtGui.QIcon:
@@ -109,6 +112,9 @@ class Player(QtWidgets.QWidget):
                                        "Start over: the stateful layers start from zero states")
 
         layout = QtWidgets.QHBoxLayout(self)
+        # the row may be narrower than its parts: then it hides the parts it can spare
+        # (``_fit``) instead of holding the window wider than a projector's 800 px
+        layout.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetNoConstraint)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(6)
         self.buttons: dict[str, QtWidgets.QToolButton] = {}
@@ -127,6 +133,7 @@ class Player(QtWidgets.QWidget):
         self.slider.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.slider.setToolTip("Drag to move through the timesteps: every view follows")
         self.slider.valueChanged.connect(lambda v: self.state.set_cursor(step=v))
+        self.slider.setMinimumWidth(SLIDER_MIN)
         layout.addWidget(self.slider, 1)
 
         # its text changes at every step: a fixed size asks for no layout pass
@@ -138,7 +145,8 @@ class Player(QtWidgets.QWidget):
         layout.addWidget(self.step_label)
 
         layout.addSpacing(12)
-        layout.addWidget(QtWidgets.QLabel("speed", self))
+        self.speed_word = QtWidgets.QLabel("speed", self)
+        layout.addWidget(self.speed_word)
         self.speed = QtWidgets.QComboBox(self)
         for s in SPEEDS:
             self.speed.addItem(f"{s:g} steps/s", s)
@@ -161,8 +169,45 @@ class Player(QtWidgets.QWidget):
         self.sample_of = QtWidgets.QLabel(self)
         layout.addWidget(self.sample_of)
 
+        #: what a narrow row hides, least needed first: the word before the speed box
+        #: (which says "steps/s"), then the first/last buttons (Home and End, and the Play
+        #: menu, still go there)
+        self.spare = [[self.speed_word], [self.buttons["first"], self.buttons["last"]]]
+
         state.changed.connect(lambda change: self._sync(state.cursor) if change.cursor or change.model else None)
         self._sync(state.cursor)
+
+    # -- a narrow row (an 800 px projector) ---------------------------------------------------
+    def _room(self, widgets) -> int:
+        return sum(w.sizeHint().width() + self.layout().spacing() for w in widgets)
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        """As narrow as the row with every spare part hidden."""
+        hint = self.layout().minimumSize()
+        shown = [w for group in self.spare for w in group if not w.isHidden()]
+        return QtCore.QSize(hint.width() - self._room(shown), hint.height())
+
+    def _fit(self) -> None:
+        """Show each group of spare parts, most needed first, where the row holds it with
+        the slider at its least width; hide the rest."""
+        room = self.width() - self.minimumSizeHint().width()
+        for group in reversed(self.spare):
+            need = self._room(group)
+            show = room >= need
+            room -= need if show else 0
+            for w in group:
+                if w.isHidden() == show:
+                    w.setHidden(not show)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def event(self, event) -> bool:
+        done = super().event(event)
+        if event.type() == QtCore.QEvent.Type.LayoutRequest:  # a part shown, a font changed
+            self._fit()
+        return done
 
     # -- clock ------------------------------------------------------------------------------
     @property
