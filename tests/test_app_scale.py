@@ -218,8 +218,11 @@ def test_a_long_sequence_shows_its_first_window_then_any_window_exactly(traced):
         assert win.start + i == step and 0 <= i < 192
         for key in ("i", "c", "h", "pre"):
             np.testing.assert_array_equal(win["l"].steps[key], full["l"].steps[key][:, win.start:win.start + 192])
-        np.testing.assert_array_equal(win["bi"].children["backward"].steps["h"],
-                                      full["bi"].children["backward"].steps["h"][:, win.start:win.start + 192])
+        # (a window of input steps: the backward half's processing steps reading them)
+        back = win["bi"].children["backward"]
+        assert back.start == T - win.start - 192
+        np.testing.assert_array_equal(back.steps["h"],
+                                      full["bi"].children["backward"].steps["h"][:, back.start:back.start + 192])
     ov, st = ls.summary("l", "h")
     assert ov.lo.shape == (1024, 6) and st.n == T
 
@@ -277,6 +280,35 @@ def test_the_step_into_a_window_starts_no_thread_the_next_one_does_and_next_wind
     assert nxt is ls._cache[a + 2 * hop] and nxt.start == a + 2 * hop
     assert ls.window_at(a + 2 * hop + hop // 2)[0] is nxt  # what stepping on shows
     assert ls.next_window(2999) is None  # the last window
+
+
+def test_a_layer_that_runs_backwards_plays_its_input_right_to_left_and_the_window_ahead_is_left():
+    """A go_backwards layer played on: its processing steps read input steps right to left,
+    so the window ahead (prefetched, ``next_window(step, -1)``) is the one to the left, and
+    it holds that layer's steps exactly."""
+    from lstmviz.app.long_sequence import LongSequence
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True,
+                                                                  "go_backwards": True}, name="back")], seed=2)
+    x = np.random.default_rng(1).normal(size=(1, 3000, 2)).astype(np.float32)
+    ls = LongSequence(model, x, window=256, every=64)
+    assert ls.run_pass() and ls.runs_backwards("back") and not ls.runs_backwards("nothing")
+    hop = ls.window // 2
+    assert ls.input_step("back", None, 1000) == 1999
+    a = ls.start_of(1999)
+    leave = a + hop // 2  # the last input step shown in a's window, from the right
+    ls.window_at(leave + 2)  # a seek
+    ls.wait_prefetch()
+    assert sorted(ls._cache) == [a]
+    ls.window_at(leave + 1)  # a step on (processing step + 1 = input step - 1)
+    ls.wait_prefetch()
+    assert sorted(ls._cache) == [a - hop, a]
+    nxt = ls.next_window(leave + 1, -1)
+    assert nxt is ls._cache[a - hop] and ls.window_at(leave - 1)[0] is nxt  # what stepping on shows
+    back = nxt["back"]
+    assert back.start == 3000 - (nxt.start + 256)
+    full = model.trace(x)["back"].steps["c"]
+    np.testing.assert_array_equal(back.steps["c"], full[:, back.start:back.start + 256])
+    assert ls.next_window(10, -1) is None  # the first window: nothing to its left
 
 
 def test_cancelling_the_pass_keeps_the_first_window():

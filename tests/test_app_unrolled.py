@@ -48,11 +48,13 @@ def test_step_ticks_stay_about_twenty():
     assert all(int(label) - 31104 == c and int(label) % 20 == 0 for c, label in ticks)
 
 
-def test_a_backward_rows_window_of_a_long_input_names_its_own_input_steps():
-    """A window of processing steps 40..71 of a 300-step input: the forward rows hold input
-    steps 40..71, the columns below them; a backward half's (and a go_backwards layer's)
-    hold input steps 228..259. Their rows were drawn under the window's columns without a
-    word; the layout now knows the input steps their cells hold, for the legend."""
+def test_a_backward_row_of_a_long_inputs_window_holds_the_input_steps_of_its_columns():
+    """A window of input steps 40..71 of a 300-step input (``window(by_input=True)``, as the
+    app asks): every row's cells stand under the input steps they hold. A backward half (and
+    a go_backwards layer) held processing steps 40..71 there, input steps 228..259, drawn
+    under the columns of 40..71 with only the legend to say so; it now holds processing steps
+    228..259, the ones that read input steps 40..71, and its cells, in input order, are the
+    full trace's at those input steps."""
     from lstmviz.engine.windows import keyframe_pass
 
     T = 300
@@ -61,14 +63,13 @@ def test_a_backward_rows_window_of_a_long_input_names_its_own_input_steps():
                                               "config": {"units": 3, "return_sequences": True}}}, name="bi"),
         LayerSpec("LSTM", {"units": 2, "go_backwards": True, "return_sequences": True}, name="back")], seed=1)
     x = np.random.default_rng(0).normal(size=(1, T, 2)).astype(np.float32)
-    win = keyframe_pass(model, x, every=64).window(40, 72)
+    win = keyframe_pass(model, x, every=64).window(40, 72, by_input=True)
     rows = {r.key: r for r in layout(model, win, [x[:, 40:72]]).rows}
-    assert rows["bi/forward"].own_steps is None
+    full = model.trace(x)
+    np.testing.assert_array_equal(rows["bi/forward"].data[0], full["bi"].children["forward"].steps["h"][0, 40:72])
     for key in ("bi/backward", "back"):
-        assert rows[key].own_steps == (228, 259)  # (the view's legend names them)
-        # and they do: the cells' reversed values are the full trace's at input steps 228..259
-        full = model.trace(x)
         half = full["bi"].children["backward"] if key == "bi/backward" else full["back"]
-        np.testing.assert_array_equal(rows[key].data[0, ::-1], half.steps["h"][0, T - 1 - 259:T - 228][::-1])
-    # the whole sequence (not a window): no such note
-    assert all(r.own_steps is None for r in layout(model, model.trace(x[:, :30]), [x[:, :30]]).rows)
+        assert rows[key].ref.rec.start == T - 72 and rows[key].ref.input_step(0, 40) == 71
+        # column c (input step 40 + c) holds processing step T - 1 - (40 + c)
+        by_column = rows[key].data[0, ::-1]
+        np.testing.assert_array_equal(by_column, half.steps["h"][0, T - 1 - np.arange(40, 72)])

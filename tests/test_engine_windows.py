@@ -343,3 +343,40 @@ def test_a_backward_halfs_window_holds_the_input_steps_it_read(name):
                     np.testing.assert_array_equal(half.input_window, given[:, T - b:T - a])
                 elif not half.go_backwards:
                     assert half.input_window is None
+
+
+@pytest.mark.parametrize("name", ["go_backwards_stack", "bidirectional", "masked", "lstm"])
+def test_a_window_by_input_steps_holds_every_half_under_the_same_input_steps(name):
+    """``window(a, b, by_input=True)``: a half that runs backwards records its processing
+    steps T-b .. T-a-1, the ones that read input steps a .. b-1 (its ``start`` says so), so
+    every record of the window stands under the window's input steps (the Unrolled view drew
+    a backward row's cells under columns a .. b-1 holding input steps T-b .. T-a-1). Each
+    record equals those steps of the full trace to the bit; the layers' outputs are the
+    window's steps a .. b-1, as in a window by processing steps."""
+    model = Model.sequential((None, None, 3), MODELS[name](), seed=4)
+    x = _data(3, mask_runs=name == "masked")
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=64)
+    halves = 0
+    for a, b in WINDOWS:
+        win = wt.window(a, b, by_input=True)
+        plain = wt.window(a, b)
+        assert (win.start, win.total_steps) == (a, T)
+        for name_, rec in win.layers.items():
+            for side, half in ([(s, h) for s, h in rec.children.items()] or [("", rec)]):
+                whole = full[name_].children[side] if side else full[name_]
+                if not half.steps:
+                    continue
+                lo, hi = (T - b, T - a) if half.go_backwards else (a, b)
+                halves += half.go_backwards
+                assert half.start == lo and half.input_start == a, (name_, side, a, b)
+                for key, arr in whole.steps.items():
+                    assert np.array_equal(half.steps[key], arr[:, lo:hi]), (name_, side, key, a, b)
+                if whole.mask is not None:
+                    assert np.array_equal(half.mask, whole.mask[:, lo:hi])
+                first = whole.initial_state if lo == 0 else {k: whole.steps[k][:, lo - 1] for k in half.initial_state}
+                for k, v in half.initial_state.items():
+                    assert np.array_equal(v, first[k]), (name_, side, k, a, b)
+            for o, want in zip(rec.outputs, plain[name_].outputs):
+                assert np.array_equal(o, want), (name_, a, b)
+    assert halves > 0 or name == "lstm"

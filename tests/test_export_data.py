@@ -83,3 +83,30 @@ def test_the_npz_of_a_long_inputs_window_says_its_steps(tmp_path):
         full = lstmviz.load(path).trace(x)["lstm"].steps["h"]
         np.testing.assert_array_equal(npz["lstm/h"], full[:, a:b])
         assert export_data.SAMPLE_KEY not in npz.files
+
+
+def test_a_long_inputs_window_exports_processing_steps_as_lstmviz_trace_steps(tmp_path):
+    """The views' window of a long input is of input steps: a Bidirectional's backward half
+    holds the processing steps reading them (T-b..T-a-1). A trace file says one range of
+    processing steps for every record (``lstmviz:steps``, as ``lstmviz trace --steps``), so
+    File > Export trace writes the window by processing steps (``by_processing``): each
+    record, the backward half's too, equal to the full trace's steps a..b-1."""
+    from lstmviz import LayerSpec, Model
+
+    model = Model.sequential((None, None, 2), [LayerSpec("Bidirectional", {"layer": {
+        "class_name": "GRU", "config": {"units": 3, "return_sequences": True}}}, name="bi")], seed=2)
+    st = AppState()
+    st.set_model(model)
+    x = np.random.default_rng(1).normal(size=(1, 6000, 2)).astype(np.float32)
+    st.set_input_data(x)
+    assert st.long is not None and st.long.run_pass()
+    window, _ = st.long.window_at(5000)
+    a = window.start
+    b = a + window["bi"].children["forward"].timesteps
+    assert window["bi"].children["backward"].start == 6000 - b  # (the views' window)
+    out = export_data.save_npz(st.long.by_processing(window), tmp_path / "w.npz")
+    full = model.trace(x)["bi"]
+    with np.load(out) as npz:
+        assert [int(v) for v in npz[export_data.STEPS_KEY]] == [a, b, 6000]
+        for side in ("forward", "backward"):
+            np.testing.assert_array_equal(npz[f"bi/{side}/h"], full.children[side].steps["h"][:, a:b])

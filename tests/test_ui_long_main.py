@@ -733,16 +733,28 @@ def test_a_backward_half_on_a_long_input_shows_the_input_step_it_reads(make_wind
     over = _tab(w, "Over time")
     said = re.sub("<[^>]+>", "", over.header.text())
     assert f"step t = 3 = input step {T - 4} (processed right to left)" in said, said
+    # its heatmaps: the backward half's own processing steps around step 3 (the window is
+    # of input steps T-b..T-1, which those steps read), exact
+    o = over.offset
+    slot = next(s for s in over.slots if s.key == "f")
+    n = slot.image.image.shape[1]
+    assert o <= 3 < o + n and o == state.trace.layers[name].children["backward"].start
+    np.testing.assert_array_equal(slot.image.image, full.steps["f"][0, o:o + n].T)
+    assert over.cursor_lines[0].value() == 3
     unrolled = _tab(w, "Unrolled")
     said = re.sub("<[^>]+>", "", unrolled.header.text())
     assert f"processing step 3 = input step {T - 4} (processing order" in said, said
+    assert unrolled.current_column == T - 4 - state.trace.start  # (the cell it reads, on screen)
 
 
 def test_a_strip_of_thin_rows_names_each_layer_once(make_window, monkeypatch):
     """Two Bidirectional layers on a long input: the strip above the Unrolled rows has four
     rows in ~38 pixels, and its four names ('bidi_2 (backward)', 'bidi_2 (forward)', ...)
     ran into each other. Where a row is thinner than a line of text, each layer is named
-    once, between its rows; the backward rows below name the input steps they hold."""
+    once, between its rows. In every window each row's cells stand under the input steps
+    they hold: a backward row's are the full trace's at the window's input steps (they were
+    processing steps a..b-1, input steps T-b..T-a-1, with a note in the legend); clicking
+    one selects that half at that input step, in the same window."""
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
     bidi = default_config("Bidirectional", None)
     state = AppState([LayerEntry("Bidirectional", bidi), LayerEntry("Bidirectional", dict(bidi))],
@@ -759,15 +771,37 @@ def test_a_strip_of_thin_rows_names_each_layer_once(make_window, monkeypatch):
     ticks = view.strip.plot.getAxis("left")._tickLevels[0]
     names = [state.model.layers[k].name for k in range(2)]
     assert sorted(t for _, t in ticks) == sorted(f"{n} (both halves)" for n in names)
-    for step in (1000, 2500, 40):  # each window's own (the legend is not the first window's)
-        state.set_cursor(step=step)
+    full = state.model.trace(x)
+    for step in (1000, 2500, 40):
+        state.set_cursor(step=step, layer=names[0], side="forward")
+        w.long_runner.wait(60)
         pg.QtWidgets.QApplication.processEvents()
         a = state.trace.start
         b = a + state.trace.layers[names[0]].timesteps
-        own = [r.own_steps for r in view.rows if r.side == "backward"][0]
-        assert own == (T - b, T - a - 1)
-        assert f"hold input steps {own[0]:,}–{own[1]:,}, not the steps below" in view.legend.text()
+        assert a <= step < b
+        for name in names:
+            for side in ("forward", "backward"):
+                drawn = next(r for r in view.rows if r.layer == name and r.side == side)
+                h = full[name].children[side].steps["h"][0, :, 0]
+                steps = np.arange(a, b) if side == "forward" else T - 1 - np.arange(a, b)
+                np.testing.assert_array_equal(drawn.values, h[steps])  # (unit 0, by column)
+        assert "hold input steps" not in view.legend.text()
     assert all("input" not in r.label for r in view.rows if r.side == "backward")  # short names, on the left
+    # a click on the backward row of the first layer at input step a + 5: that half, the
+    # processing step reading it, and the column box on that input step (in the window
+    # holding it: near a window's edge, the one centred nearer it)
+    state.set_cursor(step=2500, layer=names[0], side="forward")
+    w.long_runner.wait(60)
+    pg.QtWidgets.QApplication.processEvents()
+    a = state.trace.start
+    assert a > 2000
+    view.click_cell(f"{names[0]}/backward", 5)
+    w.long_runner.wait(60)
+    pg.QtWidgets.QApplication.processEvents()
+    cur = state.cursor
+    assert (cur.layer, cur.side, cur.step) == (names[0], "backward", T - 1 - (a + 5))
+    assert view.current_column == a + 5 - state.trace.start
+    assert f"input step <b>{a + 5}</b>" in view.header.text()
 
 
 def test_the_legend_gives_the_inputs_levels_at_every_window(long_window, qtbot):

@@ -297,6 +297,29 @@ def test_selection_is_shared(window):
     assert all(c.step == 5 and c.layer == "lstm_1" and c.unit == 3 for c in seen.values())
 
 
+
+def test_a_click_on_a_backward_cell_selects_that_half_and_the_cell(window):
+    """A Bidirectional's backward row clicked at column 2 of 12: the cursor stayed on the
+    forward half (the view's side request reached nothing) at processing step 9, so the
+    column box jumped to column 9 and the Cell view showed the forward half. Now the half,
+    its step (11 - 2) and the box on the clicked column, in every view; the Weights view's
+    half too."""
+    from lstmviz import LayerSpec, Model
+
+    model = Model.sequential((None, 12, 2), [LayerSpec("Bidirectional", {"layer": {
+        "class_name": "LSTM", "config": {"units": 3, "return_sequences": True}}}, name="bi")], seed=0)
+    window.state.set_model(model)
+    view = window.views[0]
+    QtWidgets.QApplication.processEvents()
+    assert window.state.cursor.side == "forward"
+    view.click_cell("bi/backward", 2)
+    QtWidgets.QApplication.processEvents()
+    cur = window.state.cursor
+    assert (cur.layer, cur.side, cur.step) == ("bi", "backward", 9)
+    assert view.current_column == 2 and window.side_combo.currentText() == "backward"
+    window.views[3].side_requested.emit("forward")  # (the Weights view's half)
+    assert window.state.cursor.side == "forward"
+
 # -- files ---------------------------------------------------------------------------------
 def test_open_model_file_fills_panel_and_views(window):
     path = FIX / "k3_lstm_default" / "model.keras"

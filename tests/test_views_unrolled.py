@@ -55,16 +55,14 @@ def test_click_selects_layer_side_and_step(view, qtbot):
     view.set_cursor(Cursor(step=0, layer="simple_rnn"))
     assert {"bidirectional/forward", "bidirectional/backward", "simple_rnn"} <= {r.key for r in view.rows}
     seen = []
-    view.layer_requested.connect(lambda v: seen.append(("layer", v)))
-    view.side_requested.connect(lambda v: seen.append(("side", v)))
-    view.step_requested.connect(lambda v: seen.append(("step", v)))
+    view.cursor_requested.connect(seen.append)
     view.click_cell("bidirectional/backward", 1)
-    # layer first, then side, then the step in that layer's order (backward: T-1-1)
-    assert seen == [("layer", "bidirectional"), ("side", "backward"), ("step", 4)]
+    # layer, side and the step in that layer's order (backward: T-1-1) in one request
+    assert seen == [{"layer": "bidirectional", "side": "backward", "step": 4}]
     r = row(view, "simple_rnn")
-    with qtbot.waitSignal(view.step_requested) as blocker:
+    with qtbot.waitSignal(view.cursor_requested) as blocker:
         view.click_at(3.1, r.y + 0.2)
-    assert blocker.args == [3]
+    assert blocker.args == [{"step": 3}]  # (simple_rnn is the selected layer: only the step)
 
 
 def test_masked_and_stateful_and_long(view):
@@ -113,13 +111,12 @@ def test_seq2seq_gets_one_block_per_time_axis_and_an_initial_state_arrow(view, q
     np.testing.assert_array_equal(dec.values, trace["decoder"].steps["h"][1, :, 1])
     view.set_cursor(Cursor(step=3, sample=1, layer="decoder", unit=1))
     assert view.column_box.rect().center().x() == pytest.approx(6 + 3)
-    seen = []
-    view.layer_requested.connect(seen.append)
-    with qtbot.waitSignal(view.step_requested) as blocker:
+    with qtbot.waitSignal(view.cursor_requested) as blocker:
         view.click_at(6 + 2.1, dec.y)  # the decoder's block on the shared level
-    assert blocker.args == [2] and seen == []
-    view.click_at(1.0, enc.y)
-    assert seen == ["encoder"]
+    assert blocker.args == [{"step": 2}]
+    with qtbot.waitSignal(view.cursor_requested) as blocker:
+        view.click_at(1.0, enc.y)
+    assert blocker.args == [{"layer": "encoder", "step": 1}]
     # the encoder's time axis: bottom ticks restart at 0 for the decoder's block
     assert "each block of columns is one time axis" in view.legend.text()
 

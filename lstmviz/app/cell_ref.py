@@ -88,8 +88,8 @@ class CellRef:
 
     def input_step(self, step: int, start: int = 0) -> int:
         """The input step of the whole sequence that processing step ``step`` of this
-        record reads (``start``: the record's first step, a long input's window); a window
-        of a backward half reads input steps of its own (``LayerTrace.input_start``)."""
+        record reads (``start``: the window's first input step, a long input's); a window's
+        record of a backward half says its own (``LayerTrace.input_start``)."""
         if self.rec.input_window is not None:
             return self.rec.input_start + self.input_index(step)
         return start + self.input_index(step)

@@ -8,9 +8,13 @@ worker thread, and the exact window around any step on demand.
   half (go_backwards, a Bidirectional) starts at the last step, so there it is None;
 - ``run_pass(progress, cancel)``: the keyframe pass (``engine.windows``), meant for a
   worker thread; ``ready`` says it finished, ``error`` holds a refusal or "cancelled";
-- ``window_at(step, quick)``: ``(trace, local step)``: the exact window holding ``step``
-  (windows start at multiples of half a window, so stepping across a boundary recomputes
-  once; the next window is computed ahead on a thread). ``quick``: a window not computed
+- ``window_at(step, quick)``: ``(trace, local step)``: the exact window holding input
+  step ``step`` (windows start at multiples of half a window, so stepping across a
+  boundary recomputes once; the next window is computed ahead on a thread). Windows are
+  by input steps (``WindowedTrace.window(by_input=True)``): a half that runs backwards
+  records the processing steps that read the window's input steps, so every record stands
+  under the same input steps; ``input_step(layer, side, step)`` is the input step a
+  record's processing step reads. ``quick``: a window not computed
   yet is first the exact ``QUICK_STEPS`` (16) steps holding ``step`` while the window is
   computed on a thread (``refinable``), so that a seek far away shows its step at once;
   before the pass ends only the first window is there;
@@ -72,6 +76,14 @@ class Turns:
             self.sleep(0)  # lets go of the GIL in a system call: a waiting thread takes it
             self.given += 1
             self.last = self.clock()
+
+
+def moving(last: int | None, step: int, window: int) -> int:
+    """1 or -1 when ``last`` -> ``step`` is a step on (to the right or the left, within
+    half a window: playing, an arrow key), else 0 (a seek, or no step)."""
+    if last is None or not 0 < abs(step - last) <= window // 2:
+        return 0
+    return 1 if step > last else -1
 
 
 def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, needed=None):
@@ -202,6 +214,32 @@ class LongSequence:
             self.error = "cancelled: no overview" if self._cancel.is_set() else str(err)
         return False
 
+    def runs_backwards(self, layer: str | None, side: str | None = None) -> bool:
+        """Whether the recurrent half ``side`` of ``layer`` (a Bidirectional's forward half
+        when ``side`` is None) runs backwards; False for a layer without one."""
+        from lstmviz.engine.windows import recurrent_halves
+        try:
+            top = self.model.get_layer(layer)
+        except Exception:  # (no such layer, None: nothing runs backwards)
+            return False
+        halves = dict(recurrent_halves(top))
+        rnn = halves.get(side or "") or halves.get(side or "forward")
+        return bool(rnn is not None and rnn.config["go_backwards"])
+
+    def input_step(self, layer: str | None, side: str | None, step: int) -> int:
+        """The input step that processing step ``step`` of ``layer`` (its half ``side``)
+        reads: the step the window holding it is chosen by."""
+        return self.steps - 1 - int(step) if self.runs_backwards(layer, side) else int(step)
+
+    def by_processing(self, trace):
+        """``trace`` (a window from ``window_at``) as a window of processing steps: the same
+        steps of every layer, also of a half that runs backwards (what a trace file holds,
+        ``lstmviz trace --steps``); ``trace`` itself where no half runs backwards."""
+        if self.windowed is None or self.forward_only or not getattr(trace, "total_steps", None):
+            return trace
+        steps = max(r.timesteps for r in trace.layers.values())
+        return self.windowed.window(trace.start, trace.start + steps)
+
     def start_of(self, step: int) -> int:
         """First step of the window that shows ``step`` (half-window hops, clamped)."""
         hop = max(1, self.window // 2)
@@ -209,7 +247,7 @@ class LongSequence:
         return max(0, min(a, self.steps - self.window))
 
     def window_at(self, step: int, quick: bool = False, needed=None):
-        """(trace of the window holding ``step``, ``step``'s index in it).
+        """(trace of the window holding input step ``step``, ``step``'s index in it).
 
         ``quick``: when that window is not computed yet, the exact ``QUICK_STEPS`` steps
         holding ``step`` (recomputed from the keyframe before it: a fraction of a window's
@@ -232,36 +270,39 @@ class LongSequence:
             q = step // QUICK_STEPS * QUICK_STEPS
             got = self._quick
             if got is None or got.start != q:
-                got = self._quick = self.windowed.window(q, min(q + QUICK_STEPS, self.steps), needed=needed)
+                got = self._quick = self.windowed.window(q, min(q + QUICK_STEPS, self.steps), needed=needed,
+                                                         by_input=True)
             # the whole window once asked (``start_deferred``): a thread started now would
             # compete with the quick steps and with the views drawing them
             self.deferred = a
             return got, step - q
         if trace is None:
-            trace = self.windowed.window(a, a + self.window)
+            trace = self.windowed.window(a, a + self.window, by_input=True)
         self._store(a, trace)
-        # stepping forward (playing, the arrow key): the next window ahead. Not after a
+        # stepping on (playing, the arrow key): the next window ahead, in the direction of
+        # the steps (a layer that runs backwards plays its input right to left). Not after a
         # seek, nor when the whole window comes in: a thread computing a window nobody
         # asked for takes the interpreter lock in turns with the next seek's views
         # (a seek at 512 units measured ~1.6x as long beside it). Nor at the step that
         # enters this window, whose views draw all of it anew: from the next step on (the
         # thread's start alone waited ~3 ms for the lock there)
-        forward = (last is not None and 0 < step - last <= self.window // 2
-                   and self.start_of(last) == a)
-        nxt = self.start_of(step + self.window // 2)
-        if forward and nxt != a and nxt not in self._cache:
+        way = moving(last, step, self.window)
+        nxt = self.start_of(step + way * (self.window // 2))
+        if way and last is not None and self.start_of(last) == a and nxt != a and nxt not in self._cache:
             self.prefetch(nxt)
         return trace, step - a
 
-    def next_window(self, step: int):
-        """The window that stepping forward from ``step`` shows next, if it is computed
-        (prefetched while stepping forward), else None: a view may draw it ahead of time."""
+    def next_window(self, step: int, way: int = 1):
+        """The window that stepping on from input step ``step`` (``way``: 1 to the right, -1
+        to the left) shows next, if it is computed (prefetched while stepping), else None: a
+        view may draw it ahead of time."""
         if self.windowed is None:
             return None
         hop = max(1, self.window // 2)
         a = self.start_of(step)
-        nxt = self.start_of(a + hop + hop // 2)  # the first step past this window's share
-        if nxt <= a:
+        # the first step past this window's share, either way
+        nxt = self.start_of(a + hop + hop // 2) if way > 0 else self.start_of(a + hop // 2 - 1)
+        if nxt == a:
             return None
         return self._cache.get(nxt)
 
@@ -297,7 +338,7 @@ class LongSequence:
                     self._fetcher = None
                     return
             if a not in self._cache and self.windowed is not None:
-                self._store(a, self.windowed.window(a, min(a + self.window, self.steps)))
+                self._store(a, self.windowed.window(a, min(a + self.window, self.steps), by_input=True))
 
     def start_deferred(self) -> None:
         """Start computing the window a quick chunk stands for (``window_at(quick=True)``

@@ -179,16 +179,19 @@ def overviews(trace, sample: int = 0, bins: int = 512, block: int = BLOCK_STEPS,
     return out
 
 
-def unit_rows(overviews: dict, keys: list, unit: int) -> np.ndarray | None:
+def unit_rows(overviews: dict, keys: list, unit: int, backwards=()) -> np.ndarray | None:
     """(len(keys), bins): for each (layer, key) its ``Overview.extreme`` of ``unit``
     (clamped to the record's units), one row per record: the Unrolled view's strip, a
-    row per layer as its cells are coloured. None when a key has no overview."""
+    row per layer as its cells are coloured, in input order (``backwards``: per key, True
+    where the record runs backwards: its bins, in processing order, turned around). None
+    when a key has no overview."""
     rows = []
-    for k in keys:
+    for k, back in zip(keys, list(backwards) + [False] * (len(keys) - len(backwards))):
         ov = overviews.get(k)
         if ov is None:
             return None
-        rows.append(ov.extreme_of(max(0, min(int(unit), ov.lo.shape[1] - 1))))
+        row = ov.extreme_of(max(0, min(int(unit), ov.lo.shape[1] - 1)))
+        rows.append(row[::-1] if back else row)
     return np.stack(rows) if rows else None
 
 

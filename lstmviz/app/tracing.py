@@ -173,14 +173,35 @@ class Tracing(StateBase):
         if self.traced_sample is not None:
             cur = dataclasses.replace(cur, sample=0)
         if self.long is not None and self.trace is not None:
-            # a window's recurrent layers all span its steps: those recorded say how many
-            # (the layers after the one on screen run when a view asks for them)
-            layers = self.trace.layers
-            made = layers.made() if getattr(layers, "pending", False) else []
-            steps = max([r.timesteps for r in made] + [0]) or max([r.timesteps for r in layers.values()] + [1])
-            last = steps - 1
-            cur = dataclasses.replace(cur, step=max(0, min(cur.step - self.trace.start, last)))
+            last = self._window_steps() - 1
+            cur = dataclasses.replace(cur, step=max(0, min(cur.step - self.window_start(), last)))
         return cur
+
+    def _window_steps(self) -> int:
+        """A long input's window: its steps (every recurrent record spans them: those
+        recorded say how many; the layers after the one on screen run when a view asks)."""
+        assert self.trace is not None
+        layers = self.trace.layers
+        made = layers.made() if getattr(layers, "pending", False) else []
+        return max([r.timesteps for r in made] + [0]) or max([r.timesteps for r in layers.values()] + [1])
+
+    def window_start(self) -> int:
+        """The processing step of the selected layer that a long input's window starts at
+        (0 for a whole trace): the window's first input step, or where the selected half
+        runs backwards, ``T - b`` (the window is of input steps a..b-1, and its record of
+        that half of the processing steps reading them)."""
+        if self.long is None or self.trace is None:
+            return 0
+        a = int(self.trace.start)
+        if not self.long.runs_backwards(self.cursor.layer, self.cursor.side):
+            return a
+        return self.long.steps - (a + self._window_steps())
+
+    def long_step(self) -> int:
+        """A long input: the input step the cursor's processing step reads (what the
+        window around it is chosen by)."""
+        assert self.long is not None
+        return self.long.input_step(self.cursor.layer, self.cursor.side, self.cursor.step)
 
     # -- building and tracing ----------------------------------------------------------------
     def build_model(self) -> Model:
@@ -265,7 +286,7 @@ class Tracing(StateBase):
             return
         # the quick steps of the layer on screen at once, the layers after it when asked
         needed = {self.cursor.layer} if self.cursor.layer is not None else None
-        trace, _ = self.long.window_at(self.cursor.step, quick=True, needed=needed)
+        trace, _ = self.long.window_at(self.long_step(), quick=True, needed=needed)
         if trace is not None and trace is not self.trace:
             self.trace = trace
             self.model_changed.emit(self.model, trace)

@@ -55,9 +55,6 @@ class Row:
     id_labels: tuple[str, ...] | None = None
     predicted: np.ndarray | None = None  # an output row over the tokens: its argmax (batch, T)
     kind_name: str | None = None     # a recurrent row's cell kind
-    #: a backward row of a long input's window: the input steps its cells hold (first,
-    #: last; right to left), which are not the window's columns
-    own_steps: tuple[int, int] | None = None
 
 
 def _over_tokens(values: np.ndarray, labels: tuple[str, ...] | None) -> np.ndarray | None:
@@ -141,13 +138,6 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                     label = f"{layer.name} {'▶ fwd' if ref.side == 'forward' else '◀ bwd'}"
                 elif ref.backwards:
                     label = f"{layer.name} ◀"
-                own = None
-                if ref.backwards and ref.rec.input_window is not None:
-                    # a long input's window of a backward half holds other input steps than
-                    # the window's columns say (processing steps a.. of T read T-1-a..)
-                    first = ref.rec.input_start
-                    if first != int(getattr(trace, "start", 0) or 0):
-                        own = (first, first + ref.T - 1)  # (the view's legend says them)
                 key = layer.name if ref.side is None else f"{layer.name}/{ref.side}"
                 mask = None
                 if ref.rec.mask is not None:
@@ -157,7 +147,6 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                 row = Row(key, label, layer.name, ref.side, "rnn", ref, data=ref.rec.steps["h"],
                           mask=mask, backwards=ref.backwards, final_cols=final, units=ref.units)
                 row.kind_name = ref.kind
-                row.own_steps = own
                 made.append(row)
             # the two halves of a Bidirectional read the same input: arrows go to the first
             made[0].states_from = [(k, r.tensor_index) for r in node.initial_state

@@ -65,9 +65,12 @@ class LayerTrace:
     - ``go_backwards``: True when step 0 of ``steps`` is the last input step.
     - ``children``: a Bidirectional's ``"forward"`` and ``"backward"`` records.
     - ``input_start``, ``input_window``: a window of a long sequence of a half that runs
-      backwards: its steps read input steps ``input_start ..`` (not the window's own: step
-      ``a`` of ``T`` reads input step ``T - 1 - a``), and ``input_window`` holds them
-      (batch, steps, features) in input order; else 0 and None.
+      backwards: its steps read input steps ``input_start ..`` (step ``p`` of ``T`` reads
+      input step ``T - 1 - p``), and ``input_window`` holds them (batch, steps, features)
+      in input order; else 0 and None.
+    - ``start``: the processing step of ``steps``' first (a long sequence's window; 0 in a
+      whole trace). In a window by input steps (``WindowedTrace.window(a, b, by_input=True)``)
+      a backward half's is ``T - b``, the others' ``a``.
     """
 
     name: str
@@ -80,6 +83,7 @@ class LayerTrace:
     children: dict[str, "LayerTrace"] = field(default_factory=dict)
     input_start: int = 0
     input_window: np.ndarray | None = None
+    start: int = 0
 
     def __repr__(self) -> str:
         keys = ", ".join(list(self.steps)[:8]) + (", ..." if len(self.steps) > 8 else "")

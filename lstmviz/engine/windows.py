@@ -219,17 +219,22 @@ class WindowedTrace:
                 total += a.nbytes
         return total
 
-    def window(self, a: int, b: int, needed=None) -> Trace:
+    def window(self, a: int, b: int, needed=None, by_input: bool = False) -> Trace:
         """Processing steps ``a .. b-1`` of every layer, recomputed from keyframes.
 
         ``needed``: the layers whose records are wanted now (``Model.trace``'s): in a plain
         stack without state, the layers after the last of them run when their record (or
         the outputs) is first asked for (``LaterTrace``), from the same keyframes and
-        kernels: the same numbers as a window of every layer at once."""
+        kernels: the same numbers as a window of every layer at once.
+
+        ``by_input``: input steps ``a .. b-1`` of every layer instead: a half that runs
+        backwards (go_backwards, a Bidirectional's) records its processing steps
+        ``T-b .. T-a-1``, which read those input steps (its ``LayerTrace.start``), so that
+        every record of the window stands under the same input steps (the app's views)."""
         a, b = int(a), int(b)
         if not 0 <= a < b <= self.timesteps:
             raise LstmvizError(f"steps {a}:{b} are not a window of 0:{self.timesteps}")
-        return _Window(self).trace(a, b, needed)
+        return _Window(self, by_input).trace(a, b, needed)
 
 
 def _steps_slice(recorded, derived, lo, hi) -> Steps:
@@ -243,8 +248,9 @@ class _Window:
     """One window's evaluation: tensors over step ranges, recurrent runs from keyframes
     (memoized: a layer's run serves its record and the layers reading it)."""
 
-    def __init__(self, wt: WindowedTrace):
+    def __init__(self, wt: WindowedTrace, by_input: bool = False):
         self.wt = wt
+        self.by_input = by_input
         self.model = wt.model
         self.T = wt.timesteps
         self.nodes = {n.layer.name: n for n in wt.model.nodes}
@@ -319,6 +325,11 @@ class _Window:
         return None if m is None else m[:, lo:hi]
 
     def record(self, node, side, rnn, a, b) -> LayerTrace:
+        """Processing steps ``a .. b-1`` of a recurrent half (of input steps ``a .. b-1``
+        where the window is by input and the half runs backwards)."""
+        wa, wb = a, b  # the window's steps of the layer's time axis
+        if self.by_input and rnn.config["go_backwards"]:
+            a, b = self.T - wb, self.T - wa
         start, recorded, derived, out, states, mask = self.run(node, side, rnn, a, b, True)
         lo, hi = a - start, b - start
         if lo == 0:
@@ -328,7 +339,10 @@ class _Window:
         outputs = []
         if side == "":
             static = self.wt._static[node.layer.name]
-            seq = out[lo:hi].transpose(1, 0, 2)
+            # (a backward layer's output sequence is in its processing order: the layers
+            # after it read steps wa..wb-1 of it, whatever steps its record holds)
+            seq = (out[lo:hi].transpose(1, 0, 2) if (a, b) == (wa, wb)
+                   else self.values(node.layer.name, wa, wb)[0])
             outputs = [seq if rnn.config["return_sequences"] else static[0]] + list(static[1:])
         backwards = bool(rnn.config["go_backwards"])
         given = None
@@ -342,7 +356,7 @@ class _Window:
                           initial_state=initial,
                           mask=None if mask is None else mask[:, lo:hi],
                           go_backwards=backwards,
-                          input_start=self.T - b if backwards else a, input_window=given)
+                          input_start=self.T - b if backwards else a, input_window=given, start=a)
 
     def trace(self, a, b, needed=None) -> Trace:
         later = self.model._later(needed)

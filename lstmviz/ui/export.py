@@ -556,7 +556,9 @@ class Exporter(QtCore.QObject):
         if st.trace is None:
             self.window.message("there is no trace to export yet", dialog=True, error=True)
             return None
-        tr = st.trace
+        # a long input's window, as ``lstmviz trace --steps`` writes it: processing steps
+        # (the views' window is of input steps: a backward half holds others)
+        tr = st.long.by_processing(st.trace) if st.long is not None else st.trace
         held = []  # what the file holds when it is not every sample and step: said when saved
         if st.traced_sample is not None:
             held.append(f"sample {st.traced_sample}")

@@ -20,6 +20,8 @@ import threading
 
 from PySide6 import QtCore, QtWidgets
 
+from lstmviz.app.long_sequence import moving
+
 #: a seek far away: the whole window is started this long after the last seek (ms)
 SETTLE_MS = 20
 #: what the status bar says while the pass runs (``MainWindow.open_long``)
@@ -56,20 +58,22 @@ class LongRunner(QtCore.QObject):
         self.settle.setInterval(SETTLE_MS)
         self.settle.timeout.connect(self._start_deferred)
         self._settling: int | None = None  # the window the settle timer is for
-        self._last_step: int | None = None  # the cursor's step at the last change
-        self._forward = False  # that change was a step forward, not a seek
+        self._last_step: int | None = None  # the input step of the cursor at the last change
+        self._way = 0  # that change was a step on (1: right, -1: left), not a seek (0)
         self.state.changed.connect(self._changed)
         self._follow_state()
 
     def _changed(self, _change) -> None:
         self._follow_state()
-        step, last = self.state.cursor.step, self._last_step
+        if self.seq is None or self.state.long is not self.seq:
+            return
+        step, last = self.state.long_step(), self._last_step
         if step != last:
             self._last_step = step
-            self._say_unreachable(step)
-            # stepping forward (playing, the arrow key), not a seek: the window ahead is
-            # worth painting ahead
-            self._forward = last is not None and self.seq is not None and 0 < step - last <= self.seq.window // 2
+            self._say_unreachable(self.state.cursor.step)
+            # stepping on (playing, the arrow key; a layer that runs backwards steps its
+            # input right to left), not a seek: the window ahead is worth painting ahead
+            self._way = moving(last, step, self.seq.window)
         self._offer_ahead()
         wanted = self.seq.deferred if self.seq is not None else None
         if wanted is not None and (wanted != self._settling or not self.settle.isActive()):
@@ -100,9 +104,9 @@ class LongRunner(QtCore.QObject):
         (``prepare_ahead``: the Over time view), so that the step into it copies what it
         painted. Not after a seek: a window the user may never step into is not painted."""
         seq = self.seq
-        if seq is None or self.state.long is not seq or not seq.ready or not self._forward:
+        if seq is None or self.state.long is not seq or not seq.ready or not self._way:
             return
-        trace = seq.next_window(self.state.cursor.step)
+        trace = seq.next_window(self.state.long_step(), self._way)
         if trace is None:
             return
         current = self.window.tabs.currentIndex()
@@ -176,7 +180,7 @@ class LongRunner(QtCore.QObject):
         if seq.overviews is not None and not self._pushed:
             self._pushed = True
             self.window.push_overviews()
-        if self.state.long is seq and seq.refinable(self.state.trace, self.state.cursor.step):
+        if self.state.long is seq and seq.refinable(self.state.trace, self.state.long_step()):
             self.state.follow_long()  # the whole window around a far step, computed meanwhile
         self._offer_ahead()  # (a window computed ahead on a thread lands here)
         if not self.busy() and self.showing:

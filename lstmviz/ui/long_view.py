@@ -357,13 +357,14 @@ class LongSequenceWindow(QtWidgets.QWidget):
     def window_values(self):
         """(window trace, first step, (steps, units) exact values of the shown record)."""
         layer, key = self.record_combo.currentData()
-        trace, i = self.seq.window_at(self.step)
+        side, _, name = key.rpartition("/")
+        # (windows are of input steps: a half that runs backwards holds the steps reading them)
+        trace, i = self.seq.window_at(self.seq.input_step(layer, side or None, self.step))
         if trace is None:
             return None, 0, None
         rec = trace[layer]
-        side, _, name = key.rpartition("/")
-        arr = (rec.children[side] if side else rec).steps[name]
-        return trace, trace.start, np.asarray(arr[self.sample_spin.value()])
+        half = rec.children[side] if side else rec
+        return trace, int(half.start), np.asarray(half.steps[name][self.sample_spin.value()])
 
     def redraw(self):
         layer, key = self.record_combo.currentData()

@@ -374,9 +374,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.state.set_cursor(layer=name)
 
     def _step_requested(self, t):
-        """A view's step is the trace's: a long input's window starts at ``trace.start``."""
-        start = self.state.trace.start if self.state.long is not None and self.state.trace is not None else 0
-        self.state.set_cursor(step=int(t) + start)
+        """A view's step is the trace's: a long input's window starts at
+        ``state.window_start()`` (the selected layer's first step in it)."""
+        self.state.set_cursor(step=int(t) + self.state.window_start())
 
     def push_overviews(self):
         """A long input's overviews (``LongSequence.overviews``) to the views that draw them."""
@@ -394,6 +394,8 @@ class MainWindow(QtWidgets.QMainWindow):
         (focus, equations, lecture sizes) applied."""
         view.step_requested.connect(self._step_requested)
         view.layer_requested.connect(self._layer_requested)
+        view.side_requested.connect(lambda side: self.state.set_cursor(side=str(side)))
+        view.cursor_requested.connect(lambda changes: self.state.set_cursor(**changes))
         view.unit_requested.connect(lambda u: self.state.set_cursor(unit=int(u)))
         self.replace_tab(k, view, VIEWS[k][2])
         if self.state.trace is not None:

@@ -25,6 +25,10 @@ class TraceView(QtWidgets.QWidget):
     unit_requested = QtCore.Signal(int)
     #: The user picked a Bidirectional's half ("forward"/"backward").
     side_requested = QtCore.Signal(str)
+    #: The user picked a cell: its layer, side and step at once (``Cursor`` fields; the
+    #: step of the whole sequence, as the cursor counts it), so that a long input's window,
+    #: chosen by the selected layer, does not move between the three.
+    cursor_requested = QtCore.Signal(dict)
 
     def __init__(self, parent=None, theme=None):
         from lstmviz.ui import theme as th

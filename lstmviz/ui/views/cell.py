@@ -843,7 +843,7 @@ class CellView(TraceView):
             # a long input's window: the whole sequence's levels (as the Over time view's
             # colours), so another window of it changes no chart's range
             lo, hi = ov.levels(False)
-            first = getattr(self.trace, "start", 0) == 0
+            first = ref.rec.start == 0
             if first and key in ref.rec.initial_state and ref.rec.initial_state[key].size:
                 m = float(np.max(np.abs(ref.rec.initial_state[key])))
                 if np.isfinite(m) and m > hi:  # the states the sequence starts from
@@ -891,7 +891,7 @@ class CellView(TraceView):
         th_ = self.theme
         rec = ref.rec
         tau = ref.input_index(t)
-        o = int(getattr(self.trace, "start", 0) or 0)  # a long input's window: its first step
+        o = int(ref.rec.start)  # a long input's window: the record's first step
         # lecture-sized type (presentation mode on any screen, or type as large) or narrow
         # charts: 2 decimals, so the numbers fit above them
         nd, tight = self._numbers = (self._decimals(), self._numbers_tight())
@@ -929,10 +929,11 @@ class CellView(TraceView):
         side = f" {ref.side}" if ref.side else ""
         masked = ref.masked(s, t)
         mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
+        read = ref.input_step(t, int(getattr(self.trace, "start", 0) or 0))
         self.header.setText(
             f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {ref.units} unit{'s' if ref.units != 1 else ''}) · "
             f"step <b>t = {t + o}</b> = input step "
-            f"{ref.input_step(t, o)}{order} · unit <b>{u}</b> · sample {s}{mtxt} · click a bar to pick its unit")
+            f"{read}{order} · unit <b>{u}</b> · sample {s}{mtxt} · click a bar to pick its unit")
         self._eqs = equations(ref, s, t, u)
         if self.expanded:
             self._eqs = self._with_terms(self._eqs, ref, s, t, u)

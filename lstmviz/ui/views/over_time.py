@@ -328,7 +328,11 @@ class OverTimeView(TraceView):
 
     @property
     def offset(self) -> int:
-        """The trace's first step in the whole sequence (a long input's window), else 0."""
+        """The shown record's first processing step in the whole sequence (a long input's
+        window: its first step, or for a half that runs backwards the first that reads the
+        window's input steps), else 0."""
+        if self.ref is not None:
+            return int(self.ref.rec.start)
         return int(getattr(self.trace, "start", 0) or 0)
 
     def _overview(self, ref: CellRef, key: str):
@@ -377,7 +381,7 @@ class OverTimeView(TraceView):
         for slot in self.slots:
             if slot.key is not None:
                 slot.strip.set_window(o, ref.T, o + t)
-        tau = ref.input_step(t, o)  # (a backward half's window reads other input steps)
+        tau = ref.input_step(t, int(getattr(self.trace, "start", 0) or 0))
         t = t + o
         side = f" {ref.side}" if ref.side else ""
         order = " (processed right to left)" if ref.backwards else ""
@@ -565,7 +569,7 @@ class OverTimeView(TraceView):
             return
         s, _, u = ref.clamp_cursor(self.cursor)
         self._ahead_key = (ref.name, ref.side, s)
-        start = int(trace.start)
+        start = int(nref.rec.start)  # (a backward half's: the steps reading the window's input)
         slots = [slot for slot in self.slots if slot.key is not None]
         todo: list = [(self._ahead_image, nref, slot, s, start) for slot in slots]
         todo += [(self._ahead_curve, nref, key, s, u, start) for key in nref.cell.records]

@@ -139,6 +139,7 @@ class UnrolledView(TraceView):
         self.overviews: dict | None = None
         self._overview_stale = False
         self.strip_keys: list = []
+        self.strip_backwards: tuple = ()
 
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
@@ -259,9 +260,10 @@ class UnrolledView(TraceView):
                                                     if r.kind != "input" and r.data is not None])
         # a long input: the recurrent rows over the whole sequence (strip), on levels that
         # also cover the whole sequence, so that the window and the strip agree
-        self.strip_keys = [(r.ref.name, f"{r.ref.side}/h" if r.ref.side else "h")
-                           for r in sorted(self.rows, key=lambda r: -r.y)
-                           if r.ref is not None and r.kind != "input"]
+        strip_rows = [r for r in sorted(self.rows, key=lambda r: -r.y) if r.ref is not None and r.kind != "input"]
+        self.strip_keys = [(r.ref.name, f"{r.ref.side}/h" if r.ref.side else "h") for r in strip_rows]
+        # (input steps, as the rows below: a backward row's overview turned around)
+        self.strip_backwards = tuple(r.backwards for r in strip_rows)
         if self.overviews and all(k in self.overviews for k in self.strip_keys) and self.strip_keys:
             m = max([rnn_levels[1]] + [self.overviews[k].levels(False)[1] for k in self.strip_keys])
             rnn_levels = (-m, m)
@@ -317,8 +319,8 @@ class UnrolledView(TraceView):
         count_axis(self.plot.getAxis("bottom"), T, ticks=[
             (off + c, label) for off, length in zip(self.offsets, self.domains)
             for c, label in step_ticks(length, width=T, first=o)])
-        # a window's legend is made anew: its backward rows' steps change from window to
-        # window, and the input's levels once the whole sequence has been read
+        # a window's legend is made anew: the input's levels change once the whole
+        # sequence has been read
         if not reused or getattr(trace, "total_steps", None):
             self.static.legend = self._legend_text()
         self.legend.setText(self.static.legend)  # (the same text again: QLabel does nothing)
@@ -675,10 +677,6 @@ class UnrolledView(TraceView):
             parts.append("fwd and bwd rows both read the same input")
         if any(r.kind == "rnn" and r.backwards for r in self.rows):
             parts.append("◀ = processes the input right to left")
-        own = next((r.own_steps for r in self.rows if r.own_steps), None)
-        if own:  # (every backward row of a window holds the same steps)
-            parts.append(f"<b>◀ rows</b> hold input steps {own[0]:,}–{own[1]:,}, not the steps "
-                         "below (a backward layer's window counts from the sequence's end)")
         if any(r.states_from for r in self.rows):
             parts.append("initial state = a layer's final states start another layer")
         if len(self.domains) > 1:
@@ -705,7 +703,8 @@ class UnrolledView(TraceView):
             if self.strip_keys and strip != self._strip_key:  # another window: the same strip
                 self._strip_key = strip
                 total = next(iter(self.overviews.values())).total
-                self.strip.show_rows(scale.unit_rows(self.overviews, self.strip_keys, cursor.unit), total,
+                self.strip.show_rows(scale.unit_rows(self.overviews, self.strip_keys, cursor.unit,
+                                                     self.strip_backwards), total,
                                      th.diverging_cmap(self.theme), self.strip_levels)
         # the selected row's block of columns (the first block with no row selected)
         domain = sel.domain if sel is not None else 0
@@ -714,7 +713,7 @@ class UnrolledView(TraceView):
         col = sel.ref.input_index(step) if sel is not None and sel.ref is not None and sel.ref.T == T else step
         self.current_column = col
         x = offset + col
-        self.strip.set_window(self.start, T, self.start + step)
+        self.strip.set_window(self.start, T, self.start + col)  # (input steps, as the columns)
         # the column box spans the rows on this time axis
         ys = [r.y for r in self.rows if r.domain == domain] or [r.y for r in self.rows]
         top, bottom = max(ys) + ROW_H / 2 + 0.08, min(ys) - ROW_H / 2 - 0.08
@@ -756,10 +755,8 @@ class UnrolledView(TraceView):
             unit = clamp(cursor.unit, 0, sel.units - 1)
             order = " (processing order runs right to left)" if sel.backwards else ""
             o = self.start
-            # (a long input's window of a backward half reads input steps of its own)
-            read = sel.ref.input_step(step, o) if sel.ref.rec.input_window is not None else col + o
-            what = (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{step + o}</b> = input step "
-                    f"<b>{read}</b>{order} · unit <b>{unit}</b>")
+            what = (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{step + sel.ref.rec.start}</b> = "
+                    f"input step <b>{col + o}</b>{order} · unit <b>{unit}</b>")
             inputs = [r for r in self.rows if r.kind == "input"]
             # the model's one input, when it is token ids (with several, the selected layer
             # may read another: no id is named)
@@ -813,8 +810,12 @@ class UnrolledView(TraceView):
             self._overview_stale = True  # laid out again at the next set_cursor (or set_data)
 
     def click_overview(self, step: int) -> None:
-        """A click on the strip: ``step`` of the whole sequence (asked in the trace's steps)."""
-        self.step_requested.emit(int(step) - self.start)
+        """A click on the strip at input step ``step`` of the whole sequence: the selected
+        layer's step that reads it (its processing step where it runs backwards)."""
+        sel = self._selected_row()
+        total = getattr(self.trace, "total_steps", None) or 0
+        back = sel is not None and sel.backwards and total
+        self.cursor_requested.emit({"step": total - 1 - int(step) if back else int(step)})
 
     def _no_row(self, name: str) -> str:
         """Why the selected layer has no row of its own (a Dropout, ...)."""
@@ -915,17 +916,27 @@ class UnrolledView(TraceView):
         self.click_cell(row.key, col)
 
     def click_cell(self, row_key: str, column: int) -> None:
-        """What a click on row ``row_key`` at input step ``column`` does."""
+        """What a click on row ``row_key`` at input step ``column`` does: one request
+        (``cursor_requested``) for its layer, its side and its step, the step counted as the
+        cursor counts it (a row's own processing step; a long input's: of the sequence)."""
         row = next(r for r in self.rows if r.key == row_key)
+        changes: dict = {}
         if row.layer is not None and row.layer != self.cursor.layer:
-            self.layer_requested.emit(row.layer)
+            changes["layer"] = row.layer
         if row.side is not None and row.side != self.cursor.side:
-            self.side_requested.emit(row.side)
+            changes["side"] = row.side
         if row.ref is not None:
-            self.step_requested.emit(row.ref.step_of(column))
-        elif row.kind == "last":
-            pass
-        else:
-            sel = next((r for r in self.rows if r.layer == self.cursor.layer and r.ref is not None
-                        and r.side in (None, self.cursor.side)), None)
-            self.step_requested.emit(sel.ref.step_of(column) if sel is not None and row.layer is None else column)
+            changes["step"] = row.ref.rec.start + row.ref.step_of(column)
+        elif row.kind != "last":
+            sel = self._selected_row()
+            if sel is not None and row.layer is None:  # the input: the selected layer's step
+                changes["step"] = sel.ref.rec.start + sel.ref.step_of(column)
+            else:  # a layer without a cell: its step is the input step
+                changes["step"] = self.start + column
+        if changes:
+            self.cursor_requested.emit(changes)
+
+    def _selected_row(self) -> Row | None:
+        """The selected layer's row with a cell (its selected half), if any."""
+        return next((r for r in self.rows if r.layer == self.cursor.layer and r.ref is not None
+                     and r.side in (None, self.cursor.side)), None)
