@@ -453,8 +453,8 @@ def test_a_csvs_refusal_names_the_files_line_and_column_in_any_block(tmp_path, m
     assert refused(stamped) == ("year.csv: line 2, column 1 ('timestamp'): '2025-01-01T00:00' is not a "
                                 "number; lstmviz reads columns of numbers only: remove that column")
     european = ["temperature;humidity", *(f"{i},5;{i}" for i in range(1000))]
-    assert refused(european) == ("year.csv: line 2, column 1 ('temperature'): '0,5' is not a number; "
-                                 "lstmviz reads decimal points, not decimal commas")
+    assert refused(european) == ("year.csv: line 2, column 1 ('temperature'): '0,5' is not a number "
+                                 "(a decimal comma: write 0.5)")
     # and the table itself is read as before: the header and the comment skipped
     p.write_text("\n".join(body) + "\n")
     got = long_data.read_csv(p)
@@ -485,7 +485,27 @@ def test_both_csv_readers_split_a_line_alike(tmp_path):
     p.write_text("15,5;73\n16,25;74\n")
     with pytest.raises(LstmvizError) as err:
         long_data.read_csv(p)
-    assert str(err.value) == ("eu.csv: line 1, column 1: '15,5' is not a number; "
-                              "lstmviz reads decimal points, not decimal commas")
+    assert str(err.value) == "eu.csv: line 1, column 1: '15,5' is not a number (a decimal comma: write 15.5)"
     p.write_text("15.5;73\n16.25;74\n")
     np.testing.assert_array_equal(long_data.read_csv(p), [[[15.5, 73], [16.25, 74]]])
+
+
+def test_both_csv_readers_say_a_decimal_comma_in_one_wording(tmp_path):
+    """The long-input reader said "'15,5' is not a number; lstmviz reads decimal points,
+    not decimal commas", the command line's and Import's reader "(a decimal comma: write
+    15.063)": two wordings of one refusal. Both now take it from io/csv_numbers, with the
+    number to write; a cell that is no decimal comma gets no such hint from either."""
+    from lstmviz.io.csv_numbers import csv_numbers
+
+    p = tmp_path / "eu.csv"
+    for body, cell, said in (("15,5;73\n16,25;74\n", "'15,5'", " (a decimal comma: write 15.5)"),
+                             ("1;2\n3;-0,25\n", "'-0,25'", " (a decimal comma: write -0.25)"),
+                             ("1;2\n3;1,234,5\n", "'1,234,5'", "")):
+        p.write_text(body)
+        with pytest.raises(LstmvizError) as long_err:
+            long_data.read_csv(p)
+        with pytest.raises(LstmvizError) as cli_err, open(p) as fh:
+            csv_numbers(p, fh)
+        tails = [str(e.value).split(": ", 1)[1] for e in (long_err, cli_err)]
+        line = "2" if body.startswith("1;") else "1"
+        assert tails[0] == tails[1] == f"line {line}, column {2 if line == '2' else 1}: {cell} is not a number{said}"

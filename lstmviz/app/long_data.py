@@ -25,7 +25,7 @@ import numpy as np
 
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
-from lstmviz.io.csv_numbers import delimiter, is_number
+from lstmviz.io.csv_numbers import decimal_comma, delimiter, is_number, not_a_number
 from lstmviz.io.npy import check_dtype
 
 BLOCK_BYTES = 4 << 20
@@ -117,14 +117,11 @@ def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] |
             where = f"line {line:,}, column {col}" + (f" ({title[:20]!r})" if title else "")
             if not cell:
                 return f"{name}: {where} is empty (a missing value); fill it in or remove the row"
-            shown = cell if len(cell) <= 20 else cell[:17] + "..."
-            if delim != "," and cell.replace(",", "", 1).lstrip("+-").isdigit():
-                hint = "; lstmviz reads decimal points, not decimal commas"
-            elif line0 == 0 and line == next(_data_lines(text, 0, skip_header))[0]:
+            hint = ""
+            if (decimal_comma(cell) is None and line0 == 0
+                    and line == next(_data_lines(text, 0, skip_header))[0]):
                 hint = "; lstmviz reads columns of numbers only: remove that column"  # (dates, names)
-            else:
-                hint = ""
-            return f"{name}: {where}: {shown!r} is not a number{hint}"
+            return f"{name}: {where}: {not_a_number(cell)}{hint}"
     return None
 
 
