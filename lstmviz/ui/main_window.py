@@ -882,7 +882,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def memory_limit_dialog(self):
         text, ok = QtWidgets.QInputDialog.getText(
             self, "Memory limit",
-            "Memory lstmviz may use for one file, input or trace (e.g. 2G, 8G, 512M).\n"
+            "Memory lstmviz may use for one file, input or trace (e.g. 2G, 8G, 512M;\n"
+            f"from 16M up to {limits.fmt_bytes(limits.largest_limit())}).\n"
             "A full trace may take half of it; a longer input (or one of more than\n"
             f"{LONG_STEPS:,} steps) is traced by keyframes and shown as an overview beside an\n"
             "exact window.",
