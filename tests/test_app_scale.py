@@ -190,6 +190,51 @@ def test_text_through_a_given_vocabulary(tmp_path):
         long_data.text_ids("abc", vocab, size=3)
 
 
+
+def test_a_txt_is_numbers_only_when_its_lines_are_numbers(tmp_path, monkeypatch):
+    """A book whose first line is a number ("1984") was read as a column of numbers (the
+    reader looked at the first line only) and refused at its second line. A ``.txt`` is
+    numbers only when its lines are (as the CSV reader takes them: a header of words,
+    comments, blank lines, any separator); else text, read as characters."""
+    vocab = len(gen.ALPHABET) + 1
+    chars = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": vocab, "output_dim": 3}),
+                                            LayerSpec("LSTM", {"units": 2})], seed=0)
+    feats = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 2})], seed=0)
+
+    def file(name, text):
+        p = tmp_path / name
+        p.write_text(text)
+        return p
+
+    book = "1984\n\nGeorge Orwell\n\nIt was a bright cold day in April, and the clocks were striking thirteen.\n"
+    for text in (book, "42\n7\nthe answer\n", "Infinity\nand beyond\n", "# 3\n3.5, and more\n",
+                 "Nan the cat\n"):
+        p = file("book.txt", text)
+        assert long_data.reads_as_text(p), text
+        np.testing.assert_array_equal(long_data.load_long_input(p, chars), gen.text_ids(text))
+    assert long_data.not_numbers(file("book.txt", book)) == (3, "George Orwell")  # (why: that line)
+    for text, want in (("1.5 2\n3 4\n", [[1.5, 2], [3, 4]]),
+                       ("time;value\n# logged\n\n0;1,5e0\n1;2\n".replace(",5e0", ".5"), [[0, 1.5], [1, 2]]),
+                       ("1984 2\n", [[1984, 2]]),
+                       ("-1,2\n3,4e-2\n", [[-1, 2], [3, 0.04]])):
+        p = file("readings.txt", text)
+        assert not long_data.reads_as_text(p), text
+        np.testing.assert_allclose(long_data.load_long_input(p, feats), [want])
+    # numbers beyond what decides (the head ends inside a line): numbers still
+    monkeypatch.setattr(long_data, "SNIFF_BYTES", 1000)
+    rows = "".join(f"{i * 0.25:.2f}\t{i}\n" for i in range(2000))
+    p = file("long.txt", rows)
+    assert not long_data.reads_as_text(p)
+    assert long_data.load_long_input(p, feats).shape == (1, 2000, 2)
+    one = file("one.txt", " ".join(str(i) for i in range(1000)) + "\n")  # one line longer than the head
+    assert not long_data.reads_as_text(one)
+    # a typo past the head: numbers, refused in one line at the typo
+    p = file("typo.txt", rows + "3.5\tn/a\n")
+    with pytest.raises(LstmvizError) as err:
+        long_data.load_long_input(p, feats)
+    assert str(err.value) == "typo.txt: line 2,001, column 2: 'n/a' is not a number"
+
+
 # -- the app's long sequence: first window at once, exact windows after the pass ---------
 def test_a_long_sequence_shows_its_first_window_then_any_window_exactly(traced):
     import threading

@@ -266,16 +266,45 @@ def _vocabulary_size(model) -> int | None:
     return int(emb.config["input_dim"]) if emb is not None else None
 
 
+#: how much of a file's beginning decides whether it is numbers or text (``not_numbers``)
+SNIFF_BYTES = 64 << 10
+
+
+def not_numbers(path) -> tuple[int, str] | None:
+    """None when the beginning of ``path`` (``SNIFF_BYTES``, whole lines) reads as
+    ``read_csv`` reads numbers: every line not blank and not ``#`` cells of numbers (split
+    at the first line's separator), after a first line of words only (a header), one row
+    at least; else ``(line, text)``: the first line that is not (``(0, "")`` without any).
+    A book that begins with "1984" is text: its next lines are words."""
+    with open(path, "rb") as fh:
+        head = fh.read(SNIFF_BYTES + 1)
+    whole = len(head) <= SNIFF_BYTES
+    lines = head[:SNIFF_BYTES].decode("utf-8-sig", errors="replace").split("\n")
+    if not whole and len(lines) > 1:
+        lines = lines[:-1]  # (cut inside the last line)
+    rows = [(k, ln.strip()) for k, ln in enumerate(lines, start=1)
+            if ln.strip() and not ln.strip().startswith("#")]
+    if not rows:
+        return 0, ""
+    delim = delimiter(rows[0][1])
+    if len(rows) > 1 and not any(is_number(c) for c in _cells(rows[0][1], delim)):
+        rows = rows[1:]  # a header line, as read_csv takes it
+    for k, line in rows:
+        cells = _cells(line, delim)
+        if not whole and k == len(lines) and len(cells) > 1:
+            cells = cells[:-1]  # one line longer than the head: its last cell may be cut
+        if not all(is_number(c) for c in cells):
+            return k, line
+    return None
+
+
 def reads_as_text(path) -> bool:
     """Whether ``load_long_input`` reads ``path`` as plain text (characters to ids): not a
-    ``.npy``, ``.csv`` or ``.tsv``, and its first line is not numbers."""
+    ``.npy``, ``.csv`` or ``.tsv``, and its lines are not numbers (``not_numbers``)."""
     path = Path(path)
     if path.suffix.lower() in (".npy", ".csv", ".tsv"):
         return False
-    with open(path, "rb") as fh:
-        head = fh.read(4096).decode("utf-8", errors="replace")
-    first = next((ln for ln in head.splitlines() if ln.strip()), "")
-    return not (first.strip() and all(is_number(c) for c in _cells(first, delimiter(first))))
+    return not_numbers(path) is not None
 
 
 #: the name of the id for unknown tokens in Keras' StringLookup / TextVectorization
