@@ -71,6 +71,35 @@ def test_unit_statistics_equal_numpy_over_the_whole_sequence(traced):
         scale.rank_units(st, "beauty")
 
 
+
+def test_unit_statistics_stay_exact_for_near_constant_units_of_a_large_mean():
+    """Variance was sum of squares / n - mean²: over 200,000 steps a unit stepping by one
+    float32 ulp around 3000 had variance 0 (all of it lost to cancellation), one around
+    -20000 4% too little, and the ranking put a constant unit above a moving one. Merged
+    block by block (count, mean, M2; Chan et al.), they equal NumPy's float64 ``var`` (and
+    ``corrcoef``), the constant unit exactly 0."""
+    rng = np.random.default_rng(0)
+    n = 200_000
+    v = np.empty((n, 4), np.float32)
+    v[:, 0] = 3000.0  # constant
+    v[:, 1] = np.float32(3000.0) + rng.integers(0, 2, n).astype(np.float32) * np.float32(2.0 ** -12)
+    v[:, 2] = rng.normal(0, 1e-4, n)  # small moves around 0
+    v[:, 3] = np.float32(-20000.0) + rng.normal(0, 0.01, n).astype(np.float32)
+    feature = (v[:, 1].astype(np.float64) - 3000.0) * 4096 + rng.normal(0, 0.1, n)
+    st = scale.UnitStats(4, gate=False)
+    for s in range(0, n, scale.BLOCK_STEPS):
+        st.add(v[s:s + scale.BLOCK_STEPS], feature[s:s + scale.BLOCK_STEPS])
+    want = v.astype(np.float64).var(axis=0)
+    assert st.variance[0] == 0.0 and want[1] > 0
+    np.testing.assert_allclose(st.variance, want, rtol=1e-9, atol=0)
+    np.testing.assert_allclose(st.mean, v.astype(np.float64).mean(axis=0), rtol=1e-12)
+    assert list(scale.rank_units(st, "variance")) == [3, 1, 2, 0]
+    r = [0.0] + [np.corrcoef(feature, v[:, u].astype(np.float64))[0, 1] for u in (1, 2, 3)]
+    assert r[1] > 0.8
+    np.testing.assert_allclose(st.correlation, r, atol=1e-9)
+    assert list(scale.rank_units(st, "correlation", top=1)) == [1]
+
+
 def test_correlation_follows_the_processing_order_of_a_backward_half(traced):
     _, x, full, wt = traced
     hb = full["bi"].children["backward"].steps["h"][0].astype(np.float64)
