@@ -790,3 +790,50 @@ def test_the_legend_gives_the_inputs_levels_at_every_window(long_window, qtbot):
         inp = next(r for r in view.rows if r.kind == "input")
         shown = float(re.search(r"±([0-9.]+)", view.legend.text()).group(1))
         assert shown == float(f"{inp.levels[1]:.2g}"), (step, shown, inp.levels)
+
+
+def test_a_click_on_a_ranked_row_selects_its_unit_here_and_in_the_main_window(long_window, qtbot):
+    """Units at scale, ranked by variance: a click on a heatmap's row did nothing to the
+    unit (on the overview it only sought the bin's step), so the unit found at the top of
+    the ranking had to be typed into the unit boxes. A click on a row of either heatmap
+    now selects that row's unit (row k of a ranking is its k-th unit, not unit k): in this
+    window (its curves) and in the main window (its cursor, unit box and views)."""
+    from PySide6 import QtCore, QtWidgets
+    from PySide6.QtTest import QTest
+
+    from lstmviz.app import scale
+
+    w, x = long_window
+    state = w.state
+    state.set_input_data(x)
+    name = state.model.layers[0].name
+    state.set_cursor(layer=name, unit=0, step=100)
+    lw = w.open_units_window()
+    assert lw is not None and lw.wait(120) and w.long_runner.wait(120)
+    qtbot.waitUntil(lambda: lw.summary is not None, timeout=120_000)
+    assert lw.record_combo.currentData() == (name, "h")
+    lw.rank_combo.setCurrentText("variance")
+    order = scale.rank_units(lw.summary[1], "variance", top=lw.top_spin.value())
+    assert list(order) != list(range(len(order)))  # (ranked: row k is not unit k)
+    view = _tab(w, "Over time")
+    qtbot.waitExposed(lw)
+
+    def click(img, row):  # the middle of a heatmap row, as laid out on screen
+        for _ in range(3):  # (the ranking's rows and titles lay the plots out again)
+            QtWidgets.QApplication.processEvents()
+        scene_pt = img.mapToScene(QtCore.QPointF(3.5, row + 0.5))  # (image pixels: bins or steps, rows)
+        assert img in lw.glw.scene().items(scene_pt)
+        QTest.mouseClick(lw.glw.viewport(), QtCore.Qt.MouseButton.LeftButton,
+                         QtCore.Qt.KeyboardModifier.NoModifier, lw.glw.mapFromScene(scene_pt))
+
+    for img, row in ((lw.over_img, 1), (lw.win_img, 4), (lw.over_img, 0)):
+        unit = int(order[row])
+        click(img, row)
+        qtbot.waitUntil(lambda u=unit: state.cursor.unit == u, timeout=5000)
+        assert (state.cursor.layer, lw.unit_spin.value(), w.unit_spin.value()) == (name, unit, unit)
+        assert lw.curve_win.titleLabel.text.startswith(f"{name} h[{unit}] in the exact window")
+        assert f"unit <b>{unit}</b>" in view.header.text() or f"unit {unit}" in view.header.text()
+    # the model order's rows are units 0.. again
+    lw.rank_combo.setCurrentText("model order")
+    click(lw.win_img, 2)
+    qtbot.waitUntil(lambda: state.cursor.unit == 2, timeout=5000)

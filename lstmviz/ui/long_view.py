@@ -52,6 +52,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
     #: a crossing picked in the list: (step, layer, side or "", unit), for the main window's
     #: cursor (it stayed where it was: the crossing was shown here only)
     crossing_picked = QtCore.Signal(int, str, str, int)
+    #: a unit picked by a click on its row of a heatmap: (layer, side or "", unit), for the
+    #: main window's selected unit (its views and unit box)
+    unit_picked = QtCore.Signal(str, str, int)
 
     def __init__(self, model=None, x=None, window: int = 256, parent=None, start: bool = True,
                  seq: LongSequence | None = None):
@@ -67,6 +70,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             raise LstmvizError("the model has no recurrent layer to follow over a long sequence")
         self.step = 0
         self.order: np.ndarray | None = None
+        self._rows: np.ndarray = np.zeros(0, np.int64)
         self.summary = None
         self._summary_key = None
         self._worker: threading.Thread | None = None
@@ -140,6 +144,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.curve_line = pg.InfiniteLine(angle=90)
         self.curve_win.addItem(self.curve_line)
         self.over_img.mouseClickEvent = self._overview_clicked
+        self.win_img.mouseClickEvent = self._window_clicked
+        self.over_img.setToolTip("Click a row to select its unit, here and in the main window, and "
+                                 "go to the step")
+        self.win_img.setToolTip("Click a row to select its unit, here and in the main window")
         lay.addWidget(self.glw, 1)
 
         seek = QtWidgets.QHBoxLayout()
@@ -343,10 +351,30 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.redraw()
 
     def _overview_clicked(self, ev):
-        if self.summary is not None:
-            ov = self.summary[0]  # the event is in image pixels: bins
+        """A click on the overview: its row's unit picked (``pick_row``), its bin sought."""
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton and self.summary is not None:
+            ov = self.summary[0]  # the event is in image pixels: bins, rows
             b = int(max(0, min(ov.bins - 1, ev.pos().x())))
+            self.pick_row(int(ev.pos().y()))
             self.seek(int(ov.edges()[b]))
+            ev.accept()
+
+    def _window_clicked(self, ev):
+        """A click on the exact window: its row's unit picked (``pick_row``)."""
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            self.pick_row(int(ev.pos().y()))
+            ev.accept()
+
+    def pick_row(self, row: int) -> None:
+        """The unit of heatmap row ``row`` (ranked, row k is unit ``order[k]``) selected here
+        (its curves, its crossings) and in the main window (``unit_picked``)."""
+        rows = self._rows
+        if not 0 <= row < len(rows):
+            return
+        unit = int(rows[row])
+        self.unit_spin.setValue(unit)
+        layer, key = self.record_combo.currentData()
+        self.unit_picked.emit(layer, key.split("/", 1)[0] if "/" in key else "", unit)
 
     def levels(self, key, values) -> tuple[float, float]:
         if key.rsplit("/", 1)[-1] in GATE_KEYS:
@@ -373,6 +401,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.unit_spin.setRange(0, max(0, units - 1))
         unit = self.unit_spin.value()
         rows = self.order if self.order is not None else np.arange(units)
+        self._rows = rows  # (the units of the heatmaps' rows, top first: pick_row)
         self._name_rows(rows if self.order is not None else None, units)
         titled = (layer, key, unit)
         if titled != getattr(self, "_titled", None):  # a new title lays the plots out again

@@ -927,6 +927,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.message(str(err), dialog=True, error=True)
             return None
         self.long_window.crossing_picked.connect(self._crossing_picked)
+        self.long_window.unit_picked.connect(self._unit_picked)
         cur = self.state.cursor  # opened where this window is (it opened at step 0)
         self.long_window.show_at(cur.step, cur.layer, cur.unit, cur.side, cur.sample)
         self.long_window.show()
@@ -951,6 +952,11 @@ class MainWindow(QtWidgets.QMainWindow):
     def _crossing_picked(self, step: int, layer: str, side: str, unit: int) -> None:
         """Units at scale: a crossing picked there is shown here too (its step, layer, unit)."""
         self.state.set_cursor(step=step, layer=layer, unit=unit, **({"side": side} if side else {}))
+
+    def _unit_picked(self, layer: str, side: str, unit: int) -> None:
+        """Units at scale: a unit picked there (a click on its row) is the one selected here
+        (its layer's, its half of a Bidirectional), at the step this window shows."""
+        self.state.set_cursor(layer=layer, unit=unit, **({"side": side} if side else {}))
 
     def open_demo(self, demo: dict, read=None) -> bool:
         with self.state.changes():  # the model and its input: the views redraw once
