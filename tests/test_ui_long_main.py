@@ -837,3 +837,53 @@ def test_a_click_on_a_ranked_row_selects_its_unit_here_and_in_the_main_window(lo
     lw.rank_combo.setCurrentText("model order")
     click(lw.win_img, 2)
     qtbot.waitUntil(lambda: state.cursor.unit == 2, timeout=5000)
+
+
+def test_units_at_scale_names_a_csvs_features_by_its_header(long_window, tmp_path, qtbot):
+    """A long input from a CSV with a header: Units at scale's feature box said 'feature 2'
+    for what the file calls 'pressure'. It names the features from the header (as names
+    from files are shown: quotes around it taken off, control characters escaped, plain
+    text); the correlation is still with that column. An edit of the input drops the
+    names, an undo back to it has them again; a .npy has none."""
+    from lstmviz.ui import long_view
+
+    w, _ = long_window
+    state = w.state
+    t = np.arange(T)
+    cols = np.stack([np.sin(t / 50.0), np.cos(t / 230.0), (t % 97) / 97.0], -1).astype(np.float32)
+    long_name = "a very long name of a column, longer than the box shows"
+    p = tmp_path / "year.csv"
+    p.write_text("temperature, \"humidity\" ,\x1b[31mpressure\n"
+                 + "".join(f"{a:.6f},{b:.6f},{c:.6f}\n" for a, b, c in cols), encoding="utf-8")
+    state.set_input_spec(input_dim=3)
+    assert w.open_long(p) and state.long is not None
+    assert state.feature_names() == ("temperature", "humidity", "\\x1b[31mpressure")
+    name = state.model.layers[0].name
+    state.set_cursor(layer=name, unit=1)
+    lw = w.open_units_window()
+    assert lw is not None and lw.wait(120) and w.long_runner.wait(120)
+    qtbot.waitUntil(lambda: lw.summary is not None, timeout=120_000)
+    assert lw.feature_spin.text() == "feature 0: temperature"
+    lw.feature_spin.setValue(2)
+    assert lw.feature_spin.text() == "feature 2: \\x1b[31mpressure"
+    assert lw.wait(120)
+    qtbot.waitUntil(lambda: lw.summary is not None and lw._summary_key[3] == 2, timeout=120_000)
+    h = state.model.trace(np.asarray(state.x))[name].steps["h"][0].astype(np.float64)
+    r = [np.corrcoef(cols[:, 2], h[:, u])[0, 1] for u in range(h.shape[1])]
+    np.testing.assert_allclose(lw.summary[1].correlation, r, atol=1e-5)
+    # a name longer than the box holds is cut; without names, numbers
+    lw.feature_names = ("a", "b", long_name)
+    lw._name_feature(2)
+    assert lw.feature_spin.text() == f"feature 2: {long_name[:long_view.FEATURE_NAME_CHARS - 1]}\u2026"
+    lw.close()
+    # an edit of the input is another input: no names; undo gives them back
+    state.set_input_value(0, 5, 1, 0.25)
+    assert state.feature_names() is None
+    state.undo()
+    assert state.feature_names() == ("temperature", "humidity", "\\x1b[31mpressure")
+    npy = tmp_path / "year.npy"
+    np.save(npy, cols)
+    assert w.open_long(npy) and state.feature_names() is None
+    lw = w.open_units_window()
+    assert lw is not None and lw.feature_spin.text() == "feature 0"
+    assert lw.wait(120) and w.long_runner.wait(120)

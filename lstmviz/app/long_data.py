@@ -27,6 +27,7 @@ from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
 from lstmviz.io.csv_numbers import decimal_comma, delimiter, is_number, not_a_number
 from lstmviz.io.npy import check_dtype
+from lstmviz.text import safe_name
 
 BLOCK_BYTES = 4 << 20
 MAX_VOCABULARY_BYTES = 16 << 20
@@ -125,9 +126,20 @@ def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] |
     return None
 
 
-def read_csv(path, progress=None, cancel=None) -> np.ndarray:
+def header_name(cell: str) -> str:
+    """A column's name from a CSV's header line, to show: a pair of quotes around it taken
+    off, escaped and cut as names from files are (``text.safe_name``)."""
+    cell = cell.strip()
+    if len(cell) >= 2 and cell[0] == cell[-1] and cell[0] in "\"'":
+        cell = cell[1:-1].strip()
+    return safe_name(cell)
+
+
+def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -> np.ndarray:
     """``(1, rows, columns)`` float32 from a ``.csv`` (or whitespace-separated ``.txt``).
-    A refusal names the file's line and column (a missing value, a word, a ragged row)."""
+    A refusal names the file's line and column (a missing value, a word, a ragged row).
+    ``names``: the columns' names (``header_name``) are put in it when the file has a
+    header line of as many names as it has columns."""
     path = Path(path)
     name = path.name
     total = path.stat().st_size
@@ -185,6 +197,8 @@ def read_csv(path, progress=None, cancel=None) -> np.ndarray:
     if not blocks:
         raise LstmvizError(f"{name}: holds no rows of numbers")
     data = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+    if names is not None and header is not None and len(header) == data.shape[1]:
+        names[:] = [header_name(c) for c in header]
     return data[None]
 
 
@@ -339,19 +353,20 @@ def unknown_note(text: str, vocabulary: dict[str, int] | None = None, named: str
 
 
 def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
-                    notes: list[str] | None = None) -> np.ndarray:
+                    notes: list[str] | None = None, names: list[str] | None = None) -> np.ndarray:
     """A long input for ``model`` from ``path``: ``.npy`` (memory-mapped), ``.csv`` (rows =
     steps), or plain text (``.txt`` that is not numbers): ids through the vocabulary (a
     dict, or a vocabulary file's path: ``read_vocabulary``; one with ``[UNK]`` reads a
     character it lacks as that) for a model that takes ids (an Embedding first), one-hot of
     them for one that takes features. ``notes``: a line on the characters outside the
-    vocabulary is appended to it."""
+    vocabulary is appended to it. ``names``: a CSV's header names its features in it
+    (``read_csv``)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".npy":
         x = open_npy(path, progress, cancel, ids=len(model.input_shapes()[0]) == 2)
     elif suffix in (".csv", ".tsv") or not reads_as_text(path):
-        x = read_csv(path, progress, cancel)
+        x = read_csv(path, progress, cancel, names)
     elif path.stat().st_size == 0:
         raise LstmvizError(f"{path.name}: the file is empty")
     else:

@@ -31,6 +31,8 @@ from lstmviz.ui.labels import WrapRow
 MAX_ROW_NAMES = 16
 #: crossings listed at most (the status counts them all)
 MAX_LISTED = 1000
+#: a feature's name shown in its box at most (longer ones cut)
+FEATURE_NAME_CHARS = 24
 #: the heatmaps' titles (a ranking adds ", units by variance" ...)
 OVER_TITLE = "whole sequence (min/max per bin)"
 WINDOW_TITLE = "exact window"
@@ -57,7 +59,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
     unit_picked = QtCore.Signal(str, str, int)
 
     def __init__(self, model=None, x=None, window: int = 256, parent=None, start: bool = True,
-                 seq: LongSequence | None = None):
+                 seq: LongSequence | None = None, feature_names=None):
         super().__init__(parent)
         #: ``seq``: the main window's long input (its pass shared, not run again); else its own
         self.owns = seq is None
@@ -66,6 +68,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.setWindowTitle(f"lstmviz: units at scale, a long sequence of {self.seq.steps:,} steps")
         self.setWindowFlag(QtCore.Qt.WindowType.Window)
         self.choices = record_choices(model)
+        feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
+        #: the input's features' names (a CSV header's, escaped: ``long_data.header_name``), or None
+        self.feature_names = (tuple(feature_names) if feature_names is not None and len(feature_names) == feats
+                              else None)
         if not self.choices:
             raise LstmvizError("the model has no recurrent layer to follow over a long sequence")
         self.step = 0
@@ -167,6 +173,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
         self.feature_spin.setRange(0, max(0, feats - 1))
         self.feature_spin.setPrefix("feature ")
+        self.feature_spin.setToolTip("The input feature the units' r is their correlation with"
+                                     + (" (named by the CSV's header)" if self.feature_names else ""))
+        self._name_feature(0)
+        self.feature_spin.valueChanged.connect(self._name_feature)
         self.feature_spin.valueChanged.connect(lambda _: self._record_changed())
         self.top_spin = QtWidgets.QSpinBox()
         self.top_spin.setRange(1, 100000)
@@ -209,6 +219,16 @@ class LongSequenceWindow(QtWidgets.QWidget):
         parent = self.parentWidget()
         screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
         self.resize(min(1400, screen.width() - 40), min(800, screen.height() - 60))
+
+    def _name_feature(self, k: int) -> None:
+        """The feature box says the feature's name where the input's header gave one
+        ("feature 2: pressure"), cut to ``FEATURE_NAME_CHARS``."""
+        name = self.feature_names[k] if self.feature_names and 0 <= k < len(self.feature_names) else ""
+        if len(name) > FEATURE_NAME_CHARS:
+            name = name[:FEATURE_NAME_CHARS - 1] + "\u2026"
+        suffix = f": {name}" if name else ""
+        if self.feature_spin.suffix() != suffix:
+            self.feature_spin.setSuffix(suffix)
 
     # -- the pass and the summaries (worker thread) ------------------------------------
     def start(self):

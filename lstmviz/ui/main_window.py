@@ -794,15 +794,17 @@ class MainWindow(QtWidgets.QMainWindow):
         step beside the whole sequence's overview, the pass running in the background."""
         from lstmviz.app.long_data import Cancelled
         notes: list[str] = []
+        names: list[str] = []  # (a CSV header's)
         try:
             if self.state.model is None:
                 raise LstmvizError("open or build a model first")
-            x = np.asarray(self._read_long(path, vocabulary, notes))
+            x = np.asarray(self._read_long(path, vocabulary, notes, names))
             if self.state.error:
                 raise LstmvizError(self.state.error)
             from lstmviz.app.atomic import all_or_nothing
             with all_or_nothing(self.state, "the input"):  # refused: the input stays, undo too
-                self.state.set_input_data(x[..., None] if x.ndim == 2 else x)  # ids: (batch, steps, 1)
+                self.state.set_input_data(x[..., None] if x.ndim == 2 else x,  # ids: (batch, steps, 1)
+                                          names=names or None)
         except Cancelled:
             self.message(f"{file_label(path)}: not opened (cancelled); the input is as it was")
             return False
@@ -821,7 +823,7 @@ class MainWindow(QtWidgets.QMainWindow):
             f". {escape(n)}" for n in notes), dialog=bool(notes))  # (longer than a status bar)
         return True
 
-    def _read_long(self, path, vocabulary, notes):
+    def _read_long(self, path, vocabulary, notes, names=None):
         """``long_data.load_long_input`` on a worker thread; past ``READ_QUIET_S`` a progress
         dialog (window-modal, the window painting) with Cancel (``long_data.Cancelled``)."""
         from lstmviz.app.long_data import load_long_input
@@ -836,7 +838,7 @@ class MainWindow(QtWidgets.QMainWindow):
         def work():
             try:
                 result["value"] = load_long_input(path, model, vocabulary=vocabulary, progress=progress,
-                                                  cancel=stop.is_set, notes=notes)
+                                                  cancel=stop.is_set, notes=notes, names=names)
             except BaseException as err:  # handed to the UI thread below
                 result["error"] = err
 
@@ -922,7 +924,8 @@ class MainWindow(QtWidgets.QMainWindow):
             old.activateWindow()
             return old
         try:
-            self.long_window = LongSequenceWindow(seq=self.state.long, parent=self)
+            self.long_window = LongSequenceWindow(seq=self.state.long, parent=self,
+                                                  feature_names=self.state.feature_names())
         except LstmvizError as err:
             self.message(str(err), dialog=True, error=True)
             return None
