@@ -797,7 +797,8 @@ def test_a_click_on_a_ranked_row_selects_its_unit_here_and_in_the_main_window(lo
     unit (on the overview it only sought the bin's step), so the unit found at the top of
     the ranking had to be typed into the unit boxes. A click on a row of either heatmap
     now selects that row's unit (row k of a ranking is its k-th unit, not unit k): in this
-    window (its curves) and in the main window (its cursor, unit box and views)."""
+    window (its curves, its row outlined) and in the main window (its cursor, unit box and
+    views)."""
     from PySide6 import QtCore, QtWidgets
     from PySide6.QtTest import QTest
 
@@ -832,11 +833,19 @@ def test_a_click_on_a_ranked_row_selects_its_unit_here_and_in_the_main_window(lo
         qtbot.waitUntil(lambda u=unit: state.cursor.unit == u, timeout=5000)
         assert (state.cursor.layer, lw.unit_spin.value(), w.unit_spin.value()) == (name, unit, unit)
         assert lw.curve_win.titleLabel.text.startswith(f"{name} h[{unit}] in the exact window")
+        for mark in (lw.over_row, lw.win_row):  # the row outlined in both heatmaps
+            assert mark.isVisible() and (mark.rect().top(), mark.rect().height()) == (row, 1.0)
         assert f"unit <b>{unit}</b>" in view.header.text() or f"unit {unit}" in view.header.text()
     # the model order's rows are units 0.. again
     lw.rank_combo.setCurrentText("model order")
     click(lw.win_img, 2)
     qtbot.waitUntil(lambda: state.cursor.unit == 2, timeout=5000)
+    assert lw.win_row.rect().top() == 2
+    # a unit below the top ones shown has no row to outline
+    lw.rank_combo.setCurrentText("variance")
+    lw.top_spin.setValue(2)
+    lw.unit_spin.setValue(int(order[-1]))
+    assert not lw.over_row.isVisible() and not lw.win_row.isVisible()
 
 
 def test_units_at_scale_names_a_csvs_features_by_its_header(long_window, tmp_path, qtbot):

@@ -142,6 +142,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.win_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(t.highlight, width=2))
         self.over_plot.addItem(self.over_line)
         self.win_plot.addItem(self.win_line)
+        # the selected unit's row, outlined in both heatmaps (a click on a row selects it)
+        self.over_row = self._row_mark(self.over_plot, t)
+        self.win_row = self._row_mark(self.win_plot, t)
         self.band_lo = self.curve_over.plot(pen=pg.mkPen((120, 160, 220)))
         self.band_hi = self.curve_over.plot(pen=pg.mkPen((120, 160, 220)))
         self.band = pg.FillBetweenItem(self.band_lo, self.band_hi, brush=pg.mkBrush(120, 160, 220, 90))
@@ -229,6 +232,28 @@ class LongSequenceWindow(QtWidgets.QWidget):
         suffix = f": {name}" if name else ""
         if self.feature_spin.suffix() != suffix:
             self.feature_spin.setSuffix(suffix)
+
+    @staticmethod
+    def _row_mark(plot, t: th.Theme) -> QtWidgets.QGraphicsRectItem:
+        pen = QtGui.QPen(QtGui.QColor(t.highlight))
+        pen.setWidthF(2.0)
+        pen.setCosmetic(True)
+        item = QtWidgets.QGraphicsRectItem()
+        item.setPen(pen)
+        item.setBrush(QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush))
+        item.setZValue(10)
+        item.setVisible(False)
+        plot.vb.addItem(item, ignoreBounds=True)
+        return item
+
+    @staticmethod
+    def _mark_row(item: QtWidgets.QGraphicsRectItem, row: int | None, x0: float, width: float) -> None:
+        """Outline heatmap row ``row`` (None: the unit is not among the rows shown)."""
+        item.setVisible(row is not None)
+        if row is not None:
+            rect = QtCore.QRectF(x0, row, width, 1.0)
+            if item.rect() != rect:
+                item.setRect(rect)
 
     # -- the pass and the summaries (worker thread) ------------------------------------
     def start(self):
@@ -422,6 +447,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         unit = self.unit_spin.value()
         rows = self.order if self.order is not None else np.arange(units)
         self._rows = rows  # (the units of the heatmaps' rows, top first: pick_row)
+        at = np.flatnonzero(np.asarray(rows) == unit)
+        row = int(at[0]) if at.size else None  # (a unit ranked below the top ones: no row)
         self._name_rows(rows if self.order is not None else None, units)
         titled = (layer, key, unit)
         if titled != getattr(self, "_titled", None):  # a new title lays the plots out again
@@ -436,6 +463,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.over_img.setImage(extreme[:, rows].T, levels=levels, autoLevels=False)
             self.over_img.setColorMap(cmap)
             self.over_img.setRect(QtCore.QRectF(0, 0, ov.total, len(rows)))  # x in steps
+            self._mark_row(self.over_row, row, 0, ov.total)
             edges = ov.edges()
             self.over_line.setValue(self.step + 0.5)
             x = edges[:-1]
@@ -448,6 +476,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
                     f"\u00b7 r {st.correlation[unit]:+.3f}")
         else:
             self.scores_label.setText("")
+            self.over_row.setVisible(False)  # (no overview yet)
             levels = self.levels(key, values if values is not None else np.zeros(1))
             if units:  # the units the summary will fill (not an empty view's -0.4 .. 0.4)
                 self.over_plot.setYRange(0, units, padding=0.02)
@@ -455,6 +484,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.win_img.setImage(values[:, rows].T, levels=levels, autoLevels=False)
             self.win_img.setColorMap(cmap)
             self.win_img.setRect(QtCore.QRectF(start, 0, len(values), len(rows)))
+            self._mark_row(self.win_row, row, start, len(values))
             self.win_line.setValue(self.step + 0.5)
             self.unit_curve.setData(np.arange(start, start + len(values)), values[:, unit])
             self.curve_line.setValue(self.step)
@@ -463,6 +493,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
                                     f"[{unit}] = {v:.4f}")
             self.step_label.setMinimumWidth(self.step_label.sizeHint().width())
         else:
+            self.win_row.setVisible(False)
             self.step_label.setText(f"step {self.step:,}: shown once the keyframe pass ends")
 
     def _name_rows(self, order, units: int) -> None:
