@@ -88,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {lstmviz.__version__}")
     parser.add_argument("--max-memory", metavar="SIZE", default=None,
                         help="memory limit for traces, arrays read from files, inputs and "
-                             "sessions, such as 16G (default 2G, or $LSTMVIZ_MAX_MEMORY); files "
+                             "sessions, such as 16G, up to the machine's memory (default 2G, or "
+                             "$LSTMVIZ_MAX_MEMORY); files "
                              "that would need more are refused before anything is allocated; "
                              "a full trace may take half of it, a longer sequence is traced by "
                              "keyframes (a window of steps at a time)")

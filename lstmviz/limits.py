@@ -26,6 +26,7 @@ Messages say what needed how much, the limit, and how to raise it (``HINT``).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -53,16 +54,66 @@ _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2,
           "g": 1024 ** 3, "gb": 1024 ** 3, "t": 1024 ** 4, "tb": 1024 ** 4}
 
 
+#: the least memory limit: below it not even a small model's trace fits
+MIN_MEMORY = 16 * 1024 ** 2
+#: the largest memory limit where the machine's memory cannot be read (see ``largest_limit``)
+MAX_MEMORY_UNKNOWN = 1024 ** 4
+
+
+@functools.lru_cache(maxsize=1)
+def physical_memory() -> int | None:
+    """This machine's memory in bytes (``sysconf``; Windows' ``GlobalMemoryStatusEx``), or
+    None where it cannot be read."""
+    try:
+        n = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+        return n if n > 0 else None
+    except (AttributeError, ValueError, OSError):
+        pass
+    try:  # Windows has no sysconf
+        import ctypes
+
+        class _Status(ctypes.Structure):
+            _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong),
+                        *((f, ctypes.c_ulonglong) for f in ("total", "avail", "page_total", "page_avail",
+                                                            "virtual_total", "virtual_avail", "ext"))]
+
+        status = _Status()
+        status.dwLength = ctypes.sizeof(_Status)
+        if ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):  # type: ignore[attr-defined]
+            return int(status.total) or None
+    except (AttributeError, OSError, ImportError):
+        pass
+    return None
+
+
+def largest_limit() -> int:
+    """The largest memory limit lstmviz takes: this machine's memory, rounded up to whole
+    GB (a "16 GB" laptop reports ~15.6 GB; 16G is what its owner types). A limit is what
+    lstmviz may allocate for one trace or file: beyond the memory there is, the machine
+    swaps or the kernel ends the app, which the limit is there to prevent ("100T" was
+    taken, and then any file could ask for it). Where the memory cannot be read: 1 TB."""
+    phys = physical_memory()
+    if phys is None:
+        return MAX_MEMORY_UNKNOWN
+    return -(-phys // 1024 ** 3) * 1024 ** 3
+
+
 def parse_size(text: str) -> int:
-    """``"8G"``, ``"512 MB"``, ``"1.5g"``, ``"1000000"`` -> bytes; LstmvizError otherwise."""
+    """``"8G"``, ``"512 MB"``, ``"1.5g"``, ``"1000000"`` -> bytes, from ``MIN_MEMORY`` up to
+    ``largest_limit()``; LstmvizError (one line saying what is taken) otherwise."""
+    shown = repr(str(text)[:40])
     m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([a-zA-Z]*)\s*", str(text)[:40])
     unit = m.group(2).lower() if m else ""
     if not m or unit not in _UNITS:
-        raise LstmvizError(f"memory limit {str(text)[:40]!r} is not a size such as 8G, 512M "
-                           "or 16GB")
+        raise LstmvizError(f"memory limit {shown} is not a size such as 8G, 512M or 16GB")
     value = int(float(m.group(1)) * _UNITS[unit])
-    if value < 16 * 1024 ** 2:
-        raise LstmvizError(f"memory limit {str(text)[:40]!r} is below 16M; lstmviz needs more")
+    if value < MIN_MEMORY:
+        raise LstmvizError(f"memory limit {shown} is below 16M; lstmviz needs more")
+    top = largest_limit()
+    if value > top:
+        where = ("this machine's memory" if physical_memory() is not None
+                 else "lstmviz takes where it cannot read the machine's memory")
+        raise LstmvizError(f"memory limit {shown} is more than {where}: give 16M up to {fmt_bytes(top)}")
     return value
 
 

@@ -71,6 +71,35 @@ def test_unit_statistics_equal_numpy_over_the_whole_sequence(traced):
         scale.rank_units(st, "beauty")
 
 
+
+def test_unit_statistics_stay_exact_for_near_constant_units_of_a_large_mean():
+    """Variance was sum of squares / n - mean²: over 200,000 steps a unit stepping by one
+    float32 ulp around 3000 had variance 0 (all of it lost to cancellation), one around
+    -20000 4% too little, and the ranking put a constant unit above a moving one. Merged
+    block by block (count, mean, M2; Chan et al.), they equal NumPy's float64 ``var`` (and
+    ``corrcoef``), the constant unit exactly 0."""
+    rng = np.random.default_rng(0)
+    n = 200_000
+    v = np.empty((n, 4), np.float32)
+    v[:, 0] = 3000.0  # constant
+    v[:, 1] = np.float32(3000.0) + rng.integers(0, 2, n).astype(np.float32) * np.float32(2.0 ** -12)
+    v[:, 2] = rng.normal(0, 1e-4, n)  # small moves around 0
+    v[:, 3] = np.float32(-20000.0) + rng.normal(0, 0.01, n).astype(np.float32)
+    feature = (v[:, 1].astype(np.float64) - 3000.0) * 4096 + rng.normal(0, 0.1, n)
+    st = scale.UnitStats(4, gate=False)
+    for s in range(0, n, scale.BLOCK_STEPS):
+        st.add(v[s:s + scale.BLOCK_STEPS], feature[s:s + scale.BLOCK_STEPS])
+    want = v.astype(np.float64).var(axis=0)
+    assert st.variance[0] == 0.0 and want[1] > 0
+    np.testing.assert_allclose(st.variance, want, rtol=1e-9, atol=0)
+    np.testing.assert_allclose(st.mean, v.astype(np.float64).mean(axis=0), rtol=1e-12)
+    assert list(scale.rank_units(st, "variance")) == [3, 1, 2, 0]
+    r = [0.0] + [np.corrcoef(feature, v[:, u].astype(np.float64))[0, 1] for u in (1, 2, 3)]
+    assert r[1] > 0.8
+    np.testing.assert_allclose(st.correlation, r, atol=1e-9)
+    assert list(scale.rank_units(st, "correlation", top=1)) == [1]
+
+
 def test_correlation_follows_the_processing_order_of_a_backward_half(traced):
     _, x, full, wt = traced
     hb = full["bi"].children["backward"].steps["h"][0].astype(np.float64)
@@ -188,6 +217,51 @@ def test_text_through_a_given_vocabulary(tmp_path):
     np.testing.assert_array_equal(long_data.text_ids("abd", vocab, oov=0), [[1, 2, 0]])
     with pytest.raises(LstmvizError, match="outside the Embedding's vocabulary 0..2"):
         long_data.text_ids("abc", vocab, size=3)
+
+
+
+def test_a_txt_is_numbers_only_when_its_lines_are_numbers(tmp_path, monkeypatch):
+    """A book whose first line is a number ("1984") was read as a column of numbers (the
+    reader looked at the first line only) and refused at its second line. A ``.txt`` is
+    numbers only when its lines are (as the CSV reader takes them: a header of words,
+    comments, blank lines, any separator); else text, read as characters."""
+    vocab = len(gen.ALPHABET) + 1
+    chars = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": vocab, "output_dim": 3}),
+                                            LayerSpec("LSTM", {"units": 2})], seed=0)
+    feats = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 2})], seed=0)
+
+    def file(name, text):
+        p = tmp_path / name
+        p.write_text(text)
+        return p
+
+    book = "1984\n\nGeorge Orwell\n\nIt was a bright cold day in April, and the clocks were striking thirteen.\n"
+    for text in (book, "42\n7\nthe answer\n", "Infinity\nand beyond\n", "# 3\n3.5, and more\n",
+                 "Nan the cat\n"):
+        p = file("book.txt", text)
+        assert long_data.reads_as_text(p), text
+        np.testing.assert_array_equal(long_data.load_long_input(p, chars), gen.text_ids(text))
+    assert long_data.not_numbers(file("book.txt", book)) == (3, "George Orwell")  # (why: that line)
+    for text, want in (("1.5 2\n3 4\n", [[1.5, 2], [3, 4]]),
+                       ("time;value\n# logged\n\n0;1,5e0\n1;2\n".replace(",5e0", ".5"), [[0, 1.5], [1, 2]]),
+                       ("1984 2\n", [[1984, 2]]),
+                       ("-1,2\n3,4e-2\n", [[-1, 2], [3, 0.04]])):
+        p = file("readings.txt", text)
+        assert not long_data.reads_as_text(p), text
+        np.testing.assert_allclose(long_data.load_long_input(p, feats), [want])
+    # numbers beyond what decides (the head ends inside a line): numbers still
+    monkeypatch.setattr(long_data, "SNIFF_BYTES", 1000)
+    rows = "".join(f"{i * 0.25:.2f}\t{i}\n" for i in range(2000))
+    p = file("long.txt", rows)
+    assert not long_data.reads_as_text(p)
+    assert long_data.load_long_input(p, feats).shape == (1, 2000, 2)
+    one = file("one.txt", " ".join(str(i) for i in range(1000)) + "\n")  # one line longer than the head
+    assert not long_data.reads_as_text(one)
+    # a typo past the head: numbers, refused in one line at the typo
+    p = file("typo.txt", rows + "3.5\tn/a\n")
+    with pytest.raises(LstmvizError) as err:
+        long_data.load_long_input(p, feats)
+    assert str(err.value) == "typo.txt: line 2,001, column 2: 'n/a' is not a number"
 
 
 # -- the app's long sequence: first window at once, exact windows after the pass ---------
@@ -485,8 +559,8 @@ def test_a_csvs_refusal_names_the_files_line_and_column_in_any_block(tmp_path, m
     assert refused(stamped) == ("year.csv: line 2, column 1 ('timestamp'): '2025-01-01T00:00' is not a "
                                 "number; lstmviz reads columns of numbers only: remove that column")
     european = ["temperature;humidity", *(f"{i},5;{i}" for i in range(1000))]
-    assert refused(european) == ("year.csv: line 2, column 1 ('temperature'): '0,5' is not a number; "
-                                 "lstmviz reads decimal points, not decimal commas")
+    assert refused(european) == ("year.csv: line 2, column 1 ('temperature'): '0,5' is not a number "
+                                 "(a decimal comma: write 0.5)")
     # and the table itself is read as before: the header and the comment skipped
     p.write_text("\n".join(body) + "\n")
     got = long_data.read_csv(p)
@@ -517,7 +591,27 @@ def test_both_csv_readers_split_a_line_alike(tmp_path):
     p.write_text("15,5;73\n16,25;74\n")
     with pytest.raises(LstmvizError) as err:
         long_data.read_csv(p)
-    assert str(err.value) == ("eu.csv: line 1, column 1: '15,5' is not a number; "
-                              "lstmviz reads decimal points, not decimal commas")
+    assert str(err.value) == "eu.csv: line 1, column 1: '15,5' is not a number (a decimal comma: write 15.5)"
     p.write_text("15.5;73\n16.25;74\n")
     np.testing.assert_array_equal(long_data.read_csv(p), [[[15.5, 73], [16.25, 74]]])
+
+
+def test_both_csv_readers_say_a_decimal_comma_in_one_wording(tmp_path):
+    """The long-input reader said "'15,5' is not a number; lstmviz reads decimal points,
+    not decimal commas", the command line's and Import's reader "(a decimal comma: write
+    15.063)": two wordings of one refusal. Both now take it from io/csv_numbers, with the
+    number to write; a cell that is no decimal comma gets no such hint from either."""
+    from lstmviz.io.csv_numbers import csv_numbers
+
+    p = tmp_path / "eu.csv"
+    for body, cell, said in (("15,5;73\n16,25;74\n", "'15,5'", " (a decimal comma: write 15.5)"),
+                             ("1;2\n3;-0,25\n", "'-0,25'", " (a decimal comma: write -0.25)"),
+                             ("1;2\n3;1,234,5\n", "'1,234,5'", "")):
+        p.write_text(body)
+        with pytest.raises(LstmvizError) as long_err:
+            long_data.read_csv(p)
+        with pytest.raises(LstmvizError) as cli_err, open(p) as fh:
+            csv_numbers(p, fh)
+        tails = [str(e.value).split(": ", 1)[1] for e in (long_err, cli_err)]
+        line = "2" if body.startswith("1;") else "1"
+        assert tails[0] == tails[1] == f"line {line}, column {2 if line == '2' else 1}: {cell} is not a number{said}"

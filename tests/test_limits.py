@@ -280,3 +280,42 @@ def test_keras_zip_with_a_member_named_twice(tmp_path):
             z.writestr("model.weights.h5", members["model.weights.h5"])
     with pytest.raises(LstmvizError, match="two members named 'model.weights.h5'"):
         read_model_file(p)
+
+
+def test_a_limit_beyond_the_machines_memory_is_refused_in_one_line(monkeypatch):
+    """--max-memory 100T (and LSTMVIZ_MAX_MEMORY=100T, File > Memory limit) was taken: any
+    file could then ask for more memory than the machine has. The largest limit is the
+    machine's memory rounded up to whole GB (a "16 GB" laptop reports ~15.6 GB), 1 TB
+    where it cannot be read; beyond it the refusal is one line saying what is taken."""
+    monkeypatch.setattr(limits, "physical_memory", lambda: int(15.6 * 1024 ** 3))
+    assert limits.largest_limit() == 16 * 1024 ** 3
+    assert limits.parse_size("16G") == 16 * 1024 ** 3
+    for big in ("100T", "17G", "16.5G"):
+        with pytest.raises(LstmvizError) as err:
+            limits.parse_size(big)
+        assert str(err.value) == (f"memory limit {big!r} is more than this machine's memory: "
+                                  "give 16M up to 16 GB")
+    monkeypatch.setenv(limits.ENV, "100T")
+    with pytest.raises(LstmvizError, match=r"^LSTMVIZ_MAX_MEMORY: memory limit '100T' is more than"):
+        limits.memory_limit()
+    monkeypatch.setattr(limits, "physical_memory", lambda: None)  # (no sysconf, no Windows call)
+    assert limits.parse_size("512G") == 512 * 1024 ** 3
+    with pytest.raises(LstmvizError) as err:
+        limits.parse_size("100T")
+    assert str(err.value) == ("memory limit '100T' is more than lstmviz takes where it cannot read "
+                              "the machine's memory: give 16M up to 1 TB")
+
+
+def test_the_machines_memory_is_read():
+    phys = limits.physical_memory()
+    assert phys is not None and 256 * 1024 ** 2 < phys < 64 * 1024 ** 4  # (Linux, macOS, Windows)
+    assert limits.largest_limit() >= phys
+
+
+def test_the_command_line_refuses_a_limit_beyond_the_machines_memory(capsys):
+    from lstmviz.cli import main
+
+    rc = main(["--max-memory", "100T", "summary", str(K3_ZIP)])
+    err = capsys.readouterr().err
+    assert rc != 0 and "memory limit '100T' is more than this machine's memory: give 16M up to" in err
+    assert len(err.strip().splitlines()) == 1, err

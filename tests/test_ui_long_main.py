@@ -230,6 +230,7 @@ def test_the_memory_limit_is_one_setting_kept_in_the_preferences(make_window, mo
     state.set_input_data(x)
     assert state.long is None  # ~38 MB of trace: whole under 2 GB (1 GiB of trace)
     assert not w.set_memory_limit("lots") and limits.memory_limit() == 2 << 30
+    assert not w.set_memory_limit("100T") and limits.memory_limit() == 2 << 30  # (beyond the machine's)
     assert w.set_memory_limit("64M")  # 32 MiB of trace: the same input is now a long one
     assert limits.trace_budget() == 32 << 20 and state.long is not None
     assert w.settings.value("memory_limit") == "64M" and "64 MB" in w.statusBar().currentMessage()
@@ -823,3 +824,109 @@ def test_the_legend_gives_the_inputs_levels_at_every_window(long_window, qtbot):
         inp = next(r for r in view.rows if r.kind == "input")
         shown = float(re.search(r"±([0-9.]+)", view.legend.text()).group(1))
         assert shown == float(f"{inp.levels[1]:.2g}"), (step, shown, inp.levels)
+
+
+def test_a_click_on_a_ranked_row_selects_its_unit_here_and_in_the_main_window(long_window, qtbot):
+    """Units at scale, ranked by variance: a click on a heatmap's row did nothing to the
+    unit (on the overview it only sought the bin's step), so the unit found at the top of
+    the ranking had to be typed into the unit boxes. A click on a row of either heatmap
+    now selects that row's unit (row k of a ranking is its k-th unit, not unit k): in this
+    window (its curves, its row outlined) and in the main window (its cursor, unit box and
+    views)."""
+    from PySide6 import QtCore, QtWidgets
+    from PySide6.QtTest import QTest
+
+    from lstmviz.app import scale
+
+    w, x = long_window
+    state = w.state
+    state.set_input_data(x)
+    name = state.model.layers[0].name
+    state.set_cursor(layer=name, unit=0, step=100)
+    lw = w.open_units_window()
+    assert lw is not None and lw.wait(120) and w.long_runner.wait(120)
+    qtbot.waitUntil(lambda: lw.summary is not None, timeout=120_000)
+    assert lw.record_combo.currentData() == (name, "h")
+    lw.rank_combo.setCurrentText("variance")
+    order = scale.rank_units(lw.summary[1], "variance", top=lw.top_spin.value())
+    assert list(order) != list(range(len(order)))  # (ranked: row k is not unit k)
+    view = _tab(w, "Over time")
+    qtbot.waitExposed(lw)
+
+    def click(img, row):  # the middle of a heatmap row, as laid out on screen
+        for _ in range(3):  # (the ranking's rows and titles lay the plots out again)
+            QtWidgets.QApplication.processEvents()
+        scene_pt = img.mapToScene(QtCore.QPointF(3.5, row + 0.5))  # (image pixels: bins or steps, rows)
+        assert img in lw.glw.scene().items(scene_pt)
+        QTest.mouseClick(lw.glw.viewport(), QtCore.Qt.MouseButton.LeftButton,
+                         QtCore.Qt.KeyboardModifier.NoModifier, lw.glw.mapFromScene(scene_pt))
+
+    for img, row in ((lw.over_img, 1), (lw.win_img, 4), (lw.over_img, 0)):
+        unit = int(order[row])
+        click(img, row)
+        qtbot.waitUntil(lambda u=unit: state.cursor.unit == u, timeout=5000)
+        assert (state.cursor.layer, lw.unit_spin.value(), w.unit_spin.value()) == (name, unit, unit)
+        assert lw.curve_win.titleLabel.text.startswith(f"{name} h[{unit}] in the exact window")
+        for mark in (lw.over_row, lw.win_row):  # the row outlined in both heatmaps
+            assert mark.isVisible() and (mark.rect().top(), mark.rect().height()) == (row, 1.0)
+        assert f"unit <b>{unit}</b>" in view.header.text() or f"unit {unit}" in view.header.text()
+    # the model order's rows are units 0.. again
+    lw.rank_combo.setCurrentText("model order")
+    click(lw.win_img, 2)
+    qtbot.waitUntil(lambda: state.cursor.unit == 2, timeout=5000)
+    assert lw.win_row.rect().top() == 2
+    # a unit below the top ones shown has no row to outline
+    lw.rank_combo.setCurrentText("variance")
+    lw.top_spin.setValue(2)
+    lw.unit_spin.setValue(int(order[-1]))
+    assert not lw.over_row.isVisible() and not lw.win_row.isVisible()
+
+
+def test_units_at_scale_names_a_csvs_features_by_its_header(long_window, tmp_path, qtbot):
+    """A long input from a CSV with a header: Units at scale's feature box said 'feature 2'
+    for what the file calls 'pressure'. It names the features from the header (as names
+    from files are shown: quotes around it taken off, control characters escaped, plain
+    text); the correlation is still with that column. An edit of the input drops the
+    names, an undo back to it has them again; a .npy has none."""
+    from lstmviz.ui import long_view
+
+    w, _ = long_window
+    state = w.state
+    t = np.arange(T)
+    cols = np.stack([np.sin(t / 50.0), np.cos(t / 230.0), (t % 97) / 97.0], -1).astype(np.float32)
+    long_name = "a very long name of a column, longer than the box shows"
+    p = tmp_path / "year.csv"
+    p.write_text("temperature, \"humidity\" ,\x1b[31mpressure\n"
+                 + "".join(f"{a:.6f},{b:.6f},{c:.6f}\n" for a, b, c in cols), encoding="utf-8")
+    state.set_input_spec(input_dim=3)
+    assert w.open_long(p) and state.long is not None
+    assert state.feature_names() == ("temperature", "humidity", "\\x1b[31mpressure")
+    name = state.model.layers[0].name
+    state.set_cursor(layer=name, unit=1)
+    lw = w.open_units_window()
+    assert lw is not None and lw.wait(120) and w.long_runner.wait(120)
+    qtbot.waitUntil(lambda: lw.summary is not None, timeout=120_000)
+    assert lw.feature_spin.text() == "feature 0: temperature"
+    lw.feature_spin.setValue(2)
+    assert lw.feature_spin.text() == "feature 2: \\x1b[31mpressure"
+    assert lw.wait(120)
+    qtbot.waitUntil(lambda: lw.summary is not None and lw._summary_key[3] == 2, timeout=120_000)
+    h = state.model.trace(np.asarray(state.x))[name].steps["h"][0].astype(np.float64)
+    r = [np.corrcoef(cols[:, 2], h[:, u])[0, 1] for u in range(h.shape[1])]
+    np.testing.assert_allclose(lw.summary[1].correlation, r, atol=1e-5)
+    # a name longer than the box holds is cut; without names, numbers
+    lw.feature_names = ("a", "b", long_name)
+    lw._name_feature(2)
+    assert lw.feature_spin.text() == f"feature 2: {long_name[:long_view.FEATURE_NAME_CHARS - 1]}\u2026"
+    lw.close()
+    # an edit of the input is another input: no names; undo gives them back
+    state.set_input_value(0, 5, 1, 0.25)
+    assert state.feature_names() is None
+    state.undo()
+    assert state.feature_names() == ("temperature", "humidity", "\\x1b[31mpressure")
+    npy = tmp_path / "year.npy"
+    np.save(npy, cols)
+    assert w.open_long(npy) and state.feature_names() is None
+    lw = w.open_units_window()
+    assert lw is not None and lw.feature_spin.text() == "feature 0"
+    assert lw.wait(120) and w.long_runner.wait(120)

@@ -1076,6 +1076,38 @@ def test_help_keys_is_the_one_list_of_every_key(window):
     overlay.toggle(False)
 
 
+@pytest.mark.parametrize("size", [(1400, 900), (1024, 600), (800, 500)])
+def test_the_cell_view_names_the_typed_character_x_t_embeds(make_window, size):
+    """The character demo (typed text) on the Cell tab: x_t said 'input 4'; it names the
+    token the LSTM's input embeds, its character from the labels the Unrolled view writes
+    (the window hands them to both), 'f (id 7)', or the character alone where the charts
+    are close, never running into h_(t-1)'s number; the header still says the step."""
+    from lstmviz.app.cell_ref import token_text
+    from lstmviz.app.demos import load_demos
+
+    w = make_window(size)
+    demo = next(d for d in load_demos() if "Character" in d["title"])
+    assert w.open_demo(demo)
+    st = w.state
+    labels = st.token_labels()
+    assert labels is not None
+    view = next(v for v in w.views if v.title == "Cell")
+    w.tabs.setCurrentWidget(view)
+    ids = st.trace.inputs[0][0]
+    gap = QtGui.QFontMetricsF(view.theme.font(0.85)).horizontalAdvance(" ") * 0.5
+    for t in range(len(demo["text"])):
+        st.set_cursor(step=t, layer="lstm")
+        QtWidgets.QApplication.processEvents()
+        tight = view._numbers[1]
+        i = int(ids[t])
+        assert labels[i] == demo["text"][t].replace(" ", "␣")
+        got = view.bars["x"].value_item.text()
+        assert got == token_text(i, labels, short=tight) == (labels[i] if tight else f"{labels[i]} (id {i})")
+        x, h = (view.bars[k].value_item for k in ("x", "h_prev"))
+        assert x.mapRectToScene(x.boundingRect()).right() + gap <= h.mapRectToScene(h.boundingRect()).left(), t
+        assert f"input step {t}" in view.header.text()
+
+
 def test_the_character_demo_opens_on_text_written_as_characters(window):
     """Help > Demos > Character-level language model opened on an array of ids, written as
     numbers. It opens on typed text (the app's alphabet), which the Unrolled view writes

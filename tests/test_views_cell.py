@@ -583,3 +583,40 @@ def test_no_charts_number_runs_into_its_neighbours(demo_at, theme):
     wide, view = demo_at("dark", (1280, 720), step=5)
     c, rec = wide.state.cursor, wide.state.trace[view.ref.name]
     assert view.bars["h"].value_item.text() == fmt(rec.steps["h"][c.sample, c.step, c.unit], 3)
+
+
+def test_x_t_of_typed_text_names_its_character_beside_its_id(view):
+    """The character demo on typed text: x_t, the Embedding's row the LSTM reads, was
+    labelled 'input 4', while the Unrolled view writes the typed characters in its boxes
+    (InputEdits.token_labels). The Cell view names the token from the same labels and the
+    traced ids: 'f (id 7)' (the character alone where the column is narrow); ids from a
+    file or a generator stay numbers ('id 7'), whose meaning is the model's vocabulary."""
+    import lstmviz
+    from lstmviz.app.demos import load_demos
+    from lstmviz.app.state import AppState
+
+    demo = next(d for d in load_demos() if "Character" in d["title"])
+    st = AppState()
+    st.set_model(lstmviz.load(demo["model"]), str(demo["model"]))
+    text = "the forget gate decides"
+    st.set_input_spec(source="text", text=text)
+    labels = st.token_labels()
+    emb = next(layer for layer in st.model.layers if layer.class_name == "Embedding")
+    table = emb.weights[0] if isinstance(emb.weights, list) else next(iter(emb.weights.values()))
+    view.set_token_labels(labels)
+    view.set_data(st.model, st.trace, st.trace.inputs)
+    ids = st.trace.inputs[0][0]
+    for t in (0, 3, 4, len(text) - 1):
+        view.set_cursor(Cursor(step=t, sample=0, layer="lstm"))
+        i = int(ids[t])
+        assert labels[i] == text[t].replace(" ", "␣")
+        assert view.bars["x"].value_item.text() == f"{labels[i]} (id {i})"
+        np.testing.assert_array_equal(view.bars["x"].values, np.asarray(table)[i])  # that id's row
+        assert "input step" in view.header.text() and f"t = {t}</b>" in view.header.text()
+    # ids from a generator (or a file): their meaning is the model's, not the app's
+    st.set_input_spec(source="counting")
+    assert st.token_labels() is None
+    view.set_token_labels(None)
+    view.set_data(st.model, st.trace, st.trace.inputs)
+    view.set_cursor(Cursor(step=4, sample=0, layer="lstm"))
+    assert view.bars["x"].value_item.text() == f"id {int(st.trace.inputs[0][0, 4])}"

@@ -18,6 +18,7 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CellKind, act_name
 from lstmviz.engine.layers import Bidirectional, Recurrent
 from lstmviz.engine.trace import LayerTrace
+from lstmviz.text import markup
 
 MINUS = "\u2212"
 
@@ -157,6 +158,50 @@ def model_inputs(trace: Trace, inputs=None) -> list[np.ndarray] | None:
     if isinstance(got, np.ndarray):
         return [got]
     return [np.asarray(a) for a in got]
+
+
+def input_token(model: Model, trace: Trace, ref: CellRef, sample: int, step: int,
+                inputs=None) -> int | None:
+    """The token id that processing step ``step`` of ``ref`` reads, looked up in the model's
+    one input when it is token ids (an Embedding first): its column at the step's input
+    step (``CellRef.input_step``; a long input's window counts from its ``start``), when
+    the cell runs on that input's time axis (as many steps); else None."""
+    if len(model.inputs) != 1:
+        return None
+    xs = model_inputs(trace, inputs)
+    ids = xs[0] if xs else None
+    if ids is None or ids.ndim != 2 or ref.T != ids.shape[1]:
+        return None
+    start = int(getattr(trace, "start", 0) or 0)
+    col = ref.input_step(step, start) - start
+    if not 0 <= col < ids.shape[1]:
+        return None  # (a step outside the steps traced)
+    return int(ids[clamp(sample, 0, ids.shape[0] - 1), col])
+
+
+def token_label(i: int, labels: tuple[str, ...] | None) -> str | None:
+    """What token id ``i`` stands for in ``labels`` (what the ids mean when the app made
+    them from typed text: ``InputEdits.token_labels``), or None: ids from a file mean what
+    the model's vocabulary says, which lstmviz does not know, and id 0 is padding."""
+    if labels is None or not 0 <= i < len(labels) or not labels[i]:
+        return None
+    return labels[i]
+
+
+def token_words(i: int, labels: tuple[str, ...] | None) -> str:
+    """Token id ``i`` in the Unrolled view's header (rich text): its character beside it
+    where the app knows it ("token <b>f</b> (id 7)"), else the id ("token id <b>7</b>")."""
+    label = token_label(i, labels)
+    return f"token <b>{markup(label)}</b> (id {i})" if label is not None else f"token id <b>{i}</b>"
+
+
+def token_text(i: int, labels: tuple[str, ...] | None, short: bool = False) -> str:
+    """Token id ``i`` as plain text (the Cell view's x_t): "f (id 7)", or "id 7" where the
+    app does not know what it stands for; ``short`` (a narrow column): "f" or "id 7"."""
+    label = token_label(i, labels)
+    if label is None:
+        return f"id {i}"
+    return label if short else f"{label} (id {i})"
 
 
 def layer_input(model: Model, trace: Trace, name: str, inputs=None) -> np.ndarray | None:

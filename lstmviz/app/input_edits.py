@@ -7,6 +7,7 @@ generators themselves are in ``app/inputs.py``.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from typing import Any
 
 import numpy as np
@@ -138,6 +139,19 @@ SPACE = "␣"
 class InputEdits(StateBase):
     """The input edits of ``AppState``."""
 
+    #: (a weak reference to the input array last given names, its features' names), from
+    #: ``set_input_data(names=)``
+    _named_input: tuple[weakref.ref, tuple[str, ...]] | None = None
+
+    def feature_names(self) -> tuple[str, ...] | None:
+        """The names of the input's features, given with it (a long input's CSV header,
+        escaped: ``long_data.header_name``), while the input is that array: an edit or
+        another input has none, an undo back to it has them again."""
+        named = self._named_input
+        if named is None or self.input.source != "data" or self.input.data is None:
+            return None
+        return named[1] if named[0]() is self.input.data else None
+
     def token_labels(self) -> tuple[str, ...] | None:
         """What each token id stands for, when the app itself made the ids from typed text
         (its alphabet: id 0 is padding, 1.. the characters): the Unrolled view then shows
@@ -178,10 +192,10 @@ class InputEdits(StateBase):
                              "another width)")
 
     @_operation
-    def set_input_data(self, data: np.ndarray) -> None:
+    def set_input_data(self, data: np.ndarray, names=None) -> None:
         """Use ``data`` (``(batch, timesteps, features)``) as the input, as imported/edited.
         Kept read-only (``frozen``): a copy of the caller's array, a read-only memory-mapped
-        file as it is."""
+        file as it is. ``names``: its features' names (``feature_names``), one a feature."""
         given = data
         data = np.asarray(data, dtype=np.float32)
         if data.ndim == 2:
@@ -194,6 +208,8 @@ class InputEdits(StateBase):
         self.input = dataclasses.replace(self.input, source="data", data=data,
                                          batch_size=b, timesteps=t,
                                          input_dim=self.input.input_dim if self.embedding_first else d)
+        if names is not None and len(names) == d:
+            self._named_input = (weakref.ref(data), tuple(str(n) for n in names))
         self._edited(select=self.index_of(self.cursor.layer))
 
     @_operation

@@ -25,8 +25,9 @@ import numpy as np
 
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
-from lstmviz.io.csv_numbers import delimiter, is_number
+from lstmviz.io.csv_numbers import decimal_comma, delimiter, is_number, not_a_number
 from lstmviz.io.npy import check_dtype
+from lstmviz.text import safe_name
 
 BLOCK_BYTES = 4 << 20
 MAX_VOCABULARY_BYTES = 16 << 20
@@ -117,20 +118,28 @@ def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] |
             where = f"line {line:,}, column {col}" + (f" ({title[:20]!r})" if title else "")
             if not cell:
                 return f"{name}: {where} is empty (a missing value); fill it in or remove the row"
-            shown = cell if len(cell) <= 20 else cell[:17] + "..."
-            if delim != "," and cell.replace(",", "", 1).lstrip("+-").isdigit():
-                hint = "; lstmviz reads decimal points, not decimal commas"
-            elif line0 == 0 and line == next(_data_lines(text, 0, skip_header))[0]:
+            hint = ""
+            if (decimal_comma(cell) is None and line0 == 0
+                    and line == next(_data_lines(text, 0, skip_header))[0]):
                 hint = "; lstmviz reads columns of numbers only: remove that column"  # (dates, names)
-            else:
-                hint = ""
-            return f"{name}: {where}: {shown!r} is not a number{hint}"
+            return f"{name}: {where}: {not_a_number(cell)}{hint}"
     return None
 
 
-def read_csv(path, progress=None, cancel=None) -> np.ndarray:
+def header_name(cell: str) -> str:
+    """A column's name from a CSV's header line, to show: a pair of quotes around it taken
+    off, escaped and cut as names from files are (``text.safe_name``)."""
+    cell = cell.strip()
+    if len(cell) >= 2 and cell[0] == cell[-1] and cell[0] in "\"'":
+        cell = cell[1:-1].strip()
+    return safe_name(cell)
+
+
+def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -> np.ndarray:
     """``(1, rows, columns)`` float32 from a ``.csv`` (or whitespace-separated ``.txt``).
-    A refusal names the file's line and column (a missing value, a word, a ragged row)."""
+    A refusal names the file's line and column (a missing value, a word, a ragged row).
+    ``names``: the columns' names (``header_name``) are put in it when the file has a
+    header line of as many names as it has columns."""
     path = Path(path)
     name = path.name
     total = path.stat().st_size
@@ -188,6 +197,8 @@ def read_csv(path, progress=None, cancel=None) -> np.ndarray:
     if not blocks:
         raise LstmvizError(f"{name}: holds no rows of numbers")
     data = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+    if names is not None and header is not None and len(header) == data.shape[1]:
+        names[:] = [header_name(c) for c in header]
     return data[None]
 
 
@@ -269,16 +280,45 @@ def _vocabulary_size(model) -> int | None:
     return int(emb.config["input_dim"]) if emb is not None else None
 
 
+#: how much of a file's beginning decides whether it is numbers or text (``not_numbers``)
+SNIFF_BYTES = 64 << 10
+
+
+def not_numbers(path) -> tuple[int, str] | None:
+    """None when the beginning of ``path`` (``SNIFF_BYTES``, whole lines) reads as
+    ``read_csv`` reads numbers: every line not blank and not ``#`` cells of numbers (split
+    at the first line's separator), after a first line of words only (a header), one row
+    at least; else ``(line, text)``: the first line that is not (``(0, "")`` without any).
+    A book that begins with "1984" is text: its next lines are words."""
+    with open(path, "rb") as fh:
+        head = fh.read(SNIFF_BYTES + 1)
+    whole = len(head) <= SNIFF_BYTES
+    lines = head[:SNIFF_BYTES].decode("utf-8-sig", errors="replace").split("\n")
+    if not whole and len(lines) > 1:
+        lines = lines[:-1]  # (cut inside the last line)
+    rows = [(k, ln.strip()) for k, ln in enumerate(lines, start=1)
+            if ln.strip() and not ln.strip().startswith("#")]
+    if not rows:
+        return 0, ""
+    delim = delimiter(rows[0][1])
+    if len(rows) > 1 and not any(is_number(c) for c in _cells(rows[0][1], delim)):
+        rows = rows[1:]  # a header line, as read_csv takes it
+    for k, line in rows:
+        cells = _cells(line, delim)
+        if not whole and k == len(lines) and len(cells) > 1:
+            cells = cells[:-1]  # one line longer than the head: its last cell may be cut
+        if not all(is_number(c) for c in cells):
+            return k, line
+    return None
+
+
 def reads_as_text(path) -> bool:
     """Whether ``load_long_input`` reads ``path`` as plain text (characters to ids): not a
-    ``.npy``, ``.csv`` or ``.tsv``, and its first line is not numbers."""
+    ``.npy``, ``.csv`` or ``.tsv``, and its lines are not numbers (``not_numbers``)."""
     path = Path(path)
     if path.suffix.lower() in (".npy", ".csv", ".tsv"):
         return False
-    with open(path, "rb") as fh:
-        head = fh.read(4096).decode("utf-8", errors="replace")
-    first = next((ln for ln in head.splitlines() if ln.strip()), "")
-    return not (first.strip() and all(is_number(c) for c in _cells(first, delimiter(first))))
+    return not_numbers(path) is not None
 
 
 #: the name of the id for unknown tokens in Keras' StringLookup / TextVectorization
@@ -313,19 +353,20 @@ def unknown_note(text: str, vocabulary: dict[str, int] | None = None, named: str
 
 
 def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
-                    notes: list[str] | None = None) -> np.ndarray:
+                    notes: list[str] | None = None, names: list[str] | None = None) -> np.ndarray:
     """A long input for ``model`` from ``path``: ``.npy`` (memory-mapped), ``.csv`` (rows =
     steps), or plain text (``.txt`` that is not numbers): ids through the vocabulary (a
     dict, or a vocabulary file's path: ``read_vocabulary``; one with ``[UNK]`` reads a
     character it lacks as that) for a model that takes ids (an Embedding first), one-hot of
     them for one that takes features. ``notes``: a line on the characters outside the
-    vocabulary is appended to it."""
+    vocabulary is appended to it. ``names``: a CSV's header names its features in it
+    (``read_csv``)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".npy":
         x = open_npy(path, progress, cancel, ids=len(model.input_shapes()[0]) == 2)
     elif suffix in (".csv", ".tsv") or not reads_as_text(path):
-        x = read_csv(path, progress, cancel)
+        x = read_csv(path, progress, cancel, names)
     elif path.stat().st_size == 0:
         raise LstmvizError(f"{path.name}: the file is empty")
     else:

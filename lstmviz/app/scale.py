@@ -196,40 +196,55 @@ def unit_rows(overviews: dict, keys: list, unit: int, backwards=()) -> np.ndarra
 
 
 class UnitStats:
-    """Running per-unit statistics of one record over the steps given to ``add``."""
+    """Running per-unit statistics of one record over the steps given to ``add``.
+
+    Block by block, each block's count, mean and sum of squared deviations (M2) in float64,
+    merged into the running ones (Chan, Golub & LeVeque 1979), and so the co-moment with
+    the input feature: a unit that barely moves around a large mean over a long input keeps
+    its variance (sum of squares / n - mean², over 100,000 steps, lost it to cancellation,
+    or turned it negative)."""
 
     def __init__(self, units: int, gate: bool):
         self.gate = gate
         self.n = 0
-        self.sum = np.zeros(units)
-        self.sumsq = np.zeros(units)
+        self.mean = np.zeros(units)
+        self.m2 = np.zeros(units)  # sum of squared deviations from the mean
         self.saturated = np.zeros(units)
-        self.x_sum = 0.0
-        self.x_sumsq = 0.0
-        self.xy = np.zeros(units)
+        self.x_mean = 0.0
+        self.x_m2 = 0.0
+        self.c = np.zeros(units)  # sum of (feature - its mean) * (value - its mean)
 
     def add(self, values: np.ndarray, feature: np.ndarray | None = None) -> None:
         v = np.asarray(values, np.float64)
-        self.n += len(v)
-        self.sum += v.sum(axis=0)
-        self.sumsq += (v * v).sum(axis=0)
+        nb = len(v)
+        if nb == 0:
+            return
+        mb = v.mean(axis=0)
+        d = v - mb
+        m2b = (d * d).sum(axis=0)
         if self.gate:
             self.saturated += ((v < 0.1) | (v > 0.9)).sum(axis=0)
         else:
             self.saturated += (np.abs(v) > 0.9).sum(axis=0)
+        na = self.n
+        n = na + nb
+        w = na * nb / n  # (0 for the first block: the merge is the block itself)
+        delta = mb - self.mean
         if feature is not None:
             f = np.asarray(feature, np.float64).reshape(-1)
-            self.x_sum += f.sum()
-            self.x_sumsq += (f * f).sum()
-            self.xy += f @ v
-
-    @property
-    def mean(self):
-        return self.sum / max(1, self.n)
+            fb = f.mean()
+            df = f - fb
+            dx = fb - self.x_mean
+            self.c += df @ d + dx * delta * w
+            self.x_m2 += float(df @ df) + dx * dx * w
+            self.x_mean += dx * nb / n
+        self.m2 += m2b + delta * delta * w
+        self.mean += delta * nb / n
+        self.n = n
 
     @property
     def variance(self):
-        return np.maximum(0.0, self.sumsq / max(1, self.n) - self.mean ** 2)
+        return self.m2 / max(1, self.n)
 
     @property
     def saturation(self):
@@ -239,12 +254,9 @@ class UnitStats:
     def correlation(self):
         """Pearson's r of each unit with the feature (0 where either is constant)."""
         n = max(1, self.n)
-        mx = self.x_sum / n
-        vx = self.x_sumsq / n - mx * mx
-        cov = self.xy / n - mx * self.mean
-        den = np.sqrt(np.maximum(vx, 0.0) * self.variance)
+        den = np.sqrt(self.x_m2 / n * self.variance)
         with np.errstate(invalid="ignore", divide="ignore"):
-            r = np.where(den > 1e-12, cov / np.where(den > 0, den, 1.0), 0.0)
+            r = np.where(den > 1e-12, self.c / n / np.where(den > 0, den, 1.0), 0.0)
         return np.clip(r, -1.0, 1.0)
 
 

@@ -50,10 +50,7 @@ def csv_numbers(path, fh):
                 if first and not any(is_number(c) for c in cells):
                     values = None  # a header row
                     break
-                shown = cell if len(cell) <= 20 else cell[:17] + "..."
-                comma = is_number(cell.replace(",", ".", 1)) and cell.count(",") == 1
-                raise LstmvizError(f"{path}: line {lineno}, column {col}: {shown!r} is not a number"
-                                   + (f" (a decimal comma: write {cell.replace(',', '.')})" if comma else "")) from None
+                raise LstmvizError(f"{path}: line {lineno}, column {col}: {not_a_number(cell)}") from None
         first = False
         if values is None:
             continue
@@ -77,3 +74,21 @@ def is_number(cell: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def decimal_comma(cell: str) -> str | None:
+    """The number a cell with one decimal comma means, as lstmviz reads it (``'15,063'`` ->
+    ``'15.063'``), or None when the cell is not such a number."""
+    if cell.count(",") != 1:
+        return None
+    fixed = cell.replace(",", ".")
+    return fixed if is_number(fixed) else None
+
+
+def not_a_number(cell: str) -> str:
+    """What both CSV readers (this one and the app's long-input reader) say of a cell that
+    is not a number: the cell (cut at 20 characters), and the number to write for a
+    decimal comma (``'15,063' is not a number (a decimal comma: write 15.063)``)."""
+    shown = cell if len(cell) <= 20 else cell[:17] + "..."
+    fixed = decimal_comma(cell)
+    return f"{shown!r} is not a number" + (f" (a decimal comma: write {fixed})" if fixed else "")

@@ -31,6 +31,8 @@ from lstmviz.ui.labels import WrapRow
 MAX_ROW_NAMES = 16
 #: crossings listed at most (the status counts them all)
 MAX_LISTED = 1000
+#: a feature's name shown in its box at most (longer ones cut)
+FEATURE_NAME_CHARS = 24
 #: the heatmaps' titles (a ranking adds ", units by variance" ...)
 OVER_TITLE = "whole sequence (min/max per bin)"
 WINDOW_TITLE = "exact window"
@@ -52,9 +54,12 @@ class LongSequenceWindow(QtWidgets.QWidget):
     #: a crossing picked in the list: (step, layer, side or "", unit), for the main window's
     #: cursor (it stayed where it was: the crossing was shown here only)
     crossing_picked = QtCore.Signal(int, str, str, int)
+    #: a unit picked by a click on its row of a heatmap: (layer, side or "", unit), for the
+    #: main window's selected unit (its views and unit box)
+    unit_picked = QtCore.Signal(str, str, int)
 
     def __init__(self, model=None, x=None, window: int = 256, parent=None, start: bool = True,
-                 seq: LongSequence | None = None):
+                 seq: LongSequence | None = None, feature_names=None):
         super().__init__(parent)
         #: ``seq``: the main window's long input (its pass shared, not run again); else its own
         self.owns = seq is None
@@ -63,10 +68,15 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.setWindowTitle(f"lstmviz: units at scale, a long sequence of {self.seq.steps:,} steps")
         self.setWindowFlag(QtCore.Qt.WindowType.Window)
         self.choices = record_choices(model)
+        feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
+        #: the input's features' names (a CSV header's, escaped: ``long_data.header_name``), or None
+        self.feature_names = (tuple(feature_names) if feature_names is not None and len(feature_names) == feats
+                              else None)
         if not self.choices:
             raise LstmvizError("the model has no recurrent layer to follow over a long sequence")
         self.step = 0
         self.order: np.ndarray | None = None
+        self._rows: np.ndarray = np.zeros(0, np.int64)
         self.summary = None
         self._summary_key = None
         self._worker: threading.Thread | None = None
@@ -132,6 +142,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.win_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(t.highlight, width=2))
         self.over_plot.addItem(self.over_line)
         self.win_plot.addItem(self.win_line)
+        # the selected unit's row, outlined in both heatmaps (a click on a row selects it)
+        self.over_row = self._row_mark(self.over_plot, t)
+        self.win_row = self._row_mark(self.win_plot, t)
         self.band_lo = self.curve_over.plot(pen=pg.mkPen((120, 160, 220)))
         self.band_hi = self.curve_over.plot(pen=pg.mkPen((120, 160, 220)))
         self.band = pg.FillBetweenItem(self.band_lo, self.band_hi, brush=pg.mkBrush(120, 160, 220, 90))
@@ -140,6 +153,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.curve_line = pg.InfiniteLine(angle=90)
         self.curve_win.addItem(self.curve_line)
         self.over_img.mouseClickEvent = self._overview_clicked
+        self.win_img.mouseClickEvent = self._window_clicked
+        self.over_img.setToolTip("Click a row to select its unit, here and in the main window, and "
+                                 "go to the step")
+        self.win_img.setToolTip("Click a row to select its unit, here and in the main window")
         lay.addWidget(self.glw, 1)
 
         seek = QtWidgets.QHBoxLayout()
@@ -159,6 +176,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
         self.feature_spin.setRange(0, max(0, feats - 1))
         self.feature_spin.setPrefix("feature ")
+        self.feature_spin.setToolTip("The input feature the units' r is their correlation with"
+                                     + (" (named by the CSV's header)" if self.feature_names else ""))
+        self._name_feature(0)
+        self.feature_spin.valueChanged.connect(self._name_feature)
         self.feature_spin.valueChanged.connect(lambda _: self._record_changed())
         self.top_spin = QtWidgets.QSpinBox()
         self.top_spin.setRange(1, 100000)
@@ -201,6 +222,38 @@ class LongSequenceWindow(QtWidgets.QWidget):
         parent = self.parentWidget()
         screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
         self.resize(min(1400, screen.width() - 40), min(800, screen.height() - 60))
+
+    def _name_feature(self, k: int) -> None:
+        """The feature box says the feature's name where the input's header gave one
+        ("feature 2: pressure"), cut to ``FEATURE_NAME_CHARS``."""
+        name = self.feature_names[k] if self.feature_names and 0 <= k < len(self.feature_names) else ""
+        if len(name) > FEATURE_NAME_CHARS:
+            name = name[:FEATURE_NAME_CHARS - 1] + "\u2026"
+        suffix = f": {name}" if name else ""
+        if self.feature_spin.suffix() != suffix:
+            self.feature_spin.setSuffix(suffix)
+
+    @staticmethod
+    def _row_mark(plot, t: th.Theme) -> QtWidgets.QGraphicsRectItem:
+        pen = QtGui.QPen(QtGui.QColor(t.highlight))
+        pen.setWidthF(2.0)
+        pen.setCosmetic(True)
+        item = QtWidgets.QGraphicsRectItem()
+        item.setPen(pen)
+        item.setBrush(QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush))
+        item.setZValue(10)
+        item.setVisible(False)
+        plot.vb.addItem(item, ignoreBounds=True)
+        return item
+
+    @staticmethod
+    def _mark_row(item: QtWidgets.QGraphicsRectItem, row: int | None, x0: float, width: float) -> None:
+        """Outline heatmap row ``row`` (None: the unit is not among the rows shown)."""
+        item.setVisible(row is not None)
+        if row is not None:
+            rect = QtCore.QRectF(x0, row, width, 1.0)
+            if item.rect() != rect:
+                item.setRect(rect)
 
     # -- the pass and the summaries (worker thread) ------------------------------------
     def start(self):
@@ -343,10 +396,30 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.redraw()
 
     def _overview_clicked(self, ev):
-        if self.summary is not None:
-            ov = self.summary[0]  # the event is in image pixels: bins
+        """A click on the overview: its row's unit picked (``pick_row``), its bin sought."""
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton and self.summary is not None:
+            ov = self.summary[0]  # the event is in image pixels: bins, rows
             b = int(max(0, min(ov.bins - 1, ev.pos().x())))
+            self.pick_row(int(ev.pos().y()))
             self.seek(int(ov.edges()[b]))
+            ev.accept()
+
+    def _window_clicked(self, ev):
+        """A click on the exact window: its row's unit picked (``pick_row``)."""
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            self.pick_row(int(ev.pos().y()))
+            ev.accept()
+
+    def pick_row(self, row: int) -> None:
+        """The unit of heatmap row ``row`` (ranked, row k is unit ``order[k]``) selected here
+        (its curves, its crossings) and in the main window (``unit_picked``)."""
+        rows = self._rows
+        if not 0 <= row < len(rows):
+            return
+        unit = int(rows[row])
+        self.unit_spin.setValue(unit)
+        layer, key = self.record_combo.currentData()
+        self.unit_picked.emit(layer, key.split("/", 1)[0] if "/" in key else "", unit)
 
     def levels(self, key, values) -> tuple[float, float]:
         if key.rsplit("/", 1)[-1] in GATE_KEYS:
@@ -374,6 +447,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.unit_spin.setRange(0, max(0, units - 1))
         unit = self.unit_spin.value()
         rows = self.order if self.order is not None else np.arange(units)
+        self._rows = rows  # (the units of the heatmaps' rows, top first: pick_row)
+        at = np.flatnonzero(np.asarray(rows) == unit)
+        row = int(at[0]) if at.size else None  # (a unit ranked below the top ones: no row)
         self._name_rows(rows if self.order is not None else None, units)
         titled = (layer, key, unit)
         if titled != getattr(self, "_titled", None):  # a new title lays the plots out again
@@ -388,6 +464,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.over_img.setImage(extreme[:, rows].T, levels=levels, autoLevels=False)
             self.over_img.setColorMap(cmap)
             self.over_img.setRect(QtCore.QRectF(0, 0, ov.total, len(rows)))  # x in steps
+            self._mark_row(self.over_row, row, 0, ov.total)
             edges = ov.edges()
             self.over_line.setValue(self.step + 0.5)
             x = edges[:-1]
@@ -400,6 +477,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
                     f"\u00b7 r {st.correlation[unit]:+.3f}")
         else:
             self.scores_label.setText("")
+            self.over_row.setVisible(False)  # (no overview yet)
             levels = self.levels(key, values if values is not None else np.zeros(1))
             if units:  # the units the summary will fill (not an empty view's -0.4 .. 0.4)
                 self.over_plot.setYRange(0, units, padding=0.02)
@@ -407,6 +485,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.win_img.setImage(values[:, rows].T, levels=levels, autoLevels=False)
             self.win_img.setColorMap(cmap)
             self.win_img.setRect(QtCore.QRectF(start, 0, len(values), len(rows)))
+            self._mark_row(self.win_row, row, start, len(values))
             self.win_line.setValue(self.step + 0.5)
             self.unit_curve.setData(np.arange(start, start + len(values)), values[:, unit])
             self.curve_line.setValue(self.step)
@@ -415,6 +494,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
                                     f"[{unit}] = {v:.4f}")
             self.step_label.setMinimumWidth(self.step_label.sizeHint().width())
         else:
+            self.win_row.setVisible(False)
             self.step_label.setText(f"step {self.step:,}: shown once the keyframe pass ends")
 
     def _name_rows(self, order, units: int) -> None:

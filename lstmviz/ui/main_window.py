@@ -783,15 +783,17 @@ class MainWindow(QtWidgets.QMainWindow):
         step beside the whole sequence's overview, the pass running in the background."""
         from lstmviz.app.long_data import Cancelled
         notes: list[str] = []
+        names: list[str] = []  # (a CSV header's)
         try:
             if self.state.model is None:
                 raise LstmvizError("open or build a model first")
-            x = np.asarray(self._read_long(path, vocabulary, notes))
+            x = np.asarray(self._read_long(path, vocabulary, notes, names))
             if self.state.error:
                 raise LstmvizError(self.state.error)
             from lstmviz.app.atomic import all_or_nothing
             with all_or_nothing(self.state, "the input"):  # refused: the input stays, undo too
-                self.state.set_input_data(x[..., None] if x.ndim == 2 else x)  # ids: (batch, steps, 1)
+                self.state.set_input_data(x[..., None] if x.ndim == 2 else x,  # ids: (batch, steps, 1)
+                                          names=names or None)
         except Cancelled:
             self.message(f"{file_label(path)}: not opened (cancelled); the input is as it was")
             return False
@@ -810,7 +812,7 @@ class MainWindow(QtWidgets.QMainWindow):
             f". {escape(n)}" for n in notes), dialog=bool(notes))  # (longer than a status bar)
         return True
 
-    def _read_long(self, path, vocabulary, notes):
+    def _read_long(self, path, vocabulary, notes, names=None):
         """``long_data.load_long_input`` on a worker thread; past ``READ_QUIET_S`` a progress
         dialog (window-modal, the window painting) with Cancel (``long_data.Cancelled``)."""
         from lstmviz.app.long_data import load_long_input
@@ -822,7 +824,7 @@ class MainWindow(QtWidgets.QMainWindow):
             seen[:] = [done, total]
 
         job = Job(lambda: load_long_input(path, model, vocabulary=vocabulary, progress=progress,
-                                          cancel=stop.is_set, notes=notes), "lstmviz-long-read")
+                                          cancel=stop.is_set, notes=notes, names=names), "lstmviz-long-read")
         if not job.done_within(READ_QUIET_S):
             dialog = QtWidgets.QProgressDialog(f"Reading {file_label(path)}\u2026", "Cancel", 0, 1000, self)
             dialog.setWindowTitle("Open a long input")
@@ -859,7 +861,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def memory_limit_dialog(self):
         text, ok = QtWidgets.QInputDialog.getText(
             self, "Memory limit",
-            "Memory lstmviz may use for one file, input or trace (e.g. 2G, 8G, 512M).\n"
+            "Memory lstmviz may use for one file, input or trace (e.g. 2G, 8G, 512M;\n"
+            f"from 16M up to {limits.fmt_bytes(limits.largest_limit())}).\n"
             "A full trace may take half of it; a longer input (or one of more than\n"
             f"{LONG_STEPS:,} steps) is traced by keyframes and shown as an overview beside an\n"
             "exact window.",
@@ -898,11 +901,13 @@ class MainWindow(QtWidgets.QMainWindow):
             old.activateWindow()
             return old
         try:
-            self.long_window = LongSequenceWindow(seq=self.state.long, parent=self)
+            self.long_window = LongSequenceWindow(seq=self.state.long, parent=self,
+                                                  feature_names=self.state.feature_names())
         except LstmvizError as err:
             self.message(str(err), dialog=True, error=True)
             return None
         self.long_window.crossing_picked.connect(self._crossing_picked)
+        self.long_window.unit_picked.connect(self._unit_picked)
         cur = self.state.cursor  # opened where this window is (it opened at step 0)
         self.long_window.show_at(cur.step, cur.layer, cur.unit, cur.side, cur.sample)
         self.long_window.show()
@@ -927,6 +932,11 @@ class MainWindow(QtWidgets.QMainWindow):
     def _crossing_picked(self, step: int, layer: str, side: str, unit: int) -> None:
         """Units at scale: a crossing picked there is shown here too (its step, layer, unit)."""
         self.state.set_cursor(step=step, layer=layer, unit=unit, **({"side": side} if side else {}))
+
+    def _unit_picked(self, layer: str, side: str, unit: int) -> None:
+        """Units at scale: a unit picked there (a click on its row) is the one selected here
+        (its layer's, its half of a Bidirectional), at the step this window shows."""
+        self.state.set_cursor(layer=layer, unit=unit, **({"side": side} if side else {}))
 
     def open_demo(self, demo: dict, read=None) -> bool:
         with self.state.changes():  # the model and its input: the views redraw once

@@ -18,7 +18,7 @@ import shiboken6
 from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.app.cell_ref import Equation, activation_names, equations  # noqa: F401
+from lstmviz.app.cell_ref import Equation, activation_names, equations, input_token, token_text  # noqa: F401
 from lstmviz.app.scale import input_overview, overview_of
 from lstmviz.app.selection import Cursor
 from lstmviz.app.terms import projection_terms
@@ -490,6 +490,8 @@ class CellView(TraceView):
         self.inputs = None
         #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
         self.overviews: dict | None = None
+        #: what the input's token ids stand for (``set_token_labels``), or None
+        self._labels: tuple[str, ...] | None = None
         self.ref: CellRef | None = None
         self._eqs: list[Equation] = []
         self._setup_key = None
@@ -767,6 +769,12 @@ class CellView(TraceView):
         self._setup_key = None
         self._levels = {}
 
+    def set_token_labels(self, labels: tuple[str, ...] | None) -> None:
+        """What each token id of the input stands for (typed text: its characters,
+        ``InputEdits.token_labels``), or None (ids from a file: numbers): the header names
+        the token x_t embeds, from the next ``set_data`` on."""
+        self._labels = tuple(labels) if labels is not None else None
+
     def set_overview(self, overviews: dict | None) -> None:
         """A long input's whole sequence (``LongSequence.overviews``): the charts of h and
         c take its levels; None: each trace's own. ``trace`` is then a window."""
@@ -906,6 +914,11 @@ class CellView(TraceView):
                 # ran into h_t-1's number: x_t is the input's step 12, x[12]
                 step = ref.input_step(t, o)
                 where = f"x[{step}]" if tight else f"input {step}"
+                # a token's embedding (an Embedding first): which token, its character where
+                # the app made the ids from typed text (the header says the step)
+                i = input_token(self.model, self.trace, ref, s, t, self.inputs)
+                if i is not None:
+                    where = token_text(i, self._labels, short=tight)
                 charts.append((bp, vals, None, "<b>x<sub>t</sub></b>", "<b>x<sub>t</sub></b>", where))
                 continue
             if slot in ("h_prev", "c_prev"):

@@ -23,6 +23,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import scale
+from lstmviz.app.cell_ref import token_words
 from lstmviz.app.selection import Cursor
 from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks  # noqa: F401
 from lstmviz.engine import Model, Trace
@@ -763,9 +764,7 @@ class UnrolledView(TraceView):
             ids = getattr(inputs[0], "ids", None) if len(inputs) == 1 else None
             if ids is not None and 0 <= col < ids.shape[1]:  # (the boxes may be too narrow to say it)
                 i = int(ids[clamp(cursor.sample, 0, ids.shape[0] - 1), col])
-                names = inputs[0].id_labels
-                what += (f" · token <b>{markup(names[i])}</b> (id {i})" if names is not None and 0 <= i < len(names)
-                         else f" · token id <b>{i}</b>")
+                what += f" · {token_words(i, inputs[0].id_labels)}"
             if getattr(self.trace, "total_steps", None):
                 what += (f" · exact steps {o:,}–{o + sel.ref.T - 1:,} of {self.trace.total_steps:,}"
                          + (" (top strip: the whole sequence, a row per layer)" if self.strip_keys else ""))
