@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import weakref
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -42,6 +44,83 @@ class ShrinkCombo(QtWidgets.QComboBox):
         if widest > least:
             hint.setWidth(hint.width() - widest + least)
         return hint
+
+
+# -- hints for the mouse ---------------------------------------------------------------------
+#: A label's words for the mouse ("click a bar to pick its unit", "hover a weight to read
+#: it") are marked in its rich text with this span (``hint``): the window shows them, an
+#: exported picture leaves them out (``hints_hidden``, which ``ui/export.py`` holds while it
+#: renders). Any label that shows such a text is a ``HintLabel`` or a ``QuietLabel``.
+HINT_OPEN = '<span class="lstmviz-hint">'
+_HINTS = re.compile(re.escape(HINT_OPEN) + r"[^<]*</span>")
+_hidden = 0
+_holders: weakref.WeakSet = weakref.WeakSet()  # the labels whose text holds a hint
+
+
+def hint(text: str, before: str = " · ") -> str:
+    """``text`` marked as a hint for the mouse, with the separator ``before`` it (left out
+    with it): plain text only (escaped)."""
+    return f"{HINT_OPEN}{markup(before + text)}</span>"
+
+
+def without_hints(text: str) -> str:
+    """``text`` with its hints (``hint``) left out."""
+    return _HINTS.sub("", text) if HINT_OPEN in text else text
+
+
+def hints_shown() -> bool:
+    """False while a picture is exported (``hints_hidden``)."""
+    return _hidden == 0
+
+
+def shown_text(text: str) -> str:
+    """What a label given ``text`` shows now: its hints only while they are shown."""
+    return text if _hidden == 0 else without_hints(text)
+
+
+@contextlib.contextmanager
+def hints_hidden():
+    """While it is held, every label leaves its hints out (also texts set meanwhile: an
+    animation's steps); afterwards they show them again. Their layouts follow at the next
+    turn of the event loop."""
+    global _hidden
+    _hidden += 1
+    try:
+        if _hidden == 1:
+            _refresh_hints()
+        yield
+    finally:
+        _hidden -= 1
+        if _hidden == 0:
+            _refresh_hints()
+
+
+def _refresh_hints() -> None:
+    for label in list(_holders):
+        with contextlib.suppress(RuntimeError):  # (a label Qt deleted meanwhile)
+            label.refresh_hints()
+
+
+class HintLabel(QtWidgets.QLabel):
+    """A QLabel whose text may hold hints for the mouse (``hint``): ``text()`` is the text
+    given, what it shows leaves the hints out while a picture is exported."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(parent)
+        self._full = ""
+        self.setText(text)
+
+    def text(self) -> str:
+        return self._full
+
+    def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name)
+        self._full = text
+        if HINT_OPEN in text:
+            _holders.add(self)
+        super().setText(shown_text(text))
+
+    def refresh_hints(self) -> None:
+        super().setText(shown_text(self._full))
 
 
 class SteadyLabel(QtWidgets.QLabel):
@@ -203,13 +282,25 @@ class QuietLabel(QtWidgets.QWidget):
         self._height = -1
         self._unfit = False
         self._heights: dict[tuple, int] = {}  # (width, font, text with 0 for every digit) -> height
+        self._text = ""  # the text given (the label shows it without hints in an export)
 
     def text(self) -> str:
-        return self.label.text()
+        return self._text
 
     def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name)
-        if text != self.label.text():
-            self.label.setText(text)
+        if text != self._text:
+            self._text = text
+            if HINT_OPEN in text:
+                _holders.add(self)
+            self._show()
+
+    def refresh_hints(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        shown = shown_text(self._text)
+        if shown != self.label.text():
+            self.label.setText(shown)
             if self.isVisible():  # a hidden view (another tab) is measured when shown
                 self._fit()
             else:
