@@ -243,7 +243,7 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
                     img = img.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
                                      QtCore.Qt.TransformationMode.SmoothTransformation)
                 yield image_to_array(img)
-        going_on(len(steps))
+            going_on(len(steps))
     finally:
         state.set_cursor(step=old)
 

@@ -271,6 +271,10 @@ class QuietLabel(QtWidgets.QWidget):
     holder's size hint, not a minimum: a minimum that changes with the width (more lines
     when narrower) made the window's minimum size change, and Qt then resized a window
     smaller than that out of full screen.
+
+    Where its layout gives it less height than its text needs (a small window or export:
+    the plots below at their least heights), it shows the lines that fit, the last ending
+    in "…", not the top half of a line cut through (``_elide``).
     """
 
     def __init__(self, parent=None):
@@ -283,6 +287,7 @@ class QuietLabel(QtWidgets.QWidget):
         self._unfit = False
         self._heights: dict[tuple, int] = {}  # (width, font, text with 0 for every digit) -> height
         self._text = ""  # the text given (the label shows it without hints in an export)
+        self._shown = ""  # what it shows of it: without hints while they are hidden
 
     def text(self) -> str:
         return self._text
@@ -299,7 +304,8 @@ class QuietLabel(QtWidgets.QWidget):
 
     def _show(self) -> None:
         shown = shown_text(self._text)
-        if shown != self.label.text():
+        if shown != self._shown:
+            self._shown = shown
             self.label.setText(shown)
             if self.isVisible():  # a hidden view (another tab) is measured when shown
                 self._fit()
@@ -318,6 +324,8 @@ class QuietLabel(QtWidgets.QWidget):
     def _fit(self) -> None:
         self._unfit = False
         w = max(1, self.width())
+        if self.label.text() != self._shown:  # (it showed the lines that fitted: measure it whole)
+            self.label.setText(self._shown)
         # A step's text differs from the last one's in its digits only: where every digit
         # is as wide as the others (tabular figures, as in DejaVu Sans) it wraps the same,
         # so its height is known without laying it out again (~1 ms a step).
@@ -340,6 +348,51 @@ class QuietLabel(QtWidgets.QWidget):
             if self.height() != h:
                 self.resize(self.width(), h)
         self.label.setGeometry(0, 0, w, h)
+        if 0 < self.height() < h:
+            self._elide(w, self.height())
+
+    def _elide(self, w: int, room: int) -> None:
+        """Show the lines of the text that fit in ``room`` px at width ``w``, the last one
+        ending in "…" (the first line at least: the holder cuts it where even that does
+        not fit)."""
+        doc = self._document(self._shown, w)
+        layout = doc.documentLayout()
+        ends: list[tuple[float, int]] = []  # (bottom, position after it) of every line
+        block = doc.begin()
+        while block.isValid():
+            top = layout.blockBoundingRect(block).top()
+            lines = block.layout()
+            for k in range(lines.lineCount()):
+                line = lines.lineAt(k)
+                ends.append((top + line.y() + line.height(), block.position() + line.textStart() + line.textLength()))
+            block = block.next()
+        if len(ends) < 2:
+            return
+        fit = [e for e in ends if e[0] <= room + 0.5] or ends[:1]
+        bottom, cut = fit[-1]
+        start = ends[len(fit) - 2][1] if len(fit) > 1 else 0  # where that line begins
+        words = [p for p in range(cut, start, -1) if doc.characterAt(p - 1).isspace()]
+        for end in [cut, *words, *range(cut - 1, -1, -1)]:  # at a word's end where one fits
+            trial = self._document(self._shown, w)
+            cursor = QtGui.QTextCursor(trial)
+            cursor.setPosition(end)
+            cursor.movePosition(QtGui.QTextCursor.MoveOperation.End, QtGui.QTextCursor.MoveMode.KeepAnchor)
+            cursor.removeSelectedText()
+            while cursor.position() > 0 and trial.characterAt(cursor.position() - 1) in " \u00a0·":
+                cursor.deletePreviousChar()  # (a separator does not end a line before "…")
+            cursor.insertText("\u2026")
+            if trial.size().height() <= bottom + 0.5:
+                break
+        self.label.setText(trial.toHtml())
+
+    def _document(self, html: str, w: int) -> QtGui.QTextDocument:
+        """``html`` laid out as the label lays it out at width ``w``."""
+        doc = QtGui.QTextDocument()
+        doc.setDefaultFont(self.label.font())
+        doc.setDocumentMargin(0)
+        doc.setHtml(html)
+        doc.setTextWidth(w)
+        return doc
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
         return QtCore.QSize(0, max(self._height, 0))  # the width is the layout's to give
