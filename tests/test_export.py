@@ -176,6 +176,35 @@ def test_a_png_and_the_frames_of_an_animation_leave_out_the_hints(window, tmp_pa
     assert text_end(ex.image_to_array(view.grab().toImage())) == on_screen  # the window: hints again
 
 
+def test_a_whole_window_svg_draws_the_menu_bars_texts(window, tmp_path):
+    """A whole-window SVG drawn by Qt's SVG renderer had a bare menu bar: Qt fills the bar
+    after its items, clipped to the room they leave, and the SVG generator does not clip,
+    so the fill covered 'File', 'Edit', ... The menu bar drawn from the SVG is the one on
+    screen, its texts in it."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    QtWidgets.QApplication.processEvents()
+    out = ex.save_svg(window, tmp_path / "w.svg")
+    bar = window.menuBar().geometry()
+    renderer = QSvgRenderer(str(out))
+    img = QtGui.QImage(window.size(), QtGui.QImage.Format.Format_RGB32)
+    img.fill(QtGui.QColor("magenta"))
+    painter = QtGui.QPainter(img)
+    renderer.render(painter)
+    painter.end()
+    drawn = ex.image_to_array(img)[bar.top():bar.bottom() + 1, bar.left():bar.right() + 1].astype(float)
+    screen = ex.image_to_array(window.menuBar().grab().toImage()).astype(float)
+    assert drawn.shape == screen.shape
+    back = np.asarray(window.menuBar().palette().color(QtGui.QPalette.ColorRole.Window).getRgb()[:3], float)
+    ink = lambda a: np.abs(a - back).max(axis=2) > 100  # noqa: E731 - the texts' pixels
+    assert ink(screen).sum() > 200  # (File Edit View Play Help)
+    both = (ink(drawn) & ink(screen)).sum()
+    # (the SVG renderer places glyphs at fractions of a pixel: their edges differ a little)
+    assert both > 0.75 * ink(screen).sum() and both > 0.75 * ink(drawn).sum(), (both, ink(drawn).sum())
+    texts = [t.text for t in ET.parse(out).getroot().iter() if t.tag.endswith("text")]
+    assert {"F", "ile", "E", "dit", "H", "elp"} <= set(texts)  # (the mnemonic letter apart)
+
+
 def test_copy_to_clipboard(window):
     pix = ex.copy_to_clipboard(ex.target_widget(window, "view"))
     got = QtGui.QGuiApplication.clipboard().image()
