@@ -68,11 +68,6 @@ def without_hints(text: str) -> str:
     return _HINTS.sub("", text) if HINT_OPEN in text else text
 
 
-def hints_shown() -> bool:
-    """False while a picture is exported (``hints_hidden``)."""
-    return _hidden == 0
-
-
 def shown_text(text: str) -> str:
     """What a label given ``text`` shows now: its hints only while they are shown."""
     return text if _hidden == 0 else without_hints(text)
@@ -372,7 +367,8 @@ class QuietLabel(QtWidgets.QWidget):
         bottom, cut = fit[-1]
         start = ends[len(fit) - 2][1] if len(fit) > 1 else 0  # where that line begins
         words = [p for p in range(cut, start, -1) if doc.characterAt(p - 1).isspace()]
-        for end in [cut, *words, *range(cut - 1, -1, -1)]:  # at a word's end where one fits
+        # at a word's end where one fits, else within the one word that line holds
+        for end in dict.fromkeys([cut, *words, *range(cut - 1, start - 1, -1)]):
             trial = self._document(self._shown, w)
             cursor = QtGui.QTextCursor(trial)
             cursor.setPosition(end)
