@@ -111,6 +111,100 @@ def test_an_svg_draws_its_texts_at_the_screens_size(window, tmp_path, view):
     assert (np.abs(drawn - screen) > 64).mean() < 0.03  # (the texts at 72 dpi: 0.09 of the pixels)
 
 
+#: the hints for the mouse each view's labels show in the window (``ui/labels.hint``)
+HINTS = {"unrolled": "click a cell to go there", "cell": "click a bar to pick its unit",
+         "over_time": "click a heatmap to pick a step and unit", "weights": "hover a weight to read it"}
+
+
+def _hint_labels(widget):
+    """The labels under ``widget`` whose text holds a hint, with what each shows now."""
+    from lstmviz.ui.labels import HINT_OPEN, HintLabel, QuietLabel
+
+    return {lab: (lab.label.text() if isinstance(lab, QuietLabel) else QtWidgets.QLabel.text(lab))
+            for lab in widget.findChildren(QtWidgets.QWidget)
+            if isinstance(lab, (HintLabel, QuietLabel)) and HINT_OPEN in lab.text()}
+
+
+@pytest.mark.parametrize("view", list(HINTS))
+def test_an_svg_leaves_out_the_hints_for_the_mouse_the_window_shows(window, tmp_path, view):
+    """A picture for a slide said "click a bar to pick its unit", "hover a weight to read
+    it": every export leaves the hints out (one mechanism: labels mark them, the export
+    hides them) and the window shows them again."""
+    window.state.set_cursor(step=2)
+    widget = ex.target_widget(window, view)
+    QtWidgets.QApplication.processEvents()
+    shown = _hint_labels(widget)
+    assert shown and all(HINTS[view] in text for text in shown.values())
+    texts = " ".join(t.text or "" for t in ET.parse(ex.save_svg(widget, tmp_path / "a.svg")).getroot().iter()
+                     if t.tag.endswith("text"))
+    assert "lstm" in texts and not any(w in texts for w in ("click", "hover", "pick")), texts
+    assert _hint_labels(widget) == shown  # the window: as it was
+
+
+def test_a_png_and_the_frames_of_an_animation_leave_out_the_hints(window, tmp_path):
+    """The Cell view's header in a PNG ends where its hint began in the window (the header's
+    last text pixel moved left by the hint's width); an animation's frames leave it out at
+    every step; File > Save screenshot keeps it (the window as it is)."""
+    from PIL import Image
+
+    from lstmviz.ui.labels import hint
+
+    window.resize(1700, 900)  # (the header on one line)
+    window.state.set_cursor(step=3)
+    view = ex.target_widget(window, "cell")
+    QtWidgets.QApplication.processEvents()
+    label = view.header.label
+    assert label.height() < 2 * label.fontMetrics().height()
+    band = (label.mapTo(view, QtCore.QPoint(0, 0)).y(), label.mapTo(view, QtCore.QPoint(0, 0)).y() + 20)
+    back = np.asarray(view.palette().color(QtGui.QPalette.ColorRole.Window).getRgb()[:3], float)
+
+    def text_end(rgb: np.ndarray) -> int:  # the rightmost column of text in the header's first line
+        ink = np.abs(rgb[band[0]:band[1]].astype(float) - back).max(axis=2).max(axis=0) > 80
+        return int(np.flatnonzero(ink)[-1])
+
+    on_screen = text_end(ex.image_to_array(view.grab().toImage()))
+    png = np.asarray(Image.open(ex.save_png(view, tmp_path / "a.png")).convert("RGB"))
+    doc = QtGui.QTextDocument()
+    doc.setDefaultFont(label.font())
+    doc.setDocumentMargin(0)
+    doc.setHtml(hint("click a bar to pick its unit"))
+    assert abs((on_screen - text_end(png)) - doc.idealWidth()) < 10, (on_screen, text_end(png), doc.idealWidth())
+    kept = np.asarray(Image.open(ex.save_png(view, tmp_path / "s.png", hints=True)).convert("RGB"))
+    assert text_end(kept) == on_screen
+    frames = list(ex.iter_frames(window, "cell", steps=[2, 3]))
+    assert [text_end(f) for f in frames][1] == text_end(png)
+    assert text_end(ex.image_to_array(view.grab().toImage())) == on_screen  # the window: hints again
+
+
+def test_a_whole_window_svg_draws_the_menu_bars_texts(window, tmp_path):
+    """A whole-window SVG drawn by Qt's SVG renderer had a bare menu bar: Qt fills the bar
+    after its items, clipped to the room they leave, and the SVG generator does not clip,
+    so the fill covered 'File', 'Edit', ... The menu bar drawn from the SVG is the one on
+    screen, its texts in it."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    QtWidgets.QApplication.processEvents()
+    out = ex.save_svg(window, tmp_path / "w.svg")
+    bar = window.menuBar().geometry()
+    renderer = QSvgRenderer(str(out))
+    img = QtGui.QImage(window.size(), QtGui.QImage.Format.Format_RGB32)
+    img.fill(QtGui.QColor("magenta"))
+    painter = QtGui.QPainter(img)
+    renderer.render(painter)
+    painter.end()
+    drawn = ex.image_to_array(img)[bar.top():bar.bottom() + 1, bar.left():bar.right() + 1].astype(float)
+    screen = ex.image_to_array(window.menuBar().grab().toImage()).astype(float)
+    assert drawn.shape == screen.shape
+    back = np.asarray(window.menuBar().palette().color(QtGui.QPalette.ColorRole.Window).getRgb()[:3], float)
+    ink = lambda a: np.abs(a - back).max(axis=2) > 100  # noqa: E731 - the texts' pixels
+    assert ink(screen).sum() > 200  # (File Edit View Play Help)
+    both = (ink(drawn) & ink(screen)).sum()
+    # (the SVG renderer places glyphs at fractions of a pixel: their edges differ a little)
+    assert both > 0.75 * ink(screen).sum() and both > 0.75 * ink(drawn).sum(), (both, ink(drawn).sum())
+    texts = [t.text for t in ET.parse(out).getroot().iter() if t.tag.endswith("text")]
+    assert {"F", "ile", "E", "dit", "H", "elp"} <= set(texts)  # (the mnemonic letter apart)
+
+
 def test_copy_to_clipboard(window):
     pix = ex.copy_to_clipboard(ex.target_widget(window, "view"))
     got = QtGui.QGuiApplication.clipboard().image()

@@ -318,3 +318,51 @@ def test_titles_and_share_labels_fit_at_1280x720(make_window, size):
     if size == (1600, 1000):
         assert step <= 0.2  # as pyqtgraph spaces them where they fit
     panel.stop()
+
+
+@pytest.mark.parametrize("theme,size", [("projector", (1280, 720)), ("dark", (1600, 1000))])
+def test_the_share_axes_titles_and_the_loss_legend_read_whole_on_a_projector(make_window, qapp, theme, size):
+    """In the projector theme at 1280 x 720 beside the side panel, the saturation plot's
+    "share of steps < 0.1" ran out of the window ("share of steps < 0.") and the loss
+    legend took three rows of a plot 84 px high. There the axes say "share < 0.1" and
+    "share > 0.9" (the caption says of what) and the legend's curves "per update", "per
+    epoch" (two rows); at 1600 x 1000 the whole titles and names, the legend in one row."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    w, panel = _panel(make_window, size=size, updates=2)
+    try:
+        w.set_theme(theme)
+        w.resize(*size)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        assert panel.window().isVisible() and w.splitter.sizes()[0] > 0  # the side panel shown
+        gv = panel.grad_views
+        gv.show_view("gates")
+        QtWidgets.QApplication.processEvents()
+        glw = gv.glws["gates"]
+        seen = glw.mapToScene(glw.viewport().rect()).boundingRect()
+        whole = size == (1600, 1000)
+        for side, text, short in (("bottom", "share of steps < 0.1", "share < 0.1"),
+                                  ("left", "share of steps > 0.9", "share > 0.9")):
+            axis = gv.sat_plot.getAxis(side)
+            assert axis.label.isVisible() and axis.label.toPlainText().strip() == (text if whole else short)
+            box = axis.label.sceneBoundingRect()
+            assert seen.contains(box), (side, box, seen)  # in the window, whole
+            along = box.width() if side == "bottom" else box.height()
+            assert along <= (gv.sat_plot.vb.width() if side == "bottom" else gv.sat_plot.vb.height()) + 0.5
+        panel.plot_tabs.setCurrentIndex(0)
+        QtWidgets.QApplication.processEvents()
+        legend, plot = panel.legend, panel.loss_plot
+        names = [label.item.toPlainText().strip("\u200b") for _, label in legend.items]
+        rows = -(-len(names) // legend.columnCount)
+        if whole:
+            assert names == ["train, per update", "train, per epoch", "validation"] and rows == 1
+        else:
+            assert names == ["per update", "per epoch", "validation"] and rows == 2
+        right = plot.vb.sceneBoundingRect().right()
+        assert all(label.sceneBoundingRect().right() <= right + 0.5 for _, label in legend.items)
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)

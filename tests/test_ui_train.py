@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 
 def _wait_until(qtbot, cond, timeout=30.0):
@@ -584,6 +585,54 @@ def test_a_run_whose_loss_becomes_nan_stops_and_says_why(make_window, qtbot):
     panel.wait()
     assert s.iteration == 1
     panel.stop()
+
+
+def test_a_diverging_run_prints_no_numpy_warnings_and_stops(make_window, qtbot, capfd):
+    """sgd at a learning rate of 10 diverges: the training process (and a window's "One
+    update") printed NumPy's "RuntimeWarning: overflow encountered in multiply" to the
+    terminal before the run stopped on its NaN loss. The stop says it; the terminal stays
+    quiet (stderr of the window's process and of the training process, which shares it)."""
+    import math
+
+    w = make_window()
+    panel = w.train_panel
+    panel.opt_combo.setCurrentText("sgd")
+    panel.lr_spin.setValue(10.0)
+    s = panel.session
+    panel.play_button.click()
+    assert panel.process.alive
+    qtbot.waitUntil(lambda: not panel.playing, timeout=60000)
+    panel.refresh(force=True)
+    h = s.view().history
+    assert s.stopped and not math.isfinite(h.loss[-1])
+    panel.stop()
+    err = capfd.readouterr().err
+    assert "RuntimeWarning" not in err and "overflow encountered" not in err, err
+
+
+def test_an_update_that_overflows_warns_nothing_and_leaves_numpy_as_it_was():
+    """``advance`` (the update the window and the training process run) hides the overflow
+    of a diverging run, only there: NumPy's error state outside it is the caller's, and an
+    error is raised as ever."""
+    import warnings
+
+    from lstmviz.app.training import Settings, TrainingSession, advance, blew_up
+
+    s = TrainingSession(Settings(task="delay", optimizer="sgd", learning_rate=10.0, epochs=2))
+    before = np.geterr()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        for _ in range(200):
+            _, record = advance(s.model, s.trainer, s.data, s.loss, s.snapshot_every)
+            if blew_up(record, "sgd"):
+                break
+        assert blew_up(record, "sgd") and not [x for x in seen if issubclass(x.category, RuntimeWarning)]
+        assert np.geterr() == before
+        np.float32(3e38) * np.float32(10)  # outside an update NumPy warns as it did
+        assert [str(x.message) for x in seen] == ["overflow encountered in scalar multiply"]
+    s.trainer.y = s.trainer.y[:1]  # a real error (targets of another size) still raises
+    with pytest.raises(IndexError):
+        advance(s.model, s.trainer, s.data, s.loss, s.snapshot_every)
 
 
 def _three_updates(make_window):

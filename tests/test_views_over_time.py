@@ -769,3 +769,83 @@ def test_the_window_fits_a_1024_x_768_screen_with_every_view_built(qapp, theme):
     finally:
         dispose(w)
         th.apply("dark", qapp)
+
+
+def _shown_lines(label) -> tuple[str, float]:
+    """What a QuietLabel shows (plain) and the height that text takes at its width."""
+    from PySide6 import QtGui
+
+    doc = QtGui.QTextDocument()
+    doc.setDefaultFont(label.label.font())
+    doc.setDocumentMargin(0)
+    doc.setHtml(label.label.text())
+    doc.setTextWidth(label.width())
+    return doc.toPlainText(), doc.size().height()
+
+
+def test_a_squeezed_header_shows_the_lines_that_fit_ending_in_an_ellipsis(qtbot):
+    """Given less height than its text needs (the plots below at their least heights), a
+    header showed the top of a line cut through; it shows whole lines, the last ending in
+    '…' at a word's end, and all of it again once it has the room. Its text stays whole."""
+    holder, label = _label_in_a_window(qtbot)
+    text = "<b>bidi</b> backward (LSTM) · " + " · ".join(f"part number {k}" for k in range(12))
+    label.setText(text)
+    QtWidgets.QApplication.processEvents()
+    need = label.sizeHint().height()
+    line = label.label.fontMetrics().lineSpacing()
+    assert need > 3 * line
+    label.resize(label.width(), int(2.5 * line))  # (as a layout gives it less than its size hint)
+    QtWidgets.QApplication.processEvents()
+    shown, height = _shown_lines(label)
+    assert shown.endswith("…") and height <= label.height() and height > 1.5 * line
+    assert shown[:-1].rstrip() == shown[:-1] and not shown[:-1].endswith("·")
+    assert shown[:-1] in "bidi backward (LSTM) · " + " · ".join(f"part number {k}" for k in range(12))
+    assert shown[:-1].endswith(tuple(f"number {k}" for k in range(12)) + ("part",))  # a word's end
+    assert label.text() == text
+    label.resize(label.width(), need)
+    QtWidgets.QApplication.processEvents()
+    assert _shown_lines(label)[0] == "bidi backward (LSTM) · " + " · ".join(f"part number {k}" for k in range(12))
+
+
+@pytest.mark.parametrize("theme", ["projector", "light"])
+def test_the_header_is_whole_in_every_frame_of_a_small_animation(make_window, theme, tmp_path, qapp):
+    """A 640x400 GIF of Over time cut the header's third line in half (a Bidirectional's
+    backward half: '(processed right to left)'); without the hint for the mouse it takes
+    two lines, whole in every frame; in a whole window that small, the lines that fit end
+    in '…'."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from lstmviz.ui import export as ex
+
+    w = make_window()
+    w.set_theme(theme)
+    fixture = Path(__file__).resolve().parent / "fixtures" / "k3_masking_bidi_lstm_seq" / "model.keras"
+    assert w.open_file(str(fixture))
+    w.tabs.setCurrentIndex(2)
+    w.state.set_cursor(side="backward")
+    view = w.views[2]
+    seen = []
+
+    def frame_done(done, total):
+        if done:
+            seen.append((w.state.cursor.step, _shown_lines(view.header), view.header.height()))
+        return True
+
+    out = ex.save_gif(w, tmp_path / "o.gif", "over_time", (640, 400), progress=frame_done)
+    with Image.open(out) as im:
+        assert im.size == (640, 400) and im.n_frames == w.state.timesteps
+    assert len(seen) == w.state.timesteps
+    for step, (shown, height), room in seen:
+        assert "processed right to left" in shown and "click" not in shown and not shown.endswith("…"), shown
+        assert height <= room + 0.5, (step, shown, height, room)
+    from lstmviz.ui.app import render
+
+    render(w, tmp_path / "w.png", size=(640, 400))  # (``--screenshot``: hints and all)
+    shown, height = _shown_lines(view.header)
+    assert view.header.height() < view.header.sizeHint().height()  # squeezed: the lines that fit
+    assert shown.endswith("…") and height <= view.header.height() + 0.5, shown
+    from lstmviz.ui import theme as th
+
+    th.apply("dark", qapp)

@@ -130,15 +130,20 @@ def advance(model: Model, trainer: Trainer, data: T.Data, loss: str, snapshot_ev
     On one BLAS thread, wherever it runs: the training process then leaves the window's
     process a core of its own on a two-core machine, and an update gives the same bits in
     the window (a lesson's steps, One update) and in the training process (a BLAS pool of
-    another size rounds some products differently)."""
+    another size rounds some products differently). Floating-point overflow in it is no
+    warning: a loss that overflows stops the run (``blew_up``)."""
     rate = trainer.optimizer.learning_rate
-    with blas.single_threaded():
+    # A run that diverges overflows float32 on its way to a loss that is no longer a number:
+    # ``blew_up`` stops it there and the tab says why, so NumPy's overflow warnings (printed
+    # by the window's or the training process's terminal) say nothing more. Only here, for
+    # this update's arithmetic (errstate is this thread's): exceptions pass as ever.
+    with blas.single_threaded(), np.errstate(over="ignore", invalid="ignore"):
         upd = trainer.step()
         val = None
         if upd.epoch_end and len(data.x_val):
             val = evaluate(model, data.x_val, data.y_val, loss)
-    name, child = _first_rnn(model)
-    dh, dc = step_norms(upd.grads, name, child)
+        name, child = _first_rnn(model)
+        dh, dc = step_norms(upd.grads, name, child)
     snap = None
     if snapshot_every and upd.iteration % snapshot_every == 0:
         snap = [a.copy() for a in trainable_arrays(model)]

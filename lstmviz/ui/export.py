@@ -9,6 +9,10 @@ What is exported:
   ``scale``, so text and lines are drawn sharp, not enlarged);
 - SVG: the widget painted into ``QSvgGenerator``; the root ``width``/``height`` are the
   widget's size in px;
+- every picture (PNG, SVG, the clipboard, an animation's frames, ``lstmviz.picture``) is
+  for a slide: it leaves out the labels' hints for the mouse ("click a bar to pick its
+  unit": ``ui/labels.hint``), which the window shows again afterwards (``exported``);
+  File > Save screenshot and ``--screenshot`` show the window as it is, hints and all;
 - GIF / MP4: one frame per timestep, rendered offscreen by seeking the cursor step by
   step (the step is put back afterwards); GIF with Pillow, MP4 (H.264, yuv420p) with the
   ffmpeg that the ``imageio-ffmpeg`` wheel ships (the optional extra ``lstmviz[mp4]``),
@@ -30,6 +34,7 @@ offscreen, exit status 0, or 2 with one line on bad input.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import re
@@ -42,6 +47,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app.session import new_file_mode, write_atomic
 from lstmviz.app.views import VIEW_KEYS
 from lstmviz.errors import LstmvizError
+from lstmviz.ui.labels import hints_hidden
 
 VIEW_NAMES = VIEW_KEYS
 DEFAULT_FPS = 4.0
@@ -106,22 +112,37 @@ def _fit(window, widget, w: int, h: int) -> None:
 
 
 # -- pictures ------------------------------------------------------------------------------
-def render_pixmap(widget, scale: float = 1.0) -> QtGui.QPixmap:
-    """The widget drawn at ``scale`` x its size (sharp: device pixel ratio = scale)."""
+@contextlib.contextmanager
+def exported(hints: bool = False):
+    """While it is held, the window is drawn as an exported picture shows it: without the
+    hints for the mouse (``ui/labels.hints_hidden``), laid out again without them; the window
+    shows them again afterwards. ``hints=True``: the window as it is (a screenshot)."""
+    if hints:
+        yield
+        return
+    with hints_hidden():
+        _settle()  # (a header without its hint may take fewer lines)
+        yield
+
+
+def render_pixmap(widget, scale: float = 1.0, hints: bool = False) -> QtGui.QPixmap:
+    """The widget drawn at ``scale`` x its size (sharp: device pixel ratio = scale), as
+    exported (``exported``: no hints for the mouse unless ``hints``)."""
     scale = float(scale)
     if not (0.1 <= scale <= 8):
         raise LstmvizError(f"the scale must be between 0.1 and 8, not {scale:g}")
-    size = widget.size()
-    pix = QtGui.QPixmap(max(1, round(size.width() * scale)), max(1, round(size.height() * scale)))
-    pix.setDevicePixelRatio(scale)
-    pix.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
-    widget.render(pix)
+    with exported(hints):
+        size = widget.size()
+        pix = QtGui.QPixmap(max(1, round(size.width() * scale)), max(1, round(size.height() * scale)))
+        pix.setDevicePixelRatio(scale)
+        pix.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
+        widget.render(pix)
     return pix
 
 
-def png_bytes(widget, scale: float = 1.0, what: str = "the picture") -> bytes:
+def png_bytes(widget, scale: float = 1.0, what: str = "the picture", hints: bool = False) -> bytes:
     """The widget drawn at ``scale`` (``render_pixmap``) as a PNG file's bytes."""
-    pix = render_pixmap(widget, scale)
+    pix = render_pixmap(widget, scale, hints)
     data = QtCore.QByteArray()
     buf = QtCore.QBuffer(data)
     buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
@@ -131,9 +152,9 @@ def png_bytes(widget, scale: float = 1.0, what: str = "the picture") -> bytes:
     return bytes(data)
 
 
-def save_png(widget, path, scale: float = 1.0) -> Path:
+def save_png(widget, path, scale: float = 1.0, hints: bool = False) -> Path:
     path = Path(path)
-    return write_atomic(path, png_bytes(widget, scale, str(path)))
+    return write_atomic(path, png_bytes(widget, scale, str(path), hints))
 
 
 def svg_bytes(widget, title: str = "lstmviz") -> bytes:
@@ -153,12 +174,13 @@ def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     gen.setTitle(title)
     gen.setDescription("exported by lstmviz")
     painter = QtGui.QPainter()
-    if not painter.begin(gen):
-        raise LstmvizError("the SVG painter could not start")
-    try:
-        widget.render(painter, QtCore.QPoint(0, 0))
-    finally:
-        painter.end()
+    with exported():
+        if not painter.begin(gen):
+            raise LstmvizError("the SVG painter could not start")
+        try:
+            widget.render(painter, QtCore.QPoint(0, 0))
+        finally:
+            painter.end()
     buf.close()
     text = bytes(data).decode("utf-8")
     # QSvgGenerator gives the size in mm; say it in px, the widget's own size
@@ -192,15 +214,11 @@ class Cancelled(LstmvizError):
 
 def iter_frames(window, target: str = "view", size=None, steps=None, progress=None):
     """Yield one (h, w, 3) RGB frame per step (all steps by default), seeking the state's
-    cursor; the cursor's step is put back at the end. Frames all have ``size`` (w, h).
+    cursor; the cursor's step is put back at the end. Frames all have ``size`` (w, h), drawn
+    as exported (``exported``: no hints for the mouse).
     ``progress(done, total)`` is called before each frame and at the end; when it returns
     False, ``Cancelled`` is raised."""
     state = window.state
-    widget = target_widget(window, target)
-    if size is not None:
-        fit_widget(window, widget, size)
-    _settle()
-    w, h = (int(v) for v in size) if size is not None else (widget.width(), widget.height())
     steps = list(range(state.timesteps)) if steps is None else list(steps)
     if len(steps) > MAX_FRAMES:
         raise LstmvizError(f"{len(steps)} steps are more frames than an animation can hold ({MAX_FRAMES})")
@@ -210,16 +228,22 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
         if progress is not None and progress(done, len(steps)) is False:
             raise Cancelled("the export was cancelled")
     try:
-        for done, t in enumerate(steps):
-            going_on(done)
-            state.set_cursor(step=int(t))
-            QtWidgets.QApplication.instance().processEvents()
-            img = widget.grab().toImage()
-            if (img.width(), img.height()) != (w, h):
-                img = img.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
-                                 QtCore.Qt.TransformationMode.SmoothTransformation)
-            yield image_to_array(img)
-        going_on(len(steps))
+        with exported():
+            widget = target_widget(window, target)
+            if size is not None:
+                fit_widget(window, widget, size)
+            _settle()
+            w, h = (int(v) for v in size) if size is not None else (widget.width(), widget.height())
+            for done, t in enumerate(steps):
+                going_on(done)
+                state.set_cursor(step=int(t))
+                QtWidgets.QApplication.instance().processEvents()
+                img = widget.grab().toImage()
+                if (img.width(), img.height()) != (w, h):
+                    img = img.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
+                                     QtCore.Qt.TransformationMode.SmoothTransformation)
+                yield image_to_array(img)
+            going_on(len(steps))
     finally:
         state.set_cursor(step=old)
 
@@ -498,7 +522,7 @@ class Exporter(QtCore.QObject):
         """File > Save screenshot: the window as it is on screen, at its size."""
         path = self._ask_path("Save a screenshot", self.shown("window"), "png")
         if path:
-            return self._run(save_png, self.window, path, 1.0, done=f"Saved {path}")
+            return self._run(save_png, self.window, path, 1.0, hints=True, done=f"Saved {path}")
         return None
 
     def clipboard(self, target: str = "view"):

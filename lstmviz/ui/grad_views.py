@@ -202,7 +202,8 @@ class GradViews(QtCore.QObject):
         th.style_plot(self.conn_plot, t, left=t.subscripts("\u2016\u2202y<sub>T</sub>/\u2202x<sub>t</sub>\u2016 (log)"),
                       bottom="input step  t")
         th.style_plot(self.mean_plot, t, left="mean over steps", bottom="unit")
-        th.style_plot(self.sat_plot, t, left=f"share of steps &gt; {HIGH:g}", bottom=f"share of steps &lt; {LOW:g}")
+        th.style_plot(self.sat_plot, t, left=f"share of steps &gt; {HIGH:g}", bottom=f"share of steps &lt; {LOW:g}",
+                      left_short=f"share &gt; {HIGH:g}", bottom_short=f"share &lt; {LOW:g}")  # (narrow)
         th.style_plot(self.upd_plot, t, left="\u2016\u0394W\u2016 / \u2016W\u2016 (log)")
         self.heat_bar.setColorMap(th.diverging_cmap(t))
         self.heat_bar.axis.setStyle(tickFont=t.font(0.8))

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import weakref
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -42,6 +44,78 @@ class ShrinkCombo(QtWidgets.QComboBox):
         if widest > least:
             hint.setWidth(hint.width() - widest + least)
         return hint
+
+
+# -- hints for the mouse ---------------------------------------------------------------------
+#: A label's words for the mouse ("click a bar to pick its unit", "hover a weight to read
+#: it") are marked in its rich text with this span (``hint``): the window shows them, an
+#: exported picture leaves them out (``hints_hidden``, which ``ui/export.py`` holds while it
+#: renders). Any label that shows such a text is a ``HintLabel`` or a ``QuietLabel``.
+HINT_OPEN = '<span class="lstmviz-hint">'
+_HINTS = re.compile(re.escape(HINT_OPEN) + r"[^<]*</span>")
+_hidden = 0
+_holders: weakref.WeakSet = weakref.WeakSet()  # the labels whose text holds a hint
+
+
+def hint(text: str, before: str = " · ") -> str:
+    """``text`` marked as a hint for the mouse, with the separator ``before`` it (left out
+    with it): plain text only (escaped)."""
+    return f"{HINT_OPEN}{markup(before + text)}</span>"
+
+
+def without_hints(text: str) -> str:
+    """``text`` with its hints (``hint``) left out."""
+    return _HINTS.sub("", text) if HINT_OPEN in text else text
+
+
+def shown_text(text: str) -> str:
+    """What a label given ``text`` shows now: its hints only while they are shown."""
+    return text if _hidden == 0 else without_hints(text)
+
+
+@contextlib.contextmanager
+def hints_hidden():
+    """While it is held, every label leaves its hints out (also texts set meanwhile: an
+    animation's steps); afterwards they show them again. Their layouts follow at the next
+    turn of the event loop."""
+    global _hidden
+    _hidden += 1
+    try:
+        if _hidden == 1:
+            _refresh_hints()
+        yield
+    finally:
+        _hidden -= 1
+        if _hidden == 0:
+            _refresh_hints()
+
+
+def _refresh_hints() -> None:
+    for label in list(_holders):
+        with contextlib.suppress(RuntimeError):  # (a label Qt deleted meanwhile)
+            label.refresh_hints()
+
+
+class HintLabel(QtWidgets.QLabel):
+    """A QLabel whose text may hold hints for the mouse (``hint``): ``text()`` is the text
+    given, what it shows leaves the hints out while a picture is exported."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(parent)
+        self._full = ""
+        self.setText(text)
+
+    def text(self) -> str:
+        return self._full
+
+    def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name)
+        self._full = text
+        if HINT_OPEN in text:
+            _holders.add(self)
+        super().setText(shown_text(text))
+
+    def refresh_hints(self) -> None:
+        super().setText(shown_text(self._full))
 
 
 class SteadyLabel(QtWidgets.QLabel):
@@ -192,6 +266,10 @@ class QuietLabel(QtWidgets.QWidget):
     holder's size hint, not a minimum: a minimum that changes with the width (more lines
     when narrower) made the window's minimum size change, and Qt then resized a window
     smaller than that out of full screen.
+
+    Where its layout gives it less height than its text needs (a small window or export:
+    the plots below at their least heights), it shows the lines that fit, the last ending
+    in "…", not the top half of a line cut through (``_elide``).
     """
 
     def __init__(self, parent=None):
@@ -203,13 +281,27 @@ class QuietLabel(QtWidgets.QWidget):
         self._height = -1
         self._unfit = False
         self._heights: dict[tuple, int] = {}  # (width, font, text with 0 for every digit) -> height
+        self._text = ""  # the text given (the label shows it without hints in an export)
+        self._shown = ""  # what it shows of it: without hints while they are hidden
 
     def text(self) -> str:
-        return self.label.text()
+        return self._text
 
     def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name)
-        if text != self.label.text():
-            self.label.setText(text)
+        if text != self._text:
+            self._text = text
+            if HINT_OPEN in text:
+                _holders.add(self)
+            self._show()
+
+    def refresh_hints(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        shown = shown_text(self._text)
+        if shown != self._shown:
+            self._shown = shown
+            self.label.setText(shown)
             if self.isVisible():  # a hidden view (another tab) is measured when shown
                 self._fit()
             else:
@@ -227,6 +319,8 @@ class QuietLabel(QtWidgets.QWidget):
     def _fit(self) -> None:
         self._unfit = False
         w = max(1, self.width())
+        if self.label.text() != self._shown:  # (it showed the lines that fitted: measure it whole)
+            self.label.setText(self._shown)
         # A step's text differs from the last one's in its digits only: where every digit
         # is as wide as the others (tabular figures, as in DejaVu Sans) it wraps the same,
         # so its height is known without laying it out again (~1 ms a step).
@@ -249,6 +343,52 @@ class QuietLabel(QtWidgets.QWidget):
             if self.height() != h:
                 self.resize(self.width(), h)
         self.label.setGeometry(0, 0, w, h)
+        if 0 < self.height() < h:
+            self._elide(w, self.height())
+
+    def _elide(self, w: int, room: int) -> None:
+        """Show the lines of the text that fit in ``room`` px at width ``w``, the last one
+        ending in "…" (the first line at least: the holder cuts it where even that does
+        not fit)."""
+        doc = self._document(self._shown, w)
+        layout = doc.documentLayout()
+        ends: list[tuple[float, int]] = []  # (bottom, position after it) of every line
+        block = doc.begin()
+        while block.isValid():
+            top = layout.blockBoundingRect(block).top()
+            lines = block.layout()
+            for k in range(lines.lineCount()):
+                line = lines.lineAt(k)
+                ends.append((top + line.y() + line.height(), block.position() + line.textStart() + line.textLength()))
+            block = block.next()
+        if len(ends) < 2:
+            return
+        fit = [e for e in ends if e[0] <= room + 0.5] or ends[:1]
+        bottom, cut = fit[-1]
+        start = ends[len(fit) - 2][1] if len(fit) > 1 else 0  # where that line begins
+        words = [p for p in range(cut, start, -1) if doc.characterAt(p - 1).isspace()]
+        # at a word's end where one fits, else within the one word that line holds
+        for end in dict.fromkeys([cut, *words, *range(cut - 1, start - 1, -1)]):
+            trial = self._document(self._shown, w)
+            cursor = QtGui.QTextCursor(trial)
+            cursor.setPosition(end)
+            cursor.movePosition(QtGui.QTextCursor.MoveOperation.End, QtGui.QTextCursor.MoveMode.KeepAnchor)
+            cursor.removeSelectedText()
+            while cursor.position() > 0 and trial.characterAt(cursor.position() - 1) in " \u00a0·":
+                cursor.deletePreviousChar()  # (a separator does not end a line before "…")
+            cursor.insertText("\u2026")
+            if trial.size().height() <= bottom + 0.5:
+                break
+        self.label.setText(trial.toHtml())
+
+    def _document(self, html: str, w: int) -> QtGui.QTextDocument:
+        """``html`` laid out as the label lays it out at width ``w``."""
+        doc = QtGui.QTextDocument()
+        doc.setDefaultFont(self.label.font())
+        doc.setDocumentMargin(0)
+        doc.setHtml(html)
+        doc.setTextWidth(w)
+        return doc
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
         return QtCore.QSize(0, max(self._height, 0))  # the width is the layout's to give

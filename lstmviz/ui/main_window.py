@@ -160,6 +160,40 @@ class LazyViews(Sequence):
         raise ValueError("not one of the window's views")
 
 
+class MenuBar(QtWidgets.QMenuBar):
+    """The window's menu bar, drawn whole into an SVG too.
+
+    Qt paints a menu bar's items, then its empty area: a fill of the whole bar, clipped to
+    the room the items leave. ``QSvgGenerator`` does not clip, so in a whole-window SVG
+    that fill covered every item's text (an SVG renderer drew a bare bar). On a paint
+    engine of that kind it paints the bar first and the items over it, with the same style
+    calls; on the screen and into pictures it is Qt's own paint, untouched."""
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        painter = QtGui.QPainter(self)
+        if painter.paintEngine() is None or painter.paintEngine().type() != QtGui.QPaintEngine.Type.SVG:
+            painter.end()
+            super().paintEvent(event)
+            return
+        style = self.style()
+        bar = QtWidgets.QStyleOptionMenuItem()
+        bar.initFrom(self)
+        bar.menuItemType = QtWidgets.QStyleOptionMenuItem.MenuItemType.EmptyArea
+        bar.checkType = QtWidgets.QStyleOptionMenuItem.CheckType.NotCheckable
+        bar.rect = self.rect()
+        bar.menuRect = self.rect()
+        style.drawControl(QtWidgets.QStyle.ControlElement.CE_MenuBarEmptyArea, bar, painter, self)
+        for action in self.actions():
+            where = self.actionGeometry(action)
+            if not action.isVisible() or where.isEmpty():
+                continue
+            item = QtWidgets.QStyleOptionMenuItem()
+            self.initStyleOption(item, action)
+            item.rect = where  # (as Qt's paint sets it: initStyleOption leaves it out)
+            style.drawControl(QtWidgets.QStyle.ControlElement.CE_MenuBarItem, item, painter, self)
+        painter.end()
+
+
 def settle_ranges(widget: QtWidgets.QWidget) -> None:
     """Apply the view ranges ``widget``'s plots were given now, not when they are painted.
 
@@ -427,7 +461,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- menus -----------------------------------------------------------------------------
     def _make_menus(self):
-        mb = self.menuBar()
+        mb = MenuBar(self)  # (in a whole-window SVG too)
+        self.setMenuBar(mb)
         file = mb.addMenu("&File")
         a = file.addAction("&Open model\u2026", self.open_dialog)
         a.setShortcut(QtGui.QKeySequence.StandardKey.Open)

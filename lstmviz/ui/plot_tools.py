@@ -728,7 +728,11 @@ class RowLegend(pg.LegendItem):
     keeps the hidden top axis), or at the right end of the title's row (``beside_title``),
     right-aligned: it takes a line or two of the plot's height at most and covers none of
     its curves. As many entries side by side as the plot's width holds (``fit``, at each
-    resize and new entry); never wider than the plot. Not draggable."""
+    resize and new entry); never wider than the plot. Not draggable.
+
+    An entry may have a short name (``set_names``): shown where it puts the entries in
+    fewer rows than the whole names (a narrow plot: the Train tab's beside the side panel
+    in a projector's 1280 x 720 took three rows of its short plot)."""
 
     GAP = 10  # px between an entry's sample and label, and between entries
     _beside = False  # (beside_title)
@@ -750,7 +754,16 @@ class RowLegend(pg.LegendItem):
             plot.layout.setAlignment(self, QtCore.Qt.AlignmentFlag.AlignRight)
         self.setMinimumWidth(10)  # the plot's width decides the columns, not the other way
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Preferred)
+        self._names: dict[int, tuple[str, str]] = {}  # id(item) -> (name, short name)
         plot.vb.sigResized.connect(lambda *_: self.fit())
+
+    def set_names(self, item, name: str, short: str) -> None:
+        """The entry of ``item`` named ``name`` (rich text, as ``LabelItem.setText`` takes
+        it), or ``short`` where that puts the entries in fewer rows."""
+        self._names[id(item)] = (name, short)
+        label = next(label for sample, label in self.items if sample.item is item)
+        label.setText(name)
+        self.fit()
 
     def addItem(self, item, name) -> None:  # noqa: N802 (pyqtgraph's name)
         super().addItem(item, name)
@@ -787,7 +800,26 @@ class RowLegend(pg.LegendItem):
         room = self.plot.vb.width()
         if self._beside:
             room -= self.plot.titleLabel.item.boundingRect().width() + 2 * self.GAP
-        widths = [(sample.width(), label.item.boundingRect().width()) for sample, label in self.items]
+        names = [self._names.get(id(sample.item)) for sample, _ in self.items]
+        if not any(names):
+            widths = [(sample.width(), label.item.boundingRect().width()) for sample, label in self.items]
+            cols = self._columns(widths, room)
+        else:  # the whole names, unless the short ones take fewer rows
+            whole, short = ([(sample.width(), _text_width(label, n[k] if n else label.text))
+                             for (sample, label), n in zip(self.items, names)] for k in (0, 1))
+            cols, cols_short = self._columns(whole, room), self._columns(short, room)
+            rows = -(-len(whole) // cols)
+            use = 1 if -(-len(short) // cols_short) < rows else 0
+            if use:
+                cols = cols_short
+            for (_, label), n in zip(self.items, names):
+                if n and label.text != n[use]:
+                    label.setText(n[use])
+        if cols != self.columnCount:
+            self.setColumnCount(cols)
+
+    def _columns(self, widths: list, room: float) -> int:
+        """The most columns of entries of (sample, label) ``widths`` that fit ``room``."""
         cols = max(1, len(widths))
         while cols > 1:
             rows = [widths[k:k + cols] for k in range(0, len(widths), cols)]
@@ -796,11 +828,31 @@ class RowLegend(pg.LegendItem):
             if need <= room:
                 break
             cols -= 1
-        if cols != self.columnCount:
-            self.setColumnCount(cols)
+        return cols
 
     def mouseDragEvent(self, ev) -> None:  # noqa: N802 (Qt)
         ev.ignore()
+
+
+_TEXT_WIDTHS: dict[tuple, float] = {}
+
+
+def _text_width(label: pg.LabelItem, text: str) -> float:
+    """The width ``label`` (a pyqtgraph ``LabelItem``) takes showing ``text`` in its
+    style, without setting it (measured once per text, style and font)."""
+    opts = label.opts
+    style = [f"color: {pg.mkColor(opts.get('color') or pg.getConfigOption('foreground')).name()}"]
+    style += [f"font-size: {opts['size']}"] if "size" in opts else []
+    style += [f"font-weight: {'bold' if opts['bold'] else 'normal'}"] if opts.get("bold") in (True, False) else []
+    html = f"<span style='{'; '.join(style)}'>{text}</span>"
+    key = (html, label.item.font().key())
+    width = _TEXT_WIDTHS.get(key)
+    if width is None:
+        scratch = QtWidgets.QGraphicsTextItem()
+        scratch.setFont(label.item.font())
+        scratch.setHtml(html)
+        width = _TEXT_WIDTHS[key] = scratch.boundingRect().width()
+    return width
 
 
 def keep_pixels(item) -> None:

@@ -272,9 +272,12 @@ def apply(theme: Theme | str, target: QtWidgets.QApplication | QtWidgets.QWidget
 
 
 def style_plot(plot: pg.PlotItem, theme: Theme, title: str | None = None,
-               left: str | None = None, bottom: str | None = None, short: str | None = None) -> None:
+               left: str | None = None, bottom: str | None = None, short: str | None = None,
+               left_short: str | None = None, bottom_short: str | None = None) -> None:
     """Large tick labels and axis titles in the theme's colours (``short``: the title
-    where the whole one is wider than the plot, see ``set_title``)."""
+    where the whole one is wider than the plot, see ``set_title``; ``left_short``,
+    ``bottom_short``: an axis title where the whole one is longer than the axis, see
+    ``axis_title``)."""
     tick = theme.font(0.9)
     for name in ("left", "bottom", "right", "top"):
         ax = plot.getAxis(name)
@@ -283,11 +286,53 @@ def style_plot(plot: pg.PlotItem, theme: Theme, title: str | None = None,
         ax.setStyle(tickFont=tick, tickTextOffset=6)
     size = f"{theme.pt(0.95)}pt"
     if left is not None:
-        plot.setLabel("left", left, color=theme.foreground, **{"font-size": size})
+        axis_title(plot, "left", left, left_short, theme.foreground, size)
     if bottom is not None:
-        plot.setLabel("bottom", bottom, color=theme.foreground, **{"font-size": size})
+        axis_title(plot, "bottom", bottom, bottom_short, theme.foreground, size)
     if title is not None:
         set_title(plot, title, short=short, color=theme.foreground, size=f"{theme.pt(1.1)}pt")
+
+
+def axis_title(plot: pg.PlotItem, side: str, text: str, short: str | None, color: str, size: str) -> None:
+    """``plot.setLabel(side, text)`` in ``color`` and ``size``; with ``short``, that one
+    instead while ``text`` is longer than the axis (a narrow plot: the Train tab's
+    "share of steps < 0.1" beside the side panel on a 1280 x 720 projector ran out of the
+    window), chosen again whenever the plot is resized."""
+    axis = plot.getAxis(side)
+    axis._lstmviz_title = (text, short, color, size)
+    axis._lstmviz_shown = None  # (set again: as a plain setLabel, it shows the label)
+    if short is not None and not getattr(axis, "_lstmviz_fits_title", False):
+        plot.vb.sigResized.connect(lambda *_: _fit_axis_title(plot, side))
+        axis._lstmviz_fits_title = True
+    _fit_axis_title(plot, side)
+
+
+def _fit_axis_title(plot: pg.PlotItem, side: str) -> None:
+    axis = plot.getAxis(side)
+    text, short, color, size = axis._lstmviz_title
+    shown = text
+    if short is not None:
+        room = plot.vb.height() if side in ("left", "right") else plot.vb.width()
+        html = f"<span style='color: {pg.mkColor(color).name()}; font-size: {size}'>{text}</span>"
+        if room > 1 and _html_width(axis.label.font(), html) > room:
+            shown = short
+    if getattr(axis, "_lstmviz_shown", None) != (shown, color, size):
+        axis._lstmviz_shown = (shown, color, size)
+        plot.setLabel(side, shown, color=color, **{"font-size": size})
+
+
+_HTML_WIDTHS: dict[tuple, float] = {}
+
+
+def _html_width(font: QtGui.QFont, html: str) -> float:
+    """The width of a text item showing ``html`` in ``font`` (measured once)."""
+    key = (html, font.key())
+    if key not in _HTML_WIDTHS:
+        scratch = QtWidgets.QGraphicsTextItem()
+        scratch.setFont(font)
+        scratch.setHtml(html)
+        _HTML_WIDTHS[key] = scratch.boundingRect().width()
+    return _HTML_WIDTHS[key]
 
 
 def set_title(plot: pg.PlotItem, title: str, short: str | None = None, **args) -> None:

@@ -289,7 +289,10 @@ class TrainPanel(QtWidgets.QWidget):
             legend.setLabelTextSize(f"{t.pt(0.9)}pt")
             for sample, label in legend.items:  # pyqtgraph restyles a label only on setText
                 base = self._legend_names.setdefault(id(sample.item), label.text)
-                label.setText(legend_html(t, base))
+                if base in SHORT_NAMES:  # (where the plot is narrow: fewer rows of the legend)
+                    legend.set_names(sample.item, legend_html(t, base), legend_html(t, SHORT_NAMES[base]))
+                else:
+                    label.setText(legend_html(t, base))
             legend.fit()  # the names' new size
             keep_pixels(legend)
         # in a lecture theme the room goes to the two plots the lessons talk about, and the
@@ -935,6 +938,11 @@ class TwoLineLabel(QtWidgets.QLabel):
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt)
         hint = super().minimumSizeHint()
         return QtCore.QSize(hint.width(), max(hint.height(), self._two()))
+
+
+#: the loss curves' names where the whole ones would put the legend in more rows (beside the
+#: side panel on a 1280 x 720 projector they took three rows of a plot 84 px high)
+SHORT_NAMES = {"train, per update": "per update", "train, per epoch": "per epoch"}
 
 
 def legend_html(theme: th.Theme, name: str) -> str:

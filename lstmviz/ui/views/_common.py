@@ -25,7 +25,7 @@ from lstmviz.app.cell_ref import (  # noqa: F401
 )
 from lstmviz.engine.layers import InputLayer, TimeDistributed
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import QuietLabel  # noqa: F401 (the views import it from here)
+from lstmviz.ui.labels import HintLabel, QuietLabel, hint  # noqa: F401 (the views import them from here)
 from lstmviz.ui.plot_tools import (  # noqa: F401 (the views import them from here)
     SteadyAxis,
     _pen_key,

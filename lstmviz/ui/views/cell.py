@@ -38,6 +38,7 @@ from lstmviz.ui.views._common import (
     count_axis,
     count_ticks,
     fmt,
+    hint,
     layer_input,
     message_label,
     paints_nothing,
@@ -946,7 +947,8 @@ class CellView(TraceView):
         self.header.setText(
             f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {ref.units} unit{'s' if ref.units != 1 else ''}) · "
             f"step <b>t = {t + o}</b> = input step "
-            f"{read}{order} · unit <b>{u}</b> · sample {s}{mtxt} · click a bar to pick its unit")
+            f"{read}{order} · unit <b>{u}</b> · sample {s}{mtxt}"
+            + hint("click a bar to pick its unit"))
         self._eqs = equations(ref, s, t, u)
         if self.expanded:
             self._eqs = self._with_terms(self._eqs, ref, s, t, u)

@@ -38,6 +38,7 @@ from lstmviz.ui.views._common import (
     cell_ref,
     clamp,
     count_axis,
+    hint,
     message_label,
     paint_axis_ahead,
     paints_nothing,
@@ -393,8 +394,8 @@ class OverTimeView(TraceView):
             veiled += (f" · exact steps {o:,}–{o + ref.T - 1:,} of {total:,}"
                        + (" (top strips: the whole sequence)" if self.overviews else ""))
         self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {t}</b> = input step "
-                            f"{tau}{order} · unit <b>{u}</b> · sample {s}{masked}{veiled} · "
-                            f"click a heatmap to pick a step and unit")
+                            f"{tau}{order} · unit <b>{u}</b> · sample {s}{masked}{veiled}"
+                            + hint("click a heatmap to pick a step and unit"))
 
     def _levels(self, ref: CellRef, key: str):
         ov = self._overview(ref, key)

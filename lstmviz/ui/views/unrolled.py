@@ -39,7 +39,7 @@ from lstmviz.ui.plot_tools import (
     set_ticks,
     steady_axes,
 )
-from lstmviz.ui.views._common import QuietLabel, clamp, cosmetic_pen, count_axis, rect_item
+from lstmviz.ui.views._common import HintLabel, QuietLabel, clamp, cosmetic_pen, count_axis, hint, rect_item
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import OverviewStrip
 
@@ -158,7 +158,7 @@ class UnrolledView(TraceView):
         self.colorbar = ColorBar(values=(-1, 1), colorMap=th.diverging_cmap(self.theme),
                                         interactive=False, width=18, orientation="vertical")
         self.glw.addItem(self.colorbar, row=1, col=1)
-        self.legend = QtWidgets.QLabel()
+        self.legend = HintLabel()
         self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
         lay.addWidget(self.legend)
@@ -682,8 +682,7 @@ class UnrolledView(TraceView):
             parts.append("initial state = a layer's final states start another layer")
         if len(self.domains) > 1:
             parts.append("each block of columns is one time axis")
-        parts.append("click a cell to go there")
-        return "  ·  ".join(parts)
+        return "  ·  ".join(parts) + hint("click a cell to go there", "  ·  ")
 
     # -- cursor ---------------------------------------------------------------------------
     def set_cursor(self, cursor: Cursor) -> None:

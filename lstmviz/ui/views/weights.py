@@ -17,7 +17,16 @@ from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import text_tip
 from lstmviz.ui.plot_tools import ColorBar, add_plot, steady_axes
-from lstmviz.ui.views._common import ClickableImage, QuietLabel, count_axis, fmt, message_label, set_levels
+from lstmviz.ui.views._common import (
+    ClickableImage,
+    HintLabel,
+    QuietLabel,
+    count_axis,
+    fmt,
+    hint,
+    message_label,
+    set_levels,
+)
 from lstmviz.ui.views.base import TraceView
 
 MAX_MATRICES = 4  # kernel, recurrent kernel, bias (+ an ONNX LSTM's peepholes)
@@ -145,7 +154,7 @@ class WeightsView(TraceView):
         self._stretch = []
         for m in self.matrices:
             lay.addWidget(m.widget, 3)
-        self.hover_label = QtWidgets.QLabel(" ")
+        self.hover_label = HintLabel(" ")
         self.hover_label.setWordWrap(True)
         self.hover_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
         lay.addWidget(self.hover_label)
@@ -308,7 +317,7 @@ class WeightsView(TraceView):
         self.formula.setText(
             f'<b>{markup(layer.name)}</b>{side} ({markup(layer.class_name)}) · params = <b>{formula}</b>')
         self._fit_formula()
-        self.hover_label.setText("hover a weight to read it")
+        self.hover_label.setText(hint("hover a weight to read it", ""))
 
     def _align_left_axes(self) -> None:
         """The matrices' left axes one width, the widest any needs (its tick labels and its
