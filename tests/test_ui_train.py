@@ -752,3 +752,38 @@ def test_pinning_before_any_update_says_why_nothing_is_pinned(make_window):
     panel.refresh(force=True)
     assert panel._pinned is not None and "\n" not in panel.status_label.text()
     panel.stop()
+
+
+def test_presenting_on_a_1024_x_768_projector_the_plots_get_the_room(make_window):
+    """The vanishing-gradient lesson presenting at 1024 x 768: the controls took half the tab
+    (~500 px), each plot's legend two rows, and the gradient plot's view ~35 px high, one
+    tick on its axis: the dashed SimpleRNN curve the caption talks about was a smear. In a
+    lecture theme the controls now take at most ``CONTROLS_SHARE_LECTURE`` of the tab (their
+    fields under their labels where needed, scrolling): each legend one row, the gradient
+    plot a view of some height with two decades labelled, every plot's tab in sight."""
+    from PySide6 import QtWidgets
+
+    from helpers import present_on
+    from lstmviz.app import tours
+    from lstmviz.ui.train_panel import CONTROLS_SHARE_LECTURE
+
+    w = make_window((1024, 768))
+    p = present_on(w, 1024, 768)
+    k = next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title.startswith("Why LSTM"))
+    p.tour.start(k)
+    p.tour.go(1)
+    panel = w.train_panel
+    for _ in range(2):
+        w.resize(1024, 768)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+    assert w.tabs.currentWidget() is panel and "Pinned" in p.caption.caption.text()
+    assert panel.controls.width() <= CONTROLS_SHARE_LECTURE * panel.width() + 1
+    assert panel.step_plot.vb.height() >= 60, panel.step_plot.vb.height()
+    assert len(panel.step_plot.getAxis("left")._tickLevels[0]) >= 2
+    for legend in (panel.legend, panel.step_legend):
+        assert legend.columnCount >= len(legend.items) == 3  # one row (the pinned curve's too)
+    bar = panel.plot_tabs.tabBar()
+    assert bar.tabRect(bar.count() - 1).right() <= bar.width()  # no scroll buttons needed
+    p.tour.end()
+    p.leave()

@@ -676,10 +676,11 @@ class TrainPanel(QtWidgets.QWidget):
         m = outer.contentsMargins()
         room = (self.width() - m.left() - m.right() - outer.spacing()
                 - self.plot_tabs.minimumSizeHint().width())
-        width = max(200, min(max(min(want, self.width() // 2), need), room))
+        share = int(self.width() * (CONTROLS_SHARE_LECTURE if self.theme.lecture else 0.5))
+        width = max(200, min(max(min(want, share), need), room))
         self.controls.setMinimumWidth(width)
         # and no wider than that where the panel is narrow: the plots keep the other half
-        self.controls.setMaximumWidth(max(width, min(self._widest, self.width() // 2)))
+        self.controls.setMaximumWidth(max(width, min(self._widest, share)))
         policy = QtCore.Qt.ScrollBarPolicy
         self.controls.setHorizontalScrollBarPolicy(policy.ScrollBarAlwaysOff if width >= need
                                                    else policy.ScrollBarAsNeeded)
@@ -912,6 +913,9 @@ class TrainPanel(QtWidgets.QWidget):
 
 
 #: the curves' least height (px) that shows the gradient norm per update as a third plot
+#: The controls' share of the tab at most in a lecture theme (the plots are what the
+#: lessons talk about; elsewhere half)
+CONTROLS_SHARE_LECTURE = 0.4
 NORM_PLOT_LEAST = 570
 
 #: the gradient curves mark each step, the epoch curves each epoch, up to this many points
