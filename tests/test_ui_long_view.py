@@ -307,6 +307,63 @@ def test_a_book_opens_through_the_models_vocabulary_and_says_what_it_lacks(make_
     win.long_runner.wait()
 
 
+def test_a_long_text_shows_its_characters_as_typed_text_does(make_window, tmp_path, monkeypatch):
+    """A book opened as a long input for a character model showed its ids as numbers ('token
+    id 21', x_t 'id 21'), where the app knows what they stand for: its own characters, or the
+    vocabulary file's tokens. The views now write the characters, through the app's
+    alphabet or the vocabulary (a space, a line break as signs; a stranger's token escaped
+    and cut), for that input only: another input has none."""
+    import re
+
+    from lstmviz import limits
+    from lstmviz.app import inputs as gen
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    text = "the forget gate decides.\n" * 400
+    book = tmp_path / "book.txt"
+    book.write_text(text, encoding="utf-8")
+    state = AppState([LayerEntry("Embedding", {"input_dim": 40, "output_dim": 4}),
+                      LayerEntry("LSTM", default_config("LSTM", None, units=5))], InputSpec())
+    win = make_window((1400, 900), state)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # a long input
+    assert win.open_long(book) and state.long is not None and win.long_runner.wait(120)
+    assert state.token_labels() == gen.alphabet_labels()
+    cell = next(v for v in win.views if v.title == "Cell")
+    win.tabs.setCurrentWidget(cell)
+    name = state.model.layers[1].name
+    for step in (4, 2604, 9001):
+        state.set_cursor(step=step, layer=name)
+        win.long_runner.wait(60)
+        win.long_runner.poll()
+        i = int(gen.text_ids(text[step])[0, 0])
+        shown = text[step] if text[step] != " " else "\u2423"
+        assert cell.bars["x"].value_item.text() == f"{shown} (id {i})", cell.bars["x"].value_item.text()
+    unrolled = next(v for v in win.views if v.title == "Unrolled")
+    win.tabs.setCurrentWidget(unrolled)
+    state.set_cursor(step=2604)
+    win.long_runner.wait(60)
+    win.long_runner.poll()
+    said = re.sub("<[^>]+>", "", unrolled.header.text())
+    assert f"token {text[2604]} (id {int(gen.text_ids(text[2604])[0, 0])})" in said, said
+    # through a vocabulary file: its tokens, a line break as a sign, markup as characters
+    vocab = ["", "[UNK]", "\n", " ", "<b>t</b>"] + sorted(set(text) - {"\n", " "})
+    (tmp_path / "vocab.json").write_text(json.dumps(vocab))
+    assert win.open_long(book, vocabulary=str(tmp_path / "vocab.json")) and win.long_runner.wait(120)
+    labels = state.token_labels()
+    assert labels[:5] == ("", "[UNK]", "\u21b5", "\u2423", "<b>t</b>") and labels[vocab.index("f")] == "f"
+    state.set_cursor(step=24)  # the line break
+    win.long_runner.wait(60)
+    win.long_runner.poll()
+    assert "token \u21b5 (id 2)" in re.sub("<[^>]+>", "", unrolled.header.text())
+    # another input: ids as numbers again
+    state.set_input_data(np.asarray(state.input.data).copy())
+    assert state.token_labels() is None
+    win.long_runner.cancel()
+    win.long_runner.wait()
+
+
 def test_the_overview_and_scores_are_of_the_record_shown_when_it_changed_meanwhile(qtbot, model_x):
     """View > Units at scale opened at the main window's layer and showed its h: the
     summary started at once was of the first record (l: i), and when it came it was drawn

@@ -133,7 +133,6 @@ def make_input(spec: InputSpec, layers: list[LayerEntry]) -> np.ndarray:
 
 
 #: how the Unrolled view writes the space of typed text (a blank box says nothing)
-SPACE = "␣"
 
 
 class InputEdits(StateBase):
@@ -142,6 +141,9 @@ class InputEdits(StateBase):
     #: (a weak reference to the input array last given names, its features' names), from
     #: ``set_input_data(names=)``
     _named_input: tuple[weakref.ref, tuple[str, ...]] | None = None
+    #: (a weak reference to the input array of token ids last given labels, what each id
+    #: stands for), from ``set_input_data(labels=)``
+    _labelled_input: tuple[weakref.ref, tuple[str, ...]] | None = None
 
     def feature_names(self) -> tuple[str, ...] | None:
         """The names of the input's features, given with it (a long input's CSV header,
@@ -153,14 +155,20 @@ class InputEdits(StateBase):
         return named[1] if named[0]() is self.input.data else None
 
     def token_labels(self) -> tuple[str, ...] | None:
-        """What each token id stands for, when the app itself made the ids from typed text
-        (its alphabet: id 0 is padding, 1.. the characters): the Unrolled view then shows
-        the characters, and an output over the same ids its most likely next one. None
-        for ids from a file or a generator: what they mean is the model's vocabulary,
+        """What each token id stands for, when the app itself made the ids from text: typed
+        text (its alphabet: id 0 is padding, 1.. the characters), or a text opened as a long
+        input, given with its ids (``set_input_data(labels=)``: the app's characters or the
+        vocabulary file's tokens) while the input is that array. The Unrolled and Cell views
+        then show the characters, and an output over the same ids its most likely next one.
+        None for ids from a file or a generator: what they mean is the model's vocabulary,
         which lstmviz does not know."""
+        labelled = self._labelled_input
+        if (labelled is not None and self.input.source == "data" and self.input.data is not None
+                and labelled[0]() is self.input.data):
+            return labelled[1]
         if self.readonly or self.input.source != "text" or not self.embedding_first:
             return None
-        return ("",) + tuple(SPACE if c == " " else c for c in gen.ALPHABET)
+        return gen.alphabet_labels()
 
     def input_shape(self) -> tuple:
         """The batch shape given to the model: batch is None unless a layer is stateful."""
@@ -192,10 +200,11 @@ class InputEdits(StateBase):
                              "another width)")
 
     @_operation
-    def set_input_data(self, data: np.ndarray, names=None) -> None:
+    def set_input_data(self, data: np.ndarray, names=None, labels=None) -> None:
         """Use ``data`` (``(batch, timesteps, features)``) as the input, as imported/edited.
         Kept read-only (``frozen``): a copy of the caller's array, a read-only memory-mapped
-        file as it is. ``names``: its features' names (``feature_names``), one a feature."""
+        file as it is. ``names``: its features' names (``feature_names``), one a feature;
+        ``labels``: what its token ids stand for (``token_labels``)."""
         given = data
         data = np.asarray(data, dtype=np.float32)
         if data.ndim == 2:
@@ -210,6 +219,8 @@ class InputEdits(StateBase):
                                          input_dim=self.input.input_dim if self.embedding_first else d)
         if names is not None and len(names) == d:
             self._named_input = (weakref.ref(data), tuple(str(n) for n in names))
+        if labels is not None:
+            self._labelled_input = (weakref.ref(data), tuple(str(n) for n in labels))
         self._edited(select=self.index_of(self.cursor.layer))
 
     @_operation

@@ -17,6 +17,7 @@ from lstmviz import limits
 from lstmviz.errors import LstmvizError
 from lstmviz.io.csv_numbers import csv_numbers
 from lstmviz.io.npy import read_npy
+from lstmviz.text import safe_name
 
 #: Generator names in the order the input panel lists them, with a label for humans.
 GENERATORS: dict[str, str] = {
@@ -91,6 +92,39 @@ def generate(kind: str, batch: int, timesteps: int, features: int, seed: int = 0
     else:
         raise LstmvizError(f"unknown input generator {kind!r}; choose one of {', '.join(GENERATORS)}")
     return np.ascontiguousarray(np.broadcast_to(x, (batch, timesteps, features)), dtype=np.float32)
+
+
+#: How a character token is shown where a blank or a line break would show nothing
+SHOWN = {" ": "\u2423", "\n": "\u21b5", "\t": "\u21e5", "\r": "\u240d"}
+#: Longest token shown (a vocabulary's "[UNK]" whole, a long word token cut)
+TOKEN_LIMIT = 12
+#: Most token ids given labels
+MAX_LABELS = 1 << 20
+
+
+def shown_token(token: str) -> str:
+    """A token as the views write it: a space, line break or tab as a visible sign, any
+    other control character escaped, a long token cut (a vocabulary file is a stranger's)."""
+    if token in SHOWN:
+        return SHOWN[token]
+    return safe_name(token, TOKEN_LIMIT)
+
+
+def alphabet_labels() -> tuple[str, ...]:
+    """What each id of the app's own characters stands for (id 0: padding)."""
+    return ("",) + tuple(shown_token(c) for c in ALPHABET)
+
+
+def vocabulary_labels(vocabulary: dict[str, int], size: int | None = None) -> tuple[str, ...]:
+    """What each id of ``vocabulary`` (token -> id) below ``size`` (a model's vocabulary
+    size) stands for, as shown (ids no token has: empty). A file's ids past the first
+    million are not labelled (an id of 10**9 in a few bytes of JSON asks for no table)."""
+    size = min(max(vocabulary.values(), default=-1) + 1, size or MAX_LABELS, MAX_LABELS)
+    labels = [""] * size
+    for token, i in vocabulary.items():
+        if 0 <= i < size and not labels[i]:
+            labels[i] = shown_token(token)
+    return tuple(labels)
 
 
 def char_index(ch: str) -> int:

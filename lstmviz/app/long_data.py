@@ -353,14 +353,17 @@ def unknown_note(text: str, vocabulary: dict[str, int] | None = None, named: str
 
 
 def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
-                    notes: list[str] | None = None, names: list[str] | None = None) -> np.ndarray:
+                    notes: list[str] | None = None, names: list[str] | None = None,
+                    labels: list[str] | None = None) -> np.ndarray:
     """A long input for ``model`` from ``path``: ``.npy`` (memory-mapped), ``.csv`` (rows =
     steps), or plain text (``.txt`` that is not numbers): ids through the vocabulary (a
     dict, or a vocabulary file's path: ``read_vocabulary``; one with ``[UNK]`` reads a
     character it lacks as that) for a model that takes ids (an Embedding first), one-hot of
     them for one that takes features. ``notes``: a line on the characters outside the
     vocabulary is appended to it. ``names``: a CSV's header names its features in it
-    (``read_csv``)."""
+    (``read_csv``). ``labels``: text read as ids puts in it what each id stands for (the
+    app's characters, or the vocabulary's tokens: ``inputs.shown_token``), so that the
+    views write the characters."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".npy":
@@ -380,6 +383,9 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
         if len(want) == 2:  # ids
             size = _vocabulary_size(model)
             out = text_ids(text, vocabulary, oov=oov, size=size, progress=progress, cancel=cancel)
+            if labels is not None:
+                labels[:] = (gen.alphabet_labels() if vocabulary is None
+                             else gen.vocabulary_labels(vocabulary, size))
         else:
             ids = text_ids(text, vocabulary, oov=oov, progress=progress, cancel=cancel)[0]
             feats = int(want[-1])

@@ -819,16 +819,17 @@ class MainWindow(QtWidgets.QMainWindow):
         from lstmviz.app.long_data import Cancelled
         notes: list[str] = []
         names: list[str] = []  # (a CSV header's)
+        labels: list[str] = []  # (what a text's ids stand for)
         try:
             if self.state.model is None:
                 raise LstmvizError("open or build a model first")
-            x = np.asarray(self._read_long(path, vocabulary, notes, names))
+            x = np.asarray(self._read_long(path, vocabulary, notes, names, labels))
             if self.state.error:
                 raise LstmvizError(self.state.error)
             from lstmviz.app.atomic import all_or_nothing
             with all_or_nothing(self.state, "the input"):  # refused: the input stays, undo too
                 self.state.set_input_data(x[..., None] if x.ndim == 2 else x,  # ids: (batch, steps, 1)
-                                          names=names or None)
+                                          names=names or None, labels=labels or None)
         except Cancelled:
             self.message(f"{file_label(path)}: not opened (cancelled); the input is as it was")
             return False
@@ -847,7 +848,7 @@ class MainWindow(QtWidgets.QMainWindow):
             f". {escape(n)}" for n in notes), dialog=bool(notes))  # (longer than a status bar)
         return True
 
-    def _read_long(self, path, vocabulary, notes, names=None):
+    def _read_long(self, path, vocabulary, notes, names=None, labels=None):
         """``long_data.load_long_input`` on a worker thread; past ``READ_QUIET_S`` a progress
         dialog (window-modal, the window painting) with Cancel (``long_data.Cancelled``)."""
         from lstmviz.app.long_data import load_long_input
@@ -859,7 +860,8 @@ class MainWindow(QtWidgets.QMainWindow):
             seen[:] = [done, total]
 
         job = Job(lambda: load_long_input(path, model, vocabulary=vocabulary, progress=progress,
-                                          cancel=stop.is_set, notes=notes, names=names), "lstmviz-long-read")
+                                          cancel=stop.is_set, notes=notes, names=names, labels=labels),
+                  "lstmviz-long-read")
         if not job.done_within(READ_QUIET_S):
             dialog = QtWidgets.QProgressDialog(f"Reading {file_label(path)}\u2026", "Cancel", 0, 1000, self)
             dialog.setWindowTitle("Open a long input")
