@@ -832,7 +832,7 @@ def test_a_click_on_a_ranked_row_selects_its_unit_here_and_in_the_main_window(lo
     the ranking had to be typed into the unit boxes. A click on a row of either heatmap
     now selects that row's unit (row k of a ranking is its k-th unit, not unit k): in this
     window (its curves, its row outlined) and in the main window (its cursor, unit box and
-    views)."""
+    views). So does the unit box of this window (it moved this window only)."""
     from PySide6 import QtCore, QtWidgets
     from PySide6.QtTest import QTest
 
@@ -880,6 +880,15 @@ def test_a_click_on_a_ranked_row_selects_its_unit_here_and_in_the_main_window(lo
     lw.top_spin.setValue(2)
     lw.unit_spin.setValue(int(order[-1]))
     assert not lw.over_row.isVisible() and not lw.win_row.isVisible()
+    # the unit box typed into (or stepped with its arrows): the main window follows too
+    assert state.cursor.unit == int(order[-1]) and w.unit_spin.value() == int(order[-1])
+    down = int(order[-1]) > 0
+    QTest.keyClick(lw.unit_spin, QtCore.Qt.Key.Key_Down if down else QtCore.Qt.Key.Key_Up)
+    assert state.cursor.unit == lw.unit_spin.value() == int(order[-1]) + (-1 if down else 1)
+    # the main window's unit changed there: this window shows it, and hands nothing back
+    state.set_cursor(unit=1)
+    lw.show_at(state.cursor.step, name, 1)
+    assert lw.unit_spin.value() == 1 and state.cursor.unit == 1
 
 
 def test_units_at_scale_names_a_csvs_features_by_its_header(long_window, tmp_path, qtbot):

@@ -188,7 +188,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.top_spin.valueChanged.connect(lambda _: self._rank())
         self.unit_spin = QtWidgets.QSpinBox()
         self.unit_spin.setPrefix("unit ")
-        self.unit_spin.valueChanged.connect(lambda _: self.redraw())
+        self.unit_spin.valueChanged.connect(self._unit_changed)
+        self._unit_by_code = False  # the unit box set by the window, not by the user
         # the selected unit's scores over the whole sequence, those the ranking sorts by
         self.scores_label = QtWidgets.QLabel("")
         self.scores_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
@@ -384,7 +385,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if sample is not None:
             self.sample_spin.setValue(int(sample))
         if unit is not None:  # (the record's redraw set the unit's range)
-            self.unit_spin.setValue(int(unit))
+            self._set_unit(int(unit))
         self.seek(step)
 
     def seek(self, step: int):
@@ -417,7 +418,24 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if not 0 <= row < len(rows):
             return
         unit = int(rows[row])
-        self.unit_spin.setValue(unit)
+        self._set_unit(unit)
+        self._emit_unit(unit)
+
+    def _set_unit(self, unit: int) -> None:
+        """The unit box set by this window (the main window's unit, a row picked): not a
+        pick of the user's to hand on."""
+        self._unit_by_code = True
+        try:
+            self.unit_spin.setValue(unit)
+        finally:
+            self._unit_by_code = False
+
+    def _unit_changed(self, unit: int) -> None:
+        self.redraw()
+        if not self._unit_by_code:  # the user's: the main window follows, as for a row
+            self._emit_unit(int(unit))
+
+    def _emit_unit(self, unit: int) -> None:
         layer, key = self.record_combo.currentData()
         self.unit_picked.emit(layer, key.split("/", 1)[0] if "/" in key else "", unit)
 
@@ -444,7 +462,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
         trace, start, values = self.window_values()
         cmap = th.cmap_for(key.rsplit("/", 1)[-1])
         units = values.shape[1] if values is not None else 0
-        self.unit_spin.setRange(0, max(0, units - 1))
+        self._unit_by_code = True  # (a narrower range moves the unit: not the user's pick)
+        try:
+            self.unit_spin.setRange(0, max(0, units - 1))
+        finally:
+            self._unit_by_code = False
         unit = self.unit_spin.value()
         rows = self.order if self.order is not None else np.arange(units)
         self._rows = rows  # (the units of the heatmaps' rows, top first: pick_row)
