@@ -787,3 +787,43 @@ def test_presenting_on_a_1024_x_768_projector_the_plots_get_the_room(make_window
     assert bar.tabRect(bar.count() - 1).right() <= bar.width()  # no scroll buttons needed
     p.tour.end()
     p.leave()
+
+
+def test_presenting_on_an_800_x_600_projector_a_lesson_shows_the_plot_it_talks_about(make_window):
+    """The Train lessons at 800 x 600 presenting: under a five-line caption the curves had
+    ~250 px for two plots, their titles, legends and axes, and neither had a view left (the
+    vanishing-gradient lesson's dashed curve was not on screen). Where a lecture has room
+    for one plot only, a lesson step's ``curve`` is shown alone: the gradient for the
+    vanishing gradient, the loss for batch_size and updates; both come back with the room."""
+    from PySide6 import QtWidgets
+
+    from helpers import present_on
+    from lstmviz.app import tours
+
+    w = make_window((800, 600))
+    p = present_on(w, 800, 600)
+    panel = w.train_panel
+
+    def at(title, step):
+        p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title.startswith(title)))
+        p.tour.go(step)
+        for _ in range(2):
+            w.resize(800, 600)
+            for _ in range(4):
+                QtWidgets.QApplication.processEvents()
+
+    at("Why LSTM", 1)
+    assert "Pinned" in p.caption.caption.text()
+    assert panel.step_plot.isVisible() and not panel.loss_plot.isVisible()
+    assert panel.step_plot.vb.height() >= 80, panel.step_plot.vb.height()
+    xs, ys = panel.pinned_dh.getData()
+    assert ys is not None and len(ys) == 50  # the dashed curve, drawn
+    at("batch_size", 1)
+    assert panel.loss_plot.isVisible() and not panel.step_plot.isVisible()
+    assert panel.loss_plot.vb.height() >= 80
+    p.tour.end()
+    p.leave()
+    w.resize(1400, 900)
+    for _ in range(4):
+        QtWidgets.QApplication.processEvents()
+    assert panel.loss_plot.isVisible() and panel.step_plot.isVisible()

@@ -61,8 +61,10 @@ class TourStep:
     expand: bool | None = None         # the Cell view writes W·x_t and U·h_(t-1) out term by term
     #: a Train-tab step: Settings fields to change, ``updates`` to run, ``pin`` (see
     #: ``ui.train_panel.TrainPanel.lesson_step``), ``grad_view`` (a gradient view to show:
-    #: ``dh``, ``connectivity``, ``gates``, ``updates``); its caption may quote {updates_per_epoch},
-    #: {samples}, {batch_size}, {iteration}, {cell}, {first}, {last}, {ratio}, and with a
+    #: ``dh``, ``connectivity``, ``gates``, ``updates``), ``curve`` (the curves' plot it is
+    #: about, ``loss`` or ``gradient``: alone where a projector has room for one); its
+    #: caption may quote {updates_per_epoch}, {samples}, {batch_size}, {iteration}, {cell},
+    #: {first}, {last}, {ratio}, and with a
     #: ``grad_view`` the numbers of ``app.grad_stats.forget_facts``
     train: dict | None = None
 
@@ -307,21 +309,24 @@ TRAIN_LESSONS: tuple[Lesson, ...] = (
         _train("A SimpleRNN(8) must remember the first of 50 inputs until the last step. "
                "After {iteration} updates the gradient reaching h at the first step is {first}: "
                "{ratio} times weaker than at the last. It has vanished.",
-               task="delay", cell="SimpleRNN", units=8, steps=50, seed=0, epochs=20, updates=160),
+               task="delay", cell="SimpleRNN", units=8, steps=50, seed=0, epochs=20, updates=160,
+               curve="gradient"),
         _train("Pinned (dashed). The same task, data and seed with an LSTM(8): at the first "
                "step its gradient is {first} ({ratio} times weaker than at the last): the cell "
-               "state carries it back.", pin=True, cell="LSTM", updates=160),
+               "state carries it back.", pin=True, cell="LSTM", updates=160, curve="gradient"),
         _train("Look at \u2016dL/dc\u209c\u2016: the forget gate multiplies it at every step. "
-               "Where f stays near 1, the gradient passes through almost unchanged.", updates=0),
+               "Where f stays near 1, the gradient passes through almost unchanged.", updates=0,
+               curve="gradient"),
     ), key="V"),
     Lesson("batch_size and updates", (
         _train("{samples} sequences at batch_size {batch_size}: {updates_per_epoch} updates per "
                "epoch, one per batch, each from that batch's mean loss.",
-               task="delay", cell="LSTM", batch_size=32, updates=8),
+               task="delay", cell="LSTM", batch_size=32, updates=8, curve="loss"),
         _train("batch_size {batch_size}: {updates_per_epoch} update per epoch. Each step sees "
-               "every sample, but the weights move only once per pass.", batch_size=256, updates=1),
+               "every sample, but the weights move only once per pass.", batch_size=256, updates=1,
+               curve="loss"),
         _train("batch_size {batch_size}: {updates_per_epoch} updates per epoch: noisier steps, "
-               "many more of them.", batch_size=8, updates=32),
+               "many more of them.", batch_size=8, updates=32, curve="loss"),
     ), key="B"),
     Lesson("What the forget gate learns", (
         _train("An LSTM({units}) must remember the first of 20 inputs. Before training every unit's "

@@ -60,6 +60,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.process = TrainProcess()  # started at the first Play
         self._error = ""
         self._pinned = None
+        self._lesson_curve: str | None = None  # the curve a lesson step is about (_fit_plots)
         self._legend_names: dict[int, str] = {}
         self._drawn: tuple[int, int] | None = None       # (generation, update) drawn
         self._since: tuple[int, int, int] | None = None  # the history the curves hold (View.since)
@@ -623,6 +624,9 @@ class TrainPanel(QtWidgets.QWidget):
         spec = dict(spec)
         updates = int(spec.pop("updates", 0))
         grad_view = spec.pop("grad_view", "curves")  # a gradient view's key, or the curves
+        # the curve the step is about: alone where a lecture has room for one plot only
+        self._lesson_curve = spec.pop("curve", None)
+        self._fit_plots()
         if spec.pop("pin", False):
             self.pin()
         elif "task" in spec:  # a lesson's first step: another lesson's pinned curve goes
@@ -689,15 +693,22 @@ class TrainPanel(QtWidgets.QWidget):
         """The gradient norm's plot only where the curves have room for three plots and not
         in a lecture theme: hidden and out of the layout, the loss and the gradient through
         time (what the lessons talk about) take its height (at 1280 x 720 each of the three
-        had a view ~55 px high, the loss' one value label)."""
-        show = not self.theme.lecture and self.plots.height() >= NORM_PLOT_LEAST
-        in_layout = self.norm_plot in self.plots.ci.items
-        if not show and in_layout:
-            self.plots.ci.removeItem(self.norm_plot)
-        elif show and not in_layout:
-            self.plots.ci.addItem(self.norm_plot, row=2, col=0)
-        if self.norm_plot.isVisible() != show:
-            self.norm_plot.setVisible(show)
+        had a view ~55 px high, the loss' one value label). In a lecture theme with room for
+        one plot only (an 800 x 600 projector under a lesson's caption: two plots had no
+        view at all), the one the lesson's step is about (``lesson_step``'s ``curve``)."""
+        tall = self.plots.height()
+        lecture = self.theme.lecture
+        alone = self._lesson_curve if lecture and tall < TWO_PLOTS_LEAST else None
+        for row, plot, show in ((0, self.loss_plot, alone in (None, "loss")),
+                                (1, self.step_plot, alone in (None, "gradient")),
+                                (2, self.norm_plot, not lecture and tall >= NORM_PLOT_LEAST)):
+            in_layout = plot in self.plots.ci.items
+            if not show and in_layout:
+                self.plots.ci.removeItem(plot)
+            elif show and not in_layout:
+                self.plots.ci.addItem(plot, row=row, col=0)
+            if plot.isVisible() != show:
+                plot.setVisible(show)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         if obj is self.plots and event.type() == QtCore.QEvent.Type.Resize:
@@ -917,6 +928,8 @@ class TrainPanel(QtWidgets.QWidget):
 #: lessons talk about; elsewhere half)
 CONTROLS_SHARE_LECTURE = 0.4
 NORM_PLOT_LEAST = 570
+#: Below this height of the curves (px), a lecture shows the one its lesson's step is about
+TWO_PLOTS_LEAST = 360
 
 #: the gradient curves mark each step, the epoch curves each epoch, up to this many points
 #: (beyond, a line: markers would cover it, and drawing them costs more than the rest)
