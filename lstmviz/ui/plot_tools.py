@@ -16,7 +16,7 @@ import pyqtgraph as pg
 import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.ui.theme import title_height
+from lstmviz.ui.theme import html_width, title_height
 
 
 class _PlotWithoutMenu(pg.PlotItem):
@@ -834,25 +834,14 @@ class RowLegend(pg.LegendItem):
         ev.ignore()
 
 
-_TEXT_WIDTHS: dict[tuple, float] = {}
-
-
 def _text_width(label: pg.LabelItem, text: str) -> float:
     """The width ``label`` (a pyqtgraph ``LabelItem``) takes showing ``text`` in its
-    style, without setting it (measured once per text, style and font)."""
+    style, without setting it (``theme.html_width``)."""
     opts = label.opts
     style = [f"color: {pg.mkColor(opts.get('color') or pg.getConfigOption('foreground')).name()}"]
     style += [f"font-size: {opts['size']}"] if "size" in opts else []
     style += [f"font-weight: {'bold' if opts['bold'] else 'normal'}"] if opts.get("bold") in (True, False) else []
-    html = f"<span style='{'; '.join(style)}'>{text}</span>"
-    key = (html, label.item.font().key())
-    width = _TEXT_WIDTHS.get(key)
-    if width is None:
-        scratch = QtWidgets.QGraphicsTextItem()
-        scratch.setFont(label.item.font())
-        scratch.setHtml(html)
-        width = _TEXT_WIDTHS[key] = scratch.boundingRect().width()
-    return width
+    return html_width(label.item.font(), f"<span style='{'; '.join(style)}'>{text}</span>")
 
 
 def keep_pixels(item) -> None:

@@ -314,7 +314,7 @@ def _fit_axis_title(plot: pg.PlotItem, side: str) -> None:
     if short is not None:
         room = plot.vb.height() if side in ("left", "right") else plot.vb.width()
         html = f"<span style='color: {pg.mkColor(color).name()}; font-size: {size}'>{text}</span>"
-        if room > 1 and _html_width(axis.label.font(), html) > room:
+        if room > 1 and html_width(axis.label.font(), html) > room:
             shown = short
     if getattr(axis, "_lstmviz_shown", None) != (shown, color, size):
         axis._lstmviz_shown = (shown, color, size)
@@ -324,8 +324,9 @@ def _fit_axis_title(plot: pg.PlotItem, side: str) -> None:
 _HTML_WIDTHS: dict[tuple, float] = {}
 
 
-def _html_width(font: QtGui.QFont, html: str) -> float:
-    """The width of a text item showing ``html`` in ``font`` (measured once)."""
+def html_width(font: QtGui.QFont, html: str) -> float:
+    """The width of a text item showing ``html`` in ``font`` (measured once per text and
+    font): an axis title (``axis_title``), a legend's names (``plot_tools.RowLegend``)."""
     key = (html, font.key())
     if key not in _HTML_WIDTHS:
         scratch = QtWidgets.QGraphicsTextItem()
