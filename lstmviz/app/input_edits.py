@@ -132,9 +132,6 @@ def make_input(spec: InputSpec, layers: list[LayerEntry]) -> np.ndarray:
     return x
 
 
-#: how the Unrolled view writes the space of typed text (a blank box says nothing)
-
-
 class InputEdits(StateBase):
     """The input edits of ``AppState``."""
 
@@ -145,14 +142,18 @@ class InputEdits(StateBase):
     #: stands for), from ``set_input_data(labels=)``
     _labelled_input: tuple[weakref.ref, tuple[str, ...]] | None = None
 
+    def _given_with_input(self, kept) -> tuple[str, ...] | None:
+        """What was given with an input array (``set_input_data``: names, labels), while the
+        input is that array: an edit or another input has none, an undo back to it has them
+        again."""
+        if kept is None or self.input.source != "data" or self.input.data is None:
+            return None
+        return kept[1] if kept[0]() is self.input.data else None
+
     def feature_names(self) -> tuple[str, ...] | None:
         """The names of the input's features, given with it (a long input's CSV header,
-        escaped: ``long_data.header_name``), while the input is that array: an edit or
-        another input has none, an undo back to it has them again."""
-        named = self._named_input
-        if named is None or self.input.source != "data" or self.input.data is None:
-            return None
-        return named[1] if named[0]() is self.input.data else None
+        escaped: ``long_data.header_name``)."""
+        return self._given_with_input(self._named_input)
 
     def token_labels(self) -> tuple[str, ...] | None:
         """What each token id stands for, when the app itself made the ids from text: typed
@@ -162,10 +163,9 @@ class InputEdits(StateBase):
         then show the characters, and an output over the same ids its most likely next one.
         None for ids from a file or a generator: what they mean is the model's vocabulary,
         which lstmviz does not know."""
-        labelled = self._labelled_input
-        if (labelled is not None and self.input.source == "data" and self.input.data is not None
-                and labelled[0]() is self.input.data):
-            return labelled[1]
+        labels = self._given_with_input(self._labelled_input)
+        if labels is not None:
+            return labels
         if self.readonly or self.input.source != "text" or not self.embedding_first:
             return None
         return gen.alphabet_labels()
