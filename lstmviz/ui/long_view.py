@@ -11,6 +11,7 @@ signed values, the same in the overview and the window.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -421,14 +422,19 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self._set_unit(unit)
         self._emit_unit(unit)
 
-    def _set_unit(self, unit: int) -> None:
-        """The unit box set by this window (the main window's unit, a row picked): not a
-        pick of the user's to hand on."""
+    @contextlib.contextmanager
+    def _unit_by_window(self):
+        """The unit box changed by this window (the main window's unit, a row picked, a
+        narrower range): not a pick of the user's to hand on (``_unit_changed``)."""
         self._unit_by_code = True
         try:
-            self.unit_spin.setValue(unit)
+            yield
         finally:
             self._unit_by_code = False
+
+    def _set_unit(self, unit: int) -> None:
+        with self._unit_by_window():
+            self.unit_spin.setValue(unit)
 
     def _unit_changed(self, unit: int) -> None:
         self.redraw()
@@ -462,11 +468,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         trace, start, values = self.window_values()
         cmap = th.cmap_for(key.rsplit("/", 1)[-1])
         units = values.shape[1] if values is not None else 0
-        self._unit_by_code = True  # (a narrower range moves the unit: not the user's pick)
-        try:
+        with self._unit_by_window():  # (a narrower range moves the unit)
             self.unit_spin.setRange(0, max(0, units - 1))
-        finally:
-            self._unit_by_code = False
         unit = self.unit_spin.value()
         rows = self.order if self.order is not None else np.arange(units)
         self._rows = rows  # (the units of the heatmaps' rows, top first: pick_row)
