@@ -923,10 +923,10 @@ class TrainPanel(QtWidgets.QWidget):
             self._slider_moved(self.time_slider.value())
 
 
-#: the curves' least height (px) that shows the gradient norm per update as a third plot
 #: The controls' share of the tab at most in a lecture theme (the plots are what the
 #: lessons talk about; elsewhere half)
 CONTROLS_SHARE_LECTURE = 0.4
+#: the curves' least height (px) that shows the gradient norm per update as a third plot
 NORM_PLOT_LEAST = 570
 #: Below this height of the curves (px), a lecture shows the one its lesson's step is about
 TWO_PLOTS_LEAST = 360

@@ -901,6 +901,7 @@ class CellView(TraceView):
         rec = ref.rec
         tau = ref.input_index(t)
         o = int(ref.rec.start)  # a long input's window: the record's first step
+        read = ref.input_step(t, int(getattr(self.trace, "start", 0) or 0))  # the input step x_t is
         # lecture-sized type (presentation mode on any screen, or type as large) or narrow
         # charts: 2 decimals, so the numbers fit above them
         nd, tight = self._numbers = (self._decimals(), self._numbers_tight())
@@ -913,8 +914,7 @@ class CellView(TraceView):
                 vals = np.asarray(self._x[s, tau], np.float32)
                 # short: a narrow column cut off 'input step 6'; narrower still, 'input 12'
                 # ran into h_t-1's number: x_t is the input's step 12, x[12]
-                step = ref.input_step(t, o)
-                where = f"x[{step}]" if tight else f"input {step}"
+                where = f"x[{read}]" if tight else f"input {read}"
                 # a token's embedding (an Embedding first): which token, its character where
                 # the app made the ids from typed text (the header says the step)
                 i = input_token(self.model, self.trace, ref, s, t, self.inputs)
@@ -943,7 +943,6 @@ class CellView(TraceView):
         side = f" {ref.side}" if ref.side else ""
         masked = ref.masked(s, t)
         mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
-        read = ref.input_step(t, int(getattr(self.trace, "start", 0) or 0))
         self.header.setText(
             f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {ref.units} unit{'s' if ref.units != 1 else ''}) · "
             f"step <b>t = {t + o}</b> = input step "
