@@ -60,13 +60,55 @@ MIN_MEMORY = 16 * 1024 ** 2
 MAX_MEMORY_UNKNOWN = 1024 ** 4
 
 
+#: a cgroup memory limit at or above this is "no limit" (cgroup v1 writes 2**63 rounded
+#: down to a page for it)
+_NO_CGROUP_LIMIT = 1 << 60
+
+
+def cgroup_memory(proc: str = "/proc/self/cgroup", root: str = "/sys/fs/cgroup") -> int | None:
+    """The memory limit of the Linux control group this process runs in (a container's, a
+    systemd slice's), the least over the group and the groups above it, cgroup v2
+    (``memory.max``) and v1 (``memory.limit_in_bytes``) both; None where there is none or it
+    cannot be read. The machine's memory is not what such a process may use: beyond the
+    group's limit the kernel ends it."""
+    try:
+        with open(proc, encoding="ascii", errors="replace") as f:
+            lines = f.read(65536).splitlines()
+    except OSError:
+        return None
+    places = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3 or not parts[2].startswith("/"):
+            continue
+        if parts[0] == "0" and parts[1] == "":  # v2, mounted at the root or at root/unified
+            places += [(os.path.join(root, sub), parts[2], "memory.max") for sub in ("", "unified")]
+        elif "memory" in parts[1].split(","):
+            places.append((os.path.join(root, "memory"), parts[2], "memory.limit_in_bytes"))
+    least = None
+    for base, path, name in places:
+        parts = [p for p in path.split("/") if p and p not in (".", "..")]
+        for depth in range(len(parts), -1, -1):  # the group, then each group above it
+            try:
+                with open(os.path.join(base, *parts[:depth], name), encoding="ascii") as f:
+                    text = f.read(64).strip()
+            except OSError:
+                continue
+            if text.isdigit() and 0 < int(text) < _NO_CGROUP_LIMIT:
+                least = int(text) if least is None else min(least, int(text))
+    return least
+
+
 @functools.lru_cache(maxsize=1)
 def physical_memory() -> int | None:
     """This machine's memory in bytes (``sysconf``; Windows' ``GlobalMemoryStatusEx``), or
-    None where it cannot be read."""
+    the memory limit of the control group it runs in where that is less (``cgroup_memory``:
+    a container), or None where it cannot be read."""
     try:
         n = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-        return n if n > 0 else None
+        if n > 0:
+            group = cgroup_memory()
+            return min(n, group) if group is not None else n
     except (AttributeError, ValueError, OSError):
         pass
     try:  # Windows has no sysconf
@@ -118,10 +160,11 @@ def parse_size(text: str) -> int:
 
 
 def memory_limit() -> int:
-    """The memory limit in bytes (``LSTMVIZ_MAX_MEMORY``, else 2 GB)."""
+    """The memory limit in bytes (``LSTMVIZ_MAX_MEMORY``, else 2 GB or the machine's memory
+    where that is less: a 1 GB container)."""
     text = os.environ.get(ENV)
     if not text:
-        return DEFAULT_MEMORY
+        return min(DEFAULT_MEMORY, largest_limit())
     try:
         return parse_size(text)
     except LstmvizError as err:

@@ -22,6 +22,9 @@ from lstmviz.errors import LstmvizError
 from lstmviz.io import read_model_file
 from lstmviz.io.npy import read_npy
 
+#: the real reading (conftest gives every test a 64 GB machine)
+REAL_PHYSICAL_MEMORY = limits.physical_memory
+
 ROOT = Path(__file__).resolve().parents[1]
 K3_ZIP = ROOT / "tests" / "fixtures" / "k3_tiny_stacked" / "model.keras"
 
@@ -306,7 +309,9 @@ def test_a_limit_beyond_the_machines_memory_is_refused_in_one_line(monkeypatch):
                               "the machine's memory: give 16M up to 1 TB")
 
 
-def test_the_machines_memory_is_read():
+def test_the_machines_memory_is_read(monkeypatch):
+    REAL_PHYSICAL_MEMORY.cache_clear()
+    monkeypatch.setattr(limits, "physical_memory", REAL_PHYSICAL_MEMORY)
     phys = limits.physical_memory()
     assert phys is not None and 256 * 1024 ** 2 < phys < 64 * 1024 ** 4  # (Linux, macOS, Windows)
     assert limits.largest_limit() >= phys
@@ -319,3 +324,55 @@ def test_the_command_line_refuses_a_limit_beyond_the_machines_memory(capsys):
     err = capsys.readouterr().err
     assert rc != 0 and "memory limit '100T' is more than this machine's memory: give 16M up to" in err
     assert len(err.strip().splitlines()) == 1, err
+
+
+def _cgroup(tmp_path, lines, files):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    proc = tmp_path / "cgroup"
+    proc.write_text("".join(line + "\n" for line in lines))
+    for name, text in files.items():
+        f = tmp_path / "fs" / name
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(text + "\n")
+    return limits.cgroup_memory(str(proc), str(tmp_path / "fs"))
+
+
+def test_a_containers_memory_limit_is_the_machines_memory(tmp_path, monkeypatch):
+    """sysconf gives the host's memory, not the 4 GB a container (a cgroup) may use: a
+    limit of 16G was taken there, and a trace within it ended the app (the kernel's OOM
+    killer). The least limit of the group and the groups above it counts, v2 and v1."""
+    g = 1024 ** 3
+    # cgroup v2: the group's own limit, a parent's lower one, "max" for none
+    assert _cgroup(tmp_path / "a", ["0::/user.slice/app"],
+                   {"user.slice/app/memory.max": str(4 * g), "user.slice/memory.max": "max",
+                    "memory.max": "max"}) == 4 * g
+    assert _cgroup(tmp_path / "b", ["0::/user.slice/app"],
+                   {"user.slice/app/memory.max": "max", "user.slice/memory.max": str(3 * g)}) == 3 * g
+    assert _cgroup(tmp_path / "c", ["0::/"], {"memory.max": "max"}) is None
+    # a container whose own group is the root it sees; the hybrid layout's unified tree
+    assert _cgroup(tmp_path / "d", ["0::/"], {"memory.max": str(2 * g)}) == 2 * g
+    assert _cgroup(tmp_path / "e", ["0::/x"], {"unified/x/memory.max": str(5 * g)}) == 5 * g
+    # cgroup v1: the memory controller's line, 2**63 rounded to a page for none
+    assert _cgroup(tmp_path / "f", ["4:memory:/docker/abc", "3:cpu,cpuacct:/docker/abc"],
+                   {"memory/docker/abc/memory.limit_in_bytes": str(6 * g),
+                    "memory/memory.limit_in_bytes": "9223372036854771712"}) == 6 * g
+    assert _cgroup(tmp_path / "g", ["4:memory:/"],
+                   {"memory/memory.limit_in_bytes": "9223372036854771712"}) is None
+    # nothing readable, or a path that tries to climb out of the tree
+    assert limits.cgroup_memory(str(tmp_path / "absent"), str(tmp_path)) is None
+    assert _cgroup(tmp_path / "h", ["0::/../../etc"], {"memory.max": "max"}) is None
+    # the machine's memory is then the group's, and so is the largest limit taken
+    monkeypatch.setattr(limits, "cgroup_memory", lambda: 4 * g)
+    monkeypatch.setattr(limits, "physical_memory", REAL_PHYSICAL_MEMORY)
+    REAL_PHYSICAL_MEMORY.cache_clear()
+    assert limits.physical_memory() == 4 * g
+    assert limits.largest_limit() == 4 * g
+    with pytest.raises(LstmvizError,
+                       match=r"^memory limit '16G' is more than this machine's memory: give 16M up to 4 GB$"):
+        limits.parse_size("16G")
+    monkeypatch.delenv(limits.ENV, raising=False)
+    assert limits.memory_limit() == limits.DEFAULT_MEMORY
+    monkeypatch.setattr(limits, "cgroup_memory", lambda: g)  # a 1 GB container: 1 GB by default
+    REAL_PHYSICAL_MEMORY.cache_clear()
+    assert limits.memory_limit() == g
+    REAL_PHYSICAL_MEMORY.cache_clear()  # (what it cached with the group's limit)
