@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6 import QtWidgets
 
 from lstmviz.app import grad_stats as G
 from lstmviz.engine.gradients import gradients
@@ -112,6 +113,14 @@ def test_gradient_views_follow_training_and_the_layer_choice(make_window, qtbot)
     assert gv.view.updates is None
     gv.show_view("updates")
     assert "No update yet" in gv.captions["updates"].text()
+    # what to press is a hint for the mouse: an exported picture leaves it out
+    from lstmviz.ui.labels import hints_hidden
+
+    shows = lambda: QtWidgets.QLabel.text(gv.captions["updates"])  # noqa: E731
+    assert "Press One update or Play" in shows()
+    with hints_hidden():
+        assert "No update yet." in shows() and "Press" not in shows()
+    assert "Press One update or Play" in shows()
     panel.step_button.click()
     panel.wait()
     qtbot.waitUntil(lambda: gv.view.iteration == 1, timeout=5000)  # its own timer redraws

@@ -28,7 +28,7 @@ from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_fa
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import WrapRow
+from lstmviz.ui.labels import HintLabel, WrapRow, hint
 from lstmviz.ui.plot_tools import LogLabelAxis, count_axis, log_labels, set_ticks
 
 DECADES = 4.0
@@ -93,7 +93,7 @@ class GradViews(QtCore.QObject):
         self._control_rows[key] = row
         glw = pg.GraphicsLayoutWidget()
         lay.addWidget(glw, 1)
-        caption = QtWidgets.QLabel()
+        caption = HintLabel()  # (an exported picture leaves its hints for the mouse out)
         caption.setWordWrap(True)
         caption.setTextFormat(QtCore.Qt.TextFormat.RichText)
         lay.addWidget(caption)
@@ -535,7 +535,7 @@ class GradViews(QtCore.QObject):
         th.set_title(self.upd_plot, "The last update, per gate block", color=t.foreground, size=f"{t.pt(1.05)}pt")
         label = markup(v.ref.label) if v.ref else ""
         self._caption("updates",
-            "No update yet: press One update or Play." if not blocks else
+            "No update yet." + hint("Press One update or Play.", " ") if not blocks else
             f"Bar height: \u2016W<sub>after</sub> \u2212 W<sub>before</sub>\u2016 / \u2016W<sub>before</sub>\u2016 "
             f"(Frobenius norms) of each gate's block of {label}'s kernel, recurrent kernel and bias, for "
             f"update {v.iteration}. A block that starts at zero (a bias) has no ratio until it moved.")
