@@ -27,8 +27,13 @@ def traced():
     return model, x, model.trace(x), keyframe_pass(model, x, every=64)
 
 
+def _edges(n, bins):
+    """k * n / bins rounded half up (an odd number of bins: none falls half-way)."""
+    return (2 * np.arange(bins + 1) * n + bins) // (2 * bins)
+
+
 def _brute_minmax(arr, bins):
-    edges = -(-np.arange(bins + 1) * len(arr) // bins)
+    edges = _edges(len(arr), bins)
     lo = np.array([arr[a:b].min(axis=0) for a, b in zip(edges[:-1], edges[1:])])
     hi = np.array([arr[a:b].max(axis=0) for a, b in zip(edges[:-1], edges[1:])])
     return lo, hi
@@ -50,6 +55,33 @@ def test_overview_is_the_min_and_max_of_every_bin_from_a_trace_or_from_keyframes
             np.testing.assert_array_equal(ov.extreme_of(unit), ext[:, unit])
         rows = scale.unit_rows({("l", key): ov, ("m", key): ov}, [("l", key), ("m", key)], 99)
         np.testing.assert_array_equal(rows, [ext[:, -1], ext[:, -1]])  # a unit past the end: the last
+
+
+@pytest.mark.parametrize("bins", [50, 97, 512])
+def test_a_backward_rows_bins_turned_around_are_its_bins_of_input_steps(traced, bins):
+    """The Unrolled strip shows a backward half's overview (bins of processing steps)
+    turned around, under the columns of input steps. Its bins were ceil(k T / bins) from
+    the start of processing, so turned around their edges fell a step off a forward row's
+    wherever k T / bins is not whole (T = 1500, 512 bins: 508 of the 511 inner edges), and a
+    value at an edge was shown in the neighbouring bin. Now each bin turned around holds exactly
+    the input steps of the forward row's bin above it."""
+    _, _, full, wt = traced
+    got = scale.overviews(wt, sample=1, bins=bins)
+    fwd, back = got[("bi", "forward/h")], got[("bi", "backward/h")]
+    assert fwd.bins == back.bins == (bins if bins % 2 else bins - 1)
+    np.testing.assert_array_equal(back.edges(), fwd.edges())
+    in_input_order = full["bi"].children["backward"].steps["h"][1][::-1]  # processing step T-1-t reads t
+    lo, hi = _brute_minmax(in_input_order, fwd.bins)  # the forward row's bins, over input steps
+    for unit in range(3):
+        rows = scale.unit_rows(got, [("bi", "forward/h"), ("bi", "backward/h")], unit, backwards=(False, True))
+        want = np.where(np.abs(hi[:, unit]) >= np.abs(lo[:, unit]), hi[:, unit], lo[:, unit])
+        np.testing.assert_array_equal(rows[1], want)
+    for T in (1, 2, 7, 1500, 20000, 19999, 100001):  # the same edges from either end, every step in one bin
+        for asked in (1, 2, 50, 512, 1024):
+            ov = scale.Overview(T, 1, asked)
+            e = ov.edges()
+            np.testing.assert_array_equal(T - e[::-1], e)
+            np.testing.assert_array_equal(ov.bin_of(np.arange(T)), np.repeat(np.arange(ov.bins), np.diff(e)))
 
 
 def test_unit_statistics_equal_numpy_over_the_whole_sequence(traced):
@@ -298,7 +330,7 @@ def test_a_long_sequence_shows_its_first_window_then_any_window_exactly(traced):
         np.testing.assert_array_equal(back.steps["h"],
                                       full["bi"].children["backward"].steps["h"][:, back.start:back.start + 192])
     ov, st = ls.summary("l", "h")
-    assert ov.lo.shape == (1024, 6) and st.n == T
+    assert ov.lo.shape == (1023, 6) and st.n == T  # (an odd number of bins: Overview)
 
 
 def test_the_next_window_is_computed_ahead_when_stepping_forward_not_after_a_seek():
@@ -405,13 +437,13 @@ def test_overviews_are_every_records_min_and_max_per_bin_in_one_pass(traced):
     for (layer, key), ov in got.items():
         if key == "x":  # the sequence the layer takes (the model's input for an InputLayer)
             x = full.inputs[inputs.index(layer)] if layer in inputs else layer_input(wt.model, full, layer)
-            lo, hi = _brute_minmax(x[1], 50)
+            lo, hi = _brute_minmax(x[1], ov.bins)  # (49: an odd number, Overview)
             np.testing.assert_array_equal(ov.lo, lo)
             np.testing.assert_array_equal(ov.hi, hi)
             continue
         side, _, name = key.rpartition("/")
         rec = full[layer].children[side] if side else full[layer]
-        lo, hi = _brute_minmax(rec.steps[name][1], 50)
+        lo, hi = _brute_minmax(rec.steps[name][1], ov.bins)
         np.testing.assert_array_equal(ov.lo, lo)
         np.testing.assert_array_equal(ov.hi, hi)
 
@@ -452,7 +484,7 @@ def test_a_long_input_in_the_app_state_is_an_exact_window_around_the_cursor(monk
             assert t.start <= step < t.start + n and cur.step == step - t.start
             np.testing.assert_array_equal(t[name].steps["c"][0, cur.step], full[name].steps["c"][0, step])
             np.testing.assert_array_equal(t[name].steps["h"], full[name].steps["h"][:, t.start:t.start + n])
-    lo, hi = _brute_minmax(full[name].steps["f"][0], 64)
+    lo, hi = _brute_minmax(full[name].steps["f"][0], seq.overviews[(name, "f")].bins)
     np.testing.assert_array_equal(seq.overviews[(name, "f")].hi, hi)
     np.testing.assert_array_equal(seq.overviews[(name, "f")].lo, lo)
 

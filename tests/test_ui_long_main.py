@@ -19,7 +19,7 @@ T = 3000
 
 
 def _brute_extreme(arr, bins):
-    edges = -(-np.arange(bins + 1) * len(arr) // bins)
+    edges = (2 * np.arange(bins + 1) * len(arr) + bins) // (2 * bins)  # (scale.Overview's)
     lo = np.array([arr[a:b].min(axis=0) for a, b in zip(edges[:-1], edges[1:])])
     hi = np.array([arr[a:b].max(axis=0) for a, b in zip(edges[:-1], edges[1:])])
     return np.where(np.abs(hi) >= np.abs(lo), hi, lo)

@@ -41,7 +41,7 @@ def test_the_first_window_at_once_then_overview_and_exact_windows(qtbot, model_x
     assert w.wait(120)
     qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
     assert w.seq.ready and not w.cancel_button.isEnabled()
-    ov, st = scale.summarize(model.trace(x), "l", "i", bins=1024, feature=0)
+    ov, st = scale.summarize(model.trace(x), "l", "i", bins=1023, feature=0)
     np.testing.assert_array_equal(w.summary[0].hi, ov.hi)
     extreme = np.where(np.abs(ov.hi) >= np.abs(ov.lo), ov.hi, ov.lo)
     np.testing.assert_array_equal(w.over_img.image, extreme.T)

@@ -195,7 +195,7 @@ class LongSequence:
             self.error = str(err)
         return False
 
-    def run_overviews(self, bins: int = 512) -> bool:
+    def run_overviews(self, bins: int = 511) -> bool:
         """Every record's overview over the whole sequence (after the pass, on a worker
         thread); True when done."""
         if not self.ready:
@@ -357,7 +357,7 @@ class LongSequence:
             fetcher.join(timeout)
 
     def summary(self, layer: str, key: str, sample: int = 0, feature: int | None = None,
-                bins: int = 1024, progress=None):
+                bins: int = 1023, progress=None):
         """(Overview, UnitStats) of a record over the whole sequence (after the pass)."""
         if self.windowed is None:
             raise LstmvizError("the keyframe pass has not finished")

@@ -57,22 +57,34 @@ def stream(trace, layer: str, key: str, sample: int = 0, block: int = BLOCK_STEP
 
 
 class Overview:
-    """Min and max per bin of a (steps, units) record over ``total`` steps."""
+    """Min and max per bin of a (steps, units) record over ``total`` steps.
 
-    def __init__(self, total: int, units: int, bins: int = 1024):
+    The bins are the same read from either end: bin k of the steps in processing order is
+    bin ``bins - 1 - k`` of them read backwards, to the step. A record that runs backwards
+    (go_backwards, a Bidirectional's backward half) then shows in input order as its bins
+    turned around (``unit_rows``), under the same edges as a forward record's. Edges are
+    ``k * total / bins`` rounded half up, with an odd number of bins (a step fewer than asked
+    for, where that is even and less than the steps): no edge then falls half-way between
+    two steps, where rounding from the two ends would differ."""
+
+    def __init__(self, total: int, units: int, bins: int = 1023):
         self.total = int(total)
-        self.bins = max(1, min(int(bins), self.total))
+        bins = max(1, min(int(bins), self.total))
+        self.bins = bins - 1 if bins % 2 == 0 and bins < self.total else bins
         self.lo = np.full((self.bins, units), np.inf, np.float32)
         self.hi = np.full((self.bins, units), -np.inf, np.float32)
         self._levels: tuple[float, float] | None = None
 
     def bin_of(self, step):
-        """The bin a step falls in (bins split the steps as evenly as whole steps can)."""
-        return np.asarray(step, np.int64) * self.bins // self.total
+        """The bin a step falls in (bins split the steps as evenly as whole steps can):
+        the last k whose edge ``(2 k total + bins) // (2 bins)`` is at most the step."""
+        return (self.bins * (2 * np.asarray(step, np.int64) + 1) - 1) // (2 * self.total)
 
     def edges(self) -> np.ndarray:
-        """First step of each bin, and ``total`` last: bin k covers edges[k]..edges[k+1]-1."""
-        return -(-np.arange(self.bins + 1, dtype=np.int64) * self.total // self.bins)
+        """First step of each bin, and ``total`` last: bin k covers edges[k]..edges[k+1]-1
+        (``total - edges[bins - k]`` is ``edges[k]``: the same edges from the other end)."""
+        k = np.arange(self.bins + 1, dtype=np.int64)
+        return (2 * k * self.total + self.bins) // (2 * self.bins)
 
     def extreme(self) -> np.ndarray:
         """(bins, units): per bin the min or the max, whichever swings further from 0 (what
@@ -137,7 +149,7 @@ def overview_of(overviews: dict | None, name: str, side: str | None, key: str):
     return overviews.get((name, f"{side}/{key}" if side else key))
 
 
-def overviews(trace, sample: int = 0, bins: int = 512, block: int = BLOCK_STEPS,
+def overviews(trace, sample: int = 0, bins: int = 511, block: int = BLOCK_STEPS,
               progress=None, cancel=None, model=None) -> dict[tuple[str, str], Overview]:
     """One pass over the whole sequence: the ``Overview`` of every record of every
     recurrent layer (``record_keys``) of one sample, and with the model (``model``, or a
@@ -183,7 +195,8 @@ def unit_rows(overviews: dict, keys: list, unit: int, backwards=()) -> np.ndarra
     """(len(keys), bins): for each (layer, key) its ``Overview.extreme`` of ``unit``
     (clamped to the record's units), one row per record: the Unrolled view's strip, a
     row per layer as its cells are coloured, in input order (``backwards``: per key, True
-    where the record runs backwards: its bins, in processing order, turned around). None
+    where the record runs backwards: its bins, in processing order, turned around, which
+    are its bins of input steps, the same edges as a forward row's: ``Overview``). None
     when a key has no overview."""
     rows = []
     for k, back in zip(keys, list(backwards) + [False] * (len(keys) - len(backwards))):
@@ -261,7 +274,7 @@ class UnitStats:
 
 
 def summarize(trace, layer: str, key: str, sample: int = 0, feature: int | None = None,
-              bins: int = 1024, progress=None, cancel=None) -> tuple[Overview, UnitStats]:
+              bins: int = 1023, progress=None, cancel=None) -> tuple[Overview, UnitStats]:
     """One pass over the sequence: the record's overview and its units' statistics
     (correlated with input feature ``feature`` of the same processing step)."""
     x = trace.inputs[0] if trace.inputs else None
