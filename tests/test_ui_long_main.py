@@ -382,6 +382,55 @@ def test_a_screenshot_at_a_far_step_shows_its_whole_window(long_window, tmp_path
     assert state.trace.start <= 2222 < state.trace.start + seq.window
 
 
+def test_an_exported_picture_and_animation_of_a_long_input_show_whole_windows(long_window, tmp_path):
+    """``--export-png --step N`` and ``lstmviz.picture`` (``prepare_view``) and an animation's
+    frames (``iter_frames``) of a long input: the overview and the whole exact window around
+    the step, as ``--screenshot`` has it. They showed what the machine had computed by then:
+    often the quick chunk of 16 steps only, and before the keyframe pass no overview."""
+    from lstmviz.ui.app import prepare_view
+    from lstmviz.ui.export import iter_frames
+
+    w, x = long_window
+    state = w.state
+    state.set_input_data(x)
+    seq = state.long
+    name = state.model.layers[0].name
+    prepare_view(w, "over_time", step=2222)
+    assert seq.overviews is not None and w.views[2].overviews is not None
+    assert state.trace.layers[name].timesteps == seq.window
+    assert state.trace.start <= 2222 < state.trace.start + seq.window
+    for k, _ in enumerate(iter_frames(w, "over_time", steps=[10, 2900])):
+        assert state.trace.layers[name].timesteps == seq.window  # each frame: its whole window
+        assert state.trace.start <= [10, 2900][k] < state.trace.start + seq.window
+
+
+def test_over_time_in_a_small_picture_keeps_its_exact_heatmaps_visible(long_window):
+    """Over time of a long input exported at 800 x 450: the strips at their least height
+    with their step axes left each exact heatmap 9 px. Where the curves' share is not
+    enough either, the strips go bare (their colours only) and the heatmaps keep ~30 px;
+    a larger picture has the strips' axes back."""
+    from lstmviz.ui.export import _settle, fit_widget, long_settled
+    from lstmviz.ui.views.overview_strip import MIN_HEIGHT
+
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    long_settled(w)
+    fit_widget(w, view, (800, 450))
+    _settle()
+    shown = [s for s in view.slots if s.plot.isVisible()]
+    assert len(shown) == 6 and view.width() == 800 and view.height() == 450
+    for slot in shown:
+        assert slot.strip.shown and slot.strip.bare and not slot.strip.plot.getAxis("bottom").isVisible()
+        assert slot.plot.vb.height() >= 25, slot.plot.vb.height()
+    fit_widget(w, view, (1000, 800))
+    _settle()
+    for slot in shown:
+        assert slot.strip.height >= MIN_HEIGHT and slot.strip.plot.getAxis("bottom").isVisible()
+        assert slot.plot.vb.height() >= 40
+
+
 def test_over_time_window_drawn_through_one_map_per_plot(long_window, qtbot):
     """A seek draws the window's steps through each plot's ``Shifted`` group (no new range
     for a window of the same length): the image's column of each step, the cursor lines,

@@ -429,17 +429,14 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     app = QtWidgets.QApplication.instance()
     for _ in range(3):
         app.processEvents()
-    if window.width() > w or window.height() > h:  # below the layout's minimum: of the same shape
-        from lstmviz.ui.export import fit_widget
+    from lstmviz.ui.export import fit_widget, long_settled
 
+    if window.width() > w or window.height() > h:  # below the layout's minimum: of the same shape
         fit_widget(window, window, (w, h))
-    runner = getattr(window, "long_runner", None)
-    if runner is not None:  # a long input: the picture shows its overview and exact window
-        runner.wait()
+    long_settled(window)
     if step is not None:
         seek(window, step)
-        if runner is not None:
-            runner.wait()  # the whole window around a far step, not only its quick chunk
+        long_settled(window)
     app.processEvents()
     check_drawn(window)
     out = Path(out)
@@ -516,15 +513,17 @@ def prepare_view(window, target: str, step: int | None = None, cursor: dict | No
     1600 x 1000 and shown, moved to ``step`` and ``cursor`` (layer, unit, sample), on the tab
     ``target`` names (or the whole window); its widget, once checked drawn (a view that
     could not draw the model raises LstmvizError)."""
-    from lstmviz.ui.export import _settle, target_widget
+    from lstmviz.ui.export import _settle, long_settled, target_widget
 
     window.resize(1600, 1000)
     window.show()
     _settle()
+    long_settled(window)
     if step is not None:
         seek(window, step)
     if cursor:
         window.state.set_cursor(**cursor)
+    long_settled(window)
     widget = target_widget(window, target)
     check_drawn(window)
     return widget

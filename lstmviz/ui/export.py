@@ -75,6 +75,16 @@ def target_widget(window, target: str = "view") -> QtWidgets.QWidget:
     return window.tabs.widget(k)
 
 
+def long_settled(window) -> None:
+    """A picture of a long input (``--screenshot``, ``--export-*``, ``lstmviz.picture``,
+    an animation's frames) shows its overview and the whole exact window around the step,
+    never only the quick chunk a seek draws first: what it shows does not depend on how
+    quickly the machine computed them."""
+    runner = getattr(window, "long_runner", None)
+    if runner is not None:
+        runner.wait()
+
+
 def _settle(n: int = 3) -> None:
     app = QtWidgets.QApplication.instance()
     for _ in range(n):
@@ -237,6 +247,7 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
             for done, t in enumerate(steps):
                 going_on(done)
                 state.set_cursor(step=int(t))
+                long_settled(window)
                 QtWidgets.QApplication.instance().processEvents()
                 img = widget.grab().toImage()
                 if (img.width(), img.height()) != (w, h):

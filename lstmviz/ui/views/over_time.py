@@ -47,6 +47,7 @@ from lstmviz.ui.views._common import (
 )
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import AXIS_WIDTH, OverviewStrip
+from lstmviz.ui.views.overview_strip import BARE_HEIGHT as STRIP_BARE_HEIGHT
 from lstmviz.ui.views.overview_strip import HEIGHT as STRIP_HEIGHT
 from lstmviz.ui.views.overview_strip import MIN_HEIGHT as STRIP_MIN_HEIGHT
 
@@ -87,6 +88,9 @@ class MaskVeil:
 
 #: the least height of an exact heatmap's image under a long input's strip (pixels)
 IMAGE_MIN = 40
+#: below this (the strip at its least with its axis, the curves' share given), the strip
+#: goes bare: its colours only (``OverviewStrip.bare``)
+IMAGE_BARE = 24
 #: the selected unit's curves' share of the page beside the heatmaps' 3, and while a long
 #: input's strips leave a heatmap less than ``IMAGE_MIN`` pixels under them at their least
 #: height (the projector theme at 1280 x 720 beside the side panel: 5 px for 8 units)
@@ -145,15 +149,28 @@ class _Heatmap:
         under it would keep fewer than ``IMAGE_MIN`` pixels (in lecture mode on a 720-line
         projector the strips left each heatmap 2 px): called when the heatmap's view box is
         laid out; what the strip gives or takes, the view box takes or gives at the next
-        layout, which then leaves the strip as it is."""
+        layout, which then leaves the strip as it is. Where the strip at its least height
+        with its step axis cannot give enough, the curves below give the heatmaps a share of
+        theirs (``heatmaps_starved``); where the image would still keep less than
+        ``IMAGE_BARE``, the strip goes bare, its colours alone (an 800 x 450 picture: the
+        heatmaps had 9 px for 3 units), until the image keeps that beside it with axes."""
         strip = self.strip
         if not strip.shown:
             return
-        spare = self.plot.vb.height() - IMAGE_MIN
+        image = self.plot.vb.height()
+        at_least = image + strip.height - STRIP_MIN_HEIGHT  # the image beside the strip at its least with axes
+        if strip.bare or (self.view.starved and at_least < IMAGE_BARE):
+            # bare while the image beside the strip with axes would be less than IMAGE_BARE
+            strip.set_height(STRIP_MIN_HEIGHT if at_least >= IMAGE_BARE else STRIP_BARE_HEIGHT, STRIP_BARE_HEIGHT)
+            return
+        spare = image - IMAGE_MIN
         if spare < 0 or strip.height < STRIP_HEIGHT:
-            if strip.height + spare < STRIP_MIN_HEIGHT:  # the strip alone cannot give enough
+            target = strip.height + int(np.floor(spare))
+            if self.view.starved:  # what the curves gave is the heatmaps', not the strips'
+                target = min(target, STRIP_MIN_HEIGHT)
+            elif target < STRIP_MIN_HEIGHT:  # the strip with its axis cannot give enough
                 self.view.heatmaps_starved()
-            strip.set_height(strip.height + int(np.floor(spare)))
+            strip.set_height(target)
 
     def style(self, t: th.Theme):
         self.widget.setBackground(t.background)
@@ -302,6 +319,11 @@ class OverTimeView(TraceView):
         resized or the strips go)."""
         self._set_curves_stretch(CURVES_STARVED)
 
+    @property
+    def starved(self) -> bool:
+        """The curves gave the heatmaps a share of their height (``heatmaps_starved``)."""
+        return self._curves_stretch == CURVES_STARVED
+
     def _set_curves_stretch(self, k: int) -> None:
         if k != self._curves_stretch:
             self._curves_stretch = k
@@ -312,6 +334,15 @@ class OverTimeView(TraceView):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._set_curves_stretch(CURVES_STRETCH)  # (the heatmaps measured again: fit_strip)
+        if self.overviews is not None:
+            # and fitted again once laid out: a heatmap whose height the new size leaves as
+            # it was (none at both sizes) sends no resize, and kept the curves' full share
+            QtCore.QTimer.singleShot(0, self, self._fit_strips)
+
+    def _fit_strips(self) -> None:
+        for slot in self.slots:
+            if slot.strip.shown:
+                slot.fit_strip()
 
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
         self.model, self.trace = model, trace

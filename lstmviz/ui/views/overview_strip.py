@@ -27,8 +27,12 @@ from lstmviz.ui.views._common import (
 
 #: Height of a strip in pixels, its step axis included (the exact window keeps the rest).
 HEIGHT = 62
-#: Its least height, where the view below it is short (a projector's 720 lines).
+#: Its least height with its step axis, where the view below it is short (a projector's
+#: 720 lines).
 MIN_HEIGHT = 36
+#: Its least height of all: the colours only, without the step axis and the row label,
+#: where even ``MIN_HEIGHT`` leaves the view below no room (an 800 x 450 picture).
+BARE_HEIGHT = 12
 #: Width of the left axis of a strip and of the plot under it, so that both line up.
 AXIS_WIDTH = 52
 
@@ -94,6 +98,7 @@ class OverviewStrip:
             self.style(self._theme)
         if self._left is not None:
             self.set_left(*self._left)
+        self._bare_axes()
 
     def style(self, t: th.Theme) -> None:
         self._theme = t
@@ -103,6 +108,7 @@ class OverviewStrip:
         self.plot.getAxis("bottom").setStyle(tickFont=t.font(0.8))
         if self.label:
             self.plot.setLabel("left", self.label, color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+            self.plot.getAxis("left").showLabel(not self.bare)
         self.plot.getAxis("left").setStyle(tickFont=t.font(0.8))
         c = pg.mkColor(t.highlight)
         self.line.setPen(pg.mkPen(c, width=2))
@@ -122,13 +128,29 @@ class OverviewStrip:
         self.layout.layout.setRowFixedHeight(self.row, self.height if on else 0)
         self.layout.layout.setRowSpacing(self.row, 4 if on else 0)
 
-    def set_height(self, height: int) -> None:
-        """The strip's height in pixels (``HEIGHT`` at most, ``MIN_HEIGHT`` at least)."""
-        height = int(min(HEIGHT, max(MIN_HEIGHT, height)))
+    def set_height(self, height: int, least: int = MIN_HEIGHT) -> None:
+        """The strip's height in pixels (``HEIGHT`` at most, ``least`` at least, which may
+        be down to ``BARE_HEIGHT``: below ``MIN_HEIGHT`` the strip is bare, its colours
+        without its step axis and row label)."""
+        height = int(min(HEIGHT, max(BARE_HEIGHT, least, height)))
         if height != self.height:
             self.height = height
+            self._bare_axes()
             if self.shown:
                 self.layout.layout.setRowFixedHeight(self.row, height)
+
+    @property
+    def bare(self) -> bool:
+        return self.height < MIN_HEIGHT
+
+    def _bare_axes(self) -> None:
+        if self.plot is None:
+            return
+        bottom = self.plot.getAxis("bottom")
+        if bottom.isVisible() == self.bare:
+            self.plot.showAxis("bottom", not self.bare)
+        if self.label:
+            self.plot.getAxis("left").showLabel(not self.bare)
 
     def show(self, overview, cmap, levels) -> None:
         """Draw ``overview`` (an ``app.scale.Overview``; None hides the strip): one row per unit."""
