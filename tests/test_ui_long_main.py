@@ -408,7 +408,8 @@ def test_over_time_in_a_small_picture_keeps_its_exact_heatmaps_visible(long_wind
     """Over time of a long input exported at 800 x 450: the strips at their least height
     with their step axes left each exact heatmap 9 px. Where the curves' share is not
     enough either, the strips go bare (their colours only) and the heatmaps keep ~30 px;
-    a larger picture has the strips' axes back."""
+    a larger picture has the strips' axes back. A heatmap shorter than the word "unit"
+    leaves its rows' label out (it was cut to "nit")."""
     from lstmviz.ui.export import _settle, fit_widget, long_settled
     from lstmviz.ui.views.overview_strip import MIN_HEIGHT
 
@@ -424,11 +425,16 @@ def test_over_time_in_a_small_picture_keeps_its_exact_heatmaps_visible(long_wind
     for slot in shown:
         assert slot.strip.shown and slot.strip.bare and not slot.strip.plot.getAxis("bottom").isVisible()
         assert slot.plot.vb.height() >= 25, slot.plot.vb.height()
+    fit_widget(w, view, (640, 400))
+    _settle()
+    for slot in shown:  # the rows' label "unit" where the heatmap is as tall as the word (cut: "nit")
+        label = slot.plot.getAxis("left").label
+        assert slot.plot.vb.height() < label.boundingRect().width() and not label.isVisible()
     fit_widget(w, view, (1000, 800))
     _settle()
     for slot in shown:
         assert slot.strip.height >= MIN_HEIGHT and slot.strip.plot.getAxis("bottom").isVisible()
-        assert slot.plot.vb.height() >= 40
+        assert slot.plot.vb.height() >= 40 and slot.plot.getAxis("left").label.isVisible()
 
 
 def test_over_time_window_drawn_through_one_map_per_plot(long_window, qtbot):

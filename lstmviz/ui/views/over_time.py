@@ -118,7 +118,7 @@ class _Heatmap:
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         self.plot.invertY(True)
-        self.plot.vb.sigResized.connect(lambda _vb: self.fit_strip())
+        self.plot.vb.sigResized.connect(lambda _vb: (self.fit_strip(), self.fit_label()))
         self.image = IndexedImage(on_click=lambda c, r: view.click_image(self.key, c, r),
                                    axisOrder="row-major")
         self.plot.addItem(self.image)
@@ -171,6 +171,16 @@ class _Heatmap:
             elif target < STRIP_MIN_HEIGHT:  # the strip with its axis cannot give enough
                 self.view.heatmaps_starved()
             strip.set_height(target)
+
+    def fit_label(self) -> None:
+        """The rows' axis label ("unit") only where the heatmap is as tall as the word: a
+        shorter one cut it to "nit" (an Over time picture of 640 x 400)."""
+        axis = self.plot.getAxis("left")
+        if not axis.labelText:
+            return
+        show = self.plot.vb.height() >= axis.label.boundingRect().width()
+        if axis.label.isVisible() != show:
+            axis.showLabel(show)
 
     def style(self, t: th.Theme):
         self.widget.setBackground(t.background)
@@ -473,6 +483,7 @@ class OverTimeView(TraceView):
                 return t.subscripts(f'<span style="color:{t.hue(key)}"><b>{text}</b></span>')
             th.set_title(slot.plot, coloured(name), short=coloured(symbol), size=f"{t.pt(1.0)}pt")
             slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+            slot.fit_label()
             slot.plot.getAxis("left").setWidth(AXIS_WIDTH if slot.strip.shown else None)
             self.images[key] = slot.image
             self.colorbars[key] = slot.colorbar
