@@ -437,6 +437,42 @@ def test_over_time_in_a_small_picture_keeps_its_exact_heatmaps_visible(long_wind
         assert slot.plot.vb.height() >= 40 and slot.plot.getAxis("left").label.isVisible()
 
 
+def test_unrolled_in_a_short_view_keeps_its_rows_apart_and_cuts_its_legend(long_window):
+    """A long input's Unrolled view where it is short (a 1024 x 600 laptop beside the side
+    panel): the legend's lines took the height the rows needed, and the rows' names ran
+    into each other. The legend now keeps what the rows leave it, its last line ending in
+    "…" with its whole text in a tooltip, the lines shown from its top (centred, the first
+    line showed its top half only). Where there is room, nothing changes."""
+    from PySide6 import QtCore, QtGui
+
+    from lstmviz.app.unrolled import ROW_GAP, ROW_H
+    from lstmviz.ui.export import _settle, fit_widget, long_settled
+
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Unrolled")
+    state.set_input_data(x)
+    long_settled(w)
+    _settle()
+    full = view.legend.text()
+    assert view.legend.height() == view.legend.sizeHint().height() and not view.legend.toolTip()
+    fit_widget(w, view, (560, 330))
+    _settle()
+    levels = len({r.y for r in view.rows})
+    name = QtGui.QFontMetrics(view.plot.getAxis("left").style["tickFont"]).height()
+    lo, hi = view.vb.viewRange()[1]
+    pitch = view.vb.height() / (hi - lo) * (ROW_H + ROW_GAP)
+    assert levels >= 3 and pitch >= name, (pitch, name)  # the rows' names apart
+    legend = view.legend
+    assert legend.height() < legend.sizeHint().height() and legend.height() >= legend.label.fontMetrics().lineSpacing()
+    assert legend.label.text().rstrip().endswith(("\u2026</span></p></body></html>", "\u2026</p></body></html>"))
+    assert legend.toolTip() == full
+    assert legend.label.alignment() & QtCore.Qt.AlignmentFlag.AlignTop
+    fit_widget(w, view, (900, 800))
+    _settle()
+    assert legend.height() == legend.sizeHint().height() and not legend.toolTip()
+
+
 def test_over_time_window_drawn_through_one_map_per_plot(long_window, qtbot):
     """A seek draws the window's steps through each plot's ``Shifted`` group (no new range
     for a window of the same length): the image's column of each step, the cursor lines,

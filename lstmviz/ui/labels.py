@@ -269,7 +269,8 @@ class QuietLabel(QtWidgets.QWidget):
 
     Where its layout gives it less height than its text needs (a small window or export:
     the plots below at their least heights), it shows the lines that fit, the last ending
-    in "…", not the top half of a line cut through (``_elide``).
+    in "…", not the top half of a line cut through (``_elide``), and the whole text in
+    its tooltip.
     """
 
     def __init__(self, parent=None):
@@ -277,6 +278,9 @@ class QuietLabel(QtWidgets.QWidget):
         self.label = QtWidgets.QLabel(self)
         self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
+        # at the top: the lines that fit (``_elide``) are shorter than the label, which
+        # centred them, the first line's top half in the holder and the rest below it
+        self.label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
         self._height = -1
         self._unfit = False
@@ -343,8 +347,12 @@ class QuietLabel(QtWidgets.QWidget):
             if self.height() != h:
                 self.resize(self.width(), h)
         self.label.setGeometry(0, 0, w, h)
-        if 0 < self.height() < h:
+        cut = 0 < self.height() < h
+        if cut:
             self._elide(w, self.height())
+        tip = self._shown if cut else ""  # (the whole text where it ends in "…")
+        if self.toolTip() != tip:
+            self.setToolTip(tip)
 
     def _elide(self, w: int, room: int) -> None:
         """Show the lines of the text that fit in ``room`` px at width ``w``, the last one

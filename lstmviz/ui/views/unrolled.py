@@ -39,11 +39,14 @@ from lstmviz.ui.plot_tools import (
     set_ticks,
     steady_axes,
 )
-from lstmviz.ui.views._common import HintLabel, QuietLabel, clamp, cosmetic_pen, count_axis, hint, rect_item
+from lstmviz.ui.views._common import QuietLabel, clamp, cosmetic_pen, count_axis, hint, rect_item
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import OverviewStrip
 
 SUB = 10         # image sub-pixels per column (cell + gap) when gaps are drawn
+#: a row's cell at least this share of its name's height (``_fit_legend``)
+ROW_LEAST = 0.75
+UNCAPPED = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX: no maximum
 
 
 def map_bytes(cmap: pg.ColorMap, x: np.ndarray) -> np.ndarray:
@@ -158,9 +161,7 @@ class UnrolledView(TraceView):
         self.colorbar = ColorBar(values=(-1, 1), colorMap=th.diverging_cmap(self.theme),
                                         interactive=False, width=18, orientation="vertical")
         self.glw.addItem(self.colorbar, row=1, col=1)
-        self.legend = HintLabel()
-        self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.legend.setWordWrap(True)
+        self.legend = QuietLabel()
         lay.addWidget(self.legend)
 
         # Static items (arrows, outlines, texts, an image per row), built in set_data: one
@@ -326,6 +327,37 @@ class UnrolledView(TraceView):
             self.static.legend = self._legend_text()
         self.legend.setText(self.static.legend)  # (the same text again: QLabel does nothing)
         measure_labels(*self.axes)
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """The legend at most as tall as the rows leave it, its last line ending in "…"
+        (its whole text in a tooltip): where the view is short (a 1024 x 600 laptop beside
+        the side panel, a long input's strip above the rows) the legend's five lines took
+        the height the rows needed, and the rows' names ran into each other. The rows need
+        a row's name's height a row (with the room between them), the step axis and the
+        strip; the legend keeps at least one line."""
+        levels = len({row.y for row in self.rows})
+        cap = UNCAPPED
+        if levels:
+            name = QtGui.QFontMetrics(self.plot.getAxis("left").style["tickFont"] or self.font()).height()
+            need = levels * name * (ROW_H + ROW_GAP) / ROW_H * ROW_LEAST + self.plot.getAxis("bottom").height()
+            if self.strip.shown:
+                need += self.strip.height + 4
+            lay = self.layout()
+            m = lay.contentsMargins()
+            room = self.height() - m.top() - m.bottom() - 2 * lay.spacing() - self.header.sizeHint().height()
+            spare = int(room - need)
+            if spare < self.legend.sizeHint().height():
+                cap = max(self.legend.label.fontMetrics().lineSpacing(), spare)
+        if self.legend.maximumHeight() != cap:
+            self.legend.setMaximumHeight(cap)
+            # (and a line at least while it is cut: the layout shared the shortage with it)
+            self.legend.setMinimumHeight(cap if cap != UNCAPPED else 0)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self.rows:
+            self._fit_legend()
 
     def _signature(self, lay) -> tuple:
         """What a long input's window draws besides the numbers: two windows with the same
