@@ -408,8 +408,8 @@ def test_over_time_in_a_small_picture_keeps_its_exact_heatmaps_visible(long_wind
     """Over time of a long input exported at 800 x 450: the strips at their least height
     with their step axes left each exact heatmap 9 px. Where the curves' share is not
     enough either, the strips go bare (their colours only) and the heatmaps keep ~30 px;
-    a larger picture has the strips' axes back. A heatmap shorter than the word "unit"
-    leaves its rows' label out (it was cut to "nit")."""
+    a larger picture has the strips' axes back. Where the rows' label "unit" would run
+    past its widget's edge, it is left out (it was cut to "nit")."""
     from lstmviz.ui.export import _settle, fit_widget, long_settled
     from lstmviz.ui.views.overview_strip import MIN_HEIGHT
 
@@ -427,9 +427,8 @@ def test_over_time_in_a_small_picture_keeps_its_exact_heatmaps_visible(long_wind
         assert slot.plot.vb.height() >= 25, slot.plot.vb.height()
     fit_widget(w, view, (640, 400))
     _settle()
-    for slot in shown:  # the rows' label "unit" where the heatmap is as tall as the word (cut: "nit")
-        label = slot.plot.getAxis("left").label
-        assert slot.plot.vb.height() < label.boundingRect().width() and not label.isVisible()
+    for slot in shown:
+        _label_seen_whole_or_not_at_all(slot)
     fit_widget(w, view, (1000, 800))
     _settle()
     for slot in shown:
@@ -471,6 +470,44 @@ def test_unrolled_in_a_short_view_keeps_its_rows_apart_and_cuts_its_legend(long_
     fit_widget(w, view, (900, 800))
     _settle()
     assert legend.height() == legend.sizeHint().height() and not legend.toolTip()
+
+
+def _label_seen_whole_or_not_at_all(slot) -> bool:
+    """Over time's heatmap ``slot``: its rows' label "unit" shows where it lies within its
+    widget (where it would be: shown for the check), else not. Whether it is whole."""
+    label = slot.plot.getAxis("left").label
+    label.setVisible(True)
+    r = slot.widget.mapFromScene(label.mapRectToScene(label.boundingRect())).boundingRect()
+    whole = r.top() >= 0 and r.bottom() <= slot.widget.viewport().height()
+    slot.fit_label()
+    assert label.isVisible() == whole
+    return whole
+
+
+def test_over_time_leaves_out_a_rows_label_it_would_cut(make_window, monkeypatch):
+    """Over time of a long input through two Bidirectional layers exported at 640 x 400: the
+    heatmaps' plots need more height than their widgets have, and the rows' label "unit"
+    ran past the widget's lower edge, cut to "nit". It is now left out there, and shown
+    whole where it fits (at 1280 x 720 it runs over the title and the step axis)."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.ui.export import _settle, fit_widget, long_settled
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    state = AppState()
+    state.set_model(lstmviz.load(FIXTURES / "k3_bidi_lstm_stacked" / "model.keras"))
+    w = make_window((1400, 900), state)
+    t = np.arange(3000)
+    x = np.stack([np.sin(t / 300.0 * (k + 1)) for k in range(3)], -1)[None].astype(np.float32)
+    state.set_input_data(x)
+    view = _tab(w, "Over time")
+    long_settled(w)
+    seen = []
+    for size in ((640, 400), (1280, 720), (800, 450)):
+        fit_widget(w, view, size)
+        _settle()
+        seen += [_label_seen_whole_or_not_at_all(s) for s in view.slots if s.plot.isVisible()]
+    assert True in seen and False in seen
 
 
 def test_over_time_window_drawn_through_one_map_per_plot(long_window, qtbot):

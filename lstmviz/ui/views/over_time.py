@@ -157,7 +157,9 @@ class _Heatmap:
         strip = self.strip
         if not strip.shown:
             return
-        image = self.plot.vb.height()
+        # (where the plots need more height than their widget has, the bottom of the
+        # heatmap and its step axis are cut off: that much less of the image is seen)
+        image = self.plot.vb.height() - max(0.0, self.widget.ci.geometry().height() - self.widget.viewport().height())
         at_least = image + strip.height - STRIP_MIN_HEIGHT  # the image beside the strip at its least with axes
         if strip.bare or (self.view.starved and at_least < IMAGE_BARE):
             # bare while the image beside the strip with axes would be less than IMAGE_BARE
@@ -173,12 +175,15 @@ class _Heatmap:
             strip.set_height(target)
 
     def fit_label(self) -> None:
-        """The rows' axis label ("unit") only where the heatmap is as tall as the word: a
-        shorter one cut it to "nit" (an Over time picture of 640 x 400)."""
+        """The rows' axis label ("unit") only where it is seen whole: centred on the
+        heatmap, it may run over the title and the step axis, not past its widget's edges,
+        where it was cut to "nit" (an Over time picture of 640 x 400)."""
         axis = self.plot.getAxis("left")
         if not axis.labelText:
             return
-        show = self.plot.vb.height() >= axis.label.boundingRect().width()
+        middle = self.widget.mapFromScene(self.plot.vb.sceneBoundingRect().center()).y()
+        room = 2 * min(middle, self.widget.viewport().height() - middle)
+        show = room >= axis.label.boundingRect().width()
         if axis.label.isVisible() != show:
             axis.showLabel(show)
 
