@@ -125,3 +125,21 @@ def test_column_j_of_w_u_and_b_stand_one_above_the_other(qtbot, theme, units):
     for m in v.matrices[:3]:  # nothing cut: each axis at least as wide as its labels need
         axis = m.plot.getAxis("left")
         assert axis.width() >= axis.textWidth + axis.style["tickTextOffset"][0], m.name
+
+
+@pytest.mark.parametrize("size,theme,want", [((1280, 720), "projector", ["input feature", "from unit"]),
+                                             ((1024, 600), "dark", ["feature", "from unit"])])
+def test_the_rows_label_is_seen_whole_or_in_a_shorter_form(projector_demo, size, theme, want):
+    """The rows' label runs past its heatmap over the title and the step axis; at 1024 x 600
+    beside the side panel "input feature" ran past its widget's edges as well, cut to
+    "nput featur". The longest of its names seen whole is shown ("feature"), none where
+    none is; where there is room, the whole name."""
+    _, view = projector_demo("Weights", step=3, size=size, theme=theme)
+    shown = [m for m in view.matrices if m.name in ("kernel", "recurrent_kernel")]
+    got = []
+    for m in shown:
+        axis = m.plot.getAxis("left")
+        r = m.widget.mapFromScene(axis.label.mapRectToScene(axis.label.boundingRect())).boundingRect()
+        assert axis.label.isVisible() and 0 <= r.top() and r.bottom() <= m.widget.viewport().height()
+        got.append(axis.labelText)
+    assert got == want

@@ -31,6 +31,9 @@ from lstmviz.ui.views.base import TraceView
 
 MAX_MATRICES = 4  # kernel, recurrent kernel, bias (+ an ONNX LSTM's peepholes)
 MAX_GATES = 4
+#: the rows' label of each weight, longest first (the longest seen whole is shown)
+LEFT_LABELS = {"kernel": ("input feature", "feature"), "recurrent_kernel": ("from unit", "unit"),
+               "embeddings": ("token id", "id")}
 
 
 def _int_ticks(n: int) -> list:
@@ -69,11 +72,39 @@ class _Matrix:
         #: longest that fits its block is shown (``fit_labels``, at each resize)
         self.label_forms: list[tuple[str, ...]] = [()] * MAX_GATES
         self.block_columns = 1
-        self.plot.vb.sigResized.connect(lambda *_: self.fit_labels())
+        #: the rows' label, longest first ("input feature", "feature"; ``fit_left``)
+        self.left_forms: tuple[str, ...] = ()
+        self.plot.vb.sigResized.connect(lambda *_: (self.fit_labels(), self.fit_left()))
         self.plot.vb.sigXRangeChanged.connect(lambda *_: self.fit_labels())
         self.colorbar = ColorBar(values=(-1, 1), interactive=False, width=14)
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=0, col=1)
+
+    def fit_left(self) -> None:
+        """The rows' label, the longest of its names seen whole: centred on the heatmap, it
+        may run over the title and the step axis, not past the widget's edges (at 1024 x
+        600 beside the side panel "input feature" was cut to "nput featur"); none where
+        none is."""
+        axis = self.plot.getAxis("left")
+        if not self.left_forms:
+            return
+        font = QtGui.QFont(axis.label.font())
+        size = str(axis.labelStyle.get("font-size", ""))
+        if size.endswith("pt"):
+            font.setPointSizeF(float(size[:-2]))
+        metrics = QtGui.QFontMetricsF(font)
+        margin = 2 * axis.label.document().documentMargin()
+        middle = self.widget.mapFromScene(self.plot.vb.sceneBoundingRect().center()).y()
+        room = 2 * min(middle, self.widget.viewport().height() - middle)
+        text = next((f for f in self.left_forms if metrics.horizontalAdvance(f) + margin <= room), None)
+        if text is None:
+            if axis.label.isVisible():
+                axis.showLabel(False)
+        elif text != axis.labelText:
+            axis.setLabel(text)  # (shows it, in its style)
+            axis.resizeEvent()  # centred now, for its new length (the layout's pass comes later)
+        elif not axis.label.isVisible():
+            axis.showLabel(True)
 
     def fit_labels(self) -> None:
         """Each gate's label: the longest of its names as wide as its block on screen (a
@@ -279,8 +310,10 @@ class WeightsView(TraceView):
             title = f"<b>{markup(meaning)}</b>"
             th.set_title(slot.plot, f"{title}   {markup(name)} {fmt_shape(w.shape)}", short=title,
                          color=t.foreground, size=f"{t.pt(1.0)}pt")
-            left = {"kernel": "input feature", "recurrent_kernel": "from unit", "embeddings": "token id"}.get(name, "")
-            slot.plot.setLabel("left", left, color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+            slot.left_forms = LEFT_LABELS.get(name, ())
+            slot.plot.setLabel("left", slot.left_forms[0] if slot.left_forms else "", color=t.foreground,
+                               **{"font-size": f"{t.pt(0.85)}pt"})
+            slot.fit_left()
             gates = shown.gates if rnn and self.k > 1 and name != "peephole" else ()
             u = self.units
             for g, line in enumerate(slot.separators):
