@@ -152,6 +152,33 @@ def test_the_cell_view_shows_the_exact_step_of_the_whole_sequence(long_window, q
         assert f"t = {step}</b> = input step {step}" in view.header.text()
 
 
+def test_the_cell_views_input_label_is_as_short_as_its_column_needs(long_window):
+    """x_t's number names the input step it reads: "input 2222" where the column holds it,
+    else "x[2222]", else "2222". In a 1024 x 600 window beside the side panel a long input's
+    "input 7005" ran into h_t-1's number (the columns held "−0.000", the number they were
+    measured by)."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui.export import _settle, fit_widget
+
+    w, x, state, view, name = _long_cell(long_window)
+    metrics = QtGui.QFontMetricsF(view.theme.font(0.85))
+    seen = set()
+    for size in ((1400, 800), (700, 500), (520, 500)):
+        fit_widget(w, view, size)
+        _settle()
+        state.set_cursor(step=2222, layer=name)
+        shown = [bp.widget.geometry() for bp in view.bars.values() if not bp.widget.isHidden()]
+        pitch = min(b.center().x() - a.center().x() for a, b in zip(shown, shown[1:]))
+        text = view.bars["x"].value_item.text()
+        forms = ["input 2222", "x[2222]", "2222"]
+        assert text in forms
+        fits = [f for f in forms if metrics.horizontalAdvance(f + " ") <= pitch]
+        assert text == (fits[0] if fits else "2222"), (text, pitch)
+        seen.add(text)
+    assert len(seen) >= 2
+
+
 def test_the_cell_view_keeps_the_whole_sequences_ranges_from_window_to_window(long_window, qtbot):
     """A long input: the charts of h and c take the whole sequence's levels (its overview,
     as the Over time view's colours), so a seek into another window changes no range; the

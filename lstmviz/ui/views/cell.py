@@ -508,6 +508,7 @@ class CellView(TraceView):
         self._narrow = False
         self._tight_key: tuple = ()  # (_numbers_tight)
         self._tight = False
+        self._pitch: tuple | None = None  # (the charts' pitch in px, the numbers' metrics)
         self._numbers: tuple = (3, False)  # the charts' numbers' last decimals, tightness
 
         outer = QtWidgets.QVBoxLayout(self)
@@ -685,12 +686,21 @@ class CellView(TraceView):
             return self._tight
         shown = [bp.widget.geometry() for bp in self.bars.values() if not bp.widget.isHidden()]
         tight = False
+        self._pitch = None
         if len(shown) > 1:
             pitch = min(b.center().x() - a.center().x() for a, b in zip(shown, shown[1:]))
             metrics = QtGui.QFontMetricsF(self.theme.font(0.85))
             tight = metrics.horizontalAdvance("−0.000 ") > pitch
+            self._pitch = (pitch, metrics)
         self._tight_key, self._tight = key, tight
         return tight
+
+    def _fits(self, text: str) -> bool:
+        """``text`` fits above its chart beside the next chart's number (``_numbers_tight``)."""
+        if self._pitch is None:
+            return True
+        pitch, metrics = self._pitch
+        return metrics.horizontalAdvance(text + " ") <= pitch
 
     def _bar_clicked(self, ev) -> None:
         """A click on a bar over units picks that unit (the input's bars are features)."""
@@ -913,8 +923,11 @@ class CellView(TraceView):
                     continue
                 vals = np.asarray(self._x[s, tau], np.float32)
                 # short: a narrow column cut off 'input step 6'; narrower still, 'input 12'
-                # ran into h_t-1's number: x_t is the input's step 12, x[12]
-                where = f"x[{read}]" if tight else f"input {read}"
+                # ran into h_t-1's number: x_t is the input's step 12, x[12] (as a long
+                # input's 'input 7005' did where 0.000 fitted)
+                where = f"input {read}"
+                if tight or not self._fits(where):
+                    where = f"x[{read}]" if self._fits(f"x[{read}]") else str(read)
                 # a token's embedding (an Embedding first): which token, its character where
                 # the app made the ids from typed text (the header says the step)
                 i = input_token(self.model, self.trace, ref, s, t, self.inputs)
