@@ -286,6 +286,12 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
                                            LayerSpec("Flatten", {})])
     with pytest.raises(LstmvizError, match="reshapes the time axis"):
         keyframe_pass(flat, _data(1))
+    # a decoder stepping over a RepeatVector's steps: the message says why and what windows take
+    repeat = Model.sequential((None, T, 3), [LayerSpec("LSTM", {"units": 4}), LayerSpec("RepeatVector", {"n": 5}),
+                                             LayerSpec("LSTM", {"units": 2}, name="decoder")])
+    with pytest.raises(LstmvizError, match="'decoder' .* steps over a sequence made inside the model "
+                                           ".*only where each recurrent layer steps over the input's"):
+        keyframe_pass(repeat, _data(1))
 
 
 @pytest.mark.parametrize("name", ["stacked_last_step", "go_backwards_stack"])  # (Model._later: no Bidirectional)

@@ -150,7 +150,10 @@ def _plan(model, arrays) -> tuple[int, dict[str, list[bool]]]:
         name = f"layer '{layer.name}' ({layer.class_name})"
         if recurrent_halves(layer):
             if not ins[0]:
-                raise LstmvizError(f"{name} gets no sequence")
+                raise LstmvizError(
+                    f"{name} steps over a sequence made inside the model (a RepeatVector's, "
+                    "say), not over the input's steps; a long sequence is traced by windows "
+                    "only where each recurrent layer steps over the input's time axis")
             rnn = recurrent_halves(layer)[0][1]
             n_out = len(layer.output_shapes)
             seq[layer.name] = [bool(rnn.config["return_sequences"])] + [False] * (n_out - 1)
