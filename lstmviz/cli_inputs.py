@@ -35,8 +35,10 @@ input files:
 
 # -- argument parsing --------------------------------------------------------------------
 def parse_shape(text: str) -> tuple[int, ...]:
+    """``B,T,F`` (or ``BxTxF``) as integers; a part that is empty or not a number (``1,x,1``,
+    ``1,,3``) is refused, not dropped."""
     try:
-        dims = tuple(int(v) for v in text.replace("x", ",").split(",") if v.strip())
+        dims = tuple(int(v) for v in text.strip().replace("x", ",").split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"shape must be numbers separated by commas such as 1,20,3, "
                                          f"not {text!r}") from None

@@ -472,6 +472,7 @@ def test_unexpected_exception_still_one_line(capsys, monkeypatch):
 @pytest.mark.parametrize("args", [
     ["trace"], ["trace", "m.keras", "--input", "x.npy"], ["summary"], ["summary", "a", "b"],
     ["trace", "m", "-i", "x", "-o", "y", "--shape", "1,a"], ["m.keras", "--size", "big"],
+    ["trace", "m", "-i", "x", "-o", "y", "--shape", "1,x,1"], ["trace", "m", "-i", "x", "-o", "y", "--shape", "1,,3"],
     ["m.keras", "--step", "-1"], ["--bogus"],
 ])
 def test_argparse_errors_exit_2(capsys, args):
