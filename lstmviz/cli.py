@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an input file, .npy or .csv (repeat for a model with several inputs)")
     p.add_argument("--out", "-o", required=True, metavar="OUT.npz", help="where to write the arrays")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
-                   help="reshape a .csv input's numbers to this shape (see below)")
+                   help="reshape an input's numbers (a .csv's, or a .npy's) to this shape (see below)")
     p.add_argument("--reset-states", action="store_true",
                    help="reset the states of stateful layers to zeros before the run "
                         "(a freshly loaded model already starts from zeros)")
@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="trace the model on this .npy or .csv (the model's first input; "
                         "see 'lstmviz trace --help' for how a .csv is read)")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
-                   help="reshape a .csv input's numbers to this shape")
+                   help="reshape an input's numbers (a .csv's, or a .npy's) to this shape")
     p.add_argument("--screenshot", metavar="OUT.png", default=None,
                    help="render the window to this PNG and exit")
     p.add_argument("--install-desktop", action="store_true",

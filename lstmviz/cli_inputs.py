@@ -17,7 +17,7 @@ CSV_HELP = """\
 input files:
   .npy   any array NumPy saved, used as is (for example (batch, timesteps, features)
          float32, or (batch, timesteps) integer token ids for a model starting with an
-         Embedding). The file is read without unpickling.
+         Embedding), or reshaped by --shape. The file is read without unpickling.
   .csv   plain numbers separated by commas (also .txt/.tsv: commas, tabs, semicolons or
          spaces). Blank lines and lines starting with '#' are skipped, and so is a first
          row of column names. Without --shape:

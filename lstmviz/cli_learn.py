@@ -64,7 +64,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--loss", required=True, choices=LOSSES, help="the Keras loss")
     p.add_argument("--out", "-o", required=True, metavar="OUT.npz", help="where to write the arrays")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
-                   help="reshape a .csv input's numbers to this shape")
+                   help="reshape an input's numbers (a .csv's, or a .npy's) to this shape")
 
     p = sub.add_parser(
         "train", help="train a model (or a built-in task) as Keras' model.fit and save it",
@@ -95,7 +95,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--no-shuffle", action="store_true", help="keep the samples' order (as fit(shuffle=False))")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffling (and of a task's data and weights)")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
-                   help="reshape a .csv input's numbers to this shape")
+                   help="reshape an input's numbers (a .csv's, or a .npy's) to this shape")
     p.add_argument("--out", "-o", required=True, metavar="TRAINED.keras", help="where to save the trained model")
 
 

@@ -228,6 +228,23 @@ def test_trace_csv_with_shape(tmp_path, capsys, use_model):
     assert_npz_equals_trace(out, model.trace(x))
 
 
+def test_shape_reshapes_a_npy_too_as_its_help_says(tmp_path, capsys, use_model):
+    """A (rows, features) .npy saved without its batch axis, given --shape 1,-1,3: the help
+    said --shape was for a .csv's numbers, while it reshapes a .npy's as well."""
+    model = use_model(lstm_stack)
+    x = np.arange(6 * 3, dtype=np.float32).reshape(6, 3) / 10
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "t.npz"
+    rc, _, err = call(capsys, "trace", "m", "--input", tmp_path / "x.npy", "--shape", "1,-1,3", "--out", out)
+    assert rc == 0, err
+    assert_npz_equals_trace(out, model.trace(x[None]))
+    for command in ("trace", "grad", "train", "app"):
+        with pytest.raises(SystemExit):
+            cli.build_parser().parse_args([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "--shape B,T,F reshape an input's numbers (a .csv's, or a .npy's)" in text, command
+
+
 @pytest.mark.parametrize("shape", ["-1,6,3", "-1,6,-1"])
 def test_trace_csv_shape_may_start_with_minus_one(tmp_path, capsys, use_model, shape):
     """--help: "one dimension may be -1"; a first -1 is the shape, not an unknown option."""
