@@ -64,6 +64,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse's parser whose refusals are one line, as every other error of the CLI
     (argparse prints its whole usage block above the line that says what is wrong)."""
 
+    commands: dict = {}  # the top parser's: each command's parser
+
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}; "
                      f"see '{self.prog} --help'\n")
@@ -94,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "a full trace may take half of it, a longer sequence is traced by "
                              "keyframes (a window of steps at a time)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.commands = sub.choices  # (an option a command does not take: its parser says so)
 
     p = sub.add_parser("summary", help="print the model's layers, shapes and parameters",
                        description="Print a table like Keras' model.summary() (name, class, "
@@ -427,7 +430,9 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(_normalise_argv(argv))
+        args, extra = parser.parse_known_args(_normalise_argv(argv))
+        if extra:  # said by the command's parser: 'see lstmviz grad --help', not 'lstmviz --help'
+            parser.commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 2
     debug = bool(os.environ.get("LSTMVIZ_DEBUG"))

@@ -504,6 +504,9 @@ def test_argparse_errors_exit_2(capsys, args):
     (["train", "--task", "delay", "--epochs", "0", "-o", "t.keras"], "--epochs: must be at least 1, not 0"),
     (["grad", "m", "-i", "x", "-y", "y", "--loss", "hinge", "-o", "g"], "invalid choice: 'hinge'"),
     (["trace", "m.keras"], "required: --input/-i, --out/-o"),
+    # an option the command does not take: that command's help is where to look
+    (["grad", "m", "-i", "x", "-y", "y", "--loss", "mse", "-o", "g", "--steps", "1:3"],
+     "lstmviz grad: error: unrecognized arguments: --steps 1:3; see 'lstmviz grad --help'"),
 ])
 def test_argparse_errors_say_what_is_wrong_in_one_line(capsys, args, said):
     assert cli.main(args) == 2
