@@ -131,9 +131,17 @@ def read_target(path, model, loss: str) -> np.ndarray:
     (rows = samples for an output of shape (batch, units), a column or row of class ids for
     sparse_categorical_crossentropy on one; a sequence output's file is one sample, a row
     per step, as an input's)."""
+    import numpy as np
+
     sparse = loss == "sparse_categorical_crossentropy"
     out = tuple(model.output_shapes()[0])
-    return read_input(path, out[:-1] if sparse else out, None, integer=sparse)
+    y = read_input(path, out[:-1] if sparse else out, None, integer=sparse)
+    if np.issubdtype(y.dtype, np.floating) and not np.all(np.isfinite(y)):
+        # (a NaN target makes the loss NaN: training said "the weights overflowed, lower --lr")
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(y))[0])
+        raise LstmvizError(f"{path}: the target holds NaN or infinity (first at index {bad}); "
+                           "replace it with numbers")
+    return y
 
 
 def input_specs(model) -> list[tuple[tuple, bool]]:
