@@ -229,6 +229,23 @@ def test_a_picture_refuses_a_unit_or_sample_it_cannot_draw_and_names_its_argumen
     assert _image(a.data) == _image(b.data)
 
 
+def test_a_list_of_arrays_is_refused_in_one_line():
+    """picture(seq2seq, [x_encoder, x_decoder]) failed deep in NumPy with a ValueError
+    ('inhomogeneous shape'), and a list of arrays of different shapes for one input too.
+    Each is one line saying what x may be."""
+    s2s = FIXTURES / "k3_seq2seq_lstm"
+    pair = [np.load(s2s / "x0.npy"), np.load(s2s / "x1.npy")]
+    with pytest.raises(LstmvizError, match=r"^2 arrays given for the model's 2 inputs; lstmviz traces it "
+                                           r"on one array, for its first input \(it makes the others\): give "
+                                           r"that one$"):
+        lstmviz.picture(s2s / "model.keras", pair, view="unrolled")
+    m = lstmviz.load(DEMO)
+    with pytest.raises(LstmvizError, match=r"^the input is a list of arrays of different shapes; give one "
+                                           r"array \(None, 40, 1\) \(samples first\)$"):
+        lstmviz.picture(m, [np.zeros((40, 1)), np.zeros((30, 1))])
+    assert lstmviz.picture(s2s / "model.keras", pair[0], view="unrolled", size=(400, 300)).width == 400
+
+
 def test_a_picture_needs_no_display(tmp_path):
     """A kernel on a server: no DISPLAY, no QT_QPA_PLATFORM, no Qt started yet. picture()
     starts Qt offscreen by itself and draws (show() would say there is no display)."""

@@ -294,8 +294,17 @@ def use_array(state, x) -> None:
 
     if state.model is None:
         raise LstmvizError("there is no model to run the input through")
-    shape = tuple(state.model.input_shapes()[0])
-    x = np.asarray(x)
+    shapes = state.model.input_shapes()
+    shape = tuple(shapes[0])
+    if len(shapes) > 1 and isinstance(x, (list, tuple)) and len(x) == len(shapes):
+        # (a list of each input's array: the window takes the first input's, and makes the others)
+        raise LstmvizError(f"{len(x)} arrays given for the model's {len(shapes)} inputs; lstmviz traces "
+                           "it on one array, for its first input (it makes the others): give that one")
+    try:
+        x = np.asarray(x)
+    except ValueError:  # a list of arrays of different shapes
+        raise LstmvizError(f"the input is a list of arrays of different shapes; give one array "
+                           f"{fmt_shape(shape)} (samples first)") from None
     if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
         raise LstmvizError(f"the input holds {x.dtype} values, not numbers")
     given = x.shape  # what the user gave, for the messages
