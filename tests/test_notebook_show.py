@@ -246,6 +246,22 @@ def test_a_list_of_arrays_is_refused_in_one_line():
     assert lstmviz.picture(s2s / "model.keras", pair[0], view="unrolled", size=(400, 300)).width == 400
 
 
+def test_x_may_be_an_input_files_path_as_for_input(tmp_path):
+    """picture(m, "x.npy") said 'the input holds <U5 values, not numbers' (the path taken for
+    an array of text); a path is now read as `lstmviz MODEL --input x.npy` reads it, the same
+    pixels as the array itself, and a missing one is named in one line."""
+    m = lstmviz.load(DEMO)
+    x = np.sin(np.arange(40, dtype=np.float32) / 4)[None, :, None]
+    np.save(tmp_path / "x.npy", x)
+    (tmp_path / "x.csv").write_text("value\n" + "".join(f"{v!r}\n" for v in x[0, :, 0].tolist()))
+    given = lstmviz.picture(m, x, view="cell", step=7, size=(500, 300))
+    for path in (tmp_path / "x.npy", str(tmp_path / "x.csv")):
+        assert _image(lstmviz.picture(m, path, view="cell", step=7, size=(500, 300)).data) == _image(given.data)
+    with pytest.raises(LstmvizError, match=r"^x='nope.npy': no such file; give an array, or a .npy or "
+                                           r"\.csv file's path$"):
+        lstmviz.picture(m, "nope.npy")
+
+
 def test_a_picture_needs_no_display(tmp_path):
     """A kernel on a server: no DISPLAY, no QT_QPA_PLATFORM, no Qt started yet. picture()
     starts Qt offscreen by itself and draws (show() would say there is no display)."""

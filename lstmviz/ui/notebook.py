@@ -48,10 +48,13 @@ def _enable_qt_loop(ip) -> bool:
 
 
 def resolve(obj, x=None):
-    """(model or None, path or None, input or None) for ``show``."""
+    """(model or None, path or None, input or None) for ``show``; ``x`` a file's path
+    becomes a function reading it for the opened model, as ``--input`` reads it."""
     from lstmviz.engine import Model, Trace
     from lstmviz.io.live import spec_from_object
 
+    if isinstance(x, (str, os.PathLike)):
+        x = _input_file(x)
     if obj is None or isinstance(obj, (str, os.PathLike)):
         return None, (os.fspath(obj) if obj is not None else None), x
     if isinstance(obj, Trace):
@@ -62,6 +65,27 @@ def resolve(obj, x=None):
     if isinstance(obj, Model):
         return Model.from_spec(obj.to_spec()), None, x
     return Model.from_spec(spec_from_object(obj)), None, x
+
+
+def _input_file(path):
+    """An input file given as ``x`` (``.npy``, ``.csv``): read for the model once it is
+    open, as ``lstmviz MODEL --input X`` reads it (``cli_inputs.read_input``)."""
+    from pathlib import Path
+
+    from lstmviz.cli_inputs import input_specs, read_input
+
+    path = os.fspath(path)
+    if not Path(path).is_file():
+        raise LstmvizError(f"x={path!r}: " + ("no such file" if not Path(path).exists() else "not a file")
+                           + "; give an array, or a .npy or .csv file's path")
+
+    def read(model):
+        want, integer = input_specs(model)[0]
+        if len(want) >= 2:  # any number of steps: a stack takes the input's
+            want = (want[0], None) + tuple(want[2:])
+        return read_input(path, want, None, integer, long=True)
+    read.source = path  # type: ignore[attr-defined]
+    return read
 
 
 def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | None = None):
