@@ -88,6 +88,8 @@ def test_token_ids_feed_an_embedding_as_they_are(qapp):
     (np.zeros((2, 5, 4), np.float32), r"shape \(2, 5, 4\) but the model takes \(None, 5, 3\)"),
     (np.zeros((2, 5), np.float32), r"shape \(2, 5\) but the model takes"),  # the shape given
     (np.full((1, 5, 3), np.nan, np.float32), "NaN"),
+    # lstmviz.show(m, x) of complex numbers: drawn from their real parts, a ComplexWarning the only word
+    (np.ones((1, 5, 3), np.complex64) * 1j, r"^the input holds complex numbers \(their imaginary part would be lost\)"),
 ])
 def test_an_input_the_model_does_not_take_is_refused(qapp, x, message):
     window = make_window(str(FIXTURES / "k3_lstm_default" / "model.keras"), quiet=True)

@@ -307,6 +307,9 @@ def use_array(state, x) -> None:
                            f"{fmt_shape(shape)} (samples first)") from None
     if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
         raise LstmvizError(f"the input holds {x.dtype} values, not numbers")
+    if np.iscomplexobj(x):  # (as a .npy of them is refused: the imaginary parts would be dropped)
+        raise LstmvizError("the input holds complex numbers (their imaginary part would be lost); "
+                           "give real numbers (bool, integer or float)")
     given = x.shape  # what the user gave, for the messages
     if len(shape) == 3 and x.ndim == 2:
         x = x[None]
