@@ -129,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", default=None, metavar="A:B",
                    help="only processing steps A..B-1 (each '<layer>/<name>' is (batch, B-A, ...), "
                         "and 'lstmviz:steps' is [A, B, steps in the sequence]), recomputed from "
-                        "keyframes: the memory of the window, not of the sequence")
+                        "keyframes: every record of the window only, the layers' outputs of the "
+                        "whole sequence ('output' is the whole sequence's)")
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
 
     from lstmviz import cli_learn

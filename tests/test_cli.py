@@ -709,6 +709,10 @@ def test_trace_steps_writes_the_window_of_a_full_trace_without_building_one(tmp_
             assert npz[key].shape[:2] == (2, 66), key
             np.testing.assert_array_equal(npz[key], full[key][:, 1234:1300], err_msg=key)
         np.testing.assert_array_equal(npz["output"], full["output"])
+    # (as the help says: it said 'the memory of the window, not of the sequence')
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["trace", "--help"])
+    assert "('output' is the whole sequence's)" in " ".join(capsys.readouterr().out.split())
 
 
 @pytest.mark.parametrize("steps, shown", [(":40", "0:40"), ("2950:", "2950:3000"),
