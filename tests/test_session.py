@@ -145,6 +145,32 @@ def test_a_csv_inputs_feature_names_and_a_texts_tokens_are_kept_in_the_session(t
     assert other.undo() and other.token_labels() == labels
 
 
+def test_a_long_input_the_app_traces_by_keyframes_reopens_from_its_session(tmp_path, monkeypatch):
+    """A .npy of more steps than a whole trace may run (the step limit: 262,144 under 2 GB)
+    opens as a long input, traced by keyframes; its session (and its autosave) was then
+    refused: 'its input has 300,000 timesteps, over the limit'. A session's given data is
+    held to the memory limit only, as the long input itself was."""
+    import lstmviz
+
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")  # a step limit of 8,192
+    st = AppState()
+    st.set_model(lstmviz.load(DEMOS / "sine_predictor.keras"), "sine_predictor.keras")
+    np.save(tmp_path / "long.npy", np.sin(np.arange(10_000) / 7).astype(np.float32)[None, :, None])
+    _open_long(st, tmp_path / "long.npy")
+    st.set_cursor(step=9_000, unit=2)
+    assert st.error is None and st.long is not None
+    path = ses.save_session(st, tmp_path / "long.lstmviz")
+    other = AppState()
+    ses.open_session(other, path)
+    assert other.long is not None and other.cursor == st.cursor
+    np.testing.assert_array_equal(other.input.data, st.input.data)
+    assert lstmviz.load(path).input_shapes() == st.model.input_shapes()  # (lstmviz summary too)
+    # a generated input keeps the step limit: it is traced whole
+    with pytest.raises(LstmvizError, match="timesteps, over the limit of 8,192"):
+        ses.parse_session(_rezip(ses.session_bytes(ses.capture(AppState())),
+                                 _manifest_edit(lambda m: m["input"].update(timesteps=10_000))), "g")
+
+
 def test_an_undo_gives_back_the_names_of_each_input_not_only_the_last_named(tmp_path):
     import lstmviz
 

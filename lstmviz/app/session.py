@@ -347,9 +347,11 @@ def _parse_manifest(m, zf, infos, path) -> Session:
         raise _bad(path, "input seed is larger than 2**63")
     try:  # before anything is generated: the declared size, then the trace it needs
         shape = (spec.batch_size, spec.timesteps, spec.input_dim)
-        limits.check_input_shape(shape, "its input")
         if s.get("data") is None:  # generated: float64 intermediates (see inputs.generate)
+            limits.check_input_shape(shape, "its input")
             limits.check(limits.nbytes_of(shape, 8 * 4), "generating its input")
+        else:  # given data (a long input too, traced by keyframes): its memory, not its steps
+            limits.check(limits.nbytes_of(shape, 4), f"its input of shape {shape}")
     except LstmvizError as err:
         raise LstmvizError(f"{path}: not opened: {err}") from None
     if "source" in s:
@@ -373,7 +375,8 @@ def _parse_manifest(m, zf, infos, path) -> Session:
                              "between 0 and 10**9")
         spec.period = pf
     if s.get("data") is not None:
-        data = _array(zf, infos, s["data"], path, "the input data", steps=True)
+        # (the step limit is a whole trace's: the app saves long inputs it traces by keyframes)
+        data = _array(zf, infos, s["data"], path, "the input data", steps=False)
         if data.ndim != 3:
             raise _bad(path, f"the input data has shape {data.shape}, not (batch, timesteps, features)")
         spec.data = frozen(data)
