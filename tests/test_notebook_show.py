@@ -196,7 +196,9 @@ def test_a_picture_takes_the_cursor_and_refuses_in_one_line():
     b = lstmviz.picture(m, x, view="cell", step=5, unit=3, size=(700, 450))
     assert _image(a.data) != _image(b.data)  # the unit picked is drawn
     assert "cell at step 5" in repr(a)
-    for kw, words in (({"step": 40}, "^step=40: the input has steps 0 to 39$"), ({"view": "gates"}, "unknown view"),
+    for kw, words in (({"step": 40}, "^step=40: the input has steps 0 to 39$"),
+                      ({"view": "gates"}, "^unknown view 'gates': use one of unrolled, cell, over_time, "
+                                          "weights, window$"),
                       ({"layer": "nope"}, "no such layer"), ({"size": (5, 5)}, "between 16")):
         with pytest.raises(LstmvizError, match=words) as err:
             lstmviz.picture(m, x, **kw)

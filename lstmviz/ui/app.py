@@ -559,7 +559,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
     # as a headless run_app: failures are one line on stderr (fail), no log echo of them
     logging.basicConfig(level=logging.ERROR, format="lstmviz: %(message)s")
     try:
-        target = view if view in (None, "view", "window") else VIEW_NAMES[view_index(view)]
+        target = view if view in (None, "view", "window") else VIEW_NAMES[view_index(view, ("window",))]
         target = target or "view"
         if fps is not None:
             _check_fps(fps)

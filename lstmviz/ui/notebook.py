@@ -198,7 +198,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     from lstmviz.ui.app import _app, dispose, limit_blas_threads, make_window, prepare_view
     from lstmviz.ui.export import VIEW_NAMES, _settle, fit_widget, png_bytes, view_index
 
-    target = "window" if view == "window" else VIEW_NAMES[view_index(view)]
+    target = "window" if view == "window" else VIEW_NAMES[view_index(view, ("window",))]
     step, unit, sample = (_whole(k, v) for k, v in (("step", step), ("unit", unit), ("sample", sample)))
     w, h = _size(size)
     try:
