@@ -341,9 +341,21 @@ def _app_input(paths, shapes):
         if len(want) >= 2:  # any number of steps: a stack takes the input's (a long one too)
             want = (want[0], None) + tuple(want[2:])
         # (the window traces a long input by keyframes; a whole trace checks its steps)
-        return read_input(paths[0], want, shapes[0] if shapes else None, integer, long=True)
+        x = read_input(paths[0], want, shapes[0] if shapes else None, integer, long=True)
+        read.names = _header_names(paths[0], x, want, shapes)  # type: ignore[attr-defined]
+        return x
     read.source = paths[0]  # type: ignore[attr-defined]
     return read
+
+
+def _header_names(path, x, want, shapes) -> list[str] | None:
+    """A CSV's header, one name a feature, when its rows are steps (as File > Open a long
+    input keeps them: View > Units at scale names the features)."""
+    if shapes or len(want) != 3 or Path(path).suffix.lower() not in CSV_SUFFIXES:
+        return None
+    from lstmviz.app.long_data import csv_header
+
+    return csv_header(path, int(x.shape[-1]))
 
 
 def cmd_app(args) -> int:

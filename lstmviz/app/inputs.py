@@ -282,13 +282,14 @@ def _read_csv(path: Path) -> np.ndarray:
     return np.frombuffer(flat, dtype=np.float64).reshape(-1, width).copy()
 
 
-def use_array(state, x) -> None:
+def use_array(state, x, names=None) -> None:
     """Trace ``state``'s model on ``x`` (``lstmviz MODEL --input X``, ``lstmviz.show(m, x)``).
 
     ``x`` must fit the model's first input as it is: ``(batch, timesteps, features)`` (or
     ``(timesteps, features)`` for one sample), or ``(batch, timesteps)`` whole-number token
     ids for a model starting with an Embedding. A shape the model does not take is refused
     (the stack is not rebuilt around the data: that would re-initialise its first layer).
+    ``names``: its features' names (a CSV's header), kept with it (``feature_names``).
     """
     from lstmviz.engine.layers import fmt_shape
 
@@ -332,6 +333,6 @@ def use_array(state, x) -> None:
         x = x.astype(np.float32)[..., None]
     elif not np.all(np.isfinite(x)):
         raise LstmvizError("the input holds NaN or infinity; replace them with numbers")
-    state.set_input_data(x)
+    state.set_input_data(x, names=names)
     if state.error:
         raise LstmvizError(state.error)

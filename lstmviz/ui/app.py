@@ -311,7 +311,7 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
 
         try:
             x = inputs(window.state.model) if callable(inputs) else inputs
-            use_array(window.state, x)
+            use_array(window.state, x, names=getattr(inputs, "names", None))  # (a CSV's header)
         except LstmvizError as err:
             dispose(window)
             source = getattr(inputs, "source", None)  # --input's file: named in its refusal

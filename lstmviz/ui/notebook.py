@@ -72,7 +72,8 @@ def _input_file(path):
     open, as ``lstmviz MODEL --input X`` reads it (``cli_inputs.read_input``)."""
     from pathlib import Path
 
-    from lstmviz.cli_inputs import input_specs, read_input
+    from lstmviz.app.long_data import csv_header
+    from lstmviz.cli_inputs import CSV_SUFFIXES, input_specs, read_input
 
     path = os.fspath(path)
     if not Path(path).is_file():
@@ -83,7 +84,10 @@ def _input_file(path):
         want, integer = input_specs(model)[0]
         if len(want) >= 2:  # any number of steps: a stack takes the input's
             want = (want[0], None) + tuple(want[2:])
-        return read_input(path, want, None, integer, long=True)
+        x = read_input(path, want, None, integer, long=True)
+        if len(want) == 3 and path.lower().endswith(CSV_SUFFIXES):  # (its header names the features)
+            read.names = csv_header(path, int(x.shape[-1]))  # type: ignore[attr-defined]
+        return x
     read.source = path  # type: ignore[attr-defined]
     return read
 
