@@ -186,6 +186,8 @@ def test_an_undo_gives_back_the_names_of_each_input_not_only_the_last_named(tmp_
 
 
 def test_names_in_a_session_are_escaped_and_wrong_ones_refused(tmp_path):
+    from lstmviz.app import inputs as gen
+
     st = AppState()
     st.set_input_data(np.zeros((1, 8, 2), np.float32), names=["a", "b"])
     good = ses.session_bytes(ses.capture(st))
@@ -194,6 +196,8 @@ def test_names_in_a_session_are_escaped_and_wrong_ones_refused(tmp_path):
     assert names[0] == "\\x1b]0;x\\x07" and len(names[1]) <= 120
     other = _rezip(good, _manifest_edit(lambda m: m["input"].update(feature_names=["a"])))
     assert ses.parse_session(other).feature_names is None  # (not one a feature: none shown)
+    many = _rezip(good, _manifest_edit(lambda m: m["input"].update(token_labels=["x"] * (gen.MAX_LABELS + 1))))
+    assert ses.parse_session(many).token_labels is None  # (more than ids are labelled: none)
     with pytest.raises(LstmvizError, match="feature names are not a list of texts") as err:
         ses.parse_session(_rezip(good, _manifest_edit(lambda m: m["input"].update(feature_names=[1, 2]))), "s")
     assert "\n" not in str(err.value)

@@ -382,12 +382,12 @@ def _parse_manifest(m, zf, infos, path) -> Session:
         spec.data = frozen(data)
     elif spec.source == "data":
         raise _bad(path, "the input source is 'data' but the data is missing")
-    names = _names(s.get("feature_names"), "the input's feature names", path, NAME_LIMIT)
-    if names is not None and (spec.data is None or len(names) != spec.data.shape[-1]):
-        names = None  # (names of no data, or of another width: none shown, as for an edit)
-    labels = _names(s.get("token_labels"), "the input's token labels", path, gen.TOKEN_LIMIT)
-    if labels is not None and (spec.data is None or len(labels) > gen.MAX_LABELS):
-        labels = None
+    # (names of no data, or of another width: none shown, as after an edit)
+    width = spec.data.shape[-1] if spec.data is not None else -1
+    names = _names(s.get("feature_names"), "the input's feature names", path, NAME_LIMIT,
+                   lambda n: n == width)
+    labels = _names(s.get("token_labels"), "the input's token labels", path, gen.TOKEN_LIMIT,
+                    lambda n: width > 0 and n <= gen.MAX_LABELS)
 
     c = m.get("cursor") or {}
     if not isinstance(c, dict):
@@ -418,14 +418,14 @@ def _parse_manifest(m, zf, infos, path) -> Session:
                    keras_version=keras, batch=batch, feature_names=names, token_labels=labels)
 
 
-def _names(value, what: str, path, limit: int) -> tuple[str, ...] | None:
-    """A list of names kept with the input (None when absent), escaped and cut as names
-    from files are."""
+def _names(value, what: str, path, limit: int, fits) -> tuple[str, ...] | None:
+    """A list of names kept with the input, escaped and cut as names from files are; None
+    when absent or when their number does not ``fits`` the input (looked at first)."""
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _bad(path, f"{what} are not a list of texts")
-    return tuple(safe_name(v, limit) for v in value)
+    return tuple(safe_name(v, limit) for v in value) if fits(len(value)) else None
 
 
 def _plausible_ui(ui: dict) -> dict:
