@@ -83,7 +83,8 @@ def add_parsers(sub) -> None:
                    help="an input file, .npy or .csv")
     p.add_argument("--target", "-y", default=None, metavar="Y", help=TARGET_HELP)
     p.add_argument("--loss", default=None, choices=LOSSES, help="the Keras loss (a task has its own)")
-    p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS)
+    p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,
+                   help="the Keras optimizer, with Keras 3's defaults (default: adam)")
     p.add_argument("--lr", type=_positive_float, default=None,
                    help="learning rate (default: Keras' default of the optimizer, or the task's)")
     p.add_argument("--momentum", type=float, default=None, help="momentum (sgd, rmsprop)")

@@ -279,3 +279,11 @@ def test_a_target_holding_nan_is_refused_not_blamed_on_the_learning_rate(tmp_pat
                        f"index {bad}); replace it with numbers"], command
     with pytest.raises(lstmviz.LstmvizError, match="y.npy: the target holds NaN"):
         user_data(model, tmp_path / "x.npy", tmp_path / "y.npy", "mse")
+
+
+def test_every_option_of_train_says_what_it_does(capsys):
+    """'--optimizer {sgd,adam,rmsprop,adagrad}' was the one option of `lstmviz train --help`
+    without a word (nor its default)."""
+    assert cli.main(["train", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "the Keras optimizer, with Keras 3's defaults (default: adam)" in " ".join(text.split())
