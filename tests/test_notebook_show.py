@@ -246,6 +246,11 @@ def test_a_list_of_arrays_is_refused_in_one_line():
                                            r"array \(None, 40, 1\) \(samples first\)$"):
         lstmviz.picture(m, [np.zeros((40, 1)), np.zeros((30, 1))])
     assert lstmviz.picture(s2s / "model.keras", pair[0], view="unrolled", size=(400, 300)).width == 400
+    # a Trace of it: drawn on its first input and a made decoder input, as if it were this trace
+    trace = lstmviz.load(s2s / "model.keras").trace(pair)
+    with pytest.raises(LstmvizError, match=r"^this Trace's model takes 2 inputs, and lstmviz shows a model "
+                                           r"on one \(its first; it makes the others\), so not this trace"):
+        lstmviz.picture(trace)
 
 
 def test_x_may_be_an_input_files_path_as_for_input(tmp_path):

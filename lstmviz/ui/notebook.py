@@ -61,6 +61,10 @@ def resolve(obj, x=None):
         if obj.model is None:
             raise LstmvizError("this Trace does not know its model (it was not made by "
                                "Model.trace); show the model and the input instead")
+        if x is None and len(obj.inputs) > 1:  # (the window traces one input, makes the others)
+            raise LstmvizError(f"this Trace's model takes {len(obj.inputs)} inputs, and lstmviz shows a "
+                               "model on one (its first; it makes the others), so not this trace; "
+                               "give the model and the first input's array")
         return Model.from_spec(obj.model.to_spec()), None, (obj.inputs[0] if x is None and obj.inputs else x)
     if isinstance(obj, Model):
         return Model.from_spec(obj.to_spec()), None, x
