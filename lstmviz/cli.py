@@ -64,6 +64,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse's parser whose refusals are one line, as every other error of the CLI
     (argparse prints its whole usage block above the line that says what is wrong)."""
 
+    commands: dict = {}  # the top parser's: each command's parser
+
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}; "
                      f"see '{self.prog} --help'\n")
@@ -94,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "a full trace may take half of it, a longer sequence is traced by "
                              "keyframes (a window of steps at a time)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.commands = sub.choices  # (an option a command does not take: its parser says so)
 
     p = sub.add_parser("summary", help="print the model's layers, shapes and parameters",
                        description="Print a table like Keras' model.summary() (name, class, "
@@ -119,14 +122,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an input file, .npy or .csv (repeat for a model with several inputs)")
     p.add_argument("--out", "-o", required=True, metavar="OUT.npz", help="where to write the arrays")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
-                   help="reshape a .csv input's numbers to this shape (see below)")
+                   help="reshape an input's numbers (a .csv's, or a .npy's) to this shape (see below)")
     p.add_argument("--reset-states", action="store_true",
                    help="reset the states of stateful layers to zeros before the run "
                         "(a freshly loaded model already starts from zeros)")
     p.add_argument("--steps", default=None, metavar="A:B",
                    help="only processing steps A..B-1 (each '<layer>/<name>' is (batch, B-A, ...), "
                         "and 'lstmviz:steps' is [A, B, steps in the sequence]), recomputed from "
-                        "keyframes: the memory of the window, not of the sequence")
+                        "keyframes: every record of the window only, the layers' outputs of the "
+                        "whole sequence ('output' is the whole sequence's)")
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
 
     from lstmviz import cli_learn
@@ -142,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="trace the model on this .npy or .csv (the model's first input; "
                         "see 'lstmviz trace --help' for how a .csv is read)")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
-                   help="reshape a .csv input's numbers to this shape")
+                   help="reshape an input's numbers (a .csv's, or a .npy's) to this shape")
     p.add_argument("--screenshot", metavar="OUT.png", default=None,
                    help="render the window to this PNG and exit")
     p.add_argument("--install-desktop", action="store_true",
@@ -337,9 +341,21 @@ def _app_input(paths, shapes):
         if len(want) >= 2:  # any number of steps: a stack takes the input's (a long one too)
             want = (want[0], None) + tuple(want[2:])
         # (the window traces a long input by keyframes; a whole trace checks its steps)
-        return read_input(paths[0], want, shapes[0] if shapes else None, integer, long=True)
+        x = read_input(paths[0], want, shapes[0] if shapes else None, integer, long=True)
+        read.names = _header_names(paths[0], x, want, shapes)  # type: ignore[attr-defined]
+        return x
     read.source = paths[0]  # type: ignore[attr-defined]
     return read
+
+
+def _header_names(path, x, want, shapes) -> list[str] | None:
+    """A CSV's header, one name a feature, when its rows are steps (as File > Open a long
+    input keeps them: View > Units at scale names the features)."""
+    if shapes or len(want) != 3 or Path(path).suffix.lower() not in CSV_SUFFIXES:
+        return None
+    from lstmviz.app.long_data import csv_header
+
+    return csv_header(path, int(x.shape[-1]))
 
 
 def cmd_app(args) -> int:
@@ -427,7 +443,9 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(_normalise_argv(argv))
+        args, extra = parser.parse_known_args(_normalise_argv(argv))
+        if extra:  # said by the command's parser: 'see lstmviz grad --help', not 'lstmviz --help'
+            parser.commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 2
     debug = bool(os.environ.get("LSTMVIZ_DEBUG"))

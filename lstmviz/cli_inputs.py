@@ -17,7 +17,7 @@ CSV_HELP = """\
 input files:
   .npy   any array NumPy saved, used as is (for example (batch, timesteps, features)
          float32, or (batch, timesteps) integer token ids for a model starting with an
-         Embedding). The file is read without unpickling.
+         Embedding), or reshaped by --shape. The file is read without unpickling.
   .csv   plain numbers separated by commas (also .txt/.tsv: commas, tabs, semicolons or
          spaces). Blank lines and lines starting with '#' are skipped, and so is a first
          row of column names. Without --shape:
@@ -35,8 +35,10 @@ input files:
 
 # -- argument parsing --------------------------------------------------------------------
 def parse_shape(text: str) -> tuple[int, ...]:
+    """``B,T,F`` (or ``BxTxF``) as integers; a part that is empty or not a number (``1,x,1``,
+    ``1,,3``) is refused, not dropped."""
     try:
-        dims = tuple(int(v) for v in text.replace("x", ",").split(",") if v.strip())
+        dims = tuple(int(v) for v in text.strip().replace("x", ",").split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"shape must be numbers separated by commas such as 1,20,3, "
                                          f"not {text!r}") from None
@@ -129,9 +131,17 @@ def read_target(path, model, loss: str) -> np.ndarray:
     (rows = samples for an output of shape (batch, units), a column or row of class ids for
     sparse_categorical_crossentropy on one; a sequence output's file is one sample, a row
     per step, as an input's)."""
+    import numpy as np
+
     sparse = loss == "sparse_categorical_crossentropy"
     out = tuple(model.output_shapes()[0])
-    return read_input(path, out[:-1] if sparse else out, None, integer=sparse)
+    y = read_input(path, out[:-1] if sparse else out, None, integer=sparse)
+    if np.issubdtype(y.dtype, np.floating) and not np.all(np.isfinite(y)):
+        # (a NaN target makes the loss NaN: training said "the weights overflowed, lower --lr")
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(y))[0])
+        raise LstmvizError(f"{path}: the target holds NaN or infinity (first at index {bad}); "
+                           "replace it with numbers")
+    return y
 
 
 def input_specs(model) -> list[tuple[tuple, bool]]:

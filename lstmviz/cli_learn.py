@@ -64,7 +64,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--loss", required=True, choices=LOSSES, help="the Keras loss")
     p.add_argument("--out", "-o", required=True, metavar="OUT.npz", help="where to write the arrays")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
-                   help="reshape a .csv input's numbers to this shape")
+                   help="reshape an input's numbers (a .csv's, or a .npy's) to this shape")
 
     p = sub.add_parser(
         "train", help="train a model (or a built-in task) as Keras' model.fit and save it",
@@ -83,7 +83,8 @@ def add_parsers(sub) -> None:
                    help="an input file, .npy or .csv")
     p.add_argument("--target", "-y", default=None, metavar="Y", help=TARGET_HELP)
     p.add_argument("--loss", default=None, choices=LOSSES, help="the Keras loss (a task has its own)")
-    p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS)
+    p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,
+                   help="the Keras optimizer, with Keras 3's defaults (default: adam)")
     p.add_argument("--lr", type=_positive_float, default=None,
                    help="learning rate (default: Keras' default of the optimizer, or the task's)")
     p.add_argument("--momentum", type=float, default=None, help="momentum (sgd, rmsprop)")
@@ -95,7 +96,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--no-shuffle", action="store_true", help="keep the samples' order (as fit(shuffle=False))")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffling (and of a task's data and weights)")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
-                   help="reshape a .csv input's numbers to this shape")
+                   help="reshape an input's numbers (a .csv's, or a .npy's) to this shape")
     p.add_argument("--out", "-o", required=True, metavar="TRAINED.keras", help="where to save the trained model")
 
 

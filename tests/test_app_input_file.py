@@ -88,6 +88,8 @@ def test_token_ids_feed_an_embedding_as_they_are(qapp):
     (np.zeros((2, 5, 4), np.float32), r"shape \(2, 5, 4\) but the model takes \(None, 5, 3\)"),
     (np.zeros((2, 5), np.float32), r"shape \(2, 5\) but the model takes"),  # the shape given
     (np.full((1, 5, 3), np.nan, np.float32), "NaN"),
+    # lstmviz.show(m, x) of complex numbers: drawn from their real parts, a ComplexWarning the only word
+    (np.ones((1, 5, 3), np.complex64) * 1j, r"^the input holds complex numbers \(their imaginary part would be lost\)"),
 ])
 def test_an_input_the_model_does_not_take_is_refused(qapp, x, message):
     window = make_window(str(FIXTURES / "k3_lstm_default" / "model.keras"), quiet=True)
@@ -135,3 +137,26 @@ def test_a_file_that_does_not_open_is_raised_not_also_logged(qapp, tmp_path, cap
         with pytest.raises(LstmvizError, match="notes.txt"):
             make_window(str(bad), quiet=True)
     assert [r.getMessage() for r in caplog.records if r.name == "lstmviz"] == []
+
+
+def test_a_csv_inputs_header_names_its_features_as_open_a_long_input_does(qapp, tmp_path):
+    """`lstmviz MODEL --input weather.csv` (and lstmviz.show/picture(m, "weather.csv")) read
+    the numbers and dropped the header: View > Units at scale said 'feature 2' where File >
+    Open a long input says 'feature 2: pressure'."""
+    from lstmviz.ui.notebook import _input_file
+
+    rows = np.arange(15, dtype=np.float32).reshape(5, 3) / 10
+    csv = tmp_path / "weather.csv"
+    csv.write_text('temp;"pressure";wind\x1b[2J\n' + "".join(";".join(map(str, r)) + "\n" for r in rows.tolist()))
+    plain = tmp_path / "plain.csv"
+    plain.write_text("".join(",".join(map(str, r)) + "\n" for r in rows.tolist()))
+    names = ("temp", "pressure", "wind\\x1b[2J")
+    for inputs, want in ((cli._app_input([str(csv)], []), names), (_input_file(csv), names),
+                         (cli._app_input([str(csv)], [(1, 5, 3)]), None),  # (--shape: rows are not steps)
+                         (cli._app_input([str(plain)], []), None)):
+        window = make_window(str(FIXTURES / "k3_lstm_default" / "model.keras"), quiet=True, inputs=inputs)
+        try:
+            np.testing.assert_array_equal(window.state.input.data, rows[None])
+            assert window.state.feature_names() == want
+        finally:
+            dispose(window)

@@ -228,6 +228,23 @@ def test_trace_csv_with_shape(tmp_path, capsys, use_model):
     assert_npz_equals_trace(out, model.trace(x))
 
 
+def test_shape_reshapes_a_npy_too_as_its_help_says(tmp_path, capsys, use_model):
+    """A (rows, features) .npy saved without its batch axis, given --shape 1,-1,3: the help
+    said --shape was for a .csv's numbers, while it reshapes a .npy's as well."""
+    model = use_model(lstm_stack)
+    x = np.arange(6 * 3, dtype=np.float32).reshape(6, 3) / 10
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "t.npz"
+    rc, _, err = call(capsys, "trace", "m", "--input", tmp_path / "x.npy", "--shape", "1,-1,3", "--out", out)
+    assert rc == 0, err
+    assert_npz_equals_trace(out, model.trace(x[None]))
+    for command in ("trace", "grad", "train", "app"):
+        with pytest.raises(SystemExit):
+            cli.build_parser().parse_args([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "--shape B,T,F reshape an input's numbers (a .csv's, or a .npy's)" in text, command
+
+
 @pytest.mark.parametrize("shape", ["-1,6,3", "-1,6,-1"])
 def test_trace_csv_shape_may_start_with_minus_one(tmp_path, capsys, use_model, shape):
     """--help: "one dimension may be -1"; a first -1 is the shape, not an unknown option."""
@@ -472,6 +489,7 @@ def test_unexpected_exception_still_one_line(capsys, monkeypatch):
 @pytest.mark.parametrize("args", [
     ["trace"], ["trace", "m.keras", "--input", "x.npy"], ["summary"], ["summary", "a", "b"],
     ["trace", "m", "-i", "x", "-o", "y", "--shape", "1,a"], ["m.keras", "--size", "big"],
+    ["trace", "m", "-i", "x", "-o", "y", "--shape", "1,x,1"], ["trace", "m", "-i", "x", "-o", "y", "--shape", "1,,3"],
     ["m.keras", "--step", "-1"], ["--bogus"],
 ])
 def test_argparse_errors_exit_2(capsys, args):
@@ -486,6 +504,9 @@ def test_argparse_errors_exit_2(capsys, args):
     (["train", "--task", "delay", "--epochs", "0", "-o", "t.keras"], "--epochs: must be at least 1, not 0"),
     (["grad", "m", "-i", "x", "-y", "y", "--loss", "hinge", "-o", "g"], "invalid choice: 'hinge'"),
     (["trace", "m.keras"], "required: --input/-i, --out/-o"),
+    # an option the command does not take: that command's help is where to look
+    (["grad", "m", "-i", "x", "-y", "y", "--loss", "mse", "-o", "g", "--steps", "1:3"],
+     "lstmviz grad: error: unrecognized arguments: --steps 1:3; see 'lstmviz grad --help'"),
 ])
 def test_argparse_errors_say_what_is_wrong_in_one_line(capsys, args, said):
     assert cli.main(args) == 2
@@ -688,6 +709,10 @@ def test_trace_steps_writes_the_window_of_a_full_trace_without_building_one(tmp_
             assert npz[key].shape[:2] == (2, 66), key
             np.testing.assert_array_equal(npz[key], full[key][:, 1234:1300], err_msg=key)
         np.testing.assert_array_equal(npz["output"], full["output"])
+    # (as the help says: it said 'the memory of the window, not of the sequence')
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["trace", "--help"])
+    assert "('output' is the whole sequence's)" in " ".join(capsys.readouterr().out.split())
 
 
 @pytest.mark.parametrize("steps, shown", [(":40", "0:40"), ("2950:", "2950:3000"),

@@ -258,3 +258,32 @@ def test_train_stops_where_the_loss_overflows_and_writes_nothing(tmp_path, capsy
     assert last.startswith("lstmviz: the loss became ") and last.endswith(
         f"(epoch 2): the weights overflowed (sgd, learning rate 10); {out} not written. Lower --lr (or clip "
         "with --clipnorm)")
+
+
+def test_a_target_holding_nan_is_refused_not_blamed_on_the_learning_rate(tmp_path, capsys):
+    """A NaN in y.npy: grad wrote 'loss nan' with exit status 0, train said 'the weights
+    overflowed ... Lower --lr'. Now both (and the Train tab's reader) say where it is."""
+    from lstmviz.app.train_user import user_data
+
+    model, _, y = _files(tmp_path, "k3_lstm_default")
+    y[1, -1] = np.nan
+    np.save(tmp_path / "y.npy", y)
+    files = ["--input", str(tmp_path / "x.npy"), "--target", str(tmp_path / "y.npy"), "--loss", "mse"]
+    for command, out in (("grad", "g.npz"), ("train", "t.keras")):
+        rc = cli.main([command, str(FIXTURES / "k3_lstm_default" / "model.keras"), *files,
+                       "--out", str(tmp_path / out)])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert rc == 2 and not (tmp_path / out).exists(), err
+        bad = (1, y.shape[1] - 1) if y.ndim == 2 else (1, y.shape[1] - 1, 0)
+        assert err == [f"lstmviz: {tmp_path / 'y.npy'}: the target holds NaN or infinity (first at "
+                       f"index {bad}); replace it with numbers"], command
+    with pytest.raises(lstmviz.LstmvizError, match="y.npy: the target holds NaN"):
+        user_data(model, tmp_path / "x.npy", tmp_path / "y.npy", "mse")
+
+
+def test_every_option_of_train_says_what_it_does(capsys):
+    """'--optimizer {sgd,adam,rmsprop,adagrad}' was the one option of `lstmviz train --help`
+    without a word (nor its default)."""
+    assert cli.main(["train", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "the Keras optimizer, with Keras 3's defaults (default: adam)" in " ".join(text.split())

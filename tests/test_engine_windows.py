@@ -286,6 +286,12 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
                                            LayerSpec("Flatten", {})])
     with pytest.raises(LstmvizError, match="reshapes the time axis"):
         keyframe_pass(flat, _data(1))
+    # a decoder stepping over a RepeatVector's steps: the message says why and what windows take
+    repeat = Model.sequential((None, T, 3), [LayerSpec("LSTM", {"units": 4}), LayerSpec("RepeatVector", {"n": 5}),
+                                             LayerSpec("LSTM", {"units": 2}, name="decoder")])
+    with pytest.raises(LstmvizError, match="'decoder' .* steps over a sequence made inside the model "
+                                           ".*only where each recurrent layer steps over the input's"):
+        keyframe_pass(repeat, _data(1))
 
 
 @pytest.mark.parametrize("name", ["stacked_last_step", "go_backwards_stack"])  # (Model._later: no Bidirectional)
@@ -380,3 +386,64 @@ def test_a_window_by_input_steps_holds_every_half_under_the_same_input_steps(nam
             for o, want in zip(rec.outputs, plain[name_].outputs):
                 assert np.array_equal(o, want), (name_, a, b)
     assert halves > 0 or name == "lstm"
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("batch", [1, 3])
+def test_a_keyframe_pass_holds_about_what_pass_bytes_says(name, batch):
+    """What NumPy allocates during a pass (tracemalloc, the workspace's pooled blocks let go
+    first) is never much more than ``pass_bytes`` estimates, and the estimate is never far
+    above it (a pass that fits is not refused)."""
+    import tracemalloc
+
+    from lstmviz.engine import workspace
+    from lstmviz.engine.windows import pass_bytes
+
+    steps = 4000
+    layers = MODELS[name]()
+    for spec in layers:  # eight times the units: the sequences, not the overheads, dominate
+        cfg = spec.config["layer"]["config"] if spec.class_name == "Bidirectional" else spec.config
+        if "units" in cfg and spec.class_name != "Dense":
+            cfg["units"] *= 8
+    model = Model.sequential((None, None, 3), layers, seed=0)
+    x = np.random.default_rng(0).normal(size=(batch, steps, 3)).astype(np.float32)
+    if name == "masked":
+        x[:, :40] = 0.0
+    est = pass_bytes(model, [x])
+    workspace._blocks.clear()
+    tracemalloc.start()
+    try:
+        keyframe_pass(model, x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # (a Bidirectional's halves counted as running at once: one after the other, half of it)
+    assert peak / 3 < est < (2.1 if name.startswith("bidirectional") else 1.25) * peak, (est, peak)
+
+
+def test_a_pass_over_the_memory_limit_is_refused_before_it_starts(monkeypatch, tmp_path, capsys):
+    """A long input's own size is checked when it is read; a layer of 64 units over it made
+    64 floats a step, and a pass under a 16 MB limit held 20 MB (3 GB for LSTM(512) over
+    3 million steps, under the default 2 GB). Now refused in one line by the pass, the
+    app's long input and `lstmviz trace --steps`."""
+    from lstmviz import cli
+    from lstmviz.app.long_sequence import trace_or_window
+    from lstmviz.engine.windows import trace_steps
+
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "16M")
+    model = Model.sequential((None, None, 1), [LayerSpec("LSTM", {"units": 64, "return_sequences": True})], seed=0)
+    x = np.zeros((2, 40_000, 1), np.float32)
+    said = (r"^the model's sequences over 40,000 steps \(a long input's keyframe pass\) would need "
+            r"2\d\.\d MB, over the memory limit of 16 MB; to allow more, use --max-memory")
+    for run in (lambda: keyframe_pass(model, x), lambda: trace_steps(model, x, 100, 200),
+                lambda: trace_or_window(model, [x])):
+        with pytest.raises(LstmvizError, match=said):
+            run()
+    np.save(tmp_path / "x.npy", x)
+    monkeypatch.setattr("lstmviz.load", lambda path, seed=0: model)
+    assert cli.main(["trace", "m", "-i", str(tmp_path / "x.npy"), "-o", str(tmp_path / "t.npz"),
+                     "--steps", "100:200"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "would need" in err and not (tmp_path / "t.npz").exists()
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")  # room enough: the same window is written
+    assert trace_steps(model, x, 100, 200)["lstm"].steps["h"].shape == (2, 100, 64)

@@ -495,7 +495,8 @@ def test_cli_export_gif(tmp_path):
 
 
 @pytest.mark.parametrize("args,msg", [
-    (["--export-gif", "OUT", "--view", "spectrum"], "unknown view"),
+    (["--export-gif", "OUT", "--view", "spectrum"],  # ('window' too, as --help says)
+     "unknown view 'spectrum': use one of unrolled, cell, over_time, weights, window"),
     (["--export-gif", "/nonexistent/dir/a.gif"], "does not exist"),
     (["--export-png", "OUT", "--scale", "0"], "scale"),
 ])

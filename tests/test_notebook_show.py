@@ -196,7 +196,9 @@ def test_a_picture_takes_the_cursor_and_refuses_in_one_line():
     b = lstmviz.picture(m, x, view="cell", step=5, unit=3, size=(700, 450))
     assert _image(a.data) != _image(b.data)  # the unit picked is drawn
     assert "cell at step 5" in repr(a)
-    for kw, words in (({"step": 40}, "^step=40: the input has steps 0 to 39$"), ({"view": "gates"}, "unknown view"),
+    for kw, words in (({"step": 40}, "^step=40: the input has steps 0 to 39$"),
+                      ({"view": "gates"}, "^unknown view 'gates': use one of unrolled, cell, over_time, "
+                                          "weights, window$"),
                       ({"layer": "nope"}, "no such layer"), ({"size": (5, 5)}, "between 16")):
         with pytest.raises(LstmvizError, match=words) as err:
             lstmviz.picture(m, x, **kw)
@@ -227,6 +229,44 @@ def test_a_picture_refuses_a_unit_or_sample_it_cannot_draw_and_names_its_argumen
     assert (a.width, a.height) == (640, 400)  # a size as text, as show() takes it
     b = lstmviz.picture(m, x, view="cell", step=np.int64(3), unit=np.int64(units - 1), sample=1, size=(640, 400))
     assert _image(a.data) == _image(b.data)
+
+
+def test_a_list_of_arrays_is_refused_in_one_line():
+    """picture(seq2seq, [x_encoder, x_decoder]) failed deep in NumPy with a ValueError
+    ('inhomogeneous shape'), and a list of arrays of different shapes for one input too.
+    Each is one line saying what x may be."""
+    s2s = FIXTURES / "k3_seq2seq_lstm"
+    pair = [np.load(s2s / "x0.npy"), np.load(s2s / "x1.npy")]
+    with pytest.raises(LstmvizError, match=r"^2 arrays given for the model's 2 inputs; lstmviz traces it "
+                                           r"on one array, for its first input \(it makes the others\): give "
+                                           r"that one$"):
+        lstmviz.picture(s2s / "model.keras", pair, view="unrolled")
+    m = lstmviz.load(DEMO)
+    with pytest.raises(LstmvizError, match=r"^the input is a list of arrays of different shapes; give one "
+                                           r"array \(None, 40, 1\) \(samples first\)$"):
+        lstmviz.picture(m, [np.zeros((40, 1)), np.zeros((30, 1))])
+    assert lstmviz.picture(s2s / "model.keras", pair[0], view="unrolled", size=(400, 300)).width == 400
+    # a Trace of it: drawn on its first input and a made decoder input, as if it were this trace
+    trace = lstmviz.load(s2s / "model.keras").trace(pair)
+    with pytest.raises(LstmvizError, match=r"^this Trace's model takes 2 inputs, and lstmviz shows a model "
+                                           r"on one \(its first; it makes the others\), so not this trace"):
+        lstmviz.picture(trace)
+
+
+def test_x_may_be_an_input_files_path_as_for_input(tmp_path):
+    """picture(m, "x.npy") said 'the input holds <U5 values, not numbers' (the path taken for
+    an array of text); a path is now read as `lstmviz MODEL --input x.npy` reads it, the same
+    pixels as the array itself, and a missing one is named in one line."""
+    m = lstmviz.load(DEMO)
+    x = np.sin(np.arange(40, dtype=np.float32) / 4)[None, :, None]
+    np.save(tmp_path / "x.npy", x)
+    (tmp_path / "x.csv").write_text("value\n" + "".join(f"{v!r}\n" for v in x[0, :, 0].tolist()))
+    given = lstmviz.picture(m, x, view="cell", step=7, size=(500, 300))
+    for path in (tmp_path / "x.npy", str(tmp_path / "x.csv")):
+        assert _image(lstmviz.picture(m, path, view="cell", step=7, size=(500, 300)).data) == _image(given.data)
+    with pytest.raises(LstmvizError, match=r"^x='nope.npy': no such file; give an array, or a .npy or "
+                                           r"\.csv file's path$"):
+        lstmviz.picture(m, "nope.npy")
 
 
 def test_a_picture_needs_no_display(tmp_path):

@@ -101,6 +101,108 @@ def test_session_keeps_text_and_embedding_inputs(tmp_path):
     assert_same_trace(st, other)
 
 
+DEMOS = ROOT / "lstmviz" / "resources" / "demos"
+
+
+def _open_long(st: AppState, path: Path) -> None:
+    """``path`` as the input of ``st``'s model, as File > Open a long input reads it."""
+    from lstmviz.app.long_data import load_long_input
+
+    names: list[str] = []
+    labels: list[str] = []
+    x = load_long_input(path, st.model, names=names, labels=labels)
+    st.set_input_data(x[..., None] if x.ndim == 2 else x, names=names or None, labels=labels or None)
+
+
+def test_a_csv_inputs_feature_names_and_a_texts_tokens_are_kept_in_the_session(tmp_path):
+    import lstmviz
+
+    st = AppState()
+    st.set_model(lstmviz.load(DEMOS / "sine_predictor.keras"), "sine_predictor.keras")
+    csv = tmp_path / "weather.csv"
+    csv.write_text("'temp\x1b[2J'\n" + "".join(f"{np.sin(t / 5):.3f}\n" for t in range(60)))
+    _open_long(st, csv)
+    assert st.feature_names() == ("temp\\x1b[2J",)
+    path = ses.save_session(st, tmp_path / "csv.lstmviz")
+    other = AppState()
+    ses.open_session(other, path)
+    assert other.feature_names() == ("temp\\x1b[2J",)  # (escaped still: once, not twice)
+    assert other.token_labels() is None
+
+    st = AppState()
+    st.set_model(lstmviz.load(DEMOS / "char_model.keras"), "char_model.keras")
+    text = tmp_path / "story.txt"
+    text.write_text("the cat sat on the mat. " * 10)
+    _open_long(st, text)
+    labels = st.token_labels()
+    assert labels is not None and labels[1] == "\u2423"
+    path = ses.save_session(st, tmp_path / "text.lstmviz")
+    other = AppState()
+    ses.open_session(other, path)
+    assert other.token_labels() == labels and other.feature_names() is None
+    other.set_input_value(0, 0, 0, 3.0)  # an edit: the ids mean what the user typed
+    assert other.token_labels() is None
+    assert other.undo() and other.token_labels() == labels
+
+
+def test_a_long_input_the_app_traces_by_keyframes_reopens_from_its_session(tmp_path, monkeypatch):
+    """A .npy of more steps than a whole trace may run (the step limit: 262,144 under 2 GB)
+    opens as a long input, traced by keyframes; its session (and its autosave) was then
+    refused: 'its input has 300,000 timesteps, over the limit'. A session's given data is
+    held to the memory limit only, as the long input itself was."""
+    import lstmviz
+
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")  # a step limit of 8,192
+    st = AppState()
+    st.set_model(lstmviz.load(DEMOS / "sine_predictor.keras"), "sine_predictor.keras")
+    np.save(tmp_path / "long.npy", np.sin(np.arange(10_000) / 7).astype(np.float32)[None, :, None])
+    _open_long(st, tmp_path / "long.npy")
+    st.set_cursor(step=9_000, unit=2)
+    assert st.error is None and st.long is not None
+    path = ses.save_session(st, tmp_path / "long.lstmviz")
+    other = AppState()
+    ses.open_session(other, path)
+    assert other.long is not None and other.cursor == st.cursor
+    np.testing.assert_array_equal(other.input.data, st.input.data)
+    assert lstmviz.load(path).input_shapes() == st.model.input_shapes()  # (lstmviz summary too)
+    # a generated input keeps the step limit: it is traced whole
+    with pytest.raises(LstmvizError, match="timesteps, over the limit of 8,192"):
+        ses.parse_session(_rezip(ses.session_bytes(ses.capture(AppState())),
+                                 _manifest_edit(lambda m: m["input"].update(timesteps=10_000))), "g")
+
+
+def test_an_undo_gives_back_the_names_of_each_input_not_only_the_last_named(tmp_path):
+    import lstmviz
+
+    st = AppState()
+    st.set_model(lstmviz.load(DEMOS / "sine_predictor.keras"), "sine_predictor.keras")
+    for name in ("first", "second"):
+        csv = tmp_path / f"{name}.csv"
+        csv.write_text(f"{name}\n" + "0.5\n" * 50)
+        _open_long(st, csv)
+        assert st.feature_names() == (name,)
+    assert st.undo() and st.feature_names() == ("first",)
+    assert st.redo() and st.feature_names() == ("second",)
+
+
+def test_names_in_a_session_are_escaped_and_wrong_ones_refused(tmp_path):
+    from lstmviz.app import inputs as gen
+
+    st = AppState()
+    st.set_input_data(np.zeros((1, 8, 2), np.float32), names=["a", "b"])
+    good = ses.session_bytes(ses.capture(st))
+    hostile = _rezip(good, _manifest_edit(lambda m: m["input"].update(feature_names=["\x1b]0;x\x07", "b" * 500])))
+    names = ses.parse_session(hostile).feature_names
+    assert names[0] == "\\x1b]0;x\\x07" and len(names[1]) <= 120
+    other = _rezip(good, _manifest_edit(lambda m: m["input"].update(feature_names=["a"])))
+    assert ses.parse_session(other).feature_names is None  # (not one a feature: none shown)
+    many = _rezip(good, _manifest_edit(lambda m: m["input"].update(token_labels=["x"] * (gen.MAX_LABELS + 1))))
+    assert ses.parse_session(many).token_labels is None  # (more than ids are labelled: none)
+    with pytest.raises(LstmvizError, match="feature names are not a list of texts") as err:
+        ses.parse_session(_rezip(good, _manifest_edit(lambda m: m["input"].update(feature_names=[1, 2]))), "s")
+    assert "\n" not in str(err.value)
+
+
 def test_a_stateful_stack_reopens_at_its_batch(tmp_path):
     """A session of a stateful stack at batch 3 opened at batch 0: other states, other
     numbers than those saved. It now records the batch and opens on it, its trace equal to

@@ -827,3 +827,40 @@ def test_presenting_on_an_800_x_600_projector_a_lesson_shows_the_plot_it_talks_a
     for _ in range(4):
         QtWidgets.QApplication.processEvents()
     assert panel.loss_plot.isVisible() and panel.step_plot.isVisible()
+
+
+def test_a_session_keeps_the_train_tabs_settings(make_window, tmp_path):
+    """Task, cell, units, steps, optimizer, learning rate, batch, epochs, seed and 'snapshot
+    every' set in the Train tab came back as the defaults after File > Save session and
+    opening it again. They are kept with the view settings; values no control takes (a
+    stranger's file) leave the task's own."""
+    from lstmviz.app import session as ses
+    from lstmviz.app.training import Settings
+
+    w = make_window()
+    panel = w.train_panel
+    panel.snap_spin.setValue(3)
+    panel.apply_settings(Settings(task="parity", cell="GRU", units=12, steps=9, optimizer="sgd",
+                                  learning_rate=0.05, batch_size=16, epochs=7, seed=5))
+    shown = panel.session_settings()
+    assert shown["train_task"] == "parity" and shown["train_learning_rate"] == 0.05
+    path = w.sessions.save_to(tmp_path / "t.lstmviz")
+    panel.stop()
+
+    other = make_window()
+    assert other._train_panel is None
+    assert other.sessions.open(path)
+    again = other.train_panel
+    assert again.session_settings() == shown
+    s = again.session.settings
+    assert (s.task, s.cell, s.units, s.steps, s.optimizer, s.batch_size, s.epochs, s.seed) == (
+        "parity", "GRU", 12, 9, "sgd", 16, 7, 5)
+    assert again.session.trainer.optimizer.learning_rate == 0.05 and again.session.snapshot_every == 3
+
+    ui = ses.read_session(path).ui
+    ui.update(train_units=10 ** 9, train_optimizer="rm -rf", train_epochs=True, train_learning_rate=1e300)
+    assert again.restore_session_settings(ui)
+    s = again.session.settings
+    assert (s.units, s.optimizer, s.epochs, s.learning_rate, s.cell) == (None, "adam", None, None, "GRU")
+    assert not again.restore_session_settings({"train_task": "nope"})
+    again.stop()

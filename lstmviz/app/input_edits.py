@@ -135,25 +135,38 @@ def make_input(spec: InputSpec, layers: list[LayerEntry]) -> np.ndarray:
 class InputEdits(StateBase):
     """The input edits of ``AppState``."""
 
-    #: (a weak reference to the input array last given names, its features' names), from
-    #: ``set_input_data(names=)``
-    _named_input: tuple[weakref.ref, tuple[str, ...]] | None = None
-    #: (a weak reference to the input array of token ids last given labels, what each id
-    #: stands for), from ``set_input_data(labels=)``
-    _labelled_input: tuple[weakref.ref, tuple[str, ...]] | None = None
+    #: what was given with input arrays (``set_input_data(names=, labels=)``, a session's
+    #: input): (a weak reference to the array, its features' names or None, what its token
+    #: ids stand for or None), one entry per array still alive (the input and those undo
+    #: may bring back); the arrays are not kept alive for them
+    _given: tuple[tuple[weakref.ref, tuple[str, ...] | None, tuple[str, ...] | None], ...] = ()
 
-    def _given_with_input(self, kept) -> tuple[str, ...] | None:
-        """What was given with an input array (``set_input_data``: names, labels), while the
-        input is that array: an edit or another input has none, an undo back to it has them
-        again."""
-        if kept is None or self.input.source != "data" or self.input.data is None:
-            return None
-        return kept[1] if kept[0]() is self.input.data else None
+    def give_with_input(self, data: np.ndarray, names=None, labels=None) -> None:
+        """Keep ``names`` (one a feature of ``data``, else dropped) and ``labels`` with the
+        array ``data`` (``feature_names``/``token_labels`` while the input is that array)."""
+        if names is not None and (np.ndim(data) < 1 or len(names) != np.shape(data)[-1]):
+            names = None
+        names = None if names is None else tuple(str(n) for n in names)
+        labels = None if labels is None else tuple(str(n) for n in labels)
+        kept = tuple(g for g in self._given if g[0]() is not None and g[0]() is not data)
+        self._given = kept + (((weakref.ref(data), names, labels),) if names or labels else ())
+
+    def given_with_input(self) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+        """(names, labels) given with the input array (``set_input_data``, a session's), while
+        the input is that array: an edit or another input has none, an undo back to it has
+        them again."""
+        data = self.input.data
+        if self.input.source != "data" or data is None:
+            return None, None
+        for ref, names, labels in self._given:
+            if ref() is data:
+                return names, labels
+        return None, None
 
     def feature_names(self) -> tuple[str, ...] | None:
         """The names of the input's features, given with it (a long input's CSV header,
         escaped: ``long_data.header_name``)."""
-        return self._given_with_input(self._named_input)
+        return self.given_with_input()[0]
 
     def token_labels(self) -> tuple[str, ...] | None:
         """What each token id stands for, when the app itself made the ids from text: typed
@@ -163,7 +176,7 @@ class InputEdits(StateBase):
         then show the characters, and an output over the same ids its most likely next one.
         None for ids from a file or a generator: what they mean is the model's vocabulary,
         which lstmviz does not know."""
-        labels = self._given_with_input(self._labelled_input)
+        labels = self.given_with_input()[1]
         if labels is not None:
             return labels
         if self.readonly or self.input.source != "text" or not self.embedding_first:
@@ -217,10 +230,8 @@ class InputEdits(StateBase):
         self.input = dataclasses.replace(self.input, source="data", data=data,
                                          batch_size=b, timesteps=t,
                                          input_dim=self.input.input_dim if self.embedding_first else d)
-        if names is not None and len(names) == d:
-            self._named_input = (weakref.ref(data), tuple(str(n) for n in names))
-        if labels is not None:
-            self._labelled_input = (weakref.ref(data), tuple(str(n) for n in labels))
+        if names is not None or labels is not None:
+            self.give_with_input(data, names, labels)
         self._edited(select=self.index_of(self.cursor.layer))
 
     @_operation

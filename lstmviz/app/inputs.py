@@ -282,22 +282,35 @@ def _read_csv(path: Path) -> np.ndarray:
     return np.frombuffer(flat, dtype=np.float64).reshape(-1, width).copy()
 
 
-def use_array(state, x) -> None:
+def use_array(state, x, names=None) -> None:
     """Trace ``state``'s model on ``x`` (``lstmviz MODEL --input X``, ``lstmviz.show(m, x)``).
 
     ``x`` must fit the model's first input as it is: ``(batch, timesteps, features)`` (or
     ``(timesteps, features)`` for one sample), or ``(batch, timesteps)`` whole-number token
     ids for a model starting with an Embedding. A shape the model does not take is refused
     (the stack is not rebuilt around the data: that would re-initialise its first layer).
+    ``names``: its features' names (a CSV's header), kept with it (``feature_names``).
     """
     from lstmviz.engine.layers import fmt_shape
 
     if state.model is None:
         raise LstmvizError("there is no model to run the input through")
-    shape = tuple(state.model.input_shapes()[0])
-    x = np.asarray(x)
+    shapes = state.model.input_shapes()
+    shape = tuple(shapes[0])
+    if len(shapes) > 1 and isinstance(x, (list, tuple)) and len(x) == len(shapes):
+        # (a list of each input's array: the window takes the first input's, and makes the others)
+        raise LstmvizError(f"{len(x)} arrays given for the model's {len(shapes)} inputs; lstmviz traces "
+                           "it on one array, for its first input (it makes the others): give that one")
+    try:
+        x = np.asarray(x)
+    except ValueError:  # a list of arrays of different shapes
+        raise LstmvizError(f"the input is a list of arrays of different shapes; give one array "
+                           f"{fmt_shape(shape)} (samples first)") from None
     if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
         raise LstmvizError(f"the input holds {x.dtype} values, not numbers")
+    if np.iscomplexobj(x):  # (as a .npy of them is refused: the imaginary parts would be dropped)
+        raise LstmvizError("the input holds complex numbers (their imaginary part would be lost); "
+                           "give real numbers (bool, integer or float)")
     given = x.shape  # what the user gave, for the messages
     if len(shape) == 3 and x.ndim == 2:
         x = x[None]
@@ -320,6 +333,6 @@ def use_array(state, x) -> None:
         x = x.astype(np.float32)[..., None]
     elif not np.all(np.isfinite(x)):
         raise LstmvizError("the input holds NaN or infinity; replace them with numbers")
-    state.set_input_data(x)
+    state.set_input_data(x, names=names)
     if state.error:
         raise LstmvizError(state.error)

@@ -135,6 +135,22 @@ def header_name(cell: str) -> str:
     return safe_name(cell)
 
 
+def csv_header(path, width: int) -> list[str] | None:
+    """The names in a CSV's header line (``header_name``), when it has one of ``width``
+    names (``lstmviz MODEL --input X.csv``: the numbers read by the CLI's reader); None
+    otherwise. Reads the first lines only."""
+    with open(path, "rb") as fh:
+        for raw in iter(lambda: fh.readline(1 << 20), b""):
+            line = raw.decode("utf-8-sig", errors="replace").strip()
+            if not line or line.startswith("#"):
+                continue
+            cells = _cells(line, delimiter(line))
+            if len(cells) == width and not any(is_number(c) for c in cells):
+                return [header_name(c) for c in cells]
+            return None
+    return None
+
+
 def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -> np.ndarray:
     """``(1, rows, columns)`` float32 from a ``.csv`` (or whitespace-separated ``.txt``).
     A refusal names the file's line and column (a missing value, a word, a ragged row).

@@ -35,7 +35,14 @@ import numpy as np
 from lstmviz.app import scale
 from lstmviz.engine.recurrent import CHUNK, CUT
 from lstmviz.engine.trace import Trace
-from lstmviz.engine.windows import Cancelled, WindowedTrace, full_trace_bytes, keyframe_pass, trace_budget
+from lstmviz.engine.windows import (
+    Cancelled,
+    WindowedTrace,
+    check_pass,
+    full_trace_bytes,
+    keyframe_pass,
+    trace_budget,
+)
 from lstmviz.errors import LstmvizError
 
 DEFAULT_WINDOW = 256
@@ -104,6 +111,7 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
         need = 0  # model.trace says what is wrong with the input, in its words
     if need <= trace_budget() and np.shape(x)[1] <= LONG_STEPS:
         return model.trace(x, reuse=reuse, needed=needed), None
+    check_pass(model, [x])  # (its sequences over the memory limit: refused now, not on the worker)
     seq = LongSequence(model, x, window)
     first = seq.first_window()
     if first is None:

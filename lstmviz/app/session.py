@@ -7,12 +7,14 @@ A session file is a zip archive:
   "config", "name", "weights": ["layers/0/0.npy", ...] or null}, ...], "keras_version":
   "3" (the stack's Keras generation: an opened Keras 2 file's "2.8.0"; absent: "3"), "input":
   {"batch_size", "timesteps", "input_dim", "source", "seed", "period", "text",
-  "data": "input/data.npy" or null}, "cursor": {"step", "sample", "layer", "unit",
-  "side"}, "batch": 0, "ui": {...}}``. ``batch`` is the stateful batch shown (0: the
-  states start from zeros; k: the app traces batches 1..k again on opening, unless that
-  is more than ``MAX_BATCH`` batches or ``REPLAY_BYTES`` of traces: then it opens at
-  batch 0 and says so). ``ui`` is whatever the window hands over (view tab, theme,
-  window geometry/state, splitter sizes) and is given back untouched.
+  "data": "input/data.npy" or null, "feature_names": [...], "token_labels": [...]} (the
+  last two only where given with the data: a CSV header's names, a text's tokens),
+  "cursor": {"step", "sample", "layer", "unit", "side"}, "batch": 0, "ui": {...}}``.
+  ``batch`` is the stateful batch shown (0: the states start from zeros; k: the app
+  traces batches 1..k again on opening, unless that is more than ``MAX_BATCH`` batches
+  or ``REPLAY_BYTES`` of traces: then it opens at batch 0 and says so). ``ui`` is
+  whatever the window hands over (view tab, theme, window geometry/state, splitter
+  sizes) and is given back untouched.
 - a read-only model (a graph: several inputs, branches, a seq2seq) is kept whole, as the
   engine holds it: ``"model": {"name", "keras_version", "inputs": [[layer, index]],
   "outputs": [...], "source": {...}, "layers": [{"class_name", "config", "name",
@@ -43,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmviz import limits
+from lstmviz.app import inputs as gen
 from lstmviz.app.atomic import all_or_nothing
 from lstmviz.app.input_edits import frozen, shared
 from lstmviz.app.selection import Cursor
@@ -52,7 +55,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.files import new_file_mode, write_atomic  # noqa: F401  (exports import them from here)
 from lstmviz.io import formats
 from lstmviz.io.npy import read_npy_bytes
-from lstmviz.text import clean_spec_names, safe_name
+from lstmviz.text import NAME_LIMIT, clean_spec_names, safe_name
 from lstmviz.version import __version__
 
 FORMAT = "lstmviz-session"
@@ -80,24 +83,29 @@ class Session:
     model: Model | None = None  # a read-only model, shown as it is
     keras_version: str = "3"  # the editable stack's Keras generation (an opened Keras 2 file's)
     batch: int = 0  # a stateful model: the batch shown (its states carried from batches 1..k-1)
+    #: given with the input data: its features' names (a CSV's header), what its token ids
+    #: stand for (a text opened as a long input); ``AppState.given_with_input``
+    feature_names: tuple[str, ...] | None = None
+    token_labels: tuple[str, ...] | None = None
 
 
 def capture(state: AppState, ui: dict | None = None) -> Session:
     """The state as a session (copies: the state may change while it is written)."""
     spec = dataclasses.replace(state.input)
     spec.data = shared(state.input.data)  # read-only: it is replaced, never changed
+    names, labels = state.given_with_input()
     if state.readonly:
         if state.model is None:
             raise LstmvizError("there is no model to save")
         return Session([], spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
                        dict(ui or {}), state.path, Model.from_spec(state.model.to_spec()),
-                       batch=_batch(state))
+                       batch=_batch(state), feature_names=names, token_labels=labels)
     layers = [LayerEntry(e.class_name, json.loads(json.dumps(e.config)), e.name,
                          None if e.weights is None else [np.array(w) for w in e.weights])
               for e in state.layers]
     return Session(layers, spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
                    dict(ui or {}), state.path, keras_version=state.keras_version,
-                   batch=_batch(state))
+                   batch=_batch(state), feature_names=names, token_labels=labels)
 
 
 def _batch(state: AppState) -> int:
@@ -135,6 +143,10 @@ def session_bytes(session: Session) -> bytes:
     if session.input.data is not None:
         spec["data"] = "input/data.npy"
         members["input/data.npy"] = _npy(session.input.data)
+        if session.feature_names is not None:
+            spec["feature_names"] = list(session.feature_names)
+        if session.token_labels is not None:
+            spec["token_labels"] = list(session.token_labels)
     manifest = {
         "format": FORMAT, "version": VERSION, "lstmviz": __version__,
         "seed": int(session.seed), "trace_all_samples": bool(session.trace_all_samples),
@@ -335,9 +347,11 @@ def _parse_manifest(m, zf, infos, path) -> Session:
         raise _bad(path, "input seed is larger than 2**63")
     try:  # before anything is generated: the declared size, then the trace it needs
         shape = (spec.batch_size, spec.timesteps, spec.input_dim)
-        limits.check_input_shape(shape, "its input")
         if s.get("data") is None:  # generated: float64 intermediates (see inputs.generate)
+            limits.check_input_shape(shape, "its input")
             limits.check(limits.nbytes_of(shape, 8 * 4), "generating its input")
+        else:  # given data (a long input too, traced by keyframes): its memory, not its steps
+            limits.check(limits.nbytes_of(shape, 4), f"its input of shape {shape}")
     except LstmvizError as err:
         raise LstmvizError(f"{path}: not opened: {err}") from None
     if "source" in s:
@@ -361,12 +375,19 @@ def _parse_manifest(m, zf, infos, path) -> Session:
                              "between 0 and 10**9")
         spec.period = pf
     if s.get("data") is not None:
-        data = _array(zf, infos, s["data"], path, "the input data", steps=True)
+        # (the step limit is a whole trace's: the app saves long inputs it traces by keyframes)
+        data = _array(zf, infos, s["data"], path, "the input data", steps=False)
         if data.ndim != 3:
             raise _bad(path, f"the input data has shape {data.shape}, not (batch, timesteps, features)")
         spec.data = frozen(data)
     elif spec.source == "data":
         raise _bad(path, "the input source is 'data' but the data is missing")
+    # (names of no data, or of another width: none shown, as after an edit)
+    width = spec.data.shape[-1] if spec.data is not None else -1
+    names = _names(s.get("feature_names"), "the input's feature names", path, NAME_LIMIT,
+                   lambda n: n == width)
+    labels = _names(s.get("token_labels"), "the input's token labels", path, gen.TOKEN_LIMIT,
+                    lambda n: width > 0 and n <= gen.MAX_LABELS)
 
     c = m.get("cursor") or {}
     if not isinstance(c, dict):
@@ -394,7 +415,17 @@ def _parse_manifest(m, zf, infos, path) -> Session:
         raise _bad(path, f"the stack's Keras version is {keras!r}")
     batch = _int(m.get("batch", 0), "the stateful batch", path, 0)
     return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None, model,
-                   keras_version=keras, batch=batch)
+                   keras_version=keras, batch=batch, feature_names=names, token_labels=labels)
+
+
+def _names(value, what: str, path, limit: int, fits) -> tuple[str, ...] | None:
+    """A list of names kept with the input, escaped and cut as names from files are; None
+    when absent or when their number does not ``fits`` the input (looked at first)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _bad(path, f"{what} are not a list of texts")
+    return tuple(safe_name(v, limit) for v in value) if fits(len(value)) else None
 
 
 def _plausible_ui(ui: dict) -> dict:
@@ -488,6 +519,8 @@ def apply_session(state: AppState, session: Session, path=None) -> None:
 
 
 def _apply(state: AppState, session: Session, path) -> None:
+    if session.input.data is not None:
+        state.give_with_input(session.input.data, session.feature_names, session.token_labels)
     if session.model is not None:  # a read-only model: shown as opened, on the session's input
         state.seed = session.seed
         state.trace_all_samples = session.trace_all_samples

@@ -28,6 +28,9 @@ sequence); a window costs at most K + CUT extra steps per layer.
 Memory of a keyframe pass: the keyframes, the masks, the model's outputs, and while a
 layer runs its input and output sequences (``batch x steps x units`` floats each, never
 the ~10 records per step a trace keeps); a sequence is dropped once its last reader ran.
+``check_pass`` refuses, before it starts, a pass whose sequences would need more than the
+memory limit (``pass_bytes``): a long input's own size is checked when it is read, but a
+layer of 512 units makes 512 floats of each step of it.
 """
 
 from __future__ import annotations
@@ -100,6 +103,70 @@ def keyframe_bytes(model, batch: int, steps: int, every: int) -> int:
     return total
 
 
+def pass_bytes(model, arrays, every: int | None = None) -> int:
+    """About the most a keyframe pass of ``model`` over ``arrays`` holds at once (float32
+    sequences): the keyframes, and at each layer the sequences still to be read (the
+    model's outputs to the end), its own, and what its kernel makes of the whole sequence
+    (``recurrent``: an LSTM's or GRU's input as columns, a SimpleRNN's input projection, a
+    copy made time-major or reversed, masked outputs). Within about 10% of what NumPy
+    allocates, or under it (``tests/test_engine_windows.py`` measures it)."""
+    T, seq = _plan(model, arrays)
+    B = int(arrays[0].shape[0])
+
+    def per_step(layer, k: int) -> int:
+        shape = layer.output_shapes[k] if k < len(layer.output_shapes) else ()
+        return int(np.prod([d or 1 for d in shape[2:]], dtype=np.int64)) if len(shape) > 2 else 1
+
+    last = {}
+    for i, node in enumerate(model.nodes):
+        for r in list(node.inbound) + list(node.initial_state) + ([node.mask] if node.mask else []):
+            last[r.layer] = i
+    for r in model.outputs:
+        last[r.layer] = len(model.nodes)
+    order = {n.layer.name: i for i, n in enumerate(model.nodes)}
+    given = {r.layer: int(np.size(a)) * 4 for r, a in zip(model.inputs, arrays)}  # (as float32)
+    sizes = {n.layer.name: sum(B * T * per_step(n.layer, k) * 4 for k, s in enumerate(seq[n.layer.name]) if s)
+             for n in model.nodes if not isinstance(n.layer, InputLayer)}
+    masked = any(n.mask is not None or isinstance(n.layer, Masking) or (
+        isinstance(n.layer, Embedding) and n.layer.config.get("mask_zero")) for n in model.nodes)
+    peak = 0
+    for i, node in enumerate(model.nodes):
+        name = node.layer.name
+        if isinstance(node.layer, InputLayer):
+            continue
+        alive = sum(b for other, b in sizes.items() if order[other] < i and last.get(other, -1) >= i)
+        here = sizes[name]
+        halves = recurrent_halves(node.layer)
+        if halves:
+            keep = seq[name][0] and last.get(name, -1) > i
+            src = node.inbound[0].layer
+            given_in = sizes.get(src, given.get(src, 0))  # its input sequence
+            time_major = B == 1 or bool(recurrent_halves(model.nodes[order[src]].layer))
+            here = sizes[name] if keep and len(halves) == 2 else 0  # (the halves merged)
+            for _, rnn in halves:
+                out = B * T * rnn.units * 4
+                if rnn.cell.name == "SimpleRNN":
+                    here += 2 * out  # its input projection and sequence, always
+                else:  # the input as columns over a row of ones; the sequence when kept
+                    here += given_in + B * T * 4 + out * int(keep)
+                here += out * int(masked and keep)  # the masked outputs
+                if rnn.config.get("go_backwards") or not time_major:
+                    here += given_in  # the input copied time-major (reversed)
+        else:
+            here = 2 * sizes[name]  # (the output and a temporary: x @ kernel, then its activation)
+        peak = max(peak, alive + here)
+    K = every or choose_every(model, B, T)
+    return peak + keyframe_bytes(model, B, T, K)
+
+
+def check_pass(model, arrays, every: int | None = None) -> None:
+    """LstmvizError, before anything is allocated, when a keyframe pass over ``arrays``
+    would hold more than the memory limit (``pass_bytes``)."""
+    T = int(np.shape(arrays[0])[1])
+    limits.check(pass_bytes(model, arrays, every),
+                 f"the model's sequences over {T:,} steps (a long input's keyframe pass)")
+
+
 def choose_every(model, batch: int, steps: int, budget: int | None = None) -> int:
     """K: the smallest multiple of CUT (doubling from 16) whose keyframes take at most a
     quarter of the budget (a window then recomputes at most K + CUT steps per layer)."""
@@ -150,7 +217,10 @@ def _plan(model, arrays) -> tuple[int, dict[str, list[bool]]]:
         name = f"layer '{layer.name}' ({layer.class_name})"
         if recurrent_halves(layer):
             if not ins[0]:
-                raise LstmvizError(f"{name} gets no sequence")
+                raise LstmvizError(
+                    f"{name} steps over a sequence made inside the model (a RepeatVector's, "
+                    "say), not over the input's steps; a long sequence is traced by windows "
+                    "only where each recurrent layer steps over the input's time axis")
             rnn = recurrent_halves(layer)[0][1]
             n_out = len(layer.output_shapes)
             seq[layer.name] = [bool(rnn.config["return_sequences"])] + [False] * (n_out - 1)
@@ -430,6 +500,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
     T, seq = _plan(model, arrays)
     B = arrays[0].shape[0]
     K = every or choose_every(model, B, T, budget)
+    check_pass(model, arrays, K)
     if K % CUT:
         raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CUT}")
     runs = sum(len(recurrent_halves(n.layer)) for n in model.nodes)

@@ -311,7 +311,7 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
 
         try:
             x = inputs(window.state.model) if callable(inputs) else inputs
-            use_array(window.state, x)
+            use_array(window.state, x, names=getattr(inputs, "names", None))  # (a CSV's header)
         except LstmvizError as err:
             dispose(window)
             source = getattr(inputs, "source", None)  # --input's file: named in its refusal
@@ -558,7 +558,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
     # as a headless run_app: failures are one line on stderr (fail), no log echo of them
     logging.basicConfig(level=logging.ERROR, format="lstmviz: %(message)s")
     try:
-        target = view if view in (None, "view", "window") else VIEW_NAMES[view_index(view)]
+        target = view if view in (None, "view", "window") else VIEW_NAMES[view_index(view, ("window",))]
         target = target or "view"
         if fps is not None:
             _check_fps(fps)

@@ -55,14 +55,15 @@ MAX_FRAMES = 2000
 
 
 # -- what to export ------------------------------------------------------------------------
-def view_index(name: str) -> int:
-    """``unrolled``/``cell``/``over_time`` (or ``over-time``, ``Over time``)/``weights`` or 1-4."""
+def view_index(name: str, also: tuple[str, ...] = ()) -> int:
+    """``unrolled``/``cell``/``over_time`` (or ``over-time``, ``Over time``)/``weights`` or 1-4.
+    ``also``: the other names the caller takes (``window``), said in the refusal too."""
     key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
     if key.isdigit() and 1 <= int(key) <= len(VIEW_NAMES):
         return int(key) - 1
     if key in VIEW_NAMES:
         return VIEW_NAMES.index(key)
-    raise LstmvizError(f"unknown view {name!r}: use one of {', '.join(VIEW_NAMES)}")
+    raise LstmvizError(f"unknown view {name!r}: use one of {', '.join(VIEW_NAMES + tuple(also))}")
 
 
 def target_widget(window, target: str = "view") -> QtWidgets.QWidget:

@@ -48,20 +48,52 @@ def _enable_qt_loop(ip) -> bool:
 
 
 def resolve(obj, x=None):
-    """(model or None, path or None, input or None) for ``show``."""
+    """(model or None, path or None, input or None) for ``show``; ``x`` a file's path
+    becomes a function reading it for the opened model, as ``--input`` reads it."""
     from lstmviz.engine import Model, Trace
     from lstmviz.io.live import spec_from_object
 
+    if isinstance(x, (str, os.PathLike)):
+        x = _input_file(x)
     if obj is None or isinstance(obj, (str, os.PathLike)):
         return None, (os.fspath(obj) if obj is not None else None), x
     if isinstance(obj, Trace):
         if obj.model is None:
             raise LstmvizError("this Trace does not know its model (it was not made by "
                                "Model.trace); show the model and the input instead")
+        if x is None and len(obj.inputs) > 1:  # (the window traces one input, makes the others)
+            raise LstmvizError(f"this Trace's model takes {len(obj.inputs)} inputs, and lstmviz shows a "
+                               "model on one (its first; it makes the others), so not this trace; "
+                               "give the model and the first input's array")
         return Model.from_spec(obj.model.to_spec()), None, (obj.inputs[0] if x is None and obj.inputs else x)
     if isinstance(obj, Model):
         return Model.from_spec(obj.to_spec()), None, x
     return Model.from_spec(spec_from_object(obj)), None, x
+
+
+def _input_file(path):
+    """An input file given as ``x`` (``.npy``, ``.csv``): read for the model once it is
+    open, as ``lstmviz MODEL --input X`` reads it (``cli_inputs.read_input``)."""
+    from pathlib import Path
+
+    from lstmviz.app.long_data import csv_header
+    from lstmviz.cli_inputs import CSV_SUFFIXES, input_specs, read_input
+
+    path = os.fspath(path)
+    if not Path(path).is_file():
+        raise LstmvizError(f"x={path!r}: " + ("no such file" if not Path(path).exists() else "not a file")
+                           + "; give an array, or a .npy or .csv file's path")
+
+    def read(model):
+        want, integer = input_specs(model)[0]
+        if len(want) >= 2:  # any number of steps: a stack takes the input's
+            want = (want[0], None) + tuple(want[2:])
+        x = read_input(path, want, None, integer, long=True)
+        if len(want) == 3 and path.lower().endswith(CSV_SUFFIXES):  # (its header names the features)
+            read.names = csv_header(path, int(x.shape[-1]))  # type: ignore[attr-defined]
+        return x
+    read.source = path  # type: ignore[attr-defined]
+    return read
 
 
 def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | None = None):
@@ -174,7 +206,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     from lstmviz.ui.app import _app, dispose, limit_blas_threads, make_window, prepare_view
     from lstmviz.ui.export import VIEW_NAMES, _settle, fit_widget, png_bytes, view_index
 
-    target = "window" if view == "window" else VIEW_NAMES[view_index(view)]
+    target = "window" if view == "window" else VIEW_NAMES[view_index(view, ("window",))]
     step, unit, sample = (_whole(k, v) for k, v in (("step", step), ("unit", unit), ("sample", sample)))
     w, h = _size(size)
     try:

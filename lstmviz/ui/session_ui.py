@@ -2,7 +2,8 @@
 preferences kept in QSettings (theme, recent files, window geometry/state).
 
 - Open/Save: ``lstmviz.app.session`` does the work (checked before applied, atomic
-  writes); this adds what only the window knows (view tab, theme, splitter, geometry).
+  writes); this adds what only the window knows (view tab, theme, splitter, geometry, the
+  Train tab's settings once it was shown: ``TrainPanel.session_settings``).
 - Autosave: every ``AUTOSAVE_MS`` and ``DEBOUNCE_MS`` after an edit, when something
   changed, the state is captured on the GUI thread (copies) and written by a worker thread
   to ``QStandardPaths.AppDataLocation/autosave-<pid>-<ms>.lstmviz``, one file per running
@@ -165,9 +166,11 @@ class SessionManager(QtCore.QObject):
         from lstmviz.ui import theme as th
 
         w = self.window
+        panel = getattr(w, "_train_panel", None)  # (the Train tab's settings, once it was shown)
         return {"tab": int(w.tabs.currentIndex()), "side_tab": int(w.side.currentIndex()),
                 "theme": th.current().name, "splitter": [int(v) for v in w.splitter.sizes()],
-                "geometry": _b64(w.saveGeometry()), "window_state": _b64(w.saveState())}
+                "geometry": _b64(w.saveGeometry()), "window_state": _b64(w.saveState()),
+                **(panel.session_settings() if panel is not None else {})}
 
     def apply_ui(self, ui: dict, geometry: bool = True) -> None:
         from lstmviz.ui import theme as th
@@ -189,6 +192,8 @@ class SessionManager(QtCore.QObject):
             s = _unb64(ui.get("window_state", ""))
             if s:
                 w.restoreState(s)
+        if "train_task" in ui:  # the Train tab's settings: a new run with them
+            w.train_panel.restore_session_settings(ui)
         sizes = ui.get("splitter")
         if (isinstance(sizes, list) and len(sizes) == w.splitter.count()
                 and all(isinstance(v, int) and 0 <= v <= 100_000 for v in sizes)):

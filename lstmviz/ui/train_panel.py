@@ -408,6 +408,57 @@ class TrainPanel(QtWidgets.QWidget):
         self._load_settings_into_controls()
         self.refresh(force=True)
 
+    # -- sessions --------------------------------------------------------------------------
+    def session_settings(self) -> dict:
+        """The settings on screen, kept in a session's view settings (``ui``: ``train_<name>``,
+        ``SessionManager.ui_state``); none while the run is the user's own model (its data
+        are their files, which a session does not hold)."""
+        if self.session.task is None:
+            return {}
+        return {"train_task": self.session.settings.task, "train_cell": self.cell_combo.currentText(),
+                "train_units": self.units_spin.value(), "train_steps": self.steps_spin.value(),
+                "train_optimizer": self.opt_combo.currentText(),
+                "train_learning_rate": float(self.lr_spin.value()),
+                "train_batch_size": self.batch_spin.value(), "train_epochs": self.epochs_spin.value(),
+                "train_seed": self.seed_spin.value(), "train_snapshot_every": self.snap_spin.value()}
+
+    def restore_session_settings(self, ui: dict) -> bool:
+        """A new run with a session's settings (``session_settings``): a value the control
+        would not take (a stranger's file) leaves the task's own. False when the settings
+        name no task lstmviz has."""
+        task = ui.get("train_task")
+        if not isinstance(task, str) or task not in tasks.TASKS:
+            return False
+
+        def whole(key: str, lo: int, hi: int) -> int | None:
+            v = ui.get(f"train_{key}")
+            return v if isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi else None
+
+        def listed(key: str, combo) -> str | None:
+            v = ui.get(f"train_{key}")
+            return v if v in [combo.itemText(i) for i in range(combo.count())] else None
+
+        lr = ui.get("train_learning_rate")
+        if not (isinstance(lr, (int, float)) and not isinstance(lr, bool)
+                and self.lr_spin.minimum() <= lr <= self.lr_spin.maximum()):
+            lr = None
+        self.set_playing(False)
+        if self.session.task is None:  # the user's model: back to the tasks
+            self.session = TrainingSession(Settings(task=task), self.snapshot_every())
+        snap = whole("snapshot_every", self.snap_spin.minimum(), self.snap_spin.maximum())
+        if snap is not None:
+            self.snap_spin.setValue(snap)
+        self.unpin()
+        self.apply_settings(Settings(
+            task=task, cell=listed("cell", self.cell_combo) or "LSTM",
+            units=whole("units", *UNITS_RANGE), steps=whole("steps", *STEPS_RANGE),
+            optimizer=listed("optimizer", self.opt_combo) or "adam",
+            learning_rate=None if lr is None else float(lr),
+            batch_size=whole("batch_size", self.batch_spin.minimum(), self.batch_spin.maximum()),
+            epochs=whole("epochs", self.epochs_spin.minimum(), self.epochs_spin.maximum()),
+            seed=whole("seed", self.seed_spin.minimum(), self.seed_spin.maximum()) or 0))
+        return True
+
     def snapshot_every(self) -> int:
         return self.snap_spin.value()
 
