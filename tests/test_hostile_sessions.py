@@ -108,6 +108,23 @@ def test_member_of_zeros_is_a_zip_bomb(tmp_path):
     _refused(tmp_path, buf.getvalue(), "zip bomb")
 
 
+def test_one_small_member_named_by_many_layers_is_refused(tmp_path):
+    """One 4 MB member of zeros (4 KB in the archive) named ten times: 40 MB inflated from
+    a file of kilobytes, each member under the one-member zip-bomb check (sixty names of a
+    28 MB member were 1.7 GB and 7 s from 33 KB, and the session opened)."""
+    def edit(m):
+        m["layers"][0]["weights"] = ["z.npy"] * 10
+
+    data = _with_manifest(_good(), edit)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for n in src.namelist():
+            z.writestr(n, src.read(n))
+        z.writestr("z.npy", _npy(np.zeros(1_000_000, np.float32)))
+    assert len(buf.getvalue()) < 100_000
+    _refused(tmp_path, buf.getvalue(), "would inflate", "named many times")
+
+
 def test_duplicated_member_names(tmp_path):
     buf = io.BytesIO(_good())
     with pytest.warns(UserWarning), zipfile.ZipFile(buf, "a") as z:
