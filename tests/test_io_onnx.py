@@ -596,3 +596,42 @@ def test_comparisons_logic_and_where():
     assert ev("Xor", {}, [t, np.array(True)], 17)[0].tolist() == [False, True, False]
     w = ev("Where", {}, [t, np.float32([1, 2, 3]), np.float32(0)], 17)[0]
     assert w.dtype == np.float32 and w.tolist() == [1, 0, 3]
+
+
+def test_folded_constants_are_bounded_together(tmp_path):
+    """Eight ConstantOfShape([4M]) folded at load, each under the per-tensor cap: 128 MB
+    from a file of a kilobyte (150 of them were 4.7 GB and 10 s)."""
+    n = numpy_helper.from_array(np.array([4_000_000], np.int64), "n")
+    nodes = [helper.make_node("ConstantOfShape", ["n"], [f"c{k}"],
+                              value=numpy_helper.from_array(np.array([k], np.float32)))
+             for k in range(8)]
+    nodes += [helper.make_node("Add", [f"c{k - 1}" if k == 1 else f"s{k - 1}", f"c{k}"],
+                               ["y" if k == 7 else f"s{k}"]) for k in range(1, 8)]
+    path = _save(tmp_path, nodes, [n])
+    assert path.stat().st_size < 2000
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "while it is read would need more than 64 MB" in _one_line(err, "m.onnx")
+
+
+def test_what_the_ops_make_in_a_trace_counts_against_the_memory_limit(tmp_path, monkeypatch):
+    """Tensors whose size grows as seq**4 (small in the two dry runs, 2.56M elements at 40
+    steps), made eight times: each under the per-tensor cap, together over the limit (a
+    1 KB file of seq**6 took 2.7 GB in the window at its default 20 steps)."""
+    i0 = numpy_helper.from_array(np.array([0], np.int64), "i0")
+    nodes = [helper.make_node("Shape", ["x"], ["sh"]),
+             helper.make_node("Gather", ["sh", "i0"], ["t"], axis=0),
+             helper.make_node("Mul", ["t", "t"], ["t2"]),
+             helper.make_node("Mul", ["t2", "t2"], ["t4"])]
+    nodes += [helper.make_node("ConstantOfShape", ["t4"], [f"c{k}"],
+                               value=numpy_helper.from_array(np.array([k], np.float32)))
+              for k in range(8)]
+    nodes += [helper.make_node("Add", [f"c{k - 1}" if k == 1 else f"s{k - 1}", f"c{k}"],
+                               ["y" if k == 7 else f"s{k}"]) for k in range(1, 8)]
+    model = lstmviz.load(_save(tmp_path, nodes, [i0]))
+    model.trace(np.zeros((5, 1, 2), np.float32))  # 625 elements each: fine
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")
+    with pytest.raises(LstmvizError) as err:
+        model.trace(np.zeros((40, 1, 2), np.float32))
+    msg = str(err.value)
+    assert "more than the memory limit of 64 MB" in msg and "\n" not in msg, msg

@@ -27,6 +27,43 @@ MAX_ELEMENTS = 1 << 28
 #: the file alone asks for, before anyone chose an input.
 LOAD_ELEMENTS = 1 << 22
 _limit = contextvars.ContextVar("onnx_ops_limit", default=MAX_ELEMENTS)
+#: [bytes the ops may still make, all together; what that bound is] (None: not counted).
+#: A trace keeps every tensor the graph makes, and the cap above is per tensor: a
+#: kilobyte of graph making ten 64M-element tensors for a 20-step input took 2.7 GB.
+_left: contextvars.ContextVar[list | None] = contextvars.ContextVar("onnx_ops_left", default=None)
+
+
+@contextlib.contextmanager
+def counted(nbytes: int):
+    """Within the block, the tensors every op makes together take at most ``nbytes``
+    (the memory limit less what else a trace or a file's reading holds)."""
+    token = _left.set([int(nbytes), None])
+    try:
+        yield
+    finally:
+        _left.reset(token)
+
+
+def lower_budget(nbytes: int) -> None:
+    """Within the current ``counted`` block, at most ``nbytes`` more (a file being read:
+    once its own tensors are known, what folding and sizing may make is bounded by them)."""
+    left = _left.get()
+    if left is not None and int(nbytes) < left[0]:
+        left[0], left[1] = int(nbytes), int(nbytes)
+
+
+def _over_budget(op: str, need: int) -> LstmvizError:
+    from lstmviz import limits
+
+    left = _left.get()
+    lowered = left[1] if left is not None else None
+    if lowered is not None:  # a file being read
+        return _fail(op, f"the tensors the graph makes while it is read would need more than "
+                         f"{limits.fmt_bytes(lowered)} (this op alone {limits.fmt_bytes(need)}), "
+                         "far more than the tensors the file holds")
+    return _fail(op, f"the tensors the graph makes would need more than the memory limit of "
+                     f"{limits.fmt_bytes(limits.memory_limit())} (this op alone "
+                     f"{limits.fmt_bytes(need)}); use fewer samples or steps, or {limits.HINT}")
 
 
 @contextlib.contextmanager
@@ -71,6 +108,9 @@ def _check_size(op: str, shape) -> tuple:
         if n > limit:
             raise _fail(op, f"would make a tensor of shape {list(shape)}, more than "
                             f"{limit:,} elements")
+    left = _left.get()
+    if left is not None and 4 * n > left[0]:  # (4: the smallest item these ops make in bulk)
+        raise _over_budget(op, 4 * n)
     return shape
 
 
@@ -98,6 +138,15 @@ def evaluate(op: str, attrs: dict, inputs: list, opset: int = 17) -> list[np.nda
     fn = _OPS.get(op)
     if fn is None:
         raise _fail(op, "is not an operator lstmviz computes")
+    outs = fn(attrs, inputs, opset)
+    left = _left.get()
+    if left is not None:  # what is new (not a view of an input) counts
+        made = sum(int(o.nbytes) for o in map(np.asarray, outs)
+                   if not any(isinstance(i, np.ndarray) and np.may_share_memory(o, i) for i in inputs))
+        left[0] -= made
+        if left[0] < 0:
+            raise _over_budget(op, made)
+    return outs
     return fn(attrs, inputs, opset)
 
 

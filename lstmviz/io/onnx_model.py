@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import limits
 from ..engine import onnx_ops
 from ..engine.spec import LayerSpec, ModelSpec, TensorRef
 from ..errors import LstmvizError
@@ -53,6 +54,7 @@ MAX_FILE_BYTES = 2 * 1024 ** 3 - 1          # protobuf's own limit
 MAX_EXTERNAL_BYTES = 4 * 1024 ** 3
 MAX_NODES = 20_000
 MAX_CONFIG_CONST = 1 << 16                  # elements of a constant kept in a layer config
+FOLD_BYTES = 64 * 1024 ** 2                 # what folding and sizing may make beyond 4x the file's tensors
 RECURRENT = {"LSTM": 4, "GRU": 3, "RNN": 1}
 LSTM_ORDER = (0, 2, 3, 1)                   # Keras gate k (i, f, c, o) is ONNX block ...
 ARITH = ("MatMul", "Gemm", "Add", "Sub", "Mul", "Div")
@@ -400,6 +402,9 @@ def _build(path) -> ModelSpec:
         consts[t.name] = _tensor(t, folder, budget)
     if len(graph.sparse_initializer):
         raise Fail("the graph holds sparse initializers, which lstmviz does not read")
+    # folding constants and the dry runs make a few times what the file holds, at most:
+    # 150 ConstantOfShape([4M]) folded were 4.7 GB and 10 s from an 11 KB file
+    onnx_ops.lower_budget(FOLD_BYTES + 4 * sum(int(c.nbytes) for c in consts.values()))
 
     # graph inputs (initializers listed as inputs are constants)
     graph_inputs = []
@@ -807,7 +812,7 @@ def read_model(path) -> ModelSpec:
         raise LstmvizError(f"{fname}: reading ONNX files needs the 'onnx' package: "
                            "pip install 'lstmviz[onnx]'") from None
     try:
-        with onnx_ops.limited(onnx_ops.LOAD_ELEMENTS):
+        with onnx_ops.limited(onnx_ops.LOAD_ELEMENTS), onnx_ops.counted(limits.memory_limit()):
             return _build(path)
     except Fail as f:
         raise LstmvizError(f"{fname}: {f.what}; {SUPPORTED_OPS if f.ops else SUPPORTED}") from None
