@@ -615,3 +615,20 @@ def test_both_csv_readers_say_a_decimal_comma_in_one_wording(tmp_path):
         tails = [str(e.value).split(": ", 1)[1] for e in (long_err, cli_err)]
         line = "2" if body.startswith("1;") else "1"
         assert tails[0] == tails[1] == f"line {line}, column {2 if line == '2' else 1}: {cell} is not a number{said}"
+
+
+def test_text_one_hot_in_many_features_is_checked_before_it_is_made(tmp_path, monkeypatch):
+    """Text read as one-hot features makes a float per character and feature: 20,000
+    characters for a model of 1,000 features are 80 MB (200 KB of text for 4,096 features
+    were 3.3 GB, over the 2 GB limit, unchecked); refused in one line before allocating."""
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")
+    wide = Model.sequential((None, None, 1000), [LayerSpec("LSTM", {"units": 1})], seed=0)
+    p = tmp_path / "book.txt"
+    p.write_text(("it was a bright cold day in april. " * 600)[:20_000])
+    with pytest.raises(LstmvizError) as err:
+        long_data.load_long_input(p, wide)
+    msg = str(err.value)
+    assert msg.startswith("book.txt: its 20,000 characters one-hot in 1,000 features") and "\n" not in msg
+    assert "over the memory limit of 64 MB" in msg
+    narrow = Model.sequential((None, None, 10), [LayerSpec("LSTM", {"units": 1})], seed=0)
+    assert long_data.load_long_input(p, narrow).shape == (1, 20_000, 10)

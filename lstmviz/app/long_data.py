@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstmviz import limits
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
 from lstmviz.io.csv_numbers import decimal_comma, delimiter, is_number, not_a_number
@@ -389,6 +390,10 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
         else:
             ids = text_ids(text, vocabulary, oov=oov, progress=progress, cancel=cancel)[0]
             feats = int(want[-1])
+            # one-hot: a float per character and feature (200 KB of text for a model of 4,096
+            # features were 3.3 GB), checked before it is made
+            limits.check(limits.nbytes_of((len(ids), feats), 4),
+                         f"{path.name}: its {len(ids):,} characters one-hot in {feats:,} features")
             out = np.zeros((1, len(ids), feats), np.float32)
             out[0, np.arange(len(ids)), (ids - 1) % feats] = 1.0
             out[0, ids == 0] = 0.0
