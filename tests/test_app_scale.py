@@ -632,3 +632,19 @@ def test_text_one_hot_in_many_features_is_checked_before_it_is_made(tmp_path, mo
     assert "over the memory limit of 64 MB" in msg
     narrow = Model.sequential((None, None, 10), [LayerSpec("LSTM", {"units": 1})], seed=0)
     assert long_data.load_long_input(p, narrow).shape == (1, 20_000, 10)
+
+
+@pytest.mark.parametrize("vid,shown", [(99_999_999_999, "99,999,999,999"), (-5, "-5"),
+                                        (10 ** 4000, "an integer of 4001 digits")],
+                         ids=["past-int32", "negative", "4001-digits"])
+def test_a_vocabulary_id_outside_int32_is_refused_in_one_line(tmp_path, vid, shown):
+    """A JSON vocabulary's id past int32 failed deep in NumPy (OverflowError, no file
+    named) for a features model; a negative one was read as another feature's."""
+    feats = Model.sequential((None, None, 8), [LayerSpec("LSTM", {"units": 1})], seed=0)
+    (tmp_path / "t.txt").write_text("abc abc")
+    vocab = tmp_path / "v.json"
+    vocab.write_text(json.dumps({"a": vid, "b": 1, "c": 2, " ": 3}))
+    with pytest.raises(LstmvizError) as err:
+        long_data.load_long_input(tmp_path / "t.txt", feats, vocabulary=vocab)
+    assert str(err.value) == (f"v.json: the token 'a' has id {shown}; ids are whole numbers "
+                              "from 0 to 2,147,483,647")

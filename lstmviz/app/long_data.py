@@ -32,6 +32,8 @@ from lstmviz.text import safe_name
 
 BLOCK_BYTES = 4 << 20
 MAX_VOCABULARY_BYTES = 16 << 20
+#: the largest token id (ids are int32, as Keras' Embedding takes them)
+MAX_ID = 2 ** 31 - 1
 
 
 class Cancelled(LstmvizError):
@@ -220,6 +222,12 @@ def read_vocabulary(path) -> dict[str, int]:
             return {t: i for i, t in enumerate(data)}
         if isinstance(data, dict) and all(isinstance(v, int) and not isinstance(v, bool)
                                           for v in data.values()):
+            bad = next(((k, v) for k, v in data.items() if not 0 <= v <= MAX_ID), None)
+            if bad is not None:  # (an id past int32 failed deep in NumPy, a negative one read as another)
+                k, v = bad
+                shown = f"an integer of {len(str(abs(v)))} digits" if abs(v) > 10 ** 18 else f"{v:,}"
+                raise LstmvizError(f"{name}: the token {safe_name(k, 40)!r} has id {shown}; ids "
+                                   f"are whole numbers from 0 to {MAX_ID:,}")
             return {str(k): int(v) for k, v in data.items()}
         raise LstmvizError(f"{name}: a vocabulary is a JSON list of tokens or an object token -> id")
     lines = text.split("\n")
