@@ -211,6 +211,24 @@ def test_keras_zip_member_that_inflates_like_a_bomb(tmp_path):
         read_model_file(p)
 
 
+def test_keras_config_json_that_inflates_like_a_bomb(tmp_path):
+    """A config.json of 2 MB of '{},' deflated 1000 times: parsed, each '{}' is a dict
+    of 64 bytes (28 MB of them were 800 MB from a 32 KB file), and it is under the 32 MB
+    a weights member may inflate to at any ratio; JSON has a floor of 1 MB."""
+    with zipfile.ZipFile(K3_ZIP) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["config.json"] = ('{"class_name": "Sequential", "config": {"layers": ['
+                              + "{}," * 700_000 + "{}]}}").encode()
+    p = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for n, b in members.items():
+            z.writestr(n, b)
+    assert p.stat().st_size < 100_000
+    with pytest.raises(LstmvizError) as ei:
+        read_model_file(p)
+    assert "'config.json' would inflate" in str(ei.value) and "not JSON text" in str(ei.value)
+
+
 def test_keras_zip_member_over_the_memory_limit(tmp_path, small_limit):
     with zipfile.ZipFile(K3_ZIP) as z:
         members = {n: z.read(n) for n in z.namelist()}

@@ -244,7 +244,8 @@ def _checked_members(zf, path) -> dict:
     for info in listed:
         if info.filename in infos:
             raise _bad(path, f"the archive holds two members named {info.filename!r}")
-        bomb = limits.inflate_excess(info.filename, info.compress_size, info.file_size)
+        floor = limits.JSON_RATIO_FLOOR if info.filename.endswith(".json") else limits.RATIO_FLOOR
+        bomb = limits.inflate_excess(info.filename, info.compress_size, info.file_size, floor)
         if bomb:
             raise _bad(path, bomb)
         infos[info.filename] = info
