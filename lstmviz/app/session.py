@@ -244,8 +244,10 @@ def _checked_members(zf, path) -> dict:
     for info in listed:
         if info.filename in infos:
             raise _bad(path, f"the archive holds two members named {info.filename!r}")
-        floor = limits.JSON_RATIO_FLOOR if info.filename.endswith(".json") else limits.RATIO_FLOOR
-        bomb = limits.inflate_excess(info.filename, info.compress_size, info.file_size, floor)
+        json_text = info.filename.endswith(".json")
+        bomb = limits.inflate_excess(info.filename, info.compress_size, info.file_size,
+                                     limits.SMALL_RATIO_FLOOR if json_text else limits.RATIO_FLOOR,
+                                     "JSON text" if json_text else "a saved array")
         if bomb:
             raise _bad(path, bomb)
         infos[info.filename] = info
