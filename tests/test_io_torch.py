@@ -673,3 +673,16 @@ def test_build_repeated_on_one_ordered_dict_is_refused(tmp_path, container):
     with pytest.raises(LstmvizError) as ei:
         read_torch_state_dict(path)
     assert "OrderedDict is given attributes" in _one_line(ei.value, "bad.pt")
+
+
+def test_a_pickle_deflated_a_thousand_times_is_a_bomb(tmp_path):
+    """torch stores data.pkl uncompressed; 2 MB of EMPTY_DICT opcodes deflated to 2 KB
+    made two million dicts (220 MB) in the window's own process."""
+    path = tmp_path / "bad.pt"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("archive/data.pkl", b"\x80\x02](" + b"}" * 1_500_000 + b"e.")
+        zf.writestr("archive/version", "3\n")
+    assert path.stat().st_size < 10_000
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert "'archive/data.pkl' would inflate" in _one_line(ei.value, "bad.pt")

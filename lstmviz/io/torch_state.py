@@ -578,6 +578,13 @@ def _read_zip(path: str, size: int):
                 cache[key] = _decode(raw, stype, big)
             return cache[key]
 
+        # torch stores its pickle uncompressed: one deflated a thousand times is built to
+        # make objects (2 KB made two million dicts, 220 MB, in the window's process)
+        info = by_name[pkl[0]]
+        bomb = limits.inflate_excess(pkl[0], info.compress_size, info.file_size,
+                                     limits.SMALL_RATIO_FLOOR, "a saved pickle")
+        if bomb:
+            raise Fail(bomb)
         data = read(pkl[0], MAX_PICKLE_BYTES, "the pickled object")
         end = _scan_pickle(data)
         u = _Unpickler(io.BytesIO(data[:end]), loader)
