@@ -635,3 +635,24 @@ def test_what_the_ops_make_in_a_trace_counts_against_the_memory_limit(tmp_path, 
         model.trace(np.zeros((40, 1, 2), np.float32))
     msg = str(err.value)
     assert "more than the memory limit of 64 MB" in msg and "\n" not in msg, msg
+
+
+def test_matrix_products_sized_by_the_input_count_their_work(tmp_path, monkeypatch):
+    """A square of (seq**2)**2 elements multiplied by itself: small in the dry runs, 7.3e9
+    multiply-adds at 44 steps (753 bytes of graph took 35 s at the window's 20 steps, and
+    5 minutes at 25); refused before the product, with how to allow more."""
+    i0 = numpy_helper.from_array(np.array([0], np.int64), "i0")
+    nodes = [helper.make_node("Shape", ["x"], ["sh"]),
+             helper.make_node("Gather", ["sh", "i0"], ["t"], axis=0),
+             helper.make_node("Mul", ["t", "t"], ["t2"]),
+             helper.make_node("Concat", ["t2", "t2"], ["s2"], axis=0),
+             helper.make_node("ConstantOfShape", ["s2"], ["a"],
+                              value=numpy_helper.from_array(np.array([0.001], np.float32))),
+             helper.make_node("MatMul", ["a", "a"], ["y"])]
+    model = lstmviz.load(_save(tmp_path, nodes, [i0]))
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")
+    model.trace(np.zeros((5, 1, 2), np.float32))  # 25 x 25: fine
+    with pytest.raises(LstmvizError) as err:
+        model.trace(np.zeros((44, 1, 2), np.float32))
+    msg = str(err.value)
+    assert "MatMul: would take 7,256,313,856 multiply-adds" in msg and "--max-memory" in msg, msg
