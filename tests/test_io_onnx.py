@@ -481,6 +481,23 @@ def test_safetensors_bfloat16_is_refused_in_one_line(tmp_path):
     assert msg.startswith("bf.safetensors: ") and "BF16" in msg and "float32" in msg
 
 
+def test_safetensors_tensors_count_against_the_memory_limit(tmp_path, monkeypatch):
+    """Every other reader counts what it reads against the memory limit; safetensors read
+    whatever the file held (up to 4 GB)."""
+    from safetensors.numpy import save_file
+
+    path = tmp_path / "big.safetensors"
+    save_file({"rnn.weight_ih_l0": np.zeros((4096, 1280), np.float32),
+               "rnn.weight_hh_l0": np.zeros((4096, 1024), np.float32)}, str(path))
+    lstmviz.load(path)  # 36 MB: within 2 GB
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "32M")
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    msg = str(err.value)
+    assert msg.startswith("big.safetensors: the tensors in the file would need 36 MB, over the "
+                          "memory limit of 32 MB") and "--max-memory" in msg and "\n" not in msg, msg
+
+
 # ------------------------------------------------------------------ Keras models through tf2onnx
 
 KERAS_CASES = sorted(p.parent for p in FIXTURES.glob("onnx_keras_*/meta.json"))
