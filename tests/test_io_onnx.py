@@ -498,6 +498,23 @@ def test_safetensors_tensors_count_against_the_memory_limit(tmp_path, monkeypatc
                           "memory limit of 32 MB") and "--max-memory" in msg and "\n" not in msg, msg
 
 
+def test_onnx_initializers_count_against_the_memory_limit(tmp_path, monkeypatch):
+    """An ONNX file's initializers are counted against the memory limit before they are
+    read (they were read whatever the limit)."""
+    w1 = numpy_helper.from_array(np.zeros((2500, 2000), np.float32), "w1")
+    w2 = numpy_helper.from_array(np.zeros((2000, 2500), np.float32), "w2")
+    path = _save(tmp_path, [helper.make_node("MatMul", ["x", "w1"], ["h"]),
+                            helper.make_node("MatMul", ["h", "w2"], ["y"])], [w1, w2],
+                 inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq", "batch", 2500])])
+    assert lstmviz.load(path)  # 40 MB: within 2 GB
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "32M")
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    msg = _one_line(err, "m.onnx")
+    assert "the tensors in the file would need 38.1 MB, over the memory limit of 32 MB" in msg, msg
+    assert "--max-memory" in msg
+
+
 # ------------------------------------------------------------------ Keras models through tf2onnx
 
 KERAS_CASES = sorted(p.parent for p in FIXTURES.glob("onnx_keras_*/meta.json"))

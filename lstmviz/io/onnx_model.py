@@ -89,8 +89,9 @@ def _dtype(code: int):
     return np.dtype(dt).newbyteorder("<")
 
 
-def _tensor(t, folder: str, budget: list) -> np.ndarray:
-    """A TensorProto as an array; external data only from inside ``folder``."""
+def _tensor(t, folder: str, budget: list, memory: limits.MemoryBudget | None = None) -> np.ndarray:
+    """A TensorProto as an array; external data only from inside ``folder``; ``memory``:
+    counted against it (the memory limit) before it is read."""
     from onnx import TensorProto, numpy_helper
 
     dims = [int(d) for d in t.dims]
@@ -101,6 +102,9 @@ def _tensor(t, folder: str, budget: list) -> np.ndarray:
     nbytes = n * dt.itemsize
     if n > onnx_ops.MAX_ELEMENTS:
         raise Fail(f"tensor '{t.name[:80]}' has {n:,} elements, more than lstmviz reads")
+    over = memory.excess(nbytes) if memory is not None else None
+    if over:
+        raise Fail(f"{over}; {limits.HINT}")
     if t.data_location == TensorProto.EXTERNAL:
         info = {e.key: e.value for e in t.external_data}
         raw = _external(info, folder, nbytes, t.name, budget)
@@ -397,9 +401,10 @@ def _build(path) -> ModelSpec:
                        "lstmviz does not compute", ops=True)
     _check_wiring(graph)
     budget = [MAX_EXTERNAL_BYTES]
+    memory = limits.MemoryBudget("the tensors in the file")
     consts: dict[str, np.ndarray] = {}
     for t in graph.initializer:
-        consts[t.name] = _tensor(t, folder, budget)
+        consts[t.name] = _tensor(t, folder, budget, memory)
     if len(graph.sparse_initializer):
         raise Fail("the graph holds sparse initializers, which lstmviz does not read")
     # folding constants and the dry runs make a few times what the file holds, at most:
