@@ -274,7 +274,7 @@ class _Members:
     """The archive, with every array read counted against one memory budget (a member
     named by 32 layers is counted 32 times: it would be held 32 times)."""
 
-    def __init__(self, zf, budget):
+    def __init__(self, zf, budget) -> None:
         self.zf = zf
         self.budget = budget
         self.inflated = 0  # bytes of every array read, however often its member is named
