@@ -337,3 +337,20 @@ def test_the_command_line_refuses_a_limit_beyond_the_machines_memory(capsys):
     err = capsys.readouterr().err
     assert rc != 0 and "memory limit '100T' is more than this machine's memory: give 16M up to" in err
     assert len(err.strip().splitlines()) == 1, err
+
+
+def test_orthogonal_draws_are_bounded_together():
+    """Each draw under the one-draw bound, seven of them over the model's: seven
+    1,700-unit LSTMs without weights (a 16 KB session) took 37 s to initialise. The
+    bound is checked before any draw, from the shapes; fewer units still build."""
+    from lstmviz.engine import initializers
+
+    one = 6800 * 1700 ** 2  # a recurrent kernel's QR: rows * columns**2
+    assert one < initializers.MAX_ORTHOGONAL_WORK < 7 * one
+    stack = [LayerSpec("LSTM", {"units": 1700, "return_sequences": True}) for _ in range(7)]
+    with pytest.raises(LstmvizError) as ei:
+        Model.sequential((None, 5, 2), stack)
+    assert str(ei.value).startswith("drawing the orthogonal initial weights of 7 layers would "
+                                    "take minutes")
+    Model.sequential((None, 5, 2), [LayerSpec("LSTM", {"units": 64, "return_sequences": True})
+                                    for _ in range(7)])

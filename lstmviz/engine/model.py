@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmviz import limits
+from lstmviz.engine import initializers
 from lstmviz.engine.layers import RNN_OPTIONS, Bidirectional, InputLayer, Layer, Recurrent, fmt_shape, make_layer
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace
@@ -150,6 +151,18 @@ class Model:
         # weights it kept, then starts afresh); the others draw in the model's order
         given = {n.layer.name: (weights or {}).get(n.layer.name) for n in self.nodes}
         keep = keep or {}
+        # the QRs of the orthogonal draws, together (kept weights replace theirs undrawn)
+        qr = [sum(initializers.orthogonal_work(init, shape)
+                  for _, shape, init in n.layer.weight_specs(shapes[n.layer.name]))
+              for n in self.nodes if given[n.layer.name] is None and keep.get(n.layer.name) is None]
+        work = sum(qr)
+        if work > initializers.MAX_ORTHOGONAL_TOTAL:
+            layers = sum(1 for w in qr if w)
+            raise LstmvizError(
+                f"drawing the orthogonal initial weights of {layers} layers would take "
+                f"minutes ({work:.1e} multiply-adds of QR, at most "
+                f"{initializers.MAX_ORTHOGONAL_TOTAL:.0e}); give the layers their weights or "
+                "fewer units")
         for node in sorted(self.nodes, key=lambda n: given[n.layer.name] is None):
             name = node.layer.name
             if given[name] is None and keep.get(name) is not None:
