@@ -138,6 +138,16 @@ def test_manifest_that_inflates_like_a_bomb(tmp_path):
     _refused(tmp_path, buf.getvalue(), "'manifest.json' would inflate", "not JSON text")
 
 
+def test_a_kept_model_of_more_layers_than_a_stack_may_hold(tmp_path):
+    """The stack is bounded at 5,000 layers, a kept (read-only) model was not: 200,000
+    Dropouts in a manifest took 26 s and 1 GB, and the session opened."""
+    def edit(m):
+        m["model"] = {"name": "k", "inputs": [], "outputs": [], "layers": [
+            {"class_name": "InputLayer", "config": {"batch_shape": [None, 5, 1]}, "name": "in"},
+            *({"class_name": "Dropout", "config": {"rate": 0.1}, "name": f"d{i}"} for i in range(5000))]}
+    _refused(tmp_path, _with_manifest(_good(), edit), "the kept model lists 5,001 layers, more than 5,000")
+
+
 def test_duplicated_member_names(tmp_path):
     buf = io.BytesIO(_good())
     with pytest.warns(UserWarning), zipfile.ZipFile(buf, "a") as z:

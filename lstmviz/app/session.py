@@ -60,6 +60,7 @@ VERSION = 1
 SUFFIX = ".lstmviz"
 MAX_MANIFEST = 16 * 1024 * 1024
 MAX_MEMBERS = 100_000
+MAX_LAYERS = 5000  # in the stack and in a kept model (as the model files' readers allow)
 MAX_DEPTH = 64  # nesting of the manifest's JSON (a config is a few levels deep)
 MAX_BATCH = 1000  # a stateful stack's batch: restoring batch k traces k batches again ...
 REPLAY_BYTES = 2 << 30  # ... each of its full trace's size: at most this much in all
@@ -341,7 +342,7 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     layers_in = m.get("layers")
     if not isinstance(layers_in, list):
         raise _bad(path, "the manifest has no list of layers")
-    if len(layers_in) > 5000:
+    if len(layers_in) > MAX_LAYERS:
         raise _bad(path, f"it lists {len(layers_in):,} layers")
     layers = [LayerEntry(*_parse_layer(item, f"layer {i}", zf, infos, path))
               for i, item in enumerate(layers_in)]
@@ -469,6 +470,8 @@ def _parse_model(m, zf, infos, path) -> Model:
     """A read-only model kept in the session, built (and so checked) before anything changes."""
     if not isinstance(m, dict) or not isinstance(m.get("layers"), list) or not m["layers"]:
         raise _bad(path, "the kept model has no layers")
+    if len(m["layers"]) > MAX_LAYERS:  # (200,000 Dropouts: 26 s and 1 GB, and it opened)
+        raise _bad(path, f"the kept model lists {len(m['layers']):,} layers, more than {MAX_LAYERS:,}")
     name, version = m.get("name", "model"), m.get("keras_version")
     if not isinstance(name, str) or (version is not None and not isinstance(version, str)):
         raise _bad(path, "the kept model's name or Keras version is not text")
