@@ -690,3 +690,24 @@ def test_matrix_products_sized_by_the_input_count_their_work(tmp_path, monkeypat
         model.trace(np.zeros((44, 1, 2), np.float32))
     msg = str(err.value)
     assert "MatMul: would take 7,256,313,856 multiply-adds" in msg and "--max-memory" in msg, msg
+
+
+def test_layer_names_of_many_nodes_of_one_op_are_found_in_linear_work():
+    """20,000 Relu nodes (a 450 KB file) took 80 s to name: each looked for its name from
+    relu_1 up. The names are as before (the first free suffix), each found in a few
+    lookups."""
+    class Counting(dict):
+        probes = 0
+
+        def __contains__(self, key):
+            Counting.probes += 1
+            return super().__contains__(key)
+
+        def add(self, key):  # (what a set of taken names offered)
+            self[key] = 1
+
+    used = Counting()
+    names = [onnx_model._unique(b, used) for b in ["relu"] * 3000 + ["relu_1", "x_1", "x", "x"]]
+    assert names[:3] == ["relu", "relu_1", "relu_2"] and names[2999] == "relu_2999"
+    assert names[3000:] == ["relu_1_1", "x_1", "x", "x_2"]
+    assert Counting.probes < 4 * len(names), Counting.probes

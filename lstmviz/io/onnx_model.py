@@ -243,12 +243,17 @@ def _tf_label(node, main: bool) -> str | None:
     return None
 
 
-def _unique(base: str, used: set) -> str:
-    name, k = base, 1
+def _unique(base: str, used: dict[str, int]) -> str:
+    """``base``, or ``base_1``, ``base_2`` ... the first not taken; ``used`` maps each name
+    taken to the next suffix to try for it as a base (20,000 Relu nodes, each looking
+    from ``relu_1`` up, took 80 s)."""
+    k = used.get(base, 0)
+    name = base if k == 0 else f"{base}_{k}"
     while name in used:
-        name = f"{base}_{k}"
         k += 1
-    used.add(name)
+        name = f"{base}_{k}"
+    used[base] = k + 1
+    used.setdefault(name, 1)
     return name
 
 
@@ -471,7 +476,7 @@ def _build(path) -> ModelSpec:
             consumers[n] = consumers.get(n, 0) + 1
     graph_outputs = {o.name for o in graph.output}
 
-    used: set[str] = set()
+    used: dict[str, int] = {}
     layers: list[LayerSpec] = []
     where: dict[str, TensorRef] = {}
     inputs: list[TensorRef] = []
