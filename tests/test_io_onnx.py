@@ -253,6 +253,32 @@ def test_external_data_never_outside_the_model_folder(tmp_path, location):
     assert "external data" in _one_line(err, "m.onnx")
 
 
+def test_a_constant_node_s_external_data_is_read_from_the_model_folder(tmp_path, monkeypatch):
+    """A Constant node's value in external data is read as an initializer's: from beside
+    the model (it was looked for in the current directory, and refused as 'more than
+    4 GB' when a file of that name was there)."""
+    value = numpy_helper.from_array(np.array([1.5, -2.0], np.float32), "c")
+    for k, v in (("location", "c.bin"), ("offset", "0"), ("length", "8")):
+        e = value.external_data.add()
+        e.key, e.value = k, v
+    value.data_location = TensorProto.EXTERNAL
+    value.ClearField("raw_data")
+    nodes = [helper.make_node("Constant", [], ["c"], value=value),
+             helper.make_node("Add", ["x", "c"], ["y"])]
+    model_dir, cwd = tmp_path / "m", tmp_path / "cwd"
+    model_dir.mkdir()
+    cwd.mkdir()
+    path = _save(model_dir, nodes)
+    (cwd / "c.bin").write_bytes(np.array([9, 9], np.float32).tobytes())
+    monkeypatch.chdir(cwd)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "is not beside the model" in _one_line(err, "m.onnx")
+    (model_dir / "c.bin").write_bytes(np.array([1.5, -2.0], np.float32).tobytes())
+    y = lstmviz.load(path).trace(np.ones((3, 1, 2), np.float32)).outputs[0]
+    np.testing.assert_array_equal(y, np.broadcast_to([[[2.5, -1.0]]], (3, 1, 2)))
+
+
 def test_external_data_symlink_out_is_refused(tmp_path):
     (tmp_path / "outside.bin").write_bytes(b"\0" * 64)
     model_dir = tmp_path / "m"

@@ -169,13 +169,16 @@ def _const_spec(arr: np.ndarray) -> dict:
 
 # ------------------------------------------------------------------ attributes
 
-def _attrs(node) -> dict:
+def _attrs(node, folder: str, budget: list) -> dict:
+    """A node's attributes; a tensor's external data (a Constant's value) is read as an
+    initializer's is: from the model's ``folder`` only, counted in ``budget`` (it was
+    looked for in the current directory, where an existing file got another refusal)."""
     from onnx import AttributeProto, helper
 
     out = {}
     for a in node.attribute:
         if a.type == AttributeProto.TENSOR:
-            arr = _tensor(a.t, "", [0])
+            arr = _tensor(a.t, folder, budget)
             out[a.name] = _const_spec(arr)
         elif a.type in (AttributeProto.GRAPH, AttributeProto.GRAPHS):
             raise Fail(f"node '{node.name[:80]}' ({node.op_type}) holds a subgraph")
@@ -437,7 +440,7 @@ def _build(path) -> ModelSpec:
     # fold constants; keep the rest with their attributes
     nodes = []
     for node in graph.node:
-        attrs = _attrs(node)
+        attrs = _attrs(node, folder, budget)
         if node.op_type == "Constant":
             consts[node.output[0]] = _constant_value(node, attrs)
             continue
