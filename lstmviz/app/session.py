@@ -148,11 +148,20 @@ def session_bytes(session: Session) -> bytes:
         text = json.dumps(manifest, indent=1, allow_nan=True)
     except (TypeError, ValueError) as err:
         raise LstmvizError(f"the session cannot be written: {err}") from None
+    data = _archive(text, members)
+    # a member that deflates more than a reader takes from a stranger's zip (a long input
+    # that is mostly zeros: 228 times) is stored as it is, so the session opens again
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        stored = {i.filename for i in zf.infolist()
+                  if i.file_size > limits.MAX_INFLATE_RATIO * max(i.compress_size, 1)}
+    return _archive(text, members, stored) if stored else data
+
+
+def _archive(text: str, members: dict[str, bytes], stored: set[str] | None = None) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        zf.writestr("manifest.json", text)
-        for name, data in members.items():
-            zf.writestr(name, data)
+        for name, data in (("manifest.json", text), *members.items()):
+            zf.writestr(name, data, compress_type=zipfile.ZIP_STORED if name in (stored or ()) else None)
     return buf.getvalue()
 
 
