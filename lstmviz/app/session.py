@@ -160,7 +160,9 @@ def session_bytes(session: Session) -> bytes:
 def _archive(text: str, members: dict[str, bytes], stored: set[str] | None = None) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        for name, data in (("manifest.json", text), *members.items()):
+        zf.writestr("manifest.json", text,
+                    compress_type=zipfile.ZIP_STORED if "manifest.json" in (stored or ()) else None)
+        for name, data in members.items():
             zf.writestr(name, data, compress_type=zipfile.ZIP_STORED if name in (stored or ()) else None)
     return buf.getvalue()
 
