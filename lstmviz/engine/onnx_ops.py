@@ -185,7 +185,6 @@ def evaluate(op: str, attrs: dict, inputs: list, opset: int = 17) -> list[np.nda
         if left[0] < 0:
             raise _over_budget(op, made)
     return outs
-    return fn(attrs, inputs, opset)
 
 
 # ------------------------------------------------------------------ shape and data movement
