@@ -686,3 +686,14 @@ def test_a_pickle_deflated_a_thousand_times_is_a_bomb(tmp_path):
     with pytest.raises(LstmvizError) as ei:
         read_torch_state_dict(path)
     assert "'archive/data.pkl' would inflate" in _one_line(ei.value, "bad.pt")
+
+
+@pytest.mark.parametrize("blob,kind", [
+    (b"\x80\x02ccollections\nOrderedDict\n)R.", "an OrderedDict"),
+    (b"\x80\x02ctorch\ndevice\nX\x03\x00\x00\x00cpu\x85R.", "a torch.device")])
+def test_a_file_without_tensors_names_the_class_it_holds_as_the_pickle_does(tmp_path, blob, kind):
+    """The refusal named lstmviz's own stand-ins ('a _PickledOrderedDict', 'a _Device')."""
+    path = _write(tmp_path, "zip", blob, {})
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert f"the file holds {kind} with no tensors" in _one_line(ei.value, "bad.pt")

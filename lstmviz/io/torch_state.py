@@ -345,6 +345,10 @@ class _PickledOrderedDict(OrderedDict):
         self.__dict__.update(state)
 
 
+#: what the refusal calls lstmviz's stand-ins for the classes a pickle names
+_KIND_NAMES = {_PickledOrderedDict: "OrderedDict", _Device: "torch.device", _Tensor: "tensor"}
+
+
 def _ordered_dict(*args):
     if args and not (len(args) == 1 and isinstance(args[0], (list, tuple))):
         raise Fail("unexpected arguments to collections.OrderedDict")
@@ -1108,9 +1112,10 @@ def read_torch_state_dict(path) -> ModelSpec:
                 keys = ", ".join(k[:80] for k in found[:8]) + (", ..." if len(found) > 8 else "")
                 raise Fail(f"the state_dict holds no nn.LSTM / nn.GRU / nn.RNN weights "
                            f"(keys: {keys})")
-            kind = type(obj).__name__
+            kind = _KIND_NAMES.get(type(obj), type(obj).__name__)
             keys = ", ".join(_brief(k) for k in list(obj)[:8]) if isinstance(obj, dict) else ""
-            raise Fail(f"the file holds a {kind}" + (f" (keys: {keys})" if keys else "")
+            article = "an" if kind[:1].lower() in "aeiou" else "a"
+            raise Fail(f"the file holds {article} {kind}" + (f" (keys: {keys})" if keys else "")
                        + " with no tensors")
         long = next((k for k in sd if len(k) > MAX_KEY_CHARS or k.count(".") > MAX_KEY_DOTS),
                     None)
