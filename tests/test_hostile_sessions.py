@@ -148,6 +148,20 @@ def test_a_kept_model_of_more_layers_than_a_stack_may_hold(tmp_path):
     _refused(tmp_path, _with_manifest(_good(), edit), "the kept model lists 5,001 layers, more than 5,000")
 
 
+def test_weights_that_do_not_fit_their_layer_are_refused(tmp_path):
+    """Ten arrays given to an LSTM (or one of another shape): the stack kept what fits and
+    drew the rest afresh, as after an edit, so the session opened with initial weights
+    and showed other numbers than were saved, without a word."""
+    def ten(m):
+        m["layers"][0]["weights"] = ["layers/0/0.npy"] * 10
+    _refused(tmp_path, _with_manifest(_good(), ten), "layer 0 (LSTM) holds 10 weight arrays",
+             "where its config needs 3")
+
+    def swapped(m):
+        m["layers"][0]["weights"] = m["layers"][0]["weights"][::-1]
+    _refused(tmp_path, _with_manifest(_good(), swapped), "layer 0 (LSTM) holds 3 weight arrays")
+
+
 def test_duplicated_member_names(tmp_path):
     buf = io.BytesIO(_good())
     with pytest.warns(UserWarning), zipfile.ZipFile(buf, "a") as z:

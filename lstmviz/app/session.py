@@ -542,7 +542,19 @@ def _apply(state: AppState, session: Session, path) -> None:
     state.trace_all_samples = session.trace_all_samples
     state.path = str(path) if path is not None else session.path
     state.cursor = session.cursor
+    given = [None if e.weights is None else [np.shape(w) for w in e.weights] for e in session.layers]
     state.rebuild()
+    # the stack keeps the weights that fit and draws the others afresh (an edit's way):
+    # a session's own weights that do not fit are a damaged file, not an edit (ten
+    # arrays given to an LSTM opened it with initial weights, without a word)
+    for k, (entry, shapes) in enumerate(zip(state.layers, given)):
+        have = [np.shape(w) for w in entry.weights or []]
+        if shapes is not None and have and shapes != have:
+            shown = ", ".join(str(s) for s in shapes[:4]) + (", ..." if len(shapes) > 4 else "")
+            raise _bad(path if path is not None else "the session",
+                       f"layer {k} ({entry.class_name}) holds {len(shapes)} weight array"
+                       f"{'s' * (len(shapes) != 1)} ({shown}) where its config needs "
+                       f"{len(have)} ({', '.join(str(s) for s in have)})")
     state.stack_changed.emit()
     _next_batches(state, session.batch)
     state.set_cursor(**dataclasses.asdict(session.cursor))
