@@ -507,6 +507,22 @@ def test_safetensors_bfloat16_is_refused_in_one_line(tmp_path):
     assert msg.startswith("bf.safetensors: ") and "BF16" in msg and "float32" in msg
 
 
+def test_a_damaged_safetensors_file_says_which_check_failed(tmp_path):
+    """Overlapping byte ranges were 'truncated or corrupt (SafetensorError)', naming no
+    check; the package's own words say which."""
+    import struct
+
+    header = json.dumps({"lstm.weight_ih_l0": {"dtype": "F32", "shape": [16, 2], "data_offsets": [0, 128]},
+                         "lstm.weight_hh_l0": {"dtype": "F32", "shape": [16, 4],
+                                               "data_offsets": [0, 256]}}).encode()
+    path = tmp_path / "overlap.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 256)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    msg = str(err.value)
+    assert "invalid offset for tensor `lstm.weight_hh_l0`" in msg and "\n" not in msg, msg
+
+
 def test_safetensors_tensors_count_against_the_memory_limit(tmp_path, monkeypatch):
     """Every other reader counts what it reads against the memory limit; safetensors read
     whatever the file held (up to 4 GB)."""

@@ -101,8 +101,12 @@ def read_model(path) -> ModelSpec:
     except OSError as exc:
         raise LstmvizError(f"{fname}: cannot read the file ({exc.strerror or exc})") from None
     except Exception as exc:  # a corrupt file still gives one line
+        # (the safetensors package's own words say which check failed: an offset, a shape
+        # that does not fit its bytes, the header's JSON)
+        said = str(exc).splitlines()[0][:160] if str(exc).strip() else ""
+        said = said.replace("Error while deserializing header: ", "")
         raise LstmvizError(f"{fname}: the file is truncated or corrupt "
-                           f"({exc.__class__.__name__}); {SUPPORTED}") from None
+                           f"({exc.__class__.__name__}{': ' + said if said else ''}); {SUPPORTED}") from None
 
 
 def read_weights(path) -> list[tuple[str, list[np.ndarray]]]:
