@@ -39,6 +39,11 @@ DEFAULT_MEMORY = 2 * 1024 ** 3
 #: (float weights and inputs compress two to four times, not a thousand).
 MAX_INFLATE_RATIO = 200
 RATIO_FLOOR = 32 * 1024 ** 2
+#: The same for a member that is parsed (a model's config, a session's manifest, a torch
+#: pickle): JSON takes up to 25 times its size ('{},' is a dict of 64 bytes), a pickle a
+#: hundred ('}' is one), so 15 MB of '{},' deflated to 20 KB were 800 MB; real configs
+#: deflate 5 to 50 times, torch stores its pickle uncompressed.
+SMALL_RATIO_FLOOR = 1024 ** 2
 #: Bytes of memory per recurrent step allowed in a trace: time, not memory, is what a
 #: long input costs (about 0.1 ms per step and layer), so the number of steps traced
 #: grows with the limit: 2 GB allow 262,144 steps.
@@ -257,11 +262,14 @@ class MemoryBudget:
             raise LstmvizError(f"{msg}; {HINT}")
 
 
-def inflate_excess(name: str, compressed: int, size: int) -> str | None:
-    """None for a plausible zip member, else why it is refused (a zip bomb)."""
-    if size > RATIO_FLOOR and size > MAX_INFLATE_RATIO * max(int(compressed), 1):
+def inflate_excess(name: str, compressed: int, size: int, floor: int = RATIO_FLOOR,
+                   what: str = "a saved array") -> str | None:
+    """None for a plausible zip member, else why it is refused (a zip bomb). ``floor``:
+    the size below which any ratio is taken (``SMALL_RATIO_FLOOR`` for JSON text and
+    pickles: parsed, they take many times their size)."""
+    if size > floor and size > MAX_INFLATE_RATIO * max(int(compressed), 1):
         return (f"'{name}' would inflate from {fmt_bytes(compressed)} to {fmt_bytes(size)} "
-                f"(more than {MAX_INFLATE_RATIO} times): a zip bomb, not a saved array")
+                f"(more than {MAX_INFLATE_RATIO} times): a zip bomb, not {what}")
     return None
 
 

@@ -647,3 +647,59 @@ def test_both_csv_readers_say_a_decimal_comma_in_one_wording(tmp_path):
         tails = [str(e.value).split(": ", 1)[1] for e in (long_err, cli_err)]
         line = "2" if body.startswith("1;") else "1"
         assert tails[0] == tails[1] == f"line {line}, column {2 if line == '2' else 1}: {cell} is not a number{said}"
+
+
+def test_text_one_hot_in_many_features_is_checked_before_it_is_made(tmp_path, monkeypatch):
+    """Text read as one-hot features makes a float per character and feature: 20,000
+    characters for a model of 1,000 features are 80 MB (200 KB of text for 4,096 features
+    were 3.3 GB, over the 2 GB limit, unchecked); refused in one line before allocating."""
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")
+    wide = Model.sequential((None, None, 1000), [LayerSpec("LSTM", {"units": 1})], seed=0)
+    p = tmp_path / "book.txt"
+    p.write_text(("it was a bright cold day in april. " * 600)[:20_000])
+    with pytest.raises(LstmvizError) as err:
+        long_data.load_long_input(p, wide)
+    msg = str(err.value)
+    assert msg.startswith("book.txt: its 20,000 characters one-hot in 1,000 features") and "\n" not in msg
+    assert "over the memory limit of 64 MB" in msg
+    narrow = Model.sequential((None, None, 10), [LayerSpec("LSTM", {"units": 1})], seed=0)
+    assert long_data.load_long_input(p, narrow).shape == (1, 20_000, 10)
+
+
+@pytest.mark.parametrize("vid,shown", [(99_999_999_999, "99,999,999,999"), (-5, "-5"),
+                                        (10 ** 4000, "an integer of 4001 digits")],
+                         ids=["past-int32", "negative", "4001-digits"])
+def test_a_vocabulary_id_outside_int32_is_refused_in_one_line(tmp_path, vid, shown):
+    """A JSON vocabulary's id past int32 failed deep in NumPy (OverflowError, no file
+    named) for a features model; a negative one was read as another feature's."""
+    feats = Model.sequential((None, None, 8), [LayerSpec("LSTM", {"units": 1})], seed=0)
+    (tmp_path / "t.txt").write_text("abc abc")
+    vocab = tmp_path / "v.json"
+    vocab.write_text(json.dumps({"a": vid, "b": 1, "c": 2, " ": 3}))
+    with pytest.raises(LstmvizError) as err:
+        long_data.load_long_input(tmp_path / "t.txt", feats, vocabulary=vocab)
+    assert str(err.value) == (f"v.json: the token 'a' has id {shown}; ids are whole numbers "
+                              "from 0 to 2,147,483,647")
+
+
+def test_a_fortran_order_npy_is_checked_in_place(tmp_path):
+    """A Fortran-order .npy (memory-mapped) is checked block by block in the file's order:
+    each block copied the whole array first (400 MB took 13 s and 1.5 GB, a C-order file
+    1 s), so here the 16 MB array must never be copied; a NaN is still named by its index
+    in C order."""
+    import tracemalloc
+
+    arr = np.asfortranarray(np.ones((1, 1_000_000, 4), np.float32))
+    np.save(tmp_path / "f.npy", arr)
+    tracemalloc.start()
+    try:
+        got = long_data.open_npy(tmp_path / "f.npy")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got.shape == (1, 1_000_000, 4) and peak < 8 * 1024 ** 2, peak
+    arr[0, 700_000, 2] = np.nan
+    np.save(tmp_path / "f.npy", arr)
+    with pytest.raises(LstmvizError) as err:
+        long_data.open_npy(tmp_path / "f.npy")
+    assert f"(value {700_000 * 4 + 2:,} of 4,000,000)" in str(err.value)

@@ -282,3 +282,54 @@ def test_window_shows_one_message_and_keeps_its_model(make_window, tmp_path):
     assert "\n" not in msg and "external file" in msg and "SSH-PRIVATE" not in msg
     assert st.trace is trace and st.undo_stack == undo
     assert [e.name for e in st.layers] == [n for _, _, n, _ in before.layers]
+
+
+def _weights_file(path, names, make):
+    """A Keras 2 weights file naming the groups ``names`` (in that order), each made by
+    ``make(file, name)`` if not there yet."""
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"], f.attrs["backend"] = b"2.2.4", b"tensorflow"
+        for n in dict.fromkeys(names):
+            make(f, n)
+        f.attrs["layer_names"] = np.array([n.encode() for n in names])
+
+
+def test_unwritten_datasets_each_under_the_floor_add_up(tmp_path):
+    """Three 12 MB kernels in unwritten chunks (each under the 32 MB a single array may
+    declare before its storage is looked at): 36 MB from a file of kilobytes. Fifty of
+    them were 2 GB and nine seconds for `lstmviz summary` of a 48 KB file."""
+    def make(f, n):
+        g = f.create_group(n)
+        g.attrs["weight_names"] = np.array([b"kernel:0", b"bias:0"])
+        g.create_dataset("kernel:0", shape=(1536, 2048), dtype="f4", chunks=True, fillvalue=0.5)
+        g["bias:0"] = np.zeros(2048, "f4")
+
+    p = tmp_path / "w.h5"
+    _weights_file(p, ["a", "b", "c"], make)
+    assert p.stat().st_size < 100_000
+    for read in (read_model_file, read_weights_file):
+        with pytest.raises(LstmvizError) as ei:
+            read(p)
+        msg = str(ei.value)
+        assert "declare 36 MB" in msg and "stores only" in msg and "\n" not in msg, msg
+
+
+def test_one_stored_array_named_by_many_layers_counts_once(tmp_path):
+    """One 1 MB kernel (stored compressed) named by 40 layers: 40 MB read from a file of
+    kilobytes (4,000 names were 2 GB and twenty seconds), refused once the names declare
+    more than 200 times what the file stores; a file naming each array once still loads."""
+    def make(f, n):
+        g = f.create_group(n)
+        g.attrs["weight_names"] = np.array([b"kernel:0", b"bias:0"])
+        g.create_dataset("kernel:0", data=np.tile(np.arange(512, dtype="f4"), (512, 1)),
+                         compression="gzip", compression_opts=9)
+        g["bias:0"] = np.zeros(512, "f4")
+
+    once, many = tmp_path / "once.h5", tmp_path / "many.h5"
+    _weights_file(once, ["d"], make)
+    assert read_weights_file(once)
+    _weights_file(many, ["d"] * 40, make)
+    assert many.stat().st_size < 100_000
+    with pytest.raises(LstmvizError) as ei:
+        read_weights_file(many)
+    assert "stores only" in str(ei.value) and "named many times" in str(ei.value)

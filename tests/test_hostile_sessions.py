@@ -108,6 +108,60 @@ def test_member_of_zeros_is_a_zip_bomb(tmp_path):
     _refused(tmp_path, buf.getvalue(), "zip bomb")
 
 
+def test_one_small_member_named_by_many_layers_is_refused(tmp_path):
+    """One 4 MB member of zeros (4 KB in the archive) named ten times: 40 MB inflated from
+    a file of kilobytes, each member under the one-member zip-bomb check (sixty names of a
+    28 MB member were 1.7 GB and 7 s from 33 KB, and the session opened)."""
+    def edit(m):
+        m["layers"][0]["weights"] = ["z.npy"] * 10
+
+    data = _with_manifest(_good(), edit)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for n in src.namelist():
+            z.writestr(n, src.read(n))
+        z.writestr("z.npy", _npy(np.zeros(1_000_000, np.float32)))
+    assert len(buf.getvalue()) < 100_000
+    _refused(tmp_path, buf.getvalue(), "would inflate", "named many times")
+
+
+def test_manifest_that_inflates_like_a_bomb(tmp_path):
+    """A manifest of 2 MB of '{},' deflated 1000 times: 15 MB of them were 800 MB and 5 s
+    in the window's own process from a 20 KB session (each '{}' a dict of 64 bytes)."""
+    text = '{"format": "lstmviz-session", "version": 1, "layers": [' + "{}," * 700_000 + "{}]}"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_good())) as src, \
+            zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for n in src.namelist():
+            z.writestr(n, text if n == "manifest.json" else src.read(n))
+    assert len(buf.getvalue()) < 100_000
+    _refused(tmp_path, buf.getvalue(), "'manifest.json' would inflate", "not JSON text")
+
+
+def test_a_kept_model_of_more_layers_than_a_stack_may_hold(tmp_path):
+    """The stack is bounded at 5,000 layers, a kept (read-only) model was not: 200,000
+    Dropouts in a manifest took 26 s and 1 GB, and the session opened."""
+    def edit(m):
+        m["model"] = {"name": "k", "inputs": [], "outputs": [], "layers": [
+            {"class_name": "InputLayer", "config": {"batch_shape": [None, 5, 1]}, "name": "in"},
+            *({"class_name": "Dropout", "config": {"rate": 0.1}, "name": f"d{i}"} for i in range(5000))]}
+    _refused(tmp_path, _with_manifest(_good(), edit), "the kept model lists 5,001 layers, more than 5,000")
+
+
+def test_weights_that_do_not_fit_their_layer_are_refused(tmp_path):
+    """Ten arrays given to an LSTM (or one of another shape): the stack kept what fits and
+    drew the rest afresh, as after an edit, so the session opened with initial weights
+    and showed other numbers than were saved, without a word."""
+    def ten(m):
+        m["layers"][0]["weights"] = ["layers/0/0.npy"] * 10
+    _refused(tmp_path, _with_manifest(_good(), ten), "layer 0 (LSTM) holds 10 weight arrays",
+             "where its config needs 3")
+
+    def swapped(m):
+        m["layers"][0]["weights"] = m["layers"][0]["weights"][::-1]
+    _refused(tmp_path, _with_manifest(_good(), swapped), "layer 0 (LSTM) holds 3 weight arrays")
+
+
 def test_duplicated_member_names(tmp_path):
     buf = io.BytesIO(_good())
     with pytest.warns(UserWarning), zipfile.ZipFile(buf, "a") as z:

@@ -253,6 +253,32 @@ def test_external_data_never_outside_the_model_folder(tmp_path, location):
     assert "external data" in _one_line(err, "m.onnx")
 
 
+def test_a_constant_node_s_external_data_is_read_from_the_model_folder(tmp_path, monkeypatch):
+    """A Constant node's value in external data is read as an initializer's: from beside
+    the model (it was looked for in the current directory, and refused as 'more than
+    4 GB' when a file of that name was there)."""
+    value = numpy_helper.from_array(np.array([1.5, -2.0], np.float32), "c")
+    for k, v in (("location", "c.bin"), ("offset", "0"), ("length", "8")):
+        e = value.external_data.add()
+        e.key, e.value = k, v
+    value.data_location = TensorProto.EXTERNAL
+    value.ClearField("raw_data")
+    nodes = [helper.make_node("Constant", [], ["c"], value=value),
+             helper.make_node("Add", ["x", "c"], ["y"])]
+    model_dir, cwd = tmp_path / "m", tmp_path / "cwd"
+    model_dir.mkdir()
+    cwd.mkdir()
+    path = _save(model_dir, nodes)
+    (cwd / "c.bin").write_bytes(np.array([9, 9], np.float32).tobytes())
+    monkeypatch.chdir(cwd)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "is not beside the model" in _one_line(err, "m.onnx")
+    (model_dir / "c.bin").write_bytes(np.array([1.5, -2.0], np.float32).tobytes())
+    y = lstmviz.load(path).trace(np.ones((3, 1, 2), np.float32)).outputs[0]
+    np.testing.assert_array_equal(y, np.broadcast_to([[[2.5, -1.0]]], (3, 1, 2)))
+
+
 def test_external_data_symlink_out_is_refused(tmp_path):
     (tmp_path / "outside.bin").write_bytes(b"\0" * 64)
     model_dir = tmp_path / "m"
@@ -481,6 +507,56 @@ def test_safetensors_bfloat16_is_refused_in_one_line(tmp_path):
     assert msg.startswith("bf.safetensors: ") and "BF16" in msg and "float32" in msg
 
 
+def test_a_damaged_safetensors_file_says_which_check_failed(tmp_path):
+    """Overlapping byte ranges were 'truncated or corrupt (SafetensorError)', naming no
+    check; the package's own words say which."""
+    import struct
+
+    header = json.dumps({"lstm.weight_ih_l0": {"dtype": "F32", "shape": [16, 2], "data_offsets": [0, 128]},
+                         "lstm.weight_hh_l0": {"dtype": "F32", "shape": [16, 4],
+                                               "data_offsets": [0, 256]}}).encode()
+    path = tmp_path / "overlap.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 256)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    msg = str(err.value)
+    assert "invalid offset for tensor `lstm.weight_hh_l0`" in msg and "\n" not in msg, msg
+
+
+def test_safetensors_tensors_count_against_the_memory_limit(tmp_path, monkeypatch):
+    """Every other reader counts what it reads against the memory limit; safetensors read
+    whatever the file held (up to 4 GB)."""
+    from safetensors.numpy import save_file
+
+    path = tmp_path / "big.safetensors"
+    save_file({"rnn.weight_ih_l0": np.zeros((4096, 1280), np.float32),
+               "rnn.weight_hh_l0": np.zeros((4096, 1024), np.float32)}, str(path))
+    lstmviz.load(path)  # 36 MB: within 2 GB
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "32M")
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    msg = str(err.value)
+    assert msg.startswith("big.safetensors: the tensors in the file would need 36 MB, over the "
+                          "memory limit of 32 MB") and "--max-memory" in msg and "\n" not in msg, msg
+
+
+def test_onnx_initializers_count_against_the_memory_limit(tmp_path, monkeypatch):
+    """An ONNX file's initializers are counted against the memory limit before they are
+    read (they were read whatever the limit)."""
+    w1 = numpy_helper.from_array(np.zeros((2500, 2000), np.float32), "w1")
+    w2 = numpy_helper.from_array(np.zeros((2000, 2500), np.float32), "w2")
+    path = _save(tmp_path, [helper.make_node("MatMul", ["x", "w1"], ["h"]),
+                            helper.make_node("MatMul", ["h", "w2"], ["y"])], [w1, w2],
+                 inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq", "batch", 2500])])
+    assert lstmviz.load(path)  # 40 MB: within 2 GB
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "32M")
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    msg = _one_line(err, "m.onnx")
+    assert "the tensors in the file would need 38.1 MB, over the memory limit of 32 MB" in msg, msg
+    assert "--max-memory" in msg
+
+
 # ------------------------------------------------------------------ Keras models through tf2onnx
 
 KERAS_CASES = sorted(p.parent for p in FIXTURES.glob("onnx_keras_*/meta.json"))
@@ -596,3 +672,84 @@ def test_comparisons_logic_and_where():
     assert ev("Xor", {}, [t, np.array(True)], 17)[0].tolist() == [False, True, False]
     w = ev("Where", {}, [t, np.float32([1, 2, 3]), np.float32(0)], 17)[0]
     assert w.dtype == np.float32 and w.tolist() == [1, 0, 3]
+
+
+def test_folded_constants_are_bounded_together(tmp_path):
+    """Eight ConstantOfShape([4M]) folded at load, each under the per-tensor cap: 128 MB
+    from a file of a kilobyte (150 of them were 4.7 GB and 10 s)."""
+    n = numpy_helper.from_array(np.array([4_000_000], np.int64), "n")
+    nodes = [helper.make_node("ConstantOfShape", ["n"], [f"c{k}"],
+                              value=numpy_helper.from_array(np.array([k], np.float32)))
+             for k in range(8)]
+    nodes += [helper.make_node("Add", [f"c{k - 1}" if k == 1 else f"s{k - 1}", f"c{k}"],
+                               ["y" if k == 7 else f"s{k}"]) for k in range(1, 8)]
+    path = _save(tmp_path, nodes, [n])
+    assert path.stat().st_size < 2000
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "while it is read would need more than 64 MB" in _one_line(err, "m.onnx")
+
+
+def test_what_the_ops_make_in_a_trace_counts_against_the_memory_limit(tmp_path, monkeypatch):
+    """Tensors whose size grows as seq**4 (small in the two dry runs, 2.56M elements at 40
+    steps), made eight times: each under the per-tensor cap, together over the limit (a
+    1 KB file of seq**6 took 2.7 GB in the window at its default 20 steps)."""
+    i0 = numpy_helper.from_array(np.array([0], np.int64), "i0")
+    nodes = [helper.make_node("Shape", ["x"], ["sh"]),
+             helper.make_node("Gather", ["sh", "i0"], ["t"], axis=0),
+             helper.make_node("Mul", ["t", "t"], ["t2"]),
+             helper.make_node("Mul", ["t2", "t2"], ["t4"])]
+    nodes += [helper.make_node("ConstantOfShape", ["t4"], [f"c{k}"],
+                               value=numpy_helper.from_array(np.array([k], np.float32)))
+              for k in range(8)]
+    nodes += [helper.make_node("Add", [f"c{k - 1}" if k == 1 else f"s{k - 1}", f"c{k}"],
+                               ["y" if k == 7 else f"s{k}"]) for k in range(1, 8)]
+    model = lstmviz.load(_save(tmp_path, nodes, [i0]))
+    model.trace(np.zeros((5, 1, 2), np.float32))  # 625 elements each: fine
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")
+    with pytest.raises(LstmvizError) as err:
+        model.trace(np.zeros((40, 1, 2), np.float32))
+    msg = str(err.value)
+    assert "more than the memory limit of 64 MB" in msg and "\n" not in msg, msg
+
+
+def test_matrix_products_sized_by_the_input_count_their_work(tmp_path, monkeypatch):
+    """A square of (seq**2)**2 elements multiplied by itself: small in the dry runs, 7.3e9
+    multiply-adds at 44 steps (753 bytes of graph took 35 s at the window's 20 steps, and
+    5 minutes at 25); refused before the product, with how to allow more."""
+    i0 = numpy_helper.from_array(np.array([0], np.int64), "i0")
+    nodes = [helper.make_node("Shape", ["x"], ["sh"]),
+             helper.make_node("Gather", ["sh", "i0"], ["t"], axis=0),
+             helper.make_node("Mul", ["t", "t"], ["t2"]),
+             helper.make_node("Concat", ["t2", "t2"], ["s2"], axis=0),
+             helper.make_node("ConstantOfShape", ["s2"], ["a"],
+                              value=numpy_helper.from_array(np.array([0.001], np.float32))),
+             helper.make_node("MatMul", ["a", "a"], ["y"])]
+    model = lstmviz.load(_save(tmp_path, nodes, [i0]))
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")
+    model.trace(np.zeros((5, 1, 2), np.float32))  # 25 x 25: fine
+    with pytest.raises(LstmvizError) as err:
+        model.trace(np.zeros((44, 1, 2), np.float32))
+    msg = str(err.value)
+    assert "MatMul: would take 7,256,313,856 multiply-adds" in msg and "--max-memory" in msg, msg
+
+
+def test_layer_names_of_many_nodes_of_one_op_are_found_in_linear_work():
+    """20,000 Relu nodes (a 450 KB file) took 80 s to name: each looked for its name from
+    relu_1 up. The names are as before (the first free suffix), each found in a few
+    lookups."""
+    class Counting(dict):
+        probes = 0
+
+        def __contains__(self, key):
+            Counting.probes += 1
+            return super().__contains__(key)
+
+        def add(self, key):  # (what a set of taken names offered)
+            self[key] = 1
+
+    used = Counting()
+    names = [onnx_model._unique(b, used) for b in ["relu"] * 3000 + ["relu_1", "x_1", "x", "x"]]
+    assert names[:3] == ["relu", "relu_1", "relu_2"] and names[2999] == "relu_2999"
+    assert names[3000:] == ["relu_1_1", "x_1", "x", "x_2"]
+    assert Counting.probes < 4 * len(names), Counting.probes

@@ -611,3 +611,89 @@ def test_big_endian_and_half_storages(tmp_path):
     spec = read_torch_state_dict(path)
     w_ih = (np.arange(24, dtype=np.float32) / 10).astype(np.float16).astype(np.float32)
     np.testing.assert_array_equal(spec.layers[1].weights[0], w_ih.reshape(8, 3).T)
+
+
+# ------------------------------------------------------------------ memo amplification
+
+def _named_many_times(text: str, times: int, use: bytes) -> bytes:
+    """A pickle holding ``text`` once (memo 0) and ``use`` applied to a list naming it
+    ``times`` times (two bytes each): what the reader makes of it must not grow with
+    ``times * len(text)``."""
+    return (b"\x80\x02" + _uni(text) + b"q\x00" + b"](" + b"h\x00" * times + b"e" + use)
+
+
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+@pytest.mark.parametrize("use", [b"\x85Q.",  # the list as a persistent id: its text in the refusal
+                                 b"\x85ctorch\ndevice\n\x85R."])  # torch.device(list): str() of it
+def test_a_value_named_many_times_is_never_written_out(tmp_path, container, use):
+    """A 300-byte file whose refusal, or torch.device stand-in, wrote out the text of a list
+    naming one 5,000-character string 4,000 times: 20 MB here, a gigabyte with other
+    numbers (str(v)[:40] makes the whole text before cutting it)."""
+    import tracemalloc
+
+    if use.startswith(b"\x85c"):  # GLOBAL before its argument
+        blob = (b"\x80\x02" + _uni("a" * 5000) + b"q\x00ctorch\ndevice\n](" + b"h\x00" * 4000
+                + b"e\x85R.")
+    else:
+        blob = _named_many_times("a" * 5000, 4000, use)
+    path = _write(tmp_path, container, blob, {})
+    tracemalloc.start()
+    try:
+        with pytest.raises(LstmvizError) as ei:
+            read_torch_state_dict(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    _one_line(ei.value, "bad.pt")
+    assert peak < 5 * 1024 ** 2, peak
+
+
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+def test_codecs_encode_of_one_string_many_times_is_refused(tmp_path, container):
+    """_codecs.encode (bytes in a protocol-2 pickle) called 2,000 times on one memoised
+    2,000-character string: 4 MB from 16 KB of pickle; with other numbers gigabytes from a
+    zip of a few hundred bytes."""
+    blob = (b"\x80\x02" + _uni("a" * 2000) + b"q\x00c_codecs\nencode\nq\x01]("
+            + b"h\x01h\x00\x85R" * 2000 + b"e.")
+    path = _write(tmp_path, container, blob, {})
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert "far more data than it holds" in _one_line(ei.value, "bad.pt")
+
+
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+def test_build_repeated_on_one_ordered_dict_is_refused(tmp_path, container):
+    """BUILD of one OrderedDict from one memoised 300-entry state, 300 times (the cost
+    grows as their product: 20,000 x 20,000 were 8 s for a 31 KB file); torch's own
+    _metadata still loads (the fixtures)."""
+    blob = (b"\x80\x02ccollections\nOrderedDict\n)Rq\x00"
+            + b"}(" + b"".join(_int(i) + b"N" for i in range(300)) + b"uq\x010"
+            + b"h\x00h\x01b0" * 300 + b"h\x00.")
+    path = _write(tmp_path, container, blob, {})
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert "OrderedDict is given attributes" in _one_line(ei.value, "bad.pt")
+
+
+def test_a_pickle_deflated_a_thousand_times_is_a_bomb(tmp_path):
+    """torch stores data.pkl uncompressed; 2 MB of EMPTY_DICT opcodes deflated to 2 KB
+    made two million dicts (220 MB) in the window's own process."""
+    path = tmp_path / "bad.pt"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("archive/data.pkl", b"\x80\x02](" + b"}" * 1_500_000 + b"e.")
+        zf.writestr("archive/version", "3\n")
+    assert path.stat().st_size < 10_000
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert "'archive/data.pkl' would inflate" in _one_line(ei.value, "bad.pt")
+
+
+@pytest.mark.parametrize("blob,kind", [
+    (b"\x80\x02ccollections\nOrderedDict\n)R.", "an OrderedDict"),
+    (b"\x80\x02ctorch\ndevice\nX\x03\x00\x00\x00cpu\x85R.", "a torch.device")])
+def test_a_file_without_tensors_names_the_class_it_holds_as_the_pickle_does(tmp_path, blob, kind):
+    """The refusal named lstmviz's own stand-ins ('a _PickledOrderedDict', 'a _Device')."""
+    path = _write(tmp_path, "zip", blob, {})
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert f"the file holds {kind} with no tensors" in _one_line(ei.value, "bad.pt")

@@ -214,6 +214,24 @@ def test_keras_zip_member_that_inflates_like_a_bomb(tmp_path):
         read_model_file(p)
 
 
+def test_keras_config_json_that_inflates_like_a_bomb(tmp_path):
+    """A config.json of 2 MB of '{},' deflated 1000 times: parsed, each '{}' is a dict
+    of 64 bytes (28 MB of them were 800 MB from a 32 KB file), and it is under the 32 MB
+    a weights member may inflate to at any ratio; JSON has a floor of 1 MB."""
+    with zipfile.ZipFile(K3_ZIP) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["config.json"] = ('{"class_name": "Sequential", "config": {"layers": ['
+                              + "{}," * 700_000 + "{}]}}").encode()
+    p = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for n, b in members.items():
+            z.writestr(n, b)
+    assert p.stat().st_size < 100_000
+    with pytest.raises(LstmvizError) as ei:
+        read_model_file(p)
+    assert "'config.json' would inflate" in str(ei.value) and "not JSON text" in str(ei.value)
+
+
 def test_keras_zip_member_over_the_memory_limit(tmp_path, small_limit):
     with zipfile.ZipFile(K3_ZIP) as z:
         members = {n: z.read(n) for n in z.namelist()}
@@ -376,3 +394,20 @@ def test_a_containers_memory_limit_is_the_machines_memory(tmp_path, monkeypatch)
     REAL_PHYSICAL_MEMORY.cache_clear()
     assert limits.memory_limit() == g
     REAL_PHYSICAL_MEMORY.cache_clear()  # (what it cached with the group's limit)
+
+
+def test_orthogonal_draws_are_bounded_together():
+    """Each draw under the one-draw bound, seven of them over the model's: seven
+    1,700-unit LSTMs without weights (a 16 KB session) took 37 s to initialise. The
+    bound is checked before any draw, from the shapes; fewer units still build."""
+    from lstmviz.engine import initializers
+
+    one = 6800 * 1700 ** 2  # a recurrent kernel's QR: rows * columns**2
+    assert one < initializers.MAX_ORTHOGONAL_WORK < 7 * one
+    stack = [LayerSpec("LSTM", {"units": 1700, "return_sequences": True}) for _ in range(7)]
+    with pytest.raises(LstmvizError) as ei:
+        Model.sequential((None, 5, 2), stack)
+    assert str(ei.value).startswith("drawing the orthogonal initial weights of 7 layers would "
+                                    "take minutes")
+    Model.sequential((None, 5, 2), [LayerSpec("LSTM", {"units": 64, "return_sequences": True})
+                                    for _ in range(7)])

@@ -242,6 +242,25 @@ def test_a_stateful_stack_reopens_at_its_batch(tmp_path):
     assert_same_trace(fresh, other)
 
 
+def test_a_long_input_of_mostly_zeros_reopens(tmp_path):
+    """A session's own long input that deflates more than a reader takes from a stranger's
+    zip (40 MB of mostly zeros: 228 times, over the 200 of the zip-bomb check) was saved
+    deflated and then refused as a zip bomb: the user's work could not be opened again.
+    Such a member is stored as it is."""
+    st = AppState()
+    x = np.zeros((1, 200_000, 50), np.float32)
+    x[0, ::1000, 0] = 1.0
+    st.set_input_data(x)
+    path = ses.save_session(st, tmp_path / "zeros.lstmviz")
+    with zipfile.ZipFile(path) as zf:
+        kinds = {i.filename: i.compress_type for i in zf.infolist()}
+    assert kinds["input/data.npy"] == zipfile.ZIP_STORED
+    assert kinds["layers/0/0.npy"] == zipfile.ZIP_DEFLATED
+    again = AppState()
+    ses.open_session(again, path)
+    np.testing.assert_array_equal(again.input.data, x)
+
+
 def test_nothing_to_save_is_refused_with_a_message(tmp_path):
     st = AppState()
     st.readonly, st.model = True, None  # a read-only state whose model is gone

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstmviz import limits
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
 from lstmviz.io.csv_numbers import decimal_comma, delimiter, is_number, not_a_number
@@ -31,6 +32,8 @@ from lstmviz.text import safe_name
 
 BLOCK_BYTES = 4 << 20
 MAX_VOCABULARY_BYTES = 16 << 20
+#: the largest token id (ids are int32, as Keras' Embedding takes them)
+MAX_ID = 2 ** 31 - 1
 
 
 class Cancelled(LstmvizError):
@@ -68,13 +71,18 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
     if arr.size == 0:
         raise LstmvizError(f"{name}: is empty (shape {arr.shape})")
     if np.issubdtype(arr.dtype, np.floating):
-        flat = arr.reshape(-1) if arr.flags.c_contiguous else None
+        # in the file's own order: a view for a Fortran-order file too (reshape(-1) of it
+        # copied the whole array for every block: 400 MB took 13 s and 1.5 GB, not 1 s)
+        fortran = not arr.flags.c_contiguous
+        flat = arr.ravel(order="K")
         step = max(1, BLOCK_BYTES // arr.itemsize)
         n = arr.size
         for s in range(0, n, step):
-            block = flat[s:s + step] if flat is not None else np.asarray(arr).reshape(-1)[s:s + step]
+            block = flat[s:s + step]
             if not np.all(np.isfinite(block)):
                 bad = s + int(np.argmax(~np.isfinite(block)))
+                if fortran:  # (named as the array's index in C order)
+                    bad = int(np.ravel_multi_index(np.unravel_index(bad, arr.shape, order="F"), arr.shape))
                 raise LstmvizError(f"{name}: holds NaN or infinity (value {bad:,} of {n:,}); "
                                    "replace them with numbers")
             _check(cancel, progress, min(n, s + step), n)
@@ -235,6 +243,12 @@ def read_vocabulary(path) -> dict[str, int]:
             return {t: i for i, t in enumerate(data)}
         if isinstance(data, dict) and all(isinstance(v, int) and not isinstance(v, bool)
                                           for v in data.values()):
+            bad = next(((k, v) for k, v in data.items() if not 0 <= v <= MAX_ID), None)
+            if bad is not None:  # (an id past int32 failed deep in NumPy, a negative one read as another)
+                k, v = bad
+                shown = f"an integer of {len(str(abs(v)))} digits" if abs(v) > 10 ** 18 else f"{v:,}"
+                raise LstmvizError(f"{name}: the token {safe_name(k, 40)!r} has id {shown}; ids "
+                                   f"are whole numbers from 0 to {MAX_ID:,}")
             return {str(k): int(v) for k, v in data.items()}
         raise LstmvizError(f"{name}: a vocabulary is a JSON list of tokens or an object token -> id")
     lines = text.split("\n")
@@ -405,6 +419,10 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
         else:
             ids = text_ids(text, vocabulary, oov=oov, progress=progress, cancel=cancel)[0]
             feats = int(want[-1])
+            # one-hot: a float per character and feature (200 KB of text for a model of 4,096
+            # features were 3.3 GB), checked before it is made
+            limits.check(limits.nbytes_of((len(ids), feats), 4),
+                         f"{path.name}: its {len(ids):,} characters one-hot in {feats:,} features")
             out = np.zeros((1, len(ids), feats), np.float32)
             out[0, np.arange(len(ids)), (ids - 1) % feats] = 1.0
             out[0, ids == 0] = 0.0

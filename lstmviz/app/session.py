@@ -63,6 +63,7 @@ VERSION = 1
 SUFFIX = ".lstmviz"
 MAX_MANIFEST = 16 * 1024 * 1024
 MAX_MEMBERS = 100_000
+MAX_LAYERS = 5000  # in the stack and in a kept model (as the model files' readers allow)
 MAX_DEPTH = 64  # nesting of the manifest's JSON (a config is a few levels deep)
 MAX_BATCH = 1000  # a stateful stack's batch: restoring batch k traces k batches again ...
 REPLAY_BYTES = 2 << 30  # ... each of its full trace's size: at most this much in all
@@ -159,11 +160,22 @@ def session_bytes(session: Session) -> bytes:
         text = json.dumps(manifest, indent=1, allow_nan=True)
     except (TypeError, ValueError) as err:
         raise LstmvizError(f"the session cannot be written: {err}") from None
+    data = _archive(text, members)
+    # a member that deflates more than a reader takes from a stranger's zip (a long input
+    # that is mostly zeros: 228 times) is stored as it is, so the session opens again
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        stored = {i.filename for i in zf.infolist()
+                  if i.file_size > limits.MAX_INFLATE_RATIO * max(i.compress_size, 1)}
+    return _archive(text, members, stored) if stored else data
+
+
+def _archive(text: str, members: dict[str, bytes], stored: set[str] | None = None) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        zf.writestr("manifest.json", text)
+        zf.writestr("manifest.json", text,
+                    compress_type=zipfile.ZIP_STORED if "manifest.json" in (stored or ()) else None)
         for name, data in members.items():
-            zf.writestr(name, data)
+            zf.writestr(name, data, compress_type=zipfile.ZIP_STORED if name in (stored or ()) else None)
     return buf.getvalue()
 
 
@@ -256,7 +268,10 @@ def _checked_members(zf, path) -> dict:
     for info in listed:
         if info.filename in infos:
             raise _bad(path, f"the archive holds two members named {info.filename!r}")
-        bomb = limits.inflate_excess(info.filename, info.compress_size, info.file_size)
+        json_text = info.filename.endswith(".json")
+        bomb = limits.inflate_excess(info.filename, info.compress_size, info.file_size,
+                                     limits.SMALL_RATIO_FLOOR if json_text else limits.RATIO_FLOOR,
+                                     "JSON text" if json_text else "a saved array")
         if bomb:
             raise _bad(path, bomb)
         infos[info.filename] = info
@@ -283,9 +298,27 @@ class _Members:
     """The archive, with every array read counted against one memory budget (a member
     named by 32 layers is counted 32 times: it would be held 32 times)."""
 
-    def __init__(self, zf, budget):
+    def __init__(self, zf, budget) -> None:
         self.zf = zf
         self.budget = budget
+        self.inflated = 0  # bytes of every array read, however often its member is named
+        self.compressed = 0  # what the archive stores for them, each member once
+        self.seen: set[str] = set()
+
+    def count(self, info, path) -> None:
+        """Refuse arrays that together inflate far beyond what the archive stores for them:
+        many members each under the one-member check, or one member named by many layers
+        (60 names of one 28 MB member of zeros: 1.7 GB and 7 s from a 33 KB session)."""
+        self.inflated += info.file_size
+        if info.filename not in self.seen:
+            self.seen.add(info.filename)
+            self.compressed += info.compress_size
+        if self.inflated > limits.RATIO_FLOOR and \
+                self.inflated > limits.MAX_INFLATE_RATIO * max(self.compressed, 1):
+            raise _bad(path, f"its arrays would inflate from {limits.fmt_bytes(self.compressed)} "
+                             f"to {limits.fmt_bytes(self.inflated)} (more than "
+                             f"{limits.MAX_INFLATE_RATIO} times, or one array named many "
+                             "times)")
 
 
 def _depth(value, limit: int = MAX_DEPTH + 1) -> int:
@@ -305,6 +338,7 @@ def _array(zf, infos, name, path, what, steps: bool = False) -> np.ndarray:
     if not isinstance(name, str) or name not in infos:
         raise _bad(path, f"{what} ({str(name)[:80]!r}) is missing from the archive")
     info = infos[name]
+    zf.count(info, path)
     over = zf.budget.excess(info.file_size)
     if over:
         raise LstmvizError(f"{path}: not opened: {over}; {limits.HINT}")
@@ -331,7 +365,7 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     layers_in = m.get("layers")
     if not isinstance(layers_in, list):
         raise _bad(path, "the manifest has no list of layers")
-    if len(layers_in) > 5000:
+    if len(layers_in) > MAX_LAYERS:
         raise _bad(path, f"it lists {len(layers_in):,} layers")
     layers = [LayerEntry(*_parse_layer(item, f"layer {i}", zf, infos, path))
               for i, item in enumerate(layers_in)]
@@ -478,6 +512,8 @@ def _parse_model(m, zf, infos, path) -> Model:
     """A read-only model kept in the session, built (and so checked) before anything changes."""
     if not isinstance(m, dict) or not isinstance(m.get("layers"), list) or not m["layers"]:
         raise _bad(path, "the kept model has no layers")
+    if len(m["layers"]) > MAX_LAYERS:  # (200,000 Dropouts: 26 s and 1 GB, and it opened)
+        raise _bad(path, f"the kept model lists {len(m['layers']):,} layers, more than {MAX_LAYERS:,}")
     name, version = m.get("name", "model"), m.get("keras_version")
     if not isinstance(name, str) or (version is not None and not isinstance(version, str)):
         raise _bad(path, "the kept model's name or Keras version is not text")
@@ -539,7 +575,19 @@ def _apply(state: AppState, session: Session, path) -> None:
     state.trace_all_samples = session.trace_all_samples
     state.path = str(path) if path is not None else session.path
     state.cursor = session.cursor
+    given = [None if e.weights is None else [np.shape(w) for w in e.weights] for e in session.layers]
     state.rebuild()
+    # the stack keeps the weights that fit and draws the others afresh (an edit's way):
+    # a session's own weights that do not fit are a damaged file, not an edit (ten
+    # arrays given to an LSTM opened it with initial weights, without a word)
+    for k, (entry, shapes) in enumerate(zip(state.layers, given)):
+        have = [np.shape(w) for w in entry.weights or []]
+        if shapes is not None and have and shapes != have:
+            shown = ", ".join(str(s) for s in shapes[:4]) + (", ..." if len(shapes) > 4 else "")
+            raise _bad(path if path is not None else "the session",
+                       f"layer {k} ({entry.class_name}) holds {len(shapes)} weight array"
+                       f"{'s' * (len(shapes) != 1)} ({shown}) where its config needs "
+                       f"{len(have)} ({', '.join(str(s) for s in have)})")
     state.stack_changed.emit()
     _next_batches(state, session.batch)
     state.set_cursor(**dataclasses.asdict(session.cursor))

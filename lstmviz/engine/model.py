@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmviz import limits
+from lstmviz.engine import initializers
 from lstmviz.engine.layers import RNN_OPTIONS, Bidirectional, InputLayer, Layer, Recurrent, fmt_shape, make_layer
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace
@@ -149,6 +151,18 @@ class Model:
         # weights it kept, then starts afresh); the others draw in the model's order
         given = {n.layer.name: (weights or {}).get(n.layer.name) for n in self.nodes}
         keep = keep or {}
+        # the QRs of the orthogonal draws, together (kept weights replace theirs undrawn)
+        qr = [sum(initializers.orthogonal_work(init, shape)
+                  for _, shape, init in n.layer.weight_specs(shapes[n.layer.name]))
+              for n in self.nodes if given[n.layer.name] is None and keep.get(n.layer.name) is None]
+        work = sum(qr)
+        if work > initializers.MAX_ORTHOGONAL_TOTAL:
+            layers = sum(1 for w in qr if w)
+            raise LstmvizError(
+                f"drawing the orthogonal initial weights of {layers} layers would take "
+                f"minutes ({work:.1e} multiply-adds of QR, at most "
+                f"{initializers.MAX_ORTHOGONAL_TOTAL:.0e}); give the layers their weights or "
+                "fewer units")
         for node in sorted(self.nodes, key=lambda n: given[n.layer.name] is None):
             name = node.layer.name
             if given[name] is None and keep.get(name) is not None:
@@ -434,7 +448,7 @@ class Model:
         for k, (arr, ref) in enumerate(zip(xs, self.inputs)):
             arrays.append(self._check_input(np.asarray(arr), ref, k))
         in_shapes = self._infer_shapes([a.shape for a in arrays])
-        self._check_size(arrays, in_shapes)
+        estimate = self._check_size(arrays, in_shapes)
         values: dict[str, list] = {}
         masks: dict[str, list] = {}
         records: dict[str, LayerTrace] = {}
@@ -457,14 +471,22 @@ class Model:
             records[layer.name] = rec
 
         later = self._later(needed)
-        for node in self.nodes[:len(self.nodes) - len(later)]:
-            layer = node.layer
-            if isinstance(layer, InputLayer):
-                values[layer.name] = [feed[layer.name]]
-                masks[layer.name] = [None]
-                old.check_input(layer.name, feed[layer.name])
-                continue
-            run(node)
+        # an ONNX op's output size may be known only when it runs (the estimate counts it
+        # as one element): what the ops make together is counted as they run
+        counting: contextlib.AbstractContextManager = contextlib.nullcontext()
+        if any(n.layer.class_name.startswith("onnx.") for n in self.nodes):
+            from lstmviz.engine import onnx_ops
+
+            counting = onnx_ops.counted(limits.memory_limit() - estimate)
+        with counting:
+            for node in self.nodes[:len(self.nodes) - len(later)]:
+                layer = node.layer
+                if isinstance(layer, InputLayer):
+                    values[layer.name] = [feed[layer.name]]
+                    masks[layer.name] = [None]
+                    old.check_input(layer.name, feed[layer.name])
+                    continue
+                run(node)
         if later:
             # the later layers run afresh (no earlier trace kept alive for them: each would
             # hold the one before), each as it is now: a copy with copies of its weights
@@ -543,10 +565,11 @@ class Model:
             arr = arr.astype(np.float32)
         return arr
 
-    def _check_size(self, arrays, in_shapes: dict) -> None:
+    def _check_size(self, arrays, in_shapes: dict) -> int:
         """Refuse a trace that would not fit the memory limit, before computing any of it:
         every layer's outputs, and each recurrent layer's per-step records over the steps
-        it really runs (after a RepeatVector: its ``n``, not the input's steps)."""
+        it really runs (after a RepeatVector: its ``n``, not the input's steps). Returns
+        the bytes estimated."""
         batch = arrays[0].shape[0]
         steps = arrays[0].shape[1] if arrays[0].ndim > 1 else 1
         total = sum(a.nbytes for a in arrays)
@@ -571,6 +594,7 @@ class Model:
                 f"of {limits.step_limit():,} (it grows with the memory limit of "
                 f"{limits.fmt_bytes(limits.memory_limit())}); use fewer steps, or {limits.HINT}"
             )
+        return total
 
 
 def _rnn_layers(layer) -> list:

@@ -27,6 +27,81 @@ MAX_ELEMENTS = 1 << 28
 #: the file alone asks for, before anyone chose an input.
 LOAD_ELEMENTS = 1 << 22
 _limit = contextvars.ContextVar("onnx_ops_limit", default=MAX_ELEMENTS)
+#: Multiply-adds allowed per byte of the memory budget: time grows with them, so they
+#: grow with the limit, as a trace's steps do (2 GB: 1.4e11, seconds of BLAS; a Dense of
+#: 512 x 512 over the 262,144 steps 2 GB allow needs half of it).
+WORK_PER_BYTE = 64
+#: [bytes the ops may still make, all together; that bound when a file is being read;
+#: multiply-adds MatMul and Gemm may still do] (None: not counted). A trace keeps every
+#: tensor the graph makes, and the cap above is per tensor: a kilobyte of graph making
+#: ten 64M-element tensors for a 20-step input took 2.7 GB; the products of tensors sized
+#: by the input took 35 s (three 8000 x 8000 squares, from 753 bytes) for 20 steps.
+_left: contextvars.ContextVar[list | None] = contextvars.ContextVar("onnx_ops_left", default=None)
+
+
+@contextlib.contextmanager
+def counted(nbytes: int):
+    """Within the block, the tensors every op makes together take at most ``nbytes``
+    (the memory limit less what else a trace or a file's reading holds)."""
+    token = _left.set([int(nbytes), None, int(nbytes) * WORK_PER_BYTE])
+    try:
+        yield
+    finally:
+        _left.reset(token)
+
+
+def lower_budget(nbytes: int) -> None:
+    """Within the current ``counted`` block, at most ``nbytes`` more (a file being read:
+    once its own tensors are known, what folding and sizing may make is bounded by them)."""
+    left = _left.get()
+    if left is not None and int(nbytes) < left[0]:
+        left[0], left[1] = int(nbytes), int(nbytes)
+        left[2] = min(left[2], int(nbytes) * WORK_PER_BYTE)
+
+
+def _over_budget(op: str, need: int) -> LstmvizError:
+    from lstmviz import limits
+
+    left = _left.get()
+    lowered = left[1] if left is not None else None
+    if lowered is not None:  # a file being read
+        return _fail(op, f"the tensors the graph makes while it is read would need more than "
+                         f"{limits.fmt_bytes(lowered)} (this op alone {limits.fmt_bytes(need)}), "
+                         "far more than the tensors the file holds")
+    return _fail(op, f"the tensors the graph makes would need more than the memory limit of "
+                     f"{limits.fmt_bytes(limits.memory_limit())} (this op alone "
+                     f"{limits.fmt_bytes(need)}); use fewer samples or steps, or {limits.HINT}")
+
+
+def _check_product(op: str, a, b) -> None:
+    """Before a matrix product: its output's size, and its multiply-adds against what the
+    ops may still do (``counted``)."""
+    if a.ndim == 0 or b.ndim == 0:
+        return
+    try:
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        return  # (np.matmul says what does not fit)
+    m = a.shape[-2] if a.ndim >= 2 else 1
+    n = b.shape[-1] if b.ndim >= 2 else 1
+    _check_size(op, batch + (m, n))
+    left = _left.get()
+    if left is None:
+        return
+    work = m * n * int(a.shape[-1])
+    for d in batch:
+        work *= int(d)
+    left[2] -= work
+    if left[2] < 0:
+        from lstmviz import limits
+
+        if left[1] is not None:  # a file being read
+            raise _fail(op, f"would take {work:,} multiply-adds while the file is read, far "
+                            "more than the tensors it holds need")
+        raise _fail(op, f"would take {work:,} multiply-adds, over what a trace may do with the "
+                        f"memory limit of {limits.fmt_bytes(limits.memory_limit())} "
+                        f"({limits.memory_limit() * WORK_PER_BYTE:,} in all); use fewer samples "
+                        f"or steps, or {limits.HINT}")
 
 
 @contextlib.contextmanager
@@ -71,6 +146,9 @@ def _check_size(op: str, shape) -> tuple:
         if n > limit:
             raise _fail(op, f"would make a tensor of shape {list(shape)}, more than "
                             f"{limit:,} elements")
+    left = _left.get()
+    if left is not None and 4 * n > left[0]:  # (4: the smallest item these ops make in bulk)
+        raise _over_budget(op, 4 * n)
     return shape
 
 
@@ -98,7 +176,15 @@ def evaluate(op: str, attrs: dict, inputs: list, opset: int = 17) -> list[np.nda
     fn = _OPS.get(op)
     if fn is None:
         raise _fail(op, "is not an operator lstmviz computes")
-    return fn(attrs, inputs, opset)
+    outs = fn(attrs, inputs, opset)
+    left = _left.get()
+    if left is not None:  # what is new (not a view of an input) counts
+        made = sum(int(o.nbytes) for o in map(np.asarray, outs)
+                   if not any(isinstance(i, np.ndarray) and np.may_share_memory(o, i) for i in inputs))
+        left[0] -= made
+        if left[0] < 0:
+            raise _over_budget(op, made)
+    return outs
 
 
 # ------------------------------------------------------------------ shape and data movement
@@ -327,8 +413,7 @@ def _where(attrs, ins, opset):
 
 def _matmul(attrs, ins, opset):
     a, b = ins
-    if a.ndim >= 2 and b.ndim >= 2:
-        _check_size("MatMul", np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1]))
+    _check_product("MatMul", a, b)
     return [np.matmul(a, b)]
 
 
@@ -340,6 +425,7 @@ def _gemm(attrs, ins, opset):
     if attrs.get("transB", 0):
         b = b.T
     alpha, beta = np.float32(attrs.get("alpha", 1.0)), np.float32(attrs.get("beta", 1.0))
+    _check_product("Gemm", a, b)
     y = np.matmul(a, b)
     if alpha != 1:
         y = y * alpha

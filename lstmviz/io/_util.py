@@ -131,6 +131,11 @@ MAX_ARRAYS_READ = 20_000
 class _ReadBudget(threading.local):
     budget: MemoryBudget | None = None
     reads = 0
+    #: bytes the HDF5 datasets read so far declare, and the bytes the file stores for
+    #: them (each dataset once, however many links or names lead to it)
+    declared = 0
+    stored = 0
+    seen: set[int] | None = None
 
 
 _READ = _ReadBudget()
@@ -139,12 +144,32 @@ _READ = _ReadBudget()
 @contextmanager
 def read_budget(what: str = "the arrays read from the file") -> Iterator[MemoryBudget]:
     """Every ``as_array`` inside the block counts against one ``MemoryBudget``."""
-    old, old_reads = _READ.budget, _READ.reads
-    _READ.budget, _READ.reads = MemoryBudget(what), 0
+    old = _READ.budget, _READ.reads, _READ.declared, _READ.stored, _READ.seen
+    _READ.budget, _READ.reads, _READ.declared, _READ.stored, _READ.seen = \
+        MemoryBudget(what), 0, 0, 0, set()
     try:
         yield _READ.budget
     finally:
-        _READ.budget, _READ.reads = old, old_reads
+        _READ.budget, _READ.reads, _READ.declared, _READ.stored, _READ.seen = old
+
+
+def _count_stored(obj: Any, declared: int, stored: int) -> None:
+    """Refuse a file whose datasets together declare far more than it stores: many
+    unwritten or highly compressed datasets each under ``RATIO_FLOOR``, or one dataset
+    named by a thousand links, add up to gigabytes from a file of kilobytes."""
+    if _READ.seen is None:
+        return
+    _READ.declared += declared
+    key = hash(obj.id)
+    if key not in _READ.seen:
+        _READ.seen.add(key)
+        _READ.stored += stored
+    total, kept = _READ.declared, _READ.stored
+    if total > RATIO_FLOOR and total > MAX_INFLATE_RATIO * max(kept, 1):
+        raise Fail(f"the weights read from the file so far declare {fmt_bytes(total)} but the "
+                   f"file stores only {fmt_bytes(kept)} for them (unwritten chunks, data "
+                   f"compressed more than {MAX_INFLATE_RATIO} times, or one array named many "
+                   "times): not saved weights")
 
 
 def take_bytes(nbytes: int) -> None:
@@ -188,6 +213,7 @@ def as_array(obj: Any, what: str) -> np.ndarray:
             raise Fail(f"{what} declares {fmt_bytes(n)} but the file stores only "
                        f"{fmt_bytes(stored)} of it (unwritten chunks, or compressed more than "
                        f"{MAX_INFLATE_RATIO} times): not saved weights")
+        _count_stored(obj, n, stored)
     take_bytes(n)
     try:
         arr = np.array(obj[()] if shape == () else obj[...])

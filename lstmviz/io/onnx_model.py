@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import limits
 from ..engine import onnx_ops
 from ..engine.spec import LayerSpec, ModelSpec, TensorRef
 from ..errors import LstmvizError
@@ -53,6 +54,7 @@ MAX_FILE_BYTES = 2 * 1024 ** 3 - 1          # protobuf's own limit
 MAX_EXTERNAL_BYTES = 4 * 1024 ** 3
 MAX_NODES = 20_000
 MAX_CONFIG_CONST = 1 << 16                  # elements of a constant kept in a layer config
+FOLD_BYTES = 64 * 1024 ** 2                 # what folding and sizing may make beyond 4x the file's tensors
 RECURRENT = {"LSTM": 4, "GRU": 3, "RNN": 1}
 LSTM_ORDER = (0, 2, 3, 1)                   # Keras gate k (i, f, c, o) is ONNX block ...
 ARITH = ("MatMul", "Gemm", "Add", "Sub", "Mul", "Div")
@@ -87,8 +89,9 @@ def _dtype(code: int):
     return np.dtype(dt).newbyteorder("<")
 
 
-def _tensor(t, folder: str, budget: list) -> np.ndarray:
-    """A TensorProto as an array; external data only from inside ``folder``."""
+def _tensor(t, folder: str, budget: list, memory: limits.MemoryBudget | None = None) -> np.ndarray:
+    """A TensorProto as an array; external data only from inside ``folder``; ``memory``:
+    counted against it (the memory limit) before it is read."""
     from onnx import TensorProto, numpy_helper
 
     dims = [int(d) for d in t.dims]
@@ -99,6 +102,9 @@ def _tensor(t, folder: str, budget: list) -> np.ndarray:
     nbytes = n * dt.itemsize
     if n > onnx_ops.MAX_ELEMENTS:
         raise Fail(f"tensor '{t.name[:80]}' has {n:,} elements, more than lstmviz reads")
+    over = memory.excess(nbytes) if memory is not None else None
+    if over:
+        raise Fail(f"{over}; {limits.HINT}")
     if t.data_location == TensorProto.EXTERNAL:
         info = {e.key: e.value for e in t.external_data}
         raw = _external(info, folder, nbytes, t.name, budget)
@@ -163,13 +169,16 @@ def _const_spec(arr: np.ndarray) -> dict:
 
 # ------------------------------------------------------------------ attributes
 
-def _attrs(node) -> dict:
+def _attrs(node, folder: str, budget: list) -> dict:
+    """A node's attributes; a tensor's external data (a Constant's value) is read as an
+    initializer's is: from the model's ``folder`` only, counted in ``budget`` (it was
+    looked for in the current directory, where an existing file got another refusal)."""
     from onnx import AttributeProto, helper
 
     out = {}
     for a in node.attribute:
         if a.type == AttributeProto.TENSOR:
-            arr = _tensor(a.t, "", [0])
+            arr = _tensor(a.t, folder, budget)
             out[a.name] = _const_spec(arr)
         elif a.type in (AttributeProto.GRAPH, AttributeProto.GRAPHS):
             raise Fail(f"node '{node.name[:80]}' ({node.op_type}) holds a subgraph")
@@ -237,12 +246,17 @@ def _tf_label(node, main: bool) -> str | None:
     return None
 
 
-def _unique(base: str, used: set) -> str:
-    name, k = base, 1
+def _unique(base: str, used: dict[str, int]) -> str:
+    """``base``, or ``base_1``, ``base_2`` ... the first not taken; ``used`` maps each name
+    taken to the next suffix to try for it as a base (20,000 Relu nodes, each looking
+    from ``relu_1`` up, took 80 s)."""
+    k = used.get(base, 0)
+    name = base if k == 0 else f"{base}_{k}"
     while name in used:
-        name = f"{base}_{k}"
         k += 1
-    used.add(name)
+        name = f"{base}_{k}"
+    used[base] = k + 1
+    used.setdefault(name, 1)
     return name
 
 
@@ -395,11 +409,15 @@ def _build(path) -> ModelSpec:
                        "lstmviz does not compute", ops=True)
     _check_wiring(graph)
     budget = [MAX_EXTERNAL_BYTES]
+    memory = limits.MemoryBudget("the tensors in the file")
     consts: dict[str, np.ndarray] = {}
     for t in graph.initializer:
-        consts[t.name] = _tensor(t, folder, budget)
+        consts[t.name] = _tensor(t, folder, budget, memory)
     if len(graph.sparse_initializer):
         raise Fail("the graph holds sparse initializers, which lstmviz does not read")
+    # folding constants and the dry runs make a few times what the file holds, at most:
+    # 150 ConstantOfShape([4M]) folded were 4.7 GB and 10 s from an 11 KB file
+    onnx_ops.lower_budget(FOLD_BYTES + 4 * sum(int(c.nbytes) for c in consts.values()))
 
     # graph inputs (initializers listed as inputs are constants)
     graph_inputs = []
@@ -422,7 +440,7 @@ def _build(path) -> ModelSpec:
     # fold constants; keep the rest with their attributes
     nodes = []
     for node in graph.node:
-        attrs = _attrs(node)
+        attrs = _attrs(node, folder, budget)
         if node.op_type == "Constant":
             consts[node.output[0]] = _constant_value(node, attrs)
             continue
@@ -461,7 +479,7 @@ def _build(path) -> ModelSpec:
             consumers[n] = consumers.get(n, 0) + 1
     graph_outputs = {o.name for o in graph.output}
 
-    used: set[str] = set()
+    used: dict[str, int] = {}
     layers: list[LayerSpec] = []
     where: dict[str, TensorRef] = {}
     inputs: list[TensorRef] = []
@@ -807,7 +825,7 @@ def read_model(path) -> ModelSpec:
         raise LstmvizError(f"{fname}: reading ONNX files needs the 'onnx' package: "
                            "pip install 'lstmviz[onnx]'") from None
     try:
-        with onnx_ops.limited(onnx_ops.LOAD_ELEMENTS):
+        with onnx_ops.limited(onnx_ops.LOAD_ELEMENTS), onnx_ops.counted(limits.memory_limit()):
             return _build(path)
     except Fail as f:
         raise LstmvizError(f"{fname}: {f.what}; {SUPPORTED_OPS if f.ops else SUPPORTED}") from None

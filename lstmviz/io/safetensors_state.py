@@ -60,6 +60,16 @@ def _state_dict(path) -> dict[str, np.ndarray]:
         dt = header[bad[0]].get("dtype")
         raise LstmvizError(f"tensor '{bad[0][:80]}' is {dt}, which NumPy cannot hold; save the "
                            "state_dict as float32")
+    # the arrays read count against the memory limit, as every reader's do (from the
+    # header's byte ranges, before reading)
+    from ..limits import HINT, excess
+
+    ranges = [header[k].get("data_offsets") for k in order if isinstance(header[k], dict)]
+    total = sum(int(r[1]) - int(r[0]) for r in ranges if isinstance(r, list) and len(r) == 2
+                and all(isinstance(v, int) for v in r))
+    over = excess(total, "the tensors in the file")
+    if over:
+        raise LstmvizError(f"{over}; {HINT}")
     out: dict[str, np.ndarray] = {}
     with safe_open(str(path), framework="numpy") as f:
         for k in order:
@@ -91,8 +101,12 @@ def read_model(path) -> ModelSpec:
     except OSError as exc:
         raise LstmvizError(f"{fname}: cannot read the file ({exc.strerror or exc})") from None
     except Exception as exc:  # a corrupt file still gives one line
+        # (the safetensors package's own words say which check failed: an offset, a shape
+        # that does not fit its bytes, the header's JSON)
+        said = str(exc).splitlines()[0][:160] if str(exc).strip() else ""
+        said = said.replace("Error while deserializing header: ", "")
         raise LstmvizError(f"{fname}: the file is truncated or corrupt "
-                           f"({exc.__class__.__name__}); {SUPPORTED}") from None
+                           f"({exc.__class__.__name__}{': ' + said if said else ''}); {SUPPORTED}") from None
 
 
 def read_weights(path) -> list[tuple[str, list[np.ndarray]]]:

@@ -196,11 +196,24 @@ class _Tensor(_Frozen):
         return self.array
 
 
+def _brief(v: Any, n: int = 40) -> str:
+    """A short text for a value from the pickle: a string's start or a number, else its
+    type's name. Never ``str(v)[:n]``: the text of a list naming one long string a
+    hundred thousand times (memo references, a few bytes each) is gigabytes."""
+    if isinstance(v, str):
+        return v[:n]
+    if isinstance(v, (bytes, bytearray)):
+        return repr(bytes(v[:n]))
+    if isinstance(v, (bool, float)) or (isinstance(v, int) and v.bit_length() <= 64):
+        return str(v)[:n]
+    return f"a {type(v).__name__}"
+
+
 class _Device(_Frozen):
     __slots__ = ("spec",)
 
     def __init__(self, *args):
-        object.__setattr__(self, "spec", " ".join(str(a) for a in args)[:64])
+        object.__setattr__(self, "spec", " ".join(_brief(a, 32) for a in args[:2])[:64])
 
 
 class _Call(_Frozen):
@@ -293,7 +306,7 @@ class _DType(_Frozen):
 
     def __init__(self, code, align=False, copy=False):
         if not isinstance(code, str) or not re.fullmatch(r"[<>=|]?[fiucb?][0-9]{0,2}", code):
-            raise Fail(f"unexpected NumPy dtype {str(code)[:20]!r}")
+            raise Fail(f"unexpected NumPy dtype {_brief(code, 20)!r}")
         try:
             dt = np.dtype(code)
         except TypeError as exc:
@@ -320,10 +333,26 @@ def _size(*args):
     return _int_tuple(args, "size")
 
 
+class _PickledOrderedDict(OrderedDict):
+    """An OrderedDict from the pickle: its attributes (torch's ``_metadata``) are set once
+    and are few. Without this, the pickle's BUILD updates the dict's ``__dict__`` from a
+    state of any size, as often as the memo names the two: 20,000 entries set 20,000
+    times were 8 s for a 31 KB file."""
+
+    def __setstate__(self, state: Any) -> None:
+        if not isinstance(state, dict) or len(state) > 4 or self.__dict__:
+            raise Fail("a pickled OrderedDict is given attributes other than torch's _metadata")
+        self.__dict__.update(state)
+
+
+#: what the refusal calls lstmviz's stand-ins for the classes a pickle names
+_KIND_NAMES = {_PickledOrderedDict: "OrderedDict", _Device: "torch.device", _Tensor: "tensor"}
+
+
 def _ordered_dict(*args):
     if args and not (len(args) == 1 and isinstance(args[0], (list, tuple))):
         raise Fail("unexpected arguments to collections.OrderedDict")
-    return OrderedDict(args[0] if args else ())
+    return _PickledOrderedDict(args[0] if args else ())
 
 
 class _Unpickler(pickle.Unpickler):
@@ -335,8 +364,25 @@ class _Unpickler(pickle.Unpickler):
         self.storages: dict[str, _Storage] = {}
         self.tensors: list[_Tensor] = []
         b = self.tensors
+        # What the calls below make, together, is bounded by the pickle's own size: each
+        # string a real pickle encodes, each item list it gives OrderedDict, is written in
+        # it once; the memo can name one a hundred thousand times in a few bytes each.
+        with stream.getbuffer() as view:
+            made = [view.nbytes + 1024]
+
+        def counted(fn, size):
+            def call(*args):
+                made[0] -= size(args)
+                if made[0] < 0:
+                    raise Fail("the pickle makes far more data than it holds (one string or "
+                               "list named many times over)")
+                return fn(*args)
+            return call
+
         self.allowed: dict[tuple[str, str], _Call | _StorageType] = {
-            ("collections", "OrderedDict"): _Call("collections.OrderedDict", _ordered_dict),
+            ("collections", "OrderedDict"):
+                _Call("collections.OrderedDict",
+                      counted(_ordered_dict, lambda a: len(a[0]) if a and isinstance(a[0], (list, tuple)) else 0)),
             ("torch._utils", "_rebuild_tensor_v2"):
                 _Call("torch._utils._rebuild_tensor_v2", lambda *a: _rebuild_tensor_v2(b, *a)),
             ("torch._utils", "_rebuild_tensor"):
@@ -349,7 +395,9 @@ class _Unpickler(pickle.Unpickler):
                 _Call("torch._tensor._rebuild_from_type_v2", _rebuild_from_type_v2),
             ("torch", "device"): _Call("torch.device", _Device),
             ("torch", "Size"): _Call("torch.Size", _size),
-            ("_codecs", "encode"): _Call("_codecs.encode", _codecs_encode),
+            ("_codecs", "encode"):
+                _Call("_codecs.encode",
+                      counted(_codecs_encode, lambda a: len(a[0]) if a and isinstance(a[0], str) else 0)),
             ("numpy", "dtype"): _Call("numpy.dtype", _DType),
             ("numpy.core.multiarray", "scalar"): _Call("numpy scalar", _np_scalar),
             ("numpy._core.multiarray", "scalar"): _Call("numpy scalar", _np_scalar),
@@ -381,7 +429,7 @@ class _Unpickler(pickle.Unpickler):
             raise Fail("the file holds a pickled module with its source code, which lstmviz "
                        "never runs")
         if pid[0] != "storage" or len(pid) not in (5, 6):
-            raise Fail(f"unknown tensor reference {str(pid[0])[:40]!r}")
+            raise Fail(f"unknown tensor reference {_brief(pid[0])!r}")
         stype, key, _location, numel = pid[1:5]
         view = pid[5] if len(pid) == 6 else None
         if not isinstance(stype, _StorageType):
@@ -534,6 +582,13 @@ def _read_zip(path: str, size: int):
                 cache[key] = _decode(raw, stype, big)
             return cache[key]
 
+        # torch stores its pickle uncompressed: one deflated a thousand times is built to
+        # make objects (2 KB made two million dicts, 220 MB, in the window's process)
+        info = by_name[pkl[0]]
+        bomb = limits.inflate_excess(pkl[0], info.compress_size, info.file_size,
+                                     limits.SMALL_RATIO_FLOOR, "a saved pickle")
+        if bomb:
+            raise Fail(bomb)
         data = read(pkl[0], MAX_PICKLE_BYTES, "the pickled object")
         end = _scan_pickle(data)
         u = _Unpickler(io.BytesIO(data[:end]), loader)
@@ -566,7 +621,7 @@ def _read_legacy(blob: bytes):
         raise Fail("this pickle is not a PyTorch file (no torch magic number)")
     proto, _ = load_one()
     if proto != LEGACY_PROTOCOL:
-        raise Fail(f"unsupported torch pickle protocol {str(proto)[:20]}")
+        raise Fail(f"unsupported torch pickle protocol {_brief(proto, 20)}")
     sys_info, _ = load_one()
     little = True
     if isinstance(sys_info, dict):
@@ -585,7 +640,7 @@ def _read_legacy(blob: bytes):
         raise Fail("the list of storage keys is malformed")
     view = memoryview(blob)
     for key in keys:
-        key = str(key)[:64]
+        key = _brief(key, 64)
         st = u.storages.get(key)
         if st is None:
             raise Fail(f"storage {key} is listed but never referenced")
@@ -650,7 +705,7 @@ def _find_state_dict(obj) -> Any:
         for k in keys:
             found = walk(o[k], depth + 1)
             if found:
-                return found[0], f"[{str(k)[:40]!r}]" + found[1], found[2]
+                return found[0], f"[{_brief(k)!r}]" + found[1], found[2]
         return None
 
     return walk(obj, 0) or (None, "", None)
@@ -1017,7 +1072,7 @@ def _load_raw(path) -> tuple[Any, str]:
             if over:
                 raise Fail(over, limits.HINT)
             with open(path, "rb") as fh:
-                blob = fh.read(MAX_FILE_BYTES + 1)
+                blob = fh.read(size + 1)  # not MAX_FILE_BYTES: read(n) allocates n first
             return _read_legacy(blob), "torch-pickle"
         if len(head) > 262 and head[257:262] == b"ustar":
             raise Fail("this is a tar archive (torch < 0.4's format or another archive), "
@@ -1054,12 +1109,13 @@ def read_torch_state_dict(path) -> ModelSpec:
         if sd is None:
             found = _any_tensors(obj)
             if found:
-                keys = ", ".join(found[:8]) + (", ..." if len(found) > 8 else "")
+                keys = ", ".join(k[:80] for k in found[:8]) + (", ..." if len(found) > 8 else "")
                 raise Fail(f"the state_dict holds no nn.LSTM / nn.GRU / nn.RNN weights "
                            f"(keys: {keys})")
-            kind = type(obj).__name__
-            keys = ", ".join(map(str, list(obj)[:8])) if isinstance(obj, dict) else ""
-            raise Fail(f"the file holds a {kind}" + (f" (keys: {keys})" if keys else "")
+            kind = _KIND_NAMES.get(type(obj), type(obj).__name__)
+            keys = ", ".join(_brief(k) for k in list(obj)[:8]) if isinstance(obj, dict) else ""
+            article = "an" if kind[:1].lower() in "aeiou" else "a"
+            raise Fail(f"the file holds {article} {kind}" + (f" (keys: {keys})" if keys else "")
                        + " with no tensors")
         long = next((k for k in sd if len(k) > MAX_KEY_CHARS or k.count(".") > MAX_KEY_DOTS),
                     None)
