@@ -188,7 +188,7 @@ def test_units_without_weights_refused_and_nothing_changes(tmp_path):
         m["layers"][0]["config"]["units"] = 6000
         for layer in m["layers"]:
             layer["weights"] = None
-    _refused(tmp_path, _with_manifest(_good(), edit), "would take minutes")
+    _refused(tmp_path, _with_manifest(_good(), edit), "would take too long")
 
 
 # -- values ---------------------------------------------------------------------------------

@@ -159,8 +159,8 @@ class Model:
         if work > initializers.MAX_ORTHOGONAL_TOTAL:
             layers = sum(1 for w in qr if w)
             raise LstmvizError(
-                f"drawing the orthogonal initial weights of {layers} layers would take "
-                f"minutes ({work:.1e} multiply-adds of QR, at most "
+                f"drawing the orthogonal initial weights of {layers} layer{'s' if layers != 1 else ''} would take "
+                f"too long ({work:.1e} multiply-adds of QR, at most "
                 f"{initializers.MAX_ORTHOGONAL_TOTAL:.0e}); give the layers their weights or "
                 "fewer units")
         for node in sorted(self.nodes, key=lambda n: given[n.layer.name] is None):
