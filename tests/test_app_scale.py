@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from lstmviz import limits
 from lstmviz.app import inputs as gen
 from lstmviz.app import long_data, scale
 from lstmviz.app.long_sequence import QUICK_STEPS
@@ -703,3 +704,36 @@ def test_a_fortran_order_npy_is_checked_in_place(tmp_path):
     with pytest.raises(LstmvizError) as err:
         long_data.open_npy(tmp_path / "f.npy")
     assert f"(value {700_000 * 4 + 2:,} of 4,000,000)" in str(err.value)
+
+
+def test_a_long_text_is_read_within_the_memory_limit(tmp_path, monkeypatch):
+    """A text opened as a long input: read whole, it held 15 bytes a byte of the file (the
+    unknown characters' tally sorted the whole text's code points), with no look at the
+    memory limit; now a block at a time (checked before reading: refused in one line over
+    the limit), with the same ids and the same note."""
+    import tracemalloc
+    from collections import Counter
+
+    unit = "The quick brown fox, 42 jumps! Ünïcode ☃ "
+    path = tmp_path / "book.txt"
+    path.write_text(unit * 150_000, encoding="utf-8")  # 6.2 million characters, 6.6 MB
+    model = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": 60, "output_dim": 4}),
+                                            LayerSpec("LSTM", {"units": 2})], seed=0)
+    notes: list = []
+    tracemalloc.start()
+    try:
+        x = long_data.load_long_input(path, model, notes=notes)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= long_data.TEXT_BYTES_PER_BYTE * path.stat().st_size + long_data.TEXT_BLOCK_BYTES
+    np.testing.assert_array_equal(x[0], np.tile([gen.char_index(c) + 1 for c in unit], 150_000))
+    out = Counter(c for c in unit if gen.ALPHABET.find(c.lower()) < 0)
+    n = 150_000 * sum(out.values())
+    assert notes and notes[0].startswith(f"{n:,} of {150_000 * len(unit):,} characters")
+    assert repr(out.most_common(1)[0][0]) in notes[0]
+    monkeypatch.setenv(limits.ENV, "64M")  # 6.6 MB of text: ~69 MB to read
+    with pytest.raises(LstmvizError) as err:
+        long_data.load_long_input(path, model)
+    msg = str(err.value)
+    assert msg.startswith("book.txt: reading its 6.4 MB of text as ids would need") and "\n" not in msg

@@ -31,6 +31,13 @@ from lstmviz.io.npy import check_dtype
 from lstmviz.text import safe_name
 
 BLOCK_BYTES = 4 << 20
+#: what reading a text as ids holds at once per byte of the file, and for its blocks: its
+#: bytes and their decoding (Python's decoder takes up to ~7.7 bytes a byte for text mixing
+#: accents and symbols), the text, an int32 id a character (measured: 6.1 for 16 MB of
+#: ASCII; it was 15, the characters' tally sorting the whole text's code points)
+TEXT_BYTES_PER_BYTE = 8
+TEXT_BLOCK = 1 << 18  # characters a block
+TEXT_BLOCK_BYTES = 16 << 20
 MAX_VOCABULARY_BYTES = 16 << 20
 #: the largest token id (ids are int32, as Keras' Embedding takes them)
 MAX_ID = 2 ** 31 - 1
@@ -289,17 +296,16 @@ def text_ids(text: str, vocabulary: dict[str, int] | None = None, oov: int | Non
             c, i = big[0]
             raise LstmvizError(f"the character {c!r} has id {i}, outside the Embedding's "
                                f"vocabulary 0..{size - 1}")
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     lut_keys = np.array([ord(c) for c in table], dtype=np.uint32)
     lut_vals = np.array(list(table.values()), dtype=np.int32)
     order = np.argsort(lut_keys)
     lut_keys, lut_vals = lut_keys[order], lut_vals[order]
-    out = np.empty(codes.shape, np.int32)
-    step = 1 << 20
-    for s in range(0, len(codes), step):
-        block = codes[s:s + step]
+    out = np.empty(len(text), np.int32)
+    step = TEXT_BLOCK
+    for s in range(0, len(text), step):  # (code points a block at a time: 4 bytes a character)
+        block = np.frombuffer(text[s:s + step].encode("utf-32-le"), dtype=np.uint32)
         out[s:s + step] = lut_vals[np.searchsorted(lut_keys, block)]
-        _check(cancel, progress, min(len(codes), s + step), len(codes))
+        _check(cancel, progress, min(len(text), s + step), len(text))
     return out[None]
 
 
@@ -361,8 +367,15 @@ def unknown_note(text: str, vocabulary: dict[str, int] | None = None, named: str
     '?', or a given vocabulary's ``[UNK]``): how many, and the commonest; None if none."""
     if not text:
         return None
-    codes, counts = np.unique(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32), return_counts=True)
-    chars = [chr(int(c)) for c in codes]
+    tally: dict[int, int] = {}
+    # a block at a time: the whole text's code points and their sort were 14 bytes a character
+    for s in range(0, len(text), TEXT_BLOCK):
+        block, n = np.unique(np.frombuffer(text[s:s + TEXT_BLOCK].encode("utf-32-le"), dtype=np.uint32),
+                             return_counts=True)
+        for c, k in zip(block.tolist(), n.tolist()):
+            tally[c] = tally.get(c, 0) + k
+    chars = [chr(c) for c in tally]
+    counts = np.array(list(tally.values()), dtype=np.int64)
     if vocabulary is None:
         out = [gen.ALPHABET.find(c.lower()) < 0 for c in chars]
         where = f"the app's {len(gen.ALPHABET)} characters (a-z, space, '.', '?')"
@@ -408,6 +421,9 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
             named = Path(vocabulary).name
             vocabulary = read_vocabulary(vocabulary)
         oov = vocabulary.get(UNKNOWN) if vocabulary is not None else None
+        # read whole: its bytes, the text (up to 4 bytes a character), 4 bytes of id each
+        limits.check(TEXT_BYTES_PER_BYTE * path.stat().st_size + TEXT_BLOCK_BYTES,
+                     f"{path.name}: reading its {limits.fmt_bytes(path.stat().st_size)} of text as ids")
         text = path.read_text(encoding="utf-8", errors="replace")
         want = model.input_shapes()[0]
         if len(want) == 2:  # ids
