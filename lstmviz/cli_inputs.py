@@ -89,7 +89,8 @@ def _read_csv(path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             flat, width = csv_numbers(path, fh)
     except UnicodeDecodeError:
-        raise LstmvizError(f"{path}: not a text (CSV) file") from None
+        raise LstmvizError(f"{path}: not a text (CSV) file (not UTF-8); an input file is a .npy, or a "
+                           ".csv/.txt/.tsv of numbers") from None
     if not flat:
         raise LstmvizError(f"{path}: holds no numbers; an input file is a .npy, or a .csv/.txt/.tsv of numbers "
                            "(plain text for a model of characters: the app's File > Open a long input)")

@@ -160,3 +160,22 @@ def test_a_csv_inputs_header_names_its_features_as_open_a_long_input_does(qapp, 
             assert window.state.feature_names() == want
         finally:
             dispose(window)
+
+
+def test_a_csv_that_is_not_text_says_what_an_input_file_is(tmp_path):
+    """A binary file named .csv (an .xls renamed, say) was refused
+    with 'not a text (CSV) file', which said nothing of what is taken: both readers (the
+    app's and the command line's) now say it in the same line."""
+    from lstmviz.app.inputs import load_array
+    from lstmviz.cli_inputs import read_input
+
+    path = tmp_path / "sheet.csv"
+    path.write_bytes(b"\xd0\xcf\x11\xe0 binary \x80\x81\xff")  # (an old .xls begins so)
+    with pytest.raises(LstmvizError) as app:
+        load_array(path)
+    with pytest.raises(LstmvizError) as by_cli:
+        read_input(path)
+    for err in (app, by_cli):
+        msg = str(err.value)
+        assert "not a text (CSV) file (not UTF-8)" in msg and "\n" not in msg
+        assert "a table of numbers" in msg or ".csv/.txt/.tsv of numbers" in msg

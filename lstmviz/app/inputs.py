@@ -275,7 +275,8 @@ def _read_csv(path: Path) -> np.ndarray:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             flat, width = csv_numbers(path.name, fh)
     except UnicodeDecodeError:
-        raise LstmvizError(f"{path.name}: not a text (CSV) file") from None
+        raise LstmvizError(f"{path.name}: not a text (CSV) file (not UTF-8); a .csv or .txt opens as an input: "
+                           "a table of numbers, a row per step and a column per feature") from None
     if not flat:
         raise LstmvizError(f"{path.name}: holds no rows of numbers; a .csv or .txt opens as an input: "
                            "a table of numbers, a row per step and a column per feature")
