@@ -499,6 +499,37 @@ def test_unrolled_in_a_short_view_keeps_its_rows_apart_and_cuts_its_legend(long_
     assert legend.height() == legend.sizeHint().height() and not legend.toolTip()
 
 
+def test_over_time_lays_a_size_out_alike_whatever_the_sizes_before(make_window, monkeypatch):
+    """The strips' and curves' heights at one size depended on the sizes before it: 800 x
+    450 after 640 x 400 kept bare strips and the curves' full share, the heatmaps 13 px
+    (33 px when exported at 800 x 450 straight away). A resize now starts again from the
+    strips with their axes, fitted in rounds until nothing changes."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.ui.export import _settle, fit_widget, long_settled
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    state = AppState()
+    state.set_model(lstmviz.load(FIXTURES / "k3_bidi_lstm_stacked" / "model.keras"))
+    w = make_window((1400, 900), state)
+    t = np.arange(3000)
+    state.set_input_data(np.stack([np.sin(t / 300.0 * (k + 1)) for k in range(3)], -1)[None].astype(np.float32))
+    view = _tab(w, "Over time")
+    long_settled(w)
+
+    def laid_out(*sizes):
+        for size in sizes:
+            fit_widget(w, view, size)
+            for _ in range(3):
+                _settle()
+        return [(s.strip.height, s.plot.vb.height()) for s in view.slots if s.plot.isVisible()], view.starved
+
+    straight = laid_out((800, 450))
+    assert laid_out((640, 400), (800, 450)) == straight
+    assert laid_out((800, 600), (800, 450)) == straight
+    assert laid_out((1600, 1000), (800, 450)) == straight
+
+
 def _label_seen_whole_or_not_at_all(slot) -> bool:
     """Over time's heatmap ``slot``: its rows' label "unit" shows where it lies within its
     widget (where it would be: shown for the check), else not. Whether it is whole."""

@@ -96,6 +96,8 @@ IMAGE_BARE = 24
 #: height (the projector theme at 1280 x 720 beside the side panel: 5 px for 8 units)
 CURVES_STRETCH = 2
 CURVES_STARVED = 1
+#: rounds of fitting the strips after a resize (``_fit_strips``)
+FIT_ROUNDS = 6
 #: a heatmap's least height; the curves' least is their title's, axis' and label's rows and
 #: ``CURVES_MIN_PLOT`` (their least was 68 px, all of it rows: presenting at 800 x 600 the
 #: lesson's "the curves below are unit 2's" had no curves; a heatmap gave up 20 px for them)
@@ -144,7 +146,7 @@ class _Heatmap:
         self.twin_image = IndexedImage(axisOrder="row-major")
         self.twin_image.setParentItem(self.twin_group)
 
-    def fit_strip(self) -> None:
+    def fit_strip(self) -> bool:
         """A long input's strip as tall as it is designed, or less where the exact heatmap
         under it would keep fewer than ``IMAGE_MIN`` pixels (in lecture mode on a 720-line
         projector the strips left each heatmap 2 px): called when the heatmap's view box is
@@ -153,26 +155,33 @@ class _Heatmap:
         with its step axis cannot give enough, the curves below give the heatmaps a share of
         theirs (``heatmaps_starved``); where the image would still keep less than
         ``IMAGE_BARE``, the strip goes bare, its colours alone (an 800 x 450 picture: the
-        heatmaps had 9 px for 3 units), until the image keeps that beside it with axes."""
+        heatmaps had 9 px for 3 units), until the image keeps that beside it with axes.
+        Whether it changed the strip's height or the curves' share (the view fits again)."""
         strip = self.strip
         if not strip.shown:
-            return
+            return False
+        was = (strip.height, self.view.starved)
         # (where the plots need more height than their widget has, the bottom of the
         # heatmap and its step axis are cut off: that much less of the image is seen)
         image = self.plot.vb.height() - max(0.0, self.widget.ci.geometry().height() - self.widget.viewport().height())
         at_least = image + strip.height - STRIP_MIN_HEIGHT  # the image beside the strip at its least with axes
-        if strip.bare or (self.view.starved and at_least < IMAGE_BARE):
+        if strip.bare and not self.view.starved:
+            # the curves have their share back (a resize): start again from the strip with
+            # its axes, so that whatever the sizes before, a size ends alike
+            strip.set_height(STRIP_MIN_HEIGHT)
+        elif strip.bare or (self.view.starved and at_least < IMAGE_BARE):
             # bare while the image beside the strip with axes would be less than IMAGE_BARE
             strip.set_height(STRIP_MIN_HEIGHT if at_least >= IMAGE_BARE else STRIP_BARE_HEIGHT, STRIP_BARE_HEIGHT)
-            return
-        spare = image - IMAGE_MIN
-        if spare < 0 or strip.height < STRIP_HEIGHT:
-            target = strip.height + int(np.floor(spare))
-            if self.view.starved:  # what the curves gave is the heatmaps', not the strips'
-                target = min(target, STRIP_MIN_HEIGHT)
-            elif target < STRIP_MIN_HEIGHT:  # the strip with its axis cannot give enough
-                self.view.heatmaps_starved()
-            strip.set_height(target)
+        else:
+            spare = image - IMAGE_MIN
+            if spare < 0 or strip.height < STRIP_HEIGHT:
+                target = strip.height + int(np.floor(spare))
+                if self.view.starved:  # what the curves gave is the heatmaps', not the strips'
+                    target = min(target, STRIP_MIN_HEIGHT)
+                elif target < STRIP_MIN_HEIGHT:  # the strip with its axis cannot give enough
+                    self.view.heatmaps_starved()
+                strip.set_height(target)
+        return (strip.height, self.view.starved) != was
 
     def fit_label(self) -> None:
         """The rows' axis label ("unit") only where it is seen whole: centred on the
@@ -229,6 +238,7 @@ class OverTimeView(TraceView):
         lay.setContentsMargins(0, 0, 0, 0)
         self._page_layout = lay
         self._curves_stretch = CURVES_STRETCH
+        self._refits = 0  # (_fit_strips)
         # its text changes at every step: no layout pass for that (QuietLabel); a long
         # header wraps, it never widens the window
         self.header = QuietLabel()
@@ -352,12 +362,19 @@ class OverTimeView(TraceView):
         if self.overviews is not None:
             # and fitted again once laid out: a heatmap whose height the new size leaves as
             # it was (none at both sizes) sends no resize, and kept the curves' full share
+            self._refits = FIT_ROUNDS
             QtCore.QTimer.singleShot(0, self, self._fit_strips)
 
     def _fit_strips(self) -> None:
+        """Fit every strip, and again after the next layout while that changed something
+        (each fit moves one way at a given size: a few rounds at most)."""
+        changed = False
         for slot in self.slots:
             if slot.strip.shown:
-                slot.fit_strip()
+                changed = slot.fit_strip() or changed
+        if changed and self._refits > 0:
+            self._refits -= 1
+            QtCore.QTimer.singleShot(0, self, self._fit_strips)
 
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
         self.model, self.trace = model, trace
