@@ -1,7 +1,8 @@
 """Undo and redo of the app state, with no Qt: every edit first pushes a frozen copy of
 the stack and the input (bounded by ``UNDO_LIMIT``, and its weights, each array once:
 an array equal to an earlier snapshot's is that one, by ``UNDO_SHARE`` of the memory
-limit); opening a model, a session or a new stack pushes one too (``remember_replaced``); restoring re-traces. Lessons keep what was
+limit); opening a model, a session or a new stack pushes one too
+(``remember_replaced``); restoring re-traces. Lessons keep what was
 there the same way (``lesson_saved`` / ``lesson_restore``).
 
 ``History`` is a part of ``AppState`` (``app/state.py``) over ``base.StateBase``: it uses
