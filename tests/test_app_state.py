@@ -606,3 +606,43 @@ def test_only_a_functional_chain_has_a_sequential_twin():
     two.outputs.append(TensorRef("lstm"))
     assert two.as_chain() is None
     assert sequential_twin(Model.from_spec(branched, seed=0)).is_sequential is False
+
+
+def test_the_undo_history_keeps_one_copy_of_weights_no_edit_changed():
+    """An Embedding of many words before an LSTM: every edit of the LSTM copied the
+    Embedding's table again into its undo snapshot (a 30k-word model: 2.4 GB after 40
+    edits). A snapshot shares a frozen array with the history where its bits are the same,
+    and undo still gives back the weights to the bit."""
+    emb = LayerEntry("Embedding", {"input_dim": 2000, "output_dim": 16}, "emb")
+    lstm = LayerEntry("LSTM", default_config("LSTM", units=4), "lstm")
+    s = AppState([emb, lstm], InputSpec(batch_size=1, timesteps=3, input_dim=1))
+    table = np.array(s.layers[0].weights[0])
+    for i in range(6):
+        s.set_layer_option(1, "units", 5 if i % 2 == 0 else 4)
+    tables = {id(snap.layers[0][3][0]) for snap in s.undo_stack}
+    assert len(tables) == 1
+    kernels = {id(snap.layers[1][3][0]) for snap in s.undo_stack}
+    assert len(kernels) <= 3 < len(s.undo_stack)  # the LSTM's redrawn kernels (units 4, 5) shared too
+    before = s.layers[0].weights[0]
+    s.layers[0].weights[0][0, 0] = -0.0 if before[0, 0] == 0 else before[0, 0] * 2  # a change in place
+    s.set_layer_option(1, "units", 6)
+    assert len({id(snap.layers[0][3][0]) for snap in s.undo_stack}) == 2
+    while s.undo():
+        pass
+    np.testing.assert_array_equal(s.layers[0].weights[0], table)
+
+
+def test_the_undo_history_is_bounded_by_its_weights_bytes(monkeypatch):
+    """Edits that each draw new weights are dropped oldest first beyond a quarter of the
+    memory limit, not kept to 100 edits whatever their size."""
+    from lstmviz import limits
+    monkeypatch.setattr(limits, "memory_limit", lambda: 4 * 1024 ** 2)  # 1 MB of history
+    s = AppState([LayerEntry("LSTM", default_config("LSTM", units=60), "lstm")],
+                 InputSpec(batch_size=1, timesteps=2, input_dim=200))  # ~110 KB a snapshot
+    for units in range(61, 81):
+        s.set_layer_option(0, "units", units)
+    kept = len(s.undo_stack)
+    assert 1 < kept < 20
+    for _ in range(kept):
+        assert s.undo()
+    assert not s.undo() and s.layers[0].config["units"] == 80 - kept

@@ -105,6 +105,23 @@ def test_a_card_keeps_the_start_of_a_long_layer_name(make_window, monkeypatch):
     assert real(fm, "LSTM  lstm", "LSTM", 10_000) == "LSTM  lstm"
 
 
+def test_a_card_of_a_long_class_keeps_its_short_name(window):
+    """Four 'Bidirectional(LSTM)  bi1' cards with a seven-digit count: the name was dropped,
+    so the cards read the same; the class is cut instead and the name stays whole."""
+    from lstmviz.ui import stack_panel
+    bold = QtGui.QFont(window.stack_panel.cards.font())
+    bold.setBold(True)
+    fm = QtGui.QFontMetrics(bold)
+    room = fm.horizontalAdvance("Bidirectional(LSTM)  bi")
+    got = stack_panel.card_title(fm, "Bidirectional(LSTM)  bi1", "Bidirectional(LSTM)", room)
+    assert got.endswith("\u2026  bi1") and got.startswith("Bidir"), got
+    assert fm.horizontalAdvance(got) <= room
+    # no room for four letters of the class with the name: the class alone, as before
+    tiny = fm.horizontalAdvance("Bid\u2026  bi1")
+    assert stack_panel.card_title(fm, "Bidirectional(LSTM)  bi1", "Bidirectional(LSTM)", tiny) \
+        == fm.elidedText("Bidirectional(LSTM)", QtCore.Qt.TextElideMode.ElideRight, tiny)
+
+
 def test_option_widgets_have_plain_tooltips(window):
     panel = window.stack_panel
     panel.cards.setCurrentRow(0)

@@ -849,3 +849,52 @@ def test_the_header_is_whole_in_every_frame_of_a_small_animation(make_window, th
     from lstmviz.ui import theme as th
 
     th.apply("dark", qapp)
+
+
+CHANGED_KIND_THEN_DELETED = """
+import tempfile
+from pathlib import Path
+from PySide6 import QtCore, QtWidgets
+app = QtWidgets.QApplication(["t"])
+import pyqtgraph as pg
+from lstmviz.app.options import default_config
+from lstmviz.app.state import AppState, InputSpec, LayerEntry
+from lstmviz.ui import theme
+from lstmviz.ui.app import dispose
+from lstmviz.ui.main_window import MainWindow, apply_chrome
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+theme.apply("dark", app)
+apply_chrome(app)
+def lstm():
+    config = default_config("LSTM", units=8)
+    config["return_sequences"] = True
+    return LayerEntry("LSTM", config)
+state = AppState([lstm(), lstm()], InputSpec(batch_size=4, timesteps=10, input_dim=3))
+settings = QtCore.QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QtCore.QSettings.Format.IniFormat)
+window = MainWindow(state, settings=settings, quiet=True)
+window.resize(1600, 1000)
+window.show()
+for _ in range(3):
+    app.processEvents()
+window.tabs.setCurrentIndex(2)  # Over time, on the first layer
+app.processEvents()
+state.change_kind(0, "GRU")
+app.processEvents()
+dispose(window)
+print("deleted")
+"""
+
+
+def test_a_window_deleted_after_the_legend_changed_does_not_crash():
+    """The curves' legend beside the title was the title's child: after a layer's kind
+    changed (LSTM -> GRU: other entries), deleting the window (closing the app) ended in a
+    segmentation fault in Qt. The legend is now the plot's child, placed over the title's row."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               PYTHONPATH=str(Path(__file__).resolve().parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-c", CHANGED_KIND_THEN_DELETED], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and "deleted" in done.stdout, (done.returncode, done.stderr[-600:])

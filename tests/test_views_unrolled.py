@@ -446,3 +446,55 @@ def test_only_probabilities_over_the_tokens_are_read_as_a_prediction():
     assert _over_tokens(p - 0.5, labels) is None
     assert _over_tokens(p[..., :2], labels) is None  # not one unit per token
     assert _over_tokens(p, None) is None
+
+
+def _long_seq2seq(steps=(60, 45)):
+    """k3_seq2seq_lstm with longer inputs: too many steps for an arrow each."""
+    from lstmviz.engine.spec import ModelSpec
+    spec = _load("k3_seq2seq_lstm")[0].to_spec()
+    inputs = [layer for layer in spec.layers if layer.class_name == "InputLayer"]
+    for layer, T in zip(inputs, steps):
+        shape = list(layer.config["batch_shape"])
+        layer.config["batch_shape"] = [shape[0], T] + shape[2:]
+    model = Model.from_spec(ModelSpec(spec.layers, spec.inputs, spec.outputs, spec.name, spec.keras_version))
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    return model, model.trace(xs), xs
+
+
+def test_every_step_notes_leave_names_and_block_ends_alone(view, qtbot):
+    """A seq2seq at 1280x720 in the projector theme: '⇡ every step goes up ⇡' in a gap too
+    short for it beside the blocks' names ('input_1 (ids)', 'lstm_2') and 'initial state'
+    ran into them, and past the end of the decoder's narrow block. Where it does not fit it
+    is not shown (the legend says it); where it fits, it is."""
+    model, trace, xs = _long_seq2seq()
+    view.set_data(model, trace, inputs=xs)
+    view.resize(1400, 900)
+    view.show()
+    qtbot.wait(50)
+
+    def shown():
+        view.grab()  # laid out and painted: the texts' places on screen are current
+        notes = [t for t in view.texts if "every step goes up" in t.toPlainText() and t.isVisible()]
+        others = [t for t in view.texts if t.isVisible() and t.toPlainText()
+                  and "every step goes up" not in t.toPlainText()]
+        return notes, others
+
+    def clear(notes, others):
+        for note in notes:
+            box = note.sceneBoundingRect()
+            assert not any(box.intersects(o.sceneBoundingRect()) for o in others), note.toPlainText()
+            block = next(r for r in view.rows if abs(view.vb.mapViewToScene(
+                pg.QtCore.QPointF(r.offset + (r.T - 1) / 2, r.y)).x() - box.center().x()) < 2)
+            ends = [view.vb.mapViewToScene(pg.QtCore.QPointF(x, block.y)).x()
+                    for x in (block.offset - 0.5, block.offset + block.T - 0.5)]
+            assert ends[0] <= box.left() and box.right() <= ends[1]
+
+    notes, others = shown()
+    assert len(notes) >= 2
+    clear(notes, others)
+    view.resize(560, 330)
+    qtbot.wait(50)
+    notes, others = shown()
+    clear(notes, others)
+    assert len(notes) < len([t for t in view.texts if "every step goes up" in t.toPlainText()])

@@ -745,8 +745,12 @@ class RowLegend(pg.LegendItem):
         self.layout.setContentsMargins(0, 0, 0, 0)
         self.plot = plot
         self._beside = beside_title
-        if beside_title:  # (the title's cell is the title's: the legend is its child)
-            self.setParentItem(plot.titleLabel)
+        if beside_title:  # (the title's cell is the title's: the legend is placed over it)
+            # a child of the plot, not of its title: a child of the title crashed Qt (a
+            # segmentation fault) deleting the window after the Over time tab's entries
+            # changed (a layer's kind, LSTM -> GRU)
+            self.setParentItem(plot)
+            self.setZValue(10)
             plot.titleLabel.geometryChanged.connect(self._place)
         else:
             plot.layout.removeItem(plot.getAxis("top"))  # hidden, never shown here
@@ -779,11 +783,11 @@ class RowLegend(pg.LegendItem):
     def _place(self) -> None:
         """Beside a title: as large as its entries, its right end at the title's, centred
         on the title's row."""
-        title = self.parentItem()
-        if title is None:
+        title = self.plot.titleLabel
+        if not shiboken6.isValid(title) or self.parentItem() is None:
             return
         size = self.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize)
-        row = title.rect()
+        row = title.geometry()  # (in the plot's coordinates, the legend's parent's)
         # the title's row as tall as the title (as theme.set_title makes it) or the legend in
         # rows (a narrow plot), whichever is taller
         height = max(title_height(title), size.height())

@@ -85,13 +85,20 @@ class CardDelegate(QtWidgets.QStyledItemDelegate):
 def card_title(fm: QtGui.QFontMetrics, title: str, short: str, room: int) -> str:
     """A card's title ('LSTM  lstm_sequences_0_st-True') in ``room`` pixels: cut at its end
     while the start of the name still shows (five characters or more: a published model's
-    LSTMs were three cards reading 'LSTM'), else the class alone (the tooltip has both)."""
+    LSTMs were three cards reading 'LSTM'), else a short name whole after the class cut
+    ('Bidirection…  bi1': four Bidirectional(LSTM) cards read the same without it), else
+    the class alone (the tooltip has both)."""
     room = max(room, 0)
     if fm.horizontalAdvance(title) <= room:
         return title
     cut = fm.elidedText(title, QtCore.Qt.TextElideMode.ElideRight, room)
     if not short or (title.startswith(short + "  ") and len(cut) - 1 >= len(short) + 2 + 5):
         return cut
+    if title.startswith(short + "  "):
+        name = title[len(short):]
+        head = fm.elidedText(short, QtCore.Qt.TextElideMode.ElideRight, room - fm.horizontalAdvance(name))
+        if head.endswith("\u2026") and len(head) - 1 >= 4:
+            return head + name
     return fm.elidedText(short, QtCore.Qt.TextElideMode.ElideRight, room)
 
 

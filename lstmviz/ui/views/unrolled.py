@@ -107,6 +107,8 @@ class _Static:
         self.images: dict[str, pg.ImageItem] = {}
         self.rects: dict[str, QtCore.QRectF] = {}
         self.id_texts: dict[str, list] = {}
+        self.gap_texts: list = []  # ('every step goes up' item, its block's x from, to, its gap's lower edge)
+        self.edge_texts: list = []  # (a name or note on a row's top edge, its x, anchor x, the edge's y)
         self.lane_left = 0.0
         self.legend = ""
 
@@ -121,6 +123,7 @@ class _Static:
         plot.removeItem(self.group)
         plot.removeItem(self.over)
         self.texts, self.images, self.rects, self.id_texts = [], {}, {}, {}
+        self.gap_texts, self.edge_texts = [], []
 
 
 #: pixels of a strip's height its step axis takes (the rest is its rows)
@@ -185,6 +188,7 @@ class UnrolledView(TraceView):
         self.block_names: list = []  # (text item, whole name, room in steps)
         self.vb.sigResized.connect(self._fit_texts)
         self.vb.sigXRangeChanged.connect(self._fit_texts)
+        self.vb.sigYRangeChanged.connect(self._fit_texts)
         self.focus = False
         self.apply_theme(self.theme)
         self._show_empty()
@@ -444,6 +448,31 @@ class UnrolledView(TraceView):
         per = self.vb.width() / max(x1 - x0, 1e-9)  # pixels a step
         self._fit_block_names(per)
         self._fit_id_texts(per)
+        (y0, y1) = self.vb.viewRange()[1]
+        self._fit_gap_texts(per, self.vb.height() / max(y1 - y0, 1e-9))
+
+    def _fit_gap_texts(self, per: float, per_y: float) -> None:
+        """'⇡ every step goes up ⇡' shown only where it fits its gap (``per``, ``per_y``:
+        pixels a step, a row unit): wider than its block, or in a gap too short for it
+        beside the block's name or 'initial state' on the edge below, it ran into them and
+        past the block's end (a seq2seq at 1280x720 in the projector theme); the legend's
+        '↑ output to the next layer' says it then."""
+        for item, x_from, x_to, edge in self.static.gap_texts:
+            metrics = QtGui.QFontMetricsF(item.textItem.font())
+            w, h = metrics.horizontalAdvance(item.toPlainText()) + 4, metrics.height()
+            middle = (x_from + x_to) / 2 * per
+            gap = ROW_GAP * per_y
+            fits = w <= (x_to - x_from) * per and h <= gap
+            for other, x, anchor, y in self.static.edge_texts:
+                if not fits or abs(y - edge) > 1e-6 or not other.isVisible():
+                    continue
+                om = QtGui.QFontMetricsF(other.textItem.font())
+                ow = om.horizontalAdvance(other.toPlainText())
+                left = x * per - anchor * ow
+                if left < middle + w / 2 and middle - w / 2 < left + ow:  # side by side they would touch
+                    fits = gap / 2 - h / 2 >= om.height()
+            if item.isVisible() != fits:
+                item.setVisible(fits)
 
     def _fit_block_names(self, per: float) -> None:
         """Each block's name (rows sharing a level) cut at its end to the room before the
@@ -587,8 +616,10 @@ class UnrolledView(TraceView):
                     # too many steps for one arrow each: say it once, in the gap
                     # in the gap next to the source: the midway point may be another row's
                     gap_y = y0 + (ROW_GAP if src.y < upper.y else -ROW_GAP) / 2
-                    self._text("⇡ every step goes up ⇡", (src.offset + (src.T - 1) / 2, gap_y),
-                               (0.5, 0.5), t.accent, t.font(0.85), over=True)
+                    item = self._text("⇡ every step goes up ⇡", (src.offset + (src.T - 1) / 2, gap_y),
+                                      (0.5, 0.5), t.accent, t.font(0.85), over=True)
+                    self.static.gap_texts.append((item, src.offset - 0.5, src.offset + src.T - 0.5,
+                                           y0 if src.y < upper.y else upper.y + ROW_H / 2))
         self.lane_left = 0.0
         lanes.sort(key=lambda lane: lane[0])  # short spans nearest the cells
         for k, (_, src, upper) in enumerate(lanes):
@@ -622,8 +653,9 @@ class UnrolledView(TraceView):
                 heads.append((x1, y1, "t2" if x1 >= xm else "t3", "c" if is_c else "h"))
                 if not is_c:
                     # over the cells, should they reach under it
-                    self._text("initial state", (xm, max(y0, y1) + ROW_H / 2), (0.5, 1.0),
-                               t.foreground, t.font(0.8), z=15)
+                    item = self._text("initial state", (xm, max(y0, y1) + ROW_H / 2), (0.5, 1.0),
+                                      t.foreground, t.font(0.8), z=15)
+                    self.static.edge_texts.append((item, xm, 0.5, max(y0, y1) + ROW_H / 2))
         w = t.line_width
         self.h_lines.setData(np.array(hx, float), np.array(hy, float), pen=pg.mkPen(t.foreground, width=w * 0.8))
         self.c_lines.setData(np.array(cx, float), np.array(cy, float), pen=pg.mkPen(th.HUES["c"], width=w * 0.8))
@@ -652,6 +684,7 @@ class UnrolledView(TraceView):
                 item = self._text(label, (row.offset - 0.5, row.y + ROW_H / 2), (0, 1.0), t.muted,
                                   t.font(0.8), z=15)
                 self.block_names.append((item, label, room))
+                self.static.edge_texts.append((item, row.offset - 0.5, 0.0, row.y + ROW_H / 2))
             elif note:
                 self._text(note[0], (note[1], row.y + ROW_H / 2), (0, 1.0), t.foreground, t.font(0.8))
         # Token ids / the merge mode as small text when there is room.
