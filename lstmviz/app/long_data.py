@@ -370,9 +370,9 @@ def unknown_note(text: str, vocabulary: dict[str, int] | None = None, named: str
     tally: dict[int, int] = {}
     # a block at a time: the whole text's code points and their sort were 14 bytes a character
     for s in range(0, len(text), TEXT_BLOCK):
-        block, n = np.unique(np.frombuffer(text[s:s + TEXT_BLOCK].encode("utf-32-le"), dtype=np.uint32),
-                             return_counts=True)
-        for c, k in zip(block.tolist(), n.tolist()):
+        block, block_counts = np.unique(np.frombuffer(text[s:s + TEXT_BLOCK].encode("utf-32-le"), dtype=np.uint32),
+                                        return_counts=True)
+        for c, k in zip(block.tolist(), block_counts.tolist()):
             tally[c] = tally.get(c, 0) + k
     chars = [chr(c) for c in tally]
     counts = np.array(list(tally.values()), dtype=np.int64)
