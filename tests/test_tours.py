@@ -330,3 +330,25 @@ def test_the_over_time_curves_stay_on_screen_presenting_at_800_x_600(make_window
     assert w.minimumSizeHint().height() <= 600
     p.tour.end()
     p.leave()
+
+
+def test_a_step_whose_stack_fails_leaves_on_screen_what_its_caption_says():
+    """A stack that cannot be built is not drawn: the views keep the last stack that built.
+    The return_sequences lesson turned return_sequences off on LSTM(8) -> LSTM(4) straight
+    after a step that built it on: under 'it outputs only the last h. Error: ...' the hall
+    saw the first LSTM hand its h up at EVERY step. Before a step that is meant to fail, the
+    stack left on screen must already be the failing one's first layer, drawn as the caption
+    says (here: return_sequences off, its h going up at the last step only)."""
+    from lstmviz.app.unrolled import build_rows
+
+    for les in tours.LESSONS:
+        state = AppState()
+        for step in les.steps:
+            built = state.layers and [e.config for e in state.layers]
+            tours.apply_step(state, step)
+            if not step.expect_error:
+                continue
+            assert built and built[0] == step.stack[0].config(), (les.title, step.caption)
+            rows, _ = build_rows(state.model, state.trace)
+            first = next(r for r in rows if r.kind == "rnn")  # the last stack that built
+            assert first.final_cols == [state.timesteps - 1], (les.title, step.caption)

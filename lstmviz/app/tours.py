@@ -214,7 +214,11 @@ LESSONS: tuple[Lesson, ...] = (
         TourStep("LSTM(8) \u2192 LSTM(4): the second LSTM needs a sequence (batch, timesteps, 8).",
                  stack=(lay("LSTM", units=8, return_sequences=True), lay("LSTM", units=4)),
                  input=SINE, view="unrolled", layer=0, step=0),
-        TourStep("Turn return_sequences OFF on the first: it outputs only the last h. Error:\n{error}",
+        TourStep("return_sequences=False (default): only the LAST step's h goes up, "
+                 "one arrow, at step {last_step}: {output_shape}, for a Dense.",
+                 stack=(lay("LSTM", units=8), lay("Dense", units=4)), view="unrolled",
+                 layer=0, step=-1),
+        TourStep("An LSTM on top instead cannot be built (not drawn):\n{error}",
                  stack=(lay("LSTM", units=8), lay("LSTM", units=4)), view="unrolled",
                  expect_error=True),
         TourStep("The fix: return_sequences=True on every recurrent layer that feeds another one.",
