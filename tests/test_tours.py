@@ -352,3 +352,15 @@ def test_a_step_whose_stack_fails_leaves_on_screen_what_its_caption_says():
             rows, _ = build_rows(state.model, state.trace)
             first = next(r for r in rows if r.kind == "rnn")  # the last stack that built
             assert first.final_cols == [state.timesteps - 1], (les.title, step.caption)
+
+
+def test_the_batch_size_lesson_never_calls_an_update_a_step():
+    """Everywhere on screen a 'step' is a timestep (t = 0 / 39 above the Train tab, 'the
+    gradient at the first step' in the lesson before). The batch_size lesson said 'Each step
+    sees every sample' and 'noisier steps' for UPDATES: a student read it as timesteps."""
+    import re
+
+    les = next(l for l in tours.TRAIN_LESSONS if "batch_size" in l.title)
+    for step in les.steps:
+        assert not re.search(r"\bsteps?\b", step.caption, re.IGNORECASE), step.caption
+        assert "update" in step.caption

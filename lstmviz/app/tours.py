@@ -326,10 +326,10 @@ TRAIN_LESSONS: tuple[Lesson, ...] = (
         _train("{samples} sequences at batch_size {batch_size}: {updates_per_epoch} updates per "
                "epoch, one per batch, each from that batch's mean loss.",
                task="delay", cell="LSTM", batch_size=32, updates=8, curve="loss"),
-        _train("batch_size {batch_size}: {updates_per_epoch} update per epoch. Each step sees "
+        _train("batch_size {batch_size}: {updates_per_epoch} update per epoch. That one update sees "
                "every sample, but the weights move only once per pass.", batch_size=256, updates=1,
                curve="loss"),
-        _train("batch_size {batch_size}: {updates_per_epoch} updates per epoch: noisier steps, "
+        _train("batch_size {batch_size}: {updates_per_epoch} updates per epoch: noisier updates, "
                "many more of them.", batch_size=8, updates=32, curve="loss"),
     ), key="B"),
     Lesson("What the forget gate learns", (
