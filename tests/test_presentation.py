@@ -531,3 +531,31 @@ def test_the_train_tabs_log_labels_stay_a_line_apart_on_a_720_line_projector(win
     assert log_tick_list(0.15, 0.6, 3, 0.25)[0] == log_tick_list(0.15, 0.6, 2)[0]  # 0.2, 0.5
     p.tour.end()
     p.leave()
+
+
+def test_a_train_lesson_looks_the_same_whatever_ran_before_it(window):
+    """A Train-tab lesson's first step took every setting it does not name from the run on
+    the tab: the batch_size lesson trained at 50 timesteps after the vanishing-gradient
+    lesson and at 20 when started alone, and the vanishing-gradient lesson ran at the user's
+    batch size and optimizer (or at batch 8, after the batch_size lesson). It now starts
+    from the defaults."""
+    from lstmviz.app.training import Settings
+
+    panel = window.train_panel
+    p = window.presenter
+    p.fullscreen = False
+    p.enter()
+    seen = {}
+    for order in ((10,), (9, 10), (10, 9)):  # V alone / after ... ; B after V, alone
+        for k in order:
+            p.tour.start(k)
+            settle()
+            seen.setdefault(k, set()).add(repr(panel.session.settings))
+    panel.apply_settings(Settings(optimizer="sgd", batch_size=8, steps=30, units=3))
+    for k in (9, 10):
+        p.tour.start(k)
+        settle()
+        seen[k].add(repr(panel.session.settings))
+    p.tour.end()
+    assert all(len(v) == 1 for v in seen.values()), seen
+    p.leave()
