@@ -310,16 +310,14 @@ def _train(caption: str, **spec) -> TourStep:
 
 TRAIN_LESSONS: tuple[Lesson, ...] = (
     Lesson("Why LSTM: the vanishing gradient", (
-        _train("A SimpleRNN(8) must remember the first of 50 inputs until the last step. "
-               "After {iteration} updates the gradient reaching h at the first step is {first}: "
-               "{ratio} times weaker than at the last. It has vanished.",
+        _train("A SimpleRNN(8) must recall input 0 of 50. After {iteration} updates, step 0 gets "
+               "{ratio}\u00d7 less gradient than step 49.",
                task="delay", cell="SimpleRNN", units=8, steps=50, seed=0, epochs=20, updates=160,
                curve="gradient"),
-        _train("Pinned (dashed). The same task, data and seed with an LSTM(8): at the first "
-               "step its gradient is {first} ({ratio} times weaker than at the last): the cell "
-               "state carries it back.", pin=True, cell="LSTM", updates=160, curve="gradient"),
-        _train("Look at \u2016dL/dc\u209c\u2016: the forget gate multiplies it at every step. "
-               "Where f stays near 1, the gradient passes through almost unchanged.", updates=0,
+        _train("Dashed: the SimpleRNN, pinned. An LSTM(8) on the same data: step 0 gets "
+               "{first}, {ratio}\u00d7 less than step 49.", pin=True, cell="LSTM", updates=160, curve="gradient"),
+        _train("\u2016dL/dc\u209c\u2016: the forget gate f multiplies it at every step. Where f "
+               "stays near 1, it passes back almost unchanged.", updates=0,
                curve="gradient"),
     ), key="V"),
     Lesson("batch_size and updates", (
@@ -333,18 +331,18 @@ TRAIN_LESSONS: tuple[Lesson, ...] = (
                "many more of them.", batch_size=8, updates=32, curve="loss"),
     ), key="B"),
     Lesson("What the forget gate learns", (
-        _train("An LSTM({units}) must remember the first of 20 inputs. Before training every unit's "
-               "forget gate f averages {f_start}: its bias starts at 1, and sigmoid(1) \u2248 0.73.",
+        _train("An LSTM({units}) must recall the first of 20 inputs. Untrained, every unit's "
+               "forget gate f averages {f_start}: bias 1, sigmoid(1) \u2248 0.73.",
                task="delay", cell="LSTM", units=8, steps=20, seed=0, epochs=60, optimizer="adam",
                learning_rate=None, batch_size=None, shuffle=True, updates=0, grad_view="gates"),
         _train("After {iteration} updates f is higher in {f_rose} of {units} units (bars; lines: update 0). "
                "Unit {f_unit} keeps {f_unit_now} of its cell state per step, up from {f_unit_start}.",
                updates=480, grad_view="gates"),
-        _train("Unit {f_unit}'s f is above 0.9 on {f_high} of the steps (right: one point per unit). "
-               "Where f stays near 1, c carries the first input, and its gradient, across the steps.",
+        _train("Unit {f_unit}'s f is above 0.9 on {f_high} of the steps (right: a point per unit): "
+               "c keeps input 0 there, and its gradient.",
                grad_view="gates"),
-        _train("Connectivity: y_T now depends most on x_{conn_peak} ({conn_ratio}\u00d7 the median step); "
-               "the task asks for x_0. At update 0 (dashed) it depended most on x_{conn0_peak}.",
+        _train("y_T now depends most on x_{conn_peak} ({conn_ratio}\u00d7 the median step); the task "
+               "asks for x_0. At update 0 (dashed): on x_{conn0_peak}.",
                grad_view="connectivity"),
     ), key="F"),
 )
