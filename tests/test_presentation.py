@@ -4,7 +4,7 @@ window exactly, the keyboard-only keys, focus and spotlight."""
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from helpers import present_on_720_lines
+from helpers import present_on, present_on_720_lines
 from lstmviz.ui import presentation as pr
 from lstmviz.ui import theme as th
 
@@ -558,4 +558,28 @@ def test_a_train_lesson_looks_the_same_whatever_ran_before_it(window):
         seen[k].add(repr(panel.session.settings))
     p.tour.end()
     assert all(len(v) == 1 for v in seen.values()), seen
+    p.leave()
+
+
+def test_the_side_panel_fits_an_800_x_600_projector(make_window, qtbot):
+    """S while presenting at 800 x 600: the window grew to 856 px, its right edge (the unit
+    box, the sample box, the player's 'of 4') past the screen's. The side panel keeps its
+    width and the layer box gives up what it must (its list still shows every name whole)."""
+    from lstmviz.app import tours
+
+    w = make_window((800, 600))
+    p = present_on(w, 800, 600)
+    tours.apply_step(w.state, tours.TourStep("", stack=(tours.lay("LSTM", return_sequences=True),
+                                                        tours.lay("TimeDistributed"))))
+    assert w.layer_combo.itemText(1) == "time_distributed (TimeDistributed)"
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)
+    w.resize(800, 600)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert w.side.isVisible()
+    assert w.minimumSizeHint().width() <= 800 and w.width() <= 800, w.minimumSizeHint()
+    assert w.side.width() >= w.side.minimumWidth() > 0
+    assert w.unit_spin.isVisible()
     p.leave()
