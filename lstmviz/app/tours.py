@@ -310,11 +310,11 @@ def _train(caption: str, **spec) -> TourStep:
 
 TRAIN_LESSONS: tuple[Lesson, ...] = (
     Lesson("Why LSTM: the vanishing gradient", (
-        _train("A SimpleRNN(8) must recall input 0 of 50. After {iteration} updates, step 0 gets "
+        _train("SimpleRNN(8), recall input 0 of 50: after {iteration} updates step 0 gets {first}, "
                "{ratio}\u00d7 less gradient than step 49.",
                task="delay", cell="SimpleRNN", units=8, steps=50, seed=0, epochs=20, updates=160,
                curve="gradient"),
-        _train("Dashed: the SimpleRNN, pinned. An LSTM(8) on the same data: step 0 gets "
+        _train("Pinned (dashed): the SimpleRNN. An LSTM(8) on the same data: step 0 gets "
                "{first}, {ratio}\u00d7 less than step 49.", pin=True, cell="LSTM", updates=160, curve="gradient"),
         _train("\u2016dL/dc\u209c\u2016: the forget gate f multiplies it at every step. Where f "
                "stays near 1, it passes back almost unchanged.", updates=0,
