@@ -4,7 +4,7 @@ window exactly, the keyboard-only keys, focus and spotlight."""
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from helpers import present_on_720_lines
+from helpers import present_on, present_on_720_lines
 from lstmviz.ui import presentation as pr
 from lstmviz.ui import theme as th
 
@@ -530,4 +530,56 @@ def test_the_train_tabs_log_labels_stay_a_line_apart_on_a_720_line_projector(win
         assert ys and all(b - a >= line for a, b in zip(ys, ys[1:])), (plot.titleLabel.text, axis._tickLevels[0])
     assert log_tick_list(0.15, 0.6, 3, 0.25)[0] == log_tick_list(0.15, 0.6, 2)[0]  # 0.2, 0.5
     p.tour.end()
+    p.leave()
+
+
+def test_a_train_lesson_looks_the_same_whatever_ran_before_it(window):
+    """A Train-tab lesson's first step took every setting it does not name from the run on
+    the tab: the batch_size lesson trained at 50 timesteps after the vanishing-gradient
+    lesson and at 20 when started alone, and the vanishing-gradient lesson ran at the user's
+    batch size and optimizer (or at batch 8, after the batch_size lesson). It now starts
+    from the defaults."""
+    from lstmviz.app.training import Settings
+
+    panel = window.train_panel
+    p = window.presenter
+    p.fullscreen = False
+    p.enter()
+    seen = {}
+    for order in ((10,), (9, 10), (10, 9)):  # V alone / after ... ; B after V, alone
+        for k in order:
+            p.tour.start(k)
+            settle()
+            seen.setdefault(k, set()).add(repr(panel.session.settings))
+    panel.apply_settings(Settings(optimizer="sgd", batch_size=8, steps=30, units=3))
+    for k in (9, 10):
+        p.tour.start(k)
+        settle()
+        seen[k].add(repr(panel.session.settings))
+    p.tour.end()
+    assert all(len(v) == 1 for v in seen.values()), seen
+    p.leave()
+
+
+def test_the_side_panel_fits_an_800_x_600_projector(make_window, qtbot):
+    """S while presenting at 800 x 600: the window grew to 856 px, its right edge (the unit
+    box, the sample box, the player's 'of 4') past the screen's. The side panel keeps its
+    width and the layer box gives up what it must (its list still shows every name whole)."""
+    from lstmviz.app import tours
+
+    w = make_window((800, 600))
+    p = present_on(w, 800, 600)
+    tours.apply_step(w.state, tours.TourStep("", stack=(tours.lay("LSTM", return_sequences=True),
+                                                        tours.lay("TimeDistributed"))))
+    assert w.layer_combo.itemText(1) == "time_distributed (TimeDistributed)"
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)
+    w.resize(800, 600)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert w.side.isVisible()
+    assert w.minimumSizeHint().width() <= 800 and w.width() <= 800, w.minimumSizeHint()
+    assert w.side.width() >= w.side.minimumWidth() > 0
+    assert w.unit_spin.isVisible()
     p.leave()

@@ -223,7 +223,7 @@ def test_the_caption_bar_leaves_the_view_room_on_an_800_x_600_projector(make_win
     w = make_window((800, 600))
     p = present_on(w, 800, 600)
     bar = p.caption
-    for k, les in enumerate(tours.LESSONS):
+    for k, les in enumerate(tours.ALL_LESSONS):  # the Train tab's too: theirs ran to 7 lines
         p.tour.start(k)
         for n in range(len(les.steps)):
             if n:
@@ -330,3 +330,37 @@ def test_the_over_time_curves_stay_on_screen_presenting_at_800_x_600(make_window
     assert w.minimumSizeHint().height() <= 600
     p.tour.end()
     p.leave()
+
+
+def test_a_step_whose_stack_fails_leaves_on_screen_what_its_caption_says():
+    """A stack that cannot be built is not drawn: the views keep the last stack that built.
+    The return_sequences lesson turned return_sequences off on LSTM(8) -> LSTM(4) straight
+    after a step that built it on: under 'it outputs only the last h. Error: ...' the hall
+    saw the first LSTM hand its h up at EVERY step. Before a step that is meant to fail, the
+    stack left on screen must already be the failing one's first layer, drawn as the caption
+    says (here: return_sequences off, its h going up at the last step only)."""
+    from lstmviz.app.unrolled import build_rows
+
+    for les in tours.LESSONS:
+        state = AppState()
+        for step in les.steps:
+            built = state.layers and [e.config for e in state.layers]
+            tours.apply_step(state, step)
+            if not step.expect_error:
+                continue
+            assert built and built[0] == step.stack[0].config(), (les.title, step.caption)
+            rows, _ = build_rows(state.model, state.trace)
+            first = next(r for r in rows if r.kind == "rnn")  # the last stack that built
+            assert first.final_cols == [state.timesteps - 1], (les.title, step.caption)
+
+
+def test_the_batch_size_lesson_never_calls_an_update_a_step():
+    """Everywhere on screen a 'step' is a timestep (t = 0 / 39 above the Train tab, 'the
+    gradient at the first step' in the lesson before). The batch_size lesson said 'Each step
+    sees every sample' and 'noisier steps' for UPDATES: a student read it as timesteps."""
+    import re
+
+    les = next(l for l in tours.TRAIN_LESSONS if "batch_size" in l.title)
+    for step in les.steps:
+        assert not re.search(r"\bsteps?\b", step.caption, re.IGNORECASE), step.caption
+        assert "update" in step.caption

@@ -169,7 +169,7 @@ def test_forget_gate_lesson_quotes_the_screen(make_window):
     c0 = 10 ** gv.conn_curve0.getData()[1]
     assert int(np.argmax(c)) == 0 and int(np.argmax(c0)) == len(c0) - 1  # what the caption's story says
     assert f"depends most on x_0 ({c[0] / np.median(c):,.0f}\u00d7 the median step)" in text
-    assert f"it depended most on x_{len(c0) - 1}." in text
+    assert f"At update 0 (dashed): on x_{len(c0) - 1}." in text
     p.tour.end()
     panel.stop()
 

@@ -214,7 +214,11 @@ LESSONS: tuple[Lesson, ...] = (
         TourStep("LSTM(8) \u2192 LSTM(4): the second LSTM needs a sequence (batch, timesteps, 8).",
                  stack=(lay("LSTM", units=8, return_sequences=True), lay("LSTM", units=4)),
                  input=SINE, view="unrolled", layer=0, step=0),
-        TourStep("Turn return_sequences OFF on the first: it outputs only the last h. Error:\n{error}",
+        TourStep("return_sequences=False (default): only the LAST step's h goes up, "
+                 "one arrow, at step {last_step}: {output_shape}, for a Dense.",
+                 stack=(lay("LSTM", units=8), lay("Dense", units=4)), view="unrolled",
+                 layer=0, step=-1),
+        TourStep("An LSTM on top instead cannot be built (not drawn):\n{error}",
                  stack=(lay("LSTM", units=8), lay("LSTM", units=4)), view="unrolled",
                  expect_error=True),
         TourStep("The fix: return_sequences=True on every recurrent layer that feeds another one.",
@@ -306,41 +310,39 @@ def _train(caption: str, **spec) -> TourStep:
 
 TRAIN_LESSONS: tuple[Lesson, ...] = (
     Lesson("Why LSTM: the vanishing gradient", (
-        _train("A SimpleRNN(8) must remember the first of 50 inputs until the last step. "
-               "After {iteration} updates the gradient reaching h at the first step is {first}: "
-               "{ratio} times weaker than at the last. It has vanished.",
+        _train("SimpleRNN(8), recall input 0 of 50: after {iteration} updates step 0 gets {first}, "
+               "{ratio}\u00d7 less gradient than step 49.",
                task="delay", cell="SimpleRNN", units=8, steps=50, seed=0, epochs=20, updates=160,
                curve="gradient"),
-        _train("Pinned (dashed). The same task, data and seed with an LSTM(8): at the first "
-               "step its gradient is {first} ({ratio} times weaker than at the last): the cell "
-               "state carries it back.", pin=True, cell="LSTM", updates=160, curve="gradient"),
-        _train("Look at \u2016dL/dc\u209c\u2016: the forget gate multiplies it at every step. "
-               "Where f stays near 1, the gradient passes through almost unchanged.", updates=0,
+        _train("Pinned (dashed): the SimpleRNN. An LSTM(8) on the same data: step 0 gets "
+               "{first}, {ratio}\u00d7 less than step 49.", pin=True, cell="LSTM", updates=160, curve="gradient"),
+        _train("\u2016dL/dc\u209c\u2016: the forget gate f multiplies it at every step. Where f "
+               "stays near 1, it passes back almost unchanged.", updates=0,
                curve="gradient"),
     ), key="V"),
     Lesson("batch_size and updates", (
         _train("{samples} sequences at batch_size {batch_size}: {updates_per_epoch} updates per "
                "epoch, one per batch, each from that batch's mean loss.",
                task="delay", cell="LSTM", batch_size=32, updates=8, curve="loss"),
-        _train("batch_size {batch_size}: {updates_per_epoch} update per epoch. Each step sees "
+        _train("batch_size {batch_size}: {updates_per_epoch} update per epoch. That one update sees "
                "every sample, but the weights move only once per pass.", batch_size=256, updates=1,
                curve="loss"),
-        _train("batch_size {batch_size}: {updates_per_epoch} updates per epoch: noisier steps, "
+        _train("batch_size {batch_size}: {updates_per_epoch} updates per epoch: noisier updates, "
                "many more of them.", batch_size=8, updates=32, curve="loss"),
     ), key="B"),
     Lesson("What the forget gate learns", (
-        _train("An LSTM({units}) must remember the first of 20 inputs. Before training every unit's "
-               "forget gate f averages {f_start}: its bias starts at 1, and sigmoid(1) \u2248 0.73.",
+        _train("An LSTM({units}) must recall the first of 20 inputs. Untrained, every unit's "
+               "forget gate f averages {f_start}: bias 1, sigmoid(1) \u2248 0.73.",
                task="delay", cell="LSTM", units=8, steps=20, seed=0, epochs=60, optimizer="adam",
                learning_rate=None, batch_size=None, shuffle=True, updates=0, grad_view="gates"),
         _train("After {iteration} updates f is higher in {f_rose} of {units} units (bars; lines: update 0). "
                "Unit {f_unit} keeps {f_unit_now} of its cell state per step, up from {f_unit_start}.",
                updates=480, grad_view="gates"),
-        _train("Unit {f_unit}'s f is above 0.9 on {f_high} of the steps (right: one point per unit). "
-               "Where f stays near 1, c carries the first input, and its gradient, across the steps.",
+        _train("Unit {f_unit}'s f is above 0.9 on {f_high} of the steps (right: a point per unit): "
+               "c keeps input 0 there, and its gradient.",
                grad_view="gates"),
-        _train("Connectivity: y_T now depends most on x_{conn_peak} ({conn_ratio}\u00d7 the median step); "
-               "the task asks for x_0. At update 0 (dashed) it depended most on x_{conn0_peak}.",
+        _train("y_T now depends most on x_{conn_peak} ({conn_ratio}\u00d7 the median step); the task "
+               "asks for x_0. At update 0 (dashed): on x_{conn0_peak}.",
                grad_view="connectivity"),
     ), key="F"),
 )

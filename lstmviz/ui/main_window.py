@@ -399,6 +399,10 @@ class MainWindow(QtWidgets.QMainWindow):
         combo = self.layer_combo
         fm = combo.fontMetrics()
         combo.setMaximumWidth(fm.horizontalAdvance("n" * 32) + 48)  # (+ the arrow and frame)
+        # as wide as it asks where there is room, down to ~8 characters (the rest elided)
+        # where there is not: presenting at 800 x 600 with the side panel on (S), a box as
+        # wide as 'time_distributed (TimeDistributed)' held the window 904 px wide
+        combo.setMinimumWidth(fm.horizontalAdvance("n" * 8) + 48)
         widest = max((fm.horizontalAdvance(combo.itemText(i)) for i in range(combo.count())), default=0)
         combo.view().setMinimumWidth(widest + 32)
 

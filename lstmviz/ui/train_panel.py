@@ -683,7 +683,10 @@ class TrainPanel(QtWidgets.QWidget):
         elif "task" in spec:  # a lesson's first step: another lesson's pinned curve goes
             self.unpin()
         if spec:
-            cur = self.session.settings
+            # a lesson's first step starts from the defaults, not from the run on the tab:
+            # what it leaves out (timesteps, batch size, optimizer ...) was the user's, or the
+            # last lesson's (the batch_size lesson ran at 50 or 20 timesteps by which came first)
+            cur = Settings() if "task" in spec else self.session.settings
             fields = {k: getattr(cur, k) for k in cur.__dataclass_fields__}
             fields.update(spec)
             if "task" in spec:  # a lesson's first step: a run of its own, the user's kept
