@@ -103,6 +103,19 @@ def keyframe_bytes(model, batch: int, steps: int, every: int) -> int:
     return total
 
 
+def last_reads(model) -> dict[str, int]:
+    """When each layer's outputs are read for the last time: the index of the last node
+    that reads them (its inputs, initial states or mask); the model's outputs: past the
+    last node (never dropped)."""
+    last = {}
+    for i, node in enumerate(model.nodes):
+        for r in list(node.inbound) + list(node.initial_state) + ([node.mask] if node.mask else []):
+            last[r.layer] = i
+    for r in model.outputs:
+        last[r.layer] = len(model.nodes)
+    return last
+
+
 def pass_bytes(model, arrays, every: int | None = None) -> int:
     """About the most a keyframe pass of ``model`` over ``arrays`` holds at once (float32
     sequences): the keyframes, and at each layer the sequences still to be read (the
@@ -117,12 +130,7 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
         shape = layer.output_shapes[k] if k < len(layer.output_shapes) else ()
         return int(np.prod([d or 1 for d in shape[2:]], dtype=np.int64)) if len(shape) > 2 else 1
 
-    last = {}
-    for i, node in enumerate(model.nodes):
-        for r in list(node.inbound) + list(node.initial_state) + ([node.mask] if node.mask else []):
-            last[r.layer] = i
-    for r in model.outputs:
-        last[r.layer] = len(model.nodes)
+    last = last_reads(model)
     order = {n.layer.name: i for i, n in enumerate(model.nodes)}
     given = {r.layer: int(np.size(a)) * 4 for r, a in zip(model.inputs, arrays)}  # (as float32)
     sizes = {n.layer.name: sum(B * T * per_step(n.layer, k) * 4 for k, s in enumerate(seq[n.layer.name]) if s)
@@ -516,13 +524,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
                 progress(min(total, sum(parts.values())), total)
         return tick
 
-    # when each layer's outputs are read for the last time (model outputs: never dropped)
-    last = {}
-    for i, node in enumerate(model.nodes):
-        for r in list(node.inbound) + list(node.initial_state) + ([node.mask] if node.mask else []):
-            last[r.layer] = i
-    for r in model.outputs:
-        last[r.layer] = len(model.nodes)
+    last = last_reads(model)
 
     values: dict[str, list] = {}
     masks: dict[str, list] = {}
