@@ -494,32 +494,30 @@ def test_without_the_onnx_package_the_message_names_the_extra(monkeypatch):
     assert "lstmviz[onnx]" in str(err.value) and "\n" not in str(err.value)
 
 
-def test_safetensors_bfloat16_is_refused_in_one_line(tmp_path):
+def _safetensors_refusal(path: Path, tensors: dict, data: int) -> str:
+    """The refusal of a .safetensors file at ``path`` holding the header ``tensors`` and
+    ``data`` zero bytes."""
     import struct
 
-    header = json.dumps({"rnn.weight_ih_l0": {"dtype": "BF16", "shape": [4, 3],
-                                              "data_offsets": [0, 24]}}).encode()
-    path = tmp_path / "bf.safetensors"
-    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 24)
+    header = json.dumps(tensors).encode()
+    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * data)
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path)
-    msg = str(err.value)
+    return str(err.value)
+
+
+def test_safetensors_bfloat16_is_refused_in_one_line(tmp_path):
+    msg = _safetensors_refusal(tmp_path / "bf.safetensors", {"rnn.weight_ih_l0": {
+        "dtype": "BF16", "shape": [4, 3], "data_offsets": [0, 24]}}, 24)
     assert msg.startswith("bf.safetensors: ") and "BF16" in msg and "float32" in msg
 
 
 def test_a_damaged_safetensors_file_says_which_check_failed(tmp_path):
     """Overlapping byte ranges were 'truncated or corrupt (SafetensorError)', naming no
     check; the package's own words say which."""
-    import struct
-
-    header = json.dumps({"lstm.weight_ih_l0": {"dtype": "F32", "shape": [16, 2], "data_offsets": [0, 128]},
-                         "lstm.weight_hh_l0": {"dtype": "F32", "shape": [16, 4],
-                                               "data_offsets": [0, 256]}}).encode()
-    path = tmp_path / "overlap.safetensors"
-    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 256)
-    with pytest.raises(LstmvizError) as err:
-        lstmviz.load(path)
-    msg = str(err.value)
+    msg = _safetensors_refusal(tmp_path / "overlap.safetensors", {
+        "lstm.weight_ih_l0": {"dtype": "F32", "shape": [16, 2], "data_offsets": [0, 128]},
+        "lstm.weight_hh_l0": {"dtype": "F32", "shape": [16, 4], "data_offsets": [0, 256]}}, 256)
     assert "invalid offset for tensor `lstm.weight_hh_l0`" in msg and "\n" not in msg, msg
 
 
