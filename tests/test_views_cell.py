@@ -402,12 +402,18 @@ def test_every_chart_of_many_units_labels_its_unit_axis(qtbot, units):
     model, trace, x = build([LayerSpec("LSTM", {"units": units, "return_sequences": True})], T=3, d=8, batch=1)
     v.set_data(model, trace, inputs=[x])
     v.set_cursor(Cursor(step=1, layer="lstm"))
-    qtbot.wait(20)
     shown = [(slot, bp) for slot, bp in v.bars.items() if bp.widget.isVisible() and slot != "x"]
     assert len(shown) == 8
-    for slot, bp in shown:
+
+    def texts_of(bp):
         axis = bp.plot.getAxis("bottom")
-        texts = [t for _, _, t in axis_specs(axis, type(axis).generateDrawSpecs)[2]]
+        return [t for _, _, t in axis_specs(axis, type(axis).generateDrawSpecs)[2]]
+
+    # (laid out: on a loaded machine 20 ms were not always enough, and an axis not yet laid
+    # out has no labels)
+    qtbot.waitUntil(lambda: all(texts_of(bp) for _, bp in shown), timeout=5000)
+    for slot, bp in shown:
+        texts = texts_of(bp)
         assert texts, slot
         assert all(0 <= int(t) < units for t in texts)
         if units == 32:  # room for several: counted from the first unit, 0
