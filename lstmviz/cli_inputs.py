@@ -142,6 +142,14 @@ def read_target(path, model, loss: str) -> np.ndarray:
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(y))[0])
         raise LstmvizError(f"{path}: the target holds NaN or infinity (first at index {bad}); "
                            "replace it with numbers")
+    classes = out[-1] if out else None
+    if sparse and isinstance(classes, int) and y.size:
+        ids = np.asarray(y)
+        off = (ids < 0) | (ids >= classes)
+        if off.any():  # (the loss said 'a class id is outside 0..4', naming no file)
+            at = tuple(int(i) for i in np.argwhere(off)[0])
+            raise LstmvizError(f"{path}: class id {ids[at]:g} at index {at} is outside 0..{classes - 1} "
+                               f"(the model's output has {classes} classes)")
     return y
 
 

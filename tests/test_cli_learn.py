@@ -287,3 +287,17 @@ def test_every_option_of_train_says_what_it_does(capsys):
     assert cli.main(["train", "--help"]) == 0
     text = capsys.readouterr().out
     assert "the Keras optimizer, with Keras 3's defaults (default: adam)" in " ".join(text.split())
+
+
+def test_a_class_id_outside_the_models_classes_names_its_file(tmp_path, capsys):
+    """A class id of 7 for a model of 4 outputs: the loss said 'a class id is outside 0..3',
+    naming no file nor where; the targets' reader now says which file, which id and where."""
+    _files(tmp_path, "k3_lstm_default")
+    np.save(tmp_path / "y.npy", np.array([1, 7], np.int64))
+    case = str(FIXTURES / "k3_lstm_default" / "model.keras")
+    classes = lstmviz.load(case).output_shapes()[0][-1]
+    rc = cli.main(["grad", case, "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"),
+                   "--loss", "sparse_categorical_crossentropy", "-o", str(tmp_path / "g.npz")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and err == [f"lstmviz: {tmp_path / 'y.npy'}: class id 7 at index (1,) is outside "
+                               f"0..{classes - 1} (the model's output has {classes} classes)"]
