@@ -19,6 +19,7 @@ from lstmviz.cli_inputs import (  # noqa: F401
     NPY_MAGIC,
     input_specs,
     load_inputs,
+    model_input,
     name_input,
     parse_shape,
     read_input,
@@ -335,27 +336,7 @@ def _app_input(paths, shapes):
     for p in paths:  # a missing file is named before the window is built
         if not Path(p).is_file():
             raise LstmvizError(f"{p}: no such file" if not Path(p).exists() else f"{p}: is not a file")
-
-    def read(model):
-        want, integer = input_specs(model)[0]
-        if len(want) >= 2:  # any number of steps: a stack takes the input's (a long one too)
-            want = (want[0], None) + tuple(want[2:])
-        # (the window traces a long input by keyframes; a whole trace checks its steps)
-        x = read_input(paths[0], want, shapes[0] if shapes else None, integer, long=True)
-        read.names = _header_names(paths[0], x, want, shapes)  # type: ignore[attr-defined]
-        return x
-    read.source = paths[0]  # type: ignore[attr-defined]
-    return read
-
-
-def _header_names(path, x, want, shapes) -> list[str] | None:
-    """A CSV's header, one name a feature, when its rows are steps (as File > Open a long
-    input keeps them: View > Units at scale names the features)."""
-    if shapes or len(want) != 3 or Path(path).suffix.lower() not in CSV_SUFFIXES:
-        return None
-    from lstmviz.app.long_data import csv_header
-
-    return csv_header(path, int(x.shape[-1]))
+    return model_input(paths[0], shapes[0] if shapes else None)
 
 
 def cmd_app(args) -> int:

@@ -127,6 +127,28 @@ def _reshape(arr: np.ndarray, shape, path) -> np.ndarray:
         raise LstmvizError(f"{path}: {arr.size} numbers cannot be reshaped to --shape {dims}") from None
 
 
+def model_input(path, shape=None):
+    """An input file read for a model once it is open (``lstmviz MODEL --input X``,
+    ``lstmviz.show(m, "x.npy")``): a function of the model giving the array of its first
+    input, any number of steps (a stack takes the input's; the window traces a long one by
+    keyframes), reshaped by ``shape``; its ``names`` then hold a CSV header's names, one a
+    feature, where its rows are steps (as File > Open a long input keeps them: View >
+    Units at scale names the features); its ``source`` is ``path``."""
+    def read(model):
+        want, integer = input_specs(model)[0]
+        if len(want) >= 2:
+            want = (want[0], None) + tuple(want[2:])
+        x = read_input(path, want, shape, integer, long=True)
+        if shape is None and len(want) == 3 and Path(path).suffix.lower() in CSV_SUFFIXES:
+            from lstmviz.app.long_data import csv_header
+
+            read.names = csv_header(path, int(x.shape[-1]))  # type: ignore[attr-defined]
+        return x
+    read.source = path  # type: ignore[attr-defined]
+    read.names = None  # type: ignore[attr-defined]
+    return read
+
+
 def read_target(path, model, loss: str) -> np.ndarray:
     """The targets for ``model``'s first output: a .csv is read as the output is shaped
     (rows = samples for an output of shape (batch, units), a column or row of class ids for

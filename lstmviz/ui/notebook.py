@@ -73,27 +73,16 @@ def resolve(obj, x=None):
 
 def _input_file(path):
     """An input file given as ``x`` (``.npy``, ``.csv``): read for the model once it is
-    open, as ``lstmviz MODEL --input X`` reads it (``cli_inputs.read_input``)."""
+    open, as ``lstmviz MODEL --input X`` reads it (``cli_inputs.model_input``)."""
     from pathlib import Path
 
-    from lstmviz.app.long_data import csv_header
-    from lstmviz.cli_inputs import CSV_SUFFIXES, input_specs, read_input
+    from lstmviz.cli_inputs import model_input
 
     path = os.fspath(path)
     if not Path(path).is_file():
         raise LstmvizError(f"x={path!r}: " + ("no such file" if not Path(path).exists() else "not a file")
                            + "; give an array, or a .npy or .csv file's path")
-
-    def read(model):
-        want, integer = input_specs(model)[0]
-        if len(want) >= 2:  # any number of steps: a stack takes the input's
-            want = (want[0], None) + tuple(want[2:])
-        x = read_input(path, want, None, integer, long=True)
-        if len(want) == 3 and path.lower().endswith(CSV_SUFFIXES):  # (its header names the features)
-            read.names = csv_header(path, int(x.shape[-1]))  # type: ignore[attr-defined]
-        return x
-    read.source = path  # type: ignore[attr-defined]
-    return read
+    return model_input(path)
 
 
 def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | None = None):
