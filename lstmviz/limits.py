@@ -262,15 +262,29 @@ class MemoryBudget:
             raise LstmvizError(f"{msg}; {HINT}")
 
 
+def inflates_too_much(compressed: int, size: int, floor: int = RATIO_FLOOR) -> bool:
+    """``size`` bytes stored in ``compressed`` are a zip bomb's: more than ``floor`` and
+    more than ``MAX_INFLATE_RATIO`` times what is stored (one member, or several together)."""
+    return size > floor and size > MAX_INFLATE_RATIO * max(int(compressed), 1)
+
+
 def inflate_excess(name: str, compressed: int, size: int, floor: int = RATIO_FLOOR,
                    what: str = "a saved array") -> str | None:
     """None for a plausible zip member, else why it is refused (a zip bomb). ``floor``:
     the size below which any ratio is taken (``SMALL_RATIO_FLOOR`` for JSON text and
     pickles: parsed, they take many times their size)."""
-    if size > floor and size > MAX_INFLATE_RATIO * max(int(compressed), 1):
+    if inflates_too_much(compressed, size, floor):
         return (f"'{name}' would inflate from {fmt_bytes(compressed)} to {fmt_bytes(size)} "
                 f"(more than {MAX_INFLATE_RATIO} times): a zip bomb, not {what}")
     return None
+
+
+def member_excess(name: str, compressed: int, size: int) -> str | None:
+    """``inflate_excess`` of a member of a ``.keras`` or session archive: JSON text (its
+    config, its manifest) by ``SMALL_RATIO_FLOOR``, an array by ``RATIO_FLOOR``."""
+    if name.endswith(".json"):
+        return inflate_excess(name, compressed, size, SMALL_RATIO_FLOOR, "JSON text")
+    return inflate_excess(name, compressed, size)
 
 
 def step_limit() -> int:

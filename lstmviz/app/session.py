@@ -164,17 +164,15 @@ def session_bytes(session: Session) -> bytes:
     # a member that deflates more than a reader takes from a stranger's zip (a long input
     # that is mostly zeros: 228 times) is stored as it is, so the session opens again
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        stored = {i.filename for i in zf.infolist()
-                  if i.file_size > limits.MAX_INFLATE_RATIO * max(i.compress_size, 1)}
+        stored = {i.filename for i in zf.infolist() if limits.inflates_too_much(i.compress_size, i.file_size, 0)}
     return _archive(text, members, stored) if stored else data
 
 
 def _archive(text: str, members: dict[str, bytes], stored: set[str] | None = None) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        zf.writestr("manifest.json", text,
-                    compress_type=zipfile.ZIP_STORED if "manifest.json" in (stored or ()) else None)
-        for name, data in members.items():
+        written: dict[str, str | bytes] = {"manifest.json": text, **members}
+        for name, data in written.items():
             zf.writestr(name, data, compress_type=zipfile.ZIP_STORED if name in (stored or ()) else None)
     return buf.getvalue()
 
@@ -268,10 +266,7 @@ def _checked_members(zf, path) -> dict:
     for info in listed:
         if info.filename in infos:
             raise _bad(path, f"the archive holds two members named {info.filename!r}")
-        json_text = info.filename.endswith(".json")
-        bomb = limits.inflate_excess(info.filename, info.compress_size, info.file_size,
-                                     limits.SMALL_RATIO_FLOOR if json_text else limits.RATIO_FLOOR,
-                                     "JSON text" if json_text else "a saved array")
+        bomb = limits.member_excess(info.filename, info.compress_size, info.file_size)
         if bomb:
             raise _bad(path, bomb)
         infos[info.filename] = info
@@ -313,8 +308,7 @@ class _Members:
         if info.filename not in self.seen:
             self.seen.add(info.filename)
             self.compressed += info.compress_size
-        if self.inflated > limits.RATIO_FLOOR and \
-                self.inflated > limits.MAX_INFLATE_RATIO * max(self.compressed, 1):
+        if limits.inflates_too_much(self.compressed, self.inflated):
             raise _bad(path, f"its arrays would inflate from {limits.fmt_bytes(self.compressed)} "
                              f"to {limits.fmt_bytes(self.inflated)} (more than "
                              f"{limits.MAX_INFLATE_RATIO} times, or one array named many "

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..limits import RATIO_FLOOR, SMALL_RATIO_FLOOR, inflate_excess
+from ..limits import member_excess
 from ._graph import Graph, Rec
 from ._h5safe import check_link
 from ._infer import Group, split_legacy_group
@@ -336,10 +336,7 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
         info = infos[name]
         if info.file_size > cap:
             raise Fail(f"'{name}' in the archive is too large ({info.file_size} bytes)")
-        is_json = name.endswith(".json")
-        bomb = inflate_excess(name, info.compress_size, info.file_size,
-                              SMALL_RATIO_FLOOR if is_json else RATIO_FLOOR,
-                              "JSON text" if is_json else "a saved array")
+        bomb = member_excess(name, info.compress_size, info.file_size)
         if bomb:
             raise Fail(bomb)
         take_bytes(info.file_size)

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..limits import HINT, MAX_INFLATE_RATIO, RATIO_FLOOR, MemoryBudget, fmt_bytes, nbytes_of
+from ..limits import HINT, MAX_INFLATE_RATIO, MemoryBudget, fmt_bytes, inflates_too_much, nbytes_of
 from ._fail import Fail  # noqa: F401  (the readers import it from here)
 
 # Sanity caps: a hostile file must not make us allocate or loop without bound.
@@ -165,7 +165,7 @@ def _count_stored(obj: Any, declared: int, stored: int) -> None:
         _READ.seen.add(key)
         _READ.stored += stored
     total, kept = _READ.declared, _READ.stored
-    if total > RATIO_FLOOR and total > MAX_INFLATE_RATIO * max(kept, 1):
+    if inflates_too_much(kept, total):
         raise Fail(f"the weights read from the file so far declare {fmt_bytes(total)} but the "
                    f"file stores only {fmt_bytes(kept)} for them (unwritten chunks, data "
                    f"compressed more than {MAX_INFLATE_RATIO} times, or one array named many "
@@ -209,7 +209,7 @@ def as_array(obj: Any, what: str) -> np.ndarray:
             stored = int(obj.id.get_storage_size())
         except Exception:
             stored = 0
-        if n > RATIO_FLOOR and n > MAX_INFLATE_RATIO * max(stored, 1):
+        if inflates_too_much(stored, n):
             raise Fail(f"{what} declares {fmt_bytes(n)} but the file stores only "
                        f"{fmt_bytes(stored)} of it (unwritten chunks, or compressed more than "
                        f"{MAX_INFLATE_RATIO} times): not saved weights")
