@@ -114,6 +114,32 @@ def add_plot(layout: pg.GraphicsLayout, **kwargs) -> pg.PlotItem:
     return layout.addPlot(**kwargs)
 
 
+def fit_side_label(plot: pg.PlotItem, widget: pg.GraphicsView, forms: tuple[str, ...]) -> None:
+    """The left axis' label: the longest of ``forms`` (longest first) seen whole. Centred
+    on the view box, it may run over the title and the step axis, not past ``widget``'s
+    edges (cut there to "nit" or "nput featur" in small pictures); none where none fits."""
+    if not forms:
+        return
+    axis = plot.getAxis("left")
+    font = QtGui.QFont(axis.label.font())
+    size = str(axis.labelStyle.get("font-size", ""))
+    if size.endswith("pt"):
+        font.setPointSizeF(float(size[:-2]))
+    metrics = QtGui.QFontMetricsF(font)
+    margin = 2 * axis.label.document().documentMargin()
+    middle = widget.mapFromScene(plot.vb.sceneBoundingRect().center()).y()
+    room = 2 * min(middle, widget.viewport().height() - middle)
+    text = next((f for f in forms if metrics.horizontalAdvance(f) + margin <= room), None)
+    if text is None:
+        if axis.label.isVisible():
+            axis.showLabel(False)
+    elif text != axis.labelText:
+        axis.setLabel(text)  # (shows it, in its style)
+        axis.resizeEvent()  # centred now, for its new length (the layout's pass comes later)
+    elif not axis.label.isVisible():
+        axis.showLabel(True)
+
+
 def measure_labels(*axes: pg.AxisItem) -> None:
     """Lay each axis out now, as pyqtgraph's ``AxisItem.paint`` does when its picture is
     gone (new ticks, range or size): its labels measured (``generateDrawSpecs``: the

@@ -22,7 +22,7 @@ from lstmviz.engine.cells import CELLS
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
-from lstmviz.ui.plot_tools import ColorBar, RowLegend, add_plot, counted_ticks, keep_pixels
+from lstmviz.ui.plot_tools import ColorBar, RowLegend, add_plot, counted_ticks, fit_side_label, keep_pixels
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     Ahead,
@@ -184,17 +184,9 @@ class _Heatmap:
         return (strip.height, self.view.starved) != was
 
     def fit_label(self) -> None:
-        """The rows' axis label ("unit") only where it is seen whole: centred on the
-        heatmap, it may run over the title and the step axis, not past its widget's edges,
-        where it was cut to "nit" (an Over time picture of 640 x 400)."""
-        axis = self.plot.getAxis("left")
-        if not axis.labelText:
-            return
-        middle = self.widget.mapFromScene(self.plot.vb.sceneBoundingRect().center()).y()
-        room = 2 * min(middle, self.widget.viewport().height() - middle)
-        show = room >= axis.label.boundingRect().width()
-        if axis.label.isVisible() != show:
-            axis.showLabel(show)
+        """The rows' axis label ("unit") only where it is seen whole (an Over time picture
+        of 640 x 400 cut it to "nit")."""
+        fit_side_label(self.plot, self.widget, ("unit",))
 
     def style(self, t: th.Theme):
         self.widget.setBackground(t.background)

@@ -16,7 +16,7 @@ from lstmviz.engine.layers import Bidirectional, Recurrent, TimeDistributed, fmt
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import text_tip
-from lstmviz.ui.plot_tools import ColorBar, add_plot, steady_axes
+from lstmviz.ui.plot_tools import ColorBar, add_plot, fit_side_label, steady_axes
 from lstmviz.ui.views._common import (
     ClickableImage,
     HintLabel,
@@ -81,30 +81,9 @@ class _Matrix:
         self.widget.addItem(self.colorbar, row=0, col=1)
 
     def fit_left(self) -> None:
-        """The rows' label, the longest of its names seen whole: centred on the heatmap, it
-        may run over the title and the step axis, not past the widget's edges (at 1024 x
-        600 beside the side panel "input feature" was cut to "nput featur"); none where
-        none is."""
-        axis = self.plot.getAxis("left")
-        if not self.left_forms:
-            return
-        font = QtGui.QFont(axis.label.font())
-        size = str(axis.labelStyle.get("font-size", ""))
-        if size.endswith("pt"):
-            font.setPointSizeF(float(size[:-2]))
-        metrics = QtGui.QFontMetricsF(font)
-        margin = 2 * axis.label.document().documentMargin()
-        middle = self.widget.mapFromScene(self.plot.vb.sceneBoundingRect().center()).y()
-        room = 2 * min(middle, self.widget.viewport().height() - middle)
-        text = next((f for f in self.left_forms if metrics.horizontalAdvance(f) + margin <= room), None)
-        if text is None:
-            if axis.label.isVisible():
-                axis.showLabel(False)
-        elif text != axis.labelText:
-            axis.setLabel(text)  # (shows it, in its style)
-            axis.resizeEvent()  # centred now, for its new length (the layout's pass comes later)
-        elif not axis.label.isVisible():
-            axis.showLabel(True)
+        """The rows' label, the longest of its names seen whole (at 1024 x 600 beside the
+        side panel "input feature" was cut to "nput featur")."""
+        fit_side_label(self.plot, self.widget, self.left_forms)
 
     def fit_labels(self) -> None:
         """Each gate's label: the longest of its names as wide as its block on screen (a
