@@ -301,12 +301,17 @@ def text_ids(text: str, vocabulary: dict[str, int] | None = None, oov: int | Non
     order = np.argsort(lut_keys)
     lut_keys, lut_vals = lut_keys[order], lut_vals[order]
     out = np.empty(len(text), np.int32)
-    step = TEXT_BLOCK
-    for s in range(0, len(text), step):  # (code points a block at a time: 4 bytes a character)
-        block = np.frombuffer(text[s:s + step].encode("utf-32-le"), dtype=np.uint32)
-        out[s:s + step] = lut_vals[np.searchsorted(lut_keys, block)]
-        _check(cancel, progress, min(len(text), s + step), len(text))
+    for s, block in _code_points(text):
+        out[s:s + len(block)] = lut_vals[np.searchsorted(lut_keys, block)]
+        _check(cancel, progress, s + len(block), len(text))
     return out[None]
+
+
+def _code_points(text: str):
+    """(start, the code points of ``TEXT_BLOCK`` characters from it) over ``text``: a block
+    at a time, not the whole text's (4 bytes a character, and a sort of them 14)."""
+    for s in range(0, len(text), TEXT_BLOCK):
+        yield s, np.frombuffer(text[s:s + TEXT_BLOCK].encode("utf-32-le"), dtype=np.uint32)
 
 
 def _vocabulary_size(model) -> int | None:
@@ -368,10 +373,8 @@ def unknown_note(text: str, vocabulary: dict[str, int] | None = None, named: str
     if not text:
         return None
     tally: dict[int, int] = {}
-    # a block at a time: the whole text's code points and their sort were 14 bytes a character
-    for s in range(0, len(text), TEXT_BLOCK):
-        block, block_counts = np.unique(np.frombuffer(text[s:s + TEXT_BLOCK].encode("utf-32-le"), dtype=np.uint32),
-                                        return_counts=True)
+    for _, codes in _code_points(text):
+        block, block_counts = np.unique(codes, return_counts=True)
         for c, k in zip(block.tolist(), block_counts.tolist()):
             tally[c] = tally.get(c, 0) + k
     chars = [chr(c) for c in tally]
@@ -422,8 +425,9 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
             vocabulary = read_vocabulary(vocabulary)
         oov = vocabulary.get(UNKNOWN) if vocabulary is not None else None
         # read whole: its bytes, the text (up to 4 bytes a character), 4 bytes of id each
-        limits.check(TEXT_BYTES_PER_BYTE * path.stat().st_size + TEXT_BLOCK_BYTES,
-                     f"{path.name}: reading its {limits.fmt_bytes(path.stat().st_size)} of text as ids")
+        size_on_disk = path.stat().st_size
+        limits.check(TEXT_BYTES_PER_BYTE * size_on_disk + TEXT_BLOCK_BYTES,
+                     f"{path.name}: reading its {limits.fmt_bytes(size_on_disk)} of text as ids")
         text = path.read_text(encoding="utf-8", errors="replace")
         want = model.input_shapes()[0]
         if len(want) == 2:  # ids

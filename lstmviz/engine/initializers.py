@@ -149,19 +149,27 @@ def orthogonal_work(init, shape) -> float:
     key = "".join(ch for ch in _name_of(init).lower() if ch.isalnum())
     if key != "orthogonal":
         return 0.0
+    return _qr_work(_flat(shape))
+
+
+def _flat(shape) -> tuple[int, int]:
+    """The (rows, columns) of the normal draw behind an orthogonal weight of ``shape``."""
     rows, cols = int(shape[0]), int(np.prod([int(d) for d in shape[1:]]))
-    return float(max(rows, cols)) * min(rows, cols) ** 2
+    return max(rows, cols), min(rows, cols)
+
+
+def _qr_work(flat: tuple[int, int]) -> float:
+    """The multiply-adds of the QR of a ``flat`` (rows, columns) draw: rows * cols**2."""
+    return float(flat[0]) * flat[1] * flat[1]
 
 
 def _orthogonal_flat(shape) -> tuple[int, int]:
-    """The (rows, columns) of the normal draw behind an orthogonal weight of ``shape``."""
-    rows = shape[0]
-    cols = int(np.prod(shape[1:]))
-    flat = (max(rows, cols), min(rows, cols))
-    if float(flat[0]) * flat[1] * flat[1] > MAX_ORTHOGONAL_WORK:
+    """``_flat``, refused where its QR would take too long (``MAX_ORTHOGONAL_WORK``)."""
+    flat = _flat(shape)
+    if _qr_work(flat) > MAX_ORTHOGONAL_WORK:
         raise LstmvizError(
             f"drawing an orthogonal initial weight of shape {tuple(shape)} would take too long "
-            f"({float(flat[0]) * flat[1] * flat[1]:.1e} multiply-adds of QR, at most {MAX_ORTHOGONAL_WORK:.0e}); "
+            f"({_qr_work(flat):.1e} multiply-adds of QR, at most {MAX_ORTHOGONAL_WORK:.0e}); "
             "give the layer its weights or fewer units"
         )
     return flat
