@@ -108,7 +108,7 @@ class OverviewStrip:
         self.plot.getAxis("bottom").setStyle(tickFont=t.font(0.8))
         if self.label:
             self.plot.setLabel("left", self.label, color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
-            self.plot.getAxis("left").showLabel(not self.bare)
+            self._bare_axes()  # (setLabel shows the label: a bare strip has none)
         self.plot.getAxis("left").setStyle(tickFont=t.font(0.8))
         c = pg.mkColor(t.highlight)
         self.line.setPen(pg.mkPen(c, width=2))
