@@ -737,3 +737,17 @@ def test_a_long_text_is_read_within_the_memory_limit(tmp_path, monkeypatch):
         long_data.load_long_input(path, model)
     msg = str(err.value)
     assert msg.startswith("book.txt: reading its 6.4 MB of text as ids would need") and "\n" not in msg
+
+
+def test_overview_gate_levels_widen_to_the_whole_sequence_and_follow_new_blocks():
+    """A gate's colour levels over a long input: 0..1 widened to what the whole sequence
+    reaches (a file's relu gates), kept between seeks and renewed when a block is added."""
+    ov = scale.Overview(100, 2, 9)
+    ov.add(0, np.array([[0.2, 0.5]] * 50, np.float32))
+    assert ov.levels(True) == (0.0, 1.0)
+    assert ov.levels(False) == pytest.approx((-0.5, 0.5))
+    ov.add(50, np.array([[1.578, -0.25]] * 50, np.float32))
+    lo, hi = ov.levels(True)
+    assert lo == pytest.approx(-0.25) and hi == pytest.approx(1.578)
+    assert ov.levels(False) == pytest.approx((-1.578, 1.578))
+    assert ov.levels(True) == (lo, hi)

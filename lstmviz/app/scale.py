@@ -73,7 +73,7 @@ class Overview:
         self.bins = bins - 1 if bins % 2 == 0 and bins < self.total else bins
         self.lo = np.full((self.bins, units), np.inf, np.float32)
         self.hi = np.full((self.bins, units), -np.inf, np.float32)
-        self._levels: tuple[float, float] | None = None
+        self._levels: tuple[bool, tuple[float, float]] | None = None
 
     def bin_of(self, step):
         """The bin a step falls in (bins split the steps as evenly as whole steps can):
@@ -96,15 +96,20 @@ class Overview:
         return _further(self.lo[:, unit], self.hi[:, unit])
 
     def levels(self, gate: bool) -> tuple[float, float]:
-        """Colour levels of the record: 0..1 for a gate, else symmetric around 0 over
-        the whole sequence (the exact window takes the same, so colours agree)."""
-        if gate:
-            return 0.0, 1.0
-        if self._levels is None:  # kept: the views ask on every step
-            m = float(max(np.max(np.abs(self.lo)), np.max(np.abs(self.hi)))) if self.lo.size else 0.0
-            m = m if np.isfinite(m) and m > 0 else 1.0
-            self._levels = (-m, m)
-        return self._levels
+        """Colour levels of the record over the whole sequence (the exact window takes the
+        same, so colours agree): a gate's ``gate_levels``, else symmetric around 0. Kept
+        until the next ``add``: the views ask on every step (a gate's range over 2 x 1023
+        x 512 numbers took ~1 ms a heatmap at each seek)."""
+        if self._levels is None or self._levels[0] != gate:
+            if gate:
+                got = gate_levels(self.lo, self.hi)
+            else:
+                # (bins no block has reached yet, +-inf, left out: not (-1, 1) half-way)
+                m = max(float(np.max(np.abs(a), where=np.isfinite(a), initial=0.0)) for a in (self.lo, self.hi))
+                m = m if m > 0 else 1.0
+                got = (-m, m)
+            self._levels = (gate, got)
+        return self._levels[1]
 
     def add(self, start: int, values: np.ndarray) -> None:
         self._levels = None
@@ -117,6 +122,20 @@ class Overview:
         which = bins[starts]
         self.lo[which] = np.minimum(self.lo[which], lo)
         self.hi[which] = np.maximum(self.hi[which], hi)
+
+
+def gate_levels(*arrays) -> tuple[float, float]:
+    """A gate's colour levels: 0..1, what sigmoid and hard_sigmoid give, widened to
+    ``arrays``' finite values: a gate a file squashes with relu or linear (its
+    ``recurrent_activation``) reaches past 1 or below 0 (a forget gate of 1.578 was drawn
+    as 1)."""
+    lo, hi = 0.0, 1.0
+    for a in arrays:
+        a = np.asarray(a)
+        a = a[np.isfinite(a)]
+        if a.size:
+            lo, hi = min(lo, float(a.min())), max(hi, float(a.max()))
+    return lo, hi
 
 
 def _further(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -192,21 +192,6 @@ def symmetric_levels(*arrays, floor: float = 1e-6) -> tuple[float, float]:
     return (-m, m)
 
 
-def gate_levels(*arrays) -> tuple[float, float]:
-    """0..1, what sigmoid and hard_sigmoid give, widened to ``arrays``' finite values: a
-    gate a file squashes with relu or linear (its ``recurrent_activation``) reaches past 1
-    or below 0 (a forget gate of 1.578 was drawn as 1)."""
-    import numpy as np
-
-    lo, hi = 0.0, 1.0
-    for a in arrays:
-        a = np.asarray(a)
-        a = a[np.isfinite(a)]
-        if a.size:
-            lo, hi = min(lo, float(a.min())), max(hi, float(a.max()))
-    return lo, hi
-
-
 # -- applying -----------------------------------------------------------------------------
 def palette(theme: Theme) -> QtGui.QPalette:
     p = QtGui.QPalette()

@@ -19,7 +19,7 @@ from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.cell_ref import Equation, activation_names, equations, input_token, token_text  # noqa: F401
-from lstmviz.app.scale import input_overview, overview_of
+from lstmviz.app.scale import gate_levels, input_overview, overview_of
 from lstmviz.app.selection import Cursor
 from lstmviz.app.terms import projection_terms
 from lstmviz.engine import Model, Trace
@@ -856,7 +856,7 @@ class CellView(TraceView):
             return (0, 1) if arr is None else th.symmetric_levels(arr)
         if key in GATE_KEYS:
             ov = self._overview(ref, key)
-            return th.gate_levels(*((ov.lo, ov.hi) if ov is not None else (ref.rec.steps[key],)))
+            return ov.levels(True) if ov is not None else gate_levels(ref.rec.steps[key])
         ov = self._overview(ref, key)
         if ov is not None:
             # a long input's window: the whole sequence's levels (as the Over time view's

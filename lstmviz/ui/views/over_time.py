@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.app.scale import overview_of
+from lstmviz.app.scale import gate_levels, overview_of
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CELLS
@@ -455,7 +455,7 @@ class OverTimeView(TraceView):
     def _levels(self, ref: CellRef, key: str):
         ov = self._overview(ref, key)
         if key in GATE_KEYS:  # 0..1, or past it (a file's relu gates), as the Cell view's charts
-            return th.gate_levels(*((ov.lo, ov.hi) if ov is not None else (ref.rec.steps[key],)))
+            return ov.levels(True) if ov is not None else gate_levels(ref.rec.steps[key])
         if ov is not None:  # the whole sequence's levels: the same colours in every window
             return ov.levels(False)
         return th.symmetric_levels(ref.rec.steps[key])
