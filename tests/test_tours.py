@@ -48,10 +48,13 @@ def test_lessons_are_short_and_complete():
             assert step.view is None or step.view in tours.VIEWS
 
 
-@pytest.mark.parametrize("k", range(len(tours.LESSONS)))
+VIEW_LESSONS = tours.LESSONS + tours.MORE_LESSONS  # (the Train tab's: tests/test_ui_train.py)
+
+
+@pytest.mark.parametrize("k", range(len(VIEW_LESSONS)))
 def test_every_lesson_step_sets_up_the_state_qt_free(k):
     state = AppState()
-    for step, stack in expectations(tours.LESSONS[k]):
+    for step, stack in expectations(VIEW_LESSONS[k]):
         tours.apply_step(state, step)
         check_state(state, step, stack)
         text = tours.caption_text(step, state)
@@ -84,13 +87,14 @@ def press(qtbot, window, key):
     QtWidgets.QApplication.processEvents()
 
 
-@pytest.mark.parametrize("k", range(len(tours.LESSONS)))
+@pytest.mark.parametrize("k", range(len(VIEW_LESSONS)))
 def test_every_lesson_runs_by_key_in_the_window(window, qtbot, k):
     st = window.state
     before = [(e.class_name, e.config) for e in st.layers]
     weights = [w.copy() for w in st.model.layers[0].weights]
     p = window.presenter
-    les = tours.LESSONS[k]
+    les = VIEW_LESSONS[k]
+    k = tours.ALL_LESSONS.index(les)
     p.lessons_menu.actions()[k].trigger()  # Help > Lessons > k
     assert p.tour.active and p.tour.lesson is les
     for n, (step, stack) in enumerate(expectations(les)):
@@ -153,7 +157,7 @@ def test_l_opens_the_lessons_menu(window, qtbot):
     p = window.presenter
     press(qtbot, window, QtCore.Qt.Key.Key_L)
     assert p.lessons_menu.isVisible()
-    assert len(p.lessons_menu.actions()) == len(tours.LESSONS) + len(tours.TRAIN_LESSONS)
+    assert len(p.lessons_menu.actions()) == len(tours.ALL_LESSONS)
     p.lessons_menu.hide()
 
 
@@ -172,7 +176,7 @@ def test_a_digit_in_the_lessons_menu_starts_that_lesson(window, qtbot, k):
     assert not p.tour.active
 
 
-@pytest.mark.parametrize("k", [9, 10, 11])
+@pytest.mark.parametrize("k", [9, 10, 11, 12])
 def test_the_train_tabs_lessons_have_a_key_in_the_lessons_menu(window, qtbot, k):
     """L, then V (B, F): lesson 10 (11, 12) starts; its menu entry shows the key (Qt's
     mnemonic, underlined). They had none: a lecturer had to reach them with the arrows."""
@@ -364,3 +368,39 @@ def test_the_batch_size_lesson_never_calls_an_update_a_step():
     for step in les.steps:
         assert not re.search(r"\bsteps?\b", step.caption, re.IGNORECASE), step.caption
         assert "update" in step.caption
+
+
+def test_the_padding_lesson_shows_what_its_captions_say():
+    """Each caption's claim, in the trace the step draws: unmasked, the padded steps move h;
+    masked, h and c stay at step 7's (the cell's gates still computed); return_sequences=False
+    gives step 7's h; padded before, h = c = 0 until the data starts."""
+    import numpy as np
+
+    les = tours.lesson("Padding and `Masking`")
+    state = AppState()
+
+    def records(step):
+        tours.apply_step(state, step)
+        assert state.error is None
+        rec = state.trace[state.cursor.layer]
+        return rec, {k: rec.steps[k][0] for k in ("h", "c", "f")}
+
+    _, plain = records(les.steps[0])
+    x = state.x[0, :, 0]
+    assert (x[8:] == 0).all() and (x[:8] != 0).all()
+    assert np.abs(plain["h"][8:] - plain["h"][7]).max() > 0.05  # the zeros move h
+    rec, masked = records(les.steps[1])
+    assert not rec.mask[0, 8:].any() and rec.mask[0, :8].all()
+    np.testing.assert_array_equal(masked["h"][:8], plain["h"][:8])  # the same weights, the same steps
+    for k in ("h", "c"):
+        assert (masked[k][8:] == masked[k][7]).all()
+    assert (masked["f"][9] != masked["f"][7]).any()  # the gates of a masked step are still there
+    records(les.steps[2])
+    rec, last = records(les.steps[3])
+    assert rec.outputs[0].shape == (1, 4)  # one vector, what the Dense reads
+    np.testing.assert_array_equal(rec.outputs[0][0], last["h"][7])
+    np.testing.assert_array_equal(last["h"][7], masked["h"][7])
+    rec, pre = records(les.steps[4])
+    assert (state.x[0, :4] == 0).all()
+    assert (pre["h"][:4] == 0).all() and (pre["c"][:4] == 0).all() and (pre["h"][4] != 0).all()
+    assert tours.caption_text(les.steps[3], state)  # (quotes the model: {output_shape})

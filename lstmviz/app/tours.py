@@ -17,6 +17,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from lstmviz.app.options import default_config, set_option
 from lstmviz.app.views import VIEW_KEYS
 from lstmviz.engine.cells import cell_kind
@@ -346,7 +348,45 @@ TRAIN_LESSONS: tuple[Lesson, ...] = (
                grad_view="connectivity"),
     ), key="F"),
 )
-ALL_LESSONS = LESSONS + TRAIN_LESSONS
+
+
+# -- lessons after the Train tab's (numbered on from them) ----------------------------------
+def _padded(pre: bool) -> dict:
+    """One sample of 8 real steps (a sine that is nowhere 0) padded with zeros to 12, after
+    them (``pad_sequences(padding="post")``) or before (``"pre"``, Keras' default)."""
+    real = [round(1.5 * math.sin(2 * math.pi * t / 8 + 2.66), 3) for t in range(8)]
+    values = [0.0] * 4 + real if pre else real + [0.0] * 4
+    return {"batch_size": 1, "timesteps": 12, "input_dim": 1, "source": "data",
+            "data": np.array(values, np.float32).reshape(1, 12, 1)}
+
+
+PADDED, PRE_PADDED = _padded(False), _padded(True)
+
+MORE_LESSONS: tuple[Lesson, ...] = (
+    Lesson("Padding and `Masking`", (
+        TourStep("8 real steps padded with zeros to {timesteps} (padding='post'). No Masking: the zeros are "
+                 "read as data, h still changes.",
+                 stack=(lay("LSTM", units=4, return_sequences=True),), input=PADDED,
+                 view="over_time", layer=0, step=9, unit=0),
+        TourStep("Masking(mask_value=0): steps whose features are ALL 0 are masked (grey): h and c stay as "
+                 "they were at step 7.",
+                 stack=(lay("Masking"), lay("LSTM", units=4, return_sequences=True)), input=PADDED,
+                 view="over_time", layer=1, step=9, unit=0),
+        TourStep("Masked step t = 9: the cell still runs (its gates above), but its h and c are dropped: "
+                 "step 7's are carried over.",
+                 view="cell", layer=1, step=9),
+        TourStep("return_sequences=False: the output {output_shape} is step 7's h (the last real step), "
+                 "carried to the end.",
+                 stack=(lay("Masking"), lay("LSTM", units=4), lay("Dense", units=1)), input=PADDED,
+                 view="unrolled",
+                 layer=1, step=-1),
+        TourStep("padding='pre' (pad_sequences' default): zeros first; h = c = 0 is carried until the "
+                 "data starts at step 4.",
+                 stack=(lay("Masking"), lay("LSTM", units=4, return_sequences=True)), input=PRE_PADDED,
+                 view="over_time", layer=1, step=2, unit=0),
+    ), key="P"),
+)
+ALL_LESSONS = LESSONS + TRAIN_LESSONS + MORE_LESSONS
 
 
 def menu_key(k: int) -> str:
@@ -380,4 +420,4 @@ def lesson(index_or_title) -> Lesson:
 
 
 __all__ = ["L", "lay", "TourStep", "Lesson", "LESSONS", "TRAIN_LESSONS", "ALL_LESSONS", "VIEWS", "apply_step",
-           "caption_text", "facts", "lesson", "menu_key", "menu_text"]
+           "MORE_LESSONS", "caption_text", "facts", "lesson", "menu_key", "menu_text"]

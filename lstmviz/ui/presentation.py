@@ -69,7 +69,7 @@ KEYS = (
     ("pointer", ("P",), "Poi&nter (spotlight)", "Spotlight that follows the mouse"),
     ("help", ("F1", "?"), "&Keys", "This list of keys"),
     ("lessons", ("L",), "&Lessons\u2026", "Guided lessons (then 1-9, or "
-     + " ".join(tours.menu_key(k) for k in range(9, len(tours.ALL_LESSONS))) + " for the Train tab's)"),
+     + " ".join(tours.menu_key(k) for k in range(9, len(tours.ALL_LESSONS))) + " for lessons 10 on)"),
     ("tour_next", ("PgDown", "Right"), "Next lesson step", "Next lesson step (during a lesson)"),
     ("tour_prev", ("PgUp", "Left"), "Previous lesson step", "Previous lesson step"),
     ("escape", ("Esc",), "Leave", "Close help / end the lesson / leave presentation mode"),
@@ -416,7 +416,7 @@ class Presenter(QtCore.QObject):
             view.addAction(p.actions[name])
         helpm = _menu(window, "Help")
         p.lessons_menu = QtWidgets.QMenu("&Lessons", window)
-        for k in range(len(tours.ALL_LESSONS)):  # the Train tab's lessons come last
+        for k in range(len(tours.ALL_LESSONS)):  # the Train tab's lessons, then the rest (tours.ALL_LESSONS)
             # keys 1-9 start lessons 1-9; 10 and on a letter of their title, underlined (a
             # "&1" there would make the key 1 only move between lessons 1, 10, 11 and 12)
             act = p.lessons_menu.addAction(tours.menu_text(k))
