@@ -404,3 +404,38 @@ def test_the_padding_lesson_shows_what_its_captions_say():
     assert (state.x[0, :4] == 0).all()
     assert (pre["h"][:4] == 0).all() and (pre["c"][:4] == 0).all() and (pre["h"][4] != 0).all()
     assert tours.caption_text(les.steps[3], state)  # (quotes the model: {output_shape})
+
+
+def test_a_lesson_starts_without_the_terms_written_out_or_focus_and_gives_both_back(window, qtbot):
+    """Left on from before, the Cell view's terms written out and Focus (every unit but one
+    dimmed) went on through a lesson whose captions say "4 bars per chart ... all their bars
+    move at once"; a lesson starts without them and puts back what the user had."""
+    p = window.presenter
+    cell = window.views[tours.VIEWS.index("cell")]
+    cell.set_expanded(True)
+    p.set_focus(True)
+    p.tour.start(0)
+    assert not cell.expanded and not p.focus and not p.actions["focus"].isChecked()
+    p.tour.next()
+    p.tour.start(1)  # another lesson from within one: still as lessons have it
+    assert not cell.expanded and not p.focus
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+    assert cell.expanded and p.focus and p.actions["focus"].isChecked()
+
+
+def test_a_lesson_started_from_another_puts_back_the_users_stack(window, qtbot):
+    """Help > Lessons during a lesson: the second lesson's end put back nothing (the first's
+    end dropped what was saved), leaving the user with the lesson's stack instead of theirs."""
+    st = window.state
+    st.set_layer_option(0, "units", 5)
+    before = [(e.class_name, e.config) for e in st.layers]
+    p = window.presenter
+    p.lessons_menu.actions()[0].trigger()
+    p.tour.next()
+    p.lessons_menu.actions()[3].trigger()
+    assert p.tour.lesson is tours.ALL_LESSONS[3]
+    assert [(e.class_name, e.config) for e in st.layers] != before
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+    assert [(e.class_name, e.config) for e in st.layers] == before

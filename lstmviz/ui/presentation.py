@@ -253,10 +253,16 @@ class TourRunner:
         return self.lesson is not None
 
     def start(self, which) -> None:
-        if self.active:
+        if self.active:  # one lesson after another: the end of this one puts back what was before both
+            saved = self._saved
             self.end(restore=False)
+            self._saved = saved
         else:
             self._saved = self._snapshot()
+            # a lesson shows what its captions describe: not the Cell view's terms written
+            # out or every unit but one dimmed, left on from before it (both come back at its end)
+            self._cell_view().set_expanded(False)
+            self.p.set_focus(False)
         self.lesson = tours.lesson(which)
         self.p._tour_keys(True)
         self.window.setFocus()
@@ -315,7 +321,7 @@ class TourRunner:
     def _snapshot(self) -> dict:
         panel = getattr(self.window, "_train_panel", None)  # (not built for it)
         return {"state": self.window.state.lesson_saved(), "tab": self.window.tabs.currentIndex(),
-                "expand": self._cell_view().expanded,
+                "expand": self._cell_view().expanded, "focus": self.p.focus,
                 "train": None if panel is None else (panel.session, panel._pinned is not None)}
 
     def _restore(self, s: dict) -> None:
@@ -330,6 +336,7 @@ class TourRunner:
         self.window.state.lesson_restore(s["state"])
         self.window.tabs.setCurrentIndex(s["tab"])
         self._cell_view().set_expanded(s["expand"])
+        self.p.set_focus(s["focus"])
         if hasattr(self.window, "update_title"):
             self.window.update_title()
 
