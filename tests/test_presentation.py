@@ -580,6 +580,31 @@ def test_the_side_panel_fits_an_800_x_600_projector(make_window, qtbot):
         QtWidgets.QApplication.processEvents()
     assert w.side.isVisible()
     assert w.minimumSizeHint().width() <= 800 and w.width() <= 800, w.minimumSizeHint()
-    assert w.side.width() >= w.side.minimumWidth() > 0
+    assert w.side.width() >= p._saved["side_min"].width() > 0  # its width outside presentation mode
     assert w.unit_spin.isVisible()
     p.leave()
+
+
+def test_the_side_panel_gives_way_beside_a_bidirectional_header_at_800_x_600(make_window, qtbot):
+    """S while presenting a Bidirectional at 800 x 600: the header's forward / backward box
+    held the window 883 px wide (the side panel kept 442 px): the panel gives up what the
+    views need, no more, and gets its width back after presentation mode."""
+    from lstmviz.app import tours
+
+    w = make_window((800, 600))
+    natural = w.side.minimumWidth()
+    p = present_on(w, 800, 600)
+    tours.apply_step(w.state, tours.lesson("`go_backwards` and Bidirectional").steps[2])
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)
+    w.resize(800, 600)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert w.side.isVisible() and w.side_combo.isVisible()
+    assert w.minimumSizeHint().width() <= 800 and w.width() <= 800, w.minimumSizeHint()
+    views = w.splitter.widget(1)
+    assert views.width() >= views.minimumSizeHint().width()
+    assert w.side.width() >= 0.36 * 800
+    p.leave()
+    assert w.side.minimumWidth() == natural

@@ -49,6 +49,9 @@ def lecture_scale(height: float) -> float:
     return min(2.0, max(0.6, height / DESIGN_HEIGHT))
 
 
+#: The side panel's least width while presenting (S shows it): on an 800-wide projector,
+#: beside the views' least width, the window still fits (its forms scroll or elide).
+SIDE_MIN_PRESENTING = 300
 #: The Cell view's equations relative to body text while presenting.
 EQ_SCALE = 1.0
 #: Qt draws sub- and superscripts at 2/3 of their font's size.
@@ -601,7 +604,7 @@ class Presenter(QtCore.QObject):
             "focus": self.focus, "pointer": self.spotlight.active, "equations": self.equations,
             "size": w.size(),
             "eq_scale": {v: v.eq_scale for _, v in _built_views(w) if hasattr(v, "eq_scale")},
-            "tabs_min": w.tabs.minimumSize(),
+            "tabs_min": w.tabs.minimumSize(), "side_min": w.side.minimumSize(),
             "icons": {b: b.iconSize() for b in getattr(w.player, "buttons", {}).values()},
         }
         self.active = True
@@ -616,8 +619,10 @@ class Presenter(QtCore.QObject):
         w.statusBar().hide()
         w.menuBar().hide()
         self.set_side(False)
-        # lecture-sized views would rather be squeezed than push the window past the screen
+        # lecture-sized views would rather be squeezed than push the window past the screen,
+        # and so would the side panel when S shows it (26 lecture-sized "M"s: 442 px of 800)
         w.tabs.setMinimumWidth(320)
+        w.side.setMinimumWidth(min(w.side.minimumWidth(), SIDE_MIN_PRESENTING))
         icon = round(44 * self.scale)
         for b in self._saved["icons"]:
             b.setIconSize(QtCore.QSize(icon, icon))  # the player's buttons, seen from the back
@@ -649,6 +654,7 @@ class Presenter(QtCore.QObject):
         w.menuBar().setVisible(s["menubar"])
         w.statusBar().setVisible(s["status"])
         w.tabs.setMinimumSize(s["tabs_min"])
+        w.side.setMinimumSize(s["side_min"])
         for b, size in s["icons"].items():
             b.setIconSize(size)
         self.set_side(s["side"])
@@ -704,8 +710,14 @@ class Presenter(QtCore.QObject):
     def set_side(self, on: bool) -> None:
         w = self.window
         w.side.setVisible(bool(on))
-        if on and self.active:  # lecture-sized forms need a wider panel
-            side = int(w.width() * 0.36)
+        if on and self.active:
+            # lecture-sized forms need a wider panel: a third of the window, at least the
+            # width it has outside presentation mode, where the views keep the least width
+            # they need beside it (a Bidirectional's header: the forward / backward box)
+            views = w.splitter.widget(w.splitter.indexOf(w.side) ^ 1)
+            room = w.width() - w.splitter.handleWidth() - views.minimumSizeHint().width()
+            want = max(int(w.width() * 0.36), self._saved["side_min"].width())
+            side = max(SIDE_MIN_PRESENTING, min(want, room))
             w.splitter.setSizes([side, max(200, w.width() - side)])
         self.actions["side"].setChecked(bool(on))
 
