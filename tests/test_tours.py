@@ -439,3 +439,27 @@ def test_a_lesson_started_from_another_puts_back_the_users_stack(window, qtbot):
     press(qtbot, window, QtCore.Qt.Key.Key_Escape)
     assert not p.tour.active
     assert [(e.class_name, e.config) for e in st.layers] == before
+
+
+@pytest.mark.parametrize("k", [2, 7])
+def test_lessons_leave_an_800_x_600_presentation_its_size(make_window, k):
+    """Presenting windowed at 800 x 600, nothing resizes the window between steps: the
+    Weights view, built when lesson 3 first shows it, laid out its four empty matrices for
+    a moment and grew the window to 681 lines, where it stayed (the Cell view's equations
+    then kept it so: they may take half of the view's height)."""
+    w = make_window((800, 600))
+    p = present_on(w, 800, 600)
+    for _ in range(4):
+        QtWidgets.QApplication.processEvents()
+    size = w.size()
+    assert size.height() == 600
+    les = tours.ALL_LESSONS[k]
+    p.tour.start(k)
+    for n in range(len(les.steps)):
+        if n:
+            p.tour.next()
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        assert w.size() == size, (les.title, n, w.size())
+    p.tour.end()
+    p.leave()

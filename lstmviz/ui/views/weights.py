@@ -164,6 +164,9 @@ class WeightsView(TraceView):
         self._stretch = []
         for m in self.matrices:
             lay.addWidget(m.widget, 3)
+            # shown when a layer's weights fill it: the four empty ones, laid out for a
+            # moment by a view built on the tab's first showing, grew an 800 x 600 window
+            m.widget.setVisible(False)
         self.hover_label = HintLabel(" ")
         self.hover_label.setWordWrap(True)
         self.hover_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
