@@ -626,3 +626,19 @@ def test_x_t_of_typed_text_names_its_character_beside_its_id(view):
     view.set_data(st.model, st.trace, st.trace.inputs)
     view.set_cursor(Cursor(step=4, sample=0, layer="lstm"))
     assert view.bars["x"].value_item.text() == f"id {int(st.trace.inputs[0][0, 4])}"
+
+
+def test_titles_measured_once_the_charts_are_laid_out_in_a_picture(projector_demo):
+    """``lstmviz --screenshot --view cell`` at 1280 x 720, step 0: the titles were measured
+    before c_t-1's axis took its width, found apart, and "h_t-1 (init.)" ran into
+    "c_t-1 (init.)"; once short, h_t's number stayed where the whole title had put it, cut
+    to "-0.1" at the charts' right edge. The titles shown are apart, every number whole."""
+    w, view = projector_demo("Cell", 0, size=(1280, 720), theme="dark")
+    shown = [(bp, lab) for bp, lab in view._charts if not bp.widget.isHidden()]
+    assert any("(init.)" in lab for _, lab in shown)
+    assert view._short == view._measure_narrow(shown) is True  # the whole titles would run together
+    edge = view.bar_view.width()
+    for bp in view.bars.values():
+        if not bp.widget.isHidden():
+            drawn = bp.value_item.mapRectToScene(bp.value_item.boundingRect())
+            assert bp.value_item.text() and 0 <= drawn.left() and drawn.right() <= edge + 0.5, bp.value_item.text()

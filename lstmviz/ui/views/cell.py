@@ -422,10 +422,12 @@ class _BarPlot:
             self._placed = None
         if value != self.value_item.text():
             self.value_item.setText(value)
-            # the block moves only when the number's overhang past the first row changes
-            # (moving the title repaints it and its row: most steps it stays)
-            if self._overhang(value) != self._placed:
-                self._place_title()
+        # the block moves only when the number's overhang past the first row changes, or a
+        # new head (whole or short) was laid out (moving the title repaints it and its row:
+        # most steps it stays); a new head over the same number stayed where the whole one
+        # had it (h_t's "-0.155" cut to "-0.1" at the charts' right edge)
+        if self._overhang(value) != self._placed:
+            self._place_title()
 
     def title_span(self, head: str, t: th.Theme) -> tuple[float, float] | None:
         """Where the title ``head`` (rich text) would reach, left and right, in the grid's
@@ -504,6 +506,7 @@ class CellView(TraceView):
         self._short = False  # the charts show their symbols alone (_update)
         self._showing = False  # in _show (which decides that itself)
         self._layout_serial = 0  # counts the charts' layouts (_place_bars)
+        self._titles_pending = False  # their titles measured again soon (_titles_laid_out)
         self._narrow_key: tuple = ()
         self._narrow = False
         self._tight_key: tuple = ()  # (_numbers_tight)
@@ -562,6 +565,9 @@ class CellView(TraceView):
         self.bar_view.raise_()
         for key, slot in slots:
             self.bars[key] = _BarPlot(slot, self.bar_view, key)
+            # a title moves inside its chart after the charts' layout (its axis takes its
+            # width at its first paint): the titles are measured again then (_title_moved)
+            self.bars[key].plot.titleLabel.geometryChanged.connect(self._title_moved)
         self.bar_view.scene().sigMouseClicked.connect(self._bar_clicked)
         self._grid = grid
         self._col_of = {key: k for k, key in enumerate(self.bars)}
@@ -637,6 +643,26 @@ class CellView(TraceView):
                 bp.frame.setVisible(on)
             if on:
                 bp._place_title()  # (kept inside the view: it may have moved under the title)
+        self._fit_titles()
+
+    def _title_moved(self) -> None:
+        """A chart's title moved in its chart: the titles measured again on the next turn
+        of the event loop (once for all that moved). Opened on the Cell tab at 1280 x 720,
+        they were measured before c_t-1's axis took its width, found apart, and
+        "h_t-1 (init.)" ran into "c_t-1 (init.)" until the next resize."""
+        if not self._titles_pending:
+            self._titles_pending = True
+            QtCore.QTimer.singleShot(0, self._titles_laid_out)
+
+    def _titles_laid_out(self) -> None:
+        self._titles_pending = False
+        if shiboken6.isValid(self) and self.bar_view is not None:
+            self._layout_serial += 1
+            self._fit_titles()
+
+    def _fit_titles(self) -> None:
+        """The charts' titles whole, or their symbols alone where the whole ones run into
+        each other, and their numbers' decimals, as the charts' places now ask."""
         if (self._charts and self._drawn and not self._showing and self.ref is not None
                 and (self._too_narrow() != self._short
                      or (self._decimals(), self._numbers_tight()) != self._numbers)):
