@@ -171,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the tab shown (unrolled, cell, over_time, weights); for --export-*, also "
                         "'window' (default: unrolled)")
     p.add_argument("--fps", type=float, default=None, metavar="N", help="animation speed, steps per second (default 4)")
+    p.add_argument("--steps", default=None, metavar="A:B",
+                   help="for --export-gif/--export-mp4: only steps A..B-1 ('A:' to the end), a frame "
+                        "each (an animation holds at most 2,000)")
     p.add_argument("--scale", type=float, default=1.0, metavar="S", help="PNG scale (2 = twice the pixels)")
     # 'lstmviz --help' shows the app's options too: they are what 'lstmviz [MODEL]' takes
     app_help = p.format_help().split("\n\n", 1)[1]
@@ -364,6 +367,14 @@ def cmd_app(args) -> int:
                            "does not exist")
     exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
     exports = [(k, out) for k, out in exports if out]
+    frames = None
+    if args.steps is not None:
+        if not any(k in ("gif", "mp4") for k, _ in exports):
+            raise LstmvizError("--steps A:B picks the steps of an animation: give it with "
+                               "--export-gif or --export-mp4")
+        from lstmviz.engine.windows import parse_steps
+
+        frames = parse_steps(args.steps)
     inputs = _app_input(args.inputs, args.shape) if args.inputs else None
     from lstmviz.ui.preflight import check_window, report
 
@@ -386,7 +397,8 @@ def cmd_app(args) -> int:
 
         for kind, out in exports:
             rc = export_from_cli(args.model, out, kind, args.view, args.size, args.fps, args.scale,
-                                 args.step, args.theme, **({"inputs": inputs} if inputs else {}))
+                                 args.step, args.theme, **({"inputs": inputs} if inputs else {}),
+                                 **({"steps": frames} if frames and kind in ("gif", "mp4") else {}))
             if rc:
                 return rc
         if not args.screenshot:

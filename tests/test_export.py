@@ -494,7 +494,21 @@ def test_cli_export_gif(tmp_path):
         assert im.size == (320, 240) and im.n_frames > 1
 
 
+def test_cli_exports_an_animation_of_a_range_of_steps(tmp_path):
+    """``--steps A:B`` with --export-gif: steps A..B-1, a frame each (the demo's 40 steps)."""
+    from PIL import Image
+
+    out = tmp_path / "r.gif"
+    r = _cli("--export-gif", str(out), "--view", "cell", "--size", "200x150", "--steps", "3:7")
+    assert r.returncode == 0, r.stderr
+    with Image.open(out) as im:
+        assert im.n_frames == 4
+
+
 @pytest.mark.parametrize("args,msg", [
+    (["--export-gif", "OUT", "--steps", "3:99"], "steps 3:99: the sequence has 40 steps (give a range within 0:40)"),
+    (["--export-png", "OUT", "--steps", "3:9"], "--steps A:B picks the steps of an animation"),
+    (["--export-gif", "OUT", "--steps", "9:3"], "give a window as A:B with 0 <= A < B"),
     (["--export-gif", "OUT", "--view", "spectrum"],  # ('window' too, as --help says)
      "unknown view 'spectrum': use one of unrolled, cell, over_time, weights, window"),
     (["--export-gif", "/nonexistent/dir/a.gif"], "does not exist"),
@@ -565,15 +579,49 @@ def test_an_animation_shows_its_progress_and_can_be_cancelled(window, tmp_path, 
         assert im.n_frames == 12
 
 
-def test_too_many_steps_for_an_animation_are_said_before_anything_is_asked(window, monkeypatch):
-    """More steps than an animation holds were refused only after its size, its speed and
-    its file were chosen and the first frames rendered."""
+def test_a_long_sequence_is_animated_over_a_range_of_steps_from_the_step_shown(window, tmp_path, monkeypatch):
+    """More steps than an animation holds were refused outright ("a picture shows any
+    step"): a long input could not be animated at all. The dialog offers the steps from the
+    one on screen (RANGE_FRAMES of them), says how many frames a range makes and takes no
+    range an animation cannot hold; the file is named by its steps."""
+    from PIL import Image
+
     window.state.set_input_spec(timesteps=ex.MAX_FRAMES + 1)
-    asked = []
-    monkeypatch.setattr(ex.AnimationDialog, "exec", lambda self: asked.append("size") or 0)
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: asked.append("file") or ("", ""))
-    assert window.exporter.animation("gif") is None
-    assert asked == [] and window.last_message.startswith(f"{ex.MAX_FRAMES + 1:,} steps are more frames")
+    window.state.set_cursor(step=1500)
+    dlg = ex.AnimationDialog(window)
+    assert list(dlg.values()["steps"]) == list(range(1500, 1500 + ex.RANGE_FRAMES))
+    assert dlg.frames_label.text() == f"{ex.RANGE_FRAMES} frames, one per timestep of {ex.MAX_FRAMES + 1:,}"
+    assert dlg.ok.isEnabled()
+    dlg.first_spin.setValue(0)
+    dlg.last_spin.setValue(ex.MAX_FRAMES)
+    assert not dlg.ok.isEnabled() and "at most 2,000" in dlg.frames_label.text()
+    dlg.first_spin.setValue(ex.MAX_FRAMES)
+    dlg.last_spin.setValue(5)
+    assert not dlg.ok.isEnabled() and "after the last" in dlg.frames_label.text()
+    dlg.deleteLater()
+
+    def accept(self):
+        self.first_spin.setValue(1998)
+        self.last_spin.setValue(2000)
+        self.width_spin.setValue(200)
+        self.height_spin.setValue(120)
+        return QtWidgets.QDialog.DialogCode.Accepted
+    monkeypatch.setattr(ex.AnimationDialog, "exec", accept)
+    asked = {}
+
+    def ask(parent, title, start, *a, **k):
+        asked["start"] = start
+        return str(tmp_path / "r.gif"), ""
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", ask)
+    window.exporter.animation("gif")
+    assert asked["start"].endswith("_t1998-2000.gif"), asked
+    with Image.open(tmp_path / "r.gif") as im:
+        assert im.n_frames == 3 and im.size == (200, 120)
+    assert window.state.cursor.step == 1500
+    with pytest.raises(LstmvizError, match="step 2001 is not in the sequence: its steps are 0 to 2000"):
+        ex.save_gif(window, tmp_path / "x.gif", steps=[2000, 2001])
+    with pytest.raises(LstmvizError, match="more frames than an animation can hold"):
+        ex.save_gif(window, tmp_path / "x.gif")
 
 
 def test_the_animation_dialog_offers_the_size_of_what_it_shows(window):

@@ -531,9 +531,10 @@ def prepare_view(window, target: str, step: int | None = None, cursor: dict | No
 
 def export_from_cli(model_path, out, kind: str, view: str | None = None, size=None, fps=None,
                     scale: float = 1.0, step: int | None = None, theme: str | None = None,
-                    inputs=None) -> int:
+                    inputs=None, steps: tuple[int, int | None] | None = None) -> int:
     """``lstmviz MODEL --export-KIND OUT``: render offscreen, write, exit 0 (2 on bad input);
-    the files are ``ui/export.py``'s."""
+    the files are ``ui/export.py``'s. ``steps``: an animation's (A, B or None: to the end),
+    ``--steps A:B``."""
     from lstmviz.errors import LstmvizError
     from lstmviz.ui.export import (
         DEFAULT_FPS,
@@ -589,10 +590,17 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
                 save_png(widget, out, scale * shrink)
             else:
                 save_svg(widget, out)
-        elif kind == "gif":
-            save_gif(window, out, target, size, fps or DEFAULT_FPS)
         else:
-            save_mp4(window, out, target, size, fps or DEFAULT_FPS)
+            frames = None
+            if steps is not None:
+                total = window.state.timesteps
+                a, b = steps[0], total if steps[1] is None else steps[1]
+                if b > total:
+                    raise LstmvizError(f"steps {a}:{b}: the sequence has {total:,} steps "
+                                       f"(give a range within 0:{total})")
+                frames = range(a, b)
+            (save_gif if kind == "gif" else save_mp4)(window, out, target, size, fps or DEFAULT_FPS,
+                                                       steps=frames)
         try:
             check_drawn(window)  # a step the view could not draw: no half-true animation
         except LstmvizError:

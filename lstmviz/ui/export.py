@@ -52,6 +52,8 @@ from lstmviz.ui.labels import hints_hidden
 VIEW_NAMES = VIEW_KEYS
 DEFAULT_FPS = 4.0
 MAX_FRAMES = 2000
+#: the steps an animation of a sequence longer than MAX_FRAMES offers, from the step shown
+RANGE_FRAMES = 200
 
 
 # -- what to export ------------------------------------------------------------------------
@@ -232,7 +234,11 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
     state = window.state
     steps = list(range(state.timesteps)) if steps is None else list(steps)
     if len(steps) > MAX_FRAMES:
-        raise LstmvizError(f"{len(steps)} steps are more frames than an animation can hold ({MAX_FRAMES})")
+        raise LstmvizError(f"{len(steps):,} steps are more frames than an animation can hold "
+                           f"({MAX_FRAMES:,}): animate a range of steps (--steps A:B)")
+    outside = [t for t in steps if not 0 <= int(t) < state.timesteps]
+    if outside:
+        raise LstmvizError(f"step {outside[0]} is not in the sequence: its steps are 0 to {state.timesteps - 1}")
     old = state.cursor.step
 
     def going_on(done: int) -> None:
@@ -267,12 +273,14 @@ def _check_fps(fps) -> float:
     return fps
 
 
-def save_gif(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS, progress=None) -> Path:
-    """An animated GIF, one frame per step, looping (Pillow). ``progress``: see iter_frames."""
+def save_gif(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS, progress=None,
+             steps=None) -> Path:
+    """An animated GIF, one frame per step (``steps``: those, else all), looping (Pillow).
+    ``progress``: see iter_frames."""
     from PIL import Image
 
     fps = _check_fps(fps)
-    frames = [Image.fromarray(a) for a in iter_frames(window, target, size, progress=progress)]
+    frames = [Image.fromarray(a) for a in iter_frames(window, target, size, steps=steps, progress=progress)]
     if not frames:
         raise LstmvizError("there are no steps to animate")
     # one palette per frame (adaptive), no dithering: flat colours stay flat
@@ -298,9 +306,11 @@ def ffmpeg_exe() -> str | None:
         return shutil.which("ffmpeg")
 
 
-def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS, progress=None) -> Path:
-    """An H.264 MP4 (yuv420p, even sizes), one frame per step. Needs ffmpeg (see ffmpeg_exe).
-    ``progress``: see iter_frames (a cancelled MP4 leaves no file)."""
+def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT_FPS, progress=None,
+             steps=None) -> Path:
+    """An H.264 MP4 (yuv420p, even sizes), one frame per step (``steps``: those, else all).
+    Needs ffmpeg (see ffmpeg_exe). ``progress``: see iter_frames (a cancelled MP4 leaves no
+    file)."""
     import os
     import subprocess
     import tempfile
@@ -312,7 +322,7 @@ def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT
     path = Path(path)
     if not path.parent.is_dir():
         raise LstmvizError(f"{path}: the folder {path.parent} does not exist")
-    frames = iter_frames(window, target, size, progress=progress)
+    frames = iter_frames(window, target, size, steps=steps, progress=progress)
     first = next(frames, None)
     if first is None:
         raise LstmvizError("there are no steps to animate")
@@ -395,12 +405,50 @@ class AnimationDialog(QtWidgets.QDialog):
         self.fps.setValue(DEFAULT_FPS)
         self.fps.setSuffix(" steps/s")
         form.addRow("Speed", self.fps)
-        form.addRow("", QtWidgets.QLabel(f"{window.state.timesteps} frames, one per timestep"))
+        # the steps: all of them where an animation holds them, else (a long input) the
+        # next RANGE_FRAMES from the step on screen, as many as the user sets up to MAX_FRAMES
+        last = max(0, window.state.timesteps - 1)
+        self.first_spin, self.last_spin = QtWidgets.QSpinBox(), QtWidgets.QSpinBox()
+        for spin in (self.first_spin, self.last_spin):
+            spin.setRange(0, last)
+            spin.setGroupSeparatorShown(True)
+        if last < MAX_FRAMES:
+            self.first_spin.setValue(0)
+            self.last_spin.setValue(last)
+        else:
+            start = min(max(0, int(window.state.cursor.step)), last)
+            self.first_spin.setValue(start)
+            self.last_spin.setValue(min(last, start + RANGE_FRAMES - 1))
+        steps = QtWidgets.QHBoxLayout()
+        steps.addWidget(self.first_spin)
+        steps.addWidget(QtWidgets.QLabel("to"))
+        steps.addWidget(self.last_spin)
+        form.addRow("Steps", steps)
+        self.frames_label = QtWidgets.QLabel()
+        form.addRow("", self.frames_label)
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
                                              | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok = buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
         form.addRow(buttons)
+        self.first_spin.valueChanged.connect(self._count_frames)
+        self.last_spin.valueChanged.connect(self._count_frames)
+        self._count_frames()
+
+    def _count_frames(self, _value=None) -> None:
+        """The frames the steps make, said under them; OK only for a range an animation holds."""
+        n = self.last_spin.value() - self.first_spin.value() + 1
+        total = self._window.state.timesteps
+        whole = f" of {total:,}" if n < total else ""
+        if n < 1:
+            text, ok = "the first step comes after the last", False
+        elif n > MAX_FRAMES:
+            text, ok = f"{n:,} frames: an animation holds at most {MAX_FRAMES:,}", False
+        else:
+            text, ok = f"{n:,} frame{'s' if n != 1 else ''}, one per timestep{whole}", True
+        self.frames_label.setText(text)
+        self.ok.setEnabled(ok)
 
     def _offer_size(self, _index=None) -> None:
         """The size of what is chosen (the view on screen or the whole window), even (an
@@ -416,7 +464,8 @@ class AnimationDialog(QtWidgets.QDialog):
     def values(self) -> dict:
         return {"target": self.target.currentData(),
                 "size": (self.width_spin.value(), self.height_spin.value()),
-                "fps": self.fps.value()}
+                "fps": self.fps.value(),
+                "steps": range(self.first_spin.value(), self.last_spin.value() + 1)}
 
 
 class Exporter(QtCore.QObject):
@@ -542,24 +591,21 @@ class Exporter(QtCore.QObject):
                          done="Copied the view to the clipboard")
 
     def animation(self, kind: str):
-        frames = self.window.state.timesteps
-        if frames > MAX_FRAMES:  # (said before a size and a file are asked for, not after)
-            self.window.message(f"{frames:,} steps are more frames than an animation can hold "
-                                f"({MAX_FRAMES:,}); a picture shows any step, the trace holds them all",
-                                dialog=True, error=True, title="Cannot export")
-            return None
         dlg = AnimationDialog(self.window)
         if dlg.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return None
         v = dlg.values()
+        steps = v["steps"]
         what = self.shown(v["target"]).rsplit("_t", 1)[0]  # (every step: no step in the name)
+        if len(steps) < self.window.state.timesteps:
+            what += f"_t{steps[0]}-{steps[-1]}"
         path = self._ask_path(f"Export {kind.upper()}", what, kind)
         if not path:
             return None
         fn = save_gif if kind == "gif" else save_mp4
         # rendering needs the real size: the window grows for the export and comes back
         geom = self.window.geometry()
-        frames = self.window.state.timesteps
+        frames = len(steps)
         bar = QtWidgets.QProgressDialog(f"Rendering {frames:,} frames of {Path(path).name}\u2026", "Cancel",
                                         0, frames, self.window)
         bar.setWindowTitle(f"Export {kind.upper()}")
@@ -574,7 +620,7 @@ class Exporter(QtCore.QObject):
             return not bar.wasCanceled()
         try:
             return self._run(fn, self.window, path, v["target"], v["size"], v["fps"], progress=progress,
-                             done=f"Saved {path}")
+                             steps=steps, done=f"Saved {path}")
         finally:
             bar.close()
             bar.deleteLater()
