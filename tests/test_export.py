@@ -590,7 +590,8 @@ def test_a_long_sequence_is_animated_over_a_range_of_steps_from_the_step_shown(w
     window.state.set_cursor(step=1500)
     dlg = ex.AnimationDialog(window)
     assert list(dlg.values()["steps"]) == list(range(1500, 1500 + ex.RANGE_FRAMES))
-    assert dlg.frames_label.text() == f"{ex.RANGE_FRAMES} frames, one per timestep of {ex.MAX_FRAMES + 1:,}"
+    said = f"{ex.RANGE_FRAMES} frames, one per timestep ({ex.MAX_FRAMES + 1:,} in the sequence)"
+    assert dlg.frames_label.text() == said
     assert dlg.ok.isEnabled()
     dlg.first_spin.setValue(0)
     dlg.last_spin.setValue(ex.MAX_FRAMES)

@@ -440,7 +440,7 @@ class AnimationDialog(QtWidgets.QDialog):
         """The frames the steps make, said under them; OK only for a range an animation holds."""
         n = self.last_spin.value() - self.first_spin.value() + 1
         total = self._window.state.timesteps
-        whole = f" of {total:,}" if n < total else ""
+        whole = f" ({total:,} in the sequence)" if n < total else ""
         if n < 1:
             text, ok = "the first step comes after the last", False
         elif n > MAX_FRAMES:
