@@ -561,17 +561,16 @@ def test_a_train_lesson_looks_the_same_whatever_ran_before_it(window):
     p.leave()
 
 
-def test_the_side_panel_fits_an_800_x_600_projector(make_window, qtbot):
-    """S while presenting at 800 x 600: the window grew to 856 px, its right edge (the unit
-    box, the sample box, the player's 'of 4') past the screen's. The side panel keeps its
-    width and the layer box gives up what it must (its list still shows every name whole)."""
+def _side_panel_shown_at_800_x_600(make_window, qtbot, step):
+    """A window presenting at 800 x 600 on the lesson ``step``'s stack, S pressed: it stays
+    within the screen's width. Gives the window, its presenter and the side panel's least
+    width outside presentation mode."""
+    w = make_window((800, 600))
+    natural = w.side.minimumWidth()
+    p = present_on(w, 800, 600)
     from lstmviz.app import tours
 
-    w = make_window((800, 600))
-    p = present_on(w, 800, 600)
-    tours.apply_step(w.state, tours.TourStep("", stack=(tours.lay("LSTM", return_sequences=True),
-                                                        tours.lay("TimeDistributed"))))
-    assert w.layer_combo.itemText(1) == "time_distributed (TimeDistributed)"
+    tours.apply_step(w.state, step)
     for _ in range(3):
         QtWidgets.QApplication.processEvents()
     press(qtbot, w, QtCore.Qt.Key.Key_S)
@@ -580,7 +579,19 @@ def test_the_side_panel_fits_an_800_x_600_projector(make_window, qtbot):
         QtWidgets.QApplication.processEvents()
     assert w.side.isVisible()
     assert w.minimumSizeHint().width() <= 800 and w.width() <= 800, w.minimumSizeHint()
-    assert w.side.width() >= p._saved["side_min"].width() > 0  # its width outside presentation mode
+    return w, p, natural
+
+
+def test_the_side_panel_fits_an_800_x_600_projector(make_window, qtbot):
+    """S while presenting at 800 x 600: the window grew to 856 px, its right edge (the unit
+    box, the sample box, the player's 'of 4') past the screen's. The side panel keeps its
+    width and the layer box gives up what it must (its list still shows every name whole)."""
+    from lstmviz.app import tours
+
+    step = tours.TourStep("", stack=(tours.lay("LSTM", return_sequences=True), tours.lay("TimeDistributed")))
+    w, p, natural = _side_panel_shown_at_800_x_600(make_window, qtbot, step)
+    assert w.layer_combo.itemText(1) == "time_distributed (TimeDistributed)"
+    assert w.side.width() >= natural > 0  # its width outside presentation mode
     assert w.unit_spin.isVisible()
     p.leave()
 
@@ -591,18 +602,9 @@ def test_the_side_panel_gives_way_beside_a_bidirectional_header_at_800_x_600(mak
     views need, no more, and gets its width back after presentation mode."""
     from lstmviz.app import tours
 
-    w = make_window((800, 600))
-    natural = w.side.minimumWidth()
-    p = present_on(w, 800, 600)
-    tours.apply_step(w.state, tours.lesson("`go_backwards` and Bidirectional").steps[2])
-    for _ in range(3):
-        QtWidgets.QApplication.processEvents()
-    press(qtbot, w, QtCore.Qt.Key.Key_S)
-    w.resize(800, 600)
-    for _ in range(3):
-        QtWidgets.QApplication.processEvents()
-    assert w.side.isVisible() and w.side_combo.isVisible()
-    assert w.minimumSizeHint().width() <= 800 and w.width() <= 800, w.minimumSizeHint()
+    step = tours.lesson("`go_backwards` and Bidirectional").steps[2]
+    w, p, natural = _side_panel_shown_at_800_x_600(make_window, qtbot, step)
+    assert w.side_combo.isVisible()
     views = w.splitter.widget(1)
     assert views.width() >= views.minimumSizeHint().width()
     assert w.side.width() >= 0.36 * 800

@@ -375,6 +375,15 @@ def __getattr__(name: str):
 
 
 # -- the dialog ------------------------------------------------------------------------------
+def _pair(first: QtWidgets.QWidget, between: str, second: QtWidgets.QWidget) -> QtWidgets.QHBoxLayout:
+    """A form row's two fields with a word between them ("640 x 480", "12 to 211")."""
+    row = QtWidgets.QHBoxLayout()
+    row.addWidget(first)
+    row.addWidget(QtWidgets.QLabel(between))
+    row.addWidget(second)
+    return row
+
+
 class AnimationDialog(QtWidgets.QDialog):
     """Size and speed for an animation (and which part of the window)."""
 
@@ -394,11 +403,7 @@ class AnimationDialog(QtWidgets.QDialog):
         self._offered: tuple[int, int] | None = None
         self._offer_size()
         self.target.currentIndexChanged.connect(self._offer_size)
-        size = QtWidgets.QHBoxLayout()
-        size.addWidget(self.width_spin)
-        size.addWidget(QtWidgets.QLabel("\u00d7"))
-        size.addWidget(self.height_spin)
-        form.addRow("Size (px)", size)
+        form.addRow("Size (px)", _pair(self.width_spin, "\u00d7", self.height_spin))
         self.fps = QtWidgets.QDoubleSpinBox()
         self.fps.setRange(0.1, 60)
         self.fps.setDecimals(1)
@@ -419,11 +424,7 @@ class AnimationDialog(QtWidgets.QDialog):
             start = min(max(0, int(window.state.cursor.step)), last)
             self.first_spin.setValue(start)
             self.last_spin.setValue(min(last, start + RANGE_FRAMES - 1))
-        steps = QtWidgets.QHBoxLayout()
-        steps.addWidget(self.first_spin)
-        steps.addWidget(QtWidgets.QLabel("to"))
-        steps.addWidget(self.last_spin)
-        form.addRow("Steps", steps)
+        form.addRow("Steps", _pair(self.first_spin, "to", self.last_spin))
         self.frames_label = QtWidgets.QLabel()
         form.addRow("", self.frames_label)
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
