@@ -190,6 +190,22 @@ def test_a_git_lfs_pointer_and_onnx_external_weights_are_named(tmp_path):
     assert str(ei.value).startswith("weights.bin: unrecognised binary content, not a file of any format")
 
 
+def test_a_tensorflow_savedmodel_folder_is_named_with_what_to_save_instead(tmp_path):
+    """tf.keras 2's model.save("my_model") (no suffix) and Keras 3's model.export write a
+    SavedModel folder; its refusal says so and how to get a file lstmviz reads (it said
+    "this is a directory"), in one line; another folder is still "a directory"."""
+    folder = tmp_path / "my_model"
+    (folder / "variables").mkdir(parents=True)
+    (folder / "saved_model.pb").write_bytes(b"\x08\x01\x12\x00")
+    with pytest.raises(LstmvizError) as ei:
+        lstmviz.load(folder)
+    msg = str(ei.value)
+    assert msg.startswith("my_model: this is a TensorFlow SavedModel folder, which lstmviz does not read")
+    assert ".save('model.h5')" in msg and "model.save('model.keras')" in msg and "\n" not in msg
+    with pytest.raises(LstmvizError, match=r"^variables: this is a directory, not a model file"):
+        lstmviz.load(folder / "variables")
+
+
 def test_help_texts_come_from_the_registry(capsys):
     assert cli.main(["--help"]) == 0
     top = capsys.readouterr().out
