@@ -339,6 +339,21 @@ def _app_input(paths, shapes):
     return model_input(paths[0], shapes[0] if shapes else None)
 
 
+def _check_picture_name(out: str, flag: str, kind: str) -> None:
+    """A picture's or animation's file name for ``flag``, which writes ``kind``: its suffix
+    that kind's (or none: --screenshot shot.jpg wrote PNG data under the .jpg name, and
+    --export-gif a.png a GIF), its folder there (as the exports say it)."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in ("", f".{kind}"):
+        others = [f for f in ("--export-png", "--export-svg", "--export-gif", "--export-mp4")
+                  if not f.endswith(kind)]
+        article = "an" if kind in ("svg", "mp4") else "a"
+        raise LstmvizError(f"{out}: {flag} writes {article} {kind.upper()}; give a .{kind} name "
+                           f"({', '.join(others[:-1])} and {others[-1]} write the other formats)")
+    if not Path(out).parent.is_dir():
+        raise LstmvizError(f"{out}: the folder {Path(out).parent} does not exist")
+
+
 def cmd_app(args) -> int:
     if args.theme is _LIST_THEMES:
         print("themes: " + ", ".join(THEMES) + " (--theme NAME; without it: the one picked last in "
@@ -355,15 +370,12 @@ def cmd_app(args) -> int:
     from lstmviz import limits
 
     limits.blas_threads(os.environ, 1)
-    suffix = Path(args.screenshot).suffix.lower() if args.screenshot else ""
-    if suffix not in ("", ".png"):  # (it wrote PNG data under a .jpg name)
-        raise LstmvizError(f"{args.screenshot}: --screenshot writes a PNG; give a .png name "
-                           "(--export-svg, --export-gif and --export-mp4 write the other formats)")
-    if args.screenshot and not Path(args.screenshot).parent.is_dir():  # as the exports say it
-        raise LstmvizError(f"{args.screenshot}: the folder {Path(args.screenshot).parent} "
-                           "does not exist")
     exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
     exports = [(k, out) for k, out in exports if out]
+    for flag, kind, out in [("--screenshot", "png", args.screenshot)] + [
+            (f"--export-{k}", k, out) for k, out in exports]:
+        if out:  # every name checked before anything is rendered
+            _check_picture_name(out, flag, kind)
     inputs = _app_input(args.inputs, args.shape) if args.inputs else None
     from lstmviz.ui.preflight import check_window, report
 

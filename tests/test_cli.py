@@ -791,6 +791,22 @@ def test_a_screenshot_named_for_another_format_is_refused(capsys, tmp_path):
     assert "writes a PNG" in line and not (tmp_path / "shot.jpg").exists()
 
 
+@pytest.mark.parametrize("option,name,says", [
+    ("--export-gif", "steps.png", "--export-gif writes a GIF; give a .gif name"),
+    ("--export-png", "view.jpg", "--export-png writes a PNG; give a .png name"),
+    ("--export-svg", "view.png", "--export-svg writes an SVG; give a .svg name"),
+    ("--export-mp4", "steps.gif", "--export-mp4 writes an MP4; give a .mp4 name"),
+])
+def test_an_export_named_for_another_format_is_refused(capsys, tmp_path, option, name, says):
+    """--export-gif steps.png wrote a GIF under the .png name, --export-png view.jpg PNG
+    data under .jpg (exit 0), as --screenshot did: now one line, before anything is
+    rendered, and no file."""
+    rc, _, err = call(capsys, option, str(tmp_path / name))
+    line = assert_one_line_error(rc, err, contains=name)
+    assert says in line and "write the other formats" in line
+    assert not (tmp_path / name).exists()
+
+
 @pytest.mark.parametrize("option", ["--screenshot", "--export-png"])
 def test_a_picture_into_a_missing_folder_is_refused_alike(capsys, tmp_path, option):
     """--screenshot made a missing folder (and any folders above it) while --export-png
