@@ -160,12 +160,16 @@ def cmd_train(args) -> int:
         lr = args.lr or task.learning_rate
         batch, epochs = args.batch_size or task.batch_size, args.epochs or task.epochs
     else:
-        from lstmviz.cli_inputs import load_inputs
+        from lstmviz.cli_inputs import load_inputs, name_input
 
         if not args.model or not args.inputs or not args.target or not args.loss:
             raise LstmvizError("train needs MODEL, --input, --target and --loss (or --task NAME)")
         model = lstmviz.load(args.model)
         arrays = load_inputs(model, args.inputs, args.shape)
+        try:  # the whole arrays, named by their files (not the first sample's check below)
+            model.check_inputs(arrays)
+        except LstmvizError as err:
+            raise LstmvizError(name_input(str(err), args.inputs)) from None
         x = arrays if len(arrays) > 1 else arrays[0]
         y = _read_target(args.target, model, args.loss)
         loss, lr = args.loss, args.lr

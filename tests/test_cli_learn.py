@@ -100,6 +100,32 @@ def test_train_refusals(tmp_path, capsys, args, msg):
     assert msg in err and len(err.splitlines()) == 1
 
 
+def test_train_names_the_input_file_and_its_whole_shape(tmp_path, capsys):
+    """A batch of 2 samples with 5 features for a model of 3: train said "the input has 5
+    features but the model expects 3: shape (1, 5, 5) vs ..." (its check of the first sample
+    alone) and no file; now the file's own shape, named by the file, as trace and grad say it."""
+    _files(tmp_path, "k3_lstm_default")
+    np.save(tmp_path / "wide.npy", np.zeros((2, 5, 5), np.float32))
+    rc = cli.main(["train", str(FIXTURES / "k3_lstm_default" / "model.keras"), "-i",
+                   str(tmp_path / "wide.npy"), "-y", str(tmp_path / "y.npy"), "--loss", "mse",
+                   "--out", str(tmp_path / "o.keras")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1
+    assert err.startswith(f"lstmviz: {tmp_path / 'wide.npy'}: the input has 5 features but the model expects 3")
+    assert "shape (2, 5, 5)" in err and not (tmp_path / "o.keras").exists()
+
+
+def test_a_list_for_a_model_of_one_input_says_what_a_list_means():
+    """model.trace(x.tolist()) said only "the model takes 1 input(s), got 2"."""
+    model = lstmviz.load(FIXTURES / "k3_lstm_default" / "model.keras")
+    x = np.load(FIXTURES / "k3_lstm_default" / "x.npy")
+    with pytest.raises(lstmviz.LstmvizError) as err:
+        model.trace(x.tolist())
+    assert str(err.value) == ("the model takes 1 input(s), got 2 (a list holds one array per input; "
+                              "for this model's one input give one array, e.g. np.asarray(x))")
+    np.testing.assert_array_equal(model.trace([x]).output, model.trace(x).output)
+
+
 def test_train_refuses_unknown_task_and_bad_out(tmp_path, capsys):
     assert cli.main(["train", "--task", "nope", "--out", str(tmp_path / "o.keras")]) == 2
     assert "built-in tasks: delay, adding" in capsys.readouterr().err
