@@ -23,6 +23,7 @@ from lstmviz.cli_inputs import (  # noqa: F401
     name_input,
     parse_shape,
     read_input,
+    refuse_to_replace,
     write_npz,
 )
 from lstmviz.errors import LstmvizError
@@ -245,6 +246,7 @@ def _weights_only_listing(path, err: LstmvizError) -> str | None:
 
 
 def cmd_trace(args) -> int:
+    refuse_to_replace(args.out, [("model file", args.model)] + [("input file", p) for p in args.inputs])
     model = lstmviz.load(args.model, seed=args.seed)
     # read as long as the memory limit allows: a whole trace checks its budget and steps
     # itself and says to take a window (--steps), which a long input is traced by

@@ -216,6 +216,22 @@ def name_input(msg: str, paths) -> str:
     return msg
 
 
+def refuse_to_replace(out, sources) -> None:
+    """``--out`` naming a file the command reads (``sources``: (what, path), such as
+    ("model file", MODEL)): writing would replace the user's model or data with the arrays
+    (``lstmviz trace m.keras -i x.npy -o x.npy`` did, exit 0). Checked before any work."""
+    import os
+
+    for what, path in sources:
+        try:
+            same = bool(path) and os.path.samefile(out, path)
+        except OSError:  # (out is a new file, or the source is not there: its reader says so)
+            same = False
+        if same:
+            raise LstmvizError(f"{out}: this is the {what} itself; give --out another name "
+                               f"(writing there would replace the {what})")
+
+
 def write_npz(out: Path, arrays: dict) -> None:
     """``np.savez_compressed`` to exactly ``out`` (no '.npz' appended), atomically: the
     window's File > Export > trace (.npz) writes the same (``app.export_data``)."""

@@ -110,9 +110,11 @@ def cmd_grad(args) -> int:
     import numpy as np
 
     import lstmviz
-    from lstmviz.cli_inputs import load_inputs, name_input, write_npz
+    from lstmviz.cli_inputs import load_inputs, name_input, refuse_to_replace, write_npz
     from lstmviz.engine.gradients import gradients
 
+    refuse_to_replace(args.out, [("model file", args.model), ("target file", args.target)]
+                      + [("input file", p) for p in args.inputs])
     model = lstmviz.load(args.model)
     arrays = load_inputs(model, args.inputs, args.shape)
     y = _read_target(args.target, model, args.loss)
@@ -160,10 +162,12 @@ def cmd_train(args) -> int:
         lr = args.lr or task.learning_rate
         batch, epochs = args.batch_size or task.batch_size, args.epochs or task.epochs
     else:
-        from lstmviz.cli_inputs import load_inputs, name_input
+        from lstmviz.cli_inputs import load_inputs, name_input, refuse_to_replace
 
         if not args.model or not args.inputs or not args.target or not args.loss:
             raise LstmvizError("train needs MODEL, --input, --target and --loss (or --task NAME)")
+        # (the model file may be replaced by its trained self: a run continued in place)
+        refuse_to_replace(args.out, [("target file", args.target)] + [("input file", p) for p in args.inputs])
         model = lstmviz.load(args.model)
         arrays = load_inputs(model, args.inputs, args.shape)
         try:  # the whole arrays, named by their files (not the first sample's check below)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -789,6 +790,22 @@ def test_a_screenshot_named_for_another_format_is_refused(capsys, tmp_path):
     rc, _, err = call(capsys, "--screenshot", str(tmp_path / "shot.jpg"))
     line = assert_one_line_error(rc, err, contains="shot.jpg")
     assert "writes a PNG" in line and not (tmp_path / "shot.jpg").exists()
+
+
+@pytest.mark.parametrize("which", ["model", "input"])
+def test_trace_out_naming_its_own_model_or_input_replaces_nothing(capsys, tmp_path, which):
+    """'lstmviz trace m.keras -i x.npy -o x.npy' (a slip of the keys) wrote the trace's npz
+    over the input (and -o m.keras over the model), exit 0: the user's file was gone. Now
+    one line saying which file --out names, before any work, and both files as they were."""
+    model, x = tmp_path / "m.keras", tmp_path / "x.npy"
+    shutil.copy(FIXTURES / "k3_lstm_default" / "model.keras", model)
+    shutil.copy(FIXTURES / "k3_lstm_default" / "x.npy", x)
+    before = {p: p.read_bytes() for p in (model, x)}
+    out = model if which == "model" else x
+    rc, _, err = call(capsys, "trace", model, "-i", x, "-o", out)
+    line = assert_one_line_error(rc, err, contains=out.name)
+    assert f"this is the {which} file itself; give --out another name" in line
+    assert {p: p.read_bytes() for p in (model, x)} == before
 
 
 @pytest.mark.parametrize("option,name,says", [

@@ -3,6 +3,8 @@ save, progress on stderr, and one-line refusals with exit status 2."""
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -113,6 +115,25 @@ def test_train_names_the_input_file_and_its_whole_shape(tmp_path, capsys):
     assert rc == 2 and len(err.splitlines()) == 1
     assert err.startswith(f"lstmviz: {tmp_path / 'wide.npy'}: the input has 5 features but the model expects 3")
     assert "shape (2, 5, 5)" in err and not (tmp_path / "o.keras").exists()
+
+
+def test_grad_and_train_out_naming_a_file_they_read_replace_nothing(tmp_path, capsys):
+    """grad's --out naming its target (or input, or model) file wrote the npz over it; train's
+    --out naming the target file wrote the .keras over it: one line now, files as they were
+    (train may still write over its own model: a run continued in place)."""
+    _files(tmp_path, "k3_lstm_default")
+    shutil.copy(FIXTURES / "k3_lstm_default" / "model.keras", tmp_path / "m.keras")
+    shutil.copy(tmp_path / "y.npy", tmp_path / "y.keras")
+    files = [tmp_path / n for n in ("m.keras", "x.npy", "y.npy", "y.keras")]
+    before = {p: p.read_bytes() for p in files}
+    for cmd, target, out, what in [("grad", "y.npy", "y.npy", "target"), ("grad", "y.npy", "x.npy", "input"),
+                                   ("grad", "y.npy", "m.keras", "model"), ("train", "y.keras", "y.keras", "target")]:
+        rc = cli.main([cmd, str(tmp_path / "m.keras"), "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / target),
+                       "--loss", "mse", "-o", str(tmp_path / out)])
+        err = capsys.readouterr().err.strip()
+        assert rc == 2 and len(err.splitlines()) == 1, err
+        assert f"this is the {what} file itself; give --out another name" in err
+    assert {p: p.read_bytes() for p in files} == before
 
 
 def test_a_list_for_a_model_of_one_input_says_what_a_list_means():
