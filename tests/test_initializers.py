@@ -39,6 +39,31 @@ def test_skip_leaves_the_generator_where_make_leaves_it():
         assert a.bit_generator.state == b.bit_generator.state, init
 
 
+def test_keras_3_early_class_names_of_orthogonal_and_identity_are_known():
+    """Keras 3.0-3.5 wrote an LSTM's recurrent initializer as {"class_name":
+    "OrthogonalInitializer"} (3.15: "Orthogonal"): a published .keras model opened, then any
+    edit that drew new weights (units, input_dim, an input of other features) failed with
+    "unknown initializer 'OrthogonalInitializer'"."""
+    from lstmviz.engine import Model
+    from lstmviz.engine.spec import LayerSpec
+
+    old = {"module": "keras.initializers", "class_name": "OrthogonalInitializer",
+           "config": {"gain": 1.0, "seed": None}, "registered_name": None}
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    w = I.make(old, (8, 32), a)
+    np.testing.assert_allclose(w @ w.T, np.eye(8), atol=1e-5)
+    np.testing.assert_array_equal(w, I.make("orthogonal", (8, 32), b))
+    assert I.orthogonal_work(old, (8, 32)) == I.orthogonal_work("orthogonal", (8, 32)) > 0
+    c = np.random.default_rng(3)
+    I.skip(old, (8, 32), c)
+    assert c.bit_generator.state == a.bit_generator.state
+    np.testing.assert_array_equal(I.make({"class_name": "IdentityInitializer", "config": {}}, (3, 3),
+                                         np.random.default_rng(0)), np.eye(3))
+    model = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4, "recurrent_initializer": old})], seed=0)
+    u = model.layers[0].weights[1]  # the recurrent kernel (4, 16): orthonormal rows
+    np.testing.assert_allclose(u @ u.T, np.eye(4), atol=1e-5)
+
+
 def test_skip_refuses_what_make_refuses():
     import pytest
 
