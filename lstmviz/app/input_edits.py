@@ -255,7 +255,7 @@ class InputEdits(StateBase):
             ids = gen.load_ids(path, vocab_of(self.layers))
             self.set_input_data(ids[..., None].astype(np.float32))
         else:
-            data = gen.load_array(path, ids=self.takes_ids)
+            data = gen.load_array(path, ids=self.takes_ids, time_major=self.time_major)
             misfit = self._misfit(data)  # (a read-only model was traced on a made-up input)
             if misfit:
                 raise LstmvizError(f"{safe_name(Path(str(path)).name)}: {misfit}")
