@@ -24,6 +24,7 @@ from lstmviz.cli_inputs import (  # noqa: F401
     parse_shape,
     read_input,
     refuse_to_replace,
+    time_major,
     write_npz,
 )
 from lstmviz.errors import LstmvizError
@@ -272,6 +273,8 @@ def cmd_trace(args) -> int:
     outs = trace.outputs
     shapes = ", ".join(str(tuple(o.shape)) for o in outs)
     x0 = arrays[0]
+    if x0.ndim >= 2 and time_major(model, 0):  # (time, batch, ...): said as any other's
+        x0 = x0.swapaxes(0, 1)
     steps = f", {x0.shape[1]} steps" if x0.ndim >= 2 else ""
     window = window_of(trace)
     if window is not None:  # the window as taken ('5:' to the end, ':3' from 0)

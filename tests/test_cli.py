@@ -792,6 +792,32 @@ def test_a_screenshot_named_for_another_format_is_refused(capsys, tmp_path):
     assert "writes a PNG" in line and not (tmp_path / "shot.jpg").exists()
 
 
+def test_a_csv_for_a_time_major_model_is_one_sample_a_row_per_step(capsys, tmp_path):
+    """A CSV is one sample, a row per step; for a layout-0 ONNX model, whose input is (time,
+    batch, features), it became (1, rows, columns): one step of 5 samples. And the trace's
+    line counted the batch and steps of x.npy (5, 2, 2) as "batch 5, 2 steps"."""
+    from lstmviz.app.inputs import use_array
+    from lstmviz.app.state import AppState
+    from lstmviz.cli_inputs import model_input
+
+    path = FIXTURES / "onnx_hand_lstm_clip" / "model.onnx"
+    x = np.load(FIXTURES / "onnx_hand_lstm_clip" / "x.npy")  # (time 5, batch 2, features 2)
+    np.savetxt(tmp_path / "one.csv", x[:, 1], delimiter=",")
+    model = lstmviz.load(path)
+    want = model.trace(x[:, 1:2]).outputs
+    rc, out, _ = call(capsys, "trace", path, "-i", tmp_path / "one.csv", "-o", tmp_path / "t.npz")
+    assert rc == 0 and "batch 1, 5 steps" in out
+    with np.load(tmp_path / "t.npz") as z:
+        np.testing.assert_allclose(z["output0"], want[0], atol=1e-6)
+    rc, out, _ = call(capsys, "trace", path, "-i", FIXTURES / "onnx_hand_lstm_clip" / "x.npy", "-o", tmp_path / "u.npz")
+    assert rc == 0 and "batch 2, 5 steps" in out
+    st = AppState()  # lstmviz MODEL --input one.csv: the same one sample
+    st.set_model(lstmviz.load(path), str(path))
+    use_array(st, model_input(tmp_path / "one.csv")(st.model))
+    np.testing.assert_array_equal(st.x, x[:, 1:2])
+    np.testing.assert_allclose(st.trace.outputs[0], want[0], atol=1e-6)
+
+
 @pytest.mark.parametrize("which", ["model", "input"])
 def test_trace_out_naming_its_own_model_or_input_replaces_nothing(capsys, tmp_path, which):
     """'lstmviz trace m.keras -i x.npy -o x.npy' (a slip of the keys) wrote the trace's npz
