@@ -214,8 +214,11 @@ def load_inputs(model, paths, shapes, long: bool = False) -> list[np.ndarray]:
 
 
 # -- commands ------------------------------------------------------------------------------
-def name_input(msg: str, paths) -> str:
-    """Put the file's name on an engine message about 'the input' / 'input k (...)'."""
+def name_input(msg: str, paths, target=None) -> str:
+    """Put the file's name on an engine message about 'the input' / 'input k (...)' (and,
+    given ``target``, the targets' file on one about 'the target')."""
+    if target is not None and msg.startswith("the target"):
+        return f"{target}: {msg}"
     if msg.startswith("the input") and len(paths) == 1:
         return f"{paths[0]}: {msg}"
     if msg.startswith("input "):

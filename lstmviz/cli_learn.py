@@ -121,7 +121,7 @@ def cmd_grad(args) -> int:
     try:
         g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss)
     except LstmvizError as err:
-        raise LstmvizError(name_input(str(err), args.inputs)) from None
+        raise LstmvizError(name_input(str(err), args.inputs, args.target)) from None
     flat = g.flat(model)
     write_npz(Path(args.out), flat)
     weights = g.weight_grads(model)
@@ -198,7 +198,16 @@ def cmd_train(args) -> int:
     trainer = Trainer(model, x, y, loss, opt, batch, epochs, not args.no_shuffle, args.seed)
     from lstmviz.engine.train import take_rows
 
-    evaluate(model, take_rows(x, slice(0, 1)), np.asarray(y)[:1], loss)  # shapes fit, before any output
+    try:  # shapes fit, before any output
+        evaluate(model, take_rows(x, slice(0, 1)), np.asarray(y)[:1], loss)
+    except LstmvizError as err:
+        msg = str(err)
+        if msg.startswith("the target has shape") and not args.task:  # (of the first sample alone)
+            from lstmviz.app.train_user import output_shape
+
+            out = (len(y),) + tuple(output_shape(model, x)[1:])
+            msg = f"the target has shape {np.shape(y)} but the model's output is {out}"
+        raise LstmvizError(name_input(msg, args.inputs or [], args.target)) from None
     _say(f"training {model.name}: {trainer.n} samples, batch {trainer.batch_size} -> "
          f"{trainer.batches_per_epoch} update{'s' if trainer.batches_per_epoch > 1 else ''} per epoch, "
          f"{plural(trainer.epochs, 'epoch')}, "

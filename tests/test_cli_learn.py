@@ -136,6 +136,23 @@ def test_grad_and_train_out_naming_a_file_they_read_replace_nothing(tmp_path, ca
     assert {p: p.read_bytes() for p in files} == before
 
 
+def test_grad_and_train_name_the_target_file_and_its_whole_shape(tmp_path, capsys):
+    """Targets of 7 values for an output of 2: grad said "the target has shape (2, 7) but the
+    model's output is (2, 2)" naming no file, train "(1, 7) ... (1, 2)" (its check of the
+    first sample alone) of a file of 2 samples."""
+    _files(tmp_path, "k3_lstm_default")
+    np.save(tmp_path / "wide.npy", np.zeros((2, 7), np.float32))
+    for cmd in ("grad", "train"):
+        out = tmp_path / ("g.npz" if cmd == "grad" else "t.keras")
+        rc = cli.main([cmd, str(FIXTURES / "k3_lstm_default" / "model.keras"), "-i", str(tmp_path / "x.npy"),
+                       "-y", str(tmp_path / "wide.npy"), "--loss", "mse", "-o", str(out)])
+        err = capsys.readouterr().err.strip()
+        assert rc == 2 and len(err.splitlines()) == 1, err
+        assert err == (f"lstmviz: {tmp_path / 'wide.npy'}: the target has shape (2, 7) but the model's "
+                       "output is (2, 2)"), cmd
+        assert not out.exists()
+
+
 def test_a_list_for_a_model_of_one_input_says_what_a_list_means():
     """model.trace(x.tolist()) said only "the model takes 1 input(s), got 2"."""
     model = lstmviz.load(FIXTURES / "k3_lstm_default" / "model.keras")
