@@ -219,6 +219,8 @@ def name_input(msg: str, paths, target=None) -> str:
     given ``target``, the targets' file on one about 'the target')."""
     if target is not None and msg.startswith("the target"):
         return f"{target}: {msg}"
+    if len(paths) == 1 and msg.startswith("layer '") and "(Embedding)" in msg and "token id" in msg:
+        return f"{paths[0]}: {msg}"  # (the ids of a model of one input are the file's)
     if msg.startswith("the input") and len(paths) == 1:
         return f"{paths[0]}: {msg}"
     if msg.startswith("input "):

@@ -792,6 +792,21 @@ def test_a_screenshot_named_for_another_format_is_refused(capsys, tmp_path):
     assert "writes a PNG" in line and not (tmp_path / "shot.jpg").exists()
 
 
+def test_a_token_id_outside_the_vocabulary_names_the_input_file(capsys, tmp_path):
+    """'lstmviz trace' of ids beyond an Embedding's vocabulary said "layer 'embedding'
+    (Embedding): token id 25 is outside the vocabulary 0..9" and no file (the app names it)."""
+    case = FIXTURES / "k3_emb_gru_lstm"
+    ids = np.load(case / "x.npy").copy()
+    ids[0, 0] = 25
+    np.save(tmp_path / "ids.npy", ids)
+    model = lstmviz.load(case / "model.keras")
+    emb = next(l for l in model.layers if l.class_name == "Embedding")
+    rc, _, err = call(capsys, "trace", case / "model.keras", "-i", tmp_path / "ids.npy", "-o", tmp_path / "t.npz")
+    line = assert_one_line_error(rc, err)
+    assert line == (f"lstmviz: {tmp_path / 'ids.npy'}: layer '{emb.name}' (Embedding): token id 25 is outside "
+                    f"the vocabulary 0..{emb.config['input_dim'] - 1}")
+
+
 def test_a_csv_for_a_time_major_model_is_one_sample_a_row_per_step(capsys, tmp_path):
     """A CSV is one sample, a row per step; for a layout-0 ONNX model, whose input is (time,
     batch, features), it became (1, rows, columns): one step of 5 samples. And the trace's
