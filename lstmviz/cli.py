@@ -23,6 +23,8 @@ from lstmviz.cli_inputs import (  # noqa: F401
     name_input,
     parse_shape,
     read_input,
+    refuse_to_replace,
+    time_major,
     write_npz,
 )
 from lstmviz.errors import LstmvizError
@@ -248,6 +250,7 @@ def _weights_only_listing(path, err: LstmvizError) -> str | None:
 
 
 def cmd_trace(args) -> int:
+    refuse_to_replace(args.out, [("model file", args.model)] + [("input file", p) for p in args.inputs])
     model = lstmviz.load(args.model, seed=args.seed)
     # read as long as the memory limit allows: a whole trace checks its budget and steps
     # itself and says to take a window (--steps), which a long input is traced by
@@ -273,6 +276,8 @@ def cmd_trace(args) -> int:
     outs = trace.outputs
     shapes = ", ".join(str(tuple(o.shape)) for o in outs)
     x0 = arrays[0]
+    if x0.ndim >= 2 and time_major(model, 0):  # (time, batch, ...): said as any other's
+        x0 = x0.swapaxes(0, 1)
     steps = f", {x0.shape[1]} steps" if x0.ndim >= 2 else ""
     window = window_of(trace)
     if window is not None:  # the window as taken ('5:' to the end, ':3' from 0)
@@ -342,6 +347,21 @@ def _app_input(paths, shapes):
     return model_input(paths[0], shapes[0] if shapes else None)
 
 
+def _check_picture_name(out: str, flag: str, kind: str) -> None:
+    """A picture's or animation's file name for ``flag``, which writes ``kind``: its suffix
+    that kind's (or none: --screenshot shot.jpg wrote PNG data under the .jpg name, and
+    --export-gif a.png a GIF), its folder there (as the exports say it)."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in ("", f".{kind}"):
+        others = [f for f in ("--export-png", "--export-svg", "--export-gif", "--export-mp4")
+                  if not f.endswith(kind)]
+        article = "an" if kind in ("svg", "mp4") else "a"
+        raise LstmvizError(f"{out}: {flag} writes {article} {kind.upper()}; give a .{kind} name "
+                           f"({', '.join(others[:-1])} and {others[-1]} write the other formats)")
+    if not Path(out).parent.is_dir():
+        raise LstmvizError(f"{out}: the folder {Path(out).parent} does not exist")
+
+
 def cmd_app(args) -> int:
     if args.theme is _LIST_THEMES:
         print("themes: " + ", ".join(THEMES) + " (--theme NAME; without it: the one picked last in "
@@ -358,15 +378,12 @@ def cmd_app(args) -> int:
     from lstmviz import limits
 
     limits.blas_threads(os.environ, 1)
-    suffix = Path(args.screenshot).suffix.lower() if args.screenshot else ""
-    if suffix not in ("", ".png"):  # (it wrote PNG data under a .jpg name)
-        raise LstmvizError(f"{args.screenshot}: --screenshot writes a PNG; give a .png name "
-                           "(--export-svg, --export-gif and --export-mp4 write the other formats)")
-    if args.screenshot and not Path(args.screenshot).parent.is_dir():  # as the exports say it
-        raise LstmvizError(f"{args.screenshot}: the folder {Path(args.screenshot).parent} "
-                           "does not exist")
     exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
     exports = [(k, out) for k, out in exports if out]
+    for flag, kind, out in [("--screenshot", "png", args.screenshot)] + [
+            (f"--export-{k}", k, out) for k, out in exports]:
+        if out:  # every name checked before anything is rendered
+            _check_picture_name(out, flag, kind)
     frames = None
     if args.steps is not None:
         if not any(k in ("gif", "mp4") for k, _ in exports):

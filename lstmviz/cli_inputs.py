@@ -52,11 +52,12 @@ CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 
 
 def read_input(path, expected_shape=None, shape=None, integer: bool = False,
-               long: bool = False) -> np.ndarray:
+               long: bool = False, time_major: bool = False) -> np.ndarray:
     """One input file as an array (see ``CSV_HELP``). Raises LstmvizError or OSError.
     ``long``: a long sequence, traced by keyframes (``--steps``, the app): a ``.npy`` is
     not held to the step limit of a whole trace (``limits.step_limit``), only to the
-    memory limit; a CSV keeps its cap on numbers."""
+    memory limit; a CSV keeps its cap on numbers. ``time_major``: the input is (time,
+    batch, features) (an ONNX graph's): a CSV's one sample is (rows, 1, columns)."""
     path = Path(path)
     name = path.name
     if path.is_dir():
@@ -79,10 +80,10 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False,
         raise LstmvizError(f"{path}: .npz archives are not inputs; save one array with np.save (.npy) or a .csv")
     if path.suffix.lower() not in CSV_SUFFIXES:
         raise LstmvizError(f"{path}: unknown input format '{path.suffix or name}'; use .npy or .csv")
-    return _read_csv(path, expected_shape, shape, integer)
+    return _read_csv(path, expected_shape, shape, integer, time_major)
 
 
-def _read_csv(path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
+def _read_csv(path: Path, expected_shape, shape, integer: bool, time_major: bool = False) -> np.ndarray:
     import numpy as np
 
     try:
@@ -95,10 +96,11 @@ def _read_csv(path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
         raise LstmvizError(f"{path}: holds no numbers; an input file is a .npy, or a .csv/.txt/.tsv of numbers "
                            "(plain text for a model of characters: the app's File > Open a long input)")
     arr = np.frombuffer(flat, dtype=np.float64).reshape(-1, width)
-    return _csv_array(arr, path, expected_shape, shape, integer)
+    return _csv_array(arr, path, expected_shape, shape, integer, time_major)
 
 
-def _csv_array(arr: np.ndarray, path: Path, expected_shape, shape, integer: bool) -> np.ndarray:
+def _csv_array(arr: np.ndarray, path: Path, expected_shape, shape, integer: bool,
+               time_major: bool = False) -> np.ndarray:
     import numpy as np
 
     if integer:
@@ -110,8 +112,8 @@ def _csv_array(arr: np.ndarray, path: Path, expected_shape, shape, integer: bool
     if shape is not None:
         return _reshape(arr, shape, path)
     rank = len(expected_shape) if expected_shape is not None else 3
-    if rank == 3:
-        return arr[None]           # one sample: rows = timesteps, columns = features
+    if rank == 3:                  # one sample: rows = timesteps, columns = features
+        return arr[:, None] if time_major else arr[None]
     if rank == 2:
         return arr                 # rows = samples, columns = timesteps (or features)
     if rank == 1:
@@ -138,7 +140,7 @@ def model_input(path, shape=None):
         want, integer = input_specs(model)[0]
         if len(want) >= 2:
             want = (want[0], None) + tuple(want[2:])
-        x = read_input(path, want, shape, integer, long=True)
+        x = read_input(path, want, shape, integer, long=True, time_major=time_major(model, 0))
         if shape is None and len(want) == 3 and Path(path).suffix.lower() in CSV_SUFFIXES:
             from lstmviz.app.long_data import csv_header
 
@@ -175,6 +177,13 @@ def read_target(path, model, loss: str) -> np.ndarray:
     return y
 
 
+def time_major(model, k: int) -> bool:
+    """Input ``k`` of ``model`` is (time, batch, ...) (an ONNX graph's layout 0)."""
+    from lstmviz.app.tracing import is_time_major
+
+    return is_time_major(model, k)
+
+
 def input_specs(model) -> list[tuple[tuple, bool]]:
     """(batch shape, feeds an Embedding) of each model input."""
     from lstmviz.engine.layers import Embedding
@@ -200,13 +209,18 @@ def load_inputs(model, paths, shapes, long: bool = False) -> list[np.ndarray]:
     arrays = []
     for k, (path, (want, integer)) in enumerate(zip(paths, specs)):
         shape = (shapes[0] if len(shapes) == 1 else shapes[k]) if shapes else None
-        arrays.append(read_input(path, want, shape, integer, long=long))
+        arrays.append(read_input(path, want, shape, integer, long=long, time_major=time_major(model, k)))
     return arrays
 
 
 # -- commands ------------------------------------------------------------------------------
-def name_input(msg: str, paths) -> str:
-    """Put the file's name on an engine message about 'the input' / 'input k (...)'."""
+def name_input(msg: str, paths, target=None) -> str:
+    """Put the file's name on an engine message about 'the input' / 'input k (...)' (and,
+    given ``target``, the targets' file on one about 'the target')."""
+    if target is not None and msg.startswith("the target"):
+        return f"{target}: {msg}"
+    if len(paths) == 1 and msg.startswith("layer '") and "(Embedding)" in msg and "token id" in msg:
+        return f"{paths[0]}: {msg}"  # (the ids of a model of one input are the file's)
     if msg.startswith("the input") and len(paths) == 1:
         return f"{paths[0]}: {msg}"
     if msg.startswith("input "):
@@ -214,6 +228,22 @@ def name_input(msg: str, paths) -> str:
         if head.isdigit() and int(head) < len(paths):
             return f"{paths[int(head)]}: {msg}"
     return msg
+
+
+def refuse_to_replace(out, sources) -> None:
+    """``--out`` naming a file the command reads (``sources``: (what, path), such as
+    ("model file", MODEL)): writing would replace the user's model or data with the arrays
+    (``lstmviz trace m.keras -i x.npy -o x.npy`` did, exit 0). Checked before any work."""
+    import os
+
+    for what, path in sources:
+        try:
+            same = bool(path) and os.path.samefile(out, path)
+        except OSError:  # (out is a new file, or the source is not there: its reader says so)
+            same = False
+        if same:
+            raise LstmvizError(f"{out}: this is the {what} itself; give --out another name "
+                               f"(writing there would replace the {what})")
 
 
 def write_npz(out: Path, arrays: dict) -> None:

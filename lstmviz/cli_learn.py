@@ -110,16 +110,18 @@ def cmd_grad(args) -> int:
     import numpy as np
 
     import lstmviz
-    from lstmviz.cli_inputs import load_inputs, name_input, write_npz
+    from lstmviz.cli_inputs import load_inputs, name_input, refuse_to_replace, write_npz
     from lstmviz.engine.gradients import gradients
 
+    refuse_to_replace(args.out, [("model file", args.model), ("target file", args.target)]
+                      + [("input file", p) for p in args.inputs])
     model = lstmviz.load(args.model)
     arrays = load_inputs(model, args.inputs, args.shape)
     y = _read_target(args.target, model, args.loss)
     try:
         g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss)
     except LstmvizError as err:
-        raise LstmvizError(name_input(str(err), args.inputs)) from None
+        raise LstmvizError(name_input(str(err), args.inputs, args.target)) from None
     flat = g.flat(model)
     write_npz(Path(args.out), flat)
     weights = g.weight_grads(model)
@@ -160,12 +162,18 @@ def cmd_train(args) -> int:
         lr = args.lr or task.learning_rate
         batch, epochs = args.batch_size or task.batch_size, args.epochs or task.epochs
     else:
-        from lstmviz.cli_inputs import load_inputs
+        from lstmviz.cli_inputs import load_inputs, name_input, refuse_to_replace
 
         if not args.model or not args.inputs or not args.target or not args.loss:
             raise LstmvizError("train needs MODEL, --input, --target and --loss (or --task NAME)")
+        # (the model file may be replaced by its trained self: a run continued in place)
+        refuse_to_replace(args.out, [("target file", args.target)] + [("input file", p) for p in args.inputs])
         model = lstmviz.load(args.model)
         arrays = load_inputs(model, args.inputs, args.shape)
+        try:  # the whole arrays, named by their files (not the first sample's check below)
+            model.check_inputs(arrays)
+        except LstmvizError as err:
+            raise LstmvizError(name_input(str(err), args.inputs)) from None
         x = arrays if len(arrays) > 1 else arrays[0]
         y = _read_target(args.target, model, args.loss)
         loss, lr = args.loss, args.lr
@@ -190,7 +198,16 @@ def cmd_train(args) -> int:
     trainer = Trainer(model, x, y, loss, opt, batch, epochs, not args.no_shuffle, args.seed)
     from lstmviz.engine.train import take_rows
 
-    evaluate(model, take_rows(x, slice(0, 1)), np.asarray(y)[:1], loss)  # shapes fit, before any output
+    try:  # shapes fit, before any output
+        evaluate(model, take_rows(x, slice(0, 1)), np.asarray(y)[:1], loss)
+    except LstmvizError as err:
+        msg = str(err)
+        if msg.startswith("the target has shape") and not args.task:  # (of the first sample alone)
+            from lstmviz.app.train_user import output_shape
+
+            out = (len(y),) + tuple(output_shape(model, x)[1:])
+            msg = f"the target has shape {np.shape(y)} but the model's output is {out}"
+        raise LstmvizError(name_input(msg, args.inputs or [], args.target)) from None
     _say(f"training {model.name}: {trainer.n} samples, batch {trainer.batch_size} -> "
          f"{trainer.batches_per_epoch} update{'s' if trainer.batches_per_epoch > 1 else ''} per epoch, "
          f"{plural(trainer.epochs, 'epoch')}, "

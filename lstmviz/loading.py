@@ -24,8 +24,7 @@ def _spill(src, limit: int = MAX_LOAD_BYTES) -> tuple[str, str]:
     work on paths, some in a child process): (its path, a name for messages)."""
     import tempfile
 
-    name = os.path.basename(str(getattr(src, "name", "") or "")) or (
-        "bytes" if isinstance(src, (bytes, bytearray, memoryview)) else "file object")
+    name = _spill_name(src)
     suffix = "".join(os.path.splitext(name)[1:]) if "." in name else ""
     if name.endswith(".weights.h5"):
         suffix = ".weights.h5"
@@ -64,6 +63,29 @@ def _unspill(path: str) -> None:
     shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
+def _spilled(what: str, src, read):
+    """``read(path)`` of an open binary file or ``bytes`` (``lstmviz.load``, ``read_weights``,
+    ``load_weights``): spilled to a private temporary file, removed afterwards; a refusal
+    names the source, not the temporary file."""
+    if not isinstance(src, (bytes, bytearray, memoryview)) and not callable(getattr(src, "read", None)):
+        raise LstmvizError(f"{what} takes a file path, an open binary file or bytes, "
+                           f"not a {type(src).__name__} (for a live Keras model or torch "
+                           f"module: lstmviz.from_keras / lstmviz.from_torch)")
+    tmp, name = _spill(src)
+    try:
+        return read(tmp)
+    except LstmvizError as err:
+        raise LstmvizError(str(err).replace(tmp, name).replace(os.path.basename(tmp), name)) from None
+    finally:
+        _unspill(tmp)
+
+
+def _spill_name(src) -> str:
+    """The name ``_spill`` gives a source in messages."""
+    return os.path.basename(str(getattr(src, "name", "") or "")) or (
+        "bytes" if isinstance(src, (bytes, bytearray, memoryview)) else "file object")
+
+
 def load(path, seed: int = 0, isolate: bool = True) -> Model:
     """Open a model file of any format ``lstmviz.io.formats`` registers: a saved Keras
     model, a weights-only file (its layers inferred), a PyTorch nn.LSTM/GRU/RNN state_dict
@@ -79,19 +101,9 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
     LstmvizError instead (see ``lstmviz.io.isolated``).
     """
     if not isinstance(path, (str, os.PathLike)):
-        if not isinstance(path, (bytes, bytearray, memoryview)) and not callable(getattr(path, "read", None)):
-            raise LstmvizError(f"lstmviz.load takes a file path, an open binary file or bytes, "
-                               f"not a {type(path).__name__} (for a live Keras model or torch "
-                               f"module: lstmviz.from_keras / lstmviz.from_torch)")
-        tmp, name = _spill(path)
-        try:
-            model = load(tmp, seed=seed, isolate=isolate)
-        except LstmvizError as err:
-            raise LstmvizError(str(err).replace(tmp, name).replace(os.path.basename(tmp), name)) from None
-        finally:
-            _unspill(tmp)
+        model = _spilled("lstmviz.load", path, lambda tmp: load(tmp, seed=seed, isolate=isolate))
         model.source["path"] = None
-        model.source["name"] = name
+        model.source["name"] = _spill_name(path)
         return model
     from lstmviz.engine import Model
     from lstmviz.io.formats import read_model, sniff
@@ -136,9 +148,12 @@ def from_torch(module, seed: int = 0) -> Model:
 def read_weights(path, isolate: bool = True):
     """The arrays of a weights file (or of any model file), read but not yet matched to a
     model (for ``load_weights(..., read=...)``: reading can run on another thread,
-    matching and setting then happen where the model lives)."""
+    matching and setting then happen where the model lives). ``path`` as for ``load``: a
+    file path, an open binary file or ``bytes``."""
     from lstmviz.io.formats import read_weights as read
 
+    if not isinstance(path, (str, os.PathLike)):
+        return _spilled("lstmviz.read_weights", path, lambda tmp: read(tmp, isolate=isolate))
     return read(path, isolate=isolate)
 
 
@@ -149,8 +164,12 @@ def load_weights(model: Model, path, isolate: bool = True, read=None) -> None:
     LstmvizError naming both sides; then no layer has changed.
 
     ``isolate`` reads HDF5 files in a child process (see ``lstmviz.io.isolated``);
-    ``read`` is what ``read_weights(path)`` returned, if it was already read.
+    ``read`` is what ``read_weights(path)`` returned, if it was already read. ``path`` as
+    for ``load``: a file path, an open binary file or ``bytes``.
     """
     from lstmviz.io.match import load_weights as load
 
+    if read is None and not isinstance(path, (str, os.PathLike)):
+        _spilled("lstmviz.load_weights", path, lambda tmp: load(model, tmp, isolate=isolate))
+        return
     load(model, path, isolate=isolate, read=read)

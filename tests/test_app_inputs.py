@@ -147,6 +147,35 @@ def test_an_id_file_is_read_a_row_per_sample_as_keras_and_lstmviz_trace_read_it(
     np.testing.assert_array_equal(s.x, feats[None])
 
 
+def test_an_input_a_read_only_model_cannot_take_is_refused_not_replaced(tmp_path):
+    """File > Open x1.npy (a seq2seq model's decoder input, 4 steps) on a model whose first
+    input takes 5: the window said "Input read from x1.npy" and traced a made-up sine input
+    in its place (as for 7 features into an ONNX LSTM of 3): the user's data was nowhere on
+    screen. Now one line naming the file, its shape and the input's, and nothing changes."""
+    case = FIX_DIR / "k3_seq2seq_lstm"
+    s = AppState()
+    s.set_model(lstmviz.load(case / "model.keras"), str(case / "model.keras"))
+    assert s.readonly
+    before = s.x.copy()
+    with pytest.raises(LstmvizError) as err:
+        s.import_input(case / "x1.npy")
+    assert str(err.value) == "x1.npy: shape (2, 4, 2), but the model's first input 'encoder_input' takes (None, 5, 3)"
+    np.testing.assert_array_equal(s.x, before)
+    s.import_input(case / "x0.npy")  # the first input's own data is taken as it is
+    np.testing.assert_array_equal(s.x, np.load(case / "x0.npy"))
+    onnx = FIX_DIR / "onnx_torch_classic_lstm" / "model.onnx"
+    s.set_model(lstmviz.load(onnx), str(onnx))
+    np.save(tmp_path / "wide.npy", np.zeros((2, 6, 7), np.float32))
+    with pytest.raises(LstmvizError, match=r"^wide.npy: shape \(2, 6, 7\), but the model's first input 'x' "
+                                           r"takes \(None, None, 3\)$"):
+        s.import_input(tmp_path / "wide.npy")
+    ids = FIX_DIR / "onnx_keras_embedding_lstm"
+    s.set_model(lstmviz.load(ids / "model.onnx"), "e.onnx")
+    np.save(tmp_path / "frac.npy", np.full((2, 7), 0.5, np.float32))
+    with pytest.raises(LstmvizError, match="takes whole-number token ids"):
+        s.import_input(tmp_path / "frac.npy")
+
+
 def test_a_semicolon_csv_with_decimal_commas_names_the_comma(tmp_path):
     """A European CSV ('15,063;73,654') was split at its commas first: the refusal said
     "'063;73' is not a number", a cell the file does not hold. ';' and tabs now come before

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -789,6 +790,79 @@ def test_a_screenshot_named_for_another_format_is_refused(capsys, tmp_path):
     rc, _, err = call(capsys, "--screenshot", str(tmp_path / "shot.jpg"))
     line = assert_one_line_error(rc, err, contains="shot.jpg")
     assert "writes a PNG" in line and not (tmp_path / "shot.jpg").exists()
+
+
+def test_a_token_id_outside_the_vocabulary_names_the_input_file(capsys, tmp_path):
+    """'lstmviz trace' of ids beyond an Embedding's vocabulary said "layer 'embedding'
+    (Embedding): token id 25 is outside the vocabulary 0..9" and no file (the app names it)."""
+    case = FIXTURES / "k3_emb_gru_lstm"
+    ids = np.load(case / "x.npy").copy()
+    ids[0, 0] = 25
+    np.save(tmp_path / "ids.npy", ids)
+    model = lstmviz.load(case / "model.keras")
+    emb = next(l for l in model.layers if l.class_name == "Embedding")
+    rc, _, err = call(capsys, "trace", case / "model.keras", "-i", tmp_path / "ids.npy", "-o", tmp_path / "t.npz")
+    line = assert_one_line_error(rc, err)
+    assert line == (f"lstmviz: {tmp_path / 'ids.npy'}: layer '{emb.name}' (Embedding): token id 25 is outside "
+                    f"the vocabulary 0..{emb.config['input_dim'] - 1}")
+
+
+def test_a_csv_for_a_time_major_model_is_one_sample_a_row_per_step(capsys, tmp_path):
+    """A CSV is one sample, a row per step; for a layout-0 ONNX model, whose input is (time,
+    batch, features), it became (1, rows, columns): one step of 5 samples. And the trace's
+    line counted the batch and steps of x.npy (5, 2, 2) as "batch 5, 2 steps"."""
+    from lstmviz.app.inputs import use_array
+    from lstmviz.app.state import AppState
+    from lstmviz.cli_inputs import model_input
+
+    path = FIXTURES / "onnx_hand_lstm_clip" / "model.onnx"
+    x = np.load(FIXTURES / "onnx_hand_lstm_clip" / "x.npy")  # (time 5, batch 2, features 2)
+    np.savetxt(tmp_path / "one.csv", x[:, 1], delimiter=",")
+    model = lstmviz.load(path)
+    want = model.trace(x[:, 1:2]).outputs
+    rc, out, _ = call(capsys, "trace", path, "-i", tmp_path / "one.csv", "-o", tmp_path / "t.npz")
+    assert rc == 0 and "batch 1, 5 steps" in out
+    with np.load(tmp_path / "t.npz") as z:
+        np.testing.assert_allclose(z["output0"], want[0], atol=1e-6)
+    rc, out, _ = call(capsys, "trace", path, "-i", FIXTURES / "onnx_hand_lstm_clip" / "x.npy", "-o", tmp_path / "u.npz")
+    assert rc == 0 and "batch 2, 5 steps" in out
+    st = AppState()  # lstmviz MODEL --input one.csv: the same one sample
+    st.set_model(lstmviz.load(path), str(path))
+    use_array(st, model_input(tmp_path / "one.csv")(st.model))
+    np.testing.assert_array_equal(st.x, x[:, 1:2])
+    np.testing.assert_allclose(st.trace.outputs[0], want[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("which", ["model", "input"])
+def test_trace_out_naming_its_own_model_or_input_replaces_nothing(capsys, tmp_path, which):
+    """'lstmviz trace m.keras -i x.npy -o x.npy' (a slip of the keys) wrote the trace's npz
+    over the input (and -o m.keras over the model), exit 0: the user's file was gone. Now
+    one line saying which file --out names, before any work, and both files as they were."""
+    model, x = tmp_path / "m.keras", tmp_path / "x.npy"
+    shutil.copy(FIXTURES / "k3_lstm_default" / "model.keras", model)
+    shutil.copy(FIXTURES / "k3_lstm_default" / "x.npy", x)
+    before = {p: p.read_bytes() for p in (model, x)}
+    out = model if which == "model" else x
+    rc, _, err = call(capsys, "trace", model, "-i", x, "-o", out)
+    line = assert_one_line_error(rc, err, contains=out.name)
+    assert f"this is the {which} file itself; give --out another name" in line
+    assert {p: p.read_bytes() for p in (model, x)} == before
+
+
+@pytest.mark.parametrize("option,name,says", [
+    ("--export-gif", "steps.png", "--export-gif writes a GIF; give a .gif name"),
+    ("--export-png", "view.jpg", "--export-png writes a PNG; give a .png name"),
+    ("--export-svg", "view.png", "--export-svg writes an SVG; give a .svg name"),
+    ("--export-mp4", "steps.gif", "--export-mp4 writes an MP4; give a .mp4 name"),
+])
+def test_an_export_named_for_another_format_is_refused(capsys, tmp_path, option, name, says):
+    """--export-gif steps.png wrote a GIF under the .png name, --export-png view.jpg PNG
+    data under .jpg (exit 0), as --screenshot did: now one line, before anything is
+    rendered, and no file."""
+    rc, _, err = call(capsys, option, str(tmp_path / name))
+    line = assert_one_line_error(rc, err, contains=name)
+    assert says in line and "write the other formats" in line
+    assert not (tmp_path / name).exists()
 
 
 @pytest.mark.parametrize("option", ["--screenshot", "--export-png"])

@@ -3,6 +3,8 @@ save, progress on stderr, and one-line refusals with exit status 2."""
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -98,6 +100,68 @@ def test_train_refusals(tmp_path, capsys, args, msg):
     assert rc == 2
     err = capsys.readouterr().err.strip()
     assert msg in err and len(err.splitlines()) == 1
+
+
+def test_train_names_the_input_file_and_its_whole_shape(tmp_path, capsys):
+    """A batch of 2 samples with 5 features for a model of 3: train said "the input has 5
+    features but the model expects 3: shape (1, 5, 5) vs ..." (its check of the first sample
+    alone) and no file; now the file's own shape, named by the file, as trace and grad say it."""
+    _files(tmp_path, "k3_lstm_default")
+    np.save(tmp_path / "wide.npy", np.zeros((2, 5, 5), np.float32))
+    rc = cli.main(["train", str(FIXTURES / "k3_lstm_default" / "model.keras"), "-i",
+                   str(tmp_path / "wide.npy"), "-y", str(tmp_path / "y.npy"), "--loss", "mse",
+                   "--out", str(tmp_path / "o.keras")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1
+    assert err.startswith(f"lstmviz: {tmp_path / 'wide.npy'}: the input has 5 features but the model expects 3")
+    assert "shape (2, 5, 5)" in err and not (tmp_path / "o.keras").exists()
+
+
+def test_grad_and_train_out_naming_a_file_they_read_replace_nothing(tmp_path, capsys):
+    """grad's --out naming its target (or input, or model) file wrote the npz over it; train's
+    --out naming the target file wrote the .keras over it: one line now, files as they were
+    (train may still write over its own model: a run continued in place)."""
+    _files(tmp_path, "k3_lstm_default")
+    shutil.copy(FIXTURES / "k3_lstm_default" / "model.keras", tmp_path / "m.keras")
+    shutil.copy(tmp_path / "y.npy", tmp_path / "y.keras")
+    files = [tmp_path / n for n in ("m.keras", "x.npy", "y.npy", "y.keras")]
+    before = {p: p.read_bytes() for p in files}
+    for cmd, target, out, what in [("grad", "y.npy", "y.npy", "target"), ("grad", "y.npy", "x.npy", "input"),
+                                   ("grad", "y.npy", "m.keras", "model"), ("train", "y.keras", "y.keras", "target")]:
+        rc = cli.main([cmd, str(tmp_path / "m.keras"), "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / target),
+                       "--loss", "mse", "-o", str(tmp_path / out)])
+        err = capsys.readouterr().err.strip()
+        assert rc == 2 and len(err.splitlines()) == 1, err
+        assert f"this is the {what} file itself; give --out another name" in err
+    assert {p: p.read_bytes() for p in files} == before
+
+
+def test_grad_and_train_name_the_target_file_and_its_whole_shape(tmp_path, capsys):
+    """Targets of 7 values for an output of 2: grad said "the target has shape (2, 7) but the
+    model's output is (2, 2)" naming no file, train "(1, 7) ... (1, 2)" (its check of the
+    first sample alone) of a file of 2 samples."""
+    _files(tmp_path, "k3_lstm_default")
+    np.save(tmp_path / "wide.npy", np.zeros((2, 7), np.float32))
+    for cmd in ("grad", "train"):
+        out = tmp_path / ("g.npz" if cmd == "grad" else "t.keras")
+        rc = cli.main([cmd, str(FIXTURES / "k3_lstm_default" / "model.keras"), "-i", str(tmp_path / "x.npy"),
+                       "-y", str(tmp_path / "wide.npy"), "--loss", "mse", "-o", str(out)])
+        err = capsys.readouterr().err.strip()
+        assert rc == 2 and len(err.splitlines()) == 1, err
+        assert err == (f"lstmviz: {tmp_path / 'wide.npy'}: the target has shape (2, 7) but the model's "
+                       "output is (2, 2)"), cmd
+        assert not out.exists()
+
+
+def test_a_list_for_a_model_of_one_input_says_what_a_list_means():
+    """model.trace(x.tolist()) said only "the model takes 1 input(s), got 2"."""
+    model = lstmviz.load(FIXTURES / "k3_lstm_default" / "model.keras")
+    x = np.load(FIXTURES / "k3_lstm_default" / "x.npy")
+    with pytest.raises(lstmviz.LstmvizError) as err:
+        model.trace(x.tolist())
+    assert str(err.value) == ("the model takes 1 input(s), got 2 (a list holds one array per input; "
+                              "for this model's one input give one array, e.g. np.asarray(x))")
+    np.testing.assert_array_equal(model.trace([x]).output, model.trace(x).output)
 
 
 def test_train_refuses_unknown_task_and_bad_out(tmp_path, capsys):

@@ -515,7 +515,7 @@ def test_cli_exports_an_animation_of_a_range_of_steps(tmp_path):
     (["--export-png", "OUT", "--scale", "0"], "scale"),
 ])
 def test_cli_export_bad_input_is_one_line_and_exit_2(tmp_path, args, msg):
-    args = [a.replace("OUT", str(tmp_path / "x.out")) for a in args]
+    args = [a.replace("OUT", str(tmp_path / "x")) for a in args]  # (no suffix: either kind)
     r = _cli(*args)
     lines = [l for l in r.stderr.splitlines() if "propagateSizeHints" not in l]
     assert r.returncode == 2 and len(lines) == 1 and msg in lines[0], r.stderr

@@ -41,6 +41,27 @@ def test_the_stack_exports_as_a_keras_config_that_reads_back():
     assert set(config["config"]["layers"][1]["config"]) == set(KEYS["LSTM"]) | {"name", "trainable", "dtype"}
 
 
+def test_a_graph_refused_as_a_keras_config_says_what_it_is():
+    """File > Export > Keras config of an opened ONNX LSTM (one input, one chain) said
+    "this model has several inputs or branches", true of neither; the refusal now says
+    what the model is, as the side panel does."""
+    import pytest
+
+    import lstmviz
+    from lstmviz.errors import LstmvizError
+
+    cases = [(FIXTURES / "onnx_torch_classic_lstm" / "model.onnx", "this is an ONNX graph"),
+             (FIXTURES / "k3_seq2seq_lstm" / "model.keras", "this model has 2 inputs"),
+             (FIXTURES / "k3_two_outputs" / "model.keras", "this model has branches")]
+    for path, says in cases:
+        state = AppState()
+        state.set_model(lstmviz.load(path, isolate=False), str(path))
+        assert state.readonly
+        with pytest.raises(LstmvizError) as err:
+            export_data.keras_config(state)
+        assert str(err.value) == f"only a plain stack exports as a Keras Sequential config; {says}"
+
+
 def test_the_csv_of_a_long_inputs_window_counts_steps_in_the_whole_sequence():
     """File > Export trace (.csv) on a long input at step 5,000: the window holds steps
     4,864..5,119, and the table says so (it said 0..255, with those steps' values)."""

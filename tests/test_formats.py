@@ -161,6 +161,51 @@ def test_refusals_list_every_format(tmp_path):
             assert sfx in msg
 
 
+def test_a_git_lfs_pointer_and_onnx_external_weights_are_named(tmp_path):
+    """Two files a practitioner opens by mistake: a model cloned without ``git lfs pull``
+    (a text pointer in its place) and an ONNX model's external weights (model.onnx.data):
+    each refusal says what the file is and what to do, in one line (they said "a text file"
+    and "neither HDF5, a zip archive nor a PyTorch pickle", though safetensors and ONNX are
+    read too)."""
+    lfs = tmp_path / "model.keras"
+    lfs.write_text("version https://git-lfs.github.com/spec/v1\n"
+                   "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+                   "size 1051932\n")
+    with pytest.raises(LstmvizError) as ei:
+        lstmviz.load(lfs)
+    msg = str(ei.value)
+    assert msg.startswith("model.keras: this is a Git LFS pointer, not the file of 1,051,932 bytes")
+    assert "git lfs pull" in msg and "\n" not in msg
+    data = tmp_path / "model.onnx.data"
+    shutil.copy(FIX / "onnx_torch_dynamo_gru_bidir" / "model.onnx.data", data)
+    with pytest.raises(LstmvizError) as ei:
+        lstmviz.load(data)
+    msg = str(ei.value)
+    assert msg.startswith("model.onnx.data: this looks like an ONNX model's external weights")
+    assert "open the .onnx file beside it" in msg and "\n" not in msg
+    other = tmp_path / "weights.bin"
+    shutil.copy(data, other)
+    with pytest.raises(LstmvizError) as ei:
+        lstmviz.load(other)
+    assert str(ei.value).startswith("weights.bin: unrecognised binary content, not a file of any format")
+
+
+def test_a_tensorflow_savedmodel_folder_is_named_with_what_to_save_instead(tmp_path):
+    """tf.keras 2's model.save("my_model") (no suffix) and Keras 3's model.export write a
+    SavedModel folder; its refusal says so and how to get a file lstmviz reads (it said
+    "this is a directory"), in one line; another folder is still "a directory"."""
+    folder = tmp_path / "my_model"
+    (folder / "variables").mkdir(parents=True)
+    (folder / "saved_model.pb").write_bytes(b"\x08\x01\x12\x00")
+    with pytest.raises(LstmvizError) as ei:
+        lstmviz.load(folder)
+    msg = str(ei.value)
+    assert msg.startswith("my_model: this is a TensorFlow SavedModel folder, which lstmviz does not read")
+    assert ".save('model.h5')" in msg and "model.save('model.keras')" in msg and "\n" not in msg
+    with pytest.raises(LstmvizError, match=r"^variables: this is a directory, not a model file"):
+        lstmviz.load(folder / "variables")
+
+
 def test_help_texts_come_from_the_registry(capsys):
     assert cli.main(["--help"]) == 0
     top = capsys.readouterr().out

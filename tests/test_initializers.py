@@ -39,6 +39,61 @@ def test_skip_leaves_the_generator_where_make_leaves_it():
         assert a.bit_generator.state == b.bit_generator.state, init
 
 
+def test_keras_3_early_class_names_of_orthogonal_and_identity_are_known():
+    """Keras 3.0-3.5 wrote an LSTM's recurrent initializer as {"class_name":
+    "OrthogonalInitializer"} (3.15: "Orthogonal"): a published .keras model opened, then any
+    edit that drew new weights (units, input_dim, an input of other features) failed with
+    "unknown initializer 'OrthogonalInitializer'"."""
+    from lstmviz.engine import Model
+    from lstmviz.engine.spec import LayerSpec
+
+    old = {"module": "keras.initializers", "class_name": "OrthogonalInitializer",
+           "config": {"gain": 1.0, "seed": None}, "registered_name": None}
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    w = I.make(old, (8, 32), a)
+    np.testing.assert_allclose(w @ w.T, np.eye(8), atol=1e-5)
+    np.testing.assert_array_equal(w, I.make("orthogonal", (8, 32), b))
+    assert I.orthogonal_work(old, (8, 32)) == I.orthogonal_work("orthogonal", (8, 32)) > 0
+    c = np.random.default_rng(3)
+    I.skip(old, (8, 32), c)
+    assert c.bit_generator.state == a.bit_generator.state
+    np.testing.assert_array_equal(I.make({"class_name": "IdentityInitializer", "config": {}}, (3, 3),
+                                         np.random.default_rng(0)), np.eye(3))
+    model = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4, "recurrent_initializer": old})], seed=0)
+    u = model.layers[0].weights[1]  # the recurrent kernel (4, 16): orthonormal rows
+    np.testing.assert_allclose(u @ u.T, np.eye(4), atol=1e-5)
+
+
+def test_variance_scaling_configs_of_keras_2_are_the_named_initializers():
+    """Keras 2.0-2.2 wrote glorot_uniform as {"class_name": "VarianceScaling", "config":
+    {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform"}} (ten of the published
+    models): an edit drawing new weights of such a model failed with "unknown initializer
+    'VarianceScaling'"."""
+    from lstmviz.engine import Model
+    from lstmviz.engine.spec import LayerSpec
+    from lstmviz.errors import LstmvizError
+
+    def vs(scale, mode, dist):
+        return {"class_name": "VarianceScaling",
+                "config": {"scale": scale, "mode": mode, "distribution": dist, "seed": None}}
+
+    for init, named in ((vs(1.0, "fan_avg", "uniform"), "glorot_uniform"),
+                        (vs(1.0, "fan_avg", "normal"), "glorot_normal"),
+                        (vs(2.0, "fan_in", "truncated_normal"), "he_normal"),
+                        (vs(2, "fan_in", "uniform"), "he_uniform"),
+                        (vs(1.0, "fan_in", "uniform"), "lecun_uniform")):
+        a, b, c = (np.random.default_rng(5) for _ in range(3))
+        np.testing.assert_array_equal(I.make(init, (30, 40), a), I.make(named, (30, 40), b), err_msg=named)
+        I.skip(init, (30, 40), c)
+        assert c.bit_generator.state == a.bit_generator.state, named
+    with pytest.raises(LstmvizError, match="unknown initializer 'VarianceScaling'"):
+        I.make(vs(0.5, "fan_out", "uniform"), (3, 4), np.random.default_rng(0))
+    glorot = vs(1.0, "fan_avg", "uniform")
+    model = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4, "kernel_initializer": glorot})], seed=0)
+    lim = np.sqrt(6.0 / (3 + 16))
+    assert 0 < np.abs(model.layers[0].weights[0]).max() <= lim
+
+
 def test_skip_refuses_what_make_refuses():
     import pytest
 

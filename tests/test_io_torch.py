@@ -388,6 +388,20 @@ def test_whole_pickled_model_refused(tmp_path):
     assert "torch.nn.modules.rnn.LSTM" in msg and "state_dict()" in msg
 
 
+@pytest.mark.parametrize("klass", [b"__torch__\nNet", b"__torch__.___torch_mangle_3\nNet"])
+def test_a_torchscript_file_is_named_with_how_to_get_its_state_dict(tmp_path, klass):
+    """torch.jit.save(torch.jit.script(model), "model.pt"), what many projects ship: its
+    data.pkl builds __torch__.Net; the refusal listed state_dicts without saying what the
+    file is or how to get one from it."""
+    path = tmp_path / "model.pt"
+    path.write_bytes(_zip(b"\x80\x02c" + klass + b"\nq\x00)\x81q\x01}q\x02b.", {}))
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    msg = _one_line(ei.value, "model.pt")
+    assert "never does; this is a TorchScript module (torch.jit.save); supported: its state_dict" in msg
+    assert "torch.save(torch.jit.load(path).state_dict(), 'state_dict.pt')" in msg
+
+
 @pytest.mark.parametrize("target", [b"ctorch._utils\n_rebuild_tensor_v2\n",
                                     b"ccollections\nOrderedDict\n", b"ctorch\nFloatStorage\n"])
 def test_allowed_names_cannot_be_modified(tmp_path, target):

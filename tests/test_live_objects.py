@@ -279,6 +279,41 @@ def test_load_from_bytes_errors_name_the_source_and_leave_no_temporary(tmp_path,
     assert list(tmp_path.iterdir()) == []
 
 
+def test_weights_from_bytes_and_file_objects_as_load_takes_them(tmp_path, monkeypatch):
+    """A notebook holding a model and its weights as uploads: ``load_weights`` and
+    ``read_weights`` take what ``load`` takes (they took the bytes for a file name, and the
+    refusal printed the file's bytes)."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    case = FIXTURES / "k3_lstm_default"
+    x = np.load(case / "x.npy")
+    data = (case / "model.weights.h5").read_bytes()
+    want = expected_outputs(np.load(case / "expected.npz"))[0]
+    for src in (data, io.BytesIO(data), open(case / "model.weights.h5", "rb")):
+        model = lstmviz.load(case / "model.keras")
+        for layer in model.layers:  # other weights first: the file's must replace them
+            for w in layer.weights:
+                w[...] = 0
+        lstmviz.load_weights(model, src)
+        np.testing.assert_allclose(model.trace(x).output, want, atol=1e-5)
+        if hasattr(src, "close"):
+            src.close()
+    entries, _ = lstmviz.read_weights(io.BytesIO(data), isolate=False)
+    assert [name for name, _ in entries] == [name for name, _ in lstmviz.read_weights(case / "model.weights.h5")[0]]
+    torch_bytes = (FIXTURES / "torch_lstm_1layer" / "model.pt").read_bytes()
+    entries, _ = lstmviz.read_weights(torch_bytes, isolate=False)  # arrays outlive the temporary file
+    assert all(np.all(np.isfinite(a)) for _, arrays in entries for a in arrays)
+    buf = io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    buf.name = "upload.weights.h5"
+    with pytest.raises(LstmvizError, match=r"^upload.weights.h5: this is a PNG image") as err:
+        lstmviz.load_weights(lstmviz.load(case / "model.keras"), buf)
+    assert "lstmviz-spilled" not in str(err.value)
+    with pytest.raises(LstmvizError, match="lstmviz.read_weights takes a file path, an open binary file or bytes"):
+        lstmviz.read_weights(42)
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- notebook niceties ---------------------------------------------------------------------------
 def test_summary_prints_like_keras_and_the_string_is_summary_text(capsys):
     model = lstmviz.load(FIXTURES / "k3_lstm_default" / "model.keras")

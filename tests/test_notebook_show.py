@@ -205,6 +205,19 @@ def test_a_picture_takes_the_cursor_and_refuses_in_one_line():
         assert "\n" not in str(err.value)
 
 
+def test_a_picture_of_an_unknown_layer_lists_the_layers_it_has():
+    """picture(path, layer=0) (an index, as a notebook user tries first) said only "layer 0:
+    the model has no such layer"; now the names to give, a long model's first ones."""
+    m = lstmviz.load(DEMO)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.picture(m, layer=0)
+    names = ", ".join(repr(ly.name) for ly in m.layers)
+    assert str(err.value) == f"layer 0: the model has no such layer; give one of its layers' names: {names}"
+    big = lstmviz.Model.sequential((None, 4, 2), [lstmviz.LayerSpec("Dense", {"units": 2}) for _ in range(10)])
+    with pytest.raises(LstmvizError, match=r"give one of its layers' names: 'dense', .*, \.\.\. \(10 in all\)$"):
+        lstmviz.picture(big, layer="nope")
+
+
 def test_a_picture_refuses_a_unit_or_sample_it_cannot_draw_and_names_its_arguments():
     """picture(unit=99) of a 4-unit layer drew unit 3 and picture(sample=9) of a batch of 2
     sample 1, without a word (a report's figure of another unit than asked); step=12 was

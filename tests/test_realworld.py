@@ -98,3 +98,27 @@ def test_the_app_traces_a_published_model_as_lstmviz_trace_does(path):
     want = model.trace(state.x[s:s + 1])
     for got, ref in zip(state.trace.outputs, want.outputs):
         np.testing.assert_allclose(np.asarray(got)[-1:], ref, atol=1e-6)
+
+
+@pytest.mark.parametrize("path", MODEL_FILES, ids=[p.name for p in MODEL_FILES])
+def test_an_edit_of_a_published_models_layer_draws_new_weights(path):
+    """An opened model's recurrent layer given other units draws new weights with the
+    file's own initializers: Keras 2.0-2.2's VarianceScaling (glorot_uniform) and Keras
+    3.0-3.5's 'OrthogonalInitializer' left the stack in error ('unknown initializer')."""
+    from lstmviz.app.state import AppState
+    from lstmviz.errors import LstmvizError
+
+    state = AppState()
+    try:
+        state.set_model(lstmviz.load(path, isolate=False), str(path))
+    except LstmvizError as err:
+        pytest.skip(str(err))
+    if state.readonly:
+        pytest.skip("a read-only model (its layers are not edited)")
+    index = next((i for i, e in enumerate(state.layers) if e.class_name in ("LSTM", "GRU", "SimpleRNN")), None)
+    if index is None:
+        pytest.skip("no plain recurrent layer")
+    units = int(state.layers[index].config["units"])
+    state.set_layer_option(index, "units", units + 1)
+    assert state.error is None, state.error
+    assert state.model.layers[index].units == units + 1

@@ -163,6 +163,41 @@ def test_time_major_model_in_the_app():
     assert not lstmviz.load(LSTM).get_layer("x").config.get("time_major")
 
 
+@pytest.mark.parametrize("case", ["onnx_hand_lstm_clip", "onnx_torch_classic_rnn_2layer"])
+def test_a_time_major_models_own_input_is_traced_as_lstmviz_trace_traces_it(case, tmp_path):
+    """x.npy of a layout-0 ONNX model is (time, batch, features), what the file takes and
+    `lstmviz trace` reads; `lstmviz MODEL --input x.npy`, lstmviz.show/picture(model, x) and
+    File > Open x.npy read it as (batch, time, features): the model ran on 2 steps of 5
+    samples instead of 5 steps of 2, every view showed other numbers than the trace."""
+    import lstmviz
+    from lstmviz.app.inputs import use_array
+    from lstmviz.app.state import AppState
+
+    path = FIXTURES / case / "model.onnx"
+    model = lstmviz.load(path)
+    x = np.load(FIXTURES / case / "x.npy")
+    assert model.get_layer("x").config.get("time_major") and x.shape[0] != x.shape[1]
+    want = model.trace(x).outputs
+    single = tmp_path / "one.npy"
+    np.save(single, x[:, 1])  # one sample: (time, features)
+    for give in (lambda st: use_array(st, x), lambda st: st.import_input(FIXTURES / case / "x.npy")):
+        st = AppState()
+        st.set_model(lstmviz.load(path), str(path))
+        st.trace_all_samples = True
+        give(st)
+        assert st.error is None, st.error
+        np.testing.assert_array_equal(st.x, x)
+        assert (st.timesteps, st.batch) == x.shape[:2]
+        for got, ref in zip(st.trace.outputs, want):
+            np.testing.assert_allclose(got, ref, atol=1e-6)
+    for give in (lambda st: use_array(st, x[:, 1]), lambda st: st.import_input(single)):
+        st = AppState()
+        st.set_model(lstmviz.load(path), str(path))
+        give(st)
+        assert st.error is None, st.error
+        np.testing.assert_array_equal(st.x, x[:, 1:2])
+
+
 def test_session_keeps_an_onnx_model(tmp_path):
     import lstmviz
     from lstmviz.app.session import open_session, save_session

@@ -338,6 +338,24 @@ def test_a_click_on_a_backward_cell_selects_that_half_and_the_cell(window):
     assert window.state.cursor.side == "forward"
 
 # -- files ---------------------------------------------------------------------------------
+def test_an_input_of_other_features_says_the_model_s_input_weights_are_new(window, tmp_path):
+    """File > Open of a .npy of 5 features on an opened LSTM of 3 said only "Input read from
+    x.npy" while the stack took input_dim 5 and its LSTM's kernel was drawn anew: the user's
+    trained weights were gone from the screen without a word."""
+    assert window.open_file(FIX / "k3_lstm_default" / "model.keras")
+    kernel = np.array(window.state.model.layers[0].weights[0])
+    np.save(tmp_path / "x.npy", np.zeros((2, 5, 5), np.float32))
+    assert window.open_file(tmp_path / "x.npy")
+    assert window.state.model.layers[0].weights[0].shape == (5, 16)
+    assert window.last_message == ("Input read from x.npy; input_dim 3 \u2192 5, the file's features: the "
+                                   "weights that read the input are drawn anew (Ctrl+Z brings the model back)")
+    window.state.undo()
+    np.testing.assert_array_equal(window.state.model.layers[0].weights[0], kernel)
+    np.save(tmp_path / "same.npy", np.zeros((2, 5, 3), np.float32))
+    assert window.open_file(tmp_path / "same.npy")
+    assert window.last_message == "Input read from same.npy"
+
+
 def test_open_model_file_fills_panel_and_views(window):
     path = FIX / "k3_lstm_default" / "model.keras"
     if not path.exists():

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstmviz.app.opening import not_a_stack
 from lstmviz.app.session import write_atomic
 from lstmviz.engine.model import spec_config
 from lstmviz.errors import LstmvizError
@@ -95,9 +96,10 @@ def keras_config(state, name: str = "sequential") -> dict:
     if model is None or state.error:
         # (the last stack that worked is what the views show, not what the panel does)
         raise LstmvizError("there is no valid stack to export (fix the stack first)")
-    if state.readonly or not model.is_sequential:
-        raise LstmvizError("only a plain stack exports as a Keras Sequential config; this "
-                           "model has several inputs or branches")
+    if state.readonly or not model.is_sequential:  # (it said "several inputs or branches" of any)
+        what = not_a_stack(model)
+        raise LstmvizError(f"only a plain stack exports as a Keras Sequential config; "
+                           f"{what[0].lower()}{what[1:]}")
     shape = list(state.input_shape())
     dtype = "int32" if state.embedding_first else "float32"
     layers = [{"module": "keras.layers", "class_name": "InputLayer",

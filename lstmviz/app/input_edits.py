@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from lstmviz.app.events import operation as _operation
 from lstmviz.app.options import get_option
 from lstmviz.app.stack import InputSpec, LayerEntry
 from lstmviz.errors import LstmvizError
+from lstmviz.text import safe_name
 
 
 def _mapped_read_only(a: np.ndarray) -> bool:
@@ -253,7 +255,11 @@ class InputEdits(StateBase):
             ids = gen.load_ids(path, vocab_of(self.layers))
             self.set_input_data(ids[..., None].astype(np.float32))
         else:
-            self.set_input_data(gen.load_array(path, ids=self.takes_ids))
+            data = gen.load_array(path, ids=self.takes_ids, time_major=self.time_major)
+            misfit = self._misfit(data)  # (a read-only model was traced on a made-up input)
+            if misfit:
+                raise LstmvizError(f"{safe_name(Path(str(path)).name)}: {misfit}")
+            self.set_input_data(data)
 
     @property
     def takes_ids(self) -> bool:

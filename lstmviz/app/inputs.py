@@ -197,21 +197,22 @@ def _read_numbers(path) -> tuple[Path, np.ndarray]:
     return path, arr
 
 
-def as_sequence(arr: np.ndarray, name: str, ids: bool = False) -> np.ndarray:
+def as_sequence(arr: np.ndarray, name: str, ids: bool = False, time_major: bool = False) -> np.ndarray:
     """An input file's array as ``(batch, timesteps, features)``: 1-D is one sample of one
     feature, 2-D one sample with a row per step (``ids``, a model of token ids: a row per
-    sample, as Keras takes them), 3-D as it is; else refused in one line."""
+    sample, as Keras takes them), 3-D as it is (``time_major``: as a model of a (time,
+    batch, features) input takes it, so swapped); else refused in one line."""
     if arr.ndim == 1:
         return arr[None, :, None]
     if arr.ndim == 2:
         return arr[:, :, None] if ids else arr[None]
     if arr.ndim == 3:
-        return arr
+        return np.swapaxes(arr, 0, 1) if time_major else arr
     raise LstmvizError(f"{name}: has shape {arr.shape}; expected (timesteps,), "
                        "(timesteps, features) or (batch, timesteps, features)")
 
 
-def load_array(path, ids: bool = False) -> np.ndarray:
+def load_array(path, ids: bool = False, time_major: bool = False) -> np.ndarray:
     """Read ``.npy`` or ``.csv`` into ``(batch, timesteps, features)`` float32.
 
     A 1-D array is one sample with one feature; a 2-D array (and every ``.csv``) is one
@@ -219,10 +220,12 @@ def load_array(path, ids: bool = False) -> np.ndarray:
     ``ids`` (a model that takes token ids): a 2-D array is ``(batch, timesteps)``, a row per
     sample (what Keras' ``predict`` and ``lstmviz trace`` take), held as ``(batch,
     timesteps, 1)``; an editable stack starting with an Embedding reads them through
-    ``load_ids``, which also checks them against its vocabulary.
+    ``load_ids``, which also checks them against its vocabulary. ``time_major``: a 3-D
+    array is ``(time, batch, features)``, as a model whose input is so takes it (``lstmviz
+    trace`` and ``--input``), held ``(batch, time, features)``.
     """
     path, arr = _read_numbers(path)
-    arr = as_sequence(arr, path.name, ids)
+    arr = as_sequence(arr, path.name, ids, time_major)
     if arr.size == 0:
         raise LstmvizError(f"{path.name}: is empty (shape {arr.shape})")
     arr = arr.astype(np.float32)
@@ -313,8 +316,9 @@ def use_array(state, x, names=None) -> None:
         raise LstmvizError("the input holds complex numbers (their imaginary part would be lost); "
                            "give real numbers (bool, integer or float)")
     given = x.shape  # what the user gave, for the messages
-    if len(shape) == 3 and x.ndim == 2:
-        x = x[None]
+    time_major = bool(state.time_major)  # (an ONNX graph's (time, batch, ...) input)
+    if len(shape) == 3 and x.ndim == 2:  # one sample
+        x = x[:, None] if time_major else x[None]
     if x.ndim != len(shape) or x.size == 0:
         raise LstmvizError(f"the input has shape {given} but the model takes {fmt_shape(shape)}")
     # an editable stack takes the input's number of steps (a long input too)
@@ -334,6 +338,8 @@ def use_array(state, x, names=None) -> None:
         x = x.astype(np.float32)[..., None]
     elif not np.all(np.isfinite(x)):
         raise LstmvizError("the input holds NaN or infinity; replace them with numbers")
+    if time_major and x.ndim == 3:  # checked as the model takes it; held (batch, time, ...)
+        x = np.ascontiguousarray(np.swapaxes(x, 0, 1))
     state.set_input_data(x, names=names)
     if state.error:
         raise LstmvizError(state.error)

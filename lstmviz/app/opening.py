@@ -45,10 +45,15 @@ def entries_of(model: Model, weights: bool) -> list[LayerEntry]:
 
 
 def readonly_reason(model: Model) -> str:
-    """Why ``model`` is shown read-only, in a sentence: an ONNX graph, several inputs,
-    branches (a layer read by two, an initial state or mask from another layer, several
-    outputs), or a functional model of one chain that ``sequential_twin`` did not make a
-    stack of."""
+    """Why ``model`` is shown read-only, in a sentence (``not_a_stack`` and what follows)."""
+    return f"{not_a_stack(model)}: its layers are shown read-only. File > New stack starts an editable one."
+
+
+def not_a_stack(model: Model) -> str:
+    """What makes ``model`` other than a plain stack, capitalised: an ONNX graph, several
+    inputs, branches (a layer read by two, an initial state or mask from another layer,
+    several outputs), or a functional model of one chain that ``sequential_twin`` did not
+    make a stack of."""
     if model.source.get("format") == "onnx":
         what = "This is an ONNX graph"
     elif len(model.inputs) > 1:
@@ -62,7 +67,7 @@ def readonly_reason(model: Model) -> str:
                     or any(node.initial_state or node.mask for node in model.nodes))
         what = ("This model has branches" if branched else
                 "This is a functional model (the editable stack is a Sequential one)")
-    return f"{what}: its layers are shown read-only. File > New stack starts an editable one."
+    return what
 
 
 CHAIN_NOTE = ("a functional model whose layers form one chain: shown as the Sequential stack "

@@ -51,19 +51,37 @@ def input_for_shape(spec: InputSpec, k: int, shape: tuple, vocab: int = 3) -> np
     token ids (a 2-D input) are the text's characters folded into ``1 .. vocab - 1`` (the
     smallest vocabulary of the model's Embeddings: ids every one of them takes)."""
     s = spec
+    given = given_data(spec, k, shape)
+    if given is not None:
+        return given
     T = shape[1] if len(shape) > 1 and shape[1] else s.timesteps
     if len(shape) == 2:
-        ids = token_ids(s.data, None) if k == 0 and s.source == "data" else None
-        if ids is not None and (not shape[1] or ids.shape[1] == shape[1]):
-            return ids
         text = (s.text or "hello") + " "
         chars = gen.text_ids(text * (T // len(text) + 1), s.batch_size, T)  # no padding
         return ((chars - 1) % max(vocab - 1, 1) + 1).astype(np.int32)
     D = shape[-1] or 1
-    if k == 0 and s.source == "data" and s.data is not None and s.data.shape[1:] == (T, D):
-        return s.data
     src = s.source if s.source in gen.GENERATORS and s.source != "text" else "sine"
     return gen.generate(src, shape[0] or s.batch_size, T, D, s.seed + k, s.period)
+
+
+def given_data(spec: InputSpec, k: int, shape: tuple) -> np.ndarray | None:
+    """The imported data of ``spec`` as input ``k`` of a read-only model, (batch, time, ...)
+    of ``shape``, when it fits (the first input only: token ids of its steps for a 2-D
+    input, else its steps and features); None where ``input_for_shape`` makes an input."""
+    if k != 0 or spec.source != "data" or spec.data is None:
+        return None
+    if len(shape) == 2:
+        ids = token_ids(spec.data, None)
+        return ids if ids is not None and (not shape[1] or ids.shape[1] == shape[1]) else None
+    T = shape[1] if len(shape) > 1 and shape[1] else spec.timesteps
+    return spec.data if spec.data.shape[1:] == (T, shape[-1] or 1) else None
+
+
+def first_input_shape(model: Model) -> tuple:
+    """A read-only model's first input shape as the app holds its data: (batch, time, ...)
+    (a time-major input's first two axes swapped)."""
+    shape = tuple(model.input_shapes()[0])
+    return (shape[1], shape[0]) + shape[2:] if is_time_major(model, 0) else shape
 
 
 def inputs_for(model: Model, spec: InputSpec) -> list[np.ndarray]:
@@ -86,7 +104,8 @@ def inputs_for(model: Model, spec: InputSpec) -> list[np.ndarray]:
                 xs.append(np.zeros(dims, np.float32))
             continue
         if is_time_major(model, k):  # made (batch, time, ...) like every input, then swapped
-            x = input_for_shape(spec, k, (shape[1], shape[0]) + tuple(shape[2:]), vocab)
+            x = input_for_shape(spec, k, first_input_shape(model) if k == 0 else
+                                (shape[1], shape[0]) + tuple(shape[2:]), vocab)
             xs.append(np.ascontiguousarray(np.swapaxes(x, 0, 1)))
             continue
         xs.append(input_for_shape(spec, k, tuple(shape), vocab))
@@ -306,6 +325,23 @@ class Tracing(StateBase):
 
     def _inputs_for(self, model: Model) -> list[np.ndarray]:
         return inputs_for(model, self.input)
+
+    def _misfit(self, data: np.ndarray) -> str | None:
+        """Why ``data`` (as ``set_input_data`` would hold it) is not what the read-only model's
+        first input takes, so that it would be traced on an input made up in its place
+        (``given_data``); None when it fits, or the stack is editable (it takes any)."""
+        from lstmviz.engine.layers import fmt_shape
+
+        if not self.readonly or self.model is None:
+            return None
+        shape = first_input_shape(self.model)
+        trial = dataclasses.replace(self.input, source="data", data=data, timesteps=int(data.shape[1]))
+        if given_data(trial, 0, shape) is not None:
+            return None
+        held = data[..., 0] if len(shape) == 2 and data.ndim == 3 and data.shape[2] == 1 else data
+        what = "whole-number token ids (0 or more) " if len(shape) == 2 else ""
+        return (f"shape {fmt_shape(held.shape)}, but the model's first input '{self.model.inputs[0].layer}' "
+                f"takes {what}{fmt_shape(self.model.input_shapes()[0])}")
 
     # -- stateful batches --------------------------------------------------------------------
     @_operation

@@ -116,10 +116,7 @@ class Forward:
 
 def forward(model, x) -> Forward:
     """``model.trace(x)``, keeping each layer's inputs and masks."""
-    xs = list(x) if isinstance(x, (list, tuple)) else [x]
-    if len(xs) != len(model.inputs):
-        raise LstmvizError(f"the model takes {len(model.inputs)} input(s), got {len(xs)}")
-    arrays = [model._check_input(np.asarray(a), ref, k) for k, (a, ref) in enumerate(zip(xs, model.inputs))]
+    arrays = model.check_inputs(x)
     in_shapes = model._infer_shapes([a.shape for a in arrays])
     model._check_size(arrays, in_shapes)
     values, masks, records, ins_of, ims_of, inits = {}, {}, {}, {}, {}, {}

@@ -26,10 +26,42 @@ def _name_of(init):
     return str(init)
 
 
+def _alnum(text) -> str:
+    return "".join(ch for ch in str(text).lower() if ch.isalnum())
+
+
+#: Keras' VarianceScaling (scale, mode, distribution) that are the named initializers (Keras
+#: 2.0-2.2 wrote glorot_uniform so); "normal" was the truncated one before Keras 2.3 named it
+_VARIANCE_SCALING = {(1.0, "fanavg", "uniform"): "glorotuniform", (1.0, "fanavg", "truncatednormal"): "glorotnormal",
+                     (2.0, "fanin", "uniform"): "heuniform", (2.0, "fanin", "truncatednormal"): "henormal",
+                     (1.0, "fanin", "uniform"): "lecununiform", (1.0, "fanin", "truncatednormal"): "lecunnormal"}
+
+
+def _key(init) -> str:
+    """An initializer's name as one key: "glorot_uniform", "GlorotUniform" -> "glorotuniform";
+    Keras 3.0-3.5's class names "OrthogonalInitializer", "IdentityInitializer" (what their
+    .keras files hold) -> "orthogonal", "identity"; a VarianceScaling config that is one of
+    the named ones (``_VARIANCE_SCALING``) -> that one's key."""
+    key = _alnum(_name_of(init))
+    if key.endswith("initializer") and key != "initializer":
+        key = key[:-len("initializer")]
+    if key == "variancescaling":
+        cfg = (init.get("config") if isinstance(init, dict) else None) or {}
+        dist = _alnum(cfg.get("distribution", "truncated_normal"))
+        try:
+            scale = float(cfg.get("scale", 1.0))
+        except (TypeError, ValueError):
+            return key
+        found = _VARIANCE_SCALING.get((scale, _alnum(cfg.get("mode", "fan_in")),
+                                       "truncatednormal" if dist == "normal" else dist))
+        return found or key
+    return key
+
+
 def make(init, shape, rng: np.random.Generator) -> np.ndarray:
     """An array of ``shape`` drawn as Keras' initializer ``init`` (name or config dict)."""
     name = _name_of(init)
-    key = "".join(ch for ch in name.lower() if ch.isalnum())
+    key = _key(init)
     shape = tuple(int(s) for s in shape)
     fan_in, fan_out = _fans(shape)
     if key in ("zeros", "zero"):
@@ -73,7 +105,7 @@ def skip(init, shape, rng: np.random.Generator) -> None:
     layer whose initial weights are replaced at once still draws its numbers (the layers
     after it then draw what they would), but an orthogonal draw's QR (~4 ms for a
     recurrent kernel of 128 units) is not made."""
-    key = "".join(ch for ch in _name_of(init).lower() if ch.isalnum())
+    key = _key(init)
     shape = tuple(int(s) for s in shape)
     if key == "orthogonal":
         _orthogonal_flat(shape)  # refuses what ``make`` refuses, before any draw
@@ -146,7 +178,7 @@ MAX_ORTHOGONAL_TOTAL = 1e11  # (two LSTM(2048) layers: 6.9e10, ~7 s here)
 
 def orthogonal_work(init, shape) -> float:
     """The multiply-adds of the QR ``make(init, shape)`` does (0 for other initializers)."""
-    key = "".join(ch for ch in _name_of(init).lower() if ch.isalnum())
+    key = _key(init)
     if key != "orthogonal":
         return 0.0
     return _qr_work(_flat(shape))

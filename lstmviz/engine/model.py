@@ -441,12 +441,7 @@ class Model:
         (``Trace.layers`` names them meanwhile), with copies of their weights and config
         as they are now: the same numbers as a trace of everything at once, whatever
         changes in the model in between."""
-        xs = list(x) if isinstance(x, (list, tuple)) else [x]
-        if len(xs) != len(self.inputs):
-            raise LstmvizError(f"the model takes {len(self.inputs)} input(s), got {len(xs)}")
-        arrays = []
-        for k, (arr, ref) in enumerate(zip(xs, self.inputs)):
-            arrays.append(self._check_input(np.asarray(arr), ref, k))
+        arrays = self.check_inputs(x)
         in_shapes = self._infer_shapes([a.shape for a in arrays])
         estimate = self._check_size(arrays, in_shapes)
         values: dict[str, list] = {}
@@ -527,6 +522,19 @@ class Model:
         if not all(_Reusable.eligible(n.layer) and not isinstance(n.layer, InputLayer) for n in later):
             return []
         return later
+
+    def check_inputs(self, x) -> list[np.ndarray]:
+        """``x`` (an array, or a list or tuple of one per input) as the arrays a trace runs
+        on, each checked against its input's shape (rank, features, numbers, NaN), with
+        Keras-like messages; what ``trace``, ``gradients`` and the keyframe pass take."""
+        xs = list(x) if isinstance(x, (list, tuple)) else [x]
+        if len(xs) != len(self.inputs):
+            hint = ""
+            if len(self.inputs) == 1 and isinstance(x, (list, tuple)):
+                hint = (f" (a {type(x).__name__} holds one array per input; for this model's one "
+                        "input give one array, e.g. np.asarray(x))")
+            raise LstmvizError(f"the model takes {len(self.inputs)} input(s), got {len(xs)}{hint}")
+        return [self._check_input(np.asarray(a), ref, k) for k, (a, ref) in enumerate(zip(xs, self.inputs))]
 
     def _check_input(self, arr, ref, k) -> np.ndarray:
         want = self._input_layer(ref).batch_shape

@@ -500,10 +500,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
     """One run of ``model`` over ``x`` keeping keyframes every ``every`` steps (default
     ``choose_every``). ``progress(done, total)`` is called as steps are run (summed over
     recurrent layers); ``cancel()`` returning True stops the pass (``Cancelled``)."""
-    xs = list(x) if isinstance(x, (list, tuple)) else [x]
-    if len(xs) != len(model.inputs):
-        raise LstmvizError(f"the model takes {len(model.inputs)} input(s), got {len(xs)}")
-    arrays = [model._check_input(np.asarray(a), ref, k) for k, (a, ref) in enumerate(zip(xs, model.inputs))]
+    arrays = model.check_inputs(x)
     model._infer_shapes([a.shape for a in arrays])
     T, seq = _plan(model, arrays)
     B = arrays[0].shape[0]

@@ -235,6 +235,10 @@ def read_head(path: Any, n: int = 1024) -> tuple[bytes, int]:
     except FileNotFoundError as exc:
         raise Fail("no such file") from exc
     except IsADirectoryError as exc:
+        if os.path.isfile(os.path.join(path, "saved_model.pb")):
+            raise Fail("this is a TensorFlow SavedModel folder, which lstmviz does not read: save "
+                       "the model from TensorFlow as a file, e.g. tf.keras.models.load_model(folder)"
+                       ".save('model.h5'), or its Keras model with model.save('model.keras')") from exc
         raise Fail("this is a directory, not a model file") from exc
     except (OSError, ValueError, TypeError) as exc:
         raise Fail(f"cannot open the file ({exc.__class__.__name__}: {exc})") from exc

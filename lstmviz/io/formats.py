@@ -235,7 +235,8 @@ def sniff(path: Any) -> Format:
         raise LstmvizError(f"{os.path.basename(str(path))}: {f.what}; {f.supported}") from None
     container = container_of(head)
     if container is None:
-        raise LstmvizError(f"{os.path.basename(str(path))}: {foreign(head, size)}; {supported()}")
+        name = os.path.basename(str(path))
+        raise LstmvizError(f"{name}: {foreign(head, size, name)}; {supported()}")
     candidates = [f for f in FORMATS if f.container == container]
     named = by_name(path)
     if container == "zip":
@@ -252,10 +253,26 @@ def hdf5_format(h5: Any) -> Format | None:
     return next((f for f in FORMATS if f.h5 is not None and f.h5(h5)), None)
 
 
-def foreign(head: bytes, size: int) -> str:
-    """What a file that no format claims is, for the one-line refusal."""
+#: how a Git LFS pointer (a clone without ``git lfs pull``) begins
+LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+
+
+def foreign(head: bytes, size: int, name: str = "") -> str:
+    """What a file that no format claims is, for the one-line refusal (``name``: its file
+    name, which tells an ONNX model's external weights)."""
     if size == 0:
         return "the file is empty"
+    if head.startswith(LFS_POINTER):
+        real = next((line.split()[1] for line in head.decode("ascii", "replace").splitlines()
+                     if line.startswith("size ") and len(line.split()) == 2
+                     and line.split()[1].isdigit()), None)
+        held = f" of {int(real):,} bytes" if real is not None else ""
+        return (f"this is a Git LFS pointer, not the file{held} it stands for: fetch it with "
+                "'git lfs pull' in its repository (or download the file itself)")
+    lowered = name.lower()
+    if ".onnx" in lowered and not lowered.endswith(".onnx"):
+        return ("this looks like an ONNX model's external weights, which are read with the "
+                "model: open the .onnx file beside it")
     kinds = [(b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
              (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip archive"),
              (b"PK\x05\x06", "an empty zip archive"), (b"\x93NUMPY", "a NumPy .npy array"),
@@ -274,7 +291,7 @@ def foreign(head: bytes, size: int) -> str:
         head.decode("utf-8")
         return "this is a text file, not a model file"
     except UnicodeDecodeError:
-        return "unrecognised file content (neither HDF5, a zip archive nor a PyTorch pickle)"
+        return "unrecognised binary content, not a file of any format lstmviz reads"
 
 
 # -- reading --------------------------------------------------------------------------------------

@@ -456,6 +456,10 @@ class _Unpickler(pickle.Unpickler):
 
 
 def _refusal_hint(module: str, name: str) -> str:
+    if module == "__torch__" or module.startswith("__torch__."):  # (torch.jit.save's classes)
+        return ("this is a TorchScript module (torch.jit.save); "
+                "supported: its state_dict, saved with torch.save(torch.jit.load(path)"
+                ".state_dict(), 'state_dict.pt')")
     if module.startswith("torch.nn") or module == "__main__":
         return ("this looks like a whole pickled model (torch.save(model)); supported: its "
                 "state_dict, saved with torch.save(model.state_dict(), path)")

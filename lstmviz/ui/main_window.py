@@ -691,8 +691,13 @@ class MainWindow(QtWidgets.QMainWindow):
         t0 = time.perf_counter()
         try:
             if path.lower().endswith(INPUT_SUFFIXES):
+                dim = self.state.input.input_dim
                 self.state.import_input(path)
-                self.message(f"Input read from {file_label(path)}")
+                now = self.state.input.input_dim
+                # (an editable stack takes the file's features: its input weights are new ones)
+                self.message(f"Input read from {file_label(path)}" + (
+                    f"; input_dim {dim} \u2192 {now}, the file's features: the weights that read "
+                    "the input are drawn anew (Ctrl+Z brings the model back)" if now != dim else ""))
                 return True
             if not Path(path).exists():
                 raise LstmvizError(f"{path}: no such file")

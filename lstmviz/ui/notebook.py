@@ -215,7 +215,10 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         st = window.state
         if layer is not None and layer not in [e.name for e in st.layers] and (
                 st.model is None or layer not in [ly.name for ly in st.model.layers]):
-            raise LstmvizError(f"layer {layer!r}: the model has no such layer")
+            names = [ly.name for ly in st.model.layers] if st.model is not None else [e.name for e in st.layers]
+            shown = ", ".join(repr(n) for n in names[:8]) + (f", ... ({len(names)} in all)" if len(names) > 8 else "")
+            raise LstmvizError(f"layer {layer!r}: the model has no such layer; give one of its "
+                               f"layers' names: {shown}")
         _check_cursor(st, step, layer, unit, sample)
         chosen = {k: v for k, v in (("layer", layer), ("unit", unit), ("sample", sample)) if v is not None}
         widget = prepare_view(window, target, step, chosen)  # (as export_from_cli: the same pixels)
