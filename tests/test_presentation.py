@@ -583,3 +583,37 @@ def test_the_side_panel_fits_an_800_x_600_projector(make_window, qtbot):
     assert w.side.width() >= w.side.minimumWidth() > 0
     assert w.unit_spin.isVisible()
     p.leave()
+
+
+def test_a_train_lesson_gives_back_the_users_pinned_curve_and_both_plots(window):
+    """The user pinned their run's gradient curve, then ran the vanishing-gradient lesson:
+    when it ended, the dashed curve on their 20-step run was the lesson's 50-step SimpleRNN
+    ('SimpleRNN (pinned)'), and on a small projector the loss plot stayed hidden (the
+    lesson's last step was about the gradient plot alone). Their own pinned curve, its
+    name and both plots come back with their run."""
+    import numpy as np
+
+    from lstmviz.app import tours
+
+    panel = window.train_panel
+    mine = panel.session
+    for _ in range(3):
+        mine.step()
+    panel.refresh(force=True)
+    panel.pin()
+    ours = np.array(mine.view().dh_norm)
+    p = present_on(window, 800, 600)
+    p.tour.start(len(tours.LESSONS))  # Why LSTM: pins the SimpleRNN's curve
+    p.tour.next()
+    settle()
+    assert not panel.loss_plot.isVisible()  # (the lesson's step about the gradient alone)
+    p.tour.end()
+    settle()
+    assert panel.session is mine
+    xs, ys = panel.pinned_dh.getData()
+    assert len(xs) == len(ours) == 20
+    np.testing.assert_allclose(10 ** np.asarray(ys), ours, rtol=1e-6)
+    names = [label.text for _, label in panel.step_legend.items]
+    assert any("LSTM (pinned)" in n for n in names) and not any("SimpleRNN" in n for n in names), names
+    assert panel.loss_plot.isVisible() and panel.step_plot.isVisible()
+    p.leave()

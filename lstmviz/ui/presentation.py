@@ -316,7 +316,7 @@ class TourRunner:
         panel = getattr(self.window, "_train_panel", None)  # (not built for it)
         return {"state": self.window.state.lesson_saved(), "tab": self.window.tabs.currentIndex(),
                 "expand": self._cell_view().expanded,
-                "train": None if panel is None else (panel.session, panel._pinned is not None)}
+                "train": None if panel is None else (panel.session, panel.pinned())}
 
     def _restore(self, s: dict) -> None:
         panel = getattr(self.window, "_train_panel", None)
@@ -325,8 +325,8 @@ class TourRunner:
             session, pinned = s["train"]
             if panel.session is not session:
                 panel.use_session(session)
-            if not pinned:
-                panel.unpin()
+            panel.set_pinned(pinned)  # the user's own curve (or none), not the lesson's
+            panel.end_lesson()
         self.window.state.lesson_restore(s["state"])
         self.window.tabs.setCurrentIndex(s["tab"])
         self._cell_view().set_expanded(s["expand"])

@@ -590,12 +590,27 @@ class TrainPanel(QtWidgets.QWidget):
             self.set_error("No gradient curve to pin yet: press One update or Play first")
             return
         self._error = ""
-        name = label or f"{self.session.settings.cell} (pinned)"
-        self.pinned_dh.setData(np.arange(len(v.dh_norm)), np.maximum(v.dh_norm, 1e-30))
+        self.set_pinned((v.dh_norm, label or f"{self.session.settings.cell} (pinned)"))
+
+    def pinned(self) -> tuple[np.ndarray, str] | None:
+        """The pinned curve and its name (None: none pinned), for ``set_pinned``."""
+        if self._pinned is None:
+            return None
+        return self._pinned.copy(), self._legend_names.get(id(self.pinned_dh), "")
+
+    def set_pinned(self, pinned: tuple[np.ndarray, str] | None) -> None:
+        """Pin this curve under this name (``pinned()``'s), or none: a lesson that pinned a
+        curve of its own gives the user's back when it ends."""
+        if pinned is None:
+            self.unpin()
+            return
+        values, name = pinned
+        self.pinned_dh.setData(np.arange(len(values)), np.maximum(values, 1e-30))
         self.step_legend.removeItem(self.pinned_dh)  # named anew
         self._legend_names[id(self.pinned_dh)] = name
-        self._pinned = v.dh_norm.copy()
-        self._sync_step_legend(v.dc_norm is not None)
+        self._pinned = np.array(values, copy=True)
+        self._sync_step_legend(self.session.view().dc_norm is not None)
+        self.refresh(force=True)  # the gradient plot's range holds it
 
     def unpin(self) -> None:
         """No reference curve (another task, another lesson)."""
@@ -667,6 +682,11 @@ class TrainPanel(QtWidgets.QWidget):
                 "saving keeps its weights; Save as .keras writes them") if it else ""
 
     # -- lessons ---------------------------------------------------------------------------
+    def end_lesson(self) -> None:
+        """The curves' layout without a lesson's step: both plots where one was alone."""
+        self._lesson_curve = None
+        self._fit_plots()
+
     def lesson_step(self, spec: dict) -> dict:
         """Set up and run a lesson step: ``spec`` holds Settings fields to change (a new run
         when any does), ``updates`` to run now, ``pin`` to pin the curve first (a step naming
