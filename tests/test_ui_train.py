@@ -864,3 +864,32 @@ def test_a_session_keeps_the_train_tabs_settings(make_window, tmp_path):
     assert (s.units, s.optimizer, s.epochs, s.learning_rate, s.cell) == (None, "adam", None, None, "GRU")
     assert not again.restore_session_settings({"train_task": "nope"})
     again.stop()
+
+
+def test_training_a_finished_run_says_how_to_go_on(make_window):
+    """At the end of a run, One update and Play did nothing, without a word: a student
+    pressed them again and again. They now say, under the run's state, that the run is
+    finished and how to go on; more epochs take the note away and train on."""
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=1))
+    s = panel.session
+    while s.step() is not None:
+        pass
+    assert s.done and s.iteration == 8
+    for press in (panel.step_button.click, panel.play_button.click):
+        press()
+        panel.wait()
+        panel.refresh(force=True)
+        assert s.iteration == 8 and not panel.playing
+        first, *rest = panel.status_label.text().split("\n")
+        assert first.endswith("finished") and len(rest) == 1
+        assert "Epochs" in rest[0] and "Reset" in rest[0]
+    panel.epochs_spin.setValue(2)
+    panel.refresh(force=True)
+    assert "\n" not in panel.status_label.text()
+    panel.step_button.click()
+    panel.wait()
+    panel.refresh(force=True)
+    assert s.iteration == 9 and "\n" not in panel.status_label.text()
+    panel.stop()

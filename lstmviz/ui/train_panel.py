@@ -47,6 +47,8 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 #: the loss plot's text before the first update of a run
 EMPTY_HINT = "\u25b6 Play or One update to train"
+#: under the run's state when One update or Play is pressed at its end
+FINISHED_NOTE = "The run is finished: more Epochs train on from here, Reset starts again"
 
 
 class TrainPanel(QtWidgets.QWidget):
@@ -59,6 +61,7 @@ class TrainPanel(QtWidgets.QWidget):
         self._playing = threading.Event()  # a worker thread plays (no training process)
         self.process = TrainProcess()  # started at the first Play
         self._error = ""
+        self._finished_note = ""  # said while the run is finished, after a press that trains
         self._pinned = None
         self._lesson_curve: str | None = None  # the curve a lesson step is about (_fit_plots)
         self._legend_names: dict[int, str] = {}
@@ -485,7 +488,16 @@ class TrainPanel(QtWidgets.QWidget):
     def playing(self) -> bool:
         return self._playing.is_set() or self.process.playing
 
+    def _say_finished(self) -> None:
+        """One update or Play on a finished run: say so, and how to go on (they did nothing,
+        without a word)."""
+        if self.session.done and not self.session.stopped:
+            self._finished_note = FINISHED_NOTE
+            self.refresh(force=True)
+
     def set_playing(self, on: bool) -> None:
+        if on:
+            self._say_finished()
         self._window_first(on and not self.session.halted)
         if on and not self.session.halted:
             in_process = self.process.playing or (
@@ -550,6 +562,7 @@ class TrainPanel(QtWidgets.QWidget):
     def one_update(self) -> None:
         """One update on the worker thread (the window keeps drawing while it runs)."""
         if self.playing or self.session.halted:
+            self._say_finished()
             return
         t = threading.Thread(target=self._one, daemon=True)
         self._thread = t
@@ -910,7 +923,9 @@ class TrainPanel(QtWidgets.QWidget):
                 + (f" \u00b7 loss {loss.y[loss.n - 1]:.4g}" if loss.n else "")
                 + (f" \u00b7 validation {val_loss.y[val_loss.n - 1]:.4g}" if val_loss.n else "")
                 + (" \u00b7 finished" if v.done else ""))
-        for why in dict.fromkeys((self.session.stopped, self._error)):
+        if not v.done:
+            self._finished_note = ""
+        for why in dict.fromkeys((self.session.stopped, self._error, self._finished_note)):
             if why:
                 text += f"\n{why}"
         if self.status_label.text() != text:
