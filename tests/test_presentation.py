@@ -617,3 +617,29 @@ def test_a_train_lesson_gives_back_the_users_pinned_curve_and_both_plots(window)
     assert any("LSTM (pinned)" in n for n in names) and not any("SimpleRNN" in n for n in names), names
     assert panel.loss_plot.isVisible() and panel.step_plot.isVisible()
     p.leave()
+
+
+def test_going_back_in_the_vanishing_gradient_lesson_keeps_the_simplernn_pinned(window):
+    """PgUp from step 3 of 'Why LSTM' to step 2 pinned the run on the tab again, by then the
+    LSTM's: the dashed curve named 'LSTM (pinned)' lay on the LSTM's own, under a caption
+    saying 'Pinned (dashed): the SimpleRNN', and the contrast the lesson is about was gone.
+    A step shown again pins what it pinned the first time."""
+    import numpy as np
+
+    from lstmviz.app import tours
+
+    panel = window.train_panel
+    p = window.presenter
+    p.tour.start(len(tours.LESSONS))  # Why LSTM
+    settle()
+    rnn = np.array(panel.session.view().dh_norm)
+    p.tour.next()
+    p.tour.next()
+    p.tour.prev()
+    settle()
+    assert p.tour.index == 1 and panel.session.settings.cell == "LSTM"
+    xs, ys = panel.pinned_dh.getData()
+    np.testing.assert_allclose(10 ** np.asarray(ys), rnn, rtol=1e-6)
+    names = [label.text for _, label in panel.step_legend.items]
+    assert any("SimpleRNN (pinned)" in n for n in names) and not any("LSTM (pinned)" in n for n in names), names
+    p.tour.end()

@@ -247,6 +247,8 @@ class TourRunner:
         self.lesson: tours.Lesson | None = None
         self.index = 0
         self._saved = None
+        #: what each Train-tab step that pins a curve pinned when first shown (by index)
+        self._pins: dict[int, tuple] = {}
 
     @property
     def active(self) -> bool:
@@ -258,6 +260,7 @@ class TourRunner:
         else:
             self._saved = self._snapshot()
         self.lesson = tours.lesson(which)
+        self._pins = {}
         self.p._tour_keys(True)
         self.window.setFocus()
         self.go(0)
@@ -279,7 +282,12 @@ class TourRunner:
         panel = getattr(self.window, "train_panel", None) if step.view == "train" else None
         if panel is not None:  # a lesson on the Train tab
             self.window.tabs.setCurrentWidget(panel)
-            facts = panel.lesson_step(step.train or {})
+            # a step that pins the run before it pins, when shown again (PgUp from a later
+            # step), what it pinned the first time: the run on the tab is by then its own
+            pins = bool((step.train or {}).get("pin"))
+            facts = panel.lesson_step(step.train or {}, pinned=self._pins.get(k) if pins else None)
+            if pins and k not in self._pins and panel.pinned() is not None:
+                self._pins[k] = panel.pinned()
             try:
                 text = step.caption.format(**facts)
             except (KeyError, IndexError, ValueError):

@@ -700,11 +700,13 @@ class TrainPanel(QtWidgets.QWidget):
         self._lesson_curve = None
         self._fit_plots()
 
-    def lesson_step(self, spec: dict) -> dict:
+    def lesson_step(self, spec: dict, pinned: tuple[np.ndarray, str] | None = None) -> dict:
         """Set up and run a lesson step: ``spec`` holds Settings fields to change (a new run
         when any does), ``updates`` to run now, ``pin`` to pin the curve first (a step naming
-        its ``task``, a lesson's first, drops a pinned curve instead). Returns the numbers a
-        caption may quote."""
+        its ``task``, a lesson's first, drops a pinned curve instead); ``pinned``: what such a
+        step pinned when it was first shown (``pinned()``), pinned again when the lesson
+        comes back to it (the run on the tab is by then a later step's). Returns the numbers
+        a caption may quote."""
         spec = dict(spec)
         updates = int(spec.pop("updates", 0))
         grad_view = spec.pop("grad_view", "curves")  # a gradient view's key, or the curves
@@ -712,7 +714,10 @@ class TrainPanel(QtWidgets.QWidget):
         self._lesson_curve = spec.pop("curve", None)
         self._fit_plots()
         if spec.pop("pin", False):
-            self.pin()
+            if pinned is not None:
+                self.set_pinned(pinned)
+            else:
+                self.pin()
         elif "task" in spec:  # a lesson's first step: another lesson's pinned curve goes
             self.unpin()
         if spec:
