@@ -893,3 +893,24 @@ def test_training_a_finished_run_says_how_to_go_on(make_window):
     panel.refresh(force=True)
     assert s.iteration == 9 and "\n" not in panel.status_label.text()
     panel.stop()
+
+
+def test_the_status_says_the_runs_own_loss_not_the_log_plots_floor(make_window):
+    """The run's state read its loss from the log plot's points, floored at 1e-30: a loss of
+    0 (the user's targets met exactly) read 'loss 1e-30 · validation 1e-30', and a negative
+    one (binary_crossentropy on targets outside 0..1, as Keras computes it) too. It says
+    the session's own numbers."""
+    from lstmviz.app.training import Record, read_progress
+
+    w = make_window()
+    panel = w.train_panel
+    s = panel.session
+    arrays = [a.copy() for a in s.trainer.arrays]
+    for it, (loss, val) in enumerate(((0.0, 0.0), (-2.853, -1.5)), start=1):
+        progress = (it,) + read_progress(s.trainer)[1:]
+        rec = Record(it, loss, 0.5, True, loss, val, None, None, 0.01, progress, None)
+        assert s.apply_records(s.generation, [rec], arrays, arrays)
+        panel.refresh(force=True)
+        state = panel.status_label.text()
+        assert f"loss {loss:.4g} \u00b7 validation {val:.4g}" in state, state
+    panel.stop()

@@ -68,6 +68,9 @@ class TrainPanel(QtWidgets.QWidget):
         self._drawn: tuple[int, int] | None = None       # (generation, update) drawn
         self._since: tuple[int, int, int] | None = None  # the history the curves hold (View.since)
         self._series = {k: Series() for k in ("loss", "norm", "epoch", "val")}
+        #: the last update's loss and the last validation loss, as the run has them (the
+        #: series hold them floored for the log plot: a loss of 0 read "1e-30")
+        self._last: dict[str, float | None] = {"loss": None, "val": None}
         self._frames: dict[int, tuple] = {}              # the range each plot's frame holds
         self._stages: list = []                          # the rest of a new update's drawing
         self._changed: dict[str, bool] = {}              # which series the last update changed
@@ -859,9 +862,15 @@ class TrainPanel(QtWidgets.QWidget):
         if v.start == 0:
             sr["loss"].clear()
             sr["norm"].clear()
+            self._last["loss"] = None
         if v.epoch_start == 0:
             sr["epoch"].clear()
             sr["val"].clear()
+            self._last["val"] = None
+        if h.loss:
+            self._last["loss"] = float(h.loss[-1])
+        if h.val_loss:
+            self._last["val"] = float(h.val_loss[-1])
         self._changed = {
             "loss": sr["loss"].extend(h.iterations, h.loss) or v.start == 0,
             "norm": sr["norm"].extend(h.iterations, h.grad_norm) or v.start == 0}
@@ -923,10 +932,10 @@ class TrainPanel(QtWidgets.QWidget):
     def _draw_texts(self, v) -> None:
         self._update_slider()
         epoch = v.epoch_shown
-        loss, val_loss = self._series["loss"], self._series["val"]
+        loss, val_loss = self._last["loss"], self._last["val"]
         text = (f"update {v.iteration} \u00b7 epoch {epoch}/{v.epochs}"
-                + (f" \u00b7 loss {loss.y[loss.n - 1]:.4g}" if loss.n else "")
-                + (f" \u00b7 validation {val_loss.y[val_loss.n - 1]:.4g}" if val_loss.n else "")
+                + (f" \u00b7 loss {loss:.4g}" if loss is not None else "")
+                + (f" \u00b7 validation {val_loss:.4g}" if val_loss is not None else "")
                 + (" \u00b7 finished" if v.done else ""))
         if not v.done:
             self._finished_note = ""
