@@ -914,3 +914,41 @@ def test_the_status_says_the_runs_own_loss_not_the_log_plots_floor(make_window):
         state = panel.status_label.text()
         assert f"loss {loss:.4g} \u00b7 validation {val:.4g}" in state, state
     panel.stop()
+
+
+def test_the_train_tab_lets_the_window_shrink_to_800_px(make_window):
+    """The Train tab's controls took as their least width the width they were last given
+    (half of the tab): once shown at 1280 x 720 the window could not be made narrower than
+    990 px, even on another tab, and a window opened at 800 x 600 grew to 848 px when the
+    Train tab was shown, its plots past the screen's right edge. Their least width no longer
+    follows the tab's: the window shrinks to 800 px with the side panel, the plots in it,
+    and the controls scroll sideways only there."""
+    from PySide6 import QtWidgets
+
+    def settle():
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+
+    for first in ((1280, 720), (800, 600)):
+        w = make_window(first)
+        panel = w.train_panel
+        w.tabs.setCurrentWidget(panel)
+        settle()
+        w.resize(800, 600)
+        settle()
+        assert w.minimumSizeHint().width() <= 800 and w.width() == 800, (first, w.minimumSizeHint())
+        assert w.side.isVisible()
+        tabs = panel.plot_tabs
+        assert tabs.isVisible() and tabs.mapTo(w, tabs.rect().topRight()).x() <= w.width()
+        assert panel.controls.geometry().right() < tabs.geometry().left()
+        for b in (panel.play_button, panel.step_button, panel.reset_button):
+            assert b.isVisible()
+        w.tabs.setCurrentIndex(0)
+        settle()
+        assert w.minimumSizeHint().width() <= 800
+        w.resize(1280, 720)
+        w.tabs.setCurrentWidget(panel)
+        settle()
+        controls = panel.controls
+        assert controls.widget().width() <= controls.viewport().width()  # no sideways scrolling there
+        panel.stop()

@@ -776,7 +776,7 @@ class TrainPanel(QtWidgets.QWidget):
         room = (self.width() - m.left() - m.right() - outer.spacing()
                 - self.plot_tabs.minimumSizeHint().width())
         share = int(self.width() * (CONTROLS_SHARE_LECTURE if self.theme.lecture else 0.5))
-        width = max(200, min(max(min(want, share), need), room))
+        width = max(CONTROLS_LEAST, min(max(min(want, share), need), room))
         self.controls.setMinimumWidth(width)
         # and no wider than that where the panel is narrow: the plots keep the other half
         self.controls.setMaximumWidth(max(width, min(self._widest, share)))
@@ -813,6 +813,17 @@ class TrainPanel(QtWidgets.QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
         self._fit_controls()
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt)
+        """As narrow as the controls' least (``CONTROLS_LEAST``) beside the plots' least, not
+        the layout's: the controls' minimum follows the width they were given (``_fit_controls``),
+        which held the window as wide as it once was (990 px after the Train tab was shown at
+        1280 x 720, 848 px opened at 800 x 600). Narrower, the controls are fitted again."""
+        outer = self.layout()
+        m = outer.contentsMargins()
+        least = (m.left() + m.right() + outer.spacing() + CONTROLS_LEAST
+                 + self.plot_tabs.minimumSizeHint().width())
+        return QtCore.QSize(least, super().minimumSizeHint().height())
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt)
         self._follow_theme()
@@ -1026,6 +1037,8 @@ class TrainPanel(QtWidgets.QWidget):
             self._slider_moved(self.time_slider.value())
 
 
+#: the controls' least width (px): narrower, they scroll sideways
+CONTROLS_LEAST = 200
 #: The controls' share of the tab at most in a lecture theme (the plots are what the
 #: lessons talk about; elsewhere half)
 CONTROLS_SHARE_LECTURE = 0.4
