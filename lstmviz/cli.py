@@ -359,9 +359,10 @@ def cmd_app(args) -> int:
     if suffix not in ("", ".png"):  # (it wrote PNG data under a .jpg name)
         raise LstmvizError(f"{args.screenshot}: --screenshot writes a PNG; give a .png name "
                            "(--export-svg, --export-gif and --export-mp4 write the other formats)")
-    if args.screenshot and not Path(args.screenshot).parent.is_dir():  # as the exports say it
-        raise LstmvizError(f"{args.screenshot}: the folder {Path(args.screenshot).parent} "
-                           "does not exist")
+    if args.screenshot:  # (a missing folder: as the exports say it)
+        from lstmviz.files import check_folder
+
+        check_folder(args.screenshot)
     exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
     exports = [(k, out) for k, out in exports if out]
     inputs = _app_input(args.inputs, args.shape) if args.inputs else None

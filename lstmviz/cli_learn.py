@@ -145,6 +145,9 @@ def cmd_train(args) -> int:
     out = Path(args.out)
     if out.suffix != ".keras":
         raise LstmvizError(f"{out}: the trained model is saved as Keras 3 .keras; give a name ending in .keras")
+    from lstmviz.files import check_folder
+
+    check_folder(out)  # (before training: it trained every epoch, then could not save)
     x_val = y_val = None
     if args.task:
         from lstmviz.app import tasks

@@ -107,6 +107,17 @@ def test_train_refuses_unknown_task_and_bad_out(tmp_path, capsys):
     assert "ending in .keras" in capsys.readouterr().err
 
 
+def test_train_refuses_a_missing_folder_before_training(tmp_path, capsys):
+    """``--out`` in a folder that does not exist: it trained every epoch first, then said
+    the folder does not exist (a long run's work thrown away). Refused before the first
+    update, in one line."""
+    out = tmp_path / "no such folder" / "trained.keras"
+    assert cli.main(["train", "--task", "delay", "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"lstmviz: {out}: the folder {out.parent} does not exist"
+    assert "training" not in err and "epoch" not in err and not out.parent.exists()
+
+
 @pytest.mark.parametrize("version,rec,noted", [("2.2.4", "hard_sigmoid", True), ("2.2.4", "sigmoid", False),
                                                ("3", "hard_sigmoid", False)])
 def test_training_a_keras_2_hard_sigmoid_model_says_the_keras_file_computes_otherwise(
