@@ -35,6 +35,22 @@ def test_bad_targets_are_refused_in_one_line(make_window, tmp_path):
     panel.stop()
 
 
+def test_a_file_gone_since_it_was_picked_is_refused_as_the_command_line_says_it(make_window, tmp_path):
+    """Inputs or targets deleted or moved after they were picked: the box said Python's
+    "[Errno 2] No such file or directory: '/the/whole/path/x.npy'"; now the file's name and
+    what is wrong, as `lstmviz train` says it."""
+    w = make_window()
+    panel = w.train_panel
+    box = _setup(w, tmp_path)
+    for which in ("x", "y"):
+        (tmp_path / f"{which}.npy").rename(tmp_path / "moved.npy")
+        assert not box.train()
+        assert box.message.text() == f"{which}.npy: No such file or directory"
+        (tmp_path / "moved.npy").rename(tmp_path / f"{which}.npy")
+    assert box.train()
+    panel.stop()
+
+
 def test_scrubbing_training_time_shows_the_snapshot_in_every_view(make_window, qtbot, tmp_path):
     w = make_window()
     panel = w.train_panel

@@ -19,7 +19,7 @@ from lstmviz.app.train_user import Scrubber, user_data, user_session
 from lstmviz.engine.losses import NAMES
 from lstmviz.engine.train import left_out_note
 from lstmviz.errors import LstmvizError
-from lstmviz.text import safe_name
+from lstmviz.text import file_label, safe_name
 from lstmviz.ui.labels import ShrinkCombo
 
 FILES = "Arrays (*.npy *.csv *.txt *.tsv);;All files (*)"
@@ -102,7 +102,11 @@ class UserBox(QtWidgets.QGroupBox):
                                seed=s.seed)
             session = user_session(model, data, loss, settings, self.panel.snapshot_every())
         except (LstmvizError, OSError) as err:
-            self.message.setText(str(err))
+            if isinstance(err, OSError) and err.strerror:  # (a file gone since it was picked)
+                where = file_label(err.filename) if err.filename is not None else ""
+                self.message.setText(f"{where}: {err.strerror}" if where else err.strerror)
+            else:
+                self.message.setText(str(err))
             return False
         n_val = len(data.x_val)
         note = left_out_note(model)
