@@ -643,3 +643,24 @@ def test_going_back_in_the_vanishing_gradient_lesson_keeps_the_simplernn_pinned(
     names = [label.text for _, label in panel.step_legend.items]
     assert any("SimpleRNN (pinned)" in n for n in names) and not any("LSTM (pinned)" in n for n in names), names
     p.tour.end()
+
+
+def test_a_train_lesson_gives_back_the_plots_tab_the_user_had(window):
+    """'What the forget gate learns' ends on the Connectivity view: after it the Train tab
+    still showed Connectivity where the user had been reading the loss curves. The tab of
+    plots the user had comes back with their run."""
+    from lstmviz.app import tours
+
+    panel = window.train_panel
+    window.tabs.setCurrentWidget(panel)
+    assert panel.plot_tabs.currentWidget() is panel.plots  # the curves
+    p = window.presenter
+    les = len(tours.ALL_LESSONS) - 1
+    assert tours.ALL_LESSONS[les].title == "What the forget gate learns"
+    p.tour.start(les)
+    for _ in tours.ALL_LESSONS[les].steps[1:]:
+        p.tour.next()
+    assert panel.plot_tabs.currentWidget() is panel.grad_views.pages["connectivity"]
+    p.tour.end()
+    settle()
+    assert panel.plot_tabs.currentWidget() is panel.plots

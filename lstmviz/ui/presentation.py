@@ -324,17 +324,19 @@ class TourRunner:
         panel = getattr(self.window, "_train_panel", None)  # (not built for it)
         return {"state": self.window.state.lesson_saved(), "tab": self.window.tabs.currentIndex(),
                 "expand": self._cell_view().expanded,
-                "train": None if panel is None else (panel.session, panel.pinned())}
+                "train": None if panel is None else (panel.session, panel.pinned(),
+                                                     panel.plot_tabs.currentIndex())}
 
     def _restore(self, s: dict) -> None:
         panel = getattr(self.window, "_train_panel", None)
         if s["train"] is not None and panel is not None:
             # a lesson on the Train tab trains a run of its own: the user's comes back
-            session, pinned = s["train"]
+            session, pinned, plots = s["train"]
             if panel.session is not session:
                 panel.use_session(session)
             panel.set_pinned(pinned)  # the user's own curve (or none), not the lesson's
             panel.end_lesson()
+            panel.plot_tabs.setCurrentIndex(plots)  # (a lesson shows the gradient views it names)
         self.window.state.lesson_restore(s["state"])
         self.window.tabs.setCurrentIndex(s["tab"])
         self._cell_view().set_expanded(s["expand"])
