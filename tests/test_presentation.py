@@ -664,3 +664,29 @@ def test_a_train_lesson_gives_back_the_plots_tab_the_user_had(window):
     p.tour.end()
     settle()
     assert panel.plot_tabs.currentWidget() is panel.plots
+
+
+def test_a_lesson_started_from_another_gives_back_what_was_there_before_both(window):
+    """A lesson picked from the Lessons menu while another ran ended the first without
+    putting anything back and kept no copy: when the second ended, the user's own stack
+    (here an LSTM of 5 units and two more layers) was gone, the lesson's one LSTM in its
+    place, and so was their Train-tab run. What was there before the first lesson comes
+    back."""
+    from lstmviz.app import tours
+
+    st = window.state
+    st.set_layer_option(0, "units", 5)
+    mine = [(l.class_name, dict(l.config)) for l in st.layers]
+    panel = window.train_panel
+    run = panel.session
+    for _ in range(3):
+        run.step()
+    p = window.presenter
+    p.lessons_menu.actions()[0].trigger()  # What units means
+    assert [l.class_name for l in st.layers] != [c for c, _ in mine]
+    p.lessons_menu.actions()[len(tours.LESSONS)].trigger()  # Why LSTM, from within it
+    assert panel.session is not run
+    p.tour.end()
+    settle()
+    assert [(l.class_name, dict(l.config)) for l in st.layers] == mine
+    assert panel.session is run and run.iteration == 3

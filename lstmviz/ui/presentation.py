@@ -255,8 +255,10 @@ class TourRunner:
         return self.lesson is not None
 
     def start(self, which) -> None:
-        if self.active:
+        if self.active:  # another lesson from within one: what was there before the first
+            saved = self._saved
             self.end(restore=False)
+            self._saved = saved
         else:
             self._saved = self._snapshot()
         self.lesson = tours.lesson(which)
