@@ -690,3 +690,24 @@ def test_a_lesson_started_from_another_gives_back_what_was_there_before_both(win
     settle()
     assert [(l.class_name, dict(l.config)) for l in st.layers] == mine
     assert panel.session is run and run.iteration == 3
+
+
+def test_a_train_lesson_before_the_train_tab_was_shown_leaves_it_fresh(window):
+    """A Train lesson run before the Train tab was ever shown built it for the lesson, and
+    when the lesson ended the tab kept the lesson's run: a 50-step LSTM trained 160 updates
+    with the SimpleRNN's curve pinned, not the run the tab starts with. It starts as it
+    would have."""
+    from lstmviz.app import tours
+    from lstmviz.app.training import Settings
+
+    assert window._train_panel is None
+    p = window.presenter
+    p.tour.start(len(tours.LESSONS))  # Why LSTM
+    p.tour.next()
+    panel = window.train_panel
+    assert panel.session.iteration == 160 and panel.pinned() is not None
+    p.tour.end()
+    settle()
+    assert panel.session.iteration == 0 and panel.session.settings == Settings()
+    assert panel.pinned() is None and panel.plot_tabs.currentWidget() is panel.plots
+    assert panel.steps_spin.value() == panel.session.task.steps

@@ -324,16 +324,22 @@ class TourRunner:
     # the stack, input and selection from before the lesson, put back when it ends
     def _snapshot(self) -> dict:
         panel = getattr(self.window, "_train_panel", None)  # (not built for it)
+        # (not built yet: the run it starts with, should a lesson build it)
         return {"state": self.window.state.lesson_saved(), "tab": self.window.tabs.currentIndex(),
                 "expand": self._cell_view().expanded,
-                "train": None if panel is None else (panel.session, panel.pinned(),
-                                                     panel.plot_tabs.currentIndex())}
+                "train": (None, None, 0) if panel is None else (panel.session, panel.pinned(),
+                                                                panel.plot_tabs.currentIndex())}
 
     def _restore(self, s: dict) -> None:
         panel = getattr(self.window, "_train_panel", None)
-        if s["train"] is not None and panel is not None:
-            # a lesson on the Train tab trains a run of its own: the user's comes back
+        if panel is not None:
+            # a lesson on the Train tab trains a run of its own: the user's comes back (the
+            # tab's first run where the lesson built the tab)
             session, pinned, plots = s["train"]
+            if session is None:
+                from lstmviz.app.training import Settings, TrainingSession
+
+                session = TrainingSession(Settings(), panel.snapshot_every())
             if panel.session is not session:
                 panel.use_session(session)
             panel.set_pinned(pinned)  # the user's own curve (or none), not the lesson's
