@@ -199,4 +199,12 @@ def test_without_validation_samples_the_gradient_views_say_training_samples(make
     gv.lesson_facts("gates")
     assert gv.view.kind == "validation" and "over 10 validation samples" in gv.captions["gates"].text()
     assert gv.sample_label.text() == "Validation sample"
+    box.split_spin.setValue(0.05)  # two validate; then one (it said "over 1 validation samples")
+    assert box.train()
+    gv.lesson_facts("gates")
+    assert "over 2 validation samples \u00d7" in gv.captions["gates"].text()
+    box.split_spin.setValue(0.025)
+    assert box.train()
+    gv.lesson_facts("gates")
+    assert gv.view.gate_samples == 1 and "over 1 validation sample \u00d7" in gv.captions["gates"].text()
     panel.stop()

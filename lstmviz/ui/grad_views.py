@@ -25,6 +25,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app.explain import plural
 from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_facts, signed_log, squashed_gates
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup
@@ -513,7 +514,7 @@ class GradViews(QtCore.QObject):
             text = "A SimpleRNN has no gates: nothing saturates but h itself."
         else:
             names = ", ".join(_sym(k) for k in keys)
-            text = (f"Gates {names} over {v.gate_samples} {v.kind} samples \u00d7 every step "
+            text = (f"Gates {names} over {plural(v.gate_samples, v.kind + ' sample')} \u00d7 every step "
                     f"(masked steps left out), update {v.iteration}. Left: bars now, lines at update 0. "
                     f"Right: the share of steps each unit's gate spends below {LOW:g} (x) and above "
                     f"{HIGH:g} (y); top left: nearly always open, bottom right: nearly always shut.")
