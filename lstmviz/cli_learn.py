@@ -111,9 +111,10 @@ def cmd_grad(args) -> int:
 
     import lstmviz
     from lstmviz.cli_inputs import load_inputs, name_input, write_npz
-    from lstmviz.engine.gradients import gradients
+    from lstmviz.engine.gradients import check_trainable, gradients
 
     model = lstmviz.load(args.model)
+    check_trainable(model)  # (before its inputs: a model that cannot be differentiated says so first)
     arrays = load_inputs(model, args.inputs, args.shape)
     y = _read_target(args.target, model, args.loss)
     try:
@@ -167,7 +168,10 @@ def cmd_train(args) -> int:
 
         if not args.model or not args.inputs or not args.target or not args.loss:
             raise LstmvizError("train needs MODEL, --input, --target and --loss (or --task NAME)")
+        from lstmviz.engine.gradients import check_trainable
+
         model = lstmviz.load(args.model)
+        check_trainable(model)  # (before its inputs: a model that cannot be trained says so first)
         arrays = load_inputs(model, args.inputs, args.shape)
         x = arrays if len(arrays) > 1 else arrays[0]
         y = _read_target(args.target, model, args.loss)

@@ -312,3 +312,21 @@ def test_a_class_id_outside_the_models_classes_names_its_file(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and err == [f"lstmviz: {tmp_path / 'y.npy'}: class id 7 at index (1,) is outside "
                                f"0..{classes - 1} (the model's output has {classes} classes)"]
+
+
+@pytest.mark.parametrize("command", ["grad", "train"])
+@pytest.mark.parametrize("case, file, why", [("k2_stateful_lstm", "model.h5", "is stateful"),
+                                              ("onnx_hand_gru_layout1", "model.onnx", "ONNX graph")])
+def test_a_model_that_cannot_train_is_refused_before_its_inputs_are_read(tmp_path, capsys, command, case,
+                                                                          file, why):
+    """A stateful model, or an ONNX graph, given inputs of another shape: the refusal was
+    about the inputs ('the input has 1 features but the model expects 3', 'the model takes
+    2 input(s)'), and once the user had made them fit, that the model cannot be trained at
+    all. That comes first, as the Train tab says it."""
+    np.save(tmp_path / "x.npy", np.zeros((4, 20, 1), np.float32))
+    np.save(tmp_path / "y.npy", np.zeros((4, 1), np.float32))
+    out = tmp_path / ("g.npz" if command == "grad" else "t.keras")
+    rc = cli.main([command, str(FIXTURES / case / file), "-i", str(tmp_path / "x.npy"), "-y",
+                   str(tmp_path / "y.npy"), "--loss", "mse", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and why in err and "\n" not in err and not out.exists(), err
