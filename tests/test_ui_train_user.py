@@ -208,3 +208,31 @@ def test_without_validation_samples_the_gradient_views_say_training_samples(make
     gv.lesson_facts("gates")
     assert gv.view.gate_samples == 1 and "over 1 validation sample \u00d7" in gv.captions["gates"].text()
     panel.stop()
+
+
+def test_putting_a_task_run_on_the_stack_says_it_takes_the_stacks_place(make_window):
+    """'Put on the stack' with a task's run opened the task's model in place of the user's
+    own stack (an LSTM(8) -> LSTM(4) -> Dense became the task's LSTM -> Dense) and said only
+    'The weights at update 3 are on the stack'. It says the model took the stack's place and
+    that Edit > Undo brings theirs back; weights that fit the stack still say weights."""
+    w = make_window()
+    panel = w.train_panel
+    mine = [l.name for l in w.state.model.layers]
+    for _ in range(3):
+        panel.session.step()
+    panel.session.keep_current()
+    panel.refresh(force=True)
+    assert panel.show_in_views() == 3
+    assert [l.name for l in w.state.model.layers] != mine
+    said = w.statusBar().currentMessage()
+    assert "model" in said and "in place of" in said and "Undo" in said, said
+    panel.session.step()
+    panel.session.keep_current()
+    panel.refresh(force=True)
+    assert panel.show_in_views() == 4  # the task's model is the stack's now: its weights
+    said = w.statusBar().currentMessage()
+    assert said.startswith("The weights at update 4 are on the stack"), said
+    w.state.undo()
+    w.state.undo()
+    assert [l.name for l in w.state.model.layers] == mine
+    panel.stop()

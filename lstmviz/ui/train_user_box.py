@@ -152,7 +152,13 @@ class TimeScrub(QtCore.QObject):
             return None
         window = self.panel.window_ref
         if hasattr(window, "statusBar"):
-            what = ("are on the stack (Edit > Undo takes them back)" if keep
-                    else "are shown in every view (Edit > Undo brings back what was there)")
-            window.statusBar().showMessage(f"The weights at update {it} {what}", 8000)
+            if self.scrubber.replaced:  # (a task's model: the user's stack is not there any more)
+                where = "is on the stack" if keep else "is shown in every view"
+                text = (f"The trained model at update {it} {where} in place of your model "
+                        "(Edit > Undo brings yours back)")
+            else:
+                what = ("are on the stack (Edit > Undo takes them back)" if keep
+                        else "are shown in every view (Edit > Undo brings back what was there)")
+                text = f"The weights at update {it} {what}"
+            window.statusBar().showMessage(text, 8000)
         return it
