@@ -952,3 +952,29 @@ def test_the_train_tab_lets_the_window_shrink_to_800_px(make_window):
         controls = panel.controls
         assert controls.widget().width() <= controls.viewport().width()  # no sideways scrolling there
         panel.stop()
+
+
+def test_a_lesson_steps_updates_show_a_busy_cursor(make_window, monkeypatch):
+    """A Train lesson's step runs its updates before it shows (160 of a 50-step LSTM in
+    'Why LSTM', 480 in 'What the forget gate learns': 1.5 s here, more on a lecture
+    laptop), and the window froze meanwhile without a sign that it works. The busy cursor
+    shows while they run, and goes after."""
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz.app.training import TrainingSession
+
+    seen = []
+    step = TrainingSession.step
+
+    def spy(self):
+        cursor = QtWidgets.QApplication.overrideCursor()
+        seen.append(None if cursor is None else cursor.shape())
+        return step(self)
+
+    monkeypatch.setattr(TrainingSession, "step", spy)
+    w = make_window()
+    panel = w.train_panel
+    panel.lesson_step({"task": "delay", "units": 3, "steps": 6, "updates": 3})
+    assert seen == [QtCore.Qt.CursorShape.WaitCursor] * 3
+    assert QtWidgets.QApplication.overrideCursor() is None
+    panel.stop()

@@ -735,9 +735,15 @@ class TrainPanel(QtWidgets.QWidget):
             else:
                 self.apply_settings(Settings(**fields))
         self.set_playing(False)
-        for _ in range(updates):
-            if self.session.step() is None:
-                break
+        if updates:  # (hundreds of them, on this thread: the window waits, and says so)
+            QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+        try:
+            for _ in range(updates):
+                if self.session.step() is None:
+                    break
+        finally:
+            if updates:
+                QtWidgets.QApplication.restoreOverrideCursor()
         self.session.keep_current()
         self.refresh(force=True)
         v = self.session.view()
