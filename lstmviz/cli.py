@@ -358,8 +358,9 @@ def _check_picture_name(out: str, flag: str, kind: str) -> None:
         article = "an" if kind in ("svg", "mp4") else "a"
         raise LstmvizError(f"{out}: {flag} writes {article} {kind.upper()}; give a .{kind} name "
                            f"({', '.join(others[:-1])} and {others[-1]} write the other formats)")
-    if not Path(out).parent.is_dir():
-        raise LstmvizError(f"{out}: the folder {Path(out).parent} does not exist")
+    from lstmviz.files import check_folder
+
+    check_folder(out)  # (a missing folder: as the exports say it)
 
 
 def cmd_app(args) -> int:

@@ -111,11 +111,12 @@ def cmd_grad(args) -> int:
 
     import lstmviz
     from lstmviz.cli_inputs import load_inputs, name_input, refuse_to_replace, write_npz
-    from lstmviz.engine.gradients import gradients
+    from lstmviz.engine.gradients import check_trainable, gradients
 
     refuse_to_replace(args.out, [("model file", args.model), ("target file", args.target)]
                       + [("input file", p) for p in args.inputs])
     model = lstmviz.load(args.model)
+    check_trainable(model)  # (before its inputs: a model that cannot be differentiated says so first)
     arrays = load_inputs(model, args.inputs, args.shape)
     y = _read_target(args.target, model, args.loss)
     try:
@@ -147,6 +148,9 @@ def cmd_train(args) -> int:
     out = Path(args.out)
     if out.suffix != ".keras":
         raise LstmvizError(f"{out}: the trained model is saved as Keras 3 .keras; give a name ending in .keras")
+    from lstmviz.files import check_folder
+
+    check_folder(out)  # (before training: it trained every epoch, then could not save)
     x_val = y_val = None
     if args.task:
         from lstmviz.app import tasks
@@ -168,7 +172,10 @@ def cmd_train(args) -> int:
             raise LstmvizError("train needs MODEL, --input, --target and --loss (or --task NAME)")
         # (the model file may be replaced by its trained self: a run continued in place)
         refuse_to_replace(args.out, [("target file", args.target)] + [("input file", p) for p in args.inputs])
+        from lstmviz.engine.gradients import check_trainable
+
         model = lstmviz.load(args.model)
+        check_trainable(model)  # (before its inputs: a model that cannot be trained says so first)
         arrays = load_inputs(model, args.inputs, args.shape)
         try:  # the whole arrays, named by their files (not the first sample's check below)
             model.check_inputs(arrays)

@@ -36,14 +36,22 @@ def new_file_mode(path) -> int:
         return 0o666 & ~_umask()
 
 
+def check_folder(path) -> Path:
+    """The folder ``path`` would be written in; refused in one line where it does not exist
+    (``write_atomic`` says it; a command asks before the work whose result it writes)."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise LstmvizError(f"{path}: the folder {parent} does not exist")
+    return parent
+
+
 def write_atomic(path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically: temporary file in the same folder, flush,
     fsync, ``os.replace``; the folder is fsynced too where the OS allows it. The file gets
     the permissions a plain write would give it (``new_file_mode``), not mkstemp's 0600."""
     path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise LstmvizError(f"{path}: the folder {parent} does not exist")
+    parent = check_folder(path)
     mode = new_file_mode(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)

@@ -171,6 +171,17 @@ def test_train_refuses_unknown_task_and_bad_out(tmp_path, capsys):
     assert "ending in .keras" in capsys.readouterr().err
 
 
+def test_train_refuses_a_missing_folder_before_training(tmp_path, capsys):
+    """``--out`` in a folder that does not exist: it trained every epoch first, then said
+    the folder does not exist (a long run's work thrown away). Refused before the first
+    update, in one line."""
+    out = tmp_path / "no such folder" / "trained.keras"
+    assert cli.main(["train", "--task", "delay", "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"lstmviz: {out}: the folder {out.parent} does not exist"
+    assert "training" not in err and "epoch" not in err and not out.parent.exists()
+
+
 @pytest.mark.parametrize("version,rec,noted", [("2.2.4", "hard_sigmoid", True), ("2.2.4", "sigmoid", False),
                                                ("3", "hard_sigmoid", False)])
 def test_training_a_keras_2_hard_sigmoid_model_says_the_keras_file_computes_otherwise(
@@ -365,3 +376,21 @@ def test_a_class_id_outside_the_models_classes_names_its_file(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and err == [f"lstmviz: {tmp_path / 'y.npy'}: class id 7 at index (1,) is outside "
                                f"0..{classes - 1} (the model's output has {classes} classes)"]
+
+
+@pytest.mark.parametrize("command", ["grad", "train"])
+@pytest.mark.parametrize("case, file, why", [("k2_stateful_lstm", "model.h5", "is stateful"),
+                                              ("onnx_hand_gru_layout1", "model.onnx", "ONNX graph")])
+def test_a_model_that_cannot_train_is_refused_before_its_inputs_are_read(tmp_path, capsys, command, case,
+                                                                          file, why):
+    """A stateful model, or an ONNX graph, given inputs of another shape: the refusal was
+    about the inputs ('the input has 1 features but the model expects 3', 'the model takes
+    2 input(s)'), and once the user had made them fit, that the model cannot be trained at
+    all. That comes first, as the Train tab says it."""
+    np.save(tmp_path / "x.npy", np.zeros((4, 20, 1), np.float32))
+    np.save(tmp_path / "y.npy", np.zeros((4, 1), np.float32))
+    out = tmp_path / ("g.npz" if command == "grad" else "t.keras")
+    rc = cli.main([command, str(FIXTURES / case / file), "-i", str(tmp_path / "x.npy"), "-y",
+                   str(tmp_path / "y.npy"), "--loss", "mse", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and why in err and "\n" not in err and not out.exists(), err

@@ -610,3 +610,130 @@ def test_the_side_panel_gives_way_beside_a_bidirectional_header_at_800_x_600(mak
     assert w.side.width() >= 0.36 * 800
     p.leave()
     assert w.side.minimumWidth() == natural
+
+
+def test_a_train_lesson_gives_back_the_users_pinned_curve_and_both_plots(window):
+    """The user pinned their run's gradient curve, then ran the vanishing-gradient lesson:
+    when it ended, the dashed curve on their 20-step run was the lesson's 50-step SimpleRNN
+    ('SimpleRNN (pinned)'), and on a small projector the loss plot stayed hidden (the
+    lesson's last step was about the gradient plot alone). Their own pinned curve, its
+    name and both plots come back with their run."""
+    import numpy as np
+
+    from lstmviz.app import tours
+
+    panel = window.train_panel
+    mine = panel.session
+    for _ in range(3):
+        mine.step()
+    panel.refresh(force=True)
+    panel.pin()
+    ours = np.array(mine.view().dh_norm)
+    p = present_on(window, 800, 600)
+    p.tour.start(len(tours.LESSONS))  # Why LSTM: pins the SimpleRNN's curve
+    p.tour.next()
+    settle()
+    assert not panel.loss_plot.isVisible()  # (the lesson's step about the gradient alone)
+    p.tour.end()
+    settle()
+    assert panel.session is mine
+    xs, ys = panel.pinned_dh.getData()
+    assert len(xs) == len(ours) == 20
+    np.testing.assert_allclose(10 ** np.asarray(ys), ours, rtol=1e-6)
+    names = [label.text for _, label in panel.step_legend.items]
+    assert any("LSTM (pinned)" in n for n in names) and not any("SimpleRNN" in n for n in names), names
+    assert panel.loss_plot.isVisible() and panel.step_plot.isVisible()
+    p.leave()
+
+
+def test_going_back_in_the_vanishing_gradient_lesson_keeps_the_simplernn_pinned(window):
+    """PgUp from step 3 of 'Why LSTM' to step 2 pinned the run on the tab again, by then the
+    LSTM's: the dashed curve named 'LSTM (pinned)' lay on the LSTM's own, under a caption
+    saying 'Pinned (dashed): the SimpleRNN', and the contrast the lesson is about was gone.
+    A step shown again pins what it pinned the first time."""
+    import numpy as np
+
+    from lstmviz.app import tours
+
+    panel = window.train_panel
+    p = window.presenter
+    p.tour.start(len(tours.LESSONS))  # Why LSTM
+    settle()
+    rnn = np.array(panel.session.view().dh_norm)
+    p.tour.next()
+    p.tour.next()
+    p.tour.prev()
+    settle()
+    assert p.tour.index == 1 and panel.session.settings.cell == "LSTM"
+    xs, ys = panel.pinned_dh.getData()
+    np.testing.assert_allclose(10 ** np.asarray(ys), rnn, rtol=1e-6)
+    names = [label.text for _, label in panel.step_legend.items]
+    assert any("SimpleRNN (pinned)" in n for n in names) and not any("LSTM (pinned)" in n for n in names), names
+    p.tour.end()
+
+
+def test_a_train_lesson_gives_back_the_plots_tab_the_user_had(window):
+    """'What the forget gate learns' ends on the Connectivity view: after it the Train tab
+    still showed Connectivity where the user had been reading the loss curves. The tab of
+    plots the user had comes back with their run."""
+    from lstmviz.app import tours
+
+    panel = window.train_panel
+    window.tabs.setCurrentWidget(panel)
+    assert panel.plot_tabs.currentWidget() is panel.plots  # the curves
+    p = window.presenter
+    les = tours.ALL_LESSONS.index(tours.lesson("What the forget gate learns"))
+    p.tour.start(les)
+    for _ in tours.ALL_LESSONS[les].steps[1:]:
+        p.tour.next()
+    assert panel.plot_tabs.currentWidget() is panel.grad_views.pages["connectivity"]
+    p.tour.end()
+    settle()
+    assert panel.plot_tabs.currentWidget() is panel.plots
+
+
+def test_a_lesson_started_from_another_gives_back_what_was_there_before_both(window):
+    """A lesson picked from the Lessons menu while another ran ended the first without
+    putting anything back and kept no copy: when the second ended, the user's own stack
+    (here an LSTM of 5 units and two more layers) was gone, the lesson's one LSTM in its
+    place, and so was their Train-tab run. What was there before the first lesson comes
+    back."""
+    from lstmviz.app import tours
+
+    st = window.state
+    st.set_layer_option(0, "units", 5)
+    mine = [(l.class_name, dict(l.config)) for l in st.layers]
+    panel = window.train_panel
+    run = panel.session
+    for _ in range(3):
+        run.step()
+    p = window.presenter
+    p.lessons_menu.actions()[0].trigger()  # What units means
+    assert [l.class_name for l in st.layers] != [c for c, _ in mine]
+    p.lessons_menu.actions()[len(tours.LESSONS)].trigger()  # Why LSTM, from within it
+    assert panel.session is not run
+    p.tour.end()
+    settle()
+    assert [(l.class_name, dict(l.config)) for l in st.layers] == mine
+    assert panel.session is run and run.iteration == 3
+
+
+def test_a_train_lesson_before_the_train_tab_was_shown_leaves_it_fresh(window):
+    """A Train lesson run before the Train tab was ever shown built it for the lesson, and
+    when the lesson ended the tab kept the lesson's run: a 50-step LSTM trained 160 updates
+    with the SimpleRNN's curve pinned, not the run the tab starts with. It starts as it
+    would have."""
+    from lstmviz.app import tours
+    from lstmviz.app.training import Settings
+
+    assert window._train_panel is None
+    p = window.presenter
+    p.tour.start(len(tours.LESSONS))  # Why LSTM
+    p.tour.next()
+    panel = window.train_panel
+    assert panel.session.iteration == 160 and panel.pinned() is not None
+    p.tour.end()
+    settle()
+    assert panel.session.iteration == 0 and panel.session.settings == Settings()
+    assert panel.pinned() is None and panel.plot_tabs.currentWidget() is panel.plots
+    assert panel.steps_spin.value() == panel.session.task.steps

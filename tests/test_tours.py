@@ -424,23 +424,6 @@ def test_a_lesson_starts_without_the_terms_written_out_or_focus_and_gives_both_b
     assert cell.expanded and p.focus and p.actions["focus"].isChecked()
 
 
-def test_a_lesson_started_from_another_puts_back_the_users_stack(window, qtbot):
-    """Help > Lessons during a lesson: the second lesson's end put back nothing (the first's
-    end dropped what was saved), leaving the user with the lesson's stack instead of theirs."""
-    st = window.state
-    st.set_layer_option(0, "units", 5)
-    before = [(e.class_name, e.config) for e in st.layers]
-    p = window.presenter
-    p.lessons_menu.actions()[0].trigger()
-    p.tour.next()
-    p.lessons_menu.actions()[3].trigger()
-    assert p.tour.lesson is tours.ALL_LESSONS[3]
-    assert [(e.class_name, e.config) for e in st.layers] != before
-    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
-    assert not p.tour.active
-    assert [(e.class_name, e.config) for e in st.layers] == before
-
-
 @pytest.mark.parametrize("k", [2, 7])
 def test_lessons_leave_an_800_x_600_presentation_its_size(make_window, k):
     """Presenting windowed at 800 x 600, nothing resizes the window between steps: the

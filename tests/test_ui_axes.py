@@ -211,3 +211,39 @@ def test_a_tall_value_axis_keeps_pyqtgraphs_ticks(qtbot):
     axis.setStyle(tickFont=QtGui.QFont("DejaVu Sans", 12))
     for rng, size in [((0.0, 1.0), 300), ((-3.0, 3.0), 500), ((0.0, 127.0), 200)]:
         assert axis.tickSpacing(*rng, size) == pg.AxisItem.tickSpacing(axis, *rng, size)
+
+
+def test_an_axis_title_is_whole_only_where_the_axis_holds_what_pyqtgraph_shows(qtbot):
+    """An axis title with a short form (the gates view's "share of steps > 0.9") was
+    measured without the space pyqtgraph puts after every axis label: on an axis a few
+    pixels longer than the text, the whole title was chosen and ran past the plot's ends.
+    The axis' whole title is shown only where the view holds it as drawn."""
+    import pyqtgraph as pg
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    glw = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(glw)
+    plot = glw.addPlot()
+    glw.resize(300, 600)
+    glw.show()
+    qtbot.waitExposed(glw)
+    whole, short = "share of steps > 0.9", "share > 0.9"
+    th.axis_title(plot, "left", whole, short, "#000000", "14pt")
+    QtWidgets.QApplication.processEvents()
+    label = plot.getAxis("left").label
+    drawn = label.sceneBoundingRect().height()  # the whole title as pyqtgraph draws it
+    assert label.toPlainText().strip() == whole
+    html = f"<span style='color: #000000; font-size: 14pt'>{whole}</span>"
+    bare = th.html_width(label.font(), html)
+    assert bare < drawn - 2  # (the text alone is shorter: the trailing space)
+    for _ in range(20):  # the view as tall as between the bare text and what is drawn
+        room = plot.vb.height()
+        glw.resize(300, int(glw.height() - (room - (bare + drawn) / 2)))
+        QtWidgets.QApplication.processEvents()
+        if bare < plot.vb.height() < drawn:
+            break
+    assert bare < plot.vb.height() < drawn
+    assert label.toPlainText().strip() == short
+    assert label.sceneBoundingRect().height() <= plot.vb.height()

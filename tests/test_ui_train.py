@@ -864,3 +864,117 @@ def test_a_session_keeps_the_train_tabs_settings(make_window, tmp_path):
     assert (s.units, s.optimizer, s.epochs, s.learning_rate, s.cell) == (None, "adam", None, None, "GRU")
     assert not again.restore_session_settings({"train_task": "nope"})
     again.stop()
+
+
+def test_training_a_finished_run_says_how_to_go_on(make_window):
+    """At the end of a run, One update and Play did nothing, without a word: a student
+    pressed them again and again. They now say, under the run's state, that the run is
+    finished and how to go on; more epochs take the note away and train on."""
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=1))
+    s = panel.session
+    while s.step() is not None:
+        pass
+    assert s.done and s.iteration == 8
+    for press in (panel.step_button.click, panel.play_button.click):
+        press()
+        panel.wait()
+        panel.refresh(force=True)
+        assert s.iteration == 8 and not panel.playing
+        first, *rest = panel.status_label.text().split("\n")
+        assert first.endswith("finished") and len(rest) == 1
+        assert "Epochs" in rest[0] and "Reset" in rest[0]
+    panel.epochs_spin.setValue(2)
+    panel.refresh(force=True)
+    assert "\n" not in panel.status_label.text()
+    panel.step_button.click()
+    panel.wait()
+    panel.refresh(force=True)
+    assert s.iteration == 9 and "\n" not in panel.status_label.text()
+    panel.stop()
+
+
+def test_the_status_says_the_runs_own_loss_not_the_log_plots_floor(make_window):
+    """The run's state read its loss from the log plot's points, floored at 1e-30: a loss of
+    0 (the user's targets met exactly) read 'loss 1e-30 · validation 1e-30', and a negative
+    one (binary_crossentropy on targets outside 0..1, as Keras computes it) too. It says
+    the session's own numbers."""
+    from lstmviz.app.training import Record, read_progress
+
+    w = make_window()
+    panel = w.train_panel
+    s = panel.session
+    arrays = [a.copy() for a in s.trainer.arrays]
+    for it, (loss, val) in enumerate(((0.0, 0.0), (-2.853, -1.5)), start=1):
+        progress = (it,) + read_progress(s.trainer)[1:]
+        rec = Record(it, loss, 0.5, True, loss, val, None, None, 0.01, progress, None)
+        assert s.apply_records(s.generation, [rec], arrays, arrays)
+        panel.refresh(force=True)
+        state = panel.status_label.text()
+        assert f"loss {loss:.4g} \u00b7 validation {val:.4g}" in state, state
+    panel.stop()
+
+
+def test_the_train_tab_lets_the_window_shrink_to_800_px(make_window):
+    """The Train tab's controls took as their least width the width they were last given
+    (half of the tab): once shown at 1280 x 720 the window could not be made narrower than
+    990 px, even on another tab, and a window opened at 800 x 600 grew to 848 px when the
+    Train tab was shown, its plots past the screen's right edge. Their least width no longer
+    follows the tab's: the window shrinks to 800 px with the side panel, the plots in it,
+    and the controls scroll sideways only there."""
+    from PySide6 import QtWidgets
+
+    def settle():
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+
+    for first in ((1280, 720), (800, 600)):
+        w = make_window(first)
+        panel = w.train_panel
+        w.tabs.setCurrentWidget(panel)
+        settle()
+        w.resize(800, 600)
+        settle()
+        assert w.minimumSizeHint().width() <= 800 and w.width() == 800, (first, w.minimumSizeHint())
+        assert w.side.isVisible()
+        tabs = panel.plot_tabs
+        assert tabs.isVisible() and tabs.mapTo(w, tabs.rect().topRight()).x() <= w.width()
+        assert panel.controls.geometry().right() < tabs.geometry().left()
+        for b in (panel.play_button, panel.step_button, panel.reset_button):
+            assert b.isVisible()
+        w.tabs.setCurrentIndex(0)
+        settle()
+        assert w.minimumSizeHint().width() <= 800
+        w.resize(1280, 720)
+        w.tabs.setCurrentWidget(panel)
+        settle()
+        controls = panel.controls
+        assert controls.widget().width() <= controls.viewport().width()  # no sideways scrolling there
+        panel.stop()
+
+
+def test_a_lesson_steps_updates_show_a_busy_cursor(make_window, monkeypatch):
+    """A Train lesson's step runs its updates before it shows (160 of a 50-step LSTM in
+    'Why LSTM', 480 in 'What the forget gate learns': 1.5 s here, more on a lecture
+    laptop), and the window froze meanwhile without a sign that it works. The busy cursor
+    shows while they run, and goes after."""
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz.app.training import TrainingSession
+
+    seen = []
+    step = TrainingSession.step
+
+    def spy(self):
+        cursor = QtWidgets.QApplication.overrideCursor()
+        seen.append(None if cursor is None else cursor.shape())
+        return step(self)
+
+    monkeypatch.setattr(TrainingSession, "step", spy)
+    w = make_window()
+    panel = w.train_panel
+    panel.lesson_step({"task": "delay", "units": 3, "steps": 6, "updates": 3})
+    assert seen == [QtCore.Qt.CursorShape.WaitCursor] * 3
+    assert QtWidgets.QApplication.overrideCursor() is None
+    panel.stop()

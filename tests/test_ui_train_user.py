@@ -35,6 +35,22 @@ def test_bad_targets_are_refused_in_one_line(make_window, tmp_path):
     panel.stop()
 
 
+def test_a_file_gone_since_it_was_picked_is_refused_as_the_command_line_says_it(make_window, tmp_path):
+    """Inputs or targets deleted or moved after they were picked: the box said Python's
+    "[Errno 2] No such file or directory: '/the/whole/path/x.npy'"; now the file's name and
+    what is wrong, as `lstmviz train` says it."""
+    w = make_window()
+    panel = w.train_panel
+    box = _setup(w, tmp_path)
+    for which in ("x", "y"):
+        (tmp_path / f"{which}.npy").rename(tmp_path / "moved.npy")
+        assert not box.train()
+        assert box.message.text() == f"{which}.npy: No such file or directory"
+        (tmp_path / "moved.npy").rename(tmp_path / f"{which}.npy")
+    assert box.train()
+    panel.stop()
+
+
 def test_scrubbing_training_time_shows_the_snapshot_in_every_view(make_window, qtbot, tmp_path):
     w = make_window()
     panel = w.train_panel
@@ -183,4 +199,40 @@ def test_without_validation_samples_the_gradient_views_say_training_samples(make
     gv.lesson_facts("gates")
     assert gv.view.kind == "validation" and "over 10 validation samples" in gv.captions["gates"].text()
     assert gv.sample_label.text() == "Validation sample"
+    box.split_spin.setValue(0.05)  # two validate; then one (it said "over 1 validation samples")
+    assert box.train()
+    gv.lesson_facts("gates")
+    assert "over 2 validation samples \u00d7" in gv.captions["gates"].text()
+    box.split_spin.setValue(0.025)
+    assert box.train()
+    gv.lesson_facts("gates")
+    assert gv.view.gate_samples == 1 and "over 1 validation sample \u00d7" in gv.captions["gates"].text()
+    panel.stop()
+
+
+def test_putting_a_task_run_on_the_stack_says_it_takes_the_stacks_place(make_window):
+    """'Put on the stack' with a task's run opened the task's model in place of the user's
+    own stack (an LSTM(8) -> LSTM(4) -> Dense became the task's LSTM -> Dense) and said only
+    'The weights at update 3 are on the stack'. It says the model took the stack's place and
+    that Edit > Undo brings theirs back; weights that fit the stack still say weights."""
+    w = make_window()
+    panel = w.train_panel
+    mine = [l.name for l in w.state.model.layers]
+    for _ in range(3):
+        panel.session.step()
+    panel.session.keep_current()
+    panel.refresh(force=True)
+    assert panel.show_in_views() == 3
+    assert [l.name for l in w.state.model.layers] != mine
+    said = w.statusBar().currentMessage()
+    assert "model" in said and "in place of" in said and "Undo" in said, said
+    panel.session.step()
+    panel.session.keep_current()
+    panel.refresh(force=True)
+    assert panel.show_in_views() == 4  # the task's model is the stack's now: its weights
+    said = w.statusBar().currentMessage()
+    assert said.startswith("The weights at update 4 are on the stack"), said
+    w.state.undo()
+    w.state.undo()
+    assert [l.name for l in w.state.model.layers] == mine
     panel.stop()

@@ -164,6 +164,9 @@ class Scrubber:
     def __init__(self, state):
         self.state = state
         self._mark = None  # the undo entry this burst of scrubbing pushed
+        #: the last ``show`` opened the snapshot's model in place of the stack's (another
+        #: structure: a task's), not only its weights
+        self.replaced = False
 
     def _ours(self) -> bool:
         st = self.state
@@ -180,7 +183,8 @@ class Scrubber:
         model = snapshot_model(session, it)
         data = session.data
         x_val = np.asarray(data.x_val) if data is not None else np.zeros((0,), np.float32)
-        if same_structure(st.model, model):
+        self.replaced = not same_structure(st.model, model)
+        if not self.replaced:
             st.show_weights(model, undoable=not self._ours())
         else:
             # a task's model: opened once, on its validation inputs, as one edit (one undo

@@ -391,18 +391,20 @@ def backward(model, fw: Forward, d_pred, value, dz_layer=None) -> Gradients:
 
 def check_trainable(model) -> None:
     """Refuse, in one line, a model lstmviz cannot differentiate (several outputs, stateful
-    layers, ONNX nodes)."""
-    if len(model.outputs) != 1:
-        names = list(dict.fromkeys(ref.layer for ref in model.outputs))
-        shown = ", ".join(f"'{n}'" for n in names[:4]) + (", ..." if len(names) > 4 else "")
-        raise LstmvizError(f"the model has {len(model.outputs)} outputs ({shown}); gradients and training "
-                           "need a model with one output")
+    layers, ONNX nodes); an ONNX graph first, whatever its outputs (its Keras or PyTorch
+    file is what trains)."""
     for layer in model.layers:
         if layer.class_name.startswith("onnx."):  # a node's own semantics (layout, peepholes, clip ...)
             raise LstmvizError(
                 f"layer '{layer.name}' ({layer.class_name}) comes from an ONNX graph, which lstmviz "
                 "runs forward only; gradients and training are for Keras models and PyTorch "
                 "state_dicts (open the model's Keras or PyTorch file)")
+    if len(model.outputs) != 1:
+        names = list(dict.fromkeys(ref.layer for ref in model.outputs))
+        shown = ", ".join(f"'{n}'" for n in names[:4]) + (", ..." if len(names) > 4 else "")
+        raise LstmvizError(f"the model has {len(model.outputs)} outputs ({shown}); gradients and training "
+                           "need a model with one output")
+    for layer in model.layers:
         rnns = L_rnns(layer)
         for r in rnns:
             if r.config.get("stateful"):

@@ -11,7 +11,8 @@ with ``setImage`` / ``setData`` / ``setOpts``).
   kernel, recurrent_kernel and bias, on a log axis.
 
 The layer and the sample are chosen above the tabs; a caption below says exactly what is
-drawn. A timer redraws when the run moved on and a gradient tab is on screen.
+drawn (at most a quarter of the page's height: where it needs more, the lines that fit and
+the whole text in its tooltip). A timer redraws when the run moved on and a gradient tab is on screen.
 """
 
 from __future__ import annotations
@@ -24,14 +25,18 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app.explain import plural
 from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_facts, signed_log, squashed_gates
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import HintLabel, WrapRow, hint
+from lstmviz.ui.labels import QuietLabel, WrapRow, hint
 from lstmviz.ui.plot_tools import LogLabelAxis, count_axis, log_labels, set_ticks
 
 DECADES = 4.0
+#: the most of a gradient view's page its caption takes (in a lecture theme: the lesson's
+#: caption bar says what the plot shows), a line at least; cut to the lines that fit beyond
+CAPTION_SHARE, CAPTION_SHARE_LECTURE = 0.25, 0.2
 TABS = ("dh", "connectivity", "gates", "updates")
 TITLES = {"dh": "dL/dh", "connectivity": "Connectivity", "gates": "Gates", "updates": "Updates"}
 TOOLTIPS = {
@@ -84,7 +89,7 @@ class GradViews(QtCore.QObject):
         self.timer.start()
 
     # -- layout ----------------------------------------------------------------------------
-    def _page(self, key: str) -> tuple[QtWidgets.QWidget, pg.GraphicsLayoutWidget, QtWidgets.QLabel]:
+    def _page(self, key: str) -> tuple[QtWidgets.QWidget, pg.GraphicsLayoutWidget, QuietLabel]:
         page = QtWidgets.QWidget()
         lay = QtWidgets.QVBoxLayout(page)
         lay.setContentsMargins(0, 4, 0, 0)
@@ -93,17 +98,36 @@ class GradViews(QtCore.QObject):
         self._control_rows[key] = row
         glw = pg.GraphicsLayoutWidget()
         lay.addWidget(glw, 1)
-        caption = HintLabel()  # (an exported picture leaves its hints for the mouse out)
-        caption.setWordWrap(True)
-        caption.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        # (an exported picture leaves its hints for the mouse out; cut to the lines that
+        # fit where the page is short: _fit_caption)
+        caption = QuietLabel()
         lay.addWidget(caption)
+        page.installEventFilter(self)  # (its height sets the caption's: _fit_caption)
         self.pages[key], self.glws[key], self.captions[key] = page, glw, caption
         return page, glw, caption
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QtCore.QEvent.Type.Resize:
+            for key, page in self.pages.items():
+                if page is obj:
+                    self._fit_caption(key)
+        return False
+
+    def _fit_caption(self, key: str) -> None:
+        """The caption at most ``CAPTION_SHARE`` of its page's height (``CAPTION_SHARE_LECTURE``
+        in a lecture theme), a line at least: its last line then ends in "…" and its whole
+        text is its tooltip (``QuietLabel``). At 1024 x 600 the captions' six or seven lines
+        took the height their plots needed (the connectivity plot's view was 0 px high)."""
+        page, cap = self.pages[key], self.captions[key]
+        share = CAPTION_SHARE_LECTURE if self.theme.lecture else CAPTION_SHARE
+        most = max(cap.label.fontMetrics().lineSpacing(), int(page.height() * share))
+        if cap.maximumHeight() != most:
+            cap.setMaximumHeight(most)
 
     def _build(self) -> None:
         self.pages: dict[str, QtWidgets.QWidget] = {}
         self.glws: dict[str, pg.GraphicsLayoutWidget] = {}
-        self.captions: dict[str, QtWidgets.QLabel] = {}
+        self.captions: dict[str, QuietLabel] = {}
         self._control_rows: dict[str, QtWidgets.QHBoxLayout] = {}
         # one set of controls, moved to the page on screen
         self.layer_combo = QtWidgets.QComboBox()
@@ -222,9 +246,10 @@ class GradViews(QtCore.QObject):
             for _sample, label in legend.items:
                 label.setText(label.text)
         self._style_controls()
-        for cap in self.captions.values():
+        for key, cap in self.captions.items():
             cap.setFont(t.font(0.9))
             cap.setStyleSheet(f"color: {t.foreground}")
+            self._fit_caption(key)  # (a line of the new size at least)
         self._clear_gate_items()  # made again in this theme's hues when drawn
         self.sat_legend.clear()
         self.upd_legend.clear()
@@ -489,7 +514,7 @@ class GradViews(QtCore.QObject):
             text = "A SimpleRNN has no gates: nothing saturates but h itself."
         else:
             names = ", ".join(_sym(k) for k in keys)
-            text = (f"Gates {names} over {v.gate_samples} {v.kind} samples \u00d7 every step "
+            text = (f"Gates {names} over {plural(v.gate_samples, v.kind + ' sample')} \u00d7 every step "
                     f"(masked steps left out), update {v.iteration}. Left: bars now, lines at update 0. "
                     f"Right: the share of steps each unit's gate spends below {LOW:g} (x) and above "
                     f"{HIGH:g} (y); top left: nearly always open, bottom right: nearly always shut.")

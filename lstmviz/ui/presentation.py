@@ -250,13 +250,15 @@ class TourRunner:
         self.lesson: tours.Lesson | None = None
         self.index = 0
         self._saved = None
+        #: what each Train-tab step that pins a curve pinned when first shown (by index)
+        self._pins: dict[int, tuple] = {}
 
     @property
     def active(self) -> bool:
         return self.lesson is not None
 
     def start(self, which) -> None:
-        if self.active:  # one lesson after another: the end of this one puts back what was before both
+        if self.active:  # another lesson from within one: what was there before the first
             saved = self._saved
             self.end(restore=False)
             self._saved = saved
@@ -267,6 +269,7 @@ class TourRunner:
             self._cell_view().set_expanded(False)
             self.p.set_focus(False)
         self.lesson = tours.lesson(which)
+        self._pins = {}
         self.p._tour_keys(True)
         self.window.setFocus()
         self.go(0)
@@ -288,7 +291,12 @@ class TourRunner:
         panel = getattr(self.window, "train_panel", None) if step.view == "train" else None
         if panel is not None:  # a lesson on the Train tab
             self.window.tabs.setCurrentWidget(panel)
-            facts = panel.lesson_step(step.train or {})
+            # a step that pins the run before it pins, when shown again (PgUp from a later
+            # step), what it pinned the first time: the run on the tab is by then its own
+            pins = bool((step.train or {}).get("pin"))
+            facts = panel.lesson_step(step.train or {}, pinned=self._pins.get(k) if pins else None)
+            if pins and k not in self._pins and panel.pinned() is not None:
+                self._pins[k] = panel.pinned()
             try:
                 text = step.caption.format(**facts)
             except (KeyError, IndexError, ValueError):
@@ -323,19 +331,27 @@ class TourRunner:
     # the stack, input and selection from before the lesson, put back when it ends
     def _snapshot(self) -> dict:
         panel = getattr(self.window, "_train_panel", None)  # (not built for it)
+        # (not built yet: the run it starts with, should a lesson build it)
         return {"state": self.window.state.lesson_saved(), "tab": self.window.tabs.currentIndex(),
                 "expand": self._cell_view().expanded, "focus": self.p.focus,
-                "train": None if panel is None else (panel.session, panel._pinned is not None)}
+                "train": (None, None, 0) if panel is None else (panel.session, panel.pinned(),
+                                                                panel.plot_tabs.currentIndex())}
 
     def _restore(self, s: dict) -> None:
         panel = getattr(self.window, "_train_panel", None)
-        if s["train"] is not None and panel is not None:
-            # a lesson on the Train tab trains a run of its own: the user's comes back
-            session, pinned = s["train"]
+        if panel is not None:
+            # a lesson on the Train tab trains a run of its own: the user's comes back (the
+            # tab's first run where the lesson built the tab)
+            session, pinned, plots = s["train"]
+            if session is None:
+                from lstmviz.app.training import Settings, TrainingSession
+
+                session = TrainingSession(Settings(), panel.snapshot_every())
             if panel.session is not session:
                 panel.use_session(session)
-            if not pinned:
-                panel.unpin()
+            panel.set_pinned(pinned)  # the user's own curve (or none), not the lesson's
+            panel.end_lesson()
+            panel.plot_tabs.setCurrentIndex(plots)  # (a lesson shows the gradient views it names)
         self.window.state.lesson_restore(s["state"])
         self.window.tabs.setCurrentIndex(s["tab"])
         self._cell_view().set_expanded(s["expand"])

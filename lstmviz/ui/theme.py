@@ -298,7 +298,8 @@ def _fit_axis_title(plot: pg.PlotItem, side: str) -> None:
     shown = text
     if short is not None:
         room = plot.vb.height() if side in ("left", "right") else plot.vb.width()
-        html = f"<span style='color: {pg.mkColor(color).name()}; font-size: {size}'>{text}</span>"
+        # (with the space pyqtgraph puts after every axis label, for its units: what it draws)
+        html = f"<span style='color: {pg.mkColor(color).name()}; font-size: {size}'>{text} </span>"
         if room > 1 and html_width(axis.label.font(), html) > room:
             shown = short
     if getattr(axis, "_lstmviz_shown", None) != (shown, color, size):

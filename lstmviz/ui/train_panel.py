@@ -47,6 +47,8 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 #: the loss plot's text before the first update of a run
 EMPTY_HINT = "\u25b6 Play or One update to train"
+#: under the run's state when One update or Play is pressed at its end
+FINISHED_NOTE = "The run is finished: more Epochs train on from here, Reset starts again"
 
 
 class TrainPanel(QtWidgets.QWidget):
@@ -59,12 +61,16 @@ class TrainPanel(QtWidgets.QWidget):
         self._playing = threading.Event()  # a worker thread plays (no training process)
         self.process = TrainProcess()  # started at the first Play
         self._error = ""
+        self._finished_note = ""  # said while the run is finished, after a press that trains
         self._pinned = None
         self._lesson_curve: str | None = None  # the curve a lesson step is about (_fit_plots)
         self._legend_names: dict[int, str] = {}
         self._drawn: tuple[int, int] | None = None       # (generation, update) drawn
         self._since: tuple[int, int, int] | None = None  # the history the curves hold (View.since)
         self._series = {k: Series() for k in ("loss", "norm", "epoch", "val")}
+        #: the last update's loss and the last validation loss, as the run has them (the
+        #: series hold them floored for the log plot: a loss of 0 read "1e-30")
+        self._last: dict[str, float | None] = {"loss": None, "val": None}
         self._frames: dict[int, tuple] = {}              # the range each plot's frame holds
         self._stages: list = []                          # the rest of a new update's drawing
         self._changed: dict[str, bool] = {}              # which series the last update changed
@@ -485,7 +491,16 @@ class TrainPanel(QtWidgets.QWidget):
     def playing(self) -> bool:
         return self._playing.is_set() or self.process.playing
 
+    def _say_finished(self) -> None:
+        """One update or Play on a finished run: say so, and how to go on (they did nothing,
+        without a word)."""
+        if self.session.done and not self.session.stopped:
+            self._finished_note = FINISHED_NOTE
+            self.refresh(force=True)
+
     def set_playing(self, on: bool) -> None:
+        if on:
+            self._say_finished()
         self._window_first(on and not self.session.halted)
         if on and not self.session.halted:
             in_process = self.process.playing or (
@@ -550,6 +565,7 @@ class TrainPanel(QtWidgets.QWidget):
     def one_update(self) -> None:
         """One update on the worker thread (the window keeps drawing while it runs)."""
         if self.playing or self.session.halted:
+            self._say_finished()
             return
         t = threading.Thread(target=self._one, daemon=True)
         self._thread = t
@@ -590,12 +606,27 @@ class TrainPanel(QtWidgets.QWidget):
             self.set_error("No gradient curve to pin yet: press One update or Play first")
             return
         self._error = ""
-        name = label or f"{self.session.settings.cell} (pinned)"
-        self.pinned_dh.setData(np.arange(len(v.dh_norm)), np.maximum(v.dh_norm, 1e-30))
+        self.set_pinned((v.dh_norm, label or f"{self.session.settings.cell} (pinned)"))
+
+    def pinned(self) -> tuple[np.ndarray, str] | None:
+        """The pinned curve and its name (None: none pinned), for ``set_pinned``."""
+        if self._pinned is None:
+            return None
+        return self._pinned.copy(), self._legend_names.get(id(self.pinned_dh), "")
+
+    def set_pinned(self, pinned: tuple[np.ndarray, str] | None) -> None:
+        """Pin this curve under this name (``pinned()``'s), or none: a lesson that pinned a
+        curve of its own gives the user's back when it ends."""
+        if pinned is None:
+            self.unpin()
+            return
+        values, name = pinned
+        self.pinned_dh.setData(np.arange(len(values)), np.maximum(values, 1e-30))
         self.step_legend.removeItem(self.pinned_dh)  # named anew
         self._legend_names[id(self.pinned_dh)] = name
-        self._pinned = v.dh_norm.copy()
-        self._sync_step_legend(v.dc_norm is not None)
+        self._pinned = np.array(values, copy=True)
+        self._sync_step_legend(self.session.view().dc_norm is not None)
+        self.refresh(force=True)  # the gradient plot's range holds it
 
     def unpin(self) -> None:
         """No reference curve (another task, another lesson)."""
@@ -667,11 +698,18 @@ class TrainPanel(QtWidgets.QWidget):
                 "saving keeps its weights; Save as .keras writes them") if it else ""
 
     # -- lessons ---------------------------------------------------------------------------
-    def lesson_step(self, spec: dict) -> dict:
+    def end_lesson(self) -> None:
+        """The curves' layout without a lesson's step: both plots where one was alone."""
+        self._lesson_curve = None
+        self._fit_plots()
+
+    def lesson_step(self, spec: dict, pinned: tuple[np.ndarray, str] | None = None) -> dict:
         """Set up and run a lesson step: ``spec`` holds Settings fields to change (a new run
         when any does), ``updates`` to run now, ``pin`` to pin the curve first (a step naming
-        its ``task``, a lesson's first, drops a pinned curve instead). Returns the numbers a
-        caption may quote."""
+        its ``task``, a lesson's first, drops a pinned curve instead); ``pinned``: what such a
+        step pinned when it was first shown (``pinned()``), pinned again when the lesson
+        comes back to it (the run on the tab is by then a later step's). Returns the numbers
+        a caption may quote."""
         spec = dict(spec)
         updates = int(spec.pop("updates", 0))
         grad_view = spec.pop("grad_view", "curves")  # a gradient view's key, or the curves
@@ -679,7 +717,10 @@ class TrainPanel(QtWidgets.QWidget):
         self._lesson_curve = spec.pop("curve", None)
         self._fit_plots()
         if spec.pop("pin", False):
-            self.pin()
+            if pinned is not None:
+                self.set_pinned(pinned)
+            else:
+                self.pin()
         elif "task" in spec:  # a lesson's first step: another lesson's pinned curve goes
             self.unpin()
         if spec:
@@ -694,9 +735,15 @@ class TrainPanel(QtWidgets.QWidget):
             else:
                 self.apply_settings(Settings(**fields))
         self.set_playing(False)
-        for _ in range(updates):
-            if self.session.step() is None:
-                break
+        if updates:  # (hundreds of them, on this thread: the window waits, and says so)
+            QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+        try:
+            for _ in range(updates):
+                if self.session.step() is None:
+                    break
+        finally:
+            if updates:
+                QtWidgets.QApplication.restoreOverrideCursor()
         self.session.keep_current()
         self.refresh(force=True)
         v = self.session.view()
@@ -735,7 +782,7 @@ class TrainPanel(QtWidgets.QWidget):
         room = (self.width() - m.left() - m.right() - outer.spacing()
                 - self.plot_tabs.minimumSizeHint().width())
         share = int(self.width() * (CONTROLS_SHARE_LECTURE if self.theme.lecture else 0.5))
-        width = max(200, min(max(min(want, share), need), room))
+        width = max(CONTROLS_LEAST, min(max(min(want, share), need), room))
         self.controls.setMinimumWidth(width)
         # and no wider than that where the panel is narrow: the plots keep the other half
         self.controls.setMaximumWidth(max(width, min(self._widest, share)))
@@ -772,6 +819,17 @@ class TrainPanel(QtWidgets.QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
         self._fit_controls()
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt)
+        """As narrow as the controls' least (``CONTROLS_LEAST``) beside the plots' least, not
+        the layout's: the controls' minimum follows the width they were given (``_fit_controls``),
+        which held the window as wide as it once was (990 px after the Train tab was shown at
+        1280 x 720, 848 px opened at 800 x 600). Narrower, the controls are fitted again."""
+        outer = self.layout()
+        m = outer.contentsMargins()
+        least = (m.left() + m.right() + outer.spacing() + CONTROLS_LEAST
+                 + self.plot_tabs.minimumSizeHint().width())
+        return QtCore.QSize(least, super().minimumSizeHint().height())
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt)
         self._follow_theme()
@@ -821,9 +879,15 @@ class TrainPanel(QtWidgets.QWidget):
         if v.start == 0:
             sr["loss"].clear()
             sr["norm"].clear()
+            self._last["loss"] = None
         if v.epoch_start == 0:
             sr["epoch"].clear()
             sr["val"].clear()
+            self._last["val"] = None
+        if h.loss:
+            self._last["loss"] = float(h.loss[-1])
+        if h.val_loss:
+            self._last["val"] = float(h.val_loss[-1])
         self._changed = {
             "loss": sr["loss"].extend(h.iterations, h.loss) or v.start == 0,
             "norm": sr["norm"].extend(h.iterations, h.grad_norm) or v.start == 0}
@@ -885,12 +949,14 @@ class TrainPanel(QtWidgets.QWidget):
     def _draw_texts(self, v) -> None:
         self._update_slider()
         epoch = v.epoch_shown
-        loss, val_loss = self._series["loss"], self._series["val"]
+        loss, val_loss = self._last["loss"], self._last["val"]
         text = (f"update {v.iteration} \u00b7 epoch {epoch}/{v.epochs}"
-                + (f" \u00b7 loss {loss.y[loss.n - 1]:.4g}" if loss.n else "")
-                + (f" \u00b7 validation {val_loss.y[val_loss.n - 1]:.4g}" if val_loss.n else "")
+                + (f" \u00b7 loss {loss:.4g}" if loss is not None else "")
+                + (f" \u00b7 validation {val_loss:.4g}" if val_loss is not None else "")
                 + (" \u00b7 finished" if v.done else ""))
-        for why in dict.fromkeys((self.session.stopped, self._error)):
+        if not v.done:
+            self._finished_note = ""
+        for why in dict.fromkeys((self.session.stopped, self._error, self._finished_note)):
             if why:
                 text += f"\n{why}"
         if self.status_label.text() != text:
@@ -977,6 +1043,8 @@ class TrainPanel(QtWidgets.QWidget):
             self._slider_moved(self.time_slider.value())
 
 
+#: the controls' least width (px): narrower, they scroll sideways
+CONTROLS_LEAST = 200
 #: The controls' share of the tab at most in a lecture theme (the plots are what the
 #: lessons talk about; elsewhere half)
 CONTROLS_SHARE_LECTURE = 0.4

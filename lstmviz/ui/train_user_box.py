@@ -19,7 +19,7 @@ from lstmviz.app.train_user import Scrubber, user_data, user_session
 from lstmviz.engine.losses import NAMES
 from lstmviz.engine.train import left_out_note
 from lstmviz.errors import LstmvizError
-from lstmviz.text import safe_name
+from lstmviz.text import file_label, safe_name
 from lstmviz.ui.labels import ShrinkCombo
 
 FILES = "Arrays (*.npy *.csv *.txt *.tsv);;All files (*)"
@@ -102,7 +102,11 @@ class UserBox(QtWidgets.QGroupBox):
                                seed=s.seed)
             session = user_session(model, data, loss, settings, self.panel.snapshot_every())
         except (LstmvizError, OSError) as err:
-            self.message.setText(str(err))
+            if isinstance(err, OSError) and err.strerror:  # (a file gone since it was picked)
+                where = file_label(err.filename) if err.filename is not None else ""
+                self.message.setText(f"{where}: {err.strerror}" if where else err.strerror)
+            else:
+                self.message.setText(str(err))
             return False
         n_val = len(data.x_val)
         note = left_out_note(model)
@@ -148,7 +152,13 @@ class TimeScrub(QtCore.QObject):
             return None
         window = self.panel.window_ref
         if hasattr(window, "statusBar"):
-            what = ("are on the stack (Edit > Undo takes them back)" if keep
-                    else "are shown in every view (Edit > Undo brings back what was there)")
-            window.statusBar().showMessage(f"The weights at update {it} {what}", 8000)
+            if self.scrubber.replaced:  # (a task's model: the user's stack is not there any more)
+                where = "is on the stack" if keep else "is shown in every view"
+                text = (f"The trained model at update {it} {where} in place of your model "
+                        "(Edit > Undo brings yours back)")
+            else:
+                what = ("are on the stack (Edit > Undo takes them back)" if keep
+                        else "are shown in every view (Edit > Undo brings back what was there)")
+                text = f"The weights at update {it} {what}"
+            window.statusBar().showMessage(text, 8000)
         return it
