@@ -77,11 +77,11 @@ def given_data(spec: InputSpec, k: int, shape: tuple) -> np.ndarray | None:
     return spec.data if spec.data.shape[1:] == (T, shape[-1] or 1) else None
 
 
-def first_input_shape(model: Model) -> tuple:
-    """A read-only model's first input shape as the app holds its data: (batch, time, ...)
+def held_shape(model: Model, k: int = 0) -> tuple:
+    """A read-only model's input ``k`` shape as the app holds its data: (batch, time, ...)
     (a time-major input's first two axes swapped)."""
-    shape = tuple(model.input_shapes()[0])
-    return (shape[1], shape[0]) + shape[2:] if is_time_major(model, 0) else shape
+    shape = tuple(model.input_shapes()[k])
+    return (shape[1], shape[0]) + shape[2:] if is_time_major(model, k) else shape
 
 
 def inputs_for(model: Model, spec: InputSpec) -> list[np.ndarray]:
@@ -104,8 +104,7 @@ def inputs_for(model: Model, spec: InputSpec) -> list[np.ndarray]:
                 xs.append(np.zeros(dims, np.float32))
             continue
         if is_time_major(model, k):  # made (batch, time, ...) like every input, then swapped
-            x = input_for_shape(spec, k, first_input_shape(model) if k == 0 else
-                                (shape[1], shape[0]) + tuple(shape[2:]), vocab)
+            x = input_for_shape(spec, k, held_shape(model, k), vocab)
             xs.append(np.ascontiguousarray(np.swapaxes(x, 0, 1)))
             continue
         xs.append(input_for_shape(spec, k, tuple(shape), vocab))
@@ -334,7 +333,7 @@ class Tracing(StateBase):
 
         if not self.readonly or self.model is None:
             return None
-        shape = first_input_shape(self.model)
+        shape = held_shape(self.model)
         trial = dataclasses.replace(self.input, source="data", data=data, timesteps=int(data.shape[1]))
         if given_data(trial, 0, shape) is not None:
             return None
