@@ -62,11 +62,12 @@ def show(obj=None, x=None, *, theme: str | None = None, size=None, block: bool |
     """Open the lstmviz window on ``obj`` and return it.
 
     ``obj``: a file path (model, weights or ``.lstmviz`` session), an lstmviz ``Model`` or
-    ``Trace`` (its model, on the input it was traced on; a model of one input: the window
-    shows a model on its first input and makes the others), a Keras model, a torch module
+    ``Trace`` (its model, on the inputs it was traced on), a Keras model, a torch module
     or state_dict; None opens the demo. ``x``: the input to trace (``(batch, timesteps,
     features)``, or token ids for an Embedding; or a ``.npy``/``.csv`` file's path, read as
-    ``lstmviz MODEL --input X`` reads it), else the app's generated input fitting the model.
+    ``lstmviz MODEL --input X`` reads it), else the app's generated input fitting the model;
+    for a model of several inputs, the first input's (the window makes the others) or a
+    list of an array per input.
 
     In IPython / Jupyter the window runs on the kernel's Qt event loop (``%gui qt`` is
     switched on for you), so the call returns at once and the notebook stays usable; call

@@ -146,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL", nargs="?", default=None,
                    help=MODEL_HELP + " (default: the bundled demo)")
     p.add_argument("--input", "-i", dest="inputs", action="append", default=[], metavar="X",
-                   help="trace the model on this .npy or .csv (the model's first input; "
+                   help="trace the model on this .npy or .csv (the model's first input: the "
+                        "others are made; or give one --input per model input, in order; "
                         "see 'lstmviz trace --help' for how a .csv is read)")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
                    help="reshape an input's numbers (a .csv's, or a .npy's) to this shape")
@@ -334,17 +335,22 @@ def demo_model():
 
 
 def _app_input(paths, shapes):
-    """``--input`` for the app: a function of the opened model reading the one file (the
-    app shows one input; ``lstmviz trace`` takes one per model input)."""
-    if len(paths) > 1:
-        raise LstmvizError(f"the app takes one --input (the model's first input), not {len(paths)}; "
-                           "'lstmviz trace' takes one per model input")
-    if len(shapes) > 1:
-        raise LstmvizError("give --shape once")
+    """``--input`` for the app: a function of the opened model reading the one file (its
+    first input: the window makes the others), or one file per model input (a list)."""
     for p in paths:  # a missing file is named before the window is built
         if not Path(p).is_file():
             raise LstmvizError(f"{p}: no such file" if not Path(p).exists() else f"{p}: is not a file")
-    return model_input(paths[0], shapes[0] if shapes else None)
+    if len(paths) == 1:
+        if len(shapes) > 1:
+            raise LstmvizError("give --shape once")
+        return model_input(paths[0], shapes[0] if shapes else None)
+
+    def read(model):
+        if len(model.inputs) == 1:
+            raise LstmvizError(f"the model takes one input, not the {len(paths)} --input files given")
+        return load_inputs(model, paths, shapes, long=True)
+    read.names = None  # type: ignore[attr-defined]
+    return read
 
 
 def _check_picture_name(out: str, flag: str, kind: str) -> None:

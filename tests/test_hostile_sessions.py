@@ -436,3 +436,33 @@ def test_damaged_sessions_give_one_line_from_the_checks(tmp_path):
             msg = str(err)
             assert "\n" not in msg and "holds what a session does not" not in msg, msg
     assert refused > 200  # the damage reached the checks
+
+
+def test_a_kept_models_other_inputs_are_checked(tmp_path):
+    """A session of a two-input model keeps the decoder's input beside the data
+    (``input/others``): a list that is not one, a missing member, NaN or text in it, each
+    is one line and nothing changes; the good one opens with the decoder's input as saved."""
+    import lstmviz
+    from lstmviz.app.inputs import use_array
+
+    case = FIX / "k3_seq2seq_lstm"
+    xs = [np.load(case / "x0.npy"), np.load(case / "x1.npy")]
+    st = AppState()
+    st.set_model(lstmviz.load(case / "model.keras"))
+    use_array(st, xs)
+    good = ses.session_bytes(ses.capture(st))
+    opened = AppState()
+    ses.open_session(opened, _write(tmp_path, good))
+    np.testing.assert_array_equal(opened.trace.inputs[1], xs[1][:1])
+
+    def named(value):
+        def edit(m):
+            m["input"]["others"] = value
+        return edit
+    _refused(tmp_path, _with_manifest(good, named("input/others/0.npy")), "the other inputs are not a list")
+    _refused(tmp_path, _with_manifest(good, named(["nope.npy"])), "input 1's data ('nope.npy') is missing")
+    for bad, words in ((np.full((2, 4, 2), np.nan, np.float32), "input 1's data holds NaN or infinity"),
+                       (np.array(["ab", "cd"]), "input 1's data (input/others/0.npy): holds text"),
+                       (np.zeros(3, np.float32), "input 1's data has shape (3,) and dtype float32")):
+        damaged = _rezip(good, lambda n, b, bad=bad: _npy(bad) if n == "input/others/0.npy" else b)
+        _refused(tmp_path, damaged, words)

@@ -244,26 +244,27 @@ def test_a_picture_refuses_a_unit_or_sample_it_cannot_draw_and_names_its_argumen
     assert _image(a.data) == _image(b.data)
 
 
-def test_a_list_of_arrays_is_refused_in_one_line():
+def test_a_list_of_arrays_is_an_array_per_input_else_refused_in_one_line():
     """picture(seq2seq, [x_encoder, x_decoder]) failed deep in NumPy with a ValueError
-    ('inhomogeneous shape'), and a list of arrays of different shapes for one input too.
-    Each is one line saying what x may be."""
+    ('inhomogeneous shape'), and a list of arrays of different shapes for one input too;
+    then the pair was refused (the window made the decoder's input up). The pair now feeds
+    the model's two inputs: the same picture as its Trace's; the first input alone still
+    draws (the decoder's input made up), and one input's ragged list is one line."""
     s2s = FIXTURES / "k3_seq2seq_lstm"
     pair = [np.load(s2s / "x0.npy"), np.load(s2s / "x1.npy")]
-    with pytest.raises(LstmvizError, match=r"^2 arrays given for the model's 2 inputs; lstmviz traces it "
-                                           r"on one array, for its first input \(it makes the others\): give "
-                                           r"that one$"):
-        lstmviz.picture(s2s / "model.keras", pair, view="unrolled")
     m = lstmviz.load(DEMO)
     with pytest.raises(LstmvizError, match=r"^the input is a list of arrays of different shapes; give one "
                                            r"array \(None, 40, 1\) \(samples first\)$"):
         lstmviz.picture(m, [np.zeros((40, 1)), np.zeros((30, 1))])
+    with pytest.raises(LstmvizError, match=r"^input 1 \('\w+'\) has 3 features but the model expects 2"):
+        lstmviz.picture(s2s / "model.keras", [pair[0], np.zeros((2, 4, 3))])
     assert lstmviz.picture(s2s / "model.keras", pair[0], view="unrolled", size=(400, 300)).width == 400
-    # a Trace of it: drawn on its first input and a made decoder input, as if it were this trace
+    kw = {"view": "unrolled", "size": (500, 320), "sample": 1}
+    given = lstmviz.picture(s2s / "model.keras", pair, **kw)
+    made = lstmviz.picture(s2s / "model.keras", pair[0], **kw)
     trace = lstmviz.load(s2s / "model.keras").trace(pair)
-    with pytest.raises(LstmvizError, match=r"^this Trace's model takes 2 inputs, and lstmviz shows a model "
-                                           r"on one \(its first; it makes the others\), so not this trace"):
-        lstmviz.picture(trace)
+    assert _image(lstmviz.picture(trace, **kw).data) == _image(given.data)
+    assert _image(given.data) != _image(made.data)  # (the decoder's input shows)
 
 
 def test_x_may_be_an_input_files_path_as_for_input(tmp_path):

@@ -22,7 +22,7 @@ from lstmviz.app.base import StateBase
 from lstmviz.app.events import operation as _operation
 from lstmviz.app.input_edits import shared
 from lstmviz.app.selection import Cursor
-from lstmviz.app.stack import InputSpec, LayerEntry, Snapshot
+from lstmviz.app.stack import ARRAY_FIELDS, InputSpec, LayerEntry, Snapshot
 
 
 class History(StateBase):
@@ -234,7 +234,7 @@ def describe_change(before: Snapshot, after: Snapshot) -> str:
             return f"the weights of {name!r}"
     ia, ib = before.input, after.input
     for f in dataclasses.fields(InputSpec):
-        if f.name == "data":
+        if f.name in ARRAY_FIELDS:
             continue
         va, vb = getattr(ia, f.name), getattr(ib, f.name)
         if va != vb:
@@ -245,4 +245,7 @@ def describe_change(before: Snapshot, after: Snapshot) -> str:
             ia.data is not None and ib.data is not None and ia.data is not ib.data
             and (ia.data.shape != ib.data.shape or not np.array_equal(ia.data, ib.data))):
         return "the input's values"
+    if len(ia.others) != len(ib.others) or any(
+            x is not y and (x.shape != y.shape or not np.array_equal(x, y)) for x, y in zip(ia.others, ib.others)):
+        return "the model's other inputs"
     return ""

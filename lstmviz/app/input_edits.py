@@ -17,7 +17,7 @@ from lstmviz.app import inputs as gen
 from lstmviz.app.base import StateBase
 from lstmviz.app.events import operation as _operation
 from lstmviz.app.options import get_option
-from lstmviz.app.stack import InputSpec, LayerEntry
+from lstmviz.app.stack import ARRAY_FIELDS, InputSpec, LayerEntry
 from lstmviz.errors import LstmvizError
 from lstmviz.text import safe_name
 
@@ -83,27 +83,32 @@ def fit(data: np.ndarray, batch: int, timesteps: int, features: int) -> np.ndarr
 
 def same_spec(a: InputSpec, b: InputSpec) -> bool:
     """The same settings and the very same data array."""
-    fields = [f.name for f in dataclasses.fields(InputSpec) if f.name != "data"]
-    return all(getattr(a, n) == getattr(b, n) for n in fields) and a.data is b.data
+    fields = [f.name for f in dataclasses.fields(InputSpec) if f.name not in ARRAY_FIELDS]
+    return (all(getattr(a, n) == getattr(b, n) for n in fields) and a.data is b.data
+            and len(a.others) == len(b.others) and all(x is y for x, y in zip(a.others, b.others)))
 
 
 def spec_with(spec: InputSpec, changes: dict[str, Any], embedding_first: bool) -> InputSpec:
     """``spec`` with ``changes`` (InputSpec fields but ``data``): choosing a generator drops
     the data; typed text sets the steps (and one-hot width, unless an Embedding reads ids);
     data is cropped or zero-padded to a new shape."""
-    allowed = {f.name for f in dataclasses.fields(InputSpec)} - {"data"}
+    allowed = {f.name for f in dataclasses.fields(InputSpec)} - set(ARRAY_FIELDS)
     bad = set(changes) - allowed
     if bad:
         raise LstmvizError(f"unknown input setting(s) {', '.join(sorted(bad))}")
     new = dataclasses.replace(spec, **changes)
     if new.source != "data":
-        new.data = None
+        new.data, new.others = None, ()
     if "text" in changes or ("source" in changes and new.source == "text"):
         new.timesteps = max(1, len(new.text))
         if not embedding_first and "input_dim" not in changes:
             new.input_dim = len(gen.ALPHABET)
     if new.data is not None and ("timesteps" in changes or "batch_size" in changes or "input_dim" in changes):
         new.data = frozen(fit(new.data, new.batch_size, new.timesteps, new.input_dim))
+    if new.others and new.batch_size != spec.batch_size:
+        # the other inputs' samples follow the first's: fewer kept, more not made up
+        b = new.batch_size
+        new.others = tuple(frozen(o[:b]) for o in new.others) if all(len(o) >= b for o in new.others) else ()
     return new
 
 
@@ -215,11 +220,13 @@ class InputEdits(StateBase):
                              "another width)")
 
     @_operation
-    def set_input_data(self, data: np.ndarray, names=None, labels=None) -> None:
+    def set_input_data(self, data: np.ndarray, names=None, labels=None, others=None) -> None:
         """Use ``data`` (``(batch, timesteps, features)``) as the input, as imported/edited.
         Kept read-only (``frozen``): a copy of the caller's array, a read-only memory-mapped
         file as it is. ``names``: its features' names (``feature_names``), one a feature;
-        ``labels``: what its token ids stand for (``token_labels``)."""
+        ``labels``: what its token ids stand for (``token_labels``); ``others``: a read-only
+        model's other inputs given with it (``InputSpec.others``, checked: ``check_others``;
+        None keeps those held)."""
         given = data
         data = np.asarray(data, dtype=np.float32)
         if data.ndim == 2:
@@ -231,7 +238,8 @@ class InputEdits(StateBase):
         self._remember()
         self.input = dataclasses.replace(self.input, source="data", data=data,
                                          batch_size=b, timesteps=t,
-                                         input_dim=self.input.input_dim if self.embedding_first else d)
+                                         input_dim=self.input.input_dim if self.embedding_first else d,
+                                         others=self.input.others if others is None else tuple(others))
         if names is not None or labels is not None:
             self.give_with_input(data, names, labels)
         self._edited(select=self.index_of(self.cursor.layer))

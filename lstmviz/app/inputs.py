@@ -294,6 +294,9 @@ def use_array(state, x, names=None) -> None:
     ids for a model starting with an Embedding. A shape the model does not take is refused
     (the stack is not rebuilt around the data: that would re-initialise its first layer).
     ``names``: its features' names (a CSV's header), kept with it (``feature_names``).
+    For a model of several inputs, ``x`` is the first input's array (the others are made),
+    or a list or tuple of an array per input, each as the model takes it and with as many
+    samples as the first (``check_others``).
     """
     from lstmviz.engine.layers import fmt_shape
 
@@ -301,10 +304,9 @@ def use_array(state, x, names=None) -> None:
         raise LstmvizError("there is no model to run the input through")
     shapes = state.model.input_shapes()
     shape = tuple(shapes[0])
+    others = None
     if len(shapes) > 1 and isinstance(x, (list, tuple)) and len(x) == len(shapes):
-        # (a list of each input's array: the window takes the first input's, and makes the others)
-        raise LstmvizError(f"{len(x)} arrays given for the model's {len(shapes)} inputs; lstmviz traces "
-                           "it on one array, for its first input (it makes the others): give that one")
+        x, others = x[0], state.check_others(x[1:])
     try:
         x = np.asarray(x)
     except ValueError:  # a list of arrays of different shapes
@@ -340,6 +342,10 @@ def use_array(state, x, names=None) -> None:
         raise LstmvizError("the input holds NaN or infinity; replace them with numbers")
     if time_major and x.ndim == 3:  # checked as the model takes it; held (batch, time, ...)
         x = np.ascontiguousarray(np.swapaxes(x, 0, 1))
-    state.set_input_data(x, names=names)
+    for k, other in enumerate(others or (), 1):
+        if len(other) != len(x):
+            raise LstmvizError(f"input {k} ('{safe_name(state.model.inputs[k].layer)}') has {len(other):,} samples "
+                               f"but the first input has {len(x):,}; give each input the same samples")
+    state.set_input_data(x, names=names, others=others)
     if state.error:
         raise LstmvizError(state.error)

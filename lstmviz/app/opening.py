@@ -25,7 +25,7 @@ from lstmviz.errors import LstmvizError
 def input_for_shape(spec: InputSpec, shape: tuple) -> InputSpec:
     """The input settings ``spec``, fitted to a model's input ``shape`` (generated data,
     the shape's batch, steps and features where it fixes them)."""
-    out = dataclasses.replace(spec, data=None if spec.source == "data" else spec.data)
+    out = dataclasses.replace(spec, data=None if spec.source == "data" else spec.data, others=())
     if out.source == "data":
         out.source = "sine"
     if shape and shape[0]:

@@ -49,6 +49,7 @@ from lstmviz.app import inputs as gen
 from lstmviz.app.atomic import all_or_nothing
 from lstmviz.app.input_edits import frozen, shared
 from lstmviz.app.selection import Cursor
+from lstmviz.app.stack import ARRAY_FIELDS
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
 from lstmviz.errors import LstmvizError
@@ -64,6 +65,7 @@ SUFFIX = ".lstmviz"
 MAX_MANIFEST = 16 * 1024 * 1024
 MAX_MEMBERS = 100_000
 MAX_LAYERS = 5000  # in the stack and in a kept model (as the model files' readers allow)
+MAX_INPUTS = MAX_LAYERS  # a kept model's inputs given with the data (an input is a layer)
 MAX_DEPTH = 64  # nesting of the manifest's JSON (a config is a few levels deep)
 MAX_BATCH = 1000  # a stateful stack's batch: restoring batch k traces k batches again ...
 REPLAY_BYTES = 2 << 30  # ... each of its full trace's size: at most this much in all
@@ -139,11 +141,13 @@ def session_bytes(session: Session) -> bytes:
         layers.append({"class_name": e.class_name, "config": e.config, "name": e.name,
                        "weights": names})
     spec = {f.name: getattr(session.input, f.name) for f in dataclasses.fields(InputSpec)
-            if f.name != "data"}
+            if f.name not in ARRAY_FIELDS}
     spec["data"] = None
     if session.input.data is not None:
         spec["data"] = "input/data.npy"
         members["input/data.npy"] = _npy(session.input.data)
+        if session.input.others:  # a read-only model's other inputs, given with it
+            spec["others"] = _weight_members(session.input.others, "input/others", members)
         if session.feature_names is not None:
             spec["feature_names"] = list(session.feature_names)
         if session.token_labels is not None:
@@ -343,6 +347,25 @@ def _array(zf, infos, name, path, what, steps: bool = False) -> np.ndarray:
     return arr
 
 
+def _others(names, zf, infos, path) -> tuple[np.ndarray, ...]:
+    """A read-only model's other inputs kept with the input data (``InputSpec.others``):
+    whether they fit the model is checked where they are used (``tracing.given_data``)."""
+    if names is None:
+        return ()
+    if not isinstance(names, list) or len(names) > MAX_INPUTS:
+        raise _bad(path, f"the other inputs are not a list of at most {MAX_INPUTS} arrays")
+    arrays = []
+    for k, name in enumerate(names, 1):
+        arr = _array(zf, infos, name, path, f"input {k}'s data", steps=False)
+        if arr.ndim < 2 or arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+            raise _bad(path, f"input {k}'s data has shape {arr.shape} and dtype {arr.dtype}, "
+                             "not numbers of (batch, timesteps, ...)")
+        if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+            raise _bad(path, f"input {k}'s data holds NaN or infinity")
+        arrays.append(frozen(arr))
+    return tuple(arrays)
+
+
 def _parse_manifest(m, zf, infos, path) -> Session:
     if not isinstance(m, dict) or m.get("format") != FORMAT:
         raise _bad(path, "manifest.json does not describe an lstmviz session")
@@ -408,6 +431,7 @@ def _parse_manifest(m, zf, infos, path) -> Session:
         if data.ndim != 3:
             raise _bad(path, f"the input data has shape {data.shape}, not (batch, timesteps, features)")
         spec.data = frozen(data)
+        spec.others = _others(s.get("others"), zf, infos, path)
     elif spec.source == "data":
         raise _bad(path, "the input source is 'data' but the data is missing")
     # (names of no data, or of another width: none shown, as after an edit)

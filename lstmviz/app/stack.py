@@ -41,7 +41,9 @@ class LayerEntry:
 class InputSpec:
     """What the stack is fed: ``batch_size`` samples of ``timesteps`` steps of ``input_dim``
     numbers, made by ``source`` (a generator name, ``"text"``, or ``"data"`` for an imported
-    or hand-edited array) with ``seed``."""
+    or hand-edited array) with ``seed``. ``others``: a read-only model's inputs after the
+    first, given with ``data`` (the user's own arrays, each as the model takes it, held
+    (batch, time, ...)); an input without one is made (``tracing.inputs_for``)."""
 
     batch_size: int = 4
     timesteps: int = 20
@@ -51,6 +53,11 @@ class InputSpec:
     period: float = 12.0
     text: str = "hello world"
     data: np.ndarray | None = field(default=None, repr=False)
+    others: tuple = field(default=(), repr=False)
+
+
+#: ``InputSpec``'s fields that hold arrays (compared by identity, saved as ``.npy`` members)
+ARRAY_FIELDS = ("data", "others")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from lstmviz.app.stack import InputSpec
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import cell_kind
 from lstmviz.errors import LstmvizError
+from lstmviz.text import safe_name
 
 
 def input_config(model: Model, k: int) -> dict:
@@ -66,10 +67,17 @@ def input_for_shape(spec: InputSpec, k: int, shape: tuple, vocab: int = 3) -> np
 
 def given_data(spec: InputSpec, k: int, shape: tuple) -> np.ndarray | None:
     """The imported data of ``spec`` as input ``k`` of a read-only model, (batch, time, ...)
-    of ``shape``, when it fits (the first input only: token ids of its steps for a 2-D
-    input, else its steps and features); None where ``input_for_shape`` makes an input."""
-    if k != 0 or spec.source != "data" or spec.data is None:
+    of ``shape``, when it fits (the first input: token ids of its steps for a 2-D input,
+    else its steps and features; another: the array given for it (``InputSpec.others``),
+    as many samples as the first); None where ``input_for_shape`` makes an input."""
+    if spec.source != "data" or spec.data is None:
         return None
+    if k:
+        other = spec.others[k - 1] if k - 1 < len(spec.others) else None
+        if other is None or other.ndim != len(shape) or other.shape[0] != spec.data.shape[0] or any(
+                d is not None and d != n for d, n in zip(shape[1:], other.shape[1:])):
+            return None
+        return other
     if len(shape) == 2:
         ids = token_ids(spec.data, None)
         return ids if ids is not None and (not shape[1] or ids.shape[1] == shape[1]) else None
@@ -324,6 +332,45 @@ class Tracing(StateBase):
 
     def _inputs_for(self, model: Model) -> list[np.ndarray]:
         return inputs_for(model, self.input)
+
+    def others_given(self) -> list[tuple[str, bool]]:
+        """For each input of a read-only model after the first: (its name, whether it is
+        traced on the array given for it (``InputSpec.others``), not on one made up)."""
+        model = self.model
+        if model is None or not self.readonly:
+            return []
+        return [(ref.layer, given_data(self.input, k, held_shape(model, k)) is not None)
+                for k, ref in enumerate(model.inputs) if k]
+
+    def check_others(self, arrays) -> tuple[np.ndarray, ...]:
+        """The arrays given for a read-only model's inputs after the first (``use_array``),
+        each checked as its input takes it (``Model.check_input``; one sample may come
+        without its batch axis) and held (batch, time, ...), read-only (``InputSpec.others``).
+        An ONNX graph's sequence lengths and initial states are made, not given."""
+        model = self.model
+        if model is None or not self.readonly:
+            raise LstmvizError("only a model of several inputs takes an array per input")
+        out = []
+        for k, a in enumerate(arrays, 1):
+            role = input_config(model, k).get("role")
+            if role:
+                raise LstmvizError(f"input {k} ('{safe_name(model.inputs[k].layer)}') is the graph's "
+                                   f"{role.replace('_', ' ')}, which lstmviz makes: give the first "
+                                   "input's array alone")
+            try:
+                arr = np.asarray(a)
+            except ValueError:  # a list of arrays of different shapes
+                raise LstmvizError(f"input {k} is a list of arrays of different shapes; give one array") from None
+            major = is_time_major(model, k)
+            if len(model.input_shapes()[k]) == 3 and arr.ndim == 2:  # one sample
+                arr = arr[:, None] if major else arr[None]
+            arr = model.check_input(arr, k)
+            if major:
+                arr = np.swapaxes(arr, 0, 1)
+            arr = np.array(arr)  # (the caller's array may change later)
+            arr.setflags(write=False)
+            out.append(arr)
+        return tuple(out)
 
     def _misfit(self, data: np.ndarray) -> str | None:
         """Why ``data`` (as ``set_input_data`` would hold it) is not what the read-only model's

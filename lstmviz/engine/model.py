@@ -536,6 +536,11 @@ class Model:
             raise LstmvizError(f"the model takes {len(self.inputs)} input(s), got {len(xs)}{hint}")
         return [self._check_input(np.asarray(a), ref, k) for k, (a, ref) in enumerate(zip(xs, self.inputs))]
 
+    def check_input(self, x, k: int) -> np.ndarray:
+        """Input ``k``'s array ``x`` as a trace runs on it, checked as ``check_inputs``
+        checks each one."""
+        return self._check_input(np.asarray(x), self.inputs[k], k)
+
     def _check_input(self, arr, ref, k) -> np.ndarray:
         want = self._input_layer(ref).batch_shape
         which = f"input {k} ('{ref.layer}')" if len(self.inputs) > 1 else "the input"

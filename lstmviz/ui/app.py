@@ -319,8 +319,10 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
                 raise LstmvizError(f"{source}: {err}") from None
             raise
         window.sessions.mark_saved()  # the input given with the model is no edit of it
-        shape = " x ".join(f"{n:,}" for n in getattr(x, "shape", ()))
-        said = f"traced on the given input ({shape})"  # after what opening said, if it said anything
+        shapes = [" x ".join(f"{n:,}" for n in getattr(a, "shape", ())) for a in
+                  (x if isinstance(x, (list, tuple)) and len(x) == len(window.state.model.inputs) > 1 else [x])]
+        said = (f"traced on the given inputs ({', '.join(shapes)})" if len(shapes) > 1 else
+                f"traced on the given input ({shapes[0]})")  # after what opening said, if it said anything
         window.message(f"{window.last_message} \u00b7 {said}" if window.last_message else said[0].upper() + said[1:])
     window.quiet = quiet
     return window

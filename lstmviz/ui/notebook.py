@@ -61,11 +61,9 @@ def resolve(obj, x=None):
         if obj.model is None:
             raise LstmvizError("this Trace does not know its model (it was not made by "
                                "Model.trace); show the model and the input instead")
-        if x is None and len(obj.inputs) > 1:  # (the window traces one input, makes the others)
-            raise LstmvizError(f"this Trace's model takes {len(obj.inputs)} inputs, and lstmviz shows a "
-                               "model on one (its first; it makes the others), so not this trace; "
-                               "give the model and the first input's array")
-        return Model.from_spec(obj.model.to_spec()), None, (obj.inputs[0] if x is None and obj.inputs else x)
+        if x is None and obj.inputs:  # its inputs: one array, or a list of an array per input
+            x = obj.inputs[0] if len(obj.inputs) == 1 else list(obj.inputs)
+        return Model.from_spec(obj.model.to_spec()), None, x
     if isinstance(obj, Model):
         return Model.from_spec(obj.to_spec()), None, x
     return Model.from_spec(spec_from_object(obj)), None, x

@@ -16,7 +16,7 @@ from lstmviz.app.options import ADD_WHERE, ADDABLE, Option, add_position, get_op
 from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.errors import LstmvizError
-from lstmviz.text import markup
+from lstmviz.text import markup, safe_name
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import QuietLabel, text_tip
 
@@ -437,12 +437,18 @@ class StackPanel(QtWidgets.QWidget):
             "number of timesteps." + (" With an Embedding first, the input is token ids and the "
                                       "Embedding's output_dim sets the width." if st.embedding_first else "")))
         shapes = st.model.input_shapes() if st.model is not None else [st.input_shape()]
+        # a model of several inputs: whether each after the first is the user's or made up
+        others = "".join(f"\n{safe_name(name)}: {'your data' if given else 'made up'}"
+                         for name, given in st.others_given())
         self.input_shape_label.setText("shape " + ", ".join(fmt_shape(s) for s in shapes)
-                                       + "\n" + shape_words(shapes[0] if shapes else ()))
+                                       + "\n" + shape_words(shapes[0] if shapes else ()) + others)
         self.input_shape_label.setToolTip(tip(
             "The input's shape as Keras writes it: (batch, timesteps, input_dim); None is the batch "
             "size, left open. In Keras, input_shape=(timesteps, input_dim) leaves the batch out: "
-            "input_shape=(20, 30) means 20 steps of 30 features, so the cell runs 20 times."))
+            "input_shape=(20, 30) means 20 steps of 30 features, so the cell runs 20 times."
+            + (" A model of several inputs runs on your data for the first and, for the others, on "
+               "arrays made up to fit them, unless you give one per input: lstmviz MODEL -i x0.npy "
+               "-i x1.npy, or lstmviz.show(model, [x0, x1])." if others else "")))
         src = spec.source
         src_text = ({"data": "your data", "text": f"text \u201c{spec.text[:12]}\u201d"}
                     .get(src, f"{src}, seed {spec.seed}"))
