@@ -18,6 +18,8 @@ changed (one small RGBA image per row). Where the rows go is computed without Qt
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -109,6 +111,7 @@ class _Static:
         self.id_texts: dict[str, list] = {}
         self.gap_texts: list = []  # ('every step goes up' item, its block's x from, to, its gap's lower edge)
         self.edge_texts: list = []  # (a name or note on a row's top edge, its x, anchor x, the edge's y)
+        self.state_texts: list = []  # ('initial state' item, its arrow's x, its edge's y)
         self.lane_left = 0.0
         self.legend = ""
 
@@ -123,7 +126,7 @@ class _Static:
         plot.removeItem(self.group)
         plot.removeItem(self.over)
         self.texts, self.images, self.rects, self.id_texts = [], {}, {}, {}
-        self.gap_texts, self.edge_texts = [], []
+        self.gap_texts, self.edge_texts, self.state_texts = [], [], []
 
 
 #: pixels of a strip's height its step axis takes (the rest is its rows)
@@ -447,9 +450,11 @@ class UnrolledView(TraceView):
         (x0, x1), _ = self.vb.viewRange()
         per = self.vb.width() / max(x1 - x0, 1e-9)  # pixels a step
         self._fit_block_names(per)
-        self._fit_id_texts(per)
         (y0, y1) = self.vb.viewRange()[1]
-        self._fit_gap_texts(per, self.vb.height() / max(y1 - y0, 1e-9))
+        per_y = self.vb.height() / max(y1 - y0, 1e-9)
+        self._fit_state_texts(per, per_y)
+        self._fit_id_texts(per)
+        self._fit_gap_texts(per, per_y)
 
     def _fit_gap_texts(self, per: float, per_y: float) -> None:
         """'⇡ every step goes up ⇡' shown only where it fits its gap (``per``, ``per_y``:
@@ -484,6 +489,35 @@ class UnrolledView(TraceView):
             text = metrics.elidedText(label, QtCore.Qt.TextElideMode.ElideRight, width)
             if text != item.toPlainText():
                 item.setText(text)
+
+    def _fit_state_texts(self, per: float, per_y: float) -> None:
+        """Each 'initial state' over its arrow, moved along the edge to clear the blocks'
+        names beside it (``per``, ``per_y``: pixels a step, a row unit), hidden where it
+        cannot (the legend says what the arrow is): a seq2seq of 85 and 45 steps at
+        1280x800 wrote it over the decoder's name."""
+        pad = 4.0
+        for item, xm, edge in self.static.state_texts:
+            metrics = QtGui.QFontMetricsF(item.textItem.font())
+            w = metrics.horizontalAdvance(item.toPlainText()) + 4
+            lo, hi = -math.inf, math.inf  # the room between the names either side, in px
+            tall = item.textItem.boundingRect().height()  # (the line and the text's margins)
+            for other, x, anchor, y in self.static.edge_texts:
+                if other is item or not other.isVisible() or abs(y - edge) * per_y >= tall:
+                    continue  # (texts on the same edge, or near enough to touch)
+                ow = QtGui.QFontMetricsF(other.textItem.font()).horizontalAdvance(other.toPlainText())
+                left = x * per - anchor * ow
+                if left >= xm * per:
+                    hi = min(hi, left - pad)
+                elif left + ow > xm * per:  # (a name across the arrow: no room at all)
+                    lo, hi = 0.0, -1.0
+                else:
+                    lo = max(lo, left + ow + pad)
+            fits = hi - lo >= w
+            if fits:
+                centre = min(max(xm * per, lo + w / 2), hi - w / 2)
+                item.setPos(centre / per, edge)
+            if item.isVisible() != fits:
+                item.setVisible(fits)
 
     def _fit_id_texts(self, per: float) -> None:
         """Token ids in the input boxes at the largest size at which the widest id fits a
@@ -656,6 +690,7 @@ class UnrolledView(TraceView):
                     item = self._text("initial state", (xm, max(y0, y1) + ROW_H / 2), (0.5, 1.0),
                                       t.foreground, t.font(0.8), z=15)
                     self.static.edge_texts.append((item, xm, 0.5, max(y0, y1) + ROW_H / 2))
+                    self.static.state_texts.append((item, xm, max(y0, y1) + ROW_H / 2))
         w = t.line_width
         self.h_lines.setData(np.array(hx, float), np.array(hy, float), pen=pg.mkPen(t.foreground, width=w * 0.8))
         self.c_lines.setData(np.array(cx, float), np.array(cy, float), pen=pg.mkPen(th.HUES["c"], width=w * 0.8))
