@@ -202,7 +202,12 @@ def test_a_model_of_two_inputs_takes_an_input_file_each(qapp, tmp_path, capsys):
             np.testing.assert_array_equal(st.trace.inputs[1], xs[1][s:s + 1])
             np.testing.assert_allclose(st.trace.output, want[s:s + 1], atol=1e-5)
         save_session(st, tmp_path / "s.lstmviz")
-        st.set_input_spec(source="sine")  # the data and the decoder's input dropped, made up again
+        st.set_input_spec(source="sine")  # the first input made up: the decoder's stays the user's
+        assert not np.array_equal(st.trace.inputs[0], xs[0][1:2])
+        np.testing.assert_array_equal(st.trace.inputs[1], xs[1][1:2])
+        assert label.text().endswith("\ndecoder_input: your data")
+        st.undo()
+        st.undo()  # (before the input given with the model: both made up)
         assert not np.array_equal(st.trace.inputs[1], xs[1][1:2])
         assert label.text().endswith("\ndecoder_input: made up")
         apply_session(st, read_session(tmp_path / "s.lstmviz"))
@@ -221,3 +226,40 @@ def test_a_model_of_two_inputs_takes_an_input_file_each(qapp, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err == "lstmviz: the model takes one input, not the 2 --input files given\n"
     assert not (tmp_path / "o.png").exists()
+
+
+def test_the_input_panel_imports_a_file_for_each_input(qapp, tmp_path):
+    """In the window, File > Import read the first input only: a seq2seq's decoder input
+    could not be given without the command line. The Input tab has a row per input after
+    the first ('decoder_input  [made up · import...]'): a file for it is checked as the
+    model takes it, a made-up first input takes its samples, the first imported after it
+    too; every sample then equals Keras, and undo takes each import back."""
+    case = FIXTURES / "k3_seq2seq_lstm"
+    xs = [np.load(case / "x0.npy"), np.load(case / "x1.npy")]
+    want = expected_output("k3_seq2seq_lstm")
+    window = make_window(str(case / "model.keras"), quiet=True)
+    try:
+        st, panel = window.state, window.input_panel
+        assert [b.text() for b in panel.other_buttons] == ["made up \u00b7 import\u2026"]
+        assert panel.others_form.itemAt(0, panel.others_form.ItemRole.LabelRole).widget().text() == "decoder_input"
+        np.save(tmp_path / "bad.npy", np.zeros((2, 4, 3), np.float32))
+        panel.import_other_file(1, tmp_path / "bad.npy")
+        assert panel.message.text() == ("bad.npy: input 1 ('decoder_input') has 3 features but the model "
+                                        "expects 2: shape (2, 4, 3) vs (None, 4, 2)")
+        panel.import_other_file(1, case / "x1.npy")
+        assert not panel.message.isVisible() and st.input.batch_size == 2
+        np.testing.assert_array_equal(st.trace.inputs[1], xs[1][:1])
+        assert [b.text() for b in panel.other_buttons] == ["your data \u00b7 import\u2026"]
+        panel.import_file(case / "x0.npy")
+        for s in range(2):
+            st.set_cursor(sample=s)
+            np.testing.assert_allclose(st.trace.output, want[s:s + 1], atol=1e-5)
+        np.save(tmp_path / "three.npy", np.zeros((3, 4, 2), np.float32))
+        panel.import_other_file(1, tmp_path / "three.npy")
+        assert panel.message.text() == ("three.npy: 3 samples for input 1 ('decoder_input'), but the first "
+                                        "input has 2; give each input the same samples")
+        st.undo()
+        st.undo()
+        assert [b.text() for b in panel.other_buttons] == ["made up \u00b7 import\u2026"]
+    finally:
+        dispose(window)

@@ -459,6 +459,9 @@ def test_a_kept_models_other_inputs_are_checked(tmp_path):
         def edit(m):
             m["input"]["others"] = value
         return edit
+    made = AppState()  # (an input not given: made up)
+    ses.open_session(made, _write(tmp_path, _with_manifest(good, named([None])), "made.lstmviz"))
+    assert made.others_given() == [("decoder_input", False)]
     _refused(tmp_path, _with_manifest(good, named("input/others/0.npy")), "the other inputs are not a list")
     _refused(tmp_path, _with_manifest(good, named(["nope.npy"])), "input 1's data ('nope.npy') is missing")
     for bad, words in ((np.full((2, 4, 2), np.nan, np.float32), "input 1's data holds NaN or infinity"),

@@ -246,6 +246,7 @@ def describe_change(before: Snapshot, after: Snapshot) -> str:
             and (ia.data.shape != ib.data.shape or not np.array_equal(ia.data, ib.data))):
         return "the input's values"
     if len(ia.others) != len(ib.others) or any(
-            x is not y and (x.shape != y.shape or not np.array_equal(x, y)) for x, y in zip(ia.others, ib.others)):
+            x is not y and (x is None or y is None or x.shape != y.shape or not np.array_equal(x, y))
+            for x, y in zip(ia.others, ib.others)):
         return "the model's other inputs"
     return ""

@@ -98,7 +98,7 @@ def spec_with(spec: InputSpec, changes: dict[str, Any], embedding_first: bool) -
         raise LstmvizError(f"unknown input setting(s) {', '.join(sorted(bad))}")
     new = dataclasses.replace(spec, **changes)
     if new.source != "data":
-        new.data, new.others = None, ()
+        new.data = None
     if "text" in changes or ("source" in changes and new.source == "text"):
         new.timesteps = max(1, len(new.text))
         if not embedding_first and "input_dim" not in changes:
@@ -108,7 +108,8 @@ def spec_with(spec: InputSpec, changes: dict[str, Any], embedding_first: bool) -
     if new.others and new.batch_size != spec.batch_size:
         # the other inputs' samples follow the first's: fewer kept, more not made up
         b = new.batch_size
-        new.others = tuple(frozen(o[:b]) for o in new.others) if all(len(o) >= b for o in new.others) else ()
+        new.others = (tuple(None if o is None else frozen(o[:b]) for o in new.others)
+                      if all(o is None or len(o) >= b for o in new.others) else ())
     return new
 
 

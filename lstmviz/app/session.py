@@ -146,8 +146,10 @@ def session_bytes(session: Session) -> bytes:
     if session.input.data is not None:
         spec["data"] = "input/data.npy"
         members["input/data.npy"] = _npy(session.input.data)
-        if session.input.others:  # a read-only model's other inputs, given with it
-            spec["others"] = _weight_members(session.input.others, "input/others", members)
+        if session.input.others:  # a read-only model's other inputs given with it (None: made)
+            spec["others"] = [None if a is None else f"input/others/{k}.npy"
+                              for k, a in enumerate(session.input.others)]
+            members.update((n, _npy(a)) for n, a in zip(spec["others"], session.input.others) if n)
         if session.feature_names is not None:
             spec["feature_names"] = list(session.feature_names)
         if session.token_labels is not None:
@@ -347,15 +349,18 @@ def _array(zf, infos, name, path, what, steps: bool = False) -> np.ndarray:
     return arr
 
 
-def _others(names, zf, infos, path) -> tuple[np.ndarray, ...]:
+def _others(names, zf, infos, path) -> tuple[np.ndarray | None, ...]:
     """A read-only model's other inputs kept with the input data (``InputSpec.others``):
     whether they fit the model is checked where they are used (``tracing.given_data``)."""
     if names is None:
         return ()
     if not isinstance(names, list) or len(names) > MAX_INPUTS:
         raise _bad(path, f"the other inputs are not a list of at most {MAX_INPUTS} arrays")
-    arrays = []
+    arrays: list[np.ndarray | None] = []
     for k, name in enumerate(names, 1):
+        if name is None:  # (an input made up, not given)
+            arrays.append(None)
+            continue
         arr = _array(zf, infos, name, path, f"input {k}'s data", steps=False)
         if arr.ndim < 2 or arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
             raise _bad(path, f"input {k}'s data has shape {arr.shape} and dtype {arr.dtype}, "

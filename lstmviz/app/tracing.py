@@ -70,14 +70,15 @@ def given_data(spec: InputSpec, k: int, shape: tuple) -> np.ndarray | None:
     of ``shape``, when it fits (the first input: token ids of its steps for a 2-D input,
     else its steps and features; another: the array given for it (``InputSpec.others``),
     as many samples as the first); None where ``input_for_shape`` makes an input."""
-    if spec.source != "data" or spec.data is None:
-        return None
-    if k:
+    if k:  # (whatever the first input is: the user's data or made up, of as many samples)
         other = spec.others[k - 1] if k - 1 < len(spec.others) else None
-        if other is None or other.ndim != len(shape) or other.shape[0] != spec.data.shape[0] or any(
+        batch = spec.data.shape[0] if spec.source == "data" and spec.data is not None else spec.batch_size
+        if other is None or other.ndim != len(shape) or other.shape[0] != batch or any(
                 d is not None and d != n for d, n in zip(shape[1:], other.shape[1:])):
             return None
         return other
+    if spec.source != "data" or spec.data is None:
+        return None
     if len(shape) == 2:
         ids = token_ids(spec.data, None)
         return ids if ids is not None and (not shape[1] or ids.shape[1] == shape[1]) else None
@@ -342,16 +343,54 @@ class Tracing(StateBase):
         return [(ref.layer, given_data(self.input, k, held_shape(model, k)) is not None)
                 for k, ref in enumerate(model.inputs) if k]
 
-    def check_others(self, arrays) -> tuple[np.ndarray, ...]:
-        """The arrays given for a read-only model's inputs after the first (``use_array``),
-        each checked as its input takes it (``Model.check_input``; one sample may come
-        without its batch axis) and held (batch, time, ...), read-only (``InputSpec.others``).
-        An ONNX graph's sequence lengths and initial states are made, not given."""
+    @_operation
+    def import_other(self, k: int, path) -> None:
+        """A ``.npy``/``.csv`` as input ``k`` (after the first) of a read-only model, read as
+        File > Import reads the first (``inputs.load_array``; token ids for a 2-D input) and
+        checked as ``check_others`` checks it: as many samples as the first input, which
+        becomes the values shown now if it was made up. Undo takes it back."""
+        from pathlib import Path
+
+        model = self.model
+        if model is None or not self.readonly or not 0 < k < len(model.inputs):
+            raise LstmvizError(f"the model has no input {k} after its first")
+        name = safe_name(Path(str(path)).name)
+        shape = held_shape(model, k)
+        data = gen.load_array(path, ids=len(shape) == 2, time_major=is_time_major(model, k))
+        arr = data[..., 0] if len(shape) == 2 and data.ndim == 3 else data
+        if is_time_major(model, k) and arr.ndim >= 2:
+            arr = np.swapaxes(arr, 0, 1)  # (as the model takes it: check_others holds it)
+        try:
+            (other,) = self.check_others([arr], start=k)
+        except LstmvizError as err:
+            raise LstmvizError(f"{name}: {err}") from None
+        spec = self.input
+        first = spec.data if spec.source == "data" else None  # (else made up: any batch)
+        mine = first is not None
+        if first is not None and len(other) != len(first):
+            raise LstmvizError(f"{name}: {len(other):,} samples for input {k} "
+                               f"('{safe_name(model.inputs[k].layer)}'), but the first input has "
+                               f"{len(first):,}; give each input the same samples")
+        others = list(spec.others) + [None] * (len(model.inputs) - 1 - len(spec.others))
+        others[k - 1] = other
+        if not mine and len(other) != spec.batch_size:  # the others' samples follow
+            others = [o if o is None or len(o) == len(other) else None for o in others]
+        self._remember()
+        self.input = dataclasses.replace(spec, others=tuple(others),
+                                         batch_size=spec.batch_size if mine else len(other))
+        self._edited(select=self.index_of(self.cursor.layer))
+
+    def check_others(self, arrays, start: int = 1) -> tuple[np.ndarray, ...]:
+        """The arrays given for a read-only model's inputs after the first (``use_array``;
+        ``start``: the input the first is for), each checked as its input takes it
+        (``Model.check_input``; one sample may come without its batch axis) and held (batch,
+        time, ...), read-only (``InputSpec.others``). An ONNX graph's sequence lengths and
+        initial states are made, not given."""
         model = self.model
         if model is None or not self.readonly:
             raise LstmvizError("only a model of several inputs takes an array per input")
         out = []
-        for k, a in enumerate(arrays, 1):
+        for k, a in enumerate(arrays, start):
             role = input_config(model, k).get("role")
             if role:
                 raise LstmvizError(f"input {k} ('{safe_name(model.inputs[k].layer)}') is the graph's "

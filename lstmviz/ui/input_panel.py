@@ -20,6 +20,7 @@ from lstmviz.app import inputs as gen
 from lstmviz.app.explain import plural
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
+from lstmviz.text import safe_name
 from lstmviz.ui.stack_panel import EscapeReverts, error_colour
 
 
@@ -168,6 +169,12 @@ class InputPanel(QtWidgets.QWidget):
         row.addWidget(self.import_button)
         row.addStretch(1)
         lay.addLayout(row)
+        # a model of several inputs: a file for each input after the first (else made up)
+        self.others_form = QtWidgets.QFormLayout()
+        self.others_form.setContentsMargins(0, 0, 0, 0)
+        self.other_buttons: list[QtWidgets.QPushButton] = []
+        self._others_shown: tuple = ()
+        lay.addLayout(self.others_form)
 
         self.message = QtWidgets.QLabel(self)
         self.message.setWordWrap(True)
@@ -221,6 +228,38 @@ class InputPanel(QtWidgets.QWidget):
     def import_file(self, path):
         self._guard(self.state.import_input, path)
 
+    def _import_other_dialog(self, k: int, name: str):
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, f"Import input {name}", "",
+                                                        "Arrays (*.npy *.csv *.txt);;All files (*)")
+        if path:
+            self.import_other_file(k, path)
+
+    def import_other_file(self, k: int, path):
+        """A file for input ``k`` after the first (``AppState.import_other``)."""
+        self._guard(self.state.import_other, k, path)
+
+    def _refresh_others(self):
+        """A row per input after the first: its name, whether it is the user's data or made
+        up, and a button importing a file for it."""
+        given = self.state.others_given()
+        names = tuple(name for name, _ in given)
+        if names != self._others_shown:
+            while self.others_form.rowCount():
+                self.others_form.removeRow(0)
+            self.other_buttons = []
+            for k, name in enumerate(names, 1):
+                button = QtWidgets.QPushButton(self)
+                button.setToolTip(f"Read input {k} ('{safe_name(name)}') from a .npy or .csv, as many "
+                                  "samples as the first input: else it is made up to fit the model. "
+                                  "lstmviz MODEL -i x0.npy -i x1.npy gives every input at once")
+                shown = safe_name(name)
+                button.clicked.connect(lambda _=False, k=k, shown=shown: self._import_other_dialog(k, shown))
+                self.others_form.addRow(safe_name(name), button)
+                self.other_buttons.append(button)
+            self._others_shown = names
+        for button, (_, mine) in zip(self.other_buttons, given):
+            button.setText(("your data" if mine else "made up") + " \u00b7 import\u2026")
+
     def _state_changed(self, change):
         if change.input:
             # an input that came since (another source, New stack, a session, Undo): the
@@ -258,6 +297,7 @@ class InputPanel(QtWidgets.QWidget):
             self.text_note.setVisible(spec.source == "text")
             self.sample.setMaximum(max(0, st.batch - 1))
             self.sample.setValue(st.cursor.sample)
+            self._refresh_others()
             self._fill_table()
         finally:
             for w in widgets:
