@@ -234,6 +234,9 @@ def test_the_input_panel_imports_a_file_for_each_input(qapp, tmp_path):
     the first ('decoder_input  [made up · import...]'): a file for it is checked as the
     model takes it, a made-up first input takes its samples, the first imported after it
     too; every sample then equals Keras, and undo takes each import back."""
+    from lstmviz.app.session import apply_session, read_session, save_session
+    from lstmviz.app.state import AppState
+
     case = FIXTURES / "k3_seq2seq_lstm"
     xs = [np.load(case / "x0.npy"), np.load(case / "x1.npy")]
     want = expected_output("k3_seq2seq_lstm")
@@ -249,6 +252,10 @@ def test_the_input_panel_imports_a_file_for_each_input(qapp, tmp_path):
         panel.import_other_file(1, case / "x1.npy")
         assert not panel.message.isVisible() and st.input.batch_size == 2
         np.testing.assert_array_equal(st.trace.inputs[1], xs[1][:1])
+        save_session(st, tmp_path / "made_first.lstmviz")  # (the first input made up: kept too)
+        kept = AppState()
+        apply_session(kept, read_session(tmp_path / "made_first.lstmviz"))
+        np.testing.assert_array_equal(kept.trace.inputs[1], xs[1][:1])
         assert [b.text() for b in panel.other_buttons] == ["your data \u00b7 import\u2026"]
         panel.import_file(case / "x0.npy")
         for s in range(2):

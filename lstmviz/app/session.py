@@ -146,14 +146,14 @@ def session_bytes(session: Session) -> bytes:
     if session.input.data is not None:
         spec["data"] = "input/data.npy"
         members["input/data.npy"] = _npy(session.input.data)
-        if session.input.others:  # a read-only model's other inputs given with it (None: made)
-            spec["others"] = [None if a is None else f"input/others/{k}.npy"
-                              for k, a in enumerate(session.input.others)]
-            members.update((n, _npy(a)) for n, a in zip(spec["others"], session.input.others) if n)
         if session.feature_names is not None:
             spec["feature_names"] = list(session.feature_names)
         if session.token_labels is not None:
             spec["token_labels"] = list(session.token_labels)
+    if session.input.others:  # a read-only model's other inputs given or imported (None: made up)
+        spec["others"] = [None if a is None else f"input/others/{k}.npy"
+                          for k, a in enumerate(session.input.others)]
+        members.update((n, _npy(a)) for n, a in zip(spec["others"], session.input.others) if n)
     manifest = {
         "format": FORMAT, "version": VERSION, "lstmviz": __version__,
         "seed": int(session.seed), "trace_all_samples": bool(session.trace_all_samples),
@@ -350,8 +350,8 @@ def _array(zf, infos, name, path, what, steps: bool = False) -> np.ndarray:
 
 
 def _others(names, zf, infos, path) -> tuple[np.ndarray | None, ...]:
-    """A read-only model's other inputs kept with the input data (``InputSpec.others``):
-    whether they fit the model is checked where they are used (``tracing.given_data``)."""
+    """A read-only model's other inputs kept with the input (``InputSpec.others``): whether
+    they fit the model is checked where they are used (``tracing.given_data``)."""
     if names is None:
         return ()
     if not isinstance(names, list) or len(names) > MAX_INPUTS:
@@ -436,9 +436,9 @@ def _parse_manifest(m, zf, infos, path) -> Session:
         if data.ndim != 3:
             raise _bad(path, f"the input data has shape {data.shape}, not (batch, timesteps, features)")
         spec.data = frozen(data)
-        spec.others = _others(s.get("others"), zf, infos, path)
     elif spec.source == "data":
         raise _bad(path, "the input source is 'data' but the data is missing")
+    spec.others = _others(s.get("others"), zf, infos, path)
     # (names of no data, or of another width: none shown, as after an edit)
     width = spec.data.shape[-1] if spec.data is not None else -1
     names = _names(s.get("feature_names"), "the input's feature names", path, NAME_LIMIT,

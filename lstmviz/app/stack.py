@@ -42,8 +42,9 @@ class InputSpec:
     """What the stack is fed: ``batch_size`` samples of ``timesteps`` steps of ``input_dim``
     numbers, made by ``source`` (a generator name, ``"text"``, or ``"data"`` for an imported
     or hand-edited array) with ``seed``. ``others``: a read-only model's inputs after the
-    first, given with ``data`` (the user's own arrays, each as the model takes it, held
-    (batch, time, ...)); an input without one is made (``tracing.inputs_for``)."""
+    first, the user's own arrays given or imported for them (each as the model takes it,
+    held (batch, time, ...); None for one not given), whatever the first input is; an input
+    without one is made up (``tracing.inputs_for``)."""
 
     batch_size: int = 4
     timesteps: int = 20

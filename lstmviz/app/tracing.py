@@ -347,8 +347,9 @@ class Tracing(StateBase):
     def import_other(self, k: int, path) -> None:
         """A ``.npy``/``.csv`` as input ``k`` (after the first) of a read-only model, read as
         File > Import reads the first (``inputs.load_array``; token ids for a 2-D input) and
-        checked as ``check_others`` checks it: as many samples as the first input, which
-        becomes the values shown now if it was made up. Undo takes it back."""
+        checked as ``check_others`` checks it: as many samples as the user's first input, or
+        a made-up first input (and the other inputs given) takes its samples. Undo takes it
+        back."""
         from pathlib import Path
 
         model = self.model
