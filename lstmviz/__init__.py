@@ -67,7 +67,7 @@ def show(obj=None, x=None, *, theme: str | None = None, size=None, block: bool |
     features)``, or token ids for an Embedding; or a ``.npy``/``.csv`` file's path, read as
     ``lstmviz MODEL --input X`` reads it), else the app's generated input fitting the model;
     for a model of several inputs, the first input's (the window makes the others) or a
-    list of an array per input.
+    list of an array (or a file's path) per input.
 
     In IPython / Jupyter the window runs on the kernel's Qt event loop (``%gui qt`` is
     switched on for you), so the call returns at once and the notebook stays usable; call

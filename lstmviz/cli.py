@@ -20,6 +20,7 @@ from lstmviz.cli_inputs import (  # noqa: F401
     input_specs,
     load_inputs,
     model_input,
+    model_inputs,
     name_input,
     parse_shape,
     read_input,
@@ -344,13 +345,7 @@ def _app_input(paths, shapes):
         if len(shapes) > 1:
             raise LstmvizError("give --shape once")
         return model_input(paths[0], shapes[0] if shapes else None)
-
-    def read(model):
-        if len(model.inputs) == 1:
-            raise LstmvizError(f"the model takes one input, not the {len(paths)} --input files given")
-        return load_inputs(model, paths, shapes, long=True)
-    read.names = None  # type: ignore[attr-defined]
-    return read
+    return model_inputs(paths, shapes)
 
 
 def _check_picture_name(out: str, flag: str, kind: str) -> None:

@@ -151,6 +151,18 @@ def model_input(path, shape=None):
     return read
 
 
+def model_inputs(paths, shapes=()):
+    """Files for a model of several inputs, read once it is open (``lstmviz MODEL -i x0.npy
+    -i x1.npy``, ``lstmviz.show(m, ["x0.npy", "x1.npy"])``): a function of the model giving
+    an array per input, one file each, in order (``load_inputs``)."""
+    def read(model):
+        if len(model.inputs) == 1:
+            raise LstmvizError(f"the model takes one input, not the {len(paths)} input files given")
+        return load_inputs(model, list(paths), list(shapes), long=True)
+    read.names = None  # type: ignore[attr-defined]
+    return read
+
+
 def read_target(path, model, loss: str) -> np.ndarray:
     """The targets for ``model``'s first output: a .csv is read as the output is shaped
     (rows = samples for an output of shape (batch, units), a column or row of class ids for

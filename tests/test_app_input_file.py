@@ -224,7 +224,7 @@ def test_a_model_of_two_inputs_takes_an_input_file_each(qapp, tmp_path, capsys):
     one = str(FIXTURES / "k3_lstm_default" / "model.keras")
     assert cli.main([one, "-i", paths[0], "-i", paths[1], "--screenshot", str(tmp_path / "o.png")]) == 2
     err = capsys.readouterr().err
-    assert err == "lstmviz: the model takes one input, not the 2 --input files given\n"
+    assert err == "lstmviz: the model takes one input, not the 2 input files given\n"
     assert not (tmp_path / "o.png").exists()
 
 

@@ -265,6 +265,10 @@ def test_a_list_of_arrays_is_an_array_per_input_else_refused_in_one_line():
     trace = lstmviz.load(s2s / "model.keras").trace(pair)
     assert _image(lstmviz.picture(trace, **kw).data) == _image(given.data)
     assert _image(given.data) != _image(made.data)  # (the decoder's input shows)
+    files = [s2s / "x0.npy", str(s2s / "x1.npy")]  # (or their files, as -i x0.npy -i x1.npy)
+    assert _image(lstmviz.picture(s2s / "model.keras", files, **kw).data) == _image(given.data)
+    with pytest.raises(LstmvizError, match=r"^x='nope.npy': no such file; give arrays, or .npy or .csv"):
+        lstmviz.picture(s2s / "model.keras", [files[0], "nope.npy"])
 
 
 def test_x_may_be_an_input_files_path_as_for_input(tmp_path):

@@ -55,6 +55,8 @@ def resolve(obj, x=None):
 
     if isinstance(x, (str, os.PathLike)):
         x = _input_file(x)
+    elif isinstance(x, (list, tuple)) and len(x) > 1 and all(isinstance(p, (str, os.PathLike)) for p in x):
+        x = _input_files(x)  # (a file per input of a model of several)
     if obj is None or isinstance(obj, (str, os.PathLike)):
         return None, (os.fspath(obj) if obj is not None else None), x
     if isinstance(obj, Trace):
@@ -81,6 +83,21 @@ def _input_file(path):
         raise LstmvizError(f"x={path!r}: " + ("no such file" if not Path(path).exists() else "not a file")
                            + "; give an array, or a .npy or .csv file's path")
     return model_input(path)
+
+
+def _input_files(paths):
+    """A file per input of a model of several (``x=["x0.npy", "x1.npy"]``): read for the
+    model once it is open, as ``lstmviz MODEL -i x0.npy -i x1.npy`` reads them."""
+    from pathlib import Path
+
+    from lstmviz.cli_inputs import model_inputs
+
+    paths = [os.fspath(p) for p in paths]
+    for path in paths:
+        if not Path(path).is_file():
+            raise LstmvizError(f"x={path!r}: " + ("no such file" if not Path(path).exists() else "not a file")
+                               + "; give arrays, or .npy or .csv files' paths")
+    return model_inputs(paths)
 
 
 def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | None = None):
