@@ -270,3 +270,33 @@ def test_the_input_panel_imports_a_file_for_each_input(qapp, tmp_path):
         assert [b.text() for b in panel.other_buttons] == ["made up \u00b7 import\u2026"]
     finally:
         dispose(window)
+
+
+def test_an_inputs_name_from_the_file_is_shown_as_text(qapp):
+    """The Input box and the Input tab name each input after the first: a name from the
+    file is shown as it is written, never read as rich text (a QLabel takes '<b>..</b>' or
+    '<img src=...>' for HTML, and an image source is a file outside the model's)."""
+    import dataclasses
+
+    import lstmviz
+    from lstmviz.engine import Model
+    from lstmviz.engine.spec import ModelSpec, TensorRef
+
+    hostile = "<b>dec</b><img src='x.png'>"
+    spec = lstmviz.load(FIXTURES / "k3_seq2seq_lstm" / "model.keras").to_spec()
+
+    def renamed(ref):
+        return TensorRef(hostile, ref.tensor_index) if ref.layer == "decoder_input" else ref
+    layers = [dataclasses.replace(layer, name=hostile if layer.name == "decoder_input" else layer.name,
+                                  inbound=[renamed(r) for r in layer.inbound]) for layer in spec.layers]
+    model = Model.from_spec(ModelSpec(layers, [renamed(r) for r in spec.inputs], spec.outputs, spec.name,
+                                      spec.keras_version))
+    window = make_window(model=model, quiet=True)
+    try:
+        label = window.stack_panel.input_shape_label
+        assert label.text().endswith(f"\n{hostile}: made up") and label.textFormat() == label.textFormat().PlainText
+        form = window.input_panel.others_form
+        name = form.itemAt(0, form.ItemRole.LabelRole).widget()
+        assert name.text() == hostile and name.textFormat() == name.textFormat().PlainText
+    finally:
+        dispose(window)

@@ -254,7 +254,9 @@ class InputPanel(QtWidgets.QWidget):
                                   "lstmviz MODEL -i x0.npy -i x1.npy gives every input at once")
                 shown = safe_name(name)
                 button.clicked.connect(lambda _=False, k=k, shown=shown: self._import_other_dialog(k, shown))
-                self.others_form.addRow(safe_name(name), button)
+                label = QtWidgets.QLabel(shown, self)
+                label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (a name from the file)
+                self.others_form.addRow(label, button)
                 self.other_buttons.append(button)
             self._others_shown = names
         for button, (_, mine) in zip(self.other_buttons, given):

@@ -255,6 +255,7 @@ class StackPanel(QtWidgets.QWidget):
             spin.valueChanged.connect(lambda v, k=key: self._edit_input(k, v))
         self.input_shape_label = QtWidgets.QLabel()
         self.input_shape_label.setWordWrap(True)
+        self.input_shape_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (it names inputs)
         self.input_source_button = QtWidgets.QPushButton()
         self.input_source_button.setToolTip("Where the input values come from: change it in the Input tab")
         self.input_source_button.clicked.connect(self.input_source_requested)
