@@ -183,3 +183,45 @@ def test_a_file_name_with_a_newline_or_of_240_characters_is_one_short_line(make_
             assert len(name) == 80 and name.startswith("xxx") and name.endswith("x.h5")
             assert "\u2026" in name and w.windowTitle() == f"lstmviz \u2014 {name}"
             assert len(w.statusBar().currentMessage()) < 200
+
+
+def test_a_model_of_two_inputs_shows_their_names_as_text(make_window, tmp_path, monkeypatch):
+    """A seq2seq whose inputs and layers have names with markup: the views draw two time
+    axes and the side panel and Input tab list the inputs after the first by name. On
+    every tab, for every layer, each name is text."""
+    import dataclasses
+
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.engine import Model
+    from lstmviz.engine.spec import ModelSpec, TensorRef
+
+    monkeypatch.chdir(tmp_path)
+    img = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_RGB32)
+    img.fill(QtGui.QColor("red"))
+    assert img.save(str(tmp_path / RED))
+    spec = lstmviz.load(FIXTURES / "k3_seq2seq_lstm" / "model.keras").to_spec()
+    new = {"encoder_input": NAMES[0], "decoder_input": NAMES[1], "encoder": NAMES[2], "decoder": "<b>model</b>"}
+
+    def ref(r):
+        return TensorRef(new.get(r.layer, r.layer), r.tensor_index)
+    layers = [dataclasses.replace(layer, name=new.get(layer.name, layer.name), inbound=[ref(r) for r in layer.inbound],
+                                  initial_state=[ref(r) for r in layer.initial_state]) for layer in spec.layers]
+    model = Model.from_spec(ModelSpec(layers, [ref(r) for r in spec.inputs], spec.outputs, spec.name,
+                                      spec.keras_version))
+    w = make_window()
+    w.state.set_model(model)
+    assert not w.state.error, w.state.error
+    app = QtWidgets.QApplication.instance()
+    found = []
+    for side in (w.stack_panel, w.input_panel):
+        w.side.setCurrentWidget(side)
+        for tab in range(w.tabs.count()):
+            w.tabs.setCurrentIndex(tab)
+            for layer in ("<i>d</i>", "<b>model</b>"):
+                w.state.set_cursor(layer=layer, step=1)
+                for _ in range(3):
+                    app.processEvents()
+                found += [(f"tab {w.tabs.tabText(tab)}, layer {layer}: {where}", _raw(src))
+                          for where, src in rich_texts(w) if _raw(src)]
+    assert not found, "\n".join(f"{a}: {b}" for a, b in found[:40])

@@ -21,7 +21,7 @@ from lstmviz.app.explain import plural
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
 from lstmviz.text import safe_name
-from lstmviz.ui.stack_panel import EscapeReverts, error_colour
+from lstmviz.ui.stack_panel import EscapeReverts, error_colour, tip
 
 
 def text_note(input_dim: int) -> str:
@@ -249,9 +249,9 @@ class InputPanel(QtWidgets.QWidget):
             self.other_buttons = []
             for k, name in enumerate(names, 1):
                 button = QtWidgets.QPushButton(self)
-                button.setToolTip(f"Read input {k} ('{safe_name(name)}') from a .npy or .csv, as many "
-                                  "samples as the first input: else it is made up to fit the model. "
-                                  "lstmviz MODEL -i x0.npy -i x1.npy gives every input at once")
+                button.setToolTip(tip(f"Read input {k} ('{safe_name(name)}') from a .npy or .csv, as many "
+                                      "samples as the first input: else it is made up to fit the model. "
+                                      "lstmviz MODEL -i x0.npy -i x1.npy gives every input at once"))
                 shown = safe_name(name)
                 button.clicked.connect(lambda _=False, k=k, shown=shown: self._import_other_dialog(k, shown))
                 label = QtWidgets.QLabel(shown, self)
