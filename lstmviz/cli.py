@@ -385,6 +385,8 @@ def cmd_app(args) -> int:
             (f"--export-{k}", k, out) for k, out in exports]:
         if out:  # every name checked before anything is rendered
             _check_picture_name(out, flag, kind)
+            refuse_to_replace(out, [("model file", args.model)] + [("input file", p) for p in args.inputs],
+                              flag)
     frames = None
     if args.steps is not None:
         if not any(k in ("gif", "mp4") for k, _ in exports):

@@ -849,6 +849,24 @@ def test_trace_out_naming_its_own_model_or_input_replaces_nothing(capsys, tmp_pa
     assert {p: p.read_bytes() for p in (model, x)} == before
 
 
+@pytest.mark.parametrize("option", ["--screenshot", "--export-png", "--export-svg", "--export-gif"])
+@pytest.mark.parametrize("which", ["model", "input"])
+def test_a_picture_named_as_its_own_suffixless_model_or_input_replaces_nothing(capsys, tmp_path, option, which):
+    """A picture's name may have no suffix, and a user's model or input may have none
+    ('mymodel', 'x'): 'lstmviz mymodel --export-png mymodel' wrote the PNG over the model,
+    exit 0. As with --out: one line naming the option and the file, before anything is
+    rendered, and both files as they were."""
+    model, x = tmp_path / "mymodel", tmp_path / "x"
+    shutil.copy(FIXTURES / "k3_lstm_default" / "model.keras", model)
+    shutil.copy(FIXTURES / "k3_lstm_default" / "x.npy", x)
+    before = {p: p.read_bytes() for p in (model, x)}
+    out = model if which == "model" else x
+    rc, _, err = call(capsys, str(model), "--input", str(x), option, str(out))
+    line = assert_one_line_error(rc, err, contains=out.name)
+    assert f"this is the {which} file itself; give {option} another name" in line
+    assert {p: p.read_bytes() for p in (model, x)} == before
+
+
 @pytest.mark.parametrize("option,name,says", [
     ("--export-gif", "steps.png", "--export-gif writes a GIF; give a .gif name"),
     ("--export-png", "view.jpg", "--export-png writes a PNG; give a .png name"),
