@@ -376,6 +376,27 @@ def test_open_model_file_fills_panel_and_views(window):
         assert window.state.model.layers[0].class_name == "LSTM"
 
 
+def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(window, tmp_path):
+    """An opened model's kernel_initializer RandomUniform(minval=-0.5, maxval=0.5) showed
+    in the side panel as the dict's repr, "{'class_name': 'RandomUniform', 'config': {...}}";
+    now as the call, its arguments what the edit draws with, kept through an edit."""
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    init = {"module": "keras.initializers", "class_name": "RandomUniform",
+            "config": {"minval": -0.5, "maxval": 0.5, "seed": None}, "registered_name": None}
+    model = Model.sequential((None, 6, 3), [LayerSpec("LSTM", {"units": 5, "kernel_initializer": init})], seed=0)
+    save_keras(model, tmp_path / "m.keras")
+    assert window.open_file(tmp_path / "m.keras")
+    for _ in range(2):
+        box = window.stack_panel.findChild(QtWidgets.QComboBox, "option:kernel_initializer")
+        assert box.currentText() == "RandomUniform(minval=-0.5, maxval=0.5)"
+        assert [box.itemText(i) for i in range(box.count())].count(box.currentText()) == 1
+        window.state.set_layer_option(0, "units", 7)
+    kernel = window.state.model.layers[0].weights[0]
+    assert kernel.shape == (3, 28) and np.abs(kernel).max() > 0.4  # (drawn from +-0.5)
+
+
 def first_existing(*names):
     for n in names:
         if (FIX / n).exists():
