@@ -191,7 +191,10 @@ def skip(init, shape, rng: np.random.Generator) -> None:
     after it then draw what they would), but an orthogonal draw's QR (~4 ms for a
     recurrent kernel of 128 units) is not made."""
     key = _key(init)
-    args = tuple(sorted(arguments(init).items()))  # (refuses what ``make`` refuses)
+    try:
+        args = tuple(sorted(arguments(init).items()))
+    except LstmvizError:  # ``make`` refuses them: a weight given in the file draws nothing
+        return  # (its model opens; an edit that draws this weight says what is wrong)
     shape = tuple(int(s) for s in shape)
     if key == "orthogonal":
         _orthogonal_flat(shape)  # refuses what ``make`` refuses, before any draw
