@@ -252,10 +252,9 @@ def test_an_opened_models_initializer_arguments_hold_when_an_edit_draws_new_weig
     (_keras3("Identity", gain=1.0), "an identity matrix is 2D"),
 ])
 def test_hostile_initializer_arguments_are_refused_in_one_line(init, says):
-    from lstmviz.errors import LstmvizError
-
     from lstmviz.engine import Model
     from lstmviz.engine.spec import LayerSpec
+    from lstmviz.errors import LstmvizError
 
     shape = (7,) if init["class_name"] == "Identity" else (3, 4)
     with pytest.raises(LstmvizError) as err:
