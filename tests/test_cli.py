@@ -883,6 +883,21 @@ def test_an_export_named_for_another_format_is_refused(capsys, tmp_path, option,
     assert not (tmp_path / name).exists()
 
 
+@pytest.mark.parametrize("size", ["20000x900", "900x100000", "8x600"])
+@pytest.mark.parametrize("option", ["--export-png", "--export-svg", "--screenshot"])
+def test_a_picture_size_beyond_what_lstmviz_picture_takes_is_refused_alike(capsys, tmp_path, option, size):
+    """lstmviz.picture takes 16 to 8192 pixels a side; --export-png OUT --size 100000x100000
+    took any size (and asked Qt for tens of gigabytes of pixels). One rule for both
+    (limits.check_picture_size), said in one line before anything is rendered."""
+    w, h = (int(v) for v in size.split("x"))
+    says = f"size {w} x {h}: give a width and a height between 16 and 8192 pixels"  # (lstmviz.picture's)
+    out = tmp_path / f"v.{option.rsplit('-', 1)[-1].replace('screenshot', 'png')}"
+    rc, _, stderr = call(capsys, option, str(out), "--size", size)
+    assert rc == 2 and len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr, stderr
+    assert "--size" in stderr and says in stderr
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("option", ["--screenshot", "--export-png"])
 def test_a_picture_into_a_missing_folder_is_refused_alike(capsys, tmp_path, option):
     """--screenshot made a missing folder (and any folders above it) while --export-png
