@@ -356,6 +356,33 @@ def test_an_input_of_other_features_says_the_model_s_input_weights_are_new(windo
     assert window.last_message == "Input read from same.npy"
 
 
+def test_opening_a_model_keeps_the_users_data_where_it_fits_and_says_where_not(window, tmp_path):
+    """File > Open x.npy, then File > Open model.keras: the model was traced on a generated
+    sine, the user's data dropped without a word even where the model takes it exactly (as
+    'lstmviz model.keras --input x.npy' traces it). Now data that fits stays, and data that
+    does not is said to be left out, with both shapes, where the model opens."""
+    import lstmviz
+
+    case = FIX / "k3_lstm_default"
+    x = np.load(case / "x.npy")  # (2, 5, 3): what model.keras takes
+    np.save(tmp_path / "x.npy", x)
+    assert window.open_file(tmp_path / "x.npy")
+    assert window.open_file(case / "model.keras")
+    assert window.state.input.source == "data"
+    np.testing.assert_array_equal(window.state.x, x)
+    want = lstmviz.load(case / "model.keras").trace(x[window.state.cursor.sample:][:1]).outputs[0]
+    np.testing.assert_allclose(window.state.trace.outputs[0], want, atol=1e-6)
+    assert window.last_message.startswith("Opened model.keras") and "left out" not in window.last_message
+    window.new_stack()
+    np.save(tmp_path / "x4.npy", np.ones((2, 5, 4), np.float32))
+    assert window.open_file(tmp_path / "x4.npy")
+    assert window.open_file(case / "model.keras")
+    assert window.state.x.shape == (2, 5, 3) and window.state.input.source != "data"
+    assert window.last_message.startswith("Opened model.keras")
+    assert ("the input data (2, 5, 4) was left out: the model takes (None, 5, 3); it is traced on a "
+            "generated input") in window.last_message
+
+
 def test_open_model_file_fills_panel_and_views(window):
     path = FIX / "k3_lstm_default" / "model.keras"
     if not path.exists():

@@ -62,6 +62,9 @@ class StateBase:
         #: the layer an edit is rebuilding for (``Edits._edited``): traced at once with the
         #: cursor's, the layers after both when first asked for (``Tracing._trace``)
         self.edit_target: str | None = None
+        #: what the last ``set_model`` left out of the input, in a sentence (the user's data
+        #: that the model cannot take), said with "Opened ..."; None when nothing
+        self.input_note: str | None = None
         self.stack_changed = Event("stack_changed")
         self.model_changed = Event("model_changed")
         self.error_changed = Event("error_changed")

@@ -717,10 +717,12 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.sessions.mark_saved()
                 shown = self.state.model or model
                 chain = not model.is_sequential and not self.state.readonly
+                note = self.state.input_note  # (the user's data the model cannot take: a dialog)
                 self.message(f"Opened {file_label(path)}: {len(shown.layers)} layers, "
                              f"{shown.count_params():,} parameters "
                              f"({(time.perf_counter() - t0) * 1000:.0f} ms)"
-                             + (f"; {CHAIN_NOTE}" if chain else ""))
+                             + (f"; {CHAIN_NOTE}" if chain else "") + (f"; {note}" if note else ""),
+                             dialog=bool(note))
         except LstmvizError as err:
             self.message(str(err), dialog=True, error=True, title="Cannot open this file")
             return False
