@@ -833,6 +833,41 @@ def test_a_csv_for_a_time_major_model_is_one_sample_a_row_per_step(capsys, tmp_p
     np.testing.assert_allclose(st.trace.outputs[0], want[0], atol=1e-6)
 
 
+def test_a_weights_only_file_that_makes_no_model_gives_the_app_the_summarys_hint(capsys, tmp_path):
+    """A Keras 3 .weights.h5 of GRUs, a RepeatVector (whose n no weights file records) and a
+    TimeDistributed Dense (as a published seq2seq's): 'lstmviz summary' said what to do
+    ("Open the full model file, or load these weights onto a matching stack in the app"),
+    'lstmviz FILE --screenshot' and the window only why it could not run. Now the one
+    refusal (lstmviz.load's) says both, wherever it is shown."""
+    import h5py
+
+    WEIGHTS_ONLY_HINT = "Open the full model file, or load these weights onto a matching stack in the app"
+    p = tmp_path / "seq.weights.h5"
+    rng = np.random.default_rng(0)
+    with h5py.File(p, "w") as f:
+        for path, shape in [("layers/gru/cell/vars/0", (1, 12)), ("layers/gru/cell/vars/1", (4, 12)),
+                            ("layers/gru/cell/vars/2", (2, 12)), ("layers/gru_1/cell/vars/0", (4, 12)),
+                            ("layers/gru_1/cell/vars/1", (4, 12)), ("layers/gru_1/cell/vars/2", (2, 12)),
+                            ("layers/time_distributed/layer/vars/0", (4, 1)),
+                            ("layers/time_distributed/layer/vars/1", (1,))]:
+            f.create_dataset(path, data=rng.standard_normal(shape).astype("f4"))
+        for group in ("layers/repeat_vector/vars", "layers/gru/vars", "layers/gru_1/vars",
+                      "layers/time_distributed/vars", "optimizer/vars", "vars"):
+            f.require_group(group)
+    with pytest.raises(lstmviz.LstmvizError) as info:
+        lstmviz.load(p)
+    refusal = str(info.value)
+    assert refusal.startswith("seq.weights.h5: layer 'repeat_vector' (RepeatVector) has no 'n'")
+    assert refusal.endswith(f". {WEIGHTS_ONLY_HINT}") and "\n" not in refusal
+    rc, out, _ = call(capsys, "summary", p)
+    assert rc == 0 and f"Not runnable as one stack: {refusal}." in out
+    assert out.count(WEIGHTS_ONLY_HINT) == 1
+    shot = tmp_path / "shot.png"
+    rc, _, err = call(capsys, p, "--screenshot", shot)
+    assert assert_one_line_error(rc, err) == f"lstmviz: {refusal}"
+    assert not shot.exists()
+
+
 @pytest.mark.parametrize("which", ["model", "input"])
 def test_trace_out_naming_its_own_model_or_input_replaces_nothing(capsys, tmp_path, which):
     """'lstmviz trace m.keras -i x.npy -o x.npy' (a slip of the keys) wrote the trace's npz
