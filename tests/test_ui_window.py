@@ -383,6 +383,23 @@ def test_opening_a_model_keeps_the_users_data_where_it_fits_and_says_where_not(w
             "generated input") in window.last_message
 
 
+def test_a_model_without_a_file_keeps_its_name_in_the_title_through_edits_and_undo(window):
+    """A model given without a file (lstmviz.show of a Keras model, then New stack and
+    Undo) was titled "built-in stack" once it was the editable stack: its name was gone.
+    The title names it through its edits and when Undo brings it back."""
+    from lstmviz.engine import LayerSpec, Model
+
+    model = Model.sequential((None, 6, 3), [LayerSpec("GRU", {"units": 5})], seed=0, name="my_forecaster")
+    window.state.set_model(model)
+    assert window.windowTitle() == "lstmviz \u2014 my_forecaster"
+    window.state.set_layer_option(0, "units", 7)
+    assert window.windowTitle() == "lstmviz \u2014 my_forecaster"
+    window.new_stack()
+    assert window.windowTitle() == "lstmviz \u2014 built-in stack"
+    window.state.undo()
+    assert window.windowTitle() == "lstmviz \u2014 my_forecaster" and window.state.model.layers[0].units == 7
+
+
 def test_open_model_file_fills_panel_and_views(window):
     path = FIX / "k3_lstm_default" / "model.keras"
     if not path.exists():

@@ -41,6 +41,9 @@ class StateBase:
         #: the Keras generation whose semantics the editable stack follows: an opened Keras 1
         #: or 2 file's (its hard_sigmoid is not Keras 3's), "3" for a stack made here
         self.keras_version = "3"
+        #: the editable stack's model name: an opened model's own ('my_forecaster'), kept
+        #: through its edits; None for the app's stacks (built as Keras' "sequential")
+        self.model_name: str | None = None
         self.model: Model | None = None
         self.trace: Trace | None = None
         self.x: np.ndarray | None = None

@@ -154,6 +154,7 @@ class Opening(StateBase):
             self.readonly = False
             self.layers = entries_of(model, weights=True)
             self.keras_version = model.keras_version or "3"  # traced as the file's Keras traces it
+            self.model_name = model.name or None  # (its edits are still that model: its name stays)
             if self.embedding_first and spec.source not in ("text", "data"):
                 spec.source = "counting"
             self.model = None
@@ -229,6 +230,7 @@ class Opening(StateBase):
         self.model = None
         self.layers = default_layers()
         self.keras_version = "3"
+        self.model_name = None
         self.input = InputSpec()
         self.path = None
         self.rebuild()
