@@ -42,9 +42,12 @@ def _size(text: str) -> tuple[int, int]:
         w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"size must be WIDTHxHEIGHT such as 1600x900, not {text!r}") from None
-    if w < 1 or h < 1:
-        raise argparse.ArgumentTypeError(f"size must be positive, not {text!r}")
-    return w, h
+    from lstmviz.limits import check_picture_size
+
+    try:  # (the rule of lstmviz.picture's size: a window, a screenshot and an export alike)
+        return check_picture_size(w, h)
+    except LstmvizError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _step(text: str) -> int:
@@ -161,8 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="remove what --install-desktop added; then exit")
     p.add_argument("--step", type=_step, default=None, metavar="N", help="timestep to show")
     p.add_argument("--size", type=_size, default=None, metavar="WxH",
-                   help="window size, e.g. 1600x900; for --export-*, the size of the "
-                        "picture (the view's, or the window's with --view window)")
+                   help="window size, e.g. 1600x900 (16 to 8192 pixels a side); for --export-*, "
+                        "the size of the picture (the view's, or the window's with --view window)")
     p.add_argument("--theme", default=None, choices=THEMES, nargs="?", const=_LIST_THEMES,
                    help="colour theme: %(choices)s (default: the one picked last in View > Theme, "
                         "else the system's light or dark setting); alone, lists them")
@@ -246,8 +249,7 @@ def _weights_only_listing(path, err: LstmvizError) -> str | None:
              f"{'Layer (type)':<{w0}}{'Weights':<{w1}}{'Param #':>10}", "=" * (w0 + w1 + 10)]
     lines += [f"{f'{n} ({c})':<{w0}}{w:<{w1}}{p:>10,}" for n, c, w, p in rows]
     lines += ["=" * (w0 + w1 + 10), f"Total params: {sum(r[3] for r in rows):,}", "",
-              f"Not runnable as one stack: {err}",
-              "Open the full model file, or load these weights onto a matching stack in the app."]
+              f"Not runnable as one stack: {err}."]  # (its hint: loading.WEIGHTS_ONLY_HINT)
     return "\n".join(lines)
 
 
@@ -386,6 +388,8 @@ def cmd_app(args) -> int:
             (f"--export-{k}", k, out) for k, out in exports]:
         if out:  # every name checked before anything is rendered
             _check_picture_name(out, flag, kind)
+            refuse_to_replace(out, [("model file", args.model)] + [("input file", p) for p in args.inputs],
+                              flag)
     frames = None
     if args.steps is not None:
         if not any(k in ("gif", "mp4") for k, _ in exports):

@@ -242,10 +242,12 @@ def name_input(msg: str, paths, target=None) -> str:
     return msg
 
 
-def refuse_to_replace(out, sources) -> None:
-    """``--out`` naming a file the command reads (``sources``: (what, path), such as
-    ("model file", MODEL)): writing would replace the user's model or data with the arrays
-    (``lstmviz trace m.keras -i x.npy -o x.npy`` did, exit 0). Checked before any work."""
+def refuse_to_replace(out, sources, flag: str = "--out") -> None:
+    """``--out`` (or ``flag``: ``--screenshot``, ``--export-png``, ...) naming a file the
+    command reads (``sources``: (what, path), such as ("model file", MODEL)): writing would
+    replace the user's model or data with the arrays or the picture (``lstmviz trace m.keras
+    -i x.npy -o x.npy`` did, exit 0, and ``lstmviz mymodel --export-png mymodel``: a picture
+    may have no suffix). Checked before any work; any other file named is replaced, as asked."""
     import os
 
     for what, path in sources:
@@ -254,7 +256,7 @@ def refuse_to_replace(out, sources) -> None:
         except OSError:  # (out is a new file, or the source is not there: its reader says so)
             same = False
         if same:
-            raise LstmvizError(f"{out}: this is the {what} itself; give --out another name "
+            raise LstmvizError(f"{out}: this is the {what} itself; give {flag} another name "
                                f"(writing there would replace the {what})")
 
 

@@ -164,6 +164,20 @@ def parse_size(text: str) -> int:
     return value
 
 
+#: A picture's least and largest side in pixels (``lstmviz.picture``'s size, the CLI's
+#: ``--size`` of a window, a screenshot and an export), before any scale
+PICTURE_SIDES = (16, 8192)
+
+
+def check_picture_size(w: int, h: int) -> tuple[int, int]:
+    """``(w, h)`` where both sides are within ``PICTURE_SIDES``; LstmvizError otherwise
+    (a 100000 x 100000 export would have asked for 40 GB of pixels)."""
+    lo, hi = PICTURE_SIDES
+    if not (lo <= w <= hi and lo <= h <= hi):
+        raise LstmvizError(f"size {w} x {h}: give a width and a height between {lo} and {hi} pixels")
+    return w, h
+
+
 def memory_limit() -> int:
     """The memory limit in bytes (``LSTMVIZ_MAX_MEMORY``, else 2 GB or the machine's memory
     where that is less: a 1 GB container)."""

@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from lstmviz.engine import Model
 
 
+#: What a weights-only file whose layers make no runnable model leaves a user to do: the
+#: last words of ``load``'s refusal of it, so of the window's, ``--screenshot``'s and
+#: ``lstmviz summary``'s (which lists the layers above it)
+WEIGHTS_ONLY_HINT = "Open the full model file, or load these weights onto a matching stack in the app"
+
 #: The most ``load`` copies from an open file or ``bytes`` (the file readers' own limit).
 MAX_LOAD_BYTES = 4 * 1024 ** 3 + 64 * 1024 ** 2
 
@@ -119,7 +124,10 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
         # weights whose layers chain in no order: the engine's complaint would be about the
         # file's order (an LSTM fed "(None, None, 357, 64, 64)"), a stack nobody made
         msg = spec.source.get("unchained") or str(err)
-        refusal = LstmvizError(msg if msg.startswith(name + ":") else f"{name}: {msg}")
+        msg = msg if msg.startswith(name + ":") else f"{name}: {msg}"
+        if spec.source.get("weights_only"):
+            msg = f"{msg}. {WEIGHTS_ONLY_HINT}"
+        refusal = LstmvizError(msg)
         refusal.spec = spec  # what was read (the CLI lists a weights-only file's layers)
         raise refusal from None
 

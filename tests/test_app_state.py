@@ -646,3 +646,33 @@ def test_the_undo_history_is_bounded_by_its_weights_bytes(monkeypatch):
     for _ in range(kept):
         assert s.undo()
     assert not s.undo() and s.layers[0].config["units"] == 80 - kept
+
+
+def test_an_opened_models_name_stays_through_its_edits(tmp_path):
+    """A Keras model 'my_forecaster' opened became the editable stack as Keras' "sequential":
+    the exports' names, the Keras config export, the Train tab's "Training a copy of ..."
+    and a saved session had lost it, before any edit. Its name now stays through edits,
+    undo and redo, and a session (read back, not a made-up name); a new stack is
+    "sequential" again."""
+    from lstmviz.app import session as ses
+    from lstmviz.app.export_data import keras_config
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    model = Model.sequential((None, 6, 3), [LayerSpec("LSTM", {"units": 5}), LayerSpec("Dense", {"units": 1})],
+                             seed=0, name="my_forecaster")
+    save_keras(model, tmp_path / "fc.keras")
+    st = AppState()
+    st.set_model(lstmviz.load(tmp_path / "fc.keras"), str(tmp_path / "fc.keras"))
+    assert not st.readonly and st.model.name == "my_forecaster"
+    st.set_layer_option(0, "units", 7)
+    assert st.model.name == "my_forecaster" and st.model.layers[0].units == 7
+    assert keras_config(st)["config"]["name"] == "my_forecaster"
+    path = ses.save_session(st, tmp_path / "s.lstmviz")
+    st.new_stack()
+    assert st.model.name == "sequential" and keras_config(st)["config"]["name"] == "sequential"
+    st.undo()
+    assert st.model.name == "my_forecaster"
+    other = AppState()
+    ses.open_session(other, path)
+    assert other.model.name == "my_forecaster" and other.model.layers[0].units == 7

@@ -833,6 +833,41 @@ def test_a_csv_for_a_time_major_model_is_one_sample_a_row_per_step(capsys, tmp_p
     np.testing.assert_allclose(st.trace.outputs[0], want[0], atol=1e-6)
 
 
+def test_a_weights_only_file_that_makes_no_model_gives_the_app_the_summarys_hint(capsys, tmp_path):
+    """A Keras 3 .weights.h5 of GRUs, a RepeatVector (whose n no weights file records) and a
+    TimeDistributed Dense (as a published seq2seq's): 'lstmviz summary' said what to do
+    ("Open the full model file, or load these weights onto a matching stack in the app"),
+    'lstmviz FILE --screenshot' and the window only why it could not run. Now the one
+    refusal (lstmviz.load's) says both, wherever it is shown."""
+    import h5py
+
+    WEIGHTS_ONLY_HINT = "Open the full model file, or load these weights onto a matching stack in the app"
+    p = tmp_path / "seq.weights.h5"
+    rng = np.random.default_rng(0)
+    with h5py.File(p, "w") as f:
+        for path, shape in [("layers/gru/cell/vars/0", (1, 12)), ("layers/gru/cell/vars/1", (4, 12)),
+                            ("layers/gru/cell/vars/2", (2, 12)), ("layers/gru_1/cell/vars/0", (4, 12)),
+                            ("layers/gru_1/cell/vars/1", (4, 12)), ("layers/gru_1/cell/vars/2", (2, 12)),
+                            ("layers/time_distributed/layer/vars/0", (4, 1)),
+                            ("layers/time_distributed/layer/vars/1", (1,))]:
+            f.create_dataset(path, data=rng.standard_normal(shape).astype("f4"))
+        for group in ("layers/repeat_vector/vars", "layers/gru/vars", "layers/gru_1/vars",
+                      "layers/time_distributed/vars", "optimizer/vars", "vars"):
+            f.require_group(group)
+    with pytest.raises(lstmviz.LstmvizError) as info:
+        lstmviz.load(p)
+    refusal = str(info.value)
+    assert refusal.startswith("seq.weights.h5: layer 'repeat_vector' (RepeatVector) has no 'n'")
+    assert refusal.endswith(f". {WEIGHTS_ONLY_HINT}") and "\n" not in refusal
+    rc, out, _ = call(capsys, "summary", p)
+    assert rc == 0 and f"Not runnable as one stack: {refusal}." in out
+    assert out.count(WEIGHTS_ONLY_HINT) == 1
+    shot = tmp_path / "shot.png"
+    rc, _, err = call(capsys, p, "--screenshot", shot)
+    assert assert_one_line_error(rc, err) == f"lstmviz: {refusal}"
+    assert not shot.exists()
+
+
 @pytest.mark.parametrize("which", ["model", "input"])
 def test_trace_out_naming_its_own_model_or_input_replaces_nothing(capsys, tmp_path, which):
     """'lstmviz trace m.keras -i x.npy -o x.npy' (a slip of the keys) wrote the trace's npz
@@ -846,6 +881,24 @@ def test_trace_out_naming_its_own_model_or_input_replaces_nothing(capsys, tmp_pa
     rc, _, err = call(capsys, "trace", model, "-i", x, "-o", out)
     line = assert_one_line_error(rc, err, contains=out.name)
     assert f"this is the {which} file itself; give --out another name" in line
+    assert {p: p.read_bytes() for p in (model, x)} == before
+
+
+@pytest.mark.parametrize("option", ["--screenshot", "--export-png", "--export-svg", "--export-gif"])
+@pytest.mark.parametrize("which", ["model", "input"])
+def test_a_picture_named_as_its_own_suffixless_model_or_input_replaces_nothing(capsys, tmp_path, option, which):
+    """A picture's name may have no suffix, and a user's model or input may have none
+    ('mymodel', 'x'): 'lstmviz mymodel --export-png mymodel' wrote the PNG over the model,
+    exit 0. As with --out: one line naming the option and the file, before anything is
+    rendered, and both files as they were."""
+    model, x = tmp_path / "mymodel", tmp_path / "x"
+    shutil.copy(FIXTURES / "k3_lstm_default" / "model.keras", model)
+    shutil.copy(FIXTURES / "k3_lstm_default" / "x.npy", x)
+    before = {p: p.read_bytes() for p in (model, x)}
+    out = model if which == "model" else x
+    rc, _, err = call(capsys, str(model), "--input", str(x), option, str(out))
+    line = assert_one_line_error(rc, err, contains=out.name)
+    assert f"this is the {which} file itself; give {option} another name" in line
     assert {p: p.read_bytes() for p in (model, x)} == before
 
 
@@ -863,6 +916,21 @@ def test_an_export_named_for_another_format_is_refused(capsys, tmp_path, option,
     line = assert_one_line_error(rc, err, contains=name)
     assert says in line and "write the other formats" in line
     assert not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("size", ["20000x900", "900x100000", "8x600"])
+@pytest.mark.parametrize("option", ["--export-png", "--export-svg", "--screenshot"])
+def test_a_picture_size_beyond_what_lstmviz_picture_takes_is_refused_alike(capsys, tmp_path, option, size):
+    """lstmviz.picture takes 16 to 8192 pixels a side; --export-png OUT --size 100000x100000
+    took any size (and asked Qt for tens of gigabytes of pixels). One rule for both
+    (limits.check_picture_size), said in one line before anything is rendered."""
+    w, h = (int(v) for v in size.split("x"))
+    says = f"size {w} x {h}: give a width and a height between 16 and 8192 pixels"  # (lstmviz.picture's)
+    out = tmp_path / f"v.{option.rsplit('-', 1)[-1].replace('screenshot', 'png')}"
+    rc, _, stderr = call(capsys, option, str(out), "--size", size)
+    assert rc == 2 and len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr, stderr
+    assert "--size" in stderr and says in stderr
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("option", ["--screenshot", "--export-png"])

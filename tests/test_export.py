@@ -457,6 +457,33 @@ def test_export_names_say_what_they_hold_and_land_where_the_user_saves(window, t
     assert not list(DEMOS_DIR.glob("*.png")) and not list(DEMOS_DIR.glob("*.csv"))
 
 
+@pytest.mark.parametrize("what", ["png", "json", "session"])
+def test_a_name_typed_without_its_suffix_asks_before_replacing_the_suffixed_file(window, tmp_path, monkeypatch, what):
+    """'slide' typed in File > Export PNG: the dialog asked about 'slide' (or nothing, where
+    it was not there), and 'slide.png', a file the user held, was replaced without a word
+    (Export config over 'model.json', Save session as 'mine' over 'mine.lstmviz' alike).
+    Now the name written is asked about: No writes nothing, Yes replaces it."""
+    suffix = {"png": ".png", "json": ".json", "session": ".lstmviz"}[what]
+    typed = tmp_path / "mine"
+    held = tmp_path / f"mine{suffix}"
+    held.write_bytes(b"the user's own file")
+    run = {"png": lambda: window.exporter.picture("view", "png"),
+           "json": lambda: window.exporter.data("json"),
+           "session": window.sessions.save_as_dialog}[what]
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(typed), ""))
+    asked = []
+    B = QtWidgets.QMessageBox.StandardButton
+    answer = [B.No]
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question",
+                        lambda parent, title, text, *a: (asked.append(text), answer[0])[1])
+    run()
+    assert len(asked) == 1 and held.name in asked[0]
+    assert held.read_bytes() == b"the user's own file" and not typed.exists()
+    answer[0] = B.Yes
+    run()
+    assert len(asked) == 2 and held.read_bytes() != b"the user's own file" and not typed.exists()
+
+
 def test_the_trace_export_says_which_sample_it_holds(window, tmp_path, monkeypatch):
     """The window traces the sample on screen: File > Export trace holds that one sample,
     and the message after saving says so (the .npz has no sample axis beyond it)."""

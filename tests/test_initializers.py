@@ -86,8 +86,10 @@ def test_variance_scaling_configs_of_keras_2_are_the_named_initializers():
         np.testing.assert_array_equal(I.make(init, (30, 40), a), I.make(named, (30, 40), b), err_msg=named)
         I.skip(init, (30, 40), c)
         assert c.bit_generator.state == a.bit_generator.state, named
-    with pytest.raises(LstmvizError, match="unknown initializer 'VarianceScaling'"):
-        I.make(vs(0.5, "fan_out", "uniform"), (3, 4), np.random.default_rng(0))
+    w = I.make(vs(0.5, "fan_out", "uniform"), (3, 4), np.random.default_rng(0))  # (not a named one)
+    assert np.abs(w).max() <= np.sqrt(3 * 0.5 / 4)
+    with pytest.raises(LstmvizError, match="unknown initializer 'Variance'"):
+        I.make({"class_name": "Variance", "config": {}}, (3, 4), np.random.default_rng(0))
     glorot = vs(1.0, "fan_avg", "uniform")
     model = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4, "kernel_initializer": glorot})], seed=0)
     lim = np.sqrt(6.0 / (3 + 16))
@@ -159,3 +161,112 @@ def test_skip_remembers_where_a_draw_left_the_generator():
         assert a.bit_generator.state == b.bit_generator.state
         assert a.normal() == b.normal()
     assert len(I._SKIPPED) == 2
+
+
+def _keras3(cls, **config):
+    return {"module": "keras.initializers", "class_name": cls, "config": {**config, "seed": None},
+            "registered_name": None}
+
+
+def _keras2(cls, **config):
+    return {"class_name": cls, "config": {**config, "seed": None}}
+
+
+@pytest.mark.parametrize("spell", [_keras3, _keras2])
+def test_an_initializers_arguments_are_drawn_by_keras_formulas(spell):
+    """A config's arguments were ignored: RandomUniform(minval=-0.5, maxval=0.5) drew from
+    +-0.05, RandomNormal(mean=1, stddev=0.3) from N(0, 0.05), Orthogonal(gain=2) an
+    orthonormal matrix, Constant(0.25) and any VarianceScaling other than the named ones
+    were refused. Each now draws as Keras' formula says (Keras 2's and 3's spellings)."""
+    shape = (400, 500)
+    fan_in, fan_out = shape
+
+    def draw(cls, **config):
+        return I.make(spell(cls, **config), shape, np.random.default_rng(1)).astype(np.float64)
+
+    w = draw("RandomUniform", minval=-0.5, maxval=0.5)
+    assert -0.5 <= w.min() < -0.499 and 0.499 < w.max() < 0.5
+    w = draw("RandomUniform", minval=2, maxval=3)
+    assert 2 <= w.min() and w.max() < 3 and abs(w.mean() - 2.5) < 0.01
+    w = draw("RandomNormal", mean=1.0, stddev=0.3)
+    assert abs(w.mean() - 1.0) < 0.003 and abs(w.std() - 0.3) < 0.003
+    w = draw("TruncatedNormal", mean=-1.0, stddev=0.2)  # cut at 2 stddev, no correction
+    assert np.abs(w + 1.0).max() <= 0.4 + 1e-6 and abs(w.mean() + 1.0) < 0.003
+    assert abs(w.std() - 0.2 * 0.87962566103423978) < 0.002
+    w = draw("VarianceScaling", scale=0.5, mode="fan_out", distribution="uniform")
+    lim = np.sqrt(3 * 0.5 / fan_out)
+    assert np.abs(w).max() <= lim and np.abs(w).max() > 0.999 * lim
+    w = draw("VarianceScaling", scale=3.0, mode="fan_avg", distribution="untruncated_normal")
+    assert abs(w.std() / np.sqrt(3.0 / ((fan_in + fan_out) / 2)) - 1) < 0.01
+    w = draw("VarianceScaling", scale=0.1, mode="fan_in", distribution="truncated_normal")
+    std = np.sqrt(0.1 / fan_in)  # after the cut: the draw's is std / 0.8796
+    assert abs(w.std() / std - 1) < 0.01 and np.abs(w).max() <= 2 * std / 0.87962566103423978 + 1e-6
+    w = draw("Orthogonal", gain=2.0)  # (400 x 500: orthogonal rows)
+    np.testing.assert_allclose(w @ w.T, 4 * np.eye(fan_in), atol=1e-4)
+    tall = I.make(spell("Orthogonal", gain=2.0), (32, 8), np.random.default_rng(0)).astype(np.float64)
+    np.testing.assert_allclose(tall.T @ tall, 4 * np.eye(8), atol=1e-5)
+    np.testing.assert_array_equal(I.make(spell("Constant", value=0.25), (3, 5), np.random.default_rng(0)),
+                                  np.full((3, 5), 0.25, np.float32))
+    np.testing.assert_array_equal(I.make(spell("Identity", gain=3.0), (4, 6), np.random.default_rng(0)),
+                                  3 * np.eye(4, 6, dtype=np.float32))
+    for init in (spell("RandomUniform", minval=-0.5, maxval=0.5), spell("Orthogonal", gain=2.0),
+                 spell("VarianceScaling", scale=3.0, mode="fan_avg", distribution="untruncated_normal")):
+        a, b = np.random.default_rng(4), np.random.default_rng(4)
+        I.make(init, (6, 24), a)
+        I.skip(init, (6, 24), b)
+        assert a.bit_generator.state == b.bit_generator.state
+
+
+def test_an_opened_models_initializer_arguments_hold_when_an_edit_draws_new_weights():
+    """A Keras model with kernel_initializer RandomUniform(2, 3) opened, then its units
+    changed in the side panel: the new kernel came from +-0.05, not from [2, 3)."""
+    from lstmviz.app.state import AppState
+    from lstmviz.engine import Model
+    from lstmviz.engine.spec import LayerSpec
+
+    cfg = {"units": 4, "kernel_initializer": _keras3("RandomUniform", minval=2.0, maxval=3.0),
+           "recurrent_initializer": _keras3("Orthogonal", gain=0.5),
+           "bias_initializer": _keras3("Constant", value=0.125)}
+    model = Model.sequential((None, 5, 3), [LayerSpec("LSTM", cfg)], seed=0)
+    st = AppState()
+    st.set_model(model, None)
+    st.set_layer_option(0, "units", 6)
+    kernel, recurrent, bias = st.model.layers[0].weights
+    assert kernel.shape == (3, 24) and 2 <= kernel.min() and kernel.max() < 3
+    np.testing.assert_allclose(recurrent @ recurrent.T, 0.25 * np.eye(6), atol=1e-5)
+    f = slice(6, 12)  # unit_forget_bias: the forget gate's part is 1, the rest the constant
+    assert np.all(bias[f] == 1.0) and np.all(np.delete(bias, np.r_[f]) == np.float32(0.125))
+
+
+@pytest.mark.parametrize("init,says", [
+    (_keras3("RandomUniform", minval=float("nan"), maxval=0.5), "minval=nan is not a number"),
+    (_keras3("RandomNormal", mean=0.0, stddev=float("inf")), "stddev=inf is not a number"),
+    (_keras2("RandomNormal", mean=1e300, stddev=0.1), "mean=1e+300 is not a number of at most 1e+06"),
+    (_keras3("Constant", value="0.5; import os"), "value='0.5; import os' is not a number"),
+    (_keras3("Constant", value=[1, 2]), "value=[1, 2] is not a number"),
+    (_keras3("Orthogonal", gain=True), "gain=True is not a number"),
+    (_keras3("TruncatedNormal", stddev=-1.0), "stddev=-1.0 must be 0 or more"),
+    (_keras3("VarianceScaling", scale=0.0), "scale=0.0 must be more than 0"),
+    (_keras3("VarianceScaling", scale=1.0, mode="fan_sideways"), "mode='fan_sideways' is not one of Keras'"),
+    (_keras3("VarianceScaling", distribution="x" * 500), "distribution='xxxx"),
+    (_keras3("Identity", gain=1.0), "an identity matrix is 2D"),
+])
+def test_hostile_initializer_arguments_are_refused_in_one_line(init, says):
+    from lstmviz.engine import Model
+    from lstmviz.engine.spec import LayerSpec
+    from lstmviz.errors import LstmvizError
+
+    shape = (7,) if init["class_name"] == "Identity" else (3, 4)
+    with pytest.raises(LstmvizError) as err:
+        I.make(init, shape, np.random.default_rng(0))
+    msg = str(err.value)
+    assert says in msg and "\n" not in msg and len(msg) < 200, msg
+    if init["class_name"] == "Identity":
+        return
+    # a model whose file gives the weight opens (Keras drew it): an edit drawing it says why not
+    cfg = {"units": 4, "kernel_initializer": init}
+    given = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4})], seed=0).layers[0].weights
+    model = Model.sequential((None, 5, 3), [LayerSpec("LSTM", cfg)], seed=0, keep=[given])
+    np.testing.assert_array_equal(model.layers[0].weights[0], given[0])
+    with pytest.raises(LstmvizError, match="initializer"):
+        Model.sequential((None, 5, 2), [LayerSpec("LSTM", cfg)], seed=0, keep=[given])

@@ -342,7 +342,8 @@ def test_weights_of_an_encoder_and_a_decoder_say_why_they_make_no_stack(tmp_path
     assert msg == ("translation.weights.h5: its layers make no single stack: in no order does each take "
                    "the previous one's output width (dense 8\u219230, embedding 20 ids\u21926, embedding_1 "
                    "30 ids\u21926, lstm 6\u21928, lstm_1 6\u21928); 2 Embeddings read 2 inputs (an encoder and "
-                   "a decoder?), a wiring that a weights file does not record")
+                   "a decoder?), a wiring that a weights file does not record. Open the full model file, "
+                   "or load these weights onto a matching stack in the app")
     with pytest.raises(LstmvizError, match="in no order"):  # through the reading child process too
         lstmviz.load(p)
 

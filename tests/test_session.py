@@ -90,6 +90,24 @@ def test_session_round_trips_exactly(tmp_path):
     assert_same_stack(default, other)
 
 
+def test_a_sessions_model_name_that_is_not_a_name_is_refused(tmp_path):
+    """The stack's model name (an opened model's, kept since) read from a stranger's
+    session: a string of at most 256 characters, else one line."""
+    path = ses.save_session(edited_state(), tmp_path / "a.lstmviz")
+    for bad in (["x"], "", "n" * 300, 7):
+        with zipfile.ZipFile(path) as zf:
+            members = {n: zf.read(n) for n in zf.namelist()}
+        manifest = json.loads(members["manifest.json"])
+        manifest["model_name"] = bad
+        members["manifest.json"] = json.dumps(manifest).encode()
+        out = tmp_path / "bad.lstmviz"
+        with zipfile.ZipFile(out, "w") as zf:
+            for n, data in members.items():
+                zf.writestr(n, data)
+        with pytest.raises(LstmvizError, match="the stack's model name is not a name"):
+            ses.read_session(out)
+
+
 def test_session_keeps_text_and_embedding_inputs(tmp_path):
     st = AppState()
     st.add_layer("Embedding", index=0)

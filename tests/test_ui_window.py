@@ -356,6 +356,50 @@ def test_an_input_of_other_features_says_the_model_s_input_weights_are_new(windo
     assert window.last_message == "Input read from same.npy"
 
 
+def test_opening_a_model_keeps_the_users_data_where_it_fits_and_says_where_not(window, tmp_path):
+    """File > Open x.npy, then File > Open model.keras: the model was traced on a generated
+    sine, the user's data dropped without a word even where the model takes it exactly (as
+    'lstmviz model.keras --input x.npy' traces it). Now data that fits stays, and data that
+    does not is said to be left out, with both shapes, where the model opens."""
+    import lstmviz
+
+    case = FIX / "k3_lstm_default"
+    x = np.load(case / "x.npy")  # (2, 5, 3): what model.keras takes
+    np.save(tmp_path / "x.npy", x)
+    assert window.open_file(tmp_path / "x.npy")
+    assert window.open_file(case / "model.keras")
+    assert window.state.input.source == "data"
+    np.testing.assert_array_equal(window.state.x, x)
+    want = lstmviz.load(case / "model.keras").trace(x[window.state.cursor.sample:][:1]).outputs[0]
+    np.testing.assert_allclose(window.state.trace.outputs[0], want, atol=1e-6)
+    assert window.last_message.startswith("Opened model.keras") and "left out" not in window.last_message
+    window.new_stack()
+    np.save(tmp_path / "x4.npy", np.ones((2, 5, 4), np.float32))
+    assert window.open_file(tmp_path / "x4.npy")
+    assert window.open_file(case / "model.keras")
+    assert window.state.x.shape == (2, 5, 3) and window.state.input.source != "data"
+    assert window.last_message.startswith("Opened model.keras")
+    assert ("the input data (2, 5, 4) was left out: the model takes (None, 5, 3); it is traced on a "
+            "generated input") in window.last_message
+
+
+def test_a_model_without_a_file_keeps_its_name_in_the_title_through_edits_and_undo(window):
+    """A model given without a file (lstmviz.show of a Keras model, then New stack and
+    Undo) was titled "built-in stack" once it was the editable stack: its name was gone.
+    The title names it through its edits and when Undo brings it back."""
+    from lstmviz.engine import LayerSpec, Model
+
+    model = Model.sequential((None, 6, 3), [LayerSpec("GRU", {"units": 5})], seed=0, name="my_forecaster")
+    window.state.set_model(model)
+    assert window.windowTitle() == "lstmviz \u2014 my_forecaster"
+    window.state.set_layer_option(0, "units", 7)
+    assert window.windowTitle() == "lstmviz \u2014 my_forecaster"
+    window.new_stack()
+    assert window.windowTitle() == "lstmviz \u2014 built-in stack"
+    window.state.undo()
+    assert window.windowTitle() == "lstmviz \u2014 my_forecaster" and window.state.model.layers[0].units == 7
+
+
 def test_open_model_file_fills_panel_and_views(window):
     path = FIX / "k3_lstm_default" / "model.keras"
     if not path.exists():
@@ -374,6 +418,27 @@ def test_open_model_file_fills_panel_and_views(window):
         assert not window.open_file(other)
         assert "do not fit" in window.last_message
         assert window.state.model.layers[0].class_name == "LSTM"
+
+
+def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(window, tmp_path):
+    """An opened model's kernel_initializer RandomUniform(minval=-0.5, maxval=0.5) showed
+    in the side panel as the dict's repr, "{'class_name': 'RandomUniform', 'config': {...}}";
+    now as the call, its arguments what the edit draws with, kept through an edit."""
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    init = {"module": "keras.initializers", "class_name": "RandomUniform",
+            "config": {"minval": -0.5, "maxval": 0.5, "seed": None}, "registered_name": None}
+    model = Model.sequential((None, 6, 3), [LayerSpec("LSTM", {"units": 5, "kernel_initializer": init})], seed=0)
+    save_keras(model, tmp_path / "m.keras")
+    assert window.open_file(tmp_path / "m.keras")
+    for _ in range(2):
+        box = window.stack_panel.findChild(QtWidgets.QComboBox, "option:kernel_initializer")
+        assert box.currentText() == "RandomUniform(minval=-0.5, maxval=0.5)"
+        assert [box.itemText(i) for i in range(box.count())].count(box.currentText()) == 1
+        window.state.set_layer_option(0, "units", 7)
+    kernel = window.state.model.layers[0].weights[0]
+    assert kernel.shape == (3, 28) and np.abs(kernel).max() > 0.4  # (drawn from +-0.5)
 
 
 def first_existing(*names):

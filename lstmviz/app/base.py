@@ -41,6 +41,9 @@ class StateBase:
         #: the Keras generation whose semantics the editable stack follows: an opened Keras 1
         #: or 2 file's (its hard_sigmoid is not Keras 3's), "3" for a stack made here
         self.keras_version = "3"
+        #: the editable stack's model name: an opened model's own ('my_forecaster'), kept
+        #: through its edits; None for the app's stacks (built as Keras' "sequential")
+        self.model_name: str | None = None
         self.model: Model | None = None
         self.trace: Trace | None = None
         self.x: np.ndarray | None = None
@@ -62,6 +65,9 @@ class StateBase:
         #: the layer an edit is rebuilding for (``Edits._edited``): traced at once with the
         #: cursor's, the layers after both when first asked for (``Tracing._trace``)
         self.edit_target: str | None = None
+        #: what the last ``set_model`` left out of the input, in a sentence (the user's data
+        #: that the model cannot take), said with "Opened ..."; None when nothing
+        self.input_note: str | None = None
         self.stack_changed = Event("stack_changed")
         self.model_changed = Event("model_changed")
         self.error_changed = Event("error_changed")

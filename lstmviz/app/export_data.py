@@ -90,8 +90,9 @@ def save_csv(trace, path, sample_offset: int = 0) -> Path:
     return write_atomic(path, csv_text(trace, sample_offset).encode("utf-8"))
 
 
-def keras_config(state, name: str = "sequential") -> dict:
-    """The stack as Keras 3's ``Sequential.get_config()`` would write it (no weights)."""
+def keras_config(state, name: str | None = None) -> dict:
+    """The stack as Keras 3's ``Sequential.get_config()`` would write it (no weights), named
+    ``name``, else the model's (an opened model's own, kept through edits)."""
     model = state.model
     if model is None or state.error:
         # (the last stack that worked is what the views show, not what the panel does)
@@ -109,7 +110,7 @@ def keras_config(state, name: str = "sequential") -> dict:
         layers.append(layer_config(layer.class_name, spec_config(layer), layer.name))
     return jsonable({
         "module": "keras", "class_name": "Sequential",
-        "config": {"name": name, "trainable": True,
+        "config": {"name": name or model.name or "sequential", "trainable": True,
                    "dtype": copy.deepcopy(DTYPE_POLICY), "layers": layers, "build_input_shape": shape},
         "registered_name": None,
         "build_config": {"input_shape": shape},

@@ -33,7 +33,8 @@ class History(StateBase):
         model (which is never edited) is kept as it is, with the file it came from."""
         kept = self.undo_stack[::-1] + self.redo_stack[::-1]  # nearest first
         return Snapshot(tuple(_frozen_entry(e, kept) for e in self.layers), _frozen_input(self.input),
-                        self.model if self.readonly else None, self.path, self.keras_version)
+                        self.model if self.readonly else None, self.path, self.keras_version,
+                        self.model_name)
 
     def _push_history(self, snap: Snapshot) -> None:
         self.undo_stack.append(snap)
@@ -76,6 +77,7 @@ class History(StateBase):
         self.input = spec
         self.path = snap.path
         self.keras_version = snap.keras_version
+        self.model_name = snap.model_name
         if snap.model is not None or self.readonly:
             self.model = snap.model
         # (else the last model stays until the rebuild replaces it: a stack that cannot run
@@ -112,6 +114,7 @@ class History(StateBase):
             self.path = None
             self.layers = list(layers)
             self.keras_version = "3"
+            self.model_name = None
         if spec is not None:
             self.input = spec
         if layers is not None or spec is not None:

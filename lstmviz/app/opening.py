@@ -37,6 +37,27 @@ def input_for_shape(spec: InputSpec, shape: tuple) -> InputSpec:
     return out
 
 
+def kept_data(spec: InputSpec, shape: tuple, vocab: int | None) -> InputSpec | None:
+    """``spec``'s imported data (``source == "data"``) as the input of a model whose first
+    input is ``shape`` (batch first, as the app holds it), where it fits as ``lstmviz MODEL
+    --input`` takes it: the model's fixed batch and steps, its features, or token ids under
+    ``vocab`` for a 2-D input; None where it does not (or there is no data)."""
+    from lstmviz.app.input_edits import token_ids
+
+    data = spec.data
+    if spec.source != "data" or data is None or data.ndim != 3 or len(shape) not in (2, 3):
+        return None
+    b, t = int(data.shape[0]), int(data.shape[1])
+    if (shape[0] and b != shape[0]) or (shape[1] and t != shape[1]):
+        return None
+    if len(shape) == 2 and token_ids(data, vocab) is None:
+        return None
+    if len(shape) == 3 and shape[2] and data.shape[2] != shape[2]:
+        return None
+    dim = int(data.shape[2]) if len(shape) == 3 else spec.input_dim
+    return dataclasses.replace(spec, batch_size=b, timesteps=t, input_dim=dim)
+
+
 def entries_of(model: Model, weights: bool) -> list[LayerEntry]:
     """``model``'s layers as the stack's entries: each config as ``make_layer`` takes it
     back (RNN(cell) rebuilt, not flat), with copies of the weights if ``weights``."""
@@ -107,11 +128,25 @@ class Opening(StateBase):
         before, redo, cursor = self.snapshot(), list(self.redo_stack), self.cursor
         self.remember_replaced()
         shapes = model.input_shapes()
+        note = None
         if spec is None:
             first = tuple(shapes[0])
             if is_time_major(model, 0):
                 first = (first[1], first[0]) + tuple(first[2:])
-            spec = input_for_shape(self.input, first)
+            # the user's data stays where the model takes it (it was replaced by a sine
+            # without a word, even where it fitted); where it does not, that is said
+            vocabs = [int(ly.config.get("input_dim") or 0) for ly in model.layers if ly.class_name == "Embedding"]
+            spec = kept_data(self.input, first, min(vocabs, default=None))
+            if spec is None:
+                spec = input_for_shape(self.input, first)
+                data = self.input.data
+                if self.input.source == "data" and data is not None:
+                    from lstmviz.engine.layers import fmt_shape
+
+                    what = "whole-number token ids (0 or more) " if len(first) == 2 else ""
+                    note = (f"the input data {fmt_shape(data.shape)} was left out: the model takes "
+                            f"{what}{fmt_shape(shapes[0])}; it is traced on a generated input "
+                            "(File > Open an input that fits)")
         self.path = path
         self.input = spec
         model = sequential_twin(model)
@@ -119,7 +154,8 @@ class Opening(StateBase):
             self.readonly = False
             self.layers = entries_of(model, weights=True)
             self.keras_version = model.keras_version or "3"  # traced as the file's Keras traces it
-            if self.embedding_first and spec.source not in ("text",):
+            self.model_name = model.name or None  # (its edits are still that model: its name stays)
+            if self.embedding_first and spec.source not in ("text", "data"):
                 spec.source = "counting"
             self.model = None
         else:
@@ -136,6 +172,7 @@ class Opening(StateBase):
             self.history_changed.emit()
             what = os.path.basename(str(path)) if path is not None else "the model"
             raise LstmvizError(f"{what} cannot be shown: {error}")
+        self.input_note = note
         self.stack_changed.emit()
 
     @_operation
@@ -193,6 +230,7 @@ class Opening(StateBase):
         self.model = None
         self.layers = default_layers()
         self.keras_version = "3"
+        self.model_name = None
         self.input = InputSpec()
         self.path = None
         self.rebuild()

@@ -250,6 +250,20 @@ def convert_config(config: dict, new_class: str) -> dict:
     return new
 
 
+def choice_text(value) -> str:
+    """A choice's text in the form: a name as it is; an initializer's config (an opened
+    Keras model's) as Keras writes the call, 'RandomUniform(minval=-0.5, maxval=0.5)'
+    (the whole dict's repr was shown), its arguments without the seed (not drawn from)."""
+    if isinstance(value, dict) and isinstance(value.get("class_name"), str):
+        cfg = value.get("config")
+        cfg = cfg if isinstance(cfg, dict) else {}
+        args = ", ".join(f"{k}={v!r}" for k, v in cfg.items() if k != "seed" and v is not None)
+        text = f"{value['class_name']}({args})"
+    else:
+        text = str(value)
+    return text if len(text) <= 80 else text[:79] + "\u2026"
+
+
 def get_option(config: dict, key: str, default=None):
     if key.startswith(("layer.", "cell.")):
         wrapper, _, sub = key.partition(".")

@@ -5,7 +5,9 @@ A session file is a zip archive:
 - ``manifest.json``: ``{"format": "lstmviz-session", "version": 1, "lstmviz": "0.1.0",
   "seed": 0, "trace_all_samples": false, "path": ..., "layers": [{"class_name",
   "config", "name", "weights": ["layers/0/0.npy", ...] or null}, ...], "keras_version":
-  "3" (the stack's Keras generation: an opened Keras 2 file's "2.8.0"; absent: "3"), "input":
+  "3" (the stack's Keras generation: an opened Keras 2 file's "2.8.0"; absent: "3"),
+  "model_name": "my_forecaster" (an opened model's name, kept through edits; absent:
+  Keras' "sequential"), "input":
   {"batch_size", "timesteps", "input_dim", "source", "seed", "period", "text",
   "data": "input/data.npy" or null, "feature_names": [...], "token_labels": [...]} (the
   last two only where given with the data: a CSV header's names, a text's tokens),
@@ -85,6 +87,7 @@ class Session:
     path: str | None = None
     model: Model | None = None  # a read-only model, shown as it is
     keras_version: str = "3"  # the editable stack's Keras generation (an opened Keras 2 file's)
+    model_name: str | None = None  # the editable stack's model name (an opened model's)
     batch: int = 0  # a stateful model: the batch shown (its states carried from batches 1..k-1)
     #: given with the input data: its features' names (a CSV's header), what its token ids
     #: stand for (a text opened as a long input); ``AppState.given_with_input``
@@ -108,7 +111,7 @@ def capture(state: AppState, ui: dict | None = None) -> Session:
               for e in state.layers]
     return Session(layers, spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
                    dict(ui or {}), state.path, keras_version=state.keras_version,
-                   batch=_batch(state), feature_names=names, token_labels=labels)
+                   batch=_batch(state), feature_names=names, token_labels=labels, model_name=state.model_name)
 
 
 def _batch(state: AppState) -> int:
@@ -157,7 +160,8 @@ def session_bytes(session: Session) -> bytes:
     manifest = {
         "format": FORMAT, "version": VERSION, "lstmviz": __version__,
         "seed": int(session.seed), "trace_all_samples": bool(session.trace_all_samples),
-        "path": session.path, "layers": layers, "keras_version": session.keras_version, "input": spec,
+        "path": session.path, "layers": layers, "keras_version": session.keras_version,
+        **({"model_name": session.model_name} if session.model_name else {}), "input": spec,
         "cursor": dataclasses.asdict(session.cursor), "batch": int(session.batch), "ui": session.ui,
     }
     if session.model is not None:
@@ -471,8 +475,12 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     if not isinstance(keras, str) or keras[:1] not in ("1", "2", "3"):
         raise _bad(path, f"the stack's Keras version is {keras!r}")
     batch = _int(m.get("batch", 0), "the stateful batch", path, 0)
+    name = m.get("model_name")  # (written since it was kept; a name, as a file's model's)
+    if name is not None and (not isinstance(name, str) or not name or len(name) > 256):
+        raise _bad(path, "the stack's model name is not a name")
     return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None, model,
-                   keras_version=keras, batch=batch, feature_names=names, token_labels=labels)
+                   keras_version=keras, batch=batch, feature_names=names, token_labels=labels,
+                   model_name=name)
 
 
 def _names(value, what: str, path, limit: int, fits) -> tuple[str, ...] | None:
@@ -593,6 +601,7 @@ def _apply(state: AppState, session: Session, path) -> None:
     state.model = None
     state.layers = session.layers
     state.keras_version = session.keras_version
+    state.model_name = session.model_name
     state.input = session.input
     state.seed = session.seed
     state.trace_all_samples = session.trace_all_samples

@@ -70,6 +70,7 @@ class Snapshot:
     model: Model | None = None  # a read-only model, shown as it is
     path: str | None = None
     keras_version: str = "3"  # the stack's Keras generation (``StateBase.keras_version``)
+    model_name: str | None = None  # the stack's model name (``StateBase.model_name``)
 
 
 def default_layers() -> list[LayerEntry]:

@@ -58,16 +58,85 @@ def _key(init) -> str:
     return key
 
 
-def make(init, shape, rng: np.random.Generator) -> np.ndarray:
-    """An array of ``shape`` drawn as Keras' initializer ``init`` (name or config dict)."""
+#: Each initializer's arguments (Keras 2's and 3's config keys, with Keras' defaults); a
+#: config's ``seed`` is not one: the draws are lstmviz's own, from the stack's seed
+ARGUMENTS: dict[str, dict[str, float | str]] = {
+    "randomuniform": {"minval": -0.05, "maxval": 0.05},
+    "randomnormal": {"mean": 0.0, "stddev": 0.05},
+    "truncatednormal": {"mean": 0.0, "stddev": 0.05},
+    "variancescaling": {"scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal"},
+    "orthogonal": {"gain": 1.0}, "identity": {"gain": 1.0}, "constant": {"value": 0.0}}
+_ALIASES = {"zero": "zeros", "one": "ones", "uniform": "randomuniform", "normal": "randomnormal"}
+
+#: The largest number an initializer's argument may be (a weight of a million already
+#: saturates every gate; 1e300 made infinities, NaN none at all)
+MAX_ARGUMENT = 1e6
+_MODES = ("fanin", "fanout", "fanavg")
+_DISTRIBUTIONS = ("truncatednormal", "untruncatednormal", "uniform", "normal")
+
+
+def _shown(value) -> str:
+    """A value from a file in a message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def arguments(init) -> dict:
+    """The arguments ``make`` draws ``init`` with: its config's (Keras 2 or 3 spelling),
+    Keras' defaults for those it leaves out, each checked (finite numbers of at most
+    ``MAX_ARGUMENT``, a VarianceScaling's mode and distribution Keras' own); refused in one
+    line. {} for an initializer without arguments (zeros, glorot_uniform, ...)."""
+    key = _ALIASES.get(_key(init), _key(init))
+    defaults = ARGUMENTS.get(key)
+    if defaults is None:
+        return {}
+    cfg = (init.get("config") if isinstance(init, dict) else None) or {}
+    if not isinstance(cfg, dict):
+        cfg = {}
     name = _name_of(init)
-    key = _key(init)
+    out: dict[str, float | str] = {}
+    for arg, default in defaults.items():
+        value = cfg.get(arg, default)
+        if value is None:
+            value = default
+        if isinstance(default, str):
+            if not isinstance(value, str) or _alnum(value) not in (_MODES if arg == "mode" else _DISTRIBUTIONS):
+                allowed = ("fan_in, fan_out, fan_avg" if arg == "mode"
+                           else "truncated_normal, untruncated_normal, uniform")
+                raise LstmvizError(f"initializer {_shown(name)}: {arg}={_shown(value)} is not one of "
+                                   f"Keras' ({allowed})")
+            out[arg] = _alnum(value)
+            continue
+        try:
+            if isinstance(value, (bool, str, bytes)) or np.ndim(value) != 0:
+                raise TypeError
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            number = float("nan")
+        if not np.isfinite(number) or abs(number) > MAX_ARGUMENT:
+            raise LstmvizError(f"initializer {_shown(name)}: {arg}={_shown(value)} is not a number of at "
+                               f"most {MAX_ARGUMENT:.0e} in size; give one such as {default}")
+        if arg in ("stddev", "scale") and number < 0 or arg == "scale" and number == 0:
+            raise LstmvizError(f"initializer {_shown(name)}: {arg}={_shown(value)} must be "
+                               f"{'more than 0' if arg == 'scale' else '0 or more'}")
+        out[arg] = number
+    return out
+
+
+def make(init, shape, rng: np.random.Generator) -> np.ndarray:
+    """An array of ``shape`` drawn as Keras' initializer ``init`` (name or config dict),
+    with the config's arguments (``arguments``) in Keras' formulas."""
+    name = _name_of(init)
+    key = _ALIASES.get(_key(init), _key(init))
+    args = arguments(init)
     shape = tuple(int(s) for s in shape)
     fan_in, fan_out = _fans(shape)
-    if key in ("zeros", "zero"):
+    if key == "zeros":
         out = np.zeros(shape)
-    elif key in ("ones", "one"):
+    elif key == "ones":
         out = np.ones(shape)
+    elif key == "constant":
+        out = np.full(shape, args["value"])
     elif key == "glorotuniform":
         lim = np.sqrt(6.0 / max(1, fan_in + fan_out))
         out = rng.uniform(-lim, lim, shape)
@@ -83,19 +152,35 @@ def make(init, shape, rng: np.random.Generator) -> np.ndarray:
         out = rng.uniform(-lim, lim, shape)
     elif key == "lecunnormal":
         out = _truncated(rng, np.sqrt(1.0 / max(1, fan_in)), shape)
-    elif key in ("randomuniform", "uniform"):
-        out = rng.uniform(-0.05, 0.05, shape)
-    elif key in ("randomnormal", "normal"):
-        out = rng.normal(0.0, 0.05, shape)
-    elif key == "truncatednormal":  # Keras' TruncatedNormal(stddev=0.05): no variance correction
-        out = _truncated(rng, 0.05, shape, corrected=False)
-    elif key in ("orthogonal", "identity"):
-        out = orthogonal(shape, rng) if key == "orthogonal" else np.eye(*shape)
+    elif key == "variancescaling":  # Keras' formula (the named ones above are its cases)
+        fan = {"fanin": fan_in, "fanout": fan_out, "fanavg": (fan_in + fan_out) / 2.0}[args["mode"]]
+        scale = args["scale"] / max(1.0, fan)
+        dist = args["distribution"]
+        if dist == "uniform":
+            lim = np.sqrt(3.0 * scale)
+            out = rng.uniform(-lim, lim, shape)
+        elif dist == "untruncatednormal":
+            out = rng.normal(0.0, np.sqrt(scale), shape)
+        else:  # truncated_normal (Keras 2's "normal"): stddev after the cut sqrt(scale)
+            out = _truncated(rng, np.sqrt(scale), shape)
+    elif key == "randomuniform":
+        out = rng.uniform(args["minval"], args["maxval"], shape)
+    elif key == "randomnormal":
+        out = rng.normal(args["mean"], args["stddev"], shape)
+    elif key == "truncatednormal":  # Keras' TruncatedNormal: no variance correction
+        out = _truncated(rng, args["stddev"], shape, corrected=False, mean=args["mean"])
+    elif key == "orthogonal":
+        out = args["gain"] * orthogonal(shape, rng)
+    elif key == "identity":
+        if len(shape) != 2:
+            raise LstmvizError(f"initializer {name!r}: an identity matrix is 2D, not of shape {shape}; "
+                               "give this weight another initializer")
+        out = args["gain"] * np.eye(*shape)
     else:
         raise LstmvizError(
             f"unknown initializer {name!r}; supported: glorot_uniform, glorot_normal, "
-            "he_uniform, he_normal, lecun_uniform, lecun_normal, orthogonal, zeros, ones, "
-            "random_uniform, random_normal, truncated_normal"
+            "he_uniform, he_normal, lecun_uniform, lecun_normal, orthogonal, identity, zeros, "
+            "ones, constant, random_uniform, random_normal, truncated_normal, variance_scaling"
         )
     return out.astype(np.float32)
 
@@ -106,11 +191,15 @@ def skip(init, shape, rng: np.random.Generator) -> None:
     after it then draw what they would), but an orthogonal draw's QR (~4 ms for a
     recurrent kernel of 128 units) is not made."""
     key = _key(init)
+    try:
+        args = tuple(sorted(arguments(init).items()))
+    except LstmvizError:  # ``make`` refuses them: a weight given in the file draws nothing
+        return  # (its model opens; an edit that draws this weight says what is wrong)
     shape = tuple(int(s) for s in shape)
     if key == "orthogonal":
         _orthogonal_flat(shape)  # refuses what ``make`` refuses, before any draw
     before = _frozen_state(rng)
-    memo = None if before is None else (before, key, shape)
+    memo = None if before is None else (before, key, args, shape)
     after = _SKIPPED.get(memo) if memo is not None else None
     if after is not None:  # the same draws from the same place: where they left the stream
         rng.bit_generator.state = after
@@ -125,11 +214,12 @@ def skip(init, shape, rng: np.random.Generator) -> None:
         _SKIPPED[memo] = rng.bit_generator.state
 
 
-#: Where ``skip`` left a generator: (its state before, initializer, shape) -> its state
-#: after. Each draw's consumption of the stream is a function of these alone (the
-#: initializer's name and the shape fix the distribution and the count), so the layers
-#: before an edited one, which draw the same numbers at every edit (a recurrent kernel's
-#: orthogonal draw: ~0.8 ms of normals at 128 units), move the stream without drawing.
+#: Where ``skip`` left a generator: (its state before, initializer, its arguments, shape)
+#: -> its state after. Each draw's consumption of the stream is a function of these alone
+#: (the initializer's name, arguments and the shape fix the distribution and the count), so
+#: the layers before an edited one, which draw the same numbers at every edit (a recurrent
+#: kernel's orthogonal draw: ~0.8 ms of normals at 128 units), move the stream without
+#: drawing.
 _SKIPPED: dict = {}
 
 
@@ -151,15 +241,16 @@ def _frozen_state(rng) -> tuple | None:
         return None
 
 
-def _truncated(rng, stddev, shape, corrected: bool = True):
-    """A normal draw cut at two standard deviations (values beyond are drawn again), as Keras'
-    truncated normal; ``corrected``: variance-corrected as in VarianceScaling."""
+def _truncated(rng, stddev, shape, corrected: bool = True, mean: float = 0.0):
+    """A normal draw cut at two standard deviations from ``mean`` (values beyond are drawn
+    again), as Keras' truncated normal; ``corrected``: variance-corrected as in
+    VarianceScaling."""
     std = stddev / 0.87962566103423978 if corrected else stddev
-    out = rng.normal(0.0, std, shape)
-    bad = np.abs(out) > 2 * std
+    out = rng.normal(mean, std, shape)
+    bad = np.abs(out - mean) > 2 * std
     while bad.any():
-        out[bad] = rng.normal(0.0, std, int(bad.sum()))
-        bad = np.abs(out) > 2 * std
+        out[bad] = rng.normal(mean, std, int(bad.sum()))
+        bad = np.abs(out - mean) > 2 * std
     return out
 
 

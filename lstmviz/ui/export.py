@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
 import re
 import shutil
 from pathlib import Path
@@ -362,6 +363,26 @@ def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT
 _DATA = {"csv_text", "keras_config", "save_csv", "save_keras_json", "save_npz", "trace_rows"}
 
 
+def ask_save_name(parent, title: str, start: str, filt: str, suffix: str, exact: bool = False) -> str:
+    """A name from the save dialog, ``suffix`` ('.png') added to one typed without it (in
+    any case, or, ``exact``, as written: Keras saves only '.keras') ("" when cancelled). The
+    dialog asked before replacing the name typed ('slide', or a model file 'mymodel'), not
+    the one written ('slide.png'), which was replaced without a word: where that one
+    exists, it is asked here (No is a cancel). Every File > Save/Export dialog."""
+    path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, title, start, filt)
+    if not path or (path.endswith(suffix) if exact else path.lower().endswith(suffix.lower())):
+        return path or ""
+    path += suffix
+    if os.path.lexists(path):
+        B = QtWidgets.QMessageBox.StandardButton
+        answer = QtWidgets.QMessageBox.question(
+            parent, title, f"{Path(path).name} already exists in {Path(path).parent}.\n"
+                           "Do you want to replace it?", B.Yes | B.No, B.No)
+        if answer != B.Yes:
+            return ""
+    return path
+
+
 def __getattr__(name: str):
     if name in _DATA:
         from lstmviz.app import export_data
@@ -507,15 +528,14 @@ class Exporter(QtCore.QObject):
 
     def _ask_path(self, title: str, what: str, kind: str) -> str:
         """Where to write an export of ``kind`` (its suffix added to a name typed without
-        it, as Save session does): offered as '<model>_<what>.<kind>' in the folder of the last export, else
-        the model's (not a bundled demo's: the installed package), else the working one."""
+        it, as Save session does: ``ask_save_name``): offered as '<model>_<what>.<kind>' in
+        the folder of the last export, else the model's (not a bundled demo's: the
+        installed package), else the working one."""
         default = f"{self.stem()}_{what}.{kind}" if what else f"{self.stem()}.{kind}"
         start = str(self.folder() / default)
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, title, start, f"{kind.upper()} (*.{kind})")
+        path = ask_save_name(self.window, title, start, f"{kind.upper()} (*.{kind})", f".{kind}")
         if not path:
             return ""
-        if not path.lower().endswith(f".{kind}"):
-            path += f".{kind}"
         self.last_dir = str(Path(path).parent)
         return path
 

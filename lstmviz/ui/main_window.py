@@ -27,7 +27,7 @@ from lstmviz.app.state import AppState
 from lstmviz.app.views import VIEWS as APP_VIEWS
 from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
-from lstmviz.text import escape, file_label, safe_text
+from lstmviz.text import escape, file_label, safe_name, safe_text
 from lstmviz.ui import theme as th
 from lstmviz.ui.background import Job
 from lstmviz.ui.input_panel import InputPanel
@@ -650,9 +650,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def update_title(self):
         session = getattr(getattr(self, "sessions", None), "session_path", None)
+        name = self.state.model_name  # (a model from Python, back by Undo after New stack)
         where = (file_label(session) if session  # the document Save writes
                  else file_label(self.state.path) if self.state.path
-                 else self.source_label or "built-in stack")
+                 else self.source_label or (safe_name(name) if name else "built-in stack"))
         ro = " (read-only)" if self.state.readonly else ""
         self.setWindowTitle(f"lstmviz \u2014 {where}{ro}")
 
@@ -717,10 +718,12 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.sessions.mark_saved()
                 shown = self.state.model or model
                 chain = not model.is_sequential and not self.state.readonly
+                note = self.state.input_note  # (the user's data the model cannot take: a dialog)
                 self.message(f"Opened {file_label(path)}: {len(shown.layers)} layers, "
                              f"{shown.count_params():,} parameters "
                              f"({(time.perf_counter() - t0) * 1000:.0f} ms)"
-                             + (f"; {CHAIN_NOTE}" if chain else ""))
+                             + (f"; {CHAIN_NOTE}" if chain else "") + (f"; {note}" if note else ""),
+                             dialog=bool(note))
         except LstmvizError as err:
             self.message(str(err), dialog=True, error=True, title="Cannot open this file")
             return False

@@ -201,6 +201,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
             unit: int | None = None, sample: int | None = None, theme: str | None = "light",
             size=(1200, 750), scale: float = 1.0) -> Picture:
     """See ``lstmviz.picture``."""
+    from lstmviz.limits import check_picture_size
     from lstmviz.ui.preflight import check_window
 
     model, path, x = resolve(obj, x)
@@ -217,8 +218,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         scale = float(scale)
     except (TypeError, ValueError):
         raise LstmvizError(f"scale={scale!r}: give a number (1 = the size asked for)") from None
-    if not (16 <= w <= 8192 and 16 <= h <= 8192):
-        raise LstmvizError(f"size {w} x {h}: give a width and a height between 16 and 8192 pixels")
+    check_picture_size(w, h)
     limit_blas_threads(1)
     app = QtWidgets.QApplication.instance()
     if app is None:  # the first Qt of this process: offscreen where no window can open

@@ -303,12 +303,10 @@ class SessionManager(QtCore.QObject):
 
     def save_as_dialog(self):
         start = self.session_path or "session.lstmviz"
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save the session", start, FILTER)
-        if not path:
-            return None
-        if not path.lower().endswith(ses.SUFFIX):
-            path += ses.SUFFIX
-        return self._save_reporting(path)
+        from lstmviz.ui.export import ask_save_name
+
+        path = ask_save_name(self.window, "Save the session", start, FILTER, ses.SUFFIX)
+        return self._save_reporting(path) if path else None
 
     def open_dialog(self):
         path, _ = QtWidgets.QFileDialog.getOpenFileName(

@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.explain import disabled_options, inference_notes, output_text, plural
 from lstmviz.app.opening import readonly_reason
-from lstmviz.app.options import ADD_WHERE, ADDABLE, Option, add_position, get_option, options_for
+from lstmviz.app.options import ADD_WHERE, ADDABLE, Option, add_position, choice_text, get_option, options_for
 from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.errors import LstmvizError
@@ -605,7 +605,7 @@ class StackPanel(QtWidgets.QWidget):
             else:
                 i = w.findData(value)
                 if i < 0 and value is not None:
-                    w.addItem(str(value), value)
+                    w.addItem(choice_text(value), value)
                     i = w.count() - 1
                 w.setCurrentIndex(max(i, 0))
         finally:

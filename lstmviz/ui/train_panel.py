@@ -668,12 +668,12 @@ class TrainPanel(QtWidgets.QWidget):
         """The snapshot the slider is on saved as a Keras 3 ``.keras`` file (asked for where
         ``path`` is None); returns its update (None when nothing was saved)."""
         if path is None:
-            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save the trained model", "trained.keras",
-                                                            "Keras 3 model (*.keras)")
+            from lstmviz.ui.export import ask_save_name
+
+            path = ask_save_name(self, "Save the trained model", "trained.keras", "Keras 3 model (*.keras)",
+                                 ".keras", exact=True)
             if not path:
                 return None
-            if not str(path).endswith(".keras"):
-                path = f"{path}.keras"
         snaps = self.session.snapshots
         k = min(self.time_slider.value(), len(snaps) - 1)
         try:
