@@ -25,16 +25,42 @@ def _meta(case):
     return json.loads((case / "meta.json").read_text())
 
 
+#: Published models whose output moves by more than the tolerance when the input moves by
+#: float32's rounding: mario_lstm_2018's softmax over a trained LSTM's last state moves by
+#: up to 1.0 when its random input moves by 1e-7, so two exact float32 implementations
+#: (Keras' sums and lstmviz's, in their orders) differ there by 3.9e-5. Each is checked
+#: to be so (``_moved``), so that the wider tolerance cannot hide a fault elsewhere.
+SENSITIVE = {"mario_lstm_2018"}
+
+
+def _moved(model, xs) -> float:
+    """How far the outputs move when each float input moves by 1e-7 of its largest value."""
+    rng = np.random.default_rng(0)
+    arrays = xs if isinstance(xs, list) else [xs]
+    moved = [a + (rng.normal(size=a.shape) * 1e-7 * max(1.0, float(np.abs(a).max()))).astype(np.float32)
+             if np.issubdtype(a.dtype, np.floating) else a for a in arrays]
+    base = model.trace(xs).outputs
+    other = model.trace(moved if isinstance(xs, list) else moved[0]).outputs
+    return max(float(np.abs(np.asarray(a) - np.asarray(b)).max()) for a, b in zip(base, other))
+
+
 @pytest.mark.parametrize("case", WITH_OUTPUTS, ids=[c.name for c in WITH_OUTPUTS])
 def test_trace_equals_keras_predict(case):
+    """Every published model's trace equals Keras' predict to 1e-5 (float32), but where
+    the model itself cannot hold its output to that (``SENSITIVE``)."""
     meta = _meta(case)
     model = lstmviz.load(REALWORLD / "models" / meta["file"], isolate=False)
     assert model.count_params() == meta["total_params"]
-    trace = model.trace(read_inputs(case))
+    xs = read_inputs(case)
+    trace = model.trace(xs)
     want = expected_outputs(np.load(case / "expected.npz"))
     assert len(trace.outputs) == len(want)
+    atol = 1e-5
+    if case.name in SENSITIVE:
+        assert _moved(model, xs) > 1e-2  # (why it is held to less)
+        atol = 1e-4
     for got, ref in zip(trace.outputs, want):
-        np.testing.assert_allclose(got, ref, atol=1e-4)
+        np.testing.assert_allclose(got, ref, atol=atol)
 
 
 @pytest.mark.parametrize("case", WITHOUT, ids=[c.name for c in WITHOUT])
