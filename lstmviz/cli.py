@@ -384,12 +384,17 @@ def cmd_app(args) -> int:
     limits.blas_threads(os.environ, 1)
     exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
     exports = [(k, out) for k, out in exports if out]
+    named: dict[Path, str] = {}  # (each output's file, the option naming it)
     for flag, kind, out in [("--screenshot", "png", args.screenshot)] + [
             (f"--export-{k}", k, out) for k, out in exports]:
         if out:  # every name checked before anything is rendered
             _check_picture_name(out, flag, kind)
             refuse_to_replace(out, [("model file", args.model)] + [("input file", p) for p in args.inputs],
                               flag)
+            where = Path(out).resolve()
+            if where in named:  # (the second would write over the first)
+                raise LstmvizError(f"{out}: named by both {named[where]} and {flag}; give each its own file")
+            named[where] = flag
     frames = None
     if args.steps is not None:
         if not any(k in ("gif", "mp4") for k, _ in exports):

@@ -986,3 +986,26 @@ def test_a_long_npy_is_read_for_a_window_of_steps_and_for_the_app_beyond_a_whole
     # the app's --input: read whole, traced as a long input
     read = cli._app_input([str(tmp_path / "year.npy")], [])
     np.testing.assert_array_equal(read(model), x)
+
+
+def test_a_size_times_its_scale_beyond_8192_pixels_is_refused(capsys, tmp_path):
+    """--size 8192x8192 --scale 8 asked Qt for a 65536-pixel square (17 GB): the size and the
+    scale each passed their rule. The pixels written are held to the picture's rule too,
+    in one line, nothing written; a size and scale within it still render."""
+    out = tmp_path / "v.png"
+    rc, _, stderr = call(capsys, "--export-png", str(out), "--size", "6000x600", "--scale", "2")
+    assert rc == 2 and len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr, stderr
+    assert "6000 x 600 at scale 2 is 12,000 x 1,200 pixels; a picture has at most 8,192 a side" in stderr
+    assert not out.exists()
+    rc, _, stderr = call(capsys, "--export-png", str(out), "--size", "600x400", "--scale", "2")
+    assert rc == 0 and out.exists(), stderr
+
+
+def test_two_outputs_of_one_call_may_not_share_a_file(capsys, tmp_path):
+    """--screenshot a.png --export-png a.png wrote the export, then the screenshot over it,
+    exit 0: one line now says so before anything is rendered."""
+    out = tmp_path / "a.png"
+    rc, _, stderr = call(capsys, "--screenshot", str(out), "--export-png", str(tmp_path / "." / "a.png"))
+    assert rc == 2 and len(stderr.strip().splitlines()) == 1, stderr
+    assert "a.png: named by both --screenshot and --export-png; give each its own file" in stderr
+    assert not out.exists()
