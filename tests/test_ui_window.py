@@ -441,6 +441,34 @@ def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(wind
     assert kernel.shape == (3, 28) and np.abs(kernel).max() > 0.4  # (drawn from +-0.5)
 
 
+def test_an_opened_models_initializer_of_default_arguments_shows_by_its_name(window, tmp_path):
+    """A Keras 3 file writes every initializer as a config: once shown as its call, the side
+    panel read 'Orthogonal(gain=1.0)', 'Zeros()' and 'GlorotUniform()' beside the list's own
+    'orthogonal', 'zeros' and 'glorot_uniform'. With Keras' default arguments it is the
+    listed name (no second item); with others, its call."""
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    def init(name, **cfg):
+        return {"module": "keras.initializers", "class_name": name, "config": {**cfg, "seed": None},
+                "registered_name": None}
+    layer = {"units": 5, "kernel_initializer": init("VarianceScaling", scale=1.0, mode="fan_avg", distribution="uniform"),
+             "recurrent_initializer": init("Orthogonal", gain=1.0), "bias_initializer": init("Zeros")}
+    model = Model.sequential((None, 6, 3), [LayerSpec("LSTM", layer)], seed=0)
+    save_keras(model, tmp_path / "m.keras")
+    assert window.open_file(tmp_path / "m.keras")
+    for key, name in (("kernel_initializer", "glorot_uniform"), ("recurrent_initializer", "orthogonal"),
+                      ("bias_initializer", "zeros")):
+        box = window.stack_panel.findChild(QtWidgets.QComboBox, f"option:{key}")
+        texts = [box.itemText(i) for i in range(box.count())]
+        assert box.currentText() == name and texts.count(name) == 1 and not any("(" in t for t in texts), texts
+    layer["recurrent_initializer"] = init("Orthogonal", gain=2.0)
+    save_keras(Model.sequential((None, 6, 3), [LayerSpec("LSTM", layer)], seed=0), tmp_path / "g.keras")
+    assert window.open_file(tmp_path / "g.keras")
+    box = window.stack_panel.findChild(QtWidgets.QComboBox, "option:recurrent_initializer")
+    assert box.currentText() == "Orthogonal(gain=2.0)"
+
+
 def first_existing(*names):
     for n in names:
         if (FIX / n).exists():

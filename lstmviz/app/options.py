@@ -250,6 +250,17 @@ def convert_config(config: dict, new_class: str) -> dict:
     return new
 
 
+def same_choice(value, choices):
+    """The one of ``choices`` that means ``value``: an opened Keras 3 file's initializer
+    config with Keras' default arguments is the name in the list ('orthogonal' for
+    ``Orthogonal(gain=1.0)``); None where none does (``choice_text`` then shows it)."""
+    from lstmviz.engine.initializers import same
+
+    if not isinstance(value, dict):
+        return None
+    return next((c for c in choices if isinstance(c, str) and same(value, c)), None)
+
+
 def choice_text(value) -> str:
     """A choice's text in the form: a name as it is; an initializer's config (an opened
     Keras model's) as Keras writes the call, 'RandomUniform(minval=-0.5, maxval=0.5)'

@@ -123,6 +123,18 @@ def arguments(init) -> dict:
     return out
 
 
+def same(a, b) -> bool:
+    """Whether initializers ``a`` and ``b`` (names or configs) draw alike: the same one with
+    the same arguments (``arguments``; a config's seed is none), so a Keras 3 file's
+    ``{"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": None}}`` is
+    "orthogonal"; False where either cannot be drawn."""
+    try:
+        return (_ALIASES.get(_key(a), _key(a)) == _ALIASES.get(_key(b), _key(b))
+                and arguments(a) == arguments(b))
+    except LstmvizError:
+        return False
+
+
 def make(init, shape, rng: np.random.Generator) -> np.ndarray:
     """An array of ``shape`` drawn as Keras' initializer ``init`` (name or config dict),
     with the config's arguments (``arguments``) in Keras' formulas."""

@@ -12,7 +12,16 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.explain import disabled_options, inference_notes, output_text, plural
 from lstmviz.app.opening import readonly_reason
-from lstmviz.app.options import ADD_WHERE, ADDABLE, Option, add_position, choice_text, get_option, options_for
+from lstmviz.app.options import (
+    ADD_WHERE,
+    ADDABLE,
+    Option,
+    add_position,
+    choice_text,
+    get_option,
+    options_for,
+    same_choice,
+)
 from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.errors import LstmvizError
@@ -604,6 +613,8 @@ class StackPanel(QtWidgets.QWidget):
                 w.setChecked(bool(value))
             else:
                 i = w.findData(value)
+                if i < 0:  # (a Keras 3 file's config of a listed one: shown by its name)
+                    i = w.findData(same_choice(value, opt.choices or ()))
                 if i < 0 and value is not None:
                     w.addItem(choice_text(value), value)
                     i = w.count() - 1
