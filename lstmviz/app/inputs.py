@@ -17,7 +17,7 @@ from lstmviz import limits
 from lstmviz.errors import LstmvizError
 from lstmviz.io.csv_numbers import csv_numbers
 from lstmviz.io.npy import read_npy
-from lstmviz.text import safe_name
+from lstmviz.text import plural, safe_name
 
 #: Generator names in the order the input panel lists them, with a label for humans.
 GENERATORS: dict[str, str] = {
@@ -303,8 +303,8 @@ def use_array(state, x, names=None) -> None:
     shape = tuple(shapes[0])
     if len(shapes) > 1 and isinstance(x, (list, tuple)) and len(x) == len(shapes):
         # (a list of each input's array: the window takes the first input's, and makes the others)
-        raise LstmvizError(f"{len(x)} arrays given for the model's {len(shapes)} inputs; lstmviz traces "
-                           "it on one array, for its first input (it makes the others): give that one")
+        raise LstmvizError(f"{plural(len(x), 'array')} given for the model's {plural(len(shapes), 'input')}; "
+                           "lstmviz traces it on one array, for its first input (it makes the others): give that one")
     try:
         x = np.asarray(x)
     except ValueError:  # a list of arrays of different shapes

@@ -38,6 +38,7 @@ from lstmviz.engine.model import Model
 from lstmviz.engine.optimizers import make
 from lstmviz.engine.train import Trainer, Update, evaluate, overflowed, trainable_arrays
 from lstmviz.errors import LstmvizError
+from lstmviz.text import plural
 
 
 @dataclass
@@ -448,8 +449,8 @@ class TrainingSession:
         tr = self.trainer
         exact = tr.n % tr.batch_size == 0
         op = "=" if exact else "\u2192"
-        return (f"{tr.n} samples / batch {tr.batch_size} {op} {tr.batches_per_epoch} "
-                f"update{'s' if tr.batches_per_epoch != 1 else ''} per epoch")
+        return (f"{plural(tr.n, 'sample')} / batch {tr.batch_size} {op} "
+                f"{plural(tr.batches_per_epoch, 'update')} per epoch")
 
     def weights_at(self, iteration: int) -> list[np.ndarray]:
         """The snapshot taken at or before ``iteration``."""

@@ -27,7 +27,7 @@ from lstmviz.app.state import AppState
 from lstmviz.app.views import VIEWS as APP_VIEWS
 from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
-from lstmviz.text import escape, file_label, safe_text
+from lstmviz.text import escape, file_label, plural, safe_text
 from lstmviz.ui import theme as th
 from lstmviz.ui.background import Job
 from lstmviz.ui.input_panel import InputPanel
@@ -717,7 +717,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.sessions.mark_saved()
                 shown = self.state.model or model
                 chain = not model.is_sequential and not self.state.readonly
-                self.message(f"Opened {file_label(path)}: {len(shown.layers)} layers, "
+                self.message(f"Opened {file_label(path)}: {plural(len(shown.layers), 'layer')}, "
                              f"{shown.count_params():,} parameters "
                              f"({(time.perf_counter() - t0) * 1000:.0f} ms)"
                              + (f"; {CHAIN_NOTE}" if chain else ""))
@@ -1052,7 +1052,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Open the one file a drop opens; the others dropped with it are named as left
         alone (one file is opened at a time; they were dropped without a word)."""
         if self.open_file(path) and others > 0:
-            left = f"{others} other file{'s' if others > 1 else ''}"
+            left = plural(others, "other file")
             self.message(f"{self.last_message} ({left} dropped with it not opened: one file at a time)")
 
     @staticmethod

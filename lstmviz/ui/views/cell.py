@@ -25,7 +25,7 @@ from lstmviz.app.terms import projection_terms
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
 from lstmviz.engine.trace import GATE_KEYS
-from lstmviz.text import markup
+from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
@@ -983,7 +983,7 @@ class CellView(TraceView):
         masked = ref.masked(s, t)
         mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
         self.header.setText(
-            f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {ref.units} unit{'s' if ref.units != 1 else ''}) · "
+            f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
             f"step <b>t = {t + o}</b> = input step "
             f"{read}{order} · unit <b>{u}</b> · sample {s}{mtxt}"
             + hint("click a bar to pick its unit"))
