@@ -978,3 +978,27 @@ def test_a_lesson_steps_updates_show_a_busy_cursor(make_window, monkeypatch):
     assert seen == [QtCore.Qt.CursorShape.WaitCursor] * 3
     assert QtWidgets.QApplication.overrideCursor() is None
     panel.stop()
+
+
+def test_typing_a_number_in_a_spin_box_takes_it_once_typed_as_the_side_panel_does(make_window, qtbot):
+    """Typing "12" units built and reset a run of 1 unit, then one of 12 (a new run at every
+    keystroke); now, as the side panel's boxes, the run is rebuilt once, when the number is
+    entered. Every spin box of the tab (its gradient views' and the user box's too)."""
+    from PySide6 import QtCore, QtWidgets
+
+    w = make_window()
+    w.tabs.setCurrentIndex(w.tabs.indexOf(w.train_page))
+    panel = w.train_panel
+    spins = panel.findChildren(QtWidgets.QAbstractSpinBox)
+    assert panel.units_spin in spins and panel.grad_views.sample_spin in spins
+    assert not [s for s in spins if s.keyboardTracking()]
+    built = []
+    panel.session.configure = lambda settings, f=panel.session.configure: (built.append(settings.units),
+                                                                            f(settings))[1]
+    panel.units_spin.setFocus()
+    panel.units_spin.selectAll()
+    qtbot.keyClicks(panel.units_spin, "12")
+    assert built == []  # (a run of 1 unit, before: [1, 12])
+    qtbot.keyClick(panel.units_spin, QtCore.Qt.Key.Key_Return)
+    assert built == [12] and panel.units_spin.value() == 12
+    panel.stop()

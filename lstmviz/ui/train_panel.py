@@ -116,7 +116,6 @@ class TrainPanel(QtWidgets.QWidget):
         self.batch_spin.setRange(1, 4096)
         self.epochs_spin = QtWidgets.QSpinBox()
         self.epochs_spin.setRange(1, 10000)
-        self.epochs_spin.setKeyboardTracking(False)  # typing "40" sets 40, not 4 on the way
         self.seed_spin = QtWidgets.QSpinBox()
         self.seed_spin.setRange(0, 2 ** 31 - 1)
         form.addRow("Task", self.task_combo)
@@ -253,6 +252,10 @@ class TrainPanel(QtWidgets.QWidget):
         self.plots.installEventFilter(self)  # (a third plot where they have the height: _fit_plots)
         self.grad_views = grad_views.install(self, self.plot_tabs)
         outer.addWidget(self.plot_tabs, 1)
+        # a number is taken when typed (Enter, or focus leaving), as the side panel's: typing
+        # "128" units built and reset a run of 1, then 12, then 128 units
+        for spin in self.findChildren(QtWidgets.QAbstractSpinBox):
+            spin.setKeyboardTracking(False)
 
         self.task_combo.currentIndexChanged.connect(self._task_changed)
         for w in (self.cell_combo, self.opt_combo):
