@@ -1002,3 +1002,32 @@ def test_typing_a_number_in_a_spin_box_takes_it_once_typed_as_the_side_panel_doe
     qtbot.keyClick(panel.units_spin, QtCore.Qt.Key.Key_Return)
     assert built == [12] and panel.units_spin.value() == 12
     panel.stop()
+
+
+def test_the_header_over_the_train_tab_names_its_run_and_update_not_the_stacks_step(make_window, qtbot):
+    """Over the Train tab, the window's header said the stack's layer, unit and
+    't = 0 / 39' (the views' sequence of 40 steps), nothing of the 20-step run the tab
+    trains. It now names that run (its cell and units, its timesteps, its task) and its
+    update; back on a view, the stack's layer, unit and step again."""
+    w = make_window()
+    w.tabs.setCurrentIndex(w.tabs.indexOf(w.train_page))
+    panel = w.train_panel
+    session = panel.session
+    total = session.trainer.epochs * session.trainer.batches_per_epoch
+    assert not w.layer_combo.isVisible() and not w.cursor_label.isVisible()
+    assert w.train_title.full_text() == session.title()
+    assert session.title() == (f"Training LSTM ({session.model.layers[0].units} units) \u00b7 "
+                               f"{session.data.x_train.shape[1]} timesteps \u00b7 {session.task.title}")
+    qtbot.waitUntil(w.train_update_label.isVisible)  # (laid out)
+    assert w.train_update_label.text() == f"update 0 / {total}"
+    panel.one_update()
+    panel.wait()
+    panel.refresh(force=True)
+    assert w.train_update_label.text() == f"update 1 / {total}"
+    panel.units_spin.setValue(12)
+    assert "LSTM (12 units)" in w.train_title.full_text()
+    w.tabs.setCurrentIndex(0)
+    assert w.layer_combo.isVisible() and not w.train_title.isVisible()
+    assert w.cursor_label.text() == f"t = {w.state.cursor.step} / {w.state.timesteps - 1}"
+    panel.stop()
+

@@ -75,6 +75,8 @@ class TrainPanel(QtWidgets.QWidget):
         self._stages: list = []                          # the rest of a new update's drawing
         self._changed: dict[str, bool] = {}              # which series the last update changed
         self._old_switch: float | None = None             # the switch interval before Play
+        self._title: tuple = (None, "")                   # (session key, its title) in the header
+        self._update_of = (0, 0)                          # (update, updates in all) the header says
         self._build()
         self._load_settings_into_controls()
         self.timer = QtCore.QTimer(self)
@@ -964,8 +966,21 @@ class TrainPanel(QtWidgets.QWidget):
                 text += f"\n{why}"
         if self.status_label.text() != text:
             self.status_label.setText(text)
+        self._update_of = (v.iteration, v.epochs * v.batches_per_epoch)
+        self.sync_header()
         if not self.playing and self.play_button.isChecked():
             self.set_playing(False)
+
+    def sync_header(self) -> None:
+        """The window's header over this tab (while it is the tab shown): the run this tab
+        trains and its update, not the stack's layer, unit and step."""
+        w = self.window_ref
+        if w is None or w.tabs.currentWidget() is not self:
+            return
+        if self._title[0] != self.session.key:
+            self._title = (self.session.key, self.session.title())
+        it, total = self._update_of
+        w.show_train_header(self._title[1], f"update {it:,} / {total:,}", f"update {total:,} / {total:,}")
 
     def _last_update(self) -> float:
         loss = self._series["loss"]
