@@ -1031,3 +1031,37 @@ def test_the_header_over_the_train_tab_names_its_run_and_update_not_the_stacks_s
     assert w.cursor_label.text() == f"t = {w.state.cursor.step} / {w.state.timesteps - 1}"
     panel.stop()
 
+
+def test_a_diverged_run_says_so_in_the_loss_plot_over_its_finite_losses(make_window, qtbot):
+    """sgd at a learning rate of 10: the loss grows to inf and the run stops. The log plot
+    holds only the finite losses, and said nothing of the last (a run that diverged at its
+    second update showed one unmarked point, no line, and one tick). Now its finite losses
+    are marked and the plot says where the loss became infinite."""
+    import math
+
+    w = make_window()
+    w.tabs.setCurrentIndex(w.tabs.indexOf(w.train_page))
+    panel = w.train_panel
+    panel.opt_combo.setCurrentText("sgd")
+    panel.lr_spin.setValue(10.0)
+    s = panel.session
+    while not s.stopped and s.iteration < 160:
+        panel.one_update()
+        panel.wait()
+    panel.refresh(force=True)
+    losses = s.view().history.loss
+    n = len(losses)
+    assert s.stopped and not math.isfinite(losses[-1]) and all(math.isfinite(v) for v in losses[:-1])
+    note = panel.diverged_note
+    qtbot.waitUntil(note.isVisible)
+    assert note.text() in (f"\u2191 loss {losses[-1]} at update {n}: the run diverged",
+                           f"\u2191 {losses[-1]} at update {n}")
+    vb = panel.loss_plot.vb
+    assert 0 <= note.pos().x() and note.pos().x() + note.boundingRect().width() <= vb.width()
+    assert panel.curve_loss.opts["symbol"] == "o"  # its few finite losses marked
+    lo, hi = vb.viewRange()[1]  # (log10) the frame holds every finite loss
+    assert lo <= math.log10(min(losses[:-1])) and math.log10(max(losses[:-1])) <= hi
+    panel.reset_button.click()
+    panel.refresh(force=True)
+    assert not note.isVisible() and panel.curve_loss.opts["symbol"] is None
+    panel.stop()

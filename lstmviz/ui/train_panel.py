@@ -37,6 +37,7 @@ from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
 from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_labels, paints_nothing, set_ticks
 from lstmviz.ui.quick_curve import QuickCurve
+from lstmviz.ui.stack_panel import error_colour
 from lstmviz.ui.train_user_box import TimeScrub, UserBox
 
 CELLS = ("LSTM", "GRU", "SimpleRNN")
@@ -223,6 +224,12 @@ class TrainPanel(QtWidgets.QWidget):
         # before the first update: what the empty plots are waiting for (in the view's pixels)
         self.empty_hint = QtWidgets.QGraphicsSimpleTextItem(EMPTY_HINT)
         self.empty_hint.setParentItem(self.loss_plot.vb)
+        # a run whose loss became infinite or NaN (it stops there): said in the plot, over the
+        # end of its curve (the log axis holds only the finite losses)
+        self.diverged_note = QtWidgets.QGraphicsSimpleTextItem()
+        self.diverged_note.setParentItem(self.loss_plot.vb)
+        self.diverged_note.hide()
+        self._diverged: tuple[str, str] = ("", "")  # the note, whole and short
         self.loss_plot.vb.sigResized.connect(lambda *_: self._place_hint())
         # each plot's range is a frame a little wider than the data (``_place``), set only when
         # the data leaves it; pyqtgraph's auto range is off: with it on, every new point repaints
@@ -286,6 +293,7 @@ class TrainPanel(QtWidgets.QWidget):
                       bottom="update", short="Gradient norm")
         w = t.line_width
         self.curve_loss.setPen(pg.mkPen(t.muted, width=max(1.0, w / 2)))
+        self.curve_loss.setSymbolBrush(t.muted)  # (its points, marked where a run diverged)
         self.curve_epoch.setPen(pg.mkPen(t.foreground, width=w))
         self.curve_epoch.setSymbolBrush(t.foreground)
         self.curve_val.setPen(pg.mkPen(th.OKABE_ITO["orange"], width=w))
@@ -316,6 +324,8 @@ class TrainPanel(QtWidgets.QWidget):
         self._fit_plots()
         self.empty_hint.setFont(t.font(1.0))
         self.empty_hint.setBrush(pg.mkBrush(t.muted))
+        self.diverged_note.setFont(t.font(1.0, bold=True))
+        self.diverged_note.setBrush(pg.mkBrush(error_colour()))
         self._place_hint()
         self._widest = 460 if lecture else 400
         self._fit_controls()
@@ -909,12 +919,29 @@ class TrainPanel(QtWidgets.QWidget):
         fits = box.width() <= vb.width() - 8 and box.height() <= vb.height()
         hint.setVisible(self._series["loss"].n == 0 and fits)
         hint.setPos((vb.width() - box.width()) / 2, (vb.height() - box.height()) / 2)
+        note = self.diverged_note
+        for text in self._diverged:  # the whole note where it fits, else the short one
+            note.setText(text)
+            box = note.boundingRect()
+            if box.width() <= vb.width() - 8:
+                break
+        note.setVisible(bool(self._diverged[0]) and box.width() <= vb.width() - 8 and box.height() <= vb.height())
+        note.setPos(vb.width() - box.width() - 4, 2)
 
     def _draw_loss(self, v) -> None:
         sr = self._series
+        last = self._last["loss"]
+        diverged = last is not None and not math.isfinite(last)
+        note = ((f"\u2191 loss {last} at update {int(self._last_update())}: the run diverged",
+                 f"\u2191 {last} at update {int(self._last_update())}") if diverged else ("", ""))
+        if note != self._diverged:
+            self._diverged = note
+            self._place_hint()
         if self.empty_hint.isVisible() or sr["loss"].n == 0:
             self._place_hint()
         if self._changed["loss"]:
+            # a diverged run's few finite losses marked: one alone draws no line
+            _mark_points(((self.curve_loss, "o"),), diverged and sr["loss"].n <= MAX_SYMBOLS)
             self.curve_loss.setData(*sr["loss"].data())
         if self._changed["epoch"]:
             _mark_points(((self.curve_epoch, "o"), (self.curve_val, "s")), sr["epoch"].n <= MAX_SYMBOLS)
