@@ -765,3 +765,28 @@ def test_the_lesson_about_the_u_h_terms_shows_their_numbers_on_an_800_x_600_proj
     p.tour.end()
     p.leave()
 
+
+def test_over_time_gives_its_heatmaps_room_on_an_800_x_600_projector(make_window):
+    """Lesson 1's Over time step on an 800 x 600 projector: the six heatmaps' images were
+    20 px high (4 units) under their titles and colour bars, the curves below taller. Where an
+    image keeps fewer than ``IMAGE_MIN`` pixels, the curves give the heatmaps a share of
+    theirs (as they do for a long input's strips), the curves keeping their least plot."""
+    from lstmviz.app import tours
+    from lstmviz.ui.views import over_time
+
+    w = make_window((800, 600))
+    p = present_on(w, 800, 600)
+    k = next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title == "What `units` means")
+    p.tour.start(k)
+    p.tour.next()
+    p.tour.next()
+    w.resize(800, 600)
+    settle()
+    view = w.views[2]
+    assert w.tabs.currentWidget() is view and "Over time" in p.caption.caption.text()
+    images = [s.plot.vb.height() for s in view.slots if s.widget.isVisible()]
+    assert len(images) == 6 and view.starved
+    assert min(images) >= 0.6 * over_time.IMAGE_MIN, images  # (20 px before)
+    assert view.curve_plot.vb.height() >= over_time.CURVES_MIN_PLOT * 0.75
+    p.tour.end()
+    p.leave()
