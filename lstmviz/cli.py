@@ -29,7 +29,7 @@ from lstmviz.cli_inputs import (  # noqa: F401
     write_npz,
 )
 from lstmviz.errors import LstmvizError
-from lstmviz.text import safe_text
+from lstmviz.text import plural, safe_text
 
 PROG = "lstmviz"
 SUBCOMMANDS = ("summary", "trace", "grad", "train", "app")
@@ -282,12 +282,12 @@ def cmd_trace(args) -> int:
     x0 = arrays[0]
     if x0.ndim >= 2 and time_major(model, 0):  # (time, batch, ...): said as any other's
         x0 = x0.swapaxes(0, 1)
-    steps = f", {x0.shape[1]} steps" if x0.ndim >= 2 else ""
+    steps = f", {plural(x0.shape[1], 'step')}" if x0.ndim >= 2 else ""
     window = window_of(trace)
     if window is not None:  # the window as taken ('5:' to the end, ':3' from 0)
         steps += f" (window {window[0]}:{window[1]})"
     print(f"wrote {out}: {len(flat)} arrays ({_fmt_bytes(total)} before compression) from "
-          f"{len(trace.layers)} layers; batch {x0.shape[0]}{steps}; output {shapes}")
+          f"{plural(len(trace.layers), 'layer')}; batch {x0.shape[0]}{steps}; output {shapes}")
     return 0
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from lstmviz.errors import LstmvizError
 from lstmviz.io.csv_numbers import csv_numbers
+from lstmviz.text import plural
 
 if TYPE_CHECKING:  # NumPy is imported where an input is read: the command line is parsed
     import numpy as np  # without it, and the app sets its BLAS threads before it starts
@@ -126,7 +127,7 @@ def _reshape(arr: np.ndarray, shape, path) -> np.ndarray:
         return arr.reshape(shape)
     except ValueError:
         dims = ",".join(str(d) for d in shape)
-        raise LstmvizError(f"{path}: {arr.size} numbers cannot be reshaped to --shape {dims}") from None
+        raise LstmvizError(f"{path}: {plural(arr.size, 'number')} cannot be reshaped to --shape {dims}") from None
 
 
 def model_input(path, shape=None):
@@ -185,7 +186,7 @@ def read_target(path, model, loss: str) -> np.ndarray:
         if off.any():  # (the loss said 'a class id is outside 0..4', naming no file)
             at = tuple(int(i) for i in np.argwhere(off)[0])
             raise LstmvizError(f"{path}: class id {ids[at]:g} at index {at} is outside 0..{classes - 1} "
-                               f"(the model's output has {classes} classes)")
+                               f"(the model's output has {plural(classes, 'class', 'classes')})")
     return y
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from lstmviz.errors import LstmvizError
+from lstmviz.text import plural
 
 LOSSES = ("mse", "mae", "binary_crossentropy", "categorical_crossentropy",
           "sparse_categorical_crossentropy")
@@ -140,7 +141,6 @@ def cmd_train(args) -> int:
     import numpy as np
 
     import lstmviz
-    from lstmviz.app.explain import plural
     from lstmviz.engine.optimizers import make
     from lstmviz.engine.train import Trainer, evaluate, left_out_note, overflowed
     from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
@@ -215,8 +215,8 @@ def cmd_train(args) -> int:
             out = (len(y),) + tuple(output_shape(model, x)[1:])
             msg = f"the target has shape {np.shape(y)} but the model's output is {out}"
         raise LstmvizError(name_input(msg, args.inputs or [], args.target)) from None
-    _say(f"training {model.name}: {trainer.n} samples, batch {trainer.batch_size} -> "
-         f"{trainer.batches_per_epoch} update{'s' if trainer.batches_per_epoch > 1 else ''} per epoch, "
+    _say(f"training {model.name}: {plural(trainer.n, 'sample')}, batch {trainer.batch_size} -> "
+         f"{plural(trainer.batches_per_epoch, 'update')} per epoch, "
          f"{plural(trainer.epochs, 'epoch')}, "
          f"{args.optimizer} lr {opt.learning_rate:g}, loss {loss}")
     start = time.perf_counter()

@@ -18,6 +18,15 @@ from typing import Any, TypeVar
 
 _Spec = TypeVar("_Spec")
 
+
+def plural(n: int, word: str, words: str | None = None, sep: str = "") -> str:
+    """A count and its noun: ``1 unit``, ``2 units``, ``1 class``, ``2 classes``
+    (``words``: the plural where it is not ``word`` + "s"; ``sep``: the count's thousands
+    separator, "," for ``1,024 steps``). Every message and label that counts something
+    says it through this, so none reads "1 classes"."""
+    count = f"{n:{sep}}" if sep else f"{n}"
+    return f"{count} {word if int(n) == 1 else (words or word + 's')}"
+
 #: Longest name kept whole; longer ones are cut (with a checksum, so that two long
 #: names that differ only at their ends stay two names).
 NAME_LIMIT = 120

@@ -71,7 +71,10 @@ def main(argv=None) -> int:
                 img = Image.open(path).convert("RGB").resize((1120, 630), Image.LANCZOS)
                 img.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
             caption = p.caption.caption.text().replace("\n", " ")
-            lines += [f"{n + 1}. {caption}", "", f"   ![lesson {k + 1} step {n + 1}]({name})", ""]
+            lines += [f"{n + 1}. {caption}", ""]
+            if tours.quotes_run_figures(les.steps[n]):  # (another machine's differ)
+                lines += [f"   {tours.RUN_FIGURES_NOTE}", ""]
+            lines += [f"   ![lesson {k + 1} step {n + 1}]({name})", ""]
             print(name, "|", caption)
         p.tour.end()
     if not args.only:

@@ -216,7 +216,7 @@ def test_a_model_of_two_inputs_takes_an_input_file_each(qapp, tmp_path, capsys):
         st.set_input_spec(batch_size=1)  # fewer samples: the decoder's first one kept
         st.set_cursor(sample=0)
         np.testing.assert_allclose(st.trace.output, want[:1], atol=1e-5)
-        with pytest.raises(LstmvizError, match=r"^input 1 \('\w+'\) has 1 samples but the first input "
+        with pytest.raises(LstmvizError, match=r"^input 1 \('\w+'\) has 1 sample but the first input "
                                                r"has 2; give each input the same samples$"):
             use_array(st, [xs[0], xs[1][:1]])
     finally:

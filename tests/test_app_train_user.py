@@ -186,3 +186,29 @@ def test_a_model_that_cannot_be_trained_is_refused_when_its_data_is_opened(tmp_p
     _files(tmp_path)
     with pytest.raises(LstmvizError, match="stateful; training needs stateless layers"):
         user_data(model, tmp_path / "x.npy", tmp_path / "y.npy", "mse")
+
+
+@pytest.mark.parametrize("n, samples, targets", [(1, "1 sample", "2 targets"), (2, "2 samples", "1 target")])
+def test_counts_in_refusals_and_the_updates_line_are_singular_for_one(tmp_path, n, samples, targets):
+    """'1 targets, but the inputs have 1 samples', '1 samples / batch 32 = 1 updates per
+    epoch': a count of one now takes its noun in the singular."""
+    state = _state_with_delay_model()
+    _files(tmp_path, n=n, y_shape=(3 - n, 1))
+    with pytest.raises(LstmvizError) as err:
+        user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.0)
+    assert str(err.value) == f"y.npy: {targets}, but the inputs have {samples}; expected one target per sample"
+    _files(tmp_path, n=n)
+    data, loss = user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.0)
+    s = user_session(state.model, data, loss, Settings(batch_size=32))
+    assert s.updates_text() == f"{samples} / batch 32 \u2192 1 update per epoch"
+
+
+@pytest.mark.parametrize("width, said", [(1, "1 value"), (2, "2 values")])
+def test_a_csv_row_of_one_value_is_said_so(tmp_path, width, said):
+    from lstmviz.io.csv_numbers import csv_numbers
+
+    path = tmp_path / "x.csv"
+    path.write_text("1,2,3\n" + ",".join(["4"] * width) + "\n")
+    with path.open() as fh, pytest.raises(LstmvizError) as err:
+        csv_numbers(path, fh)
+    assert f"line 2 has {said} but the rows before have 3;" in str(err.value)

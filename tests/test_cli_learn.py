@@ -394,3 +394,18 @@ def test_a_model_that_cannot_train_is_refused_before_its_inputs_are_read(tmp_pat
                    str(tmp_path / "y.npy"), "--loss", "mse", "--out", str(out)])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and why in err and "\n" not in err and not out.exists(), err
+
+
+@pytest.mark.parametrize("classes, said", [(1, "1 class"), (2, "2 classes")])
+def test_a_class_id_refusal_counts_the_classes_in_the_singular_and_the_plural(tmp_path, classes, said):
+    """A model of one output unit refused a class id 'outside 0..0 (the model's output
+    has 1 classes)'."""
+    from lstmviz.cli_inputs import read_target
+    from lstmviz.engine import Model
+    from lstmviz.engine.spec import LayerSpec
+
+    model = Model.sequential((None, 3, 1), [LayerSpec("LSTM", {"units": 2}), LayerSpec("Dense", {"units": classes})])
+    np.save(tmp_path / "y.npy", np.array([0, 5], np.int64))
+    with pytest.raises(lstmviz.LstmvizError) as err:
+        read_target(tmp_path / "y.npy", model, "sparse_categorical_crossentropy")
+    assert str(err.value).endswith(f"is outside 0..{classes - 1} (the model's output has {said})")

@@ -156,3 +156,14 @@ def test_a_bidirectional_formula_reads_as_arithmetic(path):
         assert eval(numbers, {}) == layer.count_params() == int(parts[2].replace(",", "")), text  # noqa: S307
         seen += 1
     assert seen
+
+
+@pytest.mark.parametrize("features, said", [(1, "1 feature"), (2, "2 features")])
+def test_an_input_of_the_wrong_width_is_counted_in_the_singular_and_the_plural(features, said):
+    """'the input has 1 features but the model expects 3'."""
+    from lstmviz.errors import LstmvizError
+
+    model = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 2})])
+    with pytest.raises(LstmvizError) as err:
+        model.trace(np.zeros((1, 5, features), np.float32))
+    assert f"has {said} but the model expects 3: shape (1, 5, {features})" in str(err.value)

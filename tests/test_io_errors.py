@@ -165,7 +165,7 @@ def test_layer_count_disagrees(tmp_path):
     p = _write_legacy(tmp_path / "bad.h5",
                       _seq_config([_lstm_cfg("lstm", 3), _lstm_cfg("lstm_1", 3)]),
                       [("lstm", _lstm_weights("lstm", 2, 3, rng))])
-    _check_err(p, "weights for 1 layers")
+    _check_err(p, "weights for 1 layer but")
 
 
 def test_bad_model_config_json(tmp_path):

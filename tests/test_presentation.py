@@ -737,3 +737,56 @@ def test_a_train_lesson_before_the_train_tab_was_shown_leaves_it_fresh(window):
     assert panel.session.iteration == 0 and panel.session.settings == Settings()
     assert panel.pinned() is None and panel.plot_tabs.currentWidget() is panel.plots
     assert panel.steps_spin.value() == panel.session.task.steps
+
+
+def test_the_lesson_about_the_u_h_terms_shows_their_numbers_on_an_800_x_600_projector(make_window):
+    """Lesson 8 step 3 ("U feeds EVERY unit's h_(t-1) into unit 1's gates (the U_i·h
+    terms)") on an 800 x 600 projector: the Cell view's written-out equations scrolled, and
+    the U_i·h_t-1 row's numbers were below the fold. That row (the first gate's third
+    equation, its numbers included) is now in sight."""
+    from lstmviz.app import tours
+
+    w = make_window((800, 600))
+    p = present_on(w, 800, 600)
+    k = next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title.startswith("Block, cell, unit"))
+    p.tour.start(k)
+    p.tour.next()
+    p.tour.next()
+    w.resize(800, 600)
+    settle()
+    view = w.views[1]
+    assert view.expanded and "U\u1d62\u00b7h" in p.caption.caption.text()
+    scroll, label = view.eq_scroll, view.eq_label
+    width = scroll.viewport().width()
+    stacked = label.row_bottom(5, width) is not None and "<tr><td></td>" in label.laid_out(width)
+    bottom = label.row_bottom(5 if stacked else 2, width)
+    top = scroll.verticalScrollBar().value()
+    assert bottom is not None and top < bottom <= top + scroll.viewport().height(), (top, bottom)
+    p.tour.end()
+    p.leave()
+
+
+def test_over_time_gives_its_heatmaps_room_on_an_800_x_600_projector(make_window):
+    """Lesson 1's Over time step on an 800 x 600 projector: the six heatmaps' images were
+    20 px high (4 units) under their titles and colour bars, the curves below taller. Where an
+    image keeps fewer than ``IMAGE_MIN`` pixels, the curves give the heatmaps a share of
+    theirs (as they do for a long input's strips), the curves keeping their least plot."""
+    from lstmviz.app import tours
+    from lstmviz.ui.views import over_time
+
+    w = make_window((800, 600))
+    p = present_on(w, 800, 600)
+    k = next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title == "What `units` means")
+    p.tour.start(k)
+    p.tour.next()
+    p.tour.next()
+    w.resize(800, 600)
+    settle()
+    view = w.views[2]
+    assert w.tabs.currentWidget() is view and "Over time" in p.caption.caption.text()
+    images = [s.plot.vb.height() for s in view.slots if s.widget.isVisible()]
+    assert len(images) == 6 and view.starved
+    assert min(images) >= 0.6 * over_time.IMAGE_MIN, images  # (20 px before)
+    assert view.curve_plot.vb.height() >= over_time.CURVES_MIN_PLOT * 0.75
+    p.tour.end()
+    p.leave()

@@ -446,3 +446,25 @@ def test_lessons_leave_an_800_x_600_presentation_its_size(make_window, k):
         assert w.size() == size, (les.title, n, w.size())
     p.tour.end()
     p.leave()
+
+
+def test_the_lessons_page_says_its_trained_runs_figures_are_its_machines():
+    """resources/lessons/README.md quoted lesson 10's '2e-07, 131,798× less gradient' as
+    fact; another CPU gives 5.2e-14 and 789,994,682,383× after the same 160 updates (float
+    sums in another order). Under every caption that quotes a trained run's figures the page
+    says they are its machine's; no other caption has the note."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "resources" / "lessons" / "README.md").read_text()
+    noted, lesson = set(), None
+    lines = page.split("\n")
+    for i, line in enumerate(lines):
+        if m := re.match(r"## (\d+)\. ", line):
+            lesson = int(m.group(1))
+        elif (m := re.match(r"(\d+)\. ", line)) and lesson is not None:
+            if lines[i + 2].strip() == tours.RUN_FIGURES_NOTE:
+                noted.add((lesson, int(m.group(1))))
+    quoting = {(k + 1, n + 1) for k, les in enumerate(tours.ALL_LESSONS)
+               for n, step in enumerate(les.steps) if tours.quotes_run_figures(step)}
+    assert (10, 1) in quoting and noted == quoting

@@ -978,3 +978,90 @@ def test_a_lesson_steps_updates_show_a_busy_cursor(make_window, monkeypatch):
     assert seen == [QtCore.Qt.CursorShape.WaitCursor] * 3
     assert QtWidgets.QApplication.overrideCursor() is None
     panel.stop()
+
+
+def test_typing_a_number_in_a_spin_box_takes_it_once_typed_as_the_side_panel_does(make_window, qtbot):
+    """Typing "12" units built and reset a run of 1 unit, then one of 12 (a new run at every
+    keystroke); now, as the side panel's boxes, the run is rebuilt once, when the number is
+    entered. Every spin box of the tab (its gradient views' and the user box's too)."""
+    from PySide6 import QtCore, QtWidgets
+
+    w = make_window()
+    w.tabs.setCurrentIndex(w.tabs.indexOf(w.train_page))
+    panel = w.train_panel
+    spins = panel.findChildren(QtWidgets.QAbstractSpinBox)
+    assert panel.units_spin in spins and panel.grad_views.sample_spin in spins
+    assert not [s for s in spins if s.keyboardTracking()]
+    built = []
+    panel.session.configure = lambda settings, f=panel.session.configure: (built.append(settings.units),
+                                                                            f(settings))[1]
+    panel.units_spin.setFocus()
+    panel.units_spin.selectAll()
+    qtbot.keyClicks(panel.units_spin, "12")
+    assert built == []  # (a run of 1 unit, before: [1, 12])
+    qtbot.keyClick(panel.units_spin, QtCore.Qt.Key.Key_Return)
+    assert built == [12] and panel.units_spin.value() == 12
+    panel.stop()
+
+
+def test_the_header_over_the_train_tab_names_its_run_and_update_not_the_stacks_step(make_window, qtbot):
+    """Over the Train tab, the window's header said the stack's layer, unit and
+    't = 0 / 39' (the views' sequence of 40 steps), nothing of the 20-step run the tab
+    trains. It now names that run (its cell and units, its timesteps, its task) and its
+    update; back on a view, the stack's layer, unit and step again."""
+    w = make_window()
+    w.tabs.setCurrentIndex(w.tabs.indexOf(w.train_page))
+    panel = w.train_panel
+    session = panel.session
+    total = session.trainer.epochs * session.trainer.batches_per_epoch
+    assert not w.layer_combo.isVisible() and not w.cursor_label.isVisible()
+    assert w.train_title.full_text() == session.title()
+    assert session.title() == (f"Training LSTM ({session.model.layers[0].units} units) \u00b7 "
+                               f"{session.data.x_train.shape[1]} timesteps \u00b7 {session.task.title}")
+    qtbot.waitUntil(w.train_update_label.isVisible)  # (laid out)
+    assert w.train_update_label.text() == f"update 0 / {total}"
+    panel.one_update()
+    panel.wait()
+    panel.refresh(force=True)
+    assert w.train_update_label.text() == f"update 1 / {total}"
+    panel.units_spin.setValue(12)
+    assert "LSTM (12 units)" in w.train_title.full_text()
+    w.tabs.setCurrentIndex(0)
+    assert w.layer_combo.isVisible() and not w.train_title.isVisible()
+    assert w.cursor_label.text() == f"t = {w.state.cursor.step} / {w.state.timesteps - 1}"
+    panel.stop()
+
+
+def test_a_diverged_run_says_so_in_the_loss_plot_over_its_finite_losses(make_window, qtbot):
+    """sgd at a learning rate of 10: the loss grows to inf and the run stops. The log plot
+    holds only the finite losses, and said nothing of the last (a run that diverged at its
+    second update showed one unmarked point, no line, and one tick). Now its finite losses
+    are marked and the plot says where the loss became infinite."""
+    import math
+
+    w = make_window()
+    w.tabs.setCurrentIndex(w.tabs.indexOf(w.train_page))
+    panel = w.train_panel
+    panel.opt_combo.setCurrentText("sgd")
+    panel.lr_spin.setValue(10.0)
+    s = panel.session
+    while not s.stopped and s.iteration < 160:
+        panel.one_update()
+        panel.wait()
+    panel.refresh(force=True)
+    losses = s.view().history.loss
+    n = len(losses)
+    assert s.stopped and not math.isfinite(losses[-1]) and all(math.isfinite(v) for v in losses[:-1])
+    note = panel.diverged_note
+    qtbot.waitUntil(note.isVisible)
+    assert note.text() in (f"\u2191 loss {losses[-1]} at update {n}: the run diverged",
+                           f"\u2191 {losses[-1]} at update {n}")
+    vb = panel.loss_plot.vb
+    assert 0 <= note.pos().x() and note.pos().x() + note.boundingRect().width() <= vb.width()
+    assert panel.curve_loss.opts["symbol"] == "o"  # its few finite losses marked
+    lo, hi = vb.viewRange()[1]  # (log10) the frame holds every finite loss
+    assert lo <= math.log10(min(losses[:-1])) and math.log10(max(losses[:-1])) <= hi
+    panel.reset_button.click()
+    panel.refresh(force=True)
+    assert not note.isVisible() and panel.curve_loss.opts["symbol"] is None
+    panel.stop()

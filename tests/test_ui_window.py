@@ -452,7 +452,8 @@ def test_an_opened_models_initializer_of_default_arguments_shows_by_its_name(win
     def init(name, **cfg):
         return {"module": "keras.initializers", "class_name": name, "config": {**cfg, "seed": None},
                 "registered_name": None}
-    layer = {"units": 5, "kernel_initializer": init("VarianceScaling", scale=1.0, mode="fan_avg", distribution="uniform"),
+    glorot = init("VarianceScaling", scale=1.0, mode="fan_avg", distribution="uniform")
+    layer = {"units": 5, "kernel_initializer": glorot,
              "recurrent_initializer": init("Orthogonal", gain=1.0), "bias_initializer": init("Zeros")}
     model = Model.sequential((None, 6, 3), [LayerSpec("LSTM", layer)], seed=0)
     save_keras(model, tmp_path / "m.keras")

@@ -10,11 +10,6 @@ from lstmviz.app.options import get_option
 from lstmviz.engine.layers import fmt_shape
 
 
-def plural(n: int, word: str) -> str:
-    """``1 unit``, ``2 units``."""
-    return f"{n} {word}" + ("" if int(n) == 1 else "s")
-
-
 def output_names(layer) -> list[str]:
     """Names of a layer's outputs: with ``return_state`` an LSTM gives output, h, c (a GRU
     or SimpleRNN output, h; a Bidirectional each half's states); else one output."""

@@ -17,7 +17,7 @@ from lstmviz import limits
 from lstmviz.errors import LstmvizError
 from lstmviz.io.csv_numbers import csv_numbers
 from lstmviz.io.npy import read_npy
-from lstmviz.text import safe_name
+from lstmviz.text import plural, safe_name
 
 #: Generator names in the order the input panel lists them, with a label for humans.
 GENERATORS: dict[str, str] = {
@@ -344,8 +344,9 @@ def use_array(state, x, names=None) -> None:
         x = np.ascontiguousarray(np.swapaxes(x, 0, 1))
     for k, other in enumerate(others or (), 1):
         if len(other) != len(x):
-            raise LstmvizError(f"input {k} ('{safe_name(state.model.inputs[k].layer)}') has {len(other):,} samples "
-                               f"but the first input has {len(x):,}; give each input the same samples")
+            raise LstmvizError(f"input {k} ('{safe_name(state.model.inputs[k].layer)}') has "
+                               f"{plural(len(other), 'sample', sep=',')} but the first input has "
+                               f"{len(x):,}; give each input the same samples")
     state.set_input_data(x, names=names, others=others)
     if state.error:
         raise LstmvizError(state.error)

@@ -28,7 +28,7 @@ from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
 from lstmviz.io.csv_numbers import decimal_comma, delimiter, is_number, not_a_number
 from lstmviz.io.npy import check_dtype
-from lstmviz.text import safe_name
+from lstmviz.text import plural, safe_name
 
 BLOCK_BYTES = 4 << 20
 #: what reading a text as ids holds at once per byte of the file, and for its blocks: its
@@ -213,7 +213,7 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
                     width = block.shape[1]
                 elif block.shape[1] != width:
                     raise LstmvizError(_refusal(name, text, line0, delim, width, header, skip_header)
-                                       or f"{name}: near line {line0 + 1:,}: {block.shape[1]} columns "
+                                       or f"{name}: near line {line0 + 1:,}: {plural(block.shape[1], 'column')} "
                                        f"where the first rows have {width}")
                 bad = ~np.isfinite(block)
                 if bad.any():  # ("nan", "inf": numbers to NumPy, not to a model)
@@ -442,7 +442,8 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
             # one-hot: a float per character and feature (200 KB of text for a model of 4,096
             # features were 3.3 GB), checked before it is made
             limits.check(limits.nbytes_of((len(ids), feats), 4),
-                         f"{path.name}: its {len(ids):,} characters one-hot in {feats:,} features")
+                         f"{path.name}: its {plural(len(ids), 'character', sep=',')} one-hot in "
+                         f"{plural(feats, 'feature', sep=',')}")
             out = np.zeros((1, len(ids), feats), np.float32)
             out[0, np.arange(len(ids)), (ids - 1) % feats] = 1.0
             out[0, ids == 0] = 0.0
@@ -455,7 +456,7 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
     if len(want) == 2 and size is not None:
         gen.check_token_ids(x, size, path.name, "the model", BLOCK_BYTES // max(1, x.itemsize))
     if len(want) == 3 and want[-1] is not None and x.shape[-1] != want[-1]:
-        per_step = f"{x.shape[-1]} feature" + ("s" if x.shape[-1] != 1 else "")
+        per_step = plural(x.shape[-1], "feature")
         turned = (f" (shape {x.shape[1:]}: a row per feature? save its transpose, a row per step)"
                   if x.shape[0] == 1 and x.shape[1] == want[-1] else "")
         raise LstmvizError(f"{path.name}: has {per_step} per step but the model "

@@ -310,6 +310,28 @@ def _train(caption: str, **spec) -> TourStep:
     return TourStep(caption, view="train", train=spec)
 
 
+#: a Train step's figures read from its run once trained: gradients, gate means, the step
+#: the output depends on. Float sums taken in another order (another CPU, BLAS library or
+#: thread count) give other bits at each update, and over hundreds of updates other figures
+#: (step 0's gradient in lesson 10: 2e-07 on one machine, 5.2e-14 on another), so a page
+#: that quotes them (resources/lessons/README.md) says they are its machine's
+RUN_FIGURES = frozenset({"first", "last", "ratio", "f_rose", "f_unit", "f_unit_now", "f_unit_start",
+                         "f_high", "conn_peak", "conn_ratio", "conn0_peak"})
+#: what that page says under such a caption (``scripts/make_lesson_screenshots.py``)
+RUN_FIGURES_NOTE = ("(Figures of the machine that made this page: another CPU or BLAS library adds floats "
+                    "in another order at every update, and after the run's updates gets other figures, "
+                    "a vanishing gradient's by orders of magnitude. The lesson's caption quotes the run "
+                    "on screen.)")
+
+
+def quotes_run_figures(step: TourStep) -> bool:
+    """Whether ``step``'s caption quotes figures of its trained run (``RUN_FIGURES``)."""
+    import string
+
+    fields = {name for _, name, _, _ in string.Formatter().parse(step.caption) if name}
+    return step.train is not None and bool(fields & RUN_FIGURES)
+
+
 TRAIN_LESSONS: tuple[Lesson, ...] = (
     Lesson("Why LSTM: the vanishing gradient", (
         _train("SimpleRNN(8), recall input 0 of 50: after {iteration} updates step 0 gets {first}, "

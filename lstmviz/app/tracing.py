@@ -26,7 +26,7 @@ from lstmviz.app.stack import InputSpec
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import cell_kind
 from lstmviz.errors import LstmvizError
-from lstmviz.text import safe_name
+from lstmviz.text import plural, safe_name
 
 
 def input_config(model: Model, k: int) -> dict:
@@ -371,7 +371,7 @@ class Tracing(StateBase):
         first = spec.data if spec.source == "data" else None  # (else made up: any batch)
         mine = first is not None
         if first is not None and len(other) != len(first):
-            raise LstmvizError(f"{name}: {len(other):,} samples for input {k} "
+            raise LstmvizError(f"{name}: {plural(len(other), 'sample', sep=',')} for input {k} "
                                f"('{safe_name(model.inputs[k].layer)}'), but the first input has "
                                f"{len(first):,}; give each input the same samples")
         others = list(spec.others) + [None] * (len(model.inputs) - 1 - len(spec.others))

@@ -28,7 +28,7 @@ from lstmviz.engine.layers import fmt_shape
 from lstmviz.engine.losses import canonical
 from lstmviz.engine.train import evaluate, take_rows, trainable_arrays
 from lstmviz.errors import LstmvizError
-from lstmviz.text import safe_name
+from lstmviz.text import plural, safe_name
 
 
 def copy_model(model: Model) -> Model:
@@ -87,8 +87,8 @@ def user_data(model: Model, input_path, target_path, loss: str,
         raise LstmvizError(f"{_name(target_path)}: holds {y.dtype} values, not numbers")
     y = y.astype(np.float32)
     if y.ndim == 0 or y.shape[0] != n:
-        raise LstmvizError(f"{_name(target_path)}: {y.shape[0] if y.ndim else 0} targets, but the inputs "
-                           f"have {n} samples; expected one target per sample")
+        raise LstmvizError(f"{_name(target_path)}: {plural(y.shape[0] if y.ndim else 0, 'target')}, but "
+                           f"the inputs have {plural(n, 'sample')}; expected one target per sample")
     out = output_shape(model, x)
     want = out[1:-1] if loss == "sparse_categorical_crossentropy" else out[1:]
     ok = y.shape[1:] == want or (loss == "sparse_categorical_crossentropy" and y.shape[1:] == want + (1,))
@@ -102,7 +102,8 @@ def user_data(model: Model, input_path, target_path, loss: str,
         raise LstmvizError(f"{_name(target_path)}: {err}") from None
     n_val = int(n * float(validation_split))  # Keras: the last samples, before any shuffling
     if n - n_val < 1:
-        raise LstmvizError(f"{n} samples leave none to train on with a validation split of {validation_split}")
+        raise LstmvizError(f"{plural(n, 'sample')} leave{'s' if n == 1 else ''} none to train on with a "
+                           f"validation split of {validation_split}")
     cut = n - n_val
     return T.Data(x[:cut], y[:cut], x[cut:], y[cut:]), loss
 

@@ -34,10 +34,12 @@ import numpy as np
 from lstmviz.app import tasks as T
 from lstmviz.engine import blas
 from lstmviz.engine import layers as L
+from lstmviz.engine.cells import cell_kind
 from lstmviz.engine.model import Model
 from lstmviz.engine.optimizers import make
 from lstmviz.engine.train import Trainer, Update, evaluate, overflowed, trainable_arrays
 from lstmviz.errors import LstmvizError
+from lstmviz.text import plural, safe_name
 
 
 @dataclass
@@ -443,13 +445,29 @@ class TrainingSession:
                         it, epoch, epochs, per_epoch, n, batch, done, self.trainer.optimizer.learning_rate,
                         self.generation, start, epoch_start)
 
+    def title(self) -> str:
+        """What this run trains, for the window's header over the Train tab: its recurrent
+        layers, the length of its sequences and the task (or the user's model), e.g.
+        'Training LSTM (8 units) · 20 timesteps · Remember the first input'."""
+        cells = []
+        for layer in self.model.layers:
+            if cell_kind(layer) is not None:
+                units = getattr(layer, "units", None) or getattr(getattr(layer, "forward_layer", None), "units", None)
+                cells.append(f"{layer.class_name} ({plural(units, 'unit')})" if units else layer.class_name)
+        x = self.data.x_train
+        bits = ["Training " + (" \u2192 ".join(cells) if cells else safe_name(self.model.name))]
+        if np.ndim(x) >= 2:
+            bits.append(plural(int(np.shape(x)[1]), "timestep"))
+        bits.append(self.task.title if self.task is not None else f"your model '{safe_name(self.model.name)}'")
+        return " \u00b7 ".join(bits)
+
     def updates_text(self) -> str:
         """'256 samples / batch 32 = 8 updates per epoch' (a short last batch rounds up)."""
         tr = self.trainer
         exact = tr.n % tr.batch_size == 0
         op = "=" if exact else "\u2192"
-        return (f"{tr.n} samples / batch {tr.batch_size} {op} {tr.batches_per_epoch} "
-                f"update{'s' if tr.batches_per_epoch != 1 else ''} per epoch")
+        return (f"{plural(tr.n, 'sample')} / batch {tr.batch_size} {op} "
+                f"{plural(tr.batches_per_epoch, 'update')} per epoch")
 
     def weights_at(self, iteration: int) -> list[np.ndarray]:
         """The snapshot taken at or before ``iteration``."""

@@ -16,6 +16,7 @@ from lstmviz.engine.config_check import check_config
 from lstmviz.engine.recurrent import run_gru, run_lstm, run_parallel, run_simple_rnn
 from lstmviz.engine.trace import LayerTrace, Steps
 from lstmviz.errors import LstmvizError
+from lstmviz.text import plural
 
 Shape = tuple  # of int | None, batch first
 
@@ -247,7 +248,7 @@ class Dense(Layer):
 
     def describe(self):
         act = self.config["activation"]
-        return (f"{self.config['units']} unit{'s' if self.config['units'] != 1 else ''}"
+        return (plural(self.config['units'], 'unit')
                 + ("" if act in (None, "linear") else f", {act}"))
 
 
@@ -524,7 +525,7 @@ class Recurrent(Layer):
 
     def describe(self):
         c = self.config
-        bits = [f"{self.units} unit{'s' if self.units != 1 else ''}"]
+        bits = [plural(self.units, "unit")]
         bits.append("sequences" if c["return_sequences"] else "last step")
         for key in ("go_backwards", "stateful", "return_state"):
             if c[key]:

@@ -15,6 +15,7 @@ from lstmviz.engine.layers import RNN_OPTIONS, Bidirectional, InputLayer, Layer,
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace
 from lstmviz.errors import LstmvizError
+from lstmviz.text import plural
 
 #: Layers whose output has the rank of their input: a message about a shape that came
 #: through them names the recurrent layer before them (``Model._explain``).
@@ -159,7 +160,7 @@ class Model:
         if work > initializers.MAX_ORTHOGONAL_TOTAL:
             layers = sum(1 for w in qr if w)
             raise LstmvizError(
-                f"drawing the orthogonal initial weights of {layers} layer{'s' if layers != 1 else ''} would take "
+                f"drawing the orthogonal initial weights of {plural(layers, 'layer')} would take "
                 f"too long ({work:.1e} multiply-adds of QR, at most "
                 f"{initializers.MAX_ORTHOGONAL_TOTAL:.0e}); give the layers their weights or "
                 "fewer units")
@@ -391,7 +392,7 @@ class Model:
             lines.append("_" * width if k < len(rows) - 1 else "=" * width)
         lines.append(f"Total params: {self.count_params():,}")
         if hidden:
-            lines.append(f"Not listed: {hidden} ONNX op{'s' if hidden != 1 else ''} that only move, reshape or "
+            lines.append(f"Not listed: {plural(hidden, 'ONNX op')} that only move, reshape or "
                          "index data (Transpose, Shape, Cast, ...); `lstmviz summary --all-ops` or "
                          "summary(all_ops=True) lists them.")
         notes = self.source.get("notes") or []
@@ -557,11 +558,12 @@ class Model:
             )
         for axis, (got, need) in enumerate(zip(arr.shape, want)):
             if need is not None and got != need and axis > 0:
-                label = {1: "timesteps", 2: "features"}.get(axis, f"axis {axis}")
+                noun = {1: "timestep", 2: "feature"}.get(axis)
+                has = plural(got, noun) if noun else f"{got} along axis {axis}"
                 if axis == 1 and len(want) in (2, 3) and self.is_sequential:
                     continue  # recurrent stacks (ids or features) run on any length, as Keras does
                 raise LstmvizError(
-                    f"{which} has {got} {label} but the model expects {need}: shape "
+                    f"{which} has {has} but the model expects {need}: shape "
                     f"{fmt_shape(arr.shape)} vs {fmt_shape(want)}"
                 )
         if arr.shape[0] == 0 or (arr.ndim > 1 and arr.shape[1] == 0):

@@ -52,6 +52,7 @@ from lstmviz.engine.layers import (
 from lstmviz.engine.recurrent import _mask_outputs, _projection, run_gru, run_lstm, run_simple_rnn
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.errors import LstmvizError
+from lstmviz.text import plural
 
 # ------------------------------------------------------------------ activations
 
@@ -355,7 +356,7 @@ class OnnxRecurrentMixin:
 
     def describe(self):
         c = self.config
-        bits = [f"{self.units} units", f"ONNX {self.onnx_op}"]
+        bits = [plural(self.units, "unit"), f"ONNX {self.onnx_op}"]
         if c.get("go_backwards"):
             bits.append("reverse")
         for key in ("clip", "input_forget", "peepholes"):
@@ -412,14 +413,14 @@ def _prepare(layer, got, dirs):
     x_bm = np.ascontiguousarray(x.transpose(1, 0, 2)) if layout == 0 else x
     B, T, d = x_bm.shape
     if d != int(layer.config["input_size"]):
-        raise LstmvizError(f"{name} needs {layer.config['input_size']} input features, gets {d}")
+        raise LstmvizError(f"{name} needs {plural(layer.config['input_size'], 'input feature')}, gets {d}")
     mask = None
     lens = got.get("sequence_lens")
     if lens is not None:
         lens = np.asarray(lens).reshape(-1).astype(np.int64)
         if lens.shape != (B,) or lens.min(initial=0) < 0 or lens.max(initial=0) > T:
             raise LstmvizError(f"{name}: sequence_lens {lens.tolist()[:8]} does not fit batch "
-                               f"{B} and {T} steps")
+                               f"{B} and {plural(T, 'step')}")
         mask = np.arange(T)[None, :] < lens[:, None]
         if mask.all():
             mask = None

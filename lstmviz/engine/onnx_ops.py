@@ -20,6 +20,7 @@ import contextvars
 import numpy as np
 
 from lstmviz.errors import LstmvizError
+from lstmviz.text import plural
 
 #: The largest tensor any op may produce (elements) when tracing a user's input.
 MAX_ELEMENTS = 1 << 28
@@ -360,7 +361,7 @@ def _reverse_sequence(attrs, ins, opset):
     batch, steps = x.shape[batch_axis], x.shape[time_axis]
     if len(lens) != batch or any(not 0 <= n <= steps for n in lens):
         raise _fail("ReverseSequence", f"sequence_lens {lens[:8]} do not fit {batch} "
-                                       f"sequences of {steps} steps")
+                                       f"sequences of {plural(steps, 'step')}")
     if all(n == steps for n in lens):
         return [np.ascontiguousarray(np.flip(x, axis=time_axis))]
     y = np.array(x)  # the steps beyond each length stay where they are

@@ -57,6 +57,7 @@ from lstmviz.engine.layers import (
 from lstmviz.engine.recurrent import CUT, Keyframes
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Steps, Trace
 from lstmviz.errors import LstmvizError
+from lstmviz.text import plural
 
 #: The setting the trace budget is derived from (see ``lstmviz.limits``).
 BUDGET_ENV = limits.ENV
@@ -217,7 +218,7 @@ def _plan(model, arrays) -> tuple[int, dict[str, list[bool]]]:
                 T = a.shape[1]
             if a.ndim >= 2 and a.shape[1] != T:
                 raise LstmvizError(
-                    f"inputs of {T} and {a.shape[1]} steps: a long sequence is traced by "
+                    f"inputs of {T} and {plural(a.shape[1], 'step')}: a long sequence is traced by "
                     "windows only when every input has the same number of steps")
             seq[layer.name] = [a.ndim >= 2]
             continue

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine.cells import CELLS
+from lstmviz.text import plural
 
 from ._util import Fail, fmt_shape
 
@@ -367,7 +368,7 @@ def convert_cudnn(cls: str, arrays: list[np.ndarray], units: int, lname: str) ->
     """CuDNNLSTM/CuDNNGRU weights -> LSTM / GRU(reset_after=True), as Keras converts them."""
     n = RNN_CLASSES[cls]
     if len(arrays) != 3:
-        raise Fail(f"layer '{lname}' (CuDNN{cls}) has {len(arrays)} weights; expected 3")
+        raise Fail(f"layer '{lname}' (CuDNN{cls}) has {plural(len(arrays), 'weight')}; expected 3")
     k, rk, b = arrays
     if (k.ndim != 2 or rk.shape != (units, n * units) or k.shape[1] != n * units
             or b.shape != (2 * n * units,)):

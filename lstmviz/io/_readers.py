@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..limits import member_excess
+from ..text import plural
 from ._graph import Graph, Rec
 from ._h5safe import check_link
 from ._infer import Group, split_legacy_group
@@ -73,7 +74,7 @@ def legacy_group_weights(root: Any, lname: str) -> tuple[list[np.ndarray], list[
         raise Fail(f"the weights group for layer '{lname}' is missing")
     names = to_str_list(read_attr(g.attrs, "weight_names"))
     if len(names) > MAX_VARS_PER_LAYER:
-        raise Fail(f"layer '{lname}' lists {len(names)} weights")
+        raise Fail(f"layer '{lname}' lists {plural(len(names), 'weight')}")
     arrays = []
     for n in names:
         ds = h5_get(g, n)
@@ -125,8 +126,8 @@ def assign_legacy(graph: Graph, root: Any) -> dict[str, tuple[list[np.ndarray], 
         if (c is None and gname in file_set) or (c is not None and c > 0):
             weighted.append((gname, recs))
     if len(weighted) != len(file_layers):
-        raise Fail(f"the file holds weights for {len(file_layers)} layers but the model config "
-                   f"has {len(weighted)} layers with weights")
+        raise Fail(f"the file holds weights for {plural(len(file_layers), 'layer')} but the model config "
+                   f"has {plural(len(weighted), 'layer')} with weights")
     out: dict[str, tuple[list[np.ndarray], list[str]]] = {}
     for (gname, recs), fname in zip(weighted, file_layers):
         arrays, names = legacy_group_weights(root, fname)

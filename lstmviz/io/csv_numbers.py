@@ -5,6 +5,7 @@ target read from a ``.csv``/``.txt``/``.tsv`` (``lstmviz.cli_inputs``: the comma
 from __future__ import annotations
 
 from lstmviz.errors import LstmvizError
+from lstmviz.text import plural
 
 
 def delimiter(line: str) -> str | None:
@@ -57,7 +58,8 @@ def csv_numbers(path, fh):
         if width is None:
             width = len(values)
         elif len(values) != width:
-            raise LstmvizError(f"{path}: line {lineno} has {len(values)} values but the rows before have {width}; "
+            raise LstmvizError(f"{path}: line {lineno} has {plural(len(values), 'value')} but the rows before "
+                               f"have {width}; "
                                "every row needs the same number of columns")
         flat.extend(values)
         if len(flat) > cap:

@@ -42,6 +42,7 @@ from .. import limits
 from ..engine import onnx_ops
 from ..engine.spec import LayerSpec, ModelSpec, TensorRef
 from ..errors import LstmvizError
+from ..text import plural
 
 __all__ = ["sniff", "read_model", "read_weights", "SUFFIXES"]
 
@@ -118,7 +119,7 @@ def _tensor(t, folder: str, budget: list, memory: limits.MemoryBudget | None = N
         raise Fail(f"tensor '{_clean(t.name)}' holds values that do not fit its shape "
                    f"{dims}") from None
     if arr.size != n:
-        raise Fail(f"tensor '{t.name[:80]}' holds {arr.size} values but its shape needs {n}")
+        raise Fail(f"tensor '{t.name[:80]}' holds {plural(arr.size, 'value')} but its shape needs {n}")
     return np.asarray(arr)
 
 

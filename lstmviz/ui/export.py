@@ -48,6 +48,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app.session import new_file_mode, write_atomic
 from lstmviz.app.views import VIEW_KEYS
 from lstmviz.errors import LstmvizError
+from lstmviz.text import plural
 from lstmviz.ui.labels import hints_hidden
 
 VIEW_NAMES = VIEW_KEYS
@@ -474,7 +475,7 @@ class AnimationDialog(QtWidgets.QDialog):
         elif n > MAX_FRAMES:
             text, ok = f"{n:,} frames: an animation holds at most {MAX_FRAMES:,}", False
         else:
-            text, ok = f"{n:,} frame{'s' if n != 1 else ''}, one per timestep{whole}", True
+            text, ok = f"{plural(n, 'frame', sep=',')}, one per timestep{whole}", True
         self.frames_label.setText(text)
         self.ok.setEnabled(ok)
 

@@ -25,10 +25,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.app.explain import plural
 from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_facts, signed_log, squashed_gates
 from lstmviz.errors import LstmvizError
-from lstmviz.text import markup
+from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import QuietLabel, WrapRow, hint
 from lstmviz.ui.plot_tools import LogLabelAxis, count_axis, log_labels, set_ticks

@@ -17,10 +17,9 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app import inputs as gen
-from lstmviz.app.explain import plural
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
-from lstmviz.text import safe_name
+from lstmviz.text import plural, safe_name
 from lstmviz.ui.stack_panel import EscapeReverts, error_colour, tip
 
 
@@ -322,9 +321,8 @@ class InputPanel(QtWidgets.QWidget):
         ids = not np.issubdtype(arr.dtype, np.floating)
         self.table_model.set_array(arr, ids, editable=not ids and not st.readonly)
         steps, feats = arr.shape
-        self.table_label.setText(f"sample {s}: {steps:,} timestep{'s' if steps != 1 else ''} "
-                                 f"\u00d7 {feats:,} " + ("token id" if ids else "feature")
-                                 + ("s" if feats != 1 else ""))
+        self.table_label.setText(f"sample {s}: {plural(steps, 'timestep', sep=',')} "
+                                 f"\u00d7 {plural(feats, 'token id' if ids else 'feature', sep=',')}")
 
     def _cell_edited(self, step: int, feature: int, text: str) -> bool:
         try:

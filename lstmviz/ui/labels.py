@@ -178,6 +178,41 @@ class SteadyLabel(QtWidgets.QLabel):
             self._fit()
 
 
+class ElidedLabel(QtWidgets.QLabel):
+    """A one-line plain label that takes the width its layout gives it (its least width is
+    0: it never holds the window wider) and shows as much of its text as fits, its end cut
+    to "…", the whole text in its tooltip."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._full = ""
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (names from files)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        if text != self._full:
+            self._full = text
+            self.setToolTip(text)
+            self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, QtCore.Qt.TextElideMode.ElideRight, max(0, self.width()))
+        if self.text() != shown:
+            super().setText(shown)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().changeEvent(event)
+        if event.type() in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.StyleChange):
+            self._elide()
+
+
 def set_if_changed(widget, maximum: int | None = None, value: int | None = None) -> None:
     """A spin box's or slider's maximum and value, each set only when it changes: Qt's
     ``setMaximum`` asks for a layout pass (and a repaint) even for the same maximum."""

@@ -27,11 +27,11 @@ from lstmviz.app.state import AppState
 from lstmviz.app.views import VIEWS as APP_VIEWS
 from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
-from lstmviz.text import escape, file_label, safe_name, safe_text
+from lstmviz.text import escape, file_label, plural, safe_name, safe_text
 from lstmviz.ui import theme as th
 from lstmviz.ui.background import Job
 from lstmviz.ui.input_panel import InputPanel
-from lstmviz.ui.labels import LabelSlot, SteadyLabel, plain_box, set_if_changed, text_tip
+from lstmviz.ui.labels import ElidedLabel, LabelSlot, SteadyLabel, plain_box, set_if_changed, text_tip
 from lstmviz.ui.paint_once import OnePaint
 from lstmviz.ui.player import Player
 from lstmviz.ui.stack_panel import StackPanel
@@ -328,8 +328,26 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- header: what is selected --------------------------------------------------------
     def _make_header(self) -> QtWidgets.QWidget:
+        """The row over the tabs: the stack's layer, unit and step for the views; over the
+        Train tab, the run that tab trains and its update (``show_train_header``)."""
         w = QtWidgets.QWidget()
-        lay = QtWidgets.QHBoxLayout(w)
+        outer = QtWidgets.QHBoxLayout(w)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.stack_header = QtWidgets.QWidget()
+        outer.addWidget(self.stack_header)
+        self.train_header = QtWidgets.QWidget()
+        self.train_header.hide()
+        outer.addWidget(self.train_header)
+        tl = QtWidgets.QHBoxLayout(self.train_header)
+        tl.setContentsMargins(10, 6, 10, 6)
+        # what the Train tab trains (its own model, not the stack's): as wide as the header
+        # leaves it, its end cut ("…") rather than the window held wider
+        self.train_title = ElidedLabel()
+        tl.addWidget(self.train_title, 1)
+        self.train_update_label = SteadyLabel()
+        self.train_update_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        lay = QtWidgets.QHBoxLayout(self.stack_header)
         lay.setContentsMargins(10, 6, 10, 6)
         lay.addWidget(QtWidgets.QLabel("layer"))
         self.layer_combo = QtWidgets.QComboBox()
@@ -358,9 +376,27 @@ class MainWindow(QtWidgets.QMainWindow):
         f.setBold(True)
         f.setPointSizeF(f.pointSizeF() * 1.25)
         self.cursor_label.setFont(f)
+        self.train_update_label.setFont(f)
         # in a slot that leaves the window's minimum width as a plain label left it
         lay.addWidget(LabelSlot(self.cursor_label, right=True))
+        tl.addWidget(LabelSlot(self.train_update_label, right=True))
         return w
+
+    def show_train_header(self, title: str | None, update: str = "", widest: str = "") -> None:
+        """Over the Train tab (``title`` given), the header names the run that tab trains
+        and its update ("update 5 / 160"), not the stack's layer, unit and step: those are
+        the views' (its model is its own). ``None``: the stack's header again."""
+        on = title is not None
+        if self.train_header.isVisibleTo(self) != on or self.stack_header.isVisibleTo(self) == on:
+            # as tall as the stack's row (its boxes), so the tabs stay where they were
+            self.train_header.setMinimumHeight(self.stack_header.sizeHint().height())
+            self.stack_header.setVisible(not on)
+            self.train_header.setVisible(on)
+        if not on:
+            return
+        self.train_title.set_full_text(title)
+        self.train_update_label.set_widest(widest or update)
+        self.train_update_label.setText(update)
 
     def _sync_header(self, cursor: Cursor):
         st = self.state
@@ -628,10 +664,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self._one_paint.expect()
 
     def _tab_changed(self, k):
+        train = k >= 0 and self.tabs.widget(k) is (self._train_panel or self.train_page)
+        if not train:
+            self.show_train_header(None)
         if 0 <= k < len(self.views):
             self.views[k]  # noqa: B018  (built when first shown)
         elif k >= 0 and self.tabs.widget(k) is self.train_page:
             self.train_panel  # noqa: B018
+        if train:
+            self.train_panel.sync_header()
         if k in self._data_stale and self.state.trace is not None:
             self._data_stale.discard(k)
             self._stale.discard(k)
@@ -719,7 +760,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 shown = self.state.model or model
                 chain = not model.is_sequential and not self.state.readonly
                 note = self.state.input_note  # (the user's data the model cannot take: a dialog)
-                self.message(f"Opened {file_label(path)}: {len(shown.layers)} layers, "
+                self.message(f"Opened {file_label(path)}: {plural(len(shown.layers), 'layer')}, "
                              f"{shown.count_params():,} parameters "
                              f"({(time.perf_counter() - t0) * 1000:.0f} ms)"
                              + (f"; {CHAIN_NOTE}" if chain else "") + (f"; {note}" if note else ""),
@@ -1055,7 +1096,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Open the one file a drop opens; the others dropped with it are named as left
         alone (one file is opened at a time; they were dropped without a word)."""
         if self.open_file(path) and others > 0:
-            left = f"{others} other file{'s' if others > 1 else ''}"
+            left = plural(others, "other file")
             self.message(f"{self.last_message} ({left} dropped with it not opened: one file at a time)")
 
     @staticmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.app.explain import disabled_options, inference_notes, output_text, plural
+from lstmviz.app.explain import disabled_options, inference_notes, output_text
 from lstmviz.app.opening import readonly_reason
 from lstmviz.app.options import (
     ADD_WHERE,
@@ -25,7 +25,7 @@ from lstmviz.app.options import (
 from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.errors import LstmvizError
-from lstmviz.text import markup, safe_name
+from lstmviz.text import markup, plural, safe_name
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import QuietLabel, text_tip
 
@@ -687,7 +687,7 @@ def shape_words(shape) -> str:
         steps = ("steps open (as many as the input has; the cell runs once per step)" if t is None
                  else f"{plural(t, 'step')} (the cell runs {t}\u00d7)")
         return (f"batch {'open' if b is None else b} \u00b7 {steps} "
-                f"\u00b7 {'any number of' if d is None else d} feature{'s' if d != 1 else ''} each")
+                f"\u00b7 {'any number of features' if d is None else plural(d, 'feature')} each")
     if len(shape) == 2:
         b, t = shape
         ids = "any number of token ids" if t is None else plural(t, "token id")
@@ -697,7 +697,7 @@ def shape_words(shape) -> str:
 
 def _summary(entry) -> str:
     units = get_option(entry.config, "units") or get_option(entry.config, "layer.units")
-    bits = [f"{units} unit{'s' if units != 1 else ''}"] if units else []
+    bits = [plural(units, "unit")] if units else []
     for key in ("return_sequences", "layer.return_sequences"):
         v = get_option(entry.config, key)
         if v is not None:

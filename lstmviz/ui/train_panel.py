@@ -37,6 +37,7 @@ from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
 from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_labels, paints_nothing, set_ticks
 from lstmviz.ui.quick_curve import QuickCurve
+from lstmviz.ui.stack_panel import error_colour
 from lstmviz.ui.train_user_box import TimeScrub, UserBox
 
 CELLS = ("LSTM", "GRU", "SimpleRNN")
@@ -75,6 +76,8 @@ class TrainPanel(QtWidgets.QWidget):
         self._stages: list = []                          # the rest of a new update's drawing
         self._changed: dict[str, bool] = {}              # which series the last update changed
         self._old_switch: float | None = None             # the switch interval before Play
+        self._title: tuple = (None, "")                   # (session key, its title) in the header
+        self._update_of = (0, 0)                          # (update, updates in all) the header says
         self._build()
         self._load_settings_into_controls()
         self.timer = QtCore.QTimer(self)
@@ -116,7 +119,6 @@ class TrainPanel(QtWidgets.QWidget):
         self.batch_spin.setRange(1, 4096)
         self.epochs_spin = QtWidgets.QSpinBox()
         self.epochs_spin.setRange(1, 10000)
-        self.epochs_spin.setKeyboardTracking(False)  # typing "40" sets 40, not 4 on the way
         self.seed_spin = QtWidgets.QSpinBox()
         self.seed_spin.setRange(0, 2 ** 31 - 1)
         form.addRow("Task", self.task_combo)
@@ -222,6 +224,12 @@ class TrainPanel(QtWidgets.QWidget):
         # before the first update: what the empty plots are waiting for (in the view's pixels)
         self.empty_hint = QtWidgets.QGraphicsSimpleTextItem(EMPTY_HINT)
         self.empty_hint.setParentItem(self.loss_plot.vb)
+        # a run whose loss became infinite or NaN (it stops there): said in the plot, over the
+        # end of its curve (the log axis holds only the finite losses)
+        self.diverged_note = QtWidgets.QGraphicsSimpleTextItem()
+        self.diverged_note.setParentItem(self.loss_plot.vb)
+        self.diverged_note.hide()
+        self._diverged: tuple[str, str] = ("", "")  # the note, whole and short
         self.loss_plot.vb.sigResized.connect(lambda *_: self._place_hint())
         # each plot's range is a frame a little wider than the data (``_place``), set only when
         # the data leaves it; pyqtgraph's auto range is off: with it on, every new point repaints
@@ -253,6 +261,10 @@ class TrainPanel(QtWidgets.QWidget):
         self.plots.installEventFilter(self)  # (a third plot where they have the height: _fit_plots)
         self.grad_views = grad_views.install(self, self.plot_tabs)
         outer.addWidget(self.plot_tabs, 1)
+        # a number is taken when typed (Enter, or focus leaving), as the side panel's: typing
+        # "128" units built and reset a run of 1, then 12, then 128 units
+        for spin in self.findChildren(QtWidgets.QAbstractSpinBox):
+            spin.setKeyboardTracking(False)
 
         self.task_combo.currentIndexChanged.connect(self._task_changed)
         for w in (self.cell_combo, self.opt_combo):
@@ -281,6 +293,7 @@ class TrainPanel(QtWidgets.QWidget):
                       bottom="update", short="Gradient norm")
         w = t.line_width
         self.curve_loss.setPen(pg.mkPen(t.muted, width=max(1.0, w / 2)))
+        self.curve_loss.setSymbolBrush(t.muted)  # (its points, marked where a run diverged)
         self.curve_epoch.setPen(pg.mkPen(t.foreground, width=w))
         self.curve_epoch.setSymbolBrush(t.foreground)
         self.curve_val.setPen(pg.mkPen(th.OKABE_ITO["orange"], width=w))
@@ -311,6 +324,8 @@ class TrainPanel(QtWidgets.QWidget):
         self._fit_plots()
         self.empty_hint.setFont(t.font(1.0))
         self.empty_hint.setBrush(pg.mkBrush(t.muted))
+        self.diverged_note.setFont(t.font(1.0, bold=True))
+        self.diverged_note.setBrush(pg.mkBrush(error_colour()))
         self._place_hint()
         self._widest = 460 if lecture else 400
         self._fit_controls()
@@ -904,12 +919,29 @@ class TrainPanel(QtWidgets.QWidget):
         fits = box.width() <= vb.width() - 8 and box.height() <= vb.height()
         hint.setVisible(self._series["loss"].n == 0 and fits)
         hint.setPos((vb.width() - box.width()) / 2, (vb.height() - box.height()) / 2)
+        note = self.diverged_note
+        for text in self._diverged:  # the whole note where it fits, else the short one
+            note.setText(text)
+            box = note.boundingRect()
+            if box.width() <= vb.width() - 8:
+                break
+        note.setVisible(bool(self._diverged[0]) and box.width() <= vb.width() - 8 and box.height() <= vb.height())
+        note.setPos(vb.width() - box.width() - 4, 2)
 
     def _draw_loss(self, v) -> None:
         sr = self._series
+        last = self._last["loss"]
+        diverged = last is not None and not math.isfinite(last)
+        note = ((f"\u2191 loss {last} at update {int(self._last_update())}: the run diverged",
+                 f"\u2191 {last} at update {int(self._last_update())}") if diverged else ("", ""))
+        if note != self._diverged:
+            self._diverged = note
+            self._place_hint()
         if self.empty_hint.isVisible() or sr["loss"].n == 0:
             self._place_hint()
         if self._changed["loss"]:
+            # a diverged run's few finite losses marked: one alone draws no line
+            _mark_points(((self.curve_loss, "o"),), diverged and sr["loss"].n <= MAX_SYMBOLS)
             self.curve_loss.setData(*sr["loss"].data())
         if self._changed["epoch"]:
             _mark_points(((self.curve_epoch, "o"), (self.curve_val, "s")), sr["epoch"].n <= MAX_SYMBOLS)
@@ -961,8 +993,21 @@ class TrainPanel(QtWidgets.QWidget):
                 text += f"\n{why}"
         if self.status_label.text() != text:
             self.status_label.setText(text)
+        self._update_of = (v.iteration, v.epochs * v.batches_per_epoch)
+        self.sync_header()
         if not self.playing and self.play_button.isChecked():
             self.set_playing(False)
+
+    def sync_header(self) -> None:
+        """The window's header over this tab (while it is the tab shown): the run this tab
+        trains and its update, not the stack's layer, unit and step."""
+        w = self.window_ref
+        if w is None or w.tabs.currentWidget() is not self:
+            return
+        if self._title[0] != self.session.key:
+            self._title = (self.session.key, self.session.title())
+        it, total = self._update_of
+        w.show_train_header(self._title[1], f"update {it:,} / {total:,}", f"update {total:,} / {total:,}")
 
     def _last_update(self) -> float:
         loss = self._series["loss"]

@@ -19,7 +19,7 @@ from lstmviz.app.train_user import Scrubber, user_data, user_session
 from lstmviz.engine.losses import NAMES
 from lstmviz.engine.train import left_out_note
 from lstmviz.errors import LstmvizError
-from lstmviz.text import file_label, safe_name
+from lstmviz.text import file_label, plural, safe_name
 from lstmviz.ui.labels import ShrinkCombo
 
 FILES = "Arrays (*.npy *.csv *.txt *.tsv);;All files (*)"
@@ -110,7 +110,7 @@ class UserBox(QtWidgets.QGroupBox):
             return False
         n_val = len(data.x_val)
         note = left_out_note(model)
-        self.message.setText(f"Training a copy of '{safe_name(model.name)}' on {len(data.x_train)} samples"
+        self.message.setText(f"Training a copy of '{safe_name(model.name)}' on {plural(len(data.x_train), 'sample')}"
                              f" ({n_val} validate), loss {loss}" + (f"\nNote: {note}." if note else ""))
         self.panel.use_session(session)
         return True

@@ -692,6 +692,20 @@ class RichText(QtWidgets.QWidget):
         self._fill_rects = []
         self._hold(self._html, width)
 
+    def row_bottom(self, row: int, width: int) -> float | None:
+        """The bottom (px) of row ``row`` of the text's table laid out at ``width`` (None
+        without such a row)."""
+        self._layout(width)
+        tables = [f for f in self.doc.rootFrame().childFrames() if isinstance(f, QtGui.QTextTable)]
+        if not tables or not 0 <= row < tables[0].rows():
+            return None
+        table, layout = tables[0], self.doc.documentLayout()
+        bottom = 0.0
+        for col in range(table.columns()):
+            block = self.doc.findBlock(table.cellAt(row, col).lastCursorPosition().position())
+            bottom = max(bottom, layout.blockBoundingRect(block).bottom())
+        return bottom
+
     def laid_out(self, width: int) -> str:
         """The text the document lays out at ``width``: the static part while the fills fit
         (its height is then the full text's), else the full text."""

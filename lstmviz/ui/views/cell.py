@@ -25,7 +25,7 @@ from lstmviz.app.terms import projection_terms
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
 from lstmviz.engine.trace import GATE_KEYS
-from lstmviz.text import markup
+from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
@@ -983,7 +983,7 @@ class CellView(TraceView):
         masked = ref.masked(s, t)
         mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
         self.header.setText(
-            f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {ref.units} unit{'s' if ref.units != 1 else ''}) · "
+            f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
             f"step <b>t = {t + o}</b> = input step "
             f"{read}{order} · unit <b>{u}</b> · sample {s}{mtxt}"
             + hint("click a bar to pick its unit"))
@@ -1039,8 +1039,20 @@ class CellView(TraceView):
         hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head)
         if self._height_cache[0] != hkey:
             need = self.eq_label.heightForWidth(vw)
-            self._height_cache = (hkey, need, max(0, min(need + 4, int(self.height() * 0.5),
-                                                         self._room_for_equations(head))))
+            room = self._room_for_equations(head)
+            least = min(need + 4, int(self.height() * 0.5))
+            first = None
+            if self.expanded and len(self._eqs) >= 3:
+                # written out, the first gate's equation with its W·x and U·h rows in sight
+                # where the charts leave room, else scrolled to (presenting at 800 x 600 the
+                # lesson about the U·h terms had their numbers below the fold)
+                first = self.eq_label.row_bottom(3 * (1 if fits else 2) - 1, vw)
+                if first is not None:
+                    least = max(least, min(need, int(first) + 4))
+            self._height_cache = (hkey, need, max(0, min(least, room)))
+            if first is not None and first + 4 > self._height_cache[2]:
+                bottom = int(first) + 4
+                QtCore.QTimer.singleShot(0, self, lambda: self.eq_scroll.ensureVisible(0, bottom, 0, 0))
         self.eq_scroll.setMinimumHeight(self._height_cache[2])
         if self.eq_label.size() != QtCore.QSize(vw, self._height_cache[1]):
             self.eq_label.resize(vw, self._height_cache[1])
