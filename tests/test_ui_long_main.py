@@ -1125,3 +1125,27 @@ def test_units_at_scale_names_a_csvs_features_by_its_header(long_window, tmp_pat
     lw = w.open_units_window()
     assert lw is not None and lw.feature_spin.text() == "feature 0"
     assert lw.wait(120) and w.long_runner.wait(120)
+
+
+def test_the_step_axis_keeps_its_last_label_clear_of_the_colour_bar(long_window, qtbot):
+    # a window from step 2688: its last round step, 2940, stands 3 columns from the right
+    # end, and its label ran half under the colour bar beside the plot (150140 read "15014")
+    from helpers import axis_specs
+
+    from lstmviz.ui.plot_tools import SteadyAxis
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Unrolled")
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    state.set_cursor(step=2800)
+    qtbot.waitUntil(lambda: state.trace.layers[state.cursor.layer].timesteps == state.long.window, timeout=60_000)
+    assert state.trace.start == 2688
+    axis = view.plot.getAxis("bottom")
+    assert axis._tickLevels[0][-1][1] == "2940"
+    texts = axis_specs(axis, SteadyAxis.generateDrawSpecs)[2]
+    assert texts and texts[0][2] == "2700"  # (the first one may stand half out at the left)
+    right = axis.mapRectFromParent(axis.geometry()).right()
+    assert all(rect.right() <= right + 2 for rect, _, _ in texts)
+    bar = view.colorbar.mapRectToScene(view.colorbar.boundingRect())
+    assert all(axis.mapRectToScene(rect).right() < bar.left() for rect, _, _ in texts)

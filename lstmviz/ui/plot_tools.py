@@ -420,6 +420,13 @@ class SteadyAxis(pg.AxisItem):
         known, known_key, rect = self._bounds
         if known is None or key != known_key or geometry != known:
             rect = super().boundingRect()
+            if (self.orientation == "bottom" and getattr(self, "_lstmviz_counts", None) is not None
+                    and not isinstance(key[1], bool)):
+                # a count axis (``count_axis``) lets its first label stand half out at the
+                # left (the empty corner under the left axis), not its last at the right:
+                # a colour bar or the next chart stands there, and a step 3 columns from a
+                # long input's window's end was labelled half under the colour bar ("15014")
+                rect.setRight(min(rect.right(), self.mapRectFromParent(geometry).right() + 2))
             self._bounds = (geometry, key, rect)
         return QtCore.QRectF(rect)
 
