@@ -629,6 +629,27 @@ def test_both_csv_readers_split_a_line_alike(tmp_path):
     np.testing.assert_array_equal(long_data.read_csv(p), [[[15.5, 73], [16.25, 74]]])
 
 
+def test_both_csv_readers_take_a_trailing_comma(tmp_path):
+    """A CSV whose every row ends in ',' (as some loggers and spreadsheets write it): Import
+    and the command line (io/csv_numbers) read it, while File > Open a long input refused
+    it with "line 2, column 4 is empty (a missing value); fill it in or remove the row"."""
+    from lstmviz.io.csv_numbers import csv_numbers
+
+    p = tmp_path / "logger.csv"
+    p.write_text("temp,switch,\n" + "".join(f"{i * 0.5},{i % 2},\n" for i in range(3000)))
+    with open(p) as fh:
+        flat, width = csv_numbers(p, fh)
+    names: list = []
+    got = long_data.read_csv(p, names=names)
+    assert got.shape == (1, 3000, width) == (1, 3000, 2)
+    np.testing.assert_array_equal(got[0].ravel(), np.asarray(flat, np.float32))
+    assert names == ["temp", "switch"]
+    p.write_text("1,2,\n3,,\n")  # an empty cell before the trailing comma is still missing
+    with pytest.raises(LstmvizError) as err:
+        long_data.read_csv(p)
+    assert str(err.value) == "logger.csv: line 2, column 2 is empty (a missing value); fill it in or remove the row"
+
+
 def test_both_csv_readers_say_a_decimal_comma_in_one_wording(tmp_path):
     """The long-input reader said "'15,5' is not a number; lstmviz reads decimal points,
     not decimal commas", the command line's and Import's reader "(a decimal comma: write

@@ -97,7 +97,15 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
 
 
 def _cells(line: str, delim) -> list[str]:
-    return [c.strip() for c in (line.split(delim) if delim else line.split())]
+    cells = [c.strip() for c in (line.split(delim) if delim else line.split())]
+    return cells[:-1] if len(cells) > 1 and cells[-1] == "" else cells  # a trailing comma (as csv_numbers)
+
+
+def _untrail(line: str, delim) -> str:
+    """``line`` without a separator that ends it (a row written "1,2,": io/csv_numbers
+    reads it as two numbers, and so does this reader)."""
+    s = line.rstrip()
+    return s[:-1] if delim and s.endswith(delim) else line
 
 
 def _data_lines(text: str, line0: int, skip_header: bool):
@@ -197,6 +205,9 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             skip_header = False
             if first and lines:
                 delim = delimiter(lines[0])
+            if delim:
+                lines = [_untrail(ln, delim) for ln in lines]
+            if first and lines:
                 cells = _cells(lines[0], delim)
                 if not any(is_number(c) for c in cells):
                     lines = lines[1:]  # a header line (words only, as io/csv_numbers takes it)
