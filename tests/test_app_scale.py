@@ -582,8 +582,8 @@ def test_a_csvs_refusal_names_the_files_line_and_column_in_any_block(tmp_path, m
     nan = list(body)
     nan.insert(100, "")  # a blank line counts as a line of the file
     nan[170_000] = "14.2,3,nan"
-    assert refused(nan) == ("year.csv: line 170,001, column 3: nan is not a number a model takes "
-                            "(NaN or infinity); replace it")
+    assert refused(nan) == ("year.csv: line 170,001, column 3 ('pressure'): 'nan' is not a number a "
+                            "model takes (NaN or infinity); replace it")
     ragged = list(body)
     ragged[99_999] = "14.2,3"
     assert refused(ragged) == ("year.csv: line 100,000 has 2 values but the rows before have 3; "
@@ -648,6 +648,22 @@ def test_both_csv_readers_take_a_trailing_comma(tmp_path):
     with pytest.raises(LstmvizError) as err:
         long_data.read_csv(p)
     assert str(err.value) == "logger.csv: line 2, column 2 is empty (a missing value); fill it in or remove the row"
+
+
+def test_a_number_beyond_float32_is_named_as_the_file_writes_it(tmp_path):
+    """1e39 in a CSV (float32, what a model takes, ends at 3.4e38) was refused as "inf is
+    not a number a model takes (NaN or infinity)": a cell the file does not hold."""
+    p = tmp_path / "big.csv"
+    p.write_text("a,b\n" + "".join(f"{i},{i}\n" for i in range(3000)) + "1,1e39\n")
+    with pytest.raises(LstmvizError) as err:
+        long_data.read_csv(p)
+    assert str(err.value) == ("big.csv: line 3,002, column 2 ('b'): '1e39' is beyond float32's "
+                              "range (\u00b13.4e38), the numbers a model takes; scale it down")
+    p.write_text("a,b\n1,2\n3,-inf\n")
+    with pytest.raises(LstmvizError) as err:
+        long_data.read_csv(p)
+    assert str(err.value) == ("big.csv: line 3, column 2 ('b'): '-inf' is not a number a model "
+                              "takes (NaN or infinity); replace it")
 
 
 def test_both_csv_readers_say_a_decimal_comma_in_one_wording(tmp_path):

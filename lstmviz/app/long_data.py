@@ -108,6 +108,12 @@ def _untrail(line: str, delim) -> str:
     return s[:-1] if delim and s.endswith(delim) else line
 
 
+def _column(header: list[str] | None, col: int) -> str:
+    """' (name)' of a column (1-based) by the CSV's header, or ''."""
+    title = header[col - 1] if header is not None and col <= len(header) else ""
+    return f" ({title[:20]!r})" if title else ""
+
+
 def _data_lines(text: str, line0: int, skip_header: bool):
     """``(line number in the file, stripped text)`` of each row of numbers of a block
     (``text``, its first line being line ``line0 + 1``): not blank, not ``#``, not the header."""
@@ -137,8 +143,7 @@ def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] |
         for col, cell in enumerate(cells, start=1):
             if is_number(cell):
                 continue
-            title = header[col - 1] if header is not None and col <= len(header) else ""
-            where = f"line {line:,}, column {col}" + (f" ({title[:20]!r})" if title else "")
+            where = f"line {line:,}, column {col}" + _column(header, col)
             if not cell:
                 return f"{name}: {where} is empty (a missing value); fill it in or remove the row"
             hint = ""
@@ -229,9 +234,15 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
                 bad = ~np.isfinite(block)
                 if bad.any():  # ("nan", "inf": numbers to NumPy, not to a model)
                     r, c = (int(v[0]) for v in np.nonzero(bad))
-                    line = next(n for k, (n, _) in enumerate(_data_lines(text, line0, skip_header)) if k == r)
-                    raise LstmvizError(f"{name}: line {line:,}, column {c + 1}: {block[r, c]} is not a "
-                                       "number a model takes (NaN or infinity); replace it")
+                    line, s = next(ls for k, ls in enumerate(_data_lines(text, line0, skip_header)) if k == r)
+                    cell = _cells(s, delim)[c]
+                    shown = repr(cell if len(cell) <= 20 else cell[:17] + "...")
+                    where = f"{name}: line {line:,}, column {c + 1}{_column(header, c + 1)}"
+                    if np.isfinite(float(cell)):  # (a number float64 holds: 1e39)
+                        raise LstmvizError(f"{where}: {shown} is beyond float32's range (\u00b13.4e38), "
+                                           "the numbers a model takes; scale it down")
+                    raise LstmvizError(f"{where}: {shown} is not a number a model takes (NaN or "
+                                       "infinity); replace it")
                 blocks.append(block)
                 row += len(block)
             line0 += chunk.count(b"\n")
