@@ -1131,7 +1131,6 @@ def test_the_step_axis_keeps_its_last_label_clear_of_the_colour_bar(long_window,
     # a window from step 2688: its last round step, 2940, stands 3 columns from the right
     # end, and its label ran half under the colour bar beside the plot (150140 read "15014")
     from helpers import axis_specs
-
     from lstmviz.ui.plot_tools import SteadyAxis
     w, x = long_window
     state = w.state
@@ -1149,3 +1148,46 @@ def test_the_step_axis_keeps_its_last_label_clear_of_the_colour_bar(long_window,
     assert all(rect.right() <= right + 2 for rect, _, _ in texts)
     bar = view.colorbar.mapRectToScene(view.colorbar.boundingRect())
     assert all(axis.mapRectToScene(rect).right() < bar.left() for rect, _, _ in texts)
+
+
+def test_a_session_or_undo_at_a_far_step_says_why_the_views_show_the_first_window(long_window, qtbot,
+                                                                                  tmp_path, monkeypatch):
+    # a session saved at step 2,500 of a long input opened with the player at 2,500 and the
+    # views at step 255 (the first window, while the pass ran) under "Opened the session
+    # s.lstmviz", without a word why: a seek says "step N is shown once the keyframe pass
+    # has run", and so does now the opening, and an undo or redo that brings such an input back
+    import threading
+
+    from lstmviz.ui.long_runner import AWAITING, LongRunner
+    w, x = long_window
+    state = w.state
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    state.set_cursor(step=2500)
+    path = w.sessions.save_to(tmp_path / "s.lstmviz")
+    go = threading.Event()
+    work = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
+    state.set_input_spec(timesteps=30)  # (an input traced whole: the session brings the long one back)
+    awaiting = "Step 2,500 is shown once the keyframe pass has run (0%); until then the first 256 steps are shown"
+    try:
+        assert w.sessions.open(path)
+        assert state.cursor.step == 2500 and state.trace.start == 0 and not state.long.ready
+        assert w.last_message == f"Opened the session s.lstmviz. {awaiting}"
+        assert AWAITING in w.statusBar().currentMessage()
+    finally:
+        go.set()
+    assert w.long_runner.wait(120)
+    go.clear()
+    units = state.layers[0].config["units"]
+    state.set_layer_option(0, "units", units - 1)  # traced anew: another pass
+    try:
+        assert w.sessions.undo()
+        assert state.cursor.step == 2500 and state.trace.start == 0 and not state.long.ready
+        assert w.last_message == f"Undone: units of 'lstm' {units - 1} \u2192 {units}. {awaiting}"
+        assert w.sessions.redo()
+        assert w.last_message == f"Redone: units of 'lstm' {units} \u2192 {units - 1}. {awaiting}"
+    finally:
+        go.set()
+    assert w.long_runner.wait(120)
+    qtbot.waitUntil(lambda: state.trace.start <= 2500 < state.trace.start + state.long.window, timeout=60_000)
