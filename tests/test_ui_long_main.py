@@ -1191,3 +1191,24 @@ def test_a_session_or_undo_at_a_far_step_says_why_the_views_show_the_first_windo
         go.set()
     assert w.long_runner.wait(120)
     qtbot.waitUntil(lambda: state.trace.start <= 2500 < state.trace.start + state.long.window, timeout=60_000)
+
+
+def test_opening_a_long_input_says_so_within_the_status_bar_beside_the_progress_bar(long_window, tmp_path):
+    # "Opened long.csv: 200,000 steps, an exact window around the step beside the whole
+    # sequence (tracing in the backg": the progress bar and Cancel stood over its end, the
+    # part that said the pass runs in the background
+    from PySide6 import QtGui
+
+    from lstmviz.ui.long_runner import BACKGROUND
+    w, x = long_window
+    p = tmp_path / "sensor_readings.npy"
+    np.save(p, np.tile(x, (1, 10, 1)))  # 30,000 steps: the pass runs on while we look
+    assert w.open_long(p)
+    bar, runner = w.statusBar(), w.long_runner
+    said = bar.currentMessage()
+    assert said == f"Opened sensor_readings.npy: 30,000 steps {BACKGROUND}" == w.last_message
+    assert runner.progress.isVisible() and runner.cancel_button.isVisible()
+    room = min(runner.progress.geometry().left(), runner.cancel_button.geometry().left()) - 12
+    assert QtGui.QFontMetrics(bar.font()).horizontalAdvance(said) <= room
+    runner.cancel()
+    assert runner.wait(60)
