@@ -206,6 +206,30 @@ def test_bad_npy_files_are_one_line_refusals(tmp_path, case, match):
     assert "\n" not in str(err.value)
 
 
+def test_a_long_npys_nan_or_number_beyond_float32_is_named_by_its_step_and_feature(tmp_path):
+    """A (1, 6000, 3) .npy with a NaN at step 4,321, feature 1 was refused with "(value
+    12,964 of 18,000)", a 0-based count over the flattened array; a float64 file holding
+    1e39 opened into "the input holds NaN or infinity (first at index (0, 0, 0))" (and
+    NumPy's overflow warning), the float32 the model takes, not what the file holds."""
+    a = np.zeros((1, 6000, 3), np.float32)
+    a[0, 4321, 1] = np.nan
+    np.save(tmp_path / "nan.npy", a)
+    with pytest.raises(LstmvizError) as err:
+        long_data.open_npy(tmp_path / "nan.npy")
+    assert str(err.value) == ("nan.npy: holds NaN or infinity (first at step 4,321, feature 1); "
+                              "replace them with numbers")
+    b = np.zeros((2, 6000, 3))
+    b[1, 5000, 2] = -1e39
+    np.save(tmp_path / "big.npy", b)
+    with pytest.raises(LstmvizError) as err:
+        long_data.open_npy(tmp_path / "big.npy")
+    assert str(err.value) == ("big.npy: holds -1e+39 (first at sample 1, step 5,000, feature 2), beyond "
+                              "float32's range (\u00b13.4e38), the numbers a model takes; scale it down")
+    b[1, 5000, 2] = 3e38  # (within it)
+    np.save(tmp_path / "big.npy", b)
+    assert long_data.open_npy(tmp_path / "big.npy").shape == (2, 6000, 3)
+
+
 def test_a_csv_of_hundreds_of_thousands_of_rows_in_blocks_with_progress(tmp_path, monkeypatch):
     monkeypatch.setattr(long_data, "BLOCK_BYTES", 1 << 20)  # several blocks
     a = np.round(np.random.default_rng(1).normal(size=(300_000, 2)), 4).astype(np.float32)
@@ -723,8 +747,8 @@ def test_a_vocabulary_id_outside_int32_is_refused_in_one_line(tmp_path, vid, sho
 def test_a_fortran_order_npy_is_checked_in_place(tmp_path):
     """A Fortran-order .npy (memory-mapped) is checked block by block in the file's order:
     each block copied the whole array first (400 MB took 13 s and 1.5 GB, a C-order file
-    1 s), so here the 16 MB array must never be copied; a NaN is still named by its index
-    in C order."""
+    1 s), so here the 16 MB array must never be copied; a NaN is still named by its step
+    and feature."""
     import tracemalloc
 
     arr = np.asfortranarray(np.ones((1, 1_000_000, 4), np.float32))
@@ -740,7 +764,7 @@ def test_a_fortran_order_npy_is_checked_in_place(tmp_path):
     np.save(tmp_path / "f.npy", arr)
     with pytest.raises(LstmvizError) as err:
         long_data.open_npy(tmp_path / "f.npy")
-    assert f"(value {700_000 * 4 + 2:,} of 4,000,000)" in str(err.value)
+    assert "(first at step 700,000, feature 2)" in str(err.value)
 
 
 def test_a_long_text_is_read_within_the_memory_limit(tmp_path, monkeypatch):

@@ -84,14 +84,23 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
         flat = arr.ravel(order="K")
         step = max(1, BLOCK_BYTES // arr.itemsize)
         n = arr.size
+        # a wider float than the model's float32 (float64): a number past float32's range
+        # would become infinity there ("the input holds NaN or infinity" of a finite file)
+        top = float(np.finfo(np.float32).max) if arr.itemsize > 4 else None
+
+        def where(k: int) -> str:  # "sample 1, step 5,000, feature 2" of flat index k
+            b, t, f = (int(i) for i in np.unravel_index(k, arr.shape, order="F" if fortran else "C"))
+            return (f"sample {b}, " if arr.shape[0] > 1 else "") + f"step {t:,}, feature {f}"
+
         for s in range(0, n, step):
             block = flat[s:s + step]
             if not np.all(np.isfinite(block)):
-                bad = s + int(np.argmax(~np.isfinite(block)))
-                if fortran:  # (named as the array's index in C order)
-                    bad = int(np.ravel_multi_index(np.unravel_index(bad, arr.shape, order="F"), arr.shape))
-                raise LstmvizError(f"{name}: holds NaN or infinity (value {bad:,} of {n:,}); "
-                                   "replace them with numbers")
+                raise LstmvizError(f"{name}: holds NaN or infinity (first at "
+                                   f"{where(s + int(np.argmax(~np.isfinite(block))))}); replace them with numbers")
+            if top is not None and np.abs(block).max() > top:
+                k = int(np.argmax(np.abs(block) > top))
+                raise LstmvizError(f"{name}: holds {float(block[k]):g} (first at {where(s + k)}), beyond float32's "
+                                   "range (\u00b13.4e38), the numbers a model takes; scale it down")
             _check(cancel, progress, min(n, s + step), n)
     return arr
 
