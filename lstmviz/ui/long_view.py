@@ -84,6 +84,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self._pending: tuple | None = None
         self._summary_progress = (0, 1)
         self._build()
+        self._offer_find()
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(100)
         self.timer.timeout.connect(self._poll)
@@ -303,8 +304,19 @@ class LongSequenceWindow(QtWidgets.QWidget):
             if self._worker is None or self._worker is worker or time.monotonic() >= end:
                 return self._worker is None or not self._worker.is_alive()
 
+    def _offer_find(self) -> None:
+        """Find crossings once there are keyframes to find them from: clicked while the
+        pass ran, it listed nothing and its word was written over by the progress at once."""
+        ready = self.seq.ready
+        if self.find_button.isEnabled() != ready:
+            self.find_button.setEnabled(ready)
+            self.find_button.setToolTip(
+                "The steps where the unit crosses the threshold, over the whole sequence" if ready
+                else "Finds crossings once the keyframe pass has run")
+
     def _poll(self):
         s = self.seq
+        self._offer_find()
         busy = self._worker is not None and self._worker.is_alive()
         if s.ready and busy:  # the pass is done: the record's summary over the whole sequence
             done, total = self._summary_progress
