@@ -728,6 +728,24 @@ def test_text_one_hot_in_many_features_is_checked_before_it_is_made(tmp_path, mo
     assert long_data.load_long_input(p, narrow).shape == (1, 20_000, 10)
 
 
+def test_text_one_hot_over_fewer_features_than_characters_says_they_wrap_around(tmp_path):
+    """A book opened as a long input on a model of 3 features: its 29 characters were put
+    one-hot over 3 features, wrapping around (' ', 'c', 'f', ... all feature 0) without a
+    word, the model reading 29 characters as 3. It is said with the opening now."""
+    p = tmp_path / "book.txt"
+    p.write_text(("it was a bright cold day in april. " * 200)[:6000])
+    narrow = Model.sequential((None, None, 3), [LayerSpec("LSTM", {"units": 1})], seed=0)
+    notes: list = []
+    x = long_data.load_long_input(p, narrow, notes=notes)
+    assert x.shape == (1, 6000, 3)
+    assert notes == ["the app's 29 characters are one-hot over the model's 3 features, so they wrap around: "
+                     "' ', 'c', 'f', ... all set feature 0 (a model with an Embedding first reads them apart)"]
+    whole = Model.sequential((None, None, 29), [LayerSpec("LSTM", {"units": 1})], seed=0)
+    notes.clear()
+    long_data.load_long_input(p, whole, notes=notes)
+    assert notes == []
+
+
 @pytest.mark.parametrize("vid,shown", [(99_999_999_999, "99,999,999,999"), (-5, "-5"),
                                         (10 ** 4000, "an integer of 4001 digits")],
                          ids=["past-int32", "negative", "4001-digits"])

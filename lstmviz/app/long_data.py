@@ -477,6 +477,17 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
             out = np.zeros((1, len(ids), feats), np.float32)
             out[0, np.arange(len(ids)), (ids - 1) % feats] = 1.0
             out[0, ids == 0] = 0.0
+            count = len(gen.ALPHABET) if vocabulary is None else max(vocabulary.values(), default=0)
+            if notes is not None and count > feats:  # (as typed text: the index wraps around)
+                if vocabulary is None:
+                    what, same = f"the app's {count} characters", ", ".join(
+                        repr(gen.ALPHABET[k]) for k in range(0, min(count, 3 * feats), feats))
+                else:
+                    what, same = f"the vocabulary's {count} ids", "ids " + ", ".join(
+                        f"{k:,}" for k in range(1, min(count, 3 * feats) + 1, feats))
+                notes.append(f"{what} are one-hot over the model's {feats:,} feature{'s' * (feats != 1)}, so "
+                             f"they wrap around: {same}, ... all set feature 0 (a model with an "
+                             "Embedding first reads them apart)")
         note = unknown_note(text, vocabulary, named)
         if note is not None and notes is not None:
             notes.append(note)
