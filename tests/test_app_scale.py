@@ -451,6 +451,36 @@ def test_cancelling_the_pass_keeps_the_first_window():
     assert ls.window_at(4000)[0] is ls.first_window()
 
 
+def test_cancelling_the_overviews_leaves_the_windows_exact_and_whole():
+    """Cancel while the strips were made (the keyframes done): every far seek then showed
+    16 exact steps for good ("exact steps 250,000-250,015"), since the thread that
+    computes the whole window stopped at the cancel too. The cancel stops the pass or the
+    overviews; the windows come as before (a sequence dropped stops them: ``close``)."""
+    from lstmviz.app.long_sequence import QUICK_STEPS, LongSequence
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})],
+                             seed=0)
+    x = np.random.default_rng(0).normal(size=(1, 5000, 2)).astype(np.float32)
+    ls = LongSequence(model, x, window=256)
+    assert ls.run_pass()
+    ls.cancel()  # (the status bar's Cancel, during the overviews)
+    assert not ls.run_overviews() and ls.error == "cancelled: no overview"
+    quick, k = ls.window_at(4000, quick=True)
+    assert quick.layers[model.layers[0].name].timesteps == QUICK_STEPS
+    ls.start_deferred()
+    ls.wait_prefetch()
+    assert ls.refinable(quick, 4000)
+    trace, k = ls.window_at(4000)
+    full = model.trace(x)[model.layers[0].name].steps["h"][0]
+    h = trace.layers[model.layers[0].name].steps["h"][0]
+    assert len(h) == ls.window
+    np.testing.assert_array_equal(h, full[trace.start:trace.start + ls.window])
+    ls.close()  # dropped: no window is computed any more
+    ls.window_at(1000, quick=True)
+    ls.start_deferred()
+    ls.wait_prefetch()
+    assert ls.start_of(1000) not in ls._cache
+
+
 def test_overviews_are_every_records_min_and_max_per_bin_in_one_pass(traced):
     _, _, full, wt = traced
     from lstmviz.app.cell_ref import layer_input

@@ -134,7 +134,8 @@ class LongSequence:
         self.error: str | None = None
         self.done = 0
         self.total = 1
-        self._cancel = threading.Event()
+        self._cancel = threading.Event()  # the pass, the overviews (the user's Cancel)
+        self._closed = threading.Event()  # everything, windows too (the sequence dropped)
         self._pass_lock = threading.Lock()
         self._lock = threading.Lock()  # the window cache and the prefetch thread
         self._quick: Trace | None = None
@@ -172,6 +173,14 @@ class LongSequence:
         return self._first
 
     def cancel(self) -> None:
+        """Stop the keyframe pass or the overviews (Cancel in the status bar): the windows
+        are still computed, from the keyframes there are (after a cancel during the
+        overviews, every far seek showed its 16 quick steps for good)."""
+        self._cancel.set()
+
+    def close(self) -> None:
+        """Stop everything, the windows' thread too: the sequence is no longer shown."""
+        self._closed.set()
         self._cancel.set()
 
     def run_pass(self, progress=None) -> bool:
@@ -339,7 +348,7 @@ class LongSequence:
             self._fetcher.start()
 
     def _fetch(self) -> None:
-        while not self._cancel.is_set():
+        while not self._closed.is_set():
             with self._lock:
                 a, self._wanted = self._wanted, None
                 if a is None:

@@ -576,5 +576,5 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
     def closeEvent(self, event):
         if self.owns:  # the main window's long input goes on
-            self.seq.cancel()
+            self.seq.close()
         super().closeEvent(event)
