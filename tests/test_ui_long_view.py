@@ -553,3 +553,25 @@ def test_find_crossings_waits_for_the_keyframe_pass_and_says_so(qtbot, model_x):
     w.threshold_edit.setValue(0.5)
     w.find_button.click()
     assert w.crossing_list.count() > 0
+
+
+def test_units_at_scale_ranks_after_the_overviews_were_cancelled(qtbot, model_x):
+    # Cancel in the main window while its strips were made (the keyframes done), then View >
+    # Units at scale: it said "cancelled" and drew nothing over the whole sequence, for
+    # good: its own summary was stopped by that earlier cancel before it began
+    from lstmviz.app.long_sequence import LongSequence
+    model, x = model_x
+    seq = LongSequence(model, x, window=256)
+    assert seq.run_pass()
+    seq.cancel()
+    assert not seq.run_overviews() and seq.error == "cancelled: no overview"
+    w = LongSequenceWindow(seq=seq)
+    qtbot.addWidget(w)
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=60_000)
+    ov, st = scale.summarize(model.trace(x), "l", "i", bins=1023, feature=0)
+    np.testing.assert_array_equal(w.summary[0].hi, ov.hi)
+    assert "cancelled" not in w.status.text()
+    w.rank_combo.setCurrentText("variance")
+    np.testing.assert_array_equal(w.over_img.image, np.where(np.abs(ov.hi) >= np.abs(ov.lo), ov.hi, ov.lo)[
+        :, scale.rank_units(st, "variance", top=64)].T)

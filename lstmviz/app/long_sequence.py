@@ -136,6 +136,7 @@ class LongSequence:
         self.total = 1
         self._cancel = threading.Event()  # the pass, the overviews (the user's Cancel)
         self._closed = threading.Event()  # everything, windows too (the sequence dropped)
+        self._cancels = 0  # cancels so far: a summary stops at one made while it runs
         self._pass_lock = threading.Lock()
         self._lock = threading.Lock()  # the window cache and the prefetch thread
         self._quick: Trace | None = None
@@ -176,6 +177,7 @@ class LongSequence:
         """Stop the keyframe pass or the overviews (Cancel in the status bar): the windows
         are still computed, from the keyframes there are (after a cancel during the
         overviews, every far seek showed its 16 quick steps for good)."""
+        self._cancels += 1
         self._cancel.set()
 
     def close(self) -> None:
@@ -381,11 +383,18 @@ class LongSequence:
         k = (layer, key, sample, feature, bins)
         if k not in self._summaries:
             turns = self.turns()
+            # stopped by a cancel made while it runs (or the sequence closed), not by one
+            # made before it was asked for (the overviews cancelled: Units at scale then
+            # said "cancelled" and drew nothing, for good)
+            cancels = self._cancels
+
+            def stop() -> bool:
+                return self._closed.is_set() or self._cancels != cancels
 
             def tick(done, total):
                 turns()
                 if progress is not None:
                     progress(done, total)
             self._summaries[k] = scale.summarize(self.windowed, layer, key, sample, feature,
-                                                 bins, progress=tick, cancel=self._cancel.is_set)
+                                                 bins, progress=tick, cancel=stop)
         return self._summaries[k]
