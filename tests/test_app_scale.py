@@ -184,7 +184,7 @@ def test_a_long_npy_of_token_ids_is_a_row_per_sample(tmp_path):
 
 
 @pytest.mark.parametrize("case,match", [
-    ("nan", "NaN"), ("objects", "pickled"), ("truncated", "not a readable|cannot be read"),
+    ("nan", "NaN"), ("objects", "pickled"), ("truncated", "is truncated"),
     ("text", "not a readable|cannot be read"), ("rank4", "expected")])
 def test_bad_npy_files_are_one_line_refusals(tmp_path, case, match):
     p = tmp_path / "x.npy"
@@ -228,6 +228,19 @@ def test_a_long_npys_nan_or_number_beyond_float32_is_named_by_its_step_and_featu
     b[1, 5000, 2] = 3e38  # (within it)
     np.save(tmp_path / "big.npy", b)
     assert long_data.open_npy(tmp_path / "big.npy").shape == (2, 6000, 3)
+
+
+def test_a_long_npy_cut_short_says_so(tmp_path):
+    """A .npy cut short (a copy or download stopped) was refused with NumPy's words: "not
+    a readable .npy file (mmap length is greater than file size)"."""
+    np.save(tmp_path / "cut.npy", np.zeros((1000, 4), np.float32))
+    whole = (tmp_path / "cut.npy").read_bytes()
+    (tmp_path / "cut.npy").write_bytes(whole[:500])
+    with pytest.raises(LstmvizError) as err:
+        long_data.open_npy(tmp_path / "cut.npy")
+    # (the wording of the other .npy reader, Import's and the command line's)
+    assert str(err.value) == ("cut.npy: the .npy file is truncated (its header declares 16,000 bytes of "
+                              f"data, the file holds {500 - (len(whole) - 16_000):,})")
 
 
 def test_a_csv_of_hundreds_of_thousands_of_rows_in_blocks_with_progress(tmp_path, monkeypatch):

@@ -27,7 +27,7 @@ from lstmviz import limits
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
 from lstmviz.io.csv_numbers import decimal_comma, delimiter, is_number, not_a_number
-from lstmviz.io.npy import check_dtype
+from lstmviz.io.npy import check_dtype, check_length, npy_header
 from lstmviz.text import safe_name
 
 BLOCK_BYTES = 4 << 20
@@ -63,6 +63,10 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
         with open(path, "rb") as fh:
             if fh.read(6) != b"\x93NUMPY":
                 raise LstmvizError(f"{name}: not a readable .npy file (no NumPy header)")
+            fh.seek(0)
+            shape, _, dtype = npy_header(fh, name)
+            if not dtype.hasobject:  # (a pickled array is refused as such below)
+                check_length(limits.nbytes_of(shape, dtype.itemsize), path.stat().st_size - fh.tell(), name)
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as err:
         if "pickle" in str(err).lower() or "python objects" in str(err).lower():
