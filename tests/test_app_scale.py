@@ -184,7 +184,7 @@ def test_a_long_npy_of_token_ids_is_a_row_per_sample(tmp_path):
 
 
 @pytest.mark.parametrize("case,match", [
-    ("nan", "NaN"), ("objects", "pickled"), ("truncated", "not a readable|cannot be read"),
+    ("nan", "NaN"), ("objects", "pickled"), ("truncated", "is truncated"),
     ("text", "not a readable|cannot be read"), ("rank4", "expected")])
 def test_bad_npy_files_are_one_line_refusals(tmp_path, case, match):
     p = tmp_path / "x.npy"
@@ -204,6 +204,43 @@ def test_bad_npy_files_are_one_line_refusals(tmp_path, case, match):
     with pytest.raises(LstmvizError, match=match) as err:
         long_data.open_npy(p)
     assert "\n" not in str(err.value)
+
+
+def test_a_long_npys_nan_or_number_beyond_float32_is_named_by_its_step_and_feature(tmp_path):
+    """A (1, 6000, 3) .npy with a NaN at step 4,321, feature 1 was refused with "(value
+    12,964 of 18,000)", a 0-based count over the flattened array; a float64 file holding
+    1e39 opened into "the input holds NaN or infinity (first at index (0, 0, 0))" (and
+    NumPy's overflow warning), the float32 the model takes, not what the file holds."""
+    a = np.zeros((1, 6000, 3), np.float32)
+    a[0, 4321, 1] = np.nan
+    np.save(tmp_path / "nan.npy", a)
+    with pytest.raises(LstmvizError) as err:
+        long_data.open_npy(tmp_path / "nan.npy")
+    assert str(err.value) == ("nan.npy: holds NaN or infinity (first at step 4,321, feature 1); "
+                              "replace them with numbers")
+    b = np.zeros((2, 6000, 3))
+    b[1, 5000, 2] = -1e39
+    np.save(tmp_path / "big.npy", b)
+    with pytest.raises(LstmvizError) as err:
+        long_data.open_npy(tmp_path / "big.npy")
+    assert str(err.value) == ("big.npy: holds -1e+39 (first at sample 1, step 5,000, feature 2), beyond "
+                              "float32's range (\u00b13.4e38), the numbers a model takes; scale it down")
+    b[1, 5000, 2] = 3e38  # (within it)
+    np.save(tmp_path / "big.npy", b)
+    assert long_data.open_npy(tmp_path / "big.npy").shape == (2, 6000, 3)
+
+
+def test_a_long_npy_cut_short_says_so(tmp_path):
+    """A .npy cut short (a copy or download stopped) was refused with NumPy's words: "not
+    a readable .npy file (mmap length is greater than file size)"."""
+    np.save(tmp_path / "cut.npy", np.zeros((1000, 4), np.float32))
+    whole = (tmp_path / "cut.npy").read_bytes()
+    (tmp_path / "cut.npy").write_bytes(whole[:500])
+    with pytest.raises(LstmvizError) as err:
+        long_data.open_npy(tmp_path / "cut.npy")
+    # (the wording of the other .npy reader, Import's and the command line's)
+    assert str(err.value) == ("cut.npy: the .npy file is truncated (its header declares 16,000 bytes of "
+                              f"data, the file holds {500 - (len(whole) - 16_000):,})")
 
 
 def test_a_csv_of_hundreds_of_thousands_of_rows_in_blocks_with_progress(tmp_path, monkeypatch):
@@ -427,6 +464,36 @@ def test_cancelling_the_pass_keeps_the_first_window():
     assert ls.window_at(4000)[0] is ls.first_window()
 
 
+def test_cancelling_the_overviews_leaves_the_windows_exact_and_whole():
+    """Cancel while the strips were made (the keyframes done): every far seek then showed
+    16 exact steps for good ("exact steps 250,000-250,015"), since the thread that
+    computes the whole window stopped at the cancel too. The cancel stops the pass or the
+    overviews; the windows come as before (a sequence dropped stops them: ``close``)."""
+    from lstmviz.app.long_sequence import QUICK_STEPS, LongSequence
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})],
+                             seed=0)
+    x = np.random.default_rng(0).normal(size=(1, 5000, 2)).astype(np.float32)
+    ls = LongSequence(model, x, window=256)
+    assert ls.run_pass()
+    ls.cancel()  # (the status bar's Cancel, during the overviews)
+    assert not ls.run_overviews() and ls.error == "cancelled: no overview"
+    quick, k = ls.window_at(4000, quick=True)
+    assert quick.layers[model.layers[0].name].timesteps == QUICK_STEPS
+    ls.start_deferred()
+    ls.wait_prefetch()
+    assert ls.refinable(quick, 4000)
+    trace, k = ls.window_at(4000)
+    full = model.trace(x)[model.layers[0].name].steps["h"][0]
+    h = trace.layers[model.layers[0].name].steps["h"][0]
+    assert len(h) == ls.window
+    np.testing.assert_array_equal(h, full[trace.start:trace.start + ls.window])
+    ls.close()  # dropped: no window is computed any more
+    ls.window_at(1000, quick=True)
+    ls.start_deferred()
+    ls.wait_prefetch()
+    assert ls.start_of(1000) not in ls._cache
+
+
 def test_overviews_are_every_records_min_and_max_per_bin_in_one_pass(traced):
     _, _, full, wt = traced
     from lstmviz.app.cell_ref import layer_input
@@ -582,8 +649,8 @@ def test_a_csvs_refusal_names_the_files_line_and_column_in_any_block(tmp_path, m
     nan = list(body)
     nan.insert(100, "")  # a blank line counts as a line of the file
     nan[170_000] = "14.2,3,nan"
-    assert refused(nan) == ("year.csv: line 170,001, column 3: nan is not a number a model takes "
-                            "(NaN or infinity); replace it")
+    assert refused(nan) == ("year.csv: line 170,001, column 3 ('pressure'): 'nan' is not a number a "
+                            "model takes (NaN or infinity); replace it")
     ragged = list(body)
     ragged[99_999] = "14.2,3"
     assert refused(ragged) == ("year.csv: line 100,000 has 2 values but the rows before have 3; "
@@ -629,6 +696,43 @@ def test_both_csv_readers_split_a_line_alike(tmp_path):
     np.testing.assert_array_equal(long_data.read_csv(p), [[[15.5, 73], [16.25, 74]]])
 
 
+def test_both_csv_readers_take_a_trailing_comma(tmp_path):
+    """A CSV whose every row ends in ',' (as some loggers and spreadsheets write it): Import
+    and the command line (io/csv_numbers) read it, while File > Open a long input refused
+    it with "line 2, column 4 is empty (a missing value); fill it in or remove the row"."""
+    from lstmviz.io.csv_numbers import csv_numbers
+
+    p = tmp_path / "logger.csv"
+    p.write_text("temp,switch,\n" + "".join(f"{i * 0.5},{i % 2},\n" for i in range(3000)))
+    with open(p) as fh:
+        flat, width = csv_numbers(p, fh)
+    names: list = []
+    got = long_data.read_csv(p, names=names)
+    assert got.shape == (1, 3000, width) == (1, 3000, 2)
+    np.testing.assert_array_equal(got[0].ravel(), np.asarray(flat, np.float32))
+    assert names == ["temp", "switch"]
+    p.write_text("1,2,\n3,,\n")  # an empty cell before the trailing comma is still missing
+    with pytest.raises(LstmvizError) as err:
+        long_data.read_csv(p)
+    assert str(err.value) == "logger.csv: line 2, column 2 is empty (a missing value); fill it in or remove the row"
+
+
+def test_a_number_beyond_float32_is_named_as_the_file_writes_it(tmp_path):
+    """1e39 in a CSV (float32, what a model takes, ends at 3.4e38) was refused as "inf is
+    not a number a model takes (NaN or infinity)": a cell the file does not hold."""
+    p = tmp_path / "big.csv"
+    p.write_text("a,b\n" + "".join(f"{i},{i}\n" for i in range(3000)) + "1,1e39\n")
+    with pytest.raises(LstmvizError) as err:
+        long_data.read_csv(p)
+    assert str(err.value) == ("big.csv: line 3,002, column 2 ('b'): '1e39' is beyond float32's "
+                              "range (\u00b13.4e38), the numbers a model takes; scale it down")
+    p.write_text("a,b\n1,2\n3,-inf\n")
+    with pytest.raises(LstmvizError) as err:
+        long_data.read_csv(p)
+    assert str(err.value) == ("big.csv: line 3, column 2 ('b'): '-inf' is not a number a model "
+                              "takes (NaN or infinity); replace it")
+
+
 def test_both_csv_readers_say_a_decimal_comma_in_one_wording(tmp_path):
     """The long-input reader said "'15,5' is not a number; lstmviz reads decimal points,
     not decimal commas", the command line's and Import's reader "(a decimal comma: write
@@ -667,6 +771,24 @@ def test_text_one_hot_in_many_features_is_checked_before_it_is_made(tmp_path, mo
     assert long_data.load_long_input(p, narrow).shape == (1, 20_000, 10)
 
 
+def test_text_one_hot_over_fewer_features_than_characters_says_they_wrap_around(tmp_path):
+    """A book opened as a long input on a model of 3 features: its 29 characters were put
+    one-hot over 3 features, wrapping around (' ', 'c', 'f', ... all feature 0) without a
+    word, the model reading 29 characters as 3. It is said with the opening now."""
+    p = tmp_path / "book.txt"
+    p.write_text(("it was a bright cold day in april. " * 200)[:6000])
+    narrow = Model.sequential((None, None, 3), [LayerSpec("LSTM", {"units": 1})], seed=0)
+    notes: list = []
+    x = long_data.load_long_input(p, narrow, notes=notes)
+    assert x.shape == (1, 6000, 3)
+    assert notes == ["the app's 29 characters are one-hot over the model's 3 features, so they wrap around: "
+                     "' ', 'c', 'f', ... all set feature 0 (a model with an Embedding first reads them apart)"]
+    whole = Model.sequential((None, None, 29), [LayerSpec("LSTM", {"units": 1})], seed=0)
+    notes.clear()
+    long_data.load_long_input(p, whole, notes=notes)
+    assert notes == []
+
+
 @pytest.mark.parametrize("vid,shown", [(99_999_999_999, "99,999,999,999"), (-5, "-5"),
                                         (10 ** 4000, "an integer of 4001 digits")],
                          ids=["past-int32", "negative", "4001-digits"])
@@ -686,8 +808,8 @@ def test_a_vocabulary_id_outside_int32_is_refused_in_one_line(tmp_path, vid, sho
 def test_a_fortran_order_npy_is_checked_in_place(tmp_path):
     """A Fortran-order .npy (memory-mapped) is checked block by block in the file's order:
     each block copied the whole array first (400 MB took 13 s and 1.5 GB, a C-order file
-    1 s), so here the 16 MB array must never be copied; a NaN is still named by its index
-    in C order."""
+    1 s), so here the 16 MB array must never be copied; a NaN is still named by its step
+    and feature."""
     import tracemalloc
 
     arr = np.asfortranarray(np.ones((1, 1_000_000, 4), np.float32))
@@ -703,7 +825,7 @@ def test_a_fortran_order_npy_is_checked_in_place(tmp_path):
     np.save(tmp_path / "f.npy", arr)
     with pytest.raises(LstmvizError) as err:
         long_data.open_npy(tmp_path / "f.npy")
-    assert f"(value {700_000 * 4 + 2:,} of 4,000,000)" in str(err.value)
+    assert "(first at step 700,000, feature 2)" in str(err.value)
 
 
 def test_a_long_text_is_read_within_the_memory_limit(tmp_path, monkeypatch):

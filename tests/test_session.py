@@ -610,6 +610,23 @@ def test_an_undo_says_what_it_changed():
     assert describe_change(before, st.snapshot()) == "a GRU layer back"
 
 
+def test_an_undo_of_an_opened_input_says_the_input_and_its_shape():
+    """Undoing File > Open a long input (300,000 steps of a .npy in place of the generated
+    sine) said "Undone: the input's batch_size 1 \u2192 4": the first field that differed,
+    not what came back. It names the input and its shape now."""
+    from lstmviz.app.history import describe_change
+
+    st = AppState()
+    dim = st.input.input_dim
+    st.set_input_data(np.ones((1, 300, dim), np.float32))
+    before = st.snapshot()
+    assert st.undo()
+    assert describe_change(before, st.snapshot()) == f"the input's values, shape (1, 300, {dim}) \u2192 (4, 20, {dim})"
+    before = st.snapshot()
+    assert st.redo()
+    assert describe_change(before, st.snapshot()) == f"the input's values, shape (4, 20, {dim}) \u2192 (1, 300, {dim})"
+
+
 def test_autosave_writes_in_the_background_and_restores(window, tmp_path, qtbot):
     mgr = window.sessions
     window.state.set_layer_option(0, "units", 4)

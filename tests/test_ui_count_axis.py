@@ -172,3 +172,28 @@ def test_neighbouring_labels_stand_a_label_apart_not_only_fit_in_count(qtbot, wi
     each = max(metrics.horizontalAdvance(t) for _, t in ticks) + metrics.horizontalAdvance("M")
     px = axis.width() / n
     assert all((b - a) * px >= each for (a, _), (b, _) in zip(ticks, ticks[1:])), (ticks, axis.width(), each)
+
+
+def test_a_count_axis_keeps_a_label_standing_out_at_the_right_only_when_it_is_its_only_one(qtbot):
+    # a step label standing out past the right end (under the colour bar beside a plot) is
+    # left out (fc55677), but not the only label of an axis: a narrow heatmap's one tick
+    # near its right end left its step axis without a number
+    import pyqtgraph as pg
+
+    from helpers import axis_specs
+    from lstmviz.ui.views._common import SteadyAxis, count_axis, steady_axes
+
+    w = pg.PlotWidget(axisItems=steady_axes("bottom"))
+    w.resize(240, 160)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    axis = w.plotItem.getAxis("bottom")
+    w.plotItem.setXRange(-0.5, 255.5, padding=0)
+
+    def shown(ticks):
+        count_axis(axis, 256, ticks=ticks)
+        qtbot.wait(10)
+        return [t for _, _, t in axis_specs(axis, SteadyAxis.generateDrawSpecs)[2]]
+    assert shown([(10.0, "31110"), (254.0, "31354")]) == ["31110"]
+    assert shown([(254.0, "31354")]) == ["31354"]

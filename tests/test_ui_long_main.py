@@ -1125,3 +1125,90 @@ def test_units_at_scale_names_a_csvs_features_by_its_header(long_window, tmp_pat
     lw = w.open_units_window()
     assert lw is not None and lw.feature_spin.text() == "feature 0"
     assert lw.wait(120) and w.long_runner.wait(120)
+
+
+def test_the_step_axis_keeps_its_last_label_clear_of_the_colour_bar(long_window, qtbot):
+    # a window from step 2688: its last round step, 2940, stands 3 columns from the right
+    # end, and its label ran half under the colour bar beside the plot (150140 read "15014")
+    from helpers import axis_specs
+    from lstmviz.ui.plot_tools import SteadyAxis
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Unrolled")
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    state.set_cursor(step=2800)
+    qtbot.waitUntil(lambda: state.trace.layers[state.cursor.layer].timesteps == state.long.window, timeout=60_000)
+    assert state.trace.start == 2688
+    axis = view.plot.getAxis("bottom")
+    assert axis._tickLevels[0][-1][1] == "2940"
+    texts = axis_specs(axis, SteadyAxis.generateDrawSpecs)[2]
+    assert texts and texts[0][2] == "2700"  # (the first one may stand half out at the left)
+    right = axis.mapRectFromParent(axis.geometry()).right()
+    assert all(rect.right() <= right + 2 for rect, _, _ in texts)
+    bar = view.colorbar.mapRectToScene(view.colorbar.boundingRect())
+    assert all(axis.mapRectToScene(rect).right() < bar.left() for rect, _, _ in texts)
+
+
+def test_a_session_or_undo_at_a_far_step_says_why_the_views_show_the_first_window(long_window, qtbot,
+                                                                                  tmp_path, monkeypatch):
+    # a session saved at step 2,500 of a long input opened with the player at 2,500 and the
+    # views at step 255 (the first window, while the pass ran) under "Opened the session
+    # s.lstmviz", without a word why: a seek says "step N is shown once the keyframe pass
+    # has run", and so does now the opening, and an undo or redo that brings such an input back
+    import threading
+
+    from lstmviz.ui.long_runner import AWAITING, LongRunner
+    w, x = long_window
+    state = w.state
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    state.set_cursor(step=2500)
+    path = w.sessions.save_to(tmp_path / "s.lstmviz")
+    go = threading.Event()
+    work = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
+    state.set_input_spec(timesteps=30)  # (an input traced whole: the session brings the long one back)
+    awaiting = "Step 2,500 is shown once the keyframe pass has run (0%); until then the first 256 steps are shown"
+    try:
+        assert w.sessions.open(path)
+        assert state.cursor.step == 2500 and state.trace.start == 0 and not state.long.ready
+        assert w.last_message == f"Opened the session s.lstmviz. {awaiting}"
+        assert AWAITING in w.statusBar().currentMessage()
+    finally:
+        go.set()
+    assert w.long_runner.wait(120)
+    go.clear()
+    units = state.layers[0].config["units"]
+    state.set_layer_option(0, "units", units - 1)  # traced anew: another pass
+    try:
+        assert w.sessions.undo()
+        assert state.cursor.step == 2500 and state.trace.start == 0 and not state.long.ready
+        assert w.last_message == f"Undone: units of 'lstm' {units - 1} \u2192 {units}. {awaiting}"
+        assert w.sessions.redo()
+        assert w.last_message == f"Redone: units of 'lstm' {units} \u2192 {units - 1}. {awaiting}"
+    finally:
+        go.set()
+    assert w.long_runner.wait(120)
+    qtbot.waitUntil(lambda: state.trace.start <= 2500 < state.trace.start + state.long.window, timeout=60_000)
+
+
+def test_opening_a_long_input_says_so_within_the_status_bar_beside_the_progress_bar(long_window, tmp_path):
+    # "Opened long.csv: 200,000 steps, an exact window around the step beside the whole
+    # sequence (tracing in the backg": the progress bar and Cancel stood over its end, the
+    # part that said the pass runs in the background
+    from PySide6 import QtGui
+
+    from lstmviz.ui.long_runner import BACKGROUND
+    w, x = long_window
+    p = tmp_path / "sensor_readings.npy"
+    np.save(p, np.tile(x, (1, 10, 1)))  # 30,000 steps: the pass runs on while we look
+    assert w.open_long(p)
+    bar, runner = w.statusBar(), w.long_runner
+    said = bar.currentMessage()
+    assert said == f"Opened sensor_readings.npy: 30,000 steps {BACKGROUND}" == w.last_message
+    assert runner.progress.isVisible() and runner.cancel_button.isVisible()
+    room = min(runner.progress.geometry().left(), runner.cancel_button.geometry().left()) - 12
+    assert QtGui.QFontMetrics(bar.font()).horizontalAdvance(said) <= room
+    runner.cancel()
+    assert runner.wait(60)

@@ -533,3 +533,45 @@ def test_ids_the_embedding_cannot_take_and_an_empty_text_are_refused_and_the_inp
     np.testing.assert_array_equal(np.asarray(state.long.x).reshape(ids.shape), ids)
     win.long_runner.cancel()
     win.long_runner.wait()
+
+
+def test_find_crossings_waits_for_the_keyframe_pass_and_says_so(qtbot, model_x):
+    # clicked while the pass ran, Find crossings listed nothing and said "find crossings once
+    # the keyframe pass has finished" for the 0.1 s until the progress timer wrote "tracing
+    # keyframes..." over it: it looked like no crossings. It is offered once there are
+    # keyframes to find them from, its tooltip saying so meanwhile.
+    model, x = model_x
+    w = LongSequenceWindow(model, x, window=256, start=False)
+    qtbot.addWidget(w)
+    assert not w.seq.ready
+    assert not w.find_button.isEnabled()
+    assert w.find_button.toolTip() == "Finds crossings once the keyframe pass has run"
+    w.start()
+    assert w.wait(120)
+    assert w.seq.ready and w.find_button.isEnabled()
+    assert "keyframe pass" not in w.find_button.toolTip()
+    w.threshold_edit.setValue(0.5)
+    w.find_button.click()
+    assert w.crossing_list.count() > 0
+
+
+def test_units_at_scale_ranks_after_the_overviews_were_cancelled(qtbot, model_x):
+    # Cancel in the main window while its strips were made (the keyframes done), then View >
+    # Units at scale: it said "cancelled" and drew nothing over the whole sequence, for
+    # good: its own summary was stopped by that earlier cancel before it began
+    from lstmviz.app.long_sequence import LongSequence
+    model, x = model_x
+    seq = LongSequence(model, x, window=256)
+    assert seq.run_pass()
+    seq.cancel()
+    assert not seq.run_overviews() and seq.error == "cancelled: no overview"
+    w = LongSequenceWindow(seq=seq)
+    qtbot.addWidget(w)
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=60_000)
+    ov, st = scale.summarize(model.trace(x), "l", "i", bins=1023, feature=0)
+    np.testing.assert_array_equal(w.summary[0].hi, ov.hi)
+    assert "cancelled" not in w.status.text()
+    w.rank_combo.setCurrentText("variance")
+    np.testing.assert_array_equal(w.over_img.image, np.where(np.abs(ov.hi) >= np.abs(ov.lo), ov.hi, ov.lo)[
+        :, scale.rank_units(st, "variance", top=64)].T)

@@ -400,9 +400,22 @@ def test_steady_axes_measure_the_bounds_of_pyqtgraph_axes(qtbot):
             out.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
         return out
 
-    def same():
+    def same(counted=False):
         for side in ("left", "bottom"):
-            assert widgets[1].getAxis(side).boundingRect() == widgets[0].getAxis(side).boundingRect()
+            theirs = widgets[0].getAxis(side).boundingRect()
+            if counted and side == "bottom":  # a count axis's last label keeps within its right
+                axis = widgets[0].getAxis(side)  # end (a colour bar stands there), its first may not
+                theirs.setRight(min(theirs.right(), axis.mapRectFromParent(axis.geometry()).right() + 2))
+            assert widgets[1].getAxis(side).boundingRect() == theirs
+        if counted:  # the labels are pyqtgraph's but one standing out past the right end
+            from helpers import axis_specs
+
+            ours, base = (axis_specs(w.getAxis("bottom"), pg.AxisItem.generateDrawSpecs)[2] for w in widgets[::-1])
+            right = widgets[1].getAxis("bottom").boundingRect().right()
+            kept = [t for r, _, t in base if r.right() <= right]
+            assert [t for _, _, t in ours] == kept
+            if len(kept) < len(base):
+                return
         a, b = grabs()
         np.testing.assert_array_equal(b, a)
 
@@ -411,11 +424,11 @@ def test_steady_axes_measure_the_bounds_of_pyqtgraph_axes(qtbot):
         w.resize(450, 380)
         w.setXRange(31104 - 0.5, 31104 + 255.5, padding=0)
         count_axis(w.getAxis("bottom"), 256, first=31104, max_ticks=8)
-    same()
+    same(counted=True)
     for w in widgets:
         w.getAxis("bottom").setStyle(tickLength=-8)
         w.getAxis("left").setStyle(hideOverlappingLabels=False)
-    same()
+    same(counted=True)
     assert type(widgets[1].getAxis("bottom")).__name__ == "SteadyAxis"
 
 

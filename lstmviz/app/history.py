@@ -236,18 +236,20 @@ def describe_change(before: Snapshot, after: Snapshot) -> str:
                 len(w_a) != len(w_b) or any(x is not y and not np.array_equal(x, y) for x, y in zip(w_a, w_b)))):
             return f"the weights of {name!r}"
     ia, ib = before.input, after.input
+    values = (ia.data is None) != (ib.data is None) or (
+        ia.data is not None and ib.data is not None and ia.data is not ib.data
+        and (ia.data.shape != ib.data.shape or not np.array_equal(ia.data, ib.data)))
+    if values or (ia.source != ib.source and "data" in (ia.source, ib.source)):
+        # (an edited value made it data; an opened input replaced it: its shape too, not
+        # "the input's batch_size 1 -> 4", the first field that differed)
+        shapes = [(s.batch_size, s.timesteps, s.input_dim) for s in (ia, ib)]
+        return "the input's values" + (f", shape {shapes[0]} \u2192 {shapes[1]}" if shapes[0] != shapes[1] else "")
     for f in dataclasses.fields(InputSpec):
         if f.name in ARRAY_FIELDS:
             continue
         va, vb = getattr(ia, f.name), getattr(ib, f.name)
         if va != vb:
-            if f.name == "source" and "data" in (va, vb):  # (an edited value made it data)
-                return "the input's values"
             return f"the input's {f.name} {_short(va)} → {_short(vb)}"
-    if (ia.data is None) != (ib.data is None) or (
-            ia.data is not None and ib.data is not None and ia.data is not ib.data
-            and (ia.data.shape != ib.data.shape or not np.array_equal(ia.data, ib.data))):
-        return "the input's values"
     if len(ia.others) != len(ib.others) or any(
             x is not y and (x is None or y is None or x.shape != y.shape or not np.array_equal(x, y))
             for x, y in zip(ia.others, ib.others)):

@@ -27,7 +27,7 @@ from lstmviz import limits
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
 from lstmviz.io.csv_numbers import decimal_comma, delimiter, is_number, not_a_number
-from lstmviz.io.npy import check_dtype
+from lstmviz.io.npy import check_dtype, check_length, npy_header
 from lstmviz.text import plural, safe_name
 
 BLOCK_BYTES = 4 << 20
@@ -63,6 +63,10 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
         with open(path, "rb") as fh:
             if fh.read(6) != b"\x93NUMPY":
                 raise LstmvizError(f"{name}: not a readable .npy file (no NumPy header)")
+            fh.seek(0)
+            shape, _, dtype = npy_header(fh, name)
+            if not dtype.hasobject:  # (a pickled array is refused as such below)
+                check_length(limits.nbytes_of(shape, dtype.itemsize), path.stat().st_size - fh.tell(), name)
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as err:
         if "pickle" in str(err).lower() or "python objects" in str(err).lower():
@@ -84,20 +88,43 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
         flat = arr.ravel(order="K")
         step = max(1, BLOCK_BYTES // arr.itemsize)
         n = arr.size
+        # a wider float than the model's float32 (float64): a number past float32's range
+        # would become infinity there ("the input holds NaN or infinity" of a finite file)
+        top = float(np.finfo(np.float32).max) if arr.itemsize > 4 else None
+
+        def where(k: int) -> str:  # "sample 1, step 5,000, feature 2" of flat index k
+            b, t, f = (int(i) for i in np.unravel_index(k, arr.shape, order="F" if fortran else "C"))
+            return (f"sample {b}, " if arr.shape[0] > 1 else "") + f"step {t:,}, feature {f}"
+
         for s in range(0, n, step):
             block = flat[s:s + step]
             if not np.all(np.isfinite(block)):
-                bad = s + int(np.argmax(~np.isfinite(block)))
-                if fortran:  # (named as the array's index in C order)
-                    bad = int(np.ravel_multi_index(np.unravel_index(bad, arr.shape, order="F"), arr.shape))
-                raise LstmvizError(f"{name}: holds NaN or infinity (value {bad:,} of {n:,}); "
-                                   "replace them with numbers")
+                raise LstmvizError(f"{name}: holds NaN or infinity (first at "
+                                   f"{where(s + int(np.argmax(~np.isfinite(block))))}); replace them with numbers")
+            if top is not None and np.abs(block).max() > top:
+                k = int(np.argmax(np.abs(block) > top))
+                raise LstmvizError(f"{name}: holds {float(block[k]):g} (first at {where(s + k)}), beyond float32's "
+                                   "range (\u00b13.4e38), the numbers a model takes; scale it down")
             _check(cancel, progress, min(n, s + step), n)
     return arr
 
 
 def _cells(line: str, delim) -> list[str]:
-    return [c.strip() for c in (line.split(delim) if delim else line.split())]
+    cells = [c.strip() for c in (line.split(delim) if delim else line.split())]
+    return cells[:-1] if len(cells) > 1 and cells[-1] == "" else cells  # a trailing comma (as csv_numbers)
+
+
+def _untrail(line: str, delim) -> str:
+    """``line`` without a separator that ends it (a row written "1,2,": io/csv_numbers
+    reads it as two numbers, and so does this reader)."""
+    s = line.rstrip()
+    return s[:-1] if delim and s.endswith(delim) else line
+
+
+def _column(header: list[str] | None, col: int) -> str:
+    """' (name)' of a column (1-based) by the CSV's header, or ''."""
+    title = header[col - 1] if header is not None and col <= len(header) else ""
+    return f" ({title[:20]!r})" if title else ""
 
 
 def _data_lines(text: str, line0: int, skip_header: bool):
@@ -129,8 +156,7 @@ def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] |
         for col, cell in enumerate(cells, start=1):
             if is_number(cell):
                 continue
-            title = header[col - 1] if header is not None and col <= len(header) else ""
-            where = f"line {line:,}, column {col}" + (f" ({title[:20]!r})" if title else "")
+            where = f"line {line:,}, column {col}" + _column(header, col)
             if not cell:
                 return f"{name}: {where} is empty (a missing value); fill it in or remove the row"
             hint = ""
@@ -197,6 +223,9 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             skip_header = False
             if first and lines:
                 delim = delimiter(lines[0])
+            if delim:
+                lines = [_untrail(ln, delim) for ln in lines]
+            if first and lines:
                 cells = _cells(lines[0], delim)
                 if not any(is_number(c) for c in cells):
                     lines = lines[1:]  # a header line (words only, as io/csv_numbers takes it)
@@ -218,9 +247,15 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
                 bad = ~np.isfinite(block)
                 if bad.any():  # ("nan", "inf": numbers to NumPy, not to a model)
                     r, c = (int(v[0]) for v in np.nonzero(bad))
-                    line = next(n for k, (n, _) in enumerate(_data_lines(text, line0, skip_header)) if k == r)
-                    raise LstmvizError(f"{name}: line {line:,}, column {c + 1}: {block[r, c]} is not a "
-                                       "number a model takes (NaN or infinity); replace it")
+                    line, s = next(ls for k, ls in enumerate(_data_lines(text, line0, skip_header)) if k == r)
+                    cell = _cells(s, delim)[c]
+                    shown = repr(cell if len(cell) <= 20 else cell[:17] + "...")
+                    where = f"{name}: line {line:,}, column {c + 1}{_column(header, c + 1)}"
+                    if np.isfinite(float(cell)):  # (a number float64 holds: 1e39)
+                        raise LstmvizError(f"{where}: {shown} is beyond float32's range (\u00b13.4e38), "
+                                           "the numbers a model takes; scale it down")
+                    raise LstmvizError(f"{where}: {shown} is not a number a model takes (NaN or "
+                                       "infinity); replace it")
                 blocks.append(block)
                 row += len(block)
             line0 += chunk.count(b"\n")
@@ -447,6 +482,17 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
             out = np.zeros((1, len(ids), feats), np.float32)
             out[0, np.arange(len(ids)), (ids - 1) % feats] = 1.0
             out[0, ids == 0] = 0.0
+            count = len(gen.ALPHABET) if vocabulary is None else max(vocabulary.values(), default=0)
+            if notes is not None and count > feats:  # (as typed text: the index wraps around)
+                if vocabulary is None:
+                    what, same = f"the app's {count} characters", ", ".join(
+                        repr(gen.ALPHABET[k]) for k in range(0, min(count, 3 * feats), feats))
+                else:
+                    what, same = f"the vocabulary's {count} ids", "ids " + ", ".join(
+                        f"{k:,}" for k in range(1, min(count, 3 * feats) + 1, feats))
+                notes.append(f"{what} are one-hot over the model's {feats:,} feature{'s' * (feats != 1)}, so "
+                             f"they wrap around: {same}, ... all set feature 0 (a model with an "
+                             "Embedding first reads them apart)")
         note = unknown_note(text, vocabulary, named)
         if note is not None and notes is not None:
             notes.append(note)

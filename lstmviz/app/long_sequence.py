@@ -134,7 +134,9 @@ class LongSequence:
         self.error: str | None = None
         self.done = 0
         self.total = 1
-        self._cancel = threading.Event()
+        self._cancel = threading.Event()  # the pass, the overviews (the user's Cancel)
+        self._closed = threading.Event()  # everything, windows too (the sequence dropped)
+        self._cancels = 0  # cancels so far: a summary stops at one made while it runs
         self._pass_lock = threading.Lock()
         self._lock = threading.Lock()  # the window cache and the prefetch thread
         self._quick: Trace | None = None
@@ -172,6 +174,15 @@ class LongSequence:
         return self._first
 
     def cancel(self) -> None:
+        """Stop the keyframe pass or the overviews (Cancel in the status bar): the windows
+        are still computed, from the keyframes there are (after a cancel during the
+        overviews, every far seek showed its 16 quick steps for good)."""
+        self._cancels += 1
+        self._cancel.set()
+
+    def close(self) -> None:
+        """Stop everything, the windows' thread too: the sequence is no longer shown."""
+        self._closed.set()
         self._cancel.set()
 
     def run_pass(self, progress=None) -> bool:
@@ -339,7 +350,7 @@ class LongSequence:
             self._fetcher.start()
 
     def _fetch(self) -> None:
-        while not self._cancel.is_set():
+        while not self._closed.is_set():
             with self._lock:
                 a, self._wanted = self._wanted, None
                 if a is None:
@@ -372,11 +383,18 @@ class LongSequence:
         k = (layer, key, sample, feature, bins)
         if k not in self._summaries:
             turns = self.turns()
+            # stopped by a cancel made while it runs (or the sequence closed), not by one
+            # made before it was asked for (the overviews cancelled: Units at scale then
+            # said "cancelled" and drew nothing, for good)
+            cancels = self._cancels
+
+            def stop() -> bool:
+                return self._closed.is_set() or self._cancels != cancels
 
             def tick(done, total):
                 turns()
                 if progress is not None:
                     progress(done, total)
             self._summaries[k] = scale.summarize(self.windowed, layer, key, sample, feature,
-                                                 bins, progress=tick, cancel=self._cancel.is_set)
+                                                 bins, progress=tick, cancel=stop)
         return self._summaries[k]

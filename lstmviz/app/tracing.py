@@ -301,7 +301,7 @@ class Tracing(StateBase):
         needed = {n for n in (self.cursor.layer, self.edit_target) if n is not None} or None
         trace, long = trace_or_window(model, xs, reuse=self.trace, needed=needed)
         if self.long is not None and self.long is not long:
-            self.long.cancel()  # its pass, prefetch and overviews stop
+            self.long.close()  # its pass, prefetch and overviews stop
         self.long = long
         return trace
 

@@ -60,6 +60,15 @@ def npy_header(fh: BinaryIO, label: str) -> tuple[tuple[int, ...], bool, np.dtyp
     return tuple(int(d) for d in shape), bool(fortran), np.dtype(dtype)
 
 
+def check_length(need: int, held: int, label: str) -> None:
+    """A file shorter than its header says (a copy or download that stopped): refused in
+    one wording by both .npy readers (this one, and ``app.long_data``'s memory map, where
+    NumPy said "mmap length is greater than file size")."""
+    if held < need:
+        raise LstmvizError(f"{label}: the .npy file is truncated (its header declares "
+                           f"{need:,} bytes of data, the file holds {max(held, 0):,})")
+
+
 def check_dtype(dtype: np.dtype, label: str) -> None:
     kind = dtype.kind
     if dtype.hasobject or kind == "O":
@@ -97,9 +106,7 @@ def read_npy_stream(fh: BinaryIO, label: str, size: int, steps: bool = True) -> 
     else:
         check(nbytes_of(shape, max(dtype.itemsize, 4)), f"{label}: the array")
     need = nbytes_of(shape, dtype.itemsize)
-    if size - fh.tell() < need:
-        raise LstmvizError(f"{label}: the .npy file is truncated (its header declares "
-                           f"{need:,} bytes of data, the file holds {max(size - fh.tell(), 0):,})")
+    check_length(need, size - fh.tell(), label)
     count = need // max(dtype.itemsize, 1)
     data = fh.read(need)
     arr = np.frombuffer(data, dtype=dtype, count=count)

@@ -86,17 +86,25 @@ class LongRunner(QtCore.QObject):
         """A step past the first window before the keyframe pass has run (or after it was
         cancelled): the views show the first window's last step, the player the step asked
         for; the status bar says why (it said so once, 15 s, after a Cancel)."""
+        text = self.unreachable(step)
+        if text:
+            self.window.statusBar().showMessage(text, 15000)
+
+    def unreachable(self, step: int) -> str:
+        """Why the views do not show ``step`` (a step past the first window before the
+        keyframe pass has run, or after it was cancelled), or "". Said after a seek, and
+        with the message of what brought the input at such a step (a session opened, an
+        undo or redo): that message replaced it, and the player and the views disagreed
+        without a word."""
         seq = self.seq
         if seq is None or seq.ready or self.state.long is not seq or step < seq.window:
-            return
+            return ""
         first = f"the first {seq.window:,} steps are shown"
         if self.busy():
-            text = (f"Step {step:,} {AWAITING} "
+            return (f"Step {step:,} {AWAITING} "
                     f"({int(100 * seq.done / max(1, seq.total))}%); until then {first}")
-        else:
-            text = (f"Step {step:,} cannot be shown: the keyframe pass was cancelled and only "
-                    f"{first}; open the input again to trace it all")
-        self.window.statusBar().showMessage(text, 15000)
+        return (f"Step {step:,} cannot be shown: the keyframe pass was cancelled and only "
+                f"{first}; open the input again to trace it all")
 
     def _offer_ahead(self) -> None:
         """While stepping forward, the window stepping on shows next, once computed

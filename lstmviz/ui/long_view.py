@@ -83,7 +83,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self._worker: threading.Thread | None = None
         self._pending: tuple | None = None
         self._summary_progress = (0, 1)
+        self._summary_error: str | None = None  # (this window's: the sequence's is its pass's)
         self._build()
+        self._offer_find()
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(100)
         self.timer.timeout.connect(self._poll)
@@ -284,7 +286,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         try:
             result = self.seq.summary(*want, progress=tick)
         except LstmvizError as err:
-            self.seq.error = str(err)
+            self._summary_error = str(err)
             return
         self._pending = (want, result)
 
@@ -303,8 +305,19 @@ class LongSequenceWindow(QtWidgets.QWidget):
             if self._worker is None or self._worker is worker or time.monotonic() >= end:
                 return self._worker is None or not self._worker.is_alive()
 
+    def _offer_find(self) -> None:
+        """Find crossings once there are keyframes to find them from: clicked while the
+        pass ran, it listed nothing and its word was written over by the progress at once."""
+        ready = self.seq.ready
+        if self.find_button.isEnabled() != ready:
+            self.find_button.setEnabled(ready)
+            self.find_button.setToolTip(
+                "The steps where the unit crosses the threshold, over the whole sequence" if ready
+                else "Finds crossings once the keyframe pass has run")
+
     def _poll(self):
         s = self.seq
+        self._offer_find()
         busy = self._worker is not None and self._worker.is_alive()
         if s.ready and busy:  # the pass is done: the record's summary over the whole sequence
             done, total = self._summary_progress
@@ -316,8 +329,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.cancel_button.setEnabled(busy and not s.ready)
         self.progress.setVisible(not s.ready or busy)
         self.cancel_button.setVisible(not s.ready)  # (it cancels the pass, not a summary)
-        if s.error:
-            self.status.setText(s.error)
+        # (the overviews' error, "cancelled: no overview", is the main window's strips')
+        error = self._summary_error or (s.error if not s.ready else None)
+        if error:
+            self.status.setText(error)
         elif s.ready and busy:
             self.status.setText(f"{s.steps:,} steps: every unit's min, max and statistics\u2026")
         elif s.ready:
@@ -340,7 +355,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.progress.setVisible(not s.ready)
             self.cancel_button.setEnabled(False)
             self.cancel_button.setVisible(not s.ready)
-            if s.ready and self.summary is None and not s.error:
+            if s.ready and self.summary is None and not error:
                 self._record_changed()  # (starts the summary of what is shown)
             else:
                 self.redraw()
@@ -348,6 +363,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
     def _record_changed(self):
         self.order = None
         self.summary = None
+        self._summary_error = None
         if self.seq.ready and self._worker is None:
             self._worker = threading.Thread(target=self._summarize, args=(self._wanted(),),
                                             daemon=True)
@@ -564,5 +580,5 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
     def closeEvent(self, event):
         if self.owns:  # the main window's long input goes on
-            self.seq.cancel()
+            self.seq.close()
         super().closeEvent(event)

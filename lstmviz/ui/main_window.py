@@ -894,10 +894,11 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         steps = self.state.timesteps
         from lstmviz.ui.long_runner import BACKGROUND
-        how = (f"an exact window around the step beside the whole sequence {BACKGROUND}"
-               if self.state.long is not None else "traced whole")
+        # (a long input: its views' headers say what they show; the message is short enough
+        # to stand beside the progress bar and Cancel, which cut "(tracing in the backg")
+        how = f" {BACKGROUND}" if self.state.long is not None else ", traced whole"
         # (characters outside the vocabulary: how many, read as what)
-        self.message(f"Opened {file_label(path)}: {steps:,} steps, {how}" + "".join(
+        self.message(f"Opened {file_label(path)}: {steps:,} steps{how}" + "".join(
             f". {escape(n)}" for n in notes), dialog=bool(notes))  # (longer than a status bar)
         return True
 

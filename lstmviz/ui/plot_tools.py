@@ -416,10 +416,20 @@ class SteadyAxis(pg.AxisItem):
         if self.grid is not False:
             return super().boundingRect()
         geometry = self.geometry()
-        key = (self.style["tickLength"], self.style["hideOverlappingLabels"])
+        levels = self._tickLevels
+        several = bool(levels) and len(levels[0]) > 1
+        key = (self.style["tickLength"], self.style["hideOverlappingLabels"], several)
         known, known_key, rect = self._bounds
         if known is None or key != known_key or geometry != known:
             rect = super().boundingRect()
+            if (self.orientation == "bottom" and getattr(self, "_lstmviz_counts", None) is not None
+                    and not isinstance(key[1], bool) and several):
+                # a count axis (``count_axis``) lets its first label stand half out at the
+                # left (the empty corner under the left axis), not its last at the right:
+                # a colour bar or the next chart stands there, and a step 3 columns from a
+                # long input's window's end was labelled half under the colour bar ("15014").
+                # Its only label stays (a narrow heatmap's axis was left without a number)
+                rect.setRight(min(rect.right(), self.mapRectFromParent(geometry).right() + 2))
             self._bounds = (geometry, key, rect)
         return QtCore.QRectF(rect)
 

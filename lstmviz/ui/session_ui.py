@@ -158,8 +158,16 @@ class SessionManager(QtCore.QObject):
         before = self.state.snapshot()
         ok = step()
         what = describe_change(before, self.state.snapshot()) if ok else ""
-        self.window.message((f"{done}: {what}" if what else done) if ok else nothing)
+        self.window.message(". ".join([(f"{done}: {what}" if what else done), *self._unreachable()])
+                            if ok else nothing)
         return ok
+
+    def _unreachable(self) -> list[str]:
+        """Why the views do not show the player's step of a long input brought back (its
+        pass under way), to be said with what brought it (``LongRunner.unreachable``)."""
+        runner = getattr(self.window, "long_runner", None)
+        text = runner.unreachable(self.state.cursor.step) if runner is not None else ""
+        return [text] if text else []
 
     # -- what only the window knows ----------------------------------------------------------
     def ui_state(self) -> dict:
@@ -221,7 +229,7 @@ class SessionManager(QtCore.QObject):
         self.mark_saved()
         self._add_recent(path)
         self.window.update_title()
-        self.window.message(". ".join([f"Opened the session {file_label(path)}", *said]))
+        self.window.message(". ".join([f"Opened the session {file_label(path)}", *said, *self._unreachable()]))
         return True
 
     @contextlib.contextmanager
