@@ -739,21 +739,27 @@ def test_a_train_lesson_before_the_train_tab_was_shown_leaves_it_fresh(window):
     assert panel.steps_spin.value() == panel.session.task.steps
 
 
+def _third_step_on_800_x_600(make_window, titled):
+    """A window presenting on an 800 x 600 screen, at the third step of the lesson whose
+    title ``titled`` picks."""
+    from lstmviz.app import tours
+
+    w = make_window((800, 600))
+    p = present_on(w, 800, 600)
+    p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if titled(les.title)))
+    p.tour.next()
+    p.tour.next()
+    w.resize(800, 600)
+    settle()
+    return w, p
+
+
 def test_the_lesson_about_the_u_h_terms_shows_their_numbers_on_an_800_x_600_projector(make_window):
     """Lesson 8 step 3 ("U feeds EVERY unit's h_(t-1) into unit 1's gates (the U_i·h
     terms)") on an 800 x 600 projector: the Cell view's written-out equations scrolled, and
     the U_i·h_t-1 row's numbers were below the fold. That row (the first gate's third
     equation, its numbers included) is now in sight."""
-    from lstmviz.app import tours
-
-    w = make_window((800, 600))
-    p = present_on(w, 800, 600)
-    k = next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title.startswith("Block, cell, unit"))
-    p.tour.start(k)
-    p.tour.next()
-    p.tour.next()
-    w.resize(800, 600)
-    settle()
+    w, p = _third_step_on_800_x_600(make_window, lambda title: title.startswith("Block, cell, unit"))
     view = w.views[1]
     assert view.expanded and "U\u1d62\u00b7h" in p.caption.caption.text()
     scroll, label = view.eq_scroll, view.eq_label
@@ -771,17 +777,9 @@ def test_over_time_gives_its_heatmaps_room_on_an_800_x_600_projector(make_window
     20 px high (4 units) under their titles and colour bars, the curves below taller. Where an
     image keeps fewer than ``IMAGE_MIN`` pixels, the curves give the heatmaps a share of
     theirs (as they do for a long input's strips), the curves keeping their least plot."""
-    from lstmviz.app import tours
     from lstmviz.ui.views import over_time
 
-    w = make_window((800, 600))
-    p = present_on(w, 800, 600)
-    k = next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title == "What `units` means")
-    p.tour.start(k)
-    p.tour.next()
-    p.tour.next()
-    w.resize(800, 600)
-    settle()
+    w, p = _third_step_on_800_x_600(make_window, lambda title: title == "What `units` means")
     view = w.views[2]
     assert w.tabs.currentWidget() is view and "Over time" in p.caption.caption.text()
     images = [s.plot.vb.height() for s in view.slots if s.widget.isVisible()]
