@@ -1,5 +1,6 @@
 """Input generators and files: shapes, seeds, ranges, clear errors."""
 
+import re
 from array import array
 from pathlib import Path
 
@@ -77,6 +78,21 @@ def test_bad_files_are_messages(tmp_path):
     (tmp_path / "x.json").write_text("{}")
     with pytest.raises(LstmvizError, match=".npy or .csv"):
         gen.load_array(tmp_path / "x.json")
+
+
+def test_a_number_beyond_float32_is_named_as_the_file_holds_it(tmp_path):
+    """File > Import of a float64 .npy or a .csv holding 1e39 said 'holds NaN or infinity'
+    of a file of finite numbers (the float32 the model takes overflowed): it is named, where
+    it is, and said to be beyond float32's range; a NaN is placed too."""
+    np.save(tmp_path / "big.npy", np.array([[1.0, 2.0], [3.0, -1e39]]))
+    (tmp_path / "big.csv").write_text("a,b\n1,2\n3,1e39\n")
+    for name, value in (("big.npy", "-1e+39"), ("big.csv", "1e+39")):
+        says = rf"^{name}: holds {re.escape(value)} \(first at index \(0, 1, 1\)\), beyond float32's range"
+        with pytest.raises(LstmvizError, match=says + r" \(\u00b13\.4e38\), the numbers a model takes"):
+            gen.load_array(tmp_path / name)
+    np.save(tmp_path / "nan.npy", np.array([[1.0, 2.0], [np.nan, 0.0]], np.float32))
+    with pytest.raises(LstmvizError, match=r"^nan.npy: holds NaN or infinity \(first at index \(0, 1, 0\)\)"):
+        gen.load_array(tmp_path / "nan.npy")
     with pytest.raises(LstmvizError, match="at least"):
         gen.generate("sine", 0, 5, 1)
 

@@ -228,9 +228,16 @@ def load_array(path, ids: bool = False, time_major: bool = False) -> np.ndarray:
     arr = as_sequence(arr, path.name, ids, time_major)
     if arr.size == 0:
         raise LstmvizError(f"{path.name}: is empty (shape {arr.shape})")
+    if np.issubdtype(arr.dtype, np.floating) and arr.itemsize > 4:  # (float64: a CSV's, a file's)
+        big = np.isfinite(arr) & (np.abs(arr) > np.finfo(np.float32).max)
+        if big.any():  # (it became infinity: "NaN or infinity" of a file of finite numbers)
+            at = tuple(int(i) for i in np.argwhere(big)[0])
+            raise LstmvizError(f"{path.name}: holds {float(arr[at]):g} (first at index {at}), beyond "
+                               "float32's range (\u00b13.4e38), the numbers a model takes; scale it down")
     arr = arr.astype(np.float32)
     if not np.all(np.isfinite(arr)):
-        raise LstmvizError(f"{path.name}: holds NaN or infinity; replace them with numbers")
+        at = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise LstmvizError(f"{path.name}: holds NaN or infinity (first at index {at}); replace them with numbers")
     return arr
 
 
