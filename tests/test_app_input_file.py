@@ -263,7 +263,7 @@ def test_the_input_panel_imports_a_file_for_each_input(qapp, tmp_path):
             np.testing.assert_allclose(st.trace.output, want[s:s + 1], atol=1e-5)
         np.save(tmp_path / "three.npy", np.zeros((3, 4, 2), np.float32))
         panel.import_other_file(1, tmp_path / "three.npy")
-        assert panel.message.text() == ("three.npy: 3 samples for input 1 ('decoder_input'), but the first "
+        assert panel.message.text() == ("three.npy: input 1 ('decoder_input') has 3 samples but the first "
                                         "input has 2; give each input the same samples")
         st.undo()
         st.undo()

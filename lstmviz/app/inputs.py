@@ -17,7 +17,7 @@ from lstmviz import limits
 from lstmviz.errors import LstmvizError
 from lstmviz.io.csv_numbers import csv_numbers
 from lstmviz.io.npy import read_npy
-from lstmviz.text import plural, safe_name
+from lstmviz.text import safe_name
 
 #: Generator names in the order the input panel lists them, with a label for humans.
 GENERATORS: dict[str, str] = {
@@ -311,9 +311,9 @@ def use_array(state, x, names=None) -> None:
         raise LstmvizError("there is no model to run the input through")
     shapes = state.model.input_shapes()
     shape = tuple(shapes[0])
-    others = None
+    rest = None
     if len(shapes) > 1 and isinstance(x, (list, tuple)) and len(x) == len(shapes):
-        x, others = x[0], state.check_others(x[1:])
+        x, rest = x[0], x[1:]
     try:
         x = np.asarray(x)
     except ValueError:  # a list of arrays of different shapes
@@ -349,11 +349,7 @@ def use_array(state, x, names=None) -> None:
         raise LstmvizError("the input holds NaN or infinity; replace them with numbers")
     if time_major and x.ndim == 3:  # checked as the model takes it; held (batch, time, ...)
         x = np.ascontiguousarray(np.swapaxes(x, 0, 1))
-    for k, other in enumerate(others or (), 1):
-        if len(other) != len(x):
-            raise LstmvizError(f"input {k} ('{safe_name(state.model.inputs[k].layer)}') has "
-                               f"{plural(len(other), 'sample', sep=',')} but the first input has "
-                               f"{len(x):,}; give each input the same samples")
+    others = None if rest is None else state.check_others(rest, batch=len(x))
     state.set_input_data(x, names=names, others=others)
     if state.error:
         raise LstmvizError(state.error)

@@ -9,8 +9,10 @@ A session file is a zip archive:
   "model_name": "my_forecaster" (an opened model's name, kept through edits; absent:
   Keras' "sequential"), "input":
   {"batch_size", "timesteps", "input_dim", "source", "seed", "period", "text",
-  "data": "input/data.npy" or null, "feature_names": [...], "token_labels": [...]} (the
-  last two only where given with the data: a CSV header's names, a text's tokens),
+  "data": "input/data.npy" or null, "feature_names": [...], "token_labels": [...],
+  "others": ["input/others/0.npy" or null, ...]} (the names and labels only where given
+  with the data: a CSV header's names, a text's tokens; "others" only for a read-only
+  model's inputs after the first given by the user, null for one made up),
   "cursor": {"step", "sample", "layer", "unit", "side"}, "batch": 0, "ui": {...}}``.
   ``batch`` is the stateful batch shown (0: the states start from zeros; k: the app
   traces batches 1..k again on opening, unless that is more than ``MAX_BATCH`` batches

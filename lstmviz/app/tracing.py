@@ -363,17 +363,13 @@ class Tracing(StateBase):
         arr = data[..., 0] if len(shape) == 2 and data.ndim == 3 else data
         if is_time_major(model, k) and arr.ndim >= 2:
             arr = np.swapaxes(arr, 0, 1)  # (as the model takes it: check_others holds it)
-        try:
-            (other,) = self.check_others([arr], start=k)
-        except LstmvizError as err:
-            raise LstmvizError(f"{name}: {err}") from None
         spec = self.input
         first = spec.data if spec.source == "data" else None  # (else made up: any batch)
         mine = first is not None
-        if first is not None and len(other) != len(first):
-            raise LstmvizError(f"{name}: {plural(len(other), 'sample', sep=',')} for input {k} "
-                               f"('{safe_name(model.inputs[k].layer)}'), but the first input has "
-                               f"{len(first):,}; give each input the same samples")
+        try:
+            (other,) = self.check_others([arr], start=k, batch=len(first) if first is not None else None)
+        except LstmvizError as err:
+            raise LstmvizError(f"{name}: {err}") from None
         others = list(spec.others) + [None] * (len(model.inputs) - 1 - len(spec.others))
         others[k - 1] = other
         if not mine and len(other) != spec.batch_size:  # the others' samples follow
@@ -383,12 +379,13 @@ class Tracing(StateBase):
                                          batch_size=spec.batch_size if mine else len(other))
         self._edited(select=self.index_of(self.cursor.layer))
 
-    def check_others(self, arrays, start: int = 1) -> tuple[np.ndarray, ...]:
+    def check_others(self, arrays, start: int = 1, batch: int | None = None) -> tuple[np.ndarray, ...]:
         """The arrays given for a read-only model's inputs after the first (``use_array``;
         ``start``: the input the first is for), each checked as its input takes it
-        (``Model.check_input``; one sample may come without its batch axis) and held (batch,
-        time, ...), read-only (``InputSpec.others``). An ONNX graph's sequence lengths and
-        initial states are made, not given."""
+        (``Model.check_input``; one sample may come without its batch axis), with ``batch``
+        samples, the first input's (None: any), and held (batch, time, ...), read-only
+        (``InputSpec.others``). An ONNX graph's sequence lengths and initial states are
+        made, not given."""
         model = self.model
         if model is None or not self.readonly:
             raise LstmvizError("only a model of several inputs takes an array per input")
@@ -409,6 +406,10 @@ class Tracing(StateBase):
             arr = model.check_input(arr, k)
             if major:
                 arr = np.swapaxes(arr, 0, 1)
+            if batch is not None and len(arr) != batch:
+                raise LstmvizError(f"input {k} ('{safe_name(model.inputs[k].layer)}') has "
+                                   f"{plural(len(arr), 'sample', sep=',')} but the first input has "
+                                   f"{batch:,}; give each input the same samples")
             arr = np.array(arr)  # (the caller's array may change later)
             arr.setflags(write=False)
             out.append(arr)
