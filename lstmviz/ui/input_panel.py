@@ -247,11 +247,11 @@ class InputPanel(QtWidgets.QWidget):
                 self.others_form.removeRow(0)
             self.other_buttons = []
             for k, name in enumerate(names, 1):
+                shown = safe_name(name)
                 button = QtWidgets.QPushButton(self)
-                button.setToolTip(tip(f"Read input {k} ('{safe_name(name)}') from a .npy or .csv, as many "
+                button.setToolTip(tip(f"Read input {k} ('{shown}') from a .npy or .csv, as many "
                                       "samples as the first input: else it is made up to fit the model. "
                                       "lstmviz MODEL -i x0.npy -i x1.npy gives every input at once"))
-                shown = safe_name(name)
                 button.clicked.connect(lambda _=False, k=k, shown=shown: self._import_other_dialog(k, shown))
                 label = QtWidgets.QLabel(shown, self)
                 label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (a name from the file)

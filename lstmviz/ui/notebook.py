@@ -74,30 +74,31 @@ def resolve(obj, x=None):
 def _input_file(path):
     """An input file given as ``x`` (``.npy``, ``.csv``): read for the model once it is
     open, as ``lstmviz MODEL --input X`` reads it (``cli_inputs.model_input``)."""
-    from pathlib import Path
-
     from lstmviz.cli_inputs import model_input
 
-    path = os.fspath(path)
-    if not Path(path).is_file():
-        raise LstmvizError(f"x={path!r}: " + ("no such file" if not Path(path).exists() else "not a file")
-                           + "; give an array, or a .npy or .csv file's path")
-    return model_input(path)
+    return model_input(_existing([path])[0])
 
 
 def _input_files(paths):
     """A file per input of a model of several (``x=["x0.npy", "x1.npy"]``): read for the
     model once it is open, as ``lstmviz MODEL -i x0.npy -i x1.npy`` reads them."""
-    from pathlib import Path
-
     from lstmviz.cli_inputs import model_inputs
+
+    return model_inputs(_existing(paths))
+
+
+def _existing(paths) -> list[str]:
+    """``x``'s file paths, each one a file, else refused in one line naming it."""
+    from pathlib import Path
 
     paths = [os.fspath(p) for p in paths]
     for path in paths:
         if not Path(path).is_file():
+            hint = ("give an array, or a .npy or .csv file's path" if len(paths) == 1
+                    else "give arrays, or .npy or .csv files' paths")
             raise LstmvizError(f"x={path!r}: " + ("no such file" if not Path(path).exists() else "not a file")
-                               + "; give arrays, or .npy or .csv files' paths")
-    return model_inputs(paths)
+                               + f"; {hint}")
+    return paths
 
 
 def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | None = None):
