@@ -37,12 +37,18 @@ _VARIANCE_SCALING = {(1.0, "fanavg", "uniform"): "glorotuniform", (1.0, "fanavg"
                      (1.0, "fanin", "uniform"): "lecununiform", (1.0, "fanin", "truncatednormal"): "lecunnormal"}
 
 
+#: Keras 1/2 names that stand for another
+_ALIASES = {"zero": "zeros", "one": "ones", "uniform": "randomuniform", "normal": "randomnormal"}
+
+
 def _key(init) -> str:
     """An initializer's name as one key: "glorot_uniform", "GlorotUniform" -> "glorotuniform";
     Keras 3.0-3.5's class names "OrthogonalInitializer", "IdentityInitializer" (what their
     .keras files hold) -> "orthogonal", "identity"; a VarianceScaling config that is one of
-    the named ones (``_VARIANCE_SCALING``) -> that one's key."""
+    the named ones (``_VARIANCE_SCALING``) -> that one's key; an alias -> the name it stands
+    for (``_ALIASES``: "zero" -> "zeros", "uniform" -> "randomuniform")."""
     key = _alnum(_name_of(init))
+    key = _ALIASES.get(key, key)
     if key.endswith("initializer") and key != "initializer":
         key = key[:-len("initializer")]
     if key == "variancescaling":
@@ -66,7 +72,6 @@ ARGUMENTS: dict[str, dict[str, float | str]] = {
     "truncatednormal": {"mean": 0.0, "stddev": 0.05},
     "variancescaling": {"scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal"},
     "orthogonal": {"gain": 1.0}, "identity": {"gain": 1.0}, "constant": {"value": 0.0}}
-_ALIASES = {"zero": "zeros", "one": "ones", "uniform": "randomuniform", "normal": "randomnormal"}
 
 #: The largest number an initializer's argument may be (a weight of a million already
 #: saturates every gate; 1e300 made infinities, NaN none at all)
@@ -86,7 +91,7 @@ def arguments(init) -> dict:
     Keras' defaults for those it leaves out, each checked (finite numbers of at most
     ``MAX_ARGUMENT``, a VarianceScaling's mode and distribution Keras' own); refused in one
     line. {} for an initializer without arguments (zeros, glorot_uniform, ...)."""
-    key = _ALIASES.get(_key(init), _key(init))
+    key = _key(init)
     defaults = ARGUMENTS.get(key)
     if defaults is None:
         return {}
@@ -129,8 +134,7 @@ def same(a, b) -> bool:
     ``{"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": None}}`` is
     "orthogonal"; False where either cannot be drawn."""
     try:
-        return (_ALIASES.get(_key(a), _key(a)) == _ALIASES.get(_key(b), _key(b))
-                and arguments(a) == arguments(b))
+        return _key(a) == _key(b) and arguments(a) == arguments(b)
     except LstmvizError:
         return False
 
@@ -139,7 +143,7 @@ def make(init, shape, rng: np.random.Generator) -> np.ndarray:
     """An array of ``shape`` drawn as Keras' initializer ``init`` (name or config dict),
     with the config's arguments (``arguments``) in Keras' formulas."""
     name = _name_of(init)
-    key = _ALIASES.get(_key(init), _key(init))
+    key = _key(init)
     args = arguments(init)
     shape = tuple(int(s) for s in shape)
     fan_in, fan_out = _fans(shape)
