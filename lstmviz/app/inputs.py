@@ -212,6 +212,11 @@ def as_sequence(arr: np.ndarray, name: str, ids: bool = False, time_major: bool 
                        "(timesteps, features) or (batch, timesteps, features)")
 
 
+#: what a file's number past float32 is told (a float64 one became infinity in the model's
+#: float32, and was said to be "NaN or infinity" of a file of finite numbers)
+BEYOND_FLOAT32 = "beyond float32's range (\u00b13.4e38), the numbers a model takes; scale it down"
+
+
 def load_array(path, ids: bool = False, time_major: bool = False) -> np.ndarray:
     """Read ``.npy`` or ``.csv`` into ``(batch, timesteps, features)`` float32.
 
@@ -232,8 +237,7 @@ def load_array(path, ids: bool = False, time_major: bool = False) -> np.ndarray:
         big = np.isfinite(arr) & (np.abs(arr) > np.finfo(np.float32).max)
         if big.any():  # (it became infinity: "NaN or infinity" of a file of finite numbers)
             at = tuple(int(i) for i in np.argwhere(big)[0])
-            raise LstmvizError(f"{path.name}: holds {float(arr[at]):g} (first at index {at}), beyond "
-                               "float32's range (\u00b13.4e38), the numbers a model takes; scale it down")
+            raise LstmvizError(f"{path.name}: holds {float(arr[at]):g} (first at index {at}), {BEYOND_FLOAT32}")
     arr = arr.astype(np.float32)
     if not np.all(np.isfinite(arr)):
         at = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])

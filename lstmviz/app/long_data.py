@@ -103,8 +103,8 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
                                    f"{where(s + int(np.argmax(~np.isfinite(block))))}); replace them with numbers")
             if top is not None and np.abs(block).max() > top:
                 k = int(np.argmax(np.abs(block) > top))
-                raise LstmvizError(f"{name}: holds {float(block[k]):g} (first at {where(s + k)}), beyond float32's "
-                                   "range (\u00b13.4e38), the numbers a model takes; scale it down")
+                raise LstmvizError(f"{name}: holds {float(block[k]):g} (first at {where(s + k)}), "
+                                   f"{gen.BEYOND_FLOAT32}")
             _check(cancel, progress, min(n, s + step), n)
     return arr
 
@@ -150,7 +150,7 @@ def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] |
         if width is None:
             width = len(cells)
         elif len(cells) != width:
-            return (f"{name}: line {line:,} has {len(cells)} value{'s' * (len(cells) != 1)} but the "
+            return (f"{name}: line {line:,} has {plural(len(cells), 'value')} but the "
                     f"rows before have {width}; "
                     "every row needs the same number of columns")
         for col, cell in enumerate(cells, start=1):
@@ -252,8 +252,7 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
                     shown = repr(cell if len(cell) <= 20 else cell[:17] + "...")
                     where = f"{name}: line {line:,}, column {c + 1}{_column(header, c + 1)}"
                     if np.isfinite(float(cell)):  # (a number float64 holds: 1e39)
-                        raise LstmvizError(f"{where}: {shown} is beyond float32's range (\u00b13.4e38), "
-                                           "the numbers a model takes; scale it down")
+                        raise LstmvizError(f"{where}: {shown} is {gen.BEYOND_FLOAT32}")
                     raise LstmvizError(f"{where}: {shown} is not a number a model takes (NaN or "
                                        "infinity); replace it")
                 blocks.append(block)
@@ -490,7 +489,7 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
                 else:
                     what, same = f"the vocabulary's {count} ids", "ids " + ", ".join(
                         f"{k:,}" for k in range(1, min(count, 3 * feats) + 1, feats))
-                notes.append(f"{what} are one-hot over the model's {feats:,} feature{'s' * (feats != 1)}, so "
+                notes.append(f"{what} are one-hot over the model's {plural(feats, 'feature', sep=',')}, so "
                              f"they wrap around: {same}, ... all set feature 0 (a model with an "
                              "Embedding first reads them apart)")
         note = unknown_note(text, vocabulary, named)

@@ -60,7 +60,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.files import new_file_mode, write_atomic  # noqa: F401  (exports import them from here)
 from lstmviz.io import formats
 from lstmviz.io.npy import read_npy_bytes
-from lstmviz.text import NAME_LIMIT, clean_spec_names, safe_name
+from lstmviz.text import NAME_LIMIT, clean_spec_names, plural, safe_name
 from lstmviz.version import __version__
 
 FORMAT = "lstmviz-session"
@@ -619,8 +619,8 @@ def _apply(state: AppState, session: Session, path) -> None:
         if shapes is not None and have and shapes != have:
             shown = ", ".join(str(s) for s in shapes[:4]) + (", ..." if len(shapes) > 4 else "")
             raise _bad(path if path is not None else "the session",
-                       f"layer {k} ({entry.class_name}) holds {len(shapes)} weight array"
-                       f"{'s' * (len(shapes) != 1)} ({shown}) where its config needs "
+                       f"layer {k} ({entry.class_name}) holds {plural(len(shapes), 'weight array')} "
+                       f"({shown}) where its config needs "
                        f"{len(have)} ({', '.join(str(s) for s in have)})")
     state.stack_changed.emit()
     _next_batches(state, session.batch)

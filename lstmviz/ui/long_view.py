@@ -24,7 +24,7 @@ from lstmviz.app.long_sequence import LongSequence
 from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
 from lstmviz.engine.windows import recurrent_halves
 from lstmviz.errors import LstmvizError
-from lstmviz.text import markup
+from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import WrapRow
 
@@ -574,7 +574,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.crossing_list.clear()
         for s in steps[:MAX_LISTED]:
             self.crossing_list.addItem(f"step {int(s):,}", int(s))
-        self.status.setText(f"{len(steps):,} crossing{'s' * (len(steps) != 1)}" + (
+        self.status.setText(f"{plural(len(steps), 'crossing', sep=',')}" + (
             f" (the first {MAX_LISTED:,} listed)" if len(steps) > MAX_LISTED else ""))
         return steps
 
