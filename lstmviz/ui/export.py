@@ -461,18 +461,27 @@ class AnimationDialog(QtWidgets.QDialog):
         buttons.rejected.connect(self.reject)
         self.ok = buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
         form.addRow(buttons)
-        self.first_spin.valueChanged.connect(self._count_frames)
-        self.last_spin.valueChanged.connect(self._count_frames)
+        # a pair of bounds: one moved past the other takes it along (a first step typed after
+        # the last disabled OK, "the first step comes after the last", until the last was moved)
+        self.first_spin.valueChanged.connect(lambda _v: self._bound_set(first=True))
+        self.last_spin.valueChanged.connect(lambda _v: self._bound_set(first=False))
         self._count_frames()
+
+    def _bound_set(self, first: bool) -> None:
+        """A first step set after the last moves the last to it, a last step set before the
+        first the first; then the frames are said (that move's own signal says them)."""
+        lo, hi = self.first_spin.value(), self.last_spin.value()
+        if lo > hi:
+            (self.last_spin if first else self.first_spin).setValue(lo if first else hi)
+        else:
+            self._count_frames()
 
     def _count_frames(self, _value=None) -> None:
         """The frames the steps make, said under them; OK only for a range an animation holds."""
         n = self.last_spin.value() - self.first_spin.value() + 1
         total = self._window.state.timesteps
         whole = f" ({total:,} in the sequence)" if n < total else ""
-        if n < 1:
-            text, ok = "the first step comes after the last", False
-        elif n > MAX_FRAMES:
+        if n > MAX_FRAMES:
             text, ok = f"{n:,} frames: an animation holds at most {MAX_FRAMES:,}", False
         else:
             text, ok = f"{plural(n, 'frame', sep=',')}, one per timestep{whole}", True
