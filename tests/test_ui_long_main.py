@@ -98,7 +98,58 @@ def test_cancel_keeps_the_first_window(long_window, qtbot):
     # "cancelled" for 15 s after the Cancel, then nothing while the two disagreed)
     assert w.statusBar().currentMessage() == (
         f"Step 20,000 cannot be shown: the keyframe pass was cancelled and only the first "
-        f"{seq.window:,} steps are shown; open the input again to trace it all")
+        f"{seq.window:,} steps are shown; Trace all (in the status bar) traces it all")
+    # Play from the first window's last step stops there (it ran on to 20,000 and beyond
+    # while the views stayed at step 255), saying why
+    state.set_cursor(step=seq.window - 1)
+    w.player.play()
+    w.player._tick()
+    assert not w.player.playing and state.cursor.step == seq.window - 1
+    said = w.statusBar().currentMessage()
+    assert said.startswith(f"Step {seq.window:,} cannot be shown: the keyframe pass was cancelled")
+    # the pass again without opening the input again (there was no way but that)
+    runner = w.long_runner
+    assert runner.resume_button.isVisible() and not runner.progress.isVisible()
+    runner.resume_button.click()
+    assert runner.progress.isVisible() and not runner.resume_button.isVisible()
+    assert runner.wait(120) and seq.ready and seq.error is None and seq.overviews is not None
+    assert not runner.resume_button.isVisible()
+    state.set_cursor(step=20000)
+    qtbot.waitUntil(lambda: state.trace.start <= 20000 < state.trace.start + seq.window, timeout=60_000)
+    full = state.model.trace(state.x[:, :20016])
+    name = state.cursor.layer
+    np.testing.assert_array_equal(state.trace.layers[name].steps["h"][0, state.trace_cursor.step],
+                                  full.layers[name].steps["h"][0, 20000])
+
+
+def test_play_waits_at_the_edge_of_the_first_window_while_the_pass_runs(long_window, qtbot, monkeypatch):
+    # Play ran on past step 255 while the pass ran: the player said 300, 301 ... and the
+    # views stayed at step 255. It waits there now, saying why, and goes on after the pass
+    import threading
+
+    from lstmviz.ui.long_runner import LongRunner
+    w, x = long_window
+    state, player = w.state, w.player
+    go = threading.Event()
+    work = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
+    try:
+        state.set_input_data(x)
+        seq = state.long
+        state.set_cursor(step=seq.window - 2)
+        player.play()
+        for _ in range(3):
+            player._tick()
+        assert player.playing and state.cursor.step == seq.window - 1 and not seq.ready
+        assert w.statusBar().currentMessage() == (
+            f"Playing waits at step {seq.window - 1}: the steps after it are shown once the keyframe "
+            "pass has run, and playing goes on then")
+    finally:
+        go.set()
+    assert w.long_runner.wait(120) and seq.ready
+    player._tick()
+    assert player.playing and state.cursor.step == seq.window
+    player.pause()
 
 
 def test_unrolled_shows_every_layer_over_the_whole_sequence_and_exact_cells(long_window, qtbot):
@@ -1169,7 +1220,8 @@ def test_a_session_or_undo_at_a_far_step_says_why_the_views_show_the_first_windo
     work = LongRunner._work
     monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
     state.set_input_spec(timesteps=30)  # (an input traced whole: the session brings the long one back)
-    awaiting = "Step 2,500 is shown once the keyframe pass has run (0%); until then the first 256 steps are shown"
+    # (no percentage: the progress bar beside says it; a number said once stood beside its later one)
+    awaiting = "Step 2,500 is shown once the keyframe pass has run; until then the first 256 steps are shown"
     try:
         assert w.sessions.open(path)
         assert state.cursor.step == 2500 and state.trace.start == 0 and not state.long.ready
