@@ -575,3 +575,57 @@ def test_units_at_scale_ranks_after_the_overviews_were_cancelled(qtbot, model_x)
     w.rank_combo.setCurrentText("variance")
     np.testing.assert_array_equal(w.over_img.image, np.where(np.abs(ov.hi) >= np.abs(ov.lo), ov.hi, ov.lo)[
         :, scale.rank_units(st, "variance", top=64)].T)
+
+
+def test_a_long_texts_unrolled_input_row_reads_its_characters_around_the_cursor(make_window, tmp_path, monkeypatch):
+    """The Unrolled view writes a character in each input box up to 30 steps; a long text's
+    window has 256, and its input row was a grey band: no character readable. It now
+    writes the window's characters around the cursor over the row, the cursor's marked,
+    through the vocabulary too (a token's markup written as characters)."""
+    from lstmviz import limits
+    from lstmviz.app import inputs as gen
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    words = "the forget gate decides what the cell keeps and the input gate what it writes".split()
+    rng = np.random.default_rng(3)
+    text = " ".join(rng.choice(words, 2000)) + "."
+    book = tmp_path / "book.txt"
+    book.write_text(text, encoding="utf-8")
+    state = AppState([LayerEntry("Embedding", {"input_dim": 40, "output_dim": 4}),
+                      LayerEntry("LSTM", default_config("LSTM", None, units=5))], InputSpec())
+    win = make_window((1400, 900), state)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # a long input
+    unrolled = next(v for v in win.views if v.title == "Unrolled")
+    win.tabs.setCurrentWidget(unrolled)
+    assert win.open_long(book) and state.long is not None and win.long_runner.wait(120)
+    shown = text.replace(" ", "\u2423")
+    for step in (0, 5003, len(text) - 1):
+        state.set_cursor(step=step, layer=state.model.layers[1].name)
+        win.long_runner.wait(60)
+        win.long_runner.poll()
+        loupe = unrolled.loupe
+        assert loupe.isVisible()
+        said = loupe.textItem.toPlainText()
+        assert len(said) >= 20 and said in shown, said
+        # the cursor's character is the one marked, where the text around it places it
+        start = state.trace.start + unrolled.current_column
+        assert start == step
+        at = loupe.textItem.toHtml().split("background-color:")[1].split(">", 1)[1].split("<", 1)[0]
+        assert at == shown[step]
+        first = next(a for a in range(max(0, step - len(said)), step + 1) if shown[a:a + len(said)] == said)
+        assert first <= step < first + len(said)
+    # through a vocabulary: characters that are markup written as themselves
+    marked = text[:5000] + "x<b>&y" + text[5006:]
+    book.write_text(marked, encoding="utf-8")
+    vocab = ["", "[UNK]"] + sorted(set(marked))
+    (tmp_path / "vocab.json").write_text(json.dumps(vocab))
+    assert win.open_long(book, vocabulary=str(tmp_path / "vocab.json")) and win.long_runner.wait(120)
+    state.set_cursor(step=5003)
+    win.long_runner.wait(60)
+    win.long_runner.poll()
+    assert "x<b>&y" in unrolled.loupe.textItem.toPlainText()
+    # a short input writes a character in each box: no loupe
+    state.set_input_data(gen.text_ids("the forget gate"))
+    assert state.long is None and not unrolled.loupe.isVisible()
