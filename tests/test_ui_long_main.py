@@ -1264,21 +1264,3 @@ def test_opening_a_long_input_says_so_within_the_status_bar_beside_the_progress_
     assert QtGui.QFontMetrics(bar.font()).horizontalAdvance(said) <= room
     runner.cancel()
     assert runner.wait(60)
-
-
-def test_the_strips_say_steps_as_the_exact_windows_axes_do(long_window, qtbot):
-    # the strip said "20k" just above the heatmap's "20000" (and Units at scale's "20000"):
-    # one step said two ways. Both say the plain number now
-    w, x = long_window
-    state = w.state
-    view = _tab(w, "Over time")
-    state.set_input_data(np.tile(x, (1, 10, 1)))  # 30,000 steps
-    assert w.long_runner.wait(120)
-    state.set_cursor(step=20000)
-    w.long_runner.wait(60)
-    qtbot.waitUntil(lambda: state.trace.start <= 20000 < state.trace.start + state.long.window, timeout=60_000)
-    slot = next(s for s in view.slots if s.key == "c")
-    strip = [label for _, label in slot.strip.plot.getAxis("bottom")._tickLevels[0]]
-    below = [label for _, label in slot.plot.getAxis("bottom")._tickLevels[0]]
-    assert "20000" in strip and "20000" in below, (strip, below)
-    assert all(label.isdigit() for label in strip + below)
