@@ -1264,3 +1264,34 @@ def test_opening_a_long_input_says_so_within_the_status_bar_beside_the_progress_
     assert QtGui.QFontMetrics(bar.font()).horizontalAdvance(said) <= room
     runner.cancel()
     assert runner.wait(60)
+
+
+def test_an_animation_waits_for_the_pass_answering_its_cancel(long_window, monkeypatch):
+    # an animation of far steps exported while the pass ran: the window stood frozen until
+    # the pass ended (up to 2 minutes), its progress dialog's Cancel unanswered. The frames
+    # still wait for the pass (never the quick chunk), asking the progress meanwhile
+    import threading
+
+    from lstmviz.ui import export as ex
+    from lstmviz.ui.long_runner import LongRunner
+    w, x = long_window
+    go = threading.Event()
+    work = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(20) and work(seq)))
+    calls: list[int] = []
+
+    def progress(done, total):
+        calls.append(done)
+        return len(calls) < 4
+    try:
+        w.state.set_input_data(x)
+        with pytest.raises(ex.Cancelled):
+            list(ex.iter_frames(w, steps=range(1000, 1003), progress=progress))
+        assert w.long_runner.busy() and calls == [0, 0, 0, 0]  # cancelled while the pass ran
+        assert w.state.cursor.step == 0
+    finally:
+        go.set()
+    assert w.long_runner.wait(120)
+    calls.clear()
+    frames = list(ex.iter_frames(w, steps=range(1000, 1002), progress=lambda d, t: True))
+    assert len(frames) == 2

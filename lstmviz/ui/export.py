@@ -80,14 +80,24 @@ def target_widget(window, target: str = "view") -> QtWidgets.QWidget:
     return window.tabs.widget(k)
 
 
-def long_settled(window) -> None:
+def long_settled(window, turn=None) -> None:
     """A picture of a long input (``--screenshot``, ``--export-*``, ``lstmviz.picture``,
     an animation's frames) shows its overview and the whole exact window around the step,
     never only the quick chunk a seek draws first: what it shows does not depend on how
-    quickly the machine computed them."""
+    quickly the machine computed them. ``turn``: called while the keyframe pass runs, the
+    window's events turning between its calls (an animation exported from the window: it
+    stood frozen for the whole pass, its progress dialog's Cancel unanswered)."""
     runner = getattr(window, "long_runner", None)
-    if runner is not None:
-        runner.wait()
+    if runner is None:
+        return
+    if turn is not None:
+        app = QtWidgets.QApplication.instance()
+        while runner.busy():
+            turn()
+            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            if runner.worker is not None:
+                runner.worker.join(0.05)
+    runner.wait()
 
 
 def _settle(n: int = 3) -> None:
@@ -262,7 +272,7 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
             for done, t in enumerate(steps):
                 going_on(done)
                 state.set_cursor(step=int(t))
-                long_settled(window)
+                long_settled(window, turn=lambda done=done: going_on(done))
                 QtWidgets.QApplication.instance().processEvents()
                 img = widget.grab().toImage()
                 if (img.width(), img.height()) != (w, h):
