@@ -7,6 +7,7 @@ import gc
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PySide6 import QtWidgets
 
 from helpers import present_on_720_lines
 from lstmviz import limits
@@ -96,9 +97,15 @@ def test_cancel_keeps_the_first_window(long_window, qtbot):
     assert state.trace.start == 0 and state.trace_cursor.step == seq.window - 1
     # the player says 20000, the views their last step: the status bar says why (it said
     # "cancelled" for 15 s after the Cancel, then nothing while the two disagreed)
-    assert w.statusBar().currentMessage() == (
-        f"Step 20,000 cannot be shown: the keyframe pass was cancelled and only the first "
-        f"{seq.window:,} steps are shown; Trace all (in the status bar) traces it all")
+    said = w.statusBar().currentMessage()
+    assert said == (f"Step 20,000 cannot be shown: the keyframe pass was cancelled, the first "
+                    f"{seq.window:,} steps are shown; Trace all traces all")
+    # beside the button that says it, whole, at 1280 px (it ran under the button there)
+    from PySide6 import QtGui
+    w.resize(1280, 720)
+    QtWidgets.QApplication.processEvents()
+    room = w.long_runner.resume_button.geometry().left() - 12
+    assert QtGui.QFontMetrics(w.statusBar().font()).horizontalAdvance(said) <= room
     # Play from the first window's last step stops there (it ran on to 20,000 and beyond
     # while the views stayed at step 255), saying why
     state.set_cursor(step=seq.window - 1)
@@ -141,9 +148,15 @@ def test_play_waits_at_the_edge_of_the_first_window_while_the_pass_runs(long_win
         for _ in range(3):
             player._tick()
         assert player.playing and state.cursor.step == seq.window - 1 and not seq.ready
-        assert w.statusBar().currentMessage() == (
-            f"Playing waits at step {seq.window - 1}: the steps after it are shown once the keyframe "
-            "pass has run, and playing goes on then")
+        said = w.statusBar().currentMessage()
+        assert said == f"Playing waits at step {seq.window - 1} until the keyframe pass has run, then goes on"
+        # whole beside the progress bar and Cancel at 1280 px
+        from PySide6 import QtGui
+        w.resize(1280, 720)
+        QtWidgets.QApplication.processEvents()
+        runner = w.long_runner
+        room = min(runner.progress.geometry().left(), runner.cancel_button.geometry().left()) - 12
+        assert QtGui.QFontMetrics(w.statusBar().font()).horizontalAdvance(said) <= room
     finally:
         go.set()
     assert w.long_runner.wait(120) and seq.ready

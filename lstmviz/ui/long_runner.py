@@ -114,8 +114,8 @@ class LongRunner(QtCore.QObject):
         if self.busy():
             return f"Step {step:,} {AWAITING}; until then {first}"
         if seq.cancelled:
-            return (f"Step {step:,} cannot be shown: the keyframe pass was cancelled and only "
-                    f"{first}; {RESUME} (in the status bar) traces it all")
+            # (short enough to stand beside the button at 1280 px: "(in the status bar)" ran under it)
+            return f"Step {step:,} cannot be shown: the keyframe pass was cancelled, {first}; {RESUME} traces all"
         return f"Step {step:,} cannot be shown: only {first} ({seq.error or 'no keyframe pass'})"
 
     def _held(self, step: int) -> None:
@@ -125,8 +125,8 @@ class LongRunner(QtCore.QObject):
         if seq is None or seq.ready:
             return
         if self.busy():
-            text = (f"Playing waits at step {step - 1:,}: the steps after it are shown once the "
-                    "keyframe pass has run, and playing goes on then")
+            # (beside the progress bar and Cancel at 1280 px)
+            text = f"Playing waits at step {step - 1:,} until the keyframe pass has run, then goes on"
         else:
             text = self.unreachable(step)
         if text and self.window.statusBar().currentMessage() != text:
