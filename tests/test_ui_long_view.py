@@ -629,3 +629,41 @@ def test_a_long_texts_unrolled_input_row_reads_its_characters_around_the_cursor(
     # a short input writes a character in each box: no loupe
     state.set_input_data(gen.text_ids("the forget gate"))
     assert state.long is None and not unrolled.loupe.isVisible()
+
+
+def test_a_long_texts_most_likely_next_characters_read_around_the_cursor(make_window, tmp_path, monkeypatch):
+    """The character demo on a long text: its softmax row's most likely next characters are
+    written in the boxes up to 30 steps, and were not at all in a long input's window. They
+    are now read around the cursor as the input's characters are, column for column, the
+    legend saying what they are."""
+    import re
+    from pathlib import Path
+
+    import lstmviz
+    from lstmviz import limits
+    from lstmviz.app.state import AppState
+
+    text = "the forget gate decides what the cell keeps. " * 150
+    book = tmp_path / "book.txt"
+    book.write_text(text, encoding="utf-8")
+    state = AppState()
+    win = make_window((1400, 900), state)
+    assert win.open_file(Path(lstmviz.__file__).parent / "resources" / "demos" / "char_model.keras")
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # a long input
+    unrolled = next(v for v in win.views if v.title == "Unrolled")
+    win.tabs.setCurrentWidget(unrolled)
+    assert win.open_long(book) and state.long is not None and win.long_runner.wait(120)
+    state.set_cursor(step=5003)
+    win.long_runner.wait(60)
+    win.long_runner.poll()
+    said_in, said_out = (item.textItem.toPlainText() for item in (unrolled.loupe, unrolled.next_loupe))
+    assert unrolled.next_loupe.isVisible() and len(said_out) == len(said_in) >= 20
+    # the window's characters and the model's guesses, from the trace: the same columns
+    start, col = state.trace.start, unrolled.current_column
+    window = text.replace(" ", "\u2423")[start:start + state.long.window]
+    a = next(a for a in range(max(0, col - len(said_in) + 1), col + 1) if window[a:a + len(said_in)] == said_in)
+    labels = state.token_labels()
+    probs = state.trace.layers[state.model.layers[-1].name].outputs[0][0]
+    guessed = "".join(labels[int(i)] for i in np.argmax(probs, axis=-1))
+    assert said_out == guessed[a:a + len(said_out)]
+    assert "its most likely next character" in re.sub("<[^>]+>", "", unrolled.legend.text())

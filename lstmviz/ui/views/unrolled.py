@@ -186,10 +186,9 @@ class UnrolledView(TraceView):
         self.cell_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 5), z=21)
         # an input row of ids too long to write one in each column (a long text's window):
         # its tokens around the cursor, written over the row there (it was a grey band)
-        self.loupe = pg.TextItem(anchor=(0.5, 0.5))
-        self.loupe.setZValue(23)  # (over the cursor's boxes)
-        self.loupe.setVisible(False)
-        self.plot.addItem(self.loupe, ignoreBounds=True)
+        # and an output row's most likely tokens (a softmax over the same ids) the same way
+        self.loupe = self._loupe_item()  # the input row's
+        self.next_loupe = self._loupe_item()  # the output row's
         self._per = 0.0  # pixels a step, as last fitted
         self.vb.scene().sigMouseClicked.connect(self._scene_clicked)
         # the axes laid out before a paint, not during it (two more paints then)
@@ -233,11 +232,12 @@ class UnrolledView(TraceView):
         font = t.font(0.95)
         font.setStyleHint(QtGui.QFont.StyleHint.Monospace)
         font.setFamily("monospace")
-        self.loupe.setFont(font)
         back = pg.mkColor(t.background)
         back.setAlpha(235)
-        self.loupe.fill = pg.mkBrush(back)
-        self.loupe.border = cosmetic_pen(t.highlight, 1)
+        for item in (self.loupe, self.next_loupe):
+            item.setFont(font)
+            item.fill = pg.mkBrush(back)
+            item.border = cosmetic_pen(t.highlight, 1)
         self.strip.style(t)
         if self.model is not None:
             self.set_data(self.model, self.trace)
@@ -790,8 +790,8 @@ class UnrolledView(TraceView):
         if any(r.kind == "rnn" for r in self.rows) and any(r.kind in ("seq", "last") for r in self.rows):
             parts.append("a row without a cell on its own scale")
         parts += [f"<b>{markup(r.layer or r.label)}</b>: the letter is its most likely next character"
-                  for r in self.rows if r.predicted is not None and getattr(r, "id_texts", None)
-                  and r.id_texts[0].isVisible()]
+                  for r in self.rows if r.predicted is not None and (  # (in the boxes, or the loupe's)
+                      not getattr(r, "id_texts", None) or r.id_texts[0].isVisible())]
         if any(r.mask is not None for r in self.rows if r.kind == "rnn"):
             parts.append("grey cell = masked step (state carried over)")
         if any(r.side for r in self.rows):
@@ -854,18 +854,32 @@ class UnrolledView(TraceView):
         self._apply_focus(sel)
         self._show_loupe(cursor)
 
+    def _loupe_item(self) -> pg.TextItem:
+        item = pg.TextItem(anchor=(0.5, 0.5))
+        item.setZValue(23)  # (over the cursor's boxes)
+        item.setVisible(False)
+        self.plot.addItem(item, ignoreBounds=True)
+        return item
+
     def _show_loupe(self, cursor: Cursor) -> None:
         """The input row's tokens around the cursor, where its columns are too narrow for
-        one each (no ``id_texts``): as many as fill about half the row, the cursor's marked,
-        centred on its column and kept over the row."""
-        row = next((r for r in self.rows if r.kind == "input" and getattr(r, "ids", None) is not None
-                    and not getattr(r, "id_texts", None)), None)
-        col = clamp(self.current_column, 0, row.T - 1) if row is not None else 0
-        if row is None or self._per <= 0 or row.domain != self.current_domain:
-            self.loupe.setVisible(False)
-            return
-        metrics = QtGui.QFontMetricsF(self.loupe.textItem.font())
-        ids = row.ids[clamp(cursor.sample, 0, row.ids.shape[0] - 1)]
+        one each (no ``id_texts``), and an output row's most likely ones (``predicted``): as
+        many as fill about half the row, the cursor's marked, centred on its column and kept
+        over the row."""
+        def narrow(r, kind):
+            return (r.kind == kind and r.domain == self.current_domain and not getattr(r, "id_texts", None)
+                    and (getattr(r, "ids", None) if kind == "input" else r.predicted) is not None)
+        for item, kind in ((self.loupe, "input"), (self.next_loupe, "seq")):
+            row = next((r for r in self.rows if narrow(r, kind)), None)
+            if row is None or self._per <= 0:
+                item.setVisible(False)
+                continue
+            ids = row.ids if kind == "input" else row.predicted
+            self._write_loupe(item, row, ids[clamp(cursor.sample, 0, ids.shape[0] - 1)])
+
+    def _write_loupe(self, item: pg.TextItem, row: Row, ids: np.ndarray) -> None:
+        col = clamp(self.current_column, 0, row.T - 1)
+        metrics = QtGui.QFontMetricsF(item.textItem.font())
         room = row.T * self._per / 2  # (pixels: half the row)
         words, at = tokens_around(ids, row.id_labels, col, max(1, int(room // metrics.averageCharWidth())))
         sep = "" if all(len(w) <= 1 for w in words) else " "
@@ -878,11 +892,11 @@ class UnrolledView(TraceView):
                 f"{markup(words[at])}</span>")
         html = (markup(sep.join(words[:at]) + sep) if at else "") + mark + (
             markup(sep + sep.join(words[at + 1:])) if at + 1 < len(words) else "")
-        self.loupe.setHtml(f'<span style="color:{t.foreground}; white-space:pre">{html}</span>')
+        item.setHtml(f'<span style="color:{t.foreground}; white-space:pre">{html}</span>')
         half = (metrics.horizontalAdvance(sep.join(words)) / 2 + 6) / self._per  # (in steps)
         lo, hi = row.offset - 0.5 + half, row.offset + row.T - 0.5 - half
-        self.loupe.setPos(min(max(row.offset + col, lo), max(lo, hi)), row.y)
-        self.loupe.setVisible(True)
+        item.setPos(min(max(row.offset + col, lo), max(lo, hi)), row.y)
+        item.setVisible(True)
 
     def set_focus(self, enabled: bool) -> None:
         """Focus mode: the selected layer's row (its selected unit) in full colour, the
