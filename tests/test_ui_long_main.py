@@ -1308,3 +1308,21 @@ def test_an_animation_waits_for_the_pass_answering_its_cancel(long_window, monke
     calls.clear()
     frames = list(ex.iter_frames(w, steps=range(1000, 1002), progress=lambda d, t: True))
     assert len(frames) == 2
+
+
+def test_units_at_scale_follows_a_pass_run_again_after_a_cancel(long_window, qtbot):
+    # Units at scale open when the pass was cancelled said "cancelled" and stayed so after
+    # Trace all ran the pass again: its timer had stopped, nothing told it
+    w, x = long_window
+    state = w.state
+    state.set_input_data(np.tile(x, (1, 10, 1)))  # 30,000 steps
+    seq = state.long
+    units = w.open_units_window()
+    w.long_runner.cancel()
+    assert w.long_runner.wait(60) and units.wait(60)
+    assert not seq.ready and "cancelled" in units.status.text()
+    assert w.long_runner.resume()
+    assert w.long_runner.wait(120) and seq.ready
+    qtbot.waitUntil(lambda: units.summary is not None, timeout=60_000)
+    assert "cancelled" not in units.status.text() and units.find_button.isEnabled()
+    assert not units.progress.isVisible() and not units.cancel_button.isVisible()

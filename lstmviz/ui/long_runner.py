@@ -198,6 +198,9 @@ class LongRunner(QtCore.QObject):
             return False
         self._followed = self._pushed = False
         self._start(seq)
+        units = self.window.close_units_window(keep=seq)  # (it stays open: it shows seq)
+        if units is not None:
+            units.resume()
         self.window.statusBar().showMessage(f"Long input: the keyframe pass runs again {BACKGROUND}", 10000)
         return True
 
