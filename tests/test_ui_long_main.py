@@ -1326,3 +1326,28 @@ def test_units_at_scale_follows_a_pass_run_again_after_a_cancel(long_window, qtb
     qtbot.waitUntil(lambda: units.summary is not None, timeout=60_000)
     assert "cancelled" not in units.status.text() and units.find_button.isEnabled()
     assert not units.progress.isVisible() and not units.cancel_button.isVisible()
+
+
+def test_an_edit_at_a_far_step_says_the_views_wait_for_the_new_pass(long_window, monkeypatch):
+    # at step 2,500 of a traced long input, an edit (or another sample) traces it anew: the
+    # views went back to the first window, the player stayed at 2,500, and the status bar
+    # went on saying "traced, each shown exactly where the cursor goes"
+    import threading
+
+    from lstmviz.ui.long_runner import LongRunner
+    w, x = long_window
+    state = w.state
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    state.set_cursor(step=2500)
+    go = threading.Event()
+    work = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
+    try:
+        state.set_layer_option(0, "units", state.layers[0].config["units"] - 1)
+        assert not state.long.ready and state.trace.start == 0 and state.cursor.step == 2500
+        assert w.statusBar().currentMessage() == (
+            "Step 2,500 is shown once the keyframe pass has run; until then the first 256 steps are shown")
+    finally:
+        go.set()
+    assert w.long_runner.wait(120)

@@ -162,6 +162,10 @@ class LongRunner(QtCore.QObject):
         if seq is self.seq:
             return
         self.seq, self._followed, self._pushed = seq, False, False
+        # the cursor's step is said anew for this sequence (``_changed``): another sample or
+        # an edit at a far step traced it again, the views went back to the first window
+        # while the player stayed, under the last pass's "traced, each shown exactly ..."
+        self._last_step = None
         self.window.push_overviews()
         self.window.close_units_window(keep=seq)  # (it showed the input before)
         if seq is None:
