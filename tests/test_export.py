@@ -623,9 +623,15 @@ def test_a_long_sequence_is_animated_over_a_range_of_steps_from_the_step_shown(w
     dlg.first_spin.setValue(0)
     dlg.last_spin.setValue(ex.MAX_FRAMES)
     assert not dlg.ok.isEnabled() and "at most 2,000" in dlg.frames_label.text()
-    dlg.first_spin.setValue(ex.MAX_FRAMES)
+    # a first step set after the last takes the last along, and a last before the first the
+    # first (OK was disabled, "the first step comes after the last", until both were moved)
+    dlg.last_spin.setValue(1600)
+    dlg.first_spin.setValue(1700)
+    assert (dlg.first_spin.value(), dlg.last_spin.value()) == (1700, 1700) and dlg.ok.isEnabled()
+    assert dlg.frames_label.text() == f"1 frame, one per timestep ({ex.MAX_FRAMES + 1:,} in the sequence)"
     dlg.last_spin.setValue(5)
-    assert not dlg.ok.isEnabled() and "after the last" in dlg.frames_label.text()
+    assert (dlg.first_spin.value(), dlg.last_spin.value()) == (5, 5) and dlg.ok.isEnabled()
+    assert list(dlg.values()["steps"]) == [5]
     dlg.deleteLater()
 
     def accept(self):

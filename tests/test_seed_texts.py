@@ -248,6 +248,11 @@ def test_text3_four_number_input_shape_the_screen_says_which_is_which():
     assert shape_words((None, 1, 1)) == "batch open \u00b7 1 step (the cell runs 1\u00d7) \u00b7 1 feature each"
     assert shape_words((None, 1)) == "batch open \u00b7 1 token id"
     assert shape_words((None, 500)) == "batch open \u00b7 500 token ids"
+    # a long input's counts as the view's header and the status bar say them ("120000 steps"
+    # stood in the side panel beside "of 120,000" in the header)
+    assert shape_words((None, 300000)) == "batch open \u00b7 300,000 token ids"
+    assert shape_words((None, 120000, 3)) == ("batch open \u00b7 120,000 steps (the cell runs 120,000\u00d7) "
+                                              "\u00b7 3 features each")
     assert shape_words((None, None)) == "batch open \u00b7 any number of token ids"
 
 

@@ -7,6 +7,7 @@ import gc
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PySide6 import QtWidgets
 
 from helpers import present_on_720_lines
 from lstmviz import limits
@@ -96,9 +97,72 @@ def test_cancel_keeps_the_first_window(long_window, qtbot):
     assert state.trace.start == 0 and state.trace_cursor.step == seq.window - 1
     # the player says 20000, the views their last step: the status bar says why (it said
     # "cancelled" for 15 s after the Cancel, then nothing while the two disagreed)
-    assert w.statusBar().currentMessage() == (
-        f"Step 20,000 cannot be shown: the keyframe pass was cancelled and only the first "
-        f"{seq.window:,} steps are shown; open the input again to trace it all")
+    said = w.statusBar().currentMessage()
+    assert said == (f"Step 20,000 cannot be shown: the keyframe pass was cancelled, the first "
+                    f"{seq.window:,} steps are shown; Trace all traces all")
+    # beside the button that says it, whole, at 1280 px (it ran under the button there)
+    from PySide6 import QtGui
+    w.resize(1280, 720)
+    QtWidgets.QApplication.processEvents()
+    room = w.long_runner.resume_button.geometry().left() - 12
+    assert QtGui.QFontMetrics(w.statusBar().font()).horizontalAdvance(said) <= room
+    # Play from the first window's last step stops there (it ran on to 20,000 and beyond
+    # while the views stayed at step 255), saying why
+    state.set_cursor(step=seq.window - 1)
+    w.player.play()
+    w.player._tick()
+    assert not w.player.playing and state.cursor.step == seq.window - 1
+    said = w.statusBar().currentMessage()
+    assert said.startswith(f"Step {seq.window:,} cannot be shown: the keyframe pass was cancelled")
+    # the pass again without opening the input again (there was no way but that)
+    runner = w.long_runner
+    assert runner.resume_button.isVisible() and not runner.progress.isVisible()
+    runner.resume_button.click()
+    assert runner.progress.isVisible() and not runner.resume_button.isVisible()
+    assert runner.wait(120) and seq.ready and seq.error is None and seq.overviews is not None
+    assert not runner.resume_button.isVisible()
+    state.set_cursor(step=20000)
+    qtbot.waitUntil(lambda: state.trace.start <= 20000 < state.trace.start + seq.window, timeout=60_000)
+    full = state.model.trace(state.x[:, :20016])
+    name = state.cursor.layer
+    np.testing.assert_array_equal(state.trace.layers[name].steps["h"][0, state.trace_cursor.step],
+                                  full.layers[name].steps["h"][0, 20000])
+
+
+def test_play_waits_at_the_edge_of_the_first_window_while_the_pass_runs(long_window, qtbot, monkeypatch):
+    # Play ran on past step 255 while the pass ran: the player said 300, 301 ... and the
+    # views stayed at step 255. It waits there now, saying why, and goes on after the pass
+    import threading
+
+    from lstmviz.ui.long_runner import LongRunner
+    w, x = long_window
+    state, player = w.state, w.player
+    go = threading.Event()
+    work = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
+    try:
+        state.set_input_data(x)
+        seq = state.long
+        state.set_cursor(step=seq.window - 2)
+        player.play()
+        for _ in range(3):
+            player._tick()
+        assert player.playing and state.cursor.step == seq.window - 1 and not seq.ready
+        said = w.statusBar().currentMessage()
+        assert said == f"Playing waits at step {seq.window - 1} until the keyframe pass has run, then goes on"
+        # whole beside the progress bar and Cancel at 1280 px
+        from PySide6 import QtGui
+        w.resize(1280, 720)
+        QtWidgets.QApplication.processEvents()
+        runner = w.long_runner
+        room = min(runner.progress.geometry().left(), runner.cancel_button.geometry().left()) - 12
+        assert QtGui.QFontMetrics(w.statusBar().font()).horizontalAdvance(said) <= room
+    finally:
+        go.set()
+    assert w.long_runner.wait(120) and seq.ready
+    player._tick()
+    assert player.playing and state.cursor.step == seq.window
+    player.pause()
 
 
 def test_unrolled_shows_every_layer_over_the_whole_sequence_and_exact_cells(long_window, qtbot):
@@ -1169,7 +1233,8 @@ def test_a_session_or_undo_at_a_far_step_says_why_the_views_show_the_first_windo
     work = LongRunner._work
     monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
     state.set_input_spec(timesteps=30)  # (an input traced whole: the session brings the long one back)
-    awaiting = "Step 2,500 is shown once the keyframe pass has run (0%); until then the first 256 steps are shown"
+    # (no percentage: the progress bar beside says it; a number said once stood beside its later one)
+    awaiting = "Step 2,500 is shown once the keyframe pass has run; until then the first 256 steps are shown"
     try:
         assert w.sessions.open(path)
         assert state.cursor.step == 2500 and state.trace.start == 0 and not state.long.ready
@@ -1212,3 +1277,77 @@ def test_opening_a_long_input_says_so_within_the_status_bar_beside_the_progress_
     assert QtGui.QFontMetrics(bar.font()).horizontalAdvance(said) <= room
     runner.cancel()
     assert runner.wait(60)
+
+
+def test_an_animation_waits_for_the_pass_answering_its_cancel(long_window, monkeypatch):
+    # an animation of far steps exported while the pass ran: the window stood frozen until
+    # the pass ended (up to 2 minutes), its progress dialog's Cancel unanswered. The frames
+    # still wait for the pass (never the quick chunk), asking the progress meanwhile
+    import threading
+
+    from lstmviz.ui import export as ex
+    from lstmviz.ui.long_runner import LongRunner
+    w, x = long_window
+    go = threading.Event()
+    work = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(20) and work(seq)))
+    calls: list[int] = []
+
+    def progress(done, total):
+        calls.append(done)
+        return len(calls) < 4
+    try:
+        w.state.set_input_data(x)
+        with pytest.raises(ex.Cancelled):
+            list(ex.iter_frames(w, steps=range(1000, 1003), progress=progress))
+        assert w.long_runner.busy() and calls == [0, 0, 0, 0]  # cancelled while the pass ran
+        assert w.state.cursor.step == 0
+    finally:
+        go.set()
+    assert w.long_runner.wait(120)
+    calls.clear()
+    frames = list(ex.iter_frames(w, steps=range(1000, 1002), progress=lambda d, t: True))
+    assert len(frames) == 2
+
+
+def test_units_at_scale_follows_a_pass_run_again_after_a_cancel(long_window, qtbot):
+    # Units at scale open when the pass was cancelled said "cancelled" and stayed so after
+    # Trace all ran the pass again: its timer had stopped, nothing told it
+    w, x = long_window
+    state = w.state
+    state.set_input_data(np.tile(x, (1, 10, 1)))  # 30,000 steps
+    seq = state.long
+    units = w.open_units_window()
+    w.long_runner.cancel()
+    assert w.long_runner.wait(60) and units.wait(60)
+    assert not seq.ready and "cancelled" in units.status.text()
+    assert w.long_runner.resume()
+    assert w.long_runner.wait(120) and seq.ready
+    qtbot.waitUntil(lambda: units.summary is not None, timeout=60_000)
+    assert "cancelled" not in units.status.text() and units.find_button.isEnabled()
+    assert not units.progress.isVisible() and not units.cancel_button.isVisible()
+
+
+def test_an_edit_at_a_far_step_says_the_views_wait_for_the_new_pass(long_window, monkeypatch):
+    # at step 2,500 of a traced long input, an edit (or another sample) traces it anew: the
+    # views went back to the first window, the player stayed at 2,500, and the status bar
+    # went on saying "traced, each shown exactly where the cursor goes"
+    import threading
+
+    from lstmviz.ui.long_runner import LongRunner
+    w, x = long_window
+    state = w.state
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    state.set_cursor(step=2500)
+    go = threading.Event()
+    work = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
+    try:
+        state.set_layer_option(0, "units", state.layers[0].config["units"] - 1)
+        assert not state.long.ready and state.trace.start == 0 and state.cursor.step == 2500
+        assert w.statusBar().currentMessage() == (
+            "Step 2,500 is shown once the keyframe pass has run; until then the first 256 steps are shown")
+    finally:
+        go.set()
+    assert w.long_runner.wait(120)

@@ -575,3 +575,95 @@ def test_units_at_scale_ranks_after_the_overviews_were_cancelled(qtbot, model_x)
     w.rank_combo.setCurrentText("variance")
     np.testing.assert_array_equal(w.over_img.image, np.where(np.abs(ov.hi) >= np.abs(ov.lo), ov.hi, ov.lo)[
         :, scale.rank_units(st, "variance", top=64)].T)
+
+
+def test_a_long_texts_unrolled_input_row_reads_its_characters_around_the_cursor(make_window, tmp_path, monkeypatch):
+    """The Unrolled view writes a character in each input box up to 30 steps; a long text's
+    window has 256, and its input row was a grey band: no character readable. It now
+    writes the window's characters around the cursor over the row, the cursor's marked,
+    through the vocabulary too (a token's markup written as characters)."""
+    from lstmviz import limits
+    from lstmviz.app import inputs as gen
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    words = "the forget gate decides what the cell keeps and the input gate what it writes".split()
+    rng = np.random.default_rng(3)
+    text = " ".join(rng.choice(words, 2000)) + "."
+    book = tmp_path / "book.txt"
+    book.write_text(text, encoding="utf-8")
+    state = AppState([LayerEntry("Embedding", {"input_dim": 40, "output_dim": 4}),
+                      LayerEntry("LSTM", default_config("LSTM", None, units=5))], InputSpec())
+    win = make_window((1400, 900), state)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # a long input
+    unrolled = next(v for v in win.views if v.title == "Unrolled")
+    win.tabs.setCurrentWidget(unrolled)
+    assert win.open_long(book) and state.long is not None and win.long_runner.wait(120)
+    shown = text.replace(" ", "\u2423")
+    for step in (0, 5003, len(text) - 1):
+        state.set_cursor(step=step, layer=state.model.layers[1].name)
+        win.long_runner.wait(60)
+        win.long_runner.poll()
+        loupe = unrolled.loupe
+        assert loupe.isVisible()
+        said = loupe.textItem.toPlainText()
+        assert len(said) >= 20 and said in shown, said
+        # the cursor's character is the one marked, where the text around it places it
+        start = state.trace.start + unrolled.current_column
+        assert start == step
+        at = loupe.textItem.toHtml().split("background-color:")[1].split(">", 1)[1].split("<", 1)[0]
+        assert at == shown[step]
+        first = next(a for a in range(max(0, step - len(said)), step + 1) if shown[a:a + len(said)] == said)
+        assert first <= step < first + len(said)
+    # through a vocabulary: characters that are markup written as themselves
+    marked = text[:5000] + "x<b>&y" + text[5006:]
+    book.write_text(marked, encoding="utf-8")
+    vocab = ["", "[UNK]"] + sorted(set(marked))
+    (tmp_path / "vocab.json").write_text(json.dumps(vocab))
+    assert win.open_long(book, vocabulary=str(tmp_path / "vocab.json")) and win.long_runner.wait(120)
+    state.set_cursor(step=5003)
+    win.long_runner.wait(60)
+    win.long_runner.poll()
+    assert "x<b>&y" in unrolled.loupe.textItem.toPlainText()
+    # a short input writes a character in each box: no loupe
+    state.set_input_data(gen.text_ids("the forget gate"))
+    assert state.long is None and not unrolled.loupe.isVisible()
+
+
+def test_a_long_texts_most_likely_next_characters_read_around_the_cursor(make_window, tmp_path, monkeypatch):
+    """The character demo on a long text: its softmax row's most likely next characters are
+    written in the boxes up to 30 steps, and were not at all in a long input's window. They
+    are now read around the cursor as the input's characters are, column for column, the
+    legend saying what they are."""
+    import re
+    from pathlib import Path
+
+    import lstmviz
+    from lstmviz import limits
+    from lstmviz.app.state import AppState
+
+    text = "the forget gate decides what the cell keeps. " * 150
+    book = tmp_path / "book.txt"
+    book.write_text(text, encoding="utf-8")
+    state = AppState()
+    win = make_window((1400, 900), state)
+    assert win.open_file(Path(lstmviz.__file__).parent / "resources" / "demos" / "char_model.keras")
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # a long input
+    unrolled = next(v for v in win.views if v.title == "Unrolled")
+    win.tabs.setCurrentWidget(unrolled)
+    assert win.open_long(book) and state.long is not None and win.long_runner.wait(120)
+    state.set_cursor(step=5003)
+    win.long_runner.wait(60)
+    win.long_runner.poll()
+    said_in, said_out = (item.textItem.toPlainText() for item in (unrolled.loupe, unrolled.next_loupe))
+    assert unrolled.next_loupe.isVisible() and len(said_out) == len(said_in) >= 20
+    # the window's characters and the model's guesses, from the trace: the same columns
+    start, col = state.trace.start, unrolled.current_column
+    window = text.replace(" ", "\u2423")[start:start + state.long.window]
+    a = next(a for a in range(max(0, col - len(said_in) + 1), col + 1) if window[a:a + len(said_in)] == said_in)
+    labels = state.token_labels()
+    probs = state.trace.layers[state.model.layers[-1].name].outputs[0][0]
+    guessed = "".join(labels[int(i)] for i in np.argmax(probs, axis=-1))
+    assert said_out == guessed[a:a + len(said_out)]
+    assert "its most likely next character" in re.sub("<[^>]+>", "", unrolled.legend.text())

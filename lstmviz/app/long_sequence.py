@@ -173,6 +173,31 @@ class LongSequence:
             self._first.start, self._first.total_steps = 0, self.steps
         return self._first
 
+    @property
+    def shown_steps(self) -> int:
+        """How many steps from the first the views can show: all of them once the pass ran,
+        before (or after a Cancel) the first window's (Play waits at its edge)."""
+        return self.steps if self.ready else self.window
+
+    @property
+    def cancelled(self) -> bool:
+        """The user's Cancel stopped the pass or the overviews (not a refusal, nor ``close``):
+        ``resume`` may run them again."""
+        return self._cancel.is_set() and not self._closed.is_set() and (not self.ready or self.overviews is None)
+
+    def resume(self) -> bool:
+        """After a Cancel, lets ``run_pass`` and ``run_overviews`` run again (the pass starts
+        over from the first step; after a pass that finished, only the overviews run); False
+        when nothing was cancelled. The caller starts them once the cancelled run stopped."""
+        if not self.cancelled:
+            return False
+        with self._pass_lock:
+            self._cancel.clear()
+            self.error = None
+            if not self.ready:
+                self.phase, self.done, self.total = "keyframes", 0, 1
+        return True
+
     def cancel(self) -> None:
         """Stop the keyframe pass or the overviews (Cancel in the status bar): the windows
         are still computed, from the keyframes there are (after a cancel during the

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from lstmviz.app.cell_ref import CellRef, cell_refs, model_inputs
+from lstmviz.app.cell_ref import CellRef, cell_refs, model_inputs, token_label
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES, InputLayer
 
@@ -250,3 +250,19 @@ def layout(model: Model, trace: Trace, inputs=None, labels: tuple[str, ...] | No
         row.T = domains[row.domain]
     top = place_rows(rows)
     return Layout(rows, domains, offsets, T, cell_gap, top)
+
+
+def tokens_around(ids: np.ndarray, labels: tuple[str, ...] | None, column: int, n: int) -> tuple[list[str], int]:
+    """The ``n`` tokens of ``ids`` (one sample's row of a window) around ``column`` as the
+    views write them (``labels``: what each id stands for, else the id), and the index of
+    ``column``'s among them: the Unrolled view's input row where a window has more columns
+    than it can write a token in (a long text's 256 steps), read around the cursor."""
+    T = len(ids)
+    n = max(1, min(int(n), T))
+    column = max(0, min(int(column), T - 1))
+    a = max(0, min(column - n // 2, T - n))
+    words = []
+    for i in ids[a:a + n]:
+        label = token_label(int(i), labels)
+        words.append(label if label is not None else str(int(i)))
+    return words, column - a

@@ -80,14 +80,24 @@ def target_widget(window, target: str = "view") -> QtWidgets.QWidget:
     return window.tabs.widget(k)
 
 
-def long_settled(window) -> None:
+def long_settled(window, turn=None) -> None:
     """A picture of a long input (``--screenshot``, ``--export-*``, ``lstmviz.picture``,
     an animation's frames) shows its overview and the whole exact window around the step,
     never only the quick chunk a seek draws first: what it shows does not depend on how
-    quickly the machine computed them."""
+    quickly the machine computed them. ``turn``: called while the keyframe pass runs, the
+    window's events turning between its calls (an animation exported from the window: it
+    stood frozen for the whole pass, its progress dialog's Cancel unanswered)."""
     runner = getattr(window, "long_runner", None)
-    if runner is not None:
-        runner.wait()
+    if runner is None:
+        return
+    if turn is not None:
+        app = QtWidgets.QApplication.instance()
+        while runner.busy():
+            turn()
+            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            if runner.worker is not None:
+                runner.worker.join(0.05)
+    runner.wait()
 
 
 def _settle(n: int = 3) -> None:
@@ -262,7 +272,7 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
             for done, t in enumerate(steps):
                 going_on(done)
                 state.set_cursor(step=int(t))
-                long_settled(window)
+                long_settled(window, turn=lambda done=done: going_on(done))
                 QtWidgets.QApplication.instance().processEvents()
                 img = widget.grab().toImage()
                 if (img.width(), img.height()) != (w, h):
@@ -461,18 +471,27 @@ class AnimationDialog(QtWidgets.QDialog):
         buttons.rejected.connect(self.reject)
         self.ok = buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok)
         form.addRow(buttons)
-        self.first_spin.valueChanged.connect(self._count_frames)
-        self.last_spin.valueChanged.connect(self._count_frames)
+        # a pair of bounds: one moved past the other takes it along (a first step typed after
+        # the last disabled OK, "the first step comes after the last", until the last was moved)
+        self.first_spin.valueChanged.connect(lambda _v: self._bound_set(first=True))
+        self.last_spin.valueChanged.connect(lambda _v: self._bound_set(first=False))
         self._count_frames()
+
+    def _bound_set(self, first: bool) -> None:
+        """A first step set after the last moves the last to it, a last step set before the
+        first the first; then the frames are said (that move's own signal says them)."""
+        lo, hi = self.first_spin.value(), self.last_spin.value()
+        if lo > hi:
+            (self.last_spin if first else self.first_spin).setValue(lo if first else hi)
+        else:
+            self._count_frames()
 
     def _count_frames(self, _value=None) -> None:
         """The frames the steps make, said under them; OK only for a range an animation holds."""
         n = self.last_spin.value() - self.first_spin.value() + 1
         total = self._window.state.timesteps
         whole = f" ({total:,} in the sequence)" if n < total else ""
-        if n < 1:
-            text, ok = "the first step comes after the last", False
-        elif n > MAX_FRAMES:
+        if n > MAX_FRAMES:
             text, ok = f"{n:,} frames: an animation holds at most {MAX_FRAMES:,}", False
         else:
             text, ok = f"{plural(n, 'frame', sep=',')}, one per timestep{whole}", True

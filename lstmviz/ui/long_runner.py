@@ -26,8 +26,11 @@ from lstmviz.app.long_sequence import moving
 SETTLE_MS = 20
 #: what the status bar says while the pass runs (``MainWindow.open_long``)
 BACKGROUND = "(tracing in the background)"
-#: what it says of a step past the first window while the pass runs
+#: what it says of a step past the first window while the pass runs (no percentage: the
+#: progress bar beside it says that, and a number said once stood beside the bar's later one)
 AWAITING = "is shown once the keyframe pass has run"
+#: the button that runs a cancelled pass (or its overviews) again
+RESUME = "Trace all"
 
 
 class LongRunner(QtCore.QObject):
@@ -44,10 +47,17 @@ class LongRunner(QtCore.QObject):
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the keyframe pass: only the first window stays")
         self.cancel_button.clicked.connect(self.cancel)
+        # after a Cancel: the pass (or the overviews) again, without opening the input again
+        self.resume_button = QtWidgets.QPushButton(RESUME)
+        self.resume_button.setToolTip("Run the keyframe pass that was cancelled, from the first step "
+                                      "(only the overviews, where the pass had finished), in the background")
+        self.resume_button.clicked.connect(self.resume)
         bar = window.statusBar()
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.resume_button)
         self._show(False)
+        self.resume_button.setVisible(False)
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(50)
         self.timer.timeout.connect(self.poll)
@@ -61,6 +71,7 @@ class LongRunner(QtCore.QObject):
         self._last_step: int | None = None  # the input step of the cursor at the last change
         self._way = 0  # that change was a step on (1: right, -1: left), not a seek (0)
         self.state.changed.connect(self._changed)
+        window.player.held.connect(self._held)
         self._follow_state()
 
     def _changed(self, _change) -> None:
@@ -101,10 +112,25 @@ class LongRunner(QtCore.QObject):
             return ""
         first = f"the first {seq.window:,} steps are shown"
         if self.busy():
-            return (f"Step {step:,} {AWAITING} "
-                    f"({int(100 * seq.done / max(1, seq.total))}%); until then {first}")
-        return (f"Step {step:,} cannot be shown: the keyframe pass was cancelled and only "
-                f"{first}; open the input again to trace it all")
+            return f"Step {step:,} {AWAITING}; until then {first}"
+        if seq.cancelled:
+            # (short enough to stand beside the button at 1280 px: "(in the status bar)" ran under it)
+            return f"Step {step:,} cannot be shown: the keyframe pass was cancelled, {first}; {RESUME} traces all"
+        return f"Step {step:,} cannot be shown: only {first} ({seq.error or 'no keyframe pass'})"
+
+    def _held(self, step: int) -> None:
+        """Play reached the first window's last step before the pass has run (``Player``
+        holds there: the views could not follow); the status bar says why, as for a seek."""
+        seq = self.seq
+        if seq is None or seq.ready:
+            return
+        if self.busy():
+            # (beside the progress bar and Cancel at 1280 px)
+            text = f"Playing waits at step {step - 1:,} until the keyframe pass has run, then goes on"
+        else:
+            text = self.unreachable(step)
+        if text and self.window.statusBar().currentMessage() != text:
+            self.window.statusBar().showMessage(text, 15000)
 
     def _offer_ahead(self) -> None:
         """While stepping forward, the window stepping on shows next, once computed
@@ -136,15 +162,24 @@ class LongRunner(QtCore.QObject):
         if seq is self.seq:
             return
         self.seq, self._followed, self._pushed = seq, False, False
+        # the cursor's step is said anew for this sequence (``_changed``): another sample or
+        # an edit at a far step traced it again, the views went back to the first window
+        # while the player stayed, under the last pass's "traced, each shown exactly ..."
+        self._last_step = None
         self.window.push_overviews()
         self.window.close_units_window(keep=seq)  # (it showed the input before)
         if seq is None:
             self._show(False)
+            self.resume_button.setVisible(False)
             self.timer.stop()
             return
+        self._start(seq)
+
+    def _start(self, seq) -> None:
         self.worker = threading.Thread(target=self._work, args=(seq,), name="lstmviz-long", daemon=True)
         self.worker.start()
         self._show(True)
+        self.resume_button.setVisible(False)
         self.timer.start()
         self.poll()
 
@@ -159,6 +194,19 @@ class LongRunner(QtCore.QObject):
     def cancel(self) -> None:
         if self.seq is not None:
             self.seq.cancel()
+
+    def resume(self) -> bool:
+        """The pass (or the overviews) that a Cancel stopped, run again on a thread."""
+        seq = self.seq
+        if seq is None or self.busy() or not seq.resume():
+            return False
+        self._followed = self._pushed = False
+        self._start(seq)
+        units = self.window.close_units_window(keep=seq)  # (it stays open: it shows seq)
+        if units is not None:
+            units.resume()
+        self.window.statusBar().showMessage(f"Long input: the keyframe pass runs again {BACKGROUND}", 10000)
+        return True
 
     def wait(self, timeout: float = 120.0) -> bool:
         """Block until the worker is done, and the whole window of a far seek is computed
@@ -194,8 +242,10 @@ class LongRunner(QtCore.QObject):
         if not self.busy() and self.showing:
             self._show(False)  # the timer goes on: windows computed on a thread land here
             bar = self.window.statusBar()
+            self.resume_button.setVisible(seq.cancelled)
             if seq.error:
-                bar.showMessage(f"Long input: {seq.error}", 15000)
+                bar.showMessage(f"Long input: {seq.error}" + (f"; {RESUME} runs it again" if seq.cancelled else ""),
+                                15000)
             elif seq.ready and (BACKGROUND in bar.currentMessage() or AWAITING in bar.currentMessage()):
                 # (the opening's "tracing in the background" stayed its 20 s after the pass;
                 # so would "step N is shown once the keyframe pass has run")

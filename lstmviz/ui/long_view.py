@@ -293,6 +293,12 @@ class LongSequenceWindow(QtWidgets.QWidget):
     def cancel(self):
         self.seq.cancel()
 
+    def resume(self) -> None:
+        """The pass runs again after a Cancel (the main window's Trace all): the summary of
+        what is shown follows it (this window's worker had ended, its timer stopped)."""
+        self._summary_error = None
+        self.start()
+
     def wait(self, timeout: float = 60.0) -> bool:
         """Block until the worker is done (tests, screenshots), and the summary it starts
         when it was of a record no longer shown; then draw."""

@@ -72,6 +72,9 @@ class Player(QtWidgets.QWidget):
 
     #: a problem to show the user (the window shows it as a message)
     problem = QtCore.Signal(str)
+    #: playing stopped short of this step: a long input's views show no step past its first
+    #: window before the keyframe pass has run (it waits there; after a Cancel it pauses)
+    held = QtCore.Signal(int)
 
     def __init__(self, state: AppState, parent=None):
         super().__init__(parent)
@@ -238,6 +241,14 @@ class Player(QtWidgets.QWidget):
                 self.pause()
                 return
             nxt = 0
+        long = self.state.long
+        if long is not None and nxt >= long.shown_steps:
+            # the views would stay at the first window's last step while the player ran on
+            # (a far seek says why; playing waits there for the pass, or stops after a Cancel)
+            if not long.ready and (long.error or long.cancelled):
+                self.pause()
+            self.held.emit(nxt)
+            return
         self.state.set_cursor(step=nxt)
 
     def _next_batch(self) -> None:

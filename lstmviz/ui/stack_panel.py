@@ -680,17 +680,18 @@ def tip(text: str) -> str:
 
 
 def shape_words(shape) -> str:
-    """Which number is which in an input shape: (None, 20, 30) -> batch open · 20 steps · 30 features."""
+    """Which number is which in an input shape: (None, 20, 30) -> batch open · 20 steps · 30 features
+    (a long input's counts as its header and status bar say them: 120,000 steps, not 120000)."""
     shape = tuple(shape)
     if len(shape) == 3:
         b, t, d = shape
         steps = ("steps open (as many as the input has; the cell runs once per step)" if t is None
-                 else f"{plural(t, 'step')} (the cell runs {t}\u00d7)")
+                 else f"{plural(t, 'step', sep=',')} (the cell runs {t:,}\u00d7)")
         return (f"batch {'open' if b is None else b} \u00b7 {steps} "
                 f"\u00b7 {'any number of features' if d is None else plural(d, 'feature')} each")
     if len(shape) == 2:
         b, t = shape
-        ids = "any number of token ids" if t is None else plural(t, "token id")
+        ids = "any number of token ids" if t is None else plural(t, "token id", sep=",")
         return f"batch {'open' if b is None else b} \u00b7 {ids}"
     return ""
 

@@ -27,7 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app import scale
 from lstmviz.app.cell_ref import token_words
 from lstmviz.app.selection import Cursor
-from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks  # noqa: F401
+from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks, tokens_around  # noqa: F401
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
 from lstmviz.text import markup
@@ -144,6 +144,7 @@ class UnrolledView(TraceView):
         self._labels: tuple[str, ...] | None = None
         self.T = 0
         self.current_column = 0
+        self.current_domain = 0  # (the block of columns of the selected row)
         self._color_key = None
         #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
         self.overviews: dict | None = None
@@ -183,6 +184,12 @@ class UnrolledView(TraceView):
         self.column_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 3), z=20)
         self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
         self.cell_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 5), z=21)
+        # an input row of ids too long to write one in each column (a long text's window):
+        # its tokens around the cursor, written over the row there (it was a grey band)
+        # and an output row's most likely tokens (a softmax over the same ids) the same way
+        self.loupe = self._loupe_item()  # the input row's
+        self.next_loupe = self._loupe_item()  # the output row's
+        self._per = 0.0  # pixels a step, as last fitted
         self.vb.scene().sigMouseClicked.connect(self._scene_clicked)
         # the axes laid out before a paint, not during it (two more paints then)
         self.axes = (self.plot.getAxis("left"), self.plot.getAxis("bottom"), self.colorbar.axis)
@@ -222,6 +229,15 @@ class UnrolledView(TraceView):
         self.column_box.setPen(cosmetic_pen(t.highlight, 3))
         self.cell_box.setPen(cosmetic_pen(t.highlight, 5))
         self.row_box.setPen(cosmetic_pen(t.muted, 1.5, QtCore.Qt.PenStyle.DashLine))
+        font = t.font(0.95)
+        font.setStyleHint(QtGui.QFont.StyleHint.Monospace)
+        font.setFamily("monospace")
+        back = pg.mkColor(t.background)
+        back.setAlpha(235)
+        for item in (self.loupe, self.next_loupe):
+            item.setFont(font)
+            item.fill = pg.mkBrush(back)
+            item.border = cosmetic_pen(t.highlight, 1)
         self.strip.style(t)
         if self.model is not None:
             self.set_data(self.model, self.trace)
@@ -455,6 +471,10 @@ class UnrolledView(TraceView):
         self._fit_state_texts(per, per_y)
         self._fit_id_texts(per)
         self._fit_gap_texts(per, per_y)
+        if per != self._per:
+            self._per = per
+            if self.cursor is not None and self.rows:
+                self._show_loupe(self.cursor)
 
     def _fit_gap_texts(self, per: float, per_y: float) -> None:
         """'⇡ every step goes up ⇡' shown only where it fits its gap (``per``, ``per_y``:
@@ -770,8 +790,8 @@ class UnrolledView(TraceView):
         if any(r.kind == "rnn" for r in self.rows) and any(r.kind in ("seq", "last") for r in self.rows):
             parts.append("a row without a cell on its own scale")
         parts += [f"<b>{markup(r.layer or r.label)}</b>: the letter is its most likely next character"
-                  for r in self.rows if r.predicted is not None and getattr(r, "id_texts", None)
-                  and r.id_texts[0].isVisible()]
+                  for r in self.rows if r.predicted is not None and (  # (in the boxes, or the loupe's)
+                      not getattr(r, "id_texts", None) or r.id_texts[0].isVisible())]
         if any(r.mask is not None for r in self.rows if r.kind == "rnn"):
             parts.append("grey cell = masked step (state carried over)")
         if any(r.side for r in self.rows):
@@ -811,7 +831,7 @@ class UnrolledView(TraceView):
         T, offset = self.domains[domain], self.offsets[domain]
         step = clamp(cursor.step, 0, T - 1)
         col = sel.ref.input_index(step) if sel is not None and sel.ref is not None and sel.ref.T == T else step
-        self.current_column = col
+        self.current_column, self.current_domain = col, domain
         x = offset + col
         self.strip.set_window(self.start, T, self.start + col)  # (input steps, as the columns)
         # the column box spans the rows on this time axis
@@ -832,6 +852,51 @@ class UnrolledView(TraceView):
             self.cell_box.setVisible(False)
         self._header(cursor, sel, step, col)
         self._apply_focus(sel)
+        self._show_loupe(cursor)
+
+    def _loupe_item(self) -> pg.TextItem:
+        item = pg.TextItem(anchor=(0.5, 0.5))
+        item.setZValue(23)  # (over the cursor's boxes)
+        item.setVisible(False)
+        self.plot.addItem(item, ignoreBounds=True)
+        return item
+
+    def _show_loupe(self, cursor: Cursor) -> None:
+        """The input row's tokens around the cursor, where its columns are too narrow for
+        one each (no ``id_texts``), and an output row's most likely ones (``predicted``): as
+        many as fill about half the row, the cursor's marked, centred on its column and kept
+        over the row."""
+        def narrow(r, kind):
+            return (r.kind == kind and r.domain == self.current_domain and not getattr(r, "id_texts", None)
+                    and (getattr(r, "ids", None) if kind == "input" else r.predicted) is not None)
+        for item, kind in ((self.loupe, "input"), (self.next_loupe, "seq")):
+            row = next((r for r in self.rows if narrow(r, kind)), None)
+            if row is None or self._per <= 0:
+                item.setVisible(False)
+                continue
+            ids = row.ids if kind == "input" else row.predicted
+            self._write_loupe(item, row, ids[clamp(cursor.sample, 0, ids.shape[0] - 1)])
+
+    def _write_loupe(self, item: pg.TextItem, row: Row, ids: np.ndarray) -> None:
+        col = clamp(self.current_column, 0, row.T - 1)
+        metrics = QtGui.QFontMetricsF(item.textItem.font())
+        room = row.T * self._per / 2  # (pixels: half the row)
+        words, at = tokens_around(ids, row.id_labels, col, max(1, int(room // metrics.averageCharWidth())))
+        sep = "" if all(len(w) <= 1 for w in words) else " "
+        while len(words) > 1 and metrics.horizontalAdvance(sep.join(words)) > room:
+            cut = 0 if at > len(words) - 1 - at else len(words) - 1  # (the longer side loses one)
+            words.pop(cut)
+            at -= cut == 0
+        t = self.theme
+        mark = (f'<span style="color:{t.background}; background-color:{t.highlight}">'
+                f"{markup(words[at])}</span>")
+        html = (markup(sep.join(words[:at]) + sep) if at else "") + mark + (
+            markup(sep + sep.join(words[at + 1:])) if at + 1 < len(words) else "")
+        item.setHtml(f'<span style="color:{t.foreground}; white-space:pre">{html}</span>')
+        half = (metrics.horizontalAdvance(sep.join(words)) / 2 + 6) / self._per  # (in steps)
+        lo, hi = row.offset - 0.5 + half, row.offset + row.T - 0.5 - half
+        item.setPos(min(max(row.offset + col, lo), max(lo, hi)), row.y)
+        item.setVisible(True)
 
     def set_focus(self, enabled: bool) -> None:
         """Focus mode: the selected layer's row (its selected unit) in full colour, the
