@@ -164,7 +164,7 @@ def parse_size(text: str) -> int:
     return value
 
 
-#: A picture's least and largest side in pixels (``lstmviz.picture``'s size, the CLI's
+#: A picture's least and largest side in pixels (``lstmviz.show``'s and ``lstmviz.picture``'s size, the CLI's
 #: ``--size`` of a window, a screenshot and an export), before any scale
 PICTURE_SIDES = (16, 8192)
 
