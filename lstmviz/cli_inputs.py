@@ -20,8 +20,9 @@ input files:
          float32, or (batch, timesteps) integer token ids for a model starting with an
          Embedding), or reshaped by --shape. The file is read without unpickling.
   .csv   plain numbers separated by commas (also .txt/.tsv: commas, tabs, semicolons or
-         spaces). Blank lines and lines starting with '#' are skipped, and so is a first
-         row of column names. Without --shape:
+         spaces; a number in double quotes, "1.5", is read as the number). Blank lines
+         and lines starting with '#' are skipped, and so is a first row of column names.
+         Without --shape:
            - a model taking (batch, timesteps, features): the file is ONE sample, each
              row one timestep, each column one feature -> shape (1, rows, columns);
            - a model taking (batch, timesteps) (an Embedding first): each row is one

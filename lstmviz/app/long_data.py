@@ -26,7 +26,7 @@ import numpy as np
 from lstmviz import limits
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
-from lstmviz.io.csv_numbers import decimal_comma, delimiter, is_number, not_a_number
+from lstmviz.io.csv_numbers import decimal_comma, delimiter, is_number, not_a_number, number, split_cells
 from lstmviz.io.npy import check_dtype, check_length, npy_header
 from lstmviz.text import plural, safe_name
 
@@ -110,8 +110,21 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
 
 
 def _cells(line: str, delim) -> list[str]:
-    cells = [c.strip() for c in (line.split(delim) if delim else line.split())]
+    cells = split_cells(line, delim)
     return cells[:-1] if len(cells) > 1 and cells[-1] == "" else cells  # a trailing comma (as csv_numbers)
+
+
+def _parse(lines: list[str], delim) -> np.ndarray:
+    """A block's rows of numbers as float32 (ValueError where a cell is not a number or a
+    row is ragged): NumPy's C reader, or, for a block with quotes, ``csv_numbers``' own
+    cells and numbers (a quoted cell is what its quotes hold, as that reader has it)."""
+    if not any('"' in ln for ln in lines):
+        return np.loadtxt(io.StringIO("\n".join(lines)), delimiter=delim, dtype=np.float32,
+                          ndmin=2, comments=None)
+    rows = [[number(c) for c in _cells(ln, delim)] for ln in lines]
+    if len({len(r) for r in rows}) > 1:
+        raise ValueError("rows of different lengths")
+    return np.array(rows, dtype=np.float32).reshape(len(rows), -1)
 
 
 def _untrail(line: str, delim) -> str:
@@ -233,8 +246,7 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
                 first = False
             if lines:
                 try:
-                    block = np.loadtxt(io.StringIO("\n".join(lines)), delimiter=delim,
-                                       dtype=np.float32, ndmin=2, comments=None)
+                    block = _parse(lines, delim)
                 except ValueError as err:
                     raise LstmvizError(_refusal(name, text, line0, delim, width, header, skip_header)
                                        or f"{name}: near line {line0 + 1:,}: {str(err).splitlines()[0]}") from None
