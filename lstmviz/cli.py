@@ -17,6 +17,7 @@ from lstmviz.cli_inputs import (  # noqa: F401
     CSV_HELP,
     CSV_SUFFIXES,
     NPY_MAGIC,
+    check_npz_name,
     input_specs,
     load_inputs,
     model_input,
@@ -255,6 +256,7 @@ def _weights_only_listing(path, err: LstmvizError) -> str | None:
 
 def cmd_trace(args) -> int:
     refuse_to_replace(args.out, [("model file", args.model)] + [("input file", p) for p in args.inputs])
+    check_npz_name(args.out, "trace")
     model = lstmviz.load(args.model, seed=args.seed)
     # read as long as the memory limit allows: a whole trace checks its budget and steps
     # itself and says to take a window (--steps), which a long input is traced by

@@ -262,6 +262,17 @@ def refuse_to_replace(out, sources, flag: str = "--out") -> None:
                                f"(writing there would replace the {what})")
 
 
+def check_npz_name(out, command: str) -> None:
+    """``--out`` of ``lstmviz trace`` / ``grad``: a ``.npz`` name or one without a suffix
+    (``-o trace.csv`` wrote a zip of NumPy arrays under the .csv name, exit 0, as
+    ``--screenshot shot.jpg`` wrote PNG data). Checked before any work."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in ("", ".npz"):
+        also = " (a trace as CSV: the window's File > Export > Trace as .csv)" if command == "trace" else ""
+        raise LstmvizError(f"{out}: lstmviz {command} writes NumPy arrays (np.savez_compressed); "
+                           f"give a .npz name{also}")
+
+
 def write_npz(out: Path, arrays: dict) -> None:
     """``np.savez_compressed`` to exactly ``out`` (no '.npz' appended), atomically: the
     window's File > Export > trace (.npz) writes the same (``app.export_data``)."""

@@ -1009,3 +1009,19 @@ def test_two_outputs_of_one_call_may_not_share_a_file(capsys, tmp_path):
     assert rc == 2 and len(stderr.strip().splitlines()) == 1, stderr
     assert "a.png: named by both --screenshot and --export-png; give each its own file" in stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["trace", "grad"])
+def test_trace_and_grad_out_of_another_kind_is_refused_before_any_work(capsys, tmp_path, command):
+    """'lstmviz trace m -i x -o trace.csv' wrote a zip of NumPy arrays under the .csv name,
+    exit 0 (as --screenshot shot.jpg once wrote PNG data): a user opening it in a
+    spreadsheet found bytes. Now one line saying what --out writes, and no file."""
+    case = FIXTURES / "k3_lstm_default"
+    out = tmp_path / "trace.csv"
+    more = ["-y", str(tmp_path / "no_target.npy"), "--loss", "mse"] if command == "grad" else []
+    rc, _, err = call(capsys, command, case / "model.keras", "-i", case / "x.npy", *more, "-o", out)
+    line = assert_one_line_error(rc, err)
+    assert line == (f"lstmviz: {out}: lstmviz {command} writes NumPy arrays (np.savez_compressed); give a "
+                    ".npz name" + (" (a trace as CSV: the window's File > Export > Trace as .csv)"
+                                   if command == "trace" else ""))
+    assert not out.exists()
