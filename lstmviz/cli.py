@@ -462,8 +462,28 @@ def _one_line(err: BaseException) -> str:
     return safe_text(" ".join(msg.split()))  # nothing from a file reaches the terminal raw
 
 
+def _misspelled_command(argv: list[str]) -> str | None:
+    """The refusal of ``lstmviz sumary m.keras``: a first word that is no file and is close
+    to a command's name (it was taken for the app's MODEL, and refused as 'unrecognized
+    arguments: m.keras'); None otherwise."""
+    import difflib
+
+    first = argv[0] if argv and not argv[0].startswith("-") else None  # (where a command stands)
+    if first is None or first in SUBCOMMANDS or os.path.exists(first):
+        return None
+    near = difflib.get_close_matches(first, SUBCOMMANDS, n=1, cutoff=0.7)
+    if not near:
+        return None
+    return (f"{first!r} is neither a command nor a file: did you mean 'lstmviz {near[0]}'? "
+            f"(commands: {', '.join(SUBCOMMANDS)}; lstmviz MODEL opens the app)")
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    misspelled = _misspelled_command(argv)
+    if misspelled:
+        print(f"{PROG}: {misspelled}", file=sys.stderr)
+        return 2
     parser = build_parser()
     try:
         args, extra = parser.parse_known_args(_normalise_argv(argv))

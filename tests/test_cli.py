@@ -1025,3 +1025,18 @@ def test_trace_and_grad_out_of_another_kind_is_refused_before_any_work(capsys, t
                     ".npz name" + (" (a trace as CSV: the window's File > Export > Trace as .csv)"
                                    if command == "trace" else ""))
     assert not out.exists()
+
+
+def test_a_misspelled_command_is_named_as_such(capsys, tmp_path, monkeypatch):
+    """'lstmviz sumary m.keras' was taken for the app on a model named 'sumary' and refused
+    as "lstmviz app: error: unrecognized arguments: m.keras": no word of the slip. Now one
+    line naming the command meant; a file of that name is still opened as a model."""
+    model = FIXTURES / "k3_lstm_default" / "model.keras"
+    rc, _, err = call(capsys, "sumary", model)
+    assert assert_one_line_error(rc, err) == (
+        "lstmviz: 'sumary' is neither a command nor a file: did you mean 'lstmviz summary'? "
+        "(commands: summary, trace, grad, train, app; lstmviz MODEL opens the app)")
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(model, tmp_path / "sumary")  # a model saved without a suffix under that name
+    rc, _, err = call(capsys, "sumary", "--screenshot", tmp_path / "s.png")
+    assert rc == 0 and (tmp_path / "s.png").exists(), err
