@@ -1040,3 +1040,19 @@ def test_a_misspelled_command_is_named_as_such(capsys, tmp_path, monkeypatch):
     shutil.copy(model, tmp_path / "sumary")  # a model saved without a suffix under that name
     rc, _, err = call(capsys, "sumary", "--screenshot", tmp_path / "s.png")
     assert rc == 0 and (tmp_path / "s.png").exists(), err
+
+
+def test_trace_refuses_a_float64_input_beyond_float32(capsys, tmp_path):
+    """A float64 .npy holding 1e300 was cast to float32's infinity inside the model (NumPy's
+    'overflow encountered in cast' printed) and traced: exit 0, a trace of NaN written. Now
+    the one sentence the window's Import says, naming the file, and no trace."""
+    case = FIXTURES / "k3_lstm_default"
+    x = np.load(case / "x.npy").astype(np.float64)
+    x[0, 2, 1] = 1e300
+    np.save(tmp_path / "big.npy", x)
+    out = tmp_path / "t.npz"
+    rc, _, err = call(capsys, "trace", case / "model.keras", "-i", tmp_path / "big.npy", "-o", out)
+    line = assert_one_line_error(rc, err, contains="big.npy")
+    assert line.endswith("holds 1e+300 (first at index (0, 2, 1)), beyond float32's range (\u00b13.4e38), "
+                         "the numbers a model takes; scale it down")
+    assert "RuntimeWarning" not in err and not out.exists()
