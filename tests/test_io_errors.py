@@ -456,3 +456,36 @@ def test_config_values_replaced_at_random_are_refused_by_a_check(tmp_path):
             model.trace(xs if len(xs) > 1 else xs[0])
         except LstmvizError as err:
             assert "\n" not in str(err) and "which may be truncated or damaged" not in str(err), str(err)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_or_a_device_is_refused_before_it_is_opened(tmp_path):
+    """A model 'file' that is a named pipe made lstmviz wait for ever for a writer (open()
+    blocks), and /dev/urandom or /dev/null were 'the file is empty'. Every reader of a model
+    or an input file now says what it is, in one line, without opening it (files.not_regular)."""
+    import os
+    import threading
+
+    import lstmviz
+    from lstmviz import cli_inputs
+    from lstmviz.app import inputs as gen
+    from lstmviz.app.long_data import load_long_input
+
+    fifo = tmp_path / "model.keras"
+    os.mkfifo(fifo)
+    # (a writer that ends at once: the code before this check read an empty file, not a hang)
+    writer = threading.Thread(target=lambda: open(fifo, "wb").close(), daemon=True)
+    writer.start()
+    try:
+        with pytest.raises(LstmvizError) as err:
+            lstmviz.load(fifo)
+        assert str(err.value).startswith("model.keras: this is a named pipe (FIFO), not a file; ")
+    finally:
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # (lets the writer's open end)
+        writer.join(5)
+    model = lstmviz.load(Path(__file__).parent / "fixtures" / "k3_lstm_default" / "model.keras")
+    device = Path("/dev/null")
+    for read in (lstmviz.load, gen.load_array, cli_inputs.read_input, lambda p: load_long_input(p, model)):
+        with pytest.raises(LstmvizError) as err:
+            read(device)
+        assert "null: this is a device, not a file; save the data to a file" in str(err.value), read

@@ -26,6 +26,7 @@ import numpy as np
 from lstmviz import limits
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
+from lstmviz.files import not_regular
 from lstmviz.io.csv_numbers import decimal_comma, delimiter, is_number, not_a_number, number, split_cells
 from lstmviz.io.npy import check_dtype, check_length, npy_header
 from lstmviz.text import plural, safe_name
@@ -458,6 +459,9 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
     views write the characters."""
     path = Path(path)
     suffix = path.suffix.lower()
+    odd = not_regular(path)
+    if odd:
+        raise LstmvizError(f"{path.name}: {odd}")
     if suffix == ".npy":
         x = open_npy(path, progress, cancel, ids=len(model.input_shapes()[0]) == 2)
     elif suffix in (".csv", ".tsv") or not reads_as_text(path):
