@@ -355,7 +355,10 @@ def _app_input(paths, shapes):
 def _check_picture_name(out: str, flag: str, kind: str) -> None:
     """A picture's or animation's file name for ``flag``, which writes ``kind``: its suffix
     that kind's (or none: --screenshot shot.jpg wrote PNG data under the .jpg name, and
-    --export-gif a.png a GIF), its folder there (as the exports say it)."""
+    --export-gif a.png a GIF), its folder there (as the exports say it), not a folder
+    itself (--screenshot into a folder drew the window, then 'could not write the PNG')."""
+    if Path(out).is_dir():
+        raise LstmvizError(f"{out}: is a directory; give a file name for {flag}")
     suffix = Path(out).suffix.lower()
     if suffix not in ("", f".{kind}"):
         others = [f for f in ("--export-png", "--export-svg", "--export-gif", "--export-mp4")

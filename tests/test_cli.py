@@ -1056,3 +1056,12 @@ def test_trace_refuses_a_float64_input_beyond_float32(capsys, tmp_path):
     assert line.endswith("holds 1e+300 (first at index (0, 2, 1)), beyond float32's range (\u00b13.4e38), "
                          "the numbers a model takes; scale it down")
     assert "RuntimeWarning" not in err and not out.exists()
+
+
+@pytest.mark.parametrize("option", ["--screenshot", "--export-png", "--export-svg", "--export-gif"])
+def test_a_picture_named_as_a_folder_is_refused_before_any_work(capsys, tmp_path, option):
+    """--screenshot into a folder drew the window, then said 'could not write the PNG';
+    the exports said 'Is a directory' (the system's words). Now one line naming the option,
+    as trace's --out says it, before the window starts."""
+    rc, _, err = call(capsys, FIXTURES / "k3_lstm_default" / "model.keras", option, tmp_path)
+    assert assert_one_line_error(rc, err) == f"lstmviz: {tmp_path}: is a directory; give a file name for {option}"
