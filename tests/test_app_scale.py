@@ -810,6 +810,19 @@ def test_both_csv_readers_take_the_same_numbers(tmp_path):
         assert _both_csv_readers(p) == [f"line 2, column 1: {cell!r} is not a number"] * 2
 
 
+def test_both_csv_readers_choose_the_separator_once_and_say_a_missing_value_alike(tmp_path):
+    """Import and the CLI chose a separator line by line, so a comma file's row '3 4' was
+    read as two numbers there and refused by Open a long input (one choice per file); an
+    empty cell was "'' is not a number" there and "is empty (a missing value)" here."""
+    p = tmp_path / "m.csv"
+    p.write_text("1,2\n3 4\n")
+    assert _both_csv_readers(p) == ["line 2 has 1 value but the rows before have 2; every row needs "
+                                    "the same number of columns"] * 2
+    p.write_text("1,2\n\n,4\n")
+    assert _both_csv_readers(p) == ["line 3, column 1 is empty (a missing value); fill it in or "
+                                    "remove the row"] * 2
+
+
 def test_text_one_hot_in_many_features_is_checked_before_it_is_made(tmp_path, monkeypatch):
     """Text read as one-hot features makes a float per character and feature: 20,000
     characters for a model of 1,000 features are 80 MB (200 KB of text for 4,096 features

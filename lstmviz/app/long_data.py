@@ -27,7 +27,7 @@ from lstmviz import limits
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
 from lstmviz.files import not_regular
-from lstmviz.io.csv_numbers import decimal_comma, delimiter, is_number, not_a_number, number, split_cells
+from lstmviz.io.csv_numbers import MISSING, decimal_comma, delimiter, is_number, not_a_number, number, split_cells
 from lstmviz.io.npy import check_dtype, check_length, npy_header
 from lstmviz.text import plural, safe_name
 
@@ -172,7 +172,7 @@ def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] |
                 continue
             where = f"line {line:,}, column {col}" + _column(header, col)
             if not cell:
-                return f"{name}: {where} is empty (a missing value); fill it in or remove the row"
+                return f"{name}: {where} {MISSING}"
             hint = ""
             if (decimal_comma(cell) is None and line0 == 0
                     and line == next(_data_lines(text, 0, skip_header))[0]):

@@ -41,8 +41,9 @@ def csv_numbers(path, fh):
     """The numbers of a CSV (``fh``; ``path``: how messages name it), streamed into one
     flat buffer (8 bytes a number, not a Python list per row), and its width; stops at the
     limit of ``lstmviz.limits.csv_cell_limit``. Cells split at ';', tab or ',' (else
-    spaces), a cell in double quotes read as what they hold (``split_cells``); a first row
-    of words is a header; ``#`` lines and blank ones are skipped.
+    spaces; chosen once, on the first line that is not blank or ``#``, as the long-input
+    reader chooses it), a cell in double quotes read as what they hold (``split_cells``); a
+    first row of words is a header; ``#`` lines and blank ones are skipped.
     The one CSV reader of inputs and targets (the CLI's, the app's import)."""
     from array import array
 
@@ -52,6 +53,7 @@ def csv_numbers(path, fh):
     flat = array("d")
     width = None
     first = True
+    sep: str | None = None
     longest = 16 * 1024 * 1024
     for lineno, line in enumerate(iter(lambda: fh.readline(longest + 1), ""), start=1):
         if len(line) > longest:
@@ -59,9 +61,15 @@ def csv_numbers(path, fh):
         s = line.strip()
         if not s or s.startswith("#"):
             continue
-        cells = split_cells(s, delimiter(s))
+        if first:
+            sep = delimiter(s)
+        cells = split_cells(s, sep)
         if cells and cells[-1] == "" and len(cells) > 1:
             cells = cells[:-1]  # a trailing comma
+        if width is not None and len(cells) != width:
+            raise LstmvizError(f"{path}: line {lineno} has {plural(len(cells), 'value')} but the rows before "
+                               f"have {width}; "
+                               "every row needs the same number of columns")
         values = []
         for col, cell in enumerate(cells, start=1):
             try:
@@ -70,22 +78,24 @@ def csv_numbers(path, fh):
                 if first and not any(is_number(c) for c in cells):
                     values = None  # a header row
                     break
+                if not cell:
+                    raise LstmvizError(f"{path}: line {lineno}, column {col} {MISSING}") from None
                 raise LstmvizError(f"{path}: line {lineno}, column {col}: {not_a_number(cell)}") from None
         first = False
         if values is None:
             continue
         if width is None:
             width = len(values)
-        elif len(values) != width:
-            raise LstmvizError(f"{path}: line {lineno} has {plural(len(values), 'value')} but the rows before "
-                               f"have {width}; "
-                               "every row needs the same number of columns")
         flat.extend(values)
         if len(flat) > cap:
             raise LstmvizError(f"{path}: holds more than {cap:,} numbers (stopped reading at line "
                                f"{lineno:,}), over the limit that comes with the memory limit of "
                                f"{limits.fmt_bytes(limits.memory_limit())}; {limits.HINT}")
     return flat, width or 1
+
+
+#: what both CSV readers say of an empty cell, after its line and column
+MISSING = "is empty (a missing value); fill it in or remove the row"
 
 
 def is_number(cell: str) -> bool:
