@@ -469,7 +469,7 @@ def test_a_named_pipe_or_a_device_is_refused_before_it_is_opened(tmp_path):
     import lstmviz
     from lstmviz import cli_inputs
     from lstmviz.app import inputs as gen
-    from lstmviz.app.long_data import load_long_input
+    from lstmviz.app.long_data import load_long_input, read_vocabulary
 
     fifo = tmp_path / "model.keras"
     os.mkfifo(fifo)
@@ -485,7 +485,8 @@ def test_a_named_pipe_or_a_device_is_refused_before_it_is_opened(tmp_path):
         writer.join(5)
     model = lstmviz.load(Path(__file__).parent / "fixtures" / "k3_lstm_default" / "model.keras")
     device = Path("/dev/null")
-    for read in (lstmviz.load, gen.load_array, cli_inputs.read_input, lambda p: load_long_input(p, model)):
+    for read in (lstmviz.load, gen.load_array, cli_inputs.read_input, lambda p: load_long_input(p, model),
+                 read_vocabulary):
         with pytest.raises(LstmvizError) as err:
             read(device)
         assert "null: this is a device, not a file; save the data to a file" in str(err.value), read

@@ -285,6 +285,9 @@ def read_vocabulary(path) -> dict[str, int]:
     plain text with one token per line (id = line number, from 0)."""
     path = Path(path)
     name = path.name
+    odd = not_regular(path)
+    if odd:
+        raise LstmvizError(f"{name}: {odd}")
     if path.stat().st_size > MAX_VOCABULARY_BYTES:
         raise LstmvizError(f"{name}: a vocabulary of more than {MAX_VOCABULARY_BYTES >> 20} MB is refused")
     text = path.read_text(encoding="utf-8", errors="replace")
