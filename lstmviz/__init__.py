@@ -67,7 +67,8 @@ def show(obj=None, x=None, *, theme: str | None = None, size=None, block: bool |
     features)``, or token ids for an Embedding; or a ``.npy``/``.csv`` file's path, read as
     ``lstmviz MODEL --input X`` reads it), else the app's generated input fitting the model;
     for a model of several inputs, the first input's (the window makes the others) or a
-    list of an array (or a file's path) per input.
+    list of an array (or a file's path) per input. ``size``: the window's (width, height)
+    in pixels or ``"WxH"``, each side 16 to 8192 (as ``picture`` and ``--size``).
 
     In IPython / Jupyter the window runs on the kernel's Qt event loop (``%gui qt`` is
     switched on for you), so the call returns at once and the notebook stays usable; call

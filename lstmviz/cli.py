@@ -17,6 +17,7 @@ from lstmviz.cli_inputs import (  # noqa: F401
     CSV_HELP,
     CSV_SUFFIXES,
     NPY_MAGIC,
+    check_npz_name,
     input_specs,
     load_inputs,
     model_input,
@@ -255,6 +256,7 @@ def _weights_only_listing(path, err: LstmvizError) -> str | None:
 
 def cmd_trace(args) -> int:
     refuse_to_replace(args.out, [("model file", args.model)] + [("input file", p) for p in args.inputs])
+    check_npz_name(args.out, "trace")
     model = lstmviz.load(args.model, seed=args.seed)
     # read as long as the memory limit allows: a whole trace checks its budget and steps
     # itself and says to take a window (--steps), which a long input is traced by
@@ -353,7 +355,10 @@ def _app_input(paths, shapes):
 def _check_picture_name(out: str, flag: str, kind: str) -> None:
     """A picture's or animation's file name for ``flag``, which writes ``kind``: its suffix
     that kind's (or none: --screenshot shot.jpg wrote PNG data under the .jpg name, and
-    --export-gif a.png a GIF), its folder there (as the exports say it)."""
+    --export-gif a.png a GIF), its folder there (as the exports say it), not a folder
+    itself (--screenshot into a folder drew the window, then 'could not write the PNG')."""
+    if Path(out).is_dir():
+        raise LstmvizError(f"{out}: is a directory; give a file name for {flag}")
     suffix = Path(out).suffix.lower()
     if suffix not in ("", f".{kind}"):
         others = [f for f in ("--export-png", "--export-svg", "--export-gif", "--export-mp4")
@@ -460,8 +465,28 @@ def _one_line(err: BaseException) -> str:
     return safe_text(" ".join(msg.split()))  # nothing from a file reaches the terminal raw
 
 
+def _misspelled_command(argv: list[str]) -> str | None:
+    """The refusal of ``lstmviz sumary m.keras``: a first word that is no file and is close
+    to a command's name (it was taken for the app's MODEL, and refused as 'unrecognized
+    arguments: m.keras'); None otherwise."""
+    import difflib
+
+    first = argv[0] if argv and not argv[0].startswith("-") else None  # (where a command stands)
+    if first is None or first in SUBCOMMANDS or os.path.exists(first):
+        return None
+    near = difflib.get_close_matches(first, SUBCOMMANDS, n=1, cutoff=0.7)
+    if not near:
+        return None
+    return (f"{first!r} is neither a command nor a file: did you mean 'lstmviz {near[0]}'? "
+            f"(commands: {', '.join(SUBCOMMANDS)}; lstmviz MODEL opens the app)")
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    misspelled = _misspelled_command(argv)
+    if misspelled:
+        print(f"{PROG}: {misspelled}", file=sys.stderr)
+        return 2
     parser = build_parser()
     try:
         args, extra = parser.parse_known_args(_normalise_argv(argv))

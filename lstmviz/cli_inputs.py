@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lstmviz.errors import LstmvizError
+from lstmviz.files import not_regular
 from lstmviz.io.csv_numbers import csv_numbers
 from lstmviz.text import plural
 
@@ -20,8 +21,9 @@ input files:
          float32, or (batch, timesteps) integer token ids for a model starting with an
          Embedding), or reshaped by --shape. The file is read without unpickling.
   .csv   plain numbers separated by commas (also .txt/.tsv: commas, tabs, semicolons or
-         spaces). Blank lines and lines starting with '#' are skipped, and so is a first
-         row of column names. Without --shape:
+         spaces; a number in double quotes, "1.5", is read as the number). Blank lines
+         and lines starting with '#' are skipped, and so is a first row of column names.
+         Without --shape:
            - a model taking (batch, timesteps, features): the file is ONE sample, each
              row one timestep, each column one feature -> shape (1, rows, columns);
            - a model taking (batch, timesteps) (an Embedding first): each row is one
@@ -63,6 +65,9 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False,
     name = path.name
     if path.is_dir():
         raise LstmvizError(f"{path}: is a directory, not an input file")
+    odd = not_regular(path)
+    if odd:
+        raise LstmvizError(f"{path}: {odd}")
     with open(path, "rb") as fh:
         head = fh.read(len(NPY_MAGIC))
     if not head:
@@ -259,6 +264,17 @@ def refuse_to_replace(out, sources, flag: str = "--out") -> None:
         if same:
             raise LstmvizError(f"{out}: this is the {what} itself; give {flag} another name "
                                f"(writing there would replace the {what})")
+
+
+def check_npz_name(out, command: str) -> None:
+    """``--out`` of ``lstmviz trace`` / ``grad``: a ``.npz`` name or one without a suffix
+    (``-o trace.csv`` wrote a zip of NumPy arrays under the .csv name, exit 0, as
+    ``--screenshot shot.jpg`` wrote PNG data). Checked before any work."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in ("", ".npz"):
+        also = " (a trace as CSV: the window's File > Export > Trace as .csv)" if command == "trace" else ""
+        raise LstmvizError(f"{out}: lstmviz {command} writes NumPy arrays (np.savez_compressed); "
+                           f"give a .npz name{also}")
 
 
 def write_npz(out: Path, arrays: dict) -> None:

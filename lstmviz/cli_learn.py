@@ -111,11 +111,12 @@ def cmd_grad(args) -> int:
     import numpy as np
 
     import lstmviz
-    from lstmviz.cli_inputs import load_inputs, name_input, refuse_to_replace, write_npz
+    from lstmviz.cli_inputs import check_npz_name, load_inputs, name_input, refuse_to_replace, write_npz
     from lstmviz.engine.gradients import check_trainable, gradients
 
     refuse_to_replace(args.out, [("model file", args.model), ("target file", args.target)]
                       + [("input file", p) for p in args.inputs])
+    check_npz_name(args.out, "grad")
     model = lstmviz.load(args.model)
     check_trainable(model)  # (before its inputs: a model that cannot be differentiated says so first)
     arrays = load_inputs(model, args.inputs, args.shape)

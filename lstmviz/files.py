@@ -82,3 +82,21 @@ def write_atomic(path, data: bytes) -> Path:
     except OSError:
         pass
     return path
+
+
+def not_regular(path) -> str | None:
+    """What ``path`` is when it exists and is neither a regular file nor a folder (a named
+    pipe, a device, a socket): reading one waited for ever (a pipe with no writer) or read
+    without end (/dev/urandom); None otherwise. Every reader of a model or an input file
+    asks it before opening."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError, TypeError):
+        return None  # (missing, or not a path: the reader says so as before)
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device")
+    return f"this is {kind}, not a file; save the data to a file and give its path"

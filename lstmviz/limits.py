@@ -164,7 +164,7 @@ def parse_size(text: str) -> int:
     return value
 
 
-#: A picture's least and largest side in pixels (``lstmviz.picture``'s size, the CLI's
+#: A picture's least and largest side in pixels (``lstmviz.show``'s and ``lstmviz.picture``'s size, the CLI's
 #: ``--size`` of a window, a screenshot and an export), before any scale
 PICTURE_SIDES = (16, 8192)
 
@@ -274,6 +274,31 @@ class MemoryBudget:
         msg = self.excess(nbytes)
         if msg:
             raise LstmvizError(f"{msg}; {HINT}")
+
+
+#: The most members a zip lstmviz opens may declare (a .keras holds 3, a torch zip one a
+#: tensor, a session one an array): Python's zipfile keeps ~2 KB a member of its directory,
+#: so 60,000 empty members (a 6 MB file) took 135 MB and a 100 MB file of them ~2 GB,
+#: before a member was read
+MAX_ZIP_MEMBERS = 20_000
+
+
+def zip_member_excess(fh) -> str | None:
+    """Why a zip (``fh``: an open binary file) is refused before its directory is read: it
+    declares more than ``MAX_ZIP_MEMBERS`` members (its end record's count, zip64's too);
+    None otherwise (or where no end record is found: zipfile then says so)."""
+    import zipfile
+
+    try:
+        end = zipfile._EndRecData(fh)  # (the stdlib's reader of the end record; zip64 too)
+        count = int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else 0
+    except Exception:  # (BadZipFile of a record spanning disks...: zipfile says it, as ever)
+        return None
+    finally:
+        fh.seek(0)
+    if count > MAX_ZIP_MEMBERS:
+        return f"the zip archive declares {count:,} members, more than the {MAX_ZIP_MEMBERS:,} lstmviz opens"
+    return None
 
 
 def inflates_too_much(compressed: int, size: int, floor: int = RATIO_FLOOR) -> bool:

@@ -300,3 +300,33 @@ def test_an_inputs_name_from_the_file_is_shown_as_text(qapp):
         assert name.text() == hostile and name.textFormat() == name.textFormat().PlainText
     finally:
         dispose(window)
+
+
+def test_file_import_asks_which_input_a_file_is_for(qapp, tmp_path, monkeypatch):
+    """File > Import input read every file into the first input: a seq2seq's decoder input
+    chosen there was refused as the encoder's (or, of the same shape, taken for it). The
+    menu now asks which input (each named by its number and name), then the file."""
+    from PySide6 import QtWidgets
+
+    case = FIXTURES / "k3_seq2seq_lstm"
+    x1 = np.load(case / "x1.npy")
+    asked: list = []
+
+    def choose(parent, title, label, items, current, editable):
+        asked.append(list(items))
+        return items[1], True
+
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getItem", staticmethod(choose))
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(case / "x1.npy"), "")))
+    window = make_window(str(case / "model.keras"), quiet=True)
+    try:
+        file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
+        action = next(a for a in file_menu.actions() if a.text().startswith("&Import input"))
+        action.trigger()
+        names = [ref.layer for ref in window.state.model.inputs]
+        assert asked == [[f"0: {names[0]}", "1: decoder_input"]]
+        assert not window.input_panel.message.isVisible(), window.input_panel.message.text()
+        np.testing.assert_array_equal(window.state.trace.inputs[1], x1[:1])
+    finally:
+        dispose(window)

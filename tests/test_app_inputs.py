@@ -97,6 +97,22 @@ def test_a_number_beyond_float32_is_named_as_the_file_holds_it(tmp_path):
         gen.generate("sine", 0, 5, 1)
 
 
+def test_an_array_beyond_float32_is_named_as_a_files_number_is():
+    """lstmviz.show/picture(model, x) of a float64 array holding 1e300 warned 'overflow
+    encountered in cast' and said "the input holds NaN or infinity" of finite numbers; now
+    the one sentence File > Import says of such a file (inputs.check_float32)."""
+    import warnings
+
+    st = AppState()
+    x = np.zeros((1, 6, st.input.input_dim))
+    x[0, 4, 0] = 1e300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no NumPy warning printed first)
+        with pytest.raises(LstmvizError) as err:
+            gen.use_array(st, x)
+    assert str(err.value) == (f"the input holds 1e+300 (first at index (0, 4, 0)), {gen.BEYOND_FLOAT32}")
+
+
 def test_the_character_demo_reads_the_apps_text_as_it_was_trained():
     """The bundled character model was trained with its own ids (space 0, a-z 1-26) while
     the app's text input and text files give the app's (space 1, a-z 2-27, '.' 28, '?' 29):

@@ -754,6 +754,75 @@ def test_both_csv_readers_say_a_decimal_comma_in_one_wording(tmp_path):
         assert tails[0] == tails[1] == f"line {line}, column {2 if line == '2' else 1}: {cell} is not a number{said}"
 
 
+def _both_csv_readers(p):
+    """What each CSV reader makes of ``p``: its numbers as a (rows, columns) list, or its
+    refusal after the file's name; (Import's and the CLI's reader, File > Open a long input's)."""
+    from lstmviz.io.csv_numbers import csv_numbers
+
+    got = []
+    try:
+        with open(p, encoding="utf-8-sig", newline="") as fh:
+            flat, width = csv_numbers(p.name, fh)
+        got.append(np.asarray(flat, np.float32).reshape(-1, width).tolist())
+    except LstmvizError as err:
+        got.append(str(err).split(": ", 1)[1])
+    try:
+        got.append(long_data.read_csv(p)[0].tolist())
+    except LstmvizError as err:
+        got.append(str(err).split(": ", 1)[1])
+    return got
+
+
+def test_both_csv_readers_read_quoted_numbers_as_the_numbers(tmp_path):
+    """An export that quotes every cell ("1.5","2"): both readers took its first row of
+    numbers for a header of words and dropped it, then refused line 2 with "'"3"' is not a
+    number", no word of the quotes. A cell in double quotes is now what they hold, in both
+    (a separator inside them included, as Python's csv reads it)."""
+    p = tmp_path / "q.csv"
+    p.write_text('"1.5","2"\n"3",4\n')
+    assert _both_csv_readers(p) == [[[1.5, 2.0], [3.0, 4.0]]] * 2
+    p.write_text('"t";"v"\n"1.5";"2"\n"3"; 4\n')  # a quoted header is still a header
+    assert _both_csv_readers(p) == [[[1.5, 2.0], [3.0, 4.0]]] * 2
+    p.write_text('"1,5","2"\n')  # a decimal comma inside quotes is one cell, named as such
+    assert _both_csv_readers(p) == ["line 1, column 1: '1,5' is not a number (a decimal comma: write 1.5)"] * 2
+    p.write_text('1,2\n"3x",4\n')
+    assert _both_csv_readers(p) == ["line 2, column 1: '3x' is not a number"] * 2
+
+
+def test_both_csv_readers_skip_a_blank_line_and_count_it_in_line_numbers(tmp_path):
+    """A blank line (or one of spaces) in the middle of a CSV is skipped by both readers,
+    as pandas skips it, and still counted when a later line is named."""
+    p = tmp_path / "b.csv"
+    p.write_text("a,b\n1,2\n\n   \n3,4\n")
+    assert _both_csv_readers(p) == [[[1.0, 2.0], [3.0, 4.0]]] * 2
+    p.write_text("a,b\n1,2\n\n3,x\n")
+    got = _both_csv_readers(p)
+    assert [g.split(":")[0].split(" (")[0] for g in got] == ["line 4, column 2"] * 2
+
+
+def test_both_csv_readers_take_the_same_numbers(tmp_path):
+    """Python's float (the CLI's and Import's reader) reads '1_0' as 10 and '١' (an
+    Arabic-Indic one) as 1, NumPy's C reader (File > Open a long input) refuses both: one
+    file was two inputs. Both now refuse them in the same words."""
+    p = tmp_path / "n.csv"
+    for cell in ("1_0", "١", "１"):
+        p.write_text(f"1,2\n{cell},4\n", encoding="utf-8")
+        assert _both_csv_readers(p) == [f"line 2, column 1: {cell!r} is not a number"] * 2
+
+
+def test_both_csv_readers_choose_the_separator_once_and_say_a_missing_value_alike(tmp_path):
+    """Import and the CLI chose a separator line by line, so a comma file's row '3 4' was
+    read as two numbers there and refused by Open a long input (one choice per file); an
+    empty cell was "'' is not a number" there and "is empty (a missing value)" here."""
+    p = tmp_path / "m.csv"
+    p.write_text("1,2\n3 4\n")
+    assert _both_csv_readers(p) == ["line 2 has 1 value but the rows before have 2; every row needs "
+                                    "the same number of columns"] * 2
+    p.write_text("1,2\n\n,4\n")
+    assert _both_csv_readers(p) == ["line 3, column 1 is empty (a missing value); fill it in or "
+                                    "remove the row"] * 2
+
+
 def test_text_one_hot_in_many_features_is_checked_before_it_is_made(tmp_path, monkeypatch):
     """Text read as one-hot features makes a float per character and feature: 20,000
     characters for a model of 1,000 features are 80 MB (200 KB of text for 4,096 features

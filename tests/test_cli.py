@@ -1009,3 +1009,59 @@ def test_two_outputs_of_one_call_may_not_share_a_file(capsys, tmp_path):
     assert rc == 2 and len(stderr.strip().splitlines()) == 1, stderr
     assert "a.png: named by both --screenshot and --export-png; give each its own file" in stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["trace", "grad"])
+def test_trace_and_grad_out_of_another_kind_is_refused_before_any_work(capsys, tmp_path, command):
+    """'lstmviz trace m -i x -o trace.csv' wrote a zip of NumPy arrays under the .csv name,
+    exit 0 (as --screenshot shot.jpg once wrote PNG data): a user opening it in a
+    spreadsheet found bytes. Now one line saying what --out writes, and no file."""
+    case = FIXTURES / "k3_lstm_default"
+    out = tmp_path / "trace.csv"
+    more = ["-y", str(tmp_path / "no_target.npy"), "--loss", "mse"] if command == "grad" else []
+    rc, _, err = call(capsys, command, case / "model.keras", "-i", case / "x.npy", *more, "-o", out)
+    line = assert_one_line_error(rc, err)
+    assert line == (f"lstmviz: {out}: lstmviz {command} writes NumPy arrays (np.savez_compressed); give a "
+                    ".npz name" + (" (a trace as CSV: the window's File > Export > Trace as .csv)"
+                                   if command == "trace" else ""))
+    assert not out.exists()
+
+
+def test_a_misspelled_command_is_named_as_such(capsys, tmp_path, monkeypatch):
+    """'lstmviz sumary m.keras' was taken for the app on a model named 'sumary' and refused
+    as "lstmviz app: error: unrecognized arguments: m.keras": no word of the slip. Now one
+    line naming the command meant; a file of that name is still opened as a model."""
+    model = FIXTURES / "k3_lstm_default" / "model.keras"
+    rc, _, err = call(capsys, "sumary", model)
+    assert assert_one_line_error(rc, err) == (
+        "lstmviz: 'sumary' is neither a command nor a file: did you mean 'lstmviz summary'? "
+        "(commands: summary, trace, grad, train, app; lstmviz MODEL opens the app)")
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(model, tmp_path / "sumary")  # a model saved without a suffix under that name
+    rc, _, err = call(capsys, "sumary", "--screenshot", tmp_path / "s.png")
+    assert rc == 0 and (tmp_path / "s.png").exists(), err
+
+
+def test_trace_refuses_a_float64_input_beyond_float32(capsys, tmp_path):
+    """A float64 .npy holding 1e300 was cast to float32's infinity inside the model (NumPy's
+    'overflow encountered in cast' printed) and traced: exit 0, a trace of NaN written. Now
+    the one sentence the window's Import says, naming the file, and no trace."""
+    case = FIXTURES / "k3_lstm_default"
+    x = np.load(case / "x.npy").astype(np.float64)
+    x[0, 2, 1] = 1e300
+    np.save(tmp_path / "big.npy", x)
+    out = tmp_path / "t.npz"
+    rc, _, err = call(capsys, "trace", case / "model.keras", "-i", tmp_path / "big.npy", "-o", out)
+    line = assert_one_line_error(rc, err, contains="big.npy")
+    assert line.endswith("holds 1e+300 (first at index (0, 2, 1)), beyond float32's range (\u00b13.4e38), "
+                         "the numbers a model takes; scale it down")
+    assert "RuntimeWarning" not in err and not out.exists()
+
+
+@pytest.mark.parametrize("option", ["--screenshot", "--export-png", "--export-svg", "--export-gif"])
+def test_a_picture_named_as_a_folder_is_refused_before_any_work(capsys, tmp_path, option):
+    """--screenshot into a folder drew the window, then said 'could not write the PNG';
+    the exports said 'Is a directory' (the system's words). Now one line naming the option,
+    as trace's --out says it, before the window starts."""
+    rc, _, err = call(capsys, FIXTURES / "k3_lstm_default" / "model.keras", option, tmp_path)
+    assert assert_one_line_error(rc, err) == f"lstmviz: {tmp_path}: is a directory; give a file name for {option}"

@@ -196,6 +196,8 @@ def test_an_initializers_arguments_are_drawn_by_keras_formulas(spell):
     w = draw("VarianceScaling", scale=0.5, mode="fan_out", distribution="uniform")
     lim = np.sqrt(3 * 0.5 / fan_out)
     assert np.abs(w).max() <= lim and np.abs(w).max() > 0.999 * lim
+    # (Keras lower-cases them: Keras 2.0-2.3 the mode too)
+    np.testing.assert_array_equal(draw("VarianceScaling", scale=0.5, mode="FAN_OUT", distribution="Uniform"), w)
     w = draw("VarianceScaling", scale=3.0, mode="fan_avg", distribution="untruncated_normal")
     assert abs(w.std() / np.sqrt(3.0 / ((fan_in + fan_out) / 2)) - 1) < 0.01
     w = draw("VarianceScaling", scale=0.1, mode="fan_in", distribution="truncated_normal")
@@ -249,6 +251,12 @@ def test_an_opened_models_initializer_arguments_hold_when_an_edit_draws_new_weig
     (_keras3("VarianceScaling", scale=0.0), "scale=0.0 must be more than 0"),
     (_keras3("VarianceScaling", scale=1.0, mode="fan_sideways"), "mode='fan_sideways' is not one of Keras'"),
     (_keras3("VarianceScaling", distribution="x" * 500), "distribution='xxxx"),
+    # Keras lower-cases a mode and a distribution, then takes only its own spellings (a
+    # "fanin" or "truncated normal" was read as fan_in and truncated_normal, no Keras would)
+    (_keras3("VarianceScaling", scale=1.0, mode="fanin"), "mode='fanin' is not one of Keras'"),
+    (_keras3("VarianceScaling", scale=1.0, mode="fan-avg"), "mode='fan-avg' is not one of Keras'"),
+    (_keras2("VarianceScaling", scale=1.0, distribution="truncated normal"),
+     "distribution='truncated normal' is not one of Keras'"),
     (_keras3("Identity", gain=1.0), "an identity matrix is 2D"),
 ])
 def test_hostile_initializer_arguments_are_refused_in_one_line(init, says):

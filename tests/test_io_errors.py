@@ -456,3 +456,67 @@ def test_config_values_replaced_at_random_are_refused_by_a_check(tmp_path):
             model.trace(xs if len(xs) > 1 else xs[0])
         except LstmvizError as err:
             assert "\n" not in str(err) and "which may be truncated or damaged" not in str(err), str(err)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_or_a_device_is_refused_before_it_is_opened(tmp_path):
+    """A model 'file' that is a named pipe made lstmviz wait for ever for a writer (open()
+    blocks), and /dev/urandom or /dev/null were 'the file is empty'. Every reader of a model
+    or an input file now says what it is, in one line, without opening it (files.not_regular)."""
+    import os
+    import threading
+
+    import lstmviz
+    from lstmviz import cli_inputs
+    from lstmviz.app import inputs as gen
+    from lstmviz.app.long_data import load_long_input, read_vocabulary
+
+    fifo = tmp_path / "model.keras"
+    os.mkfifo(fifo)
+    # (a writer that ends at once: the code before this check read an empty file, not a hang)
+    writer = threading.Thread(target=lambda: open(fifo, "wb").close(), daemon=True)
+    writer.start()
+    try:
+        with pytest.raises(LstmvizError) as err:
+            lstmviz.load(fifo)
+        assert str(err.value).startswith("model.keras: this is a named pipe (FIFO), not a file; ")
+    finally:
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # (lets the writer's open end)
+        writer.join(5)
+    model = lstmviz.load(Path(__file__).parent / "fixtures" / "k3_lstm_default" / "model.keras")
+    device = Path("/dev/null")
+    for read in (lstmviz.load, gen.load_array, cli_inputs.read_input, lambda p: load_long_input(p, model),
+                 read_vocabulary):
+        with pytest.raises(LstmvizError) as err:
+            read(device)
+        assert "null: this is a device, not a file; save the data to a file" in str(err.value), read
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".pt", ".lstmviz"])
+def test_a_zip_declaring_too_many_members_is_refused_before_its_directory_is_read(tmp_path, monkeypatch, suffix):
+    """A .keras of 60,000 empty members (6 MB) took 135 MB of zipfile's directory, and 6 s,
+    in the window's process before any member was read (a 100 MB one: ~2 GB). The end
+    record's count is read first: more than limits.MAX_ZIP_MEMBERS is one line."""
+    import zipfile
+
+    import lstmviz
+    from lstmviz import limits
+    from lstmviz.app.session import read_session
+
+    monkeypatch.setattr(limits, "MAX_ZIP_MEMBERS", 40)
+    src = Path(__file__).parent / "fixtures" / "k3_lstm_default" / "model.keras"
+    path = tmp_path / f"many{suffix}"
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(path, "w") as out:
+        for name in z.namelist():
+            out.writestr(name, z.read(name))
+        for i in range(50):
+            out.writestr(f"junk/{i}", b"")
+    opened = []
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: opened.append(self))
+    readers = [lstmviz.load] + ([read_session] if suffix == ".lstmviz" else [])
+    for read in readers:
+        with pytest.raises(LstmvizError) as err:
+            read(path)
+        assert "the zip archive declares 53 members, more than the 40 lstmviz opens" in str(err.value)
+        assert "\n" not in str(err.value)
+    assert opened == []

@@ -521,6 +521,24 @@ def test_a_damaged_safetensors_file_says_which_check_failed(tmp_path):
     assert "invalid offset for tensor `lstm.weight_hh_l0`" in msg and "\n" not in msg, msg
 
 
+def test_a_safetensors_header_that_is_not_json_says_so_without_pythons_advice(tmp_path):
+    """A header with a number of 5,000 digits was refused as "truncated or corrupt
+    (ValueError: Exceeds the limit (4300 digits) for integer string conversion ...; use
+    sys.set_int_max_str_digits() to increase the limit)": advice for a programmer, nothing
+    a user of the file can do. Now as a Keras config that is no JSON is said."""
+    import struct
+
+    for body in (b'{"a": {"dtype": "F32", "shape": [1' + b"0" * 5000 + b'], "data_offsets": [0, 4]}}',
+                 b'{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}' + b"}" * 3):
+        path = tmp_path / "bad.safetensors"
+        path.write_bytes(struct.pack("<Q", len(body)) + body + b"\0" * 4)
+        with pytest.raises(LstmvizError) as err:
+            lstmviz.load(path)
+        msg = str(err.value)
+        assert msg.startswith("bad.safetensors: the header is not valid JSON (") and "\n" not in msg, msg
+        assert "sys." not in msg
+
+
 def test_safetensors_tensors_count_against_the_memory_limit(tmp_path, monkeypatch):
     """Every other reader counts what it reads against the memory limit; safetensors read
     whatever the file held (up to 4 GB)."""

@@ -332,3 +332,15 @@ def test_show_refuses_a_size_it_cannot_read_in_one_line_before_a_window_opens():
     assert len(notebook.OPEN_WINDOWS) == before
     assert not [w for w in QtWidgets.QApplication.topLevelWidgets()
                 if type(w).__name__ == "MainWindow" and w.isVisible()]
+
+
+def test_show_refuses_a_size_beyond_the_sides_picture_and_size_allow_before_a_window_opens():
+    """show(size=(100000, 100000)) resized a window to it (the rule of picture's size and
+    the CLI's --size, limits.check_picture_size, was not asked); now the same one line."""
+    from lstmviz.ui import notebook
+
+    before = len(notebook.OPEN_WINDOWS)
+    for size in ((100000, 100000), "5x5", (800, 0)):
+        with pytest.raises(LstmvizError, match=r"^size .*: give a width and a height between 16 and 8192"):
+            lstmviz.show(str(CASE / "model.keras"), size=size, block=False)
+    assert len(notebook.OPEN_WINDOWS) == before

@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from lstmviz import limits
+from lstmviz.engine.model import BEYOND_FLOAT32, check_float32  # noqa: F401 (BEYOND_FLOAT32: the readers' sentence)
 from lstmviz.errors import LstmvizError
+from lstmviz.files import not_regular
 from lstmviz.io.csv_numbers import csv_numbers
 from lstmviz.io.npy import read_npy
 from lstmviz.text import safe_name
@@ -180,6 +182,9 @@ def _read_numbers(path) -> tuple[Path, np.ndarray]:
     """``.npy`` or ``.csv`` as it is (a CSV: a row per line), numbers only."""
     path = Path(path)
     suffix = path.suffix.lower()
+    odd = not_regular(path)
+    if odd:
+        raise LstmvizError(f"{path.name}: {odd}")
     try:
         if suffix == ".npy":
             arr = read_npy(path, path.name)  # header checked before reading
@@ -212,11 +217,6 @@ def as_sequence(arr: np.ndarray, name: str, ids: bool = False, time_major: bool 
                        "(timesteps, features) or (batch, timesteps, features)")
 
 
-#: what a file's number past float32 is told (a float64 one became infinity in the model's
-#: float32, and was said to be "NaN or infinity" of a file of finite numbers)
-BEYOND_FLOAT32 = "beyond float32's range (\u00b13.4e38), the numbers a model takes; scale it down"
-
-
 def load_array(path, ids: bool = False, time_major: bool = False) -> np.ndarray:
     """Read ``.npy`` or ``.csv`` into ``(batch, timesteps, features)`` float32.
 
@@ -233,11 +233,7 @@ def load_array(path, ids: bool = False, time_major: bool = False) -> np.ndarray:
     arr = as_sequence(arr, path.name, ids, time_major)
     if arr.size == 0:
         raise LstmvizError(f"{path.name}: is empty (shape {arr.shape})")
-    if np.issubdtype(arr.dtype, np.floating) and arr.itemsize > 4:  # (float64: a CSV's, a file's)
-        big = np.isfinite(arr) & (np.abs(arr) > np.finfo(np.float32).max)
-        if big.any():  # (it became infinity: "NaN or infinity" of a file of finite numbers)
-            at = tuple(int(i) for i in np.argwhere(big)[0])
-            raise LstmvizError(f"{path.name}: holds {float(arr[at]):g} (first at index {at}), {BEYOND_FLOAT32}")
+    check_float32(arr, f"{path.name}: holds")
     arr = arr.astype(np.float32)
     if not np.all(np.isfinite(arr)):
         at = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
@@ -351,6 +347,8 @@ def use_array(state, x, names=None) -> None:
         x = x.astype(np.float32)[..., None]
     elif not np.all(np.isfinite(x)):
         raise LstmvizError("the input holds NaN or infinity; replace them with numbers")
+    else:
+        check_float32(x, "the input holds")
     if time_major and x.ndim == 3:  # checked as the model takes it; held (batch, time, ...)
         x = np.ascontiguousarray(np.swapaxes(x, 0, 1))
     others = None if rest is None else state.check_others(rest, batch=len(x))

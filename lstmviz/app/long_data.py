@@ -26,7 +26,8 @@ import numpy as np
 from lstmviz import limits
 from lstmviz.app import inputs as gen
 from lstmviz.errors import LstmvizError
-from lstmviz.io.csv_numbers import decimal_comma, delimiter, is_number, not_a_number
+from lstmviz.files import not_regular
+from lstmviz.io.csv_numbers import MISSING, decimal_comma, delimiter, is_number, not_a_number, number, split_cells
 from lstmviz.io.npy import check_dtype, check_length, npy_header
 from lstmviz.text import plural, safe_name
 
@@ -110,8 +111,21 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
 
 
 def _cells(line: str, delim) -> list[str]:
-    cells = [c.strip() for c in (line.split(delim) if delim else line.split())]
+    cells = split_cells(line, delim)
     return cells[:-1] if len(cells) > 1 and cells[-1] == "" else cells  # a trailing comma (as csv_numbers)
+
+
+def _parse(lines: list[str], delim) -> np.ndarray:
+    """A block's rows of numbers as float32 (ValueError where a cell is not a number or a
+    row is ragged): NumPy's C reader, or, for a block with quotes, ``csv_numbers``' own
+    cells and numbers (a quoted cell is what its quotes hold, as that reader has it)."""
+    if not any('"' in ln for ln in lines):
+        return np.loadtxt(io.StringIO("\n".join(lines)), delimiter=delim, dtype=np.float32,
+                          ndmin=2, comments=None)
+    rows = [[number(c) for c in _cells(ln, delim)] for ln in lines]
+    if len({len(r) for r in rows}) > 1:
+        raise ValueError("rows of different lengths")
+    return np.array(rows, dtype=np.float32).reshape(len(rows), -1)
 
 
 def _untrail(line: str, delim) -> str:
@@ -158,7 +172,7 @@ def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] |
                 continue
             where = f"line {line:,}, column {col}" + _column(header, col)
             if not cell:
-                return f"{name}: {where} is empty (a missing value); fill it in or remove the row"
+                return f"{name}: {where} {MISSING}"
             hint = ""
             if (decimal_comma(cell) is None and line0 == 0
                     and line == next(_data_lines(text, 0, skip_header))[0]):
@@ -233,8 +247,7 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
                 first = False
             if lines:
                 try:
-                    block = np.loadtxt(io.StringIO("\n".join(lines)), delimiter=delim,
-                                       dtype=np.float32, ndmin=2, comments=None)
+                    block = _parse(lines, delim)
                 except ValueError as err:
                     raise LstmvizError(_refusal(name, text, line0, delim, width, header, skip_header)
                                        or f"{name}: near line {line0 + 1:,}: {str(err).splitlines()[0]}") from None
@@ -272,6 +285,9 @@ def read_vocabulary(path) -> dict[str, int]:
     plain text with one token per line (id = line number, from 0)."""
     path = Path(path)
     name = path.name
+    odd = not_regular(path)
+    if odd:
+        raise LstmvizError(f"{name}: {odd}")
     if path.stat().st_size > MAX_VOCABULARY_BYTES:
         raise LstmvizError(f"{name}: a vocabulary of more than {MAX_VOCABULARY_BYTES >> 20} MB is refused")
     text = path.read_text(encoding="utf-8", errors="replace")
@@ -446,6 +462,9 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
     views write the characters."""
     path = Path(path)
     suffix = path.suffix.lower()
+    odd = not_regular(path)
+    if odd:
+        raise LstmvizError(f"{path.name}: {odd}")
     if suffix == ".npy":
         x = open_npy(path, progress, cancel, ids=len(model.input_shapes()[0]) == 2)
     elif suffix in (".csv", ".tsv") or not reads_as_text(path):

@@ -236,6 +236,9 @@ def read_session(path) -> Session:
 
 
 def parse_session(data: bytes, path="session") -> Session:
+    many = limits.zip_member_excess(io.BytesIO(data))
+    if many:
+        raise _bad(path, many)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):  # (a zip version no reader knows)

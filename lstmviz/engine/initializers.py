@@ -32,9 +32,9 @@ def _alnum(text) -> str:
 
 #: Keras' VarianceScaling (scale, mode, distribution) that are the named initializers (Keras
 #: 2.0-2.2 wrote glorot_uniform so); "normal" was the truncated one before Keras 2.3 named it
-_VARIANCE_SCALING = {(1.0, "fanavg", "uniform"): "glorotuniform", (1.0, "fanavg", "truncatednormal"): "glorotnormal",
-                     (2.0, "fanin", "uniform"): "heuniform", (2.0, "fanin", "truncatednormal"): "henormal",
-                     (1.0, "fanin", "uniform"): "lecununiform", (1.0, "fanin", "truncatednormal"): "lecunnormal"}
+_VARIANCE_SCALING = {(1.0, "fan_avg", "uniform"): "glorotuniform", (1.0, "fan_avg", "truncated_normal"): "glorotnormal",
+                     (2.0, "fan_in", "uniform"): "heuniform", (2.0, "fan_in", "truncated_normal"): "henormal",
+                     (1.0, "fan_in", "uniform"): "lecununiform", (1.0, "fan_in", "truncated_normal"): "lecunnormal"}
 
 
 #: Keras 1/2 names that stand for another
@@ -53,13 +53,13 @@ def _key(init) -> str:
         key = key[:-len("initializer")]
     if key == "variancescaling":
         cfg = (init.get("config") if isinstance(init, dict) else None) or {}
-        dist = _alnum(cfg.get("distribution", "truncated_normal"))
+        dist = str(cfg.get("distribution", "truncated_normal")).lower()  # (as Keras reads them: _MODES)
         try:
             scale = float(cfg.get("scale", 1.0))
         except (TypeError, ValueError):
             return key
-        found = _VARIANCE_SCALING.get((scale, _alnum(cfg.get("mode", "fan_in")),
-                                       "truncatednormal" if dist == "normal" else dist))
+        found = _VARIANCE_SCALING.get((scale, str(cfg.get("mode", "fan_in")).lower(),
+                                       "truncated_normal" if dist == "normal" else dist))
         return found or key
     return key
 
@@ -76,8 +76,11 @@ ARGUMENTS: dict[str, dict[str, float | str]] = {
 #: The largest number an initializer's argument may be (a weight of a million already
 #: saturates every gate; 1e300 made infinities, NaN none at all)
 MAX_ARGUMENT = 1e6
-_MODES = ("fanin", "fanout", "fanavg")
-_DISTRIBUTIONS = ("truncatednormal", "untruncatednormal", "uniform", "normal")
+#: A VarianceScaling's modes and distributions as Keras checks them: lower-cased, then
+#: exactly these (Keras 2.0-2.3 lowered the mode too, tf.keras and Keras 3 only the
+#: distribution; "normal" is Keras 2's truncated one): "fanin" or "fan-in" no Keras takes
+_MODES = ("fan_in", "fan_out", "fan_avg")
+_DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform", "normal")
 
 
 def _shown(value) -> str:
@@ -89,7 +92,8 @@ def _shown(value) -> str:
 def arguments(init) -> dict:
     """The arguments ``make`` draws ``init`` with: its config's (Keras 2 or 3 spelling),
     Keras' defaults for those it leaves out, each checked (finite numbers of at most
-    ``MAX_ARGUMENT``, a VarianceScaling's mode and distribution Keras' own); refused in one
+    ``MAX_ARGUMENT``, a VarianceScaling's mode and distribution Keras' own, ``_MODES``,
+    ``_DISTRIBUTIONS``); refused in one
     line. {} for an initializer without arguments (zeros, glorot_uniform, ...)."""
     key = _key(init)
     defaults = ARGUMENTS.get(key)
@@ -105,12 +109,12 @@ def arguments(init) -> dict:
         if value is None:
             value = default
         if isinstance(default, str):
-            if not isinstance(value, str) or _alnum(value) not in (_MODES if arg == "mode" else _DISTRIBUTIONS):
+            if not isinstance(value, str) or value.lower() not in (_MODES if arg == "mode" else _DISTRIBUTIONS):
                 allowed = ("fan_in, fan_out, fan_avg" if arg == "mode"
                            else "truncated_normal, untruncated_normal, uniform")
                 raise LstmvizError(f"initializer {_shown(name)}: {arg}={_shown(value)} is not one of "
                                    f"Keras' ({allowed})")
-            out[arg] = _alnum(value)
+            out[arg] = value.lower()
             continue
         try:
             if isinstance(value, (bool, str, bytes)) or np.ndim(value) != 0:
@@ -169,13 +173,13 @@ def make(init, shape, rng: np.random.Generator) -> np.ndarray:
     elif key == "lecunnormal":
         out = _truncated(rng, np.sqrt(1.0 / max(1, fan_in)), shape)
     elif key == "variancescaling":  # Keras' formula (the named ones above are its cases)
-        fan = {"fanin": fan_in, "fanout": fan_out, "fanavg": (fan_in + fan_out) / 2.0}[args["mode"]]
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[args["mode"]]
         scale = args["scale"] / max(1.0, fan)
         dist = args["distribution"]
         if dist == "uniform":
             lim = np.sqrt(3.0 * scale)
             out = rng.uniform(-lim, lim, shape)
-        elif dist == "untruncatednormal":
+        elif dist == "untruncated_normal":
             out = rng.normal(0.0, np.sqrt(scale), shape)
         else:  # truncated_normal (Keras 2's "normal"): stddev after the cut sqrt(scale)
             out = _truncated(rng, np.sqrt(scale), shape)

@@ -43,6 +43,22 @@ def keras_major_of(version: str | None) -> int:
         return 3
 
 
+#: what a number past float32 is told, in a file or an array (a float64 one became infinity
+#: in the model's float32, and was said to be "NaN or infinity" of finite numbers)
+BEYOND_FLOAT32 = "beyond float32's range (\u00b13.4e38), the numbers a model takes; scale it down"
+
+
+def check_float32(arr: np.ndarray, what: str) -> None:
+    """Refuse a wider float than float32 holding a finite number past float32's range (it
+    would become infinity in the model, then be said to be "NaN or infinity" of finite
+    numbers): ``what`` ("x.npy: holds", "the input holds") and the number, in one line."""
+    if np.issubdtype(arr.dtype, np.floating) and arr.itemsize > 4:  # (float64: a CSV's, a file's, an array's)
+        big = np.isfinite(arr) & (np.abs(arr) > np.finfo(np.float32).max)
+        if big.any():
+            at = tuple(int(i) for i in np.argwhere(big)[0])
+            raise LstmvizError(f"{what} {float(arr[at]):g} (first at index {at}), {BEYOND_FLOAT32}")
+
+
 @dataclass
 class Node:
     layer: Layer
@@ -574,6 +590,7 @@ class Model:
                 f"{which} holds NaN or infinity (first at index {tuple(int(i) for i in bad)}); "
                 "replace it with numbers"
             )
+        check_float32(arr, f"{which} holds")  # (before the cast below made it infinity)
         if want and want[0] is not None and arr.shape[0] != want[0]:
             raise LstmvizError(f"{which} has batch {arr.shape[0]} but the model is built for batch {want[0]}")
         if np.issubdtype(arr.dtype, np.floating) and arr.dtype != np.float32:

@@ -84,6 +84,20 @@ def check_file(h5: Any) -> None:
     seen = [0]
     inspected: set[int] = set()
     failed: list[Fail] = []
+    # the groups above the link being visited (the walk goes depth first): an object is
+    # opened from its group by its own name, not from the root by its whole path (that
+    # walked a path of depth d for each of d nested groups: 2,000 took 4 s, and grew as d^2)
+    above: list[tuple[bytes, Any]] = [(b"", h5)]
+
+    def open_object(name: bytes) -> Any:
+        while len(above) > 1 and not name.startswith(above[-1][0] + b"/"):
+            above.pop()
+        parent, group = above[-1]
+        rest = name[len(parent) + 1:] if parent else name
+        obj = group.get(rest) if b"/" not in rest else h5.get(name)
+        if isinstance(obj, h5py.Group):
+            above.append((name, obj))
+        return obj
 
     def visit(name: bytes, info: Any) -> object:
         # an exception raised in here would reach us as a SystemError: keep it, stop
@@ -96,7 +110,7 @@ def check_file(h5: Any) -> None:
                 if info.u in inspected:
                     return None
                 inspected.add(info.u)
-                obj = h5.get(path)
+                obj = open_object(name)
                 if isinstance(obj, h5py.Dataset):
                     check_dataset(obj, path)
             elif info.type != h5l.TYPE_SOFT:

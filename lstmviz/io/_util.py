@@ -228,6 +228,11 @@ def fmt_shape(shape: Any) -> str:
 
 def read_head(path: Any, n: int = 1024) -> tuple[bytes, int]:
     """The first ``n`` bytes of a file and its size, or Fail saying why it cannot be read."""
+    from lstmviz.files import not_regular
+
+    odd = not_regular(path)
+    if odd:
+        raise Fail(odd)
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:

@@ -237,6 +237,13 @@ def sniff(path: Any) -> Format:
     if container is None:
         name = os.path.basename(str(path))
         raise LstmvizError(f"{name}: {foreign(head, size, name)}; {supported()}")
+    if container == "zip":
+        from lstmviz.limits import zip_member_excess
+
+        with open(path, "rb") as fh:
+            many = zip_member_excess(fh)
+        if many:
+            raise LstmvizError(f"{os.path.basename(str(path))}: {many}; {supported()}")
     candidates = [f for f in FORMATS if f.container == container]
     named = by_name(path)
     if container == "zip":

@@ -48,7 +48,11 @@ def _state_dict(path) -> dict[str, np.ndarray]:
         if not 2 <= n <= min(MAX_HEADER_BYTES, size - 8):
             raise LstmvizError("the header length does not fit the file (truncated or not a "
                                "safetensors file)")
-        header = json.loads(fh.read(n))
+        try:  # (as io/_util.parse_json says it: Python's own advice, such as raising its
+            # limit of an integer's digits, is nothing a user of a file can act on)
+            header = json.loads(fh.read(n))
+        except (ValueError, RecursionError) as exc:
+            raise LstmvizError(f"the header is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(header, dict):
         raise LstmvizError("the header is not a JSON object")
     # tensors in the order of their data in the file (the writer's order), not sorted names

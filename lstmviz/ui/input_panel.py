@@ -227,6 +227,23 @@ class InputPanel(QtWidgets.QWidget):
     def import_file(self, path):
         self._guard(self.state.import_input, path)
 
+    def import_menu(self):
+        """File > Import input: a model of several inputs is asked which input the file is
+        for (it went into the first, whatever the user meant), then the file."""
+        others = [name for name, _ in self.state.others_given()]
+        model = self.state.model
+        if not others or model is None:
+            self._import_dialog()
+            return
+        names = [safe_name(ref.layer) for ref in model.inputs]
+        items = [f"{k}: {name}" for k, name in enumerate(names)]
+        item, ok = QtWidgets.QInputDialog.getItem(self, "Import input", "The file is for the model's input:",
+                                                  items, 0, False)
+        if not ok or item not in items:
+            return
+        k = items.index(item)
+        self._import_dialog() if k == 0 else self._import_other_dialog(k, names[k])
+
     def _import_other_dialog(self, k: int, name: str):
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, f"Import input {name}", "",
                                                         "Arrays (*.npy *.csv *.txt);;All files (*)")

@@ -508,7 +508,7 @@ class MainWindow(QtWidgets.QMainWindow):
         a.setShortcut(QtGui.QKeySequence.StandardKey.Open)
         self.recent_menu = file.addMenu("Open &recent")
         self._fill_recent()
-        file.addAction("&Import input (.npy, .csv)\u2026", self.input_panel._import_dialog)
+        file.addAction("&Import input (.npy, .csv)\u2026", self.input_panel.import_menu)
         file.addAction("Open a &long input (.npy, .csv, text)\u2026", self.open_long_dialog)
         file.addAction("&New stack", self.new_stack)
         file.addSeparator()

@@ -202,7 +202,6 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
             unit: int | None = None, sample: int | None = None, theme: str | None = "light",
             size=(1200, 750), scale: float = 1.0) -> Picture:
     """See ``lstmviz.picture``."""
-    from lstmviz.limits import check_picture_size
     from lstmviz.ui.preflight import check_window
 
     model, path, x = resolve(obj, x)
@@ -219,7 +218,6 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         scale = float(scale)
     except (TypeError, ValueError):
         raise LstmvizError(f"scale={scale!r}: give a number (1 = the size asked for)") from None
-    check_picture_size(w, h)
     limit_blas_threads(1)
     app = QtWidgets.QApplication.instance()
     if app is None:  # the first Qt of this process: offscreen where no window can open
@@ -265,14 +263,16 @@ def _whole(name: str, value) -> int | None:
 
 
 def _size(size) -> tuple[int, int]:
-    """A picture's size: (width, height) or 'WxH', as ``show`` takes it."""
+    """A window's or a picture's size: (width, height) or 'WxH', as ``show`` and
+    ``picture`` take it, each side within ``limits.PICTURE_SIDES`` (the CLI's ``--size``)."""
+    from lstmviz.limits import check_picture_size
     from lstmviz.ui.app import parse_size
 
     try:
         w, h = parse_size(size)
     except (TypeError, ValueError):
         raise LstmvizError(f"size={size!r}: give (width, height) in pixels, e.g. (1200, 750)") from None
-    return w, h
+    return check_picture_size(w, h)
 
 
 def _check_cursor(state, step, layer, unit, sample) -> None:
