@@ -441,6 +441,36 @@ def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(wind
     assert kernel.shape == (3, 28) and np.abs(kernel).max() > 0.4  # (drawn from +-0.5)
 
 
+def test_an_initializers_call_cut_by_a_narrow_side_panel_is_whole_in_its_tooltip(make_window, tmp_path):
+    """At 800 x 600 the side panel's initializer box showed 'RandomUniform(min' and no more:
+    its tooltip said what a kernel_initializer is, not which one this is. The tooltip now
+    starts with the whole call (escaped: a config's names come from the file)."""
+    from lstmviz.app.options import choice_text
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    window = make_window((800, 600))
+    init = {"module": "keras.initializers", "class_name": "RandomUniform",
+            "config": {"minval": -0.5, "maxval": 0.5, "seed": None}, "registered_name": None}
+    model = Model.sequential((None, 6, 3), [LayerSpec("LSTM", {"units": 5, "kernel_initializer": init})], seed=0)
+    save_keras(model, tmp_path / "m.keras")
+    assert window.open_file(tmp_path / "m.keras")
+    QtWidgets.QApplication.processEvents()
+    box = window.stack_panel.findChild(QtWidgets.QComboBox, "option:kernel_initializer")
+    full = "RandomUniform(minval=-0.5, maxval=0.5)"
+    assert box.currentText() == full
+    assert box.fontMetrics().horizontalAdvance(full) > box.width()  # (cut on screen)
+    shown = tip_text(box.toolTip())
+    assert shown.startswith(full) and "kernel" in shown, shown
+    window.state.set_layer_option(0, "kernel_initializer", "zeros")  # a listed name: its own
+    QtWidgets.QApplication.processEvents()
+    box = window.stack_panel.findChild(QtWidgets.QComboBox, "option:kernel_initializer")
+    assert tip_text(box.toolTip()).startswith("zeros")
+    # a file's names escaped, not shown raw (an escape sequence, a bidi override)
+    odd = {"class_name": "Random\x1b[2JUniform\u202e", "config": {"min\x07val": 1}}
+    assert choice_text(odd) == "Random\\x1b[2JUniform\\u202e(min\\x07val=1)"
+
+
 def test_an_opened_models_initializer_of_default_arguments_shows_by_its_name(window, tmp_path):
     """A Keras 3 file writes every initializer as a config: once shown as its call, the side
     panel read 'Orthogonal(gain=1.0)', 'Zeros()' and 'GlorotUniform()' beside the list's own
