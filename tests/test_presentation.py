@@ -799,7 +799,7 @@ def test_the_train_tabs_header_has_the_views_heading_font_while_presenting(windo
     heading = QtGui.QFontInfo(window.views[1].header.label.font()).pixelSize()
     window.tabs.setCurrentIndex(window.tabs.count() - 1)
     settle()
-    window.train_panel
+    assert window.train_panel is not None  # (built)
     settle()
     assert window.train_title.isVisible() and window.train_title.full_text().startswith("Training")
     assert QtGui.QFontInfo(window.train_title.font()).pixelSize() == heading
