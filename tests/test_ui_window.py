@@ -420,6 +420,29 @@ def test_open_model_file_fills_panel_and_views(window):
         assert window.state.model.layers[0].class_name == "LSTM"
 
 
+def test_the_cell_tab_leaves_an_800_x_600_window_its_side_panel(make_window):
+    """Once the Cell tab had been shown, the window's least width was ~970 px (nine charts
+    of 60 px in one row beside the side panel): an 800 x 600 screen could not hold it.
+    Where the view is narrower than that row, the charts go into two rows."""
+    window = make_window((800, 600))
+    window.tabs.setCurrentIndex(1)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    window.resize(800, 600)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    view = window.views[1]
+    assert window.side.isVisible() and window.side.width() > 0
+    assert window.minimumSizeHint().width() <= 800 and window.width() <= 800
+    shown = [bp.widget.geometry() for bp in view.bars.values() if bp.widget.isVisible()]
+    assert len(shown) == 9 and len({c.top() for c in shown}) == 2
+    assert all(c.width() >= 60 and c.right() < view.width() for c in shown)
+    window.resize(1600, 900)  # room for one row: one row again
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert len({bp.widget.geometry().top() for bp in view.bars.values() if bp.widget.isVisible()}) == 1
+
+
 def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(window, tmp_path):
     """An opened model's kernel_initializer RandomUniform(minval=-0.5, maxval=0.5) showed
     in the side panel as the dict's repr, "{'class_name': 'RandomUniform', 'config': {...}}";
