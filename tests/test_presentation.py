@@ -788,3 +788,27 @@ def test_over_time_gives_its_heatmaps_room_on_an_800_x_600_projector(make_window
     assert view.curve_plot.vb.height() >= over_time.CURVES_MIN_PLOT * 0.75
     p.tour.end()
     p.leave()
+
+
+def test_the_train_tabs_header_has_the_views_heading_font_while_presenting(window):
+    """Presenting, the header over the Train tab (the run it trains) was in the body font
+    while every view's header has the theme's heading font (1.15 times the body's)."""
+    present_on_720_lines(window)
+    window.tabs.setCurrentIndex(1)  # the Cell view: its header
+    settle()
+    heading = QtGui.QFontInfo(window.views[1].header.label.font()).pixelSize()
+    window.tabs.setCurrentIndex(window.tabs.count() - 1)
+    settle()
+    assert window.train_panel is not None  # (built)
+    settle()
+    assert window.train_title.isVisible() and window.train_title.full_text().startswith("Training")
+    assert QtGui.QFontInfo(window.train_title.font()).pixelSize() == heading
+    assert heading > QtGui.QFontInfo(window.font()).pixelSize()
+    window.presenter.leave()
+    settle()
+    window.tabs.setCurrentIndex(1)
+    settle()
+    heading = QtGui.QFontInfo(window.views[1].header.label.font()).pixelSize()
+    window.tabs.setCurrentIndex(window.tabs.count() - 1)
+    settle()
+    assert QtGui.QFontInfo(window.train_title.font()).pixelSize() == heading

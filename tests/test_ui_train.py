@@ -1065,3 +1065,43 @@ def test_a_diverged_run_says_so_in_the_loss_plot_over_its_finite_losses(make_win
     panel.refresh(force=True)
     assert not note.isVisible() and panel.curve_loss.opts["symbol"] is None
     panel.stop()
+
+
+def test_a_diverged_updates_gradient_through_time_shows_no_made_up_norms(make_window, qtbot):
+    """sgd at a learning rate of 10: the update whose loss became infinite has norms of 0
+    (or not numbers) at most steps; the log plot drew them at its 1e-30 floor, a line along
+    the bottom that read as real, tiny gradients, and stretched its axis down to 1e-31. As
+    the loss curve does, only its finite norms are drawn, marked; the others are missing."""
+    import math
+
+    w = make_window()
+    w.tabs.setCurrentIndex(w.tabs.indexOf(w.train_page))
+    panel = w.train_panel
+    panel.opt_combo.setCurrentText("sgd")
+    panel.lr_spin.setValue(10.0)
+    s = panel.session
+    while not s.stopped and s.iteration < 160:
+        panel.one_update()
+        panel.wait()
+    panel.refresh(force=True)
+    v = s.view()
+    assert not math.isfinite(v.history.loss[-1])
+    for curve, norms in ((panel.curve_dh, v.dh_norm), (panel.curve_dc, v.dc_norm)):
+        norms = np.asarray(norms, np.float64)
+        real = np.isfinite(norms) & (norms > 0)
+        assert (~real).any() and real.any()  # (the case: norms that are not real values)
+        x, y = curve.getData()
+        assert np.array_equal(x, np.arange(len(norms)))
+        assert np.all(np.isnan(y[~real])), y
+        assert np.allclose(y[real], np.log10(norms[real]))
+        assert curve.opts["symbol"] is not None  # the few finite ones marked
+    lo, hi = panel.step_plot.vb.viewRange()[1]
+    finite = np.log10(v.dh_norm[np.isfinite(v.dh_norm) & (v.dh_norm > 0)])
+    assert lo > finite.min() - 3 and lo <= finite.min() and hi >= finite.max()
+    panel.reset_button.click()
+    panel.one_update()
+    panel.wait()
+    panel.refresh(force=True)
+    x, y = panel.curve_dh.getData()
+    assert np.all(np.isfinite(y))  # a run that did not diverge: every step drawn
+    panel.stop()

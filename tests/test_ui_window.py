@@ -420,6 +420,29 @@ def test_open_model_file_fills_panel_and_views(window):
         assert window.state.model.layers[0].class_name == "LSTM"
 
 
+def test_the_cell_tab_leaves_an_800_x_600_window_its_side_panel(make_window):
+    """Once the Cell tab had been shown, the window's least width was ~970 px (nine charts
+    of 60 px in one row beside the side panel): an 800 x 600 screen could not hold it.
+    Where the view is narrower than that row, the charts go into two rows."""
+    window = make_window((800, 600))
+    window.tabs.setCurrentIndex(1)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    window.resize(800, 600)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    view = window.views[1]
+    assert window.side.isVisible() and window.side.width() > 0
+    assert window.minimumSizeHint().width() <= 800 and window.width() <= 800
+    shown = [bp.widget.geometry() for bp in view.bars.values() if bp.widget.isVisible()]
+    assert len(shown) == 9 and len({c.top() for c in shown}) == 2
+    assert all(c.width() >= 60 and c.right() < view.width() for c in shown)
+    window.resize(1600, 900)  # room for one row: one row again
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert len({bp.widget.geometry().top() for bp in view.bars.values() if bp.widget.isVisible()}) == 1
+
+
 def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(window, tmp_path):
     """An opened model's kernel_initializer RandomUniform(minval=-0.5, maxval=0.5) showed
     in the side panel as the dict's repr, "{'class_name': 'RandomUniform', 'config': {...}}";
@@ -439,6 +462,36 @@ def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(wind
         window.state.set_layer_option(0, "units", 7)
     kernel = window.state.model.layers[0].weights[0]
     assert kernel.shape == (3, 28) and np.abs(kernel).max() > 0.4  # (drawn from +-0.5)
+
+
+def test_an_initializers_call_cut_by_a_narrow_side_panel_is_whole_in_its_tooltip(make_window, tmp_path):
+    """At 800 x 600 the side panel's initializer box showed 'RandomUniform(min' and no more:
+    its tooltip said what a kernel_initializer is, not which one this is. The tooltip now
+    starts with the whole call (escaped: a config's names come from the file)."""
+    from lstmviz.app.options import choice_text
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    window = make_window((800, 600))
+    init = {"module": "keras.initializers", "class_name": "RandomUniform",
+            "config": {"minval": -0.5, "maxval": 0.5, "seed": None}, "registered_name": None}
+    model = Model.sequential((None, 6, 3), [LayerSpec("LSTM", {"units": 5, "kernel_initializer": init})], seed=0)
+    save_keras(model, tmp_path / "m.keras")
+    assert window.open_file(tmp_path / "m.keras")
+    QtWidgets.QApplication.processEvents()
+    box = window.stack_panel.findChild(QtWidgets.QComboBox, "option:kernel_initializer")
+    full = "RandomUniform(minval=-0.5, maxval=0.5)"
+    assert box.currentText() == full
+    assert box.fontMetrics().horizontalAdvance(full) > box.width()  # (cut on screen)
+    shown = tip_text(box.toolTip())
+    assert shown.startswith(full) and "kernel" in shown, shown
+    window.state.set_layer_option(0, "kernel_initializer", "zeros")  # a listed name: its own
+    QtWidgets.QApplication.processEvents()
+    box = window.stack_panel.findChild(QtWidgets.QComboBox, "option:kernel_initializer")
+    assert tip_text(box.toolTip()).startswith("zeros")
+    # a file's names escaped, not shown raw (an escape sequence, a bidi override)
+    odd = {"class_name": "Random\x1b[2JUniform\u202e", "config": {"min\x07val": 1}}
+    assert choice_text(odd) == "Random\\x1b[2JUniform\\u202e(min\\x07val=1)"
 
 
 def test_an_opened_models_initializer_of_default_arguments_shows_by_its_name(window, tmp_path):

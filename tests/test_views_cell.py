@@ -289,16 +289,18 @@ def test_equations_copy_as_the_numbers_on_screen(view, qtbot):
         assert view.eq_label.height() == view.eq_label.heightForWidth(view.eq_label.width())
 
 
+@pytest.mark.parametrize("width", [1400, 360])
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
-def test_the_charts_one_view_draws_each_chart_over_its_cell_with_the_trace_values(view, qtbot, kind):
+def test_the_charts_one_view_draws_each_chart_over_its_cell_with_the_trace_values(view, qtbot, kind, width):
     """The nine charts are one graphics view: each chart sits over its grid cell (its
     cell's size, its place), hidden with its cell (a GRU has no c), and the bars drawn in
-    the view's picture reach the pixel each value of the trace maps to."""
+    the view's picture reach the pixel each value of the trace maps to. In a narrow view
+    (360 px) the charts are in two rows, each at least its least width."""
     from PySide6 import QtCore
 
     model, trace, x = build([LayerSpec(kind, {"units": 6, "return_sequences": True})], T=5)
     rec = trace[kind.lower()]
-    view.resize(1400, 800)
+    view.resize(width, 800)
     view.set_data(model, trace, inputs=[x])
     view.set_cursor(Cursor(step=3, sample=1, layer=kind.lower(), unit=2))
     view.show()
@@ -308,6 +310,12 @@ def test_the_charts_one_view_draws_each_chart_over_its_cell_with_the_trace_value
     shown = [bp for bp in view.bars.values() if bp.widget.isVisible()]
     assert len(shown) == (9 if kind == "LSTM" else 6)
     assert all(not bp.frame.isVisible() for bp in view.bars.values() if not bp.widget.isVisible())
+    rows = sorted({bp.widget.geometry().top() for bp in shown})
+    assert len(rows) == (1 if width > 1000 else 2)
+    cells = [bp.widget.geometry() for bp in shown]
+    assert all(c.width() >= (1 if width > 1000 else CellView.SLOT_LEAST[0]) for c in cells)
+    assert not any(a.intersects(b) for k, a in enumerate(cells) for b in cells[k + 1:])
+    assert all(0 <= c.left() and c.right() < view.width() for c in cells)
     for bp in shown:
         cell = bp.widget.geometry()
         at = bv.mapFromParent(cell.topLeft())

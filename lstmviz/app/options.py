@@ -14,6 +14,7 @@ from typing import Any
 
 from lstmviz.engine.activations import SUPPORTED as ACTIVATIONS
 from lstmviz.engine.cells import CELLS, kind_of
+from lstmviz.text import escape
 
 #: Layer classes the side panel can add, in menu order (label -> class, inner class).
 ADDABLE: dict[str, tuple[str, str | None]] = {
@@ -264,7 +265,8 @@ def same_choice(value, choices):
 def choice_text(value) -> str:
     """A choice's text in the form: a name as it is; an initializer's config (an opened
     Keras model's) as Keras writes the call, 'RandomUniform(minval=-0.5, maxval=0.5)'
-    (the whole dict's repr was shown), its arguments without the seed (not drawn from)."""
+    (the whole dict's repr was shown), its arguments without the seed (not drawn from);
+    control characters escaped."""
     if isinstance(value, dict) and isinstance(value.get("class_name"), str):
         cfg = value.get("config")
         cfg = cfg if isinstance(cfg, dict) else {}
@@ -272,6 +274,7 @@ def choice_text(value) -> str:
         text = f"{value['class_name']}({args})"
     else:
         text = str(value)
+    text = escape(text)  # (a config's names come from the file)
     return text if len(text) <= 80 else text[:79] + "\u2026"
 
 

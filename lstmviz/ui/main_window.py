@@ -394,6 +394,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.train_header.setVisible(on)
         if not on:
             return
+        heading = th.current().font(1.15)  # the views' headers' (the theme's, presenting too)
+        if self.train_title.font() != heading:
+            self.train_title.setFont(heading)
         self.train_title.set_full_text(title)
         self.train_update_label.set_widest(widest or update)
         self.train_update_label.setText(update)

@@ -548,7 +548,11 @@ class StackPanel(QtWidgets.QWidget):
             w = self.option_widgets[opt.key]
             self._set_widget_value(w, opt, value)
             w.setEnabled(opt.key not in off)
-            w.setToolTip(tip(opt.tooltip + (f" (Off now: {off[opt.key]}.)" if opt.key in off else "")))
+            about = tip(opt.tooltip + (f" (Off now: {off[opt.key]}.)" if opt.key in off else ""))
+            if isinstance(w, QtWidgets.QComboBox):  # the whole choice first: a narrow panel
+                # cuts the box's text ('RandomUniform(min'), its tooltip says which one it is
+                about = f"<p style='white-space:pre'>{markup(w.currentText())}</p>{about}"
+            w.setToolTip(about)
         self.form_box.setEnabled(not st.readonly)
         notes = "".join(f"<p><i>{markup(n)}</i></p>" for n in inference_notes(entry.class_name, entry.config))
         self.info_label.setText(notes + self._info(entry))

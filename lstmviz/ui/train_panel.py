@@ -951,12 +951,18 @@ class TrainPanel(QtWidgets.QWidget):
                     count_top(self._last_update()))
 
     def _draw_steps(self, v) -> None:
+        # the norms of an update whose loss is no longer a number: its zeros (and those not
+        # numbers) are missing, not drawn at the log axis' floor as tiny gradients; its
+        # finite ones marked, as the loss curve marks a diverged run's losses
+        last = self._last["loss"]
+        shown = real_positive if last is not None and not math.isfinite(last) else positive
         if v.dh_norm is not None:
             t = np.arange(len(v.dh_norm))
-            _mark_points(((self.curve_dh, "o"), (self.curve_dc, "t")), len(t) <= MAX_SYMBOLS)
-            self.curve_dh.setData(t, positive(v.dh_norm))
+            _mark_points(((self.curve_dh, "o"), (self.curve_dc, "t")),
+                         shown is real_positive or len(t) <= MAX_SYMBOLS)
+            self.curve_dh.setData(t, shown(v.dh_norm))
             if v.dc_norm is not None:
-                self.curve_dc.setData(t, positive(v.dc_norm))
+                self.curve_dc.setData(t, shown(v.dc_norm))
             else:
                 self.curve_dc.setData([], [])
             self._sync_step_legend(v.dc_norm is not None)
@@ -964,7 +970,7 @@ class TrainPanel(QtWidgets.QWidget):
             self.curve_dh.setData([], [])
             self.curve_dc.setData([], [])
         steps = [a for a in (v.dh_norm, v.dc_norm, self._pinned) if a is not None and len(a)]
-        lo, hi = value_range([positive(a) for a in steps])
+        lo, hi = value_range([(positive if a is self._pinned else shown)(a) for a in steps])
         self._place(self.step_plot, lo, hi, max((max((len(a) for a in steps), default=0) or self._timesteps()) - 1, 1))
 
     def _timesteps(self) -> int:
@@ -1158,6 +1164,12 @@ def _collector_sees_old_objects(yes: bool) -> None:
 def positive(a) -> np.ndarray:
     """Values for a log axis: float64, at least 1e-30."""
     return np.maximum(np.asarray(a, np.float64), 1e-30)
+
+
+def real_positive(a) -> np.ndarray:
+    """``positive``, with zeros and values that are not finite missing (NaN: no point)."""
+    y = np.asarray(a, np.float64)
+    return np.where(np.isfinite(y) & (y > 0), np.maximum(y, 1e-30), np.nan)
 
 
 class Series:

@@ -538,21 +538,19 @@ class CellView(TraceView):
         self.bar_view: pg.GraphicsView | None = None
         self.col_titles = []
         slots: list[tuple[str, _Slot]] = []
-        col = 0
-        for head, keys in (("in", ("x", "h_prev", "c_prev")), ("gates", ("g0", "g1", "g2", "g3")),
-                           ("out", ("c", "h"))):
+        for head, keys in self.GROUPS:
             lab = QtWidgets.QLabel(head)
             lab.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-            grid.addWidget(lab, 0, col, 1, len(keys))
             self.col_titles.append(lab)
             for key in keys:
                 slot = _Slot(self._place_bars)
-                slot.setMinimumSize(60, 120)
-                grid.addWidget(slot, 1, col)
-                grid.setColumnStretch(col, 1)
                 slots.append((key, slot))
-                col += 1
-        grid.setRowStretch(1, 1)
+        self._grid = grid
+        self._slot_of = dict(slots)
+        self._two_rows: bool | None = None
+        self._hold = True
+        self._col_of: dict[str, int] = {}
+        self._arrange(False)
         # The nine charts are drawn in one graphics view over their grid cells (nine views
         # cost a paint each, ~0.2 ms whatever changed, at every step): each chart is placed
         # where its cell is (_place_bars), the cells themselves paint nothing.
@@ -569,8 +567,8 @@ class CellView(TraceView):
             # width at its first paint): the titles are measured again then (_title_moved)
             self.bars[key].plot.titleLabel.geometryChanged.connect(self._title_moved)
         self.bar_view.scene().sigMouseClicked.connect(self._bar_clicked)
-        self._grid = grid
-        self._col_of = {key: k for k, key in enumerate(self.bars)}
+        for lab in self.col_titles:  # (two rows: the lower row's titles lie over the view)
+            lab.raise_()
         # Below: the equations, large, one per row: symbol | formula | = numbers.
         # one text layout per step (a QLabel's cost ~10 ms: RichText); long equations move
         # their numbers to a second row (_show_equations) and the legend wraps, rather than
@@ -606,6 +604,77 @@ class CellView(TraceView):
         lay.addWidget(self.eq_scroll, 9)
         self.eq_scroll.viewport().installEventFilter(self)  # the label follows its width
         self.apply_theme(self.theme)
+
+    #: the charts in their groups, read left to right: in -> gates -> out
+    GROUPS = (("in", ("x", "h_prev", "c_prev")), ("gates", ("g0", "g1", "g2", "g3")), ("out", ("c", "h")))
+    #: a chart's least width and height (px) in its cell; in two rows a little less tall,
+    #: so that the equations below keep a few lines
+    SLOT_LEAST = (60, 120)
+    SLOT_LEAST_TWO_ROWS = (60, 100)
+
+    def _arrange(self, two_rows: bool, hold: bool = True) -> None:
+        """The charts in one row (in, gates, out), or, where the view is narrower than
+        that row's least width, in two: in above, gates and out below (one row of nine
+        held the window ~970 px wide beside the side panel, past an 800 x 600 screen).
+        In one row a chart's least width is ``SLOT_LEAST``'s only where the view has not
+        the height for two rows (``hold``): elsewhere one row gives way to two before its
+        charts are narrower than that."""
+        if (two_rows, hold) == (self._two_rows, self._hold):
+            return
+        self._two_rows, self._hold = two_rows, hold
+        grid = self._grid
+        for lab in self.col_titles:
+            grid.removeWidget(lab)
+        for slot in self._slot_of.values():
+            grid.removeWidget(slot)
+        col_of: dict[str, int] = {}
+        # (1, not 0: a least width of 0 is "none", and the layout takes the view's own, 68)
+        least_w, least_h = (self.SLOT_LEAST_TWO_ROWS if two_rows
+                            else (self.SLOT_LEAST[0] if hold else 1, self.SLOT_LEAST[1]))
+        first = 0
+        for k, (lab, (_, keys)) in enumerate(zip(self.col_titles, self.GROUPS)):
+            row = 2 if two_rows and k else 0  # (two rows: in above, gates and out below)
+            if two_rows and k == 1:
+                first = 0
+            grid.addWidget(lab, row, first, 1, len(keys))
+            for j, key in enumerate(keys):
+                slot = self._slot_of[key]
+                slot.setMinimumSize(least_w, least_h)
+                grid.addWidget(slot, row + 1, first + j)
+                col_of[key] = first + j
+            first += len(keys)
+        self._col_of = col_of
+        grid.setRowStretch(1, 1)
+        grid.setRowStretch(3, 1 if two_rows else 0)
+        self._stretch_columns()
+
+    def _stretch_columns(self) -> None:
+        """Columns of shown charts share the width; the others take none."""
+        shown = {self._col_of[key] for key, slot in self._slot_of.items() if not slot.isHidden()}
+        for col in range(sum(len(g[1]) for g in self.GROUPS)):
+            stretch = 1 if col in shown else 0
+            if self._grid.columnStretch(col) != stretch:  # (a new stretch lays the page out)
+                self._grid.setColumnStretch(col, stretch)
+
+    def _fit_rows(self) -> None:
+        """One row of charts where the view holds them at their least width, else two
+        where the view has the height for them (a header of three lines, two rows of charts and titles,
+        the check box and two lines of equations: at 800 x 500 it has not, and two rows
+        squeezed the header out), else one row at the charts' least width, as ever."""
+        if getattr(self, "eq_scroll", None) is None:
+            return  # (being made)
+        n = sum(not slot.isHidden() for slot in self._slot_of.values())
+        m = self.layout().contentsMargins()
+        one_row = n * self.SLOT_LEAST[0] + max(0, n - 1) * self._grid.horizontalSpacing()
+        titles = max(lab.sizeHint().height() for lab in self.col_titles)
+        # (the header's height as three lines, not as it is laid out now: that changes with
+        # the width, which two rows change in turn)
+        head = 3 * QtGui.QFontMetrics(self.header.label.font()).lineSpacing()
+        need = (head + 2 * (titles + self.SLOT_LEAST_TWO_ROWS[1])
+                + self.expand_box.sizeHint().height() + 2 * QtGui.QFontMetrics(self.eq_label.font()).lineSpacing()
+                + m.top() + m.bottom() + 3 * max(0, self._page_layout.spacing()))
+        tall = self.height() >= need
+        self._arrange(tall and self.width() - m.left() - m.right() < one_row, hold=not tall)
 
     def _place_bars(self) -> None:
         """The charts' view over the grid cells of the shown charts, each chart over its
@@ -916,9 +985,6 @@ class CellView(TraceView):
             key = self._slots.get(slot)
             shown = key is not None and (slot != "x" or self._x is not None)
             bp.widget.setVisible(shown)
-            col = self._col_of[slot]
-            if self._grid.columnStretch(col) != (1 if shown else 0):  # (a new stretch lays the page out)
-                self._grid.setColumnStretch(col, 1 if shown else 0)
             if key is None:
                 continue
             n = U if slot != "x" else (self._x.shape[-1] if self._x is not None else 1)
@@ -926,6 +992,8 @@ class CellView(TraceView):
             bp.style(t, t.hue(key))
             bp.setup(n, yr, key, t)
         self.col_titles[1].setVisible(bool(gates))
+        self._fit_rows()
+        self._stretch_columns()
         self._place_bars()
         major = self.model.keras_major
         seen = activation_names(ref)
@@ -1098,6 +1166,7 @@ class CellView(TraceView):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
+        self._fit_rows()
         if self._eqs:
             self._show_equations()
 
