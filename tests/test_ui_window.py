@@ -443,6 +443,35 @@ def test_the_cell_tab_leaves_an_800_x_600_window_its_side_panel(make_window):
     assert len({bp.widget.geometry().top() for bp in view.bars.values() if bp.widget.isVisible()}) == 1
 
 
+def test_only_the_tab_on_screen_sets_the_windows_least_size(make_window):
+    """A QTabWidget takes the largest least size of all its pages: a tab shown once held
+    the window to it for good (lesson 7 at 800 x 600: after its Weights step, its Over time
+    step needed 622 px of height; after the Cell tab, the window could not be narrower than
+    the Cell tab's charts). Now a tab's least size counts while it is on screen only."""
+    def settle():
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+
+    def least(win):
+        return win.minimumSizeHint().width(), win.minimumSizeHint().height()
+
+    fresh = make_window((1400, 900))
+    fresh.tabs.setCurrentIndex(2)  # Over time, no other tab shown but the first
+    settle()
+    alone = least(fresh)
+    window = make_window((1400, 900))
+    for k in (1, 3, 2):  # Cell, Weights, then Over time
+        window.tabs.setCurrentIndex(k)
+        settle()
+        if k == 3:
+            weights = least(window)
+    assert weights[1] > alone[1]  # (the Weights tab needs more height than Over time)
+    assert least(window) == alone
+    window.tabs.setCurrentIndex(3)
+    settle()
+    assert least(window)[1] >= weights[1] > alone[1]  # (and it holds the window while on screen)
+
+
 def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(window, tmp_path):
     """An opened model's kernel_initializer RandomUniform(minval=-0.5, maxval=0.5) showed
     in the side panel as the dict's repr, "{'class_name': 'RandomUniform', 'config': {...}}";

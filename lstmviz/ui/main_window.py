@@ -301,6 +301,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._train_panel = None
         self.train_page: QtWidgets.QWidget | None = QtWidgets.QWidget()
         self.tabs.setTabToolTip(self.tabs.addTab(self.train_page, TRAIN_TAB[0]), TRAIN_TAB[1])
+        self._size_by_current_tab()
         from lstmviz.ui.long_runner import LongRunner  # a long input's pass, progress, Cancel
 
         self.long_runner = LongRunner(self)
@@ -498,6 +499,32 @@ class MainWindow(QtWidgets.QMainWindow):
         finally:
             tabs.blockSignals(blocked)
         page.deleteLater()
+        self._size_by_current_tab()
+
+    def _size_by_current_tab(self) -> None:
+        """Only the tab on screen sets the window's least size: the pages not shown are
+        ``Ignored`` by the tab widget's layout, the one shown has its own size policy back.
+        A ``QTabWidget`` takes the largest least size of all its pages, so a tab shown once
+        held the window to it for good: after lesson 7's Weights step, its Over time step at
+        800 x 600 needed 622 px of height (the bottom of the player off a projector's
+        screen), and once the Cell tab had been shown the window could not be narrower
+        than its one row of charts."""
+        tabs = self.tabs
+        current = tabs.currentWidget()
+        ignored = QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Ignored)
+        for i in range(tabs.count()):
+            page = tabs.widget(i)
+            own = getattr(page, "_lstmviz_policy", None)
+            if own is None:
+                own = page._lstmviz_policy = page.sizePolicy()
+            page.setSizePolicy(own if page is current else ignored)
+        # (a hidden page's new policy reaches no layout by itself: Qt's updateGeometry skips
+        # hidden widgets, and the pages' stack kept the sizes it had cached)
+        stack = tabs.findChild(QtWidgets.QStackedWidget, "qt_tabwidget_stackedwidget")
+        if stack is not None and stack.layout() is not None:
+            stack.layout().invalidate()
+            stack.updateGeometry()
+        tabs.updateGeometry()
 
     def _layer_requested(self, name):
         self.state.set_cursor(layer=str(name))
@@ -667,6 +694,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._one_paint.expect()
 
     def _tab_changed(self, k):
+        self._size_by_current_tab()
         train = k >= 0 and self.tabs.widget(k) is (self._train_panel or self.train_page)
         if not train:
             self.show_train_header(None)
