@@ -159,6 +159,21 @@ def test_long_npy_header_is_not_called_pickled(tmp_path):
     assert "pickle" not in str(ei.value) and "header" in str(ei.value)
 
 
+def test_a_npy_header_with_a_call_in_it_is_said_without_pythons_internals(tmp_path):
+    """A header that is no plain dictionary (a call in it): NumPy's parser said "malformed
+    node or string on line 1: <ast.Call object at 0x7f...>", Python's words and an address
+    in a refusal a user reads; now what the header holds instead of NumPy's values."""
+    header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (os.system('ls'),), }"
+    header += b" " * (63 - (len(header) + 10) % 64) + b"\n"
+    p = tmp_path / "call.npy"
+    p.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header)
+    with pytest.raises(LstmvizError) as ei:
+        read_npy(p)
+    msg = str(ei.value)
+    assert "0x" not in msg and "ast." not in msg and "malformed" not in msg
+    assert "expression" in msg and "header" in msg and "accepted:" in msg and "\n" not in msg
+
+
 @pytest.mark.parametrize("arr,word", [
     (np.array([[1 + 2j]], np.complex64), "complex"),
     (np.array([[1, 2]], "m8[s]"), "timedelta"),

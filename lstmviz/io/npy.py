@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from typing import BinaryIO
 
 import numpy as np
@@ -55,7 +56,11 @@ def npy_header(fh: BinaryIO, label: str) -> tuple[tuple[int, ...], bool, np.dtyp
             shape, fortran, dtype = npformat.read_array_header_2_0(fh, max_header_size=MAX_HEADER)
     except Exception as err:  # NumPy parses the header's text: ValueError, SyntaxError, tokenize's TokenError...
         first = err.args[0] if err.args and isinstance(err.args[0], str) else str(err)  # (TokenError: (text, place))
-        text = " ".join(first.split())[:160]
+        text = " ".join(first.split())
+        if "malformed node or string" in text:  # (Python's literal_eval: a call or a name in it,
+            # said as "<ast.Call object at 0x7f...>")
+            text = "it holds an expression (a call or a name), not the plain values NumPy writes"
+        text = re.sub(r" object at 0x[0-9a-fA-F]+", " object", text)[:160]
         raise LstmvizError(f"{label}: the .npy header cannot be read ({text}); {ACCEPTED}") from None
     return tuple(int(d) for d in shape), bool(fortran), np.dtype(dtype)
 
