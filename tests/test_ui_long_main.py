@@ -1301,6 +1301,7 @@ def test_an_animation_waits_for_the_pass_answering_its_cancel(long_window, monke
         with pytest.raises(ex.Cancelled):
             list(ex.iter_frames(w, steps=range(1000, 1003), progress=progress))
         assert w.long_runner.busy() and calls == [0, 0, 0, 0]  # cancelled while the pass ran
+        assert "waiting for the pass" in ex.frames_label(w, 3, "a.gif")  # (the dialog says why)
         assert w.state.cursor.step == 0
     finally:
         go.set()
@@ -1308,6 +1309,7 @@ def test_an_animation_waits_for_the_pass_answering_its_cancel(long_window, monke
     calls.clear()
     frames = list(ex.iter_frames(w, steps=range(1000, 1002), progress=lambda d, t: True))
     assert len(frames) == 2
+    assert ex.frames_label(w, 2, "a.gif") == "Rendering 2 frames of a.gif\u2026"
 
 
 def test_units_at_scale_follows_a_pass_run_again_after_a_cancel(long_window, qtbot):

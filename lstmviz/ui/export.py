@@ -100,6 +100,17 @@ def long_settled(window, turn=None) -> None:
     runner.wait()
 
 
+def frames_label(window, frames: int, name: str) -> str:
+    """The progress dialog's words for an animation's frames: while a long input's pass
+    runs, that the frames wait for it (the dialog said "Rendering ..." at 0% meanwhile,
+    up to the pass's minutes, as if stuck)."""
+    runner = getattr(window, "long_runner", None)
+    if runner is not None and runner.busy():
+        return (f"Rendering {frames:,} frames of {name}: waiting for the pass over the long "
+                "input first (its progress is in the status bar)\u2026")
+    return f"Rendering {frames:,} frames of {name}\u2026"
+
+
 def _settle(n: int = 3) -> None:
     app = QtWidgets.QApplication.instance()
     for _ in range(n):
@@ -653,7 +664,7 @@ class Exporter(QtCore.QObject):
         # rendering needs the real size: the window grows for the export and comes back
         geom = self.window.geometry()
         frames = len(steps)
-        bar = QtWidgets.QProgressDialog(f"Rendering {frames:,} frames of {Path(path).name}\u2026", "Cancel",
+        bar = QtWidgets.QProgressDialog(frames_label(self.window, frames, Path(path).name), "Cancel",
                                         0, frames, self.window)
         bar.setWindowTitle(f"Export {kind.upper()}")
         bar.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
@@ -662,6 +673,9 @@ class Exporter(QtCore.QObject):
         bar.setAutoReset(False)
 
         def progress(done: int, total: int) -> bool:
+            label = frames_label(self.window, total, Path(path).name)
+            if bar.labelText() != label:  # (the frames wait for a long input's pass: said)
+                bar.setLabelText(label)
             bar.setMaximum(total)
             bar.setValue(done)  # (the frames' seeks turn the event loop: Cancel is seen)
             return not bar.wasCanceled()
