@@ -307,6 +307,20 @@ def test_a_book_opens_through_the_models_vocabulary_and_says_what_it_lacks(make_
     win.long_runner.wait()
 
 
+def _text_window(make_window, tmp_path, text):
+    """A window of Embedding(40, 4) -> LSTM(5) and ``text`` written to a file (read as a
+    long input once ``limits.TRACE_SHARE`` is made tiny): (window, state, the file)."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    book = tmp_path / "book.txt"
+    book.write_text(text, encoding="utf-8")
+    state = AppState([LayerEntry("Embedding", {"input_dim": 40, "output_dim": 4}),
+                      LayerEntry("LSTM", default_config("LSTM", None, units=5))], InputSpec())
+    return make_window((1400, 900), state), state, book
+
+
 def test_a_long_text_shows_its_characters_as_typed_text_does(make_window, tmp_path, monkeypatch):
     """A book opened as a long input for a character model showed its ids as numbers ('token
     id 21', x_t 'id 21'), where the app knows what they stand for: its own characters, or the
@@ -317,16 +331,9 @@ def test_a_long_text_shows_its_characters_as_typed_text_does(make_window, tmp_pa
 
     from lstmviz import limits
     from lstmviz.app import inputs as gen
-    from lstmviz.app.options import default_config
-    from lstmviz.app.stack import InputSpec, LayerEntry
-    from lstmviz.app.state import AppState
 
     text = "the forget gate decides.\n" * 400
-    book = tmp_path / "book.txt"
-    book.write_text(text, encoding="utf-8")
-    state = AppState([LayerEntry("Embedding", {"input_dim": 40, "output_dim": 4}),
-                      LayerEntry("LSTM", default_config("LSTM", None, units=5))], InputSpec())
-    win = make_window((1400, 900), state)
+    win, state, book = _text_window(make_window, tmp_path, text)
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # a long input
     assert win.open_long(book) and state.long is not None and win.long_runner.wait(120)
     assert state.token_labels() == gen.alphabet_labels()
@@ -584,18 +591,11 @@ def test_a_long_texts_unrolled_input_row_reads_its_characters_around_the_cursor(
     through the vocabulary too (a token's markup written as characters)."""
     from lstmviz import limits
     from lstmviz.app import inputs as gen
-    from lstmviz.app.options import default_config
-    from lstmviz.app.stack import InputSpec, LayerEntry
-    from lstmviz.app.state import AppState
 
     words = "the forget gate decides what the cell keeps and the input gate what it writes".split()
     rng = np.random.default_rng(3)
     text = " ".join(rng.choice(words, 2000)) + "."
-    book = tmp_path / "book.txt"
-    book.write_text(text, encoding="utf-8")
-    state = AppState([LayerEntry("Embedding", {"input_dim": 40, "output_dim": 4}),
-                      LayerEntry("LSTM", default_config("LSTM", None, units=5))], InputSpec())
-    win = make_window((1400, 900), state)
+    win, state, book = _text_window(make_window, tmp_path, text)
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # a long input
     unrolled = next(v for v in win.views if v.title == "Unrolled")
     win.tabs.setCurrentWidget(unrolled)

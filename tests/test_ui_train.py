@@ -1032,13 +1032,9 @@ def test_the_header_over_the_train_tab_names_its_run_and_update_not_the_stacks_s
     panel.stop()
 
 
-def test_a_diverged_run_says_so_in_the_loss_plot_over_its_finite_losses(make_window, qtbot):
-    """sgd at a learning rate of 10: the loss grows to inf and the run stops. The log plot
-    holds only the finite losses, and said nothing of the last (a run that diverged at its
-    second update showed one unmarked point, no line, and one tick). Now its finite losses
-    are marked and the plot says where the loss became infinite."""
-    import math
-
+def _diverged_panel(make_window):
+    """The Train tab of a new window after a run of sgd at a learning rate of 10, trained
+    update by update until its loss became infinite and the run stopped."""
     w = make_window()
     w.tabs.setCurrentIndex(w.tabs.indexOf(w.train_page))
     panel = w.train_panel
@@ -1049,6 +1045,18 @@ def test_a_diverged_run_says_so_in_the_loss_plot_over_its_finite_losses(make_win
         panel.one_update()
         panel.wait()
     panel.refresh(force=True)
+    return panel
+
+
+def test_a_diverged_run_says_so_in_the_loss_plot_over_its_finite_losses(make_window, qtbot):
+    """sgd at a learning rate of 10: the loss grows to inf and the run stops. The log plot
+    holds only the finite losses, and said nothing of the last (a run that diverged at its
+    second update showed one unmarked point, no line, and one tick). Now its finite losses
+    are marked and the plot says where the loss became infinite."""
+    import math
+
+    panel = _diverged_panel(make_window)
+    s = panel.session
     losses = s.view().history.loss
     n = len(losses)
     assert s.stopped and not math.isfinite(losses[-1]) and all(math.isfinite(v) for v in losses[:-1])
@@ -1074,16 +1082,8 @@ def test_a_diverged_updates_gradient_through_time_shows_no_made_up_norms(make_wi
     the loss curve does, only its finite norms are drawn, marked; the others are missing."""
     import math
 
-    w = make_window()
-    w.tabs.setCurrentIndex(w.tabs.indexOf(w.train_page))
-    panel = w.train_panel
-    panel.opt_combo.setCurrentText("sgd")
-    panel.lr_spin.setValue(10.0)
+    panel = _diverged_panel(make_window)
     s = panel.session
-    while not s.stopped and s.iteration < 160:
-        panel.one_update()
-        panel.wait()
-    panel.refresh(force=True)
     v = s.view()
     assert not math.isfinite(v.history.loss[-1])
     for curve, norms in ((panel.curve_dh, v.dh_norm), (panel.curve_dc, v.dc_norm)):
