@@ -178,6 +178,21 @@ def check_picture_size(w: int, h: int) -> tuple[int, int]:
     return w, h
 
 
+def check_picture_scale(w: int, h: int, scale: float) -> tuple[int, int]:
+    """The pixels a picture of ``w`` x ``h`` at ``scale`` writes, where the scale is within
+    0.1 to 8 and those pixels within ``PICTURE_SIDES``' largest side; LstmvizError
+    otherwise. ``lstmviz.picture`` asks it of the size asked before it builds a window (it
+    was asked only of the window's view, once built), every render of the view it draws."""
+    scale = float(scale)
+    if not (0.1 <= scale <= 8):
+        raise LstmvizError(f"the scale must be between 0.1 and 8, not {scale:g}")
+    pw, ph = max(1, round(w * scale)), max(1, round(h * scale))
+    if max(pw, ph) > PICTURE_SIDES[1]:  # (the pixels written, not the size asked: 8192 at scale 8)
+        raise LstmvizError(f"{w} x {h} at scale {scale:g} is {pw:,} x {ph:,} pixels; a picture has at "
+                           f"most {PICTURE_SIDES[1]:,} a side: give a smaller size or scale")
+    return pw, ph
+
+
 def memory_limit() -> int:
     """The memory limit in bytes (``LSTMVIZ_MAX_MEMORY``, else 2 GB or the machine's memory
     where that is less: a 1 GB container)."""

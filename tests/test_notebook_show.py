@@ -244,6 +244,22 @@ def test_a_picture_refuses_a_unit_or_sample_it_cannot_draw_and_names_its_argumen
     assert _image(a.data) == _image(b.data)
 
 
+def test_a_pictures_scale_is_refused_before_a_window_is_built(monkeypatch):
+    """picture(scale=9), or a size and scale past 8192 pixels a side, was refused only once
+    the window had been built, traced and laid out (the view's render): now at once, in
+    the same one line as the render's."""
+    import lstmviz.ui.app as ui_app
+
+    def no_window(*args, **kwargs):
+        raise AssertionError("a window was built for a picture that is refused")
+    monkeypatch.setattr(ui_app, "make_window", no_window)
+    for kw, words in (({"scale": 9}, "^the scale must be between 0.1 and 8, not 9$"),
+                      ({"size": (4000, 3000), "scale": 4},
+                       r"^4000 x 3000 at scale 4 is 16,000 x 12,000 pixels; a picture has at most 8,192 a side")):
+        with pytest.raises(LstmvizError, match=words):
+            lstmviz.picture(DEMO, **kw)
+
+
 def test_a_list_of_arrays_is_an_array_per_input_else_refused_in_one_line():
     """picture(seq2seq, [x_encoder, x_decoder]) failed deep in NumPy with a ValueError
     ('inhomogeneous shape'), and a list of arrays of different shapes for one input too;

@@ -164,16 +164,10 @@ def exported(hints: bool = False):
 def render_pixmap(widget, scale: float = 1.0, hints: bool = False) -> QtGui.QPixmap:
     """The widget drawn at ``scale`` x its size (sharp: device pixel ratio = scale), as
     exported (``exported``: no hints for the mouse unless ``hints``)."""
-    from lstmviz.limits import PICTURE_SIDES
+    from lstmviz.limits import check_picture_scale
 
     scale = float(scale)
-    if not (0.1 <= scale <= 8):
-        raise LstmvizError(f"the scale must be between 0.1 and 8, not {scale:g}")
-    size = widget.size()
-    w, h = max(1, round(size.width() * scale)), max(1, round(size.height() * scale))
-    if max(w, h) > PICTURE_SIDES[1]:  # (the pixels written, not the size asked: 8192 at scale 8)
-        raise LstmvizError(f"{size.width()} x {size.height()} at scale {scale:g} is {w:,} x {h:,} pixels; "
-                           f"a picture has at most {PICTURE_SIDES[1]:,} a side: give a smaller size or scale")
+    w, h = check_picture_scale(widget.width(), widget.height(), scale)
     with exported(hints):
         pix = QtGui.QPixmap(w, h)
         pix.setDevicePixelRatio(scale)

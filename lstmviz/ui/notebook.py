@@ -207,6 +207,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     model, path, x = resolve(obj, x)
     from PySide6 import QtCore, QtGui, QtWidgets
 
+    from lstmviz.limits import check_picture_scale
     from lstmviz.ui import theme as th
     from lstmviz.ui.app import _app, dispose, limit_blas_threads, make_window, prepare_view
     from lstmviz.ui.export import VIEW_NAMES, _settle, fit_widget, png_bytes, view_index
@@ -218,6 +219,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         scale = float(scale)
     except (TypeError, ValueError):
         raise LstmvizError(f"scale={scale!r}: give a number (1 = the size asked for)") from None
+    check_picture_scale(w, h, scale)  # (before a window is built for it)
     limit_blas_threads(1)
     app = QtWidgets.QApplication.instance()
     if app is None:  # the first Qt of this process: offscreen where no window can open
