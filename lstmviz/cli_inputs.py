@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lstmviz.errors import LstmvizError
-from lstmviz.files import not_regular
+from lstmviz.files import check_regular
 from lstmviz.io.csv_numbers import csv_numbers
 from lstmviz.text import plural
 
@@ -65,9 +65,7 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False,
     name = path.name
     if path.is_dir():
         raise LstmvizError(f"{path}: is a directory, not an input file")
-    odd = not_regular(path)
-    if odd:
-        raise LstmvizError(f"{path}: {odd}")
+    check_regular(path, path)
     with open(path, "rb") as fh:
         head = fh.read(len(NPY_MAGIC))
     if not head:

@@ -100,3 +100,11 @@ def not_regular(path) -> str | None:
     kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
             else "a device")
     return f"this is {kind}, not a file; save the data to a file and give its path"
+
+
+def check_regular(path, label) -> None:
+    """``not_regular``'s refusal, one line: "<label>: this is a named pipe (FIFO), not a
+    file; ..." (the input, long-input and vocabulary readers, before they open ``path``)."""
+    odd = not_regular(path)
+    if odd:
+        raise LstmvizError(f"{label}: {odd}")

@@ -10,6 +10,7 @@ import pytest
 import lstmviz
 from lstmviz.app import inputs as gen
 from lstmviz.app.state import AppState
+from lstmviz.engine.model import BEYOND_FLOAT32
 from lstmviz.errors import LstmvizError
 
 FIX_DIR = Path(__file__).parent / "fixtures"
@@ -100,7 +101,7 @@ def test_a_number_beyond_float32_is_named_as_the_file_holds_it(tmp_path):
 def test_an_array_beyond_float32_is_named_as_a_files_number_is():
     """lstmviz.show/picture(model, x) of a float64 array holding 1e300 warned 'overflow
     encountered in cast' and said "the input holds NaN or infinity" of finite numbers; now
-    the one sentence File > Import says of such a file (inputs.check_float32)."""
+    the one sentence File > Import says of such a file (engine.model.check_float32)."""
     import warnings
 
     st = AppState()
@@ -110,7 +111,7 @@ def test_an_array_beyond_float32_is_named_as_a_files_number_is():
         warnings.simplefilter("error")  # (no NumPy warning printed first)
         with pytest.raises(LstmvizError) as err:
             gen.use_array(st, x)
-    assert str(err.value) == (f"the input holds 1e+300 (first at index (0, 4, 0)), {gen.BEYOND_FLOAT32}")
+    assert str(err.value) == (f"the input holds 1e+300 (first at index (0, 4, 0)), {BEYOND_FLOAT32}")
 
 
 def test_the_character_demo_reads_the_apps_text_as_it_was_trained():

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from lstmviz import limits
-from lstmviz.engine.model import BEYOND_FLOAT32, check_float32  # noqa: F401 (BEYOND_FLOAT32: the readers' sentence)
+from lstmviz.engine.model import check_float32
 from lstmviz.errors import LstmvizError
-from lstmviz.files import not_regular
+from lstmviz.files import check_regular
 from lstmviz.io.csv_numbers import csv_numbers
 from lstmviz.io.npy import read_npy
 from lstmviz.text import safe_name
@@ -182,9 +182,7 @@ def _read_numbers(path) -> tuple[Path, np.ndarray]:
     """``.npy`` or ``.csv`` as it is (a CSV: a row per line), numbers only."""
     path = Path(path)
     suffix = path.suffix.lower()
-    odd = not_regular(path)
-    if odd:
-        raise LstmvizError(f"{path.name}: {odd}")
+    check_regular(path, path.name)
     try:
         if suffix == ".npy":
             arr = read_npy(path, path.name)  # header checked before reading

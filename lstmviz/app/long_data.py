@@ -25,8 +25,9 @@ import numpy as np
 
 from lstmviz import limits
 from lstmviz.app import inputs as gen
+from lstmviz.engine.model import BEYOND_FLOAT32
 from lstmviz.errors import LstmvizError
-from lstmviz.files import not_regular
+from lstmviz.files import check_regular
 from lstmviz.io.csv_numbers import MISSING, decimal_comma, delimiter, is_number, not_a_number, number, split_cells
 from lstmviz.io.npy import check_dtype, check_length, npy_header
 from lstmviz.text import plural, safe_name
@@ -105,7 +106,7 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
             if top is not None and np.abs(block).max() > top:
                 k = int(np.argmax(np.abs(block) > top))
                 raise LstmvizError(f"{name}: holds {float(block[k]):g} (first at {where(s + k)}), "
-                                   f"{gen.BEYOND_FLOAT32}")
+                                   f"{BEYOND_FLOAT32}")
             _check(cancel, progress, min(n, s + step), n)
     return arr
 
@@ -265,7 +266,7 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
                     shown = repr(cell if len(cell) <= 20 else cell[:17] + "...")
                     where = f"{name}: line {line:,}, column {c + 1}{_column(header, c + 1)}"
                     if np.isfinite(float(cell)):  # (a number float64 holds: 1e39)
-                        raise LstmvizError(f"{where}: {shown} is {gen.BEYOND_FLOAT32}")
+                        raise LstmvizError(f"{where}: {shown} is {BEYOND_FLOAT32}")
                     raise LstmvizError(f"{where}: {shown} is not a number a model takes (NaN or "
                                        "infinity); replace it")
                 blocks.append(block)
@@ -285,9 +286,7 @@ def read_vocabulary(path) -> dict[str, int]:
     plain text with one token per line (id = line number, from 0)."""
     path = Path(path)
     name = path.name
-    odd = not_regular(path)
-    if odd:
-        raise LstmvizError(f"{name}: {odd}")
+    check_regular(path, name)
     if path.stat().st_size > MAX_VOCABULARY_BYTES:
         raise LstmvizError(f"{name}: a vocabulary of more than {MAX_VOCABULARY_BYTES >> 20} MB is refused")
     text = path.read_text(encoding="utf-8", errors="replace")
@@ -462,9 +461,7 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
     views write the characters."""
     path = Path(path)
     suffix = path.suffix.lower()
-    odd = not_regular(path)
-    if odd:
-        raise LstmvizError(f"{path.name}: {odd}")
+    check_regular(path, path.name)
     if suffix == ".npy":
         x = open_npy(path, progress, cancel, ids=len(model.input_shapes()[0]) == 2)
     elif suffix in (".csv", ".tsv") or not reads_as_text(path):
