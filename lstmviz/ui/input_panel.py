@@ -230,9 +230,8 @@ class InputPanel(QtWidgets.QWidget):
     def import_menu(self):
         """File > Import input: a model of several inputs is asked which input the file is
         for (it went into the first, whatever the user meant), then the file."""
-        others = [name for name, _ in self.state.others_given()]
         model = self.state.model
-        if not others or model is None:
+        if model is None or not self.state.others_given():
             self._import_dialog()
             return
         names = [safe_name(ref.layer) for ref in model.inputs]
