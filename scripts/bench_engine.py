@@ -128,6 +128,7 @@ def main(argv=None) -> int:
     print(f"numpy {np.__version__}, BLAS threads {np_threads if np_threads is not None else 'unknown'}, "
           f"engine threads {recurrent.threads()} (os.cpu_count() = {os.cpu_count()}); "
           f"load average {os.getloadavg()[0]:.1f}")
+    print(f"OpenBLAS kernels: {blas.kernels()}")
 
     model, x = build(args.batch, args.steps, args.input, args.units, cell=args.cell)
     trace = model.trace(x)

@@ -274,6 +274,7 @@ def main(argv=None) -> int:
         torch = None
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
           f"{CORES} cores; load average {os.getloadavg()[0]:.1f} at start")
+    print(f"OpenBLAS kernels: {blas.kernels()}")
     ok = True
     if 1 in args.part:
         ok &= part_every_core(torch, max(5, args.repeat * 3))

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_engine import timed, torch_net  # noqa: E402
 
 from lstmviz.engine import LayerSpec, Model  # noqa: E402
+from lstmviz.engine.blas import kernels as blas_kernels  # noqa: E402
 from lstmviz.engine.blas import set_threads as set_numpy_threads  # noqa: E402
 from lstmviz.engine.blas import threads as numpy_threads  # noqa: E402
 from lstmviz.engine.gradients import gradients  # noqa: E402
@@ -52,6 +53,7 @@ def main(argv=None) -> int:
           f"{args.input} inputs, mse over every step, Adam; float32")
     print(f"numpy {np.__version__} (BLAS threads {numpy_threads()}), torch {torch.__version__} "
           f"(threads {torch.get_num_threads()})")
+    print(f"OpenBLAS kernels: {blas_kernels()}")
     model = Model.sequential((None, None, args.input),
                              [LayerSpec("LSTM", {"units": args.units, "return_sequences": True},
                                         name="rnn")], seed=0)

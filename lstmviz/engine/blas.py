@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import glob
+import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 _found = None
+_corename = None  # OpenBLAS's openblas_get_corename, where it has one
 _lock = threading.Lock()
 _depth = 0
 _saved = None
@@ -26,7 +28,7 @@ _saved = None
 
 def _openblas():
     """(get, set) of the OpenBLAS library in numpy.libs, or (None, None)."""
-    global _found
+    global _found, _corename
     if _found is None:
         _found = (None, None)
         libdir = Path(np.__file__).resolve().parent.parent / "numpy.libs"
@@ -42,8 +44,25 @@ def _openblas():
                     if get is not None and put is not None:
                         get.restype = ctypes.c_int
                         _found = (get, put)
+                        _corename = getattr(lib, f"{prefix}_get_corename{suffix}", None)
+                        if _corename is not None:
+                            _corename.restype = ctypes.c_char_p
                         return _found
     return _found
+
+
+def kernels() -> str:
+    """The kernels OpenBLAS runs ("Haswell", "SkylakeX", ...), and whether the environment
+    chose them (``OPENBLAS_CORETYPE``: a machine that sets an older core than its CPU has,
+    as the machine this project is measured on sets Haswell on a CPU with AVX-512, runs NumPy's products up
+    to 2x slower), for the benchmarks' first lines."""
+    _openblas()
+    name = _corename().decode(errors="replace") if _corename is not None else "unknown"
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    if forced:
+        return (f"{name} (OPENBLAS_CORETYPE={forced} in the environment; "
+                "`env -u OPENBLAS_CORETYPE` lets OpenBLAS choose for this CPU)")
+    return f"{name} (OpenBLAS's own choice for this CPU)"
 
 
 def threads() -> int | None:
