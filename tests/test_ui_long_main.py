@@ -473,6 +473,53 @@ def test_a_screenshot_at_a_far_step_shows_its_whole_window(long_window, tmp_path
     assert state.trace.start <= 2222 < state.trace.start + seq.window
 
 
+def test_a_screenshot_waits_for_a_slow_pass_and_says_how_far_it_is(long_window, tmp_path, monkeypatch, capsys):
+    """``--screenshot`` of a long input whose pass takes a while: progress lines on stderr
+    meanwhile (ten million steps took minutes and said nothing), and the picture drawn
+    once the pass and the overviews are done (it waited 120 s at most)."""
+    import time
+
+    from lstmviz.app.long_sequence import LongSequence
+    from lstmviz.ui.app import render
+
+    slow = LongSequence.run_pass
+
+    def run_pass(self, *a, **k):
+        time.sleep(1.6)  # (a machine that takes longer than the reporter's first second)
+        return slow(self, *a, **k)
+
+    monkeypatch.setattr(LongSequence, "run_pass", run_pass)
+    w, x = long_window
+    w.state.set_input_data(x)
+    seq = w.state.long
+    assert w.long_runner.busy()
+    render(w, tmp_path / "slow.png", size="1200x800")
+    assert seq.ready and seq.overviews is not None
+    lines = capsys.readouterr().err.splitlines()
+    assert lines and lines[0] == f"lstmviz: {T:,} steps: keyframes 0%"
+
+
+def test_the_pass_reporter_says_nothing_at_first_then_a_line_every_few_seconds():
+    import io
+    from types import SimpleNamespace
+
+    from lstmviz.ui.export import pass_reporter
+
+    now = [0.0]
+    out = io.StringIO()
+    report = pass_reporter(out, after=1.0, every=5.0, clock=lambda: now[0])
+    seq = SimpleNamespace(steps=10_000_000, phase="keyframes", done=0, total=4)
+    for t, done in ((0.5, 0), (1.2, 1), (3.0, 2), (6.3, 2), (6.4, 3)):
+        now[0], seq.done = t, done
+        report(seq)
+    seq.phase, seq.done = "overview", 1
+    now[0] = 12.0
+    report(seq)
+    assert out.getvalue().splitlines() == ["lstmviz: 10,000,000 steps: keyframes 25%",
+                                           "lstmviz: 10,000,000 steps: keyframes 50%",
+                                           "lstmviz: 10,000,000 steps: overview 25%"]
+
+
 def test_an_exported_picture_and_animation_of_a_long_input_show_whole_windows(long_window, tmp_path):
     """``--export-png --step N`` and ``lstmviz.picture`` (``prepare_view``) and an animation's
     frames (``iter_frames``) of a long input: the overview and the whole exact window around

@@ -431,14 +431,15 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     app = QtWidgets.QApplication.instance()
     for _ in range(3):
         app.processEvents()
-    from lstmviz.ui.export import fit_widget, long_settled
+    from lstmviz.ui.export import fit_widget, long_settled, pass_reporter
 
     if window.width() > w or window.height() > h:  # below the layout's minimum: of the same shape
         fit_widget(window, window, (w, h))
-    long_settled(window)
+    report = pass_reporter(sys.stderr)  # (a long input's pass: minutes at ten million steps)
+    long_settled(window, report=report)
     if step is not None:
         seek(window, step)
-        long_settled(window)
+        long_settled(window, report=report)
     app.processEvents()
     check_drawn(window)
     out = Path(out)
@@ -515,17 +516,18 @@ def prepare_view(window, target: str, step: int | None = None, cursor: dict | No
     1600 x 1000 and shown, moved to ``step`` and ``cursor`` (layer, unit, sample), on the tab
     ``target`` names (or the whole window); its widget, once checked drawn (a view that
     could not draw the model raises LstmvizError)."""
-    from lstmviz.ui.export import _settle, long_settled, target_widget
+    from lstmviz.ui.export import _settle, long_settled, pass_reporter, target_widget
 
     window.resize(1600, 1000)
     window.show()
     _settle()
-    long_settled(window)
+    report = pass_reporter(sys.stderr)
+    long_settled(window, report=report)
     if step is not None:
         seek(window, step)
     if cursor:
         window.state.set_cursor(**cursor)
-    long_settled(window)
+    long_settled(window, report=report)
     widget = target_widget(window, target)
     check_drawn(window)
     return widget

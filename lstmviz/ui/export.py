@@ -80,24 +80,53 @@ def target_widget(window, target: str = "view") -> QtWidgets.QWidget:
     return window.tabs.widget(k)
 
 
-def long_settled(window, turn=None) -> None:
+def long_settled(window, turn=None, report=None) -> None:
     """A picture of a long input (``--screenshot``, ``--export-*``, ``lstmviz.picture``,
     an animation's frames) shows its overview and the whole exact window around the step,
     never only the quick chunk a seek draws first: what it shows does not depend on how
-    quickly the machine computed them. ``turn``: called while the keyframe pass runs, the
-    window's events turning between its calls (an animation exported from the window: it
-    stood frozen for the whole pass, its progress dialog's Cancel unanswered)."""
+    quickly the machine computed them, nor on how long the pass takes (it waited 120 s at
+    most, then drew without the overview). ``turn``: called while the keyframe pass runs,
+    the window's events turning between its calls (an animation exported from the window:
+    it stood frozen for the whole pass, its progress dialog's Cancel unanswered).
+    ``report``: called with the ``LongSequence`` while its pass runs (``pass_reporter``:
+    a command's picture of ten million steps took minutes and said nothing meanwhile)."""
     runner = getattr(window, "long_runner", None)
     if runner is None:
         return
-    if turn is not None:
-        app = QtWidgets.QApplication.instance()
-        while runner.busy():
+    app = QtWidgets.QApplication.instance()
+    while runner.busy():
+        if turn is not None:
             turn()
             app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
-            if runner.worker is not None:
-                runner.worker.join(0.05)
+        if report is not None and runner.seq is not None:
+            report(runner.seq)
+        worker = runner.worker
+        if worker is not None:
+            worker.join(0.05 if turn is not None else 0.25)
     runner.wait()
+
+
+def pass_reporter(stream, after: float = 1.0, every: float = 5.0, clock=None):
+    """A ``report`` for ``long_settled`` that writes the pass's progress to ``stream`` as
+    lines of ``lstmviz: 10,000,000 steps: keyframes 37%``: nothing in the first ``after``
+    seconds (a quick pass says nothing), then at most one line every ``every`` seconds, and
+    not the same line twice."""
+    import time
+
+    clock = clock or time.monotonic
+    start = clock()
+    last = [None, -every]
+
+    def report(seq) -> None:
+        now = clock()
+        if now - start < after or now - last[1] < every:
+            return
+        line = f"lstmviz: {seq.steps:,} steps: {seq.phase} {int(100 * seq.done / max(1, seq.total))}%"
+        if line != last[0]:
+            print(line, file=stream, flush=True)
+            last[0], last[1] = line, now
+
+    return report
 
 
 def frames_label(window, frames: int, name: str) -> str:
