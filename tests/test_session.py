@@ -363,6 +363,35 @@ def test_missing_file_is_a_one_line_error(tmp_path):
         ses.read_session(tmp_path / "nope.lstmviz")
 
 
+def test_a_session_is_read_member_by_member_not_whole(tmp_path):
+    """A stranger's ``.lstmviz`` of gigabytes (here 512 MB of nothing before a small
+    session, which zip readers accept) costs the members the checks accept, not the file:
+    it was read whole into memory before anything was checked."""
+    import tracemalloc
+
+    small = ses.save_session(edited_state(), tmp_path / "a.lstmviz", {}).read_bytes()
+    big = tmp_path / "big.lstmviz"
+    with open(big, "wb") as fh:
+        fh.truncate(512 * 1024 ** 2)  # (sparse: no disk)
+        fh.seek(0, os.SEEK_END)
+        fh.write(small)
+    tracemalloc.start()
+    try:
+        session = ses.read_session(big)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert session.layers and session.input is not None
+    assert peak < 64 * 1024 ** 2, peak
+
+
+def test_a_session_path_that_is_a_pipe_is_refused_in_one_line(tmp_path):
+    fifo = tmp_path / "s.lstmviz"
+    os.mkfifo(fifo)
+    with pytest.raises(LstmvizError, match="named pipe"):
+        ses.read_session(fifo)
+
+
 # -- atomic writes ----------------------------------------------------------------------------
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
 def test_written_files_get_the_umask_permissions_not_mkstemps(tmp_path, umask):

@@ -57,7 +57,7 @@ from lstmviz.app.stack import ARRAY_FIELDS
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
 from lstmviz.errors import LstmvizError
-from lstmviz.files import new_file_mode, write_atomic  # noqa: F401  (exports import them from here)
+from lstmviz.files import check_regular, new_file_mode, write_atomic  # noqa: F401  (exports import them from here)
 from lstmviz.io import formats
 from lstmviz.io.npy import read_npy_bytes
 from lstmviz.text import NAME_LIMIT, clean_spec_names, plural, safe_name
@@ -227,20 +227,31 @@ def _int(value, what, path, minimum=None) -> int:
 
 
 def read_session(path) -> Session:
-    """Parse and check a ``.lstmviz`` file completely. Raises LstmvizError."""
+    """Parse and check a ``.lstmviz`` file completely. Raises LstmvizError.
+
+    The archive is read from the open file, member by member, as its checks allow: only
+    what they accept is read (the whole file was read into memory first, a stranger's
+    gigabytes named ``.lstmviz`` with it)."""
+    check_regular(path, str(path))
     try:
-        data = Path(path).read_bytes()
+        fh = open(path, "rb")
     except OSError as err:
         raise LstmvizError(f"{path}: {err.strerror or err}") from None
-    return parse_session(data, path)
+    with fh:
+        try:
+            return parse_session(fh, path)
+        except OSError as err:  # (read while parsing: a file on a failing disk)
+            raise LstmvizError(f"{path}: {err.strerror or err}") from None
 
 
-def parse_session(data: bytes, path="session") -> Session:
-    many = limits.zip_member_excess(io.BytesIO(data))
+def parse_session(data, path="session") -> Session:
+    """``data``: the file's bytes, or the file open for reading in binary."""
+    fh = io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
+    many = limits.zip_member_excess(fh)
     if many:
         raise _bad(path, many)
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        zf = zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):  # (a zip version no reader knows)
         raise _bad(path, "the file is damaged or not a session: it is not a zip archive") from None
     with zf:
