@@ -112,6 +112,9 @@ def _csv_array(arr: np.ndarray, path: Path, expected_shape, shape, integer: bool
             raise LstmvizError(f"{path}: the model's first layer is an Embedding, which needs whole-number token ids")
         arr = arr.astype(np.int64)
     else:
+        from lstmviz.engine.model import check_float32
+
+        check_float32(arr, f"{path}: holds")  # (1e39 became infinity, with NumPy's warning)
         arr = arr.astype(np.float32)
     if shape is not None:
         return _reshape(arr, shape, path)

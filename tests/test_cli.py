@@ -20,6 +20,7 @@ import pytest
 import lstmviz
 from lstmviz import cli
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
+from lstmviz.engine.model import BEYOND_FLOAT32
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -283,6 +284,22 @@ def test_trace_csv_fractions_for_embedding_refused(tmp_path, capsys, use_model):
     csv.write_text("1,2.5,3,0,0\n")
     rc, _, err = call(capsys, "trace", "m", "--input", csv, "--out", tmp_path / "t.npz")
     assert_one_line_error(rc, err, contains="whole-number")
+
+
+def test_trace_csv_beyond_float32_is_named_not_called_infinity(tmp_path, capsys, use_model):
+    """A .csv given to a command holding 1e39: NumPy's "overflow encountered in cast" and
+    then "holds NaN or infinity" of a file of finite numbers; now named, as File > Import
+    names it (engine.model.check_float32)."""
+    import warnings
+
+    use_model(lstm_stack)
+    csv = tmp_path / "x.csv"
+    csv.write_text("1,2,3\n4,5,6\n7,-1e39,9\n" + "0,0,0\n" * 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rc, _, err = call(capsys, "trace", "m", "--input", csv, "--out", tmp_path / "t.npz")
+    line = assert_one_line_error(rc, err)
+    assert line == f"lstmviz: {csv}: holds -1e+39 (first at index (2, 1)), {BEYOND_FLOAT32}"
 
 
 def test_trace_bidirectional_keys(tmp_path, capsys, use_model):
