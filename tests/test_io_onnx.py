@@ -189,6 +189,13 @@ def test_a_damaged_file_is_refused_without_the_list_of_ops(tmp_path):
     msg = _one_line(err, "ghost.onnx")
     assert "node 'add.Add' (Add) reads 'ghost', which no input, initializer or node before it gives" in msg
     assert "KeyError" not in msg and "Gather" not in msg
+    # the same of a node without a name (a file's nodes may have none): named by its op
+    # (the message said "node ''")
+    ghost = helper.make_node("Add", ["x", "ghost"], ["y"])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(_save(tmp_path, [ghost], name="unnamed.onnx"))
+    msg = _one_line(err, "unnamed.onnx")
+    assert "an unnamed Add node reads 'ghost', which no input" in msg and "''" not in msg
     # an initializer whose values do not fill its shape
     short = helper.make_tensor("w", TensorProto.FLOAT, [3], [1.0, 2.0, 3.0])
     del short.float_data[:]

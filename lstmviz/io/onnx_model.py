@@ -182,7 +182,7 @@ def _attrs(node, folder: str, budget: list) -> dict:
             arr = _tensor(a.t, folder, budget)
             out[a.name] = _const_spec(arr)
         elif a.type in (AttributeProto.GRAPH, AttributeProto.GRAPHS):
-            raise Fail(f"node '{node.name[:80]}' ({node.op_type}) holds a subgraph")
+            raise Fail(f"{_node(node)} holds a subgraph")
         else:
             v = helper.get_attribute_value(a)
             if isinstance(v, bytes):
@@ -205,7 +205,7 @@ def _constant_value(node, attrs: dict) -> np.ndarray:
                 spec = attrs[key]
                 return np.asarray(spec["data"], dtype=onnx_ops.DTYPES[spec["dtype"]]).reshape(spec["shape"])
             return np.asarray(attrs[key], dtype=dt)
-    raise Fail(f"Constant node '{node.name[:80]}' holds no value lstmviz reads "
+    raise Fail(f"{_node(node)} holds no value lstmviz reads "
                "(value, value_float(s), value_int(s))")
 
 
@@ -215,6 +215,16 @@ def _clean(text: str) -> str:
     text = text.strip("/").replace("/", ".")
     text = re.sub(r"[^A-Za-z0-9_.:\-]", "_", text)
     return text[:80]
+
+
+def _node(node, op: bool = True) -> str:
+    """How a message names ``node``: ``node 'rnn.LSTM' (LSTM)``, its name cleaned (names
+    from a file are shown escaped), or ``an unnamed LSTM node`` (a file's nodes may have no
+    name: messages said ``node ''``). ``op``: the op type after a name too."""
+    name = _clean(node.name or "")
+    if not name:
+        return f"an unnamed {_clean(node.op_type) or 'untyped'} node"
+    return f"node '{name}'" + (f" ({_clean(node.op_type)})" if op else "")
 
 
 def _label(node) -> str:
@@ -267,7 +277,7 @@ def _recurrent_shapes(node, attrs, x_shape, weights_w) -> list[tuple]:
     dirs = 2 if attrs.get("direction", "forward") == "bidirectional" else 1
     H = int(attrs.get("hidden_size") or weights_w.shape[1] // RECURRENT[node.op_type])
     if len(x_shape) != 3:
-        raise Fail(f"node '{node.name[:80]}' ({node.op_type}) gets an input of rank {len(x_shape)}, not 3")
+        raise Fail(f"{_node(node)} gets an input of rank {len(x_shape)}, not 3")
     if int(attrs.get("layout", 0)) == 0:
         T, B = x_shape[0], x_shape[1]
         shapes = [(T, dirs, B, H), (dirs, B, H)]
@@ -305,12 +315,12 @@ def _dry_run(graph_inputs, nodes, consts, sizes, dtypes: dict | None = None) -> 
             try:
                 outs = [np.zeros(onnx_ops.check_size(node.op_type, s), np.float32) for s in shapes]
             except LstmvizError as err:
-                raise Fail(f"node '{node.name[:80]}': {err}") from None
+                raise Fail(f"{_node(node, op=False)}: {err}") from None
         else:
             try:
                 outs = onnx_ops.evaluate(node.op_type, attrs, ins, opset)
             except LstmvizError as err:
-                raise Fail(f"node '{node.name[:80]}': {err}") from None
+                raise Fail(f"{_node(node, op=False)}: {err}") from None
         for n, v in zip(node.output, outs):
             if n:
                 vals[n] = v
@@ -376,7 +386,7 @@ def _check_wiring(graph) -> None:
     for node in graph.node:
         for name in node.input:
             if name and name not in given:
-                raise Fail(f"node '{_clean(node.name) or node.op_type}' ({node.op_type}) reads "
+                raise Fail(f"{_node(node)} reads "
                            f"'{_clean(name)}', which no input, initializer or node before it "
                            "gives: the file is damaged or its nodes are out of order")
         given.update(node.output)
@@ -450,7 +460,7 @@ def _build(path) -> ModelSpec:
             try:
                 folded = onnx_ops.evaluate(node.op_type, attrs, [consts.get(n) for n in node.input], opset)
             except LstmvizError as err:
-                raise Fail(f"node '{_clean(node.name)}': {err}") from None
+                raise Fail(f"{_node(node, op=False)}: {err}") from None
             for n, v in zip(node.output, folded):
                 if n:
                     consts[n] = v
@@ -610,7 +620,7 @@ def _weight(consts, name, node, what):
     if name == "" or name is None:
         return None
     if name not in consts:
-        raise Fail(f"node '{_clean(node.name)}' ({node.op_type}) computes its {what} in the "
+        raise Fail(f"{_node(node)} computes its {what} in the "
                    "graph; lstmviz needs it stored in the file (an initializer)")
     return np.asarray(consts[name], dtype=np.float32)
 
@@ -625,22 +635,22 @@ def _recurrent_spec(node, attrs, consts, where, lname):
     P = _weight(consts, ins[7], node, "P") if op == "LSTM" else None
     direction = attrs.get("direction", "forward")
     if direction not in ("forward", "reverse", "bidirectional"):
-        raise Fail(f"node '{_clean(node.name)}' has direction {direction!r}")
+        raise Fail(f"{_node(node, op=False)} has direction {direction!r}")
     dirs = 2 if direction == "bidirectional" else 1
     if W is None or R is None or W.ndim != 3 or R.ndim != 3:
-        raise Fail(f"node '{_clean(node.name)}' ({op}) has no 3-D W and R")
+        raise Fail(f"{_node(node)} has no 3-D W and R")
     H = int(attrs.get("hidden_size") or R.shape[-1])
     d = W.shape[2]
     want = {"W": (dirs, G * H, d), "R": (dirs, G * H, H), "B": (dirs, 2 * G * H), "P": (dirs, 3 * H)}
     for key, arr in (("W", W), ("R", R), ("B", B), ("P", P)):
         if arr is not None and tuple(arr.shape) != want[key]:
-            raise Fail(f"node '{_clean(node.name)}' ({op}): {key} has shape {list(arr.shape)}, "
+            raise Fail(f"{_node(node)}: {key} has shape {list(arr.shape)}, "
                        f"needs {list(want[key])} (hidden_size {H}, direction {direction})")
     if op == "LSTM" and P is not None and not P.any():
         pass  # zero peepholes are still the file's parameters: kept and counted
     acts = attrs.get("activations") or DEFAULT_ACTS[op] * dirs
     if len(acts) != len(DEFAULT_ACTS[op]) * dirs:
-        raise Fail(f"node '{_clean(node.name)}' ({op}) lists {len(acts)} activations, needs "
+        raise Fail(f"{_node(node)} lists {len(acts)} activations, needs "
                    f"{len(DEFAULT_ACTS[op]) * dirs}")
     from ..engine.onnx_layers import activation_specs
 
@@ -651,7 +661,7 @@ def _recurrent_spec(node, attrs, consts, where, lname):
         per_dir = [activation_specs(acts[k * n:(k + 1) * n], alphas, betas, n, DEFAULT_ACTS[op])
                    for k in range(dirs)]
     except LstmvizError as err:
-        raise Fail(f"node '{_clean(node.name)}': {err}") from None
+        raise Fail(f"{_node(node, op=False)}: {err}") from None
 
     def act_cfg(specs):
         cfg = {"recurrent_activation": specs[0], "activation": specs[1]} if op != "RNN" \
@@ -683,9 +693,9 @@ def _recurrent_spec(node, attrs, consts, where, lname):
         elif name in consts:
             consts_cfg[key] = _const_spec(consts[name])
         else:
-            raise Fail(f"node '{_clean(node.name)}' reads '{_clean(name)}', which no node makes")
+            raise Fail(f"{_node(node, op=False)} reads '{_clean(name)}', which no node makes")
     if "X" not in slots:
-        raise Fail(f"node '{_clean(node.name)}' ({op}) runs on a constant input")
+        raise Fail(f"{_node(node)} runs on a constant input")
     clip = attrs.get("clip")
     layout = int(attrs.get("layout", 0))
     wnames = ", ".join(f"{k} '{_clean(nm)}'" for k, nm in zip("WRB", ins[1:4]) if nm)
@@ -802,9 +812,9 @@ def _op_spec(node, attrs, consts, where, lname, opset, shape_of):
                 consts_cfg[key] = _const_spec(arr)
                 slots.append(["const", key])
         else:
-            raise Fail(f"node '{_clean(node.name)}' reads '{_clean(name)}', which no node makes")
+            raise Fail(f"{_node(node, op=False)} reads '{_clean(name)}', which no node makes")
     if not inbound:
-        raise Fail(f"node '{_clean(node.name)}' ({op}) depends on no input")
+        raise Fail(f"{_node(node)} depends on no input")
     if op == "MatMul" and weights and any(w.dtype != np.float32 for w in weights):
         weights = [w.astype(np.float32) for w in weights]
     shapes = [shape_of(n) or [] for n in node.output if n]
