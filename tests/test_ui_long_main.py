@@ -1330,6 +1330,48 @@ def test_units_at_scale_follows_a_pass_run_again_after_a_cancel(long_window, qtb
     assert not units.progress.isVisible() and not units.cancel_button.isVisible()
 
 
+def test_trace_all_goes_on_from_where_the_cancel_stopped(long_window, monkeypatch):
+    # Trace all after a Cancel ran the keyframe pass again from step 0 (its bar from 0%):
+    # now it goes on from the keyframe starting the stretch each layer was in, the bar from
+    # there, and the keyframes and outputs are those of a pass never cancelled, to the bit
+    import threading
+
+    from lstmviz.engine.windows import keyframe_pass
+    from lstmviz.ui.long_runner import LongRunner
+    w, x = long_window
+    state, runner = w.state, w.long_runner
+
+    def cancel_at_three_quarters(seq):  # (in the second layer's steps)
+        seq.run_pass(progress=lambda done, total: done >= 3 * total // 4 and seq.cancel())
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(cancel_at_three_quarters))
+    state.set_input_data(np.tile(x, (1, 10, 1)))  # 30,000 steps
+    seq = state.long
+    assert runner.wait(60) and seq.cancelled
+    stopped, total = seq.done, seq.total
+    assert 3 * total // 4 <= stopped < total
+    go, seen = threading.Event(), []
+
+    def resumed(seq):
+        go.wait(60)
+        seq.run_pass(progress=lambda done, total: seen.append(done))
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(resumed))
+    try:
+        runner.resume_button.click()
+        # the bar starts where the pass stopped (at most a stretch of each layer before it)
+        assert stopped - 1024 <= seq.done <= stopped
+        assert runner.progress.value() == int(1000 * seq.done / total) >= 700
+    finally:
+        go.set()
+    assert runner.wait(120) and seq.ready
+    assert seen and min(seen) >= stopped - 1024  # no step of the first layer run again
+    want = keyframe_pass(seq.model, seq.x, every=seq.windowed.every)
+    for key, kf in want.keyframes.items():
+        for n, arr in kf.states.items():
+            assert np.array_equal(seq.windowed.keyframes[key].states[n], arr), (key, n)
+    for got, o in zip(seq.windowed.outputs, want.outputs):
+        assert np.array_equal(got, o)
+
+
 def test_an_edit_at_a_far_step_says_the_views_wait_for_the_new_pass(long_window, monkeypatch):
     # at step 2,500 of a traced long input, an edit (or another sample) traces it anew: the
     # views went back to the first window, the player stayed at 2,500, and the status bar
