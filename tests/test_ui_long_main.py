@@ -1390,6 +1390,8 @@ def test_trace_all_goes_on_from_where_the_cancel_stopped(long_window, monkeypatc
     state.set_input_data(np.tile(x, (1, 10, 1)))  # 30,000 steps
     seq = state.long
     assert runner.wait(60) and seq.cancelled
+    assert w.statusBar().currentMessage() == ("Long input: cancelled: only the first window can be shown; "
+                                              "Trace all goes on with it")
     stopped, total = seq.done, seq.total
     assert 3 * total // 4 <= stopped < total
     go, seen = threading.Event(), []

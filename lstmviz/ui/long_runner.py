@@ -245,8 +245,9 @@ class LongRunner(QtCore.QObject):
             bar = self.window.statusBar()
             self.resume_button.setVisible(seq.cancelled)
             if seq.error:
-                bar.showMessage(f"Long input: {seq.error}" + (f"; {RESUME} runs it again" if seq.cancelled else ""),
-                                15000)
+                # (a pass goes on from where it stopped; the overviews run again)
+                again = "runs it again" if seq.ready else "goes on with it"
+                bar.showMessage(f"Long input: {seq.error}" + (f"; {RESUME} {again}" if seq.cancelled else ""), 15000)
             elif seq.ready and (BACKGROUND in bar.currentMessage() or AWAITING in bar.currentMessage()):
                 # (the opening's "tracing in the background" stayed its 20 s after the pass;
                 # so would "step N is shown once the keyframe pass has run")
