@@ -272,6 +272,64 @@ def test_the_input_panel_imports_a_file_for_each_input(qapp, tmp_path):
         dispose(window)
 
 
+def test_a_dropped_input_file_asks_which_input_as_file_import_does(qapp, qtbot, monkeypatch, tmp_path):
+    """An input file dropped on the window of a model of several inputs went into the first
+    input, unasked (File > Import input asks which). A drop now goes File > Import's way
+    (``InputPanel.import_into``): the same question, the file into the input picked, its
+    problems said in one line, nothing imported when the question is cancelled."""
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    case = FIXTURES / "k3_seq2seq_lstm"
+    xs = [np.load(case / "x0.npy"), np.load(case / "x1.npy")]
+    window = make_window(str(case / "model.keras"), quiet=True)
+    asked: list = []
+    answer = ["1: decoder_input"]
+
+    def get_item(parent, title, label, items, current, editable):
+        asked.append((title, label, list(items)))
+        return (answer[0], True) if answer[0] else ("", False)
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getItem", get_item)
+
+    def drop(path):
+        mime = QtCore.QMimeData()
+        mime.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
+        window.dropEvent(QtGui.QDropEvent(QtCore.QPointF(50, 50), QtCore.Qt.DropAction.CopyAction, mime,
+                                          QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier))
+        n = len(asked)
+        qtbot.waitUntil(lambda: len(asked) > n, timeout=3000)
+    try:
+        st = window.state
+        first = np.array(st.trace.inputs[0])
+        drop(case / "x1.npy")
+        question = ("Import input", "The file is for the model's input:", ["0: encoder_input", "1: decoder_input"])
+        assert asked == [question]
+        np.testing.assert_array_equal(st.trace.inputs[1], xs[1][:len(st.trace.inputs[1])])
+        np.testing.assert_array_equal(st.trace.inputs[0], first)  # (the first input untouched)
+        assert window.last_message == "Input 1 ('decoder_input') read from x1.npy"
+        answer[0] = "0: encoder_input"
+        drop(case / "x0.npy")
+        assert st.input.batch_size == 2
+        for s in range(2):
+            st.set_cursor(sample=s)
+            np.testing.assert_allclose(st.trace.output, expected_output("k3_seq2seq_lstm")[s:s + 1], atol=1e-5)
+        # File > Import input asks the very same question
+        monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", lambda *a, **k: ("", ""))
+        window.input_panel.import_menu()
+        assert asked[-1] == question
+        # a file the input cannot take: one line, the input kept
+        np.save(tmp_path / "three.npy", np.zeros((3, 4, 2), np.float32))
+        answer[0] = "1: decoder_input"
+        drop(tmp_path / "three.npy")
+        assert window.last_message == ("three.npy: input 1 ('decoder_input') has 3 samples but the first "
+                                       "input has 2; give each input the same samples")
+        np.testing.assert_array_equal(st.trace.inputs[1], xs[1][st.cursor.sample:st.cursor.sample + 1])
+        answer[0] = ""  # the question cancelled: nothing imported
+        drop(case / "x1.npy")
+        assert window.last_message == "x1.npy not imported: no input chosen for it"
+    finally:
+        dispose(window)
+
+
 def test_an_inputs_name_from_the_file_is_shown_as_text(qapp):
     """The Input box and the Input tab name each input after the first: a name from the
     file is shown as it is written, never read as rich text (a QLabel takes '<b>..</b>' or

@@ -897,6 +897,36 @@ def test_a_fortran_order_npy_is_checked_in_place(tmp_path):
     assert "(first at step 700,000, feature 2)" in str(err.value)
 
 
+def test_a_long_text_says_how_many_upper_case_letters_it_read_as_lower_case(tmp_path):
+    """A book opened through the app's characters (a-z, space, '.', '?'): its upper-case
+    letters were read as lower case without a word, while the characters outside were
+    counted. The opening's notes now count them too, exactly, in one line; through a
+    vocabulary nothing is read as another character (what it lacks is [UNK], counted)."""
+    import json
+
+    p = tmp_path / "book.txt"
+    text = "It was a bright Cold day in April, and the clocks were striking THIRTEEN. " * 70
+    p.write_text(text)
+    model = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": 40, "output_dim": 4}),
+                                            LayerSpec("LSTM", {"units": 1})], seed=0)
+    notes: list = []
+    x = long_data.load_long_input(p, model, notes=notes)
+    np.testing.assert_array_equal(x, gen.text_ids(text))
+    # 11 a line ('I', 'C', 'A', 'THIRTEEN'), 'E', 'I', 'T' twice: 770 of 5,180
+    assert notes == [
+        "70 of 5,180 characters (1.4%) are not among the app's 29 characters (a-z, space, '.', '?'): "
+        "',' read as '?'; open it with your model's vocabulary file to read them as your model does",
+        "770 of 5,180 characters (14.9%) are upper case, which the app's 29 characters (a-z, space, "
+        "'.', '?') lack: 'E', 'I', 'T', 'A', 'C', 'H', ... read as their lower case"]
+    assert all("\n" not in n for n in notes)
+    vocab = tmp_path / "vocab.json"
+    vocab.write_text(json.dumps(["", "[UNK]", *sorted(set(text.lower()))]))
+    notes.clear()
+    long_data.load_long_input(p, model, vocabulary=vocab, notes=notes)
+    assert notes == ["770 of 5,180 characters (14.9%) are not among vocab.json: 'E', 'I', 'T', 'A', 'C', "
+                     "'H', ... read as [UNK] (id 1)"]
+
+
 def test_a_long_text_is_read_within_the_memory_limit(tmp_path, monkeypatch):
     """A text opened as a long input: read whole, it held 15 bytes a byte of the file (the
     unknown characters' tally sorted the whole text's code points), with no look at the

@@ -276,6 +276,71 @@ def test_progress_is_reported_and_cancel_stops_the_pass():
         keyframe_pass(model, x, cancel=lambda: True)
 
 
+def _same_pass(got, want):
+    """Two keyframe passes hold the very same keyframes and outputs (``np.array_equal``)."""
+    assert got.keyframes.keys() == want.keyframes.keys()
+    for key, kf in want.keyframes.items():
+        for n, arr in kf.states.items():
+            assert np.array_equal(got.keyframes[key].states[n], arr), (key, n)
+        assert (kf.prev_out is None) == (got.keyframes[key].prev_out is None)
+        if kf.prev_out is not None:
+            assert np.array_equal(got.keyframes[key].prev_out, kf.prev_out), key
+    assert len(got.outputs) == len(want.outputs)
+    for o, w in zip(got.outputs, want.outputs):
+        assert np.array_equal(o, w)
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru_reset_before", "simple_rnn", "stacked_last_step",
+                                  "go_backwards_stack", "bidirectional", "masked"])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_a_cancelled_pass_resumes_from_its_last_keyframes_to_the_same_bits(monkeypatch, name, batch):
+    """'Trace all' after a Cancel ran the pass again from step 0. A cancelled pass now hands
+    on where it stopped (``Cancelled.partial``) and ``resume=`` goes on from the keyframe
+    starting the stretch each half stopped in: keyframes and outputs equal those of a pass
+    never cancelled, whatever the stretch and however often it is cancelled, and the
+    progress goes on from where it stopped."""
+    from lstmviz.engine import windows
+
+    model = Model.sequential((None, None, 3), MODELS[name](), seed=5)
+    x = _data(batch, mask_runs=name == "masked" and batch > 1)
+    whole = keyframe_pass(model, x, every=16)  # one stretch: T < SEGMENT
+    monkeypatch.setattr(windows, "SEGMENT", 32)
+    want = keyframe_pass(model, x, every=16)  # stretches of 32 steps: the same bits
+    _same_pass(want, whole)
+    halves = sum(len(windows.recurrent_halves(n.layer)) for n in model.nodes)
+    calls, seen = [0, 0], []
+
+    def cancel():  # set once asked, as the app's Cancel (calls: asked so far, when to say yes)
+        calls[0] += 1
+        return calls[0] >= calls[1] > 0
+
+    def kept(partial):  # steps the pass keeps, summed over halves: whole stretches
+        return sum(T if key not in partial.halves else partial.halves[key].done for key in partial.parts)
+
+    partial = None
+    for stops in ([3], [2, 2, 2], [halves * T // 32 - 2]):  # (chunk calls before each Cancel)
+        partial, done = None, 0
+        for stop in stops:
+            calls[:] = [0, stop]
+            before = len(seen)
+            with pytest.raises(Cancelled) as err:
+                keyframe_pass(model, x, every=16, cancel=cancel, progress=lambda d, t: seen.append(d),
+                              resume=partial)
+            if partial is not None:  # the bar starts where the pass stopped, not at 0
+                assert seen[before] == done > 0
+            partial = err.value.partial
+            done = kept(partial)
+        before = len(seen)
+        calls[:] = [0, 0]
+        got = keyframe_pass(model, x, every=16, cancel=cancel, progress=lambda d, t: seen.append(d),
+                            resume=partial)
+        assert seen[before] == done > 0 and seen[-1] == halves * T
+        _same_pass(got, want)
+    other = Model.sequential((None, None, 3), MODELS[name](), seed=5)
+    with pytest.raises(LstmvizError, match="resumes only for the model and the input it was cancelled on"):
+        keyframe_pass(other, x, resume=partial)
+
+
 def test_windows_out_of_range_and_time_reshaping_models_are_refused():
     model = Model.sequential((None, None, 3), MODELS["lstm"](), seed=0)
     wt = keyframe_pass(model, _data(1))

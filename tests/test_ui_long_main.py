@@ -1377,6 +1377,93 @@ def test_units_at_scale_follows_a_pass_run_again_after_a_cancel(long_window, qtb
     assert not units.progress.isVisible() and not units.cancel_button.isVisible()
 
 
+@pytest.mark.parametrize("ending", [False, True])
+def test_units_at_scale_follows_trace_all_clicked_right_after_cancel(long_window, qtbot, monkeypatch, ending):
+    # Trace all within milliseconds of Cancel: Units at scale's worker (it waited for the
+    # pass, saw it cancelled) had ended but its timer had not yet said so, or was still
+    # ending: its resume() found a worker and started none, then its timer stopped, and it
+    # showed the pass at its last percentage for good, never the summary
+    import threading
+
+    from lstmviz.ui.long_view import LongSequenceWindow
+    w, x = long_window
+    state, runner = w.state, w.long_runner
+    go = threading.Event()
+    work = LongSequenceWindow._work
+
+    def held(self, want):  # the units window's worker, held as it ends
+        work(self, want)
+        if ending:
+            go.wait(60)
+    monkeypatch.setattr(LongSequenceWindow, "_work", held)
+    state.set_input_data(np.tile(x, (1, 10, 1)))  # 30,000 steps
+    seq = state.long
+    runner.cancel()
+    units = w.open_units_window()
+    worker = units._worker
+    assert runner.wait(60) and not seq.ready and seq.cancelled
+    qtbot.waitUntil(lambda: ending or not worker.is_alive(), timeout=60_000)
+    from lstmviz.ui.long_runner import LongRunner
+    resumed = threading.Event()
+    run = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: resumed.wait(60) and run(seq)))
+    try:
+        assert runner.resume()  # Trace all, before the units window's timer came round
+        go.set()
+        worker.join(60)
+        units._poll()  # its timer comes round while the pass runs
+    finally:
+        go.set()
+        resumed.set()
+    assert runner.wait(120) and seq.ready
+    qtbot.waitUntil(lambda: units.summary is not None, timeout=60_000)
+    assert "cancelled" not in units.status.text() and units.find_button.isEnabled()
+
+
+def test_trace_all_goes_on_from_where_the_cancel_stopped(long_window, monkeypatch):
+    # Trace all after a Cancel ran the keyframe pass again from step 0 (its bar from 0%):
+    # now it goes on from the keyframe starting the stretch each layer was in, the bar from
+    # there, and the keyframes and outputs are those of a pass never cancelled, to the bit
+    import threading
+
+    from lstmviz.engine.windows import keyframe_pass
+    from lstmviz.ui.long_runner import LongRunner
+    w, x = long_window
+    state, runner = w.state, w.long_runner
+
+    def cancel_at_three_quarters(seq):  # (in the second layer's steps)
+        seq.run_pass(progress=lambda done, total: done >= 3 * total // 4 and seq.cancel())
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(cancel_at_three_quarters))
+    state.set_input_data(np.tile(x, (1, 10, 1)))  # 30,000 steps
+    seq = state.long
+    assert runner.wait(60) and seq.cancelled
+    assert w.statusBar().currentMessage() == ("Long input: cancelled: only the first window can be shown; "
+                                              "Trace all goes on with it")
+    stopped, total = seq.done, seq.total
+    assert 3 * total // 4 <= stopped < total
+    go, seen = threading.Event(), []
+
+    def resumed(seq):
+        go.wait(60)
+        seq.run_pass(progress=lambda done, total: seen.append(done))
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(resumed))
+    try:
+        runner.resume_button.click()
+        # the bar starts where the pass stopped (at most a stretch of each layer before it)
+        assert stopped - 1024 <= seq.done <= stopped
+        assert runner.progress.value() == int(1000 * seq.done / total) >= 700
+    finally:
+        go.set()
+    assert runner.wait(120) and seq.ready
+    assert seen and min(seen) >= stopped - 1024  # no step of the first layer run again
+    want = keyframe_pass(seq.model, seq.x, every=seq.windowed.every)
+    for key, kf in want.keyframes.items():
+        for n, arr in kf.states.items():
+            assert np.array_equal(seq.windowed.keyframes[key].states[n], arr), (key, n)
+    for got, o in zip(seq.windowed.outputs, want.outputs):
+        assert np.array_equal(got, o)
+
+
 def test_an_edit_at_a_far_step_says_the_views_wait_for_the_new_pass(long_window, monkeypatch):
     # at step 2,500 of a traced long input, an edit (or another sample) traces it anew: the
     # views went back to the first window, the player stayed at 2,500, and the status bar

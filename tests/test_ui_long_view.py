@@ -297,6 +297,11 @@ def test_a_book_opens_through_the_models_vocabulary_and_says_what_it_lacks(make_
     outside = sum(1 for c in text if gen.ALPHABET.find(c.lower()) < 0)
     assert f". {outside:,} of {len(text):,} characters" in win.last_message
     assert "read as '?'" in win.last_message
+    # and the upper-case letters read as lower case, counted too ('It', 'Chapter': 600)
+    assert win.last_message.endswith(
+        ". 600 of 41,400 characters (1.4%) are upper case, which the app's 29 characters (a-z, space, "
+        "'.', '?') lack: 'C', 'I' read as their lower case")
+    assert "\n" not in win.last_message
     # Cancel opens nothing: the input stays
     files = iter([str(book)])
     before = state.long

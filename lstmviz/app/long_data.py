@@ -416,35 +416,59 @@ def reads_as_text(path) -> bool:
 UNKNOWN = "[UNK]"
 
 
-def unknown_note(text: str, vocabulary: dict[str, int] | None = None, named: str = "") -> str | None:
-    """One line on the characters of ``text`` outside the vocabulary (read as the app's
-    '?', or a given vocabulary's ``[UNK]``): how many, and the commonest; None if none."""
-    if not text:
-        return None
+#: the app's own characters, as the notes on a text name them
+APP_CHARACTERS = f"the app's {len(gen.ALPHABET)} characters (a-z, space, '.', '?')"
+
+
+def _tally(text: str) -> dict[str, int]:
+    """How often each character of ``text`` occurs (a block of code points at a time)."""
     tally: dict[int, int] = {}
     for _, codes in _code_points(text):
         block, block_counts = np.unique(codes, return_counts=True)
         for c, k in zip(block.tolist(), block_counts.tolist()):
             tally[c] = tally.get(c, 0) + k
-    chars = [chr(c) for c in tally]
-    counts = np.array(list(tally.values()), dtype=np.int64)
+    return {chr(c): k for c, k in tally.items()}
+
+
+def _counted(text: str, tally: dict[str, int], which, what: str) -> str | None:
+    """"N of M characters (p%) <what>: the commonest" over the characters ``which`` picks."""
+    picked = sorted(((k, c) for c, k in tally.items() if which(c)), key=lambda t: -t[0])
+    n = sum(k for k, _ in picked)
+    if not n:
+        return None
+    shown = ", ".join(repr(c) for _, c in picked[:6]) + (", ..." if len(picked) > 6 else "")
+    return f"{n:,} of {len(text):,} characters ({100 * n / len(text):.1f}%) {what}: {shown}"
+
+
+def unknown_note(text: str, vocabulary: dict[str, int] | None = None, named: str = "",
+                 tally: dict[str, int] | None = None) -> str | None:
+    """One line on the characters of ``text`` outside the vocabulary (read as the app's
+    '?', or a given vocabulary's ``[UNK]``): how many, and the commonest; None if none.
+    (``tally``: ``_tally(text)``, when made already.)"""
+    if not text:
+        return None
+    tally = _tally(text) if tally is None else tally
     if vocabulary is None:
-        out = [gen.ALPHABET.find(c.lower()) < 0 for c in chars]
-        where = f"the app's {len(gen.ALPHABET)} characters (a-z, space, '.', '?')"
+        line = _counted(text, tally, lambda c: gen.ALPHABET.find(c.lower()) < 0, f"are not among {APP_CHARACTERS}")
         read_as = (f"read as {gen.ALPHABET[-1]!r}; open it with your model's vocabulary file to "
                    "read them as your model does")
     else:
-        out = [c not in vocabulary for c in chars]
-        where = named or "the vocabulary"
+        line = _counted(text, tally, lambda c: c not in vocabulary, f"are not among {named or 'the vocabulary'}")
         read_as = f"read as {UNKNOWN} (id {vocabulary.get(UNKNOWN)})"
-    mask = np.array(out)
-    n = int(counts[mask].sum())
-    if not n:
+    return None if line is None else f"{line} {read_as}"
+
+
+def folded_note(text: str, tally: dict[str, int] | None = None) -> str | None:
+    """One line on the characters of ``text`` that the app's characters read as another
+    (an upper-case letter as its lower case, as typed text is read): how many, and the
+    commonest; None if none. (A given vocabulary changes none: what it lacks is
+    ``unknown_note``'s.)"""
+    if not text:
         return None
-    common = sorted(zip(counts[mask], np.array(chars, dtype=object)[mask]), key=lambda t: -t[0])
-    shown = ", ".join(repr(c) for _, c in common[:6]) + (", ..." if len(common) > 6 else "")
-    return (f"{n:,} of {len(text):,} characters ({100 * n / len(text):.1f}%) are not among "
-            f"{where}: {shown} {read_as}")
+    tally = _tally(text) if tally is None else tally
+    line = _counted(text, tally, lambda c: c not in gen.ALPHABET and gen.ALPHABET.find(c.lower()) >= 0,
+                    f"are upper case, which {APP_CHARACTERS} lack")
+    return None if line is None else f"{line} read as their lower case"
 
 
 def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
@@ -455,7 +479,8 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
     dict, or a vocabulary file's path: ``read_vocabulary``; one with ``[UNK]`` reads a
     character it lacks as that) for a model that takes ids (an Embedding first), one-hot of
     them for one that takes features. ``notes``: a line on the characters outside the
-    vocabulary is appended to it. ``names``: a CSV's header names its features in it
+    vocabulary is appended to it, and, through the app's characters, one on the upper-case
+    letters read as lower case (``folded_note``). ``names``: a CSV's header names its features in it
     (``read_csv``). ``labels``: text read as ids puts in it what each id stands for (the
     app's characters, or the vocabulary's tokens: ``inputs.shown_token``), so that the
     views write the characters."""
@@ -508,9 +533,11 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
                 notes.append(f"{what} are one-hot over the model's {plural(feats, 'feature', sep=',')}, so "
                              f"they wrap around: {same}, ... all set feature 0 (a model with an "
                              "Embedding first reads them apart)")
-        note = unknown_note(text, vocabulary, named)
-        if note is not None and notes is not None:
-            notes.append(note)
+        if notes is not None:
+            tally = _tally(text)
+            said = [unknown_note(text, vocabulary, named, tally),
+                    folded_note(text, tally) if vocabulary is None else None]
+            notes.extend(n for n in said if n is not None)
         return out
     want = model.input_shapes()[0]
     size = _vocabulary_size(model)

@@ -7,7 +7,8 @@ worker thread, and the exact window around any step on demand.
   views draw at once, before the pass. Only where every layer runs forward: a backward
   half (go_backwards, a Bidirectional) starts at the last step, so there it is None;
 - ``run_pass(progress, cancel)``: the keyframe pass (``engine.windows``), meant for a
-  worker thread; ``ready`` says it finished, ``error`` holds a refusal or "cancelled";
+  worker thread; ``ready`` says it finished, ``error`` holds a refusal or "cancelled"
+  (after ``resume`` the next ``run_pass`` goes on from where the cancelled one stopped);
 - ``window_at(step, quick)``: ``(trace, local step)``: the exact window holding input
   step ``step`` (windows start at multiples of half a window, so stepping across a
   boundary recomputes once; the next window is computed ahead on a thread). Windows are
@@ -37,6 +38,7 @@ from lstmviz.engine.recurrent import CHUNK, CUT
 from lstmviz.engine.trace import Trace
 from lstmviz.engine.windows import (
     Cancelled,
+    PassState,
     WindowedTrace,
     check_pass,
     full_trace_bytes,
@@ -138,6 +140,8 @@ class LongSequence:
         self._closed = threading.Event()  # everything, windows too (the sequence dropped)
         self._cancels = 0  # cancels so far: a summary stops at one made while it runs
         self._pass_lock = threading.Lock()
+        #: where a cancelled keyframe pass stopped (``engine.windows.PassState``), to go on from
+        self._partial: PassState | None = None
         self._lock = threading.Lock()  # the window cache and the prefetch thread
         self._quick: Trace | None = None
         self._wanted: int | None = None
@@ -186,16 +190,20 @@ class LongSequence:
         return self._cancel.is_set() and not self._closed.is_set() and (not self.ready or self.overviews is None)
 
     def resume(self) -> bool:
-        """After a Cancel, lets ``run_pass`` and ``run_overviews`` run again (the pass starts
-        over from the first step; after a pass that finished, only the overviews run); False
-        when nothing was cancelled. The caller starts them once the cancelled run stopped."""
+        """After a Cancel, lets ``run_pass`` and ``run_overviews`` run again (the pass goes
+        on from where it stopped: the keyframe starting the stretch each recurrent half was
+        in, ``keyframe_pass(resume=)``, the progress from there; after a pass that finished,
+        only the overviews run); False when nothing was cancelled. The caller starts them
+        once the cancelled run stopped."""
         if not self.cancelled:
             return False
         with self._pass_lock:
             self._cancel.clear()
             self.error = None
             if not self.ready:
-                self.phase, self.done, self.total = "keyframes", 0, 1
+                self.phase = "keyframes"
+                if self._partial is not None:  # (the bar starts where the pass stopped)
+                    self.done = min(self.total, self._partial.done)
         return True
 
     def cancel(self) -> None:
@@ -230,10 +238,12 @@ class LongSequence:
                 progress(done, total)
         try:
             self.windowed = keyframe_pass(self.model, self.x, every=self.every, progress=tick,
-                                          cancel=self._cancel.is_set)
+                                          cancel=self._cancel.is_set, resume=self._partial)
+            self._partial = None
             self.done = self.total
             return True
-        except Cancelled:
+        except Cancelled as err:
+            self._partial = err.partial  # (``resume``: the next pass goes on from there)
             self.error = "cancelled: only the first window can be shown"
         except LstmvizError as err:
             self.error = str(err)

@@ -192,6 +192,14 @@ class Keyframes:
         self.states = {k: np.zeros((n, batch, units), np.float32) for k in names}
         self.prev_out = np.zeros((n, batch, units), np.float32) if masked else None
 
+    def part(self, k: int, n: int) -> Keyframes:
+        """Keyframes ``k .. k+n-1`` as keyframes of their own, views of these: a run from
+        step ``k * every`` (a stretch of a keyframe pass) fills them here."""
+        kf = Keyframes(self.every, 0, 0, 0, (), False)
+        kf.states = {name: a[k:k + n] for name, a in self.states.items()}
+        kf.prev_out = None if self.prev_out is None else self.prev_out[k:k + n]
+        return kf
+
     def at(self, k: int):
         """(states, previous output or None) entering step ``k * every``."""
         return ([self.states[n][k] for n in self.states],

@@ -67,7 +67,10 @@ TIMEWISE = (Dense, Activation, Identity, Masking, Embedding, Merge, NotEqual, Ti
 
 
 class Cancelled(LstmvizError):
-    """A keyframe pass stopped by its ``cancel`` callback."""
+    """A keyframe pass stopped by its ``cancel`` callback; ``partial`` (a ``PassState``,
+    set by ``keyframe_pass``) is where it stopped, to resume from."""
+
+    partial: PassState | None = None
 
 
 def trace_budget() -> int:
@@ -139,6 +142,7 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
     masked = any(n.mask is not None or isinstance(n.layer, Masking) or (
         isinstance(n.layer, Embedding) and n.layer.config.get("mask_zero")) for n in model.nodes)
     peak = 0
+    K = every or choose_every(model, B, T)
     for i, node in enumerate(model.nodes):
         name = node.layer.name
         if isinstance(node.layer, InputLayer):
@@ -152,19 +156,23 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
             given_in = sizes.get(src, given.get(src, 0))  # its input sequence
             time_major = B == 1 or bool(recurrent_halves(model.nodes[order[src]].layer))
             here = sizes[name] if keep and len(halves) == 2 else 0  # (the halves merged)
+            # a half runs a stretch of ``Ts`` steps at a time (``SEGMENT``): what its kernel
+            # makes is a stretch's; a kept sequence is gathered whole beside it (several)
+            Ts = min(T, segment(K))
+            several = Ts < T
             for _, rnn in halves:
-                out = B * T * rnn.units * 4
+                out = B * Ts * rnn.units * 4
+                whole = B * T * rnn.units * 4 * int(keep and several)
                 if rnn.cell.name == "SimpleRNN":
-                    here += 2 * out  # its input projection and sequence, always
+                    here += 2 * out + whole  # its input projection and sequence, always
                 else:  # the input as columns over a row of ones; the sequence when kept
-                    here += given_in + B * T * 4 + out * int(keep)
+                    here += (given_in * Ts) // T + B * Ts * 4 + (out + whole) * int(keep)
                 here += out * int(masked and keep)  # the masked outputs
                 if rnn.config.get("go_backwards") or not time_major:
-                    here += given_in  # the input copied time-major (reversed)
+                    here += (given_in * Ts) // T  # the input copied time-major (reversed)
         else:
             here = 2 * sizes[name]  # (the output and a temporary: x @ kernel, then its activation)
         peak = max(peak, alive + here)
-    K = every or choose_every(model, B, T)
     return peak + keyframe_bytes(model, B, T, K)
 
 
@@ -479,39 +487,134 @@ class _Window:
 
 
 # -- the pass ---------------------------------------------------------------------------
-def _pass_recurrent(rnn, x, mask, init, K, keep_sequence, progress):
-    B, T = x.shape[0], x.shape[1]
-    backwards = bool(rnn.config["go_backwards"])
-    if backwards:
+#: Steps a recurrent half runs at once in a keyframe pass (rounded to a multiple of K): a
+#: cancelled pass keeps every stretch it finished (``Cancelled.partial``) and a resumed one
+#: continues from the keyframe starting the stretch it stopped in, so it runs at most this
+#: many steps again. The stretches are the same in every pass, resumed or not: the same
+#: products, the same bits.
+SEGMENT = 1024
+
+
+def segment(every: int) -> int:
+    """Steps of a stretch of a keyframe pass at keyframes every ``every`` steps."""
+    return every * max(1, SEGMENT // every)
+
+
+class _Half:
+    """Where a recurrent half of a keyframe pass is: its keyframes, the steps it has run
+    (``done``, a keyframe's step), the states entering step ``done``, the output before it
+    (under a mask a step repeats it), the output sequence so far (when it is kept)."""
+
+    def __init__(self, rnn, B: int, T: int, K: int, masked: bool, init) -> None:
+        self.kf = Keyframes(K, T, B, rnn.units, rnn.state_names, masked)
+        self.done = 0
+        self.states = rnn._initial_states(B, init)
+        self.prev = None
+        self.out: np.ndarray | None = None
+        self.prepared: dict = {}  # the kernels as they are stepped, made once for every stretch
+
+
+class PassState:
+    """A keyframe pass under way: the layers it ran, the recurrent halves it is running and
+    how far. A cancelled pass hands it on (``Cancelled.partial``); ``keyframe_pass(model,
+    x, resume=partial)`` goes on from there."""
+
+    def __init__(self, model, arrays, T: int, seq, K: int, segment: int) -> None:
+        self.model, self.arrays, self.T, self.seq, self.every = model, arrays, T, seq, K
+        self.segment = segment
+        self.node = 0  # the next node to run
+        self.values: dict[str, list] = {}
+        self.masks: dict[str, list] = {}
+        self.in_masks: dict[str, np.ndarray] = {}
+        self.static: dict[str, list] = {}
+        self.keyframes: dict[tuple[str, str], Keyframes] = {}
+        self.static_records: dict[str, LayerTrace] = {}
+        self.halves: dict[tuple[str, str], _Half] = {}
+        self.parts: dict[tuple[str, str], int] = {}  # steps run per recurrent half
+
+    @property
+    def done(self) -> int:
+        """Steps run, summed over the recurrent halves (what ``progress`` is told)."""
+        return sum(self.parts.values())
+
+
+def _pass_recurrent(rnn, x, mask, half: _Half, segment: int, keep_sequence, progress):
+    """Runs a recurrent half on from ``half.done`` to the end, a stretch of ``segment``
+    steps at a time (each from the keyframe starting it, as a window is computed).
+    Returns (the output sequence (T, B, u) when kept, final states, keyframes, the last
+    step's output)."""
+    T = x.shape[1]
+    K = half.kf.every
+    if rnn.config["go_backwards"]:
         x = x[:, ::-1]
         mask = None if mask is None else mask[:, ::-1]
-    xs = np.ascontiguousarray(np.asarray(x, np.float32).transpose(1, 0, 2))
-    mask_t = None if mask is None else np.ascontiguousarray(mask.T)
-    states = rnn._initial_states(B, init)
-    kf = Keyframes(K, T, B, rnn.units, rnn.state_names, mask is not None)
-    _, _, out, final = rnn._run(xs, states, mask_t, record=False, keep_sequence=keep_sequence,
-                                keyframes=kf, on_chunk=progress)
+    while half.done < T:
+        s = half.done
+        e = min(s + segment, T)
+        xs = np.ascontiguousarray(np.asarray(x[:, s:e], np.float32).transpose(1, 0, 2))
+        mask_t = None if mask is None else np.ascontiguousarray(mask[:, s:e].T)
+        _, _, out, final = rnn._run(
+            xs, half.states, mask_t, record=False, keep_sequence=keep_sequence,
+            keyframes=half.kf.part(s // K, -(-(e - s) // K)), prev_out=half.prev,
+            on_chunk=lambda n, s=s: progress(s + n), prepared=half.prepared)
+        if keep_sequence:
+            if s == 0 and e == T:
+                half.out = out
+            else:
+                if half.out is None:
+                    half.out = np.empty((T,) + out.shape[1:], np.float32)
+                half.out[s:e] = out
+        half.prev = None if out is None or mask is None else out[-1].copy()
+        half.states, half.done = final, e
     if rnn.config["stateful"]:
-        rnn.states = [s.copy() for s in final]
-    return out, final, kf
+        rnn.states = [s.copy() for s in half.states]
+    return half.out, half.states, half.kf, half.prev if half.prev is not None else half.states[0]
+
+
+def _directions(fns):
+    """A Bidirectional's two halves at once; a Cancelled raised once both have stopped
+    (neither goes on under a pass resumed meanwhile)."""
+    def caught(fn):
+        try:
+            return fn()
+        except Cancelled as err:
+            return err
+    got = recurrent.run_parallel([lambda f=f: caught(f) for f in fns], pool="directions")
+    for g in got:
+        if isinstance(g, Cancelled):
+            raise g
+    return got
 
 
 def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
-                  progress=None, cancel=None) -> WindowedTrace:
+                  progress=None, cancel=None, resume: PassState | None = None) -> WindowedTrace:
     """One run of ``model`` over ``x`` keeping keyframes every ``every`` steps (default
     ``choose_every``). ``progress(done, total)`` is called as steps are run (summed over
-    recurrent layers); ``cancel()`` returning True stops the pass (``Cancelled``)."""
-    arrays = model.check_inputs(x)
-    model._infer_shapes([a.shape for a in arrays])
-    T, seq = _plan(model, arrays)
-    B = arrays[0].shape[0]
-    K = every or choose_every(model, B, T, budget)
-    check_pass(model, arrays, K)
-    if K % CUT:
-        raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CUT}")
+    recurrent layers); ``cancel()`` returning True stops the pass (``Cancelled``, whose
+    ``partial`` is where it stopped). ``resume``: that ``partial``, of a pass of the same
+    model over the same ``x``: the pass goes on from the keyframe starting the stretch
+    (``SEGMENT``) each recurrent half stopped in, the layers it ran kept, and gives the
+    very keyframes and outputs of a pass never cancelled."""
+    if resume is not None:
+        st = resume
+        arrays = st.arrays
+        if st.model is not model or [a.shape for a in arrays] != [
+                np.shape(a) for a in (x if isinstance(x, (list, tuple)) else [x])]:
+            raise LstmvizError("a keyframe pass resumes only for the model and the input it was cancelled on")
+        T, seq, K, B = st.T, st.seq, st.every, arrays[0].shape[0]
+    else:
+        arrays = model.check_inputs(x)
+        model._infer_shapes([a.shape for a in arrays])
+        T, seq = _plan(model, arrays)
+        B = arrays[0].shape[0]
+        K = every or choose_every(model, B, T, budget)
+        check_pass(model, arrays, K)
+        if K % CUT:
+            raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CUT}")
+        st = PassState(model, arrays, T, seq, K, segment(K))
     runs = sum(len(recurrent_halves(n.layer)) for n in model.nodes)
     total = max(1, runs * T)
-    parts: dict = {}  # steps run per recurrent half (halves may run at once)
+    parts = st.parts  # steps run per recurrent half (halves may run at once)
 
     def tick_for(key):
         def tick(steps):
@@ -522,16 +625,33 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
                 progress(min(total, sum(parts.values())), total)
         return tick
 
-    last = last_reads(model)
+    if resume is not None:  # where it stopped: the halves under way go on from a stretch's start
+        parts.update({key: half.done for key, half in st.halves.items()})
+        if progress is not None:
+            progress(min(total, st.done), total)
+    try:
+        _run_nodes(model, st, tick_for)
+    except Cancelled as err:
+        err.partial = st
+        raise
+    if progress is not None:
+        progress(total, total)
+    outputs = [st.values[r.layer][r.tensor_index] for r in model.outputs]
+    if any(o is None for o in outputs):  # pragma: no cover - outputs are never dropped
+        raise LstmvizError("internal: a model output was dropped")
+    return WindowedTrace(model, arrays, T, K, seq, st.keyframes, st.static, st.masks, st.in_masks,
+                         outputs, st.static_records)
 
-    values: dict[str, list] = {}
-    masks: dict[str, list] = {}
-    in_masks: dict[str, np.ndarray] = {}
-    static: dict[str, list] = {}
-    keyframes: dict[tuple[str, str], Keyframes] = {}
-    static_records: dict[str, LayerTrace] = {}
-    feed = {r.layer: a for r, a in zip(model.inputs, arrays)}
-    for i, node in enumerate(model.nodes):
+
+def _run_nodes(model, st: PassState, tick_for) -> None:
+    """The nodes of the pass from ``st.node`` on (``keyframe_pass``)."""
+    last = last_reads(model)
+    T, seq, K, segment = st.T, st.seq, st.every, st.segment
+    B = st.arrays[0].shape[0]
+    values, masks, static, keyframes = st.values, st.masks, st.static, st.keyframes
+    feed = {r.layer: a for r, a in zip(model.inputs, st.arrays)}
+    for i in range(st.node, len(model.nodes)):
+        node = model.nodes[i]
         layer = node.layer
         name = layer.name
         if isinstance(layer, InputLayer):
@@ -546,65 +666,58 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
             if halves:
                 keep = seq[name][0] and last.get(name, -1) > i
                 rs = bool(halves[0][1].config["return_sequences"])
+                inits = [init] if len(halves) == 1 else (
+                    [init[:len(init) // 2], init[len(init) // 2:]] if init else [None, None])
+                run = {}
+                for (side, rnn), s0 in zip(halves, inits):
+                    half = st.halves.get((name, side))
+                    if half is None:
+                        half = st.halves[(name, side)] = _Half(rnn, B, T, K, ims[0] is not None, s0)
+                    run[side] = (rnn, half)
                 if isinstance(layer, Bidirectional):
-                    fs = bs = None
-                    if init:
-                        fs, bs = init[:len(init) // 2], init[len(init) // 2:]
-                    res = recurrent.run_parallel(
-                        [lambda r=rnn, s=st, k=(name, side): _pass_recurrent(  # noqa: B023 (run now)
-                            r, ins[0], ims[0], s, K, keep, tick_for(k))  # noqa: B023
-                         for (side, rnn), st in zip(halves, (fs, bs))],
-                        pool="directions")
-                    (fo, ff, fk), (bo, bf, bk) = res
+                    res = _directions(
+                        [lambda r=rnn, h=half, k=(name, side): _pass_recurrent(  # noqa: B023 (run now)
+                            r, ins[0], ims[0], h, segment, keep, tick_for(k))  # noqa: B023
+                         for side, (rnn, half) in run.items()])
+                    (fo, ff, fk, fl), (bo, bf, bk, bl) = res
                     keyframes[(name, "forward")], keyframes[(name, "backward")] = fk, bk
-                    yf = fo.transpose(1, 0, 2) if keep else None
-                    yb = bo.transpose(1, 0, 2) if keep else None
                     if keep:
-                        merged = layer.merge(yf, yb)
+                        merged = layer.merge(fo.transpose(1, 0, 2), bo.transpose(1, 0, 2))
                     elif rs:
                         merged = [None] * (1 if layer.merge_mode is not None else 2)
                     else:
-                        merged = layer.merge(_last(fo, ff[0]), _last(bo, bf[0]))
+                        merged = layer.merge(fl, bl)
                     outs = merged + [np.ascontiguousarray(s) for s in ff + bf] * bool(
                         halves[0][1].config["return_state"])
                     m = ims[0] if rs else None
                     oms = [m] * len(merged) + [None] * (len(outs) - len(merged))
                 else:
-                    out, final, kf = _pass_recurrent(layer, ins[0], ims[0], init, K, keep,
-                                                     tick_for((name, "")))
+                    rnn, half = run[""]
+                    out, final, kf, lst = _pass_recurrent(rnn, ins[0], ims[0], half, segment, keep,
+                                                          tick_for((name, "")))
                     keyframes[(name, "")] = kf
                     if rs:
                         first = out.transpose(1, 0, 2) if keep else None
                     else:
-                        first = np.ascontiguousarray(_last(out, final[0]))
+                        first = np.ascontiguousarray(lst)
                     outs = [first] + ([np.ascontiguousarray(s) for s in final]
                                       if layer.config["return_state"] else [])
                     oms = [ims[0] if rs else None] + [None] * (len(outs) - 1)
                 for side, _ in halves:
-                    parts[(name, side)] = T
-                in_masks[name] = ims[0]
+                    st.parts[(name, side)] = T
+                    st.halves.pop((name, side), None)  # (its keyframes are in st.keyframes)
+                st.in_masks[name] = ims[0]
             else:
                 outs, oms, rec = layer.call(ins, ims, init)
                 if not any(seq[name]):
-                    static_records[name] = rec
+                    st.static_records[name] = rec
         values[name], masks[name] = list(outs), list(oms)
         static[name] = [None if s else o for s, o in zip(seq[name], outs)]
         # drop the sequences nobody reads any more
         for other, j in last.items():
             if j == i and other in values:
                 values[other] = [None if s else v for s, v in zip(seq[other], values[other])]
-    if progress is not None:
-        progress(total, total)
-    outputs = [values[r.layer][r.tensor_index] for r in model.outputs]
-    if any(o is None for o in outputs):  # pragma: no cover - outputs are never dropped
-        raise LstmvizError("internal: a model output was dropped")
-    return WindowedTrace(model, arrays, T, K, seq, keyframes, static, masks, in_masks,
-                         outputs, static_records)
-
-
-def _last(out, h_last):
-    """The output of the last step: the masked output when there is one, else h."""
-    return out[-1] if out is not None else h_last
+        st.node = i + 1
 
 
 def parse_steps(text: str) -> tuple[int, int | None]:

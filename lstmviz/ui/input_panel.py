@@ -205,9 +205,12 @@ class InputPanel(QtWidgets.QWidget):
             fn(*args, **kwargs)
             self.message.hide()
         except LstmvizError as err:
-            self.message.setText(str(err))
-            self.message.setStyleSheet(f"color: {error_colour()};")
-            self.message.show()
+            self._say_error(err)
+
+    def _say_error(self, err: LstmvizError) -> None:
+        self.message.setText(str(err))
+        self.message.setStyleSheet(f"color: {error_colour()};")
+        self.message.show()
 
     def _source_changed(self, _i):
         key = self.source.currentData()
@@ -219,33 +222,63 @@ class InputPanel(QtWidgets.QWidget):
             self._guard(self.state.set_input_spec, source=key)
 
     def _import_dialog(self):
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Import input", "",
-                                                        "Arrays (*.npy *.csv *.txt);;All files (*)")
+        path = self._ask_file("Import input")
         if path:
             self.import_file(path)
+
+    def _ask_file(self, title: str) -> str:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, title, "",
+                                                        "Arrays (*.npy *.csv *.txt);;All files (*)")
+        return path
 
     def import_file(self, path):
         self._guard(self.state.import_input, path)
 
-    def import_menu(self):
-        """File > Import input: a model of several inputs is asked which input the file is
-        for (it went into the first, whatever the user meant), then the file."""
+    def ask_input(self) -> tuple[int, str] | None:
+        """Which input a file is for: ``(k, its name)``, asked where the model has several
+        inputs (``(0, "")`` otherwise); None when the question is cancelled."""
         model = self.state.model
         if model is None or not self.state.others_given():
-            self._import_dialog()
-            return
+            return 0, ""
         names = [safe_name(ref.layer) for ref in model.inputs]
         items = [f"{k}: {name}" for k, name in enumerate(names)]
         item, ok = QtWidgets.QInputDialog.getItem(self, "Import input", "The file is for the model's input:",
                                                   items, 0, False)
         if not ok or item not in items:
-            return
+            return None
         k = items.index(item)
-        self._import_dialog() if k == 0 else self._import_other_dialog(k, names[k])
+        return k, names[k]
+
+    def import_into(self, path=None) -> int | None:
+        """The one way a file becomes an input, for File > Import input and a file dropped
+        on the window (``MainWindow.open_file``): a model of several inputs is asked which
+        input the file is for (it went into the first, whatever the user meant), then,
+        unless ``path`` is given, the file. Returns the input it went into (0: the first),
+        None when a question was cancelled; a file the input cannot take: LstmvizError."""
+        picked = self.ask_input()
+        if picked is None:
+            return None
+        k, name = picked
+        if path is None:
+            path = self._ask_file("Import input" if k == 0 else f"Import input {name}")
+            if not path:
+                return None
+        if k == 0:
+            self.state.import_input(path)
+        else:
+            self.state.import_other(k, path)
+        return k
+
+    def import_menu(self):
+        """File > Import input (``import_into``; a problem is said in the panel)."""
+        try:
+            if self.import_into() is not None:
+                self.message.hide()
+        except LstmvizError as err:
+            self._say_error(err)
 
     def _import_other_dialog(self, k: int, name: str):
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, f"Import input {name}", "",
-                                                        "Arrays (*.npy *.csv *.txt);;All files (*)")
+        path = self._ask_file(f"Import input {name}")
         if path:
             self.import_other_file(k, path)
 

@@ -29,7 +29,7 @@ BACKGROUND = "(tracing in the background)"
 #: what it says of a step past the first window while the pass runs (no percentage: the
 #: progress bar beside it says that, and a number said once stood beside the bar's later one)
 AWAITING = "is shown once the keyframe pass has run"
-#: the button that runs a cancelled pass (or its overviews) again
+#: the button that goes on with a cancelled pass (from where it stopped) or runs its overviews again
 RESUME = "Trace all"
 
 
@@ -49,7 +49,7 @@ class LongRunner(QtCore.QObject):
         self.cancel_button.clicked.connect(self.cancel)
         # after a Cancel: the pass (or the overviews) again, without opening the input again
         self.resume_button = QtWidgets.QPushButton(RESUME)
-        self.resume_button.setToolTip("Run the keyframe pass that was cancelled, from the first step "
+        self.resume_button.setToolTip("Go on with the keyframe pass that was cancelled, from where it stopped "
                                       "(only the overviews, where the pass had finished), in the background")
         self.resume_button.clicked.connect(self.resume)
         bar = window.statusBar()
@@ -205,7 +205,8 @@ class LongRunner(QtCore.QObject):
         units = self.window.close_units_window(keep=seq)  # (it stays open: it shows seq)
         if units is not None:
             units.resume()
-        self.window.statusBar().showMessage(f"Long input: the keyframe pass runs again {BACKGROUND}", 10000)
+        self.window.statusBar().showMessage(
+            f"Long input: the keyframe pass goes on from where it stopped {BACKGROUND}", 10000)
         return True
 
     def wait(self, timeout: float = 120.0) -> bool:
@@ -244,8 +245,9 @@ class LongRunner(QtCore.QObject):
             bar = self.window.statusBar()
             self.resume_button.setVisible(seq.cancelled)
             if seq.error:
-                bar.showMessage(f"Long input: {seq.error}" + (f"; {RESUME} runs it again" if seq.cancelled else ""),
-                                15000)
+                # (a pass goes on from where it stopped; the overviews run again)
+                again = "runs it again" if seq.ready else "goes on with it"
+                bar.showMessage(f"Long input: {seq.error}" + (f"; {RESUME} {again}" if seq.cancelled else ""), 15000)
             elif seq.ready and (BACKGROUND in bar.currentMessage() or AWAITING in bar.currentMessage()):
                 # (the opening's "tracing in the background" stayed its 20 s after the pass;
                 # so would "step N is shown once the keyframe pass has run")

@@ -261,8 +261,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
     # -- the pass and the summaries (worker thread) ------------------------------------
     def start(self):
-        if self._worker is not None:
-            return
+        if self._worker is not None and self._worker.is_alive():
+            return  # (one that ended, not yet seen by ``_poll``, is replaced)
         want = self._wanted()
         self._worker = threading.Thread(target=self._work, args=(want,), name="lstmviz-keyframes",
                                         daemon=True)
@@ -294,8 +294,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.seq.cancel()
 
     def resume(self) -> None:
-        """The pass runs again after a Cancel (the main window's Trace all): the summary of
-        what is shown follows it (this window's worker had ended, its timer stopped)."""
+        """The pass goes on after a Cancel (the main window's Trace all): the summary of
+        what is shown follows it (this window's worker had ended, its timer stopped; or is
+        still ending, clicked within milliseconds of the Cancel: ``_poll`` then starts one)."""
         self._summary_error = None
         self.start()
 
@@ -357,6 +358,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
             # its layer's h): the one shown is summarized next
         if not busy:
             self._worker = None
+            if not s.ready and s.error is None:
+                # the pass runs again (Trace all came as this worker, which saw it
+                # cancelled, was ending: its resume() found it there): follow it
+                self.start()
+                return
             self.timer.stop()
             self.progress.setVisible(not s.ready)
             self.cancel_button.setEnabled(False)

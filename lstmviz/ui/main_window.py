@@ -765,7 +765,15 @@ class MainWindow(QtWidgets.QMainWindow):
         try:
             if path.lower().endswith(INPUT_SUFFIXES):
                 dim = self.state.input.input_dim
-                self.state.import_input(path)
+                # (as File > Import input: a model of several inputs asks which one it is for)
+                k = self.input_panel.import_into(path)
+                if k is None:
+                    self.message(f"{file_label(path)} not imported: no input chosen for it")
+                    return False
+                if k:
+                    name = safe_name(self.state.model.inputs[k].layer)
+                    self.message(f"Input {k} ('{name}') read from {file_label(path)}")
+                    return True
                 now = self.state.input.input_dim
                 # (an editable stack takes the file's features: its input weights are new ones)
                 self.message(f"Input read from {file_label(path)}" + (
