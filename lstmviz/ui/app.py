@@ -431,7 +431,7 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     app = QtWidgets.QApplication.instance()
     for _ in range(3):
         app.processEvents()
-    from lstmviz.ui.export import fit_widget, long_settled
+    from lstmviz.ui.export import at_rest, fit_widget, long_settled
 
     if window.width() > w or window.height() > h:  # below the layout's minimum: of the same shape
         fit_widget(window, window, (w, h))
@@ -439,7 +439,10 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     if step is not None:
         seek(window, step)
         long_settled(window)
-    app.processEvents()
+    at_rest(window)  # the picture is what the window shows once its layout is done
+    if window.width() > w or window.height() > h:  # (its minimum grew on the way: of the same shape)
+        fit_widget(window, window, (w, h))
+        at_rest(window)
     check_drawn(window)
     out = Path(out)
     pix = painted(window)

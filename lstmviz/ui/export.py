@@ -117,6 +117,21 @@ def _settle(n: int = 3) -> None:
         app.processEvents()
 
 
+def at_rest(window, turns: int = 20) -> None:
+    """Turn the event loop until no shown widget of ``window`` moved in the last turn (at
+    most ``turns``): a layout asked for in one turn can ask for its parent's in the next (the
+    Cell view's charts going into two rows took five turns to reach the window), so a
+    picture taken after a fixed few turns showed a layout on its way."""
+    app = QtWidgets.QApplication.instance()
+    last = None
+    for _ in range(turns):
+        app.processEvents()
+        now = (window.size(), [c.geometry() for c in window.findChildren(QtWidgets.QWidget) if c.isVisible()])
+        if now == last:
+            return
+        last = now
+
+
 def fit_widget(window, widget, size) -> float:
     """Resize ``window`` so that ``widget`` gets ``size`` (w, h) as near as the layout
     allows. Where the layout cannot be that small, the widget gets the smallest size of

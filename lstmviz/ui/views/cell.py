@@ -1104,10 +1104,14 @@ class CellView(TraceView):
         # so their height is measured at every new text
         wrap = self.eq_label.laid_out(vw) if (not fits or self.expanded) else None
         head = self.header.sizeHint().height()
-        hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head)
+        # (the room is in the key: the charts going into two rows change it at the same
+        # size; measured before that, at 800 x 600 the equations kept one row's room, the
+        # view's minimum grew past its height, the header was squeezed to nothing and the
+        # window grew taller than asked)
+        room = self._room_for_equations(head)
+        hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head, room)
         if self._height_cache[0] != hkey:
             need = self.eq_label.heightForWidth(vw)
-            room = self._room_for_equations(head)
             least = min(need + 4, int(self.height() * 0.5))
             first = None
             if self.expanded and len(self._eqs) >= 3:
