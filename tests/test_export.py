@@ -652,7 +652,7 @@ def test_a_long_sequence_is_animated_over_a_range_of_steps_from_the_step_shown(w
     with Image.open(tmp_path / "r.gif") as im:
         assert im.n_frames == 3 and im.size == (200, 120)
     assert window.state.cursor.step == 1500
-    with pytest.raises(LstmvizError, match="step 2001 is not in the sequence: its steps are 0 to 2000"):
+    with pytest.raises(LstmvizError, match="step 2,001 is not in the sequence: its steps are 0 to 2,000"):
         ex.save_gif(window, tmp_path / "x.gif", steps=[2000, 2001])
     with pytest.raises(LstmvizError, match="more frames than an animation can hold"):
         ex.save_gif(window, tmp_path / "x.gif")

@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app.counts import count
 from lstmviz.app.session import new_file_mode, write_atomic
 from lstmviz.app.views import VIEW_KEYS
 from lstmviz.errors import LstmvizError
@@ -272,11 +273,12 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
     state = window.state
     steps = list(range(state.timesteps)) if steps is None else list(steps)
     if len(steps) > MAX_FRAMES:
-        raise LstmvizError(f"{len(steps):,} steps are more frames than an animation can hold "
+        raise LstmvizError(f"{count(len(steps))} steps are more frames than an animation can hold "
                            f"({MAX_FRAMES:,}): animate a range of steps (--steps A:B)")
     outside = [t for t in steps if not 0 <= int(t) < state.timesteps]
     if outside:
-        raise LstmvizError(f"step {outside[0]} is not in the sequence: its steps are 0 to {state.timesteps - 1}")
+        raise LstmvizError(f"step {count(outside[0])} is not in the sequence: its steps are 0 to "
+                           f"{count(state.timesteps - 1)}")
     old = state.cursor.step
 
     def going_on(done: int) -> None:
@@ -510,7 +512,7 @@ class AnimationDialog(QtWidgets.QDialog):
         """The frames the steps make, said under them; OK only for a range an animation holds."""
         n = self.last_spin.value() - self.first_spin.value() + 1
         total = self._window.state.timesteps
-        whole = f" ({total:,} in the sequence)" if n < total else ""
+        whole = f" ({count(total)} in the sequence)" if n < total else ""
         if n > MAX_FRAMES:
             text, ok = f"{n:,} frames: an animation holds at most {MAX_FRAMES:,}", False
         else:
@@ -716,7 +718,7 @@ class Exporter(QtCore.QObject):
             held.append(f"sample {st.traced_sample}")
         window = window_of(tr)
         if window is not None and window[1] > window[0]:
-            held.append(f"steps {window[0]:,}-{window[1] - 1:,} of {tr.total_steps:,}")
+            held.append(f"steps {count(window[0])}-{count(window[1] - 1)} of {count(tr.total_steps)}")
         name = (f"trace_steps_{window[0]}-{window[1] - 1}" if window is not None and window[1] > window[0]
                 else "trace")
         path = self._ask_path("Export trace", name, kind)

@@ -26,6 +26,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import scale
 from lstmviz.app.cell_ref import token_words
+from lstmviz.app.counts import count
 from lstmviz.app.selection import Cursor
 from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks, tokens_around  # noqa: F401
 from lstmviz.engine import Model, Trace
@@ -920,8 +921,8 @@ class UnrolledView(TraceView):
             unit = clamp(cursor.unit, 0, sel.units - 1)
             order = " (processing order runs right to left)" if sel.backwards else ""
             o = self.start
-            what = (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{step + sel.ref.rec.start}</b> = "
-                    f"input step <b>{col + o}</b>{order} · unit <b>{unit}</b>")
+            what = (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{count(step + sel.ref.rec.start)}</b> = "
+                    f"input step <b>{count(col + o)}</b>{order} · unit <b>{unit}</b>")
             inputs = [r for r in self.rows if r.kind == "input"]
             # the model's one input, when it is token ids (with several, the selected layer
             # may read another: no id is named)
@@ -930,10 +931,10 @@ class UnrolledView(TraceView):
                 i = int(ids[clamp(cursor.sample, 0, ids.shape[0] - 1), col])
                 what += f" · {token_words(i, inputs[0].id_labels)}"
             if getattr(self.trace, "total_steps", None):
-                what += (f" · exact steps {o:,}–{o + sel.ref.T - 1:,} of {self.trace.total_steps:,}"
+                what += (f" · exact steps {count(o)}–{count(o + sel.ref.T - 1)} of {count(self.trace.total_steps)}"
                          + (" (top strip: the whole sequence, a row per layer)" if self.strip_keys else ""))
         else:
-            what = f"<b>{markup(sel.layer)}</b> · step <b>{step}</b>"
+            what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step)}</b>"
         self.header.setText(f'<span style="color:{t.foreground}">{what} · sample {cursor.sample}</span>')
 
     def _align_strip(self) -> None:
