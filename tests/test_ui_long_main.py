@@ -1396,3 +1396,38 @@ def test_every_text_on_screen_says_a_step_by_one_rule(long_window, qtbot):
     assert w.player.step_label.text() == "t = 12,345 / 14,999"
     strip = next(v for v in w.views if v.title == "Unrolled").strip
     assert [s for _, s in strip.plot.getAxis("bottom")._tickLevels[0]] == ["0", "5k", "10k"]
+
+
+def test_every_step_goes_up_stands_clear_of_the_cursors_column(long_window, qtbot):
+    """A long input's Unrolled view says '⇡ every step goes up ⇡' once in each gap between
+    rows, in the middle of the window: with the cursor there (a far seek lands in a window's
+    middle) the text was drawn across the cursor's column. It stands beside the column now,
+    on its wider side, and back in the middle once the cursor has left."""
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Unrolled")
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+
+    def spans():
+        column = view.column_box.mapRectToScene(view.column_box.rect())
+        out = []
+        for item, *_ in view.static.gap_texts:
+            if item.isVisible():
+                out.append(item.mapRectToScene(item.boundingRect()))
+        return column, out
+
+    for step in (1700, 1800, 1660):  # (1700: the middle of steps 1,536-1,791)
+        state.set_cursor(step=step)
+        qtbot.waitUntil(lambda: state.trace.layers[state.cursor.layer].timesteps == state.long.window, timeout=60_000)
+        QtWidgets.QApplication.processEvents()
+        column, texts = spans()
+        assert texts, step  # (shown, not hidden to keep clear)
+        for rect in texts:
+            assert rect.right() < column.left() or rect.left() > column.right(), (step, rect, column)
+    state.set_cursor(step=10)  # far from the middle (of the first window): it is back there
+    qtbot.waitUntil(lambda: state.trace.layers[state.cursor.layer].timesteps == state.long.window, timeout=60_000)
+    QtWidgets.QApplication.processEvents()
+    assert state.trace.start == 0
+    for item, x_from, x_to, _ in view.static.gap_texts:
+        assert item.pos().x() == (x_from + x_to) / 2

@@ -191,6 +191,7 @@ class UnrolledView(TraceView):
         self.loupe = self._loupe_item()  # the input row's
         self.next_loupe = self._loupe_item()  # the output row's
         self._per = 0.0  # pixels a step, as last fitted
+        self._per_y = 0.0  # pixels a row unit, as last fitted
         self.vb.scene().sigMouseClicked.connect(self._scene_clicked)
         # the axes laid out before a paint, not during it (two more paints then)
         self.axes = (self.plot.getAxis("left"), self.plot.getAxis("bottom"), self.colorbar.axis)
@@ -482,13 +483,29 @@ class UnrolledView(TraceView):
         pixels a step, a row unit): wider than its block, or in a gap too short for it
         beside the block's name or 'initial state' on the edge below, it ran into them and
         past the block's end (a seq2seq at 1280x720 in the projector theme); the legend's
-        '↑ output to the next layer' says it then."""
+        '↑ output to the next layer' says it then. In the middle of its block unless the
+        cursor's column runs through it there: then in the middle of the wider side of the
+        column (a long input's window: it was drawn across the cursor's column), hidden
+        where neither side holds it."""
+        self._per_y = per_y
+        column = None  # the cursor's column, with its box's half width and a few pixels
+        if self.cursor is not None and self.rows and per > 0 and self.current_domain < len(self.offsets):
+            column = (self.offsets[self.current_domain] + self.current_column,
+                      (1.0 - self.gap) / 2 + 0.06 + 4 / per)
         for item, x_from, x_to, edge in self.static.gap_texts:
             metrics = QtGui.QFontMetricsF(item.textItem.font())
             w, h = metrics.horizontalAdvance(item.toPlainText()) + 4, metrics.height()
-            middle = (x_from + x_to) / 2 * per
+            centre, room = (x_from + x_to) / 2, x_to - x_from
+            if column is not None and per > 0:
+                x, half = column
+                if x_from <= x <= x_to and abs(x - centre) < w / per / 2 + half:
+                    left, right = x - half - x_from, x_to - x - half
+                    centre, room = ((x_from + x - half) / 2, left) if left >= right else ((x + half + x_to) / 2, right)
+            if item.pos().x() != centre:
+                item.setPos(centre, item.pos().y())
+            middle = centre * per
             gap = ROW_GAP * per_y
-            fits = w <= (x_to - x_from) * per and h <= gap
+            fits = w <= room * per and h <= gap
             for other, x, anchor, y in self.static.edge_texts:
                 if not fits or abs(y - edge) > 1e-6 or not other.isVisible():
                     continue
@@ -854,6 +871,8 @@ class UnrolledView(TraceView):
         self._header(cursor, sel, step, col)
         self._apply_focus(sel)
         self._show_loupe(cursor)
+        if self.static.gap_texts and self._per > 0:  # (clear of the cursor's column)
+            self._fit_gap_texts(self._per, self._per_y)
 
     def _loupe_item(self) -> pg.TextItem:
         item = pg.TextItem(anchor=(0.5, 0.5))
