@@ -1431,3 +1431,43 @@ def test_every_step_goes_up_stands_clear_of_the_cursors_column(long_window, qtbo
     assert state.trace.start == 0
     for item, x_from, x_to, _ in view.static.gap_texts:
         assert item.pos().x() == (x_from + x_to) / 2
+
+
+def test_play_after_a_far_seek_during_the_pass_says_what_the_views_show(long_window, monkeypatch):
+    """A far seek while the keyframe pass runs, then Play: the views show the first window
+    (its last step, 255) and the status bar said "Playing waits at step 2,000", a step they
+    did not show. It says now that step 2,000 comes once the pass has run, the first window
+    until then, and the views do show that window; whole beside the progress bar at 1280 px."""
+    import threading
+
+    from PySide6 import QtGui
+
+    from lstmviz.ui.long_runner import LongRunner
+    w, x = long_window
+    state, player = w.state, w.player
+    go = threading.Event()
+    work = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
+    try:
+        state.set_input_data(x)
+        seq = state.long
+        state.set_cursor(step=2000)
+        player.play()
+        player._tick()
+        assert player.playing and state.cursor.step == 2000 and not seq.ready
+        # what the views show: the first window, at its last step
+        assert state.trace.start == 0 and state.trace_cursor.step == seq.window - 1
+        said = w.statusBar().currentMessage()
+        assert said == (f"Playing waits: step 2,000 is shown once the keyframe pass has run; the first "
+                        f"{seq.window:,} steps until then")
+        w.resize(1280, 720)
+        QtWidgets.QApplication.processEvents()
+        runner = w.long_runner
+        room = min(runner.progress.geometry().left(), runner.cancel_button.geometry().left()) - 12
+        assert QtGui.QFontMetrics(w.statusBar().font()).horizontalAdvance(said) <= room
+    finally:
+        go.set()
+    assert w.long_runner.wait(120) and seq.ready
+    player._tick()  # the pass has run: Play goes on from the step asked for
+    assert player.playing and state.cursor.step == 2001
+    player.pause()

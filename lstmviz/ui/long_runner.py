@@ -121,11 +121,15 @@ class LongRunner(QtCore.QObject):
 
     def _held(self, step: int) -> None:
         """Play reached the first window's last step before the pass has run (``Player``
-        holds there: the views could not follow); the status bar says why, as for a seek."""
+        holds there: the views could not follow), or was started at a step past it (a far
+        seek: the views show the first window); the status bar says why, as for a seek. It
+        said "Playing waits at step 2,000" after a far seek while the views showed step 255."""
         seq = self.seq
         if seq is None or seq.ready:
             return
-        if self.busy():
+        if self.busy() and step - 1 >= seq.window:  # (the player's step is not the one shown)
+            text = f"Playing waits: step {count(step - 1)} {AWAITING}; the first {count(seq.window)} steps until then"
+        elif self.busy():
             # (beside the progress bar and Cancel at 1280 px)
             text = f"Playing waits at step {count(step - 1)} until the keyframe pass has run, then goes on"
         else:
