@@ -44,8 +44,8 @@ def test_step_ticks_stay_about_twenty():
     assert len(step_ticks(1000)) == 20 and step_ticks(1000)[1] == (50.0, "50")
     # a window of a long input, from step 31,104: round steps, at their columns
     ticks = step_ticks(256, first=31104)
-    assert ticks[0] == (16.0, "31120") and ticks[1] == (36.0, "31140")
-    assert all(int(label) - 31104 == c and int(label) % 20 == 0 for c, label in ticks)
+    assert ticks[0] == (16.0, "31,120") and ticks[1] == (36.0, "31,140")
+    assert all(int(label.replace(",", "")) - 31104 == c and int(label.replace(",", "")) % 20 == 0 for c, label in ticks)
 
 
 def test_a_backward_row_of_a_long_inputs_window_holds_the_input_steps_of_its_columns():

@@ -652,7 +652,7 @@ def test_a_long_sequence_is_animated_over_a_range_of_steps_from_the_step_shown(w
     with Image.open(tmp_path / "r.gif") as im:
         assert im.n_frames == 3 and im.size == (200, 120)
     assert window.state.cursor.step == 1500
-    with pytest.raises(LstmvizError, match="step 2001 is not in the sequence: its steps are 0 to 2000"):
+    with pytest.raises(LstmvizError, match="step 2,001 is not in the sequence: its steps are 0 to 2,000"):
         ex.save_gif(window, tmp_path / "x.gif", steps=[2000, 2001])
     with pytest.raises(LstmvizError, match="more frames than an animation can hold"):
         ex.save_gif(window, tmp_path / "x.gif")
@@ -710,3 +710,38 @@ def test_a_step_the_input_does_not_have_is_refused(tmp_path, capsys):
     assert "--step 500" in capsys.readouterr().err
     assert run_app(None, screenshot=str(tmp_path / "last.png"), step=3) == 0
     assert (tmp_path / "last.png").is_file()
+
+
+def test_a_cell_screenshot_at_800x600_is_the_window_at_rest_with_its_header(qapp, tmp_path):
+    """``--screenshot --view cell --size 800x600``: the charts go into two rows there, and the
+    equations kept the room they had beside one row (measured before the charts moved, the
+    answer cached at the same size): the view's minimum grew past its height, the header was
+    squeezed to nothing, the "gates" title lay over the upper charts' ticks, and the window grew
+    to 632 px a few turns of the event loop after the picture was taken. Now the picture is the
+    window at rest, at the size asked, unscaled, the header whole and every title below the
+    charts above it."""
+    from PIL import Image
+
+    from lstmviz.ui.app import dispose, make_window, render
+
+    window = make_window(str(ROOT / "lstmviz/resources/demos/sine_predictor.keras"), "dark", quiet=True,
+                         strict=True)
+    try:
+        window.tabs.setCurrentIndex(ex.view_index("cell"))
+        out = render(window, tmp_path / "cell.png", size=(800, 600))
+        with Image.open(out) as im:
+            assert im.size == (800, 600)
+        for _ in range(10):  # (what the window shows once nothing is left to do)
+            QtWidgets.QApplication.processEvents()
+        assert (window.width(), window.height()) == (800, 600)  # not laid out larger and scaled
+        view = window.tabs.currentWidget()
+        assert view._two_rows
+        header = view.header
+        assert header.isVisible() and header.height() > 0
+        assert header.height() == header.sizeHint().height()  # every line of it, none cut
+        upper = [view._slot_of[k].geometry() for k in ("x", "h_prev", "c_prev")]
+        for title in view.col_titles[1:]:  # gates and out, under the charts of the row above
+            assert title.geometry().top() >= max(r.bottom() for r in upper)
+        assert view.col_titles[0].geometry().top() >= header.geometry().bottom()
+    finally:
+        dispose(window)

@@ -79,7 +79,7 @@ def test_over_time_shows_the_whole_sequence_beside_the_exact_window(long_window,
             k = int(np.flatnonzero(xs == step)[0])
             assert ys[k] == full.steps["h"][0, step, state.cursor.unit]
             assert slot.cursor_line.value() == step and slot.strip.line.value() == step
-            assert f"t = {step}" in view.header.text()
+            assert f"t = {step:,}" in view.header.text()
     view.click_overview(2500)  # a click on a strip seeks the whole sequence
     assert state.cursor.step == 2500 and state.trace.start <= 2500 < state.trace.start + QUICK_STEPS
 
@@ -149,7 +149,7 @@ def test_play_waits_at_the_edge_of_the_first_window_while_the_pass_runs(long_win
             player._tick()
         assert player.playing and state.cursor.step == seq.window - 1 and not seq.ready
         said = w.statusBar().currentMessage()
-        assert said == f"Playing waits at step {seq.window - 1} until the keyframe pass has run, then goes on"
+        assert said == f"Playing waits at step {seq.window - 1:,} until the keyframe pass has run, then goes on"
         # whole beside the progress bar and Cancel at 1280 px
         from PySide6 import QtGui
         w.resize(1280, 720)
@@ -188,7 +188,7 @@ def test_unrolled_shows_every_layer_over_the_whole_sequence_and_exact_cells(long
         start = state.trace.start
         row = next(r for r in view.rows if r.layer == names[0])
         np.testing.assert_array_equal(row.values, full[names[0]].steps["h"][0, start:start + seq.window, 3])
-        assert f"processing step <b>{step}</b>" in view.header.text()
+        assert f"processing step <b>{step:,}</b>" in view.header.text()
         assert view.strip.line.value() == step
     view.click_overview(100)
     assert state.cursor.step == 100 and state.trace.start == 0
@@ -213,12 +213,13 @@ def test_the_cell_view_shows_the_exact_step_of_the_whole_sequence(long_window, q
         np.testing.assert_array_equal(view.bars["g1"].values, full.steps["f"][0, step])
         np.testing.assert_array_equal(view.bars["c_prev"].values, full.steps["c"][0, step - 1])
         np.testing.assert_array_equal(view.bars["x"].values, x[0, step])
-        assert f"t = {step}</b> = input step {step}" in view.header.text()
+        assert f"t = {step:,}</b> = input step {step:,}" in view.header.text()
 
 
 def test_the_cell_views_input_label_is_as_short_as_its_column_needs(long_window):
-    """x_t's number names the input step it reads: "input 2222" where the column holds it,
-    else "x[2222]", else "2222". In a 1024 x 600 window beside the side panel a long input's
+    """x_t's number names the input step it reads: "input 2,222" where the column holds it,
+    else "2,222" (a step below 1,000: "input 6", else "x[6]", else "6"; x[2,222] would read
+    as two indices). In a 1024 x 600 window beside the side panel a long input's
     "input 7005" ran into h_t-1's number (the columns held "−0.000", the number they were
     measured by)."""
     from PySide6 import QtGui
@@ -235,10 +236,10 @@ def test_the_cell_views_input_label_is_as_short_as_its_column_needs(long_window)
         shown = [bp.widget.geometry() for bp in view.bars.values() if not bp.widget.isHidden()]
         pitch = min(b.center().x() - a.center().x() for a, b in zip(shown, shown[1:]))
         text = view.bars["x"].value_item.text()
-        forms = ["input 2222", "x[2222]", "2222"]
+        forms = ["input 2,222", "2,222"]
         assert text in forms
         fits = [f for f in forms if metrics.horizontalAdvance(f + " ") <= pitch]
-        assert text == (fits[0] if fits else "2222"), (text, pitch)
+        assert text == (fits[0] if fits else "2,222"), (text, pitch)
         seen.add(text)
     assert len(seen) >= 2
 
@@ -712,7 +713,7 @@ def test_over_time_window_drawn_through_one_map_per_plot(long_window, qtbot):
                 assert slot.cursor_line.mapToScene(slot.cursor_line.line().p1()).x() == pytest.approx(column)
                 vb = slot.plot.getViewBox()
                 for pos, label in slot.plot.getAxis("bottom")._tickLevels[0]:
-                    at = slot.image.mapToScene(QtCore.QPointF(int(label) - start + 0.5, 0)).x()
+                    at = slot.image.mapToScene(QtCore.QPointF(int(label.replace(",", "")) - start + 0.5, 0)).x()
                     assert vb.mapViewToScene(QtCore.QPointF(pos, 0)).x() == pytest.approx(at)
             xs, ys = view.curves["h"].getData()
             np.testing.assert_array_equal(xs, np.arange(start, start + n))
@@ -724,7 +725,7 @@ def test_over_time_window_drawn_through_one_map_per_plot(long_window, qtbot):
                 cursor.mapToScene(cursor.line().p1()).x())
             vb = view.curve_plot.getViewBox()
             for pos, label in view.curve_plot.getAxis("bottom")._tickLevels[0]:
-                at = curve.mapToScene(QtCore.QPointF(int(label), 0)).x()
+                at = curve.mapToScene(QtCore.QPointF(int(label.replace(",", "")), 0)).x()
                 assert vb.mapViewToScene(QtCore.QPointF(pos, 0)).x() == pytest.approx(at)
             assert view.curve_plot.getViewBox().viewRange()[0][0] == -0.5
     # each plot's range was set for the chunk's and the window's lengths, not at each seek
@@ -1027,10 +1028,10 @@ def test_a_backward_half_on_a_long_input_shows_the_input_step_it_reads(make_wind
         np.testing.assert_array_equal(cell.bars["x"].values, x[0, T - 1 - step])
         np.testing.assert_array_equal(cell.bars["g1"].values, full.steps["f"][0, step])
         said = re.sub("<[^>]+>", "", cell.header.text())
-        assert f"step t = {step} = input step {T - 1 - step} (processed right to left)" in said, said
+        assert f"step t = {step:,} = input step {T - 1 - step:,} (processed right to left)" in said, said
     over = _tab(w, "Over time")
     said = re.sub("<[^>]+>", "", over.header.text())
-    assert f"step t = 3 = input step {T - 4} (processed right to left)" in said, said
+    assert f"step t = 3 = input step {T - 4:,} (processed right to left)" in said, said
     # its heatmaps: the backward half's own processing steps around step 3 (the window is
     # of input steps T-b..T-1, which those steps read), exact
     o = over.offset
@@ -1041,7 +1042,7 @@ def test_a_backward_half_on_a_long_input_shows_the_input_step_it_reads(make_wind
     assert over.cursor_lines[0].value() == 3
     unrolled = _tab(w, "Unrolled")
     said = re.sub("<[^>]+>", "", unrolled.header.text())
-    assert f"processing step 3 = input step {T - 4} (processing order" in said, said
+    assert f"processing step 3 = input step {T - 4:,} (processing order" in said, said
     assert unrolled.current_column == T - 4 - state.trace.start  # (the cell it reads, on screen)
 
 
@@ -1099,7 +1100,7 @@ def test_a_strip_of_thin_rows_names_each_layer_once(make_window, monkeypatch):
     cur = state.cursor
     assert (cur.layer, cur.side, cur.step) == (names[0], "backward", T - 1 - (a + 5))
     assert view.current_column == a + 5 - state.trace.start
-    assert f"input step <b>{a + 5}</b>" in view.header.text()
+    assert f"input step <b>{a + 5:,}</b>" in view.header.text()
 
 
 def test_the_legend_gives_the_inputs_levels_at_every_window(long_window, qtbot):
@@ -1252,9 +1253,9 @@ def test_the_step_axis_keeps_its_last_label_clear_of_the_colour_bar(long_window,
     qtbot.waitUntil(lambda: state.trace.layers[state.cursor.layer].timesteps == state.long.window, timeout=60_000)
     assert state.trace.start == 2688
     axis = view.plot.getAxis("bottom")
-    assert axis._tickLevels[0][-1][1] == "2940"
+    assert axis._tickLevels[0][-1][1] == "2,940"
     texts = axis_specs(axis, SteadyAxis.generateDrawSpecs)[2]
-    assert texts and texts[0][2] == "2700"  # (the first one may stand half out at the left)
+    assert texts and texts[0][2] == "2,700"  # (the first one may stand half out at the left)
     right = axis.mapRectFromParent(axis.geometry()).right()
     assert all(rect.right() <= right + 2 for rect, _, _ in texts)
     bar = view.colorbar.mapRectToScene(view.colorbar.boundingRect())
@@ -1487,3 +1488,120 @@ def test_an_edit_at_a_far_step_says_the_views_wait_for_the_new_pass(long_window,
     finally:
         go.set()
     assert w.long_runner.wait(120)
+
+
+def test_every_text_on_screen_says_a_step_by_one_rule(long_window, qtbot):
+    """One rule for step numbers (``app/counts``): the overview strips said "10k" above the
+    exact axis's "12400", the headers "t = 12345" beside "exact steps 12,288-12,543", the
+    player "t = 12345 / 14999" under a status bar's "15,000 steps". Every text now says a
+    step with thousands separators, every step axis its ticks in one compact form: no run
+    of four digits left on the view, the player or the status bar."""
+    import re
+
+    from lstmviz.app.counts import tick_labels
+
+    w, x = long_window
+    state = w.state
+    state.set_input_data(np.tile(x, (1, 5, 1)))  # 15,000 steps
+    assert w.long_runner.wait(120)
+    state.set_cursor(step=12345)
+    qtbot.waitUntil(lambda: state.trace.layers[state.cursor.layer].timesteps == state.long.window, timeout=60_000)
+    bare = re.compile(r"(?<![\d,#.])\d{4,}")
+    for title in ("Unrolled", "Cell", "Over time"):
+        view = _tab(w, title)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        texts = [w.player.step_label.text(), w.statusBar().currentMessage(), w.long_runner.progress.format()]
+        for child in view.findChildren(QtWidgets.QWidget):
+            if child.isVisible() and hasattr(child, "text") and isinstance(child.text(), str):
+                texts.append(re.sub(r"<[^>]+>|#[0-9a-fA-F]{6}", "", child.text()))
+        axes = []
+        for gv in view.findChildren(pg.GraphicsView):
+            for item in gv.scene().items():
+                if isinstance(item, pg.AxisItem) and item.isVisible() and item._tickLevels:
+                    axes.append([(v, s) for v, s in item._tickLevels[0]])
+        texts += [s for ticks in axes for _, s in ticks]
+        assert not [t for t in texts if bare.search(t)], title
+        assert any("12,345" in t for t in texts), title
+        step_axes = [ticks for ticks in axes if ticks and max(v for v, _ in ticks) >= 1000]
+        assert step_axes or title == "Cell", title  # (its charts' axes are units)
+        for ticks in step_axes:  # each in the compact form, as one axis
+            assert [s for _, s in ticks] == tick_labels(v for v, _ in ticks)
+    assert w.player.step_label.text() == "t = 12,345 / 14,999"
+    strip = next(v for v in w.views if v.title == "Unrolled").strip
+    assert [s for _, s in strip.plot.getAxis("bottom")._tickLevels[0]] == ["0", "5k", "10k"]
+
+
+def test_every_step_goes_up_stands_clear_of_the_cursors_column(long_window, qtbot):
+    """A long input's Unrolled view says '⇡ every step goes up ⇡' once in each gap between
+    rows, in the middle of the window: with the cursor there (a far seek lands in a window's
+    middle) the text was drawn across the cursor's column. It stands beside the column now,
+    on its wider side, and back in the middle once the cursor has left."""
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Unrolled")
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+
+    def spans():
+        column = view.column_box.mapRectToScene(view.column_box.rect())
+        out = []
+        for item, *_ in view.static.gap_texts:
+            if item.isVisible():
+                out.append(item.mapRectToScene(item.boundingRect()))
+        return column, out
+
+    for step in (1700, 1800, 1660):  # (1700: the middle of steps 1,536-1,791)
+        state.set_cursor(step=step)
+        qtbot.waitUntil(lambda: state.trace.layers[state.cursor.layer].timesteps == state.long.window, timeout=60_000)
+        QtWidgets.QApplication.processEvents()
+        column, texts = spans()
+        assert texts, step  # (shown, not hidden to keep clear)
+        for rect in texts:
+            assert rect.right() < column.left() or rect.left() > column.right(), (step, rect, column)
+    state.set_cursor(step=10)  # far from the middle (of the first window): it is back there
+    qtbot.waitUntil(lambda: state.trace.layers[state.cursor.layer].timesteps == state.long.window, timeout=60_000)
+    QtWidgets.QApplication.processEvents()
+    assert state.trace.start == 0
+    for item, x_from, x_to, _ in view.static.gap_texts:
+        assert item.pos().x() == (x_from + x_to) / 2
+
+
+def test_play_after_a_far_seek_during_the_pass_says_what_the_views_show(long_window, monkeypatch):
+    """A far seek while the keyframe pass runs, then Play: the views show the first window
+    (its last step, 255) and the status bar said "Playing waits at step 2,000", a step they
+    did not show. It says now that step 2,000 comes once the pass has run, the first window
+    until then, and the views do show that window; whole beside the progress bar at 1280 px."""
+    import threading
+
+    from PySide6 import QtGui
+
+    from lstmviz.ui.long_runner import LongRunner
+    w, x = long_window
+    state, player = w.state, w.player
+    go = threading.Event()
+    work = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
+    try:
+        state.set_input_data(x)
+        seq = state.long
+        state.set_cursor(step=2000)
+        player.play()
+        player._tick()
+        assert player.playing and state.cursor.step == 2000 and not seq.ready
+        # what the views show: the first window, at its last step
+        assert state.trace.start == 0 and state.trace_cursor.step == seq.window - 1
+        said = w.statusBar().currentMessage()
+        assert said == (f"Playing waits: step 2,000 is shown once the keyframe pass has run; the first "
+                        f"{seq.window:,} steps until then")
+        w.resize(1280, 720)
+        QtWidgets.QApplication.processEvents()
+        runner = w.long_runner
+        room = min(runner.progress.geometry().left(), runner.cancel_button.geometry().left()) - 12
+        assert QtGui.QFontMetrics(w.statusBar().font()).horizontalAdvance(said) <= room
+    finally:
+        go.set()
+    assert w.long_runner.wait(120) and seq.ready
+    player._tick()  # the pass has run: Play goes on from the step asked for
+    assert player.playing and state.cursor.step == 2001
+    player.pause()

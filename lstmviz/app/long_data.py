@@ -25,6 +25,7 @@ import numpy as np
 
 from lstmviz import limits
 from lstmviz.app import inputs as gen
+from lstmviz.app.counts import count
 from lstmviz.engine.model import BEYOND_FLOAT32
 from lstmviz.errors import LstmvizError
 from lstmviz.files import check_regular
@@ -96,7 +97,7 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
 
         def where(k: int) -> str:  # "sample 1, step 5,000, feature 2" of flat index k
             b, t, f = (int(i) for i in np.unravel_index(k, arr.shape, order="F" if fortran else "C"))
-            return (f"sample {b}, " if arr.shape[0] > 1 else "") + f"step {t:,}, feature {f}"
+            return (f"sample {b}, " if arr.shape[0] > 1 else "") + f"step {count(t)}, feature {f}"
 
         for s in range(0, n, step):
             block = flat[s:s + step]

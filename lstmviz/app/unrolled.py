@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.app.cell_ref import CellRef, cell_refs, model_inputs, token_label
+from lstmviz.app.counts import tick_labels
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES, InputLayer
 
@@ -211,10 +212,12 @@ def place_rows(rows: list[Row]) -> float:
 def step_ticks(T: int, width: int | None = None, first: int = 0) -> list:
     """Ticks of one time axis of T columns showing steps ``first``..``first+T-1``, spaced for
     ``width`` columns in all (~20 labels), at round steps (a long input's window from step
-    31,104 on: 31120, 31140, ..., not 31124, 31144)."""
+    31,104 on: 31,120, 31,140, ..., not 31,124, 31,144), in the compact form of
+    ``counts.tick_labels``."""
     cols = max(T, width or T)
     every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10**9) if cols / k <= 20)
-    return [(float(c), str(c + first)) for c in range(-first % every, T, every)]
+    cols_at = range(-first % every, T, every)
+    return list(zip((float(c) for c in cols_at), tick_labels(c + first for c in cols_at)))
 
 
 @dataclass

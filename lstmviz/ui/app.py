@@ -387,11 +387,12 @@ def show_sized(window, size: tuple[int, int], asked: bool) -> None:
 def seek(window, step: int) -> None:
     """The cursor to ``step`` (``--step``); LstmvizError, one line, for a step the input
     does not have (it was moved to the last step without a word)."""
+    from lstmviz.app.counts import count
     from lstmviz.errors import LstmvizError
 
     last = max(1, int(window.state.timesteps)) - 1
     if not 0 <= int(step) <= last:
-        raise LstmvizError(f"--step {int(step)}: the input has steps 0 to {last}")
+        raise LstmvizError(f"--step {int(step)}: the input has steps 0 to {count(last)}")
     window.state.set_cursor(step=int(step))
 
 
@@ -431,7 +432,7 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     app = QtWidgets.QApplication.instance()
     for _ in range(3):
         app.processEvents()
-    from lstmviz.ui.export import fit_widget, long_settled, pass_reporter
+    from lstmviz.ui.export import at_rest, fit_widget, long_settled, pass_reporter
 
     if window.width() > w or window.height() > h:  # below the layout's minimum: of the same shape
         fit_widget(window, window, (w, h))
@@ -440,7 +441,10 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     if step is not None:
         seek(window, step)
         long_settled(window, report=report)
-    app.processEvents()
+    at_rest(window)  # the picture is what the window shows once its layout is done
+    if window.width() > w or window.height() > h:  # (its minimum grew on the way: of the same shape)
+        fit_widget(window, window, (w, h))
+        at_rest(window)
     check_drawn(window)
     out = Path(out)
     pix = painted(window)
@@ -539,6 +543,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
     """``lstmviz MODEL --export-KIND OUT``: render offscreen, write, exit 0 (2 on bad input);
     the files are ``ui/export.py``'s. ``steps``: an animation's (A, B or None: to the end),
     ``--steps A:B``."""
+    from lstmviz.app.counts import count
     from lstmviz.errors import LstmvizError
     from lstmviz.ui.export import (
         DEFAULT_FPS,
@@ -600,7 +605,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
                 total = window.state.timesteps
                 a, b = steps[0], total if steps[1] is None else steps[1]
                 if b > total:
-                    raise LstmvizError(f"steps {a}:{b}: the sequence has {total:,} steps "
+                    raise LstmvizError(f"steps {a}:{b}: the sequence has {count(total)} steps "
                                        f"(give a range within 0:{total})")
                 frames = range(a, b)
             (save_gif if kind == "gif" else save_mp4)(window, out, target, size, fps or DEFAULT_FPS,

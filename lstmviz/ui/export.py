@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app.counts import count
 from lstmviz.app.session import new_file_mode, write_atomic
 from lstmviz.app.views import VIEW_KEYS
 from lstmviz.errors import LstmvizError
@@ -121,7 +122,7 @@ def pass_reporter(stream, after: float = 1.0, every: float = 5.0, clock=None):
         now = clock()
         if now - start < after or now - last[1] < every:
             return
-        line = f"lstmviz: {seq.steps:,} steps: {seq.phase} {int(100 * seq.done / max(1, seq.total))}%"
+        line = f"lstmviz: {count(seq.steps)} steps: {seq.phase} {int(100 * seq.done / max(1, seq.total))}%"
         if line != last[0]:
             print(line, file=stream, flush=True)
             last[0], last[1] = line, now
@@ -144,6 +145,21 @@ def _settle(n: int = 3) -> None:
     app = QtWidgets.QApplication.instance()
     for _ in range(n):
         app.processEvents()
+
+
+def at_rest(window, turns: int = 20) -> None:
+    """Turn the event loop until no shown widget of ``window`` moved in the last turn (at
+    most ``turns``): a layout asked for in one turn can ask for its parent's in the next (the
+    Cell view's charts going into two rows took five turns to reach the window), so a
+    picture taken after a fixed few turns showed a layout on its way."""
+    app = QtWidgets.QApplication.instance()
+    last = None
+    for _ in range(turns):
+        app.processEvents()
+        now = (window.size(), [c.geometry() for c in window.findChildren(QtWidgets.QWidget) if c.isVisible()])
+        if now == last:
+            return
+        last = now
 
 
 def fit_widget(window, widget, size) -> float:
@@ -286,11 +302,12 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
     state = window.state
     steps = list(range(state.timesteps)) if steps is None else list(steps)
     if len(steps) > MAX_FRAMES:
-        raise LstmvizError(f"{len(steps):,} steps are more frames than an animation can hold "
+        raise LstmvizError(f"{count(len(steps))} steps are more frames than an animation can hold "
                            f"({MAX_FRAMES:,}): animate a range of steps (--steps A:B)")
     outside = [t for t in steps if not 0 <= int(t) < state.timesteps]
     if outside:
-        raise LstmvizError(f"step {outside[0]} is not in the sequence: its steps are 0 to {state.timesteps - 1}")
+        raise LstmvizError(f"step {count(outside[0])} is not in the sequence: its steps are 0 to "
+                           f"{count(state.timesteps - 1)}")
     old = state.cursor.step
 
     def going_on(done: int) -> None:
@@ -524,7 +541,7 @@ class AnimationDialog(QtWidgets.QDialog):
         """The frames the steps make, said under them; OK only for a range an animation holds."""
         n = self.last_spin.value() - self.first_spin.value() + 1
         total = self._window.state.timesteps
-        whole = f" ({total:,} in the sequence)" if n < total else ""
+        whole = f" ({count(total)} in the sequence)" if n < total else ""
         if n > MAX_FRAMES:
             text, ok = f"{n:,} frames: an animation holds at most {MAX_FRAMES:,}", False
         else:
@@ -730,7 +747,7 @@ class Exporter(QtCore.QObject):
             held.append(f"sample {st.traced_sample}")
         window = window_of(tr)
         if window is not None and window[1] > window[0]:
-            held.append(f"steps {window[0]:,}-{window[1] - 1:,} of {tr.total_steps:,}")
+            held.append(f"steps {count(window[0])}-{count(window[1] - 1)} of {count(tr.total_steps)}")
         name = (f"trace_steps_{window[0]}-{window[1] - 1}" if window is not None and window[1] > window[0]
                 else "trace")
         path = self._ask_path("Export trace", name, kind)

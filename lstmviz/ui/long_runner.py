@@ -20,6 +20,7 @@ import threading
 
 from PySide6 import QtCore, QtWidgets
 
+from lstmviz.app.counts import count
 from lstmviz.app.long_sequence import moving
 
 #: a seek far away: the whole window is started this long after the last seek (ms)
@@ -110,23 +111,27 @@ class LongRunner(QtCore.QObject):
         seq = self.seq
         if seq is None or seq.ready or self.state.long is not seq or step < seq.window:
             return ""
-        first = f"the first {seq.window:,} steps are shown"
+        first = f"the first {count(seq.window)} steps are shown"
         if self.busy():
-            return f"Step {step:,} {AWAITING}; until then {first}"
+            return f"Step {count(step)} {AWAITING}; until then {first}"
         if seq.cancelled:
             # (short enough to stand beside the button at 1280 px: "(in the status bar)" ran under it)
-            return f"Step {step:,} cannot be shown: the keyframe pass was cancelled, {first}; {RESUME} traces all"
-        return f"Step {step:,} cannot be shown: only {first} ({seq.error or 'no keyframe pass'})"
+            return f"Step {count(step)} cannot be shown: the keyframe pass was cancelled, {first}; {RESUME} traces all"
+        return f"Step {count(step)} cannot be shown: only {first} ({seq.error or 'no keyframe pass'})"
 
     def _held(self, step: int) -> None:
         """Play reached the first window's last step before the pass has run (``Player``
-        holds there: the views could not follow); the status bar says why, as for a seek."""
+        holds there: the views could not follow), or was started at a step past it (a far
+        seek: the views show the first window); the status bar says why, as for a seek. It
+        said "Playing waits at step 2,000" after a far seek while the views showed step 255."""
         seq = self.seq
         if seq is None or seq.ready:
             return
-        if self.busy():
+        if self.busy() and step - 1 >= seq.window:  # (the player's step is not the one shown)
+            text = f"Playing waits: step {count(step - 1)} {AWAITING}; the first {count(seq.window)} steps until then"
+        elif self.busy():
             # (beside the progress bar and Cancel at 1280 px)
-            text = f"Playing waits at step {step - 1:,} until the keyframe pass has run, then goes on"
+            text = f"Playing waits at step {count(step - 1)} until the keyframe pass has run, then goes on"
         else:
             text = self.unreachable(step)
         if text and self.window.statusBar().currentMessage() != text:
@@ -227,10 +232,10 @@ class LongRunner(QtCore.QObject):
             # as wide as its longest text, in the font of the theme (at 260 px at most,
             # "200,000 steps: keyframes 50%" wrapped onto two lines inside it, both cut)
             fm = self.progress.fontMetrics()
-            self.progress.setFixedWidth(max(fm.horizontalAdvance(f"{seq.steps:,} steps: {phase} 100%")
+            self.progress.setFixedWidth(max(fm.horizontalAdvance(f"{count(seq.steps)} steps: {phase} 100%")
                                             for phase in ("keyframes", "overview")) + 4 * fm.averageCharWidth())
         self.progress.setValue(int(1000 * seq.done / max(1, seq.total)))
-        self.progress.setFormat(f"{seq.steps:,} steps: {seq.phase} %p%")
+        self.progress.setFormat(f"{count(seq.steps)} steps: {seq.phase} %p%")
         if seq.ready and not self._followed and self.state.long is seq:
             self._followed = True
             self.state.follow_long()  # the exact window around the cursor, not the first one
@@ -251,5 +256,5 @@ class LongRunner(QtCore.QObject):
             elif seq.ready and (BACKGROUND in bar.currentMessage() or AWAITING in bar.currentMessage()):
                 # (the opening's "tracing in the background" stayed its 20 s after the pass;
                 # so would "step N is shown once the keyframe pass has run")
-                bar.showMessage(f"Long input: {seq.steps:,} steps traced, each shown exactly "
+                bar.showMessage(f"Long input: {count(seq.steps)} steps traced, each shown exactly "
                                 "where the cursor goes", 10000)

@@ -20,6 +20,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import scale
+from lstmviz.app.counts import count
 from lstmviz.app.long_sequence import LongSequence
 from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
 from lstmviz.engine.windows import recurrent_halves
@@ -27,6 +28,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import WrapRow
+from lstmviz.ui.plot_tools import StepAxis
 
 #: ranked rows named on a heatmap's axis at most (every k-th beyond)
 MAX_ROW_NAMES = 16
@@ -66,7 +68,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.owns = seq is None
         self.seq = seq if seq is not None else LongSequence(model, x, window)
         model = self.seq.model
-        self.setWindowTitle(f"lstmviz: units at scale, a long sequence of {self.seq.steps:,} steps")
+        self.setWindowTitle(f"lstmviz: units at scale, a long sequence of {count(self.seq.steps)} steps")
         self.setWindowFlag(QtCore.Qt.WindowType.Window)
         self.choices = record_choices(model)
         feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
@@ -123,10 +125,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground(t.background)
-        self.over_plot = self.glw.addPlot(row=0, col=0, title=OVER_TITLE)
-        self.win_plot = self.glw.addPlot(row=0, col=1, title=WINDOW_TITLE)
-        self.curve_over = self.glw.addPlot(row=1, col=0)
-        self.curve_win = self.glw.addPlot(row=1, col=1)
+        # (their steps in the compact form of every step axis: "100k", not "100000")
+        self.over_plot = self.glw.addPlot(row=0, col=0, title=OVER_TITLE, axisItems={"bottom": StepAxis("bottom")})
+        self.win_plot = self.glw.addPlot(row=0, col=1, title=WINDOW_TITLE, axisItems={"bottom": StepAxis("bottom")})
+        self.curve_over = self.glw.addPlot(row=1, col=0, axisItems={"bottom": StepAxis("bottom")})
+        self.curve_win = self.glw.addPlot(row=1, col=1, axisItems={"bottom": StepAxis("bottom")})
         for p in (self.over_plot, self.win_plot):
             p.invertY(True)
             p.setLabel("left", "unit")
@@ -341,12 +344,12 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if error:
             self.status.setText(error)
         elif s.ready and busy:
-            self.status.setText(f"{s.steps:,} steps: every unit's min, max and statistics\u2026")
+            self.status.setText(f"{count(s.steps)} steps: every unit's min, max and statistics\u2026")
         elif s.ready:
-            self.status.setText(f"{s.steps:,} steps; keyframes every {s.windowed.every}; "
+            self.status.setText(f"{count(s.steps)} steps; keyframes every {count(s.windowed.every)} steps; "
                                 f"{s.windowed.nbytes / 2**20:.1f} MiB held")
         else:
-            self.status.setText(f"{s.steps:,} steps: tracing keyframes\u2026")
+            self.status.setText(f"{count(s.steps)} steps: tracing keyframes\u2026")
         if self._pending is not None:
             want, result = self._pending
             self._pending = None
@@ -543,12 +546,12 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.unit_curve.setData(np.arange(start, start + len(values)), values[:, unit])
             self.curve_line.setValue(self.step)
             v = values[min(self.step - start, len(values) - 1), unit]
-            self.step_label.setText(f"step {self.step:,} of {self.seq.steps:,}   {layer} {key}"
+            self.step_label.setText(f"step {count(self.step)} of {count(self.seq.steps)}   {layer} {key}"
                                     f"[{unit}] = {v:.4f}")
             self.step_label.setMinimumWidth(self.step_label.sizeHint().width())
         else:
             self.win_row.setVisible(False)
-            self.step_label.setText(f"step {self.step:,}: shown once the keyframe pass ends")
+            self.step_label.setText(f"step {count(self.step)}: shown once the keyframe pass ends")
 
     def _name_rows(self, order, units: int) -> None:
         """Both heatmaps' rows: units 0.. in model order, else each row named by its unit
@@ -585,7 +588,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
                                      self.sample_spin.value())
         self.crossing_list.clear()
         for s in steps[:MAX_LISTED]:
-            self.crossing_list.addItem(f"step {int(s):,}", int(s))
+            self.crossing_list.addItem(f"step {count(int(s))}", int(s))
         self.status.setText(f"{plural(len(steps), 'crossing', sep=',')}" + (
             f" (the first {MAX_LISTED:,} listed)" if len(steps) > MAX_LISTED else ""))
         return steps

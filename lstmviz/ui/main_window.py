@@ -19,6 +19,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz import limits, loading
+from lstmviz.app.counts import count
 from lstmviz.app.demos import load_demos
 from lstmviz.app.long_sequence import LONG_STEPS
 from lstmviz.app.opening import CHAIN_NOTE
@@ -100,7 +101,7 @@ class PlaceholderView(TraceView):
     def set_cursor(self, cursor):
         self.cursor = cursor
         self.label.setText(f"The {self.title} view is not available in this build.\n\n"
-                           f"t = {cursor.step}, layer {cursor.layer}, unit {cursor.unit}")
+                           f"t = {count(cursor.step)}, layer {cursor.layer}, unit {cursor.unit}")
 
 
 def _takes_inputs(view) -> bool:
@@ -428,8 +429,8 @@ class MainWindow(QtWidgets.QMainWindow):
             for w in (self.layer_combo, self.unit_spin, self.side_combo):
                 w.blockSignals(False)
         last = max(0, st.timesteps - 1)
-        self.cursor_label.set_widest(f"t = {last} / {last}")
-        self.cursor_label.setText(f"t = {cursor.step} / {last}")
+        self.cursor_label.set_widest(f"t = {count(last)} / {count(last)}")
+        self.cursor_label.setText(f"t = {count(cursor.step)} / {count(last)}")
 
     def _cap_layer_combo(self) -> None:
         """The layer box as wide as its longest name, but for a long one (an ONNX graph's,
@@ -937,7 +938,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # to stand beside the progress bar and Cancel, which cut "(tracing in the backg")
         how = f" {BACKGROUND}" if self.state.long is not None else ", traced whole"
         # (characters outside the vocabulary: how many, read as what)
-        self.message(f"Opened {file_label(path)}: {steps:,} steps{how}" + "".join(
+        self.message(f"Opened {file_label(path)}: {count(steps)} steps{how}" + "".join(
             f". {escape(n)}" for n in notes), dialog=bool(notes))  # (longer than a status bar)
         return True
 
@@ -994,7 +995,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "Memory lstmviz may use for one file, input or trace (e.g. 2G, 8G, 512M;\n"
             f"from 16M up to {limits.fmt_bytes(limits.largest_limit())}).\n"
             "A full trace may take half of it; a longer input (or one of more than\n"
-            f"{LONG_STEPS:,} steps) is traced by keyframes and shown as an overview beside an\n"
+            f"{count(LONG_STEPS)} steps) is traced by keyframes and shown as an overview beside an\n"
             "exact window.",
             text=limits.fmt_bytes(limits.memory_limit()))
         if ok:
@@ -1011,7 +1012,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.setValue(MEMORY_KEY, str(text).strip())
         self.state.rebuild()
         self.message(f"Memory limit {limits.fmt_bytes(value)}: full traces up to "
-                     f"{limits.fmt_bytes(limits.trace_budget())} and {LONG_STEPS:,} steps, longer "
+                     f"{limits.fmt_bytes(limits.trace_budget())} and {count(LONG_STEPS)} steps, longer "
                      "inputs by keyframes")
         return True
 

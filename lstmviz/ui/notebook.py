@@ -207,6 +207,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     model, path, x = resolve(obj, x)
     from PySide6 import QtCore, QtGui, QtWidgets
 
+    from lstmviz.app.counts import count
     from lstmviz.limits import check_picture_scale
     from lstmviz.ui import theme as th
     from lstmviz.ui.app import _app, dispose, limit_blas_threads, make_window, prepare_view
@@ -242,7 +243,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         _settle()
         data = png_bytes(widget, scale * shrink)
         image = QtGui.QImage.fromData(data, "PNG")
-        what = f"{target.replace('_', ' ')} at step {st.cursor.step}"
+        what = f"{target.replace('_', ' ')} at step {count(st.cursor.step)}"
     finally:
         dispose(window)
         if before is not None:
@@ -280,9 +281,11 @@ def _size(size) -> tuple[int, int]:
 def _check_cursor(state, step, layer, unit, sample) -> None:
     """The cursor a picture asks for, each as the model and input have it (the window's
     controls clamp them: a picture of another unit than asked for must not come out)."""
+    from lstmviz.app.counts import count
+
     last = max(1, int(state.timesteps)) - 1
     if step is not None and not 0 <= step <= last:
-        raise LstmvizError(f"step={step}: the input has steps 0 to {last}")
+        raise LstmvizError(f"step={step}: the input has steps 0 to {count(last)}")
     if sample is not None and not 0 <= sample < state.batch:
         raise LstmvizError(f"sample={sample}: the input has samples 0 to {state.batch - 1}")
     name = layer if layer is not None else state.cursor.layer

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app.counts import count
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
 from lstmviz.ui.labels import SteadyLabel, set_if_changed
@@ -280,8 +281,8 @@ class Player(QtWidgets.QWidget):
         set_if_changed(self.sample, B - 1, cursor.sample)
         for w in (self.slider, self.sample):
             w.blockSignals(False)
-        self.step_label.set_widest(f"t = {T - 1} / {T - 1}")
-        self.step_label.setText(f"t = {cursor.step} / {T - 1}")
+        self.step_label.set_widest(f"t = {count(T - 1)} / {count(T - 1)}")
+        self.step_label.setText(f"t = {count(cursor.step)} / {count(T - 1)}")
         self.sample_of.setText(f"of {B}")
         stateful = self.state.model is not None and self.state.model.stateful
         self.batch_label.setVisible(stateful)

@@ -16,6 +16,7 @@ import pyqtgraph as pg
 import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app.counts import tick_labels
 from lstmviz.ui.theme import html_width, title_height
 
 
@@ -246,6 +247,17 @@ class LogLabelAxis(pg.AxisItem):
         return log_labels([10.0 ** float(v) * scale for v in values], 10.0 ** lo, 10.0 ** hi)
 
 
+class StepAxis(pg.AxisItem):
+    """pyqtgraph's axis with its own ticks labelled in the compact form of steps
+    (``app/counts.tick_labels``: ``50k``, ``123,400``; it wrote ``100000``), for a plot of
+    steps that zooms (View > Units at scale)."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph)
+        if all(float(v * scale).is_integer() for v in values):
+            return tick_labels(v * scale for v in values)
+        return super().tickStrings(values, scale, spacing)
+
+
 def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
     """Whole-number ticks for an axis of ``n`` counted things (units, steps, features)
     from ``first`` on: every 1, 2, 5, 10, ... so that at most ``max_ticks`` show, at
@@ -255,7 +267,8 @@ def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
                              2 * 10**4, 5 * 10**4, 10**5, 2 * 10**5, 5 * 10**5, 10**6, 10**9)
                  if n / k <= max_ticks)
     start = -(-int(first) // every) * every  # round numbers (a long input's window: 12,200 ...)
-    return [(float(i), str(i)) for i in range(start, first + n, every)]
+    values = range(start, first + n, every)
+    return list(zip((float(i) for i in values), tick_labels(values)))  # (the compact form: app/counts)
 
 
 def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, ticks=None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app.counts import count
 from lstmviz.app.explain import disabled_options, inference_notes, output_text
 from lstmviz.app.opening import readonly_reason
 from lstmviz.app.options import (
@@ -690,7 +691,7 @@ def shape_words(shape) -> str:
     if len(shape) == 3:
         b, t, d = shape
         steps = ("steps open (as many as the input has; the cell runs once per step)" if t is None
-                 else f"{plural(t, 'step', sep=',')} (the cell runs {t:,}\u00d7)")
+                 else f"{plural(t, 'step', sep=',')} (the cell runs {count(t)}\u00d7)")
         return (f"batch {'open' if b is None else b} \u00b7 {steps} "
                 f"\u00b7 {'any number of features' if d is None else plural(d, 'feature')} each")
     if len(shape) == 2:

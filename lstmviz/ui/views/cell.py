@@ -19,6 +19,7 @@ from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.cell_ref import Equation, activation_names, equations, input_token, token_text  # noqa: F401
+from lstmviz.app.counts import count
 from lstmviz.app.scale import gate_levels, input_overview, overview_of
 from lstmviz.app.selection import Cursor
 from lstmviz.app.terms import projection_terms
@@ -1019,9 +1020,10 @@ class CellView(TraceView):
                 # short: a narrow column cut off 'input step 6'; narrower still, 'input 12'
                 # ran into h_t-1's number: x_t is the input's step 12, x[12] (as a long
                 # input's 'input 7005' did where 0.000 fitted)
-                where = f"input {read}"
+                where = f"input {count(read)}"
                 if tight or not self._fits(where):
-                    where = f"x[{read}]" if self._fits(f"x[{read}]") else str(read)
+                    # (x[1234], not x[1,234], which reads as two indices)
+                    where = f"x[{read}]" if read < 1000 and self._fits(f"x[{read}]") else count(read)
                 # a token's embedding (an Embedding first): which token, its character where
                 # the app made the ids from typed text (the header says the step)
                 i = input_token(self.model, self.trace, ref, s, t, self.inputs)
@@ -1052,8 +1054,8 @@ class CellView(TraceView):
         mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
         self.header.setText(
             f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
-            f"step <b>t = {t + o}</b> = input step "
-            f"{read}{order} · unit <b>{u}</b> · sample {s}{mtxt}"
+            f"step <b>t = {count(t + o)}</b> = input step "
+            f"{count(read)}{order} · unit <b>{u}</b> · sample {s}{mtxt}"
             + hint("click a bar to pick its unit"))
         self._eqs = equations(ref, s, t, u)
         if self.expanded:
@@ -1104,10 +1106,14 @@ class CellView(TraceView):
         # so their height is measured at every new text
         wrap = self.eq_label.laid_out(vw) if (not fits or self.expanded) else None
         head = self.header.sizeHint().height()
-        hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head)
+        # (the room is in the key: the charts going into two rows change it at the same
+        # size; measured before that, at 800 x 600 the equations kept one row's room, the
+        # view's minimum grew past its height, the header was squeezed to nothing and the
+        # window grew taller than asked)
+        room = self._room_for_equations(head)
+        hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head, room)
         if self._height_cache[0] != hkey:
             need = self.eq_label.heightForWidth(vw)
-            room = self._room_for_equations(head)
             least = min(need + 4, int(self.height() * 0.5))
             first = None
             if self.expanded and len(self._eqs) >= 3:

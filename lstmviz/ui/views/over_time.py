@@ -15,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app.counts import count
 from lstmviz.app.scale import gate_levels, overview_of
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
@@ -452,10 +453,10 @@ class OverTimeView(TraceView):
                   if ref.masked_steps(s) is not None else "")
         total = getattr(self.trace, "total_steps", None)
         if total:
-            veiled += (f" · exact steps {o:,}–{o + ref.T - 1:,} of {total:,}"
+            veiled += (f" · exact steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
                        + (" (top strips: the whole sequence)" if self.overviews else ""))
-        self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {t}</b> = input step "
-                            f"{tau}{order} · unit <b>{u}</b> · sample {s}{masked}{veiled}"
+        self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = input step "
+                            f"{count(tau)}{order} · unit <b>{u}</b> · sample {s}{masked}{veiled}"
                             + hint("click a heatmap to pick a step and unit"))
 
     def _levels(self, ref: CellRef, key: str):

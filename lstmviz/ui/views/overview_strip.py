@@ -37,15 +37,6 @@ BARE_HEIGHT = 12
 AXIS_WIDTH = 52
 
 
-def short(n: int) -> str:
-    """A step number on a strip's few ticks: 25k, 1.5M, 300."""
-    if n >= 1_000_000 and n % 100_000 == 0:
-        return f"{n / 1e6:g}M"
-    if n >= 10_000 and n % 1000 == 0:
-        return f"{n // 1000}k"
-    return str(n)
-
-
 class OverviewStrip:
     """The strip in row ``row`` of ``layout``: its plot is made the first time a long input
     shows it (an empty row of no height until then), so a view costs nothing for it."""
@@ -174,8 +165,8 @@ class OverviewStrip:
         self.plot.setXRange(-0.5, self.total - 0.5, padding=0)
         self.plot.setYRange(-0.5, n - 0.5, padding=0)
         self.line.set_span(-0.5, n - 0.5)
-        ticks = [(v, short(int(v))) for v, _ in count_ticks(self.total, 0, max_ticks=5)]
-        count_axis(self.plot.getAxis("bottom"), self.total, ticks=ticks)
+        # (the compact form of count_ticks: the exact axis below says its steps alike)
+        count_axis(self.plot.getAxis("bottom"), self.total, ticks=count_ticks(self.total, 0, max_ticks=5))
 
     def set_left(self, width: int, ticks: list | None = None) -> None:
         """The left axis: ``width`` pixels (as the plot's below, so that steps line up) and

@@ -26,6 +26,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import scale
 from lstmviz.app.cell_ref import token_words
+from lstmviz.app.counts import count
 from lstmviz.app.selection import Cursor
 from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks, tokens_around  # noqa: F401
 from lstmviz.engine import Model, Trace
@@ -190,6 +191,7 @@ class UnrolledView(TraceView):
         self.loupe = self._loupe_item()  # the input row's
         self.next_loupe = self._loupe_item()  # the output row's
         self._per = 0.0  # pixels a step, as last fitted
+        self._per_y = 0.0  # pixels a row unit, as last fitted
         self.vb.scene().sigMouseClicked.connect(self._scene_clicked)
         # the axes laid out before a paint, not during it (two more paints then)
         self.axes = (self.plot.getAxis("left"), self.plot.getAxis("bottom"), self.colorbar.axis)
@@ -481,13 +483,29 @@ class UnrolledView(TraceView):
         pixels a step, a row unit): wider than its block, or in a gap too short for it
         beside the block's name or 'initial state' on the edge below, it ran into them and
         past the block's end (a seq2seq at 1280x720 in the projector theme); the legend's
-        '↑ output to the next layer' says it then."""
+        '↑ output to the next layer' says it then. In the middle of its block unless the
+        cursor's column runs through it there: then in the middle of the wider side of the
+        column (a long input's window: it was drawn across the cursor's column), hidden
+        where neither side holds it."""
+        self._per_y = per_y
+        column = None  # the cursor's column, with its box's half width and a few pixels
+        if self.cursor is not None and self.rows and per > 0 and self.current_domain < len(self.offsets):
+            column = (self.offsets[self.current_domain] + self.current_column,
+                      (1.0 - self.gap) / 2 + 0.06 + 4 / per)
         for item, x_from, x_to, edge in self.static.gap_texts:
             metrics = QtGui.QFontMetricsF(item.textItem.font())
             w, h = metrics.horizontalAdvance(item.toPlainText()) + 4, metrics.height()
-            middle = (x_from + x_to) / 2 * per
+            centre, room = (x_from + x_to) / 2, x_to - x_from
+            if column is not None and per > 0:
+                x, half = column
+                if x_from <= x <= x_to and abs(x - centre) < w / per / 2 + half:
+                    left, right = x - half - x_from, x_to - x - half
+                    centre, room = ((x_from + x - half) / 2, left) if left >= right else ((x + half + x_to) / 2, right)
+            if item.pos().x() != centre:
+                item.setPos(centre, item.pos().y())
+            middle = centre * per
             gap = ROW_GAP * per_y
-            fits = w <= (x_to - x_from) * per and h <= gap
+            fits = w <= room * per and h <= gap
             for other, x, anchor, y in self.static.edge_texts:
                 if not fits or abs(y - edge) > 1e-6 or not other.isVisible():
                     continue
@@ -853,6 +871,8 @@ class UnrolledView(TraceView):
         self._header(cursor, sel, step, col)
         self._apply_focus(sel)
         self._show_loupe(cursor)
+        if self.static.gap_texts and self._per > 0:  # (clear of the cursor's column)
+            self._fit_gap_texts(self._per, self._per_y)
 
     def _loupe_item(self) -> pg.TextItem:
         item = pg.TextItem(anchor=(0.5, 0.5))
@@ -920,8 +940,8 @@ class UnrolledView(TraceView):
             unit = clamp(cursor.unit, 0, sel.units - 1)
             order = " (processing order runs right to left)" if sel.backwards else ""
             o = self.start
-            what = (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{step + sel.ref.rec.start}</b> = "
-                    f"input step <b>{col + o}</b>{order} · unit <b>{unit}</b>")
+            what = (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{count(step + sel.ref.rec.start)}</b> = "
+                    f"input step <b>{count(col + o)}</b>{order} · unit <b>{unit}</b>")
             inputs = [r for r in self.rows if r.kind == "input"]
             # the model's one input, when it is token ids (with several, the selected layer
             # may read another: no id is named)
@@ -930,10 +950,10 @@ class UnrolledView(TraceView):
                 i = int(ids[clamp(cursor.sample, 0, ids.shape[0] - 1), col])
                 what += f" · {token_words(i, inputs[0].id_labels)}"
             if getattr(self.trace, "total_steps", None):
-                what += (f" · exact steps {o:,}–{o + sel.ref.T - 1:,} of {self.trace.total_steps:,}"
+                what += (f" · exact steps {count(o)}–{count(o + sel.ref.T - 1)} of {count(self.trace.total_steps)}"
                          + (" (top strip: the whole sequence, a row per layer)" if self.strip_keys else ""))
         else:
-            what = f"<b>{markup(sel.layer)}</b> · step <b>{step}</b>"
+            what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step)}</b>"
         self.header.setText(f'<span style="color:{t.foreground}">{what} · sample {cursor.sample}</span>')
 
     def _align_strip(self) -> None:
