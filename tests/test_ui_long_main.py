@@ -7,7 +7,7 @@ import gc
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from helpers import present_on_720_lines
 from lstmviz import limits
@@ -1605,3 +1605,33 @@ def test_play_after_a_far_seek_during_the_pass_says_what_the_views_show(long_win
     player._tick()  # the pass has run: Play goes on from the step asked for
     assert player.playing and state.cursor.step == 2001
     player.pause()
+
+
+@pytest.mark.parametrize("width", [200, 230, 260, 600])
+def test_a_narrow_strips_step_axis_says_more_than_its_first_step(qtbot, width):
+    """A strip over 1,000,000 steps whose step axis is 128-158 px long (Over time at
+    1280 x 720 beside the side panel): it said '0' alone (five ticks given, 0 to 800k,
+    thinned to every 5th); now the ticks are spaced to fit: '0  500k' there, every label
+    exact and compact, no more than fit."""
+    from lstmviz.app.counts import tick_labels
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.views.overview_strip import OverviewStrip
+
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    strip = OverviewStrip(widget.ci, 0)
+    strip.style(th.get("dark"))
+    strip.show_rows(np.zeros((4, 511), np.float32), 1_000_000, pg.colormap.get("viridis"), (0, 1))
+    widget.resize(width, 120)
+    widget.show()
+    qtbot.waitUntil(lambda: strip.plot.getAxis("bottom").width() > width * 0.5)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    axis = strip.plot.getAxis("bottom")
+    ticks = axis._tickLevels[0]
+    labels = [s for _, s in ticks]
+    assert len(labels) >= 2, (axis.width(), labels)
+    assert labels == tick_labels(v for v, _ in ticks) and labels[0] == "0"
+    metrics = QtGui.QFontMetricsF(axis.style["tickFont"])
+    room = axis.width() / (max(metrics.horizontalAdvance(s) for s in labels) + metrics.horizontalAdvance("M"))
+    assert len(labels) <= room

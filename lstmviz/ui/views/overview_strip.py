@@ -21,7 +21,6 @@ from lstmviz.ui.views._common import (
     cache_pixels,
     cosmetic_pen,
     count_axis,
-    count_ticks,
     steady_axes,
 )
 
@@ -165,8 +164,10 @@ class OverviewStrip:
         self.plot.setXRange(-0.5, self.total - 0.5, padding=0)
         self.plot.setYRange(-0.5, n - 0.5, padding=0)
         self.line.set_span(-0.5, n - 0.5)
-        # (the compact form of count_ticks: the exact axis below says its steps alike)
-        count_axis(self.plot.getAxis("bottom"), self.total, ticks=count_ticks(self.total, 0, max_ticks=5))
+        # (at most 5 ticks, as many as fit: a spacing fitted to the strip's width, 0 and
+        # 500k where 0, 200k, ... 800k do not fit, not the first of those alone; the compact
+        # form of count_ticks, as the exact axis below says its steps)
+        count_axis(self.plot.getAxis("bottom"), self.total, max_ticks=5)
 
     def set_left(self, width: int, ticks: list | None = None) -> None:
         """The left axis: ``width`` pixels (as the plot's below, so that steps line up) and
