@@ -299,7 +299,7 @@ def test_trace_csv_beyond_float32_is_named_not_called_infinity(tmp_path, capsys,
         warnings.simplefilter("error")
         rc, _, err = call(capsys, "trace", "m", "--input", csv, "--out", tmp_path / "t.npz")
     line = assert_one_line_error(rc, err)
-    assert line == f"lstmviz: {csv}: holds -1e+39 (first at index (2, 1)), {BEYOND_FLOAT32}"
+    assert line == f"lstmviz: {csv}: line 3, column 2: '-1e39' is {BEYOND_FLOAT32}"  # (where the file holds it)
 
 
 def test_trace_bidirectional_keys(tmp_path, capsys, use_model):
@@ -435,8 +435,8 @@ def test_a_text_file_as_input_says_what_an_input_is(tmp_path, capsys, use_model)
     use_model(lstm_stack)
     (tmp_path / "words.txt").write_text("the quick brown fox\n")
     rc, _, err = call(capsys, "trace", "m", "--input", tmp_path / "words.txt", "--out", tmp_path / "t.npz")
-    line = assert_one_line_error(rc, err, contains="words.txt: holds no numbers")
-    assert ".npy, or a .csv/.txt/.tsv of numbers" in line and "File > Open a long input" in line
+    line = assert_one_line_error(rc, err, contains="words.txt: holds no rows of numbers")
+    assert "is a table of numbers" in line and "File > Open a long input" in line
 
 
 def test_bad_csv_shape(tmp_path, capsys, use_model):
