@@ -336,6 +336,7 @@ def test_a_long_input_that_did_not_change_is_deflated_once(tmp_path, monkeypatch
     edited = ses.session_bytes(ses.capture(st))
     assert deflates.at_least(big) == 2
     assert ses.parse_session(edited).input.data[0, 5, 0] == 2.5
+    assert [ref() is st.input.data for ref, _ in ses._kept] == [True]  # (the edited-away one's dropped)
     # the same array changed in place (no edit does that; its bytes are checked anyway)
     data = st.input.data
     data.setflags(write=True)

@@ -150,8 +150,9 @@ class _Packed:
 #: changed, see ``input_edits.frozen``) keeps its deflated member for the next save: an
 #: autosave of an unchanged long input (244 MiB: 7.6 s of a core) does not deflate it
 #: again. Its bytes are checked each time (their size and CRC-32, a fraction of a second).
+#: Kept: the members of the last save's input arrays only (an edited input's are dropped
+#: at the next save), so the memory they take is at most the compressed input's.
 KEEP_BYTES = 1 << 20
-KEEP_MEMBERS = 2  # the newest kept (the input and, after an edit, the one before)
 _kept: list[tuple[weakref.ref, _Packed]] = []
 _kept_lock = threading.Lock()
 
@@ -167,26 +168,26 @@ def _deflate(raw: bytes, crc: int) -> _Packed:
     return _Packed(data, len(raw), crc, zipfile.ZIP_DEFLATED)
 
 
-def _pack(raw: bytes, arr=None) -> _Packed:
-    """``raw`` (the npy bytes of ``arr``, when an array) as a member: kept from the last save
-    of the same read-only ``arr`` when its bytes are the same (``KEEP_BYTES``)."""
+def _pack(raw: bytes, arr=None, kept: list | None = None) -> _Packed:
+    """``raw`` (the npy bytes of ``arr``, when an array) as a member: a large read-only
+    ``arr``'s is the one the last save deflated when its bytes are the same, and goes into
+    ``kept`` (what the next save may reuse; see ``KEEP_BYTES``)."""
     crc = zlib.crc32(raw)
-    keep = (isinstance(arr, np.ndarray) and not arr.flags.writeable and len(raw) >= KEEP_BYTES)
+    keep = (kept is not None and isinstance(arr, np.ndarray) and not arr.flags.writeable
+            and len(raw) >= KEEP_BYTES)
+    packed = None
     if keep:
         with _kept_lock:
-            for ref, packed in _kept:
-                if ref() is arr and packed.size == len(raw) and packed.crc == crc:
-                    return packed
-    packed = _deflate(raw, crc)
-    if keep:
-        with _kept_lock:
-            _kept[:] = [(weakref.ref(arr), packed)] + [
-                (r, k) for r, k in _kept if r() is not None and r() is not arr][:KEEP_MEMBERS - 1]
+            packed = next((p for ref, p in _kept if ref() is arr and p.size == len(raw) and p.crc == crc), None)
+    if packed is None:
+        packed = _deflate(raw, crc)
+    if keep and kept is not None:
+        kept.append((weakref.ref(arr), packed))
     return packed
 
 
-def _array_member(arr) -> _Packed:
-    return _pack(_npy(arr), arr)
+def _array_member(arr, kept: list | None = None) -> _Packed:
+    return _pack(_npy(arr), arr, kept)
 
 
 def _weight_members(weights, folder: str, members: dict) -> list[str] | None:
@@ -201,6 +202,7 @@ def _weight_members(weights, folder: str, members: dict) -> list[str] | None:
 def session_bytes(session: Session) -> bytes:
     """The ``.lstmviz`` file's bytes."""
     members: dict[str, _Packed] = {}
+    kept: list[tuple[weakref.ref, _Packed]] = []  # the input arrays' members, for the next save
     layers = []
     for i, e in enumerate(session.layers):
         names = _weight_members(e.weights, f"layers/{i}", members)
@@ -211,7 +213,7 @@ def session_bytes(session: Session) -> bytes:
     spec["data"] = None
     if session.input.data is not None:
         spec["data"] = "input/data.npy"
-        members["input/data.npy"] = _array_member(session.input.data)
+        members["input/data.npy"] = _array_member(session.input.data, kept)
         if session.feature_names is not None:
             spec["feature_names"] = list(session.feature_names)
         if session.token_labels is not None:
@@ -219,7 +221,7 @@ def session_bytes(session: Session) -> bytes:
     if session.input.others:  # a read-only model's other inputs given or imported (None: made up)
         spec["others"] = [None if a is None else f"input/others/{k}.npy"
                           for k, a in enumerate(session.input.others)]
-        members.update((n, _array_member(a)) for n, a in zip(spec["others"], session.input.others) if n)
+        members.update((n, _array_member(a, kept)) for n, a in zip(spec["others"], session.input.others) if n)
     manifest = {
         "format": FORMAT, "version": VERSION, "lstmviz": __version__,
         "seed": int(session.seed), "trace_all_samples": bool(session.trace_all_samples),
@@ -233,7 +235,10 @@ def session_bytes(session: Session) -> bytes:
         text = json.dumps(manifest, indent=1, allow_nan=True)
     except (TypeError, ValueError) as err:
         raise LstmvizError(f"the session cannot be written: {err}") from None
-    return _archive({"manifest.json": _pack(text.encode("utf-8")), **members})
+    data = _archive({"manifest.json": _pack(text.encode("utf-8")), **members})
+    with _kept_lock:
+        _kept[:] = kept
+    return data
 
 
 #: Sizes and offsets from this one on are written in zip64's fields (a test lowers it).
