@@ -74,6 +74,15 @@ class _Parser(argparse.ArgumentParser):
 
     commands: dict = {}  # the top parser's: each command's parser
 
+    def __init__(self, *args, **kwargs):
+        self.known: list[argparse.Action] = []  # its options and positionals (``_slip``)
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args, **kwargs):  # type: ignore[override]
+        action = super().add_argument(*args, **kwargs)
+        self.known.append(action)
+        return action
+
     def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}; "
                      f"see '{self.prog} --help'\n")
@@ -465,31 +474,82 @@ def _one_line(err: BaseException) -> str:
     return safe_text(" ".join(msg.split()))  # nothing from a file reaches the terminal raw
 
 
-def _misspelled_command(argv: list[str]) -> str | None:
-    """The refusal of ``lstmviz sumary m.keras``: a first word that is no file and is close
-    to a command's name (it was taken for the app's MODEL, and refused as 'unrecognized
-    arguments: m.keras'); None otherwise."""
+def _misspelled_command(word: str) -> str | None:
+    """The refusal of ``lstmviz sumary m.keras``: a word where the app takes its MODEL that
+    is no file and is close to a command's name (it was taken for the app's MODEL, and
+    refused as 'unrecognized arguments: m.keras'); None otherwise."""
     import difflib
 
-    first = argv[0] if argv and not argv[0].startswith("-") else None  # (where a command stands)
-    if first is None or first in SUBCOMMANDS or os.path.exists(first):
+    if word in SUBCOMMANDS or os.path.exists(word):
         return None
-    near = difflib.get_close_matches(first, SUBCOMMANDS, n=1, cutoff=0.7)
+    near = difflib.get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.7)
     if not near:
         return None
-    return (f"{first!r} is neither a command nor a file: did you mean 'lstmviz {near[0]}'? "
+    return (f"{word!r} is neither a command nor a file: did you mean 'lstmviz {near[0]}'? "
             f"(commands: {', '.join(SUBCOMMANDS)}; lstmviz MODEL opens the app)")
+
+
+def _slip(argv: list[str], parser) -> tuple[str, str] | None:
+    """The one line for a slip argparse says badly, and who says it ('' or the command's
+    prog), for ``argv`` as ``_normalise_argv`` gives it; None when there is none:
+
+    - an option the command does not take (``lstmviz trace M --ouput t.npz`` said
+      'required: --input/-i, --out/-o'; ``--veiw cell`` 'unrecognized arguments'): named,
+      with the option meant where one is close;
+    - a command after the app's options or MODEL (``lstmviz --theme dark trace M``,
+      ``lstmviz M trace``: 'unrecognized arguments'): it comes first;
+    - a misspelled command where the app takes its MODEL, after options too
+      (``lstmviz --max-memory 2G trcae M``: the check looked at the first word only)."""
+    k = next((i for i, a in enumerate(argv) if a in parser.commands), None)
+    if k is None or any(a in ("-h", "--help") for a in argv[:k]):
+        return None
+    command = argv[k]
+    sub = parser.commands[command]
+    takes = {o: a for a in sub.known for o in a.option_strings}
+    longs = [o for o in takes if o.startswith("--")]
+    j = k + 1
+    while j < len(argv):
+        word = argv[j]
+        j += 1
+        if word == "--":
+            return None
+        if word.startswith("-") and len(word) > 1 and not word[1].isdigit():
+            name = word.split("=", 1)[0]
+            found = [takes[o] for o in longs if o.startswith(name)] if name.startswith("--") else []
+            action = takes.get(name) or (found[0] if len(found) == 1 else None)
+            if action is None and not found and name.startswith("--"):
+                import difflib
+
+                others = [p.prog for c, p in parser.commands.items() if c != command
+                          and any(name in a.option_strings for a in p.known)]
+                tops = [o for a in parser.known for o in a.option_strings if o.startswith("--")]
+                near = difflib.get_close_matches(name, longs + tops, n=1, cutoff=0.6)
+                why = (f" (an option of {' and '.join(others)}, not of this command)" if others
+                       else f" (did you mean {near[0]!r}?)" if near else "")
+                return sub.prog, f"{sub.prog}: error: unrecognized option {name!r}{why}; see '{sub.prog} --help'"
+            if action is not None and "=" not in word and action.nargs != 0 and j < len(argv) \
+                    and (action.nargs != "?" or not argv[j].startswith("-")):
+                j += 1  # its value
+            continue
+        if command == "app" and word in SUBCOMMANDS and not os.path.exists(word):
+            return "", (f"{PROG}: {word!r} is a command: it comes first, before MODEL and options "
+                        f"('lstmviz {word} MODEL ...'; see 'lstmviz {word} --help')")
+        misspelled = _misspelled_command(word) if command == "app" else None
+        if misspelled:
+            return "", f"{PROG}: {misspelled}"
+    return None
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    misspelled = _misspelled_command(argv)
-    if misspelled:
-        print(f"{PROG}: {misspelled}", file=sys.stderr)
-        return 2
     parser = build_parser()
+    argv = _normalise_argv(argv)
+    slip = _slip(argv, parser)
+    if slip:
+        print(slip[1], file=sys.stderr)
+        return 2
     try:
-        args, extra = parser.parse_known_args(_normalise_argv(argv))
+        args, extra = parser.parse_known_args(argv)
         if extra:  # said by the command's parser: 'see lstmviz grad --help', not 'lstmviz --help'
             parser.commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exit_:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from lstmviz.errors import LstmvizError
 from lstmviz.files import check_regular
-from lstmviz.io.csv_numbers import csv_numbers
+from lstmviz.io.csv_numbers import check_text, csv_numbers, empty
 from lstmviz.text import plural
 
 if TYPE_CHECKING:  # NumPy is imported where an input is read: the command line is parsed
@@ -69,7 +69,7 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False,
     with open(path, "rb") as fh:
         head = fh.read(len(NPY_MAGIC))
     if not head:
-        raise LstmvizError(f"{path}: the input file is empty")
+        raise LstmvizError(empty(path))
     if head == NPY_MAGIC:
         from lstmviz.io.npy import read_npy
 
@@ -90,15 +90,10 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False,
 def _read_csv(path: Path, expected_shape, shape, integer: bool, time_major: bool = False) -> np.ndarray:
     import numpy as np
 
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            flat, width = csv_numbers(path, fh)
-    except UnicodeDecodeError:
-        raise LstmvizError(f"{path}: not a text (CSV) file (not UTF-8); an input file is a .npy, or a "
-                           ".csv/.txt/.tsv of numbers") from None
-    if not flat:
-        raise LstmvizError(f"{path}: holds no numbers; an input file is a .npy, or a .csv/.txt/.tsv of numbers "
-                           "(plain text for a model of characters: the app's File > Open a long input)")
+    # (bytes that are not UTF-8 read as U+FFFD: refused where a number holds them)
+    check_text(path, path)
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        flat, width = csv_numbers(path, fh)
     arr = np.frombuffer(flat, dtype=np.float64).reshape(-1, width)
     return _csv_array(arr, path, expected_shape, shape, integer, time_major)
 

@@ -1,6 +1,5 @@
 """Input generators and files: shapes, seeds, ranges, clear errors."""
 
-import re
 from array import array
 from pathlib import Path
 
@@ -63,7 +62,7 @@ def test_load_npy_and_csv(tmp_path):
 
 
 @pytest.mark.parametrize("content,needle", [("1,2\n3\n", "columns"), ("1,a\n2,b\n", "not a number"),
-                                            ("", "no rows")])
+                                            ("", "the file is empty"), ("# x\n", "no rows")])
 def test_bad_csv_is_a_message(tmp_path, content, needle):
     (tmp_path / "bad.csv").write_text(content)
     with pytest.raises(LstmvizError, match=needle):
@@ -87,9 +86,10 @@ def test_a_number_beyond_float32_is_named_as_the_file_holds_it(tmp_path):
     it is, and said to be beyond float32's range; a NaN is placed too."""
     np.save(tmp_path / "big.npy", np.array([[1.0, 2.0], [3.0, -1e39]]))
     (tmp_path / "big.csv").write_text("a,b\n1,2\n3,1e39\n")
-    for name, value in (("big.npy", "-1e+39"), ("big.csv", "1e+39")):
-        says = rf"^{name}: holds {re.escape(value)} \(first at index \(0, 1, 1\)\), beyond float32's range"
-        with pytest.raises(LstmvizError, match=says + r" \(\u00b13\.4e38\), the numbers a model takes"):
+    for name, says in (("big.npy", r"holds -1e\+39 \(first at index \(0, 1, 1\)\), "),
+                       ("big.csv", r"line 3, column 2 \('b'\): '1e39' is ")):  # (a CSV's by line)
+        with pytest.raises(LstmvizError, match=rf"^{name}: {says}beyond float32's range \(\u00b13\.4e38\), "
+                                               "the numbers a model takes"):
             gen.load_array(tmp_path / name)
     np.save(tmp_path / "nan.npy", np.array([[1.0, 2.0], [np.nan, 0.0]], np.float32))
     with pytest.raises(LstmvizError, match=r"^nan.npy: holds NaN or infinity \(first at index \(0, 1, 0\)\)"):
@@ -220,7 +220,7 @@ def test_a_semicolon_csv_with_decimal_commas_names_the_comma(tmp_path):
     eu.write_text("temp;humidity\n15,063;73,654\n")
     with pytest.raises(LstmvizError) as err:
         gen.load_array(eu)
-    assert "line 2, column 1: '15,063' is not a number (a decimal comma: write 15.063)" in str(err.value)
+    assert "line 2, column 1 ('temp'): '15,063' is not a number (a decimal comma: write 15.063)" in str(err.value)
     semi = tmp_path / "semi.csv"
     semi.write_text("temp;humidity\n15.5;73\n16;74.25\n")
     with open(semi) as fh:
@@ -229,3 +229,59 @@ def test_a_semicolon_csv_with_decimal_commas_names_the_comma(tmp_path):
     comma.write_text("1,2\n3,4\n")
     with open(comma) as fh:
         assert csv_numbers(comma, fh) == (array("d", [1, 2, 3, 4]), 2)
+
+
+# the same bad files, said the same way by every CSV reader: the long input's (File > Open a
+# long input), the window's Import, the command line's --input
+SAME_FAULTS = {
+    "empty.csv": (b"", "empty.csv: the file is empty"),
+    "words.csv": (b"temp,place\n", "words.csv: holds no rows of numbers; an input .csv/.txt/.tsv is a table"),
+    "ragged.csv": (b"1,2\n3\n", "ragged.csv: line 2 has 1 value but the rows before have 2; every row needs"),
+    "gap.csv": (b"1,2,3\n4,,6\n", "gap.csv: line 2, column 2 is empty (a missing value)"),
+    "word.csv": (b"a,b\n1,2\n3,x\n", "word.csv: line 3, column 2 ('b'): 'x' is not a number"),
+    "date.csv": (b"when,v\n2024-01-01,2\n", "date.csv: line 2, column 1 ('when'): '2024-01-01' is not a number; "
+                 "lstmviz reads columns of numbers only: remove that column"),
+    "nan.csv": (b"a,b\n1,2\n3,nan\n", "nan.csv: line 3, column 2 ('b'): 'nan' is not a number a model takes "
+                "(NaN or infinity); replace it"),
+    "inf.csv": (b"1\n-inf\n", "inf.csv: line 2, column 1: '-inf' is not a number a model takes (NaN or infinity)"),
+    "big.csv": (b"1\n1e39\n", "big.csv: line 2, column 1: '1e39' is beyond float32's range"),
+    "latin.csv": (b"1\n\xb03\n", "latin.csv: line 2, column 1: '\ufffd3' is not a number (bytes that are not "
+                  "UTF-8: save the file as UTF-8 text)"),
+    "binary.csv": (b"\xd0\xcf\x11\xe0 binary \x80\x81\xff", "binary.csv: holds no rows of numbers, and bytes that "
+                   "are not UTF-8 text (a binary file, or text in another encoding)"),
+    "utf16.csv": ("1,2\n3,4\n".encode("utf-16"), "utf16.csv: line 1 holds NUL bytes: not a text file (a binary "
+                  "file, or text saved as UTF-16)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAME_FAULTS))
+def test_every_csv_reader_says_a_fault_the_same_way(tmp_path, name):
+    """The long-input reader and the small-input readers gave different hints for the same
+    faults: 'not UTF-8' from one, "'\ufffd3' is not a number" from the other; a NaN by its
+    line and column, or 'first at index (0, 1, 1)', or not at all until the trace; an empty
+    file three ways. One line per fault now (io/csv_numbers), from every reader."""
+    from lstmviz.app.long_data import read_csv
+    from lstmviz.cli_inputs import read_input
+
+    data, says = SAME_FAULTS[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    said = []
+    for read in (read_csv, gen.load_array, read_input):
+        with pytest.raises(LstmvizError) as err:
+            read(path)
+        said.append(str(err.value).replace(str(path), name))  # (the command line names the path)
+    assert said[0].startswith(says), said[0]
+    assert said[0] == said[1] == said[2] and "\n" not in said[0]
+
+
+def test_a_header_in_another_encoding_is_read_by_every_csv_reader(tmp_path):
+    """A header in Latin-1 ('temp \xb0C'): the long input read it; Import and --input refused
+    the file as not UTF-8. Every reader reads its numbers now."""
+    from lstmviz.app.long_data import read_csv
+    from lstmviz.cli_inputs import read_input
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"temp \xb0C,rain\n1,2\n3,4\n")
+    for read in (read_csv, gen.load_array, read_input):
+        np.testing.assert_array_equal(np.asarray(read(path)).reshape(2, 2), [[1, 2], [3, 4]])

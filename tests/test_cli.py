@@ -299,7 +299,7 @@ def test_trace_csv_beyond_float32_is_named_not_called_infinity(tmp_path, capsys,
         warnings.simplefilter("error")
         rc, _, err = call(capsys, "trace", "m", "--input", csv, "--out", tmp_path / "t.npz")
     line = assert_one_line_error(rc, err)
-    assert line == f"lstmviz: {csv}: holds -1e+39 (first at index (2, 1)), {BEYOND_FLOAT32}"
+    assert line == f"lstmviz: {csv}: line 3, column 2: '-1e39' is {BEYOND_FLOAT32}"  # (where the file holds it)
 
 
 def test_trace_bidirectional_keys(tmp_path, capsys, use_model):
@@ -435,8 +435,8 @@ def test_a_text_file_as_input_says_what_an_input_is(tmp_path, capsys, use_model)
     use_model(lstm_stack)
     (tmp_path / "words.txt").write_text("the quick brown fox\n")
     rc, _, err = call(capsys, "trace", "m", "--input", tmp_path / "words.txt", "--out", tmp_path / "t.npz")
-    line = assert_one_line_error(rc, err, contains="words.txt: holds no numbers")
-    assert ".npy, or a .csv/.txt/.tsv of numbers" in line and "File > Open a long input" in line
+    line = assert_one_line_error(rc, err, contains="words.txt: holds no rows of numbers")
+    assert "is a table of numbers" in line and "File > Open a long input" in line
 
 
 def test_bad_csv_shape(tmp_path, capsys, use_model):
@@ -524,7 +524,8 @@ def test_argparse_errors_exit_2(capsys, args):
     (["trace", "m.keras"], "required: --input/-i, --out/-o"),
     # an option the command does not take: that command's help is where to look
     (["grad", "m", "-i", "x", "-y", "y", "--loss", "mse", "-o", "g", "--steps", "1:3"],
-     "lstmviz grad: error: unrecognized arguments: --steps 1:3; see 'lstmviz grad --help'"),
+     "lstmviz grad: error: unrecognized option '--steps' (an option of lstmviz trace and lstmviz app, not "
+     "of this command); see 'lstmviz grad --help'"),
 ])
 def test_argparse_errors_say_what_is_wrong_in_one_line(capsys, args, said):
     assert cli.main(args) == 2
@@ -1057,6 +1058,47 @@ def test_a_misspelled_command_is_named_as_such(capsys, tmp_path, monkeypatch):
     shutil.copy(model, tmp_path / "sumary")  # a model saved without a suffix under that name
     rc, _, err = call(capsys, "sumary", "--screenshot", tmp_path / "s.png")
     assert rc == 0 and (tmp_path / "s.png").exists(), err
+
+
+@pytest.mark.parametrize("args, said", [
+    # an option misspelled: it was 'required: --input/-i, --out/-o' (the option ignored)
+    (["trace", "M", "--inptu", "x.npy", "--out", "t.npz"],
+     "lstmviz trace: error: unrecognized option '--inptu' (did you mean '--input'?); see 'lstmviz trace --help'"),
+    (["trace", "--ouput=t.npz", "M", "-i", "x.npy"],
+     "lstmviz trace: error: unrecognized option '--ouput' (did you mean '--out'?); see 'lstmviz trace --help'"),
+    (["M", "--veiw", "cell"],  # (was 'unrecognized arguments: --veiw cell')
+     "lstmviz app: error: unrecognized option '--veiw' (did you mean '--view'?); see 'lstmviz app --help'"),
+    (["--verison"],
+     "lstmviz app: error: unrecognized option '--verison' (did you mean '--version'?); see 'lstmviz app --help'"),
+    # a command after an option or after MODEL: it was taken for the app's MODEL
+    (["--theme", "dark", "trace", "M"],
+     "lstmviz: 'trace' is a command: it comes first, before MODEL and options ('lstmviz trace MODEL ...'; "
+     "see 'lstmviz trace --help')"),
+    (["M", "summary"],
+     "lstmviz: 'summary' is a command: it comes first, before MODEL and options ('lstmviz summary MODEL ...'; "
+     "see 'lstmviz summary --help')"),
+    # a misspelled command after an option: only the first word was looked at
+    (["--max-memory", "2G", "trcae", "M", "-i", "x.npy"],
+     "lstmviz: 'trcae' is neither a command nor a file: did you mean 'lstmviz trace'? "
+     "(commands: summary, trace, grad, train, app; lstmviz MODEL opens the app)"),
+    (["--size", "800x600", "sumary", "M"],
+     "lstmviz: 'sumary' is neither a command nor a file: did you mean 'lstmviz summary'? "
+     "(commands: summary, trace, grad, train, app; lstmviz MODEL opens the app)"),
+])
+def test_a_slip_on_the_command_line_is_the_one_line_that_helps(capsys, args, said):
+    model = str(FIXTURES / "k3_lstm_default" / "model.keras")
+    assert cli.main([model if a == "M" else a for a in args]) == 2
+    assert capsys.readouterr().err == said + "\n"
+
+
+def test_options_and_their_values_are_not_taken_for_slips(capsys, tmp_path):
+    """Values that look like commands or options, abbreviations argparse takes: read as before."""
+    case = FIXTURES / "k3_lstm_default"
+    out = tmp_path / "t.npz"
+    assert cli.main(["trace", str(case / "model.keras"), "--inp", str(case / "x.npy"), "--out", str(out)]) == 0
+    assert out.exists()
+    assert cli.main(["--theme", "trace"]) == 2  # (a value: argparse says it is not a theme)
+    assert "invalid choice: 'trace'" in capsys.readouterr().err
 
 
 def test_trace_refuses_a_float64_input_beyond_float32(capsys, tmp_path):

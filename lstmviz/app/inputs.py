@@ -17,7 +17,7 @@ from lstmviz import limits
 from lstmviz.engine.model import check_float32
 from lstmviz.errors import LstmvizError
 from lstmviz.files import check_regular
-from lstmviz.io.csv_numbers import csv_numbers
+from lstmviz.io.csv_numbers import check_text, csv_numbers, empty
 from lstmviz.io.npy import read_npy
 from lstmviz.text import safe_name
 
@@ -278,16 +278,14 @@ def check_token_ids(x, vocab: int, name: str, first: str = "the stack", block: i
 
 def _read_csv(path: Path) -> np.ndarray:
     """A CSV's numbers, a row per line (``io.csv_numbers``: streamed, stopped at
-    ``limits.csv_cell_limit()``, a header line and ``#`` lines skipped)."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            flat, width = csv_numbers(path.name, fh)
-    except UnicodeDecodeError:
-        raise LstmvizError(f"{path.name}: not a text (CSV) file (not UTF-8); a .csv or .txt opens as an input: "
-                           "a table of numbers, a row per step and a column per feature") from None
-    if not flat:
-        raise LstmvizError(f"{path.name}: holds no rows of numbers; a .csv or .txt opens as an input: "
-                           "a table of numbers, a row per step and a column per feature")
+    ``limits.csv_cell_limit()``, a header line and ``#`` lines skipped; its refusals)."""
+    if path.stat().st_size == 0:
+        raise LstmvizError(empty(path.name))
+    # (bytes that are not UTF-8 read as U+FFFD: a header in another encoding is read, a
+    # number cell holding them is refused by its line and column)
+    check_text(path.name, path)
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        flat, width = csv_numbers(path.name, fh)
     return np.frombuffer(flat, dtype=np.float64).reshape(-1, width).copy()
 
 

@@ -29,7 +29,20 @@ from lstmviz.app.counts import count
 from lstmviz.engine.model import BEYOND_FLOAT32
 from lstmviz.errors import LstmvizError
 from lstmviz.files import check_regular
-from lstmviz.io.csv_numbers import MISSING, decimal_comma, delimiter, is_number, not_a_number, number, split_cells
+from lstmviz.io.csv_numbers import (
+    FLOAT32_MAX,
+    binary,
+    cell_refusal,
+    delimiter,
+    empty,
+    is_number,
+    no_rows,
+    number,
+    ragged,
+    split_cells,
+    value_fault,
+    where,
+)
 from lstmviz.io.npy import check_dtype, check_length, npy_header
 from lstmviz.text import plural, safe_name
 
@@ -137,12 +150,6 @@ def _untrail(line: str, delim) -> str:
     return s[:-1] if delim and s.endswith(delim) else line
 
 
-def _column(header: list[str] | None, col: int) -> str:
-    """' (name)' of a column (1-based) by the CSV's header, or ''."""
-    title = header[col - 1] if header is not None and col <= len(header) else ""
-    return f" ({title[:20]!r})" if title else ""
-
-
 def _data_lines(text: str, line0: int, skip_header: bool):
     """``(line number in the file, stripped text)`` of each row of numbers of a block
     (``text``, its first line being line ``line0 + 1``): not blank, not ``#``, not the header."""
@@ -166,20 +173,11 @@ def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] |
         if width is None:
             width = len(cells)
         elif len(cells) != width:
-            return (f"{name}: line {line:,} has {plural(len(cells), 'value')} but the "
-                    f"rows before have {width}; "
-                    "every row needs the same number of columns")
+            return ragged(name, line, len(cells), width)
         for col, cell in enumerate(cells, start=1):
-            if is_number(cell):
-                continue
-            where = f"line {line:,}, column {col}" + _column(header, col)
-            if not cell:
-                return f"{name}: {where} {MISSING}"
-            hint = ""
-            if (decimal_comma(cell) is None and line0 == 0
-                    and line == next(_data_lines(text, 0, skip_header))[0]):
-                hint = "; lstmviz reads columns of numbers only: remove that column"  # (dates, names)
-            return f"{name}: {where}: {not_a_number(cell)}{hint}"
+            if not is_number(cell):
+                first_row = line0 == 0 and line == next(_data_lines(text, 0, skip_header))[0]
+                return cell_refusal(name, line, col, cell, header, first_row)
     return None
 
 
@@ -217,7 +215,7 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
     name = path.name
     total = path.stat().st_size
     if total == 0:
-        raise LstmvizError(f"{name}: the file is empty")
+        raise LstmvizError(empty(name))
     blocks: list[np.ndarray] = []
     width = None
     delim = None
@@ -234,6 +232,9 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             if not chunk.endswith(b"\n"):
                 chunk += fh.readline()
             done += len(chunk)
+            nul = binary(name, chunk, line0)
+            if nul:
+                raise LstmvizError(nul)
             text = chunk.decode("utf-8-sig" if first else "utf-8", errors="replace")
             lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
             skip_header = False
@@ -259,23 +260,17 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
                     raise LstmvizError(_refusal(name, text, line0, delim, width, header, skip_header)
                                        or f"{name}: near line {line0 + 1:,}: {plural(block.shape[1], 'column')} "
                                        f"where the first rows have {width}")
-                bad = ~np.isfinite(block)
+                bad = ~(np.abs(block) <= FLOAT32_MAX)  # (NaN, infinity; 1e39 became infinity)
                 if bad.any():  # ("nan", "inf": numbers to NumPy, not to a model)
                     r, c = (int(v[0]) for v in np.nonzero(bad))
                     line, s = next(ls for k, ls in enumerate(_data_lines(text, line0, skip_header)) if k == r)
-                    cell = _cells(s, delim)[c]
-                    shown = repr(cell if len(cell) <= 20 else cell[:17] + "...")
-                    where = f"{name}: line {line:,}, column {c + 1}{_column(header, c + 1)}"
-                    if np.isfinite(float(cell)):  # (a number float64 holds: 1e39)
-                        raise LstmvizError(f"{where}: {shown} is {BEYOND_FLOAT32}")
-                    raise LstmvizError(f"{where}: {shown} is not a number a model takes (NaN or "
-                                       "infinity); replace it")
+                    raise LstmvizError(f"{name}: {where(line, c + 1, header)}: {value_fault(_cells(s, delim)[c])}")
                 blocks.append(block)
                 row += len(block)
             line0 += chunk.count(b"\n")
             _check(cancel, progress, done, total)
     if not blocks:
-        raise LstmvizError(f"{name}: holds no rows of numbers")
+        raise LstmvizError(no_rows(name, header))
     data = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
     if names is not None and header is not None and len(header) == data.shape[1]:
         names[:] = [header_name(c) for c in header]

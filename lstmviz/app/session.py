@@ -30,9 +30,11 @@ A session file is a zip archive:
 
 ``read_session`` parses and validates everything (format, version, every member, every
 shape and type) before ``apply_session`` touches the state, so a damaged, older or newer
-file gives one ``LstmvizError`` and never a half-loaded state. ``write_session`` is atomic:
+file gives one ``LstmvizError`` and never a half-loaded state. ``save_session`` is atomic:
 a temporary file in the same folder, flushed and fsynced, then ``os.replace`` (a crash
-mid-save leaves the previous file as it was).
+mid-save leaves the previous file as it was). The zip is written here (``_archive``), each
+member deflated once: a large read-only array's (the input's) deflated bytes are kept for
+the next save of the same array, checked by their size and CRC-32 (``KEEP_BYTES``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ import dataclasses
 import io
 import json
 import math
+import os
+import struct
+import threading
+import time
+import weakref
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -128,18 +135,74 @@ def _npy(arr) -> bytes:
     return buf.getvalue()
 
 
+@dataclass(frozen=True)
+class _Packed:
+    """One member as the archive holds it: ``data`` deflated (or stored), with the size and
+    CRC-32 of the bytes it stands for."""
+
+    data: bytes
+    size: int
+    crc: int
+    method: int  # zipfile.ZIP_DEFLATED or zipfile.ZIP_STORED
+
+
+#: A read-only array of at least this many bytes (the state's input: replaced, never
+#: changed, see ``input_edits.frozen``) keeps its deflated member for the next save: an
+#: autosave of an unchanged long input (244 MiB: 7.6 s of a core) does not deflate it
+#: again. Its bytes are checked each time (their size and CRC-32, a fraction of a second).
+#: Kept: the members of the last save's input arrays only (an edited input's are dropped
+#: at the next save), so the memory they take is at most the compressed input's.
+KEEP_BYTES = 1 << 20
+_kept: list[tuple[weakref.ref, _Packed]] = []
+_kept_lock = threading.Lock()
+
+
+def _deflate(raw: bytes, crc: int) -> _Packed:
+    """``raw`` deflated as zipfile does (level 1); stored as it is when it would deflate
+    more than a reader takes from a stranger's zip (a long input that is mostly zeros: 228
+    times), so the session opens again."""
+    z = zlib.compressobj(1, zlib.DEFLATED, -15)
+    data = z.compress(raw) + z.flush()
+    if limits.inflates_too_much(len(data), len(raw), 0):
+        return _Packed(raw, len(raw), crc, zipfile.ZIP_STORED)
+    return _Packed(data, len(raw), crc, zipfile.ZIP_DEFLATED)
+
+
+def _pack(raw: bytes, arr=None, kept: list | None = None) -> _Packed:
+    """``raw`` (the npy bytes of ``arr``, when an array) as a member: a large read-only
+    ``arr``'s is the one the last save deflated when its bytes are the same, and goes into
+    ``kept`` (what the next save may reuse; see ``KEEP_BYTES``)."""
+    crc = zlib.crc32(raw)
+    keep = (kept is not None and isinstance(arr, np.ndarray) and not arr.flags.writeable
+            and len(raw) >= KEEP_BYTES)
+    packed = None
+    if keep:
+        with _kept_lock:
+            packed = next((p for ref, p in _kept if ref() is arr and p.size == len(raw) and p.crc == crc), None)
+    if packed is None:
+        packed = _deflate(raw, crc)
+    if keep and kept is not None:
+        kept.append((weakref.ref(arr), packed))
+    return packed
+
+
+def _array_member(arr, kept: list | None = None) -> _Packed:
+    return _pack(_npy(arr), arr, kept)
+
+
 def _weight_members(weights, folder: str, members: dict) -> list[str] | None:
     """Adds ``folder/<k>.npy`` per array to ``members``; their names (None: no weights)."""
     if weights is None:
         return None
     names = [f"{folder}/{k}.npy" for k in range(len(weights))]
-    members.update((n, _npy(w)) for n, w in zip(names, weights))
+    members.update((n, _array_member(w)) for n, w in zip(names, weights))
     return names
 
 
 def session_bytes(session: Session) -> bytes:
     """The ``.lstmviz`` file's bytes."""
-    members: dict[str, bytes] = {}
+    members: dict[str, _Packed] = {}
+    kept: list[tuple[weakref.ref, _Packed]] = []  # the input arrays' members, for the next save
     layers = []
     for i, e in enumerate(session.layers):
         names = _weight_members(e.weights, f"layers/{i}", members)
@@ -150,7 +213,7 @@ def session_bytes(session: Session) -> bytes:
     spec["data"] = None
     if session.input.data is not None:
         spec["data"] = "input/data.npy"
-        members["input/data.npy"] = _npy(session.input.data)
+        members["input/data.npy"] = _array_member(session.input.data, kept)
         if session.feature_names is not None:
             spec["feature_names"] = list(session.feature_names)
         if session.token_labels is not None:
@@ -158,7 +221,7 @@ def session_bytes(session: Session) -> bytes:
     if session.input.others:  # a read-only model's other inputs given or imported (None: made up)
         spec["others"] = [None if a is None else f"input/others/{k}.npy"
                           for k, a in enumerate(session.input.others)]
-        members.update((n, _npy(a)) for n, a in zip(spec["others"], session.input.others) if n)
+        members.update((n, _array_member(a, kept)) for n, a in zip(spec["others"], session.input.others) if n)
     manifest = {
         "format": FORMAT, "version": VERSION, "lstmviz": __version__,
         "seed": int(session.seed), "trace_all_samples": bool(session.trace_all_samples),
@@ -172,21 +235,59 @@ def session_bytes(session: Session) -> bytes:
         text = json.dumps(manifest, indent=1, allow_nan=True)
     except (TypeError, ValueError) as err:
         raise LstmvizError(f"the session cannot be written: {err}") from None
-    data = _archive(text, members)
-    # a member that deflates more than a reader takes from a stranger's zip (a long input
-    # that is mostly zeros: 228 times) is stored as it is, so the session opens again
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        stored = {i.filename for i in zf.infolist() if limits.inflates_too_much(i.compress_size, i.file_size, 0)}
-    return _archive(text, members, stored) if stored else data
+    data = _archive({"manifest.json": _pack(text.encode("utf-8")), **members})
+    with _kept_lock:
+        _kept[:] = kept
+    return data
 
 
-def _archive(text: str, members: dict[str, bytes], stored: set[str] | None = None) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        written: dict[str, str | bytes] = {"manifest.json": text, **members}
-        for name, data in written.items():
-            zf.writestr(name, data, compress_type=zipfile.ZIP_STORED if name in (stored or ()) else None)
-    return buf.getvalue()
+#: Sizes and offsets from this one on are written in zip64's fields (a test lowers it).
+ZIP64_FROM = 0xFFFFFFFF
+
+
+def _dos_now() -> tuple[int, int]:
+    t = time.localtime()
+    return (t.tm_hour << 11 | t.tm_min << 5 | t.tm_sec // 2,
+            (max(t.tm_year, 1980) - 1980) << 9 | t.tm_mon << 5 | t.tm_mday)
+
+
+def _archive(members: dict[str, _Packed]) -> bytes:
+    """The zip archive of ``members`` as they are packed (none is deflated here): what
+    zipfile writes (its local headers, central directory and end record, zip64's where a
+    size or offset needs it), read back by zipfile like any zip."""
+    dostime, dosdate = _dos_now()
+    system = 0 if os.name == "nt" else 3
+    parts: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for name, m in members.items():
+        encoded = name.encode("utf-8")
+        flags = 0 if encoded.isascii() else 0x800
+        big = max(m.size, len(m.data), offset) >= ZIP64_FROM
+        version = 45 if big else 20
+        if big:  # (each size and the offset in the zip64 field, their 32-bit fields all ones)
+            local_extra = struct.pack("<HHQQ", 1, 16, m.size, len(m.data))
+            central_extra = struct.pack("<HHQQQ", 1, 24, m.size, len(m.data), offset)
+            size32 = packed32 = offset32 = 0xFFFFFFFF
+        else:
+            local_extra = central_extra = b""
+            size32, packed32, offset32 = m.size, len(m.data), offset
+        header = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", version, 0, flags, m.method, dostime,
+                             dosdate, m.crc, packed32, size32, len(encoded), len(local_extra))
+        parts += [header, encoded, local_extra, m.data]
+        central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", version, system, version, 0,
+                                   flags, m.method, dostime, dosdate, m.crc, packed32, size32,
+                                   len(encoded), len(central_extra), 0, 0, 0, 0o600 << 16, offset32)
+                       + encoded + central_extra)
+        offset += len(header) + len(encoded) + len(local_extra) + len(m.data)
+    start, size, count = offset, sum(map(len, central)), len(central)
+    parts += central
+    if max(start, size) >= ZIP64_FROM or count >= 0xFFFF:
+        parts.append(struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, size, start))
+        parts.append(struct.pack("<4sLQL", b"PK\x06\x07", 0, start + size, 1))
+        count, size, start = min(count, 0xFFFF), min(size, 0xFFFFFFFF), min(start, 0xFFFFFFFF)
+    parts.append(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, size, start, 0))
+    return b"".join(parts)
 
 
 def _refs(refs) -> list:

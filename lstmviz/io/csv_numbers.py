@@ -1,6 +1,8 @@
 """The numbers of a CSV file, with no Qt and no NumPy: the one reader behind every input and
 target read from a ``.csv``/``.txt``/``.tsv`` (``lstmviz.cli_inputs``: the command line's
-``--input``/``--target``; ``app.inputs``: the window's Import)."""
+``--input``/``--target``; ``app.inputs``: the window's Import), and what every CSV reader
+says of a fault (this one and ``app/long_data.read_csv``, of long inputs): one function
+or text per fault, below ``csv_numbers``."""
 
 from __future__ import annotations
 
@@ -43,8 +45,10 @@ def csv_numbers(path, fh):
     limit of ``lstmviz.limits.csv_cell_limit``. Cells split at ';', tab or ',' (else
     spaces; chosen once, on the first line that is not blank or ``#``, as the long-input
     reader chooses it), a cell in double quotes read as what they hold (``split_cells``); a
-    first row of words is a header; ``#`` lines and blank ones are skipped.
-    The one CSV reader of inputs and targets (the CLI's, the app's import)."""
+    first row of words is a header; ``#`` lines and blank ones are skipped. Each refusal
+    (a cell not a number, a NaN, a ragged row, no rows at all) is one of the lines below,
+    said as the long-input reader says it. The one CSV reader of inputs and targets (the
+    CLI's, the app's import); the callers look at the file's head first (``check_text``)."""
     from array import array
 
     from lstmviz import limits
@@ -53,11 +57,14 @@ def csv_numbers(path, fh):
     flat = array("d")
     width = None
     first = True
+    header: list[str] | None = None
     sep: str | None = None
     longest = 16 * 1024 * 1024
     for lineno, line in enumerate(iter(lambda: fh.readline(longest + 1), ""), start=1):
         if len(line) > longest:
             raise LstmvizError(f"{path}: line {lineno} is over 16 MB long; not a table of numbers")
+        if "\x00" in line:
+            raise LstmvizError(not_text(path, lineno))
         s = line.strip()
         if not s or s.startswith("#"):
             continue
@@ -67,20 +74,20 @@ def csv_numbers(path, fh):
         if cells and cells[-1] == "" and len(cells) > 1:
             cells = cells[:-1]  # a trailing comma
         if width is not None and len(cells) != width:
-            raise LstmvizError(f"{path}: line {lineno} has {plural(len(cells), 'value')} but the rows before "
-                               f"have {width}; "
-                               "every row needs the same number of columns")
+            raise LstmvizError(ragged(path, lineno, len(cells), width))
         values = []
         for col, cell in enumerate(cells, start=1):
             try:
-                values.append(number(cell))
+                v = number(cell)
             except ValueError:
                 if first and not any(is_number(c) for c in cells):
                     values = None  # a header row
+                    header = cells
                     break
-                if not cell:
-                    raise LstmvizError(f"{path}: line {lineno}, column {col} {MISSING}") from None
-                raise LstmvizError(f"{path}: line {lineno}, column {col}: {not_a_number(cell)}") from None
+                raise LstmvizError(cell_refusal(path, lineno, col, cell, header, width is None)) from None
+            if not -FLOAT32_MAX <= v <= FLOAT32_MAX:  # (NaN, infinity, 1e39)
+                raise LstmvizError(f"{path}: {where(lineno, col, header)}: {value_fault(cell)}")
+            values.append(v)
         first = False
         if values is None:
             continue
@@ -91,11 +98,104 @@ def csv_numbers(path, fh):
             raise LstmvizError(f"{path}: holds more than {cap:,} numbers (stopped reading at line "
                                f"{lineno:,}), over the limit that comes with the memory limit of "
                                f"{limits.fmt_bytes(limits.memory_limit())}; {limits.HINT}")
+    if not flat:
+        raise LstmvizError(no_rows(path, header))
     return flat, width or 1
 
 
+# -- what both CSV readers say (this one, and ``app/long_data.read_csv`` of long inputs) ----
+#: the largest number a model takes (float32's); past it, ``value_fault``
+FLOAT32_MAX = 3.4028234663852886e38
+#: what a CSV input is, after a refusal of the whole file
+TABLE = ("an input .csv/.txt/.tsv is a table of numbers in UTF-8 text, a row per step and a column "
+         "per feature")
 #: what both CSV readers say of an empty cell, after its line and column
 MISSING = "is empty (a missing value); fill it in or remove the row"
+
+
+def empty(name) -> str:
+    return f"{name}: the file is empty"
+
+
+def no_rows(name, header: list[str] | None = None) -> str:
+    """A CSV with no row of numbers (blank, ``#`` lines, a ``header`` only: one holding
+    bytes that are not UTF-8, read as U+FFFD, is most likely a binary file's)."""
+    if header is not None and any("\ufffd" in c for c in header):
+        return (f"{name}: holds no rows of numbers, and bytes that are not UTF-8 text (a binary "
+                f"file, or text in another encoding); {TABLE}")
+    return (f"{name}: holds no rows of numbers; {TABLE} (plain text for a model of characters: "
+            "File > Open a long input)")
+
+
+def not_text(name, line: int) -> str:
+    """A CSV holding NUL bytes: a binary file (or UTF-16 text) named .csv."""
+    return (f"{name}: line {line:,} holds NUL bytes: not a text file (a binary file, or text "
+            f"saved as UTF-16); {TABLE}")
+
+
+#: the bytes of a CSV looked at for NULs before its numbers (the long-input reader's block)
+HEAD_BYTES = 4 << 20
+
+
+def binary(name, data: bytes, line0: int = 0) -> str | None:
+    """``not_text`` when ``data`` (a CSV's bytes after its first ``line0`` lines) holds a
+    NUL byte, else None: a binary file is refused as one before its first "not a number"."""
+    k = data.find(b"\x00")
+    return None if k < 0 else not_text(name, line0 + data.count(b"\n", 0, k) + 1)
+
+
+def check_text(name, path) -> None:
+    """Refuse a CSV whose first ``HEAD_BYTES`` hold a NUL byte (``binary``)."""
+    with open(path, "rb") as fh:
+        why = binary(name, fh.read(HEAD_BYTES))
+    if why:
+        raise LstmvizError(why)
+
+
+def ragged(name, line: int, cells: int, width: int) -> str:
+    return (f"{name}: line {line:,} has {plural(cells, 'value')} but the rows before have "
+            f"{width}; every row needs the same number of columns")
+
+
+def column_name(header: list[str] | None, col: int) -> str:
+    """' (name)' of a column (1-based) by the CSV's header, or ''."""
+    title = header[col - 1] if header is not None and col <= len(header) else ""
+    return f" ({title[:20]!r})" if title else ""
+
+
+def where(line: int, col: int, header: list[str] | None = None) -> str:
+    """'line 2, column 3 ('temp')': a cell, as both readers name it."""
+    return f"line {line:,}, column {col}" + column_name(header, col)
+
+
+def _shown(cell: str) -> str:
+    return repr(cell if len(cell) <= 20 else cell[:17] + "...")
+
+
+def cell_refusal(name, line: int, col: int, cell: str, header: list[str] | None,
+                 first_row: bool) -> str:
+    """The one line refusing a cell that is not a number: empty (``MISSING``), a decimal
+    comma, bytes that are not UTF-8 (read as U+FFFD), a word (on the first row of numbers:
+    a column of dates or names, to remove)."""
+    at = where(line, col, header)
+    if not cell:
+        return f"{name}: {at} {MISSING}"
+    hint = ""
+    if first_row and decimal_comma(cell) is None and "\ufffd" not in cell:
+        hint = "; lstmviz reads columns of numbers only: remove that column"  # (dates, names)
+    return f"{name}: {at}: {not_a_number(cell)}{hint}"
+
+
+def value_fault(cell: str) -> str:
+    """What is said of a cell whose number a model does not take: NaN, infinity, or one
+    past float32's range (1e39)."""
+    import math
+
+    from lstmviz.engine.model import BEYOND_FLOAT32
+
+    if math.isfinite(float(cell)):
+        return f"{_shown(cell)} is {BEYOND_FLOAT32}"
+    return f"{_shown(cell)} is not a number a model takes (NaN or infinity); replace it"
 
 
 def is_number(cell: str) -> bool:
@@ -117,9 +217,12 @@ def decimal_comma(cell: str) -> str | None:
 
 
 def not_a_number(cell: str) -> str:
-    """What both CSV readers (this one and the app's long-input reader) say of a cell that
-    is not a number: the cell (cut at 20 characters), and the number to write for a
-    decimal comma (``'15,063' is not a number (a decimal comma: write 15.063)``)."""
-    shown = cell if len(cell) <= 20 else cell[:17] + "..."
+    """What both CSV readers say of a cell that is not a number: the cell (cut at 20
+    characters), and the number to write for a decimal comma (``'15,063' is not a number
+    (a decimal comma: write 15.063)``), or that its bytes are not UTF-8 (read as U+FFFD)."""
     fixed = decimal_comma(cell)
-    return f"{shown!r} is not a number" + (f" (a decimal comma: write {fixed})" if fixed else "")
+    if fixed:
+        return f"{_shown(cell)} is not a number (a decimal comma: write {fixed})"
+    if "\ufffd" in cell:
+        return f"{_shown(cell)} is not a number (bytes that are not UTF-8: save the file as UTF-8 text)"
+    return f"{_shown(cell)} is not a number"

@@ -329,8 +329,9 @@ class SessionManager(QtCore.QObject):
 
     def _moved(self, _cursor=None):
         """The step/selection: saved with the next timer tick; with a large input (a long
-        one: its numbers are most of the file, compressed anew each time: 7.6 s of a core
-        for 244 MiB) only with the next edit: a crash then loses where the cursor was."""
+        one: its numbers are most of the file, written anew each time: 244 MiB, though
+        deflated only once, see ``session.KEEP_BYTES``) only with the next edit: a crash
+        then loses where the cursor was."""
         data = self.state.input.data
         if data is None or data.nbytes <= MOVED_SAVE_BYTES:
             self._dirty = True
