@@ -772,6 +772,40 @@ def test_the_lesson_about_the_u_h_terms_shows_their_numbers_on_an_800_x_600_proj
     p.leave()
 
 
+def test_the_masked_step_shows_its_carried_over_rows_on_a_1024_x_768_projector(make_window):
+    """The padding lesson's third step ("Masked step t = 9: ... its h and c are dropped:
+    step 7's are carried over") on a 1024 x 768 projector: the Cell view's equations take
+    two rows each there and scroll, and c_t = c_t-1, h_t = h_t-1 (masked), the table's
+    last rows, were below the fold. They are now in sight; an unmasked step shows the top."""
+    from lstmviz.app import tours
+
+    w = make_window((1024, 768))
+    p = present_on(w, 1024, 768)
+    p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if "Masking" in les.title))
+    p.tour.next()
+    p.tour.next()
+    w.resize(1024, 768)
+    settle()
+    settle()  # (the scroll follows the room's last change, at the next turn of the loop)
+    view = w.views[1]
+    assert w.tabs.currentWidget() is view and "h and c" in p.caption.caption.text()
+    scroll, label = view.eq_scroll, view.eq_label
+    width = scroll.viewport().width()
+    lines = view.equation_lines()
+    masked = [k for k, line in enumerate(lines) if "masked" in line]
+    assert masked == [len(lines) - 2, len(lines) - 1], lines  # c_t and h_t, last
+    stacked = "<tr><td></td>" in label.laid_out(width)
+    bottom = label.row_bottom((masked[-1] + 1) * (2 if stacked else 1) - 1, width)
+    top = scroll.verticalScrollBar().value()
+    assert bottom is not None and top < bottom <= top + scroll.viewport().height(), (top, bottom)
+    w.state.set_cursor(step=5)  # an unmasked step: the equations from their top
+    settle()
+    assert not any("masked" in line for line in view.equation_lines())
+    assert scroll.verticalScrollBar().value() == 0
+    p.tour.end()
+    p.leave()
+
+
 def test_over_time_gives_its_heatmaps_room_on_an_800_x_600_projector(make_window):
     """Lesson 1's Over time step on an 800 x 600 projector: the six heatmaps' images were
     20 px high (4 units) under their titles and colour bars, the curves below taller. Where an
