@@ -1115,7 +1115,9 @@ class CellView(TraceView):
         hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head, room)
         if self._height_cache[0] != hkey:
             need = self.eq_label.heightForWidth(vw)
-            least = min(need + 4, int(self.height() * 0.5))
+            # all of them where the room holds them (presenting at 1280 x 720, half the view
+            # left the legend's line cut in two under a scroll bar), else half the view
+            least = need + 4 if need + 4 <= room else min(need + 4, int(self.height() * 0.5))
             first = None
             if self.expanded and len(self._eqs) >= 3:
                 # written out, the first gate's equation with its W·x and U·h rows in sight
