@@ -9,6 +9,9 @@ Run from the repository root (the project's venv)::
     QT_QPA_PLATFORM=offscreen python scripts/make_lesson_screenshots.py [--only K] [--full]
 
 ``--full`` keeps 1920x1080 truecolour PNGs (for looking closely; not for committing).
+``--size 1280x720`` (or 1024x768 ...) renders as on that projector instead (its screen's
+height sets the lecture sizes, as in presentation mode there); such pictures are kept
+whole, for looking at, not for committing.
 """
 
 from __future__ import annotations
@@ -28,7 +31,10 @@ def main(argv=None) -> int:
     ap.add_argument("--only", type=int, action="append", help="lesson number (1-based), repeatable")
     ap.add_argument("--out", default=str(ROOT / "resources" / "lessons"))
     ap.add_argument("--full", action="store_true")
+    ap.add_argument("--size", default="1920x1080", help="the projector's WxH (default 1920x1080)")
     args = ap.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    full = args.full or (width, height) != (1920, 1080)
 
     from PIL import Image
 
@@ -39,12 +45,13 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     window = make_window(None, "dark", quiet=True)
-    window.resize(1920, 1080)
+    window.resize(width, height)
     window.show()
     p = window.presenter
-    p.fullscreen = False  # offscreen screens are small: lay the window out at 1920x1080
+    p.fullscreen = False  # offscreen screens are small: lay the window out at width x height
+    p.screen_height = height
     p.enter()
-    window.resize(1920, 1080)
+    window.resize(width, height)
 
     def settle():
         for _ in range(4):
@@ -62,12 +69,12 @@ def main(argv=None) -> int:
         for n in range(len(les.steps)):
             if n:
                 p.tour.next()
-            window.resize(1920, 1080)
+            window.resize(width, height)
             settle()
             name = f"{k + 1:02d}-{n + 1:02d}.png"
             path = out / name
             window.grab().save(str(path))
-            if not args.full:
+            if not full:
                 img = Image.open(path).convert("RGB").resize((1120, 630), Image.LANCZOS)
                 img.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
             caption = p.caption.caption.text().replace("\n", " ")
@@ -77,7 +84,7 @@ def main(argv=None) -> int:
             lines += [f"   ![lesson {k + 1} step {n + 1}]({name})", ""]
             print(name, "|", caption)
         p.tour.end()
-    if not args.only:
+    if not args.only and (width, height) == (1920, 1080):
         (out / "README.md").write_text("\n".join(lines))
     p.leave()
     dispose(window)

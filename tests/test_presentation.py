@@ -772,6 +772,64 @@ def test_the_lesson_about_the_u_h_terms_shows_their_numbers_on_an_800_x_600_proj
     p.leave()
 
 
+def test_the_masked_step_shows_its_carried_over_rows_on_a_1024_x_768_projector(make_window):
+    """The padding lesson's third step ("Masked step t = 9: ... its h and c are dropped:
+    step 7's are carried over") on a 1024 x 768 projector: the Cell view's equations take
+    two rows each there and scroll, and c_t = c_t-1, h_t = h_t-1 (masked), the table's
+    last rows, were below the fold. They are now in sight; an unmasked step shows the top."""
+    from lstmviz.app import tours
+
+    w = make_window((1024, 768))
+    p = present_on(w, 1024, 768)
+    p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if "Masking" in les.title))
+    p.tour.next()
+    p.tour.next()
+    w.resize(1024, 768)
+    settle()
+    settle()  # (the scroll follows the room's last change, at the next turn of the loop)
+    view = w.views[1]
+    assert w.tabs.currentWidget() is view and "h and c" in p.caption.caption.text()
+    scroll, label = view.eq_scroll, view.eq_label
+    width = scroll.viewport().width()
+    lines = view.equation_lines()
+    masked = [k for k, line in enumerate(lines) if "masked" in line]
+    assert masked == [len(lines) - 2, len(lines) - 1], lines  # c_t and h_t, last
+    stacked = "<tr><td></td>" in label.laid_out(width)
+    bottom = label.row_bottom((masked[-1] + 1) * (2 if stacked else 1) - 1, width)
+    top = scroll.verticalScrollBar().value()
+    assert bottom is not None and top < bottom <= top + scroll.viewport().height(), (top, bottom)
+    w.state.set_cursor(step=5)  # an unmasked step: the equations from their top
+    settle()
+    assert not any("masked" in line for line in view.equation_lines())
+    assert scroll.verticalScrollBar().value() == 0
+    p.tour.end()
+    p.leave()
+
+
+def test_the_cell_views_equations_are_whole_on_a_1280_x_720_projector(make_window):
+    """Lesson 7's first step (an LSTM's four gate blocks and two states, the Cell view) on a
+    1280 x 720 projector: the equations were given half the view, 12 px less than they
+    need, and their legend's line was cut in two under a scroll bar. Where the room the
+    charts leave holds them, they are now whole; the charts keep their least height."""
+    from lstmviz.app import tours
+    from lstmviz.ui.views.cell import CellView
+
+    w = make_window((1280, 720))
+    p = present_on(w, 1280, 720)
+    p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title == "GRU vs LSTM"))
+    w.resize(1280, 720)
+    settle()
+    view = w.views[1]
+    assert w.tabs.currentWidget() is view and len(view.equation_lines()) == 6
+    scroll, label = view.eq_scroll, view.eq_label
+    assert scroll.viewport().height() >= label.height(), (scroll.viewport().height(), label.height())
+    assert scroll.verticalScrollBar().maximum() == 0
+    slots = [s for s in view._slot_of.values() if s.isVisible()]
+    assert slots and min(s.height() for s in slots) >= CellView.SLOT_LEAST[1]
+    p.tour.end()
+    p.leave()
+
+
 def test_over_time_gives_its_heatmaps_room_on_an_800_x_600_projector(make_window):
     """Lesson 1's Over time step on an 800 x 600 projector: the six heatmaps' images were
     20 px high (4 units) under their titles and colour bars, the curves below taller. Where an

@@ -220,7 +220,7 @@ LESSONS: tuple[Lesson, ...] = (
                  "one arrow, at step {last_step}: {output_shape}, for a Dense.",
                  stack=(lay("LSTM", units=8), lay("Dense", units=4)), view="unrolled",
                  layer=0, step=-1),
-        TourStep("An LSTM on top instead cannot be built (not drawn):\n{error}",
+        TourStep("An LSTM on top cannot be built (not drawn): {error}",
                  stack=(lay("LSTM", units=8), lay("LSTM", units=4)), view="unrolled",
                  expect_error=True),
         TourStep("The fix: return_sequences=True on every recurrent layer that feeds another one.",

@@ -184,6 +184,7 @@ class CaptionBar(QtWidgets.QFrame):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._theme: th.Theme | None = None  # apply_theme's: the caption's sizes
         self.setAutoFillBackground(True)
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(20, 6, 20, 6)
@@ -205,10 +206,16 @@ class CaptionBar(QtWidgets.QFrame):
 
     #: the most of the bar's width the lesson's title takes before it wraps
     WHERE_SHARE = 0.25
+    #: the caption's size, times body text, and the least it is set at to keep to
+    #: ``MAX_LINES`` (lesson 4's caption that quotes the stack's error took 8 lines, 38 %
+    #: of an 800 x 600 projector, 4 of a 1080-line one); body text is what a hall reads
+    CAPTION_SIZE, CAPTION_LEAST = 1.35, 1.0
+    MAX_LINES = 3
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._fit_where()
+        self._fit_caption()
 
     def _fit_where(self) -> None:
         """The title on one line up to ``WHERE_SHARE`` of the bar (a word-wrapped label
@@ -229,16 +236,45 @@ class CaptionBar(QtWidgets.QFrame):
             pal.setColor(QtGui.QPalette.ColorRole.Window, bg)
             pal.setColor(QtGui.QPalette.ColorRole.WindowText, fg)
             w.setPalette(pal)
-        self.caption.setFont(t.font(1.35, bold=True))
+        self._theme = t
+        self.caption.setFont(t.font(self.CAPTION_SIZE, bold=True))
         self.where.setFont(t.font(0.9))
         self.hint.setFont(t.font(0.8))
         self._fit_where()
+        self._fit_caption()
 
     def show_caption(self, where: str, text: str) -> None:
         self.where.setText(where)
         self._fit_where()
         self.caption.setText(text)
+        self._fit_caption()
         self.show()
+
+    def caption_width(self) -> int:
+        """The width the bar's layout gives the caption: what the title and keys leave."""
+        lay = self.layout()
+        m = lay.contentsMargins()
+        return max(40, self.width() - m.left() - m.right() - 2 * lay.spacing()
+                   - self.where.maximumWidth() - self.hint.sizeHint().width())
+
+    def _fit_caption(self) -> None:
+        """The caption at ``CAPTION_SIZE`` where it takes at most ``MAX_LINES`` lines there,
+        else a point smaller at a time, down to ``CAPTION_LEAST`` (all its lines shown)."""
+        t = self._theme
+        if t is None:
+            return
+        width, text = self.caption_width(), self.caption.text()
+        least = t.pt(self.CAPTION_LEAST)
+        font = t.font(self.CAPTION_SIZE, bold=True)
+        for pt in range(font.pointSize(), least - 1, -1):
+            font.setPointSize(pt)
+            metrics = QtGui.QFontMetrics(font)
+            height = metrics.boundingRect(QtCore.QRect(0, 0, width, 10 ** 6),
+                                          int(QtCore.Qt.TextFlag.TextWordWrap), text).height()
+            if height < (self.MAX_LINES + 0.5) * metrics.lineSpacing():  # (3 lines: 3.1 of them)
+                break
+        if self.caption.font().pointSize() != font.pointSize():
+            self.caption.setFont(font)
 
 
 class TourRunner:

@@ -501,6 +501,7 @@ class CellView(TraceView):
         self._setup_key = None
         self._fit_cache = None  # the equations' one-row / two-row answer (_show_equations)
         self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
+        self._masked_in_sight: tuple | None = None  # where a masked step's rows were brought into sight
         self._static_width: tuple = (None,)  # the one-row text's ideal width without numbers (_widest)
         self._drawn = True  # False: a step came while another tab was shown (set_cursor)
         self._charts: list = []  # the shown charts and their whole titles (_too_narrow)
@@ -1114,7 +1115,9 @@ class CellView(TraceView):
         hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head, room)
         if self._height_cache[0] != hkey:
             need = self.eq_label.heightForWidth(vw)
-            least = min(need + 4, int(self.height() * 0.5))
+            # all of them where the room holds them (presenting at 1280 x 720, half the view
+            # left the legend's line cut in two under a scroll bar), else half the view
+            least = need + 4 if need + 4 <= room else min(need + 4, int(self.height() * 0.5))
             first = None
             if self.expanded and len(self._eqs) >= 3:
                 # written out, the first gate's equation with its W·x and U·h rows in sight
@@ -1130,6 +1133,32 @@ class CellView(TraceView):
         self.eq_scroll.setMinimumHeight(self._height_cache[2])
         if self.eq_label.size() != QtCore.QSize(vw, self._height_cache[1]):
             self.eq_label.resize(vw, self._height_cache[1])
+        self._masked_rows_in_sight(fits, vw)
+
+    def _masked_rows_in_sight(self, one_row: bool, width: int) -> None:
+        """A masked step's news is its carried-over rows (c_t = c_t-1, h_t = h_t-1), the
+        table's last: where the equations scroll, they come into sight when a masked step
+        is shown (or laid out anew), and the top when an unmasked one follows (presenting
+        at 1024 x 768, the padding lesson's caption about them had them below the fold,
+        under i_t ... o_t). Only then: a scroll of the user's own between steps stays."""
+        masked = [k for k, eq in enumerate(self._eqs) if "(masked" in eq.symbolic]
+        if not masked:
+            if self._masked_in_sight is not None:
+                self._masked_in_sight = None
+                bar = self.eq_scroll.verticalScrollBar()
+                QtCore.QTimer.singleShot(0, self, lambda: bar.setValue(0))
+            return
+        row = (masked[-1] + 1) * (1 if one_row else 2) - 1
+        key = (row, width)
+        if key != self._masked_in_sight:
+            self._masked_in_sight = key
+            QtCore.QTimer.singleShot(0, self, lambda: self._show_row(row))
+
+    def _show_row(self, row: int) -> None:
+        """Scroll the equations so that row ``row`` of their table is in sight."""
+        bottom = self.eq_label.row_bottom(row, self.eq_scroll.viewport().width())
+        if bottom is not None:
+            self.eq_scroll.ensureVisible(0, int(bottom) + 4, 0, 0)
 
     def _room_for_equations(self, head: int) -> int:
         """The most the equations may ask for: the page's height less the header's whole
@@ -1180,6 +1209,10 @@ class CellView(TraceView):
         if (event.type() == QtCore.QEvent.Type.Resize and self._eqs
                 and obj is self.eq_scroll.viewport() and self.eq_label.width() != obj.width()):
             self._show_equations()
+        elif (event.type() == QtCore.QEvent.Type.Resize and self._masked_in_sight is not None
+              and obj is self.eq_scroll.viewport()):  # (a lower room: the rows again in sight)
+            row = self._masked_in_sight[0]
+            QtCore.QTimer.singleShot(0, self, lambda: self._show_row(row))
         return False
 
     def _eq_html(self, stacked: bool = False) -> tuple[str, str, list[str]]:
