@@ -38,6 +38,30 @@ def long_window(make_window, monkeypatch):
     return w, x
 
 
+def _held_pass(monkeypatch, seconds: float = 60):
+    """The main window's keyframe pass held until the event returned is set (what the
+    window does while it runs)."""
+    import threading
+
+    from lstmviz.ui.long_runner import LongRunner
+
+    go = threading.Event()
+    work = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(seconds) and work(seq)))
+    return go
+
+
+def _whole_beside_the_bar(w, said: str) -> None:
+    """``said`` stands whole in the status bar beside the progress bar and Cancel at 1280 px."""
+    from PySide6 import QtGui
+
+    w.resize(1280, 720)
+    QtWidgets.QApplication.processEvents()
+    runner = w.long_runner
+    room = min(runner.progress.geometry().left(), runner.cancel_button.geometry().left()) - 12
+    assert QtGui.QFontMetrics(w.statusBar().font()).horizontalAdvance(said) <= room
+
+
 def _tab(w, title):
     k = next(i for i, v in enumerate(w.views) if v.title == title)
     w.tabs.setCurrentIndex(k)
@@ -132,14 +156,9 @@ def test_cancel_keeps_the_first_window(long_window, qtbot):
 def test_play_waits_at_the_edge_of_the_first_window_while_the_pass_runs(long_window, qtbot, monkeypatch):
     # Play ran on past step 255 while the pass ran: the player said 300, 301 ... and the
     # views stayed at step 255. It waits there now, saying why, and goes on after the pass
-    import threading
-
-    from lstmviz.ui.long_runner import LongRunner
     w, x = long_window
     state, player = w.state, w.player
-    go = threading.Event()
-    work = LongRunner._work
-    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
+    go = _held_pass(monkeypatch)
     try:
         state.set_input_data(x)
         seq = state.long
@@ -151,12 +170,7 @@ def test_play_waits_at_the_edge_of_the_first_window_while_the_pass_runs(long_win
         said = w.statusBar().currentMessage()
         assert said == f"Playing waits at step {seq.window - 1:,} until the keyframe pass has run, then goes on"
         # whole beside the progress bar and Cancel at 1280 px
-        from PySide6 import QtGui
-        w.resize(1280, 720)
-        QtWidgets.QApplication.processEvents()
-        runner = w.long_runner
-        room = min(runner.progress.geometry().left(), runner.cancel_button.geometry().left()) - 12
-        assert QtGui.QFontMetrics(w.statusBar().font()).horizontalAdvance(said) <= room
+        _whole_beside_the_bar(w, said)
     finally:
         go.set()
     assert w.long_runner.wait(120) and seq.ready
@@ -1268,18 +1282,15 @@ def test_a_session_or_undo_at_a_far_step_says_why_the_views_show_the_first_windo
     # views at step 255 (the first window, while the pass ran) under "Opened the session
     # s.lstmviz", without a word why: a seek says "step N is shown once the keyframe pass
     # has run", and so does now the opening, and an undo or redo that brings such an input back
-    import threading
 
-    from lstmviz.ui.long_runner import AWAITING, LongRunner
+    from lstmviz.ui.long_runner import AWAITING
     w, x = long_window
     state = w.state
     state.set_input_data(x)
     assert w.long_runner.wait(120)
     state.set_cursor(step=2500)
     path = w.sessions.save_to(tmp_path / "s.lstmviz")
-    go = threading.Event()
-    work = LongRunner._work
-    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
+    go = _held_pass(monkeypatch)
     state.set_input_spec(timesteps=30)  # (an input traced whole: the session brings the long one back)
     # (no percentage: the progress bar beside says it; a number said once stood beside its later one)
     awaiting = "Step 2,500 is shown once the keyframe pass has run; until then the first 256 steps are shown"
@@ -1331,14 +1342,10 @@ def test_an_animation_waits_for_the_pass_answering_its_cancel(long_window, monke
     # an animation of far steps exported while the pass ran: the window stood frozen until
     # the pass ended (up to 2 minutes), its progress dialog's Cancel unanswered. The frames
     # still wait for the pass (never the quick chunk), asking the progress meanwhile
-    import threading
 
     from lstmviz.ui import export as ex
-    from lstmviz.ui.long_runner import LongRunner
     w, x = long_window
-    go = threading.Event()
-    work = LongRunner._work
-    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(20) and work(seq)))
+    go = _held_pass(monkeypatch, 20)
     calls: list[int] = []
 
     def progress(done, total):
@@ -1469,17 +1476,12 @@ def test_an_edit_at_a_far_step_says_the_views_wait_for_the_new_pass(long_window,
     # at step 2,500 of a traced long input, an edit (or another sample) traces it anew: the
     # views went back to the first window, the player stayed at 2,500, and the status bar
     # went on saying "traced, each shown exactly where the cursor goes"
-    import threading
-
-    from lstmviz.ui.long_runner import LongRunner
     w, x = long_window
     state = w.state
     state.set_input_data(x)
     assert w.long_runner.wait(120)
     state.set_cursor(step=2500)
-    go = threading.Event()
-    work = LongRunner._work
-    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
+    go = _held_pass(monkeypatch)
     try:
         state.set_layer_option(0, "units", state.layers[0].config["units"] - 1)
         assert not state.long.ready and state.trace.start == 0 and state.cursor.step == 2500
@@ -1572,16 +1574,9 @@ def test_play_after_a_far_seek_during_the_pass_says_what_the_views_show(long_win
     (its last step, 255) and the status bar said "Playing waits at step 2,000", a step they
     did not show. It says now that step 2,000 comes once the pass has run, the first window
     until then, and the views do show that window; whole beside the progress bar at 1280 px."""
-    import threading
-
-    from PySide6 import QtGui
-
-    from lstmviz.ui.long_runner import LongRunner
     w, x = long_window
     state, player = w.state, w.player
-    go = threading.Event()
-    work = LongRunner._work
-    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(60) and work(seq)))
+    go = _held_pass(monkeypatch)
     try:
         state.set_input_data(x)
         seq = state.long
@@ -1594,11 +1589,7 @@ def test_play_after_a_far_seek_during_the_pass_says_what_the_views_show(long_win
         said = w.statusBar().currentMessage()
         assert said == (f"Playing waits: step 2,000 is shown once the keyframe pass has run; the first "
                         f"{seq.window:,} steps until then")
-        w.resize(1280, 720)
-        QtWidgets.QApplication.processEvents()
-        runner = w.long_runner
-        room = min(runner.progress.geometry().left(), runner.cancel_button.geometry().left()) - 12
-        assert QtGui.QFontMetrics(w.statusBar().font()).horizontalAdvance(said) <= room
+        _whole_beside_the_bar(w, said)
     finally:
         go.set()
     assert w.long_runner.wait(120) and seq.ready
