@@ -870,3 +870,31 @@ def test_the_train_tabs_header_has_the_views_heading_font_while_presenting(windo
     window.tabs.setCurrentIndex(window.tabs.count() - 1)
     settle()
     assert QtGui.QFontInfo(window.train_title.font()).pixelSize() == heading
+
+
+def test_no_player_under_the_train_tab_while_presenting(window):
+    """Lesson 12's captions speak of the training's updates and steps, while the player
+    under them showed the stack's 't = 0 / 39' and 'sample 0 of 4' (no view of the stack on
+    screen). Presenting, the Train tab has no player; another tab, or leaving presentation
+    mode, brings it back (there it scrubs the views' time beside the Snapshots slider)."""
+    from lstmviz.app import tours
+
+    p = window.presenter
+    present(window)
+    k = next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title == "What the forget gate learns")
+    p.tour.start(k)
+    p.tour.next()
+    p.tour.next()
+    settle()
+    assert window.tabs.currentWidget() is window.train_panel
+    assert "Unit" in p.caption.caption.text()
+    assert not window.player.isVisible() and not window.player_line.isVisible()
+    p.tour.end()
+    settle()
+    assert window.player.isVisible()  # (the tab from before the lesson)
+    window.tabs.setCurrentWidget(window.train_panel)
+    settle()
+    assert not window.player.isVisible()
+    p.leave()
+    settle()
+    assert window.player.isVisible() and window.tabs.currentWidget() is window.train_panel

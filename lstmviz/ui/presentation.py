@@ -686,6 +686,7 @@ class Presenter(QtCore.QObject):
             w.showFullScreen()
         self.actions["present"].setChecked(True)
         self._present_keys(True)
+        w.sync_player()  # (none under the Train tab while presenting)
         w.setFocus()
 
     def leave(self) -> None:
@@ -716,6 +717,7 @@ class Presenter(QtCore.QObject):
                 # exactly where it was (restoreGeometry would clamp it to a smaller screen)
                 w.setGeometry(s["rect"])
         w.splitter.setSizes(s["sizes"])
+        w.sync_player()
         self.actions["present"].setChecked(False)
         self._present_keys(False)
         self._saved = None

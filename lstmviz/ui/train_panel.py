@@ -1101,8 +1101,11 @@ CONTROLS_LEAST = 200
 CONTROLS_SHARE_LECTURE = 0.4
 #: the curves' least height (px) that shows the gradient norm per update as a third plot
 NORM_PLOT_LEAST = 570
-#: Below this height of the curves (px), a lecture shows the one its lesson's step is about
-TWO_PLOTS_LEAST = 360
+#: Below this height of the curves (px), a lecture shows the one its lesson's step is about:
+#: each plot's title, legend and axes take ~140 px of a lecture's sizes, so two plots in
+#: less left views under ~100 px high (at 800 x 600 under a caption, without the player,
+#: 391 px: two 54 px views)
+TWO_PLOTS_LEAST = 480
 
 #: the gradient curves mark each step, the epoch curves each epoch, up to this many points
 #: (beyond, a line: markers would cover it, and drawing them costs more than the rest)
