@@ -898,3 +898,44 @@ def test_no_player_under_the_train_tab_while_presenting(window):
     p.leave()
     settle()
     assert window.player.isVisible() and window.tabs.currentWidget() is window.train_panel
+
+
+def test_the_forget_gate_lesson_marks_the_unit_its_caption_names(window):
+    """Lesson 12 step 3: 'Unit 2's f is above 0.9 on 49% of the steps (right: a point per
+    unit)', and nothing on the saturation plot said which point was unit 2. The caption's
+    unit is ringed and named there, at its f point of the probe the caption's numbers come
+    from; the next step (another view) leaves no mark."""
+    import re
+
+    import numpy as np
+
+    from lstmviz.app import tours
+
+    p = window.presenter
+    present(window)
+    k = next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title == "What the forget gate learns")
+    p.tour.start(k)
+    p.tour.next()
+    settle()  # (the gates view painted once without a mark)
+    p.tour.next()
+    settle()
+    g = window.train_panel.grad_views
+    unit = int(re.match(r"Unit (\d+)'s f is above 0\.9 on (\d+)%", p.caption.caption.text()).group(1))
+    f = g.view.gates["f"]
+    assert g.sat_mark.isVisible()
+    xs, ys = g.sat_mark.getData()
+    np.testing.assert_array_equal(xs, [f.low[unit]])
+    np.testing.assert_array_equal(ys, [f.high[unit]])
+    label = g.sat_mark_label
+    assert label.textItem.toPlainText() == f"unit {unit}"
+    # drawn beside the ring, inside the plot, at the text's own size
+    box = g.sat_plot.getViewBox().sceneBoundingRect()
+    ring = g.sat_plot.getViewBox().mapViewToScene(QtCore.QPointF(f.low[unit], f.high[unit]))
+    text = label.mapRectToScene(label.textItem.mapRectToParent(label.textItem.boundingRect()))
+    assert box.contains(text), (box, text)
+    assert abs(text.center().y() - ring.y()) < text.height() and 0 < text.left() - ring.x() < 3 * text.height()
+    p.tour.next()  # the connectivity: no mark left on the gates view
+    settle()
+    assert not g.sat_mark.isVisible() and label.textItem.toPlainText() == ""
+    p.tour.end()
+    p.leave()
