@@ -939,3 +939,54 @@ def test_the_forget_gate_lesson_marks_the_unit_its_caption_names(window):
     assert not g.sat_mark.isVisible() and label.textItem.toPlainText() == ""
     p.tour.end()
     p.leave()
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1024, 768)])
+def test_the_train_tabs_plots_get_room_beside_the_side_panel_on_a_4_3_projector(make_window, qtbot, size):
+    """Presenting at 800 x 600 with the side panel on (S), the Train tab's plots were a
+    column ~280 px wide beside the tab's own controls, their legends in three rows over
+    views 85 and 113 px high (69-84 under a caption). There the side panel gives way to the
+    Train tab (the stack's editor has nothing to do with its run) and comes back on another
+    tab; S on the Train tab shows it all the same."""
+    from helpers import present_on
+
+    w = make_window(size)
+    p = present_on(w, *size)
+    w.tabs.setCurrentIndex(0)
+    settle()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)
+    assert w.side.isVisible()
+    w.tabs.setCurrentWidget(w.train_panel)
+    w.resize(*size)
+    settle()
+    panel = w.train_panel
+    assert not w.side.isVisible()
+    views = [plot.getViewBox().height() for plot in (panel.loss_plot, panel.step_plot)]
+    assert min(views) >= size[1] / 6, views  # (100 px at 800 x 600)
+    assert panel.plot_tabs.width() > size[0] / 2
+    w.tabs.setCurrentIndex(0)
+    settle()
+    assert w.side.isVisible()
+    w.tabs.setCurrentWidget(panel)
+    settle()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)  # the user's call
+    assert w.side.isVisible()
+    w.tabs.setCurrentIndex(0)
+    settle()
+    assert w.side.isVisible()
+    p.leave()
+
+
+def test_the_side_panel_stays_beside_the_train_tab_on_a_16_9_projector(make_window, qtbot):
+    from helpers import present_on
+
+    w = make_window((1280, 720))
+    p = present_on(w, 1280, 720)
+    w.tabs.setCurrentIndex(0)
+    settle()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)
+    assert w.side.isVisible(), (p.screen_width, p.scale)
+    w.tabs.setCurrentWidget(w.train_panel)
+    settle()
+    assert w.side.isVisible(), (p.screen_width, p.scale)
+    p.leave()

@@ -716,6 +716,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._size_by_current_tab()
         train = self.on_train_tab()
         self.sync_player()
+        presenter = getattr(self, "presenter", None)
+        if presenter is not None:
+            presenter.fit_train_tab()  # (a narrow screen's side panel gives way to it)
         if not train:
             self.show_train_header(None)
         if 0 <= k < len(self.views):
