@@ -870,3 +870,123 @@ def test_the_train_tabs_header_has_the_views_heading_font_while_presenting(windo
     window.tabs.setCurrentIndex(window.tabs.count() - 1)
     settle()
     assert QtGui.QFontInfo(window.train_title.font()).pixelSize() == heading
+
+
+def test_no_player_under_the_train_tab_while_presenting(window):
+    """Lesson 12's captions speak of the training's updates and steps, while the player
+    under them showed the stack's 't = 0 / 39' and 'sample 0 of 4' (no view of the stack on
+    screen). Presenting, the Train tab has no player; another tab, or leaving presentation
+    mode, brings it back (there it scrubs the views' time beside the Snapshots slider)."""
+    from lstmviz.app import tours
+
+    p = window.presenter
+    present(window)
+    k = next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title == "What the forget gate learns")
+    p.tour.start(k)
+    p.tour.next()
+    p.tour.next()
+    settle()
+    assert window.tabs.currentWidget() is window.train_panel
+    assert "Unit" in p.caption.caption.text()
+    assert not window.player.isVisible() and not window.player_line.isVisible()
+    p.tour.end()
+    settle()
+    assert window.player.isVisible()  # (the tab from before the lesson)
+    window.tabs.setCurrentWidget(window.train_panel)
+    settle()
+    assert not window.player.isVisible()
+    p.leave()
+    settle()
+    assert window.player.isVisible() and window.tabs.currentWidget() is window.train_panel
+
+
+def test_the_forget_gate_lesson_marks_the_unit_its_caption_names(window):
+    """Lesson 12 step 3: 'Unit 2's f is above 0.9 on 49% of the steps (right: a point per
+    unit)', and nothing on the saturation plot said which point was unit 2. The caption's
+    unit is ringed and named there, at its f point of the probe the caption's numbers come
+    from; the next step (another view) leaves no mark."""
+    import re
+
+    import numpy as np
+
+    from lstmviz.app import tours
+
+    p = window.presenter
+    present(window)
+    k = next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title == "What the forget gate learns")
+    p.tour.start(k)
+    p.tour.next()
+    settle()  # (the gates view painted once without a mark)
+    p.tour.next()
+    settle()
+    g = window.train_panel.grad_views
+    unit = int(re.match(r"Unit (\d+)'s f is above 0\.9 on (\d+)%", p.caption.caption.text()).group(1))
+    f = g.view.gates["f"]
+    assert g.sat_mark.isVisible()
+    xs, ys = g.sat_mark.getData()
+    np.testing.assert_array_equal(xs, [f.low[unit]])
+    np.testing.assert_array_equal(ys, [f.high[unit]])
+    label = g.sat_mark_label
+    assert label.textItem.toPlainText() == f"unit {unit}"
+    # drawn beside the ring, inside the plot, at the text's own size
+    box = g.sat_plot.getViewBox().sceneBoundingRect()
+    ring = g.sat_plot.getViewBox().mapViewToScene(QtCore.QPointF(f.low[unit], f.high[unit]))
+    text = label.mapRectToScene(label.textItem.mapRectToParent(label.textItem.boundingRect()))
+    assert box.contains(text), (box, text)
+    assert abs(text.center().y() - ring.y()) < text.height() and 0 < text.left() - ring.x() < 3 * text.height()
+    p.tour.next()  # the connectivity: no mark left on the gates view
+    settle()
+    assert not g.sat_mark.isVisible() and label.textItem.toPlainText() == ""
+    p.tour.end()
+    p.leave()
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1024, 768)])
+def test_the_train_tabs_plots_get_room_beside_the_side_panel_on_a_4_3_projector(make_window, qtbot, size):
+    """Presenting at 800 x 600 with the side panel on (S), the Train tab's plots were a
+    column ~280 px wide beside the tab's own controls, their legends in three rows over
+    views 85 and 113 px high (69-84 under a caption). There the side panel gives way to the
+    Train tab (the stack's editor has nothing to do with its run) and comes back on another
+    tab; S on the Train tab shows it all the same."""
+    from helpers import present_on
+
+    w = make_window(size)
+    p = present_on(w, *size)
+    w.tabs.setCurrentIndex(0)
+    settle()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)
+    assert w.side.isVisible()
+    w.tabs.setCurrentWidget(w.train_panel)
+    w.resize(*size)
+    settle()
+    panel = w.train_panel
+    assert not w.side.isVisible()
+    views = [plot.getViewBox().height() for plot in (panel.loss_plot, panel.step_plot)]
+    assert min(views) >= size[1] / 6, views  # (100 px at 800 x 600)
+    assert panel.plot_tabs.width() > size[0] / 2
+    w.tabs.setCurrentIndex(0)
+    settle()
+    assert w.side.isVisible()
+    w.tabs.setCurrentWidget(panel)
+    settle()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)  # the user's call
+    assert w.side.isVisible()
+    w.tabs.setCurrentIndex(0)
+    settle()
+    assert w.side.isVisible()
+    p.leave()
+
+
+def test_the_side_panel_stays_beside_the_train_tab_on_a_16_9_projector(make_window, qtbot):
+    from helpers import present_on
+
+    w = make_window((1280, 720))
+    p = present_on(w, 1280, 720)
+    w.tabs.setCurrentIndex(0)
+    settle()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)
+    assert w.side.isVisible(), (p.screen_width, p.scale)
+    w.tabs.setCurrentWidget(w.train_panel)
+    settle()
+    assert w.side.isVisible(), (p.screen_width, p.scale)
+    p.leave()

@@ -130,6 +130,14 @@ def test_cancel_keeps_the_first_window(long_window, qtbot):
     QtWidgets.QApplication.processEvents()
     room = w.long_runner.resume_button.geometry().left() - 12
     assert QtGui.QFontMetrics(w.statusBar().font()).horizontalAdvance(said) <= room
+    # Play there (the message gone by then) stops, naming the step the player shows: it
+    # said "Step 20,001 cannot be shown" under the player's 20,000
+    w.statusBar().clearMessage()
+    w.player.play()
+    w.player._tick()
+    assert not w.player.playing and state.cursor.step == 20000
+    assert w.player.step_label.text() == "t = 20,000 / 29,999"
+    assert w.statusBar().currentMessage().startswith("Step 20,000 cannot be shown: the keyframe pass was cancelled")
     # Play from the first window's last step stops there (it ran on to 20,000 and beyond
     # while the views stayed at step 255), saying why
     state.set_cursor(step=seq.window - 1)

@@ -67,7 +67,8 @@ class TourStep:
     #: about, ``loss`` or ``gradient``: alone where a projector has room for one); its
     #: caption may quote {updates_per_epoch}, {samples}, {batch_size}, {iteration}, {cell},
     #: {first}, {last}, {ratio}, and with a
-    #: ``grad_view`` the numbers of ``app.grad_stats.forget_facts``
+    #: ``grad_view`` the numbers of ``app.grad_stats.forget_facts`` (``mark_unit``: the unit
+    #: they name, ``f_unit``, ringed and named on the gates view's saturation plot)
     train: dict | None = None
 
 
@@ -364,7 +365,7 @@ TRAIN_LESSONS: tuple[Lesson, ...] = (
                updates=480, grad_view="gates"),
         _train("Unit {f_unit}'s f is above 0.9 on {f_high} of the steps (right: a point per unit): "
                "c keeps input 0 there, and its gradient.",
-               grad_view="gates"),
+               grad_view="gates", mark_unit=True),
         _train("y_T now depends most on x_{conn_peak} ({conn_ratio}\u00d7 the median step); the task "
                "asks for x_0. At update 0 (dashed): on x_{conn0_peak}.",
                grad_view="connectivity"),

@@ -178,6 +178,18 @@ class GradViews(QtCore.QObject):
         self.sat_plot.addItem(self.sat_diag)
         self.sat_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.04)
         self.sat_plot.setMouseEnabled(False, False)
+        # the unit a lesson's caption names (``mark_unit``): a ring round its keep gate's
+        # point and its name beside it
+        self._mark_unit: int | None = None
+        self.sat_mark = pg.ScatterPlotItem(symbol="o", size=34, brush=None)
+        self.sat_mark_label = pg.TextItem(anchor=(-0.2, 0.5))
+        # (the label is never hidden, its text empty instead: pyqtgraph's TextItem follows
+        # the plot's scale from its first paint on, and one hidden then kept the identity
+        # transform once shown, its text drawn hundreds of times too large, off the plot)
+        for item in (self.sat_mark, self.sat_mark_label):
+            item.setZValue(10)
+            self.sat_plot.addItem(item)
+        self.sat_mark.hide()
 
         _, glw, _ = self._page("updates")
         self.upd_plot = glw.addPlot(row=0, col=0)
@@ -238,6 +250,9 @@ class GradViews(QtCore.QObject):
         self.conn_curve.setSymbolPen(pg.mkPen(t.foreground))
         self.conn_curve0.setPen(pg.mkPen(t.muted, width=w, style=QtCore.Qt.PenStyle.DashLine))
         self.sat_diag.setPen(pg.mkPen(t.grid, width=1, style=QtCore.Qt.PenStyle.DashLine))
+        self.sat_mark.setPen(pg.mkPen(t.foreground, width=3))
+        self.sat_mark_label.setColor(t.foreground)
+        self.sat_mark_label.setFont(t.font(0.9, bold=True))
         for legend in (self.conn_legend, self.sat_legend, self.upd_legend):
             legend.setBrush(pg.mkBrush(t.background + "d0"))
             legend.setLabelTextColor(t.foreground)
@@ -502,6 +517,7 @@ class GradViews(QtCore.QObject):
                 self.mean0[key].setData(np.repeat(x, 2) + np.tile([-width / 2, width / 2], len(x)),
                                         np.repeat(m0, 2))
             self.sat_points[key].setData(st.low, st.high)
+        self._draw_mark(v)
         self._set_range(self.mean_plot, xRange=(-0.6, units - 0.4), yRange=(0, 1.0), padding=0.02)
         count_axis(self.mean_plot.getAxis("bottom"), units)
         size = f"{self.theme.pt(1.05)}pt"
@@ -564,10 +580,29 @@ class GradViews(QtCore.QObject):
             f"(Frobenius norms) of each gate's block of {label}'s kernel, recurrent kernel and bias, for "
             f"update {v.iteration}. A block that starts at zero (a bias) has no ratio until it moved.")
 
+    def _draw_mark(self, v: ProbeView) -> None:
+        """The ring and name of unit ``_mark_unit`` on the saturation plot: its keep gate's
+        point (LSTM ``f``, GRU ``z``), from the probe the caption's numbers come from."""
+        unit = self._mark_unit
+        keep = next((g.key for g in v.ref.cell.gates if g.role == "keep"), None) if v.ref else None
+        st = v.gates.get(keep) if keep is not None else None
+        if unit is None or st is None or not 0 <= unit < len(st.low):
+            self.sat_mark.hide()
+            self.sat_mark_label.setText("")
+            return
+        x, y = float(st.low[unit]), float(st.high[unit])
+        self.sat_mark.show()
+        self.sat_mark.setData([x], [y])
+        self.sat_mark_label.setText(f"unit {unit}")
+        # beside the ring, on the side of the plot with room for it
+        self.sat_mark_label.setAnchor((1.2, 0.5) if x > 0.6 else (-0.2, 0.5))
+        self.sat_mark_label.setPos(x, y)
+
     # -- lessons ---------------------------------------------------------------------------
-    def lesson_facts(self, key: str | None = None) -> dict:
+    def lesson_facts(self, key: str | None = None, mark: bool = False) -> dict:
         """Show view ``key`` (when given) and return the numbers it draws that a caption may
-        quote (``grad_stats.forget_facts``)."""
+        quote (``grad_stats.forget_facts``); ``mark``: the unit they name (``f_unit``) ringed
+        and named on the saturation plot."""
         self._all = True
         try:
             if key is not None:
@@ -576,7 +611,19 @@ class GradViews(QtCore.QObject):
                 self.refresh(force=True)
         finally:
             self._all = False
-        return forget_facts(self.view) if self.view is not None else {}
+        facts = forget_facts(self.view) if self.view is not None else {}
+        unit = facts.get("f_unit")
+        self.mark_unit(unit if mark and isinstance(unit, int) else None)
+        return facts
+
+    def mark_unit(self, unit: int | None) -> None:
+        """Ring and name ``unit``'s keep-gate point on the saturation plot (None: no mark)."""
+        self._mark_unit = unit
+        if self.view is not None:
+            self._draw_mark(self.view)
+        else:
+            self.sat_mark.hide()
+            self.sat_mark_label.setText("")
 
 
 def install(panel, tabs: QtWidgets.QTabWidget) -> GradViews:

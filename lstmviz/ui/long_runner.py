@@ -133,7 +133,10 @@ class LongRunner(QtCore.QObject):
             # (beside the progress bar and Cancel at 1280 px)
             text = f"Playing waits at step {count(step - 1)} until the keyframe pass has run, then goes on"
         else:
-            text = self.unreachable(step)
+            # the step the player shows where that one is not shown either (Play after a far
+            # seek: it said "Step 2,001 cannot be shown" under the player's 2,000), else the
+            # next one, the step playing could not go on to
+            text = self.unreachable(step - 1 if step - 1 >= seq.window else step)
         if text and self.window.statusBar().currentMessage() != text:
             self.window.statusBar().showMessage(text, 15000)
 

@@ -284,7 +284,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter.setSizes([400, 1200])
 
         self.player = Player(self.state)
-        line = QtWidgets.QFrame()
+        line = self.player_line = QtWidgets.QFrame()
         line.setFrameShape(QtWidgets.QFrame.Shape.HLine)
         cl.addWidget(line)
         cl.addWidget(self.player)
@@ -694,9 +694,31 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_header(cursor)
         self._one_paint.expect()
 
+    def on_train_tab(self) -> bool:
+        k = self.tabs.currentIndex()
+        return k >= 0 and self.tabs.widget(k) is (self._train_panel or self.train_page)
+
+    def sync_player(self) -> None:
+        """The player (the stack's step and sample) under every tab, but not under the
+        Train tab while presenting: there no view of the stack is on screen, and the hall
+        would read its "t = 0 / 39, sample 0 of 4" beside a caption about the training's
+        own updates and steps. (Outside presentation mode it stays: it scrubs the views'
+        sequence time while the Snapshots slider scrubs training time.)"""
+        presenter = getattr(self, "presenter", None)
+        on = not (presenter is not None and presenter.active and self.on_train_tab())
+        if self.player.isHidden() == on:
+            if not on:
+                self.player.pause()
+            self.player_line.setVisible(on)
+            self.player.setVisible(on)
+
     def _tab_changed(self, k):
         self._size_by_current_tab()
-        train = k >= 0 and self.tabs.widget(k) is (self._train_panel or self.train_page)
+        train = self.on_train_tab()
+        self.sync_player()
+        presenter = getattr(self, "presenter", None)
+        if presenter is not None:
+            presenter.fit_train_tab()  # (a narrow screen's side panel gives way to it)
         if not train:
             self.show_train_header(None)
         if 0 <= k < len(self.views):

@@ -52,6 +52,12 @@ def lecture_scale(height: float) -> float:
 #: The side panel's least width while presenting (S shows it): on an 800-wide projector,
 #: beside the views' least width, the window still fits (its forms scroll or elide).
 SIDE_MIN_PRESENTING = 300
+#: Presenting on a screen narrower than this in lecture terms (its width over
+#: ``lecture_scale``: 1,440 on 800 x 600 and 1024 x 768, 1,920 on 16:9 screens), the side
+#: panel gives way on the Train tab: beside it the tab's controls left its plots a column
+#: ~280 px wide, their legends in three rows over views 69-84 px high (the stack's editor
+#: has nothing to do with the run that tab trains); another tab brings it back
+SIDE_BESIDE_TRAIN_LEAST = 1600
 #: The Cell view's equations relative to body text while presenting.
 EQ_SCALE = 1.0
 #: Qt draws sub- and superscripts at 2/3 of their font's size.
@@ -423,6 +429,10 @@ class Presenter(QtCore.QObject):
         self.focus = False
         self.equations = True
         self._saved: dict | None = None
+        #: the side panel was hidden for the Train tab on a narrow screen (``fit_train_tab``)
+        self._side_gave_way = False
+        #: the width of the screen presented on (set on entering)
+        self.screen_width = 0
         self._floored: list = []
         self._filtering = False
         self.actions: dict[str, QtGui.QAction] = {}
@@ -663,6 +673,7 @@ class Presenter(QtCore.QObject):
         screen = self._screen() if self.fullscreen else None
         self.scale = lecture_scale(screen.geometry().height() if screen is not None
                                    else self.screen_height or DESIGN_HEIGHT)
+        self.screen_width = screen.geometry().width() if screen is not None else w.width()
         for v in self._saved["eq_scale"]:
             v.eq_scale = EQ_SCALE  # the equations at body size: they fit across a 1920 screen
         w.set_theme(presentation_theme(self.theme_name, self.scale))
@@ -686,6 +697,8 @@ class Presenter(QtCore.QObject):
             w.showFullScreen()
         self.actions["present"].setChecked(True)
         self._present_keys(True)
+        w.sync_player()  # (none under the Train tab while presenting)
+        self.fit_train_tab()
         w.setFocus()
 
     def leave(self) -> None:
@@ -695,6 +708,7 @@ class Presenter(QtCore.QObject):
         s = self._saved
         self.help.hide()
         self.active = False
+        self._side_gave_way = False  # (the side panel as it was before presenting, below)
         self._unfloor_fonts()
         for v, k in s["eq_scale"].items():
             v.eq_scale = k
@@ -716,6 +730,7 @@ class Presenter(QtCore.QObject):
                 # exactly where it was (restoreGeometry would clamp it to a smaller screen)
                 w.setGeometry(s["rect"])
         w.splitter.setSizes(s["sizes"])
+        w.sync_player()
         self.actions["present"].setChecked(False)
         self._present_keys(False)
         self._saved = None
@@ -757,7 +772,21 @@ class Presenter(QtCore.QObject):
         st.set_cursor(layer=names[max(0, min(len(names) - 1, k + delta))])
 
     def toggle_side(self) -> None:
+        self._side_gave_way = False  # (S on the Train tab: the user's call)
         self.set_side(not self.window.side.isVisibleTo(self.window))
+
+    def fit_train_tab(self) -> None:
+        """Presenting on a narrow screen (``SIDE_BESIDE_TRAIN_LEAST``), the side panel gives
+        way on the Train tab and comes back on another tab; S shows it there all the same."""
+        w = self.window
+        narrow = self.active and self.screen_width / max(self.scale, 1e-6) < SIDE_BESIDE_TRAIN_LEAST
+        train = narrow and w.on_train_tab()
+        if train and w.side.isVisibleTo(w):
+            self._side_gave_way = True
+            self.set_side(False)
+        elif not train and self._side_gave_way:
+            self._side_gave_way = False
+            self.set_side(True)
 
     def set_side(self, on: bool) -> None:
         w = self.window

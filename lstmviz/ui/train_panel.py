@@ -716,6 +716,7 @@ class TrainPanel(QtWidgets.QWidget):
     def end_lesson(self) -> None:
         """The curves' layout without a lesson's step: both plots where one was alone."""
         self._lesson_curve = None
+        self.grad_views.mark_unit(None)
         self._fit_plots()
 
     def lesson_step(self, spec: dict, pinned: tuple[np.ndarray, str] | None = None) -> dict:
@@ -728,6 +729,7 @@ class TrainPanel(QtWidgets.QWidget):
         spec = dict(spec)
         updates = int(spec.pop("updates", 0))
         grad_view = spec.pop("grad_view", "curves")  # a gradient view's key, or the curves
+        mark = bool(spec.pop("mark_unit", False))  # the unit the caption names, marked
         # the curve the step is about: alone where a lecture has room for one plot only
         self._lesson_curve = spec.pop("curve", None)
         self._fit_plots()
@@ -771,8 +773,9 @@ class TrainPanel(QtWidgets.QWidget):
                          ratio=f"{last / first:,.0f}" if first > 0 else "inf")
         if grad_view == "curves":
             self.plot_tabs.setCurrentWidget(self.plots)
+            self.grad_views.mark_unit(None)
         else:
-            facts.update(self.grad_views.lesson_facts(grad_view))
+            facts.update(self.grad_views.lesson_facts(grad_view, mark=mark))
         return facts
 
     # -- drawing ---------------------------------------------------------------------------
@@ -1101,8 +1104,11 @@ CONTROLS_LEAST = 200
 CONTROLS_SHARE_LECTURE = 0.4
 #: the curves' least height (px) that shows the gradient norm per update as a third plot
 NORM_PLOT_LEAST = 570
-#: Below this height of the curves (px), a lecture shows the one its lesson's step is about
-TWO_PLOTS_LEAST = 360
+#: Below this height of the curves (px), a lecture shows the one its lesson's step is about:
+#: each plot's title, legend and axes take ~140 px of a lecture's sizes, so two plots in
+#: less left views under ~100 px high (at 800 x 600 under a caption, without the player,
+#: 391 px: two 54 px views)
+TWO_PLOTS_LEAST = 480
 
 #: the gradient curves mark each step, the epoch curves each epoch, up to this many points
 #: (beyond, a line: markers would cover it, and drawing them costs more than the rest)
