@@ -260,26 +260,3 @@ def test_a_disabled_field_looks_disabled(make_window, theme):
     t = th.current()
     assert pal.color(G.Disabled, R.Text).name() == QtGui.QColor(t.muted).name()
     assert pal.color(G.Active, R.Text).name() == QtGui.QColor(t.foreground).name()
-
-
-def test_the_timesteps_box_says_a_count_of_steps_as_every_text_does(make_window):
-    """The side panel's timesteps said "150000" beside the status bar's and the header's
-    "150,000" (app/counts.count); it shows the commas, whatever the system's locale, and
-    takes a number typed with or without them."""
-    from PySide6 import QtCore
-    from PySide6.QtTest import QTest
-
-    was = QtCore.QLocale()
-    QtCore.QLocale.setDefault(QtCore.QLocale(QtCore.QLocale.Language.German, QtCore.QLocale.Country.Germany))
-    try:
-        w = make_window((1280, 720))
-    finally:
-        QtCore.QLocale.setDefault(was)
-    spin = w.stack_panel.timesteps_spin
-    spin.setValue(15000)
-    assert spin.text() == "15,000" and w.state.input.timesteps == 15000
-    for typed, value in (("250", 250), ("1,234", 1234)):
-        spin.lineEdit().selectAll()
-        QTest.keyClicks(spin.lineEdit(), typed)
-        QTest.keyClick(spin.lineEdit(), QtCore.Qt.Key.Key_Return)
-        assert w.state.input.timesteps == value and spin.text() == f"{value:,}"

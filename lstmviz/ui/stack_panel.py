@@ -253,11 +253,6 @@ class StackPanel(QtWidgets.QWidget):
         # long sequences are traced by keyframes (a memory limit refuses what cannot be held)
         self.timesteps_spin = self._spin(1, MAX_TIMESTEPS, "timesteps: the length of each sequence: how many "
                                          "times the cell is applied, once per step t.")
-        # as every text says a count of steps (app/counts.count: 150,000), whatever the
-        # system's locale; typed with or without the commas
-        self.timesteps_spin.setLocale(QtCore.QLocale(QtCore.QLocale.Language.English,
-                                                     QtCore.QLocale.Country.UnitedStates))
-        self.timesteps_spin.setGroupSeparatorShown(True)
         self.input_dim_spin = self._spin(1, 4096, "input_dim: how many numbers x_t holds at each step "
                                          "(features per timestep). Not the number of timesteps.")
         for col, (text, spin, key) in enumerate((("batch", self.batch_spin, "batch_size"),
