@@ -870,3 +870,41 @@ def test_the_train_tabs_header_has_the_views_heading_font_while_presenting(windo
     window.tabs.setCurrentIndex(window.tabs.count() - 1)
     settle()
     assert QtGui.QFontInfo(window.train_title.font()).pixelSize() == heading
+
+
+def _lesson_on(make_window, width, height, titled):
+    """A window presenting on a ``width`` x ``height`` projector at the first step of the
+    lesson whose title ``titled`` picks (the Cell view's)."""
+    from lstmviz.app import tours
+
+    w = make_window((width, height))
+    p = present_on(w, width, height)
+    p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if titled(les.title)))
+    w.resize(width, height)
+    settle()
+    return w, p
+
+
+def test_the_cell_views_charts_keep_a_readable_height_on_a_1024_x_768_projector(make_window):
+    """Lesson 1's first step ("4 bars per chart, one per unit") on a 1024 x 768 projector:
+    the equations took two rows each and the nine charts' plots were 38 px high, the
+    equations still scrolling. They now take one compact row each (σ for sigmoid, at the
+    lecture's least size or more), whole, and the charts keep 80 px of plot."""
+    w, p = _lesson_on(make_window, 1024, 768, lambda title: title == "What `units` means")
+    view = w.views[1]
+    assert w.tabs.currentWidget() is view and "4 bars" in p.caption.caption.text()
+    plots = [bp.plot.getViewBox().height() for bp in view.bars.values() if not bp.widget.isHidden()]
+    assert len(plots) == 9 and min(plots) >= 80, plots
+    scroll, label = view.eq_scroll, view.eq_label
+    width = scroll.viewport().width()
+    assert scroll.verticalScrollBar().maximum() == 0
+    assert label.heightForWidth(width) <= scroll.viewport().height(), (label.heightForWidth(width),
+                                                                       scroll.viewport().height())
+    assert label._fits()  # every equation's numbers on its own line, within the width
+    shown = label.plain_text()
+    for eq in view._eqs:  # every equation's result on screen
+        assert eq.numeric.rsplit("= ", 1)[-1] in shown, (eq.numeric, shown)
+    assert label.font().pointSize() >= th.current().min_pt
+    p.tour.end()
+    p.leave()
+
