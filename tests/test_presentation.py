@@ -882,6 +882,7 @@ def _lesson_on(make_window, width, height, titled):
     p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if titled(les.title)))
     w.resize(width, height)
     settle()
+    settle()  # (the charts' axes made alike at the next turn of the loop)
     return w, p
 
 
@@ -908,3 +909,22 @@ def test_the_cell_views_charts_keep_a_readable_height_on_a_1024_x_768_projector(
     p.tour.end()
     p.leave()
 
+
+def test_the_cell_views_alike_charts_tick_alike_on_a_1280_x_720_projector(make_window):
+    """Lesson 1's first step on a 1280 x 720 projector: the charts of 4 units each fitted
+    their own count ticks, "0 1 2 3" under h_t-1, c_t-1, c_t and h_t, "0 2" under the
+    gates (whose value axes read "0.5", a narrower plot). Charts of as many bars now tick
+    alike: those the narrowest of them has room for."""
+    from lstmviz.ui.plot_tools import counted_ticks
+
+    w, p = _lesson_on(make_window, 1280, 720, lambda title: title == "What `units` means")
+    view = w.views[1]
+    assert w.tabs.currentWidget() is view
+    ticks: dict = {}
+    for bp in view.bars.values():
+        if not bp.widget.isHidden():
+            axis = bp.plot.getAxis("bottom")
+            ticks.setdefault(bp.n, set()).add(tuple(t for _, t in counted_ticks(axis, *axis._lstmviz_counts)))
+    assert ticks[4] and all(len(alike) == 1 for alike in ticks.values()), ticks
+    p.tour.end()
+    p.leave()

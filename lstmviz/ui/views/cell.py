@@ -28,6 +28,7 @@ from lstmviz.engine.activations import formula
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
+from lstmviz.ui.plot_tools import counted_ticks
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     CellRef,
@@ -526,6 +527,7 @@ class CellView(TraceView):
         self._showing = False  # in _show (which decides that itself)
         self._layout_serial = 0  # counts the charts' layouts (_place_bars)
         self._titles_pending = False  # their titles measured again soon (_titles_laid_out)
+        self._ticks_pending = False  # their count axes made alike soon (_same_ticks)
         self._narrow_key: tuple = ()
         self._narrow = False
         self._tight_key: tuple = ()  # (_numbers_tight)
@@ -585,6 +587,8 @@ class CellView(TraceView):
             # a title moves inside its chart after the charts' layout (its axis takes its
             # width at its first paint): the titles are measured again then (_title_moved)
             self.bars[key].plot.titleLabel.geometryChanged.connect(self._title_moved)
+            # alike charts' count axes tick alike (_same_ticks), again when one is resized
+            self.bars[key].plot.getAxis("bottom").geometryChanged.connect(self._axis_moved)
         self.bar_view.scene().sigMouseClicked.connect(self._bar_clicked)
         for lab in self.col_titles:  # (two rows: the lower row's titles lie over the view)
             lab.raise_()
@@ -744,6 +748,33 @@ class CellView(TraceView):
         if not self._titles_pending:
             self._titles_pending = True
             QtCore.QTimer.singleShot(0, self._titles_laid_out)
+
+    def _axis_moved(self) -> None:
+        """A chart's count axis changed its size: the charts' count axes made alike on the
+        next turn of the event loop (once for all that moved)."""
+        if not self._ticks_pending:
+            self._ticks_pending = True
+            QtCore.QTimer.singleShot(0, self, self._same_ticks)
+
+    def _same_ticks(self) -> None:
+        """Charts of as many bars tick their count axes alike: the ticks that fit the
+        narrowest of them (each fitted its own: at 1280 x 720 presenting, the charts whose
+        value axis reads "0.5" had room for "0 2" under their bars, the others "0 1 2 3")."""
+        self._ticks_pending = False
+        if not shiboken6.isValid(self):
+            return
+        groups: dict[int, list] = {}
+        for bp in self.bars.values():
+            if not bp.widget.isHidden() and bp._set_up:
+                groups.setdefault(bp.n, []).append(bp.plot.getAxis("bottom"))
+        for n, axes in groups.items():
+            full = count_ticks(n, max_ticks=5)
+            narrowest = min(axes, key=lambda a: a.width())
+            if narrowest.width() <= 1:
+                continue  # (not laid out yet: again when it is)
+            ticks = counted_ticks(narrowest, n, 0, 16, full, None, True)
+            for axis in axes:
+                count_axis(axis, n, ticks=ticks, middle=True)
 
     def _titles_laid_out(self) -> None:
         self._titles_pending = False
@@ -1017,6 +1048,7 @@ class CellView(TraceView):
         self._fit_rows()
         self._stretch_columns()
         self._place_bars()
+        self._axis_moved()  # (new charts: their counts made alike)
         major = self.model.keras_major
         seen = activation_names(ref)
         self._act_legend = " · ".join(f"{n}(x) = {formula(n, major)}" if formula(n, major) != f"{n}(x)" else f"{n}(x)"
