@@ -518,7 +518,7 @@ class CellView(TraceView):
         self._setup_key = None
         self._fit_cache: dict = {}  # the equations' one-row answers, full and compact (_show_equations)
         self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
-        self._tall_cache: tuple = (None,)  # the one-row text's height (_too_tall)
+        self._tall_cache: dict = {}  # one-row texts' heights, full and compact (_too_tall)
         self._masked_in_sight: tuple | None = None  # where a masked step's rows were brought into sight
         self._static_width: dict = {}  # one-row texts' ideal widths without numbers (_widest)
         self._drawn = True  # False: a step came while another tab was shown (set_cursor)
@@ -1130,7 +1130,7 @@ class CellView(TraceView):
         html, static, fills = self._eq_html(stacked=False)
         html = sub(html)
         fits = self._one_row_fits(html, sub(static), fills, room, key, font)
-        if not fits or self._too_tall(html, font, vw):
+        if not fits or self._too_tall(html, font, vw, compact=False):
             # compact: σ for sigmoid, closer rows, a legend that fits a line; at the
             # equations' size where that fits the width, else at the theme's least size
             # (a lecture's floor)
@@ -1139,10 +1139,14 @@ class CellView(TraceView):
             # (measured without the scroll bar, which the two-row text's height brought)
             c_room = max(200, self.eq_scroll.width() - 8)
             c_key = (c_room,) + key[1:]
-            for pt in sorted({font.pointSize(), min(font.pointSize(), self.theme.min_pt)}, reverse=True):
+            sizes = sorted({font.pointSize(), min(font.pointSize(), self.theme.min_pt)}, reverse=True)
+            for pt in sizes:
                 small = QtGui.QFont(font)
                 small.setPointSize(pt)
-                if self._one_row_fits(_table(c_html), _table(sub(c_static)), c_fills, c_room, c_key, small, True):
+                # (the larger size only where it, too, leaves the charts their least: at
+                # 1024 x 768 under a caption of three lines its legend took a second line)
+                if (self._one_row_fits(_table(c_html), _table(sub(c_static)), c_fills, c_room, c_key, small, True)
+                        and (pt == sizes[-1] or not self._too_tall(c_html, small, c_room + 8, compact=True))):
                     fits = compact = True
                     html, static, fills, font = c_html, c_static, c_fills, small
                     break
@@ -1189,18 +1193,20 @@ class CellView(TraceView):
             self.eq_label.resize(vw, self._height_cache[1])
         self._masked_rows_in_sight(fits, vw)
 
-    def _too_tall(self, html: str, font: QtGui.QFont, width: int) -> bool:
+    def _too_tall(self, html: str, font: QtGui.QFont, width: int, compact: bool) -> bool:
         """Whether the one-row text ``html`` is taller than the room the charts leave
         where they keep ``PLOT_LEAST`` of plot (presenting at 1280 x 720, six full rows and
         their legend left the charts 53 px). Measured once for each layer, font, width
         and height of the view (it changes with them, not with a step's numbers)."""
-        key = (len(self._eqs), self.expanded, self.ref.name if self.ref else None, font.key(), width)
-        if self._tall_cache[0] != key:
+        key = (compact, len(self._eqs), self.expanded, self.ref.name if self.ref else None, font.key(), width)
+        if key not in self._tall_cache:
+            if len(self._tall_cache) >= 8:  # (a few layers' texts)
+                self._tall_cache.clear()
             doc = QtGui.QTextDocument()
             doc.setDefaultFont(font)
             doc.setHtml(html)
             doc.setTextWidth(width)
-            self._tall_cache = (key, doc.size().height())
+            self._tall_cache[key] = doc.size().height()
         shown = [bp for bp in self.bars.values() if not bp.widget.isHidden()]
         if not shown or shown[0].widget.height() <= 1:
             return False  # (not laid out yet: measured again when it is)
@@ -1211,7 +1217,7 @@ class CellView(TraceView):
         least = bp.widget.minimumHeight()
         room = (self._room_for_equations(self.header.sizeHint().height())
                 - rows * max(0, beside + self.PLOT_LEAST - least))
-        return self._tall_cache[1] + 4 > room
+        return self._tall_cache[key] + 4 > room
 
     def _one_row_fits(self, html: str, static: str, fills: list[str], room: int, key: tuple,
                       font: QtGui.QFont, compact: bool = False) -> bool:
