@@ -941,6 +941,57 @@ def test_the_forget_gate_lesson_marks_the_unit_its_caption_names(window):
     p.leave()
 
 
+def _lesson_on(make_window, width, height, titled):
+    """A window presenting on a ``width`` x ``height`` projector at the first step of the
+    lesson whose title ``titled`` picks (the Cell view's)."""
+    from lstmviz.app import tours
+
+    w = make_window((width, height))
+    p = present_on(w, width, height)
+    p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if titled(les.title)))
+    w.resize(width, height)
+    settle()
+    settle()  # (the charts' axes made alike at the next turn of the loop)
+    return w, p
+
+
+def test_the_cell_views_charts_keep_a_readable_height_on_a_1024_x_768_projector(make_window):
+    """Lesson 1's Cell steps ("4 bars per chart, one per unit") on a 1024 x 768 projector:
+    the equations took two rows each and the nine charts' plots were 38 px high, the
+    equations still scrolling. They now take one compact row each (σ for sigmoid, at the
+    lecture's least size or more), whole, and the charts keep 80 px of plot (at the last
+    step, under a caption of three lines, too: compact at the larger size its legend took
+    two lines, and the charts 68 px)."""
+    w, p = _lesson_on(make_window, 1024, 768, lambda title: title == "What `units` means")
+    view = w.views[1]
+    assert w.tabs.currentWidget() is view and "4 bars" in p.caption.caption.text()
+    seen = 0
+    for n in range(len(p.tour.lesson.steps)):
+        if n:
+            p.tour.next()
+            w.resize(1024, 768)
+            settle()
+            settle()
+        if w.tabs.currentWidget() is not view:
+            continue
+        seen += 1
+        plots = [bp.plot.getViewBox().height() for bp in view.bars.values() if not bp.widget.isHidden()]
+        assert len(plots) == 9 and min(plots) >= 80, (n, plots)
+        scroll, label = view.eq_scroll, view.eq_label
+        width = scroll.viewport().width()
+        assert scroll.verticalScrollBar().maximum() == 0, n
+        assert label.heightForWidth(width) <= scroll.viewport().height(), (n, label.heightForWidth(width),
+                                                                           scroll.viewport().height())
+        assert label._fits()  # every equation's numbers on its own line, within the width
+        shown = label.plain_text()
+        for eq in view._eqs:  # every equation's result on screen
+            assert eq.numeric.rsplit("= ", 1)[-1] in shown, (eq.numeric, shown)
+        assert label.font().pointSize() >= th.current().min_pt
+    assert seen == 3
+    p.tour.end()
+    p.leave()
+
+
 @pytest.mark.parametrize("size", [(800, 600), (1024, 768)])
 def test_the_train_tabs_plots_get_room_beside_the_side_panel_on_a_4_3_projector(make_window, qtbot, size):
     """Presenting at 800 x 600 with the side panel on (S), the Train tab's plots were a
@@ -989,4 +1040,24 @@ def test_the_side_panel_stays_beside_the_train_tab_on_a_16_9_projector(make_wind
     w.tabs.setCurrentWidget(w.train_panel)
     settle()
     assert w.side.isVisible(), (p.screen_width, p.scale)
+    p.leave()
+
+
+def test_the_cell_views_alike_charts_tick_alike_on_a_1280_x_720_projector(make_window):
+    """Lesson 1's first step on a 1280 x 720 projector: the charts of 4 units each fitted
+    their own count ticks, "0 1 2 3" under h_t-1, c_t-1, c_t and h_t, "0 2" under the
+    gates (whose value axes read "0.5", a narrower plot). Charts of as many bars now tick
+    alike: those the narrowest of them has room for."""
+    from lstmviz.ui.plot_tools import counted_ticks
+
+    w, p = _lesson_on(make_window, 1280, 720, lambda title: title == "What `units` means")
+    view = w.views[1]
+    assert w.tabs.currentWidget() is view
+    ticks: dict = {}
+    for bp in view.bars.values():
+        if not bp.widget.isHidden():
+            axis = bp.plot.getAxis("bottom")
+            ticks.setdefault(bp.n, set()).add(tuple(t for _, t in counted_ticks(axis, *axis._lstmviz_counts)))
+    assert ticks[4] and all(len(alike) == 1 for alike in ticks.values()), ticks
+    p.tour.end()
     p.leave()

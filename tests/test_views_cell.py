@@ -9,7 +9,7 @@ from PySide6 import QtGui
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.ui.views._common import fmt, fmt_term
-from lstmviz.ui.views.cell import CellView
+from lstmviz.ui.views.cell import CellView, _table
 
 
 def build(layers, T=6, d=3, batch=2, seed=0, x=None):
@@ -157,7 +157,7 @@ def test_equation_layout_is_what_a_fresh_measurement_says_at_every_step(view, qt
     for t in range(8):
         view.set_cursor(Cursor(step=t, layer="lstm", unit=t % 3))
         remembered = view.eq_label.text()
-        view._fit_cache = None
+        view._fit_cache = {}
         view._show_equations()
         assert view.eq_label.text() == remembered, t
         layouts.add("numbers below" if remembered.count("<tr") > 6 else "one row")
@@ -181,12 +181,16 @@ def test_the_one_row_equations_never_need_more_than_the_widest_they_can_be(view,
     sub = view.theme.subscripts
     for t in range(8):
         view.set_cursor(Cursor(step=t, sample=t % 2, layer=layer.name or model.layers[0].name, unit=t % 3))
-        html, static, fills = view._eq_html(stacked=False)
-        assert fills  # (plain numbers, drawn over the text)
-        doc = QtGui.QTextDocument()
-        doc.setDefaultFont(view.eq_label.font())
-        doc.setHtml(sub(html))
-        assert doc.idealWidth() <= view._widest(sub(static), fills), t
+        for compact in (False, True):  # (compact: its table, the legend wraps)
+            html, static, fills = view._eq_html(stacked=False, compact=compact)
+            if compact:
+                html, static = _table(html), _table(static)
+            assert fills  # (plain numbers, drawn over the text)
+            font = view.theme.font(view.eq_scale)
+            doc = QtGui.QTextDocument()
+            doc.setDefaultFont(font)
+            doc.setHtml(sub(html))
+            assert doc.idealWidth() <= view._widest(sub(static), fills, font), (t, compact)
 
 
 def _fresh_view(qtbot, size, model, trace, x, cursor) -> CellView:

@@ -28,6 +28,7 @@ from lstmviz.engine.activations import formula
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
+from lstmviz.ui.plot_tools import counted_ticks
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     CellRef,
@@ -58,6 +59,22 @@ SHORT = {"i": "input", "f": "forget", "o": "output", "c_tilde": "cand.", "h_tild
 _SYMBOL = r"(?<![A-Za-z0-9_])([A-Za-z][~']?)"
 _SUB_BRACE = re.compile(_SYMBOL + r"_\{([^}]*)\}")
 _SUB = re.compile(_SYMBOL + r"_([A-Za-z0-9']+)")
+
+
+#: the compact equations' line height (%): closer than their lecture-sized subscripts set them
+COMPACT_LINE = 80
+#: the sigmoid of an equation (not hard_sigmoid's), written σ in the compact rows
+_SIGMOID = re.compile(r"(?<![A-Za-z0-9_])sigmoid\(")
+
+
+def _table(html: str) -> str:
+    """The equations' table, without the legend below it (which wraps)."""
+    end = html.find("</table>")
+    return html if end < 0 else html[:end + len("</table>")]
+
+
+def _sigma(text: str) -> str:
+    return _SIGMOID.sub("σ(", text)
 
 
 _TILDE_HTML = "<span style=\"font-family:'DejaVu Serif', serif\">{}&#771;</span>"
@@ -499,16 +516,18 @@ class CellView(TraceView):
         self.ref: CellRef | None = None
         self._eqs: list[Equation] = []
         self._setup_key = None
-        self._fit_cache = None  # the equations' one-row / two-row answer (_show_equations)
+        self._fit_cache: dict = {}  # the equations' one-row answers, full and compact (_show_equations)
         self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
+        self._tall_cache: dict = {}  # one-row texts' heights, full and compact (_too_tall)
         self._masked_in_sight: tuple | None = None  # where a masked step's rows were brought into sight
-        self._static_width: tuple = (None,)  # the one-row text's ideal width without numbers (_widest)
+        self._static_width: dict = {}  # one-row texts' ideal widths without numbers (_widest)
         self._drawn = True  # False: a step came while another tab was shown (set_cursor)
         self._charts: list = []  # the shown charts and their whole titles (_too_narrow)
         self._short = False  # the charts show their symbols alone (_update)
         self._showing = False  # in _show (which decides that itself)
         self._layout_serial = 0  # counts the charts' layouts (_place_bars)
         self._titles_pending = False  # their titles measured again soon (_titles_laid_out)
+        self._ticks_pending = False  # their count axes made alike soon (_same_ticks)
         self._narrow_key: tuple = ()
         self._narrow = False
         self._tight_key: tuple = ()  # (_numbers_tight)
@@ -568,6 +587,8 @@ class CellView(TraceView):
             # a title moves inside its chart after the charts' layout (its axis takes its
             # width at its first paint): the titles are measured again then (_title_moved)
             self.bars[key].plot.titleLabel.geometryChanged.connect(self._title_moved)
+            # alike charts' count axes tick alike (_same_ticks), again when one is resized
+            self.bars[key].plot.getAxis("bottom").geometryChanged.connect(self._axis_moved)
         self.bar_view.scene().sigMouseClicked.connect(self._bar_clicked)
         for lab in self.col_titles:  # (two rows: the lower row's titles lie over the view)
             lab.raise_()
@@ -613,6 +634,9 @@ class CellView(TraceView):
     #: so that the equations below keep a few lines
     SLOT_LEAST = (60, 120)
     SLOT_LEAST_TWO_ROWS = (60, 100)
+    #: a chart's plot height (px) the equations leave where a compact form of them can
+    #: (``_show_equations``): a back row reads the bars the lessons speak of
+    PLOT_LEAST = 80
 
     def _arrange(self, two_rows: bool, hold: bool = True) -> None:
         """The charts in one row (in, gates, out), or, where the view is narrower than
@@ -725,6 +749,33 @@ class CellView(TraceView):
             self._titles_pending = True
             QtCore.QTimer.singleShot(0, self._titles_laid_out)
 
+    def _axis_moved(self) -> None:
+        """A chart's count axis changed its size: the charts' count axes made alike on the
+        next turn of the event loop (once for all that moved)."""
+        if not self._ticks_pending:
+            self._ticks_pending = True
+            QtCore.QTimer.singleShot(0, self, self._same_ticks)
+
+    def _same_ticks(self) -> None:
+        """Charts of as many bars tick their count axes alike: the ticks that fit the
+        narrowest of them (each fitted its own: at 1280 x 720 presenting, the charts whose
+        value axis reads "0.5" had room for "0 2" under their bars, the others "0 1 2 3")."""
+        self._ticks_pending = False
+        if not shiboken6.isValid(self):
+            return
+        groups: dict[int, list] = {}
+        for bp in self.bars.values():
+            if not bp.widget.isHidden() and bp._set_up:
+                groups.setdefault(bp.n, []).append(bp.plot.getAxis("bottom"))
+        for n, axes in groups.items():
+            full = count_ticks(n, max_ticks=5)
+            narrowest = min(axes, key=lambda a: a.width())
+            if narrowest.width() <= 1:
+                continue  # (not laid out yet: again when it is)
+            ticks = counted_ticks(narrowest, n, 0, 16, full, None, True)
+            for axis in axes:
+                count_axis(axis, n, ticks=ticks, middle=True)
+
     def _titles_laid_out(self) -> None:
         self._titles_pending = False
         if shiboken6.isValid(self) and self.bar_view is not None:
@@ -834,7 +885,7 @@ class CellView(TraceView):
         self.expanded = bool(on)
         if self.expand_box.isChecked() != self.expanded:
             self.expand_box.setChecked(self.expanded)
-        self._fit_cache = None
+        self._fit_cache = {}
         self._height_cache = (None,)
         if self.model is not None and self.ref is not None:
             self._show(self.cursor)
@@ -997,6 +1048,7 @@ class CellView(TraceView):
         self._fit_rows()
         self._stretch_columns()
         self._place_bars()
+        self._axis_moved()  # (new charts: their counts made alike)
         major = self.model.keras_major
         seen = activation_names(ref)
         self._act_legend = " · ".join(f"{n}(x) = {formula(n, major)}" if formula(n, major) != f"{n}(x)" else f"{n}(x)"
@@ -1064,36 +1116,42 @@ class CellView(TraceView):
         self._show_equations()
 
     def _show_equations(self) -> None:
-        """One row per equation when it fits the width, else the numbers on a second row:
-        the type keeps its size (a lecture hall reads it) instead of being cut off."""
+        """One row per equation when it fits the width; else one compact row (σ for
+        sigmoid, closer rows) when that fits; else the numbers on a second row: the type
+        keeps its size (a lecture hall reads it) instead of being cut off. Presenting at
+        1024 x 768, two rows each took the view's height from the charts (38 px of plot
+        each) and still scrolled; one compact row each leaves the charts 80 px."""
         sub = self.theme.subscripts
-        html, static, fills = self._eq_html(stacked=False)
-        html = sub(html)
         vw = max(1, self.eq_scroll.viewport().width())  # the label's width (set below)
         room = max(200, vw - 8)
-        # Laying the text out to measure it cost ~2 ms a step. While the room, font and
-        # layer stay, the answer holds for text no longer than what fitted with a tenth to
-        # spare, or no shorter than what overflowed by a tenth (numbers change by a few
-        # characters from step to step).
-        key = (room, self.eq_label.font().key(), self.ref.name if self.ref else None,
-               self.ref.side if self.ref else None)
-        n = len(html)
-        fits = None
-        cached = self._fit_cache
-        if cached is not None and cached[0] == key:
-            if cached[1] and n <= cached[2]:
-                fits = True
-            elif not cached[1] and n >= cached[2]:
-                fits = False
-        if fits is None and self._widest(sub(static), fills) <= room - 2:
-            fits = True  # (the widest it can be fits: nothing to lay out)
-        if fits is None:
-            doc = QtGui.QTextDocument()
-            doc.setDefaultFont(self.eq_label.font())
-            doc.setHtml(html)
-            width = max(1.0, doc.idealWidth())
-            fits = width <= room
-            self._fit_cache = (key, fits, int(n * (0.9 * room / width if fits else 1.1 * room / width)))
+        font = self.theme.font(self.eq_scale)
+        key = (room, font.key(), self.ref.name if self.ref else None, self.ref.side if self.ref else None)
+        compact = False
+        html, static, fills = self._eq_html(stacked=False)
+        html = sub(html)
+        fits = self._one_row_fits(html, sub(static), fills, room, key, font)
+        if not fits or self._too_tall(html, font, vw, compact=False):
+            # compact: σ for sigmoid, closer rows, a legend that fits a line; at the
+            # equations' size where that fits the width, else at the theme's least size
+            # (a lecture's floor)
+            c_html, c_static, c_fills = self._eq_html(stacked=False, compact=True)
+            c_html = sub(c_html)
+            # (measured without the scroll bar, which the two-row text's height brought)
+            c_room = max(200, self.eq_scroll.width() - 8)
+            c_key = (c_room,) + key[1:]
+            sizes = sorted({font.pointSize(), min(font.pointSize(), self.theme.min_pt)}, reverse=True)
+            for pt in sizes:
+                small = QtGui.QFont(font)
+                small.setPointSize(pt)
+                # (the larger size only where it, too, leaves the charts their least: at
+                # 1024 x 768 under a caption of three lines its legend took a second line)
+                if (self._one_row_fits(_table(c_html), _table(sub(c_static)), c_fills, c_room, c_key, small, True)
+                        and (pt == sizes[-1] or not self._too_tall(c_html, small, c_room + 8, compact=True))):
+                    fits = compact = True
+                    html, static, fills, font = c_html, c_static, c_fills, small
+                    break
+        if self.eq_label.font() != font:
+            self.eq_label.setFont(font)
         # the numbers are drawn as plain text over the rest, which is laid out again only
         # when it changes (a new layer, unit or masked step; RichText.set_filled)
         if not fits:
@@ -1112,7 +1170,7 @@ class CellView(TraceView):
         # view's minimum grew past its height, the header was squeezed to nothing and the
         # window grew taller than asked)
         room = self._room_for_equations(head)
-        hkey = (key, fits, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head, room)
+        hkey = (key, fits, compact, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head, room)
         if self._height_cache[0] != hkey:
             need = self.eq_label.heightForWidth(vw)
             # all of them where the room holds them (presenting at 1280 x 720, half the view
@@ -1134,6 +1192,58 @@ class CellView(TraceView):
         if self.eq_label.size() != QtCore.QSize(vw, self._height_cache[1]):
             self.eq_label.resize(vw, self._height_cache[1])
         self._masked_rows_in_sight(fits, vw)
+
+    def _too_tall(self, html: str, font: QtGui.QFont, width: int, compact: bool) -> bool:
+        """Whether the one-row text ``html`` is taller than the room the charts leave
+        where they keep ``PLOT_LEAST`` of plot (presenting at 1280 x 720, six full rows and
+        their legend left the charts 53 px). Measured once for each layer, font, width
+        and height of the view (it changes with them, not with a step's numbers)."""
+        key = (compact, len(self._eqs), self.expanded, self.ref.name if self.ref else None, font.key(), width)
+        if key not in self._tall_cache:
+            if len(self._tall_cache) >= 8:  # (a few layers' texts)
+                self._tall_cache.clear()
+            doc = QtGui.QTextDocument()
+            doc.setDefaultFont(font)
+            doc.setHtml(html)
+            doc.setTextWidth(width)
+            self._tall_cache[key] = doc.size().height()
+        shown = [bp for bp in self.bars.values() if not bp.widget.isHidden()]
+        if not shown or shown[0].widget.height() <= 1:
+            return False  # (not laid out yet: measured again when it is)
+        bp = shown[0]
+        # what a chart takes beside its plot (its title, number and count axis)
+        beside = bp.widget.height() - bp.plot.getViewBox().height()
+        rows = 2 if self._two_rows else 1
+        least = bp.widget.minimumHeight()
+        room = (self._room_for_equations(self.header.sizeHint().height())
+                - rows * max(0, beside + self.PLOT_LEAST - least))
+        return self._tall_cache[key] + 4 > room
+
+    def _one_row_fits(self, html: str, static: str, fills: list[str], room: int, key: tuple,
+                      font: QtGui.QFont, compact: bool = False) -> bool:
+        """Whether the one-row text ``html`` (``compact`` or not) fits ``room`` in ``font``.
+
+        Laying the text out to measure it cost ~2 ms a step. While the room, font and
+        layer stay, the answer holds for text no longer than what fitted with a tenth to
+        spare, or no shorter than what overflowed by a tenth (numbers change by a few
+        characters from step to step)."""
+        n = len(html)
+        cached = self._fit_cache.get((compact, font.key()))
+        if cached is not None and cached[0] == key:
+            if cached[1] and n <= cached[2]:
+                return True
+            if not cached[1] and n >= cached[2]:
+                return False
+        if self._widest(static, fills, font) <= room - 2:
+            return True  # (the widest it can be fits: nothing to lay out)
+        doc = QtGui.QTextDocument()
+        doc.setDefaultFont(font)
+        doc.setHtml(html)
+        width = max(1.0, doc.idealWidth())
+        fits = width <= room
+        self._fit_cache[(compact, font.key())] = (key, fits,
+                                                  int(n * (0.9 * room / width if fits else 1.1 * room / width)))
+        return fits
 
     def _masked_rows_in_sight(self, one_row: bool, width: int) -> None:
         """A masked step's news is its carried-over rows (c_t = c_t-1, h_t = h_t-1), the
@@ -1171,7 +1281,7 @@ class CellView(TraceView):
         gaps = 3 * max(0, self._page_layout.spacing())  # between the four rows
         return self.height() - margins - head - others - gaps
 
-    def _widest(self, static: str, fills: list[str]) -> float:
+    def _widest(self, static: str, fills: list[str], font: QtGui.QFont) -> float:
         """The most the equations' one-row text (``static`` with each of ``fills`` after its
         cell's "=", as ``RichText.set_filled`` shows them) can need: the ideal width of
         ``static``'s table with the widest fill's " " and bold number on top of its
@@ -1179,9 +1289,8 @@ class CellView(TraceView):
         and font: it changes with the layer, unit or a masked step, not with a step's
         numbers). A step of numbers near the width (2 x LSTM(512):
         ~93% of it) was laid out in full at every step (~1 ms) to answer the same."""
-        font = self.eq_label.font()
         key = (static, font.key())
-        if self._static_width[0] != key:
+        if key not in self._static_width:
             end = static.find("</table>")  # the table, then the legend
             cut = len(static) if end < 0 else end + len("</table>")
             widths = []
@@ -1192,8 +1301,10 @@ class CellView(TraceView):
                 widths.append(doc.idealWidth())
             bold = QtGui.QFont(font)
             bold.setBold(True)
-            self._static_width = (key, widths, QtGui.QFontMetricsF(font), QtGui.QFontMetricsF(bold))
-        _, (table, legend), plain, bold_metrics = self._static_width
+            if len(self._static_width) >= 8:  # (a few layers' texts, full and compact)
+                self._static_width.clear()
+            self._static_width[key] = (widths, QtGui.QFontMetricsF(font), QtGui.QFontMetricsF(bold))
+        (table, legend), plain, bold_metrics = self._static_width[key]
         if fills:  # (Qt lays a table's cells out on whole pixels: one more)
             table = math.ceil(table + plain.horizontalAdvance(" ") + max(bold_metrics.horizontalAdvance(f)
                                                                           for f in fills)) + 1.0
@@ -1215,37 +1326,56 @@ class CellView(TraceView):
             QtCore.QTimer.singleShot(0, self, lambda: self._show_row(row))
         return False
 
-    def _eq_html(self, stacked: bool = False) -> tuple[str, str, list[str]]:
+    def _eq_html(self, stacked: bool = False, compact: bool = False) -> tuple[str, str, list[str]]:
         """The equations as rich text, that text with each plain-text numbers cell left at
-        "=", and those numbers (``RichText.set_filled``)."""
+        "=", and those numbers (``RichText.set_filled``). ``compact``: one row each,
+        σ for sigmoid (the legend says so), the rows closer together."""
         t = self.theme
+        short = _sigma if compact else (lambda text: text)
+        pad = 1 if compact else 4
+        # (compact: lines closer than the lecture-sized subscripts would set them)
+        tight, end = (f'<p style="line-height:{COMPACT_LINE}%; margin:0">', "</p>") if compact else ("", "")
         rows: list[str] = []
         bare_rows: list[str] = []
         numbers_out: list[str] = []
         for eq in self._eqs:
-            lhs, _, rhs = eq.symbolic.partition(" = ")
+            lhs, _, rhs = short(eq.symbolic).partition(" = ")
+            numeric = short(eq.numeric)
             note = ""
             if "(masked" in rhs:
                 rhs, _, note = rhs.partition("  (")
                 note = f' <span style="color:{t.muted}">({note}</span>'
-            head = (f'<td align="right" style="padding:4px 6px 4px 0"><span style="color:{t.hue(eq.key)}">'
-                    f'<b>{to_html(lhs)}</b></span></td>')
-            numbers = f'= <b>{to_html(eq.numeric)}</b>'
+            head = (f'<td align="right" style="padding:{pad}px {3 if compact else 6}px {pad}px 0">{tight}'
+                    f'<span style="color:{t.hue(eq.key)}"><b>{to_html(lhs)}</b></span>{end}</td>')
+            numbers = f'{tight}= <b>{to_html(numeric)}</b>{end}'
+            if compact and note:
+                # (after the numbers, not the formula: in the formula's column "(masked:
+                # state carried over)" widened the table by 60 px past 1024 x 768's width)
+                numbers, note = f'{tight}= <b>{to_html(numeric)}</b>{note}{end}', ""
             bare = numbers
-            if to_html(eq.numeric) == _escaped(eq.numeric):
-                bare = "="
-                numbers_out.append(eq.numeric)
+            if to_html(numeric) == _escaped(numeric) and numbers.endswith(f"</b>{end}"):
+                bare = f"{tight}={end}"
+                numbers_out.append(numeric)
             for out, cell in ((rows, numbers), (bare_rows, bare)):
                 if stacked:
                     out.append(f'<tr>{head}<td style="padding:4px 0 0 0">= {to_html(rhs)}{note}</td></tr>'
                                f'<tr><td></td><td style="padding:0 0 6px 0">{cell}</td></tr>')
                 else:
-                    out.append(f'<tr>{head}<td style="padding:4px 14px 4px 0">= {to_html(rhs)}{note}</td>'
-                               f'<td style="padding:4px 0">{cell}</td></tr>')
+                    out.append(f'<tr>{head}<td style="padding:{pad}px {4 if compact else 14}px {pad}px 0">'
+                               f'{tight}= {to_html(rhs)}{note}{end}</td><td style="padding:{pad}px 0">{cell}</td></tr>')
         bias = ", b" if self.ref is not None and self.ref.layer.config.get("use_bias", True) else ""
-        legend = (f'<p style="color:{t.muted}; margin-top:8px">{to_html(self._act_legend)}  ·  '
-                  f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>{bias}, '
-                  'the sums and the results</p>')
+        acts = self._act_legend
+        if compact and _SIGMOID.search("".join(eq.symbolic + eq.numeric for eq in self._eqs)):
+            # (the legend's "sigmoid(x) = 1 / ...": "σ = sigmoid: 1 / ...")
+            acts = re.sub(r"(?<![A-Za-z0-9_])sigmoid\(x\)( = )?",
+                          lambda m: "σ = sigmoid: " if m.group(1) else "σ = sigmoid", acts, count=1)
+        if compact:  # (in a line where it can be: the room is the charts')
+            legend = (f'<p style="color:{t.muted}; margin-top:4px">{to_html(acts)} · numbers from the trace: '
+                      f'W·x<sub>t</sub>, U·h<sub>t−1</sub>{bias}, the sums, the results</p>')
+        else:
+            legend = (f'<p style="color:{t.muted}; margin-top:8px">{to_html(acts)}  ·  '
+                      f'the numbers are the trace\'s: W·x<sub>t</sub>, U·h<sub>t−1</sub>{bias}, '
+                      'the sums and the results</p>')
         if self.expanded and self.ref is not None:
             n = self.ref.units
             others = {"LSTM": "f, c̃, o", "GRU": "r, h̃"}.get(self.ref.kind)
