@@ -1038,6 +1038,31 @@ def test_each_equations_formula_and_numbers_share_a_baseline(make_window, size):
     p.leave()
 
 
+def test_a_grus_equations_take_one_compact_row_each_on_a_1024_x_768_projector(make_window):
+    """The GRU lesson's Cell step on a 1024 x 768 projector: the compact table was 1007 px
+    at the lecture's least size (14 pt) against 1000 px of room, so its equations took
+    two rows each and the charts 51 px of plot. Thin spaces about the formulas' + and −
+    bring it within the room: one row each, the charts 80 px or more."""
+    w, p = _lesson_on(make_window, 1024, 768, lambda title: title == "GRU vs LSTM")
+    for _ in range(2):  # (its third step: z, r, h~ and one state h)
+        p.tour.next()
+        w.resize(1024, 768)
+        settle()
+        settle()
+    view = w.views[1]
+    assert w.tabs.currentWidget() is view and view.ref.kind == "GRU"
+    label = view.eq_label
+    rows = _row_baselines(label, label.width())
+    assert len(rows) == len(view._eqs) == 4  # one row each
+    assert label._fits() and label.font().pointSize() >= th.current().min_pt
+    assert "σ(" in label.plain_text()  # (the compact form)
+    plots = [bp.plot.getViewBox().height() for bp in view.bars.values() if not bp.widget.isHidden()]
+    assert len(plots) == 6 and min(plots) >= 80, plots
+    assert view.eq_scroll.verticalScrollBar().maximum() == 0
+    p.tour.end()
+    p.leave()
+
+
 @pytest.mark.parametrize("size", [(800, 600), (1024, 768)])
 def test_the_train_tabs_plots_get_room_beside_the_side_panel_on_a_4_3_projector(make_window, qtbot, size):
     """Presenting at 800 x 600 with the side panel on (S), the Train tab's plots were a

@@ -624,7 +624,8 @@ class RichText(QtWidgets.QWidget):
         doc = QtGui.QTextDocument()
         doc.setDefaultFont(self.doc.defaultFont())
         doc.setHtml(self._html)
-        return doc.toPlainText().replace("\u200b", "")  # (no zero-width struts: cell.STRUT)
+        # (no zero-width struts, word spaces for thin ones: cell.STRUT, cell._THIN_OPS)
+        return doc.toPlainText().replace("\u200b", "").replace("\u2009", " ")
 
     def copy(self) -> None:
         QtWidgets.QApplication.clipboard().setText(self.plain_text())
