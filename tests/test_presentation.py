@@ -992,6 +992,77 @@ def test_the_cell_views_charts_keep_a_readable_height_on_a_1024_x_768_projector(
     p.leave()
 
 
+def _row_baselines(label, width: int) -> list[tuple[float, ...]]:
+    """Each row of the equations' table laid out at ``width``: the baselines (px) of its
+    symbol, formula and numbers, each the first line of its cell (the numbers' where
+    they are drawn over the table, RichText.set_filled)."""
+    label._layout(width)
+    doc, layout = label.doc, label.doc.documentLayout()
+    table = next(f for f in doc.rootFrame().childFrames() if isinstance(f, QtGui.QTextTable))
+    fills = iter([base for _, base, *_ in label._anchors[1]] if label._fill_rects else [])
+    rows = []
+    for row in range(table.rows()):
+        out = []
+        for col in range(table.columns()):
+            block = doc.findBlock(table.cellAt(row, col).firstCursorPosition().position())
+            line = block.layout().lineAt(0)
+            out.append(layout.blockBoundingRect(block).top() + line.y() + line.ascent())
+        if label._fill_rects and block.text().rstrip("\u200b") == "=":
+            out.append(next(fills))
+        rows.append(tuple(out))
+    return rows
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720), (1024, 768)])
+def test_each_equations_formula_and_numbers_share_a_baseline(make_window, size):
+    """Presenting, each one-row equation's numbers sat ~8 px above its formula: the
+    lecture's subscripts (set larger for Qt to draw them at the least size) make the
+    formula's line taller, table cells are laid out from the top, and the numbers' cell
+    had no subscript. Symbol, formula and numbers of a row now share a baseline, the
+    numbers at the equations' size."""
+    w, p = _lesson_on(make_window, *size, lambda title: title == "What `units` means")
+    p.tour.next()  # (its second step: the Cell view, the numbers of a later step)
+    w.resize(*size)
+    settle()
+    settle()
+    view = w.views[1]
+    assert w.tabs.currentWidget() is view
+    label = view.eq_label
+    rows = _row_baselines(label, label.width())
+    assert len(rows) == len(view._eqs) == 6  # (one row each)
+    for k, row in enumerate(rows):
+        assert max(row) - min(row) <= 0.5, (k, row)
+    assert label._fill_rects and all(bold.pointSize() == label.font().pointSize()
+                                     for _, _, bold, _, _ in label._anchors[1])
+    p.tour.end()
+    p.leave()
+
+
+def test_a_grus_equations_take_one_compact_row_each_on_a_1024_x_768_projector(make_window):
+    """The GRU lesson's Cell step on a 1024 x 768 projector: the compact table was 1007 px
+    at the lecture's least size (14 pt) against 1000 px of room, so its equations took
+    two rows each and the charts 51 px of plot. Thin spaces about the formulas' + and −
+    bring it within the room: one row each, the charts 80 px or more."""
+    w, p = _lesson_on(make_window, 1024, 768, lambda title: title == "GRU vs LSTM")
+    for _ in range(2):  # (its third step: z, r, h~ and one state h)
+        p.tour.next()
+        w.resize(1024, 768)
+        settle()
+        settle()
+    view = w.views[1]
+    assert w.tabs.currentWidget() is view and view.ref.kind == "GRU"
+    label = view.eq_label
+    rows = _row_baselines(label, label.width())
+    assert len(rows) == len(view._eqs) == 4  # one row each
+    assert label._fits() and label.font().pointSize() >= th.current().min_pt
+    assert "σ(" in label.plain_text()  # (the compact form)
+    plots = [bp.plot.getViewBox().height() for bp in view.bars.values() if not bp.widget.isHidden()]
+    assert len(plots) == 6 and min(plots) >= 80, plots
+    assert view.eq_scroll.verticalScrollBar().maximum() == 0
+    p.tour.end()
+    p.leave()
+
+
 @pytest.mark.parametrize("size", [(800, 600), (1024, 768)])
 def test_the_train_tabs_plots_get_room_beside_the_side_panel_on_a_4_3_projector(make_window, qtbot, size):
     """Presenting at 800 x 600 with the side panel on (S), the Train tab's plots were a

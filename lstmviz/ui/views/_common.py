@@ -594,7 +594,8 @@ class RichText(QtWidgets.QWidget):
 
     def set_filled(self, static: str, fills: list[str], html: str) -> None:
         """Show ``html``, which is ``static`` with ``fills[k]`` (plain text, bold, after
-        one space) in the k-th table cell that ``static`` leaves at ``=`` alone."""
+        one space) in the k-th table cell that ``static`` leaves at ``=`` alone (or ``=`` and
+        zero-width spaces, a subscript that sets its line as its row's others)."""
         if html == self._html and static == self._static:
             return
         same = static == self._static and len(fills) == len(self._fills)
@@ -623,7 +624,8 @@ class RichText(QtWidgets.QWidget):
         doc = QtGui.QTextDocument()
         doc.setDefaultFont(self.doc.defaultFont())
         doc.setHtml(self._html)
-        return doc.toPlainText()
+        # (no zero-width struts, word spaces for thin ones: cell.STRUT, cell._THIN_OPS)
+        return doc.toPlainText().replace("\u200b", "").replace("\u2009", " ")
 
     def copy(self) -> None:
         QtWidgets.QApplication.clipboard().setText(self.plain_text())
@@ -649,13 +651,15 @@ class RichText(QtWidgets.QWidget):
                 cell = table.cellAt(row, table.columns() - 1)
                 first, last = cell.firstCursorPosition().position(), cell.lastCursorPosition().position()
                 block = self.doc.findBlock(first)
-                if last != first + 1 or block.text() != "=":
+                # ("=" alone, or with a zero-width subscript after it: cell.STRUT)
+                text = block.text()
+                if last != first + len(text) or text.rstrip("\u200b") != "=":
                     continue
                 line = block.layout().lineForTextPosition(1)
                 if not line.isValid():
                     continue
                 origin = layout.blockBoundingRect(block).topLeft()
-                cursor.setPosition(last)
+                cursor.setPosition(first + 1)  # (the "=": not a strut after it, cell.STRUT)
                 form = cursor.charFormat()
                 font = QtGui.QFont(form.font())
                 bold = QtGui.QFont(font)

@@ -63,8 +63,21 @@ _SUB = re.compile(_SYMBOL + r"_([A-Za-z0-9']+)")
 
 #: the compact equations' line height (%): closer than their lecture-sized subscripts set them
 COMPACT_LINE = 80
+#: a subscript of nothing (a zero-width space) in each cell of a one-row equation: a
+#: lecture theme's subscripts (``Theme.subscripts``) make their line taller, and Qt lays a
+#: table's cells out from the top (it ignores vertical-align: baseline), so the numbers'
+#: cell, without one, sat its baseline ~8 px above the formula's. The same script in
+#: every cell sets every cell's first line alike (no-op outside a lecture theme).
+STRUT = "<sub>\u200b</sub>"
 #: the sigmoid of an equation (not hard_sigmoid's), written σ in the compact rows
 _SIGMOID = re.compile(r"(?<![A-Za-z0-9_])sigmoid\(")
+
+
+#: a formula's binary + and − (spaced), set closer in the compact rows: thin spaces
+#: (U+2009, which Qt's rich text keeps only under white-space: pre) about them keep a
+#: GRU's compact table within 1000 px at 1024 x 768 presenting, where word spaces took
+#: it 7 px past (at the lecture's least size) and its equations two rows each
+_THIN_OPS = re.compile(r" ([+−]) ")
 
 
 def _table(html: str) -> str:
@@ -1345,16 +1358,21 @@ class CellView(TraceView):
             if "(masked" in rhs:
                 rhs, _, note = rhs.partition("  (")
                 note = f' <span style="color:{t.muted}">({note}</span>'
+            formula = to_html(rhs)
+            if compact:  # (thin spaces about the formula's + and −, kept as written: pre)
+                formula = ('<span style="white-space:pre">'
+                           + _THIN_OPS.sub(lambda m: f"\u2009{m.group(1)}\u2009", formula) + "</span>")
+            strut = "" if stacked else STRUT  # (one row: its cells on one baseline)
             head = (f'<td align="right" style="padding:{pad}px {3 if compact else 6}px {pad}px 0">{tight}'
-                    f'<span style="color:{t.hue(eq.key)}"><b>{to_html(lhs)}</b></span>{end}</td>')
-            numbers = f'{tight}= <b>{to_html(numeric)}</b>{end}'
+                    f'<span style="color:{t.hue(eq.key)}"><b>{to_html(lhs)}</b></span>{strut}{end}</td>')
+            numbers = f'{tight}={strut} <b>{to_html(numeric)}</b>{end}'
             if compact and note:
                 # (after the numbers, not the formula: in the formula's column "(masked:
                 # state carried over)" widened the table by 60 px past 1024 x 768's width)
-                numbers, note = f'{tight}= <b>{to_html(numeric)}</b>{note}{end}', ""
+                numbers, note = f'{tight}={strut} <b>{to_html(numeric)}</b>{note}{end}', ""
             bare = numbers
             if to_html(numeric) == _escaped(numeric) and numbers.endswith(f"</b>{end}"):
-                bare = f"{tight}={end}"
+                bare = f"{tight}={strut}{end}"
                 numbers_out.append(numeric)
             for out, cell in ((rows, numbers), (bare_rows, bare)):
                 if stacked:
@@ -1362,7 +1380,8 @@ class CellView(TraceView):
                                f'<tr><td></td><td style="padding:0 0 6px 0">{cell}</td></tr>')
                 else:
                     out.append(f'<tr>{head}<td style="padding:{pad}px {4 if compact else 14}px {pad}px 0">'
-                               f'{tight}= {to_html(rhs)}{note}{end}</td><td style="padding:{pad}px 0">{cell}</td></tr>')
+                               f'{tight}={strut} {formula}{note}{end}</td>'
+                               f'<td style="padding:{pad}px 0">{cell}</td></tr>')
         bias = ", b" if self.ref is not None and self.ref.layer.config.get("use_bias", True) else ""
         acts = self._act_legend
         if compact and _SIGMOID.search("".join(eq.symbolic + eq.numeric for eq in self._eqs)):
