@@ -276,3 +276,53 @@ def test_steps_painted_in_one_pass_leave_what_a_full_repaint_shows(window, tab):
     window.repaint()
     QtWidgets.QApplication.processEvents()
     assert np.array_equal(stepped, shown())
+
+
+def test_a_quiet_labels_height_stays_while_only_its_numbers_change(qtbot):
+    """A long input's header in Over time wrapped to a third line at steps of five digits
+    ("t = 16,230") and gave it back at four ("t = 1,712"): every heatmap below was laid out
+    and painted again at each such seek (a seek ~13 ms slower), the plots jumping while
+    playing. The label keeps the tallest height the same text has had at its width; a text
+    that differs in more than its numbers (another layer) is measured anew."""
+    from lstmviz.ui.labels import QuietLabel
+
+    holder = QtWidgets.QWidget()
+    qtbot.addWidget(holder)
+    layout = QtWidgets.QVBoxLayout(holder)
+    label = QuietLabel()
+    layout.addWidget(label)
+    layout.addStretch(1)
+    holder.show()
+
+    def text(step: int, name: str = "lstm") -> str:
+        return (f"<b>{name}</b> (LSTM) · step <b>t = {step:,}</b> = input step {step:,} · unit <b>0</b> "
+                f"· exact steps {step:,}–{step + 255:,} of 20,000")
+
+    width = next(w for w in range(200, 900) if _height_at(label, holder, w, text(1712))
+                 < _height_at(label, holder, w, text(16230)))
+    holder.resize(width, 400)
+    label.setText(text(1712))
+    QtWidgets.QApplication.processEvents()
+    short = label.height()
+    label.setText(text(16230))
+    QtWidgets.QApplication.processEvents()
+    tall = label.height()
+    assert tall > short
+    for step in (1712, 787, 17384, 3588):
+        label.setText(text(step))
+        QtWidgets.QApplication.processEvents()
+        assert label.height() == tall, step
+    label.setText(text(1712, name="another_layer"))
+    QtWidgets.QApplication.processEvents()
+    assert label.height() == _height_at(label, holder, width, text(1712, name="another_layer"))
+
+
+def _height_at(label, holder, width: int, text: str) -> int:
+    """The height ``text`` needs at ``width`` (measured on a label of its own)."""
+    probe = QtWidgets.QLabel()
+    probe.setFont(label.label.font())
+    probe.setWordWrap(True)
+    probe.setTextFormat(QtCore.Qt.TextFormat.RichText)
+    probe.setText(text)
+    return probe.heightForWidth(width - holder.layout().contentsMargins().left()
+                                - holder.layout().contentsMargins().right())
