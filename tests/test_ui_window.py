@@ -493,6 +493,34 @@ def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(wind
     assert kernel.shape == (3, 28) and np.abs(kernel).max() > 0.4  # (drawn from +-0.5)
 
 
+def test_an_initializer_config_holding_an_int_past_64_bits_opens_and_edits(window, tmp_path):
+    """A stranger's .keras whose kernel_initializer config is 2**63 (the weights are in the
+    file: the forward pass never draws from it) loaded, then crashed the window: the side
+    panel's box handed the value to Qt (``findData``: OverflowError, found by fuzzing).
+    It now opens, the box shows the initializer by its name, and picking another edits."""
+    import io
+    import json
+    import zipfile
+
+    src = zipfile.ZipFile(FIX / "k3_gru_reset_before" / "model.keras")
+    config = json.loads(src.read("config.json"))
+    layer = next(x for x in config["config"]["layers"] if x["class_name"] == "GRU")
+    layer["config"]["kernel_initializer"]["config"] = 2 ** 63
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        for name in src.namelist():
+            out.writestr(name, json.dumps(config) if name == "config.json" else src.read(name))
+    (tmp_path / "m.keras").write_bytes(buf.getvalue())
+    assert window.open_file(tmp_path / "m.keras")
+    row = next(i for i, e in enumerate(window.state.layers) if e.class_name == "GRU")
+    window.stack_panel.cards.setCurrentRow(row)
+    box = window.stack_panel.findChild(QtWidgets.QComboBox, "option:kernel_initializer")
+    assert box.currentText() == "glorot_uniform"
+    box.setCurrentIndex(box.findText("orthogonal"))
+    assert window.state.error is None
+    assert window.state.layers[row].config["kernel_initializer"] == "orthogonal"
+
+
 def test_an_initializers_call_cut_by_a_narrow_side_panel_is_whole_in_its_tooltip(make_window, tmp_path):
     """At 800 x 600 the side panel's initializer box showed 'RandomUniform(min' and no more:
     its tooltip said what a kernel_initializer is, not which one this is. The tooltip now

@@ -598,8 +598,8 @@ class StackPanel(QtWidgets.QWidget):
             # was cut to 'glorot_uniforn' (the column had room to spare)
             w.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
             for c in opt.choices:
-                w.addItem(str(c), c)
-            w.currentIndexChanged.connect(lambda i, k=opt.key, box=w: self._edit_option(k, box.itemData(i)))
+                _add_choice(w, str(c), c)
+            w.currentIndexChanged.connect(lambda i, k=opt.key, box=w: self._edit_option(k, _choice_at(box, i)))
         w.setToolTip(tip(opt.tooltip))
         w.setObjectName(f"option:{opt.key}")
         return w
@@ -617,11 +617,11 @@ class StackPanel(QtWidgets.QWidget):
             elif opt.kind == "bool":
                 w.setChecked(bool(value))
             else:
-                i = w.findData(value)
+                i = _find_choice(w, value)
                 if i < 0:  # (a Keras 3 file's config of a listed one: shown by its name)
-                    i = w.findData(same_choice(value, opt.choices or ()))
+                    i = _find_choice(w, same_choice(value, opt.choices or ()))
                 if i < 0 and value is not None:
-                    w.addItem(choice_text(value), value)
+                    _add_choice(w, choice_text(value), value)
                     i = w.count() - 1
                 w.setCurrentIndex(max(i, 0))
         finally:
@@ -644,6 +644,38 @@ class StackPanel(QtWidgets.QWidget):
         if formula:
             lines.append(f"params = {formula}")
         return "<br>".join(markup(l) for l in lines)
+
+
+def _add_choice(box: QtWidgets.QComboBox, text: str, value) -> None:
+    """An item of an option's box, its value kept beside the box in Python: Qt holds the
+    value too where it can (an int past 64 bits in a stranger's initializer config
+    cannot cross into Qt: ``addItem`` and ``findData`` raised OverflowError)."""
+    values = box.__dict__.setdefault("_lstmviz_values", [])
+    try:
+        box.addItem(text, value)
+    except (OverflowError, TypeError, ValueError):
+        box.addItem(text, None)
+    values.append(value)
+
+
+def _choice_at(box: QtWidgets.QComboBox, i: int):
+    """The value of an option's box's item ``i`` (None for no item)."""
+    values = box.__dict__.get("_lstmviz_values", [])
+    return values[i] if 0 <= i < len(values) else None
+
+
+def _find_choice(box: QtWidgets.QComboBox, value) -> int:
+    """The index of the item of ``value`` in an option's box, -1 where none is (compared in
+    Python: the file's values never cross into Qt)."""
+    if value is None:
+        return -1
+    for i, known in enumerate(box.__dict__.get("_lstmviz_values", [])):
+        try:
+            if isinstance(known, bool) == isinstance(value, bool) and bool(known == value):
+                return i
+        except Exception:  # (a value whose comparison fails is not this one)
+            continue
+    return -1
 
 
 def show_number(spin, value, lo, hi) -> None:
