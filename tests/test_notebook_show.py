@@ -360,3 +360,22 @@ def test_show_refuses_a_size_beyond_the_sides_picture_and_size_allow_before_a_wi
         with pytest.raises(LstmvizError, match=r"^size .*: give a width and a height between 16 and 8192"):
             lstmviz.show(str(CASE / "model.keras"), size=size, block=False)
     assert len(notebook.OPEN_WINDOWS) == before
+
+
+def test_a_fault_while_the_window_is_made_leaves_no_window_behind(monkeypatch):
+    """A fault past make_window's refusals (the side panel's OverflowError on a fuzzed
+    file, since fixed) left a half-built MainWindow alive; a later collection of it crashed
+    Qt (a segfault in a long fuzzed run). make_window now disposes of it and re-raises."""
+    from lstmviz.ui.main_window import MainWindow
+
+    def broken(self, *a, **k):
+        raise RuntimeError("a fault while opening")
+
+    monkeypatch.setattr(MainWindow, "open_file", broken)
+    before = {id(w) for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, MainWindow)}
+    with pytest.raises(RuntimeError, match="a fault while opening"):
+        lstmviz.picture(str(DEMO), view="cell", size=(400, 300))
+    QtWidgets.QApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    left = [w for w in QtWidgets.QApplication.topLevelWidgets()
+            if isinstance(w, MainWindow) and id(w) not in before]
+    assert not left

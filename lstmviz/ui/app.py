@@ -276,54 +276,63 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
     # the built-in stack is built (and drawn) only when no model replaces it at once (a
     # file may be weights or an input for it: built then)
     window = MainWindow(AppState(build=model is None and not demos), settings=settings, quiet=True)
-    if model is not None:
-        window.state.set_model(model)
-        if window.state.error:
-            msg = window.state.error
-            dispose(window)
-            raise LstmvizError(msg)
-        from lstmviz.text import safe_name
+    try:
+        if model is not None:
+            window.state.set_model(model)
+            if window.state.error:
+                msg = window.state.error
+                dispose(window)
+                raise LstmvizError(msg)
+            from lstmviz.text import safe_name
 
-        window.source_label = f"{safe_name(model.name)} (from Python)"
-        window.update_title()
-    elif model_path:
-        with _held_logs() as held:  # a failure is raised (the caller says it once), not logged too
-            opened = window.open_file(model_path, read=read, fresh=True)
-        if not opened:
-            msg = window.last_message
-            window.close()
-            window.deleteLater()
-            raise LstmvizError(msg)
-        for record in held:
-            log.handle(record)
-        if strict and window.state.error:
-            msg = f"{Path(model_path).name}: opened, but it cannot run: {window.state.error}"
-            dispose(window)
-            raise LstmvizError(msg)
-    elif demos:
-        window.open_demo(demos[0], read=read)
-        if inputs is not None:  # not the demo's own input: its description would say so
-            window.message(f"Demo model: {demos[0]['title']}")
-    if window.state.model is None and not window.state.error:  # the demo did not open
-        window.state.rebuild()  # the built-in stack, as without demos
-    if inputs is not None:
-        from lstmviz.app.inputs import use_array
+            window.source_label = f"{safe_name(model.name)} (from Python)"
+            window.update_title()
+        elif model_path:
+            with _held_logs() as held:  # a failure is raised (the caller says it once), not logged too
+                opened = window.open_file(model_path, read=read, fresh=True)
+            if not opened:
+                msg = window.last_message
+                window.close()
+                window.deleteLater()
+                raise LstmvizError(msg)
+            for record in held:
+                log.handle(record)
+            if strict and window.state.error:
+                msg = f"{Path(model_path).name}: opened, but it cannot run: {window.state.error}"
+                dispose(window)
+                raise LstmvizError(msg)
+        elif demos:
+            window.open_demo(demos[0], read=read)
+            if inputs is not None:  # not the demo's own input: its description would say so
+                window.message(f"Demo model: {demos[0]['title']}")
+        if window.state.model is None and not window.state.error:  # the demo did not open
+            window.state.rebuild()  # the built-in stack, as without demos
+        if inputs is not None:
+            from lstmviz.app.inputs import use_array
 
-        try:
-            x = inputs(window.state.model) if callable(inputs) else inputs
-            use_array(window.state, x, names=getattr(inputs, "names", None))  # (a CSV's header)
-        except LstmvizError as err:
+            try:
+                x = inputs(window.state.model) if callable(inputs) else inputs
+                use_array(window.state, x, names=getattr(inputs, "names", None))  # (a CSV's header)
+            except LstmvizError as err:
+                dispose(window)
+                source = getattr(inputs, "source", None)  # --input's file: named in its refusal
+                if source and not str(err).startswith(str(source)):
+                    raise LstmvizError(f"{source}: {err}") from None
+                raise
+            window.sessions.mark_saved()  # the input given with the model is no edit of it
+            shapes = [" x ".join(f"{n:,}" for n in getattr(a, "shape", ())) for a in
+                      (x if isinstance(x, (list, tuple)) and len(x) == len(window.state.model.inputs) > 1 else [x])]
+            said = (f"traced on the given inputs ({', '.join(shapes)})" if len(shapes) > 1 else
+                    f"traced on the given input ({shapes[0]})")  # after what opening said, if it said anything
+            window.message(f"{window.last_message} \u00b7 {said}" if window.last_message
+                           else said[0].upper() + said[1:])
+    except BaseException:  # (a fault past the refusals above: no half-built window left
+        # behind, whose teardown at a later collection crashed Qt in a fuzzed run)
+        import shiboken6
+
+        if shiboken6.isValid(window):
             dispose(window)
-            source = getattr(inputs, "source", None)  # --input's file: named in its refusal
-            if source and not str(err).startswith(str(source)):
-                raise LstmvizError(f"{source}: {err}") from None
-            raise
-        window.sessions.mark_saved()  # the input given with the model is no edit of it
-        shapes = [" x ".join(f"{n:,}" for n in getattr(a, "shape", ())) for a in
-                  (x if isinstance(x, (list, tuple)) and len(x) == len(window.state.model.inputs) > 1 else [x])]
-        said = (f"traced on the given inputs ({', '.join(shapes)})" if len(shapes) > 1 else
-                f"traced on the given input ({shapes[0]})")  # after what opening said, if it said anything
-        window.message(f"{window.last_message} \u00b7 {said}" if window.last_message else said[0].upper() + said[1:])
+        raise
     window.quiet = quiet
     return window
 
