@@ -238,6 +238,9 @@ def cmd_summary(args) -> int:
         print(listing)
         return 0
     model.summary(all_ops=args.all_ops)
+    broken = model.nonfinite_weights()
+    if broken:  # (a model saved after its training diverged: it runs, to NaN)
+        print(f"\nNote: {broken}; every number it reaches is NaN.")
     return 0
 
 

@@ -521,6 +521,44 @@ def test_an_initializer_config_holding_an_int_past_64_bits_opens_and_edits(windo
     assert window.state.layers[row].config["kernel_initializer"] == "orthogonal"
 
 
+def test_a_model_whose_weights_hold_nan_opens_says_where_and_draws_without_warnings(window, tmp_path):
+    """A model saved after its training diverged (a NaN in the forget gate's bias) opened
+    with no word of why every number on screen was NaN, and drawing it printed NumPy's
+    warnings (the Unrolled view cast NaN colours to bytes). Now the open message names the
+    first NaN by gate block, every tab draws without a warning, the NaN cells left empty
+    as the heatmaps leave them, and ``lstmviz summary`` says it in a note."""
+    import warnings
+
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    model = Model.sequential((None, 12, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
+                                             LayerSpec("Dense", {"units": 1})], seed=0)
+    model.layers[0].weights[2][5] = np.nan  # bias_f, unit 1
+    model.layers[0].weights[1][0, 0] = np.inf
+    save_keras(model, tmp_path / "nan.keras")
+    assert model.nonfinite_weights() == "lstm's recurrent_kernel_i[0, 0] is infinity (2 such numbers in the model)"
+    model.layers[0].weights[1][0, 0] = 0.5
+    assert model.nonfinite_weights() == "lstm's bias_f[1] is NaN"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert window.open_file(tmp_path / "nan.keras")
+        assert window.last_message.endswith(
+            "; lstm's recurrent_kernel_i[0, 0] is infinity (2 such numbers in the model): "
+            "every number it reaches is NaN")
+        for k in range(len(window.views)):
+            window.tabs.setCurrentIndex(k)
+            window.grab()
+    unrolled = window.views[0]
+    assert not np.isfinite(window.state.trace["lstm"].steps["h"][0, 1]).any()
+    cells = [r for r in unrolled.rows if r.image.image is not None]
+    assert any((r.image.image[..., 3] == 0).any() for r in cells)  # (NaN cells: no colour)
+    out = subprocess.run([sys.executable, "-m", "lstmviz", "summary", str(tmp_path / "nan.keras")],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.rstrip().endswith("Note: lstm's recurrent_kernel_i[0, 0] is infinity (2 such numbers in the "
+                                 "model); every number it reaches is NaN.")
+
+
 def test_an_initializers_call_cut_by_a_narrow_side_panel_is_whole_in_its_tooltip(make_window, tmp_path):
     """At 800 x 600 the side panel's initializer box showed 'RandomUniform(min' and no more:
     its tooltip said what a kernel_initializer is, not which one this is. The tooltip now

@@ -314,6 +314,26 @@ class Model:
     def count_params(self) -> int:
         return sum(layer.count_params() for layer in self.layers)
 
+    def nonfinite_weights(self) -> str | None:
+        """Where the weights first hold NaN or infinity, in words, by gate block
+        ("lstm's bias_f[1] is NaN (3 such numbers in the model)"): a model saved after its
+        training diverged runs, and every number that weight reaches is NaN; None where
+        every weight is a number."""
+        bad = [(layer, w) for layer in self.layers for w in layer.weights
+               if np.issubdtype(np.asarray(w).dtype, np.floating) and not np.isfinite(w).all()]
+        if not bad:
+            return None
+        total = sum(int(np.count_nonzero(~np.isfinite(w))) for _, w in bad)
+        layer = bad[0][0]
+        name, block = next((n, b) for n, b in layer.gate_blocks().items()
+                           if np.issubdtype(np.asarray(b).dtype, np.floating) and not np.isfinite(b).all())
+        at = tuple(int(i) for i in np.argwhere(~np.isfinite(block))[0])
+        value = float(np.asarray(block)[at])
+        what = "NaN" if np.isnan(value) else "infinity" if value > 0 else "-infinity"
+        index = ", ".join(str(i) for i in at)
+        more = f" ({plural(total, 'such number', sep=',')} in the model)" if total > 1 else ""
+        return f"{layer.name}'s {name}[{index}] is {what}{more}"
+
     def reset_states(self) -> None:
         for node in self.nodes:
             node.layer.reset_states()

@@ -36,6 +36,7 @@ SimpleRNN::
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import threading
@@ -119,12 +120,12 @@ def run_parallel(fns, pool: str = "blocks"):
 
 def _one_blas_thread(run):
     """Steps run with one BLAS thread: a step's small products gain nothing from a second
-    one, and on a busy machine OpenBLAS's waiting threads cost far more than they give."""
-    import functools
-
+    one, and on a busy machine OpenBLAS's waiting threads cost far more than they give.
+    Quietly, too: a weight that is infinity times a state of 0 gives NaN, as Keras
+    computes it, without NumPy's warning (the app names such a weight when it opens it)."""
     @functools.wraps(run)
     def wrapped(*args, **kw):
-        with blas.single_threaded():
+        with blas.single_threaded(), np.errstate(invalid="ignore"):
             return run(*args, **kw)
     return wrapped
 
@@ -380,7 +381,9 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
     K = keyframes.every if keyframes is not None else 0
 
     def group(blks):
-        with np.errstate(over="ignore"):  # exp(large) = inf gives sigmoid 0, tanh -1: exact
+        # exp(large) = inf gives sigmoid 0, tanh -1: exact; (on the engine's threads too:
+        # errstate is each thread's) a weight of infinity times a state of 0 gives NaN
+        with np.errstate(over="ignore", invalid="ignore"):
             if fused and small and not record and keep_not is None:
                 return _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, h_all, keyframes, on_chunk)
             return _lstm_group(blks)

@@ -822,10 +822,12 @@ class MainWindow(QtWidgets.QMainWindow):
                 shown = self.state.model or model
                 chain = not model.is_sequential and not self.state.readonly
                 note = self.state.input_note  # (the user's data the model cannot take: a dialog)
+                broken = shown.nonfinite_weights()  # (a model saved after its training diverged)
                 self.message(f"Opened {file_label(path)}: {plural(len(shown.layers), 'layer')}, "
                              f"{shown.count_params():,} parameters "
                              f"({(time.perf_counter() - t0) * 1000:.0f} ms)"
-                             + (f"; {CHAIN_NOTE}" if chain else "") + (f"; {note}" if note else ""),
+                             + (f"; {CHAIN_NOTE}" if chain else "") + (f"; {note}" if note else "")
+                             + (f"; {broken}: every number it reaches is NaN" if broken else ""),
                              dialog=bool(note))
         except LstmvizError as err:
             self.message(str(err), dialog=True, error=True, title="Cannot open this file")

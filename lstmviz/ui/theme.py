@@ -180,13 +180,17 @@ def cmap_for(key: str, theme: Theme | None = None) -> pg.ColorMap:
 
 def symmetric_levels(*arrays, floor: float = 1e-6) -> tuple[float, float]:
     """(-m, m) with m the largest magnitude over ``arrays`` (at least ``floor``)."""
+    import warnings
+
     import numpy as np
 
     m = floor
     for a in arrays:
         a = np.asarray(a)
         if a.size:
-            v = float(np.nanmax(np.abs(a)))
+            with warnings.catch_warnings():  # (all NaN: a model whose weights hold NaN)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                v = float(np.nanmax(np.abs(a)))
             if np.isfinite(v):
                 m = max(m, v)
     return (-m, m)

@@ -1073,8 +1073,14 @@ class UnrolledView(TraceView):
     def _map(cmap: pg.ColorMap, vals: np.ndarray, levels) -> np.ndarray:
         lo, hi = levels
         norm = np.clip((np.asarray(vals, np.float64) - lo) / (hi - lo), 0.0, 1.0)
+        nan = np.isnan(norm)
+        if nan.any():  # (a model whose weights hold NaN): no colour, as the heatmaps leave it
+            norm[nan] = 0.0
         flat = map_bytes(cmap, norm.ravel())
-        return np.ascontiguousarray(flat.reshape(norm.shape + (4,)).astype(np.uint8))
+        rgba = np.ascontiguousarray(flat.reshape(norm.shape + (4,)).astype(np.uint8))
+        if nan.any():
+            rgba[nan] = 0
+        return rgba
 
     # -- clicks ---------------------------------------------------------------------------
     def _scene_clicked(self, ev):
