@@ -1,6 +1,6 @@
 """The one exception type lstmviz raises for anything a user did or a file holds."""
 
-from lstmviz.text import safe_text
+from lstmviz.text import cut_long_runs, safe_text
 
 
 class LstmvizError(Exception):
@@ -9,11 +9,12 @@ class LstmvizError(Exception):
     Every error the engine, the loaders and the CLI raise on purpose is of this type,
     so callers (the CLI, the app) can show ``str(err)`` as one clear line. The message
     is made safe on the way in (``lstmviz.text.safe_text``): names from a file that it
-    quotes have their control characters escaped, and a message is cut at a few
-    thousand characters.
+    quotes have their control characters escaped, a run of hundreds of characters without
+    a space (a name a file quotes whole) cut to its head and tail, and a message cut at a
+    few thousand characters.
     """
 
     def __init__(self, *args: object) -> None:
         if len(args) == 1 and isinstance(args[0], str):
-            args = (safe_text(args[0]),)
+            args = (safe_text(cut_long_runs(args[0])),)
         super().__init__(*args)

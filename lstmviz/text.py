@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import unicodedata
 import zlib
 from typing import Any, TypeVar
@@ -61,6 +62,27 @@ def escape(text: str) -> str:
     if text.isprintable() and not any(ch in _ALWAYS_ESCAPE for ch in text):
         return text
     return "".join(_escape_char(ch) if _needs_escape(ch) else ch for ch in text)
+
+
+#: A run of characters without a space longer than this in a message (a name or value a
+#: file quotes at its whole length: a 5,000-character layer name filled the message's 2,000
+#: characters) is shown by its head and tail (``cut_long_runs``).
+RUN_LIMIT = 2 * NAME_LIMIT
+
+_LONG_RUN = re.compile(r"[^\s'\"]{%d,}" % (RUN_LIMIT + 1))  # (a quoted name: inside its quotes)
+
+
+def cut_long_runs(text: str) -> str:
+    """``text`` with each run of more than ``RUN_LIMIT`` characters other than spaces and
+    quotes cut to its first and last characters: "'aaaa...[4,840 characters left
+    out]...aaaa'"."""
+    if len(text) <= RUN_LIMIT:
+        return text
+
+    def cut(m: re.Match) -> str:
+        run = m.group(0)
+        return f"{run[:NAME_LIMIT]}...[{len(run) - NAME_LIMIT - 40:,} characters left out]...{run[-40:]}"
+    return _LONG_RUN.sub(cut, text)
 
 
 def safe_text(value: object, limit: int = MESSAGE_LIMIT) -> str:

@@ -45,6 +45,31 @@ def test_error_messages_are_escaped():
     assert "\x1b" not in str(err) and "\n" not in str(err)
 
 
+def test_a_long_name_a_file_quotes_in_a_refusal_is_cut_to_its_head_and_tail(tmp_path):
+    """A .keras whose layer takes its input from a 5,000-character name (found by fuzzing)
+    was refused with the name whole up to the message's 2,000 characters: a dialog of
+    'aaaa'. A run that long is now its head and tail, saying how much is left out; the
+    rest of the message (what is supported) is whole."""
+    import json
+
+    err = LstmvizError("layer 'x' takes its input from '" + "a" * 4999 + "b', which is not in the model")
+    assert str(err).endswith("a...[4,840 characters left out]..." + "a" * 39 + "b', which is not in the model")
+    assert len(str(err)) < 400
+    assert str(LstmvizError("a" * 240)) == "a" * 240  # (a run up to 240 characters stays)
+    src = zipfile.ZipFile(ROOT / "tests" / "fixtures" / "k3_lstm_options" / "model.keras")
+    config = json.loads(src.read("config.json"))
+    layer = config["config"]["layers"][-1]
+    layer["inbound_nodes"][0]["args"][0]["config"]["keras_history"][0] = "a" * 5000
+    with zipfile.ZipFile(tmp_path / "m.keras", "w") as out:
+        for name in src.namelist():
+            out.writestr(name, json.dumps(config) if name == "config.json" else src.read(name))
+    with pytest.raises(LstmvizError) as got:
+        lstmviz.load(tmp_path / "m.keras")
+    text = str(got.value)
+    assert "...[4,840 characters left out]..." + "a" * 40 + "', which is not in the model; supported: Keras 3" in text
+    assert len(text) < 800 and "\n" not in text
+
+
 def test_model_names_are_escaped_and_cut(tmp_path):
     p = legacy_lstm_file(tmp_path / "m.h5", [ESC, "lstm_b"])
     spec = read_model_file(p)
