@@ -651,11 +651,22 @@ def _add_choice(box: QtWidgets.QComboBox, text: str, value) -> None:
     value too where it can (an int past 64 bits in a stranger's initializer config
     cannot cross into Qt: ``addItem`` and ``findData`` raised OverflowError)."""
     values = box.__dict__.setdefault("_lstmviz_values", [])
-    try:
-        box.addItem(text, value)
-    except (OverflowError, TypeError, ValueError):
-        box.addItem(text, None)
-    values.append(value)
+    box.addItem(text, value if _qt_holds(value) else None)  # (shiboken reports a failed
+    values.append(value)  # conversion to sys.excepthook even where it is caught)
+
+
+def _qt_holds(value, depth: int = 0) -> bool:
+    """Whether ``value`` crosses into a QVariant whole: names, numbers within 64 bits,
+    and lists and dicts of them (a few levels deep)."""
+    if value is None or isinstance(value, (str, bool, float)):
+        return True
+    if isinstance(value, int):
+        return -2 ** 63 <= value < 2 ** 63
+    if depth < 4 and isinstance(value, (list, tuple)):
+        return all(_qt_holds(v, depth + 1) for v in value)
+    if depth < 4 and isinstance(value, dict):
+        return all(isinstance(k, str) and _qt_holds(v, depth + 1) for k, v in value.items())
+    return False
 
 
 def _choice_at(box: QtWidgets.QComboBox, i: int):
