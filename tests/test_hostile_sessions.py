@@ -357,6 +357,26 @@ def test_a_npy_header_whose_text_is_cut_is_one_line(tmp_path):
     assert "EOF in multi-line statement" in msg and "(2, 0)" not in msg
 
 
+def test_a_npy_header_of_odd_text_is_refused_without_pythons_warnings(tmp_path):
+    """A damaged header's '(2, 0)' read as '(0in 0)', or its dtype with a backslash: Python's parser,
+    behind NumPy's, printed "SyntaxWarning: invalid decimal literal" (or a
+    DeprecationWarning of an escape) on stderr before the one-line refusal (found by
+    fuzzing sessions). The refusal alone now."""
+    import warnings
+
+    for at, new in ((b"'shape': (", b"0in"), (b"'descr': '", b"\\`")):
+        def odd(name, data, at=at, new=new):
+            if not name.endswith(".npy"):
+                return data
+            i = data.index(at) + len(at)
+            return data[:i] + new + data[i + len(new):]  # (the header's length kept)
+
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            _refused(tmp_path, _rezip(_good(), odd), "not a usable lstmviz session", "header cannot be read")
+        assert not said, [str(w.message) for w in said]
+
+
 def test_a_zip_of_a_version_no_reader_knows_is_one_line(tmp_path):
     data = bytearray(_good())
     central = data.index(b"PK\x01\x02")  # the first member's central directory entry

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import warnings
 from typing import BinaryIO
 
 import numpy as np
@@ -50,10 +51,15 @@ def npy_header(fh: BinaryIO, label: str) -> tuple[tuple[int, ...], bool, np.dtyp
                            f"{MAX_HEADER // 1024} KB: damaged or not written by NumPy; {ACCEPTED}")
     fh.seek(-size_bytes, io.SEEK_CUR)  # the header readers start at the length field
     try:
-        if major == 1:
-            shape, fortran, dtype = npformat.read_array_header_1_0(fh, max_header_size=MAX_HEADER)
-        else:
-            shape, fortran, dtype = npformat.read_array_header_2_0(fh, max_header_size=MAX_HEADER)
+        # (Python's parser warns of a damaged header's text on stderr, "SyntaxWarning: invalid
+        # decimal literal", before the refusal below says what is wrong)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            if major == 1:
+                shape, fortran, dtype = npformat.read_array_header_1_0(fh, max_header_size=MAX_HEADER)
+            else:
+                shape, fortran, dtype = npformat.read_array_header_2_0(fh, max_header_size=MAX_HEADER)
     except Exception as err:  # NumPy parses the header's text: ValueError, SyntaxError, tokenize's TokenError...
         first = err.args[0] if err.args and isinstance(err.args[0], str) else str(err)  # (TokenError: (text, place))
         text = " ".join(first.split())
