@@ -573,6 +573,17 @@ def test_a_model_whose_weights_hold_nan_opens_says_where_and_draws_without_warni
                          capture_output=True, text=True, check=True).stdout
     assert out.rstrip().endswith("Note: lstm's recurrent_kernel_i[0, 0] is infinity (2 such numbers in the "
                                  "model); every number it reaches is NaN.")
+    # a signalling NaN (damaged bytes, found by fuzzing): NumPy's arithmetic on it warns
+    # "invalid value" where a quiet one does not, in the engine and in pyqtgraph's render
+    model.layers[0].weights[0][1, 2] = np.array([0x7FA00000], np.uint32).view(np.float32)[0]
+    save_keras(model, tmp_path / "snan.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert window.open_file(tmp_path / "snan.keras")
+        assert "lstm's kernel_i[1, 2] is NaN (2 such numbers in the model)" in window.last_message
+        for k in range(len(window.views)):
+            window.tabs.setCurrentIndex(k)
+            window.grab()
 
 
 def test_an_initializers_call_cut_by_a_narrow_side_panel_is_whole_in_its_tooltip(make_window, tmp_path):

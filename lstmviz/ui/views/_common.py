@@ -473,6 +473,12 @@ class ClickableImage(pg.ImageItem):
         if on_hover is not None:
             self.setAcceptHoverEvents(True)
 
+    def render(self):
+        # a file's NaN may be a signalling one (damaged bytes): pyqtgraph's arithmetic on it
+        # warned "invalid value" on stderr; its pixel is left clear as any NaN's
+        with np.errstate(invalid="ignore"):
+            return super().render()
+
     def mouseClickEvent(self, ev):
         if ev.button() != QtCore.Qt.MouseButton.LeftButton or self._on_click is None:
             return
