@@ -830,6 +830,41 @@ def test_the_cell_views_equations_are_whole_on_a_1280_x_720_projector(make_windo
     p.leave()
 
 
+def test_every_lessons_cell_step_shows_its_equations_whole_on_a_1280_x_720_projector(make_window):
+    """The padding lesson's third step (a masked step, the Cell view) on a 1280 x 720
+    projector had the note under the equations ("sigmoid(x) = 1 / (1 + e^-x) · ... the
+    numbers are the trace's ...") cut in two under a scroll bar: 273 px of equations in 261.
+    Every step of a lesson on the Cell view (its terms not written out: those scroll by
+    design) now shows its equations and their note whole, the charts their least height."""
+    from lstmviz.app import tours
+    from lstmviz.ui.views.cell import CellView
+
+    w = make_window((1280, 720))
+    p = present_on(w, 1280, 720)
+    view, seen = w.views[1], []
+    for les in tours.LESSONS + tours.MORE_LESSONS:
+        p.tour.start(tours.ALL_LESSONS.index(les))
+        for n in range(len(les.steps)):
+            if n:
+                p.tour.next()
+            w.resize(1280, 720)
+            settle()
+            settle()
+            if w.tabs.currentWidget() is not view or view.expanded or not view.equation_lines():
+                continue
+            where = (les.title.replace("`", ""), n + 1)
+            scroll, label = view.eq_scroll, view.eq_label
+            assert scroll.verticalScrollBar().maximum() == 0, where
+            assert label.height() <= scroll.viewport().height(), (where, label.height(), scroll.viewport().height())
+            assert label.heightForWidth(label.width()) <= scroll.viewport().height(), where
+            slots = [s for s in view._slot_of.values() if s.isVisible()]
+            assert min(s.height() for s in slots) >= CellView.SLOT_LEAST[1], where
+            seen.append(where)
+        p.tour.end()
+    assert ("Padding and Masking", 3) in seen, seen
+    p.leave()
+
+
 def test_over_time_gives_its_heatmaps_room_on_an_800_x_600_projector(make_window):
     """Lesson 1's Over time step on an 800 x 600 projector: the six heatmaps' images were
     20 px high (4 units) under their titles and colour bars, the curves below taller. Where an
