@@ -772,6 +772,37 @@ def test_the_lesson_about_the_u_h_terms_shows_their_numbers_on_an_800_x_600_proj
     p.leave()
 
 
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_the_lesson_about_the_u_h_terms_keeps_the_charts_readable(make_window, size):
+    """Lesson 8 step 3 on a 1024 x 768 projector: the written-out terms took the view's
+    height, and the charts the caption speaks of (h_t-1 into unit 1's gates) were 38 px of
+    plot (69 at 1280 x 720). The terms now leave the charts ``PLOT_LEAST`` and scroll, the
+    first gate's U_i·h row (its numbers too) in sight."""
+    from lstmviz.app import tours
+    from lstmviz.ui.views.cell import CellView
+
+    w = make_window(size)
+    p = present_on(w, *size)
+    p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title.startswith("Block, cell, unit")))
+    for _ in range(2):
+        p.tour.next()
+        w.resize(*size)
+        settle()
+    settle()
+    view = w.views[1]
+    assert w.tabs.currentWidget() is view and view.expanded and "U\u1d62\u00b7h" in p.caption.caption.text()
+    plots = [bp.plot.getViewBox().height() for bp in view.bars.values() if not bp.widget.isHidden()]
+    assert len(plots) == 9 and min(plots) >= CellView.PLOT_LEAST, plots
+    scroll, label = view.eq_scroll, view.eq_label
+    width = scroll.viewport().width()
+    stacked = "<tr><td></td>" in label.laid_out(width)
+    bottom = label.row_bottom(5 if stacked else 2, width)
+    top = scroll.verticalScrollBar().value()
+    assert bottom is not None and top < bottom <= top + scroll.viewport().height(), (top, bottom)
+    p.tour.end()
+    p.leave()
+
+
 def test_the_masked_step_shows_its_carried_over_rows_on_a_1024_x_768_projector(make_window):
     """The padding lesson's third step ("Masked step t = 9: ... its h and c are dropped:
     step 7's are carried over") on a 1024 x 768 projector: the Cell view's equations take
