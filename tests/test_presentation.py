@@ -966,6 +966,48 @@ def test_no_player_under_the_train_tab_while_presenting(window):
     assert window.player.isVisible() and window.tabs.currentWidget() is window.train_panel
 
 
+def test_space_on_the_train_tab_while_presenting_plays_the_training(window, qtbot):
+    """Presenting on the Train tab (no player under it), Space played the hidden player: the
+    stack's time moved off screen and nothing the hall saw changed. There it is now the
+    tab's own Play / Pause; the arrows, Home and End move nothing hidden; another tab gives
+    the player its keys back."""
+    present(window)
+    state = window.state
+    window.tabs.setCurrentWidget(window.train_panel)
+    settle()
+    panel = window.train_panel
+    panel.use_process = False  # (trains on a thread: no process to start in a test)
+    assert not window.player.isVisible()
+    step = state.cursor.step
+    try:
+        press(qtbot, window, QtCore.Qt.Key.Key_Space)
+        assert panel.playing and panel.play_button.isChecked()
+        assert not window.player.playing
+        press(qtbot, window, QtCore.Qt.Key.Key_Space)
+        assert not panel.playing and not panel.play_button.isChecked()
+        for key in (QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_End, QtCore.Qt.Key.Key_Left):
+            press(qtbot, window, key)
+        assert state.cursor.step == step and not window.player.playing
+    finally:
+        panel.set_playing(False)
+    window.tabs.setCurrentIndex(0)
+    settle()
+    press(qtbot, window, QtCore.Qt.Key.Key_Right)
+    assert state.cursor.step == step + 1
+    press(qtbot, window, QtCore.Qt.Key.Key_Space)
+    assert window.player.playing and not panel.playing
+    press(qtbot, window, QtCore.Qt.Key.Key_Space)
+    assert not window.player.playing
+    p = window.presenter
+    p.tour.start(0)  # a lesson: PgDn / Right are its steps', not the player's
+    settle()
+    first = p.tour.index
+    press(qtbot, window, QtCore.Qt.Key.Key_Right)
+    assert p.tour.index == first + 1
+    p.tour.end()
+    p.leave()
+
+
 def test_the_forget_gate_lesson_marks_the_unit_its_caption_names(window):
     """Lesson 12 step 3: 'Unit 2's f is above 0.9 on 49% of the steps (right: a point per
     unit)', and nothing on the saturation plot said which point was unit 2. The caption's

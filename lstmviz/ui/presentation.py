@@ -587,10 +587,7 @@ class Presenter(QtCore.QObject):
         """During a tour, PageUp/PageDown/Left/Right move through its steps, not the time."""
         for name in ("tour_next", "tour_prev"):
             self.actions[name].setEnabled(on)
-        for name in ("back", "forward"):
-            act = self.window.player.actions_by_name.get(name)
-            if act is not None:
-                act.setEnabled(not on)
+        self.window.sync_player()  # (the player's back / forward off during a tour)
 
     def _fill_screens(self) -> None:
         m = self.screens_menu
