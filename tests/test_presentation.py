@@ -1222,6 +1222,39 @@ def test_the_side_panel_stays_beside_the_train_tab_on_a_16_9_projector(make_wind
     p.leave()
 
 
+def test_the_side_panel_gives_way_to_the_train_tab_when_a_resize_makes_it_narrow(make_window, qtbot):
+    """Whether the side panel gives way on the Train tab was checked when the tab changed
+    or presenting started, not on a resize: a 1280 x 720 projector's window made 1024 wide
+    (a 4:3 resolution) kept the side panel beside the Train tab's plots, and made wide again
+    kept it hidden. A resize across the width it is checked at now gives way or brings it
+    back; one within it keeps what S chose."""
+    from helpers import present_on
+
+    w = make_window((1280, 720))
+    p = present_on(w, 1280, 720)
+    w.tabs.setCurrentIndex(0)
+    settle()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)
+    w.tabs.setCurrentWidget(w.train_panel)
+    settle()
+    assert w.side.isVisible()  # (wide: beside it)
+    w.resize(1024, 720)
+    settle()
+    assert not w.side.isVisible()
+    assert w.train_panel.plot_tabs.width() > 1024 / 2
+    w.resize(1280, 720)
+    settle()
+    assert w.side.isVisible()
+    w.resize(1024, 720)
+    settle()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)  # the user's call on the Train tab ...
+    assert w.side.isVisible()
+    w.resize(1000, 720)  # ... kept by a resize that leaves the window as narrow
+    settle()
+    assert w.side.isVisible()
+    p.leave()
+
+
 def test_the_cell_views_alike_charts_tick_alike_on_a_1280_x_720_projector(make_window):
     """Lesson 1's first step on a 1280 x 720 projector: the charts of 4 units each fitted
     their own count ticks, "0 1 2 3" under h_t-1, c_t-1, c_t and h_t, "0 2" under the

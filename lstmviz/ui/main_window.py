@@ -1196,6 +1196,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self._sized = True
             side = max(self.side.minimumWidth(), int(self.width() * 0.26))
             self.splitter.setSizes([side, max(200, self.width() - side)])
+        presenter = getattr(self, "presenter", None)
+        if presenter is not None:
+            presenter.window_resized()  # (the side panel beside the Train tab, or not)
 
     def closeEvent(self, event):
         self.player.pause()

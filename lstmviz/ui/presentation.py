@@ -835,11 +835,30 @@ class Presenter(QtCore.QObject):
         self._side_gave_way = False  # (S on the Train tab: the user's call)
         self.set_side(not self.window.side.isVisibleTo(self.window))
 
+    def _narrow(self) -> bool:
+        return self.active and self.screen_width / max(self.scale, 1e-6) < SIDE_BESIDE_TRAIN_LEAST
+
+    def window_resized(self) -> None:
+        """Presenting, the window's width is the screen's (or, presenting in a window, the
+        window's): where a resize makes it narrow or wide for the Train tab (a projector's
+        resolution changed, the window taken to another screen), the side panel gives way
+        there or comes back, as when the tab changes (it was checked only then and on
+        entering); a resize that leaves it as narrow or as wide keeps what S chose."""
+        if not self.active:
+            return
+        width = self.window.width()
+        if width <= 0 or width == self.screen_width:
+            return
+        was = self._narrow()
+        self.screen_width = width
+        if self._narrow() != was:
+            self.fit_train_tab()
+
     def fit_train_tab(self) -> None:
         """Presenting on a narrow screen (``SIDE_BESIDE_TRAIN_LEAST``), the side panel gives
         way on the Train tab and comes back on another tab; S shows it there all the same."""
         w = self.window
-        narrow = self.active and self.screen_width / max(self.scale, 1e-6) < SIDE_BESIDE_TRAIN_LEAST
+        narrow = self._narrow()
         train = narrow and w.on_train_tab()
         if train and w.side.isVisibleTo(w):
             self._side_gave_way = True
