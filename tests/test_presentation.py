@@ -772,6 +772,37 @@ def test_the_lesson_about_the_u_h_terms_shows_their_numbers_on_an_800_x_600_proj
     p.leave()
 
 
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_the_lesson_about_the_u_h_terms_keeps_the_charts_readable(make_window, size):
+    """Lesson 8 step 3 on a 1024 x 768 projector: the written-out terms took the view's
+    height, and the charts the caption speaks of (h_t-1 into unit 1's gates) were 38 px of
+    plot (69 at 1280 x 720). The terms now leave the charts ``PLOT_LEAST`` and scroll, the
+    first gate's U_i·h row (its numbers too) in sight."""
+    from lstmviz.app import tours
+    from lstmviz.ui.views.cell import CellView
+
+    w = make_window(size)
+    p = present_on(w, *size)
+    p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title.startswith("Block, cell, unit")))
+    for _ in range(2):
+        p.tour.next()
+        w.resize(*size)
+        settle()
+    settle()
+    view = w.views[1]
+    assert w.tabs.currentWidget() is view and view.expanded and "U\u1d62\u00b7h" in p.caption.caption.text()
+    plots = [bp.plot.getViewBox().height() for bp in view.bars.values() if not bp.widget.isHidden()]
+    assert len(plots) == 9 and min(plots) >= CellView.PLOT_LEAST, plots
+    scroll, label = view.eq_scroll, view.eq_label
+    width = scroll.viewport().width()
+    stacked = "<tr><td></td>" in label.laid_out(width)
+    bottom = label.row_bottom(5 if stacked else 2, width)
+    top = scroll.verticalScrollBar().value()
+    assert bottom is not None and top < bottom <= top + scroll.viewport().height(), (top, bottom)
+    p.tour.end()
+    p.leave()
+
+
 def test_the_masked_step_shows_its_carried_over_rows_on_a_1024_x_768_projector(make_window):
     """The padding lesson's third step ("Masked step t = 9: ... its h and c are dropped:
     step 7's are carried over") on a 1024 x 768 projector: the Cell view's equations take
@@ -827,6 +858,41 @@ def test_the_cell_views_equations_are_whole_on_a_1280_x_720_projector(make_windo
     slots = [s for s in view._slot_of.values() if s.isVisible()]
     assert slots and min(s.height() for s in slots) >= CellView.SLOT_LEAST[1]
     p.tour.end()
+    p.leave()
+
+
+def test_every_lessons_cell_step_shows_its_equations_whole_on_a_1280_x_720_projector(make_window):
+    """The padding lesson's third step (a masked step, the Cell view) on a 1280 x 720
+    projector had the note under the equations ("sigmoid(x) = 1 / (1 + e^-x) · ... the
+    numbers are the trace's ...") cut in two under a scroll bar: 273 px of equations in 261.
+    Every step of a lesson on the Cell view (its terms not written out: those scroll by
+    design) now shows its equations and their note whole, the charts their least height."""
+    from lstmviz.app import tours
+    from lstmviz.ui.views.cell import CellView
+
+    w = make_window((1280, 720))
+    p = present_on(w, 1280, 720)
+    view, seen = w.views[1], []
+    for les in tours.LESSONS + tours.MORE_LESSONS:
+        p.tour.start(tours.ALL_LESSONS.index(les))
+        for n in range(len(les.steps)):
+            if n:
+                p.tour.next()
+            w.resize(1280, 720)
+            settle()
+            settle()
+            if w.tabs.currentWidget() is not view or view.expanded or not view.equation_lines():
+                continue
+            where = (les.title.replace("`", ""), n + 1)
+            scroll, label = view.eq_scroll, view.eq_label
+            assert scroll.verticalScrollBar().maximum() == 0, where
+            assert label.height() <= scroll.viewport().height(), (where, label.height(), scroll.viewport().height())
+            assert label.heightForWidth(label.width()) <= scroll.viewport().height(), where
+            slots = [s for s in view._slot_of.values() if s.isVisible()]
+            assert min(s.height() for s in slots) >= CellView.SLOT_LEAST[1], where
+            seen.append(where)
+        p.tour.end()
+    assert ("Padding and Masking", 3) in seen, seen
     p.leave()
 
 
@@ -898,6 +964,48 @@ def test_no_player_under_the_train_tab_while_presenting(window):
     p.leave()
     settle()
     assert window.player.isVisible() and window.tabs.currentWidget() is window.train_panel
+
+
+def test_space_on_the_train_tab_while_presenting_plays_the_training(window, qtbot):
+    """Presenting on the Train tab (no player under it), Space played the hidden player: the
+    stack's time moved off screen and nothing the hall saw changed. There it is now the
+    tab's own Play / Pause; the arrows, Home and End move nothing hidden; another tab gives
+    the player its keys back."""
+    present(window)
+    state = window.state
+    window.tabs.setCurrentWidget(window.train_panel)
+    settle()
+    panel = window.train_panel
+    panel.use_process = False  # (trains on a thread: no process to start in a test)
+    assert not window.player.isVisible()
+    step = state.cursor.step
+    try:
+        press(qtbot, window, QtCore.Qt.Key.Key_Space)
+        assert panel.playing and panel.play_button.isChecked()
+        assert not window.player.playing
+        press(qtbot, window, QtCore.Qt.Key.Key_Space)
+        assert not panel.playing and not panel.play_button.isChecked()
+        for key in (QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_End, QtCore.Qt.Key.Key_Left):
+            press(qtbot, window, key)
+        assert state.cursor.step == step and not window.player.playing
+    finally:
+        panel.set_playing(False)
+    window.tabs.setCurrentIndex(0)
+    settle()
+    press(qtbot, window, QtCore.Qt.Key.Key_Right)
+    assert state.cursor.step == step + 1
+    press(qtbot, window, QtCore.Qt.Key.Key_Space)
+    assert window.player.playing and not panel.playing
+    press(qtbot, window, QtCore.Qt.Key.Key_Space)
+    assert not window.player.playing
+    p = window.presenter
+    p.tour.start(0)  # a lesson: PgDn / Right are its steps', not the player's
+    settle()
+    first = p.tour.index
+    press(qtbot, window, QtCore.Qt.Key.Key_Right)
+    assert p.tour.index == first + 1
+    p.tour.end()
+    p.leave()
 
 
 def test_the_forget_gate_lesson_marks_the_unit_its_caption_names(window):
@@ -1111,6 +1219,39 @@ def test_the_side_panel_stays_beside_the_train_tab_on_a_16_9_projector(make_wind
     w.tabs.setCurrentWidget(w.train_panel)
     settle()
     assert w.side.isVisible(), (p.screen_width, p.scale)
+    p.leave()
+
+
+def test_the_side_panel_gives_way_to_the_train_tab_when_a_resize_makes_it_narrow(make_window, qtbot):
+    """Whether the side panel gives way on the Train tab was checked when the tab changed
+    or presenting started, not on a resize: a 1280 x 720 projector's window made 1024 wide
+    (a 4:3 resolution) kept the side panel beside the Train tab's plots, and made wide again
+    kept it hidden. A resize across the width it is checked at now gives way or brings it
+    back; one within it keeps what S chose."""
+    from helpers import present_on
+
+    w = make_window((1280, 720))
+    p = present_on(w, 1280, 720)
+    w.tabs.setCurrentIndex(0)
+    settle()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)
+    w.tabs.setCurrentWidget(w.train_panel)
+    settle()
+    assert w.side.isVisible()  # (wide: beside it)
+    w.resize(1024, 720)
+    settle()
+    assert not w.side.isVisible()
+    assert w.train_panel.plot_tabs.width() > 1024 / 2
+    w.resize(1280, 720)
+    settle()
+    assert w.side.isVisible()
+    w.resize(1024, 720)
+    settle()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)  # the user's call on the Train tab ...
+    assert w.side.isVisible()
+    w.resize(1000, 720)  # ... kept by a resize that leaves the window as narrow
+    settle()
+    assert w.side.isVisible()
     p.leave()
 
 

@@ -569,21 +569,25 @@ def test_every_heatmap_title_fits_its_plot_in_the_projector_theme(projector_demo
 @pytest.mark.parametrize("size", [(1600, 1000), (1280, 720), (1024, 640)])
 def test_the_curves_legend_is_in_the_title_row_over_no_curve_nor_the_title(projector_demo, size):
     """The legend lay over the curves' top right corner (i, f and o near 0.5 in the demo at
-    1280x720); it is now at the right end of the title's row, whole, beside the title."""
-    from PySide6 import QtWidgets
+    1280x720); it is now at the right end of the title's row, whole, beside the title. At
+    1024 x 640 it took two rows beside "unit 0 over time": the title is "unit 0" there, the
+    legend one row."""
+    from PySide6 import QtGui, QtWidgets
 
     window, view = projector_demo("Over time", step=5, size=size)
     legend, plot = view.legend, view.curve_plot
     for unit in (0, 3):  # another unit's title ("unit 3 over time") stays at the left too
         if unit:
             window.state.set_cursor(unit=unit)
-            # (at 1024 x 640 the legend takes two rows: the title's row takes their height
-            # one turn of the loop after the title's new text)
+            # (the title's row takes the legend's height one turn of the loop after the
+            # title's new text)
             for _ in range(2):
                 QtWidgets.QApplication.processEvents()
         box, curves = legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
         title, row = plot.titleLabel.item.sceneBoundingRect(), plot.titleLabel.sceneBoundingRect()
-        assert plot.titleLabel.item.toPlainText() == f"unit {unit} over time"
+        assert plot.titleLabel.item.toPlainText() == f"unit {unit}" + (" over time" if size[0] > 1024 else "")
+        line = QtGui.QFontMetrics(legend.items[0][1].item.font()).lineSpacing()
+        assert box.height() < 1.6 * line, (box.height(), line)  # one row
         assert legend.isVisible() and len(legend.items) == 6
         assert box.bottom() <= curves.top() + 0.5 and not box.intersects(curves)
         assert curves.left() - 0.5 <= box.left() and box.right() <= curves.right() + 0.5
@@ -591,6 +595,28 @@ def test_the_curves_legend_is_in_the_title_row_over_no_curve_nor_the_title(proje
         assert abs(title.left() - row.left()) <= 0.5, unit  # left-aligned
         for _, label in legend.items:
             assert box.contains(label.sceneBoundingRect().center())
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_curves_keep_a_readable_plot_in_a_small_window(projector_demo, theme):
+    """``--screenshot --view over_time --size 640x400`` (the window at its least beside the
+    side panel): the legend wrapped to two rows beside "unit 0 over time" and left the
+    curves 23 px of plot. The title is "unit 0" there, the legend one row beside it, the
+    curves at least ``CURVES_MIN_PLOT``."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui.views.over_time import CURVES_MIN_PLOT
+
+    window, view = projector_demo("Over time", step=5, size=(640, 400), theme=theme)
+    assert window.side.isVisible()
+    legend, plot = view.legend, view.curve_plot
+    box, curves = legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
+    assert plot.titleLabel.item.toPlainText() == "unit 0"
+    line = QtGui.QFontMetrics(legend.items[0][1].item.font()).lineSpacing()
+    assert legend.columnCount == len(legend.items) == 6 and box.height() < 1.6 * line
+    assert not box.intersects(curves) and box.right() <= curves.right() + 0.5
+    assert plot.titleLabel.item.sceneBoundingRect().right() <= box.left() + 0.5
+    assert curves.height() >= CURVES_MIN_PLOT, curves.height()
 
 
 def test_alike_cached_step_axes_copy_one_pixmap_and_paint_their_own_pixels(qtbot, monkeypatch):

@@ -576,6 +576,14 @@ class MainWindow(QtWidgets.QMainWindow):
             play.addAction(self.player.actions_by_name[name])
         self.player.problem.connect(lambda text: self.message(text, dialog=True, error=True))
         self.addActions(list(self.player.actions_by_name.values()))
+        # Space where the player is hidden (the Train tab while presenting): the tab's own
+        # Play / Pause, what the hall sees (``sync_player``)
+        self.train_play_action = QtGui.QAction("Play / pause training", self)
+        self.train_play_action.setShortcut(QtGui.QKeySequence("Space"))
+        self.train_play_action.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        self.train_play_action.triggered.connect(self._toggle_training)
+        self.train_play_action.setEnabled(False)
+        self.addAction(self.train_play_action)
 
         helpm = mb.addMenu("&Help")
         self.demos_menu = helpm.addMenu("&Demos")
@@ -711,6 +719,18 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.player.pause()
             self.player_line.setVisible(on)
             self.player.setVisible(on)
+        # its keys with it: hidden, Space moved the stack's time off screen (the Train tab's
+        # Play / Pause takes Space there), and so did the arrows, Home, End and N; during
+        # a lesson PgUp / PgDn / Left / Right are its steps' (``Presenter._tour_keys``)
+        tour = presenter is not None and presenter.tour.active
+        self.player.set_keys(on, held=("back", "forward") if tour else ())
+        self.train_play_action.setEnabled(not on)
+
+    def _toggle_training(self) -> None:
+        """Space on the Train tab while presenting: its Play / Pause button, as if clicked
+        (nothing where the button is disabled)."""
+        if self.on_train_tab():
+            self.train_panel.play_button.click()
 
     def _tab_changed(self, k):
         self._size_by_current_tab()
@@ -1178,6 +1198,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self._sized = True
             side = max(self.side.minimumWidth(), int(self.width() * 0.26))
             self.splitter.setSizes([side, max(200, self.width() - side)])
+        presenter = getattr(self, "presenter", None)
+        if presenter is not None:
+            presenter.window_resized()  # (the side panel beside the Train tab, or not)
 
     def closeEvent(self, event):
         self.player.pause()

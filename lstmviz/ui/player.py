@@ -85,6 +85,7 @@ class Player(QtWidgets.QWidget):
         self.loop = True
 
         self.actions_by_name: dict[str, QtGui.QAction] = {}
+        self._keys_on, self._held = True, ()  # (set_keys)
 
         def act(name, text, icon, keys, slot, tip):
             a = QtGui.QAction(media_icon(name), text, self)
@@ -287,5 +288,20 @@ class Player(QtWidgets.QWidget):
         stateful = self.state.model is not None and self.state.model.stateful
         self.batch_label.setVisible(stateful)
         self.batch_label.setText(f"batch {self.state.batch_index}")
-        for a in (self.next_batch_action, self.reset_states_action):
-            a.setEnabled(stateful)
+        for name in ("next_batch", "reset_states"):
+            self.actions_by_name[name].setEnabled(self._key_on(name))
+
+    def set_keys(self, on: bool, held: tuple[str, ...] = ()) -> None:
+        """The player's keys on, but for those named in ``held`` (a lesson's: PgUp / PgDn /
+        Left / Right step it), or all off (the player hidden: they would move a time that
+        is not on screen)."""
+        self._keys_on, self._held = bool(on), tuple(held)
+        for name, a in self.actions_by_name.items():
+            a.setEnabled(self._key_on(name))
+
+    def _key_on(self, name: str) -> bool:
+        if not self._keys_on or name in self._held:
+            return False
+        if name in ("next_batch", "reset_states"):  # (stateful layers only)
+            return self.state.model is not None and self.state.model.stateful
+        return True

@@ -17,7 +17,7 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.counts import tick_labels
-from lstmviz.ui.theme import html_width, title_height
+from lstmviz.ui.theme import html_width, keep_beside_title, title_height
 
 
 class _PlotWithoutMenu(pg.PlotItem):
@@ -852,6 +852,11 @@ class RowLegend(pg.LegendItem):
         the title's text leaves of it)."""
         room = self.plot.vb.width()
         if self._beside:
+            # the title's short form where its whole one leaves the entries less than a
+            # row (the Over time curves' "unit 0 over time" at 640 x 400: two rows of
+            # entries left their plot 23 px)
+            widths = [(sample.width(), label.item.boundingRect().width()) for sample, label in self.items]
+            keep_beside_title(self.plot, self._need(widths, len(widths)) + 2 * self.GAP if widths else 0.0)
             room -= self.plot.titleLabel.item.boundingRect().width() + 2 * self.GAP
         names = [self._names.get(id(sample.item)) for sample, _ in self.items]
         if not any(names):
@@ -875,13 +880,16 @@ class RowLegend(pg.LegendItem):
         """The most columns of entries of (sample, label) ``widths`` that fit ``room``."""
         cols = max(1, len(widths))
         while cols > 1:
-            rows = [widths[k:k + cols] for k in range(0, len(widths), cols)]
-            need = sum(max(r[c][0] for r in rows if c < len(r)) + max(r[c][1] for r in rows if c < len(r))
-                       for c in range(cols)) + self.GAP * (2 * cols - 1)
-            if need <= room:
+            if self._need(widths, cols) <= room:
                 break
             cols -= 1
         return cols
+
+    def _need(self, widths: list, cols: int) -> float:
+        """The width entries of (sample, label) ``widths`` take in ``cols`` columns."""
+        rows = [widths[k:k + cols] for k in range(0, len(widths), cols)]
+        return sum(max(r[c][0] for r in rows if c < len(r)) + max(r[c][1] for r in rows if c < len(r))
+                   for c in range(cols)) + self.GAP * (2 * cols - 1)
 
     def mouseDragEvent(self, ev) -> None:  # noqa: N802 (Qt)
         ev.ignore()

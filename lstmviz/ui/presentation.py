@@ -188,13 +188,20 @@ class HelpOverlay(QtWidgets.QFrame):
 class CaptionBar(QtWidgets.QFrame):
     """One short caption in large type, with the lesson and the step count."""
 
+    #: the keys beside the caption, one above the other; on one line above a caption that
+    #: takes the bar's whole width (``_fit_caption``)
+    HINT = ("PgDn next", "PgUp back", "Esc ends")
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self._theme: th.Theme | None = None  # apply_theme's: the caption's sizes
+        self._where_text = ""  # the lesson's title and step, one above the other (show_caption)
+        self._wide: bool | None = None  # the caption under the title and keys (_place)
         self.setAutoFillBackground(True)
-        lay = QtWidgets.QHBoxLayout(self)
+        lay = QtWidgets.QGridLayout(self)
         lay.setContentsMargins(20, 6, 20, 6)
-        lay.setSpacing(24)
+        lay.setHorizontalSpacing(24)
+        lay.setVerticalSpacing(2)
         self.where = QtWidgets.QLabel()
         self.where.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
         # the lesson's title wraps where it would take more than WHERE_SHARE of the bar,
@@ -204,10 +211,8 @@ class CaptionBar(QtWidgets.QFrame):
         self.caption = QtWidgets.QLabel()
         self.caption.setWordWrap(True)
         self.caption.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-        self.hint = QtWidgets.QLabel("PgDn next\nPgUp back\nEsc ends")
-        lay.addWidget(self.where)
-        lay.addWidget(self.caption, 1)
-        lay.addWidget(self.hint)
+        self.hint = QtWidgets.QLabel()
+        self._place(False)
         self.hide()
 
     #: the most of the bar's width the lesson's title takes before it wraps
@@ -220,16 +225,56 @@ class CaptionBar(QtWidgets.QFrame):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
-        self._fit_where()
         self._fit_caption()
+
+    def _place(self, wide: bool) -> None:
+        """The title, the caption and the keys side by side; or (``wide``) the title and
+        the keys on one line each, above a caption as wide as the bar: beside them, lesson
+        4's caption quoting the stack's error took five lines at 1024 x 768 even at body
+        text (its title and keys took 40 % of the bar), across the bar it takes three."""
+        if wide == self._wide:
+            return
+        self._wide = wide
+        lay = self.layout()
+        for w in (self.where, self.caption, self.hint):
+            lay.removeWidget(w)
+        right = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+        if wide:
+            lay.addWidget(self.where, 0, 0)
+            lay.addWidget(self.hint, 0, 2, right)
+            lay.addWidget(self.caption, 1, 0, 1, 3)
+            self.where.setText(self._where_text.replace("\n", "  \u00b7  "))
+            self.hint.setText("  \u00b7  ".join(self.HINT))
+        else:
+            lay.addWidget(self.where, 0, 0)
+            lay.addWidget(self.caption, 0, 1)
+            lay.addWidget(self.hint, 0, 2)
+            self.where.setText(self._where_text)
+            self.hint.setText("\n".join(self.HINT))
+        lay.setColumnStretch(1, 1)
+        self._fit_where()
+
+    def _where_width(self, text: str, cap: int) -> int:
+        """``text``'s widest line in the title's font, plus a little, up to ``cap``."""
+        metrics = QtGui.QFontMetrics(self.where.font())
+        one_line = max((metrics.horizontalAdvance(line) for line in text.split("\n")), default=0)
+        return min(cap, one_line + 2)
+
+    def _hint_width(self, wide: bool) -> int:
+        metrics = QtGui.QFontMetrics(self.hint.font())
+        lines = ["  \u00b7  ".join(self.HINT)] if wide else self.HINT
+        return max(metrics.horizontalAdvance(line) for line in lines) + 2
 
     def _fit_where(self) -> None:
         """The title on one line up to ``WHERE_SHARE`` of the bar (a word-wrapped label
-        alone wraps much earlier), wrapped beyond."""
-        cap = max(80, int(self.width() * self.WHERE_SHARE))
-        metrics = QtGui.QFontMetrics(self.where.font())
-        one_line = max((metrics.horizontalAdvance(line) for line in self.where.text().split("\n")), default=0)
-        width = min(cap, one_line + 2)
+        alone wraps much earlier), wrapped beyond; above a wide caption, what the keys
+        leave of the bar's line."""
+        if self._wide:
+            m, lay = self.layout().contentsMargins(), self.layout()
+            cap = self.width() - m.left() - m.right() - 2 * lay.horizontalSpacing() - self._hint_width(True)
+        else:
+            cap = int(self.width() * self.WHERE_SHARE)
+        width = self._where_width(self.where.text(), max(80, cap))
         if (self.where.minimumWidth(), self.where.maximumWidth()) != (width, width):
             self.where.setFixedWidth(width)
 
@@ -246,30 +291,33 @@ class CaptionBar(QtWidgets.QFrame):
         self.caption.setFont(t.font(self.CAPTION_SIZE, bold=True))
         self.where.setFont(t.font(0.9))
         self.hint.setFont(t.font(0.8))
-        self._fit_where()
         self._fit_caption()
 
     def show_caption(self, where: str, text: str) -> None:
-        self.where.setText(where)
-        self._fit_where()
+        self._where_text = where
+        self.where.setText(where.replace("\n", "  \u00b7  ") if self._wide else where)
         self.caption.setText(text)
         self._fit_caption()
         self.show()
 
-    def caption_width(self) -> int:
-        """The width the bar's layout gives the caption: what the title and keys leave."""
-        lay = self.layout()
-        m = lay.contentsMargins()
-        return max(40, self.width() - m.left() - m.right() - 2 * lay.spacing()
-                   - self.where.maximumWidth() - self.hint.sizeHint().width())
+    def caption_width(self, wide: bool | None = None) -> int:
+        """The width the bar's layout gives the caption: what the title and keys leave
+        beside it, or (``wide``) the bar's whole width."""
+        wide = self._wide if wide is None else wide
+        m, lay = self.layout().contentsMargins(), self.layout()
+        inner = self.width() - m.left() - m.right()
+        if wide:
+            return max(40, inner)
+        where = self._where_width(self._where_text, max(80, int(self.width() * self.WHERE_SHARE)))
+        return max(40, inner - 2 * lay.horizontalSpacing() - where - self._hint_width(False))
 
-    def _fit_caption(self) -> None:
-        """The caption at ``CAPTION_SIZE`` where it takes at most ``MAX_LINES`` lines there,
-        else a point smaller at a time, down to ``CAPTION_LEAST`` (all its lines shown)."""
+    def _caption_font(self, width: int) -> tuple[QtGui.QFont, bool]:
+        """The caption's font at ``width``: ``CAPTION_SIZE`` where it takes at most
+        ``MAX_LINES`` lines, else a point smaller at a time, down to ``CAPTION_LEAST``;
+        and whether it keeps to ``MAX_LINES`` there."""
         t = self._theme
-        if t is None:
-            return
-        width, text = self.caption_width(), self.caption.text()
+        assert t is not None
+        text = self.caption.text()
         least = t.pt(self.CAPTION_LEAST)
         font = t.font(self.CAPTION_SIZE, bold=True)
         for pt in range(font.pointSize(), least - 1, -1):
@@ -278,7 +326,22 @@ class CaptionBar(QtWidgets.QFrame):
             height = metrics.boundingRect(QtCore.QRect(0, 0, width, 10 ** 6),
                                           int(QtCore.Qt.TextFlag.TextWordWrap), text).height()
             if height < (self.MAX_LINES + 0.5) * metrics.lineSpacing():  # (3 lines: 3.1 of them)
-                break
+                return font, True
+        return font, False
+
+    def _fit_caption(self) -> None:
+        """The caption beside the title and keys where it keeps to ``MAX_LINES`` there
+        (at ``CAPTION_SIZE`` or a few points smaller, not below ``CAPTION_LEAST``), else
+        across the bar under them (``_place``), at the largest size that keeps to them
+        there; all its lines shown either way."""
+        if self._theme is None:
+            return
+        font, fits = self._caption_font(self.caption_width(wide=False))
+        if not fits:
+            wide_font, _ = self._caption_font(self.caption_width(wide=True))
+            font = wide_font
+        self._place(not fits)
+        self._fit_where()
         if self.caption.font().pointSize() != font.pointSize():
             self.caption.setFont(font)
 
@@ -524,10 +587,7 @@ class Presenter(QtCore.QObject):
         """During a tour, PageUp/PageDown/Left/Right move through its steps, not the time."""
         for name in ("tour_next", "tour_prev"):
             self.actions[name].setEnabled(on)
-        for name in ("back", "forward"):
-            act = self.window.player.actions_by_name.get(name)
-            if act is not None:
-                act.setEnabled(not on)
+        self.window.sync_player()  # (the player's back / forward off during a tour)
 
     def _fill_screens(self) -> None:
         m = self.screens_menu
@@ -775,11 +835,30 @@ class Presenter(QtCore.QObject):
         self._side_gave_way = False  # (S on the Train tab: the user's call)
         self.set_side(not self.window.side.isVisibleTo(self.window))
 
+    def _narrow(self) -> bool:
+        return self.active and self.screen_width / max(self.scale, 1e-6) < SIDE_BESIDE_TRAIN_LEAST
+
+    def window_resized(self) -> None:
+        """Presenting, the window's width is the screen's (or, presenting in a window, the
+        window's): where a resize makes it narrow or wide for the Train tab (a projector's
+        resolution changed, the window taken to another screen), the side panel gives way
+        there or comes back, as when the tab changes (it was checked only then and on
+        entering); a resize that leaves it as narrow or as wide keeps what S chose."""
+        if not self.active:
+            return
+        width = self.window.width()
+        if width <= 0 or width == self.screen_width:
+            return
+        was = self._narrow()
+        self.screen_width = width
+        if self._narrow() != was:
+            self.fit_train_tab()
+
     def fit_train_tab(self) -> None:
         """Presenting on a narrow screen (``SIDE_BESIDE_TRAIN_LEAST``), the side panel gives
         way on the Train tab and comes back on another tab; S shows it there all the same."""
         w = self.window
-        narrow = self.active and self.screen_width / max(self.scale, 1e-6) < SIDE_BESIDE_TRAIN_LEAST
+        narrow = self._narrow()
         train = narrow and w.on_train_tab()
         if train and w.side.isVisibleTo(w):
             self._side_gave_way = True

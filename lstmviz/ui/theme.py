@@ -400,9 +400,27 @@ def _measured_title(label) -> None:
 
 
 def _too_wide(label) -> bool:
-    """Whether ``label``'s whole title is wider than the label and it has a short one."""
+    """Whether ``label``'s whole title is wider than the label (less what is kept beside
+    it: ``keep_beside_title``) and it has a short one."""
     return (getattr(label, "_lstmviz_css", None) is not None and label._lstmviz_short is not None
-            and label._lstmviz_full_width > label.rect().width())
+            and label._lstmviz_full_width + getattr(label, "_lstmviz_beside", 0.0) > label.rect().width())
+
+
+def keep_beside_title(plot: pg.PlotItem, width: float) -> bool:
+    """Keep ``width`` px of the title's row beside the title (a legend in that row): the
+    short title is shown where the whole one and that width are wider than the row.
+    Returns whether that changed the title shown."""
+    label = plot.titleLabel
+    if abs(getattr(label, "_lstmviz_beside", 0.0) - width) < 0.5:
+        return False
+    label._lstmviz_beside = float(width)
+    shown = getattr(label, "_lstmviz_shown", None)
+    if getattr(label, "_lstmviz_css", None) is not None:
+        _fit_title(label)
+        if label._lstmviz_shown != shown:
+            _place_text(label)
+            return True
+    return False
 
 
 def _fit_title(label) -> None:

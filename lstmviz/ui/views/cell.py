@@ -1183,7 +1183,9 @@ class CellView(TraceView):
         # view's minimum grew past its height, the header was squeezed to nothing and the
         # window grew taller than asked)
         room = self._room_for_equations(head)
-        hkey = (key, fits, compact, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head, room)
+        # written out, the terms leave the charts ``PLOT_LEAST`` of plot and scroll beyond
+        extra = self._charts_extra() if self.expanded else None
+        hkey = (key, fits, compact, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head, room, extra)
         if self._height_cache[0] != hkey:
             need = self.eq_label.heightForWidth(vw)
             # all of them where the room holds them (presenting at 1280 x 720, half the view
@@ -1197,6 +1199,13 @@ class CellView(TraceView):
                 first = self.eq_label.row_bottom(3 * (1 if fits else 2) - 1, vw)
                 if first is not None:
                     least = max(least, min(need, int(first) + 4))
+            if extra is not None:
+                # but not past the charts' readable height: presenting at 1024 x 768 the
+                # lesson about the U·h terms left them 25-38 px of plot under the written-out
+                # terms (what the caption speaks of, h_t-1's bars, unreadable); the terms
+                # keep at least their first equation and scroll to the U·h row
+                one = self.eq_label.row_bottom((1 if fits else 2) - 1, vw)
+                least = min(least, max(room - extra, int(one or 0) + 4))
             self._height_cache = (hkey, need, max(0, min(least, room)))
             if first is not None and first + 4 > self._height_cache[2]:
                 bottom = int(first) + 4
@@ -1220,17 +1229,22 @@ class CellView(TraceView):
             doc.setHtml(html)
             doc.setTextWidth(width)
             self._tall_cache[key] = doc.size().height()
+        extra = self._charts_extra()
+        if extra is None:
+            return False  # (not laid out yet: measured again when it is)
+        return self._tall_cache[key] + 4 > self._room_for_equations(self.header.sizeHint().height()) - extra
+
+    def _charts_extra(self) -> int | None:
+        """What the shown charts need beyond their least height for ``PLOT_LEAST`` of plot
+        each (in one row or two), or None before they are laid out."""
         shown = [bp for bp in self.bars.values() if not bp.widget.isHidden()]
         if not shown or shown[0].widget.height() <= 1:
-            return False  # (not laid out yet: measured again when it is)
+            return None
         bp = shown[0]
         # what a chart takes beside its plot (its title, number and count axis)
         beside = bp.widget.height() - bp.plot.getViewBox().height()
         rows = 2 if self._two_rows else 1
-        least = bp.widget.minimumHeight()
-        room = (self._room_for_equations(self.header.sizeHint().height())
-                - rows * max(0, beside + self.PLOT_LEAST - least))
-        return self._tall_cache[key] + 4 > room
+        return rows * max(0, beside + self.PLOT_LEAST - bp.widget.minimumHeight())
 
     def _one_row_fits(self, html: str, static: str, fills: list[str], room: int, key: tuple,
                       font: QtGui.QFont, compact: bool = False) -> bool:

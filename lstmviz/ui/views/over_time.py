@@ -288,6 +288,7 @@ class OverTimeView(TraceView):
         cache_pixels(self.curve_plot.getAxis("left"), self.curve_plot.getAxis("bottom"))
         paints_nothing(self.curve_plot, self.curve_plot.titleLabel)
         lay.addWidget(self.curve_widget, CURVES_STRETCH)
+        self.curve_plot.vb.sigResized.connect(lambda *_: self._fit_curves_label())
         self.images: dict[str, pg.ImageItem] = {}
         self.colorbars: dict[str, pg.ColorBarItem] = {}
         self.cursor_lines: list[StepLine] = []
@@ -321,8 +322,7 @@ class OverTimeView(TraceView):
             slot.style(t)
         self.curve_widget.setBackground(t.background)
         th.style_plot(self.curve_plot, t, bottom="processing step  t")
-        if self._curves_stretch != CURVES_STRETCH:
-            self.curve_plot.getAxis("bottom").showLabel(False)  # (_set_curves_stretch)
+        self._fit_curves_label()  # (_set_curves_stretch)
         self.curve_cursor.setPen(pg.mkPen(t.highlight, width=2.5))
         self.zero_line.setPen(pg.mkPen(t.muted, width=1))
         self.curve_veil.style(t)
@@ -352,8 +352,21 @@ class OverTimeView(TraceView):
         if k != self._curves_stretch:
             self._curves_stretch = k
             self._page_layout.setStretchFactor(self.curve_widget, k)
-            # the curves' own steps' label goes too (their ticks and the header say it)
-            self.curve_plot.getAxis("bottom").showLabel(k == CURVES_STRETCH)
+            self._fit_curves_label()
+
+    def _fit_curves_label(self) -> None:
+        """The curves' steps' label ("processing step t") where it leaves them
+        ``CURVES_MIN_PLOT`` of plot and they keep their share of the page; else it goes
+        (their ticks and the header say it): in a window at its least (640 x 400 asked)
+        the curves had 21 px of plot under it."""
+        axis = self.curve_plot.getAxis("bottom")
+        shown = axis.label.isVisible()
+        label = axis.label.boundingRect().height()
+        with_label = self.curve_plot.vb.height() - (0 if shown else label)
+        want = self._curves_stretch == CURVES_STRETCH and (with_label >= CURVES_MIN_PLOT
+                                                            or self.curve_plot.vb.height() <= 1)
+        if want != shown:
+            axis.showLabel(want)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -703,7 +716,7 @@ class OverTimeView(TraceView):
             if slot.key is not None:
                 slot.unit_line.setPos(u)
         self._update_focus()
-        th.set_title(self.curve_plot, f"unit {u} over time", color=self.theme.foreground,
+        th.set_title(self.curve_plot, f"unit {u} over time", short=f"unit {u}", color=self.theme.foreground,
                      size=f"{self.theme.pt(1.0)}pt", justify="left")  # (the legend: at the right)
 
     # -- clicks ---------------------------------------------------------------------------
