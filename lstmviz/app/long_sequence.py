@@ -28,6 +28,7 @@ The main window (``AppState.long``) and the long-sequence window both use it.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -46,6 +47,9 @@ from lstmviz.engine.windows import (
     trace_budget,
 )
 from lstmviz.errors import LstmvizError
+from lstmviz.text import safe_text
+
+log = logging.getLogger("lstmviz")
 
 DEFAULT_WINDOW = 256
 #: Longer inputs are shown as a long input (an overview of the whole sequence beside the
@@ -60,6 +64,14 @@ CACHE_WINDOWS = 16
 #: cut of the input products; with keyframes every 16 steps, 16 steps of each layer:
 #: ~9 ms for two LSTM(512) layers at batch 1 on the shared machine; the window follows).
 QUICK_STEPS = CUT
+
+
+def failure(what: str, err: BaseException) -> str:
+    """One line for a worker's unexpected exception (a fault of lstmviz, not a refusal of
+    the input): what failed and how; the traceback goes to the log. Kept as the
+    sequence's (or the summary's) ``error``, so no caller starts the worker again."""
+    log.error("the %s failed", what, exc_info=err)
+    return f"the {what} failed: {safe_text(f'{type(err).__name__}: {err}')} (please report this)"
 
 
 #: A worker's longest turn with the interpreter before it lets the window's thread have it
@@ -247,6 +259,9 @@ class LongSequence:
             self.error = "cancelled: only the first window can be shown"
         except LstmvizError as err:
             self.error = str(err)
+        except Exception as err:  # a fault of ours: said once, not run again and again
+            self._partial = None
+            self.error = failure("keyframe pass", err)
         return False
 
     def run_overviews(self, bins: int = 511) -> bool:
@@ -266,6 +281,8 @@ class LongSequence:
             return True
         except LstmvizError as err:
             self.error = "cancelled: no overview" if self._cancel.is_set() else str(err)
+        except Exception as err:  # (a fault of ours: said once)
+            self.error = failure("overview", err)
         return False
 
     def runs_backwards(self, layer: str | None, side: str | None = None) -> bool:
