@@ -1450,6 +1450,8 @@ def test_trace_all_goes_on_from_where_the_cancel_stopped(long_window, monkeypatc
     def cancel_at_three_quarters(seq):  # (in the second layer's steps)
         seq.run_pass(progress=lambda done, total: done >= 3 * total // 4 and seq.cancel())
     monkeypatch.setattr(LongRunner, "_work", staticmethod(cancel_at_three_quarters))
+    from lstmviz.app import long_sequence  # (its stretches fit the budget: kept; long for its steps)
+    monkeypatch.setattr(long_sequence, "trace_budget", lambda: 1 << 30)
     state.set_input_data(np.tile(x, (1, 10, 1)))  # 30,000 steps
     seq = state.long
     assert runner.wait(60) and seq.cancelled
@@ -1478,6 +1480,32 @@ def test_trace_all_goes_on_from_where_the_cancel_stopped(long_window, monkeypatc
             assert np.array_equal(seq.windowed.keyframes[key].states[n], arr), (key, n)
     for got, o in zip(seq.windowed.outputs, want.outputs):
         assert np.array_equal(got, o)
+
+
+def test_trace_all_says_it_starts_again_where_the_cancelled_stretches_were_freed(long_window, monkeypatch):
+    # a cancelled pass's stretches are kept only while they fit the trace budget: where they
+    # were freed, the status bar said "Trace all goes on with it" and, clicked, "goes on
+    # from where it stopped" while the pass ran from step 0
+    from lstmviz.app import long_sequence
+    from lstmviz.ui.long_runner import LongRunner
+    w, x = long_window
+    state, runner = w.state, w.long_runner
+
+    def cancel_at_half(seq):
+        seq.run_pass(progress=lambda done, total: done >= total // 2 and seq.cancel())
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(cancel_at_half))
+    monkeypatch.setattr(long_sequence, "trace_budget", lambda: 1024)  # (nothing kept fits)
+    state.set_input_data(np.tile(x, (1, 10, 1)))
+    seq = state.long
+    assert runner.wait(60) and seq.cancelled and not seq.resumable
+    assert w.statusBar().currentMessage() == ("Long input: cancelled: only the first window can be shown; "
+                                              "Trace all runs it again")
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: None))
+    runner.resume_button.click()
+    assert seq.done == 0
+    assert w.statusBar().currentMessage() == (
+        "Long input: the keyframe pass starts again from step 0 (the steps it had run were freed to "
+        "keep traces within the memory limit) (tracing in the background)")
 
 
 def test_an_edit_at_a_far_step_says_the_views_wait_for_the_new_pass(long_window, monkeypatch):

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 
 import numpy as np
 
@@ -44,6 +45,7 @@ from lstmviz.engine.windows import (
     check_pass,
     full_trace_bytes,
     keyframe_pass,
+    pass_bytes,
     trace_budget,
 )
 from lstmviz.errors import LstmvizError
@@ -99,6 +101,35 @@ class Turns:
             self.last = self.clock()
 
 
+#: The sequences whose cancelled pass is kept for "Trace all" (``LongSequence._partial``),
+#: oldest first: the stretches they ran count against the trace budget
+#: (``limits.trace_budget``), with the trace or pass about to be made (``make_room``).
+_resumable: list[weakref.ref] = []
+_resumable_lock = threading.Lock()
+
+
+def kept_bytes() -> int:
+    """Bytes the cancelled passes kept for resuming hold, all sequences together."""
+    with _resumable_lock:
+        return sum(s.held for s in (r() for r in _resumable) if s is not None)
+
+
+def make_room(need: int, keep: LongSequence | None = None) -> None:
+    """Frees the stretches kept by cancelled passes (the oldest first; not ``keep``'s)
+    until they and ``need`` more bytes fit the trace budget: a trace or a pass about to be
+    made has room first (a resumed pass then starts again from step 0)."""
+    budget = trace_budget()
+    with _resumable_lock:
+        kept = [s for s in (r() for r in _resumable) if s is not None]
+    total = sum(s.held for s in kept)
+    for s in kept:
+        if total + need <= budget:
+            break
+        if s is not keep:
+            total -= s.held
+            s.drop_partial()
+
+
 def moving(last: int | None, step: int, window: int) -> int:
     """1 or -1 when ``last`` -> ``step`` is a step on (to the right or the left, within
     half a window: playing, an arrow key), else 0 (a seek, or no step)."""
@@ -124,8 +155,10 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
     except LstmvizError:
         need = 0  # model.trace says what is wrong with the input, in its words
     if need <= trace_budget() and np.shape(x)[1] <= LONG_STEPS:
+        make_room(need)  # (a cancelled pass's stretches give way to the trace)
         return model.trace(x, reuse=reuse, needed=needed), None
     check_pass(model, [x])  # (its sequences over the memory limit: refused now, not on the worker)
+    make_room(pass_bytes(model, [x]))  # (a cancelled pass's stretches give way to this one)
     seq = LongSequence(model, x, window)
     first = seq.first_window()
     if first is None:
@@ -152,8 +185,14 @@ class LongSequence:
         self._closed = threading.Event()  # everything, windows too (the sequence dropped)
         self._cancels = 0  # cancels so far: a summary stops at one made while it runs
         self._pass_lock = threading.Lock()
-        #: where a cancelled keyframe pass stopped (``engine.windows.PassState``), to go on from
+        #: where a cancelled keyframe pass stopped (``engine.windows.PassState``), to go on
+        #: from; kept while it fits the trace budget beside the other traces (``make_room``)
         self._partial: PassState | None = None
+        #: its bytes (``PassState.nbytes``), counted against the trace budget
+        self.held = 0
+        #: the stretches a cancelled pass ran were freed (another trace needed the room, or
+        #: they alone were over the budget): ``resume`` starts the pass again from step 0
+        self.freed = False
         self._lock = threading.Lock()  # the window cache and the prefetch thread
         self._quick: Trace | None = None
         self._wanted: int | None = None
@@ -214,9 +253,37 @@ class LongSequence:
             self.error = None
             if not self.ready:
                 self.phase = "keyframes"
-                if self._partial is not None:  # (the bar starts where the pass stopped)
-                    self.done = min(self.total, self._partial.done)
+                partial = self._partial
+                # (the bar starts where the pass stopped, or at 0 where that was freed)
+                self.done = min(self.total, partial.done) if partial is not None else 0
         return True
+
+    @property
+    def resumable(self) -> bool:
+        """A cancelled pass's stretches are kept: ``resume`` goes on from where it stopped."""
+        return self._partial is not None
+
+    def _keep_partial(self, partial: PassState | None) -> None:
+        """Keep a cancelled pass's state for ``resume`` while it fits the trace budget, the
+        other sequences' kept ones given up first (the oldest first); else free it."""
+        if partial is None or self._closed.is_set():
+            return
+        held = partial.nbytes
+        if held > trace_budget():
+            self.freed = True
+            return
+        with _resumable_lock:
+            self._partial, self.held = partial, held
+            _resumable[:] = [r for r in _resumable if r() is not None and r() is not self] + [weakref.ref(self)]
+        make_room(0, keep=self)
+
+    def drop_partial(self) -> None:
+        """Free a cancelled pass's stretches (``resume`` then starts the pass again)."""
+        with _resumable_lock:
+            if self._partial is not None:
+                self.freed = True
+            self._partial, self.held = None, 0
+            _resumable[:] = [r for r in _resumable if r() is not None and r() is not self]
 
     def cancel(self) -> None:
         """Stop the keyframe pass or the overviews (Cancel in the status bar): the windows
@@ -229,6 +296,7 @@ class LongSequence:
         """Stop everything, the windows' thread too: the sequence is no longer shown."""
         self._closed.set()
         self._cancel.set()
+        self.drop_partial()
 
     def run_pass(self, progress=None) -> bool:
         """The keyframe pass (on a worker thread); True when it finished. One pass however
@@ -248,19 +316,22 @@ class LongSequence:
             turns()
             if progress is not None:
                 progress(done, total)
+        resume = self._partial
+        self.drop_partial()  # (in use again: no longer kept; the pass holds it)
+        self.freed = False
+        if resume is None:  # a pass from step 0: room for it first
+            make_room(pass_bytes(self.model, [self.x], self.every), keep=self)
         try:
             self.windowed = keyframe_pass(self.model, self.x, every=self.every, progress=tick,
-                                          cancel=self._cancel.is_set, resume=self._partial)
-            self._partial = None
+                                          cancel=self._cancel.is_set, resume=resume)
             self.done = self.total
             return True
         except Cancelled as err:
-            self._partial = err.partial  # (``resume``: the next pass goes on from there)
+            self._keep_partial(err.partial)  # (``resume``: the next pass goes on from there)
             self.error = "cancelled: only the first window can be shown"
         except LstmvizError as err:
             self.error = str(err)
         except Exception as err:  # a fault of ours: said once, not run again and again
-            self._partial = None
             self.error = failure("keyframe pass", err)
         return False
 

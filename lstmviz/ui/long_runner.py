@@ -213,9 +213,20 @@ class LongRunner(QtCore.QObject):
         units = self.window.close_units_window(keep=seq)  # (it stays open: it shows seq)
         if units is not None:
             units.resume()
-        self.window.statusBar().showMessage(
-            f"Long input: the keyframe pass goes on from where it stopped {BACKGROUND}", 10000)
+        self.window.statusBar().showMessage(f"Long input: {self.resumed(seq)} {BACKGROUND}", 10000)
         return True
+
+    @staticmethod
+    def resumed(seq) -> str:
+        """What Trace all does with ``seq``'s cancelled pass: go on from where it stopped, or
+        start again where what it ran was freed (``LongSequence.freed``: the trace budget
+        needed the room)."""
+        if seq.ready:
+            return "the overviews run again"
+        if seq.freed and seq.done == 0:
+            return ("the keyframe pass starts again from step 0 (the steps it had run were freed "
+                    "to keep traces within the memory limit)")
+        return "the keyframe pass goes on from where it stopped"
 
     def wait(self, timeout: float = 120.0) -> bool:
         """Block until the worker is done, and the whole window of a far seek is computed
@@ -254,7 +265,7 @@ class LongRunner(QtCore.QObject):
             self.resume_button.setVisible(seq.cancelled)
             if seq.error:
                 # (a pass goes on from where it stopped; the overviews run again)
-                again = "runs it again" if seq.ready else "goes on with it"
+                again = "runs it again" if seq.ready or not seq.resumable else "goes on with it"
                 bar.showMessage(f"Long input: {seq.error}" + (f"; {RESUME} {again}" if seq.cancelled else ""), 15000)
             elif seq.ready and (BACKGROUND in bar.currentMessage() or AWAITING in bar.currentMessage()):
                 # (the opening's "tracing in the background" stayed its 20 s after the pass;
