@@ -1311,6 +1311,16 @@ def test_a_session_or_undo_at_a_far_step_says_why_the_views_show_the_first_windo
         go.set()
     assert w.long_runner.wait(120)
     go.clear()
+    # so does restoring it after a crash (it said "Restored the autosaved session" alone)
+    state.set_input_spec(timesteps=30)
+    try:
+        assert w.sessions.restore_autosave(path)
+        assert state.cursor.step == 2500 and not state.long.ready
+        assert w.last_message == f"Restored the autosaved session. {awaiting}"
+    finally:
+        go.set()
+    assert w.long_runner.wait(120)
+    go.clear()
     units = state.layers[0].config["units"]
     state.set_layer_option(0, "units", units - 1)  # traced anew: another pass
     try:

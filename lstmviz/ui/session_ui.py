@@ -505,7 +505,7 @@ class SessionManager(QtCore.QObject):
             return False
         self.apply_ui(session.ui, geometry=False)
         self.window.update_title()
-        self.window.message(". ".join(["Restored the autosaved session", *said]))
+        self.window.message(". ".join(["Restored the autosaved session", *said, *self._unreachable()]))
         return True
 
     # -- preferences (QSettings) -------------------------------------------------------------
