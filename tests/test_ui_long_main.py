@@ -538,9 +538,18 @@ def test_the_pass_reporter_says_nothing_at_first_then_a_line_every_few_seconds()
     seq.phase, seq.done = "overview", 1
     now[0] = 12.0
     report(seq)
+    # once over, a last line (the last one said 'overview 25%' of a pass that had finished)
+    seq.ready, seq.error, seq.done = True, None, 4
+    report(seq, final=True)
     assert out.getvalue().splitlines() == ["lstmviz: 10,000,000 steps: keyframes 25%",
                                            "lstmviz: 10,000,000 steps: keyframes 50%",
-                                           "lstmviz: 10,000,000 steps: overview 25%"]
+                                           "lstmviz: 10,000,000 steps: overview 25%",
+                                           "lstmviz: 10,000,000 steps: traced"]
+    quiet = io.StringIO()  # a quick pass says nothing, at the end either
+    report = pass_reporter(quiet, after=1.0, every=5.0, clock=lambda: 0.0)
+    report(seq)
+    report(seq, final=True)
+    assert quiet.getvalue() == ""
 
 
 def test_an_exported_picture_and_animation_of_a_long_input_show_whole_windows(long_window, tmp_path):
