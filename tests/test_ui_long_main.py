@@ -1476,6 +1476,7 @@ def test_trace_all_goes_on_from_where_the_cancel_stopped(long_window, monkeypatc
     assert runner.wait(60) and seq.cancelled
     assert w.statusBar().currentMessage() == ("Long input: cancelled: only the first window can be shown; "
                                               "Trace all goes on with it")
+    assert runner.resume_button.toolTip().startswith("Go on with the keyframe pass that was cancelled, from where")
     stopped, total = seq.done, seq.total
     assert 3 * total // 4 <= stopped < total
     go, seen = threading.Event(), []
@@ -1519,6 +1520,7 @@ def test_trace_all_says_it_starts_again_where_the_cancelled_stretches_were_freed
     assert runner.wait(60) and seq.cancelled and not seq.resumable
     assert w.statusBar().currentMessage() == ("Long input: cancelled: only the first window can be shown; "
                                               "Trace all runs it again")
+    assert runner.resume_button.toolTip().startswith("Run the keyframe pass again from step 0")
     monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: None))
     runner.resume_button.click()
     assert seq.done == 0

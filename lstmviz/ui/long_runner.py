@@ -50,8 +50,6 @@ class LongRunner(QtCore.QObject):
         self.cancel_button.clicked.connect(self.cancel)
         # after a Cancel: the pass (or the overviews) again, without opening the input again
         self.resume_button = QtWidgets.QPushButton(RESUME)
-        self.resume_button.setToolTip("Go on with the keyframe pass that was cancelled, from where it stopped "
-                                      "(only the overviews, where the pass had finished), in the background")
         self.resume_button.clicked.connect(self.resume)
         bar = window.statusBar()
         bar.addPermanentWidget(self.progress)
@@ -217,6 +215,16 @@ class LongRunner(QtCore.QObject):
         return True
 
     @staticmethod
+    def resume_tip(seq) -> str:
+        """Trace all's tooltip: what it will do with ``seq``."""
+        if seq.ready:
+            return "Run the overviews of the whole sequence again, in the background"
+        if not seq.resumable:
+            return ("Run the keyframe pass again from step 0, in the background (the steps it had run "
+                    "were not kept: traces stay within the memory limit)")
+        return "Go on with the keyframe pass that was cancelled, from where it stopped, in the background"
+
+    @staticmethod
     def resumed(seq) -> str:
         """What Trace all does with ``seq``'s cancelled pass: go on from where it stopped, or
         start again where what it ran was freed (``LongSequence.freed``: the trace budget
@@ -263,6 +271,7 @@ class LongRunner(QtCore.QObject):
             self._show(False)  # the timer goes on: windows computed on a thread land here
             bar = self.window.statusBar()
             self.resume_button.setVisible(seq.cancelled)
+            self.resume_button.setToolTip(self.resume_tip(seq))
             if seq.error:
                 # (a pass goes on from where it stopped; the overviews run again)
                 again = "runs it again" if seq.ready or not seq.resumable else "goes on with it"
