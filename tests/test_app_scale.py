@@ -515,6 +515,30 @@ def test_a_cancelled_passs_stretches_count_against_the_trace_budget(monkeypatch)
     assert not d.resumable and kept_bytes() == 0
 
 
+def test_units_at_scale_keeps_a_bounded_number_of_summaries(monkeypatch):
+    """Every record, sample and feature Units at scale showed kept its summary (a record's
+    overview and statistics: ~4 MiB at 512 units) for as long as the input was open, however
+    many; now the latest ``CACHE_SUMMARIES``, the same numbers when asked again."""
+    from lstmviz.app import long_sequence
+    from lstmviz.app.long_sequence import LongSequence
+
+    monkeypatch.setattr(long_sequence, "CACHE_SUMMARIES", 4)
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})],
+                             seed=0, name="m")
+    x = np.random.default_rng(0).normal(size=(1, 3000, 2)).astype(np.float32)
+    ls = LongSequence(model, x)
+    assert ls.run_pass()
+    name = model.layers[0].name
+    first = ls.summary(name, "h", bins=63)
+    for bins in range(65, 85, 2):
+        ls.summary(name, "c", bins=bins)
+    assert len(ls._summaries) == 4
+    again = ls.summary(name, "h", bins=63)
+    assert again is not first
+    np.testing.assert_array_equal(again[0].hi, first[0].hi)
+    np.testing.assert_array_equal(again[1].variance, first[1].variance)
+
+
 def test_cancelling_the_overviews_leaves_the_windows_exact_and_whole():
     """Cancel while the strips were made (the keyframes done): every far seek then showed
     16 exact steps for good ("exact steps 250,000-250,015"), since the thread that

@@ -66,6 +66,9 @@ CACHE_WINDOWS = 16
 #: cut of the input products; with keyframes every 16 steps, 16 steps of each layer:
 #: ~9 ms for two LSTM(512) layers at batch 1 on the shared machine; the window follows).
 QUICK_STEPS = CUT
+#: Summaries kept (``LongSequence.summary``: a record's overview and statistics, ~4 MiB at
+#: 512 units; Units at scale asks one per record, sample and feature shown), the latest.
+CACHE_SUMMARIES = 32
 
 
 def failure(what: str, err: BaseException) -> str:
@@ -518,6 +521,8 @@ class LongSequence:
                 turns()
                 if progress is not None:
                     progress(done, total)
-            self._summaries[k] = scale.summarize(self.windowed, layer, key, sample, feature,
-                                                 bins, progress=tick, cancel=stop)
+            got = scale.summarize(self.windowed, layer, key, sample, feature, bins, progress=tick, cancel=stop)
+            while len(self._summaries) >= CACHE_SUMMARIES:  # (the oldest given up)
+                self._summaries.pop(next(iter(self._summaries)))
+            self._summaries[k] = got
         return self._summaries[k]
