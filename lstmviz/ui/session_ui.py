@@ -348,11 +348,17 @@ class SessionManager(QtCore.QObject):
         if self._held_path != path or not path.exists():
             return False
         self._moved_only = False
-        try:
-            ses.write_position(path, self.state.cursor)
-        except (OSError, LstmvizError) as err:
-            log.warning("saving the position beside %s failed: %s", path, err)
-            return False
+        cursor = self.state.cursor
+
+        def write():  # (in the background as the session: an fsync may take a while)
+            with self._lock:
+                try:
+                    ses.write_position(path, cursor)
+                except (OSError, LstmvizError) as err:
+                    log.warning("saving the position beside %s failed: %s", path, err)
+
+        self._worker = threading.Thread(target=write, name="lstmviz-autosave", daemon=True)
+        self._worker.start()
         return True
 
     def autosave(self, force: bool = False, wait: bool = False) -> bool:
