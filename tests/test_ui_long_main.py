@@ -1529,6 +1529,27 @@ def test_trace_all_says_it_starts_again_where_the_cancelled_stretches_were_freed
         "keep traces within the memory limit) (tracing in the background)")
 
 
+def test_a_keyframe_pass_that_fails_says_so_in_the_status_bar_once(long_window, monkeypatch):
+    # a pass that raised anything but a refusal left no error: the status bar said nothing
+    # and a far step "cannot be shown: only the first 256 steps are shown (no keyframe pass)"
+    from lstmviz.app import long_sequence
+    w, x = long_window
+    calls = []
+
+    def boom(*args, **kw):
+        calls.append(1)
+        raise RuntimeError("boom")
+    monkeypatch.setattr(long_sequence, "keyframe_pass", boom)
+    w.state.set_input_data(x)
+    assert w.long_runner.wait(60)
+    said = "the keyframe pass failed: RuntimeError: boom (please report this)"
+    assert w.statusBar().currentMessage() == f"Long input: {said}"
+    assert not w.long_runner.resume_button.isVisible()
+    w.state.set_cursor(step=2500)
+    assert w.statusBar().currentMessage() == f"Step 2,500 cannot be shown: only the first 256 steps are shown ({said})"
+    assert len(calls) == 1
+
+
 def test_an_edit_at_a_far_step_says_the_views_wait_for_the_new_pass(long_window, monkeypatch):
     # at step 2,500 of a traced long input, an edit (or another sample) traces it anew: the
     # views went back to the first window, the player stayed at 2,500, and the status bar
