@@ -1342,8 +1342,8 @@ def test_the_character_demo_opens_on_text_written_as_characters(window):
 def test_every_views_header_names_the_sample_the_player_shows(make_window, steps):
     # the window traces the shown sample only, so the views index it as sample 0: each
     # header said "sample 0" under the player's "sample 2 of 3" (the numbers were sample 2's)
-    from lstmviz.app.state import AppState, InputSpec, LayerEntry
     from lstmviz.app.options import default_config
+    from lstmviz.app.state import AppState, InputSpec, LayerEntry
 
     state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
     w = make_window((1400, 900), state)
