@@ -322,9 +322,9 @@ class LongSequence:
         resume = self._partial
         self.drop_partial()  # (in use again: no longer kept; the pass holds it)
         self.freed = False
-        if resume is None:  # a pass from step 0: room for it first
-            make_room(pass_bytes(self.model, [self.x], self.every), keep=self)
         try:
+            if resume is None:  # a pass from step 0: room for it first
+                make_room(pass_bytes(self.model, [self.x], self.every), keep=self)
             self.windowed = keyframe_pass(self.model, self.x, every=self.every, progress=tick,
                                           cancel=self._cancel.is_set, resume=resume)
             self.done = self.total
