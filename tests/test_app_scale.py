@@ -464,6 +464,81 @@ def test_cancelling_the_pass_keeps_the_first_window():
     assert ls.window_at(4000)[0] is ls.first_window()
 
 
+def test_a_cancelled_passs_stretches_count_against_the_trace_budget(monkeypatch):
+    """A cancelled pass kept every stretch it ran (for Trace all) until the input changed,
+    however large, beside any other trace. Now kept only while they fit the trace budget
+    (``limits.trace_budget``) with the other sequences' kept ones, the oldest given up first,
+    and freed when a trace or another pass needs the room; a pass resumed without them
+    starts again and gives the same bits."""
+    from lstmviz.app import long_sequence
+    from lstmviz.app.long_sequence import LongSequence, kept_bytes, trace_or_window
+    from lstmviz.engine.windows import keyframe_pass
+
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 32, "return_sequences": True}),
+                                               LayerSpec("LSTM", {"units": 32})], seed=0)
+    x = np.random.default_rng(0).normal(size=(1, 20_000, 2)).astype(np.float32)
+    monkeypatch.setattr(long_sequence, "_resumable", [])  # (no other test's sequence)
+
+    def cancelled(seq):  # Cancel in the second layer's run
+        def progress(done, total):
+            if done > 0.7 * total:
+                seq.cancel()
+        assert not seq.run_pass(progress) and seq.error.startswith("cancelled")
+        return seq
+
+    a = cancelled(LongSequence(model, x))
+    assert a.resumable and a.held == a._partial.nbytes > 20_000 * 32 * 4 and kept_bytes() == a.held
+    held = a.held
+    monkeypatch.setattr(long_sequence, "trace_budget", lambda: int(1.5 * held))
+    b = cancelled(LongSequence(model, x.copy()))  # a second one: the oldest gives way
+    assert not a.resumable and a.held == 0 and a.freed
+    assert b.resumable and kept_bytes() == b.held
+    # a full trace that needs the room frees it too
+    small = np.zeros((1, 100, 2), np.float32)
+    monkeypatch.setattr(long_sequence, "full_trace_bytes", lambda *args: int(0.6 * held))
+    trace, seq = trace_or_window(model, [small])
+    assert seq is None and not b.resumable and kept_bytes() == 0
+    # alone over the budget: not kept at all; Trace all starts again, to the same bits
+    monkeypatch.setattr(long_sequence, "trace_budget", lambda: held // 2)
+    c = cancelled(LongSequence(model, x))
+    assert not c.resumable and c.freed and kept_bytes() == 0
+    assert c.resume() and c.done == 0 and c.run_pass()
+    want = keyframe_pass(model, x)
+    for key, kf in want.keyframes.items():
+        for name, arr in kf.states.items():
+            np.testing.assert_array_equal(c.windowed.keyframes[key].states[name], arr)
+    # a sequence closed (the input changed) frees its kept stretches at once
+    monkeypatch.setattr(long_sequence, "trace_budget", lambda: 10 * held)
+    d = cancelled(LongSequence(model, x))
+    assert d.resumable and kept_bytes() == d.held
+    d.close()
+    assert not d.resumable and kept_bytes() == 0
+
+
+def test_units_at_scale_keeps_a_bounded_number_of_summaries(monkeypatch):
+    """Every record, sample and feature Units at scale showed kept its summary (a record's
+    overview and statistics: ~4 MiB at 512 units) for as long as the input was open, however
+    many; now the latest ``CACHE_SUMMARIES``, the same numbers when asked again."""
+    from lstmviz.app import long_sequence
+    from lstmviz.app.long_sequence import LongSequence
+
+    monkeypatch.setattr(long_sequence, "CACHE_SUMMARIES", 4)
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})],
+                             seed=0, name="m")
+    x = np.random.default_rng(0).normal(size=(1, 3000, 2)).astype(np.float32)
+    ls = LongSequence(model, x)
+    assert ls.run_pass()
+    name = model.layers[0].name
+    first = ls.summary(name, "h", bins=63)
+    for bins in range(65, 85, 2):
+        ls.summary(name, "c", bins=bins)
+    assert len(ls._summaries) == 4
+    again = ls.summary(name, "h", bins=63)
+    assert again is not first
+    np.testing.assert_array_equal(again[0].hi, first[0].hi)
+    np.testing.assert_array_equal(again[1].variance, first[1].variance)
+
+
 def test_cancelling_the_overviews_leaves_the_windows_exact_and_whole():
     """Cancel while the strips were made (the keyframes done): every far seek then showed
     16 exact steps for good ("exact steps 250,000-250,015"), since the thread that

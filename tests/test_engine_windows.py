@@ -486,6 +486,41 @@ def test_a_keyframe_pass_holds_about_what_pass_bytes_says(name, batch):
     assert peak / 3 < est < (2.1 if name.startswith("bidirectional") else 1.25) * peak, (est, peak)
 
 
+@pytest.mark.parametrize("stop", [0.3, 0.8])  # in the first layer, in the second
+def test_a_cancelled_passs_nbytes_is_what_its_partial_holds(stop):
+    """``PassState.nbytes`` (what a cancelled pass keeps for ``resume=``; the app counts it
+    against the trace budget) is what NumPy allocated for it and still holds (tracemalloc,
+    after the pass is gone but the partial kept), within 10%, the input not counted."""
+    import gc
+    import tracemalloc
+
+    from lstmviz.engine import workspace
+
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("LSTM", {"units": 48, "return_sequences": True}, name="a"),
+        LayerSpec("GRU", {"units": 40, "return_sequences": True}, name="b"),
+        LayerSpec("Dense", {"units": 2}, name="d")], seed=0)
+    steps = 6000
+    x = np.random.default_rng(0).normal(size=(2, steps, 3)).astype(np.float32)
+    workspace._blocks.clear()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        with pytest.raises(Cancelled) as err:
+            keyframe_pass(model, x, every=16, cancel=lambda: False,
+                          progress=lambda d, t: (_ for _ in ()).throw(Cancelled("stop")) if d > stop * t else None)
+        partial = err.value.partial
+        err = None  # (the traceback and its frames let go)
+        workspace._blocks.clear()
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    assert partial.nbytes > steps * 2 * 40 * 4  # at least a layer's sequence or its keyframes
+    assert abs(partial.nbytes - held) < 0.1 * held, (partial.nbytes, held)
+
+
 def test_a_pass_over_the_memory_limit_is_refused_before_it_starts(monkeypatch, tmp_path, capsys):
     """A long input's own size is checked when it is read; a layer of 64 units over it made
     64 floats a step, and a pass under a 16 MB limit held 20 MB (3 GB for LSTM(512) over

@@ -84,6 +84,33 @@ def test_the_csv_of_a_long_inputs_window_counts_steps_in_the_whole_sequence():
         assert float(v) == float(full[int(s), int(t), int(u)])
 
 
+def test_the_csv_of_a_long_inputs_window_holds_the_models_output_of_its_steps_only():
+    """A model whose output has steps (the demo's TimeDistributed): the .csv of a window at
+    step 150,000 of 200,000 wrote the whole sequence's output, 200,000 rows a unit (a
+    return_sequences LSTM(512) at the end: 100 million), numbered from the window's first
+    step, so up to step 349,887 of a 200,000-step input. Now the output's rows are those
+    of the window's steps, numbered as its records' are."""
+    import lstmviz
+    from lstmviz.app.demos import DEMOS_DIR
+
+    model = lstmviz.load(DEMOS_DIR / "sine_predictor.keras")
+    st = AppState()
+    st.set_model(model)
+    x = np.sin(np.arange(6000) / 50.0).astype(np.float32)[None, :, None]
+    st.set_input_data(x)
+    st.long.run_pass()
+    window, _ = st.long.window_at(5000)
+    a, b = export_data.window_of(window)
+    assert (a, b) == (4864, 5120)
+    rows = [r.split(",") for r in export_data.csv_text(window).splitlines()[1:]]
+    assert {int(r[3]) for r in rows if r[3]} == set(range(a, b))
+    out = [r for r in rows if r[0] == "output"]
+    full = model.trace(x).output
+    assert [int(r[3]) for r in out] == list(range(a, b))
+    for _layer, _key, smp, t, u, v in out:
+        assert float(v) == float(full[int(smp), int(t), int(u)])
+
+
 def test_the_npz_of_a_long_inputs_window_says_its_steps(tmp_path):
     """The .npz of a long input's window held steps 4,864..5,119 with nothing saying which:
     read back alone, its arrays looked like the first 256 steps. It now holds

@@ -1041,6 +1041,51 @@ def test_a_moved_cursor_rewrites_the_autosave_of_a_small_input_but_not_of_a_larg
         assert mgr._dirty
 
 
+def test_a_moved_cursor_over_a_large_input_is_saved_alone_and_restored(window, monkeypatch):
+    """With a large input a cursor that only moved was saved with the next edit: killed
+    after a seek to step 150,000 of a long input, the restored session came back at the step
+    of the last edit. Now the timer's tick writes the cursor alone beside the autosave (a few
+    hundred bytes, the session not written again) and the restore takes it; one left from
+    before a newer save of the session is not."""
+    from lstmviz.ui import session_ui
+
+    monkeypatch.setattr(session_ui, "MOVED_SAVE_BYTES", 1024)  # (a long input's rule, on a small one)
+    mgr, st = window.sessions, window.state
+    st.set_input_data(np.random.default_rng(0).normal(size=(1, 3000, st.input.input_dim)).astype(np.float32))
+    st.set_cursor(step=10)
+    assert mgr.autosave(force=True, wait=True)  # (what an edit's autosave wrote)
+    saved = mgr.autosave_path.stat().st_mtime_ns, mgr.autosave_path.read_bytes()
+    window.quiet = False
+    try:
+        st.set_cursor(step=2345, unit=3)
+        assert mgr.autosave()  # the timer's tick
+        mgr.wait()
+        assert (mgr.autosave_path.stat().st_mtime_ns, mgr.autosave_path.read_bytes()) == saved
+        assert ses.position_path(mgr.autosave_path).stat().st_size < 400
+        assert not mgr.autosave()  # nothing moved since
+    finally:
+        window.quiet = True
+    st.set_cursor(step=0, unit=0)  # (the window killed: another one restores)
+    st.set_layer_option(0, "units", 7)
+    assert mgr.restore_autosave()
+    assert (st.cursor.step, st.cursor.unit) == (2345, 3)
+    assert st.layers[0].config["units"] != 7
+    # a newer save of the session (an edit's) holds its own cursor: the position written
+    # before it is dropped, and one that does not match its file is not taken
+    position = ses.position_path(mgr.autosave_path).read_bytes()
+    st.set_cursor(step=77)
+    assert mgr.autosave(force=True, wait=True)
+    assert not ses.position_path(mgr.autosave_path).exists()
+    ses.position_path(mgr.autosave_path).write_bytes(position)
+    st.set_cursor(step=0)
+    assert mgr.restore_autosave()
+    assert st.cursor.step == 77
+    ses.position_path(mgr.autosave_path).write_bytes(b'{"format": "lstmviz-position", "cursor": ')
+    assert mgr.restore_autosave() and st.cursor.step == 77  # (one that cannot be read: the session's)
+    mgr.remove_autosave()
+    assert not ses.position_path(mgr.autosave_path).exists()
+
+
 def test_ctrl_z_from_the_spin_box_just_edited_undoes_the_edit(window, qtbot):
     """units 8 -> 3 typed in the side panel's spin box and Return, then Ctrl+Z with the focus
     still there: the stack goes back to 8 (the spin box kept Ctrl+Z and nothing happened);

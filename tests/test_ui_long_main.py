@@ -538,9 +538,18 @@ def test_the_pass_reporter_says_nothing_at_first_then_a_line_every_few_seconds()
     seq.phase, seq.done = "overview", 1
     now[0] = 12.0
     report(seq)
+    # once over, a last line (the last one said 'overview 25%' of a pass that had finished)
+    seq.ready, seq.error, seq.done = True, None, 4
+    report(seq, final=True)
     assert out.getvalue().splitlines() == ["lstmviz: 10,000,000 steps: keyframes 25%",
                                            "lstmviz: 10,000,000 steps: keyframes 50%",
-                                           "lstmviz: 10,000,000 steps: overview 25%"]
+                                           "lstmviz: 10,000,000 steps: overview 25%",
+                                           "lstmviz: 10,000,000 steps: traced"]
+    quiet = io.StringIO()  # a quick pass says nothing, at the end either
+    report = pass_reporter(quiet, after=1.0, every=5.0, clock=lambda: 0.0)
+    report(seq)
+    report(seq, final=True)
+    assert quiet.getvalue() == ""
 
 
 def test_an_exported_picture_and_animation_of_a_long_input_show_whole_windows(long_window, tmp_path):
@@ -1311,6 +1320,16 @@ def test_a_session_or_undo_at_a_far_step_says_why_the_views_show_the_first_windo
         go.set()
     assert w.long_runner.wait(120)
     go.clear()
+    # so does restoring it after a crash (it said "Restored the autosaved session" alone)
+    state.set_input_spec(timesteps=30)
+    try:
+        assert w.sessions.restore_autosave(path)
+        assert state.cursor.step == 2500 and not state.long.ready
+        assert w.last_message == f"Restored the autosaved session. {awaiting}"
+    finally:
+        go.set()
+    assert w.long_runner.wait(120)
+    go.clear()
     units = state.layers[0].config["units"]
     state.set_layer_option(0, "units", units - 1)  # traced anew: another pass
     try:
@@ -1450,11 +1469,14 @@ def test_trace_all_goes_on_from_where_the_cancel_stopped(long_window, monkeypatc
     def cancel_at_three_quarters(seq):  # (in the second layer's steps)
         seq.run_pass(progress=lambda done, total: done >= 3 * total // 4 and seq.cancel())
     monkeypatch.setattr(LongRunner, "_work", staticmethod(cancel_at_three_quarters))
+    from lstmviz.app import long_sequence  # (its stretches fit the budget: kept; long for its steps)
+    monkeypatch.setattr(long_sequence, "trace_budget", lambda: 1 << 30)
     state.set_input_data(np.tile(x, (1, 10, 1)))  # 30,000 steps
     seq = state.long
     assert runner.wait(60) and seq.cancelled
     assert w.statusBar().currentMessage() == ("Long input: cancelled: only the first window can be shown; "
                                               "Trace all goes on with it")
+    assert runner.resume_button.toolTip().startswith("Go on with the keyframe pass that was cancelled, from where")
     stopped, total = seq.done, seq.total
     assert 3 * total // 4 <= stopped < total
     go, seen = threading.Event(), []
@@ -1478,6 +1500,54 @@ def test_trace_all_goes_on_from_where_the_cancel_stopped(long_window, monkeypatc
             assert np.array_equal(seq.windowed.keyframes[key].states[n], arr), (key, n)
     for got, o in zip(seq.windowed.outputs, want.outputs):
         assert np.array_equal(got, o)
+
+
+def test_trace_all_says_it_starts_again_where_the_cancelled_stretches_were_freed(long_window, monkeypatch):
+    # a cancelled pass's stretches are kept only while they fit the trace budget: where they
+    # were freed, the status bar said "Trace all goes on with it" and, clicked, "goes on
+    # from where it stopped" while the pass ran from step 0
+    from lstmviz.app import long_sequence
+    from lstmviz.ui.long_runner import LongRunner
+    w, x = long_window
+    state, runner = w.state, w.long_runner
+
+    def cancel_at_half(seq):
+        seq.run_pass(progress=lambda done, total: done >= total // 2 and seq.cancel())
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(cancel_at_half))
+    monkeypatch.setattr(long_sequence, "trace_budget", lambda: 1024)  # (nothing kept fits)
+    state.set_input_data(np.tile(x, (1, 10, 1)))
+    seq = state.long
+    assert runner.wait(60) and seq.cancelled and not seq.resumable
+    assert w.statusBar().currentMessage() == ("Long input: cancelled: only the first window can be shown; "
+                                              "Trace all runs it again")
+    assert runner.resume_button.toolTip().startswith("Run the keyframe pass again from step 0")
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: None))
+    runner.resume_button.click()
+    assert seq.done == 0
+    assert w.statusBar().currentMessage() == (
+        "Long input: the keyframe pass starts again from step 0 (the steps it had run were freed to "
+        "keep traces within the memory limit) (tracing in the background)")
+
+
+def test_a_keyframe_pass_that_fails_says_so_in_the_status_bar_once(long_window, monkeypatch):
+    # a pass that raised anything but a refusal left no error: the status bar said nothing
+    # and a far step "cannot be shown: only the first 256 steps are shown (no keyframe pass)"
+    from lstmviz.app import long_sequence
+    w, x = long_window
+    calls = []
+
+    def boom(*args, **kw):
+        calls.append(1)
+        raise RuntimeError("boom")
+    monkeypatch.setattr(long_sequence, "keyframe_pass", boom)
+    w.state.set_input_data(x)
+    assert w.long_runner.wait(60)
+    said = "the keyframe pass failed: RuntimeError: boom (please report this)"
+    assert w.statusBar().currentMessage() == f"Long input: {said}"
+    assert not w.long_runner.resume_button.isVisible()
+    w.state.set_cursor(step=2500)
+    assert w.statusBar().currentMessage() == f"Step 2,500 cannot be shown: only the first 256 steps are shown ({said})"
+    assert len(calls) == 1
 
 
 def test_an_edit_at_a_far_step_says_the_views_wait_for_the_new_pass(long_window, monkeypatch):

@@ -672,3 +672,60 @@ def test_a_long_texts_most_likely_next_characters_read_around_the_cursor(make_wi
     guessed = "".join(labels[int(i)] for i in np.argmax(probs, axis=-1))
     assert said_out == guessed[a:a + len(said_out)]
     assert "its most likely next character" in re.sub("<[^>]+>", "", unrolled.legend.text())
+
+
+@pytest.mark.parametrize("where", ["pass", "summary"])
+def test_a_worker_that_fails_says_why_once_and_is_not_started_again(qtbot, model_x, monkeypatch, where):
+    # a worker that died of an unexpected exception (not a refusal) left no error behind:
+    # the timer found the pass neither done nor refused and started it again, every 100 ms
+    # for good (the summary likewise), without a word in the window
+    from lstmviz.app import long_sequence
+    model, x = model_x
+    calls = []
+
+    def boom(*args, **kw):
+        calls.append(1)
+        raise RuntimeError("boom <b>")
+    if where == "pass":
+        monkeypatch.setattr(long_sequence, "keyframe_pass", boom)
+    else:
+        monkeypatch.setattr(long_sequence.scale, "summarize", boom)
+    w = LongSequenceWindow(model, x, window=256, start=False)
+    qtbot.addWidget(w)
+    w.start()
+    for _ in range(5):  # the timer's turns, each after the worker ended
+        worker = w._worker
+        if worker is not None:
+            worker.join(60)
+        w._poll()
+    assert len(calls) == 1
+    assert not w.timer.isActive()
+    what = "keyframe pass" if where == "pass" else "summary"
+    assert w.status.text() == f"the {what} failed: RuntimeError: boom <b> (please report this)"
+
+
+def test_a_model_a_window_cannot_follow_is_refused_once_in_the_panel(qtbot, monkeypatch):
+    # Units at scale on its own sequence with a model whose time axis a window cannot follow
+    # (a Flatten after the LSTM): the room for the pass was made before its refusal was
+    # caught, so the refusal escaped the worker, left no error, and the timer started it again
+    from lstmviz.app import long_sequence
+    model = Model.sequential((None, 300, 2), [LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l"),
+                                              LayerSpec("Flatten", {}, name="f")], seed=0)
+    x = np.zeros((1, 300, 2), np.float32)
+    calls = []
+    real = long_sequence.pass_bytes
+
+    def counted(*args, **kw):
+        calls.append(1)
+        return real(*args, **kw)
+    monkeypatch.setattr(long_sequence, "pass_bytes", counted)
+    w = LongSequenceWindow(model, x, window=64, start=False)
+    qtbot.addWidget(w)
+    w.start()
+    for _ in range(5):  # the timer's turns, each after the worker ended
+        worker = w._worker
+        if worker is not None:
+            worker.join(60)
+        w._poll()
+    assert len(calls) == 1
+    assert "reshapes the time axis" in w.status.text()

@@ -1429,3 +1429,29 @@ def test_the_character_demo_opens_on_text_written_as_characters(window):
     assert "".join(t.toPlainText() for t in x.id_texts) == demo["text"].replace(" ", "␣")
     head = next(r for r in view.rows if r.predicted is not None)
     np.testing.assert_array_equal(head.predicted, st.trace.output.argmax(-1))
+
+
+@pytest.mark.parametrize("steps", [60, 6000])  # a whole trace, a long input's window
+def test_every_views_header_names_the_sample_the_player_shows(make_window, steps):
+    # the window traces the shown sample only, so the views index it as sample 0: each
+    # header said "sample 0" under the player's "sample 2 of 3" (the numbers were sample 2's)
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import AppState, InputSpec, LayerEntry
+
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
+    w = make_window((1400, 900), state)
+    x = np.random.default_rng(0).normal(size=(3, steps, 2)).astype(np.float32)
+    state.set_input_data(x)
+    w.long_runner.wait(120)
+    state.set_cursor(sample=2, step=steps // 2)
+    w.long_runner.wait(120)
+    assert state.traced_sample == 2
+    for k in range(3):  # Unrolled, Cell, Over time
+        w.tabs.setCurrentIndex(k)
+        QtWidgets.QApplication.processEvents()
+        text = re.sub("<[^>]+>", "", w.views[k].header.text())
+        assert " · sample 2" in text and "sample 0" not in text, (k, text)
+    h = state.model.trace(x[2:3])[state.model.layers[0].name].steps["h"]
+    cell = w.views[1]
+    assert cell.trace.layers[state.model.layers[0].name].steps["h"][0, state.trace_cursor.step].tolist() == \
+        h[0, steps // 2].tolist()  # (the numbers were sample 2's already)

@@ -58,11 +58,16 @@ def save_npz(trace, path, sample: int | None = None) -> Path:
 
 def trace_rows(trace, sample_offset: int = 0):
     """The long table's rows: (layer, key, sample, step, unit, value); steps counted in the
-    whole sequence (a long input's window starts at ``trace.start``)."""
+    whole sequence (a long input's window starts at ``trace.start``). A window's arrays over
+    the whole sequence (the model's outputs: a ``WindowedTrace`` keeps them whole) give the
+    rows of the window's steps only: the table is of the window."""
     start = int(getattr(trace, "start", 0) or 0)
+    window = window_of(trace)
     for flat_key, arr in trace.flat().items():
         layer, _, key = flat_key.partition("/")
         a = np.asarray(arr)
+        if window is not None and a.ndim >= 3 and a.shape[1] == trace.total_steps != window[1] - window[0]:
+            a = a[:, window[0]:window[1]]
         if a.ndim == 0:
             a = a.reshape(1, 1)
         if a.ndim == 1:

@@ -28,8 +28,10 @@ The main window (``AppState.long``) and the long-sequence window both use it.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import weakref
 
 import numpy as np
 
@@ -43,9 +45,13 @@ from lstmviz.engine.windows import (
     check_pass,
     full_trace_bytes,
     keyframe_pass,
+    pass_bytes,
     trace_budget,
 )
 from lstmviz.errors import LstmvizError
+from lstmviz.text import safe_text
+
+log = logging.getLogger("lstmviz")
 
 DEFAULT_WINDOW = 256
 #: Longer inputs are shown as a long input (an overview of the whole sequence beside the
@@ -60,6 +66,17 @@ CACHE_WINDOWS = 16
 #: cut of the input products; with keyframes every 16 steps, 16 steps of each layer:
 #: ~9 ms for two LSTM(512) layers at batch 1 on the shared machine; the window follows).
 QUICK_STEPS = CUT
+#: Summaries kept (``LongSequence.summary``: a record's overview and statistics, ~4 MiB at
+#: 512 units; Units at scale asks one per record, sample and feature shown), the latest.
+CACHE_SUMMARIES = 32
+
+
+def failure(what: str, err: BaseException) -> str:
+    """One line for a worker's unexpected exception (a fault of lstmviz, not a refusal of
+    the input): what failed and how; the traceback goes to the log. Kept as the
+    sequence's (or the summary's) ``error``, so no caller starts the worker again."""
+    log.error("the %s failed", what, exc_info=err)
+    return f"the {what} failed: {safe_text(f'{type(err).__name__}: {err}')} (please report this)"
 
 
 #: A worker's longest turn with the interpreter before it lets the window's thread have it
@@ -87,6 +104,35 @@ class Turns:
             self.last = self.clock()
 
 
+#: The sequences whose cancelled pass is kept for "Trace all" (``LongSequence._partial``),
+#: oldest first: the stretches they ran count against the trace budget
+#: (``limits.trace_budget``), with the trace or pass about to be made (``make_room``).
+_resumable: list[weakref.ref] = []
+_resumable_lock = threading.Lock()
+
+
+def kept_bytes() -> int:
+    """Bytes the cancelled passes kept for resuming hold, all sequences together."""
+    with _resumable_lock:
+        return sum(s.held for s in (r() for r in _resumable) if s is not None)
+
+
+def make_room(need: int, keep: LongSequence | None = None) -> None:
+    """Frees the stretches kept by cancelled passes (the oldest first; not ``keep``'s)
+    until they and ``need`` more bytes fit the trace budget: a trace or a pass about to be
+    made has room first (a resumed pass then starts again from step 0)."""
+    budget = trace_budget()
+    with _resumable_lock:
+        kept = [s for s in (r() for r in _resumable) if s is not None]
+    total = sum(s.held for s in kept)
+    for s in kept:
+        if total + need <= budget:
+            break
+        if s is not keep:
+            total -= s.held
+            s.drop_partial()
+
+
 def moving(last: int | None, step: int, window: int) -> int:
     """1 or -1 when ``last`` -> ``step`` is a step on (to the right or the left, within
     half a window: playing, an arrow key), else 0 (a seek, or no step)."""
@@ -112,8 +158,10 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
     except LstmvizError:
         need = 0  # model.trace says what is wrong with the input, in its words
     if need <= trace_budget() and np.shape(x)[1] <= LONG_STEPS:
+        make_room(need)  # (a cancelled pass's stretches give way to the trace)
         return model.trace(x, reuse=reuse, needed=needed), None
     check_pass(model, [x])  # (its sequences over the memory limit: refused now, not on the worker)
+    make_room(pass_bytes(model, [x]))  # (a cancelled pass's stretches give way to this one)
     seq = LongSequence(model, x, window)
     first = seq.first_window()
     if first is None:
@@ -140,8 +188,14 @@ class LongSequence:
         self._closed = threading.Event()  # everything, windows too (the sequence dropped)
         self._cancels = 0  # cancels so far: a summary stops at one made while it runs
         self._pass_lock = threading.Lock()
-        #: where a cancelled keyframe pass stopped (``engine.windows.PassState``), to go on from
+        #: where a cancelled keyframe pass stopped (``engine.windows.PassState``), to go on
+        #: from; kept while it fits the trace budget beside the other traces (``make_room``)
         self._partial: PassState | None = None
+        #: its bytes (``PassState.nbytes``), counted against the trace budget
+        self.held = 0
+        #: the stretches a cancelled pass ran were freed (another trace needed the room, or
+        #: they alone were over the budget): ``resume`` starts the pass again from step 0
+        self.freed = False
         self._lock = threading.Lock()  # the window cache and the prefetch thread
         self._quick: Trace | None = None
         self._wanted: int | None = None
@@ -202,9 +256,37 @@ class LongSequence:
             self.error = None
             if not self.ready:
                 self.phase = "keyframes"
-                if self._partial is not None:  # (the bar starts where the pass stopped)
-                    self.done = min(self.total, self._partial.done)
+                partial = self._partial
+                # (the bar starts where the pass stopped, or at 0 where that was freed)
+                self.done = min(self.total, partial.done) if partial is not None else 0
         return True
+
+    @property
+    def resumable(self) -> bool:
+        """A cancelled pass's stretches are kept: ``resume`` goes on from where it stopped."""
+        return self._partial is not None
+
+    def _keep_partial(self, partial: PassState | None) -> None:
+        """Keep a cancelled pass's state for ``resume`` while it fits the trace budget, the
+        other sequences' kept ones given up first (the oldest first); else free it."""
+        if partial is None or self._closed.is_set():
+            return
+        held = partial.nbytes
+        if held > trace_budget():
+            self.freed = True
+            return
+        with _resumable_lock:
+            self._partial, self.held = partial, held
+            _resumable[:] = [r for r in _resumable if r() is not None and r() is not self] + [weakref.ref(self)]
+        make_room(0, keep=self)
+
+    def drop_partial(self) -> None:
+        """Free a cancelled pass's stretches (``resume`` then starts the pass again)."""
+        with _resumable_lock:
+            if self._partial is not None:
+                self.freed = True
+            self._partial, self.held = None, 0
+            _resumable[:] = [r for r in _resumable if r() is not None and r() is not self]
 
     def cancel(self) -> None:
         """Stop the keyframe pass or the overviews (Cancel in the status bar): the windows
@@ -217,6 +299,7 @@ class LongSequence:
         """Stop everything, the windows' thread too: the sequence is no longer shown."""
         self._closed.set()
         self._cancel.set()
+        self.drop_partial()
 
     def run_pass(self, progress=None) -> bool:
         """The keyframe pass (on a worker thread); True when it finished. One pass however
@@ -236,17 +319,23 @@ class LongSequence:
             turns()
             if progress is not None:
                 progress(done, total)
+        resume = self._partial
+        self.drop_partial()  # (in use again: no longer kept; the pass holds it)
+        self.freed = False
         try:
+            if resume is None:  # a pass from step 0: room for it first
+                make_room(pass_bytes(self.model, [self.x], self.every), keep=self)
             self.windowed = keyframe_pass(self.model, self.x, every=self.every, progress=tick,
-                                          cancel=self._cancel.is_set, resume=self._partial)
-            self._partial = None
+                                          cancel=self._cancel.is_set, resume=resume)
             self.done = self.total
             return True
         except Cancelled as err:
-            self._partial = err.partial  # (``resume``: the next pass goes on from there)
+            self._keep_partial(err.partial)  # (``resume``: the next pass goes on from there)
             self.error = "cancelled: only the first window can be shown"
         except LstmvizError as err:
             self.error = str(err)
+        except Exception as err:  # a fault of ours: said once, not run again and again
+            self.error = failure("keyframe pass", err)
         return False
 
     def run_overviews(self, bins: int = 511) -> bool:
@@ -266,6 +355,8 @@ class LongSequence:
             return True
         except LstmvizError as err:
             self.error = "cancelled: no overview" if self._cancel.is_set() else str(err)
+        except Exception as err:  # (a fault of ours: said once)
+            self.error = failure("overview", err)
         return False
 
     def runs_backwards(self, layer: str | None, side: str | None = None) -> bool:
@@ -430,6 +521,8 @@ class LongSequence:
                 turns()
                 if progress is not None:
                     progress(done, total)
-            self._summaries[k] = scale.summarize(self.windowed, layer, key, sample, feature,
-                                                 bins, progress=tick, cancel=stop)
+            got = scale.summarize(self.windowed, layer, key, sample, feature, bins, progress=tick, cancel=stop)
+            while len(self._summaries) >= CACHE_SUMMARIES:  # (the oldest given up)
+                self._summaries.pop(next(iter(self._summaries)))
+            self._summaries[k] = got
         return self._summaries[k]

@@ -64,7 +64,7 @@ from lstmviz.app.stack import ARRAY_FIELDS
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
 from lstmviz.errors import LstmvizError
-from lstmviz.files import check_regular, new_file_mode, write_atomic  # noqa: F401  (exports import them from here)
+from lstmviz.files import check_regular, new_file_mode, not_regular, write_atomic  # noqa: F401  (exports import them from here)
 from lstmviz.io import formats
 from lstmviz.io.npy import read_npy_bytes
 from lstmviz.text import NAME_LIMIT, clean_spec_names, plural, safe_name
@@ -567,17 +567,7 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     labels = _names(s.get("token_labels"), "the input's token labels", path, gen.TOKEN_LIMIT,
                     lambda n: width > 0 and n <= gen.MAX_LABELS)
 
-    c = m.get("cursor") or {}
-    if not isinstance(c, dict):
-        raise _bad(path, "the cursor is not an object")
-    layer = c.get("layer")
-    if layer is not None and not isinstance(layer, str):
-        raise _bad(path, "the selected layer is not a name")
-    side = c.get("side", "forward")
-    if side not in ("forward", "backward"):
-        raise _bad(path, f"the selected side is {side!r}")
-    cursor = Cursor(_int(c.get("step", 0), "the step", path, 0), _int(c.get("sample", 0), "the sample", path, 0),
-                    layer, _int(c.get("unit", 0), "the unit", path, 0), side)
+    cursor = _parse_cursor(m.get("cursor") or {}, path)
     ui = m.get("ui") or {}
     if not isinstance(ui, dict):
         raise _bad(path, "the view settings are not an object")
@@ -598,6 +588,77 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None, model,
                    keras_version=keras, batch=batch, feature_names=names, token_labels=labels,
                    model_name=name)
+
+
+def _parse_cursor(c, path) -> Cursor:
+    """The manifest's (or a position file's) cursor, checked."""
+    if not isinstance(c, dict):
+        raise _bad(path, "the cursor is not an object")
+    layer = c.get("layer")
+    if layer is not None and not isinstance(layer, str):
+        raise _bad(path, "the selected layer is not a name")
+    side = c.get("side", "forward")
+    if side not in ("forward", "backward"):
+        raise _bad(path, f"the selected side is {side!r}")
+    return Cursor(_int(c.get("step", 0), "the step", path, 0), _int(c.get("sample", 0), "the sample", path, 0),
+                  None if layer is None else safe_name(layer), _int(c.get("unit", 0), "the unit", path, 0), side)
+
+
+# -- the position alone, beside an autosave -------------------------------------------------
+#: A file beside an autosave (``autosave-1.lstmviz.position``) holding only the cursor: where
+#: the input is large, a cursor that moved without an edit is saved there, not by writing the
+#: whole session again (``ui/session_ui.MOVED_SAVE_BYTES``). It names the session file it
+#: goes with by its size and modification time, so one left from before a newer save of the
+#: session is not taken.
+POSITION_SUFFIX = ".position"
+POSITION_FORMAT = "lstmviz-position"
+MAX_POSITION = 64 * 1024
+
+
+def position_path(path) -> Path:
+    return Path(str(path) + POSITION_SUFFIX)
+
+
+def _identity(path) -> list[int]:
+    st = os.stat(path)
+    return [int(st.st_size), int(st.st_mtime_ns)]
+
+
+def write_position(path, cursor: Cursor) -> Path:
+    """The cursor alone beside the session file ``path`` as it is on disk now (atomic; a few
+    hundred bytes). Raises OSError/LstmvizError."""
+    text = json.dumps({"format": POSITION_FORMAT, "version": VERSION, "session": _identity(path),
+                       "cursor": dataclasses.asdict(cursor)})
+    return write_atomic(position_path(path), text.encode("utf-8"))
+
+
+def read_position(path) -> Cursor | None:
+    """The cursor saved beside the session file ``path`` since it was written, or None (no
+    such file, one of an older save of the session, or one that cannot be read: the
+    session's own cursor stands)."""
+    where = position_path(path)
+    try:
+        if not_regular(where):  # (a pipe there would hold the restore)
+            return None
+        with open(where, "rb") as fh:
+            data = fh.read(MAX_POSITION + 1)
+        if len(data) > MAX_POSITION:
+            return None
+        m = json.loads(data.decode("utf-8"))
+        if (not isinstance(m, dict) or m.get("format") != POSITION_FORMAT or m.get("version") != VERSION
+                or m.get("session") != _identity(path)):
+            return None
+        return _parse_cursor(m.get("cursor"), where)
+    except (OSError, ValueError, LstmvizError):
+        return None
+
+
+def remove_position(path) -> None:
+    """Remove the position file beside ``path``, if any."""
+    try:
+        position_path(path).unlink()
+    except OSError:
+        pass
 
 
 def _names(value, what: str, path, limit: int, fits) -> tuple[str, ...] | None:

@@ -537,6 +537,37 @@ class PassState:
         """Steps run, summed over the recurrent halves (what ``progress`` is told)."""
         return sum(self.parts.values())
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes it holds beyond the pass's inputs: the sequences of the layers it ran that
+        later layers still read, the keyframes, masks and tensors without steps, and each
+        half under way's keyframes, states and output sequence (each buffer once, views of
+        it counted as it)."""
+        arrays: list = [v for vs in self.values.values() for v in vs]
+        arrays += [m for ms in self.masks.values() for m in ms] + list(self.in_masks.values())
+        arrays += [v for vs in self.static.values() for v in vs]
+        kfs = list(self.keyframes.values()) + [h.kf for h in self.halves.values()]
+        arrays += [a for kf in kfs for a in list(kf.states.values()) + [kf.prev_out]]
+        for h in self.halves.values():
+            arrays += list(h.states) + [h.prev, h.out]
+        for rec in self.static_records.values():
+            arrays += list(rec.outputs) + list(rec.steps.values())
+        given = {id(_base(a)) for a in self.arrays}
+        seen: dict[int, int] = {}
+        for a in arrays:
+            if isinstance(a, np.ndarray):
+                b = _base(a)
+                if id(b) not in given:
+                    seen[id(b)] = b.nbytes
+        return sum(seen.values())
+
+
+def _base(a: np.ndarray) -> np.ndarray:
+    """The array owning ``a``'s memory (``a`` itself when it owns it)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
 
 def _pass_recurrent(rnn, x, mask, half: _Half, segment: int, keep_sequence, progress):
     """Runs a recurrent half on from ``half.done`` to the end, a stretch of ``segment``

@@ -105,21 +105,30 @@ def long_settled(window, turn=None, report=None) -> None:
         if worker is not None:
             worker.join(0.05 if turn is not None else 0.25)
     runner.wait()
+    if report is not None and runner.seq is not None:
+        report(runner.seq, final=True)
 
 
 def pass_reporter(stream, after: float = 1.0, every: float = 5.0, clock=None):
     """A ``report`` for ``long_settled`` that writes the pass's progress to ``stream`` as
     lines of ``lstmviz: 10,000,000 steps: keyframes 37%``: nothing in the first ``after``
     seconds (a quick pass says nothing), then at most one line every ``every`` seconds, and
-    not the same line twice."""
+    not the same line twice; ``final``: once it is over, a last line where it said any
+    (``... steps: traced``, or why not), so the last one is not 'overview 18%'."""
     import time
 
     clock = clock or time.monotonic
     start = clock()
     last = [None, -every]
 
-    def report(seq) -> None:
+    def report(seq, final: bool = False) -> None:
         now = clock()
+        if final:
+            if last[0] is not None:
+                end = "traced" if seq.ready and not seq.error else (seq.error or "stopped")
+                print(f"lstmviz: {count(seq.steps)} steps: {end}", file=stream, flush=True)
+                last[0] = None
+            return
         if now - start < after or now - last[1] < every:
             return
         line = f"lstmviz: {count(seq.steps)} steps: {seq.phase} {int(100 * seq.done / max(1, seq.total))}%"

@@ -50,8 +50,6 @@ class LongRunner(QtCore.QObject):
         self.cancel_button.clicked.connect(self.cancel)
         # after a Cancel: the pass (or the overviews) again, without opening the input again
         self.resume_button = QtWidgets.QPushButton(RESUME)
-        self.resume_button.setToolTip("Go on with the keyframe pass that was cancelled, from where it stopped "
-                                      "(only the overviews, where the pass had finished), in the background")
         self.resume_button.clicked.connect(self.resume)
         bar = window.statusBar()
         bar.addPermanentWidget(self.progress)
@@ -213,9 +211,30 @@ class LongRunner(QtCore.QObject):
         units = self.window.close_units_window(keep=seq)  # (it stays open: it shows seq)
         if units is not None:
             units.resume()
-        self.window.statusBar().showMessage(
-            f"Long input: the keyframe pass goes on from where it stopped {BACKGROUND}", 10000)
+        self.window.statusBar().showMessage(f"Long input: {self.resumed(seq)} {BACKGROUND}", 10000)
         return True
+
+    @staticmethod
+    def resume_tip(seq) -> str:
+        """Trace all's tooltip: what it will do with ``seq``."""
+        if seq.ready:
+            return "Run the overviews of the whole sequence again, in the background"
+        if not seq.resumable:
+            return ("Run the keyframe pass again from step 0, in the background (the steps it had run "
+                    "were not kept: traces stay within the memory limit)")
+        return "Go on with the keyframe pass that was cancelled, from where it stopped, in the background"
+
+    @staticmethod
+    def resumed(seq) -> str:
+        """What Trace all does with ``seq``'s cancelled pass: go on from where it stopped, or
+        start again where what it ran was freed (``LongSequence.freed``: the trace budget
+        needed the room)."""
+        if seq.ready:
+            return "the overviews run again"
+        if seq.freed and seq.done == 0:
+            return ("the keyframe pass starts again from step 0 (the steps it had run were freed "
+                    "to keep traces within the memory limit)")
+        return "the keyframe pass goes on from where it stopped"
 
     def wait(self, timeout: float = 120.0) -> bool:
         """Block until the worker is done, and the whole window of a far seek is computed
@@ -252,9 +271,10 @@ class LongRunner(QtCore.QObject):
             self._show(False)  # the timer goes on: windows computed on a thread land here
             bar = self.window.statusBar()
             self.resume_button.setVisible(seq.cancelled)
+            self.resume_button.setToolTip(self.resume_tip(seq))
             if seq.error:
                 # (a pass goes on from where it stopped; the overviews run again)
-                again = "runs it again" if seq.ready else "goes on with it"
+                again = "runs it again" if seq.ready or not seq.resumable else "goes on with it"
                 bar.showMessage(f"Long input: {seq.error}" + (f"; {RESUME} {again}" if seq.cancelled else ""), 15000)
             elif seq.ready and (BACKGROUND in bar.currentMessage() or AWAITING in bar.currentMessage()):
                 # (the opening's "tracing in the background" stayed its 20 s after the pass;

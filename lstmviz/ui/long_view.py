@@ -21,7 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import scale
 from lstmviz.app.counts import count
-from lstmviz.app.long_sequence import LongSequence
+from lstmviz.app.long_sequence import LongSequence, failure
 from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
 from lstmviz.engine.windows import recurrent_halves
 from lstmviz.errors import LstmvizError
@@ -290,6 +290,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
             result = self.seq.summary(*want, progress=tick)
         except LstmvizError as err:
             self._summary_error = str(err)
+            return
+        except Exception as err:  # a fault of ours: said once (``_poll`` started it again every 100 ms)
+            self._summary_error = failure("summary", err)
             return
         self._pending = (want, result)
 

@@ -465,6 +465,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if hasattr(view, "set_overview"):
                 self._call_view(view, "set_overview", overviews)
                 if view.model is not None and k not in self._data_stale:
+                    view.sample_base = self.state.traced_sample or 0
                     self._call_view(view, "set_cursor", self.state.trace_cursor)
 
     def _view_built(self, k: int, view: TraceView) -> TraceView:
@@ -667,6 +668,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_header(self.state.cursor)
 
     def _push_data(self, view, model, trace, xs, cursor):
+        view.sample_base = self.state.traced_sample or 0  # (the header names the input's sample)
         if hasattr(view, "set_overview"):
             seq = self.state.long
             self._call_view(view, "set_overview", seq.overviews if seq is not None else None)
@@ -698,6 +700,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if self.lazy_hidden_views and k != current:
                 self._stale.add(k)
                 continue
+            view.sample_base = self.state.traced_sample or 0
             self._call_view(view, "set_cursor", view_cursor)
         self._sync_header(cursor)
         self._one_paint.expect()
@@ -754,6 +757,7 @@ class MainWindow(QtWidgets.QMainWindow):
                             self._shown_inputs(), self.state.trace_cursor)
         if k in self._stale:
             self._stale.discard(k)
+            self.views[k].sample_base = self.state.traced_sample or 0
             self._call_view(self.views[k], "set_cursor", self.state.trace_cursor)
 
     def _error_changed(self, message):

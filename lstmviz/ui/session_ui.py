@@ -66,7 +66,8 @@ def _unb64(text) -> QtCore.QByteArray | None:
         return None
 
 
-#: Inputs up to this size are autosaved again when only the step or selection moved.
+#: Inputs up to this size are autosaved again when only the step or selection moved; a
+#: larger one's cursor is saved alone beside the autosave (``session.write_position``).
 MOVED_SAVE_BYTES = 16 << 20
 
 
@@ -80,6 +81,7 @@ class SessionManager(QtCore.QObject):
         self.autosave_path = Path(autosave_path) if autosave_path else default_autosave_path()
         self.session_path: str | None = None
         self._dirty = False
+        self._moved_only = False  # the cursor moved, the input too large to save the session again
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
         self._held: QtCore.QLockFile | None = None  # the lock on our own autosave file
@@ -330,25 +332,50 @@ class SessionManager(QtCore.QObject):
     def _moved(self, _cursor=None):
         """The step/selection: saved with the next timer tick; with a large input (a long
         one: its numbers are most of the file, written anew each time: 244 MiB, though
-        deflated only once, see ``session.KEEP_BYTES``) only with the next edit: a crash
-        then loses where the cursor was."""
+        deflated only once, see ``session.KEEP_BYTES``) the session is written with the next
+        edit, and the cursor alone beside it at the next tick (``session.write_position``):
+        a crash after a seek restores that step."""
         data = self.state.input.data
         if data is None or data.nbytes <= MOVED_SAVE_BYTES:
             self._dirty = True
+        else:
+            self._moved_only = True
+
+    def _save_position(self) -> bool:
+        """The cursor alone beside this window's autosave (the session written there by an
+        earlier save: nothing to go with before it); False when not written."""
+        path = self.autosave_path
+        if self._held_path != path or not path.exists():
+            return False
+        self._moved_only = False
+        cursor = self.state.cursor
+
+        def write():  # (in the background as the session: an fsync may take a while)
+            with self._lock:
+                try:
+                    ses.write_position(path, cursor)
+                except (OSError, LstmvizError) as err:
+                    log.warning("saving the position beside %s failed: %s", path, err)
+
+        self._worker = threading.Thread(target=write, name="lstmviz-autosave", daemon=True)
+        self._worker.start()
+        return True
 
     def autosave(self, force: bool = False, wait: bool = False) -> bool:
         """Write the autosave file in a worker thread if something changed (or ``force``)."""
         if not force and (not self.autosave_enabled or self.window.quiet or self._restore_pending
-                          or not self._dirty):
+                          or not (self._dirty or self._moved_only)):
             return False
         if self._worker is not None and self._worker.is_alive():
             self.debounce.start()  # one write at a time: try again a little later
             return False
+        if not force and not self._dirty:  # only the cursor moved, over a large input
+            return self._save_position()
         try:
             session = ses.capture(self.state, self.ui_state())
         except LstmvizError:
             return False
-        self._dirty = False
+        self._dirty = self._moved_only = False  # (the session holds the cursor too)
         path = self.autosave_path
         self._hold(path)
 
@@ -357,6 +384,7 @@ class SessionManager(QtCore.QObject):
                 try:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     ses.write_atomic(path, ses.session_bytes(session))
+                    ses.remove_position(path)  # (an older one; it would not match the new file)
                 except (OSError, LstmvizError) as err:
                     log.warning("autosave to %s failed: %s", path, err)
 
@@ -390,6 +418,7 @@ class SessionManager(QtCore.QObject):
 
     def remove_autosave(self):
         self.wait()
+        ses.remove_position(self.autosave_path)
         try:
             self.autosave_path.unlink()
         except FileNotFoundError:
@@ -454,6 +483,7 @@ class SessionManager(QtCore.QObject):
         yes = box.exec() == QtWidgets.QMessageBox.StandardButton.Yes
         restored = yes and self.restore_autosave(found[0])
         for p in found:
+            ses.remove_position(p)
             try:
                 if yes and not restored and p == found[0]:
                     # could not be read: kept for whoever wants to look, but not offered again
@@ -471,6 +501,9 @@ class SessionManager(QtCore.QObject):
         path = Path(path) if path is not None else self.autosave_path
         try:
             session = ses.read_session(path)
+            moved = ses.read_position(path)  # the cursor saved alone since (a large input)
+            if moved is not None:
+                session.cursor = moved
             with self._notices() as said:
                 ses.apply_session(self.state, session)  # all or nothing
         except LstmvizError as err:
@@ -478,7 +511,7 @@ class SessionManager(QtCore.QObject):
             return False
         self.apply_ui(session.ui, geometry=False)
         self.window.update_title()
-        self.window.message(". ".join(["Restored the autosaved session", *said]))
+        self.window.message(". ".join(["Restored the autosaved session", *said, *self._unreachable()]))
         return True
 
     # -- preferences (QSettings) -------------------------------------------------------------

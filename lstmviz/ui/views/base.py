@@ -29,6 +29,10 @@ class TraceView(QtWidgets.QWidget):
     #: step of the whole sequence, as the cursor counts it), so that a long input's window,
     #: chosen by the selected layer, does not move between the three.
     cursor_requested = QtCore.Signal(dict)
+    #: The input's sample that the trace's sample 0 is: the main window traces the shown
+    #: sample only (``AppState.traced_sample``), so the cursor a view gets indexes sample 0;
+    #: a header names ``sample + sample_base``, the sample the player shows.
+    sample_base = 0
 
     def __init__(self, parent=None, theme=None):
         from lstmviz.ui import theme as th

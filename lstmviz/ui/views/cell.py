@@ -1121,7 +1121,7 @@ class CellView(TraceView):
         self.header.setText(
             f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
             f"step <b>t = {count(t + o)}</b> = input step "
-            f"{count(read)}{order} · unit <b>{u}</b> · sample {s}{mtxt}"
+            f"{count(read)}{order} · unit <b>{u}</b> · sample {s + self.sample_base}{mtxt}"
             + hint("click a bar to pick its unit"))
         self._eqs = equations(ref, s, t, u)
         if self.expanded:

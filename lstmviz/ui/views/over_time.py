@@ -469,7 +469,7 @@ class OverTimeView(TraceView):
             veiled += (f" · exact steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
                        + (" (top strips: the whole sequence)" if self.overviews else ""))
         self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = input step "
-                            f"{count(tau)}{order} · unit <b>{u}</b> · sample {s}{masked}{veiled}"
+                            f"{count(tau)}{order} · unit <b>{u}</b> · sample {s + self.sample_base}{masked}{veiled}"
                             + hint("click a heatmap to pick a step and unit"))
 
     def _levels(self, ref: CellRef, key: str):

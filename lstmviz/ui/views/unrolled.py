@@ -954,7 +954,8 @@ class UnrolledView(TraceView):
                          + (" (top strip: the whole sequence, a row per layer)" if self.strip_keys else ""))
         else:
             what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step)}</b>"
-        self.header.setText(f'<span style="color:{t.foreground}">{what} · sample {cursor.sample}</span>')
+        shown = cursor.sample + self.sample_base  # (the input's sample: the trace may hold it alone)
+        self.header.setText(f'<span style="color:{t.foreground}">{what} · sample {shown}</span>')
 
     def _align_strip(self) -> None:
         """The strip's rows named like the rows below, its left axis as wide as theirs (a
