@@ -325,7 +325,7 @@ class Model:
             return None
         total = sum(int(np.count_nonzero(~np.isfinite(w))) for _, w in bad)
         layer = bad[0][0]
-        name, block = next((n, b) for n, b in layer.gate_blocks().items()
+        name, block = next((n, b) for n, b in [*layer.gate_blocks().items(), *layer.named_weights().items()]
                            if np.issubdtype(np.asarray(b).dtype, np.floating) and not np.isfinite(b).all())
         at = tuple(int(i) for i in np.argwhere(~np.isfinite(block))[0])
         value = float(np.asarray(block)[at])
