@@ -15,6 +15,7 @@ file, a quarter of the time, bytes flipped, cut or spliced in.
 
     QT_QPA_PLATFORM=offscreen PYTHONPATH=. .venv/bin/python scripts/fuzz_files.py \\
         [--seed 0] [--cases 1000] [--out /tmp/lstmviz-fuzz] [--seeds 'tests/fixtures/*/*.keras']
+        [--inputs]   # damaged .npy and .csv inputs instead, on the bundled demo model
 
 Not a test (tests/test_io_fuzz.py runs a short, fixed one in the suite): a campaign to
 run for minutes or hours after a change to a reader or a view; exits 1 when a case was
@@ -210,7 +211,35 @@ class Damage:
         finally:
             os.unlink(name)
 
+    def csv(self, data: bytes) -> bytes:
+        """A cell, a row or a separator of a CSV changed: numbers past float32, words,
+        empty cells, a row of another length, a NUL, a very long line."""
+        rng = self.rng
+        lines = data.decode("utf-8", "replace").splitlines() or [""]
+        i = rng.randrange(len(lines))
+        cells = lines[i].split(",")
+        r = rng.random()
+        if r < 0.5:
+            cells[rng.randrange(len(cells))] = rng.choice(
+                ["1e39", "-1e39", "nan", "inf", "", "x", "1,5", '"2"', "0x10", "1e-50", "\x00", "9" * 400])
+            lines[i] = ",".join(cells)
+        elif r < 0.7:
+            lines[i] = ",".join(cells + ["1"] * rng.randint(1, 3))
+        elif r < 0.85:
+            lines.insert(i, rng.choice(["a,b,c", "", "#", ";;;", "1;2;3", "\t1\t2"]))
+        else:
+            lines = lines[:i] or [""]
+        return "\n".join(lines).encode()
+
     def __call__(self, path: Path, data: bytes) -> bytes:
+        if path.suffix == ".csv":
+            return self.csv(data) if self.rng.random() < 0.8 else self.bytes(data)
+        if path.suffix == ".npy" and self.rng.random() < 0.5 and len(data) > 10:
+            end = min(len(data), 10 + int.from_bytes(data[8:10], "little"))
+            head = bytearray(data[:end])
+            if end > 10:
+                head[self.rng.randrange(10, end)] = ord(self.rng.choice("0123456789(),' <>fiu8"))
+            return bytes(head) + data[end:]
         if self.rng.random() < 0.25:
             return self.bytes(data)
         try:
@@ -238,6 +267,9 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "lstmviz-fuzz"))
     ap.add_argument("--seeds", default=None,
                     help="a glob of files to damage (default: the fixtures' model files under 300 KB)")
+    ap.add_argument("--inputs", action="store_true",
+                    help="damage input files instead (.npy and .csv of a sine wave the bundled demo "
+                         "model takes, or --seeds' .npy/.csv), each opened on that model")
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     out = Path(args.out)
@@ -246,10 +278,22 @@ def main(argv=None) -> int:
         pattern = Path(args.seeds)
         base = Path(pattern.anchor) if pattern.is_absolute() else Path.cwd()
         seeds = sorted(base.glob(str(pattern.relative_to(pattern.anchor) if pattern.is_absolute() else pattern)))
+    elif args.inputs:  # inputs the demo takes (one feature, any length), as arrays and as text
+        wave = np.sin(np.arange(300) / 5.0)
+        made = {"steps.npy": wave.astype(np.float32), "batch.npy": np.stack([wave[:60], wave[60:120]])[..., None],
+                "f64.npy": wave[:80, None].astype(np.float64), "int.npy": (wave[:50] * 100).astype(np.int16)}
+        seeds = []
+        for name, a in made.items():
+            np.save(out / f"seed_{name}", a)
+            seeds.append(out / f"seed_{name}")
+        for name, header in (("plain.csv", ""), ("header.csv", "value\n")):
+            (out / f"seed_{name}").write_text(header + "\n".join(f"{v:.7g}" for v in wave[:120]) + "\n")
+            seeds.append(out / f"seed_{name}")
     else:
         seeds = sorted(p for p in (ROOT / "tests" / "fixtures").glob("*/*")
                        if p.suffix in SUFFIXES and p.stat().st_size < 300_000)
     seeds = [p for p in seeds if p.is_file()]
+    model = str(ROOT / "lstmviz" / "resources" / "demos" / "sine_predictor.keras")
     if not seeds:
         print("no files to damage", file=sys.stderr)
         return 2
@@ -279,10 +323,12 @@ def main(argv=None) -> int:
         t0, rss0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         signal.alarm(30)
         try:
-            model = lstmviz.load(str(case))
-            model.summary_text()
             view = rng.choice(["unrolled", "cell", "over_time", "weights"])
-            lstmviz.picture(str(case), view=view, size=(480, 320))
+            if args.inputs:  # (the demo model takes any length of one feature)
+                lstmviz.picture(model, str(case), view=view, size=(480, 320))
+            else:
+                lstmviz.load(str(case)).summary_text()
+                lstmviz.picture(str(case), view=view, size=(480, 320))
             verdict = "drawn"
         except LstmvizError as err:
             text = str(err)

@@ -977,6 +977,19 @@ def test_trace_steps_of_a_years_npy_without_its_batch_axis_says_to_add_it(tmp_pa
                                  "shape (1, 5000, 3)")
 
 
+def test_trace_of_a_plain_series_npy_says_to_give_it_a_batch_and_a_feature_axis(tmp_path, capsys):
+    """A sensor's readings saved as a plain (steps,) array, for the demo model of one
+    feature a step: refused, as Keras refuses it, with only the ranks said; now with the
+    one thing to do (found by fuzzing input files)."""
+    demo = ROOT / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
+    np.save(tmp_path / "x.npy", np.sin(np.arange(300) / 5).astype(np.float32))
+    rc, _, err = call(capsys, "trace", demo, "--input", tmp_path / "x.npy", "--out", tmp_path / "o.npz")
+    assert rc == 2 and err.count("\n") == 1
+    assert err.rstrip().endswith("the input has shape (300,) (rank 1) but the model expects (None, 40, 1) "
+                                 "(rank 3); one series of steps? give it a batch and a feature axis: "
+                                 "x[None, :, None], shape (1, 300, 1)")
+
+
 def test_a_long_npy_is_read_for_a_window_of_steps_and_for_the_app_beyond_a_whole_traces_steps(
         tmp_path, capsys, use_model, monkeypatch):
     """A year of readings every 2 minutes (262,800 steps, 3 MB as .npy) and

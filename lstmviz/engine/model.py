@@ -586,11 +586,15 @@ class Model:
         if arr.ndim != len(want):
             one = arr.ndim == len(want) - 1 and all(
                 n is None or n == g for g, n in zip(arr.shape[1:], want[2:]))
+            # a plain series (a sensor's readings) for a model of one feature a step
+            series = arr.ndim == 1 and len(want) == 3 and want[2] in (None, 1)
             raise LstmvizError(
                 f"{which} has shape {fmt_shape(arr.shape)} (rank {arr.ndim}) but the model expects "
                 f"{fmt_shape(want)} (rank {len(want)})" + (
                     f"; one sample? give it a batch axis: x[None], shape {fmt_shape((1, *arr.shape))}"
-                    if one else "")
+                    if one else
+                    f"; one series of steps? give it a batch and a feature axis: x[None, :, None], "
+                    f"shape {fmt_shape((1, *arr.shape, 1))}" if series else "")
             )
         for axis, (got, need) in enumerate(zip(arr.shape, want)):
             if need is not None and got != need and axis > 0:
