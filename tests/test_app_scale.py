@@ -1047,3 +1047,18 @@ def test_overview_gate_levels_widen_to_the_whole_sequence_and_follow_new_blocks(
     assert lo == pytest.approx(-0.25) and hi == pytest.approx(1.578)
     assert ov.levels(False) == pytest.approx((-1.578, 1.578))
     assert ov.levels(True) == (lo, hi)
+
+
+def test_both_csv_readers_call_a_row_of_several_values_in_a_one_column_file_ragged(tmp_path):
+    """A one-column file (no separator on its first row) with a row '3,4,5': both readers
+    said "'3,4,5' is not a number" (the file's cells split at spaces), where a file of two
+    columns says the row is ragged (found by fuzzing input files). Now the same words; a
+    decimal comma ('2,5') is still named as one."""
+    p = tmp_path / "one.csv"
+    for head in ("", "value\n"):
+        p.write_text(head + "1\n2\n3,4,5\n6\n")
+        line = 3 + bool(head)
+        assert _both_csv_readers(p) == [f"line {line} has 3 values but the rows before have 1; every row "
+                                        "needs the same number of columns"] * 2
+    p.write_text("1\n2,5\n6\n")
+    assert _both_csv_readers(p) == ["line 2, column 1: '2,5' is not a number (a decimal comma: write 2.5)"] * 2

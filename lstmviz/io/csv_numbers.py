@@ -84,7 +84,7 @@ def csv_numbers(path, fh):
                     values = None  # a header row
                     header = cells
                     break
-                raise LstmvizError(cell_refusal(path, lineno, col, cell, header, width is None)) from None
+                raise LstmvizError(cell_refusal(path, lineno, col, cell, header, width is None, width)) from None
             if not -FLOAT32_MAX <= v <= FLOAT32_MAX:  # (NaN, infinity, 1e39)
                 raise LstmvizError(f"{path}: {where(lineno, col, header)}: {value_fault(cell)}")
             values.append(v)
@@ -173,13 +173,20 @@ def _shown(cell: str) -> str:
 
 
 def cell_refusal(name, line: int, col: int, cell: str, header: list[str] | None,
-                 first_row: bool) -> str:
+                 first_row: bool, width: int | None = None) -> str:
     """The one line refusing a cell that is not a number: empty (``MISSING``), a decimal
     comma, bytes that are not UTF-8 (read as U+FFFD), a word (on the first row of numbers:
-    a column of dates or names, to remove)."""
+    a column of dates or names, to remove); in a file of one column (``width`` 1: its
+    first row had no separator), a row of several values is a ragged row (``ragged``),
+    not a cell that is not a number."""
     at = where(line, col, header)
     if not cell:
         return f"{name}: {at} {MISSING}"
+    sep = delimiter(cell)
+    if width == 1 and sep is not None and decimal_comma(cell) is None:
+        cells = split_cells(cell, sep)
+        if len(cells) > 1 and all(is_number(c) for c in cells if c):
+            return ragged(name, line, len(cells), width)
     hint = ""
     if first_row and decimal_comma(cell) is None and "\ufffd" not in cell:
         hint = "; lstmviz reads columns of numbers only: remove that column"  # (dates, names)
