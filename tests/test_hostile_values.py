@@ -236,3 +236,28 @@ def test_generated_wrong_values_through_files(tmp_path_factory, key, value, data
         assert "\n" not in msg and msg.isprintable() and len(msg) < 2100, msg[:300]
         assert msg.startswith("m.h5: "), msg[:300]
         assert "cannot read the file, which may be" not in msg, msg[:300]  # the last-resort catch-all
+
+
+def test_a_models_own_infinities_run_to_nan_without_numpys_warnings():
+    """Weights of a diverged training (infinity in a Dense kernel, NaN in a GRU's) and a
+    softmax of infinities: Keras computes NaN and infinity silently; the engine's trace,
+    its gradients' forward pass and a window of steps printed 'invalid value encountered in
+    matmul' / 'in subtract' on stderr (found by fuzzing). Now as silent as Keras."""
+    import warnings
+
+    from lstmviz.engine.gradients import gradients
+    from lstmviz.engine.recurrent import CUT
+    from lstmviz.engine.windows import keyframe_pass
+
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("GRU", {"units": 3, "return_sequences": True}),
+        LayerSpec("Dense", {"units": 4, "activation": "softmax"})], seed=0)
+    model.layers[1].weights[0][0, 0] = np.inf
+    model.layers[0].weights[1][0, 0] = np.inf
+    x = np.ones((2, 40, 2), np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        out = model.trace(x).output
+        gradients(model, x, np.zeros((2, 40, 4), np.float32), "mse")
+        keyframe_pass(model, x, every=CUT)
+    assert np.isnan(out).any()

@@ -131,7 +131,7 @@ def forward(model, x) -> Forward:
         if node.mask is not None:
             ims[0] = np.asarray(values[node.mask.layer][node.mask.tensor_index]).astype(bool)
         init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
-        outs, oms, rec = layer.call(ins, ims, init)
+        outs, oms, rec = L.run_layer(layer, ins, ims, init)
         values[layer.name], masks[layer.name], records[layer.name] = outs, oms, rec
         ins_of[layer.name], ims_of[layer.name], inits[layer.name] = ins, ims, init
     outputs = [values[r.layer][r.tensor_index] for r in model.outputs]
@@ -343,11 +343,19 @@ def gradients(model, x, y, loss: str) -> Gradients:
     y_pred = fw.values[out_ref.layer][out_ref.tensor_index]
     mask = fw.masks[out_ref.layer][out_ref.tensor_index]
     logits = _output_logits(model, fw, loss)
-    value, d_pred = loss_and_grad(loss, y, y_pred, mask, None if logits is None else logits[1])
+    with np.errstate(invalid="ignore", over="ignore"):  # (a model's own infinities: NaN)
+        value, d_pred = loss_and_grad(loss, y, y_pred, mask, None if logits is None else logits[1])
     return backward(model, fw, d_pred, value, dz_layer=None if logits is None else logits[0])
 
 
 def backward(model, fw: Forward, d_pred, value, dz_layer=None) -> Gradients:
+    """``_backward`` without NumPy's warnings of invalid values and overflow (a model's own
+    infinities give NaN gradients, as TensorFlow's tape gives them, silently)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _backward(model, fw, d_pred, value, dz_layer)
+
+
+def _backward(model, fw: Forward, d_pred, value, dz_layer=None) -> Gradients:
     """Walk the graph from dL/d(output) (or dL/dlogits of layer ``dz_layer``)."""
     out_ref = model.outputs[0]
     grads: dict[tuple, np.ndarray] = {}

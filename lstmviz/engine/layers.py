@@ -36,6 +36,17 @@ def fmt_shape(shape) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
 
 
+
+def run_layer(layer, ins, ims, init=None):
+    """``layer.call(ins, ims, init)`` as every pass runs it (a trace, a window of steps, a
+    keyframe pass, the forward of gradients): without NumPy's warnings of invalid values
+    and overflow, which a model's own numbers make (a weight of infinity times 0, a softmax
+    of infinities): NaN and infinity as Keras computes them, silently. (The recurrent steps
+    on the engine's threads set the same there: errstate is each thread's.)"""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return layer.call(ins, ims, init)
+
+
 class Layer:
     """Base: a layer with no weights that passes its input's mask through."""
 

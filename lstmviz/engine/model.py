@@ -11,7 +11,16 @@ import numpy as np
 
 from lstmviz import limits
 from lstmviz.engine import initializers
-from lstmviz.engine.layers import RNN_OPTIONS, Bidirectional, InputLayer, Layer, Recurrent, fmt_shape, make_layer
+from lstmviz.engine.layers import (
+    RNN_OPTIONS,
+    Bidirectional,
+    InputLayer,
+    Layer,
+    Recurrent,
+    fmt_shape,
+    make_layer,
+    run_layer,
+)
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace
 from lstmviz.errors import LstmvizError
@@ -497,7 +506,7 @@ class Model:
                 if node.mask is not None:  # mask=... in the model: Keras uses it as given
                     ims[0] = np.asarray(values[node.mask.layer][node.mask.tensor_index]).astype(bool)
                 init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
-                outs, oms, rec = layer.call(ins, ims, init)
+                outs, oms, rec = run_layer(layer, ins, ims, init)
                 old.record(node, outs, oms)
             values[layer.name], masks[layer.name] = outs, oms
             records[layer.name] = rec

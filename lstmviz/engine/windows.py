@@ -53,6 +53,7 @@ from lstmviz.engine.layers import (
     Recurrent,
     StackedRNN,
     TimeDistributed,
+    run_layer,
 )
 from lstmviz.engine.recurrent import CUT, Keyframes
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Steps, Trace
@@ -403,7 +404,7 @@ class _Window:
         else:
             ins = [self.values(r.layer, lo, hi)[r.tensor_index] for r in node.inbound]
             ims = [self._mask(r, lo, hi) for r in node.inbound]
-            out, _, _ = layer.call(ins, ims, None)
+            out, _, _ = run_layer(layer, ins, ims)
         self._values[key] = out
         return out
 
@@ -739,7 +740,7 @@ def _run_nodes(model, st: PassState, tick_for) -> None:
                     st.halves.pop((name, side), None)  # (its keyframes are in st.keyframes)
                 st.in_masks[name] = ims[0]
             else:
-                outs, oms, rec = layer.call(ins, ims, init)
+                outs, oms, rec = run_layer(layer, ins, ims, init)
                 if not any(seq[name]):
                     st.static_records[name] = rec
         values[name], masks[name] = list(outs), list(oms)

@@ -476,7 +476,7 @@ class ClickableImage(pg.ImageItem):
     def render(self):
         # a file's NaN may be a signalling one (damaged bytes): pyqtgraph's arithmetic on it
         # warned "invalid value" on stderr; its pixel is left clear as any NaN's
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):  # (and 1e38's overflow)
             return super().render()
 
     def mouseClickEvent(self, ev):
