@@ -937,3 +937,30 @@ def test_a_window_deleted_after_the_legend_changed_does_not_crash():
     done = subprocess.run([sys.executable, "-c", CHANGED_KIND_THEN_DELETED], env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0 and "deleted" in done.stdout, (done.returncode, done.stderr[-600:])
+
+
+@pytest.mark.parametrize("size, theme", [((1024, 768), "projector"), ((1024, 768), "dark")])
+def test_a_narrow_heatmaps_step_axis_says_more_than_its_first_step(projector_demo, size, theme):
+    """At 1024 x 768 in the projector theme (not presenting) the six heatmaps are ~59 px
+    wide and their step axis said only '0': 0 and 20 were refused as standing less than
+    the widest label and an em apart, and the next spacing, 50, holds only 0. A few labels
+    at a round spacing that fit by their own widths are shown, each drawn whole inside the
+    axis's right end, an em apart."""
+    from PySide6 import QtGui
+
+    from helpers import axis_specs
+    from lstmviz.ui.views._common import SteadyAxis
+
+    _, view = projector_demo("Over time", step=5, size=size, theme=theme)
+    shown = [s for s in view.slots if s.key is not None and s.plot.isVisible()]
+    assert len(shown) == 6
+    for slot in shown:
+        axis = slot.plot.getAxis("bottom")
+        drawn = axis_specs(axis, SteadyAxis.generateDrawSpecs)[2]
+        texts = [t for _, _, t in drawn]
+        assert len(texts) >= 2 and texts[0] == "0", (slot.key, texts, axis.width())
+        assert all(t.isdigit() and 0 <= int(t) < 40 for t in texts)
+        right = axis.mapRectFromParent(axis.geometry()).right()
+        assert drawn[-1][0].right() <= right + 2
+        em = QtGui.QFontMetricsF(axis.style["tickFont"] or axis.font()).horizontalAdvance("M")
+        assert all(b.left() - a.right() >= em - 1 for (a, _, _), (b, _, _) in zip(drawn, drawn[1:]))
