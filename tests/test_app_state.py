@@ -676,3 +676,37 @@ def test_an_opened_models_name_stays_through_its_edits(tmp_path):
     other = AppState()
     ses.open_session(other, path)
     assert other.model.name == "my_forecaster" and other.model.layers[0].units == 7
+
+
+def test_undo_and_redo_put_the_cursor_back_as_the_edit_found_and_left_it(tmp_path):
+    """With a long input at step 4,000 of 5,000, timesteps set to 3,000 clamped the cursor
+    to 2,999; Ctrl+Z gave the 5,000 steps back and left the cursor at 2,999. An undo now
+    brings back the state before the edit, the cursor included (as a failed opening and a
+    lesson's end do), and a redo the cursor the edit left; likewise a unit an edit of
+    units clamped, and the layer a removal moved the cursor from."""
+    from lstmviz.app.long_data import open_npy
+
+    x = np.random.default_rng(2).normal(size=(1, 5000, 3)).astype(np.float32)
+    np.save(tmp_path / "long.npy", x)
+    s = AppState()
+    s.set_input_data(open_npy(tmp_path / "long.npy"))
+    assert s.error is None and s.long is not None
+    s.set_cursor(step=4000)
+    s.set_input_spec(timesteps=3000)
+    assert s.cursor.step == 2999
+    assert s.undo() and s.timesteps == 5000 and s.cursor.step == 4000
+    assert s.redo() and s.timesteps == 3000 and s.cursor.step == 2999
+    assert s.undo() and s.cursor.step == 4000
+
+    s = AppState([LayerEntry("LSTM", {**default_config("LSTM", None, units=8), "return_sequences": True}),
+                  LayerEntry("GRU", default_config("GRU", None, units=4))], InputSpec(timesteps=40))
+    first, second = (layer.name for layer in s.model.layers)
+    s.set_cursor(step=30, unit=6, layer=first)
+    s.set_layer_option(0, "units", 4)
+    assert (s.cursor.step, s.cursor.unit) == (30, 3)
+    assert s.undo() and (s.cursor.step, s.cursor.unit, s.cursor.layer) == (30, 6, first)
+    s.set_cursor(layer=second, unit=2)
+    s.remove_layer(1)
+    assert s.cursor.layer == first
+    assert s.undo() and (s.cursor.layer, s.cursor.unit) == (second, 2)
+    assert s.redo() and s.cursor.layer == first

@@ -1704,3 +1704,47 @@ def test_a_narrow_strips_step_axis_says_more_than_its_first_step(qtbot, width):
     metrics = QtGui.QFontMetricsF(axis.style["tickFont"])
     room = axis.width() / (max(metrics.horizontalAdvance(s) for s in labels) + metrics.horizontalAdvance("M"))
     assert len(labels) <= room
+
+
+def test_a_window_whose_computation_raises_is_said_and_the_app_goes_on(long_window, qtbot, monkeypatch):
+    """A far seek shows the 16 quick steps at once and computes the whole window on a
+    thread: when that raised, the views stayed on the quick steps without a word (the
+    exception went to the thread's stderr). The status bar now says which steps could
+    not be traced, why and what is shown; the player and a seek elsewhere work on."""
+    import logging
+
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    seq = state.long
+    assert w.long_runner.wait(120)
+    seq.wait_prefetch()
+    name = state.model.layers[0].name
+    window = seq.windowed.window
+    broken = {seq.start_of(2500)}
+
+    def raising(a, b, **kw):
+        if a in broken and b - a > QUICK_STEPS:
+            raise RuntimeError("boom")
+        return window(a, b, **kw)
+    monkeypatch.setattr(seq.windowed, "window", raising)
+    monkeypatch.setattr(logging.getLogger("lstmviz"), "error", lambda *a, **k: None)  # (logged, not printed)
+    state.set_cursor(step=2500)
+    assert state.trace.layers[name].timesteps == QUICK_STEPS
+    a = seq.start_of(2500)
+    said = (f"Only steps 2,496\u20132,511 shown: the window {a:,}\u2013{a + seq.window - 1:,} failed "
+            "(RuntimeError: boom, please report this)")
+    qtbot.waitUntil(lambda: w.statusBar().currentMessage() == said, timeout=10_000)
+    assert "\n" not in said
+    assert state.trace.layers[name].timesteps == QUICK_STEPS and "t = 2,500" in view.header.text()
+    assert seq.take_window_error() is None  # said once
+    # the app goes on: a step, and a seek to a window that computes
+    state.step_by(1)
+    assert state.cursor.step == 2501
+    state.set_cursor(step=1000)
+    qtbot.waitUntil(lambda: state.trace.layers[name].timesteps == seq.window, timeout=60_000)
+    assert state.trace.start <= 1000 < state.trace.start + seq.window and "t = 1,000" in view.header.text()
+    broken.clear()  # a seek into it again tries again
+    state.set_cursor(step=2500)
+    qtbot.waitUntil(lambda: state.trace.layers[name].timesteps == seq.window, timeout=60_000)

@@ -937,3 +937,70 @@ def test_a_window_deleted_after_the_legend_changed_does_not_crash():
     done = subprocess.run([sys.executable, "-c", CHANGED_KIND_THEN_DELETED], env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0 and "deleted" in done.stdout, (done.returncode, done.stderr[-600:])
+
+
+@pytest.mark.parametrize("size, theme", [((1024, 768), "projector"), ((1024, 768), "dark")])
+def test_a_narrow_heatmaps_step_axis_says_more_than_its_first_step(projector_demo, size, theme):
+    """At 1024 x 768 in the projector theme (not presenting) the six heatmaps are ~59 px
+    wide and their step axis said only '0': 0 and 20 were refused as standing less than
+    the widest label and an em apart, and the next spacing, 50, holds only 0. A few labels
+    at a round spacing that fit by their own widths are shown, each drawn whole inside the
+    axis's right end, an em apart."""
+    from PySide6 import QtGui
+
+    from helpers import axis_specs
+    from lstmviz.ui.views._common import SteadyAxis
+
+    _, view = projector_demo("Over time", step=5, size=size, theme=theme)
+    shown = [s for s in view.slots if s.key is not None and s.plot.isVisible()]
+    assert len(shown) == 6
+    for slot in shown:
+        axis = slot.plot.getAxis("bottom")
+        drawn = axis_specs(axis, SteadyAxis.generateDrawSpecs)[2]
+        texts = [t for _, _, t in drawn]
+        assert len(texts) >= 2 and texts[0] == "0", (slot.key, texts, axis.width())
+        assert all(t.isdigit() and 0 <= int(t) < 40 for t in texts)
+        right = axis.mapRectFromParent(axis.geometry()).right()
+        assert drawn[-1][0].right() <= right + 2
+        em = QtGui.QFontMetricsF(axis.style["tickFont"] or axis.font()).horizontalAdvance("M")
+        assert all(b.left() - a.right() >= em - 1 for (a, _, _), (b, _, _) in zip(drawn, drawn[1:]))
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_header_keeps_one_readable_line_at_the_windows_least_size(qapp, theme):
+    """At the window's least size beside the side panel (902 x 511 in the dark theme) the
+    Over time header was squeezed to 4 px: nothing of it read. It keeps its first line at
+    least, cut with "…" where the rest does not fit, the whole text in its tooltip; the
+    window's least height is still far within an 800 x 600 screen's."""
+    from pathlib import Path
+
+    from PySide6 import QtCore, QtGui
+
+    from lstmviz.ui.app import dispose, make_window
+    from lstmviz.ui.labels import shown_text
+
+    demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
+    w = make_window(str(demo), theme, quiet=True)
+    try:
+        k = next(i for i, v in enumerate(w.views) if v.title == "Over time")
+        w.tabs.setCurrentIndex(k)
+        w.show()
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        least = w.minimumSizeHint()
+        w.resize(least)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        assert w.size() == least and least.height() <= 600 - 24, least
+        header = w.views[k].header
+        line = QtGui.QFontMetrics(header.label.font()).height()
+        assert header.height() >= line, (header.height(), line)
+        shown = QtGui.QTextDocumentFragment.fromHtml(header.label.text()).toPlainText()
+        whole = QtGui.QTextDocumentFragment.fromHtml(shown_text(header.text())).toPlainText()
+        assert shown.endswith("\u2026") and whole.startswith(shown[:-1].rstrip())
+        assert header.toolTip() == shown_text(header.text())
+        # its one line, not more: the label's first line stands in the holder
+        first = QtCore.QRect(0, 0, header.width(), line)
+        assert header.rect().contains(first)
+    finally:
+        dispose(w)

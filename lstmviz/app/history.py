@@ -1,9 +1,11 @@
 """Undo and redo of the app state, with no Qt: every edit first pushes a frozen copy of
-the stack and the input (bounded by ``UNDO_LIMIT``, and its weights, each array once:
-an array equal to an earlier snapshot's is that one, by ``UNDO_SHARE`` of the memory
-limit); opening a model, a session or a new stack pushes one too
-(``remember_replaced``); restoring re-traces. Lessons keep what was
-there the same way (``lesson_saved`` / ``lesson_restore``).
+the stack, the input and the cursor (bounded by ``UNDO_LIMIT``, and its weights, each
+array once: an array equal to an earlier snapshot's is that one, by ``UNDO_SHARE`` of the
+memory limit); opening a model, a session or a new stack pushes one too
+(``remember_replaced``); restoring re-traces, and an undo or redo puts the cursor back as
+it was (a step an edit clamped, a layer a removal moved it from), as a failed opening and
+a lesson's end do. Lessons keep what was there the same way (``lesson_saved`` /
+``lesson_restore``).
 
 ``History`` is a part of ``AppState`` (``app/state.py``) over ``base.StateBase``: it uses
 the state's ``layers``, ``input``, ``model``, ``readonly``, ``path``, ``cursor`` and its
@@ -29,12 +31,13 @@ class History(StateBase):
     """Undo/redo and lessons' saved states, as methods of ``AppState``."""
 
     def snapshot(self) -> Snapshot:
-        """The stack (classes, configs, names, weights) and the input, frozen; a read-only
-        model (which is never edited) is kept as it is, with the file it came from."""
+        """The stack (classes, configs, names, weights), the input and the cursor, frozen;
+        a read-only model (which is never edited) is kept as it is, with the file it came
+        from."""
         kept = self.undo_stack[::-1] + self.redo_stack[::-1]  # nearest first
         return Snapshot(tuple(_frozen_entry(e, kept) for e in self.layers), _frozen_input(self.input),
                         self.model if self.readonly else None, self.path, self.keras_version,
-                        self.model_name)
+                        self.model_name, self.cursor)
 
     def _push_history(self, snap: Snapshot) -> None:
         self.undo_stack.append(snap)
@@ -90,7 +93,7 @@ class History(StateBase):
         if not self.undo_stack:
             return False
         self.redo_stack.append(self.snapshot())
-        self.restore(self.undo_stack.pop())
+        self._back_to(self.undo_stack.pop())
         self.history_changed.emit()
         return True
 
@@ -99,9 +102,17 @@ class History(StateBase):
         if not self.redo_stack:
             return False
         self.undo_stack.append(self.snapshot())
-        self.restore(self.redo_stack.pop())
+        self._back_to(self.redo_stack.pop())
         self.history_changed.emit()
         return True
+
+    def _back_to(self, snap: Snapshot) -> None:
+        """``restore`` and the cursor the snapshot was taken with (clamped to what the
+        restored stack has): an undo of timesteps 200,000 -> 100,000 put the steps back
+        and left the cursor at 99,999, where the edit had clamped it from 150,000."""
+        self.restore(snap)
+        if snap.cursor is not None:
+            self.set_cursor(**dataclasses.asdict(snap.cursor))
 
     # -- lessons ---------------------------------------------------------------------------
     @_operation

@@ -18,7 +18,8 @@ worker thread, and the exact window around any step on demand.
   record's processing step reads. ``quick``: a window not computed
   yet is first the exact ``QUICK_STEPS`` (16) steps holding ``step`` while the window is
   computed on a thread (``refinable``), so that a seek far away shows its step at once;
-  before the pass ends only the first window is there;
+  before the pass ends only the first window is there; a window the thread could not
+  compute is kept for the main window to say (``take_window_error``), the quick steps stay;
 - ``summary(layer, key, ...)``: the record's overview and unit statistics (``app.scale``);
 - ``run_overviews()``: after the pass, every record's overview of sample 0 in one more
   pass (``scale.overviews``; on the worker thread), kept in ``overviews``.
@@ -203,6 +204,9 @@ class LongSequence:
         #: the window a quick chunk stands for, not started yet (``start_deferred``)
         self.deferred: int | None = None
         self._cache: dict[int, object] = {}
+        #: the last window the thread could not compute: (its first step, its end, why),
+        #: until the main window takes it to say (``take_window_error``)
+        self._window_error: tuple[int, int, str] | None = None
         self._last_step: int | None = None  # the step window_at was last asked for
         self._first: Trace | None = None
         self._summaries: dict = {}
@@ -483,7 +487,32 @@ class LongSequence:
                     self._fetcher = None
                     return
             if a not in self._cache and self.windowed is not None:
-                self._store(a, self.windowed.window(a, min(a + self.window, self.steps), by_input=True))
+                b = min(a + self.window, self.steps)
+                try:
+                    trace = self.windowed.window(a, b, by_input=True)
+                except LstmvizError as err:  # (the memory limit: said, the quick steps stay)
+                    self._failed(a, b, safe_text(str(err)))
+                    continue
+                except Exception as err:  # a fault of ours: said, not left on the quick steps unsaid
+                    log.error("the window of steps %d-%d failed", a, b - 1, exc_info=err)
+                    self._failed(a, b, safe_text(f"{type(err).__name__}: {err}") + ", please report this")
+                    continue
+                self._store(a, trace)
+
+    def _failed(self, a: int, b: int, why: str) -> None:
+        with self._lock:
+            self._window_error = (a, b, why)
+
+    def take_window_error(self) -> tuple[int, int, str] | None:
+        """(first step, end, why) of the last window the thread could not compute, once
+        (then None): the views stay on the quick steps; a seek into it again tries again."""
+        with self._lock:
+            failed, self._window_error = self._window_error, None
+        return failed
+
+    def is_quick(self, trace) -> bool:
+        """Whether ``trace`` is the quick steps ``window_at`` gave for a window not computed."""
+        return trace is not None and trace is self._quick
 
     def start_deferred(self) -> None:
         """Start computing the window a quick chunk stands for (``window_at(quick=True)``

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lstmviz.app.options import default_config, get_option
+from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
 
 
@@ -71,6 +72,9 @@ class Snapshot:
     path: str | None = None
     keras_version: str = "3"  # the stack's Keras generation (``StateBase.keras_version``)
     model_name: str | None = None  # the stack's model name (``StateBase.model_name``)
+    #: the cursor (step, sample, layer, unit, side) when it was taken: an undo or redo puts
+    #: it back with the rest (an edit that clamped the step is undone with its step)
+    cursor: Cursor | None = None
 
 
 def default_layers() -> list[LayerEntry]:

@@ -308,11 +308,16 @@ class QuietLabel(QtWidgets.QWidget):
     Where its layout gives it less height than its text needs (a small window or export:
     the plots below at their least heights), it shows the lines that fit, the last ending
     in "…", not the top half of a line cut through (``_elide``), and the whole text in
-    its tooltip.
+    its tooltip. ``one_line``: never less than its first line (a view's header: Over time's
+    at the window's least size beside the side panel was squeezed to 4 px, nothing of it
+    read); a minimum of the font's, not of the width, so the window's least size stays
+    put while the width changes.
     """
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, one_line: bool = False):
         super().__init__(parent)
+        self.one_line = one_line
+        self._line: tuple = (None, 0)  # (font key, the height of one line in that font)
         self.label = QtWidgets.QLabel(self)
         self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
@@ -451,7 +456,18 @@ class QuietLabel(QtWidgets.QWidget):
         return QtCore.QSize(0, max(self._height, 0))  # the width is the layout's to give
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
-        return QtCore.QSize(0, 0)
+        if not self.one_line or not self._shown:
+            return QtCore.QSize(0, 0)
+        return QtCore.QSize(0, min(max(self._height, 0), self.line_height()))
+
+    def line_height(self) -> int:
+        """The height of one line of rich text (bold parts too) in the label's font."""
+        font = self.label.font()
+        key, height = self._line
+        if key != font.key():
+            height = math.ceil(self._document("<b>Xg</b> Xg", 10_000).size().height())
+            self._line = (font.key(), height)
+        return height
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -21,7 +21,7 @@ import threading
 from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app.counts import count
-from lstmviz.app.long_sequence import moving
+from lstmviz.app.long_sequence import QUICK_STEPS, moving
 
 #: a seek far away: the whole window is started this long after the last seek (ms)
 SETTLE_MS = 20
@@ -194,6 +194,24 @@ class LongRunner(QtCore.QObject):
         if seq.ready or seq.run_pass():
             seq.run_overviews()
 
+    def _say_window_error(self, seq) -> None:
+        """A window computed on a thread that failed (a fault, the memory limit): the
+        views stayed on the quick steps around the cursor without a word. The status bar
+        says which steps could not be traced, why, and what is shown; seeking works on."""
+        failed = seq.take_window_error()
+        if failed is None:
+            return
+        a, b, why = failed
+        text = f"the window {count(a)}\u2013{count(b - 1)} failed ({why})"
+        step = self.state.long_step()
+        if self.state.long is seq and seq.is_quick(self.state.trace) and seq.start_of(step) == a:
+            # (what is shown first: at 1024 px the end of a long reason is cut, not that)
+            q = step // QUICK_STEPS * QUICK_STEPS  # (the quick steps' input steps: window_at)
+            text = f"Only steps {count(q)}\u2013{count(min(q + QUICK_STEPS, seq.steps) - 1)} shown: {text}"
+        else:
+            text = text[0].upper() + text[1:]
+        self.window.statusBar().showMessage(text, 15000)
+
     def busy(self) -> bool:
         return self.worker is not None and self.worker.is_alive()
 
@@ -267,6 +285,7 @@ class LongRunner(QtCore.QObject):
         if self.state.long is seq and seq.refinable(self.state.trace, self.state.long_step()):
             self.state.follow_long()  # the whole window around a far step, computed meanwhile
         self._offer_ahead()  # (a window computed ahead on a thread lands here)
+        self._say_window_error(seq)
         if not self.busy() and self.showing:
             self._show(False)  # the timer goes on: windows computed on a thread land here
             bar = self.window.statusBar()

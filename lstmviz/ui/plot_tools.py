@@ -340,6 +340,12 @@ def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks, middle: b
                 ticks = ticks[:1]
                 break
             ticks = fewer
+        if room is not None and len(ticks) < 2 and n > 1:
+            # one label left ('0' under a 59-px heatmap of 40 steps in the projector theme:
+            # '20' is wider than '0', but the widest label twice was too much for 0 and 20,
+            # and the next spacing, 50, holds only 0): a few that fit, at a round spacing
+            # (0 and 20; 0 and 25, 30), apart by their own widths
+            ticks = _few_that_fit(axis, n, first) or ticks
     else:
         room = label_room(axis, [t for _, t in ticks])
         if room is not None and len(ticks) > room:
@@ -347,6 +353,37 @@ def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks, middle: b
             last = len(ticks) - 1
             ticks = ticks[(last - last // stride * stride) // 2 if middle else 0::stride]
     return list(ticks)
+
+
+#: the spacings ``_few_that_fit`` tries: round ones, finer than ``count_ticks``' between 2 and 5
+_FEW_SPACINGS = sorted({int(b * 10**m) for m in range(10) for b in (1, 2, 2.5, 3, 4, 5) if b * 10**m % 1 == 0})
+
+
+def _few_that_fit(axis: pg.AxisItem, n: int, first: int) -> list:
+    """Two or more counts at the finest round spacing whose labels fit along a horizontal
+    ``axis`` of ``n`` columns from ``first``: neighbours apart by half of each label and an
+    em between them (as ``_fit``'s widest label and an em, for labels of one width), the
+    last inside the axis's right end (a colour bar stands there: ``SteadyAxis.boundingRect``);
+    [] where none do."""
+    if axis.orientation not in ("top", "bottom") or axis.width() <= 1:
+        return []
+    metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+    length, gap = axis.width(), metrics.horizontalAdvance("M")
+    px = length / n
+    for every in _FEW_SPACINGS:
+        if every >= n:
+            break
+        start = -(-int(first) // every) * every
+        values = range(start, first + n, every)
+        if len(values) < 2:
+            continue
+        labels = tick_labels(values)
+        widths = [metrics.horizontalAdvance(t) for t in labels]
+        if (values[-1] - first + 0.5) * px + widths[-1] / 2 > length + 2:
+            continue
+        if all(every * px >= (a + b) / 2 + gap for a, b in zip(widths, widths[1:])):
+            return list(zip((float(v) for v in values), labels))
+    return []
 
 
 def _fit_counts(axis: pg.AxisItem | None) -> None:

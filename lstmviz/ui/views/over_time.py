@@ -240,7 +240,7 @@ class OverTimeView(TraceView):
         self._refits = 0  # (_fit_strips)
         # its text changes at every step: no layout pass for that (QuietLabel); a long
         # header wraps, it never widens the window
-        self.header = QuietLabel()
+        self.header = QuietLabel(one_line=True)  # (never squeezed to nothing: a small window)
         lay.addWidget(self.header)
         grid = QtWidgets.QGridLayout()
         grid.setSpacing(4)
