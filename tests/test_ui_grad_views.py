@@ -410,3 +410,34 @@ def test_a_gradient_views_caption_leaves_its_plot_the_room(make_window, size, le
         if cap.height() < cap.sizeHint().height():  # cut: the whole text a tooltip away
             assert text.text() != cap.text() and "\u2026" in text.text()
             assert cap.toolTip() == shown_text(cap.text())
+
+
+def test_a_diverged_runs_views_say_their_numbers_are_not_finite(make_window):
+    """sgd at a learning rate of 10 overflows a GRU's weights: the dL/dh caption read
+    "loss (inf) ... colour ±1 is ±0, ... the middle colour below 0" over a heatmap of one
+    colour (every value NaN), as if the gradient were 0; the Updates tab drew no bars and
+    said nothing (the saturated GRU's last update moved none of its weights). Each says how
+    many values it cannot draw, and why."""
+    import math
+
+    w, panel = _panel(make_window, cell="GRU", optimizer="sgd", learning_rate=10.0, updates=100)
+    s = panel.session
+    assert s.stopped and not math.isfinite(s.view().history.loss[-1])
+    gv = panel.grad_views
+    gv.show_view("dh")
+    v = gv.view
+    bad = int(np.size(v.dh) - np.count_nonzero(np.isfinite(v.dh)))
+    assert bad > 0
+    text = gv.captions["dh"].text()
+    assert "\u00b10," not in text and "below 0." not in text
+    assert f"not finite at update {s.iteration}: NaN or infinite in {bad} of {np.size(v.dh)} cells" in text
+    assert np.all(np.isfinite(gv.heat_image.image))
+    gv.show_view("updates")
+    v = gv.view
+    # the saturated GRU's gradient is 0 by then: the last update left its blocks as they were
+    unchanged = sum(b.delta == 0 for b in v.updates)
+    assert unchanged == len(v.updates) == 9
+    shown = sum(len(b.opts["x"]) for b in gv.upd_bars.values())
+    assert shown == sum(b.ratio > 0 and math.isfinite(b.ratio) for b in v.updates) == 0
+    assert gv.captions["updates"].text().endswith("No bar for 9 blocks unchanged (a gradient of 0), of 9.")
+    panel.stop()

@@ -420,10 +420,13 @@ class GradViews(QtCore.QObject):
         """(the image's values in [-1, 1], the |dL/dh| that +-1 stands for)."""
         if v.dh is None:
             return np.zeros((1, 1)), 0.0
+        # (a run whose weights overflowed: its NaNs and infinities in the middle colour, the
+        # caption says how many; the finite values keep their scale)
+        dh = np.where(np.isfinite(v.dh), v.dh, 0.0)
         if self.scale_combo.currentIndex() == 0:
-            return signed_log(v.dh, DECADES)
-        m = float(np.max(np.abs(v.dh))) if v.dh.size else 0.0
-        return (v.dh / m if m > 0 else np.zeros_like(v.dh)), m
+            return signed_log(dh, DECADES)
+        m = float(np.max(np.abs(dh))) if dh.size else 0.0
+        return (dh / m if m > 0 else np.zeros_like(dh)), m
 
     def _draw_dh(self, v: ProbeView) -> None:
         img, m = self.heat_values(v)
@@ -448,9 +451,17 @@ class GradViews(QtCore.QObject):
         scale = (f"signed log: colour \u00b11 is \u00b1{m:.2g}, the middle of each half 100\u00d7 weaker, "
                  f"the middle colour below {m * 10 ** -DECADES:.1g}" if self.scale_combo.currentIndex() == 0
                  else f"linear: colour \u00b11 is \u00b1{m:.2g}")
-        self._caption("dh",
-            f"Each cell: dL/dh<sub>t</sub> for one unit (row) at one processing step (column), "
-            f"L = this sample's own loss ({v.loss:.3g}) at update {v.iteration}. Colours {scale}.")
+        bad = int(np.size(v.dh) - np.count_nonzero(np.isfinite(v.dh)))
+        if bad:  # the weights overflowed: no scale of zeros ("colour ±1 is ±0")
+            text = (f"dL/dh<sub>t</sub> is not finite at update {v.iteration}: NaN or infinite in "
+                    f"{bad} of {np.size(v.dh)} cells (middle colour), this sample's loss {v.loss:.3g}; "
+                    "the weights overflowed. Reset and lower the learning rate.")
+            if bad < np.size(v.dh) and m > 0:
+                text += f" The finite cells: colours {scale}."
+        else:
+            text = (f"Each cell: dL/dh<sub>t</sub> for one unit (row) at one processing step (column), "
+                    f"L = this sample's own loss ({v.loss:.3g}) at update {v.iteration}. Colours {scale}.")
+        self._caption("dh", text)
 
     def _draw_connectivity(self, v: ProbeView) -> None:
         pos = lambda a: np.maximum(np.asarray(a, np.float64), 1e-30)  # noqa: E731 (log axis)
@@ -578,7 +589,8 @@ class GradViews(QtCore.QObject):
             "No update yet." + hint("Press One update or Play.", " ") if not blocks else
             f"Bar height: \u2016W<sub>after</sub> \u2212 W<sub>before</sub>\u2016 / \u2016W<sub>before</sub>\u2016 "
             f"(Frobenius norms) of each gate's block of {label}'s kernel, recurrent kernel and bias, for "
-            f"update {v.iteration}. A block that starts at zero (a bias) has no ratio until it moved.")
+            f"update {v.iteration}. A block that starts at zero (a bias) has no ratio until it moved."
+            + _unbarred(blocks))
 
     def _draw_mark(self, v: ProbeView) -> None:
         """The ring and name of unit ``_mark_unit`` on the saturation plot: its keep gate's
@@ -624,6 +636,16 @@ class GradViews(QtCore.QObject):
         else:
             self.sat_mark.hide()
             self.sat_mark_label.setText("")
+
+
+def _unbarred(blocks) -> str:
+    """What the Updates plot has no bar for, and why (a saturated layer's gradient of 0
+    leaves its blocks as they were; a diverged run's are no longer numbers): "" for none."""
+    unchanged = sum(b.delta == 0 for b in blocks)
+    bad = sum(b.delta != 0 and (not math.isfinite(b.delta) or math.isnan(b.ratio)) for b in blocks)
+    parts = [f"{plural(n, 'block')} {why}" for n, why in ((unchanged, "unchanged (a gradient of 0)"),
+                                                          (bad, "not finite (the weights overflowed)")) if n]
+    return f" No bar for {' and '.join(parts)}, of {len(blocks)}." if parts else ""
 
 
 def install(panel, tabs: QtWidgets.QTabWidget) -> GradViews:
