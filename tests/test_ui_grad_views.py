@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app import grad_stats as G
 from lstmviz.engine.gradients import gradients
@@ -441,3 +441,50 @@ def test_a_diverged_runs_views_say_their_numbers_are_not_finite(make_window):
     assert shown == sum(b.ratio > 0 and math.isfinite(b.ratio) for b in v.updates) == 0
     assert gv.captions["updates"].text().endswith("No bar for 9 blocks unchanged (a gradient of 0), of 9.")
     panel.stop()
+
+
+@pytest.mark.parametrize("theme,size", [("projector", (1280, 720)), ("projector", (1024, 768)),
+                                        ("dark", (1600, 1000))])
+def test_the_updates_view_reads_whole_on_a_projector(make_window, qapp, theme, size):
+    """In the projector theme at 1280 x 720 beside the side panel the Updates view's title
+    ran out of its plot ("The last update, per gate bloc"), its weight labels into each
+    other ("kernel Wrecurrent U bias b") and its gate legend lay over the bias bars (their
+    tops washed out under its background). The title is short where the whole does not
+    fit, the labels the weights' letters (W, U, b: the caption names them) where the names
+    do not, and the legend has a row of its own under the plot; wide, all of it whole."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui import theme as th
+
+    w, panel = _panel(make_window, size=size, updates=3)
+    try:
+        w.set_theme(theme)
+        w.resize(*size)
+        gv = panel.grad_views
+        gv.show_view("updates")
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        plot = gv.upd_plot
+        label = plot.titleLabel
+        assert label.item.boundingRect().width() <= label.rect().width() + 0.5, label.item.toPlainText()
+        axis = plot.getAxis("bottom")
+        xs, names = axis.groups_shown()
+        fm = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont())
+        px = [plot.vb.mapViewToScene(QtCore.QPointF(x, 0)).x() for x in xs]
+        for k in range(len(xs) - 1):  # each label's half and the next's, a gap between them
+            half = (fm.horizontalAdvance(names[k]) + fm.horizontalAdvance(names[k + 1])) / 2
+            assert px[k + 1] - px[k] >= half + fm.horizontalAdvance(" "), names
+        wide = size == (1600, 1000)
+        assert names in (["kernel W", "recurrent U", "bias b"], ["W", "U", "b"])
+        if wide:
+            assert names == ["kernel W", "recurrent U", "bias b"]
+            assert label.item.toPlainText() == "The last update, per gate block"
+        view = plot.vb.sceneBoundingRect()
+        legend = gv.upd_legend
+        assert legend.isVisible() and len(legend.items) == 4
+        assert not legend.sceneBoundingRect().intersects(view)
+        seen = gv.glws["updates"].mapToScene(gv.glws["updates"].viewport().rect()).boundingRect()
+        assert seen.contains(legend.sceneBoundingRect())
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
