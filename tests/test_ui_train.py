@@ -1105,3 +1105,33 @@ def test_a_diverged_updates_gradient_through_time_shows_no_made_up_norms(make_wi
     x, y = panel.curve_dh.getData()
     assert np.all(np.isfinite(y))  # a run that did not diverge: every step drawn
     panel.stop()
+
+
+def test_the_loss_legend_fits_a_narrow_plot_on_a_1024_x_768_projector(make_window, qapp):
+    """Switched to the projector theme at 1024 x 768 beside the side panel the loss plot's
+    view is ~190 px wide: its legend, one entry a row, kept the whole names, cut at the
+    plot's edge ("train, per u", "train, per e") since the short ones took as many rows. A whole name wider than
+    the plot now gives way to the short one ("per update"); each legend stays above its plot,
+    every label within the plot's width."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    w = make_window((1024, 768))
+    panel = w.train_panel
+    try:
+        w.set_theme("projector")
+        w.resize(1024, 768)
+        w.tabs.setCurrentWidget(panel)
+        panel.step_button.click()
+        panel.wait()
+        panel.refresh(force=True)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        assert w.splitter.sizes()[0] > 0  # (beside the side panel)
+        names = [label.item.toPlainText().strip("\u200b") for _, label in panel.legend.items]
+        assert names == ["per update", "per epoch", "validation"], names
+        _legends_cover_no_curve(panel)
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
