@@ -1135,3 +1135,27 @@ def test_the_loss_legend_fits_a_narrow_plot_on_a_1024_x_768_projector(make_windo
     finally:
         panel.stop()
         th.apply("dark", qapp)
+
+
+def test_a_curve_pinned_at_another_length_says_its_steps(make_window):
+    """A SimpleRNN's ||dL/dh_t|| pinned at 30 steps beside an LSTM's of 12 read as the same
+    sequence ("SimpleRNN (pinned)"), their steps 0 side by side though the pinned one's
+    last step is 18 further on. Its legend entry now says its length where the run on the
+    tab has another ("SimpleRNN, 30 steps (pinned)"), and only then."""
+    w = make_window()
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.lesson_step({"task": "delay", "cell": "SimpleRNN", "units": 4, "steps": 30, "updates": 1})
+    panel.pin()
+
+    def pinned_name():
+        return next(label.text for sample, label in panel.step_legend.items if sample.item is panel.pinned_dh)
+
+    assert "SimpleRNN (pinned)" in pinned_name()
+    panel.lesson_step({"cell": "LSTM", "steps": 12, "updates": 1})
+    xs, _ = panel.pinned_dh.getData()
+    assert len(xs) == 30 and len(panel.curve_dh.getData()[0]) == 12
+    assert "SimpleRNN, 30 steps (pinned)" in pinned_name()
+    panel.lesson_step({"steps": 30, "updates": 1})
+    assert "SimpleRNN (pinned)" in pinned_name()
+    panel.stop()

@@ -32,7 +32,7 @@ from lstmviz.app.train_process import TrainProcess
 from lstmviz.app.train_user import save_snapshot, unkept_update
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
-from lstmviz.text import file_label
+from lstmviz.text import file_label, plural
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
 from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_labels, paints_nothing, set_ticks
@@ -653,14 +653,25 @@ class TrainPanel(QtWidgets.QWidget):
         """The gradient plot's legend names the curves it shows: ||dL/dc_t|| only for a cell
         with a cell state (not a GRU's or SimpleRNN's), the pinned curve once pinned."""
         want = [self.curve_dh] + [self.curve_dc] * has_c + [self.pinned_dh] * (self._pinned is not None)
-        if [sample.item for sample, _ in self.step_legend.items] == want:
+        names = [legend_html(self.theme, self._step_name(curve)) for curve in want]
+        if [(sample.item, label.text) for sample, label in self.step_legend.items] == list(zip(want, names)):
             return
         for curve in (self.curve_dh, self.curve_dc, self.pinned_dh):
             self.step_legend.removeItem(curve)
-        for curve in want:
-            name = self._legend_names.get(id(curve), curve.name() or "")
-            self.step_legend.addItem(curve, legend_html(self.theme, name))
+        for curve, name in zip(want, names):
+            self.step_legend.addItem(curve, name)
         keep_pixels(self.step_legend)
+
+    def _step_name(self, curve) -> str:
+        """A gradient curve's legend name; the pinned one's with its steps where the run on
+        the tab has another length (a SimpleRNN pinned at 200 steps beside an LSTM of 20
+        read as the same sequence, their steps 0 side by side)."""
+        name = self._legend_names.get(id(curve), curve.name() or "")
+        if curve is self.pinned_dh and self._pinned is not None:
+            n, now = len(self._pinned), self._timesteps()
+            if now and n != now and name.endswith(" (pinned)"):
+                name = f"{name[:-len(' (pinned)')]}, {plural(n, 'step')} (pinned)"
+        return name
 
     def _slider_moved(self, k: int) -> None:
         snaps = self.session.snapshots
