@@ -1159,3 +1159,33 @@ def test_a_curve_pinned_at_another_length_says_its_steps(make_window):
     panel.lesson_step({"steps": 30, "updates": 1})
     assert "SimpleRNN (pinned)" in pinned_name()
     panel.stop()
+
+
+def test_one_update_under_way_is_said_until_it_is_done(make_window, qtbot, monkeypatch):
+    """One update of an LSTM(512) over 500 steps takes seconds on the worker thread; all that
+    time the status read "update 0 · epoch 1/20" and the loss plot "▶ Play or One update to
+    train", as if the press had done nothing (pressed again, it queued a second update).
+    While it runs the status says so ("computing update 1…"); done, the line goes."""
+    import threading
+
+    from lstmviz.app.training import TrainingSession
+
+    w = make_window()
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    gate = threading.Event()
+    real = TrainingSession.step
+
+    def slow(self):
+        gate.wait(30)  # (an update that takes a while)
+        return real(self)
+
+    monkeypatch.setattr(TrainingSession, "step", slow)
+    panel.step_button.click()
+    panel.refresh()
+    assert panel.status_label.text().split("\n")[1:] == ["computing update 1\u2026"]
+    gate.set()
+    panel.wait()
+    qtbot.waitUntil(lambda: "\n" not in panel.status_label.text(), timeout=10000)
+    assert panel.status_label.text().startswith("update 1 \u00b7 epoch 1/20 \u00b7 loss ")
+    panel.stop()

@@ -43,6 +43,7 @@ from lstmviz.ui.train_user_box import TimeScrub, UserBox
 CELLS = ("LSTM", "GRU", "SimpleRNN")
 #: the toy tasks' units and steps (the user's model shows its own, greyed out, whatever they are)
 UNITS_RANGE, STEPS_RANGE = (1, 512), (2, 500)
+ONE_UPDATE = "lstmviz-one-update"  # the worker thread of the One update button
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 
@@ -63,6 +64,8 @@ class TrainPanel(QtWidgets.QWidget):
         self.process = TrainProcess()  # started at the first Play
         self._error = ""
         self._finished_note = ""  # said while the run is finished, after a press that trains
+        self._said_stepping = False  # the status says One update is under way
+        self._stepping_from = 0  # the update One update began at
         self._pinned = None
         self._lesson_curve: str | None = None  # the curve a lesson step is about (_fit_plots)
         self._legend_names: dict[int, str] = {}
@@ -582,9 +585,16 @@ class TrainPanel(QtWidgets.QWidget):
         if self.playing or self.session.halted:
             self._say_finished()
             return
-        t = threading.Thread(target=self._one, daemon=True)
-        self._thread = t
+        t = threading.Thread(target=self._one, daemon=True, name=ONE_UPDATE)
+        self._thread, self._stepping_from = t, self.session.iteration
         t.start()
+        self.refresh()  # (the status says it is under way)
+
+    def _stepping(self) -> bool:
+        """One update (the button's) is under way on the worker thread (not yet recorded)."""
+        t = self._thread
+        return (t is not None and t.name == ONE_UPDATE and t.is_alive()
+                and self.session.iteration == self._stepping_from)
 
     def _one(self) -> None:
         try:
@@ -883,6 +893,8 @@ class TrainPanel(QtWidgets.QWidget):
                 stage()
         v = self.session.view(None if force else self._since)
         if not force and (v.generation, v.iteration) == self._drawn:
+            if self._stepping() != self._said_stepping:  # One update began or ended
+                self._draw_texts(v)
             if not self.playing and self.play_button.isChecked():
                 self.set_playing(False)
             if self.time_slider.maximum() != len(self.session.snapshots) - 1:
@@ -1008,7 +1020,11 @@ class TrainPanel(QtWidgets.QWidget):
                 + (" \u00b7 finished" if v.done else ""))
         if not v.done:
             self._finished_note = ""
-        for why in dict.fromkeys((self.session.stopped, self._error, self._finished_note)):
+        # a large model's update takes seconds: said while under way (the line read as
+        # before the press, as if it had done nothing)
+        self._said_stepping = stepping = self._stepping()
+        busy = f"computing update {v.iteration + 1}\u2026" if stepping else ""
+        for why in dict.fromkeys((self.session.stopped, self._error, self._finished_note, busy)):
             if why:
                 text += f"\n{why}"
         if self.status_label.text() != text:
