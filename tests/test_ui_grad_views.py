@@ -488,3 +488,37 @@ def test_the_updates_view_reads_whole_on_a_projector(make_window, qapp, theme, s
     finally:
         panel.stop()
         th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("scale", [0, 1])
+def test_the_colour_bar_labels_the_values_the_caption_rounds_to(make_window, scale):
+    """The dL/dh colour bar labelled its ticks to one digit: with colour ±1 at ±0.17 (the
+    caption) the signed-log ticks read "+2e-02" for 0.017, the linear ones "+1e-01" for
+    0.1275 (a fifth off). Each tick now says its value to two digits, as the caption does,
+    the bar's axis as wide as its longest label."""
+    w, panel = _panel(make_window, updates=3)
+    gv = panel.grad_views
+    gv.scale_combo.setCurrentIndex(scale)
+    gv.show_view("dh")
+    _, m = gv.heat_values(gv.view)
+    ticks = gv.heat_bar.axis._tickLevels[0]
+    assert len(ticks) == 7 and (0.0, "0") in ticks
+    for pos, label in ticks:
+        if pos == 0.0:
+            continue
+        value = m * 10.0 ** (-(1 - abs(pos)) * 4) if scale == 0 else m * abs(pos)
+        want = float(f"{value:.2g}")
+        assert float(label.replace("\u2212", "-")) == pytest.approx(np.sign(pos) * want, rel=1e-12), (pos, label, value)
+    assert f"\u00b1{m:.2g}" in gv.captions["dh"].text()
+    # every label drawn (pyqtgraph leaves out one wider than its axis: "+0.00036" was)
+    from PySide6 import QtGui
+
+    QtWidgets.QApplication.processEvents()
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        _, _, texts = gv.heat_bar.axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    assert sorted(t for _, _, t in texts) == sorted(label for _, label in ticks)
+    panel.stop()

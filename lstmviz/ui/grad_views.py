@@ -487,8 +487,16 @@ class GradViews(QtCore.QObject):
             marks = [(1 - k / DECADES, m * 10.0 ** -k) for k in range(1, int(DECADES))]
         else:
             marks = [(0.75, 0.75 * m), (0.5, 0.5 * m), (0.25, 0.25 * m)]
-        ticks = [(0.0, "0")] + [(p, f"+{v:.0e}") for p, v in marks] + [(-p, f"\u2212{v:.0e}") for p, v in marks]
-        set_ticks(self.heat_bar.axis, [ticks, []])
+        # to two digits, as the caption's ±m ("+2e-02" stood for 0.017 beside "±0.17")
+        ticks = [(0.0, "0")] + [(p, f"+{v:.2g}") for p, v in marks] + [(-p, f"\u2212{v:.2g}") for p, v in marks]
+        # as wide as its longest label ("+0.00036"): pyqtgraph leaves out one that is wider
+        axis = self.heat_bar.axis
+        fm = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont())
+        width = int(math.ceil(max(fm.horizontalAdvance(label) for _, label in ticks)
+                              + axis.style["tickTextOffset"][0] + max(0, axis.style["tickLength"]) + 2))
+        if axis.width() != width:
+            axis.setWidth(width)
+        set_ticks(axis, [ticks, []])
         name = markup(v.ref.label) if v.ref else "no recurrent layer"
         th.set_title(self.heat_plot,
                      self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, {v.kind} sample {v.sample}"),
