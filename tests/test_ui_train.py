@@ -1189,3 +1189,30 @@ def test_one_update_under_way_is_said_until_it_is_done(make_window, qtbot, monke
     qtbot.waitUntil(lambda: "\n" not in panel.status_label.text(), timeout=10000)
     assert panel.status_label.text().startswith("update 1 \u00b7 epoch 1/20 \u00b7 loss ")
     panel.stop()
+
+
+def test_a_narrow_loss_plot_still_says_the_run_diverged(make_window, qtbot, qapp):
+    """In the projector theme at 1024 x 768 beside the side panel the loss plot's view is
+    under 200 px wide: neither "↑ loss inf at update 12: the run diverged" nor "↑ inf at
+    update 12" fit it, and the plot said nothing of the run's end (its last finite loss
+    drawn as if the run went on). Where those do not fit, it says "↑ inf"."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    panel = _diverged_panel(make_window)
+    w = panel.window()
+    try:
+        w.set_theme("projector")
+        w.resize(1024, 768)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        panel.refresh(force=True)
+        last = panel.session.view().history.loss[-1]
+        note, vb = panel.diverged_note, panel.loss_plot.vb
+        qtbot.waitUntil(note.isVisible, timeout=5000)
+        assert note.text() == f"\u2191 {last}", note.text()
+        assert 0 <= note.pos().x() and note.pos().x() + note.boundingRect().width() <= vb.width()
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)

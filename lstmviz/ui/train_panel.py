@@ -232,7 +232,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.diverged_note = QtWidgets.QGraphicsSimpleTextItem()
         self.diverged_note.setParentItem(self.loss_plot.vb)
         self.diverged_note.hide()
-        self._diverged: tuple[str, str] = ("", "")  # the note, whole and short
+        self._diverged: tuple[str, ...] = ("", "", "")  # the note, whole, short and shortest
         self.loss_plot.vb.sigResized.connect(lambda *_: self._place_hint())
         # each plot's range is a frame a little wider than the data (``_place``), set only when
         # the data leaves it; pyqtgraph's auto range is off: with it on, every new point repaints
@@ -946,7 +946,7 @@ class TrainPanel(QtWidgets.QWidget):
         hint.setVisible(self._series["loss"].n == 0 and fits)
         hint.setPos((vb.width() - box.width()) / 2, (vb.height() - box.height()) / 2)
         note = self.diverged_note
-        for text in self._diverged:  # the whole note where it fits, else the short one
+        for text in self._diverged:  # the whole note where it fits, else a shorter one
             note.setText(text)
             box = note.boundingRect()
             if box.width() <= vb.width() - 8:
@@ -958,8 +958,11 @@ class TrainPanel(QtWidgets.QWidget):
         sr = self._series
         last = self._last["loss"]
         diverged = last is not None and not math.isfinite(last)
+        # the whole note, a short one, and the shortest (a narrow plot: a projector's 1024 x
+        # 768 beside the side panel held neither of the others, and the plot said nothing)
         note = ((f"\u2191 loss {last} at update {int(self._last_update())}: the run diverged",
-                 f"\u2191 {last} at update {int(self._last_update())}") if diverged else ("", ""))
+                 f"\u2191 {last} at update {int(self._last_update())}", f"\u2191 {last}")
+                if diverged else ("", "", ""))
         if note != self._diverged:
             self._diverged = note
             self._place_hint()
