@@ -385,6 +385,7 @@ class TrainPanel(QtWidgets.QWidget):
         if self.session.task is None:  # from the user's model back to the tasks
             self.set_playing(False)
             self.session = TrainingSession(Settings(task=task.name), self.snapshot_every())
+            self.user_box.follow(self.session)
         self.unpin()
         self.apply_settings(Settings(task=task.name, cell=self.cell_combo.currentText(),
                                      optimizer=self.opt_combo.currentText(),
@@ -428,6 +429,7 @@ class TrainPanel(QtWidgets.QWidget):
         """Switch to another run (the user's model): training pauses first."""
         self.set_playing(False)
         self.session = session
+        self.user_box.follow(session)
         self._error = ""
         self._load_settings_into_controls()
         self.refresh(force=True)
@@ -469,6 +471,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.set_playing(False)
         if self.session.task is None:  # the user's model: back to the tasks
             self.session = TrainingSession(Settings(task=task), self.snapshot_every())
+            self.user_box.follow(self.session)
         snap = whole("snapshot_every", self.snap_spin.minimum(), self.snap_spin.maximum())
         if snap is not None:
             self.snap_spin.setValue(snap)
