@@ -185,3 +185,25 @@ def test_probe_of_a_users_bidirectional_and_stacked_model():
         np.testing.assert_allclose(v.dh, want, rtol=1e-5, atol=1e-9)
         assert tuple(v.gates) == G.squashed_gates(ref.cell)
         assert [b.weight for b in v.updates][::max(1, ref.cell.k)] == ["kernel", "recurrent_kernel", "bias"]
+
+
+def test_a_probe_of_a_diverged_run_warns_nothing():
+    """A GRU trained with sgd at a learning rate of 10 overflows at update 11 and the run
+    stops, quietly; the gradient views' probe of those weights then printed NumPy's
+    "RuntimeWarning: overflow encountered in multiply" (losses, gradients, backward) to the
+    terminal, five warnings for one look at the dL/dh tab. It computes quietly, and leaves
+    NumPy's error state as it was."""
+    import math
+    import warnings
+
+    s = TrainingSession(Settings(task="delay", cell="GRU", units=4, steps=8, optimizer="sgd",
+                                 learning_rate=10.0, seed=0))
+    while not s.stopped and s.iteration < 100:
+        s.step()
+    assert s.stopped and not math.isfinite(s.view().history.loss[-1])
+    before = np.geterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        v = G.Probe(s).compute()
+    assert np.geterr() == before
+    assert not math.isfinite(v.loss) or not np.all(np.isfinite(v.dh))

@@ -212,3 +212,40 @@ def test_a_csv_row_of_one_value_is_said_so(tmp_path, width, said):
     with path.open() as fh, pytest.raises(LstmvizError) as err:
         csv_numbers(path, fh)
     assert f"line 2 has {said} but the rows before have 3;" in str(err.value)
+
+
+@pytest.mark.parametrize("what, message", [
+    ("nan_x", "x.npy: the input holds NaN or infinity (first at index (3, 4, 0)); replace it with numbers"),
+    ("big_x", "x.npy: holds 1e+39 (first at index (0, 0, 0)), "),
+    ("nan_y", "y.npy: the target holds NaN or infinity (first at index (2, 0)); replace it with numbers"),
+    ("nan_csv", "x.csv: line 2, column 1: 'nan' is not a number a model takes (NaN or infinity); replace it"),
+])
+def test_inputs_and_targets_that_are_not_numbers_are_refused_by_their_file_name(tmp_path, recwarn, what, message):
+    """The Train tab's own-data box took inputs holding NaN (a run that then did nothing, or
+    stopped with "the weights overflowed, lower the learning rate"), refused float64 inputs
+    past float32's range as "the input holds NaN or infinity" of finite numbers (naming no
+    file, after NumPy's "overflow encountered in cast" warning), and named a NaN target or
+    a .csv's 'nan' by the whole path ("/tmp/.../my data/y.npy: ..."). Each is refused in one
+    line that starts with the file's name, as a shape refusal does, and warns nothing."""
+    state = _state_with_delay_model()
+    d = tmp_path / "my data"
+    d.mkdir()
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 10, 1)).astype(np.float32)
+    y = x[:, 0, :].copy()
+    xp, yp = d / "x.npy", d / "y.npy"
+    if what == "nan_x":
+        x[3, 4, 0] = np.nan
+    elif what == "big_x":
+        x = np.full((8, 10, 1), 1e39)
+    elif what == "nan_y":
+        y[2, 0] = np.nan
+    else:
+        xp = d / "x.csv"
+        xp.write_text("0.5\nnan\n" + "0.1\n" * 8)
+    np.save(d / "x.npy", x)
+    np.save(yp, y if what != "nan_csv" else y[:1])
+    with pytest.raises(LstmvizError) as err:
+        user_data(state.model, xp, yp, "mse", 0.2)
+    assert str(err.value).startswith(message), str(err.value)
+    assert "\n" not in str(err.value) and str(d) not in str(err.value)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app import grad_stats as G
 from lstmviz.engine.gradients import gradients
@@ -410,3 +410,115 @@ def test_a_gradient_views_caption_leaves_its_plot_the_room(make_window, size, le
         if cap.height() < cap.sizeHint().height():  # cut: the whole text a tooltip away
             assert text.text() != cap.text() and "\u2026" in text.text()
             assert cap.toolTip() == shown_text(cap.text())
+
+
+def test_a_diverged_runs_views_say_their_numbers_are_not_finite(make_window):
+    """sgd at a learning rate of 10 overflows a GRU's weights: the dL/dh caption read
+    "loss (inf) ... colour ±1 is ±0, ... the middle colour below 0" over a heatmap of one
+    colour (every value NaN), as if the gradient were 0; the Updates tab drew no bars and
+    said nothing (the saturated GRU's last update moved none of its weights). Each says how
+    many values it cannot draw, and why."""
+    import math
+
+    w, panel = _panel(make_window, cell="GRU", optimizer="sgd", learning_rate=10.0, updates=100)
+    s = panel.session
+    assert s.stopped and not math.isfinite(s.view().history.loss[-1])
+    gv = panel.grad_views
+    gv.show_view("dh")
+    v = gv.view
+    bad = int(np.size(v.dh) - np.count_nonzero(np.isfinite(v.dh)))
+    assert bad > 0
+    text = gv.captions["dh"].text()
+    assert "\u00b10," not in text and "below 0." not in text
+    assert f"not finite at update {s.iteration}: NaN or infinite in {bad} of {np.size(v.dh)} cells" in text
+    assert np.all(np.isfinite(gv.heat_image.image))
+    gv.show_view("updates")
+    v = gv.view
+    # the saturated GRU's gradient is 0 by then: the last update left its blocks as they were
+    unchanged = sum(b.delta == 0 for b in v.updates)
+    assert unchanged == len(v.updates) == 9
+    shown = sum(len(b.opts["x"]) for b in gv.upd_bars.values())
+    assert shown == sum(b.ratio > 0 and math.isfinite(b.ratio) for b in v.updates) == 0
+    assert gv.captions["updates"].text().endswith("No bar for 9 blocks unchanged (a gradient of 0), of 9.")
+    panel.stop()
+
+
+@pytest.mark.parametrize("theme,size", [("projector", (1280, 720)), ("projector", (1024, 768)),
+                                        ("dark", (1600, 1000))])
+def test_the_updates_view_reads_whole_on_a_projector(make_window, qapp, theme, size):
+    """In the projector theme at 1280 x 720 beside the side panel the Updates view's title
+    ran out of its plot ("The last update, per gate bloc"), its weight labels into each
+    other ("kernel Wrecurrent U bias b") and its gate legend lay over the bias bars (their
+    tops washed out under its background). The title is short where the whole does not
+    fit, the labels the weights' letters (W, U, b: the caption names them) where the names
+    do not, and the legend has a row of its own under the plot; wide, all of it whole."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui import theme as th
+
+    w, panel = _panel(make_window, size=size, updates=3)
+    try:
+        w.set_theme(theme)
+        w.resize(*size)
+        gv = panel.grad_views
+        gv.show_view("updates")
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        plot = gv.upd_plot
+        label = plot.titleLabel
+        assert label.item.boundingRect().width() <= label.rect().width() + 0.5, label.item.toPlainText()
+        axis = plot.getAxis("bottom")
+        xs, names = axis.groups_shown()
+        fm = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont())
+        px = [plot.vb.mapViewToScene(QtCore.QPointF(x, 0)).x() for x in xs]
+        for k in range(len(xs) - 1):  # each label's half and the next's, a gap between them
+            half = (fm.horizontalAdvance(names[k]) + fm.horizontalAdvance(names[k + 1])) / 2
+            assert px[k + 1] - px[k] >= half + fm.horizontalAdvance(" "), names
+        wide = size == (1600, 1000)
+        assert names in (["kernel W", "recurrent U", "bias b"], ["W", "U", "b"])
+        if wide:
+            assert names == ["kernel W", "recurrent U", "bias b"]
+            assert label.item.toPlainText() == "The last update, per gate block"
+        view = plot.vb.sceneBoundingRect()
+        legend = gv.upd_legend
+        assert legend.isVisible() and len(legend.items) == 4
+        assert not legend.sceneBoundingRect().intersects(view)
+        seen = gv.glws["updates"].mapToScene(gv.glws["updates"].viewport().rect()).boundingRect()
+        assert seen.contains(legend.sceneBoundingRect())
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("scale", [0, 1])
+def test_the_colour_bar_labels_the_values_the_caption_rounds_to(make_window, scale):
+    """The dL/dh colour bar labelled its ticks to one digit: with colour ±1 at ±0.17 (the
+    caption) the signed-log ticks read "+2e-02" for 0.017, the linear ones "+1e-01" for
+    0.1275 (a fifth off). Each tick now says its value to two digits, as the caption does,
+    the bar's axis as wide as its longest label."""
+    w, panel = _panel(make_window, updates=3)
+    gv = panel.grad_views
+    gv.scale_combo.setCurrentIndex(scale)
+    gv.show_view("dh")
+    _, m = gv.heat_values(gv.view)
+    ticks = gv.heat_bar.axis._tickLevels[0]
+    assert len(ticks) == 7 and (0.0, "0") in ticks
+    for pos, label in ticks:
+        if pos == 0.0:
+            continue
+        value = m * 10.0 ** (-(1 - abs(pos)) * 4) if scale == 0 else m * abs(pos)
+        want = float(f"{value:.2g}")
+        assert float(label.replace("\u2212", "-")) == pytest.approx(np.sign(pos) * want, rel=1e-12), (pos, label, value)
+    assert f"\u00b1{m:.2g}" in gv.captions["dh"].text()
+    # every label drawn (pyqtgraph leaves out one wider than its axis: "+0.00036" was)
+    from PySide6 import QtGui
+
+    QtWidgets.QApplication.processEvents()
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        _, _, texts = gv.heat_bar.axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    assert sorted(t for _, _, t in texts) == sorted(label for _, label in ticks)
+    panel.stop()

@@ -1105,3 +1105,114 @@ def test_a_diverged_updates_gradient_through_time_shows_no_made_up_norms(make_wi
     x, y = panel.curve_dh.getData()
     assert np.all(np.isfinite(y))  # a run that did not diverge: every step drawn
     panel.stop()
+
+
+def test_the_loss_legend_fits_a_narrow_plot_on_a_1024_x_768_projector(make_window, qapp):
+    """Switched to the projector theme at 1024 x 768 beside the side panel the loss plot's
+    view is ~190 px wide: its legend, one entry a row, kept the whole names, cut at the
+    plot's edge ("train, per u", "train, per e") since the short ones took as many rows. A whole name wider than
+    the plot now gives way to the short one ("per update"); each legend stays above its plot,
+    every label within the plot's width."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    w = make_window((1024, 768))
+    panel = w.train_panel
+    try:
+        w.set_theme("projector")
+        w.resize(1024, 768)
+        w.tabs.setCurrentWidget(panel)
+        panel.step_button.click()
+        panel.wait()
+        panel.refresh(force=True)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        assert w.splitter.sizes()[0] > 0  # (beside the side panel)
+        names = [label.item.toPlainText().strip("\u200b") for _, label in panel.legend.items]
+        assert names == ["per update", "per epoch", "validation"], names
+        _legends_cover_no_curve(panel)
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
+
+
+def test_a_curve_pinned_at_another_length_says_its_steps(make_window):
+    """A SimpleRNN's ||dL/dh_t|| pinned at 30 steps beside an LSTM's of 12 read as the same
+    sequence ("SimpleRNN (pinned)"), their steps 0 side by side though the pinned one's
+    last step is 18 further on. Its legend entry now says its length where the run on the
+    tab has another ("SimpleRNN, 30 steps (pinned)"), and only then."""
+    w = make_window()
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.lesson_step({"task": "delay", "cell": "SimpleRNN", "units": 4, "steps": 30, "updates": 1})
+    panel.pin()
+
+    def pinned_name():
+        return next(label.text for sample, label in panel.step_legend.items if sample.item is panel.pinned_dh)
+
+    assert "SimpleRNN (pinned)" in pinned_name()
+    panel.lesson_step({"cell": "LSTM", "steps": 12, "updates": 1})
+    xs, _ = panel.pinned_dh.getData()
+    assert len(xs) == 30 and len(panel.curve_dh.getData()[0]) == 12
+    assert "SimpleRNN, 30 steps (pinned)" in pinned_name()
+    panel.lesson_step({"steps": 30, "updates": 1})
+    assert "SimpleRNN (pinned)" in pinned_name()
+    panel.stop()
+
+
+def test_one_update_under_way_is_said_until_it_is_done(make_window, qtbot, monkeypatch):
+    """One update of an LSTM(512) over 500 steps takes seconds on the worker thread; all that
+    time the status read "update 0 · epoch 1/20" and the loss plot "▶ Play or One update to
+    train", as if the press had done nothing (pressed again, it queued a second update).
+    While it runs the status says so ("computing update 1…"); done, the line goes."""
+    import threading
+
+    from lstmviz.app.training import TrainingSession
+
+    w = make_window()
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    gate = threading.Event()
+    real = TrainingSession.step
+
+    def slow(self):
+        gate.wait(30)  # (an update that takes a while)
+        return real(self)
+
+    monkeypatch.setattr(TrainingSession, "step", slow)
+    panel.step_button.click()
+    panel.refresh()
+    assert panel.status_label.text().split("\n")[1:] == ["computing update 1\u2026"]
+    gate.set()
+    panel.wait()
+    qtbot.waitUntil(lambda: "\n" not in panel.status_label.text(), timeout=10000)
+    assert panel.status_label.text().startswith("update 1 \u00b7 epoch 1/20 \u00b7 loss ")
+    panel.stop()
+
+
+def test_a_narrow_loss_plot_still_says_the_run_diverged(make_window, qtbot, qapp):
+    """In the projector theme at 1024 x 768 beside the side panel the loss plot's view is
+    under 200 px wide: neither "↑ loss inf at update 12: the run diverged" nor "↑ inf at
+    update 12" fit it, and the plot said nothing of the run's end (its last finite loss
+    drawn as if the run went on). Where those do not fit, it says "↑ inf"."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    panel = _diverged_panel(make_window)
+    w = panel.window()
+    try:
+        w.set_theme("projector")
+        w.resize(1024, 768)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        panel.refresh(force=True)
+        last = panel.session.view().history.loss[-1]
+        note, vb = panel.diverged_note, panel.loss_plot.vb
+        qtbot.waitUntil(note.isVisible, timeout=5000)
+        assert note.text() == f"\u2191 {last}", note.text()
+        assert 0 <= note.pos().x() and note.pos().x() + note.boundingRect().width() <= vb.width()
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)

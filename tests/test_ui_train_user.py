@@ -236,3 +236,31 @@ def test_putting_a_task_run_on_the_stack_says_it_takes_the_stacks_place(make_win
     w.state.undo()
     assert [l.name for l in w.state.model.layers] == mine
     panel.stop()
+
+
+def test_back_to_a_task_the_box_no_longer_says_it_trains_your_model(make_window, tmp_path):
+    """After training the stack's model, choosing a task (or a lesson) made the tab train
+    the task, but the box still said "Training a copy of 'delay' on 32 samples (8
+    validate), loss mse" under its button. That line is shown while the run it describes is
+    the tab's (back after a lesson that gave it back); a refusal always."""
+    from lstmviz.app import tours
+
+    w = make_window()
+    panel = w.train_panel
+    box = _setup(w, tmp_path)
+    w.tabs.setCurrentWidget(panel)
+    assert box.train() and box.message.text().startswith("Training a copy of") and box.message.isVisible()
+    panel.task_combo.setCurrentIndex(1)
+    assert panel.session.task is not None and not box.message.isVisible()
+    assert box.train() and box.message.text().startswith("Training a copy of") and box.message.isVisible()
+    mine = panel.session
+    k = next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title == "batch_size and updates")
+    w.presenter.lessons_menu.actions()[k].trigger()
+    assert panel.session.task is not None and not box.message.isVisible()
+    w.presenter.tour.end()  # the user's run back: and the line about it
+    assert panel.session is mine and box.message.isVisible()
+    # a refusal is said whatever the tab trains
+    panel.task_combo.setCurrentIndex(0)
+    box.set_file("y", tmp_path / "gone.npy")
+    assert not box.train() and "gone.npy" in box.message.text() and box.message.isVisible()
+    panel.stop()

@@ -297,7 +297,10 @@ class Probe:
     def compute_on(self, run: ProbeRun, layer: int = 0, sample: int = 0,
                    parts: tuple[str, ...] = PARTS) -> ProbeView:
         """``compute`` at the weights last set (``set_weights``), of ``run``."""
-        with blas.single_threaded():
+        # weights that overflowed (a run stopped on its infinite loss) give infinities and
+        # NaNs here too: the views say so, NumPy's warnings stay off the terminal
+        # (errstate is this thread's); exceptions pass as ever
+        with blas.single_threaded(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return self._compute(run, layer, sample, parts)
 
     def _compute(self, run: ProbeRun, layer: int, sample: int, parts: tuple[str, ...]) -> ProbeView:

@@ -26,6 +26,7 @@ from lstmviz.engine import Model
 from lstmviz.engine.gradients import check_trainable
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.engine.losses import canonical
+from lstmviz.engine.model import check_float32
 from lstmviz.engine.train import evaluate, take_rows, trainable_arrays
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural, safe_name
@@ -41,6 +42,18 @@ def copy_model(model: Model) -> Model:
 
 def _name(path) -> str:
     return safe_name(str(path).replace("\\", "/").rsplit("/", 1)[-1])
+
+
+def _by_name(path, read):
+    """``read()``, its refusal naming the file as the tab's others do (its name, escaped),
+    not by the whole path the command line's readers quote."""
+    try:
+        return read()
+    except LstmvizError as err:
+        text = str(err)
+        if text.startswith(f"{path}: "):
+            raise LstmvizError(f"{_name(path)}: {text[len(str(path)) + 2:]}") from None
+        raise
 
 
 def _fits(shape, want) -> bool:
@@ -71,9 +84,16 @@ def user_data(model: Model, input_path, target_path, loss: str,
         raise LstmvizError(f"the Train tab trains models with one input; this one takes {len(specs)} "
                            "(train it with `lstmviz train MODEL --input X1 --input X2 ...`)")
     want, integer = specs[0]
-    x = np.asarray(read_input(input_path, want, None, integer))
+    x = np.asarray(_by_name(input_path, lambda: read_input(input_path, want, None, integer)))
     if not np.issubdtype(x.dtype, np.number) and x.dtype != bool:
         raise LstmvizError(f"{_name(input_path)}: holds {x.dtype} values, not numbers")
+    # as ``lstmviz grad`` refuses them: a NaN input made the run's loss NaN (said to be the
+    # weights overflowing), a float64 past float32's range became infinity in the cast
+    check_float32(x, f"{_name(input_path)}: holds")
+    if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
+        at = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
+        raise LstmvizError(f"{_name(input_path)}: the input holds NaN or infinity (first at index {at}); "
+                           "replace it with numbers")
     if integer and np.all(np.isfinite(x)) and np.all(x == np.round(x)):
         x = x.astype(np.int32)
     elif not integer:
@@ -82,7 +102,7 @@ def user_data(model: Model, input_path, target_path, loss: str,
         raise LstmvizError(f"{_name(input_path)}: inputs of shape {x.shape}, but the model takes "
                            f"{fmt_shape(want)} (samples first)")
     n = x.shape[0]
-    y = np.asarray(read_target(target_path, model, loss))
+    y = np.asarray(_by_name(target_path, lambda: read_target(target_path, model, loss)))
     if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
         raise LstmvizError(f"{_name(target_path)}: holds {y.dtype} values, not numbers")
     y = y.astype(np.float32)

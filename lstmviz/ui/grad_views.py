@@ -46,6 +46,7 @@ TOOLTIPS = {
     "updates": "||W_after - W_before|| / ||W_before|| of the last update, per gate block",
 }
 WEIGHT_LABELS = {"kernel": "kernel W", "recurrent_kernel": "recurrent U", "bias": "bias b"}
+WEIGHT_SHORT = {"kernel": "W", "recurrent_kernel": "U", "bias": "b"}  # where the names do not fit
 
 
 def _sym(key: str) -> str:
@@ -62,6 +63,48 @@ class ShareAxis(pg.AxisItem):
         if maxVal - minVal <= 1.5 and size < need:
             return [(0.5, 0.0)]
         return super().tickSpacing(minVal, maxVal, size)
+
+
+class GroupAxis(pg.AxisItem):
+    """The Updates plot's weight axis: a label under each group of bars, the whole names
+    ("kernel W", "recurrent U", "bias b") where they fit side by side, else the short ones
+    ("W", "U", "b"; the caption says what they are), chosen again at each layout (at 1280 x
+    720 in the projector theme the whole ones ran together, "kernel Wrecurrent U")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._groups: list[tuple[float, str, str]] = []
+        self._px = 0.0  # pixels per unit of x at the last layout
+
+    def set_groups(self, groups: list[tuple[float, str, str]]) -> None:
+        """``(x, name, short name)`` per group of bars."""
+        if groups != self._groups:
+            self._groups = list(groups)
+            self.picture = None
+            self.update()
+
+    def _fits(self, names: list[str]) -> bool:
+        fm = QtGui.QFontMetricsF(self.style["tickFont"] or QtGui.QFont())
+        xs = [g[0] for g in self._groups]
+        gap = fm.horizontalAdvance("  ")
+        return all((xs[k + 1] - xs[k]) * self._px >= (fm.horizontalAdvance(names[k])
+                                                      + fm.horizontalAdvance(names[k + 1])) / 2 + gap
+                   for k in range(len(xs) - 1))
+
+    def groups_shown(self) -> tuple[list[float], list[str]]:
+        """(the groups' x, the labels shown under them)."""
+        names = [g[1] for g in self._groups]
+        if not self._fits(names):
+            names = [g[2] for g in self._groups]
+        return [g[0] for g in self._groups], names
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph)
+        self._px = size / (maxVal - minVal) if maxVal > minVal else 0.0
+        return [(1.0, [g[0] for g in self._groups if minVal <= g[0] <= maxVal])]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph)
+        xs, names = self.groups_shown()
+        return [names[xs.index(v)] if v in xs else "" for v in values]
 
 
 class GradViews(QtCore.QObject):
@@ -192,8 +235,11 @@ class GradViews(QtCore.QObject):
         self.sat_mark.hide()
 
         _, glw, _ = self._page("updates")
-        self.upd_plot = glw.addPlot(row=0, col=0)
-        self.upd_legend = self.upd_plot.addLegend(offset=(-10, 10), colCount=4)
+        self.upd_plot = glw.addPlot(row=0, col=0, axisItems={"bottom": GroupAxis("bottom")})
+        # the gate legend in a row of its own under the plot, as the connectivity's: inside
+        # it, it lay over the tallest bars (a bias's first updates)
+        self.upd_legend = pg.LegendItem(colCount=4)
+        glw.addItem(self.upd_legend, row=1, col=0)
         self.upd_bars: dict[str, pg.BarGraphItem] = {}
         for plot in (self.heat_plot, self.conn_plot, self.mean_plot, self.sat_plot, self.upd_plot):
             plot.setMenuEnabled(False)
@@ -420,10 +466,13 @@ class GradViews(QtCore.QObject):
         """(the image's values in [-1, 1], the |dL/dh| that +-1 stands for)."""
         if v.dh is None:
             return np.zeros((1, 1)), 0.0
+        # (a run whose weights overflowed: its NaNs and infinities in the middle colour, the
+        # caption says how many; the finite values keep their scale)
+        dh = np.where(np.isfinite(v.dh), v.dh, 0.0)
         if self.scale_combo.currentIndex() == 0:
-            return signed_log(v.dh, DECADES)
-        m = float(np.max(np.abs(v.dh))) if v.dh.size else 0.0
-        return (v.dh / m if m > 0 else np.zeros_like(v.dh)), m
+            return signed_log(dh, DECADES)
+        m = float(np.max(np.abs(dh))) if dh.size else 0.0
+        return (dh / m if m > 0 else np.zeros_like(dh)), m
 
     def _draw_dh(self, v: ProbeView) -> None:
         img, m = self.heat_values(v)
@@ -438,8 +487,16 @@ class GradViews(QtCore.QObject):
             marks = [(1 - k / DECADES, m * 10.0 ** -k) for k in range(1, int(DECADES))]
         else:
             marks = [(0.75, 0.75 * m), (0.5, 0.5 * m), (0.25, 0.25 * m)]
-        ticks = [(0.0, "0")] + [(p, f"+{v:.0e}") for p, v in marks] + [(-p, f"\u2212{v:.0e}") for p, v in marks]
-        set_ticks(self.heat_bar.axis, [ticks, []])
+        # to two digits, as the caption's ±m ("+2e-02" stood for 0.017 beside "±0.17")
+        ticks = [(0.0, "0")] + [(p, f"+{v:.2g}") for p, v in marks] + [(-p, f"\u2212{v:.2g}") for p, v in marks]
+        # as wide as its longest label ("+0.00036"): pyqtgraph leaves out one that is wider
+        axis = self.heat_bar.axis
+        fm = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont())
+        width = int(math.ceil(max(fm.horizontalAdvance(label) for _, label in ticks)
+                              + axis.style["tickTextOffset"][0] + max(0, axis.style["tickLength"]) + 2))
+        if axis.width() != width:
+            axis.setWidth(width)
+        set_ticks(axis, [ticks, []])
         name = markup(v.ref.label) if v.ref else "no recurrent layer"
         th.set_title(self.heat_plot,
                      self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, {v.kind} sample {v.sample}"),
@@ -448,9 +505,17 @@ class GradViews(QtCore.QObject):
         scale = (f"signed log: colour \u00b11 is \u00b1{m:.2g}, the middle of each half 100\u00d7 weaker, "
                  f"the middle colour below {m * 10 ** -DECADES:.1g}" if self.scale_combo.currentIndex() == 0
                  else f"linear: colour \u00b11 is \u00b1{m:.2g}")
-        self._caption("dh",
-            f"Each cell: dL/dh<sub>t</sub> for one unit (row) at one processing step (column), "
-            f"L = this sample's own loss ({v.loss:.3g}) at update {v.iteration}. Colours {scale}.")
+        bad = int(np.size(v.dh) - np.count_nonzero(np.isfinite(v.dh)))
+        if bad:  # the weights overflowed: no scale of zeros ("colour ±1 is ±0")
+            text = (f"dL/dh<sub>t</sub> is not finite at update {v.iteration}: NaN or infinite in "
+                    f"{bad} of {np.size(v.dh)} cells (middle colour), this sample's loss {v.loss:.3g}; "
+                    "the weights overflowed. Reset and lower the learning rate.")
+            if bad < np.size(v.dh) and m > 0:
+                text += f" The finite cells: colours {scale}."
+        else:
+            text = (f"Each cell: dL/dh<sub>t</sub> for one unit (row) at one processing step (column), "
+                    f"L = this sample's own loss ({v.loss:.3g}) at update {v.iteration}. Colours {scale}.")
+        self._caption("dh", text)
 
     def _draw_connectivity(self, v: ProbeView) -> None:
         pos = lambda a: np.maximum(np.asarray(a, np.float64), 1e-30)  # noqa: E731 (log axis)
@@ -551,6 +616,7 @@ class GradViews(QtCore.QObject):
                 if len(keys) > 1:
                     self.upd_legend.addItem(bars, _sym(key))
                 self.upd_bars[key] = bars
+            self.upd_legend.setVisible(len(keys) > 1)  # (a SimpleRNN's one block: no row)
         ratios = np.array([b.ratio for b in blocks if b.ratio > 0 and math.isfinite(b.ratio)])
         floor = math.floor(np.log10(ratios.min())) if ratios.size else -4
         top = math.ceil(np.log10(ratios.max())) if ratios.size else 0
@@ -564,21 +630,24 @@ class GradViews(QtCore.QObject):
                 xs.append(weights.index(b.weight) * (k + 1) + keys.index(key))
                 hs.append(np.log10(b.ratio) - floor)
             bars.setOpts(x=xs, height=hs, y0=[floor] * len(xs))
-        set_ticks(self.upd_plot.getAxis("bottom"),
-                   [[(w * (k + 1) + (k - 1) / 2, WEIGHT_LABELS.get(name, name)) for w, name in enumerate(weights)], []])
+        self.upd_plot.getAxis("bottom").set_groups(
+            [(w * (k + 1) + (k - 1) / 2, WEIGHT_LABELS.get(name, name), WEIGHT_SHORT.get(name, name))
+             for w, name in enumerate(weights)])
         powers = range(floor, top + 1)
         labels = log_labels([10.0 ** e for e in powers])
         set_ticks(self.upd_plot.getAxis("left"), [list(zip(map(float, powers), labels)), []])
         if blocks:
             self._set_range(self.upd_plot, xRange=(-0.8, len(weights) * (k + 1) - 1.2),
                             yRange=(floor, max(top, floor + 1)), padding=0.02)
-        th.set_title(self.upd_plot, "The last update, per gate block", color=t.foreground, size=f"{t.pt(1.05)}pt")
+        th.set_title(self.upd_plot, "The last update, per gate block", short="Last update",
+                     color=t.foreground, size=f"{t.pt(1.05)}pt")
         label = markup(v.ref.label) if v.ref else ""
         self._caption("updates",
             "No update yet." + hint("Press One update or Play.", " ") if not blocks else
             f"Bar height: \u2016W<sub>after</sub> \u2212 W<sub>before</sub>\u2016 / \u2016W<sub>before</sub>\u2016 "
-            f"(Frobenius norms) of each gate's block of {label}'s kernel, recurrent kernel and bias, for "
-            f"update {v.iteration}. A block that starts at zero (a bias) has no ratio until it moved.")
+            f"(Frobenius norms) of each gate's block of {label}'s kernel W, recurrent kernel U and bias b, for "
+            f"update {v.iteration}. A block that starts at zero (a bias) has no ratio until it moved."
+            + _unbarred(blocks))
 
     def _draw_mark(self, v: ProbeView) -> None:
         """The ring and name of unit ``_mark_unit`` on the saturation plot: its keep gate's
@@ -624,6 +693,16 @@ class GradViews(QtCore.QObject):
         else:
             self.sat_mark.hide()
             self.sat_mark_label.setText("")
+
+
+def _unbarred(blocks) -> str:
+    """What the Updates plot has no bar for, and why (a saturated layer's gradient of 0
+    leaves its blocks as they were; a diverged run's are no longer numbers): "" for none."""
+    unchanged = sum(b.delta == 0 for b in blocks)
+    bad = sum(b.delta != 0 and (not math.isfinite(b.delta) or math.isnan(b.ratio)) for b in blocks)
+    parts = [f"{plural(n, 'block')} {why}" for n, why in ((unchanged, "unchanged (a gradient of 0)"),
+                                                          (bad, "not finite (the weights overflowed)")) if n]
+    return f" No bar for {' and '.join(parts)}, of {len(blocks)}." if parts else ""
 
 
 def install(panel, tabs: QtWidgets.QTabWidget) -> GradViews:

@@ -904,7 +904,10 @@ class RowLegend(pg.LegendItem):
                              for (sample, label), n in zip(self.items, names)] for k in (0, 1))
             cols, cols_short = self._columns(whole, room), self._columns(short, room)
             rows = -(-len(whole) // cols)
-            use = 1 if -(-len(short) // cols_short) < rows else 0
+            # (or where a whole name is wider than the plot, even alone in its row: at 1024 x
+            # 768 in the projector theme "train, per update" was cut to "train, per u")
+            wider = self._need(whole, 1) > room
+            use = 1 if -(-len(short) // cols_short) < rows or wider else 0
             if use:
                 cols = cols_short
             for (_, label), n in zip(self.items, names):

@@ -32,7 +32,7 @@ from lstmviz.app.train_process import TrainProcess
 from lstmviz.app.train_user import save_snapshot, unkept_update
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
-from lstmviz.text import file_label
+from lstmviz.text import file_label, plural
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
 from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_labels, paints_nothing, set_ticks
@@ -43,6 +43,7 @@ from lstmviz.ui.train_user_box import TimeScrub, UserBox
 CELLS = ("LSTM", "GRU", "SimpleRNN")
 #: the toy tasks' units and steps (the user's model shows its own, greyed out, whatever they are)
 UNITS_RANGE, STEPS_RANGE = (1, 512), (2, 500)
+ONE_UPDATE = "lstmviz-one-update"  # the worker thread of the One update button
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 
@@ -63,6 +64,8 @@ class TrainPanel(QtWidgets.QWidget):
         self.process = TrainProcess()  # started at the first Play
         self._error = ""
         self._finished_note = ""  # said while the run is finished, after a press that trains
+        self._said_stepping = False  # the status says One update is under way
+        self._stepping_from = 0  # the update One update began at
         self._pinned = None
         self._lesson_curve: str | None = None  # the curve a lesson step is about (_fit_plots)
         self._legend_names: dict[int, str] = {}
@@ -229,7 +232,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.diverged_note = QtWidgets.QGraphicsSimpleTextItem()
         self.diverged_note.setParentItem(self.loss_plot.vb)
         self.diverged_note.hide()
-        self._diverged: tuple[str, str] = ("", "")  # the note, whole and short
+        self._diverged: tuple[str, ...] = ("", "", "")  # the note, whole, short and shortest
         self.loss_plot.vb.sigResized.connect(lambda *_: self._place_hint())
         # each plot's range is a frame a little wider than the data (``_place``), set only when
         # the data leaves it; pyqtgraph's auto range is off: with it on, every new point repaints
@@ -382,6 +385,7 @@ class TrainPanel(QtWidgets.QWidget):
         if self.session.task is None:  # from the user's model back to the tasks
             self.set_playing(False)
             self.session = TrainingSession(Settings(task=task.name), self.snapshot_every())
+            self.user_box.follow(self.session)
         self.unpin()
         self.apply_settings(Settings(task=task.name, cell=self.cell_combo.currentText(),
                                      optimizer=self.opt_combo.currentText(),
@@ -425,6 +429,7 @@ class TrainPanel(QtWidgets.QWidget):
         """Switch to another run (the user's model): training pauses first."""
         self.set_playing(False)
         self.session = session
+        self.user_box.follow(session)
         self._error = ""
         self._load_settings_into_controls()
         self.refresh(force=True)
@@ -466,6 +471,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.set_playing(False)
         if self.session.task is None:  # the user's model: back to the tasks
             self.session = TrainingSession(Settings(task=task), self.snapshot_every())
+            self.user_box.follow(self.session)
         snap = whole("snapshot_every", self.snap_spin.minimum(), self.snap_spin.maximum())
         if snap is not None:
             self.snap_spin.setValue(snap)
@@ -582,9 +588,16 @@ class TrainPanel(QtWidgets.QWidget):
         if self.playing or self.session.halted:
             self._say_finished()
             return
-        t = threading.Thread(target=self._one, daemon=True)
-        self._thread = t
+        t = threading.Thread(target=self._one, daemon=True, name=ONE_UPDATE)
+        self._thread, self._stepping_from = t, self.session.iteration
         t.start()
+        self.refresh()  # (the status says it is under way)
+
+    def _stepping(self) -> bool:
+        """One update (the button's) is under way on the worker thread (not yet recorded)."""
+        t = self._thread
+        return (t is not None and t.name == ONE_UPDATE and t.is_alive()
+                and self.session.iteration == self._stepping_from)
 
     def _one(self) -> None:
         try:
@@ -653,14 +666,25 @@ class TrainPanel(QtWidgets.QWidget):
         """The gradient plot's legend names the curves it shows: ||dL/dc_t|| only for a cell
         with a cell state (not a GRU's or SimpleRNN's), the pinned curve once pinned."""
         want = [self.curve_dh] + [self.curve_dc] * has_c + [self.pinned_dh] * (self._pinned is not None)
-        if [sample.item for sample, _ in self.step_legend.items] == want:
+        names = [legend_html(self.theme, self._step_name(curve)) for curve in want]
+        if [(sample.item, label.text) for sample, label in self.step_legend.items] == list(zip(want, names)):
             return
         for curve in (self.curve_dh, self.curve_dc, self.pinned_dh):
             self.step_legend.removeItem(curve)
-        for curve in want:
-            name = self._legend_names.get(id(curve), curve.name() or "")
-            self.step_legend.addItem(curve, legend_html(self.theme, name))
+        for curve, name in zip(want, names):
+            self.step_legend.addItem(curve, name)
         keep_pixels(self.step_legend)
+
+    def _step_name(self, curve) -> str:
+        """A gradient curve's legend name; the pinned one's with its steps where the run on
+        the tab has another length (a SimpleRNN pinned at 200 steps beside an LSTM of 20
+        read as the same sequence, their steps 0 side by side)."""
+        name = self._legend_names.get(id(curve), curve.name() or "")
+        if curve is self.pinned_dh and self._pinned is not None:
+            n, now = len(self._pinned), self._timesteps()
+            if now and n != now and name.endswith(" (pinned)"):
+                name = f"{name[:-len(' (pinned)')]}, {plural(n, 'step')} (pinned)"
+        return name
 
     def _slider_moved(self, k: int) -> None:
         snaps = self.session.snapshots
@@ -872,6 +896,8 @@ class TrainPanel(QtWidgets.QWidget):
                 stage()
         v = self.session.view(None if force else self._since)
         if not force and (v.generation, v.iteration) == self._drawn:
+            if self._stepping() != self._said_stepping:  # One update began or ended
+                self._draw_texts(v)
             if not self.playing and self.play_button.isChecked():
                 self.set_playing(False)
             if self.time_slider.maximum() != len(self.session.snapshots) - 1:
@@ -923,7 +949,7 @@ class TrainPanel(QtWidgets.QWidget):
         hint.setVisible(self._series["loss"].n == 0 and fits)
         hint.setPos((vb.width() - box.width()) / 2, (vb.height() - box.height()) / 2)
         note = self.diverged_note
-        for text in self._diverged:  # the whole note where it fits, else the short one
+        for text in self._diverged:  # the whole note where it fits, else a shorter one
             note.setText(text)
             box = note.boundingRect()
             if box.width() <= vb.width() - 8:
@@ -935,8 +961,11 @@ class TrainPanel(QtWidgets.QWidget):
         sr = self._series
         last = self._last["loss"]
         diverged = last is not None and not math.isfinite(last)
+        # the whole note, a short one, and the shortest (a narrow plot: a projector's 1024 x
+        # 768 beside the side panel held neither of the others, and the plot said nothing)
         note = ((f"\u2191 loss {last} at update {int(self._last_update())}: the run diverged",
-                 f"\u2191 {last} at update {int(self._last_update())}") if diverged else ("", ""))
+                 f"\u2191 {last} at update {int(self._last_update())}", f"\u2191 {last}")
+                if diverged else ("", "", ""))
         if note != self._diverged:
             self._diverged = note
             self._place_hint()
@@ -997,7 +1026,11 @@ class TrainPanel(QtWidgets.QWidget):
                 + (" \u00b7 finished" if v.done else ""))
         if not v.done:
             self._finished_note = ""
-        for why in dict.fromkeys((self.session.stopped, self._error, self._finished_note)):
+        # a large model's update takes seconds: said while under way (the line read as
+        # before the press, as if it had done nothing)
+        self._said_stepping = stepping = self._stepping()
+        busy = f"computing update {v.iteration + 1}\u2026" if stepping else ""
+        for why in dict.fromkeys((self.session.stopped, self._error, self._finished_note, busy)):
             if why:
                 text += f"\n{why}"
         if self.status_label.text() != text:

@@ -30,6 +30,7 @@ class UserBox(QtWidgets.QGroupBox):
         super().__init__("Your model and data")
         self.panel = panel
         self.x_path: str | None = None
+        self._about = None  # the run the message under the button describes (None: a refusal, or none)
         self.y_path: str | None = None
         form = QtWidgets.QFormLayout(self)
         form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)  # (a narrow tab)
@@ -102,6 +103,8 @@ class UserBox(QtWidgets.QGroupBox):
                                seed=s.seed)
             session = user_session(model, data, loss, settings, self.panel.snapshot_every())
         except (LstmvizError, OSError) as err:
+            self._about = None
+            self.message.show()
             if isinstance(err, OSError) and err.strerror:  # (a file gone since it was picked)
                 where = file_label(err.filename) if err.filename is not None else ""
                 self.message.setText(f"{where}: {err.strerror}" if where else err.strerror)
@@ -112,8 +115,15 @@ class UserBox(QtWidgets.QGroupBox):
         note = left_out_note(model)
         self.message.setText(f"Training a copy of '{safe_name(model.name)}' on {plural(len(data.x_train), 'sample')}"
                              f" ({n_val} validate), loss {loss}" + (f"\nNote: {note}." if note else ""))
+        self._about = session
         self.panel.use_session(session)
         return True
+
+    def follow(self, session) -> None:
+        """The line under the button is about the run it started ("Training a copy of ..."):
+        shown while that run is the tab's, hidden while a task or a lesson trains (it went
+        on saying it trained your model); a refusal stays until the next press."""
+        self.message.setVisible(self._about is None or session is self._about)
 
 
 class TimeScrub(QtCore.QObject):
