@@ -674,6 +674,16 @@ def test_a_long_texts_most_likely_next_characters_read_around_the_cursor(make_wi
     assert "its most likely next character" in re.sub("<[^>]+>", "", unrolled.legend.text())
 
 
+def _started_and_polled(w) -> None:
+    """``w`` started, and its timer's turns taken five times, each after the worker ended."""
+    w.start()
+    for _ in range(5):
+        worker = w._worker
+        if worker is not None:
+            worker.join(60)
+        w._poll()
+
+
 @pytest.mark.parametrize("where", ["pass", "summary"])
 def test_a_worker_that_fails_says_why_once_and_is_not_started_again(qtbot, model_x, monkeypatch, where):
     # a worker that died of an unexpected exception (not a refusal) left no error behind:
@@ -692,12 +702,7 @@ def test_a_worker_that_fails_says_why_once_and_is_not_started_again(qtbot, model
         monkeypatch.setattr(long_sequence.scale, "summarize", boom)
     w = LongSequenceWindow(model, x, window=256, start=False)
     qtbot.addWidget(w)
-    w.start()
-    for _ in range(5):  # the timer's turns, each after the worker ended
-        worker = w._worker
-        if worker is not None:
-            worker.join(60)
-        w._poll()
+    _started_and_polled(w)
     assert len(calls) == 1
     assert not w.timer.isActive()
     what = "keyframe pass" if where == "pass" else "summary"
@@ -721,11 +726,6 @@ def test_a_model_a_window_cannot_follow_is_refused_once_in_the_panel(qtbot, monk
     monkeypatch.setattr(long_sequence, "pass_bytes", counted)
     w = LongSequenceWindow(model, x, window=64, start=False)
     qtbot.addWidget(w)
-    w.start()
-    for _ in range(5):  # the timer's turns, each after the worker ended
-        worker = w._worker
-        if worker is not None:
-            worker.join(60)
-        w._poll()
+    _started_and_polled(w)
     assert len(calls) == 1
     assert "reshapes the time axis" in w.status.text()
