@@ -465,8 +465,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if hasattr(view, "set_overview"):
                 self._call_view(view, "set_overview", overviews)
                 if view.model is not None and k not in self._data_stale:
-                    view.sample_base = self.state.traced_sample or 0
-                    self._call_view(view, "set_cursor", self.state.trace_cursor)
+                    self._set_view_cursor(view, self.state.trace_cursor)
 
     def _view_built(self, k: int, view: TraceView) -> TraceView:
         """``view`` (just made) takes the place of tab ``k``'s empty page: its signals
@@ -632,6 +631,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self._model_changed(self.state.model, self.state.trace)
 
     # -- the state -> views ----------------------------------------------------------------
+    def _set_view_cursor(self, view, cursor) -> None:
+        """``view.set_cursor(cursor)``, the view told which of the input's samples the
+        trace's sample 0 is (the window traces the shown sample alone: its header names the
+        sample the player shows, ``TraceView.sample_base``)."""
+        view.sample_base = self.state.traced_sample or 0
+        self._call_view(view, "set_cursor", cursor)
+
     def _call_view(self, view, method, *args):
         try:
             getattr(view, method)(*args)
@@ -668,7 +674,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_header(self.state.cursor)
 
     def _push_data(self, view, model, trace, xs, cursor):
-        view.sample_base = self.state.traced_sample or 0  # (the header names the input's sample)
         if hasattr(view, "set_overview"):
             seq = self.state.long
             self._call_view(view, "set_overview", seq.overviews if seq is not None else None)
@@ -678,7 +683,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._call_view(view, "set_data", model, trace, xs)
         else:
             self._call_view(view, "set_data", model, trace)
-        self._call_view(view, "set_cursor", cursor)
+        self._set_view_cursor(view, cursor)
         settle_ranges(view)
 
     def _shown_inputs(self):
@@ -700,8 +705,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if self.lazy_hidden_views and k != current:
                 self._stale.add(k)
                 continue
-            view.sample_base = self.state.traced_sample or 0
-            self._call_view(view, "set_cursor", view_cursor)
+            self._set_view_cursor(view, view_cursor)
         self._sync_header(cursor)
         self._one_paint.expect()
 
@@ -757,8 +761,7 @@ class MainWindow(QtWidgets.QMainWindow):
                             self._shown_inputs(), self.state.trace_cursor)
         if k in self._stale:
             self._stale.discard(k)
-            self.views[k].sample_base = self.state.traced_sample or 0
-            self._call_view(self.views[k], "set_cursor", self.state.trace_cursor)
+            self._set_view_cursor(self.views[k], self.state.trace_cursor)
 
     def _error_changed(self, message):
         if message:

@@ -338,8 +338,7 @@ class CaptionBar(QtWidgets.QFrame):
             return
         font, fits = self._caption_font(self.caption_width(wide=False))
         if not fits:
-            wide_font, _ = self._caption_font(self.caption_width(wide=True))
-            font = wide_font
+            font = self._caption_font(self.caption_width(wide=True))[0]
         self._place(not fits)
         self._fit_where()
         if self.caption.font().pointSize() != font.pointSize():
