@@ -169,14 +169,13 @@ def read_target(path, model, loss: str) -> np.ndarray:
     per step, as an input's)."""
     import numpy as np
 
+    from lstmviz.engine.model import check_finite
+
     sparse = loss == "sparse_categorical_crossentropy"
     out = tuple(model.output_shapes()[0])
     y = read_input(path, out[:-1] if sparse else out, None, integer=sparse)
-    if np.issubdtype(y.dtype, np.floating) and not np.all(np.isfinite(y)):
-        # (a NaN target makes the loss NaN: training said "the weights overflowed, lower --lr")
-        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(y))[0])
-        raise LstmvizError(f"{path}: the target holds NaN or infinity (first at index {bad}); "
-                           "replace it with numbers")
+    # (a NaN target makes the loss NaN: training said "the weights overflowed, lower --lr")
+    check_finite(y, f"{path}: the target holds")
     classes = out[-1] if out else None
     if sparse and isinstance(classes, int) and y.size:
         ids = np.asarray(y)

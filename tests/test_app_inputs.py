@@ -114,6 +114,19 @@ def test_an_array_beyond_float32_is_named_as_a_files_number_is():
     assert str(err.value) == (f"the input holds 1e+300 (first at index (0, 4, 0)), {BEYOND_FLOAT32}")
 
 
+def test_an_arrays_nan_is_placed_as_a_files_is():
+    """lstmviz.show/picture(model, x) of an array holding NaN said "the input holds NaN or
+    infinity" without where; it now names the first one's index, as File > Import, the
+    Train tab's own data and a trace do (one engine function, ``check_finite``)."""
+    st = AppState()
+    x = np.zeros((2, 6, st.input.input_dim), np.float32)
+    x[1, 3, 0] = -np.inf
+    with pytest.raises(LstmvizError) as err:
+        gen.use_array(st, x)
+    assert str(err.value) == ("the input holds NaN or infinity (first at index (1, 3, 0)); "
+                              "replace it with numbers")
+
+
 def test_the_character_demo_reads_the_apps_text_as_it_was_trained():
     """The bundled character model was trained with its own ids (space 0, a-z 1-26) while
     the app's text input and text files give the app's (space 1, a-z 2-27, '.' 28, '?' 29):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmviz import limits
-from lstmviz.engine.model import check_float32
+from lstmviz.engine.model import check_finite, check_float32
 from lstmviz.errors import LstmvizError
 from lstmviz.files import check_regular
 from lstmviz.io.csv_numbers import check_text, csv_numbers, empty
@@ -233,9 +233,7 @@ def load_array(path, ids: bool = False, time_major: bool = False) -> np.ndarray:
         raise LstmvizError(f"{path.name}: is empty (shape {arr.shape})")
     check_float32(arr, f"{path.name}: holds")
     arr = arr.astype(np.float32)
-    if not np.all(np.isfinite(arr)):
-        at = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        raise LstmvizError(f"{path.name}: holds NaN or infinity (first at index {at}); replace them with numbers")
+    check_finite(arr, f"{path.name}: holds")
     return arr
 
 
@@ -341,9 +339,8 @@ def use_array(state, x, names=None) -> None:
             raise LstmvizError(f"token id {int(x.max())} is outside the Embedding's vocabulary "
                                f"(input_dim {vocab}: ids 0..{vocab - 1})")
         x = x.astype(np.float32)[..., None]
-    elif not np.all(np.isfinite(x)):
-        raise LstmvizError("the input holds NaN or infinity; replace them with numbers")
     else:
+        check_finite(x, "the input holds")
         check_float32(x, "the input holds")
     if time_major and x.ndim == 3:  # checked as the model takes it; held (batch, time, ...)
         x = np.ascontiguousarray(np.swapaxes(x, 0, 1))

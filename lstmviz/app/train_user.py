@@ -26,7 +26,7 @@ from lstmviz.engine import Model
 from lstmviz.engine.gradients import check_trainable
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.engine.losses import canonical
-from lstmviz.engine.model import check_float32
+from lstmviz.engine.model import check_finite, check_float32
 from lstmviz.engine.train import evaluate, take_rows, trainable_arrays
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural, safe_name
@@ -90,10 +90,7 @@ def user_data(model: Model, input_path, target_path, loss: str,
     # as ``lstmviz grad`` refuses them: a NaN input made the run's loss NaN (said to be the
     # weights overflowing), a float64 past float32's range became infinity in the cast
     check_float32(x, f"{_name(input_path)}: holds")
-    if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
-        at = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
-        raise LstmvizError(f"{_name(input_path)}: the input holds NaN or infinity (first at index {at}); "
-                           "replace it with numbers")
+    check_finite(x, f"{_name(input_path)}: the input holds")
     if integer and np.all(np.isfinite(x)) and np.all(x == np.round(x)):
         x = x.astype(np.int32)
     elif not integer:

@@ -68,6 +68,15 @@ def check_float32(arr: np.ndarray, what: str) -> None:
             raise LstmvizError(f"{what} {float(arr[at]):g} (first at index {at}), {BEYOND_FLOAT32}")
 
 
+def check_finite(arr: np.ndarray, what: str) -> None:
+    """Refuse NaN or infinity in a float array (an input or a target; Keras would run it and
+    give NaN everywhere, or a NaN loss said to be the weights overflowing): ``what`` ("x.npy:
+    the input holds", "the input holds") and where the first one is, in one line."""
+    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+        at = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise LstmvizError(f"{what} NaN or infinity (first at index {at}); replace it with numbers")
+
+
 @dataclass
 class Node:
     layer: Layer
@@ -617,12 +626,7 @@ class Model:
                 )
         if arr.shape[0] == 0 or (arr.ndim > 1 and arr.shape[1] == 0):
             raise LstmvizError(f"{which} is empty: shape {fmt_shape(arr.shape)}")
-        if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
-            bad = np.argwhere(~np.isfinite(arr))[0]
-            raise LstmvizError(
-                f"{which} holds NaN or infinity (first at index {tuple(int(i) for i in bad)}); "
-                "replace it with numbers"
-            )
+        check_finite(arr, f"{which} holds")
         check_float32(arr, f"{which} holds")  # (before the cast below made it infinity)
         if want and want[0] is not None and arr.shape[0] != want[0]:
             raise LstmvizError(f"{which} has batch {arr.shape[0]} but the model is built for batch {want[0]}")
