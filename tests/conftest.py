@@ -38,6 +38,22 @@ def _a_machine_with_64_gb(monkeypatch):
     monkeypatch.setattr(limits, "physical_memory", lambda: 64 * 1024 ** 3)
 
 
+@pytest.fixture(autouse=True)
+def _the_dark_theme_after_each_test():
+    """The dark theme (the app's default, which views made bare in tests start in) after
+    every test: a test that made a window in the projector theme and disposed of it left
+    that theme current, and tests after it in the same worker failed by the order they ran
+    in (a dashed selected-units band, one row of Cell charts at 360 px)."""
+    yield
+    import sys
+
+    th = sys.modules.get("lstmviz.ui.theme")
+    if th is not None and th.current() is not th.get("dark"):
+        from PySide6 import QtWidgets
+
+        th.apply("dark", QtWidgets.QApplication.instance())
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _settings_in_the_sandbox():
     """QSettings' user scope in the sandbox too (belt and braces beside XDG_CONFIG_HOME)."""
