@@ -363,3 +363,33 @@ def test_one_stored_array_named_by_many_layers_counts_once(tmp_path):
     with pytest.raises(LstmvizError) as ei:
         read_weights_file(many)
     assert "stores only" in str(ei.value) and "named many times" in str(ei.value)
+
+
+def test_a_text_attributes_damaged_length_is_refused_without_its_gigabytes(tmp_path):
+    """A text attribute is stored as a 4-byte length and a reference into the file's global
+    heap; libhdf5 allocates the length before it finds the text shorter. Fuzzing turned the
+    length of a model's 'keras_version' (6) into 2,348,810,246: the reading child touched
+    2.3 GB and took ~6 s before it refused. Attribute reads in the child now get only
+    ``ATTRIBUTE_ROOM`` more address space: the same refusal, within a few hundred MB."""
+    import struct
+
+    src = FIX / "k3_lstm_default" / "model.h5"
+    blob = bytearray(src.read_bytes())
+    with h5py.File(src, "r") as f:
+        version = f.attrs["keras_version"]
+    text = version.encode() if isinstance(version, str) else bytes(version)
+    gcol = blob.find(b"GCOL")
+    ref = struct.pack("<IQ", len(text), gcol)  # the length, then the heap's address
+    hits = [i for i in range(len(blob) - 12) if blob[i:i + 12] == ref]
+    assert hits, "the fixture's text attributes are in a global heap"
+    for at in hits:  # (every text of that length: 'keras_version' is among them)
+        blob[at:at + 4] = struct.pack("<I", 2_348_810_246)
+    bad = tmp_path / "model.h5"
+    bad.write_bytes(bytes(blob))
+    probe = ("import resource, sys, lstmviz\n"
+             "try:\n    lstmviz.load(sys.argv[1])\nexcept lstmviz.LstmvizError as e:\n    print(e)\n"
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+    out = subprocess.run([sys.executable, "-c", probe, str(bad)], capture_output=True, text=True,
+                         timeout=120, cwd=ROOT).stdout.splitlines()
+    assert out[0].startswith("model.h5: cannot read attribute '"), out
+    assert int(out[-1]) < 600 * 1024, f"the reading child's peak memory: {int(out[-1]) // 1024} MB"

@@ -59,6 +59,9 @@ def main(argv: list[str]) -> None:
     else:
         if len(argv) > 2:
             _limit_memory(int(argv[2]))
+        from . import _util
+
+        _util.tight_attributes = True
         result = _read(argv[0], argv[1])
     try:
         blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)

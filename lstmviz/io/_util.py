@@ -64,6 +64,40 @@ def to_str_list(value: Any) -> list[str]:
 
 MAX_ATTR_ELEMENTS = 1_000_000
 MAX_ATTR_BYTES = MAX_CONFIG_BYTES
+#: Address space one attribute read may add, in the reading child (``isolated``): a text
+#: attribute's stored length is a 4-byte field libhdf5 allocates before it finds the text
+#: shorter; a damaged one (2.3 GB in an 18 KB file) cost ~6 s of page faults within the
+#: child's address-space cap. A read allowed only this much more fails at once.
+ATTRIBUTE_ROOM = 4 * MAX_ATTR_BYTES + 64 * 1024 * 1024
+#: Set by ``_child.main``: attribute reads are held to ``ATTRIBUTE_ROOM`` there (the
+#: child is one thread; the caller's own process is never limited).
+tight_attributes = False
+
+
+@contextmanager
+def _room_for_one_attribute() -> Iterator[None]:
+    """In the reading child, the address space capped at what it uses now plus
+    ``ATTRIBUTE_ROOM`` while one attribute is read (Linux; elsewhere the child's cap)."""
+    if not tight_attributes:
+        yield
+        return
+    try:
+        import resource
+
+        with open("/proc/self/statm") as fh:
+            used = int(fh.read().split()[0]) * resource.getpagesize()
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        tight = used + ATTRIBUTE_ROOM
+        if soft != resource.RLIM_INFINITY and soft <= tight:
+            raise OSError("no tighter limit")
+        resource.setrlimit(resource.RLIMIT_AS, (tight, hard))
+    except (ImportError, OSError, ValueError, IndexError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def _guarded_get(attrs: Any, name: str) -> Any:
@@ -87,7 +121,8 @@ def _guarded_get(attrs: Any, name: str) -> Any:
         raise Fail(f"cannot read attribute '{name}' ({type(exc).__name__})") from exc
     if n > MAX_ATTR_ELEMENTS or size > MAX_ATTR_BYTES or n * itemsize > MAX_ATTR_BYTES:
         raise Fail(f"attribute '{name}' is implausibly large; the file may be corrupt")
-    return attrs[name]
+    with _room_for_one_attribute():
+        return attrs[name]
 
 
 def read_attr(attrs: Any, name: str) -> Any:
