@@ -1216,3 +1216,35 @@ def test_a_narrow_loss_plot_still_says_the_run_diverged(make_window, qtbot, qapp
     finally:
         panel.stop()
         th.apply("dark", qapp)
+
+
+def test_saving_a_diverged_run_says_so_and_saves_it(make_window, tmp_path):
+    """"Save as .keras…" on a run that diverged wrote its weights and said only "Saved the
+    model at update 12": a file that computes inf, or NaN from weights that are not numbers,
+    without a word. It is still saved (the user's work is never lost), and the confirmation
+    says the run diverged, and names the weights that are not numbers as opening the file
+    does (``Model.nonfinite_weights``); a snapshot from before says nothing more."""
+    import lstmviz
+
+    panel = _diverged_panel(make_window)
+    w = panel.window()
+    s = panel.session
+    n = s.view().iteration
+    assert s.blown is not None and s.blown[0] == n
+    assert panel.save_keras(tmp_path / "diverged.keras") == n
+    assert w.last_message == (f"Saved the model at update {n} to diverged.keras; the run diverged at update {n}, "
+                              "these weights are from where it stopped (an earlier snapshot on the Snapshots "
+                              "slider is from before it)")
+    assert lstmviz.load(tmp_path / "diverged.keras").nonfinite_weights() is None
+    # weights that overflowed to NaN on the way (the snapshot of the update it stopped at)
+    with s.data_lock:
+        s.snapshots[-1][1][0][0, 1] = np.nan
+    assert panel.save_keras(tmp_path / "nan.keras") == n
+    broken = lstmviz.load(tmp_path / "nan.keras").nonfinite_weights()
+    assert broken and "is NaN" in broken
+    assert w.last_message.startswith(f"Saved the model at update {n} to nan.keras; its weights are not all "
+                                     f"numbers: {broken}; the run diverged at update {n} (")
+    panel.time_slider.setValue(1)  # a snapshot from before: said as ever
+    assert panel.save_keras(tmp_path / "early.keras") == 1
+    assert w.last_message == "Saved the model at update 1 to early.keras"
+    panel.stop()

@@ -716,14 +716,24 @@ class TrainPanel(QtWidgets.QWidget):
         snaps = self.session.snapshots
         k = min(self.time_slider.value(), len(snaps) - 1)
         try:
-            it, caveat = save_snapshot(self.session, snaps[k][0], path)
+            it, caveat, broken = save_snapshot(self.session, snaps[k][0], path)
         except (LstmvizError, OSError) as err:
             self.set_error(str(err) if isinstance(err, LstmvizError) else f"{path}: {err.strerror or err}")
             return None
-        text = f"Saved the model at update {it} to {file_label(str(path))}" + (f" ({caveat})" if caveat else "")
+        text = plain = f"Saved the model at update {it} to {file_label(str(path))}" + (f" ({caveat})" if caveat else "")
+        # a diverged run is saved all the same (the user's work is never lost), and said: its
+        # weights that are no numbers, as opening the file says them, or the update it diverged at
+        blown = self.session.blown
+        after = blown is not None and it >= blown[0]  # (a snapshot of the update it stopped at)
+        if broken:
+            text += f"; its weights are not all numbers: {broken}"
+        if after:
+            text += (f"; the run diverged at update {blown[0]}" + ("" if broken else ", these weights are from where it stopped")
+                     + " (an earlier snapshot on the Snapshots slider is from before it)")
         window = self.window_ref
         if window is not None and hasattr(window, "message"):
-            window.message(text)
+            warn = text != plain
+            window.message(text, dialog=warn, error=warn, title="Saved a diverged run")
         self._error = ""
         self.refresh(force=True)
         return it
