@@ -522,3 +522,37 @@ def test_the_colour_bar_labels_the_values_the_caption_rounds_to(make_window, sca
         painter.end()
     assert sorted(t for _, _, t in texts) == sorted(label for _, label in ticks)
     panel.stop()
+
+
+def test_connectivity_of_zero_is_no_point_on_the_log_axis_and_said(make_window):
+    """A diverged LSTM (sgd at a learning rate of 10) saturates: its output no longer
+    depends on any input, ||dy_T/dx_t|| = 0 at every step. The log plot drew those zeros at
+    its 1e-30 floor, a row of points that read as real, tiny values, the axis stretched
+    over 30 decades. A zero is now no point (a gap in its curve), the legend entry and the
+    caption say where it is 0, and the axis holds only the values that are drawn."""
+    import math
+
+    w, panel = _panel(make_window, optimizer="sgd", learning_rate=10.0, updates=100)
+    s = panel.session
+    assert s.stopped and not math.isfinite(s.view().history.loss[-1])
+    gv = panel.grad_views
+    gv.show_view("connectivity")
+    v = gv.view
+    c, c0 = np.asarray(v.connectivity), np.asarray(v.connectivity0)
+    assert np.all(c == 0) and np.all(c0 > 0)  # (the case: no dependence left)
+    x, y = gv.conn_curve.getData()
+    assert x is None or len(x) == 0 or np.all(np.isnan(y))  # no point at a made-up floor
+    np.testing.assert_allclose(10 ** gv.conn_curve0.getData()[1], c0, rtol=1e-9)
+    labels = [label.text for _, label in gv.conn_legend.items]
+    assert labels == ["now: 0 at every step", "update 0"], labels
+    assert "now 0 at every step" in gv.captions["connectivity"].text()
+    QtWidgets.QApplication.processEvents()
+    lo, hi = gv.conn_plot.vb.viewRange()[1]
+    assert lo > np.log10(c0.min()) - 1, lo  # (log10) not down to -30
+    from lstmviz.ui.grad_views import zero_steps
+
+    assert zero_steps(np.array([1.0, 0.0, 2.0, 0.0])) == "0 at steps 1, 3"
+    assert zero_steps(np.array([0.0, 2.0])) == "0 at step 0"
+    assert zero_steps(np.r_[np.zeros(5), np.ones(3)]) == "0 at 5 of 8 steps"
+    assert zero_steps(np.ones(3)) == "" and zero_steps(None) == ""
+    panel.stop()

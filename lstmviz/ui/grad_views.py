@@ -518,17 +518,27 @@ class GradViews(QtCore.QObject):
         self._caption("dh", text)
 
     def _draw_connectivity(self, v: ProbeView) -> None:
-        pos = lambda a: np.maximum(np.asarray(a, np.float64), 1e-30)  # noqa: E731 (log axis)
-        c = v.connectivity
+        c, c0 = v.connectivity, v.connectivity0
         if c is None:
             self.conn_curve.setData([], [])
             self.conn_curve0.setData([], [])
         else:
-            t = np.arange(len(c))
-            self.conn_curve.setData(t, pos(c))
-            c0 = v.connectivity0
-            self.conn_curve0.setData(t if c0 is not None else [], pos(c0) if c0 is not None else [])
+            # a log axis has no 0: a step of no dependence is a gap in its curve, and the
+            # legend and caption say which (drawn at a floor of 1e-30, zeros read as real,
+            # tiny values and stretched the axis over 30 decades)
+            for curve, a in ((self.conn_curve, c), (self.conn_curve0, c0)):
+                y = real_positive(a if a is not None else [])
+                if np.isfinite(y).any():
+                    curve.setData(np.arange(len(y)), y, connect="finite")
+                else:
+                    curve.setData([], [])
             count_axis(self.conn_plot.getAxis("bottom"), len(c))
+        zeros = [(name, zero_steps(a)) for name, a in (("now", c), ("update 0", c0))]
+        for (name, said), curve in zip(zeros, (self.conn_curve, self.conn_curve0)):
+            label = next(lab for sample, lab in self.conn_legend.items if sample.item is curve)
+            text = f"{name}: {said}" if said else name
+            if label.text != text:
+                label.setText(text)
         th.set_title(self.conn_plot, self.theme.subscripts(
             f"How much y<sub>T</sub> depends on x<sub>t</sub>, {v.kind} sample {v.sample}"),
             short=self.theme.subscripts(f"\u2202y<sub>T</sub>/\u2202x<sub>t</sub>, sample {v.sample}"),
@@ -537,6 +547,9 @@ class GradViews(QtCore.QObject):
                 "of the model's output at the last step y<sub>T</sub> (all output units) with respect "
                 "to the input vector x<sub>t</sub> (for token ids: its embedding), exact, by one backward "
                 f"pass per output unit; update {v.iteration} (solid) and update 0 (dashed).")
+        gaps = "; ".join(f"{name} {said}" for name, said in zeros if said)
+        if gaps:
+            text += f" Zero, no point on the log axis (y<sub>T</sub> does not depend on x<sub>t</sub> there): {gaps}."
         if v.connectivity_error:
             text = f"Connectivity is not shown: {markup(str(v.connectivity_error))}."
         self._caption("connectivity", text)
@@ -693,6 +706,27 @@ class GradViews(QtCore.QObject):
         else:
             self.sat_mark.hide()
             self.sat_mark_label.setText("")
+
+
+def real_positive(a) -> np.ndarray:
+    """Values for a log axis: float64, zeros and values that are not finite missing (NaN)."""
+    y = np.asarray(a, np.float64)
+    return np.where(np.isfinite(y) & (y > 0), y, np.nan)
+
+
+def zero_steps(a) -> str:
+    """Where ``a`` (a norm per step) is 0, in words: "0 at every step", "0 at steps 3, 4",
+    "0 at 12 of 20 steps"; "" where it is nowhere 0 (or ``a`` is None)."""
+    if a is None or not len(a):
+        return ""
+    at = np.flatnonzero(np.asarray(a, np.float64) == 0)
+    if not at.size:
+        return ""
+    if at.size == len(a):
+        return "0 at every step"
+    if at.size <= 3:
+        return f"0 at {'step' if at.size == 1 else 'steps'} {', '.join(map(str, at))}"
+    return f"0 at {at.size} of {len(a)} steps"
 
 
 def _unbarred(blocks) -> str:
