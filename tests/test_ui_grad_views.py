@@ -556,3 +556,31 @@ def test_connectivity_of_zero_is_no_point_on_the_log_axis_and_said(make_window):
     assert zero_steps(np.r_[np.zeros(5), np.ones(3)]) == "0 at 5 of 8 steps"
     assert zero_steps(np.ones(3)) == "" and zero_steps(None) == ""
     panel.stop()
+
+
+def test_one_units_gates_at_one_place_on_the_saturation_plot_are_each_seen(make_window):
+    """An LSTM of 1 unit: its three gates' saturation points stand at the same place (0, 0:
+    none saturates yet), all of one size, so the last drawn (o) covered i and f and the
+    plot showed one point of three. Each gate's points are now smaller than the one's
+    before and drawn over it: rings round one another, each gate's colour on screen."""
+    from PySide6 import QtGui
+
+    w, panel = _panel(make_window, (1400, 900), units=1, updates=1)
+    gv = panel.grad_views
+    gv.show_view("gates")
+    QtWidgets.QApplication.processEvents()
+    points = [gv.sat_points[k] for k in ("i", "f", "o")]
+    xy = [(p.data["x"][0], p.data["y"][0]) for p in points]
+    assert xy[0] == xy[1] == xy[2], xy  # (the case: one place)
+    image = gv.sat_plot.scene().views()[0].grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    ratio = image.width() / gv.sat_plot.scene().views()[0].width()
+    centre = gv.sat_plot.vb.mapViewToScene(QtCore.QPointF(*xy[0]))
+    for key, p in zip(("i", "f", "o"), points):
+        hue = QtGui.QColor(gv.theme.hue(key)).rgb()
+        r = int(14 * ratio)
+        cx, cy = int(centre.x() * ratio), int(centre.y() * ratio)
+        hits = sum(1 for y in range(cy - r, cy + r) for x in range(cx - r, cx + r)
+                   if 0 <= x < image.width() and 0 <= y < image.height()
+                   and QtGui.QColor(image.pixel(x, y)).rgb() == hue)
+        assert hits >= 10, (key, hits)
+    panel.stop()

@@ -561,14 +561,19 @@ class GradViews(QtCore.QObject):
         self._clear_gate_items()
         self.sat_legend.clear()
         t = self.theme
-        for key in keys:
+        for g, key in enumerate(keys):
             hue = t.hue(key)
             # no outline: a background-coloured one covered bars a pixel or two wide (128 units)
             bars = pg.BarGraphItem(x=[], height=[], width=0.2, brush=hue, pen=None)
             self.mean_plot.addItem(bars)
             dash = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(t.foreground, width=3))
             self.mean_plot.addItem(dash)
-            pts = pg.ScatterPlotItem(symbol="o", size=16, brush=hue, pen=pg.mkPen(t.foreground, width=1))
+            # each gate's points smaller than the one before and over it: a unit's gates at
+            # the same place (one unit: all at 0, 0) are rings round one another, each seen
+            # (of one size, the last gate's points covered the others')
+            pts = pg.ScatterPlotItem(symbol="o", size=sat_point_size(g, len(keys)), brush=hue,
+                                     pen=pg.mkPen(t.foreground, width=1))
+            pts.setZValue(g)
             self.sat_plot.addItem(pts)
             self.sat_legend.addItem(pts, _sym(key))
             self.mean_bars[key], self.mean0[key], self.sat_points[key] = bars, dash, pts
@@ -706,6 +711,16 @@ class GradViews(QtCore.QObject):
         else:
             self.sat_mark.hide()
             self.sat_mark_label.setText("")
+
+
+#: the saturation plot's smallest point (px), and how much larger each gate's before it is
+SAT_POINT_LEAST, SAT_POINT_STEP = 10, 7
+
+
+def sat_point_size(g: int, gates: int) -> int:
+    """The saturation points' size (px) of gate ``g`` of ``gates``: the first the largest,
+    each next one ``SAT_POINT_STEP`` smaller, so points at the same place stay rings."""
+    return SAT_POINT_LEAST + SAT_POINT_STEP * (gates - 1 - g)
 
 
 def real_positive(a) -> np.ndarray:
