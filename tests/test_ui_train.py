@@ -1248,3 +1248,60 @@ def test_saving_a_diverged_run_says_so_and_saves_it(make_window, tmp_path):
     assert panel.save_keras(tmp_path / "early.keras") == 1
     assert w.last_message == "Saved the model at update 1 to early.keras"
     panel.stop()
+
+
+def _note_covers(panel) -> list:
+    """The loss curves' points (and points along their lines, every pixel or so) that lie
+    under the diverged note, in the loss plot's view (its pixels)."""
+    from PySide6 import QtCore
+
+    vb, note = panel.loss_plot.vb, panel.diverged_note
+    rect = note.mapRectToParent(note.boundingRect())
+    under = []
+    for curve in (panel.curve_loss, panel.curve_epoch, panel.curve_val):
+        xs, ys = curve.getData()
+        if xs is None or not len(xs):
+            continue
+        pts = [vb.mapFromView(QtCore.QPointF(float(x), float(y))) for x, y in zip(xs, ys) if np.isfinite(y)]
+        pad = curve.opts["size"] / 2 if curve.opts["symbol"] is not None else 1
+        for p in pts:
+            if rect.adjusted(-pad, -pad, pad, pad).contains(p):
+                under.append((curve.name(), p))
+        for a, b in zip(pts, pts[1:]):
+            for k in np.linspace(0, 1, 200):
+                q = a * (1 - k) + b * k
+                if rect.contains(q):
+                    under.append((curve.name(), q))
+                    break
+    return under
+
+
+@pytest.mark.parametrize("theme,size", [("dark", (1400, 900)), ("projector", (1024, 768))])
+def test_the_diverged_note_covers_no_loss(make_window, qtbot, qapp, theme, size):
+    """The "↑ loss inf at update 12: the run diverged" note stood at the loss plot's top
+    right, over the last finite losses it is about (their points and line, which rise to
+    that corner). It now stands in a corner free of every curve's points and lines, its
+    longest text that has one."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    panel = _diverged_panel(make_window)
+    w = panel.window()
+    try:
+        w.set_theme(theme)
+        w.resize(*size)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        panel.refresh(force=True)
+        QtWidgets.QApplication.processEvents()
+        note = panel.diverged_note
+        qtbot.waitUntil(note.isVisible, timeout=5000)
+        assert _note_covers(panel) == []
+        assert note.text().startswith("\u2191 ")
+        vb = panel.loss_plot.vb
+        box = note.mapRectToParent(note.boundingRect())
+        assert 0 <= box.left() and box.right() <= vb.width() and 0 <= box.top() and box.bottom() <= vb.height()
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)

@@ -234,6 +234,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.diverged_note.hide()
         self._diverged: tuple[str, ...] = ("", "", "")  # the note, whole, short and shortest
         self.loss_plot.vb.sigResized.connect(lambda *_: self._place_hint())
+        self.loss_plot.vb.sigRangeChanged.connect(lambda *_: self._place_note())  # (clear of the curves)
         # each plot's range is a frame a little wider than the data (``_place``), set only when
         # the data leaves it; pyqtgraph's auto range is off: with it on, every new point repaints
         # the whole plot (ViewBox.itemBoundsChanged), with it off only the curve that changed.
@@ -958,14 +959,51 @@ class TrainPanel(QtWidgets.QWidget):
         fits = box.width() <= vb.width() - 8 and box.height() <= vb.height()
         hint.setVisible(self._series["loss"].n == 0 and fits)
         hint.setPos((vb.width() - box.width()) / 2, (vb.height() - box.height()) / 2)
-        note = self.diverged_note
-        for text in self._diverged:  # the whole note where it fits, else a shorter one
+        self._place_note()
+
+    def _place_note(self) -> None:
+        """The diverged note (``_diverged``: whole, short, shortest) in a corner of the loss
+        plot's view that holds none of its curves' points or lines: the longest text that
+        has such a corner, the top right first (where the loss left the plot: the note stood
+        there over the last finite losses); where none has, the shortest where it covers the
+        fewest. Hidden where even that is wider or higher than the view."""
+        note, vb = self.diverged_note, self.loss_plot.vb
+        w, h = vb.width(), vb.height()
+        boxes = []
+        for text in (t for t in self._diverged if t):
             note.setText(text)
             box = note.boundingRect()
-            if box.width() <= vb.width() - 8:
-                break
-        note.setVisible(bool(self._diverged[0]) and box.width() <= vb.width() - 8 and box.height() <= vb.height())
-        note.setPos(vb.width() - box.width() - 4, 2)
+            if box.width() <= w - 8 and box.height() <= h:
+                boxes.append((text, box.width(), box.height()))
+        note.setVisible(bool(boxes))
+        if not boxes:
+            return
+        (x0, x1), (y0, y1) = vb.viewRange()
+        lines = []
+        for curve in (self.curve_loss, self.curve_epoch, self.curve_val):
+            xs, ys = curve.getData()
+            if xs is None or not len(xs):
+                continue
+            # (the view's pixels; the log axis' y is log10, as the curve hands it back)
+            px = (np.asarray(xs, np.float64) - x0) / max(x1 - x0, 1e-300) * w
+            py = (y1 - np.asarray(ys, np.float64)) / max(y1 - y0, 1e-300) * h
+            pad = curve.opts["size"] / 2 + 2 if curve.opts["symbol"] is not None else 3
+            lines.append((px, py, pad))
+
+        def places(bw: float, bh: float) -> list[tuple[int, tuple[float, float]]]:
+            corners = [(w - bw - 4, 2), (4, 2), (w - bw - 4, h - bh - 2), (4, h - bh - 2)]
+            return [(sum(covered(px, py, (x - pad, y - pad, x + bw + pad, y + bh + pad)) for px, py, pad in lines),
+                     (x, y)) for x, y in corners]
+
+        for text, bw, bh in boxes:
+            free = [at for hits, at in places(bw, bh) if hits == 0]
+            if free:
+                note.setText(text)
+                note.setPos(*free[0])
+                return
+        text, bw, bh = boxes[-1]
+        note.setText(text)
+        note.setPos(*min(places(bw, bh), key=lambda p: p[0])[1])
 
     def _draw_loss(self, v) -> None:
         sr = self._series
@@ -991,6 +1029,8 @@ class TrainPanel(QtWidgets.QWidget):
             self.curve_val.setData(*sr["val"].data())
         self._place(self.loss_plot, min(sr["loss"].lo, sr["val"].lo), max(sr["loss"].hi, sr["val"].hi),
                     count_top(self._last_update()))
+        if diverged:
+            self._place_note()  # (clear of the curves just set, in their new frame)
 
     def _draw_steps(self, v) -> None:
         # the norms of an update whose loss is no longer a number: its zeros (and those not
@@ -1255,6 +1295,31 @@ class Series:
 
     def data(self) -> tuple[np.ndarray, np.ndarray]:
         return self.x[:self.n], self.y[:self.n]
+
+
+def covered(px: np.ndarray, py: np.ndarray, rect: tuple[float, float, float, float]) -> int:
+    """How many of the points (px, py) and the lines between neighbours (both finite) lie in
+    or cross ``rect`` (left, top, right, bottom), by Liang-Barsky's clipping."""
+    left, top, right, bottom = rect
+    ok = np.isfinite(px) & np.isfinite(py)
+    inside = ok & (px >= left) & (px <= right) & (py >= top) & (py <= bottom)
+    n = int(np.count_nonzero(inside))
+    if len(px) < 2:
+        return n
+    a, b = slice(None, -1), slice(1, None)
+    both = ok[a] & ok[b]
+    xa, ya = np.where(both, px[a], 0.0), np.where(both, py[a], 0.0)
+    dx, dy = np.where(both, px[b], 0.0) - xa, np.where(both, py[b], 0.0) - ya
+    lo, hi = np.zeros(len(xa)), np.ones(len(xa))
+    hit = both.copy()
+    for p, q in ((-dx, xa - left), (dx, right - xa), (-dy, ya - top), (dy, bottom - ya)):
+        flat = p == 0
+        hit &= ~(flat & (q < 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(flat, 0.0, q / np.where(flat, 1.0, p))
+        lo = np.where(~flat & (p < 0), np.maximum(lo, r), lo)
+        hi = np.where(~flat & (p > 0), np.minimum(hi, r), hi)
+    return n + int(np.count_nonzero(hit & (lo <= hi)))
 
 
 def value_range(arrays) -> tuple[float, float]:
