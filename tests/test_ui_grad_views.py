@@ -575,7 +575,7 @@ def test_one_units_gates_at_one_place_on_the_saturation_plot_are_each_seen(make_
     image = gv.sat_plot.scene().views()[0].grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
     ratio = image.width() / gv.sat_plot.scene().views()[0].width()
     centre = gv.sat_plot.vb.mapViewToScene(QtCore.QPointF(*xy[0]))
-    for key, p in zip(("i", "f", "o"), points):
+    for key in ("i", "f", "o"):
         hue = QtGui.QColor(gv.theme.hue(key)).rgb()
         r = int(14 * ratio)
         cx, cy = int(centre.x() * ratio), int(centre.y() * ratio)

@@ -729,7 +729,8 @@ class TrainPanel(QtWidgets.QWidget):
         if broken:
             text += f"; its weights are not all numbers: {broken}"
         if after:
-            text += (f"; the run diverged at update {blown[0]}" + ("" if broken else ", these weights are from where it stopped")
+            text += (f"; the run diverged at update {blown[0]}"
+                     + ("" if broken else ", these weights are from where it stopped")
                      + " (an earlier snapshot on the Snapshots slider is from before it)")
         window = self.window_ref
         if window is not None and hasattr(window, "message"):
