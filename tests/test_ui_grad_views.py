@@ -238,6 +238,10 @@ def test_the_train_tab_fits_a_1024_px_screen_with_the_side_panel(make_window):
     gv.show_view("dh")
     for _ in range(3):
         QtWidgets.QApplication.processEvents()
+    w.presenter.actions["side"].trigger()  # (it gave way to the plots: S shows it)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert w.side.isVisible()
     assert w.minimumSizeHint().width() <= 1024 and w.width() == 1024
     row = gv.controls.row
     assert row.direction() == QtWidgets.QBoxLayout.Direction.TopToBottom
@@ -268,6 +272,10 @@ def test_the_train_tab_controls_fit_their_column_on_a_1024_px_screen(make_window
     w.tabs.setCurrentWidget(panel)
     for _ in range(3):
         QtWidgets.QApplication.processEvents()
+    w.presenter.actions["side"].trigger()  # (it gave way to the plots: S shows it)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert w.side.isVisible()
     controls = panel.controls
     content = controls.widget()
     assert content.width() <= controls.viewport().width()  # nothing to scroll sideways to
@@ -584,3 +592,35 @@ def test_one_units_gates_at_one_place_on_the_saturation_plot_are_each_seen(make_
                    and QtGui.QColor(image.pixel(x, y)).rgb() == hue)
         assert hits >= 10, (key, hits)
     panel.stop()
+
+
+@pytest.mark.parametrize("theme,size,stacked", [("projector", (1024, 768), False), ("dark", (900, 1200), True),
+                                                ("dark", (1600, 1000), False)])
+def test_the_gates_unit_axis_of_128_units_has_readable_ticks(make_window, qapp, theme, size, stacked):
+    """In the projector theme at 1024 x 768 the Gates page beside the side panel gave each
+    plot ~100 px: the unit axis under 128 units' bars had one label, "0". The side panel
+    gives way there (the plots have the room), and a page too narrow for both plots side by
+    side but tall enough puts the saturation plot under the means: the unit axis has
+    several labels, none over another."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.views._common import label_room
+
+    w, panel = _panel(make_window, size, units=128)
+    try:
+        w.set_theme(theme)
+        w.resize(*size)
+        gv = panel.grad_views
+        gv.show_view("gates")
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        assert gv.view.ref.units == 128
+        axis = gv.mean_plot.getAxis("bottom")
+        labels = [text for _, text in axis._tickLevels[0]]
+        assert len(labels) >= 3 and len(labels) <= label_room(axis, labels), labels
+        layout = gv.glws["gates"].ci
+        assert layout.items[gv.sat_plot] == ([(1, 0)] if stacked else [(0, 1)])
+        assert gv.mean_plot.width() >= 200 and gv.sat_plot.width() >= 200
+        assert "Left:" not in gv.captions["gates"].text()
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)

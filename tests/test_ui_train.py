@@ -338,7 +338,11 @@ def test_the_empty_loss_plot_says_how_to_train_until_the_first_update(make_windo
     panel.reset_button.click()
     QtWidgets.QApplication.processEvents()
     assert hint.isVisible() and inside()
-    w.resize(700, 500)  # a loss plot too small for it
+    w.resize(700, 500)  # a loss plot too small for it (beside the side panel: S)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    if not w.side.isVisible():
+        w.presenter.actions["side"].trigger()
     qtbot.waitUntil(lambda: vb.width() < hint.boundingRect().width() + 8 or vb.height() < hint.boundingRect().height())
     QtWidgets.QApplication.processEvents()
     assert not hint.isVisible()
@@ -936,6 +940,9 @@ def test_the_train_tab_lets_the_window_shrink_to_800_px(make_window):
         settle()
         w.resize(800, 600)
         settle()
+        assert not w.side.isVisible()  # (it gives way to the plots there: S shows it)
+        w.presenter.actions["side"].trigger()
+        settle()
         assert w.minimumSizeHint().width() <= 800 and w.width() == 800, (first, w.minimumSizeHint())
         assert w.side.isVisible()
         tabs = panel.plot_tabs
@@ -1108,7 +1115,7 @@ def test_a_diverged_updates_gradient_through_time_shows_no_made_up_norms(make_wi
 
 
 def test_the_loss_legend_fits_a_narrow_plot_on_a_1024_x_768_projector(make_window, qapp):
-    """Switched to the projector theme at 1024 x 768 beside the side panel the loss plot's
+    """Switched to the projector theme at 1024 x 768 beside the side panel (S) the loss plot's
     view is ~190 px wide: its legend, one entry a row, kept the whole names, cut at the
     plot's edge ("train, per u", "train, per e") since the short ones took as many rows. A whole name wider than
     the plot now gives way to the short one ("per update"); each legend stays above its plot,
@@ -1126,6 +1133,7 @@ def test_the_loss_legend_fits_a_narrow_plot_on_a_1024_x_768_projector(make_windo
         panel.step_button.click()
         panel.wait()
         panel.refresh(force=True)
+        w.presenter.actions["side"].trigger()  # (it gave way to the plots: S shows it)
         for _ in range(3):
             QtWidgets.QApplication.processEvents()
         assert w.splitter.sizes()[0] > 0  # (beside the side panel)
@@ -1192,7 +1200,7 @@ def test_one_update_under_way_is_said_until_it_is_done(make_window, qtbot, monke
 
 
 def test_a_narrow_loss_plot_still_says_the_run_diverged(make_window, qtbot, qapp):
-    """In the projector theme at 1024 x 768 beside the side panel the loss plot's view is
+    """In the projector theme at 1024 x 768 beside the side panel (S) the loss plot's view is
     under 200 px wide: neither "↑ loss inf at update 12: the run diverged" nor "↑ inf at
     update 12" fit it, and the plot said nothing of the run's end (its last finite loss
     drawn as if the run went on). Where those do not fit, it says "↑ inf"."""
@@ -1207,6 +1215,11 @@ def test_a_narrow_loss_plot_still_says_the_run_diverged(make_window, qtbot, qapp
         w.resize(1024, 768)
         for _ in range(3):
             QtWidgets.QApplication.processEvents()
+        if not w.side.isVisible():  # (it gave way to the plots: S shows it)
+            w.presenter.actions["side"].trigger()
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        assert w.side.isVisible()
         panel.refresh(force=True)
         last = panel.session.view().history.loss[-1]
         note, vb = panel.diverged_note, panel.loss_plot.vb
@@ -1304,4 +1317,68 @@ def test_the_diverged_note_covers_no_loss(make_window, qtbot, qapp, theme, size)
         assert 0 <= box.left() and box.right() <= vb.width() and 0 <= box.top() and box.bottom() <= vb.height()
     finally:
         panel.stop()
+        th.apply("dark", qapp)
+
+
+def test_the_side_panel_gives_way_to_the_train_tabs_plots_in_a_narrow_window(make_window, qapp):
+    """In the projector theme at 1024 x 768, not presenting, the Train tab's plots had ~216
+    px beside the side panel and the tab's controls: titles, legends and axis labels cut,
+    nothing a hall could read. Where the plots beside the side panel would be narrower than
+    ``PLOTS_LEAST``, the side panel now gives way on the Train tab (as presenting on a
+    narrow screen), said once in the status bar, and comes back, as wide as it was, on
+    another tab; View > Side panel (S) shows it there all the same, kept by a resize that
+    leaves the window as narrow. A wide window keeps it beside the tab."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.presentation import SIDE_GAVE_WAY
+    from lstmviz.ui.train_panel import PLOTS_LEAST
+
+    def settle():
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+
+    w = make_window((1024, 768))
+    try:
+        w.set_theme("projector")
+        w.resize(1024, 768)
+        settle()
+        side = w.splitter.sizes()[0]
+        assert side > 0 and w.side.isVisible()
+        panel = w.train_panel
+        w.tabs.setCurrentWidget(panel)
+        panel.step_button.click()
+        panel.wait()
+        panel.refresh(force=True)
+        settle()
+        assert not w.side.isVisible()
+        assert w.last_message == SIDE_GAVE_WAY
+        assert panel.plot_tabs.width() >= PLOTS_LEAST
+        for plot in (panel.loss_plot, panel.step_plot):  # titles whole (a short one at most)
+            assert plot.titleLabel.item.boundingRect().width() <= plot.width()
+            assert plot.vb.width() >= PLOTS_LEAST * 0.75
+        _legends_cover_no_curve(panel)
+        w.tabs.setCurrentIndex(0)
+        settle()
+        assert w.side.isVisible() and abs(w.splitter.sizes()[0] - side) <= 2
+        w.tabs.setCurrentWidget(panel)
+        settle()
+        assert not w.side.isVisible()
+        w.presenter.actions["side"].trigger()  # S: the user's call
+        settle()
+        assert w.side.isVisible()
+        w.resize(1000, 768)  # as narrow: kept
+        settle()
+        assert w.side.isVisible()
+        w.resize(1600, 900)
+        settle()
+        assert w.side.isVisible()
+        w.resize(1024, 768)  # narrow again: gives way again
+        settle()
+        assert not w.side.isVisible()
+        w.resize(1600, 900)  # wide: back beside the tab
+        settle()
+        assert w.side.isVisible() and panel.plot_tabs.width() >= PLOTS_LEAST
+    finally:
+        w.train_panel.stop()
         th.apply("dark", qapp)

@@ -153,7 +153,22 @@ class GradViews(QtCore.QObject):
             for key, page in self.pages.items():
                 if page is obj:
                     self._fit_caption(key)
+            if obj is self.glws.get("gates"):
+                self._fit_gates()
         return False
+
+    def _fit_gates(self) -> None:
+        """The gates' two plots side by side where each has ``GATE_PLOT_LEAST`` px of the
+        page's width, else, where the page is tall enough for two of that height, the
+        saturation plot under the means (side by side in a narrow page, each ~100 px wide,
+        the unit axis had one label, "0", under 128 units' bars)."""
+        glw = self.glws["gates"]
+        beside = glw.width() >= 2 * GATE_PLOT_LEAST or glw.height() < 2 * GATE_PLOT_LEAST
+        layout = glw.ci
+        at = (0, 1) if beside else (1, 0)
+        if layout.items.get(self.sat_plot) != [at]:
+            layout.removeItem(self.sat_plot)
+            layout.addItem(self.sat_plot, *at)
 
     def _fit_caption(self, key: str) -> None:
         """The caption at most ``CAPTION_SHARE`` of its page's height (``CAPTION_SHARE_LECTURE``
@@ -213,6 +228,7 @@ class GradViews(QtCore.QObject):
         _, glw, _ = self._page("gates")
         self.mean_plot = glw.addPlot(row=0, col=0)
         self.sat_plot = glw.addPlot(row=0, col=1, axisItems={"bottom": ShareAxis("bottom")})
+        glw.installEventFilter(self)  # (side by side, or one above the other: _fit_gates)
         self.sat_legend = self.sat_plot.addLegend(offset=(-10, 10))
         self.mean_bars: dict[str, pg.BarGraphItem] = {}
         self.mean0: dict[str, pg.PlotCurveItem] = {}
@@ -613,8 +629,8 @@ class GradViews(QtCore.QObject):
         else:
             names = ", ".join(_sym(k) for k in keys)
             text = (f"Gates {names} over {plural(v.gate_samples, v.kind + ' sample')} \u00d7 every step "
-                    f"(masked steps left out), update {v.iteration}. Left: bars now, lines at update 0. "
-                    f"Right: the share of steps each unit's gate spends below {LOW:g} (x) and above "
+                    f"(masked steps left out), update {v.iteration}. Mean: bars now, lines at update 0. "
+                    f"Saturation: the share of steps each unit's gate spends below {LOW:g} (x) and above "
                     f"{HIGH:g} (y); top left: nearly always open, bottom right: nearly always shut.")
         self._caption("gates", text)
 
@@ -713,6 +729,9 @@ class GradViews(QtCore.QObject):
             self.sat_mark_label.setText("")
 
 
+#: the least width (px) of each gate plot side by side: narrower, one above the other where
+#: each then has this height
+GATE_PLOT_LEAST = 230
 #: the saturation plot's smallest point (px), and how much larger each gate's before it is
 SAT_POINT_LEAST, SAT_POINT_STEP = 10, 7
 

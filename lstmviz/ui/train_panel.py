@@ -828,21 +828,34 @@ class TrainPanel(QtWidgets.QWidget):
         plots over the controls) and never less than their least width (their fields go
         under their labels first: no sideways scrolling); sideways only where the panel has
         not even that room beside the plots' least width."""
-        bar = self.controls.verticalScrollBar().sizeHint().width()
-        want = self.controls.widget().sizeHint().width() + 12
-        need = self.controls.widget().minimumSizeHint().width() + bar  # (no sideways scrolling)
-        outer = self.layout()
-        m = outer.contentsMargins()
-        room = (self.width() - m.left() - m.right() - outer.spacing()
-                - self.plot_tabs.minimumSizeHint().width())
-        share = int(self.width() * (CONTROLS_SHARE_LECTURE if self.theme.lecture else 0.5))
-        width = max(CONTROLS_LEAST, min(max(min(want, share), need), room))
+        width, need, share = self._controls_width(self.width())
         self.controls.setMinimumWidth(width)
         # and no wider than that where the panel is narrow: the plots keep the other half
         self.controls.setMaximumWidth(max(width, min(self._widest, share)))
         policy = QtCore.Qt.ScrollBarPolicy
         self.controls.setHorizontalScrollBarPolicy(policy.ScrollBarAlwaysOff if width >= need
                                                    else policy.ScrollBarAsNeeded)
+
+    def _controls_width(self, panel: int) -> tuple[int, int, int]:
+        """(the controls' least width in a panel ``panel`` px wide, the least that needs no
+        sideways scrolling, their share of the panel at most): ``_fit_controls``' numbers."""
+        bar = self.controls.verticalScrollBar().sizeHint().width()
+        want = self.controls.widget().sizeHint().width() + 12
+        need = self.controls.widget().minimumSizeHint().width() + bar  # (no sideways scrolling)
+        outer = self.layout()
+        m = outer.contentsMargins()
+        room = panel - m.left() - m.right() - outer.spacing() - self.plot_tabs.minimumSizeHint().width()
+        share = int(panel * (CONTROLS_SHARE_LECTURE if self.theme.lecture else 0.5))
+        return max(CONTROLS_LEAST, min(max(min(want, share), need), room)), need, share
+
+    def plots_width(self, panel: int | None = None) -> int:
+        """The plots' width (px) in a panel ``panel`` px wide (its own width when None), as
+        ``_fit_controls`` lays it out: under ``PLOTS_LEAST`` the window's side panel gives way
+        to the tab (``Presenter.fit_train_tab``)."""
+        panel = self.width() if panel is None else panel
+        outer = self.layout()
+        m = outer.contentsMargins()
+        return panel - m.left() - m.right() - outer.spacing() - self._controls_width(panel)[0]
 
     def _fit_plots(self) -> None:
         """The gradient norm's plot only where the curves have room for three plots and not
@@ -873,6 +886,9 @@ class TrainPanel(QtWidgets.QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
         self._fit_controls()
+        presenter = getattr(self.window_ref, "presenter", None)
+        if presenter is not None:
+            presenter.train_tab_resized()  # (the side panel gives way where the plots are squeezed)
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt)
         """As narrow as the controls' least (``CONTROLS_LEAST``) beside the plots' least, not
@@ -1186,6 +1202,10 @@ CONTROLS_LEAST = 200
 #: The controls' share of the tab at most in a lecture theme (the plots are what the
 #: lessons talk about; elsewhere half)
 CONTROLS_SHARE_LECTURE = 0.4
+#: The plots' least width (px) beside the window's side panel: narrower (a 1024 x 768 screen,
+#: 216 px in the projector theme: titles, legends and axis labels cut), the side panel gives
+#: way on the Train tab, as it does presenting on a narrow screen (``Presenter.fit_train_tab``)
+PLOTS_LEAST = 340
 #: the curves' least height (px) that shows the gradient norm per update as a third plot
 NORM_PLOT_LEAST = 570
 #: Below this height of the curves (px), a lecture shows the one its lesson's step is about:
