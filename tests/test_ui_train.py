@@ -1331,8 +1331,6 @@ def test_the_side_panel_gives_way_to_the_train_tabs_plots_in_a_narrow_window(mak
     from PySide6 import QtWidgets
 
     from lstmviz.ui import theme as th
-    from lstmviz.ui.presentation import SIDE_GAVE_WAY
-    from lstmviz.ui.train_panel import PLOTS_LEAST
 
     def settle():
         for _ in range(4):
@@ -1352,6 +1350,9 @@ def test_the_side_panel_gives_way_to_the_train_tabs_plots_in_a_narrow_window(mak
         panel.refresh(force=True)
         settle()
         assert not w.side.isVisible()
+        from lstmviz.ui.presentation import SIDE_GAVE_WAY
+        from lstmviz.ui.train_panel import PLOTS_LEAST
+
         assert w.last_message == SIDE_GAVE_WAY
         assert panel.plot_tabs.width() >= PLOTS_LEAST
         for plot in (panel.loss_plot, panel.step_plot):  # titles whole (a short one at most)
