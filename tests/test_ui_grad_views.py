@@ -238,6 +238,10 @@ def test_the_train_tab_fits_a_1024_px_screen_with_the_side_panel(make_window):
     gv.show_view("dh")
     for _ in range(3):
         QtWidgets.QApplication.processEvents()
+    w.presenter.actions["side"].trigger()  # (it gave way to the plots: S shows it)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert w.side.isVisible()
     assert w.minimumSizeHint().width() <= 1024 and w.width() == 1024
     row = gv.controls.row
     assert row.direction() == QtWidgets.QBoxLayout.Direction.TopToBottom
@@ -268,6 +272,10 @@ def test_the_train_tab_controls_fit_their_column_on_a_1024_px_screen(make_window
     w.tabs.setCurrentWidget(panel)
     for _ in range(3):
         QtWidgets.QApplication.processEvents()
+    w.presenter.actions["side"].trigger()  # (it gave way to the plots: S shows it)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert w.side.isVisible()
     controls = panel.controls
     content = controls.widget()
     assert content.width() <= controls.viewport().width()  # nothing to scroll sideways to
@@ -522,3 +530,97 @@ def test_the_colour_bar_labels_the_values_the_caption_rounds_to(make_window, sca
         painter.end()
     assert sorted(t for _, _, t in texts) == sorted(label for _, label in ticks)
     panel.stop()
+
+
+def test_connectivity_of_zero_is_no_point_on_the_log_axis_and_said(make_window):
+    """A diverged LSTM (sgd at a learning rate of 10) saturates: its output no longer
+    depends on any input, ||dy_T/dx_t|| = 0 at every step. The log plot drew those zeros at
+    its 1e-30 floor, a row of points that read as real, tiny values, the axis stretched
+    over 30 decades. A zero is now no point (a gap in its curve), the legend entry and the
+    caption say where it is 0, and the axis holds only the values that are drawn."""
+    import math
+
+    w, panel = _panel(make_window, optimizer="sgd", learning_rate=10.0, updates=100)
+    s = panel.session
+    assert s.stopped and not math.isfinite(s.view().history.loss[-1])
+    gv = panel.grad_views
+    gv.show_view("connectivity")
+    v = gv.view
+    c, c0 = np.asarray(v.connectivity), np.asarray(v.connectivity0)
+    assert np.all(c == 0) and np.all(c0 > 0)  # (the case: no dependence left)
+    x, y = gv.conn_curve.getData()
+    assert x is None or len(x) == 0 or np.all(np.isnan(y))  # no point at a made-up floor
+    np.testing.assert_allclose(10 ** gv.conn_curve0.getData()[1], c0, rtol=1e-9)
+    labels = [label.text for _, label in gv.conn_legend.items]
+    assert labels == ["now: 0 at every step", "update 0"], labels
+    assert "now 0 at every step" in gv.captions["connectivity"].text()
+    QtWidgets.QApplication.processEvents()
+    lo, hi = gv.conn_plot.vb.viewRange()[1]
+    assert lo > np.log10(c0.min()) - 1, lo  # (log10) not down to -30
+    from lstmviz.ui.grad_views import zero_steps
+
+    assert zero_steps(np.array([1.0, 0.0, 2.0, 0.0])) == "0 at steps 1, 3"
+    assert zero_steps(np.array([0.0, 2.0])) == "0 at step 0"
+    assert zero_steps(np.r_[np.zeros(5), np.ones(3)]) == "0 at 5 of 8 steps"
+    assert zero_steps(np.ones(3)) == "" and zero_steps(None) == ""
+    panel.stop()
+
+
+def test_one_units_gates_at_one_place_on_the_saturation_plot_are_each_seen(make_window):
+    """An LSTM of 1 unit: its three gates' saturation points stand at the same place (0, 0:
+    none saturates yet), all of one size, so the last drawn (o) covered i and f and the
+    plot showed one point of three. Each gate's points are now smaller than the one's
+    before and drawn over it: rings round one another, each gate's colour on screen."""
+    from PySide6 import QtGui
+
+    w, panel = _panel(make_window, (1400, 900), units=1, updates=1)
+    gv = panel.grad_views
+    gv.show_view("gates")
+    QtWidgets.QApplication.processEvents()
+    points = [gv.sat_points[k] for k in ("i", "f", "o")]
+    xy = [(p.data["x"][0], p.data["y"][0]) for p in points]
+    assert xy[0] == xy[1] == xy[2], xy  # (the case: one place)
+    image = gv.sat_plot.scene().views()[0].grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    ratio = image.width() / gv.sat_plot.scene().views()[0].width()
+    centre = gv.sat_plot.vb.mapViewToScene(QtCore.QPointF(*xy[0]))
+    for key in ("i", "f", "o"):
+        hue = QtGui.QColor(gv.theme.hue(key)).rgb()
+        r = int(14 * ratio)
+        cx, cy = int(centre.x() * ratio), int(centre.y() * ratio)
+        hits = sum(1 for y in range(cy - r, cy + r) for x in range(cx - r, cx + r)
+                   if 0 <= x < image.width() and 0 <= y < image.height()
+                   and QtGui.QColor(image.pixel(x, y)).rgb() == hue)
+        assert hits >= 10, (key, hits)
+    panel.stop()
+
+
+@pytest.mark.parametrize("theme,size,stacked", [("projector", (1024, 768), False), ("dark", (900, 1200), True),
+                                                ("dark", (1600, 1000), False)])
+def test_the_gates_unit_axis_of_128_units_has_readable_ticks(make_window, qapp, theme, size, stacked):
+    """In the projector theme at 1024 x 768 the Gates page beside the side panel gave each
+    plot ~100 px: the unit axis under 128 units' bars had one label, "0". The side panel
+    gives way there (the plots have the room), and a page too narrow for both plots side by
+    side but tall enough puts the saturation plot under the means: the unit axis has
+    several labels, none over another."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.views._common import label_room
+
+    w, panel = _panel(make_window, size, units=128)
+    try:
+        w.set_theme(theme)
+        w.resize(*size)
+        gv = panel.grad_views
+        gv.show_view("gates")
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        assert gv.view.ref.units == 128
+        axis = gv.mean_plot.getAxis("bottom")
+        labels = [text for _, text in axis._tickLevels[0]]
+        assert len(labels) >= 3 and len(labels) <= label_room(axis, labels), labels
+        layout = gv.glws["gates"].ci
+        assert layout.items[gv.sat_plot] == ([(1, 0)] if stacked else [(0, 1)])
+        assert gv.mean_plot.width() >= 200 and gv.sat_plot.width() >= 200
+        assert "Left:" not in gv.captions["gates"].text()
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)

@@ -338,7 +338,11 @@ def test_the_empty_loss_plot_says_how_to_train_until_the_first_update(make_windo
     panel.reset_button.click()
     QtWidgets.QApplication.processEvents()
     assert hint.isVisible() and inside()
-    w.resize(700, 500)  # a loss plot too small for it
+    w.resize(700, 500)  # a loss plot too small for it (beside the side panel: S)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    if not w.side.isVisible():
+        w.presenter.actions["side"].trigger()
     qtbot.waitUntil(lambda: vb.width() < hint.boundingRect().width() + 8 or vb.height() < hint.boundingRect().height())
     QtWidgets.QApplication.processEvents()
     assert not hint.isVisible()
@@ -936,6 +940,9 @@ def test_the_train_tab_lets_the_window_shrink_to_800_px(make_window):
         settle()
         w.resize(800, 600)
         settle()
+        assert not w.side.isVisible()  # (it gives way to the plots there: S shows it)
+        w.presenter.actions["side"].trigger()
+        settle()
         assert w.minimumSizeHint().width() <= 800 and w.width() == 800, (first, w.minimumSizeHint())
         assert w.side.isVisible()
         tabs = panel.plot_tabs
@@ -1108,7 +1115,7 @@ def test_a_diverged_updates_gradient_through_time_shows_no_made_up_norms(make_wi
 
 
 def test_the_loss_legend_fits_a_narrow_plot_on_a_1024_x_768_projector(make_window, qapp):
-    """Switched to the projector theme at 1024 x 768 beside the side panel the loss plot's
+    """Switched to the projector theme at 1024 x 768 beside the side panel (S) the loss plot's
     view is ~190 px wide: its legend, one entry a row, kept the whole names, cut at the
     plot's edge ("train, per u", "train, per e") since the short ones took as many rows. A whole name wider than
     the plot now gives way to the short one ("per update"); each legend stays above its plot,
@@ -1126,6 +1133,7 @@ def test_the_loss_legend_fits_a_narrow_plot_on_a_1024_x_768_projector(make_windo
         panel.step_button.click()
         panel.wait()
         panel.refresh(force=True)
+        w.presenter.actions["side"].trigger()  # (it gave way to the plots: S shows it)
         for _ in range(3):
             QtWidgets.QApplication.processEvents()
         assert w.splitter.sizes()[0] > 0  # (beside the side panel)
@@ -1192,7 +1200,7 @@ def test_one_update_under_way_is_said_until_it_is_done(make_window, qtbot, monke
 
 
 def test_a_narrow_loss_plot_still_says_the_run_diverged(make_window, qtbot, qapp):
-    """In the projector theme at 1024 x 768 beside the side panel the loss plot's view is
+    """In the projector theme at 1024 x 768 beside the side panel (S) the loss plot's view is
     under 200 px wide: neither "↑ loss inf at update 12: the run diverged" nor "↑ inf at
     update 12" fit it, and the plot said nothing of the run's end (its last finite loss
     drawn as if the run went on). Where those do not fit, it says "↑ inf"."""
@@ -1207,6 +1215,11 @@ def test_a_narrow_loss_plot_still_says_the_run_diverged(make_window, qtbot, qapp
         w.resize(1024, 768)
         for _ in range(3):
             QtWidgets.QApplication.processEvents()
+        if not w.side.isVisible():  # (it gave way to the plots: S shows it)
+            w.presenter.actions["side"].trigger()
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        assert w.side.isVisible()
         panel.refresh(force=True)
         last = panel.session.view().history.loss[-1]
         note, vb = panel.diverged_note, panel.loss_plot.vb
@@ -1215,4 +1228,158 @@ def test_a_narrow_loss_plot_still_says_the_run_diverged(make_window, qtbot, qapp
         assert 0 <= note.pos().x() and note.pos().x() + note.boundingRect().width() <= vb.width()
     finally:
         panel.stop()
+        th.apply("dark", qapp)
+
+
+def test_saving_a_diverged_run_says_so_and_saves_it(make_window, tmp_path):
+    """"Save as .keras…" on a run that diverged wrote its weights and said only "Saved the
+    model at update 12": a file that computes inf, or NaN from weights that are not numbers,
+    without a word. It is still saved (the user's work is never lost), and the confirmation
+    says the run diverged, and names the weights that are not numbers as opening the file
+    does (``Model.nonfinite_weights``); a snapshot from before says nothing more."""
+    import lstmviz
+
+    panel = _diverged_panel(make_window)
+    w = panel.window()
+    s = panel.session
+    n = s.view().iteration
+    assert s.blown is not None and s.blown[0] == n
+    assert panel.save_keras(tmp_path / "diverged.keras") == n
+    assert w.last_message == (f"Saved the model at update {n} to diverged.keras; the run diverged at update {n}, "
+                              "these weights are from where it stopped (an earlier snapshot on the Snapshots "
+                              "slider is from before it)")
+    assert lstmviz.load(tmp_path / "diverged.keras").nonfinite_weights() is None
+    # weights that overflowed to NaN on the way (the snapshot of the update it stopped at)
+    with s.data_lock:
+        s.snapshots[-1][1][0][0, 1] = np.nan
+    assert panel.save_keras(tmp_path / "nan.keras") == n
+    broken = lstmviz.load(tmp_path / "nan.keras").nonfinite_weights()
+    assert broken and "is NaN" in broken
+    assert w.last_message.startswith(f"Saved the model at update {n} to nan.keras; its weights are not all "
+                                     f"numbers: {broken}; the run diverged at update {n} (")
+    panel.time_slider.setValue(1)  # a snapshot from before: said as ever
+    assert panel.save_keras(tmp_path / "early.keras") == 1
+    assert w.last_message == "Saved the model at update 1 to early.keras"
+    panel.stop()
+
+
+def _note_covers(panel) -> list:
+    """The loss curves' points (and points along their lines, every pixel or so) that lie
+    under the diverged note, in the loss plot's view (its pixels)."""
+    from PySide6 import QtCore
+
+    vb, note = panel.loss_plot.vb, panel.diverged_note
+    rect = note.mapRectToParent(note.boundingRect())
+    under = []
+    for curve in (panel.curve_loss, panel.curve_epoch, panel.curve_val):
+        xs, ys = curve.getData()
+        if xs is None or not len(xs):
+            continue
+        pts = [vb.mapFromView(QtCore.QPointF(float(x), float(y))) for x, y in zip(xs, ys) if np.isfinite(y)]
+        pad = curve.opts["size"] / 2 if curve.opts["symbol"] is not None else 1
+        for p in pts:
+            if rect.adjusted(-pad, -pad, pad, pad).contains(p):
+                under.append((curve.name(), p))
+        for a, b in zip(pts, pts[1:]):
+            for k in np.linspace(0, 1, 200):
+                q = a * (1 - k) + b * k
+                if rect.contains(q):
+                    under.append((curve.name(), q))
+                    break
+    return under
+
+
+@pytest.mark.parametrize("theme,size", [("dark", (1400, 900)), ("projector", (1024, 768))])
+def test_the_diverged_note_covers_no_loss(make_window, qtbot, qapp, theme, size):
+    """The "↑ loss inf at update 12: the run diverged" note stood at the loss plot's top
+    right, over the last finite losses it is about (their points and line, which rise to
+    that corner). It now stands in a corner free of every curve's points and lines, its
+    longest text that has one."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    panel = _diverged_panel(make_window)
+    w = panel.window()
+    try:
+        w.set_theme(theme)
+        w.resize(*size)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        panel.refresh(force=True)
+        QtWidgets.QApplication.processEvents()
+        note = panel.diverged_note
+        qtbot.waitUntil(note.isVisible, timeout=5000)
+        assert _note_covers(panel) == []
+        assert note.text().startswith("\u2191 ")
+        vb = panel.loss_plot.vb
+        box = note.mapRectToParent(note.boundingRect())
+        assert 0 <= box.left() and box.right() <= vb.width() and 0 <= box.top() and box.bottom() <= vb.height()
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
+
+
+def test_the_side_panel_gives_way_to_the_train_tabs_plots_in_a_narrow_window(make_window, qapp):
+    """In the projector theme at 1024 x 768, not presenting, the Train tab's plots had ~216
+    px beside the side panel and the tab's controls: titles, legends and axis labels cut,
+    nothing a hall could read. Where the plots beside the side panel would be narrower than
+    ``PLOTS_LEAST``, the side panel now gives way on the Train tab (as presenting on a
+    narrow screen), said once in the status bar, and comes back, as wide as it was, on
+    another tab; View > Side panel (S) shows it there all the same, kept by a resize that
+    leaves the window as narrow. A wide window keeps it beside the tab."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    def settle():
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+
+    w = make_window((1024, 768))
+    try:
+        w.set_theme("projector")
+        w.resize(1024, 768)
+        settle()
+        side = w.splitter.sizes()[0]
+        assert side > 0 and w.side.isVisible()
+        panel = w.train_panel
+        w.tabs.setCurrentWidget(panel)
+        panel.step_button.click()
+        panel.wait()
+        panel.refresh(force=True)
+        settle()
+        assert not w.side.isVisible()
+        from lstmviz.ui.presentation import SIDE_GAVE_WAY
+        from lstmviz.ui.train_panel import PLOTS_LEAST
+
+        assert w.last_message == SIDE_GAVE_WAY
+        assert panel.plot_tabs.width() >= PLOTS_LEAST
+        for plot in (panel.loss_plot, panel.step_plot):  # titles whole (a short one at most)
+            assert plot.titleLabel.item.boundingRect().width() <= plot.width()
+            assert plot.vb.width() >= PLOTS_LEAST * 0.75
+        _legends_cover_no_curve(panel)
+        w.tabs.setCurrentIndex(0)
+        settle()
+        assert w.side.isVisible() and abs(w.splitter.sizes()[0] - side) <= 2
+        w.tabs.setCurrentWidget(panel)
+        settle()
+        assert not w.side.isVisible()
+        w.presenter.actions["side"].trigger()  # S: the user's call
+        settle()
+        assert w.side.isVisible()
+        w.resize(1000, 768)  # as narrow: kept
+        settle()
+        assert w.side.isVisible()
+        w.resize(1600, 900)
+        settle()
+        assert w.side.isVisible()
+        w.resize(1024, 768)  # narrow again: gives way again
+        settle()
+        assert not w.side.isVisible()
+        w.resize(1600, 900)  # wide: back beside the tab
+        settle()
+        assert w.side.isVisible() and panel.plot_tabs.width() >= PLOTS_LEAST
+    finally:
+        w.train_panel.stop()
         th.apply("dark", qapp)

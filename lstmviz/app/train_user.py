@@ -140,17 +140,20 @@ def snapshot_model(session: TrainingSession, iteration: int) -> Model:
     return model
 
 
-def save_snapshot(session: TrainingSession, iteration: int, path) -> tuple[int, str]:
+def save_snapshot(session: TrainingSession, iteration: int, path) -> tuple[int, str, str]:
     """The run's model with the weights of the snapshot at or before ``iteration`` saved as
     a Keras 3 ``.keras`` file (as ``lstmviz train`` saves one); returns that snapshot's
-    update and what the file leaves out or computes otherwise in Keras ("" when nothing)."""
+    update, what the file leaves out or computes otherwise in Keras ("" when nothing), and
+    where its weights hold NaN or infinity (``Model.nonfinite_weights``; "" when every one
+    is a number): a diverged run is saved all the same (the user's work is never lost), and
+    said."""
     from lstmviz.io.keras_writer import keras3_caveat, save_keras
 
     with session.data_lock:
         it = max((k for k, _ in session.snapshots if k <= iteration), default=0)
     model = snapshot_model(session, it)
     save_keras(model, path)
-    return it, keras3_caveat(model) or ""
+    return it, keras3_caveat(model) or "", model.nonfinite_weights() or ""
 
 
 def unkept_update(session: TrainingSession, model: Model | None) -> int:

@@ -153,7 +153,22 @@ class GradViews(QtCore.QObject):
             for key, page in self.pages.items():
                 if page is obj:
                     self._fit_caption(key)
+            if obj is self.glws.get("gates"):
+                self._fit_gates()
         return False
+
+    def _fit_gates(self) -> None:
+        """The gates' two plots side by side where each has ``GATE_PLOT_LEAST`` px of the
+        page's width, else, where the page is tall enough for two of that height, the
+        saturation plot under the means (side by side in a narrow page, each ~100 px wide,
+        the unit axis had one label, "0", under 128 units' bars)."""
+        glw = self.glws["gates"]
+        beside = glw.width() >= 2 * GATE_PLOT_LEAST or glw.height() < 2 * GATE_PLOT_LEAST
+        layout = glw.ci
+        at = (0, 1) if beside else (1, 0)
+        if layout.items.get(self.sat_plot) != [at]:
+            layout.removeItem(self.sat_plot)
+            layout.addItem(self.sat_plot, *at)
 
     def _fit_caption(self, key: str) -> None:
         """The caption at most ``CAPTION_SHARE`` of its page's height (``CAPTION_SHARE_LECTURE``
@@ -213,6 +228,7 @@ class GradViews(QtCore.QObject):
         _, glw, _ = self._page("gates")
         self.mean_plot = glw.addPlot(row=0, col=0)
         self.sat_plot = glw.addPlot(row=0, col=1, axisItems={"bottom": ShareAxis("bottom")})
+        glw.installEventFilter(self)  # (side by side, or one above the other: _fit_gates)
         self.sat_legend = self.sat_plot.addLegend(offset=(-10, 10))
         self.mean_bars: dict[str, pg.BarGraphItem] = {}
         self.mean0: dict[str, pg.PlotCurveItem] = {}
@@ -518,17 +534,27 @@ class GradViews(QtCore.QObject):
         self._caption("dh", text)
 
     def _draw_connectivity(self, v: ProbeView) -> None:
-        pos = lambda a: np.maximum(np.asarray(a, np.float64), 1e-30)  # noqa: E731 (log axis)
-        c = v.connectivity
+        c, c0 = v.connectivity, v.connectivity0
         if c is None:
             self.conn_curve.setData([], [])
             self.conn_curve0.setData([], [])
         else:
-            t = np.arange(len(c))
-            self.conn_curve.setData(t, pos(c))
-            c0 = v.connectivity0
-            self.conn_curve0.setData(t if c0 is not None else [], pos(c0) if c0 is not None else [])
+            # a log axis has no 0: a step of no dependence is a gap in its curve, and the
+            # legend and caption say which (drawn at a floor of 1e-30, zeros read as real,
+            # tiny values and stretched the axis over 30 decades)
+            for curve, a in ((self.conn_curve, c), (self.conn_curve0, c0)):
+                y = real_positive(a if a is not None else [])
+                if np.isfinite(y).any():
+                    curve.setData(np.arange(len(y)), y, connect="finite")
+                else:
+                    curve.setData([], [])
             count_axis(self.conn_plot.getAxis("bottom"), len(c))
+        zeros = [(name, zero_steps(a)) for name, a in (("now", c), ("update 0", c0))]
+        for (name, said), curve in zip(zeros, (self.conn_curve, self.conn_curve0)):
+            label = next(lab for sample, lab in self.conn_legend.items if sample.item is curve)
+            text = f"{name}: {said}" if said else name
+            if label.text != text:
+                label.setText(text)
         th.set_title(self.conn_plot, self.theme.subscripts(
             f"How much y<sub>T</sub> depends on x<sub>t</sub>, {v.kind} sample {v.sample}"),
             short=self.theme.subscripts(f"\u2202y<sub>T</sub>/\u2202x<sub>t</sub>, sample {v.sample}"),
@@ -537,6 +563,9 @@ class GradViews(QtCore.QObject):
                 "of the model's output at the last step y<sub>T</sub> (all output units) with respect "
                 "to the input vector x<sub>t</sub> (for token ids: its embedding), exact, by one backward "
                 f"pass per output unit; update {v.iteration} (solid) and update 0 (dashed).")
+        gaps = "; ".join(f"{name} {said}" for name, said in zeros if said)
+        if gaps:
+            text += f" Zero, no point on the log axis (y<sub>T</sub> does not depend on x<sub>t</sub> there): {gaps}."
         if v.connectivity_error:
             text = f"Connectivity is not shown: {markup(str(v.connectivity_error))}."
         self._caption("connectivity", text)
@@ -548,14 +577,19 @@ class GradViews(QtCore.QObject):
         self._clear_gate_items()
         self.sat_legend.clear()
         t = self.theme
-        for key in keys:
+        for g, key in enumerate(keys):
             hue = t.hue(key)
             # no outline: a background-coloured one covered bars a pixel or two wide (128 units)
             bars = pg.BarGraphItem(x=[], height=[], width=0.2, brush=hue, pen=None)
             self.mean_plot.addItem(bars)
             dash = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(t.foreground, width=3))
             self.mean_plot.addItem(dash)
-            pts = pg.ScatterPlotItem(symbol="o", size=16, brush=hue, pen=pg.mkPen(t.foreground, width=1))
+            # each gate's points smaller than the one before and over it: a unit's gates at
+            # the same place (one unit: all at 0, 0) are rings round one another, each seen
+            # (of one size, the last gate's points covered the others')
+            pts = pg.ScatterPlotItem(symbol="o", size=sat_point_size(g, len(keys)), brush=hue,
+                                     pen=pg.mkPen(t.foreground, width=1))
+            pts.setZValue(g)
             self.sat_plot.addItem(pts)
             self.sat_legend.addItem(pts, _sym(key))
             self.mean_bars[key], self.mean0[key], self.sat_points[key] = bars, dash, pts
@@ -595,8 +629,8 @@ class GradViews(QtCore.QObject):
         else:
             names = ", ".join(_sym(k) for k in keys)
             text = (f"Gates {names} over {plural(v.gate_samples, v.kind + ' sample')} \u00d7 every step "
-                    f"(masked steps left out), update {v.iteration}. Left: bars now, lines at update 0. "
-                    f"Right: the share of steps each unit's gate spends below {LOW:g} (x) and above "
+                    f"(masked steps left out), update {v.iteration}. Mean: bars now, lines at update 0. "
+                    f"Saturation: the share of steps each unit's gate spends below {LOW:g} (x) and above "
                     f"{HIGH:g} (y); top left: nearly always open, bottom right: nearly always shut.")
         self._caption("gates", text)
 
@@ -693,6 +727,40 @@ class GradViews(QtCore.QObject):
         else:
             self.sat_mark.hide()
             self.sat_mark_label.setText("")
+
+
+#: the least width (px) of each gate plot side by side: narrower, one above the other where
+#: each then has this height
+GATE_PLOT_LEAST = 230
+#: the saturation plot's smallest point (px), and how much larger each gate's before it is
+SAT_POINT_LEAST, SAT_POINT_STEP = 10, 7
+
+
+def sat_point_size(g: int, gates: int) -> int:
+    """The saturation points' size (px) of gate ``g`` of ``gates``: the first the largest,
+    each next one ``SAT_POINT_STEP`` smaller, so points at the same place stay rings."""
+    return SAT_POINT_LEAST + SAT_POINT_STEP * (gates - 1 - g)
+
+
+def real_positive(a) -> np.ndarray:
+    """Values for a log axis: float64, zeros and values that are not finite missing (NaN)."""
+    y = np.asarray(a, np.float64)
+    return np.where(np.isfinite(y) & (y > 0), y, np.nan)
+
+
+def zero_steps(a) -> str:
+    """Where ``a`` (a norm per step) is 0, in words: "0 at every step", "0 at steps 3, 4",
+    "0 at 12 of 20 steps"; "" where it is nowhere 0 (or ``a`` is None)."""
+    if a is None or not len(a):
+        return ""
+    at = np.flatnonzero(np.asarray(a, np.float64) == 0)
+    if not at.size:
+        return ""
+    if at.size == len(a):
+        return "0 at every step"
+    if at.size <= 3:
+        return f"0 at {'step' if at.size == 1 else 'steps'} {', '.join(map(str, at))}"
+    return f"0 at {at.size} of {len(a)} steps"
 
 
 def _unbarred(blocks) -> str:

@@ -752,6 +752,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.views[k]  # noqa: B018  (built when first shown)
         elif k >= 0 and self.tabs.widget(k) is self.train_page:
             self.train_panel  # noqa: B018
+            if presenter is not None:
+                presenter.fit_train_tab()  # (built now: whether its plots are squeezed beside the side panel)
         if train:
             self.train_panel.sync_header()
         if k in self._data_stale and self.state.trace is not None:

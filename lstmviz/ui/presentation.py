@@ -58,6 +58,9 @@ SIDE_MIN_PRESENTING = 300
 #: ~280 px wide, their legends in three rows over views 69-84 px high (the stack's editor
 #: has nothing to do with the run that tab trains); another tab brings it back
 SIDE_BESIDE_TRAIN_LEAST = 1600
+#: said in the status bar when the side panel gives way to the Train tab's plots outside
+#: presentation mode
+SIDE_GAVE_WAY = "The side panel gives way to the Train tab's plots here; View > Side panel (S) shows it"
 #: The Cell view's equations relative to body text while presenting.
 EQ_SCALE = 1.0
 #: Qt draws sub- and superscripts at 2/3 of their font's size.
@@ -493,6 +496,11 @@ class Presenter(QtCore.QObject):
         self._saved: dict | None = None
         #: the side panel was hidden for the Train tab on a narrow screen (``fit_train_tab``)
         self._side_gave_way = False
+        #: not presenting, the Train tab's plots were squeezed beside the side panel when last
+        #: looked at (``train_tab_resized``), and the side panel's width when last shown
+        self._was_squeezed = False
+        self._side_width = 0
+        self._said_gave_way = False
         #: the width of the screen presented on (set on entering)
         self.screen_width = 0
         self._floored: list = []
@@ -835,7 +843,40 @@ class Presenter(QtCore.QObject):
         self.set_side(not self.window.side.isVisibleTo(self.window))
 
     def _narrow(self) -> bool:
-        return self.active and self.screen_width / max(self.scale, 1e-6) < SIDE_BESIDE_TRAIN_LEAST
+        """Whether the side panel gives way on the Train tab: presenting, on a screen under
+        ``SIDE_BESIDE_TRAIN_LEAST``; otherwise where the tab's plots beside it would be
+        narrower than ``train_panel.PLOTS_LEAST`` (``_squeezed``)."""
+        if self.active:
+            return self.screen_width / max(self.scale, 1e-6) < SIDE_BESIDE_TRAIN_LEAST
+        return self._squeezed()
+
+    def _squeezed(self) -> bool:
+        """Not presenting: the Train tab's plots beside the side panel (shown, or as wide as
+        it was when it was hidden) are narrower than ``PLOTS_LEAST`` (a 1024 px window: 216
+        px in the projector theme, ~290 in the others, titles and legends cut). False until
+        the tab is built."""
+        w = self.window
+        panel = getattr(w, "_train_panel", None)
+        if panel is None or panel.width() <= 0:
+            return False
+        from lstmviz.ui.train_panel import PLOTS_LEAST  # (built: imported)
+
+        width = panel.width()
+        if not w.side.isVisibleTo(w):  # (its width then: the one it had, or its least)
+            width -= max(self._side_width, w.side.minimumWidth()) + w.splitter.handleWidth()
+        return panel.plots_width(width) < PLOTS_LEAST
+
+    def train_tab_resized(self) -> None:
+        """The Train tab took another width (the window resized, the side panel hidden or
+        shown): not presenting, where that makes its plots squeezed beside the side panel or
+        gives them the room, the side panel gives way or comes back (a resize that leaves
+        them as they were keeps what S chose)."""
+        if self.active:
+            return
+        now = self._squeezed()
+        if now != self._was_squeezed:
+            self._was_squeezed = now
+            self.fit_train_tab()
 
     def window_resized(self) -> None:
         """Presenting, the window's width is the screen's (or, presenting in a window, the
@@ -858,16 +899,23 @@ class Presenter(QtCore.QObject):
         way on the Train tab and comes back on another tab; S shows it there all the same."""
         w = self.window
         narrow = self._narrow()
+        if not self.active:
+            self._was_squeezed = narrow
         train = narrow and w.on_train_tab()
         if train and w.side.isVisibleTo(w):
             self._side_gave_way = True
             self.set_side(False)
+            if not self.active and not self._said_gave_way:  # (once a window: it did not vanish unexplained)
+                self._said_gave_way = True
+                w.message(SIDE_GAVE_WAY)
         elif not train and self._side_gave_way:
             self._side_gave_way = False
             self.set_side(True)
 
     def set_side(self, on: bool) -> None:
         w = self.window
+        if not on and w.side.isVisibleTo(w):
+            self._side_width = w.side.width()  # (the Train tab's room beside it: _squeezed)
         w.side.setVisible(bool(on))
         if on and self.active:
             # lecture-sized forms need a wider panel: a third of the window, at least the

@@ -234,6 +234,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.diverged_note.hide()
         self._diverged: tuple[str, ...] = ("", "", "")  # the note, whole, short and shortest
         self.loss_plot.vb.sigResized.connect(lambda *_: self._place_hint())
+        self.loss_plot.vb.sigRangeChanged.connect(lambda *_: self._place_note())  # (clear of the curves)
         # each plot's range is a frame a little wider than the data (``_place``), set only when
         # the data leaves it; pyqtgraph's auto range is off: with it on, every new point repaints
         # the whole plot (ViewBox.itemBoundsChanged), with it off only the curve that changed.
@@ -716,14 +717,25 @@ class TrainPanel(QtWidgets.QWidget):
         snaps = self.session.snapshots
         k = min(self.time_slider.value(), len(snaps) - 1)
         try:
-            it, caveat = save_snapshot(self.session, snaps[k][0], path)
+            it, caveat, broken = save_snapshot(self.session, snaps[k][0], path)
         except (LstmvizError, OSError) as err:
             self.set_error(str(err) if isinstance(err, LstmvizError) else f"{path}: {err.strerror or err}")
             return None
-        text = f"Saved the model at update {it} to {file_label(str(path))}" + (f" ({caveat})" if caveat else "")
+        text = plain = f"Saved the model at update {it} to {file_label(str(path))}" + (f" ({caveat})" if caveat else "")
+        # a diverged run is saved all the same (the user's work is never lost), and said: its
+        # weights that are no numbers, as opening the file says them, or the update it diverged at
+        blown = self.session.blown
+        after = blown is not None and it >= blown[0]  # (a snapshot of the update it stopped at)
+        if broken:
+            text += f"; its weights are not all numbers: {broken}"
+        if after:
+            text += (f"; the run diverged at update {blown[0]}"
+                     + ("" if broken else ", these weights are from where it stopped")
+                     + " (an earlier snapshot on the Snapshots slider is from before it)")
         window = self.window_ref
         if window is not None and hasattr(window, "message"):
-            window.message(text)
+            warn = text != plain
+            window.message(text, dialog=warn, error=warn, title="Saved a diverged run")
         self._error = ""
         self.refresh(force=True)
         return it
@@ -816,21 +828,34 @@ class TrainPanel(QtWidgets.QWidget):
         plots over the controls) and never less than their least width (their fields go
         under their labels first: no sideways scrolling); sideways only where the panel has
         not even that room beside the plots' least width."""
-        bar = self.controls.verticalScrollBar().sizeHint().width()
-        want = self.controls.widget().sizeHint().width() + 12
-        need = self.controls.widget().minimumSizeHint().width() + bar  # (no sideways scrolling)
-        outer = self.layout()
-        m = outer.contentsMargins()
-        room = (self.width() - m.left() - m.right() - outer.spacing()
-                - self.plot_tabs.minimumSizeHint().width())
-        share = int(self.width() * (CONTROLS_SHARE_LECTURE if self.theme.lecture else 0.5))
-        width = max(CONTROLS_LEAST, min(max(min(want, share), need), room))
+        width, need, share = self._controls_width(self.width())
         self.controls.setMinimumWidth(width)
         # and no wider than that where the panel is narrow: the plots keep the other half
         self.controls.setMaximumWidth(max(width, min(self._widest, share)))
         policy = QtCore.Qt.ScrollBarPolicy
         self.controls.setHorizontalScrollBarPolicy(policy.ScrollBarAlwaysOff if width >= need
                                                    else policy.ScrollBarAsNeeded)
+
+    def _controls_width(self, panel: int) -> tuple[int, int, int]:
+        """(the controls' least width in a panel ``panel`` px wide, the least that needs no
+        sideways scrolling, their share of the panel at most): ``_fit_controls``' numbers."""
+        bar = self.controls.verticalScrollBar().sizeHint().width()
+        want = self.controls.widget().sizeHint().width() + 12
+        need = self.controls.widget().minimumSizeHint().width() + bar  # (no sideways scrolling)
+        outer = self.layout()
+        m = outer.contentsMargins()
+        room = panel - m.left() - m.right() - outer.spacing() - self.plot_tabs.minimumSizeHint().width()
+        share = int(panel * (CONTROLS_SHARE_LECTURE if self.theme.lecture else 0.5))
+        return max(CONTROLS_LEAST, min(max(min(want, share), need), room)), need, share
+
+    def plots_width(self, panel: int | None = None) -> int:
+        """The plots' width (px) in a panel ``panel`` px wide (its own width when None), as
+        ``_fit_controls`` lays it out: under ``PLOTS_LEAST`` the window's side panel gives way
+        to the tab (``Presenter.fit_train_tab``)."""
+        panel = self.width() if panel is None else panel
+        outer = self.layout()
+        m = outer.contentsMargins()
+        return panel - m.left() - m.right() - outer.spacing() - self._controls_width(panel)[0]
 
     def _fit_plots(self) -> None:
         """The gradient norm's plot only where the curves have room for three plots and not
@@ -861,6 +886,9 @@ class TrainPanel(QtWidgets.QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
         self._fit_controls()
+        presenter = getattr(self.window_ref, "presenter", None)
+        if presenter is not None:
+            presenter.train_tab_resized()  # (the side panel gives way where the plots are squeezed)
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt)
         """As narrow as the controls' least (``CONTROLS_LEAST``) beside the plots' least, not
@@ -948,14 +976,51 @@ class TrainPanel(QtWidgets.QWidget):
         fits = box.width() <= vb.width() - 8 and box.height() <= vb.height()
         hint.setVisible(self._series["loss"].n == 0 and fits)
         hint.setPos((vb.width() - box.width()) / 2, (vb.height() - box.height()) / 2)
-        note = self.diverged_note
-        for text in self._diverged:  # the whole note where it fits, else a shorter one
+        self._place_note()
+
+    def _place_note(self) -> None:
+        """The diverged note (``_diverged``: whole, short, shortest) in a corner of the loss
+        plot's view that holds none of its curves' points or lines: the longest text that
+        has such a corner, the top right first (where the loss left the plot: the note stood
+        there over the last finite losses); where none has, the shortest where it covers the
+        fewest. Hidden where even that is wider or higher than the view."""
+        note, vb = self.diverged_note, self.loss_plot.vb
+        w, h = vb.width(), vb.height()
+        boxes = []
+        for text in (t for t in self._diverged if t):
             note.setText(text)
             box = note.boundingRect()
-            if box.width() <= vb.width() - 8:
-                break
-        note.setVisible(bool(self._diverged[0]) and box.width() <= vb.width() - 8 and box.height() <= vb.height())
-        note.setPos(vb.width() - box.width() - 4, 2)
+            if box.width() <= w - 8 and box.height() <= h:
+                boxes.append((text, box.width(), box.height()))
+        note.setVisible(bool(boxes))
+        if not boxes:
+            return
+        (x0, x1), (y0, y1) = vb.viewRange()
+        lines = []
+        for curve in (self.curve_loss, self.curve_epoch, self.curve_val):
+            xs, ys = curve.getData()
+            if xs is None or not len(xs):
+                continue
+            # (the view's pixels; the log axis' y is log10, as the curve hands it back)
+            px = (np.asarray(xs, np.float64) - x0) / max(x1 - x0, 1e-300) * w
+            py = (y1 - np.asarray(ys, np.float64)) / max(y1 - y0, 1e-300) * h
+            pad = curve.opts["size"] / 2 + 2 if curve.opts["symbol"] is not None else 3
+            lines.append((px, py, pad))
+
+        def places(bw: float, bh: float) -> list[tuple[int, tuple[float, float]]]:
+            corners = [(w - bw - 4, 2), (4, 2), (w - bw - 4, h - bh - 2), (4, h - bh - 2)]
+            return [(sum(covered(px, py, (x - pad, y - pad, x + bw + pad, y + bh + pad)) for px, py, pad in lines),
+                     (x, y)) for x, y in corners]
+
+        for text, bw, bh in boxes:
+            free = [at for hits, at in places(bw, bh) if hits == 0]
+            if free:
+                note.setText(text)
+                note.setPos(*free[0])
+                return
+        text, bw, bh = boxes[-1]
+        note.setText(text)
+        note.setPos(*min(places(bw, bh), key=lambda p: p[0])[1])
 
     def _draw_loss(self, v) -> None:
         sr = self._series
@@ -981,6 +1046,8 @@ class TrainPanel(QtWidgets.QWidget):
             self.curve_val.setData(*sr["val"].data())
         self._place(self.loss_plot, min(sr["loss"].lo, sr["val"].lo), max(sr["loss"].hi, sr["val"].hi),
                     count_top(self._last_update()))
+        if diverged:
+            self._place_note()  # (clear of the curves just set, in their new frame)
 
     def _draw_steps(self, v) -> None:
         # the norms of an update whose loss is no longer a number: its zeros (and those not
@@ -1135,6 +1202,10 @@ CONTROLS_LEAST = 200
 #: The controls' share of the tab at most in a lecture theme (the plots are what the
 #: lessons talk about; elsewhere half)
 CONTROLS_SHARE_LECTURE = 0.4
+#: The plots' least width (px) beside the window's side panel: narrower (a 1024 x 768 screen,
+#: 216 px in the projector theme: titles, legends and axis labels cut), the side panel gives
+#: way on the Train tab, as it does presenting on a narrow screen (``Presenter.fit_train_tab``)
+PLOTS_LEAST = 340
 #: the curves' least height (px) that shows the gradient norm per update as a third plot
 NORM_PLOT_LEAST = 570
 #: Below this height of the curves (px), a lecture shows the one its lesson's step is about:
@@ -1245,6 +1316,31 @@ class Series:
 
     def data(self) -> tuple[np.ndarray, np.ndarray]:
         return self.x[:self.n], self.y[:self.n]
+
+
+def covered(px: np.ndarray, py: np.ndarray, rect: tuple[float, float, float, float]) -> int:
+    """How many of the points (px, py) and the lines between neighbours (both finite) lie in
+    or cross ``rect`` (left, top, right, bottom), by Liang-Barsky's clipping."""
+    left, top, right, bottom = rect
+    ok = np.isfinite(px) & np.isfinite(py)
+    inside = ok & (px >= left) & (px <= right) & (py >= top) & (py <= bottom)
+    n = int(np.count_nonzero(inside))
+    if len(px) < 2:
+        return n
+    a, b = slice(None, -1), slice(1, None)
+    both = ok[a] & ok[b]
+    xa, ya = np.where(both, px[a], 0.0), np.where(both, py[a], 0.0)
+    dx, dy = np.where(both, px[b], 0.0) - xa, np.where(both, py[b], 0.0) - ya
+    lo, hi = np.zeros(len(xa)), np.ones(len(xa))
+    hit = both.copy()
+    for p, q in ((-dx, xa - left), (dx, right - xa), (-dy, ya - top), (dy, bottom - ya)):
+        flat = p == 0
+        hit &= ~(flat & (q < 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(flat, 0.0, q / np.where(flat, 1.0, p))
+        lo = np.where(~flat & (p < 0), np.maximum(lo, r), lo)
+        hi = np.where(~flat & (p > 0), np.minimum(hi, r), hi)
+    return n + int(np.count_nonzero(hit & (lo <= hi)))
 
 
 def value_range(arrays) -> tuple[float, float]:
