@@ -143,3 +143,29 @@ def test_the_rows_label_is_seen_whole_or_in_a_shorter_form(projector_demo, size,
         assert axis.label.isVisible() and 0 <= r.top() and r.bottom() <= m.widget.viewport().height()
         got.append(axis.labelText)
     assert got == want
+
+
+def test_a_nan_or_infinite_weight_is_drawn_keyed_and_read_as_what_it_is(view):
+    """A weight of NaN was left clear (the background showed through, an empty cell) and
+    its hover read "value nan"; one infinity put every other weight of its matrix at the
+    colour bar's ends (levels of 1e-6). Now a NaN is drawn in the theme's NaN colour with a
+    "NaN" key under the colour bar, and hovers as NaN; the levels are the finite weights',
+    an infinity drawn in the bar's end colour and said so."""
+    from lstmviz.ui import theme as th
+
+    model, trace = build([LayerSpec("LSTM", {"units": 4})])
+    kernel = model.layers[0].weights[0]
+    finite = float(np.abs(kernel).max())
+    kernel[0, 2], kernel[1, 3] = np.nan, np.inf
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="lstm"))
+    slot = view.matrices[0]
+    assert slot.nan_key.isVisible() and not view.matrices[1].nan_key.isVisible()
+    assert tuple(slot.colorbar.levels()) == (-finite, finite)
+    slot.image.render()
+    assert slot.image.qimage.pixelColor(2, 0).name() == th.get(view.theme).nan
+    assert slot.image.qimage.pixelColor(2, 0).alpha() == 255
+    top = th.diverging_cmap(view.theme).getLookupTable(nPts=256)[-1, :3]
+    assert slot.image.qimage.pixelColor(3, 1).getRgb()[:3] == tuple(int(c) for c in top)
+    assert view.hover_text("kernel", 2, 0).endswith("· value NaN (no number: the magenta key)")
+    assert view.hover_text("kernel", 3, 1).endswith("· value inf (past the colour bar: its end colour)")

@@ -109,6 +109,58 @@ class ColorBar(pg.ColorBarItem, _BarPlot):
             bar._picture = None
 
 
+class NanKey(pg.GraphicsWidget):
+    """A colour bar's key for NaN: a swatch of the theme's colour for no number
+    (``Theme.nan``) and the word "NaN", at the bottom of the bar's own plot while the picture
+    beside it holds a NaN (``show_for``): the bar gives the key its height, the heatmap none;
+    out of the bar's layout otherwise."""
+
+    TEXT = "NaN"
+
+    def __init__(self, bar: pg.PlotItem):
+        super().__init__()
+        self._bar = bar
+        self._font = QtGui.QFont()
+        self._color, self._pen = QtGui.QColor("#ff00ff"), QtGui.QColor("#ffffff")
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+        self.setToolTip("this colour: no number (NaN), as a model that diverged computes")
+        self.setVisible(False)
+
+    def style(self, font: QtGui.QFont, color: str, text_color: str) -> None:
+        self._font, self._color, self._pen = QtGui.QFont(font), QtGui.QColor(color), QtGui.QColor(text_color)
+        self.updateGeometry()
+        self.update()
+
+    def show_for(self, any_nan: bool) -> None:
+        """In the bar's layout, under the bar, where the picture holds a NaN; else out of it."""
+        if bool(any_nan) == self.isVisible():
+            return
+        if any_nan:
+            self._bar.layout.addItem(self, 4, 0, 1, 3)  # (the row under the bar's bottom axis)
+            self._bar.layout.setAlignment(self, QtCore.Qt.AlignmentFlag.AlignLeft)
+            self.setVisible(True)
+        else:
+            self._bar.layout.removeItem(self)
+            self.setVisible(False)
+
+    def _box(self) -> float:
+        return float(QtGui.QFontMetricsF(self._font).ascent())
+
+    def sizeHint(self, which, constraint=None):  # noqa: N802 (Qt's name)
+        metrics = QtGui.QFontMetricsF(self._font)
+        return QtCore.QSizeF(self._box() + 4 + metrics.horizontalAdvance(self.TEXT) + 2, metrics.height() + 2)
+
+    def paint(self, p, *args):
+        metrics = QtGui.QFontMetricsF(self._font)
+        box, height = self._box(), self.size().height()
+        p.setPen(QtGui.QPen(self._pen, 1))
+        p.setBrush(QtGui.QBrush(self._color))
+        p.drawRect(QtCore.QRectF(1.5, (height - box) / 2 + 0.5, box - 1, box - 1))
+        p.setFont(self._font)
+        p.drawText(QtCore.QPointF(box + 4, (height + metrics.ascent() - metrics.descent()) / 2), self.TEXT)
+
+
 def add_plot(layout: pg.GraphicsLayout, **kwargs) -> pg.PlotItem:
     """``layout.addPlot(**kwargs)`` for a plot whose menu is switched off: made without it."""
     kwargs.setdefault("enableMenu", False)

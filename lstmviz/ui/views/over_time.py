@@ -3,7 +3,8 @@ selected unit's curves below, all with a cursor line at the current step.
 
 Heatmaps are ``steps[key][sample].T`` (rows = units, columns = processing steps), with
 levels fixed per trace: 0..1 for gates (sequential map), symmetric around 0 for signed
-values (diverging map). Masked steps (the layer's mask for the shown sample) are grey
+values (diverging map); a NaN cell in the theme's colour for no number, keyed "NaN" under
+its colour bar (an infinity: the map's end colour). Masked steps (the layer's mask for the shown sample) are grey
 columns in the heatmaps and grey bands behind the curves: there the states only carry
 over. ``set_cursor`` moves lines; it calls ``setImage``/``setData``
 only when the layer, side, sample or unit changed.
@@ -23,7 +24,15 @@ from lstmviz.engine.cells import CELLS
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
-from lstmviz.ui.plot_tools import ColorBar, RowLegend, add_plot, counted_ticks, fit_side_label, keep_pixels
+from lstmviz.ui.plot_tools import (
+    ColorBar,
+    NanKey,
+    RowLegend,
+    add_plot,
+    counted_ticks,
+    fit_side_label,
+    keep_pixels,
+)
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     Ahead,
@@ -40,6 +49,7 @@ from lstmviz.ui.views._common import (
     clamp,
     count_axis,
     hint,
+    holds_nan,
     message_label,
     paint_axis_ahead,
     paints_nothing,
@@ -133,6 +143,7 @@ class _Heatmap:
         self.colorbar = ColorBar(values=(0, 1), interactive=False, width=14)
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=1, col=1)
+        self.nan_key = NanKey(self.colorbar)  # under the bar while the image holds a NaN
         self.mask = DimMask(self.plot.getViewBox())  # focus mode: dims all rows but one unit
         # the items in steps of the whole sequence, the plot's range over the window's
         # length: a seek to another window of the same length moves the group only
@@ -202,6 +213,8 @@ class _Heatmap:
             self.plot.getAxis(ax).setStyle(tickFont=t.font(0.8))
         self.colorbar.axis.setStyle(tickFont=t.font(0.75))
         self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
+        self.image.nan_color = self.twin_image.nan_color = t.nan
+        self.nan_key.style(t.font(0.75), t.nan, t.foreground)
         self.cursor_line.setPen(pg.mkPen(t.highlight, width=2.5))
         self.unit_line.setPen(pg.mkPen(t.highlight, width=1.2, style=QtCore.Qt.PenStyle.DashLine))
         self.mask.style(t)
@@ -574,6 +587,7 @@ class OverTimeView(TraceView):
                 # a contiguous copy: pyqtgraph draws nothing from some strided views (units=1)
                 image = np.ascontiguousarray(ref.rec.steps[slot.key][s].T)
             slot.image.setImage(image, autoLevels=False)
+            slot.nan_key.show_for(holds_nan(image))
             set_levels(slot.colorbar, self._levels(ref, slot.key))
             slot.image.setRect(QtCore.QRectF(o - 0.5, -0.5, T, U))
             slot.shift.set_window(o, T)  # (the plot's range is set only when no exact map exists)

@@ -95,6 +95,7 @@ class OverviewStrip:
         if self.plot is None:
             return
         th.style_plot(self.plot, t)
+        self.image.nan_color = t.nan
         self.plot.getAxis("bottom").setStyle(tickFont=t.font(0.8))
         if self.label:
             self.plot.setLabel("left", self.label, color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})

@@ -35,6 +35,7 @@ from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.plot_tools import (
     ColorBar,
+    NanKey,
     add_plot,
     label_room,
     labels_measured,
@@ -169,6 +170,7 @@ class UnrolledView(TraceView):
         self.colorbar = ColorBar(values=(-1, 1), colorMap=th.diverging_cmap(self.theme),
                                         interactive=False, width=18, orientation="vertical")
         self.glw.addItem(self.colorbar, row=1, col=1)
+        self.nan_key = NanKey(self.colorbar)  # under the bar while a cell shown is NaN
         self.legend = QuietLabel()
         lay.addWidget(self.legend)
 
@@ -228,6 +230,7 @@ class UnrolledView(TraceView):
         self.colorbar.setColorMap(th.diverging_cmap(t))
         self.colorbar.axis.setStyle(tickFont=t.font(0.85))
         self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
+        self.nan_key.style(t.font(0.85), t.nan, t.foreground)
         self.column_box.setPen(cosmetic_pen(t.highlight, 3))
         self.cell_box.setPen(cosmetic_pen(t.highlight, 5))
         self.row_box.setPen(cosmetic_pen(t.muted, 1.5, QtCore.Qt.PenStyle.DashLine))
@@ -1015,6 +1018,8 @@ class UnrolledView(TraceView):
     def _recolour(self, cursor: Cursor, sel: Row | None) -> None:
         cmap_div = th.diverging_cmap(self.theme)
         neutral = np.array(QtGui.QColor(self.theme.grid).getRgb(), np.uint8)
+        nan_rgba = np.array(QtGui.QColor(self.theme.nan).getRgb(), np.uint8)
+        any_nan = False
         for row in self.rows:
             if row.data is None:
                 row.values = None
@@ -1038,14 +1043,19 @@ class UnrolledView(TraceView):
                         i = int(row.ids[sample, c])
                         ti.setText(names[i] if names is not None and 0 <= i < len(names) else str(i))
                 else:
-                    rgba = self._map(cmap_div, vals, row.levels)
+                    rgba = self._map(cmap_div, vals, row.levels, nan_rgba)
+                    any_nan = any_nan or bool(np.isnan(vals).any())
             else:
                 unit = clamp(cursor.unit, 0, row.units - 1)
                 vals = row.data[sample, :, unit]
                 if row.kind == "rnn" and row.backwards:
                     vals = vals[::-1]  # processing order -> input order
                 row.values = vals
-                rgba = self._map(cmap_div, vals[None, :], row.levels)
+                rgba = self._map(cmap_div, vals[None, :], row.levels, nan_rgba)
+                if row.mask is None:
+                    any_nan = any_nan or bool(np.isnan(vals).any())
+                else:
+                    any_nan = any_nan or bool(np.isnan(vals[row.mask[sample].astype(bool)]).any())
                 if row.predicted is not None and row.id_labels is not None:
                     for c, ti in enumerate(getattr(row, "id_texts", [])):  # its most likely token
                         ti.setText(row.id_labels[int(row.predicted[sample, c])])
@@ -1061,6 +1071,7 @@ class UnrolledView(TraceView):
                 idx = np.arange(w) % self.sub
                 rgba[:, (idx < g) | (idx >= self.sub - g)] = 0
             self._set_rgba(row, rgba)
+        self.nan_key.show_for(any_nan)
 
     @staticmethod
     def _set_rgba(row: Row, rgba: np.ndarray) -> None:
@@ -1071,16 +1082,21 @@ class UnrolledView(TraceView):
             img.setRect(row.rect)
 
     @staticmethod
-    def _map(cmap: pg.ColorMap, vals: np.ndarray, levels) -> np.ndarray:
+    def _map(cmap: pg.ColorMap, vals: np.ndarray, levels, nan_rgba=None) -> np.ndarray:
+        """``vals``' colours at ``levels`` (an infinity, as any number past them, in the
+        map's end colour); a NaN (a model whose weights hold NaN) in ``nan_rgba``, the
+        theme's colour for no number (None: the current theme's), as the heatmaps draw it."""
+        if nan_rgba is None:
+            nan_rgba = np.array(QtGui.QColor(th.current().nan).getRgb(), np.uint8)
         lo, hi = levels
         norm = np.clip((np.asarray(vals, np.float64) - lo) / (hi - lo), 0.0, 1.0)
         nan = np.isnan(norm)
-        if nan.any():  # (a model whose weights hold NaN): no colour, as the heatmaps leave it
+        if nan.any():
             norm[nan] = 0.0
         flat = map_bytes(cmap, norm.ravel())
         rgba = np.ascontiguousarray(flat.reshape(norm.shape + (4,)).astype(np.uint8))
         if nan.any():
-            rgba[nan] = 0
+            rgba[nan] = nan_rgba
         return rgba
 
     # -- clicks ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from lstmviz.engine.layers import Bidirectional, Recurrent, TimeDistributed, fmt
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import text_tip
-from lstmviz.ui.plot_tools import ColorBar, add_plot, fit_side_label, steady_axes
+from lstmviz.ui.plot_tools import ColorBar, NanKey, add_plot, fit_side_label, steady_axes
 from lstmviz.ui.views._common import (
     ClickableImage,
     HintLabel,
@@ -24,6 +24,7 @@ from lstmviz.ui.views._common import (
     count_axis,
     fmt,
     hint,
+    holds_nan,
     message_label,
     set_levels,
 )
@@ -79,6 +80,7 @@ class _Matrix:
         self.colorbar = ColorBar(values=(-1, 1), interactive=False, width=14)
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=0, col=1)
+        self.nan_key = NanKey(self.colorbar)  # under the bar while the matrix holds a NaN
 
     def fit_left(self) -> None:
         """The rows' label, the longest of its names seen whole (at 1024 x 600 beside the
@@ -107,6 +109,8 @@ class _Matrix:
         self.colorbar.setColorMap(th.diverging_cmap(t))
         self.colorbar.axis.setStyle(tickFont=t.font(0.75))
         self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
+        self.image.nan_color = t.nan
+        self.nan_key.style(t.font(0.75), t.nan, t.foreground)
         for line in self.separators:
             line.setPen(pg.mkPen(t.foreground, width=2.5))
         bg = pg.mkColor(t.background)
@@ -273,6 +277,7 @@ class WeightsView(TraceView):
             slot.name, slot.array = name, arr
             slot.widget.setVisible(True)
             slot.image.setImage(arr, autoLevels=False)
+            slot.nan_key.show_for(holds_nan(arr))
             # each matrix on its own colour bar: one scale for all let a bias of 1 (the forget
             # gate's, unit_forget_bias) leave the kernels' ~0.05 nearly black
             set_levels(slot.colorbar, th.symmetric_levels(arr))
@@ -378,7 +383,12 @@ class WeightsView(TraceView):
         idx = f"{row}, {column}" if self.images[name].image.shape[0] > 1 or name != "bias" else f"{column}"
         if name == "bias" and slot.array.shape[0] == 1:
             idx = f"{column}"
-        return f"{name}[{idx}] · {where} · value {fmt(v, 4)}"
+        value = fmt(v, 4)
+        if math.isnan(v):
+            value += " (no number: the magenta key)"
+        elif math.isinf(v):
+            value += " (past the colour bar: its end colour)"
+        return f"{name}[{idx}] · {where} · value {value}"
 
     def hover(self, name, column, row) -> None:
         if name is None or column is None:
