@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
@@ -976,13 +976,21 @@ def test_the_header_keeps_one_readable_line_at_the_windows_least_size(qapp, them
     """At the window's least size beside the side panel (902 x 511 in the dark theme) the
     Over time header was squeezed to 4 px: nothing of it read. It keeps its first line at
     least, cut with "…" where the rest does not fit, the whole text in its tooltip; the
-    window's least height is still far within an 800 x 600 screen's."""
+    window's least height is still far within an 800 x 600 screen's. That line stopped at
+    "unit…" (the kind and "= input step 3", the step again, came first): cut, the header
+    is its short form, the unit and the sample before any decoration.
+
+    Decoration gives way to the heatmaps there too: they were 37 x 26 px, beside margins
+    of 9 px and a "unit" label; the margins are 2 px, the label gone, each image at least
+    ``IMAGE_MIN_WIDE`` wide (twice what it was) and taller, and the colour bars' end labels
+    still whole within their widgets."""
     from pathlib import Path
 
     from PySide6 import QtCore, QtGui
 
     from lstmviz.ui.app import dispose, make_window
     from lstmviz.ui.labels import shown_text
+    from lstmviz.ui.views.over_time import IMAGE_MIN_WIDE
 
     demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
     w = make_window(str(demo), theme, quiet=True)
@@ -1001,9 +1009,19 @@ def test_the_header_keeps_one_readable_line_at_the_windows_least_size(qapp, them
         line = QtGui.QFontMetrics(header.label.font()).height()
         assert header.height() >= line, (header.height(), line)
         shown = QtGui.QTextDocumentFragment.fromHtml(header.label.text()).toPlainText()
-        whole = QtGui.QTextDocumentFragment.fromHtml(shown_text(header.text())).toPlainText()
-        assert shown.endswith("\u2026") and whole.startswith(shown[:-1].rstrip())
+        assert shown.startswith("lstm · step t = 0 · unit 0 · sample 0") and shown.endswith("\u2026"), shown
         assert header.toolTip() == shown_text(header.text())
+        assert QtGui.QTextDocumentFragment.fromHtml(header.toolTip()).toPlainText().startswith(
+            "lstm (LSTM) · step t = 0 = input step 0 · unit 0 · sample 0")
+        view = w.views[k]
+        for slot in view.slots[:6]:
+            image = slot.plot.vb.sceneBoundingRect()
+            assert slot.tight and slot.widget.ci.layout.getContentsMargins() == (2.0, 2.0, 2.0, 2.0)
+            assert not slot.plot.getAxis("left").label.isVisible()
+            assert image.width() >= IMAGE_MIN_WIDE and image.height() >= 34, (slot.key, image)
+            bar = slot.colorbar.axis
+            ends = [bar.mapRectToScene(r) for r in bar_label_rects(bar)]
+            assert ends and all(slot.widget.sceneRect().contains(r) for r in ends), slot.key
         # its one line, not more: the label's first line stands in the holder
         first = QtCore.QRect(0, 0, header.width(), line)
         assert header.rect().contains(first)
@@ -1101,3 +1119,62 @@ def test_levels_are_the_finite_numbers_and_an_infinity_is_drawn_at_the_maps_end(
 
 def pg_colour(rgb) -> str:
     return "#{:02x}{:02x}{:02x}".format(*(int(v) for v in rgb))
+
+
+def bar_label_rects(axis) -> list:
+    """The rectangles (in ``axis``' coordinates) of the value labels a colour bar's axis draws."""
+    canvas = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(canvas)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [rect for rect, _, _ in specs[2]] if specs else []
+
+
+def test_decoration_comes_back_where_the_heatmaps_have_room(projector_demo):
+    """What gives way at the least size (the margins, "unit") is there at a large one."""
+    from lstmviz.ui.views.over_time import MARGIN
+
+    window, view = projector_demo("Over time", step=5, size=(1600, 1000), theme="dark")
+    for slot in view.slots[:6]:
+        assert not slot.tight and slot.widget.ci.layout.getContentsMargins() == (MARGIN,) * 4
+        assert slot.plot.getAxis("left").label.isVisible()
+    header = QtGui.QTextDocumentFragment.fromHtml(view.header.label.text()).toPlainText()
+    assert header.startswith("lstm (LSTM) · step t = 5 = input step 5 · unit 0 · sample 0")
+
+
+@pytest.mark.parametrize("width", [90, 120, 160])
+def test_a_heatmaps_step_labels_stay_clear_of_its_colour_bar(qtbot, width):
+    """A long input's window under a narrow heatmap (800 x 600 beside the side panel): its
+    one step label, '149,800', was wider than the image, half of it under the colour bar.
+    A step axis whose labels are kept inside (``labels_inside``) leaves out a label that
+    would run past its right end (the tick stays)."""
+    import pyqtgraph as pg
+
+    from lstmviz.ui.plot_tools import ColorBar, count_axis, counted_ticks, labels_inside, steady_axes
+
+    w = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(w)
+    w.resize(width, 120)
+    plot = w.ci.addPlot(row=0, col=0, axisItems=steady_axes("left", "bottom"))
+    w.ci.addItem(ColorBar(values=(0, 1), interactive=False, width=14), row=0, col=1)
+    plot.setXRange(149_744 - 0.5, 150_000 - 0.5, padding=0)
+    axis = plot.getAxis("bottom")
+    w.show()
+    qtbot.waitExposed(w)
+    metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+
+    def right_ends(ticks):
+        lo, hi = axis.range
+        return [(v - lo) / (hi - lo) * axis.width() + metrics.horizontalAdvance(t) / 2 for v, t in ticks]
+
+    count_axis(axis, 256, first=149_744, max_ticks=8)
+    plain = counted_ticks(axis, 256, 149_744, 8)
+    labels_inside(axis)
+    count_axis(axis, 256, first=149_744, max_ticks=8)
+    inside = counted_ticks(axis, 256, 149_744, 8)
+    assert all(end <= axis.width() + 2 for end in right_ends(inside)), (inside, axis.width())
+    assert set(inside) <= set(plain)
+    if width == 90:  # (the case seen: the one label ran past the axis' right end)
+        assert any(end > axis.width() + 2 for end in right_ends(plain)) and not inside

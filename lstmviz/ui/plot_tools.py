@@ -478,8 +478,30 @@ def counted_ticks(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16
                 _FITTED.clear()
             _FITTED[key] = ticks
     if place is not None:
-        return [(place(v), text) for v, text in ticks]
+        ticks = [(place(v), text) for v, text in ticks]
+    if horizontal and ticks and getattr(axis, "_lstmviz_inside", False):
+        ticks = _inside_right(axis, ticks, font)
     return list(ticks)
+
+
+def labels_inside(axis: pg.AxisItem) -> None:
+    """``count_axis`` keeps ``axis``'s labels inside its right end, where a colour bar
+    stands (a heatmap's step axis): a label that would run past it is left out, the tick
+    stays. A long input's window under a narrow heatmap (800 x 600 beside the side panel)
+    had one label, '149,800', wider than the image, half of it under the colour bar."""
+    axis._lstmviz_inside = True
+
+
+def _inside_right(axis: pg.AxisItem, ticks: list, font: QtGui.QFont) -> list:
+    """``ticks`` whose labels end inside horizontal ``axis``'s right end (2 px of slack),
+    at its present range and width; as they are before the axis has a size."""
+    lo, hi = (float(v) for v in axis.range)
+    width = axis.width()
+    if width <= 1 or not hi > lo:
+        return ticks
+    metrics = QtGui.QFontMetricsF(font)
+    return [(v, text) for v, text in ticks
+            if (v - lo) / (hi - lo) * width + metrics.horizontalAdvance(text) / 2 <= width + 2]
 
 
 #: Room a value axis's major label needs between ticks, in its font's line heights (80%
