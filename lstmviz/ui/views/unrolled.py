@@ -201,6 +201,7 @@ class UnrolledView(TraceView):
         self.plot.getAxis("left").geometryChanged.connect(self._fit_row_ticks)
         self.block_names: list = []  # (text item, whole name, room in steps)
         self.vb.sigResized.connect(self._fit_texts)
+        self.vb.sigResized.connect(self._fit_row_ticks)
         self.vb.sigXRangeChanged.connect(self._fit_texts)
         self.vb.sigYRangeChanged.connect(self._fit_texts)
         self.focus = False
@@ -223,7 +224,7 @@ class UnrolledView(TraceView):
         self._ranges = self._strip_key = self._align_key = ()
         self._ticks = []
         self.glw.setBackground(t.background)
-        th.style_plot(self.plot, t, bottom="input step  t")
+        th.style_plot(self.plot, t, bottom="input step  t", bottom_short="t")
         self.plot.getAxis("left").setStyle(tickFont=t.font(1.0, bold=True))
         self.header.setFont(t.font(1.15))
         self.legend.setFont(t.font(0.95))
@@ -432,22 +433,25 @@ class UnrolledView(TraceView):
 
     def _row_ticks(self, unit: int) -> None:
         labels: dict[float, list[str]] = {}  # rows on one level: their names, left to right
+        names: dict[float, list[str]] = {}  # the same without the unit (``_fit_row_ticks``)
         for row in sorted(self.rows, key=lambda r: r.offset):
             if row.kind == "input" or row.data is None:
                 text = row.label
             else:
                 text = f"{row.label}  [{clamp(unit, 0, row.units - 1)}]"
             labels.setdefault(row.y, []).append(text)
+            names.setdefault(row.y, []).append(row.label)
 
         def joined(texts: list[str]) -> str:
             # rows sharing a level also carry their names over their blocks (_build_static)
             text = " · ".join(texts)
             return text if len(texts) == 1 or len(text) <= 40 else f"{texts[0]}  (+{len(texts) - 1} more)"
         ticks = sorted((y, joined(t)) for y, t in labels.items())
+        short = sorted((y, joined(t)) for y, t in names.items())
         layer = self.cursor.layer if self.cursor is not None else None
         anchor = next((r.y for r in self.rows if layer is not None and r.layer == layer), None)
-        if [ticks, anchor] != self._ticks:  # the same names again (another window): the axis stays drawn
-            self._ticks = [ticks, anchor]
+        if [ticks, anchor, short] != self._ticks:  # the same names again (another window): the axis stays drawn
+            self._ticks = [ticks, anchor, short]
             self._fit_row_ticks()
 
     def _fit_row_ticks(self) -> None:
@@ -456,8 +460,17 @@ class UnrolledView(TraceView):
         33 names over each other, a black smear); fitted again when the axis is resized."""
         if not self._ticks:
             return
-        ticks, anchor = self._ticks
+        ticks, anchor, short = self._ticks
         axis = self.plot.getAxis("left")
+        # names without their unit ("lstm", not "lstm  [0]": the header names the unit)
+        # where the whole names would take more than half of what they and the cells have
+        # (at the window's least size the names took 150 px, 40 steps' cells 65)
+        if short != ticks and self.vb.width() > 1:
+            metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+            st = axis.style
+            need = max(metrics.horizontalAdvance(text) for _, text in ticks) + st["tickTextOffset"][0] + 4
+            if need > (self.vb.width() + axis.width()) / 2:
+                ticks = short
         room = label_room(axis, [text for _, text in ticks])
         if room is not None and len(ticks) > room:
             every = next(k for k in (2, 3, 4, 5, 10, 20, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
