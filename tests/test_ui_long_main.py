@@ -606,6 +606,44 @@ def test_over_time_in_a_small_picture_keeps_its_exact_heatmaps_visible(long_wind
         assert slot.plot.vb.height() >= 40 and slot.plot.getAxis("left").label.isVisible()
 
 
+def test_over_time_at_the_windows_least_size_gives_its_heatmaps_the_strips_axis_room(long_window):
+    """A long input at the window's least size beside the side panel (an 800 x 600 picture
+    is that window scaled): each exact heatmap was ~20 px wide beside the 52 px left axis
+    it shares with the strip above (for the strip's "all"), the margins and the colour bar,
+    and its one step label, wider than the image, ran under the colour bar. There the
+    margins at the sides and the strip's row label give way, the left axis as wide as the
+    unit ticks (the strip's too: the steps still line up), the image at least
+    ``IMAGE_MIN_WIDE`` wide, and no step label reaches past the image's right end."""
+    from lstmviz.ui.export import _settle, long_settled
+    from lstmviz.ui.views.over_time import IMAGE_MIN_WIDE
+    from lstmviz.ui.views.overview_strip import AXIS_WIDTH
+
+    w, x = long_window
+    view = _tab(w, "Over time")
+    w.state.set_input_data(x)
+    long_settled(w)
+    w.resize(w.minimumSizeHint())
+    for _ in range(3):
+        _settle()
+    for slot in [s for s in view.slots if s.plot.isVisible()]:
+        image, strip = slot.plot.vb.sceneBoundingRect(), slot.strip
+        assert slot.tight and strip.shown and strip.narrow and image.width() >= IMAGE_MIN_WIDE, image
+        left = slot.plot.getAxis("left")
+        assert left.width() < AXIS_WIDTH and strip.plot.getAxis("left").width() == left.width()
+        assert not strip.plot.getAxis("left").label.isVisible()
+        assert abs(strip.plot.vb.sceneBoundingRect().left() - image.left()) < 0.5  # (steps line up)
+        axis = slot.plot.getAxis("bottom")
+        font = QtGui.QFontMetricsF(axis.style["tickFont"] or axis.font())
+        lo, hi = axis.range
+        for v, text in axis._tickLevels[0] if axis._tickLevels else []:
+            assert (v - lo) / (hi - lo) * axis.width() + font.horizontalAdvance(text) / 2 <= axis.width() + 2
+    w.resize(1400, 900)
+    for _ in range(3):
+        _settle()
+    for slot in [s for s in view.slots if s.plot.isVisible()]:
+        assert not slot.tight and not slot.strip.narrow and slot.plot.getAxis("left").width() == AXIS_WIDTH
+
+
 def test_unrolled_in_a_short_view_keeps_its_rows_apart_and_cuts_its_legend(long_window):
     """A long input's Unrolled view where it is short (a 1024 x 600 laptop beside the side
     panel): the legend's lines took the height the rows needed, and the rows' names ran
@@ -675,13 +713,14 @@ def test_over_time_lays_a_size_out_alike_whatever_the_sizes_before(make_window, 
 
 def _label_seen_whole_or_not_at_all(slot) -> bool:
     """Over time's heatmap ``slot``: its rows' label "unit" shows where it lies within its
-    widget (where it would be: shown for the check), else not. Whether it is whole."""
+    widget (where it would be: shown for the check), else not; never where the image needs
+    its room (``slot.tight``). Whether it is whole."""
     label = slot.plot.getAxis("left").label
     label.setVisible(True)
     r = slot.widget.mapFromScene(label.mapRectToScene(label.boundingRect())).boundingRect()
     whole = r.top() >= 0 and r.bottom() <= slot.widget.viewport().height()
     slot.fit_label()
-    assert label.isVisible() == whole
+    assert label.isVisible() == (whole and not slot.tight)
     return whole
 
 

@@ -537,8 +537,8 @@ def test_a_model_whose_weights_hold_nan_opens_says_where_and_draws_without_warni
     """A model saved after its training diverged (a NaN in the forget gate's bias) opened
     with no word of why every number on screen was NaN, and drawing it printed NumPy's
     warnings (the Unrolled view cast NaN colours to bytes). Now the open message names the
-    first NaN by gate block, every tab draws without a warning, the NaN cells left empty
-    as the heatmaps leave them, and ``lstmviz summary`` says it in a note."""
+    first NaN by gate block, every tab draws without a warning, the NaN cells in the
+    theme's colour for no number, as the heatmaps draw them, and ``lstmviz summary`` says it in a note."""
     import warnings
 
     from lstmviz.engine import LayerSpec, Model
@@ -564,7 +564,8 @@ def test_a_model_whose_weights_hold_nan_opens_says_where_and_draws_without_warni
     unrolled = window.views[0]
     assert not np.isfinite(window.state.trace["lstm"].steps["h"][0, 1]).any()
     cells = [r for r in unrolled.rows if r.image.image is not None]
-    assert any((r.image.image[..., 3] == 0).any() for r in cells)  # (NaN cells: no colour)
+    nan = np.array(QtGui.QColor(unrolled.theme.nan).getRgb(), np.uint8)  # (NaN cells: its colour)
+    assert any((r.image.image == nan).all(axis=-1).any() for r in cells)
     out = subprocess.run([sys.executable, "-m", "lstmviz", "summary", str(tmp_path / "nan.keras")],
                          capture_output=True, text=True, check=True).stdout
     assert out.rstrip().endswith("Note: lstm's recurrent_kernel_i[0, 0] is infinity (2 such numbers in the "

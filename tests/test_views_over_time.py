@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
@@ -282,6 +282,7 @@ def test_strip_curves_are_used_by_the_view(view):
 def test_indexed_images_are_pyqtgraphs_images(qtbot, shape):
     # the heatmaps' colour table is made once per colour map: the same QImage as pyqtgraph's
     import pyqtgraph as pg
+    from PySide6 import QtGui
 
     from lstmviz.ui import theme as th
     from lstmviz.ui.views._common import IndexedImage
@@ -304,13 +305,17 @@ def test_indexed_images_are_pyqtgraphs_images(qtbot, shape):
     item = IndexedImage(axisOrder="row-major")
     assert item.render() is None  # no image: nothing to render, as pyqtgraph
     nan = data.copy()
-    nan.flat[-1] = np.nan  # NaNs: pyqtgraph's own render (transparent there)
+    nan.flat[-1] = np.nan  # NaNs: pyqtgraph's own render, the NaN in the theme's colour for it
     for cls in (pg.ImageItem, IndexedImage):
         item = cls(axisOrder="row-major")
         item.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256, alpha=False))
         item.setImage(nan, autoLevels=False, levels=(-1, 1))
         item.render()
         images.append(item.qimage.convertToFormat(item.qimage.Format.Format_ARGB32))
+    rows, cols = nan.shape
+    assert images[-2].pixelColor(cols - 1, rows - 1).alpha() == 0  # (pyqtgraph's: clear)
+    assert images[-1].pixelColor(cols - 1, rows - 1) == QtGui.QColor(th.current().nan)
+    images[-2].setPixelColor(cols - 1, rows - 1, QtGui.QColor(th.current().nan))
     assert images[-1] == images[-2]
 
 
@@ -971,13 +976,21 @@ def test_the_header_keeps_one_readable_line_at_the_windows_least_size(qapp, them
     """At the window's least size beside the side panel (902 x 511 in the dark theme) the
     Over time header was squeezed to 4 px: nothing of it read. It keeps its first line at
     least, cut with "…" where the rest does not fit, the whole text in its tooltip; the
-    window's least height is still far within an 800 x 600 screen's."""
+    window's least height is still far within an 800 x 600 screen's. That line stopped at
+    "unit…" (the kind and "= input step 3", the step again, came first): cut, the header
+    is its short form, the unit and the sample before any decoration.
+
+    Decoration gives way to the heatmaps there too: they were 37 x 26 px, beside margins
+    of 9 px and a "unit" label; the margins are 2 px, the label gone, each image at least
+    ``IMAGE_MIN_WIDE`` wide (twice what it was) and taller, and the colour bars' end labels
+    still whole within their widgets."""
     from pathlib import Path
 
     from PySide6 import QtCore, QtGui
 
     from lstmviz.ui.app import dispose, make_window
     from lstmviz.ui.labels import shown_text
+    from lstmviz.ui.views.over_time import IMAGE_MIN_WIDE
 
     demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
     w = make_window(str(demo), theme, quiet=True)
@@ -996,11 +1009,172 @@ def test_the_header_keeps_one_readable_line_at_the_windows_least_size(qapp, them
         line = QtGui.QFontMetrics(header.label.font()).height()
         assert header.height() >= line, (header.height(), line)
         shown = QtGui.QTextDocumentFragment.fromHtml(header.label.text()).toPlainText()
-        whole = QtGui.QTextDocumentFragment.fromHtml(shown_text(header.text())).toPlainText()
-        assert shown.endswith("\u2026") and whole.startswith(shown[:-1].rstrip())
+        assert shown.startswith("lstm · step t = 0 · unit 0 · sample 0") and shown.endswith("\u2026"), shown
         assert header.toolTip() == shown_text(header.text())
+        assert QtGui.QTextDocumentFragment.fromHtml(header.toolTip()).toPlainText().startswith(
+            "lstm (LSTM) · step t = 0 = input step 0 · unit 0 · sample 0")
+        view = w.views[k]
+        for slot in view.slots[:6]:
+            image = slot.plot.vb.sceneBoundingRect()
+            assert slot.tight and slot.widget.ci.layout.getContentsMargins() == (2.0, 2.0, 2.0, 2.0)
+            assert not slot.plot.getAxis("left").label.isVisible()
+            assert image.width() >= IMAGE_MIN_WIDE and image.height() >= 34, (slot.key, image)
+            bar = slot.colorbar.axis
+            ends = [bar.mapRectToScene(r) for r in bar_label_rects(bar)]
+            assert ends and all(slot.widget.sceneRect().contains(r) for r in ends), slot.key
         # its one line, not more: the label's first line stands in the holder
         first = QtCore.QRect(0, 0, header.width(), line)
         assert header.rect().contains(first)
     finally:
         dispose(w)
+
+
+def nan_model(T=10):
+    """An LSTM whose forget gate's bias of unit 1 is NaN (a diverged run): unit 1 is NaN
+    from step 0, every unit from step 1 (the recurrent kernel spreads it)."""
+    model = Model.sequential((None, T, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})], seed=0)
+    model.layers[0].weights[2][5] = np.nan
+    x = np.random.default_rng(0).normal(size=(1, T, 2)).astype(np.float32)
+    return model, model.trace(x)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+def test_a_nan_cell_is_drawn_in_the_themes_colour_for_no_number_keyed_by_its_colour_bar(qtbot, theme):
+    """A diverged model's NaN cells were left clear: the background showed through and a
+    NaN read as an empty cell. They are drawn in the theme's NaN colour, and each colour
+    bar whose heatmap holds one has a "NaN" key under it (none where it holds none)."""
+    from PySide6 import QtCore, QtGui
+
+    from lstmviz.ui import theme as th
+
+    t = th.get(theme)
+    v = OverTimeView(theme=t)
+    qtbot.addWidget(v)
+    v.resize(1200, 800)
+    v.show()
+    qtbot.waitExposed(v)
+    model, trace = nan_model()
+    v.set_data(model, trace)
+    v.set_cursor(Cursor(step=0, layer="lstm", unit=0))
+    QtWidgets.QApplication.processEvents()
+    rec = trace["lstm"]
+    for slot in v.slots[:6]:
+        assert np.isnan(rec.steps[slot.key][0, 6, 3])
+        assert slot.nan_key.isVisible() and slot.nan_key.sceneBoundingRect().intersects(
+            slot.colorbar.sceneBoundingRect())
+        picture = slot.widget.grab().toImage()
+        at = slot.widget.mapFromScene(slot.image.mapToScene(QtCore.QPointF(6.5, 3.5)))  # (step 6, unit 3)
+        assert picture.pixelColor(at).name() == QtGui.QColor(t.nan).name(), slot.key
+        key = slot.widget.mapFromScene(slot.nan_key.mapToScene(slot.nan_key.boundingRect().center()))
+        assert key.y() < slot.widget.height()  # (seen: within the heatmap's widget)
+    # a model without NaN: no key
+    fine, trace = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True})])
+    v.set_data(fine, trace)
+    v.set_cursor(Cursor(step=0, layer="lstm", unit=0))
+    assert not any(slot.nan_key.isVisible() for slot in v.slots)
+
+
+def test_the_nan_colour_is_on_no_colour_map_and_stands_out_in_every_theme():
+    """The colour for no number must not be read as a number: far from every colour of the
+    gate map and each theme's diverging map, and from the theme's own colours."""
+    import pyqtgraph as pg
+
+    from lstmviz.ui import theme as th
+
+    def rgb(c):
+        q = pg.mkColor(c)
+        return np.array([q.red(), q.green(), q.blue()], float)
+
+    for t in th.THEMES.values():
+        nan = rgb(t.nan)
+        for cmap in (th.gate_cmap(t), th.diverging_cmap(t)):
+            colours = cmap.getLookupTable(nPts=256)[:, :3].astype(float)
+            assert np.linalg.norm(colours - nan, axis=1).min() > 120, (t.name, cmap.name)
+        for own in (t.background, t.foreground, t.grid, t.panel, t.highlight, t.muted):
+            assert np.linalg.norm(rgb(own) - nan) > 120, (t.name, own)
+
+
+def test_levels_are_the_finite_numbers_and_an_infinity_is_drawn_at_the_maps_end():
+    """One infinite weight made ``symmetric_levels`` give the floor's 1e-6: every other
+    number of the matrix then in the map's end colours. The levels are the finite numbers';
+    an infinity is drawn as any number past them, in the map's end colour."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.views._common import IndexedImage
+
+    a = np.array([[0.5, -0.25, np.inf, -np.inf, np.nan]], np.float32)
+    assert th.symmetric_levels(a) == (-0.5, 0.5)
+    assert th.symmetric_levels(np.array([np.inf, np.nan])) == (-1e-6, 1e-6)
+    image = IndexedImage(axisOrder="row-major")
+    cmap = th.diverging_cmap("dark")
+    image.setColorMap(cmap)
+    image.setImage(a, autoLevels=False, levels=th.symmetric_levels(a))
+    image.nan_color = th.get("dark").nan
+    image.render()
+    q = image.qimage
+    top, bottom = (pg_colour(c) for c in cmap.getLookupTable(nPts=256)[[-1, 0], :3])
+    assert q.pixelColor(0, 0).name() == top and q.pixelColor(2, 0).name() == top  # 0.5 and +inf
+    assert q.pixelColor(3, 0).name() == bottom  # -inf
+    assert q.pixelColor(4, 0).name() == th.get("dark").nan and q.pixelColor(4, 0).alpha() == 255
+
+
+def pg_colour(rgb) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*(int(v) for v in rgb))
+
+
+def bar_label_rects(axis) -> list:
+    """The rectangles (in ``axis``' coordinates) of the value labels a colour bar's axis draws."""
+    canvas = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(canvas)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [rect for rect, _, _ in specs[2]] if specs else []
+
+
+def test_decoration_comes_back_where_the_heatmaps_have_room(projector_demo):
+    """What gives way at the least size (the margins, "unit") is there at a large one."""
+    from lstmviz.ui.views.over_time import MARGIN
+
+    window, view = projector_demo("Over time", step=5, size=(1600, 1000), theme="dark")
+    for slot in view.slots[:6]:
+        assert not slot.tight and slot.widget.ci.layout.getContentsMargins() == (MARGIN,) * 4
+        assert slot.plot.getAxis("left").label.isVisible()
+    header = QtGui.QTextDocumentFragment.fromHtml(view.header.label.text()).toPlainText()
+    assert header.startswith("lstm (LSTM) · step t = 5 = input step 5 · unit 0 · sample 0")
+
+
+@pytest.mark.parametrize("width", [90, 120, 160])
+def test_a_heatmaps_step_labels_stay_clear_of_its_colour_bar(qtbot, width):
+    """A long input's window under a narrow heatmap (800 x 600 beside the side panel): its
+    one step label, '149,800', was wider than the image, half of it under the colour bar.
+    A step axis whose labels are kept inside (``labels_inside``) leaves out a label that
+    would run past its right end (the tick stays)."""
+    import pyqtgraph as pg
+
+    from lstmviz.ui.plot_tools import ColorBar, count_axis, counted_ticks, labels_inside, steady_axes
+
+    w = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(w)
+    w.resize(width, 120)
+    plot = w.ci.addPlot(row=0, col=0, axisItems=steady_axes("left", "bottom"))
+    w.ci.addItem(ColorBar(values=(0, 1), interactive=False, width=14), row=0, col=1)
+    plot.setXRange(149_744 - 0.5, 150_000 - 0.5, padding=0)
+    axis = plot.getAxis("bottom")
+    w.show()
+    qtbot.waitExposed(w)
+    metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+
+    def right_ends(ticks):
+        lo, hi = axis.range
+        return [(v - lo) / (hi - lo) * axis.width() + metrics.horizontalAdvance(t) / 2 for v, t in ticks]
+
+    count_axis(axis, 256, first=149_744, max_ticks=8)
+    plain = counted_ticks(axis, 256, 149_744, 8)
+    labels_inside(axis)
+    count_axis(axis, 256, first=149_744, max_ticks=8)
+    inside = counted_ticks(axis, 256, 149_744, 8)
+    assert all(end <= axis.width() + 2 for end in right_ends(inside)), (inside, axis.width())
+    assert set(inside) <= set(plain)
+    if width == 90:  # (the case seen: the one label ran past the axis' right end)
+        assert any(end > axis.width() + 2 for end in right_ends(plain)) and not inside

@@ -526,3 +526,72 @@ def test_initial_state_clears_the_blocks_names(view, qtbot, steps):
         left = view.vb.mapViewToScene(pg.QtCore.QPointF(enc.offset - 0.5, enc.y)).x()
         right = view.vb.mapViewToScene(pg.QtCore.QPointF(dec.offset + dec.T - 0.5, dec.y)).x()
         assert left <= box.left() and box.right() <= right, size
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_a_nan_cell_is_drawn_in_the_themes_colour_for_no_number_with_a_key(qtbot, theme):
+    """A NaN cell (a model whose weights hold NaN) was drawn clear, an empty box: it is in
+    the theme's NaN colour, keyed "NaN" under the colour bar while a cell shown is NaN."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui import theme as th
+
+    t = th.get(theme)
+    v = UnrolledView(theme=t)
+    qtbot.addWidget(v)
+    model = Model.sequential((None, 6, 3), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})], seed=0)
+    model.layers[0].weights[2][5] = np.nan  # bias_f of unit 1: unit 1 NaN from step 0, all from step 1
+    x = np.random.default_rng(0).normal(size=(1, 6, 3)).astype(np.float32)
+    trace = model.trace(x)
+    v.set_data(model, trace, inputs=[x])
+    v.set_cursor(Cursor(step=0, layer="lstm", unit=0))
+    lstm = row(v, "lstm")
+    assert np.isfinite(lstm.values[0]) and np.isnan(lstm.values[1:]).all()
+    rgba = lstm.image.image
+    nan = tuple(QtGui.QColor(t.nan).getRgb())
+    cells = [tuple(p) for p in rgba.reshape(-1, 4) if p[3]]  # (the gaps between cells: clear)
+    assert cells.count(nan) >= 5 * (len(cells) // 6) and cells[0] != nan
+    assert v.nan_key.isVisible()
+    model.layers[0].weights[2][5] = 1.0
+    v.set_data(model, model.trace(x), inputs=[x])
+    v.set_cursor(Cursor(step=0, layer="lstm", unit=0))
+    assert not v.nan_key.isVisible() and nan not in [tuple(p) for p in row(v, "lstm").image.image.reshape(-1, 4)]
+
+
+def test_at_the_windows_least_size_the_rows_names_leave_the_cells_their_room(qapp):
+    """At the window's least size beside the side panel the rows' names ("next_value  [0]")
+    took ~150 px and the 40 steps' cells ~65, the steps' axis title cut to "input step".
+    The names leave out their unit there (the header names it) where the whole names would
+    take more than half of what they and the cells have, and the axis title is "t" where
+    the whole one is longer than the axis; at a large size both are whole."""
+    from pathlib import Path
+
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.app import dispose, make_window
+
+    demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
+    w = make_window(str(demo), "dark", quiet=True)
+
+    def settle():
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+
+    try:
+        w.tabs.setCurrentIndex(0)
+        w.show()
+        settle()
+        view = w.views[0]
+        w.resize(w.minimumSizeHint())
+        settle()
+        axis = view.plot.getAxis("left")
+        names = [text for _, text in axis._tickLevels[0]]
+        assert names and not any("[" in n for n in names), names
+        assert view.vb.width() >= 2 * 40, view.vb.width()  # (2 px a step at least: 1.6 before)
+        assert view.plot.getAxis("bottom").labelText == "t"
+        w.resize(1600, 1000)
+        settle()
+        names = [text for _, text in axis._tickLevels[0]]
+        assert "lstm  [0]" in names and view.plot.getAxis("bottom").labelText == "input step  t"
+    finally:
+        dispose(w)

@@ -143,3 +143,77 @@ def test_the_rows_label_is_seen_whole_or_in_a_shorter_form(projector_demo, size,
         assert axis.label.isVisible() and 0 <= r.top() and r.bottom() <= m.widget.viewport().height()
         got.append(axis.labelText)
     assert got == want
+
+
+def test_a_nan_or_infinite_weight_is_drawn_keyed_and_read_as_what_it_is(view):
+    """A weight of NaN was left clear (the background showed through, an empty cell) and
+    its hover read "value nan"; one infinity put every other weight of its matrix at the
+    colour bar's ends (levels of 1e-6). Now a NaN is drawn in the theme's NaN colour with a
+    "NaN" key under the colour bar, and hovers as NaN; the levels are the finite weights',
+    an infinity drawn in the bar's end colour and said so."""
+    from lstmviz.ui import theme as th
+
+    model, trace = build([LayerSpec("LSTM", {"units": 4})])
+    kernel = model.layers[0].weights[0]
+    finite = float(np.abs(kernel).max())
+    kernel[0, 2], kernel[1, 3] = np.nan, np.inf
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="lstm"))
+    slot = view.matrices[0]
+    assert slot.nan_key.isVisible() and not view.matrices[1].nan_key.isVisible()
+    assert tuple(slot.colorbar.levels()) == (-finite, finite)
+    slot.image.render()
+    assert slot.image.qimage.pixelColor(2, 0).name() == th.get(view.theme).nan
+    assert slot.image.qimage.pixelColor(2, 0).alpha() == 255
+    top = th.diverging_cmap(view.theme).getLookupTable(nPts=256)[-1, :3]
+    assert slot.image.qimage.pixelColor(3, 1).getRgb()[:3] == tuple(int(c) for c in top)
+    assert view.hover_text("kernel", 2, 0).endswith("· value NaN (no number: the magenta key)")
+    assert view.hover_text("kernel", 3, 1).endswith("· value inf (past the colour bar: its end colour)")
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_at_the_windows_least_size_no_gate_label_hides_a_matrix_and_titles_stay_on_their_plots(qapp, theme):
+    """At the window's least size beside the side panel the recurrent kernel's 8 rows had
+    22 px under gate labels 20 px tall (decoration over the data), and its title ran past
+    both ends of its plot, under the colour bar. Where the labels would cover more than
+    ``LABEL_SHARE`` of a matrix they name the gates in its columns' axis instead (the
+    column numbers give way), and each title is the longest of its forms its plot holds."""
+    from pathlib import Path
+
+    from PySide6 import QtGui, QtWidgets
+
+    from lstmviz.ui.app import dispose, make_window
+    from lstmviz.ui.views.weights import LABEL_SHARE
+
+    demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
+    w = make_window(str(demo), theme, quiet=True)
+    try:
+        k = next(i for i, v in enumerate(w.views) if v.title == "Weights")
+        w.tabs.setCurrentIndex(k)
+        w.show()
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        w.resize(w.minimumSizeHint())
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        shown = [m for m in w.views[k].matrices if m.name is not None]
+        assert len(shown) == 3
+        below = 0
+        for m in shown:
+            image = m.plot.vb.sceneBoundingRect()
+            labels = [lab for lab, forms in zip(m.labels, m.label_forms) if forms]
+            ticks = [text for _, text in m.plot.getAxis("bottom")._tickLevels[0]]
+            if m.gates_below:
+                below += 1
+                assert not any(lab.isVisible() for lab in labels) and ticks == ["i", "f", "c", "o"], m.name
+            else:
+                assert all(lab.isVisible() for lab in labels)
+                tall = max(QtGui.QFontMetricsF(lab.textItem.font()).height() for lab in labels)
+                assert tall <= LABEL_SHARE * image.height()
+                assert all(t.isdigit() for t in ticks)
+            title = m.plot.titleLabel.item.sceneBoundingRect()
+            plot = m.plot.sceneBoundingRect()
+            assert title.left() >= plot.left() - 1 and title.right() <= plot.right() + 1, (m.name, title, plot)
+        assert below >= 1  # (the recurrent kernel's, at least)
+    finally:
+        dispose(w)

@@ -9,6 +9,7 @@ in the layer's bias), so what is printed is exactly what the engine (= Keras) di
 
 from __future__ import annotations
 
+import math
 import string
 from dataclasses import dataclass
 
@@ -24,8 +25,11 @@ MINUS = "\u2212"
 
 
 def fmt(v, nd: int = 3) -> str:
-    """A number as the views print it: ``nd`` decimals, a true minus sign, no ``-0.000``."""
+    """A number as the views print it: ``nd`` decimals, a true minus sign, no ``-0.000``;
+    no number as ``NaN`` (the heatmaps' key says it so), an infinity as ``inf``/``−inf``."""
     v = float(v)
+    if math.isnan(v):
+        return "NaN"
     s = f"{v:.{nd}f}"
     if float(s) == 0.0:
         s = f"{0.0:.{nd}f}"

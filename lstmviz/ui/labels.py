@@ -332,14 +332,18 @@ class QuietLabel(QtWidgets.QWidget):
         self._tallest: dict[tuple, int] = {}
         self._text = ""  # the text given (the label shows it without hints in an export)
         self._shown = ""  # what it shows of it: without hints while they are hidden
+        self._short = ""  # the text's short form given (``setText(short=)``), and as shown
+        self._short_shown = ""
 
     def text(self) -> str:
         return self._text
 
-    def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name)
-        if text != self._text:
-            self._text = text
-            if HINT_OPEN in text:
+    def setText(self, text: str, short: str = "") -> None:  # noqa: N802 (QLabel's name)
+        """``text``; ``short``: what shows instead where the holder cuts ``text`` (its data
+        first, its decoration left out), itself cut where even it does not fit."""
+        if text != self._text or short != self._short:
+            self._text, self._short = text, short
+            if HINT_OPEN in text or HINT_OPEN in short:
                 _holders.add(self)
             self._show()
 
@@ -348,8 +352,9 @@ class QuietLabel(QtWidgets.QWidget):
 
     def _show(self) -> None:
         shown = shown_text(self._text)
-        if shown != self._shown:
-            self._shown = shown
+        short = shown_text(self._short) if self._short else ""
+        if shown != self._shown or short != self._short_shown:
+            self._shown, self._short_shown = shown, short
             self.label.setText(shown)
             if self.isVisible():  # a hidden view (another tab) is measured when shown
                 self._fit()
@@ -402,17 +407,21 @@ class QuietLabel(QtWidgets.QWidget):
                 self.resize(self.width(), h)
         self.label.setGeometry(0, 0, w, h)
         cut = 0 < self.height() < h
-        if cut:
-            self._elide(w, self.height())
+        if cut and self._short_shown:
+            self.label.setText(self._short_shown)
+            if self._document(self._short_shown, w).size().height() > self.height() + 0.5:
+                self._elide(w, self.height(), self._short_shown)
+        elif cut:
+            self._elide(w, self.height(), self._shown)
         tip = self._shown if cut else ""  # (the whole text where it ends in "…")
         if self.toolTip() != tip:
             self.setToolTip(tip)
 
-    def _elide(self, w: int, room: int) -> None:
-        """Show the lines of the text that fit in ``room`` px at width ``w``, the last one
+    def _elide(self, w: int, room: int, html: str) -> None:
+        """Show the lines of ``html`` that fit in ``room`` px at width ``w``, the last one
         ending in "…" (the first line at least: the holder cuts it where even that does
         not fit)."""
-        doc = self._document(self._shown, w)
+        doc = self._document(html, w)
         layout = doc.documentLayout()
         ends: list[tuple[float, int]] = []  # (bottom, position after it) of every line
         block = doc.begin()
@@ -431,7 +440,7 @@ class QuietLabel(QtWidgets.QWidget):
         words = [p for p in range(cut, start, -1) if doc.characterAt(p - 1).isspace()]
         # at a word's end where one fits, else within the one word that line holds
         for end in dict.fromkeys([cut, *words, *range(cut - 1, start - 1, -1)]):
-            trial = self._document(self._shown, w)
+            trial = self._document(html, w)
             cursor = QtGui.QTextCursor(trial)
             cursor.setPosition(end)
             cursor.movePosition(QtGui.QTextCursor.MoveOperation.End, QtGui.QTextCursor.MoveMode.KeepAnchor)

@@ -109,6 +109,58 @@ class ColorBar(pg.ColorBarItem, _BarPlot):
             bar._picture = None
 
 
+class NanKey(pg.GraphicsWidget):
+    """A colour bar's key for NaN: a swatch of the theme's colour for no number
+    (``Theme.nan``) and the word "NaN", at the bottom of the bar's own plot while the picture
+    beside it holds a NaN (``show_for``): the bar gives the key its height, the heatmap none;
+    out of the bar's layout otherwise."""
+
+    TEXT = "NaN"
+
+    def __init__(self, bar: pg.PlotItem):
+        super().__init__()
+        self._bar = bar
+        self._font = QtGui.QFont()
+        self._color, self._pen = QtGui.QColor("#ff00ff"), QtGui.QColor("#ffffff")
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+        self.setToolTip("this colour: no number (NaN), as a model that diverged computes")
+        self.setVisible(False)
+
+    def style(self, font: QtGui.QFont, color: str, text_color: str) -> None:
+        self._font, self._color, self._pen = QtGui.QFont(font), QtGui.QColor(color), QtGui.QColor(text_color)
+        self.updateGeometry()
+        self.update()
+
+    def show_for(self, any_nan: bool) -> None:
+        """In the bar's layout, under the bar, where the picture holds a NaN; else out of it."""
+        if bool(any_nan) == self.isVisible():
+            return
+        if any_nan:
+            self._bar.layout.addItem(self, 4, 0, 1, 3)  # (the row under the bar's bottom axis)
+            self._bar.layout.setAlignment(self, QtCore.Qt.AlignmentFlag.AlignLeft)
+            self.setVisible(True)
+        else:
+            self._bar.layout.removeItem(self)
+            self.setVisible(False)
+
+    def _box(self) -> float:
+        return float(QtGui.QFontMetricsF(self._font).ascent())
+
+    def sizeHint(self, which, constraint=None):  # noqa: N802 (Qt's name)
+        metrics = QtGui.QFontMetricsF(self._font)
+        return QtCore.QSizeF(self._box() + 4 + metrics.horizontalAdvance(self.TEXT) + 2, metrics.height() + 2)
+
+    def paint(self, p, *args):
+        metrics = QtGui.QFontMetricsF(self._font)
+        box, height = self._box(), self.size().height()
+        p.setPen(QtGui.QPen(self._pen, 1))
+        p.setBrush(QtGui.QBrush(self._color))
+        p.drawRect(QtCore.QRectF(1.5, (height - box) / 2 + 0.5, box - 1, box - 1))
+        p.setFont(self._font)
+        p.drawText(QtCore.QPointF(box + 4, (height + metrics.ascent() - metrics.descent()) / 2), self.TEXT)
+
+
 def add_plot(layout: pg.GraphicsLayout, **kwargs) -> pg.PlotItem:
     """``layout.addPlot(**kwargs)`` for a plot whose menu is switched off: made without it."""
     kwargs.setdefault("enableMenu", False)
@@ -426,8 +478,30 @@ def counted_ticks(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16
                 _FITTED.clear()
             _FITTED[key] = ticks
     if place is not None:
-        return [(place(v), text) for v, text in ticks]
+        ticks = [(place(v), text) for v, text in ticks]
+    if horizontal and ticks and getattr(axis, "_lstmviz_inside", False):
+        ticks = _inside_right(axis, ticks, font)
     return list(ticks)
+
+
+def labels_inside(axis: pg.AxisItem) -> None:
+    """``count_axis`` keeps ``axis``'s labels inside its right end, where a colour bar
+    stands (a heatmap's step axis): a label that would run past it is left out, the tick
+    stays. A long input's window under a narrow heatmap (800 x 600 beside the side panel)
+    had one label, '149,800', wider than the image, half of it under the colour bar."""
+    axis._lstmviz_inside = True
+
+
+def _inside_right(axis: pg.AxisItem, ticks: list, font: QtGui.QFont) -> list:
+    """``ticks`` whose labels end inside horizontal ``axis``'s right end (2 px of slack),
+    at its present range and width; as they are before the axis has a size."""
+    lo, hi = (float(v) for v in axis.range)
+    width = axis.width()
+    if width <= 1 or not hi > lo:
+        return ticks
+    metrics = QtGui.QFontMetricsF(font)
+    return [(v, text) for v, text in ticks
+            if (v - lo) / (hi - lo) * width + metrics.horizontalAdvance(text) / 2 <= width + 2]
 
 
 #: Room a value axis's major label needs between ticks, in its font's line heights (80%

@@ -2,6 +2,10 @@
 
 - Gate values (0..1: i, f, o, z, r) use ONE sequential colour-blind-safe map (viridis)
   with fixed levels 0..1.
+- A cell holding NaN (no number: a model that diverged) is magenta (``Theme.nan``), a colour
+  on neither map, keyed "NaN" under the colour bar (``plot_tools.NanKey``); an infinity is
+  drawn as any number past the levels, in the colour map's end colour (levels come from the
+  finite numbers).
 - Signed values (c, h, c~, h~, weights, pre-activations) use ONE diverging
   colour-blind-safe map symmetric around 0 (blue-black-yellow on the dark theme,
   blue-white-yellow on the light ones), levels symmetric per trace.
@@ -75,6 +79,8 @@ class Theme:
     highlight: str      # the current step / selected unit
     accent: str         # arrows that carry state
     diverging: str      # pyqtgraph colormap name for signed values
+    #: a heatmap cell holding NaN (no number: a diverged model's), on no colour map used
+    nan: str = "#ff00ff"
     font_pt: float = 13.0
     scale: float = 1.0
     line_width: float = 2.5
@@ -124,12 +130,12 @@ THEMES: dict[str, Theme] = {
     "light": Theme(
         name="light", background="#ffffff", foreground="#161616", muted="#55595f",
         grid="#b8bcc2", panel="#f2f3f5", highlight="#000000", accent="#3b3f45",
-        diverging="CET-CBD1", dark=False,
+        diverging="CET-CBD1", nan="#e000e0", dark=False,
     ),
     "projector": Theme(
         name="projector", background="#ffffff", foreground="#000000", muted="#222222",
         grid="#6f6f6f", panel="#ececec", highlight="#000000", accent="#000000",
-        diverging="CET-CBD1", font_pt=15.0, scale=1.0, line_width=3.5, dark=False,
+        diverging="CET-CBD1", nan="#e000e0", font_pt=15.0, scale=1.0, line_width=3.5, dark=False,
     ),
 }
 
@@ -179,7 +185,8 @@ def cmap_for(key: str, theme: Theme | None = None) -> pg.ColorMap:
 
 
 def symmetric_levels(*arrays, floor: float = 1e-6) -> tuple[float, float]:
-    """(-m, m) with m the largest magnitude over ``arrays`` (at least ``floor``)."""
+    """(-m, m) with m the largest finite magnitude over ``arrays`` (at least ``floor``): one
+    infinite weight had left every other at the floor's 1e-6, the whole matrix in its ends."""
     import warnings
 
     import numpy as np
@@ -191,8 +198,10 @@ def symmetric_levels(*arrays, floor: float = 1e-6) -> tuple[float, float]:
             with warnings.catch_warnings():  # (all NaN: a model whose weights hold NaN)
                 warnings.simplefilter("ignore", RuntimeWarning)
                 v = float(np.nanmax(np.abs(a)))
-            if np.isfinite(v):
-                m = max(m, v)
+            if not np.isfinite(v):  # (an infinity: the levels are the finite numbers')
+                finite = a[np.isfinite(a)]
+                v = float(np.abs(finite).max()) if finite.size else 0.0
+            m = max(m, v)
     return (-m, m)
 
 

@@ -473,11 +473,30 @@ class ClickableImage(pg.ImageItem):
         if on_hover is not None:
             self.setAcceptHoverEvents(True)
 
+    #: the colour of a NaN cell (``Theme.nan``; None: the current theme's)
+    nan_color: str | None = None
+
     def render(self):
         # a file's NaN may be a signalling one (damaged bytes): pyqtgraph's arithmetic on it
-        # warned "invalid value" on stderr; its pixel is left clear as any NaN's
+        # warned "invalid value" on stderr
         with np.errstate(invalid="ignore", over="ignore"):  # (and 1e38's overflow)
-            return super().render()
+            super().render()
+        self._paint_nans()
+
+    def _paint_nans(self) -> None:
+        """NaN cells in the theme's colour for no number (``Theme.nan``): pyqtgraph leaves
+        them clear, and a diverged model's NaN then read as an empty cell (the background
+        through it). Infinities are pyqtgraph's: past the levels, the colour map's ends."""
+        if not self._imageHasNans or self.qimage is None or self._imageNanLocations is None:
+            return
+        rows, cols = self._imageNanLocations
+        if not len(rows):
+            return
+        qimage = self.qimage.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
+        pixels = pg.functions.ndarray_from_qimage(qimage)  # (H, W, 4): B, G, R, A
+        c = QtGui.QColor(self.nan_color or th.current().nan)
+        pixels[rows, cols] = (c.blue(), c.green(), c.red(), 255)
+        self.qimage = qimage
 
     def mouseClickEvent(self, ev):
         if ev.button() != QtCore.Qt.MouseButton.LeftButton or self._on_click is None:
@@ -497,13 +516,23 @@ class ClickableImage(pg.ImageItem):
 
 
 
+def holds_nan(a) -> bool:
+    """Whether float array ``a`` holds a NaN (its NaN key shown: ``plot_tools.NanKey``)."""
+    a = np.asarray(a)
+    if a.size == 0 or a.dtype.kind not in "fc":
+        return False
+    with np.errstate(invalid="ignore"):  # (a signalling NaN)
+        return bool(np.isnan(a.min()))
+
+
 class IndexedImage(ClickableImage):
     """A ``ClickableImage`` of float numbers shown through a colour map of at most 256
     colours: pyqtgraph scales them to colour indices and makes an Indexed8 ``QImage``
     (``functions_qimage.try_make_qimage``), building its colour table anew at every
     render (256 ``qRgb`` calls in Python, ~0.1 ms an image). Here the same indices, from
     pyqtgraph's own scaling, with the table made once for each colour map: the same
-    pixels. Anything else (NaNs, RGB, another lut) is pyqtgraph's render."""
+    pixels. Anything else (NaNs, RGB, another lut) is pyqtgraph's render (NaNs then coloured:
+    ``ClickableImage._paint_nans``)."""
 
     _tables: dict = {}  # the lut's bytes -> its colour table (shared: a few colour maps)
     _ahead: "Ahead | None" = None  # the next window's image, painted ahead (Ahead)
@@ -511,7 +540,7 @@ class IndexedImage(ClickableImage):
     def ahead_content(self) -> tuple:
         """What this image's painting is made of (``Ahead``): its numbers, levels, colours."""
         return (self.image, None if self.levels is None else np.asarray(self.levels, float), self.lut,
-                self.paintMode, self.border, self.axisOrder, self.opacity())
+                self.paintMode, self.border, self.axisOrder, self.opacity(), self.nan_color)
 
     def paint(self, p, *args):
         if self._ahead is not None and Ahead.use(self, p, self.ahead_content()):

@@ -3,13 +3,16 @@ selected unit's curves below, all with a cursor line at the current step.
 
 Heatmaps are ``steps[key][sample].T`` (rows = units, columns = processing steps), with
 levels fixed per trace: 0..1 for gates (sequential map), symmetric around 0 for signed
-values (diverging map). Masked steps (the layer's mask for the shown sample) are grey
+values (diverging map); a NaN cell in the theme's colour for no number, keyed "NaN" under
+its colour bar (an infinity: the map's end colour). Masked steps (the layer's mask for the shown sample) are grey
 columns in the heatmaps and grey bands behind the curves: there the states only carry
 over. ``set_cursor`` moves lines; it calls ``setImage``/``setData``
 only when the layer, side, sample or unit changed.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -23,7 +26,16 @@ from lstmviz.engine.cells import CELLS
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
-from lstmviz.ui.plot_tools import ColorBar, RowLegend, add_plot, counted_ticks, fit_side_label, keep_pixels
+from lstmviz.ui.plot_tools import (
+    ColorBar,
+    NanKey,
+    RowLegend,
+    add_plot,
+    counted_ticks,
+    fit_side_label,
+    keep_pixels,
+    labels_inside,
+)
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     Ahead,
@@ -40,6 +52,7 @@ from lstmviz.ui.views._common import (
     clamp,
     count_axis,
     hint,
+    holds_nan,
     message_label,
     paint_axis_ahead,
     paints_nothing,
@@ -107,6 +120,12 @@ CURVES_MIN_PLOT = 40
 #: a heatmap's least width (200 held the window 1,074 px wide in the projector theme beside
 #: the side panel: past a 1024 x 768 screen)
 HEATMAP_MIN_WIDTH = 160
+#: a heatmap widget's margins (pyqtgraph's), and the least it keeps where its image would
+#: be less than ``IMAGE_MIN`` high or ``IMAGE_MIN_WIDE`` wide with them (``_Heatmap.fit_room``)
+MARGIN, MARGIN_TIGHT = 9, 2
+IMAGE_MIN_WIDE = 60
+#: pixels more the image must have before the margins and the rows' label come back
+ROOM_SLACK = 4
 
 
 class _Heatmap:
@@ -121,7 +140,12 @@ class _Heatmap:
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         self.plot.invertY(True)
-        self.plot.vb.sigResized.connect(lambda _vb: (self.fit_strip(), self.fit_label()))
+        #: decoration given way to the image (``fit_room``): the least margins, no "unit"
+        self.tight = False
+        self._label_room = 0.0  # (the width the rows' label took before it went)
+        self._tight_high = False  # (the margins above and below too)
+        self._bar_margins: tuple | None = None  # (the colour bar's own, before)
+        self.plot.vb.sigResized.connect(lambda _vb: (self.fit_room(), self.fit_strip(), self.fit_label()))
         self.image = IndexedImage(on_click=lambda c, r: view.click_image(self.key, c, r),
                                    axisOrder="row-major")
         self.plot.addItem(self.image)
@@ -133,6 +157,7 @@ class _Heatmap:
         self.colorbar = ColorBar(values=(0, 1), interactive=False, width=14)
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=1, col=1)
+        self.nan_key = NanKey(self.colorbar)  # under the bar while the image holds a NaN
         self.mask = DimMask(self.plot.getViewBox())  # focus mode: dims all rows but one unit
         # the items in steps of the whole sequence, the plot's range over the window's
         # length: a seek to another window of the same length moves the group only
@@ -141,6 +166,7 @@ class _Heatmap:
         # a step moves the cursor line: the image and the axes beneath it are copied, not
         # drawn again (the scaled image cost ~1 ms a heatmap at every step)
         cache_pixels(self.image, self.plot.getAxis("left"), self.plot.getAxis("bottom"))
+        labels_inside(self.plot.getAxis("bottom"))  # (none under the colour bar)
         paints_nothing(self.widget.ci, self.plot, self.plot.titleLabel, self.colorbar)
         # a long input's next window, painted ahead (OverTimeView.prepare_ahead)
         self.twin_group = self.shift.twin()
@@ -190,9 +216,75 @@ class _Heatmap:
                 strip.set_height(target)
         return (strip.height, self.view.starved) != was
 
+    def fit_room(self) -> None:
+        """Decoration gives way before data: where the image would keep less than
+        ``IMAGE_MIN`` px of height or ``IMAGE_MIN_WIDE`` of width with the widget's margins
+        and the rows' label ("unit"), the margins go to ``MARGIN_TIGHT`` (the colour bar
+        keeps room for its end labels in its own margins) and the label goes (the header
+        and the curves' title name the unit): at the window's least size beside the side
+        panel the images were 37 x 26 px, at 800 x 600 with a long input 20 px wide.
+        Above a long input's strip the height is ``fit_strip``'s to share (its axes go
+        bare first): there only the margins at the sides give way. Decided from what the
+        image would keep with margins and label, so that a size keeps one decision; they
+        come back ``ROOM_SLACK`` px past it."""
+        vb = self.plot.vb
+        if vb.width() <= 1 or vb.height() <= 1:
+            return
+        layout = self.widget.ci.layout
+        left, top, _, _ = layout.getContentsMargins()
+        # (what the rows' label gave, or above a strip what the left axis gave)
+        given = float(AXIS_WIDTH - self.left_width(True)) if self.strip.shown else self._label_room
+        wide = vb.width() - 2 * (MARGIN - left) - (given if self.tight else 0.0)
+        high = vb.height() - 2 * (MARGIN - top)
+        slack = ROOM_SLACK if self.tight else 0
+        sides = not self.strip.shown  # (the height too)
+        tight = (sides and high < IMAGE_MIN + slack) or wide < IMAGE_MIN_WIDE + slack
+        if (tight, tight and sides) == (self.tight, self._tight_high):
+            return
+        axis = self.plot.getAxis("left")
+        if tight and not self.tight:
+            shown = axis.label.isVisible() and axis.fixedWidth is None
+            self._label_room = axis.label.boundingRect().height() * 0.8 if shown else 0.0  # (pyqtgraph's)
+        self.tight, self._tight_high = tight, tight and sides
+        if self.strip.shown:
+            axis.setWidth(self.left_width())
+            self.strip.set_narrow(tight, self.left_width())
+        m = MARGIN_TIGHT if tight else MARGIN
+        h = MARGIN_TIGHT if self._tight_high else MARGIN
+        layout.setContentsMargins(m, h, m, h)
+        # the colour bar keeps room above and below for its end labels, half of each stands
+        # out of the bar (the widget's margins gave it): in its own margins, off its height
+        bar = self.colorbar.layout
+        if self._bar_margins is None:
+            self._bar_margins = bar.getContentsMargins()
+        if self._tight_high:
+            font = self.colorbar.axis.style.get("tickFont") or self.colorbar.axis.font()
+            half = max(1.0, math.ceil(QtGui.QFontMetricsF(font).height() / 2) - h)
+            bar.setContentsMargins(self._bar_margins[0], half, self._bar_margins[2], half)
+        else:
+            bar.setContentsMargins(*self._bar_margins)
+        self.fit_label()
+
+    def left_width(self, tight: bool | None = None) -> int:
+        """The left axis' width above which a long input's strip stands (the strip's the
+        same, so that steps line up): ``AXIS_WIDTH``, where it gives way (``tight``) its
+        unit ticks' labels'."""
+        if not (self.tight if tight is None else tight):
+            return AXIS_WIDTH
+        axis = self.plot.getAxis("left")
+        st = axis.style
+        units = self.view.ref.units if self.view.ref is not None else 1000
+        text = QtGui.QFontMetricsF(st["tickFont"] or axis.font()).horizontalAdvance(str(max(units - 1, 0)))
+        return min(AXIS_WIDTH, math.ceil(text + st["tickTextOffset"][0] + max(0, st["tickLength"]) + 4))
+
     def fit_label(self) -> None:
         """The rows' axis label ("unit") only where it is seen whole (an Over time picture
-        of 640 x 400 cut it to "nit")."""
+        of 640 x 400 cut it to "nit"), and not where the image needs its room (``fit_room``)."""
+        if self.tight:
+            axis = self.plot.getAxis("left")
+            if axis.label.isVisible():
+                axis.showLabel(False)
+            return
         fit_side_label(self.plot, self.widget, ("unit",))
 
     def style(self, t: th.Theme):
@@ -202,6 +294,8 @@ class _Heatmap:
             self.plot.getAxis(ax).setStyle(tickFont=t.font(0.8))
         self.colorbar.axis.setStyle(tickFont=t.font(0.75))
         self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
+        self.image.nan_color = self.twin_image.nan_color = t.nan
+        self.nan_key.style(t.font(0.75), t.nan, t.foreground)
         self.cursor_line.setPen(pg.mkPen(t.highlight, width=2.5))
         self.unit_line.setPen(pg.mkPen(t.highlight, width=1.2, style=QtCore.Qt.PenStyle.DashLine))
         self.mask.style(t)
@@ -468,9 +562,14 @@ class OverTimeView(TraceView):
         if total:
             veiled += (f" · exact steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
                        + (" (top strips: the whole sequence)" if self.overviews else ""))
+        rest = f" · unit <b>{u}</b> · sample {s + self.sample_base}{masked}{veiled}" + hint(
+            "click a heatmap to pick a step and unit")
+        # where the header is cut (a window at its least size: one line), the unit and the
+        # sample before the kind and an input step that is the step itself
+        same = "" if tau == t else f" = input step {count(tau)}{order}"
         self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = input step "
-                            f"{count(tau)}{order} · unit <b>{u}</b> · sample {s + self.sample_base}{masked}{veiled}"
-                            + hint("click a heatmap to pick a step and unit"))
+                            f"{count(tau)}{order}{rest}",
+                            short=f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t)}</b>{same}{rest}")
 
     def _levels(self, ref: CellRef, key: str):
         ov = self._overview(ref, key)
@@ -518,7 +617,9 @@ class OverTimeView(TraceView):
             th.set_title(slot.plot, coloured(name), short=coloured(symbol), size=f"{t.pt(1.0)}pt")
             slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
             slot.fit_label()
-            slot.plot.getAxis("left").setWidth(AXIS_WIDTH if slot.strip.shown else None)
+            slot.plot.getAxis("left").setWidth(slot.left_width() if slot.strip.shown else None)
+            if slot.strip.shown:
+                slot.strip.set_narrow(slot.tight, slot.left_width())
             self.images[key] = slot.image
             self.colorbars[key] = slot.colorbar
             self.cursor_lines.append(slot.cursor_line)
@@ -574,6 +675,7 @@ class OverTimeView(TraceView):
                 # a contiguous copy: pyqtgraph draws nothing from some strided views (units=1)
                 image = np.ascontiguousarray(ref.rec.steps[slot.key][s].T)
             slot.image.setImage(image, autoLevels=False)
+            slot.nan_key.show_for(holds_nan(image))
             set_levels(slot.colorbar, self._levels(ref, slot.key))
             slot.image.setRect(QtCore.QRectF(o - 0.5, -0.5, T, U))
             slot.shift.set_window(o, T)  # (the plot's range is set only when no exact map exists)

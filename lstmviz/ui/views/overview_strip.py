@@ -56,6 +56,7 @@ class OverviewStrip:
         self._theme: th.Theme | None = None
         self._left: tuple | None = None
         self.height = HEIGHT  # less where the view below would have no room (``set_height``)
+        self.narrow = False  # its left axis narrow, no row label (``set_narrow``)
         self.shown = True
         self.set_visible(False)
 
@@ -95,6 +96,7 @@ class OverviewStrip:
         if self.plot is None:
             return
         th.style_plot(self.plot, t)
+        self.image.nan_color = t.nan
         self.plot.getAxis("bottom").setStyle(tickFont=t.font(0.8))
         if self.label:
             self.plot.setLabel("left", self.label, color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
@@ -140,7 +142,14 @@ class OverviewStrip:
         if bottom.isVisible() == self.bare:
             self.plot.showAxis("bottom", not self.bare)
         if self.label:
-            self.plot.getAxis("left").showLabel(not self.bare)
+            self.plot.getAxis("left").showLabel(not self.bare and not self.narrow)
+
+    def set_narrow(self, on: bool, width: int) -> None:
+        """Its left axis ``width`` px, without the row label where ``on`` (the exact heatmap
+        below needs the width: Over time's ``_Heatmap.fit_room``), else with it."""
+        self.narrow = bool(on)
+        self.set_left(width, self._left[1] if self._left is not None else None)
+        self._bare_axes()
 
     def show(self, overview, cmap, levels) -> None:
         """Draw ``overview`` (an ``app.scale.Overview``; None hides the strip): one row per unit."""

@@ -35,6 +35,7 @@ from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.plot_tools import (
     ColorBar,
+    NanKey,
     add_plot,
     label_room,
     labels_measured,
@@ -169,6 +170,7 @@ class UnrolledView(TraceView):
         self.colorbar = ColorBar(values=(-1, 1), colorMap=th.diverging_cmap(self.theme),
                                         interactive=False, width=18, orientation="vertical")
         self.glw.addItem(self.colorbar, row=1, col=1)
+        self.nan_key = NanKey(self.colorbar)  # under the bar while a cell shown is NaN
         self.legend = QuietLabel()
         lay.addWidget(self.legend)
 
@@ -199,6 +201,7 @@ class UnrolledView(TraceView):
         self.plot.getAxis("left").geometryChanged.connect(self._fit_row_ticks)
         self.block_names: list = []  # (text item, whole name, room in steps)
         self.vb.sigResized.connect(self._fit_texts)
+        self.vb.sigResized.connect(self._fit_row_ticks)
         self.vb.sigXRangeChanged.connect(self._fit_texts)
         self.vb.sigYRangeChanged.connect(self._fit_texts)
         self.focus = False
@@ -221,13 +224,14 @@ class UnrolledView(TraceView):
         self._ranges = self._strip_key = self._align_key = ()
         self._ticks = []
         self.glw.setBackground(t.background)
-        th.style_plot(self.plot, t, bottom="input step  t")
+        th.style_plot(self.plot, t, bottom="input step  t", bottom_short="t")
         self.plot.getAxis("left").setStyle(tickFont=t.font(1.0, bold=True))
         self.header.setFont(t.font(1.15))
         self.legend.setFont(t.font(0.95))
         self.colorbar.setColorMap(th.diverging_cmap(t))
         self.colorbar.axis.setStyle(tickFont=t.font(0.85))
         self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
+        self.nan_key.style(t.font(0.85), t.nan, t.foreground)
         self.column_box.setPen(cosmetic_pen(t.highlight, 3))
         self.cell_box.setPen(cosmetic_pen(t.highlight, 5))
         self.row_box.setPen(cosmetic_pen(t.muted, 1.5, QtCore.Qt.PenStyle.DashLine))
@@ -429,22 +433,25 @@ class UnrolledView(TraceView):
 
     def _row_ticks(self, unit: int) -> None:
         labels: dict[float, list[str]] = {}  # rows on one level: their names, left to right
+        names: dict[float, list[str]] = {}  # the same without the unit (``_fit_row_ticks``)
         for row in sorted(self.rows, key=lambda r: r.offset):
             if row.kind == "input" or row.data is None:
                 text = row.label
             else:
                 text = f"{row.label}  [{clamp(unit, 0, row.units - 1)}]"
             labels.setdefault(row.y, []).append(text)
+            names.setdefault(row.y, []).append(row.label)
 
         def joined(texts: list[str]) -> str:
             # rows sharing a level also carry their names over their blocks (_build_static)
             text = " · ".join(texts)
             return text if len(texts) == 1 or len(text) <= 40 else f"{texts[0]}  (+{len(texts) - 1} more)"
         ticks = sorted((y, joined(t)) for y, t in labels.items())
+        short = sorted((y, joined(t)) for y, t in names.items())
         layer = self.cursor.layer if self.cursor is not None else None
         anchor = next((r.y for r in self.rows if layer is not None and r.layer == layer), None)
-        if [ticks, anchor] != self._ticks:  # the same names again (another window): the axis stays drawn
-            self._ticks = [ticks, anchor]
+        if [ticks, anchor, short] != self._ticks:  # the same names again (another window): the axis stays drawn
+            self._ticks = [ticks, anchor, short]
             self._fit_row_ticks()
 
     def _fit_row_ticks(self) -> None:
@@ -453,8 +460,17 @@ class UnrolledView(TraceView):
         33 names over each other, a black smear); fitted again when the axis is resized."""
         if not self._ticks:
             return
-        ticks, anchor = self._ticks
+        ticks, anchor, short = self._ticks
         axis = self.plot.getAxis("left")
+        # names without their unit ("lstm", not "lstm  [0]": the header names the unit)
+        # where the whole names would take more than half of what they and the cells have
+        # (at the window's least size the names took 150 px, 40 steps' cells 65)
+        if short != ticks and self.vb.width() > 1:
+            metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+            st = axis.style
+            need = max(metrics.horizontalAdvance(text) for _, text in ticks) + st["tickTextOffset"][0] + 4
+            if need > (self.vb.width() + axis.width()) / 2:
+                ticks = short
         room = label_room(axis, [text for _, text in ticks])
         if room is not None and len(ticks) > room:
             every = next(k for k in (2, 3, 4, 5, 10, 20, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
@@ -1015,6 +1031,8 @@ class UnrolledView(TraceView):
     def _recolour(self, cursor: Cursor, sel: Row | None) -> None:
         cmap_div = th.diverging_cmap(self.theme)
         neutral = np.array(QtGui.QColor(self.theme.grid).getRgb(), np.uint8)
+        nan_rgba = np.array(QtGui.QColor(self.theme.nan).getRgb(), np.uint8)
+        any_nan = False
         for row in self.rows:
             if row.data is None:
                 row.values = None
@@ -1038,14 +1056,19 @@ class UnrolledView(TraceView):
                         i = int(row.ids[sample, c])
                         ti.setText(names[i] if names is not None and 0 <= i < len(names) else str(i))
                 else:
-                    rgba = self._map(cmap_div, vals, row.levels)
+                    rgba = self._map(cmap_div, vals, row.levels, nan_rgba)
+                    any_nan = any_nan or bool(np.isnan(vals).any())
             else:
                 unit = clamp(cursor.unit, 0, row.units - 1)
                 vals = row.data[sample, :, unit]
                 if row.kind == "rnn" and row.backwards:
                     vals = vals[::-1]  # processing order -> input order
                 row.values = vals
-                rgba = self._map(cmap_div, vals[None, :], row.levels)
+                rgba = self._map(cmap_div, vals[None, :], row.levels, nan_rgba)
+                if row.mask is None:
+                    any_nan = any_nan or bool(np.isnan(vals).any())
+                else:
+                    any_nan = any_nan or bool(np.isnan(vals[row.mask[sample].astype(bool)]).any())
                 if row.predicted is not None and row.id_labels is not None:
                     for c, ti in enumerate(getattr(row, "id_texts", [])):  # its most likely token
                         ti.setText(row.id_labels[int(row.predicted[sample, c])])
@@ -1061,6 +1084,7 @@ class UnrolledView(TraceView):
                 idx = np.arange(w) % self.sub
                 rgba[:, (idx < g) | (idx >= self.sub - g)] = 0
             self._set_rgba(row, rgba)
+        self.nan_key.show_for(any_nan)
 
     @staticmethod
     def _set_rgba(row: Row, rgba: np.ndarray) -> None:
@@ -1071,16 +1095,21 @@ class UnrolledView(TraceView):
             img.setRect(row.rect)
 
     @staticmethod
-    def _map(cmap: pg.ColorMap, vals: np.ndarray, levels) -> np.ndarray:
+    def _map(cmap: pg.ColorMap, vals: np.ndarray, levels, nan_rgba=None) -> np.ndarray:
+        """``vals``' colours at ``levels`` (an infinity, as any number past them, in the
+        map's end colour); a NaN (a model whose weights hold NaN) in ``nan_rgba``, the
+        theme's colour for no number (None: the current theme's), as the heatmaps draw it."""
+        if nan_rgba is None:
+            nan_rgba = np.array(QtGui.QColor(th.current().nan).getRgb(), np.uint8)
         lo, hi = levels
         norm = np.clip((np.asarray(vals, np.float64) - lo) / (hi - lo), 0.0, 1.0)
         nan = np.isnan(norm)
-        if nan.any():  # (a model whose weights hold NaN): no colour, as the heatmaps leave it
+        if nan.any():
             norm[nan] = 0.0
         flat = map_bytes(cmap, norm.ravel())
         rgba = np.ascontiguousarray(flat.reshape(norm.shape + (4,)).astype(np.uint8))
         if nan.any():
-            rgba[nan] = 0
+            rgba[nan] = nan_rgba
         return rgba
 
     # -- clicks ---------------------------------------------------------------------------

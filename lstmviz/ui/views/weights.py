@@ -16,7 +16,7 @@ from lstmviz.engine.layers import Bidirectional, Recurrent, TimeDistributed, fmt
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import text_tip
-from lstmviz.ui.plot_tools import ColorBar, add_plot, fit_side_label, steady_axes
+from lstmviz.ui.plot_tools import ColorBar, NanKey, add_plot, fit_side_label, steady_axes
 from lstmviz.ui.views._common import (
     ClickableImage,
     HintLabel,
@@ -24,6 +24,7 @@ from lstmviz.ui.views._common import (
     count_axis,
     fmt,
     hint,
+    holds_nan,
     message_label,
     set_levels,
 )
@@ -42,6 +43,9 @@ def _int_ticks(n: int) -> list:
     return [(float(i), str(i)) for i in range(0, n, every)]
 
 
+#: the share of a matrix's height its gate labels may cover; beyond it the gates are named
+#: in the columns' axis (``_Matrix.fit_labels``)
+LABEL_SHARE = 0.6
 #: a matrix's least height (of three rows or more): its title, ticks and a few rows (115
 #: with the formula's line held the window 620 px tall presenting on an 800 x 600 screen)
 MATRIX_MIN = 100
@@ -74,11 +78,18 @@ class _Matrix:
         self.block_columns = 1
         #: the rows' label, longest first ("input feature", "feature"; ``fit_left``)
         self.left_forms: tuple[str, ...] = ()
-        self.plot.vb.sigResized.connect(lambda *_: (self.fit_labels(), self.fit_left()))
+        #: the columns' axis: its numbers, or where the gate labels would cover the matrix
+        #: the gates' names (``fit_labels``)
+        self.columns = 0
+        self.gates_below = False
+        #: the title and its short forms, longest first (``fit_title``)
+        self.titles: tuple[str, ...] = ()
+        self.plot.vb.sigResized.connect(lambda *_: (self.fit_labels(), self.fit_left(), self.fit_title()))
         self.plot.vb.sigXRangeChanged.connect(lambda *_: self.fit_labels())
         self.colorbar = ColorBar(values=(-1, 1), interactive=False, width=14)
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=0, col=1)
+        self.nan_key = NanKey(self.colorbar)  # under the bar while the matrix holds a NaN
 
     def fit_left(self) -> None:
         """The rows' label, the longest of its names seen whole (at 1024 x 600 beside the
@@ -87,17 +98,49 @@ class _Matrix:
 
     def fit_labels(self) -> None:
         """Each gate's label: the longest of its names as wide as its block on screen (a
-        projector's 1280x720 cut "recurrent_kernel_i" to "ecurrent_kerne")."""
+        projector's 1280x720 cut "recurrent_kernel_i" to "ecurrent_kerne"). Where the
+        labels would cover more than ``LABEL_SHARE`` of the matrix's height (at the
+        window's least size the recurrent kernel's 8 rows had 22 px, its labels 20), the
+        gates are named in the columns' axis instead, by their letters, the column numbers
+        giving way (the hover still says a weight's column)."""
         (x0, x1), _ = self.plot.vb.viewRange()
         room = self.plot.vb.width() * self.block_columns / max(x1 - x0, 1e-9)
-        for lab, forms in zip(self.labels, self.label_forms):
-            if not forms or not lab.isVisible():
+        gates = [forms for forms in self.label_forms if forms]
+        high = self.plot.vb.height()
+        tall = max((QtGui.QFontMetricsF(lab.textItem.font()).height()  # (its text, not the box's margins)
+                    for lab, forms in zip(self.labels, self.label_forms) if forms), default=0.0)
+        below = bool(gates) and high > 1 and tall > LABEL_SHARE * high
+        ticks = []
+        for g, (lab, forms) in enumerate(zip(self.labels, self.label_forms)):
+            if not forms:
                 continue
             metrics = QtGui.QFontMetricsF(lab.textItem.font())
             margin = 2 * lab.textItem.document().documentMargin()
             text = next((f for f in forms if metrics.horizontalAdvance(f) + margin <= room), forms[-1])
             if text != lab.toPlainText():
                 lab.setText(text)
+            if lab.isVisible() == below:
+                lab.setVisible(not below)
+            if below:  # (the gate's letter: the title names the matrix)
+                ticks.append((g * self.block_columns + (self.block_columns - 1) / 2, forms[-1]))
+        if below != self.gates_below or (below and ticks != getattr(self, "_gate_ticks", None)):
+            self.gates_below = below
+            self._gate_ticks = ticks
+            count_axis(self.plot.getAxis("bottom"), self.columns,
+                       ticks=ticks if below else _int_ticks(self.columns))
+
+    def fit_title(self) -> None:
+        """The title: the longest of its forms as wide as the plot (at the window's least
+        size even "recurrent kernel U  (h → gates)" ran past both ends of its plot, under
+        the colour bar: there "recurrent kernel U", or "U" where even that is too wide)."""
+        if not self.titles:
+            return
+        t = self.view.theme
+        font = self.plot.titleLabel.item.font()
+        font.setPointSize(t.pt(1.0))
+        room = self.plot.vb.width()
+        short = next((f for f in self.titles[1:] if th.html_width(font, f) <= room), self.titles[-1])
+        th.set_title(self.plot, self.titles[0], short=short, color=t.foreground, size=f"{t.pt(1.0)}pt")
 
     def style(self, t: th.Theme):
         self.widget.setBackground(t.background)
@@ -107,6 +150,8 @@ class _Matrix:
         self.colorbar.setColorMap(th.diverging_cmap(t))
         self.colorbar.axis.setStyle(tickFont=t.font(0.75))
         self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
+        self.image.nan_color = t.nan
+        self.nan_key.style(t.font(0.75), t.nan, t.foreground)
         for line in self.separators:
             line.setPen(pg.mkPen(t.foreground, width=2.5))
         bg = pg.mkColor(t.background)
@@ -273,6 +318,7 @@ class WeightsView(TraceView):
             slot.name, slot.array = name, arr
             slot.widget.setVisible(True)
             slot.image.setImage(arr, autoLevels=False)
+            slot.nan_key.show_for(holds_nan(arr))
             # each matrix on its own colour bar: one scale for all let a bias of 1 (the forget
             # gate's, unit_forget_bias) leave the kernels' ~0.05 nearly black
             set_levels(slot.colorbar, th.symmetric_levels(arr))
@@ -281,6 +327,8 @@ class WeightsView(TraceView):
             slot.plot.setXRange(-0.5, cols - 0.5, padding=0)
             slot.plot.setYRange(-0.5, rows - 0.5, padding=0)
             count_axis(slot.plot.getAxis("left"), rows, ticks=_int_ticks(rows))
+            slot.columns = cols
+            slot.gates_below = False
             count_axis(slot.plot.getAxis("bottom"), cols, ticks=_int_ticks(cols))
             into = "gates" if rnn and self.k > 1 else "h" if rnn else "outputs"  # a SimpleRNN has no gates
             meaning = {"kernel": f"kernel W  (input → {into})", "recurrent_kernel": f"recurrent kernel U  (h → {into})",
@@ -290,8 +338,13 @@ class WeightsView(TraceView):
             if name == "peephole":  # an ONNX LSTM's P, one row per gate
                 meaning = "peephole P  (rows: i, f, o; × c)"
             title = f"<b>{markup(meaning)}</b>"
-            th.set_title(slot.plot, f"{title}   {markup(name)} {fmt_shape(w.shape)}", short=title,
-                         color=t.foreground, size=f"{t.pt(1.0)}pt")
+            slot.titles = (f"{title}   {markup(name)} {fmt_shape(w.shape)}", title)
+            if "  (" in meaning:  # ("recurrent kernel U", without what it maps)
+                slot.titles += (f"<b>{markup(meaning.split('  (')[0])}</b>",)
+            letter = {"kernel": "W", "recurrent_kernel": "U", "bias": "b", "peephole": "P"}.get(name)
+            if letter:  # (the symbol alone: the hover names the weight)
+                slot.titles += (f"<b>{letter}</b>",)
+            slot.fit_title()
             slot.left_forms = LEFT_LABELS.get(name, ())
             slot.plot.setLabel("left", slot.left_forms[0] if slot.left_forms else "", color=t.foreground,
                                **{"font-size": f"{t.pt(0.85)}pt"})
@@ -378,7 +431,12 @@ class WeightsView(TraceView):
         idx = f"{row}, {column}" if self.images[name].image.shape[0] > 1 or name != "bias" else f"{column}"
         if name == "bias" and slot.array.shape[0] == 1:
             idx = f"{column}"
-        return f"{name}[{idx}] · {where} · value {fmt(v, 4)}"
+        value = fmt(v, 4)
+        if math.isnan(v):
+            value += " (no number: the magenta key)"
+        elif math.isinf(v):
+            value += " (past the colour bar: its end colour)"
+        return f"{name}[{idx}] · {where} · value {value}"
 
     def hover(self, name, column, row) -> None:
         if name is None or column is None:
