@@ -487,9 +487,10 @@ class ClickableImage(pg.ImageItem):
         """NaN cells in the theme's colour for no number (``Theme.nan``): pyqtgraph leaves
         them clear, and a diverged model's NaN then read as an empty cell (the background
         through it). Infinities are pyqtgraph's: past the levels, the colour map's ends."""
-        if not self._imageHasNans or self.qimage is None or self._imageNanLocations is None:
+        where = getattr(self, "_imageNanLocations", None)  # (pyqtgraph's, as it drew them clear)
+        if not getattr(self, "_imageHasNans", False) or self.qimage is None or where is None:
             return
-        rows, cols = self._imageNanLocations
+        rows, cols = where
         if not len(rows):
             return
         qimage = self.qimage.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
