@@ -1178,3 +1178,35 @@ def test_a_heatmaps_step_labels_stay_clear_of_its_colour_bar(qtbot, width):
     assert set(inside) <= set(plain)
     if width == 90:  # (the case seen: the one label ran past the axis' right end)
         assert any(end > axis.width() + 2 for end in right_ends(plain)) and not inside
+
+
+def test_a_units_curves_that_stop_at_nan_say_from_which_step(view, qtbot):
+    """A diverged model's unit: its curves are NaN from some step on, and no line draws a
+    NaN; the plot was empty with nothing saying why. A note at its top says from which step
+    the unit's records are no number (here unit 1's bias is NaN: its own from step 0, every
+    other unit's from step 1, through U h_t-1); a unit of numbers says nothing more."""
+    model, trace = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True})])
+    view.resize(1300, 800)
+    view.set_data(model, trace)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_cursor(Cursor(step=5, sample=1, layer="lstm", unit=1))
+    assert not view.nan_note.isVisible()
+    w = [np.array(a) for a in model.layers[-1].weights]
+    w[2][1] = np.nan  # the input gate's bias of unit 1
+    model.layers[-1].weights = w
+    x = np.random.default_rng(0).normal(size=(2, 7, 3)).astype(np.float32)
+    trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    for u, first in ((1, 0), (0, 1), (3, 1)):
+        h = trace["lstm"].steps["h"][1, :, u]
+        assert np.isnan(h[first:]).all() and not np.isnan(h[:first]).any()
+        view.set_cursor(Cursor(step=5, sample=1, layer="lstm", unit=u))
+        note = view.nan_note
+        assert note.isVisible() and note.textItem.toPlainText() == f"no number (NaN) from step {first}"
+        # at the top of the plot, from the first NaN step on, inside the plot
+        (x0, x1), (_y0, y1) = view.curve_plot.vb.viewRange()
+        assert note.pos().x() == first - 0.5 and abs(note.pos().y() - y1) < 1e-6 * max(1.0, abs(y1))
+        view.grab()  # (painted: a TextItem places its text for the view's transform then)
+        box = note.textItem.sceneBoundingRect()
+        assert view.curve_plot.vb.sceneBoundingRect().adjusted(-0.5, -0.5, 0.5, 0.5).contains(box)

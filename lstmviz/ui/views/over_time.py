@@ -364,6 +364,11 @@ class OverTimeView(TraceView):
         self.zero_line = StepLine(horizontal=True, pos=0.0)
         self.curve_plot.addItem(self.zero_line, ignoreBounds=True)
         self.curve_veil = MaskVeil(self.curve_plot, behind=True)
+        #: where the unit's curves stop (a diverged model's NaN, which no line draws): said
+        #: in the plot, from that step (``_set_unit``); the plot was empty, nothing said why
+        self.nan_note = pg.TextItem(anchor=(0, 0))
+        self.nan_note.hide()
+        self.curve_plot.addItem(self.nan_note, ignoreBounds=True)
         self.curve_shift = Shifted(self.curve_plot)  # (as a heatmap's: _Heatmap.shift)
         self.curve_shift.adopt(self.curve_cursor, self.zero_line, self.curve_veil.item)
         self.curve_twin_group = self.curve_shift.twin()  # (prepare_ahead)
@@ -818,8 +823,33 @@ class OverTimeView(TraceView):
             if slot.key is not None:
                 slot.unit_line.setPos(u)
         self._update_focus()
+        self._note_nan(ref, s, u)
         th.set_title(self.curve_plot, f"unit {u} over time", short=f"unit {u}", color=self.theme.foreground,
                      size=f"{self.theme.pt(1.0)}pt", justify="left")  # (the legend: at the right)
+
+    def _note_nan(self, ref: CellRef, s: int, u: int) -> None:
+        """"no number (NaN) from step k" at the top of the curves' plot where unit ``u``'s
+        first record becomes NaN (reading into the empty part; from its right end where
+        that is the last third); hidden where every record is a number."""
+        first = [int(np.argmax(bad)) for bad in (np.isnan(ref.rec.steps[key][s, :, u])
+                                                  for key in ref.cell.records) if bad.any()]
+        note = self.nan_note
+        if not first:
+            note.hide()
+            return
+        k = min(first)
+        note.setText(f"no number (NaN) from step {self.offset + k}", color=self.theme.muted)
+        note.setFont(self.theme.font(0.95))
+        back = QtGui.QColor(self.theme.background)
+        back.setAlpha(220)
+        note.fill = pg.mkBrush(back)  # (over the step line, readable)
+        note.setZValue(20)
+        lo, hi = self._curve_range
+        top = hi + 0.05 * (hi - lo)  # (the view's top: its padding)
+        early = k < 2 * ref.T / 3
+        note.setAnchor((0, 0) if early else (1, 0))
+        note.setPos(self.offset + (k - 0.5 if early else ref.T - 1), top)
+        note.show()
 
     # -- clicks ---------------------------------------------------------------------------
     def click_overview(self, step: int) -> None:
