@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -163,3 +164,34 @@ def present_on(window, width: int, height: int):
 def present_on_720_lines(window):
     """Presentation mode as on a 1280 x 720 projector: the window's presenter, entered."""
     return present_on(window, 1280, 720)
+
+
+DEMO = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
+
+
+def settle(times: int = 4) -> None:
+    """The event loop run a few times: layouts done, the window painted."""
+    from PySide6 import QtWidgets
+
+    for _ in range(times):
+        QtWidgets.QApplication.processEvents()
+
+
+@contextmanager
+def demo_at_least_size(tab: str, theme: str = "dark"):
+    """The bundled sine demo opened as ``lstmviz`` opens it (``theme``), on the tab titled
+    ``tab``, shown and then resized to the window's least size; gives (window, that tab's
+    view); the window disposed of after."""
+    from lstmviz.ui.app import dispose, make_window
+
+    w = make_window(str(DEMO), theme, quiet=True)
+    try:
+        k = next(i for i, v in enumerate(w.views) if v.title == tab)
+        w.tabs.setCurrentIndex(k)
+        w.show()
+        settle()
+        w.resize(w.minimumSizeHint())
+        settle()
+        yield w, w.views[k]
+    finally:
+        dispose(w)

@@ -20,6 +20,18 @@ def _panel(make_window, size=(1400, 900), **spec):
     return w, panel
 
 
+def _on_view(w, panel, size, theme, view):
+    """``_panel``'s window at ``size`` in ``theme``, showing gradient view ``view``, laid
+    out; gives the panel's grad_views."""
+    w.set_theme(theme)
+    w.resize(*size)
+    gv = panel.grad_views
+    gv.show_view(view)
+    for _ in range(4):
+        QtWidgets.QApplication.processEvents()
+    return gv
+
+
 @pytest.mark.parametrize("cell", ["LSTM", "GRU"])
 def test_every_gradient_view_draws_the_probe(make_window, cell):
     w, panel = _panel(make_window, cell=cell, updates=5)
@@ -466,12 +478,7 @@ def test_the_updates_view_reads_whole_on_a_projector(make_window, qapp, theme, s
 
     w, panel = _panel(make_window, size=size, updates=3)
     try:
-        w.set_theme(theme)
-        w.resize(*size)
-        gv = panel.grad_views
-        gv.show_view("updates")
-        for _ in range(3):
-            QtWidgets.QApplication.processEvents()
+        gv = _on_view(w, panel, size, theme, "updates")
         plot = gv.upd_plot
         label = plot.titleLabel
         assert label.item.boundingRect().width() <= label.rect().width() + 0.5, label.item.toPlainText()
@@ -607,12 +614,7 @@ def test_the_gates_unit_axis_of_128_units_has_readable_ticks(make_window, qapp, 
 
     w, panel = _panel(make_window, size, units=128)
     try:
-        w.set_theme(theme)
-        w.resize(*size)
-        gv = panel.grad_views
-        gv.show_view("gates")
-        for _ in range(4):
-            QtWidgets.QApplication.processEvents()
+        gv = _on_view(w, panel, size, theme, "gates")
         assert gv.view.ref.units == 128
         axis = gv.mean_plot.getAxis("bottom")
         labels = [text for _, text in axis._tickLevels[0]]

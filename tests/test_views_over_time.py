@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PySide6 import QtGui, QtWidgets
 
+from helpers import demo_at_least_size
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.ui.views.over_time import OverTimeView
@@ -984,28 +985,15 @@ def test_the_header_keeps_one_readable_line_at_the_windows_least_size(qapp, them
     of 9 px and a "unit" label; the margins are 2 px, the label gone, each image at least
     ``IMAGE_MIN_WIDE`` wide (twice what it was) and taller, and the colour bars' end labels
     still whole within their widgets."""
-    from pathlib import Path
-
     from PySide6 import QtCore, QtGui
 
-    from lstmviz.ui.app import dispose, make_window
     from lstmviz.ui.labels import shown_text
     from lstmviz.ui.views.over_time import IMAGE_MIN_WIDE
 
-    demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
-    w = make_window(str(demo), theme, quiet=True)
-    try:
-        k = next(i for i, v in enumerate(w.views) if v.title == "Over time")
-        w.tabs.setCurrentIndex(k)
-        w.show()
-        for _ in range(4):
-            QtWidgets.QApplication.processEvents()
+    with demo_at_least_size("Over time", theme) as (w, view):
         least = w.minimumSizeHint()
-        w.resize(least)
-        for _ in range(4):
-            QtWidgets.QApplication.processEvents()
         assert w.size() == least and least.height() <= 600 - 24, least
-        header = w.views[k].header
+        header = view.header
         line = QtGui.QFontMetrics(header.label.font()).height()
         assert header.height() >= line, (header.height(), line)
         shown = QtGui.QTextDocumentFragment.fromHtml(header.label.text()).toPlainText()
@@ -1013,7 +1001,6 @@ def test_the_header_keeps_one_readable_line_at_the_windows_least_size(qapp, them
         assert header.toolTip() == shown_text(header.text())
         assert QtGui.QTextDocumentFragment.fromHtml(header.toolTip()).toPlainText().startswith(
             "lstm (LSTM) · step t = 0 = input step 0 · unit 0 · sample 0")
-        view = w.views[k]
         for slot in view.slots[:6]:
             image = slot.plot.vb.sceneBoundingRect()
             assert slot.tight and slot.widget.ci.layout.getContentsMargins() == (2.0, 2.0, 2.0, 2.0)
@@ -1025,8 +1012,6 @@ def test_the_header_keeps_one_readable_line_at_the_windows_least_size(qapp, them
         # its one line, not more: the label's first line stands in the holder
         first = QtCore.QRect(0, 0, header.width(), line)
         assert header.rect().contains(first)
-    finally:
-        dispose(w)
 
 
 def nan_model(T=10):

@@ -4,6 +4,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
+from helpers import demo_at_least_size, settle
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.ui.views.unrolled import UnrolledView
@@ -564,26 +565,7 @@ def test_at_the_windows_least_size_the_rows_names_leave_the_cells_their_room(qap
     The names leave out their unit there (the header names it) where the whole names would
     take more than half of what they and the cells have, and the axis title is "t" where
     the whole one is longer than the axis; at a large size both are whole."""
-    from pathlib import Path
-
-    from PySide6 import QtWidgets
-
-    from lstmviz.ui.app import dispose, make_window
-
-    demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
-    w = make_window(str(demo), "dark", quiet=True)
-
-    def settle():
-        for _ in range(4):
-            QtWidgets.QApplication.processEvents()
-
-    try:
-        w.tabs.setCurrentIndex(0)
-        w.show()
-        settle()
-        view = w.views[0]
-        w.resize(w.minimumSizeHint())
-        settle()
+    with demo_at_least_size("Unrolled") as (w, view):
         axis = view.plot.getAxis("left")
         names = [text for _, text in axis._tickLevels[0]]
         assert names and not any("[" in n for n in names), names
@@ -593,5 +575,3 @@ def test_at_the_windows_least_size_the_rows_names_leave_the_cells_their_room(qap
         settle()
         names = [text for _, text in axis._tickLevels[0]]
         assert "lstm  [0]" in names and view.plot.getAxis("bottom").labelText == "input step  t"
-    finally:
-        dispose(w)

@@ -4,6 +4,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
+from helpers import demo_at_least_size
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.ui.views.weights import WeightsView
@@ -178,25 +179,12 @@ def test_at_the_windows_least_size_no_gate_label_hides_a_matrix_and_titles_stay_
     both ends of its plot, under the colour bar. Where the labels would cover more than
     ``LABEL_SHARE`` of a matrix they name the gates in its columns' axis instead (the
     column numbers give way), and each title is the longest of its forms its plot holds."""
-    from pathlib import Path
+    from PySide6 import QtGui
 
-    from PySide6 import QtGui, QtWidgets
-
-    from lstmviz.ui.app import dispose, make_window
     from lstmviz.ui.views.weights import LABEL_SHARE
 
-    demo = Path(__file__).resolve().parents[1] / "lstmviz" / "resources" / "demos" / "sine_predictor.keras"
-    w = make_window(str(demo), theme, quiet=True)
-    try:
-        k = next(i for i, v in enumerate(w.views) if v.title == "Weights")
-        w.tabs.setCurrentIndex(k)
-        w.show()
-        for _ in range(4):
-            QtWidgets.QApplication.processEvents()
-        w.resize(w.minimumSizeHint())
-        for _ in range(4):
-            QtWidgets.QApplication.processEvents()
-        shown = [m for m in w.views[k].matrices if m.name is not None]
+    with demo_at_least_size("Weights", theme) as (_w, view):
+        shown = [m for m in view.matrices if m.name is not None]
         assert len(shown) == 3
         below = 0
         for m in shown:
@@ -215,5 +203,3 @@ def test_at_the_windows_least_size_no_gate_label_hides_a_matrix_and_titles_stay_
             plot = m.plot.sceneBoundingRect()
             assert title.left() >= plot.left() - 1 and title.right() <= plot.right() + 1, (m.name, title, plot)
         assert below >= 1  # (the recurrent kernel's, at least)
-    finally:
-        dispose(w)
