@@ -575,3 +575,31 @@ def test_at_the_windows_least_size_the_rows_names_leave_the_cells_their_room(qap
         settle()
         names = [text for _, text in axis._tickLevels[0]]
         assert "lstm  [0]" in names and view.plot.getAxis("bottom").labelText == "input step  t"
+
+
+def test_arrow_heads_give_way_where_the_steps_are_narrow(view, qtbot):
+    """40 steps in a 1024 x 768 projector window's 290 px put an 11 px arrow head every
+    7 px: a black band over each row that hid its cells. A head is at most HEAD_SHARE of a
+    step on screen and none under HEAD_LEAST px (the lines stay); where the steps are wide,
+    every head is drawn at its own size, as before."""
+    from lstmviz.ui.views.unrolled import HEAD_LEAST, HEAD_SHARE
+
+    model, trace, x = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
+                             LayerSpec("Dense", {"units": 1})], T=40)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=3, layer="lstm"))
+    view.show()
+    qtbot.waitExposed(view)
+    heads = view.heads
+    for width in (1400, 420, 700):
+        view.resize(width, 700)
+        qtbot.wait(20)
+        (x0, x1), _ = view.vb.viewRange()
+        per = view.vb.width() / (x1 - x0)  # pixels a step
+        sizes = {float(s) for s in heads.data["size"]}
+        want = min(11.0, HEAD_SHARE * per)
+        if want >= HEAD_LEAST:
+            assert heads.isVisible() and sizes == {want}, (width, per, sizes)
+        else:
+            assert not heads.isVisible(), (width, per)
+        assert view.h_lines.isVisible() and len(view.h_lines.xData) == 2 * 39

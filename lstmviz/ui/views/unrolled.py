@@ -51,6 +51,10 @@ SUB = 10         # image sub-pixels per column (cell + gap) when gaps are drawn
 #: a row's cell at least this share of its name's height (``_fit_legend``)
 ROW_LEAST = 0.75
 UNCAPPED = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX: no maximum
+#: an arrow head at most this share of a step's width on screen, none under HEAD_LEAST px
+#: (``_fit_heads``)
+HEAD_SHARE = 0.6
+HEAD_LEAST = 5.0
 
 
 def map_bytes(cmap: pg.ColorMap, x: np.ndarray) -> np.ndarray:
@@ -489,10 +493,27 @@ class UnrolledView(TraceView):
         self._fit_state_texts(per, per_y)
         self._fit_id_texts(per)
         self._fit_gap_texts(per, per_y)
+        self._fit_heads(per)
         if per != self._per:
             self._per = per
             if self.cursor is not None and self.rows:
                 self._show_loupe(self.cursor)
+
+    def _fit_heads(self, per: float) -> None:
+        """The arrow heads no wider than ``HEAD_SHARE`` of a step on screen (``per``: pixels a
+        step), none under ``HEAD_LEAST`` px: 40 steps in a 1024 x 768 window's 290 px put an
+        11 px head every 7 px, a black band over the row that hid its cells; the lines stay."""
+        heads = self.heads
+        base = getattr(heads, "_lstmviz_size", None)
+        if base is None or per <= 0:
+            return
+        size = min(float(base), HEAD_SHARE * per)
+        shown = size >= HEAD_LEAST
+        if shown and getattr(heads, "_lstmviz_shown_size", None) != size:
+            heads.setSize(np.full(len(heads.data), size))  # (each spot's: theirs are set)
+            heads._lstmviz_shown_size = size
+        if heads.isVisible() != shown:
+            heads.setVisible(shown)
 
     def _fit_gap_texts(self, per: float, per_y: float) -> None:
         """'⇡ every step goes up ⇡' shown only where it fits its gap (``per``, ``per_y``:
@@ -758,6 +779,9 @@ class UnrolledView(TraceView):
         spots = [{"pos": (x, y), "symbol": sym, "size": size, "brush": brushes.get(what, brushes["h"]), "pen": no_pen}
                  for x, y, sym, what in heads]
         self.heads.setData(spots)
+        self.heads._lstmviz_size = size  # (as wide as the steps on screen let it: _fit_heads)
+        self.heads._lstmviz_shown_size = size
+        self._fit_heads(self._per)
         # Rows sharing a level: each block's name over its top-left corner (with a stateful
         # layer's note, which stood there too), cut to the room before the next block.
         per_level: dict[float, list] = {}
