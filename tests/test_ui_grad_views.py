@@ -141,12 +141,12 @@ def test_forget_gate_lesson_quotes_the_screen(make_window):
     k = next(n for n, les in enumerate(tours.ALL_LESSONS) if les.title == "What the forget gate learns")
     p.tour.start(k)
     gv = panel.grad_views
-    text = p.caption.caption.text()
+    text = p.caption.text()
     assert panel.plot_tabs.currentWidget() is gv.pages["gates"]
     f0 = gv.mean0["f"].getData()[1]
     assert f"averages {f0.mean():.2f}" in text and f"{f0.mean():.2f}" == "0.73"
     p.tour.next()  # 480 updates
-    text = p.caption.caption.text()
+    text = p.caption.text()
     v = gv.view
     assert v.iteration == 480 and "{" not in text and "?" not in text
     tr = panel.session.trainer
@@ -158,12 +158,12 @@ def test_forget_gate_lesson_quotes_the_screen(make_window):
     assert f"Unit {top} keeps {now[top]:.2f}" in text and f"up from {start[top]:.2f}" in text
     assert now[top] > start[top] + 0.1  # it learned to keep
     p.tour.next()
-    text = p.caption.caption.text()
+    text = p.caption.text()
     high = gv.sat_points["f"].getData()[1]
     assert f"Unit {top}'s f is above 0.9 on {100 * high[top]:.0f}% of the steps" in text
     assert high[top] > 0.25
     p.tour.next()
-    text = p.caption.caption.text()
+    text = p.caption.text()
     assert panel.plot_tabs.currentWidget() is gv.pages["connectivity"]
     c = 10 ** gv.conn_curve.getData()[1]
     c0 = 10 ** gv.conn_curve0.getData()[1]

@@ -114,7 +114,7 @@ def test_train_lessons_run_in_presentation(make_window, qtbot):
     assert w.tabs.currentWidget() is panel and p.tour.active
     assert panel.session.settings.cell == "SimpleRNN" and panel.session.view().iteration == 160
     rnn_first = float(panel.session.view().dh_norm[0])
-    text = p.caption.caption.text()
+    text = p.caption.text()
     assert "{" not in text and f"{rnn_first:.2g}" in text
     p.tour.next()
     v = panel.session.view()
@@ -146,9 +146,9 @@ def test_batch_size_lesson_numbers(make_window):
     p = w.presenter
     k = len(tours.LESSONS) + 1
     p.tour.start(k)
-    assert "256 sequences at batch_size 32: 8 updates per epoch" in p.caption.caption.text()
+    assert "256 sequences at batch_size 32: 8 updates per epoch" in p.caption.text()
     p.tour.next()
-    assert "batch_size 256: 1 update per epoch" in p.caption.caption.text()
+    assert "batch_size 256: 1 update per epoch" in p.caption.text()
     p.tour.end()
     w.train_panel.stop()
 
@@ -781,7 +781,7 @@ def test_presenting_on_a_1024_x_768_projector_the_plots_get_the_room(make_window
         w.resize(1024, 768)
         for _ in range(4):
             QtWidgets.QApplication.processEvents()
-    assert w.tabs.currentWidget() is panel and "Pinned" in p.caption.caption.text()
+    assert w.tabs.currentWidget() is panel and "Pinned" in p.caption.text()
     assert panel.controls.width() <= CONTROLS_SHARE_LECTURE * panel.width() + 1
     assert panel.step_plot.vb.height() >= 60, panel.step_plot.vb.height()
     assert len(panel.step_plot.getAxis("left")._tickLevels[0]) >= 2
@@ -817,7 +817,7 @@ def test_presenting_on_an_800_x_600_projector_a_lesson_shows_the_plot_it_talks_a
                 QtWidgets.QApplication.processEvents()
 
     at("Why LSTM", 1)
-    assert "Pinned" in p.caption.caption.text()
+    assert "Pinned" in p.caption.text()
     assert panel.step_plot.isVisible() and not panel.loss_plot.isVisible()
     assert panel.step_plot.vb.height() >= 80, panel.step_plot.vb.height()
     xs, ys = panel.pinned_dh.getData()

@@ -132,6 +132,26 @@ def caption_text(step: TourStep, state) -> str:
         return step.caption
 
 
+#: a subscript in a caption, written as in plain text: one letter (a tilde over it at most)
+#: then ``_`` and a letter, a number or ``(...)``: x_t, h_(t\u22121), x_0, y_T; never a Keras
+#: name (input_dim, return_sequences: a word before the ``_``)
+SUBSCRIPT = re.compile(r"(?<![\w\u0303])([A-Za-z]\u0303?)_(\(([^()\s]+)\)|[0-9]+(?![\w])|[A-Za-z](?![\w]))")
+
+
+def caption_parts(text: str) -> list[tuple[str, bool]]:
+    """``text`` (a caption) in pieces: (text, is a subscript), for the caption bar to set
+    its subscripts as the views set theirs (x_t as x with a lowered t, h_(t\u22121) without
+    the brackets)."""
+    parts: list[tuple[str, bool]] = []
+    at = 0
+    for m in SUBSCRIPT.finditer(text):
+        parts.append((text[at:m.start()] + m.group(1), False))
+        parts.append((m.group(3) or m.group(2), True))
+        at = m.end()
+    parts.append((text[at:], False))
+    return [(piece, sub) for piece, sub in parts if piece]
+
+
 def apply_step(state, step: TourStep) -> None:
     """Set up ``state`` for ``step``: stack and input first (one rebuild), then the cursor;
     one ``changed`` event for all of it."""
@@ -443,4 +463,4 @@ def lesson(index_or_title) -> Lesson:
 
 
 __all__ = ["L", "lay", "TourStep", "Lesson", "LESSONS", "TRAIN_LESSONS", "ALL_LESSONS", "VIEWS", "apply_step",
-           "MORE_LESSONS", "caption_text", "facts", "lesson", "menu_key", "menu_text"]
+           "MORE_LESSONS", "caption_parts", "caption_text", "facts", "lesson", "menu_key", "menu_text"]
