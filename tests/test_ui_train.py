@@ -1383,3 +1383,42 @@ def test_the_side_panel_gives_way_to_the_train_tabs_plots_in_a_narrow_window(mak
     finally:
         w.train_panel.stop()
         th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("present", [False, True])
+@pytest.mark.parametrize("size", [(1024, 768), (800, 600)])
+def test_every_inner_tab_of_the_train_tab_is_in_sight_on_a_small_projector(make_window, qapp, size, present):
+    """In the projector theme at 1024 x 768, not presenting, the controls took half the Train
+    tab and its inner tab bar (Curves, dL/dh, Connectivity, Gates, Updates) 490 of the 542 px
+    its names need: "Updates" cut to "U" behind scroll arrows. The controls now leave the
+    plots the tab bar's width where they can stay wider than their least: every tab whole,
+    no scroll arrows."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    w = make_window(size)
+    panel = w.train_panel
+    try:
+        w.set_theme("projector")
+        if present:
+            p = w.presenter
+            p.fullscreen = False
+            p.screen_height = size[1]
+            p.enter()
+        w.resize(*size)
+        w.tabs.setCurrentWidget(panel)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        bar = panel.plot_tabs.tabBar()
+        assert bar.count() == 5
+        for i in range(bar.count()):
+            rect = bar.tabRect(i)
+            assert rect.left() >= 0 and rect.right() < bar.width(), (i, bar.tabText(i), rect, bar.width())
+        arrows = [b for b in bar.findChildren(QtWidgets.QToolButton) if b.isVisible()]
+        assert not arrows
+        controls = panel.controls
+        assert controls.widget().width() <= controls.viewport().width()  # no sideways scrolling
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
