@@ -551,3 +551,67 @@ def test_captions_set_their_subscripts_as_the_views_do(qapp):
             block = block.next()
         assert subs == ["T", "19", "0", "17"]
         bar.deleteLater()
+
+
+def _shown(state) -> tuple:
+    """What a step shows of the state: the stack, the input, the cursor, the batch, the
+    error, and the selected layer's trace at the cursor."""
+    import numpy as np
+
+    cur = state.cursor
+    rec = state.trace[cur.layer] if state.trace is not None and cur.layer and not state.error else None
+    h = None if rec is None else np.asarray(rec.steps["h"][0][cur.step] if "h" in rec.steps
+                                            else rec.outputs[0]).tobytes()
+    mask = None if rec is None or rec.mask is None else np.asarray(rec.mask).tobytes()
+    spec = state.input
+    data = None if spec.data is None else np.asarray(spec.data).tobytes()
+    return ([(e.class_name, e.config) for e in state.layers],
+            (spec.batch_size, spec.timesteps, spec.input_dim, spec.source, spec.seed, spec.period, data),
+            (cur.layer, cur.unit, cur.side, cur.step), state.batch_index, bool(state.error), h, mask)
+
+
+@pytest.mark.parametrize("k", range(len(VIEW_LESSONS)))
+def test_a_lesson_step_reached_out_of_order_shows_what_it_shows_in_order(k):
+    """Lesson 13's step 3 ("Masked step t = 9: ... its h and c are dropped") reached straight
+    from step 1 kept step 1's stack, no Masking: nothing masked. Each step reached from
+    step 1, or back from the last step, now shows what it shows reached in order: the stack,
+    input, batch, cursor and trace that the steps before it leave it (``tours.step_setup``)."""
+    les = VIEW_LESSONS[k]
+    walked = AppState()
+    in_order = []
+    for step in les.steps:
+        tours.apply_step(walked, step)
+        in_order.append(_shown(walked))
+    for n in range(len(les.steps)):
+        jumped = AppState()
+        tours.apply_step(jumped, tours.step_setup(les, 0, jumped))
+        tours.apply_step(jumped, tours.step_setup(les, n, jumped))
+        assert _shown(jumped) == in_order[n], (les.title, n + 1)
+        tours.apply_step(walked, tours.step_setup(les, n, walked))  # (back from the step before)
+        assert _shown(walked) == in_order[n], (les.title, n + 1, "back")
+    if les.title == "Padding and `Masking`":
+        masked = AppState()
+        tours.apply_step(masked, tours.step_setup(les, 0, masked))
+        tours.apply_step(masked, tours.step_setup(les, 2, masked))
+        rec = masked.trace[masked.cursor.layer]
+        assert rec.mask is not None and not rec.mask[0, 8:].any()
+
+
+def test_the_window_sets_up_a_lesson_step_reached_out_of_order(window, qtbot):
+    """In the window: lesson 13 from step 1 straight to step 3 shows the Masking stack and
+    its masked step (as PgDn, PgDn does); PgDn from there goes on as before, and PgUp back
+    to step 1 drops the Masking again."""
+    p = window.presenter
+    k = next(n for n, les in enumerate(tours.ALL_LESSONS) if les.title == "Padding and `Masking`")
+    p.tour.start(k)
+    state = window.state
+    assert [e.class_name for e in state.layers] == ["LSTM"]
+    p.tour.go(2)
+    assert [e.class_name for e in state.layers] == ["Masking", "LSTM"]
+    rec = state.trace[state.cursor.layer]
+    assert state.cursor.step == 9 and rec.mask is not None and not rec.mask[0, 9]
+    p.tour.next()
+    assert [e.class_name for e in state.layers] == ["Masking", "LSTM", "Dense"]
+    p.tour.go(0)
+    assert [e.class_name for e in state.layers] == ["LSTM"]
+    p.tour.end()

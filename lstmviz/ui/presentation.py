@@ -378,6 +378,7 @@ class TourRunner:
         self.window = presenter.window
         self.lesson: tours.Lesson | None = None
         self.index = 0
+        self._shown = False  # a step of the lesson was shown (``go``)
         self._saved = None
         #: what each Train-tab step that pins a curve pinned when first shown (by index)
         self._pins: dict[int, tuple] = {}
@@ -399,6 +400,7 @@ class TourRunner:
             self.p.set_focus(False)
         self.lesson = tours.lesson(which)
         self._pins = {}
+        self._shown = False
         self.p._tour_keys(True)
         self.window.setFocus()
         self.go(0)
@@ -406,9 +408,13 @@ class TourRunner:
     def go(self, k: int) -> None:
         les = self.lesson
         k = max(0, min(int(k), len(les.steps) - 1))
-        self.index = k
-        step = les.steps[k]
         state = self.window.state
+        # the next step builds on what this one showed (the unit the user picked stays);
+        # any other (back, or out of order) sets up what the steps before it leave it
+        # (lesson 13's step 3 from step 1 showed its masked step without the Masking)
+        forward = k == self.index + 1 and self._shown
+        self.index, self._shown = k, True
+        step = les.steps[k] if forward else tours.step_setup(les, k, state)
         try:
             tours.apply_step(state, step)
         except LstmvizError as err:
