@@ -1422,3 +1422,49 @@ def test_every_inner_tab_of_the_train_tab_is_in_sight_on_a_small_projector(make_
     finally:
         panel.stop()
         th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_why_a_run_stopped_is_in_sight_on_a_1024_x_768_projector(make_window, qapp, present):
+    """In the projector theme at 1024 x 768 a run that stopped (its loss overflowed) said why
+    under the status' first line, below the controls' bottom edge: the reason cut, unread.
+    When the state says more than its first line, the controls scroll to it: the whole
+    status in sight, under Play / One update / Reset."""
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    def settle():
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+
+    w = make_window((1024, 768))
+    panel = w.train_panel
+    try:
+        w.set_theme("projector")
+        if present:
+            p = w.presenter
+            p.fullscreen = False
+            p.screen_height = 768
+            p.enter()
+        w.resize(1024, 768)
+        w.tabs.setCurrentWidget(panel)
+        settle()
+        panel.opt_combo.setCurrentText("sgd")
+        panel.lr_spin.setValue(10.0)
+        s = panel.session
+        while not s.stopped and s.iteration < 160:
+            panel.one_update()
+            panel.wait()
+        panel.refresh(force=True)
+        settle()
+        assert s.stopped and "\n" in panel.status_label.text()
+        view = panel.controls.viewport()
+        label = panel.status_label
+        top = label.mapTo(view, QtCore.QPoint(0, 0)).y()
+        assert 0 <= top and top + label.height() <= view.height(), (top, label.height(), view.height())
+        play = panel.play_button
+        assert play.mapTo(view, QtCore.QPoint(0, play.height())).y() <= top
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)

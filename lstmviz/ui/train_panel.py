@@ -1147,11 +1147,26 @@ class TrainPanel(QtWidgets.QWidget):
             if why:
                 text += f"\n{why}"
         if self.status_label.text() != text:
+            said = "\n" in self.status_label.text()
             self.status_label.setText(text)
+            if "\n" in text and not said:
+                # why the run stopped (or what it waits for) said under the first line: in
+                # sight, as the first line was (the controls scrolled; at 1024 x 768 in the
+                # projector theme the reason ran below their bottom edge)
+                QtCore.QTimer.singleShot(0, self, self._status_in_sight)
         self._update_of = (v.iteration, v.epochs * v.batches_per_epoch)
         self.sync_header()
         if not self.playing and self.play_button.isChecked():
             self.set_playing(False)
+
+    def _status_in_sight(self) -> None:
+        """Scroll the controls so that the run's state is whole in their view (where it fits)."""
+        layout = self.controls.widget().layout()
+        if layout is not None:
+            layout.activate()
+        label = self.status_label
+        if label.isVisible():
+            self.controls.ensureWidgetVisible(label, 0, 0)
 
     def sync_header(self) -> None:
         """The window's header over this tab (while it is the tab shown): the run this tab
