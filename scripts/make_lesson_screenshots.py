@@ -77,7 +77,7 @@ def main(argv=None) -> int:
             if not full:
                 img = Image.open(path).convert("RGB").resize((1120, 630), Image.LANCZOS)
                 img.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
-            caption = p.caption.caption.text().replace("\n", " ")
+            caption = p.caption.text().replace("\n", " ")
             lines += [f"{n + 1}. {caption}", ""]
             if tours.quotes_run_figures(les.steps[n]):  # (another machine's differ)
                 lines += [f"   {tours.RUN_FIGURES_NOTE}", ""]

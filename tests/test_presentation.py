@@ -761,7 +761,7 @@ def test_the_lesson_about_the_u_h_terms_shows_their_numbers_on_an_800_x_600_proj
     equation, its numbers included) is now in sight."""
     w, p = _third_step_on_800_x_600(make_window, lambda title: title.startswith("Block, cell, unit"))
     view = w.views[1]
-    assert view.expanded and "U\u1d62\u00b7h" in p.caption.caption.text()
+    assert view.expanded and "U\u1d62\u00b7h" in p.caption.text()
     scroll, label = view.eq_scroll, view.eq_label
     width = scroll.viewport().width()
     stacked = label.row_bottom(5, width) is not None and "<tr><td></td>" in label.laid_out(width)
@@ -790,7 +790,7 @@ def test_the_lesson_about_the_u_h_terms_keeps_the_charts_readable(make_window, s
         settle()
     settle()
     view = w.views[1]
-    assert w.tabs.currentWidget() is view and view.expanded and "U\u1d62\u00b7h" in p.caption.caption.text()
+    assert w.tabs.currentWidget() is view and view.expanded and "U\u1d62\u00b7h" in p.caption.text()
     plots = [bp.plot.getViewBox().height() for bp in view.bars.values() if not bp.widget.isHidden()]
     assert len(plots) == 9 and min(plots) >= CellView.PLOT_LEAST, plots
     scroll, label = view.eq_scroll, view.eq_label
@@ -819,7 +819,7 @@ def test_the_masked_step_shows_its_carried_over_rows_on_a_1024_x_768_projector(m
     settle()
     settle()  # (the scroll follows the room's last change, at the next turn of the loop)
     view = w.views[1]
-    assert w.tabs.currentWidget() is view and "h and c" in p.caption.caption.text()
+    assert w.tabs.currentWidget() is view and "h and c" in p.caption.text()
     scroll, label = view.eq_scroll, view.eq_label
     width = scroll.viewport().width()
     lines = view.equation_lines()
@@ -905,7 +905,7 @@ def test_over_time_gives_its_heatmaps_room_on_an_800_x_600_projector(make_window
 
     w, p = _third_step_on_800_x_600(make_window, lambda title: title == "What `units` means")
     view = w.views[2]
-    assert w.tabs.currentWidget() is view and "Over time" in p.caption.caption.text()
+    assert w.tabs.currentWidget() is view and "Over time" in p.caption.text()
     images = [s.plot.vb.height() for s in view.slots if s.widget.isVisible()]
     assert len(images) == 6 and view.starved
     assert min(images) >= 0.6 * over_time.IMAGE_MIN, images  # (20 px before)
@@ -953,7 +953,7 @@ def test_no_player_under_the_train_tab_while_presenting(window):
     p.tour.next()
     settle()
     assert window.tabs.currentWidget() is window.train_panel
-    assert "Unit" in p.caption.caption.text()
+    assert "Unit" in p.caption.text()
     assert not window.player.isVisible() and not window.player_line.isVisible()
     p.tour.end()
     settle()
@@ -1028,7 +1028,7 @@ def test_the_forget_gate_lesson_marks_the_unit_its_caption_names(window):
     p.tour.next()
     settle()
     g = window.train_panel.grad_views
-    unit = int(re.match(r"Unit (\d+)'s f is above 0\.9 on (\d+)%", p.caption.caption.text()).group(1))
+    unit = int(re.match(r"Unit (\d+)'s f is above 0\.9 on (\d+)%", p.caption.text()).group(1))
     f = g.view.gates["f"]
     assert g.sat_mark.isVisible()
     xs, ys = g.sat_mark.getData()
@@ -1072,7 +1072,7 @@ def test_the_cell_views_charts_keep_a_readable_height_on_a_1024_x_768_projector(
     two lines, and the charts 68 px)."""
     w, p = _lesson_on(make_window, 1024, 768, lambda title: title == "What `units` means")
     view = w.views[1]
-    assert w.tabs.currentWidget() is view and "4 bars" in p.caption.caption.text()
+    assert w.tabs.currentWidget() is view and "4 bars" in p.caption.text()
     seen = 0
     for n in range(len(p.tour.lesson.steps)):
         if n:

@@ -102,12 +102,12 @@ def test_every_lesson_runs_by_key_in_the_window(window, qtbot, k):
         assert p.tour.index == n
         check_state(st, step, stack)
         assert p.caption.isVisible()
-        assert p.caption.caption.text() == tours.caption_text(step, st)
+        assert p.caption.text() == tours.caption_text(step, st)
         assert f"{n + 1} / {len(les.steps)}" in p.caption.where.text()
         if step.view is not None:
             assert window.tabs.currentIndex() == tours.VIEWS.index(step.view)
         if step.expect_error:
-            assert st.error and st.error in p.caption.caption.text()
+            assert st.error and st.error in p.caption.text()
         press(qtbot, window, QtCore.Qt.Key.Key_PageDown)
     # past the last step the lesson ends and the stack from before is back
     assert not p.tour.active and not p.caption.isVisible()
@@ -340,7 +340,7 @@ def test_the_weights_formula_stays_on_screen_presenting_at_800_x_600(make_window
     assert (w.width(), w.height()) == (800, 600)
     view = w.tabs.currentWidget()
     assert isinstance(view, WeightsView)
-    assert "= 128" in p.caption.caption.text()
+    assert "= 128" in p.caption.text()
     head = view.formula
     assert head.isVisible() and "= 128" in head.text()
     assert head.height() >= head.label.heightForWidth(head.width()) > 0, (head.height(), head.width())
@@ -364,7 +364,7 @@ def test_the_over_time_curves_stay_on_screen_presenting_at_800_x_600(make_window
         for _ in range(4):
             QtWidgets.QApplication.processEvents()
     view = w.tabs.currentWidget()
-    assert isinstance(view, OverTimeView) and "curves" in p.caption.caption.text()
+    assert isinstance(view, OverTimeView) and "curves" in p.caption.text()
     assert view.curve_plot.vb.height() >= 20, view.curve_plot.vb.height()
     ys = view.curves["h"].getData()[1]
     assert ys is not None and len(ys) == w.state.timesteps  # unit 2's h, drawn
@@ -508,3 +508,110 @@ def test_the_lessons_page_says_its_trained_runs_figures_are_its_machines():
     quoting = {(k + 1, n + 1) for k, les in enumerate(tours.ALL_LESSONS)
                for n, step in enumerate(les.steps) if tours.quotes_run_figures(step)}
     assert (10, 1) in quoting and noted == quoting
+
+
+def test_captions_set_their_subscripts_as_the_views_do(qapp):
+    """The forget gate lesson's last caption read "y_T now depends most on x_19 ...; the
+    task asks for x_0" in plain text, underscores and all, under a plot that sets y_T and x_t
+    as subscripts (as lesson 10's \u2016dL/dc\u209c\u2016 and the views do). A caption's
+    x_t, h_(t\u22121), y_T and x_0 are now drawn as subscripts, at a lecture's least size
+    while presenting; Keras names (input_dim, return_sequences) keep their underscore, and
+    what a caption quotes is escaped."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.presentation import CaptionBar
+
+    step = tours.lesson("What the forget gate learns").steps[-1]
+    text = step.caption.format(conn_peak=19, conn_ratio=3.2, conn0_peak=17)
+    assert tours.caption_parts(text)[:2] == [("y", False), ("T", True)]
+    assert tours.caption_parts("U\u00b7h_(t\u22121) and input_dim, c\u0303_t, lstm_1 <b>x_0</b>") == [
+        ("U\u00b7h", False), ("t\u22121", True), (" and input_dim, c\u0303", False), ("t", True),
+        (", lstm_1 <b>x", False), ("0", True), ("</b>", False)]
+    for theme in ("dark", "projector"):
+        bar = CaptionBar()
+        t = th.THEMES[theme].scaled(1.5) if theme == "projector" else th.THEMES[theme]
+        bar.apply_theme(t)
+        bar.show_caption("lesson\n4 / 4", text + " input_dim <b>")
+        assert bar.text() == text + " input_dim <b>"
+        doc = QtGui.QTextDocument()
+        doc.setDefaultFont(bar.caption.font())
+        doc.setHtml(bar.caption.text())
+        assert doc.toPlainText() == ("yT now depends most on x19 (3.2\u00d7 the median step); the task asks "
+                                     "for x0. At update 0 (dashed): on x17. input_dim <b>")
+        subs = []
+        block = doc.begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                frag = it.fragment()
+                if frag.charFormat().verticalAlignment() == QtGui.QTextCharFormat.VerticalAlignment.AlignSubScript:
+                    subs.append(frag.text())
+                it += 1
+            block = block.next()
+        assert subs == ["T", "19", "0", "17"]
+        bar.deleteLater()
+
+
+def _shown(state) -> tuple:
+    """What a step shows of the state: the stack, the input, the cursor, the batch, the
+    error, and the selected layer's trace at the cursor."""
+    import numpy as np
+
+    cur = state.cursor
+    rec = state.trace[cur.layer] if state.trace is not None and cur.layer and not state.error else None
+    h = None if rec is None else np.asarray(rec.steps["h"][0][cur.step] if "h" in rec.steps
+                                            else rec.outputs[0]).tobytes()
+    mask = None if rec is None or rec.mask is None else np.asarray(rec.mask).tobytes()
+    spec = state.input
+    data = None if spec.data is None else np.asarray(spec.data).tobytes()
+    return ([(e.class_name, e.config) for e in state.layers],
+            (spec.batch_size, spec.timesteps, spec.input_dim, spec.source, spec.seed, spec.period, data),
+            (cur.layer, cur.unit, cur.side, cur.step), state.batch_index, bool(state.error), h, mask)
+
+
+@pytest.mark.parametrize("k", range(len(VIEW_LESSONS)))
+def test_a_lesson_step_reached_out_of_order_shows_what_it_shows_in_order(k):
+    """Lesson 13's step 3 ("Masked step t = 9: ... its h and c are dropped") reached straight
+    from step 1 kept step 1's stack, no Masking: nothing masked. Each step reached from
+    step 1, or back from the last step, now shows what it shows reached in order: the stack,
+    input, batch, cursor and trace that the steps before it leave it (``tours.step_setup``)."""
+    les = VIEW_LESSONS[k]
+    walked = AppState()
+    in_order = []
+    for step in les.steps:
+        tours.apply_step(walked, step)
+        in_order.append(_shown(walked))
+    for n in range(len(les.steps)):
+        jumped = AppState()
+        tours.apply_step(jumped, tours.step_setup(les, 0, jumped))
+        tours.apply_step(jumped, tours.step_setup(les, n, jumped))
+        assert _shown(jumped) == in_order[n], (les.title, n + 1)
+        tours.apply_step(walked, tours.step_setup(les, n, walked))  # (back from the step before)
+        assert _shown(walked) == in_order[n], (les.title, n + 1, "back")
+    if les.title == "Padding and `Masking`":
+        masked = AppState()
+        tours.apply_step(masked, tours.step_setup(les, 0, masked))
+        tours.apply_step(masked, tours.step_setup(les, 2, masked))
+        rec = masked.trace[masked.cursor.layer]
+        assert rec.mask is not None and not rec.mask[0, 8:].any()
+
+
+def test_the_window_sets_up_a_lesson_step_reached_out_of_order(window, qtbot):
+    """In the window: lesson 13 from step 1 straight to step 3 shows the Masking stack and
+    its masked step (as PgDn, PgDn does); PgDn from there goes on as before, and PgUp back
+    to step 1 drops the Masking again."""
+    p = window.presenter
+    k = next(n for n, les in enumerate(tours.ALL_LESSONS) if les.title == "Padding and `Masking`")
+    p.tour.start(k)
+    state = window.state
+    assert [e.class_name for e in state.layers] == ["LSTM"]
+    p.tour.go(2)
+    assert [e.class_name for e in state.layers] == ["Masking", "LSTM"]
+    rec = state.trace[state.cursor.layer]
+    assert state.cursor.step == 9 and rec.mask is not None and not rec.mask[0, 9]
+    p.tour.next()
+    assert [e.class_name for e in state.layers] == ["Masking", "LSTM", "Dense"]
+    p.tour.go(0)
+    assert [e.class_name for e in state.layers] == ["LSTM"]
+    p.tour.end()

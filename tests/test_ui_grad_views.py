@@ -153,12 +153,12 @@ def test_forget_gate_lesson_quotes_the_screen(make_window):
     k = next(n for n, les in enumerate(tours.ALL_LESSONS) if les.title == "What the forget gate learns")
     p.tour.start(k)
     gv = panel.grad_views
-    text = p.caption.caption.text()
+    text = p.caption.text()
     assert panel.plot_tabs.currentWidget() is gv.pages["gates"]
     f0 = gv.mean0["f"].getData()[1]
     assert f"averages {f0.mean():.2f}" in text and f"{f0.mean():.2f}" == "0.73"
     p.tour.next()  # 480 updates
-    text = p.caption.caption.text()
+    text = p.caption.text()
     v = gv.view
     assert v.iteration == 480 and "{" not in text and "?" not in text
     tr = panel.session.trainer
@@ -170,12 +170,12 @@ def test_forget_gate_lesson_quotes_the_screen(make_window):
     assert f"Unit {top} keeps {now[top]:.2f}" in text and f"up from {start[top]:.2f}" in text
     assert now[top] > start[top] + 0.1  # it learned to keep
     p.tour.next()
-    text = p.caption.caption.text()
+    text = p.caption.text()
     high = gv.sat_points["f"].getData()[1]
     assert f"Unit {top}'s f is above 0.9 on {100 * high[top]:.0f}% of the steps" in text
     assert high[top] > 0.25
     p.tour.next()
-    text = p.caption.caption.text()
+    text = p.caption.text()
     assert panel.plot_tabs.currentWidget() is gv.pages["connectivity"]
     c = 10 ** gv.conn_curve.getData()[1]
     c0 = 10 ** gv.conn_curve0.getData()[1]
@@ -355,7 +355,7 @@ def test_the_share_axes_titles_and_the_loss_legend_read_whole_on_a_projector(mak
     "share of steps < 0.1" ran out of the window ("share of steps < 0.") and the loss
     legend took three rows of a plot 84 px high. There the axes say "share < 0.1" and
     "share > 0.9" (the caption says of what) and the legend's curves "per update", "per
-    epoch" (two rows); at 1600 x 1000 the whole titles and names, the legend in one row."""
+    epoch" (two rows at most); at 1600 x 1000 the whole titles and names, the legend in one row."""
     from PySide6 import QtWidgets
 
     from lstmviz.ui import theme as th
@@ -393,7 +393,7 @@ def test_the_share_axes_titles_and_the_loss_legend_read_whole_on_a_projector(mak
         if whole:
             assert names == ["train, per update", "train, per epoch", "validation"] and rows == 1
         else:
-            assert names == ["per update", "per epoch", "validation"] and rows == 2
+            assert names == ["per update", "per epoch", "validation"] and rows <= 2
         right = plot.vb.sceneBoundingRect().right()
         assert all(label.sceneBoundingRect().right() <= right + 0.5 for _, label in legend.items)
     finally:
@@ -601,14 +601,14 @@ def test_one_units_gates_at_one_place_on_the_saturation_plot_are_each_seen(make_
     panel.stop()
 
 
-@pytest.mark.parametrize("theme,size,stacked", [("projector", (1024, 768), False), ("dark", (900, 1200), True),
+@pytest.mark.parametrize("theme,size,stacked", [("projector", (1024, 768), False), ("dark", (1100, 1200), True),
                                                 ("dark", (1600, 1000), False)])
 def test_the_gates_unit_axis_of_128_units_has_readable_ticks(make_window, qapp, theme, size, stacked):
     """In the projector theme at 1024 x 768 the Gates page beside the side panel gave each
     plot ~100 px: the unit axis under 128 units' bars had one label, "0". The side panel
     gives way there (the plots have the room), and a page too narrow for both plots side by
-    side but tall enough puts the saturation plot under the means: the unit axis has
-    several labels, none over another."""
+    side but tall enough (beside the side panel at 1100 x 1200) puts the saturation plot
+    under the means: the unit axis has several labels, none over another."""
     from lstmviz.ui import theme as th
     from lstmviz.ui.views._common import label_room
 

@@ -114,7 +114,7 @@ def test_train_lessons_run_in_presentation(make_window, qtbot):
     assert w.tabs.currentWidget() is panel and p.tour.active
     assert panel.session.settings.cell == "SimpleRNN" and panel.session.view().iteration == 160
     rnn_first = float(panel.session.view().dh_norm[0])
-    text = p.caption.caption.text()
+    text = p.caption.text()
     assert "{" not in text and f"{rnn_first:.2g}" in text
     p.tour.next()
     v = panel.session.view()
@@ -146,9 +146,9 @@ def test_batch_size_lesson_numbers(make_window):
     p = w.presenter
     k = len(tours.LESSONS) + 1
     p.tour.start(k)
-    assert "256 sequences at batch_size 32: 8 updates per epoch" in p.caption.caption.text()
+    assert "256 sequences at batch_size 32: 8 updates per epoch" in p.caption.text()
     p.tour.next()
-    assert "batch_size 256: 1 update per epoch" in p.caption.caption.text()
+    assert "batch_size 256: 1 update per epoch" in p.caption.text()
     p.tour.end()
     w.train_panel.stop()
 
@@ -781,7 +781,7 @@ def test_presenting_on_a_1024_x_768_projector_the_plots_get_the_room(make_window
         w.resize(1024, 768)
         for _ in range(4):
             QtWidgets.QApplication.processEvents()
-    assert w.tabs.currentWidget() is panel and "Pinned" in p.caption.caption.text()
+    assert w.tabs.currentWidget() is panel and "Pinned" in p.caption.text()
     assert panel.controls.width() <= CONTROLS_SHARE_LECTURE * panel.width() + 1
     assert panel.step_plot.vb.height() >= 60, panel.step_plot.vb.height()
     assert len(panel.step_plot.getAxis("left")._tickLevels[0]) >= 2
@@ -817,7 +817,7 @@ def test_presenting_on_an_800_x_600_projector_a_lesson_shows_the_plot_it_talks_a
                 QtWidgets.QApplication.processEvents()
 
     at("Why LSTM", 1)
-    assert "Pinned" in p.caption.caption.text()
+    assert "Pinned" in p.caption.text()
     assert panel.step_plot.isVisible() and not panel.loss_plot.isVisible()
     assert panel.step_plot.vb.height() >= 80, panel.step_plot.vb.height()
     xs, ys = panel.pinned_dh.getData()
@@ -1382,4 +1382,89 @@ def test_the_side_panel_gives_way_to_the_train_tabs_plots_in_a_narrow_window(mak
         assert w.side.isVisible() and panel.plot_tabs.width() >= PLOTS_LEAST
     finally:
         w.train_panel.stop()
+        th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("present", [False, True])
+@pytest.mark.parametrize("size", [(1024, 768), (800, 600)])
+def test_every_inner_tab_of_the_train_tab_is_in_sight_on_a_small_projector(make_window, qapp, size, present):
+    """In the projector theme at 1024 x 768, not presenting, the controls took half the Train
+    tab and its inner tab bar (Curves, dL/dh, Connectivity, Gates, Updates) 490 of the 542 px
+    its names need: "Updates" cut to "U" behind scroll arrows. The controls now leave the
+    plots the tab bar's width where they can stay wider than their least: every tab whole,
+    no scroll arrows."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    w = make_window(size)
+    panel = w.train_panel
+    try:
+        w.set_theme("projector")
+        if present:
+            p = w.presenter
+            p.fullscreen = False
+            p.screen_height = size[1]
+            p.enter()
+        w.resize(*size)
+        w.tabs.setCurrentWidget(panel)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        bar = panel.plot_tabs.tabBar()
+        assert bar.count() == 5
+        for i in range(bar.count()):
+            rect = bar.tabRect(i)
+            assert rect.left() >= 0 and rect.right() < bar.width(), (i, bar.tabText(i), rect, bar.width())
+        arrows = [b for b in bar.findChildren(QtWidgets.QToolButton) if b.isVisible()]
+        assert not arrows
+        controls = panel.controls
+        assert controls.widget().width() <= controls.viewport().width()  # no sideways scrolling
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_why_a_run_stopped_is_in_sight_on_a_1024_x_768_projector(make_window, qapp, present):
+    """In the projector theme at 1024 x 768 a run that stopped (its loss overflowed) said why
+    under the status' first line, below the controls' bottom edge: the reason cut, unread.
+    When the state says more than its first line, the controls scroll to it: the whole
+    status in sight, under Play / One update / Reset."""
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    def settle():
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+
+    w = make_window((1024, 768))
+    panel = w.train_panel
+    try:
+        w.set_theme("projector")
+        if present:
+            p = w.presenter
+            p.fullscreen = False
+            p.screen_height = 768
+            p.enter()
+        w.resize(1024, 768)
+        w.tabs.setCurrentWidget(panel)
+        settle()
+        panel.opt_combo.setCurrentText("sgd")
+        panel.lr_spin.setValue(10.0)
+        s = panel.session
+        while not s.stopped and s.iteration < 160:
+            panel.one_update()
+            panel.wait()
+        panel.refresh(force=True)
+        settle()
+        assert s.stopped and "\n" in panel.status_label.text()
+        view = panel.controls.viewport()
+        label = panel.status_label
+        top = label.mapTo(view, QtCore.QPoint(0, 0)).y()
+        assert 0 <= top and top + label.height() <= view.height(), (top, label.height(), view.height())
+        play = panel.play_button
+        assert play.mapTo(view, QtCore.QPoint(0, play.height())).y() <= top
+    finally:
+        panel.stop()
         th.apply("dark", qapp)

@@ -654,3 +654,51 @@ def test_titles_measured_once_the_charts_are_laid_out_in_a_picture(projector_dem
         if not bp.widget.isHidden():
             drawn = bp.value_item.mapRectToScene(bp.value_item.boundingRect())
             assert bp.value_item.text() and 0 <= drawn.left() and drawn.right() <= edge + 0.5, bp.value_item.text()
+
+
+def _slivers(view) -> list:
+    """The equations' rows the viewport's bottom edge cuts to less than a line: (row, px)."""
+    area = view.eq_scroll
+    width, edge = area.viewport().width(), area.verticalScrollBar().value() + area.viewport().height()
+    line = QtGui.QFontMetrics(view.eq_label.font()).lineSpacing()
+    out, top, row = [], 0.0, 0
+    while (bottom := view.eq_label.row_bottom(row, width)) is not None:
+        if top < edge < bottom and edge - top < line:
+            out.append((row, edge - top))
+        top, row = bottom, row + 1
+    return out
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_no_equation_row_shows_a_sliver_at_800_x_600(make_window, theme):
+    """A GRU's Cell view at 800 x 600: the equations' viewport ended 6 px into their third
+    row, h\u0303's: its tilde alone, green, under z and r. A row cut to less than a line is
+    now out of sight (the viewport ends above it) at the top and as the user scrolls; the
+    scroll bar still brings every row whole."""
+    from pathlib import Path
+
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    w = make_window((800, 600))
+    try:
+        w.set_theme(theme)
+        assert w.open_file(Path(__file__).parent / "fixtures" / "k3_gru_reset_after" / "model.keras")
+        w.resize(800, 600)
+        w.tabs.setCurrentIndex(1)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        view = w.views[1]
+        bar = view.eq_scroll.verticalScrollBar()
+        assert view.eq_scroll.isVisible() and bar.maximum() > 0  # (the equations scroll here)
+        for value in range(0, bar.maximum() + 1, 3):
+            bar.setValue(value)
+            QtWidgets.QApplication.processEvents()
+            assert not _slivers(view), (value, _slivers(view))
+        bar.setValue(bar.maximum())
+        QtWidgets.QApplication.processEvents()
+        last = view.eq_label.row_bottom(len(view._eqs) * 2 - 1, view.eq_scroll.viewport().width())
+        assert last is not None and last <= bar.value() + view.eq_scroll.viewport().height() + 1
+    finally:
+        th.apply("dark", QtWidgets.QApplication.instance())

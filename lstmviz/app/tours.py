@@ -13,6 +13,7 @@ runner in ``ui.presentation``) switches the tab and shows the caption.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -130,6 +131,65 @@ def caption_text(step: TourStep, state) -> str:
         return step.caption.format(**facts(state))
     except (KeyError, IndexError, ValueError):
         return step.caption
+
+
+#: a subscript in a caption, written as in plain text: one letter (a tilde over it at most)
+#: then ``_`` and a letter, a number or ``(...)``: x_t, h_(t\u22121), x_0, y_T; never a Keras
+#: name (input_dim, return_sequences: a word before the ``_``)
+SUBSCRIPT = re.compile(r"(?<![\w\u0303])([A-Za-z]\u0303?)_(\(([^()\s]+)\)|[0-9]+(?![\w])|[A-Za-z](?![\w]))")
+
+
+def caption_parts(text: str) -> list[tuple[str, bool]]:
+    """``text`` (a caption) in pieces: (text, is a subscript), for the caption bar to set
+    its subscripts as the views set theirs (x_t as x with a lowered t, h_(t\u22121) without
+    the brackets)."""
+    parts: list[tuple[str, bool]] = []
+    at = 0
+    for m in SUBSCRIPT.finditer(text):
+        parts.append((text[at:m.start()] + m.group(1), False))
+        parts.append((m.group(3) or m.group(2), True))
+        at = m.end()
+    parts.append((text[at:], False))
+    return [(piece, sub) for piece, sub in parts if piece]
+
+
+#: what a step sets up that the steps after it keep unless they set it too
+_KEPT = ("stack", "input", "batch", "layer", "unit", "side", "step", "expand")
+
+
+def step_setup(lesson: Lesson, k: int, state=None) -> TourStep:
+    """``lesson.steps[k]`` with what it leaves to the steps before it (its stack, input,
+    batch, layer, unit, side, timestep, terms written out) as they leave it: the state it
+    shows however it is reached (straight from step 1 to step 3, back from a later step
+    with another stack), not the last step shown's. With ``state``, a stack or input the
+    state already has is left out (no rebuild: the model, its batch and the cursor stay)."""
+    setup: dict = {}
+    for step in lesson.steps[:k + 1]:
+        if step.stack is not None:  # a new stack: its first layer's unit 0 (``_apply_step``)
+            setup.update(layer=None, unit=0, side=None)
+        setup.update({name: getattr(step, name) for name in _KEPT if getattr(step, name) is not None})
+    if state is not None:
+        if "stack" in setup and [(e.class_name, e.config) for e in state.layers] == \
+                [(l.class_name, l.config()) for l in setup["stack"]] and state.model is not None:
+            del setup["stack"]
+        if "input" in setup and _same_input(state.input, setup["input"]):
+            del setup["input"]
+    return dataclasses.replace(lesson.steps[k], **{name: setup.get(name) for name in _KEPT})
+
+
+def _same_input(spec, fields: dict) -> bool:
+    """Whether the InputSpec ``spec`` is the one ``fields`` make (arrays compared by value)."""
+    from lstmviz.app.state import InputSpec
+
+    want = InputSpec(**fields)
+    for name in want.__dataclass_fields__:
+        a, b = getattr(spec, name), getattr(want, name)
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)):
+                return False
+        elif name != "others" and a != b:
+            return False
+    return not spec.others and not want.others
 
 
 def apply_step(state, step: TourStep) -> None:
@@ -443,4 +503,4 @@ def lesson(index_or_title) -> Lesson:
 
 
 __all__ = ["L", "lay", "TourStep", "Lesson", "LESSONS", "TRAIN_LESSONS", "ALL_LESSONS", "VIEWS", "apply_step",
-           "MORE_LESSONS", "caption_text", "facts", "lesson", "menu_key", "menu_text"]
+           "MORE_LESSONS", "caption_parts", "caption_text", "facts", "lesson", "step_setup", "menu_key", "menu_text"]

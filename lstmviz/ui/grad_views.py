@@ -38,6 +38,9 @@ DECADES = 4.0
 CAPTION_SHARE, CAPTION_SHARE_LECTURE = 0.25, 0.2
 TABS = ("dh", "connectivity", "gates", "updates")
 TITLES = {"dh": "dL/dh", "connectivity": "Connectivity", "gates": "Gates", "updates": "Updates"}
+#: a tab's name where the whole ones would not fit its tab bar (an 800 x 600 projector):
+#: the Jacobian it shows, as "dL/dh" names its page (the tooltip says it whole)
+SHORT_TITLES = {"connectivity": "dy/dx"}
 TOOLTIPS = {
     "dh": "dL/dh_t per unit and processing step for one validation sample's own loss",
     "connectivity": "||dy_T/dx_t||_F: the Frobenius norm of the Jacobian of the output at the last step "

@@ -74,7 +74,7 @@ def _set_chrome(app, t, blue) -> None:
         QGroupBox {{ font-weight: bold; border: 1px solid {t.grid}; border-radius: 6px;
                     margin-top: 1.2em; padding-top: 4px; }}
         QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; }}
-        QTabBar::tab {{ padding: 6px 14px; }}
+        QTabBar::tab {{ padding: 6px {th.TAB_PADDING}px; }}
         QTabBar::tab:selected {{ font-weight: bold; }}
     """)
 

@@ -21,6 +21,7 @@ tour and puts back the stack that was there before.
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import replace
 
@@ -213,7 +214,9 @@ class CaptionBar(QtWidgets.QFrame):
         self.where.setWordWrap(True)
         self.caption = QtWidgets.QLabel()
         self.caption.setWordWrap(True)
-        self.caption.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        # rich text for its subscripts only (``_set_caption``): what it quotes is escaped
+        self.caption.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self._text = ""  # the caption as written (``text``)
         self.hint = QtWidgets.QLabel()
         self._place(False)
         self.hide()
@@ -292,6 +295,7 @@ class CaptionBar(QtWidgets.QFrame):
             w.setPalette(pal)
         self._theme = t
         self.caption.setFont(t.font(self.CAPTION_SIZE, bold=True))
+        self._set_caption()  # (its subscripts' lecture size)
         self.where.setFont(t.font(0.9))
         self.hint.setFont(t.font(0.8))
         self._fit_caption()
@@ -299,9 +303,26 @@ class CaptionBar(QtWidgets.QFrame):
     def show_caption(self, where: str, text: str) -> None:
         self._where_text = where
         self.where.setText(where.replace("\n", "  \u00b7  ") if self._wide else where)
-        self.caption.setText(text)
+        self._text = text
+        self._set_caption()
         self._fit_caption()
         self.show()
+
+    def text(self) -> str:
+        """The caption shown, as written (x_t where it draws x with a lowered t)."""
+        return self._text
+
+    def _set_caption(self) -> None:
+        """The caption with its subscripts set as the views set theirs (x_t, h_(t\u22121),
+        y_T: ``tours.caption_parts``), of a size a hall reads in a lecture theme
+        (``Theme.subscripts``); everything else as written, escaped."""
+        rich = "".join(f"<sub>{html.escape(piece)}</sub>" if sub else html.escape(piece)
+                       for piece, sub in tours.caption_parts(self._text))
+        rich = rich.replace("\n", "<br>")
+        if self._theme is not None:
+            rich = self._theme.subscripts(rich)
+        if self.caption.text() != rich:
+            self.caption.setText(rich)
 
     def caption_width(self, wide: bool | None = None) -> int:
         """The width the bar's layout gives the caption: what the title and keys leave
@@ -320,7 +341,8 @@ class CaptionBar(QtWidgets.QFrame):
         and whether it keeps to ``MAX_LINES`` there."""
         t = self._theme
         assert t is not None
-        text = self.caption.text()
+        # (measured as plain text, its subscripts at full size: a little wider than drawn)
+        text = "".join(piece for piece, _ in tours.caption_parts(self._text))
         least = t.pt(self.CAPTION_LEAST)
         font = t.font(self.CAPTION_SIZE, bold=True)
         for pt in range(font.pointSize(), least - 1, -1):
@@ -356,6 +378,7 @@ class TourRunner:
         self.window = presenter.window
         self.lesson: tours.Lesson | None = None
         self.index = 0
+        self._shown = False  # a step of the lesson was shown (``go``)
         self._saved = None
         #: what each Train-tab step that pins a curve pinned when first shown (by index)
         self._pins: dict[int, tuple] = {}
@@ -377,6 +400,7 @@ class TourRunner:
             self.p.set_focus(False)
         self.lesson = tours.lesson(which)
         self._pins = {}
+        self._shown = False
         self.p._tour_keys(True)
         self.window.setFocus()
         self.go(0)
@@ -384,9 +408,13 @@ class TourRunner:
     def go(self, k: int) -> None:
         les = self.lesson
         k = max(0, min(int(k), len(les.steps) - 1))
-        self.index = k
-        step = les.steps[k]
         state = self.window.state
+        # the next step builds on what this one showed (the unit the user picked stays);
+        # any other (back, or out of order) sets up what the steps before it leave it
+        # (lesson 13's step 3 from step 1 showed its masked step without the Masking)
+        forward = k == self.index + 1 and self._shown
+        self.index, self._shown = k, True
+        step = les.steps[k] if forward else tours.step_setup(les, k, state)
         try:
             tours.apply_step(state, step)
         except LstmvizError as err:

@@ -639,6 +639,8 @@ class CellView(TraceView):
         self.eq_label.setAutoFillBackground(False)
         lay.addWidget(self.eq_scroll, 9)
         self.eq_scroll.viewport().installEventFilter(self)  # the label follows its width
+        # (a row the viewport's bottom edge cuts to a sliver: out of sight, _drop_sliver)
+        self.eq_scroll.verticalScrollBar().valueChanged.connect(lambda *_: self._drop_sliver())
         self.apply_theme(self.theme)
 
     #: the charts in their groups, read left to right: in -> gates -> out
@@ -1213,6 +1215,7 @@ class CellView(TraceView):
         self.eq_scroll.setMinimumHeight(self._height_cache[2])
         if self.eq_label.size() != QtCore.QSize(vw, self._height_cache[1]):
             self.eq_label.resize(vw, self._height_cache[1])
+        self._drop_sliver()
         self._masked_rows_in_sight(fits, vw)
 
     def _too_tall(self, html: str, font: QtGui.QFont, width: int, compact: bool) -> bool:
@@ -1291,6 +1294,28 @@ class CellView(TraceView):
             self._masked_in_sight = key
             QtCore.QTimer.singleShot(0, self, lambda: self._show_row(row))
 
+    def _drop_sliver(self) -> None:
+        """A row of the equations that the viewport's bottom edge cuts to less than a line
+        is left out of sight, the viewport ending above it (at 800 x 600 a GRU's equations
+        showed 6 px of their third row under the first two, h\u0303's tilde alone); the
+        scroll bar brings it whole."""
+        area = self.eq_scroll
+        margin = area.viewportMargins().bottom()
+        height = area.viewport().height() + margin  # (the viewport's height without a cut)
+        edge = area.verticalScrollBar().value() + height
+        cut, top, row = 0, 0.0, 0
+        if self._eqs and self.eq_scroll.isVisible() and height > 0:
+            width = area.viewport().width()
+            line = QtGui.QFontMetrics(self.eq_label.font()).lineSpacing()
+            while (bottom := self.eq_label.row_bottom(row, width)) is not None:
+                if top < edge < bottom:
+                    if edge - top < line:
+                        cut = int(math.ceil(edge - top))
+                    break
+                top, row = bottom, row + 1
+        if cut != margin:
+            area.setViewportMargins(0, 0, 0, cut)
+
     def _show_row(self, row: int) -> None:
         """Scroll the equations so that row ``row`` of their table is in sight."""
         bottom = self.eq_label.row_bottom(row, self.eq_scroll.viewport().width())
@@ -1351,6 +1376,8 @@ class CellView(TraceView):
               and obj is self.eq_scroll.viewport()):  # (a lower room: the rows again in sight)
             row = self._masked_in_sight[0]
             QtCore.QTimer.singleShot(0, self, lambda: self._show_row(row))
+        if event.type() == QtCore.QEvent.Type.Resize and obj is self.eq_scroll.viewport():
+            self._drop_sliver()
         return False
 
     def _eq_html(self, stacked: bool = False, compact: bool = False) -> tuple[str, str, list[str]]:
