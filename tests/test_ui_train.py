@@ -1044,7 +1044,12 @@ def _diverged_panel(make_window):
     update by update until its loss became infinite and the run stopped."""
     w = make_window()
     w.tabs.setCurrentIndex(w.tabs.indexOf(w.train_page))
-    panel = w.train_panel
+    return _diverge(w.train_panel)
+
+
+def _diverge(panel):
+    """``panel``'s run made sgd at a learning rate of 10, trained update by update until
+    its loss became infinite and the run stopped; gives the panel."""
     panel.opt_combo.setCurrentText("sgd")
     panel.lr_spin.setValue(10.0)
     s = panel.session
@@ -1400,16 +1405,7 @@ def test_every_inner_tab_of_the_train_tab_is_in_sight_on_a_small_projector(make_
     w = make_window(size)
     panel = w.train_panel
     try:
-        w.set_theme("projector")
-        if present:
-            p = w.presenter
-            p.fullscreen = False
-            p.screen_height = size[1]
-            p.enter()
-        w.resize(*size)
-        w.tabs.setCurrentWidget(panel)
-        for _ in range(4):
-            QtWidgets.QApplication.processEvents()
+        _projector_train_tab(w, size, present)
         bar = panel.plot_tabs.tabBar()
         assert bar.count() == 5
         for i in range(bar.count()):
@@ -1422,6 +1418,23 @@ def test_every_inner_tab_of_the_train_tab_is_in_sight_on_a_small_projector(make_
     finally:
         panel.stop()
         th.apply("dark", qapp)
+
+
+def _projector_train_tab(w, size, present: bool) -> None:
+    """Window ``w`` in the projector theme at ``size`` (presenting in a window of that
+    screen's height if ``present``) on its Train tab, laid out."""
+    from PySide6 import QtWidgets
+
+    w.set_theme("projector")
+    if present:
+        p = w.presenter
+        p.fullscreen = False
+        p.screen_height = size[1]
+        p.enter()
+    w.resize(*size)
+    w.tabs.setCurrentWidget(w.train_panel)
+    for _ in range(4):
+        QtWidgets.QApplication.processEvents()
 
 
 @pytest.mark.parametrize("present", [False, True])
@@ -1441,22 +1454,8 @@ def test_why_a_run_stopped_is_in_sight_on_a_1024_x_768_projector(make_window, qa
     w = make_window((1024, 768))
     panel = w.train_panel
     try:
-        w.set_theme("projector")
-        if present:
-            p = w.presenter
-            p.fullscreen = False
-            p.screen_height = 768
-            p.enter()
-        w.resize(1024, 768)
-        w.tabs.setCurrentWidget(panel)
-        settle()
-        panel.opt_combo.setCurrentText("sgd")
-        panel.lr_spin.setValue(10.0)
-        s = panel.session
-        while not s.stopped and s.iteration < 160:
-            panel.one_update()
-            panel.wait()
-        panel.refresh(force=True)
+        _projector_train_tab(w, (1024, 768), present)
+        s = _diverge(panel).session
         settle()
         assert s.stopped and "\n" in panel.status_label.text()
         view = panel.controls.viewport()
