@@ -1195,3 +1195,29 @@ def test_a_units_curves_that_stop_at_nan_say_from_which_step(view, qtbot):
         view.grab()  # (painted: a TextItem places its text for the view's transform then)
         box = note.textItem.sceneBoundingRect()
         assert view.curve_plot.vb.sceneBoundingRect().adjusted(-0.5, -0.5, 0.5, 0.5).contains(box)
+
+
+def test_the_curves_value_labels_never_overlap_in_a_short_plot(qtbot):
+    """The curves' value axis (a grid's: ``GridAxis``) wrote 0.2, 0.4, 0.6 and 0.8 over one
+    another in a 40 px plot (a 1024 x 640 projector window, a unit whose curves span 0..1):
+    it had pyqtgraph's tick spacing, not the other value axes' (``UncrowdedLabels``). Its
+    labels are now a line apart at least, in a short plot and a tall one."""
+    from helpers import axis_specs
+    from lstmviz.ui.plot_tools import LABEL_ROOM
+    from lstmviz.ui.views._common import GridAxis
+
+    view = shown_view(qtbot, size=(900, 700))
+    model, trace = build([LayerSpec("LSTM", {"units": 3, "return_sequences": True})])
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=2, layer="lstm", unit=0))
+    axis = view.curve_plot.getAxis("left")
+    assert isinstance(axis, GridAxis)
+    for height in (40, 300):
+        view.curve_plot.setYRange(0.0, 1.0, padding=0)
+        axis.setFixedHeight(height)  # (the axis' length: what its ticks are spaced for)
+        axis.resize(axis.width(), height)
+        texts = axis_specs(axis, lambda a, p: a.generateDrawSpecs(p))[2]
+        ys = sorted(r.center().y() for r, _, t in texts if t)
+        line = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont()).height()
+        assert len(ys) >= 2, (height, [t for _, _, t in texts])
+        assert min(b - a for a, b in zip(ys, ys[1:])) >= LABEL_ROOM * line - 1, (height, ys, line)

@@ -522,7 +522,48 @@ def _line_height(key: str, font: QtGui.QFont) -> float:
     return height
 
 
-class SteadyAxis(pg.AxisItem):
+class UncrowdedLabels:
+    """An ``AxisItem`` mixin: a value axis' major labels never over one another
+    (``tickSpacing``). The value axes of the views' plots, a grid's too (``GridAxis``)."""
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        """pyqtgraph's tick levels; on a value axis (left or right) whose major labels
+        would overlap, a wider major step (the next of 1, 2, 4, 5 x 10^k: -0.4, 0, 0.4
+        where 0.5 would leave 0 alone) and the old one as its minor ticks. pyqtgraph draws
+        its first level's labels however crowded (its crowding rule spares that level): a
+        Cell tab chart 52 px tall in the projector theme wrote 0, 0.2, ... 1.0 over each
+        other. A label needs ``LABEL_ROOM`` of its font's line height between ticks."""
+        levels = super().tickSpacing(minVal, maxVal, size)  # type: ignore[misc]
+        dif = abs(maxVal - minVal)
+        if self.orientation not in ("left", "right") or not levels or dif == 0 or size <= 0:  # type: ignore[attr-defined]
+            return levels
+        font = self.style["tickFont"] or QtGui.QFont()  # type: ignore[attr-defined]
+        line = _line_height(font.key(), font)
+        major = levels[0][0]
+        if major * size / dif >= LABEL_ROOM * line:
+            return levels
+        lo, hi = min(minVal, maxVal), max(minVal, maxVal)
+
+        def digits(step: float) -> tuple[int, int]:  # (m, e) of m x 10^e
+            m, e = f"{step:e}".split("e")
+            return round(float(m)), int(e)
+
+        def step_after(step: float) -> float:
+            m, e = digits(step)
+            return {1: 2.0, 2: 4.0, 4: 5.0}.get(m, 10.0) * 10.0 ** e
+
+        def labels(step: float) -> int:
+            return math.floor(hi / step) - math.ceil(lo / step) + 1
+
+        wider = major
+        while wider * size / dif < LABEL_ROOM * line and wider < dif:
+            wider = step_after(wider)
+        if digits(wider)[0] == 4 and labels(step_after(wider)) >= 2:
+            wider = step_after(wider)  # 0, 0.5, 1 rather than 0, 0.4, 0.8
+        return [(wider, 0), (major, 0)]
+
+
+class SteadyAxis(UncrowdedLabels, pg.AxisItem):
     """An ``AxisItem`` whose bounds are measured once for each geometry: pyqtgraph's
     ``boundingRect`` (Python, ~10 us) is asked some twenty times an axis at every repaint of
     its view (by Qt, and by pyqtgraph for each tick label it places). An axis with a grid
@@ -612,42 +653,6 @@ class SteadyAxis(pg.AxisItem):
             if len(SteadyAxis._drawn) > 16:
                 SteadyAxis._drawn.clear()
             SteadyAxis._drawn[(look, state)] = (p.device().copy(), self._spec_height)
-
-    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
-        """pyqtgraph's tick levels; on a value axis (left or right) whose major labels
-        would overlap, a wider major step (the next of 1, 2, 4, 5 x 10^k: -0.4, 0, 0.4
-        where 0.5 would leave 0 alone) and the old one as its minor ticks. pyqtgraph draws
-        its first level's labels however crowded (its crowding rule spares that level): a
-        Cell tab chart 52 px tall in the projector theme wrote 0, 0.2, ... 1.0 over each
-        other. A label needs ``LABEL_ROOM`` of its font's line height between ticks."""
-        levels = super().tickSpacing(minVal, maxVal, size)
-        dif = abs(maxVal - minVal)
-        if self.orientation not in ("left", "right") or not levels or dif == 0 or size <= 0:
-            return levels
-        font = self.style["tickFont"] or QtGui.QFont()
-        line = _line_height(font.key(), font)
-        major = levels[0][0]
-        if major * size / dif >= LABEL_ROOM * line:
-            return levels
-        lo, hi = min(minVal, maxVal), max(minVal, maxVal)
-
-        def digits(step: float) -> tuple[int, int]:  # (m, e) of m x 10^e
-            m, e = f"{step:e}".split("e")
-            return round(float(m)), int(e)
-
-        def step_after(step: float) -> float:
-            m, e = digits(step)
-            return {1: 2.0, 2: 4.0, 4: 5.0}.get(m, 10.0) * 10.0 ** e
-
-        def labels(step: float) -> int:
-            return math.floor(hi / step) - math.ceil(lo / step) + 1
-
-        wider = major
-        while wider * size / dif < LABEL_ROOM * line and wider < dif:
-            wider = step_after(wider)
-        if digits(wider)[0] == 4 and labels(step_after(wider)) >= 2:
-            wider = step_after(wider)  # 0, 0.5, 1 rather than 0, 0.4, 0.8
-        return [(wider, 0), (major, 0)]
 
     def generateDrawSpecs(self, p):  # noqa: N802 (pyqtgraph's name)
         """pyqtgraph's specs (lines, ticks and labels in the same places: tests compare

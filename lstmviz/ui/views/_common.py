@@ -28,6 +28,7 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.labels import HintLabel, QuietLabel, hint  # noqa: F401 (the views import them from here)
 from lstmviz.ui.plot_tools import (  # noqa: F401 (the views import them from here)
     SteadyAxis,
+    UncrowdedLabels,
     _pen_key,
     axis_picture,
     cache_pixels,
@@ -163,8 +164,9 @@ def paint_axis_ahead(axis: SteadyAxis, ticks: list) -> bool:
         axis._tickLevels, axis._spec_height = saved, saved_height
 
 
-class GridAxis(pg.AxisItem):
-    """An axis whose grid lines (``showGrid``) are filled one-pixel rectangles: the same
+class GridAxis(UncrowdedLabels, pg.AxisItem):
+    """An axis whose labels never overlap (``UncrowdedLabels``) and whose grid lines
+    (``showGrid``) are filled one-pixel rectangles: the same
     pixels as pyqtgraph's aliased lines, but Qt's raster engine blends a translucent
     aliased line pixel by pixel (~0.3 ms a line across a wide plot, ~5-9 ms for a grid),
     a rectangle as spans (~0.01 ms)."""
