@@ -74,13 +74,12 @@ ATTRIBUTE_ROOM = 4 * MAX_ATTR_BYTES + 64 * 1024 * 1024
 tight_attributes = False
 
 
-@contextmanager
-def _room_for_one_attribute() -> Iterator[None]:
-    """In the reading child, the address space capped at what it uses now plus
-    ``ATTRIBUTE_ROOM`` while one attribute is read (Linux; elsewhere the child's cap)."""
+def _tighten_for_one_attribute() -> tuple[int, int] | None:
+    """In the reading child, the soft address-space limit lowered to what it uses now plus
+    ``ATTRIBUTE_ROOM`` (Linux); gives the limits to put back, or None where nothing was
+    lowered (not the child, no ``/proc``, a limit already as tight)."""
     if not tight_attributes:
-        yield
-        return
+        return None
     try:
         import resource
 
@@ -89,15 +88,25 @@ def _room_for_one_attribute() -> Iterator[None]:
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         tight = used + ATTRIBUTE_ROOM
         if soft != resource.RLIM_INFINITY and soft <= tight:
-            raise OSError("no tighter limit")
+            return None
         resource.setrlimit(resource.RLIMIT_AS, (tight, hard))
     except (ImportError, OSError, ValueError, IndexError):
-        yield
-        return
+        return None
+    return soft, hard
+
+
+@contextmanager
+def _room_for_one_attribute() -> Iterator[None]:
+    """In the reading child, the address space capped at what it uses now plus
+    ``ATTRIBUTE_ROOM`` while one attribute is read (Linux; elsewhere the child's cap)."""
+    before = _tighten_for_one_attribute()
     try:
         yield
     finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        if before is not None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, before)
 
 
 def _guarded_get(attrs: Any, name: str) -> Any:
