@@ -91,7 +91,7 @@ def user_data(model: Model, input_path, target_path, loss: str,
     # weights overflowing), a float64 past float32's range became infinity in the cast
     check_float32(x, f"{_name(input_path)}: holds")
     check_finite(x, f"{_name(input_path)}: the input holds")
-    if integer and np.all(np.isfinite(x)) and np.all(x == np.round(x)):
+    if integer and np.all(x == np.round(x)):  # (finite: check_finite above)
         x = x.astype(np.int32)
     elif not integer:
         x = x.astype(np.float32)
