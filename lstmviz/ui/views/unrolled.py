@@ -43,7 +43,7 @@ from lstmviz.ui.plot_tools import (
     set_ticks,
     steady_axes,
 )
-from lstmviz.ui.views._common import QuietLabel, clamp, cosmetic_pen, count_axis, hint, rect_item
+from lstmviz.ui.views._common import QuietLabel, clamp, cosmetic_pen, count_axis, hint, holds_nan, rect_item
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import OverviewStrip
 
@@ -1081,7 +1081,7 @@ class UnrolledView(TraceView):
                         ti.setText(names[i] if names is not None and 0 <= i < len(names) else str(i))
                 else:
                     rgba = self._map(cmap_div, vals, row.levels, nan_rgba)
-                    any_nan = any_nan or bool(np.isnan(vals).any())
+                    any_nan = any_nan or holds_nan(vals)
             else:
                 unit = clamp(cursor.unit, 0, row.units - 1)
                 vals = row.data[sample, :, unit]
@@ -1089,10 +1089,8 @@ class UnrolledView(TraceView):
                     vals = vals[::-1]  # processing order -> input order
                 row.values = vals
                 rgba = self._map(cmap_div, vals[None, :], row.levels, nan_rgba)
-                if row.mask is None:
-                    any_nan = any_nan or bool(np.isnan(vals).any())
-                else:
-                    any_nan = any_nan or bool(np.isnan(vals[row.mask[sample].astype(bool)]).any())
+                shown = vals if row.mask is None else vals[row.mask[sample].astype(bool)]  # (masked: grey)
+                any_nan = any_nan or holds_nan(shown)
                 if row.predicted is not None and row.id_labels is not None:
                     for c, ti in enumerate(getattr(row, "id_texts", [])):  # its most likely token
                         ti.setText(row.id_labels[int(row.predicted[sample, c])])
