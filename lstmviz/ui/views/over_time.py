@@ -367,6 +367,7 @@ class OverTimeView(TraceView):
         #: where the unit's curves stop (a diverged model's NaN, which no line draws): said
         #: in the plot, from that step (``_set_unit``); the plot was empty, nothing said why
         self.nan_note = pg.TextItem(anchor=(0, 0))
+        self.nan_note.setZValue(20)  # (over the step line; on the theme's background: apply_theme)
         self.nan_note.hide()
         self.curve_plot.addItem(self.nan_note, ignoreBounds=True)
         self.curve_shift = Shifted(self.curve_plot)  # (as a heatmap's: _Heatmap.shift)
@@ -425,6 +426,11 @@ class OverTimeView(TraceView):
         self.curve_cursor.setPen(pg.mkPen(t.highlight, width=2.5))
         self.zero_line.setPen(pg.mkPen(t.muted, width=1))
         self.curve_veil.style(t)
+        back = QtGui.QColor(t.background)
+        back.setAlpha(220)
+        self.nan_note.fill = pg.mkBrush(back)  # (over the step line, readable)
+        self.nan_note.setColor(t.muted)
+        self.nan_note.setFont(t.font(0.95))
         self.header.setFont(t.font(1.15))
         self.message.setFont(t.font(1.3))
         rows = QtGui.QFontMetrics(t.font(0.95)).height() + 2 * QtGui.QFontMetrics(t.font(1.0)).height()
@@ -838,12 +844,7 @@ class OverTimeView(TraceView):
             note.hide()
             return
         k = min(first)
-        note.setText(f"no number (NaN) from step {self.offset + k}", color=self.theme.muted)
-        note.setFont(self.theme.font(0.95))
-        back = QtGui.QColor(self.theme.background)
-        back.setAlpha(220)
-        note.fill = pg.mkBrush(back)  # (over the step line, readable)
-        note.setZValue(20)
+        note.setText(f"no number (NaN) from step {self.offset + k}")
         lo, hi = self._curve_range
         top = hi + 0.05 * (hi - lo)  # (the view's top: its padding)
         early = k < 2 * ref.T / 3
