@@ -849,9 +849,7 @@ class TrainPanel(QtWidgets.QWidget):
         bar = self.controls.verticalScrollBar().sizeHint().width()
         want = self.controls.widget().sizeHint().width() + 12
         need = self.controls.widget().minimumSizeHint().width() + bar  # (no sideways scrolling)
-        outer = self.layout()
-        m = outer.contentsMargins()
-        beside = panel - m.left() - m.right() - outer.spacing()
+        beside = self._beside(panel)
         room = beside - self.plot_tabs.minimumSizeHint().width()
         share = int(panel * (CONTROLS_SHARE_LECTURE if self.theme.lecture else 0.5))
         # the plots' inner tabs whole where the controls can give them the room (at 1024 x 768
@@ -865,9 +863,13 @@ class TrainPanel(QtWidgets.QWidget):
         ``_fit_controls`` lays it out: under ``PLOTS_LEAST`` the window's side panel gives way
         to the tab (``Presenter.fit_train_tab``)."""
         panel = self.width() if panel is None else panel
+        return self._beside(panel) - self._controls_width(panel)[0]
+
+    def _beside(self, panel: int) -> int:
+        """The width (px) the controls and the plots share in a panel ``panel`` px wide."""
         outer = self.layout()
         m = outer.contentsMargins()
-        return panel - m.left() - m.right() - outer.spacing() - self._controls_width(panel)[0]
+        return panel - m.left() - m.right() - outer.spacing()
 
     def _fit_plots(self) -> None:
         """The gradient norm's plot only where the curves have room for three plots and not
