@@ -398,6 +398,10 @@ def test_plot_frames_move_in_steps():
     assert all(n * 1.04 + 1 <= t <= max(10, 5 / 3 * (n * 1.04 + 1)) for n, t in enumerate(tops))
     assert tops[:9] == [10] * 9 and tops[9] == 15  # 0-10 first, then six times a decade
     assert len(set(tops)) <= 6 * 3 + 1
+    # a run of 160 updates in all: its axis ends at its last update (with its marker's room),
+    # not at the next step of 200
+    assert count_top(154) == 200 and count_top(154, 160) == count_top(160, 160) == 160 * 1.04 + 1
+    assert count_top(3, 160) == 10 and count_top(3, 0) == 10 and count_top(5, 4) == 10  # (a grown run)
     from lstmviz.ui.train_panel import count_tick_list
     for right in (1, 7.5, 10, 99, 150, 7500, 10 ** 5):
         for most in (2, 4, 6, 9):
@@ -461,6 +465,23 @@ def test_the_status_names_the_epoch_the_last_update_ran_in(make_window):
             panel.session.step()
         assert status() == [f"update {n}", want]
     assert panel.session.done and panel.status_label.text().endswith("finished")
+    panel.stop()
+
+
+def test_a_finished_run_fills_its_update_axes(make_window):
+    """A run of 24 updates ended at 24 of an axis to 30 (the axis grows in steps while it
+    runs): finished, its loss and gradient-norm plots end at its last update."""
+    w = make_window()
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=3))
+    while not panel.session.done:
+        panel.session.step()
+    panel.refresh(force=True)
+    total = panel.session.view().iteration
+    assert total == 24
+    for plot in (panel.loss_plot, panel.norm_plot):
+        right = plot.vb.viewRange()[0][1]
+        assert total <= right <= total * 1.1 + 1, right
     panel.stop()
 
 

@@ -1093,7 +1093,7 @@ class TrainPanel(QtWidgets.QWidget):
             self.curve_epoch.setData(*sr["epoch"].data())
             self.curve_val.setData(*sr["val"].data())
         self._place(self.loss_plot, min(sr["loss"].lo, sr["val"].lo), max(sr["loss"].hi, sr["val"].hi),
-                    count_top(self._last_update()))
+                    count_top(self._last_update(), v.epochs * v.batches_per_epoch))
         if diverged:
             self._place_note()  # (clear of the curves just set, in their new frame)
 
@@ -1129,7 +1129,8 @@ class TrainPanel(QtWidgets.QWidget):
         sr = self._series
         if self._changed["norm"]:
             self.curve_norm.setData(*sr["norm"].data())
-        self._place(self.norm_plot, sr["norm"].lo, sr["norm"].hi, count_top(self._last_update()))
+        self._place(self.norm_plot, sr["norm"].lo, sr["norm"].hi,
+                    count_top(self._last_update(), v.epochs * v.batches_per_epoch))
 
     def _draw_texts(self, v) -> None:
         self._update_slider()
@@ -1421,17 +1422,22 @@ def value_range(arrays) -> tuple[float, float]:
 _COUNT_STEPS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0)
 
 
-def count_top(last: float) -> float:
+def count_top(last: float, total: float = 0.0) -> float:
     """The right end of an update axis holding ``last`` with room for its marker: at least
     ``FIRST_TOP`` (a run's first updates, a few a second, would move it four times in its
     first second), then in steps of 33-67 %, six a decade, so the axis (and with it the whole
     plot) is rarely drawn again: a new range costs the window several milliseconds, a frame's
-    share."""
+    share. A run of ``total`` updates in all ends at its last one: its axis is no longer than
+    that (a finished run of 160 updates filled 0-160 of an axis to 200)."""
     want = last * 1.04 + 1
     if want <= FIRST_TOP:
-        return FIRST_TOP
-    k = 10.0 ** math.floor(math.log10(want))
-    return next(m * k for m in _COUNT_STEPS if m * k >= want)
+        top = FIRST_TOP
+    else:
+        k = 10.0 ** math.floor(math.log10(want))
+        top = next(m * k for m in _COUNT_STEPS if m * k >= want)
+    if total > 0 and total >= last:
+        top = min(top, total * 1.04 + 1)
+    return top
 
 
 #: the update axes' first frame: 0 to 10 updates
