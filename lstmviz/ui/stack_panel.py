@@ -289,7 +289,10 @@ class StackPanel(QtWidgets.QWidget):
 
         buttons = QtWidgets.QHBoxLayout()
         self.add_button = QtWidgets.QToolButton(body)
-        self.add_button.setText("+ Add layer")
+        # the menu's arrow written after the text, as on the input's "your data \u25be": the
+        # style's own indicator is a few pixels squeezed into the corner, against the "r"
+        self.add_button.setText("+ Add layer \u25be")
+        self.add_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         self.add_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
         self.add_button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
         menu = QtWidgets.QMenu(self.add_button)
