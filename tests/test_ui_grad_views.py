@@ -346,6 +346,9 @@ def test_titles_and_share_labels_fit_at_1280x720(make_window, size):
     assert fm.horizontalAdvance("0.8") < room
     if size == (1600, 1000):
         assert step <= 0.2  # as pyqtgraph spaces them where they fit
+    # one level of ticks, as up the left share axis: pyqtgraph's own added one every 0.02
+    assert len(spacing) == 1
+    assert [len(values) for _, values in axis.tickValues(0.0, 1.0, axis.width())] == [int(round(1 / step)) + 1]
     panel.stop()
 
 

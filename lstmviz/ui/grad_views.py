@@ -57,15 +57,16 @@ def _sym(key: str) -> str:
 
 
 class ShareAxis(pg.AxisItem):
-    """The saturation plot's share axis (0 .. 1): pyqtgraph's ticks every 0.2 where its
-    labels fit side by side, else every 0.5 (at 1280 x 720 they ran together, "0 0.20.40.60.8")."""
+    """The saturation plot's share axis (0 .. 1): ticks every 0.2 where its labels fit side
+    by side, else every 0.5 (at 1280 x 720 they ran together, "0 0.20.40.60.8"); one level,
+    as the share axis up its left side has (pyqtgraph's own added a minor tick every 0.02)."""
 
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph)
+        if maxVal - minVal > 1.5:
+            return super().tickSpacing(minVal, maxVal, size)
         fm = QtGui.QFontMetricsF(self.style["tickFont"] or QtGui.QFont())
         need = 6 * (fm.horizontalAdvance("0.8") + fm.horizontalAdvance("0"))  # six labels, a gap each
-        if maxVal - minVal <= 1.5 and size < need:
-            return [(0.5, 0.0)]
-        return super().tickSpacing(minVal, maxVal, size)
+        return [(0.5 if size < need else 0.2, 0.0)]
 
 
 class GroupAxis(pg.AxisItem):
