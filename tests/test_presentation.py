@@ -672,6 +672,62 @@ def test_going_back_in_the_vanishing_gradient_lesson_keeps_the_simplernn_pinned(
     p.tour.end()
 
 
+def _run_shown(panel) -> tuple:
+    """What the Train tab shows of its run: its settings, updates, epoch, loss history and
+    weights, and the pinned curve."""
+    from lstmviz.engine.train import trainable_arrays
+
+    s = panel.session
+    v = s.view()
+    pinned = panel.pinned()
+    return (repr(s.settings), v.iteration, v.epoch, tuple(v.history.loss),
+            b"".join(a.tobytes() for a in trainable_arrays(s.model)),
+            None if pinned is None else (pinned[0].tobytes(), pinned[1]))
+
+
+#: a lesson whose steps add updates to the run before them, pin it, and start another
+_ON_TOP = ("updates on updates", (
+    dict(task="delay", units=3, steps=8, seed=0, epochs=50, updates=2, curve="loss"),
+    dict(updates=5), dict(pin=True, cell="GRU", updates=3), dict(updates=4), dict(updates=0)))
+
+
+@pytest.mark.parametrize("title", ["Why LSTM: the vanishing gradient", "batch_size and updates",
+                                   "What the forget gate learns", _ON_TOP[0]])
+def test_a_train_lesson_step_shows_the_same_run_however_it_is_reached(window, monkeypatch, title):
+    """A Train lesson's step went back to (PgUp) ran its updates again on the run the later
+    step left (5 updates, then 5 more: 12 where walking there gives 7), and a step jumped to
+    ran only its own on whatever run was on the tab ('What the forget gate learns' step 3:
+    an untrained LSTM under a caption about 480 updates; 'Why LSTM' step 3: the SimpleRNN's
+    run, nothing pinned). Reached in order, by a jump, or back from the step after it, a
+    step now shows the same run: settings, updates, epoch, loss history, weights, pinned
+    curve (``tours.step_setup`` gives it the run the steps before it leave)."""
+    from lstmviz.app import tours
+
+    if title == _ON_TOP[0]:
+        mine = tours.Lesson(title, tuple(tours.TourStep(f"step {n + 1}", view="train", train=spec)
+                                         for n, spec in enumerate(_ON_TOP[1])))
+        monkeypatch.setattr(tours, "ALL_LESSONS", tours.ALL_LESSONS + (mine,))
+    les = tours.lesson(title)
+    k = tours.ALL_LESSONS.index(les)
+    panel = window.train_panel
+    p = window.presenter
+    p.tour.start(k)
+    walked = [_run_shown(panel)]
+    for _ in les.steps[1:]:
+        p.tour.next()
+        walked.append(_run_shown(panel))
+    assert len({w[1:] for w in walked}) > 1  # (the steps show other runs)
+    for n in range(len(les.steps)):
+        p.tour.start(k)
+        p.tour.go(n)
+        assert _run_shown(panel) == walked[n], (title, n + 1, "jumped to")
+        if n + 1 < len(les.steps):
+            p.tour.next()
+            p.tour.prev()
+            assert _run_shown(panel) == walked[n], (title, n + 1, "back to")
+    p.tour.end()
+
+
 def test_a_train_lesson_gives_back_the_plots_tab_the_user_had(window):
     """'What the forget gate learns' ends on the Connectivity view: after it the Train tab
     still showed Connectivity where the user had been reading the loss curves. The tab of

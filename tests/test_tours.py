@@ -597,6 +597,34 @@ def test_a_lesson_step_reached_out_of_order_shows_what_it_shows_in_order(k):
         assert rec.mask is not None and not rec.mask[0, 8:].any()
 
 
+def test_a_train_step_reached_out_of_order_has_the_run_the_steps_before_it_leave():
+    """A Train step out of order (PgUp, a jump) was its own ``train`` alone: 'What the
+    forget gate learns' step 3 no updates (its 480 are step 2's), 'Why LSTM' step 3 neither
+    the LSTM nor the pin of step 2. ``step_setup`` now gives it the run the steps before it
+    leave: every setting since the lesson's task, the updates since the last new run, the
+    pin (and the step that pinned), its own view; with the tab's ``TrainingSession``, only
+    the updates that run still lacks, and nothing where it is that run."""
+    from lstmviz.app.training import Settings, TrainingSession
+
+    forget = tours.lesson("What the forget gate learns")
+    assert tours.step_setup(forget, 2).train == {
+        "task": "delay", "cell": "LSTM", "units": 8, "steps": 20, "seed": 0, "epochs": 60, "optimizer": "adam",
+        "learning_rate": None, "batch_size": None, "shuffle": True, "updates": 480, "pin": False,
+        "pinned_at": None, "grad_view": "gates", "mark_unit": True}
+    why = tours.lesson("Why LSTM: the vanishing gradient")
+    run = tours.step_setup(why, 2).train
+    assert (run["cell"], run["updates"], run["pin"], run["pinned_at"], run["curve"]) == \
+        ("LSTM", 160, True, 1, "gradient")
+    assert tours.step_setup(why, 0).train["pin"] is False
+    sizes = tours.lesson("batch_size and updates")
+    session = TrainingSession(Settings(task="delay", cell="LSTM", batch_size=32))
+    for _ in range(3):
+        session.step()
+    assert tours.step_setup(sizes, 0, session=session).train == {"updates": 5, "pin": False, "pinned_at": None,
+                                                                  "curve": "loss"}
+    assert tours.step_setup(sizes, 1, session=session).train["batch_size"] == 256  # another run
+
+
 def test_the_window_sets_up_a_lesson_step_reached_out_of_order(window, qtbot):
     """In the window: lesson 13 from step 1 straight to step 3 shows the Masking stack and
     its masked step (as PgDn, PgDn does); PgDn from there goes on as before, and PgUp back
