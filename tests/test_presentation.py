@@ -817,7 +817,7 @@ def test_the_lesson_about_the_u_h_terms_shows_their_numbers_on_an_800_x_600_proj
     equation, its numbers included) is now in sight."""
     w, p = _third_step_on_800_x_600(make_window, lambda title: title.startswith("Block, cell, unit"))
     view = w.views[1]
-    assert view.expanded and "U\u1d62\u00b7h" in p.caption.text()
+    assert view.expanded and "U_i\u00b7h" in p.caption.text()
     scroll, label = view.eq_scroll, view.eq_label
     width = scroll.viewport().width()
     stacked = label.row_bottom(5, width) is not None and "<tr><td></td>" in label.laid_out(width)
@@ -846,7 +846,7 @@ def test_the_lesson_about_the_u_h_terms_keeps_the_charts_readable(make_window, s
         settle()
     settle()
     view = w.views[1]
-    assert w.tabs.currentWidget() is view and view.expanded and "U\u1d62\u00b7h" in p.caption.text()
+    assert w.tabs.currentWidget() is view and view.expanded and "U_i\u00b7h" in p.caption.text()
     plots = [bp.plot.getViewBox().height() for bp in view.bars.values() if not bp.widget.isHidden()]
     assert len(plots) == 9 and min(plots) >= CellView.PLOT_LEAST, plots
     scroll, label = view.eq_scroll, view.eq_label

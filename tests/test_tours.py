@@ -553,6 +553,26 @@ def test_captions_set_their_subscripts_as_the_views_do(qapp):
         bar.deleteLater()
 
 
+def test_no_caption_writes_a_unicode_subscript():
+    """Lesson 8 wrote "the U\u1d62\u00b7h terms" and lesson 10 "\u2016dL/dc\u209c\u2016" with Unicode
+    subscript letters, a glyph of a third of the text's height from the fonts the caption
+    bar falls back to, where every other caption's x_t, h_(t\u22121) is set as a subscript of
+    a lecture's least size (``caption_parts``), as the views set theirs. Every caption now
+    writes its subscripts so: U_i\u00b7h_(t\u22121), as the Cell view's row names it, and
+    dL/dc_t, as the Train tab's legend."""
+    import re
+
+    unicode_subscripts = re.compile("[\u1d62-\u1d6a\u2080-\u209c]")
+    for les in tours.ALL_LESSONS:
+        for step in les.steps:
+            assert not unicode_subscripts.search(step.caption), (les.title, step.caption)
+    uh = tours.lesson("Block, cell, unit").steps[2].caption
+    assert [piece for piece, sub in tours.caption_parts(uh) if sub] == ["t\u2212" "1", "i", "t\u2212" "1"]
+    dc = tours.lesson("Why LSTM: the vanishing gradient").steps[2].caption
+    assert tours.caption_parts(dc)[:2] == [("\u2016dL/dc", False), ("t", True)]
+    assert tours.caption_parts("lstm_1 input_dim a/dim_x") == [("lstm_1 input_dim a/dim_x", False)]
+
+
 def _shown(state) -> tuple:
     """What a step shows of the state: the stack, the input, the cursor, the batch, the
     error, and the selected layer's trace at the cursor."""

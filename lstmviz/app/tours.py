@@ -134,10 +134,12 @@ def caption_text(step: TourStep, state) -> str:
         return step.caption
 
 
-#: a subscript in a caption, written as in plain text: one letter (a tilde over it at most)
-#: then ``_`` and a letter, a number or ``(...)``: x_t, h_(t\u22121), x_0, y_T; never a Keras
-#: name (input_dim, return_sequences: a word before the ``_``)
-SUBSCRIPT = re.compile(r"(?<![\w\u0303])([A-Za-z]\u0303?)_(\(([^()\s]+)\)|[0-9]+(?![\w])|[A-Za-z](?![\w]))")
+#: a subscript in a caption, written as in plain text: one letter (a tilde over it at most;
+#: a derivative's, after "/d": dL/dc_t) then ``_`` and a letter, a number or ``(...)``: x_t,
+#: h_(t\u22121), x_0, y_T, U_i; never a Keras name (input_dim, return_sequences: a word
+#: before the ``_``). A caption writes no Unicode subscript (\u209c, \u1d62): the caption bar
+#: sets these as the views set theirs, a Unicode one is a glyph a hall cannot read
+SUBSCRIPT = re.compile(r"(?:(?<![\w\u0303])|(?<=/d))([A-Za-z]\u0303?)_(\(([^()\s]+)\)|[0-9]+(?![\w])|[A-Za-z](?![\w]))")
 
 
 def caption_parts(text: str) -> list[tuple[str, bool]]:
@@ -400,7 +402,7 @@ LESSONS: tuple[Lesson, ...] = (
         TourStep("The diagram's single cell (scalar c, h) is one unit: these equations are unit 1's. "
                  "{units} units: {units} bars.", view="cell", step=3, expand=False),
         TourStep("But the units are not independent: U feeds EVERY unit's h_(t\u22121) into unit 1's gates "
-                 "(the U\u1d62\u00b7h terms).", view="cell", step=3, expand=True),
+                 "(the U_i\u00b7h_(t\u22121) terms).", view="cell", step=3, expand=True),
         TourStep("'The cell runs N times' is the time loop: the same LSTMCell once per step, "
                  "{timesteps} columns, not once per unit.", view="unrolled", step=-1, expand=False),
         TourStep("So LSTM(16) is 1 block (this layer) with 16 memory cells, units: the 16 rows of each map. "
@@ -462,7 +464,7 @@ TRAIN_LESSONS: tuple[Lesson, ...] = (
                curve="gradient"),
         _train("Pinned (dashed): the SimpleRNN. An LSTM(8) on the same data: step 0 gets "
                "{first}, {ratio}\u00d7 less than step 49.", pin=True, cell="LSTM", updates=160, curve="gradient"),
-        _train("\u2016dL/dc\u209c\u2016: the forget gate f multiplies it at every step. Where f "
+        _train("\u2016dL/dc_t\u2016: the forget gate f multiplies it at every step. Where f "
                "stays near 1, it passes back almost unchanged.", updates=0,
                curve="gradient"),
     ), key="V"),
