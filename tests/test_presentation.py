@@ -1329,3 +1329,28 @@ def test_the_cell_views_alike_charts_tick_alike_on_a_1280_x_720_projector(make_w
     assert ticks[4] and all(len(alike) == 1 for alike in ticks.values()), ticks
     p.tour.end()
     p.leave()
+
+
+def test_the_lesson_about_16_rows_shows_16_rows_on_a_1024_x_768_projector(make_window):
+    """Lesson 8 step 5 ("LSTM(16) ... units: the 16 rows of each map") presenting at 1024 x
+    768: each heatmap's image was 45 px for 16 units, 2.8 px a row, stripes a hall could
+    not count. Without a long input's strip the curves now give the heatmaps a share of
+    their height where the image keeps fewer than ``ROW_LEAST`` px a row (of up to
+    ``ROWS_SEEN``): every map's rows at least 4 px, the unit's curves still drawn."""
+    from lstmviz.app import tours
+
+    w, p = _lesson_on(make_window, 1024, 768, lambda title: title == "Block, cell, unit")
+    for _ in tours.lesson("Block, cell, unit").steps[1:]:
+        p.tour.next()
+    w.resize(1024, 768)
+    settle()
+    settle()
+    view = w.tabs.currentWidget()
+    assert view.title == "Over time" and w.state.cursor.layer and view.ref.units == 16
+    shown = [slot for slot in view.slots if slot.widget.isVisible()]
+    assert len(shown) == 6
+    for slot in shown:
+        assert slot.plot.vb.height() >= 4 * 16, slot.plot.vb.height()
+    assert view.curve_widget.isVisible() and view.curve_plot.vb.height() >= 30, view.curve_plot.vb.height()
+    p.tour.end()
+    p.leave()
