@@ -672,6 +672,62 @@ def test_going_back_in_the_vanishing_gradient_lesson_keeps_the_simplernn_pinned(
     p.tour.end()
 
 
+def _run_shown(panel) -> tuple:
+    """What the Train tab shows of its run: its settings, updates, epoch, loss history and
+    weights, and the pinned curve."""
+    from lstmviz.engine.train import trainable_arrays
+
+    s = panel.session
+    v = s.view()
+    pinned = panel.pinned()
+    return (repr(s.settings), v.iteration, v.epoch, tuple(v.history.loss),
+            b"".join(a.tobytes() for a in trainable_arrays(s.model)),
+            None if pinned is None else (pinned[0].tobytes(), pinned[1]))
+
+
+#: a lesson whose steps add updates to the run before them, pin it, and start another
+_ON_TOP = ("updates on updates", (
+    dict(task="delay", units=3, steps=8, seed=0, epochs=50, updates=2, curve="loss"),
+    dict(updates=5), dict(pin=True, cell="GRU", updates=3), dict(updates=4), dict(updates=0)))
+
+
+@pytest.mark.parametrize("title", ["Why LSTM: the vanishing gradient", "batch_size and updates",
+                                   "What the forget gate learns", _ON_TOP[0]])
+def test_a_train_lesson_step_shows_the_same_run_however_it_is_reached(window, monkeypatch, title):
+    """A Train lesson's step went back to (PgUp) ran its updates again on the run the later
+    step left (5 updates, then 5 more: 12 where walking there gives 7), and a step jumped to
+    ran only its own on whatever run was on the tab ('What the forget gate learns' step 3:
+    an untrained LSTM under a caption about 480 updates; 'Why LSTM' step 3: the SimpleRNN's
+    run, nothing pinned). Reached in order, by a jump, or back from the step after it, a
+    step now shows the same run: settings, updates, epoch, loss history, weights, pinned
+    curve (``tours.step_setup`` gives it the run the steps before it leave)."""
+    from lstmviz.app import tours
+
+    if title == _ON_TOP[0]:
+        mine = tours.Lesson(title, tuple(tours.TourStep(f"step {n + 1}", view="train", train=spec)
+                                         for n, spec in enumerate(_ON_TOP[1])))
+        monkeypatch.setattr(tours, "ALL_LESSONS", tours.ALL_LESSONS + (mine,))
+    les = tours.lesson(title)
+    k = tours.ALL_LESSONS.index(les)
+    panel = window.train_panel
+    p = window.presenter
+    p.tour.start(k)
+    walked = [_run_shown(panel)]
+    for _ in les.steps[1:]:
+        p.tour.next()
+        walked.append(_run_shown(panel))
+    assert len({w[1:] for w in walked}) > 1  # (the steps show other runs)
+    for n in range(len(les.steps)):
+        p.tour.start(k)
+        p.tour.go(n)
+        assert _run_shown(panel) == walked[n], (title, n + 1, "jumped to")
+        if n + 1 < len(les.steps):
+            p.tour.next()
+            p.tour.prev()
+            assert _run_shown(panel) == walked[n], (title, n + 1, "back to")
+    p.tour.end()
+
+
 def test_a_train_lesson_gives_back_the_plots_tab_the_user_had(window):
     """'What the forget gate learns' ends on the Connectivity view: after it the Train tab
     still showed Connectivity where the user had been reading the loss curves. The tab of
@@ -761,7 +817,7 @@ def test_the_lesson_about_the_u_h_terms_shows_their_numbers_on_an_800_x_600_proj
     equation, its numbers included) is now in sight."""
     w, p = _third_step_on_800_x_600(make_window, lambda title: title.startswith("Block, cell, unit"))
     view = w.views[1]
-    assert view.expanded and "U\u1d62\u00b7h" in p.caption.text()
+    assert view.expanded and "U_i\u00b7h" in p.caption.text()
     scroll, label = view.eq_scroll, view.eq_label
     width = scroll.viewport().width()
     stacked = label.row_bottom(5, width) is not None and "<tr><td></td>" in label.laid_out(width)
@@ -790,7 +846,7 @@ def test_the_lesson_about_the_u_h_terms_keeps_the_charts_readable(make_window, s
         settle()
     settle()
     view = w.views[1]
-    assert w.tabs.currentWidget() is view and view.expanded and "U\u1d62\u00b7h" in p.caption.text()
+    assert w.tabs.currentWidget() is view and view.expanded and "U_i\u00b7h" in p.caption.text()
     plots = [bp.plot.getViewBox().height() for bp in view.bars.values() if not bp.widget.isHidden()]
     assert len(plots) == 9 and min(plots) >= CellView.PLOT_LEAST, plots
     scroll, label = view.eq_scroll, view.eq_label
@@ -1271,5 +1327,30 @@ def test_the_cell_views_alike_charts_tick_alike_on_a_1280_x_720_projector(make_w
             axis = bp.plot.getAxis("bottom")
             ticks.setdefault(bp.n, set()).add(tuple(t for _, t in counted_ticks(axis, *axis._lstmviz_counts)))
     assert ticks[4] and all(len(alike) == 1 for alike in ticks.values()), ticks
+    p.tour.end()
+    p.leave()
+
+
+def test_the_lesson_about_16_rows_shows_16_rows_on_a_1024_x_768_projector(make_window):
+    """Lesson 8 step 5 ("LSTM(16) ... units: the 16 rows of each map") presenting at 1024 x
+    768: each heatmap's image was 45 px for 16 units, 2.8 px a row, stripes a hall could
+    not count. Without a long input's strip the curves now give the heatmaps a share of
+    their height where the image keeps fewer than ``ROW_LEAST`` px a row (of up to
+    ``ROWS_SEEN``): every map's rows at least 4 px, the unit's curves still drawn."""
+    from lstmviz.app import tours
+
+    w, p = _lesson_on(make_window, 1024, 768, lambda title: title == "Block, cell, unit")
+    for _ in tours.lesson("Block, cell, unit").steps[1:]:
+        p.tour.next()
+    w.resize(1024, 768)
+    settle()
+    settle()
+    view = w.tabs.currentWidget()
+    assert view.title == "Over time" and w.state.cursor.layer and view.ref.units == 16
+    shown = [slot for slot in view.slots if slot.widget.isVisible()]
+    assert len(shown) == 6
+    for slot in shown:
+        assert slot.plot.vb.height() >= 4 * 16, slot.plot.vb.height()
+    assert view.curve_widget.isVisible() and view.curve_plot.vb.height() >= 30, view.curve_plot.vb.height()
     p.tour.end()
     p.leave()

@@ -553,6 +553,26 @@ def test_captions_set_their_subscripts_as_the_views_do(qapp):
         bar.deleteLater()
 
 
+def test_no_caption_writes_a_unicode_subscript():
+    """Lesson 8 wrote "the U\u1d62\u00b7h terms" and lesson 10 "\u2016dL/dc\u209c\u2016" with Unicode
+    subscript letters, a glyph of a third of the text's height from the fonts the caption
+    bar falls back to, where every other caption's x_t, h_(t\u22121) is set as a subscript of
+    a lecture's least size (``caption_parts``), as the views set theirs. Every caption now
+    writes its subscripts so: U_i\u00b7h_(t\u22121), as the Cell view's row names it, and
+    dL/dc_t, as the Train tab's legend."""
+    import re
+
+    unicode_subscripts = re.compile("[\u1d62-\u1d6a\u2080-\u209c]")
+    for les in tours.ALL_LESSONS:
+        for step in les.steps:
+            assert not unicode_subscripts.search(step.caption), (les.title, step.caption)
+    uh = tours.lesson("Block, cell, unit").steps[2].caption
+    assert [piece for piece, sub in tours.caption_parts(uh) if sub] == ["t\u2212" "1", "i", "t\u2212" "1"]
+    dc = tours.lesson("Why LSTM: the vanishing gradient").steps[2].caption
+    assert tours.caption_parts(dc)[:2] == [("\u2016dL/dc", False), ("t", True)]
+    assert tours.caption_parts("lstm_1 input_dim a/dim_x") == [("lstm_1 input_dim a/dim_x", False)]
+
+
 def _shown(state) -> tuple:
     """What a step shows of the state: the stack, the input, the cursor, the batch, the
     error, and the selected layer's trace at the cursor."""
@@ -595,6 +615,34 @@ def test_a_lesson_step_reached_out_of_order_shows_what_it_shows_in_order(k):
         tours.apply_step(masked, tours.step_setup(les, 2, masked))
         rec = masked.trace[masked.cursor.layer]
         assert rec.mask is not None and not rec.mask[0, 8:].any()
+
+
+def test_a_train_step_reached_out_of_order_has_the_run_the_steps_before_it_leave():
+    """A Train step out of order (PgUp, a jump) was its own ``train`` alone: 'What the
+    forget gate learns' step 3 no updates (its 480 are step 2's), 'Why LSTM' step 3 neither
+    the LSTM nor the pin of step 2. ``step_setup`` now gives it the run the steps before it
+    leave: every setting since the lesson's task, the updates since the last new run, the
+    pin (and the step that pinned), its own view; with the tab's ``TrainingSession``, only
+    the updates that run still lacks, and nothing where it is that run."""
+    from lstmviz.app.training import Settings, TrainingSession
+
+    forget = tours.lesson("What the forget gate learns")
+    assert tours.step_setup(forget, 2).train == {
+        "task": "delay", "cell": "LSTM", "units": 8, "steps": 20, "seed": 0, "epochs": 60, "optimizer": "adam",
+        "learning_rate": None, "batch_size": None, "shuffle": True, "updates": 480, "pin": False,
+        "pinned_at": None, "grad_view": "gates", "mark_unit": True}
+    why = tours.lesson("Why LSTM: the vanishing gradient")
+    run = tours.step_setup(why, 2).train
+    assert (run["cell"], run["updates"], run["pin"], run["pinned_at"], run["curve"]) == \
+        ("LSTM", 160, True, 1, "gradient")
+    assert tours.step_setup(why, 0).train["pin"] is False
+    sizes = tours.lesson("batch_size and updates")
+    session = TrainingSession(Settings(task="delay", cell="LSTM", batch_size=32))
+    for _ in range(3):
+        session.step()
+    assert tours.step_setup(sizes, 0, session=session).train == {"updates": 5, "pin": False, "pinned_at": None,
+                                                                  "curve": "loss"}
+    assert tours.step_setup(sizes, 1, session=session).train["batch_size"] == 256  # another run
 
 
 def test_the_window_sets_up_a_lesson_step_reached_out_of_order(window, qtbot):

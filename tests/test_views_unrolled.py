@@ -603,3 +603,30 @@ def test_arrow_heads_give_way_where_the_steps_are_narrow(view, qtbot):
         else:
             assert not heads.isVisible(), (width, per)
         assert view.h_lines.isVisible() and len(view.h_lines.xData) == 2 * 39
+
+
+def test_a_stateful_rows_note_stands_clear_of_the_selected_rows_box(view, qtbot):
+    """Lesson 5 ('stateful', steps 2 and 5): the note 'zero state (first batch)' stood on
+    the row's top edge, and the selected row's dashed box, 0.1 above it, ran through its
+    words; at step 0 the cursor's column box crossed them too. The note now stands above
+    the dashed box, drawn over the cursor's boxes on a ground of its own."""
+    from PySide6 import QtCore
+
+    model = Model.sequential((2, 12, 1), [LayerSpec("LSTM", {"units": 4, "stateful": True,
+                                                               "return_sequences": True})])
+    x = np.random.default_rng(0).normal(size=(2, 12, 1)).astype(np.float32)
+    view.resize(1000, 500)
+    view.show()
+    view.set_data(model, model.trace(x), inputs=[x])
+    view.set_cursor(Cursor(step=0, layer="lstm", unit=0))
+    settle()
+    note = next(t for t in view.texts if t.toPlainText() == "zero state (first batch)")
+    text = note.mapRectToScene(note.textItem.mapRectToParent(note.textItem.boundingRect()))
+    vb = view.vb
+    box = view.row_box.rect()
+    edge = vb.mapViewToScene(QtCore.QPointF(box.left(), box.bottom())).y()  # (its top edge: y up)
+    assert text.bottom() <= edge, (text, edge)
+    column = vb.mapRectToScene(view.column_box.rect())
+    if text.intersects(column):  # (over the cursor's column, hiding it where they meet)
+        assert note.zValue() > view.column_box.zValue() or note.parentItem().zValue() > view.column_box.zValue()
+        assert note.fill is not None and note.fill.style() != QtCore.Qt.BrushStyle.NoBrush

@@ -69,7 +69,8 @@ class TourStep:
     #: caption may quote {updates_per_epoch}, {samples}, {batch_size}, {iteration}, {cell},
     #: {first}, {last}, {ratio}, and with a
     #: ``grad_view`` the numbers of ``app.grad_stats.forget_facts`` (``mark_unit``: the unit
-    #: they name, ``f_unit``, ringed and named on the gates view's saturation plot)
+    #: they name, ``f_unit``, ringed and named on the gates view's saturation plot);
+    #: ``step_setup`` gives a step reached out of order the run the steps before it leave
     train: dict | None = None
 
 
@@ -133,10 +134,12 @@ def caption_text(step: TourStep, state) -> str:
         return step.caption
 
 
-#: a subscript in a caption, written as in plain text: one letter (a tilde over it at most)
-#: then ``_`` and a letter, a number or ``(...)``: x_t, h_(t\u22121), x_0, y_T; never a Keras
-#: name (input_dim, return_sequences: a word before the ``_``)
-SUBSCRIPT = re.compile(r"(?<![\w\u0303])([A-Za-z]\u0303?)_(\(([^()\s]+)\)|[0-9]+(?![\w])|[A-Za-z](?![\w]))")
+#: a subscript in a caption, written as in plain text: one letter (a tilde over it at most;
+#: a derivative's, after "/d": dL/dc_t) then ``_`` and a letter, a number or ``(...)``: x_t,
+#: h_(t\u22121), x_0, y_T, U_i; never a Keras name (input_dim, return_sequences: a word
+#: before the ``_``). A caption writes no Unicode subscript (\u209c, \u1d62): the caption bar
+#: sets these as the views set theirs, a Unicode one is a glyph a hall cannot read
+SUBSCRIPT = re.compile(r"(?:(?<![\w\u0303])|(?<=/d))([A-Za-z]\u0303?)_(\(([^()\s]+)\)|[0-9]+(?![\w])|[A-Za-z](?![\w]))")
 
 
 def caption_parts(text: str) -> list[tuple[str, bool]]:
@@ -157,24 +160,84 @@ def caption_parts(text: str) -> list[tuple[str, bool]]:
 _KEPT = ("stack", "input", "batch", "layer", "unit", "side", "step", "expand")
 
 
-def step_setup(lesson: Lesson, k: int, state=None) -> TourStep:
+#: a Train step's keys that are not its run's settings: what the step does to the run,
+#: and what it shows of it (its own, not kept by the steps after it)
+TRAIN_DOES = ("updates", "pin")
+TRAIN_SHOWS = ("curve", "grad_view", "mark_unit")
+
+
+def step_setup(lesson: Lesson, k: int, state=None, session=None) -> TourStep:
     """``lesson.steps[k]`` with what it leaves to the steps before it (its stack, input,
-    batch, layer, unit, side, timestep, terms written out) as they leave it: the state it
-    shows however it is reached (straight from step 1 to step 3, back from a later step
-    with another stack), not the last step shown's. With ``state``, a stack or input the
-    state already has is left out (no rebuild: the model, its batch and the cursor stay)."""
+    batch, layer, unit, side, timestep, terms written out; a Train step's run) as they
+    leave it: the state it shows however it is reached (straight from step 1 to step 3,
+    back from a later step with another stack), not the last step shown's. With ``state``,
+    a stack or input the state already has is left out (no rebuild: the model, its batch
+    and the cursor stay); with ``session`` (the Train tab's ``TrainingSession``), so is a
+    run it already is (no updates run again; the rest of them where it is on the way).
+
+    A Train step's run is the one the steps before it leave, as a step of its own
+    (``train``): the settings every step since the lesson's task named (a new run: walking,
+    each step that names one starts a run), the updates run since the last of them (not the
+    step's own alone: PgUp to a step of 480 updates ran them again on the 480 shown, and a
+    jump past it ran none), ``pin`` whether a curve is pinned then, and ``pinned_at`` the
+    step that pinned it (the run the step before that one left), for the caller to pin."""
     setup: dict = {}
-    for step in lesson.steps[:k + 1]:
+    run: dict | None = None  # the Train tab's run the steps leave
+    for j, step in enumerate(lesson.steps[:k + 1]):
         if step.stack is not None:  # a new stack: its first layer's unit 0 (``_apply_step``)
             setup.update(layer=None, unit=0, side=None)
         setup.update({name: getattr(step, name) for name in _KEPT if getattr(step, name) is not None})
+        if step.train is not None:
+            run = _run_after(run, step.train, j)
     if state is not None:
         if "stack" in setup and [(e.class_name, e.config) for e in state.layers] == \
                 [(l.class_name, l.config()) for l in setup["stack"]] and state.model is not None:
             del setup["stack"]
         if "input" in setup and _same_input(state.input, setup["input"]):
             del setup["input"]
-    return dataclasses.replace(lesson.steps[k], **{name: setup.get(name) for name in _KEPT})
+    step = dataclasses.replace(lesson.steps[k], **{name: setup.get(name) for name in _KEPT})
+    if step.train is None or run is None:
+        return step
+    settings, updates = run["settings"], run["updates"]
+    left = None if session is None else _updates_left(session, settings, updates)
+    if left is not None:  # the run on the tab, or the same run fewer updates in: the rest of them
+        settings, updates = {}, left
+    shows = {key: v for key, v in step.train.items() if key in TRAIN_SHOWS}
+    return dataclasses.replace(step, train={**settings, "updates": updates, "pin": run["pinned_at"] is not None,
+                                            "pinned_at": run["pinned_at"], **shows})
+
+
+def _run_after(run: dict | None, spec: dict, j: int) -> dict:
+    """The Train tab's run after step ``j`` (``spec``, its ``train``) on ``run`` (the one the
+    steps before it left; None: the run on the tab): {settings, updates, pinned_at}. A step
+    naming a task starts the lesson's run from the defaults, its pinned curve dropped; any
+    setting starts a new run (``TrainPanel.lesson_step``); a pin pins the run before it."""
+    settings = {key: v for key, v in spec.items() if key not in TRAIN_DOES + TRAIN_SHOWS}
+    if run is None or "task" in settings:
+        run = {"settings": {}, "updates": 0, "pinned_at": None}
+    pinned_at = j if spec.get("pin") else run["pinned_at"]
+    if settings:
+        run = {"settings": {**run["settings"], **settings}, "updates": 0, "pinned_at": pinned_at}
+    return {**run, "updates": run["updates"] + int(spec.get("updates", 0)), "pinned_at": pinned_at}
+
+
+def _updates_left(session, settings: dict, updates: int) -> int | None:
+    """How many updates the TrainingSession ``session`` is short of the run of these
+    ``settings`` (a task's from the defaults, else on the session's own) after ``updates``
+    updates: 0 where it is that run, None where it is another (other settings, the user's
+    own model, more updates, a learning rate changed on the way)."""
+    from lstmviz.app.training import Settings
+
+    if session.task is None:  # the user's own model: never a lesson's run
+        return None
+    base = Settings() if "task" in settings else session.settings
+    try:
+        want = dataclasses.replace(base, **settings)
+    except TypeError:
+        return None
+    done = session.iteration
+    same = session.settings == want and len(session.learning_rates) <= 1 and session.blown is None
+    return updates - done if same and done <= updates else None
 
 
 def _same_input(spec, fields: dict) -> bool:
@@ -339,7 +402,7 @@ LESSONS: tuple[Lesson, ...] = (
         TourStep("The diagram's single cell (scalar c, h) is one unit: these equations are unit 1's. "
                  "{units} units: {units} bars.", view="cell", step=3, expand=False),
         TourStep("But the units are not independent: U feeds EVERY unit's h_(t\u22121) into unit 1's gates "
-                 "(the U\u1d62\u00b7h terms).", view="cell", step=3, expand=True),
+                 "(the U_i\u00b7h_(t\u22121) terms).", view="cell", step=3, expand=True),
         TourStep("'The cell runs N times' is the time loop: the same LSTMCell once per step, "
                  "{timesteps} columns, not once per unit.", view="unrolled", step=-1, expand=False),
         TourStep("So LSTM(16) is 1 block (this layer) with 16 memory cells, units: the 16 rows of each map. "
@@ -401,7 +464,7 @@ TRAIN_LESSONS: tuple[Lesson, ...] = (
                curve="gradient"),
         _train("Pinned (dashed): the SimpleRNN. An LSTM(8) on the same data: step 0 gets "
                "{first}, {ratio}\u00d7 less than step 49.", pin=True, cell="LSTM", updates=160, curve="gradient"),
-        _train("\u2016dL/dc\u209c\u2016: the forget gate f multiplies it at every step. Where f "
+        _train("\u2016dL/dc_t\u2016: the forget gate f multiplies it at every step. Where f "
                "stays near 1, it passes back almost unchanged.", updates=0,
                curve="gradient"),
     ), key="V"),

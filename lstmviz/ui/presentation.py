@@ -414,7 +414,7 @@ class TourRunner:
         # (lesson 13's step 3 from step 1 showed its masked step without the Masking)
         forward = k == self.index + 1 and self._shown
         self.index, self._shown = k, True
-        step = les.steps[k] if forward else tours.step_setup(les, k, state)
+        step = les.steps[k] if forward else tours.step_setup(les, k, state, self._session())
         try:
             tours.apply_step(state, step)
         except LstmvizError as err:
@@ -426,12 +426,7 @@ class TourRunner:
         panel = getattr(self.window, "train_panel", None) if step.view == "train" else None
         if panel is not None:  # a lesson on the Train tab
             self.window.tabs.setCurrentWidget(panel)
-            # a step that pins the run before it pins, when shown again (PgUp from a later
-            # step), what it pinned the first time: the run on the tab is by then its own
-            pins = bool((step.train or {}).get("pin"))
-            facts = panel.lesson_step(step.train or {}, pinned=self._pins.get(k) if pins else None)
-            if pins and k not in self._pins and panel.pinned() is not None:
-                self._pins[k] = panel.pinned()
+            facts = self._train(panel, step.train or {}, k, forward)
             try:
                 text = step.caption.format(**facts)
             except (KeyError, IndexError, ValueError):
@@ -439,6 +434,29 @@ class TourRunner:
         elif step.view is not None:
             self.window.tabs.setCurrentIndex(tours.VIEWS.index(step.view))
         self.p.caption.show_caption(self._where(), text)
+
+    def _session(self):
+        """The Train tab's run (None: the tab is not built), for ``tours.step_setup``."""
+        panel = getattr(self.window, "_train_panel", None)
+        return None if panel is None else panel.session
+
+    def _train(self, panel, spec: dict, k: int, forward: bool) -> dict:
+        """Put step ``k``'s ``train`` (``spec``: the step's own, or ``tours.step_setup``'s
+        run of the steps before it) on the Train tab; gives the numbers its caption quotes.
+        A pinned curve is the run the step before the pinning one left: what that step
+        pinned when first shown, else (reached out of order) that run set up, then pinned."""
+        spec = dict(spec)
+        at = spec.pop("pinned_at", k if spec.get("pin") else None)
+        if at is not None and at not in self._pins and not forward and at > 0:
+            before = tours.step_setup(self.lesson, at - 1, session=panel.session)
+            if before.train is not None:
+                self._train(panel, before.train, at - 1, False)
+                panel.pin()
+                self._pins[at] = panel.pinned()
+        facts = panel.lesson_step(spec, pinned=self._pins.get(at) if at is not None else None)
+        if at is not None and at not in self._pins and panel.pinned() is not None:
+            self._pins[at] = panel.pinned()
+        return facts
 
     def _cell_view(self):
         return self.window.views[tours.VIEWS.index("cell")]

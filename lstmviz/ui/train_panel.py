@@ -765,7 +765,8 @@ class TrainPanel(QtWidgets.QWidget):
     def lesson_step(self, spec: dict, pinned: tuple[np.ndarray, str] | None = None) -> dict:
         """Set up and run a lesson step: ``spec`` holds Settings fields to change (a new run
         when any does), ``updates`` to run now, ``pin`` to pin the curve first (a step naming
-        its ``task``, a lesson's first, drops a pinned curve instead); ``pinned``: what such a
+        its ``task``, a lesson's first, drops a pinned curve instead; ``pin=False``, what
+        ``tours.step_setup`` says of a step under no pin, drops it too); ``pinned``: what such a
         step pinned when it was first shown (``pinned()``), pinned again when the lesson
         comes back to it (the run on the tab is by then a later step's). Returns the numbers
         a caption may quote."""
@@ -776,12 +777,13 @@ class TrainPanel(QtWidgets.QWidget):
         # the curve the step is about: alone where a lecture has room for one plot only
         self._lesson_curve = spec.pop("curve", None)
         self._fit_plots()
-        if spec.pop("pin", False):
+        pin = spec.pop("pin", None)
+        if pin:
             if pinned is not None:
                 self.set_pinned(pinned)
             else:
                 self.pin()
-        elif "task" in spec:  # a lesson's first step: another lesson's pinned curve goes
+        elif pin is False or "task" in spec:  # (a lesson's first step: another lesson's pinned curve goes)
             self.unpin()
         if spec:
             # a lesson's first step starts from the defaults, not from the run on the tab:

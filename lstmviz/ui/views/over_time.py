@@ -102,6 +102,12 @@ class MaskVeil:
 
 #: the least height of an exact heatmap's image under a long input's strip (pixels)
 IMAGE_MIN = 40
+#: and without a strip, at least this many pixels a unit's row, up to ``ROWS_SEEN`` rows:
+#: presenting at 1024 x 768 the lesson about LSTM(16)'s "16 rows of each map" drew them
+#: 2.8 px high each, a hall saw stripes, not 16 rows (more units than ``ROWS_SEEN`` are not
+#: told apart row by row at any height a page has)
+ROW_LEAST = 4
+ROWS_SEEN = 16
 #: below this (the strip at its least with its axis, the curves' share given), the strip
 #: goes bare: its colours only (``OverviewStrip.bare``)
 IMAGE_BARE = 24
@@ -189,7 +195,7 @@ class _Heatmap:
             # no strip: where the image keeps fewer than ``IMAGE_MIN`` pixels, the curves give
             # the heatmaps a share of theirs too (presenting at 800 x 600 an LSTM's images
             # were 22 px high, the curves 95)
-            if self.widget.isVisible() and 0 < self.plot.vb.height() < IMAGE_MIN and not self.view.starved:
+            if self.widget.isVisible() and 0 < self.plot.vb.height() < self.image_least() and not self.view.starved:
                 self.view.heatmaps_starved()
                 return True
             return False
@@ -215,6 +221,14 @@ class _Heatmap:
                     self.view.heatmaps_starved()
                 strip.set_height(target)
         return (strip.height, self.view.starved) != was
+
+    def image_least(self) -> float:
+        """The least height (px) of the image without a strip before the curves give the
+        heatmaps a share of theirs: ``IMAGE_MIN``, or ``ROW_LEAST`` a row of up to
+        ``ROWS_SEEN`` units' rows."""
+        ref = self.view.ref
+        rows = min(ref.units, ROWS_SEEN) if ref is not None else 0
+        return float(max(IMAGE_MIN, ROW_LEAST * rows))
 
     def fit_room(self) -> None:
         """Decoration gives way before data: where the image would keep less than

@@ -55,6 +55,9 @@ UNCAPPED = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX: no maximum
 #: (``_fit_heads``)
 HEAD_SHARE = 0.6
 HEAD_LEAST = 5.0
+#: a stateful row's note ("zero state (first batch)") this far (row units) above its cells:
+#: over the selected row's dashed box (0.1 above them) and the cursor's column (0.08)
+NOTE_RISE = 0.12
 
 
 def map_bytes(cmap: pg.ColorMap, x: np.ndarray) -> np.ndarray:
@@ -798,8 +801,10 @@ class UnrolledView(TraceView):
                                   t.font(0.8), z=15)
                 self.block_names.append((item, label, room))
                 self.static.edge_texts.append((item, row.offset - 0.5, 0.0, row.y + ROW_H / 2))
-            elif note:
-                self._text(note[0], (note[1], row.y + ROW_H / 2), (0, 1.0), t.foreground, t.font(0.8))
+            elif note:  # above the selected row's dashed box, on a ground of its own: the box's
+                # edge ran through its words, and the cursor's column through them at step 0
+                self._text(note[0], (note[1], row.y + ROW_H / 2 + NOTE_RISE), (0, 1.0), t.foreground, t.font(0.8),
+                           over=True)
         # Token ids / the merge mode as small text when there is room.
         for row in self.rows:
             if row.T <= 30 and ((row.kind == "input" and row.ids is not None)
