@@ -93,6 +93,22 @@ def safe_text(value: object, limit: int = MESSAGE_LIMIT) -> str:
     return escape(text)
 
 
+#: what zipfile says of a member whose local header names another file: it quotes that
+#: header's name as raw bytes, up to 64 KiB of them
+_ZIP_NAMES_DIFFER = re.compile(r"File name in directory .* and header .* differ", re.S)
+
+
+def archive_error(err: BaseException, limit: int = 160) -> str:
+    """What zipfile (or zlib) said of a damaged archive, as one short escaped line: a
+    member's damaged name in its local header made zipfile's message 1,000 characters of
+    raw bytes ("File name in directory 'manifest.json' and header b'manifest.js\\xdf..."
+    differ)."""
+    text = str(err)
+    if _ZIP_NAMES_DIFFER.match(text):
+        return "a member's name in the archive's directory and in its own header differ"
+    return safe_text(" ".join(text.split()) or type(err).__name__, limit)
+
+
 def safe_name(name: object, limit: int = NAME_LIMIT) -> str:
     """A name from a file for display and use as a key: escaped, and when longer than
     ``limit`` cut with a checksum of the whole name (distinct names stay distinct)."""

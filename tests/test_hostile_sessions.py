@@ -489,3 +489,11 @@ def test_a_kept_models_other_inputs_are_checked(tmp_path):
                        (np.zeros(3, np.float32), "input 1's data has shape (3,) and dtype float32")):
         damaged = _rezip(good, lambda n, b, bad=bad: _npy(bad) if n == "input/others/0.npy" else b)
         _refused(tmp_path, damaged, words)
+
+
+def test_a_damaged_member_header_is_one_short_line(tmp_path):
+    from tests.test_io_errors import _long_local_name
+
+    msg = _refused(tmp_path, _long_local_name(_good(), b"manifest.json"),
+                   "name in the archive's directory and in its own header differ")
+    assert len(msg) < 300 and "\\x" not in msg, msg

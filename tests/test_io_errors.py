@@ -520,3 +520,21 @@ def test_a_zip_declaring_too_many_members_is_refused_before_its_directory_is_rea
         assert "the zip archive declares 53 members, more than the 40 lstmviz opens" in str(err.value)
         assert "\n" not in str(err.value)
     assert opened == []
+
+
+def _long_local_name(data: bytes, member: bytes, length: int = 900) -> bytes:
+    """``data`` (a zip) with ``member``'s local header declaring a name of ``length`` bytes:
+    zipfile reads that many bytes after it and quotes them all, raw, in its message (a
+    fuzzed session's refusal was 1,021 characters)."""
+    at = data.index(b"PK\x03\x04")
+    while data[at + 30:at + 30 + len(member)] != member:
+        at = data.index(b"PK\x03\x04", at + 4)
+    return data[:at + 26] + length.to_bytes(2, "little") + data[at + 28:]
+
+
+def test_a_damaged_member_header_is_one_short_line(tmp_path):
+    keras = sorted(Path(__file__).resolve().parent.glob("fixtures/*/model.keras"))[0].read_bytes()
+    p = tmp_path / "m.keras"
+    p.write_bytes(_long_local_name(keras, b"config.json"))
+    msg = _check_err(p, "name in the archive's directory and in its own header differ")
+    assert len(msg.split("; supported:")[0]) < 200 and "\\x" not in msg, msg

@@ -67,7 +67,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.files import check_regular, new_file_mode, not_regular, write_atomic  # noqa: F401  (exports import them from here)
 from lstmviz.io import formats
 from lstmviz.io.npy import read_npy_bytes
-from lstmviz.text import NAME_LIMIT, clean_spec_names, plural, safe_name
+from lstmviz.text import NAME_LIMIT, archive_error, clean_spec_names, plural, safe_name
 from lstmviz.version import __version__
 
 FORMAT = "lstmviz-session"
@@ -375,7 +375,7 @@ def parse_session(data, path="session") -> Session:
             return _parse_manifest(manifest, _Members(zf, budget), infos, path)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError,
                 NotImplementedError) as err:
-            raise _bad(path, f"the archive is damaged: {err}") from None
+            raise _bad(path, f"the archive is damaged: {archive_error(err)}") from None
         except LstmvizError:
             raise
         except Exception as err:  # last line of defence: a check the manifest's parser lacks
@@ -410,7 +410,7 @@ def _member(zf, infos, name) -> bytes:
         with zf.open(info) as fh:
             data = fh.read(info.file_size + 1)
     except (ValueError, OverflowError) as err:  # offsets in the damaged directory ("negative seek value")
-        raise zipfile.BadZipFile(f"{name} cannot be read: {err}") from None
+        raise zipfile.BadZipFile(f"{name} cannot be read: {archive_error(err)}") from None
     if len(data) != info.file_size:
         raise zipfile.BadZipFile(f"{name} does not hold the {info.file_size} bytes it declares")
     return data

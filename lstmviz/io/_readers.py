@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..limits import member_excess
-from ..text import plural
+from ..text import archive_error, plural
 from ._graph import Graph, Rec
 from ._h5safe import check_link
 from ._infer import Group, split_legacy_group
@@ -323,7 +323,7 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
         listed = zf.infolist()[:10000]
         infos = {i.filename: i for i in listed}
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise Fail(f"the zip archive is corrupt or truncated ({exc})") from exc
+        raise Fail(f"the zip archive is corrupt or truncated ({archive_error(exc)})") from exc
     if len(infos) != len(listed):
         seen: set[str] = set()
         for i in listed:
@@ -346,7 +346,7 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
                 blob = fh.read(info.file_size + 1)  # never more than it declares
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError,
                 NotImplementedError) as exc:
-            raise Fail(f"cannot read '{name}' from the archive ({exc})") from exc
+            raise Fail(f"cannot read '{name}' from the archive ({archive_error(exc)})") from exc
         if len(blob) > info.file_size:
             raise Fail(f"'{name}' in the archive holds more than the {info.file_size} bytes "
                        "it declares; the archive is damaged")
