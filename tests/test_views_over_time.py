@@ -1088,7 +1088,10 @@ def test_levels_are_the_finite_numbers_and_an_infinity_is_drawn_at_the_maps_end(
 
     a = np.array([[0.5, -0.25, np.inf, -np.inf, np.nan]], np.float32)
     assert th.symmetric_levels(a) == (-0.5, 0.5)
-    assert th.symmetric_levels(np.array([np.inf, np.nan])) == (-1e-6, 1e-6)
+    assert th.symmetric_levels(np.array([np.inf, np.nan])) == (-1.0, 1.0)  # (no finite number)
+    # a bias of zeros: a scale of 1, not the floor's 1e-6 ("1e-06 ... -1e-06" on its bar)
+    assert th.symmetric_levels(np.zeros((2, 12))) == (-1.0, 1.0)
+    assert th.symmetric_levels(np.zeros(3), np.full(2, 1e-9)) == (-1e-6, 1e-6)  # (tiny, not 0: the floor)
     image = IndexedImage(axisOrder="row-major")
     cmap = th.diverging_cmap("dark")
     image.setColorMap(cmap)

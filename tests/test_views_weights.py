@@ -63,6 +63,21 @@ def test_gru_reset_after_bias_rows_and_dense(view):
     assert not any(l.isVisible() for l in view.matrices[0].separators)
 
 
+def test_a_bias_of_zeros_reads_a_scale_of_one(view):
+    """A GRU's initial bias is all zeros: its colour bar read "1e-06, 5e-07, 0, -5e-07,
+    -1e-06" (lesson 7), as if its numbers were of that size. It reads a scale of 1, every
+    cell in the middle colour."""
+    model, trace = build([LayerSpec("GRU", {"units": 4})])
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="gru"))
+    assert not np.any(model.get_layer("gru").weights[2])
+    bias = next(m for m in view.matrices if m.name == "bias")
+    assert tuple(bias.colorbar.levels()) == (-1.0, 1.0)
+    labels = [text for _, level in bias.colorbar.axis.tickValues(-1.0, 1.0, 100) for text in
+              bias.colorbar.axis.tickStrings(level, 1.0, 1.0)]
+    assert labels and not any("e-" in text for text in labels), labels
+
+
 def test_bidirectional_toggle(view, qtbot):
     model, trace = build([LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 2}}})])
     layer = model.get_layer("bidirectional")
