@@ -529,6 +529,38 @@ def test_initial_state_clears_the_blocks_names(view, qtbot, steps):
         assert left <= box.left() and box.right() <= right, size
 
 
+@pytest.mark.parametrize("size", [(1400, 900), (880, 560)])
+def test_texts_on_a_rows_edge_stand_over_the_selected_rows_box(view, qtbot, size):
+    """A seq2seq (katakana_seq2seq.h5) with its encoder selected: the dashed box round the
+    row struck through the block's name "lstm_1", and "initial state" stood across the top
+    of the encoder's cells (placed from the h line's height, 0.18 under the row's middle).
+    Both stand over the box's edge now, and '⇡ every step goes up ⇡' beside a name stands
+    over it (it was hidden there, or its ground covered the name)."""
+    model, trace, xs = _long_seq2seq()
+    view.set_data(model, trace, inputs=xs)
+    view.show()
+    view.resize(*size)
+    shown = []
+    for row in [r for r in view.rows if r.kind != "input" and r.ref is not None][:4]:
+        view.set_cursor(Cursor(layer=row.layer))
+        qtbot.wait(50)
+        view.grab()  # laid out and painted: the texts' places on screen are current
+        assert view.row_box.isVisible()
+        top = view.row_box.mapRectToScene(view.row_box.rect()).top()  # (its edge, without its pen)
+        edge = view.vb.mapViewToScene(pg.QtCore.QPointF(0, row.y + 0.5)).y()
+        on_edge = [item for item, _, _, y in view.static.edge_texts
+                   if abs(y - (row.y + 0.5)) < 1e-6 and item.isVisible()]
+        for item in on_edge:
+            box = item.sceneBoundingRect()
+            margin = item.textItem.document().documentMargin()  # (scene units are pixels here)
+            assert box.bottom() - margin < top - 1, (item.toPlainText(), box.bottom() - margin, top, edge)
+            shown.append(item.toPlainText())
+        notes = [t for t in view.texts if "every step goes up" in t.toPlainText() and t.isVisible()]
+        for note in notes:
+            assert not any(note.sceneBoundingRect().intersects(item.sceneBoundingRect()) for item in on_edge)
+    assert {"initial state", "encoder", "decoder"} <= set(shown)
+
+
 @pytest.mark.parametrize("theme", ["dark", "projector"])
 def test_a_nan_cell_is_drawn_in_the_themes_colour_for_no_number_with_a_key(qtbot, theme):
     """A NaN cell (a model whose weights hold NaN) was drawn clear, an empty box: it is in

@@ -55,8 +55,13 @@ UNCAPPED = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX: no maximum
 #: (``_fit_heads``)
 HEAD_SHARE = 0.6
 HEAD_LEAST = 5.0
-#: a stateful row's note ("zero state (first batch)") this far (row units) above its cells:
-#: over the selected row's dashed box (0.1 above them) and the cursor's column (0.08)
+#: the selected row's dashed box: this far (row units) above and below its cells
+BOX_ABOVE = 0.1
+#: a row's texts on its top edge (a stateful row's note "zero state (first batch)", a block's
+#: name, "initial state") stand ``EDGE_CLEAR`` pixels over that box's edge (and the cursor's
+#: column's, 0.08 above the cells): the edge struck through a seq2seq's "lstm_1" and
+#: "initial state" (``UnrolledView._edge_rise``); ``NOTE_RISE`` until the view is sized
+EDGE_CLEAR = 4.0
 NOTE_RISE = 0.12
 
 
@@ -120,6 +125,7 @@ class _Static:
         self.id_texts: dict[str, list] = {}
         self.gap_texts: list = []  # ('every step goes up' item, its block's x from, to, its gap's lower edge)
         self.edge_texts: list = []  # (a name or note on a row's top edge, its x, anchor x, the edge's y)
+        self.notes: list = []  # (a stateful row's note over the cursor's boxes, the edge's y)
         self.state_texts: list = []  # ('initial state' item, its arrow's x, its edge's y)
         self.lane_left = 0.0
         self.legend = ""
@@ -135,7 +141,7 @@ class _Static:
         plot.removeItem(self.group)
         plot.removeItem(self.over)
         self.texts, self.images, self.rects, self.id_texts = [], {}, {}, {}
-        self.gap_texts, self.edge_texts, self.state_texts = [], [], []
+        self.gap_texts, self.edge_texts, self.state_texts, self.notes = [], [], [], []
 
 
 #: pixels of a strip's height its step axis takes (the rest is its rows)
@@ -493,6 +499,10 @@ class UnrolledView(TraceView):
         self._fit_block_names(per)
         (y0, y1) = self.vb.viewRange()[1]
         per_y = self.vb.height() / max(y1 - y0, 1e-9)
+        rise = self._edge_rise(per_y)
+        for item, edge in [(e[0], e[3]) for e in self.static.edge_texts] + self.static.notes:
+            if item.pos().y() != edge + rise:
+                item.setPos(item.pos().x(), edge + rise)
         self._fit_state_texts(per, per_y)
         self._fit_id_texts(per)
         self._fit_gap_texts(per, per_y)
@@ -518,6 +528,12 @@ class UnrolledView(TraceView):
         if heads.isVisible() != shown:
             heads.setVisible(shown)
 
+    @staticmethod
+    def _edge_rise(per_y: float) -> float:
+        """How far (row units) a row's edge texts stand above its cells, ``per_y`` pixels a
+        row unit: ``EDGE_CLEAR`` pixels over the selected row's box."""
+        return BOX_ABOVE + EDGE_CLEAR / max(per_y, 1e-9)
+
     def _fit_gap_texts(self, per: float, per_y: float) -> None:
         """'⇡ every step goes up ⇡' shown only where it fits its gap (``per``, ``per_y``:
         pixels a step, a row unit): wider than its block, or in a gap too short for it
@@ -541,19 +557,27 @@ class UnrolledView(TraceView):
                 if x_from <= x <= x_to and abs(x - centre) < w / per / 2 + half:
                     left, right = x - half - x_from, x_to - x - half
                     centre, room = ((x_from + x - half) / 2, left) if left >= right else ((x + half + x_to) / 2, right)
-            if item.pos().x() != centre:
-                item.setPos(centre, item.pos().y())
             middle = centre * per
             gap = ROW_GAP * per_y
             fits = w <= room * per and h <= gap
+            tall = item.textItem.boundingRect().height()  # (with its margins: its ground's height)
+            lift = gap / 2  # its middle's height over the edge below (px): the gap's middle,
             for other, x, anchor, y in self.static.edge_texts:
                 if not fits or abs(y - edge) > 1e-6 or not other.isVisible():
                     continue
                 om = QtGui.QFontMetricsF(other.textItem.font())
                 ow = om.horizontalAdvance(other.toPlainText())
                 left = x * per - anchor * ow
-                if left < middle + w / 2 and middle - w / 2 < left + ow:  # side by side they would touch
-                    fits = gap / 2 - h / 2 >= om.height()
+                if left < middle + w / 2 and middle - w / 2 < left + ow:  # side by side they would touch:
+                    # over the name or 'initial state' there (standing risen: the top of its
+                    # letters), its ground clear of them, where the gap holds it
+                    top = (self._edge_rise(per_y) * per_y + other.textItem.boundingRect().height()
+                           - other.textItem.document().documentMargin())
+                    lift = max(lift, top + 2 + tall / 2)
+                    fits = lift + tall / 2 <= gap
+            y = edge + lift / max(per_y, 1e-9)
+            if (item.pos().x(), item.pos().y()) != (centre, y):
+                item.setPos(centre, y)
             if item.isVisible() != fits:
                 item.setVisible(fits)
 
@@ -593,7 +617,7 @@ class UnrolledView(TraceView):
             fits = hi - lo >= w
             if fits:
                 centre = min(max(xm * per, lo + w / 2), hi - w / 2)
-                item.setPos(centre / per, edge)
+                item.setPos(centre / per, edge + self._edge_rise(per_y))
             if item.isVisible() != fits:
                 item.setVisible(fits)
 
@@ -765,10 +789,13 @@ class UnrolledView(TraceView):
                 heads.append((x1, y1, "t2" if x1 >= xm else "t3", "c" if is_c else "h"))
                 if not is_c:
                     # over the cells, should they reach under it
-                    item = self._text("initial state", (xm, max(y0, y1) + ROW_H / 2), (0.5, 1.0),
+                    # on the rows' top edge (an LSTM's h line runs 0.18 below the middle: from
+                    # there the text stood across the top of the cells and the row's box)
+                    edge = max(src.y, row.y) + ROW_H / 2
+                    item = self._text("initial state", (xm, edge + NOTE_RISE), (0.5, 1.0),
                                       t.foreground, t.font(0.8), z=15)
-                    self.static.edge_texts.append((item, xm, 0.5, max(y0, y1) + ROW_H / 2))
-                    self.static.state_texts.append((item, xm, max(y0, y1) + ROW_H / 2))
+                    self.static.edge_texts.append((item, xm, 0.5, edge))
+                    self.static.state_texts.append((item, xm, edge))
         w = t.line_width
         self.h_lines.setData(np.array(hx, float), np.array(hy, float), pen=pg.mkPen(t.foreground, width=w * 0.8))
         self.c_lines.setData(np.array(cx, float), np.array(cy, float), pen=pg.mkPen(th.HUES["c"], width=w * 0.8))
@@ -797,14 +824,17 @@ class UnrolledView(TraceView):
                 after = [r.offset for r in per_level[row.y] if r.offset > row.offset]
                 room = (min(after) if after else row.offset + row.T) - row.offset
                 label = row.label + (f" · {note[0]}" if note else "")
-                item = self._text(label, (row.offset - 0.5, row.y + ROW_H / 2), (0, 1.0), t.muted,
+                # (above the selected row's dashed box, as a note: the box's edge struck
+                # through a seq2seq's "lstm_1")
+                item = self._text(label, (row.offset - 0.5, row.y + ROW_H / 2 + NOTE_RISE), (0, 1.0), t.muted,
                                   t.font(0.8), z=15)
                 self.block_names.append((item, label, room))
                 self.static.edge_texts.append((item, row.offset - 0.5, 0.0, row.y + ROW_H / 2))
             elif note:  # above the selected row's dashed box, on a ground of its own: the box's
                 # edge ran through its words, and the cursor's column through them at step 0
-                self._text(note[0], (note[1], row.y + ROW_H / 2 + NOTE_RISE), (0, 1.0), t.foreground, t.font(0.8),
-                           over=True)
+                item = self._text(note[0], (note[1], row.y + ROW_H / 2 + NOTE_RISE), (0, 1.0), t.foreground,
+                                  t.font(0.8), over=True)
+                self.static.notes.append((item, row.y + ROW_H / 2))
         # Token ids / the merge mode as small text when there is room.
         for row in self.rows:
             if row.T <= 30 and ((row.kind == "input" and row.ids is not None)
@@ -904,7 +934,7 @@ class UnrolledView(TraceView):
         self.column_box.setRect(QtCore.QRectF(x - half, bottom, 2 * half, top - bottom))
         if sel is not None:
             self.row_box.setVisible(True)
-            self.row_box.setRect(QtCore.QRectF(offset - 0.5, sel.y - ROW_H / 2 - 0.1, T, ROW_H + 0.2))
+            self.row_box.setRect(QtCore.QRectF(offset - 0.5, sel.y - ROW_H / 2 - BOX_ABOVE, T, ROW_H + 2 * BOX_ABOVE))
             self.cell_box.setVisible(True)
             if sel.kind == "last":
                 self.cell_box.setRect(sel.rect)
