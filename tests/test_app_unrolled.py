@@ -73,3 +73,42 @@ def test_a_backward_row_of_a_long_inputs_window_holds_the_input_steps_of_its_col
         # column c (input step 40 + c) holds processing step T - 1 - (40 + c)
         by_column = rows[key].data[0, ::-1]
         np.testing.assert_array_equal(by_column, half.steps["h"][0, T - 1 - np.arange(40, 72)])
+
+
+def _inference_decoder() -> Model:
+    """A seq2seq's decoder run on its own (Keras' inference-model recipe): its initial
+    states are inputs of the model, (batch, units) vectors fed to no layer as data."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    layers = [
+        LayerSpec("InputLayer", {"batch_shape": [None, 3, 2]}, "dec_in"),
+        LayerSpec("InputLayer", {"batch_shape": [None, 4]}, "h_in"),
+        LayerSpec("InputLayer", {"batch_shape": [None, 4]}, "c_in"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, "dec", inbound=[TensorRef("dec_in")],
+                  initial_state=[TensorRef("h_in"), TensorRef("c_in")]),
+        LayerSpec("Dense", {"units": 2}, "out", inbound=[TensorRef("dec")]),
+    ]
+    return Model.from_spec(ModelSpec(layers, [TensorRef("dec_in"), TensorRef("h_in"), TensorRef("c_in")],
+                                     [TensorRef("out")], keras_version="3"))
+
+
+def test_an_initial_state_given_as_an_input_is_no_row_of_token_ids():
+    """A decoder's state inputs (batch, 4) were drawn as rows of token ids ('h_in (ids)'),
+    made up as ids (1s and 2s), with no arrow into the decoder. They are made up as zeros,
+    the state Keras starts from, and said at the decoder's row, whose first cell they start."""
+    from lstmviz.app.stack import InputSpec
+    from lstmviz.app.tracing import inputs_for
+
+    model = _inference_decoder()
+    assert model.state_inputs() == {"h_in", "c_in"}
+    xs = inputs_for(model, InputSpec(batch_size=3, timesteps=3, input_dim=2))
+    assert [x.shape for x in xs] == [(3, 3, 2), (3, 4), (3, 4)]
+    assert xs[1].dtype == np.float32 and not np.any(xs[1]) and not np.any(xs[2])
+    lay = layout(model, model.trace(xs), xs)
+    assert [r.key for r in lay.rows if r.kind == "input"] == ["input"]
+    dec = next(r for r in lay.rows if r.key == "dec")
+    assert dec.state_inputs == ["h_in", "c_in"] and lay.domains == [3]
+    # given states (the user's arrays): the trace starts from them, as Keras does
+    h = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
+    trace = model.trace([xs[0], h, xs[2]])
+    np.testing.assert_array_equal(trace["dec"].initial_state["h"], h)

@@ -561,6 +561,30 @@ def test_texts_on_a_rows_edge_stand_over_the_selected_rows_box(view, qtbot, size
     assert {"initial state", "encoder", "decoder"} <= set(shown)
 
 
+def test_a_decoders_state_inputs_are_said_at_its_first_cell(view, qtbot):
+    """An inference decoder's state inputs were rows of token ids ('h_in (ids)'), no arrow
+    into the decoder: an arrow comes into its first cell from the left, 'initial state:
+    h_in, c_in' over it, and no row stands for them."""
+    from test_app_unrolled import _inference_decoder
+
+    from lstmviz.app.stack import InputSpec
+    from lstmviz.app.tracing import inputs_for
+
+    model = _inference_decoder()
+    xs = inputs_for(model, InputSpec(batch_size=2, timesteps=3, input_dim=2))
+    view.set_data(model, model.trace(xs), inputs=xs)
+    view.resize(900, 600)
+    view.show()
+    qtbot.wait(50)
+    texts = [t.toPlainText() for t in view.texts]
+    assert "initial state: h_in, c_in" in texts and not any("(ids)" in t for t in texts)
+    dec = next(r for r in view.rows if r.key == "dec")
+    first = dec.offset - (1.0 - view.gap) / 2  # the first cell's left edge
+    x, _ = view.h_lines.getData()
+    into = [(x[i], x[i + 1]) for i in range(0, len(x), 2) if x[i] < dec.offset - 0.5 and x[i + 1] == first]
+    assert into  # (h0 drawn from left of the block into the first cell)
+
+
 @pytest.mark.parametrize("theme", ["dark", "projector"])
 def test_a_nan_cell_is_drawn_in_the_themes_colour_for_no_number_with_a_key(qtbot, theme):
     """A NaN cell (a model whose weights hold NaN) was drawn clear, an empty box: it is in

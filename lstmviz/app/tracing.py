@@ -99,8 +99,15 @@ def inputs_for(model: Model, spec: InputSpec) -> list[np.ndarray]:
     vocabs = [int(layer.config.get("input_dim") or 0) for layer in model.layers
               if layer.class_name == "Embedding"]
     vocab = min((v for v in vocabs if v > 1), default=3)
+    states = model.state_inputs()
     for k, shape in enumerate(model.input_shapes()):
         cfg = input_config(model, k)
+        if k and xs and model.inputs[k].layer in states and given_data(spec, k, tuple(shape)) is None:
+            # a decoder's initial state given as an input of its own: zeros, the state Keras
+            # starts from without one (made up as token ids, it was 1s and 2s)
+            B = xs[0].shape[batch_axis(model, 0)]
+            xs.append(np.zeros((B,) + tuple(int(d or 1) for d in shape[1:]), np.float32))
+            continue
         if k and cfg.get("role") in ("sequence_lens", "initial_state") and xs:
             # an ONNX recurrent node's extra inputs: every step of every sample, zero states
             B = xs[0].shape[batch_axis(model, 0)]

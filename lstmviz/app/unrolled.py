@@ -50,6 +50,9 @@ class Row:
     T: int = 1                    # the row's columns
     sources: list = field(default_factory=list)      # keys of the rows feeding this one
     states_from: list = field(default_factory=list)  # (row key, tensor index) of initial states
+    #: the model's inputs that give this recurrent row its initial states (``Model.state_inputs``:
+    #: drawn as the arrow into its first cell, not as rows of their own)
+    state_inputs: list = field(default_factory=list)
     ids: np.ndarray | None = None    # an input of token ids: (batch, T)
     #: what each token id stands for (``token_labels``): the input row's ids, and an output
     #: row's most likely token (``predicted``), are shown as these texts
@@ -87,8 +90,12 @@ def build_rows(model: Model, trace: Trace, inputs=None,
 
     xs = model_inputs(trace, inputs)
     names = [r.layer for r in model.inputs]
+    states = model.state_inputs()
     for k, name in enumerate(names):
         key = "input" if k == 0 else f"input:{name}"
+        if name in states:  # a recurrent layer's initial state: said at its row's first cell
+            dom_of[name], feeds[name] = None, []
+            continue
         label = "input x" if len(names) == 1 else name
         x = np.asarray(xs[k]) if xs is not None and k < len(xs) else None
         if x is not None and x.ndim == 3 and model.get_layer(name).config.get("time_major"):
@@ -152,6 +159,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
             # the two halves of a Bidirectional read the same input: arrows go to the first
             made[0].states_from = [(k, r.tensor_index) for r in node.initial_state
                                    for k in feeds.get(r.layer, [])[-1:]]
+            made[0].state_inputs = list(dict.fromkeys(r.layer for r in node.initial_state if r.layer in states))
         elif out is not None and out.ndim == 3:
             made.append(Row(layer.name, layer.name, layer.name, None, "seq", data=out.astype(np.float32),
                             units=out.shape[-1], mask=rec.mask if layer.class_name == "Masking" else None))

@@ -326,6 +326,15 @@ class Model:
     def input_shapes(self) -> list:
         return [self._input_layer(r).batch_shape for r in self.inputs]
 
+    def state_inputs(self) -> set[str]:
+        """The names of the inputs that only start recurrent layers' states (a decoder's
+        ``initial_state=`` inputs in an inference model of its own): (batch, units) vectors
+        fed to no layer as data, not token ids, though two-dimensional as ids are."""
+        as_state = {r.layer for n in self.nodes for r in n.initial_state}
+        as_data = {r.layer for n in self.nodes for r in n.inbound} | {
+            n.mask.layer for n in self.nodes if n.mask is not None}
+        return {r.layer for r in self.inputs if r.layer in as_state and r.layer not in as_data}
+
     def output_shapes(self) -> list:
         return [self._by_name[r.layer].layer.output_shapes[r.tensor_index] for r in self.outputs]
 

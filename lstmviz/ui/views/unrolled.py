@@ -31,7 +31,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks, tokens_around  # noqa: F401
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
-from lstmviz.text import markup
+from lstmviz.text import markup, safe_name
 from lstmviz.ui import theme as th
 from lstmviz.ui.plot_tools import (
     ColorBar,
@@ -700,7 +700,7 @@ class UnrolledView(TraceView):
                     cy += [y_c, y_c]
                     if small:
                         heads.append((x1, y_c, "t2" if step > 0 else "t3", "c"))
-            if row.ref.layer.config.get("stateful"):
+            if row.ref.layer.config.get("stateful") or row.state_inputs:
                 first = row.offset + row.ref.input_index(0)
                 edge = first - half if not row.backwards else first + half
                 reach = max(1.0, row.T * 0.06)
@@ -712,6 +712,8 @@ class UnrolledView(TraceView):
                     init = (row.ref.rec.initial_state or {}).get("h")
                     fresh = init is None or not np.any(init)
                     what = "zero state (first batch)" if fresh else "state from previous batch"
+                    if row.state_inputs:  # (given: what the stateful layer keeps is not used)
+                        what = "initial state: " + ", ".join(safe_name(n) for n in row.state_inputs)
                     state_notes[row.key] = (what, x0)
         # Outputs going up, along the model's graph. A connection that would pass through
         # another row of its time axis (a branch, a skip) runs in a lane left of the block.
