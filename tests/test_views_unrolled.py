@@ -561,6 +561,43 @@ def test_texts_on_a_rows_edge_stand_over_the_selected_rows_box(view, qtbot, size
     assert {"initial state", "encoder", "decoder"} <= set(shown)
 
 
+def test_edge_texts_rise_only_as_far_as_the_row_above_lets_them(view, qtbot):
+    """Two Bidirectional layers on inputs of 6 and 4 steps: each block's name stands on its
+    row's top edge. Risen over the selected row's box as everywhere, the forward rows' names
+    ran into the backward rows' cells BIDI_GAP above them, and the top row's name out of the
+    view: an edge text rises only as far as the room above it, its letters under the cells
+    there (or on its edge, where even that is too little)."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    bi = {"layer": {"class_name": "LSTM", "config": {"units": 3, "return_sequences": True}}}
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, 6, 2]}, "a"),
+              LayerSpec("InputLayer", {"batch_shape": [None, 4, 2]}, "b"),
+              LayerSpec("Bidirectional", bi, "bi_a", inbound=[TensorRef("a")]),
+              LayerSpec("Bidirectional", bi, "bi_b", inbound=[TensorRef("b")])]
+    model = Model.from_spec(ModelSpec(layers, [TensorRef("a"), TensorRef("b")],
+                                      [TensorRef("bi_a"), TensorRef("bi_b")], keras_version="3"))
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(1, 6, 2)).astype(np.float32), rng.normal(size=(1, 4, 2)).astype(np.float32)]
+    view.set_data(model, model.trace(xs), inputs=xs)
+    view.show()
+    for size in ((1400, 900), (700, 420)):
+        view.resize(*size)
+        qtbot.wait(50)
+        view.grab()
+        checked = 0
+        for item, _, _, edge in view.static.edge_texts:
+            row = next(r for r in view.rows if abs(r.y + 0.5 - edge) < 1e-6)
+            above = [r for r in view.rows if r.domain == row.domain and r.y > row.y]
+            margin = item.textItem.document().documentMargin()
+            letters = item.sceneBoundingRect().top() + margin
+            ceiling = (view.vb.mapViewToScene(pg.QtCore.QPointF(0, min(r.y for r in above) - 0.5)).y()
+                       if above else view.vb.mapViewToScene(pg.QtCore.QPointF(0, view.vb.viewRange()[1][1])).y())
+            on_edge = abs(item.pos().y() - edge) < 1e-9
+            assert letters >= ceiling - 0.5 or on_edge, (item.toPlainText(), letters, ceiling, size)
+            checked += 1
+        assert checked >= 4
+
+
 def test_a_decoders_state_inputs_are_said_at_its_first_cell(view, qtbot):
     """An inference decoder's state inputs were rows of token ids ('h_in (ids)'), no arrow
     into the decoder: an arrow comes into its first cell from the left, 'initial state:

@@ -55,6 +55,8 @@ UNCAPPED = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX: no maximum
 #: (``_fit_heads``)
 HEAD_SHARE = 0.6
 HEAD_LEAST = 5.0
+#: the view's room over its top row (row units): its block names and notes
+TOP_ROOM = 0.55
 #: the selected row's dashed box: this far (row units) above and below its cells
 BOX_ABOVE = 0.1
 #: a row's texts on its top edge (a stateful row's note "zero state (first batch)", a block's
@@ -126,6 +128,7 @@ class _Static:
         self.gap_texts: list = []  # ('every step goes up' item, its block's x from, to, its gap's lower edge)
         self.edge_texts: list = []  # (a name or note on a row's top edge, its x, anchor x, the edge's y)
         self.notes: list = []  # (a stateful row's note over the cursor's boxes, the edge's y)
+        self.room: dict[int, float] = {}  # an edge text's room up to the row above (row units)
         self.state_texts: list = []  # ('initial state' item, its arrow's x, its edge's y)
         self.lane_left = 0.0
         self.legend = ""
@@ -142,6 +145,7 @@ class _Static:
         plot.removeItem(self.over)
         self.texts, self.images, self.rects, self.id_texts = [], {}, {}, {}
         self.gap_texts, self.edge_texts, self.state_texts, self.notes = [], [], [], []
+        self.room = {}
 
 
 #: pixels of a strip's height its step axis takes (the rest is its rows)
@@ -352,10 +356,11 @@ class UnrolledView(TraceView):
         if align != self._align_key:  # the same names again: the strip's axis stays
             self._align_key = align
             self._align_strip()
-        stateful = any(r.ref is not None and r.ref.layer.config.get("stateful") for r in self.rows)
+        # (room on the left for the arrow of a state carried in, or given as an input)
+        stateful = any(r.ref is not None and (r.ref.layer.config.get("stateful") or r.state_inputs) for r in self.rows)
         left = -0.5 - (max(1.4, longest * 0.08) if stateful else 0.15)
         left = min(left, self.lane_left - 0.15)
-        ranges = ((left, T - 0.35), (-ROW_H / 2 - 0.15, y - ROW_GAP + 0.15 - ROW_H / 2 + 0.4))
+        ranges = ((left, T - 0.35), (-ROW_H / 2 - 0.15, y - ROW_GAP - ROW_H / 2 + TOP_ROOM))
         if ranges != self._ranges:  # the same again would still update the view's transforms
             self._ranges = ranges
             self.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
@@ -499,10 +504,10 @@ class UnrolledView(TraceView):
         self._fit_block_names(per)
         (y0, y1) = self.vb.viewRange()[1]
         per_y = self.vb.height() / max(y1 - y0, 1e-9)
-        rise = self._edge_rise(per_y)
         for item, edge in [(e[0], e[3]) for e in self.static.edge_texts] + self.static.notes:
-            if item.pos().y() != edge + rise:
-                item.setPos(item.pos().x(), edge + rise)
+            y = edge + self._rise_for(item, per_y)
+            if item.pos().y() != y:
+                item.setPos(item.pos().x(), y)
         self._fit_state_texts(per, per_y)
         self._fit_id_texts(per)
         self._fit_gap_texts(per, per_y)
@@ -533,6 +538,18 @@ class UnrolledView(TraceView):
         """How far (row units) a row's edge texts stand above its cells, ``per_y`` pixels a
         row unit: ``EDGE_CLEAR`` pixels over the selected row's box."""
         return BOX_ABOVE + EDGE_CLEAR / max(per_y, 1e-9)
+
+    def _rise_for(self, item, per_y: float) -> float:
+        """``_edge_rise`` for an edge text, less where the row above comes closer (row units;
+        a Bidirectional's two rows stand ``BIDI_GAP`` apart): its letters stay under that
+        row's cells, over the box's edge where they can."""
+        rise = self._edge_rise(per_y)
+        room = self.static.room.get(id(item))
+        if room is None:
+            return rise
+        text = item.textItem
+        tall = (text.boundingRect().height() - text.document().documentMargin()) / max(per_y, 1e-9)
+        return max(0.0, min(rise, room - tall))
 
     def _fit_gap_texts(self, per: float, per_y: float) -> None:
         """'⇡ every step goes up ⇡' shown only where it fits its gap (``per``, ``per_y``:
@@ -617,7 +634,7 @@ class UnrolledView(TraceView):
             fits = hi - lo >= w
             if fits:
                 centre = min(max(xm * per, lo + w / 2), hi - w / 2)
-                item.setPos(centre / per, edge + self._edge_rise(per_y))
+                item.setPos(centre / per, edge + self._rise_for(item, per_y))
             if item.isVisible() != fits:
                 item.setVisible(fits)
 
@@ -651,6 +668,14 @@ class UnrolledView(TraceView):
         if self._predictions_shown() != was:  # the legend speaks of the letters only when written
             self.static.legend = self._legend_text()
             self.legend.setText(self.static.legend)
+
+    def _room_above(self, row) -> float:
+        """Row units from ``row``'s top edge to the cells of the row above it on its time
+        axis, or to the view's top (inf: neither)."""
+        above = [r.y - ROW_H / 2 for r in self.rows if r.domain == row.domain and r.y > row.y]
+        if not above:  # the top row: up to the view's top (``TOP_ROOM``)
+            return TOP_ROOM if max(r.y for r in self.rows) == row.y else math.inf
+        return min(above) - (row.y + ROW_H / 2)
 
     def _predictions_shown(self) -> bool:
         return any(r.predicted is not None and getattr(r, "id_texts", None) and r.id_texts[0].isVisible()
@@ -797,6 +822,7 @@ class UnrolledView(TraceView):
                     item = self._text("initial state", (xm, edge + NOTE_RISE), (0.5, 1.0),
                                       t.foreground, t.font(0.8), z=15)
                     self.static.edge_texts.append((item, xm, 0.5, edge))
+                    self.static.room[id(item)] = min(self._room_above(src), self._room_above(row))
                     self.static.state_texts.append((item, xm, edge))
         w = t.line_width
         self.h_lines.setData(np.array(hx, float), np.array(hy, float), pen=pg.mkPen(t.foreground, width=w * 0.8))
@@ -832,11 +858,13 @@ class UnrolledView(TraceView):
                                   t.font(0.8), z=15)
                 self.block_names.append((item, label, room))
                 self.static.edge_texts.append((item, row.offset - 0.5, 0.0, row.y + ROW_H / 2))
+                self.static.room[id(item)] = self._room_above(row)
             elif note:  # above the selected row's dashed box, on a ground of its own: the box's
                 # edge ran through its words, and the cursor's column through them at step 0
                 item = self._text(note[0], (note[1], row.y + ROW_H / 2 + NOTE_RISE), (0, 1.0), t.foreground,
                                   t.font(0.8), over=True)
                 self.static.notes.append((item, row.y + ROW_H / 2))
+                self.static.room[id(item)] = self._room_above(row)
         # Token ids / the merge mode as small text when there is room.
         for row in self.rows:
             if row.T <= 30 and ((row.kind == "input" and row.ids is not None)
