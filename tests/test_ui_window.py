@@ -1457,3 +1457,17 @@ def test_every_views_header_names_the_sample_the_player_shows(make_window, steps
     cell = w.views[1]
     assert cell.trace.layers[state.model.layers[0].name].steps["h"][0, state.trace_cursor.step].tolist() == \
         h[0, steps // 2].tolist()  # (the numbers were sample 2's already)
+
+
+def test_a_status_message_the_bar_cuts_is_whole_on_hover(make_window):
+    """A weights-only file's "opened the layers they imply: ..." ran past the status bar's
+    edge at 1600 px, cut mid-word with no way to read the rest: where the bar cuts a
+    message, its tooltip holds the whole of it (escaped: a name from a file is text)."""
+    w = make_window()
+    w.resize(900, 600)
+    bar = w.statusBar()
+    long = "opened the layers they imply: " + ", ".join(f"<b>layer_{k}</b>" for k in range(40))
+    bar.showMessage(long)
+    assert "layer_39" in bar.toolTip() and "&lt;b&gt;" in bar.toolTip()
+    bar.showMessage("Opened m.keras")
+    assert bar.toolTip() == ""
