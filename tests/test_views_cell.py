@@ -735,3 +735,40 @@ def test_the_charts_stay_readable_in_a_small_window(demo_at, theme, size):
             assert all(a.right() < b.left() for a, b in zip(rects, rects[1:])), (bp.key, labels)
     head = view.header
     assert head.height() >= head.label.heightForWidth(head.width())  # (whole, none cut)
+
+
+def test_a_stack_of_64_unit_lstms_labels_every_charts_units_at_800_x_600(make_window, tmp_path):
+    """2 x LSTM(64) at 800 x 600: in two rows of "in" above and "gates and out" below, the
+    six lower charts had plots ~25 px wide and i, f, o said only "20" of 64 units. In and
+    out now share the upper row and the gates the lower one: every chart labels two units
+    at least, apart, each at least 40 px of plot high."""
+    from PySide6 import QtWidgets
+
+    from helpers import axis_specs
+    from lstmviz.io.keras_writer import save_keras
+
+    path = save_keras(Model.sequential((None, 40, 3), [
+        LayerSpec("LSTM", {"units": 64, "return_sequences": True}),
+        LayerSpec("LSTM", {"units": 64, "return_sequences": True}), LayerSpec("Dense", {"units": 1})],
+        seed=0), tmp_path / "stack.keras")
+    w = make_window((800, 600))
+    assert w.open_file(path)
+    w.tabs.setCurrentIndex(1)
+    for _ in range(3):
+        w.resize(800, 600)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+    view = w.views[1]
+    assert w.width() == 800 and view._two_rows
+    shown = {bp.key: bp for bp in view.bars.values() if not bp.widget.isHidden()}
+    assert len(shown) == 9
+    above = {shown[k].widget.geometry().top() for k in ("x", "h_prev", "c_prev", "c", "h")}
+    below = {shown[k].widget.geometry().top() for k in ("g0", "g1", "g2", "g3")}
+    assert len(above) == len(below) == 1 and min(below) > max(above)
+    for key, bp in shown.items():
+        assert bp.plot.getViewBox().height() >= 40, key
+        axis = bp.plot.getAxis("bottom")
+        texts = axis_specs(axis, type(axis).generateDrawSpecs)[2]
+        assert len(texts) >= 2 and all(0 <= int(t) < bp.n for *_, t in texts), (key, [t for *_, t in texts])
+        rects = sorted((r for r, _, _ in texts), key=lambda r: r.left())
+        assert all(a.right() < b.left() for a, b in zip(rects, rects[1:])), key

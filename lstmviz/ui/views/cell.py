@@ -584,6 +584,8 @@ class CellView(TraceView):
         self._grid = grid
         self._slot_of = dict(slots)
         self._two_rows: bool | None = None
+        self._arranged: tuple | None = None  # the charts shown in two rows (_arrange)
+        self._columns: set | None = None  # the grid's columns of two rows
         self._hint = True  # the header's words for the mouse (_fit_rows)
         self._hold = True
         self._col_of: dict[str, int] = {}
@@ -665,14 +667,17 @@ class CellView(TraceView):
 
     def _arrange(self, two_rows: bool, hold: bool = True) -> None:
         """The charts in one row (in, gates, out), or, where the view is narrower than
-        that row's least width, in two: in above, gates and out below (one row of nine
-        held the window ~970 px wide beside the side panel, past an 800 x 600 screen).
+        that row's least width, in two: in and out above, the gates below, each row's
+        charts sharing its width (one row of nine held the window ~970 px wide beside the
+        side panel, past an 800 x 600 screen; in above, gates and out below left six charts
+        in a row of 374 px at 800 x 600, each plot ~25 px wide: a unit axis of one label).
         In one row a chart's least width is ``SLOT_LEAST``'s only where the view has not
         the height for two rows (``hold``): elsewhere one row gives way to two before its
         charts are narrower than that."""
-        if (two_rows, hold) == (self._two_rows, self._hold):
+        shown = tuple(key for key, slot in self._slot_of.items() if not slot.isHidden())
+        if (two_rows, hold, shown if two_rows else None) == (self._two_rows, self._hold, self._arranged):
             return
-        self._two_rows, self._hold = two_rows, hold
+        self._two_rows, self._hold, self._arranged = two_rows, hold, shown if two_rows else None
         grid = self._grid
         for lab in self.col_titles:
             grid.removeWidget(lab)
@@ -682,18 +687,34 @@ class CellView(TraceView):
         # (1, not 0: a least width of 0 is "none", and the layout takes the view's own, 68)
         least_w, least_h = (self.SLOT_LEAST_TWO_ROWS if two_rows
                             else (self.SLOT_LEAST[0] if hold else 1, self.SLOT_LEAST[1]))
-        first = 0
-        for k, (lab, (_, keys)) in enumerate(zip(self.col_titles, self.GROUPS)):
-            row = 2 if two_rows and k else 0  # (two rows: in above, gates and out below)
-            if two_rows and k == 1:
-                first = 0
-            grid.addWidget(lab, row, first, 1, len(keys))
-            for j, key in enumerate(keys):
-                slot = self._slot_of[key]
-                slot.setMinimumSize(least_w, least_h)
-                grid.addWidget(slot, row + 1, first + j)
-                col_of[key] = first + j
-            first += len(keys)
+        if two_rows:
+            (in_keys, gate_keys, out_keys) = ([k for k in keys if k in shown] for _, keys in self.GROUPS)
+            above = in_keys + out_keys
+            # each row's charts share its width: spans of a grid of lcm(above, below) columns
+            width = math.lcm(max(1, len(above)), max(1, len(gate_keys)))
+            for row, keys in ((0, above), (2, gate_keys)):
+                span = width // max(1, len(keys))
+                for j, key in enumerate(keys):
+                    slot = self._slot_of[key]
+                    slot.setMinimumSize(least_w, least_h)
+                    grid.addWidget(slot, row + 1, j * span, 1, span)
+                    col_of[key] = j * span
+            span = width // max(1, len(above))
+            grid.addWidget(self.col_titles[0], 0, 0, 1, max(1, len(in_keys)) * span)
+            grid.addWidget(self.col_titles[2], 0, len(in_keys) * span, 1, max(1, len(out_keys)) * span)
+            grid.addWidget(self.col_titles[1], 2, 0, 1, width)
+            self._columns = set(range(width))
+        else:
+            first = 0
+            for lab, (_, keys) in zip(self.col_titles, self.GROUPS):
+                grid.addWidget(lab, 0, first, 1, len(keys))
+                for j, key in enumerate(keys):
+                    slot = self._slot_of[key]
+                    slot.setMinimumSize(least_w, least_h)
+                    grid.addWidget(slot, 1, first + j)
+                    col_of[key] = first + j
+                first += len(keys)
+            self._columns = None
         self._col_of = col_of
         grid.setRowStretch(1, 1)
         grid.setRowStretch(3, 1 if two_rows else 0)
@@ -701,8 +722,9 @@ class CellView(TraceView):
 
     def _stretch_columns(self) -> None:
         """Columns of shown charts share the width; the others take none."""
-        shown = {self._col_of[key] for key, slot in self._slot_of.items() if not slot.isHidden()}
-        for col in range(sum(len(g[1]) for g in self.GROUPS)):
+        shown = self._columns if self._columns is not None else {
+            self._col_of[key] for key, slot in self._slot_of.items() if not slot.isHidden()}
+        for col in range(max(self._grid.columnCount(), sum(len(g[1]) for g in self.GROUPS))):
             stretch = 1 if col in shown else 0
             if self._grid.columnStretch(col) != stretch:  # (a new stretch lays the page out)
                 self._grid.setColumnStretch(col, stretch)
@@ -1234,7 +1256,12 @@ class CellView(TraceView):
                 least = min(least, max(room - extra, int(one or 0) + 4))
             most = None  # (the equations may take what the layout has to spare beyond it)
             if keep and least > max(room - keep, 0):
-                two = 2 * QtGui.QFontMetrics(self.eq_label.font()).lineSpacing() + 4
+                # (two lines: the first row and a line of the numbers in bold under it, so
+                # that the viewport's edge falls between two lines, not across one)
+                bold = QtGui.QFont(self.eq_label.font())
+                bold.setBold(True)
+                top = self.eq_label.row_bottom(0, vw) or QtGui.QFontMetrics(self.eq_label.font()).lineSpacing()
+                two = math.ceil(top) + QtGui.QFontMetrics(bold).lineSpacing() + 4
                 least = most = min(least, max(room - keep, two))
             self._height_cache = (hkey, need, max(0, min(least, room)), most)
             if first is not None and first + 4 > self._height_cache[2]:
