@@ -544,7 +544,8 @@ TAB_BAR_FRAME = 4
 class TabNames(QtCore.QObject):
     """A tab widget's tab names fitted to its width: the whole names where the tab bar has
     their room, else the short ones, else the short ones with less padding
-    (``TAB_PADDING_COMPACT``): every tab in sight without scroll arrows where it can be.
+    (``TAB_PADDING_COMPACT``), else those cut at their end ("Unro…"): every tab in sight,
+    no scroll arrows.
     Fitted again when the tab widget is resized; ``fit()`` after a change of font (a theme).
     The Train tab's inner tabs (Connectivity: dy/dx) and the window's views (Over time:
     Time) take the same rule."""
@@ -556,6 +557,10 @@ class TabNames(QtCore.QObject):
         self.whole = [tabs.tabText(i) for i in range(tabs.count())]
         self.short = [short.get(i, name) for i, name in enumerate(self.whole)]
         self.compact = False
+        bar = tabs.tabBar()
+        #: the bar's own elide mode and scroll arrows, given back where the names fit
+        self._own = (bar.elideMode(), bar.usesScrollButtons())
+        self.elided = False
         tabs.installEventFilter(self)
 
     def add(self, name: str, short: str | None = None) -> None:
@@ -591,6 +596,13 @@ class TabNames(QtCore.QObject):
         for i, name in enumerate(names):
             if bar.tabText(i) != name:
                 bar.setTabText(i, name)
+        # narrower still (the window at its least, 714 px beside the side panel): the names
+        # cut at their end ("Unro…"), every tab in sight, not a few behind scroll arrows
+        elided = compact and self.width(names, True) > room
+        if elided != self.elided:
+            self.elided = elided
+            bar.setElideMode(QtCore.Qt.TextElideMode.ElideRight if elided else self._own[0])
+            bar.setUsesScrollButtons(not elided and self._own[1])
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         if obj is self.tabs and event.type() == QtCore.QEvent.Type.Resize:
