@@ -544,14 +544,17 @@ TAB_BAR_FRAME = 4
 class TabNames(QtCore.QObject):
     """A tab widget's tab names fitted to its width: the whole names where the tab bar has
     their room, else the short ones, else the short ones with less padding
-    (``TAB_PADDING_COMPACT``), else those cut at their end ("Unro…"): every tab in sight,
-    no scroll arrows.
+    (``TAB_PADDING_COMPACT``), else (``elide``) those cut at their end ("Unro…"): every
+    tab in sight without scroll arrows where it can be.
     Fitted again when the tab widget is resized; ``fit()`` after a change of font (a theme).
     The Train tab's inner tabs (Connectivity: dy/dx) and the window's views (Over time:
     Time) take the same rule."""
 
-    def __init__(self, tabs: QtWidgets.QTabWidget, short: dict[int, str]):
+    def __init__(self, tabs: QtWidgets.QTabWidget, short: dict[int, str], elide: bool = False):
         super().__init__(tabs)
+        #: whether the names are cut where even the short compact ones do not fit (then the
+        #: tab bar's least width is its tabs' cut names', not its scroll arrows')
+        self.elide = elide
         self.tabs = tabs
         #: the tabs' whole names and their short forms (``short``: by tab index)
         self.whole = [tabs.tabText(i) for i in range(tabs.count())]
@@ -598,7 +601,7 @@ class TabNames(QtCore.QObject):
                 bar.setTabText(i, name)
         # narrower still (the window at its least, 714 px beside the side panel): the names
         # cut at their end ("Unro…"), every tab in sight, not a few behind scroll arrows
-        elided = compact and self.width(names, True) > room
+        elided = self.elide and compact and self.width(names, True) > room
         if elided != self.elided:
             self.elided = elided
             bar.setElideMode(QtCore.Qt.TextElideMode.ElideRight if elided else self._own[0])

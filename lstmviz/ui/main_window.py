@@ -304,9 +304,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.train_page: QtWidgets.QWidget | None = QtWidgets.QWidget()
         self.tabs.setTabToolTip(self.tabs.addTab(self.train_page, TRAIN_TAB[0]), TRAIN_TAB[1])
         #: the tabs' whole titles where the bar has their room, else the short ones (Over
-        #: time: Time), else with less padding: no scroll arrows at 800 x 600
+        #: time: Time), else with less padding (800 x 600), else cut: no scroll arrows
         self.tab_names = TabNames(self.tabs, {k: SHORT_TITLES[key] for k, (key, _, _) in enumerate(VIEWS)
-                                              if key in SHORT_TITLES})
+                                              if key in SHORT_TITLES}, elide=True)
         self._size_by_current_tab()
         from lstmviz.ui.long_runner import LongRunner  # a long input's pass, progress, Cancel
 
