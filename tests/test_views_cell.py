@@ -772,3 +772,28 @@ def test_a_stack_of_64_unit_lstms_labels_every_charts_units_at_800_x_600(make_wi
         assert len(texts) >= 2 and all(0 <= int(t) < bp.n for *_, t in texts), (key, [t for *_, t in texts])
         rects = sorted((r for r, _, _ in texts), key=lambda r: r.left())
         assert all(a.right() < b.left() for a, b in zip(rects, rects[1:])), key
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_no_line_of_the_equations_is_cut_at_1024_x_768(demo_at, theme):
+    """At 1024 x 768 (the charts in two rows) the equations' viewport ended across the
+    second line of c\u0303's numbers: the top half of "−0.883". A line the viewport's bottom
+    edge would cut is out of sight (the viewport ends above it), at the top and as the
+    user scrolls; the scroll bar brings it whole."""
+    from PySide6 import QtWidgets
+
+    _, view = demo_at(theme, (1024, 768), step=5)
+    area, label = view.eq_scroll, view.eq_label
+    bar = area.verticalScrollBar()
+    assert area.isVisible() and bar.maximum() > 0  # (they scroll here)
+    width = area.viewport().width()
+    rows = []
+    while label.row_bottom(len(rows), width) is not None:
+        rows.append(label.row_lines(len(rows), width))
+    assert rows and all(rows)
+    for value in range(0, bar.maximum() + 1, 5):
+        bar.setValue(value)
+        QtWidgets.QApplication.processEvents()
+        edge = bar.value() + area.viewport().height()
+        cut = [(k, a, b) for k, lines in enumerate(rows) for a, b in lines if a < edge < b]
+        assert not cut, (value, edge, cut)

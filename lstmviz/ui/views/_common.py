@@ -760,6 +760,28 @@ class RichText(QtWidgets.QWidget):
             bottom = max(bottom, layout.blockBoundingRect(block).bottom())
         return bottom
 
+    def row_lines(self, row: int, width: int) -> list[tuple[float, float]]:
+        """The (top, bottom) of every line (px) of row ``row`` of the text's table laid out
+        at ``width``, each of its cells' ([] without such a row)."""
+        self._layout(width)
+        tables = [f for f in self.doc.rootFrame().childFrames() if isinstance(f, QtGui.QTextTable)]
+        if not tables or not 0 <= row < tables[0].rows():
+            return []
+        table, layout = tables[0], self.doc.documentLayout()
+        lines = []
+        for col in range(table.columns()):
+            cell = table.cellAt(row, col)
+            block = self.doc.findBlock(cell.firstCursorPosition().position())
+            end = cell.lastCursorPosition().position()
+            while block.isValid() and block.position() <= end:
+                top = layout.blockBoundingRect(block).top()
+                text = block.layout()
+                for k in range(text.lineCount()):
+                    line = text.lineAt(k)
+                    lines.append((top + line.y(), top + line.y() + line.height()))
+                block = block.next()
+        return lines
+
     def laid_out(self, width: int) -> str:
         """The text the document lays out at ``width``: the static part while the fills fit
         (its height is then the full text's), else the full text."""

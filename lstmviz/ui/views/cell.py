@@ -1356,8 +1356,9 @@ class CellView(TraceView):
     def _drop_sliver(self) -> None:
         """A row of the equations that the viewport's bottom edge cuts to less than a line
         is left out of sight, the viewport ending above it (at 800 x 600 a GRU's equations
-        showed 6 px of their third row under the first two, h\u0303's tilde alone); the
-        scroll bar brings it whole."""
+        showed 6 px of their third row under the first two, h\u0303's tilde alone), and so
+        is a later line of a row that it cuts (at 1024 x 768 the top half of c\u0303's
+        "−0.883" under its numbers' first line); the scroll bar brings them whole."""
         area = self.eq_scroll
         margin = area.viewportMargins().bottom()
         height = area.viewport().height() + margin  # (the viewport's height without a cut)
@@ -1370,6 +1371,11 @@ class CellView(TraceView):
                 if top < edge < bottom:
                     if edge - top < line:
                         cut = int(math.ceil(edge - top))
+                    else:  # (a line whole: the line the edge cuts, if one, and the row
+                        # with it where less than a line of the row would be left above it)
+                        tops = [a for a, b in self.eq_label.row_lines(row, width) if a < edge < b]
+                        if tops:
+                            cut = int(math.ceil(edge - (min(tops) if min(tops) - top >= line else top)))
                     break
                 top, row = bottom, row + 1
         if cut != margin:
