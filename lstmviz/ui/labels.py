@@ -461,6 +461,13 @@ class QuietLabel(QtWidgets.QWidget):
         doc.setTextWidth(w)
         return doc
 
+    def short_height(self) -> int | None:
+        """The height (px) the short form (``setText(short=)``) takes at the label's width,
+        None without one: what a holder that would rather cut the text gives it."""
+        if not self._short_shown:
+            return None
+        return math.ceil(self._document(self._short_shown, max(1, self.width())).size().height())
+
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
         return QtCore.QSize(0, max(self._height, 0))  # the width is the layout's to give
 
