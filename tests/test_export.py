@@ -739,9 +739,10 @@ def test_a_cell_screenshot_at_800x600_is_the_window_at_rest_with_its_header(qapp
         header = view.header
         assert header.isVisible() and header.height() > 0
         assert header.height() == header.sizeHint().height()  # every line of it, none cut
-        upper = [view._slot_of[k].geometry() for k in ("x", "h_prev", "c_prev")]
-        for title in view.col_titles[1:]:  # gates and out, under the charts of the row above
-            assert title.geometry().top() >= max(r.bottom() for r in upper)
-        assert view.col_titles[0].geometry().top() >= header.geometry().bottom()
+        upper = [view._slot_of[k].geometry() for k in ("x", "h_prev", "c_prev", "c", "h")]
+        gates = view.col_titles[1]  # under the charts of the row above (in and out)
+        assert gates.geometry().top() >= max(r.bottom() for r in upper)
+        for title in (view.col_titles[0], view.col_titles[2]):
+            assert title.geometry().top() >= header.geometry().bottom()
     finally:
         dispose(window)

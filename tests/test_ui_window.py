@@ -302,6 +302,43 @@ def test_number_keys_switch_tabs(window, qtbot):
     assert [window.tabs.tabText(i) for i in range(4)] == ["Unrolled", "Cell", "Over time", "Weights"]
 
 
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_every_tab_of_the_window_is_in_sight_at_800_by_600(make_window, theme):
+    """On a 13" laptop's 800 x 600 window the views' tab bar had 380 px of the 448 its names
+    take: Train behind scroll arrows. The names give way as the Train tab's inner tabs do
+    (``labels.TabNames``: Over time's short title, less padding, then cut at their end):
+    every tab in sight, no scroll arrows, on every tab and at the window's least size; a
+    wide window keeps the whole names."""
+    from lstmviz.app.views import VIEWS
+
+    window = make_window((800, 600))
+    window.set_theme(theme)
+    bar = window.tabs.tabBar()
+    assert bar.tabText(2) == "Time" and "Over time" in bar.tabToolTip(2)
+
+    def in_sight(k):
+        for i in range(bar.count()):
+            rect = bar.tabRect(i)
+            assert rect.left() >= 0 and rect.right() < bar.width(), (k, i, bar.tabText(i), rect, bar.width())
+        assert not [b for b in bar.findChildren(QtWidgets.QToolButton) if b.isVisible()], k
+
+    for k in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(k)
+        QtWidgets.QApplication.processEvents()
+        in_sight(k)
+    # at the window's least size (Unrolled's, 714 px wide) the names are cut at their end,
+    # every tab still in sight
+    window.tabs.setCurrentIndex(0)
+    for _ in range(2):
+        window.resize(window.minimumSizeHint())
+        QtWidgets.QApplication.processEvents()
+    assert window.width() < 800
+    in_sight("least")
+    window.resize(1600, 1000)
+    QtWidgets.QApplication.processEvents()
+    assert [bar.tabText(i) for i in range(bar.count())] == [t for _, _, t in VIEWS] + ["Train"]
+
+
 def test_selection_is_shared(window):
     seen = record_cursors(window)
     window.views[0].layer_requested.emit("lstm_1")

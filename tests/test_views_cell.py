@@ -481,7 +481,7 @@ def _title_spans(view):
         left = item.mapToScene(layout.position() + QtCore.QPointF(line.x(), 0)).x()
         clipped = bp.frame.flags() & QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape
         cell = bp.frame.mapRectToScene(bp.frame.rect()) if clipped else None
-        spans.append((left, left + line.naturalTextWidth(), cell, bp.key))
+        spans.append((left, left + line.naturalTextWidth(), cell, bp.key, bp.widget.geometry().top()))
     return sorted(spans, key=lambda s: s[0])
 
 
@@ -501,9 +501,11 @@ def test_the_charts_titles_never_run_into_each_other(view, qtbot, size, short):
     assert len(spans) == 9
     scene = view.bar_view.sceneRect()
     assert spans[0][0] >= scene.left() and spans[-1][1] <= scene.right() + 1
-    for a, b in zip(spans, spans[1:]):
-        assert a[1] + 2 < b[0], (a[3], b[3])
-    for left, right, cell, key in spans:
+    for row in {s[4] for s in spans}:  # (side by side: in a row of charts)
+        beside = [s for s in spans if s[4] == row]
+        for a, b in zip(beside, beside[1:]):
+            assert a[1] + 2 < b[0], (a[3], b[3])
+    for left, right, cell, key, _ in spans:
         assert cell is None or (cell.left() <= left and right <= cell.right() + 1), key
     h_prev = view.bars["h_prev"].plot.titleLabel.item.toPlainText()
     assert h_prev.startswith("ht−1") and ("(init.)" not in h_prev) == short
@@ -702,3 +704,96 @@ def test_no_equation_row_shows_a_sliver_at_800_x_600(make_window, theme):
         assert last is not None and last <= bar.value() + view.eq_scroll.viewport().height() + 1
     finally:
         th.apply("dark", QtWidgets.QApplication.instance())
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1024, 768)])
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_the_charts_stay_readable_in_a_small_window(demo_at, theme, size):
+    """At 800 x 600 the charts had 26 px of plot (their value axis one label) under a
+    three-line header and over two lines of equations, and at 800 x 600 and 1024 x 768
+    (one row of nine, 25 px wide each) their unit axis said only "2" of 8 units. The
+    equations now leave each chart ``PLOT_READABLE`` of plot (the header's words for the
+    mouse give way at 800 x 600), one row gives way to two where a chart would be narrower
+    than ``SLOT_ONE_ROW``, and every chart of units labels two of them at least, apart, the
+    labels the trace's unit numbers."""
+    from helpers import axis_specs
+
+    window, view = demo_at(theme, size, step=5)
+    assert (window.width(), window.height()) == size
+    shown = [bp for bp in view.bars.values() if not bp.widget.isHidden()]
+    assert len(shown) == 9 and view._two_rows
+    assert view.eq_scroll.isVisible() and view.eq_scroll.viewport().height() >= 40
+    for bp in shown:
+        assert bp.plot.getViewBox().height() >= 40, (bp.key, bp.plot.getViewBox().height())
+        axis = bp.plot.getAxis("bottom")
+        texts = axis_specs(axis, type(axis).generateDrawSpecs)[2]
+        labels = [t for _, _, t in texts]
+        assert all(0 <= int(t) < bp.n for t in labels), (bp.key, labels)
+        if bp.n >= 2:
+            assert len(labels) >= 2, (bp.key, labels)
+            rects = sorted((r for r, _, _ in texts), key=lambda r: r.left())
+            assert all(a.right() < b.left() for a, b in zip(rects, rects[1:])), (bp.key, labels)
+    head = view.header
+    assert head.height() >= head.label.heightForWidth(head.width())  # (whole, none cut)
+
+
+def test_a_stack_of_64_unit_lstms_labels_every_charts_units_at_800_x_600(make_window, tmp_path):
+    """2 x LSTM(64) at 800 x 600: in two rows of "in" above and "gates and out" below, the
+    six lower charts had plots ~25 px wide and i, f, o said only "20" of 64 units. In and
+    out now share the upper row and the gates the lower one: every chart labels two units
+    at least, apart, each at least 40 px of plot high."""
+    from PySide6 import QtWidgets
+
+    from helpers import axis_specs
+    from lstmviz.io.keras_writer import save_keras
+
+    path = save_keras(Model.sequential((None, 40, 3), [
+        LayerSpec("LSTM", {"units": 64, "return_sequences": True}),
+        LayerSpec("LSTM", {"units": 64, "return_sequences": True}), LayerSpec("Dense", {"units": 1})],
+        seed=0), tmp_path / "stack.keras")
+    w = make_window((800, 600))
+    assert w.open_file(path)
+    w.tabs.setCurrentIndex(1)
+    for _ in range(3):
+        w.resize(800, 600)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+    view = w.views[1]
+    assert w.width() == 800 and view._two_rows
+    shown = {bp.key: bp for bp in view.bars.values() if not bp.widget.isHidden()}
+    assert len(shown) == 9
+    above = {shown[k].widget.geometry().top() for k in ("x", "h_prev", "c_prev", "c", "h")}
+    below = {shown[k].widget.geometry().top() for k in ("g0", "g1", "g2", "g3")}
+    assert len(above) == len(below) == 1 and min(below) > max(above)
+    for key, bp in shown.items():
+        assert bp.plot.getViewBox().height() >= 40, key
+        axis = bp.plot.getAxis("bottom")
+        texts = axis_specs(axis, type(axis).generateDrawSpecs)[2]
+        assert len(texts) >= 2 and all(0 <= int(t) < bp.n for *_, t in texts), (key, [t for *_, t in texts])
+        rects = sorted((r for r, _, _ in texts), key=lambda r: r.left())
+        assert all(a.right() < b.left() for a, b in zip(rects, rects[1:])), key
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_no_line_of_the_equations_is_cut_at_1024_x_768(demo_at, theme):
+    """At 1024 x 768 (the charts in two rows) the equations' viewport ended across the
+    second line of c\u0303's numbers: the top half of "−0.883". A line the viewport's bottom
+    edge would cut is out of sight (the viewport ends above it), at the top and as the
+    user scrolls; the scroll bar brings it whole."""
+    from PySide6 import QtWidgets
+
+    _, view = demo_at(theme, (1024, 768), step=5)
+    area, label = view.eq_scroll, view.eq_label
+    bar = area.verticalScrollBar()
+    assert area.isVisible() and bar.maximum() > 0  # (they scroll here)
+    width = area.viewport().width()
+    rows = []
+    while label.row_bottom(len(rows), width) is not None:
+        rows.append(label.row_lines(len(rows), width))
+    assert rows and all(rows)
+    for value in range(0, bar.maximum() + 1, 5):
+        bar.setValue(value)
+        QtWidgets.QApplication.processEvents()
+        edge = bar.value() + area.viewport().height()
+        cut = [(k, a, b) for k, lines in enumerate(rows) for a, b in lines if a < edge < b]
+        assert not cut, (value, edge, cut)

@@ -1224,3 +1224,26 @@ def test_the_curves_value_labels_never_overlap_in_a_short_plot(qtbot):
         line = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont()).height()
         assert len(ys) >= 2, (height, [t for _, _, t in texts])
         assert min(b - a for a, b in zip(ys, ys[1:])) >= LABEL_ROOM * line - 1, (height, ys, line)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_the_curves_value_axis_says_two_values_at_the_windows_least_size(qapp, theme):
+    """At the window's least size the curves (43 px of plot from -2.2 to 1.2) had one value
+    label, "0": pyqtgraph's bounds of an axis with a grid hid "-2", 5 px of its label past
+    the plot's bottom, where an axis without a grid lets a label stand. Two labels now, the
+    trace's range's, apart from each other and from the step axis' labels below."""
+    from helpers import axis_specs
+
+    with demo_at_least_size("Over time", theme) as (w, view):
+        assert w.size() == w.minimumSizeHint()
+        left, bottom = view.curve_plot.getAxis("left"), view.curve_plot.getAxis("bottom")
+        texts = axis_specs(left, type(left).generateDrawSpecs)[2]
+        lo, hi = view.curve_plot.vb.viewRange()[1]
+        assert len(texts) >= 2, [t for *_, t in texts]
+        assert all(lo <= float(t.replace("\u2212", "-")) <= hi for *_, t in texts)
+        rects = sorted((left.mapRectToScene(r) for r, _, _ in texts), key=lambda r: r.top())
+        assert all(a.bottom() <= b.top() for a, b in zip(rects, rects[1:]))
+        steps = [bottom.mapRectToScene(r) for r, _, _ in axis_specs(bottom, type(bottom).generateDrawSpecs)[2]]
+        assert steps and not any(a.intersects(b) for a in rects for b in steps)
+        area = view.curve_widget.sceneRect()
+        assert all(area.contains(r) for r in rects)  # (nothing cut at the widget's edges)

@@ -4,7 +4,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from helpers import demo_at_least_size, settle
+from helpers import axis_specs, demo_at_least_size, settle
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.ui.views.unrolled import UnrolledView
@@ -668,6 +668,40 @@ def test_at_the_windows_least_size_the_rows_names_leave_the_cells_their_room(qap
         settle()
         names = [text for _, text in axis._tickLevels[0]]
         assert "lstm  [0]" in names and view.plot.getAxis("bottom").labelText == "input step  t"
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_at_the_windows_least_size_the_header_says_the_step_once_before_the_legend_is_cut(qapp, theme):
+    """At the window's least size the header took three lines ("lstm · processing step 5 =
+    input step 5 · unit 0 · sample" and a "0" of its own) and the legend was cut to two of
+    its five. Where the legend would be cut, the header gives its short form first (the
+    step said once where the processing step is the input step; the whole text in its
+    tooltip): two lines, the legend a line more, the rows' names apart as before; at a
+    large size the whole header."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui.labels import shown_text
+
+    with demo_at_least_size("Unrolled", theme) as (w, view):
+        w.state.set_cursor(step=5)
+        settle()
+        head, legend = view.header, view.legend
+        line = QtGui.QFontMetrics(head.label.font()).lineSpacing()
+        shown = QtGui.QTextDocumentFragment.fromHtml(head.label.text()).toPlainText()
+        assert shown.replace("\xa0", " ") == "lstm · step 5 · unit 0 · sample 0", shown
+        assert head.height() <= 2 * line + 4, (head.height(), line)
+        assert "processing step 5 = input step 5" in QtGui.QTextDocumentFragment.fromHtml(
+            head.toolTip()).toPlainText()
+        assert head.toolTip() == shown_text(head.text())
+        assert legend.height() >= 3 * legend.label.fontMetrics().lineSpacing(), legend.height()
+        rects = sorted((r for r, _, _ in axis_specs(view.plot.getAxis("left"),
+                                                     type(view.plot.getAxis("left")).generateDrawSpecs)[2]),
+                       key=lambda r: r.top())
+        assert len(rects) == 3 and all(a.bottom() <= b.top() for a, b in zip(rects, rects[1:]))
+        w.resize(1600, 1000)
+        settle()
+        assert "processing step 5 = input step 5" in QtGui.QTextDocumentFragment.fromHtml(
+            head.label.text()).toPlainText()
 
 
 def test_arrow_heads_give_way_where_the_steps_are_narrow(view, qtbot):

@@ -11,5 +11,8 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
     ("over_time", "OverTimeView", "Over time"),
     ("weights", "WeightsView", "Weights"),
 )
+#: a tab's short title, where the window's tab bar has no room for the whole ones (a view
+#: not named here keeps its title)
+SHORT_TITLES: dict[str, str] = {"over_time": "Time"}
 #: The views' keys, in tab order.
 VIEW_KEYS: tuple[str, ...] = tuple(key for key, _, _ in VIEWS)

@@ -461,6 +461,13 @@ class QuietLabel(QtWidgets.QWidget):
         doc.setTextWidth(w)
         return doc
 
+    def short_height(self) -> int | None:
+        """The height (px) the short form (``setText(short=)``) takes at the label's width,
+        None without one: what a holder that would rather cut the text gives it."""
+        if not self._short_shown:
+            return None
+        return math.ceil(self._document(self._short_shown, max(1, self.width())).size().height())
+
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
         return QtCore.QSize(0, max(self._height, 0))  # the width is the layout's to give
 
@@ -531,3 +538,83 @@ class WrapRow(QtWidgets.QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.fit()
+
+
+#: a tab's padding left and right of its name (px, the application's style sheet), and the
+#: less a ``TabNames`` gives its tabs where their names would not fit otherwise
+TAB_PADDING = 14
+TAB_PADDING_COMPACT = 8
+#: a tab widget's width beyond its tab bar's (its pane's frame, px)
+TAB_BAR_FRAME = 4
+
+
+class TabNames(QtCore.QObject):
+    """A tab widget's tab names fitted to its width: the whole names where the tab bar has
+    their room, else the short ones, else the short ones with less padding
+    (``TAB_PADDING_COMPACT``), else (``elide``) those cut at their end ("Unro…"): every
+    tab in sight without scroll arrows where it can be.
+    Fitted again when the tab widget is resized; ``fit()`` after a change of font (a theme).
+    The Train tab's inner tabs (Connectivity: dy/dx) and the window's views (Over time:
+    Time) take the same rule."""
+
+    def __init__(self, tabs: QtWidgets.QTabWidget, short: dict[int, str], elide: bool = False):
+        super().__init__(tabs)
+        #: whether the names are cut where even the short compact ones do not fit (then the
+        #: tab bar's least width is its tabs' cut names', not its scroll arrows')
+        self.elide = elide
+        self.tabs = tabs
+        #: the tabs' whole names and their short forms (``short``: by tab index)
+        self.whole = [tabs.tabText(i) for i in range(tabs.count())]
+        self.short = [short.get(i, name) for i, name in enumerate(self.whole)]
+        self.compact = False
+        bar = tabs.tabBar()
+        #: the bar's own elide mode and scroll arrows, given back where the names fit
+        self._own = (bar.elideMode(), bar.usesScrollButtons())
+        self.elided = False
+        tabs.installEventFilter(self)
+
+    def add(self, name: str, short: str | None = None) -> None:
+        """A tab added after the others (its name already in the widget), with its short name."""
+        self.whole.append(name)
+        self.short.append(short or name)
+        self.fit()
+
+    def width(self, names, compact: bool) -> int:
+        """The tab bar's width (px) with these names, its tabs' padding compact or not: each
+        tab's present width, its name and padding exchanged (every name measured bold, as the
+        selected one is drawn)."""
+        bar = self.tabs.tabBar()
+        bold = QtGui.QFont(bar.font())
+        bold.setBold(True)
+        fm = QtGui.QFontMetrics(bold)
+        pad = 2 * ((TAB_PADDING_COMPACT if compact else TAB_PADDING)
+                   - (TAB_PADDING_COMPACT if self.compact else TAB_PADDING))
+        return sum(bar.tabSizeHint(i).width() - fm.horizontalAdvance(bar.tabText(i))
+                   + fm.horizontalAdvance(name) + pad for i, name in enumerate(names))
+
+    def fit(self) -> None:
+        room = self.tabs.width() - TAB_BAR_FRAME
+        names, compact = self.short, True
+        for names_, compact_ in ((self.whole, False), (self.short, False)):
+            if self.width(names_, compact_) <= room:
+                names, compact = names_, compact_
+                break
+        bar = self.tabs.tabBar()
+        if compact != self.compact:
+            self.compact = compact
+            bar.setStyleSheet(f"QTabBar::tab {{ padding: 6px {TAB_PADDING_COMPACT}px; }}" if compact else "")
+        for i, name in enumerate(names):
+            if bar.tabText(i) != name:
+                bar.setTabText(i, name)
+        # narrower still (the window at its least, 714 px beside the side panel): the names
+        # cut at their end ("Unro…"), every tab in sight, not a few behind scroll arrows
+        elided = self.elide and compact and self.width(names, True) > room
+        if elided != self.elided:
+            self.elided = elided
+            bar.setElideMode(QtCore.Qt.TextElideMode.ElideRight if elided else self._own[0])
+            bar.setUsesScrollButtons(not elided and self._own[1])
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
+        if obj is self.tabs and event.type() == QtCore.QEvent.Type.Resize:
+            self.fit()
+        return False

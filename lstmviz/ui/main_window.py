@@ -25,6 +25,7 @@ from lstmviz.app.long_sequence import LONG_STEPS
 from lstmviz.app.opening import CHAIN_NOTE
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
+from lstmviz.app.views import SHORT_TITLES
 from lstmviz.app.views import VIEWS as APP_VIEWS
 from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
@@ -32,7 +33,7 @@ from lstmviz.text import escape, file_label, markup, plural, safe_name, safe_tex
 from lstmviz.ui import theme as th
 from lstmviz.ui.background import Job
 from lstmviz.ui.input_panel import InputPanel
-from lstmviz.ui.labels import ElidedLabel, LabelSlot, SteadyLabel, plain_box, set_if_changed, text_tip
+from lstmviz.ui.labels import ElidedLabel, LabelSlot, SteadyLabel, TabNames, plain_box, set_if_changed, text_tip
 from lstmviz.ui.paint_once import OnePaint
 from lstmviz.ui.player import Player
 from lstmviz.ui.stack_panel import StackPanel
@@ -305,6 +306,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._train_panel = None
         self.train_page: QtWidgets.QWidget | None = QtWidgets.QWidget()
         self.tabs.setTabToolTip(self.tabs.addTab(self.train_page, TRAIN_TAB[0]), TRAIN_TAB[1])
+        #: the tabs' whole titles where the bar has their room, else the short ones (Over
+        #: time: Time), else with less padding (800 x 600), else cut: no scroll arrows
+        self.tab_names = TabNames(self.tabs, {k: SHORT_TITLES[key] for k, (key, _, _) in enumerate(VIEWS)
+                                              if key in SHORT_TITLES}, elide=True)
         self._size_by_current_tab()
         from lstmviz.ui.long_runner import LongRunner  # a long input's pass, progress, Cancel
 
@@ -479,7 +484,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view.side_requested.connect(lambda side: self.state.set_cursor(side=str(side)))
         view.cursor_requested.connect(lambda changes: self.state.set_cursor(**changes))
         view.unit_requested.connect(lambda u: self.state.set_cursor(unit=int(u)))
-        self.replace_tab(k, view, VIEWS[k][2])
+        self.replace_tab(k, view)
         if self.state.trace is not None:
             self._data_stale.add(k)
         presenter = getattr(self, "presenter", None)
@@ -487,11 +492,11 @@ class MainWindow(QtWidgets.QMainWindow):
             presenter.view_built(view)
         return view
 
-    def replace_tab(self, k: int, widget: QtWidgets.QWidget, title: str) -> None:
+    def replace_tab(self, k: int, widget: QtWidgets.QWidget) -> None:
         """Put ``widget`` in tab ``k`` instead of its empty page, the current tab kept
-        (no ``currentChanged`` on the way)."""
+        (no ``currentChanged`` on the way), its name as shown (whole or short: ``tab_names``)."""
         tabs = self.tabs
-        page, current, tip = tabs.widget(k), tabs.currentIndex(), tabs.tabToolTip(k)
+        page, current, tip, title = tabs.widget(k), tabs.currentIndex(), tabs.tabToolTip(k), tabs.tabText(k)
         blocked = tabs.blockSignals(True)
         try:  # inserted before the page, shown, then the page removed: no other tab shown between
             tabs.insertTab(k, widget, title)
@@ -635,6 +640,7 @@ class MainWindow(QtWidgets.QMainWindow):
         apply_chrome(QtWidgets.QApplication.instance())
         # a new style sheet puts back the fonts widgets had before it: set the theme's again
         th.apply(th.current(), QtWidgets.QApplication.instance())
+        self.tab_names.fit()  # (names of another size)
         self.stack_panel.refresh()
         self.stack_panel._show_error(self.state.error)
         if self.state.model is not None:

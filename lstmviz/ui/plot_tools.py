@@ -315,9 +315,7 @@ def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
     from ``first`` on: every 1, 2, 5, 10, ... so that at most ``max_ticks`` show, at
     multiples of that spacing."""
     n = max(int(n), 1)
-    every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10**4,
-                             2 * 10**4, 5 * 10**4, 10**5, 2 * 10**5, 5 * 10**5, 10**6, 10**9)
-                 if n / k <= max_ticks)
+    every = next(k for k in _ROUND_SPACINGS if n / k <= max_ticks)
     start = -(-int(first) // every) * every  # round numbers (a long input's window: 12,200 ...)
     values = range(start, first + n, every)
     return list(zip((float(i) for i in values), tick_labels(values)))  # (the compact form: app/counts)
@@ -404,25 +402,35 @@ def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks, middle: b
             stride = next(k for k in (2, 5, 10, 20, 25, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
             last = len(ticks) - 1
             ticks = ticks[(last - last // stride * stride) // 2 if middle else 0::stride]
+        if middle and room is not None and len(ticks) < 2 and n > 1:
+            # counts from 0 (the Cell view's units) thinned to one ('2' under a 25-px chart
+            # of 8 units at 800 x 600): a few at a round spacing where they fit an em apart,
+            # else a space apart
+            ticks = (_few_that_fit(axis, n, first, spacings=_ROUND_SPACINGS)
+                     or _few_that_fit(axis, n, first, gap=" ", spacings=_ROUND_SPACINGS) or ticks)
     return list(ticks)
 
 
+#: ``count_ticks``' spacings (1, 2, 5, 10, 20, 25, 50 ...)
+_ROUND_SPACINGS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10**4,
+                   2 * 10**4, 5 * 10**4, 10**5, 2 * 10**5, 5 * 10**5, 10**6, 10**9)
 #: the spacings ``_few_that_fit`` tries: round ones, finer than ``count_ticks``' between 2 and 5
 _FEW_SPACINGS = sorted({int(b * 10**m) for m in range(10) for b in (1, 2, 2.5, 3, 4, 5) if b * 10**m % 1 == 0})
 
 
-def _few_that_fit(axis: pg.AxisItem, n: int, first: int) -> list:
-    """Two or more counts at the finest round spacing whose labels fit along a horizontal
-    ``axis`` of ``n`` columns from ``first``: neighbours apart by half of each label and an
-    em between them (as ``_fit``'s widest label and an em, for labels of one width), the
-    last inside the axis's right end (a colour bar stands there: ``SteadyAxis.boundingRect``);
-    [] where none do."""
+def _few_that_fit(axis: pg.AxisItem, n: int, first: int, gap: str = "M", spacings=None) -> list:
+    """Two or more counts at the finest round spacing (of ``spacings``, else
+    ``_FEW_SPACINGS``) whose labels fit along a horizontal ``axis`` of ``n`` columns from
+    ``first``: neighbours apart by half of each label and an em (``gap``'s width) between
+    them (as ``_fit``'s widest label and an em, for labels of one width), the last inside
+    the axis's right end (a colour bar stands there: ``SteadyAxis.boundingRect``); [] where
+    none do."""
     if axis.orientation not in ("top", "bottom") or axis.width() <= 1:
         return []
     metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
-    length, gap = axis.width(), metrics.horizontalAdvance("M")
+    length, apart = axis.width(), metrics.horizontalAdvance(gap)
     px = length / n
-    for every in _FEW_SPACINGS:
+    for every in _FEW_SPACINGS if spacings is None else spacings:
         if every >= n:
             break
         start = -(-int(first) // every) * every
@@ -433,7 +441,7 @@ def _few_that_fit(axis: pg.AxisItem, n: int, first: int) -> list:
         widths = [metrics.horizontalAdvance(t) for t in labels]
         if (values[-1] - first + 0.5) * px + widths[-1] / 2 > length + 2:
             continue
-        if all(every * px >= (a + b) / 2 + gap for a, b in zip(widths, widths[1:])):
+        if all(every * px >= (a + b) / 2 + apart for a, b in zip(widths, widths[1:])):
             return list(zip((float(v) for v in values), labels))
     return []
 

@@ -29,11 +29,7 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.engine.cells import CELLS, STATE_MEANINGS
-
-#: a tab's padding left and right of its name (px, the application's style sheet); the Train
-#: tab's inner tabs take ``TAB_PADDING_COMPACT`` where their names would not fit otherwise
-TAB_PADDING = 14
-TAB_PADDING_COMPACT = 8
+from lstmviz.ui.labels import TAB_PADDING, TAB_PADDING_COMPACT  # noqa: F401  (the style sheet's tab padding)
 
 #: Okabe-Ito palette (Okabe & Ito 2008), safe for the common colour-vision deficiencies.
 OKABE_ITO = {

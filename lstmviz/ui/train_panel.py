@@ -35,6 +35,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import file_label, plural
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
+from lstmviz.ui.labels import TAB_BAR_FRAME, TabNames
 from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_labels, paints_nothing, set_ticks
 from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.stack_panel import error_colour
@@ -264,12 +265,10 @@ class TrainPanel(QtWidgets.QWidget):
         self.plot_tabs.addTab(self.plots, "Curves")
         self.plots.installEventFilter(self)  # (a third plot where they have the height: _fit_plots)
         self.grad_views = grad_views.install(self, self.plot_tabs)
-        #: the tabs' whole names and, where those would not fit, the short ones (_fit_tab_names)
-        self._tab_names = ([self.plot_tabs.tabText(i) for i in range(self.plot_tabs.count())],
-                           ["Curves"] + [grad_views.SHORT_TITLES.get(k, grad_views.TITLES[k])
-                                         for k in grad_views.TABS])
-        self._tabs_compact = False
-        self.plot_tabs.installEventFilter(self)  # (names that fit its width: _fit_tab_names)
+        #: the tabs' whole names and, where those would not fit, the short ones
+        self.tab_names = TabNames(self.plot_tabs, {i + 1: grad_views.SHORT_TITLES[k]
+                                                   for i, k in enumerate(grad_views.TABS)
+                                                   if k in grad_views.SHORT_TITLES})
         outer.addWidget(self.plot_tabs, 1)
         # a number is taken when typed (Enter, or focus leaving), as the side panel's: typing
         # "128" units built and reset a run of 1, then 12, then 128 units
@@ -339,7 +338,7 @@ class TrainPanel(QtWidgets.QWidget):
         self._place_hint()
         self._widest = 460 if lecture else 400
         self._fit_controls()
-        self._fit_tab_names()  # (names of another size)
+        self.tab_names.fit()  # (names of another size)
         for plot in (self.loss_plot, self.step_plot, self.norm_plot):  # labels of the new size
             self._place_ticks(plot)
 
@@ -857,7 +856,7 @@ class TrainPanel(QtWidgets.QWidget):
         # the plots' inner tabs whole where the controls can give them the room (at 1024 x 768
         # in the projector theme half the panel left them 490 of 542 px: "Updates" behind
         # scroll arrows); never below the controls' least without sideways scrolling
-        share = min(share, max(need, beside - self._tabs_width(self._tab_names[0], False) - TAB_BAR_FRAME))
+        share = min(share, max(need, beside - self.tab_names.width(self.tab_names.whole, False) - TAB_BAR_FRAME))
         return max(CONTROLS_LEAST, min(max(min(want, share), need), room)), need, share
 
     def plots_width(self, panel: int | None = None) -> int:
@@ -897,41 +896,7 @@ class TrainPanel(QtWidgets.QWidget):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         if obj is self.plots and event.type() == QtCore.QEvent.Type.Resize:
             self._fit_plots()
-        elif obj is self.plot_tabs and event.type() == QtCore.QEvent.Type.Resize:
-            self._fit_tab_names()
         return False
-
-    def _tabs_width(self, names, compact: bool) -> int:
-        """The plots' tab bar's width (px) with these names, its tabs' padding compact or
-        not: each tab's present width, its name and padding exchanged (every name measured
-        bold, as the selected one is drawn)."""
-        bar = self.plot_tabs.tabBar()
-        bold = QtGui.QFont(bar.font())
-        bold.setBold(True)
-        fm = QtGui.QFontMetrics(bold)
-        pad = 2 * ((th.TAB_PADDING_COMPACT if compact else th.TAB_PADDING)
-                   - (th.TAB_PADDING_COMPACT if self._tabs_compact else th.TAB_PADDING))
-        return sum(bar.tabSizeHint(i).width() - fm.horizontalAdvance(bar.tabText(i))
-                   + fm.horizontalAdvance(name) + pad for i, name in enumerate(names))
-
-    def _fit_tab_names(self) -> None:
-        """The inner tabs' whole names where the tab bar has their room, else the short
-        ones, else those with less padding: every tab in sight without scroll arrows (an
-        800 x 600 projector left the tab bar 450 px of the 542 the whole names take)."""
-        room = self.plot_tabs.width() - TAB_BAR_FRAME
-        whole, short = self._tab_names
-        names, compact = short, True
-        for names_, compact_ in ((whole, False), (short, False)):
-            if self._tabs_width(names_, compact_) <= room:
-                names, compact = names_, compact_
-                break
-        bar = self.plot_tabs.tabBar()
-        if compact != self._tabs_compact:
-            self._tabs_compact = compact
-            bar.setStyleSheet(f"QTabBar::tab {{ padding: 6px {th.TAB_PADDING_COMPACT}px; }}" if compact else "")
-        for i, name in enumerate(names):
-            if bar.tabText(i) != name:
-                bar.setTabText(i, name)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
@@ -1268,8 +1233,6 @@ CONTROLS_LEAST = 200
 #: The controls' share of the tab at most in a lecture theme (the plots are what the
 #: lessons talk about; elsewhere half)
 CONTROLS_SHARE_LECTURE = 0.4
-#: the plots' tab widget's width beyond its tab bar's (its pane's frame, px)
-TAB_BAR_FRAME = 4
 #: The plots' least width (px) beside the window's side panel: narrower (a 1024 x 768 screen,
 #: 216 px in the projector theme: titles, legends and axis labels cut), the side panel gives
 #: way on the Train tab, as it does presenting on a narrow screen (``Presenter.fit_train_tab``)
@@ -1514,7 +1477,7 @@ def install(window) -> TrainPanel:
     time the tab is shown or the panel asked for."""
     panel = TrainPanel(window)
     panel.window_ref = window
-    window.replace_tab(window.tabs.indexOf(window.train_page), panel, panel.title)
+    window.replace_tab(window.tabs.indexOf(window.train_page), panel)
     window.destroyed.connect(lambda *_: (panel._playing.clear(), panel.process.close(),
                                          panel._window_first(False)))
     return panel

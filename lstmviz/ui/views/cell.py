@@ -63,6 +63,8 @@ _SUB = re.compile(_SYMBOL + r"_([A-Za-z0-9']+)")
 
 #: the compact equations' line height (%): closer than their lecture-sized subscripts set them
 COMPACT_LINE = 80
+#: Qt's QWIDGETSIZE_MAX: no maximum (the equations' scroll area where the charts have their room)
+QWIDGETSIZE_MAX = (1 << 24) - 1
 #: a subscript of nothing (a zero-width space) in each cell of a one-row equation: a
 #: lecture theme's subscripts (``Theme.subscripts``) make their line taller, and Qt lays a
 #: table's cells out from the top (it ignores vertical-align: baseline), so the numbers'
@@ -582,6 +584,9 @@ class CellView(TraceView):
         self._grid = grid
         self._slot_of = dict(slots)
         self._two_rows: bool | None = None
+        self._arranged: tuple | None = None  # the charts shown in two rows (_arrange)
+        self._columns: set | None = None  # the grid's columns of two rows
+        self._hint = True  # the header's words for the mouse (_fit_rows)
         self._hold = True
         self._col_of: dict[str, int] = {}
         self._arrange(False)
@@ -652,17 +657,27 @@ class CellView(TraceView):
     #: a chart's plot height (px) the equations leave where a compact form of them can
     #: (``_show_equations``): a back row reads the bars the lessons speak of
     PLOT_LEAST = 80
+    #: a chart's plot height (px) the equations leave in any case where they keep two lines
+    #: (at 800 x 600 they left 26 px: a value axis of one label)
+    PLOT_READABLE = 44
+    #: a chart's least width (px) in one row where the view has the height for two rows:
+    #: its plot, beside its value axis, holds two unit labels (at 1024 x 768 one row of nine
+    #: left each plot 25 px, its unit axis one label, "2" under 8 units)
+    SLOT_ONE_ROW = 90
 
     def _arrange(self, two_rows: bool, hold: bool = True) -> None:
         """The charts in one row (in, gates, out), or, where the view is narrower than
-        that row's least width, in two: in above, gates and out below (one row of nine
-        held the window ~970 px wide beside the side panel, past an 800 x 600 screen).
+        that row's least width, in two: in and out above, the gates below, each row's
+        charts sharing its width (one row of nine held the window ~970 px wide beside the
+        side panel, past an 800 x 600 screen; in above, gates and out below left six charts
+        in a row of 374 px at 800 x 600, each plot ~25 px wide: a unit axis of one label).
         In one row a chart's least width is ``SLOT_LEAST``'s only where the view has not
         the height for two rows (``hold``): elsewhere one row gives way to two before its
         charts are narrower than that."""
-        if (two_rows, hold) == (self._two_rows, self._hold):
+        shown = tuple(key for key, slot in self._slot_of.items() if not slot.isHidden())
+        if (two_rows, hold, shown if two_rows else None) == (self._two_rows, self._hold, self._arranged):
             return
-        self._two_rows, self._hold = two_rows, hold
+        self._two_rows, self._hold, self._arranged = two_rows, hold, shown if two_rows else None
         grid = self._grid
         for lab in self.col_titles:
             grid.removeWidget(lab)
@@ -672,18 +687,34 @@ class CellView(TraceView):
         # (1, not 0: a least width of 0 is "none", and the layout takes the view's own, 68)
         least_w, least_h = (self.SLOT_LEAST_TWO_ROWS if two_rows
                             else (self.SLOT_LEAST[0] if hold else 1, self.SLOT_LEAST[1]))
-        first = 0
-        for k, (lab, (_, keys)) in enumerate(zip(self.col_titles, self.GROUPS)):
-            row = 2 if two_rows and k else 0  # (two rows: in above, gates and out below)
-            if two_rows and k == 1:
-                first = 0
-            grid.addWidget(lab, row, first, 1, len(keys))
-            for j, key in enumerate(keys):
-                slot = self._slot_of[key]
-                slot.setMinimumSize(least_w, least_h)
-                grid.addWidget(slot, row + 1, first + j)
-                col_of[key] = first + j
-            first += len(keys)
+        if two_rows:
+            (in_keys, gate_keys, out_keys) = ([k for k in keys if k in shown] for _, keys in self.GROUPS)
+            above = in_keys + out_keys
+            # each row's charts share its width: spans of a grid of lcm(above, below) columns
+            width = math.lcm(max(1, len(above)), max(1, len(gate_keys)))
+            for row, keys in ((0, above), (2, gate_keys)):
+                span = width // max(1, len(keys))
+                for j, key in enumerate(keys):
+                    slot = self._slot_of[key]
+                    slot.setMinimumSize(least_w, least_h)
+                    grid.addWidget(slot, row + 1, j * span, 1, span)
+                    col_of[key] = j * span
+            span = width // max(1, len(above))
+            grid.addWidget(self.col_titles[0], 0, 0, 1, max(1, len(in_keys)) * span)
+            grid.addWidget(self.col_titles[2], 0, len(in_keys) * span, 1, max(1, len(out_keys)) * span)
+            grid.addWidget(self.col_titles[1], 2, 0, 1, width)
+            self._columns = set(range(width))
+        else:
+            first = 0
+            for lab, (_, keys) in zip(self.col_titles, self.GROUPS):
+                grid.addWidget(lab, 0, first, 1, len(keys))
+                for j, key in enumerate(keys):
+                    slot = self._slot_of[key]
+                    slot.setMinimumSize(least_w, least_h)
+                    grid.addWidget(slot, 1, first + j)
+                    col_of[key] = first + j
+                first += len(keys)
+            self._columns = None
         self._col_of = col_of
         grid.setRowStretch(1, 1)
         grid.setRowStretch(3, 1 if two_rows else 0)
@@ -691,14 +722,15 @@ class CellView(TraceView):
 
     def _stretch_columns(self) -> None:
         """Columns of shown charts share the width; the others take none."""
-        shown = {self._col_of[key] for key, slot in self._slot_of.items() if not slot.isHidden()}
-        for col in range(sum(len(g[1]) for g in self.GROUPS)):
+        shown = self._columns if self._columns is not None else {
+            self._col_of[key] for key, slot in self._slot_of.items() if not slot.isHidden()}
+        for col in range(max(self._grid.columnCount(), sum(len(g[1]) for g in self.GROUPS))):
             stretch = 1 if col in shown else 0
             if self._grid.columnStretch(col) != stretch:  # (a new stretch lays the page out)
                 self._grid.setColumnStretch(col, stretch)
 
     def _fit_rows(self) -> None:
-        """One row of charts where the view holds them at their least width, else two
+        """One row of charts where the view holds them ``SLOT_ONE_ROW`` wide, else two
         where the view has the height for them (a header of three lines, two rows of charts and titles,
         the check box and two lines of equations: at 800 x 500 it has not, and two rows
         squeezed the header out), else one row at the charts' least width, as ever."""
@@ -706,7 +738,7 @@ class CellView(TraceView):
             return  # (being made)
         n = sum(not slot.isHidden() for slot in self._slot_of.values())
         m = self.layout().contentsMargins()
-        one_row = n * self.SLOT_LEAST[0] + max(0, n - 1) * self._grid.horizontalSpacing()
+        one_row = n * self.SLOT_ONE_ROW + max(0, n - 1) * self._grid.horizontalSpacing()
         titles = max(lab.sizeHint().height() for lab in self.col_titles)
         # (the header's height as three lines, not as it is laid out now: that changes with
         # the width, which two rows change in turn)
@@ -716,6 +748,18 @@ class CellView(TraceView):
                 + m.top() + m.bottom() + 3 * max(0, self._page_layout.spacing()))
         tall = self.height() >= need
         self._arrange(tall and self.width() - m.left() - m.right() < one_row, hold=not tall)
+        # the header's words for the mouse ("click a bar to pick its unit", a line of it in a
+        # narrow view) give way where two rows of charts would otherwise have less than
+        # PLOT_READABLE of plot above two lines of equations (800 x 600)
+        shown = [bp for bp in self.bars.values() if not bp.widget.isHidden()]
+        beside = (shown[0].widget.height() - shown[0].plot.getViewBox().height()
+                  if shown and shown[0].widget.height() > 1 else 0)
+        hint = not (self._two_rows and beside and self.height() < need + 2 * max(
+            0, beside + self.PLOT_READABLE - self.SLOT_LEAST_TWO_ROWS[1]))
+        if hint != self._hint:
+            self._hint = hint
+            if self._charts and self._drawn and not self._showing and self.ref is not None:
+                self._show(self.cursor)  # type: ignore[arg-type]  # the header with or without it
 
     def _place_bars(self) -> None:
         """The charts' view over the grid cells of the shown charts, each chart over its
@@ -1124,7 +1168,7 @@ class CellView(TraceView):
             f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
             f"step <b>t = {count(t + o)}</b> = input step "
             f"{count(read)}{order} · unit <b>{u}</b> · sample {s + self.sample_base}{mtxt}"
-            + hint("click a bar to pick its unit"))
+            + (hint("click a bar to pick its unit") if self._hint else ""))
         self._eqs = equations(ref, s, t, u)
         if self.expanded:
             self._eqs = self._with_terms(self._eqs, ref, s, t, u)
@@ -1187,7 +1231,9 @@ class CellView(TraceView):
         room = self._room_for_equations(head)
         # written out, the terms leave the charts ``PLOT_LEAST`` of plot and scroll beyond
         extra = self._charts_extra() if self.expanded else None
-        hkey = (key, fits, compact, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head, room, extra)
+        # and in any case the charts keep ``PLOT_READABLE`` where two lines of equations stay
+        keep = self._charts_extra(self.PLOT_READABLE)
+        hkey = (key, fits, compact, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head, room, extra, keep)
         if self._height_cache[0] != hkey:
             need = self.eq_label.heightForWidth(vw)
             # all of them where the room holds them (presenting at 1280 x 720, half the view
@@ -1208,11 +1254,24 @@ class CellView(TraceView):
                 # keep at least their first equation and scroll to the U·h row
                 one = self.eq_label.row_bottom((1 if fits else 2) - 1, vw)
                 least = min(least, max(room - extra, int(one or 0) + 4))
-            self._height_cache = (hkey, need, max(0, min(least, room)))
+            most = None  # (the equations may take what the layout has to spare beyond it)
+            if keep and least > max(room - keep, 0):
+                # (two lines: the first row and a line of the numbers in bold under it, so
+                # that the viewport's edge falls between two lines, not across one)
+                bold = QtGui.QFont(self.eq_label.font())
+                bold.setBold(True)
+                top = self.eq_label.row_bottom(0, vw) or QtGui.QFontMetrics(self.eq_label.font()).lineSpacing()
+                two = math.ceil(top) + QtGui.QFontMetrics(bold).lineSpacing() + 4
+                least = most = min(least, max(room - keep, two))
+            self._height_cache = (hkey, need, max(0, min(least, room)), most)
             if first is not None and first + 4 > self._height_cache[2]:
                 bottom = int(first) + 4
                 QtCore.QTimer.singleShot(0, self, lambda: self.eq_scroll.ensureVisible(0, bottom, 0, 0))
         self.eq_scroll.setMinimumHeight(self._height_cache[2])
+        # (held to that where the charts would have less than PLOT_READABLE: what the
+        # layout has to spare then goes to the charts)
+        most = self._height_cache[3]
+        self.eq_scroll.setMaximumHeight(QWIDGETSIZE_MAX if most is None else max(most, self._height_cache[2]))
         if self.eq_label.size() != QtCore.QSize(vw, self._height_cache[1]):
             self.eq_label.resize(vw, self._height_cache[1])
         self._drop_sliver()
@@ -1237,9 +1296,9 @@ class CellView(TraceView):
             return False  # (not laid out yet: measured again when it is)
         return self._tall_cache[key] + 4 > self._room_for_equations(self.header.sizeHint().height()) - extra
 
-    def _charts_extra(self) -> int | None:
-        """What the shown charts need beyond their least height for ``PLOT_LEAST`` of plot
-        each (in one row or two), or None before they are laid out."""
+    def _charts_extra(self, plot: int | None = None) -> int | None:
+        """What the shown charts need beyond their least height for ``plot`` px of plot
+        each (``PLOT_LEAST``; in one row or two), or None before they are laid out."""
         shown = [bp for bp in self.bars.values() if not bp.widget.isHidden()]
         if not shown or shown[0].widget.height() <= 1:
             return None
@@ -1247,7 +1306,7 @@ class CellView(TraceView):
         # what a chart takes beside its plot (its title, number and count axis)
         beside = bp.widget.height() - bp.plot.getViewBox().height()
         rows = 2 if self._two_rows else 1
-        return rows * max(0, beside + self.PLOT_LEAST - bp.widget.minimumHeight())
+        return rows * max(0, beside + (self.PLOT_LEAST if plot is None else plot) - bp.widget.minimumHeight())
 
     def _one_row_fits(self, html: str, static: str, fills: list[str], room: int, key: tuple,
                       font: QtGui.QFont, compact: bool = False) -> bool:
@@ -1297,8 +1356,9 @@ class CellView(TraceView):
     def _drop_sliver(self) -> None:
         """A row of the equations that the viewport's bottom edge cuts to less than a line
         is left out of sight, the viewport ending above it (at 800 x 600 a GRU's equations
-        showed 6 px of their third row under the first two, h\u0303's tilde alone); the
-        scroll bar brings it whole."""
+        showed 6 px of their third row under the first two, h\u0303's tilde alone), and so
+        is a later line of a row that it cuts (at 1024 x 768 the top half of c\u0303's
+        "−0.883" under its numbers' first line); the scroll bar brings them whole."""
         area = self.eq_scroll
         margin = area.viewportMargins().bottom()
         height = area.viewport().height() + margin  # (the viewport's height without a cut)
@@ -1311,6 +1371,11 @@ class CellView(TraceView):
                 if top < edge < bottom:
                     if edge - top < line:
                         cut = int(math.ceil(edge - top))
+                    else:  # (a line whole: the line the edge cuts, if one, and the row
+                        # with it where less than a line of the row would be left above it)
+                        tops = [a for a, b in self.eq_label.row_lines(row, width) if a < edge < b]
+                        if tops:
+                            cut = int(math.ceil(edge - (min(tops) if min(tops) - top >= line else top)))
                     break
                 top, row = bottom, row + 1
         if cut != margin:

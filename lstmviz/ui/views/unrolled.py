@@ -384,7 +384,7 @@ class UnrolledView(TraceView):
         a row's name's height a row (with the room between them), the step axis and the
         strip; the legend keeps at least one line."""
         levels = len({row.y for row in self.rows})
-        cap = UNCAPPED
+        cap = head_cap = UNCAPPED
         if levels:
             name = QtGui.QFontMetrics(self.plot.getAxis("left").style["tickFont"] or self.font()).height()
             need = levels * name * (ROW_H + ROW_GAP) / ROW_H * ROW_LEAST + self.plot.getAxis("bottom").height()
@@ -392,10 +392,19 @@ class UnrolledView(TraceView):
                 need += self.strip.height + 4
             lay = self.layout()
             m = lay.contentsMargins()
-            room = self.height() - m.top() - m.bottom() - 2 * lay.spacing() - self.header.sizeHint().height()
+            head = self.header.sizeHint().height()
+            room = self.height() - m.top() - m.bottom() - 2 * lay.spacing() - head
             spare = int(room - need)
+            short = self.header.short_height()
+            if spare < self.legend.sizeHint().height() and short is not None and short < head:
+                # the header's short form (a processing step that is the input step said
+                # once) before the legend is cut: at the window's least size "= input step
+                # 5" took a line of its own, and the legend kept two of its five
+                head_cap, spare = short, spare + head - short
             if spare < self.legend.sizeHint().height():
                 cap = max(self.legend.label.fontMetrics().lineSpacing(), spare)
+        if self.header.maximumHeight() != head_cap:
+            self.header.setMaximumHeight(head_cap)
         if self.legend.maximumHeight() != cap:
             self.legend.setMaximumHeight(cap)
             # (and a line at least while it is cut: the layout shared the shortage with it)
@@ -1037,6 +1046,7 @@ class UnrolledView(TraceView):
 
     def _header(self, cursor, sel, step, col):
         t = self.theme
+        short = ""
         if sel is None and cursor.layer:
             what = f"<b>{markup(cursor.layer)}</b>{self._no_row(cursor.layer)}"
         elif sel is None:
@@ -1047,20 +1057,27 @@ class UnrolledView(TraceView):
             o = self.start
             what = (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{count(step + sel.ref.rec.start)}</b> = "
                     f"input step <b>{count(col + o)}</b>{order} · unit <b>{unit}</b>")
+            if step + sel.ref.rec.start == col + o and not order:  # (where the header is cut)
+                short = f"<b>{markup(sel.ref.label)}</b> · step <b>{count(col + o)}</b> · unit <b>{unit}</b>"
             inputs = [r for r in self.rows if r.kind == "input"]
             # the model's one input, when it is token ids (with several, the selected layer
             # may read another: no id is named)
             ids = getattr(inputs[0], "ids", None) if len(inputs) == 1 else None
+            more = ""
             if ids is not None and 0 <= col < ids.shape[1]:  # (the boxes may be too narrow to say it)
                 i = int(ids[clamp(cursor.sample, 0, ids.shape[0] - 1), col])
-                what += f" · {token_words(i, inputs[0].id_labels)}"
+                more += f" · {token_words(i, inputs[0].id_labels)}"
             if getattr(self.trace, "total_steps", None):
-                what += (f" · exact steps {count(o)}–{count(o + sel.ref.T - 1)} of {count(self.trace.total_steps)}"
+                more += (f" · exact steps {count(o)}–{count(o + sel.ref.T - 1)} of {count(self.trace.total_steps)}"
                          + (" (top strip: the whole sequence, a row per layer)" if self.strip_keys else ""))
+            what += more
+            short += more if short else ""
         else:
             what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step)}</b>"
         shown = cursor.sample + self.sample_base  # (the input's sample: the trace may hold it alone)
-        self.header.setText(f'<span style="color:{t.foreground}">{what} · sample {shown}</span>')
+        colour = f'<span style="color:{t.foreground}">'
+        self.header.setText(f"{colour}{what} · sample {shown}</span>",
+                            short=f"{colour}{short} · sample&nbsp;{shown}</span>" if short else "")
 
     def _align_strip(self) -> None:
         """The strip's rows named like the rows below, its left axis as wide as theirs (a
