@@ -1032,6 +1032,29 @@ def test_typing_a_number_in_a_spin_box_takes_it_once_typed_as_the_side_panel_doe
     panel.stop()
 
 
+def test_a_narrow_header_over_the_train_tab_keeps_the_task_whole(make_window, qtbot):
+    """At 1024 x 768 presenting, lesson 10's header ended "Remember the first i…": where the
+    whole title does not fit, a shorter form of it does ("LSTM(8) · 20 steps · Remember the
+    first input"), the task whole; the whole title in the tooltip."""
+    w = make_window()
+    w.tabs.setCurrentIndex(w.tabs.indexOf(w.train_page))
+    panel = w.train_panel
+    titles = panel.session.titles()
+    assert titles[0] == panel.session.title() and titles[-1].startswith("LSTM(")
+    task = panel.session.task.title
+    assert all(t.endswith(task) for t in titles)
+    label = w.train_title
+    qtbot.waitUntil(label.isVisible)
+    fm = label.fontMetrics()
+    label.resize(fm.horizontalAdvance(titles[-1]) + 4, label.height())
+    assert label.text() == titles[-1] and label.toolTip() == titles[0]
+    label.resize(fm.horizontalAdvance(titles[0]) + 4, label.height())
+    assert label.text() == titles[0]
+    label.resize(fm.horizontalAdvance(titles[-1]) // 2, label.height())
+    assert label.text().endswith("\u2026") and label.text()[:-1] in titles[-1]
+    panel.stop()
+
+
 def test_the_header_over_the_train_tab_names_its_run_and_update_not_the_stacks_step(make_window, qtbot):
     """Over the Train tab, the window's header said the stack's layer, unit and
     't = 0 / 39' (the views' sequence of 40 steps), nothing of the 20-step run the tab

@@ -449,17 +449,29 @@ class TrainingSession:
         """What this run trains, for the window's header over the Train tab: its recurrent
         layers, the length of its sequences and the task (or the user's model), e.g.
         'Training LSTM (8 units) · 20 timesteps · Remember the first input'."""
-        cells = []
+        return self.titles()[0]
+
+    def titles(self) -> list[str]:
+        """``title()``, then shorter forms of it for a narrow header, the task kept whole
+        (at 1024 x 768 lesson 10's ended "Remember the first i…"): 'LSTM (8 units) · 20
+        timesteps · ...', then 'LSTM(8) · 20 steps · ...'."""
+        cells, short = [], []
         for layer in self.model.layers:
             if cell_kind(layer) is not None:
                 units = getattr(layer, "units", None) or getattr(getattr(layer, "forward_layer", None), "units", None)
                 cells.append(f"{layer.class_name} ({plural(units, 'unit')})" if units else layer.class_name)
+                short.append(f"{layer.class_name}({units})" if units else layer.class_name)
         x = self.data.x_train
-        bits = ["Training " + (" \u2192 ".join(cells) if cells else safe_name(self.model.name))]
-        if np.ndim(x) >= 2:
-            bits.append(plural(int(np.shape(x)[1]), "timestep"))
-        bits.append(self.task.title if self.task is not None else f"your model '{safe_name(self.model.name)}'")
-        return " \u00b7 ".join(bits)
+        what = self.task.title if self.task is not None else f"your model '{safe_name(self.model.name)}'"
+        steps = int(np.shape(x)[1]) if np.ndim(x) >= 2 else None
+
+        def joined(first: str, layers: list[str], step_word: str) -> str:
+            bits = [first + (" \u2192 ".join(layers) if layers else safe_name(self.model.name))]
+            if steps is not None:
+                bits.append(plural(steps, step_word))
+            return " \u00b7 ".join(bits + [what])
+
+        return [joined("Training ", cells, "timestep"), joined("", cells, "timestep"), joined("", short, "step")]
 
     def updates_text(self) -> str:
         """'256 samples / batch 32 = 8 updates per epoch' (a short last batch rounds up)."""

@@ -180,26 +180,33 @@ class SteadyLabel(QtWidgets.QLabel):
 
 class ElidedLabel(QtWidgets.QLabel):
     """A one-line plain label that takes the width its layout gives it (its least width is
-    0: it never holds the window wider) and shows as much of its text as fits, its end cut
-    to "…", the whole text in its tooltip."""
+    0: it never holds the window wider) and shows as much of its text as fits (or a shorter
+    form of it given, ``set_full_text``), its end cut to "…", the whole text in its tooltip."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._full = ""
+        self._shorter: tuple[str, ...] = ()
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (names from files)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
 
     def full_text(self) -> str:
         return self._full
 
-    def set_full_text(self, text: str) -> None:
-        if text != self._full:
-            self._full = text
+    def set_full_text(self, text: str, shorter: tuple[str, ...] = ()) -> None:
+        """``text``, or where it does not fit the first of ``shorter`` (forms of it, each
+        shorter than the one before) that does, else the last cut at its end."""
+        if (text, shorter) != (self._full, self._shorter):
+            self._full, self._shorter = text, tuple(shorter)
             self.setToolTip(text)
             self._elide()
 
     def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, QtCore.Qt.TextElideMode.ElideRight, max(0, self.width()))
+        fm, room = self.fontMetrics(), max(0, self.width())
+        forms = (self._full,) + self._shorter
+        shown = next((f for f in forms if fm.horizontalAdvance(f) <= room), None)
+        if shown is None:
+            shown = fm.elidedText(forms[-1], QtCore.Qt.TextElideMode.ElideRight, room)
         if self.text() != shown:
             super().setText(shown)
 

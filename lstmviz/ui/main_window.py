@@ -392,10 +392,12 @@ class MainWindow(QtWidgets.QMainWindow):
         tl.addWidget(LabelSlot(self.train_update_label, right=True))
         return w
 
-    def show_train_header(self, title: str | None, update: str = "", widest: str = "") -> None:
+    def show_train_header(self, title: str | None, update: str = "", widest: str = "",
+                          shorter: tuple[str, ...] = ()) -> None:
         """Over the Train tab (``title`` given), the header names the run that tab trains
         and its update ("update 5 / 160"), not the stack's layer, unit and step: those are
-        the views' (its model is its own). ``None``: the stack's header again."""
+        the views' (its model is its own); ``shorter``: forms of the title for a narrow
+        window. ``None``: the stack's header again."""
         on = title is not None
         if self.train_header.isVisibleTo(self) != on or self.stack_header.isVisibleTo(self) == on:
             # as tall as the stack's row (its boxes), so the tabs stay where they were
@@ -407,7 +409,7 @@ class MainWindow(QtWidgets.QMainWindow):
         heading = th.current().font(1.15)  # the views' headers' (the theme's, presenting too)
         if self.train_title.font() != heading:
             self.train_title.setFont(heading)
-        self.train_title.set_full_text(title)
+        self.train_title.set_full_text(title, shorter)
         self.train_update_label.set_widest(widest or update)
         self.train_update_label.setText(update)
 

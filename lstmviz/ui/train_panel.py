@@ -80,7 +80,7 @@ class TrainPanel(QtWidgets.QWidget):
         self._stages: list = []                          # the rest of a new update's drawing
         self._changed: dict[str, bool] = {}              # which series the last update changed
         self._old_switch: float | None = None             # the switch interval before Play
-        self._title: tuple = (None, "")                   # (session key, its title) in the header
+        self._title: tuple = (None, [""])                 # (session key, its titles) in the header
         self._update_of = (0, 0)                          # (update, updates in all) the header says
         self._build()
         self._load_settings_into_controls()
@@ -1145,9 +1145,11 @@ class TrainPanel(QtWidgets.QWidget):
         if w is None or w.tabs.currentWidget() is not self:
             return
         if self._title[0] != self.session.key:
-            self._title = (self.session.key, self.session.title())
+            self._title = (self.session.key, self.session.titles())
         it, total = self._update_of
-        w.show_train_header(self._title[1], f"update {it:,} / {total:,}", f"update {total:,} / {total:,}")
+        titles = self._title[1]
+        w.show_train_header(titles[0], f"update {it:,} / {total:,}", f"update {total:,} / {total:,}",
+                            shorter=tuple(titles[1:]))
 
     def _last_update(self) -> float:
         loss = self._series["loss"]
