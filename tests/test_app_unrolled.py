@@ -112,3 +112,27 @@ def test_an_initial_state_given_as_an_input_is_no_row_of_token_ids():
     h = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
     trace = model.trace([xs[0], h, xs[2]])
     np.testing.assert_array_equal(trace["dec"].initial_state["h"], h)
+
+
+def test_an_onnx_nodes_initial_state_input_is_no_row_fanned_to_every_step():
+    """An ONNX GRU's h0 input (its InputLayer's role: initial_state) was a block of its own
+    with an arrow up from it into every step of the forward row, as if each step read it:
+    it starts the forward row, said at its first cell, and is no row."""
+    case = FIXTURES / "onnx_hand_gru_clip_bidir"
+    model = lstmviz.load(case / "model.onnx", isolate=False)
+    xs = [np.load(case / "x.npy"), np.load(case / "h0.npy")]
+    assert model.state_inputs() == {"h0"}
+    lay = layout(model, model.trace(xs), xs)
+    assert [r.key for r in lay.rows if r.kind == "input"] == ["input"] and len(lay.domains) == 1
+    rnn = [r for r in lay.rows if r.kind == "rnn"]
+    assert rnn[0].state_inputs == ["h0"] and all("input:h0" not in r.sources for r in lay.rows)
+
+
+def test_an_onnx_nodes_sequence_lengths_are_no_row():
+    """An ONNX GRU's sequence lengths (one number a sample) were a row of empty cells
+    between the input and the layer, an arrow up from each: they are no row."""
+    case = FIXTURES / "onnx_hand_gru_seqlens_reverse"
+    model = lstmviz.load(case / "model.onnx", isolate=False)
+    xs = [np.load(case / "x.npy"), np.load(case / "seq_lens.npy")]
+    lay = layout(model, model.trace(xs), xs)
+    assert [r.key for r in lay.rows] == ["input", next(r.key for r in lay.rows if r.kind == "rnn")]

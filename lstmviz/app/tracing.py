@@ -102,7 +102,8 @@ def inputs_for(model: Model, spec: InputSpec) -> list[np.ndarray]:
     states = model.state_inputs()
     for k, shape in enumerate(model.input_shapes()):
         cfg = input_config(model, k)
-        if k and xs and model.inputs[k].layer in states and given_data(spec, k, tuple(shape)) is None:
+        if (k and xs and model.inputs[k].layer in states and not cfg.get("role")
+                and given_data(spec, k, tuple(shape)) is None):
             # a decoder's initial state given as an input of its own: zeros, the state Keras
             # starts from without one (made up as token ids, it was 1s and 2s)
             B = xs[0].shape[batch_axis(model, 0)]

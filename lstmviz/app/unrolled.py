@@ -93,7 +93,10 @@ def build_rows(model: Model, trace: Trace, inputs=None,
     states = model.state_inputs()
     for k, name in enumerate(names):
         key = "input" if k == 0 else f"input:{name}"
-        if name in states:  # a recurrent layer's initial state: said at its row's first cell
+        # a recurrent layer's initial state: said at its row's first cell; an ONNX node's
+        # sequence lengths (a number a sample): its masked steps say them (a row of 20 empty
+        # cells stood between the input and the layer, as if each step read it)
+        if name in states or model.get_layer(name).config.get("role") == "sequence_lens":
             dom_of[name], feeds[name] = None, []
             continue
         label = "input x" if len(names) == 1 else name
@@ -159,7 +162,9 @@ def build_rows(model: Model, trace: Trace, inputs=None,
             # the two halves of a Bidirectional read the same input: arrows go to the first
             made[0].states_from = [(k, r.tensor_index) for r in node.initial_state
                                    for k in feeds.get(r.layer, [])[-1:]]
-            made[0].state_inputs = list(dict.fromkeys(r.layer for r in node.initial_state if r.layer in states))
+            # (an ONNX node reads its initial states among its inputs)
+            made[0].state_inputs = list(dict.fromkeys(r.layer for r in node.initial_state + node.inbound
+                                                      if r.layer in states))
         elif out is not None and out.ndim == 3:
             made.append(Row(layer.name, layer.name, layer.name, None, "seq", data=out.astype(np.float32),
                             units=out.shape[-1], mask=rec.mask if layer.class_name == "Masking" else None))

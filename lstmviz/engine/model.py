@@ -329,11 +329,13 @@ class Model:
     def state_inputs(self) -> set[str]:
         """The names of the inputs that only start recurrent layers' states (a decoder's
         ``initial_state=`` inputs in an inference model of its own): (batch, units) vectors
-        fed to no layer as data, not token ids, though two-dimensional as ids are."""
+        fed to no layer as data, not token ids, though two-dimensional as ids are; and an
+        ONNX recurrent node's initial states (its InputLayer's ``role``)."""
         as_state = {r.layer for n in self.nodes for r in n.initial_state}
         as_data = {r.layer for n in self.nodes for r in n.inbound} | {
             n.mask.layer for n in self.nodes if n.mask is not None}
-        return {r.layer for r in self.inputs if r.layer in as_state and r.layer not in as_data}
+        return {r.layer for r in self.inputs if r.layer in as_state and r.layer not in as_data
+                or self._input_layer(r).config.get("role") == "initial_state"}
 
     def output_shapes(self) -> list:
         return [self._by_name[r.layer].layer.output_shapes[r.tensor_index] for r in self.outputs]
