@@ -737,6 +737,19 @@ def test_the_charts_stay_readable_in_a_small_window(demo_at, theme, size):
     assert head.height() >= head.label.heightForWidth(head.width())  # (whole, none cut)
 
 
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_charts_in_two_rows_give_their_numbers_the_equations_decimals(demo_at, theme):
+    """At 1024 x 768 (the charts in two rows, ~100 px apart) every chart said its number to
+    2 decimals ("0.62" over i where the equations said 0.624): the last chart of one row and
+    the first of the next were taken for neighbours. Side by side in their rows they have
+    the room for 3, the equations' decimals, and say the trace's numbers to them."""
+    _, view = demo_at(theme, (1024, 768), step=5)
+    assert view._two_rows and view._decimals() == 3
+    ref, s, t, u = view.ref, view.cursor.sample, view.cursor.step, view.cursor.unit  # (a forward layer)
+    i = view.bars["g0"]  # (the first gate's chart: an LSTM's i)
+    assert i.value_item.text() == f"{float(ref.rec.steps['i'][s, t, u]):.3f}"
+
+
 def test_a_stack_of_64_unit_lstms_labels_every_charts_units_at_800_x_600(make_window, tmp_path):
     """2 x LSTM(64) at 800 x 600: in two rows of "in" above and "gates and out" below, the
     six lower charts had plots ~25 px wide and i, f, o said only "20" of 64 units. In and
