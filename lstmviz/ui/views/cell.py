@@ -548,7 +548,7 @@ class CellView(TraceView):
         self._tight_key: tuple = ()  # (_numbers_tight)
         self._tight = False
         self._pitch: tuple | None = None  # (the charts' pitch in px, the numbers' metrics)
-        self._numbers: tuple = (3, False)  # the charts' numbers' last decimals, tightness
+        self._numbers: tuple = (3, False, None)  # the charts' numbers' last decimals, tightness, pitch
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -846,7 +846,7 @@ class CellView(TraceView):
         each other, and their numbers' decimals, as the charts' places now ask."""
         if (self._charts and self._drawn and not self._showing and self.ref is not None
                 and (self._too_narrow() != self._short
-                     or (self._decimals(), self._numbers_tight()) != self._numbers)):
+                     or self._number_look() != self._numbers)):
             self._show(self.cursor)  # type: ignore[arg-type]  # the titles whole or short again
 
     def _too_narrow(self) -> bool:
@@ -886,6 +886,13 @@ class CellView(TraceView):
         h_t-1's and c_t-1's read as one number, "−0.476−1.250")."""
         t = self.theme
         return 2 if t.lecture or t.pt(0.85) >= 18 or self._numbers_tight() else 3
+
+    def _number_look(self) -> tuple:
+        """What the charts' numbers are written by: their decimals, whether they are tight,
+        and the charts' pitch (x_t's "input 2,222" or "2,222" by it: a new layout's wider
+        pitch, two rows at 700 x 500, wrote the short form on until the next step)."""
+        nd, tight = self._decimals(), self._numbers_tight()
+        return nd, tight, None if self._pitch is None else self._pitch[0]
 
     def _numbers_tight(self) -> bool:
         key = (self._layout_serial, id(self.theme))
@@ -1126,7 +1133,8 @@ class CellView(TraceView):
         read = ref.input_step(t, int(getattr(self.trace, "start", 0) or 0))  # the input step x_t is
         # lecture-sized type (presentation mode on any screen, or type as large) or narrow
         # charts: 2 decimals, so the numbers fit above them
-        nd, tight = self._numbers = (self._decimals(), self._numbers_tight())
+        self._numbers = self._number_look()
+        nd, tight = self._numbers[:2]
         charts = []  # (chart, values, unit, whole title, its symbol alone, number)
         for slot, key in self._slots.items():
             bp = self.bars[slot]
