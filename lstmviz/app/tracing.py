@@ -102,20 +102,19 @@ def inputs_for(model: Model, spec: InputSpec) -> list[np.ndarray]:
     states = model.state_inputs()
     for k, shape in enumerate(model.input_shapes()):
         cfg = input_config(model, k)
-        if (k and xs and model.inputs[k].layer in states and not cfg.get("role")
-                and given_data(spec, k, tuple(shape)) is None):
-            # a decoder's initial state given as an input of its own: zeros, the state Keras
-            # starts from without one (made up as token ids, it was 1s and 2s)
-            B = xs[0].shape[batch_axis(model, 0)]
-            xs.append(np.zeros((B,) + tuple(int(d or 1) for d in shape[1:]), np.float32))
-            continue
-        if k and cfg.get("role") in ("sequence_lens", "initial_state") and xs:
+        role = cfg.get("role")
+        if not role and model.inputs[k].layer in states and given_data(spec, k, tuple(shape)) is None:
+            # a decoder's initial state given as an input of its own, made as an ONNX node's:
+            # zeros, the state Keras starts from without one (made up as token ids, it was 1s
+            # and 2s)
+            role = "initial_state"
+        if k and role in ("sequence_lens", "initial_state") and xs:
             # an ONNX recurrent node's extra inputs: every step of every sample, zero states
             B = xs[0].shape[batch_axis(model, 0)]
             T = xs[0].shape[0 if is_time_major(model, 0) else 1]
             axis = int(cfg.get("batch_axis", 0))
             dims = [B if i == axis or d is None else int(d) for i, d in enumerate(shape)]
-            if cfg["role"] == "sequence_lens":
+            if role == "sequence_lens":
                 xs.append(np.full(dims, T, dtype=cfg.get("dtype") or "int32"))
             else:
                 xs.append(np.zeros(dims, np.float32))
