@@ -44,6 +44,17 @@ from lstmviz.ui.plot_tools import (  # noqa: F401 (the views import them from he
 # Every view draws arrays as (rows, columns): set once, idempotent.
 pg.setConfigOptions(imageAxisOrder="row-major")
 
+#: Qt's QWIDGETSIZE_MAX: a widget's maximum height or width that is none
+UNCAPPED = (1 << 24) - 1
+
+
+def ground(theme: th.Theme) -> QtGui.QBrush:
+    """The ground of a text over a plot's lines (a note over the cursor's column or step
+    line): the theme's background, nearly opaque."""
+    back = QtGui.QColor(theme.background)
+    back.setAlpha(220)
+    return QtGui.QBrush(back)
+
 
 def set_levels(colorbar: pg.ColorBarItem, levels) -> None:
     """``colorbar.setLevels`` unless it shows ``levels`` already: pyqtgraph would draw its

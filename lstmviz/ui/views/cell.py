@@ -31,6 +31,7 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.plot_tools import counted_ticks
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
+    UNCAPPED,
     CellRef,
     QuietLabel,
     RichText,
@@ -63,8 +64,6 @@ _SUB = re.compile(_SYMBOL + r"_([A-Za-z0-9']+)")
 
 #: the compact equations' line height (%): closer than their lecture-sized subscripts set them
 COMPACT_LINE = 80
-#: Qt's QWIDGETSIZE_MAX: no maximum (the equations' scroll area where the charts have their room)
-QWIDGETSIZE_MAX = (1 << 24) - 1
 #: a subscript of nothing (a zero-width space) in each cell of a one-row equation: a
 #: lecture theme's subscripts (``Theme.subscripts``) make their line taller, and Qt lays a
 #: table's cells out from the top (it ignores vertical-align: baseline), so the numbers'
@@ -1284,7 +1283,7 @@ class CellView(TraceView):
         # (held to that where the charts would have less than PLOT_READABLE: what the
         # layout has to spare then goes to the charts)
         most = self._height_cache[3]
-        self.eq_scroll.setMaximumHeight(QWIDGETSIZE_MAX if most is None else max(most, self._height_cache[2]))
+        self.eq_scroll.setMaximumHeight(UNCAPPED if most is None else max(most, self._height_cache[2]))
         if self.eq_label.size() != QtCore.QSize(vw, self._height_cache[1]):
             self.eq_label.resize(vw, self._height_cache[1])
         self._drop_sliver()

@@ -51,6 +51,7 @@ from lstmviz.ui.views._common import (
     cell_ref,
     clamp,
     count_axis,
+    ground,
     hint,
     holds_nan,
     message_label,
@@ -440,9 +441,7 @@ class OverTimeView(TraceView):
         self.curve_cursor.setPen(pg.mkPen(t.highlight, width=2.5))
         self.zero_line.setPen(pg.mkPen(t.muted, width=1))
         self.curve_veil.style(t)
-        back = QtGui.QColor(t.background)
-        back.setAlpha(220)
-        self.nan_note.fill = pg.mkBrush(back)  # (over the step line, readable)
+        self.nan_note.fill = ground(t)  # (over the step line, readable)
         self.nan_note.setColor(t.muted)
         self.nan_note.setFont(t.font(0.95))
         self.header.setFont(t.font(1.15))

@@ -43,14 +43,23 @@ from lstmviz.ui.plot_tools import (
     set_ticks,
     steady_axes,
 )
-from lstmviz.ui.views._common import QuietLabel, clamp, cosmetic_pen, count_axis, hint, holds_nan, rect_item
+from lstmviz.ui.views._common import (
+    UNCAPPED,
+    QuietLabel,
+    clamp,
+    cosmetic_pen,
+    count_axis,
+    ground,
+    hint,
+    holds_nan,
+    rect_item,
+)
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import OverviewStrip
 
 SUB = 10         # image sub-pixels per column (cell + gap) when gaps are drawn
 #: a row's cell at least this share of its name's height (``_fit_legend``)
 ROW_LEAST = 0.75
-UNCAPPED = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX: no maximum
 #: an arrow head at most this share of a step's width on screen, none under HEAD_LEAST px
 #: (``_fit_heads``)
 HEAD_SHARE = 0.6
@@ -643,7 +652,7 @@ class UnrolledView(TraceView):
             fits = hi - lo >= w
             if fits:
                 centre = min(max(xm * per, lo + w / 2), hi - w / 2)
-                item.setPos(centre / per, edge + self._rise_for(item, per_y))
+                item.setPos(centre / per, item.pos().y())  # (its height: _fit_texts)
             if item.isVisible() != fits:
                 item.setVisible(fits)
 
@@ -894,9 +903,7 @@ class UnrolledView(TraceView):
         if z is not None:
             item.setZValue(z)
         if over:
-            back = pg.mkColor(self.theme.background)
-            back.setAlpha(220)
-            item.fill = pg.mkBrush(back)
+            item.fill = ground(self.theme)
             self.static.over.addItem(item)
         else:
             self.static.add(item)
