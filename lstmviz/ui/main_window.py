@@ -33,7 +33,16 @@ from lstmviz.text import escape, file_label, markup, plural, safe_name, safe_tex
 from lstmviz.ui import theme as th
 from lstmviz.ui.background import Job
 from lstmviz.ui.input_panel import InputPanel
-from lstmviz.ui.labels import ElidedLabel, LabelSlot, SteadyLabel, TabNames, plain_box, set_if_changed, text_tip
+from lstmviz.ui.labels import (
+    TAB_PADDING,
+    ElidedLabel,
+    LabelSlot,
+    SteadyLabel,
+    TabNames,
+    plain_box,
+    set_if_changed,
+    text_tip,
+)
 from lstmviz.ui.paint_once import OnePaint
 from lstmviz.ui.player import Player
 from lstmviz.ui.stack_panel import StackPanel
@@ -75,7 +84,7 @@ def _set_chrome(app, t, blue) -> None:
         QGroupBox {{ font-weight: bold; border: 1px solid {t.grid}; border-radius: 6px;
                     margin-top: 1.2em; padding-top: 4px; }}
         QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; }}
-        QTabBar::tab {{ padding: 6px {th.TAB_PADDING}px; }}
+        QTabBar::tab {{ padding: 6px {TAB_PADDING}px; }}
         QTabBar::tab:selected {{ font-weight: bold; }}
     """)
 

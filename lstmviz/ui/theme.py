@@ -29,7 +29,6 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.engine.cells import CELLS, STATE_MEANINGS
-from lstmviz.ui.labels import TAB_PADDING, TAB_PADDING_COMPACT  # noqa: F401  (the style sheet's tab padding)
 
 #: Okabe-Ito palette (Okabe & Ito 2008), safe for the common colour-vision deficiencies.
 OKABE_ITO = {
