@@ -7,6 +7,7 @@ from PySide6 import QtGui, QtWidgets
 from helpers import demo_at_least_size
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
+from lstmviz.ui import theme as th
 from lstmviz.ui.views.over_time import OverTimeView
 
 
@@ -58,7 +59,8 @@ def test_the_curves_range_is_the_selected_units_own(view):
     state (a published melody model's +-17) every other unit's curves were flat lines."""
     model, trace = build([LayerSpec("LSTM", {"units": 3, "return_sequences": True})], T=9, batch=3)
     rec = trace["lstm"]
-    rec.steps["c"][:, :, 2] *= 40.0  # unit 2: a wide cell state (the trace is what is drawn)
+    rec.steps["c"][:, :, 2] *= 3.0  # unit 2: a wider cell state (the trace is what is drawn)
+    assert 1.5 < float(np.abs(rec.steps["c"][..., 2]).max()) < 4.0  # (within WIDE: one axis)
     view.set_data(model, trace)
     spans = {}
     for u in (0, 1, 2):
@@ -72,7 +74,74 @@ def test_the_curves_range_is_the_selected_units_own(view):
             pad = 0.05 * (view._curve_range[1] - view._curve_range[0])
             assert lo == pytest.approx(view._curve_range[0] - pad) and hi == pytest.approx(view._curve_range[1] + pad)
         spans[u] = m
-    assert spans[2] > 10 * max(spans[0], spans[1])  # unit 2's range is not the others'
+        assert view.right_keys == () and not view.curve_plot.getAxis("right").isVisible()
+    assert spans[2] > 2 * max(spans[0], spans[1])  # unit 2's range is not the others'
+
+
+def _drawn_at(curve, x: float, v: float) -> float:
+    """Where the curve ``curve`` draws the value ``v`` at step ``x``, in the plot's values."""
+    from PySide6 import QtCore
+
+    vb = curve.getViewBox()
+    return curve.mapToItem(vb.childGroup, QtCore.QPointF(x, v)).y()
+
+
+def test_a_cell_state_far_wider_than_the_gates_is_read_on_the_right_axis(qtbot):
+    """The katakana seq2seq encoder's unit 0 has c rising to 80 while its gates stay in
+    0..1: on one axis the gates, c~ and h were a flat line at zero. Such a record is drawn
+    against a right axis in its colour (its values kept: a transform draws them), the left
+    axis spans the others, and 0 is at one height on both."""
+    model, trace = build([LayerSpec("LSTM", {"units": 3, "return_sequences": True})], T=9, batch=3)
+    rec = trace["lstm"]
+    rec.steps["c"][:, :, 2] = 80.0 * np.abs(rec.steps["c"][:, :, 2])  # unit 2: up to ~80, never below 0
+    view = shown_view(qtbot)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=4, sample=1, layer="lstm", unit=2))
+    right = view.curve_plot.getAxis("right")
+    assert view.right_keys == ("c",) and right.isVisible()
+    c = rec.steps["c"][1, :, 2]
+    np.testing.assert_array_equal(view.curves["c"].yData, c)  # the values themselves
+    others = [rec.steps[k][..., 2] for k in ("i", "f", "o", "c_tilde", "h")]
+    least, most = min(float(a.min()) for a in others), max(float(a.max()) for a in others)
+    lo, hi = view._curve_range
+    assert lo <= min(0.0, least) and hi == max(1.0, most)  # the left: the others (lo: see below)
+    y0, y1 = view.curve_plot.getViewBox().viewRange()[1]
+    r0, r1 = right.range
+    for x in (0, 4, 8):  # each point drawn where the right axis reads its value
+        at = _drawn_at(view.curves["c"], x, float(c[x]))
+        assert at == pytest.approx(y0 + (float(c[x]) - r0) * (y1 - y0) / (r1 - r0), abs=1e-6)
+        assert lo - 1e-9 <= at <= hi + 1e-9  # within the left's range: nothing flattened
+    assert _drawn_at(view.curves["c"], 0, 0.0) == pytest.approx(0.0, abs=1e-9)  # 0 with the zero line
+    assert view.right_range[1] == pytest.approx(float(rec.steps["c"][..., 2].max()))
+    # the others' values on the left axis as ever
+    assert _drawn_at(view.curves["f"], 3, 0.5) == pytest.approx(0.5)
+    def entry(key):
+        return next(label for sample, label in view.legend.items if sample.item is view.curves[key]).text
+
+    assert "(right" in entry("c") and "right" not in entry("f")  # the legend says which axis
+    # in the cell state's colour, in any theme
+    assert right.textPen().color().name() == QtGui.QColor(view.theme.hue("c")).name()
+    view.apply_theme(th.get("projector"))
+    assert right.textPen().color().name() == QtGui.QColor(view.theme.hue("c")).name()
+    # another unit: one axis again, every curve drawn with its own value
+    view.set_cursor(Cursor(step=4, sample=1, layer="lstm", unit=0))
+    assert view.right_keys == () and not right.isVisible() and "right" not in entry("c")
+    assert _drawn_at(view.curves["c"], 3, 0.5) == pytest.approx(0.5)
+
+
+def test_the_curves_plot_holds_the_shown_cells_curves_alone(qtbot):
+    """A GRU's curves (z, r, h~) leave the plot when an LSTM is shown, and back: the
+    right axis' placing (every curve put under its group) had put them back in the plot,
+    drawn beside the LSTM's (lessons 7.5 and 13)."""
+    model, trace = build([LayerSpec("GRU", {"units": 3, "return_sequences": True}),
+                          LayerSpec("LSTM", {"units": 3, "return_sequences": True})], T=6)
+    view = shown_view(qtbot)
+    view.set_data(model, trace)
+    for name in ("gru", "lstm", "gru"):
+        view.set_cursor(Cursor(step=2, layer=name, unit=1))
+        in_plot = {key for key, curve in view.curves.items() if curve.scene() is not None}
+        assert in_plot == set(trace[name].steps) & set(view.curves) == set(view._curve_keys)
+        assert {label.text for _, label in view.legend.items} == {th.symbol_html(k) for k in in_plot}
 
 
 def test_levels_do_not_change_with_the_step(view):

@@ -67,9 +67,39 @@ from lstmviz.ui.views.overview_strip import HEIGHT as STRIP_HEIGHT
 from lstmviz.ui.views.overview_strip import MIN_HEIGHT as STRIP_MIN_HEIGHT
 
 MAX_SLOTS = 6
+#: a record of the selected unit reaching past this (in absolute value) while others stay
+#: within ``NARROW`` is drawn against the curves' right axis: on one axis, a cell state of
+#: +-80 (a published seq2seq encoder's) left the gates' 0..1 curves a flat line at zero
+WIDE, NARROW = 4.0, 1.5
 #: step ticks at most under a heatmap and under the curves (``count_axis``; the window
 #: painted ahead gives its axes the same)
 HEAT_STEP_TICKS, CURVE_STEP_TICKS = 8, 24
+
+
+def _value_map(parent: QtWidgets.QGraphicsItem) -> QtWidgets.QGraphicsRectItem:
+    """An empty item under ``parent`` whose transform (``OverTimeView._set_right``) maps
+    the values of the curves under it onto the plot's range."""
+    group = QtWidgets.QGraphicsRectItem(parent)
+    group.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+    group.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+    return group
+
+
+def _zero_aligned(left: tuple[float, float], right: tuple[float, float]) -> tuple[tuple, tuple]:
+    """Two value ranges holding 0 (the left's also 1), widened as little as needed so that
+    0 is at the same height on both axes (the zero line reads for both): the larger share
+    below zero of the two, at most half where only the right goes below zero."""
+    (lo, hi), (rlo, rhi) = left, right
+    share = (-lo / (hi - lo), -rlo / (rhi - rlo) if rhi > rlo else 0.0)
+    f = min(max(share), max(share[0], 0.5))
+
+    def widened(a: float, b: float, now: float) -> tuple[float, float]:
+        if f > now:
+            return -f * b / (1.0 - f), b  # (b > 0 here)
+        if f < now:
+            return a, -a * (1.0 - f) / f  # (a < 0 here)
+        return a, b
+    return widened(lo, hi, share[0]), widened(rlo, rhi, share[1])
 
 
 class MaskVeil:
@@ -388,6 +418,17 @@ class OverTimeView(TraceView):
         self.curve_shift = Shifted(self.curve_plot)  # (as a heatmap's: _Heatmap.shift)
         self.curve_shift.adopt(self.curve_cursor, self.zero_line, self.curve_veil.item)
         self.curve_twin_group = self.curve_shift.twin()  # (prepare_ahead)
+        # records far wider than the others (``_sides``) are drawn through these groups,
+        # which map their values onto the left axis' range; the right axis reads them
+        self.right_group = _value_map(self.curve_shift)
+        self.right_twin_group = _value_map(self.curve_twin_group)
+        #: the records on the right axis, and the values its range spans (without padding)
+        self.right_keys: tuple[str, ...] = ()
+        self.right_range: tuple = ()
+        self._right_look: tuple = ()  # (the keys and theme the legend's names are for)
+        self._curve_keys: tuple[str, ...] = ()  # (the records whose curves are in the plot)
+        right = self.curve_plot.getAxis("right")
+        right.unlinkFromView()  # (its range: the right records' values, set by _fit_curves)
         self.curve_twins: dict[str, StripCurveItem] = {}
         for key in self.curves:
             self.curve_twins[key] = StripCurveItem()
@@ -400,7 +441,7 @@ class OverTimeView(TraceView):
         self._ahead_timer = QtCore.QTimer(self)
         self._ahead_timer.setInterval(0)
         self._ahead_timer.timeout.connect(self._ahead_piece)
-        cache_pixels(self.curve_plot.getAxis("left"), self.curve_plot.getAxis("bottom"))
+        cache_pixels(self.curve_plot.getAxis("left"), self.curve_plot.getAxis("bottom"), right)
         paints_nothing(self.curve_plot, self.curve_plot.titleLabel)
         lay.addWidget(self.curve_widget, CURVES_STRETCH)
         self.curve_plot.vb.sigResized.connect(lambda *_: self._fit_curves_label())
@@ -666,6 +707,8 @@ class OverTimeView(TraceView):
             self.curve_plot.addItem(curve)
             self.curve_shift.adopt(curve)
             self.legend.addItem(curve, th.symbol_html(key))
+        self._curve_keys = tuple(keys)  # (the curves in the plot; the others out of its scene)
+        self._right_look = ()  # (the entries' names: _set_right)
         keep_pixels(self.legend)
         self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
         self._curve_range = ()
@@ -716,25 +759,49 @@ class OverTimeView(TraceView):
         count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=CURVE_STEP_TICKS,
                    place=self.curve_shift.to_range)  # whole steps only
 
-    def _unit_span(self, ref: CellRef, u: int) -> tuple[float, float]:
-        """The least and the largest value of unit ``u``'s records over the whole sequence
-        and every sample traced (a long input's: from its overviews)."""
-        lo, hi = np.inf, -np.inf
+    def _unit_spans(self, ref: CellRef, u: int) -> dict[str, tuple[float, float]]:
+        """The least and the largest value of each of unit ``u``'s records over the whole
+        sequence and every sample traced (a long input's: from its overviews); a record
+        without a finite value has none."""
+        spans = {}
         for key in ref.cell.records:
             ov = self._overview(ref, key)
             col = (np.concatenate([ov.lo[:, u], ov.hi[:, u]]) if ov is not None
                    else ref.rec.steps[key][..., u])
             col = col[np.isfinite(col)]
             if col.size:
-                lo, hi = min(lo, float(col.min())), max(hi, float(col.max()))
-        return lo, hi
+                spans[key] = (float(col.min()), float(col.max()))
+        return spans
+
+    @staticmethod
+    def _sides(spans: dict[str, tuple[float, float]]) -> tuple[str, ...]:
+        """The records drawn against the right axis: those reaching past ``WIDE`` while
+        others stay within ``NARROW`` (none else: one axis)."""
+        extent = {key: max(-lo, hi) for key, (lo, hi) in spans.items()}
+        wide = tuple(key for key, m in extent.items() if m > NARROW)
+        if wide and len(wide) < len(extent) and max(extent[k] for k in wide) > WIDE:
+            return wide
+        return ()
 
     def _fit_curves(self, ref: CellRef, s: int, u: int) -> None:
         """The curves' value range: the selected unit's own values, 0..1 at least (with
         the layer's widest cell state, a published model's +-17, every other unit's curves
-        were flat lines); the same at every step of the unit."""
-        least, most = self._unit_span(ref, u)
+        were flat lines); the same at every step of the unit. A record far wider than the
+        others (``_sides``: a cell state of +-80 beside gates of 0..1) is drawn against the
+        right axis, whose range is its own values and 0."""
+        spans = self._unit_spans(ref, u)
+        right = self._sides(spans)
+        left = [span for key, span in spans.items() if key not in right]
+        least = min((lo for lo, _ in left), default=0.0)
+        most = max((hi for _, hi in left), default=1.0)
         lo, hi = min(0.0, least), max(1.0, most)
+        if right:
+            rlo = min(0.0, min(spans[k][0] for k in right))
+            rhi = max(0.0, max(spans[k][1] for k in right))
+            (lo, hi), (rlo, rhi) = _zero_aligned((lo, hi), (rlo, rhi))
+            self._set_right(right, (rlo, rhi), (lo, hi))
+        else:
+            self._set_right((), (), (lo, hi))
         if (lo, hi) != self._curve_range:
             self.curve_plot.setYRange(lo, hi, padding=0.05)
             pad = 0.05 * (hi - lo)  # the range pyqtgraph shows
@@ -743,6 +810,47 @@ class OverTimeView(TraceView):
         pad = 0.1 * (hi - lo)  # beyond the view's own padding: the band spans the plot
         self.curve_veil.show(ref.masked_steps(s),
                              QtCore.QRectF(self.offset - 0.5, lo - pad, ref.T, hi - lo + 2 * pad))
+
+    def _set_right(self, keys: tuple[str, ...], right: tuple, left: tuple) -> None:
+        """Records ``keys`` drawn against the right axis (none: the axis hidden): the
+        values ``right`` (rlo, rhi) mapped onto the left axis' ``left`` (lo, hi) (the
+        curves keep their values: a transform draws them), the axis' numbers in the
+        records' colour and their legend entries saying "(right axis)" or "→" (a title rotated
+        beside the axis read "c" as a "u")."""
+        for key in self._curve_keys:
+            curve, on_right = self.curves[key], key in keys
+            for item, home, mapped in ((curve, self.curve_shift, self.right_group),
+                                       (self.curve_twins[key], self.curve_twin_group, self.right_twin_group)):
+                parent = mapped if on_right else home
+                if item.parentItem() is not parent:
+                    item.setParentItem(parent)
+        self.right_keys = keys
+        look = (keys, id(self.theme))
+        if look != self._right_look:
+            self._right_look = look
+            for key in self._curve_keys:
+                symbol = th.symbol_html(key)
+                names = (f"{symbol} (right axis)", f"{symbol} →") if key in keys else (symbol, symbol)
+                self.legend.set_names(self.curves[key], *names)
+        axis = self.curve_plot.getAxis("right")
+        if not keys:
+            if self.right_range:
+                self.curve_plot.showAxis("right", False)
+            self.right_range = ()
+            return
+        (rlo, rhi), (lo, hi) = right, left
+        k = (hi - lo) / (rhi - rlo)
+        transform = QtGui.QTransform(1.0, 0.0, 0.0, k, 0.0, lo - k * rlo)
+        for group in (self.right_group, self.right_twin_group):
+            group.setTransform(transform)
+        pad = 0.05 * (rhi - rlo)  # (the left's padding, in the right's values)
+        axis.setRange(rlo - pad, rhi + pad)
+        hue = pg.mkPen(self.theme.hue(keys[0]))
+        if axis.textPen().color() != hue.color():
+            axis.setTextPen(hue)
+        if not self.right_range:
+            self.curve_plot.showAxis("right", True)
+        self.right_range = (rlo, rhi)
 
     # -- a long input's next window, painted ahead ---------------------------------------
     _ahead_key: tuple = ()
