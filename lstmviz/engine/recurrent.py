@@ -366,13 +366,18 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
         return W_aug
 
     W_aug = _prepared(prepared, f"W_aug{int(fused)}", make_w_aug)
-    U_rows = _prepared(prepared, f"U_rows{int(fused)}",
-                       lambda: _gate_rows(recurrent_kernel, u, fused, np.empty((4 * u, u), dt)))  # (4u, u)
-    # one column (batch 1): each step's product is ``h @ U_cols``, U_rows held transposed,
-    # wherever a step's recurrent product is made (recording, states only, ``h_proj``):
-    # OpenBLAS's sgemv for this layout took 15.6 instead of 16.1 us of a 256-unit step
-    # (A/B in one run, one thread, Haswell kernels)
-    U_cols = _prepared(prepared, f"U_cols{int(fused)}", lambda: np.ascontiguousarray(U_rows.T)) if B == 1 else None
+    if B == 1:
+        # one column: each step's product is ``h @ U_cols`` (u, 4u), wherever a step's
+        # recurrent product is made (recording, states only, ``h_proj``). OpenBLAS's sgemv
+        # for this layout: 15.6 us a 256-unit states-only step, against 16.1 for
+        # ``U_rows @ h`` (A/B in one run, one thread, Haswell kernels)
+        U_rows = None
+        U_cols = _prepared(prepared, f"U_cols{int(fused)}",
+                           lambda: _gate_cols(recurrent_kernel, u, fused, np.empty((u, 4 * u), dt)))
+    else:
+        U_rows = _prepared(prepared, f"U_rows{int(fused)}",
+                           lambda: _gate_rows(recurrent_kernel, u, fused, np.empty((4 * u, u), dt)))  # (4u, u)
+        U_cols = None
     keep_seq = record or keep_sequence or mask is not None
     if record:
         gates = workspace.empty((T, 4 * u, B))
@@ -563,6 +568,20 @@ def _gate_rows(matrix: np.ndarray, u: int, negate: bool, out: np.ndarray) -> np.
     return out
 
 
+def _gate_cols(matrix: np.ndarray, u: int, negate: bool, out: np.ndarray) -> np.ndarray:
+    """``matrix (n, 4u)`` in Keras' gate order i f c o -> ``out (n, 4u)`` in the order
+    i f o c~, the sigmoid gates' scaled by -1 when ``negate``: ``_gate_rows``' result
+    transposed, made block by block without a transposing copy (which took ~5 ms for a
+    512-unit recurrent kernel)."""
+    for dst, src in ((0, 0), (1, 1), (2, 3), (3, 2)):
+        block = matrix[:, src * u:(src + 1) * u]
+        if negate and dst < 3:
+            np.negative(block, out=out[:, dst * u:(dst + 1) * u])
+        else:
+            np.copyto(out[:, dst * u:(dst + 1) * u], block)
+    return out
+
+
 class _ChunkInputs:
     """The input products ``x_t @ kernel + bias`` of a chunk of ``CHUNK`` steps for the batch
     columns ``b0:b1``: one small product per step and column block (``blocks``, columns
@@ -609,7 +628,7 @@ def _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, U_cols, h_all, keyframes, 
     operations of ``run_lstm``'s loop on the same values, so the same numbers to the bit
     (the windows' tests check it)."""
     T, B, d = xs.shape
-    u = U_rows.shape[1]
+    u = W_aug.shape[0] // 4
     u3 = 3 * u
     dt = np.float32
     one = B == 1
