@@ -663,3 +663,53 @@ def test_the_window_sets_up_a_lesson_step_reached_out_of_order(window, qtbot):
     p.tour.go(0)
     assert [e.class_name for e in state.layers] == ["LSTM"]
     p.tour.end()
+
+
+def test_step_labels_are_the_captions_opening_words_without_numbers_they_quote():
+    """The lesson's step list names each step by its caption's first words, cut before a
+    number the caption quotes from the state ("{units}") where that leaves a few words
+    (what the step sets up decides it), never longer than the width asked."""
+    step = tours.lesson(0).steps[3]  # "Unrolled: one box per STEP ({timesteps} of them) ..."
+    assert tours.step_label(step) == "Unrolled: one box per STEP\u2026"
+    for les in tours.ALL_LESSONS:
+        for k, step in enumerate(les.steps):
+            label = tours.step_label(step)
+            assert 8 <= len(label) <= 56 and "{" not in label and "}" not in label, (les.title, k)
+            assert tours.step_menu_text(les, k).startswith(f"&{k + 1}  ")
+
+
+def test_g_lists_the_lessons_steps_and_a_number_goes_to_one(window, qtbot):
+    """G (or a click on the lesson's title in the caption bar) lists the lesson's steps,
+    the one shown checked; its number goes there, setting up what walking there would
+    (lesson 13 from step 1 to step 3: the Masking stack and its masked step)."""
+    p = window.presenter
+    press(qtbot, window, QtCore.Qt.Key.Key_G)  # no lesson: nothing
+    assert not p.steps_menu.isVisible()
+    k = next(n for n, les in enumerate(tours.ALL_LESSONS) if les.title == "Padding and `Masking`")
+    p.tour.start(k)
+    press(qtbot, window, QtCore.Qt.Key.Key_G)
+    menu = p.steps_menu
+    assert menu.isVisible()
+    les = tours.ALL_LESSONS[k]
+    for n, act in enumerate(menu.actions()):  # (elided where wider than the screen)
+        whole = tours.step_menu_text(les, n)
+        assert act.text() == whole or act.text().endswith("\u2026") and whole.startswith(act.text()[:-1])
+        assert act.text().startswith(f"&{n + 1}  ") and menu.fontMetrics().horizontalAdvance(act.text()) < \
+            menu.screen().availableGeometry().width()
+    assert [a.isChecked() for a in menu.actions()] == [n == 0 for n in range(len(les.steps))]
+    qtbot.keyClick(menu, "3")
+    QtWidgets.QApplication.processEvents()
+    assert not menu.isVisible() and p.tour.index == 2
+    state = window.state
+    assert [e.class_name for e in state.layers] == ["Masking", "LSTM"]
+    assert p.caption.text() == tours.caption_text(les.steps[2], state)
+    assert "3 / 5" in p.caption.where.text()
+    # a click on the lesson's title opens the list too, now with step 3 checked
+    qtbot.mouseClick(p.caption.where, QtCore.Qt.MouseButton.LeftButton)
+    assert menu.isVisible() and [a.isChecked() for a in menu.actions()].index(True) == 2
+    menu.actions()[0].trigger()
+    assert p.tour.index == 0 and [e.class_name for e in state.layers] == ["LSTM"]
+    menu.hide()
+    p.tour.end()
+    press(qtbot, window, QtCore.Qt.Key.Key_G)  # after the lesson: nothing again
+    assert not menu.isVisible()

@@ -556,6 +556,29 @@ def menu_text(k: int) -> str:
     return f"{k + 1}  {title[:at.start()]}&{title[at.start():]}\t{key}"
 
 
+def step_label(step: TourStep, width: int = 56) -> str:
+    """A lesson step's entry in its lesson's step list: the caption's opening words, up to
+    the first number it quotes from the state ("{units}": what the step sets up decides
+    it) where that leaves a few words, else with such numbers written "…"; cut at a word
+    within ``width`` characters."""
+    text = " ".join(step.caption.split())
+    quote = text.find("{")
+    if quote >= 20:
+        text = text[:quote].rstrip(" ,:;·(=") + "…"
+    text = re.sub(r"\{[^{}]*\}", "…", text)
+    if len(text) <= width:
+        return text
+    cut = text.rfind(" ", 0, width)
+    return text[:cut if cut > width // 2 else width - 1].rstrip(" ,:;·(") + "…"
+
+
+def step_menu_text(les: Lesson, k: int) -> str:
+    """Step ``k``'s entry in the lesson's step list, its number the key that goes there
+    (Qt's mnemonic: "&3  The backward half: its own weights ...")."""
+    label = step_label(les.steps[k]).replace("&", "&&")
+    return f"&{k + 1}  {label}" if k < 9 else f"{k + 1}  {label}"
+
+
 def lesson(index_or_title) -> Lesson:
     if isinstance(index_or_title, int):
         return ALL_LESSONS[index_or_title]
@@ -566,4 +589,5 @@ def lesson(index_or_title) -> Lesson:
 
 
 __all__ = ["L", "lay", "TourStep", "Lesson", "LESSONS", "TRAIN_LESSONS", "ALL_LESSONS", "VIEWS", "apply_step",
-           "MORE_LESSONS", "caption_parts", "caption_text", "facts", "lesson", "step_setup", "menu_key", "menu_text"]
+           "MORE_LESSONS", "caption_parts", "caption_text", "facts", "lesson", "step_setup", "menu_key", "menu_text",
+           "step_label", "step_menu_text"]

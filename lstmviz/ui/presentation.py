@@ -85,6 +85,7 @@ KEYS = (
      + " ".join(tours.menu_key(k) for k in range(9, len(tours.ALL_LESSONS))) + " for lessons 10 on)"),
     ("tour_next", ("PgDown", "Right"), "Next lesson step", "Next lesson step (during a lesson)"),
     ("tour_prev", ("PgUp", "Left"), "Previous lesson step", "Previous lesson step"),
+    ("tour_steps", ("G",), "Lesson steps\u2026", "The lesson's steps, to go to any (then its number)"),
     ("escape", ("Esc",), "Leave", "Close help / end the lesson / leave presentation mode"),
 )
 PLAYER_KEYS = (("Space", "Play / pause"), ("\u2190 \u2192  PgUp PgDn", "Step back / forward"),
@@ -98,7 +99,9 @@ EDITOR_KEYS = {QtCore.Qt.Key.Key_Up, QtCore.Qt.Key.Key_Down, QtCore.Qt.Key.Key_T
 #: lesson / presentation / player wherever the focus is and never change a spin box.
 #: Letters among them are still typed into a text field (a line edit, the text input).
 LECTURE_KEYS = {QtCore.Qt.Key.Key_PageUp, QtCore.Qt.Key.Key_PageDown, QtCore.Qt.Key.Key_F5,
-                QtCore.Qt.Key.Key_F1, QtCore.Qt.Key.Key_L}
+                QtCore.Qt.Key.Key_F1, QtCore.Qt.Key.Key_L, QtCore.Qt.Key.Key_G}
+#: Those of them that a text field types
+LETTER_KEYS = {QtCore.Qt.Key.Key_L, QtCore.Qt.Key.Key_G}
 TEXT_FIELDS = (QtWidgets.QLineEdit, QtWidgets.QTextEdit, QtWidgets.QPlainTextEdit)
 EDITORS = (QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit, QtWidgets.QTextEdit,
            QtWidgets.QPlainTextEdit, QtWidgets.QAbstractItemView, QtWidgets.QComboBox)
@@ -190,7 +193,10 @@ class HelpOverlay(QtWidgets.QFrame):
 
 
 class CaptionBar(QtWidgets.QFrame):
-    """One short caption in large type, with the lesson and the step count."""
+    """One short caption in large type, with the lesson and the step count (a click on
+    them: ``where_clicked``, the lesson's steps)."""
+
+    where_clicked = QtCore.Signal()
 
     #: the keys beside the caption, one above the other; on one line above a caption that
     #: takes the bar's whole width (``_fit_caption``)
@@ -212,6 +218,9 @@ class CaptionBar(QtWidgets.QFrame):
         # and the keys stand one above the other: side by side, with the title on one
         # line, they left the caption 340 px of 800 (five lines, a quarter of the screen)
         self.where.setWordWrap(True)
+        self.where.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
+        self.where.setToolTip("The lesson's steps (G)")
+        self.where.installEventFilter(self)
         self.caption = QtWidgets.QLabel()
         self.caption.setWordWrap(True)
         # rich text for its subscripts only (``_set_caption``): what it quotes is escaped
@@ -232,6 +241,13 @@ class CaptionBar(QtWidgets.QFrame):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._fit_caption()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if (obj is self.where and event.type() == QtCore.QEvent.Type.MouseButtonPress
+                and event.button() == QtCore.Qt.MouseButton.LeftButton):
+            self.where_clicked.emit()
+            return True
+        return False
 
     def _place(self, wide: bool) -> None:
         """The title, the caption and the keys side by side; or (``wide``) the title and
@@ -574,6 +590,7 @@ class Presenter(QtCore.QObject):
             "help": lambda: p.help.toggle(), "lessons": p.pick_lesson,
             "tour_next": lambda: p.tour.next() if p.tour.active else None,
             "tour_prev": lambda: p.tour.prev() if p.tour.active else None,
+            "tour_steps": p.pick_step,
             "escape": p.escape,
         }
         for name, keys, text, what in KEYS:
@@ -611,6 +628,9 @@ class Presenter(QtCore.QObject):
             act.triggered.connect(lambda _=False, k=k: p.tour.start(k))
         first = helpm.actions()[0] if helpm.actions() else None
         helpm.insertMenu(first, p.lessons_menu) if first else helpm.addMenu(p.lessons_menu)
+        #: the lesson's steps (G, or a click on the lesson's title in the caption bar)
+        p.steps_menu = QtWidgets.QMenu("Lesson steps", window)
+        p.caption.where_clicked.connect(p.pick_step)
         helpm.addAction(p.actions["help"])
         app = QtWidgets.QApplication.instance()
         app.focusChanged.connect(p._focus_changed)
@@ -638,7 +658,7 @@ class Presenter(QtCore.QObject):
 
     def _tour_keys(self, on: bool) -> None:
         """During a tour, PageUp/PageDown/Left/Right move through its steps, not the time."""
-        for name in ("tour_next", "tour_prev"):
+        for name in ("tour_next", "tour_prev", "tour_steps"):
             self.actions[name].setEnabled(on)
         self.window.sync_player()  # (the player's back / forward off during a tour)
 
@@ -668,7 +688,7 @@ class Presenter(QtCore.QObject):
             return False
         text_field = (isinstance(editor, TEXT_FIELDS)
                       and not isinstance(editor.parentWidget(), QtWidgets.QAbstractSpinBox))
-        return not (text_field and event.key() == QtCore.Qt.Key.Key_L)
+        return not (text_field and event.key() in LETTER_KEYS)
 
     def trigger_key(self, key) -> bool:
         """Run the window's enabled action bound to ``key`` (a lesson step before a time step)."""
@@ -1011,6 +1031,31 @@ class Presenter(QtCore.QObject):
     def pick_lesson(self) -> None:
         w = self.window
         self.lessons_menu.popup(w.mapToGlobal(w.rect().center()))
+
+    def pick_step(self) -> None:
+        """The lesson's steps in a menu over the caption bar, the one shown checked; a
+        step's number (or a click) goes there as PgDn / PgUp would have (``TourRunner.go``)."""
+        runner = self.tour
+        if not runner.active:
+            return
+        menu = self.steps_menu
+        menu.clear()
+        les = runner.lesson
+        # each entry within the screen (a menu wider than it is cut, not elided: an 800 x
+        # 600 projector cut lesson 13's in the projector theme)
+        screen = self.caption.screen() or QtGui.QGuiApplication.primaryScreen()
+        room = int(screen.availableGeometry().width() * 0.9) - 8 * menu.fontMetrics().averageCharWidth()
+        metrics = menu.fontMetrics()
+        for k in range(len(les.steps)):
+            key, _, label = tours.step_menu_text(les, k).partition("  ")
+            label = metrics.elidedText(label, QtCore.Qt.TextElideMode.ElideRight, max(100, room))
+            act = menu.addAction(f"{key}  {label}")
+            act.setCheckable(True)
+            act.setChecked(k == runner.index)
+            act.triggered.connect(lambda _=False, k=k: runner.go(k) if runner.lesson is les else None)
+        bar = self.caption
+        at = bar.mapToGlobal(QtCore.QPoint(0, 0))
+        menu.popup(QtCore.QPoint(at.x(), at.y() - menu.sizeHint().height()), menu.actions()[runner.index])
 
 
 # -- measuring what is rendered ----------------------------------------------------------------
