@@ -56,3 +56,45 @@ def test_masked_step_says_the_state_is_carried_and_layer_input_is_the_masking_ou
     assert lines[2].startswith("h~_t = tanh((W_h·x_t + b_h) + r_t·(U_h·h_{t-1} + b'_h)) = ")
     assert "masked" not in " ".join(e.line for e in equations(ref, 0, 1, 1))
     np.testing.assert_array_equal(layer_input(model, trace, "g"), trace["m"].output)
+
+
+def test_state_sources_say_which_input_or_layer_gives_each_initial_state():
+    """Where a cell's initial states come from, as the views name them: a seq2seq decoder's
+    from its encoder, a Bidirectional's halves each from their own half of the inputs
+    given (Keras' split), an ONNX node's from its h0 / c0 inputs (both directions), and
+    none where they start as zeros (torch's zeros made by shape ops are no source)."""
+    from lstmviz.app.cell_ref import StateSource, state_sources
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    case = FIXTURES / "k3_seq2seq_lstm"
+    model = lstmviz.load(case / "model.keras", isolate=False)
+    trace = model.trace(read_inputs(case))
+    assert state_sources(model, cell_ref(model, trace, "encoder")) == {}
+    assert state_sources(model, cell_ref(model, trace, "decoder")) == {
+        "h": StateSource("encoder", False), "c": StateSource("encoder", False)}
+    bi = {"layer": {"class_name": "GRU", "config": {"units": 2, "return_sequences": True}}}
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, 4, 3]}, "x"),
+              LayerSpec("InputLayer", {"batch_shape": [None, 2]}, "h_fwd"),
+              LayerSpec("InputLayer", {"batch_shape": [None, 2]}, "h_bwd"),
+              LayerSpec("Bidirectional", bi, "bi", inbound=[TensorRef("x")],
+                        initial_state=[TensorRef("h_fwd"), TensorRef("h_bwd")])]
+    model = Model.from_spec(ModelSpec(layers, [TensorRef(n) for n in ("x", "h_fwd", "h_bwd")],
+                                      [TensorRef("bi")], keras_version="3"))
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(1, 4, 3)), rng.normal(size=(1, 2)), rng.normal(size=(1, 2))]
+    trace = model.trace([x.astype(np.float32) for x in xs])
+    fwd, bwd = cell_refs(model, trace, "bi")
+    assert state_sources(model, fwd) == {"h": StateSource("h_fwd", True)}
+    assert state_sources(model, bwd) == {"h": StateSource("h_bwd", True)}
+    np.testing.assert_array_equal(bwd.rec.initial_state["h"], xs[2].astype(np.float32))
+    case = FIXTURES / "onnx_hand_lstm_seqlens_init"
+    model = lstmviz.load(case / "model.onnx", isolate=False)
+    trace = model.trace([np.load(case / f"{n}.npy") for n in ("x", "seq_lens", "h0", "c0")])
+    refs = [r for n in model.layers for r in cell_refs(model, trace, n.name)]
+    assert [r.side for r in refs] == ["forward", "backward"]
+    for ref in refs:
+        assert state_sources(model, ref) == {"h": StateSource("h0", True), "c": StateSource("c0", True)}
+    case = FIXTURES / "onnx_torch_classic_lstm"
+    model = lstmviz.load(case / "model.onnx", isolate=False)
+    trace = model.trace([np.load(case / "x.npy")])
+    assert all(state_sources(model, r) == {} for n in model.layers for r in cell_refs(model, trace, n.name))

@@ -75,13 +75,14 @@ def test_a_backward_row_of_a_long_inputs_window_holds_the_input_steps_of_its_col
         np.testing.assert_array_equal(by_column, half.steps["h"][0, T - 1 - np.arange(40, 72)])
 
 
-def _inference_decoder() -> Model:
+def _inference_decoder(steps: int = 3) -> Model:
     """A seq2seq's decoder run on its own (Keras' inference-model recipe): its initial
-    states are inputs of the model, (batch, units) vectors fed to no layer as data."""
+    states are inputs of the model, (batch, units) vectors fed to no layer as data
+    (``steps``: 1 as the recipe runs it, a token at a time)."""
     from lstmviz.engine import ModelSpec, TensorRef
 
     layers = [
-        LayerSpec("InputLayer", {"batch_shape": [None, 3, 2]}, "dec_in"),
+        LayerSpec("InputLayer", {"batch_shape": [None, steps, 2]}, "dec_in"),
         LayerSpec("InputLayer", {"batch_shape": [None, 4]}, "h_in"),
         LayerSpec("InputLayer", {"batch_shape": [None, 4]}, "c_in"),
         LayerSpec("LSTM", {"units": 4, "return_sequences": True}, "dec", inbound=[TensorRef("dec_in")],

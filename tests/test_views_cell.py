@@ -1,6 +1,7 @@
 """CellView: the equations print the trace's own numbers; bars show the trace's values."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -810,3 +811,48 @@ def test_no_line_of_the_equations_is_cut_at_1024_x_768(demo_at, theme):
         edge = bar.value() + area.viewport().height()
         cut = [(k, a, b) for k, lines in enumerate(rows) for a, b in lines if a < edge < b]
         assert not cut, (value, edge, cut)
+
+
+@pytest.mark.parametrize("size,named", [((1900, 700), True), ((700, 520), False)])
+def test_initial_states_the_model_gives_are_named_at_step_0(view, qtbot, size, named):
+    """A seq2seq's decoder (katakana_seq2seq.h5) at step 0 showed "h_t-1 (init.)" over the
+    encoder's final states, as if they were zeros, and an inference decoder's over its
+    state inputs. h_t-1 and c_t-1 name where they come from ("(from encoder)", "= h_in")
+    where the titles fit so; else the titles are those of any step and the "in" over the
+    charts says it. Zeros stay "(init.)", and after step 0 no title says any of it."""
+    from test_app_unrolled import _inference_decoder
+
+    import lstmviz
+    from lstmviz.app.stack import InputSpec
+    from lstmviz.app.tracing import inputs_for
+
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+
+    def titles(model, xs, layer, step):
+        view.set_data(model, model.trace(xs), inputs=xs)
+        view.set_cursor(Cursor(step=step, sample=0, layer=layer, unit=0))
+        qtbot.wait(1)
+        got = {k: view.bars[k].plot.titleLabel.item.toPlainText().split("\n")[0] for k in ("h_prev", "c_prev")}
+        return got, QtGui.QTextDocumentFragment.fromHtml(view.col_titles[0].text()).toPlainText()
+
+    seq2seq = lstmviz.load(Path(__file__).parent / "fixtures" / "k3_seq2seq_lstm" / "model.keras")
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in seq2seq.input_shapes()]
+    heads, over = titles(seq2seq, xs, "decoder", 0)
+    if named:
+        assert heads == {"h_prev": "ht−1 (from encoder)", "c_prev": "ct−1 (from encoder)"}, heads
+        assert over == "in"
+    else:
+        assert not any("init." in h or "encoder" in h for h in heads.values()), heads
+        assert over == "in · h, c from encoder"
+    assert titles(seq2seq, xs, "decoder", 1) == ({"h_prev": "ht−1", "c_prev": "ct−1"}, "in")
+    assert "(init.)" in titles(seq2seq, xs, "encoder", 0)[0]["h_prev"] or not named
+    decoder = _inference_decoder()
+    xs = inputs_for(decoder, InputSpec(batch_size=2, timesteps=3, input_dim=2))
+    heads, over = titles(decoder, xs, "dec", 0)
+    if named:
+        assert heads == {"h_prev": "ht−1 = h_in", "c_prev": "ct−1 = c_in"} and over == "in", heads
+    else:
+        assert over == "in · h = h_in, c = c_in" and "h_in" in view.col_titles[0].toolTip()

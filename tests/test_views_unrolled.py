@@ -757,3 +757,74 @@ def test_a_stateful_rows_note_stands_clear_of_the_selected_rows_box(view, qtbot)
     if text.intersects(column):  # (over the cursor's column, hiding it where they meet)
         assert note.zValue() > view.column_box.zValue() or note.parentItem().zValue() > view.column_box.zValue()
         assert note.fill is not None and note.fill.style() != QtCore.Qt.BrushStyle.NoBrush
+
+
+def _given_bidirectional(T=12, units=3):
+    """A Bidirectional GRU whose halves start from states given as inputs of their own."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    bi = {"layer": {"class_name": "GRU", "config": {"units": units, "return_sequences": True}}}
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, T, 2]}, "x"),
+              LayerSpec("InputLayer", {"batch_shape": [None, units]}, "h_fwd"),
+              LayerSpec("InputLayer", {"batch_shape": [None, units]}, "h_bwd"),
+              LayerSpec("Bidirectional", bi, "bi", inbound=[TensorRef("x")],
+                        initial_state=[TensorRef("h_fwd"), TensorRef("h_bwd")]),
+              LayerSpec("Dense", {"units": 2}, "out", inbound=[TensorRef("bi")])]
+    return Model.from_spec(ModelSpec(layers, [TensorRef(n) for n in ("x", "h_fwd", "h_bwd")],
+                                     [TensorRef("out")], keras_version="3"))
+
+
+@pytest.mark.parametrize("case", ["bidirectional", "go_backwards", "one step", "one step backwards"])
+def test_a_state_coming_in_is_drawn_into_the_first_processed_cell(view, qtbot, case):
+    """Only a forward row of two steps or more had the arrow of a state coming in and its
+    note: a backward row (go_backwards, a Bidirectional's backward half given states of
+    its own: its first cell is at the right end) and a row of one step (an inference
+    decoder stepping one token at a time) had neither. Each has its arrow into its first
+    processed cell, from the right for a backward row, its tail in the view, and its note,
+    standing clear of every other text."""
+    from test_app_unrolled import _inference_decoder
+
+    from lstmviz.app.stack import InputSpec
+    from lstmviz.app.tracing import inputs_for
+
+    if case == "bidirectional":
+        model = _given_bidirectional()
+        xs = inputs_for(model, InputSpec(batch_size=2, timesteps=12, input_dim=2))
+        want = {"bi/forward": "initial state: h_fwd", "bi/backward": "initial state: h_bwd"}
+    elif case == "one step":
+        model = _inference_decoder(steps=1)
+        xs = inputs_for(model, InputSpec(batch_size=2, timesteps=1, input_dim=2))
+        want = {"dec": "initial state: h_in, c_in"}
+    else:
+        T = 1 if case == "one step backwards" else 12
+        model = Model.sequential((1, T, 2), [LayerSpec("LSTM", {"units": 3, "stateful": True, "go_backwards": True,
+                                                                "return_sequences": True}),
+                                             LayerSpec("Dense", {"units": 1})], seed=0)
+        xs = [np.random.default_rng(0).normal(size=(1, T, 2)).astype(np.float32)]
+        want = {"lstm": "zero state (first batch)"}
+    view.set_data(model, model.trace(xs), inputs=xs)
+    view.show()
+    half = (1.0 - view.gap) / 2
+    x, _ = view.h_lines.getData()
+    pairs = [(x[i], x[i + 1]) for i in range(0, len(x), 2)]
+    for size in ((1400, 900), (700, 500)):
+        view.resize(*size)
+        qtbot.wait(50)
+        view.grab()  # laid out and painted: the texts' places on screen are current
+        (x0_view, x1_view), _ = view.vb.viewRange()
+        for key, note in want.items():
+            row = next(r for r in view.rows if r.key == key)
+            first = row.offset + row.ref.input_index(0)
+            edge = first + half if row.backwards else first - half
+            into = [(a, b) for a, b in pairs if b == pytest.approx(edge)
+                    and (a > row.offset + row.T - 0.5 if row.backwards else a < row.offset - 0.5)]
+            assert len(into) == 1, (key, pairs)
+            assert x0_view < into[0][0] < x1_view, (key, into, (x0_view, x1_view))
+            item = next(t for t in view.texts if t.toPlainText() == note)
+            assert item.isVisible()
+            box = item.sceneBoundingRect()
+            others = [t for t in view.texts if t is not item and t.isVisible() and t.toPlainText()]
+            assert not [t.toPlainText() for t in others if box.intersects(t.sceneBoundingRect())], (key, size)
+            tail = view.vb.mapViewToScene(pg.QtCore.QPointF(into[0][0], row.y)).x()
+            # from the arrow's tail over the row: a backward row's ends there
+            assert (box.right() if row.backwards else box.left()) == pytest.approx(tail, abs=1.5), key

@@ -150,6 +150,43 @@ def cell_ref(model: Model, trace: Trace, name: str, side: str | None = "forward"
     return refs[0]
 
 
+@dataclass(frozen=True)
+class StateSource:
+    """Where a cell's initial state comes from when the model gives it one: ``name`` is a
+    model input's (``is_input``: an inference decoder's ``h_in``, an ONNX node's ``h0``) or
+    the layer whose output it is (a seq2seq encoder's final states into its decoder)."""
+
+    name: str
+    is_input: bool
+
+
+def state_sources(model: Model, ref: CellRef) -> dict[str, StateSource]:
+    """The initial states the model gives ``ref``, by state key (``h``, ``c``): Keras'
+    ``initial_state=`` tensors in the cell's state order (a Bidirectional's forward half
+    takes their first half, its backward half the rest, as Keras splits them), or an ONNX
+    node's ``initial_h`` / ``initial_c`` inputs (both directions read theirs from the same
+    tensor) where a model input or a layer the views draw makes them (torch's zeros made
+    by shape ops are not named). A state not in it starts as zeros, or as what a stateful
+    layer kept from the previous batch."""
+    node = next((n for n in model.nodes if n.layer.name == ref.name), None)
+    if node is None:
+        return {}
+    inputs = {r.layer for r in model.inputs}
+    keys = tuple(ref.layer.state_names)
+    refs = list(node.initial_state)
+    if refs and ref.side is not None:
+        half = len(refs) // 2
+        refs = refs[:half] if ref.side == "forward" else refs[half:]
+    given = dict(zip(keys, (r.layer for r in refs)))
+    if node.layer.class_name.startswith("onnx."):
+        for slot, r in zip(node.layer.config.get("slots") or (), node.inbound):
+            if slot in ("initial_h", "initial_c") and slot[-1] in keys:
+                source = model.get_layer(r.layer)
+                if r.layer in inputs or not getattr(source, "glue", False):
+                    given[slot[-1]] = r.layer
+    return {k: StateSource(name, name in inputs) for k, name in given.items()}
+
+
 def recurrent_names(model: Model) -> list[str]:
     return [l.name for l in model.layers if isinstance(l, (Recurrent, Bidirectional))]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from lstmviz.app.cell_ref import CellRef, cell_refs, model_inputs, token_label
+from lstmviz.app.cell_ref import CellRef, cell_refs, model_inputs, state_sources, token_label
 from lstmviz.app.counts import tick_labels
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES, InputLayer
@@ -50,8 +50,9 @@ class Row:
     T: int = 1                    # the row's columns
     sources: list = field(default_factory=list)      # keys of the rows feeding this one
     states_from: list = field(default_factory=list)  # (row key, tensor index) of initial states
-    #: the model's inputs that give this recurrent row its initial states (``Model.state_inputs``:
-    #: drawn as the arrow into its first cell, not as rows of their own)
+    #: the model's inputs that give this recurrent row its initial states (``Model.state_inputs``,
+    #: ``cell_ref.state_sources``: drawn as the arrow into its first processed cell, the
+    #: left end's or a backward row's right end's, not as rows of their own)
     state_inputs: list = field(default_factory=list)
     ids: np.ndarray | None = None    # an input of token ids: (batch, T)
     #: what each token id stands for (``token_labels``): the input row's ids, and an output
@@ -158,13 +159,14 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                 row = Row(key, label, layer.name, ref.side, "rnn", ref, data=ref.rec.steps["h"],
                           mask=mask, backwards=ref.backwards, final_cols=final, units=ref.units)
                 row.kind_name = ref.kind
+                # the model's inputs that start it: a Bidirectional's backward half its own
+                # (the second half of initial_state=), an ONNX node's halves the same h0
+                row.state_inputs = list(dict.fromkeys(
+                    s.name for s in state_sources(model, ref).values() if s.name in states))
                 made.append(row)
             # the two halves of a Bidirectional read the same input: arrows go to the first
             made[0].states_from = [(k, r.tensor_index) for r in node.initial_state
                                    for k in feeds.get(r.layer, [])[-1:]]
-            # (an ONNX node reads its initial states among its inputs)
-            made[0].state_inputs = list(dict.fromkeys(r.layer for r in node.initial_state + node.inbound
-                                                      if r.layer in states))
         elif out is not None and out.ndim == 3:
             made.append(Row(layer.name, layer.name, layer.name, None, "seq", data=out.astype(np.float32),
                             units=out.shape[-1], mask=rec.mask if layer.class_name == "Masking" else None))

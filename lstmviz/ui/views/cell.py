@@ -18,7 +18,14 @@ import shiboken6
 from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.app.cell_ref import Equation, activation_names, equations, input_token, token_text  # noqa: F401
+from lstmviz.app.cell_ref import (  # noqa: F401
+    Equation,
+    activation_names,
+    equations,
+    input_token,
+    state_sources,
+    token_text,
+)
 from lstmviz.app.counts import count
 from lstmviz.app.scale import gate_levels, input_overview, overview_of
 from lstmviz.app.selection import Cursor
@@ -28,6 +35,7 @@ from lstmviz.engine.activations import formula
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
+from lstmviz.ui.labels import text_tip
 from lstmviz.ui.plot_tools import counted_ticks
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
@@ -537,13 +545,17 @@ class CellView(TraceView):
         self._static_width: dict = {}  # one-row texts' ideal widths without numbers (_widest)
         self._drawn = True  # False: a step came while another tab was shown (set_cursor)
         self._charts: list = []  # the shown charts and their whole titles (_too_narrow)
+        #: the same, h_t-1 and c_t-1 naming where the model gives them at step 0 (_update)
+        self._named_charts: list = []
         self._short = False  # the charts show their symbols alone (_update)
+        self._named = False  # h_t-1 and c_t-1 name their source over their charts (_update)
+        self._sources: dict = {}  # the initial states the model gives the cell (_setup)
+        self._in_note = ""  # where they come from, at step 0 (the "in" title's, _fit_in_title)
         self._showing = False  # in _show (which decides that itself)
         self._layout_serial = 0  # counts the charts' layouts (_place_bars)
         self._titles_pending = False  # their titles measured again soon (_titles_laid_out)
         self._ticks_pending = False  # their count axes made alike soon (_same_ticks)
-        self._narrow_key: tuple = ()
-        self._narrow = False
+        self._narrow: dict = {}  # whether titles run into each other, by titles and layout
         self._tight_key: tuple = ()  # (_numbers_tight)
         self._tight = False
         self._pitch: tuple | None = None  # (the charts' pitch in px, the numbers' metrics)
@@ -580,6 +592,9 @@ class CellView(TraceView):
             for key in keys:
                 slot = _Slot(self._place_bars)
                 slots.append((key, slot))
+        # (the "in" may say where the initial states come from, when it fits: _fit_in_title)
+        self.col_titles[0].setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                         QtWidgets.QSizePolicy.Policy.Preferred)
         self._grid = grid
         self._slot_of = dict(slots)
         self._two_rows: bool | None = None
@@ -844,25 +859,57 @@ class CellView(TraceView):
         """The charts' titles whole, or their symbols alone where the whole ones run into
         each other, and their numbers' decimals, as the charts' places now ask."""
         if (self._charts and self._drawn and not self._showing and self.ref is not None
-                and (self._too_narrow() != self._short
+                and (self._title_mode() != (self._named, self._short)
                      or self._number_look() != self._numbers)):
             self._show(self.cursor)  # type: ignore[arg-type]  # the titles whole or short again
+        elif self._charts:
+            self._fit_in_title()
 
-    def _too_narrow(self) -> bool:
-        """Whether the charts' whole titles run into each other (or are cut at a chart's
-        cell or at the charts' edge): then every chart shows its symbol alone
+    def _title_mode(self) -> tuple[bool, bool]:
+        """(named, short): h_t-1 and c_t-1 name the input or layer their initial states come
+        from ("h_t-1 = input_2") where the whole titles fit so; else the titles are those
+        of any other step and the "in" over the charts says it (``_fit_in_title``), and
+        where even those run into each other, every chart shows its symbol alone."""
+        # (an em apart at least: "h_t-1 = input_4 c_t-1 = input_5", a space apart, read as one)
+        named = self._named_charts != self._charts and not self._too_narrow(self._named_charts, "\u2003")
+        return named, not named and self._too_narrow(self._charts)
+
+    def _too_narrow(self, charts: list, gap: str = " ") -> bool:
+        """Whether the charts' whole titles ``charts`` run into each other (or are cut at
+        a chart's cell or at the charts' edge): then every chart shows its symbol alone
         (h<sub>t−1</sub>, not h<sub>t−1</sub> (init.)), all together. At 1024 x 768 the
-        nine titles of an LSTM read as one run of words."""
-        key = (self._layout_serial, id(self.theme), tuple(lab for _, lab in self._charts))
-        if key == self._narrow_key:  # (a step: the same titles over the same charts)
-            return self._narrow
-        shown = [(bp, lab) for bp, lab in self._charts if not bp.widget.isHidden()]
+        nine titles of an LSTM read as one run of words. (``gap``: the least room
+        between two titles.)"""
+        key = (self._layout_serial, id(self.theme), gap, tuple(lab for _, lab in charts))
+        if key in self._narrow:  # (a step: the same titles over the same charts)
+            return self._narrow[key]
+        shown = [(bp, lab) for bp, lab in charts if not bp.widget.isHidden()]
         if not shown or self.bar_view is None:
             return False
-        self._narrow_key, self._narrow = key, self._measure_narrow(shown)
-        return self._narrow
+        if len(self._narrow) > 8:  # (kept: a step's two forms of titles, for one layout)
+            self._narrow.clear()
+        narrow = self._narrow[key] = self._measure_narrow(shown, gap)
+        return narrow
 
-    def _measure_narrow(self, shown: list) -> bool:
+    def _fit_in_title(self) -> None:
+        """The "in" over the charts, followed at step 0 by where the model's initial states
+        come from ("in · h, c from lstm_1") where h_t-1 and c_t-1 cannot say it themselves
+        (``_title_mode``), if that fits over the charts (its whole text in its tooltip)."""
+        lab = self.col_titles[0]
+        note = self._in_note if not self._named else ""
+        text = "in"
+        if note:
+            bold, plain = QtGui.QFontMetricsF(lab.font()), QtGui.QFontMetricsF(self.theme.font(0.85))
+            if bold.horizontalAdvance("in ") + plain.horizontalAdvance(f"· {note}") + 4 <= lab.width():
+                text = (f'in <span style="font-weight:normal; font-size:{self.theme.pt(0.85)}pt">'
+                        f"· {markup(note)}</span>")
+        tip = text_tip(f"at step 0: {note}") if note else ""
+        if lab.text() != text:
+            lab.setText(text)
+        if lab.toolTip() != tip:
+            lab.setToolTip(tip)
+
+    def _measure_narrow(self, shown: list, gap: str = " ") -> bool:
         spans = []
         for bp, lab in shown:
             span = bp.title_span(lab, self.theme)
@@ -875,9 +922,9 @@ class CellView(TraceView):
             spans.append(span)
         spans.sort()
         area = self.bar_view.geometry()
-        gap = QtGui.QFontMetricsF(self.theme.font(0.85)).horizontalAdvance(" ")
+        room = QtGui.QFontMetricsF(self.theme.font(0.85)).horizontalAdvance(gap)
         return (spans[0][0] < area.left() or spans[-1][1] > area.right() + 1
-                or any(a[1] + gap > b[0] for a, b in zip(spans, spans[1:])))
+                or any(a[1] + room > b[0] for a, b in zip(spans, spans[1:])))
 
     def _decimals(self) -> int:
         """The charts' numbers' decimals: 3, or 2 in lecture-sized type or where a number
@@ -1099,6 +1146,9 @@ class CellView(TraceView):
         if self._x is not None and np.asarray(self._x).ndim != 3:
             self._x = None
         gates = ref.cell.gate_keys
+        # where the model gives the cell its initial states (an input, another layer's):
+        # said over h_t-1 and c_t-1 at step 0 instead of "(init.)"
+        self._sources = state_sources(self.model, ref)
         self._slots = {"x": "x", "h_prev": "h", "h": "h"}
         if "c" in ref.cell.states:
             self._slots.update({"c_prev": "c", "c": "c"})
@@ -1135,6 +1185,7 @@ class CellView(TraceView):
         self._numbers = self._number_look()
         nd, tight = self._numbers[:2]
         charts = []  # (chart, values, unit, whole title, its symbol alone, number)
+        named: dict[str, str] = {}  # h_t-1's and c_t-1's whole titles naming their source
         for slot, key in self._slots.items():
             bp = self.bars[slot]
             if slot == "x":
@@ -1158,18 +1209,26 @@ class CellView(TraceView):
             if slot in ("h_prev", "c_prev"):
                 vals = ref.prev(key, s, t)
                 symbol = f"{key}<sub>t−1</sub>"
-                lab = symbol + (" (init.)" if t + o == 0 else "")
+                first = t + o == 0
+                lab = symbol + (" (init.)" if first and key not in self._sources else "")
+                if first and key in self._sources:
+                    named[slot] = symbol + self._source_note(key)
             else:
                 vals = rec.steps[key][s, t]
                 symbol = f"{th.symbol_html(key)}<sub>t</sub>" if key not in ("h", "c") else f"{key}<sub>t</sub>"
                 lab = f"{symbol} {SHORT.get(key, '')}" if key not in ("h", "c") else f"{symbol} out"
             # the selected unit's value: the band marks which bar, the header which unit
             lab, symbol = (f'<span style="color:{th_.hue(key)}"><b>{x}</b></span>' for x in (lab, symbol))
+            if slot in named:
+                named[slot] = f'<span style="color:{th_.hue(key)}"><b>{named[slot]}</b></span>'
             charts.append((bp, vals, u, lab, symbol, fmt(vals[u], nd)))
         self._charts = [(bp, lab) for bp, _, _, lab, _, _ in charts]
-        self._short = self._too_narrow()
-        for bp, vals, unit, lab, symbol, value in charts:
-            bp.set(vals, unit, symbol if self._short else lab, value, th_)
+        self._named_charts = [(bp, named.get(bp.key, lab)) for bp, lab in self._charts]
+        self._in_note = self._sources_said() if named else ""
+        self._named, self._short = self._title_mode()
+        for (bp, vals, unit, lab, symbol, value), (_, whole) in zip(charts, self._named_charts):
+            bp.set(vals, unit, symbol if self._short else whole if self._named else lab, value, th_)
+        self._fit_in_title()
         order = ""
         if ref.backwards:
             order = " (processed right to left)"
@@ -1185,6 +1244,29 @@ class CellView(TraceView):
         if self.expanded:
             self._eqs = self._with_terms(self._eqs, ref, s, t, u)
         self._show_equations()
+
+    def _source_note(self, key: str) -> str:
+        """Where the model gives h_t-1 or c_t-1 (``key``) at the sequence's first step
+        from: the model input that holds it (" = input_2"), or the layer whose state it is
+        (" (from lstm_1)": a seq2seq's encoder). (Zeros, or a stateful layer's kept state,
+        are " (init.)".)"""
+        source = self._sources[key]
+        return f" = {markup(source.name)}" if source.is_input else f" (from {markup(source.name)})"
+
+    def _sources_said(self) -> str:
+        """The given initial states in one line (plain text): "h = h_in, c = c_in",
+        "h, c from lstm_1"."""
+        parts, by_layer = [], {}
+        for key in self.ref.cell.states if self.ref is not None else ():
+            source = self._sources.get(key)
+            if source is None:
+                continue
+            if source.is_input:
+                parts.append(f"{key} = {source.name}")
+            else:
+                by_layer.setdefault(source.name, []).append(key)
+        parts += [f"{', '.join(keys)} from {name}" for name, keys in by_layer.items()]
+        return ", ".join(parts)
 
     def _show_equations(self) -> None:
         """One row per equation when it fits the width; else one compact row (σ for

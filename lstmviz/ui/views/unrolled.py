@@ -106,6 +106,15 @@ def map_bytes(cmap: pg.ColorMap, x: np.ndarray) -> np.ndarray:
     return out.astype(color.dtype)
 
 
+def _state_in(row: Row) -> bool:
+    """Whether a state comes into ``row``'s first processed cell from outside the trace: a
+    stateful layer's (zeros, or the previous batch's) or one the model gives as an input
+    (``Row.state_inputs``); drawn as an arrow with its note. (Not into a long input's
+    window that starts later: the steps before it hand it on.)"""
+    return row.kind == "rnn" and row.ref is not None and int(row.ref.rec.start) == 0 and bool(
+        row.ref.layer.config.get("stateful") or row.state_inputs)
+
+
 KEPT_LAYOUTS = 4  # static sets kept for a long input's windows (the chunk, the window, ends)
 
 
@@ -135,8 +144,10 @@ class _Static:
         self.rects: dict[str, QtCore.QRectF] = {}
         self.id_texts: dict[str, list] = {}
         self.gap_texts: list = []  # ('every step goes up' item, its block's x from, to, its gap's lower edge)
-        self.edge_texts: list = []  # (a name or note on a row's top edge, its x, anchor x, the edge's y)
-        self.notes: list = []  # (a stateful row's note over the cursor's boxes, the edge's y)
+        #: (a name or note on a row's top edge, its x, anchor x, the edge's y): the blocks'
+        #: names, 'initial state', a row's note of the state it starts from (over the
+        #: cursor's boxes)
+        self.edge_texts: list = []
         self.room: dict[int, float] = {}  # an edge text's room up to the row above (row units)
         self.state_texts: list = []  # ('initial state' item, its arrow's x, its edge's y)
         self.lane_left = 0.0
@@ -153,7 +164,7 @@ class _Static:
         plot.removeItem(self.group)
         plot.removeItem(self.over)
         self.texts, self.images, self.rects, self.id_texts = [], {}, {}, {}
-        self.gap_texts, self.edge_texts, self.state_texts, self.notes = [], [], [], []
+        self.gap_texts, self.edge_texts, self.state_texts = [], [], []
         self.room = {}
 
 
@@ -366,10 +377,14 @@ class UnrolledView(TraceView):
             self._align_key = align
             self._align_strip()
         # (room on the left for the arrow of a state carried in, or given as an input)
-        stateful = any(r.ref is not None and (r.ref.layer.config.get("stateful") or r.state_inputs) for r in self.rows)
-        left = -0.5 - (max(1.4, longest * 0.08) if stateful else 0.15)
+        # (and on the right, into a backward row's first cell; rows of the first and last
+        # time axis: the others' arrows come from the gaps between the axes)
+        ends = {(r.offset == 0 and not r.backwards, r.offset + r.T >= T and r.backwards)
+                for r in self.rows if _state_in(r)}
+        left = -0.5 - (max(1.4, longest * 0.08) if any(a for a, _ in ends) else 0.15)
         left = min(left, self.lane_left - 0.15)
-        ranges = ((left, T - 0.35), (-ROW_H / 2 - 0.15, y - ROW_GAP - ROW_H / 2 + TOP_ROOM))
+        right = T - 0.5 + (max(1.4, longest * 0.08) if any(b for _, b in ends) else 0.15)
+        ranges = ((left, right), (-ROW_H / 2 - 0.15, y - ROW_GAP - ROW_H / 2 + TOP_ROOM))
         if ranges != self._ranges:  # the same again would still update the view's transforms
             self._ranges = ranges
             self.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
@@ -522,7 +537,7 @@ class UnrolledView(TraceView):
         self._fit_block_names(per)
         (y0, y1) = self.vb.viewRange()[1]
         per_y = self.vb.height() / max(y1 - y0, 1e-9)
-        for item, edge in [(e[0], e[3]) for e in self.static.edge_texts] + self.static.notes:
+        for item, edge in [(e[0], e[3]) for e in self.static.edge_texts]:
             y = edge + self._rise_for(item, per_y)
             if item.pos().y() != y:
                 item.setPos(item.pos().x(), y)
@@ -701,7 +716,7 @@ class UnrolledView(TraceView):
 
     def _build_static(self) -> None:
         t = self.theme
-        state_notes: dict[str, tuple[str, float]] = {}  # a stateful row's note, its x
+        state_notes: dict[str, tuple[str, float, float]] = {}  # a row's state note, its x, anchor x
         half = (1.0 - self.gap) / 2
         # a long input's window (a chunk of 32 steps at first, then 256) is drawn the same
         # way at either width: no per-step outlines and arrow heads (and no rebuild of them)
@@ -722,7 +737,7 @@ class UnrolledView(TraceView):
         hx, hy, cx, cy, heads = [], [], [], [], []
         ux, uy = [], []
         for row in self.rows:
-            if row.kind != "rnn" or row.T < 2:
+            if row.kind != "rnn":
                 continue
             lstm = "c" in row.ref.cell.states
             step = -1 if row.backwards else 1
@@ -743,21 +758,22 @@ class UnrolledView(TraceView):
                     cy += [y_c, y_c]
                     if small:
                         heads.append((x1, y_c, "t2" if step > 0 else "t3", "c"))
-            if row.ref.layer.config.get("stateful") or row.state_inputs:
+            if _state_in(row):
+                # into the first processed cell: the left end's, or a backward row's right
+                # end's (a row of one step too), its note from the arrow's tail over the row
                 first = row.offset + row.ref.input_index(0)
                 edge = first - half if not row.backwards else first + half
                 reach = max(1.0, row.T * 0.06)
                 x0 = row.offset - 0.5 - reach if not row.backwards else row.offset + row.T - 0.5 + reach
-                if not row.backwards:
-                    hx += [x0, edge]
-                    hy += [y_h, y_h]
-                    heads.append((edge, y_h, "t2", "h"))
-                    init = (row.ref.rec.initial_state or {}).get("h")
-                    fresh = init is None or not np.any(init)
-                    what = "zero state (first batch)" if fresh else "state from previous batch"
-                    if row.state_inputs:  # (given: what the stateful layer keeps is not used)
-                        what = "initial state: " + ", ".join(safe_name(n) for n in row.state_inputs)
-                    state_notes[row.key] = (what, x0)
+                hx += [x0, edge]
+                hy += [y_h, y_h]
+                heads.append((edge, y_h, "t3" if row.backwards else "t2", "h"))
+                init = (row.ref.rec.initial_state or {}).get("h")
+                fresh = init is None or not np.any(init)
+                what = "zero state (first batch)" if fresh else "state from previous batch"
+                if row.state_inputs:  # (given: what the stateful layer keeps is not used)
+                    what = "initial state: " + ", ".join(safe_name(n) for n in row.state_inputs)
+                state_notes[row.key] = (what, x0, 1.0 if row.backwards else 0.0)
         # Outputs going up, along the model's graph. A connection that would pass through
         # another row of its time axis (a branch, a skip) runs in a lane left of the block.
         by_key = {r.key: r for r in self.rows}
@@ -879,9 +895,11 @@ class UnrolledView(TraceView):
                 self.static.room[id(item)] = self._room_above(row)
             elif note:  # above the selected row's dashed box, on a ground of its own: the box's
                 # edge ran through its words, and the cursor's column through them at step 0
-                item = self._text(note[0], (note[1], row.y + ROW_H / 2 + NOTE_RISE), (0, 1.0), t.foreground,
+                # (a backward row's ends at its arrow's tail, right of the row)
+                what, x, anchor = note
+                item = self._text(what, (x, row.y + ROW_H / 2 + NOTE_RISE), (anchor, 1.0), t.foreground,
                                   t.font(0.8), over=True)
-                self.static.notes.append((item, row.y + ROW_H / 2))
+                self.static.edge_texts.append((item, x, anchor, row.y + ROW_H / 2))
                 self.static.room[id(item)] = self._room_above(row)
         # Token ids / the merge mode as small text when there is room.
         for row in self.rows:
