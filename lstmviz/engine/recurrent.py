@@ -749,53 +749,67 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
     keep_not = None if mask is None else ~mask
     K = keyframes.every if keyframes is not None else 0
     h = np.ascontiguousarray(h0.T)
-    for t in range(T):
-        if keyframes is not None and K and t % K == 0:
-            keyframes.states["h"][t // K] = h.T
-        if record:
-            xp, hp, zt, gt = x_proj[t], h_proj[t], pre[t], gates[t]
+    sig = rec is activations.sigmoid
+
+    def gates_zr(z, out):
+        # activations.sigmoid's very calls, without its errstate and float constants at
+        # each step (the loop ignores overflow once: exp(-z) = inf below z = -88 gives 0)
+        if sig:
+            np.negative(z, out=out)
+            np.exp(out, out=out)
+            np.add(out, ONE, out=out)
+            np.divide(ONE, out, out=out)
         else:
-            xp, hp, zt, gt = scratch
-        if one:
-            np.matmul(xa1[t], W_cols, out=xp[:, 0])
-        else:
-            np.matmul(W, xa[t], out=xp.reshape(-1, r, B))
-        if reset_after:
-            if one:
-                np.matmul(h[:, 0], U_cols, out=hp[:, 0])
+            _apply(rec, z, out, u)
+
+    with np.errstate(over="ignore"):
+        for t in range(T):
+            if keyframes is not None and K and t % K == 0:
+                keyframes.states["h"][t // K] = h.T
+            if record:
+                xp, hp, zt, gt = x_proj[t], h_proj[t], pre[t], gates[t]
             else:
-                np.matmul(U_all, h, out=by_all(hp))
-            if b_rec is not None:
-                hp += b_rec
-            np.add(xp[:2 * u], hp[:2 * u], out=zt[:2 * u])
-            _apply(rec, zt[:2 * u], gt[:2 * u], u)
-            np.multiply(gt[u:2 * u], hp[2 * u:], out=tmp)
-            np.add(xp[2 * u:], tmp, out=zt[2 * u:])
-        else:
+                xp, hp, zt, gt = scratch
             if one:
-                np.matmul(h[:, 0], U_cols[:, :2 * u], out=hp[:2 * u, 0])
+                np.matmul(xa1[t], W_cols, out=xp[:, 0])
             else:
-                np.matmul(U_zr, h, out=by_zr(hp[:2 * u]))
-            np.add(xp[:2 * u], hp[:2 * u], out=zt[:2 * u])
-            _apply(rec, zt[:2 * u], gt[:2 * u], u)
-            np.multiply(gt[u:2 * u], h, out=tmp)
-            if one:
-                np.matmul(tmp[:, 0], U_cols[:, 2 * u:], out=hp[2 * u:, 0])
+                np.matmul(W, xa[t], out=xp.reshape(-1, r, B))
+            if reset_after:
+                if one:
+                    np.matmul(h[:, 0], U_cols, out=hp[:, 0])
+                else:
+                    np.matmul(U_all, h, out=by_all(hp))
+                if b_rec is not None:
+                    hp += b_rec
+                np.add(xp[:2 * u], hp[:2 * u], out=zt[:2 * u])
+                gates_zr(zt[:2 * u], gt[:2 * u])
+                np.multiply(gt[u:2 * u], hp[2 * u:], out=tmp)
+                np.add(xp[2 * u:], tmp, out=zt[2 * u:])
             else:
-                np.matmul(U_h, tmp, out=by_h(hp[2 * u:]))
-            np.add(xp[2 * u:], hp[2 * u:], out=zt[2 * u:])
-        _apply(act, zt[2 * u:], gt[2 * u:], u)
-        ht = h_all[t] if h_all is not None else h_s[t & 1]
-        # h = z * h_prev + (1 - z) * h~, in Keras' own order of operations
-        np.multiply(gt[:u], h, out=ht)
-        np.subtract(1.0, gt[:u], out=tmp)
-        tmp *= gt[2 * u:]
-        ht += tmp
-        if keep_not is not None:
-            np.copyto(ht, h, where=keep_not[t])
-        h = ht
-        if on_chunk is not None and (t + 1) % CHUNK == 0:
-            on_chunk(t + 1)
+                if one:
+                    np.matmul(h[:, 0], U_cols[:, :2 * u], out=hp[:2 * u, 0])
+                else:
+                    np.matmul(U_zr, h, out=by_zr(hp[:2 * u]))
+                np.add(xp[:2 * u], hp[:2 * u], out=zt[:2 * u])
+                gates_zr(zt[:2 * u], gt[:2 * u])
+                np.multiply(gt[u:2 * u], h, out=tmp)
+                if one:
+                    np.matmul(tmp[:, 0], U_cols[:, 2 * u:], out=hp[2 * u:, 0])
+                else:
+                    np.matmul(U_h, tmp, out=by_h(hp[2 * u:]))
+                np.add(xp[2 * u:], hp[2 * u:], out=zt[2 * u:])
+            _apply(act, zt[2 * u:], gt[2 * u:], u)
+            ht = h_all[t] if h_all is not None else h_s[t & 1]
+            # h = z * h_prev + (1 - z) * h~, in Keras' own order of operations
+            np.multiply(gt[:u], h, out=ht)
+            np.subtract(ONE, gt[:u], out=tmp)
+            tmp *= gt[2 * u:]
+            ht += tmp
+            if keep_not is not None:
+                np.copyto(ht, h, where=keep_not[t])
+            h = ht
+            if on_chunk is not None and (t + 1) % CHUNK == 0:
+                on_chunk(t + 1)
 
     h_seq = _to_batch_major(h_all) if h_all is not None else None
     out = h_seq if mask is None else _mask_outputs(h_seq, mask, zero_output_for_mask, prev_out)
