@@ -92,8 +92,9 @@ def test_state_sources_say_which_input_or_layer_gives_each_initial_state():
     trace = model.trace([np.load(case / f"{n}.npy") for n in ("x", "seq_lens", "h0", "c0")])
     refs = [r for n in model.layers for r in cell_refs(model, trace, n.name)]
     assert [r.side for r in refs] == ["forward", "backward"]
-    for ref in refs:
-        assert state_sources(model, ref) == {"h": StateSource("h0", True), "c": StateSource("c0", True)}
+    for ref, part in zip(refs, ("[0]", "[1]")):  # (each direction its own part of h0 and c0)
+        assert state_sources(model, ref) == {"h": StateSource("h0", True, part), "c": StateSource("c0", True, part)}
+        np.testing.assert_array_equal(ref.rec.initial_state["h"], np.load(case / "h0.npy")[int(part[1])])
     case = FIXTURES / "onnx_torch_classic_lstm"
     model = lstmviz.load(case / "model.onnx", isolate=False)
     trace = model.trace([np.load(case / "x.npy")])

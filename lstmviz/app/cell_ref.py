@@ -158,6 +158,9 @@ class StateSource:
 
     name: str
     is_input: bool
+    #: the part of it this cell reads, as the views write it after the name: an ONNX
+    #: bidirectional node's halves read ``h0[0]`` and ``h0[1]`` (its directions' axis)
+    part: str = ""
 
 
 def state_sources(model: Model, ref: CellRef) -> dict[str, StateSource]:
@@ -178,13 +181,16 @@ def state_sources(model: Model, ref: CellRef) -> dict[str, StateSource]:
         half = len(refs) // 2
         refs = refs[:half] if ref.side == "forward" else refs[half:]
     given = dict(zip(keys, (r.layer for r in refs)))
+    part = ""
     if node.layer.class_name.startswith("onnx."):
         for slot, r in zip(node.layer.config.get("slots") or (), node.inbound):
             if slot in ("initial_h", "initial_c") and slot[-1] in keys:
                 source = model.get_layer(r.layer)
                 if r.layer in inputs or not getattr(source, "glue", False):
                     given[slot[-1]] = r.layer
-    return {k: StateSource(name, name in inputs) for k, name in given.items()}
+        if ref.side is not None:  # (both directions' states in one tensor, direction first)
+            part = "[0]" if ref.side == "forward" else "[1]"
+    return {k: StateSource(name, name in inputs, part) for k, name in given.items()}
 
 
 def recurrent_names(model: Model) -> list[str]:

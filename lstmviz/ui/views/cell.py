@@ -1251,7 +1251,8 @@ class CellView(TraceView):
         (" (from lstm_1)": a seq2seq's encoder). (Zeros, or a stateful layer's kept state,
         are " (init.)".)"""
         source = self._sources[key]
-        return f" = {markup(source.name)}" if source.is_input else f" (from {markup(source.name)})"
+        name = markup(source.name + source.part)
+        return f" = {name}" if source.is_input else f" (from {name})"
 
     def _sources_said(self) -> str:
         """The given initial states in one line (plain text): "h = h_in, c = c_in",
@@ -1262,9 +1263,9 @@ class CellView(TraceView):
             if source is None:
                 continue
             if source.is_input:
-                parts.append(f"{key} = {source.name}")
+                parts.append(f"{key} = {source.name}{source.part}")
             else:
-                by_layer.setdefault(source.name, []).append(key)
+                by_layer.setdefault(source.name + source.part, []).append(key)
         parts += [f"{', '.join(keys)} from {name}" for name, keys in by_layer.items()]
         return ", ".join(parts)
 
