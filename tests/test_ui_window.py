@@ -1,5 +1,6 @@
 """The main window driven as a user would: side panel widgets, keys, slider, files."""
 
+import contextlib
 import re
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from helpers import tip_text
+from helpers import settle, tip_text
 from lstmviz.ui.stack_panel import ROLE_CARD
 
 FIX = Path(__file__).parent / "fixtures"
@@ -507,6 +508,37 @@ def test_only_the_tab_on_screen_sets_the_windows_least_size(make_window):
     window.tabs.setCurrentIndex(3)
     settle()
     assert least(window)[1] >= weights[1] > alone[1]  # (and it holds the window while on screen)
+
+
+@contextlib.contextmanager
+def window_at(theme, size):
+    """``lstmviz --theme THEME`` on the demo, sized ``size`` and then shown, as
+    ``--size`` and a window under a display are; disposed of after."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window
+
+    w = make_window(None, theme, quiet=True)
+    try:
+        w.resize(*size)
+        w.show()
+        settle()
+        yield w
+    finally:
+        dispose(w)
+        th.apply("dark", QtWidgets.QApplication.instance())
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_a_window_asked_800_x_600_opens_800_x_600(qapp, theme):
+    """``lstmviz --size 800x600`` (and the window under a display) opened 808 px wide (907
+    in the projector theme) before any tab was chosen, and only a second resize gave 800:
+    the header's Bidirectional side box, hidden after the layouts had measured it but
+    before the window was first shown, stayed in their cached least widths."""
+    with window_at(theme, (800, 600)) as w:
+        assert not w.side_combo.isVisible()
+        assert (w.width(), w.height()) == (800, 600), theme
+        least = w.minimumSizeHint()
+        assert least.width() <= 800 and least.height() <= 600, least
 
 
 def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(window, tmp_path):
