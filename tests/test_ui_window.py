@@ -541,6 +541,34 @@ def test_a_window_asked_800_x_600_opens_800_x_600(qapp, theme):
         assert least.width() <= 800 and least.height() <= 600, least
 
 
+def test_the_cell_tab_fits_an_800_x_600_window_in_the_projector_theme(qapp):
+    """In the projector theme beside the side panel the Cell tab held an 800 x 600 window
+    1022 px wide: too short for two rows of charts under a header of three lines, the view
+    kept one row of nine charts 60 px wide, beside a check box as wide as its whole words.
+    It takes two rows, the header its short form (the unit and the step, not the layer's
+    kind), the check box its short words; the charts keep their least width and the
+    equations their first line."""
+    with window_at("projector", (800, 600)) as w:
+        w.tabs.setCurrentIndex(1)
+        settle()
+        view = w.views[1]
+        least = w.minimumSizeHint()
+        assert least.width() <= 800 and least.height() <= 600, least
+        assert (w.width(), w.height()) == (800, 600) and w.side.isVisible()
+        charts = [bp.widget.geometry() for bp in view.bars.values() if bp.widget.isVisible()]
+        assert len(charts) == 9 and len({c.top() for c in charts}) == 2
+        assert all(c.width() >= 60 and c.right() < view.width() for c in charts)
+        box = view.expand_box
+        assert box.text() == "Write out W·xₜ and U·hₜ₋₁" and box.width() >= box.minimumSizeHint().width()
+        line = QtGui.QFontMetrics(view.eq_label.font()).lineSpacing()
+        assert view.eq_scroll.viewport().height() >= line
+        header = QtGui.QTextDocumentFragment.fromHtml(view.header.label.text()).toPlainText()
+        assert header.startswith("lstm · step t = 0 · unit 0 · sample 0"), header
+        w.resize(1600, 1000)  # room: the whole words again
+        settle()
+        assert box.text() == "Write W·xₜ and U·hₜ₋₁ out term by term"
+
+
 def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(window, tmp_path):
     """An opened model's kernel_initializer RandomUniform(minval=-0.5, maxval=0.5) showed
     in the side panel as the dict's repr, "{'class_name': 'RandomUniform', 'config': {...}}";
