@@ -569,6 +569,35 @@ def test_the_cell_tab_fits_an_800_x_600_window_in_the_projector_theme(qapp):
         assert box.text() == "Write W·xₜ and U·hₜ₋₁ out term by term"
 
 
+#: what does not fit yet (each fails as it is: strict)
+NOT_YET = {
+    ("projector", 2): "the projector theme's type leaves an LSTM's six heatmaps in three rows less "
+                      "than 34 px of image within 800 x 600: three to a row, the window 954 px wide",
+    ("projector", 3): "the Weights tab's 1-row kernel and bias keep 5.5 lines (132 px) each: once "
+                      "laid out, the window's least height is 649 px",
+}
+
+
+@pytest.mark.parametrize("theme, tab", [
+    pytest.param(theme, tab, marks=pytest.mark.xfail(strict=True, reason=NOT_YET[theme, tab]))
+    if (theme, tab) in NOT_YET else (theme, tab)
+    for theme in ("dark", "projector") for tab in range(5)])
+def test_every_tab_holds_an_800_x_600_window_beside_the_side_panel(qapp, theme, tab):
+    """Each tab chosen in an 800 x 600 window (not presenting, the side panel shown)
+    leaves the window 800 x 600, its least size within the screen: the Over time tab held
+    it 902 px wide (three heatmaps of 160 px side by side; now two to a row, three rows,
+    in the dark and light themes), the Cell tab 1022 in the projector theme."""
+    with window_at(theme, (800, 600)) as w:
+        w.tabs.setCurrentIndex(tab)
+        settle()
+        w.resize(800, 600)
+        settle()
+        least = w.minimumSizeHint()
+        assert least.width() <= 800 and least.height() <= 600, (w.tabs.tabText(tab), least)
+        assert (w.width(), w.height()) == (800, 600), w.tabs.tabText(tab)
+        assert w.side.isVisible() == (tab < 4)  # (the Train tab takes the side panel's room on 4:3)
+
+
 def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(window, tmp_path):
     """An opened model's kernel_initializer RandomUniform(minval=-0.5, maxval=0.5) showed
     in the side panel as the dict's repr, "{'class_name': 'RandomUniform', 'config': {...}}";
