@@ -220,6 +220,49 @@ class ElidedLabel(QtWidgets.QLabel):
             self._elide()
 
 
+class ShortCheckBox(QtWidgets.QCheckBox):
+    """A check box that says ``text`` where its width holds it, else ``short`` (a shorter
+    form of it): its least width is the short form's, so its words never hold the window
+    wider (the Cell view's "Write W·x_t and U·h_t-1 out term by term" held an 800 x 600
+    window 1022 px wide in the projector theme, with the charts in two rows beside it)."""
+
+    def __init__(self, text: str, short: str, parent=None):
+        super().__init__(text, parent)
+        self.whole, self.short = text, short
+        # (a check box's own policy, Minimum, holds it at its size hint: the whole text)
+        policy = self.sizePolicy()
+        policy.setHorizontalPolicy(QtWidgets.QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(policy)
+
+    def _as(self, text: str) -> QtCore.QSize:
+        """The check box's size hint with ``text`` instead of the text it shows (Qt's own
+        hint: its least is that too, which asks for the hint the overridden way)."""
+        hint = QtWidgets.QCheckBox.sizeHint(self)
+        fm = self.fontMetrics()
+        hint.setWidth(hint.width() - fm.horizontalAdvance(self.text()) + fm.horizontalAdvance(text))
+        return hint
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return self._as(self.whole)
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return self._as(self.short)
+
+    def _fit(self) -> None:
+        text = self.whole if self.width() >= self.sizeHint().width() else self.short
+        if self.text() != text:
+            self.setText(text)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().changeEvent(event)
+        if event.type() in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.StyleChange):
+            self._fit()
+
+
 def set_if_changed(widget, maximum: int | None = None, value: int | None = None) -> None:
     """A spin box's or slider's maximum and value, each set only when it changes: Qt's
     ``setMaximum`` asks for a layout pass (and a repaint) even for the same maximum."""

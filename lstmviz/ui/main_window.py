@@ -376,6 +376,11 @@ class MainWindow(QtWidgets.QMainWindow):
         lay.addWidget(self.layer_combo)
         self.side_combo = QtWidgets.QComboBox()
         self.side_combo.addItems(["forward", "backward"])
+        # hidden from the start (shown for a Bidirectional layer): hidden later, before the
+        # window is first shown, its width stayed in the layouts' cached least widths above
+        # the header (Qt passes a hidden child's change up one layout only while nothing is
+        # on screen), and ``--size 800x600`` opened 808 px wide (907 in the projector theme)
+        self.side_combo.hide()
         self.side_combo.setToolTip("A Bidirectional layer runs twice: pick the forward or the backward pass")
         self.side_combo.currentTextChanged.connect(lambda s: self.state.set_cursor(side=s))
         lay.addWidget(self.side_combo)

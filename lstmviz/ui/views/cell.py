@@ -35,7 +35,7 @@ from lstmviz.engine.activations import formula
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import text_tip
+from lstmviz.ui.labels import ShortCheckBox, text_tip
 from lstmviz.ui.plot_tools import counted_ticks
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
@@ -602,6 +602,7 @@ class CellView(TraceView):
         self._columns: set | None = None  # the grid's columns of two rows
         self._hint = True  # the header's words for the mouse (_fit_rows)
         self._hold = True
+        self._short_head = False  # two rows without the height for them (_fit_rows)
         self._col_of: dict[str, int] = {}
         self._arrange(False)
         # The nine charts are drawn in one graphics view over their grid cells (nine views
@@ -621,6 +622,10 @@ class CellView(TraceView):
             self.bars[key].plot.titleLabel.geometryChanged.connect(self._title_moved)
             # alike charts' count axes tick alike (_same_ticks), again when one is resized
             self.bars[key].plot.getAxis("bottom").geometryChanged.connect(self._axis_moved)
+            # the header's words for the mouse decided again once the plots are measured:
+            # decided at a resize before they were laid out, they stayed (2 x LSTM(64) in a
+            # window opened at 800 x 600: a header of three lines, 26 px of plot a chart)
+            self.bars[key].plot.getViewBox().sigResized.connect(lambda *_: self._fit_rows())
         self.bar_view.scene().sigMouseClicked.connect(self._bar_clicked)
         for lab in self.col_titles:  # (two rows: the lower row's titles lie over the view)
             lab.raise_()
@@ -637,7 +642,8 @@ class CellView(TraceView):
         self.eq_scale = 1.0
         #: write W·x_t and U·h_{t-1} out term by term (per input feature, per unit)
         self.expanded = False
-        self.expand_box = QtWidgets.QCheckBox("Write W·xₜ and U·hₜ₋₁ out term by term")
+        # (its short form beside the side panel at 800 x 600 in the projector theme)
+        self.expand_box = ShortCheckBox("Write W·xₜ and U·hₜ₋₁ out term by term", "Write out W·xₜ and U·hₜ₋₁")
         self.expand_box.setToolTip(
             "<p>x<sub>t</sub> holds input_dim numbers, and each unit's gate has one weight per "
             "feature: W<sub>i</sub>·x<sub>t</sub> = W<sub>i</sub>[0]·x<sub>t</sub>[0] + "
@@ -761,7 +767,17 @@ class CellView(TraceView):
                 + self.expand_box.sizeHint().height() + 2 * QtGui.QFontMetrics(self.eq_label.font()).lineSpacing()
                 + m.top() + m.bottom() + 3 * max(0, self._page_layout.spacing()))
         tall = self.height() >= need
-        self._arrange(tall and self.width() - m.left() - m.right() < one_row, hold=not tall)
+        width = self.width() - m.left() - m.right()
+        # a view narrower than one row at the charts' least width (800 x 600 beside the side
+        # panel in the projector theme: one row held the window 1022 px wide) takes two rows
+        # where they leave the header and the equations a line each (the header then gives
+        # its short form first), without growing the window taller (at 800 x 500 they would)
+        narrow = width < n * self.SLOT_LEAST[0] + max(0, n - 1) * self._grid.horizontalSpacing()
+        lines = (QtGui.QFontMetrics(self.header.label.font()).lineSpacing()
+                 + QtGui.QFontMetrics(self.eq_label.font()).lineSpacing())
+        fits = self.height() >= need - head - QtGui.QFontMetrics(self.eq_label.font()).lineSpacing() + lines
+        self._arrange((tall or (narrow and fits)) and width < one_row, hold=not tall)
+        self._short_head = bool(self._two_rows) and not tall
         # the header's words for the mouse ("click a bar to pick its unit", a line of it in a
         # narrow view) give way where two rows of charts would otherwise have less than
         # PLOT_READABLE of plot above two lines of equations (800 x 600)
@@ -1235,11 +1251,16 @@ class CellView(TraceView):
         side = f" {ref.side}" if ref.side else ""
         masked = ref.masked(s, t)
         mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
+        # (short: where the view has not the height for it beside two rows of charts, the
+        # data first: the kind, and an input step that is the step itself, left out)
+        again = "" if count(read) == count(t + o) and not order else f" = input step {count(read)}{order}"
         self.header.setText(
             f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
             f"step <b>t = {count(t + o)}</b> = input step "
             f"{count(read)}{order} · unit <b>{u}</b> · sample {s + self.sample_base}{mtxt}"
-            + (hint("click a bar to pick its unit") if self._hint else ""))
+            + (hint("click a bar to pick its unit") if self._hint else ""),
+            short=f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t + o)}</b>{again} · unit <b>{u}</b> · "
+                  f"sample {s + self.sample_base}{mtxt}")
         self._eqs = equations(ref, s, t, u)
         if self.expanded:
             self._eqs = self._with_terms(self._eqs, ref, s, t, u)
@@ -1319,6 +1340,8 @@ class CellView(TraceView):
         # so their height is measured at every new text
         wrap = self.eq_label.laid_out(vw) if (not fits or self.expanded) else None
         head = self.header.sizeHint().height()
+        if self._short_head:  # (two rows without their height: the header's short form)
+            head = min(head, self.header.short_height() or head)
         # (the room is in the key: the charts going into two rows change it at the same
         # size; measured before that, at 800 x 600 the equations kept one row's room, the
         # view's minimum grew past its height, the header was squeezed to nothing and the

@@ -157,6 +157,14 @@ CURVES_MIN_PLOT = 40
 #: a heatmap's least width (200 held the window 1,074 px wide in the projector theme beside
 #: the side panel: past a 1024 x 768 screen)
 HEATMAP_MIN_WIDTH = 160
+#: an LSTM's six heatmaps two to a row, three rows, in a page too narrow for three to a
+#: row (``_fit_columns``: at 800 x 600 beside the side panel three to a row held the window
+#: 902 px wide): each image at least this high, without their step axes (the curves' below
+#: say the steps, the step line the one shown); where the theme's type leaves that only
+#: more than ``STACK_ROOM`` px taller than two rows of ``HEATMAP_MIN`` (the projector theme:
+#: the window's least height past an 800 x 600 screen's), three to a row as ever
+IMAGE_STACKED = 34
+STACK_ROOM = 20
 #: a heatmap widget's margins (pyqtgraph's), and the least it keeps where its image would
 #: be less than ``IMAGE_MIN`` high or ``IMAGE_MIN_WIDE`` wide with them (``_Heatmap.fit_room``)
 MARGIN, MARGIN_TIGHT = 9, 2
@@ -389,6 +397,7 @@ class OverTimeView(TraceView):
         self.slots[0].colorbar.share_width(*(s.colorbar for s in self.slots[1:]))
         self.grid = grid
         self._columns = 0
+        self._least: tuple = ()  # the heatmaps' least size as last set (_fit_columns)
         self._place(3)
         # The selected unit's curves.
         self.curve_widget = pg.PlotWidget(enableMenu=False,  # (made without the menu: ~4 ms)
@@ -444,7 +453,10 @@ class OverTimeView(TraceView):
         cache_pixels(self.curve_plot.getAxis("left"), self.curve_plot.getAxis("bottom"), right)
         paints_nothing(self.curve_plot, self.curve_plot.titleLabel)
         lay.addWidget(self.curve_widget, CURVES_STRETCH)
-        self.curve_plot.vb.sigResized.connect(lambda *_: self._fit_curves_label())
+        # (the curves' least after the layout pass the legend's new rows came in: set inside it,
+        # the plot's view kept its old height)
+        self.curve_plot.vb.sigResized.connect(
+            lambda *_: (QtCore.QTimer.singleShot(0, self, self._fit_curves_least), self._fit_curves_label()))
         self.images: dict[str, pg.ImageItem] = {}
         self.colorbars: dict[str, pg.ColorBarItem] = {}
         self.cursor_lines: list[StepLine] = []
@@ -487,8 +499,8 @@ class OverTimeView(TraceView):
         self.nan_note.setFont(t.font(0.95))
         self.header.setFont(t.font(1.15))
         self.message.setFont(t.font(1.3))
-        rows = QtGui.QFontMetrics(t.font(0.95)).height() + 2 * QtGui.QFontMetrics(t.font(1.0)).height()
-        self.curve_widget.setMinimumHeight(rows + CURVES_MIN_PLOT)
+        self._curves_rows = QtGui.QFontMetrics(t.font(0.95)).height() + 2 * QtGui.QFontMetrics(t.font(1.0)).height()
+        self._fit_curves_least()
         self.legend.setLabelTextSize(f"{t.pt(0.95)}pt")
         self.legend.setLabelTextColor(t.foreground)
         self._data_key = None
@@ -513,6 +525,20 @@ class OverTimeView(TraceView):
             self._page_layout.setStretchFactor(self.curve_widget, k)
             self._fit_curves_label()
 
+    def _fit_curves_least(self) -> None:
+        """The curves' least height: their title's, axis' and label's rows and
+        ``CURVES_MIN_PLOT``, and the legend's rows past the title's (a narrow page: the
+        heatmaps two to a row at 800 x 600 put its six entries in two rows, which left the
+        curves 23 px of plot)."""
+        title = self.curve_plot.titleLabel
+        if not hasattr(self, "_curves_rows"):
+            return  # (being made)
+        legend = self.legend.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).height()
+        more = max(0, math.ceil(legend - th.title_height(title))) if self.legend.items else 0
+        least = self._curves_rows + CURVES_MIN_PLOT + more
+        if self.curve_widget.minimumHeight() != least:
+            self.curve_widget.setMinimumHeight(least)
+
     def _fit_curves_label(self) -> None:
         """The curves' steps' label ("processing step t") where it leaves them
         ``CURVES_MIN_PLOT`` of plot and they keep their share of the page; else it goes
@@ -529,6 +555,7 @@ class OverTimeView(TraceView):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
+        self._fit_columns()
         self._set_curves_stretch(CURVES_STRETCH)  # (the heatmaps measured again: fit_strip)
         if self.overviews is not None:
             # and fitted again once laid out: a heatmap whose height the new size leaves as
@@ -644,6 +671,48 @@ class OverTimeView(TraceView):
             return ov.levels(False)
         return th.symmetric_levels(ref.rec.steps[key])
 
+    def _stacked_least(self) -> int | None:
+        """The least height (px) of a heatmap in three rows: its title's row, its image
+        ``IMAGE_STACKED`` high, no step axis, the tight margins; None where three rows of
+        them need more than ``STACK_ROOM`` px more than two rows of ``HEATMAP_MIN``."""
+        slot = self.slots[0]
+        title = math.ceil(max(th.title_height(s.plot.titleLabel) for s in self.slots))
+        _, top, _, bottom = slot.plot.layout.getContentsMargins()
+        least = title + 2 * MARGIN_TIGHT + math.ceil(top + bottom) + IMAGE_STACKED
+        gap = self.grid.verticalSpacing()
+        if 3 * least + 2 * gap > 2 * HEATMAP_MIN + gap + STACK_ROOM:
+            return None
+        return least
+
+    def _fit_columns(self) -> None:
+        """The heatmaps three to a row (a GRU's four two to a row), or an LSTM's six two to a
+        row, three rows without step axes, where the page is narrower than three
+        ``HEATMAP_MIN_WIDTH`` wide and the theme's type leaves three rows their images
+        (``_stacked_least``): at 800 x 600 beside the side panel three to a row held the
+        window 902 px wide, past an 800-px screen. Three to a row are as narrow, at the
+        least, as two to a row, so that the window can be narrowed to them; three rows need
+        at most ``STACK_ROOM`` px more height than two (14 in the dark theme)."""
+        n = sum(not slot.widget.isHidden() for slot in self.slots)  # (the layout's: all six before a layer)
+        wide = 2 if n == 4 else 3
+        columns, least = wide, (HEATMAP_MIN_WIDTH, HEATMAP_MIN)
+        stacked = self._stacked_least() if n > 4 else None
+        if stacked is not None:
+            m = self.layout().contentsMargins()
+            gap = self.grid.horizontalSpacing()
+            if self.width() - m.left() - m.right() < wide * HEATMAP_MIN_WIDTH + (wide - 1) * gap:
+                columns, least = 2, (HEATMAP_MIN_WIDTH, stacked)
+            else:  # (as narrow as two to a row, at the least: the window can be narrowed to it)
+                two = 2 * HEATMAP_MIN_WIDTH + gap
+                least = (-(-(two - (wide - 1) * gap) // wide), HEATMAP_MIN)
+        self._place(columns)
+        for slot in self.slots:
+            if slot.plot.getAxis("bottom").isVisible() != (columns != 2 or n <= 4):
+                slot.plot.showAxis("bottom", columns != 2 or n <= 4)
+        if least != self._least:
+            self._least = least
+            for slot in self.slots:
+                slot.widget.setMinimumSize(*least)
+
     def _place(self, columns: int) -> None:
         """The heatmaps row by row, ``columns`` to a row (moved only when that changes)."""
         if columns == self._columns:
@@ -657,9 +726,6 @@ class OverTimeView(TraceView):
     def _set_layer(self, ref: CellRef, s: int) -> None:
         t = self.theme
         keys = ref.cell.records
-        # a GRU's four heatmaps two by two: three to a row left the fourth (h) alone under
-        # the first, two thirds of its row empty and every heatmap a third of the width
-        self._place(2 if len(keys) == 4 else 3)
         self.images, self.colorbars = {}, {}
         self.cursor_lines = [self.curve_cursor]
         for k, slot in enumerate(self.slots):
@@ -688,6 +754,9 @@ class OverTimeView(TraceView):
             self.images[key] = slot.image
             self.colorbars[key] = slot.colorbar
             self.cursor_lines.append(slot.cursor_line)
+        # a GRU's four heatmaps two by two: three to a row left the fourth (h) alone under
+        # the first, two thirds of its row empty and every heatmap a third of the width
+        self._fit_columns()
         # the heatmaps' titles whole or short together, not some of each
         th.titles_together(*(slot.plot for slot in self.slots if slot.key is not None))
         for slot in self.slots:
