@@ -711,3 +711,20 @@ def test_a_file_without_tensors_names_the_class_it_holds_as_the_pickle_does(tmp_
     with pytest.raises(LstmvizError) as ei:
         read_torch_state_dict(path)
     assert f"the file holds {kind} with no tensors" in _one_line(ei.value, "bad.pt")
+
+
+def test_a_damaged_pickle_string_warns_of_nothing():
+    """A damaged pickle's string with a bad escape ("S'\\R'", from fuzz seed 905 on a legacy
+    .pt) made Python print "DeprecationWarning: invalid escape sequence '\\R'" from
+    pickletools and the unpickler, before the file was refused or read: the scan and the
+    load say nothing but their own result."""
+    import warnings
+
+    from lstmviz.io.torch_state import _load_pickle, _scan_pickle, _Unpickler
+
+    data = b"S'\\R'\n."
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert _scan_pickle(data) == len(data)
+        assert _load_pickle(_Unpickler(io.BytesIO(data))) == "\\R"
+    assert [str(w.message) for w in seen] == []

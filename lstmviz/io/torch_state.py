@@ -31,12 +31,14 @@ The forward() code is not in the file, so the common pattern is assumed (and wri
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import pickle
 import pickletools
 import re
 import struct
+import warnings
 import zipfile
 from collections import OrderedDict
 from typing import Any, Callable
@@ -478,16 +480,17 @@ def _scan_pickle(data: bytes) -> int:
     limit = len(data)
     count = 0
     try:
-        for op, arg, _pos in pickletools.genops(stream):
-            count += 1
-            if count > MAX_PICKLE_OPS:
-                raise Fail(f"the pickle holds more than {MAX_PICKLE_OPS:,} operations, far more "
-                           f"than a state_dict of up to {MAX_TENSORS:,} tensors needs")
-            if op.name in ("PUT", "BINPUT", "LONG_BINPUT") and \
-                    (not isinstance(arg, int) or not 0 <= arg <= limit):
-                raise Fail(f"the pickle names memo slot {str(arg)[:20]}, beyond its size")
-            if op.name in ("NEXT_BUFFER", "READONLY_BUFFER"):
-                raise Fail("the pickle asks for out-of-band buffers")
+        with _quiet():
+            for op, arg, _pos in pickletools.genops(stream):
+                count += 1
+                if count > MAX_PICKLE_OPS:
+                    raise Fail(f"the pickle holds more than {MAX_PICKLE_OPS:,} operations, far more "
+                               f"than a state_dict of up to {MAX_TENSORS:,} tensors needs")
+                if op.name in ("PUT", "BINPUT", "LONG_BINPUT") and \
+                        (not isinstance(arg, int) or not 0 <= arg <= limit):
+                    raise Fail(f"the pickle names memo slot {str(arg)[:20]}, beyond its size")
+                if op.name in ("NEXT_BUFFER", "READONLY_BUFFER"):
+                    raise Fail("the pickle asks for out-of-band buffers")
     except Fail:
         raise
     except Exception as exc:  # unknown opcode, truncated argument, no STOP ...
@@ -495,9 +498,21 @@ def _scan_pickle(data: bytes) -> int:
     return stream.tell()
 
 
+@contextlib.contextmanager
+def _quiet():
+    """Python's escape decoding warns of a damaged pickle's string ("DeprecationWarning:
+    invalid escape sequence '\\R'", from ``pickletools`` and the unpickler alike) on
+    stderr, before the refusal or the reading says what the file is: no warning for the
+    user to read."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
+
 def _load_pickle(u: _Unpickler) -> Any:
     try:
-        return u.load()
+        with _quiet():
+            return u.load()
     except Fail:
         raise
     except RecursionError as exc:
