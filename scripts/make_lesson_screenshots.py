@@ -26,6 +26,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+#: colours of a committed picture (a palette of 128 keeps them small)
+COLOURS = 128
+
+
+def quantized(img, keep: list[tuple[int, int, int]]):
+    """``img`` in a palette of ``COLOURS``: a median cut of its own colours and the colours
+    ``keep`` exactly. A median cut alone is chosen by area: in lesson 9.5 it drew f's thin
+    vermillion title and curve in c's orange (and o's purple grey) once a layout change
+    moved a few pixels, so two records read as one."""
+    from PIL import Image
+
+    base = img.quantize(colors=COLOURS - len(keep), method=Image.Quantize.MEDIANCUT)
+    palette = base.getpalette()[:3 * (COLOURS - len(keep))] + [v for rgb in keep for v in rgb]
+    holder = Image.new("P", (1, 1))
+    holder.putpalette(palette)
+    return img.quantize(palette=holder, dither=Image.Dither.NONE)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", type=int, action="append", help="lesson number (1-based), repeatable")
@@ -57,6 +75,15 @@ def main(argv=None) -> int:
         for _ in range(4):
             app.processEvents()
 
+    # the records' hues and the theme's colours, kept exact in every picture's palette
+    from PySide6 import QtGui
+
+    from lstmviz.ui import theme as th
+
+    t = th.current()
+    keep = [QtGui.QColor(c).getRgb()[:3] for c in dict.fromkeys(
+        [c for c in th.HUES.values() if c] + [t.background, t.foreground, t.muted, t.highlight])]
+
     lines = ["# The lessons, step by step", "",
              "Every step of every built-in lesson (Help > Lessons, or L) as a hall sees it: "
              "presentation mode at 1920x1080 (shown here at 1120x630). Made by "
@@ -76,7 +103,7 @@ def main(argv=None) -> int:
             window.grab().save(str(path))
             if not full:
                 img = Image.open(path).convert("RGB").resize((1120, 630), Image.LANCZOS)
-                img.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+                quantized(img, keep).save(path, optimize=True)
             caption = p.caption.text().replace("\n", " ")
             lines += [f"{n + 1}. {caption}", ""]
             if tours.quotes_run_figures(les.steps[n]):  # (another machine's differ)
