@@ -727,12 +727,10 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
         k = _row_block(rows, u, B)
         return lambda a: a.reshape(-1, k, a.shape[-1])
 
-    if one:
-        pass
-    elif reset_after:
+    if not one and reset_after:
         by_all = blocks(3 * u)
         U_all = by_all(UT)
-    else:
+    elif not one:
         by_zr, by_h = blocks(2 * u), blocks(u)
         U_zr, U_h = by_zr(UT[:2 * u]), by_h(UT[2 * u:])
     keep_seq = record or keep_sequence or mask is not None
