@@ -335,6 +335,15 @@ class StripCurve(pg.PlotDataItem):
         self.sigPlotChanged.emit(self)
 
 
+def empty_group(parent: QtWidgets.QGraphicsItem | None = None) -> QtWidgets.QGraphicsRectItem:
+    """An item that paints nothing (``paints_nothing``), only holds others: its transform
+    moves or scales them together (``Shifted``'s twin, the Over time curves' value map)."""
+    group = QtWidgets.QGraphicsRectItem(parent)
+    paints_nothing(group)
+    group.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+    return group
+
+
 class Shifted(QtWidgets.QGraphicsRectItem):
     """A group of a plot's items drawn in the plot's range of a window of steps while their
     coordinates stay the whole sequence's steps (a line's ``value()``, a curve's data, an
@@ -351,7 +360,7 @@ class Shifted(QtWidgets.QGraphicsRectItem):
 
     def __init__(self, plot: pg.PlotItem):
         super().__init__()
-        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        paints_nothing(self)
         self.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
         self.plot = plot
         self.span: int | None = None  # the plot's range: -0.5 .. span - 0.5
@@ -402,9 +411,7 @@ class Shifted(QtWidgets.QGraphicsRectItem):
         """A hidden group beside this one, for items holding a window not shown yet
         (``Ahead``): given ``transform_of`` a map, its items' device transforms are the
         ones this group's would have with that map (Qt makes both from the same parent)."""
-        twin = QtWidgets.QGraphicsRectItem()
-        twin.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
-        twin.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+        twin = empty_group()
         twin.setVisible(False)
         self.plot.getViewBox().addItem(twin, ignoreBounds=True)
         return twin

@@ -762,7 +762,8 @@ class CellView(TraceView):
         titles = max(lab.sizeHint().height() for lab in self.col_titles)
         # (the header's height as three lines, not as it is laid out now: that changes with
         # the width, which two rows change in turn)
-        head = 3 * QtGui.QFontMetrics(self.header.label.font()).lineSpacing()
+        head_line = QtGui.QFontMetrics(self.header.label.font()).lineSpacing()
+        head = 3 * head_line
         need = (head + 2 * (titles + self.SLOT_LEAST_TWO_ROWS[1])
                 + self.expand_box.sizeHint().height() + 2 * QtGui.QFontMetrics(self.eq_label.font()).lineSpacing()
                 + m.top() + m.bottom() + 3 * max(0, self._page_layout.spacing()))
@@ -770,12 +771,10 @@ class CellView(TraceView):
         width = self.width() - m.left() - m.right()
         # a view narrower than one row at the charts' least width (800 x 600 beside the side
         # panel in the projector theme: one row held the window 1022 px wide) takes two rows
-        # where they leave the header and the equations a line each (the header then gives
-        # its short form first), without growing the window taller (at 800 x 500 they would)
+        # where they leave the header a line (its short form first) and the equations their
+        # two, without growing the window taller (at 800 x 500 they would)
         narrow = width < n * self.SLOT_LEAST[0] + max(0, n - 1) * self._grid.horizontalSpacing()
-        lines = (QtGui.QFontMetrics(self.header.label.font()).lineSpacing()
-                 + QtGui.QFontMetrics(self.eq_label.font()).lineSpacing())
-        fits = self.height() >= need - head - QtGui.QFontMetrics(self.eq_label.font()).lineSpacing() + lines
+        fits = self.height() >= need - head + head_line
         self._arrange((tall or (narrow and fits)) and width < one_row, hold=not tall)
         self._short_head = bool(self._two_rows) and not tall
         # the header's words for the mouse ("click a bar to pick its unit", a line of it in a

@@ -51,6 +51,7 @@ from lstmviz.ui.views._common import (
     cell_ref,
     clamp,
     count_axis,
+    empty_group,
     ground,
     hint,
     holds_nan,
@@ -74,15 +75,6 @@ WIDE, NARROW = 4.0, 1.5
 #: step ticks at most under a heatmap and under the curves (``count_axis``; the window
 #: painted ahead gives its axes the same)
 HEAT_STEP_TICKS, CURVE_STEP_TICKS = 8, 24
-
-
-def _value_map(parent: QtWidgets.QGraphicsItem) -> QtWidgets.QGraphicsRectItem:
-    """An empty item under ``parent`` whose transform (``OverTimeView._set_right``) maps
-    the values of the curves under it onto the plot's range."""
-    group = QtWidgets.QGraphicsRectItem(parent)
-    group.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
-    group.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
-    return group
 
 
 def _zero_aligned(left: tuple[float, float], right: tuple[float, float]) -> tuple[tuple, tuple]:
@@ -428,9 +420,10 @@ class OverTimeView(TraceView):
         self.curve_shift.adopt(self.curve_cursor, self.zero_line, self.curve_veil.item)
         self.curve_twin_group = self.curve_shift.twin()  # (prepare_ahead)
         # records far wider than the others (``_sides``) are drawn through these groups,
-        # which map their values onto the left axis' range; the right axis reads them
-        self.right_group = _value_map(self.curve_shift)
-        self.right_twin_group = _value_map(self.curve_twin_group)
+        # whose transforms (``_set_right``) map their values onto the left axis' range; the
+        # right axis reads them
+        self.right_group = empty_group(self.curve_shift)
+        self.right_twin_group = empty_group(self.curve_twin_group)
         #: the records on the right axis, and the values its range spans (without padding)
         self.right_keys: tuple[str, ...] = ()
         self.right_range: tuple = ()
@@ -705,9 +698,10 @@ class OverTimeView(TraceView):
                 two = 2 * HEATMAP_MIN_WIDTH + gap
                 least = (-(-(two - (wide - 1) * gap) // wide), HEATMAP_MIN)
         self._place(columns)
+        steps = columns != 2 or n <= 4  # (an LSTM's three rows: no step axes)
         for slot in self.slots:
-            if slot.plot.getAxis("bottom").isVisible() != (columns != 2 or n <= 4):
-                slot.plot.showAxis("bottom", columns != 2 or n <= 4)
+            if slot.plot.getAxis("bottom").isVisible() != steps:
+                slot.plot.showAxis("bottom", steps)
         if least != self._least:
             self._least = least
             for slot in self.slots:
