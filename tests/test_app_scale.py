@@ -569,6 +569,39 @@ def test_cancelling_the_overviews_leaves_the_windows_exact_and_whole():
     assert ls.start_of(1000) not in ls._cache
 
 
+def test_a_long_input_opens_on_its_first_steps_exact_then_its_first_window():
+    """Opening a long input draws its first QUICK_STEPS steps at once (the first window took
+    59 ms of engine for two LSTM(512) on the fast machine, over 200 at half speed); the
+    worker computes the first window before its keyframe pass. Both are the same numbers as
+    those steps of a whole trace, every layer (one after another: records of the layers
+    after the one asked for come when first read), a batch of several samples too."""
+    from lstmviz.app.long_sequence import LONG_STEPS, trace_or_window
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="a"),
+        LayerSpec("GRU", {"units": 5, "return_sequences": True}, name="b"),
+        LayerSpec("SimpleRNN", {"units": 4, "return_sequences": True}, name="c")], seed=3)
+    x = np.random.default_rng(8).normal(size=(3, LONG_STEPS + 100, 3)).astype(np.float32)
+    full = model.trace(x)
+    first, seq = trace_or_window(model, [x], needed={"b"})
+    assert seq is not None and seq.is_quick(first) and first.start == 0
+    assert first.total_steps == LONG_STEPS + 100
+    for name in ("a", "b", "c"):
+        for key, got in first[name].steps.items():
+            assert got.shape[1] == QUICK_STEPS
+            np.testing.assert_array_equal(got, full[name].steps[key][:, :QUICK_STEPS], err_msg=f"{name}/{key}")
+    assert seq.window_at(QUICK_STEPS - 1)[0] is first  # (before the first window: the same steps)
+    assert not seq.refinable(first, 0)
+    assert seq.run_pass()  # the worker: the first window, then the pass
+    assert seq.refinable(first, 3)
+    window, k = seq.window_at(3, quick=True)
+    assert k == 3 and window is seq.first_window() and window["c"].timesteps == seq.window
+    np.testing.assert_array_equal(window["c"].steps["h"], full["c"].steps["h"][:, :seq.window])
+    # a cursor past the first steps (an edit at step 100 before the pass): the first window
+    first, seq = trace_or_window(model, [x], step=100)
+    assert not seq.is_quick(first) and first["a"].timesteps == seq.window
+    seq.close()
+
+
 def test_overviews_are_every_records_min_and_max_per_bin_in_one_pass(traced):
     _, _, full, wt = traced
     from lstmviz.app.cell_ref import layer_input
@@ -607,8 +640,18 @@ def test_a_long_input_in_the_app_state_is_an_exact_window_around_the_cursor(monk
     assert seq is not None and not seq.ready
     full = state.model.trace(x)
     name = state.model.layers[0].name
-    # the first window at once, exact, before the pass
+    # its first steps at once, exact, before the first window and the pass
     assert state.trace.start == 0 and state.trace.total_steps == 2000
+    assert state.trace[name].timesteps == QUICK_STEPS and seq.is_quick(state.trace)
+    np.testing.assert_array_equal(state.trace[name].steps["h"], full[name].steps["h"][:, :QUICK_STEPS])
+    np.testing.assert_array_equal(state.trace[name].steps["c"], full[name].steps["c"][:, :QUICK_STEPS])
+    assert not seq.refinable(state.trace, 0)
+    state.set_cursor(step=QUICK_STEPS - 1)  # within them: they stay
+    assert state.trace[name].timesteps == QUICK_STEPS
+    seq.first_window()  # (the worker's first work, before its pass)
+    assert seq.refinable(state.trace, QUICK_STEPS - 1)
+    state.follow_long()  # the first window, exact
+    assert state.trace.start == 0 and state.trace_cursor.step == QUICK_STEPS - 1
     np.testing.assert_array_equal(state.trace[name].steps["h"], full[name].steps["h"][:, :seq.window])
     state.set_cursor(step=1500)  # before the pass: the first window's last step is shown
     assert state.trace_cursor.step == seq.window - 1
@@ -648,7 +691,8 @@ def test_more_steps_than_a_plot_can_show_is_a_long_input_even_when_its_trace_fit
     trace, seq = trace_or_window(model, [short])
     assert seq is None and trace[model.layers[0].name].timesteps == LONG_STEPS
     first, seq = trace_or_window(model, [long])
-    assert seq is not None and seq.steps == LONG_STEPS + 1
+    assert seq is not None and seq.steps == LONG_STEPS + 1 and seq.is_quick(first)
+    first = seq.first_window()  # (after the first steps, at once: see the test above)
     name = model.layers[0].name
     full = model.trace(long)
     assert first.start == 0 and first[name].timesteps == seq.window < LONG_STEPS

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import lstmviz
+from lstmviz.app.long_sequence import QUICK_STEPS
 from lstmviz.app.options import ADDABLE, default_config, options_for
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.errors import LstmvizError
@@ -464,6 +465,11 @@ def test_a_long_npy_stays_memory_mapped_in_the_state(tmp_path):
     assert s.error is None and s.long is not None  # 5,000 steps: a long input
     # the window shown (the first one) equals a trace of the same numbers held in memory
     name = s.model.layers[0].name
+    got = s.trace[name].steps["h"]
+    assert s.trace.start == 0 and got.shape[1] == QUICK_STEPS  # (the first steps at once)
+    assert np.array_equal(got, s.model.trace(x[:, :s.long.window])[name].steps["h"][:, :QUICK_STEPS])
+    assert s.long.run_pass()  # (the worker: the first window, then the pass)
+    s.follow_long()
     got = s.trace[name].steps["h"]
     assert s.trace.start == 0 and got.shape[1] == s.long.window
     assert np.array_equal(got, s.model.trace(x[:, :s.long.window])[name].steps["h"])

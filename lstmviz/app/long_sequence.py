@@ -1,14 +1,17 @@
-"""A long input in the app, without Qt: the first window at once, the keyframe pass on a
-worker thread, and the exact window around any step on demand.
+"""A long input in the app, without Qt: the first steps at once, the first window and the
+keyframe pass on a worker thread, and the exact window around any step on demand.
 
 ``LongSequence(model, x)``:
-- ``first_window()``: a plain trace of the first ``window`` steps: the same numbers as
-  those steps of the whole sequence (a run from step 0 makes the same products), so the
-  views draw at once, before the pass. Only where every layer runs forward: a backward
-  half (go_backwards, a Bidirectional) starts at the last step, so there it is None;
-- ``run_pass(progress, cancel)``: the keyframe pass (``engine.windows``), meant for a
-  worker thread; ``ready`` says it finished, ``error`` holds a refusal or "cancelled"
-  (after ``resume`` the next ``run_pass`` goes on from where the cancelled one stopped);
+- ``first_steps()``: a plain trace of the first ``QUICK_STEPS`` steps, what the views draw
+  at once on opening; ``first_window()``: of the first ``window`` steps, computed by the
+  worker before its pass (``refinable`` then says the first steps can give way to it).
+  Both are the same numbers as those steps of the whole sequence (a run from step 0 makes
+  the same products). Only where every layer runs forward: a backward half
+  (go_backwards, a Bidirectional) starts at the last step, so there they are None;
+- ``run_pass(progress, cancel)``: the first window, then the keyframe pass
+  (``engine.windows``), meant for a worker thread; ``ready`` says it finished, ``error``
+  holds a refusal or "cancelled" (after ``resume`` the next ``run_pass`` goes on from where
+  the cancelled one stopped);
 - ``window_at(step, quick)``: ``(trace, local step)``: the exact window holding input
   step ``step`` (windows start at multiples of half a window, so stepping across a
   boundary recomputes once; the next window is computed ahead on a thread). Windows are
@@ -142,14 +145,15 @@ def moving(last: int | None, step: int, window: int) -> int:
     return 1 if step > last else -1
 
 
-def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, needed=None):
+def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, needed=None, step: int = 0):
     """``(trace, None)`` when the whole trace of ``xs`` fits the trace budget
-    (``limits.trace_budget``) and has at most ``LONG_STEPS`` steps, else ``(first window,
-    LongSequence)``: the keyframe pass is
-    still to run (``run_pass``, on a worker thread). Where a layer runs backwards there is
+    (``limits.trace_budget``) and has at most ``LONG_STEPS`` steps, else ``(first steps,
+    LongSequence)``: the first ``QUICK_STEPS`` steps when ``step`` (the cursor's) is among
+    them, else the first window; the first window and the keyframe pass are still to run
+    (``run_pass``, on a worker thread). Where a layer runs backwards there is
     no first window before the pass, so the pass runs here. ``reuse``: an earlier trace
     whose unchanged layers a whole trace takes as they are; ``needed``: the layers a whole
-    trace runs at once, the rest when first asked for (``Model.trace``)."""
+    trace (or the first steps) runs at once, the rest when first asked for (``Model.trace``)."""
     x = xs[0]
     if len(xs) != 1 or np.ndim(x) < 2 or getattr(model, "stateful", False):
         return model.trace(xs if len(xs) > 1 else x, reuse=reuse, needed=needed), None
@@ -164,7 +168,7 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
     check_pass(model, [x])  # (its sequences over the memory limit: refused now, not on the worker)
     make_room(pass_bytes(model, [x]))  # (a cancelled pass's stretches give way to this one)
     seq = LongSequence(model, x, window)
-    first = seq.first_window()
+    first = seq.first_steps(needed) if step < QUICK_STEPS else seq.first_window()
     if first is None:
         if not seq.run_pass():
             raise LstmvizError(seq.error or "the keyframe pass failed")
@@ -209,6 +213,7 @@ class LongSequence:
         self._window_error: tuple[int, int, str] | None = None
         self._last_step: int | None = None  # the step window_at was last asked for
         self._first: Trace | None = None
+        self._first_lock = threading.Lock()  # the first window: computed once, by whoever asks first
         self._summaries: dict = {}
         #: (layer, key) -> ``scale.Overview`` of sample 0, once ``run_overviews`` ran
         self.overviews: dict | None = None
@@ -229,11 +234,35 @@ class LongSequence:
                    for _, rnn in recurrent_halves(n.layer))
 
     def first_window(self):
-        """The first window, traced alone (None when a layer runs backwards)."""
+        """The first window, traced alone (None when a layer runs backwards). Computed once
+        (the worker computes it before its pass; a caller meanwhile waits for it)."""
         if self._first is None and self.forward_only:
-            self._first = self.model.trace(np.ascontiguousarray(self.x[:, :self.window]))
-            self._first.start, self._first.total_steps = 0, self.steps
+            with self._first_lock:
+                if self._first is None:
+                    first = self.model.trace(np.ascontiguousarray(self.x[:, :self.window]))
+                    first.start, first.total_steps = 0, self.steps
+                    self._first = first
         return self._first
+
+    def first_steps(self, needed=None):
+        """The first ``QUICK_STEPS`` steps, traced alone: what the views draw at once on
+        opening (a fraction of the first window's time, and the same numbers: the engine
+        cuts its input products at multiples of ``QUICK_STEPS``). The worker computes the
+        first window before its pass (``run_pass``); ``refinable`` says when it is there.
+        The first window itself when it is computed already or is at most twice as long;
+        None when a layer runs backwards. ``needed``: the layers recorded at once, those
+        after them when first asked for (``Model.trace``)."""
+        if self._first is not None or not self.forward_only:
+            return self._first
+        if self.window <= 2 * QUICK_STEPS:  # (a short first window costs about as little)
+            return self.first_window()
+        with self._lock:
+            got = self._quick
+        if got is None or got.start != 0:
+            got = self.model.trace(np.ascontiguousarray(self.x[:, :QUICK_STEPS]), needed=needed)
+            got.start, got.total_steps = 0, self.steps
+            self._quick = got
+        return got
 
     @property
     def shown_steps(self) -> int:
@@ -327,6 +356,7 @@ class LongSequence:
         self.drop_partial()  # (in use again: no longer kept; the pass holds it)
         self.freed = False
         try:
+            self.first_window()  # (the views drew its first steps; None where a layer runs backwards)
             if resume is None:  # a pass from step 0: room for it first
                 make_room(pass_bytes(self.model, [self.x], self.every), keep=self)
             self.windowed = keyframe_pass(self.model, self.x, every=self.every, progress=tick,
@@ -407,6 +437,9 @@ class LongSequence:
         step = max(0, min(int(step), self.steps - 1))
         last, self._last_step = self._last_step, step
         if self.windowed is None:
+            steps = self._quick if self._first is None else None
+            if steps is not None and steps.start == 0 and step < QUICK_STEPS:
+                return steps, step  # (opening: the first window follows from the worker)
             first = self.first_window()
             return first, min(step, self.window - 1)  # (None, ..) before a backward pass
         a = self.start_of(step)
@@ -458,8 +491,11 @@ class LongSequence:
     def refinable(self, trace, step: int) -> bool:
         """Whether ``trace`` (a quick chunk from ``window_at``) can give way to the whole
         window around ``step``, now computed."""
-        return (self.ready and trace is not None and trace is self._quick
-                and self.start_of(step) in self._cache)
+        if trace is None or trace is not self._quick:
+            return False
+        if not self.ready or (self._first is not None and self.start_of(step) == 0):
+            return self._first is not None  # the first steps on opening: the first window
+        return self.start_of(step) in self._cache
 
     def _store(self, a: int, trace) -> None:
         with self._lock:

@@ -306,7 +306,7 @@ class Tracing(StateBase):
         # those after the layer on screen and the edited one run when first asked for (a
         # view of one layer draws before they run; the Unrolled view runs them at once)
         needed = {n for n in (self.cursor.layer, self.edit_target) if n is not None} or None
-        trace, long = trace_or_window(model, xs, reuse=self.trace, needed=needed)
+        trace, long = trace_or_window(model, xs, reuse=self.trace, needed=needed, step=self.cursor.step)
         if self.long is not None and self.long is not long:
             self.long.close()  # its pass, prefetch and overviews stop
         self.long = long
