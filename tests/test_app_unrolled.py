@@ -21,7 +21,7 @@ def test_a_seq2seq_gets_one_block_of_columns_per_time_axis():
     enc, dec = rows["encoder"], rows["decoder"]
     assert (enc.offset, enc.T, dec.offset, dec.T) == (0.0, 5, 6.0, 4)
     assert enc.y == dec.y == ROW_H + ROW_GAP and rows["input"].y == rows["input:decoder_input"].y == 0.0
-    assert dec.states_from == [("encoder", 1), ("encoder", 2)] and enc.kind_name == "LSTM"
+    assert dec.states_from == [("encoder", "h", "h"), ("encoder", "c", "c")] and enc.kind_name == "LSTM"
     np.testing.assert_array_equal(dec.data, model.trace(xs)["decoder"].steps["h"])
     assert lay.cell_gap == 0.4 and lay.top > enc.y
 
@@ -137,3 +137,77 @@ def test_an_onnx_nodes_sequence_lengths_are_no_row():
     xs = [np.load(case / "x.npy"), np.load(case / "seq_lens.npy")]
     lay = layout(model, model.trace(xs), xs)
     assert [r.key for r in lay.rows] == ["input", next(r.key for r in lay.rows if r.kind == "rnn")]
+
+
+def encoder_into_bidirectional(kind: str = "LSTM", encoder_bidirectional: bool = False, steps=(6, 5)) -> Model:
+    """An encoder's final states start a Bidirectional decoder: a layer's ``[h, c]`` given to
+    both halves (``initial_state=[h, c, h, c]``), or a Bidirectional encoder's
+    ``[h_f, c_f, h_b, c_b]``, each half its own (GRU: ``[h, h]``, ``[h_f, h_b]``)."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    n = 2 if kind == "LSTM" else 1
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, steps[0], 2]}, "enc_in"),
+              LayerSpec("InputLayer", {"batch_shape": [None, steps[1], 2]}, "dec_in")]
+    if encoder_bidirectional:
+        cell = {"class_name": kind, "config": {"units": 3, "return_state": True}}
+        layers.append(LayerSpec("Bidirectional", {"layer": cell}, "encoder", inbound=[TensorRef("enc_in")]))
+        states = [TensorRef("encoder", i) for i in range(1, 1 + 2 * n)]  # (after the merged output)
+    else:
+        layers.append(LayerSpec(kind, {"units": 3, "return_state": True}, "encoder", inbound=[TensorRef("enc_in")]))
+        states = [TensorRef("encoder", i) for i in range(1, 1 + n)] * 2
+    cell = {"class_name": kind, "config": {"units": 3, "return_sequences": True}}
+    layers += [LayerSpec("Bidirectional", {"layer": cell}, "decoder", inbound=[TensorRef("dec_in")],
+                         initial_state=states),
+               LayerSpec("Dense", {"units": 2}, "out", inbound=[TensorRef("decoder")])]
+    return Model.from_spec(ModelSpec(layers, [TensorRef("enc_in"), TensorRef("dec_in")], [TensorRef("out")],
+                                     keras_version="3"))
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+@pytest.mark.parametrize("encoder_bidirectional", [False, True])
+def test_each_half_of_a_bidirectional_is_started_by_the_states_it_reads(kind, encoder_bidirectional):
+    """A Bidirectional decoder given an encoder's states: every state was said to start its
+    forward row (the backward row looked as if it started from zeros), and a Bidirectional
+    encoder's states all came from its backward row. Each half now says the states it
+    reads, Keras' split (the forward half the first half of ``initial_state=``), from the
+    row whose final state each is; the engine's trace starts each half from exactly those,
+    and the Cell view names the encoder's half they come from."""
+    from lstmviz.app.cell_ref import StateSource, state_sources
+
+    model = encoder_into_bidirectional(kind, encoder_bidirectional)
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    trace = model.trace(xs)
+    rows = {r.key: r for r in layout(model, trace, xs).rows}
+    keys = ("h", "c") if kind == "LSTM" else ("h",)
+    for side in ("forward", "backward"):
+        source = f"encoder/{side}" if encoder_bidirectional else "encoder"
+        assert rows[f"decoder/{side}"].states_from == [(source, k, k) for k in keys], side
+    for side in ("forward", "backward"):
+        target = rows[f"decoder/{side}"]
+        for source, there, here in target.states_from:
+            final = rows[source].ref.rec.steps[there][:, -1]  # (its last processed step)
+            np.testing.assert_array_equal(target.ref.rec.initial_state[here], final)
+        # the Cell view's "h, c from encoder backward": the half that made them
+        part = f" {side}" if encoder_bidirectional else ""
+        assert state_sources(model, target.ref) == {k: StateSource("encoder", False, part) for k in keys}
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_a_bidirectionals_halves_run_from_their_own_half_of_the_initial_states(kind):
+    """Keras' Bidirectional(initial_state=[h_f, c_f, h_b, c_b]): the forward layer runs from
+    the first half, the backward layer (go_backwards) from the rest. The engine's halves
+    equal a layer of their own run from their half."""
+    model = encoder_into_bidirectional(kind, encoder_bidirectional=True)
+    rng = np.random.default_rng(1)
+    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    trace = model.trace(xs)
+    n = 2 if kind == "LSTM" else 1
+    finals = trace["encoder"].outputs[1:1 + 2 * n]
+    bi = model.get_layer("decoder")
+    for side, sub, given in (("forward", bi.forward_layer, finals[:n]), ("backward", bi.backward_layer, finals[n:])):
+        alone = Model.sequential((None, 5, 2), [LayerSpec(kind, {"units": 3, "return_sequences": True,
+                                                                 "go_backwards": side == "backward"})], seed=0)
+        alone.layers[0].set_weights([w.copy() for w in sub.weights])
+        out, _, _ = alone.layers[0].call([xs[1]], [None], list(given))
+        np.testing.assert_array_equal(out[0], trace["decoder"].children[side].outputs[0])

@@ -105,7 +105,7 @@ def test_seq2seq_gets_one_block_per_time_axis_and_an_initial_state_arrow(view, q
     assert dec_in.domain == dec.domain and dec.sources == ["input:decoder_input"]
     # the classic picture: encoder beside decoder, each on its input's level
     assert enc.y == dec.y and row(view, "input").y == dec_in.y < enc.y < row(view, "td").y
-    assert dec.states_from == [("encoder", 1), ("encoder", 2)]  # h and c
+    assert dec.states_from == [("encoder", "h", "h"), ("encoder", "c", "c")]  # h and c
     assert any(t.toPlainText() == "initial state" for t in view.texts)
     view.set_cursor(Cursor(step=0, sample=1, layer="decoder", unit=1))
     np.testing.assert_array_equal(dec_in.values, xs[1][1].T)
@@ -828,3 +828,113 @@ def test_a_state_coming_in_is_drawn_into_the_first_processed_cell(view, qtbot, c
             tail = view.vb.mapViewToScene(pg.QtCore.QPointF(into[0][0], row.y)).x()
             # from the arrow's tail over the row: a backward row's ends there
             assert (box.right() if row.backwards else box.left()) == pytest.approx(tail, abs=1.5), key
+
+
+def _segments(view):
+    """The h and c lines' segments, ((x0, y0), (x1, y1)) each, with which state."""
+    out = []
+    for key, item in (("h", view.h_lines), ("c", view.c_lines)):
+        x, y = item.getData()
+        out += [(key, (x[i], y[i]), (x[i + 1], y[i + 1])) for i in range(0, len(x), 2)]
+    return out
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+@pytest.mark.parametrize("encoder_bidirectional", [False, True])
+def test_states_handed_to_a_bidirectional_go_into_the_row_that_reads_them(view, qtbot, kind, encoder_bidirectional):
+    """An encoder's states given to a Bidirectional decoder (``initial_state=[h, c, h, c]``,
+    or a Bidirectional encoder's ``[h_f, c_f, h_b, c_b]``): every state was drawn as an
+    elbow into the decoder's forward row, so its backward row looked as if it started
+    from zeros, and those of a Bidirectional encoder came from its backward row's left
+    end, up through the encoder's cells. Each state now goes into the row that reads it,
+    at the cell where that row starts (the backward row's right end, from the right,
+    'initial state: encoder' over it), from the row whose final state it is, and no state
+    line runs through a row's cells."""
+    from test_app_unrolled import encoder_into_bidirectional
+
+    model = encoder_into_bidirectional(kind, encoder_bidirectional)
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    view.set_data(model, model.trace(xs), inputs=xs)
+    view.resize(1600, 1000)
+    view.show()
+    qtbot.wait(50)
+    view.grab()
+    half = (1.0 - view.gap) / 2
+    lstm = kind == "LSTM"
+    segments = _segments(view)
+    fwd, bwd = row(view, "decoder/forward"), row(view, "decoder/backward")
+    for target in (fwd, bwd):
+        entry = target.offset + target.ref.input_index(0) + (half if target.backwards else -half)
+        y_h = target.y - (0.18 if lstm else 0.0)
+        into = [s for s in segments if s[0] == "h" and s[2] == (pytest.approx(entry), pytest.approx(y_h))
+                and abs(s[1][0] - s[2][0]) > 1e-9 and s[1][1] == pytest.approx(y_h)]
+        assert into, (target.key, segments)  # (a horizontal segment ending at its first cell)
+        # coming from outside the row: its left for the forward row, its right for the backward
+        assert all((a[0] > entry) == target.backwards for _, a, _ in into), (target.key, into)
+    assert bwd.ref.input_index(0) == bwd.T - 1  # (the backward row starts at the last step)
+    # the encoder's forward final states reach the forward row by an elbow; the backward
+    # row (and a Bidirectional encoder's backward half's states) by an arrow of its own
+    notes = [t.toPlainText() for t in view.texts if t.toPlainText() and t.isVisible()]
+    source = "encoder ◀ bwd" if encoder_bidirectional else "encoder"
+    assert any(t.endswith(f"initial state: {source}") for t in notes), notes
+    assert "initial state" in notes
+    # no state line runs through a row's cells
+    for key, (x0, y0), (x1, y1) in segments:
+        for r in view.rows:
+            if r.kind != "rnn" and r.kind != "input":
+                continue
+            inside_x = (r.offset - 0.5 + 1e-6 < min(x0, x1) and max(x0, x1) < r.offset + r.T - 0.5 - 1e-6
+                        if x0 != x1 else r.offset - half < x0 < r.offset + r.T - 1 + half)
+            crosses_y = min(y0, y1) < r.y + 0.5 and max(y0, y1) > r.y - 0.5 and y0 != y1
+            assert not (inside_x and crosses_y), (key, (x0, y0), (x1, y1), r.key)
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+@pytest.mark.parametrize("case", ["given", "encoder"])
+def test_a_forward_rows_texts_stay_clear_of_its_backward_rows_cells(qtbot, theme, case):
+    """A Bidirectional's two rows stand close together: the forward row's note ('initial
+    state: h_fwd', on a ground of its own) and a block's name on its top edge ran into the
+    bottom of the backward row's cells above (1024 x 768 in the projector theme). The pair
+    stands further apart where the forward row has words on its edge, and what does not
+    fit even so is written with less margin, or hidden: none covers those cells."""
+    from test_app_unrolled import encoder_into_bidirectional
+
+    from lstmviz.app.stack import InputSpec
+    from lstmviz.app.tracing import inputs_for
+    from lstmviz.app.unrolled import BIDI_TEXT_GAP
+
+    v = UnrolledView(theme=theme)
+    qtbot.addWidget(v)
+    if case == "given":
+        model = _given_bidirectional()
+        xs = inputs_for(model, InputSpec(batch_size=2, timesteps=12, input_dim=2))
+        layer = "bi"
+    else:
+        model = encoder_into_bidirectional("LSTM", encoder_bidirectional=True)
+        rng = np.random.default_rng(0)
+        xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+        layer = "decoder"
+    v.set_data(model, model.trace(xs), inputs=xs)
+    v.set_cursor(Cursor(layer=layer))
+    v.show()
+    fwd, bwd = row(v, f"{layer}/forward"), row(v, f"{layer}/backward")
+    assert bwd.y - fwd.y == pytest.approx(1.0 + BIDI_TEXT_GAP)
+    tops = [r for r in v.rows if r.y == bwd.y]  # (the backward rows of that level)
+    for size in ((1024, 768), (1600, 1000), (700, 500)):
+        v.resize(*size)
+        qtbot.wait(50)
+        v.grab()  # laid out and painted: the texts' places on screen are current
+        on_edge = [item for item, _, _, y in v.static.edge_texts if y == pytest.approx(fwd.y + 0.5)]
+        assert on_edge
+        shown = [item for item in on_edge if item.isVisible()]
+        if size != (700, 500):
+            assert len(shown) == len(on_edge), (size, [t.toPlainText() for t in on_edge])
+        for item in shown:
+            box = item.sceneBoundingRect()
+            if item.fill.style() == pg.QtCore.Qt.BrushStyle.NoBrush:  # (no ground: its letters)
+                margin = item.textItem.document().documentMargin()
+                box = box.adjusted(0, margin, 0, -margin)
+            for r in tops:
+                cells = v.vb.mapViewToScene(pg.QtCore.QRectF(r.offset - 0.5, r.y - 0.5, r.T, 1.0)).boundingRect()
+                assert not box.intersects(cells), (size, item.toPlainText(), box, cells)

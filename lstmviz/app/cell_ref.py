@@ -17,7 +17,7 @@ import numpy as np
 
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CellKind, act_name
-from lstmviz.engine.layers import Bidirectional, Recurrent
+from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Recurrent
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.text import markup
 
@@ -159,7 +159,8 @@ class StateSource:
     name: str
     is_input: bool
     #: the part of it this cell reads, as the views write it after the name: an ONNX
-    #: bidirectional node's halves read ``h0[0]`` and ``h0[1]`` (its directions' axis)
+    #: bidirectional node's halves read ``h0[0]`` and ``h0[1]`` (its directions' axis); a
+    #: Bidirectional layer's final state, the half that made it (``encoder backward``)
     part: str = ""
 
 
@@ -176,12 +177,12 @@ def state_sources(model: Model, ref: CellRef) -> dict[str, StateSource]:
         return {}
     inputs = {r.layer for r in model.inputs}
     keys = tuple(ref.layer.state_names)
-    refs = list(node.initial_state)
-    if refs and ref.side is not None:
-        half = len(refs) // 2
-        refs = refs[:half] if ref.side == "forward" else refs[half:]
-    given = dict(zip(keys, (r.layer for r in refs)))
-    part = ""
+    given, parts = {}, {}
+    for k, r in state_refs(model, ref).items():
+        given[k] = r.layer
+        final = final_state_of(model, r)  # (a Bidirectional's half: which one made it)
+        if final is not None and final[1] is not None:
+            parts[k] = f" {final[1]}"
     if node.layer.class_name.startswith("onnx."):
         for slot, r in zip(node.layer.config.get("slots") or (), node.inbound):
             if slot in ("initial_h", "initial_c") and slot[-1] in keys:
@@ -189,8 +190,52 @@ def state_sources(model: Model, ref: CellRef) -> dict[str, StateSource]:
                 if r.layer in inputs or not getattr(source, "glue", False):
                     given[slot[-1]] = r.layer
         if ref.side is not None:  # (both directions' states in one tensor, direction first)
-            part = "[0]" if ref.side == "forward" else "[1]"
-    return {k: StateSource(name, name in inputs, part) for k, name in given.items()}
+            parts = dict.fromkeys(given, "[0]" if ref.side == "forward" else "[1]")
+    return {k: StateSource(name, name in inputs, parts.get(k, "")) for k, name in given.items()}
+
+
+def state_refs(model: Model, ref: CellRef) -> dict:
+    """The ``initial_state=`` tensors (``TensorRef``) that ``ref`` reads, by state key: all
+    of them for a layer of its own, a Bidirectional's forward half the first half of the
+    list and its backward half the rest, as Keras' ``Bidirectional`` splits them
+    (``[h_f, c_f, h_b, c_b]``; a GRU's ``[h_f, h_b]``), and as the engine runs them."""
+    node = next((n for n in model.nodes if n.layer.name == ref.name), None)
+    if node is None:
+        return {}
+    refs = list(node.initial_state)
+    if refs and ref.side is not None:
+        half = len(refs) // 2
+        refs = refs[:half] if ref.side == "forward" else refs[half:]
+    return dict(zip(tuple(ref.layer.state_names), refs))
+
+
+def final_state_of(model: Model, tensor) -> tuple[str, str | None, str] | None:
+    """Which recurrent cell's final state the tensor ``tensor`` (a ``TensorRef``) is: its
+    layer's name, its half (``"forward"`` / ``"backward"`` in a Bidirectional, else None)
+    and its state key (``h``, ``c``), from where ``return_state=True`` puts the states among
+    the layer's outputs (a layer's ``[out, h, c]``; a Bidirectional's merged output(s),
+    then the forward half's states, then the backward half's). Through layers that hand
+    their input on unchanged (Dropout and its kin); None for any other tensor."""
+    by_name = {n.layer.name: n for n in model.nodes}
+    node = by_name.get(tensor.layer)
+    index = int(tensor.tensor_index)
+    while node is not None and node.layer.class_name in IDENTITY_CLASSES and node.inbound:
+        tensor = node.inbound[0]
+        node, index = by_name.get(tensor.layer), int(tensor.tensor_index)
+    if node is None:
+        return None
+    layer = node.layer
+    if isinstance(layer, Bidirectional):
+        keys = tuple(layer.forward_layer.state_names)
+        k = index - (2 if layer.merge_mode is None else 1)
+        if 0 <= k < 2 * len(keys) and layer.forward_layer.config.get("return_state"):
+            return layer.name, ("forward" if k < len(keys) else "backward"), keys[k % len(keys)]
+        return None
+    if isinstance(layer, Recurrent) and layer.config.get("return_state"):
+        keys = tuple(layer.state_names)
+        if 1 <= index <= len(keys):
+            return layer.name, None, keys[index - 1]
+    return None
 
 
 def recurrent_names(model: Model) -> list[str]:

@@ -14,7 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from lstmviz.app.cell_ref import CellRef, cell_refs, model_inputs, state_sources, token_label
+from lstmviz.app.cell_ref import (
+    CellRef,
+    cell_refs,
+    final_state_of,
+    model_inputs,
+    state_refs,
+    state_sources,
+    token_label,
+)
 from lstmviz.app.counts import tick_labels
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES, InputLayer
@@ -22,6 +30,10 @@ from lstmviz.engine.layers import IDENTITY_CLASSES, InputLayer
 ROW_H = 1.0      # cell height (data units)
 ROW_GAP = 0.9    # vertical room between rows for the "output goes up" arrows
 BIDI_GAP = 0.3   # between a Bidirectional's forward and backward rows
+#: the same where the forward row has words on its top edge (the note of the state it starts
+#: from, 'initial state', its block's name): at 0.3 they ran into the backward row's cells
+#: (at 1024 x 768 in the projector theme); a view too small for them even so hides them
+BIDI_TEXT_GAP = 0.6
 DOMAIN_GAP = 0.05  # room between two time axes, as a share of all their columns (>= 1)
 
 
@@ -49,7 +61,12 @@ class Row:
     offset: float = 0.0           # x of the row's column 0
     T: int = 1                    # the row's columns
     sources: list = field(default_factory=list)      # keys of the rows feeding this one
-    states_from: list = field(default_factory=list)  # (row key, tensor index) of initial states
+    #: initial states that other rows' final states give this recurrent row, each
+    #: (source row key, the source's state key, this row's state key): a Bidirectional's
+    #: halves each their own half of ``initial_state=`` (``cell_ref.state_refs``), from the
+    #: half that made it (``cell_ref.final_state_of``); drawn into this row's first
+    #: processed cell (a backward row's right end)
+    states_from: list = field(default_factory=list)
     #: the model's inputs that give this recurrent row its initial states (``Model.state_inputs``,
     #: ``cell_ref.state_sources``: drawn as the arrow into its first processed cell, the
     #: left end's or a backward row's right end's, not as rows of their own)
@@ -163,10 +180,13 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                 # (the second half of initial_state=), an ONNX node's halves the same h0
                 row.state_inputs = list(dict.fromkeys(
                     s.name for s in state_sources(model, ref).values() if s.name in states))
+                # other layers' final states that start it (each half its own half)
+                for key_here, tensor in state_refs(model, ref).items():
+                    made_by = final_state_of(model, tensor)
+                    if made_by is not None:
+                        name, side, key_there = made_by
+                        row.states_from.append((name if side is None else f"{name}/{side}", key_there, key_here))
                 made.append(row)
-            # the two halves of a Bidirectional read the same input: arrows go to the first
-            made[0].states_from = [(k, r.tensor_index) for r in node.initial_state
-                                   for k in feeds.get(r.layer, [])[-1:]]
         elif out is not None and out.ndim == 3:
             made.append(Row(layer.name, layer.name, layer.name, None, "seq", data=out.astype(np.float32),
                             units=out.shape[-1], mask=rec.mask if layer.class_name == "Masking" else None))
@@ -213,12 +233,19 @@ def place_rows(rows: list[Row]) -> float:
     rows_at: dict[int, list[Row]] = {}
     for row in rows:
         rows_at.setdefault(level[row.key], []).append(row)
+    def says_on_top(row: Row) -> bool:
+        """Whether the view writes on ``row``'s top edge: its block's name (rows of other
+        time axes beside it), the note of a state coming in, 'initial state'."""
+        return bool(len(rows_at[level[row.key]]) > 1 or row.state_inputs or row.states_from
+                    or (row.ref is not None and row.ref.layer.config.get("stateful")))
+
     y_of, y = {}, 0.0
     for lv in range(max(level.values(), default=0) + 1):
         if lv > 0:
             tight = all(r.side == "backward" and level.get(f"{r.layer}/forward") == lv - 1
                         for r in rows_at.get(lv, [None]) if r is not None) and lv in rows_at
-            y += ROW_H + (BIDI_GAP if tight else ROW_GAP)
+            words = any(says_on_top(r) for r in rows_at.get(lv - 1, []))
+            y += ROW_H + ((BIDI_TEXT_GAP if words else BIDI_GAP) if tight else ROW_GAP)
         y_of[lv] = y
     for row in rows:
         row.y = y_of[level[row.key]]

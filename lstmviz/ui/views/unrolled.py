@@ -73,6 +73,8 @@ BOX_ABOVE = 0.1
 #: column's, 0.08 above the cells): the edge struck through a seq2seq's "lstm_1" and
 #: "initial state" (``UnrolledView._edge_rise``); ``NOTE_RISE`` until the view is sized
 EDGE_CLEAR = 4.0
+#: pixels round an edge text's letters where the room up to the row above is short
+TIGHT_MARGIN = 1.0
 NOTE_RISE = 0.12
 
 
@@ -152,6 +154,9 @@ class _Static:
         self.state_texts: list = []  # ('initial state' item, its arrow's x, its edge's y)
         self.lane_left = 0.0
         self.legend = ""
+        #: the rows with an arrow of their own into their first processed cell (``_state_in``,
+        #: or another row's final state that no elbow brings: ``_state_links``)
+        self.arrows_in: set[str] = set()
 
     def add(self, item) -> None:
         self.group.addItem(item)
@@ -380,7 +385,7 @@ class UnrolledView(TraceView):
         # (and on the right, into a backward row's first cell; rows of the first and last
         # time axis: the others' arrows come from the gaps between the axes)
         ends = {(r.offset == 0 and not r.backwards, r.offset + r.T >= T and r.backwards)
-                for r in self.rows if _state_in(r)}
+                for r in self.rows if r.key in self.static.arrows_in}
         left = -0.5 - (max(1.4, longest * 0.08) if any(a for a, _ in ends) else 0.15)
         left = min(left, self.lane_left - 0.15)
         right = T - 0.5 + (max(1.4, longest * 0.08) if any(b for _, b in ends) else 0.15)
@@ -537,10 +542,14 @@ class UnrolledView(TraceView):
         self._fit_block_names(per)
         (y0, y1) = self.vb.viewRange()[1]
         per_y = self.vb.height() / max(y1 - y0, 1e-9)
+        states = {id(e[0]) for e in self.static.state_texts}  # (their own fit says it: below)
         for item, edge in [(e[0], e[3]) for e in self.static.edge_texts]:
+            self._fit_margin(item, per_y)
             y = edge + self._rise_for(item, per_y)
             if item.pos().y() != y:
                 item.setPos(item.pos().x(), y)
+            if id(item) not in states and item.isVisible() != self._fits_under(item, per_y):
+                item.setVisible(not item.isVisible())
         self._fit_state_texts(per, per_y)
         self._fit_id_texts(per)
         self._fit_gap_texts(per, per_y)
@@ -580,9 +589,44 @@ class UnrolledView(TraceView):
         room = self.static.room.get(id(item))
         if room is None:
             return rise
+        return max(0.0, min(rise, room - self._tall(item, per_y)))
+
+    @staticmethod
+    def _tall(item, per_y: float) -> float:
+        """An edge text's height (row units, ``per_y`` pixels one) that must stay under the
+        row above: its letters, and its ground's margin above them where it has a ground
+        (a row's note: it covered the bottom of the backward row's cells above it)."""
         text = item.textItem
-        tall = (text.boundingRect().height() - text.document().documentMargin()) / max(per_y, 1e-9)
-        return max(0.0, min(rise, room - tall))
+        px = text.boundingRect().height()
+        if item.fill is None or item.fill.style() == QtCore.Qt.BrushStyle.NoBrush:
+            px -= text.document().documentMargin()
+        return px / max(per_y, 1e-9)
+
+    def _fit_margin(self, item, per_y: float) -> None:
+        """An edge text's margin round its letters (its ground's, where it has one): the
+        usual one where the room up to the row above holds it, else ``TIGHT_MARGIN`` (a
+        small view: the ground of a Bidirectional's forward note covered the bottom of
+        the backward row's cells, where its letters fitted)."""
+        room = self.static.room.get(id(item))
+        if room is None:
+            return
+        doc = item.textItem.document()
+        usual = getattr(item, "_lstmviz_margin", None)
+        if usual is None:
+            usual = item._lstmviz_margin = doc.documentMargin()
+        letters = item.textItem.boundingRect().height() - 2 * doc.documentMargin()
+        want = usual if letters + 2 * usual <= room * per_y else min(usual, TIGHT_MARGIN)
+        if doc.documentMargin() != want:
+            doc.setDocumentMargin(want)
+            item.updateTextPos()
+
+    def _fits_under(self, item, per_y: float) -> bool:
+        """Whether an edge text (``_tall``) fits the room up to the row above (``per_y``: pixels
+        a row unit): where it does not even on its edge, it is hidden, not drawn over that
+        row's cells (a Bidirectional's forward row's note and name, ``BIDI_TEXT_GAP`` under
+        its backward row, in a small view)."""
+        room = self.static.room.get(id(item))
+        return room is None or self._tall(item, per_y) <= room + 1e-9
 
     def _fit_gap_texts(self, per: float, per_y: float) -> None:
         """'⇡ every step goes up ⇡' shown only where it fits its gap (``per``, ``per_y``:
@@ -664,7 +708,7 @@ class UnrolledView(TraceView):
                     lo, hi = 0.0, -1.0
                 else:
                     lo = max(lo, left + ow + pad)
-            fits = hi - lo >= w
+            fits = hi - lo >= w and self._fits_under(item, per_y)
             if fits:
                 centre = min(max(xm * per, lo + w / 2), hi - w / 2)
                 item.setPos(centre / per, item.pos().y())  # (its height: _fit_texts)
@@ -733,6 +777,8 @@ class UnrolledView(TraceView):
                     path.addRect(QtCore.QRectF(row.offset + c - half, row.y - ROW_H / 2, 2 * half, ROW_H))
         self.outlines.setPath(path)
         self.outlines.setPen(cosmetic_pen(t.grid, 1.2))
+        by_key = {r.key: r for r in self.rows}
+        elbows, stubs = self._state_links(by_key, half)
         # State arrows along each recurrent row, in processing order.
         hx, hy, cx, cy, heads = [], [], [], [], []
         ux, uy = [], []
@@ -758,7 +804,8 @@ class UnrolledView(TraceView):
                     cy += [y_c, y_c]
                     if small:
                         heads.append((x1, y_c, "t2" if step > 0 else "t3", "c"))
-            if _state_in(row):
+            if _state_in(row) or (row.key in stubs and int(row.ref.rec.start) == 0):
+                self.static.arrows_in.add(row.key)
                 # into the first processed cell: the left end's, or a backward row's right
                 # end's (a row of one step too), its note from the arrow's tail over the row
                 first = row.offset + row.ref.input_index(0)
@@ -771,12 +818,12 @@ class UnrolledView(TraceView):
                 init = (row.ref.rec.initial_state or {}).get("h")
                 fresh = init is None or not np.any(init)
                 what = "zero state (first batch)" if fresh else "state from previous batch"
-                if row.state_inputs:  # (given: what the stateful layer keeps is not used)
-                    what = "initial state: " + ", ".join(safe_name(n) for n in row.state_inputs)
+                given = row.state_inputs + stubs.get(row.key, [])
+                if given:  # (given: what the stateful layer keeps is not used)
+                    what = "initial state: " + ", ".join(safe_name(n) for n in dict.fromkeys(given))
                 state_notes[row.key] = (what, x0, 1.0 if row.backwards else 0.0)
         # Outputs going up, along the model's graph. A connection that would pass through
         # another row of its time axis (a branch, a skip) runs in a lane left of the block.
-        by_key = {r.key: r for r in self.rows}
         lanes = []
         for upper in self.rows:
             for src_key in upper.sources:
@@ -829,35 +876,28 @@ class UnrolledView(TraceView):
             uy += [y0, y0, y0, y1, y1, y1]
             heads.append((x_end, y1, "t2", "up"))
         # Final states handed on as another layer's initial states: elbow arrows from the
-        # source's last processed cell into the target's first processed cell.
-        for row in self.rows:
-            for src_key, index in row.states_from:
-                src = by_key.get(src_key)
-                if src is None or src.ref is None or row.ref is None:
-                    continue
-                is_c = "c" in src.ref.cell.states and index == 2
-                dy = 0.18 if is_c else (-0.18 if "c" in src.ref.cell.states else 0.0)
-                dy_to = 0.18 if is_c else (-0.18 if "c" in row.ref.cell.states else 0.0)
-                last = src.offset + src.ref.input_index(src.T - 1)
-                first = row.offset + row.ref.input_index(0)
-                x0 = last + (half if not src.backwards else -half)
-                x1 = first - half if not row.backwards else first + half
-                xm = (x0 + x1) / 2 + (0.1 if is_c else -0.1)
-                y0, y1 = src.y + dy, row.y + dy_to
-                xs_, ys_ = (cx, cy) if is_c else (hx, hy)
-                xs_ += [x0, xm, xm, xm, xm, x1]
-                ys_ += [y0, y0, y0, y1, y1, y1]
-                heads.append((x1, y1, "t2" if x1 >= xm else "t3", "c" if is_c else "h"))
-                if not is_c:
-                    # over the cells, should they reach under it
-                    # on the rows' top edge (an LSTM's h line runs 0.18 below the middle: from
-                    # there the text stood across the top of the cells and the row's box)
-                    edge = max(src.y, row.y) + ROW_H / 2
-                    item = self._text("initial state", (xm, edge + NOTE_RISE), (0.5, 1.0),
-                                      t.foreground, t.font(0.8), z=15)
-                    self.static.edge_texts.append((item, xm, 0.5, edge))
-                    self.static.room[id(item)] = min(self._room_above(src), self._room_above(row))
-                    self.static.state_texts.append((item, xm, edge))
+        # source's last processed cell into the target's first processed cell (the rest:
+        # arrows of their own into it, above).
+        for row, src, src_state, state, x0, x1 in elbows:
+            is_c = state == "c"
+            dy = 0.18 if src_state == "c" else (-0.18 if "c" in src.ref.cell.states else 0.0)
+            dy_to = 0.18 if is_c else (-0.18 if "c" in row.ref.cell.states else 0.0)
+            xm = (x0 + x1) / 2 + (0.1 if is_c else -0.1)
+            y0, y1 = src.y + dy, row.y + dy_to
+            xs_, ys_ = (cx, cy) if is_c else (hx, hy)
+            xs_ += [x0, xm, xm, xm, xm, x1]
+            ys_ += [y0, y0, y0, y1, y1, y1]
+            heads.append((x1, y1, "t2" if x1 >= xm else "t3", "c" if is_c else "h"))
+            if not is_c:
+                # over the cells, should they reach under it
+                # on the rows' top edge (an LSTM's h line runs 0.18 below the middle: from
+                # there the text stood across the top of the cells and the row's box)
+                edge = max(src.y, row.y) + ROW_H / 2
+                item = self._text("initial state", (xm, edge + NOTE_RISE), (0.5, 1.0),
+                                  t.foreground, t.font(0.8), z=15)
+                self.static.edge_texts.append((item, xm, 0.5, edge))
+                self.static.room[id(item)] = min(self._room_above(src), self._room_above(row))
+                self.static.state_texts.append((item, xm, edge))
         w = t.line_width
         self.h_lines.setData(np.array(hx, float), np.array(hy, float), pen=pg.mkPen(t.foreground, width=w * 0.8))
         self.c_lines.setData(np.array(cx, float), np.array(cy, float), pen=pg.mkPen(th.HUES["c"], width=w * 0.8))
@@ -910,6 +950,33 @@ class UnrolledView(TraceView):
                     row.id_texts.append(self._text("", (row.offset + c, row.y), (0.5, 0.5),
                                                    t.foreground, t.font(0.9, bold=True), z=5))
         self._fit_texts()
+
+    def _state_links(self, by_key: dict, half: float) -> tuple[list, dict[str, list[str]]]:
+        """Where each row's ``states_from`` (the final states of other rows that start it:
+        a Bidirectional's halves each their own) is drawn: an elbow from the source's last
+        processed cell into the row's first processed cell where the source hands its state
+        on in the direction the row reads it, towards it (an encoder's right end to the left
+        end of a decoder right of it: (row, source, its state, the row's state, x from, x
+        to)); else, by row key, the source rows' names, said over an arrow of their own
+        into the first processed cell (a backward row's, from the right): an elbow from an
+        encoder's right end to a backward row's right end ran through the block, and
+        the states a Bidirectional's backward half reads were drawn into its forward row."""
+        elbows, stubs = [], {}
+        for row in self.rows:
+            if row.ref is None:
+                continue
+            for src_key, src_state, state in row.states_from:
+                src = by_key.get(src_key)
+                if src is None or src.ref is None:
+                    continue
+                way_out, way_in = (-1 if src.backwards else 1), (-1 if row.backwards else 1)
+                x0 = src.offset + src.ref.input_index(src.T - 1) + way_out * half
+                x1 = row.offset + row.ref.input_index(0) - way_in * half
+                if way_out == way_in and (x1 - x0) * way_in > 0:
+                    elbows.append((row, src, src_state, state, x0, x1))
+                else:
+                    stubs.setdefault(row.key, []).append(src.label)
+        return elbows, stubs
 
     def _text(self, text: str, pos, anchor, color, font, z: float | None = None,
               over: bool = False) -> pg.TextItem:
