@@ -1066,9 +1066,9 @@ def test_the_header_keeps_one_readable_line_at_the_windows_least_size(qapp, them
         line = QtGui.QFontMetrics(header.label.font()).height()
         assert header.height() >= line, (header.height(), line)
         shown = QtGui.QTextDocumentFragment.fromHtml(header.label.text()).toPlainText()
-        # (the dark theme's least is the heatmaps' two to a row, 324 px of page: the sample
-        # goes to the tooltip there; the projector's, three to a row, keeps it in sight)
-        first = "lstm · step t = 0 · unit 0" + (" · sample 0" if theme == "projector" else "")
+        # (the window's least is the heatmaps' two to a row, 324 px of page: the sample goes
+        # to the tooltip there)
+        first = "lstm · step t = 0 · unit 0"
         assert shown.startswith(first) and shown.endswith("\u2026"), shown
         assert header.toolTip() == shown_text(header.text())
         assert QtGui.QTextDocumentFragment.fromHtml(header.toolTip()).toPlainText().startswith(

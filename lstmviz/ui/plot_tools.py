@@ -914,7 +914,10 @@ class RowLegend(pg.LegendItem):
         """``beside_title``: in the title's row, at its right end (the title then left-
         aligned: ``theme.set_title(..., justify="left")``), where a short plot keeps its
         height for the curves."""
-        super().__init__(colCount=1, verSpacing=-4, horSpacing=self.GAP)
+        # rows a line apart: each label's text has its document's margins of 4 px above and
+        # below (spaced -4, two rows beside the Over time curves' title took 4 px more of
+        # the projector theme's 800 x 600 window than its text)
+        super().__init__(colCount=1, verSpacing=-8, horSpacing=self.GAP)
         self.layout.setContentsMargins(0, 0, 0, 0)
         self.plot = plot
         self._beside = beside_title

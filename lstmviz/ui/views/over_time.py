@@ -153,10 +153,12 @@ HEATMAP_MIN_WIDTH = 160
 #: row (``_fit_columns``: at 800 x 600 beside the side panel three to a row held the window
 #: 902 px wide): each image at least this high, without their step axes (the curves' below
 #: say the steps, the step line the one shown); where the theme's type leaves that only
-#: more than ``STACK_ROOM`` px taller than two rows of ``HEATMAP_MIN`` (the projector theme:
-#: the window's least height past an 800 x 600 screen's), three to a row as ever
+#: more than ``STACK_ROOM`` px taller than two rows of ``HEATMAP_MIN``, three to a row as
+#: ever (three rows are 14 px taller in the dark theme, 26 in the projector theme: its
+#: window at 800 x 600 then holds them, the curves' least measured, ``_fit_curves_least``;
+#: three to a row held it 954 px wide)
 IMAGE_STACKED = 34
-STACK_ROOM = 20
+STACK_ROOM = 30
 #: a heatmap widget's margins (pyqtgraph's), and the least it keeps where its image would
 #: be less than ``IMAGE_MIN`` high or ``IMAGE_MIN_WIDE`` wide with them (``_Heatmap.fit_room``)
 MARGIN, MARGIN_TIGHT = 9, 2
@@ -374,6 +376,7 @@ class OverTimeView(TraceView):
         self.stack.addWidget(page)
         lay = QtWidgets.QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)  # (as the heatmaps': the style's 6 held the projector theme's window past 600 px)
         self._page_layout = lay
         self._curves_stretch = CURVES_STRETCH
         self._refits = 0  # (_fit_strips)
@@ -492,7 +495,6 @@ class OverTimeView(TraceView):
         self.nan_note.setFont(t.font(0.95))
         self.header.setFont(t.font(1.15))
         self.message.setFont(t.font(1.3))
-        self._curves_rows = QtGui.QFontMetrics(t.font(0.95)).height() + 2 * QtGui.QFontMetrics(t.font(1.0)).height()
         self._fit_curves_least()
         self.legend.setLabelTextSize(f"{t.pt(0.95)}pt")
         self.legend.setLabelTextColor(t.foreground)
@@ -519,16 +521,22 @@ class OverTimeView(TraceView):
             self._fit_curves_label()
 
     def _fit_curves_least(self) -> None:
-        """The curves' least height: their title's, axis' and label's rows and
-        ``CURVES_MIN_PLOT``, and the legend's rows past the title's (a narrow page: the
-        heatmaps two to a row at 800 x 600 put its six entries in two rows, which left the
-        curves 23 px of plot)."""
-        title = self.curve_plot.titleLabel
-        if not hasattr(self, "_curves_rows"):
-            return  # (being made)
-        legend = self.legend.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).height()
-        more = max(0, math.ceil(legend - th.title_height(title))) if self.legend.items else 0
-        least = self._curves_rows + CURVES_MIN_PLOT + more
+        """The curves' least height: their title's row (the legend's rows where they are
+        taller: a narrow page, the heatmaps two to a row at 800 x 600, put its six entries
+        in two rows, which left the curves 23 px of plot), their step axis' tick labels and
+        ``CURVES_MIN_PLOT``; not the steps' label, which gives way there
+        (``_fit_curves_label``). Measured, not guessed from the theme's type: a line of it
+        for each row was 10 px too many in the projector theme, and held its window past
+        600 px tall with the heatmaps in three rows."""
+        plot = self.curve_plot
+        row = th.title_height(plot.titleLabel)
+        if self.legend.items:
+            row = max(row, self.legend.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).height())
+        axis = plot.getAxis("bottom")
+        # (the axis' height without the label's share, as pyqtgraph's _updateHeight adds it)
+        ticks = axis.minimumHeight() - (axis.label.boundingRect().height() * 0.8 if axis.label.isVisible() else 0.0)
+        _, top, _, bottom = plot.layout.getContentsMargins()
+        least = math.ceil(row + ticks + top + bottom) + CURVES_MIN_PLOT
         if self.curve_widget.minimumHeight() != least:
             self.curve_widget.setMinimumHeight(least)
 

@@ -49,6 +49,13 @@ LABEL_SHARE = 0.6
 #: a matrix's least height (of three rows or more): its title, ticks and a few rows (115
 #: with the formula's line held the window 620 px tall presenting on an 800 x 600 screen)
 MATRIX_MIN = 100
+#: a matrix of this many rows or fewer (a kernel on one input feature, a bias) is thin: its
+#: least height is what it shows (``_Matrix.thin_least``); beside a taller matrix it takes
+#: more height first (its stretch ``THIN_FIRST``, a taller one's 4), up to its room for its
+#: gate labels over it
+THIN_ROWS = 2
+THIN_FIRST = 1000
+QWIDGETSIZE_MAX = (1 << 24) - 1  # (Qt's: no maximum)
 
 
 class _Matrix:
@@ -90,6 +97,20 @@ class _Matrix:
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=0, col=1)
         self.nan_key = NanKey(self.colorbar)  # under the bar while the matrix holds a NaN
+
+    def thin_least(self) -> int:
+        """The least height (px) of a thin matrix: its title's row, its rows as high as a
+        tick label, its columns' axis (the gates named there where their labels would cover
+        it: ``fit_labels``) and the margins. A guess of 5.5 lines of the theme's type (132
+        px in the projector theme) for each of the kernel and the bias of an input of one
+        feature held the projector theme's window 649 px tall at 800 x 600, while the
+        matrix of 8 rows between them kept its least."""
+        axis = self.plot.getAxis("bottom")
+        line = QtGui.QFontMetricsF(axis.style["tickFont"] or axis.font()).height()
+        _, top, _, bottom = self.widget.ci.layout.getContentsMargins()
+        _, ptop, _, pbottom = self.plot.layout.getContentsMargins()
+        return math.ceil(top + bottom + ptop + pbottom + th.title_height(self.plot.titleLabel)
+                         + line + axis.minimumHeight())
 
     def fit_left(self) -> None:
         """The rows' label, the longest of its names seen whole (at 1024 x 600 beside the
@@ -373,13 +394,17 @@ class WeightsView(TraceView):
             self.images[name] = slot.image
             heights.append(rows)
         self._align_left_axes()
-        # give each matrix room by its number of rows (bias stays thin)
-        line = QtGui.QFontMetrics(t.font(1.0)).height()
+        # give each matrix room by its number of rows (bias stays thin): beside a taller
+        # matrix a thin one takes the height its gate labels need over it first, then the
+        # taller one the rest; at its least the gates are named in its columns' axis
+        roomy = max(115, int(QtGui.QFontMetrics(t.font(1.0)).height() * 5.5))
+        tall = any(rows > THIN_ROWS for rows in heights)
         for m, slot in enumerate(self.matrices):
             if slot.name is not None:
-                self._lay.setStretch(m + 1, 1 if heights[m] <= 2 else 4)
-                # a thin matrix still fits its title, its gate labels and its ticks
-                slot.widget.setMinimumHeight(max(115, int(line * 5.5)) if heights[m] <= 2 else MATRIX_MIN)
+                thin = heights[m] <= THIN_ROWS
+                self._lay.setStretch(m + 1, THIN_FIRST if thin and tall else 1 if thin else 4)
+                slot.widget.setMinimumHeight(slot.thin_least() if thin else MATRIX_MIN)
+                slot.widget.setMaximumHeight(roomy if thin and tall else QWIDGETSIZE_MAX)
         side = f" {side}" if isinstance(layer, Bidirectional) else ""
         formula = layer.param_formula() or f"{layer.count_params():,}"
         self.formula.setText(
