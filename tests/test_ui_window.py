@@ -652,6 +652,36 @@ def test_every_tab_holds_an_800_x_600_window_beside_the_side_panel(qapp, theme, 
         assert w.side.isVisible() == (tab < 4)  # (the Train tab takes the side panel's room on 4:3)
 
 
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_a_bidirectional_models_header_holds_an_800_x_600_window(qapp, theme):
+    """A Bidirectional layer's forward/backward box beside the layer box held an 800 x 600
+    window 831 px wide beside the side panel (929 in the projector theme). Where the header
+    has no room the box says "fwd"/"bwd" and the word "layer" gives way; with room, the
+    whole words; either way the box picks the half it names."""
+    from lstmviz import LayerSpec, Model
+
+    model = Model.sequential((None, 10, 3), [LayerSpec("Bidirectional", {"layer": {
+        "class_name": "LSTM", "config": {"units": 6, "return_sequences": True}}}, name="bi")], seed=0)
+    with window_at(theme, (1280, 800)) as w:
+        w.state.set_model(model)
+        w.state.set_cursor(layer="bi", side="backward")
+        settle()
+        label = w.stack_header.layout().itemAt(0).widget()
+        assert w.side_combo.currentText() == "backward" and label.width() >= label.sizeHint().width()
+        for tab in range(4):
+            w.tabs.setCurrentIndex(tab)
+            settle()
+            w.resize(800, 600)
+            settle()
+            assert (w.width(), w.height()) == (800, 600), w.tabs.tabText(tab)
+            assert w.minimumSizeHint().width() <= 800
+        assert w.side_combo.isVisible() and w.side_combo.currentText() == "bwd"
+        w.side_combo.setCurrentIndex(0)
+        assert w.state.cursor.side == "forward" and w.side_combo.currentText() == "fwd"
+        w.state.set_cursor(side="backward")
+        assert w.side_combo.currentIndex() == 1
+
 def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(window, tmp_path):
     """An opened model's kernel_initializer RandomUniform(minval=-0.5, maxval=0.5) showed
     in the side panel as the dict's repr, "{'class_name': 'RandomUniform', 'config': {...}}";

@@ -178,7 +178,24 @@ class SteadyLabel(QtWidgets.QLabel):
             self._fit()
 
 
-class ElidedLabel(QtWidgets.QLabel):
+class _FitsItsWidth:
+    """For a widget whose text follows its width (``_fit``): fitted again when it is
+    resized, and when its font or style changes."""
+
+    def _fit(self) -> None:
+        raise NotImplementedError
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)  # type: ignore[misc]
+        self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().changeEvent(event)  # type: ignore[misc]
+        if event.type() in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.StyleChange):
+            self._fit()
+
+
+class ElidedLabel(_FitsItsWidth, QtWidgets.QLabel):
     """A one-line plain label that takes the width its layout gives it (its least width is
     0: it never holds the window wider) and shows as much of its text as fits (or a shorter
     form of it given, ``set_full_text``), its end cut to "…", the whole text in its tooltip."""
@@ -199,9 +216,9 @@ class ElidedLabel(QtWidgets.QLabel):
         if (text, shorter) != (self._full, self._shorter):
             self._full, self._shorter = text, tuple(shorter)
             self.setToolTip(text)
-            self._elide()
+            self._fit()
 
-    def _elide(self) -> None:
+    def _fit(self) -> None:
         fm, room = self.fontMetrics(), max(0, self.width())
         forms = (self._full,) + self._shorter
         shown = next((f for f in forms if fm.horizontalAdvance(f) <= room), None)
@@ -210,17 +227,8 @@ class ElidedLabel(QtWidgets.QLabel):
         if self.text() != shown:
             super().setText(shown)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
-        super().resizeEvent(event)
-        self._elide()
 
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt)
-        super().changeEvent(event)
-        if event.type() in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.StyleChange):
-            self._elide()
-
-
-class ShortCheckBox(QtWidgets.QCheckBox):
+class ShortCheckBox(_FitsItsWidth, QtWidgets.QCheckBox):
     """A check box that says ``text`` where its width holds it, else ``short`` (a shorter
     form of it): its least width is the short form's, so its words never hold the window
     wider (the Cell view's "Write W·x_t and U·h_t-1 out term by term" held an 800 x 600
@@ -253,14 +261,57 @@ class ShortCheckBox(QtWidgets.QCheckBox):
         if self.text() != text:
             self.setText(text)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
-        super().resizeEvent(event)
-        self._fit()
 
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt)
-        super().changeEvent(event)
-        if event.type() in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.StyleChange):
-            self._fit()
+class ShyLabel(QtWidgets.QLabel):
+    """A label that asks for its text's width but gives it up, whole, where the layout has
+    no room: its least width is 0, and squeezed narrower than its text it shows nothing
+    (the header's "layer" before the layer box, which says the layer itself, held a
+    Bidirectional model's 800 x 600 window wider in the projector theme)."""
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return QtCore.QSize(0, super().minimumSizeHint().height())
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt)
+        if self.width() >= self.sizeHint().width():
+            super().paintEvent(event)
+
+
+class ShortComboBox(_FitsItsWidth, QtWidgets.QComboBox):
+    """A combo box of ``items`` ((whole, short) texts; each item's data its whole text)
+    that shows the whole words where its width holds the widest of them, else the short
+    forms: its least width is the short forms', so its words never hold the window wider
+    (a Bidirectional layer's "forward"/"backward" box held an 800 x 600 window 831 px wide
+    beside the side panel, 929 in the projector theme). Read and set it by data
+    (``currentData``, ``findData``): the text changes with the width."""
+
+    def __init__(self, items: list[tuple[str, str]], parent=None):
+        super().__init__(parent)
+        self.items = list(items)
+        for whole, _ in self.items:
+            self.addItem(whole, whole)
+        self._short = False
+
+    def _as(self, texts) -> QtCore.QSize:
+        """The box's size hint with the widest of ``texts`` instead of the texts it shows
+        (Qt's own hint: its least is that too, which asks for the hint the overridden way)."""
+        hint = QtWidgets.QComboBox.sizeHint(self)
+        fm = self.fontMetrics()
+        shown = max((fm.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0)
+        hint.setWidth(hint.width() - shown + max((fm.horizontalAdvance(t) for t in texts), default=0))
+        return hint
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return self._as([whole for whole, _ in self.items])
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return self._as([short for _, short in self.items])
+
+    def _fit(self) -> None:
+        short = self.width() < self.sizeHint().width()
+        if short != self._short:
+            self._short = short
+            for i, (whole, brief) in enumerate(self.items):
+                self.setItemText(i, brief if short else whole)
 
 
 def set_if_changed(widget, maximum: int | None = None, value: int | None = None) -> None:

@@ -37,6 +37,8 @@ from lstmviz.ui.labels import (
     TAB_PADDING,
     ElidedLabel,
     LabelSlot,
+    ShortComboBox,
+    ShyLabel,
     SteadyLabel,
     TabNames,
     plain_box,
@@ -368,21 +370,23 @@ class MainWindow(QtWidgets.QMainWindow):
         self.train_update_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         lay = QtWidgets.QHBoxLayout(self.stack_header)
         lay.setContentsMargins(10, 6, 10, 6)
-        lay.addWidget(QtWidgets.QLabel("layer"))
+        lay.addWidget(ShyLabel("layer"))  # (where the header has no room, the box alone)
         self.layer_combo = QtWidgets.QComboBox()
         self.layer_combo.setToolTip("The layer the Cell, Over time and Weights views show")
         self.layer_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.layer_combo.currentIndexChanged.connect(self._layer_combo_changed)
         lay.addWidget(self.layer_combo)
-        self.side_combo = QtWidgets.QComboBox()
-        self.side_combo.addItems(["forward", "backward"])
+        # ("fwd"/"bwd" where the header is narrow: its whole words held an 800 x 600
+        # window 831 px wide beside the side panel)
+        self.side_combo = ShortComboBox([("forward", "fwd"), ("backward", "bwd")])
         # hidden from the start (shown for a Bidirectional layer): hidden later, before the
         # window is first shown, its width stayed in the layouts' cached least widths above
         # the header (Qt passes a hidden child's change up one layout only while nothing is
         # on screen), and ``--size 800x600`` opened 808 px wide (907 in the projector theme)
         self.side_combo.hide()
         self.side_combo.setToolTip("A Bidirectional layer runs twice: pick the forward or the backward pass")
-        self.side_combo.currentTextChanged.connect(lambda s: self.state.set_cursor(side=s))
+        self.side_combo.currentIndexChanged.connect(
+            lambda i: self.state.set_cursor(side=self.side_combo.itemData(i)) if i >= 0 else None)
         lay.addWidget(self.side_combo)
         lay.addSpacing(10)
         lay.addWidget(QtWidgets.QLabel("unit"))
@@ -448,7 +452,9 @@ class MainWindow(QtWidgets.QMainWindow):
             bidi = st.model is not None and cursor.layer in names and \
                 st.model.get_layer(cursor.layer).class_name == "Bidirectional"
             self.side_combo.setVisible(bool(bidi))
-            self.side_combo.setCurrentText(cursor.side)
+            side = self.side_combo.findData(cursor.side)
+            if side >= 0:
+                self.side_combo.setCurrentIndex(side)
         finally:
             for w in (self.layer_combo, self.unit_spin, self.side_combo):
                 w.blockSignals(False)
@@ -464,10 +470,12 @@ class MainWindow(QtWidgets.QMainWindow):
         combo = self.layer_combo
         fm = combo.fontMetrics()
         combo.setMaximumWidth(fm.horizontalAdvance("n" * 32) + 48)  # (+ the arrow and frame)
-        # as wide as it asks where there is room, down to ~8 characters (the rest elided)
+        # as wide as it asks where there is room, down to ~6 characters (the rest elided)
         # where there is not: presenting at 800 x 600 with the side panel on (S), a box as
-        # wide as 'time_distributed (TimeDistributed)' held the window 904 px wide
-        combo.setMinimumWidth(fm.horizontalAdvance("n" * 8) + 48)
+        # wide as 'time_distributed (TimeDistributed)' held the window 904 px wide; beside
+        # a Bidirectional layer's forward/backward box in the projector theme, 8 held it
+        # 875 px wide with the side panel shown
+        combo.setMinimumWidth(fm.horizontalAdvance("n" * 6) + 48)
         widest = max((fm.horizontalAdvance(combo.itemText(i)) for i in range(combo.count())), default=0)
         combo.view().setMinimumWidth(widest + 32)
 
