@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import struct
 
 from lstmviz.errors import LstmvizError
 
@@ -298,16 +299,59 @@ class MemoryBudget:
 MAX_ZIP_MEMBERS = 20_000
 
 
+#: The zip records ``zip_member_excess`` reads (APPNOTE.TXT 4.3.16, 4.3.15, 4.3.14): the end
+#: of central directory record, zip64's locator of its own end record, and that record
+_END = struct.Struct("<4s4H2LH")
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+
+
+def _zip_declared_members(fh) -> int | None:
+    """The members a zip's end record declares, found where Python's zipfile finds it (the
+    last 22 bytes, else the last signature in the last 64 KB: a comment follows it), with
+    zip64's record before it where its locator is there; None where zipfile finds none,
+    or the archive spans disks (zipfile refuses it in its own words)."""
+    fh.seek(0, os.SEEK_END)
+    size = fh.tell()
+    if size < _END.size:
+        return None
+    fh.seek(size - _END.size)
+    record = fh.read(_END.size)
+    at = size - _END.size
+    if not (record[:4] == b"PK\x05\x06" and record[-2:] == b"\0\0"):
+        start = max(size - (1 << 16) - _END.size, 0)
+        fh.seek(start)
+        tail = fh.read()
+        found = tail.rfind(b"PK\x05\x06")
+        if found < 0 or len(tail) - found < _END.size:
+            return None
+        record, at = tail[found:found + _END.size], start + found
+    count = _END.unpack(record)[4]
+    if at >= _END64_LOCATOR.size:
+        fh.seek(at - _END64_LOCATOR.size)
+        locator = fh.read(_END64_LOCATOR.size)
+        if len(locator) == _END64_LOCATOR.size and locator[:4] == b"PK\x06\x07":
+            _sig, disk, _offset, disks = _END64_LOCATOR.unpack(locator)
+            if disk != 0 or disks > 1:
+                return None
+            end64 = at - _END64_LOCATOR.size - _END64.size
+            if end64 >= 0:
+                fh.seek(end64)
+                record64 = fh.read(_END64.size)
+                if len(record64) == _END64.size and record64[:4] == b"PK\x06\x06":
+                    count = _END64.unpack(record64)[7]
+    return count
+
+
 def zip_member_excess(fh) -> str | None:
     """Why a zip (``fh``: an open binary file) is refused before its directory is read: it
     declares more than ``MAX_ZIP_MEMBERS`` members (its end record's count, zip64's too);
-    None otherwise (or where no end record is found: zipfile then says so)."""
-    import zipfile
-
+    None otherwise (or where no end record is found: zipfile then says so). Read with
+    ``struct``, not zipfile's private reader of the record (a check that vanished with
+    it would let every such zip through without a word)."""
     try:
-        end = zipfile._EndRecData(fh)  # (the stdlib's reader of the end record; zip64 too)
-        count = int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else 0
-    except Exception:  # (BadZipFile of a record spanning disks...: zipfile says it, as ever)
+        count = _zip_declared_members(fh) or 0
+    except (OSError, ValueError, struct.error):  # (a read failing: zipfile then says it, as ever)
         return None
     finally:
         fh.seek(0)
