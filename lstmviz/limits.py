@@ -299,18 +299,23 @@ class MemoryBudget:
 MAX_ZIP_MEMBERS = 20_000
 
 
-#: The zip records ``zip_member_excess`` reads (APPNOTE.TXT 4.3.16, 4.3.15, 4.3.14): the end
-#: of central directory record, zip64's locator of its own end record, and that record
+#: The zip records ``zip_member_excess`` reads (APPNOTE.TXT 4.3.16, 4.3.15, 4.3.14, 4.3.12):
+#: the end of central directory record, zip64's locator of its own end record, that record,
+#: and the start of a member's header in the central directory (the sizes of its name,
+#: extra field and comment at byte 28)
 _END = struct.Struct("<4s4H2LH")
 _END64_LOCATOR = struct.Struct("<4sLQL")
 _END64 = struct.Struct("<4sQ2H2L4Q")
+_DIR_ENTRY = 46
+_DIR_LENGTHS = struct.Struct("<3H")
 
 
-def _zip_declared_members(fh) -> int | None:
-    """The members a zip's end record declares, found where Python's zipfile finds it (the
-    last 22 bytes, else the last signature in the last 64 KB: a comment follows it), with
-    zip64's record before it where its locator is there; None where zipfile finds none,
-    or the archive spans disks (zipfile refuses it in its own words)."""
+def _zip_directory(fh) -> tuple[int, int, int] | None:
+    """(members declared, where the central directory starts, its size) as Python's
+    zipfile finds them: the end record in the last 22 bytes, else the last signature in
+    the last 64 KB (a comment follows it), zip64's record before it where its locator is
+    there, and the directory just before those. None where zipfile finds no record, or
+    the archive spans disks (zipfile refuses both in its own words)."""
     fh.seek(0, os.SEEK_END)
     size = fh.tell()
     if size < _END.size:
@@ -326,7 +331,8 @@ def _zip_declared_members(fh) -> int | None:
         if found < 0 or len(tail) - found < _END.size:
             return None
         record, at = tail[found:found + _END.size], start + found
-    count = _END.unpack(record)[4]
+    fields = _END.unpack(record)
+    count, dir_size, dir_end = fields[4], fields[5], at
     if at >= _END64_LOCATOR.size:
         fh.seek(at - _END64_LOCATOR.size)
         locator = fh.read(_END64_LOCATOR.size)
@@ -339,24 +345,53 @@ def _zip_declared_members(fh) -> int | None:
                 fh.seek(end64)
                 record64 = fh.read(_END64.size)
                 if len(record64) == _END64.size and record64[:4] == b"PK\x06\x06":
-                    count = _END64.unpack(record64)[7]
-    return count
+                    fields64 = _END64.unpack(record64)
+                    count, dir_size, dir_end = fields64[7], fields64[8], end64
+    return count, dir_end - dir_size, dir_size
+
+
+def _zip_listed_members(fh, start: int, dir_size: int, most: int) -> int:
+    """How many members zipfile would read from the directory (``dir_size`` bytes at
+    ``start``), counted up to ``most + 1``: it reads headers until their sizes add up to
+    ``dir_size``, whatever the end record declares. Each header's 46 bytes are read, its
+    name, extra field and comment skipped."""
+    if start < 0:
+        return 0
+    fh.seek(start)
+    listed = done = 0
+    while done < dir_size and listed <= most:
+        head = fh.read(_DIR_ENTRY)
+        if len(head) < _DIR_ENTRY or head[:4] != b"PK\x01\x02":
+            break  # (zipfile stops here too: a truncated or damaged directory)
+        more = sum(_DIR_LENGTHS.unpack_from(head, 28))
+        fh.seek(more, os.SEEK_CUR)
+        done += _DIR_ENTRY + more
+        listed += 1
+    return listed
 
 
 def zip_member_excess(fh) -> str | None:
-    """Why a zip (``fh``: an open binary file) is refused before its directory is read: it
-    declares more than ``MAX_ZIP_MEMBERS`` members (its end record's count, zip64's too);
-    None otherwise (or where no end record is found: zipfile then says so). Read with
-    ``struct``, not zipfile's private reader of the record (a check that vanished with
-    it would let every such zip through without a word)."""
+    """Why a zip (``fh``: an open binary file) is refused before zipfile reads its
+    directory: it declares more than ``MAX_ZIP_MEMBERS`` members (its end record's count,
+    zip64's too), or its directory lists more, whatever it declares (each header's fixed
+    part read, up to one more than the limit); None otherwise (or where no end record is
+    found: zipfile then says so). Read with ``struct``, not zipfile's private reader of the
+    record (a check that vanished with it would let every such zip through without a word)."""
     try:
-        count = _zip_declared_members(fh) or 0
+        found = _zip_directory(fh)
+        if found is None:
+            return None
+        count, start, dir_size = found
+        listed = 0 if count > MAX_ZIP_MEMBERS else _zip_listed_members(fh, start, dir_size, MAX_ZIP_MEMBERS)
     except (OSError, ValueError, struct.error):  # (a read failing: zipfile then says it, as ever)
         return None
     finally:
         fh.seek(0)
     if count > MAX_ZIP_MEMBERS:
         return f"the zip archive declares {count:,} members, more than the {MAX_ZIP_MEMBERS:,} lstmviz opens"
+    if listed > MAX_ZIP_MEMBERS:
+        return (f"the zip archive's directory lists more than {MAX_ZIP_MEMBERS:,} members (its end "
+                f"record declares {count:,}), more than lstmviz opens")
     return None
 
 
