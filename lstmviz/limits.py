@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import struct
 
 from lstmviz.errors import LstmvizError
 
@@ -298,21 +299,99 @@ class MemoryBudget:
 MAX_ZIP_MEMBERS = 20_000
 
 
-def zip_member_excess(fh) -> str | None:
-    """Why a zip (``fh``: an open binary file) is refused before its directory is read: it
-    declares more than ``MAX_ZIP_MEMBERS`` members (its end record's count, zip64's too);
-    None otherwise (or where no end record is found: zipfile then says so)."""
-    import zipfile
+#: The zip records ``zip_member_excess`` reads (APPNOTE.TXT 4.3.16, 4.3.15, 4.3.14, 4.3.12):
+#: the end of central directory record, zip64's locator of its own end record, that record,
+#: and the start of a member's header in the central directory (the sizes of its name,
+#: extra field and comment at byte 28)
+_END = struct.Struct("<4s4H2LH")
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+_DIR_ENTRY = 46
+_DIR_LENGTHS = struct.Struct("<3H")
 
+
+def _zip_directory(fh) -> tuple[int, int, int] | None:
+    """(members declared, where the central directory starts, its size) as Python's
+    zipfile finds them: the end record in the last 22 bytes, else the last signature in
+    the last 64 KB (a comment follows it), zip64's record before it where its locator is
+    there, and the directory just before those. None where zipfile finds no record, or
+    the archive spans disks (zipfile refuses both in its own words)."""
+    fh.seek(0, os.SEEK_END)
+    size = fh.tell()
+    if size < _END.size:
+        return None
+    fh.seek(size - _END.size)
+    record = fh.read(_END.size)
+    at = size - _END.size
+    if not (record[:4] == b"PK\x05\x06" and record[-2:] == b"\0\0"):
+        start = max(size - (1 << 16) - _END.size, 0)
+        fh.seek(start)
+        tail = fh.read()
+        found = tail.rfind(b"PK\x05\x06")
+        if found < 0 or len(tail) - found < _END.size:
+            return None
+        record, at = tail[found:found + _END.size], start + found
+    fields = _END.unpack(record)
+    count, dir_size, dir_end = fields[4], fields[5], at
+    if at >= _END64_LOCATOR.size:
+        fh.seek(at - _END64_LOCATOR.size)
+        locator = fh.read(_END64_LOCATOR.size)
+        if len(locator) == _END64_LOCATOR.size and locator[:4] == b"PK\x06\x07":
+            _sig, disk, _offset, disks = _END64_LOCATOR.unpack(locator)
+            if disk != 0 or disks > 1:
+                return None
+            end64 = at - _END64_LOCATOR.size - _END64.size
+            if end64 >= 0:
+                fh.seek(end64)
+                record64 = fh.read(_END64.size)
+                if len(record64) == _END64.size and record64[:4] == b"PK\x06\x06":
+                    fields64 = _END64.unpack(record64)
+                    count, dir_size, dir_end = fields64[7], fields64[8], end64
+    return count, dir_end - dir_size, dir_size
+
+
+def _zip_listed_members(fh, start: int, dir_size: int, most: int) -> int:
+    """How many members zipfile would read from the directory (``dir_size`` bytes at
+    ``start``), counted up to ``most + 1``: it reads headers until their sizes add up to
+    ``dir_size``, whatever the end record declares. Each header's 46 bytes are read, its
+    name, extra field and comment skipped."""
+    if start < 0:
+        return 0
+    fh.seek(start)
+    listed = done = 0
+    while done < dir_size and listed <= most:
+        head = fh.read(_DIR_ENTRY)
+        if len(head) < _DIR_ENTRY or head[:4] != b"PK\x01\x02":
+            break  # (zipfile stops here too: a truncated or damaged directory)
+        more = sum(_DIR_LENGTHS.unpack_from(head, 28))
+        fh.seek(more, os.SEEK_CUR)
+        done += _DIR_ENTRY + more
+        listed += 1
+    return listed
+
+
+def zip_member_excess(fh) -> str | None:
+    """Why a zip (``fh``: an open binary file) is refused before zipfile reads its
+    directory: it declares more than ``MAX_ZIP_MEMBERS`` members (its end record's count,
+    zip64's too), or its directory lists more, whatever it declares (each header's fixed
+    part read, up to one more than the limit); None otherwise (or where no end record is
+    found: zipfile then says so). Read with ``struct``, not zipfile's private reader of the
+    record (a check that vanished with it would let every such zip through without a word)."""
     try:
-        end = zipfile._EndRecData(fh)  # (the stdlib's reader of the end record; zip64 too)
-        count = int(end[zipfile._ECD_ENTRIES_TOTAL]) if end else 0
-    except Exception:  # (BadZipFile of a record spanning disks...: zipfile says it, as ever)
+        found = _zip_directory(fh)
+        if found is None:
+            return None
+        count, start, dir_size = found
+        listed = 0 if count > MAX_ZIP_MEMBERS else _zip_listed_members(fh, start, dir_size, MAX_ZIP_MEMBERS)
+    except (OSError, ValueError, struct.error):  # (a read failing: zipfile then says it, as ever)
         return None
     finally:
         fh.seek(0)
     if count > MAX_ZIP_MEMBERS:
         return f"the zip archive declares {count:,} members, more than the {MAX_ZIP_MEMBERS:,} lstmviz opens"
+    if listed > MAX_ZIP_MEMBERS:
+        return (f"the zip archive's directory lists more than {MAX_ZIP_MEMBERS:,} members (its end "
+                f"record declares {count:,}), more than lstmviz opens")
     return None
 
 

@@ -522,6 +522,52 @@ def test_a_zip_declaring_too_many_members_is_refused_before_its_directory_is_rea
     assert opened == []
 
 
+
+@pytest.mark.parametrize("zip64", [False, True], ids=["zip", "zip64"])
+@pytest.mark.parametrize("suffix", [".keras", ".pt", ".lstmviz"])
+def test_a_zip_whose_end_record_understates_its_members_is_refused_too(tmp_path, monkeypatch, suffix, zip64):
+    """zipfile reads the directory's headers until their sizes add up to the directory's,
+    whatever count the end record declares: a 6 MB file declaring 3 members and listing
+    60,000 passed the count's check and took zipfile 135 MB. The headers are counted (up
+    to one more than limits.MAX_ZIP_MEMBERS) before zipfile reads them."""
+    import zipfile
+
+    import lstmviz
+    from lstmviz import limits
+    from lstmviz.app.session import read_session
+
+    src = Path(__file__).parent / "fixtures" / "k3_lstm_default" / "model.keras"
+    path = tmp_path / f"many{suffix}"
+    if zip64:  # (zipfile writes zip64's end record beyond ZIP_FILECOUNT_LIMIT members)
+        monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 10)
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(path, "w") as out:
+        for name in z.namelist():
+            out.writestr(name, z.read(name))
+        for i in range(50):
+            out.writestr(f"junk/{i}", b"")
+    monkeypatch.undo()
+    data = bytearray(path.read_bytes())
+    for sig, at in ((b"PK\x05\x06", 8), (b"PK\x06\x06", 24)):  # (the counts: this disk's, all)
+        end = data.rfind(sig)
+        if end >= 0:
+            size = 2 if at == 8 else 8
+            data[end + at:end + at + 2 * size] = (3).to_bytes(size, "little") * 2
+    path.write_bytes(bytes(data))
+    assert (b"PK\x06\x06" in data) == zip64
+    monkeypatch.setattr(limits, "MAX_ZIP_MEMBERS", 53)
+    assert len(zipfile.ZipFile(path).infolist()) == 53
+    monkeypatch.setattr(limits, "MAX_ZIP_MEMBERS", 40)
+    opened = []
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: opened.append(self))
+    readers = [lstmviz.load] + ([read_session] if suffix == ".lstmviz" else [])
+    for read in readers:
+        with pytest.raises(LstmvizError) as err:
+            read(path)
+        assert ("the zip archive's directory lists more than 40 members (its end record declares 3), "
+                "more than lstmviz opens") in str(err.value)
+        assert "\n" not in str(err.value)
+    assert opened == []
+
 def _long_local_name(data: bytes, member: bytes, length: int = 900) -> bytes:
     """``data`` (a zip) with ``member``'s local header declaring a name of ``length`` bytes:
     zipfile reads that many bytes after it and quotes them all, raw, in its message (a

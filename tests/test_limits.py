@@ -438,3 +438,56 @@ def test_orthogonal_draws_are_bounded_together():
                                     "take too long")
     Model.sequential((None, 5, 2), [LayerSpec("LSTM", {"units": 64, "return_sequences": True})
                                     for _ in range(7)])
+
+
+def _zip_of(members: int, comment: bytes = b"", zip64: bool = False, monkeypatch=None) -> bytes:
+    """A zip of ``members`` empty members (with an archive comment; with zip64's end record,
+    which zipfile writes beyond 65,535 members, here beyond 10)."""
+    import io
+
+    if zip64:
+        monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 10)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for i in range(members):
+            z.writestr(f"m/{i}", b"")
+        z.comment = comment
+    if zip64:
+        monkeypatch.undo()
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("zip64", [False, True], ids=["zip", "zip64"])
+@pytest.mark.parametrize("comment", [b"", b"PK" + b"c" * 300], ids=["no-comment", "comment"])
+def test_a_zips_member_count_is_read_without_zipfiles_private_reader(monkeypatch, zip64, comment):
+    """The count came from ``zipfile._EndRecData``, a private function: had a Python
+    release renamed it, the check would have let every zip through without a word. It is
+    read with ``struct``, where zipfile finds the record (after a comment; zip64's)."""
+    import io
+
+    data = _zip_of(53, comment, zip64, monkeypatch)
+    assert (b"PK\x06\x06" in data) == zip64
+    assert len(zipfile.ZipFile(io.BytesIO(data)).infolist()) == 53
+    monkeypatch.delattr(zipfile, "_EndRecData", raising=False)
+    monkeypatch.delattr(zipfile, "_ECD_ENTRIES_TOTAL", raising=False)
+    monkeypatch.setattr(limits, "MAX_ZIP_MEMBERS", 40)
+    fh = io.BytesIO(data)
+    fh.seek(7)
+    assert limits.zip_member_excess(fh) == "the zip archive declares 53 members, more than the 40 lstmviz opens"
+    assert fh.tell() == 0
+    monkeypatch.setattr(limits, "MAX_ZIP_MEMBERS", 53)
+    assert limits.zip_member_excess(io.BytesIO(data)) is None
+
+
+def test_a_zip64_count_is_the_one_read(monkeypatch):
+    """zip64's end record holds the count zipfile reads (the classic record's may be
+    anything, 0xFFFF in a real one); a file that is not a zip is not refused here."""
+    import io
+
+    data = bytearray(_zip_of(53, zip64=True, monkeypatch=monkeypatch))
+    end = data.rfind(b"PK\x05\x06")
+    data[end + 8:end + 12] = (3).to_bytes(2, "little") * 2
+    monkeypatch.setattr(limits, "MAX_ZIP_MEMBERS", 40)
+    assert "declares 53 members" in limits.zip_member_excess(io.BytesIO(bytes(data)))
+    for junk in (b"", b"PK\x05\x06", b"not a zip at all" * 10, bytes(data[end:])):
+        assert limits.zip_member_excess(io.BytesIO(junk)) is None
