@@ -439,8 +439,10 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     window.resize(w, h)
     window.show()
     app = QtWidgets.QApplication.instance()
-    for _ in range(3):
-        app.processEvents()
+    for turn in range(30):  # (a view's least size reaches the window a layout a turn, and
+        app.processEvents()  # the window asks for w x h again: MainWindow.resize)
+        if turn >= 2 and (window.width(), window.height()) == (w, h):
+            break
     from lstmviz.ui.export import at_rest, fit_widget, long_settled, pass_reporter
 
     if window.width() > w or window.height() > h:  # below the layout's minimum: of the same shape

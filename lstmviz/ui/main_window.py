@@ -1241,8 +1241,58 @@ class MainWindow(QtWidgets.QMainWindow):
         return next((p for p in paths if is_model_file(p)),
                     next((p for p in paths if p.lower().endswith(INPUT_SUFFIXES)), paths[0] if paths else None))
 
+    #: a size asked with ``resize`` that the views' least sizes held the window above is
+    #: asked again whenever the window is laid out or resized, for this long (s)
+    RESIZE_SETTLE = 1.0
+
+    def resize(self, *size) -> None:  # type: ignore[override]
+        """``QMainWindow.resize``, and asked again for ``RESIZE_SETTLE`` s where the window's
+        least size holds it larger: a view's least size follows the room it has (the Cell
+        view's equations, header and charts: at a new width their text asks for more
+        height, then their compact forms for less), so that from 1024 x 768 on the Cell tab
+        an 800 x 600 window became 800 x 724 and took three more resizes, and
+        ``--screenshot --view cell --size 800x600`` was drawn at 903 x 677 in the projector
+        theme, scaled down. A size the window manager sets (the user's drag, a maximised
+        window) is not this."""
+        want = QtCore.QSize(*size) if len(size) == 2 else QtCore.QSize(size[0])
+        self._asked: tuple[QtCore.QSize, float] | None = (want, time.monotonic() + self.RESIZE_SETTLE)
+        super().resize(want)
+
+    def _ask_again(self) -> None:
+        asked = getattr(self, "_asked", None)
+        if asked is None or self.size() == asked[0]:
+            return
+        states = QtCore.Qt.WindowState.WindowMaximized | QtCore.Qt.WindowState.WindowFullScreen
+        if time.monotonic() > asked[1] or self.windowState() & states:
+            self._asked = None
+            return
+        QtWidgets.QMainWindow.resize(self, asked[0])  # (as large as its least size, if that is more)
+
+    def setGeometry(self, *rect) -> None:  # type: ignore[override]  # noqa: N802 (Qt's name)
+        self._asked = None  # (a size set otherwise: the export putting the window back)
+        super().setGeometry(*rect)
+
+    def restoreGeometry(self, geometry) -> bool:  # noqa: N802 (Qt's name)
+        self._asked = None
+        return super().restoreGeometry(geometry)
+
+    def event(self, event) -> bool:
+        done = super().event(event)
+        if event.type() == QtCore.QEvent.Type.LayoutRequest and getattr(self, "_asked", None) is not None:
+            QtCore.QTimer.singleShot(0, self, self._ask_again)  # (a least size that may have come down)
+        return done
+
     def resizeEvent(self, event):
         super().resizeEvent(event)
+        asked = getattr(self, "_asked", None)
+        if asked is not None:
+            want, least = asked[0], self.minimumSize()
+            if (self.width(), self.height()) != (max(want.width(), least.width()), max(want.height(), least.height())):
+                self._asked = None  # (a size neither asked nor the least: the user's, the window manager's)
+            else:
+                # (once the layouts this size asks for have run: the views' least sizes then
+                # follow their new room, and the window grew with them)
+                QtCore.QTimer.singleShot(0, self, self._ask_again)
         if not getattr(self, "_sized", False) and self.width() > 0:
             self._sized = True
             side = max(self.side.minimumWidth(), int(self.width() * 0.26))
