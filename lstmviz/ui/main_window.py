@@ -370,7 +370,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.train_update_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         lay = QtWidgets.QHBoxLayout(self.stack_header)
         lay.setContentsMargins(10, 6, 10, 6)
-        lay.addWidget(ShyLabel("layer"))  # (where the header has no room, the box alone)
+        # (beside a Bidirectional layer's forward/backward box, where the header has no
+        # room, the box alone: ``_fit_header``)
+        self.layer_label = ShyLabel("layer")
+        lay.addWidget(self.layer_label)
         self.layer_combo = QtWidgets.QComboBox()
         self.layer_combo.setToolTip("The layer the Cell, Over time and Weights views show")
         self.layer_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -452,6 +455,7 @@ class MainWindow(QtWidgets.QMainWindow):
             bidi = st.model is not None and cursor.layer in names and \
                 st.model.get_layer(cursor.layer).class_name == "Bidirectional"
             self.side_combo.setVisible(bool(bidi))
+            self._fit_header()
             side = self.side_combo.findData(cursor.side)
             if side >= 0:
                 self.side_combo.setCurrentIndex(side)
@@ -470,14 +474,24 @@ class MainWindow(QtWidgets.QMainWindow):
         combo = self.layer_combo
         fm = combo.fontMetrics()
         combo.setMaximumWidth(fm.horizontalAdvance("n" * 32) + 48)  # (+ the arrow and frame)
-        # as wide as it asks where there is room, down to ~6 characters (the rest elided)
-        # where there is not: presenting at 800 x 600 with the side panel on (S), a box as
-        # wide as 'time_distributed (TimeDistributed)' held the window 904 px wide; beside
-        # a Bidirectional layer's forward/backward box in the projector theme, 8 held it
-        # 875 px wide with the side panel shown
-        combo.setMinimumWidth(fm.horizontalAdvance("n" * 6) + 48)
+        self._fit_header()
         widest = max((fm.horizontalAdvance(combo.itemText(i)) for i in range(combo.count())), default=0)
         combo.view().setMinimumWidth(widest + 32)
+
+    def _fit_header(self) -> None:
+        """The header's least width: the layer box down to ~8 characters (the rest elided)
+        where there is no room (presenting at 800 x 600 with the side panel on (S), a box as
+        wide as 'time_distributed (TimeDistributed)' held the window 904 px wide), after
+        the word "layer". Beside a Bidirectional layer's forward/backward box, ~6 and the
+        word giving way (at 800 x 600 they held the window 831 px wide beside the side
+        panel, 875-929 in the projector theme); not for other layers, whose least width
+        leaves the Unrolled view its 2 px a step at the window's least size."""
+        combo, bidi = self.layer_combo, not self.side_combo.isHidden()
+        fm = combo.fontMetrics()
+        least = fm.horizontalAdvance("n" * (6 if bidi else 8)) + 48  # (+ the arrow and frame)
+        if combo.minimumWidth() != least:
+            combo.setMinimumWidth(least)
+        self.layer_label.set_shy(bidi)
 
     def _layer_combo_changed(self, i):
         name = self.layer_combo.itemData(i)
