@@ -492,6 +492,19 @@ def test_a_named_pipe_or_a_device_is_refused_before_it_is_opened(tmp_path):
         assert "null: this is a device, not a file; save the data to a file" in str(err.value), read
 
 
+def _with_junk(path: Path, junk: int) -> Path:
+    """A copy of the k3_lstm_default fixture's .keras at ``path`` with ``junk`` empty members more."""
+    import zipfile
+
+    src = Path(__file__).parent / "fixtures" / "k3_lstm_default" / "model.keras"
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(path, "w") as out:
+        for name in z.namelist():
+            out.writestr(name, z.read(name))
+        for i in range(junk):
+            out.writestr(f"junk/{i}", b"")
+    return path
+
+
 @pytest.mark.parametrize("suffix", [".keras", ".pt", ".lstmviz"])
 def test_a_zip_declaring_too_many_members_is_refused_before_its_directory_is_read(tmp_path, monkeypatch, suffix):
     """A .keras of 60,000 empty members (6 MB) took 135 MB of zipfile's directory, and 6 s,
@@ -504,13 +517,7 @@ def test_a_zip_declaring_too_many_members_is_refused_before_its_directory_is_rea
     from lstmviz.app.session import read_session
 
     monkeypatch.setattr(limits, "MAX_ZIP_MEMBERS", 40)
-    src = Path(__file__).parent / "fixtures" / "k3_lstm_default" / "model.keras"
-    path = tmp_path / f"many{suffix}"
-    with zipfile.ZipFile(src) as z, zipfile.ZipFile(path, "w") as out:
-        for name in z.namelist():
-            out.writestr(name, z.read(name))
-        for i in range(50):
-            out.writestr(f"junk/{i}", b"")
+    path = _with_junk(tmp_path / f"many{suffix}", 50)
     opened = []
     monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: opened.append(self))
     readers = [lstmviz.load] + ([read_session] if suffix == ".lstmviz" else [])
@@ -520,7 +527,6 @@ def test_a_zip_declaring_too_many_members_is_refused_before_its_directory_is_rea
         assert "the zip archive declares 53 members, more than the 40 lstmviz opens" in str(err.value)
         assert "\n" not in str(err.value)
     assert opened == []
-
 
 
 @pytest.mark.parametrize("zip64", [False, True], ids=["zip", "zip64"])
@@ -536,15 +542,9 @@ def test_a_zip_whose_end_record_understates_its_members_is_refused_too(tmp_path,
     from lstmviz import limits
     from lstmviz.app.session import read_session
 
-    src = Path(__file__).parent / "fixtures" / "k3_lstm_default" / "model.keras"
-    path = tmp_path / f"many{suffix}"
     if zip64:  # (zipfile writes zip64's end record beyond ZIP_FILECOUNT_LIMIT members)
         monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 10)
-    with zipfile.ZipFile(src) as z, zipfile.ZipFile(path, "w") as out:
-        for name in z.namelist():
-            out.writestr(name, z.read(name))
-        for i in range(50):
-            out.writestr(f"junk/{i}", b"")
+    path = _with_junk(tmp_path / f"many{suffix}", 50)
     monkeypatch.undo()
     data = bytearray(path.read_bytes())
     for sig, at in ((b"PK\x05\x06", 8), (b"PK\x06\x06", 24)):  # (the counts: this disk's, all)
