@@ -505,28 +505,38 @@ def _with_junk(path: Path, junk: int) -> Path:
     return path
 
 
+def _refused_unread(path: Path, monkeypatch) -> list[str]:
+    """What lstmviz.load (and read_session, for a .lstmviz) say of ``path``, each one line,
+    zipfile's reader of the directory never called."""
+    import zipfile
+
+    import lstmviz
+    from lstmviz.app.session import read_session
+
+    opened: list = []
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: opened.append(self))
+    said = []
+    for read in [lstmviz.load] + ([read_session] if path.suffix == ".lstmviz" else []):
+        with pytest.raises(LstmvizError) as err:
+            read(path)
+        assert "\n" not in str(err.value)
+        said.append(str(err.value))
+    assert opened == []
+    return said
+
+
 @pytest.mark.parametrize("suffix", [".keras", ".pt", ".lstmviz"])
 def test_a_zip_declaring_too_many_members_is_refused_before_its_directory_is_read(tmp_path, monkeypatch, suffix):
     """A .keras of 60,000 empty members (6 MB) took 135 MB of zipfile's directory, and 6 s,
     in the window's process before any member was read (a 100 MB one: ~2 GB). The end
     record's count is read first: more than limits.MAX_ZIP_MEMBERS is one line."""
-    import zipfile
 
-    import lstmviz
     from lstmviz import limits
-    from lstmviz.app.session import read_session
 
     monkeypatch.setattr(limits, "MAX_ZIP_MEMBERS", 40)
     path = _with_junk(tmp_path / f"many{suffix}", 50)
-    opened = []
-    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: opened.append(self))
-    readers = [lstmviz.load] + ([read_session] if suffix == ".lstmviz" else [])
-    for read in readers:
-        with pytest.raises(LstmvizError) as err:
-            read(path)
-        assert "the zip archive declares 53 members, more than the 40 lstmviz opens" in str(err.value)
-        assert "\n" not in str(err.value)
-    assert opened == []
+    for said in _refused_unread(path, monkeypatch):
+        assert "the zip archive declares 53 members, more than the 40 lstmviz opens" in said
 
 
 @pytest.mark.parametrize("zip64", [False, True], ids=["zip", "zip64"])
@@ -538,9 +548,7 @@ def test_a_zip_whose_end_record_understates_its_members_is_refused_too(tmp_path,
     to one more than limits.MAX_ZIP_MEMBERS) before zipfile reads them."""
     import zipfile
 
-    import lstmviz
     from lstmviz import limits
-    from lstmviz.app.session import read_session
 
     if zip64:  # (zipfile writes zip64's end record beyond ZIP_FILECOUNT_LIMIT members)
         monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 10)
@@ -557,16 +565,9 @@ def test_a_zip_whose_end_record_understates_its_members_is_refused_too(tmp_path,
     monkeypatch.setattr(limits, "MAX_ZIP_MEMBERS", 53)
     assert len(zipfile.ZipFile(path).infolist()) == 53
     monkeypatch.setattr(limits, "MAX_ZIP_MEMBERS", 40)
-    opened = []
-    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents", lambda self: opened.append(self))
-    readers = [lstmviz.load] + ([read_session] if suffix == ".lstmviz" else [])
-    for read in readers:
-        with pytest.raises(LstmvizError) as err:
-            read(path)
+    for said in _refused_unread(path, monkeypatch):
         assert ("the zip archive's directory lists more than 40 members (its end record declares 3), "
-                "more than lstmviz opens") in str(err.value)
-        assert "\n" not in str(err.value)
-    assert opened == []
+                "more than lstmviz opens") in said
 
 def _long_local_name(data: bytes, member: bytes, length: int = 900) -> bytes:
     """``data`` (a zip) with ``member``'s local header declaring a name of ``length`` bytes:
