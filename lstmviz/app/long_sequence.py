@@ -256,8 +256,7 @@ class LongSequence:
             return self._first
         if self.window <= 2 * QUICK_STEPS:  # (a short first window costs about as little)
             return self.first_window()
-        with self._lock:
-            got = self._quick
+        got = self._quick
         if got is None or got.start != 0:
             got = self.model.trace(np.ascontiguousarray(self.x[:, :QUICK_STEPS]), needed=needed)
             got.start, got.total_steps = 0, self.steps
@@ -493,9 +492,10 @@ class LongSequence:
         window around ``step``, now computed."""
         if trace is None or trace is not self._quick:
             return False
-        if not self.ready or (self._first is not None and self.start_of(step) == 0):
+        if not self.ready:
             return self._first is not None  # the first steps on opening: the first window
-        return self.start_of(step) in self._cache
+        a = self.start_of(step)
+        return a in self._cache or (a == 0 and self._first is not None)  # (as window_at finds it)
 
     def _store(self, a: int, trace) -> None:
         with self._lock:

@@ -335,13 +335,17 @@ class StripCurve(pg.PlotDataItem):
         self.sigPlotChanged.emit(self)
 
 
-def empty_group(parent: QtWidgets.QGraphicsItem | None = None) -> QtWidgets.QGraphicsRectItem:
-    """An item that paints nothing (``paints_nothing``), only holds others: its transform
-    moves or scales them together (``Shifted``'s twin, the Over time curves' value map)."""
-    group = QtWidgets.QGraphicsRectItem(parent)
+def holds_only(group: QtWidgets.QGraphicsRectItem) -> QtWidgets.QGraphicsRectItem:
+    """``group`` made an item that paints nothing (``paints_nothing``, no pen), only holds
+    others: its transform moves or scales them together (``Shifted``)."""
     paints_nothing(group)
     group.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
     return group
+
+
+def empty_group(parent: QtWidgets.QGraphicsItem | None = None) -> QtWidgets.QGraphicsRectItem:
+    """A new ``holds_only`` item (``Shifted``'s twin, the Over time curves' value map)."""
+    return holds_only(QtWidgets.QGraphicsRectItem(parent))
 
 
 class Shifted(QtWidgets.QGraphicsRectItem):
@@ -360,8 +364,7 @@ class Shifted(QtWidgets.QGraphicsRectItem):
 
     def __init__(self, plot: pg.PlotItem):
         super().__init__()
-        paints_nothing(self)
-        self.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+        holds_only(self)
         self.plot = plot
         self.span: int | None = None  # the plot's range: -0.5 .. span - 0.5
         self.map: tuple = (0, 1.0)  # (start, scale) of the group's transform
