@@ -295,8 +295,12 @@ class LongRunner(QtCore.QObject):
                 # (a pass goes on from where it stopped; the overviews run again)
                 again = "runs it again" if seq.ready or not seq.resumable else "goes on with it"
                 bar.showMessage(f"Long input: {seq.error}" + (f"; {RESUME} {again}" if seq.cancelled else ""), 15000)
-            elif seq.ready and (BACKGROUND in bar.currentMessage() or AWAITING in bar.currentMessage()):
+        if not self.busy() and seq.ready and not seq.error:
+            bar = self.window.statusBar()
+            if BACKGROUND in bar.currentMessage() or AWAITING in bar.currentMessage():
                 # (the opening's "tracing in the background" stayed its 20 s after the pass;
-                # so would "step N is shown once the keyframe pass has run")
+                # so would "step N is shown once the keyframe pass has run"; at any poll, not
+                # only the one that saw the pass end: a small model's pass can end before the
+                # opening's message is shown)
                 bar.showMessage(f"Long input: {count(seq.steps)} steps traced, each shown exactly "
                                 "where the cursor goes", 10000)
