@@ -890,6 +890,44 @@ def test_states_handed_to_a_bidirectional_go_into_the_row_that_reads_them(view, 
             assert not (inside_x and crosses_y), (key, (x0, y0), (x1, y1), r.key)
 
 
+def test_a_level_of_bidirectional_halves_is_named_by_its_side_where_the_names_do_not_fit(view, qtbot):
+    """A Bidirectional encoder beside a Bidirectional decoder: each level's name joined its
+    rows' ("encoder ◀ bwd · decoder ◀ bwd"), which at the lecture's 1024 x 768 took 300 px of
+    the view's 530 and left the cells 220. Where the names take more than a third of the
+    room, a level of halves says its side ("◀ bwd"; each block keeps its name over it), a
+    short level its whole names; wide enough, every name whole again."""
+    from PySide6 import QtWidgets
+    from test_app_unrolled import encoder_into_bidirectional
+
+    model = encoder_into_bidirectional("LSTM", True)
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    view.set_data(model, model.trace(xs), inputs=xs)
+    view.show()
+    axis = view.plot.getAxis("left")
+    fwd, bwd = row(view, "decoder/forward"), row(view, "decoder/backward")
+    inputs = min(r.y for r in view.rows)
+
+    def names(width):
+        view.resize(width, 420)
+        qtbot.waitUntil(lambda: abs(view.width() - width) <= 1)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        return {y: text for y, text in axis._tickLevels[0]}
+
+    narrow = names(560)
+    assert narrow[bwd.y] == "◀ bwd" and narrow[fwd.y] == "▶ fwd"
+    assert narrow[inputs] == "enc_in · dec_in"
+    # each block keeps its name over it (cut to what its width holds; the forward row's,
+    # under the backward row's cells, where the pair stands far enough apart)
+    blocks = [t.toPlainText() for t in view.texts if t.isVisible()]
+    for name in ("encoder ◀ bwd", "decoder ◀ bwd"):
+        assert any(len(t) > 3 and name.startswith(t.rstrip("…")) for t in blocks), (name, blocks)
+    wide = names(1900)
+    assert wide[bwd.y] == "encoder ◀ bwd  [0] · decoder ◀ bwd  [0]"
+    assert wide[fwd.y] == "encoder ▶ fwd  [0] · decoder ▶ fwd  [0]"
+
+
 @pytest.mark.parametrize("theme", ["dark", "projector"])
 @pytest.mark.parametrize("case", ["given", "encoder"])
 def test_a_forward_rows_texts_stay_clear_of_its_backward_rows_cells(qtbot, theme, case):

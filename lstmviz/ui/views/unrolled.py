@@ -120,6 +120,25 @@ def _state_in(row: Row) -> bool:
 KEPT_LAYOUTS = 4  # static sets kept for a long input's windows (the chunk, the window, ends)
 
 
+
+#: a level's joined names at most this long are written whole even where they are cut short
+BRIEF_CHARS = 24
+
+
+def _brief(rows: list[Row], whole: str) -> str:
+    """A level's name where its rows' names do not fit (``_fit_row_ticks``): the whole
+    where short, else what its rows share (the halves of Bidirectional layers: "▶ fwd",
+    "◀ bwd"), else the first row's name and how many more."""
+    if len(rows) == 1 or len(whole) <= BRIEF_CHARS:
+        return whole
+    sides = {r.side for r in rows}
+    if sides == {"forward"}:
+        return "▶ fwd"
+    if sides == {"backward"}:
+        return "◀ bwd"
+    return f"{rows[0].label} +{len(rows) - 1}"
+
+
 class _Static:
     """One layout's static items: an image per row (``images``, ``rects``), the state and
     output arrows, the cell outlines, the texts; children of one group on ``plot``, shown or
@@ -490,6 +509,7 @@ class UnrolledView(TraceView):
     def _row_ticks(self, unit: int) -> None:
         labels: dict[float, list[str]] = {}  # rows on one level: their names, left to right
         names: dict[float, list[str]] = {}  # the same without the unit (``_fit_row_ticks``)
+        level: dict[float, list[Row]] = {}
         for row in sorted(self.rows, key=lambda r: r.offset):
             if row.kind == "input" or row.data is None:
                 text = row.label
@@ -497,6 +517,7 @@ class UnrolledView(TraceView):
                 text = f"{row.label}  [{clamp(unit, 0, row.units - 1)}]"
             labels.setdefault(row.y, []).append(text)
             names.setdefault(row.y, []).append(row.label)
+            level.setdefault(row.y, []).append(row)
 
         def joined(texts: list[str]) -> str:
             # rows sharing a level also carry their names over their blocks (_build_static)
@@ -504,10 +525,11 @@ class UnrolledView(TraceView):
             return text if len(texts) == 1 or len(text) <= 40 else f"{texts[0]}  (+{len(texts) - 1} more)"
         ticks = sorted((y, joined(t)) for y, t in labels.items())
         short = sorted((y, joined(t)) for y, t in names.items())
+        brief = sorted((y, _brief(level[y], joined(t))) for y, t in names.items())
         layer = self.cursor.layer if self.cursor is not None else None
         anchor = next((r.y for r in self.rows if layer is not None and r.layer == layer), None)
-        if [ticks, anchor, short] != self._ticks:  # the same names again (another window): the axis stays drawn
-            self._ticks = [ticks, anchor, short]
+        if [ticks, anchor, short, brief] != self._ticks:  # the same names again (another window): the axis stays drawn
+            self._ticks = [ticks, anchor, short, brief]
             self._fit_row_ticks()
 
     def _fit_row_ticks(self) -> None:
@@ -516,17 +538,26 @@ class UnrolledView(TraceView):
         33 names over each other, a black smear); fitted again when the axis is resized."""
         if not self._ticks:
             return
-        ticks, anchor, short = self._ticks
+        ticks, anchor, short, brief = self._ticks
         axis = self.plot.getAxis("left")
-        # names without their unit ("lstm", not "lstm  [0]": the header names the unit)
-        # where the whole names would take more than half of what they and the cells have
-        # (at the window's least size the names took 150 px, 40 steps' cells 65)
-        if short != ticks and self.vb.width() > 1:
+        if self.vb.width() > 1:
             metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
             st = axis.style
-            need = max(metrics.horizontalAdvance(text) for _, text in ticks) + st["tickTextOffset"][0] + 4
-            if need > (self.vb.width() + axis.width()) / 2:
+            room = self.vb.width() + axis.width()
+
+            def need(texts) -> float:
+                return max(metrics.horizontalAdvance(text) for _, text in texts) + st["tickTextOffset"][0] + 4
+            # names without their unit ("lstm", not "lstm  [0]": the header names the unit)
+            # where the whole names would take more than half of what they and the cells have
+            # (at the window's least size the names took 150 px, 40 steps' cells 65)
+            if short != ticks and need(ticks) > room / 2:
                 ticks = short
+            # and a level of several rows by what its rows share ("◀ bwd") where even so the
+            # names would take more than a third (an encoder and a Bidirectional decoder at
+            # 1024 x 768: "encoder ◀ bwd · decoder ◀ bwd" left their cells 220 px of 530);
+            # each block carries its name over it
+            if brief != ticks and need(ticks) > room / 3:
+                ticks = brief
         room = label_room(axis, [text for _, text in ticks])
         if room is not None and len(ticks) > room:
             every = next(k for k in (2, 3, 4, 5, 10, 20, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
