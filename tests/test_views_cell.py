@@ -707,6 +707,63 @@ def test_no_equation_row_shows_a_sliver_at_800_x_600(make_window, theme):
         th.apply("dark", QtWidgets.QApplication.instance())
 
 
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1600, 1000)])
+def test_the_equations_never_go_back_to_a_form_they_left_while_playing(demo_at, theme, size):
+    """Playing the demo at 1280 x 800, the equations went from one row at 13 pt to the
+    compact row at 12 pt and back, again and again, as the numbers changed (step 0, where
+    h_t-1 = 0, has the narrowest): the rows and the charts above them jumped every few
+    steps. A step whose numbers need a further form (smaller type, then two rows each)
+    takes it, and the steps after it keep it, forwards and back, until the width, type
+    or layer changes."""
+    from PySide6 import QtWidgets
+
+    w, view = demo_at(theme, size)
+    forms = []
+    for step in list(range(w.state.timesteps)) + list(range(w.state.timesteps - 1, -1, -1)):
+        w.state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+        text = view.eq_label.text()
+        form = (view.eq_label.font().pointSize(), "σ(" in text, text.count("<tr"))
+        if not forms or forms[-1] != form:
+            assert form not in forms, (step, form, forms)  # (a form left is not taken again)
+            forms.append(form)
+    assert len(forms) <= 3, forms
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
+def test_a_steps_numbers_do_not_measure_the_equations_rows_again(make_window, size):
+    """Where a step's numbers fit their cells, the text laid out is the same from step to
+    step: the rows' places (``_drop_sliver``) are measured once, not at every step (walking
+    them at each step made the Cell tab's seek 5-9 ms against 4, painted at 1600 x 1000);
+    scrolled, they are measured again, and no row shows a sliver."""
+    from PySide6 import QtWidgets
+
+    w = make_window(size)
+    w.tabs.setCurrentIndex(1)
+    for _ in range(4):
+        QtWidgets.QApplication.processEvents()
+    view = w.views[1]
+    width = view.eq_scroll.viewport().width()
+    assert view.eq_label.laid_out(width) == view.eq_label._static  # (the numbers fit)
+    walked = []
+    measure = view.eq_label.row_bottom
+    view.eq_label.row_bottom = lambda *a: walked.append(a) or measure(*a)
+    for step in range(1, 10):
+        w.state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+        assert view.eq_label.laid_out(width) == view.eq_label._static
+        assert not walked, step
+        assert not _slivers(view), step
+        walked.clear()  # (_slivers measures them)
+    bar = view.eq_scroll.verticalScrollBar()
+    if bar.maximum() > 0:  # scrolled: measured again where the edge is now
+        walked.clear()
+        bar.setValue(bar.maximum() // 2)
+        QtWidgets.QApplication.processEvents()
+        assert walked and not _slivers(view)
+
+
 @pytest.mark.parametrize("size", [(800, 600), (1024, 768)])
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_the_charts_stay_readable_in_a_small_window(demo_at, theme, size):

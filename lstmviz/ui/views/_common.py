@@ -647,6 +647,7 @@ class RichText(QtWidgets.QWidget):
         #: ((static, width), [(x, baseline, bold font, colour, its metrics)], one a fill)
         self._anchors: tuple = ((None, 0), [])
         self._fill_rects: list[QtCore.QRectF] = []
+        self._rects_of: tuple = (None, [], [])  # (anchors, fills, their rectangles): _rects
         self._fit_answer: tuple = (None, False)  # ((anchors' key, fills), do they fit)
         self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
         copy = QtGui.QAction("Copy", self)
@@ -753,8 +754,14 @@ class RichText(QtWidgets.QWidget):
         return self._fit_answer[1]
 
     def _rects(self) -> list[QtCore.QRectF]:
-        return [QtCore.QRectF(x, base - fm.ascent(), fm.horizontalAdvance(text), fm.height())
-                for (x, base, _, _, fm), text in zip(self._anchors[1], self._fills, strict=True)]
+        """The fills' rectangles, measured again only for new fills or anchors (a step's
+        layout asks for them at every measure: ``row_bottom``, ``heightForWidth``, paint)."""
+        anchors, fills, rects = self._rects_of
+        if anchors is not self._anchors[1] or fills != self._fills:
+            rects = [QtCore.QRectF(x, base - fm.ascent(), fm.horizontalAdvance(text), fm.height())
+                     for (x, base, _, _, fm), text in zip(self._anchors[1], self._fills, strict=True)]
+            self._rects_of = (self._anchors[1], list(self._fills), rects)
+        return rects
 
     def _layout(self, width: int) -> None:
         if self._static is not None:

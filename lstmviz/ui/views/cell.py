@@ -538,10 +538,12 @@ class CellView(TraceView):
         self.ref: CellRef | None = None
         self._eqs: list[Equation] = []
         self._setup_key = None
-        self._fit_cache: dict = {}  # the equations' one-row answers, full and compact (_show_equations)
         self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
         self._tall_cache: dict = {}  # one-row texts' heights, full and compact (_too_tall)
         self._masked_in_sight: tuple | None = None  # where a masked step's rows were brought into sight
+        self._fit_cache: dict = {}  # the equations' one-row answers, full and compact (_show_equations)
+        self._sliver_key: tuple | None = None  # what _drop_sliver measured last
+        self._eq_level: tuple = (None, 0)  # (what it holds for, the equations' form): _show_equations
         self._static_width: dict = {}  # one-row texts' ideal widths without numbers (_widest)
         self._drawn = True  # False: a step came while another tab was shown (set_cursor)
         self._charts: list = []  # the shown charts and their whole titles (_too_narrow)
@@ -1303,7 +1305,15 @@ class CellView(TraceView):
         compact = False
         html, static, fills = self._eq_html(stacked=False)
         html = sub(html)
-        fits = self._one_row_fits(html, sub(static), fills, room, key, font)
+        # the form chosen (0: one row at the equations' size, 1, 2: compact at a size, 3: two
+        # rows each) goes only further while the width, type, layer and its side stay: a
+        # step whose numbers are wider takes it further, and it stays for the steps after
+        # (playing the demo at 1280 x 800 the type went from 13 to 12 pt and back as the
+        # numbers changed, and the rows jumped with it)
+        held = (self.eq_scroll.width(), font.key(), key[2], key[3], self.expanded)
+        level = self._eq_level[1] if self._eq_level[0] == held else 0
+        fits = level == 0 and self._one_row_fits(html, sub(static), fills, room, key, font)
+        chosen = 0
         if not fits or self._too_tall(html, font, vw, compact=False):
             # compact: σ for sigmoid, closer rows, a legend that fits a line; at the
             # equations' size where that fits the width, else at the theme's least size
@@ -1314,7 +1324,10 @@ class CellView(TraceView):
             c_room = max(200, self.eq_scroll.width() - 8)
             c_key = (c_room,) + key[1:]
             sizes = sorted({font.pointSize(), min(font.pointSize(), self.theme.min_pt)}, reverse=True)
-            for pt in sizes:
+            chosen = 3
+            for j, pt in enumerate(sizes, start=1 if len(sizes) == 2 else 2):
+                if j < level:
+                    continue
                 small = QtGui.QFont(font)
                 small.setPointSize(pt)
                 # (the larger size only where it, too, leaves the charts their least: at
@@ -1323,7 +1336,9 @@ class CellView(TraceView):
                         and (pt == sizes[-1] or not self._too_tall(c_html, small, c_room + 8, compact=True))):
                     fits = compact = True
                     html, static, fills, font = c_html, c_static, c_fills, small
+                    chosen = j
                     break
+        self._eq_level = (held, chosen)
         if self.eq_label.font() != font:
             self.eq_label.setFont(font)
         # the numbers are drawn as plain text over the rest, which is laid out again only
@@ -1480,9 +1495,15 @@ class CellView(TraceView):
         margin = area.viewportMargins().bottom()
         height = area.viewport().height() + margin  # (the viewport's height without a cut)
         edge = area.verticalScrollBar().value() + height
+        width = area.viewport().width()
+        # (the rows' places change with the text laid out, not with a step's numbers while
+        # they fit their cells: measured again only when the text, font or edge change)
+        key = (bool(self._eqs) and self.eq_scroll.isVisible(), edge, height, width,
+               self.eq_label.laid_out(width), self.eq_label.font().key())
+        if (key, margin) == self._sliver_key:
+            return
         cut, top, row = 0, 0.0, 0
         if self._eqs and self.eq_scroll.isVisible() and height > 0:
-            width = area.viewport().width()
             line = QtGui.QFontMetrics(self.eq_label.font()).lineSpacing()
             while (bottom := self.eq_label.row_bottom(row, width)) is not None:
                 if top < edge < bottom:
@@ -1497,6 +1518,7 @@ class CellView(TraceView):
                 top, row = bottom, row + 1
         if cut != margin:
             area.setViewportMargins(0, 0, 0, cut)
+        self._sliver_key = (key, cut)
 
     def _show_row(self, row: int) -> None:
         """Scroll the equations so that row ``row`` of their table is in sight."""
