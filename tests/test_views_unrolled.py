@@ -879,15 +879,7 @@ def test_states_handed_to_a_bidirectional_go_into_the_row_that_reads_them(view, 
     source = "encoder ◀ bwd" if encoder_bidirectional else "encoder"
     assert any(t.endswith(f"initial state: {source}") for t in notes), notes
     assert "initial state" in notes
-    # no state line runs through a row's cells
-    for key, (x0, y0), (x1, y1) in segments:
-        for r in view.rows:
-            if r.kind != "rnn" and r.kind != "input":
-                continue
-            inside_x = (r.offset - 0.5 + 1e-6 < min(x0, x1) and max(x0, x1) < r.offset + r.T - 0.5 - 1e-6
-                        if x0 != x1 else r.offset - half < x0 < r.offset + r.T - 1 + half)
-            crosses_y = min(y0, y1) < r.y + 0.5 and max(y0, y1) > r.y - 0.5 and y0 != y1
-            assert not (inside_x and crosses_y), (key, (x0, y0), (x1, y1), r.key)
+    _no_state_line_through_cells(view, segments)
 
 
 def test_a_level_of_bidirectional_halves_is_named_by_its_side_where_the_names_do_not_fit(view, qtbot):
@@ -976,3 +968,69 @@ def test_a_forward_rows_texts_stay_clear_of_its_backward_rows_cells(qtbot, theme
             for r in tops:
                 cells = v.vb.mapViewToScene(pg.QtCore.QRectF(r.offset - 0.5, r.y - 0.5, r.T, 1.0)).boundingRect()
                 assert not box.intersects(cells), (size, item.toPlainText(), box, cells)
+
+
+def _reaches(segments, key: str, start, end) -> bool:
+    """Whether the ``key`` state's line runs from point ``start`` to point ``end`` (joined
+    segments, ``_segments``)."""
+    def near(a, b):
+        return abs(a[0] - b[0]) < 1e-6 and abs(a[1] - b[1]) < 1e-6
+    lines = [(a, b) for k, a, b in segments if k == key]
+    seen, todo = [], [start]
+    while todo:
+        p = todo.pop()
+        if near(p, end):
+            return True
+        if any(near(p, q) for q in seen):
+            continue
+        seen.append(p)
+        todo += [b for a, b in lines if near(a, p)]
+    return False
+
+
+def _no_state_line_through_cells(view, segments) -> None:
+    """No state line runs through a row's cells."""
+    for key, (x0, y0), (x1, y1) in segments:
+        for r in view.rows:
+            if r.kind != "rnn" and r.kind != "input":
+                continue
+            half = (1.0 - view.gap) / 2
+            inside_x = (r.offset - 0.5 + 1e-6 < min(x0, x1) and max(x0, x1) < r.offset + r.T - 0.5 - 1e-6
+                        if x0 != x1 else r.offset - half < x0 < r.offset + r.T - 1 + half)
+            crosses_y = min(y0, y1) < r.y + 0.5 and max(y0, y1) > r.y - 0.5 and y0 != y1
+            assert not (inside_x and crosses_y), (key, (x0, y0), (x1, y1), r.key)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_states_joined_by_a_concatenate_are_drawn_from_both_halves_into_the_decoder(view, qtbot, kind):
+    """A Bidirectional encoder's final states concatenated (``state_h = Concatenate()([fh,
+    bh])``) as a decoder's initial states had no arrow into the decoder at all. Each state
+    now runs from both encoder rows' last processed cells into the decoder's first cell:
+    the forward row's by its elbow, the backward row's out of its left end, over its
+    cells and down beside the decoder; no line runs through a row's cells, and
+    'initial state' is said once."""
+    from test_app_unrolled import concatenated_into_decoder
+
+    model = concatenated_into_decoder(kind)
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    view.set_data(model, model.trace(xs), inputs=xs)
+    view.resize(1400, 900)
+    view.show()
+    qtbot.wait(50)
+    view.grab()
+    half = (1.0 - view.gap) / 2
+    segments = _segments(view)
+    dec = row(view, "decoder")
+    lstm = kind == "LSTM"
+    for key in ("h", "c") if lstm else ("h",):
+        dy = 0.18 if key == "c" else (-0.18 if lstm else 0.0)
+        entry = (dec.offset - half, dec.y + dy)
+        for side in ("forward", "backward"):
+            src = row(view, f"encoder/{side}")
+            last = src.offset + src.ref.input_index(src.T - 1)
+            start = (last - half if src.backwards else last + half, src.y + dy)
+            assert _reaches(segments, key, start, entry), (key, side, segments)
+    _no_state_line_through_cells(view, segments)
+    texts = [t.toPlainText() for t in view.texts if t.toPlainText()]
+    assert texts.count("initial state") == 1 and not any("initial state:" in t for t in texts), texts

@@ -909,21 +909,32 @@ class UnrolledView(TraceView):
         # Final states handed on as another layer's initial states: elbow arrows from the
         # source's last processed cell into the target's first processed cell (the rest:
         # arrows of their own into it, above).
-        for row, src, src_state, state, x0, x1 in elbows:
+        noted: set[str] = set()
+        for row, src, src_state, state, x0, x1, over in elbows:
             is_c = state == "c"
             dy = 0.18 if src_state == "c" else (-0.18 if "c" in src.ref.cell.states else 0.0)
             dy_to = 0.18 if is_c else (-0.18 if "c" in row.ref.cell.states else 0.0)
-            xm = (x0 + x1) / 2 + (0.1 if is_c else -0.1)
             y0, y1 = src.y + dy, row.y + dy_to
             xs_, ys_ = (cx, cy) if is_c else (hx, hy)
-            xs_ += [x0, xm, xm, xm, xm, x1]
-            ys_ += [y0, y0, y0, y1, y1, y1]
+            if over:  # (``_state_links``): c outside h, down right of the forward rows' elbows
+                end = src.offset + src.T - 1 + half  # (the block's right end)
+                xm = (end + x1) / 2 + (0.35 if is_c else 0.25)
+                x_out = src.offset - 0.5 - (0.12 if is_c else 0.06)
+                y_top = src.y + ROW_H / 2 + (0.1 if is_c else 0.04)
+                xs_ += [x0, x_out, x_out, x_out, x_out, xm, xm, xm, xm, x1]
+                ys_ += [y0, y0, y0, y_top, y_top, y_top, y_top, y1, y1, y1]
+                xm = (end + x1) / 2  # (its note where a forward row's elbow has its own)
+            else:
+                xm = (x0 + x1) / 2 + (0.1 if is_c else -0.1)
+                xs_ += [x0, xm, xm, xm, xm, x1]
+                ys_ += [y0, y0, y0, y1, y1, y1]
             heads.append((x1, y1, "t2" if x1 >= xm else "t3", "c" if is_c else "h"))
-            if not is_c:
+            edge = max(src.y, row.y) + ROW_H / 2
+            if not is_c and row.key not in noted:
+                noted.add(row.key)  # (one a row: a Concatenate's two states come in together)
                 # over the cells, should they reach under it
                 # on the rows' top edge (an LSTM's h line runs 0.18 below the middle: from
                 # there the text stood across the top of the cells and the row's box)
-                edge = max(src.y, row.y) + ROW_H / 2
                 item = self._text("initial state", (xm, edge + NOTE_RISE), (0.5, 1.0),
                                   t.foreground, t.font(0.8), z=15)
                 self.static.edge_texts.append((item, xm, 0.5, edge))
@@ -988,7 +999,9 @@ class UnrolledView(TraceView):
         processed cell into the row's first processed cell where the source hands its state
         on in the direction the row reads it, towards it (an encoder's right end to the left
         end of a decoder right of it: (row, source, its state, the row's state, x from, x
-        to)); else, by row key, the source rows' names, said over an arrow of their own
+        to, over), ``over``: a backward row's left end to a forward row right of its block,
+        around its cells (a Bidirectional encoder's h_b, concatenated with h_f or not));
+        else, by row key, the source rows' names, said over an arrow of their own
         into the first processed cell (a backward row's, from the right): an elbow from an
         encoder's right end to a backward row's right end ran through the block, and
         the states a Bidirectional's backward half reads were drawn into its forward row."""
@@ -1004,7 +1017,13 @@ class UnrolledView(TraceView):
                 x0 = src.offset + src.ref.input_index(src.T - 1) + way_out * half
                 x1 = row.offset + row.ref.input_index(0) - way_in * half
                 if way_out == way_in and (x1 - x0) * way_in > 0:
-                    elbows.append((row, src, src_state, state, x0, x1))
+                    elbows.append((row, src, src_state, state, x0, x1, False))
+                elif way_out < 0 < way_in and x1 > src.offset + src.T - 1 + half:
+                    # a backward row's final state (its left end) into a row right of its
+                    # block that reads forward (a Bidirectional encoder's h_b, alone or
+                    # concatenated with h_f, into a decoder): out of its left end, over
+                    # its cells, down beside the row's first cell
+                    elbows.append((row, src, src_state, state, x0, x1, True))
                 else:
                     stubs.setdefault(row.key, []).append(src.label)
         return elbows, stubs
