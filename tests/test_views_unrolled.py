@@ -374,7 +374,7 @@ def test_block_names_side_by_side_do_not_run_into_each_other(qtbot):
     v.set_cursor(Cursor(step=2, layer=long_a))
     qtbot.waitUntil(lambda: v.vb.width() > 100)
     pg.QtWidgets.QApplication.processEvents()
-    names = {label: item for item, label, _ in v.block_names}
+    names = {label: item for item, label, *_ in v.block_names}
     mine = next(label for label in names if label.startswith(long_a))
     assert "zero state (first batch)" in mine  # the stateful note, with the name
     levels: dict = {}
@@ -1034,3 +1034,38 @@ def test_states_joined_by_a_concatenate_are_drawn_from_both_halves_into_the_deco
     _no_state_line_through_cells(view, segments)
     texts = [t.toPlainText() for t in view.texts if t.toPlainText()]
     assert texts.count("initial state") == 1 and not any("initial state:" in t for t in texts), texts
+
+
+def test_a_backward_decoders_note_is_read_at_a_lectures_size(make_window, qtbot):
+    """A Bidirectional encoder into a Bidirectional decoder in the 1024 x 768 window beside
+    the side panel: the backward decoder's note ('initial state: encoder ◀ bwd'), joined
+    to its block's name, was cut to 'decod…' (or, the steps narrower, hidden with it)
+    where a lecturer needs to see where that half's state comes from. It stands at its
+    arrow's tail in the longest form that fits there ('state: encoder ◀ bwd', 'state:
+    encoder', 'from encoder'), clear of every other text and of the cells, the block's
+    name cut to make room (to three letters at least: a block keeps its name)."""
+    from test_app_unrolled import encoder_into_bidirectional
+
+    from lstmviz.app.state import AppState
+
+    state = AppState(build=False)
+    state.set_model(encoder_into_bidirectional("LSTM", encoder_bidirectional=True))
+    w = make_window(size=(1024, 768), state=state)
+    view = w.views[0]
+    qtbot.waitUntil(lambda: bool(view.rows) and view.vb.width() > 100)
+    settle()
+    view.grab()
+    bwd = row(view, "decoder/backward")
+    note = next(t for t in view.texts if t.toPlainText().startswith(("initial state: enc", "state: enc", "from enc")))
+    assert note.isVisible(), note.toPlainText()
+    box = note.sceneBoundingRect()
+    tail = next(x for item, x, _, _ in view.static.edge_texts if item is note)
+    assert box.right() == pytest.approx(view.vb.mapViewToScene(pg.QtCore.QPointF(tail, bwd.y)).x(), abs=1.5)
+    assert tail > bwd.offset + bwd.T - 0.5  # (right of the row: where its arrow comes in)
+    others = [t for t in view.texts if t is not note and t.isVisible() and t.toPlainText()]
+    assert not [t.toPlainText() for t in others if box.intersects(t.sceneBoundingRect())]
+    for r in view.rows:
+        cells = view.vb.mapViewToScene(pg.QtCore.QRectF(r.offset - 0.5, r.y - 0.5, r.T, 1.0)).boundingRect()
+        assert not box.intersects(cells), r.key
+    name = next(item for item, label, *_ in view.block_names if label == "decoder ◀ bwd")
+    assert name.isVisible() and len(name.toPlainText()) >= 4, name.toPlainText()

@@ -76,6 +76,9 @@ EDGE_CLEAR = 4.0
 #: pixels round an edge text's letters where the room up to the row above is short
 TIGHT_MARGIN = 1.0
 NOTE_RISE = 0.12
+#: pixels round the letters of a backward row's note beside its block's name
+#: (``UnrolledView._fit_tail_note``)
+TAIL_MARGIN = 2.0
 
 
 def map_bytes(cmap: pg.ColorMap, x: np.ndarray) -> np.ndarray:
@@ -260,7 +263,10 @@ class UnrolledView(TraceView):
         self.axes = (self.plot.getAxis("left"), self.plot.getAxis("bottom"), self.colorbar.axis)
         labels_measured(*self.axes)
         self.plot.getAxis("left").geometryChanged.connect(self._fit_row_ticks)
-        self.block_names: list = []  # (text item, whole name, room in steps)
+        #: (text item, whole name, room in steps, a backward row's note at its arrow's tail
+        #: beside it: ``_fit_tail_note``)
+        self.block_names: list = []
+        self._no_room: set[int] = set()  # edge texts hidden for lack of room beside each other
         self.vb.sigResized.connect(self._fit_texts)
         self.vb.sigResized.connect(self._fit_row_ticks)
         self.vb.sigXRangeChanged.connect(self._fit_texts)
@@ -579,8 +585,9 @@ class UnrolledView(TraceView):
             y = edge + self._rise_for(item, per_y)
             if item.pos().y() != y:
                 item.setPos(item.pos().x(), y)
-            if id(item) not in states and item.isVisible() != self._fits_under(item, per_y):
-                item.setVisible(not item.isVisible())
+            shown = self._fits_under(item, per_y) and id(item) not in self._no_room
+            if id(item) not in states and item.isVisible() != shown:
+                item.setVisible(shown)
         self._fit_state_texts(per, per_y)
         self._fit_id_texts(per)
         self._fit_gap_texts(per, per_y)
@@ -710,12 +717,38 @@ class UnrolledView(TraceView):
         """Each block's name (rows sharing a level) cut at its end to the room before the
         next block (``per``: pixels a step): 'lstm_state_return_0_st-True' ran over its
         neighbour's name."""
-        for item, label, room in self.block_names:
+        self._no_room = set()
+        for item, label, room, tail in self.block_names:
             metrics = QtGui.QFontMetricsF(item.textItem.font())
             width = max(room * per - metrics.horizontalAdvance("  "), metrics.horizontalAdvance("…"))
+            if tail is not None:
+                width = self._fit_tail_note(tail, per, width, item, label)
             text = metrics.elidedText(label, QtCore.Qt.TextElideMode.ElideRight, width)
             if text != item.toPlainText():
                 item.setText(text)
+
+    def _fit_tail_note(self, tail, per: float, width: float, name, label: str) -> float:
+        """A backward row's note at its arrow's tail, on the edge its block's name stands on
+        (``tail``: the note, its forms, the steps from the block's left end to the tail;
+        ``per``: pixels a step): the longest form that fits there ('initial state: encoder
+        ◀ bwd', 'state: encoder ◀ bwd', 'state: encoder', 'from encoder') beside the name
+        ``label`` cut to three letters and '…' at least (a block keeps its name), hidden
+        where none fits (1024 x 768 beside the side panel: joined to the name, the note was
+        cut off, 'decod…'); gives the name's room in px, at most ``width``."""
+        note, forms, span = tail
+        doc = note.textItem.document()
+        metrics = QtGui.QFontMetricsF(note.textItem.font())
+        named = QtGui.QFontMetricsF(name.textItem.font())
+        room = span * per  # px from the block's left end to the tail
+        beside = 2 * name.textItem.document().documentMargin() + 1  # (px: the name's margins, a gap)
+        least = min(named.horizontalAdvance(label), named.horizontalAdvance(label[:3] + "…")) + beside
+        fits = [f for f in forms if metrics.horizontalAdvance(f) + 2 * doc.documentMargin() + least <= room]
+        if not fits:
+            self._no_room.add(id(note))
+            return width
+        if note.toPlainText() != fits[0]:
+            note.setText(fits[0])
+        return min(width, room - metrics.horizontalAdvance(fits[0]) - 2 * doc.documentMargin() - beside)
 
     def _fit_state_texts(self, per: float, per_y: float) -> None:
         """Each 'initial state' over its arrow, moved along the edge to clear the blocks'
@@ -791,7 +824,8 @@ class UnrolledView(TraceView):
 
     def _build_static(self) -> None:
         t = self.theme
-        state_notes: dict[str, tuple[str, float, float]] = {}  # a row's state note, its x, anchor x
+        # a row's state note, its x, anchor x, its shorter forms
+        state_notes: dict[str, tuple[str, float, float, list[str]]] = {}
         half = (1.0 - self.gap) / 2
         # a long input's window (a chunk of 32 steps at first, then 256) is drawn the same
         # way at either width: no per-step outlines and arrow heads (and no rebuild of them)
@@ -849,10 +883,16 @@ class UnrolledView(TraceView):
                 init = (row.ref.rec.initial_state or {}).get("h")
                 fresh = init is None or not np.any(init)
                 what = "zero state (first batch)" if fresh else "state from previous batch"
-                given = row.state_inputs + stubs.get(row.key, [])
-                if given:  # (given: what the stateful layer keeps is not used)
-                    what = "initial state: " + ", ".join(safe_name(n) for n in dict.fromkeys(given))
-                state_notes[row.key] = (what, x0, 1.0 if row.backwards else 0.0)
+                forms = [what]
+                srcs = stubs.get(row.key, [])
+                if row.state_inputs or srcs:  # (given: what the stateful layer keeps is not used)
+                    whole, short = (", ".join(safe_name(n) for n in dict.fromkeys(row.state_inputs + names))
+                                    for names in ([r.label for r in srcs], [r.layer for r in srcs]))
+                    # (shorter ones where a backward row's note has less room: _fit_block_names)
+                    forms = list(dict.fromkeys([f"initial state: {whole}", f"state: {whole}", f"state: {short}",
+                                                f"from {short}"]))
+                    what = forms[0]
+                state_notes[row.key] = (what, x0, 1.0 if row.backwards else 0.0, forms)
         # Outputs going up, along the model's graph. A connection that would pass through
         # another row of its time axis (a branch, a skip) runs in a lane left of the block.
         lanes = []
@@ -967,18 +1007,33 @@ class UnrolledView(TraceView):
             if len(per_level[row.y]) > 1:
                 after = [r.offset for r in per_level[row.y] if r.offset > row.offset]
                 room = (min(after) if after else row.offset + row.T) - row.offset
-                label = row.label + (f" · {note[0]}" if note else "")
+                # a backward row's note at its arrow's tail, right of the block: joined to
+                # the name, it was cut off ('decod…') where a lecturer needs to read it
+                beside = note is not None and note[2] == 1.0
+                label = row.label + (f" · {note[0]}" if note and not beside else "")
                 # (above the selected row's dashed box, as a note: the box's edge struck
                 # through a seq2seq's "lstm_1")
                 item = self._text(label, (row.offset - 0.5, row.y + ROW_H / 2 + NOTE_RISE), (0, 1.0), t.muted,
                                   t.font(0.8), z=15)
-                self.block_names.append((item, label, room))
+                tail = None
+                if beside:
+                    what, x, anchor, forms = note
+                    tail = self._text(what, (x, row.y + ROW_H / 2 + NOTE_RISE), (anchor, 1.0), t.foreground,
+                                      t.font(0.8), over=True)
+                    # (a narrower ground than a note's own: it shares the block's width with the name)
+                    tail.textItem.document().setDocumentMargin(TAIL_MARGIN)
+                    tail._lstmviz_margin = TAIL_MARGIN
+                    tail.updateTextPos()
+                    self.static.edge_texts.append((tail, x, anchor, row.y + ROW_H / 2))
+                    self.static.room[id(tail)] = self._room_above(row)
+                    tail = (tail, forms, x - (row.offset - 0.5))
+                self.block_names.append((item, label, room, tail))
                 self.static.edge_texts.append((item, row.offset - 0.5, 0.0, row.y + ROW_H / 2))
                 self.static.room[id(item)] = self._room_above(row)
             elif note:  # above the selected row's dashed box, on a ground of its own: the box's
                 # edge ran through its words, and the cursor's column through them at step 0
                 # (a backward row's ends at its arrow's tail, right of the row)
-                what, x, anchor = note
+                what, x, anchor, _ = note
                 item = self._text(what, (x, row.y + ROW_H / 2 + NOTE_RISE), (anchor, 1.0), t.foreground,
                                   t.font(0.8), over=True)
                 self.static.edge_texts.append((item, x, anchor, row.y + ROW_H / 2))
@@ -993,7 +1048,7 @@ class UnrolledView(TraceView):
                                                    t.foreground, t.font(0.9, bold=True), z=5))
         self._fit_texts()
 
-    def _state_links(self, by_key: dict, half: float) -> tuple[list, dict[str, list[str]]]:
+    def _state_links(self, by_key: dict, half: float) -> tuple[list, dict[str, list[Row]]]:
         """Where each row's ``states_from`` (the final states of other rows that start it:
         a Bidirectional's halves each their own) is drawn: an elbow from the source's last
         processed cell into the row's first processed cell where the source hands its state
@@ -1001,7 +1056,7 @@ class UnrolledView(TraceView):
         end of a decoder right of it: (row, source, its state, the row's state, x from, x
         to, over), ``over``: a backward row's left end to a forward row right of its block,
         around its cells (a Bidirectional encoder's h_b, concatenated with h_f or not));
-        else, by row key, the source rows' names, said over an arrow of their own
+        else, by row key, the source rows, named over an arrow of their own
         into the first processed cell (a backward row's, from the right): an elbow from an
         encoder's right end to a backward row's right end ran through the block, and
         the states a Bidirectional's backward half reads were drawn into its forward row."""
@@ -1025,7 +1080,7 @@ class UnrolledView(TraceView):
                     # its cells, down beside the row's first cell
                     elbows.append((row, src, src_state, state, x0, x1, True))
                 else:
-                    stubs.setdefault(row.key, []).append(src.label)
+                    stubs.setdefault(row.key, []).append(src)
         return elbows, stubs
 
     def _text(self, text: str, pos, anchor, color, font, z: float | None = None,
