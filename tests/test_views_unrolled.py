@@ -873,6 +873,7 @@ def test_states_handed_to_a_bidirectional_go_into_the_row_that_reads_them(view, 
         # coming from outside the row: its left for the forward row, its right for the backward
         assert all((a[0] > entry) == target.backwards for _, a, _ in into), (target.key, into)
     assert bwd.ref.input_index(0) == bwd.T - 1  # (the backward row starts at the last step)
+    assert not _through_cells(view, segments)
     # the encoder's forward final states reach the forward row by an elbow; the backward
     # row (and a Bidirectional encoder's backward half's states) by an arrow of its own
     notes = [t.toPlainText() for t in view.texts if t.toPlainText() and t.isVisible()]
@@ -1032,6 +1033,7 @@ def test_states_joined_by_a_concatenate_are_drawn_from_both_halves_into_the_deco
             start = (last - half if src.backwards else last + half, src.y + dy)
             assert _reaches(segments, key, start, entry), (key, side, segments)
     _no_state_line_through_cells(view, segments)
+    assert not _through_cells(view, segments)
     texts = [t.toPlainText() for t in view.texts if t.toPlainText()]
     assert texts.count("initial state") == 1 and not any("initial state:" in t for t in texts), texts
 
@@ -1069,3 +1071,68 @@ def test_a_backward_decoders_note_is_read_at_a_lectures_size(make_window, qtbot)
         assert not box.intersects(cells), r.key
     name = next(item for item, label, *_ in view.block_names if label == "decoder ◀ bwd")
     assert name.isVisible() and len(name.toPlainText()) >= 4, name.toPlainText()
+
+
+def _through_cells(view, segments) -> list:
+    """The state lines' segments that cross a cell (any row's, any column's) inside it."""
+    half, eps = (1.0 - view.gap) / 2, 1e-6
+    out = []
+    for key, (x0, y0), (x1, y1) in segments:
+        for r in view.rows:
+            lefts = [r.offset - 0.5 + view.gap / 2] if r.kind == "last" else [r.offset + c - half for c in range(r.T)]
+            width = r.T - view.gap if r.kind == "last" else 2 * half
+            for left in lefts:
+                if (min(x0, x1) < left + width - eps and max(x0, x1) > left + eps
+                        and min(y0, y1) < r.y + 0.5 - eps and max(y0, y1) > r.y - 0.5 + eps):
+                    out.append((key, (x0, y0), (x1, y1), r.key))
+    return out
+
+
+def test_a_state_handed_past_another_block_goes_over_its_cells(view, qtbot):
+    """Three inputs, the encoder's on the first time axis, the decoder's on the third, a
+    GRU on the second between them: the elbow of the encoder's final states ran straight
+    through the GRU's cells, 'initial state' over its block. It goes over them now (up in
+    the gap after the encoder, along their top edge, down in the gap before the decoder),
+    c outside h so that they do not cross, the note beside the decoder."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, 6, 2]}, "enc_in"),
+              LayerSpec("InputLayer", {"batch_shape": [None, 4, 2]}, "mid_in"),
+              LayerSpec("InputLayer", {"batch_shape": [None, 5, 2]}, "dec_in"),
+              LayerSpec("LSTM", {"units": 3, "return_state": True}, "encoder", inbound=[TensorRef("enc_in")]),
+              LayerSpec("GRU", {"units": 3, "return_sequences": True}, "mid", inbound=[TensorRef("mid_in")]),
+              LayerSpec("LSTM", {"units": 3, "return_sequences": True}, "decoder", inbound=[TensorRef("dec_in")],
+                        initial_state=[TensorRef("encoder", 1), TensorRef("encoder", 2)])]
+    model = Model.from_spec(ModelSpec(layers, [TensorRef(n) for n in ("enc_in", "mid_in", "dec_in")],
+                                      [TensorRef("decoder"), TensorRef("mid")], keras_version="3"))
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    view.set_data(model, model.trace(xs), inputs=xs)
+    view.resize(1400, 700)
+    view.show()
+    qtbot.wait(50)
+    view.grab()
+    enc, mid, dec = row(view, "encoder"), row(view, "mid"), row(view, "decoder")
+    assert enc.y == mid.y == dec.y and enc.offset < mid.offset < dec.offset  # (the case)
+    half = (1.0 - view.gap) / 2
+    segments = _segments(view)
+    for key, dy in (("h", -0.18), ("c", 0.18)):
+        start, entry = (enc.offset + enc.T - 1 + half, enc.y + dy), (dec.offset - half, dec.y + dy)
+        assert _reaches(segments, key, start, entry), (key, segments)
+    assert not _through_cells(view, segments)
+    # c outside h: no h segment crosses a c segment
+    hs = [(a, b) for k, a, b in segments if k == "h"]
+    cs = [(a, b) for k, a, b in segments if k == "c"]
+
+    def crosses(s, t):
+        (a, b), (c, d) = s, t
+        if (a[0] == b[0]) == (c[0] == d[0]):
+            return False  # (parallel)
+        v, w = (s, t) if a[0] == b[0] else (t, s)  # (vertical, horizontal)
+        x, (y_lo, y_hi) = v[0][0], sorted((v[0][1], v[1][1]))
+        y, (x_lo, x_hi) = w[0][1], sorted((w[0][0], w[1][0]))
+        return x_lo + 1e-6 < x < x_hi - 1e-6 and y_lo + 1e-6 < y < y_hi - 1e-6
+    assert not [(h, c) for h in hs for c in cs if crosses(h, c)]
+    note = next(t for t in view.texts if t.toPlainText() == "initial state")
+    x = next(x for item, x, _, _ in view.static.edge_texts if item is note)
+    assert mid.offset + mid.T - 1 < x < dec.offset  # (in the gap before the decoder)

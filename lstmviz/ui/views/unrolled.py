@@ -956,20 +956,38 @@ class UnrolledView(TraceView):
             dy_to = 0.18 if is_c else (-0.18 if "c" in row.ref.cell.states else 0.0)
             y0, y1 = src.y + dy, row.y + dy_to
             xs_, ys_ = (cx, cy) if is_c else (hx, hy)
-            if over:  # (``_state_links``): c outside h, down right of the forward rows' elbows
-                end = src.offset + src.T - 1 + half  # (the block's right end)
-                xm = (end + x1) / 2 + (0.35 if is_c else 0.25)
+            end = src.offset + src.T - 1 + half  # (the source block's right end)
+            path = [(x0, y0)]
+            y_at = y0
+            if over:  # (``_state_links``): c outside h, out of the left end and over the cells
                 x_out = src.offset - 0.5 - (0.12 if is_c else 0.06)
-                y_top = src.y + ROW_H / 2 + (0.1 if is_c else 0.04)
-                xs_ += [x0, x_out, x_out, x_out, x_out, xm, xm, xm, xm, x1]
-                ys_ += [y0, y0, y0, y_top, y_top, y_top, y_top, y1, y1, y1]
-                xm = (end + x1) / 2  # (its note where a forward row's elbow has its own)
+                y_at = src.y + ROW_H / 2 + (0.1 if is_c else 0.04)
+                path += [(x_out, y0), (x_out, y_at)]
+            # blocks between the source's and the row's (another time axis): the line goes
+            # over their cells, not through them (three inputs, the decoder's the third)
+            lo, hi = min(y_at, y1), max(y_at, y1)
+            hit = [r for r in self.rows if r.offset - half < x1 - 1e-6 and r.offset + r.T - 1 + half > end + 1e-6
+                   and r.y - ROW_H / 2 < hi and r.y + ROW_H / 2 > lo]
+            shift = 0.1 if is_c else -0.1
+            if hit:
+                xa = (end + min(r.offset for r in hit) - half) / 2 - shift  # (c outside h: no crossing)
+                xm = (max(r.offset + r.T - 1 for r in hit) + half + x1) / 2 + shift
+                y_over = max(r.y for r in hit) + ROW_H / 2 + (0.1 if is_c else 0.04)
+                path += [(xa, y_at), (xa, y_over), (xm, y_over)]
+            elif over:  # (right of the forward rows' elbows into the same cell)
+                xm = (end + x1) / 2 + (0.35 if is_c else 0.25)
+                path += [(xm, y_at)]
             else:
-                xm = (x0 + x1) / 2 + (0.1 if is_c else -0.1)
-                xs_ += [x0, xm, xm, xm, xm, x1]
-                ys_ += [y0, y0, y0, y1, y1, y1]
+                xm = (x0 + x1) / 2 + shift
+                path += [(xm, y0)]
+            path += [(xm, y1), (x1, y1)]
+            for (xa_, ya_), (xb_, yb_) in zip(path, path[1:]):
+                xs_ += [xa_, xb_]
+                ys_ += [ya_, yb_]
+            if hit or over:  # (its note in the gap before the row's first cell)
+                xm = (max((r.offset + r.T - 1 + half for r in hit), default=end) + x1) / 2
             heads.append((x1, y1, "t2" if x1 >= xm else "t3", "c" if is_c else "h"))
-            edge = max(src.y, row.y) + ROW_H / 2
+            edge = max(src.y, row.y) + ROW_H / 2 if not hit else row.y + ROW_H / 2
             if not is_c and row.key not in noted:
                 noted.add(row.key)  # (one a row: a Concatenate's two states come in together)
                 # over the cells, should they reach under it
@@ -978,7 +996,7 @@ class UnrolledView(TraceView):
                 item = self._text("initial state", (xm, edge + NOTE_RISE), (0.5, 1.0),
                                   t.foreground, t.font(0.8), z=15)
                 self.static.edge_texts.append((item, xm, 0.5, edge))
-                self.static.room[id(item)] = min(self._room_above(src), self._room_above(row))
+                self.static.room[id(item)] = min(self._room_above(row), math.inf if hit else self._room_above(src))
                 self.static.state_texts.append((item, xm, edge))
         w = t.line_width
         self.h_lines.setData(np.array(hx, float), np.array(hy, float), pen=pg.mkPen(t.foreground, width=w * 0.8))
