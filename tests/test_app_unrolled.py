@@ -211,3 +211,60 @@ def test_a_bidirectionals_halves_run_from_their_own_half_of_the_initial_states(k
         alone.layers[0].set_weights([w.copy() for w in sub.weights])
         out, _, _ = alone.layers[0].call([xs[1]], [None], list(given))
         np.testing.assert_array_equal(out[0], trace["decoder"].children[side].outputs[0])
+
+
+def concatenated_into_decoder(kind: str = "LSTM", other: bool = False) -> Model:
+    """Keras' usual seq2seq with a Bidirectional encoder: its halves' final states joined by
+    ``state_h = Concatenate()([forward_h, backward_h])`` (and ``state_c``), the initial
+    states of a decoder twice as wide (``other``: ``state_h`` joins the forward h with
+    a Dense layer's output, which is no final state)."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    n = 2 if kind == "LSTM" else 1
+    cell = {"class_name": kind, "config": {"units": 3, "return_state": True}}
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, 6, 2]}, "enc_in"),
+              LayerSpec("InputLayer", {"batch_shape": [None, 5, 2]}, "dec_in"),
+              LayerSpec("Bidirectional", {"layer": cell}, "encoder", inbound=[TensorRef("enc_in")])]
+    if other:
+        layers.append(LayerSpec("Dense", {"units": 3}, "other", inbound=[TensorRef("encoder", 1 + n)]))
+    for i, name in enumerate(["state_h", "state_c"][:n]):
+        second = TensorRef("other") if other and i == 0 else TensorRef("encoder", 1 + n + i)
+        layers.append(LayerSpec("Concatenate", {"axis": -1}, name, inbound=[TensorRef("encoder", 1 + i), second]))
+    layers += [LayerSpec(kind, {"units": 6, "return_sequences": True}, "decoder", inbound=[TensorRef("dec_in")],
+                         initial_state=[TensorRef(name) for name in ["state_h", "state_c"][:n]]),
+               LayerSpec("Dense", {"units": 2}, "out", inbound=[TensorRef("decoder")])]
+    return Model.from_spec(ModelSpec(layers, [TensorRef("enc_in"), TensorRef("dec_in")], [TensorRef("out")],
+                                     keras_version="3"))
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_states_joined_by_a_concatenate_start_the_decoder_from_both_halves(kind):
+    """A Bidirectional encoder's final states concatenated (``state_h = Concatenate()([fh,
+    bh])``) and given to a decoder: no row was said to start it (the Unrolled view drew no
+    state into it) and the Cell view named the Concatenate layer ('from state_h'). Each of
+    the decoder's states comes from both of the encoder's rows, in the Concatenate's order,
+    the engine's initial state being exactly their final states side by side, and the Cell
+    view names the encoder's halves; a Concatenate of a state and something else is no
+    hand-over of states."""
+    from lstmviz.app.cell_ref import StateSource, final_states_of, state_sources
+    from lstmviz.engine import TensorRef
+
+    model = concatenated_into_decoder(kind)
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    trace = model.trace(xs)
+    rows = {r.key: r for r in layout(model, trace, xs).rows}
+    dec = rows["decoder"]
+    keys = ("h", "c") if kind == "LSTM" else ("h",)
+    assert dec.states_from == [(f"encoder/{side}", k, k) for k in keys for side in ("forward", "backward")]
+    for k in keys:
+        finals = [rows[src].ref.rec.steps[there][:, -1] for src, there, here in dec.states_from if here == k]
+        np.testing.assert_array_equal(dec.ref.rec.initial_state[k], np.concatenate(finals, axis=-1))
+    assert state_sources(model, dec.ref) == {k: StateSource("encoder", False, " forward and backward") for k in keys}
+    # a state joined with a Dense layer's output: only the untouched c is a hand-over
+    model = concatenated_into_decoder(kind, other=True)
+    trace = model.trace(xs)
+    dec = next(r for r in layout(model, trace, xs).rows if r.key == "decoder")
+    assert final_states_of(model, TensorRef("state_h")) == ()
+    assert dec.states_from == ([(f"encoder/{side}", "c", "c") for side in ("forward", "backward")]
+                               if kind == "LSTM" else [])

@@ -374,7 +374,7 @@ def test_block_names_side_by_side_do_not_run_into_each_other(qtbot):
     v.set_cursor(Cursor(step=2, layer=long_a))
     qtbot.waitUntil(lambda: v.vb.width() > 100)
     pg.QtWidgets.QApplication.processEvents()
-    names = {label: item for item, label, _ in v.block_names}
+    names = {label: item for item, label, *_ in v.block_names}
     mine = next(label for label in names if label.startswith(long_a))
     assert "zero state (first batch)" in mine  # the stateful note, with the name
     levels: dict = {}
@@ -873,21 +873,14 @@ def test_states_handed_to_a_bidirectional_go_into_the_row_that_reads_them(view, 
         # coming from outside the row: its left for the forward row, its right for the backward
         assert all((a[0] > entry) == target.backwards for _, a, _ in into), (target.key, into)
     assert bwd.ref.input_index(0) == bwd.T - 1  # (the backward row starts at the last step)
+    assert not _through_cells(view, segments)
     # the encoder's forward final states reach the forward row by an elbow; the backward
     # row (and a Bidirectional encoder's backward half's states) by an arrow of its own
     notes = [t.toPlainText() for t in view.texts if t.toPlainText() and t.isVisible()]
     source = "encoder ◀ bwd" if encoder_bidirectional else "encoder"
     assert any(t.endswith(f"initial state: {source}") for t in notes), notes
     assert "initial state" in notes
-    # no state line runs through a row's cells
-    for key, (x0, y0), (x1, y1) in segments:
-        for r in view.rows:
-            if r.kind != "rnn" and r.kind != "input":
-                continue
-            inside_x = (r.offset - 0.5 + 1e-6 < min(x0, x1) and max(x0, x1) < r.offset + r.T - 0.5 - 1e-6
-                        if x0 != x1 else r.offset - half < x0 < r.offset + r.T - 1 + half)
-            crosses_y = min(y0, y1) < r.y + 0.5 and max(y0, y1) > r.y - 0.5 and y0 != y1
-            assert not (inside_x and crosses_y), (key, (x0, y0), (x1, y1), r.key)
+    _no_state_line_through_cells(view, segments)
 
 
 def test_a_level_of_bidirectional_halves_is_named_by_its_side_where_the_names_do_not_fit(view, qtbot):
@@ -976,3 +969,170 @@ def test_a_forward_rows_texts_stay_clear_of_its_backward_rows_cells(qtbot, theme
             for r in tops:
                 cells = v.vb.mapViewToScene(pg.QtCore.QRectF(r.offset - 0.5, r.y - 0.5, r.T, 1.0)).boundingRect()
                 assert not box.intersects(cells), (size, item.toPlainText(), box, cells)
+
+
+def _reaches(segments, key: str, start, end) -> bool:
+    """Whether the ``key`` state's line runs from point ``start`` to point ``end`` (joined
+    segments, ``_segments``)."""
+    def near(a, b):
+        return abs(a[0] - b[0]) < 1e-6 and abs(a[1] - b[1]) < 1e-6
+    lines = [(a, b) for k, a, b in segments if k == key]
+    seen, todo = [], [start]
+    while todo:
+        p = todo.pop()
+        if near(p, end):
+            return True
+        if any(near(p, q) for q in seen):
+            continue
+        seen.append(p)
+        todo += [b for a, b in lines if near(a, p)]
+    return False
+
+
+def _no_state_line_through_cells(view, segments) -> None:
+    """No state line runs through a row's cells."""
+    for key, (x0, y0), (x1, y1) in segments:
+        for r in view.rows:
+            if r.kind != "rnn" and r.kind != "input":
+                continue
+            half = (1.0 - view.gap) / 2
+            inside_x = (r.offset - 0.5 + 1e-6 < min(x0, x1) and max(x0, x1) < r.offset + r.T - 0.5 - 1e-6
+                        if x0 != x1 else r.offset - half < x0 < r.offset + r.T - 1 + half)
+            crosses_y = min(y0, y1) < r.y + 0.5 and max(y0, y1) > r.y - 0.5 and y0 != y1
+            assert not (inside_x and crosses_y), (key, (x0, y0), (x1, y1), r.key)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_states_joined_by_a_concatenate_are_drawn_from_both_halves_into_the_decoder(view, qtbot, kind):
+    """A Bidirectional encoder's final states concatenated (``state_h = Concatenate()([fh,
+    bh])``) as a decoder's initial states had no arrow into the decoder at all. Each state
+    now runs from both encoder rows' last processed cells into the decoder's first cell:
+    the forward row's by its elbow, the backward row's out of its left end, over its
+    cells and down beside the decoder; no line runs through a row's cells, and
+    'initial state' is said once."""
+    from test_app_unrolled import concatenated_into_decoder
+
+    model = concatenated_into_decoder(kind)
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    view.set_data(model, model.trace(xs), inputs=xs)
+    view.resize(1400, 900)
+    view.show()
+    qtbot.wait(50)
+    view.grab()
+    half = (1.0 - view.gap) / 2
+    segments = _segments(view)
+    dec = row(view, "decoder")
+    lstm = kind == "LSTM"
+    for key in ("h", "c") if lstm else ("h",):
+        dy = 0.18 if key == "c" else (-0.18 if lstm else 0.0)
+        entry = (dec.offset - half, dec.y + dy)
+        for side in ("forward", "backward"):
+            src = row(view, f"encoder/{side}")
+            last = src.offset + src.ref.input_index(src.T - 1)
+            start = (last - half if src.backwards else last + half, src.y + dy)
+            assert _reaches(segments, key, start, entry), (key, side, segments)
+    _no_state_line_through_cells(view, segments)
+    assert not _through_cells(view, segments)
+    texts = [t.toPlainText() for t in view.texts if t.toPlainText()]
+    assert texts.count("initial state") == 1 and not any("initial state:" in t for t in texts), texts
+
+
+def test_a_backward_decoders_note_is_read_at_a_lectures_size(make_window, qtbot):
+    """A Bidirectional encoder into a Bidirectional decoder in the 1024 x 768 window beside
+    the side panel: the backward decoder's note ('initial state: encoder ◀ bwd'), joined
+    to its block's name, was cut to 'decod…' (or, the steps narrower, hidden with it)
+    where a lecturer needs to see where that half's state comes from. It stands at its
+    arrow's tail in the longest form that fits there ('state: encoder ◀ bwd', 'state:
+    encoder', 'from encoder'), clear of every other text and of the cells, the block's
+    name cut to make room (to three letters at least: a block keeps its name)."""
+    from test_app_unrolled import encoder_into_bidirectional
+
+    from lstmviz.app.state import AppState
+
+    state = AppState(build=False)
+    state.set_model(encoder_into_bidirectional("LSTM", encoder_bidirectional=True))
+    w = make_window(size=(1024, 768), state=state)
+    view = w.views[0]
+    qtbot.waitUntil(lambda: bool(view.rows) and view.vb.width() > 100)
+    settle()
+    view.grab()
+    bwd = row(view, "decoder/backward")
+    note = next(t for t in view.texts if t.toPlainText().startswith(("initial state: enc", "state: enc", "from enc")))
+    assert note.isVisible(), note.toPlainText()
+    box = note.sceneBoundingRect()
+    tail = next(x for item, x, _, _ in view.static.edge_texts if item is note)
+    assert box.right() == pytest.approx(view.vb.mapViewToScene(pg.QtCore.QPointF(tail, bwd.y)).x(), abs=1.5)
+    assert tail > bwd.offset + bwd.T - 0.5  # (right of the row: where its arrow comes in)
+    others = [t for t in view.texts if t is not note and t.isVisible() and t.toPlainText()]
+    assert not [t.toPlainText() for t in others if box.intersects(t.sceneBoundingRect())]
+    for r in view.rows:
+        cells = view.vb.mapViewToScene(pg.QtCore.QRectF(r.offset - 0.5, r.y - 0.5, r.T, 1.0)).boundingRect()
+        assert not box.intersects(cells), r.key
+    name = next(item for item, label, *_ in view.block_names if label == "decoder ◀ bwd")
+    assert name.isVisible() and len(name.toPlainText()) >= 4, name.toPlainText()
+
+
+def _through_cells(view, segments) -> list:
+    """The state lines' segments that cross a cell (any row's, any column's) inside it."""
+    half, eps = (1.0 - view.gap) / 2, 1e-6
+    out = []
+    for key, (x0, y0), (x1, y1) in segments:
+        for r in view.rows:
+            lefts = [r.offset - 0.5 + view.gap / 2] if r.kind == "last" else [r.offset + c - half for c in range(r.T)]
+            width = r.T - view.gap if r.kind == "last" else 2 * half
+            for left in lefts:
+                if (min(x0, x1) < left + width - eps and max(x0, x1) > left + eps
+                        and min(y0, y1) < r.y + 0.5 - eps and max(y0, y1) > r.y - 0.5 + eps):
+                    out.append((key, (x0, y0), (x1, y1), r.key))
+    return out
+
+
+def test_a_state_handed_past_another_block_goes_over_its_cells(view, qtbot):
+    """Three inputs, the encoder's on the first time axis, the decoder's on the third, a
+    GRU on the second between them: the elbow of the encoder's final states ran straight
+    through the GRU's cells, 'initial state' over its block. It goes over them now (up in
+    the gap after the encoder, along their top edge, down in the gap before the decoder),
+    c outside h so that they do not cross, the note beside the decoder."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, 6, 2]}, "enc_in"),
+              LayerSpec("InputLayer", {"batch_shape": [None, 4, 2]}, "mid_in"),
+              LayerSpec("InputLayer", {"batch_shape": [None, 5, 2]}, "dec_in"),
+              LayerSpec("LSTM", {"units": 3, "return_state": True}, "encoder", inbound=[TensorRef("enc_in")]),
+              LayerSpec("GRU", {"units": 3, "return_sequences": True}, "mid", inbound=[TensorRef("mid_in")]),
+              LayerSpec("LSTM", {"units": 3, "return_sequences": True}, "decoder", inbound=[TensorRef("dec_in")],
+                        initial_state=[TensorRef("encoder", 1), TensorRef("encoder", 2)])]
+    model = Model.from_spec(ModelSpec(layers, [TensorRef(n) for n in ("enc_in", "mid_in", "dec_in")],
+                                      [TensorRef("decoder"), TensorRef("mid")], keras_version="3"))
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    view.set_data(model, model.trace(xs), inputs=xs)
+    view.resize(1400, 700)
+    view.show()
+    qtbot.wait(50)
+    view.grab()
+    enc, mid, dec = row(view, "encoder"), row(view, "mid"), row(view, "decoder")
+    assert enc.y == mid.y == dec.y and enc.offset < mid.offset < dec.offset  # (the case)
+    half = (1.0 - view.gap) / 2
+    segments = _segments(view)
+    for key, dy in (("h", -0.18), ("c", 0.18)):
+        start, entry = (enc.offset + enc.T - 1 + half, enc.y + dy), (dec.offset - half, dec.y + dy)
+        assert _reaches(segments, key, start, entry), (key, segments)
+    assert not _through_cells(view, segments)
+    # c outside h: no h segment crosses a c segment
+    hs = [(a, b) for k, a, b in segments if k == "h"]
+    cs = [(a, b) for k, a, b in segments if k == "c"]
+
+    def crosses(s, t):
+        (a, b), (c, d) = s, t
+        if (a[0] == b[0]) == (c[0] == d[0]):
+            return False  # (parallel)
+        v, w = (s, t) if a[0] == b[0] else (t, s)  # (vertical, horizontal)
+        x, (y_lo, y_hi) = v[0][0], sorted((v[0][1], v[1][1]))
+        y, (x_lo, x_hi) = w[0][1], sorted((w[0][0], w[1][0]))
+        return x_lo + 1e-6 < x < x_hi - 1e-6 and y_lo + 1e-6 < y < y_hi - 1e-6
+    assert not [(h, c) for h in hs for c in cs if crosses(h, c)]
+    note = next(t for t in view.texts if t.toPlainText() == "initial state")
+    x = next(x for item, x, _, _ in view.static.edge_texts if item is note)
+    assert mid.offset + mid.T - 1 < x < dec.offset  # (in the gap before the decoder)

@@ -180,9 +180,17 @@ def state_sources(model: Model, ref: CellRef) -> dict[str, StateSource]:
     given, parts = {}, {}
     for k, r in state_refs(model, ref).items():
         given[k] = r.layer
-        final = final_state_of(model, r)  # (a Bidirectional's half: which one made it)
-        if final is not None and final[1] is not None:
-            parts[k] = f" {final[1]}"
+        finals = final_states_of(model, r)  # (a Bidirectional's half: which one made it)
+        if len(finals) == 1 and finals[0][1] is not None:
+            parts[k] = f" {finals[0][1]}"
+        elif len(finals) > 1:  # (Keras' state_h = Concatenate()([fh, bh])): the halves it joins
+            said: dict[str, list[str]] = {}
+            for name, side, _ in finals:
+                said.setdefault(name, []).append(side or "")
+            text = " and ".join((name + " " + " and ".join(s for s in sides if s)).strip()
+                                for name, sides in said.items())  # ("encoder forward and backward")
+            given[k] = finals[0][0]
+            parts[k] = text[len(finals[0][0]):]
     if node.layer.class_name.startswith("onnx."):
         for slot, r in zip(node.layer.config.get("slots") or (), node.inbound):
             if slot in ("initial_h", "initial_c") and slot[-1] in keys:
@@ -216,12 +224,7 @@ def final_state_of(model: Model, tensor) -> tuple[str, str | None, str] | None:
     the layer's outputs (a layer's ``[out, h, c]``; a Bidirectional's merged output(s),
     then the forward half's states, then the backward half's). Through layers that hand
     their input on unchanged (Dropout and its kin); None for any other tensor."""
-    by_name = {n.layer.name: n for n in model.nodes}
-    node = by_name.get(tensor.layer)
-    index = int(tensor.tensor_index)
-    while node is not None and node.layer.class_name in IDENTITY_CLASSES and node.inbound:
-        tensor = node.inbound[0]
-        node, index = by_name.get(tensor.layer), int(tensor.tensor_index)
+    node, index = _made_by(model, tensor)
     if node is None:
         return None
     layer = node.layer
@@ -236,6 +239,38 @@ def final_state_of(model: Model, tensor) -> tuple[str, str | None, str] | None:
         if 1 <= index <= len(keys):
             return layer.name, None, keys[index - 1]
     return None
+
+
+def _made_by(model: Model, tensor):
+    """The node whose output ``tensor`` is, and which of its outputs, through layers that
+    hand their input on unchanged (Dropout and its kin); (None, index) for a model input."""
+    by_name = {n.layer.name: n for n in model.nodes}
+    node = by_name.get(tensor.layer)
+    index = int(tensor.tensor_index)
+    while node is not None and node.layer.class_name in IDENTITY_CLASSES and node.inbound:
+        tensor = node.inbound[0]
+        node, index = by_name.get(tensor.layer), int(tensor.tensor_index)
+    return node, index
+
+
+def final_states_of(model: Model, tensor) -> tuple[tuple[str, str | None, str], ...]:
+    """The recurrent cells' final states the tensor ``tensor`` holds (``final_state_of``
+    each): one, or those a ``Concatenate`` along their units joins (Keras' ``state_h =
+    Concatenate()([forward_h, backward_h])``, a Bidirectional encoder's two halves given
+    to a decoder twice as wide), in their order there, where every part is one (else
+    nothing: what else it holds comes from elsewhere); () for any other tensor."""
+    one = final_state_of(model, tensor)
+    if one is not None:
+        return (one,)
+    node, _ = _made_by(model, tensor)
+    if node is None or node.layer.class_name != "Concatenate" or len(node.inbound) < 2:
+        return ()
+    if int(node.layer.config.get("axis", -1)) not in (-1, 1):  # (states are (batch, units))
+        return ()
+    parts = [final_states_of(model, r) for r in node.inbound]
+    if not all(parts):
+        return ()
+    return tuple(p for got in parts for p in got)
 
 
 def recurrent_names(model: Model) -> list[str]:

@@ -17,7 +17,7 @@ import numpy as np
 from lstmviz.app.cell_ref import (
     CellRef,
     cell_refs,
-    final_state_of,
+    final_states_of,
     model_inputs,
     state_refs,
     state_sources,
@@ -64,8 +64,10 @@ class Row:
     #: initial states that other rows' final states give this recurrent row, each
     #: (source row key, the source's state key, this row's state key): a Bidirectional's
     #: halves each their own half of ``initial_state=`` (``cell_ref.state_refs``), from the
-    #: half that made it (``cell_ref.final_state_of``); drawn into this row's first
-    #: processed cell (a backward row's right end)
+    #: half that made it (``cell_ref.final_state_of``), each state a ``Concatenate`` joins
+    #: (``cell_ref.final_states_of``: a Bidirectional encoder's ``h_f``, ``h_b`` both, the
+    #: same state key here); drawn into this row's first processed cell (a backward row's
+    #: right end)
     states_from: list = field(default_factory=list)
     #: the model's inputs that give this recurrent row its initial states (``Model.state_inputs``,
     #: ``cell_ref.state_sources``: drawn as the arrow into its first processed cell, the
@@ -181,10 +183,9 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                 row.state_inputs = list(dict.fromkeys(
                     s.name for s in state_sources(model, ref).values() if s.name in states))
                 # other layers' final states that start it (each half its own half)
+                # (each state a Concatenate joins: a Bidirectional encoder's h_f and h_b)
                 for key_here, tensor in state_refs(model, ref).items():
-                    made_by = final_state_of(model, tensor)
-                    if made_by is not None:
-                        name, side, key_there = made_by
+                    for name, side, key_there in final_states_of(model, tensor):
                         row.states_from.append((name if side is None else f"{name}/{side}", key_there, key_here))
                 made.append(row)
         elif out is not None and out.ndim == 3:

@@ -76,6 +76,9 @@ EDGE_CLEAR = 4.0
 #: pixels round an edge text's letters where the room up to the row above is short
 TIGHT_MARGIN = 1.0
 NOTE_RISE = 0.12
+#: pixels round the letters of a backward row's note beside its block's name
+#: (``UnrolledView._fit_tail_note``)
+TAIL_MARGIN = 2.0
 
 
 def map_bytes(cmap: pg.ColorMap, x: np.ndarray) -> np.ndarray:
@@ -260,7 +263,10 @@ class UnrolledView(TraceView):
         self.axes = (self.plot.getAxis("left"), self.plot.getAxis("bottom"), self.colorbar.axis)
         labels_measured(*self.axes)
         self.plot.getAxis("left").geometryChanged.connect(self._fit_row_ticks)
-        self.block_names: list = []  # (text item, whole name, room in steps)
+        #: (text item, whole name, room in steps, a backward row's note at its arrow's tail
+        #: beside it: ``_fit_tail_note``)
+        self.block_names: list = []
+        self._no_room: set[int] = set()  # edge texts hidden for lack of room beside each other
         self.vb.sigResized.connect(self._fit_texts)
         self.vb.sigResized.connect(self._fit_row_ticks)
         self.vb.sigXRangeChanged.connect(self._fit_texts)
@@ -579,8 +585,9 @@ class UnrolledView(TraceView):
             y = edge + self._rise_for(item, per_y)
             if item.pos().y() != y:
                 item.setPos(item.pos().x(), y)
-            if id(item) not in states and item.isVisible() != self._fits_under(item, per_y):
-                item.setVisible(not item.isVisible())
+            shown = self._fits_under(item, per_y) and id(item) not in self._no_room
+            if id(item) not in states and item.isVisible() != shown:
+                item.setVisible(shown)
         self._fit_state_texts(per, per_y)
         self._fit_id_texts(per)
         self._fit_gap_texts(per, per_y)
@@ -710,12 +717,38 @@ class UnrolledView(TraceView):
         """Each block's name (rows sharing a level) cut at its end to the room before the
         next block (``per``: pixels a step): 'lstm_state_return_0_st-True' ran over its
         neighbour's name."""
-        for item, label, room in self.block_names:
+        self._no_room = set()
+        for item, label, room, tail in self.block_names:
             metrics = QtGui.QFontMetricsF(item.textItem.font())
             width = max(room * per - metrics.horizontalAdvance("  "), metrics.horizontalAdvance("…"))
+            if tail is not None:
+                width = self._fit_tail_note(tail, per, width, item, label)
             text = metrics.elidedText(label, QtCore.Qt.TextElideMode.ElideRight, width)
             if text != item.toPlainText():
                 item.setText(text)
+
+    def _fit_tail_note(self, tail, per: float, width: float, name, label: str) -> float:
+        """A backward row's note at its arrow's tail, on the edge its block's name stands on
+        (``tail``: the note, its forms, the steps from the block's left end to the tail;
+        ``per``: pixels a step): the longest form that fits there ('initial state: encoder
+        ◀ bwd', 'state: encoder ◀ bwd', 'state: encoder', 'from encoder') beside the name
+        ``label`` cut to three letters and '…' at least (a block keeps its name), hidden
+        where none fits (1024 x 768 beside the side panel: joined to the name, the note was
+        cut off, 'decod…'); gives the name's room in px, at most ``width``."""
+        note, forms, span = tail
+        doc = note.textItem.document()
+        metrics = QtGui.QFontMetricsF(note.textItem.font())
+        named = QtGui.QFontMetricsF(name.textItem.font())
+        room = span * per  # px from the block's left end to the tail
+        beside = 2 * name.textItem.document().documentMargin() + 1  # (px: the name's margins, a gap)
+        least = min(named.horizontalAdvance(label), named.horizontalAdvance(label[:3] + "…")) + beside
+        fits = [f for f in forms if metrics.horizontalAdvance(f) + 2 * doc.documentMargin() + least <= room]
+        if not fits:
+            self._no_room.add(id(note))
+            return width
+        if note.toPlainText() != fits[0]:
+            note.setText(fits[0])
+        return min(width, room - metrics.horizontalAdvance(fits[0]) - 2 * doc.documentMargin() - beside)
 
     def _fit_state_texts(self, per: float, per_y: float) -> None:
         """Each 'initial state' over its arrow, moved along the edge to clear the blocks'
@@ -791,7 +824,8 @@ class UnrolledView(TraceView):
 
     def _build_static(self) -> None:
         t = self.theme
-        state_notes: dict[str, tuple[str, float, float]] = {}  # a row's state note, its x, anchor x
+        # a row's state note, its x, anchor x, its shorter forms
+        state_notes: dict[str, tuple[str, float, float, list[str]]] = {}
         half = (1.0 - self.gap) / 2
         # a long input's window (a chunk of 32 steps at first, then 256) is drawn the same
         # way at either width: no per-step outlines and arrow heads (and no rebuild of them)
@@ -849,10 +883,16 @@ class UnrolledView(TraceView):
                 init = (row.ref.rec.initial_state or {}).get("h")
                 fresh = init is None or not np.any(init)
                 what = "zero state (first batch)" if fresh else "state from previous batch"
-                given = row.state_inputs + stubs.get(row.key, [])
-                if given:  # (given: what the stateful layer keeps is not used)
-                    what = "initial state: " + ", ".join(safe_name(n) for n in dict.fromkeys(given))
-                state_notes[row.key] = (what, x0, 1.0 if row.backwards else 0.0)
+                forms = [what]
+                srcs = stubs.get(row.key, [])
+                if row.state_inputs or srcs:  # (given: what the stateful layer keeps is not used)
+                    whole, short = (", ".join(safe_name(n) for n in dict.fromkeys(row.state_inputs + names))
+                                    for names in ([r.label for r in srcs], [r.layer for r in srcs]))
+                    # (shorter ones where a backward row's note has less room: _fit_block_names)
+                    forms = list(dict.fromkeys([f"initial state: {whole}", f"state: {whole}", f"state: {short}",
+                                                f"from {short}"]))
+                    what = forms[0]
+                state_notes[row.key] = (what, x0, 1.0 if row.backwards else 0.0, forms)
         # Outputs going up, along the model's graph. A connection that would pass through
         # another row of its time axis (a branch, a skip) runs in a lane left of the block.
         lanes = []
@@ -909,25 +949,54 @@ class UnrolledView(TraceView):
         # Final states handed on as another layer's initial states: elbow arrows from the
         # source's last processed cell into the target's first processed cell (the rest:
         # arrows of their own into it, above).
-        for row, src, src_state, state, x0, x1 in elbows:
+        noted: set[str] = set()
+        for row, src, src_state, state, x0, x1, over in elbows:
             is_c = state == "c"
             dy = 0.18 if src_state == "c" else (-0.18 if "c" in src.ref.cell.states else 0.0)
             dy_to = 0.18 if is_c else (-0.18 if "c" in row.ref.cell.states else 0.0)
-            xm = (x0 + x1) / 2 + (0.1 if is_c else -0.1)
             y0, y1 = src.y + dy, row.y + dy_to
             xs_, ys_ = (cx, cy) if is_c else (hx, hy)
-            xs_ += [x0, xm, xm, xm, xm, x1]
-            ys_ += [y0, y0, y0, y1, y1, y1]
+            end = src.offset + src.T - 1 + half  # (the source block's right end)
+            path = [(x0, y0)]
+            y_at = y0
+            if over:  # (``_state_links``): c outside h, out of the left end and over the cells
+                x_out = src.offset - 0.5 - (0.12 if is_c else 0.06)
+                y_at = src.y + ROW_H / 2 + (0.1 if is_c else 0.04)
+                path += [(x_out, y0), (x_out, y_at)]
+            # blocks between the source's and the row's (another time axis): the line goes
+            # over their cells, not through them (three inputs, the decoder's the third)
+            lo, hi = min(y_at, y1), max(y_at, y1)
+            hit = [r for r in self.rows if r.offset - half < x1 - 1e-6 and r.offset + r.T - 1 + half > end + 1e-6
+                   and r.y - ROW_H / 2 < hi and r.y + ROW_H / 2 > lo]
+            shift = 0.1 if is_c else -0.1
+            if hit:
+                xa = (end + min(r.offset for r in hit) - half) / 2 - shift  # (c outside h: no crossing)
+                xm = (max(r.offset + r.T - 1 for r in hit) + half + x1) / 2 + shift
+                y_over = max(r.y for r in hit) + ROW_H / 2 + (0.1 if is_c else 0.04)
+                path += [(xa, y_at), (xa, y_over), (xm, y_over)]
+            elif over:  # (right of the forward rows' elbows into the same cell)
+                xm = (end + x1) / 2 + (0.35 if is_c else 0.25)
+                path += [(xm, y_at)]
+            else:
+                xm = (x0 + x1) / 2 + shift
+                path += [(xm, y0)]
+            path += [(xm, y1), (x1, y1)]
+            for (xa_, ya_), (xb_, yb_) in zip(path, path[1:]):
+                xs_ += [xa_, xb_]
+                ys_ += [ya_, yb_]
+            if hit or over:  # (its note in the gap before the row's first cell)
+                xm = (max((r.offset + r.T - 1 + half for r in hit), default=end) + x1) / 2
             heads.append((x1, y1, "t2" if x1 >= xm else "t3", "c" if is_c else "h"))
-            if not is_c:
+            edge = max(src.y, row.y) + ROW_H / 2 if not hit else row.y + ROW_H / 2
+            if not is_c and row.key not in noted:
+                noted.add(row.key)  # (one a row: a Concatenate's two states come in together)
                 # over the cells, should they reach under it
                 # on the rows' top edge (an LSTM's h line runs 0.18 below the middle: from
                 # there the text stood across the top of the cells and the row's box)
-                edge = max(src.y, row.y) + ROW_H / 2
                 item = self._text("initial state", (xm, edge + NOTE_RISE), (0.5, 1.0),
                                   t.foreground, t.font(0.8), z=15)
                 self.static.edge_texts.append((item, xm, 0.5, edge))
-                self.static.room[id(item)] = min(self._room_above(src), self._room_above(row))
+                self.static.room[id(item)] = min(self._room_above(row), math.inf if hit else self._room_above(src))
                 self.static.state_texts.append((item, xm, edge))
         w = t.line_width
         self.h_lines.setData(np.array(hx, float), np.array(hy, float), pen=pg.mkPen(t.foreground, width=w * 0.8))
@@ -956,18 +1025,33 @@ class UnrolledView(TraceView):
             if len(per_level[row.y]) > 1:
                 after = [r.offset for r in per_level[row.y] if r.offset > row.offset]
                 room = (min(after) if after else row.offset + row.T) - row.offset
-                label = row.label + (f" · {note[0]}" if note else "")
+                # a backward row's note at its arrow's tail, right of the block: joined to
+                # the name, it was cut off ('decod…') where a lecturer needs to read it
+                beside = note is not None and note[2] == 1.0
+                label = row.label + (f" · {note[0]}" if note and not beside else "")
                 # (above the selected row's dashed box, as a note: the box's edge struck
                 # through a seq2seq's "lstm_1")
                 item = self._text(label, (row.offset - 0.5, row.y + ROW_H / 2 + NOTE_RISE), (0, 1.0), t.muted,
                                   t.font(0.8), z=15)
-                self.block_names.append((item, label, room))
+                tail = None
+                if beside:
+                    what, x, anchor, forms = note
+                    tail = self._text(what, (x, row.y + ROW_H / 2 + NOTE_RISE), (anchor, 1.0), t.foreground,
+                                      t.font(0.8), over=True)
+                    # (a narrower ground than a note's own: it shares the block's width with the name)
+                    tail.textItem.document().setDocumentMargin(TAIL_MARGIN)
+                    tail._lstmviz_margin = TAIL_MARGIN
+                    tail.updateTextPos()
+                    self.static.edge_texts.append((tail, x, anchor, row.y + ROW_H / 2))
+                    self.static.room[id(tail)] = self._room_above(row)
+                    tail = (tail, forms, x - (row.offset - 0.5))
+                self.block_names.append((item, label, room, tail))
                 self.static.edge_texts.append((item, row.offset - 0.5, 0.0, row.y + ROW_H / 2))
                 self.static.room[id(item)] = self._room_above(row)
             elif note:  # above the selected row's dashed box, on a ground of its own: the box's
                 # edge ran through its words, and the cursor's column through them at step 0
                 # (a backward row's ends at its arrow's tail, right of the row)
-                what, x, anchor = note
+                what, x, anchor, _ = note
                 item = self._text(what, (x, row.y + ROW_H / 2 + NOTE_RISE), (anchor, 1.0), t.foreground,
                                   t.font(0.8), over=True)
                 self.static.edge_texts.append((item, x, anchor, row.y + ROW_H / 2))
@@ -982,13 +1066,15 @@ class UnrolledView(TraceView):
                                                    t.foreground, t.font(0.9, bold=True), z=5))
         self._fit_texts()
 
-    def _state_links(self, by_key: dict, half: float) -> tuple[list, dict[str, list[str]]]:
+    def _state_links(self, by_key: dict, half: float) -> tuple[list, dict[str, list[Row]]]:
         """Where each row's ``states_from`` (the final states of other rows that start it:
         a Bidirectional's halves each their own) is drawn: an elbow from the source's last
         processed cell into the row's first processed cell where the source hands its state
         on in the direction the row reads it, towards it (an encoder's right end to the left
         end of a decoder right of it: (row, source, its state, the row's state, x from, x
-        to)); else, by row key, the source rows' names, said over an arrow of their own
+        to, over), ``over``: a backward row's left end to a forward row right of its block,
+        around its cells (a Bidirectional encoder's h_b, concatenated with h_f or not));
+        else, by row key, the source rows, named over an arrow of their own
         into the first processed cell (a backward row's, from the right): an elbow from an
         encoder's right end to a backward row's right end ran through the block, and
         the states a Bidirectional's backward half reads were drawn into its forward row."""
@@ -1004,9 +1090,15 @@ class UnrolledView(TraceView):
                 x0 = src.offset + src.ref.input_index(src.T - 1) + way_out * half
                 x1 = row.offset + row.ref.input_index(0) - way_in * half
                 if way_out == way_in and (x1 - x0) * way_in > 0:
-                    elbows.append((row, src, src_state, state, x0, x1))
+                    elbows.append((row, src, src_state, state, x0, x1, False))
+                elif way_out < 0 < way_in and x1 > src.offset + src.T - 1 + half:
+                    # a backward row's final state (its left end) into a row right of its
+                    # block that reads forward (a Bidirectional encoder's h_b, alone or
+                    # concatenated with h_f, into a decoder): out of its left end, over
+                    # its cells, down beside the row's first cell
+                    elbows.append((row, src, src_state, state, x0, x1, True))
                 else:
-                    stubs.setdefault(row.key, []).append(src.label)
+                    stubs.setdefault(row.key, []).append(src)
         return elbows, stubs
 
     def _text(self, text: str, pos, anchor, color, font, z: float | None = None,
