@@ -731,6 +731,25 @@ def test_the_equations_never_go_back_to_a_form_they_left_while_playing(demo_at, 
     assert len(forms) <= 3, forms
 
 
+def test_two_row_equations_write_sigma_where_the_words_wrap_their_numbers(demo_at):
+    """At 1024 x 768 beside the side panel the equations take two rows each, and each
+    sigmoid gate's numbers wrapped: "= sigmoid(0.090 + (−0.335) + 0.714) = sigmoid(0.469)
+    =" over "0.615". There the rows write σ (the legend says σ = sigmoid), and a gate's
+    numbers take one line."""
+    from PySide6 import QtWidgets
+
+    w, view = demo_at("dark", (1024, 768), 5)
+    QtWidgets.QApplication.processEvents()
+    label, width = view.eq_label, view.eq_scroll.viewport().width()
+    text = label.plain_text()
+    assert "sigmoid(" not in text.split("σ = sigmoid")[0] and "σ(0." in text and "σ = sigmoid" in text
+    keys = [eq.key for eq in view._eqs]
+    assert label.text().count("<tr") == 2 * len(keys)  # (two rows each)
+    for key in ("i", "f", "o"):
+        tops = {round(top) for top, _ in label.row_lines(2 * keys.index(key) + 1, width)}
+        assert len(tops) == 1, (key, tops)  # its numbers on one line
+
+
 @pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
 def test_a_steps_numbers_do_not_measure_the_equations_rows_again(make_window, size):
     """Where a step's numbers fit their cells, the text laid out is the same from step to

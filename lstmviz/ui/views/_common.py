@@ -810,6 +810,10 @@ class RichText(QtWidgets.QWidget):
                 block = block.next()
         return lines
 
+    def text_without_fills(self) -> str:
+        """The text less its numbers (``set_filled``'s ``static``; without fills, the text)."""
+        return self._static if self._static is not None else self._html
+
     def laid_out(self, width: int) -> str:
         """The text the document lays out at ``width``: the static part while the fills fit
         (its height is then the full text's), else the full text."""

@@ -1338,7 +1338,6 @@ class CellView(TraceView):
                     html, static, fills, font = c_html, c_static, c_fills, small
                     chosen = j
                     break
-        self._eq_level = (held, chosen)
         if self.eq_label.font() != font:
             self.eq_label.setFont(font)
         # the numbers are drawn as plain text over the rest, which is laid out again only
@@ -1346,6 +1345,17 @@ class CellView(TraceView):
         if not fits:
             html, static, fills = self._eq_html(stacked=True)
             html = sub(html)
+            if level < 4:
+                self.eq_label.set_filled(sub(static), fills, html)
+            if level >= 4 or self.eq_label.laid_out(vw) != self.eq_label.text_without_fills():
+                # two rows each, their numbers with σ for sigmoid where the words wrapped
+                # them (1024 x 768 beside the side panel: "= sigmoid(0.090 + (−0.335) +
+                # 0.714) = sigmoid(0.469) =" over "0.615", and each step's text parsed
+                # and laid out anew, ~3 ms); the legend says what σ is
+                html, static, fills = self._eq_html(stacked=True, sigma=True)
+                html = sub(html)
+                chosen = 4
+        self._eq_level = (held, chosen)
         self.eq_label.set_filled(sub(static), fills, html)
         # as tall as the equations need, up to half the view: beyond that they scroll. The
         # height (a text layout, ~5 ms) changes with the rows, their layout, font and width,
@@ -1584,12 +1594,15 @@ class CellView(TraceView):
             self._drop_sliver()
         return False
 
-    def _eq_html(self, stacked: bool = False, compact: bool = False) -> tuple[str, str, list[str]]:
+    def _eq_html(self, stacked: bool = False, compact: bool = False,
+                 sigma: bool = False) -> tuple[str, str, list[str]]:
         """The equations as rich text, that text with each plain-text numbers cell left at
         "=", and those numbers (``RichText.set_filled``). ``compact``: one row each,
-        σ for sigmoid (the legend says so), the rows closer together."""
+        σ for sigmoid (the legend says so), the rows closer together; ``sigma``: σ for
+        sigmoid in any form."""
         t = self.theme
-        short = _sigma if compact else (lambda text: text)
+        sigma = sigma or compact
+        short = _sigma if sigma else (lambda text: text)
         pad = 1 if compact else 4
         # (compact: lines closer than the lecture-sized subscripts would set them)
         tight, end = (f'<p style="line-height:{COMPACT_LINE}%; margin:0">', "</p>") if compact else ("", "")
@@ -1629,7 +1642,7 @@ class CellView(TraceView):
                                f'<td style="padding:{pad}px 0">{cell}</td></tr>')
         bias = ", b" if self.ref is not None and self.ref.layer.config.get("use_bias", True) else ""
         acts = self._act_legend
-        if compact and _SIGMOID.search("".join(eq.symbolic + eq.numeric for eq in self._eqs)):
+        if sigma and _SIGMOID.search("".join(eq.symbolic + eq.numeric for eq in self._eqs)):
             # (the legend's "sigmoid(x) = 1 / ...": "σ = sigmoid: 1 / ...")
             acts = re.sub(r"(?<![A-Za-z0-9_])sigmoid\(x\)( = )?",
                           lambda m: "σ = sigmoid: " if m.group(1) else "σ = sigmoid", acts, count=1)
