@@ -27,6 +27,24 @@ def row(view, key):
     return next(r for r in view.rows if r.key == key)
 
 
+def _random_inputs(model) -> list:
+    """A batch of 2 of normal numbers for each of ``model``'s inputs."""
+    rng = np.random.default_rng(0)
+    return [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+
+
+def _drawn(view, qtbot, model, size) -> list:
+    """``view`` showing ``model`` traced on ``_random_inputs`` at ``size``, laid out and
+    painted (the texts' places on screen are current); the inputs."""
+    xs = _random_inputs(model)
+    view.set_data(model, model.trace(xs), inputs=xs)
+    view.resize(*size)
+    view.show()
+    qtbot.wait(50)
+    view.grab()
+    return xs
+
+
 def test_rows_values_and_cursor(view):
     model, trace, x = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
                              LayerSpec("GRU", {"units": 3, "go_backwards": True}),
@@ -91,8 +109,7 @@ def _load(case):
     import lstmviz
 
     model = lstmviz.load(FIX / case / "model.keras")
-    rng = np.random.default_rng(0)
-    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    xs = _random_inputs(model)
     return model, model.trace(xs), xs
 
 
@@ -458,8 +475,7 @@ def _long_seq2seq(steps=(60, 45)):
         shape = list(layer.config["batch_shape"])
         layer.config["batch_shape"] = [shape[0], T] + shape[2:]
     model = Model.from_spec(ModelSpec(spec.layers, spec.inputs, spec.outputs, spec.name, spec.keras_version))
-    rng = np.random.default_rng(0)
-    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    xs = _random_inputs(model)
     return model, model.trace(xs), xs
 
 
@@ -853,13 +869,7 @@ def test_states_handed_to_a_bidirectional_go_into_the_row_that_reads_them(view, 
     from test_app_unrolled import encoder_into_bidirectional
 
     model = encoder_into_bidirectional(kind, encoder_bidirectional)
-    rng = np.random.default_rng(0)
-    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
-    view.set_data(model, model.trace(xs), inputs=xs)
-    view.resize(1600, 1000)
-    view.show()
-    qtbot.wait(50)
-    view.grab()
+    _drawn(view, qtbot, model, (1600, 1000))
     half = (1.0 - view.gap) / 2
     lstm = kind == "LSTM"
     segments = _segments(view)
@@ -893,8 +903,7 @@ def test_a_level_of_bidirectional_halves_is_named_by_its_side_where_the_names_do
     from test_app_unrolled import encoder_into_bidirectional
 
     model = encoder_into_bidirectional("LSTM", True)
-    rng = np.random.default_rng(0)
-    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    xs = _random_inputs(model)
     view.set_data(model, model.trace(xs), inputs=xs)
     view.show()
     axis = view.plot.getAxis("left")
@@ -943,8 +952,7 @@ def test_a_forward_rows_texts_stay_clear_of_its_backward_rows_cells(qtbot, theme
         layer = "bi"
     else:
         model = encoder_into_bidirectional("LSTM", encoder_bidirectional=True)
-        rng = np.random.default_rng(0)
-        xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+        xs = _random_inputs(model)
         layer = "decoder"
     v.set_data(model, model.trace(xs), inputs=xs)
     v.set_cursor(Cursor(layer=layer))
@@ -1013,13 +1021,7 @@ def test_states_joined_by_a_concatenate_are_drawn_from_both_halves_into_the_deco
     from test_app_unrolled import concatenated_into_decoder
 
     model = concatenated_into_decoder(kind)
-    rng = np.random.default_rng(0)
-    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
-    view.set_data(model, model.trace(xs), inputs=xs)
-    view.resize(1400, 900)
-    view.show()
-    qtbot.wait(50)
-    view.grab()
+    _drawn(view, qtbot, model, (1400, 900))
     half = (1.0 - view.gap) / 2
     segments = _segments(view)
     dec = row(view, "decoder")
@@ -1105,13 +1107,7 @@ def test_a_state_handed_past_another_block_goes_over_its_cells(view, qtbot):
                         initial_state=[TensorRef("encoder", 1), TensorRef("encoder", 2)])]
     model = Model.from_spec(ModelSpec(layers, [TensorRef(n) for n in ("enc_in", "mid_in", "dec_in")],
                                       [TensorRef("decoder"), TensorRef("mid")], keras_version="3"))
-    rng = np.random.default_rng(0)
-    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
-    view.set_data(model, model.trace(xs), inputs=xs)
-    view.resize(1400, 700)
-    view.show()
-    qtbot.wait(50)
-    view.grab()
+    _drawn(view, qtbot, model, (1400, 700))
     enc, mid, dec = row(view, "encoder"), row(view, "mid"), row(view, "decoder")
     assert enc.y == mid.y == dec.y and enc.offset < mid.offset < dec.offset  # (the case)
     half = (1.0 - view.gap) / 2
