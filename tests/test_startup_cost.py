@@ -291,3 +291,31 @@ def test_the_app_starts_openblas_on_one_thread(tmp_path):
                        text=True, timeout=120, env=env)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split("\n")[:2] == ["parsed False", "numpy at 1 0"]
+
+
+def test_the_preread_thread_starts_after_shibokens_own_start(tmp_path):
+    """shiboken's signature support, set up when PySide6 is first imported, walks
+    sys.modules without a copy; the thread that reads the model imports the engine beside
+    the window's start-up. One start of the suite's (a fresh clone, 3 Dec) aborted:
+    "RuntimeError: dictionary changed size during iteration", "Fatal Python error:
+    libshiboken/signature: could not initialize part 2", the thread importing
+    lstmviz/engine/cells.py. The thread now starts only once shiboken is set up."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, threading\n"
+            "seen = []\n"
+            "start = threading.Thread.start\n"
+            "def watched(self):\n"
+            "    seen.append((self.name, 'signature_bootstrap' in sys.modules))\n"
+            "    start(self)\n"
+            "threading.Thread.start = watched\n"
+            "from lstmviz.cli import main\n"
+            "rc = main(['--screenshot', sys.argv[1], '--size', '640x400'])\n"
+            "print('threads', [s for s in seen if s[0] == 'lstmviz-preread'], rc)\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "shot.png")], capture_output=True,
+                       text=True, timeout=120, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "threads [('lstmviz-preread', True)] 0" in r.stdout, (r.stdout, r.stderr)

@@ -66,6 +66,12 @@ class Preread:
         self.path: str | None = None
         self._limit: int | None = None
         self._result: dict = {}
+        # shiboken's start-up (its signature support, ~50 ms, on importing PySide6) walks
+        # sys.modules without a copy: with this thread importing the engine beside it, one
+        # start in a few hundred aborted ("dictionary changed size during iteration",
+        # "Fatal Python error: libshiboken/signature: could not initialize part 2"). It is
+        # done before the thread starts.
+        import shiboken6  # noqa: F401
         self._thread = threading.Thread(target=self._run, args=(model_path,), name="lstmviz-preread",
                                         daemon=True)
         self._thread.start()
