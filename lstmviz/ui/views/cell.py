@@ -1205,7 +1205,8 @@ class CellView(TraceView):
         rec = ref.rec
         tau = ref.input_index(t)
         o = int(ref.rec.start)  # a long input's window: the record's first step
-        read = ref.input_step(t, int(getattr(self.trace, "start", 0) or 0))  # the input step x_t is
+        start = int(getattr(self.trace, "start", 0) or 0)
+        read = ref.input_step(t, start)  # the input step x_t is
         # lecture-sized type (presentation mode on any screen, or type as large) or narrow
         # charts: 2 decimals, so the numbers fit above them
         self._numbers = self._number_look()
@@ -1226,8 +1227,8 @@ class CellView(TraceView):
                 # (the form chosen for the widest step of the layer's, at every step: at
                 # 1024 x 768 presenting, "input 9" fitted and "input 10" did not, and x_t's
                 # number changed its form as the steps went by and back)
-                widest = max((ref.input_step(k, int(getattr(self.trace, "start", 0) or 0))
-                              for k in (0, max(0, ref.T - 1))), key=lambda r: len(count(r)))
+                widest = max((ref.input_step(k, start) for k in (0, max(0, ref.T - 1))),
+                             key=lambda r: len(count(r)))
                 if tight or not self._fits(f"input {count(widest)}"):
                     # (x[1234], not x[1,234], which reads as two indices)
                     where = f"x[{read}]" if widest < 1000 and self._fits(f"x[{widest}]") else count(read)
@@ -1275,11 +1276,19 @@ class CellView(TraceView):
         # (short: where the view has not the height for it beside two rows of charts, the
         # data first: the kind, and an input step that is the step itself, left out)
         again = "" if count(read) == count(t + o) and not order else f" = input step {count(read)}{order}"
+
+        def said(step, read):
+            return (f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
+                    f"step <b>t = {count(step)}</b> = input step "
+                    f"{count(read)}{order} · unit <b>{u}</b> · sample {s + self.sample_base}{mtxt}"
+                    + (hint("click a bar to pick its unit") if self._hint else ""))
+
+        # (its height that of the last step's: the steps' numbers only grow wider; at 1024 x
+        # 768 presenting, the header took a third line at step 100 and the charts moved down)
+        last = max(ref.T - 1 + o, ref.input_step(0, start), ref.input_step(ref.T - 1, start))
+        self.header.set_widest(said(last, last))
         self.header.setText(
-            f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
-            f"step <b>t = {count(t + o)}</b> = input step "
-            f"{count(read)}{order} · unit <b>{u}</b> · sample {s + self.sample_base}{mtxt}"
-            + (hint("click a bar to pick its unit") if self._hint else ""),
+            said(t + o, read),
             short=f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t + o)}</b>{again} · unit <b>{u}</b> · "
                   f"sample {s + self.sample_base}{mtxt}")
         self._eqs = equations(ref, s, t, u)
