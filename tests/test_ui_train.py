@@ -1511,3 +1511,32 @@ def test_why_a_run_stopped_is_in_sight_on_a_1024_x_768_projector(make_window, qa
     finally:
         panel.stop()
         th.apply("dark", qapp)
+
+
+def test_the_snapshot_slider_keeps_its_width_as_the_updates_grow_and_go_back(make_window):
+    """The snapshot slider's "update 9" label widened at update 10 (and at 100, 1000), and
+    narrowed again as the lecturer dragged the slider back to update 9: the slider beside
+    it jumped 10 px at each. The label is as wide as the run's last update from the start."""
+    from PySide6 import QtWidgets
+
+    w = make_window((1280, 800))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.session.snapshot_every = 3
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=3))
+    QtWidgets.QApplication.processEvents()
+    seen = set()
+    for _ in range(14):
+        panel.session.step()
+        panel.refresh(force=True)
+        QtWidgets.QApplication.processEvents()
+        seen.add((panel.time_slider.geometry().getRect(), panel.time_label.geometry().getRect()))
+    snaps = [it for it, *_ in panel.session.snapshots]
+    assert snaps[-1] >= 12 and any(it < 10 for it in snaps)
+    for k in (len(snaps) - 1, 1, len(snaps) - 1, 0):  # (update 12, 3, 12, 0)
+        panel.time_slider.setValue(k)
+        QtWidgets.QApplication.processEvents()
+        assert panel.time_label.text() == f"update {snaps[k]}"
+        seen.add((panel.time_slider.geometry().getRect(), panel.time_label.geometry().getRect()))
+    assert len(seen) == 1, seen
+    panel.stop()

@@ -651,7 +651,11 @@ def test_titles_measured_once_the_charts_are_laid_out_in_a_picture(projector_dem
     w, view = projector_demo("Cell", 0, size=(1280, 720), theme="dark")
     shown = [(bp, lab) for bp, lab in view._charts if not bp.widget.isHidden()]
     assert any("(init.)" in lab for _, lab in shown)
-    assert view._short == view._measure_narrow(shown) is True  # the whole titles would run together
+    assert view._measure_narrow(shown) is True  # the whole titles would run together
+    # (so h_t-1 and c_t-1 read as at the other steps, the titles short or not as theirs are)
+    plain = [(bp, lab) for bp, lab in view._plain_charts if not bp.widget.isHidden()]
+    assert not view._init and view._short == view._measure_narrow(plain)
+    assert "(init.)" not in view.bars["h_prev"].plot.titleLabel.item.toPlainText()
     edge = view.bar_view.width()
     for bp in view.bars.values():
         if not bp.widget.isHidden():
@@ -932,3 +936,57 @@ def test_initial_states_the_model_gives_are_named_at_step_0(view, qtbot, size, n
         assert heads == {"h_prev": "ht−1 = h_in", "c_prev": "ct−1 = c_in"} and over == "in", heads
     else:
         assert over == "in · h = h_in, c = c_in" and "h_in" in view.col_titles[0].toolTip()
+
+
+def _chart_titles(view) -> dict:
+    """The shown charts' titles as drawn (plain text), by slot."""
+    return {slot: bp.plot.titleLabel.item.toPlainText() for slot, bp in view.bars.items()
+            if not bp.widget.isHidden()}
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1920, 1080)])
+def test_the_charts_titles_stay_while_playing(demo_at, theme, size):
+    """Playing the demo at 1280 x 800, the charts' titles read "i_t", "f_t", ... at step 0
+    (where "h_t-1 (init.)" and "c_t-1 (init.)" did not fit, every title was cut to its
+    symbol) and "i_t input", "f_t forget", ... at step 1, and back at step 0: the row of
+    titles jumped as the lecture went back and forth. The titles are now those of the steps
+    after the first at every step; h_t-1 and c_t-1 say "(init.)" at step 0 where it fits."""
+    from PySide6 import QtWidgets
+
+    w, view = demo_at(theme, size)
+    seen = {}
+    for step in [0, 1, 2, 0, 1, 0, w.state.timesteps - 1, 0]:
+        w.state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+        titles = _chart_titles(view)
+        at_0 = step == 0
+        for slot, text in titles.items():
+            if slot in ("h_prev", "c_prev") and at_0:
+                text = text.replace(" (init.)", "")
+            assert seen.setdefault(slot, text) == text, (step, slot, text, seen[slot])
+    if size != (1024, 768) and (theme == "dark" or size == (1920, 1080)):
+        assert "forget" in seen["g1"], seen  # (the whole titles where they fit)
+
+
+def test_the_inputs_number_keeps_its_form_while_playing(view, qtbot):
+    """x_t's number reads "input 99" where that fits over its chart, else "x[99]": chosen
+    at each step, a narrow view went "input 99", "x[100]", "input 99" as the steps went by
+    and back. The form is now chosen for the layer's widest step, at every step."""
+    import re
+
+    T = 120
+    model, trace, x = build([LayerSpec("LSTM", {"units": 4})], T=T, d=3, batch=1)
+    view.resize(400, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(model, trace, inputs=[x])
+    forms = set()
+    for t in (0, 9, 10, 99, 100, 99, 100, T - 1):
+        view.set_cursor(Cursor(step=t, sample=0, layer="lstm", unit=0))
+        qtbot.wait(1)
+        text = view.bars["x"].value_item.text()
+        assert re.sub(r"[\d,]+", "#", text).replace("#", "") in ("input ", "x[]", ""), text
+        assert str(t) in text.replace(",", "")  # (the step's own)
+        forms.add(re.sub(r"[\d,]+", "#", text))
+    assert len(forms) == 1, forms

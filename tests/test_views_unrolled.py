@@ -1132,3 +1132,28 @@ def test_a_state_handed_past_another_block_goes_over_its_cells(view, qtbot):
     note = next(t for t in view.texts if t.toPlainText() == "initial state")
     x = next(x for item, x, _, _ in view.static.edge_texts if item is note)
     assert mid.offset + mid.T - 1 < x < dec.offset  # (in the gap before the decoder)
+
+
+@pytest.mark.parametrize("tab,theme", [("Unrolled", "dark"), ("Cell", "projector")])
+def test_the_header_keeps_its_height_as_the_steps_reach_100(projector_demo, tab, theme):
+    """The demo on 120 steps at 1024 x 768: the Unrolled view's header (dark) took a second
+    line at step 100 ("processing step 100 = input step 100"), the Cell view's (presenting)
+    a third, and the plots below moved when playing reached it (the header then kept the
+    taller height, but stepping 99 -> 100 the first time moved everything). The header has
+    the height of the last step's text from the first step."""
+    from PySide6 import QtWidgets
+
+    w, view = projector_demo(tab, 0, size=(1024, 768), theme=theme)
+    w.state.set_input_spec(timesteps=120)
+    settle()
+    seen = set()
+    for step in (5, 99, 100, 119, 99, 5):
+        w.state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+        assert f"{step}</b>" in view.header.text()
+        seen.add(view.header.geometry().getRect())
+    assert len(seen) == 1, seen
+    w.state.set_cursor(step=100)
+    settle()
+    label = view.header.label
+    assert label.heightForWidth(view.header.width()) <= view.header.height()  # (its text whole)

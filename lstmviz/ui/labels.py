@@ -446,6 +446,21 @@ class QuietLabel(QtWidgets.QWidget):
         self._shown = ""  # what it shows of it: without hints while they are hidden
         self._short = ""  # the text's short form given (``setText(short=)``), and as shown
         self._short_shown = ""
+        self._widest = ""  # the text at the widest numbers it will show (``set_widest``)
+        self._widest_heights: dict[tuple, int] = {}  # (width, font, shown widest) -> height
+
+    def set_widest(self, text: str) -> None:
+        """``text`` is what this label will show at its widest numbers (a view's header at
+        the sequence's last step): a text that differs from it in its numbers only is
+        given its height from the start, not a line more once the steps reach 100 (at
+        1024 x 768 the Unrolled view's header took a second line at step 100, and the
+        plots below moved up and down at the first 99 <-> 100)."""
+        if text != self._widest:
+            self._widest = text
+            if self.isVisible():
+                self._fit()
+            else:
+                self._unfit = True
 
     def text(self) -> str:
         return self._text
@@ -509,6 +524,18 @@ class QuietLabel(QtWidgets.QWidget):
         # each such seek, 13 ms more of a seek in Over time, the plots jumping while playing)
         steady = (w, font.key(), _NUMBER.sub("0", self.label.text()))
         h = max(h, self._tallest.get(steady, 0))
+        widest = shown_text(self._widest) if self._widest else ""
+        if widest and _NUMBER.sub("0", widest) == steady[2]:
+            wkey = (w, font.key(), widest)
+            if wkey not in self._widest_heights:
+                if len(self._widest_heights) > 16:
+                    self._widest_heights.clear()
+                shown = self.label.text()
+                self.label.setText(widest)
+                hw = self.label.heightForWidth(w)
+                self._widest_heights[wkey] = hw if hw >= 0 else self.label.sizeHint().height()
+                self.label.setText(shown)
+            h = max(h, self._widest_heights[wkey])
         if len(self._tallest) > 64:
             self._tallest.clear()
         self._tallest[steady] = h

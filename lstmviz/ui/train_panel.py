@@ -35,7 +35,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import file_label, plural
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import TAB_BAR_FRAME, TabNames
+from lstmviz.ui.labels import TAB_BAR_FRAME, SteadyLabel, TabNames
 from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_labels, paints_nothing, set_ticks
 from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.stack_panel import error_colour
@@ -160,7 +160,9 @@ class TrainPanel(QtWidgets.QWidget):
         form.addRow(self.pin_button)
         self.time_slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.time_slider.setRange(0, 0)
-        self.time_label = QtWidgets.QLabel("update 0")
+        # (as wide as the run's last update: a plain label widened at update 10, 100, ... and
+        # narrowed again as the slider went back, and the slider beside it jumped)
+        self.time_label = SteadyLabel("update 0")
         self.time_slider.setToolTip("Training time: every view shows the model as it was at this "
                                     "snapshot (the player below the views scrubs sequence time)")
         self.snap_spin = QtWidgets.QSpinBox()
@@ -696,6 +698,7 @@ class TrainPanel(QtWidgets.QWidget):
     def _slider_moved(self, k: int) -> None:
         snaps = self.session.snapshots
         if 0 <= k < len(snaps):
+            self.time_label.set_widest(f"update {max(*self._update_of, snaps[-1][0])}")
             self.time_label.setText(f"update {snaps[k][0]}")
 
     def show_in_views(self, iteration: int | None = None, keep: bool = True):
@@ -1125,6 +1128,7 @@ class TrainPanel(QtWidgets.QWidget):
                 # projector theme the reason ran below their bottom edge)
                 QtCore.QTimer.singleShot(0, self, self._status_in_sight)
         self._update_of = (v.iteration, v.epochs * v.batches_per_epoch)
+        self.time_label.set_widest(f"update {max(self._update_of)}")
         self.sync_header()
         if not self.playing and self.play_button.isChecked():
             self.set_playing(False)

@@ -549,6 +549,8 @@ class CellView(TraceView):
         self._charts: list = []  # the shown charts and their whole titles (_too_narrow)
         #: the same, h_t-1 and c_t-1 naming where the model gives them at step 0 (_update)
         self._named_charts: list = []
+        self._plain_charts: list = []  # the titles as at a step after the first (_title_mode)
+        self._init = False  # whether h_t-1's and c_t-1's titles say "(init.)" (_title_mode)
         self._short = False  # the charts show their symbols alone (_update)
         self._named = False  # h_t-1 and c_t-1 name their source over their charts (_update)
         self._sources: dict = {}  # the initial states the model gives the cell (_setup)
@@ -876,20 +878,27 @@ class CellView(TraceView):
         """The charts' titles whole, or their symbols alone where the whole ones run into
         each other, and their numbers' decimals, as the charts' places now ask."""
         if (self._charts and self._drawn and not self._showing and self.ref is not None
-                and (self._title_mode() != (self._named, self._short)
+                and (self._title_mode() != (self._named, self._short, self._init)
                      or self._number_look() != self._numbers)):
             self._show(self.cursor)  # type: ignore[arg-type]  # the titles whole or short again
         elif self._charts:
             self._fit_in_title()
 
-    def _title_mode(self) -> tuple[bool, bool]:
-        """(named, short): h_t-1 and c_t-1 name the input or layer their initial states come
-        from ("h_t-1 = input_2") where the whole titles fit so; else the titles are those
-        of any other step and the "in" over the charts says it (``_fit_in_title``), and
-        where even those run into each other, every chart shows its symbol alone."""
+    def _title_mode(self) -> tuple[bool, bool, bool]:
+        """(named, short, init): h_t-1 and c_t-1 name the input or layer their initial states
+        come from ("h_t-1 = input_2") where the whole titles fit so; else the titles are
+        those of any other step and the "in" over the charts says it (``_fit_in_title``),
+        and where even those run into each other, every chart shows its symbol alone. Short
+        or not is chosen by the titles of the steps after the first, at every step: at step
+        0 "h_t-1 (init.)" and "c_t-1 (init.)" say "(init.)" where it fits (``init``), else
+        they read as at any other step (playing the demo at 1280 x 800, every title went
+        from "i_t" at step 0 to "i_t input" at step 1 and back to "i_t" at step 0)."""
         # (an em apart at least: "h_t-1 = input_4 c_t-1 = input_5", a space apart, read as one)
         named = self._named_charts != self._charts and not self._too_narrow(self._named_charts, "\u2003")
-        return named, not named and self._too_narrow(self._charts)
+        short = not named and self._too_narrow(self._plain_charts)
+        init = (not named and not short and self._charts != self._plain_charts
+                and not self._too_narrow(self._charts))
+        return named, short, init
 
     def _too_narrow(self, charts: list, gap: str = " ") -> bool:
         """Whether the charts' whole titles ``charts`` run into each other (or are cut at
@@ -1196,13 +1205,15 @@ class CellView(TraceView):
         rec = ref.rec
         tau = ref.input_index(t)
         o = int(ref.rec.start)  # a long input's window: the record's first step
-        read = ref.input_step(t, int(getattr(self.trace, "start", 0) or 0))  # the input step x_t is
+        start = int(getattr(self.trace, "start", 0) or 0)
+        read = ref.input_step(t, start)  # the input step x_t is
         # lecture-sized type (presentation mode on any screen, or type as large) or narrow
         # charts: 2 decimals, so the numbers fit above them
         self._numbers = self._number_look()
         nd, tight = self._numbers[:2]
         charts = []  # (chart, values, unit, whole title, its symbol alone, number)
         named: dict[str, str] = {}  # h_t-1's and c_t-1's whole titles naming their source
+        plain: dict[str, str] = {}  # their titles as at any other step (without "(init.)")
         for slot, key in self._slots.items():
             bp = self.bars[slot]
             if slot == "x":
@@ -1213,9 +1224,14 @@ class CellView(TraceView):
                 # ran into h_t-1's number: x_t is the input's step 12, x[12] (as a long
                 # input's 'input 7005' did where 0.000 fitted)
                 where = f"input {count(read)}"
-                if tight or not self._fits(where):
+                # (the form chosen for the widest step of the layer's, at every step: at
+                # 1024 x 768 presenting, "input 9" fitted and "input 10" did not, and x_t's
+                # number changed its form as the steps went by and back)
+                widest = max((ref.input_step(k, start) for k in (0, max(0, ref.T - 1))),
+                             key=lambda r: len(count(r)))
+                if tight or not self._fits(f"input {count(widest)}"):
                     # (x[1234], not x[1,234], which reads as two indices)
-                    where = f"x[{read}]" if read < 1000 and self._fits(f"x[{read}]") else count(read)
+                    where = f"x[{read}]" if widest < 1000 and self._fits(f"x[{widest}]") else count(read)
                 # a token's embedding (an Embedding first): which token, its character where
                 # the app made the ids from typed text (the header says the step)
                 i = input_token(self.model, self.trace, ref, s, t, self.inputs)
@@ -1235,16 +1251,21 @@ class CellView(TraceView):
                 symbol = f"{th.symbol_html(key)}<sub>t</sub>" if key not in ("h", "c") else f"{key}<sub>t</sub>"
                 lab = f"{symbol} {SHORT.get(key, '')}" if key not in ("h", "c") else f"{symbol} out"
             # the selected unit's value: the band marks which bar, the header which unit
+            if slot in ("h_prev", "c_prev") and lab != symbol:
+                plain[slot] = f'<span style="color:{th_.hue(key)}"><b>{symbol}</b></span>'
             lab, symbol = (f'<span style="color:{th_.hue(key)}"><b>{x}</b></span>' for x in (lab, symbol))
             if slot in named:
                 named[slot] = f'<span style="color:{th_.hue(key)}"><b>{named[slot]}</b></span>'
             charts.append((bp, vals, u, lab, symbol, fmt(vals[u], nd)))
         self._charts = [(bp, lab) for bp, _, _, lab, _, _ in charts]
         self._named_charts = [(bp, named.get(bp.key, lab)) for bp, lab in self._charts]
+        self._plain_charts = [(bp, plain.get(bp.key, lab)) for bp, lab in self._charts]
         self._in_note = self._sources_said() if named else ""
-        self._named, self._short = self._title_mode()
-        for (bp, vals, unit, lab, symbol, value), (_, whole) in zip(charts, self._named_charts):
-            bp.set(vals, unit, symbol if self._short else whole if self._named else lab, value, th_)
+        self._named, self._short, self._init = self._title_mode()
+        for (bp, vals, unit, lab, symbol, value), (_, whole), (_, other) in zip(
+                charts, self._named_charts, self._plain_charts):
+            bp.set(vals, unit, symbol if self._short else whole if self._named else lab if self._init else other,
+                   value, th_)
         self._fit_in_title()
         order = ""
         if ref.backwards:
@@ -1255,11 +1276,19 @@ class CellView(TraceView):
         # (short: where the view has not the height for it beside two rows of charts, the
         # data first: the kind, and an input step that is the step itself, left out)
         again = "" if count(read) == count(t + o) and not order else f" = input step {count(read)}{order}"
+
+        def said(step, read):
+            return (f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
+                    f"step <b>t = {count(step)}</b> = input step "
+                    f"{count(read)}{order} · unit <b>{u}</b> · sample {s + self.sample_base}{mtxt}"
+                    + (hint("click a bar to pick its unit") if self._hint else ""))
+
+        # (its height that of the last step's: the steps' numbers only grow wider; at 1024 x
+        # 768 presenting, the header took a third line at step 100 and the charts moved down)
+        last = max(ref.T - 1 + o, ref.input_step(0, start), ref.input_step(ref.T - 1, start))
+        self.header.set_widest(said(last, last))
         self.header.setText(
-            f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
-            f"step <b>t = {count(t + o)}</b> = input step "
-            f"{count(read)}{order} · unit <b>{u}</b> · sample {s + self.sample_base}{mtxt}"
-            + (hint("click a bar to pick its unit") if self._hint else ""),
+            said(t + o, read),
             short=f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t + o)}</b>{again} · unit <b>{u}</b> · "
                   f"sample {s + self.sample_base}{mtxt}")
         self._eqs = equations(ref, s, t, u)

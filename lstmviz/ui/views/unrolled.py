@@ -627,7 +627,9 @@ class UnrolledView(TraceView):
         room = self.static.room.get(id(item))
         if room is None:
             return rise
-        return max(0.0, min(rise, room - self._tall(item, per_y)))
+        # (a hair under it: at exactly the room, its box and the cells' overlapped by a
+        # rounding, 1e-6 px, and a test that checks they do not failed at some sizes)
+        return max(0.0, min(rise, room - self._tall(item, per_y) - 1e-6))
 
     @staticmethod
     def _tall(item, per_y: float) -> float:
@@ -1261,7 +1263,7 @@ class UnrolledView(TraceView):
 
     def _header(self, cursor, sel, step, col):
         t = self.theme
-        short = ""
+        short = widest = ""
         if sel is None and cursor.layer:
             what = f"<b>{markup(cursor.layer)}</b>{self._no_row(cursor.layer)}"
         elif sel is None:
@@ -1270,8 +1272,15 @@ class UnrolledView(TraceView):
             unit = clamp(cursor.unit, 0, sel.units - 1)
             order = " (processing order runs right to left)" if sel.backwards else ""
             o = self.start
-            what = (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{count(step + sel.ref.rec.start)}</b> = "
-                    f"input step <b>{count(col + o)}</b>{order} · unit <b>{unit}</b>")
+
+            def said(p, i):
+                return (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{count(p)}</b> = "
+                        f"input step <b>{count(i)}</b>{order} · unit <b>{unit}</b>")
+
+            what = said(step + sel.ref.rec.start, col + o)
+            # (its height that of the last step's: the steps' numbers only grow wider)
+            last = max(sel.ref.T - 1 + sel.ref.rec.start, sel.ref.T - 1 + o)
+            widest = said(last, last)
             if step + sel.ref.rec.start == col + o and not order:  # (where the header is cut)
                 short = f"<b>{markup(sel.ref.label)}</b> · step <b>{count(col + o)}</b> · unit <b>{unit}</b>"
             inputs = [r for r in self.rows if r.kind == "input"]
@@ -1286,11 +1295,13 @@ class UnrolledView(TraceView):
                 more += (f" · exact steps {count(o)}–{count(o + sel.ref.T - 1)} of {count(self.trace.total_steps)}"
                          + (" (top strip: the whole sequence, a row per layer)" if self.strip_keys else ""))
             what += more
+            widest += more
             short += more if short else ""
         else:
             what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step)}</b>"
         shown = cursor.sample + self.sample_base  # (the input's sample: the trace may hold it alone)
         colour = f'<span style="color:{t.foreground}">'
+        self.header.set_widest(f"{colour}{widest} · sample {shown}</span>" if widest else "")
         self.header.setText(f"{colour}{what} · sample {shown}</span>",
                             short=f"{colour}{short} · sample&nbsp;{shown}</span>" if short else "")
 
