@@ -1335,7 +1335,7 @@ class CellView(TraceView):
         html, static, fills = self._eq_html(stacked=False)
         html = sub(html)
         # the form chosen (0: one row at the equations' size, 1, 2: compact at a size, 3: two
-        # rows each) goes only further while the width, type, layer and its side stay: a
+        # rows each, 4: two rows each with σ, below) goes only further while the width, type, layer and its side stay: a
         # step whose numbers are wider takes it further, and it stays for the steps after
         # (playing the demo at 1280 x 800 the type went from 13 to 12 pt and back as the
         # numbers changed, and the rows jumped with it)
