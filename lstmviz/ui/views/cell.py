@@ -1335,10 +1335,10 @@ class CellView(TraceView):
         html, static, fills = self._eq_html(stacked=False)
         html = sub(html)
         # the form chosen (0: one row at the equations' size, 1, 2: compact at a size, 3: two
-        # rows each, 4: two rows each with σ, below) goes only further while the width, type, layer and its side stay: a
-        # step whose numbers are wider takes it further, and it stays for the steps after
-        # (playing the demo at 1280 x 800 the type went from 13 to 12 pt and back as the
-        # numbers changed, and the rows jumped with it)
+        # rows each, 4: two rows each with σ, below) goes only further while the width,
+        # type, layer and its side stay: a step whose numbers are wider takes it further,
+        # and it stays for the steps after (playing the demo at 1280 x 800 the type went
+        # from 13 to 12 pt and back as the numbers changed, and the rows jumped with it)
         held = (self.eq_scroll.width(), font.key(), key[2], key[3], self.expanded)
         level = self._eq_level[1] if self._eq_level[0] == held else 0
         fits = level == 0 and self._one_row_fits(html, sub(static), fills, room, key, font)
