@@ -343,6 +343,12 @@ def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, t
     _fit_counts(axis)
 
 
+def label_share(axis: pg.AxisItem) -> float:
+    """The room (px) pyqtgraph gives an axis's label across it: 0.8 of the label's bounding
+    box where the label is shown (its ``_updateWidth`` / ``_updateHeight``), else 0."""
+    return axis.label.boundingRect().height() * 0.8 if axis.label.isVisible() else 0.0
+
+
 def label_room(axis: pg.AxisItem, labels: list[str]) -> int | None:
     """How many of ``labels`` fit along ``axis`` side by side (a horizontal axis: the widest
     label and a gap of one em each; a vertical one: a font ascent each), or None before

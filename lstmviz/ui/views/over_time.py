@@ -34,6 +34,7 @@ from lstmviz.ui.plot_tools import (
     counted_ticks,
     fit_side_label,
     keep_pixels,
+    label_share,
     labels_inside,
 )
 from lstmviz.ui.spotlight import DimMask
@@ -290,8 +291,7 @@ class _Heatmap:
             return
         axis = self.plot.getAxis("left")
         if tight and not self.tight:
-            shown = axis.label.isVisible() and axis.fixedWidth is None
-            self._label_room = axis.label.boundingRect().height() * 0.8 if shown else 0.0  # (pyqtgraph's)
+            self._label_room = label_share(axis) if axis.fixedWidth is None else 0.0
         self.tight, self._tight_high = tight, tight and sides
         if self.strip.shown:
             axis.setWidth(self.left_width())
@@ -534,7 +534,7 @@ class OverTimeView(TraceView):
             row = max(row, self.legend.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).height())
         axis = plot.getAxis("bottom")
         # (the axis' height without the label's share, as pyqtgraph's _updateHeight adds it)
-        ticks = axis.minimumHeight() - (axis.label.boundingRect().height() * 0.8 if axis.label.isVisible() else 0.0)
+        ticks = axis.minimumHeight() - label_share(axis)
         _, top, _, bottom = plot.layout.getContentsMargins()
         least = math.ceil(row + ticks + top + bottom) + CURVES_MIN_PLOT
         if self.curve_widget.minimumHeight() != least:

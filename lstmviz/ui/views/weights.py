@@ -16,8 +16,9 @@ from lstmviz.engine.layers import Bidirectional, Recurrent, TimeDistributed, fmt
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import text_tip
-from lstmviz.ui.plot_tools import ColorBar, NanKey, add_plot, fit_side_label, steady_axes
+from lstmviz.ui.plot_tools import ColorBar, NanKey, add_plot, fit_side_label, label_share, steady_axes
 from lstmviz.ui.views._common import (
+    UNCAPPED,
     ClickableImage,
     HintLabel,
     QuietLabel,
@@ -55,7 +56,6 @@ MATRIX_MIN = 100
 #: gate labels over it
 THIN_ROWS = 2
 THIN_FIRST = 1000
-QWIDGETSIZE_MAX = (1 << 24) - 1  # (Qt's: no maximum)
 
 
 class _Matrix:
@@ -404,7 +404,7 @@ class WeightsView(TraceView):
                 thin = heights[m] <= THIN_ROWS
                 self._lay.setStretch(m + 1, THIN_FIRST if thin and tall else 1 if thin else 4)
                 slot.widget.setMinimumHeight(slot.thin_least() if thin else MATRIX_MIN)
-                slot.widget.setMaximumHeight(roomy if thin and tall else QWIDGETSIZE_MAX)
+                slot.widget.setMaximumHeight(roomy if thin and tall else UNCAPPED)
         side = f" {side}" if isinstance(layer, Bidirectional) else ""
         formula = layer.param_formula() or f"{layer.count_params():,}"
         self.formula.setText(
@@ -426,8 +426,7 @@ class WeightsView(TraceView):
             metrics = QtGui.QFontMetricsF(st["tickFont"] or axis.font())  # (_Matrix.style's)
             text = max(metrics.horizontalAdvance(label) for _, label in _int_ticks(slot.array.shape[0]))
             width = text + st["tickTextOffset"][0] + max(0, st["tickLength"]) + 2  # (as pyqtgraph's)
-            if axis.label.isVisible():
-                width += axis.label.boundingRect().height() * 0.8
+            width += label_share(axis)
             need = max(need, width)
         for slot in slots:
             axis = slot.plot.getAxis("left")
