@@ -528,6 +528,20 @@ def window_at(theme, size):
         th.apply("dark", QtWidgets.QApplication.instance())
 
 
+@contextlib.contextmanager
+def projector_tab_at_800_x_600(k):
+    """``window_at`` in the projector theme at 800 x 600 on tab ``k``, asked that size
+    again once the tab is shown; gives the window and the tab's view, the window 800 x 600
+    beside the side panel."""
+    with window_at("projector", (800, 600)) as w:
+        w.tabs.setCurrentIndex(k)
+        settle()
+        w.resize(800, 600)
+        settle()
+        assert (w.width(), w.height()) == (800, 600) and w.side.isVisible()
+        yield w, w.views[k]
+
+
 @pytest.mark.parametrize("theme", ["dark", "projector"])
 def test_a_window_asked_800_x_600_opens_800_x_600(qapp, theme):
     """``lstmviz --size 800x600`` (and the window under a display) opened 808 px wide (907
@@ -579,13 +593,7 @@ def test_the_over_time_tab_fits_an_800_x_600_window_in_the_projector_theme(qapp)
     under its whole title, the curves ``CURVES_MIN_PLOT`` of plot under their legend."""
     from lstmviz.ui.views.over_time import CURVES_MIN_PLOT, IMAGE_MIN_WIDE, IMAGE_STACKED
 
-    with window_at("projector", (800, 600)) as w:
-        w.tabs.setCurrentIndex(2)
-        settle()
-        w.resize(800, 600)
-        settle()
-        view = w.views[2]
-        assert (w.width(), w.height()) == (800, 600) and w.side.isVisible()
+    with projector_tab_at_800_x_600(2) as (w, view):
         slots = [slot for slot in view.slots if slot.key is not None]
         boxes = [slot.widget.geometry() for slot in slots]
         assert len(slots) == 6 and len({b.top() for b in boxes}) == 3 and len({b.left() for b in boxes}) == 2
@@ -612,13 +620,7 @@ def test_the_weights_tab_fits_an_800_x_600_window_in_the_projector_theme(qapp):
     under them."""
     from lstmviz.ui.views.weights import MATRIX_MIN
 
-    with window_at("projector", (800, 600)) as w:
-        w.tabs.setCurrentIndex(3)
-        settle()
-        w.resize(800, 600)
-        settle()
-        view = w.views[3]
-        assert (w.width(), w.height()) == (800, 600) and w.side.isVisible()
+    with projector_tab_at_800_x_600(3) as (w, view):
         shown = [m for m in view.matrices if m.name is not None]
         assert [m.name for m in shown] == ["kernel", "recurrent_kernel", "bias"]
         for m in shown:
