@@ -46,6 +46,35 @@ def test_text_onehot_and_ids():
     assert gen.text_ids("A?!", 1)[0, 0] == gen.text_ids("a", 1)[0, 0]
 
 
+def test_counting_token_ids_count_one_two_three():
+    """"Counting 1, 2, 3 ..." into an Embedding: ids 1, 2, 3 ... (sample b from 1 + b),
+    wrapping round inside the vocabulary, not a sine's scaling of the batch's range (which
+    skipped ids: 1 .. 7, 9 for 4 samples of 24 steps into 30 ids)."""
+    ids = gen.counting_ids(4, 24, 30)
+    assert ids.dtype == np.int32 and ids.shape == (4, 24)
+    assert ids[0].tolist() == list(range(1, 25)) and ids[1, :3].tolist() == [2, 3, 4]
+    assert ids[3, -1] == 27 and len(np.unique(ids)) == 27  # no id skipped
+    small = gen.counting_ids(1, 10, 5)  # ids 1..4 only: round again after 4
+    assert small[0].tolist() == [1, 2, 3, 4, 1, 2, 3, 4, 1, 2]
+    assert gen.counting_ids(1, 4, 5, first=10)[0].tolist() == [3, 4, 1, 2]  # steps 10..13
+    assert not gen.counting_ids(2, 3, 1).any()  # a vocabulary of one id: padding only
+
+
+def test_counting_into_an_embedding_counts_and_a_stateful_batch_goes_on_counting():
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import AppState, InputSpec, LayerEntry
+
+    emb = default_config("Embedding")
+    emb.update(input_dim=10, output_dim=2)
+    lstm = default_config("LSTM", units=2)
+    lstm.update(stateful=True)
+    s = AppState([LayerEntry("Embedding", emb), LayerEntry("LSTM", lstm)],
+                 InputSpec(batch_size=2, timesteps=6, input_dim=1, source="counting"))
+    assert s.x.tolist() == [[1, 2, 3, 4, 5, 6], [2, 3, 4, 5, 6, 7]]
+    s.next_batch()
+    assert s.x.tolist() == [[7, 8, 9, 1, 2, 3], [8, 9, 1, 2, 3, 4]]
+
+
 def test_ids_for_vocab_stay_inside():
     ids = gen.ids_for_vocab(gen.generate("sine", 2, 30, 1), 7)
     assert ids.shape == (2, 30) and ids.min() >= 1 and ids.max() <= 6

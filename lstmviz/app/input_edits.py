@@ -129,6 +129,8 @@ def make_input(spec: InputSpec, layers: list[LayerEntry]) -> np.ndarray:
         if embedding_first:
             return gen.text_ids(s.text, s.batch_size, s.timesteps)
         x = gen.text_onehot(s.text, s.batch_size, s.timesteps, s.input_dim)
+    elif s.source == "counting" and embedding_first:
+        return gen.counting_ids(s.batch_size, s.timesteps, vocab_of(layers))
     else:
         x = gen.generate(s.source, s.batch_size, s.timesteps, s.input_dim, s.seed, s.period)
     if embedding_first:

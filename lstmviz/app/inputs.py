@@ -166,6 +166,17 @@ def text_onehot(text: str, batch: int = 1, timesteps: int | None = None,
     return out
 
 
+def counting_ids(batch: int, timesteps: int, vocab: int, first: int = 0) -> np.ndarray:
+    """Token ids ``(batch, timesteps)`` int32 that count as "Counting 1, 2, 3 ..." says:
+    sample ``b`` at step ``t`` (``first``: the step the array starts at, a stateful batch's
+    continuation) has id ``1 + (t + b)``, wrapping round within ``1..vocab-1`` (0 is padding)."""
+    if vocab <= 1:
+        return np.zeros((batch, timesteps), dtype=np.int32)
+    t = np.arange(first, first + timesteps, dtype=np.int64)[None, :]
+    b = np.arange(batch, dtype=np.int64)[:, None]
+    return (1 + (t + b) % (vocab - 1)).astype(np.int32)
+
+
 def ids_for_vocab(x: np.ndarray, vocab: int) -> np.ndarray:
     """Turn any signal into token ids ``1..vocab-1`` (for an Embedding fed by a generator)."""
     x = np.asarray(x, dtype=np.float64)

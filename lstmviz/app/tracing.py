@@ -473,6 +473,8 @@ class Tracing(StateBase):
         if s.source in ("data", "text") or s.source not in gen.GENERATORS:
             return self.make_input()
         T = int(s.timesteps)
+        if s.source == "counting" and self.embedding_first:
+            return gen.counting_ids(s.batch_size, T, vocab_of(self.layers), first=k * T)
         x = gen.generate(s.source, s.batch_size, T * (k + 1), s.input_dim, s.seed, s.period)[:, k * T:]
         if self.embedding_first:
             return gen.ids_for_vocab(x, vocab_of(self.layers))
