@@ -407,6 +407,30 @@ def test_block_names_side_by_side_do_not_run_into_each_other(qtbot):
         assert len(ink) == 2 and ink[0][1] <= ink[1][0], ink
 
 
+def test_block_names_stand_over_the_arrows_and_the_cursor_on_a_ground(view, qtbot):
+    """A seq2seq at 1024 x 768 beside the side panel: steps narrower than the names, the
+    arrows up into a block and the cursor's column struck through 'encoder_input'. Each
+    block's name stands over both (as the notes do), on the background's colour."""
+    model, trace, xs = _long_seq2seq(steps=(5, 4))
+    view.set_data(model, trace, inputs=xs)
+    view.resize(560, 420)
+    view.show()
+    view.set_cursor(Cursor(step=3, layer=model.layers[2].name))
+    qtbot.wait(20)
+
+    def z(item):  # where the scene stacks it: its topmost parent's z
+        while item.parentItem() is not None and item.parentItem() is not view.vb.childGroup:
+            item = item.parentItem()
+        return item.zValue()
+
+    assert len(view.block_names) >= 4  # the inputs' level and the LSTMs'
+    under = max(z(view.column_box), z(view.cell_box), z(view.heads), z(view.outlines))
+    for item, label, *_ in view.block_names:
+        assert z(item) > under, label
+        assert item.fill.style() != pg.QtCore.Qt.BrushStyle.NoBrush and item.fill.color().alpha() >= 200
+        assert item.fill.color().rgb() == pg.mkColor(view.theme.background).rgb()
+
+
 def test_typed_text_is_written_as_characters_and_the_next_one_predicted(qtbot):
     """The character demo on typed text showed '21 9 6 1 7 ...' in its input boxes and an
     output row coloured by the probability of id 0 (padding: dark everywhere). The app's

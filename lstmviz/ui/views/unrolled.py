@@ -1033,8 +1033,11 @@ class UnrolledView(TraceView):
                 label = row.label + (f" · {note[0]}" if note and not beside else "")
                 # (above the selected row's dashed box, as a note: the box's edge struck
                 # through a seq2seq's "lstm_1")
+                # (on a ground of its own, over the cursor's boxes: where steps are narrower
+                # than the name, the arrows up into the block and the cursor's column struck
+                # through its letters, 1024 x 768 beside the side panel: 'encoder_input')
                 item = self._text(label, (row.offset - 0.5, row.y + ROW_H / 2 + NOTE_RISE), (0, 1.0), t.muted,
-                                  t.font(0.8), z=15)
+                                  t.font(0.8), over=True)
                 tail = None
                 if beside:
                     what, x, anchor, forms = note
