@@ -719,17 +719,25 @@ class TabNames(QtCore.QObject):
         self.fit()
 
     def width(self, names, compact: bool) -> int:
-        """The tab bar's width (px) with these names, its tabs' padding compact or not: each
-        tab's present width, its name and padding exchanged (every name measured bold, as the
-        selected one is drawn)."""
+        """The tab bar's widest width (px) with these names, its tabs' padding compact or
+        not: each tab's present width, its name and padding exchanged, and the name the
+        bold of the selected tab widens most written bold, whichever tab is selected (the
+        Train tab's inner tabs fitted with 'Curves' selected overflowed into scroll arrows
+        once 'Connectivity', longer bold, was picked, at 1024 x 768)."""
         bar = self.tabs.tabBar()
-        bold = QtGui.QFont(bar.font())
-        bold.setBold(True)
-        fm = QtGui.QFontMetrics(bold)
+        plain = QtGui.QFontMetrics(bar.font())
+        bold_font = QtGui.QFont(bar.font())
+        bold_font.setBold(True)
+        bold = QtGui.QFontMetrics(bold_font)
         pad = 2 * ((TAB_PADDING_COMPACT if compact else TAB_PADDING)
                    - (TAB_PADDING_COMPACT if self.compact else TAB_PADDING))
-        return sum(bar.tabSizeHint(i).width() - fm.horizontalAdvance(bar.tabText(i))
-                   + fm.horizontalAdvance(name) + pad for i, name in enumerate(names))
+        current = bar.currentIndex()
+        total = 0
+        for i, name in enumerate(names):
+            shown = bold if i == current else plain  # (the style sheet's font for the tab)
+            total += bar.tabSizeHint(i).width() - shown.horizontalAdvance(bar.tabText(i)) + pad
+            total += plain.horizontalAdvance(name)
+        return total + max((bold.horizontalAdvance(n) - plain.horizontalAdvance(n) for n in names), default=0)
 
     def fit(self) -> None:
         room = self.tabs.width() - TAB_BAR_FRAME
