@@ -754,6 +754,55 @@ def test_two_row_equations_write_sigma_where_the_words_wrap_their_numbers(demo_a
         assert len(tops) == 1, (key, tops)  # its numbers on one line
 
 
+def _numbers_lines(label, width: int) -> list[str]:
+    """The text of every line of the equations' numbers cells (the table's last column),
+    laid out at ``width`` as the label shows them."""
+    from PySide6 import QtGui
+
+    label.row_lines(0, width)  # (laid out at that width)
+    doc = label.doc
+    table = next(f for f in doc.rootFrame().childFrames() if isinstance(f, QtGui.QTextTable))
+    lines = []
+    for row in range(table.rows()):
+        cell = table.cellAt(row, table.columns() - 1)
+        block, end = doc.findBlock(cell.firstCursorPosition().position()), cell.lastCursorPosition().position()
+        while block.isValid() and block.position() <= end:
+            layout, text = block.layout(), block.text()
+            for k in range(layout.lineCount()):
+                line = layout.lineAt(k)
+                lines.append(text[line.textStart():line.textStart() + line.textLength()])
+            block = block.next()
+    return lines
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+@pytest.mark.parametrize("size", [(1024, 768), (800, 600)])
+def test_wrapped_numbers_wrap_before_an_equals_sign_not_after_it(demo_at, theme, size):
+    """In the two rows' form at 1024 x 768 beside the side panel (projector theme) a gate's
+    numbers wrapped after their last "=": "= σ(−0.771 + 0.217 + 0.771) = σ(0.217) =" over a
+    lone "0.554". Where the numbers wrap, a line never ends at an "=" (the result goes to the
+    next line with its "="), and the numbers read as the trace's."""
+    from PySide6 import QtWidgets
+
+    w, view = demo_at(theme, size)
+    wrapped = 0
+    for step in range(0, w.state.timesteps, 3):
+        w.state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+        width = view.eq_scroll.viewport().width()
+        if view.eq_label.laid_out(width) == view.eq_label._static:
+            continue  # (the numbers fit their cells, painted over "=" alone: none wraps)
+        lines = [line.replace("\u200b", "").strip() for line in _numbers_lines(view.eq_label, width)]
+        wrapped += len(lines) - view.eq_label.text().count("<tr")
+        assert not [line for line in lines if line.endswith("=")], (step, lines)
+        text = view.eq_label.plain_text()
+        assert "\u00a0" not in text
+        for eq in view._eqs:  # (the numbers as the trace's, whichever form: σ or sigmoid)
+            assert eq.numeric.split(" = ")[-1] in text
+    if size == (800, 600) or theme == "projector":
+        assert wrapped > 0  # (the case: some numbers wrap here)
+
+
 @pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)])
 def test_a_steps_numbers_do_not_measure_the_equations_rows_again(make_window, size):
     """Where a step's numbers fit their cells, the text laid out is the same from step to

@@ -696,8 +696,9 @@ class RichText(QtWidgets.QWidget):
         doc = QtGui.QTextDocument()
         doc.setDefaultFont(self.doc.defaultFont())
         doc.setHtml(self._html)
-        # (no zero-width struts, word spaces for thin ones: cell.STRUT, cell._THIN_OPS)
-        return doc.toPlainText().replace("\u200b", "").replace("\u2009", " ")
+        # (no zero-width struts, word spaces for thin and no-break ones: cell.STRUT,
+        # cell._THIN_OPS, cell._EQUALS)
+        return doc.toPlainText().replace("\u200b", "").replace("\u2009", " ").replace("\u00a0", " ")
 
     def copy(self) -> None:
         QtWidgets.QApplication.clipboard().setText(self.plain_text())

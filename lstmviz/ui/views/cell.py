@@ -89,6 +89,12 @@ _SIGMOID = re.compile(r"(?<![A-Za-z0-9_])sigmoid\(")
 _THIN_OPS = re.compile(r" ([+−]) ")
 
 
+#: "= " inside the numbers, made "=" and a no-break space: where the numbers wrap (the two
+#: rows' form at 1024 x 768 beside the side panel) they wrap before an "=", which goes to
+#: the next line with what it equals, not after it ("= σ(0.217) =" over a lone "0.554")
+_EQUALS = re.compile(r" = (?=\S)")
+
+
 def _table(html: str) -> str:
     """The equations' table, without the legend below it (which wraps)."""
     end = html.find("</table>")
@@ -1640,7 +1646,7 @@ class CellView(TraceView):
         numbers_out: list[str] = []
         for eq in self._eqs:
             lhs, _, rhs = short(eq.symbolic).partition(" = ")
-            numeric = short(eq.numeric)
+            numeric = _EQUALS.sub(" =\u00a0", short(eq.numeric))
             note = ""
             if "(masked" in rhs:
                 rhs, _, note = rhs.partition("  (")
