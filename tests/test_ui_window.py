@@ -704,6 +704,40 @@ def test_a_bidirectional_models_header_holds_an_800_x_600_window(qapp, theme):
         w.state.set_cursor(side="backward")
         assert w.side_combo.currentIndex() == 1
 
+def test_a_layer_box_narrower_than_its_name_ends_it_in_an_ellipsis(qapp):
+    """Beside a Bidirectional layer's forward/backward box at 1024 x 768 (projector theme)
+    the layer box was cut at its edge, mid-letter: 'bidi_concat (Bidirectic'. A box
+    narrower than its text shows it cut to "…", painted as the style paints that text; a
+    box with room, the whole text; its list, every name whole."""
+    from lstmviz import LayerSpec, Model
+
+    name = "bidi_concat_1"
+    model = Model.sequential((None, 10, 3), [LayerSpec("Bidirectional", {"layer": {
+        "class_name": "LSTM", "config": {"units": 6, "return_sequences": True}}}, name=name)], seed=0)
+    with window_at("projector", (1024, 768)) as w:
+        w.state.set_model(model)
+        w.state.set_cursor(layer=name, side="backward")
+        settle()
+        box = w.layer_combo
+        whole = box.currentText()
+        assert whole == f"{name} (Bidirectional)"
+        shown = box.shown_text()
+        assert shown.endswith("…") and whole.startswith(shown[:-1]) and len(shown) > 4, shown
+        plain = QtWidgets.QComboBox(box.parentWidget())  # what the style paints for the cut text
+        plain.setFont(box.font())
+        plain.addItem(shown)
+        plain.setGeometry(box.geometry())
+        plain.show()
+        settle()
+        argb = QtGui.QImage.Format.Format_ARGB32
+        assert box.grab().toImage().convertToFormat(argb) == plain.grab().toImage().convertToFormat(argb)
+        plain.deleteLater()
+        assert box.itemText(box.currentIndex()) == whole  # (the list: whole)
+        w.resize(1900, 1000)
+        settle()
+        assert box.shown_text() == whole
+
+
 def test_an_opened_models_initializer_config_shows_as_keras_writes_its_call(window, tmp_path):
     """An opened model's kernel_initializer RandomUniform(minval=-0.5, maxval=0.5) showed
     in the side panel as the dict's repr, "{'class_name': 'RandomUniform', 'config': {...}}";

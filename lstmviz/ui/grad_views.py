@@ -29,7 +29,7 @@ from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_fa
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import QuietLabel, WrapRow, hint
+from lstmviz.ui.labels import ElidedCombo, QuietLabel, WrapRow, hint
 from lstmviz.ui.plot_tools import LogLabelAxis, count_axis, log_labels, set_ticks
 
 DECADES = 4.0
@@ -191,7 +191,7 @@ class GradViews(QtCore.QObject):
         self.captions: dict[str, QuietLabel] = {}
         self._control_rows: dict[str, QtWidgets.QHBoxLayout] = {}
         # one set of controls, moved to the page on screen
-        self.layer_combo = QtWidgets.QComboBox()
+        self.layer_combo = ElidedCombo()
         self.layer_combo.setToolTip("The recurrent layer whose dL/dh, gates and weights are drawn")
         self.sample_spin = QtWidgets.QSpinBox()
         self.sample_spin.setToolTip("The validation sample the gradients and connectivity are "

@@ -20,6 +20,7 @@ from lstmviz.app import inputs as gen
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural, safe_name
+from lstmviz.ui.labels import ElidedCombo
 from lstmviz.ui.stack_panel import EscapeReverts, error_colour, tip
 
 
@@ -109,7 +110,7 @@ class InputPanel(QtWidgets.QWidget):
         lay.setContentsMargins(10, 8, 10, 8)
 
         form = QtWidgets.QFormLayout()
-        self.source = QtWidgets.QComboBox(self)
+        self.source = ElidedCombo(self)
         for key, label in gen.GENERATORS.items():
             self.source.addItem(label, key)
         self.source.addItem("Your data (imported / edited)", "data")

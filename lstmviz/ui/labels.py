@@ -26,7 +26,38 @@ def plain_box(box: QtWidgets.QMessageBox) -> QtWidgets.QMessageBox:
     return box
 
 
-class ShrinkCombo(QtWidgets.QComboBox):
+class ElidedCombo(QtWidgets.QComboBox):
+    """A combo box whose text, where the box is narrower than it, ends in "…": Qt's cuts it
+    at the box's edge, mid-letter ('bidi_concat (Bidirectic', 'Your data (imported /
+    edite'). Its list shows every item whole."""
+
+    def _option(self) -> QtWidgets.QStyleOptionComboBox:
+        opt = QtWidgets.QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        return opt
+
+    def shown_text(self, opt: QtWidgets.QStyleOptionComboBox | None = None) -> str:
+        """The text the box shows: its current one, cut to "…" where its field is narrower."""
+        style = QtWidgets.QStyle
+        opt = opt or self._option()
+        field = self.style().subControlRect(style.ComplexControl.CC_ComboBox, opt,
+                                            style.SubControl.SC_ComboBoxEditField, self)
+        # (the style draws the label 1 px in from the field's left; a text as wide as the
+        # field, its last letter's side bearing over the edge, still shows whole)
+        return self.fontMetrics().elidedText(opt.currentText, QtCore.Qt.TextElideMode.ElideRight,
+                                             max(0, field.width()))
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt)
+        style = QtWidgets.QStyle
+        painter = QtWidgets.QStylePainter(self)
+        opt = self._option()
+        painter.drawComplexControl(style.ComplexControl.CC_ComboBox, opt)
+        opt.currentText = self.shown_text(opt)
+        painter.drawControl(style.ControlElement.CE_ComboBoxLabel, opt)
+        painter.end()
+
+
+class ShrinkCombo(ElidedCombo):
     """A combo box as wide as its longest item where there is room (its size hint), and
     down to ``least`` characters where there is not (its least width): a form of them
     in a narrow column wraps or shrinks instead of scrolling sideways."""
@@ -287,7 +318,7 @@ class ShyLabel(QtWidgets.QLabel):
             super().paintEvent(event)
 
 
-class ShortComboBox(_FitsItsWidth, QtWidgets.QComboBox):
+class ShortComboBox(_FitsItsWidth, ElidedCombo):
     """A combo box of ``items`` ((whole, short) texts; each item's data its whole text)
     that shows the whole words where its width holds the widest of them, else the short
     forms: its least width is the short forms', so its words never hold the window wider

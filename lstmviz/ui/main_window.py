@@ -35,6 +35,7 @@ from lstmviz.ui.background import Job
 from lstmviz.ui.input_panel import InputPanel
 from lstmviz.ui.labels import (
     TAB_PADDING,
+    ElidedCombo,
     ElidedLabel,
     LabelSlot,
     ShortComboBox,
@@ -374,7 +375,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # room, the box alone: ``_fit_header``)
         self.layer_label = ShyLabel("layer")
         lay.addWidget(self.layer_label)
-        self.layer_combo = QtWidgets.QComboBox()
+        self.layer_combo = ElidedCombo()
         self.layer_combo.setToolTip("The layer the Cell, Over time and Weights views show")
         self.layer_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.layer_combo.currentIndexChanged.connect(self._layer_combo_changed)

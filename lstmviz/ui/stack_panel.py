@@ -28,7 +28,7 @@ from lstmviz.engine.layers import fmt_shape
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural, safe_name
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import QuietLabel, text_tip
+from lstmviz.ui.labels import ElidedCombo, QuietLabel, text_tip
 
 ROLE_INDEX = QtCore.Qt.ItemDataRole.UserRole + 1
 ROLE_CARD = QtCore.Qt.ItemDataRole.UserRole + 2
@@ -594,7 +594,7 @@ class StackPanel(QtWidgets.QWidget):
             w = QtWidgets.QCheckBox()
             w.toggled.connect(lambda v, k=opt.key: self._edit_option(k, bool(v)))
         else:
-            w = QtWidgets.QComboBox()
+            w = ElidedCombo()
             w.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             w.setMinimumContentsLength(8)
             # as wide as the form's field column: at its 8 characters' width 'glorot_uniform'

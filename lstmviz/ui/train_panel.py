@@ -35,7 +35,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import file_label, plural
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import TAB_BAR_FRAME, SteadyLabel, TabNames
+from lstmviz.ui.labels import TAB_BAR_FRAME, ElidedCombo, SteadyLabel, TabNames
 from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_labels, paints_nothing, set_ticks
 from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.stack_panel import error_colour
@@ -100,19 +100,19 @@ class TrainPanel(QtWidgets.QWidget):
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         # a field goes under its label where the two do not fit side by side (a narrow tab)
         form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
-        self.task_combo = QtWidgets.QComboBox()  # (where too wide, under its label: WrapLongRows)
+        self.task_combo = ElidedCombo()  # (where too wide, under its label: WrapLongRows)
         self.task_combo.setPlaceholderText("Your model and data")  # no task chosen: the user's run
         for name, task in tasks.TASKS.items():
             self.task_combo.addItem(task.title, name)
         self.task_about = QtWidgets.QLabel()
         self.task_about.setWordWrap(True)
-        self.cell_combo = QtWidgets.QComboBox()
+        self.cell_combo = ElidedCombo()
         self.cell_combo.addItems(CELLS)
         self.units_spin = QtWidgets.QSpinBox()
         self.units_spin.setRange(*UNITS_RANGE)
         self.steps_spin = QtWidgets.QSpinBox()
         self.steps_spin.setRange(*STEPS_RANGE)
-        self.opt_combo = QtWidgets.QComboBox()
+        self.opt_combo = ElidedCombo()
         self.opt_combo.addItems(OPTIMIZERS)
         self.lr_spin = QtWidgets.QDoubleSpinBox()
         self.lr_spin.setDecimals(5)
