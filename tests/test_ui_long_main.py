@@ -204,6 +204,9 @@ def test_unrolled_shows_every_layer_over_the_whole_sequence_and_exact_cells(long
     want = np.stack([_brute_extreme(full[n].steps["h"][0], bins)[:, 3] for n in names[::-1]])
     np.testing.assert_array_equal(view.strip.image.image, want)
     assert tuple(view.strip.image.levels) == tuple(view.colorbar.levels())
+    # (the header says what the strip's rows are: a Dense head, an Embedding have none)
+    assert view.strip.image.image.shape[0] == len(names)
+    assert "top strip: the whole sequence, a row per recurrent layer" in view.header.text()
     for step in (2222, 5, T - 1):
         state.set_cursor(step=step)
         qtbot.waitUntil(lambda: state.trace.layers[names[0]].timesteps == seq.window, timeout=60_000)

@@ -1296,7 +1296,7 @@ class UnrolledView(TraceView):
                 more += f" · {token_words(i, inputs[0].id_labels)}"
             if getattr(self.trace, "total_steps", None):
                 more += (f" · exact steps {count(o)}–{count(o + sel.ref.T - 1)} of {count(self.trace.total_steps)}"
-                         + (" (top strip: the whole sequence, a row per layer)" if self.strip_keys else ""))
+                         + (" (top strip: the whole sequence, a row per recurrent layer)" if self.strip_keys else ""))
             what += more
             widest += more
             short += more if short else ""
