@@ -234,8 +234,10 @@ def test_a_deep_stacks_row_names_are_thinned_to_what_fits_the_selected_one_kept(
 def test_token_ids_are_readable_or_not_written(qtbot, theme):
     """An Embedding's token ids are written in the input boxes: at 1280x720 in the
     projector theme, 24 boxes of ~16 px ran '1011121314...' into each other. Each id now
-    fits its box (no two overlap, none wider than its box) at a size that fits, or none is
-    written; wide enough, they are written and say the input's ids."""
+    fits its box, or runs over its edges into the gap by a little (at most 15% of the box
+    each side: at 1366 x 768 the char demo's 18 px boxes showed no 2-digit id at the theme's
+    least size, 22 px), no two closer than 4 px, at a size that fits, or none is written;
+    wide enough, they are written and say the input's ids."""
     v = UnrolledView(theme=theme)
     qtbot.addWidget(v)
     T = 24
@@ -245,8 +247,9 @@ def test_token_ids_are_readable_or_not_written(qtbot, theme):
     v.set_data(model, model.trace(ids), inputs=[ids])
     v.set_cursor(Cursor(step=5, layer="lstm"))
     v.show()
-    shown = {}
-    for width in (1400, 700, 420):
+    shown: dict = {}
+    over: dict = {}
+    for width in (1400, 1100, 950, 800, 700, 420):
         v.resize(width, 500)
         qtbot.waitUntil(lambda w=width: abs(v.width() - w) <= 1)
         for _ in range(3):
@@ -260,13 +263,15 @@ def test_token_ids_are_readable_or_not_written(qtbot, theme):
                  - v.vb.mapViewToScene(pg.Point(c - 0.5 + v.gap / 2, 0)).x() for c in range(T)]
         for t, box in zip(visible, boxes):
             width_text = pg.QtGui.QFontMetricsF(t.textItem.font()).horizontalAdvance(t.toPlainText())
-            assert width_text <= box + 0.5
+            assert width_text <= 1.3 * box + 0.5
+            over[width] = max(over.get(width, 0.0), width_text - box)
         ink = [(r.center().x() - w / 2, r.center().x() + w / 2) for r, w in
                ((r, pg.QtGui.QFontMetricsF(t.textItem.font()).horizontalAdvance(t.toPlainText()))
                 for t, r in zip(visible, rects))]
-        assert all(a[1] <= b[0] for a, b in zip(ink, ink[1:]))
+        assert all(a[1] + 3.5 <= b[0] for a, b in zip(ink, ink[1:]))
         assert [t.toPlainText() for t in visible] in ([], [str(i) for i in ids[0]])
     assert shown[1400] == T and shown[420] == 0
+    assert any(px > 0 for px in over.values()), (shown, over)  # (the case: over the edges)
     assert "token id <b>6</b>" in v.header.text()  # the step's id, written or not in its box
 
 
