@@ -118,11 +118,14 @@ def vocab_of(layers: list[LayerEntry]) -> int:
     return int(get_option(layers[0].config, "input_dim", 2))
 
 
-def make_input(spec: InputSpec, layers: list[LayerEntry]) -> np.ndarray:
+def make_input(spec: InputSpec, layers: list[LayerEntry], batch_index: int = 0) -> np.ndarray:
     """The array a stack of ``layers`` is traced on for ``spec`` (token ids when an
-    Embedding comes first)."""
+    Embedding comes first). ``batch_index`` k (a stateful model's next batches): a generated
+    signal's steps k*T .. (k+1)*T, where the last batch ended; data and typed text are the
+    same batch again."""
     embedding_first = bool(layers) and layers[0].class_name == "Embedding"
     s = spec
+    first = int(batch_index) * int(s.timesteps)
     if s.source == "data" and s.data is not None:
         x = s.data
     elif s.source == "text":
@@ -130,9 +133,11 @@ def make_input(spec: InputSpec, layers: list[LayerEntry]) -> np.ndarray:
             return gen.text_ids(s.text, s.batch_size, s.timesteps)
         x = gen.text_onehot(s.text, s.batch_size, s.timesteps, s.input_dim)
     elif s.source == "counting" and embedding_first:
-        return gen.counting_ids(s.batch_size, s.timesteps, vocab_of(layers))
+        return gen.counting_ids(s.batch_size, s.timesteps, vocab_of(layers), first=first)
     else:
-        x = gen.generate(s.source, s.batch_size, s.timesteps, s.input_dim, s.seed, s.period)
+        x = gen.generate(s.source, s.batch_size, first + s.timesteps, s.input_dim, s.seed, s.period)
+        if first:
+            x = np.ascontiguousarray(x[:, first:])
     if embedding_first:
         vocab = vocab_of(layers)
         ids = token_ids(x, vocab) if s.source == "data" else None

@@ -19,7 +19,7 @@ import numpy as np
 from lstmviz.app import inputs as gen
 from lstmviz.app.base import StateBase
 from lstmviz.app.events import operation as _operation
-from lstmviz.app.input_edits import token_ids, vocab_of
+from lstmviz.app.input_edits import make_input, token_ids
 from lstmviz.app.long_sequence import trace_or_window
 from lstmviz.app.selection import Cursor
 from lstmviz.app.stack import InputSpec
@@ -453,7 +453,7 @@ class Tracing(StateBase):
                 "no layer is stateful, so every batch starts from zero states: set stateful=True "
                 "on a recurrent layer to carry its states from one batch to the next")
         k = self.batch_index + 1
-        xs = self._inputs_for(model) if self.readonly else [self._continued_input(k)]
+        xs = self._inputs_for(model) if self.readonly else [make_input(self.input, self.layers, k)]
         trace = model.trace(xs if len(xs) > 1 else xs[0])  # stateful layers keep their states
         self.batch_index = k
         self.trace, self.x, self.traced_sample = trace, xs[0], None
@@ -466,16 +466,3 @@ class Tracing(StateBase):
     def reset_states(self) -> None:
         """Back to batch 0: the stateful layers start from zero states again."""
         self.rebuild()
-
-    def _continued_input(self, k: int) -> np.ndarray:
-        """Batch ``k`` of the input: steps k*T .. (k+1)*T of the generated signal."""
-        s = self.input
-        if s.source in ("data", "text") or s.source not in gen.GENERATORS:
-            return self.make_input()
-        T = int(s.timesteps)
-        if s.source == "counting" and self.embedding_first:
-            return gen.counting_ids(s.batch_size, T, vocab_of(self.layers), first=k * T)
-        x = gen.generate(s.source, s.batch_size, T * (k + 1), s.input_dim, s.seed, s.period)[:, k * T:]
-        if self.embedding_first:
-            return gen.ids_for_vocab(x, vocab_of(self.layers))
-        return np.ascontiguousarray(x)
