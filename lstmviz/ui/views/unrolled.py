@@ -798,19 +798,16 @@ class UnrolledView(TraceView):
             digits = len(str(int(np.max(ids)))) if ids is not None and np.size(ids) else 1
             if row.id_labels:  # a token's text: the widest of the characters it may write, which
                 # may cross the box's edge into the gap (one character a column: none overlap)
-                def fits(f, names=row.id_labels):
-                    return max(QtGui.QFontMetricsF(f).horizontalAdvance(n) for n in names) <= per - 2
+                font = next((f for f in fonts if max(QtGui.QFontMetricsF(f).horizontalAdvance(n)
+                                                     for n in row.id_labels) <= per - 2), None)
             else:
-                def fits(f, digits=digits):
-                    return QtGui.QFontMetricsF(f).horizontalAdvance("0" * digits) <= box
-            font = next((f for f in fonts if fits(f)), None)
-            if font is None and not row.id_labels:
-                # a number over its box's edges into the gap by a little (its neighbours' 4 px
-                # away) where none fits inside: at 1366 x 768 the char demo's 18 px boxes held
-                # no 2-digit id at the theme's least size (22 px) and the row showed none
-                wide = min(per - 4, 1.3 * box)
-                font = next((f for f in fonts if QtGui.QFontMetricsF(f).horizontalAdvance("0" * digits) <= wide),
-                            None)
+                # a number inside its box, else (none fits there) over its box's edges into the
+                # gap by a little, its neighbours' 4 px away: at 1366 x 768 the char demo's 18 px
+                # boxes held no 2-digit id at the theme's least size (22 px), and the row showed none
+                need = [(QtGui.QFontMetricsF(f).horizontalAdvance("0" * digits), f) for f in fonts]
+                font = next((f for w, f in need if w <= box), None)
+                if font is None:
+                    font = next((f for w, f in need if w <= min(per - 4, 1.3 * box)), None)
             for item in row.id_texts:
                 item.setVisible(font is not None)
                 if font is not None and item.textItem.font() != font:
