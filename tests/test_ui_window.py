@@ -1737,3 +1737,46 @@ def test_a_status_message_the_bar_cuts_is_whole_on_hover(make_window):
     assert "layer_39" in bar.toolTip() and "&lt;b&gt;" in bar.toolTip()
     bar.showMessage("Opened m.keras")
     assert bar.toolTip() == ""
+
+
+def test_a_status_message_the_bar_cuts_ends_in_an_ellipsis(make_window, qtbot):
+    """The demo's description at 1366 x 768 (projector theme) ran past the status bar's edge, cut mid-word
+    ("... the next value of a sine"). A message wider than its room ends in "…", painted
+    where and as Qt paints a message; its room ends before the permanent widgets (a long
+    input's progress bar); ``currentMessage`` stays whole; a message that fits is whole."""
+    w = make_window()
+    w.resize(1024, 768)
+    w.show()
+    qtbot.waitExposed(w)
+    bar = w.statusBar()
+    long = ("Demo: Sine wave: predict the next value. LSTM(8, return_sequences) -> "
+            "TimeDistributed(Dense(1)) predicting the next value of a sine wave, step by step.")
+    bar.showMessage(long)
+    shown = bar.shown_message()
+    assert bar.currentMessage() == long
+    assert shown.endswith("…") and long.startswith(shown[:-1]) and len(shown) > 40, shown
+    room = bar.message_room()
+    assert bar.fontMetrics().horizontalAdvance(shown) <= room.width() < bar.fontMetrics().horizontalAdvance(long)
+    assert "step by step" in bar.toolTip()
+    # painted as Qt paints that text as the message of a bar of the same size and look
+    plain = QtWidgets.QStatusBar()
+    plain.setSizeGripEnabled(bar.isSizeGripEnabled())
+    plain.setFont(bar.font())
+    plain.setPalette(bar.palette())
+    plain.resize(bar.size())
+    plain.show()
+    plain.showMessage(shown)
+    QtWidgets.QApplication.processEvents()
+    argb = QtGui.QImage.Format.Format_ARGB32
+    assert bar.grab().toImage().convertToFormat(argb) == plain.grab().toImage().convertToFormat(argb)
+    plain.deleteLater()
+    # a permanent widget shown: the message stops 2 px before it
+    box = QtWidgets.QLabel("a progress bar's room " * 2)
+    bar.addPermanentWidget(box)
+    QtWidgets.QApplication.processEvents()
+    assert bar.message_room().right() < box.x() - 1
+    assert bar.fontMetrics().horizontalAdvance(bar.shown_message()) <= bar.message_room().width()
+    bar.removeWidget(box)
+    box.deleteLater()
+    bar.showMessage("Opened m.keras")
+    assert bar.shown_message() == "Opened m.keras" and bar.toolTip() == ""

@@ -57,6 +57,93 @@ class ElidedCombo(QtWidgets.QComboBox):
         painter.end()
 
 
+class MessageBar(QtWidgets.QStatusBar):
+    """A status bar whose message, where its room is narrower than it, ends in "…": Qt's
+    cuts it at the edge, mid-word (the demo's description at 1366 x 768, "... the next
+    value of a sine"). Its tooltip then holds the whole message (escaped, wrapped);
+    ``currentMessage`` is always the whole of it. A message that fits is Qt's own paint."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._permanent: list[QtWidgets.QWidget] = []
+        self.messageChanged.connect(self._set_tip)
+
+    def addPermanentWidget(self, widget, stretch: int = 0) -> None:  # noqa: N802 (Qt)
+        self._permanent.append(widget)
+        super().addPermanentWidget(widget, stretch)
+
+    def insertPermanentWidget(self, index: int, widget, stretch: int = 0) -> int:  # noqa: N802 (Qt)
+        self._permanent.append(widget)
+        return super().insertPermanentWidget(index, widget, stretch)
+
+    def removeWidget(self, widget) -> None:  # noqa: N802 (Qt)
+        if widget in self._permanent:
+            self._permanent.remove(widget)
+        super().removeWidget(widget)
+
+    def message_room(self) -> QtCore.QRect:
+        """Where Qt draws the message (``QStatusBarPrivate::messageRect``): from 6 px in to
+        12 px before the end or the size grip, and to 2 px before the permanent widgets shown."""
+        rtl = self.layoutDirection() == QtCore.Qt.LayoutDirection.RightToLeft
+        left, right = 6, self.width() - 12
+        grip = self.findChild(QtWidgets.QSizeGrip, options=QtCore.Qt.FindChildOption.FindDirectChildrenOnly)
+        if grip is not None and grip.isVisible():
+            if rtl:
+                left = grip.x() + grip.width()
+            else:
+                right = grip.x()
+        shown = [w for w in self._permanent if w.isVisible()]
+        if shown:
+            if rtl:
+                left = max(left, max(w.x() + w.width() for w in shown) + 2)
+            else:
+                right = min(right, min(w.x() for w in shown) - 2)
+        return QtCore.QRect(left, 0, right - left, self.height())
+
+    def shown_message(self) -> str:
+        """The message as the bar shows it: whole, or cut to "…" where its room is narrower."""
+        message = self.currentMessage()
+        if not message:
+            return message
+        room = max(0, self.message_room().width())
+        if self.fontMetrics().horizontalAdvance(message) <= room:
+            return message
+        # (one line, as Qt draws it: a line break is a space)
+        return self.fontMetrics().elidedText(" ".join(message.splitlines()), QtCore.Qt.TextElideMode.ElideRight,
+                                             room)
+
+    def _set_tip(self, *_) -> None:
+        message = self.currentMessage()
+        cut = self.shown_message() != message
+        # (as rich text, escaped: wrapped, and a file's name in it shown as its characters)
+        self.setToolTip(f"<p style='white-space:normal'>{markup(message)}</p>" if cut else "")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self._set_tip()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt)
+        message = self.currentMessage()
+        shown = self.shown_message()
+        if shown == message:
+            return super().paintEvent(event)
+        # what QStatusBar::paintEvent draws with a message shown, with the message cut
+        style, painter = self.style(), QtGui.QPainter(self)
+        opt = QtWidgets.QStyleOption()
+        opt.initFrom(self)
+        style.drawPrimitive(QtWidgets.QStyle.PrimitiveElement.PE_PanelStatusBar, opt, painter, self)
+        for widget in self._permanent:
+            frame = widget.geometry().adjusted(-2, -1, 2, 1)
+            if widget.isVisible() and event.rect().contains(frame):
+                item = QtWidgets.QStyleOption()
+                item.rect, item.palette, item.state = frame, self.palette(), QtWidgets.QStyle.StateFlag.State_None
+                style.drawPrimitive(QtWidgets.QStyle.PrimitiveElement.PE_FrameStatusBarItem, item, painter, widget)
+        painter.setPen(self.palette().windowText().color())
+        flags = QtCore.Qt.AlignmentFlag.AlignLeading | QtCore.Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(self.message_room(), flags | QtCore.Qt.TextFlag.TextSingleLine, shown)
+        painter.end()
+
+
 class ShrinkCombo(ElidedCombo):
     """A combo box as wide as its longest item where there is room (its size hint), and
     down to ``least`` characters where there is not (its least width): a form of them

@@ -29,7 +29,7 @@ from lstmviz.app.views import SHORT_TITLES
 from lstmviz.app.views import VIEWS as APP_VIEWS
 from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
-from lstmviz.text import escape, file_label, markup, plural, safe_name, safe_text
+from lstmviz.text import escape, file_label, plural, safe_name, safe_text
 from lstmviz.ui import theme as th
 from lstmviz.ui.background import Job
 from lstmviz.ui.input_panel import InputPanel
@@ -38,6 +38,7 @@ from lstmviz.ui.labels import (
     ElidedCombo,
     ElidedLabel,
     LabelSlot,
+    MessageBar,
     ShortComboBox,
     ShyLabel,
     SteadyLabel,
@@ -301,10 +302,9 @@ class MainWindow(QtWidgets.QMainWindow):
         line.setFrameShape(QtWidgets.QFrame.Shape.HLine)
         cl.addWidget(line)
         cl.addWidget(self.player)
-        bar = self.statusBar()
-        # a message wider than the bar is cut at its edge (a weights-only file's "opened the
-        # layers they imply: ..." at 1600 px): the whole of it on hover
-        bar.messageChanged.connect(self._status_tip)
+        # a message wider than the bar ends in "…" (a weights-only file's "opened the layers
+        # they imply: ..." at 1600 px was cut mid-word), the whole of it on hover
+        self.setStatusBar(MessageBar())
 
         self._make_menus()
         from lstmviz.ui import export, session_ui  # File > Export, sessions, Edit > Undo/Redo, autosave
@@ -578,13 +578,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.state.set_cursor(layer=str(name))
 
     # -- menus -----------------------------------------------------------------------------
-    def _status_tip(self, message: str) -> None:
-        """The status bar's tooltip: its message whole where the bar cuts it, else none."""
-        bar = self.statusBar()
-        cut = bool(message) and bar.fontMetrics().horizontalAdvance(message) > bar.width() - 24
-        # (as rich text, escaped: wrapped, and a file's name in it shown as its characters)
-        bar.setToolTip(f"<p style='white-space:normal'>{markup(message)}</p>" if cut else "")
-
     def _make_menus(self):
         mb = MenuBar(self)  # (in a whole-window SVG too)
         self.setMenuBar(mb)
