@@ -729,3 +729,27 @@ def test_a_model_a_window_cannot_follow_is_refused_once_in_the_panel(qtbot, monk
     _started_and_polled(w)
     assert len(calls) == 1
     assert "reshapes the time axis" in w.status.text()
+
+
+def test_the_units_bar_goes_one_above_the_other_when_a_text_grows_after_it_was_fitted(qtbot):
+    """The bar chose its rows only when resized: the scores, set once the summary came,
+    made the ranking wider than the window after it had chosen one row, and the rank box
+    was cut mid-word ("model ord") beside cut scores (a Bidirectional's long names,
+    1,024 px). Now a part that grows lays the bar out again."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.labels import WrapRow
+
+    text = QtWidgets.QLabel("")
+    bar = WrapRow([(QtWidgets.QLabel("units by"), text), (QtWidgets.QPushButton("Find crossings"),)])
+    window = QtWidgets.QWidget()  # (a window of its own width: the bar in it)
+    QtWidgets.QVBoxLayout(window).addWidget(bar)
+    qtbot.addWidget(window)
+    window.setFixedWidth(bar.needed() + 40)
+    window.show()
+    qtbot.waitExposed(window)
+    assert bar.row.direction() == QtWidgets.QBoxLayout.Direction.LeftToRight
+    text.setText("variance 0.002908 \u00b7 saturation 0.0% \u00b7 r +0.347")
+    qtbot.waitUntil(lambda: bar.row.direction() == QtWidgets.QBoxLayout.Direction.TopToBottom, timeout=2000)
+    text.setText("")
+    qtbot.waitUntil(lambda: bar.row.direction() == QtWidgets.QBoxLayout.Direction.LeftToRight, timeout=2000)
