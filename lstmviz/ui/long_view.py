@@ -27,7 +27,7 @@ from lstmviz.engine.windows import recurrent_halves
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import WrapRow
+from lstmviz.ui.labels import ElidedCombo, ShrinkCombo, WrapRow
 from lstmviz.ui.plot_tools import StepAxis
 
 #: ranked rows named on a heatmap's axis at most (every k-th beyond)
@@ -39,6 +39,7 @@ FEATURE_NAME_CHARS = 24
 #: the heatmaps' titles (a ranking adds ", units by variance" ...)
 OVER_TITLE = "whole sequence (min/max per bin)"
 WINDOW_TITLE = "exact window"
+OVER_SHORT = "whole sequence"
 
 
 def record_choices(model) -> list[tuple[str, str]]:
@@ -100,7 +101,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         t = th.current()
         lay = QtWidgets.QVBoxLayout(self)
         top = QtWidgets.QHBoxLayout()
-        self.record_combo = QtWidgets.QComboBox()
+        # (as wide as its longest record where there is room, its text cut to "…" where
+        # not: a Bidirectional's long name held the window past a 1024 px screen)
+        self.record_combo = ShrinkCombo(least=16)
         for layer, key in self.choices:
             self.record_combo.addItem(f"{layer}: {key}", (layer, key))
         self.record_combo.currentIndexChanged.connect(lambda _: self._record_changed())
@@ -111,12 +114,14 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setFormat("keyframe pass %p%")
+        # (the summary's progress names the record, not its layer too: the box beside names it)
         self.progress.setMinimumWidth(self.progress.fontMetrics().horizontalAdvance(
-            f"{max((f'{a}: {b}' for a, b in self.choices), key=len)} over all steps 100%") + 40)
+            f"{max((b for _, b in self.choices), key=len)} over all steps 100%") + 40)
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.status = QtWidgets.QLabel("")
         self.status.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (an error may name a layer or file)
+        self.status.setWordWrap(True)  # (two lines rather than a window past the screen)
         for w in (QtWidgets.QLabel("record"), self.record_combo, self.sample_spin, self.progress,
                   self.cancel_button):
             top.addWidget(w)
@@ -126,8 +131,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground(t.background)
         # (their steps in the compact form of every step axis: "100k", not "100000")
-        self.over_plot = self.glw.addPlot(row=0, col=0, title=OVER_TITLE, axisItems={"bottom": StepAxis("bottom")})
-        self.win_plot = self.glw.addPlot(row=0, col=1, title=WINDOW_TITLE, axisItems={"bottom": StepAxis("bottom")})
+        self.over_plot = self.glw.addPlot(row=0, col=0, axisItems={"bottom": StepAxis("bottom")})
+        self.win_plot = self.glw.addPlot(row=0, col=1, axisItems={"bottom": StepAxis("bottom")})
         self.curve_over = self.glw.addPlot(row=1, col=0, axisItems={"bottom": StepAxis("bottom")})
         self.curve_win = self.glw.addPlot(row=1, col=1, axisItems={"bottom": StepAxis("bottom")})
         for p in (self.over_plot, self.win_plot):
@@ -138,6 +143,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         for p in (self.over_plot, self.win_plot, self.curve_over, self.curve_win):
             for side in ("left", "bottom"):  # counts and values, never "unit (x0.001)"
                 p.getAxis(side).enableAutoSIPrefix(False)
+        self._titles: dict = {}
+        self._set_title(self.over_plot, OVER_TITLE, OVER_SHORT)
+        self._set_title(self.win_plot, WINDOW_TITLE)
         for p in (self.over_plot, self.curve_over):  # the whole sequence, before its summary
             p.setXRange(0, self.seq.steps, padding=0.02)
         self.over_img = pg.ImageItem(axisOrder="row-major")
@@ -175,7 +183,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         seek.addWidget(self.step_label)
         lay.addLayout(seek)
 
-        self.rank_combo = QtWidgets.QComboBox()
+        self.rank_combo = ElidedCombo()
         self.rank_combo.addItems(["model order", *scale.RANKINGS])
         self.rank_combo.currentIndexChanged.connect(lambda _: self._rank())
         self.feature_spin = QtWidgets.QSpinBox()
@@ -199,6 +207,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         # the selected unit's scores over the whole sequence, those the ranking sorts by
         self.scores_label = QtWidgets.QLabel("")
         self.scores_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.scores_label.setWordWrap(True)  # (two lines where the ranking has its own row and no more)
         self.scores_label.setToolTip(
             "The selected unit over the whole sequence: the variance of its values; saturation, "
             "the share of steps a gate is below 0.1 or above 0.9 (|value| above 0.9 for a state); "
@@ -229,6 +238,15 @@ class LongSequenceWindow(QtWidgets.QWidget):
         parent = self.parentWidget()
         screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
         self.resize(min(1400, screen.width() - 40), min(800, screen.height() - 60))
+
+    def _set_title(self, plot, title: str, short: str | None = None) -> None:
+        """A plot's title in the theme's size and colour (read in the back row; pyqtgraph's
+        were 9 pt in every theme), its short form where the whole one is wider than the plot
+        (a long layer's name widened the grid's left column and pushed the right one out of
+        the window)."""
+        t = th.current()
+        self._titles[plot] = (title, short)
+        th.set_title(plot, title, short=short, color=t.foreground, size=f"{t.pt(1.1)}pt")
 
     def _name_feature(self, k: int) -> None:
         """The feature box says the feature's name where the input's header gave one
@@ -334,7 +352,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         busy = self._worker is not None and self._worker.is_alive()
         if s.ready and busy:  # the pass is done: the record's summary over the whole sequence
             done, total = self._summary_progress
-            self.progress.setFormat(f"{self.record_combo.currentText()} over all steps %p%")
+            self.progress.setFormat(f"{self.record_combo.currentData()[1]} over all steps %p%")
         else:
             done, total = s.done, s.total
             self.progress.setFormat("keyframe pass %p%")
@@ -513,8 +531,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         titled = (layer, key, unit)
         if titled != getattr(self, "_titled", None):  # a new title lays the plots out again
             self._titled = titled
-            self.curve_over.setTitle(f"{markup(layer)} {key}[{unit}] over the whole sequence (min/max per bin)")
-            self.curve_win.setTitle(f"{markup(layer)} {key}[{unit}] in the exact window")
+            self._set_title(self.curve_over, f"{markup(layer)} {key}[{unit}] over the whole sequence (min/max per bin)",
+                            f"{key}[{unit}], whole sequence")
+            self._set_title(self.curve_win, f"{markup(layer)} {key}[{unit}] in the exact window",
+                            f"{key}[{unit}], exact window")
         if self.summary is not None:
             ov = self.summary[0]
             hi, lo = ov.hi, ov.lo
@@ -549,8 +569,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.unit_curve.setData(np.arange(start, start + len(values)), values[:, unit])
             self.curve_line.setValue(self.step)
             v = values[min(self.step - start, len(values) - 1), unit]
-            self.step_label.setText(f"step {count(self.step)} of {count(self.seq.steps)}   {layer} {key}"
-                                    f"[{unit}] = {v:.4f}")
+            self.step_label.setText(f"step {count(self.step)} of {count(self.seq.steps)}   {key}"
+                                    f"[{unit}] = {v:.4f}")  # (its layer: the record box's)
             self.step_label.setMinimumWidth(self.step_label.sizeHint().width())
         else:
             self.win_row.setVisible(False)
@@ -574,9 +594,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         # the ranking in the titles: "unit (by correlation)" on the left axis was cut to
         # "unit (by correl" where the plots are short (a 1280 x 720 screen)
         ranked = "" if order is None else f", units by {by}"
-        for plot, title in ((self.over_plot, OVER_TITLE), (self.win_plot, WINDOW_TITLE)):
+        for plot, title, short in ((self.over_plot, OVER_TITLE, OVER_SHORT), (self.win_plot, WINDOW_TITLE, None)):
             plot.getAxis("left").setTicks(ticks)
-            plot.setTitle(title + ranked)
+            self._set_title(plot, title + ranked, short + ranked if short else None)
         if n:  # (the exact window's range follows its image)
             self.over_plot.setYRange(0, n, padding=0.02)
 
