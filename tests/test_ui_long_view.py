@@ -405,8 +405,8 @@ def test_the_overview_and_scores_are_of_the_record_shown_when_it_changed_meanwhi
     np.testing.assert_array_equal(w.over_img.image, np.where(np.abs(hi) >= np.abs(lo), hi, lo).T
                                   .astype(np.float32))
     r = np.corrcoef(x[0, :, 1], h[:, 2])[0, 1]
-    assert w.scores_label.text() == (f"variance {h[:, 2].var():.4g} \u00b7 saturation "
-                                     f"{100 * (np.abs(h[:, 2]) > 0.9).mean():.1f}% \u00b7 r {r:+.3f}")
+    assert w.scores_label.text() == (f"variance\u00a0{h[:, 2].var():.4g} \u00b7 saturation\u00a0"
+                                     f"{100 * (np.abs(h[:, 2]) > 0.9).mean():.1f}% \u00b7 r\u00a0{r:+.3f}")
     w.rank_combo.setCurrentText("correlation")  # rows by |r| with feature 1, most first
     rs = np.array([np.corrcoef(x[0, :, 1], h[:, u])[0, 1] for u in range(h.shape[1])])
     np.testing.assert_array_equal(w.order, np.argsort(-np.abs(rs), kind="stable"))
@@ -797,3 +797,37 @@ def test_long_layer_names_leave_the_window_within_a_small_screen(qtbot):
     fits()
     key = w.record_combo.currentData()[1]
     assert key.startswith("forward/") and f"  {key}[0] = " in w.step_label.text()
+
+
+def test_a_theme_picked_while_it_is_open_recolours_its_plots(qtbot, model_x):
+    """View > Theme changed the window's controls but not its plots: a dark plot area with
+    dark titles in the light theme, and in the projector theme titles of pyqtgraph's 9 pt.
+    Now the plots take the theme's background, colours, sizes and colour maps."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.show()
+    dark = th.current()
+    assert w.glw.backgroundBrush().color().name() == QtGui_name(dark.background)
+    for name in ("light", "projector"):
+        t = th.apply(name, QtWidgets.QApplication.instance())
+        assert w.glw.backgroundBrush().color().name() == QtGui_name(t.background)
+        for p in (w.over_plot, w.win_plot, w.curve_over, w.curve_win):
+            assert f"{t.pt(1.1)}pt" in p.titleLabel._lstmviz_css
+            assert QtGui_name(t.foreground)[1:] in p.titleLabel._lstmviz_css  # (#ffrrggbb)
+            assert p.getAxis("left").textPen().color().name() == QtGui_name(t.foreground)
+        assert w.over_line.pen.color().name() == QtGui_name(t.highlight)
+        assert w.win_row.pen().color().name() == QtGui_name(t.highlight)
+        # the exact window's heatmap in the theme's colour map
+        want = th.cmap_for(w.record_combo.currentData()[1], t).getLookupTable(nPts=8)
+        assert np.array_equal(w.win_img._colorMap.getLookupTable(nPts=8), want)
+
+
+def QtGui_name(colour) -> str:  # noqa: N802
+    from PySide6 import QtGui
+
+    return QtGui.QColor(colour).name()

@@ -137,9 +137,6 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.curve_win = self.glw.addPlot(row=1, col=1, axisItems={"bottom": StepAxis("bottom")})
         for p in (self.over_plot, self.win_plot):
             p.invertY(True)
-            p.setLabel("left", "unit")
-        self.over_plot.setLabel("bottom", "step")
-        self.win_plot.setLabel("bottom", "step")
         for p in (self.over_plot, self.win_plot, self.curve_over, self.curve_win):
             for side in ("left", "bottom"):  # counts and values, never "unit (x0.001)"
                 p.getAxis(side).enableAutoSIPrefix(False)
@@ -171,6 +168,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.over_img.setToolTip("Click a row to select its unit, here and in the main window, and "
                                  "go to the step")
         self.win_img.setToolTip("Click a row to select its unit, here and in the main window")
+        self._style_plots(t)
+        th.titles_together(self.curve_over, self.curve_win)  # (both short, or both whole)
         lay.addWidget(self.glw, 1)
 
         seek = QtWidgets.QHBoxLayout()
@@ -238,6 +237,29 @@ class LongSequenceWindow(QtWidgets.QWidget):
         parent = self.parentWidget()
         screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
         self.resize(min(1400, screen.width() - 40), min(800, screen.height() - 60))
+
+    def _style_plots(self, t: th.Theme) -> None:
+        """The plots' background, axes, titles and marks in theme ``t``."""
+        self.glw.setBackground(t.background)
+        for p in (self.over_plot, self.win_plot):
+            th.style_plot(p, t, left="unit", bottom="step")
+        for p in (self.curve_over, self.curve_win):
+            th.style_plot(p, t)
+        for plot, (title, short) in self._titles.items():
+            self._set_title(plot, title, short)
+        for line in (self.over_line, self.win_line):
+            line.setPen(pg.mkPen(t.highlight, width=2))
+        for mark in (self.over_row, self.win_row):
+            pen = mark.pen()
+            pen.setColor(QtGui.QColor(t.highlight))
+            mark.setPen(pen)
+
+    def apply_theme(self, theme: th.Theme) -> None:
+        """View > Theme (``theme.apply`` calls it): the plots in the new theme's colours and
+        sizes (they kept the theme the window was opened in: a dark plot in a light window),
+        the heatmaps in its colour maps."""
+        self._style_plots(theme)
+        self.redraw()
 
     def _set_title(self, plot, title: str, short: str | None = None) -> None:
         """A plot's title in the theme's size and colour (read in the back row; pyqtgraph's
@@ -552,8 +574,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
             st = self.summary[1]
             if unit < len(st.variance):
                 self.scores_label.setText(
-                    f"variance {st.variance[unit]:.4g} \u00b7 saturation {100 * st.saturation[unit]:.1f}% "
-                    f"\u00b7 r {st.correlation[unit]:+.3f}")
+                    # (no line break inside a score where the label wraps)
+                    f"variance\u00a0{st.variance[unit]:.4g} \u00b7 saturation\u00a0{100 * st.saturation[unit]:.1f}% "
+                    f"\u00b7 r\u00a0{st.correlation[unit]:+.3f}")
         else:
             self.scores_label.setText("")
             self.over_row.setVisible(False)  # (no overview yet)
