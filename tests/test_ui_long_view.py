@@ -831,3 +831,45 @@ def QtGui_name(colour) -> str:  # noqa: N802
     from PySide6 import QtGui
 
     return QtGui.QColor(colour).name()
+
+
+def test_the_crossings_listed_go_when_what_they_were_found_for_changes(qtbot, model_x):
+    """The list kept unit 1's crossings after unit 2 was chosen (or another record, sample,
+    threshold or direction), and a step picked from it went to the main window as a
+    crossing of unit 2. Now they go, with the status' count of them; the same choices
+    again keep them."""
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    picked = []
+    w.crossing_picked.connect(lambda *a: picked.append(a))
+    ready = w.status.text()
+
+    def find():
+        w.unit_spin.setValue(1)
+        w.threshold_edit.setValue(0.5)
+        w.direction_combo.setCurrentText("up")
+        got = w.find_crossings()
+        assert len(got) and w.crossing_list.count() == len(got)
+        assert w.status.text() == f"{len(got)} crossings"
+        return got
+
+    got = find()
+    w.seek(100)  # (seeking keeps them)
+    w.direction_combo.setCurrentText("up")
+    assert w.crossing_list.count() == len(got)
+    w.crossing_list.activated.emit(0)
+    assert picked[-1] == (int(got[0]), "l", "", 1)
+    for change in (lambda: w.unit_spin.setValue(2), lambda: w.threshold_edit.setValue(0.25),
+                   lambda: w.direction_combo.setCurrentText("down"),
+                   lambda: w.record_combo.setCurrentIndex(w.record_combo.currentIndex() + 1)):
+        find()
+        change()
+        assert w.crossing_list.count() == 0, change
+        assert w.status.text() != f"{len(got)} crossings"
+    w.record_combo.setCurrentIndex(0)
+    assert w.wait(120)
+    assert w.status.text() == ready

@@ -225,6 +225,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.crossing_list.setPlaceholderText("steps found")
         self.crossing_list.setToolTip("The steps where the unit crosses the threshold: pick one to go there")
         self.crossing_list.activated.connect(self._crossing_activated)
+        self._listed: tuple | None = None  # (what the crossings listed are of, the status' count)
+        self.threshold_edit.valueChanged.connect(lambda _: self._forget_crossings())
+        self.direction_combo.currentIndexChanged.connect(lambda _: self._forget_crossings())
         # the ranking and the crossings, side by side, or one above the other where the
         # window is narrower than both (a 1024 or 1280 px screen: in one row they held the
         # window 1270 px wide at the least, past such a screen's edge)
@@ -384,15 +387,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.cancel_button.setVisible(not s.ready)  # (it cancels the pass, not a summary)
         # (the overviews' error, "cancelled: no overview", is the main window's strips')
         error = self._summary_error or (s.error if not s.ready else None)
-        if error:
-            self.status.setText(error)
-        elif s.ready and busy:
-            self.status.setText(f"{count(s.steps)} steps: every unit's min, max and statistics\u2026")
-        elif s.ready:
-            self.status.setText(f"{count(s.steps)} steps; keyframes every {count(s.windowed.every)} steps; "
-                                f"{s.windowed.nbytes / 2**20:.1f} MiB held")
-        else:
-            self.status.setText(f"{count(s.steps)} steps: tracing keyframes\u2026")
+        self.status.setText(error or self._status_line(busy))
         if self._pending is not None:
             want, result = self._pending
             self._pending = None
@@ -417,6 +412,34 @@ class LongSequenceWindow(QtWidgets.QWidget):
                 self._record_changed()  # (starts the summary of what is shown)
             else:
                 self.redraw()
+
+    def _status_line(self, busy: bool) -> str:
+        """What the status says without an error: the pass, the summary, or what is held."""
+        s = self.seq
+        if s.ready and busy:
+            return f"{count(s.steps)} steps: every unit's min, max and statistics\u2026"
+        if s.ready:
+            return (f"{count(s.steps)} steps; keyframes every {count(s.windowed.every)} steps; "
+                    f"{s.windowed.nbytes / 2**20:.1f} MiB held")
+        return f"{count(s.steps)} steps: tracing keyframes\u2026"
+
+    def _crossings_key(self) -> tuple:
+        """What a list of crossings is of: record, sample, unit, threshold, direction."""
+        return (self.record_combo.currentData(), self.sample_spin.value(), self.unit_spin.value(),
+                self.threshold_edit.value(), self.direction_combo.currentText())
+
+    def _forget_crossings(self) -> None:
+        """The crossings listed go (and the status' count of them) once the record, sample,
+        unit, threshold or direction they were found for changes: they stayed, and a step
+        picked from them was handed to the main window as a crossing of the unit shown now."""
+        if self._listed is None or self._listed[0] == self._crossings_key():
+            return
+        found = self._listed[1]
+        self._listed = None
+        self.crossing_list.clear()
+        if self.status.text() == found:
+            busy = self._worker is not None and self._worker.is_alive()
+            self.status.setText(self._status_line(busy))
 
     def _record_changed(self):
         self.order = None
@@ -538,6 +561,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         return trace, int(half.start), np.asarray(half.steps[name][self.sample_spin.value()])
 
     def redraw(self):
+        self._forget_crossings()  # (of another record, sample or unit)
         layer, key = self.record_combo.currentData()
         trace, start, values = self.window_values()
         cmap = th.cmap_for(key.rsplit("/", 1)[-1])
@@ -635,8 +659,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.crossing_list.clear()
         for s in steps[:MAX_LISTED]:
             self.crossing_list.addItem(f"step {count(int(s))}", int(s))
-        self.status.setText(f"{plural(len(steps), 'crossing', sep=',')}" + (
-            f" (the first {MAX_LISTED:,} listed)" if len(steps) > MAX_LISTED else ""))
+        found = f"{plural(len(steps), 'crossing', sep=',')}" + (
+            f" (the first {MAX_LISTED:,} listed)" if len(steps) > MAX_LISTED else "")
+        self.status.setText(found)
+        self._listed = (self._crossings_key(), found)
         return steps
 
     def closeEvent(self, event):
