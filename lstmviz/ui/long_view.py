@@ -63,8 +63,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
     unit_picked = QtCore.Signal(str, str, int)
 
     def __init__(self, model=None, x=None, window: int = 256, parent=None, start: bool = True,
-                 seq: LongSequence | None = None, feature_names=None):
+                 seq: LongSequence | None = None, feature_names=None, sample_base: int = 0):
         super().__init__(parent)
+        #: the input's sample that the sequence's sample 0 is (the main window traces the
+        #: sample it shows alone: its long input holds that one; the sample box names it)
+        self.sample_base = int(sample_base)
         #: ``seq``: the main window's long input (its pass shared, not run again); else its own
         self.owns = seq is None
         self.seq = seq if seq is not None else LongSequence(model, x, window)
@@ -108,7 +111,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.record_combo.addItem(f"{layer}: {key}", (layer, key))
         self.record_combo.currentIndexChanged.connect(lambda _: self._record_changed())
         self.sample_spin = QtWidgets.QSpinBox()
-        self.sample_spin.setRange(0, int(np.shape(self.seq.x)[0]) - 1)
+        self.sample_spin.setRange(self.sample_base, self.sample_base + int(np.shape(self.seq.x)[0]) - 1)
         self.sample_spin.setPrefix("sample ")
         self.sample_spin.valueChanged.connect(lambda _: self._record_changed())
         self.progress = QtWidgets.QProgressBar()
@@ -318,7 +321,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
     def _wanted(self):
         """What the summary is of (read on the UI thread, handed to the worker)."""
         layer, key = self.record_combo.currentData()
-        return layer, key, self.sample_spin.value(), self.feature_spin.value()
+        return layer, key, self.sample(), self.feature_spin.value()
+
+    def sample(self) -> int:
+        """The sample shown, counted in the sequence (the box counts the input's)."""
+        return self.sample_spin.value() - self.sample_base
 
     def _work(self, want):
         if self.seq.ready or self.seq.run_pass():
@@ -558,7 +565,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             return None, 0, None
         rec = trace[layer]
         half = rec.children[side] if side else rec
-        return trace, int(half.start), np.asarray(half.steps[name][self.sample_spin.value()])
+        return trace, int(half.start), np.asarray(half.steps[name][self.sample()])
 
     def redraw(self):
         self._forget_crossings()  # (of another record, sample or unit)
@@ -655,7 +662,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         layer, key = self.record_combo.currentData()
         steps = scale.find_crossings(self.seq.windowed, layer, key, self.unit_spin.value(),
                                      self.threshold_edit.value(), self.direction_combo.currentText(),
-                                     self.sample_spin.value())
+                                     self.sample())
         self.crossing_list.clear()
         for s in steps[:MAX_LISTED]:
             self.crossing_list.addItem(f"step {count(int(s))}", int(s))
