@@ -221,8 +221,11 @@ def test_ranked_rows_are_named_by_their_units_and_fill_the_overview(qtbot, model
     assert w.wait(120)
     qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
     assert not w.progress.isVisible() and not w.cancel_button.isVisible()
+    # (top N: a ranking's, not model order's, which shows every unit: it did nothing there)
+    assert not w.top_spin.isEnabled()
     w.top_spin.setValue(3)
     w.rank_combo.setCurrentText("variance")
+    assert w.top_spin.isEnabled()
     order = scale.rank_units(w.summary[1], "variance", top=3)
     assert list(order) != [0, 1, 2]  # (else the labels would say nothing)
     w.win_plot.vb.prepareForPaint()  # (the exact window's range follows its image when painted)
@@ -234,6 +237,7 @@ def test_ranked_rows_are_named_by_their_units_and_fill_the_overview(qtbot, model
         assert ticks is not None
         assert [(v, s) for v, s in ticks[0]] == [(k + 0.5, str(u)) for k, u in enumerate(order)]
     w.rank_combo.setCurrentText("model order")  # back: the axis counts units again
+    assert not w.top_spin.isEnabled()
     assert w.over_plot.getAxis("left")._tickLevels is None
     y0, y1 = w.over_plot.vb.viewRange()[1]
     assert 6 <= y1 <= 6.3

@@ -201,6 +201,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.top_spin.setRange(1, 100000)
         self.top_spin.setValue(64)
         self.top_spin.setPrefix("top ")
+        self.top_spin.setToolTip("How many units a ranking shows, most first")
+        self.top_spin.setEnabled(False)  # (model order shows every unit: it would do nothing)
         self.top_spin.valueChanged.connect(lambda _: self._rank())
         self.unit_spin = QtWidgets.QSpinBox()
         self.unit_spin.setPrefix("unit ")
@@ -461,6 +463,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
     def _rank(self):
         by = self.rank_combo.currentText()
+        self.top_spin.setEnabled(by != "model order")
         if self.summary is None or by == "model order":
             self.order = None
         else:
