@@ -877,3 +877,33 @@ def test_the_crossings_listed_go_when_what_they_were_found_for_changes(qtbot, mo
     w.record_combo.setCurrentIndex(0)
     assert w.wait(120)
     assert w.status.text() == ready
+
+
+def test_a_record_that_blows_up_keeps_colours_for_its_finite_steps(qtbot):
+    """A SimpleRNN whose state grows 3x a step overflows float32 at step 81, and is NaN
+    after: the heatmaps' levels were (nan, nan) or (-inf, inf) and both drew nothing, the
+    81 finite steps too. Now the levels span the finite values."""
+    model = Model.sequential((None, None, 1), [LayerSpec("SimpleRNN", {
+        "units": 2, "activation": "relu", "return_sequences": True}, name="r")], seed=1)
+    kernel, recurrent, bias = model.layers[0].weights
+    kernel[:] = 1.0
+    recurrent[:] = 3 * np.eye(2)
+    bias[:] = 0.0
+    x = np.ones((1, 3000, 1), np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):  # (what it shows)
+        h = model.trace(x)["r"].steps["h"][0]
+    finite = h[np.isfinite(h)]
+    assert 0 < finite.size < h.size
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    m = float(np.abs(finite).max())
+    assert tuple(w.win_img.levels) == (-m, m)  # (the first window, before the pass: all of them)
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    ov = w.summary[0]  # (a bin holding a NaN is NaN: the finite bins give the levels)
+    both = np.r_[ov.lo.ravel(), ov.hi.ravel()]
+    m = float(np.abs(both[np.isfinite(both)]).max())
+    assert m > 0
+    for img in (w.over_img, w.win_img):
+        assert tuple(img.levels) == (-m, m)

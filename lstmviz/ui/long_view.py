@@ -553,9 +553,13 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.unit_picked.emit(layer, key.split("/", 1)[0] if "/" in key else "", unit)
 
     def levels(self, key, values) -> tuple[float, float]:
+        """A record's colour levels over ``values``' finite numbers (a state that overflowed
+        to inf, then NaN, made them (nan, nan) and nothing was drawn, its finite steps too):
+        a gate's 0..1 widened as ``scale.gate_levels``, else symmetric around 0."""
         if key.rsplit("/", 1)[-1] in GATE_KEYS:
-            return 0.0, 1.0
-        m = float(np.max(np.abs(values))) if np.size(values) else 1.0
+            return scale.gate_levels(values)
+        values = np.asarray(values)
+        m = float(np.max(np.abs(values), where=np.isfinite(values), initial=0.0))
         return -(m or 1.0), (m or 1.0)
 
     def window_values(self):
