@@ -879,6 +879,7 @@ def test_the_crossings_listed_go_when_what_they_were_found_for_changes(qtbot, mo
     assert w.status.text() == ready
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # (the model's own)
 def test_a_record_that_blows_up_keeps_colours_for_its_finite_steps(qtbot):
     """A SimpleRNN whose state grows 3x a step overflows float32 at step 81, and is NaN
     after: the heatmaps' levels were (nan, nan) or (-inf, inf) and both drew nothing, the
