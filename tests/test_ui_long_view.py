@@ -908,3 +908,23 @@ def test_a_record_that_blows_up_keeps_colours_for_its_finite_steps(qtbot):
     assert m > 0
     for img in (w.over_img, w.win_img):
         assert tuple(img.levels) == (-m, m)
+
+
+def test_the_scores_stand_on_one_line_where_the_row_has_room(qtbot, model_x):
+    """The scores wrap where the ranking's row is narrower than them, and stood on two
+    lines beside empty room too (a wrapping label asks for less than its line)."""
+    from PySide6 import QtWidgets
+
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.resize(1900, 800)
+    w.show()
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    QtWidgets.QApplication.processEvents()
+    label = w.scores_label
+    assert label.text().startswith("variance")
+    assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
+    assert label.heightForWidth(label.width()) < 1.6 * label.fontMetrics().height()  # one line

@@ -42,6 +42,17 @@ WINDOW_TITLE = "exact window"
 OVER_SHORT = "whole sequence"
 
 
+class _OneLine(QtWidgets.QLabel):
+    """A label that wraps where it has less room than its text, but asks for its text on
+    one line (a wrapping QLabel asks for less, and wrapped beside empty room)."""
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        hint = super().sizeHint()
+        m = self.contentsMargins()
+        line = self.fontMetrics().horizontalAdvance(self.text()) + 2 * self.margin() + m.left() + m.right() + 2
+        return QtCore.QSize(max(hint.width(), line), hint.height())
+
+
 def record_choices(model) -> list[tuple[str, str]]:
     """(layer, key) pairs a long sequence can show: every recorded state and gate."""
     out = []
@@ -209,7 +220,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.unit_spin.valueChanged.connect(self._unit_changed)
         self._unit_by_code = False  # the unit box set by the window, not by the user
         # the selected unit's scores over the whole sequence, those the ranking sorts by
-        self.scores_label = QtWidgets.QLabel("")
+        self.scores_label = _OneLine("")
         self.scores_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.scores_label.setWordWrap(True)  # (two lines where the ranking has its own row and no more)
         self.scores_label.setToolTip(
