@@ -91,6 +91,11 @@ def test_cancel_keeps_the_first_window(qtbot, model_x):
     assert not w.seq.ready and "cancelled" in w.status.text()
     w.seek(2500)
     assert w.window_values()[1] == 0  # still the first window
+    # which holds no step 2,500: no number for it (the first window's last step's was
+    # shown as step 2,500's)
+    assert w.step_label.text() == "step 2,500 of 3,000: shown once the keyframe pass has run"
+    w.seek(100)
+    assert w.step_label.text().startswith("step 100 of 3,000   i[0] = ")
 
 
 def test_file_menu_opens_a_long_text_for_an_embedding_model(make_window, tmp_path, monkeypatch):

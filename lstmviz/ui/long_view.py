@@ -640,9 +640,13 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.win_line.setValue(self.step + 0.5)
             self.unit_curve.setData(np.arange(start, start + len(values)), values[:, unit])
             self.curve_line.setValue(self.step)
-            v = values[min(self.step - start, len(values) - 1), unit]
-            self.step_label.setText(f"step {count(self.step)} of {count(self.seq.steps)}   {key}"
-                                    f"[{unit}] = {v:.4f}")  # (its layer: the record box's)
+            at = f"step {count(self.step)} of {count(self.seq.steps)}"
+            if start <= self.step < start + len(values):
+                v = values[self.step - start, unit]
+                self.step_label.setText(f"{at}   {key}[{unit}] = {v:.4f}")  # (its layer: the record box's)
+            else:  # past the first window while the pass runs, or after a Cancel: its last
+                # step's number was shown as this step's
+                self.step_label.setText(f"{at}: shown once the keyframe pass has run")
             self.step_label.setMinimumWidth(self.step_label.sizeHint().width())
         else:
             self.win_row.setVisible(False)
