@@ -1106,3 +1106,30 @@ def test_both_csv_readers_call_a_row_of_several_values_in_a_one_column_file_ragg
                                         "needs the same number of columns"] * 2
     p.write_text("1\n2,5\n6\n")
     assert _both_csv_readers(p) == ["line 2, column 1: '2,5' is not a number (a decimal comma: write 2.5)"] * 2
+
+
+def test_ranking_by_saturation_and_a_backward_halfs_crossings_equal_numpy(traced):
+    """Units at scale's figures against NumPy over a full trace: a gate's saturation and
+    the ranking by it, every ranking's top N, and the crossings of a Bidirectional's
+    backward half, found from keyframes, in its processing steps (step t reads input
+    step T-1-t), as its record holds them."""
+    _, x, full, wt = traced
+    for sample in (0, 1):
+        z = full["bi"].children["backward"].steps["z"][sample].astype(np.float64)
+        _, st = scale.summarize(wt, "bi", "backward/z", sample=sample, feature=0)
+        sat = ((z < 0.1) | (z > 0.9)).mean(axis=0)
+        np.testing.assert_allclose(st.saturation, sat)
+        assert list(scale.rank_units(st, "saturation")) == list(np.argsort(-sat, kind="stable"))
+        np.testing.assert_allclose(st.variance, z.var(axis=0), rtol=1e-6, atol=1e-12)
+        r = np.array([np.corrcoef(x[sample, ::-1, 0], z[:, u])[0, 1] for u in range(z.shape[1])])
+        np.testing.assert_allclose(st.correlation, r, atol=1e-6)
+        for by, score in (("variance", z.var(axis=0)), ("correlation", np.abs(r))):
+            assert list(scale.rank_units(st, by, top=2)) == list(np.argsort(-score, kind="stable")[:2])
+        h = full["bi"].children["backward"].steps["h"][sample, :, 1].astype(np.float64)
+        thr = float(np.median(h))
+        for direction, hit in (("up", (h[:-1] < thr) & (h[1:] >= thr)),
+                               ("down", (h[:-1] >= thr) & (h[1:] < thr))):
+            want = np.flatnonzero(hit) + 1
+            assert len(want)
+            np.testing.assert_array_equal(
+                scale.find_crossings(wt, "bi", "backward/h", 1, thr, direction, sample=sample), want)

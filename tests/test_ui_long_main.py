@@ -1796,3 +1796,26 @@ def test_a_window_whose_computation_raises_is_said_and_the_app_goes_on(long_wind
     broken.clear()  # a seek into it again tries again
     state.set_cursor(step=2500)
     qtbot.waitUntil(lambda: state.trace.layers[name].timesteps == seq.window, timeout=60_000)
+
+
+def test_units_at_scale_names_the_sample_the_main_window_shows(long_window, qtbot):
+    """A batch of 3 on sample 2: the main window traces that sample alone, and Units at
+    scale, on the same long input, said 'sample 0' (its box could not go past 0). Now it
+    says 'sample 2', and shows sample 2's numbers."""
+    from lstmviz.app import scale
+
+    w, x = long_window
+    state = w.state
+    xs = np.concatenate([x, x[:, ::-1], 0.5 * x]).astype(np.float32)
+    state.set_input_data(xs)
+    state.set_cursor(sample=2)
+    assert state.traced_sample == 2 and np.shape(state.long.x)[0] == 1
+    lw = w.open_units_window()
+    assert lw is not None and lw.wait(120) and w.long_runner.wait(120)
+    qtbot.waitUntil(lambda: lw.summary is not None, timeout=120_000)
+    assert lw.sample_spin.text() == "sample 2" and lw.sample() == 0
+    layer, key = lw.record_combo.currentData()
+    full = state.model.trace(xs[2:3])
+    _, st = scale.summarize(full, layer, key, feature=0)
+    np.testing.assert_allclose(lw.summary[1].variance, st.variance, rtol=1e-6)
+    lw.close()

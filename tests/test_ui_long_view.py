@@ -91,6 +91,11 @@ def test_cancel_keeps_the_first_window(qtbot, model_x):
     assert not w.seq.ready and "cancelled" in w.status.text()
     w.seek(2500)
     assert w.window_values()[1] == 0  # still the first window
+    # which holds no step 2,500: no number for it (the first window's last step's was
+    # shown as step 2,500's)
+    assert w.step_label.text() == "step 2,500 of 3,000: shown once the keyframe pass has run"
+    w.seek(100)
+    assert w.step_label.text().startswith("step 100 of 3,000   i[0] = ")
 
 
 def test_file_menu_opens_a_long_text_for_an_embedding_model(make_window, tmp_path, monkeypatch):
@@ -221,8 +226,11 @@ def test_ranked_rows_are_named_by_their_units_and_fill_the_overview(qtbot, model
     assert w.wait(120)
     qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
     assert not w.progress.isVisible() and not w.cancel_button.isVisible()
+    # (top N: a ranking's, not model order's, which shows every unit: it did nothing there)
+    assert not w.top_spin.isEnabled()
     w.top_spin.setValue(3)
     w.rank_combo.setCurrentText("variance")
+    assert w.top_spin.isEnabled()
     order = scale.rank_units(w.summary[1], "variance", top=3)
     assert list(order) != [0, 1, 2]  # (else the labels would say nothing)
     w.win_plot.vb.prepareForPaint()  # (the exact window's range follows its image when painted)
@@ -234,6 +242,7 @@ def test_ranked_rows_are_named_by_their_units_and_fill_the_overview(qtbot, model
         assert ticks is not None
         assert [(v, s) for v, s in ticks[0]] == [(k + 0.5, str(u)) for k, u in enumerate(order)]
     w.rank_combo.setCurrentText("model order")  # back: the axis counts units again
+    assert not w.top_spin.isEnabled()
     assert w.over_plot.getAxis("left")._tickLevels is None
     y0, y1 = w.over_plot.vb.viewRange()[1]
     assert 6 <= y1 <= 6.3
@@ -405,8 +414,8 @@ def test_the_overview_and_scores_are_of_the_record_shown_when_it_changed_meanwhi
     np.testing.assert_array_equal(w.over_img.image, np.where(np.abs(hi) >= np.abs(lo), hi, lo).T
                                   .astype(np.float32))
     r = np.corrcoef(x[0, :, 1], h[:, 2])[0, 1]
-    assert w.scores_label.text() == (f"variance {h[:, 2].var():.4g} \u00b7 saturation "
-                                     f"{100 * (np.abs(h[:, 2]) > 0.9).mean():.1f}% \u00b7 r {r:+.3f}")
+    assert w.scores_label.text() == (f"variance\u00a0{h[:, 2].var():.4g} \u00b7 saturation\u00a0"
+                                     f"{100 * (np.abs(h[:, 2]) > 0.9).mean():.1f}% \u00b7 r\u00a0{r:+.3f}")
     w.rank_combo.setCurrentText("correlation")  # rows by |r| with feature 1, most first
     rs = np.array([np.corrcoef(x[0, :, 1], h[:, u])[0, 1] for u in range(h.shape[1])])
     np.testing.assert_array_equal(w.order, np.argsort(-np.abs(rs), kind="stable"))
@@ -729,3 +738,198 @@ def test_a_model_a_window_cannot_follow_is_refused_once_in_the_panel(qtbot, monk
     _started_and_polled(w)
     assert len(calls) == 1
     assert "reshapes the time axis" in w.status.text()
+
+
+def test_the_units_bar_goes_one_above_the_other_when_a_text_grows_after_it_was_fitted(qtbot):
+    """The bar chose its rows only when resized: the scores, set once the summary came,
+    made the ranking wider than the window after it had chosen one row, and the rank box
+    was cut mid-word ("model ord") beside cut scores (a Bidirectional's long names,
+    1,024 px). Now a part that grows lays the bar out again."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.labels import WrapRow
+
+    text = QtWidgets.QLabel("")
+    bar = WrapRow([(QtWidgets.QLabel("units by"), text), (QtWidgets.QPushButton("Find crossings"),)])
+    window = QtWidgets.QWidget()  # (a window of its own width: the bar in it)
+    QtWidgets.QVBoxLayout(window).addWidget(bar)
+    qtbot.addWidget(window)
+    window.setFixedWidth(bar.needed() + 40)
+    window.show()
+    qtbot.waitExposed(window)
+    assert bar.row.direction() == QtWidgets.QBoxLayout.Direction.LeftToRight
+    text.setText("variance 0.002908 \u00b7 saturation 0.0% \u00b7 r +0.347")
+    qtbot.waitUntil(lambda: bar.row.direction() == QtWidgets.QBoxLayout.Direction.TopToBottom, timeout=2000)
+    text.setText("")
+    qtbot.waitUntil(lambda: bar.row.direction() == QtWidgets.QBoxLayout.Direction.LeftToRight, timeout=2000)
+
+
+def test_long_layer_names_leave_the_window_within_a_small_screen(qtbot):
+    """A Bidirectional named 'bidirectional_encoder_lstm' held the window 1,265 px wide at
+    the least (1,523 px asked for 1,024 in the projector theme): the record box as wide as
+    its longest name, the progress bar as wide as that name and 'over all steps 100%', the
+    status one line and the step's label with the layer's name all kept their whole width.
+    Now the record box shrinks and ends its text in '…', the status wraps and the progress
+    and the step's label name the record, not its layer again."""
+    from PySide6 import QtWidgets
+
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("Bidirectional", {"layer": {"class_name": "LSTM", "config": {
+            "units": 4, "return_sequences": True}}}, name="bidirectional_encoder_lstm_of_the_text"),
+        LayerSpec("GRU", {"units": 3}, name="g")], seed=1)
+    x = np.random.default_rng(0).normal(size=(1, 2000, 3)).astype(np.float32)
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.resize(1024, 700)
+    w.show()
+    qtbot.waitExposed(w)
+
+    def fits():
+        QtWidgets.QApplication.processEvents()
+        assert w.minimumSizeHint().width() <= 1024
+        assert w.width() == 1024
+        for c in (w.record_combo, w.rank_combo, w.crossing_list, w.step_label, w.scores_label):
+            right = c.mapTo(w, c.rect().topRight()).x()
+            assert right < w.width(), f"{c} ends at {right} of {w.width()}"
+        for c in (w.record_combo, w.rank_combo):
+            shown = c.shown_text()
+            assert shown == c.currentText() or shown.endswith("\u2026")
+        # every plot within the window (a long title widened the grid's left column and
+        # pushed the right one out: its titles take their short form)
+        for p in (w.over_plot, w.win_plot, w.curve_over, w.curve_win):
+            assert p.mapRectToScene(p.boundingRect()).right() <= w.glw.width() + 1
+
+    fits()
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    fits()
+    key = w.record_combo.currentData()[1]
+    assert key.startswith("forward/") and f"  {key}[0] = " in w.step_label.text()
+
+
+def test_a_theme_picked_while_it_is_open_recolours_its_plots(qtbot, model_x):
+    """View > Theme changed the window's controls but not its plots: a dark plot area with
+    dark titles in the light theme, and in the projector theme titles of pyqtgraph's 9 pt.
+    Now the plots take the theme's background, colours, sizes and colour maps."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.show()
+    dark = th.current()
+    assert w.glw.backgroundBrush().color().name() == QtGui_name(dark.background)
+    for name in ("light", "projector"):
+        t = th.apply(name, QtWidgets.QApplication.instance())
+        assert w.glw.backgroundBrush().color().name() == QtGui_name(t.background)
+        for p in (w.over_plot, w.win_plot, w.curve_over, w.curve_win):
+            assert f"{t.pt(1.1)}pt" in p.titleLabel._lstmviz_css
+            assert QtGui_name(t.foreground)[1:] in p.titleLabel._lstmviz_css  # (#ffrrggbb)
+            assert p.getAxis("left").textPen().color().name() == QtGui_name(t.foreground)
+        assert w.over_line.pen.color().name() == QtGui_name(t.highlight)
+        assert w.win_row.pen().color().name() == QtGui_name(t.highlight)
+        # the exact window's heatmap in the theme's colour map
+        want = th.cmap_for(w.record_combo.currentData()[1], t).getLookupTable(nPts=8)
+        assert np.array_equal(w.win_img._colorMap.getLookupTable(nPts=8), want)
+
+
+def QtGui_name(colour) -> str:  # noqa: N802
+    from PySide6 import QtGui
+
+    return QtGui.QColor(colour).name()
+
+
+def test_the_crossings_listed_go_when_what_they_were_found_for_changes(qtbot, model_x):
+    """The list kept unit 1's crossings after unit 2 was chosen (or another record, sample,
+    threshold or direction), and a step picked from it went to the main window as a
+    crossing of unit 2. Now they go, with the status' count of them; the same choices
+    again keep them."""
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    picked = []
+    w.crossing_picked.connect(lambda *a: picked.append(a))
+    ready = w.status.text()
+
+    def find():
+        w.unit_spin.setValue(1)
+        w.threshold_edit.setValue(0.5)
+        w.direction_combo.setCurrentText("up")
+        got = w.find_crossings()
+        assert len(got) and w.crossing_list.count() == len(got)
+        assert w.status.text() == f"{len(got)} crossings"
+        return got
+
+    got = find()
+    w.seek(100)  # (seeking keeps them)
+    w.direction_combo.setCurrentText("up")
+    assert w.crossing_list.count() == len(got)
+    w.crossing_list.activated.emit(0)
+    assert picked[-1] == (int(got[0]), "l", "", 1)
+    for change in (lambda: w.unit_spin.setValue(2), lambda: w.threshold_edit.setValue(0.25),
+                   lambda: w.direction_combo.setCurrentText("down"),
+                   lambda: w.record_combo.setCurrentIndex(w.record_combo.currentIndex() + 1)):
+        find()
+        change()
+        assert w.crossing_list.count() == 0, change
+        assert w.status.text() != f"{len(got)} crossings"
+    w.record_combo.setCurrentIndex(0)
+    assert w.wait(120)
+    assert w.status.text() == ready
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # (the model's own)
+def test_a_record_that_blows_up_keeps_colours_for_its_finite_steps(qtbot):
+    """A SimpleRNN whose state grows 3x a step overflows float32 at step 81, and is NaN
+    after: the heatmaps' levels were (nan, nan) or (-inf, inf) and both drew nothing, the
+    81 finite steps too. Now the levels span the finite values."""
+    model = Model.sequential((None, None, 1), [LayerSpec("SimpleRNN", {
+        "units": 2, "activation": "relu", "return_sequences": True}, name="r")], seed=1)
+    kernel, recurrent, bias = model.layers[0].weights
+    kernel[:] = 1.0
+    recurrent[:] = 3 * np.eye(2)
+    bias[:] = 0.0
+    x = np.ones((1, 3000, 1), np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):  # (what it shows)
+        h = model.trace(x)["r"].steps["h"][0]
+    finite = h[np.isfinite(h)]
+    assert 0 < finite.size < h.size
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    m = float(np.abs(finite).max())
+    assert tuple(w.win_img.levels) == (-m, m)  # (the first window, before the pass: all of them)
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    ov = w.summary[0]  # (a bin holding a NaN is NaN: the finite bins give the levels)
+    both = np.r_[ov.lo.ravel(), ov.hi.ravel()]
+    m = float(np.abs(both[np.isfinite(both)]).max())
+    assert m > 0
+    for img in (w.over_img, w.win_img):
+        assert tuple(img.levels) == (-m, m)
+
+
+def test_the_scores_stand_on_one_line_where_the_row_has_room(qtbot, model_x):
+    """The scores wrap where the ranking's row is narrower than them, and stood on two
+    lines beside empty room too (a wrapping label asks for less than its line)."""
+    from PySide6 import QtWidgets
+
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.resize(1900, 800)
+    w.show()
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    QtWidgets.QApplication.processEvents()
+    label = w.scores_label
+    assert label.text().startswith("variance")
+    assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
+    assert label.heightForWidth(label.width()) < 1.6 * label.fontMetrics().height()  # one line

@@ -796,6 +796,13 @@ class WrapRow(QtWidgets.QWidget):
         super().resizeEvent(event)
         self.fit()
 
+    def event(self, event) -> bool:
+        # a part that grew or shrank (a text set after the fit: Units at scale's scores,
+        # set once its summary came, squeezed the rank box to "model ord" in one row)
+        if event.type() == QtCore.QEvent.Type.LayoutRequest:
+            self.fit()
+        return super().event(event)
+
 
 #: a tab's padding left and right of its name (px, the application's style sheet), and the
 #: less a ``TabNames`` gives its tabs where their names would not fit otherwise

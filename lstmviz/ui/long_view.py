@@ -27,7 +27,7 @@ from lstmviz.engine.windows import recurrent_halves
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import WrapRow
+from lstmviz.ui.labels import ElidedCombo, ShrinkCombo, WrapRow
 from lstmviz.ui.plot_tools import StepAxis
 
 #: ranked rows named on a heatmap's axis at most (every k-th beyond)
@@ -39,6 +39,18 @@ FEATURE_NAME_CHARS = 24
 #: the heatmaps' titles (a ranking adds ", units by variance" ...)
 OVER_TITLE = "whole sequence (min/max per bin)"
 WINDOW_TITLE = "exact window"
+OVER_SHORT = "whole sequence"
+
+
+class _OneLine(QtWidgets.QLabel):
+    """A label that wraps where it has less room than its text, but asks for its text on
+    one line (a wrapping QLabel asks for less, and wrapped beside empty room)."""
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        hint = super().sizeHint()
+        m = self.contentsMargins()
+        line = self.fontMetrics().horizontalAdvance(self.text()) + 2 * self.margin() + m.left() + m.right() + 2
+        return QtCore.QSize(max(hint.width(), line), hint.height())
 
 
 def record_choices(model) -> list[tuple[str, str]]:
@@ -62,8 +74,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
     unit_picked = QtCore.Signal(str, str, int)
 
     def __init__(self, model=None, x=None, window: int = 256, parent=None, start: bool = True,
-                 seq: LongSequence | None = None, feature_names=None):
+                 seq: LongSequence | None = None, feature_names=None, sample_base: int = 0):
         super().__init__(parent)
+        #: the input's sample that the sequence's sample 0 is (the main window traces the
+        #: sample it shows alone: its long input holds that one; the sample box names it)
+        self.sample_base = int(sample_base)
         #: ``seq``: the main window's long input (its pass shared, not run again); else its own
         self.owns = seq is None
         self.seq = seq if seq is not None else LongSequence(model, x, window)
@@ -100,23 +115,27 @@ class LongSequenceWindow(QtWidgets.QWidget):
         t = th.current()
         lay = QtWidgets.QVBoxLayout(self)
         top = QtWidgets.QHBoxLayout()
-        self.record_combo = QtWidgets.QComboBox()
+        # (as wide as its longest record where there is room, its text cut to "…" where
+        # not: a Bidirectional's long name held the window past a 1024 px screen)
+        self.record_combo = ShrinkCombo(least=16)
         for layer, key in self.choices:
             self.record_combo.addItem(f"{layer}: {key}", (layer, key))
         self.record_combo.currentIndexChanged.connect(lambda _: self._record_changed())
         self.sample_spin = QtWidgets.QSpinBox()
-        self.sample_spin.setRange(0, int(np.shape(self.seq.x)[0]) - 1)
+        self.sample_spin.setRange(self.sample_base, self.sample_base + int(np.shape(self.seq.x)[0]) - 1)
         self.sample_spin.setPrefix("sample ")
         self.sample_spin.valueChanged.connect(lambda _: self._record_changed())
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setFormat("keyframe pass %p%")
+        # (the summary's progress names the record, not its layer too: the box beside names it)
         self.progress.setMinimumWidth(self.progress.fontMetrics().horizontalAdvance(
-            f"{max((f'{a}: {b}' for a, b in self.choices), key=len)} over all steps 100%") + 40)
+            f"{max((b for _, b in self.choices), key=len)} over all steps 100%") + 40)
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.status = QtWidgets.QLabel("")
         self.status.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (an error may name a layer or file)
+        self.status.setWordWrap(True)  # (two lines rather than a window past the screen)
         for w in (QtWidgets.QLabel("record"), self.record_combo, self.sample_spin, self.progress,
                   self.cancel_button):
             top.addWidget(w)
@@ -126,18 +145,18 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground(t.background)
         # (their steps in the compact form of every step axis: "100k", not "100000")
-        self.over_plot = self.glw.addPlot(row=0, col=0, title=OVER_TITLE, axisItems={"bottom": StepAxis("bottom")})
-        self.win_plot = self.glw.addPlot(row=0, col=1, title=WINDOW_TITLE, axisItems={"bottom": StepAxis("bottom")})
+        self.over_plot = self.glw.addPlot(row=0, col=0, axisItems={"bottom": StepAxis("bottom")})
+        self.win_plot = self.glw.addPlot(row=0, col=1, axisItems={"bottom": StepAxis("bottom")})
         self.curve_over = self.glw.addPlot(row=1, col=0, axisItems={"bottom": StepAxis("bottom")})
         self.curve_win = self.glw.addPlot(row=1, col=1, axisItems={"bottom": StepAxis("bottom")})
         for p in (self.over_plot, self.win_plot):
             p.invertY(True)
-            p.setLabel("left", "unit")
-        self.over_plot.setLabel("bottom", "step")
-        self.win_plot.setLabel("bottom", "step")
         for p in (self.over_plot, self.win_plot, self.curve_over, self.curve_win):
             for side in ("left", "bottom"):  # counts and values, never "unit (x0.001)"
                 p.getAxis(side).enableAutoSIPrefix(False)
+        self._titles: dict = {}
+        self._set_title(self.over_plot, OVER_TITLE, OVER_SHORT)
+        self._set_title(self.win_plot, WINDOW_TITLE)
         for p in (self.over_plot, self.curve_over):  # the whole sequence, before its summary
             p.setXRange(0, self.seq.steps, padding=0.02)
         self.over_img = pg.ImageItem(axisOrder="row-major")
@@ -163,6 +182,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.over_img.setToolTip("Click a row to select its unit, here and in the main window, and "
                                  "go to the step")
         self.win_img.setToolTip("Click a row to select its unit, here and in the main window")
+        self._style_plots(t)
+        th.titles_together(self.curve_over, self.curve_win)  # (both short, or both whole)
         lay.addWidget(self.glw, 1)
 
         seek = QtWidgets.QHBoxLayout()
@@ -175,7 +196,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         seek.addWidget(self.step_label)
         lay.addLayout(seek)
 
-        self.rank_combo = QtWidgets.QComboBox()
+        self.rank_combo = ElidedCombo()
         self.rank_combo.addItems(["model order", *scale.RANKINGS])
         self.rank_combo.currentIndexChanged.connect(lambda _: self._rank())
         self.feature_spin = QtWidgets.QSpinBox()
@@ -191,14 +212,17 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.top_spin.setRange(1, 100000)
         self.top_spin.setValue(64)
         self.top_spin.setPrefix("top ")
+        self.top_spin.setToolTip("How many units a ranking shows, most first")
+        self.top_spin.setEnabled(False)  # (model order shows every unit: it would do nothing)
         self.top_spin.valueChanged.connect(lambda _: self._rank())
         self.unit_spin = QtWidgets.QSpinBox()
         self.unit_spin.setPrefix("unit ")
         self.unit_spin.valueChanged.connect(self._unit_changed)
         self._unit_by_code = False  # the unit box set by the window, not by the user
         # the selected unit's scores over the whole sequence, those the ranking sorts by
-        self.scores_label = QtWidgets.QLabel("")
+        self.scores_label = _OneLine("")
         self.scores_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.scores_label.setWordWrap(True)  # (two lines where the ranking has its own row and no more)
         self.scores_label.setToolTip(
             "The selected unit over the whole sequence: the variance of its values; saturation, "
             "the share of steps a gate is below 0.1 or above 0.9 (|value| above 0.9 for a state); "
@@ -217,6 +241,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.crossing_list.setPlaceholderText("steps found")
         self.crossing_list.setToolTip("The steps where the unit crosses the threshold: pick one to go there")
         self.crossing_list.activated.connect(self._crossing_activated)
+        self._listed: tuple | None = None  # (what the crossings listed are of, the status' count)
+        self.threshold_edit.valueChanged.connect(lambda _: self._forget_crossings())
+        self.direction_combo.currentIndexChanged.connect(lambda _: self._forget_crossings())
         # the ranking and the crossings, side by side, or one above the other where the
         # window is narrower than both (a 1024 or 1280 px screen: in one row they held the
         # window 1270 px wide at the least, past such a screen's edge)
@@ -229,6 +256,38 @@ class LongSequenceWindow(QtWidgets.QWidget):
         parent = self.parentWidget()
         screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
         self.resize(min(1400, screen.width() - 40), min(800, screen.height() - 60))
+
+    def _style_plots(self, t: th.Theme) -> None:
+        """The plots' background, axes, titles and marks in theme ``t``."""
+        self.glw.setBackground(t.background)
+        for p in (self.over_plot, self.win_plot):
+            th.style_plot(p, t, left="unit", bottom="step")
+        for p in (self.curve_over, self.curve_win):
+            th.style_plot(p, t)
+        for plot, (title, short) in self._titles.items():
+            self._set_title(plot, title, short)
+        for line in (self.over_line, self.win_line):
+            line.setPen(pg.mkPen(t.highlight, width=2))
+        for mark in (self.over_row, self.win_row):
+            pen = mark.pen()
+            pen.setColor(QtGui.QColor(t.highlight))
+            mark.setPen(pen)
+
+    def apply_theme(self, theme: th.Theme) -> None:
+        """View > Theme (``theme.apply`` calls it): the plots in the new theme's colours and
+        sizes (they kept the theme the window was opened in: a dark plot in a light window),
+        the heatmaps in its colour maps."""
+        self._style_plots(theme)
+        self.redraw()
+
+    def _set_title(self, plot, title: str, short: str | None = None) -> None:
+        """A plot's title in the theme's size and colour (read in the back row; pyqtgraph's
+        were 9 pt in every theme), its short form where the whole one is wider than the plot
+        (a long layer's name widened the grid's left column and pushed the right one out of
+        the window)."""
+        t = th.current()
+        self._titles[plot] = (title, short)
+        th.set_title(plot, title, short=short, color=t.foreground, size=f"{t.pt(1.1)}pt")
 
     def _name_feature(self, k: int) -> None:
         """The feature box says the feature's name where the input's header gave one
@@ -275,7 +334,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
     def _wanted(self):
         """What the summary is of (read on the UI thread, handed to the worker)."""
         layer, key = self.record_combo.currentData()
-        return layer, key, self.sample_spin.value(), self.feature_spin.value()
+        return layer, key, self.sample(), self.feature_spin.value()
+
+    def sample(self) -> int:
+        """The sample shown, counted in the sequence (the box counts the input's)."""
+        return self.sample_spin.value() - self.sample_base
 
     def _work(self, want):
         if self.seq.ready or self.seq.run_pass():
@@ -334,7 +397,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         busy = self._worker is not None and self._worker.is_alive()
         if s.ready and busy:  # the pass is done: the record's summary over the whole sequence
             done, total = self._summary_progress
-            self.progress.setFormat(f"{self.record_combo.currentText()} over all steps %p%")
+            self.progress.setFormat(f"{self.record_combo.currentData()[1]} over all steps %p%")
         else:
             done, total = s.done, s.total
             self.progress.setFormat("keyframe pass %p%")
@@ -344,15 +407,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.cancel_button.setVisible(not s.ready)  # (it cancels the pass, not a summary)
         # (the overviews' error, "cancelled: no overview", is the main window's strips')
         error = self._summary_error or (s.error if not s.ready else None)
-        if error:
-            self.status.setText(error)
-        elif s.ready and busy:
-            self.status.setText(f"{count(s.steps)} steps: every unit's min, max and statistics\u2026")
-        elif s.ready:
-            self.status.setText(f"{count(s.steps)} steps; keyframes every {count(s.windowed.every)} steps; "
-                                f"{s.windowed.nbytes / 2**20:.1f} MiB held")
-        else:
-            self.status.setText(f"{count(s.steps)} steps: tracing keyframes\u2026")
+        self.status.setText(error or self._status_line(busy))
         if self._pending is not None:
             want, result = self._pending
             self._pending = None
@@ -378,6 +433,34 @@ class LongSequenceWindow(QtWidgets.QWidget):
             else:
                 self.redraw()
 
+    def _status_line(self, busy: bool) -> str:
+        """What the status says without an error: the pass, the summary, or what is held."""
+        s = self.seq
+        if s.ready and busy:
+            return f"{count(s.steps)} steps: every unit's min, max and statistics\u2026"
+        if s.ready:
+            return (f"{count(s.steps)} steps; keyframes every {count(s.windowed.every)} steps; "
+                    f"{s.windowed.nbytes / 2**20:.1f} MiB held")
+        return f"{count(s.steps)} steps: tracing keyframes\u2026"
+
+    def _crossings_key(self) -> tuple:
+        """What a list of crossings is of: record, sample, unit, threshold, direction."""
+        return (self.record_combo.currentData(), self.sample_spin.value(), self.unit_spin.value(),
+                self.threshold_edit.value(), self.direction_combo.currentText())
+
+    def _forget_crossings(self) -> None:
+        """The crossings listed go (and the status' count of them) once the record, sample,
+        unit, threshold or direction they were found for changes: they stayed, and a step
+        picked from them was handed to the main window as a crossing of the unit shown now."""
+        if self._listed is None or self._listed[0] == self._crossings_key():
+            return
+        found = self._listed[1]
+        self._listed = None
+        self.crossing_list.clear()
+        if self.status.text() == found:
+            busy = self._worker is not None and self._worker.is_alive()
+            self.status.setText(self._status_line(busy))
+
     def _record_changed(self):
         self.order = None
         self.summary = None
@@ -391,6 +474,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
     def _rank(self):
         by = self.rank_combo.currentText()
+        self.top_spin.setEnabled(by != "model order")
         if self.summary is None or by == "model order":
             self.order = None
         else:
@@ -480,9 +564,13 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.unit_picked.emit(layer, key.split("/", 1)[0] if "/" in key else "", unit)
 
     def levels(self, key, values) -> tuple[float, float]:
+        """A record's colour levels over ``values``' finite numbers (a state that overflowed
+        to inf, then NaN, made them (nan, nan) and nothing was drawn, its finite steps too):
+        a gate's 0..1 widened as ``scale.gate_levels``, else symmetric around 0."""
         if key.rsplit("/", 1)[-1] in GATE_KEYS:
-            return 0.0, 1.0
-        m = float(np.max(np.abs(values))) if np.size(values) else 1.0
+            return scale.gate_levels(values)
+        values = np.asarray(values)
+        m = float(np.max(np.abs(values), where=np.isfinite(values), initial=0.0))
         return -(m or 1.0), (m or 1.0)
 
     def window_values(self):
@@ -495,9 +583,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
             return None, 0, None
         rec = trace[layer]
         half = rec.children[side] if side else rec
-        return trace, int(half.start), np.asarray(half.steps[name][self.sample_spin.value()])
+        return trace, int(half.start), np.asarray(half.steps[name][self.sample()])
 
     def redraw(self):
+        self._forget_crossings()  # (of another record, sample or unit)
         layer, key = self.record_combo.currentData()
         trace, start, values = self.window_values()
         cmap = th.cmap_for(key.rsplit("/", 1)[-1])
@@ -513,8 +602,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         titled = (layer, key, unit)
         if titled != getattr(self, "_titled", None):  # a new title lays the plots out again
             self._titled = titled
-            self.curve_over.setTitle(f"{markup(layer)} {key}[{unit}] over the whole sequence (min/max per bin)")
-            self.curve_win.setTitle(f"{markup(layer)} {key}[{unit}] in the exact window")
+            self._set_title(self.curve_over, f"{markup(layer)} {key}[{unit}] over the whole sequence (min/max per bin)",
+                            f"{key}[{unit}], whole sequence")
+            self._set_title(self.curve_win, f"{markup(layer)} {key}[{unit}] in the exact window",
+                            f"{key}[{unit}], exact window")
         if self.summary is not None:
             ov = self.summary[0]
             hi, lo = ov.hi, ov.lo
@@ -532,8 +623,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
             st = self.summary[1]
             if unit < len(st.variance):
                 self.scores_label.setText(
-                    f"variance {st.variance[unit]:.4g} \u00b7 saturation {100 * st.saturation[unit]:.1f}% "
-                    f"\u00b7 r {st.correlation[unit]:+.3f}")
+                    # (no line break inside a score where the label wraps)
+                    f"variance\u00a0{st.variance[unit]:.4g} \u00b7 saturation\u00a0{100 * st.saturation[unit]:.1f}% "
+                    f"\u00b7 r\u00a0{st.correlation[unit]:+.3f}")
         else:
             self.scores_label.setText("")
             self.over_row.setVisible(False)  # (no overview yet)
@@ -548,9 +640,13 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.win_line.setValue(self.step + 0.5)
             self.unit_curve.setData(np.arange(start, start + len(values)), values[:, unit])
             self.curve_line.setValue(self.step)
-            v = values[min(self.step - start, len(values) - 1), unit]
-            self.step_label.setText(f"step {count(self.step)} of {count(self.seq.steps)}   {layer} {key}"
-                                    f"[{unit}] = {v:.4f}")
+            at = f"step {count(self.step)} of {count(self.seq.steps)}"
+            if start <= self.step < start + len(values):
+                v = values[self.step - start, unit]
+                self.step_label.setText(f"{at}   {key}[{unit}] = {v:.4f}")  # (its layer: the record box's)
+            else:  # past the first window while the pass runs, or after a Cancel: its last
+                # step's number was shown as this step's
+                self.step_label.setText(f"{at}: shown once the keyframe pass has run")
             self.step_label.setMinimumWidth(self.step_label.sizeHint().width())
         else:
             self.win_row.setVisible(False)
@@ -574,9 +670,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         # the ranking in the titles: "unit (by correlation)" on the left axis was cut to
         # "unit (by correl" where the plots are short (a 1280 x 720 screen)
         ranked = "" if order is None else f", units by {by}"
-        for plot, title in ((self.over_plot, OVER_TITLE), (self.win_plot, WINDOW_TITLE)):
+        for plot, title, short in ((self.over_plot, OVER_TITLE, OVER_SHORT), (self.win_plot, WINDOW_TITLE, None)):
             plot.getAxis("left").setTicks(ticks)
-            plot.setTitle(title + ranked)
+            self._set_title(plot, title + ranked, short + ranked if short else None)
         if n:  # (the exact window's range follows its image)
             self.over_plot.setYRange(0, n, padding=0.02)
 
@@ -588,12 +684,14 @@ class LongSequenceWindow(QtWidgets.QWidget):
         layer, key = self.record_combo.currentData()
         steps = scale.find_crossings(self.seq.windowed, layer, key, self.unit_spin.value(),
                                      self.threshold_edit.value(), self.direction_combo.currentText(),
-                                     self.sample_spin.value())
+                                     self.sample())
         self.crossing_list.clear()
         for s in steps[:MAX_LISTED]:
             self.crossing_list.addItem(f"step {count(int(s))}", int(s))
-        self.status.setText(f"{plural(len(steps), 'crossing', sep=',')}" + (
-            f" (the first {MAX_LISTED:,} listed)" if len(steps) > MAX_LISTED else ""))
+        found = f"{plural(len(steps), 'crossing', sep=',')}" + (
+            f" (the first {MAX_LISTED:,} listed)" if len(steps) > MAX_LISTED else "")
+        self.status.setText(found)
+        self._listed = (self._crossings_key(), found)
         return steps
 
     def closeEvent(self, event):

@@ -1134,7 +1134,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return old
         try:
             self.long_window = LongSequenceWindow(seq=self.state.long, parent=self,
-                                                  feature_names=self.state.feature_names())
+                                                  feature_names=self.state.feature_names(),
+                                                  sample_base=self.state.traced_sample or 0)
         except LstmvizError as err:
             self.message(str(err), dialog=True, error=True)
             return None
