@@ -198,3 +198,49 @@ def test_a_count_axis_keeps_a_label_standing_out_at_the_right_only_when_it_is_it
         return [t for _, _, t in axis_specs(axis, SteadyAxis.generateDrawSpecs)[2]]
     assert shown([(10.0, "31110"), (254.0, "31354")]) == ["31110"]
     assert shown([(254.0, "31354")]) == ["31354"]
+
+
+def test_a_bottom_axis_without_its_label_keeps_room_for_a_commas_tail(qtbot):
+    """Over time's curves in a long input's window (1366 x 768, projector theme) gave up
+    their "processing step t" label for room; their step labels stood at the foot of the
+    view, which cut the commas' tails off: "12,175" read as "12.175". pyqtgraph counts 0.8
+    of a label's height; an axis whose labels have a comma and no label under them is as
+    tall as its labels' whole height, and only then (a short input's axes keep their
+    height). The labels' pixels below that 0.8 are painted."""
+    import numpy as np
+    import pyqtgraph as pg
+    from PySide6 import QtGui
+
+    from lstmviz.ui.plot_tools import steady_axes
+    from lstmviz.ui.views._common import count_axis
+
+    w = pg.PlotWidget(axisItems=steady_axes("bottom"))
+    w.setBackground("w")
+    w.resize(600, 90)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    axis = w.plotItem.getAxis("bottom")
+    axis.setTextPen("k")
+    axis.setStyle(tickFont=QtGui.QFont(axis.font().family(), 18))
+    axis.showLabel(False)
+    w.plotItem.setXRange(12159.5, 12415.5, padding=0)
+    count_axis(axis, 256, first=12160, max_ticks=8)
+    qtbot.wait(20)
+    assert any("," in t for _, t in axis._tickLevels[0])
+    st, metrics = axis.style, QtGui.QFontMetricsF(axis.style["tickFont"])
+    text_top = axis.geometry().top() + max(0, st["tickLength"]) + st["tickTextOffset"][1]
+    # the labels' whole height inside the axis, and the axis inside the view
+    assert text_top + metrics.height() <= axis.geometry().bottom() + 1
+    assert axis.geometry().bottom() <= w.height()
+    image = w.grab().toImage()
+    rows = np.array([[QtGui.QColor(image.pixel(x, y)).lightness() < 128 for x in range(image.width())]
+                     for y in range(int(text_top + 0.8 * metrics.height()) + 1, image.height())])
+    assert rows.any(), "the commas' tails were not painted"
+    # a short input's steps: no comma, pyqtgraph's height
+    tall = axis.minimumHeight()
+    w.plotItem.setXRange(-0.5, 255.5, padding=0)
+    count_axis(axis, 256, first=0, max_ticks=8)
+    qtbot.wait(20)
+    assert not any("," in t for _, t in axis._tickLevels[0])
+    assert axis.minimumHeight() < tall

@@ -591,6 +591,32 @@ class SteadyAxis(UncrowdedLabels, pg.AxisItem):
     _spec_height: float | None = None  # (generateDrawSpecs' text height, its own steps)
     _last_state: tuple | None = None  # the painter's state at its last paint into its cache
 
+    def _descends(self) -> bool:
+        """Whether a given tick label reaches below its digits' baseline (a comma: "12,175")."""
+        levels = getattr(self, "_tickLevels", None)
+        return bool(levels) and any("," in str(text) for level in levels for _, text in level)
+
+    def _updateHeight(self):  # noqa: N802 (pyqtgraph's name)
+        """pyqtgraph's height; and, for a bottom axis with no label under its ticks whose
+        labels have a comma, the rest of the labels' height: pyqtgraph counts 0.8 of it,
+        and a comma's tail reaches below that. At the foot of its view (Over time's curves
+        in a long input's window, their label given up for room) the tails were cut off,
+        and "12,175" read as "12.175"."""
+        super()._updateHeight()
+        st = self.style
+        if (self.orientation == "bottom" and self.isVisible() and self.fixedHeight is None and st["showValues"]
+                and not self.label.isVisible() and self._descends()):
+            text = self.textHeight if st["autoExpandTextSpace"] else st["tickTextHeight"]
+            h = self.minimumHeight() + math.ceil(text / 0.8 - text)
+            self.setMaximumHeight(h)
+            self.setMinimumHeight(h)
+
+    def setTicks(self, ticks):  # noqa: N802 (pyqtgraph's name)
+        descended = self._descends()
+        super().setTicks(ticks)
+        if self._descends() != descended:
+            self._updateHeight()
+
     def boundingRect(self):  # noqa: N802 (Qt's name)
         if self.grid is not False:
             return super().boundingRect()
