@@ -270,6 +270,7 @@ def cmd_trace(args) -> int:
     refuse_to_replace(args.out, [("model file", args.model)] + [("input file", p) for p in args.inputs])
     check_npz_name(args.out, "trace")
     model = lstmviz.load(args.model, seed=args.seed)
+    from lstmviz.engine.model import TooManySteps
     # read as long as the memory limit allows: a whole trace checks its budget and steps
     # itself and says to take a window (--steps), which a long input is traced by
     arrays = load_inputs(model, args.inputs, args.shape, long=True)
@@ -283,6 +284,13 @@ def cmd_trace(args) -> int:
         else:
             _check_budget(model, arrays)
             trace = model.trace(arrays if len(arrays) > 1 else arrays[0])
+    except TooManySteps as err:  # (a 300,000-row CSV: every step of it, not a window)
+        from lstmviz import limits
+        raise LstmvizError(name_input(
+            f"tracing would run {err.run:,} recurrent steps (over all layers), over the limit of "
+            f"{limits.step_limit():,} (it grows with the memory limit of "
+            f"{limits.fmt_bytes(limits.memory_limit())}); write a window of steps with --steps A:B, "
+            f"or {limits.HINT}", args.inputs)) from None
     except LstmvizError as err:
         raise LstmvizError(name_input(str(err), args.inputs)) from None
     from lstmviz.app.export_data import trace_arrays, window_of

@@ -1,6 +1,7 @@
 """Long sequences in the app, without Qt: overviews, units at scale, long data files."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -1133,3 +1134,47 @@ def test_ranking_by_saturation_and_a_backward_halfs_crossings_equal_numpy(traced
             assert len(want)
             np.testing.assert_array_equal(
                 scale.find_crossings(wt, "bi", "backward/h", 1, thr, direction, sample=sample), want)
+
+
+def test_a_carriage_return_or_a_huge_quoted_cell_is_read_or_refused_in_one_line(tmp_path):
+    """A text with a '"' and old Mac line ends ('\\r' alone) crashed File > Open a long input
+    with Python's csv.Error ("new-line character seen in unquoted field") while it decided
+    whether the file was numbers; a quoted cell over csv's field limit (128 KB) crashed
+    both CSV readers ("field larger than field limit")."""
+    from lstmviz.io.csv_numbers import csv_numbers
+
+    chars = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": len(gen.ALPHABET) + 1,
+                                                                    "output_dim": 3}),
+                                            LayerSpec("LSTM", {"units": 2})], seed=0)
+    feats = Model.sequential((None, None, 1), [LayerSpec("LSTM", {"units": 2})], seed=0)
+    text = 'He said "hi"\rand left.\rThe end.\r'
+    p = tmp_path / "mac.txt"
+    p.write_bytes(text.encode())
+    assert long_data.reads_as_text(p)
+    np.testing.assert_array_equal(long_data.load_long_input(p, chars), gen.text_ids(text))
+    p = tmp_path / "big.csv"
+    p.write_text('2\n"' + "1" * 200_000 + '"\n')
+    with pytest.raises(LstmvizError) as err:
+        long_data.load_long_input(p, feats)
+    assert str(err.value).startswith("big.csv: line 2, column 1: ") and "\n" not in str(err.value)
+    with open(p) as fh, pytest.raises(LstmvizError) as err:
+        csv_numbers(p.name, fh)
+    assert str(err.value).startswith("big.csv: line 2, column 1: ") and "\n" not in str(err.value)
+
+
+def test_a_binary_file_named_txt_is_refused_as_no_text_not_read_as_characters(tmp_path):
+    """A binary file renamed .txt crashed File > Open a long input (csv.Error on its bytes),
+    or, without a quote and a '\\r' in its head, was read as a text of '?'s; it is refused in
+    one line before the vocabulary is asked for, as the command line refuses it."""
+    chars = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": len(gen.ALPHABET) + 1,
+                                                                    "output_dim": 3}),
+                                            LayerSpec("LSTM", {"units": 2})], seed=0)
+    data = np.random.default_rng(0).integers(0, 256, 20_000, dtype=np.uint8).tobytes()
+    for name, head in (("noise.txt", b""), ("quoted.txt", b'ab"c\rd\n'), ("clean.txt", b"abc\x00def\n")):
+        p = tmp_path / name
+        p.write_bytes(head + (data if name != "clean.txt" else b""))
+        assert not long_data.reads_as_text(p)
+        with pytest.raises(LstmvizError) as err:
+            long_data.load_long_input(p, chars)
+        assert re.match(rf"{name}: line \d+ holds NUL bytes: not a text file", str(err.value)), str(err.value)
+        assert "UTF-8 text" in str(err.value) and "\n" not in str(err.value)

@@ -1014,6 +1014,7 @@ def test_a_long_npy_is_read_for_a_window_of_steps_and_for_the_app_beyond_a_whole
         assert npz["lstmviz:steps"].tolist() == [5900, 6000, 6000]
     rc, stdout, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "year.npy", "--out", out)
     assert rc == 2 and err.count("\n") == 1 and "tracing would run 18,000 recurrent steps" in err
+    assert "write a window of steps with --steps A:B, or to allow more" in err, err  # (it said "use fewer steps")
     # the app's --input: read whole, traced as a long input
     read = cli._app_input([str(tmp_path / "year.npy")], [])
     np.testing.assert_array_equal(read(model), x)

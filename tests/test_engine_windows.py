@@ -486,6 +486,35 @@ def test_a_keyframe_pass_holds_about_what_pass_bytes_says(name, batch):
     assert peak / 3 < est < (2.1 if name.startswith("bidirectional") else 1.25) * peak, (est, peak)
 
 
+@pytest.mark.parametrize("head", [{"units": 1}, {"units": 60, "activation": "softmax"},
+                                  {"units": 60, "activation": "log_softmax"}])
+def test_a_dense_after_a_long_sequence_holds_no_more_than_pass_bytes_says(head):
+    """A Dense after a recurrent layer copied its whole input sequence (``astype`` without
+    ``copy=False``) and a softmax held three temporaries of its output's size: a keyframe
+    pass of the demo character model over a 6.9 MB book peaked at 3.2 GB under the 2 GB
+    memory limit that ``pass_bytes`` had checked (1.9 GB). Now what NumPy allocates is
+    within what it said (tracemalloc), and the numbers are a full trace's, bit for bit."""
+    import tracemalloc
+
+    from lstmviz.engine import workspace
+    from lstmviz.engine.windows import pass_bytes
+
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("LSTM", {"units": 64, "return_sequences": True}, name="l"),
+        LayerSpec("Dense", head, name="p")], seed=0)
+    x = np.random.default_rng(0).normal(size=(1, 20_000, 3)).astype(np.float32)  # (sequences dominate)
+    est = pass_bytes(model, [x])
+    workspace._blocks.clear()
+    tracemalloc.start()
+    try:
+        wt = keyframe_pass(model, x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.1 * est, (est, peak)
+    assert np.array_equal(wt.output, model.trace(x).output)
+
+
 @pytest.mark.parametrize("stop", [0.3, 0.8])  # in the first layer, in the second
 def test_a_cancelled_passs_nbytes_is_what_its_partial_holds(stop):
     """``PassState.nbytes`` (what a cancelled pass keeps for ``resume=``; the app counts it

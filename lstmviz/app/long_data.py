@@ -31,6 +31,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.files import check_regular
 from lstmviz.io.csv_numbers import (
     FLOAT32_MAX,
+    HEAD_BYTES,
     binary,
     cell_refusal,
     delimiter,
@@ -398,11 +399,27 @@ def not_numbers(path) -> tuple[int, str] | None:
     return None
 
 
+def not_text(path) -> str | None:
+    """The refusal of a file holding a NUL byte in its first ``HEAD_BYTES`` (a binary file,
+    or UTF-16 text), as a long input names what it takes; else None."""
+    path = Path(path)
+    with open(path, "rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    k = head.find(b"\x00")
+    if k < 0:
+        return None
+    line = head.count(b"\n", 0, k) + 1
+    return (f"{path.name}: line {line:,} holds NUL bytes: not a text file (a "
+            "binary file, or text saved as UTF-16); a long input is a .npy, a .csv of numbers, or "
+            "UTF-8 text")
+
+
 def reads_as_text(path) -> bool:
     """Whether ``load_long_input`` reads ``path`` as plain text (characters to ids): not a
-    ``.npy``, ``.csv`` or ``.tsv``, and its lines are not numbers (``not_numbers``)."""
+    ``.npy``, ``.csv`` or ``.tsv``, no NUL byte in its head (``not_text``: refused), and its
+    lines are not numbers (``not_numbers``)."""
     path = Path(path)
-    if path.suffix.lower() in (".npy", ".csv", ".tsv"):
+    if path.suffix.lower() in (".npy", ".csv", ".tsv") or not_text(path) is not None:
         return False
     return not_numbers(path) is not None
 
@@ -485,6 +502,8 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
     check_regular(path, path.name)
     if suffix == ".npy":
         x = open_npy(path, progress, cancel, ids=len(model.input_shapes()[0]) == 2)
+    elif suffix not in (".csv", ".tsv") and (why := not_text(path)):  # (read_csv's own otherwise)
+        raise LstmvizError(why)
     elif suffix in (".csv", ".tsv") or not reads_as_text(path):
         x = read_csv(path, progress, cancel, names)
     elif path.stat().st_size == 0:

@@ -110,12 +110,21 @@ def mish(x, out=None):
 
 def softmax(x, out=None):
     m = np.max(x, axis=-1, keepdims=True)
+    if out is not None and out.dtype == x.dtype:
+        # in ``out`` (a Dense's output over a long input's whole sequence: three temporaries
+        # of its size held at once took a pass past the memory limit), the same numbers
+        e = np.subtract(x, m, out=out)
+        np.exp(e, out=e)
+        return np.divide(e, np.sum(e, axis=-1, keepdims=True), out=e)
     e = np.exp(x - m)
     return _store(e / np.sum(e, axis=-1, keepdims=True), x, out)
 
 
 def log_softmax(x, out=None):
     m = np.max(x, axis=-1, keepdims=True)
+    if out is not None and out.dtype == x.dtype:  # (in ``out``, as softmax: the same numbers)
+        s = np.subtract(x, m, out=out)
+        return np.subtract(s, np.log(np.sum(np.exp(s), axis=-1, keepdims=True)), out=s)
     s = x - m
     return _store(s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True)), x, out)
 

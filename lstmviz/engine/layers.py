@@ -239,7 +239,7 @@ class Dense(Layer):
         return [tuple(input_shapes[0][:-1]) + (int(self.config["units"]),)]
 
     def forward(self, x):
-        x = x.astype(np.float32)
+        x = x.astype(np.float32, copy=False)  # (a copy of a long sequence's input: not needed)
         if x.ndim == 3:
             # one product per timestep (batch rows each), however many steps: a window of
             # steps then gets the very numbers of the whole sequence (BLAS sums rows of

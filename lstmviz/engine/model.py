@@ -77,6 +77,13 @@ def check_finite(arr: np.ndarray, what: str) -> None:
         raise LstmvizError(f"{what} NaN or infinity (first at index {at}); replace it with numbers")
 
 
+class TooManySteps(LstmvizError):
+    """A whole trace would run more recurrent steps (``run``, over all layers) than
+    ``limits.step_limit()`` allows (``lstmviz trace`` then says to take a window)."""
+
+    run = 0
+
+
 @dataclass
 class Node:
     layer: Layer
@@ -669,11 +676,12 @@ class Model:
         if msg:
             raise LstmvizError(f"{msg}; use fewer samples or steps, or {limits.HINT}")
         if run > limits.step_limit():
-            raise LstmvizError(
+            err = TooManySteps(
                 f"tracing would run {run:,} recurrent steps (over all layers), over the limit "
                 f"of {limits.step_limit():,} (it grows with the memory limit of "
-                f"{limits.fmt_bytes(limits.memory_limit())}); use fewer steps, or {limits.HINT}"
-            )
+                f"{limits.fmt_bytes(limits.memory_limit())}); use fewer steps, or {limits.HINT}")
+            err.run = run
+            raise err
         return total
 
 

@@ -25,7 +25,10 @@ def split_cells(line: str, sep: str | None) -> list[str]:
         return [c.strip() for c in line.split(sep)] if sep else line.split()
     import csv
 
-    row = next(csv.reader([line], delimiter=sep or " ", skipinitialspace=True), [])
+    try:
+        row = next(csv.reader([line], delimiter=sep or " ", skipinitialspace=True), [])
+    except csv.Error:  # (a lone '\r' in the line, a cell past csv's field limit: not numbers)
+        row = line.split(sep) if sep else line.split()
     cells = [c.strip() for c in row]
     return cells if sep else [c for c in cells if c]
 
