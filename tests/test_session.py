@@ -852,7 +852,29 @@ def test_a_start_after_a_crash_offers_the_autosave(window, tmp_path, monkeypatch
     assert_same_stack(saved, window.state)  # the newest leftover
     assert window.state.cursor == saved.cursor
     assert not window.sessions._restore_pending
-    assert not left.exists() and not older.exists()  # answered: the leftovers are gone
+    assert not left.exists()  # answered: the one offered is gone ...
+    assert older.exists() and "newest of 2" in asked[0]  # ... another window's work is not
+
+
+def test_the_other_windows_autosave_is_offered_at_the_next_start(make_window, monkeypatch):
+    """Two windows that went down together left two autosaves: restoring the newest
+    deleted the other window's work unasked; the next start offers it."""
+    from PySide6 import QtWidgets
+
+    a = make_window()
+    first, second = edited_state(), AppState()
+    second.set_layer_option(0, "units", 5)
+    older = _crashed_autosave(a, first, "autosave-999998-1.lstmviz")
+    newer = _crashed_autosave(a, second)
+    stamp = newer.stat().st_mtime - 100
+    os.utime(older, (stamp, stamp))
+    _start(a, monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes)
+    assert_same_stack(second, a.state)
+    b = make_window()
+    asked = _start(b, monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes)
+    assert asked and "newest of" not in asked[0]
+    assert_same_stack(first, b.state)
+    assert not older.exists() and not newer.exists()
 
 
 def test_autosaves_of_other_running_windows_are_left_alone(make_window, monkeypatch):

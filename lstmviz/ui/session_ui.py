@@ -468,30 +468,34 @@ class SessionManager(QtCore.QObject):
         self.offer_leftovers = False
 
     def offer_restore(self, found: list[Path] | None = None) -> bool:
-        """Ask to restore the newest leftover autosave; the leftovers are removed once
-        answered (one that cannot be read is renamed ``*.lstmviz.damaged`` and kept)."""
+        """Ask to restore the newest leftover autosave; it is removed once answered (one
+        that cannot be read is renamed ``*.lstmviz.damaged`` and kept). The others (several
+        windows that went down together) are kept, each offered at a later start: another
+        window's work is not thrown away with the answer about this one."""
         found = found if found is not None else self.leftovers()
         if not found:
             return False
         box = QtWidgets.QMessageBox(self.window)
         box.setIcon(QtWidgets.QMessageBox.Icon.Question)
         box.setWindowTitle("Restore the last session?")
+        more = (f" (The newest of {len(found)} windows' autosaves: the others are offered "
+                "at the next starts.)" if len(found) > 1 else "")
         box.setText("lstmviz did not close cleanly last time. Restore the work it saved "
-                    "automatically?")
+                    "automatically?" + more)
         box.setStandardButtons(QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No)
         box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.Yes)
         yes = box.exec() == QtWidgets.QMessageBox.StandardButton.Yes
-        restored = yes and self.restore_autosave(found[0])
-        for p in found:
-            ses.remove_position(p)
-            try:
-                if yes and not restored and p == found[0]:
-                    # could not be read: kept for whoever wants to look, but not offered again
-                    p.replace(p.with_name(p.name + ".damaged"))
-                else:
-                    p.unlink()
-            except OSError:
-                pass
+        p = found[0]
+        restored = yes and self.restore_autosave(p)
+        ses.remove_position(p)
+        try:
+            if yes and not restored:
+                # could not be read: kept for whoever wants to look, but not offered again
+                p.replace(p.with_name(p.name + ".damaged"))
+            else:
+                p.unlink()
+        except OSError:
+            pass
         if restored:
             self._dirty = True  # the restored work goes into this window's own autosave
             self._restored, self._saved = True, None
