@@ -1235,3 +1235,36 @@ def test_a_demo_or_a_model_with_its_given_input_is_nothing_to_save(make_window):
         assert w.sessions.unsaved() == "", (demo["title"], w.sessions.unsaved())
     w.state.set_layer_option(0, "units", 3)
     assert w.sessions.unsaved()
+
+
+def test_undo_back_across_a_session_open_saves_no_longer_over_that_session(window, tmp_path, monkeypatch):
+    """A model opened, then a session; Ctrl+Z brought the model back but Save still wrote
+    to the session's file (and the title named it): the session opened was overwritten
+    with the model it was opened over. Redo makes the session the document again."""
+    from helpers import FIXTURES
+    from lstmviz.ui import export
+
+    saved = tmp_path / "work.lstmviz"
+    ses.save_session(edited_state(), saved)
+    kept = saved.read_bytes()
+    assert window.open_file(str(FIXTURES / "k3_lstm_default" / "model.keras"))
+    assert window.open_file(str(saved))
+    assert window.sessions.session_path == str(saved)
+    assert window.sessions.undo()
+    assert window.sessions.session_path is None and "work.lstmviz" not in window.windowTitle()
+    monkeypatch.setattr(export, "ask_save_name", lambda *a, **k: "")  # Save asks where: cancelled
+    window.sessions.save()
+    assert saved.read_bytes() == kept
+    assert window.sessions.redo()
+    assert window.sessions.session_path == str(saved) and "work.lstmviz" in window.windowTitle()
+
+
+def test_undo_back_to_work_saved_as_a_session_saves_to_that_session(window, tmp_path):
+    from helpers import FIXTURES
+
+    assert window.open_file(str(FIXTURES / "k3_lstm_default" / "model.keras"))
+    window.sessions.save_to(tmp_path / "mine.lstmviz")
+    assert window.open_file(str(FIXTURES / "torch_lstm_1layer" / "model.pt"))
+    assert window.sessions.session_path is None
+    assert window.sessions.undo()
+    assert window.sessions.session_path == str(tmp_path / "mine.lstmviz")

@@ -79,7 +79,8 @@ class SessionManager(QtCore.QObject):
         self.window = window
         self.state = window.state
         self.autosave_path = Path(autosave_path) if autosave_path else default_autosave_path()
-        self.session_path: str | None = None
+        self._session_path: str | None = None
+        self._documents: dict[str, str] = {}  # a model file's path -> the session it was saved as or opened from
         self._dirty = False
         self._moved_only = False  # the cursor moved, the input too large to save the session again
         self._lock = threading.Lock()
@@ -106,6 +107,18 @@ class SessionManager(QtCore.QObject):
         self.state.history_changed.connect(self._sync_actions)
         window.installEventFilter(self)
         self.timer.start()
+
+    @property
+    def session_path(self) -> str | None:
+        """The session file File > Save writes: the one the work on screen was opened from
+        or last saved as (None: Save asks where)."""
+        return self._session_path
+
+    @session_path.setter
+    def session_path(self, path: str | None) -> None:
+        self._session_path = path
+        if path is not None and self.state.path is not None:
+            self._documents[self.state.path] = path
 
     # -- menus ---------------------------------------------------------------------------
     def add_file_actions(self, file_menu: QtWidgets.QMenu, before: QtGui.QAction | None = None):
@@ -160,6 +173,12 @@ class SessionManager(QtCore.QObject):
         before = self.state.snapshot()
         ok = step()
         what = describe_change(before, self.state.snapshot()) if ok else ""
+        if ok and self.state.path != before.path:
+            # back across an open: Save writes that work's session, not the one opened after
+            # it (Ctrl+S wrote the stack brought back over the session file just opened)
+            path = self.state.path
+            self._session_path = self._documents.get(path) if path is not None else None
+            self.window.update_title()
         self.window.message(". ".join([(f"{done}: {what}" if what else done), *self._unreachable()])
                             if ok else nothing)
         return ok
