@@ -1268,3 +1268,26 @@ def test_undo_back_to_work_saved_as_a_session_saves_to_that_session(window, tmp_
     assert window.sessions.session_path is None
     assert window.sessions.undo()
     assert window.sessions.session_path == str(tmp_path / "mine.lstmviz")
+
+
+def test_the_close_question_shows_a_layers_name_as_plain_text(window, monkeypatch, tmp_path):
+    """'The edits (units of '<b>x</b>' 2 -> 3) are not saved' was shown as rich text: a
+    layer named by a file in markup came out bold (an <img> one loads an image)."""
+    from PySide6 import QtCore, QtWidgets
+
+    from helpers import legacy_lstm_file
+
+    asked = []
+
+    def reply(box):
+        asked.append((box.text(), box.textFormat()))
+        return QtWidgets.QMessageBox.StandardButton.Cancel
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", reply)
+    assert window.open_file(str(legacy_lstm_file(tmp_path / "m.h5", ["<b>x</b>"])))
+    window.state.set_layer_option(0, "units", 3)
+    window.quiet = False
+    try:
+        assert not window.sessions.may_close()
+    finally:
+        window.quiet = True
+    assert "<b>x</b>" in asked[0][0] and asked[0][1] == QtCore.Qt.TextFormat.PlainText

@@ -28,6 +28,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app import session as ses
 from lstmviz.errors import LstmvizError
 from lstmviz.text import file_label
+from lstmviz.ui.labels import plain_box
 
 log = logging.getLogger("lstmviz")
 AUTOSAVE_MS = 30_000
@@ -300,7 +301,7 @@ class SessionManager(QtCore.QObject):
         change = self.unsaved()
         if not change:
             return True
-        box = QtWidgets.QMessageBox(self.window)
+        box = plain_box(QtWidgets.QMessageBox(self.window))  # (the change names a layer from a file)
         box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
         box.setWindowTitle("Save the session?")
         box.setText(f"The edits ({change}) are not saved. Save them as a session before closing?")
