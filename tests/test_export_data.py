@@ -158,3 +158,17 @@ def test_a_long_inputs_window_exports_processing_steps_as_lstmviz_trace_steps(tm
         assert [int(v) for v in npz[export_data.STEPS_KEY]] == [a, b, 6000]
         for side in ("forward", "backward"):
             np.testing.assert_array_equal(npz[f"bi/{side}/h"], full.children[side].steps["h"][:, a:b])
+
+
+def test_the_csv_names_a_layer_whose_name_holds_a_slash_whole(tmp_path):
+    """A Keras 2 file's layer named '<b>x</b>' was split at its '/': layer '<b>x<', key
+    'b>/f' in the table."""
+    import lstmviz
+    from helpers import legacy_lstm_file
+
+    model = lstmviz.load(legacy_lstm_file(tmp_path / "m.h5", ["<b>x</b>", "a/b"]), isolate=False)
+    trace = model.trace(np.zeros((1, 4, 3), "f4"))
+    rows = [r.split(",") for r in export_data.csv_text(trace).splitlines()[1:]]
+    pairs = {(r[0], r[1]) for r in rows}
+    assert ("<b>x</b>", "f") in pairs and ("a/b", "c") in pairs and ("a/b", "") in pairs
+    assert {layer for layer, _ in pairs} == {"output", "<b>x</b>", "a/b", "dense"}

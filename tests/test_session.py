@@ -852,7 +852,29 @@ def test_a_start_after_a_crash_offers_the_autosave(window, tmp_path, monkeypatch
     assert_same_stack(saved, window.state)  # the newest leftover
     assert window.state.cursor == saved.cursor
     assert not window.sessions._restore_pending
-    assert not left.exists() and not older.exists()  # answered: the leftovers are gone
+    assert not left.exists()  # answered: the one offered is gone ...
+    assert older.exists() and "newest of 2" in asked[0]  # ... another window's work is not
+
+
+def test_the_other_windows_autosave_is_offered_at_the_next_start(make_window, monkeypatch):
+    """Two windows that went down together left two autosaves: restoring the newest
+    deleted the other window's work unasked; the next start offers it."""
+    from PySide6 import QtWidgets
+
+    a = make_window()
+    first, second = edited_state(), AppState()
+    second.set_layer_option(0, "units", 5)
+    older = _crashed_autosave(a, first, "autosave-999998-1.lstmviz")
+    newer = _crashed_autosave(a, second)
+    stamp = newer.stat().st_mtime - 100
+    os.utime(older, (stamp, stamp))
+    _start(a, monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes)
+    assert_same_stack(second, a.state)
+    b = make_window()
+    asked = _start(b, monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes)
+    assert asked and "newest of" not in asked[0]
+    assert_same_stack(first, b.state)
+    assert not older.exists() and not newer.exists()
 
 
 def test_autosaves_of_other_running_windows_are_left_alone(make_window, monkeypatch):
@@ -1213,3 +1235,59 @@ def test_a_demo_or_a_model_with_its_given_input_is_nothing_to_save(make_window):
         assert w.sessions.unsaved() == "", (demo["title"], w.sessions.unsaved())
     w.state.set_layer_option(0, "units", 3)
     assert w.sessions.unsaved()
+
+
+def test_undo_back_across_a_session_open_saves_no_longer_over_that_session(window, tmp_path, monkeypatch):
+    """A model opened, then a session; Ctrl+Z brought the model back but Save still wrote
+    to the session's file (and the title named it): the session opened was overwritten
+    with the model it was opened over. Redo makes the session the document again."""
+    from helpers import FIXTURES
+    from lstmviz.ui import export
+
+    saved = tmp_path / "work.lstmviz"
+    ses.save_session(edited_state(), saved)
+    kept = saved.read_bytes()
+    assert window.open_file(str(FIXTURES / "k3_lstm_default" / "model.keras"))
+    assert window.open_file(str(saved))
+    assert window.sessions.session_path == str(saved)
+    assert window.sessions.undo()
+    assert window.sessions.session_path is None and "work.lstmviz" not in window.windowTitle()
+    monkeypatch.setattr(export, "ask_save_name", lambda *a, **k: "")  # Save asks where: cancelled
+    window.sessions.save()
+    assert saved.read_bytes() == kept
+    assert window.sessions.redo()
+    assert window.sessions.session_path == str(saved) and "work.lstmviz" in window.windowTitle()
+
+
+def test_undo_back_to_work_saved_as_a_session_saves_to_that_session(window, tmp_path):
+    from helpers import FIXTURES
+
+    assert window.open_file(str(FIXTURES / "k3_lstm_default" / "model.keras"))
+    window.sessions.save_to(tmp_path / "mine.lstmviz")
+    assert window.open_file(str(FIXTURES / "torch_lstm_1layer" / "model.pt"))
+    assert window.sessions.session_path is None
+    assert window.sessions.undo()
+    assert window.sessions.session_path == str(tmp_path / "mine.lstmviz")
+
+
+def test_the_close_question_shows_a_layers_name_as_plain_text(window, monkeypatch, tmp_path):
+    """'The edits (units of '<b>x</b>' 2 -> 3) are not saved' was shown as rich text: a
+    layer named by a file in markup came out bold (an <img> one loads an image)."""
+    from PySide6 import QtCore, QtWidgets
+
+    from helpers import legacy_lstm_file
+
+    asked = []
+
+    def reply(box):
+        asked.append((box.text(), box.textFormat()))
+        return QtWidgets.QMessageBox.StandardButton.Cancel
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", reply)
+    assert window.open_file(str(legacy_lstm_file(tmp_path / "m.h5", ["<b>x</b>"])))
+    window.state.set_layer_option(0, "units", 3)
+    window.quiet = False
+    try:
+        assert not window.sessions.may_close()
+    finally:
+        window.quiet = True
+    assert "<b>x</b>" in asked[0][0] and asked[0][1] == QtCore.Qt.TextFormat.PlainText

@@ -63,8 +63,9 @@ def trace_rows(trace, sample_offset: int = 0):
     rows of the window's steps only: the table is of the window."""
     start = int(getattr(trace, "start", 0) or 0)
     window = window_of(trace)
+    names = sorted(trace.layers, key=len, reverse=True)
     for flat_key, arr in trace.flat().items():
-        layer, _, key = flat_key.partition("/")
+        layer, key = _layer_and_key(flat_key, names)
         a = np.asarray(arr)
         if window is not None and a.ndim >= 3 and a.shape[1] == trace.total_steps != window[1] - window[0]:
             a = a[:, window[0]:window[1]]
@@ -80,6 +81,20 @@ def trace_rows(trace, sample_offset: int = 0):
         else:
             for s, t, u in np.ndindex(a.shape):
                 yield layer, key, s + sample_offset, t + start, u, a[s, t, u]
+
+
+def _layer_and_key(flat_key: str, names: list[str]) -> tuple[str, str]:
+    """A flat key's layer (as ``Trace.flat`` names it: ``<layer>`` or ``<layer>:<k>``) and
+    the rest (``f``, ``forward/f``), split after the layer's whole name: a name from a file
+    may hold a '/' (a Keras 2 file's ``<b>x</b>``), which ``partition`` split inside.
+    ``names``: the trace's layer names, longest first."""
+    for name in names:
+        if flat_key.startswith(name + "/"):
+            return name, flat_key[len(name) + 1:]
+        if flat_key == name or flat_key.startswith(name + ":"):
+            return flat_key, ""
+    layer, _, key = flat_key.partition("/")  # (the model's outputs)
+    return layer, key
 
 
 def csv_text(trace, sample_offset: int = 0) -> str:

@@ -28,6 +28,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app import session as ses
 from lstmviz.errors import LstmvizError
 from lstmviz.text import file_label
+from lstmviz.ui.labels import plain_box
 
 log = logging.getLogger("lstmviz")
 AUTOSAVE_MS = 30_000
@@ -79,7 +80,8 @@ class SessionManager(QtCore.QObject):
         self.window = window
         self.state = window.state
         self.autosave_path = Path(autosave_path) if autosave_path else default_autosave_path()
-        self.session_path: str | None = None
+        self._session_path: str | None = None
+        self._documents: dict[str, str] = {}  # a model file's path -> the session it was saved as or opened from
         self._dirty = False
         self._moved_only = False  # the cursor moved, the input too large to save the session again
         self._lock = threading.Lock()
@@ -106,6 +108,18 @@ class SessionManager(QtCore.QObject):
         self.state.history_changed.connect(self._sync_actions)
         window.installEventFilter(self)
         self.timer.start()
+
+    @property
+    def session_path(self) -> str | None:
+        """The session file File > Save writes: the one the work on screen was opened from
+        or last saved as (None: Save asks where)."""
+        return self._session_path
+
+    @session_path.setter
+    def session_path(self, path: str | None) -> None:
+        self._session_path = path
+        if path is not None and self.state.path is not None:
+            self._documents[self.state.path] = path
 
     # -- menus ---------------------------------------------------------------------------
     def add_file_actions(self, file_menu: QtWidgets.QMenu, before: QtGui.QAction | None = None):
@@ -160,6 +174,12 @@ class SessionManager(QtCore.QObject):
         before = self.state.snapshot()
         ok = step()
         what = describe_change(before, self.state.snapshot()) if ok else ""
+        if ok and self.state.path != before.path:
+            # back across an open: Save writes that work's session, not the one opened after
+            # it (Ctrl+S wrote the stack brought back over the session file just opened)
+            path = self.state.path
+            self._session_path = self._documents.get(path) if path is not None else None
+            self.window.update_title()
         self.window.message(". ".join([(f"{done}: {what}" if what else done), *self._unreachable()])
                             if ok else nothing)
         return ok
@@ -281,7 +301,7 @@ class SessionManager(QtCore.QObject):
         change = self.unsaved()
         if not change:
             return True
-        box = QtWidgets.QMessageBox(self.window)
+        box = plain_box(QtWidgets.QMessageBox(self.window))  # (the change names a layer from a file)
         box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
         box.setWindowTitle("Save the session?")
         box.setText(f"The edits ({change}) are not saved. Save them as a session before closing?")
@@ -468,30 +488,34 @@ class SessionManager(QtCore.QObject):
         self.offer_leftovers = False
 
     def offer_restore(self, found: list[Path] | None = None) -> bool:
-        """Ask to restore the newest leftover autosave; the leftovers are removed once
-        answered (one that cannot be read is renamed ``*.lstmviz.damaged`` and kept)."""
+        """Ask to restore the newest leftover autosave; it is removed once answered (one
+        that cannot be read is renamed ``*.lstmviz.damaged`` and kept). The others (several
+        windows that went down together) are kept, each offered at a later start: another
+        window's work is not thrown away with the answer about this one."""
         found = found if found is not None else self.leftovers()
         if not found:
             return False
         box = QtWidgets.QMessageBox(self.window)
         box.setIcon(QtWidgets.QMessageBox.Icon.Question)
         box.setWindowTitle("Restore the last session?")
+        more = (f" (The newest of {len(found)} windows' autosaves: the others are offered "
+                "at the next starts.)" if len(found) > 1 else "")
         box.setText("lstmviz did not close cleanly last time. Restore the work it saved "
-                    "automatically?")
+                    "automatically?" + more)
         box.setStandardButtons(QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No)
         box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.Yes)
         yes = box.exec() == QtWidgets.QMessageBox.StandardButton.Yes
-        restored = yes and self.restore_autosave(found[0])
-        for p in found:
-            ses.remove_position(p)
-            try:
-                if yes and not restored and p == found[0]:
-                    # could not be read: kept for whoever wants to look, but not offered again
-                    p.replace(p.with_name(p.name + ".damaged"))
-                else:
-                    p.unlink()
-            except OSError:
-                pass
+        p = found[0]
+        restored = yes and self.restore_autosave(p)
+        ses.remove_position(p)
+        try:
+            if yes and not restored:
+                # could not be read: kept for whoever wants to look, but not offered again
+                p.replace(p.with_name(p.name + ".damaged"))
+            else:
+                p.unlink()
+        except OSError:
+            pass
         if restored:
             self._dirty = True  # the restored work goes into this window's own autosave
             self._restored, self._saved = True, None
