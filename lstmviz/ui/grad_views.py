@@ -502,8 +502,12 @@ class GradViews(QtCore.QObject):
         self._set_range(self.heat_plot, xRange=(-0.5, steps - 0.5), yRange=(-0.5, units - 0.5), padding=0)
         count_axis(self.heat_plot.getAxis("left"), units)
         count_axis(self.heat_plot.getAxis("bottom"), steps)
-        # the ends of the bar (+-m) are said in the caption: pyqtgraph drops labels there
-        if self.scale_combo.currentIndex() == 0:
+        # the ends of the bar (+-m) are said in the caption: pyqtgraph drops labels there;
+        # no finite value but 0 (a run whose weights overflowed): no scale, "0" alone, not
+        # "+0" and "-0" at fractions of a scale of 0
+        if not m > 0:
+            marks = []
+        elif self.scale_combo.currentIndex() == 0:
             marks = [(1 - k / DECADES, m * 10.0 ** -k) for k in range(1, int(DECADES))]
         else:
             marks = [(0.75, 0.75 * m), (0.5, 0.5 * m), (0.25, 0.25 * m)]
