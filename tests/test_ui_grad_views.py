@@ -466,6 +466,49 @@ def test_a_diverged_runs_views_say_their_numbers_are_not_finite(make_window):
     panel.stop()
 
 
+def test_before_the_first_update_the_views_say_so_not_update_0_twice(make_window):
+    """A new run, before any update: the connectivity caption read "update 0 (solid) and
+    update 0 (dashed)", two curves of which one is seen, and the Updates view's empty plot
+    labelled its axis "1" at its floor, as if a scale stood there. The caption says the
+    dashed line is the same, under the solid one; the empty Updates axis has no values."""
+    w, panel = _panel(make_window)
+    gv = panel.grad_views
+    gv.show_view("connectivity")
+    assert gv.view.iteration == 0
+    text = gv.captions["connectivity"].text()
+    assert "update 0 (solid) and update 0 (dashed)" not in text
+    assert "no update yet" in text
+    gv.show_view("updates")
+    assert gv.view.updates is None
+    assert gv.upd_plot.getAxis("left")._tickLevels in (None, [[], []], [])
+    panel.one_update()
+    panel.wait()
+    gv.show_view("connectivity")
+    assert gv.view.iteration == 1
+    assert "update 1 (solid) and update 0 (dashed)" in gv.captions["connectivity"].text()
+    gv.show_view("updates")
+    assert gv.view.updates and gv.upd_plot.getAxis("left")._tickLevels[0]
+    panel.stop()
+
+
+def test_a_heatmap_with_no_finite_value_labels_its_colour_bar_with_0_only(make_window):
+    """A SimpleRNN at sgd's learning rate of 10: every dL/dh of the update that overflowed
+    is infinite or NaN, drawn in the middle colour. The colour bar beside it read "+0, +0,
+    +0, 0, \u22120, \u22120, \u22120" (its marks at fractions of a scale of 0), seven labels
+    for one value; it says "0" alone, as the caption says no scale."""
+    w, panel = _panel(make_window, cell="SimpleRNN", optimizer="sgd", learning_rate=10.0, updates=100)
+    assert panel.session.stopped
+    gv = panel.grad_views
+    for scale in (0, 1):
+        gv.scale_combo.setCurrentIndex(scale)
+        gv.show_view("dh")
+        assert not np.isfinite(gv.view.dh).any()
+        assert gv.heat_values(gv.view)[1] == 0.0
+        assert gv.heat_bar.axis._tickLevels[0] == [(0.0, "0")]
+        assert "colours" not in gv.captions["dh"].text().lower()
+    panel.stop()
+
+
 @pytest.mark.parametrize("theme,size", [("projector", (1280, 720)), ("projector", (1024, 768)),
                                         ("dark", (1600, 1000))])
 def test_the_updates_view_reads_whole_on_a_projector(make_window, qapp, theme, size):

@@ -534,7 +534,7 @@ def test_log_axes_label_every_tick_in_one_format(make_window):
 def test_more_epochs_continue_the_run(make_window, qtbot):
     """Setting Epochs from 20 to 30 after some training started a new run from the first
     weights: the updates done were gone. Now the run goes on (playing on if it played);
-    fewer epochs than done finish it."""
+    fewer epochs than it has begun are the epochs begun."""
     from lstmviz.engine.train import trainable_arrays
 
     w = make_window()
@@ -551,10 +551,10 @@ def test_more_epochs_continue_the_run(make_window, qtbot):
     panel.refresh(force=True)
     assert panel.status_label.text().startswith("update 10 \u00b7 epoch 2/5")
     assert len(panel.curve_loss.getData()[0]) == 10  # the history drawn is the run's
-    panel.epochs_spin.setValue(1)  # fewer than done: finished where it is
-    assert s.done and s.iteration == 10
+    panel.epochs_spin.setValue(1)  # fewer than begun: the epoch under way (2), its last to train
+    assert not s.done and s.iteration == 10 and s.trainer.epochs == 2 == panel.epochs_spin.value()
     panel.refresh(force=True)
-    assert panel.status_label.text().endswith("finished")
+    assert panel.status_label.text().startswith("update 10 \u00b7 epoch 2/2")
     panel.epochs_spin.setValue(3)
     panel.play_button.click()  # plays on to the end of epoch 3
     qtbot.waitUntil(lambda: not panel.playing, timeout=30000)
@@ -569,6 +569,35 @@ def test_more_epochs_continue_the_run(make_window, qtbot):
     qtbot.waitUntil(lambda: s.iteration >= 4, timeout=30000)
     panel.play_button.click()
     assert s.view().history.iterations == list(range(1, s.iteration + 1))
+    panel.stop()
+
+
+def test_fewer_epochs_than_the_run_has_begun_keep_its_numbers_in_agreement(make_window):
+    """Epochs set to 1 after 11 updates of 8 per epoch finished the run there, and the tab
+    said "update 11 \u00b7 epoch 1/1 \u00b7 finished" under a header of "update 11 / 8", and
+    Epochs 1 in its box: more updates than the run has, in an epoch that had ended. The
+    box goes no lower than the epoch under way (2): the run finishes that epoch on Play,
+    and every number agrees; one at an epoch's end is finished there."""
+    w = make_window()
+    w.tabs.setCurrentIndex(w.tabs.indexOf(w.train_page))
+    panel = w.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=5))
+    s = panel.session
+    for _ in range(11):
+        s.step()
+    panel.epochs_spin.setValue(1)
+    panel.refresh(force=True)
+    assert panel.epochs_spin.value() == s.trainer.epochs == s.settings.epochs == 2 and not s.done
+    assert panel.status_label.text().startswith("update 11 \u00b7 epoch 2/2")
+    assert w.train_update_label.text() == "update 11 / 16"
+    while s.iteration < 16:
+        s.step()
+    panel.epochs_spin.setValue(3)
+    panel.epochs_spin.setValue(1)  # at the end of epoch 2: finished there
+    panel.refresh(force=True)
+    assert panel.epochs_spin.value() == s.trainer.epochs == 2 and s.done
+    assert panel.status_label.text().startswith("update 16 \u00b7 epoch 2/2")
+    assert w.train_update_label.text() == "update 16 / 16"
     panel.stop()
 
 

@@ -300,17 +300,23 @@ class TrainingSession:
             self.settings.learning_rate = float(lr)
             self.trainer.optimizer.learning_rate = float(lr)
 
-    def set_epochs(self, epochs: int) -> None:
+    def set_epochs(self, epochs: int) -> int:
         """The run's length, the run kept (its weights, optimizer, history): more epochs
-        continue it, fewer than it has done finish it. Not while it plays elsewhere (the
-        training process hands its state back on pause, epochs included)."""
+        continue it, fewer than it has begun give it the epochs begun (one at an epoch's
+        end is finished there, one within an epoch finishes that epoch: "update 11 / 8",
+        "epoch 1/1" after 11 updates of 8 per epoch agreed with nothing). Returns the
+        epochs set. Not while it plays elsewhere (the training process hands its state back
+        on pause, epochs included)."""
         if int(epochs) < 1:
             raise LstmvizError(f"epochs must be at least 1, got {epochs}")
         with self.lock:
-            self.settings.epochs = int(epochs)
-            self.trainer.epochs = int(epochs)
+            tr = self.trainer
+            epochs = max(int(epochs), tr.epoch + (1 if tr.batch else 0))
+            self.settings.epochs = epochs
+            tr.epochs = epochs
             with self.data_lock:
                 self._progress = read_progress(self.trainer)
+        return epochs
 
     # -- running ------------------------------------------------------------------------
     @property

@@ -502,8 +502,12 @@ class GradViews(QtCore.QObject):
         self._set_range(self.heat_plot, xRange=(-0.5, steps - 0.5), yRange=(-0.5, units - 0.5), padding=0)
         count_axis(self.heat_plot.getAxis("left"), units)
         count_axis(self.heat_plot.getAxis("bottom"), steps)
-        # the ends of the bar (+-m) are said in the caption: pyqtgraph drops labels there
-        if self.scale_combo.currentIndex() == 0:
+        # the ends of the bar (+-m) are said in the caption: pyqtgraph drops labels there;
+        # no finite value but 0 (a run whose weights overflowed): no scale, "0" alone, not
+        # "+0" and "-0" at fractions of a scale of 0
+        if not m > 0:
+            marks = []
+        elif self.scale_combo.currentIndex() == 0:
             marks = [(1 - k / DECADES, m * 10.0 ** -k) for k in range(1, int(DECADES))]
         else:
             marks = [(0.75, 0.75 * m), (0.5, 0.5 * m), (0.25, 0.25 * m)]
@@ -566,7 +570,9 @@ class GradViews(QtCore.QObject):
         text = ("\u2016\u2202y<sub>T</sub>/\u2202x<sub>t</sub>\u2016 = the Frobenius norm of the Jacobian "
                 "of the model's output at the last step y<sub>T</sub> (all output units) with respect "
                 "to the input vector x<sub>t</sub> (for token ids: its embedding), exact, by one backward "
-                f"pass per output unit; update {v.iteration} (solid) and update 0 (dashed).")
+                "pass per output unit; "
+                + (f"update {v.iteration} (solid) and update 0 (dashed)." if v.iteration else
+                   "no update yet: solid and dashed are one line."))
         gaps = "; ".join(f"{name} {said}" for name, said in zeros if said)
         if gaps:
             text += f" Zero, no point on the log axis (y<sub>T</sub> does not depend on x<sub>t</sub> there): {gaps}."
@@ -671,7 +677,8 @@ class GradViews(QtCore.QObject):
         self.upd_plot.getAxis("bottom").set_groups(
             [(w * (k + 1) + (k - 1) / 2, WEIGHT_LABELS.get(name, name), WEIGHT_SHORT.get(name, name))
              for w, name in enumerate(weights)])
-        powers = range(floor, top + 1)
+        # (no update yet: an empty plot, no values on its axis; "1" stood at its floor)
+        powers = range(floor, top + 1) if blocks else range(0)
         labels = log_labels([10.0 ** e for e in powers])
         set_ticks(self.upd_plot.getAxis("left"), [list(zip(map(float, powers), labels)), []])
         if blocks:

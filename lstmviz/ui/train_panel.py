@@ -416,9 +416,14 @@ class TrainPanel(QtWidgets.QWidget):
         was = self.playing
         self.set_playing(False)
         try:
-            self.session.set_epochs(epochs)
+            done = self.session.set_epochs(epochs)
         except LstmvizError as err:
             self._error = str(err)
+        else:
+            if done != epochs:  # (no lower than the epoch under way: its box says so)
+                self.epochs_spin.blockSignals(True)
+                self.epochs_spin.setValue(done)
+                self.epochs_spin.blockSignals(False)
         if was:
             self.set_playing(True)
         self.refresh(force=True)
