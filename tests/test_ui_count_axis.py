@@ -244,3 +244,44 @@ def test_a_bottom_axis_without_its_label_keeps_room_for_a_commas_tail(qtbot):
     qtbot.wait(20)
     assert not any("," in t for _, t in axis._tickLevels[0])
     assert axis.minimumHeight() < tall
+
+
+def test_a_few_labels_of_a_very_long_axis_are_found_without_a_label_per_step(qtbot, monkeypatch):
+    """A 20,000,000-step input's overview strip asked ``_few_that_fit`` for labels: it made
+    and measured a label for every step, then for every 2nd, 3rd ... (60,000,000 strings,
+    minutes and 3 GB on the window's thread after the keyframe pass). Spacings whose
+    labels outnumber the axis's room are skipped unmade; the labels found are those a
+    spacing-by-spacing search finds, and they fit."""
+    from lstmviz.ui import plot_tools
+
+    w = _plot(qtbot, 300)
+    axis = w.plotItem.getAxis("bottom")
+    made = []
+    labels = plot_tools.tick_labels
+
+    def counted(values):
+        made.append(len(values))
+        return labels(values)
+
+    monkeypatch.setattr(plot_tools, "tick_labels", counted)
+    n = 20_000_000
+    ticks = plot_tools._few_that_fit(axis, n, 0)
+    assert len(ticks) >= 2 and max(made) <= axis.width()
+    # the same as the search through every spacing (the first spacing that fits: few labels)
+    every = int(ticks[1][0] - ticks[0][0])
+    assert n // every <= axis.width()
+    finer = [s for s in plot_tools._FEW_SPACINGS if s < every and n / s <= 60]
+    for s in finer:  # (each finer spacing of a few labels did not fit)
+        made.clear()
+        assert plot_tools._few_that_fit(axis, n, 0, spacings=[s]) == []
+    assert _labels_fit_apart(axis, ticks)
+
+
+def _labels_fit_apart(axis, ticks) -> bool:
+    from PySide6 import QtGui
+
+    metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+    px = axis.width() / 20_000_000
+    widths = [metrics.horizontalAdvance(t) for _, t in ticks]
+    return all((b[0] - a[0]) * px >= (wa + wb) / 2 for (a, b), (wa, wb) in
+               zip(zip(ticks, ticks[1:]), zip(widths, widths[1:])))

@@ -439,6 +439,11 @@ def _few_that_fit(axis: pg.AxisItem, n: int, first: int, gap: str = "M", spacing
     for every in _FEW_SPACINGS if spacings is None else spacings:
         if every >= n:
             break
+        if n / every > length / max(apart, 1.0) + 1:
+            # more labels than the axis has gaps for: none fit (not made: a 20,000,000-step
+            # overview's strip made and measured a label for every step, then every 2nd ...,
+            # minutes and gigabytes on the window's thread)
+            continue
         start = -(-int(first) // every) * every
         values = range(start, first + n, every)
         if len(values) < 2:
