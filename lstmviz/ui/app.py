@@ -30,6 +30,10 @@ from pathlib import Path
 
 log = logging.getLogger("lstmviz")
 DEFAULT_SIZE = (1600, 1000)
+#: what a window's frame (title bar, borders) adds to its size on most desktops (px): a
+#: window as tall as the screen's free area had its status bar below the edge (1600 x 1000
+#: on a 1600 x 1000 area under openbox; a 1680 x 1050 screen under a 40 px panel)
+FRAME_ROOM = (16, 48)
 
 
 def limit_blas_threads(n: int = 1) -> None:
@@ -395,7 +399,8 @@ def show_sized(window, size: tuple[int, int], asked: bool) -> None:
     window.resize(w, h)
     screen = window.screen() or QtGui.QGuiApplication.primaryScreen()
     room = screen.availableGeometry() if screen is not None else None
-    fits = room is None or (w <= room.width() and h <= room.height())
+    fx, fy = FRAME_ROOM  # (the frame is not known before the window is shown)
+    fits = room is None or (w + fx <= room.width() and h + fy <= room.height())
     window.show() if asked or fits else window.showMaximized()
 
 
