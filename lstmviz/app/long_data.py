@@ -404,14 +404,8 @@ def not_text(path) -> str | None:
     or UTF-16 text), as a long input names what it takes; else None."""
     path = Path(path)
     with open(path, "rb") as fh:
-        head = fh.read(HEAD_BYTES)
-    k = head.find(b"\x00")
-    if k < 0:
-        return None
-    line = head.count(b"\n", 0, k) + 1
-    return (f"{path.name}: line {line:,} holds NUL bytes: not a text file (a "
-            "binary file, or text saved as UTF-16); a long input is a .npy, a .csv of numbers, or "
-            "UTF-8 text")
+        return binary(path.name, fh.read(HEAD_BYTES),
+                      takes="a long input is a .npy, a .csv of numbers, or UTF-8 text")
 
 
 def reads_as_text(path) -> bool:
@@ -504,7 +498,7 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
         x = open_npy(path, progress, cancel, ids=len(model.input_shapes()[0]) == 2)
     elif suffix not in (".csv", ".tsv") and (why := not_text(path)):  # (read_csv's own otherwise)
         raise LstmvizError(why)
-    elif suffix in (".csv", ".tsv") or not reads_as_text(path):
+    elif suffix in (".csv", ".tsv") or not_numbers(path) is None:  # (not reads_as_text: its not_text just read)
         x = read_csv(path, progress, cancel, names)
     elif path.stat().st_size == 0:
         raise LstmvizError(f"{path.name}: the file is empty")

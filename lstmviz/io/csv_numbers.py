@@ -130,21 +130,22 @@ def no_rows(name, header: list[str] | None = None) -> str:
             "File > Open a long input)")
 
 
-def not_text(name, line: int) -> str:
-    """A CSV holding NUL bytes: a binary file (or UTF-16 text) named .csv."""
+def not_text(name, line: int, takes: str = TABLE) -> str:
+    """A CSV holding NUL bytes: a binary file (or UTF-16 text) named .csv; ``takes``: what
+    the reader takes instead."""
     return (f"{name}: line {line:,} holds NUL bytes: not a text file (a binary file, or text "
-            f"saved as UTF-16); {TABLE}")
+            f"saved as UTF-16); {takes}")
 
 
 #: the bytes of a CSV looked at for NULs before its numbers (the long-input reader's block)
 HEAD_BYTES = 4 << 20
 
 
-def binary(name, data: bytes, line0: int = 0) -> str | None:
+def binary(name, data: bytes, line0: int = 0, takes: str = TABLE) -> str | None:
     """``not_text`` when ``data`` (a CSV's bytes after its first ``line0`` lines) holds a
     NUL byte, else None: a binary file is refused as one before its first "not a number"."""
     k = data.find(b"\x00")
-    return None if k < 0 else not_text(name, line0 + data.count(b"\n", 0, k) + 1)
+    return None if k < 0 else not_text(name, line0 + data.count(b"\n", 0, k) + 1, takes)
 
 
 def check_text(name, path) -> None:
