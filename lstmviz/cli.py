@@ -285,12 +285,8 @@ def cmd_trace(args) -> int:
             _check_budget(model, arrays)
             trace = model.trace(arrays if len(arrays) > 1 else arrays[0])
     except TooManySteps as err:  # (a 300,000-row CSV: every step of it, not a window)
-        from lstmviz import limits
-        raise LstmvizError(name_input(
-            f"tracing would run {err.run:,} recurrent steps (over all layers), over the limit of "
-            f"{limits.step_limit():,} (it grows with the memory limit of "
-            f"{limits.fmt_bytes(limits.memory_limit())}); write a window of steps with --steps A:B, "
-            f"or {limits.HINT}", args.inputs)) from None
+        raise LstmvizError(name_input(str(TooManySteps(err.run, "write a window of steps with --steps A:B")),
+                                      args.inputs)) from None
     except LstmvizError as err:
         raise LstmvizError(name_input(str(err), args.inputs)) from None
     from lstmviz.app.export_data import trace_arrays, window_of

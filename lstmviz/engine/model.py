@@ -79,9 +79,15 @@ def check_finite(arr: np.ndarray, what: str) -> None:
 
 class TooManySteps(LstmvizError):
     """A whole trace would run more recurrent steps (``run``, over all layers) than
-    ``limits.step_limit()`` allows (``lstmviz trace`` then says to take a window)."""
+    ``limits.step_limit()`` allows; ``what``: that, said once, before the advice
+    (``lstmviz trace`` gives its own: take a window)."""
 
-    run = 0
+    def __init__(self, run: int, advice: str = "use fewer steps"):
+        self.run = int(run)
+        self.what = (f"tracing would run {self.run:,} recurrent steps (over all layers), over the limit "
+                     f"of {limits.step_limit():,} (it grows with the memory limit of "
+                     f"{limits.fmt_bytes(limits.memory_limit())})")
+        super().__init__(f"{self.what}; {advice}, or {limits.HINT}")
 
 
 @dataclass
@@ -676,12 +682,7 @@ class Model:
         if msg:
             raise LstmvizError(f"{msg}; use fewer samples or steps, or {limits.HINT}")
         if run > limits.step_limit():
-            err = TooManySteps(
-                f"tracing would run {run:,} recurrent steps (over all layers), over the limit "
-                f"of {limits.step_limit():,} (it grows with the memory limit of "
-                f"{limits.fmt_bytes(limits.memory_limit())}); use fewer steps, or {limits.HINT}")
-            err.run = run
-            raise err
+            raise TooManySteps(run)
         return total
 
 
