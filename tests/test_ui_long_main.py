@@ -1442,15 +1442,26 @@ def test_an_animation_waits_for_the_pass_answering_its_cancel(long_window, monke
     assert ex.frames_label(w, 2, "a.gif") == "Rendering 2 frames of a.gif\u2026"
 
 
-def test_units_at_scale_follows_a_pass_run_again_after_a_cancel(long_window, qtbot):
+def test_units_at_scale_follows_a_pass_run_again_after_a_cancel(long_window, qtbot, monkeypatch):
     # Units at scale open when the pass was cancelled said "cancelled" and stayed so after
     # Trace all ran the pass again: its timer had stopped, nothing told it
+    import threading
+
+    from lstmviz.app.long_sequence import LongSequence
     w, x = long_window
     state = w.state
+    go = threading.Event()
+    run_pass = LongSequence.run_pass
+
+    def held(self, *args, **kwargs):  # the pass starts once Cancel was pressed (on an idle
+        go.wait(60)  # machine the 30,000 steps' pass had ended before it, and Cancel stopped
+        return run_pass(self, *args, **kwargs)  # the overviews instead)
+    monkeypatch.setattr(LongSequence, "run_pass", held)
     state.set_input_data(np.tile(x, (1, 10, 1)))  # 30,000 steps
     seq = state.long
     units = w.open_units_window()
     w.long_runner.cancel()
+    go.set()
     assert w.long_runner.wait(60) and units.wait(60)
     assert not seq.ready and "cancelled" in units.status.text()
     assert w.long_runner.resume()
