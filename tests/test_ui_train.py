@@ -3,6 +3,7 @@ play / pause / one update / reset, the learning rate changes mid-run."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -743,6 +744,11 @@ def test_the_trained_model_can_be_saved_as_keras(make_window, tmp_path):
         np.testing.assert_array_equal(a, b)
     assert panel.save_keras(tmp_path) is None  # a folder: said under the buttons
     assert "is a directory" in panel.status_label.text()
+    # a name the system refuses (too long): its path said escaped, not a line of its own
+    assert panel.save_keras(tmp_path / f"two\nlines\u202e{'y' * 300}.keras") is None
+    said = panel.status_label.text().split("\n")
+    assert said[1].startswith(f"{tmp_path}{os.sep}two\\x0alines\\u202eyyy") and len(said) == 2, said
+    assert said[1].endswith(".keras: File name too long"), said
     panel.stop()
 
 

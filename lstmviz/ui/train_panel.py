@@ -32,7 +32,7 @@ from lstmviz.app.train_process import TrainProcess
 from lstmviz.app.train_user import save_snapshot, unkept_update
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
-from lstmviz.text import file_label, plural
+from lstmviz.text import file_label, plural, safe_text
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import TAB_BAR_FRAME, ElidedCombo, SteadyLabel, TabNames
@@ -733,7 +733,7 @@ class TrainPanel(QtWidgets.QWidget):
         try:
             it, caveat, broken = save_snapshot(self.session, snaps[k][0], path)
         except (LstmvizError, OSError) as err:
-            self.set_error(str(err) if isinstance(err, LstmvizError) else f"{path}: {err.strerror or err}")
+            self.set_error(str(err) if isinstance(err, LstmvizError) else safe_text(f"{path}: {err.strerror or err}"))
             return None
         text = plain = f"Saved the model at update {it} to {file_label(str(path))}" + (f" ({caveat})" if caveat else "")
         # a diverged run is saved all the same (the user's work is never lost), and said: its
