@@ -943,6 +943,27 @@ def test_both_csv_readers_choose_the_separator_once_and_say_a_missing_value_alik
                                     "remove the row"] * 2
 
 
+def test_both_csv_readers_say_a_last_cell_left_empty_is_empty(tmp_path):
+    """A 2-column file whose row is '3.5,' (its last cell left empty): its trailing ','
+    was taken for a row's trailing comma, and the row said to "have 1 value but the rows
+    before have 2"; it is column 2 of that line, empty. Rows that all end in ',' are still
+    read, as is a row of one column more that ends in one."""
+    p = tmp_path / "e.csv"
+    p.write_text("1,2\n3.5,\n")
+    missing = "line 2, column 2 is empty (a missing value); fill it in or remove the row"
+    assert _both_csv_readers(p) == [missing] * 2
+    p.write_text("1,2\n3.5 ,  \n")  # (spaces around it: still that cell, empty)
+    assert _both_csv_readers(p) == [missing] * 2
+    p.write_text("a,b\n1,2\n3.5,\n")  # (with a header: the column named)
+    assert _both_csv_readers(p) == [missing.replace("line 2, column 2", "line 3, column 2 ('b')")] * 2
+    p.write_text("1,2,\n3.5,,\n")  # every row ends in ',': its cell before it is empty
+    assert _both_csv_readers(p) == [missing] * 2
+    p.write_text("1,2\n3,4,\n5,6\n")  # one row ends in ',': read
+    assert _both_csv_readers(p) == [[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]] * 2
+    p.write_text("1,\n3.5,\n")  # (one column, every row ending in ',')
+    assert _both_csv_readers(p) == [[[1.0], [3.5]]] * 2
+
+
 def test_text_one_hot_in_many_features_is_checked_before_it_is_made(tmp_path, monkeypatch):
     """Text read as one-hot features makes a float per character and feature: 20,000
     characters for a model of 1,000 features are 80 MB (200 KB of text for 4,096 features
