@@ -115,8 +115,12 @@ def test_train_lessons_run_in_presentation(make_window, qtbot):
     assert w.tabs.currentWidget() is panel and p.tour.active
     assert panel.session.settings.cell == "SimpleRNN" and panel.session.view().iteration == 160
     rnn_first = float(panel.session.view().dh_norm[0])
+    rnn_ratio = float(panel.session.view().dh_norm[-1]) / rnn_first
     text = p.caption.text()
     assert "{" not in text and f"{rnn_first:.2g}" in text
+    # the ratio readable, to 2 significant figures ("397,965×" read out in a hall: "about 400,000×")
+    shown = float(f"{rnn_ratio:.2g}")
+    assert f"about {shown:,.0f}× less gradient" in text or f"{shown:,.0f}× less gradient" in text, text
     p.tour.next()
     v = panel.session.view()
     assert panel.session.settings.cell == "LSTM" and v.iteration == 160

@@ -32,7 +32,7 @@ from lstmviz.app.train_process import TrainProcess
 from lstmviz.app.train_user import save_snapshot, unkept_update
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
-from lstmviz.text import file_label, plural, safe_text
+from lstmviz.text import about, file_label, plural, safe_text
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import TAB_BAR_FRAME, ElidedCombo, SteadyLabel, TabNames
@@ -824,7 +824,7 @@ class TrainPanel(QtWidgets.QWidget):
         if v.dh_norm is not None and len(v.dh_norm):
             first, last = float(v.dh_norm[0]), float(v.dh_norm[-1])
             facts.update(first=f"{first:.2g}", last=f"{last:.2g}",
-                         ratio=f"{last / first:,.0f}" if first > 0 else "inf")
+                         ratio=about(last / first) if first > 0 else "inf")  # (read out: 2 figures)
         if grad_view == "curves":
             self.plot_tabs.setCurrentWidget(self.plots)
             self.grad_views.mark_unit(None)
