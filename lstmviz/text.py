@@ -28,6 +28,19 @@ def plural(n: int, word: str, words: str | None = None, sep: str = "") -> str:
     count = f"{n:{sep}}" if sep else f"{n}"
     return f"{count} {word if int(n) == 1 else (words or word + 's')}"
 
+def about(x: float, digits: int = 2) -> str:
+    """``x`` rounded to ``digits`` significant figures for people, 'about' before it where
+    that changed it: ``about 400,000`` (397,965), ``about 6.2``, ``12``; ``inf`` as is. A
+    caption read out in a hall quotes a run's ratio so, computed, not six digits of it."""
+    import math
+
+    if not math.isfinite(x):
+        return f"{x}"
+    shown = float(f"{x:.{digits}g}")
+    text = f"{shown:,.0f}" if abs(shown) >= 10 ** (digits - 1) else f"{shown:g}"
+    return text if shown == x else f"about {text}"
+
+
 #: Longest name kept whole; longer ones are cut (with a checksum, so that two long
 #: names that differ only at their ends stay two names).
 NAME_LIMIT = 120

@@ -134,6 +134,39 @@ def test_unit_statistics_stay_exact_for_near_constant_units_of_a_large_mean():
     assert list(scale.rank_units(st, "correlation", top=1)) == [1]
 
 
+def test_units_that_are_nan_rank_last_in_every_ranking_and_say_why():
+    """A unit NaN at every step (a layer whose numbers overflowed) had 'variance nan',
+    'saturation 0.0%' and 'r +0.000': last by variance (NaN sorts last) but among the
+    least saturated and least correlated, ranked above units that move. Units NaN or
+    infinite at any step have no score: last in every ranking, in unit order, not kept by
+    a minimum, and ``unscored`` says why."""
+    rng = np.random.default_rng(1)
+    n = 3000
+    v = rng.normal(0, 0.5, (n, 5)).astype(np.float32)
+    v[:, 1] = np.nan  # NaN at every step
+    v[:, 3] = np.float32(0.95)  # saturated, still
+    v[2000:, 4] = np.nan  # overflowed after step 2,000
+    v[1999, 4] = np.inf
+    feature = rng.normal(0, 1, n)
+    v[:, 0] = feature * 0.1  # correlated
+    st = scale.UnitStats(5, gate=False)
+    with np.errstate(invalid="ignore"):
+        for s in range(0, n, 1000):
+            st.add(v[s:s + 1000], feature[s:s + 1000])
+    assert list(st.scored) == [True, False, True, True, False]
+    for by in scale.RANKINGS:
+        order = list(scale.rank_units(st, by))
+        assert order[-2:] == [1, 4] and sorted(order) == [0, 1, 2, 3, 4], (by, order)
+        assert 1 not in scale.rank_units(st, by, minimum=0.0) and 4 not in scale.rank_units(st, by, minimum=0.0)
+    assert list(scale.rank_units(st, "saturation"))[0] == 3
+    assert list(scale.rank_units(st, "correlation"))[0] == 0
+    assert st.unscored(1, "h[1]") == ("h[1] is NaN at every step: the layer's numbers overflowed (or its "
+                                      "weights are not numbers); nothing to plot or score")
+    assert st.unscored(4, "h[4]") == ("h[4] is NaN or infinite at 1,001 of 3,000 steps (the layer's "
+                                      "numbers overflowed): not scored, ranked last")
+    assert st.unscored(0, "h[0]") == ""
+
+
 def test_correlation_follows_the_processing_order_of_a_backward_half(traced):
     _, x, full, wt = traced
     hb = full["bi"].children["backward"].steps["h"][0].astype(np.float64)
@@ -941,6 +974,27 @@ def test_both_csv_readers_choose_the_separator_once_and_say_a_missing_value_alik
     p.write_text("1,2\n\n,4\n")
     assert _both_csv_readers(p) == ["line 3, column 1 is empty (a missing value); fill it in or "
                                     "remove the row"] * 2
+
+
+def test_both_csv_readers_say_a_last_cell_left_empty_is_empty(tmp_path):
+    """A 2-column file whose row is '3.5,' (its last cell left empty): its trailing ','
+    was taken for a row's trailing comma, and the row said to "have 1 value but the rows
+    before have 2"; it is column 2 of that line, empty. Rows that all end in ',' are still
+    read, as is a row of one column more that ends in one."""
+    p = tmp_path / "e.csv"
+    p.write_text("1,2\n3.5,\n")
+    missing = "line 2, column 2 is empty (a missing value); fill it in or remove the row"
+    assert _both_csv_readers(p) == [missing] * 2
+    p.write_text("1,2\n3.5 ,  \n")  # (spaces around it: still that cell, empty)
+    assert _both_csv_readers(p) == [missing] * 2
+    p.write_text("a,b\n1,2\n3.5,\n")  # (with a header: the column named)
+    assert _both_csv_readers(p) == [missing.replace("line 2, column 2", "line 3, column 2 ('b')")] * 2
+    p.write_text("1,2,\n3.5,,\n")  # every row ends in ',': its cell before it is empty
+    assert _both_csv_readers(p) == [missing] * 2
+    p.write_text("1,2\n3,4,\n5,6\n")  # one row ends in ',': read
+    assert _both_csv_readers(p) == [[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]] * 2
+    p.write_text("1,\n3.5,\n")  # (one column, every row ending in ',')
+    assert _both_csv_readers(p) == [[[1.0], [3.5]]] * 2
 
 
 def test_text_one_hot_in_many_features_is_checked_before_it_is_made(tmp_path, monkeypatch):

@@ -417,6 +417,27 @@ def test_an_unwritable_folder_is_named_with_the_users_file(window, tmp_path, mon
     assert capsys.readouterr().err.strip().endswith(f"{tmp_path / 't.npz'}: Permission denied")
 
 
+def test_an_exports_path_is_said_escaped(window, tmp_path, monkeypatch):
+    """'Saved <path>' and an export's refusal put the path the user typed raw into the
+    status bar: a newline in its name was a second line, a bidi override turned the rest of
+    the line around. Both say it escaped, as opening a file does."""
+    import tempfile
+
+    out = tmp_path / "two\nlines\u202e.svg"
+    shown = f"{tmp_path}{os.sep}two\\x0alines\\u202e.svg"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    window.exporter.picture("view", "svg")
+    assert out.exists() and window.last_message == f"Saved {shown}", window.last_message
+
+    def refuse(prefix="", suffix="", dir=None, **kw):
+        raise PermissionError(13, "Permission denied", os.path.join(dir, f"{prefix}k2j3h4ab{suffix}"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    window.exporter.picture("view", "svg")
+    assert window.last_message == f"{shown}: Permission denied", window.last_message
+    assert window.statusBar().currentMessage() == window.last_message
+
+
 def test_export_names_say_what_they_hold_and_land_where_the_user_saves(window, tmp_path, monkeypatch):
     """Every export offered 'lstmviz.png' (or 'lstmviz.svg', 'trace.npz', 'model.json') in
     the model's folder: on a bundled demo, the installed package's own folder; a name typed

@@ -228,3 +228,28 @@ def test_a_model_of_two_inputs_shows_their_names_as_text(make_window, tmp_path, 
                 found += [(f"tab {w.tabs.tabText(tab)}, layer {layer}: {where}", _raw(src))
                           for where, src in rich_texts(w) if _raw(src)]
     assert not found, "\n".join(f"{a}: {b}" for a, b in found[:40])
+
+
+def test_paths_the_user_chose_are_said_as_text_escaped(make_window, tmp_path):
+    """The paths File > Save session and Open recent name in the status bar and dialogs:
+    'Saved the session to ...' and a save's failure put the path raw (a newline in its name
+    was a second line of the status bar, a bidi override turned the rest of it around);
+    markup in a name is shown as its characters (the bar and the dialogs are plain text)."""
+    import os
+
+    w = make_window()
+    odd = "<b>x&amp;\nlines\u202e"
+    for path in (tmp_path / f"{odd}.lstmviz",  # saved
+                 tmp_path / f"{odd}{'y' * 300}.lstmviz"):  # refused by the system: too long a name
+        saved = w.sessions._save_reporting(str(path))
+        assert (saved is not None) == (path.name == f"{odd}.lstmviz")
+        said = w.statusBar().currentMessage()
+        assert said == w.last_message and said.isprintable() and "\u202e" not in said, said
+        assert "<b>x&amp;\\x0alines\\u202e" in said, said
+        if saved is not None:
+            assert said == f"Saved the session to {tmp_path}{os.sep}<b>x&amp;\\x0alines\\u202e.lstmviz"
+    # Open recent, the file gone since
+    os.remove(tmp_path / f"{odd}.lstmviz")
+    w.recent_menu.actions()[0].trigger()
+    said = w.statusBar().currentMessage()
+    assert said.isprintable() and said.endswith("<b>x&amp;\\x0alines\\u202e.lstmviz: no such file"), said

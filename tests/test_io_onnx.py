@@ -333,6 +333,37 @@ def test_truncated_and_foreign_files(tmp_path):
     assert "\n" not in str(err.value) and str(err.value).startswith("bad.safetensors: ")
 
 
+def test_a_safetensors_files_damaged_header_length_is_said_with_its_numbers(tmp_path):
+    """A header length larger than the file, or absurd, was 'unrecognised binary content'
+    (or, within 100 MB, 'does not fit the file'): now one line naming safetensors, the
+    length and the file's size. A text file whose 9th character opens a JSON object is
+    still a text file."""
+    import struct
+
+    src = (FIXTURES / "safetensors_lstm" / "model.safetensors").read_bytes()
+    size = len(src)
+    path = tmp_path / "bad.safetensors"
+    for n, said in ((size, f"header length is {size:,} bytes but the file has {size:,}"),
+                    (10 ** 12, f"header length is 1,000,000,000,000 bytes but the file has {size:,}"),
+                    (2 ** 64 - 1, f"header length is {2 ** 64 - 1:,} bytes but the file has {size:,}"),
+                    (1, "header length is 1 byte, too short for its JSON")):
+        path.write_bytes(struct.pack("<Q", n) + src[8:])
+        with pytest.raises(LstmvizError) as err:
+            lstmviz.load(path)
+        msg = str(err.value)
+        assert msg.startswith(f"bad.safetensors: the safetensors {said}") and "\n" not in msg, msg
+        assert "supported: " in msg
+    # (the same bytes under another name: its header after 8 bytes of binary says safetensors)
+    other = tmp_path / "weights.bin"
+    other.write_bytes(struct.pack("<Q", 10 ** 12) + src[8:])
+    with pytest.raises(LstmvizError, match="the safetensors header length is 1,000,000,000,000 bytes"):
+        lstmviz.load(other)
+    text = tmp_path / "config.bin"
+    text.write_bytes(b'{"cfg": {"units": 4}}')
+    with pytest.raises(LstmvizError, match="this is a JSON/text file"):
+        lstmviz.load(text)
+
+
 # ------------------------------------------------------------------ edge cases of the ops
 
 def test_gather_minus_one_slice_to_int64_max_reshape_zero(tmp_path):

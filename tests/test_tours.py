@@ -713,3 +713,14 @@ def test_g_lists_the_lessons_steps_and_a_number_goes_to_one(window, qtbot):
     p.tour.end()
     press(qtbot, window, QtCore.Qt.Key.Key_G)  # after the lesson: nothing again
     assert not menu.isVisible()
+
+
+def test_a_ratio_a_caption_quotes_is_rounded_to_two_significant_figures():
+    """Lesson 10 read "397,965× less gradient" to a hall: six digits of a figure that
+    changes from machine to machine. Quoted now as 'about 400,000', computed from the run."""
+    from lstmviz.text import about
+
+    assert about(397_965.3) == "about 400,000"
+    assert about(131_798) == "about 130,000"
+    assert about(6.24) == "about 6.2" and about(6.0) == "6" and about(12) == "12"
+    assert about(0.01234) == "about 0.012" and about(float("inf")) == "inf"

@@ -243,7 +243,7 @@ def test_ranked_rows_are_named_by_their_units_and_fill_the_overview(qtbot, model
         assert [(v, s) for v, s in ticks[0]] == [(k + 0.5, str(u)) for k, u in enumerate(order)]
     w.rank_combo.setCurrentText("model order")  # back: the axis counts units again
     assert not w.top_spin.isEnabled()
-    assert w.over_plot.getAxis("left")._tickLevels is None
+    assert w.over_plot.getAxis("left")._tickLevels == [[(k + 0.5, str(k)) for k in range(6)], []]
     y0, y1 = w.over_plot.vb.viewRange()[1]
     assert 6 <= y1 <= 6.3
 
@@ -933,3 +933,41 @@ def test_the_scores_stand_on_one_line_where_the_row_has_room(qtbot, model_x):
     assert label.text().startswith("variance")
     assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
     assert label.heightForWidth(label.width()) < 1.6 * label.fontMetrics().height()  # one line
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # (the model's own)
+def test_a_record_nan_at_every_step_says_so_and_unit_axes_count_whole_units(qtbot):
+    """A layer whose numbers are NaN at every step showed empty plots and 'variance nan ·
+    saturation 0.0% · r +0.000', nothing saying why; the scores' line says it. A layer of
+    one unit in model order had unit ticks 0, 0.2, ..., 1.0: a unit axis names whole
+    units, each at its row's middle."""
+    model = Model.sequential((None, None, 1), [
+        LayerSpec("LSTM", {"units": 1, "return_sequences": True}, name="one"),
+        LayerSpec("SimpleRNN", {"units": 3, "return_sequences": True}, name="r")], seed=1)
+    model.layers[1].weights[2][:] = np.nan  # (its bias: NaN from the first step on)
+    x = np.sin(np.arange(T) / 30.0)[None, :, None].astype(np.float32)
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.show()
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    box = w.record_combo
+    box.setCurrentIndex(next(i for i in range(box.count()) if box.itemData(i) == ("r", "h")))
+    qtbot.waitUntil(lambda: w.summary is not None and w.summary[1].n == T, timeout=120_000)
+    st = w.summary[1]
+    assert not st.scored.any()
+    assert w.scores_label.text() == ("h[0] is NaN at every step: the layer's numbers overflowed (or its weights "
+                                     "are not numbers); nothing to plot or score")
+    for plot in (w.over_plot, w.win_plot):
+        assert plot.getAxis("left")._tickLevels == [[(0.5, "0"), (1.5, "1"), (2.5, "2")], []]
+    w.rank_combo.setCurrentText("saturation")  # (no unit scores: model order kept, last)
+    qtbot.waitUntil(lambda: w.order is not None, timeout=60_000)
+    assert list(w.order) == [0, 1, 2]
+    w.rank_combo.setCurrentText("model order")
+    box.setCurrentIndex(next(i for i in range(box.count()) if box.itemData(i) == ("one", "h")))  # one unit
+    qtbot.waitUntil(lambda: w.summary is not None and w.summary[1].n == T, timeout=120_000)
+    for plot in (w.over_plot, w.win_plot):
+        assert plot.getAxis("left")._tickLevels == [[(0.5, "0")], []]
+    assert w.scores_label.text().startswith("variance")

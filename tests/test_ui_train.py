@@ -3,6 +3,7 @@ play / pause / one update / reset, the learning rate changes mid-run."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -114,8 +115,12 @@ def test_train_lessons_run_in_presentation(make_window, qtbot):
     assert w.tabs.currentWidget() is panel and p.tour.active
     assert panel.session.settings.cell == "SimpleRNN" and panel.session.view().iteration == 160
     rnn_first = float(panel.session.view().dh_norm[0])
+    rnn_ratio = float(panel.session.view().dh_norm[-1]) / rnn_first
     text = p.caption.text()
     assert "{" not in text and f"{rnn_first:.2g}" in text
+    # the ratio readable, to 2 significant figures ("397,965×" read out in a hall: "about 400,000×")
+    shown = float(f"{rnn_ratio:.2g}")
+    assert f"about {shown:,.0f}× less gradient" in text or f"{shown:,.0f}× less gradient" in text, text
     p.tour.next()
     v = panel.session.view()
     assert panel.session.settings.cell == "LSTM" and v.iteration == 160
@@ -743,6 +748,11 @@ def test_the_trained_model_can_be_saved_as_keras(make_window, tmp_path):
         np.testing.assert_array_equal(a, b)
     assert panel.save_keras(tmp_path) is None  # a folder: said under the buttons
     assert "is a directory" in panel.status_label.text()
+    # a name the system refuses (too long): its path said escaped, not a line of its own
+    assert panel.save_keras(tmp_path / f"two\nlines\u202e{'y' * 300}.keras") is None
+    said = panel.status_label.text().split("\n")
+    assert said[1].startswith(f"{tmp_path}{os.sep}two\\x0alines\\u202eyyy") and len(said) == 2, said
+    assert said[1].endswith(".keras: File name too long"), said
     panel.stop()
 
 
@@ -1573,3 +1583,70 @@ def test_the_snapshot_slider_keeps_its_width_as_the_updates_grow_and_go_back(mak
         seen.add((panel.time_slider.geometry().getRect(), panel.time_label.geometry().getRect()))
     assert len(seen) == 1, seen
     panel.stop()
+
+
+def _cut_at_top(panel) -> list[str]:
+    """The controls' widgets that the top edge of their scrolled view cuts through."""
+    from PySide6 import QtCore, QtWidgets
+
+    content = panel.controls.widget()
+    v = panel.controls.verticalScrollBar().value()
+    room = panel.controls.viewport().height()
+    cut = []
+    for c in content.findChildren(QtWidgets.QWidget):
+        if not c.isVisible() or c.height() > room / 2:
+            continue
+        top = c.mapTo(content, QtCore.QPoint(0, 0)).y()
+        if top < v < top + c.height():
+            cut.append(c.text() if isinstance(c, QtWidgets.QLabel) else type(c).__name__)
+    return cut
+
+
+def test_one_update_on_a_1024_x_768_projector_leaves_the_controls_whole_and_marks_its_point(make_window, qapp):
+    """In the projector theme at 1024 x 768, One update said 'computing update 1…' under
+    the run's line, scrolled the controls 21 px to show it, and left them there: the "Task"
+    label cut in half. The scroll stops at a row's edge and goes back when the line does.
+    The loss plot at update 1 showed only a dot of the thin line's width: its one point is
+    a marker, until there are two."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    def settle():
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+
+    w = make_window((1024, 768))
+    panel = w.train_panel
+    try:
+        w.set_theme("projector")
+        w.resize(1024, 768)
+        w.tabs.setCurrentWidget(panel)
+        settle()
+        bar = panel.controls.verticalScrollBar()
+        assert bar.value() == 0 and bar.maximum() > 0
+        panel.step_button.click()
+        panel.wait()
+        panel.refresh(force=True)
+        settle()
+        assert "\n" not in panel.status_label.text()
+        assert bar.value() == 0 and not _cut_at_top(panel), (bar.value(), _cut_at_top(panel))
+        assert panel.curve_loss.opts["symbol"] == "o"  # one point: marked
+        # a second line that stays (a refusal): in sight, no control cut at the top
+        panel.set_error("the run's reason, said under its line")
+        settle()
+        assert bar.value() > 0 and not _cut_at_top(panel), (bar.value(), _cut_at_top(panel))
+        label = panel.status_label
+        top = label.mapTo(panel.controls.widget(), label.rect().topLeft()).y()
+        assert bar.value() <= top and top + label.height() <= bar.value() + panel.controls.viewport().height()
+        panel.set_error("")
+        settle()
+        assert bar.value() == 0  # (back where it was: the user had not scrolled)
+        panel.step_button.click()
+        panel.wait()
+        panel.refresh(force=True)
+        settle()
+        assert panel.curve_loss.opts["symbol"] is None  # two points: a line
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)

@@ -452,6 +452,21 @@ def test_a_model_without_a_file_keeps_its_name_in_the_title_through_edits_and_un
     assert window.windowTitle() == "lstmviz \u2014 my_forecaster" and window.state.model.layers[0].units == 7
 
 
+def test_new_stack_says_what_it_did(window):
+    """File > New stack left the last message ("Opened model.keras: 2 layers, ...") in
+    the status bar over the built-in stack; it says the new stack and how to go back."""
+    assert window.open_file(FIX / "k3_lstm_default" / "model.keras")
+    assert window.statusBar().currentMessage().startswith("Opened model.keras")
+    new = next(a for a in window.menuBar().actions()[0].menu().actions() if a.text() == "&New stack")
+    new.trigger()
+    model = window.state.model
+    said = (f"New stack: the built-in editable stack, {len(model.layers)} layers, "
+            f"{model.count_params():,} parameters (Ctrl+Z brings model.keras back)")
+    assert window.statusBar().currentMessage() == window.last_message == said
+    window.new_stack()  # (again: the stack it replaces is the built-in one)
+    assert window.last_message.endswith("parameters (Ctrl+Z brings the stack before it back)"), window.last_message
+
+
 def test_open_model_file_fills_panel_and_views(window):
     path = FIX / "k3_lstm_default" / "model.keras"
     if not path.exists():

@@ -41,6 +41,7 @@ from lstmviz.io.csv_numbers import (
     number,
     ragged,
     split_cells,
+    untrail,
     value_fault,
     where,
 )
@@ -126,9 +127,8 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
     return arr
 
 
-def _cells(line: str, delim) -> list[str]:
-    cells = split_cells(line, delim)
-    return cells[:-1] if len(cells) > 1 and cells[-1] == "" else cells  # a trailing comma (as csv_numbers)
+def _cells(line: str, delim, width: int | None = None) -> list[str]:
+    return untrail(split_cells(line, delim), width)  # a trailing comma (as csv_numbers)
 
 
 def _parse(lines: list[str], delim) -> np.ndarray:
@@ -170,7 +170,7 @@ def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] |
     file's line and column, as the command line's reader (``io/csv_numbers``) names them,
     the header's name of the column, what to do; None if no cell is found."""
     for line, s in _data_lines(text, line0, skip_header):
-        cells = _cells(s, delim)
+        cells = _cells(s, delim, width)
         if width is None:
             width = len(cells)
         elif len(cells) != width:

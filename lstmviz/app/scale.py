@@ -242,6 +242,8 @@ class UnitStats:
         self.mean = np.zeros(units)
         self.m2 = np.zeros(units)  # sum of squared deviations from the mean
         self.saturated = np.zeros(units)
+        self.nonfinite = np.zeros(units, np.int64)  # steps NaN or infinite
+        self.nans = np.zeros(units, np.int64)  # of them NaN
         self.x_mean = 0.0
         self.x_m2 = 0.0
         self.c = np.zeros(units)  # sum of (feature - its mean) * (value - its mean)
@@ -251,6 +253,8 @@ class UnitStats:
         nb = len(v)
         if nb == 0:
             return
+        self.nonfinite += (~np.isfinite(v)).sum(axis=0)
+        self.nans += np.isnan(v).sum(axis=0)
         mb = v.mean(axis=0)
         d = v - mb
         m2b = (d * d).sum(axis=0)
@@ -273,6 +277,26 @@ class UnitStats:
         self.m2 += m2b + delta * delta * w
         self.mean += delta * nb / n
         self.n = n
+
+    @property
+    def scored(self) -> np.ndarray:
+        """(units,) bool: the units whose every value is a number; the others' scores are no
+        numbers (a variance of NaN) or say nothing (no step saturated, r 0): ``unscored``
+        says why, ``rank_units`` puts them last."""
+        return self.nonfinite == 0
+
+    def unscored(self, unit: int, name: str) -> str:
+        """Why unit ``unit`` (``name``: 'h[3]') has no scores, "" when it has: NaN (or
+        infinite) at every step, or at some."""
+        bad, n = int(self.nonfinite[unit]), self.n
+        if not bad:
+            return ""
+        what = "NaN" if int(self.nans[unit]) == bad else "NaN or infinite"
+        if bad == n:
+            return (f"{name} is {what} at every step: the layer's numbers overflowed (or its "
+                    "weights are not numbers); nothing to plot or score")
+        return (f"{name} is {what} at {bad:,} of {n:,} steps (the layer's numbers overflowed): "
+                "not scored, ranked last")
 
     @property
     def variance(self):
@@ -327,11 +351,14 @@ RANKINGS = ("variance", "saturation", "correlation")
 def rank_units(stats: UnitStats, by: str = "variance", minimum: float | None = None,
                top: int | None = None) -> np.ndarray:
     """Unit indices, most first by ``by`` (correlation by its size, either sign), keeping
-    those with a score of at least ``minimum``, and at most ``top`` of them."""
+    those with a score of at least ``minimum``, and at most ``top`` of them. A unit that is
+    NaN or infinite at any step has no score (``UnitStats.scored``): last in every
+    ranking (in unit order), and not kept by a ``minimum``."""
     if by not in RANKINGS:
         raise LstmvizError(f"units are ranked by {', '.join(RANKINGS)}, not {by!r}")
     score = {"variance": stats.variance, "saturation": stats.saturation,
              "correlation": np.abs(stats.correlation)}[by]
+    score = np.where(stats.scored, score, -np.inf)
     order = np.argsort(-score, kind="stable")
     if minimum is not None:
         order = order[score[order] >= minimum]

@@ -33,6 +33,16 @@ def split_cells(line: str, sep: str | None) -> list[str]:
     return cells if sep else [c for c in cells if c]
 
 
+def untrail(cells: list[str], width: int | None) -> list[str]:
+    """A row's cells without the empty one a trailing separator makes ("1,2,"), but where
+    the row has as many cells as the rows before (``width``): then it is their last cell,
+    left empty ('3.5,' in a file of two columns: its column 2 is a missing value, not a
+    row of one value). The one rule of both CSV readers."""
+    if len(cells) > 1 and cells[-1] == "" and len(cells) != width:
+        return cells[:-1]
+    return cells
+
+
 def number(cell: str) -> float:
     """A CSV cell's number, as both CSV readers read it (NumPy's C reader's rule: ASCII
     digits, no ``_``; Python's ``float`` alone also takes ``1_0`` and ``١``); ValueError
@@ -73,9 +83,7 @@ def csv_numbers(path, fh):
             continue
         if first:
             sep = delimiter(s)
-        cells = split_cells(s, sep)
-        if cells and cells[-1] == "" and len(cells) > 1:
-            cells = cells[:-1]  # a trailing comma
+        cells = untrail(split_cells(s, sep), width)
         if width is not None and len(cells) != width:
             raise LstmvizError(ragged(path, lineno, len(cells), width))
         values = []

@@ -280,6 +280,11 @@ def foreign(head: bytes, size: int, name: str = "") -> str:
     if ".onnx" in lowered and not lowered.endswith(".onnx"):
         return ("this looks like an ONNX model's external weights, which are read with the "
                 "model: open the .onnx file beside it")
+    from .safetensors_state import damaged
+
+    fault = damaged(head, size, name)
+    if fault:
+        return fault
     kinds = [(b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
              (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip archive"),
              (b"PK\x05\x06", "an empty zip archive"), (b"\x93NUMPY", "a NumPy .npy array"),

@@ -17,8 +17,9 @@ import numpy as np
 
 from ..engine.spec import ModelSpec
 from ..errors import LstmvizError
+from ..text import plural
 
-__all__ = ["sniff", "read_model", "read_weights", "SUFFIXES"]
+__all__ = ["sniff", "read_model", "read_weights", "damaged", "header_fault", "SUFFIXES"]
 
 SUFFIXES = (".safetensors",)
 SUPPORTED = ("supported: .safetensors files of PyTorch nn.LSTM / nn.GRU / nn.RNN state_dicts "
@@ -36,6 +37,31 @@ def sniff(head: bytes) -> bool:
     return 2 <= n <= MAX_HEADER_BYTES and head[8:9] == b"{"
 
 
+def header_fault(n: int, size: int) -> str | None:
+    """What is wrong with a header length of ``n`` bytes in a file of ``size`` bytes (None:
+    nothing): the one-line refusal's words, the numbers in them."""
+    if n < 2:
+        return f"the safetensors header length is {plural(n, 'byte')}, too short for its JSON"
+    if n > size - 8:
+        return (f"the safetensors header length is {n:,} bytes but the file has {size:,} "
+                "(truncated or damaged)")
+    if n > MAX_HEADER_BYTES:
+        return (f"the safetensors header length is {n:,} bytes, more than the "
+                f"{MAX_HEADER_BYTES:,} a safetensors header may have (damaged)")
+    return None
+
+
+def damaged(head: bytes, size: int, name: str = "") -> str | None:
+    """For a file no format claims: what is wrong when it is a safetensors file but for
+    its header length (its JSON header begins after 8 bytes that are no text, or its name
+    says safetensors), else None."""
+    if len(head) < 10 or head[8:10] != b'{"':
+        return None
+    if not name.lower().endswith(SUFFIXES) and head[:8].decode("utf-8", "replace").isprintable():
+        return None  # (a text file, a JSON config, whose 9th character opens an object)
+    return header_fault(struct.unpack("<Q", head[:8])[0], size)
+
+
 def _state_dict(path) -> dict[str, np.ndarray]:
     from safetensors import safe_open
 
@@ -45,9 +71,9 @@ def _state_dict(path) -> dict[str, np.ndarray]:
     with open(path, "rb") as fh:
         head = fh.read(8)
         n = struct.unpack("<Q", head)[0] if len(head) == 8 else 0
-        if not 2 <= n <= min(MAX_HEADER_BYTES, size - 8):
-            raise LstmvizError("the header length does not fit the file (truncated or not a "
-                               "safetensors file)")
+        fault = header_fault(n, size)
+        if fault:
+            raise LstmvizError(fault)
         try:  # (as io/_util.parse_json says it: Python's own advice, such as raising its
             # limit of an integer's digits, is nothing a user of a file can act on)
             header = json.loads(fh.read(n))

@@ -49,7 +49,7 @@ from lstmviz.app.counts import count
 from lstmviz.app.session import new_file_mode, write_atomic
 from lstmviz.app.views import VIEW_KEYS
 from lstmviz.errors import LstmvizError
-from lstmviz.text import plural
+from lstmviz.text import plural, safe_text
 from lstmviz.ui.labels import hints_hidden
 
 VIEW_NAMES = VIEW_KEYS
@@ -662,11 +662,11 @@ class Exporter(QtCore.QObject):
             return None
         except (LstmvizError, OSError) as err:
             msg = (str(err) if isinstance(err, LstmvizError)
-                   else f"{getattr(err, 'filename', '')}: {err.strerror or err}")
+                   else safe_text(f"{getattr(err, 'filename', '')}: {err.strerror or err}"))
             self.window.message(msg, dialog=True, error=True, title="Cannot export")
             return None
         if done:
-            self.window.message(done)
+            self.window.message(safe_text(done))  # (it names the path the user typed)
         return out
 
     def picture(self, target: str, kind: str):

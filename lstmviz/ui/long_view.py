@@ -28,7 +28,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import ElidedCombo, ShrinkCombo, WrapRow
-from lstmviz.ui.plot_tools import StepAxis
+from lstmviz.ui.plot_tools import StepAxis, count_ticks
 
 #: ranked rows named on a heatmap's axis at most (every k-th beyond)
 MAX_ROW_NAMES = 16
@@ -622,10 +622,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.band_hi.setData(x, hi[:, unit])
             st = self.summary[1]
             if unit < len(st.variance):
-                self.scores_label.setText(
+                # a unit NaN at any step: why it has no scores ("variance nan", its plots empty)
+                self.scores_label.setText(st.unscored(unit, f"{key}[{unit}]") or (
                     # (no line break inside a score where the label wraps)
                     f"variance\u00a0{st.variance[unit]:.4g} \u00b7 saturation\u00a0{100 * st.saturation[unit]:.1f}% "
-                    f"\u00b7 r\u00a0{st.correlation[unit]:+.3f}")
+                    f"\u00b7 r\u00a0{st.correlation[unit]:+.3f}"))
         else:
             self.scores_label.setText("")
             self.over_row.setVisible(False)  # (no overview yet)
@@ -665,8 +666,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if named == getattr(self, "_named", None):
             return
         self._named = named
-        ticks = None if order is None else [
-            [(k + 0.5, str(int(u))) for k, u in enumerate(order) if k % every == 0], []]
+        if order is None:  # units 0.. by round steps, each at its row's middle (pyqtgraph's own
+            # ticks said 0, 0.2, ..., 1.0 beside a layer of one unit)
+            ticks = [[(v + 0.5, text) for v, text in count_ticks(n, 0, max(2, min(MAX_ROW_NAMES, room)))], []]
+        else:
+            ticks = [[(k + 0.5, str(int(u))) for k, u in enumerate(order) if k % every == 0], []]
         # the ranking in the titles: "unit (by correlation)" on the left axis was cut to
         # "unit (by correl" where the plots are short (a 1280 x 720 screen)
         ranked = "" if order is None else f", units by {by}"

@@ -1187,11 +1187,18 @@ class MainWindow(QtWidgets.QMainWindow):
         return ok
 
     def new_stack(self):
+        session, name = self.sessions.session_path, self.state.model_name
+        before = (file_label(session) if session else file_label(self.state.path) if self.state.path
+                  else safe_name(name) if name else "the stack before it")
         self.state.new_stack()
         self.source_label = None
         self.sessions.session_path = None
         self.sessions.mark_saved()
         self.update_title()
+        model = self.state.model  # (said, not the last file's "Opened ..." left standing)
+        size = (f", {plural(len(model.layers), 'layer')}, {model.count_params():,} parameters"
+                if model is not None else "")
+        self.message(f"New stack: the built-in editable stack{size} (Ctrl+Z brings {before} back)")
 
     def _recent(self) -> list[str]:
         value = self.settings.value("recent", [])

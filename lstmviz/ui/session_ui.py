@@ -27,7 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import session as ses
 from lstmviz.errors import LstmvizError
-from lstmviz.text import file_label
+from lstmviz.text import file_label, safe_text
 from lstmviz.ui.labels import plain_box
 
 log = logging.getLogger("lstmviz")
@@ -320,7 +320,7 @@ class SessionManager(QtCore.QObject):
             self.window.message(str(err), dialog=True, error=True, title="Cannot save the session")
             return None
         except OSError as err:
-            self.window.message(f"{path}: {err.strerror or err}", dialog=True, error=True,
+            self.window.message(safe_text(f"{path}: {err.strerror or err}"), dialog=True, error=True,
                                 title="Cannot save the session")
             return None
         self._add_recent(out)
@@ -328,7 +328,7 @@ class SessionManager(QtCore.QObject):
         self.window.update_title()  # (the window is now that session's)
         panel = getattr(self.window, "_train_panel", None)  # (the Train tab, when it was shown)
         note = panel.unkept_note() if panel is not None else ""
-        self.window.message(f"Saved the session to {out}" + (f". {note}" if note else ""))
+        self.window.message(f"Saved the session to {safe_text(str(out))}" + (f". {note}" if note else ""))
         return out
 
     def save_as_dialog(self):

@@ -32,7 +32,7 @@ from lstmviz.app.train_process import TrainProcess
 from lstmviz.app.train_user import save_snapshot, unkept_update
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError
-from lstmviz.text import file_label, plural
+from lstmviz.text import about, file_label, plural, safe_text
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import TAB_BAR_FRAME, ElidedCombo, SteadyLabel, TabNames
@@ -66,6 +66,8 @@ class TrainPanel(QtWidgets.QWidget):
         self._error = ""
         self._finished_note = ""  # said while the run is finished, after a press that trains
         self._said_stepping = False  # the status says One update is under way
+        #: (from, to): the controls' scroll that showed the run's second line (_status_in_sight)
+        self._scrolled_for_status: tuple[int, int] | None = None
         self._stepping_from = 0  # the update One update began at
         self._pinned = None
         self._lesson_curve: str | None = None  # the curve a lesson step is about (_fit_plots)
@@ -733,7 +735,7 @@ class TrainPanel(QtWidgets.QWidget):
         try:
             it, caveat, broken = save_snapshot(self.session, snaps[k][0], path)
         except (LstmvizError, OSError) as err:
-            self.set_error(str(err) if isinstance(err, LstmvizError) else f"{path}: {err.strerror or err}")
+            self.set_error(str(err) if isinstance(err, LstmvizError) else safe_text(f"{path}: {err.strerror or err}"))
             return None
         text = plain = f"Saved the model at update {it} to {file_label(str(path))}" + (f" ({caveat})" if caveat else "")
         # a diverged run is saved all the same (the user's work is never lost), and said: its
@@ -822,7 +824,7 @@ class TrainPanel(QtWidgets.QWidget):
         if v.dh_norm is not None and len(v.dh_norm):
             first, last = float(v.dh_norm[0]), float(v.dh_norm[-1])
             facts.update(first=f"{first:.2g}", last=f"{last:.2g}",
-                         ratio=f"{last / first:,.0f}" if first > 0 else "inf")
+                         ratio=about(last / first) if first > 0 else "inf")  # (read out: 2 figures)
         if grad_view == "curves":
             self.plot_tabs.setCurrentWidget(self.plots)
             self.grad_views.mark_unit(None)
@@ -1061,7 +1063,9 @@ class TrainPanel(QtWidgets.QWidget):
             self._place_hint()
         if self._changed["loss"]:
             # a diverged run's few finite losses marked: one alone draws no line
-            _mark_points(((self.curve_loss, "o"),), diverged and sr["loss"].n <= MAX_SYMBOLS)
+            # (and the first update's one point: a marker, not a dot of the thin line's width)
+            _mark_points(((self.curve_loss, "o"),),
+                         (diverged and sr["loss"].n <= MAX_SYMBOLS) or sr["loss"].n == 1)
             self.curve_loss.setData(*sr["loss"].data())
         if self._changed["epoch"]:
             _mark_points(((self.curve_epoch, "o"), (self.curve_val, "s")), sr["epoch"].n <= MAX_SYMBOLS)
@@ -1132,6 +1136,8 @@ class TrainPanel(QtWidgets.QWidget):
                 # sight, as the first line was (the controls scrolled; at 1024 x 768 in the
                 # projector theme the reason ran below their bottom edge)
                 QtCore.QTimer.singleShot(0, self, self._status_in_sight)
+            elif said and "\n" not in text:
+                self._status_out_of_sight()
         self._update_of = (v.iteration, v.epochs * v.batches_per_epoch)
         self.time_label.set_widest(f"update {max(self._update_of)}")
         self.sync_header()
@@ -1139,13 +1145,48 @@ class TrainPanel(QtWidgets.QWidget):
             self.set_playing(False)
 
     def _status_in_sight(self) -> None:
-        """Scroll the controls so that the run's state is whole in their view (where it fits)."""
+        """Scroll the controls so that the run's state is whole in their view (where it fits),
+        to a row's edge: 21 px for 'computing update 1…' cut the "Task" label above in half
+        (1024 x 768, projector theme). Where it scrolled from is kept for
+        ``_status_out_of_sight``."""
         layout = self.controls.widget().layout()
         if layout is not None:
             layout.activate()
         label = self.status_label
-        if label.isVisible():
-            self.controls.ensureWidgetVisible(label, 0, 0)
+        if not label.isVisible() or "\n" not in label.text():  # (gone again before this turn)
+            return
+        bar = self.controls.verticalScrollBar()
+        before = bar.value()
+        self.controls.ensureWidgetVisible(label, 0, 0)
+        if bar.value() > before:
+            bar.setValue(self._row_edge(bar.value()))
+            self._scrolled_for_status = (before, bar.value())
+
+    def _row_edge(self, v: int) -> int:
+        """The least scroll from ``v`` down at which the controls' view cuts no control (a
+        label, a box, a button) at its top edge; ``v`` where that is past the scroll's end."""
+        content = self.controls.widget()
+        room = self.controls.viewport().height()
+        spans = []
+        for c in content.findChildren(QtWidgets.QWidget):
+            if c.isVisible() and c.height() <= room / 2:  # (not a box holding many)
+                top = c.mapTo(content, QtCore.QPoint(0, 0)).y()
+                spans.append((top, top + c.height()))
+        edge = v
+        for _ in range(8):  # (moved past one control, the edge may cut the next)
+            cut = [bottom for top, bottom in spans if top < edge < bottom]
+            if not cut:
+                break
+            edge = max(cut)
+        return edge if edge <= self.controls.verticalScrollBar().maximum() else v
+
+    def _status_out_of_sight(self) -> None:
+        """The run's second line gone: the controls scrolled back where ``_status_in_sight``
+        took them from, unless the user scrolled them since."""
+        scrolled, self._scrolled_for_status = self._scrolled_for_status, None
+        bar = self.controls.verticalScrollBar()
+        if scrolled is not None and bar.value() == scrolled[1]:
+            bar.setValue(scrolled[0])
 
     def sync_header(self) -> None:
         """The window's header over this tab (while it is the tab shown): the run this tab
