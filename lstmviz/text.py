@@ -11,6 +11,7 @@ a model read from a file or a session) and where messages leave it (every
 from __future__ import annotations
 
 import html
+import math
 import os
 import re
 import unicodedata
@@ -28,12 +29,11 @@ def plural(n: int, word: str, words: str | None = None, sep: str = "") -> str:
     count = f"{n:{sep}}" if sep else f"{n}"
     return f"{count} {word if int(n) == 1 else (words or word + 's')}"
 
+
 def about(x: float, digits: int = 2) -> str:
     """``x`` rounded to ``digits`` significant figures for people, 'about' before it where
     that changed it: ``about 400,000`` (397,965), ``about 6.2``, ``12``; ``inf`` as is. A
     caption read out in a hall quotes a run's ratio so, computed, not six digits of it."""
-    import math
-
     if not math.isfinite(x):
         return f"{x}"
     shown = float(f"{x:.{digits}g}")
