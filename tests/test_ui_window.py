@@ -192,20 +192,6 @@ def test_input_spec_and_panel(window):
     assert table.data(table.index(5, 1)) == f"{window.state.x[0, 5, 1]:.3f}"  # unchanged
 
 
-def test_input_boxes_write_long_lengths_with_the_locales_separators(window, qtbot):
-    """A long input's 20,000,000 steps read as the texts write them, not "20000000"; a
-    number typed without separators is still taken."""
-    panel = window.stack_panel
-    for spin in (panel.batch_spin, panel.timesteps_spin, panel.input_dim_spin):
-        sep = spin.locale().groupSeparator()
-        assert spin.textFromValue(20_000_000) == f"20{sep}000{sep}000"
-    spin = panel.timesteps_spin
-    spin.lineEdit().selectAll()
-    qtbot.keyClicks(spin.lineEdit(), "31")
-    qtbot.keyClick(spin.lineEdit(), QtCore.Qt.Key.Key_Return)
-    assert window.state.input.timesteps == 31 and spin.text() == "31"
-
-
 def test_input_table_shows_every_step_of_a_long_input_without_an_object_per_number(window, qtbot):
     """The table reads the array when it shows a cell: all 20,000 steps of a 2-sample input
     are rows, the numbers of the sample shown, and filling it makes no object per number

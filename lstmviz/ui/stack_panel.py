@@ -258,7 +258,6 @@ class StackPanel(QtWidgets.QWidget):
         for col, (text, spin, key) in enumerate((("batch", self.batch_spin, "batch_size"),
                                                  ("timesteps", self.timesteps_spin, "timesteps"),
                                                  ("input_dim", self.input_dim_spin, "input_dim"))):
-            spin.setGroupSeparatorShown(True)  # a long input's 20,000,000 steps, as the texts write them
             label = QtWidgets.QLabel(text)
             label.setToolTip(spin.toolTip())
             grid.addWidget(label, 0, col)
