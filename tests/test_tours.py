@@ -713,3 +713,30 @@ def test_g_lists_the_lessons_steps_and_a_number_goes_to_one(window, qtbot):
     p.tour.end()
     press(qtbot, window, QtCore.Qt.Key.Key_G)  # after the lesson: nothing again
     assert not menu.isVisible()
+
+
+def test_ctrl_z_in_a_lesson_undoes_its_edits_and_after_it_the_users_own(window, qtbot):
+    # Ctrl+Z in a lesson undid the work from before it (the caption then spoke of a stack
+    # no longer shown); after Esc there was nothing to undo, and Ctrl+Shift+Z brought the
+    # lesson's stack back in place of the user's
+    st = window.state
+    st.set_layer_option(0, "units", 5)  # the user's own edit
+    mine = [(e.class_name, e.config) for e in st.layers]
+    p = window.presenter
+    p.tour.start(0)
+    shown = [(e.class_name, e.config) for e in st.layers]
+    undo = window.sessions.undo_action
+    assert not undo.isEnabled()  # nothing of the lesson's to undo yet
+    undo.trigger()
+    assert [(e.class_name, e.config) for e in st.layers] == shown  # the lesson's stack stays
+    st.set_layer_option(0, "units", 16)  # the lecturer edits in the lesson
+    undo.trigger()
+    assert [(e.class_name, e.config) for e in st.layers] == shown
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+    assert [(e.class_name, e.config) for e in st.layers] == mine
+    assert undo.isEnabled() and not window.sessions.redo_action.isEnabled()
+    undo.trigger()  # the user's edit, undone
+    assert st.layers[0].config["units"] == 8 and st.layers[0].class_name == mine[0][0]
+    window.sessions.redo_action.trigger()
+    assert [(e.class_name, e.config) for e in st.layers] == mine
