@@ -740,3 +740,53 @@ def test_ctrl_z_in_a_lesson_undoes_its_edits_and_after_it_the_users_own(window, 
     assert st.layers[0].config["units"] == 8 and st.layers[0].class_name == mine[0][0]
     window.sessions.redo_action.trigger()
     assert [(e.class_name, e.config) for e in st.layers] == mine
+
+
+def test_closing_in_a_lesson_asks_about_the_users_work_and_saves_it_not_the_lessons(
+        make_window, monkeypatch, tmp_path):
+    # closing the window while a lesson showed asked to save "another model than the one
+    # opened" (the lesson's stack), and Save wrote the lesson's stack as the user's session
+    from lstmviz.app import session as ses
+
+    asked = []
+
+    def reply(box):
+        asked.append(box.text())
+        return QtWidgets.QMessageBox.StandardButton.Save
+
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", reply)
+    out = tmp_path / "mine.lstmviz"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    w = make_window((1200, 800))
+    w.sessions.mark_saved()
+    w.quiet = False
+    w.state.set_layer_option(0, "units", 7)  # the user's unsaved edit
+    mine = [(e.class_name, e.config) for e in w.state.layers]
+    w.presenter.tour.start(4)
+    assert w.close() and not w.isVisible()
+    assert len(asked) == 1 and "units of" in asked[0] and "7" in asked[0]
+    assert [(e.class_name, e.config) for e in ses.read_session(out).layers] == mine
+
+
+def test_the_autosave_keeps_the_users_work_while_a_lesson_shows(make_window):
+    # the autosave wrote a lesson's stack over the user's work: a crash in the lecture then
+    # offered the lesson's stack back, the user's own gone
+    from helpers import settle
+    from lstmviz.app import session as ses
+
+    w = make_window((1200, 800))
+    mgr = w.sessions
+    settle()  # (the window's start: no autosave before it)
+    w.quiet = False
+    try:
+        w.state.set_layer_option(0, "units", 7)
+        assert mgr.autosave(wait=True)
+        w.presenter.tour.start(1)
+        w.presenter.tour.next()
+        assert not mgr.autosave(wait=True)
+        assert ses.read_session(mgr.autosave_path).layers[0].config["units"] == 7
+        w.presenter.tour.end()
+        mgr.autosave(wait=True)
+        assert ses.read_session(mgr.autosave_path).layers[0].config["units"] == 7
+    finally:
+        w.quiet = True

@@ -298,6 +298,10 @@ class SessionManager(QtCore.QObject):
         (never a quiet window's, nor a notebook's: the notebook is the work)."""
         if self.window.quiet or not self.autosave_enabled:
             return True
+        if self._in_lesson():
+            # the user's work back first: the question (and a Save) is about it, never
+            # about the lesson's stack ("another model than the one opened")
+            self.window.presenter.tour.end()
         change = self.unsaved()
         if not change:
             return True
@@ -382,9 +386,11 @@ class SessionManager(QtCore.QObject):
         return True
 
     def autosave(self, force: bool = False, wait: bool = False) -> bool:
-        """Write the autosave file in a worker thread if something changed (or ``force``)."""
+        """Write the autosave file in a worker thread if something changed (or ``force``).
+        Not while a lesson shows: its stack is not the user's work, which the file keeps
+        (a crash in a lecture offered the lesson's stack back); its end writes it again."""
         if not force and (not self.autosave_enabled or self.window.quiet or self._restore_pending
-                          or not (self._dirty or self._moved_only)):
+                          or not (self._dirty or self._moved_only) or self._in_lesson()):
             return False
         if self._worker is not None and self._worker.is_alive():
             self.debounce.start()  # one write at a time: try again a little later
@@ -413,6 +419,10 @@ class SessionManager(QtCore.QObject):
         if wait:
             self._worker.join()
         return True
+
+    def _in_lesson(self) -> bool:
+        presenter = getattr(self.window, "presenter", None)
+        return presenter is not None and presenter.tour.active
 
     def wait(self):
         if self._worker is not None:
