@@ -790,3 +790,38 @@ def test_the_autosave_keeps_the_users_work_while_a_lesson_shows(make_window):
         assert ses.read_session(mgr.autosave_path).layers[0].config["units"] == 7
     finally:
         w.quiet = True
+
+
+@pytest.mark.parametrize("how", ["model", "new stack", "session"])
+def test_opening_in_a_lesson_ends_it_and_ctrl_z_brings_the_users_work_back(window, how, tmp_path):
+    # a model opened in a lesson stayed under its caption ("4 units" over an LSTM(8)), and
+    # Esc then put the work from before the lesson over the model just opened
+    from helpers import DEMO
+
+    st = window.state
+    st.set_layer_option(0, "units", 5)
+    mine = [(e.class_name, e.config) for e in st.layers]
+    session = tmp_path / "other.lstmviz"
+    if how == "session":
+        st.set_layer_option(0, "units", 3)
+        assert window.sessions.save_to(session)
+        st.undo()
+    p = window.presenter
+    p.tour.start(0)
+    p.tour.next()
+    if how == "model":
+        assert window.open_file(str(DEMO))
+    elif how == "new stack":
+        window.new_stack()
+    else:
+        assert window.open_file(str(session))
+    opened = [(e.class_name, e.config) for e in st.layers]
+    assert not p.tour.active and not p.caption.isVisible()
+    if how == "model":
+        assert st.path == str(DEMO)
+    elif how == "session":
+        assert st.layers[0].config["units"] == 3
+    p.escape()  # (nothing of a lesson left to put back over it)
+    assert [(e.class_name, e.config) for e in st.layers] == opened
+    window.sessions.undo_action.trigger()
+    assert [(e.class_name, e.config) for e in st.layers] == mine

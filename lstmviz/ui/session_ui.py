@@ -241,6 +241,7 @@ class SessionManager(QtCore.QObject):
         try:
             session = ses.read_session(path)
             self.window.player.pause()
+            self.window.leave_lesson()  # (the session replaces the work, not a lesson's stack)
             with self._notices() as said:
                 ses.apply_session(self.state, session, path)  # all or nothing
         except LstmvizError as err:
