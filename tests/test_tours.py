@@ -825,3 +825,49 @@ def test_opening_in_a_lesson_ends_it_and_ctrl_z_brings_the_users_work_back(windo
     assert [(e.class_name, e.config) for e in st.layers] == opened
     window.sessions.undo_action.trigger()
     assert [(e.class_name, e.config) for e in st.layers] == mine
+
+
+CRASH_SCRIPT = """
+import sys
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtTest import QTest
+from lstmviz.ui.app import _app, dispose, make_window
+app = _app(offscreen=True)
+def settle():
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+w = make_window(None, "dark", quiet=True)
+w.show(); settle()
+p = w.presenter
+p.fullscreen = False; p.screen_height = 768
+w.resize(1024, 768); p.enter(); w.resize(1024, 768); settle()
+K = QtCore.Qt.Key
+def press(key):
+    w.activateWindow()
+    QTest.keyClick(QtWidgets.QApplication.focusWidget() or w, key); settle()
+for lesson in (6, 7):
+    p.tour.start(lesson); settle()
+    press(K.Key_Tab); press(K.Key_S)
+    while p.tour.active:
+        press(K.Key_PageDown)
+print("walked", w.views[1]._two_rows is not None)
+dispose(w)
+"""
+
+
+def test_lessons_7_and_8_by_key_on_a_4_3_projector_without_the_side_panel_do_not_crash():
+    # a segfault: lesson 7 (Tab, S), then lesson 8 (Tab, S, PgDn to its Cell view step) on a
+    # 1024 x 768 projector; the Cell view's charts, resized by its grid's layout pass, moved
+    # the grid's widgets inside that pass (sigResized -> _fit_rows -> _arrange), freeing the
+    # items it was laying out. (A process of its own: a crash must fail this test, not the run.)
+    import os
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    run = subprocess.run([sys.executable, "-c", CRASH_SCRIPT], env=env, capture_output=True, text=True,
+                         timeout=300, cwd=str(ROOT))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["walked", "True"]
