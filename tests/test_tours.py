@@ -871,3 +871,24 @@ def test_lessons_7_and_8_by_key_on_a_4_3_projector_without_the_side_panel_do_not
                          timeout=300, cwd=str(ROOT))
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["walked", "True"]
+
+
+def test_ctrl_s_in_a_lesson_never_writes_the_lessons_stack_over_the_users_session(window, tmp_path):
+    # the session opened from a file, a lesson started, Ctrl+S out of habit: the lesson's
+    # stack was written over the user's session file
+    from lstmviz.app import session as ses
+
+    st = window.state
+    st.set_layer_option(0, "units", 5)
+    mine = tmp_path / "mine.lstmviz"
+    assert window.sessions.save_to(mine)
+    before = mine.read_bytes()
+    window.presenter.tour.start(0)
+    window.sessions.save()
+    assert mine.read_bytes() == before
+    said = window.statusBar().currentMessage()
+    assert "lesson" in said and "Esc" in said and "\n" not in said
+    assert window.presenter.tour.active  # (the lecture goes on)
+    window.presenter.escape()
+    window.sessions.save()  # the user's work, saved as ever
+    assert ses.read_session(mine).layers[0].config["units"] == 5

@@ -272,6 +272,12 @@ class SessionManager(QtCore.QObject):
             add(path)
 
     def save(self):
+        if self.session_path and self._in_lesson():
+            # (Ctrl+S in a lecture wrote the lesson's stack over the user's session file)
+            self.window.message(f"Not saved: a lesson shows its own stack, not the work of "
+                                f"{file_label(self.session_path)}; Esc ends the lesson and brings "
+                                "that work back (File > Save session as... keeps the lesson's stack)")
+            return None
         if self.session_path:
             return self._save_reporting(self.session_path)
         return self.save_as_dialog()
