@@ -55,3 +55,13 @@ def test_a_trace_asked_for_a_layer_it_has_not_names_its_layers():
         trace["enc"].steps["forget"]
     assert "'f'" in str(err.value) and "'forget'" in str(err.value)
     assert trace["enc"].steps["f"].shape == (1, 12, 4)
+
+
+def test_a_trace_of_a_files_path_says_to_read_it_first(tmp_path):
+    # model.trace("x.npy") (lstmviz.picture takes a path) said "the input is not numeric
+    # (dtype <U5)": neither that it was read as a string nor what to give
+    model = Model.sequential((None, 12, 2), [LayerSpec("LSTM", {"units": 4})], seed=0)
+    text = refusal(lambda: model.trace("x.npy"))
+    assert "'x.npy'" in text and "np.load" in text
+    text = refusal(lambda: model.trace(np.array([["a", "b"]])))
+    assert "not numeric" in text and "numbers" in text

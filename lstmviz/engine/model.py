@@ -628,8 +628,13 @@ class Model:
     def _check_input(self, arr, ref, k) -> np.ndarray:
         want = self._input_layer(ref).batch_shape
         which = f"input {k} ('{ref.layer}')" if len(self.inputs) > 1 else "the input"
+        if arr.ndim == 0 and arr.dtype.kind in "US":  # model.trace("x.npy"): a path, as a string
+            text = str(arr) if len(str(arr)) <= 60 else str(arr)[:57] + "..."
+            raise LstmvizError(f"{which} is the string {text!r}, not an array: read a file first "
+                               "(np.load for .npy; lstmviz.picture and lstmviz.show take its path)")
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-            raise LstmvizError(f"{which} is not numeric (dtype {arr.dtype})")
+            raise LstmvizError(f"{which} is not numeric (dtype {arr.dtype}): give numbers "
+                               "(an array of floats, integers or booleans)")
         if arr.ndim != len(want):
             one = arr.ndim == len(want) - 1 and all(
                 n is None or n == g for g, n in zip(arr.shape[1:], want[2:]))
