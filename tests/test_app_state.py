@@ -716,3 +716,31 @@ def test_undo_and_redo_put_the_cursor_back_as_the_edit_found_and_left_it(tmp_pat
     assert s.cursor.layer == first
     assert s.undo() and (s.cursor.layer, s.cursor.unit) == (second, 2)
     assert s.redo() and s.cursor.layer == first
+
+
+def test_a_lessons_edits_and_undos_stay_in_it_and_the_users_history_comes_back():
+    # a lecturer's Ctrl+Z in a lesson undid the work from before it (the lesson's caption then
+    # described a stack no longer shown), and after it "Nothing to undo" while Redo brought
+    # the lesson's stack back: a lesson now has a history of its own, the user's is put back
+    from lstmviz.app import tours
+
+    s = AppState()
+    s.rebuild()
+    s.set_layer_option(0, "units", 5)
+    s.set_layer_option(0, "units", 6)
+    s.undo()  # the user's history: one edit to undo, one to redo
+    undo, redo = list(s.undo_stack), list(s.redo_stack)
+    saved = s.lesson_saved()
+    assert not s.undo_stack and not s.redo_stack  # nothing of the user's to undo in a lesson
+    tours.apply_step(s, tours.lesson(0).steps[0])
+    lesson_units = s.layers[0].config["units"]
+    s.set_layer_option(0, "units", 16)  # an edit in the lesson: undone within it
+    assert s.undo()
+    assert s.layers[0].config["units"] == lesson_units
+    assert not s.undo()  # not past the lesson's start
+    s.set_layer_option(0, "units", 12)
+    s.lesson_restore(saved)
+    assert s.layers[0].config["units"] == 5
+    assert s.undo_stack == undo and s.redo_stack == redo
+    assert s.redo() and s.layers[0].config["units"] == 6  # the user's redo, not the lesson's stack
+    assert s.undo() and s.undo() and s.layers[0].config["units"] != 5

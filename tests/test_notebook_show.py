@@ -379,3 +379,13 @@ def test_a_fault_while_the_window_is_made_leaves_no_window_behind(monkeypatch):
     left = [w for w in QtWidgets.QApplication.topLevelWidgets()
             if isinstance(w, MainWindow) and id(w) not in before]
     assert not left
+
+
+def test_a_picture_saved_to_a_folder_is_refused_in_one_line(tmp_path):
+    # pic.save("figures/") raised IsADirectoryError from inside lstmviz/files.py
+    pic = nb.Picture(b"\x89PNG\r\n\x1a\n", 1, 1, "cell at step 0")
+    with pytest.raises(LstmvizError) as err:
+        pic.save(tmp_path)
+    text = str(err.value)
+    assert "\n" not in text and str(tmp_path) in text and "folder" in text and ".png" in text
+    assert list(tmp_path.iterdir()) == []

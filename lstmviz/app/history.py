@@ -5,7 +5,7 @@ memory limit); opening a model, a session or a new stack pushes one too
 (``remember_replaced``); restoring re-traces, and an undo or redo puts the cursor back as
 it was (a step an edit clamped, a layer a removal moved it from), as a failed opening and
 a lesson's end do. Lessons keep what was there the same way (``lesson_saved`` /
-``lesson_restore``).
+``lesson_restore``), the undo history too: a lesson's edits are undone within it.
 
 ``History`` is a part of ``AppState`` (``app/state.py``) over ``base.StateBase``: it uses
 the state's ``layers``, ``input``, ``model``, ``readonly``, ``path``, ``cursor`` and its
@@ -132,15 +132,31 @@ class History(StateBase):
             self.rebuild()
             self.stack_changed.emit()
 
-    def lesson_saved(self) -> tuple[Snapshot, Cursor]:
-        """What a lesson puts back when it ends: the stack, input and cursor."""
-        return self.snapshot(), self.cursor
+    @_operation
+    def lesson_saved(self) -> LessonSaved:
+        """What a lesson puts back when it ends: the stack, input and cursor, and the undo
+        history, set aside: in the lesson Undo and Redo go through the edits made in it
+        only (Ctrl+Z there undid the work from before it, under the lesson's caption)."""
+        saved = self.snapshot(), self.cursor, list(self.undo_stack), list(self.redo_stack)
+        self.undo_stack.clear()
+        self.redo_stack.clear()
+        self.history_changed.emit()
+        return saved
 
     @_operation
-    def lesson_restore(self, saved: tuple[Snapshot, Cursor]) -> None:
-        snap, cursor = saved
+    def lesson_restore(self, saved: LessonSaved) -> None:
+        """The work from before the lesson back, with its undo history as it was (not the
+        lesson's steps nor its edits: Redo after a lesson brought its stack back)."""
+        snap, cursor, undo, redo = saved
         self.restore(snap)
         self.set_cursor(**dataclasses.asdict(cursor))
+        self.undo_stack[:] = undo
+        self.redo_stack[:] = redo
+        self.history_changed.emit()
+
+
+#: ``History.lesson_saved``: the snapshot, the cursor, the undo and the redo stacks
+LessonSaved = tuple[Snapshot, Cursor, list[Snapshot], list[Snapshot]]
 
 
 UNDO_LIMIT = 100

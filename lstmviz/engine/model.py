@@ -134,6 +134,7 @@ class Model:
         the build would, without computing the initial weights they replace."""
         major = keras_major_of(spec.keras_version)
         specs = list(spec.layers)
+        _check_seed(seed)
         sequential = spec.is_sequential
         if not specs:
             raise LstmvizError("the model has no layers")
@@ -167,7 +168,11 @@ class Model:
                    keep: list | None = None) -> "Model":
         """A plain stack: ``input_shape`` is ``(batch or None, timesteps or None, features)``;
         ``keep``: one entry per layer of ``layers`` (see ``from_spec``)."""
+        if not isinstance(layers, (list, tuple)):
+            raise LstmvizError(f"layers is a {type(layers).__name__}: give a list of LayerSpec, "
+                               'such as [LayerSpec("LSTM", {"units": 16})]')
         first = LayerSpec("InputLayer", {"batch_shape": list(input_shape)}, name="input_layer")
+        layers = _checked_specs(layers)  # (numbered as the caller's list is)
         return cls.from_spec(ModelSpec([first] + list(layers), name=name,
                                        keras_version=keras_version), seed=seed,
                              keep=None if keep is None else [None] + list(keep))
@@ -623,8 +628,13 @@ class Model:
     def _check_input(self, arr, ref, k) -> np.ndarray:
         want = self._input_layer(ref).batch_shape
         which = f"input {k} ('{ref.layer}')" if len(self.inputs) > 1 else "the input"
+        if arr.ndim == 0 and arr.dtype.kind in "US":  # model.trace("x.npy"): a path, as a string
+            text = str(arr) if len(str(arr)) <= 60 else str(arr)[:57] + "..."
+            raise LstmvizError(f"{which} is the string {text!r}, not an array: read a file first "
+                               "(np.load for .npy; lstmviz.picture and lstmviz.show take its path)")
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-            raise LstmvizError(f"{which} is not numeric (dtype {arr.dtype})")
+            raise LstmvizError(f"{which} is not numeric (dtype {arr.dtype}): give numbers "
+                               "(an array of floats, integers or booleans)")
         if arr.ndim != len(want):
             one = arr.ndim == len(want) - 1 and all(
                 n is None or n == g for g, n in zip(arr.shape[1:], want[2:]))
@@ -695,6 +705,41 @@ def _rnn_layers(layer) -> list:
 def _rnn_config(layer) -> dict:
     rnn = _rnn_layers(layer)
     return rnn[0].config if rnn else {}
+
+
+def _checked_specs(specs) -> list[LayerSpec]:
+    """``specs`` as a list, each a ``LayerSpec`` of a class name, a config dict and a name
+    (str or None), else refused in one line saying how to write it: the arguments swapped
+    (``LayerSpec("LSTM", "enc", {...})``) failed as "unhashable type: 'dict'" deep inside."""
+    specs = list(specs)
+    for k, ls in enumerate(specs):
+        if not isinstance(ls, LayerSpec):
+            raise LstmvizError(f"layers[{k}] is a {type(ls).__name__}, not a LayerSpec: write "
+                               'LayerSpec("LSTM", {"units": 16}) (class name, config dict)')
+        wrong = [(what, value) for what, value, ok in (
+            ("class_name", ls.class_name, isinstance(ls.class_name, str)),
+            ("config", ls.config, isinstance(ls.config, dict)),
+            ("name", ls.name, ls.name is None or isinstance(ls.name, str))) if not ok]
+        if wrong:
+            what, value = wrong[0]
+            cls = ls.class_name if isinstance(ls.class_name, str) else "LSTM"
+            raise LstmvizError(f"layers[{k}]: its {what} is a {type(value).__name__}; a LayerSpec "
+                               f'takes (class name, config dict, name=...): LayerSpec("{cls}", '
+                               '{"units": 4}, name="rnn")')
+    return specs
+
+
+def _check_seed(seed) -> None:
+    """A seed numpy's ``default_rng`` takes as one: None or a whole number (numpy's too)."""
+    import operator
+
+    if seed is None:
+        return
+    try:
+        operator.index(seed)
+    except TypeError:
+        raise LstmvizError(f"seed={seed!r}: give a whole number (the same seed, the same "
+                           "initial weights)") from None
 
 
 def _unique_names(specs: list[LayerSpec]) -> list[str]:

@@ -39,9 +39,13 @@ class Steps(Mapping):
     def __getitem__(self, key: str) -> np.ndarray:
         if key not in self._arrays:
             if key not in self._derived:
-                raise KeyError(key)
+                raise KeyError(f"no {key!r} among this layer's steps; they are: "
+                               + ", ".join(repr(k) for k in self))
             self._arrays[key] = self._derived.pop(key)()
         return self._arrays[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._arrays or key in self._derived
 
     def __iter__(self) -> Iterator[str]:
         yield from list(self._arrays)
@@ -141,7 +145,11 @@ class Trace:
         return self.outputs[0] if len(self.outputs) == 1 else list(self.outputs)
 
     def __getitem__(self, name: str) -> LayerTrace:
-        return self.layers[name]
+        try:
+            return self.layers[name]
+        except (KeyError, TypeError):  # (a KeyError still: `except KeyError` holds)
+            raise KeyError(f"no layer {name!r} in this trace; give a layer's name: "
+                           + ", ".join(repr(n) for n in self.layers)) from None
 
     def flat(self) -> dict[str, np.ndarray]:
         """Every array under a flat key: ``output``/``output0..``, ``<layer>``,

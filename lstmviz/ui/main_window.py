@@ -883,6 +883,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if not Path(path).exists():
                 raise LstmvizError(f"{path}: no such file")
             fmt = formats.sniff(path)
+            self.leave_lesson()
             if fmt.kind == "session":
                 return self.sessions.open(path)
             model = None
@@ -1186,7 +1187,17 @@ class MainWindow(QtWidgets.QMainWindow):
             self.message(f"Demo: {demo['title']}. {demo.get('description', '')}".strip())
         return ok
 
+    def leave_lesson(self) -> None:
+        """Opening a model, a session or a new stack ends a lesson, the work from before it
+        put back first (Ctrl+Z after the opening brings it): the lesson's caption stayed
+        over the model opened ("4 units" over an LSTM(8)), and its end put that work back
+        over the model just opened."""
+        presenter = getattr(self, "presenter", None)
+        if presenter is not None and presenter.tour.active:
+            presenter.tour.end()
+
     def new_stack(self):
+        self.leave_lesson()
         session, name = self.sessions.session_path, self.state.model_name
         before = (file_label(session) if session else file_label(self.state.path) if self.state.path
                   else safe_name(name) if name else "the stack before it")

@@ -190,8 +190,13 @@ class Picture:
 
     def save(self, path) -> str:
         """Write the PNG to ``path`` (atomically; its folder must exist); returns the path."""
+        from pathlib import Path
+
         from lstmviz.files import write_atomic
 
+        if Path(path).is_dir():  # (IsADirectoryError from inside files.py, else)
+            raise LstmvizError(f"{path}: this is a folder; give the picture's file name in it, "
+                               f"such as {str(Path(path) / 'picture.png')!r}")
         return str(write_atomic(path, self.data))
 
     def __repr__(self) -> str:

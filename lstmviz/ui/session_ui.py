@@ -241,6 +241,7 @@ class SessionManager(QtCore.QObject):
         try:
             session = ses.read_session(path)
             self.window.player.pause()
+            self.window.leave_lesson()  # (the session replaces the work, not a lesson's stack)
             with self._notices() as said:
                 ses.apply_session(self.state, session, path)  # all or nothing
         except LstmvizError as err:
@@ -271,6 +272,12 @@ class SessionManager(QtCore.QObject):
             add(path)
 
     def save(self):
+        if self.session_path and self._in_lesson():
+            # (Ctrl+S in a lecture wrote the lesson's stack over the user's session file)
+            self.window.message(f"Not saved: a lesson shows its own stack, not the work of "
+                                f"{file_label(self.session_path)}; Esc ends the lesson and brings "
+                                "that work back (File > Save session as... keeps the lesson's stack)")
+            return None
         if self.session_path:
             return self._save_reporting(self.session_path)
         return self.save_as_dialog()
@@ -298,6 +305,10 @@ class SessionManager(QtCore.QObject):
         (never a quiet window's, nor a notebook's: the notebook is the work)."""
         if self.window.quiet or not self.autosave_enabled:
             return True
+        if self._in_lesson():
+            # the user's work back first: the question (and a Save) is about it, never
+            # about the lesson's stack ("another model than the one opened")
+            self.window.presenter.tour.end()
         change = self.unsaved()
         if not change:
             return True
@@ -382,9 +393,11 @@ class SessionManager(QtCore.QObject):
         return True
 
     def autosave(self, force: bool = False, wait: bool = False) -> bool:
-        """Write the autosave file in a worker thread if something changed (or ``force``)."""
+        """Write the autosave file in a worker thread if something changed (or ``force``).
+        Not while a lesson shows: its stack is not the user's work, which the file keeps
+        (a crash in a lecture offered the lesson's stack back); its end writes it again."""
         if not force and (not self.autosave_enabled or self.window.quiet or self._restore_pending
-                          or not (self._dirty or self._moved_only)):
+                          or not (self._dirty or self._moved_only) or self._in_lesson()):
             return False
         if self._worker is not None and self._worker.is_alive():
             self.debounce.start()  # one write at a time: try again a little later
@@ -413,6 +426,10 @@ class SessionManager(QtCore.QObject):
         if wait:
             self._worker.join()
         return True
+
+    def _in_lesson(self) -> bool:
+        presenter = getattr(self.window, "presenter", None)
+        return presenter is not None and presenter.tour.active
 
     def wait(self):
         if self._worker is not None:

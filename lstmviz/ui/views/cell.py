@@ -563,6 +563,9 @@ class CellView(TraceView):
         self._in_note = ""  # where they come from, at step 0 (the "in" title's, _fit_in_title)
         self._showing = False  # in _show (which decides that itself)
         self._layout_serial = 0  # counts the charts' layouts (_place_bars)
+        #: in _place_bars, which the grid's own layout pass calls (a cell's resize): the
+        #: charts' sigResized there must not rearrange the grid (_fit_rows waits for it)
+        self._placing = False
         self._titles_pending = False  # their titles measured again soon (_titles_laid_out)
         self._ticks_pending = False  # their count axes made alike soon (_same_ticks)
         self._narrow: dict = {}  # whether titles run into each other, by titles and layout
@@ -766,6 +769,13 @@ class CellView(TraceView):
         squeezed the header out), else one row at the charts' least width, as ever."""
         if getattr(self, "eq_scroll", None) is None:
             return  # (being made)
+        if self._placing:
+            # inside the grid's layout pass (a cell resized -> _place_bars -> a chart's
+            # sigResized): moving the grid's widgets now freed the items that pass was
+            # laying out, and the app crashed (a segfault: lesson 7 then 8 on a 4:3
+            # projector, the side panel hidden); it runs once that pass is done
+            QtCore.QTimer.singleShot(0, self, self._fit_rows)
+            return
         n = sum(not slot.isHidden() for slot in self._slot_of.values())
         m = self.layout().contentsMargins()
         one_row = n * self.SLOT_ONE_ROW + max(0, n - 1) * self._grid.horizontalSpacing()
@@ -803,6 +813,13 @@ class CellView(TraceView):
     def _place_bars(self) -> None:
         """The charts' view over the grid cells of the shown charts, each chart over its
         cell (as a view of its own in that cell showed it)."""
+        placing, self._placing = self._placing, True
+        try:
+            self._place_bars_now()
+        finally:
+            self._placing = placing
+
+    def _place_bars_now(self) -> None:
         if self.bar_view is None:
             return  # (the cells are being made)
         self._layout_serial += 1  # the charts' titles measured again (_too_narrow)
