@@ -132,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "'<layer>/<name>' for the intermediates (i, f, c_tilde, o, c, h, "
                                    "pre, x_proj, h_proj, initial_h, ...; time in processing order) "
                                    "and '<layer>/forward/<name>', '<layer>/backward/<name>' inside "
-                                   "a Bidirectional.",
+                                   "a Bidirectional. In '<layer>' a name's %, / and : are written "
+                                   "%25, %2F, %3A (and a layer named 'output' %6Futput); "
+                                   "'lstmviz:keys' holds a row [key, layer, part, record] per array.",
                        epilog=CSV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--input", "-i", dest="inputs", action="append", required=True, metavar="X",

@@ -121,9 +121,13 @@ def call(capsys, *args) -> tuple[int, str, str]:
 
 
 def assert_npz_equals_trace(path: Path, trace) -> None:
+    from lstmviz.app.export_data import KEYS_KEY
+
     flat = trace.flat()
     with np.load(path, allow_pickle=False) as npz:
-        assert sorted(npz.files) == sorted(flat)
+        assert sorted(npz.files) == sorted([*flat, KEYS_KEY])
+        index = {key: tuple(where) for key, *where in npz[KEYS_KEY].tolist()}
+        assert index == trace.flat_index()
         for key, want in flat.items():
             got = npz[key]
             assert got.shape == want.shape, key
@@ -357,6 +361,31 @@ def test_trace_subprocess_on_fixture_equals_engine_and_keras(tmp_path):
     assert_npz_equals_trace(out, trace)
     with np.load(path.parent / "expected.npz") as exp, np.load(out) as got:
         np.testing.assert_allclose(got["output"], exp["output"], atol=1e-5)
+
+
+def test_trace_of_layers_named_with_a_slash_keys_each_array_once(tmp_path, capsys):
+    """A Keras 2 file's layers 'enc' and 'enc/f' (as a Keras 2 name scope makes them):
+    'enc/f' held layer 'enc/f''s output, written over layer 'enc''s forget gate (exit 0,
+    one array missing, and no way to tell what a key held). Now 'enc/f' is the gate,
+    'enc%2Ff' the layer, and the index 'lstmviz:keys' says which is which."""
+    from helpers import legacy_lstm_file
+
+    path = legacy_lstm_file(tmp_path / "m.h5", ["enc", "enc/f", "dec:1"])
+    x = np.random.default_rng(0).normal(size=(2, 4, 3)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "t.npz"
+    rc, _, err = call(capsys, "trace", path, "--input", tmp_path / "x.npy", "--out", out)
+    assert rc == 0, err
+    trace = lstmviz.load(path, isolate=False).trace(x)
+    assert_npz_equals_trace(out, trace)
+    with np.load(out) as npz:
+        index = {key: (layer, part, rec) for key, layer, part, rec in npz["lstmviz:keys"].tolist()}
+        np.testing.assert_array_equal(npz["enc/f"], trace["enc"].steps["f"])
+        np.testing.assert_array_equal(npz["enc%2Ff"], trace["enc/f"].output)
+        np.testing.assert_array_equal(npz["enc%2Ff/f"], trace["enc/f"].steps["f"])
+        np.testing.assert_array_equal(npz["dec%3A1/h"], trace["dec:1"].steps["h"])
+    assert index["enc/f"] == ("enc", "", "f") and index["enc%2Ff"] == ("enc/f", "", "output")
+    assert index["dec%3A1/initial_c"] == ("dec:1", "", "initial_c")
 
 
 @pytest.mark.parametrize("case", ["k3_lstm_return_state", "k3_bidi_lstm_merge_modes", "k2_emb_mask_lstm"])

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app.export_data import KEYS_KEY
 from lstmviz.app.state import AppState
 from lstmviz.engine import Model
 from lstmviz.errors import LstmvizError
@@ -297,7 +298,7 @@ def test_npz_keys_are_trace_flat(tmp_path):
     out = ex.save_npz(st.trace, tmp_path / "t.npz")
     flat = st.trace.flat()
     with np.load(out, allow_pickle=False) as z:
-        assert sorted(z.files) == sorted(flat)
+        assert sorted(z.files) == sorted([*flat, KEYS_KEY])
         for k in flat:
             assert np.array_equal(z[k], flat[k])
 
