@@ -18,6 +18,7 @@ from lstmviz.cli_inputs import (  # noqa: F401
     CSV_SUFFIXES,
     NPY_MAGIC,
     check_npz_name,
+    check_out_file,
     input_specs,
     load_inputs,
     model_input,
@@ -271,6 +272,7 @@ def _weights_only_listing(path, err: LstmvizError) -> str | None:
 def cmd_trace(args) -> int:
     refuse_to_replace(args.out, [("model file", args.model)] + [("input file", p) for p in args.inputs])
     check_npz_name(args.out, "trace")
+    check_out_file(args.out)
     model = lstmviz.load(args.model, seed=args.seed)
     from lstmviz.engine.model import TooManySteps
     # read as long as the memory limit allows: a whole trace checks its budget and steps

@@ -269,11 +269,21 @@ def check_npz_name(out, command: str) -> None:
                            f"give a .npz name{also}")
 
 
+def check_out_file(out, flag: str = "--out") -> None:
+    """``--out`` a file can be written as: not a folder, in a folder there and writable.
+    Checked before any work (a trace of a long input took 13 s, then said the folder was
+    missing)."""
+    from lstmviz.files import check_folder
+
+    if Path(out).is_dir():
+        raise LstmvizError(f"{out}: is a directory; give a file name for {flag}")
+    check_folder(out)
+
+
 def write_npz(out: Path, arrays: dict) -> None:
     """``np.savez_compressed`` to exactly ``out`` (no '.npz' appended), atomically: the
     window's File > Export > trace (.npz) writes the same (``app.export_data``)."""
     from lstmviz.app.export_data import save_npz
 
-    if out.is_dir():
-        raise LstmvizError(f"{out}: is a directory; give a file name for --out")
+    check_out_file(out)
     save_npz(arrays, out)

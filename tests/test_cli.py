@@ -1167,3 +1167,40 @@ def test_a_picture_named_as_a_folder_is_refused_before_any_work(capsys, tmp_path
     as trace's --out says it, before the window starts."""
     rc, _, err = call(capsys, FIXTURES / "k3_lstm_default" / "model.keras", option, tmp_path)
     assert assert_one_line_error(rc, err) == f"lstmviz: {tmp_path}: is a directory; give a file name for {option}"
+
+
+@pytest.mark.parametrize("command", ["trace", "grad"])
+@pytest.mark.parametrize("where", ["missing folder", "folder"])
+def test_an_out_that_cannot_be_written_is_refused_before_the_model_is_read(
+        tmp_path, capsys, monkeypatch, command, where):
+    """``lstmviz trace M -i long.npy -o nosuch/t.npz --steps 100:19000`` read the model
+    and the input and traced for 13 s, then said the folder does not exist (and '-o a
+    folder' likewise, after the work). Now both are refused first, as train's --out is."""
+    def no_load(*a, **k):
+        raise AssertionError("the model was read before --out was checked")
+
+    monkeypatch.setattr(lstmviz, "load", no_load)
+    case = FIXTURES / "k3_lstm_default"
+    out = tmp_path / "no" / "t.npz" if where == "missing folder" else tmp_path
+    extra = ["--target", case / "x.npy", "--loss", "mse"] if command == "grad" else []
+    rc, _, err = call(capsys, command, case / "model.keras", "-i", case / "x.npy", "-o", out, *extra)
+    line = assert_one_line_error(rc, err)
+    assert line == (f"lstmviz: {out}: the folder {out.parent} does not exist" if where == "missing folder"
+                    else f"lstmviz: {out}: is a directory; give a file name for --out")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes anywhere")
+@pytest.mark.parametrize("command", ["trace", "grad"])
+def test_an_out_in_a_folder_without_write_permission_is_refused_first(tmp_path, capsys, command):
+    case = FIXTURES / "k3_lstm_default"
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    out = folder / "t.npz"
+    extra = ["--target", case / "x.npy", "--loss", "mse"] if command == "grad" else []
+    try:
+        rc, _, err = call(capsys, command, case / "model.keras", "-i", case / "x.npy", "-o", out, *extra)
+    finally:
+        folder.chmod(0o755)
+    line = assert_one_line_error(rc, err)
+    assert line == f"lstmviz: {out}: the folder {folder} is not writable; give a file in a folder you can write to"
