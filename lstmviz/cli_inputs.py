@@ -80,11 +80,28 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False,
         return arr
     if path.suffix.lower() == ".npy":
         raise LstmvizError(f"{path}: not a .npy file (no NumPy header)")
+    model = _model_format(path)
+    if model is not None:  # (the model and its input swapped: a .keras was 'an .npz archive')
+        raise LstmvizError(f"{path}: this is a model file ({model}), not an array of numbers; "
+                           "give a .npy array or a .csv table")
     if path.suffix.lower() == ".npz" or head.startswith(b"PK"):
         raise LstmvizError(f"{path}: .npz archives are not inputs; save one array with np.save (.npy) or a .csv")
     if path.suffix.lower() not in CSV_SUFFIXES:
         raise LstmvizError(f"{path}: unknown input format '{path.suffix or name}'; use .npy or .csv")
     return _read_csv(path, expected_shape, shape, integer, time_major)
+
+
+def _model_format(path: Path) -> str | None:
+    """The name of the model format ``path`` is, by its name and its first bytes (a
+    ``.keras`` zip, an HDF5 ``.h5``, an ONNX protobuf), or None."""
+    from lstmviz.io import formats
+
+    fmt = formats.by_name(path)
+    if fmt is None:
+        return None
+    with open(path, "rb") as fh:
+        head = fh.read(formats.HEAD_BYTES)
+    return fmt.name if formats.container_of(head) == fmt.container else None
 
 
 def _read_csv(path: Path, expected_shape, shape, integer: bool, time_major: bool = False) -> np.ndarray:

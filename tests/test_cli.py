@@ -1204,3 +1204,21 @@ def test_an_out_in_a_folder_without_write_permission_is_refused_first(tmp_path, 
         folder.chmod(0o755)
     line = assert_one_line_error(rc, err)
     assert line == f"lstmviz: {out}: the folder {folder} is not writable; give a file in a folder you can write to"
+
+
+@pytest.mark.parametrize("model_file", ["k3_lstm_default/model.keras", "k3_lstm_default/model.h5",
+                                        "onnx_torch_classic_lstm/model.onnx"])
+@pytest.mark.parametrize("option", ["--input", "--target"])
+def test_a_model_file_given_as_an_input_is_named_as_what_it_is(capsys, tmp_path, model_file, option):
+    """The model and the input swapped, or a model file given as the target: a .keras
+    was called '.npz archives are not inputs', a .h5 or .onnx an 'unknown input format'.
+    Now the line says it is a model file, and what an input is."""
+    case = FIXTURES / "k3_lstm_default"
+    given = FIXTURES / model_file
+    x, y = (given, case / "x.npy") if option == "--input" else (case / "x.npy", given)
+    rc, _, err = call(capsys, "grad", case / "model.keras", "-i", x, "-y", y, "--loss", "mse",
+                      "-o", tmp_path / "g.npz")
+    line = assert_one_line_error(rc, err)
+    assert line.startswith(f"lstmviz: {given}: this is a model file (")
+    assert line.endswith("not an array of numbers; give a .npy array or a .csv table"), line
+    assert "npz" not in line and "unknown input format" not in line
