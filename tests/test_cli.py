@@ -790,6 +790,21 @@ def test_trace_bad_steps_exit_2_one_line(tmp_path, capsys, use_model, steps):
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "steps" in err
 
 
+@pytest.mark.parametrize("steps, says", [("3000:", "steps from 3000: the input has 3,000 steps"),
+                                         ("4000:", "steps from 4000: the input has 3,000 steps"),
+                                         ("2990:3001", "steps 2990:3001: the input has 3,000 steps")])
+def test_trace_steps_from_the_end_on_say_the_inputs_steps(tmp_path, capsys, use_model, steps, says):
+    """'--steps 3000:' of 3,000 steps said 'steps 3000:3000 are not a window of 0:3000' (a
+    window the user did not write, in other words than '2990:3001''s); now both say how many
+    steps the input has and the window to give."""
+    use_model(long_stack)
+    np.save(tmp_path / "x.npy", np.zeros((1, 3000, 3), np.float32))
+    rc, _, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out",
+                      tmp_path / "w.npz", "--steps", steps)
+    assert assert_one_line_error(rc, err) == f"lstmviz: {says} (give a window within 0:3000)"
+    assert not (tmp_path / "w.npz").exists()
+
+
 def test_trace_beyond_the_budget_says_to_take_a_window(tmp_path, capsys, use_model, monkeypatch):
     use_model(long_stack)
     np.save(tmp_path / "x.npy", np.zeros((1, 3000, 3), np.float32))

@@ -535,6 +535,7 @@ def test_cli_exports_an_animation_of_a_range_of_steps(tmp_path):
 
 @pytest.mark.parametrize("args,msg", [
     (["--export-gif", "OUT", "--steps", "3:99"], "steps 3:99: the sequence has 40 steps (give a range within 0:40)"),
+    (["--export-gif", "OUT", "--steps", "40:"], "steps from 40: the sequence has 40 steps (give a range within 0:40)"),
     (["--export-png", "OUT", "--steps", "3:9"], "--steps A:B picks the steps of an animation"),
     (["--export-gif", "OUT", "--steps", "9:3"], "give a window as A:B with 0 <= A < B"),
     (["--export-gif", "OUT", "--view", "spectrum"],  # ('window' too, as --help says)
