@@ -17,6 +17,7 @@ from lstmviz.cli_inputs import (  # noqa: F401
     CSV_HELP,
     CSV_SUFFIXES,
     NPY_MAGIC,
+    check_named,
     check_npz_name,
     check_out_file,
     input_specs,
@@ -408,11 +409,12 @@ def cmd_app(args) -> int:
 
     limits.blas_threads(os.environ, 1)
     exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
-    exports = [(k, out) for k, out in exports if out]
+    exports = [(k, out) for k, out in exports if out is not None]
     named: dict[Path, str] = {}  # (each output's file, the option naming it)
     for flag, kind, out in [("--screenshot", "png", args.screenshot)] + [
             (f"--export-{k}", k, out) for k, out in exports]:
-        if out:  # every name checked before anything is rendered
+        if out is not None:  # every name checked before anything is rendered
+            check_named(out, flag)
             _check_picture_name(out, flag, kind)
             refuse_to_replace(out, [("model file", args.model)] + [("input file", p) for p in args.inputs],
                               flag)

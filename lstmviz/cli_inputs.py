@@ -292,9 +292,17 @@ def check_out_file(out, flag: str = "--out") -> None:
     missing)."""
     from lstmviz.files import check_folder
 
+    check_named(out, flag)
     if Path(out).is_dir():
         raise LstmvizError(f"{out}: is a directory; give a file name for {flag}")
     check_folder(out)
+
+
+def check_named(out, flag: str) -> None:
+    """An output option given an empty name (``-o "$OUT"`` with ``OUT`` unset): said as
+    that, not as the folder '.' it would be (``Path("")``)."""
+    if not str(out).strip():
+        raise LstmvizError(f"{flag} {str(out)!r} names no file; give a file name")
 
 
 def write_npz(out: Path, arrays: dict) -> None:

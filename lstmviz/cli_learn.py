@@ -150,10 +150,12 @@ def cmd_train(args) -> int:
     import numpy as np
 
     import lstmviz
+    from lstmviz.cli_inputs import check_named
     from lstmviz.engine.optimizers import make
     from lstmviz.engine.train import Trainer, evaluate, left_out_note, overflowed
     from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
 
+    check_named(args.out, "--out")
     out = Path(args.out)
     if out.suffix != ".keras":
         raise LstmvizError(f"{out}: the trained model is saved as Keras 3 .keras; give a name ending in .keras")

@@ -1237,3 +1237,29 @@ def test_a_model_file_given_as_an_input_is_named_as_what_it_is(capsys, tmp_path,
     assert line.startswith(f"lstmviz: {given}: this is a model file (")
     assert line.endswith("not an array of numbers; give a .npy array or a .csv table"), line
     assert "npz" not in line and "unknown input format" not in line
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["trace", "M", "-i", "X", "-o", ""], "--out"),
+    (["grad", "M", "-i", "X", "-y", "X", "--loss", "mse", "-o", ""], "--out"),
+    (["train", "--task", "delay", "-o", ""], "--out"),
+    (["M", "--screenshot", ""], "--screenshot"),
+    (["M", "--export-png", ""], "--export-png"),
+])
+def test_an_empty_output_name_is_refused_first(capsys, monkeypatch, args, flag):
+    """'-o ""' (an unset shell variable) said 'lstmviz: : is a directory' after trace's
+    checks, train '.: the trained model is saved as .keras', and '--screenshot ""' drew
+    the window, then 'lstmviz: .: could not write the PNG'. Now one line naming the option,
+    before any work."""
+    def no_load(*a, **k):
+        raise AssertionError("the model was read before the output name was checked")
+
+    monkeypatch.setattr(lstmviz, "load", no_load)
+    from lstmviz.ui import app as ui_app
+
+    monkeypatch.setattr(ui_app, "run_app", no_load)  # (the window, offscreen: nothing is drawn)
+    monkeypatch.setattr(ui_app, "export_from_cli", no_load)
+    case = FIXTURES / "k3_lstm_default"
+    args = [str(case / "model.keras") if a == "M" else str(case / "x.npy") if a == "X" else a for a in args]
+    rc, _, err = call(capsys, *args)
+    assert assert_one_line_error(rc, err) == f"lstmviz: {flag} '' names no file; give a file name"
