@@ -554,6 +554,14 @@ def _slip(argv: list[str], parser) -> tuple[str, str] | None:
 
 
 def main(argv=None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # (also while the parser is built: it imports the registry)
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     argv = _normalise_argv(argv)
@@ -574,9 +582,6 @@ def main(argv=None) -> int:
 
             set_memory_limit(args.max_memory)  # also for the reader processes it starts
         return COMMANDS[args.command](args)
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # stdout closed early (``lstmviz summary m | head``): not an error
         try:

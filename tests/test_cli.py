@@ -1263,3 +1263,16 @@ def test_an_empty_output_name_is_refused_first(capsys, monkeypatch, args, flag):
     args = [str(case / "model.keras") if a == "M" else str(case / "x.npy") if a == "X" else a for a in args]
     rc, _, err = call(capsys, *args)
     assert assert_one_line_error(rc, err) == f"lstmviz: {flag} '' names no file; give a file name"
+
+
+@pytest.mark.parametrize("where", ["build_parser", "_normalise_argv"])
+def test_ctrl_c_while_the_command_line_is_read_is_one_line(capsys, monkeypatch, where):
+    """Ctrl-C in the first tenth of a second (the parser importing the formats' registry)
+    printed Python's traceback and the status of a signal (-2): only the command's run was
+    guarded. Now 'lstmviz: interrupted' and 130 wherever it comes."""
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, where, interrupted)
+    rc, out, err = call(capsys, "summary", "m.keras")
+    assert assert_one_line_error(rc, err, status=130) == "lstmviz: interrupted" and out == ""
