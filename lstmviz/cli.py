@@ -134,8 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "'<layer>/<name>' for the intermediates (i, f, c_tilde, o, c, h, "
                                    "pre, x_proj, h_proj, initial_h, ...; time in processing order) "
                                    "and '<layer>/forward/<name>', '<layer>/backward/<name>' inside "
-                                   "a Bidirectional. In '<layer>' a name's %, / and : are written "
-                                   "%25, %2F, %3A (and a layer named 'output' %6Futput); "
+                                   "a Bidirectional. In '<layer>' a name's %, /, : and \\ are written "
+                                   "%25, %2F, %3A, %5C (a layer named 'output' %6Futput, '..' %2E%2E); "
                                    "'lstmviz:keys' holds a row [key, layer, part, record] per array.",
                        epilog=CSV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", metavar="MODEL", help=MODEL_HELP)

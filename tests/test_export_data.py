@@ -258,3 +258,27 @@ def test_the_csv_of_layers_named_with_slash_and_colon_names_each_whole():
     pairs = {tuple(r.split(",")[:2]) for r in export_data.csv_text(trace).splitlines()[1:]}
     assert {("a", "f"), ("a/f", ""), ("a/f", "f"), ("enc/bi", "backward/h"), ("b:1", "h"),
             ("x%2Fy", "h"), ("output", "")} <= pairs
+
+
+def test_npz_members_of_layers_named_dot_dot_or_with_a_backslash_stay_inside_the_archive(tmp_path):
+    """A layer named '..' wrote members '../h.npy' (and '..\\\\x' '..\\\\x/h.npy'): paths out of
+    the folder for an unzip that follows them. Such names are percent-encoded too
+    ('%2E%2E', '%5C'), the index says whose each key is."""
+    import zipfile
+
+    from lstmviz import LayerSpec, Model
+
+    model = Model.sequential((None, 3, 2), [
+        LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True}, name=".."),
+        LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True}, name="..\\x"),
+        LayerSpec("SimpleRNN", {"units": 2}, name=".")], seed=0)
+    trace = model.trace(np.ones((1, 3, 2), np.float32))
+    out = export_data.save_npz(trace, tmp_path / "t.npz")
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+    assert not [n for n in names if "\\" in n or {".", ".."} & set(n.split("/"))], names
+    with np.load(out) as npz:
+        rows = {key: (layer, part, rec) for key, layer, part, rec in npz[export_data.KEYS_KEY].tolist()}
+        assert rows["%2E%2E/h"] == ("..", "", "h") and rows["..%5Cx/h"] == ("..\\x", "", "h")
+        assert rows["%2E"] == (".", "", "output")
+        np.testing.assert_array_equal(npz["%2E%2E/h"], trace[".."].steps["h"])

@@ -177,14 +177,18 @@ _MODEL_KEY = re.compile(r"output[0-9]*")
 
 def key_name(name: str) -> str:
     """A layer's name as a flat key (``Trace.flat``, the ``.npz`` files) writes it: '%',
-    '/' and ':' percent-encoded (``%25``, ``%2F``, ``%3A``: a key's '/' and ':' are then
-    only its own, and ``urllib.parse.unquote`` gives the name back), and a name that is a
-    key of the model's outputs (``output``, ``output0``, ...) its first letter too
-    (``%6Futput``). Every other name is as it is."""
-    if any(c in name for c in "%/:"):
-        name = name.replace("%", "%25").replace("/", "%2F").replace(":", "%3A")
+    '/', ':' and '\\' percent-encoded (``%25``, ``%2F``, ``%3A``, ``%5C``: a key's '/' and
+    ':' are then only its own, and ``urllib.parse.unquote`` gives the name back); a name
+    that is a key of the model's outputs (``output``, ``output0``, ...) its first letter
+    too (``%6Futput``), and a name '.' or '..' its dots (``%2E%2E``: no member of a trace
+    file is a path out of its folder). Every other name is as it is."""
+    if any(c in name for c in "%/:\\"):
+        name = (name.replace("%", "%25").replace("/", "%2F").replace(":", "%3A")
+                .replace("\\", "%5C"))
     if _MODEL_KEY.fullmatch(name):
         name = f"%{ord(name[0]):02X}{name[1:]}"
+    elif name in (".", ".."):
+        name = "%2E" * len(name)
     return name
 
 
