@@ -1276,3 +1276,19 @@ def test_ctrl_c_while_the_command_line_is_read_is_one_line(capsys, monkeypatch, 
     monkeypatch.setattr(cli, where, interrupted)
     rc, out, err = call(capsys, "summary", "m.keras")
     assert assert_one_line_error(rc, err, status=130) == "lstmviz: interrupted" and out == ""
+
+
+@pytest.mark.parametrize("command", [["summary"], ["trace", "-i", "X", "-o", "OUT"], []])
+def test_a_trace_npz_given_as_the_model_is_named_as_what_it_is(capsys, tmp_path, command):
+    """A trace file given where the model goes (``lstmviz summary trace.npz``) was called
+    'the zip archive has no config.json, so it is not a Keras 3 .keras file', as a
+    .npy is called 'a NumPy .npy array'. Now: a NumPy .npz archive of arrays, not a model."""
+    np.savez_compressed(tmp_path / "t.npz", **{"output": np.zeros(3), "lstm/h": np.ones(2)})
+    x = FIXTURES / "k3_lstm_default" / "x.npy"
+    args = [str(x) if a == "X" else str(tmp_path / "u.npz") if a == "OUT" else a for a in command]
+    args = args[:1] + [str(tmp_path / "t.npz")] + args[1:] + (["--screenshot", str(tmp_path / "s.png")]
+                                                               if not command else [])
+    rc, _, err = call(capsys, *args)
+    line = assert_one_line_error(rc, err)
+    assert line.startswith("lstmviz: t.npz: this is a NumPy .npz archive of arrays, not a model file; "
+                           "supported: Keras 3 model (.keras)"), line
