@@ -282,3 +282,24 @@ def test_npz_members_of_layers_named_dot_dot_or_with_a_backslash_stay_inside_the
         assert rows["%2E%2E/h"] == ("..", "", "h") and rows["..%5Cx/h"] == ("..\\x", "", "h")
         assert rows["%2E"] == (".", "", "output")
         np.testing.assert_array_equal(npz["%2E%2E/h"], trace[".."].steps["h"])
+
+
+def test_the_csv_names_a_layers_extra_outputs_apart_from_a_layer_named_with_a_colon():
+    """Layer 'b''s second output (return_state) was written as layer 'b:1', key '': the
+    rows of a layer named 'b:1' (an ONNX node's name may hold a ':'). Now layer 'b', key
+    'output:1', as the .npz's index names it."""
+    from lstmviz import LayerSpec, Model
+
+    model = Model.sequential((None, 3, 2), [
+        LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True}, name="b:1"),
+        LayerSpec("LSTM", {"units": 2, "return_state": True}, name="b")], seed=0)
+    trace = model.trace(np.ones((1, 3, 2), np.float32))
+    rows = [r.split(",") for r in export_data.csv_text(trace).splitlines()[1:]]
+    got = {(r[0], r[1]): [] for r in rows}
+    for layer, key, _sample, step, unit, value in rows:
+        got[(layer, key)].append((step, int(unit), float(value)))
+    for k, name in ((1, "output:1"), (2, "output:2")):
+        want = trace["b"].outputs[k]
+        assert got[("b", name)] == [("", u, float(want[0, u])) for u in range(2)]
+    out = trace["b:1"].output
+    assert got[("b:1", "")] == [(str(t), u, float(out[0, t, u])) for t in range(3) for u in range(2)]

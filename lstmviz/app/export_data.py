@@ -99,12 +99,12 @@ def trace_rows(trace, sample_offset: int = 0):
 def _layer_and_key(layer: str, part: str, record: str) -> tuple[str, str]:
     """The table's layer and key of an array (``Trace.flat_index``): the layer's whole name
     (a name from a file may hold a '/' or a ':'), and ``f``, ``forward/f``; a layer's
-    output has key '' (its extra outputs layer ``<layer>:<k>``), and the model's outputs
-    are layer ``output`` (``output0``, ...)."""
+    output has key '' (its extra outputs ``output:1``, ...: a layer ``<layer>:1`` was a
+    layer so named too), and the model's outputs are layer ``output`` (``output0``, ...)."""
     if not layer:
         return record, ""
-    if record.startswith("output"):
-        return layer + record[len("output"):], ""
+    if record == "output":
+        return layer, ""
     return layer, f"{part}/{record}" if part else record
 
 

@@ -20,7 +20,8 @@ What is exported:
 - ``.npz``: ``trace.flat()`` as ``np.savez_compressed`` (the keys ``lstmviz trace`` writes,
   with their index ``lstmviz:keys``);
 - ``.csv``: one long table ``layer,key,sample,step,unit,value``: ``layer`` is the layer's
-  whole name, ``key`` the rest (``""`` for the layer's output, ``i``, ``f``,
+  whole name, ``key`` the rest (``""`` for the layer's output, ``output:1`` ... for its
+  extra outputs, ``i``, ``f``,
   ``forward/h`` ...). Arrays are ``(sample, step, unit)``; ``(sample, unit)`` arrays (a
   final output, ``initial_h``) leave ``step`` empty; trailing dimensions beyond the third
   are flattened into ``unit``. ``sample`` is the index in the input batch;
