@@ -17,7 +17,9 @@ from lstmviz.cli_inputs import (  # noqa: F401
     CSV_HELP,
     CSV_SUFFIXES,
     NPY_MAGIC,
+    check_named,
     check_npz_name,
+    check_out_file,
     input_specs,
     load_inputs,
     model_input,
@@ -132,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "'<layer>/<name>' for the intermediates (i, f, c_tilde, o, c, h, "
                                    "pre, x_proj, h_proj, initial_h, ...; time in processing order) "
                                    "and '<layer>/forward/<name>', '<layer>/backward/<name>' inside "
-                                   "a Bidirectional.",
+                                   "a Bidirectional. In '<layer>' a name's %, /, : and \\ are written "
+                                   "%25, %2F, %3A, %5C (a layer named 'output' %6Futput, '..' %2E%2E); "
+                                   "'lstmviz:keys' holds a row [key, layer, part, record] per array.",
                        epilog=CSV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--input", "-i", dest="inputs", action="append", required=True, metavar="X",
@@ -269,6 +273,7 @@ def _weights_only_listing(path, err: LstmvizError) -> str | None:
 def cmd_trace(args) -> int:
     refuse_to_replace(args.out, [("model file", args.model)] + [("input file", p) for p in args.inputs])
     check_npz_name(args.out, "trace")
+    check_out_file(args.out)
     model = lstmviz.load(args.model, seed=args.seed)
     from lstmviz.engine.model import TooManySteps
     # read as long as the memory limit allows: a whole trace checks its budget and steps
@@ -404,11 +409,12 @@ def cmd_app(args) -> int:
 
     limits.blas_threads(os.environ, 1)
     exports = [(k, getattr(args, f"export_{k}", None)) for k in ("gif", "mp4", "png", "svg")]
-    exports = [(k, out) for k, out in exports if out]
+    exports = [(k, out) for k, out in exports if out is not None]
     named: dict[Path, str] = {}  # (each output's file, the option naming it)
     for flag, kind, out in [("--screenshot", "png", args.screenshot)] + [
             (f"--export-{k}", k, out) for k, out in exports]:
-        if out:  # every name checked before anything is rendered
+        if out is not None:  # every name checked before anything is rendered
+            check_named(out, flag)
             _check_picture_name(out, flag, kind)
             refuse_to_replace(out, [("model file", args.model)] + [("input file", p) for p in args.inputs],
                               flag)
@@ -548,6 +554,14 @@ def _slip(argv: list[str], parser) -> tuple[str, str] | None:
 
 
 def main(argv=None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # (also while the parser is built: it imports the registry)
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     argv = _normalise_argv(argv)
@@ -568,9 +582,6 @@ def main(argv=None) -> int:
 
             set_memory_limit(args.max_memory)  # also for the reader processes it starts
         return COMMANDS[args.command](args)
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # stdout closed early (``lstmviz summary m | head``): not an error
         try:

@@ -80,11 +80,28 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False,
         return arr
     if path.suffix.lower() == ".npy":
         raise LstmvizError(f"{path}: not a .npy file (no NumPy header)")
+    model = _model_format(path)
+    if model is not None:  # (the model and its input swapped: a .keras was 'an .npz archive')
+        raise LstmvizError(f"{path}: this is a model file ({model}), not an array of numbers; "
+                           "give a .npy array or a .csv table")
     if path.suffix.lower() == ".npz" or head.startswith(b"PK"):
         raise LstmvizError(f"{path}: .npz archives are not inputs; save one array with np.save (.npy) or a .csv")
     if path.suffix.lower() not in CSV_SUFFIXES:
         raise LstmvizError(f"{path}: unknown input format '{path.suffix or name}'; use .npy or .csv")
     return _read_csv(path, expected_shape, shape, integer, time_major)
+
+
+def _model_format(path: Path) -> str | None:
+    """The name of the model format ``path`` is, by its name and its first bytes (a
+    ``.keras`` zip, an HDF5 ``.h5``, an ONNX protobuf), or None."""
+    from lstmviz.io import formats
+
+    fmt = formats.by_name(path)
+    if fmt is None:
+        return None
+    with open(path, "rb") as fh:
+        head = fh.read(formats.HEAD_BYTES)
+    return fmt.name if formats.container_of(head) == fmt.container else None
 
 
 def _read_csv(path: Path, expected_shape, shape, integer: bool, time_major: bool = False) -> np.ndarray:
@@ -269,11 +286,29 @@ def check_npz_name(out, command: str) -> None:
                            f"give a .npz name{also}")
 
 
+def check_out_file(out, flag: str = "--out") -> None:
+    """``--out`` a file can be written as: not a folder, in a folder there and writable.
+    Checked before any work (a trace of a long input took 13 s, then said the folder was
+    missing)."""
+    from lstmviz.files import check_folder
+
+    check_named(out, flag)
+    if Path(out).is_dir():
+        raise LstmvizError(f"{out}: is a directory; give a file name for {flag}")
+    check_folder(out)
+
+
+def check_named(out, flag: str) -> None:
+    """An output option given an empty name (``-o "$OUT"`` with ``OUT`` unset): said as
+    that, not as the folder '.' it would be (``Path("")``)."""
+    if not str(out).strip():
+        raise LstmvizError(f"{flag} {str(out)!r} names no file; give a file name")
+
+
 def write_npz(out: Path, arrays: dict) -> None:
     """``np.savez_compressed`` to exactly ``out`` (no '.npz' appended), atomically: the
     window's File > Export > trace (.npz) writes the same (``app.export_data``)."""
     from lstmviz.app.export_data import save_npz
 
-    if out.is_dir():
-        raise LstmvizError(f"{out}: is a directory; give a file name for --out")
+    check_out_file(out)
     save_npz(arrays, out)

@@ -111,12 +111,20 @@ def cmd_grad(args) -> int:
     import numpy as np
 
     import lstmviz
-    from lstmviz.cli_inputs import check_npz_name, load_inputs, name_input, refuse_to_replace, write_npz
+    from lstmviz.cli_inputs import (
+        check_npz_name,
+        check_out_file,
+        load_inputs,
+        name_input,
+        refuse_to_replace,
+        write_npz,
+    )
     from lstmviz.engine.gradients import check_trainable, gradients
 
     refuse_to_replace(args.out, [("model file", args.model), ("target file", args.target)]
                       + [("input file", p) for p in args.inputs])
     check_npz_name(args.out, "grad")
+    check_out_file(args.out)
     model = lstmviz.load(args.model)
     check_trainable(model)  # (before its inputs: a model that cannot be differentiated says so first)
     arrays = load_inputs(model, args.inputs, args.shape)
@@ -142,16 +150,18 @@ def cmd_train(args) -> int:
     import numpy as np
 
     import lstmviz
+    from lstmviz.cli_inputs import check_named
     from lstmviz.engine.optimizers import make
     from lstmviz.engine.train import Trainer, evaluate, left_out_note, overflowed
     from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
 
+    check_named(args.out, "--out")
     out = Path(args.out)
     if out.suffix != ".keras":
         raise LstmvizError(f"{out}: the trained model is saved as Keras 3 .keras; give a name ending in .keras")
-    from lstmviz.files import check_folder
+    from lstmviz.cli_inputs import check_out_file
 
-    check_folder(out)  # (before training: it trained every epoch, then could not save)
+    check_out_file(out)  # (before training: it trained every epoch, then could not save)
     x_val = y_val = None
     if args.task:
         from lstmviz.app import tasks

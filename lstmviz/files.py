@@ -38,11 +38,15 @@ def new_file_mode(path) -> int:
 
 def check_folder(path) -> Path:
     """The folder ``path`` would be written in; refused in one line where it does not exist
-    (``write_atomic`` says it; a command asks before the work whose result it writes)."""
+    or this user may not write in it (``write_atomic`` says it; a command asks before the
+    work whose result it writes)."""
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise LstmvizError(f"{path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):  # (root passes: the write itself says it)
+        raise LstmvizError(f"{path}: the folder {parent} is not writable; give a file in a "
+                           "folder you can write to")
     return parent
 
 

@@ -121,9 +121,13 @@ def call(capsys, *args) -> tuple[int, str, str]:
 
 
 def assert_npz_equals_trace(path: Path, trace) -> None:
+    from lstmviz.app.export_data import KEYS_KEY
+
     flat = trace.flat()
     with np.load(path, allow_pickle=False) as npz:
-        assert sorted(npz.files) == sorted(flat)
+        assert sorted(npz.files) == sorted([*flat, KEYS_KEY])
+        index = {key: tuple(where) for key, *where in npz[KEYS_KEY].tolist()}
+        assert index == trace.flat_index()
         for key, want in flat.items():
             got = npz[key]
             assert got.shape == want.shape, key
@@ -357,6 +361,31 @@ def test_trace_subprocess_on_fixture_equals_engine_and_keras(tmp_path):
     assert_npz_equals_trace(out, trace)
     with np.load(path.parent / "expected.npz") as exp, np.load(out) as got:
         np.testing.assert_allclose(got["output"], exp["output"], atol=1e-5)
+
+
+def test_trace_of_layers_named_with_a_slash_keys_each_array_once(tmp_path, capsys):
+    """A Keras 2 file's layers 'enc' and 'enc/f' (as a Keras 2 name scope makes them):
+    'enc/f' held layer 'enc/f''s output, written over layer 'enc''s forget gate (exit 0,
+    one array missing, and no way to tell what a key held). Now 'enc/f' is the gate,
+    'enc%2Ff' the layer, and the index 'lstmviz:keys' says which is which."""
+    from helpers import legacy_lstm_file
+
+    path = legacy_lstm_file(tmp_path / "m.h5", ["enc", "enc/f", "dec:1"])
+    x = np.random.default_rng(0).normal(size=(2, 4, 3)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "t.npz"
+    rc, _, err = call(capsys, "trace", path, "--input", tmp_path / "x.npy", "--out", out)
+    assert rc == 0, err
+    trace = lstmviz.load(path, isolate=False).trace(x)
+    assert_npz_equals_trace(out, trace)
+    with np.load(out) as npz:
+        index = {key: (layer, part, rec) for key, layer, part, rec in npz["lstmviz:keys"].tolist()}
+        np.testing.assert_array_equal(npz["enc/f"], trace["enc"].steps["f"])
+        np.testing.assert_array_equal(npz["enc%2Ff"], trace["enc/f"].output)
+        np.testing.assert_array_equal(npz["enc%2Ff/f"], trace["enc/f"].steps["f"])
+        np.testing.assert_array_equal(npz["dec%3A1/h"], trace["dec:1"].steps["h"])
+    assert index["enc/f"] == ("enc", "", "f") and index["enc%2Ff"] == ("enc/f", "", "output")
+    assert index["dec%3A1/initial_c"] == ("dec:1", "", "initial_c")
 
 
 @pytest.mark.parametrize("case", ["k3_lstm_return_state", "k3_bidi_lstm_merge_modes", "k2_emb_mask_lstm"])
@@ -761,6 +790,21 @@ def test_trace_bad_steps_exit_2_one_line(tmp_path, capsys, use_model, steps):
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "steps" in err
 
 
+@pytest.mark.parametrize("steps, says", [("3000:", "steps from 3000: the input has 3,000 steps"),
+                                         ("4000:", "steps from 4000: the input has 3,000 steps"),
+                                         ("2990:3001", "steps 2990:3001: the input has 3,000 steps")])
+def test_trace_steps_from_the_end_on_say_the_inputs_steps(tmp_path, capsys, use_model, steps, says):
+    """'--steps 3000:' of 3,000 steps said 'steps 3000:3000 are not a window of 0:3000' (a
+    window the user did not write, in other words than '2990:3001''s); now both say how many
+    steps the input has and the window to give."""
+    use_model(long_stack)
+    np.save(tmp_path / "x.npy", np.zeros((1, 3000, 3), np.float32))
+    rc, _, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out",
+                      tmp_path / "w.npz", "--steps", steps)
+    assert assert_one_line_error(rc, err) == f"lstmviz: {says} (give a window within 0:3000)"
+    assert not (tmp_path / "w.npz").exists()
+
+
 def test_trace_beyond_the_budget_says_to_take_a_window(tmp_path, capsys, use_model, monkeypatch):
     use_model(long_stack)
     np.save(tmp_path / "x.npy", np.zeros((1, 3000, 3), np.float32))
@@ -1138,3 +1182,113 @@ def test_a_picture_named_as_a_folder_is_refused_before_any_work(capsys, tmp_path
     as trace's --out says it, before the window starts."""
     rc, _, err = call(capsys, FIXTURES / "k3_lstm_default" / "model.keras", option, tmp_path)
     assert assert_one_line_error(rc, err) == f"lstmviz: {tmp_path}: is a directory; give a file name for {option}"
+
+
+@pytest.mark.parametrize("command", ["trace", "grad"])
+@pytest.mark.parametrize("where", ["missing folder", "folder"])
+def test_an_out_that_cannot_be_written_is_refused_before_the_model_is_read(
+        tmp_path, capsys, monkeypatch, command, where):
+    """``lstmviz trace M -i long.npy -o nosuch/t.npz --steps 100:19000`` read the model
+    and the input and traced for 13 s, then said the folder does not exist (and '-o a
+    folder' likewise, after the work). Now both are refused first, as train's --out is."""
+    def no_load(*a, **k):
+        raise AssertionError("the model was read before --out was checked")
+
+    monkeypatch.setattr(lstmviz, "load", no_load)
+    case = FIXTURES / "k3_lstm_default"
+    out = tmp_path / "no" / "t.npz" if where == "missing folder" else tmp_path
+    extra = ["--target", case / "x.npy", "--loss", "mse"] if command == "grad" else []
+    rc, _, err = call(capsys, command, case / "model.keras", "-i", case / "x.npy", "-o", out, *extra)
+    line = assert_one_line_error(rc, err)
+    assert line == (f"lstmviz: {out}: the folder {out.parent} does not exist" if where == "missing folder"
+                    else f"lstmviz: {out}: is a directory; give a file name for --out")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes anywhere")
+@pytest.mark.parametrize("command", ["trace", "grad"])
+def test_an_out_in_a_folder_without_write_permission_is_refused_first(tmp_path, capsys, command):
+    case = FIXTURES / "k3_lstm_default"
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    out = folder / "t.npz"
+    extra = ["--target", case / "x.npy", "--loss", "mse"] if command == "grad" else []
+    try:
+        rc, _, err = call(capsys, command, case / "model.keras", "-i", case / "x.npy", "-o", out, *extra)
+    finally:
+        folder.chmod(0o755)
+    line = assert_one_line_error(rc, err)
+    assert line == f"lstmviz: {out}: the folder {folder} is not writable; give a file in a folder you can write to"
+
+
+@pytest.mark.parametrize("model_file", ["k3_lstm_default/model.keras", "k3_lstm_default/model.h5",
+                                        "onnx_torch_classic_lstm/model.onnx"])
+@pytest.mark.parametrize("option", ["--input", "--target"])
+def test_a_model_file_given_as_an_input_is_named_as_what_it_is(capsys, tmp_path, model_file, option):
+    """The model and the input swapped, or a model file given as the target: a .keras
+    was called '.npz archives are not inputs', a .h5 or .onnx an 'unknown input format'.
+    Now the line says it is a model file, and what an input is."""
+    case = FIXTURES / "k3_lstm_default"
+    given = FIXTURES / model_file
+    x, y = (given, case / "x.npy") if option == "--input" else (case / "x.npy", given)
+    rc, _, err = call(capsys, "grad", case / "model.keras", "-i", x, "-y", y, "--loss", "mse",
+                      "-o", tmp_path / "g.npz")
+    line = assert_one_line_error(rc, err)
+    assert line.startswith(f"lstmviz: {given}: this is a model file (")
+    assert line.endswith("not an array of numbers; give a .npy array or a .csv table"), line
+    assert "npz" not in line and "unknown input format" not in line
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["trace", "M", "-i", "X", "-o", ""], "--out"),
+    (["grad", "M", "-i", "X", "-y", "X", "--loss", "mse", "-o", ""], "--out"),
+    (["train", "--task", "delay", "-o", ""], "--out"),
+    (["M", "--screenshot", ""], "--screenshot"),
+    (["M", "--export-png", ""], "--export-png"),
+])
+def test_an_empty_output_name_is_refused_first(capsys, monkeypatch, args, flag):
+    """'-o ""' (an unset shell variable) said 'lstmviz: : is a directory' after trace's
+    checks, train '.: the trained model is saved as .keras', and '--screenshot ""' drew
+    the window, then 'lstmviz: .: could not write the PNG'. Now one line naming the option,
+    before any work."""
+    def no_load(*a, **k):
+        raise AssertionError("the model was read before the output name was checked")
+
+    monkeypatch.setattr(lstmviz, "load", no_load)
+    from lstmviz.ui import app as ui_app
+
+    monkeypatch.setattr(ui_app, "run_app", no_load)  # (the window, offscreen: nothing is drawn)
+    monkeypatch.setattr(ui_app, "export_from_cli", no_load)
+    case = FIXTURES / "k3_lstm_default"
+    args = [str(case / "model.keras") if a == "M" else str(case / "x.npy") if a == "X" else a for a in args]
+    rc, _, err = call(capsys, *args)
+    assert assert_one_line_error(rc, err) == f"lstmviz: {flag} '' names no file; give a file name"
+
+
+@pytest.mark.parametrize("where", ["build_parser", "_normalise_argv"])
+def test_ctrl_c_while_the_command_line_is_read_is_one_line(capsys, monkeypatch, where):
+    """Ctrl-C in the first tenth of a second (the parser importing the formats' registry)
+    printed Python's traceback and the status of a signal (-2): only the command's run was
+    guarded. Now 'lstmviz: interrupted' and 130 wherever it comes."""
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, where, interrupted)
+    rc, out, err = call(capsys, "summary", "m.keras")
+    assert assert_one_line_error(rc, err, status=130) == "lstmviz: interrupted" and out == ""
+
+
+@pytest.mark.parametrize("command", [["summary"], ["trace", "-i", "X", "-o", "OUT"], []])
+def test_a_trace_npz_given_as_the_model_is_named_as_what_it_is(capsys, tmp_path, command):
+    """A trace file given where the model goes (``lstmviz summary trace.npz``) was called
+    'the zip archive has no config.json, so it is not a Keras 3 .keras file', as a
+    .npy is called 'a NumPy .npy array'. Now: a NumPy .npz archive of arrays, not a model."""
+    np.savez_compressed(tmp_path / "t.npz", **{"output": np.zeros(3), "lstm/h": np.ones(2)})
+    x = FIXTURES / "k3_lstm_default" / "x.npy"
+    args = [str(x) if a == "X" else str(tmp_path / "u.npz") if a == "OUT" else a for a in command]
+    args = args[:1] + [str(tmp_path / "t.npz")] + args[1:] + (["--screenshot", str(tmp_path / "s.png")]
+                                                               if not command else [])
+    rc, _, err = call(capsys, *args)
+    line = assert_one_line_error(rc, err)
+    assert line.startswith("lstmviz: t.npz: this is a NumPy .npz archive of arrays, not a model file; "
+                           "supported: Keras 3 model (.keras)"), line

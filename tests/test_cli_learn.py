@@ -409,3 +409,36 @@ def test_a_class_id_refusal_counts_the_classes_in_the_singular_and_the_plural(tm
     with pytest.raises(lstmviz.LstmvizError) as err:
         read_target(tmp_path / "y.npy", model, "sparse_categorical_crossentropy")
     assert str(err.value).endswith(f"is outside 0..{classes - 1} (the model's output has {said})")
+
+
+def test_grad_keys_escape_a_slash_in_a_layers_name_as_trace_keys_do(tmp_path, capsys, monkeypatch):
+    """A Bidirectional 'a' and an LSTM 'a/forward' both wrote 'a/forward/kernel' (and
+    '.../dh'): one gradient lost, exit 0. Names are written as trace's keys write them
+    (engine.trace.key_name: 'a%2Fforward/kernel'), every gradient under its own key."""
+    from lstmviz import LayerSpec, Model
+
+    def make():
+        gru = {"class_name": "GRU", "config": {"units": 2, "return_sequences": True}}
+        return Model.sequential((None, 4, 3), [
+            LayerSpec("Bidirectional", {"layer": gru}, name="a"),
+            LayerSpec("LSTM", {"units": 2}, name="a/forward"),
+            LayerSpec("Dense", {"units": 1}, name="d:1")], seed=1)
+
+    monkeypatch.setattr(lstmviz, "load", lambda path, seed=0: make())
+    x = np.random.default_rng(0).normal(size=(2, 4, 3)).astype(np.float32)
+    y = np.ones((2, 1), np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    rc = cli.main(["grad", "m.keras", "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"),
+                   "--loss", "mse", "-o", str(tmp_path / "g.npz")])
+    assert rc == 0, capsys.readouterr().err
+    model = make()
+    want = gradients(model, x, y, "mse")
+    with np.load(tmp_path / "g.npz") as g:
+        bi, lstm, dense = model.layers
+        assert len([k for k in g.files if k.endswith("kernel")]) == 2 * 2 + 2 + 1
+        np.testing.assert_array_equal(g["a/forward/kernel"], want.layers["a"].children["forward"].weights[0])
+        np.testing.assert_array_equal(g["a%2Fforward/kernel"], want.layers["a/forward"].weights[0])
+        np.testing.assert_array_equal(g["a%2Fforward/dh"], want.layers["a/forward"].steps["dh"])
+        np.testing.assert_array_equal(g["a/forward/dh"], want.layers["a"].children["forward"].steps["dh"])
+        np.testing.assert_array_equal(g["d%3A1/kernel"], want.layers["d:1"].weights[0])

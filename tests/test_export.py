@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app.export_data import KEYS_KEY
 from lstmviz.app.state import AppState
 from lstmviz.engine import Model
 from lstmviz.errors import LstmvizError
@@ -297,7 +298,7 @@ def test_npz_keys_are_trace_flat(tmp_path):
     out = ex.save_npz(st.trace, tmp_path / "t.npz")
     flat = st.trace.flat()
     with np.load(out, allow_pickle=False) as z:
-        assert sorted(z.files) == sorted(flat)
+        assert sorted(z.files) == sorted([*flat, KEYS_KEY])
         for k in flat:
             assert np.array_equal(z[k], flat[k])
 
@@ -555,6 +556,7 @@ def test_cli_exports_an_animation_of_a_range_of_steps(tmp_path):
 
 @pytest.mark.parametrize("args,msg", [
     (["--export-gif", "OUT", "--steps", "3:99"], "steps 3:99: the sequence has 40 steps (give a range within 0:40)"),
+    (["--export-gif", "OUT", "--steps", "40:"], "steps from 40: the sequence has 40 steps (give a range within 0:40)"),
     (["--export-png", "OUT", "--steps", "3:9"], "--steps A:B picks the steps of an animation"),
     (["--export-gif", "OUT", "--steps", "9:3"], "give a window as A:B with 0 <= A < B"),
     (["--export-gif", "OUT", "--view", "spectrum"],  # ('window' too, as --help says)

@@ -172,3 +172,134 @@ def test_the_csv_names_a_layer_whose_name_holds_a_slash_whole(tmp_path):
     pairs = {(r[0], r[1]) for r in rows}
     assert ("<b>x</b>", "f") in pairs and ("a/b", "c") in pairs and ("a/b", "") in pairs
     assert {layer for layer, _ in pairs} == {"output", "<b>x</b>", "a/b", "dense"}
+
+
+def _hostile_named_model():
+    """Names a flat key could not tell apart: 'a/f' (layer 'a''s forget gate, or layer 'a/f'),
+    'b:1' (layer 'b''s second output, or layer 'b:1'), a Bidirectional 'enc/bi' (its
+    'enc/bi/forward/h'), a literal '%2F', and 'output' (the model's output) before the last."""
+    from lstmviz import LayerSpec, Model
+
+    gru = {"class_name": "GRU", "config": {"units": 2, "return_sequences": True}}
+    return Model.sequential((None, 5, 2), [
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="a"),
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="a/f"),
+        LayerSpec("Bidirectional", {"layer": gru}, name="enc/bi"),
+        LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True}, name="b:1"),
+        LayerSpec("GRU", {"units": 2, "return_sequences": True}, name="b"),
+        LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True}, name="x%2Fy"),
+        LayerSpec("Dense", {"units": 2}, name="output"),
+        LayerSpec("Dense", {"units": 1}, name="last"),
+    ], seed=3)
+
+
+def _records(trace) -> dict:
+    """Every array of ``trace`` by (layer, part, record), from its records, not its keys;
+    the model's outputs under layer ''."""
+    want = {}
+    outs = trace.outputs
+    for k, arr in enumerate(outs):
+        want[("", "", "output" if len(outs) == 1 else f"output{k}")] = arr
+
+    def add(name, part, rec):
+        if not part:
+            for k, arr in enumerate(rec.outputs):
+                want[(name, "", "output" if k == 0 else f"output:{k}")] = arr
+        for key, arr in rec.steps.items():
+            want[(name, part, key)] = arr
+        for key, arr in rec.initial_state.items():
+            want[(name, part, f"initial_{key}")] = arr
+        if rec.mask is not None and rec.steps:
+            want[(name, part, "mask")] = rec.mask
+        for child, crec in rec.children.items():
+            add(name, child, crec)
+
+    for name, rec in trace.layers.items():
+        add(name, "", rec)
+    return want
+
+
+def test_npz_keys_of_layers_named_with_slash_and_colon_map_back_to_their_records(tmp_path):
+    """A layer named 'a/f' wrote its output under 'a/f', over layer 'a''s forget gate (one
+    array lost, and no way to tell the keys apart). Now a name's '%', '/' and ':' are
+    written %25, %2F, %3A (a name that is 'output' its first letter %6F), other names as
+    before, and 'lstmviz:keys' maps every key to its (layer, part, record)."""
+    from urllib.parse import unquote
+
+    model = _hostile_named_model()
+    x = np.random.default_rng(0).normal(size=(2, 5, 2)).astype(np.float32)
+    trace = model.trace(x)
+    want = _records(trace)
+    out = export_data.save_npz(trace, tmp_path / "t.npz")
+    with np.load(out) as npz:  # (no pickle: the index is a plain string array)
+        index = npz[export_data.KEYS_KEY]
+        assert index.dtype.kind == "U" and index.shape == (len(want), 4)
+        rows = {key: (layer, part, rec) for key, layer, part, rec in index.tolist()}
+        assert len(rows) == len(want) and set(rows) == set(npz.files) - {export_data.KEYS_KEY}
+        assert sorted(rows.values()) == sorted(want)  # each record once, under one key
+        for key, where in rows.items():
+            np.testing.assert_array_equal(npz[key], want[where], err_msg=key)
+            if where[0]:  # the documented reading: the first part, unquoted, is the layer
+                head, *rest = key.split("/")
+                layer, _, k = head.partition(":")
+                assert unquote(layer) == where[0], key
+                assert "/".join(rest) == "/".join(p for p in where[1:] if p and not p.startswith("output")), key
+        assert {"a/f", "a/i", "a", "b", "b/h", "last"} <= set(npz.files)  # (as before)
+        assert "b:1/h" not in npz.files and "b:1" not in npz.files
+    assert rows["a/f"] == ("a", "", "f") and rows["a%2Ff"] == ("a/f", "", "output")
+    assert rows["enc%2Fbi/backward/h"] == ("enc/bi", "backward", "h")
+    assert rows["b%3A1/h"] == ("b:1", "", "h") and rows["x%252Fy"] == ("x%2Fy", "", "output")
+    assert rows["output"] == ("", "", "output") and rows["%6Futput"] == ("output", "", "output")
+    np.testing.assert_array_equal(want[("", "", "output")], trace["last"].output)
+
+
+def test_the_csv_of_layers_named_with_slash_and_colon_names_each_whole():
+    trace = _hostile_named_model().trace(np.ones((1, 5, 2), np.float32))
+    pairs = {tuple(r.split(",")[:2]) for r in export_data.csv_text(trace).splitlines()[1:]}
+    assert {("a", "f"), ("a/f", ""), ("a/f", "f"), ("enc/bi", "backward/h"), ("b:1", "h"),
+            ("x%2Fy", "h"), ("output", "")} <= pairs
+
+
+def test_npz_members_of_layers_named_dot_dot_or_with_a_backslash_stay_inside_the_archive(tmp_path):
+    """A layer named '..' wrote members '../h.npy' (and '..\\\\x' '..\\\\x/h.npy'): paths out of
+    the folder for an unzip that follows them. Such names are percent-encoded too
+    ('%2E%2E', '%5C'), the index says whose each key is."""
+    import zipfile
+
+    from lstmviz import LayerSpec, Model
+
+    model = Model.sequential((None, 3, 2), [
+        LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True}, name=".."),
+        LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True}, name="..\\x"),
+        LayerSpec("SimpleRNN", {"units": 2}, name=".")], seed=0)
+    trace = model.trace(np.ones((1, 3, 2), np.float32))
+    out = export_data.save_npz(trace, tmp_path / "t.npz")
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+    assert not [n for n in names if "\\" in n or {".", ".."} & set(n.split("/"))], names
+    with np.load(out) as npz:
+        rows = {key: (layer, part, rec) for key, layer, part, rec in npz[export_data.KEYS_KEY].tolist()}
+        assert rows["%2E%2E/h"] == ("..", "", "h") and rows["..%5Cx/h"] == ("..\\x", "", "h")
+        assert rows["%2E"] == (".", "", "output")
+        np.testing.assert_array_equal(npz["%2E%2E/h"], trace[".."].steps["h"])
+
+
+def test_the_csv_names_a_layers_extra_outputs_apart_from_a_layer_named_with_a_colon():
+    """Layer 'b''s second output (return_state) was written as layer 'b:1', key '': the
+    rows of a layer named 'b:1' (an ONNX node's name may hold a ':'). Now layer 'b', key
+    'output:1', as the .npz's index names it."""
+    from lstmviz import LayerSpec, Model
+
+    model = Model.sequential((None, 3, 2), [
+        LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True}, name="b:1"),
+        LayerSpec("LSTM", {"units": 2, "return_state": True}, name="b")], seed=0)
+    trace = model.trace(np.ones((1, 3, 2), np.float32))
+    rows = [r.split(",") for r in export_data.csv_text(trace).splitlines()[1:]]
+    got = {(r[0], r[1]): [] for r in rows}
+    for layer, key, _sample, step, unit, value in rows:
+        got[(layer, key)].append((step, int(unit), float(value)))
+    for k, name in ((1, "output:1"), (2, "output:2")):
+        want = trace["b"].outputs[k]
+        assert got[("b", name)] == [("", u, float(want[0, u])) for u in range(2)]
+    out = trace["b:1"].output
+    assert got[("b:1", "")] == [(str(t), u, float(out[0, t, u])) for t in range(3) for u in range(2)]

@@ -22,8 +22,12 @@ from lstmviz.io.keras3_config import DTYPE_POLICY, jsonable, layer_config
 
 #: Keys of what a trace file holds when it is not every step or every sample: the window
 #: ``[first step, step after the last, steps in the sequence]`` and the input's sample
-#: the arrays are of (their batch axis is then 1). No layer's key has this form.
+#: the arrays are of (their batch axis is then 1). No layer's key has this form (a ':'
+#: in a layer's name is written %3A: ``engine.trace.key_name``).
 STEPS_KEY, SAMPLE_KEY = "lstmviz:steps", "lstmviz:sample"
+#: The key of a trace file's index: a ``(keys, 4)`` string array, a row
+#: ``[key, layer, part, record]`` for each array of the trace (``Trace.flat_index``).
+KEYS_KEY = "lstmviz:keys"
 
 
 def window_of(trace) -> tuple[int, int] | None:
@@ -36,15 +40,24 @@ def window_of(trace) -> tuple[int, int] | None:
 
 
 def trace_arrays(trace, sample: int | None = None) -> dict:
-    """``trace.flat()`` and, for a window of a long sequence or one traced sample, which
-    steps or which sample the arrays hold (``STEPS_KEY``, ``SAMPLE_KEY``)."""
+    """``trace.flat()``, its index (``KEYS_KEY``: each key's layer, part and record) and,
+    for a window of a long sequence or one traced sample, which steps or which sample the
+    arrays hold (``STEPS_KEY``, ``SAMPLE_KEY``)."""
     arrays = dict(trace.flat())
+    arrays[KEYS_KEY] = key_index(trace)
     window = window_of(trace)
     if window is not None:
         arrays[STEPS_KEY] = np.array([*window, trace.total_steps], dtype=np.int64)
     if sample is not None:
         arrays[SAMPLE_KEY] = np.array(int(sample), dtype=np.int64)
     return arrays
+
+
+def key_index(trace) -> np.ndarray:
+    """``trace.flat_index()`` as the string array a trace file holds under ``KEYS_KEY``
+    (``np.load`` reads it without pickle): a row ``[key, layer, part, record]`` a key."""
+    rows = [[key, *where] for key, where in trace.flat_index().items()]
+    return np.array(rows, dtype=str).reshape(len(rows), 4)
 
 
 def save_npz(trace, path, sample: int | None = None) -> Path:
@@ -63,9 +76,9 @@ def trace_rows(trace, sample_offset: int = 0):
     rows of the window's steps only: the table is of the window."""
     start = int(getattr(trace, "start", 0) or 0)
     window = window_of(trace)
-    names = sorted(trace.layers, key=len, reverse=True)
+    index = trace.flat_index()
     for flat_key, arr in trace.flat().items():
-        layer, key = _layer_and_key(flat_key, names)
+        layer, key = _layer_and_key(*index[flat_key])
         a = np.asarray(arr)
         if window is not None and a.ndim >= 3 and a.shape[1] == trace.total_steps != window[1] - window[0]:
             a = a[:, window[0]:window[1]]
@@ -83,18 +96,16 @@ def trace_rows(trace, sample_offset: int = 0):
                 yield layer, key, s + sample_offset, t + start, u, a[s, t, u]
 
 
-def _layer_and_key(flat_key: str, names: list[str]) -> tuple[str, str]:
-    """A flat key's layer (as ``Trace.flat`` names it: ``<layer>`` or ``<layer>:<k>``) and
-    the rest (``f``, ``forward/f``), split after the layer's whole name: a name from a file
-    may hold a '/' (a Keras 2 file's ``<b>x</b>``), which ``partition`` split inside.
-    ``names``: the trace's layer names, longest first."""
-    for name in names:
-        if flat_key.startswith(name + "/"):
-            return name, flat_key[len(name) + 1:]
-        if flat_key == name or flat_key.startswith(name + ":"):
-            return flat_key, ""
-    layer, _, key = flat_key.partition("/")  # (the model's outputs)
-    return layer, key
+def _layer_and_key(layer: str, part: str, record: str) -> tuple[str, str]:
+    """The table's layer and key of an array (``Trace.flat_index``): the layer's whole name
+    (a name from a file may hold a '/' or a ':'), and ``f``, ``forward/f``; a layer's
+    output has key '' (its extra outputs ``output:1``, ...: a layer ``<layer>:1`` was a
+    layer so named too), and the model's outputs are layer ``output`` (``output0``, ...)."""
+    if not layer:
+        return record, ""
+    if record == "output":
+        return layer, ""
+    return layer, f"{part}/{record}" if part else record
 
 
 def csv_text(trace, sample_offset: int = 0) -> str:

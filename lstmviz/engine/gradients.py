@@ -21,7 +21,7 @@ from lstmviz.engine import derivatives as D
 from lstmviz.engine import layers as L
 from lstmviz.engine.backward import recurrent_backward
 from lstmviz.engine.losses import CROSSENTROPIES, canonical, loss_and_grad
-from lstmviz.engine.trace import Trace
+from lstmviz.engine.trace import Trace, key_name
 from lstmviz.errors import LstmvizError
 
 
@@ -65,14 +65,15 @@ class Gradients:
 
     def weight_grads(self, model) -> dict[str, np.ndarray]:
         """``<layer>/<weight>`` -> gradient, with the names ``lstmviz summary`` prints
-        (``<layer>/forward/kernel`` inside a Bidirectional)."""
+        (``<layer>/forward/kernel`` inside a Bidirectional); ``<layer>`` as a trace's keys
+        write it (``key_name``: a name's '%', '/', ':' percent-encoded)."""
         out = {}
         for layer in model.layers:
             g = self.layers.get(layer.name)
             if g is None or not layer.weights:
                 continue
             for wname, arr in zip(weight_keys(layer), g.weights):
-                out[f"{layer.name}/{wname}"] = arr
+                out[f"{key_name(layer.name)}/{wname}"] = arr
         return out
 
     def flat(self, model) -> dict[str, np.ndarray]:
@@ -84,7 +85,7 @@ class Gradients:
             if g is not None:
                 out["input" if len(self.inputs) == 1 else f"input{k}"] = g
         for name, layer_g in self.layers.items():
-            _flat_steps(layer_g, name, out)
+            _flat_steps(layer_g, key_name(name), out)
         return out
 
 

@@ -7,6 +7,7 @@ fused projections) with time in the order the layer *processed* it: for
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -154,31 +155,67 @@ class Trace:
     def flat(self) -> dict[str, np.ndarray]:
         """Every array under a flat key: ``output``/``output0..``, ``<layer>``,
         ``<layer>:<k>`` for extra outputs, ``<layer>/<step>`` for intermediates and
-        ``<layer>/forward/<step>`` inside a Bidirectional."""
-        out: dict[str, np.ndarray] = {}
-        if len(self.outputs) == 1:
-            out["output"] = self.outputs[0]
-        else:
-            for k, arr in enumerate(self.outputs):
-                out[f"output{k}"] = arr
+        ``<layer>/forward/<step>`` inside a Bidirectional; ``<layer>`` is the layer's name
+        as ``key_name`` writes it (``flat_index`` says what each key holds)."""
+        return {key: arr for key, (arr, _) in self._flat().items()}
+
+    def flat_index(self) -> dict[str, tuple[str, str, str]]:
+        """``flat()``'s keys, each mapped to ``(layer, part, record)``: the layer's own
+        name ('' for the model's outputs), ``forward``/``backward`` inside a Bidirectional
+        (else ''), and the record (``output``, ``output:1`` ..., ``f``, ``initial_h``,
+        ``mask``; the model's: ``output`` or ``output0`` ...). Derived arrays (``x_proj``)
+        are not computed for it."""
+        return {key: where for key, (_, where) in self._flat(arrays=False).items()}
+
+    def _flat(self, arrays: bool = True) -> dict[str, tuple[Any, tuple[str, str, str]]]:
+        out: dict[str, tuple[Any, tuple[str, str, str]]] = {}
+        outs = self.outputs
+        for k, arr in enumerate(outs):
+            key = "output" if len(outs) == 1 else f"output{k}"
+            out[key] = (arr, ("", "", key))
         for name, rec in self.layers.items():
-            _flatten(rec, name, out, top=True)
+            _flatten(rec, name, key_name(name), "", out, arrays)
         return out
 
 
-def _flatten(rec: LayerTrace, prefix: str, out: dict, top: bool) -> None:
-    if top:
-        out[prefix] = rec.outputs[0]
-        for k, arr in enumerate(rec.outputs[1:], start=1):
-            out[f"{prefix}:{k}"] = arr
-    for key, arr in rec.steps.items():
-        out[f"{prefix}/{key}"] = arr
-    for key, arr in rec.initial_state.items():
-        out[f"{prefix}/initial_{key}"] = arr
+#: Flat keys of a trace's model-level arrays; a layer of such a name has its first letter
+#: escaped in its keys (``key_name``).
+_MODEL_KEY = re.compile(r"output[0-9]*")
+
+
+def key_name(name: str) -> str:
+    """A layer's name as a flat key (``Trace.flat``, the ``.npz`` files) writes it: '%',
+    '/', ':' and '\\' percent-encoded (``%25``, ``%2F``, ``%3A``, ``%5C``: a key's '/' and
+    ':' are then only its own, and ``urllib.parse.unquote`` gives the name back); a name
+    that is a key of the model's outputs (``output``, ``output0``, ...) its first letter
+    too (``%6Futput``), and a name '.' or '..' its dots (``%2E%2E``: no member of a trace
+    file is a path out of its folder). Every other name is as it is."""
+    if any(c in name for c in "%/:\\"):
+        name = (name.replace("%", "%25").replace("/", "%2F").replace(":", "%3A")
+                .replace("\\", "%5C"))
+    if _MODEL_KEY.fullmatch(name):
+        name = f"%{ord(name[0]):02X}{name[1:]}"
+    elif name in (".", ".."):
+        name = "%2E" * len(name)
+    return name
+
+
+def _flatten(rec: LayerTrace, name: str, prefix: str, part: str, out: dict, arrays: bool) -> None:
+    def put(key: str, record: str, source: Any, item: Any) -> None:
+        out[key] = (source[item] if arrays else None, (name, part, record))
+
+    if not part:
+        for k in range(len(rec.outputs)):
+            put(prefix if k == 0 else f"{prefix}:{k}", "output" if k == 0 else f"output:{k}",
+                rec.outputs, k)
+    for key in rec.steps:
+        put(f"{prefix}/{key}", key, rec.steps, key)
+    for key in rec.initial_state:
+        put(f"{prefix}/initial_{key}", f"initial_{key}", rec.initial_state, key)
     if rec.mask is not None and rec.steps:
-        out[f"{prefix}/mask"] = rec.mask
+        put(f"{prefix}/mask", "mask", [rec.mask], 0)
     for child_name, child in rec.children.items():
-        _flatten(child, f"{prefix}/{child_name}", out, top=False)
+        _flatten(child, name, f"{prefix}/{child_name}", child_name, out, arrays)
 
 
 class LaterLayers(Mapping):

@@ -769,8 +769,8 @@ def trace_steps(model, x, a: int, b: int | None, **kw) -> Trace:
     """Processing steps a..b-1 (b None: to the end) of ``model`` on ``x``, from one
     keyframe pass: the memory of the window and the keyframes, not of the sequence."""
     wt = keyframe_pass(model, x, **kw)
-    b = wt.timesteps if b is None else b
-    if b > wt.timesteps:
-        raise LstmvizError(f"steps {a}:{b}: the input has {wt.timesteps} steps (give a window "
-                           f"within 0:{wt.timesteps})")
-    return wt.window(a, b)
+    T = wt.timesteps
+    if (T if b is None else b) > T or a >= T:  # ('A:' from the end on: as given, not 'A:A')
+        raise LstmvizError(f"steps {f'from {a}' if b is None else f'{a}:{b}'}: the input has "
+                           f"{T:,} steps (give a window within 0:{T})")
+    return wt.window(a, T if b is None else b)

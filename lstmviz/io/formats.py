@@ -252,6 +252,10 @@ def sniff(path: Any) -> Format:
             claimed = [f for f in candidates if f.members is not None and f.members(names)]
             if claimed:
                 return named if named in claimed else claimed[0]
+            if names and named is None and all(n.endswith(".npy") for n in names):
+                # (a trace or arrays saved by np.savez: it was 'no config.json, so not .keras')
+                raise LstmvizError(f"{os.path.basename(str(path))}: this is a NumPy .npz archive "
+                                   f"of arrays, not a model file; {supported()}")
     return named if named in candidates else candidates[0]
 
 

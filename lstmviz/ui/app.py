@@ -626,8 +626,9 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
             if steps is not None:
                 total = window.state.timesteps
                 a, b = steps[0], total if steps[1] is None else steps[1]
-                if b > total:
-                    raise LstmvizError(f"steps {a}:{b}: the sequence has {count(total)} steps "
+                if b > total or a >= total:  # ('A:' from the end on: 'no steps to animate')
+                    given = f"from {a}" if steps[1] is None else f"{a}:{b}"
+                    raise LstmvizError(f"steps {given}: the sequence has {count(total)} steps "
                                        f"(give a range within 0:{total})")
                 frames = range(a, b)
             (save_gif if kind == "gif" else save_mp4)(window, out, target, size, fps or DEFAULT_FPS,

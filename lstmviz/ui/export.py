@@ -17,9 +17,11 @@ What is exported:
   step (the step is put back afterwards); GIF with Pillow, MP4 (H.264, yuv420p) with the
   ffmpeg that the ``imageio-ffmpeg`` wheel ships (the optional extra ``lstmviz[mp4]``),
   or one on PATH, or IMAGEIO_FFMPEG_EXE;
-- ``.npz``: ``trace.flat()`` as ``np.savez_compressed`` (the keys ``lstmviz trace`` writes);
-- ``.csv``: one long table ``layer,key,sample,step,unit,value``: ``layer`` is the flat
-  key's first part, ``key`` the rest (``""`` for the layer's output, ``i``, ``f``,
+- ``.npz``: ``trace.flat()`` as ``np.savez_compressed`` (the keys ``lstmviz trace`` writes,
+  with their index ``lstmviz:keys``);
+- ``.csv``: one long table ``layer,key,sample,step,unit,value``: ``layer`` is the layer's
+  whole name, ``key`` the rest (``""`` for the layer's output, ``output:1`` ... for its
+  extra outputs, ``i``, ``f``,
   ``forward/h`` ...). Arrays are ``(sample, step, unit)``; ``(sample, unit)`` arrays (a
   final output, ``initial_h``) leave ``step`` empty; trailing dimensions beyond the third
   are flattened into ``unit``. ``sample`` is the index in the input batch;
