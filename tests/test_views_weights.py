@@ -7,6 +7,7 @@ import pytest
 from helpers import demo_at_least_size
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
+from lstmviz.ui.views._common import fmt
 from lstmviz.ui.views.weights import WeightsView
 
 
@@ -218,3 +219,42 @@ def test_at_the_windows_least_size_no_gate_label_hides_a_matrix_and_titles_stay_
             plot = m.plot.sceneBoundingRect()
             assert title.left() >= plot.left() - 1 and title.right() <= plot.right() + 1, (m.name, title, plot)
         assert below >= 1  # (the recurrent kernel's, at least)
+
+
+def test_a_stack_of_cells_shows_every_cells_weights_in_its_gate_blocks(view, qtbot):
+    """Keras' RNN([GRUCell(3), SimpleRNNCell(2)]) holds six arrays; the view has room for
+    four matrices and drew the first four (cell_0's three and cell_1's kernel), without
+    gate blocks: cell_1's recurrent kernel and bias, counted in "params = 84", were nowhere.
+    Each cell is now shown on its own (a button each), as a layer of its kind: its three
+    matrices, its gate blocks and labels, its parameter formula, hovers on its weights."""
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
+             {"class_name": "SimpleRNNCell", "config": {"units": 2}}]
+    model, trace = build([LayerSpec("RNN", {"cell": cells}), LayerSpec("Dense", {"units": 1})])
+    layer = model.layers[0]
+    named = layer.named_weights()
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer=layer.name))
+    assert view.cell_box.isVisibleTo(view) and not view.side_box.isVisibleTo(view)
+    assert [b.text() for b in view.cell_buttons] == ["cell_0 GRUCell(3)", "cell_1 SimpleRNNCell(2)"]
+    drawn = {}
+    for k, cell in enumerate(layer.cells):
+        view.cell_buttons[k].click()
+        assert view.cell_buttons[k].isChecked()
+        assert set(view.images) == {"kernel", "recurrent_kernel", "bias"}
+        for name, image in view.images.items():
+            want = named[f"cell_{k}/{name}"]
+            np.testing.assert_array_equal(image.image, want if want.ndim == 2 else want.reshape(1, -1))
+            drawn[f"cell_{k}/{name}"] = True
+        assert cell.param_formula() in view.formula.text() and f"cell_{k}" in view.formula.text()
+        kernel = view.matrices[0]
+        letters = [forms[-1] for forms in kernel.label_forms if forms]
+        assert letters == (["z", "r", "h"] if k == 0 else [])
+        col = cell.units + 1 if k == 0 else 1
+        text = view.hover_text("kernel", col, 2)
+        assert text.startswith(f"kernel[2, {col}] · ")
+        assert text.endswith(f"value {fmt(named[f'cell_{k}/kernel'][2, col], 4)}")
+        if k == 0:
+            assert "gate r (reset gate), unit 1" in text
+    assert set(drawn) == set(named)  # every weight the layer counts, drawn
+    view.set_cursor(Cursor(layer="dense"))  # another layer: no cell buttons
+    assert not view.cell_box.isVisibleTo(view)

@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
-from lstmviz.engine.layers import Bidirectional, Recurrent, TimeDistributed, fmt_shape
+from lstmviz.engine.layers import Bidirectional, Recurrent, StackedRNN, TimeDistributed, fmt_shape
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import text_tip
@@ -190,6 +190,9 @@ class WeightsView(TraceView):
         self.layer = None          # the model layer shown
         self.shown = None          # the layer whose weights are drawn (a Bidirectional's half)
         self.side = "forward"
+        #: the cell shown of a stack of cells (Keras' ``RNN([cell_a, cell_b])``), whose
+        #: arrays are each cell's own (``cell_0/kernel``, ...): one cell at a time
+        self.cell_index = 0
         self.k, self.units = 1, 0
         self.images: dict[str, pg.ImageItem] = {}
         self._key = None
@@ -224,6 +227,19 @@ class WeightsView(TraceView):
             self.side_buttons[side] = b
         top.addWidget(self.side_box)
         lay.addLayout(top)
+        # a stack of cells: a button for each cell (made for the layer shown, _cell_buttons),
+        # in a row of their own under the formula (beside it, at 1024 x 768 presenting, they
+        # squeezed the formula to a column of words)
+        self.cell_box = QtWidgets.QWidget()
+        self._cell_row = QtWidgets.QHBoxLayout(self.cell_box)
+        self._cell_row.setContentsMargins(0, 0, 0, 0)
+        self._cell_row.addStretch(1)
+        self.cell_buttons: list[QtWidgets.QPushButton] = []
+        self._cell_group = QtWidgets.QButtonGroup(self)
+        self._cell_group.setExclusive(True)
+        self._cells_of: tuple | None = None  # the layer the buttons were made for
+        lay.addWidget(self.cell_box)
+        self.cell_box.setVisible(False)
         self.matrices = [_Matrix(self) for _ in range(MAX_MATRICES)]
         # the matrices one above the other keep one width: their colour bars share one
         self.matrices[0].colorbar.share_width(*(m.colorbar for m in self.matrices[1:]))
@@ -248,7 +264,7 @@ class WeightsView(TraceView):
         self._fit_formula()
         self.hover_label.setFont(t.font(1.1))
         self.message.setFont(t.font(1.3))
-        for b in self.side_buttons.values():
+        for b in (*self.side_buttons.values(), *self.cell_buttons):
             b.setFont(t.font(1.0))
         self._key = None
         if self.model is not None:
@@ -304,7 +320,40 @@ class WeightsView(TraceView):
             return
         self.stack.setCurrentIndex(1)
         self.side_box.setVisible(isinstance(layer, Bidirectional))
+        self._cell_buttons(layer)
         self.show_side(cursor.side if cursor.side in ("forward", "backward") else "forward")
+
+    def _cell_buttons(self, layer) -> None:
+        """A button for each cell of a stack of cells (``RNN([GRUCell(3), ...])``), made
+        when another layer is shown; none for any other layer."""
+        cells = layer.cells if isinstance(layer, StackedRNN) else []
+        # (the same layer's cells in a new trace or model keep the cell shown)
+        key = (layer.name, layer.describe()) if cells else None
+        if key != self._cells_of:
+            self._cells_of = key
+            for b in self.cell_buttons:
+                self._cell_group.removeButton(b)
+                b.deleteLater()
+            self.cell_buttons = []
+            self.cell_index = 0
+            for k, cell in enumerate(cells):
+                b = QtWidgets.QPushButton(f"cell_{k} {cell.cell.cell_class}({cell.units})")
+                b.setCheckable(True)
+                b.setFont(self.theme.font(1.0))
+                b.clicked.connect(lambda _=False, k=k: self.show_cell(k))
+                self._cell_group.addButton(b)
+                self._cell_row.insertWidget(k, b)
+                self.cell_buttons.append(b)
+        if self.cell_buttons:
+            self.cell_buttons[min(self.cell_index, len(self.cell_buttons) - 1)].setChecked(True)
+        self.cell_box.setVisible(bool(cells))
+
+    def show_cell(self, k: int) -> None:
+        """Draw the weights of cell ``k`` of a stack of cells."""
+        self.cell_index = k
+        if 0 <= k < len(self.cell_buttons) and not self.cell_buttons[k].isChecked():
+            self.cell_buttons[k].setChecked(True)
+        self.show_side(self.side)
 
     def show_side(self, side: str, emit: bool = False) -> None:
         """Draw the weights of ``side`` (a Bidirectional's half; ignored otherwise)."""
@@ -319,11 +368,17 @@ class WeightsView(TraceView):
                 self.side_requested.emit(side)
         elif isinstance(layer, TimeDistributed):
             shown = layer.inner
+        elif isinstance(layer, StackedRNN):
+            shown = layer.cells[min(self.cell_index, len(layer.cells) - 1)]
         else:
             shown = layer
         self.shown = shown
         t = self.theme
-        named = list(shown.named_weights().items())
+        if isinstance(layer, StackedRNN):  # (the layer's arrays, by the cell's own names)
+            prefix = f"cell_{layer.cells.index(shown)}/"
+            named = [(n[len(prefix):], w) for n, w in layer.named_weights().items() if n.startswith(prefix)]
+        else:
+            named = list(shown.named_weights().items())
         rnn = isinstance(shown, Recurrent)
         self.k = shown.k if rnn else 1
         self.units = shown.units if rnn else 0
@@ -402,13 +457,18 @@ class WeightsView(TraceView):
         for m, slot in enumerate(self.matrices):
             if slot.name is not None:
                 thin = heights[m] <= THIN_ROWS
-                self._lay.setStretch(m + 1, THIN_FIRST if thin and tall else 1 if thin else 4)
+                self._lay.setStretch(self._lay.indexOf(slot.widget), THIN_FIRST if thin and tall else 1 if thin else 4)
                 slot.widget.setMinimumHeight(slot.thin_least() if thin else MATRIX_MIN)
                 slot.widget.setMaximumHeight(roomy if thin and tall else UNCAPPED)
         side = f" {side}" if isinstance(layer, Bidirectional) else ""
         formula = layer.param_formula() or f"{layer.count_params():,}"
+        kind = markup(layer.class_name)
+        if isinstance(layer, StackedRNN):  # (the cell's formula, and the layer's count)
+            side = f" cell_{layer.cells.index(shown)}"
+            kind = f"{markup(shown.cell.cell_class)} in {kind}"
+            formula = f"{shown.param_formula()}</b> of the layer's <b>{layer.count_params():,}"
         self.formula.setText(
-            f'<b>{markup(layer.name)}</b>{side} ({markup(layer.class_name)}) · params = <b>{formula}</b>')
+            f'<b>{markup(layer.name)}</b>{side} ({kind}) · params = <b>{formula}</b>')
         self._fit_formula()
         self.hover_label.setText(hint("hover a weight to read it", ""))
 
@@ -471,6 +531,8 @@ class WeightsView(TraceView):
             self.setToolTip(text_tip(text))
 
     def click_weight(self, name, column, row) -> None:
-        """Clicking a weight of a recurrent layer selects its unit."""
-        if isinstance(self.shown, Recurrent) and self.units and column is not None and column >= 0:
+        """Clicking a weight of a recurrent layer selects its unit (not a stacked cell's:
+        its units are not the layer's)."""
+        if (isinstance(self.shown, Recurrent) and not isinstance(self.layer, StackedRNN)
+                and self.units and column is not None and column >= 0):
             self.unit_requested.emit(int(column % self.units))
