@@ -1039,3 +1039,30 @@ def test_the_inputs_number_keeps_its_form_while_playing(view, qtbot):
         assert str(t) in text.replace(",", "")  # (the step's own)
         forms.add(re.sub(r"[\d,]+", "#", text))
     assert len(forms) == 1, forms
+
+
+@pytest.mark.parametrize("kind,options", [("LSTM", {}), ("GRU", {}), ("GRU", {"reset_after": False}),
+                                          ("GRU", {"use_bias": False}), ("SimpleRNN", {})])
+def test_written_out_terms_name_what_they_sum_as_the_equation_does(view, kind, options):
+    """Written out, a GRU's rows read "W_z·x_t = W_z[0]·x_t[0] + W_z[1]·x_t[1] + b = ...":
+    W_z·x_t said to equal a sum with the bias in it. Each row's left side is now the term of
+    its gate's equation that it sums ("W_z·x_t + b_z", "U_z·h_{t-1} + b'_z"), the bias
+    named with its gate, and its total is the trace's number for that term."""
+    model, trace, x = build([LayerSpec(kind, {"units": 3, **options})], T=4, d=2, batch=2)
+    layer = model.layers[0]
+    if len(layer.weights) > 2:  # (a bias that is not zeros: its term shows)
+        layer.weights[2][...] = np.random.default_rng(5).normal(size=layer.weights[2].shape)
+        trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    view.set_expanded(True)
+    rec, s, t, u = trace[layer.name], 1, 2, 2
+    view.set_cursor(Cursor(step=t, sample=s, layer=layer.name, unit=u))
+    eqs = view._eqs
+    rows = [e for e in eqs if e.symbolic.startswith(("W", "U"))]
+    gate = next(e for e in eqs if e not in rows)  # (a SimpleRNN's comes after its rows)
+    assert len(rows) == 2
+    for row, key in zip(rows, ("x_proj", "h_proj")):
+        lhs, _, rhs = row.symbolic.partition(" = ")
+        assert lhs in gate.symbolic, (lhs, gate.symbolic)
+        assert ("b" in lhs) == ("b" in rhs), row.line  # (a bias summed is named on the left)
+        assert row.numeric.endswith("= " + fmt(rec.steps[key][s, t, u])), row.line
