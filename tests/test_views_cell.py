@@ -1066,3 +1066,51 @@ def test_written_out_terms_name_what_they_sum_as_the_equation_does(view, kind, o
         assert lhs in gate.symbolic, (lhs, gate.symbolic)
         assert ("b" in lhs) == ("b" in rhs), row.line  # (a bias summed is named on the left)
         assert row.numeric.endswith("= " + fmt(rec.steps[key][s, t, u])), row.line
+
+
+def _cut_lines(view) -> list:
+    """Every line of the equations' text (its table's and the legend's below it) that the
+    viewport's bottom edge cuts: (its text, px of it in sight)."""
+    area, doc = view.eq_scroll, view.eq_label.doc
+    edge = area.verticalScrollBar().value() + area.viewport().height()
+    layout, out = doc.documentLayout(), []
+    block = doc.begin()
+    while block.isValid():
+        top, text = layout.blockBoundingRect(block).top(), block.layout()
+        for k in range(text.lineCount() if block.text() else 0):  # (not Qt's empty block after the table)
+            line = text.lineAt(k)
+            if top + line.y() < edge < top + line.y() + line.height():
+                out.append((block.text()[:30], edge - top - line.y()))
+        block = block.next()
+    return out
+
+
+def test_the_legend_under_the_equations_is_never_cut_in_two(qapp, tmp_path):
+    """A Bidirectional GRU at 1024 x 768 presenting: the equations' viewport ended 8 px into
+    the legend's first line ("σ = sigmoid: 1 / (1 + e^−x) ..."), its top third over the
+    edge (only the table's rows were kept whole). A legend line the edge would cut is out of
+    sight too, at the top and as the user scrolls; the scroll bar brings it whole."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.io.keras_writer import save_keras
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    path = save_keras(Model.sequential((None, 12, 3), [
+        LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 4, "return_sequences": True}}}),
+        LayerSpec("Dense", {"units": 1})], seed=3), tmp_path / "bidi_gru.keras")
+    w = make_window(str(path), theme="projector", quiet=True)
+    try:
+        w.tabs.setCurrentIndex(next(i for i, v in enumerate(w.views) if v.title == "Cell"))
+        render(w, tmp_path / "shot.png", step=6, size=(1024, 768))
+        view = w.views[w.tabs.currentIndex()]
+        bar = view.eq_scroll.verticalScrollBar()
+        assert view.eq_scroll.isVisible() and bar.maximum() > 0  # (the equations scroll here)
+        assert not _cut_lines(view)
+        for value in range(0, bar.maximum() + 1, 3):
+            bar.setValue(value)
+            QtWidgets.QApplication.processEvents()
+            assert not _cut_lines(view), (value, _cut_lines(view))
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)

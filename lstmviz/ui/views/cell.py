@@ -1561,6 +1561,9 @@ class CellView(TraceView):
                             cut = int(math.ceil(edge - (min(tops) if min(tops) - top >= line else top)))
                     break
                 top, row = bottom, row + 1
+            else:  # (below the table: the legend's lines, each whole or out of sight)
+                cut = next((int(math.ceil(edge - a)) for a, b in self.eq_label.lines_below_table(width)
+                            if a < edge < b), 0)
         if cut != margin:
             area.setViewportMargins(0, 0, 0, cut)
         self._sliver_key = (key, cut)
