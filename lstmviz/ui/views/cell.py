@@ -32,6 +32,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.app.terms import projection_terms
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
+from lstmviz.engine.layers import StackedRNN
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
@@ -1114,13 +1115,20 @@ class CellView(TraceView):
         self.ref = ref
         if ref is None:
             name = cursor.layer or "no layer"
-            kind = ""
+            layer = None
             try:
-                kind = f" ({self.model.get_layer(cursor.layer).class_name})" if cursor.layer else ""
+                layer = self.model.get_layer(cursor.layer) if cursor.layer else None
             except Exception:
                 pass
-            self.message.setText(f"'{name}'{kind} has no recurrent cell.\n\nSelect a recurrent layer "
-                                 "(LSTM, GRU, SimpleRNN or Bidirectional) to look inside its cell.")
+            kind = f" ({layer.class_name})" if layer is not None else ""
+            if isinstance(layer, StackedRNN):  # (cells, but not one: "no recurrent cell" was untrue)
+                self.message.setText(
+                    f"'{name}'{kind} steps {len(layer.cells)} cells together ({layer.describe()}): the Cell "
+                    "view looks inside a layer of one cell.\n\nThe Weights view shows each of its cells' "
+                    "weights; select an LSTM, GRU, SimpleRNN or Bidirectional layer to look inside its cell.")
+            else:
+                self.message.setText(f"'{name}'{kind} has no recurrent cell.\n\nSelect a recurrent layer "
+                                     "(LSTM, GRU, SimpleRNN or Bidirectional) to look inside its cell.")
             self._eqs = []
             self.stack.setCurrentIndex(0)
             return
