@@ -1130,3 +1130,26 @@ def test_a_stack_of_cells_is_not_said_to_have_no_recurrent_cell(view):
     assert text is not None and "no recurrent cell" not in text
     assert f"'{name}' (RNN) steps 2 cells together (GRUCell(3) + SimpleRNNCell(2))" in text
     assert "Weights view" in text
+
+
+def test_activations_serialized_in_full_are_named_by_their_function(view):
+    """Keras 3 may save a built-in activation in full ({"class_name": "function", "config":
+    "relu", "module": "keras.activations", ...}): the engine runs it, and the Cell view
+    failed on it (AttributeError: 'str' object has no attribute 'get'). Its equations now
+    name the function and print the trace's numbers; the legend gives its formula."""
+    def full(name):
+        return {"module": "keras.activations", "class_name": "function", "config": name,
+                "registered_name": "function"}
+
+    model, trace, x = build([LayerSpec("LSTM", {"units": 3, "activation": full("relu"),
+                                                "recurrent_activation": full("hard_sigmoid")})])
+    view.set_data(model, trace, inputs=[x])
+    s, t, u = 1, 2, 1
+    view.set_cursor(Cursor(step=t, sample=s, layer="lstm", unit=u))
+    rec = trace["lstm"]
+    lines = view.equation_lines()
+    assert lines[0].startswith("i_t = hard_sigmoid(W_i·x_t + U_i·h_{t-1} + b_i) = hard_sigmoid(")
+    assert lines[0].endswith(f"= hard_sigmoid({fmt(rec.steps['pre'][s, t, u])}) = {fmt(rec.steps['i'][s, t, u])}")
+    assert lines[-1] == (f"h_t = o_t·relu(c_t) = {fmt(rec.steps['o'][s, t, u])}·relu("
+                         f"{fmt(rec.steps['c'][s, t, u])}) = {fmt(rec.steps['h'][s, t, u])}")
+    assert "max(x, 0)" in view.eq_label.text() and "relu6(x + 3) / 6" in view.eq_label.text()
