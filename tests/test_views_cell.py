@@ -1153,3 +1153,61 @@ def test_activations_serialized_in_full_are_named_by_their_function(view):
     assert lines[-1] == (f"h_t = o_t·relu(c_t) = {fmt(rec.steps['o'][s, t, u])}·relu("
                          f"{fmt(rec.steps['c'][s, t, u])}) = {fmt(rec.steps['h'][s, t, u])}")
     assert "max(x, 0)" in view.eq_label.text() and "relu6(x + 3) / 6" in view.eq_label.text()
+
+
+@pytest.mark.parametrize("act", ["softmax", "log_softmax"])
+def test_an_activation_over_the_units_says_so_beside_its_numbers(view, act):
+    """A SimpleRNN with activation softmax printed "h_t = softmax(−0.138) = 0.260", and the
+    legend "softmax(x)": a softmax of one number is 1. The number is unit u's share of all
+    the units' (the trace's value, checked here against its pre-activations); the legend
+    now says the sum runs over the layer's units."""
+    model, trace, x = build([LayerSpec("SimpleRNN", {"units": 4, "activation": act})])
+    view.set_data(model, trace, inputs=[x])
+    s, t, u = 1, 3, 2
+    view.set_cursor(Cursor(step=t, sample=s, layer="simple_rnn", unit=u))
+    pre = trace["simple_rnn"].steps["pre"][s, t].astype(np.float64)
+    share = np.exp(pre[u]) / np.exp(pre).sum()
+    want = share if act == "softmax" else np.log(share)
+    (line,) = view.equation_lines()
+    assert line.endswith(f"{act}({fmt(pre[u])}) = {fmt(want)}")
+    legend = view.eq_label.text()
+    assert f"{act}(x) = " in legend and "over the layer's units" in legend
+
+
+@pytest.mark.parametrize("act,says", [("elu", "e^x − 1"), ("softplus", "log(1 + e^x)"),
+                                      ("softsign", "x / (1 + |x|)"), ("swish", "x / (1 + e^-x)"),
+                                      ("leaky_relu", "0.2x"), ("exponential", "e^x")])
+def test_the_legend_gives_each_activations_formula(view, act, says):
+    """The legend wrote "elu(x)", "softplus(x)" ...: a name, not what it computes. Each
+    activation the engine runs is given its formula there (as sigmoid and relu were)."""
+    model, trace, x = build([LayerSpec("SimpleRNN", {"units": 2, "activation": act})])
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=1, sample=0, layer="simple_rnn", unit=1))
+    assert f"{act}(x) = " in view._act_legend and says in view._act_legend
+
+
+@pytest.mark.parametrize("case,says", [
+    ("onnx_hand_lstm_activations", ["HardSigmoid(alpha=0.3, beta=0.4)(x) = clip(0.3x + 0.4, 0, 1)",
+                                    "LeakyRelu(alpha=0.2)(x) = x if x ≥ 0, else 0.2x"]),
+    ("onnx_hand_lstm_bidir_acts", ["Affine(alpha=0.8, beta=0.05)(x) = 0.8·x + 0.05"])])
+def test_an_onnx_nodes_activations_are_given_their_formulas(view, case, says):
+    """An ONNX node's activations with their parameters read "HardSigmoid(alpha=0.3,
+    beta=0.4)(x) = hardsigmoid(alpha=0.3, beta=0.4)(x)" in the legend: the name again,
+    lower-cased. Each now gives what it computes with the node's alpha and beta, and the
+    equations' numbers follow that formula."""
+    import lstmviz
+    from lstmviz.engine.onnx_layers import onnx_activation
+
+    folder = Path(__file__).parent / "fixtures" / case
+    model = lstmviz.load(folder / "model.onnx")
+    x = np.load(folder / "x.npy")
+    trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=1, sample=0, layer="lstm.LSTM", unit=1))
+    for text in says:
+        assert text in view._act_legend, view._act_legend
+    ref = view.ref
+    rec, act = ref.rec, ref.layer.config["recurrent_activation"]  # (a bidirectional node's forward half)
+    pre = rec.steps["pre"][0, 1, 0 * ref.units + 1]
+    assert view.equation_lines()[0].endswith(
+        f"{act}({fmt(pre)}) = {fmt(onnx_activation(act)(np.array([pre]))[0])}")
