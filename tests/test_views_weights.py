@@ -258,3 +258,35 @@ def test_a_stack_of_cells_shows_every_cells_weights_in_its_gate_blocks(view, qtb
     assert set(drawn) == set(named)  # every weight the layer counts, drawn
     view.set_cursor(Cursor(layer="dense"))  # another layer: no cell buttons
     assert not view.cell_box.isVisibleTo(view)
+
+
+def test_a_two_row_bias_says_which_row_is_the_recurrent_one(qapp, tmp_path):
+    """A GRU's bias (reset_after) has two rows, input b and recurrent b'. Only the title's
+    whole form said so, and at 1024 x 768 presenting the title was "bias": the hover over
+    row 1 read "bias[1, 5] · gate r (reset gate), unit 1", as row 0's did. The hover now
+    names the row's bias (input b_r, recurrent b'_r) with its value, and the title's short
+    form keeps the rows' names."""
+    from lstmviz.io.keras_writer import save_keras
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    model = Model.sequential((None, 12, 3), [LayerSpec("GRU", {"units": 4}), LayerSpec("Dense", {"units": 1})],
+                             seed=3)
+    model.layers[0].weights[2][...] = np.random.default_rng(1).normal(size=(2, 12))  # (not zeros)
+    path = save_keras(model, tmp_path / "gru.keras")
+    w = make_window(str(path), theme="projector", quiet=True)
+    try:
+        w.tabs.setCurrentIndex(next(i for i, v in enumerate(w.views) if v.title == "Weights"))
+        render(w, tmp_path / "shot.png", step=3, size=(1024, 768))
+        view = w.views[w.tabs.currentIndex()]
+        bias = w.state.model.get_layer("gru").weights[2]
+        for row, says in ((0, "input bias b_r"), (1, "recurrent bias b'_r")):
+            text = view.hover_text("bias", 5, row)
+            assert text == f"bias[{row}, 5] · {says} · gate r (reset gate), unit 1 · value {fmt(bias[row, 5], 4)}"
+        slot = next(m for m in view.matrices if m.name == "bias")
+        shown = slot.plot.titleLabel.item.toPlainText()
+        assert "b'" in shown and "b" in shown.replace("bias", ""), shown
+        assert slot.plot.titleLabel.item.boundingRect().width() <= slot.plot.vb.width() + 1
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)

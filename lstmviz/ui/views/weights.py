@@ -415,11 +415,14 @@ class WeightsView(TraceView):
                 meaning = "peephole P  (rows: i, f, o; × c)"
             title = f"<b>{markup(meaning)}</b>"
             slot.titles = (f"{title}   {markup(name)} {fmt_shape(w.shape)}", title)
-            if "  (" in meaning:  # ("recurrent kernel U", without what it maps)
-                slot.titles += (f"<b>{markup(meaning.split('  (')[0])}</b>",)
-            letter = {"kernel": "W", "recurrent_kernel": "U", "bias": "b", "peephole": "P"}.get(name)
-            if letter:  # (the symbol alone: the hover names the weight)
-                slot.titles += (f"<b>{letter}</b>",)
+            if name == "bias" and arr.shape[0] == 2:  # (short, its rows still named: b, b')
+                slot.titles += ("<b>bias  (rows: b, b')</b>", "<b>b, b'</b>")
+            else:
+                if "  (" in meaning:  # ("recurrent kernel U", without what it maps)
+                    slot.titles += (f"<b>{markup(meaning.split('  (')[0])}</b>",)
+                letter = {"kernel": "W", "recurrent_kernel": "U", "bias": "b", "peephole": "P"}.get(name)
+                if letter:  # (the symbol alone: the hover names the weight)
+                    slot.titles += (f"<b>{letter}</b>",)
             slot.fit_title()
             slot.left_forms = LEFT_LABELS.get(name, ())
             slot.plot.setLabel("left", slot.left_forms[0] if slot.left_forms else "", color=t.foreground,
@@ -508,8 +511,12 @@ class WeightsView(TraceView):
             g, unit = divmod(column, self.units)
             key = th.GATE_LETTER_KEY[shown.gates[g]]
             where = f"gate {th.SYMBOLS[key]} ({th.MEANINGS[key]}), unit {unit}"
+            if name == "bias" and slot.array.shape[0] == 2:  # (the row's bias: input b, recurrent b')
+                where = ("input bias b_" if row == 0 else "recurrent bias b'_") + f"{shown.gates[g]} · {where}"
         elif isinstance(shown, Recurrent):
             where = f"unit {column}"
+            if name == "bias" and slot.array.shape[0] == 2:
+                where = ("input bias b" if row == 0 else "recurrent bias b'") + f" · {where}"
         else:
             where = f"output {column}"
         idx = f"{row}, {column}" if self.images[name].image.shape[0] > 1 or name != "bias" else f"{column}"
