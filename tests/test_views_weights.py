@@ -290,3 +290,28 @@ def test_a_two_row_bias_says_which_row_is_the_recurrent_one(qapp, tmp_path):
     finally:
         dispose(w)
         th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("backward", [None, {"class_name": "LSTM", "config": {"units": 5, "go_backwards": True}},
+                                      {"class_name": "GRU", "config": {"units": 2, "go_backwards": True,
+                                                                       "use_bias": False}}])
+def test_a_bidirectionals_formula_adds_up_to_its_count(view, backward):
+    """Bidirectional(LSTM(3), backward_layer=GRU(5, use_bias=False)) read "params =
+    2·[4·(d·u + u·u + u)] = 2·[4·(3·3 + 3·3 + 3)] = 204": twice the forward half's, which
+    is 168. Halves of their own are now written each with its own numbers, and the
+    numbers shown compute the count shown."""
+    config = {"layer": {"class_name": "LSTM", "config": {"units": 3}}}
+    if backward is not None:
+        config["backward_layer"] = backward
+    model, trace = build([LayerSpec("Bidirectional", config)])
+    layer = model.layers[0]
+    view.set_data(model, trace)
+    for side in ("forward", "backward"):
+        view.set_cursor(Cursor(layer=layer.name, side=side))
+        text = view.formula.text()
+        formula = text.split("params = <b>", 1)[1].split("</b>", 1)[0]
+        *_, numbers, total = formula.split(" = ")
+        assert int(total.replace(",", "")) == layer.count_params()
+        assert eval(numbers.replace("·", "*").replace("[", "(").replace("]", ")")) == layer.count_params(), formula
+        for half in (layer.forward_layer, layer.backward_layer):  # (each half's own numbers)
+            assert half.param_formula().split(" = ")[1] in formula
