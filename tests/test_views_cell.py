@@ -1211,3 +1211,49 @@ def test_an_onnx_nodes_activations_are_given_their_formulas(view, case, says):
     pre = rec.steps["pre"][0, 1, 0 * ref.units + 1]
     assert view.equation_lines()[0].endswith(
         f"{act}({fmt(pre)}) = {fmt(onnx_activation(act)(np.array([pre]))[0])}")
+
+
+def _cut_at_top(view) -> list:
+    """Every line of the equations' text the viewport's top edge cuts: (its text, px of it
+    above the edge)."""
+    area, doc = view.eq_scroll, view.eq_label.doc
+    edge = area.verticalScrollBar().value()
+    layout, out = doc.documentLayout(), []
+    block = doc.begin()
+    while block.isValid():
+        top, text = layout.blockBoundingRect(block).top(), block.layout()
+        for k in range(text.lineCount() if block.text() else 0):
+            line = text.lineAt(k)
+            if top + line.y() < edge < top + line.y() + line.height():
+                out.append((block.text()[:30], edge - top - line.y()))
+        block = block.next()
+    return out
+
+
+def test_a_masked_steps_rows_brought_into_sight_leave_no_line_cut_at_the_top(qapp, tmp_path):
+    """A masked step brings its carried-over rows into sight (the equations scroll to them);
+    at 1024 x 768 presenting that scroll ended across o_t's numbers, "= 0.541" cut in half
+    at the viewport's top edge. The rows come into sight with every line above them whole
+    or out of sight."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    case = Path(__file__).parent / "fixtures" / "k3_emb_mask_lstm"
+    w = make_window(str(case / "model.keras"), theme="projector", quiet=True, inputs=np.load(case / "x.npy"))
+    try:
+        w.tabs.setCurrentIndex(next(i for i, v in enumerate(w.views) if v.title == "Cell"))
+        w.state.set_cursor(layer="lstm_1", sample=1, unit=2)
+        render(w, tmp_path / "shot.png", step=6, size=(1024, 768))
+        view = w.views[w.tabs.currentIndex()]
+        area, bar = view.eq_scroll, view.eq_scroll.verticalScrollBar()
+        assert "sample 1" in view.header.text()  # (the window traces the sample shown)
+        assert view.ref.masked(view.cursor.sample, 6) and bar.value() > 0  # (scrolled to the carried-over rows)
+        width, rows = area.viewport().width(), 0
+        while view.eq_label.row_bottom(rows, width) is not None:
+            rows += 1
+        last = view.eq_label.row_bottom(rows - 1, width)
+        assert last <= bar.value() + area.viewport().height() + area.viewportMargins().bottom() + 1  # (in sight)
+        assert not _cut_at_top(view), _cut_at_top(view)
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)
