@@ -1257,3 +1257,31 @@ def test_a_masked_steps_rows_brought_into_sight_leave_no_line_cut_at_the_top(qap
     finally:
         dispose(w)
         th.apply("dark", qapp)
+
+
+def test_a_grus_terms_written_out_at_800_x_600_presenting_lay_out(qapp, tmp_path):
+    """A GRU's Cell view with its terms written out, presenting at 800 x 600: Qt crashed
+    (a segmentation fault in QGridLayout::setGeometry) as the window was fitted to that
+    size: a chart resized while the grid laid its cells out moved the grid's items (one
+    row of charts or two) in the middle of that layout. The rows are now fitted after it;
+    the window is drawn at its size, the charts and the equations in it."""
+    from lstmviz.io.keras_writer import save_keras
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    path = save_keras(Model.sequential((None, 12, 3), [
+        LayerSpec("GRU", {"units": 5, "reset_after": False, "recurrent_activation": "hard_sigmoid"}),
+        LayerSpec("Dense", {"units": 1})], seed=3), tmp_path / "gru.keras")
+    w = make_window(str(path), theme="projector", quiet=True)
+    try:
+        w.tabs.setCurrentIndex(1)
+        view = w.views[1]
+        view.set_expanded(True)
+        render(w, tmp_path / "shot.png", step=3, size=(800, 600))
+        assert (w.width(), w.height()) == (800, 600)
+        shown = [bp for bp in view.bars.values() if not bp.widget.isHidden()]
+        assert len(shown) == 6 and view._two_rows and view.eq_scroll.isVisible()
+        assert len(view.equation_lines()) == 6  # (z, W_z·x_t + b_z, U_z·h_t-1, r, h~, h)
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)

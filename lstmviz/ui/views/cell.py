@@ -571,6 +571,8 @@ class CellView(TraceView):
         self._tight = False
         self._pitch: tuple | None = None  # (the charts' pitch in px, the numbers' metrics)
         self._numbers: tuple = (3, False, None)  # the charts' numbers' last decimals, tightness, pitch
+        self._placing = False  # in _place_bars (the grid laying its cells out): _fit_rows waits
+        self._fit_pending = False
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -767,6 +769,14 @@ class CellView(TraceView):
         squeezed the header out), else one row at the charts' least width, as ever."""
         if getattr(self, "eq_scroll", None) is None:
             return  # (being made)
+        if self._placing:
+            # (a chart resized while the grid lays its cells out, _place_bars: the grid's
+            # items moved in the middle of its own setGeometry crashed Qt (a GRU's terms
+            # written out at 800 x 600 presenting); the rows are fitted after it)
+            if not self._fit_pending:
+                self._fit_pending = True
+                QtCore.QTimer.singleShot(0, self, self._fit_rows_later)
+            return
         n = sum(not slot.isHidden() for slot in self._slot_of.values())
         m = self.layout().contentsMargins()
         one_row = n * self.SLOT_ONE_ROW + max(0, n - 1) * self._grid.horizontalSpacing()
@@ -801,11 +811,23 @@ class CellView(TraceView):
             if self._charts and self._drawn and not self._showing and self.ref is not None:
                 self._show(self.cursor)  # type: ignore[arg-type]  # the header with or without it
 
+    def _fit_rows_later(self) -> None:
+        self._fit_pending = False
+        if shiboken6.isValid(self):
+            self._fit_rows()
+
     def _place_bars(self) -> None:
         """The charts' view over the grid cells of the shown charts, each chart over its
         cell (as a view of its own in that cell showed it)."""
         if self.bar_view is None:
             return  # (the cells are being made)
+        self._placing = True
+        try:
+            self._place_bars_now()
+        finally:
+            self._placing = False
+
+    def _place_bars_now(self) -> None:
         self._layout_serial += 1  # the charts' titles measured again (_too_narrow)
         shown = [bp for bp in self.bars.values() if not bp.widget.isHidden()]
         if not shown:
