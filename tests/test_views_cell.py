@@ -1285,3 +1285,34 @@ def test_a_grus_terms_written_out_at_800_x_600_presenting_lay_out(qapp, tmp_path
     finally:
         dispose(w)
         th.apply("dark", qapp)
+
+
+def test_written_out_terms_scrolled_to_leave_no_line_cut_at_the_top(qapp, tmp_path):
+    """Written out, the equations scroll to the first gate's U·h_t-1 row; a GRU's at 1024 x
+    768 presenting ended with the top half of z_t's "= hard_sigmoid(−0.067 + 0.004)" at the
+    viewport's top edge. The row comes into sight with every line above it whole or out
+    of sight."""
+    from lstmviz.io.keras_writer import save_keras
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    path = save_keras(Model.sequential((None, 12, 3), [
+        LayerSpec("GRU", {"units": 5, "reset_after": False, "recurrent_activation": "hard_sigmoid"}),
+        LayerSpec("Dense", {"units": 1})], seed=3), tmp_path / "gru.keras")
+    w = make_window(str(path), theme="projector", quiet=True)
+    try:
+        w.tabs.setCurrentIndex(1)
+        view = w.views[1]
+        view.set_expanded(True)
+        render(w, tmp_path / "shot.png", step=3, size=(1024, 768))
+        area, bar = view.eq_scroll, view.eq_scroll.verticalScrollBar()
+        assert bar.value() > 0  # (scrolled to the U·h row)
+        assert not _cut_at_top(view), _cut_at_top(view)
+        rows = [k for k, eq in enumerate(view._eqs) if eq.symbolic.startswith("U")]
+        width = area.viewport().width()
+        fits = "<tr><td></td>" not in view.eq_label.laid_out(width)
+        bottom = view.eq_label.row_bottom((rows[0] + 1) * (1 if fits else 2) - 1, width)
+        assert bottom <= bar.value() + area.viewport().height() + area.viewportMargins().bottom() + 4
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)

@@ -1473,7 +1473,7 @@ class CellView(TraceView):
             self._height_cache = (hkey, need, max(0, min(least, room)), most)
             if first is not None and first + 4 > self._height_cache[2]:
                 bottom = int(first) + 4
-                QtCore.QTimer.singleShot(0, self, lambda: self.eq_scroll.ensureVisible(0, bottom, 0, 0))
+                QtCore.QTimer.singleShot(0, self, lambda: self._bring_into_sight(bottom))
         self.eq_scroll.setMinimumHeight(self._height_cache[2])
         # (held to that where the charts would have less than PLOT_READABLE: what the
         # layout has to spare then goes to the charts)
@@ -1599,22 +1599,27 @@ class CellView(TraceView):
         self._sliver_key = (key, cut)
 
     def _show_row(self, row: int) -> None:
-        """Scroll the equations so that row ``row`` of their table is in sight, no line
-        cut at the top edge: a line the edge would cut is scrolled past where the text
-        below it goes on, else brought whole into sight (scrolled to row 5 at 1024 x 768
-        presenting, the edge ran across o_t's numbers, "= 0.541" cut in half)."""
+        """Scroll the equations so that row ``row`` of their table is in sight."""
+        bottom = self.eq_label.row_bottom(row, self.eq_scroll.viewport().width())
+        if bottom is not None:
+            self._bring_into_sight(int(bottom) + 4)
+
+    def _bring_into_sight(self, y: int) -> None:
+        """Scroll the equations so that ``y`` (px down their text) is in sight, no line cut
+        at the top edge: a line the edge would cut is scrolled past where ``y`` stays in
+        sight and the text goes on, else brought whole into sight (a masked step's rows at
+        1024 x 768 presenting: o_t's "= 0.541" cut in half; a GRU's written-out terms: the
+        top half of z_t's "= hard_sigmoid(−0.067 + 0.004)")."""
+        self.eq_scroll.ensureVisible(0, y, 0, 0)
         width = self.eq_scroll.viewport().width()
-        bottom = self.eq_label.row_bottom(row, width)
-        if bottom is None:
-            return
-        self.eq_scroll.ensureVisible(0, int(bottom) + 4, 0, 0)
         bar = self.eq_scroll.verticalScrollBar()
         edge, k = bar.value(), 0
         while self.eq_label.row_bottom(k, width) is not None:
             cut = [(a, b) for a, b in self.eq_label.row_lines(k, width) if a < edge < b]
             if cut:
                 past = int(math.ceil(max(b for _, b in cut)))
-                bar.setValue(past if past <= bar.maximum() else int(min(a for a, _ in cut)))
+                keeps = past <= bar.maximum() and past + self.eq_scroll.viewport().height() >= y
+                bar.setValue(past if keeps else int(min(a for a, _ in cut)))
                 return
             k += 1
 
