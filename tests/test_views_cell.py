@@ -1,6 +1,7 @@
 """CellView: the equations print the trace's own numbers; bars show the trace's values."""
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -1316,3 +1317,67 @@ def test_written_out_terms_scrolled_to_leave_no_line_cut_at_the_top(qapp, tmp_pa
     finally:
         dispose(w)
         th.apply("dark", qapp)
+
+
+def _num(text: str) -> float:
+    return float(text.replace("\u2212", "-").strip("()"))
+
+
+_GATE_LINE = re.compile(r"^(\S+) = .* = ([\w.]+)\((.*)\) = \2\((\S+)\) = (\S+)$")
+
+
+@pytest.mark.parametrize("kind,options", [("LSTM", {}), ("GRU", {}), ("GRU", {"reset_after": False}),
+                                          ("SimpleRNN", {})])
+@pytest.mark.parametrize("variant", ["plain", "no bias, relu, backwards, masked", "bidirectional"])
+def test_every_gate_line_prints_the_traces_numbers_and_they_add_up(view, kind, options, variant):
+    """A student checking the Cell view's numbers: for every gate, at the first, a middle
+    and the last step of a sample and unit other than 0, the line's activation argument
+    and result are the trace's (pre and the gate), its terms add up to that argument (to
+    the printed decimals), a bias term is there exactly when the layer has one, and the
+    activation of the argument gives the result."""
+    from lstmviz.engine import activations
+
+    config = {"units": 3, "return_sequences": True, **options}
+    if variant.startswith("no bias"):
+        config.update(use_bias=False, activation="relu", go_backwards=True)
+    layer = LayerSpec(kind, config)
+    if variant == "bidirectional":
+        layer = LayerSpec("Bidirectional", {"layer": {"class_name": kind, "config": config}})
+    x = np.random.default_rng(2).normal(size=(3, 6, 2)).astype(np.float32)
+    masked = variant.startswith("no bias")
+    if masked:
+        x[1, 4:] = 0.0
+    stack = ([LayerSpec("Masking", {"mask_value": 0.0})] if masked else []) + [layer]
+    model = Model.sequential((None, 6, 2), stack, seed=1)
+    for half in (getattr(model.layers[-1], "forward_layer", None), getattr(model.layers[-1], "backward_layer", None),
+                 model.layers[-1]):
+        if half is not None and len(getattr(half, "weights", ())) == 3 and getattr(half, "cell", None):
+            half.weights[2][...] = np.random.default_rng(3).normal(size=half.weights[2].shape)  # (not zeros)
+    trace = model.trace(x)
+    name = model.layers[-1].name
+    view.set_data(model, trace, inputs=[x])
+    sides = ("forward", "backward") if variant == "bidirectional" else ("forward",)
+    checked = 0
+    for side in sides:
+        for t in (0, 3, 5):
+            view.set_cursor(Cursor(step=t, sample=1, layer=name, unit=2, side=side))
+            ref = view.ref
+            use_bias = bool(ref.layer.config.get("use_bias", True))
+            for g, gate in enumerate(ref.cell.gates):
+                line = next(l for l in view.equation_lines() if l.startswith(gate.key.replace("_tilde", "~") + "_t ="))
+                if "masked" in line:
+                    continue
+                m = _GATE_LINE.match(line)
+                assert m, line
+                fn, inner, pre, value = m.group(2), m.group(3), m.group(4), m.group(5)
+                col = g * ref.units + 2
+                assert pre == fmt(ref.rec.steps["pre"][1, t, col]), line
+                assert value == fmt(ref.rec.steps[gate.key][1, t, 2]), line
+                terms = [(_num(a), _num(b) if b else 1.0) for a, b in
+                         re.findall(r"(\(?−?\d+\.\d+\)?)(?:·(\(?−?\d+\.\d+\)?))?", inner)]
+                assert abs(sum(a * b for a, b in terms) - _num(pre)) <= 0.0005 * len(terms) + 0.002, line
+                assert ("b" in m.group(0).split(" = ")[1]) == use_bias, line
+                got = activations.get(fn, model.keras_major)(np.array([_num(pre)], np.float32))[0]
+                assert abs(float(got) - _num(value)) <= 0.002, line
+                checked += 1
+    assert checked >= 3 * len(sides) * len(ref.cell.gates) - (6 if masked else 0)
