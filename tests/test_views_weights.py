@@ -235,7 +235,8 @@ def test_a_stack_of_cells_shows_every_cells_weights_in_its_gate_blocks(view, qtb
     view.set_data(model, trace)
     view.set_cursor(Cursor(layer=layer.name))
     assert view.cell_box.isVisibleTo(view) and not view.side_box.isVisibleTo(view)
-    assert [b.text() for b in view.cell_buttons] == ["cell_0 GRUCell(3)", "cell_1 SimpleRNNCell(2)"]
+    assert [b.text() for b in view.cell_buttons] == ["cell_0", "cell_1"]
+    assert [b.toolTip() for b in view.cell_buttons] == ["cell_0: GRUCell(3)", "cell_1: SimpleRNNCell(2)"]
     drawn = {}
     for k, cell in enumerate(layer.cells):
         view.cell_buttons[k].click()
@@ -246,6 +247,7 @@ def test_a_stack_of_cells_shows_every_cells_weights_in_its_gate_blocks(view, qtb
             np.testing.assert_array_equal(image.image, want if want.ndim == 2 else want.reshape(1, -1))
             drawn[f"cell_{k}/{name}"] = True
         assert cell.param_formula() in view.formula.text() and f"cell_{k}" in view.formula.text()
+        assert f"({cell.cell.cell_class} in RNN)" in view.formula.text()
         kernel = view.matrices[0]
         letters = [forms[-1] for forms in kernel.label_forms if forms]
         assert letters == (["z", "r", "h"] if k == 0 else [])
@@ -315,3 +317,28 @@ def test_a_bidirectionals_formula_adds_up_to_its_count(view, backward):
         assert eval(numbers.replace("·", "*").replace("[", "(").replace("]", ")")) == layer.count_params(), formula
         for half in (layer.forward_layer, layer.backward_layer):  # (each half's own numbers)
             assert half.param_formula().split(" = ")[1] in formula
+
+
+def test_a_stack_of_cells_keeps_the_window_within_800_x_600(qapp, tmp_path):
+    """The cell buttons of RNN([GRUCell(3), SimpleRNNCell(2)]) read "cell_0 GRUCell(3)" and
+    "cell_1 SimpleRNNCell(2)": side by side they gave the Weights view a least width of
+    466 px, and at 800 x 600 presenting the window was drawn 916 x 687. The buttons name
+    their cells (the formula and their tooltips the class): the window keeps its size."""
+    from pathlib import Path
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    w = make_window(str(Path(__file__).parent / "fixtures" / "k3_rnn_cells" / "model.keras"),
+                    theme="projector", quiet=True)
+    try:
+        k = next(i for i, v in enumerate(w.views) if v.title == "Weights")
+        w.tabs.setCurrentIndex(k)
+        w.state.set_cursor(layer="rnn_stacked")
+        render(w, tmp_path / "shot.png", step=0, size=(800, 600))
+        view = w.views[k]
+        assert view.cell_box.isVisible() and len(view.cell_buttons) == 2
+        assert (w.width(), w.height()) == (800, 600)
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)

@@ -226,20 +226,19 @@ class WeightsView(TraceView):
             sb.addWidget(b)
             self.side_buttons[side] = b
         top.addWidget(self.side_box)
-        lay.addLayout(top)
         # a stack of cells: a button for each cell (made for the layer shown, _cell_buttons),
-        # in a row of their own under the formula (beside it, at 1024 x 768 presenting, they
-        # squeezed the formula to a column of words)
+        # beside the formula as a Bidirectional's halves (in a row of their own they took
+        # the height the matrices needed at 800 x 600 presenting: the window grew)
         self.cell_box = QtWidgets.QWidget()
         self._cell_row = QtWidgets.QHBoxLayout(self.cell_box)
         self._cell_row.setContentsMargins(0, 0, 0, 0)
-        self._cell_row.addStretch(1)
         self.cell_buttons: list[QtWidgets.QPushButton] = []
         self._cell_group = QtWidgets.QButtonGroup(self)
         self._cell_group.setExclusive(True)
         self._cells_of: tuple | None = None  # the layer the buttons were made for
-        lay.addWidget(self.cell_box)
+        top.addWidget(self.cell_box)
         self.cell_box.setVisible(False)
+        lay.addLayout(top)
         self.matrices = [_Matrix(self) for _ in range(MAX_MATRICES)]
         # the matrices one above the other keep one width: their colour bars share one
         self.matrices[0].colorbar.share_width(*(m.colorbar for m in self.matrices[1:]))
@@ -337,12 +336,15 @@ class WeightsView(TraceView):
             self.cell_buttons = []
             self.cell_index = 0
             for k, cell in enumerate(cells):
-                b = QtWidgets.QPushButton(f"cell_{k} {cell.cell.cell_class}({cell.units})")
+                # (its name alone: with the cell's class, "cell_0 GRUCell(3)", two buttons held
+                # the window 916 px wide at 800 x 600 presenting; the formula names the class)
+                b = QtWidgets.QPushButton(f"cell_{k}")
+                b.setToolTip(f"cell_{k}: {cell.cell.cell_class}({cell.units})")
                 b.setCheckable(True)
                 b.setFont(self.theme.font(1.0))
                 b.clicked.connect(lambda _=False, k=k: self.show_cell(k))
                 self._cell_group.addButton(b)
-                self._cell_row.insertWidget(k, b)
+                self._cell_row.addWidget(b)
                 self.cell_buttons.append(b)
         if self.cell_buttons:
             self.cell_buttons[min(self.cell_index, len(self.cell_buttons) - 1)].setChecked(True)
