@@ -1381,3 +1381,27 @@ def test_every_gate_line_prints_the_traces_numbers_and_they_add_up(view, kind, o
                 assert abs(float(got) - _num(value)) <= 0.002, line
                 checked += 1
     assert checked >= 3 * len(sides) * len(ref.cell.gates) - (6 if masked else 0)
+
+
+@pytest.mark.parametrize("case,side,says", [
+    ("onnx_hand_lstm_activations", "forward", "ScaledTanh(alpha=1.5, beta=0.7)(x) = 1.5·tanh(0.7·x)"),
+    ("onnx_hand_lstm_bidir_acts", "backward", "ThresholdedRelu(alpha=0.1)(x) = x if x > 0.1, else 0")])
+def test_an_onnx_lstms_output_activation_is_in_the_legend(view, case, side, says):
+    """An ONNX LSTM applies a third activation of its own to c_t ("h_t =
+    o_t·ScaledTanh(alpha=1.5, beta=0.7)(c_t)"); the legend gave the gates' two and not it.
+    It gives h's too, and h_t's number is that function of c_t times o_t."""
+    import lstmviz
+    from lstmviz.engine.onnx_layers import onnx_activation
+
+    folder = Path(__file__).parent / "fixtures" / case
+    model = lstmviz.load(folder / "model.onnx")
+    x = np.load(folder / "x.npy")
+    trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=1, sample=0, layer="lstm.LSTM", unit=1, side=side))
+    assert says in view._act_legend, view._act_legend
+    ref = view.ref
+    act = ref.layer.config["output_activation"]
+    o, c, h = (ref.rec.steps[k][0, 1, 1] for k in ("o", "c", "h"))
+    assert view.equation_lines()[-1] == f"h_t = o_t·{act}(c_t) = {fmt(o)}·{act}({fmt(c)}) = {fmt(h)}"
+    assert abs(float(o * onnx_activation(act)(np.array([c]))[0]) - float(h)) < 1e-6
