@@ -342,3 +342,21 @@ def test_a_stack_of_cells_keeps_the_window_within_800_x_600(qapp, tmp_path):
     finally:
         dispose(w)
         th.apply("dark", qapp)
+
+
+def test_a_one_dimensional_weight_is_hovered_by_one_index(view):
+    """An ONNX graph's Add of a constant vector (dense_2_1.BiasAdd's add_0, shape (2,)) is
+    drawn as one row; its hover read "add_0[0, 1]", an index its array does not have (only
+    a weight named bias was read by one). A weight of one axis is hovered by one index,
+    with its value."""
+    from pathlib import Path
+
+    import lstmviz
+
+    case = Path(__file__).parent / "fixtures" / "onnx_keras_bidi_lstm_seq"
+    model = lstmviz.load(case / "model.onnx")
+    trace = model.trace(np.load(case / "x.npy"))
+    add = model.get_layer("dense_2_1.BiasAdd").named_weights()["add_0"]
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="dense_2_1.BiasAdd"))
+    assert view.hover_text("add_0", 1, 0) == f"add_0[1] · output 1 · value {fmt(add[1], 4)}"

@@ -63,6 +63,7 @@ class _Matrix:
         self.view = view
         self.name: str | None = None
         self.array: np.ndarray | None = None
+        self.ndim = 2  # the weight's own axes (a vector is drawn as one row)
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setMinimumHeight(MATRIX_MIN)
         self.plot: pg.PlotItem = add_plot(self.widget, row=0, col=0, axisItems=steady_axes("left", "bottom"))
@@ -393,7 +394,7 @@ class WeightsView(TraceView):
                 continue
             name, w = named[m]
             arr = w if w.ndim == 2 else w.reshape(1, -1)
-            slot.name, slot.array = name, arr
+            slot.name, slot.array, slot.ndim = name, arr, w.ndim
             slot.widget.setVisible(True)
             slot.image.setImage(arr, autoLevels=False)
             slot.nan_key.show_for(holds_nan(arr))
@@ -521,9 +522,7 @@ class WeightsView(TraceView):
                 where = ("input bias b" if row == 0 else "recurrent bias b'") + f" · {where}"
         else:
             where = f"output {column}"
-        idx = f"{row}, {column}" if self.images[name].image.shape[0] > 1 or name != "bias" else f"{column}"
-        if name == "bias" and slot.array.shape[0] == 1:
-            idx = f"{column}"
+        idx = f"{column}" if slot.ndim == 1 else f"{row}, {column}"  # (a vector drawn as one row)
         value = fmt(v, 4)
         if math.isnan(v):
             value += " (no number: the magenta key)"
