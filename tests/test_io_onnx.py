@@ -495,6 +495,30 @@ def test_cell_equations_of_onnx_bias_halves_add_up(name, layer_kind):
     assert f"({fmt(xp)} + " in first.numeric
 
 
+def test_a_clipped_rnn_says_the_number_its_activation_took():
+    # An ONNX RNN with clip: "relu(clip(0.928 + 0.444, ±1)) = relu(1.372) = 1.000" said the
+    # activation took the unclipped sum (its LSTM and GRU record the clipped one). At
+    # every step the number inside the activation is the one it took, and gives h_t.
+    from lstmviz.app.cell_ref import cell_refs, equations, fmt
+
+    case = FIXTURES / "onnx_hand_rnn_relu_clip"
+    model = lstmviz.load(case / "model.onnx")
+    trace = model.trace(np.load(case / "x.npy"))
+    ref = cell_refs(model, trace, "rnn.RNN")[0]
+    steps = ref.rec.steps
+    clipped = 0
+    for s, t, u in np.ndindex(*steps["h"].shape):
+        (eq,) = equations(ref, s, t, u)
+        took = eq.numeric.split(" = ")[-2]
+        assert took.startswith("relu(") and took.endswith(")"), eq.line
+        shown = float(took[5:-1].replace("\u2212", "-"))
+        assert abs(shown) <= 1.0, eq.line
+        assert eq.numeric.endswith("= " + fmt(max(shown, 0.0))), eq.line
+        assert took == f"relu({fmt(steps['pre'][s, t, u])})"
+        clipped += abs(float(steps["x_proj"][s, t, u] + steps["h_proj"][s, t, u])) > 1.0
+    assert clipped  # (the fixture's sums do pass the clip)
+
+
 def test_a_huge_declared_input_is_refused_at_load(tmp_path):
     inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [100000, 100000, 2])]
     path = _save(tmp_path, [helper.make_node("Relu", ["x"], ["y"])], inputs=inputs)

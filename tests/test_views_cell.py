@@ -1,6 +1,7 @@
 """CellView: the equations print the trace's own numbers; bars show the trace's values."""
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -1039,3 +1040,368 @@ def test_the_inputs_number_keeps_its_form_while_playing(view, qtbot):
         assert str(t) in text.replace(",", "")  # (the step's own)
         forms.add(re.sub(r"[\d,]+", "#", text))
     assert len(forms) == 1, forms
+
+
+@pytest.mark.parametrize("kind,options", [("LSTM", {}), ("GRU", {}), ("GRU", {"reset_after": False}),
+                                          ("GRU", {"use_bias": False}), ("SimpleRNN", {})])
+def test_written_out_terms_name_what_they_sum_as_the_equation_does(view, kind, options):
+    """Written out, a GRU's rows read "W_z·x_t = W_z[0]·x_t[0] + W_z[1]·x_t[1] + b = ...":
+    W_z·x_t said to equal a sum with the bias in it. Each row's left side is now the term of
+    its gate's equation that it sums ("W_z·x_t + b_z", "U_z·h_{t-1} + b'_z"), the bias
+    named with its gate, and its total is the trace's number for that term."""
+    model, trace, x = build([LayerSpec(kind, {"units": 3, **options})], T=4, d=2, batch=2)
+    layer = model.layers[0]
+    if len(layer.weights) > 2:  # (a bias that is not zeros: its term shows)
+        layer.weights[2][...] = np.random.default_rng(5).normal(size=layer.weights[2].shape)
+        trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    view.set_expanded(True)
+    rec, s, t, u = trace[layer.name], 1, 2, 2
+    view.set_cursor(Cursor(step=t, sample=s, layer=layer.name, unit=u))
+    eqs = view._eqs
+    rows = [e for e in eqs if e.symbolic.startswith(("W", "U"))]
+    gate = next(e for e in eqs if e not in rows)  # (a SimpleRNN's comes after its rows)
+    assert len(rows) == 2
+    for row, key in zip(rows, ("x_proj", "h_proj")):
+        lhs, _, rhs = row.symbolic.partition(" = ")
+        assert lhs in gate.symbolic, (lhs, gate.symbolic)
+        assert ("b" in lhs) == ("b" in rhs), row.line  # (a bias summed is named on the left)
+        assert row.numeric.endswith("= " + fmt(rec.steps[key][s, t, u])), row.line
+
+
+def _cut_lines(view) -> list:
+    """Every line of the equations' text (its table's and the legend's below it) that the
+    viewport's bottom edge cuts: (its text, px of it in sight)."""
+    area, doc = view.eq_scroll, view.eq_label.doc
+    edge = area.verticalScrollBar().value() + area.viewport().height()
+    layout, out = doc.documentLayout(), []
+    block = doc.begin()
+    while block.isValid():
+        top, text = layout.blockBoundingRect(block).top(), block.layout()
+        for k in range(text.lineCount() if block.text() else 0):  # (not Qt's empty block after the table)
+            line = text.lineAt(k)
+            if top + line.y() < edge < top + line.y() + line.height():
+                out.append((block.text()[:30], edge - top - line.y()))
+        block = block.next()
+    return out
+
+
+def test_the_legend_under_the_equations_is_never_cut_in_two(qapp, tmp_path):
+    """A Bidirectional GRU at 1024 x 768 presenting: the equations' viewport ended 8 px into
+    the legend's first line ("σ = sigmoid: 1 / (1 + e^−x) ..."), its top third over the
+    edge (only the table's rows were kept whole). A legend line the edge would cut is out of
+    sight too, at the top and as the user scrolls; the scroll bar brings it whole."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.io.keras_writer import save_keras
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    path = save_keras(Model.sequential((None, 12, 3), [
+        LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 4, "return_sequences": True}}}),
+        LayerSpec("Dense", {"units": 1})], seed=3), tmp_path / "bidi_gru.keras")
+    w = make_window(str(path), theme="projector", quiet=True)
+    try:
+        w.tabs.setCurrentIndex(next(i for i, v in enumerate(w.views) if v.title == "Cell"))
+        render(w, tmp_path / "shot.png", step=6, size=(1024, 768))
+        view = w.views[w.tabs.currentIndex()]
+        bar = view.eq_scroll.verticalScrollBar()
+        assert view.eq_scroll.isVisible() and bar.maximum() > 0  # (the equations scroll here)
+        assert not _cut_lines(view)
+        for value in range(0, bar.maximum() + 1, 3):
+            bar.setValue(value)
+            QtWidgets.QApplication.processEvents()
+            assert not _cut_lines(view), (value, _cut_lines(view))
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)
+
+
+def test_a_stack_of_cells_is_not_said_to_have_no_recurrent_cell(view):
+    """Keras' RNN([GRUCell(3), SimpleRNNCell(2)]) selected: the view said "'rnn' (RNN) has
+    no recurrent cell", of a layer of two. It says what the layer holds and where its
+    cells' weights are shown."""
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
+             {"class_name": "SimpleRNNCell", "config": {"units": 2}}]
+    model, trace, x = build([LayerSpec("RNN", {"cell": cells})])
+    name = model.layers[0].name
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(layer=name))
+    text = view.message_text()
+    assert text is not None and "no recurrent cell" not in text
+    assert f"'{name}' (RNN) steps 2 cells together (GRUCell(3) + SimpleRNNCell(2))" in text
+    assert "Weights view" in text
+
+
+def test_activations_serialized_in_full_are_named_by_their_function(view):
+    """Keras 3 may save a built-in activation in full ({"class_name": "function", "config":
+    "relu", "module": "keras.activations", ...}): the engine runs it, and the Cell view
+    failed on it (AttributeError: 'str' object has no attribute 'get'). Its equations now
+    name the function and print the trace's numbers; the legend gives its formula."""
+    def full(name):
+        return {"module": "keras.activations", "class_name": "function", "config": name,
+                "registered_name": "function"}
+
+    model, trace, x = build([LayerSpec("LSTM", {"units": 3, "activation": full("relu"),
+                                                "recurrent_activation": full("hard_sigmoid")})])
+    view.set_data(model, trace, inputs=[x])
+    s, t, u = 1, 2, 1
+    view.set_cursor(Cursor(step=t, sample=s, layer="lstm", unit=u))
+    rec = trace["lstm"]
+    lines = view.equation_lines()
+    assert lines[0].startswith("i_t = hard_sigmoid(W_i·x_t + U_i·h_{t-1} + b_i) = hard_sigmoid(")
+    assert lines[0].endswith(f"= hard_sigmoid({fmt(rec.steps['pre'][s, t, u])}) = {fmt(rec.steps['i'][s, t, u])}")
+    assert lines[-1] == (f"h_t = o_t·relu(c_t) = {fmt(rec.steps['o'][s, t, u])}·relu("
+                         f"{fmt(rec.steps['c'][s, t, u])}) = {fmt(rec.steps['h'][s, t, u])}")
+    assert "max(x, 0)" in view.eq_label.text() and "relu6(x + 3) / 6" in view.eq_label.text()
+
+
+@pytest.mark.parametrize("act", ["softmax", "log_softmax"])
+def test_an_activation_over_the_units_says_so_beside_its_numbers(view, act):
+    """A SimpleRNN with activation softmax printed "h_t = softmax(−0.138) = 0.260", and the
+    legend "softmax(x)": a softmax of one number is 1. The number is unit u's share of all
+    the units' (the trace's value, checked here against its pre-activations); the legend
+    now says the sum runs over the layer's units."""
+    model, trace, x = build([LayerSpec("SimpleRNN", {"units": 4, "activation": act})])
+    view.set_data(model, trace, inputs=[x])
+    s, t, u = 1, 3, 2
+    view.set_cursor(Cursor(step=t, sample=s, layer="simple_rnn", unit=u))
+    pre = trace["simple_rnn"].steps["pre"][s, t].astype(np.float64)
+    share = np.exp(pre[u]) / np.exp(pre).sum()
+    want = share if act == "softmax" else np.log(share)
+    (line,) = view.equation_lines()
+    assert line.endswith(f"{act}({fmt(pre[u])}) = {fmt(want)}")
+    legend = view.eq_label.text()
+    assert f"{act}(x) = " in legend and "over the layer's units" in legend
+
+
+@pytest.mark.parametrize("act,says", [("elu", "e^x − 1"), ("softplus", "log(1 + e^x)"),
+                                      ("softsign", "x / (1 + |x|)"), ("swish", "x / (1 + e^-x)"),
+                                      ("leaky_relu", "0.2x"), ("exponential", "e^x")])
+def test_the_legend_gives_each_activations_formula(view, act, says):
+    """The legend wrote "elu(x)", "softplus(x)" ...: a name, not what it computes. Each
+    activation the engine runs is given its formula there (as sigmoid and relu were)."""
+    model, trace, x = build([LayerSpec("SimpleRNN", {"units": 2, "activation": act})])
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=1, sample=0, layer="simple_rnn", unit=1))
+    assert f"{act}(x) = " in view._act_legend and says in view._act_legend
+
+
+@pytest.mark.parametrize("case,says", [
+    ("onnx_hand_lstm_activations", ["HardSigmoid(alpha=0.3, beta=0.4)(x) = clip(0.3x + 0.4, 0, 1)",
+                                    "LeakyRelu(alpha=0.2)(x) = x if x ≥ 0, else 0.2x"]),
+    ("onnx_hand_lstm_bidir_acts", ["Affine(alpha=0.8, beta=0.05)(x) = 0.8·x + 0.05"])])
+def test_an_onnx_nodes_activations_are_given_their_formulas(view, case, says):
+    """An ONNX node's activations with their parameters read "HardSigmoid(alpha=0.3,
+    beta=0.4)(x) = hardsigmoid(alpha=0.3, beta=0.4)(x)" in the legend: the name again,
+    lower-cased. Each now gives what it computes with the node's alpha and beta, and the
+    equations' numbers follow that formula."""
+    import lstmviz
+    from lstmviz.engine.onnx_layers import onnx_activation
+
+    folder = Path(__file__).parent / "fixtures" / case
+    model = lstmviz.load(folder / "model.onnx")
+    x = np.load(folder / "x.npy")
+    trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=1, sample=0, layer="lstm.LSTM", unit=1))
+    for text in says:
+        assert text in view._act_legend, view._act_legend
+    ref = view.ref
+    rec, act = ref.rec, ref.layer.config["recurrent_activation"]  # (a bidirectional node's forward half)
+    pre = rec.steps["pre"][0, 1, 0 * ref.units + 1]
+    assert view.equation_lines()[0].endswith(
+        f"{act}({fmt(pre)}) = {fmt(onnx_activation(act)(np.array([pre]))[0])}")
+
+
+def _cut_at_top(view) -> list:
+    """Every line of the equations' text the viewport's top edge cuts: (its text, px of it
+    above the edge)."""
+    area, doc = view.eq_scroll, view.eq_label.doc
+    edge = area.verticalScrollBar().value()
+    layout, out = doc.documentLayout(), []
+    block = doc.begin()
+    while block.isValid():
+        top, text = layout.blockBoundingRect(block).top(), block.layout()
+        for k in range(text.lineCount() if block.text() else 0):
+            line = text.lineAt(k)
+            if top + line.y() < edge < top + line.y() + line.height():
+                out.append((block.text()[:30], edge - top - line.y()))
+        block = block.next()
+    return out
+
+
+def test_a_masked_steps_rows_brought_into_sight_leave_no_line_cut_at_the_top(qapp, tmp_path):
+    """A masked step brings its carried-over rows into sight (the equations scroll to them);
+    at 1024 x 768 presenting that scroll ended across o_t's numbers, "= 0.541" cut in half
+    at the viewport's top edge. The rows come into sight with every line above them whole
+    or out of sight."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    case = Path(__file__).parent / "fixtures" / "k3_emb_mask_lstm"
+    w = make_window(str(case / "model.keras"), theme="projector", quiet=True, inputs=np.load(case / "x.npy"))
+    try:
+        w.tabs.setCurrentIndex(next(i for i, v in enumerate(w.views) if v.title == "Cell"))
+        w.state.set_cursor(layer="lstm_1", sample=1, unit=2)
+        render(w, tmp_path / "shot.png", step=6, size=(1024, 768))
+        view = w.views[w.tabs.currentIndex()]
+        area, bar = view.eq_scroll, view.eq_scroll.verticalScrollBar()
+        assert "sample 1" in view.header.text()  # (the window traces the sample shown)
+        assert view.ref.masked(view.cursor.sample, 6) and bar.value() > 0  # (scrolled to the carried-over rows)
+        width, rows = area.viewport().width(), 0
+        while view.eq_label.row_bottom(rows, width) is not None:
+            rows += 1
+        last = view.eq_label.row_bottom(rows - 1, width)
+        assert last <= bar.value() + area.viewport().height() + area.viewportMargins().bottom() + 1  # (in sight)
+        assert not _cut_at_top(view), _cut_at_top(view)
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)
+
+
+def test_a_grus_terms_written_out_at_800_x_600_presenting_lay_out(qapp, tmp_path):
+    """A GRU's Cell view with its terms written out, presenting at 800 x 600: Qt crashed
+    (a segmentation fault in QGridLayout::setGeometry) as the window was fitted to that
+    size: a chart resized while the grid laid its cells out moved the grid's items (one
+    row of charts or two) in the middle of that layout. The rows are now fitted after it;
+    the window is drawn at its size, the charts and the equations in it."""
+    from lstmviz.io.keras_writer import save_keras
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    path = save_keras(Model.sequential((None, 12, 3), [
+        LayerSpec("GRU", {"units": 5, "reset_after": False, "recurrent_activation": "hard_sigmoid"}),
+        LayerSpec("Dense", {"units": 1})], seed=3), tmp_path / "gru.keras")
+    w = make_window(str(path), theme="projector", quiet=True)
+    try:
+        w.tabs.setCurrentIndex(1)
+        view = w.views[1]
+        view.set_expanded(True)
+        render(w, tmp_path / "shot.png", step=3, size=(800, 600))
+        assert (w.width(), w.height()) == (800, 600)
+        shown = [bp for bp in view.bars.values() if not bp.widget.isHidden()]
+        assert len(shown) == 6 and view._two_rows and view.eq_scroll.isVisible()
+        assert len(view.equation_lines()) == 6  # (z, W_z·x_t + b_z, U_z·h_t-1, r, h~, h)
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)
+
+
+def test_written_out_terms_scrolled_to_leave_no_line_cut_at_the_top(qapp, tmp_path):
+    """Written out, the equations scroll to the first gate's U·h_t-1 row; a GRU's at 1024 x
+    768 presenting ended with the top half of z_t's "= hard_sigmoid(−0.067 + 0.004)" at the
+    viewport's top edge. The row comes into sight with every line above it whole or out
+    of sight."""
+    from lstmviz.io.keras_writer import save_keras
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    path = save_keras(Model.sequential((None, 12, 3), [
+        LayerSpec("GRU", {"units": 5, "reset_after": False, "recurrent_activation": "hard_sigmoid"}),
+        LayerSpec("Dense", {"units": 1})], seed=3), tmp_path / "gru.keras")
+    w = make_window(str(path), theme="projector", quiet=True)
+    try:
+        w.tabs.setCurrentIndex(1)
+        view = w.views[1]
+        view.set_expanded(True)
+        render(w, tmp_path / "shot.png", step=3, size=(1024, 768))
+        area, bar = view.eq_scroll, view.eq_scroll.verticalScrollBar()
+        assert bar.value() > 0  # (scrolled to the U·h row)
+        assert not _cut_at_top(view), _cut_at_top(view)
+        rows = [k for k, eq in enumerate(view._eqs) if eq.symbolic.startswith("U")]
+        width = area.viewport().width()
+        fits = "<tr><td></td>" not in view.eq_label.laid_out(width)
+        bottom = view.eq_label.row_bottom((rows[0] + 1) * (1 if fits else 2) - 1, width)
+        assert bottom <= bar.value() + area.viewport().height() + area.viewportMargins().bottom() + 4
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)
+
+
+def _num(text: str) -> float:
+    return float(text.replace("\u2212", "-").strip("()"))
+
+
+_GATE_LINE = re.compile(r"^(\S+) = .* = ([\w.]+)\((.*)\) = \2\((\S+)\) = (\S+)$")
+
+
+@pytest.mark.parametrize("kind,options", [("LSTM", {}), ("GRU", {}), ("GRU", {"reset_after": False}),
+                                          ("SimpleRNN", {})])
+@pytest.mark.parametrize("variant", ["plain", "no bias, relu, backwards, masked", "bidirectional"])
+def test_every_gate_line_prints_the_traces_numbers_and_they_add_up(view, kind, options, variant):
+    """A student checking the Cell view's numbers: for every gate, at the first, a middle
+    and the last step of a sample and unit other than 0, the line's activation argument
+    and result are the trace's (pre and the gate), its terms add up to that argument (to
+    the printed decimals), a bias term is there exactly when the layer has one, and the
+    activation of the argument gives the result."""
+    from lstmviz.engine import activations
+
+    config = {"units": 3, "return_sequences": True, **options}
+    if variant.startswith("no bias"):
+        config.update(use_bias=False, activation="relu", go_backwards=True)
+    layer = LayerSpec(kind, config)
+    if variant == "bidirectional":
+        layer = LayerSpec("Bidirectional", {"layer": {"class_name": kind, "config": config}})
+    x = np.random.default_rng(2).normal(size=(3, 6, 2)).astype(np.float32)
+    masked = variant.startswith("no bias")
+    if masked:
+        x[1, 4:] = 0.0
+    stack = ([LayerSpec("Masking", {"mask_value": 0.0})] if masked else []) + [layer]
+    model = Model.sequential((None, 6, 2), stack, seed=1)
+    for half in (getattr(model.layers[-1], "forward_layer", None), getattr(model.layers[-1], "backward_layer", None),
+                 model.layers[-1]):
+        if half is not None and len(getattr(half, "weights", ())) == 3 and getattr(half, "cell", None):
+            half.weights[2][...] = np.random.default_rng(3).normal(size=half.weights[2].shape)  # (not zeros)
+    trace = model.trace(x)
+    name = model.layers[-1].name
+    view.set_data(model, trace, inputs=[x])
+    sides = ("forward", "backward") if variant == "bidirectional" else ("forward",)
+    checked = 0
+    for side in sides:
+        for t in (0, 3, 5):
+            view.set_cursor(Cursor(step=t, sample=1, layer=name, unit=2, side=side))
+            ref = view.ref
+            use_bias = bool(ref.layer.config.get("use_bias", True))
+            for g, gate in enumerate(ref.cell.gates):
+                line = next(l for l in view.equation_lines() if l.startswith(gate.key.replace("_tilde", "~") + "_t ="))
+                if "masked" in line:
+                    continue
+                m = _GATE_LINE.match(line)
+                assert m, line
+                fn, inner, pre, value = m.group(2), m.group(3), m.group(4), m.group(5)
+                col = g * ref.units + 2
+                assert pre == fmt(ref.rec.steps["pre"][1, t, col]), line
+                assert value == fmt(ref.rec.steps[gate.key][1, t, 2]), line
+                terms = [(_num(a), _num(b) if b else 1.0) for a, b in
+                         re.findall(r"(\(?−?\d+\.\d+\)?)(?:·(\(?−?\d+\.\d+\)?))?", inner)]
+                assert abs(sum(a * b for a, b in terms) - _num(pre)) <= 0.0005 * len(terms) + 0.002, line
+                assert ("b" in m.group(0).split(" = ")[1]) == use_bias, line
+                got = activations.get(fn, model.keras_major)(np.array([_num(pre)], np.float32))[0]
+                assert abs(float(got) - _num(value)) <= 0.002, line
+                checked += 1
+    assert checked >= 3 * len(sides) * len(ref.cell.gates) - (6 if masked else 0)
+
+
+@pytest.mark.parametrize("case,side,says", [
+    ("onnx_hand_lstm_activations", "forward", "ScaledTanh(alpha=1.5, beta=0.7)(x) = 1.5·tanh(0.7·x)"),
+    ("onnx_hand_lstm_bidir_acts", "backward", "ThresholdedRelu(alpha=0.1)(x) = x if x > 0.1, else 0")])
+def test_an_onnx_lstms_output_activation_is_in_the_legend(view, case, side, says):
+    """An ONNX LSTM applies a third activation of its own to c_t ("h_t =
+    o_t·ScaledTanh(alpha=1.5, beta=0.7)(c_t)"); the legend gave the gates' two and not it.
+    It gives h's too, and h_t's number is that function of c_t times o_t."""
+    import lstmviz
+    from lstmviz.engine.onnx_layers import onnx_activation
+
+    folder = Path(__file__).parent / "fixtures" / case
+    model = lstmviz.load(folder / "model.onnx")
+    x = np.load(folder / "x.npy")
+    trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=1, sample=0, layer="lstm.LSTM", unit=1, side=side))
+    assert says in view._act_legend, view._act_legend
+    ref = view.ref
+    act = ref.layer.config["output_activation"]
+    o, c, h = (ref.rec.steps[k][0, 1, 1] for k in ("o", "c", "h"))
+    assert view.equation_lines()[-1] == f"h_t = o_t·{act}(c_t) = {fmt(o)}·{act}({fmt(c)}) = {fmt(h)}"
+    assert abs(float(o * onnx_activation(act)(np.array([c]))[0]) - float(h)) < 1e-6

@@ -7,6 +7,7 @@ import pytest
 from helpers import demo_at_least_size
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
+from lstmviz.ui.views._common import fmt
 from lstmviz.ui.views.weights import WeightsView
 
 
@@ -218,3 +219,144 @@ def test_at_the_windows_least_size_no_gate_label_hides_a_matrix_and_titles_stay_
             plot = m.plot.sceneBoundingRect()
             assert title.left() >= plot.left() - 1 and title.right() <= plot.right() + 1, (m.name, title, plot)
         assert below >= 1  # (the recurrent kernel's, at least)
+
+
+def test_a_stack_of_cells_shows_every_cells_weights_in_its_gate_blocks(view, qtbot):
+    """Keras' RNN([GRUCell(3), SimpleRNNCell(2)]) holds six arrays; the view has room for
+    four matrices and drew the first four (cell_0's three and cell_1's kernel), without
+    gate blocks: cell_1's recurrent kernel and bias, counted in "params = 84", were nowhere.
+    Each cell is now shown on its own (a button each), as a layer of its kind: its three
+    matrices, its gate blocks and labels, its parameter formula, hovers on its weights."""
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
+             {"class_name": "SimpleRNNCell", "config": {"units": 2}}]
+    model, trace = build([LayerSpec("RNN", {"cell": cells}), LayerSpec("Dense", {"units": 1})])
+    layer = model.layers[0]
+    named = layer.named_weights()
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer=layer.name))
+    assert view.cell_box.isVisibleTo(view) and not view.side_box.isVisibleTo(view)
+    assert [b.text() for b in view.cell_buttons] == ["cell_0", "cell_1"]
+    assert [b.toolTip() for b in view.cell_buttons] == ["cell_0: GRUCell(3)", "cell_1: SimpleRNNCell(2)"]
+    drawn = {}
+    for k, cell in enumerate(layer.cells):
+        view.cell_buttons[k].click()
+        assert view.cell_buttons[k].isChecked()
+        assert set(view.images) == {"kernel", "recurrent_kernel", "bias"}
+        for name, image in view.images.items():
+            want = named[f"cell_{k}/{name}"]
+            np.testing.assert_array_equal(image.image, want if want.ndim == 2 else want.reshape(1, -1))
+            drawn[f"cell_{k}/{name}"] = True
+        assert cell.param_formula() in view.formula.text() and f"cell_{k}" in view.formula.text()
+        assert f"({cell.cell.cell_class} in RNN)" in view.formula.text()
+        kernel = view.matrices[0]
+        letters = [forms[-1] for forms in kernel.label_forms if forms]
+        assert letters == (["z", "r", "h"] if k == 0 else [])
+        col = cell.units + 1 if k == 0 else 1
+        text = view.hover_text("kernel", col, 2)
+        assert text.startswith(f"kernel[2, {col}] · ")
+        assert text.endswith(f"value {fmt(named[f'cell_{k}/kernel'][2, col], 4)}")
+        if k == 0:
+            assert "gate r (reset gate), unit 1" in text
+    assert set(drawn) == set(named)  # every weight the layer counts, drawn
+    view.set_cursor(Cursor(layer="dense"))  # another layer: no cell buttons
+    assert not view.cell_box.isVisibleTo(view)
+
+
+def test_a_two_row_bias_says_which_row_is_the_recurrent_one(qapp, tmp_path):
+    """A GRU's bias (reset_after) has two rows, input b and recurrent b'. Only the title's
+    whole form said so, and at 1024 x 768 presenting the title was "bias": the hover over
+    row 1 read "bias[1, 5] · gate r (reset gate), unit 1", as row 0's did. The hover now
+    names the row's bias (input b_r, recurrent b'_r) with its value, and the title's short
+    form keeps the rows' names."""
+    from lstmviz.io.keras_writer import save_keras
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    model = Model.sequential((None, 12, 3), [LayerSpec("GRU", {"units": 4}), LayerSpec("Dense", {"units": 1})],
+                             seed=3)
+    model.layers[0].weights[2][...] = np.random.default_rng(1).normal(size=(2, 12))  # (not zeros)
+    path = save_keras(model, tmp_path / "gru.keras")
+    w = make_window(str(path), theme="projector", quiet=True)
+    try:
+        w.tabs.setCurrentIndex(next(i for i, v in enumerate(w.views) if v.title == "Weights"))
+        render(w, tmp_path / "shot.png", step=3, size=(1024, 768))
+        view = w.views[w.tabs.currentIndex()]
+        bias = w.state.model.get_layer("gru").weights[2]
+        for row, says in ((0, "input bias b_r"), (1, "recurrent bias b'_r")):
+            text = view.hover_text("bias", 5, row)
+            assert text == f"bias[{row}, 5] · {says} · gate r (reset gate), unit 1 · value {fmt(bias[row, 5], 4)}"
+        slot = next(m for m in view.matrices if m.name == "bias")
+        shown = slot.plot.titleLabel.item.toPlainText()
+        assert "b'" in shown and "b" in shown.replace("bias", ""), shown
+        assert slot.plot.titleLabel.item.boundingRect().width() <= slot.plot.vb.width() + 1
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("backward", [None, {"class_name": "LSTM", "config": {"units": 5, "go_backwards": True}},
+                                      {"class_name": "GRU", "config": {"units": 2, "go_backwards": True,
+                                                                       "use_bias": False}}])
+def test_a_bidirectionals_formula_adds_up_to_its_count(view, backward):
+    """Bidirectional(LSTM(3), backward_layer=GRU(5, use_bias=False)) read "params =
+    2·[4·(d·u + u·u + u)] = 2·[4·(3·3 + 3·3 + 3)] = 204": twice the forward half's, which
+    is 168. Halves of their own are now written each with its own numbers, and the
+    numbers shown compute the count shown."""
+    config = {"layer": {"class_name": "LSTM", "config": {"units": 3}}}
+    if backward is not None:
+        config["backward_layer"] = backward
+    model, trace = build([LayerSpec("Bidirectional", config)])
+    layer = model.layers[0]
+    view.set_data(model, trace)
+    for side in ("forward", "backward"):
+        view.set_cursor(Cursor(layer=layer.name, side=side))
+        text = view.formula.text()
+        formula = text.split("params = <b>", 1)[1].split("</b>", 1)[0]
+        *_, numbers, total = formula.split(" = ")
+        assert int(total.replace(",", "")) == layer.count_params()
+        assert eval(numbers.replace("·", "*").replace("[", "(").replace("]", ")")) == layer.count_params(), formula
+        for half in (layer.forward_layer, layer.backward_layer):  # (each half's own numbers)
+            assert half.param_formula().split(" = ")[1] in formula
+
+
+def test_a_stack_of_cells_keeps_the_window_within_800_x_600(qapp, tmp_path):
+    """The cell buttons of RNN([GRUCell(3), SimpleRNNCell(2)]) read "cell_0 GRUCell(3)" and
+    "cell_1 SimpleRNNCell(2)": side by side they gave the Weights view a least width of
+    466 px, and at 800 x 600 presenting the window was drawn 916 x 687. The buttons name
+    their cells (the formula and their tooltips the class): the window keeps its size."""
+    from pathlib import Path
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    w = make_window(str(Path(__file__).parent / "fixtures" / "k3_rnn_cells" / "model.keras"),
+                    theme="projector", quiet=True)
+    try:
+        k = next(i for i, v in enumerate(w.views) if v.title == "Weights")
+        w.tabs.setCurrentIndex(k)
+        w.state.set_cursor(layer="rnn_stacked")
+        render(w, tmp_path / "shot.png", step=0, size=(800, 600))
+        view = w.views[k]
+        assert view.cell_box.isVisible() and len(view.cell_buttons) == 2
+        assert (w.width(), w.height()) == (800, 600)
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)
+
+
+def test_a_one_dimensional_weight_is_hovered_by_one_index(view):
+    """An ONNX graph's Add of a constant vector (dense_2_1.BiasAdd's add_0, shape (2,)) is
+    drawn as one row; its hover read "add_0[0, 1]", an index its array does not have (only
+    a weight named bias was read by one). A weight of one axis is hovered by one index,
+    with its value."""
+    from pathlib import Path
+
+    import lstmviz
+
+    case = Path(__file__).parent / "fixtures" / "onnx_keras_bidi_lstm_seq"
+    model = lstmviz.load(case / "model.onnx")
+    trace = model.trace(np.load(case / "x.npy"))
+    add = model.get_layer("dense_2_1.BiasAdd").named_weights()["add_0"]
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="dense_2_1.BiasAdd"))
+    assert view.hover_text("add_0", 1, 0) == f"add_0[1] · output 1 · value {fmt(add[1], 4)}"

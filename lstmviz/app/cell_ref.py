@@ -527,12 +527,14 @@ def _onnx_equations(ref: CellRef, sample: int, step: int, unit: int) -> list[Equ
 
 def activation_names(ref: CellRef) -> list[str]:
     """The activations the cell's equations use, each once: (recurrent_activation,)
-    activation."""
+    activation (, an ONNX LSTM's output_activation, h's own)."""
     if not ref.cell.gated:
         names = [act_name(ref.layer.config.get("activation"))]
     else:
         names = [act_name(ref.layer.config.get("recurrent_activation")),
                  act_name(ref.layer.config.get("activation"))]
+    if ref.layer.config.get("output_activation") is not None:
+        names.append(act_name(ref.layer.config.get("output_activation")))
     seen: list[str] = []
     for n in names:
         if n not in seen:

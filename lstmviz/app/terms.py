@@ -43,10 +43,14 @@ class Terms:
             more = f" + \u2026 ({n - len(shown)} more)"
             sym += more
             num += more
-        if self.bias is not None:
-            sym += " + b" if self.symbol.startswith("W") else " + b'"
+        lhs = self.symbol
+        if self.bias is not None:  # (the sum is the equation's "W_z·x_t + b_z": so named)
+            sub = self.symbol[1:self.symbol.index("·")]  # "_z", "" for a one-gate cell
+            b = ("b" if self.symbol.startswith("W") else "b'") + sub
+            lhs += f" + {b}"
+            sym += f" + {b}"
             num += f" + {_term(self.bias)}"
-        return f"{self.symbol} = {sym}", f"{num} = {_fmt(self.total)}"
+        return f"{lhs} = {sym}", f"{num} = {_fmt(self.total)}"
 
 
 def _fmt(v, nd: int = 3) -> str:

@@ -9,6 +9,7 @@ Each function takes ``x`` and an optional ``out`` array (may be ``x`` itself).
 from __future__ import annotations
 
 import math
+import re
 from typing import Callable
 
 import numpy as np
@@ -196,11 +197,47 @@ def get(name, keras_major: int = 3) -> Activation:
 def formula(name, keras_major: int = 3) -> str:
     """A short human formula for the equations panel, e.g. 'clip(0.2x + 0.5, 0, 1)'."""
     key = (name or "linear").lower() if isinstance(name, str) else "linear"
+    onnx = _ONNX_SPEC.match(name) if isinstance(name, str) else None
+    if onnx is not None and onnx.group(1) in _ONNX_FORMULAS:  # an ONNX node's, with its alpha, beta
+        return _ONNX_FORMULAS[onnx.group(1)].format(a=onnx.group(2), b=onnx.group(3))
     if key == "hard_sigmoid":
         return "relu6(x + 3) / 6" if keras_major >= 3 else "clip(0.2x + 0.5, 0, 1)"
-    return {
-        "sigmoid": "1 / (1 + e^-x)",
-        "tanh": "tanh(x)",
-        "relu": "max(x, 0)",
-        "linear": "x",
-    }.get(key, key + "(x)")
+    return FORMULAS.get(key, key + "(x)")
+
+
+#: an ONNX node's activation with its parameters ("HardSigmoid(alpha=0.3, beta=0.4)", as
+#: ``onnx_layers.activation_specs`` writes them) and what each computes
+_ONNX_SPEC = re.compile(r"^([A-Za-z]+)\(alpha=([^,()]+)(?:, beta=([^,()]+))?\)$")
+_ONNX_FORMULAS = {
+    "Affine": "{a}·x + {b}",
+    "LeakyRelu": "x if x ≥ 0, else {a}x",
+    "ThresholdedRelu": "x if x > {a}, else 0",
+    "ScaledTanh": "{a}·tanh({b}·x)",
+    "HardSigmoid": "clip({a}x + {b}, 0, 1)",
+    "Elu": "x if x ≥ 0, else {a}·(e^x − 1)",
+}
+
+#: what each activation computes, as the Cell view's legend writes it (softmax and
+#: log_softmax are not functions of one number: a unit's share of all the units'; no
+#: "sigmoid(x)" inside another's formula, where the compact legend writes sigmoid as σ)
+FORMULAS = {
+    "sigmoid": "1 / (1 + e^-x)",
+    "tanh": "tanh(x)",
+    "relu": "max(x, 0)",
+    "linear": "x",
+    "relu6": "min(max(x, 0), 6)",
+    "elu": "x if x > 0, else e^x − 1",
+    "selu": "1.0507·(x if x > 0, else 1.6733·(e^x − 1))",
+    "softplus": "log(1 + e^x)",
+    "softsign": "x / (1 + |x|)",
+    "swish": "x / (1 + e^-x)",
+    "silu": "x / (1 + e^-x)",
+    "gelu": "x·Φ(x), Φ the standard normal's distribution function",
+    "exponential": "e^x",
+    "leaky_relu": "x if x > 0, else 0.2x",
+    "hard_silu": "x·relu6(x + 3) / 6",
+    "hard_swish": "x·relu6(x + 3) / 6",
+    "mish": "x·tanh(log(1 + e^x))",
+    "softmax": "e^x / Σ e^x, the sum over the layer's units",
+    "log_softmax": "x − log Σ e^x, the sum over the layer's units",
+}

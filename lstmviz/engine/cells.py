@@ -76,9 +76,15 @@ def _esc(text: str) -> str:
 
 
 def act_name(name: Any) -> str:
-    """An activation as the equations print it (a serialized dict gives its name)."""
+    """An activation as the equations print it (a serialized dict gives its name: Keras 3's
+    full form of a built-in, ``{"class_name": "function", "config": "relu", ...}``, the
+    function's, as ``activations.get`` reads it)."""
     if isinstance(name, dict):
-        name = name.get("config", {}).get("name") or name.get("class_name")
+        cfg = name.get("config")
+        if name.get("class_name") == "function" and isinstance(cfg, str):
+            name = cfg
+        else:
+            name = (cfg.get("name") if isinstance(cfg, dict) else None) or name.get("class_name")
     return str(name or "linear")
 
 

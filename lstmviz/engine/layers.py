@@ -797,7 +797,12 @@ class Bidirectional(Layer):
         return blocks
 
     def param_formula(self):
-        return twice(self.forward_layer.param_formula(), self.count_params())
+        forward, backward = self.forward_layer.param_formula(), self.backward_layer.param_formula()
+        if forward.split(" = ")[:2] == backward.split(" = ")[:2]:
+            return twice(forward, self.count_params())
+        # a backward layer of its own (Keras' backward_layer=): each half with its numbers
+        f, b = forward.split(" = "), backward.split(" = ")
+        return f"[{f[0]}] + [{b[0]}] = [{f[1]}] + [{b[1]}] = {self.count_params():,}"
 
     def describe(self):
         return f"{self.forward_layer.class_name} {self.forward_layer.describe()}, merge {self.merge_mode}"

@@ -255,7 +255,8 @@ def run_rnn_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, clip, mask=No
         if b_rec is not None:
             h_proj[t] += b_rec
         np.add(x_proj[t], h_proj[t], out=pre[t])
-        hn = f(_clip(pre[t].copy(), clip))
+        # (pre: the activation's input, clipped, as the LSTM and GRU record it)
+        hn = f(_clip(pre[t], clip).copy())
         if mask is not None:
             hn = np.where(mask[t][:, None], hn, h)
         hs[t] = hn

@@ -811,6 +811,25 @@ class RichText(QtWidgets.QWidget):
                 block = block.next()
         return lines
 
+    def lines_below_table(self, width: int) -> list[tuple[float, float]]:
+        """The (top, bottom) of every line (px) of text after the text's table (its
+        legend) laid out at ``width`` (not the empty block Qt puts after a table, which it
+        places over the table's last row)."""
+        self._layout(width)
+        tables = [f for f in self.doc.rootFrame().childFrames() if isinstance(f, QtGui.QTextTable)]
+        if not tables:
+            return []
+        layout, lines = self.doc.documentLayout(), []
+        block = self.doc.findBlock(tables[0].lastPosition() + 1)
+        while block.isValid():
+            top = layout.blockBoundingRect(block).top()
+            text = block.layout()
+            for k in range(text.lineCount() if block.text() else 0):
+                line = text.lineAt(k)
+                lines.append((top + line.y(), top + line.y() + line.height()))
+            block = block.next()
+        return lines
+
     def text_without_fills(self) -> str:
         """The text less its numbers (``set_filled``'s ``static``; without fills, the text)."""
         return self._static if self._static is not None else self._html

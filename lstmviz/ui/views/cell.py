@@ -32,6 +32,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.app.terms import projection_terms
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
+from lstmviz.engine.layers import StackedRNN
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
@@ -563,9 +564,6 @@ class CellView(TraceView):
         self._in_note = ""  # where they come from, at step 0 (the "in" title's, _fit_in_title)
         self._showing = False  # in _show (which decides that itself)
         self._layout_serial = 0  # counts the charts' layouts (_place_bars)
-        #: in _place_bars, which the grid's own layout pass calls (a cell's resize): the
-        #: charts' sigResized there must not rearrange the grid (_fit_rows waits for it)
-        self._placing = False
         self._titles_pending = False  # their titles measured again soon (_titles_laid_out)
         self._ticks_pending = False  # their count axes made alike soon (_same_ticks)
         self._narrow: dict = {}  # whether titles run into each other, by titles and layout
@@ -573,6 +571,8 @@ class CellView(TraceView):
         self._tight = False
         self._pitch: tuple | None = None  # (the charts' pitch in px, the numbers' metrics)
         self._numbers: tuple = (3, False, None)  # the charts' numbers' last decimals, tightness, pitch
+        self._placing = False  # in _place_bars (the grid laying its cells out): _fit_rows waits
+        self._fit_pending = False
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -770,11 +770,12 @@ class CellView(TraceView):
         if getattr(self, "eq_scroll", None) is None:
             return  # (being made)
         if self._placing:
-            # inside the grid's layout pass (a cell resized -> _place_bars -> a chart's
-            # sigResized): moving the grid's widgets now freed the items that pass was
-            # laying out, and the app crashed (a segfault: lesson 7 then 8 on a 4:3
-            # projector, the side panel hidden); it runs once that pass is done
-            QtCore.QTimer.singleShot(0, self, self._fit_rows)
+            # (a chart resized while the grid lays its cells out, _place_bars: the grid's
+            # items moved in the middle of its own setGeometry crashed Qt (a GRU's terms
+            # written out at 800 x 600 presenting); the rows are fitted after it)
+            if not self._fit_pending:
+                self._fit_pending = True
+                QtCore.QTimer.singleShot(0, self, self._fit_rows_later)
             return
         n = sum(not slot.isHidden() for slot in self._slot_of.values())
         m = self.layout().contentsMargins()
@@ -810,18 +811,23 @@ class CellView(TraceView):
             if self._charts and self._drawn and not self._showing and self.ref is not None:
                 self._show(self.cursor)  # type: ignore[arg-type]  # the header with or without it
 
+    def _fit_rows_later(self) -> None:
+        self._fit_pending = False
+        if shiboken6.isValid(self):
+            self._fit_rows()
+
     def _place_bars(self) -> None:
         """The charts' view over the grid cells of the shown charts, each chart over its
         cell (as a view of its own in that cell showed it)."""
-        placing, self._placing = self._placing, True
+        if self.bar_view is None:
+            return  # (the cells are being made)
+        self._placing = True
         try:
             self._place_bars_now()
         finally:
-            self._placing = placing
+            self._placing = False
 
     def _place_bars_now(self) -> None:
-        if self.bar_view is None:
-            return  # (the cells are being made)
         self._layout_serial += 1  # the charts' titles measured again (_too_narrow)
         shown = [bp for bp in self.bars.values() if not bp.widget.isHidden()]
         if not shown:
@@ -1131,13 +1137,20 @@ class CellView(TraceView):
         self.ref = ref
         if ref is None:
             name = cursor.layer or "no layer"
-            kind = ""
+            layer = None
             try:
-                kind = f" ({self.model.get_layer(cursor.layer).class_name})" if cursor.layer else ""
+                layer = self.model.get_layer(cursor.layer) if cursor.layer else None
             except Exception:
                 pass
-            self.message.setText(f"'{name}'{kind} has no recurrent cell.\n\nSelect a recurrent layer "
-                                 "(LSTM, GRU, SimpleRNN or Bidirectional) to look inside its cell.")
+            kind = f" ({layer.class_name})" if layer is not None else ""
+            if isinstance(layer, StackedRNN):  # (cells, but not one: "no recurrent cell" was untrue)
+                self.message.setText(
+                    f"'{name}'{kind} steps {len(layer.cells)} cells together ({layer.describe()}): the Cell "
+                    "view looks inside a layer of one cell.\n\nThe Weights view shows each of its cells' "
+                    "weights; select an LSTM, GRU, SimpleRNN or Bidirectional layer to look inside its cell.")
+            else:
+                self.message.setText(f"'{name}'{kind} has no recurrent cell.\n\nSelect a recurrent layer "
+                                     "(LSTM, GRU, SimpleRNN or Bidirectional) to look inside its cell.")
             self._eqs = []
             self.stack.setCurrentIndex(0)
             return
@@ -1460,7 +1473,7 @@ class CellView(TraceView):
             self._height_cache = (hkey, need, max(0, min(least, room)), most)
             if first is not None and first + 4 > self._height_cache[2]:
                 bottom = int(first) + 4
-                QtCore.QTimer.singleShot(0, self, lambda: self.eq_scroll.ensureVisible(0, bottom, 0, 0))
+                QtCore.QTimer.singleShot(0, self, lambda: self._bring_into_sight(bottom))
         self.eq_scroll.setMinimumHeight(self._height_cache[2])
         # (held to that where the charts would have less than PLOT_READABLE: what the
         # layout has to spare then goes to the charts)
@@ -1578,6 +1591,9 @@ class CellView(TraceView):
                             cut = int(math.ceil(edge - (min(tops) if min(tops) - top >= line else top)))
                     break
                 top, row = bottom, row + 1
+            else:  # (below the table: the legend's lines, each whole or out of sight)
+                cut = next((int(math.ceil(edge - a)) for a, b in self.eq_label.lines_below_table(width)
+                            if a < edge < b), 0)
         if cut != margin:
             area.setViewportMargins(0, 0, 0, cut)
         self._sliver_key = (key, cut)
@@ -1586,7 +1602,26 @@ class CellView(TraceView):
         """Scroll the equations so that row ``row`` of their table is in sight."""
         bottom = self.eq_label.row_bottom(row, self.eq_scroll.viewport().width())
         if bottom is not None:
-            self.eq_scroll.ensureVisible(0, int(bottom) + 4, 0, 0)
+            self._bring_into_sight(int(bottom) + 4)
+
+    def _bring_into_sight(self, y: int) -> None:
+        """Scroll the equations so that ``y`` (px down their text) is in sight, no line cut
+        at the top edge: a line the edge would cut is scrolled past where ``y`` stays in
+        sight and the text goes on, else brought whole into sight (a masked step's rows at
+        1024 x 768 presenting: o_t's "= 0.541" cut in half; a GRU's written-out terms: the
+        top half of z_t's "= hard_sigmoid(−0.067 + 0.004)")."""
+        self.eq_scroll.ensureVisible(0, y, 0, 0)
+        width = self.eq_scroll.viewport().width()
+        bar = self.eq_scroll.verticalScrollBar()
+        edge, k = bar.value(), 0
+        while self.eq_label.row_bottom(k, width) is not None:
+            cut = [(a, b) for a, b in self.eq_label.row_lines(k, width) if a < edge < b]
+            if cut:
+                past = int(math.ceil(max(b for _, b in cut)))
+                keeps = past <= bar.maximum() and past + self.eq_scroll.viewport().height() >= y
+                bar.setValue(past if keeps else int(min(a for a, _ in cut)))
+                return
+            k += 1
 
     def _room_for_equations(self, head: int) -> int:
         """The most the equations may ask for: the page's height less the header's whole

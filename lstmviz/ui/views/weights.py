@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
-from lstmviz.engine.layers import Bidirectional, Recurrent, TimeDistributed, fmt_shape
+from lstmviz.engine.layers import Bidirectional, Recurrent, StackedRNN, TimeDistributed, fmt_shape
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import text_tip
@@ -63,6 +63,7 @@ class _Matrix:
         self.view = view
         self.name: str | None = None
         self.array: np.ndarray | None = None
+        self.ndim = 2  # the weight's own axes (a vector is drawn as one row)
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setMinimumHeight(MATRIX_MIN)
         self.plot: pg.PlotItem = add_plot(self.widget, row=0, col=0, axisItems=steady_axes("left", "bottom"))
@@ -190,6 +191,9 @@ class WeightsView(TraceView):
         self.layer = None          # the model layer shown
         self.shown = None          # the layer whose weights are drawn (a Bidirectional's half)
         self.side = "forward"
+        #: the cell shown of a stack of cells (Keras' ``RNN([cell_a, cell_b])``), whose
+        #: arrays are each cell's own (``cell_0/kernel``, ...): one cell at a time
+        self.cell_index = 0
         self.k, self.units = 1, 0
         self.images: dict[str, pg.ImageItem] = {}
         self._key = None
@@ -223,6 +227,18 @@ class WeightsView(TraceView):
             sb.addWidget(b)
             self.side_buttons[side] = b
         top.addWidget(self.side_box)
+        # a stack of cells: a button for each cell (made for the layer shown, _cell_buttons),
+        # beside the formula as a Bidirectional's halves (in a row of their own they took
+        # the height the matrices needed at 800 x 600 presenting: the window grew)
+        self.cell_box = QtWidgets.QWidget()
+        self._cell_row = QtWidgets.QHBoxLayout(self.cell_box)
+        self._cell_row.setContentsMargins(0, 0, 0, 0)
+        self.cell_buttons: list[QtWidgets.QPushButton] = []
+        self._cell_group = QtWidgets.QButtonGroup(self)
+        self._cell_group.setExclusive(True)
+        self._cells_of: tuple | None = None  # the layer the buttons were made for
+        top.addWidget(self.cell_box)
+        self.cell_box.setVisible(False)
         lay.addLayout(top)
         self.matrices = [_Matrix(self) for _ in range(MAX_MATRICES)]
         # the matrices one above the other keep one width: their colour bars share one
@@ -248,7 +264,7 @@ class WeightsView(TraceView):
         self._fit_formula()
         self.hover_label.setFont(t.font(1.1))
         self.message.setFont(t.font(1.3))
-        for b in self.side_buttons.values():
+        for b in (*self.side_buttons.values(), *self.cell_buttons):
             b.setFont(t.font(1.0))
         self._key = None
         if self.model is not None:
@@ -304,7 +320,43 @@ class WeightsView(TraceView):
             return
         self.stack.setCurrentIndex(1)
         self.side_box.setVisible(isinstance(layer, Bidirectional))
+        self._cell_buttons(layer)
         self.show_side(cursor.side if cursor.side in ("forward", "backward") else "forward")
+
+    def _cell_buttons(self, layer) -> None:
+        """A button for each cell of a stack of cells (``RNN([GRUCell(3), ...])``), made
+        when another layer is shown; none for any other layer."""
+        cells = layer.cells if isinstance(layer, StackedRNN) else []
+        # (the same layer's cells in a new trace or model keep the cell shown)
+        key = (layer.name, layer.describe()) if cells else None
+        if key != self._cells_of:
+            self._cells_of = key
+            for b in self.cell_buttons:
+                self._cell_group.removeButton(b)
+                b.deleteLater()
+            self.cell_buttons = []
+            self.cell_index = 0
+            for k, cell in enumerate(cells):
+                # (its name alone: with the cell's class, "cell_0 GRUCell(3)", two buttons held
+                # the window 916 px wide at 800 x 600 presenting; the formula names the class)
+                b = QtWidgets.QPushButton(f"cell_{k}")
+                b.setToolTip(f"cell_{k}: {cell.cell.cell_class}({cell.units})")
+                b.setCheckable(True)
+                b.setFont(self.theme.font(1.0))
+                b.clicked.connect(lambda _=False, k=k: self.show_cell(k))
+                self._cell_group.addButton(b)
+                self._cell_row.addWidget(b)
+                self.cell_buttons.append(b)
+        if self.cell_buttons:
+            self.cell_buttons[min(self.cell_index, len(self.cell_buttons) - 1)].setChecked(True)
+        self.cell_box.setVisible(bool(cells))
+
+    def show_cell(self, k: int) -> None:
+        """Draw the weights of cell ``k`` of a stack of cells."""
+        self.cell_index = k
+        if 0 <= k < len(self.cell_buttons) and not self.cell_buttons[k].isChecked():
+            self.cell_buttons[k].setChecked(True)
+        self.show_side(self.side)
 
     def show_side(self, side: str, emit: bool = False) -> None:
         """Draw the weights of ``side`` (a Bidirectional's half; ignored otherwise)."""
@@ -319,11 +371,17 @@ class WeightsView(TraceView):
                 self.side_requested.emit(side)
         elif isinstance(layer, TimeDistributed):
             shown = layer.inner
+        elif isinstance(layer, StackedRNN):
+            shown = layer.cells[min(self.cell_index, len(layer.cells) - 1)]
         else:
             shown = layer
         self.shown = shown
         t = self.theme
-        named = list(shown.named_weights().items())
+        if isinstance(layer, StackedRNN):  # (the layer's arrays, by the cell's own names)
+            prefix = f"cell_{layer.cells.index(shown)}/"
+            named = [(n[len(prefix):], w) for n, w in layer.named_weights().items() if n.startswith(prefix)]
+        else:
+            named = list(shown.named_weights().items())
         rnn = isinstance(shown, Recurrent)
         self.k = shown.k if rnn else 1
         self.units = shown.units if rnn else 0
@@ -336,7 +394,7 @@ class WeightsView(TraceView):
                 continue
             name, w = named[m]
             arr = w if w.ndim == 2 else w.reshape(1, -1)
-            slot.name, slot.array = name, arr
+            slot.name, slot.array, slot.ndim = name, arr, w.ndim
             slot.widget.setVisible(True)
             slot.image.setImage(arr, autoLevels=False)
             slot.nan_key.show_for(holds_nan(arr))
@@ -360,11 +418,14 @@ class WeightsView(TraceView):
                 meaning = "peephole P  (rows: i, f, o; × c)"
             title = f"<b>{markup(meaning)}</b>"
             slot.titles = (f"{title}   {markup(name)} {fmt_shape(w.shape)}", title)
-            if "  (" in meaning:  # ("recurrent kernel U", without what it maps)
-                slot.titles += (f"<b>{markup(meaning.split('  (')[0])}</b>",)
-            letter = {"kernel": "W", "recurrent_kernel": "U", "bias": "b", "peephole": "P"}.get(name)
-            if letter:  # (the symbol alone: the hover names the weight)
-                slot.titles += (f"<b>{letter}</b>",)
+            if name == "bias" and arr.shape[0] == 2:  # (short, its rows still named: b, b')
+                slot.titles += ("<b>bias  (rows: b, b')</b>", "<b>b, b'</b>")
+            else:
+                if "  (" in meaning:  # ("recurrent kernel U", without what it maps)
+                    slot.titles += (f"<b>{markup(meaning.split('  (')[0])}</b>",)
+                letter = {"kernel": "W", "recurrent_kernel": "U", "bias": "b", "peephole": "P"}.get(name)
+                if letter:  # (the symbol alone: the hover names the weight)
+                    slot.titles += (f"<b>{letter}</b>",)
             slot.fit_title()
             slot.left_forms = LEFT_LABELS.get(name, ())
             slot.plot.setLabel("left", slot.left_forms[0] if slot.left_forms else "", color=t.foreground,
@@ -402,13 +463,18 @@ class WeightsView(TraceView):
         for m, slot in enumerate(self.matrices):
             if slot.name is not None:
                 thin = heights[m] <= THIN_ROWS
-                self._lay.setStretch(m + 1, THIN_FIRST if thin and tall else 1 if thin else 4)
+                self._lay.setStretch(self._lay.indexOf(slot.widget), THIN_FIRST if thin and tall else 1 if thin else 4)
                 slot.widget.setMinimumHeight(slot.thin_least() if thin else MATRIX_MIN)
                 slot.widget.setMaximumHeight(roomy if thin and tall else UNCAPPED)
         side = f" {side}" if isinstance(layer, Bidirectional) else ""
         formula = layer.param_formula() or f"{layer.count_params():,}"
+        kind = markup(layer.class_name)
+        if isinstance(layer, StackedRNN):  # (the cell's formula, and the layer's count)
+            side = f" cell_{layer.cells.index(shown)}"
+            kind = f"{markup(shown.cell.cell_class)} in {kind}"
+            formula = f"{shown.param_formula()}</b> of the layer's <b>{layer.count_params():,}"
         self.formula.setText(
-            f'<b>{markup(layer.name)}</b>{side} ({markup(layer.class_name)}) · params = <b>{formula}</b>')
+            f'<b>{markup(layer.name)}</b>{side} ({kind}) · params = <b>{formula}</b>')
         self._fit_formula()
         self.hover_label.setText(hint("hover a weight to read it", ""))
 
@@ -448,13 +514,15 @@ class WeightsView(TraceView):
             g, unit = divmod(column, self.units)
             key = th.GATE_LETTER_KEY[shown.gates[g]]
             where = f"gate {th.SYMBOLS[key]} ({th.MEANINGS[key]}), unit {unit}"
+            if name == "bias" and slot.array.shape[0] == 2:  # (the row's bias: input b, recurrent b')
+                where = ("input bias b_" if row == 0 else "recurrent bias b'_") + f"{shown.gates[g]} · {where}"
         elif isinstance(shown, Recurrent):
             where = f"unit {column}"
+            if name == "bias" and slot.array.shape[0] == 2:
+                where = ("input bias b" if row == 0 else "recurrent bias b'") + f" · {where}"
         else:
             where = f"output {column}"
-        idx = f"{row}, {column}" if self.images[name].image.shape[0] > 1 or name != "bias" else f"{column}"
-        if name == "bias" and slot.array.shape[0] == 1:
-            idx = f"{column}"
+        idx = f"{column}" if slot.ndim == 1 else f"{row}, {column}"  # (a vector drawn as one row)
         value = fmt(v, 4)
         if math.isnan(v):
             value += " (no number: the magenta key)"
@@ -471,6 +539,8 @@ class WeightsView(TraceView):
             self.setToolTip(text_tip(text))
 
     def click_weight(self, name, column, row) -> None:
-        """Clicking a weight of a recurrent layer selects its unit."""
-        if isinstance(self.shown, Recurrent) and self.units and column is not None and column >= 0:
+        """Clicking a weight of a recurrent layer selects its unit (not a stacked cell's:
+        its units are not the layer's)."""
+        if (isinstance(self.shown, Recurrent) and not isinstance(self.layer, StackedRNN)
+                and self.units and column is not None and column >= 0):
             self.unit_requested.emit(int(column % self.units))
