@@ -156,6 +156,9 @@ class Tracing(StateBase):
         units = getattr(layer, "units", None)
         if units is not None:
             return int(units)
+        cells = getattr(layer, "cells", None)  # a stack of cells: its widest (Over time shows each)
+        if cells:
+            return max(int(c.units) for c in cells)
         shape = layer.output_shapes[0] if layer.output_shapes else ()
         return int(shape[-1]) if shape and shape[-1] else 0
 
