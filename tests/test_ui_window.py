@@ -1795,3 +1795,28 @@ def test_a_status_message_the_bar_cuts_ends_in_an_ellipsis(make_window, qtbot):
     box.deleteLater()
     bar.showMessage("Opened m.keras")
     assert bar.shown_message() == "Opened m.keras" and bar.toolTip() == ""
+
+
+def test_an_activation_keras_3_saved_in_full_form_shows_by_its_name(window, tmp_path):
+    """Keras 3 may save a built-in activation in full form ({"module": "keras.activations",
+    "class_name": "function", "config": "tanh", ...}); the side panel showed 'function()',
+    an item added after the list's own. It is the listed name ('tanh', 'hard_sigmoid'), and a
+    name not listed is shown as its name too."""
+    from lstmviz.app.options import choice_text
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    def full(name):
+        return {"module": "keras.activations", "class_name": "function", "config": name, "registered_name": None}
+
+    model = Model.sequential((None, 6, 3), [LayerSpec("LSTM", {"units": 5, "activation": full("tanh"),
+                                                               "recurrent_activation": full("hard_sigmoid")})], seed=0)
+    save_keras(model, tmp_path / "m.keras")
+    assert window.open_file(tmp_path / "m.keras")
+    assert window.state.model.layers[0].config["activation"]["class_name"] == "function"  # (kept as saved)
+    QtWidgets.QApplication.processEvents()
+    for key, name in (("activation", "tanh"), ("recurrent_activation", "hard_sigmoid")):
+        box = window.stack_panel.findChild(QtWidgets.QComboBox, f"option:{key}")
+        texts = [box.itemText(i) for i in range(box.count())]
+        assert box.currentText() == name and texts.count(name) == 1 and "function()" not in texts, texts
+    assert choice_text(full("my_act")) == "my_act"
