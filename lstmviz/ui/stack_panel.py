@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.counts import count
-from lstmviz.app.explain import disabled_options, inference_notes, output_text
+from lstmviz.app.explain import disabled_options, inference_notes, inner_prefix, output_text
 from lstmviz.app.opening import readonly_reason
 from lstmviz.app.options import (
     ADD_WHERE,
@@ -546,7 +546,7 @@ class StackPanel(QtWidgets.QWidget):
                 self.option_widgets[opt.key] = w
             self._form_key = key
         self.form_box.set_full_title(f"Selected: {entry.label()} {entry.name or ''}")
-        off = disabled_options(entry.config, "layer." if entry.class_name == "Bidirectional" else "")
+        off = disabled_options(entry.config, inner_prefix(entry.class_name))
         for opt in opts:
             value = entry.class_name if opt.key == "class_name" else get_option(entry.config, opt.key)
             w = self.option_widgets[opt.key]
