@@ -360,3 +360,32 @@ def test_a_one_dimensional_weight_is_hovered_by_one_index(view):
     view.set_data(model, trace)
     view.set_cursor(Cursor(layer="dense_2_1.BiasAdd"))
     assert view.hover_text("add_0", 1, 0) == f"add_0[1] · output 1 · value {fmt(add[1], 4)}"
+
+
+def test_a_later_cell_of_a_stack_names_its_kernels_rows_as_the_cell_befores_units(view):
+    """cell_1 of RNN([GRUCell(3), SimpleRNNCell(2)]) steps through cell_0's outputs, but its
+    kernel's rows were labelled "input feature" and its title "kernel W (input → h)": they
+    are cell_0's units ("from cell_0 unit", the title and hover saying so); cell_0's are the
+    layer's input features."""
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
+             {"class_name": "SimpleRNNCell", "config": {"units": 2}},
+             {"class_name": "LSTMCell", "config": {"units": 2}}]
+    model, trace = build([LayerSpec("RNN", {"cell": cells})], d=4)
+    layer = model.layers[0]
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer=layer.name))
+    for k, rows in ((0, 4), (1, 3), (2, 2)):
+        view.show_cell(k)
+        kernel = next(m for m in view.matrices if m.name == "kernel")
+        assert kernel.array.shape[0] == rows
+        label = kernel.plot.getAxis("left").labelText
+        title = kernel.titles[0]
+        text = view.hover_text("kernel", 1, rows - 1)
+        if k == 0:
+            assert kernel.left_forms[0] == "input feature" and label in kernel.left_forms
+            assert "input →" in title and "from cell" not in text
+        else:
+            assert kernel.left_forms == (f"from cell_{k - 1} unit", f"cell_{k - 1} unit", "unit")
+            assert label in kernel.left_forms and "feature" not in label
+            assert f"cell_{k - 1}'s h →" in title and "input" not in title
+            assert f" · from cell_{k - 1} unit {rows - 1} · " in text
