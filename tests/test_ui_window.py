@@ -192,6 +192,36 @@ def test_input_spec_and_panel(window):
     assert table.data(table.index(5, 1)) == f"{window.state.x[0, 5, 1]:.3f}"  # unchanged
 
 
+def test_input_boxes_write_counts_with_separators_at_a_plain_boxs_least_width(window, qtbot):
+    """The Input box's batch, timesteps and input_dim wrote a long input's 30000 steps
+    without separators, while every text beside them writes 30,000. They now write them
+    with the locale's group separators; their size hints are a plain spin box's of the same
+    range (written with separators, the timesteps box's 100,000,000 top widened its least
+    width and a long layer name's side panel left its width: the revert dcfdbbf); a number
+    typed without separators is still taken."""
+    panel = window.stack_panel
+    for spin in (panel.batch_spin, panel.timesteps_spin, panel.input_dim_spin):
+        sep = spin.locale().groupSeparator()
+        assert sep and spin.textFromValue(30_000) == f"30{sep}000"
+        plain = QtWidgets.QSpinBox()
+        plain.setRange(spin.minimum(), spin.maximum())
+        plain.setFont(spin.font())
+        plain.setStyle(spin.style())
+        plain.setKeyboardTracking(False)
+        assert (spin.minimumSizeHint(), spin.sizeHint()) == (plain.minimumSizeHint(), plain.sizeHint())
+        plain.deleteLater()
+    spin = panel.timesteps_spin
+    wide = QtWidgets.QSpinBox()
+    wide.setRange(spin.minimum(), spin.maximum())
+    wide.setGroupSeparatorShown(True)
+    assert wide.minimumSizeHint().width() > spin.minimumSizeHint().width()  # (what the hints leave out)
+    wide.deleteLater()
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), "1200")
+    qtbot.keyClick(spin.lineEdit(), QtCore.Qt.Key.Key_Return)
+    assert window.state.input.timesteps == 1200 and spin.text() == f"1{spin.locale().groupSeparator()}200"
+
+
 def test_input_table_shows_every_step_of_a_long_input_without_an_object_per_number(window, qtbot):
     """The table reads the array when it shows a cell: all 20,000 steps of a 2-sample input
     are rows, the numbers of the sample shown, and filling it makes no object per number

@@ -191,6 +191,38 @@ class FittedBox(QtWidgets.QGroupBox):
             self.setTitle(text)
 
 
+class CountSpinBox(QtWidgets.QSpinBox):
+    """A spin box of a count, written with the locale's group separators (a long input's
+    30,000 steps, as every text beside it writes them), whose size hints are measured as
+    a plain spin box's: its top written with separators (100,000,000) made the timesteps
+    box's least width grow, and a long layer name's side panel no longer kept inside its
+    width. A number typed without separators is still taken."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._plain = False  # (while Qt measures the hints: the numbers without separators)
+        self.setGroupSeparatorShown(True)
+
+    def textFromValue(self, value: int) -> str:  # noqa: N802 (Qt's name)
+        text = super().textFromValue(value)
+        if self._plain:
+            text = text.replace(self.locale().groupSeparator(), "")
+        return text
+
+    def _measured(self, hint) -> QtCore.QSize:
+        self._plain = True
+        try:
+            return hint()
+        finally:
+            self._plain = False
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return self._measured(super().sizeHint)
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return self._measured(super().minimumSizeHint)
+
+
 class CardList(QtWidgets.QListWidget):
     """The layer cards; drag a card to reorder (InternalMove), the state does the move."""
 
@@ -363,7 +395,7 @@ class StackPanel(QtWidgets.QWidget):
 
     # -- helpers ---------------------------------------------------------------------------
     def _spin(self, lo, hi, text):
-        s = QtWidgets.QSpinBox(self)
+        s = CountSpinBox(self)
         s.setRange(lo, hi)
         self._spin_ranges[s] = (lo, hi)  # (widened to show a larger value: show_number)
         self.escape.watch(s)
