@@ -389,3 +389,56 @@ def test_a_later_cell_of_a_stack_names_its_kernels_rows_as_the_cell_befores_unit
             assert label in kernel.left_forms and "feature" not in label
             assert f"cell_{k - 1}'s h →" in title and "input" not in title
             assert f" · from cell_{k - 1} unit {rows - 1} · " in text
+
+
+def test_a_torch_layer_says_how_its_arrays_became_keras(make_window):
+    """A PyTorch state_dict's GRU is drawn in Keras' gate order z, r, h (torch's is r, z, n)
+    with its two biases as rows, and an LSTM's bias is torch's bias_ih + bias_hh summed: the
+    view drew them without a word of it. Beside the formula it now says so (what it says
+    checked against the file's own arrays), while the layer holds the file's weights: an
+    edit that draws them anew leaves it out, undo brings it back; a Keras model has none."""
+    from pathlib import Path
+
+    from lstmviz.io.torch_state import load_torch_object
+
+    fixtures = Path(__file__).parent / "fixtures"
+    w = make_window((1280, 800))
+    k = next(i for i, v in enumerate(w.views) if v.title == "Weights")
+    w.tabs.setCurrentIndex(k)
+    view = w.views[k]
+
+    def shown(layer):
+        w.state.set_cursor(layer=layer)
+        return {m.name: m.array for m in view.matrices if m.name is not None}, view.formula.text()
+
+    # GRU: torch's r, z, n blocks reordered into z, r, h; bias rows b = bias_ih, b' = bias_hh
+    path = fixtures / "torch_gru_1layer" / "model.pt"
+    sd = load_torch_object(path)[0]
+    assert w.open_file(path)
+    arrays, text = shown("gru")
+    assert ("PyTorch nn.GRU: W = weight_ih_l0ᵀ, U = weight_hh_l0ᵀ, torch's gate order r, z, n reordered "
+            "into Keras' z, r, h; bias rows: b = bias_ih_l0, b' = bias_hh_l0 (reordered the same way)") in text
+    u = view.units
+    torch_blocks = dict(zip("rzn", np.split(sd["gru.weight_ih_l0"], 3)))
+    for g, letter in enumerate("zrn"):
+        np.testing.assert_array_equal(arrays["kernel"][:, g * u:(g + 1) * u], torch_blocks[letter].T)
+        np.testing.assert_array_equal(arrays["bias"][0, g * u:(g + 1) * u],
+                                      dict(zip("rzn", np.split(sd["gru.bias_ih_l0"], 3)))[letter])
+        np.testing.assert_array_equal(arrays["bias"][1, g * u:(g + 1) * u],
+                                      dict(zip("rzn", np.split(sd["gru.bias_hh_l0"], 3)))[letter])
+    # LSTM: the same gate order (g is c), one bias: the two summed
+    path = fixtures / "torch_lstm_1layer" / "model.pt"
+    sd = load_torch_object(path)[0]
+    assert w.open_file(path)
+    arrays, text = shown("lstm")
+    assert ("PyTorch nn.LSTM: W = weight_ih_l0ᵀ, U = weight_hh_l0ᵀ, torch's gates i, f, g, o are Keras' "
+            "i, f, c, o; b = bias_ih_l0 + bias_hh_l0, torch's two biases summed into Keras' one") in text
+    np.testing.assert_array_equal(arrays["kernel"], sd["lstm.weight_ih_l0"].T)
+    np.testing.assert_allclose(arrays["bias"][0], sd["lstm.bias_ih_l0"] + sd["lstm.bias_hh_l0"], rtol=1e-6)
+    assert "PyTorch" not in shown("fc")[1]  # (a Linear head: transposed, nothing reordered)
+    w.state.set_layer_option(0, "units", 5)  # new weights drawn: not the file's
+    assert "PyTorch" not in shown("lstm")[1]
+    w.state.undo()
+    assert "torch's two biases summed" in shown("lstm")[1]
+    assert w.open_file(fixtures / "k3_rnn_cells" / "model.keras")
+    assert "PyTorch" not in shown("rnn_lstm")[1]

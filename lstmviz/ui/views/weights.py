@@ -483,8 +483,13 @@ class WeightsView(TraceView):
             side = f" cell_{layer.cells.index(shown)}"
             kind = f"{markup(shown.cell.cell_class)} in {kind}"
             formula = f"{shown.param_formula()}</b> of the layer's <b>{layer.count_params():,}"
+        # how an opened file's arrays became these (a PyTorch state_dict's: transposed, gate
+        # order, biases summed or stacked), while the layer holds them (``Model.source``)
+        notes = (self.model.source.get("layer_notes") or {}) if self.model is not None else {}
+        note = notes.get(layer.name) if isinstance(notes, dict) else None
         self.formula.setText(
-            f'<b>{markup(layer.name)}</b>{side} ({kind}) · params = <b>{formula}</b>')
+            f'<b>{markup(layer.name)}</b>{side} ({kind}) · params = <b>{formula}</b>'
+            + (f"<br>{markup(note)}" if isinstance(note, str) else ""))
         self._fit_formula()
         self.hover_label.setText(hint("hover a weight to read it", ""))
 
