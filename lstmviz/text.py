@@ -213,4 +213,7 @@ def clean_spec_names(spec_in: _Spec) -> _Spec:
             elif isinstance(value, list):
                 source[key] = [safe_text(v, 4000) if isinstance(v, str) else v
                                for v in value[:100]]
+            elif key == "layer_notes" and isinstance(value, dict):  # (by layer name: named as the layers)
+                source[key] = {safe_name(k): safe_text(v, 4000) for k, v in value.items()
+                               if isinstance(k, str) and isinstance(v, str)}
     return spec_in

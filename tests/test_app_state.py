@@ -744,3 +744,15 @@ def test_a_lessons_edits_and_undos_stay_in_it_and_the_users_history_comes_back()
     assert s.undo_stack == undo and s.redo_stack == redo
     assert s.redo() and s.layers[0].config["units"] == 6  # the user's redo, not the lesson's stack
     assert s.undo() and s.undo() and s.layers[0].config["units"] != 5
+
+
+def test_every_unit_of_a_stack_of_cells_can_be_selected():
+    """RNN([GRUCell(3), SimpleRNNCell(2)]) outputs 2 features, but Over time shows each
+    cell's records: the cursor takes units up to the widest cell's (the GRU's unit 2 was
+    clamped to 1, a row of its heatmaps no click could select)."""
+    st = AppState()
+    st.set_model(lstmviz.load(FIX / "k3_rnn_cells" / "model.keras"))
+    assert [c.units for c in st.model.get_layer("rnn_stacked").cells] == [3, 2]
+    assert st.units_of("rnn_stacked") == 3
+    assert st.set_cursor(layer="rnn_stacked", unit=2).unit == 2
+    assert st.set_cursor(unit=5).unit == 2

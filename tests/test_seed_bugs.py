@@ -278,6 +278,33 @@ def test_unit_forget_bias_is_off_without_a_bias(window):
     assert "use_bias" in panel.option_widgets["unit_forget_bias"].toolTip()
 
 
+def test_a_cells_unit_forget_bias_is_off_without_its_bias_and_its_dropout_noted(window, tmp_path):
+    """Keras' RNN(LSTMCell(use_bias=False)): the form's 'cell.unit_forget_bias' and
+    'cell.bias_initializer' stayed enabled (an LSTM's and a Bidirectional's greyed out, the
+    cell's options were looked for in the RNN's own config), and the cell's dropout had no
+    note that it does nothing here."""
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    cell = {"class_name": "LSTMCell", "config": {"units": 4, "use_bias": False, "dropout": 0.25}}
+    model = Model.sequential((None, 6, 3), [LayerSpec("RNN", {"cell": cell})], seed=0)
+    save_keras(model, tmp_path / "m.keras")
+    assert window.open_file(tmp_path / "m.keras")
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    settle()
+    assert panel.option_widgets["cell.use_bias"].isEnabled()
+    for key in ("cell.unit_forget_bias", "cell.bias_initializer"):
+        w = panel.option_widgets[key]
+        assert not w.isEnabled(), key
+        assert "Off now: needs use_bias" in w.toolTip(), key
+    assert "dropout 0.25, recurrent_dropout 0: nothing changes here" in panel.info_label.text()
+    window.state.set_layer_option(0, "cell.use_bias", True)
+    settle()
+    assert panel.option_widgets["cell.unit_forget_bias"].isEnabled()
+    assert "Off now" not in panel.option_widgets["cell.unit_forget_bias"].toolTip()
+
+
 def test_cards_are_not_cut_off(window):
     st = window.state
     st.add_layer("TimeDistributed", None, 1)

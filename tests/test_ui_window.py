@@ -192,6 +192,36 @@ def test_input_spec_and_panel(window):
     assert table.data(table.index(5, 1)) == f"{window.state.x[0, 5, 1]:.3f}"  # unchanged
 
 
+def test_input_boxes_write_counts_with_separators_at_a_plain_boxs_least_width(window, qtbot):
+    """The Input box's batch, timesteps and input_dim wrote a long input's 30000 steps
+    without separators, while every text beside them writes 30,000. They now write them
+    with the locale's group separators; their size hints are a plain spin box's of the same
+    range (written with separators, the timesteps box's 100,000,000 top widened its least
+    width and a long layer name's side panel left its width: the revert dcfdbbf); a number
+    typed without separators is still taken."""
+    panel = window.stack_panel
+    for spin in (panel.batch_spin, panel.timesteps_spin, panel.input_dim_spin):
+        sep = spin.locale().groupSeparator()
+        assert sep and spin.textFromValue(30_000) == f"30{sep}000"
+        plain = QtWidgets.QSpinBox()
+        plain.setRange(spin.minimum(), spin.maximum())
+        plain.setFont(spin.font())
+        plain.setStyle(spin.style())
+        plain.setKeyboardTracking(False)
+        assert (spin.minimumSizeHint(), spin.sizeHint()) == (plain.minimumSizeHint(), plain.sizeHint())
+        plain.deleteLater()
+    spin = panel.timesteps_spin
+    wide = QtWidgets.QSpinBox()
+    wide.setRange(spin.minimum(), spin.maximum())
+    wide.setGroupSeparatorShown(True)
+    assert wide.minimumSizeHint().width() > spin.minimumSizeHint().width()  # (what the hints leave out)
+    wide.deleteLater()
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), "1200")
+    qtbot.keyClick(spin.lineEdit(), QtCore.Qt.Key.Key_Return)
+    assert window.state.input.timesteps == 1200 and spin.text() == f"1{spin.locale().groupSeparator()}200"
+
+
 def test_input_table_shows_every_step_of_a_long_input_without_an_object_per_number(window, qtbot):
     """The table reads the array when it shows a cell: all 20,000 steps of a 2-sample input
     are rows, the numbers of the sample shown, and filling it makes no object per number
@@ -1795,3 +1825,28 @@ def test_a_status_message_the_bar_cuts_ends_in_an_ellipsis(make_window, qtbot):
     box.deleteLater()
     bar.showMessage("Opened m.keras")
     assert bar.shown_message() == "Opened m.keras" and bar.toolTip() == ""
+
+
+def test_an_activation_keras_3_saved_in_full_form_shows_by_its_name(window, tmp_path):
+    """Keras 3 may save a built-in activation in full form ({"module": "keras.activations",
+    "class_name": "function", "config": "tanh", ...}); the side panel showed 'function()',
+    an item added after the list's own. It is the listed name ('tanh', 'hard_sigmoid'), and a
+    name not listed is shown as its name too."""
+    from lstmviz.app.options import choice_text
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    def full(name):
+        return {"module": "keras.activations", "class_name": "function", "config": name, "registered_name": None}
+
+    model = Model.sequential((None, 6, 3), [LayerSpec("LSTM", {"units": 5, "activation": full("tanh"),
+                                                               "recurrent_activation": full("hard_sigmoid")})], seed=0)
+    save_keras(model, tmp_path / "m.keras")
+    assert window.open_file(tmp_path / "m.keras")
+    assert window.state.model.layers[0].config["activation"]["class_name"] == "function"  # (kept as saved)
+    QtWidgets.QApplication.processEvents()
+    for key, name in (("activation", "tanh"), ("recurrent_activation", "hard_sigmoid")):
+        box = window.stack_panel.findChild(QtWidgets.QComboBox, f"option:{key}")
+        texts = [box.itemText(i) for i in range(box.count())]
+        assert box.currentText() == name and texts.count(name) == 1 and "function()" not in texts, texts
+    assert choice_text(full("my_act")) == "my_act"

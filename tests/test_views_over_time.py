@@ -1323,3 +1323,37 @@ def test_the_curves_value_axis_says_two_values_at_the_windows_least_size(qapp, t
         assert steps and not any(a.intersects(b) for a in rects for b in steps)
         area = view.curve_widget.sceneRect()
         assert all(area.contains(r) for r in rects)  # (nothing cut at the widget's edges)
+
+
+def test_a_stack_of_cells_shows_each_cells_records(view):
+    """Keras' RNN([GRUCell(3), SimpleRNNCell(2)]) selected: the view said "'rnn' has no
+    recurrent cell" of a layer of two. A button for each cell picks whose records the
+    heatmaps and curves draw (each the trace's own), and the header names the cell; a later
+    cell of a layer that runs backwards reads the input backwards too."""
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
+             {"class_name": "SimpleRNNCell", "config": {"units": 2}}]
+    for back in (False, True):
+        model, trace = build([LayerSpec("RNN", {"cell": cells, "return_sequences": True, "go_backwards": back})])
+        name = model.layers[0].name
+        rec = trace[name]
+        view.set_data(model, trace)
+        view.set_cursor(Cursor(step=2, sample=1, layer=name, unit=1))
+        assert view.stack.currentIndex() == 1, view.message.text()
+        assert [b.text() for b in view.cell_buttons] == ["cell_0", "cell_1"]
+        assert not view.cell_box.isHidden()
+        for k, keys in ((0, {"z", "r", "h_tilde", "h"}), (1, {"h"})):
+            view.show_cell(k)
+            assert view.cell_buttons[k].isChecked()
+            cell = rec.children[f"cell_{k}"]
+            assert set(view.images) == keys
+            for key in keys:
+                np.testing.assert_array_equal(view.images[key].image, cell.steps[key][1].T)
+            np.testing.assert_array_equal(view.curves["h"].yData, cell.steps["h"][1, :, 1])
+            text = view.header.text()
+            assert f"<b>{name}</b> cell_{k} ({('GRU', 'SimpleRNN')[k]})" in text
+            assert f"input step {4 if back else 2}" in text
+    # another layer: no buttons
+    model, trace = build([LayerSpec("LSTM", {"units": 2, "return_sequences": True})])
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="lstm"))
+    assert view.cell_box.isHidden() and view.cell_buttons == []

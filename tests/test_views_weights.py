@@ -360,3 +360,85 @@ def test_a_one_dimensional_weight_is_hovered_by_one_index(view):
     view.set_data(model, trace)
     view.set_cursor(Cursor(layer="dense_2_1.BiasAdd"))
     assert view.hover_text("add_0", 1, 0) == f"add_0[1] · output 1 · value {fmt(add[1], 4)}"
+
+
+def test_a_later_cell_of_a_stack_names_its_kernels_rows_as_the_cell_befores_units(view):
+    """cell_1 of RNN([GRUCell(3), SimpleRNNCell(2)]) steps through cell_0's outputs, but its
+    kernel's rows were labelled "input feature" and its title "kernel W (input → h)": they
+    are cell_0's units ("from cell_0 unit", the title and hover saying so); cell_0's are the
+    layer's input features."""
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
+             {"class_name": "SimpleRNNCell", "config": {"units": 2}},
+             {"class_name": "LSTMCell", "config": {"units": 2}}]
+    model, trace = build([LayerSpec("RNN", {"cell": cells})], d=4)
+    layer = model.layers[0]
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer=layer.name))
+    for k, rows in ((0, 4), (1, 3), (2, 2)):
+        view.show_cell(k)
+        kernel = next(m for m in view.matrices if m.name == "kernel")
+        assert kernel.array.shape[0] == rows
+        label = kernel.plot.getAxis("left").labelText
+        title = kernel.titles[0]
+        text = view.hover_text("kernel", 1, rows - 1)
+        if k == 0:
+            assert kernel.left_forms[0] == "input feature" and label in kernel.left_forms
+            assert "input →" in title and "from cell" not in text
+        else:
+            assert kernel.left_forms == (f"from cell_{k - 1} unit", f"cell_{k - 1} unit", "unit")
+            assert label in kernel.left_forms and "feature" not in label
+            assert f"cell_{k - 1}'s h →" in title and "input" not in title
+            assert f" · from cell_{k - 1} unit {rows - 1} · " in text
+
+
+def test_a_torch_layer_says_how_its_arrays_became_keras(make_window):
+    """A PyTorch state_dict's GRU is drawn in Keras' gate order z, r, h (torch's is r, z, n)
+    with its two biases as rows, and an LSTM's bias is torch's bias_ih + bias_hh summed: the
+    view drew them without a word of it. Beside the formula it now says so (what it says
+    checked against the file's own arrays), while the layer holds the file's weights: an
+    edit that draws them anew leaves it out, undo brings it back; a Keras model has none."""
+    from pathlib import Path
+
+    from lstmviz.io.torch_state import load_torch_object
+
+    fixtures = Path(__file__).parent / "fixtures"
+    w = make_window((1280, 800))
+    k = next(i for i, v in enumerate(w.views) if v.title == "Weights")
+    w.tabs.setCurrentIndex(k)
+    view = w.views[k]
+
+    def shown(layer):
+        w.state.set_cursor(layer=layer)
+        return {m.name: m.array for m in view.matrices if m.name is not None}, view.formula.text()
+
+    # GRU: torch's r, z, n blocks reordered into z, r, h; bias rows b = bias_ih, b' = bias_hh
+    path = fixtures / "torch_gru_1layer" / "model.pt"
+    sd = load_torch_object(path)[0]
+    assert w.open_file(path)
+    arrays, text = shown("gru")
+    assert ("PyTorch nn.GRU: W = weight_ih_l0ᵀ, U = weight_hh_l0ᵀ, torch's gate order r, z, n reordered "
+            "into Keras' z, r, h; bias rows: b = bias_ih_l0, b' = bias_hh_l0 (reordered the same way)") in text
+    u = view.units
+    torch_blocks = dict(zip("rzn", np.split(sd["gru.weight_ih_l0"], 3)))
+    for g, letter in enumerate("zrn"):
+        np.testing.assert_array_equal(arrays["kernel"][:, g * u:(g + 1) * u], torch_blocks[letter].T)
+        np.testing.assert_array_equal(arrays["bias"][0, g * u:(g + 1) * u],
+                                      dict(zip("rzn", np.split(sd["gru.bias_ih_l0"], 3)))[letter])
+        np.testing.assert_array_equal(arrays["bias"][1, g * u:(g + 1) * u],
+                                      dict(zip("rzn", np.split(sd["gru.bias_hh_l0"], 3)))[letter])
+    # LSTM: the same gate order (g is c), one bias: the two summed
+    path = fixtures / "torch_lstm_1layer" / "model.pt"
+    sd = load_torch_object(path)[0]
+    assert w.open_file(path)
+    arrays, text = shown("lstm")
+    assert ("PyTorch nn.LSTM: W = weight_ih_l0ᵀ, U = weight_hh_l0ᵀ, torch's gates i, f, g, o are Keras' "
+            "i, f, c, o; b = bias_ih_l0 + bias_hh_l0, torch's two biases summed into Keras' one") in text
+    np.testing.assert_array_equal(arrays["kernel"], sd["lstm.weight_ih_l0"].T)
+    np.testing.assert_allclose(arrays["bias"][0], sd["lstm.bias_ih_l0"] + sd["lstm.bias_hh_l0"], rtol=1e-6)
+    assert "PyTorch" not in shown("fc")[1]  # (a Linear head: transposed, nothing reordered)
+    w.state.set_layer_option(0, "units", 5)  # new weights drawn: not the file's
+    assert "PyTorch" not in shown("lstm")[1]
+    w.state.undo()
+    assert "torch's two biases summed" in shown("lstm")[1]
+    assert w.open_file(fixtures / "k3_rnn_cells" / "model.keras")
+    assert "PyTorch" not in shown("rnn_lstm")[1]

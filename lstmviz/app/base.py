@@ -44,6 +44,10 @@ class StateBase:
         #: the editable stack's model name: an opened model's own ('my_forecaster'), kept
         #: through its edits; None for the app's stacks (built as Keras' "sequential")
         self.model_name: str | None = None
+        #: the editable stack's layers an opened file says how it converted (a PyTorch
+        #: state_dict's gate order and biases: ``source["layer_notes"]``), each with the
+        #: weights that is true of; a rebuilt model says it of the layers that still hold them
+        self.layer_notes: dict[str, tuple[str, list[np.ndarray]]] = {}
         self.model: Model | None = None
         self.trace: Trace | None = None
         self.x: np.ndarray | None = None

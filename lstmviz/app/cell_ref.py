@@ -17,7 +17,7 @@ import numpy as np
 
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CellKind, act_name
-from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Recurrent
+from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Recurrent, StackedRNN
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.text import markup
 
@@ -51,10 +51,13 @@ class CellRef:
     """One recurrent cell of the model, with its record in a trace."""
 
     name: str                 # the Keras layer name (the Bidirectional's for its halves)
-    side: str | None          # "forward"/"backward" inside a Bidirectional, else None
+    side: str | None          # "forward"/"backward" inside a Bidirectional, "cell_k" of a stack of cells, else None
     layer: Recurrent          # the cell's layer (a Bidirectional's half)
     rec: LayerTrace           # its record (a Bidirectional's child)
     top: object               # the model's layer (Bidirectional, or == layer)
+    #: a later cell of a stack of cells that runs backwards: it steps in its first cell's
+    #: order (its record's own ``go_backwards`` is False), so its step t reads input step T-1-t
+    reversed_input: bool = False
 
     @property
     def cell(self) -> CellKind:
@@ -76,7 +79,7 @@ class CellRef:
 
     @property
     def backwards(self) -> bool:
-        return bool(self.rec.go_backwards)
+        return bool(self.rec.go_backwards) or self.reversed_input
 
     @property
     def label(self) -> str:
@@ -138,6 +141,25 @@ def cell_refs(model: Model, trace: Trace, name: str) -> list[CellRef]:
     if isinstance(layer, Recurrent) and rec.steps:
         return [CellRef(name, None, layer, rec, layer)]
     return []
+
+
+def stacked_cell_refs(model: Model, trace: Trace, name: str | None) -> list[CellRef]:
+    """The cells of a stack of cells (Keras' ``RNN([GRUCell(3), SimpleRNNCell(2)])``), each
+    with its own record (``side`` ``cell_0``, ``cell_1``, ...; cell k > 0 steps through the
+    outputs of cell k-1); [] for any other layer. Not in ``cell_refs``: a later cell's x_t is
+    the cell before's h, not the layer's input, which the Cell view's equations read."""
+    if name is None or trace is None or name not in trace.layers:
+        return []
+    try:
+        layer = model.get_layer(name)
+    except Exception:
+        return []
+    if not isinstance(layer, StackedRNN):
+        return []
+    rec = trace.layers[name]
+    back = bool(layer.cells[0].config.get("go_backwards")) if layer.cells else False
+    return [CellRef(name, f"cell_{k}", cell, rec.children[f"cell_{k}"], layer, reversed_input=back and k > 0)
+            for k, cell in enumerate(layer.cells) if f"cell_{k}" in rec.children]
 
 
 def cell_ref(model: Model, trace: Trace, name: str, side: str | None = "forward") -> CellRef | None:

@@ -42,6 +42,13 @@ DEPENDS = {
 }
 
 
+def inner_prefix(class_name: str) -> str:
+    """Where a layer's cell options are in its config, as the form's keys name them: a
+    Bidirectional's inner layer's (``layer.``), Keras' ``RNN(LSTMCell(...))``'s cell's
+    (``cell.``), else the layer's own."""
+    return {"Bidirectional": "layer.", "RNN": "cell."}.get(class_name, "")
+
+
 def disabled_options(config: dict, prefix: str = "") -> dict[str, str]:
     """Options that do nothing in ``config`` (key -> why), for the form to grey out."""
     out = {}
@@ -53,7 +60,7 @@ def disabled_options(config: dict, prefix: str = "") -> dict[str, str]:
 
 def inference_notes(class_name: str, config: dict) -> list[str]:
     """What the training-only options of a layer do to what is on screen: nothing."""
-    prefix = "layer." if class_name == "Bidirectional" else ""
+    prefix = inner_prefix(class_name)
     notes = []
     d = float(get_option(config, prefix + "dropout", 0.0) or 0.0)
     rd = float(get_option(config, prefix + "recurrent_dropout", 0.0) or 0.0)
@@ -64,7 +71,7 @@ def inference_notes(class_name: str, config: dict) -> list[str]:
             "masks before the kernels, one mask for the whole sequence (the same numbers dropped at "
             "every step), the numbers kept scaled by 1/(1\u2212rate); the kernels themselves are "
             "never dropped. At inference (predict, what you see) every number is used.")
-    if get_option(config, prefix + "unroll"):
+    if get_option(config, ("" if class_name == "RNN" else prefix) + "unroll"):  # (RNN(cell): the layer's)
         notes.append(
             "unroll: Keras writes the time loop out as one copy of the cell per step (faster for "
             "short sequences, more memory). The numbers are exactly the same as the loop's, so "

@@ -153,6 +153,10 @@ class Opening(StateBase):
         if model.is_sequential and len(shapes) == 1:
             self.readonly = False
             self.layers = entries_of(model, weights=True)
+            notes = model.source.get("layer_notes") or {}
+            self.layer_notes = {e.name: (notes[e.name], [np.array(w) for w in e.weights])
+                                for e in self.layers if e.name is not None and e.name in notes
+                                and e.weights is not None}
             self.keras_version = model.keras_version or "3"  # traced as the file's Keras traces it
             self.model_name = model.name or None  # (its edits are still that model: its name stays)
             if self.embedding_first and spec.source not in ("text", "data"):
@@ -161,6 +165,7 @@ class Opening(StateBase):
         else:
             self.readonly = True
             self.layers = entries_of(model, weights=False)
+            self.layer_notes = {}  # (the model keeps its source: its notes are its own)
             self.model = model
         self.cursor = Cursor()
         if not self.rebuild():

@@ -259,15 +259,30 @@ def same_choice(value, choices):
 
     if not isinstance(value, dict):
         return None
+    name = function_name(value)
+    if name is not None:  # (an activation in Keras 3's full form: 'tanh' is the listed 'tanh')
+        return next((c for c in choices if c == name), None)
     return next((c for c in choices if isinstance(c, str) and same(value, c)), None)
+
+
+def function_name(value) -> str | None:
+    """The name of a function Keras 3 saved in full form, as it saves a built-in activation
+    (``{"module": "keras.activations", "class_name": "function", "config": "tanh", ...}``:
+    'tanh'); None for anything else."""
+    if isinstance(value, dict) and value.get("class_name") == "function" and isinstance(value.get("config"), str):
+        return value["config"]
+    return None
 
 
 def choice_text(value) -> str:
     """A choice's text in the form: a name as it is; an initializer's config (an opened
     Keras model's) as Keras writes the call, 'RandomUniform(minval=-0.5, maxval=0.5)'
     (the whole dict's repr was shown), its arguments without the seed (not drawn from);
-    control characters escaped."""
-    if isinstance(value, dict) and isinstance(value.get("class_name"), str):
+    control characters escaped; an activation in Keras 3's full form by its name ('tanh',
+    not 'function()')."""
+    if function_name(value) is not None:
+        text = str(function_name(value))
+    elif isinstance(value, dict) and isinstance(value.get("class_name"), str):
         cfg = value.get("config")
         cfg = cfg if isinstance(cfg, dict) else {}
         args = ", ".join(f"{k}={v!r}" for k, v in cfg.items() if k != "seed" and v is not None)

@@ -127,6 +127,19 @@ def inputs_for(model: Model, spec: InputSpec) -> list[np.ndarray]:
     return xs
 
 
+def kept_notes(notes: dict[str, tuple[str, list[np.ndarray]]], model: Model) -> dict[str, str]:
+    """The notes (``StateBase.layer_notes``) of ``model``'s layers that still hold the
+    weights each note is true of: an edit that drew a layer's weights anew (its units), or
+    another stack, leaves its note out."""
+    out = {}
+    for layer in model.layers:
+        note = notes.get(layer.name)
+        if note is not None and len(note[1]) == len(layer.weights) and all(
+                a is b or (a.shape == b.shape and np.array_equal(a, b)) for a, b in zip(note[1], layer.weights)):
+            out[layer.name] = note[0]
+    return out
+
+
 class Tracing(StateBase):
     """The model, its trace and the cursor of ``AppState``."""
 
@@ -156,6 +169,9 @@ class Tracing(StateBase):
         units = getattr(layer, "units", None)
         if units is not None:
             return int(units)
+        cells = getattr(layer, "cells", None)  # a stack of cells: its widest (Over time shows each)
+        if cells:
+            return max(int(c.units) for c in cells)
         shape = layer.output_shapes[0] if layer.output_shapes else ()
         return int(shape[-1]) if shape and shape[-1] else 0
 
@@ -281,6 +297,7 @@ class Tracing(StateBase):
             for entry, layer in zip(self.layers, model.layers):
                 entry.name = layer.name
                 entry.weights = list(layer.weights)
+            model.source["layer_notes"] = kept_notes(self.layer_notes, model)
         self._set_error(None)
         self.cursor = self._clamped(self.cursor)
         self.input_changed.emit(x)

@@ -828,6 +828,24 @@ class _RnnModule:
                 out.append((b_ih.astype(np.float64) + b_hh).astype(np.float32))
         return out
 
+    def layout(self, layer: int) -> str:
+        """How layer ``layer``'s arrays became Keras' (the Weights view says it beside the
+        layer's formula): transposed, gate blocks reordered, biases summed or stacked."""
+        cell = CELLS[self.kind]
+        sfx = f"_l{layer}"
+        what = f"PyTorch {TORCH_NAMES[self.kind]}: W = weight_ih{sfx}ᵀ, U = weight_hh{sfx}ᵀ"
+        if cell.torch_letters != cell.letters:
+            torch_gates = ", ".join("n" if g == "h" else g for g in cell.torch_letters)  # (torch's n is h̃)
+            what += f", torch's gate order {torch_gates} reordered into Keras' {', '.join(cell.letters)}"
+        elif cell.k > 1:  # (LSTM: torch's g is Keras' c, the order the same)
+            what += (f", torch's gates {', '.join('g' if g == 'c' else g for g in cell.letters)} are "
+                     f"Keras' {', '.join(cell.letters)}")
+        if not self.use_bias:
+            return what + "; no bias (bias=False)"
+        if cell.bias_rows(cell.torch_config) == 2:
+            return what + f"; bias rows: b = bias_ih{sfx}, b' = bias_hh{sfx} (reordered the same way)"
+        return what + f"; b = bias_ih{sfx} + bias_hh{sfx}, torch's two biases summed into Keras' one"
+
     def describe(self) -> str:
         s = (f"{TORCH_NAMES[self.kind]}({self.input_size}, {self.units}"
              + (f", num_layers={self.num_layers}" if self.num_layers > 1 else "")
@@ -906,6 +924,7 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
                         name=_layer_name("input", used))]
     total = sum(r.num_layers for r in rnns)
     done = 0
+    layouts: dict[str, str] = {}  # layer name -> how its arrays became Keras' (``layout``)
     for mod in rnns:
         base = mod.prefix or mod.kind.lower()
         for layer in range(mod.num_layers):
@@ -913,6 +932,8 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
             seqs = done < total
             name = _layer_name(base if mod.num_layers == 1 else f"{base}_l{layer}", used)
             cfg = _rnn_config(mod, name, seqs)
+            layouts[name] = mod.layout(layer) + ("; the backward half's from the _reverse arrays"
+                                                 if mod.bidirectional else "")
             weights = mod.keras_weights(layer, False)
             if mod.bidirectional:
                 weights += mod.keras_weights(layer, True)
@@ -993,7 +1014,8 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
     return ModelSpec(layers=layers, name=os.path.splitext(fname)[0] or "torch_model",
                      keras_version="3",
                      source={"path": str(path), "format": fmt, "weights_only": False,
-                             "framework": "pytorch", "notes": [n for n in notes if n]})
+                             "framework": "pytorch", "notes": [n for n in notes if n],
+                             "layer_notes": layouts})
 
 
 def _weightless_modules(obj, sd_keys) -> list[str]:

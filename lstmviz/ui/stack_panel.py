@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.counts import count
-from lstmviz.app.explain import disabled_options, inference_notes, output_text
+from lstmviz.app.explain import disabled_options, inference_notes, inner_prefix, output_text
 from lstmviz.app.opening import readonly_reason
 from lstmviz.app.options import (
     ADD_WHERE,
@@ -191,6 +191,38 @@ class FittedBox(QtWidgets.QGroupBox):
             self.setTitle(text)
 
 
+class CountSpinBox(QtWidgets.QSpinBox):
+    """A spin box of a count, written with the locale's group separators (a long input's
+    30,000 steps, as every text beside it writes them), whose size hints are measured as
+    a plain spin box's: its top written with separators (100,000,000) made the timesteps
+    box's least width grow, and a long layer name's side panel no longer kept inside its
+    width. A number typed without separators is still taken."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._plain = False  # (while Qt measures the hints: the numbers without separators)
+        self.setGroupSeparatorShown(True)
+
+    def textFromValue(self, value: int) -> str:  # noqa: N802 (Qt's name)
+        text = super().textFromValue(value)
+        if self._plain:
+            text = text.replace(self.locale().groupSeparator(), "")
+        return text
+
+    def _measured(self, hint) -> QtCore.QSize:
+        self._plain = True
+        try:
+            return hint()
+        finally:
+            self._plain = False
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return self._measured(super().sizeHint)
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return self._measured(super().minimumSizeHint)
+
+
 class CardList(QtWidgets.QListWidget):
     """The layer cards; drag a card to reorder (InternalMove), the state does the move."""
 
@@ -363,7 +395,7 @@ class StackPanel(QtWidgets.QWidget):
 
     # -- helpers ---------------------------------------------------------------------------
     def _spin(self, lo, hi, text):
-        s = QtWidgets.QSpinBox(self)
+        s = CountSpinBox(self)
         s.setRange(lo, hi)
         self._spin_ranges[s] = (lo, hi)  # (widened to show a larger value: show_number)
         self.escape.watch(s)
@@ -546,7 +578,7 @@ class StackPanel(QtWidgets.QWidget):
                 self.option_widgets[opt.key] = w
             self._form_key = key
         self.form_box.set_full_title(f"Selected: {entry.label()} {entry.name or ''}")
-        off = disabled_options(entry.config, "layer." if entry.class_name == "Bidirectional" else "")
+        off = disabled_options(entry.config, inner_prefix(entry.class_name))
         for opt in opts:
             value = entry.class_name if opt.key == "class_name" else get_option(entry.config, opt.key)
             w = self.option_widgets[opt.key]

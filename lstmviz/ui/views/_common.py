@@ -22,6 +22,7 @@ from lstmviz.app.cell_ref import (  # noqa: F401
     layer_input,
     model_inputs,
     recurrent_names,
+    stacked_cell_refs,
 )
 from lstmviz.engine.layers import InputLayer, TimeDistributed
 from lstmviz.ui import theme as th

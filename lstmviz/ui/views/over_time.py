@@ -60,6 +60,7 @@ from lstmviz.ui.views._common import (
     paint_axis_ahead,
     paints_nothing,
     set_levels,
+    stacked_cell_refs,
     steady_axes,
 )
 from lstmviz.ui.views.base import TraceView
@@ -383,7 +384,22 @@ class OverTimeView(TraceView):
         # its text changes at every step: no layout pass for that (QuietLabel); a long
         # header wraps, it never widens the window
         self.header = QuietLabel(one_line=True)  # (never squeezed to nothing: a small window)
-        lay.addWidget(self.header)
+        top = QtWidgets.QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.header, 1)
+        # a stack of cells (Keras' RNN([GRUCell(3), SimpleRNNCell(2)])): a button for each
+        # cell beside the header, as the Weights view's (``_cell_buttons``); hidden otherwise
+        self.cell_index = 0
+        self.cell_box = QtWidgets.QWidget()
+        self._cell_row = QtWidgets.QHBoxLayout(self.cell_box)
+        self._cell_row.setContentsMargins(0, 0, 0, 0)
+        self.cell_buttons: list[QtWidgets.QPushButton] = []
+        self._cell_group = QtWidgets.QButtonGroup(self)
+        self._cell_group.setExclusive(True)
+        self._cells_of: tuple | None = None  # the layer the buttons were made for
+        top.addWidget(self.cell_box)
+        self.cell_box.setVisible(False)
+        lay.addLayout(top)
         grid = QtWidgets.QGridLayout()
         grid.setSpacing(4)
         lay.addLayout(grid, 3)
@@ -610,6 +626,10 @@ class OverTimeView(TraceView):
         if self.model is None:
             return
         ref = cell_ref(self.model, self.trace, cursor.layer, cursor.side)
+        cells = stacked_cell_refs(self.model, self.trace, cursor.layer) if ref is None else []
+        self._cell_buttons(cells)
+        if cells:  # a stack of cells: the records of the cell picked beside the header
+            ref = cells[min(self.cell_index, len(cells) - 1)]
         self.ref = ref
         if ref is None:
             self.message.setText(f"'{cursor.layer}' has no recurrent cell.\n\nSelect a recurrent layer "
@@ -663,6 +683,40 @@ class OverTimeView(TraceView):
         self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = input step "
                             f"{count(tau)}{order}{rest}",
                             short=f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t)}</b>{same}{rest}")
+
+    def _cell_buttons(self, cells: list[CellRef]) -> None:
+        """A button for each cell of a stack of cells, made when another such layer is
+        shown (the same layer in a new trace keeps the cell shown); none for any other."""
+        key = (cells[0].name, tuple(f"{r.kind}({r.units})" for r in cells)) if cells else None
+        if key != self._cells_of:
+            self._cells_of = key
+            for b in self.cell_buttons:
+                self._cell_group.removeButton(b)
+                b.deleteLater()
+            self.cell_buttons = []
+            self.cell_index = 0
+            for k, r in enumerate(cells):
+                b = QtWidgets.QPushButton(r.side or f"cell_{k}")
+                reads = f"cell_{k - 1}'s outputs" if k else "the layer's input"
+                b.setToolTip(f"{r.side}: {r.cell.cell_class}({r.units}), stepping through {reads}")
+                b.setCheckable(True)
+                b.setFont(self.theme.font(1.0))
+                b.clicked.connect(lambda _=False, k=k: self.show_cell(k))
+                self._cell_group.addButton(b)
+                self._cell_row.addWidget(b)
+                self.cell_buttons.append(b)
+        if self.cell_buttons:
+            self.cell_buttons[min(self.cell_index, len(self.cell_buttons) - 1)].setChecked(True)
+        if self.cell_box.isVisibleTo(self) != bool(cells):
+            self.cell_box.setVisible(bool(cells))
+
+    def show_cell(self, k: int) -> None:
+        """Show the records of cell ``k`` of a stack of cells."""
+        self.cell_index = k
+        if 0 <= k < len(self.cell_buttons) and not self.cell_buttons[k].isChecked():
+            self.cell_buttons[k].setChecked(True)
+        if self.cursor is not None:
+            self.set_cursor(self.cursor)  # type: ignore[arg-type]  # QWidget.cursor, shadowed
 
     def _levels(self, ref: CellRef, key: str):
         ov = self._overview(ref, key)

@@ -194,6 +194,7 @@ class WeightsView(TraceView):
         #: the cell shown of a stack of cells (Keras' ``RNN([cell_a, cell_b])``), whose
         #: arrays are each cell's own (``cell_0/kernel``, ...): one cell at a time
         self.cell_index = 0
+        self.before: str | None = None  # the cell whose outputs the shown cell steps through
         self.k, self.units = 1, 0
         self.images: dict[str, pg.ImageItem] = {}
         self._key = None
@@ -383,6 +384,11 @@ class WeightsView(TraceView):
         else:
             named = list(shown.named_weights().items())
         rnn = isinstance(shown, Recurrent)
+        # a stack of cells' later cell steps through the cell before's outputs, not the
+        # layer's input features: its kernel's rows are that cell's units
+        before = (f"cell_{layer.cells.index(shown) - 1}"
+                  if isinstance(layer, StackedRNN) and layer.cells.index(shown) > 0 else None)
+        self.before = before
         self.k = shown.k if rnn else 1
         self.units = shown.units if rnn else 0
         self.images = {}
@@ -410,7 +416,9 @@ class WeightsView(TraceView):
             slot.gates_below = False
             count_axis(slot.plot.getAxis("bottom"), cols, ticks=_int_ticks(cols))
             into = "gates" if rnn and self.k > 1 else "h" if rnn else "outputs"  # a SimpleRNN has no gates
-            meaning = {"kernel": f"kernel W  (input → {into})", "recurrent_kernel": f"recurrent kernel U  (h → {into})",
+            source = f"{before}'s h" if before else "input"
+            meaning = {"kernel": f"kernel W  ({source} → {into})",
+                       "recurrent_kernel": f"recurrent kernel U  (h → {into})",
                        "bias": "bias b", "embeddings": "embeddings"}.get(name, name)
             if name == "bias" and arr.shape[0] == 2:
                 meaning = "bias  (row 0: input b, row 1: recurrent b')"
@@ -428,6 +436,8 @@ class WeightsView(TraceView):
                     slot.titles += (f"<b>{letter}</b>",)
             slot.fit_title()
             slot.left_forms = LEFT_LABELS.get(name, ())
+            if before and name == "kernel":
+                slot.left_forms = (f"from {before} unit", f"{before} unit", "unit")
             slot.plot.setLabel("left", slot.left_forms[0] if slot.left_forms else "", color=t.foreground,
                                **{"font-size": f"{t.pt(0.85)}pt"})
             slot.fit_left()
@@ -473,8 +483,13 @@ class WeightsView(TraceView):
             side = f" cell_{layer.cells.index(shown)}"
             kind = f"{markup(shown.cell.cell_class)} in {kind}"
             formula = f"{shown.param_formula()}</b> of the layer's <b>{layer.count_params():,}"
+        # how an opened file's arrays became these (a PyTorch state_dict's: transposed, gate
+        # order, biases summed or stacked), while the layer holds them (``Model.source``)
+        notes = (self.model.source.get("layer_notes") or {}) if self.model is not None else {}
+        note = notes.get(layer.name) if isinstance(notes, dict) else None
         self.formula.setText(
-            f'<b>{markup(layer.name)}</b>{side} ({kind}) · params = <b>{formula}</b>')
+            f'<b>{markup(layer.name)}</b>{side} ({kind}) · params = <b>{formula}</b>'
+            + (f"<br>{markup(note)}" if isinstance(note, str) else ""))
         self._fit_formula()
         self.hover_label.setText(hint("hover a weight to read it", ""))
 
@@ -522,6 +537,8 @@ class WeightsView(TraceView):
                 where = ("input bias b" if row == 0 else "recurrent bias b'") + f" · {where}"
         else:
             where = f"output {column}"
+        if name == "kernel" and self.before:  # (a stack's later cell: its rows, the cell before's units)
+            where = f"from {self.before} unit {row} · {where}"
         idx = f"{column}" if slot.ndim == 1 else f"{row}, {column}"  # (a vector drawn as one row)
         value = fmt(v, 4)
         if math.isnan(v):
