@@ -442,3 +442,23 @@ def test_grad_keys_escape_a_slash_in_a_layers_name_as_trace_keys_do(tmp_path, ca
         np.testing.assert_array_equal(g["a%2Fforward/dh"], want.layers["a/forward"].steps["dh"])
         np.testing.assert_array_equal(g["a/forward/dh"], want.layers["a"].children["forward"].steps["dh"])
         np.testing.assert_array_equal(g["d%3A1/kernel"], want.layers["d:1"].weights[0])
+
+
+def test_trace_grad_and_train_say_the_file_they_wrote_escaped(tmp_path, capsys):
+    """``--out`` named with a newline and a right-to-left override was printed raw: 'wrote
+    .../a' on one line, the rest on the next, read backwards from there. The path is
+    shown as the app shows one (text.safe_text), the file written under its own name."""
+    _files(tmp_path, "k3_lstm_default")
+    model = str(FIXTURES / "k3_lstm_default" / "model.keras")
+    data = ["-i", str(tmp_path / "x.npy")]
+    target = ["--target", str(tmp_path / "y.npy"), "--loss", "mse"]
+    for command, args, name, said in [("trace", data, "t\n\u202ez.npz", "wrote "),
+                                      ("grad", data + target, "g\n\u202ez.npz", "wrote "),
+                                      ("train", data + target, "m\n\u202ez.keras", "saved ")]:
+        out = tmp_path / name
+        assert cli.main([command, model, *args, "--out", str(out)]) == 0
+        printed = "".join(capsys.readouterr())
+        assert out.is_file()
+        line = next(l for l in printed.splitlines() if l.startswith(said))
+        assert line.startswith(f"{said}{tmp_path}/{name[0]}\\x0a\\u202ez."), line
+        assert "\u202e" not in printed
