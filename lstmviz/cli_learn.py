@@ -133,7 +133,9 @@ def cmd_grad(args) -> int:
         g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss)
     except LstmvizError as err:
         raise LstmvizError(name_input(str(err), args.inputs, args.target)) from None
-    flat = g.flat(model)
+    from lstmviz.app.export_data import grad_arrays
+
+    flat = grad_arrays(g, model)  # with its index ('lstmviz:keys'), as a trace file's
     write_npz(Path(args.out), flat)
     weights = g.weight_grads(model)
     norm = float(np.sqrt(sum(float(np.sum(np.square(a, dtype=np.float64))) for a in weights.values())))
