@@ -389,3 +389,21 @@ def test_a_picture_saved_to_a_folder_is_refused_in_one_line(tmp_path):
     text = str(err.value)
     assert "\n" not in text and str(tmp_path) in text and "folder" in text and ".png" in text
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("theme", ["neon", 3, ["dark"]])
+def test_an_unknown_theme_is_refused_before_the_display_is_looked_at(monkeypatch, theme):
+    """show(theme="neon") without a display said there was no display; given one, it then
+    said the theme was unknown. The argument is checked first, in one line naming the
+    themes (picture's too, before Qt draws anything)."""
+    monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda **k: ["no display to open a window on"])
+    said = f"theme={theme!r}: unknown theme; themes: dark, light, projector"
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.show(str(CASE / "model.keras"), theme=theme, block=False)
+    assert str(err.value) == said
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.picture(str(CASE / "model.keras"), theme=theme)
+    assert str(err.value) == said
+    with pytest.raises(LstmvizError, match="no display"):  # (a theme it has: on to the display)
+        lstmviz.show(str(CASE / "model.keras"), theme="projector", block=False)
+    assert nb.OPEN_WINDOWS == []
