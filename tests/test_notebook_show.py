@@ -415,6 +415,10 @@ def test_an_unknown_theme_is_refused_before_the_display_is_looked_at(monkeypatch
     """show(theme="neon") without a display said there was no display; given one, it then
     said the theme was unknown. The argument is checked first, in one line naming the
     themes (picture's too, before Qt draws anything)."""
+    from lstmviz.ui import preflight
+    from lstmviz.ui import theme as th
+
+    assert preflight.THEMES == tuple(th.THEMES)  # (the names checked before Qt are the themes')
     monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda **k: ["no display to open a window on"])
     said = f"theme={theme!r}: unknown theme; themes: dark, light, projector"
     with pytest.raises(LstmvizError) as err:

@@ -262,7 +262,7 @@ def _check_theme(theme) -> None:
     """``theme``: None or a theme's name (a ``Theme`` too), else refused in one line naming
     the themes, before a display or Qt is looked at (``show(theme="neon")`` without a
     display was told of the display, and then, with one, of the theme)."""
-    from lstmviz.cli import THEMES  # (the names without Qt: lstmviz.ui.theme imports it)
+    from lstmviz.ui.preflight import THEMES  # (the names without Qt: lstmviz.ui.theme imports it)
 
     if theme is None or (isinstance(theme, str) and theme in THEMES):
         return
