@@ -903,3 +903,39 @@ def test_ctrl_s_in_a_lesson_never_writes_the_lessons_stack_over_the_users_sessio
     window.presenter.escape()
     window.sessions.save()  # the user's work, saved as ever
     assert ses.read_session(mine).layers[0].config["units"] == 5
+
+
+def test_save_session_as_in_a_lesson_leaves_the_window_on_the_users_session(window, tmp_path, monkeypatch):
+    """Save session as... in a lesson wrote the lesson's stack (as it says it keeps it) and
+    made that file the window's: after Esc the title named it over the user's work, the
+    close asked about "another model than the one opened", and Ctrl+S wrote the user's
+    work over the lesson's file, never again to their own. The window stays on the user's
+    session: Ctrl+S after the lesson writes their file; the lesson's file keeps the lesson."""
+    from lstmviz.app import session as ses
+    from lstmviz.ui import export
+
+    st = window.state
+    st.set_layer_option(0, "units", 5)
+    mine = tmp_path / "mine.lstmviz"
+    assert window.sessions.save_to(mine)
+    window.sessions.mark_saved()
+    window.update_title()
+    title = window.windowTitle()
+    assert "mine.lstmviz" in title
+    window.presenter.tour.start(0)
+    lesson_units = st.layers[0].config.get("units")
+    theirs = tmp_path / "lesson.lstmviz"
+    monkeypatch.setattr(export, "ask_save_name", lambda *a, **k: str(theirs))
+    window.sessions.save_as_dialog()
+    assert ses.read_session(theirs).layers[0].config["units"] == lesson_units != 5
+    said = window.statusBar().currentMessage()
+    assert "lesson" in said and "lesson.lstmviz" in said and "\n" not in said, said
+    window.presenter.escape()
+    assert window.sessions.session_path == str(mine)
+    assert window.windowTitle() == title
+    assert window.sessions.unsaved() == ""  # (the user's work as saved: nothing to ask)
+    st.set_layer_option(0, "units", 6)
+    window.sessions.save()
+    assert ses.read_session(mine).layers[0].config["units"] == 6
+    assert ses.read_session(theirs).layers[0].config["units"] == lesson_units
+
