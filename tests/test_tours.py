@@ -1,6 +1,7 @@
 """Guided lessons: the Qt-free data set up real stacks, and the window runs every lesson
 through all its steps by key, showing each caption, then puts the old stack back."""
 
+import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
@@ -939,3 +940,26 @@ def test_save_session_as_in_a_lesson_leaves_the_window_on_the_users_session(wind
     assert ses.read_session(mine).layers[0].config["units"] == 6
     assert ses.read_session(theirs).layers[0].config["units"] == lesson_units
 
+
+def test_an_input_imported_in_a_lesson_is_said_to_stay_with_it_when_it_ends(window, tmp_path):
+    """An input imported during a lesson was dropped at Esc without a word (the lesson's
+    end puts the work from before it back, as it must: the import was made on the lesson's
+    stack). The status bar now says so, and how to bring the file into the user's work."""
+    st = window.state
+    before = None if st.input.data is None else st.input.data.copy()
+    window.presenter.tour.start(0)
+    x = np.random.default_rng(0).normal(size=(st.input.timesteps, st.input.input_dim)).astype(np.float32)
+    path = tmp_path / "mine.npy"
+    np.save(path, x)
+    st.import_input(str(path))
+    assert st.input.source == "data"
+    window.presenter.escape()
+    said = window.statusBar().currentMessage()
+    assert said.startswith("Lesson ended"), said
+    assert "imported" in said and "File > Import input" in said and "\n" not in said, said
+    got = st.input.data
+    assert (before is None and got is None) or np.array_equal(got, before)  # (the work from before it)
+    window.presenter.tour.start(0)  # a lesson with no edits of the user's: nothing said of them
+    window.statusBar().clearMessage()
+    window.presenter.escape()
+    assert "imported" not in window.statusBar().currentMessage()
