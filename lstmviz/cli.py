@@ -309,7 +309,7 @@ def cmd_trace(args) -> int:
     window = window_of(trace)
     if window is not None:  # the window as taken ('5:' to the end, ':3' from 0)
         steps += f" (window {window[0]}:{window[1]})"
-    print(f"wrote {out}: {len(flat)} arrays ({_fmt_bytes(total)} before compression) from "
+    print(f"wrote {safe_text(str(out))}: {len(flat)} arrays ({_fmt_bytes(total)} before compression) from "
           f"{plural(len(trace.layers), 'layer')}; batch {x0.shape[0]}{steps}; output {shapes}")
     return 0
 

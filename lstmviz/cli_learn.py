@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from lstmviz.errors import LstmvizError
-from lstmviz.text import plural
+from lstmviz.text import plural, safe_text
 
 LOSSES = ("mse", "mae", "binary_crossentropy", "categorical_crossentropy",
           "sparse_categorical_crossentropy")
@@ -133,11 +133,13 @@ def cmd_grad(args) -> int:
         g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss)
     except LstmvizError as err:
         raise LstmvizError(name_input(str(err), args.inputs, args.target)) from None
-    flat = g.flat(model)
+    from lstmviz.app.export_data import grad_arrays
+
+    flat = grad_arrays(g, model)  # with its index ('lstmviz:keys'), as a trace file's
     write_npz(Path(args.out), flat)
     weights = g.weight_grads(model)
     norm = float(np.sqrt(sum(float(np.sum(np.square(a, dtype=np.float64))) for a in weights.values())))
-    print(f"wrote {args.out}: loss {g.loss:.6g}, gradients of {len(weights)} weight arrays "
+    print(f"wrote {safe_text(str(args.out))}: loss {g.loss:.6g}, gradients of {len(weights)} weight arrays "
           f"(global norm {norm:.4g}), {len(flat)} arrays in all")
     return 0
 
@@ -248,5 +250,5 @@ def cmd_train(args) -> int:
                 line += f", validation loss {evaluate(model, x_val, y_val, loss):.6g}"
             _say(line + f" ({time.perf_counter() - start:.1f} s)")
     save_keras(model, out)
-    _say(f"saved {out} ({plural(trainer.optimizer.iterations, 'update')})")
+    _say(f"saved {safe_text(str(out))} ({plural(trainer.optimizer.iterations, 'update')})")
     return 0

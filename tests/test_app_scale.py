@@ -997,6 +997,23 @@ def test_both_csv_readers_say_a_last_cell_left_empty_is_empty(tmp_path):
     assert _both_csv_readers(p) == [[[1.0], [3.5]]] * 2
 
 
+def test_both_csv_readers_read_a_trailing_comma_in_a_column_split_at_spaces(tmp_path):
+    """A file of one column whose first line has no separator (so its rows split at
+    spaces) and a later line '3.5,': refused as "line 3 has 2 values but the rows before
+    have 1", though a file whose first line is '1.5,' reads '3.5,' as 3.5 (untrail: a
+    separator that ends a row of one column more is no cell). The same column is read
+    either way; two numbers on a line are still a row of 2."""
+    p = tmp_path / "c.csv"
+    for text in ("1.5\n2.5\n3.5,\n4.5\n", "1.5\n2.5\n3.5;\n4.5\n", "1.5,\n2.5\n3.5,\n4.5\n",
+                 "x\n1.5\n2.5\n3.5,\n4.5\n"):
+        p.write_text(text)
+        assert _both_csv_readers(p) == [[[1.5], [2.5], [3.5], [4.5]]] * 2, text
+    for text in ("1.5\n2.5\n3.5,4.5\n", "1.5\n2.5\n3.5,4.5,\n"):
+        p.write_text(text)
+        assert _both_csv_readers(p) == [
+            "line 3 has 2 values but the rows before have 1; every row needs the same number of columns"] * 2, text
+
+
 def test_text_one_hot_in_many_features_is_checked_before_it_is_made(tmp_path, monkeypatch):
     """Text read as one-hot features makes a float per character and feature: 20,000
     characters for a model of 1,000 features are 80 MB (200 KB of text for 4,096 features

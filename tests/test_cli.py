@@ -790,6 +790,20 @@ def test_trace_bad_steps_exit_2_one_line(tmp_path, capsys, use_model, steps):
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "steps" in err
 
 
+@pytest.mark.parametrize("steps", ["+1:+3", "1_0:2_0", "\u0661:\u0663", "1:+3", "9" * 5000 + ":"])
+def test_trace_steps_are_plain_decimal_digits(tmp_path, capsys, use_model, steps):
+    """int() read '+1:+3' as 1:3, '1_0:2_0' as 10:20 and Arabic-Indic digits as 1:3, and
+    wrote the file; '--steps' is A:B (A:, :B) in the digits 0-9, anything else refused in
+    one line saying what a window is."""
+    use_model(long_stack)
+    np.save(tmp_path / "x.npy", np.zeros((1, 3000, 3), np.float32))
+    rc, _, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out",
+                      tmp_path / "w.npz", "--steps", steps)
+    line = assert_one_line_error(rc, err)
+    assert "give a window as A:B with 0 <= A < B in decimal digits" in line, line
+    assert not (tmp_path / "w.npz").exists()
+
+
 @pytest.mark.parametrize("steps, says", [("3000:", "steps from 3000: the input has 3,000 steps"),
                                          ("4000:", "steps from 4000: the input has 3,000 steps"),
                                          ("2990:3001", "steps 2990:3001: the input has 3,000 steps")])

@@ -11,7 +11,7 @@ import pytest
 import lstmviz
 from helpers import FIXTURES
 from lstmviz import cli
-from lstmviz.engine.gradients import gradients
+from lstmviz.engine.gradients import gradients, weight_keys
 from lstmviz.engine.optimizers import SGD
 from lstmviz.engine.train import fit, trainable_arrays
 
@@ -442,3 +442,75 @@ def test_grad_keys_escape_a_slash_in_a_layers_name_as_trace_keys_do(tmp_path, ca
         np.testing.assert_array_equal(g["a%2Fforward/dh"], want.layers["a/forward"].steps["dh"])
         np.testing.assert_array_equal(g["a/forward/dh"], want.layers["a"].children["forward"].steps["dh"])
         np.testing.assert_array_equal(g["d%3A1/kernel"], want.layers["d:1"].weights[0])
+
+
+def test_trace_grad_and_train_say_the_file_they_wrote_escaped(tmp_path, capsys):
+    """``--out`` named with a newline and a right-to-left override was printed raw: 'wrote
+    .../a' on one line, the rest on the next, read backwards from there. The path is
+    shown as the app shows one (text.safe_text), the file written under its own name."""
+    _files(tmp_path, "k3_lstm_default")
+    model = str(FIXTURES / "k3_lstm_default" / "model.keras")
+    data = ["-i", str(tmp_path / "x.npy")]
+    target = ["--target", str(tmp_path / "y.npy"), "--loss", "mse"]
+    for command, args, name, said in [("trace", data, "t\n\u202ez.npz", "wrote "),
+                                      ("grad", data + target, "g\n\u202ez.npz", "wrote "),
+                                      ("train", data + target, "m\n\u202ez.keras", "saved ")]:
+        out = tmp_path / name
+        assert cli.main([command, model, *args, "--out", str(out)]) == 0
+        printed = "".join(capsys.readouterr())
+        assert out.is_file()
+        line = next(l for l in printed.splitlines() if l.startswith(said))
+        assert line.startswith(f"{said}{tmp_path}/{name[0]}\\x0a\\u202ez."), line
+        assert "\u202e" not in printed
+
+
+def test_grad_files_are_indexed_as_trace_files_are(tmp_path, capsys, monkeypatch):
+    """A trace file's ``lstmviz:keys`` says each key's layer, part and record; a grad
+    file had none, so 'a%2Fforward/kernel' had to be taken apart by hand (and a stacked
+    RNN's 'r/cell_1/dh' guessed at). Now a grad file has the same index, a row a key."""
+    from lstmviz import LayerSpec, Model
+    from lstmviz.app.export_data import KEYS_KEY
+
+    def make():
+        gru = {"class_name": "GRU", "config": {"units": 2, "return_sequences": True}}
+        cells = [{"class_name": "LSTMCell", "config": {"units": 2}},
+                 {"class_name": "SimpleRNNCell", "config": {"units": 3}}]
+        return Model.sequential((None, 4, 3), [
+            LayerSpec("Bidirectional", {"layer": gru}, name="a"),
+            LayerSpec("RNN", {"cell": cells, "return_sequences": True}, name="r"),
+            LayerSpec("LSTM", {"units": 2}, name="a/forward"),
+            LayerSpec("Dense", {"units": 1}, name="d:1")], seed=1)
+
+    monkeypatch.setattr(lstmviz, "load", lambda path, seed=0: make())
+    x = np.random.default_rng(0).normal(size=(2, 4, 3)).astype(np.float32)
+    y = np.ones((2, 1), np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    rc = cli.main(["grad", "m.keras", "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"),
+                   "--loss", "mse", "-o", str(tmp_path / "g.npz")])
+    assert rc == 0, capsys.readouterr().err
+    model = make()
+    want = gradients(model, x, y, "mse")
+    with np.load(tmp_path / "g.npz", allow_pickle=False) as g:
+        where = {k: (layer, part, rec) for k, layer, part, rec in g[KEYS_KEY].tolist()}
+        assert sorted(where) == sorted(k for k in g.files if k != KEYS_KEY)
+        assert where == want.flat_index(model)
+        assert where["loss"] == ("", "", "loss") and where["input"] == ("", "", "input")
+        assert where["a/forward/kernel"] == ("a", "forward", "kernel")
+        assert where["a/backward/dh"] == ("a", "backward", "dh")
+        assert where["a%2Fforward/recurrent_kernel"] == ("a/forward", "", "recurrent_kernel")
+        assert where["a%2Fforward/dc"] == ("a/forward", "", "dc")
+        assert where["r/cell_1/kernel"] == ("r", "cell_1", "kernel")
+        assert where["r/cell_0/dc"] == ("r", "cell_0", "dc")
+        assert where["d%3A1/bias"] == ("d:1", "", "bias")
+        layers = {l.name: l for l in model.layers}
+        for key, (layer, part, rec) in where.items():  # each row finds its array in `want`
+            if not layer:
+                got = want.loss if rec == "loss" else want.inputs[0]
+            elif rec in ("dh", "dc", "dpre"):
+                lg = want.layers[layer]
+                got = (lg.children[part] if part else lg).steps[rec]
+            else:
+                wkey = f"{part}/{rec}" if part else rec
+                got = want.layers[layer].weights[weight_keys(layers[layer]).index(wkey)]
+            np.testing.assert_array_equal(g[key], np.asarray(got, dtype=g[key].dtype), err_msg=key)

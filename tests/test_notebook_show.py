@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtWidgets
 
 import lstmviz
 from helpers import FIXTURES, expected_outputs, read_inputs
+from lstmviz.engine import LayerSpec, Model
 from lstmviz.errors import LstmvizError
 from lstmviz.ui import notebook as nb
 
@@ -389,3 +390,43 @@ def test_a_picture_saved_to_a_folder_is_refused_in_one_line(tmp_path):
     text = str(err.value)
     assert "\n" not in text and str(tmp_path) in text and "folder" in text and ".png" in text
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_list_of_one_array_is_a_one_input_models_input():
+    """picture(m, [x]) on a model of one input said "the input has shape (1, 2, 5, 3) but
+    the model takes (None, 5, 3)": the list stacked into a shape the user never wrote.
+    A list holds an array per input (as model.trace([x]) takes it): [x] is x, and a list of
+    two whole inputs is refused saying to give one array; a list of samples still stacks."""
+    m = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4})], seed=0)
+    x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype(np.float32)
+    want = _image(lstmviz.picture(m, x, size=(300, 200)).data)
+    assert _image(lstmviz.picture(m, [x], size=(300, 200)).data) == want
+    assert _image(lstmviz.picture(m, [x[0], x[1]], size=(300, 200)).data) == want
+    for given, kind in (([x, x], "list"), ((x, x), "tuple")):
+        with pytest.raises(LstmvizError) as err:
+            lstmviz.picture(m, given)
+        assert str(err.value) == (f"the model takes 1 input, got a {kind} of 2 arrays (a {kind} holds one "
+                                  "array per input); give this model's one input as one array (None, 5, 3) "
+                                  "(samples first)")
+
+
+@pytest.mark.parametrize("theme", ["neon", 3, ["dark"]])
+def test_an_unknown_theme_is_refused_before_the_display_is_looked_at(monkeypatch, theme):
+    """show(theme="neon") without a display said there was no display; given one, it then
+    said the theme was unknown. The argument is checked first, in one line naming the
+    themes (picture's too, before Qt draws anything)."""
+    from lstmviz.ui import preflight
+    from lstmviz.ui import theme as th
+
+    assert preflight.THEMES == tuple(th.THEMES)  # (the names checked before Qt are the themes')
+    monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda **k: ["no display to open a window on"])
+    said = f"theme={theme!r}: unknown theme; themes: dark, light, projector"
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.show(str(CASE / "model.keras"), theme=theme, block=False)
+    assert str(err.value) == said
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.picture(str(CASE / "model.keras"), theme=theme)
+    assert str(err.value) == said
+    with pytest.raises(LstmvizError, match="no display"):  # (a theme it has: on to the display)
+        lstmviz.show(str(CASE / "model.keras"), theme="projector", block=False)
+    assert nb.OPEN_WINDOWS == []

@@ -65,3 +65,42 @@ def test_a_trace_of_a_files_path_says_to_read_it_first(tmp_path):
     assert "'x.npy'" in text and "np.load" in text
     text = refusal(lambda: model.trace(np.array([["a", "b"]])))
     assert "not numeric" in text and "numbers" in text
+
+
+def test_a_config_key_keras_does_not_take_is_refused_naming_the_layer_and_the_key():
+    """LayerSpec("LSTM", {"units": 4, "retrun_sequences": True}) built an LSTM that returns
+    its last step only, without a word (Keras: "Unrecognized keyword arguments passed to
+    LSTM"). Refused in one line naming the layer and the key, the key it was likely meant
+    to be and the keys Keras 3's layer takes; inside a wrapper and a cell too."""
+    text = refusal(lambda: Model.sequential((None, 12, 2), [
+        LayerSpec("LSTM", {"units": 4, "retrun_sequences": True}, name="enc"), LayerSpec("Dense", {"units": 1})]))
+    assert text.startswith("layers[0] 'enc' (LSTM): unknown config key 'retrun_sequences' (did you mean "
+                           "'return_sequences'?); Keras 3's LSTM takes: activation, "), text
+    assert "units" in text and "use_cudnn" in text
+    text = refusal(lambda: Model.sequential((None, 12, 2), [LayerSpec("Dense", {"unitz": 1})]))
+    assert text.startswith("layers[0] (Dense): unknown config key 'unitz' (did you mean 'units'?)")
+    text = refusal(lambda: Model.sequential((None, 12, 2), [
+        LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 2, "time_major": False}}})]))
+    assert text.startswith("layers[0] (Bidirectional): its layer (GRU): unknown config key 'time_major'; "
+                           "Keras 3's GRU takes: ")
+    cells = [{"class_name": "LSTMCell", "config": {"units": 2}},
+             {"class_name": "GRUCell", "config": {"units": 2, "reset_afterr": False}}]
+    text = refusal(lambda: Model.sequential((None, 12, 2), [LayerSpec("RNN", {"cell": cells})]))
+    assert "(RNN): its cell (GRUCell): unknown config key 'reset_afterr' (did you mean 'reset_after'?)" in text
+
+
+def test_every_key_keras_takes_and_every_key_a_models_spec_holds_still_builds():
+    """What Keras' constructors take besides get_config()'s keys (name, dtype, use_cudnn,
+    implementation, input_shape) builds; so does a model's own to_spec() (lstmviz writes
+    keys of its own in a SimpleRNN's config), and a Keras 2 stack's keys with its version."""
+    Model.sequential((None, 12, 2), [
+        LayerSpec("LSTM", {"units": 4, "use_cudnn": "auto", "implementation": 2, "name": "a", "trainable": True,
+                           "dtype": "float32", "input_shape": (12, 2), "return_sequences": True}),
+        LayerSpec("SimpleRNN", {"units": 3, "seed": 1}), LayerSpec("Dense", {"units": 1, "lora_rank": None})])
+    for layer in (LayerSpec("SimpleRNN", {"units": 3}),
+                  LayerSpec("RNN", {"cell": [{"class_name": "SimpleRNNCell", "config": {"units": 2}},
+                                             {"class_name": "GRUCell", "config": {"units": 2}}]}),
+                  LayerSpec("Bidirectional", {"layer": {"class_name": "SimpleRNN", "config": {"units": 2}}})):
+        spec = Model.sequential((None, 12, 2), [layer]).to_spec()
+        assert Model.sequential((None, 12, 2), spec.layers[1:]).count_params() > 0
+    Model.sequential((None, 12, 2), [LayerSpec("LSTM", {"units": 4, "time_major": False})], keras_version="2")

@@ -1,6 +1,7 @@
 """Guided lessons: the Qt-free data set up real stacks, and the window runs every lesson
 through all its steps by key, showing each caption, then puts the old stack back."""
 
+import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
@@ -903,3 +904,62 @@ def test_ctrl_s_in_a_lesson_never_writes_the_lessons_stack_over_the_users_sessio
     window.presenter.escape()
     window.sessions.save()  # the user's work, saved as ever
     assert ses.read_session(mine).layers[0].config["units"] == 5
+
+
+def test_save_session_as_in_a_lesson_leaves_the_window_on_the_users_session(window, tmp_path, monkeypatch):
+    """Save session as... in a lesson wrote the lesson's stack (as it says it keeps it) and
+    made that file the window's: after Esc the title named it over the user's work, the
+    close asked about "another model than the one opened", and Ctrl+S wrote the user's
+    work over the lesson's file, never again to their own. The window stays on the user's
+    session: Ctrl+S after the lesson writes their file; the lesson's file keeps the lesson."""
+    from lstmviz.app import session as ses
+    from lstmviz.ui import export
+
+    st = window.state
+    st.set_layer_option(0, "units", 5)
+    mine = tmp_path / "mine.lstmviz"
+    assert window.sessions.save_to(mine)
+    window.sessions.mark_saved()
+    window.update_title()
+    title = window.windowTitle()
+    assert "mine.lstmviz" in title
+    window.presenter.tour.start(0)
+    lesson_units = st.layers[0].config.get("units")
+    theirs = tmp_path / "lesson.lstmviz"
+    monkeypatch.setattr(export, "ask_save_name", lambda *a, **k: str(theirs))
+    window.sessions.save_as_dialog()
+    assert ses.read_session(theirs).layers[0].config["units"] == lesson_units != 5
+    said = window.statusBar().currentMessage()
+    assert "lesson" in said and "lesson.lstmviz" in said and "\n" not in said, said
+    window.presenter.escape()
+    assert window.sessions.session_path == str(mine)
+    assert window.windowTitle() == title
+    assert window.sessions.unsaved() == ""  # (the user's work as saved: nothing to ask)
+    st.set_layer_option(0, "units", 6)
+    window.sessions.save()
+    assert ses.read_session(mine).layers[0].config["units"] == 6
+    assert ses.read_session(theirs).layers[0].config["units"] == lesson_units
+
+
+def test_an_input_imported_in_a_lesson_is_said_to_stay_with_it_when_it_ends(window, tmp_path):
+    """An input imported during a lesson was dropped at Esc without a word (the lesson's
+    end puts the work from before it back, as it must: the import was made on the lesson's
+    stack). The status bar now says so, and how to bring the file into the user's work."""
+    st = window.state
+    before = None if st.input.data is None else st.input.data.copy()
+    window.presenter.tour.start(0)
+    x = np.random.default_rng(0).normal(size=(st.input.timesteps, st.input.input_dim)).astype(np.float32)
+    path = tmp_path / "mine.npy"
+    np.save(path, x)
+    st.import_input(str(path))
+    assert st.input.source == "data"
+    window.presenter.escape()
+    said = window.statusBar().currentMessage()
+    assert said.startswith("Lesson ended"), said
+    assert "imported" in said and "File > Import input" in said and "\n" not in said, said
+    got = st.input.data
+    assert (before is None and got is None) or np.array_equal(got, before)  # (the work from before it)
+    window.presenter.tour.start(0)  # a lesson with no edits of the user's: nothing said of them
+    window.statusBar().clearMessage()
+    window.presenter.escape()
+    assert "imported" not in window.statusBar().currentMessage()

@@ -25,8 +25,9 @@ from lstmviz.io.keras3_config import DTYPE_POLICY, jsonable, layer_config
 #: the arrays are of (their batch axis is then 1). No layer's key has this form (a ':'
 #: in a layer's name is written %3A: ``engine.trace.key_name``).
 STEPS_KEY, SAMPLE_KEY = "lstmviz:steps", "lstmviz:sample"
-#: The key of a trace file's index: a ``(keys, 4)`` string array, a row
-#: ``[key, layer, part, record]`` for each array of the trace (``Trace.flat_index``).
+#: The key of a trace or gradient file's index: a ``(keys, 4)`` string array, a row
+#: ``[key, layer, part, record]`` for each array of the file (``Trace.flat_index``,
+#: ``Gradients.flat_index``).
 KEYS_KEY = "lstmviz:keys"
 
 
@@ -44,7 +45,7 @@ def trace_arrays(trace, sample: int | None = None) -> dict:
     for a window of a long sequence or one traced sample, which steps or which sample the
     arrays hold (``STEPS_KEY``, ``SAMPLE_KEY``)."""
     arrays = dict(trace.flat())
-    arrays[KEYS_KEY] = key_index(trace)
+    arrays[KEYS_KEY] = key_index(trace.flat_index())
     window = window_of(trace)
     if window is not None:
         arrays[STEPS_KEY] = np.array([*window, trace.total_steps], dtype=np.int64)
@@ -53,10 +54,19 @@ def trace_arrays(trace, sample: int | None = None) -> dict:
     return arrays
 
 
-def key_index(trace) -> np.ndarray:
-    """``trace.flat_index()`` as the string array a trace file holds under ``KEYS_KEY``
-    (``np.load`` reads it without pickle): a row ``[key, layer, part, record]`` a key."""
-    rows = [[key, *where] for key, where in trace.flat_index().items()]
+def grad_arrays(grads, model) -> dict:
+    """What ``lstmviz grad`` writes: ``grads.flat(model)`` and its index (``KEYS_KEY``:
+    each key's layer, part and record, as a trace file's)."""
+    arrays = dict(grads.flat(model))
+    arrays[KEYS_KEY] = key_index(grads.flat_index(model))
+    return arrays
+
+
+def key_index(index: dict) -> np.ndarray:
+    """A ``flat_index()`` as the string array a trace or gradient file holds under
+    ``KEYS_KEY`` (``np.load`` reads it without pickle): a row ``[key, layer, part,
+    record]`` a key."""
+    rows = [[key, *where] for key, where in index.items()]
     return np.array(rows, dtype=str).reshape(len(rows), 4)
 
 

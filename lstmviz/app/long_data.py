@@ -39,6 +39,7 @@ from lstmviz.io.csv_numbers import (
     is_number,
     no_rows,
     number,
+    one_column,
     ragged,
     split_cells,
     untrail,
@@ -151,6 +152,13 @@ def _untrail(line: str, delim) -> str:
     return s[:-1] if delim and s.endswith(delim) else line
 
 
+def _one_column(line: str) -> str:
+    """A line of a file of one column split at spaces (``csv_numbers.one_column``: '3.5,'
+    is 3.5), as the command line's reader reads it."""
+    cells = split_cells(line, None)
+    return one_column(cells[0]) if len(cells) == 1 else line
+
+
 def _data_lines(text: str, line0: int, skip_header: bool):
     """``(line number in the file, stripped text)`` of each row of numbers of a block
     (``text``, its first line being line ``line0 + 1``): not blank, not ``#``, not the header."""
@@ -225,6 +233,7 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
     row = 0
     line0 = 0  # the file's lines before this block
     header: list[str] | None = None
+    one_col: bool | None = None  # a file of one column split at spaces (its first row's)
     with open(path, "rb") as fh:
         while True:
             chunk = fh.read(BLOCK_BYTES)
@@ -249,6 +258,10 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
                     lines = lines[1:]  # a header line (words only, as io/csv_numbers takes it)
                     header, skip_header = cells, True
                 first = False
+            if not delim and one_col is None and lines:  # (split at spaces: '3.5,' is 3.5
+                one_col = len(_cells(lines[0], delim)) == 1  # in a column of one number a row)
+            if one_col:
+                lines = [_one_column(ln) for ln in lines]
             if lines:
                 try:
                     block = _parse(lines, delim)

@@ -268,14 +268,14 @@ class Tracing(StateBase):
                 specs.append(spec)
             try:
                 return Model.sequential(shape, specs, seed=self.seed, keras_version=self.keras_version,
-                                        name=self.model_name or "sequential")
+                                        name=self.model_name or "sequential", check_keys=False)
             except LstmvizError:
                 pass  # some shapes changed (units upstream, input_dim): keep what still fits
         # every layer initialised from the seed, then given the weights it kept where they
         # still fit (``keep``: their initial weights are drawn, not computed)
         return Model.sequential(shape, [e.spec() for e in self.layers], seed=self.seed,
                                 keep=[e.weights for e in self.layers], keras_version=self.keras_version,
-                                name=self.model_name or "sequential")
+                                name=self.model_name or "sequential", check_keys=False)
 
     @_operation
     def rebuild(self) -> bool:

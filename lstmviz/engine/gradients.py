@@ -67,33 +67,51 @@ class Gradients:
         """``<layer>/<weight>`` -> gradient, with the names ``lstmviz summary`` prints
         (``<layer>/forward/kernel`` inside a Bidirectional); ``<layer>`` as a trace's keys
         write it (``key_name``: a name's '%', '/', ':' percent-encoded)."""
-        out = {}
+        return {f"{key_name(name)}/{wname}": arr for name, wname, arr in self._weights(model)}
+
+    def _weights(self, model):
+        """(layer name, weight key, gradient) of every weight that has one."""
         for layer in model.layers:
             g = self.layers.get(layer.name)
             if g is None or not layer.weights:
                 continue
             for wname, arr in zip(weight_keys(layer), g.weights):
-                out[f"{key_name(layer.name)}/{wname}"] = arr
-        return out
+                yield layer.name, wname, arr
 
     def flat(self, model) -> dict[str, np.ndarray]:
         """What ``lstmviz grad`` writes: ``loss``, every weight's gradient, ``input``
         (``input0``, ... for several), and per-step records ``<layer>/dh`` ..."""
-        out: dict[str, np.ndarray] = {"loss": np.asarray(self.loss, np.float32)}
-        out.update(self.weight_grads(model))
+        return {key: arr for key, (arr, _) in self._flat(model).items()}
+
+    def flat_index(self, model) -> dict[str, tuple[str, str, str]]:
+        """``flat()``'s keys, each mapped to ``(layer, part, record)`` as
+        ``Trace.flat_index`` maps a trace's: the layer's own name ('' for ``loss`` and the
+        inputs' gradients), the half or cell (``forward``/``backward`` inside a
+        Bidirectional, ``cell_0`` ... in a stacked RNN; else ''), and the record: the
+        weight's name (``kernel``), ``dh``, ``dc``, ``dpre``, or ``loss``, ``input``,
+        ``input0`` ...."""
+        return {key: where for key, (_, where) in self._flat(model).items()}
+
+    def _flat(self, model) -> dict[str, tuple[np.ndarray, tuple[str, str, str]]]:
+        out: dict[str, tuple[np.ndarray, tuple[str, str, str]]] = {
+            "loss": (np.asarray(self.loss, np.float32), ("", "", "loss"))}
+        for name, wname, arr in self._weights(model):
+            part, record = wname.split("/", 1) if "/" in wname else ("", wname)
+            out[f"{key_name(name)}/{wname}"] = (arr, (name, part, record))
         for k, g in enumerate(self.inputs):
             if g is not None:
-                out["input" if len(self.inputs) == 1 else f"input{k}"] = g
+                name = "input" if len(self.inputs) == 1 else f"input{k}"
+                out[name] = (g, ("", "", name))
         for name, layer_g in self.layers.items():
-            _flat_steps(layer_g, key_name(name), out)
+            _flat_steps(layer_g, name, key_name(name), "", out)
         return out
 
 
-def _flat_steps(g: LayerGradients, prefix: str, out: dict) -> None:
+def _flat_steps(g: LayerGradients, name: str, prefix: str, part: str, out: dict) -> None:
     for key, arr in g.steps.items():
-        out[f"{prefix}/{key}"] = arr
+        out[f"{prefix}/{key}"] = (arr, (name, part, key))
     for child, cg in g.children.items():
-        _flat_steps(cg, f"{prefix}/{child}", out)
+        _flat_steps(cg, name, f"{prefix}/{child}", child, out)
 
 
 def weight_keys(layer) -> list[str]:

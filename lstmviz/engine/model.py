@@ -11,7 +11,9 @@ import numpy as np
 
 from lstmviz import limits
 from lstmviz.engine import initializers
+from lstmviz.engine.cells import CELLS
 from lstmviz.engine.layers import (
+    LAYER_CLASSES,
     RNN_OPTIONS,
     Bidirectional,
     InputLayer,
@@ -24,7 +26,7 @@ from lstmviz.engine.layers import (
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace
 from lstmviz.errors import LstmvizError
-from lstmviz.text import plural
+from lstmviz.text import plural, safe_name
 
 #: Layers whose output has the rank of their input: a message about a shape that came
 #: through them names the recurrent layer before them (``Model._explain``).
@@ -165,14 +167,19 @@ class Model:
     @classmethod
     def sequential(cls, input_shape, layers: list[LayerSpec], seed: int = 0,
                    keras_version: str = "3", name: str = "sequential",
-                   keep: list | None = None) -> "Model":
+                   keep: list | None = None, check_keys: bool = True) -> "Model":
         """A plain stack: ``input_shape`` is ``(batch or None, timesteps or None, features)``;
-        ``keep``: one entry per layer of ``layers`` (see ``from_spec``)."""
+        ``keep``: one entry per layer of ``layers`` (see ``from_spec``). A config key a
+        Keras 3 layer does not take (``{"unitz": 4}``) is refused in one line, as Keras
+        refuses it (``check_keys=False``: kept, as a file's configs are; Keras 1 and 2's
+        keys are not checked)."""
         if not isinstance(layers, (list, tuple)):
             raise LstmvizError(f"layers is a {type(layers).__name__}: give a list of LayerSpec, "
                                'such as [LayerSpec("LSTM", {"units": 16})]')
         first = LayerSpec("InputLayer", {"batch_shape": list(input_shape)}, name="input_layer")
         layers = _checked_specs(layers)  # (numbered as the caller's list is)
+        if check_keys and keras_major_of(keras_version) == 3:
+            _check_keys(layers)
         return cls.from_spec(ModelSpec([first] + list(layers), name=name,
                                        keras_version=keras_version), seed=seed,
                              keep=None if keep is None else [None] + list(keep))
@@ -727,6 +734,38 @@ def _checked_specs(specs) -> list[LayerSpec]:
                                f'takes (class name, config dict, name=...): LayerSpec("{cls}", '
                                '{"units": 4}, name="rnn")')
     return specs
+
+
+def _check_keys(specs: list[LayerSpec]) -> None:
+    """Each layer's config keys, as Keras 3's layer takes them (``keras3_keys.unknown_key``;
+    the keys lstmviz itself writes in a layer's config too), and those of the layers and
+    cells it wraps, else refused in one line naming the layer and the key: ``{"unitz": 4}``
+    was kept silently, the layer built without it (Keras: "Unrecognized keyword arguments
+    passed to LSTM")."""
+    for k, ls in enumerate(specs):
+        said = _unknown_key(ls.class_name, ls.config)
+        if said:
+            name = f" '{safe_name(ls.name)}'" if ls.name else ""
+            raise LstmvizError(f"layers[{k}]{name} ({ls.class_name}): {said}")
+
+
+def _unknown_key(class_name: str, config: dict) -> str | None:
+    from lstmviz.engine.keras3_keys import unknown_key
+
+    layer = next((c.name for c in CELLS.values() if c.cell_class == class_name), class_name)
+    engine = LAYER_CLASSES.get(layer)  # (a cell's: its layer's, whose config it becomes)
+    said = unknown_key(class_name, config, tuple(getattr(engine, "defaults", {})))
+    if said:
+        return said
+    for key in ("layer", "backward_layer", "cell"):  # (a Bidirectional's, TimeDistributed's, RNN's)
+        inner = config.get(key)
+        for part in inner if isinstance(inner, list) else [inner]:
+            if (isinstance(part, dict) and isinstance(part.get("class_name"), str)
+                    and isinstance(part.get("config"), dict)):
+                said = _unknown_key(part["class_name"], part["config"])
+                if said:
+                    return f"its {key} ({part['class_name']}): {said}"
+    return None
 
 
 def _check_seed(seed) -> None:

@@ -35,6 +35,8 @@ layer of 512 units makes 512 floats of each step of it.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from lstmviz import limits
@@ -752,16 +754,23 @@ def _run_nodes(model, st: PassState, tick_for) -> None:
         st.node = i + 1
 
 
+#: ``--steps``: A:B, A: (to the end) or :B (from 0), in plain decimal digits (int() took
+#: '+1:+3', '1_0:2_0' and other scripts' digits too)
+_STEPS = re.compile(r"\s*([0-9]*)\s*:\s*([0-9]*)\s*")
+
+
 def parse_steps(text: str) -> tuple[int, int | None]:
-    """``"A:B"`` (or ``"A:"`` to the end) as (A, B or None); one-line errors otherwise."""
-    head, sep, tail = str(text).partition(":")
-    try:
-        a = int(head) if head.strip() else 0
-        b = int(tail) if tail.strip() else None
+    """``"A:B"`` (or ``"A:"`` to the end, ``":B"`` from 0) as (A, B or None), A and B in
+    plain decimal digits; one-line errors otherwise."""
+    m = _STEPS.fullmatch(str(text))
+    try:  # (more digits than int() reads: refused as any other)
+        a = int(m.group(1) or 0) if m else -1
+        b = int(m.group(2)) if m and m.group(2) else None
     except ValueError:
-        a = b = -1
-    if not sep or a < 0 or (b is not None and b <= a):
-        raise LstmvizError(f"steps {text!r}: give a window as A:B with 0 <= A < B, e.g. 1000:1200")
+        a, b = -1, None
+    if a < 0 or (b is not None and b <= a):
+        raise LstmvizError(f"steps {text!r}: give a window as A:B with 0 <= A < B in decimal digits "
+                           "('A:' to the end, ':B' from 0), e.g. 1000:1200")
     return a, b
 
 

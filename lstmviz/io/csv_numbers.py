@@ -43,6 +43,19 @@ def untrail(cells: list[str], width: int | None) -> list[str]:
     return cells
 
 
+def one_column(cell: str) -> str:
+    """A row's one cell in a file of one column split at spaces (its first line had no
+    separator), without a separator that ends it: '3.5,' is 3.5, as ``untrail`` reads it in
+    a file whose first line is '1.5,' (the same column either way; '3.5,' was refused as
+    a row of 2 values). Any other cell as it is ('3.5,4.5': a row of 2, ``cell_refusal``)."""
+    sep = delimiter(cell)
+    if sep is not None and cell.endswith(sep):
+        cells = untrail(split_cells(cell, sep), 1)
+        if len(cells) == 1:
+            return cells[0]
+    return cell
+
+
 def number(cell: str) -> float:
     """A CSV cell's number, as both CSV readers read it (NumPy's C reader's rule: ASCII
     digits, no ``_``; Python's ``float`` alone also takes ``1_0`` and ``١``); ValueError
@@ -84,6 +97,8 @@ def csv_numbers(path, fh):
         if first:
             sep = delimiter(s)
         cells = untrail(split_cells(s, sep), width)
+        if sep is None and len(cells) == 1 and width in (None, 1):  # (a first row of one cell)
+            cells = [one_column(cells[0])]
         if width is not None and len(cells) != width:
             raise LstmvizError(ragged(path, lineno, len(cells), width))
         values = []
@@ -196,7 +211,7 @@ def cell_refusal(name, line: int, col: int, cell: str, header: list[str] | None,
         return f"{name}: {at} {MISSING}"
     sep = delimiter(cell)
     if width == 1 and sep is not None and decimal_comma(cell) is None:
-        cells = split_cells(cell, sep)
+        cells = untrail(split_cells(cell, sep), width)  # ('3.5,4.5,': 2 values)
         if len(cells) > 1 and all(is_number(c) for c in cells if c):
             return ragged(name, line, len(cells), width)
     hint = ""

@@ -17,64 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from lstmviz.engine.cells import CELLS, CellKind
+from lstmviz.engine.keras3_keys import CELL_DEFAULTS, DEFAULTS, KEYS, REQUIRED, RNN_DEFAULTS  # noqa: F401
 
 #: Keras 3's dtype policy of a float32 layer (``"dtype"`` of every layer's config).
 DTYPE_POLICY: dict[str, Any] = {"module": "keras", "class_name": "DTypePolicy",
                                 "config": {"name": "float32"}, "registered_name": None}
 
-_REQUIRED = object()  # a key Keras 3 has no default for: left out when lstmviz has none
-
-#: What a recurrent cell's config holds (``LSTMCell``, ...) besides the cell kind's own keys,
-#: with Keras 3's defaults.
-CELL_DEFAULTS: dict[str, Any] = {
-    "units": _REQUIRED, "activation": "tanh", "use_bias": True,
-    "kernel_initializer": "glorot_uniform", "recurrent_initializer": "orthogonal",
-    "bias_initializer": "zeros", "kernel_regularizer": None, "recurrent_regularizer": None,
-    "bias_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
-    "bias_constraint": None, "dropout": 0.0, "recurrent_dropout": 0.0, "seed": None}
-#: What every recurrent layer's config holds around its cell's (Keras' ``RNN`` base).
-RNN_DEFAULTS: dict[str, Any] = {
-    "return_sequences": False, "return_state": False, "go_backwards": False, "stateful": False,
-    "unroll": False, "zero_output_for_mask": False}
-
-
-def _cell_defaults(cell: CellKind) -> dict[str, Any]:
-    own = {"recurrent_activation": "sigmoid"} if cell.gated else {}
-    return {**CELL_DEFAULTS, **own, **{k: default for k, default, _ in cell.options}}
-
-
-#: The config keys of each Keras 3 layer's ``get_config()`` besides name, trainable and
-#: dtype, with Keras' default where it has one; anything else lstmviz keeps in a config
-#: (Keras 2 keys, its own) is left out, and a key the config lacks is filled in.
-DEFAULTS: dict[str, dict[str, Any]] = {
-    **{c.name: {k: v for k, v in {**RNN_DEFAULTS, **_cell_defaults(c), "activity_regularizer": None}.items()
-                if not (c.name == "SimpleRNN" and k == "seed")}  # Keras 3.15's SimpleRNN leaves it out
-       for c in CELLS.values()},
-    **{c.cell_class: _cell_defaults(c) for c in CELLS.values()},
-    "RNN": {**RNN_DEFAULTS, "cell": _REQUIRED},
-    "StackedRNNCells": {"cells": _REQUIRED},
-    "Dense": {"units": _REQUIRED, "activation": "linear", "use_bias": True,
-              "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros",
-              "kernel_regularizer": None, "bias_regularizer": None, "kernel_constraint": None,
-              "bias_constraint": None, "quantization_config": None},
-    "Embedding": {"input_dim": _REQUIRED, "output_dim": _REQUIRED, "embeddings_initializer": "uniform",
-                  "embeddings_regularizer": None, "activity_regularizer": None,
-                  "embeddings_constraint": None, "mask_zero": False, "quantization_config": None},
-    "Bidirectional": {"layer": _REQUIRED, "backward_layer": _REQUIRED, "merge_mode": "concat"},
-    "TimeDistributed": {"layer": _REQUIRED},
-    "Activation": {"activation": _REQUIRED}, "ActivityRegularization": {"l1": 0.0, "l2": 0.0},
-    "Dropout": {"rate": _REQUIRED, "seed": None, "noise_shape": None},
-    "AlphaDropout": {"rate": _REQUIRED, "seed": None, "noise_shape": None},
-    "GaussianDropout": {"rate": _REQUIRED, "seed": None},
-    "GaussianNoise": {"stddev": _REQUIRED, "seed": None},
-    "SpatialDropout1D": {"rate": _REQUIRED, "seed": None}, "Masking": {"mask_value": 0.0},
-    "Flatten": {"data_format": "channels_last"}, "RepeatVector": {"n": _REQUIRED},
-    "Reshape": {"target_shape": _REQUIRED}, "Concatenate": {"axis": -1},
-    "Add": {}, "Subtract": {}, "Multiply": {}, "Average": {}, "Maximum": {}, "Minimum": {},
-}
-#: The keys of each layer's Keras 3 config (see ``DEFAULTS``).
-KEYS: dict[str, tuple[str, ...]] = {cls: tuple(d) for cls, d in DEFAULTS.items()}
 #: Keras 3.15 writes these layers' dtype as a plain name and no ``trainable``.
 _PLAIN_DTYPE = ("SpatialDropout1D",)
 #: How Keras 3.15 serialises an initializer given by name (``keras.initializers.get``).
@@ -134,7 +82,7 @@ def layer_config(class_name: str, config: dict, name: str | None = None) -> dict
     if defaults is not None:
         cfg = {k: v for k, v in cfg.items() if k in defaults or k in ("name", "trainable")}
         for key, value in defaults.items():
-            if key not in cfg and value is not _REQUIRED:
+            if key not in cfg and value is not REQUIRED:
                 cfg[key] = copy.deepcopy(value)
     for key, value in cfg.items():
         if key.endswith("_initializer"):

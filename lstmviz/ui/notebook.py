@@ -107,6 +107,7 @@ def show(obj=None, x=None, theme: str | None = None, size=None, block: bool | No
 
     model, path, x = resolve(obj, x)  # a bad object is refused before Qt starts
     w, h = _size(size)  # (as is a size it cannot read)
+    _check_theme(theme)  # (and a theme: before the display, which it does not depend on)
     problems = check_window()
     if problems:
         raise LstmvizError(f"{problems[0]}; in a notebook, lstmviz.picture(obj, x) draws a view "
@@ -210,6 +211,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     from lstmviz.ui.preflight import check_window
 
     model, path, x = resolve(obj, x)
+    _check_theme(theme)
     from PySide6 import QtCore, QtGui, QtWidgets
 
     from lstmviz.app.counts import count
@@ -254,6 +256,22 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         if before is not None:
             th.apply(before, app)
     return Picture(data, image.width(), image.height(), what)
+
+
+def _check_theme(theme) -> None:
+    """``theme``: None or a theme's name (a ``Theme`` too), else refused in one line naming
+    the themes, before a display or Qt is looked at (``show(theme="neon")`` without a
+    display was told of the display, and then, with one, of the theme)."""
+    from lstmviz.ui.preflight import THEMES  # (the names without Qt: lstmviz.ui.theme imports it)
+
+    if theme is None or (isinstance(theme, str) and theme in THEMES):
+        return
+    loaded = sys.modules.get("lstmviz.ui.theme")  # (a Theme exists only once it is imported)
+    if loaded is not None and isinstance(theme, loaded.Theme):
+        return
+    from lstmviz.text import safe_text
+
+    raise LstmvizError(f"theme={safe_text(repr(theme), 60)}: unknown theme; themes: {', '.join(THEMES)}")
 
 
 def _whole(name: str, value) -> int | None:

@@ -30,6 +30,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+#: the themes' names (``lstmviz.ui.theme.THEMES``, not imported: it imports Qt), for a
+#: theme argument checked before the display (``notebook.show``)
+THEMES = ("dark", "light", "projector")
 MIN_PYTHON = (3, 11)
 PYSIDE_RANGE = ((6, 6), (6, 12))  # >= low, < high (see pyproject.toml)
 

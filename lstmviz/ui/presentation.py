@@ -493,9 +493,26 @@ class TourRunner:
         self.lesson = None
         self.p.caption.hide()
         self.p._tour_keys(False)
+        left = self._left_with_lesson() if restore and self._saved is not None else ""
         if restore and self._saved is not None:
             self._restore(self._saved)
         self._saved = None
+        if left and hasattr(self.window, "message"):
+            self.window.message(f"Lesson ended: your work from before it is back; {left}")
+
+    def _left_with_lesson(self) -> str:
+        """What the user did in the lesson that its end leaves with it (the work from
+        before it comes back, as it must: those edits were made on the lesson's stack), in
+        words for the status bar, or "": an input imported there was dropped without a word."""
+        state = self.window.state
+        made = state.undo_stack  # (the lesson's own history: ``lesson_saved``)
+        if not made:
+            return ""
+        first = made[0].input  # (as it was before the first edit in the lesson)
+        if state.input.source == "data" and state.input.data is not first.data:
+            return ("the input imported or edited in the lesson stayed with it (File > Import input "
+                    "brings a file into your work)")
+        return "the edits made in the lesson stayed with it (File > Save session as... in a lesson keeps them)"
 
     # the stack, input and selection from before the lesson, put back when it ends
     def _snapshot(self) -> dict:

@@ -230,10 +230,12 @@ class SessionManager(QtCore.QObject):
             w.splitter.setSizes(sizes)
 
     # -- files ---------------------------------------------------------------------------
-    def save_to(self, path) -> Path:
-        """Save the session to ``path`` (atomic). Raises LstmvizError/OSError."""
+    def save_to(self, path, adopt: bool = True) -> Path:
+        """Save the session to ``path`` (atomic), and (``adopt``) make it the window's
+        session. Raises LstmvizError/OSError."""
         out = ses.save_session(self.state, path, self.ui_state())
-        self.session_path = str(out)
+        if adopt:
+            self.session_path = str(out)
         return out
 
     def open(self, path) -> bool:
@@ -325,8 +327,12 @@ class SessionManager(QtCore.QObject):
         return answer == B.Save and self.save() is not None
 
     def _save_reporting(self, path):
+        # in a lesson, Save session as... writes the lesson's stack, and the window stays on
+        # the user's session: after Esc its title, Ctrl+S and a close's question were the
+        # lesson file's, and Ctrl+S wrote the user's work over it
+        lesson = self._in_lesson()
         try:
-            out = self.save_to(path)
+            out = self.save_to(path, adopt=not lesson)
         except LstmvizError as err:
             self.window.message(str(err), dialog=True, error=True, title="Cannot save the session")
             return None
@@ -335,6 +341,10 @@ class SessionManager(QtCore.QObject):
                                 title="Cannot save the session")
             return None
         self._add_recent(out)
+        if lesson:
+            self.window.message(f"Saved the lesson's stack to {safe_text(str(out))}; the window stays on "
+                                "your work, which Esc brings back")
+            return out
         self.mark_saved()
         self.window.update_title()  # (the window is now that session's)
         panel = getattr(self.window, "_train_panel", None)  # (the Train tab, when it was shown)

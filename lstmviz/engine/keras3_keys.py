@@ -1,0 +1,101 @@
+"""The config keys of each Keras 3 layer, with Keras' defaults: what its ``get_config()``
+writes (``DEFAULTS``, ``KEYS``; ``io/keras3_config.layer_config`` writes configs by them,
+``tests/test_keras3_config.py`` checks them against real Keras 3.15 output), and what its
+constructor takes (``unknown_key``: ``Model.sequential`` refuses a key Keras 3 refuses,
+"Unrecognized keyword arguments passed to LSTM"). The recurrent layers' and cells' keys
+are derived from the cell descriptions (``engine/cells.py``)."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from lstmviz.engine.cells import CELLS, CellKind
+from lstmviz.text import safe_text
+
+REQUIRED = object()  # a key Keras 3 has no default for: left out when lstmviz has none
+
+#: What a recurrent cell's config holds (``LSTMCell``, ...) besides the cell kind's own keys,
+#: with Keras 3's defaults.
+CELL_DEFAULTS: dict[str, Any] = {
+    "units": REQUIRED, "activation": "tanh", "use_bias": True,
+    "kernel_initializer": "glorot_uniform", "recurrent_initializer": "orthogonal",
+    "bias_initializer": "zeros", "kernel_regularizer": None, "recurrent_regularizer": None,
+    "bias_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
+    "bias_constraint": None, "dropout": 0.0, "recurrent_dropout": 0.0, "seed": None}
+#: What every recurrent layer's config holds around its cell's (Keras' ``RNN`` base).
+RNN_DEFAULTS: dict[str, Any] = {
+    "return_sequences": False, "return_state": False, "go_backwards": False, "stateful": False,
+    "unroll": False, "zero_output_for_mask": False}
+
+
+def _cell_defaults(cell: CellKind) -> dict[str, Any]:
+    own = {"recurrent_activation": "sigmoid"} if cell.gated else {}
+    return {**CELL_DEFAULTS, **own, **{k: default for k, default, _ in cell.options}}
+
+
+#: The config keys of each Keras 3 layer's ``get_config()`` besides name, trainable and
+#: dtype, with Keras' default where it has one; anything else lstmviz keeps in a config
+#: (Keras 2 keys, its own) is left out, and a key the config lacks is filled in.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    **{c.name: {k: v for k, v in {**RNN_DEFAULTS, **_cell_defaults(c), "activity_regularizer": None}.items()
+                if not (c.name == "SimpleRNN" and k == "seed")}  # Keras 3.15's SimpleRNN leaves it out
+       for c in CELLS.values()},
+    **{c.cell_class: _cell_defaults(c) for c in CELLS.values()},
+    "RNN": {**RNN_DEFAULTS, "cell": REQUIRED},
+    "StackedRNNCells": {"cells": REQUIRED},
+    "Dense": {"units": REQUIRED, "activation": "linear", "use_bias": True,
+              "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros",
+              "kernel_regularizer": None, "bias_regularizer": None, "kernel_constraint": None,
+              "bias_constraint": None, "quantization_config": None},
+    "Embedding": {"input_dim": REQUIRED, "output_dim": REQUIRED, "embeddings_initializer": "uniform",
+                  "embeddings_regularizer": None, "activity_regularizer": None,
+                  "embeddings_constraint": None, "mask_zero": False, "quantization_config": None},
+    "Bidirectional": {"layer": REQUIRED, "backward_layer": REQUIRED, "merge_mode": "concat"},
+    "TimeDistributed": {"layer": REQUIRED},
+    "Activation": {"activation": REQUIRED}, "ActivityRegularization": {"l1": 0.0, "l2": 0.0},
+    "Dropout": {"rate": REQUIRED, "seed": None, "noise_shape": None},
+    "AlphaDropout": {"rate": REQUIRED, "seed": None, "noise_shape": None},
+    "GaussianDropout": {"rate": REQUIRED, "seed": None},
+    "GaussianNoise": {"stddev": REQUIRED, "seed": None},
+    "SpatialDropout1D": {"rate": REQUIRED, "seed": None}, "Masking": {"mask_value": 0.0},
+    "Flatten": {"data_format": "channels_last"}, "RepeatVector": {"n": REQUIRED},
+    "Reshape": {"target_shape": REQUIRED}, "Concatenate": {"axis": -1},
+    "Add": {}, "Subtract": {}, "Multiply": {}, "Average": {}, "Maximum": {}, "Minimum": {},
+}
+#: The keys of each layer's Keras 3 config (see ``DEFAULTS``).
+KEYS: dict[str, tuple[str, ...]] = {cls: tuple(d) for cls, d in DEFAULTS.items()}
+
+#: What every Keras 3 layer's constructor takes besides its own keys (``keras.layers.Layer``).
+BASE_KEYS = ("name", "trainable", "dtype", "autocast", "activity_regularizer", "input_dim",
+             "input_shape")
+#: What a Keras 3 layer's constructor takes that its ``get_config()`` does not write.
+CONSTRUCTOR_KEYS: dict[str, tuple[str, ...]] = {
+    "LSTM": ("implementation", "use_cudnn"), "GRU": ("implementation", "use_cudnn"),
+    "SimpleRNN": ("seed",),  # (3.15's get_config leaves it out: DEFAULTS)
+    "LSTMCell": ("implementation",), "GRUCell": ("implementation",),
+    "Dense": ("lora_rank", "lora_alpha"),
+    "Embedding": ("input_length", "weights", "lora_rank", "lora_alpha"),
+    "Bidirectional": ("weights",),
+}
+
+
+def unknown_key(class_name: str, config: dict, own: tuple = ()) -> str | None:
+    """The first key of ``config`` a Keras 3 ``class_name`` does not take, said as the end
+    of a refusal ("unknown config key 'unitz' (did you mean 'units'?); Keras 3's LSTM
+    takes: ..."); None when every key is one it takes, or the class is not in
+    ``DEFAULTS`` (nothing known to check against). ``own``: keys lstmviz itself writes
+    in such a config (an engine layer's defaults: a model's ``to_spec()`` holds them)."""
+    keys = KEYS.get(class_name)
+    if keys is None:
+        return None
+    taken = (*keys, *CONSTRUCTOR_KEYS.get(class_name, ()), *BASE_KEYS)
+    for key in config:
+        if key in taken or key in own:
+            continue
+        near = difflib.get_close_matches(str(key), taken, n=1, cutoff=0.75) if isinstance(key, str) else []
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        listed = sorted({*keys, *CONSTRUCTOR_KEYS.get(class_name, ())} - {"name"})
+        return (f"unknown config key {safe_text(repr(key), 60)}{hint}; Keras 3's {class_name} takes: "
+                f"{', '.join(listed)}")
+    return None
