@@ -112,6 +112,39 @@ def test_an_svg_draws_its_texts_at_the_screens_size(window, tmp_path, view):
     assert (np.abs(drawn - screen) > 64).mean() < 0.03  # (the texts at 72 dpi: 0.09 of the pixels)
 
 
+def test_an_svg_of_the_unrolled_view_draws_its_arrow_heads(window, tmp_path):
+    """File > Export > Current view as SVG, ``--export-svg``: the Unrolled view's arrow heads
+    (a ScatterPlotItem, stamped from pyqtgraph's atlas of symbols with drawPixmapFragments)
+    came out as the whole atlas squeezed into each head's 12 px square, QSvgGenerator
+    ignoring the fragment's source rectangle: specks, not arrows. They are drawn as shapes
+    now: where each head stands, the SVG drawn by an SVG renderer is the view on screen."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    window.state.set_cursor(step=2)
+    widget = ex.target_widget(window, "unrolled")
+    QtWidgets.QApplication.processEvents()
+    view = window.views[0]
+    out = ex.save_svg(widget, tmp_path / "a.svg")
+    renderer = QSvgRenderer(str(out))
+    img = QtGui.QImage(widget.size(), QtGui.QImage.Format.Format_RGB32)
+    img.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
+    painter = QtGui.QPainter(img)
+    renderer.render(painter)
+    painter.end()
+    drawn = ex.image_to_array(img).astype(float).mean(axis=2)
+    screen = ex.image_to_array(widget.grab().toImage()).astype(float).mean(axis=2)
+    gv = view.glw
+    heads = view.heads
+    spots = heads.points()
+    assert len(spots) > 10
+    off = 0
+    for spot in spots:
+        at = gv.mapTo(widget, gv.mapFromScene(heads.mapToScene(spot.pos())))
+        box = (slice(at.y() - 4, at.y() + 5), slice(at.x() - 4, at.x() + 5))
+        off += (np.abs(drawn[box] - screen[box]) > 64).mean()
+    assert off / len(spots) < 0.1, off / len(spots)
+
+
 #: the hints for the mouse each view's labels show in the window (``ui/labels.hint``)
 HINTS = {"unrolled": "click a cell to go there", "cell": "click a bar to pick its unit",
          "over_time": "click a heatmap to pick a step and unit", "weights": "hover a weight to read it"}

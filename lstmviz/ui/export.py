@@ -249,6 +249,29 @@ def save_png(widget, path, scale: float = 1.0, hints: bool = False) -> Path:
     return write_atomic(path, png_bytes(widget, scale, str(path), hints))
 
 
+@contextlib.contextmanager
+def symbols_as_shapes(widget):
+    """While it is held, the plots' symbols under ``widget`` (the Unrolled view's arrow heads,
+    a curve's markers) are painted one by one as shapes, not stamped from pyqtgraph's
+    atlas of symbols (``drawPixmapFragments``): QSvgGenerator ignores a fragment's source
+    rectangle, so each symbol became the whole atlas squeezed into the symbol's square."""
+    import pyqtgraph as pg
+
+    changed = []
+    views = widget.findChildren(QtWidgets.QGraphicsView)
+    for view in views + ([widget] if isinstance(widget, QtWidgets.QGraphicsView) else []):
+        scene = view.scene()
+        for item in scene.items() if scene is not None else ():
+            if isinstance(item, pg.ScatterPlotItem) and item.opts.get("useCache"):
+                item.opts["useCache"] = False
+                changed.append(item)
+    try:
+        yield
+    finally:
+        for item in changed:
+            item.opts["useCache"] = True
+
+
 def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     from PySide6.QtSvg import QSvgGenerator
 
@@ -266,7 +289,7 @@ def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     gen.setTitle(title)
     gen.setDescription("exported by lstmviz")
     painter = QtGui.QPainter()
-    with exported():
+    with exported(), symbols_as_shapes(widget):
         if not painter.begin(gen):
             raise LstmvizError("the SVG painter could not start")
         try:
