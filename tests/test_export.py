@@ -145,6 +145,29 @@ def test_an_svg_of_the_unrolled_view_draws_its_arrow_heads(window, tmp_path):
     assert off / len(spots) < 0.1, off / len(spots)
 
 
+@pytest.mark.parametrize("view", ["unrolled", "cell", "over_time"])
+def test_an_svg_names_the_fonts_its_texts_were_measured_in(window, tmp_path, view):
+    """An SVG's texts named the font Qt was asked for, "Sans Serif" (fontconfig's alias: the
+    app's font where no desktop names one, as offscreen), which no browser or slide program
+    knows: they drew the texts in their default font, a serif, at the places laid out for
+    DejaVu Sans, runs of a header over one another. Each text now names the family Qt drew
+    it in first, then a generic family (sans-serif, serif, monospace) as the last resort."""
+    import re
+
+    window.state.set_cursor(step=2)
+    widget = ex.target_widget(window, view)
+    QtWidgets.QApplication.processEvents()
+    text = ex.save_svg(widget, tmp_path / "a.svg").read_text()
+    named = set(re.findall(r'font-family="([^"]*)"', text))
+    assert named
+    app_family = QtGui.QFontInfo(QtWidgets.QApplication.font()).family()
+    for families in named:
+        parts = [f.strip().strip("'") for f in families.split(",")]
+        assert QtGui.QFontInfo(QtGui.QFont(parts[0])).family() == parts[0], families  # (no alias)
+        assert parts[-1] in ("sans-serif", "serif", "monospace"), families
+    assert any(f.split(",")[0].strip("'") == app_family for f in named), (named, app_family)
+
+
 #: the hints for the mouse each view's labels show in the window (``ui/labels.hint``)
 HINTS = {"unrolled": "click a cell to go there", "cell": "click a bar to pick its unit",
          "over_time": "click a heatmap to pick a step and unit", "weights": "hover a weight to read it"}

@@ -37,6 +37,7 @@ offscreen, exit status 0, or 2 with one line on bad input.
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import math
 import os
@@ -272,6 +273,32 @@ def symbols_as_shapes(widget):
             item.opts["useCache"] = True
 
 
+#: CSS's generic font families: a reader's last resort in an SVG's ``font-family``
+GENERIC_FAMILIES = ("sans-serif", "serif", "monospace", "cursive", "fantasy", "system-ui")
+
+
+def svg_font_families(value: str) -> str:
+    """An SVG text's ``font-family`` as a reader without our fonts' aliases draws it: the
+    family Qt drew the text in first (QSvgGenerator writes the one asked for: "Sans
+    Serif", fontconfig's alias, is no family a browser knows, and it drew the texts in its
+    default serif at places laid out for DejaVu Sans), then the names written, then a
+    generic family (``serif`` for a serif face, ``monospace`` for a fixed pitch one)."""
+    names = [n.strip().strip("'\"") for n in html.unescape(value).split(",")]
+    names = [n for n in names if n]
+    if not names:
+        return value
+    given = [n for n in names if n not in GENERIC_FAMILIES]  # (Qt's "Monospace" is an alias)
+    generic = next((n.lower() for n in names if n.lower() in GENERIC_FAMILIES), None)
+    drawn = QtGui.QFontInfo(QtGui.QFont(given[0])).family() if given else ""
+    if generic is None:
+        lower = (drawn or names[0]).lower()
+        generic = ("monospace" if drawn and QtGui.QFontDatabase.isFixedPitch(drawn)
+                   else "serif" if "serif" in lower and "sans" not in lower else "sans-serif")
+    out = list(dict.fromkeys(([drawn] if drawn else []) + given))
+    quoted = [n if re.fullmatch(r"[A-Za-z][A-Za-z0-9 _-]*", n) else "'" + n.replace("'", "") + "'" for n in out]
+    return html.escape(",".join(quoted + [generic]), quote=True)
+
+
 def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     from PySide6.QtSvg import QSvgGenerator
 
@@ -301,6 +328,9 @@ def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     # QSvgGenerator gives the size in mm; say it in px, the widget's own size
     text = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"', rf'\1 width="{w}px"', text, count=1)
     text = re.sub(r'(<svg\b[^>]*?)\sheight="[^"]*"', rf'\1 height="{h}px"', text, count=1)
+    families: dict[str, str] = {}
+    text = re.sub(r'font-family="([^"]*)"', lambda m: 'font-family="{}"'.format(
+        families.setdefault(m.group(1), svg_font_families(m.group(1)))), text)
     return text.encode("utf-8")
 
 
