@@ -168,6 +168,35 @@ def test_an_svg_names_the_fonts_its_texts_were_measured_in(window, tmp_path, vie
     assert any(f.split(",")[0].strip("'") == app_family for f in named), (named, app_family)
 
 
+@pytest.mark.parametrize("view", ["unrolled", "over_time"])
+def test_an_svg_draws_its_lines_as_thin_where_svg_2s_vector_effect_is_unknown(window, tmp_path, view):
+    """The plots' lines (cells' outlines, arrows, the cursor's boxes and lines, a zero
+    line) are cosmetic pens in data coordinates: QSvgGenerator wrote them under the
+    plot's scaling, 60 to 100 px a unit, with ``vector-effect="non-scaling-stroke"``, an
+    SVG 2 property that librsvg, CairoSVG and resvg (Inkscape's older versions, LaTeX's
+    and Typst's SVG) ignore: there the 3 px cursor box was a black slab 300 px wide over
+    the Unrolled view, Over time's zero line a grey band. The SVG now holds those lines in
+    the picture's own pixels: drawn without that property, it is the view on screen."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    window.state.set_cursor(step=2)
+    widget = ex.target_widget(window, view)
+    QtWidgets.QApplication.processEvents()
+    text = ex.save_svg(widget, tmp_path / "a.svg").read_text()
+    # (an SVG 1.1 renderer: the property unknown)
+    plain = tmp_path / "plain.svg"
+    plain.write_text(text.replace('vector-effect="non-scaling-stroke"', ""))
+    renderer = QSvgRenderer(str(plain))
+    img = QtGui.QImage(widget.size(), QtGui.QImage.Format.Format_RGB32)
+    img.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
+    painter = QtGui.QPainter(img)
+    renderer.render(painter)
+    painter.end()
+    drawn = ex.image_to_array(img).astype(float).mean(axis=2)
+    screen = ex.image_to_array(widget.grab().toImage()).astype(float).mean(axis=2)
+    assert (np.abs(drawn - screen) > 64).mean() < 0.03
+
+
 #: the hints for the mouse each view's labels show in the window (``ui/labels.hint``)
 HINTS = {"unrolled": "click a cell to go there", "cell": "click a bar to pick its unit",
          "over_time": "click a heatmap to pick a step and unit", "weights": "hover a weight to read it"}

@@ -299,6 +299,118 @@ def svg_font_families(value: str) -> str:
     return html.escape(",".join(quoted + [generic]), quote=True)
 
 
+#: a group QSvgGenerator writes: its state (pen, brush, transform) and what it draws
+_SVG_GROUP = re.compile(r'(<g\b[^>]*?)\stransform="matrix\(([^)]*)\)"([^>]*>)((?:(?!<g\b|</g>).)*)(</g>)', re.S)
+_SVG_SHAPE = re.compile(r'<(path|polyline|polygon|rect|line)\b([^>]*?)/>', re.S)
+_SVG_NUMBER = re.compile(r'[A-Za-z]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?')
+_NON_SCALING = ' vector-effect="non-scaling-stroke"'
+
+
+def _num(v: float) -> str:
+    return format(v + 0.0, ".7g")  # (+ 0.0: no "-0")
+
+
+def _baked_shape(tag: str, attrs: str, m: tuple) -> str | None:
+    """One shape of a group drawn with a cosmetic pen, its coordinates through the group's
+    matrix ``m`` (a, b, c, d, e, f), without the ``vector-effect``; None where it is not
+    what QSvgGenerator writes (absolute M/L/C/Z paths, points, rectangles unrotated)."""
+    a, b, c, d, e, f = m
+
+    def point(x: float, y: float) -> tuple[float, float]:
+        return a * x + c * y + e, b * x + d * y + f
+
+    def pairs(values: list[str]) -> list[str] | None:
+        if len(values) % 2:
+            return None
+        out = []
+        for x, y in zip(values[::2], values[1::2]):
+            px, py = point(float(x), float(y))
+            out.append(f"{_num(px)},{_num(py)}")
+        return out
+
+    attrs = attrs.replace(_NON_SCALING, "")
+    if tag == "path":
+        found = re.search(r'\sd="([^"]*)"', attrs)
+        if found is None:
+            return None
+        parts, nums = [], []
+        for token in _SVG_NUMBER.findall(found.group(1)) + ["Z"]:
+            if token.isalpha():
+                if token not in "MLCQSTZ":
+                    return None  # (relative or arc commands: not what Qt writes)
+                done = pairs(nums)
+                if done is None:
+                    return None
+                parts += done
+                parts.append(token)
+                nums = []
+            else:
+                nums.append(token)
+        d_text = " ".join(parts[:-1]) + " "
+        return f'<{tag}{attrs[:found.start(1)]}{d_text}{attrs[found.end(1):]}/>'
+    if tag in ("polyline", "polygon"):
+        found = re.search(r'\spoints="([^"]*)"', attrs)
+        if found is None:
+            return None
+        done = pairs(re.findall(r'[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?', found.group(1)))
+        if done is None:
+            return None
+        return f'<{tag}{attrs[:found.start(1)]}{" ".join(done)} {attrs[found.end(1):]}/>'
+    if b or c:
+        return None  # (a rectangle or line under a rotation: left as written)
+    keys = ("x", "y", "width", "height") if tag == "rect" else ("x1", "y1", "x2", "y2")
+    vals = {}
+    for k in keys:
+        found = re.search(rf'\s{k}="([^"]*)"', attrs)
+        if found is None and tag == "line":
+            return None
+        vals[k] = float(found.group(1)) if found is not None else 0.0
+    if tag == "rect":
+        x0, y0 = point(vals["x"], vals["y"])
+        x1, y1 = point(vals["x"] + vals["width"], vals["y"] + vals["height"])
+        new = {"x": min(x0, x1), "y": min(y0, y1), "width": abs(x1 - x0), "height": abs(y1 - y0)}
+    else:
+        (p0x, p0y), (p1x, p1y) = point(vals["x1"], vals["y1"]), point(vals["x2"], vals["y2"])
+        new = {"x1": p0x, "y1": p0y, "x2": p1x, "y2": p1y}
+    for k in keys:
+        attrs = re.sub(rf'\s{k}="[^"]*"', "", attrs)
+    attrs = "".join(f' {k}="{_num(v)}"' for k, v in new.items()) + attrs
+    return f"<{tag}{attrs}/>"
+
+
+def svg_thin_lines(text: str) -> str:
+    """An SVG's cosmetic lines (a plot's outlines, arrows, cursor, zero line: pens of a
+    width in pixels, drawn in the plot's data coordinates) in the picture's own pixels:
+    QSvgGenerator writes them under the plot's scaling with ``vector-effect=
+    "non-scaling-stroke"``, SVG 2's, which librsvg, CairoSVG, resvg (Inkscape, LaTeX's
+    and Typst's SVG) ignore: their 1 to 5 px lines came out 60 to 100 times as wide,
+    black slabs over the views. Each group of such lines gets its coordinates through
+    its matrix, no matrix and no ``vector-effect``: the same picture everywhere (and its
+    lines scale with it, as its texts do, where a slide enlarges it)."""
+
+    def one(g: re.Match) -> str:
+        body = g.group(4)
+        if _NON_SCALING not in body:
+            return g.group(0)
+        try:
+            m = tuple(float(v) for v in g.group(2).split(","))
+        except ValueError:
+            return g.group(0)
+        if len(m) != 6:
+            return g.group(0)
+        if _SVG_SHAPE.sub("", body).strip():
+            return g.group(0)  # (a text or image among them: left as written)
+        shapes = []
+        for shape in _SVG_SHAPE.finditer(body):
+            baked = _baked_shape(shape.group(1), shape.group(2), m)
+            if baked is None:
+                return g.group(0)
+            shapes.append(baked)
+        return g.group(1) + g.group(3) + "\n" + "\n".join(shapes) + "\n" + g.group(5)
+
+    return _SVG_GROUP.sub(one, text)
+
+
 def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     from PySide6.QtSvg import QSvgGenerator
 
@@ -328,6 +440,7 @@ def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     # QSvgGenerator gives the size in mm; say it in px, the widget's own size
     text = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"', rf'\1 width="{w}px"', text, count=1)
     text = re.sub(r'(<svg\b[^>]*?)\sheight="[^"]*"', rf'\1 height="{h}px"', text, count=1)
+    text = svg_thin_lines(text)
     families: dict[str, str] = {}
     text = re.sub(r'font-family="([^"]*)"', lambda m: 'font-family="{}"'.format(
         families.setdefault(m.group(1), svg_font_families(m.group(1)))), text)
