@@ -303,8 +303,7 @@ def test_an_encoders_last_output_given_as_initial_states_is_a_hand_over(kind):
         np.testing.assert_array_equal(dec.ref.rec.initial_state[k], rows["encoder"].ref.rec.steps["h"][:, -1])
     # a layer's whole sequence is no final state
     layers[3].config["return_sequences"] = True
-    layers[4].inbound = [TensorRef("encoder")]
-    layers[4].initial_state = []
-    model = Model.from_spec(ModelSpec(layers[:4] + [LayerSpec("Dense", {"units": 2}, "out", inbound=[TensorRef("encoder")])],
-                                      [TensorRef("enc_in")], [TensorRef("out")], keras_version="3"))
+    head = LayerSpec("Dense", {"units": 2}, "out", inbound=[TensorRef("encoder")])
+    model = Model.from_spec(ModelSpec(layers[:4] + [head], [TensorRef("enc_in")], [TensorRef("out")],
+                                      keras_version="3"))
     assert final_states_of(model, TensorRef("encoder")) == ()
