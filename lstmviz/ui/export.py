@@ -477,14 +477,15 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
     ``progress(done, total)`` is called before each frame and at the end; when it returns
     False, ``Cancelled`` is raised."""
     state = window.state
-    steps = list(range(state.timesteps)) if steps is None else list(steps)
+    total = state.clock_steps  # (the selected layer's steps: a decoder's own)
+    steps = list(range(total)) if steps is None else list(steps)
     if len(steps) > MAX_FRAMES:
         raise LstmvizError(f"{count(len(steps))} steps are more frames than an animation can hold "
                            f"({MAX_FRAMES:,}): animate a range of steps (--steps A:B)")
-    outside = [t for t in steps if not 0 <= int(t) < state.timesteps]
+    outside = [t for t in steps if not 0 <= int(t) < total]
     if outside:
         raise LstmvizError(f"step {count(outside[0])} is not in the sequence: its steps are 0 to "
-                           f"{count(state.timesteps - 1)}")
+                           f"{count(total - 1)}")
     old = state.cursor.step
 
     def going_on(done: int) -> None:
@@ -678,7 +679,7 @@ class AnimationDialog(QtWidgets.QDialog):
         form.addRow("Speed", self.fps)
         # the steps: all of them where an animation holds them, else (a long input) the
         # next RANGE_FRAMES from the step on screen, as many as the user sets up to MAX_FRAMES
-        last = max(0, window.state.timesteps - 1)
+        last = max(0, window.state.clock_steps - 1)
         self.first_spin, self.last_spin = QtWidgets.QSpinBox(), QtWidgets.QSpinBox()
         for spin in (self.first_spin, self.last_spin):
             spin.setRange(0, last)
@@ -717,7 +718,7 @@ class AnimationDialog(QtWidgets.QDialog):
     def _count_frames(self, _value=None) -> None:
         """The frames the steps make, said under them; OK only for a range an animation holds."""
         n = self.last_spin.value() - self.first_spin.value() + 1
-        total = self._window.state.timesteps
+        total = self._window.state.clock_steps
         whole = f" ({count(total)} in the sequence)" if n < total else ""
         if n > MAX_FRAMES:
             text, ok = f"{n:,} frames: an animation holds at most {MAX_FRAMES:,}", False
@@ -872,7 +873,7 @@ class Exporter(QtCore.QObject):
         v = dlg.values()
         steps = v["steps"]
         what = self.shown(v["target"]).rsplit("_t", 1)[0]  # (every step: no step in the name)
-        if len(steps) < self.window.state.timesteps:
+        if len(steps) < self.window.state.clock_steps:
             what += f"_t{steps[0]}-{steps[-1]}"
         path = self._ask_path(f"Export {kind.upper()}", what, kind)
         if not path:
