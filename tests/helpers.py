@@ -195,3 +195,18 @@ def demo_at_least_size(tab: str, theme: str = "dark"):
         yield w, w.views[k]
     finally:
         dispose(w)
+
+
+def encoder_decoder(dec_steps: int):
+    """A seq2seq of 5 encoder steps whose decoder runs ``dec_steps`` (its own input's)."""
+    from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
+
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, 5, 2]}, "enc_in"),
+              LayerSpec("InputLayer", {"batch_shape": [None, dec_steps, 2]}, "dec_in"),
+              LayerSpec("LSTM", {"units": 3, "return_state": True}, "encoder", inbound=[TensorRef("enc_in")]),
+              LayerSpec("LSTM", {"units": 3, "return_sequences": True}, "decoder", inbound=[TensorRef("dec_in")],
+                        initial_state=[TensorRef("encoder", 1), TensorRef("encoder", 2)]),
+              LayerSpec("Dense", {"units": 2}, "out", inbound=[TensorRef("decoder")])]
+    return Model.from_spec(ModelSpec(layers, [TensorRef("enc_in"), TensorRef("dec_in")], [TensorRef("out")],
+                                     keras_version="3"))
+

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import lstmviz
+from helpers import encoder_decoder
 from lstmviz.app.long_sequence import QUICK_STEPS
 from lstmviz.app.options import ADDABLE, default_config, options_for
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
@@ -756,3 +757,25 @@ def test_every_unit_of_a_stack_of_cells_can_be_selected():
     assert st.units_of("rnn_stacked") == 3
     assert st.set_cursor(layer="rnn_stacked", unit=2).unit == 2
     assert st.set_cursor(unit=5).unit == 2
+
+
+@pytest.mark.parametrize("dec_steps", [3, 8])
+def test_the_clock_runs_over_the_selected_layers_own_steps(dec_steps):
+    """A seq2seq whose decoder runs more or fewer steps than its encoder (katakana_seq2seq:
+    85 and 45): the clock ran over the first input's steps whatever the layer, so on the
+    decoder the header and the player said 't = 60 / 84' while every view showed the
+    decoder's last step, 44, and a decoder longer than its encoder had steps no one could
+    reach. On a layer, the clock runs over that layer's steps (a head after the decoder:
+    the decoder's), clamped there when the layer changes."""
+    s = AppState()
+    s.set_model(encoder_decoder(dec_steps), "s2s.keras")
+    assert s.timesteps == 5 and s.clock_steps == 5  # (the encoder, the first layer)
+    s.set_cursor(step=4)
+    for layer in ("decoder", "out"):
+        s.set_cursor(layer=layer, step=dec_steps - 1)
+        assert s.clock_steps == dec_steps == s.trace["decoder"].timesteps
+        assert s.cursor.step == dec_steps - 1
+        s.set_cursor(step=99)
+        assert s.cursor.step == dec_steps - 1  # (clamped to the decoder's last step)
+    s.set_cursor(layer="encoder")
+    assert s.clock_steps == 5 and s.cursor.step == min(dec_steps, 5) - 1

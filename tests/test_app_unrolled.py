@@ -268,3 +268,42 @@ def test_states_joined_by_a_concatenate_start_the_decoder_from_both_halves(kind)
     assert final_states_of(model, TensorRef("state_h")) == ()
     assert dec.states_from == ([(f"encoder/{side}", "c", "c") for side in ("forward", "backward")]
                                if kind == "LSTM" else [])
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN"])
+def test_an_encoders_last_output_given_as_initial_states_is_a_hand_over(kind):
+    """The katakana seq2seq (realworld ``katakana_seq2seq.h5``): ``encoder = LSTM(64)(x)``,
+    then ``LSTM(64, return_sequences=True)(y, initial_state=[encoder, encoder])``: the
+    encoder's output, its last step's h, starts the decoder's h and c. The Unrolled view
+    drew no state into the decoder, as if it started from zeros; its rows now say the
+    encoder's final h starts each of the decoder's states, which the engine's initial
+    states equal to the bit (a masked encoder: its last output is its final state too)."""
+    from lstmviz.app.cell_ref import final_states_of
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    n = 2 if kind == "LSTM" else 1
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, 6, 2]}, "enc_in"),
+              LayerSpec("InputLayer", {"batch_shape": [None, 5, 2]}, "dec_in"),
+              LayerSpec("Masking", {"mask_value": 0.0}, "mask", inbound=[TensorRef("enc_in")]),
+              LayerSpec(kind, {"units": 3}, "encoder", inbound=[TensorRef("mask")]),
+              LayerSpec(kind, {"units": 3, "return_sequences": True}, "decoder", inbound=[TensorRef("dec_in")],
+                        initial_state=[TensorRef("encoder")] * n),
+              LayerSpec("Dense", {"units": 2}, "out", inbound=[TensorRef("decoder")])]
+    model = Model.from_spec(ModelSpec(layers, [TensorRef("enc_in"), TensorRef("dec_in")], [TensorRef("out")],
+                                      keras_version="3"))
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2,) + tuple(s[1:])).astype(np.float32) for s in model.input_shapes()]
+    xs[0][0, 4:] = 0.0  # (sample 0's last two steps masked)
+    trace = model.trace(xs)
+    rows = {r.key: r for r in layout(model, trace, xs).rows}
+    dec = rows["decoder"]
+    keys = ("h", "c")[:n]
+    assert dec.states_from == [("encoder", "h", k) for k in keys]
+    for k in keys:
+        np.testing.assert_array_equal(dec.ref.rec.initial_state[k], rows["encoder"].ref.rec.steps["h"][:, -1])
+    # a layer's whole sequence is no final state
+    layers[3].config["return_sequences"] = True
+    head = LayerSpec("Dense", {"units": 2}, "out", inbound=[TensorRef("encoder")])
+    model = Model.from_spec(ModelSpec(layers[:4] + [head], [TensorRef("enc_in")], [TensorRef("out")],
+                                      keras_version="3"))
+    assert final_states_of(model, TensorRef("encoder")) == ()

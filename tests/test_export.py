@@ -112,6 +112,91 @@ def test_an_svg_draws_its_texts_at_the_screens_size(window, tmp_path, view):
     assert (np.abs(drawn - screen) > 64).mean() < 0.03  # (the texts at 72 dpi: 0.09 of the pixels)
 
 
+def test_an_svg_of_the_unrolled_view_draws_its_arrow_heads(window, tmp_path):
+    """File > Export > Current view as SVG, ``--export-svg``: the Unrolled view's arrow heads
+    (a ScatterPlotItem, stamped from pyqtgraph's atlas of symbols with drawPixmapFragments)
+    came out as the whole atlas squeezed into each head's 12 px square, QSvgGenerator
+    ignoring the fragment's source rectangle: specks, not arrows. They are drawn as shapes
+    now: where each head stands, the SVG drawn by an SVG renderer is the view on screen."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    window.state.set_cursor(step=2)
+    widget = ex.target_widget(window, "unrolled")
+    QtWidgets.QApplication.processEvents()
+    view = window.views[0]
+    out = ex.save_svg(widget, tmp_path / "a.svg")
+    renderer = QSvgRenderer(str(out))
+    img = QtGui.QImage(widget.size(), QtGui.QImage.Format.Format_RGB32)
+    img.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
+    painter = QtGui.QPainter(img)
+    renderer.render(painter)
+    painter.end()
+    drawn = ex.image_to_array(img).astype(float).mean(axis=2)
+    screen = ex.image_to_array(widget.grab().toImage()).astype(float).mean(axis=2)
+    gv = view.glw
+    heads = view.heads
+    spots = heads.points()
+    assert len(spots) > 10
+    off = 0
+    for spot in spots:
+        at = gv.mapTo(widget, gv.mapFromScene(heads.mapToScene(spot.pos())))
+        box = (slice(at.y() - 4, at.y() + 5), slice(at.x() - 4, at.x() + 5))
+        off += (np.abs(drawn[box] - screen[box]) > 64).mean()
+    assert off / len(spots) < 0.1, off / len(spots)
+
+
+@pytest.mark.parametrize("view", ["unrolled", "cell", "over_time"])
+def test_an_svg_names_the_fonts_its_texts_were_measured_in(window, tmp_path, view):
+    """An SVG's texts named the font Qt was asked for, "Sans Serif" (fontconfig's alias: the
+    app's font where no desktop names one, as offscreen), which no browser or slide program
+    knows: they drew the texts in their default font, a serif, at the places laid out for
+    DejaVu Sans, runs of a header over one another. Each text now names the family Qt drew
+    it in first, then a generic family (sans-serif, serif, monospace) as the last resort."""
+    import re
+
+    window.state.set_cursor(step=2)
+    widget = ex.target_widget(window, view)
+    QtWidgets.QApplication.processEvents()
+    text = ex.save_svg(widget, tmp_path / "a.svg").read_text()
+    named = set(re.findall(r'font-family="([^"]*)"', text))
+    assert named
+    app_family = QtGui.QFontInfo(QtWidgets.QApplication.font()).family()
+    for families in named:
+        parts = [f.strip().strip("'") for f in families.split(",")]
+        assert QtGui.QFontInfo(QtGui.QFont(parts[0])).family() == parts[0], families  # (no alias)
+        assert parts[-1] in ("sans-serif", "serif", "monospace"), families
+    assert any(f.split(",")[0].strip("'") == app_family for f in named), (named, app_family)
+
+
+@pytest.mark.parametrize("view", ["unrolled", "over_time"])
+def test_an_svg_draws_its_lines_as_thin_where_svg_2s_vector_effect_is_unknown(window, tmp_path, view):
+    """The plots' lines (cells' outlines, arrows, the cursor's boxes and lines, a zero
+    line) are cosmetic pens in data coordinates: QSvgGenerator wrote them under the
+    plot's scaling, 60 to 100 px a unit, with ``vector-effect="non-scaling-stroke"``, an
+    SVG 2 property that librsvg, CairoSVG and resvg (Inkscape's older versions, LaTeX's
+    and Typst's SVG) ignore: there the 3 px cursor box was a black slab 300 px wide over
+    the Unrolled view, Over time's zero line a grey band. The SVG now holds those lines in
+    the picture's own pixels: drawn without that property, it is the view on screen."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    window.state.set_cursor(step=2)
+    widget = ex.target_widget(window, view)
+    QtWidgets.QApplication.processEvents()
+    text = ex.save_svg(widget, tmp_path / "a.svg").read_text()
+    # (an SVG 1.1 renderer: the property unknown)
+    plain = tmp_path / "plain.svg"
+    plain.write_text(text.replace('vector-effect="non-scaling-stroke"', ""))
+    renderer = QSvgRenderer(str(plain))
+    img = QtGui.QImage(widget.size(), QtGui.QImage.Format.Format_RGB32)
+    img.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
+    painter = QtGui.QPainter(img)
+    renderer.render(painter)
+    painter.end()
+    drawn = ex.image_to_array(img).astype(float).mean(axis=2)
+    screen = ex.image_to_array(widget.grab().toImage()).astype(float).mean(axis=2)
+    assert (np.abs(drawn - screen) > 64).mean() < 0.03
+
+
 #: the hints for the mouse each view's labels show in the window (``ui/labels.hint``)
 HINTS = {"unrolled": "click a cell to go there", "cell": "click a bar to pick its unit",
          "over_time": "click a heatmap to pick a step and unit", "weights": "hover a weight to read it"}

@@ -1850,3 +1850,32 @@ def test_an_activation_keras_3_saved_in_full_form_shows_by_its_name(window, tmp_
         texts = [box.itemText(i) for i in range(box.count())]
         assert box.currentText() == name and texts.count(name) == 1 and "function()" not in texts, texts
     assert choice_text(full("my_act")) == "my_act"
+
+
+@pytest.mark.parametrize("dec_steps", [3, 8])
+def test_a_decoders_steps_are_the_ones_the_header_and_the_player_count(make_window, qtbot, tmp_path, dec_steps):
+    """katakana_seq2seq.h5 on its decoder (45 steps, the encoder 85): the header and the
+    player said 't = 60 / 84' while the Unrolled, Cell and Over time views all showed the
+    decoder's step 44; a decoder longer than its encoder had steps the player never
+    reached. On the decoder they count its own steps, End goes to its last, and an
+    animation of it has a frame per decoder step."""
+    from helpers import encoder_decoder
+    from lstmviz.app.state import AppState
+    from lstmviz.ui import export as ex
+
+    state = AppState()
+    state.set_model(encoder_decoder(dec_steps), "s2s.keras")
+    window = make_window((1400, 900), state)
+    last = dec_steps - 1
+    state.set_cursor(layer="decoder", step=last)
+    settle()
+    assert state.cursor.step == last
+    assert window.cursor_label.text() == window.player.step_label.text() == f"t = {last} / {last}"
+    assert window.player.slider.maximum() == last
+    window.player.slider.setValue(0)
+    window.player.last_action.trigger()
+    assert state.cursor.step == last
+    assert len(list(ex.iter_frames(window, "view", (320, 200)))) == dec_steps
+    state.set_cursor(layer="encoder")
+    settle()
+    assert window.player.step_label.text() == f"t = {min(last, 4)} / 4" and window.player.slider.maximum() == 4

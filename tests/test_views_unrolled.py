@@ -6,6 +6,7 @@ import pytest
 
 from helpers import axis_specs, demo_at_least_size, settle
 from lstmviz.app.selection import Cursor
+from lstmviz.app.unrolled import ROW_H
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.ui.views.unrolled import UnrolledView
 
@@ -1186,3 +1187,27 @@ def test_the_header_keeps_its_height_as_the_steps_reach_100(projector_demo, tab,
     settle()
     label = view.header.label
     assert label.heightForWidth(view.header.width()) <= view.header.height()  # (its text whole)
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+def test_a_head_of_two_dense_layers_after_a_last_step_draws_the_arrow_between_them(view, backwards):
+    """A PyTorch GRU with two Linear heads (``torch_gru_nobias_2heads``: rnn -> fc1 -> fc2),
+    as Keras' LSTM(return_sequences=False) -> Dense -> Dense: fc1's box had no arrow up
+    to fc2 (a row of one box fed no column), so fc2 looked fed by nothing. Each box now
+    hands its output up where the one below got it: the recurrent row's last processed
+    step (a go_backwards layer's input step 0)."""
+    model = Model.sequential((None, 6, 2), [
+        LayerSpec("LSTM", {"units": 3, "go_backwards": backwards}, name="rnn"),
+        LayerSpec("Dense", {"units": 3}, name="fc1"),
+        LayerSpec("Dense", {"units": 2}, name="fc2")])
+    xs = _random_inputs(model)
+    view.set_data(model, model.trace(xs), inputs=xs)
+    rnn, fc1, fc2 = row(view, "rnn"), row(view, "fc1"), row(view, "fc2")
+    assert fc1.kind == fc2.kind == "last" and fc2.sources == ["fc1"] and fc1.sources == ["rnn"]
+    col = 0 if backwards else 5
+    assert rnn.final_cols == [col] and fc1.final_cols == [col]
+    x, y = view.up_lines.getData()
+    segments = {(x[k], y[k], x[k + 1], y[k + 1]) for k in range(0, len(x), 2)}
+    half = ROW_H / 2
+    assert (col, rnn.y + half, col, fc1.y - half) in segments  # (rnn -> fc1, as before)
+    assert (col, fc1.y + half, col, fc2.y - half) in segments  # fc1 -> fc2

@@ -66,6 +66,9 @@ class StateBase:
         #: ``app.long_sequence.LongSequence``,
         #: and ``trace`` is the exact window around the cursor's step (``follow_long``)
         self.long: LongSequence | None = None
+        #: each layer's steps on its own time axis, for the trace they were read from
+        #: (``Tracing.steps_of``: the clock's range on the selected layer)
+        self._steps_known: tuple[object, dict[str, int]] = (None, {})
         #: the layer an edit is rebuilding for (``Edits._edited``): traced at once with the
         #: cursor's, the layers after both when first asked for (``Tracing._trace``)
         self.edit_target: str | None = None

@@ -244,7 +244,9 @@ def final_state_of(model: Model, tensor) -> tuple[str, str | None, str] | None:
     layer's name, its half (``"forward"`` / ``"backward"`` in a Bidirectional, else None)
     and its state key (``h``, ``c``), from where ``return_state=True`` puts the states among
     the layer's outputs (a layer's ``[out, h, c]``; a Bidirectional's merged output(s),
-    then the forward half's states, then the backward half's). Through layers that hand
+    then the forward half's states, then the backward half's), or a layer's last-step
+    output, its final h (the katakana seq2seq's ``initial_state=[encoder, encoder]``: a
+    decoder's h and c both from it). Through layers that hand
     their input on unchanged (Dropout and its kin); None for any other tensor."""
     node, index = _made_by(model, tensor)
     if node is None:
@@ -256,9 +258,11 @@ def final_state_of(model: Model, tensor) -> tuple[str, str | None, str] | None:
         if 0 <= k < 2 * len(keys) and layer.forward_layer.config.get("return_state"):
             return layer.name, ("forward" if k < len(keys) else "backward"), keys[k % len(keys)]
         return None
-    if isinstance(layer, Recurrent) and layer.config.get("return_state"):
+    if isinstance(layer, Recurrent) and not layer.class_name.startswith("onnx."):
+        if index == 0 and not layer.config.get("return_sequences"):
+            return layer.name, None, "h"  # (its last output: the final h, a mask's too)
         keys = tuple(layer.state_names)
-        if 1 <= index <= len(keys):
+        if layer.config.get("return_state") and 1 <= index <= len(keys):
             return layer.name, None, keys[index - 1]
     return None
 

@@ -140,6 +140,26 @@ def kept_notes(notes: dict[str, tuple[str, list[np.ndarray]]], model: Model) -> 
     return out
 
 
+def _steps_of(model: Model, trace: Trace, name: str) -> int | None:
+    """``Tracing.steps_of`` from the trace: None where no record says (an input layer)."""
+    seen: set[str] = set()
+    by_name = {n.layer.name: n for n in model.nodes}
+    while name not in seen:
+        seen.add(name)
+        if name in trace.layers:
+            rec = trace.layers[name]
+            if rec.timesteps:
+                return int(rec.timesteps)
+            out = np.asarray(rec.output) if rec.outputs else None
+            if out is not None and out.ndim == 3:
+                return int(out.shape[1])
+        node = by_name.get(name)
+        if node is None or not node.inbound:
+            return None
+        name = node.inbound[0].layer
+    return None
+
+
 class Tracing(StateBase):
     """The model, its trace and the cursor of ``AppState``."""
 
@@ -154,6 +174,29 @@ class Tracing(StateBase):
         if self.x is not None and self.x.ndim >= 2:
             return int(self.x.shape[0 if self.time_major else 1])
         return int(self.input.timesteps)
+
+    @property
+    def clock_steps(self) -> int:
+        """The steps the clock runs over: the selected layer's (``steps_of``)."""
+        return self.steps_of(self.cursor.layer)
+
+    def steps_of(self, name: str | None) -> int:
+        """The steps of layer ``name``'s time axis: a recurrent layer's processed steps, a
+        layer's per-step outputs', else (a head after a last step) the layer's it reads. A
+        seq2seq decoder runs over its own input's steps, more or fewer than the first
+        input's (katakana_seq2seq: 45 and 85), as does a layer after a RepeatVector or a
+        pooling. The input's steps where the trace does not say, and for a long input
+        (its window's records are not its steps)."""
+        T = self.timesteps
+        trace, model = self.trace, self.model
+        if trace is None or model is None or name is None or self.long is not None \
+                or getattr(trace, "total_steps", None):
+            return T
+        known = self._steps_known if self._steps_known[0] is trace else (trace, {})
+        self._steps_known = known
+        if name not in known[1]:
+            known[1][name] = _steps_of(model, trace, name) or T
+        return known[1][name]
 
     @property
     def batch(self) -> int:
@@ -194,13 +237,13 @@ class Tracing(StateBase):
         return self.set_cursor(step=self.cursor.step + int(delta))
 
     def _clamped(self, cur: Cursor) -> Cursor:
-        T = max(1, self.timesteps)
-        step = max(0, min(int(cur.step), T - 1))
         sample = max(0, min(int(cur.sample), self.batch - 1))
         layer, unit, side = cur.layer, int(cur.unit), cur.side
         names = [l.name for l in self.model.layers] if self.model is not None else []
         if layer not in names:
             layer = self._default_layer()
+        T = max(1, self.steps_of(layer))  # (the layer's own time axis: a decoder's)
+        step = max(0, min(int(cur.step), T - 1))
         units = self.units_of(layer)
         unit = max(0, min(unit, units - 1)) if units else 0
         if side not in ("forward", "backward"):

@@ -212,6 +212,21 @@ def build_rows(model: Model, trace: Trace, inputs=None,
     for row in rows:
         if row.kind in ("seq", "input"):
             row.final_cols = list(range(domains[row.domain]))
+    # a row of one box (a Dense head after a last step) hands its output up where the row
+    # below handed it in (a recurrent row's last processed step), else at its last column
+    # (it fed no column: a second Dense over the first had no arrow into it)
+    # (a Bidirectional's output: both halves' last processed steps, the view's arrows in)
+    by_key = {r.key: r for r in rows}
+    for row in rows:
+        if row.kind == "last" and not row.final_cols:
+            given: set[int] = set()
+            for k in row.sources:
+                src = by_key.get(k)
+                if src is not None and src.domain == row.domain:
+                    given.update(src.final_cols)
+                    if src.side == "backward":
+                        given.update(by_key.get(f"{src.layer}/forward", src).final_cols)
+            row.final_cols = [max(given) if given else domains[row.domain] - 1]
     return rows, domains
 
 

@@ -410,9 +410,11 @@ def seek(window, step: int) -> None:
     from lstmviz.app.counts import count
     from lstmviz.errors import LstmvizError
 
-    last = max(1, int(window.state.timesteps)) - 1
+    st = window.state
+    last = max(1, int(st.clock_steps)) - 1  # (the selected layer's steps: a decoder's own)
     if not 0 <= int(step) <= last:
-        raise LstmvizError(f"--step {int(step)}: the input has steps 0 to {count(last)}")
+        what = "the input has" if last == max(1, int(st.timesteps)) - 1 else f"layer {st.cursor.layer!r} has"
+        raise LstmvizError(f"--step {int(step)}: {what} steps 0 to {count(last)}")
     window.state.set_cursor(step=int(step))
 
 
@@ -549,10 +551,10 @@ def prepare_view(window, target: str, step: int | None = None, cursor: dict | No
     _settle()
     report = pass_reporter(sys.stderr)
     long_settled(window, report=report)
+    if cursor:  # (the layer first: the step is one of its steps, a decoder's own)
+        window.state.set_cursor(**cursor)
     if step is not None:
         seek(window, step)
-    if cursor:
-        window.state.set_cursor(**cursor)
     long_settled(window, report=report)
     widget = target_widget(window, target)
     check_drawn(window)
@@ -624,7 +626,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
         else:
             frames = None
             if steps is not None:
-                total = window.state.timesteps
+                total = window.state.clock_steps
                 a, b = steps[0], total if steps[1] is None else steps[1]
                 if b > total or a >= total:  # ('A:' from the end on: 'no steps to animate')
                     given = f"from {a}" if steps[1] is None else f"{a}:{b}"

@@ -37,6 +37,7 @@ offscreen, exit status 0, or 2 with one line on bad input.
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import math
 import os
@@ -249,6 +250,167 @@ def save_png(widget, path, scale: float = 1.0, hints: bool = False) -> Path:
     return write_atomic(path, png_bytes(widget, scale, str(path), hints))
 
 
+@contextlib.contextmanager
+def symbols_as_shapes(widget):
+    """While it is held, the plots' symbols under ``widget`` (the Unrolled view's arrow heads,
+    a curve's markers) are painted one by one as shapes, not stamped from pyqtgraph's
+    atlas of symbols (``drawPixmapFragments``): QSvgGenerator ignores a fragment's source
+    rectangle, so each symbol became the whole atlas squeezed into the symbol's square."""
+    import pyqtgraph as pg
+
+    changed = []
+    views = widget.findChildren(QtWidgets.QGraphicsView)
+    for view in views + ([widget] if isinstance(widget, QtWidgets.QGraphicsView) else []):
+        scene = view.scene()
+        for item in scene.items() if scene is not None else ():
+            if isinstance(item, pg.ScatterPlotItem) and item.opts.get("useCache"):
+                item.opts["useCache"] = False
+                changed.append(item)
+    try:
+        yield
+    finally:
+        for item in changed:
+            item.opts["useCache"] = True
+
+
+#: CSS's generic font families: a reader's last resort in an SVG's ``font-family``
+GENERIC_FAMILIES = ("sans-serif", "serif", "monospace", "cursive", "fantasy", "system-ui")
+
+
+def svg_font_families(value: str) -> str:
+    """An SVG text's ``font-family`` as a reader without our fonts' aliases draws it: the
+    family Qt drew the text in first (QSvgGenerator writes the one asked for: "Sans
+    Serif", fontconfig's alias, is no family a browser knows, and it drew the texts in its
+    default serif at places laid out for DejaVu Sans), then the names written, then a
+    generic family (``serif`` for a serif face, ``monospace`` for a fixed pitch one)."""
+    names = [n.strip().strip("'\"") for n in html.unescape(value).split(",")]
+    names = [n for n in names if n]
+    if not names:
+        return value
+    given = [n for n in names if n not in GENERIC_FAMILIES]  # (Qt's "Monospace" is an alias)
+    generic = next((n.lower() for n in names if n.lower() in GENERIC_FAMILIES), None)
+    drawn = QtGui.QFontInfo(QtGui.QFont(given[0])).family() if given else ""
+    if generic is None:
+        lower = (drawn or names[0]).lower()
+        generic = ("monospace" if drawn and QtGui.QFontDatabase.isFixedPitch(drawn)
+                   else "serif" if "serif" in lower and "sans" not in lower else "sans-serif")
+    out = list(dict.fromkeys(([drawn] if drawn else []) + given))
+    quoted = [n if re.fullmatch(r"[A-Za-z][A-Za-z0-9 _-]*", n) else "'" + n.replace("'", "") + "'" for n in out]
+    return html.escape(",".join(quoted + [generic]), quote=True)
+
+
+#: a group QSvgGenerator writes: its state (pen, brush, transform) and what it draws
+_SVG_GROUP = re.compile(r'(<g\b[^>]*?)\stransform="matrix\(([^)]*)\)"([^>]*>)((?:(?!<g\b|</g>).)*)(</g>)', re.S)
+_SVG_SHAPE = re.compile(r'<(path|polyline|polygon|rect|line)\b([^>]*?)/>', re.S)
+_SVG_NUMBER = re.compile(r'[A-Za-z]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?')
+_NON_SCALING = ' vector-effect="non-scaling-stroke"'
+
+
+def _num(v: float) -> str:
+    return format(v + 0.0, ".7g")  # (+ 0.0: no "-0")
+
+
+def _baked_shape(tag: str, attrs: str, m: tuple) -> str | None:
+    """One shape of a group drawn with a cosmetic pen, its coordinates through the group's
+    matrix ``m`` (a, b, c, d, e, f), without the ``vector-effect``; None where it is not
+    what QSvgGenerator writes (absolute M/L/C/Z paths, points, rectangles unrotated)."""
+    a, b, c, d, e, f = m
+
+    def point(x: float, y: float) -> tuple[float, float]:
+        return a * x + c * y + e, b * x + d * y + f
+
+    def pairs(values: list[str]) -> list[str] | None:
+        if len(values) % 2:
+            return None
+        out = []
+        for x, y in zip(values[::2], values[1::2]):
+            px, py = point(float(x), float(y))
+            out.append(f"{_num(px)},{_num(py)}")
+        return out
+
+    attrs = attrs.replace(_NON_SCALING, "")
+    if tag == "path":
+        found = re.search(r'\sd="([^"]*)"', attrs)
+        if found is None:
+            return None
+        parts, nums = [], []
+        for token in _SVG_NUMBER.findall(found.group(1)) + ["Z"]:
+            if token.isalpha():
+                if token not in "MLCQSTZ":
+                    return None  # (relative or arc commands: not what Qt writes)
+                done = pairs(nums)
+                if done is None:
+                    return None
+                parts += done
+                parts.append(token)
+                nums = []
+            else:
+                nums.append(token)
+        d_text = " ".join(parts[:-1]) + " "
+        return f'<{tag}{attrs[:found.start(1)]}{d_text}{attrs[found.end(1):]}/>'
+    if tag in ("polyline", "polygon"):
+        found = re.search(r'\spoints="([^"]*)"', attrs)
+        if found is None:
+            return None
+        done = pairs(re.findall(r'[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?', found.group(1)))
+        if done is None:
+            return None
+        return f'<{tag}{attrs[:found.start(1)]}{" ".join(done)} {attrs[found.end(1):]}/>'
+    if b or c:
+        return None  # (a rectangle or line under a rotation: left as written)
+    keys = ("x", "y", "width", "height") if tag == "rect" else ("x1", "y1", "x2", "y2")
+    vals = {}
+    for k in keys:
+        found = re.search(rf'\s{k}="([^"]*)"', attrs)
+        if found is None and tag == "line":
+            return None
+        vals[k] = float(found.group(1)) if found is not None else 0.0
+    if tag == "rect":
+        x0, y0 = point(vals["x"], vals["y"])
+        x1, y1 = point(vals["x"] + vals["width"], vals["y"] + vals["height"])
+        new = {"x": min(x0, x1), "y": min(y0, y1), "width": abs(x1 - x0), "height": abs(y1 - y0)}
+    else:
+        (p0x, p0y), (p1x, p1y) = point(vals["x1"], vals["y1"]), point(vals["x2"], vals["y2"])
+        new = {"x1": p0x, "y1": p0y, "x2": p1x, "y2": p1y}
+    for k in keys:
+        attrs = re.sub(rf'\s{k}="[^"]*"', "", attrs)
+    attrs = "".join(f' {k}="{_num(v)}"' for k, v in new.items()) + attrs
+    return f"<{tag}{attrs}/>"
+
+
+def svg_thin_lines(text: str) -> str:
+    """An SVG's cosmetic lines (a plot's outlines, arrows, cursor, zero line: pens of a
+    width in pixels, drawn in the plot's data coordinates) in the picture's own pixels:
+    QSvgGenerator writes them under the plot's scaling with ``vector-effect=
+    "non-scaling-stroke"``, SVG 2's, which librsvg, CairoSVG, resvg (Inkscape, LaTeX's
+    and Typst's SVG) ignore: their 1 to 5 px lines came out 60 to 100 times as wide,
+    black slabs over the views. Each group of such lines gets its coordinates through
+    its matrix, no matrix and no ``vector-effect``: the same picture everywhere (and its
+    lines scale with it, as its texts do, where a slide enlarges it)."""
+
+    def one(g: re.Match) -> str:
+        body = g.group(4)
+        if _NON_SCALING not in body:
+            return g.group(0)
+        try:
+            m = tuple(float(v) for v in g.group(2).split(","))
+        except ValueError:
+            return g.group(0)
+        if len(m) != 6:
+            return g.group(0)
+        if _SVG_SHAPE.sub("", body).strip():
+            return g.group(0)  # (a text or image among them: left as written)
+        shapes = []
+        for shape in _SVG_SHAPE.finditer(body):
+            baked = _baked_shape(shape.group(1), shape.group(2), m)
+            if baked is None:
+                return g.group(0)
+            shapes.append(baked)
+        return g.group(1) + g.group(3) + "\n" + "\n".join(shapes) + "\n" + g.group(5)
+
+    return _SVG_GROUP.sub(one, text)
+
+
 def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     from PySide6.QtSvg import QSvgGenerator
 
@@ -266,7 +428,7 @@ def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     gen.setTitle(title)
     gen.setDescription("exported by lstmviz")
     painter = QtGui.QPainter()
-    with exported():
+    with exported(), symbols_as_shapes(widget):
         if not painter.begin(gen):
             raise LstmvizError("the SVG painter could not start")
         try:
@@ -278,6 +440,10 @@ def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     # QSvgGenerator gives the size in mm; say it in px, the widget's own size
     text = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"', rf'\1 width="{w}px"', text, count=1)
     text = re.sub(r'(<svg\b[^>]*?)\sheight="[^"]*"', rf'\1 height="{h}px"', text, count=1)
+    text = svg_thin_lines(text)
+    families: dict[str, str] = {}
+    text = re.sub(r'font-family="([^"]*)"', lambda m: 'font-family="{}"'.format(
+        families.setdefault(m.group(1), svg_font_families(m.group(1)))), text)
     return text.encode("utf-8")
 
 
@@ -311,14 +477,15 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
     ``progress(done, total)`` is called before each frame and at the end; when it returns
     False, ``Cancelled`` is raised."""
     state = window.state
-    steps = list(range(state.timesteps)) if steps is None else list(steps)
+    total = state.clock_steps  # (the selected layer's steps: a decoder's own)
+    steps = list(range(total)) if steps is None else list(steps)
     if len(steps) > MAX_FRAMES:
         raise LstmvizError(f"{count(len(steps))} steps are more frames than an animation can hold "
                            f"({MAX_FRAMES:,}): animate a range of steps (--steps A:B)")
-    outside = [t for t in steps if not 0 <= int(t) < state.timesteps]
+    outside = [t for t in steps if not 0 <= int(t) < total]
     if outside:
         raise LstmvizError(f"step {count(outside[0])} is not in the sequence: its steps are 0 to "
-                           f"{count(state.timesteps - 1)}")
+                           f"{count(total - 1)}")
     old = state.cursor.step
 
     def going_on(done: int) -> None:
@@ -512,7 +679,7 @@ class AnimationDialog(QtWidgets.QDialog):
         form.addRow("Speed", self.fps)
         # the steps: all of them where an animation holds them, else (a long input) the
         # next RANGE_FRAMES from the step on screen, as many as the user sets up to MAX_FRAMES
-        last = max(0, window.state.timesteps - 1)
+        last = max(0, window.state.clock_steps - 1)
         self.first_spin, self.last_spin = QtWidgets.QSpinBox(), QtWidgets.QSpinBox()
         for spin in (self.first_spin, self.last_spin):
             spin.setRange(0, last)
@@ -551,7 +718,7 @@ class AnimationDialog(QtWidgets.QDialog):
     def _count_frames(self, _value=None) -> None:
         """The frames the steps make, said under them; OK only for a range an animation holds."""
         n = self.last_spin.value() - self.first_spin.value() + 1
-        total = self._window.state.timesteps
+        total = self._window.state.clock_steps
         whole = f" ({count(total)} in the sequence)" if n < total else ""
         if n > MAX_FRAMES:
             text, ok = f"{n:,} frames: an animation holds at most {MAX_FRAMES:,}", False
@@ -706,7 +873,7 @@ class Exporter(QtCore.QObject):
         v = dlg.values()
         steps = v["steps"]
         what = self.shown(v["target"]).rsplit("_t", 1)[0]  # (every step: no step in the name)
-        if len(steps) < self.window.state.timesteps:
+        if len(steps) < self.window.state.clock_steps:
             what += f"_t{steps[0]}-{steps[-1]}"
         path = self._ask_path(f"Export {kind.upper()}", what, kind)
         if not path:

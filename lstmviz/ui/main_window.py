@@ -463,7 +463,7 @@ class MainWindow(QtWidgets.QMainWindow):
         finally:
             for w in (self.layer_combo, self.unit_spin, self.side_combo):
                 w.blockSignals(False)
-        last = max(0, st.timesteps - 1)
+        last = max(0, st.clock_steps - 1)  # (the selected layer's steps: a decoder's)
         self.cursor_label.set_widest(f"t = {count(last)} / {count(last)}")
         self.cursor_label.setText(f"t = {count(cursor.step)} / {count(last)}")
 

@@ -306,9 +306,11 @@ def _check_cursor(state, step, layer, unit, sample) -> None:
     controls clamp them: a picture of another unit than asked for must not come out)."""
     from lstmviz.app.counts import count
 
-    last = max(1, int(state.timesteps)) - 1
+    name = layer if layer is not None else state.cursor.layer
+    last = max(1, int(state.steps_of(name))) - 1
     if step is not None and not 0 <= step <= last:
-        raise LstmvizError(f"step={step}: the input has steps 0 to {count(last)}")
+        what = "the input has" if last == max(1, int(state.timesteps)) - 1 else f"layer {name!r} has"
+        raise LstmvizError(f"step={step}: {what} steps 0 to {count(last)}")
     if sample is not None and not 0 <= sample < state.batch:
         raise LstmvizError(f"sample={sample}: the input has samples 0 to {state.batch - 1}")
     name = layer if layer is not None else state.cursor.layer

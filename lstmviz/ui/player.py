@@ -105,7 +105,7 @@ class Player(QtWidgets.QWidget):
         self.forward_action = act("forward", "Step forward", None, ["Right", "PgDown"],
                                   lambda: self.state.step_by(+1), "One step forward")
         self.last_action = act("last", "Last step", None, ["End"],
-                               lambda: self.state.set_cursor(step=self.state.timesteps - 1),
+                               lambda: self.state.set_cursor(step=self.state.clock_steps - 1),
                                "Go to the last step")
 
         self.next_batch_action = act("next_batch", "Next &batch (stateful layers carry their states)",
@@ -223,7 +223,7 @@ class Player(QtWidgets.QWidget):
         return max(1, int(round(1000.0 / float(self.speed.currentData()))))
 
     def play(self) -> None:
-        if self.state.cursor.step >= self.state.timesteps - 1:
+        if self.state.cursor.step >= self.state.clock_steps - 1:
             self.state.set_cursor(step=0)
         self.timer.start(self.interval_ms())
         self._sync_play()
@@ -236,7 +236,7 @@ class Player(QtWidgets.QWidget):
         self.pause() if self.playing else self.play()
 
     def _tick(self) -> None:
-        T = self.state.timesteps
+        T = self.state.clock_steps
         nxt = self.state.cursor.step + 1
         if nxt >= T:
             if not self.loop:
@@ -274,7 +274,7 @@ class Player(QtWidgets.QWidget):
 
     # -- follow the state -------------------------------------------------------------------
     def _sync(self, cursor) -> None:
-        T = max(1, self.state.timesteps)
+        T = max(1, self.state.clock_steps)  # (the selected layer's steps: a decoder's)
         B = max(1, self.state.batch)
         for w in (self.slider, self.sample):
             w.blockSignals(True)
