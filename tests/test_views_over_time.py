@@ -1357,3 +1357,23 @@ def test_a_stack_of_cells_shows_each_cells_records(view):
     view.set_data(model, trace)
     view.set_cursor(Cursor(layer="lstm"))
     assert view.cell_box.isHidden() and view.cell_buttons == []
+
+
+def test_a_stack_of_cells_buttons_take_a_new_themes_size(view):
+    """The cell buttons beside Over time's header kept the font of the theme they were made
+    in: presenting (every font at a lecture's size) left them at the desk's size, as the
+    Weights view's were not. A theme applied restyles them as the rest of the view."""
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
+             {"class_name": "SimpleRNNCell", "config": {"units": 2}}]
+    model, trace = build([LayerSpec("RNN", {"cell": cells, "return_sequences": True})])
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer=model.layers[0].name))
+    before = view.cell_buttons[0].font().pointSizeF()
+    big = th.get("projector")
+    view.apply_theme(big)
+    try:
+        assert len(view.cell_buttons) == 2
+        assert all(b.font().pointSizeF() == big.font(1.0).pointSizeF() for b in view.cell_buttons)
+        assert big.font(1.0).pointSizeF() != before
+    finally:
+        view.apply_theme(th.get("dark"))

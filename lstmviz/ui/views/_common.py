@@ -616,6 +616,60 @@ class IndexedImage(ClickableImage):
         self._unrenderable = False
 
 
+class CellButtons(QtWidgets.QWidget):
+    """A checkable button for each cell of a stack of cells (Keras' ``RNN([GRUCell(3),
+    SimpleRNNCell(2)])``), beside a view's header (Over time's, the Weights view's formula);
+    hidden for any other layer. ``index`` is the cell shown; a click calls ``on_pick(k)``."""
+
+    def __init__(self, on_pick, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self._row = QtWidgets.QHBoxLayout(self)
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self.buttons: list[QtWidgets.QPushButton] = []
+        self._group = QtWidgets.QButtonGroup(self)
+        self._group.setExclusive(True)
+        self._of: tuple | None = None  # the layer the buttons were made for
+        self._on_pick = on_pick
+        self.index = 0
+        self.setVisible(False)
+
+    def set_cells(self, key: tuple | None, cells: list[tuple[str, str]], font: QtGui.QFont) -> None:
+        """A button (text, tooltip) for each of ``cells``, made again when ``key`` (the
+        layer and its cells) changes, the first cell then shown; the same layer in a new
+        trace or model keeps the cell shown. No cells: hidden."""
+        if key != self._of:
+            self._of = key
+            for b in self.buttons:
+                self._group.removeButton(b)
+                b.deleteLater()
+            self.buttons = []
+            self.index = 0
+            for k, (text, tip) in enumerate(cells):
+                b = QtWidgets.QPushButton(text)
+                b.setToolTip(tip)
+                b.setCheckable(True)
+                b.setFont(font)
+                b.clicked.connect(lambda _=False, k=k: self._on_pick(k))
+                self._group.addButton(b)
+                self._row.addWidget(b)
+                self.buttons.append(b)
+        if self.buttons:
+            self.buttons[min(self.index, len(self.buttons) - 1)].setChecked(True)
+        parent = self.parentWidget()
+        if (self.isVisibleTo(parent) if parent is not None else self.isVisible()) != bool(cells):
+            self.setVisible(bool(cells))
+
+    def pick(self, k: int) -> None:
+        """Cell ``k`` shown (its button checked; a click has checked it already)."""
+        self.index = k
+        if 0 <= k < len(self.buttons) and not self.buttons[k].isChecked():
+            self.buttons[k].setChecked(True)
+
+    def set_font(self, font: QtGui.QFont) -> None:
+        for b in self.buttons:
+            b.setFont(font)
+
+
 class RichText(QtWidgets.QWidget):
     """Rich text drawn from one ``QTextDocument`` this widget lays out itself.
 

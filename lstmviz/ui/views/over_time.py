@@ -40,6 +40,7 @@ from lstmviz.ui.plot_tools import (
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     Ahead,
+    CellButtons,
     CellRef,
     GridAxis,
     IndexedImage,
@@ -389,16 +390,8 @@ class OverTimeView(TraceView):
         top.addWidget(self.header, 1)
         # a stack of cells (Keras' RNN([GRUCell(3), SimpleRNNCell(2)])): a button for each
         # cell beside the header, as the Weights view's (``_cell_buttons``); hidden otherwise
-        self.cell_index = 0
-        self.cell_box = QtWidgets.QWidget()
-        self._cell_row = QtWidgets.QHBoxLayout(self.cell_box)
-        self._cell_row.setContentsMargins(0, 0, 0, 0)
-        self.cell_buttons: list[QtWidgets.QPushButton] = []
-        self._cell_group = QtWidgets.QButtonGroup(self)
-        self._cell_group.setExclusive(True)
-        self._cells_of: tuple | None = None  # the layer the buttons were made for
+        self.cell_box = CellButtons(self.show_cell)
         top.addWidget(self.cell_box)
-        self.cell_box.setVisible(False)
         lay.addLayout(top)
         grid = QtWidgets.QGridLayout()
         grid.setSpacing(4)
@@ -506,6 +499,7 @@ class OverTimeView(TraceView):
         self.curve_cursor.setPen(pg.mkPen(t.highlight, width=2.5))
         self.zero_line.setPen(pg.mkPen(t.muted, width=1))
         self.curve_veil.style(t)
+        self.cell_box.set_font(t.font(1.0))  # (a stack of cells' buttons, in the theme's size)
         self.nan_note.fill = ground(t)  # (over the step line, readable)
         self.nan_note.setColor(t.muted)
         self.nan_note.setFont(t.font(0.95))
@@ -688,33 +682,22 @@ class OverTimeView(TraceView):
         """A button for each cell of a stack of cells, made when another such layer is
         shown (the same layer in a new trace keeps the cell shown); none for any other."""
         key = (cells[0].name, tuple(f"{r.kind}({r.units})" for r in cells)) if cells else None
-        if key != self._cells_of:
-            self._cells_of = key
-            for b in self.cell_buttons:
-                self._cell_group.removeButton(b)
-                b.deleteLater()
-            self.cell_buttons = []
-            self.cell_index = 0
-            for k, r in enumerate(cells):
-                b = QtWidgets.QPushButton(r.side or f"cell_{k}")
-                reads = f"cell_{k - 1}'s outputs" if k else "the layer's input"
-                b.setToolTip(f"{r.side}: {r.cell.cell_class}({r.units}), stepping through {reads}")
-                b.setCheckable(True)
-                b.setFont(self.theme.font(1.0))
-                b.clicked.connect(lambda _=False, k=k: self.show_cell(k))
-                self._cell_group.addButton(b)
-                self._cell_row.addWidget(b)
-                self.cell_buttons.append(b)
-        if self.cell_buttons:
-            self.cell_buttons[min(self.cell_index, len(self.cell_buttons) - 1)].setChecked(True)
-        if self.cell_box.isVisibleTo(self) != bool(cells):
-            self.cell_box.setVisible(bool(cells))
+        self.cell_box.set_cells(key, [
+            (r.side or f"cell_{k}", f"{r.side}: {r.cell.cell_class}({r.units}), stepping through "
+             + (f"cell_{k - 1}'s outputs" if k else "the layer's input"))
+            for k, r in enumerate(cells)], self.theme.font(1.0))
+
+    @property
+    def cell_buttons(self) -> list[QtWidgets.QPushButton]:
+        return self.cell_box.buttons
+
+    @property
+    def cell_index(self) -> int:
+        return self.cell_box.index
 
     def show_cell(self, k: int) -> None:
         """Show the records of cell ``k`` of a stack of cells."""
-        self.cell_index = k
-        if 0 <= k < len(self.cell_buttons) and not self.cell_buttons[k].isChecked():
-            self.cell_buttons[k].setChecked(True)
+        self.cell_box.pick(k)
         if self.cursor is not None:
             self.set_cursor(self.cursor)  # type: ignore[arg-type]  # QWidget.cursor, shadowed
 

@@ -19,6 +19,7 @@ from lstmviz.ui.labels import text_tip
 from lstmviz.ui.plot_tools import ColorBar, NanKey, add_plot, fit_side_label, label_share, steady_axes
 from lstmviz.ui.views._common import (
     UNCAPPED,
+    CellButtons,
     ClickableImage,
     HintLabel,
     QuietLabel,
@@ -193,7 +194,6 @@ class WeightsView(TraceView):
         self.side = "forward"
         #: the cell shown of a stack of cells (Keras' ``RNN([cell_a, cell_b])``), whose
         #: arrays are each cell's own (``cell_0/kernel``, ...): one cell at a time
-        self.cell_index = 0
         self.before: str | None = None  # the cell whose outputs the shown cell steps through
         self.k, self.units = 1, 0
         self.images: dict[str, pg.ImageItem] = {}
@@ -231,15 +231,8 @@ class WeightsView(TraceView):
         # a stack of cells: a button for each cell (made for the layer shown, _cell_buttons),
         # beside the formula as a Bidirectional's halves (in a row of their own they took
         # the height the matrices needed at 800 x 600 presenting: the window grew)
-        self.cell_box = QtWidgets.QWidget()
-        self._cell_row = QtWidgets.QHBoxLayout(self.cell_box)
-        self._cell_row.setContentsMargins(0, 0, 0, 0)
-        self.cell_buttons: list[QtWidgets.QPushButton] = []
-        self._cell_group = QtWidgets.QButtonGroup(self)
-        self._cell_group.setExclusive(True)
-        self._cells_of: tuple | None = None  # the layer the buttons were made for
+        self.cell_box = CellButtons(self.show_cell)
         top.addWidget(self.cell_box)
-        self.cell_box.setVisible(False)
         lay.addLayout(top)
         self.matrices = [_Matrix(self) for _ in range(MAX_MATRICES)]
         # the matrices one above the other keep one width: their colour bars share one
@@ -265,8 +258,9 @@ class WeightsView(TraceView):
         self._fit_formula()
         self.hover_label.setFont(t.font(1.1))
         self.message.setFont(t.font(1.3))
-        for b in (*self.side_buttons.values(), *self.cell_buttons):
+        for b in self.side_buttons.values():
             b.setFont(t.font(1.0))
+        self.cell_box.set_font(t.font(1.0))
         self._key = None
         if self.model is not None:
             self.set_cursor(self.cursor)
@@ -328,35 +322,24 @@ class WeightsView(TraceView):
         """A button for each cell of a stack of cells (``RNN([GRUCell(3), ...])``), made
         when another layer is shown; none for any other layer."""
         cells = layer.cells if isinstance(layer, StackedRNN) else []
-        # (the same layer's cells in a new trace or model keep the cell shown)
-        key = (layer.name, layer.describe()) if cells else None
-        if key != self._cells_of:
-            self._cells_of = key
-            for b in self.cell_buttons:
-                self._cell_group.removeButton(b)
-                b.deleteLater()
-            self.cell_buttons = []
-            self.cell_index = 0
-            for k, cell in enumerate(cells):
-                # (its name alone: with the cell's class, "cell_0 GRUCell(3)", two buttons held
-                # the window 916 px wide at 800 x 600 presenting; the formula names the class)
-                b = QtWidgets.QPushButton(f"cell_{k}")
-                b.setToolTip(f"cell_{k}: {cell.cell.cell_class}({cell.units})")
-                b.setCheckable(True)
-                b.setFont(self.theme.font(1.0))
-                b.clicked.connect(lambda _=False, k=k: self.show_cell(k))
-                self._cell_group.addButton(b)
-                self._cell_row.addWidget(b)
-                self.cell_buttons.append(b)
-        if self.cell_buttons:
-            self.cell_buttons[min(self.cell_index, len(self.cell_buttons) - 1)].setChecked(True)
-        self.cell_box.setVisible(bool(cells))
+        # (the same layer's cells in a new trace or model keep the cell shown; a button's
+        # name alone: with the cell's class, "cell_0 GRUCell(3)", two buttons held the window
+        # 916 px wide at 800 x 600 presenting; the formula names the class)
+        self.cell_box.set_cells((layer.name, layer.describe()) if cells else None,
+                                [(f"cell_{k}", f"cell_{k}: {cell.cell.cell_class}({cell.units})")
+                                 for k, cell in enumerate(cells)], self.theme.font(1.0))
+
+    @property
+    def cell_buttons(self) -> list[QtWidgets.QPushButton]:
+        return self.cell_box.buttons
+
+    @property
+    def cell_index(self) -> int:
+        return self.cell_box.index
 
     def show_cell(self, k: int) -> None:
         """Draw the weights of cell ``k`` of a stack of cells."""
-        self.cell_index = k
-        if 0 <= k < len(self.cell_buttons) and not self.cell_buttons[k].isChecked():
-            self.cell_buttons[k].setChecked(True)
+        self.cell_box.pick(k)
         self.show_side(self.side)
 
     def show_side(self, side: str, emit: bool = False) -> None:
