@@ -125,13 +125,20 @@ class CellRef:
         return masked if masked.any() else None
 
 
+def _traced_layer(model: Model, trace: Trace, name: str | None):
+    """Layer ``name`` of ``model`` where ``trace`` has its record, else None."""
+    if name is None or trace is None or name not in trace.layers:
+        return None
+    try:
+        return model.get_layer(name)
+    except Exception:
+        return None
+
+
 def cell_refs(model: Model, trace: Trace, name: str) -> list[CellRef]:
     """The recurrent cells of layer ``name``: one, or a Bidirectional's two halves."""
-    if name is None or trace is None or name not in trace.layers:
-        return []
-    try:
-        layer = model.get_layer(name)
-    except Exception:
+    layer = _traced_layer(model, trace, name)
+    if layer is None:
         return []
     rec = trace.layers[name]
     if isinstance(layer, Bidirectional):
@@ -148,17 +155,12 @@ def stacked_cell_refs(model: Model, trace: Trace, name: str | None) -> list[Cell
     with its own record (``side`` ``cell_0``, ``cell_1``, ...; cell k > 0 steps through the
     outputs of cell k-1); [] for any other layer. Not in ``cell_refs``: a later cell's x_t is
     the cell before's h, not the layer's input, which the Cell view's equations read."""
-    if name is None or trace is None or name not in trace.layers:
-        return []
-    try:
-        layer = model.get_layer(name)
-    except Exception:
-        return []
+    layer = _traced_layer(model, trace, name)
     if not isinstance(layer, StackedRNN):
         return []
-    rec = trace.layers[name]
+    rec = trace.layers[layer.name]
     back = bool(layer.cells[0].config.get("go_backwards")) if layer.cells else False
-    return [CellRef(name, f"cell_{k}", cell, rec.children[f"cell_{k}"], layer, reversed_input=back and k > 0)
+    return [CellRef(layer.name, f"cell_{k}", cell, rec.children[f"cell_{k}"], layer, reversed_input=back and k > 0)
             for k, cell in enumerate(layer.cells) if f"cell_{k}" in rec.children]
 
 
