@@ -1339,11 +1339,11 @@ def test_a_stack_of_cells_shows_each_cells_records(view):
         view.set_data(model, trace)
         view.set_cursor(Cursor(step=2, sample=1, layer=name, unit=1))
         assert view.stack.currentIndex() == 1, view.message.text()
-        assert [b.text() for b in view.cell_buttons] == ["cell_0", "cell_1"]
+        assert [b.text() for b in view.cell_box.buttons] == ["cell_0", "cell_1"]
         assert not view.cell_box.isHidden()
         for k, keys in ((0, {"z", "r", "h_tilde", "h"}), (1, {"h"})):
             view.show_cell(k)
-            assert view.cell_buttons[k].isChecked()
+            assert view.cell_box.buttons[k].isChecked()
             cell = rec.children[f"cell_{k}"]
             assert set(view.images) == keys
             for key in keys:
@@ -1356,7 +1356,7 @@ def test_a_stack_of_cells_shows_each_cells_records(view):
     model, trace = build([LayerSpec("LSTM", {"units": 2, "return_sequences": True})])
     view.set_data(model, trace)
     view.set_cursor(Cursor(layer="lstm"))
-    assert view.cell_box.isHidden() and view.cell_buttons == []
+    assert view.cell_box.isHidden() and view.cell_box.buttons == []
 
 
 def test_a_stack_of_cells_buttons_take_a_new_themes_size(view):
@@ -1368,12 +1368,12 @@ def test_a_stack_of_cells_buttons_take_a_new_themes_size(view):
     model, trace = build([LayerSpec("RNN", {"cell": cells, "return_sequences": True})])
     view.set_data(model, trace)
     view.set_cursor(Cursor(layer=model.layers[0].name))
-    before = view.cell_buttons[0].font().pointSizeF()
+    before = view.cell_box.buttons[0].font().pointSizeF()
     big = th.get("projector")
     view.apply_theme(big)
     try:
-        assert len(view.cell_buttons) == 2
-        assert all(b.font().pointSizeF() == big.font(1.0).pointSizeF() for b in view.cell_buttons)
+        assert len(view.cell_box.buttons) == 2
+        assert all(b.font().pointSizeF() == big.font(1.0).pointSizeF() for b in view.cell_box.buttons)
         assert big.font(1.0).pointSizeF() != before
     finally:
         view.apply_theme(th.get("dark"))

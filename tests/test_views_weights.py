@@ -235,12 +235,12 @@ def test_a_stack_of_cells_shows_every_cells_weights_in_its_gate_blocks(view, qtb
     view.set_data(model, trace)
     view.set_cursor(Cursor(layer=layer.name))
     assert view.cell_box.isVisibleTo(view) and not view.side_box.isVisibleTo(view)
-    assert [b.text() for b in view.cell_buttons] == ["cell_0", "cell_1"]
-    assert [b.toolTip() for b in view.cell_buttons] == ["cell_0: GRUCell(3)", "cell_1: SimpleRNNCell(2)"]
+    assert [b.text() for b in view.cell_box.buttons] == ["cell_0", "cell_1"]
+    assert [b.toolTip() for b in view.cell_box.buttons] == ["cell_0: GRUCell(3)", "cell_1: SimpleRNNCell(2)"]
     drawn = {}
     for k, cell in enumerate(layer.cells):
-        view.cell_buttons[k].click()
-        assert view.cell_buttons[k].isChecked()
+        view.cell_box.buttons[k].click()
+        assert view.cell_box.buttons[k].isChecked()
         assert set(view.images) == {"kernel", "recurrent_kernel", "bias"}
         for name, image in view.images.items():
             want = named[f"cell_{k}/{name}"]
@@ -337,7 +337,7 @@ def test_a_stack_of_cells_keeps_the_window_within_800_x_600(qapp, tmp_path):
         w.state.set_cursor(layer="rnn_stacked")
         render(w, tmp_path / "shot.png", step=0, size=(800, 600))
         view = w.views[k]
-        assert view.cell_box.isVisible() and len(view.cell_buttons) == 2
+        assert view.cell_box.isVisible() and len(view.cell_box.buttons) == 2
         assert (w.width(), w.height()) == (800, 600)
     finally:
         dispose(w)

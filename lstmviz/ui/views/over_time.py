@@ -623,7 +623,7 @@ class OverTimeView(TraceView):
         cells = stacked_cell_refs(self.model, self.trace, cursor.layer) if ref is None else []
         self._cell_buttons(cells)
         if cells:  # a stack of cells: the records of the cell picked beside the header
-            ref = cells[min(self.cell_index, len(cells) - 1)]
+            ref = cells[min(self.cell_box.index, len(cells) - 1)]
         self.ref = ref
         if ref is None:
             self.message.setText(f"'{cursor.layer}' has no recurrent cell.\n\nSelect a recurrent layer "
@@ -686,14 +686,6 @@ class OverTimeView(TraceView):
             (r.side or f"cell_{k}", f"{r.side}: {r.cell.cell_class}({r.units}), stepping through "
              + (f"cell_{k - 1}'s outputs" if k else "the layer's input"))
             for k, r in enumerate(cells)], self.theme.font(1.0))
-
-    @property
-    def cell_buttons(self) -> list[QtWidgets.QPushButton]:
-        return self.cell_box.buttons
-
-    @property
-    def cell_index(self) -> int:
-        return self.cell_box.index
 
     def show_cell(self, k: int) -> None:
         """Show the records of cell ``k`` of a stack of cells."""

@@ -329,14 +329,6 @@ class WeightsView(TraceView):
                                 [(f"cell_{k}", f"cell_{k}: {cell.cell.cell_class}({cell.units})")
                                  for k, cell in enumerate(cells)], self.theme.font(1.0))
 
-    @property
-    def cell_buttons(self) -> list[QtWidgets.QPushButton]:
-        return self.cell_box.buttons
-
-    @property
-    def cell_index(self) -> int:
-        return self.cell_box.index
-
     def show_cell(self, k: int) -> None:
         """Draw the weights of cell ``k`` of a stack of cells."""
         self.cell_box.pick(k)
@@ -356,7 +348,7 @@ class WeightsView(TraceView):
         elif isinstance(layer, TimeDistributed):
             shown = layer.inner
         elif isinstance(layer, StackedRNN):
-            shown = layer.cells[min(self.cell_index, len(layer.cells) - 1)]
+            shown = layer.cells[min(self.cell_box.index, len(layer.cells) - 1)]
         else:
             shown = layer
         self.shown = shown
