@@ -276,6 +276,51 @@ def test_token_ids_are_readable_or_not_written(qtbot, theme):
     assert "token id <b>6</b>" in v.header.text()  # the step's id, written or not in its box
 
 
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+def test_narrow_token_boxes_do_not_read_as_masked_steps(qtbot, theme):
+    """90 token ids through a masking Embedding at 1024 x 768: the boxes' outlines (1.2 px
+    each side, in the grid's grey, the very fill of a masked step) filled most of each 7 px
+    box, and the row of ids looked masked. The outlines are drawn only where a box is wide
+    enough to read as a box; there the masked and the unmasked differ in their fills."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui.views.unrolled import OUTLINE_LEAST
+
+    v = UnrolledView(theme=theme)
+    qtbot.addWidget(v)
+    T = 90
+    model = Model.sequential((None, T), [LayerSpec("Embedding", {"input_dim": 10, "output_dim": 4,
+                                                                  "mask_zero": True}),
+                                         LayerSpec("LSTM", {"units": 3, "return_sequences": True})], seed=0)
+    ids = (np.arange(T)[None] % 9 + 1).astype(np.int32)
+    ids[0, 60:] = 0
+    v.set_data(model, model.trace(ids), inputs=[ids])
+    v.set_cursor(Cursor(step=5, layer="lstm"))
+    v.show()
+    grid = QtGui.QColor(v.theme.grid).getRgb()
+
+    def fitted(width):
+        v.resize(width, 500)
+        qtbot.waitUntil(lambda: abs(v.width() - width) <= 1)
+        settle(3)
+        (x0, x1), _ = v.vb.viewRange()
+        return v.vb.width() / (x1 - x0) * (1 - v.gap)  # a box's width in px
+
+    box = fitted(700)
+    assert box < OUTLINE_LEAST
+    # the masked steps are grey, the token boxes are not; and no grey outline over them
+    lstm, ids_row = row(v, "lstm"), row(v, "input")
+    cells = lstm.image.image[0, v.sub // 2::v.sub]
+    assert all(tuple(c) == grid for c in cells[60:]) and not any(tuple(c) == grid for c in cells[:60])
+    boxes = ids_row.image.image[0, v.sub // 2::v.sub]
+    assert not any(tuple(c) == grid for c in boxes)
+    assert not v.outlines.isVisible(), (theme, box)
+    box = fitted(2600)  # wide: the boxes outlined again
+    assert box >= OUTLINE_LEAST
+    assert v.outlines.isVisible()
+    assert v.outlines.pen().color().getRgb() == grid
+
+
 def test_the_every_step_note_stands_over_the_cursor(view):
     """'⇡ every step goes up ⇡' sits mid-row where the cursor's column often stands: the
     column (drawn above the row's items) crossed out its words. The note is now above the

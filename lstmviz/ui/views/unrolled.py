@@ -64,6 +64,10 @@ ROW_LEAST = 0.75
 #: (``_fit_heads``)
 HEAD_SHARE = 0.6
 HEAD_LEAST = 5.0
+#: a cell's outline only where its box is at least this many pixels wide (``_fit_outlines``):
+#: narrower, the 1.2 px outlines on both its sides fill most of it, in the grey a masked
+#: step is filled with (a row of 90 token ids read as a masked row)
+OUTLINE_LEAST = 9.0
 #: the view's room over its top row (row units): its block names and notes
 TOP_ROOM = 0.55
 #: the selected row's dashed box: this far (row units) above and below its cells
@@ -592,10 +596,19 @@ class UnrolledView(TraceView):
         self._fit_id_texts(per)
         self._fit_gap_texts(per, per_y)
         self._fit_heads(per)
+        self._fit_outlines(per)
         if per != self._per:
             self._per = per
             if self.cursor is not None and self.rows:
                 self._show_loupe(self.cursor)
+
+    def _fit_outlines(self, per: float) -> None:
+        """The cells' outlines where a box is at least ``OUTLINE_LEAST`` px wide, else none
+        (``per``: pixels a step): in the grid's grey, the colour of a masked step, they
+        would turn a row of narrow unmasked boxes grey."""
+        shown = per * (1.0 - self.gap) >= OUTLINE_LEAST
+        if self.outlines.isVisible() != shown:
+            self.outlines.setVisible(shown)
 
     def _fit_heads(self, per: float) -> None:
         """The arrow heads no wider than ``HEAD_SHARE`` of a step on screen (``per``: pixels a
