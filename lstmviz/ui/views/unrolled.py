@@ -213,6 +213,8 @@ class UnrolledView(TraceView):
         #: what each token id stands for (``AppState.token_labels``), or None: ids as numbers
         self._labels: tuple[str, ...] | None = None
         self.T = 0
+        self.gap = 0.0  # (a step's share between two cells: set_data's)
+        self.sub = 1
         self.current_column = 0
         self.current_domain = 0  # (the block of columns of the selected row)
         self._color_key = None
