@@ -1005,6 +1005,39 @@ def test_a_level_of_bidirectional_halves_is_named_by_its_side_where_the_names_do
     assert wide[fwd.y] == "encoder ▶ fwd  [0] · decoder ▶ fwd  [0]"
 
 
+def test_a_level_cut_to_its_first_name_says_more_rows_and_explains_them(view, qtbot):
+    """A seq2seq's two inputs on one level, at 1024 x 768: the axis read 'encoder_input +1',
+    which nothing explained (a student read a shifted row, or one more step). It now reads
+    'encoder_input (+1 more)', the legend says what the others are, and the axis' tooltip
+    names every row whole; wide enough, the whole names and no such note."""
+    from PySide6 import QtWidgets
+
+    model, trace, xs = _load("k3_seq2seq_lstm")
+    view.set_data(model, trace, inputs=xs)
+    view.set_cursor(Cursor(layer="encoder"))
+    view.show()
+    axis = view.plot.getAxis("left")
+    inputs = row(view, "input").y
+
+    def names(width):
+        view.resize(width, 560)
+        qtbot.waitUntil(lambda: abs(view.width() - width) <= 1)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        return {y: text for y, text in axis._tickLevels[0]}
+
+    narrow = names(560)
+    assert narrow[inputs] == "encoder_input (+1 more)", narrow
+    legend = view.legend.text()
+    assert "“(+1 more)” after a row's name: the other rows on that level, each named over its block" in legend
+    lines = [line.strip() for line in axis.toolTip().removesuffix("</p>").split("<br>")]
+    names_tipped = [line.split(":")[0] for line in lines[1:]]
+    assert names_tipped == ["td", "encoder", "decoder", "encoder_input", "decoder_input"], lines
+    wide = names(1900)
+    assert wide[inputs] == "encoder_input · decoder_input"
+    assert "more)" not in view.legend.text()
+
+
 @pytest.mark.parametrize("theme", ["dark", "projector"])
 @pytest.mark.parametrize("case", ["given", "encoder"])
 def test_a_forward_rows_texts_stay_clear_of_its_backward_rows_cells(qtbot, theme, case):

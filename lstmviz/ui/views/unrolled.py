@@ -33,6 +33,7 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
 from lstmviz.text import markup, safe_name
 from lstmviz.ui import theme as th
+from lstmviz.ui.labels import text_tip
 from lstmviz.ui.plot_tools import (
     ColorBar,
     NanKey,
@@ -135,7 +136,8 @@ BRIEF_CHARS = 24
 def _brief(rows: list[Row], whole: str) -> str:
     """A level's name where its rows' names do not fit (``_fit_row_ticks``): the whole
     where short, else what its rows share (the halves of Bidirectional layers: "▶ fwd",
-    "◀ bwd"), else the first row's name and how many more."""
+    "◀ bwd"), else the first row's name and how many more rows share its level: "encoder_input
+    (+1 more)" ("+1" alone read as a number; the legend says what they are)."""
     if len(rows) == 1 or len(whole) <= BRIEF_CHARS:
         return whole
     sides = {r.side for r in rows}
@@ -143,7 +145,12 @@ def _brief(rows: list[Row], whole: str) -> str:
         return "▶ fwd"
     if sides == {"backward"}:
         return "◀ bwd"
-    return f"{rows[0].label} +{len(rows) - 1}"
+    return more(rows[0].label, len(rows) - 1)
+
+
+def more(first: str, n: int) -> str:
+    """A level's name cut to its first row's and how many more rows share the level."""
+    return f"{first} (+{n} more)"
 
 
 class _Static:
@@ -253,6 +260,7 @@ class UnrolledView(TraceView):
         self._strip_key: tuple = ()
         self._align_key: tuple = ()
         self._ticks: list = []
+        self._more_said = ""  # "(+1 more)" of a level's name cut to its first row's (``_set_more_said``)
         # Cursor items: the current column, the selected row, the selected cell.
         self.column_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 3), z=20)
         self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
@@ -534,7 +542,7 @@ class UnrolledView(TraceView):
         def joined(texts: list[str]) -> str:
             # rows sharing a level also carry their names over their blocks (_build_static)
             text = " · ".join(texts)
-            return text if len(texts) == 1 or len(text) <= 40 else f"{texts[0]}  (+{len(texts) - 1} more)"
+            return text if len(texts) == 1 or len(text) <= 40 else more(texts[0], len(texts) - 1)
         ticks = sorted((y, joined(t)) for y, t in labels.items())
         short = sorted((y, joined(t)) for y, t in names.items())
         brief = sorted((y, _brief(level[y], joined(t))) for y, t in names.items())
@@ -543,6 +551,18 @@ class UnrolledView(TraceView):
         if [ticks, anchor, short, brief] != self._ticks:  # the same names again (another window): the axis stays drawn
             self._ticks = [ticks, anchor, short, brief]
             self._fit_row_ticks()
+        tip = self._names_tip(level)
+        axis = self.plot.getAxis("left")
+        if axis.toolTip() != tip:
+            axis.setToolTip(tip)
+
+    def _names_tip(self, level: dict[float, list[Row]]) -> str:
+        """The rows' names, a line a row from the top, whole (a level's name on the axis
+        may be cut to its first row's: "(+1 more)")."""
+        lines = ["Rows, top to bottom:"]
+        for y in sorted(level, reverse=True):
+            lines += [f"  {r.label}" for r in level[y]]
+        return text_tip("\n".join(lines))
 
     def _fit_row_ticks(self) -> None:
         """The rows' names, as many as fit one above the other: all where they fit, else
@@ -571,11 +591,35 @@ class UnrolledView(TraceView):
             if brief != ticks and need(ticks) > room / 3:
                 ticks = brief
         room = label_room(axis, [text for _, text in ticks])
+        cut = [text for (_, text), whole in zip(ticks, self._whole_names())
+               if text.endswith(" more)") and text not in whole]
+        self._set_more_said(cut[0][cut[0].rindex("(+"):] if cut else "")
         if room is not None and len(ticks) > room:
             every = next(k for k in (2, 3, 4, 5, 10, 20, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
             first = next((i for i, (y, _) in enumerate(ticks) if y == anchor), 0)
             ticks = [tick for i, tick in enumerate(ticks) if (i - first) % every == 0]
         set_ticks(axis, [ticks, []])
+
+    def _whole_names(self) -> list[set[str]]:
+        """Each level's names whole, bottom to top (as the ticks), with and without units:
+        a row named 'x (+1 more)' is not a cut name."""
+        level: dict[float, list[Row]] = {}
+        for row in sorted(self.rows, key=lambda r: r.offset):
+            level.setdefault(row.y, []).append(row)
+        unit = self.cursor.unit if self.cursor is not None else 0
+        return [{" · ".join(r.label for r in rows),
+                 " · ".join(r.label if r.kind == "input" or r.data is None
+                            else f"{r.label}  [{clamp(unit, 0, r.units - 1)}]" for r in rows)}
+                for _, rows in sorted(level.items())]
+
+    def _set_more_said(self, said: str) -> None:
+        """The "(+1 more)" of a level's name on the axis cut to its first row's, or "": the
+        legend then says what the others are."""
+        if said != self._more_said:
+            self._more_said = said
+            if self.rows:
+                self.static.legend = self._legend_text()
+                self.legend.setText(self.static.legend)
 
     def _fit_texts(self, *_) -> None:
         """The texts sized to the steps' width on screen, when the plot is resized or its
@@ -1173,6 +1217,9 @@ class UnrolledView(TraceView):
             parts.append("initial state = a layer's final states start another layer")
         if len(self.domains) > 1:
             parts.append("each block of columns is one time axis")
+        if self._more_said:
+            parts.append(f"“{self._more_said}” after a row's name: the other rows on that level, "
+                         "each named over its block")
         return "  ·  ".join(parts) + hint("click a cell to go there", "  ·  ")
 
     # -- cursor ---------------------------------------------------------------------------
