@@ -365,7 +365,31 @@ def test_a_dense_heads_large_logits_leave_the_cells_on_their_own_scale(view):
     want = view._map(th_cmap(view), vals[None, :], (-cells, cells))[0]
     drawn = r.image.image[0, view.sub // 2::view.sub]
     np.testing.assert_array_equal(drawn, want)
-    assert "a row without a cell on its own scale" in view.legend.text()
+    for key in ("time_distributed", "dense"):  # (each row's own levels)
+        assert f"<b>{key}</b>: its own scale" in view.legend.text()
+
+
+def test_rows_on_their_own_scale_say_their_range(view):
+    """A row without a cell (a Dense head, a TimeDistributed) is coloured on its own levels,
+    and the legend said only 'a row without a cell on its own scale': a reader could not
+    tell what its colours meant (the cells have the colour bar). The legend gives each such
+    row's levels, as the input's ('dense: its own scale, ±0.62'), and the names' tooltip
+    each one's least and largest value."""
+    model, trace, x = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
+                             LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 3}}}),
+                             LayerSpec("Dense", {"units": 2, "activation": "softmax"})])
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=0, sample=0, layer="lstm", unit=0))
+    text = view.legend.text()
+    tip = view.plot.getAxis("left").toolTip()
+    for key in ("time_distributed", "dense"):
+        out = trace[key].output
+        m = float(np.abs(out).max())
+        assert row(view, key).levels == pytest.approx((-m, m))
+        assert f"<b>{key}</b>: its own scale, \u00b1{m:.2g}" in text, text
+        assert (f"{key}: its own scale, \u00b1{m:.2g} at full colour "
+                f"(values {float(out.min()):.2g} to {float(out.max()):.2g})") in tip, tip
+    assert "lstm: its own" not in tip  # (the cells: the colour bar's)
 
 
 def th_cmap(view):

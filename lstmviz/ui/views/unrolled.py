@@ -116,6 +116,12 @@ def map_bytes(cmap: pg.ColorMap, x: np.ndarray) -> np.ndarray:
     return out.astype(color.dtype)
 
 
+def _value_range(data: np.ndarray) -> tuple[float, float] | None:
+    """The least and largest finite number of ``data`` (None: none is finite)."""
+    finite = data[np.isfinite(data)]
+    return (float(finite.min()), float(finite.max())) if finite.size else None
+
+
 def _state_in(row: Row) -> bool:
     """Whether a state comes into ``row``'s first processed cell from outside the trace: a
     stateful layer's (zeros, or the previous batch's) or one the model gives as an input
@@ -221,6 +227,9 @@ class UnrolledView(TraceView):
         self._labels: tuple[str, ...] | None = None
         self.T = 0
         self.gap = 0.0  # (a step's share between two cells: set_data's)
+        #: the rows coloured on their own levels, not the colour bar's: their values' least
+        #: and largest (None: no finite one), which the names' tooltip says
+        self.own_scales: dict[str, tuple[float, float] | None] = {}
         self.sub = 1
         self.current_column = 0
         self.current_domain = 0  # (the block of columns of the selected row)
@@ -383,11 +392,14 @@ class UnrolledView(TraceView):
             self.strip_keys = []
         self.strip.set_visible(bool(self.strip_keys))
         self.strip_levels = rnn_levels
+        self.own_scales = {}
         for row in self.rows:
             if row.kind == "rnn" or (row.kind != "input" and not cells):
                 row.levels = rnn_levels
             elif row.kind != "input":
                 row.levels = th.symmetric_levels(row.data) if row.data is not None else rnn_levels
+            if row.data is not None and row.ids is None and (row.kind == "input" or (row.kind != "rnn" and cells)):
+                self.own_scales[row.key] = _value_range(row.data)
             if reused:
                 row.image = self.images[row.key]
                 row.rect = self.static.rects[row.key]
@@ -561,7 +573,13 @@ class UnrolledView(TraceView):
         may be cut to its first row's: "(+1 more)")."""
         lines = ["Rows, top to bottom:"]
         for y in sorted(level, reverse=True):
-            lines += [f"  {r.label}" for r in level[y]]
+            for r in level[y]:
+                line = f"  {r.label}"
+                if r.key in self.own_scales:
+                    span = self.own_scales[r.key]
+                    line += f": its own scale, ±{r.levels[1]:.2g} at full colour" + (
+                        f" (values {span[0]:.2g} to {span[1]:.2g})" if span is not None else " (no number)")
+                lines.append(line)
         return text_tip("\n".join(lines))
 
     def _fit_row_ticks(self) -> None:
@@ -1202,8 +1220,11 @@ class UnrolledView(TraceView):
             parts.append(f'<span style="color:{th.HUES["c"]}"><b>⟶</b></span> c carried')
         parts.append(f'<span style="color:{t.accent}"><b>↑</b></span> output to the next layer'
                      + (" (left lanes: to a layer further up)" if self.lane_left < 0 else ""))
-        if any(r.kind == "rnn" for r in self.rows) and any(r.kind in ("seq", "last") for r in self.rows):
-            parts.append("a row without a cell on its own scale")
+        own = [r for r in self.rows if r.kind not in ("rnn", "input") and r.key in self.own_scales]
+        # a row without a cell (a Dense head, an Embedding) on its own levels too, said as the
+        # input's: "a row without a cell on its own scale" gave no range (its values in
+        # the names' tooltip)
+        parts += [f"<b>{markup(r.label)}</b>: its own scale, ±{r.levels[1]:.2g}" for r in own]
         parts += [f"<b>{markup(r.layer or r.label)}</b>: the letter is its most likely next character"
                   for r in self.rows if r.predicted is not None and (  # (in the boxes, or the loupe's)
                       not getattr(r, "id_texts", None) or r.id_texts[0].isVisible())]
