@@ -8,7 +8,8 @@ What is exported:
 - PNG: the widget rendered into a pixmap of ``scale`` x its size (device pixel ratio =
   ``scale``, so text and lines are drawn sharp, not enlarged);
 - SVG: the widget painted into ``QSvgGenerator``; the root ``width``/``height`` are the
-  widget's size in px;
+  widget's size in px; heatmaps are blocks of one colour a cell in any reader
+  (``svg_crisp_images``);
 - every picture (PNG, SVG, the clipboard, an animation's frames, ``lstmviz.picture``) is
   for a slide: it leaves out the labels' hints for the mouse ("click a bar to pick its
   unit": ``ui/labels.hint``), which the window shows again afterwards (``exported``);
@@ -36,6 +37,7 @@ offscreen, exit status 0, or 2 with one line on bad input.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import html
 import io
@@ -411,6 +413,93 @@ def svg_thin_lines(text: str) -> str:
     return _SVG_GROUP.sub(one, text)
 
 
+_SVG_IMAGE = re.compile(r'<image\b([^>]*?)/>', re.S)
+_SVG_PNG = re.compile(r'(\shref|\sxlink:href)="data:image/png;base64,([^"]*)"')
+#: what QSvgGenerator writes on an image Qt drew without smoothing (a heatmap's cells)
+_UNSMOOTHED = 'image-rendering="optimizeSpeed"'
+#: a heatmap's image in an SVG holds at most this many pixels once its cells are repeated
+CRISP_PIXELS = 4_000_000
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height from its header (None: not a PNG)."""
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def _repeated_png(data: bytes, kx: int, ky: int) -> bytes | None:
+    """The PNG ``data`` with each pixel repeated ``kx`` times across and ``ky`` down."""
+    img = QtGui.QImage.fromData(data, "PNG")
+    if img.isNull():
+        return None
+    img = img.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
+    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+    arr = np.frombuffer(img.constBits(), np.uint8, count=bpl * h).reshape(h, bpl)[:, :w * 4]
+    big = np.ascontiguousarray(np.repeat(np.repeat(arr.reshape(h, w, 4), ky, axis=0), kx, axis=1))
+    out = QtGui.QImage(big.data, w * kx, h * ky, w * kx * 4, QtGui.QImage.Format.Format_ARGB32)
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if not out.save(buf, "PNG"):
+        return None
+    return bytes(buf.data())
+
+
+def _crisp_image(attrs: str, m: tuple | None) -> str:
+    """One ``<image>``'s attributes (inside a group of matrix ``m``, or None) for a reader
+    that smooths what it enlarges: ``image-rendering:pixelated`` (browsers, Inkscape), and
+    where it is drawn larger than its pixels, those pixels repeated up to the size it is
+    drawn at (librsvg, CairoSVG, which smooth whatever it says: each cell keeps its
+    colour, its edges a pixel of blend)."""
+    if _UNSMOOTHED not in attrs or "style=" in attrs:
+        return attrs
+    attrs = attrs.replace(_UNSMOOTHED, _UNSMOOTHED + ' style="image-rendering:pixelated"')
+    found = _SVG_PNG.search(attrs)
+    if m is None or m[1] or m[2] or found is None:
+        return attrs  # (rotated, or not an embedded PNG: as written)
+    try:
+        w = float(re.search(r'\swidth="([^"]*)"', attrs).group(1))  # type: ignore[union-attr]
+        h = float(re.search(r'\sheight="([^"]*)"', attrs).group(1))  # type: ignore[union-attr]
+        data = base64.b64decode(found.group(2))
+    except (AttributeError, ValueError):
+        return attrs
+    size = _png_size(data)
+    if size is None or not all(size):
+        return attrs
+    kx = max(1, round(abs(m[0] * w) / size[0]))
+    ky = max(1, round(abs(m[3] * h) / size[1]))
+    over = size[0] * kx * size[1] * ky / CRISP_PIXELS
+    if over > 1:
+        kx, ky = max(1, int(kx / math.sqrt(over))), max(1, int(ky / math.sqrt(over)))
+    if kx * ky == 1:
+        return attrs
+    big = _repeated_png(data, kx, ky)
+    if big is None:
+        return attrs
+    return (attrs[:found.start(2)] + base64.b64encode(big).decode("ascii") + attrs[found.end(2):])
+
+
+def svg_crisp_images(text: str) -> str:
+    """An SVG's heatmaps as the window draws them, a block of one colour a cell: Qt draws
+    their small images enlarged without smoothing and writes them with
+    ``image-rendering="optimizeSpeed"``, which librsvg, Inkscape and browsers smoothed:
+    blurred cells. See ``_crisp_image``."""
+
+    def group(g: re.Match) -> str:
+        try:
+            m: tuple | None = tuple(float(v) for v in g.group(2).split(","))
+        except ValueError:
+            m = None
+        if m is not None and len(m) != 6:
+            m = None
+        body = _SVG_IMAGE.sub(lambda i: f"<image{_crisp_image(i.group(1), m)}/>", g.group(4))
+        return g.group(0)[:g.start(4) - g.start(0)] + body + g.group(5)
+
+    text = _SVG_GROUP.sub(group, text)
+    # (an image in no group of a matrix: said pixelated, its size unknown)
+    return _SVG_IMAGE.sub(lambda i: f"<image{_crisp_image(i.group(1), None)}/>", text)
+
+
 def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     from PySide6.QtSvg import QSvgGenerator
 
@@ -441,6 +530,7 @@ def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     text = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"', rf'\1 width="{w}px"', text, count=1)
     text = re.sub(r'(<svg\b[^>]*?)\sheight="[^"]*"', rf'\1 height="{h}px"', text, count=1)
     text = svg_thin_lines(text)
+    text = svg_crisp_images(text)
     families: dict[str, str] = {}
     text = re.sub(r'font-family="([^"]*)"', lambda m: 'font-family="{}"'.format(
         families.setdefault(m.group(1), svg_font_families(m.group(1)))), text)
