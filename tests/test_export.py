@@ -354,6 +354,42 @@ def test_a_whole_window_svg_draws_the_menu_bars_texts(window, tmp_path):
     assert {"F", "ile", "E", "dit", "H", "elp"} <= set(texts)  # (the mnemonic letter apart)
 
 
+def test_a_whole_window_svg_cuts_the_side_panel_at_its_scroll_area(window, tmp_path):
+    """QSvgGenerator clips nothing: a whole-window SVG at 1024 x 600 drew the side panel's
+    cards past their scroll area, over the player and the status bar (the Dense card's
+    '2 units' under the play buttons). The scroll area's content is drawn in a group
+    clipped to its viewport's box, where it was painted, and nothing of it outside that
+    group; the window is left as it was."""
+    from lstmviz.ui.stack_panel import ROLE_CARD
+
+    window.resize(1024, 520)
+    QtWidgets.QApplication.processEvents()
+    area = window.stack_panel.findChild(QtWidgets.QScrollArea)
+    port, content, cards = area.viewport(), area.widget(), window.stack_panel.cards
+    past = []  # the lines of the cards that run past the viewport's bottom
+    for i in range(cards.count()):
+        rect = cards.visualItemRect(cards.item(i))
+        if cards.viewport().mapTo(port, rect.bottomLeft()).y() > port.height():
+            past += (cards.item(i).data(ROLE_CARD).get("detail") or "").split("\n")
+    past_texts = set(past) - {lab.text() for lab in window.findChildren(QtWidgets.QLabel)}
+    assert past_texts  # (the case: cards past the viewport)
+    text = ex.save_svg(window, tmp_path / "w.svg").read_text()
+    root = ET.fromstring(text)
+    clips = {c.get("id"): c.find("{http://www.w3.org/2000/svg}rect") for c in root.iter("{http://www.w3.org/2000/svg}clipPath")}
+    at = port.mapTo(window, QtCore.QPoint(0, 0))
+    boxes = {k: tuple(float(r.get(a)) for a in ("x", "y", "width", "height")) for k, r in clips.items()}
+    cut = [k for k, box in boxes.items() if box == (at.x(), at.y(), port.width(), port.height())]
+    assert cut, (boxes, at, port.size())
+    groups = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("clip-path") == f"url(#{cut[0]})"]
+    assert len(groups) == 1
+    inside = {id(t) for t in groups[0].iter()}
+    texts = [("".join(t.itertext()).strip(), id(t) in inside) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert {t for t, cut_in in texts if cut_in} & past_texts  # (drawn, clipped)
+    assert not {t for t, cut_in in texts if not cut_in} & past_texts
+    assert not [t for t, _ in texts if t.startswith("lstmviz-cut")]
+    assert content.graphicsEffect() is None and content.isVisible()
+
+
 def test_copy_to_clipboard(window):
     pix = ex.copy_to_clipboard(ex.target_widget(window, "view"))
     got = QtGui.QGuiApplication.clipboard().image()

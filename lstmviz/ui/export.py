@@ -9,7 +9,7 @@ What is exported:
   ``scale``, so text and lines are drawn sharp, not enlarged);
 - SVG: the widget painted into ``QSvgGenerator``; the root ``width``/``height`` are the
   widget's size in px; heatmaps are blocks of one colour a cell in any reader
-  (``svg_crisp_images``);
+  (``svg_crisp_images``); a scroll area's content is cut to its viewport (``cut_areas``);
 - every picture (PNG, SVG, the clipboard, an animation's frames, ``lstmviz.picture``) is
   for a slide: it leaves out the labels' hints for the mouse ("click a bar to pick its
   unit": ``ui/labels.hint``), which the window shows again afterwards (``exported``);
@@ -500,7 +500,35 @@ def svg_crisp_images(text: str) -> str:
     return _SVG_IMAGE.sub(lambda i: f"<image{_crisp_image(i.group(1), None)}/>", text)
 
 
-def svg_bytes(widget, title: str = "lstmviz") -> bytes:
+def cut_areas(widget) -> list[QtWidgets.QScrollArea]:
+    """The scroll areas under ``widget`` (itself included) whose content runs past their
+    viewport (the side panel's cards, the Cell view's equations), the outermost ones."""
+    areas = [a for a in widget.findChildren(QtWidgets.QScrollArea)
+             + ([widget] if isinstance(widget, QtWidgets.QScrollArea) else [])
+             if a.widget() is not None and a.widget().isVisible()
+             and (a is widget or a.isVisibleTo(widget))
+             and not a.viewport().rect().contains(a.widget().geometry())]
+    return [a for a in areas if not any(o is not a and o.widget().isAncestorOf(a) for o in areas)]
+
+
+class _Mark(QtWidgets.QGraphicsEffect):
+    """A widget's graphics effect that paints a text of its own instead of the widget: where
+    an SVG drew the widget."""
+
+    def __init__(self, text: str, parent=None):
+        super().__init__(parent)
+        self.text = text
+
+    def draw(self, painter: QtGui.QPainter) -> None:
+        painter.drawText(QtCore.QPointF(0, 0), self.text)
+
+
+def _svg_painted(widget, title: str, dpi: int, prefix: str = "") -> str:
+    """``widget`` painted into ``QSvgGenerator``, as it writes it, but for the content of
+    each scroll area (``cut_areas``): QSvgGenerator clips nothing, so a whole-window SVG drew
+    the side panel's cards past their scroll area, over the player and the status bar.
+    Each is painted apart, its viewport as an SVG of its own put at its place, clipped to
+    its viewport's box."""
     from PySide6.QtSvg import QSvgGenerator
 
     w, h = widget.width(), widget.height()
@@ -513,19 +541,53 @@ def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     gen.setViewBox(QtCore.QRect(0, 0, w, h))
     # fonts' point sizes become px at the screen's dpi, where the layout measured the texts
     # (at the generator's own 72 dpi they came out 3/4 of their size, apart from each other)
-    gen.setResolution(widget.logicalDpiX())
+    gen.setResolution(dpi)
     gen.setTitle(title)
     gen.setDescription("exported by lstmviz")
+    areas = cut_areas(widget)
+    marks = [f"lstmviz-cut-{prefix}{n}" for n in range(len(areas))]
+    for area, mark in zip(areas, marks):  # (not painted here: a mark in its place, no layout changed)
+        area.widget().setGraphicsEffect(_Mark(mark, area.widget()))
     painter = QtGui.QPainter()
-    with exported(), symbols_as_shapes(widget):
+    try:
         if not painter.begin(gen):
             raise LstmvizError("the SVG painter could not start")
         try:
             widget.render(painter, QtCore.QPoint(0, 0))
         finally:
             painter.end()
+    finally:
+        for area in areas:
+            area.widget().setGraphicsEffect(None)  # type: ignore[arg-type]
     buf.close()
     text = bytes(data).decode("utf-8")
+    for n, area in enumerate(areas):
+        port = area.viewport()
+        at = port.mapTo(widget, QtCore.QPoint(0, 0))
+        inner = _svg_painted(port, title, dpi, f"{prefix}s{n}_")
+        body = inner[inner.index(">", inner.index("<svg")) + 1:inner.rindex("</svg>")]
+        body = re.sub(r"<title>.*?</title>|<desc>.*?</desc>", "", body, flags=re.S)
+        # (its gradients' names apart from the picture's: both count from gradient1)
+        tag = f"{prefix}s{n}_"
+        body = re.sub(r'(\sid="|url\(#|href="#)', lambda m, tag=tag: m.group(1) + tag, body)
+        # (a clip path, SVG 1.1's, which librsvg, browsers and Inkscape draw; Qt's own
+        # renderer ignores it, and would skip a nested <svg>, SVG Tiny's rule)
+        clip = f"{tag}cut"
+        cut = (f'<defs><clipPath id="{clip}"><rect x="{at.x()}" y="{at.y()}" width="{port.width()}" '
+               f'height="{port.height()}"/></clipPath></defs>\n<g clip-path="url(#{clip})">'
+               f'<g transform="translate({at.x()},{at.y()})">{body}</g></g>\n')
+        # where the content was painted (a reader that clips nothing, Qt's, draws what
+        # was painted after it over it, as the window does), else at the end
+        found = re.search(rf"<g\b[^>]*>\s*<text\b[^>]*>{marks[n]}</text>\s*</g>\n?", text)
+        end = text.rindex("</svg>")
+        text = (text[:found.start()] + cut + text[found.end():]) if found else (text[:end] + cut + text[end:])
+    return text
+
+
+def svg_bytes(widget, title: str = "lstmviz") -> bytes:
+    w, h = widget.width(), widget.height()
+    with exported(), symbols_as_shapes(widget):
+        text = _svg_painted(widget, title, widget.logicalDpiX())
     # QSvgGenerator gives the size in mm; say it in px, the widget's own size
     text = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"', rf'\1 width="{w}px"', text, count=1)
     text = re.sub(r'(<svg\b[^>]*?)\sheight="[^"]*"', rf'\1 height="{h}px"', text, count=1)
