@@ -430,7 +430,7 @@ def _png_size(data: bytes) -> tuple[int, int] | None:
 
 def _repeated_png(data: bytes, kx: int, ky: int) -> bytes | None:
     """The PNG ``data`` with each pixel repeated ``kx`` times across and ``ky`` down."""
-    img = QtGui.QImage.fromData(data, "PNG")
+    img = QtGui.QImage.fromData(data)  # (a PNG: _crisp_image read its header)
     if img.isNull():
         return None
     img = img.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
@@ -440,9 +440,9 @@ def _repeated_png(data: bytes, kx: int, ky: int) -> bytes | None:
     out = QtGui.QImage(big.data, w * kx, h * ky, w * kx * 4, QtGui.QImage.Format.Format_ARGB32)
     buf = QtCore.QBuffer()
     buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    if not out.save(buf, "PNG"):
+    if not out.save(buf, "PNG"):  # type: ignore[call-overload]  # (PySide6 takes a str, its stubs bytes)
         return None
-    return bytes(buf.data())
+    return bytes(buf.data().data())
 
 
 def _crisp_image(attrs: str, m: tuple | None) -> str:
@@ -546,8 +546,10 @@ def _svg_painted(widget, title: str, dpi: int, prefix: str = "") -> str:
     gen.setDescription("exported by lstmviz")
     areas = cut_areas(widget)
     marks = [f"lstmviz-cut-{prefix}{n}" for n in range(len(areas))]
-    for area, mark in zip(areas, marks):  # (not painted here: a mark in its place, no layout changed)
-        area.widget().setGraphicsEffect(_Mark(mark, area.widget()))
+    contents = [area.widget() for area in areas]
+    for content, mark in zip(contents, marks):  # (not painted here: a mark in its place, no layout changed)
+        if content is not None:
+            content.setGraphicsEffect(_Mark(mark, content))
     painter = QtGui.QPainter()
     try:
         if not painter.begin(gen):
@@ -557,10 +559,11 @@ def _svg_painted(widget, title: str, dpi: int, prefix: str = "") -> str:
         finally:
             painter.end()
     finally:
-        for area in areas:
-            area.widget().setGraphicsEffect(None)  # type: ignore[arg-type]
+        for content in contents:
+            if content is not None:
+                content.setGraphicsEffect(None)  # type: ignore[arg-type]
     buf.close()
-    text = bytes(data).decode("utf-8")
+    text = bytes(data.data()).decode("utf-8")
     for n, area in enumerate(areas):
         port = area.viewport()
         at = port.mapTo(widget, QtCore.QPoint(0, 0))
@@ -569,7 +572,7 @@ def _svg_painted(widget, title: str, dpi: int, prefix: str = "") -> str:
         body = re.sub(r"<title>.*?</title>|<desc>.*?</desc>", "", body, flags=re.S)
         # (its gradients' names apart from the picture's: both count from gradient1)
         tag = f"{prefix}s{n}_"
-        body = re.sub(r'(\sid="|url\(#|href="#)', lambda m, tag=tag: m.group(1) + tag, body)
+        body = re.sub(r'(\sid="|url\(#|href="#)', rf"\g<1>{tag}", body)  # (tag: letters, digits, _)
         # (a clip path, SVG 1.1's, which librsvg, browsers and Inkscape draw; Qt's own
         # renderer ignores it, and would skip a nested <svg>, SVG Tiny's rule)
         clip = f"{tag}cut"

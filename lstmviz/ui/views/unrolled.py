@@ -560,8 +560,11 @@ class UnrolledView(TraceView):
         brief = sorted((y, _brief(level[y], joined(t))) for y, t in names.items())
         layer = self.cursor.layer if self.cursor is not None else None
         anchor = next((r.y for r in self.rows if layer is not None and r.layer == layer), None)
-        if [ticks, anchor, short, brief] != self._ticks:  # the same names again (another window): the axis stays drawn
-            self._ticks = [ticks, anchor, short, brief]
+        # each level's names whole, with and without units (a row named 'x (+1 more)' is no cut name)
+        whole = [{" · ".join(labels[y]), " · ".join(names[y])} for y in sorted(labels)]
+        # (the same names again, another window: the axis stays drawn)
+        if [ticks, anchor, short, brief, whole] != self._ticks:
+            self._ticks = [ticks, anchor, short, brief, whole]
             self._fit_row_ticks()
         tip = self._names_tip(level)
         axis = self.plot.getAxis("left")
@@ -588,7 +591,7 @@ class UnrolledView(TraceView):
         33 names over each other, a black smear); fitted again when the axis is resized."""
         if not self._ticks:
             return
-        ticks, anchor, short, brief = self._ticks
+        ticks, anchor, short, brief, whole = self._ticks
         axis = self.plot.getAxis("left")
         if self.vb.width() > 1:
             metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
@@ -609,26 +612,13 @@ class UnrolledView(TraceView):
             if brief != ticks and need(ticks) > room / 3:
                 ticks = brief
         room = label_room(axis, [text for _, text in ticks])
-        cut = [text for (_, text), whole in zip(ticks, self._whole_names())
-               if text.endswith(" more)") and text not in whole]
+        cut = [text for (_, text), names in zip(ticks, whole) if text.endswith(" more)") and text not in names]
         self._set_more_said(cut[0][cut[0].rindex("(+"):] if cut else "")
         if room is not None and len(ticks) > room:
             every = next(k for k in (2, 3, 4, 5, 10, 20, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
             first = next((i for i, (y, _) in enumerate(ticks) if y == anchor), 0)
             ticks = [tick for i, tick in enumerate(ticks) if (i - first) % every == 0]
         set_ticks(axis, [ticks, []])
-
-    def _whole_names(self) -> list[set[str]]:
-        """Each level's names whole, bottom to top (as the ticks), with and without units:
-        a row named 'x (+1 more)' is not a cut name."""
-        level: dict[float, list[Row]] = {}
-        for row in sorted(self.rows, key=lambda r: r.offset):
-            level.setdefault(row.y, []).append(row)
-        unit = self.cursor.unit if self.cursor is not None else 0
-        return [{" · ".join(r.label for r in rows),
-                 " · ".join(r.label if r.kind == "input" or r.data is None
-                            else f"{r.label}  [{clamp(unit, 0, r.units - 1)}]" for r in rows)}
-                for _, rows in sorted(level.items())]
 
     def _set_more_said(self, said: str) -> None:
         """The "(+1 more)" of a level's name on the axis cut to its first row's, or "": the
