@@ -197,6 +197,69 @@ def test_an_svg_draws_its_lines_as_thin_where_svg_2s_vector_effect_is_unknown(wi
     assert (np.abs(drawn - screen) > 64).mean() < 0.03
 
 
+def _png(arr: np.ndarray) -> bytes:
+    """An (h, w, 4) uint8 RGBA array as PNG bytes."""
+    h, w = arr.shape[:2]
+    argb = np.ascontiguousarray(arr[..., [2, 1, 0, 3]])  # (ARGB32 in memory: B, G, R, A)
+    img = QtGui.QImage(argb.data, w, h, w * 4, QtGui.QImage.Format.Format_ARGB32).copy()
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    img.save(buf, "PNG")
+    return bytes(buf.data())
+
+
+def _image_pixels(data: bytes) -> np.ndarray:
+    img = QtGui.QImage.fromData(data, "PNG").convertToFormat(QtGui.QImage.Format.Format_RGBA8888)
+    w, h = img.width(), img.height()
+    return np.frombuffer(img.constBits(), np.uint8, count=img.bytesPerLine() * h).reshape(h, -1)[:, :w * 4] \
+        .reshape(h, w, 4).copy()
+
+
+def test_an_svgs_heatmap_keeps_a_block_of_one_colour_a_cell(window, tmp_path):
+    """A heatmap's image is a pixel a cell, drawn enlarged: librsvg, Inkscape and browsers
+    smoothed it (the Weights view's matrices a blur, the Unrolled rows' edges soft), though
+    Qt wrote image-rendering="optimizeSpeed". Each such image is said pixelated, and
+    holds its cells as blocks of pixels as large as it is drawn, so even a reader that
+    smooths (librsvg) keeps each cell's colour."""
+    import base64
+    import re
+
+    cells = np.array([[[200, 0, 0, 255], [0, 0, 200, 255]]], np.uint8)  # (1 x 2: red, blue)
+    href = base64.b64encode(_png(cells)).decode()
+    svg = ('<svg><g fill="none" transform="matrix(50,0,0,40,10,20)"\n>\n'
+           f'<image x="0" y="0" width="2" height="1" preserveAspectRatio="none" image-rendering="optimizeSpeed" '
+           f'xlink:href="data:image/png;base64,{href}" />\n</g>\n'
+           '<g fill="none" transform="matrix(1,0,0,1,0,0)"\n>\n'
+           f'<image x="0" y="0" width="40" height="9" preserveAspectRatio="none" image-rendering="optimizeQuality" '
+           f'xlink:href="data:image/png;base64,{href}" />\n</g></svg>')
+    out = ex.svg_crisp_images(svg)
+    heat, icon = re.findall(r"<image\b[^>]*/>", out)
+    assert 'style="image-rendering:pixelated"' in heat
+    assert 'width="2" height="1"' in heat  # (drawn where it was)
+    drawn = _image_pixels(base64.b64decode(re.search(r"base64,([^\"]*)", heat).group(1)))
+    assert drawn.shape == (40, 100, 4)
+    np.testing.assert_array_equal(drawn[:, :50], np.broadcast_to(cells[0, 0], (40, 50, 4)))
+    np.testing.assert_array_equal(drawn[:, 50:], np.broadcast_to(cells[0, 1], (40, 50, 4)))
+    assert "style=" not in icon and href in icon  # (an image drawn smoothed: as it was)
+    # the Weights view's export: every heatmap as large as it is drawn, said pixelated
+    window.tabs.setCurrentIndex(ex.view_index("weights"))
+    widget = ex.target_widget(window, "weights")
+    QtWidgets.QApplication.processEvents()
+    text = ex.save_svg(widget, tmp_path / "w.svg").read_text()
+    heatmaps = 0
+    for g in re.finditer(r'transform="matrix\(([^)]*)\)"[^>]*>\s*(<image\b[^>]*/>)', text):
+        a, _, _, d, _, _ = (float(v) for v in g.group(1).split(","))
+        tag = g.group(2)
+        if 'image-rendering="optimizeSpeed"' not in tag:
+            continue
+        assert 'style="image-rendering:pixelated"' in tag
+        w, h = (float(re.search(rf'\s{k}="([^"]*)"', tag).group(1)) for k in ("width", "height"))
+        pixels = _image_pixels(base64.b64decode(re.search(r"base64,([^\"]*)", tag).group(1)))
+        heatmaps += abs(a * w) > 2 * w  # (a matrix's cells, enlarged)
+        assert pixels.shape[1] >= abs(a * w) / 1.5 and pixels.shape[0] >= abs(d * h) / 1.5, (pixels.shape, a * w, d * h)
+    assert heatmaps >= 3
+
+
 #: the hints for the mouse each view's labels show in the window (``ui/labels.hint``)
 HINTS = {"unrolled": "click a cell to go there", "cell": "click a bar to pick its unit",
          "over_time": "click a heatmap to pick a step and unit", "weights": "hover a weight to read it"}
@@ -289,6 +352,42 @@ def test_a_whole_window_svg_draws_the_menu_bars_texts(window, tmp_path):
     assert both > 0.75 * ink(screen).sum() and both > 0.75 * ink(drawn).sum(), (both, ink(drawn).sum())
     texts = [t.text for t in ET.parse(out).getroot().iter() if t.tag.endswith("text")]
     assert {"F", "ile", "E", "dit", "H", "elp"} <= set(texts)  # (the mnemonic letter apart)
+
+
+def test_a_whole_window_svg_cuts_the_side_panel_at_its_scroll_area(window, tmp_path):
+    """QSvgGenerator clips nothing: a whole-window SVG at 1024 x 600 drew the side panel's
+    cards past their scroll area, over the player and the status bar (the Dense card's
+    '2 units' under the play buttons). The scroll area's content is drawn in a group
+    clipped to its viewport's box, where it was painted, and nothing of it outside that
+    group; the window is left as it was."""
+    from lstmviz.ui.stack_panel import ROLE_CARD
+
+    window.resize(1024, 520)
+    QtWidgets.QApplication.processEvents()
+    area = window.stack_panel.findChild(QtWidgets.QScrollArea)
+    port, content, cards = area.viewport(), area.widget(), window.stack_panel.cards
+    past = []  # the lines of the cards that run past the viewport's bottom
+    for i in range(cards.count()):
+        rect = cards.visualItemRect(cards.item(i))
+        if cards.viewport().mapTo(port, rect.bottomLeft()).y() > port.height():
+            past += (cards.item(i).data(ROLE_CARD).get("detail") or "").split("\n")
+    past_texts = set(past) - {lab.text() for lab in window.findChildren(QtWidgets.QLabel)}
+    assert past_texts  # (the case: cards past the viewport)
+    text = ex.save_svg(window, tmp_path / "w.svg").read_text()
+    root = ET.fromstring(text)
+    clips = {c.get("id"): c.find("{http://www.w3.org/2000/svg}rect") for c in root.iter("{http://www.w3.org/2000/svg}clipPath")}
+    at = port.mapTo(window, QtCore.QPoint(0, 0))
+    boxes = {k: tuple(float(r.get(a)) for a in ("x", "y", "width", "height")) for k, r in clips.items()}
+    cut = [k for k, box in boxes.items() if box == (at.x(), at.y(), port.width(), port.height())]
+    assert cut, (boxes, at, port.size())
+    groups = [g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("clip-path") == f"url(#{cut[0]})"]
+    assert len(groups) == 1
+    inside = {id(t) for t in groups[0].iter()}
+    texts = [("".join(t.itertext()).strip(), id(t) in inside) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert {t for t, cut_in in texts if cut_in} & past_texts  # (drawn, clipped)
+    assert not {t for t, cut_in in texts if not cut_in} & past_texts
+    assert not [t for t, _ in texts if t.startswith("lstmviz-cut")]
+    assert content.graphicsEffect() is None and content.isVisible()
 
 
 def test_copy_to_clipboard(window):

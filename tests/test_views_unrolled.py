@@ -276,6 +276,51 @@ def test_token_ids_are_readable_or_not_written(qtbot, theme):
     assert "token id <b>6</b>" in v.header.text()  # the step's id, written or not in its box
 
 
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+def test_narrow_token_boxes_do_not_read_as_masked_steps(qtbot, theme):
+    """90 token ids through a masking Embedding at 1024 x 768: the boxes' outlines (1.2 px
+    each side, in the grid's grey, the very fill of a masked step) filled most of each 7 px
+    box, and the row of ids looked masked. The outlines are drawn only where a box is wide
+    enough to read as a box; there the masked and the unmasked differ in their fills."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui.views.unrolled import OUTLINE_LEAST
+
+    v = UnrolledView(theme=theme)
+    qtbot.addWidget(v)
+    T = 90
+    model = Model.sequential((None, T), [LayerSpec("Embedding", {"input_dim": 10, "output_dim": 4,
+                                                                  "mask_zero": True}),
+                                         LayerSpec("LSTM", {"units": 3, "return_sequences": True})], seed=0)
+    ids = (np.arange(T)[None] % 9 + 1).astype(np.int32)
+    ids[0, 60:] = 0
+    v.set_data(model, model.trace(ids), inputs=[ids])
+    v.set_cursor(Cursor(step=5, layer="lstm"))
+    v.show()
+    grid = QtGui.QColor(v.theme.grid).getRgb()
+
+    def fitted(width):
+        v.resize(width, 500)
+        qtbot.waitUntil(lambda: abs(v.width() - width) <= 1)
+        settle(3)
+        (x0, x1), _ = v.vb.viewRange()
+        return v.vb.width() / (x1 - x0) * (1 - v.gap)  # a box's width in px
+
+    box = fitted(700)
+    assert box < OUTLINE_LEAST
+    # the masked steps are grey, the token boxes are not; and no grey outline over them
+    lstm, ids_row = row(v, "lstm"), row(v, "input")
+    cells = lstm.image.image[0, v.sub // 2::v.sub]
+    assert all(tuple(c) == grid for c in cells[60:]) and not any(tuple(c) == grid for c in cells[:60])
+    boxes = ids_row.image.image[0, v.sub // 2::v.sub]
+    assert not any(tuple(c) == grid for c in boxes)
+    assert not v.outlines.isVisible(), (theme, box)
+    box = fitted(2600)  # wide: the boxes outlined again
+    assert box >= OUTLINE_LEAST
+    assert v.outlines.isVisible()
+    assert v.outlines.pen().color().getRgb() == grid
+
+
 def test_the_every_step_note_stands_over_the_cursor(view):
     """'⇡ every step goes up ⇡' sits mid-row where the cursor's column often stands: the
     column (drawn above the row's items) crossed out its words. The note is now above the
@@ -320,7 +365,31 @@ def test_a_dense_heads_large_logits_leave_the_cells_on_their_own_scale(view):
     want = view._map(th_cmap(view), vals[None, :], (-cells, cells))[0]
     drawn = r.image.image[0, view.sub // 2::view.sub]
     np.testing.assert_array_equal(drawn, want)
-    assert "a row without a cell on its own scale" in view.legend.text()
+    for key in ("time_distributed", "dense"):  # (each row's own levels)
+        assert f"<b>{key}</b>: its own scale" in view.legend.text()
+
+
+def test_rows_on_their_own_scale_say_their_range(view):
+    """A row without a cell (a Dense head, a TimeDistributed) is coloured on its own levels,
+    and the legend said only 'a row without a cell on its own scale': a reader could not
+    tell what its colours meant (the cells have the colour bar). The legend gives each such
+    row's levels, as the input's ('dense: its own scale, ±0.62'), and the names' tooltip
+    each one's least and largest value."""
+    model, trace, x = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
+                             LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 3}}}),
+                             LayerSpec("Dense", {"units": 2, "activation": "softmax"})])
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=0, sample=0, layer="lstm", unit=0))
+    text = view.legend.text()
+    tip = view.plot.getAxis("left").toolTip()
+    for key in ("time_distributed", "dense"):
+        out = trace[key].output
+        m = float(np.abs(out).max())
+        assert row(view, key).levels == pytest.approx((-m, m))
+        assert f"<b>{key}</b>: its own scale, \u00b1{m:.2g}" in text, text
+        assert (f"{key}: its own scale, \u00b1{m:.2g} at full colour "
+                f"(values {float(out.min()):.2g} to {float(out.max()):.2g})") in tip, tip
+    assert "lstm: its own" not in tip  # (the cells: the colour bar's)
 
 
 def th_cmap(view):
@@ -958,6 +1027,39 @@ def test_a_level_of_bidirectional_halves_is_named_by_its_side_where_the_names_do
     wide = names(1900)
     assert wide[bwd.y] == "encoder ◀ bwd  [0] · decoder ◀ bwd  [0]"
     assert wide[fwd.y] == "encoder ▶ fwd  [0] · decoder ▶ fwd  [0]"
+
+
+def test_a_level_cut_to_its_first_name_says_more_rows_and_explains_them(view, qtbot):
+    """A seq2seq's two inputs on one level, at 1024 x 768: the axis read 'encoder_input +1',
+    which nothing explained (a student read a shifted row, or one more step). It now reads
+    'encoder_input (+1 more)', the legend says what the others are, and the axis' tooltip
+    names every row whole; wide enough, the whole names and no such note."""
+    from PySide6 import QtWidgets
+
+    model, trace, xs = _load("k3_seq2seq_lstm")
+    view.set_data(model, trace, inputs=xs)
+    view.set_cursor(Cursor(layer="encoder"))
+    view.show()
+    axis = view.plot.getAxis("left")
+    inputs = row(view, "input").y
+
+    def names(width):
+        view.resize(width, 560)
+        qtbot.waitUntil(lambda: abs(view.width() - width) <= 1)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        return {y: text for y, text in axis._tickLevels[0]}
+
+    narrow = names(560)
+    assert narrow[inputs] == "encoder_input (+1 more)", narrow
+    legend = view.legend.text()
+    assert "“(+1 more)” after a row's name: the other rows on that level, each named over its block" in legend
+    lines = [line.strip() for line in axis.toolTip().removesuffix("</p>").split("<br>")]
+    names_tipped = [line.split(":")[0] for line in lines[1:]]
+    assert names_tipped == ["td", "encoder", "decoder", "encoder_input", "decoder_input"], lines
+    wide = names(1900)
+    assert wide[inputs] == "encoder_input · decoder_input"
+    assert "more)" not in view.legend.text()
 
 
 @pytest.mark.parametrize("theme", ["dark", "projector"])

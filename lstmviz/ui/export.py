@@ -8,7 +8,8 @@ What is exported:
 - PNG: the widget rendered into a pixmap of ``scale`` x its size (device pixel ratio =
   ``scale``, so text and lines are drawn sharp, not enlarged);
 - SVG: the widget painted into ``QSvgGenerator``; the root ``width``/``height`` are the
-  widget's size in px;
+  widget's size in px; heatmaps are blocks of one colour a cell in any reader
+  (``svg_crisp_images``); a scroll area's content is cut to its viewport (``cut_areas``);
 - every picture (PNG, SVG, the clipboard, an animation's frames, ``lstmviz.picture``) is
   for a slide: it leaves out the labels' hints for the mouse ("click a bar to pick its
   unit": ``ui/labels.hint``), which the window shows again afterwards (``exported``);
@@ -36,6 +37,7 @@ offscreen, exit status 0, or 2 with one line on bad input.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import html
 import io
@@ -411,7 +413,122 @@ def svg_thin_lines(text: str) -> str:
     return _SVG_GROUP.sub(one, text)
 
 
-def svg_bytes(widget, title: str = "lstmviz") -> bytes:
+_SVG_IMAGE = re.compile(r'<image\b([^>]*?)/>', re.S)
+_SVG_PNG = re.compile(r'(\shref|\sxlink:href)="data:image/png;base64,([^"]*)"')
+#: what QSvgGenerator writes on an image Qt drew without smoothing (a heatmap's cells)
+_UNSMOOTHED = 'image-rendering="optimizeSpeed"'
+#: a heatmap's image in an SVG holds at most this many pixels once its cells are repeated
+CRISP_PIXELS = 4_000_000
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height from its header (None: not a PNG)."""
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def _repeated_png(data: bytes, kx: int, ky: int) -> bytes | None:
+    """The PNG ``data`` with each pixel repeated ``kx`` times across and ``ky`` down."""
+    img = QtGui.QImage.fromData(data)  # (a PNG: _crisp_image read its header)
+    if img.isNull():
+        return None
+    img = img.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
+    w, h, bpl = img.width(), img.height(), img.bytesPerLine()
+    arr = np.frombuffer(img.constBits(), np.uint8, count=bpl * h).reshape(h, bpl)[:, :w * 4]
+    big = np.ascontiguousarray(np.repeat(np.repeat(arr.reshape(h, w, 4), ky, axis=0), kx, axis=1))
+    out = QtGui.QImage(big.data, w * kx, h * ky, w * kx * 4, QtGui.QImage.Format.Format_ARGB32)
+    buf = QtCore.QBuffer()
+    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if not out.save(buf, "PNG"):  # type: ignore[call-overload]  # (PySide6 takes a str, its stubs bytes)
+        return None
+    return bytes(buf.data().data())
+
+
+def _crisp_image(attrs: str, m: tuple | None) -> str:
+    """One ``<image>``'s attributes (inside a group of matrix ``m``, or None) for a reader
+    that smooths what it enlarges: ``image-rendering:pixelated`` (browsers, Inkscape), and
+    where it is drawn larger than its pixels, those pixels repeated up to the size it is
+    drawn at (librsvg, CairoSVG, which smooth whatever it says: each cell keeps its
+    colour, its edges a pixel of blend)."""
+    if _UNSMOOTHED not in attrs or "style=" in attrs:
+        return attrs
+    attrs = attrs.replace(_UNSMOOTHED, _UNSMOOTHED + ' style="image-rendering:pixelated"')
+    found = _SVG_PNG.search(attrs)
+    if m is None or m[1] or m[2] or found is None:
+        return attrs  # (rotated, or not an embedded PNG: as written)
+    try:
+        w = float(re.search(r'\swidth="([^"]*)"', attrs).group(1))  # type: ignore[union-attr]
+        h = float(re.search(r'\sheight="([^"]*)"', attrs).group(1))  # type: ignore[union-attr]
+        data = base64.b64decode(found.group(2))
+    except (AttributeError, ValueError):
+        return attrs
+    size = _png_size(data)
+    if size is None or not all(size):
+        return attrs
+    kx = max(1, round(abs(m[0] * w) / size[0]))
+    ky = max(1, round(abs(m[3] * h) / size[1]))
+    over = size[0] * kx * size[1] * ky / CRISP_PIXELS
+    if over > 1:
+        kx, ky = max(1, int(kx / math.sqrt(over))), max(1, int(ky / math.sqrt(over)))
+    if kx * ky == 1:
+        return attrs
+    big = _repeated_png(data, kx, ky)
+    if big is None:
+        return attrs
+    return (attrs[:found.start(2)] + base64.b64encode(big).decode("ascii") + attrs[found.end(2):])
+
+
+def svg_crisp_images(text: str) -> str:
+    """An SVG's heatmaps as the window draws them, a block of one colour a cell: Qt draws
+    their small images enlarged without smoothing and writes them with
+    ``image-rendering="optimizeSpeed"``, which librsvg, Inkscape and browsers smoothed:
+    blurred cells. See ``_crisp_image``."""
+
+    def group(g: re.Match) -> str:
+        try:
+            m: tuple | None = tuple(float(v) for v in g.group(2).split(","))
+        except ValueError:
+            m = None
+        if m is not None and len(m) != 6:
+            m = None
+        body = _SVG_IMAGE.sub(lambda i: f"<image{_crisp_image(i.group(1), m)}/>", g.group(4))
+        return g.group(0)[:g.start(4) - g.start(0)] + body + g.group(5)
+
+    text = _SVG_GROUP.sub(group, text)
+    # (an image in no group of a matrix: said pixelated, its size unknown)
+    return _SVG_IMAGE.sub(lambda i: f"<image{_crisp_image(i.group(1), None)}/>", text)
+
+
+def cut_areas(widget) -> list[QtWidgets.QScrollArea]:
+    """The scroll areas under ``widget`` (itself included) whose content runs past their
+    viewport (the side panel's cards, the Cell view's equations), the outermost ones."""
+    areas = [a for a in widget.findChildren(QtWidgets.QScrollArea)
+             + ([widget] if isinstance(widget, QtWidgets.QScrollArea) else [])
+             if a.widget() is not None and a.widget().isVisible()
+             and (a is widget or a.isVisibleTo(widget))
+             and not a.viewport().rect().contains(a.widget().geometry())]
+    return [a for a in areas if not any(o is not a and o.widget().isAncestorOf(a) for o in areas)]
+
+
+class _Mark(QtWidgets.QGraphicsEffect):
+    """A widget's graphics effect that paints a text of its own instead of the widget: where
+    an SVG drew the widget."""
+
+    def __init__(self, text: str, parent=None):
+        super().__init__(parent)
+        self.text = text
+
+    def draw(self, painter: QtGui.QPainter) -> None:
+        painter.drawText(QtCore.QPointF(0, 0), self.text)
+
+
+def _svg_painted(widget, title: str, dpi: int, prefix: str = "") -> str:
+    """``widget`` painted into ``QSvgGenerator``, as it writes it, but for the content of
+    each scroll area (``cut_areas``): QSvgGenerator clips nothing, so a whole-window SVG drew
+    the side panel's cards past their scroll area, over the player and the status bar.
+    Each is painted apart, its viewport as an SVG of its own put at its place, clipped to
+    its viewport's box."""
     from PySide6.QtSvg import QSvgGenerator
 
     w, h = widget.width(), widget.height()
@@ -424,23 +541,61 @@ def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     gen.setViewBox(QtCore.QRect(0, 0, w, h))
     # fonts' point sizes become px at the screen's dpi, where the layout measured the texts
     # (at the generator's own 72 dpi they came out 3/4 of their size, apart from each other)
-    gen.setResolution(widget.logicalDpiX())
+    gen.setResolution(dpi)
     gen.setTitle(title)
     gen.setDescription("exported by lstmviz")
+    areas = cut_areas(widget)
+    marks = [f"lstmviz-cut-{prefix}{n}" for n in range(len(areas))]
+    contents = [area.widget() for area in areas]
+    for content, mark in zip(contents, marks):  # (not painted here: a mark in its place, no layout changed)
+        if content is not None:
+            content.setGraphicsEffect(_Mark(mark, content))
     painter = QtGui.QPainter()
-    with exported(), symbols_as_shapes(widget):
+    try:
         if not painter.begin(gen):
             raise LstmvizError("the SVG painter could not start")
         try:
             widget.render(painter, QtCore.QPoint(0, 0))
         finally:
             painter.end()
+    finally:
+        for content in contents:
+            if content is not None:
+                content.setGraphicsEffect(None)  # type: ignore[arg-type]
     buf.close()
-    text = bytes(data).decode("utf-8")
+    text = bytes(data.data()).decode("utf-8")
+    for n, area in enumerate(areas):
+        port = area.viewport()
+        at = port.mapTo(widget, QtCore.QPoint(0, 0))
+        inner = _svg_painted(port, title, dpi, f"{prefix}s{n}_")
+        body = inner[inner.index(">", inner.index("<svg")) + 1:inner.rindex("</svg>")]
+        body = re.sub(r"<title>.*?</title>|<desc>.*?</desc>", "", body, flags=re.S)
+        # (its gradients' names apart from the picture's: both count from gradient1)
+        tag = f"{prefix}s{n}_"
+        body = re.sub(r'(\sid="|url\(#|href="#)', rf"\g<1>{tag}", body)  # (tag: letters, digits, _)
+        # (a clip path, SVG 1.1's, which librsvg, browsers and Inkscape draw; Qt's own
+        # renderer ignores it, and would skip a nested <svg>, SVG Tiny's rule)
+        clip = f"{tag}cut"
+        cut = (f'<defs><clipPath id="{clip}"><rect x="{at.x()}" y="{at.y()}" width="{port.width()}" '
+               f'height="{port.height()}"/></clipPath></defs>\n<g clip-path="url(#{clip})">'
+               f'<g transform="translate({at.x()},{at.y()})">{body}</g></g>\n')
+        # where the content was painted (a reader that clips nothing, Qt's, draws what
+        # was painted after it over it, as the window does), else at the end
+        found = re.search(rf"<g\b[^>]*>\s*<text\b[^>]*>{marks[n]}</text>\s*</g>\n?", text)
+        end = text.rindex("</svg>")
+        text = (text[:found.start()] + cut + text[found.end():]) if found else (text[:end] + cut + text[end:])
+    return text
+
+
+def svg_bytes(widget, title: str = "lstmviz") -> bytes:
+    w, h = widget.width(), widget.height()
+    with exported(), symbols_as_shapes(widget):
+        text = _svg_painted(widget, title, widget.logicalDpiX())
     # QSvgGenerator gives the size in mm; say it in px, the widget's own size
     text = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"', rf'\1 width="{w}px"', text, count=1)
     text = re.sub(r'(<svg\b[^>]*?)\sheight="[^"]*"', rf'\1 height="{h}px"', text, count=1)
     text = svg_thin_lines(text)
+    text = svg_crisp_images(text)
     families: dict[str, str] = {}
     text = re.sub(r'font-family="([^"]*)"', lambda m: 'font-family="{}"'.format(
         families.setdefault(m.group(1), svg_font_families(m.group(1)))), text)

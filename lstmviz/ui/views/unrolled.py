@@ -33,6 +33,7 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
 from lstmviz.text import markup, safe_name
 from lstmviz.ui import theme as th
+from lstmviz.ui.labels import text_tip
 from lstmviz.ui.plot_tools import (
     ColorBar,
     NanKey,
@@ -64,6 +65,10 @@ ROW_LEAST = 0.75
 #: (``_fit_heads``)
 HEAD_SHARE = 0.6
 HEAD_LEAST = 5.0
+#: a cell's outline only where its box is at least this many pixels wide (``_fit_outlines``):
+#: narrower, the 1.2 px outlines on both its sides fill most of it, in the grey a masked
+#: step is filled with (a row of 90 token ids read as a masked row)
+OUTLINE_LEAST = 9.0
 #: the view's room over its top row (row units): its block names and notes
 TOP_ROOM = 0.55
 #: the selected row's dashed box: this far (row units) above and below its cells
@@ -111,6 +116,12 @@ def map_bytes(cmap: pg.ColorMap, x: np.ndarray) -> np.ndarray:
     return out.astype(color.dtype)
 
 
+def _value_range(data: np.ndarray) -> tuple[float, float] | None:
+    """The least and largest finite number of ``data`` (None: none is finite)."""
+    finite = data[np.isfinite(data)]
+    return (float(finite.min()), float(finite.max())) if finite.size else None
+
+
 def _state_in(row: Row) -> bool:
     """Whether a state comes into ``row``'s first processed cell from outside the trace: a
     stateful layer's (zeros, or the previous batch's) or one the model gives as an input
@@ -131,7 +142,8 @@ BRIEF_CHARS = 24
 def _brief(rows: list[Row], whole: str) -> str:
     """A level's name where its rows' names do not fit (``_fit_row_ticks``): the whole
     where short, else what its rows share (the halves of Bidirectional layers: "▶ fwd",
-    "◀ bwd"), else the first row's name and how many more."""
+    "◀ bwd"), else the first row's name and how many more rows share its level: "encoder_input
+    (+1 more)" ("+1" alone read as a number; the legend says what they are)."""
     if len(rows) == 1 or len(whole) <= BRIEF_CHARS:
         return whole
     sides = {r.side for r in rows}
@@ -139,7 +151,12 @@ def _brief(rows: list[Row], whole: str) -> str:
         return "▶ fwd"
     if sides == {"backward"}:
         return "◀ bwd"
-    return f"{rows[0].label} +{len(rows) - 1}"
+    return more(rows[0].label, len(rows) - 1)
+
+
+def more(first: str, n: int) -> str:
+    """A level's name cut to its first row's and how many more rows share the level."""
+    return f"{first} (+{n} more)"
 
 
 class _Static:
@@ -209,6 +226,11 @@ class UnrolledView(TraceView):
         #: what each token id stands for (``AppState.token_labels``), or None: ids as numbers
         self._labels: tuple[str, ...] | None = None
         self.T = 0
+        self.gap = 0.0  # (a step's share between two cells: set_data's)
+        #: the rows coloured on their own levels, not the colour bar's: their values' least
+        #: and largest (None: no finite one), which the names' tooltip says
+        self.own_scales: dict[str, tuple[float, float] | None] = {}
+        self.sub = 1
         self.current_column = 0
         self.current_domain = 0  # (the block of columns of the selected row)
         self._color_key = None
@@ -247,6 +269,7 @@ class UnrolledView(TraceView):
         self._strip_key: tuple = ()
         self._align_key: tuple = ()
         self._ticks: list = []
+        self._more_said = ""  # "(+1 more)" of a level's name cut to its first row's (``_set_more_said``)
         # Cursor items: the current column, the selected row, the selected cell.
         self.column_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 3), z=20)
         self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
@@ -369,11 +392,14 @@ class UnrolledView(TraceView):
             self.strip_keys = []
         self.strip.set_visible(bool(self.strip_keys))
         self.strip_levels = rnn_levels
+        self.own_scales = {}
         for row in self.rows:
             if row.kind == "rnn" or (row.kind != "input" and not cells):
                 row.levels = rnn_levels
             elif row.kind != "input":
                 row.levels = th.symmetric_levels(row.data) if row.data is not None else rnn_levels
+            if row.data is not None and row.ids is None and (row.kind == "input" or (row.kind != "rnn" and cells)):
+                self.own_scales[row.key] = _value_range(row.data)
             if reused:
                 row.image = self.images[row.key]
                 row.rect = self.static.rects[row.key]
@@ -528,15 +554,36 @@ class UnrolledView(TraceView):
         def joined(texts: list[str]) -> str:
             # rows sharing a level also carry their names over their blocks (_build_static)
             text = " · ".join(texts)
-            return text if len(texts) == 1 or len(text) <= 40 else f"{texts[0]}  (+{len(texts) - 1} more)"
+            return text if len(texts) == 1 or len(text) <= 40 else more(texts[0], len(texts) - 1)
         ticks = sorted((y, joined(t)) for y, t in labels.items())
         short = sorted((y, joined(t)) for y, t in names.items())
         brief = sorted((y, _brief(level[y], joined(t))) for y, t in names.items())
         layer = self.cursor.layer if self.cursor is not None else None
         anchor = next((r.y for r in self.rows if layer is not None and r.layer == layer), None)
-        if [ticks, anchor, short, brief] != self._ticks:  # the same names again (another window): the axis stays drawn
-            self._ticks = [ticks, anchor, short, brief]
+        # each level's names whole, with and without units (a row named 'x (+1 more)' is no cut name)
+        whole = [{" · ".join(labels[y]), " · ".join(names[y])} for y in sorted(labels)]
+        # (the same names again, another window: the axis stays drawn)
+        if [ticks, anchor, short, brief, whole] != self._ticks:
+            self._ticks = [ticks, anchor, short, brief, whole]
             self._fit_row_ticks()
+        tip = self._names_tip(level)
+        axis = self.plot.getAxis("left")
+        if axis.toolTip() != tip:
+            axis.setToolTip(tip)
+
+    def _names_tip(self, level: dict[float, list[Row]]) -> str:
+        """The rows' names, a line a row from the top, whole (a level's name on the axis
+        may be cut to its first row's: "(+1 more)")."""
+        lines = ["Rows, top to bottom:"]
+        for y in sorted(level, reverse=True):
+            for r in level[y]:
+                line = f"  {r.label}"
+                if r.key in self.own_scales:
+                    span = self.own_scales[r.key]
+                    line += f": its own scale, ±{r.levels[1]:.2g} at full colour" + (
+                        f" (values {span[0]:.2g} to {span[1]:.2g})" if span is not None else " (no number)")
+                lines.append(line)
+        return text_tip("\n".join(lines))
 
     def _fit_row_ticks(self) -> None:
         """The rows' names, as many as fit one above the other: all where they fit, else
@@ -544,7 +591,7 @@ class UnrolledView(TraceView):
         33 names over each other, a black smear); fitted again when the axis is resized."""
         if not self._ticks:
             return
-        ticks, anchor, short, brief = self._ticks
+        ticks, anchor, short, brief, whole = self._ticks
         axis = self.plot.getAxis("left")
         if self.vb.width() > 1:
             metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
@@ -565,11 +612,22 @@ class UnrolledView(TraceView):
             if brief != ticks and need(ticks) > room / 3:
                 ticks = brief
         room = label_room(axis, [text for _, text in ticks])
+        cut = [text for (_, text), names in zip(ticks, whole) if text.endswith(" more)") and text not in names]
+        self._set_more_said(cut[0][cut[0].rindex("(+"):] if cut else "")
         if room is not None and len(ticks) > room:
             every = next(k for k in (2, 3, 4, 5, 10, 20, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
             first = next((i for i, (y, _) in enumerate(ticks) if y == anchor), 0)
             ticks = [tick for i, tick in enumerate(ticks) if (i - first) % every == 0]
         set_ticks(axis, [ticks, []])
+
+    def _set_more_said(self, said: str) -> None:
+        """The "(+1 more)" of a level's name on the axis cut to its first row's, or "": the
+        legend then says what the others are."""
+        if said != self._more_said:
+            self._more_said = said
+            if self.rows:
+                self.static.legend = self._legend_text()
+                self.legend.setText(self.static.legend)
 
     def _fit_texts(self, *_) -> None:
         """The texts sized to the steps' width on screen, when the plot is resized or its
@@ -592,10 +650,19 @@ class UnrolledView(TraceView):
         self._fit_id_texts(per)
         self._fit_gap_texts(per, per_y)
         self._fit_heads(per)
+        self._fit_outlines(per)
         if per != self._per:
             self._per = per
             if self.cursor is not None and self.rows:
                 self._show_loupe(self.cursor)
+
+    def _fit_outlines(self, per: float) -> None:
+        """The cells' outlines where a box is at least ``OUTLINE_LEAST`` px wide, else none
+        (``per``: pixels a step): in the grid's grey, the colour of a masked step, they
+        would turn a row of narrow unmasked boxes grey."""
+        shown = per * (1.0 - self.gap) >= OUTLINE_LEAST
+        if self.outlines.isVisible() != shown:
+            self.outlines.setVisible(shown)
 
     def _fit_heads(self, per: float) -> None:
         """The arrow heads no wider than ``HEAD_SHARE`` of a step on screen (``per``: pixels a
@@ -1143,8 +1210,11 @@ class UnrolledView(TraceView):
             parts.append(f'<span style="color:{th.HUES["c"]}"><b>⟶</b></span> c carried')
         parts.append(f'<span style="color:{t.accent}"><b>↑</b></span> output to the next layer'
                      + (" (left lanes: to a layer further up)" if self.lane_left < 0 else ""))
-        if any(r.kind == "rnn" for r in self.rows) and any(r.kind in ("seq", "last") for r in self.rows):
-            parts.append("a row without a cell on its own scale")
+        own = [r for r in self.rows if r.kind not in ("rnn", "input") and r.key in self.own_scales]
+        # a row without a cell (a Dense head, an Embedding) on its own levels too, said as the
+        # input's: "a row without a cell on its own scale" gave no range (its values in
+        # the names' tooltip)
+        parts += [f"<b>{markup(r.label)}</b>: its own scale, ±{r.levels[1]:.2g}" for r in own]
         parts += [f"<b>{markup(r.layer or r.label)}</b>: the letter is its most likely next character"
                   for r in self.rows if r.predicted is not None and (  # (in the boxes, or the loupe's)
                       not getattr(r, "id_texts", None) or r.id_texts[0].isVisible())]
@@ -1158,6 +1228,9 @@ class UnrolledView(TraceView):
             parts.append("initial state = a layer's final states start another layer")
         if len(self.domains) > 1:
             parts.append("each block of columns is one time axis")
+        if self._more_said:
+            parts.append(f"“{self._more_said}” after a row's name: the other rows on that level, "
+                         "each named over its block")
         return "  ·  ".join(parts) + hint("click a cell to go there", "  ·  ")
 
     # -- cursor ---------------------------------------------------------------------------
