@@ -30,6 +30,16 @@ def plural(n: int, word: str, words: str | None = None, sep: str = "") -> str:
     return f"{count} {word if int(n) == 1 else (words or word + 's')}"
 
 
+def numbered(n: int, word: str, words: str | None = None) -> str:
+    """How many there are and their numbers, as a refusal of one out of range says them
+    (``--step``, ``--steps``, ``picture(step=, sample=, unit=)``): ``1 step: 0``, ``40
+    steps: 0 to 39``, ``3,000 steps: 0 to 2,999`` (it said "steps 0 to 0" of one step)."""
+    n = int(n)
+    if n <= 0:
+        return plural(0, word, words)
+    return f"{plural(n, word, words, sep=',')}: " + ("0" if n == 1 else f"0 to {n - 1:,}")
+
+
 def about(x: float, digits: int = 2) -> str:
     """``x`` rounded to ``digits`` significant figures for people, 'about' before it where
     that changed it: ``about 400,000`` (397,965), ``about 6.2``, ``12``; ``inf`` as is. A

@@ -804,9 +804,9 @@ def test_trace_steps_are_plain_decimal_digits(tmp_path, capsys, use_model, steps
     assert not (tmp_path / "w.npz").exists()
 
 
-@pytest.mark.parametrize("steps, says", [("3000:", "steps from 3000: the input has 3,000 steps"),
-                                         ("4000:", "steps from 4000: the input has 3,000 steps"),
-                                         ("2990:3001", "steps 2990:3001: the input has 3,000 steps")])
+@pytest.mark.parametrize("steps, says", [("3000:", "steps from 3000: the input has 3,000 steps: 0 to 2,999"),
+                                         ("4000:", "steps from 4000: the input has 3,000 steps: 0 to 2,999"),
+                                         ("2990:3001", "steps 2990:3001: the input has 3,000 steps: 0 to 2,999")])
 def test_trace_steps_from_the_end_on_say_the_inputs_steps(tmp_path, capsys, use_model, steps, says):
     """'--steps 3000:' of 3,000 steps said 'steps 3000:3000 are not a window of 0:3000' (a
     window the user did not write, in other words than '2990:3001''s); now both say how many
@@ -817,6 +817,16 @@ def test_trace_steps_from_the_end_on_say_the_inputs_steps(tmp_path, capsys, use_
                       tmp_path / "w.npz", "--steps", steps)
     assert assert_one_line_error(rc, err) == f"lstmviz: {says} (give a window within 0:3000)"
     assert not (tmp_path / "w.npz").exists()
+
+
+def test_trace_steps_of_a_single_step_input_say_its_one_step(tmp_path, capsys, use_model):
+    """A one-step input: '--steps 0:3' said "the input has 1 steps"; now its one step."""
+    use_model(lambda: Model.sequential((None, 1, 2), [LayerSpec("LSTM", {"units": 2})]))
+    np.save(tmp_path / "x.npy", np.ones((1, 1, 2), np.float32))
+    rc, _, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out",
+                      tmp_path / "w.npz", "--steps", "0:3")
+    assert assert_one_line_error(rc, err) == \
+        "lstmviz: steps 0:3: the input has 1 step: 0 (give a window within 0:1)"
 
 
 def test_trace_beyond_the_budget_says_to_take_a_window(tmp_path, capsys, use_model, monkeypatch):

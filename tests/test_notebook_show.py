@@ -197,13 +197,26 @@ def test_a_picture_takes_the_cursor_and_refuses_in_one_line():
     b = lstmviz.picture(m, x, view="cell", step=5, unit=3, size=(700, 450))
     assert _image(a.data) != _image(b.data)  # the unit picked is drawn
     assert "cell at step 5" in repr(a)
-    for kw, words in (({"step": 40}, "^step=40: the input has steps 0 to 39$"),
+    for kw, words in (({"step": 40}, "^step=40: the input has 40 steps: 0 to 39$"),
                       ({"view": "gates"}, "^unknown view 'gates': use one of unrolled, cell, over_time, "
                                           "weights, window$"),
                       ({"layer": "nope"}, "no such layer"), ({"size": (5, 5)}, "between 16")):
         with pytest.raises(LstmvizError, match=words) as err:
             lstmviz.picture(m, x, **kw)
         assert "\n" not in str(err.value)
+
+
+def test_a_picture_of_one_step_or_sample_says_it_as_a_user_reads_it():
+    """step=5 of a model of one timestep said "the input has steps 0 to 0" (sample=3 of a
+    batch of one "samples 0 to 0"); now the count and the one number there is."""
+    m = Model.sequential((None, 1, 2), [LayerSpec("LSTM", {"units": 2})])
+    x = np.ones((1, 1, 2), np.float32)
+    for kw, words in (({"step": 5}, "step=5: the input has 1 step: 0"),
+                      ({"sample": 3}, "sample=3: the input has 1 sample: 0"),
+                      ({"unit": 2}, "unit=2: layer 'lstm' has 2 units: 0 to 1")):
+        with pytest.raises(LstmvizError) as err:
+            lstmviz.picture(m, x, **kw)
+        assert str(err.value) == words
 
 
 def test_a_picture_of_an_unknown_layer_lists_the_layers_it_has():
@@ -228,10 +241,10 @@ def test_a_picture_refuses_a_unit_or_sample_it_cannot_draw_and_names_its_argumen
     m = lstmviz.load(DEMO)
     x = np.sin(np.arange(20, dtype=np.float32) / 4).reshape(1, 20, 1).repeat(2, axis=0)
     units = m.layers[0].units
-    for kw, words in (({"unit": units}, rf"^unit={units}: layer '{m.layers[0].name}' has units 0 to {units - 1}$"),
+    for kw, words in (({"unit": units}, rf"^unit={units}: layer '{m.layers[0].name}' has {units} units: 0 to {units - 1}$"),
                       ({"unit": -1}, "^unit=-1: layer "),
-                      ({"sample": 9}, "^sample=9: the input has samples 0 to 1$"),
-                      ({"step": -1}, "^step=-1: the input has steps 0 to 19$"),
+                      ({"sample": 9}, "^sample=9: the input has 2 samples: 0 to 1$"),
+                      ({"step": -1}, "^step=-1: the input has 20 steps: 0 to 19$"),
                       ({"step": 1.5}, r"^step=1\.5: give a whole number$"),
                       ({"unit": "a"}, "^unit='a': give a whole number$"),
                       ({"size": (800,)}, r"^size=\(800,\): give \(width, height\) in pixels"),

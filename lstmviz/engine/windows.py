@@ -60,7 +60,7 @@ from lstmviz.engine.layers import (
 from lstmviz.engine.recurrent import CUT, Keyframes
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Steps, Trace
 from lstmviz.errors import LstmvizError
-from lstmviz.text import plural
+from lstmviz.text import numbered, plural
 
 #: The setting the trace budget is derived from (see ``lstmviz.limits``).
 BUDGET_ENV = limits.ENV
@@ -781,5 +781,5 @@ def trace_steps(model, x, a: int, b: int | None, **kw) -> Trace:
     T = wt.timesteps
     if (T if b is None else b) > T or a >= T:  # ('A:' from the end on: as given, not 'A:A')
         raise LstmvizError(f"steps {f'from {a}' if b is None else f'{a}:{b}'}: the input has "
-                           f"{T:,} steps (give a window within 0:{T})")
+                           f"{numbered(T, 'step')} (give a window within 0:{T})")
     return wt.window(a, T if b is None else b)
