@@ -562,6 +562,45 @@ def test_argparse_errors_say_what_is_wrong_in_one_line(capsys, args, said):
     assert len(err.strip().splitlines()) == 1 and said in err, err
 
 
+@pytest.mark.parametrize("number", ["+1", "1_0", "\u0661", "1.0"])
+@pytest.mark.parametrize("args", [
+    ["m.keras", "--step", "{}"], ["m.keras", "--size", "{}00x300"], ["m.keras", "--shape", "{},4,1"],
+    ["trace", "m", "-i", "x", "-o", "y", "--shape", "1,{},1"], ["trace", "m", "-i", "x", "-o", "y", "--seed", "{}"],
+    ["grad", "m", "-i", "x", "-y", "y", "--loss", "mse", "-o", "g", "--shape", "{},4,1"],
+    ["train", "--task", "delay", "-o", "t.keras", "--seed", "{}"],
+    ["train", "--task", "delay", "-o", "t.keras", "--epochs", "{}"],
+    ["train", "--task", "delay", "-o", "t.keras", "--batch-size", "{}"],
+])
+def test_integer_options_take_plain_decimal_digits(capsys, args, number):
+    """int() took '--step +1', '--epochs 1_0', '--size 4_00x300', Arabic-Indic digits and so
+    on (while 'trace --steps' took digits only): every integer option now reads plain
+    decimal digits, anything else refused in one line saying so."""
+    assert cli.main([a.format(number) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "in decimal digits" in err, err
+
+
+@pytest.mark.parametrize("args, said", [
+    (["m.keras", "--step", "-1"], "argument --step: must be at least 0, not -1"),
+    (["train", "--task", "delay", "-o", "t.keras", "--seed", "-1"], "argument --seed: must be at least 0, not -1"),
+])
+def test_integer_options_below_their_least_say_it(capsys, args, said):
+    """'train --seed -1' failed with NumPy's "expected non-negative integer", without naming
+    the option; now the option and what it takes."""
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and said in err, err
+
+
+def test_integer_options_in_decimal_digits_are_read(capsys):
+    from lstmviz.cli_inputs import parse_shape
+
+    args = cli.build_parser().parse_args(["app", "m.keras", "--step", "12", "--size", "400x300",
+                                          "--shape=-1,20,3"])
+    assert (args.step, args.size, args.shape) == (12, (400, 300), [(-1, 20, 3)])
+    assert parse_shape(" 2x 5x1 ") == (2, 5, 1)
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.build_parser().parse_args(["--version"])
