@@ -423,6 +423,26 @@ def test_a_list_of_one_array_is_a_one_input_models_input():
                                   "(samples first)")
 
 
+def test_a_list_of_one_input_files_path_is_that_path(tmp_path):
+    """picture(m, ["x.npy"]) said "the input holds <U16 values, not numbers" while
+    picture(m, [x]) with the array drew it: a list holds an input per input, so a list of
+    one path is that path, for show as for picture (both resolve x alike); a list of both
+    paths and arrays is refused in one line saying what to give."""
+    m = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4})], seed=0)
+    x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    want = _image(lstmviz.picture(m, x, size=(300, 200)).data)
+    for given in ([str(tmp_path / "x.npy")], (tmp_path / "x.npy",)):
+        assert _image(lstmviz.picture(m, given, size=(300, 200)).data) == want
+        _, _, read = nb.resolve(m, given)  # (show's x)
+        assert read.source == str(tmp_path / "x.npy") and np.array_equal(read(m), x)
+    for mixed in ([x, str(tmp_path / "x.npy")], (str(tmp_path / "x.npy"), x)):
+        with pytest.raises(LstmvizError) as err:
+            lstmviz.picture(m, mixed)
+        assert str(err.value) == (f"x: a {type(mixed).__name__} of both file paths and arrays; give an "
+                                  "array per input, or a .npy or .csv file's path per input")
+
+
 @pytest.mark.parametrize("theme", ["neon", 3, ["dark"]])
 def test_an_unknown_theme_is_refused_before_the_display_is_looked_at(monkeypatch, theme):
     """show(theme="neon") without a display said there was no display; given one, it then

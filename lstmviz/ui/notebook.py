@@ -53,9 +53,13 @@ def resolve(obj, x=None):
     from lstmviz.engine import Model, Trace
     from lstmviz.io.live import spec_from_object
 
-    if isinstance(x, (str, os.PathLike)):
-        x = _input_file(x)
-    elif isinstance(x, (list, tuple)) and len(x) > 1 and all(isinstance(p, (str, os.PathLike)) for p in x):
+    paths = isinstance(x, (list, tuple)) and [isinstance(p, (str, os.PathLike)) for p in x]
+    if paths and any(paths) and not all(paths):
+        raise LstmvizError(f"x: a {type(x).__name__} of both file paths and arrays; give an array per "
+                           "input, or a .npy or .csv file's path per input")
+    if isinstance(x, (str, os.PathLike)) or (paths and len(paths) == 1 and all(paths)):
+        x = _input_file(x if isinstance(x, (str, os.PathLike)) else x[0])  # (["x.npy"] as [x]: x)
+    elif paths and all(paths):
         x = _input_files(x)  # (a file per input of a model of several)
     if obj is None or isinstance(obj, (str, os.PathLike)):
         return None, (os.fspath(obj) if obj is not None else None), x
