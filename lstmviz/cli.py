@@ -187,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", default=None, metavar="A:B",
                    help="for --export-gif/--export-mp4: only steps A..B-1 ('A:' to the end), a frame "
                         "each (an animation holds at most 2,000)")
-    p.add_argument("--scale", type=float, default=1.0, metavar="S", help="PNG scale (2 = twice the pixels)")
+    p.add_argument("--scale", type=float, default=None, metavar="S",
+                   help="--export-png's scale (2 = twice the pixels; the other pictures are drawn at --size)")
     # 'lstmviz --help' shows the app's options too: they are what 'lstmviz [MODEL]' takes
     app_help = p.format_help().split("\n\n", 1)[1]
     parser.epilog += ("\n\nlstmviz [MODEL] opens the app (same as 'lstmviz app [MODEL]'):\n\n"
@@ -414,6 +415,10 @@ def cmd_app(args) -> int:
             if where in named:  # (the second would write over the first)
                 raise LstmvizError(f"{out}: named by both {named[where]} and {flag}; give each its own file")
             named[where] = flag
+    if args.scale is not None and not any(k == "png" for k, _ in exports):  # (it was ignored)
+        raise LstmvizError("--scale S multiplies the pixels of an --export-png only (--screenshot, "
+                           "--export-svg, --export-gif and --export-mp4 are drawn at --size): give it "
+                           "with --export-png, or give --size")
     frames = None
     if args.steps is not None:
         if not any(k in ("gif", "mp4") for k, _ in exports):
@@ -443,8 +448,9 @@ def cmd_app(args) -> int:
         from lstmviz.ui.app import export_from_cli
 
         for kind, out in exports:
-            rc = export_from_cli(args.model, out, kind, args.view, args.size, args.fps, args.scale,
-                                 args.step, args.theme, **({"inputs": inputs} if inputs else {}),
+            scale = 1.0 if args.scale is None else args.scale
+            rc = export_from_cli(args.model, out, kind, args.view, args.size, args.fps, scale, args.step,
+                                 args.theme, **({"inputs": inputs} if inputs else {}),
                                  **({"steps": frames} if frames and kind in ("gif", "mp4") else {}))
             if rc:
                 return rc

@@ -1140,6 +1140,20 @@ def test_a_size_times_its_scale_beyond_8192_pixels_is_refused(capsys, tmp_path):
     assert rc == 0 and out.exists(), stderr
 
 
+@pytest.mark.parametrize("flag, suffix", [("--export-svg", "svg"), ("--export-gif", "gif"),
+                                          ("--screenshot", "png")])
+def test_scale_without_a_png_export_is_refused(capsys, tmp_path, flag, suffix):
+    """'--export-svg v.svg --scale 2' (or a GIF's, or a screenshot's) wrote the same file
+    as without it, without a word: --scale multiplies an --export-png's pixels only. Now
+    refused in one line before anything is drawn; with --export-png it still applies."""
+    out = tmp_path / f"v.{suffix}"
+    rc, _, err = call(capsys, flag, str(out), "--size", "200x150", "--scale", "2")
+    assert assert_one_line_error(rc, err) == (
+        "lstmviz: --scale S multiplies the pixels of an --export-png only (--screenshot, --export-svg, "
+        "--export-gif and --export-mp4 are drawn at --size): give it with --export-png, or give --size")
+    assert not out.exists()
+
+
 def test_two_outputs_of_one_call_may_not_share_a_file(capsys, tmp_path):
     """--screenshot a.png --export-png a.png wrote the export, then the screenshot over it,
     exit 0: one line now says so before anything is rendered."""
