@@ -640,8 +640,10 @@ def test_cli_exports_an_animation_of_a_range_of_steps(tmp_path):
 
 
 @pytest.mark.parametrize("args,msg", [
-    (["--export-gif", "OUT", "--steps", "3:99"], "steps 3:99: the input has 40 steps: 0 to 39 (give a window within 0:40)"),
-    (["--export-gif", "OUT", "--steps", "40:"], "steps from 40: the input has 40 steps: 0 to 39 (give a window within 0:40)"),
+    (["--export-gif", "OUT", "--steps", "3:99"],
+     "steps 3:99: the input has 40 steps: 0 to 39 (give a window within 0:40)"),
+    (["--export-gif", "OUT", "--steps", "40:"],
+     "steps from 40: the input has 40 steps: 0 to 39 (give a window within 0:40)"),
     (["--export-png", "OUT", "--steps", "3:9"], "--steps A:B picks the steps of an animation"),
     (["--export-gif", "OUT", "--steps", "9:3"], "give a window as A:B with 0 <= A < B"),
     (["--export-gif", "OUT", "--view", "spectrum"],  # ('window' too, as --help says)
@@ -760,7 +762,7 @@ def test_a_long_sequence_is_animated_over_a_range_of_steps_from_the_step_shown(w
     with Image.open(tmp_path / "r.gif") as im:
         assert im.n_frames == 3 and im.size == (200, 120)
     assert window.state.cursor.step == 1500
-    with pytest.raises(LstmvizError, match="step 2,001 is not in the sequence: its steps are 0 to 2,000"):
+    with pytest.raises(LstmvizError, match="^step 2,001: the input has 2,001 steps: 0 to 2,000$"):
         ex.save_gif(window, tmp_path / "x.gif", steps=[2000, 2001])
     with pytest.raises(LstmvizError, match="more frames than an animation can hold"):
         ex.save_gif(window, tmp_path / "x.gif")
@@ -821,6 +823,15 @@ def test_a_single_step_models_steps_are_said_as_a_user_reads_them(tmp_path, caps
     assert capsys.readouterr().err.endswith(
         "lstmviz: steps 0:3: the input has 1 step: 0 (give a window within 0:1)\n")
     assert not (tmp_path / "s.png").exists() and not (tmp_path / "a.gif").exists()
+
+
+def test_an_animation_of_a_step_the_input_does_not_have_says_its_steps(window):
+    """An animation's step past a one-step input said "its steps are 0 to 0"; now the words
+    of --step and --steps: the input has 1 step: 0."""
+    window.state.set_input_spec(timesteps=1)
+    with pytest.raises(LstmvizError) as err:
+        next(ex.iter_frames(window, "view", (200, 150), steps=[3]))
+    assert str(err.value) == "step 3: the input has 1 step: 0"
 
 
 def test_a_step_the_input_does_not_have_is_refused(tmp_path, capsys):

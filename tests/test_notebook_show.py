@@ -241,7 +241,8 @@ def test_a_picture_refuses_a_unit_or_sample_it_cannot_draw_and_names_its_argumen
     m = lstmviz.load(DEMO)
     x = np.sin(np.arange(20, dtype=np.float32) / 4).reshape(1, 20, 1).repeat(2, axis=0)
     units = m.layers[0].units
-    for kw, words in (({"unit": units}, rf"^unit={units}: layer '{m.layers[0].name}' has {units} units: 0 to {units - 1}$"),
+    for kw, words in (({"unit": units},
+                       rf"^unit={units}: layer '{m.layers[0].name}' has {units} units: 0 to {units - 1}$"),
                       ({"unit": -1}, "^unit=-1: layer "),
                       ({"sample": 9}, "^sample=9: the input has 2 samples: 0 to 1$"),
                       ({"step": -1}, "^step=-1: the input has 20 steps: 0 to 19$"),
