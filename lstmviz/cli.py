@@ -29,10 +29,11 @@ from lstmviz.cli_inputs import (  # noqa: F401
     read_input,
     refuse_to_replace,
     time_major,
+    whole_arg,
     write_npz,
 )
 from lstmviz.errors import LstmvizError
-from lstmviz.text import plural, safe_text
+from lstmviz.text import plural, safe_text, whole_number
 
 PROG = "lstmviz"
 SUBCOMMANDS = ("summary", "trace", "grad", "train", "app")
@@ -41,26 +42,17 @@ _DASH_VALUES = ("--shape", "--steps")  # options whose value may start with '-' 
 _LIST_THEMES = ("list",)  # --theme without a value (not a str: argparse checks only str against choices)
 
 def _size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().replace("×", "x").split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must be WIDTHxHEIGHT such as 1600x900, not {text!r}") from None
+    sides = [whole_number(v) for v in text.lower().replace("×", "x").split("x")]
+    if len(sides) != 2 or None in sides:
+        raise argparse.ArgumentTypeError(f"size must be WIDTHxHEIGHT in decimal digits such as 1600x900, "
+                                         f"not {text!r}")
+    w, h = (int(v or 0) for v in sides)
     from lstmviz.limits import check_picture_size
 
     try:  # (the rule of lstmviz.picture's size: a window, a screenshot and an export alike)
         return check_picture_size(w, h)
     except LstmvizError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
-
-
-def _step(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"step must be a whole number, not {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"step must be 0 or more, not {n}")
-    return n
 
 
 def model_formats() -> str:
@@ -152,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "and 'lstmviz:steps' is [A, B, steps in the sequence]), recomputed from "
                         "keyframes: every record of the window only, the layers' outputs of the "
                         "whole sequence ('output' is the whole sequence's)")
-    p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--seed", type=whole_arg(0), default=0, help=argparse.SUPPRESS)
 
     from lstmviz import cli_learn
 
@@ -176,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "sessions open in it (for this user, under $XDG_DATA_HOME); then exit")
     p.add_argument("--uninstall-desktop", action="store_true",
                    help="remove what --install-desktop added; then exit")
-    p.add_argument("--step", type=_step, default=None, metavar="N", help="timestep to show")
+    p.add_argument("--step", type=whole_arg(0), default=None, metavar="N", help="timestep to show")
     p.add_argument("--size", type=_size, default=None, metavar="WxH",
                    help="window size, e.g. 1600x900 (16 to 8192 pixels a side); for --export-*, "
                         "the size of the picture (the view's, or the window's with --view window)")
@@ -195,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", default=None, metavar="A:B",
                    help="for --export-gif/--export-mp4: only steps A..B-1 ('A:' to the end), a frame "
                         "each (an animation holds at most 2,000)")
-    p.add_argument("--scale", type=float, default=1.0, metavar="S", help="PNG scale (2 = twice the pixels)")
+    p.add_argument("--scale", type=float, default=None, metavar="S",
+                   help="--export-png's scale (2 = twice the pixels; the other pictures are drawn at --size)")
     # 'lstmviz --help' shows the app's options too: they are what 'lstmviz [MODEL]' takes
     app_help = p.format_help().split("\n\n", 1)[1]
     parser.epilog += ("\n\nlstmviz [MODEL] opens the app (same as 'lstmviz app [MODEL]'):\n\n"
@@ -422,6 +415,10 @@ def cmd_app(args) -> int:
             if where in named:  # (the second would write over the first)
                 raise LstmvizError(f"{out}: named by both {named[where]} and {flag}; give each its own file")
             named[where] = flag
+    if args.scale is not None and not any(k == "png" for k, _ in exports):  # (it was ignored)
+        raise LstmvizError("--scale S multiplies the pixels of an --export-png only (--screenshot, "
+                           "--export-svg, --export-gif and --export-mp4 are drawn at --size): give it "
+                           "with --export-png, or give --size")
     frames = None
     if args.steps is not None:
         if not any(k in ("gif", "mp4") for k, _ in exports):
@@ -451,8 +448,9 @@ def cmd_app(args) -> int:
         from lstmviz.ui.app import export_from_cli
 
         for kind, out in exports:
-            rc = export_from_cli(args.model, out, kind, args.view, args.size, args.fps, args.scale,
-                                 args.step, args.theme, **({"inputs": inputs} if inputs else {}),
+            scale = 1.0 if args.scale is None else args.scale
+            rc = export_from_cli(args.model, out, kind, args.view, args.size, args.fps, scale, args.step,
+                                 args.theme, **({"inputs": inputs} if inputs else {}),
                                  **({"steps": frames} if frames and kind in ("gif", "mp4") else {}))
             if rc:
                 return rc

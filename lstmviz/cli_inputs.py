@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from lstmviz.errors import LstmvizError
 from lstmviz.files import check_regular
 from lstmviz.io.csv_numbers import check_text, csv_numbers, empty
-from lstmviz.text import plural
+from lstmviz.text import plural, whole_number
 
 if TYPE_CHECKING:  # NumPy is imported where an input is read: the command line is parsed
     import numpy as np  # without it, and the app sets its BLAS threads before it starts
@@ -37,14 +37,31 @@ input files:
 
 
 # -- argument parsing --------------------------------------------------------------------
+def whole_arg(least: int):
+    """The argparse type of an integer option of at least ``least`` (``--step``,
+    ``--seed``, ``--batch-size``, ``--epochs``): plain decimal digits (``text.
+    whole_number``), anything else ('+1', '1_0', '1.5') refused in one line."""
+
+    def whole(text: str) -> int:
+        n = whole_number(text, negative=True)
+        if n is None:
+            raise argparse.ArgumentTypeError(f"must be a whole number in decimal digits, not {text!r}")
+        if n < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, not {n}")
+        return n
+
+    return whole
+
+
 def parse_shape(text: str) -> tuple[int, ...]:
-    """``B,T,F`` (or ``BxTxF``) as integers; a part that is empty or not a number (``1,x,1``,
-    ``1,,3``) is refused, not dropped."""
-    try:
-        dims = tuple(int(v) for v in text.strip().replace("x", ",").split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"shape must be numbers separated by commas such as 1,20,3, "
-                                         f"not {text!r}") from None
+    """``B,T,F`` (or ``BxTxF``) as integers in plain decimal digits (-1 for one of them); a
+    part that is empty or not such a number (``1,x,1``, ``1,,3``, ``+1,20,3``) is refused,
+    not dropped."""
+    parts = [whole_number(v, negative=True) for v in str(text).strip().replace("x", ",").split(",")]
+    dims = tuple(d for d in parts if d is not None)
+    if len(dims) < len(parts):
+        raise argparse.ArgumentTypeError(f"shape must be whole numbers in decimal digits separated by "
+                                         f"commas such as 1,20,3, not {text!r}")
     if not dims or any(d == 0 or d < -1 for d in dims) or dims.count(-1) > 1:
         raise argparse.ArgumentTypeError(f"shape {text!r}: dimensions must be positive (one may be -1)")
     return dims

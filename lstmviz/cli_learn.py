@@ -22,16 +22,6 @@ TARGET_HELP = ("the targets, .npy or .csv (class ids for sparse_categorical_cros
                "column of class ids, or one sample with a row per step for a sequence output")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
-    return n
-
-
 def _positive_float(text: str) -> float:
     try:
         v = float(text)
@@ -43,7 +33,7 @@ def _positive_float(text: str) -> float:
 
 
 def add_parsers(sub) -> None:
-    from lstmviz.cli_inputs import CSV_HELP, parse_shape
+    from lstmviz.cli_inputs import CSV_HELP, parse_shape, whole_arg
 
     p = sub.add_parser(
         "grad", help="the loss and its exact gradients for a model, inputs and targets",
@@ -92,10 +82,11 @@ def add_parsers(sub) -> None:
     p.add_argument("--nesterov", action="store_true", help="Nesterov momentum (sgd)")
     p.add_argument("--clipnorm", type=_positive_float, default=None, help="clip each gradient to this norm")
     p.add_argument("--clipvalue", type=_positive_float, default=None, help="clip each gradient element")
-    p.add_argument("--batch-size", type=_positive_int, default=None, help="samples per update (default 32)")
-    p.add_argument("--epochs", type=_positive_int, default=None, help="passes over the data (default 1)")
+    p.add_argument("--batch-size", type=whole_arg(1), default=None, help="samples per update (default 32)")
+    p.add_argument("--epochs", type=whole_arg(1), default=None, help="passes over the data (default 1)")
     p.add_argument("--no-shuffle", action="store_true", help="keep the samples' order (as fit(shuffle=False))")
-    p.add_argument("--seed", type=int, default=0, help="seed of the shuffling (and of a task's data and weights)")
+    p.add_argument("--seed", type=whole_arg(0), default=0,
+                   help="seed of the shuffling (and of a task's data and weights)")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
                    help="reshape an input's numbers (a .csv's, or a .npy's) to this shape")
     p.add_argument("--out", "-o", required=True, metavar="TRAINED.keras", help="where to save the trained model")

@@ -30,6 +30,35 @@ def plural(n: int, word: str, words: str | None = None, sep: str = "") -> str:
     return f"{count} {word if int(n) == 1 else (words or word + 's')}"
 
 
+#: a whole number as lstmviz's command line reads it: ``whole_number``
+_WHOLE = re.compile(r"\s*(-?)([0-9]+)\s*")
+
+
+def whole_number(text: object, negative: bool = False) -> int | None:
+    """``text`` as a whole number in plain decimal digits 0-9 (spaces around it allowed, a
+    leading '-' only where ``negative``), else None. int() also takes '+1', '1_0' and other
+    scripts' digits ('\u0661'); every integer option of the command line (``cli_inputs.
+    whole_arg``, ``--size``, ``--shape``) and ``--steps`` (``engine/windows.parse_steps``)
+    read their numbers through this instead."""
+    m = _WHOLE.fullmatch(str(text))
+    if m is None or (m.group(1) and not negative):
+        return None
+    try:
+        return int(m.group(1) + m.group(2))
+    except ValueError:  # (more digits than int() reads)
+        return None
+
+
+def numbered(n: int, word: str, words: str | None = None) -> str:
+    """How many there are and their numbers, as a refusal of one out of range says them
+    (``--step``, ``--steps``, ``picture(step=, sample=, unit=)``): ``1 step: 0``, ``40
+    steps: 0 to 39``, ``3,000 steps: 0 to 2,999`` (it said "steps 0 to 0" of one step)."""
+    n = int(n)
+    if n <= 0:
+        return plural(0, word, words)
+    return f"{plural(n, word, words, sep=',')}: " + ("0" if n == 1 else f"0 to {n - 1:,}")
+
+
 def about(x: float, digits: int = 2) -> str:
     """``x`` rounded to ``digits`` significant figures for people, 'about' before it where
     that changed it: ``about 400,000`` (397,965), ``about 6.2``, ``12``; ``inf`` as is. A

@@ -1014,6 +1014,25 @@ def test_both_csv_readers_read_a_trailing_comma_in_a_column_split_at_spaces(tmp_
             "line 3 has 2 values but the rows before have 1; every row needs the same number of columns"] * 2, text
 
 
+def test_both_csv_readers_drop_a_separator_ending_a_row_split_at_spaces_in_any_width(tmp_path):
+    """Two columns split at spaces ('1.0 2.0'): a row '3.5 4.0,' was refused as "'4.0,' is
+    not a number" and a first line '1.0 2.0,' split the whole file at commas ("'3.5 4.0' is
+    not a number"), though a one-column file read '3.5,' as 3.5. One rule now
+    (``csv_numbers.row_cells``): in a file split at spaces, a separator that ends a row is
+    no cell, whatever the width; a row left a value short is ragged; a file split at
+    commas still says '3.5,' of two columns is a missing value."""
+    p = tmp_path / "c.csv"
+    for text in ("1.0 2.0\n3.5 4.0,\n5 6\n", "1.0 2.0,\n3.5 4.0\n5 6\n", "1.0 2.0\n3.5 4.0;\n5 6\n",
+                 "1.0 2.0\n3.5 4.0 ,\n5 6\n", "a b\n1.0 2.0\n3.5 4.0,\n5 6\n"):
+        p.write_text(text)
+        assert _both_csv_readers(p) == [[[1.0, 2.0], [3.5, 4.0], [5.0, 6.0]]] * 2, text
+    p.write_text("1.0 2.0\n3.5,\n5 6\n")
+    assert _both_csv_readers(p) == [
+        "line 2 has 1 value but the rows before have 2; every row needs the same number of columns"] * 2
+    p.write_text("1,2\n3.5,\n5,6\n")
+    assert _both_csv_readers(p) == ["line 2, column 2 is empty (a missing value); fill it in or remove the row"] * 2
+
+
 def test_text_one_hot_in_many_features_is_checked_before_it_is_made(tmp_path, monkeypatch):
     """Text read as one-hot features makes a float per character and feature: 20,000
     characters for a model of 1,000 features are 80 MB (200 KB of text for 4,096 features

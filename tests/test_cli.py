@@ -562,6 +562,45 @@ def test_argparse_errors_say_what_is_wrong_in_one_line(capsys, args, said):
     assert len(err.strip().splitlines()) == 1 and said in err, err
 
 
+@pytest.mark.parametrize("number", ["+1", "1_0", "\u0661", "1.0"])
+@pytest.mark.parametrize("args", [
+    ["m.keras", "--step", "{}"], ["m.keras", "--size", "{}00x300"], ["m.keras", "--shape", "{},4,1"],
+    ["trace", "m", "-i", "x", "-o", "y", "--shape", "1,{},1"], ["trace", "m", "-i", "x", "-o", "y", "--seed", "{}"],
+    ["grad", "m", "-i", "x", "-y", "y", "--loss", "mse", "-o", "g", "--shape", "{},4,1"],
+    ["train", "--task", "delay", "-o", "t.keras", "--seed", "{}"],
+    ["train", "--task", "delay", "-o", "t.keras", "--epochs", "{}"],
+    ["train", "--task", "delay", "-o", "t.keras", "--batch-size", "{}"],
+])
+def test_integer_options_take_plain_decimal_digits(capsys, args, number):
+    """int() took '--step +1', '--epochs 1_0', '--size 4_00x300', Arabic-Indic digits and so
+    on (while 'trace --steps' took digits only): every integer option now reads plain
+    decimal digits, anything else refused in one line saying so."""
+    assert cli.main([a.format(number) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "in decimal digits" in err, err
+
+
+@pytest.mark.parametrize("args, said", [
+    (["m.keras", "--step", "-1"], "argument --step: must be at least 0, not -1"),
+    (["train", "--task", "delay", "-o", "t.keras", "--seed", "-1"], "argument --seed: must be at least 0, not -1"),
+])
+def test_integer_options_below_their_least_say_it(capsys, args, said):
+    """'train --seed -1' failed with NumPy's "expected non-negative integer", without naming
+    the option; now the option and what it takes."""
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and said in err, err
+
+
+def test_integer_options_in_decimal_digits_are_read(capsys):
+    from lstmviz.cli_inputs import parse_shape
+
+    args = cli.build_parser().parse_args(["app", "m.keras", "--step", "12", "--size", "400x300",
+                                          "--shape=-1,20,3"])
+    assert (args.step, args.size, args.shape) == (12, (400, 300), [(-1, 20, 3)])
+    assert parse_shape(" 2x 5x1 ") == (2, 5, 1)
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.build_parser().parse_args(["--version"])
@@ -804,9 +843,9 @@ def test_trace_steps_are_plain_decimal_digits(tmp_path, capsys, use_model, steps
     assert not (tmp_path / "w.npz").exists()
 
 
-@pytest.mark.parametrize("steps, says", [("3000:", "steps from 3000: the input has 3,000 steps"),
-                                         ("4000:", "steps from 4000: the input has 3,000 steps"),
-                                         ("2990:3001", "steps 2990:3001: the input has 3,000 steps")])
+@pytest.mark.parametrize("steps, says", [("3000:", "steps from 3000: the input has 3,000 steps: 0 to 2,999"),
+                                         ("4000:", "steps from 4000: the input has 3,000 steps: 0 to 2,999"),
+                                         ("2990:3001", "steps 2990:3001: the input has 3,000 steps: 0 to 2,999")])
 def test_trace_steps_from_the_end_on_say_the_inputs_steps(tmp_path, capsys, use_model, steps, says):
     """'--steps 3000:' of 3,000 steps said 'steps 3000:3000 are not a window of 0:3000' (a
     window the user did not write, in other words than '2990:3001''s); now both say how many
@@ -817,6 +856,16 @@ def test_trace_steps_from_the_end_on_say_the_inputs_steps(tmp_path, capsys, use_
                       tmp_path / "w.npz", "--steps", steps)
     assert assert_one_line_error(rc, err) == f"lstmviz: {says} (give a window within 0:3000)"
     assert not (tmp_path / "w.npz").exists()
+
+
+def test_trace_steps_of_a_single_step_input_say_its_one_step(tmp_path, capsys, use_model):
+    """A one-step input: '--steps 0:3' said "the input has 1 steps"; now its one step."""
+    use_model(lambda: Model.sequential((None, 1, 2), [LayerSpec("LSTM", {"units": 2})]))
+    np.save(tmp_path / "x.npy", np.ones((1, 1, 2), np.float32))
+    rc, _, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out",
+                      tmp_path / "w.npz", "--steps", "0:3")
+    assert assert_one_line_error(rc, err) == \
+        "lstmviz: steps 0:3: the input has 1 step: 0 (give a window within 0:1)"
 
 
 def test_trace_beyond_the_budget_says_to_take_a_window(tmp_path, capsys, use_model, monkeypatch):
@@ -1089,6 +1138,20 @@ def test_a_size_times_its_scale_beyond_8192_pixels_is_refused(capsys, tmp_path):
     assert not out.exists()
     rc, _, stderr = call(capsys, "--export-png", str(out), "--size", "600x400", "--scale", "2")
     assert rc == 0 and out.exists(), stderr
+
+
+@pytest.mark.parametrize("flag, suffix", [("--export-svg", "svg"), ("--export-gif", "gif"),
+                                          ("--screenshot", "png")])
+def test_scale_without_a_png_export_is_refused(capsys, tmp_path, flag, suffix):
+    """'--export-svg v.svg --scale 2' (or a GIF's, or a screenshot's) wrote the same file
+    as without it, without a word: --scale multiplies an --export-png's pixels only. Now
+    refused in one line before anything is drawn; with --export-png it still applies."""
+    out = tmp_path / f"v.{suffix}"
+    rc, _, err = call(capsys, flag, str(out), "--size", "200x150", "--scale", "2")
+    assert assert_one_line_error(rc, err) == (
+        "lstmviz: --scale S multiplies the pixels of an --export-png only (--screenshot, --export-svg, "
+        "--export-gif and --export-mp4 are drawn at --size): give it with --export-png, or give --size")
+    assert not out.exists()
 
 
 def test_two_outputs_of_one_call_may_not_share_a_file(capsys, tmp_path):

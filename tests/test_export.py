@@ -739,8 +739,10 @@ def test_cli_exports_an_animation_of_a_range_of_steps(tmp_path):
 
 
 @pytest.mark.parametrize("args,msg", [
-    (["--export-gif", "OUT", "--steps", "3:99"], "steps 3:99: the sequence has 40 steps (give a range within 0:40)"),
-    (["--export-gif", "OUT", "--steps", "40:"], "steps from 40: the sequence has 40 steps (give a range within 0:40)"),
+    (["--export-gif", "OUT", "--steps", "3:99"],
+     "steps 3:99: the input has 40 steps: 0 to 39 (give a window within 0:40)"),
+    (["--export-gif", "OUT", "--steps", "40:"],
+     "steps from 40: the input has 40 steps: 0 to 39 (give a window within 0:40)"),
     (["--export-png", "OUT", "--steps", "3:9"], "--steps A:B picks the steps of an animation"),
     (["--export-gif", "OUT", "--steps", "9:3"], "give a window as A:B with 0 <= A < B"),
     (["--export-gif", "OUT", "--view", "spectrum"],  # ('window' too, as --help says)
@@ -859,7 +861,7 @@ def test_a_long_sequence_is_animated_over_a_range_of_steps_from_the_step_shown(w
     with Image.open(tmp_path / "r.gif") as im:
         assert im.n_frames == 3 and im.size == (200, 120)
     assert window.state.cursor.step == 1500
-    with pytest.raises(LstmvizError, match="step 2,001 is not in the sequence: its steps are 0 to 2,000"):
+    with pytest.raises(LstmvizError, match="^step 2,001: the input has 2,001 steps: 0 to 2,000$"):
         ex.save_gif(window, tmp_path / "x.gif", steps=[2000, 2001])
     with pytest.raises(LstmvizError, match="more frames than an animation can hold"):
         ex.save_gif(window, tmp_path / "x.gif")
@@ -904,6 +906,33 @@ def test_a_size_smaller_than_the_layout_is_scaled_evenly_not_squeezed(window, tm
     assert abs(view.width() / view.height() - 2.0) < 0.02
 
 
+def test_a_single_step_models_steps_are_said_as_a_user_reads_them(tmp_path, capsys):
+    """A model of one timestep: '--step 5' said "the input has steps 0 to 0" and '--steps
+    0:3' "the sequence has 1 steps"; now both say the one step there is, in the words of
+    'lstmviz trace --steps' and picture(step=)."""
+    from lstmviz.engine import LayerSpec
+    from lstmviz.io.keras_writer import save_keras
+    from lstmviz.ui.app import export_from_cli, run_app
+
+    path = tmp_path / "one.keras"
+    save_keras(Model.sequential((None, 1, 2), [LayerSpec("LSTM", {"units": 2})]), path)
+    assert run_app(str(path), screenshot=str(tmp_path / "s.png"), step=5) == 2
+    assert capsys.readouterr().err == "lstmviz: --step 5: the input has 1 step: 0\n"
+    assert export_from_cli(str(path), tmp_path / "a.gif", "gif", view="cell", steps=(0, 3)) == 2
+    assert capsys.readouterr().err.endswith(
+        "lstmviz: steps 0:3: the input has 1 step: 0 (give a window within 0:1)\n")
+    assert not (tmp_path / "s.png").exists() and not (tmp_path / "a.gif").exists()
+
+
+def test_an_animation_of_a_step_the_input_does_not_have_says_its_steps(window):
+    """An animation's step past a one-step input said "its steps are 0 to 0"; now the words
+    of --step and --steps: the input has 1 step: 0."""
+    window.state.set_input_spec(timesteps=1)
+    with pytest.raises(LstmvizError) as err:
+        next(ex.iter_frames(window, "view", (200, 150), steps=[3]))
+    assert str(err.value) == "step 3: the input has 1 step: 0"
+
+
 def test_a_step_the_input_does_not_have_is_refused(tmp_path, capsys):
     """``--step`` beyond the input's last step: one line naming the steps there are (it was
     moved to the last step without a word)."""
@@ -911,7 +940,7 @@ def test_a_step_the_input_does_not_have_is_refused(tmp_path, capsys):
 
     assert run_app(None, screenshot=str(tmp_path / "s.png"), step=500) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--step 500: the input has steps 0 to" in err
+    assert err.count("\n") == 1 and "--step 500: the input has 40 steps: 0 to 39" in err
     assert not (tmp_path / "s.png").exists()
     assert export_from_cli(None, tmp_path / "v.png", "png", view="cell", step=500) == 2
     assert "--step 500" in capsys.readouterr().err

@@ -197,13 +197,26 @@ def test_a_picture_takes_the_cursor_and_refuses_in_one_line():
     b = lstmviz.picture(m, x, view="cell", step=5, unit=3, size=(700, 450))
     assert _image(a.data) != _image(b.data)  # the unit picked is drawn
     assert "cell at step 5" in repr(a)
-    for kw, words in (({"step": 40}, "^step=40: the input has steps 0 to 39$"),
+    for kw, words in (({"step": 40}, "^step=40: the input has 40 steps: 0 to 39$"),
                       ({"view": "gates"}, "^unknown view 'gates': use one of unrolled, cell, over_time, "
                                           "weights, window$"),
                       ({"layer": "nope"}, "no such layer"), ({"size": (5, 5)}, "between 16")):
         with pytest.raises(LstmvizError, match=words) as err:
             lstmviz.picture(m, x, **kw)
         assert "\n" not in str(err.value)
+
+
+def test_a_picture_of_one_step_or_sample_says_it_as_a_user_reads_it():
+    """step=5 of a model of one timestep said "the input has steps 0 to 0" (sample=3 of a
+    batch of one "samples 0 to 0"); now the count and the one number there is."""
+    m = Model.sequential((None, 1, 2), [LayerSpec("LSTM", {"units": 2})])
+    x = np.ones((1, 1, 2), np.float32)
+    for kw, words in (({"step": 5}, "step=5: the input has 1 step: 0"),
+                      ({"sample": 3}, "sample=3: the input has 1 sample: 0"),
+                      ({"unit": 2}, "unit=2: layer 'lstm' has 2 units: 0 to 1")):
+        with pytest.raises(LstmvizError) as err:
+            lstmviz.picture(m, x, **kw)
+        assert str(err.value) == words
 
 
 def test_a_picture_of_an_unknown_layer_lists_the_layers_it_has():
@@ -228,10 +241,11 @@ def test_a_picture_refuses_a_unit_or_sample_it_cannot_draw_and_names_its_argumen
     m = lstmviz.load(DEMO)
     x = np.sin(np.arange(20, dtype=np.float32) / 4).reshape(1, 20, 1).repeat(2, axis=0)
     units = m.layers[0].units
-    for kw, words in (({"unit": units}, rf"^unit={units}: layer '{m.layers[0].name}' has units 0 to {units - 1}$"),
+    for kw, words in (({"unit": units},
+                       rf"^unit={units}: layer '{m.layers[0].name}' has {units} units: 0 to {units - 1}$"),
                       ({"unit": -1}, "^unit=-1: layer "),
-                      ({"sample": 9}, "^sample=9: the input has samples 0 to 1$"),
-                      ({"step": -1}, "^step=-1: the input has steps 0 to 19$"),
+                      ({"sample": 9}, "^sample=9: the input has 2 samples: 0 to 1$"),
+                      ({"step": -1}, "^step=-1: the input has 20 steps: 0 to 19$"),
                       ({"step": 1.5}, r"^step=1\.5: give a whole number$"),
                       ({"unit": "a"}, "^unit='a': give a whole number$"),
                       ({"size": (800,)}, r"^size=\(800,\): give \(width, height\) in pixels"),
@@ -408,6 +422,26 @@ def test_a_list_of_one_array_is_a_one_input_models_input():
         assert str(err.value) == (f"the model takes 1 input, got a {kind} of 2 arrays (a {kind} holds one "
                                   "array per input); give this model's one input as one array (None, 5, 3) "
                                   "(samples first)")
+
+
+def test_a_list_of_one_input_files_path_is_that_path(tmp_path):
+    """picture(m, ["x.npy"]) said "the input holds <U16 values, not numbers" while
+    picture(m, [x]) with the array drew it: a list holds an input per input, so a list of
+    one path is that path, for show as for picture (both resolve x alike); a list of both
+    paths and arrays is refused in one line saying what to give."""
+    m = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4})], seed=0)
+    x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    want = _image(lstmviz.picture(m, x, size=(300, 200)).data)
+    for given in ([str(tmp_path / "x.npy")], (tmp_path / "x.npy",)):
+        assert _image(lstmviz.picture(m, given, size=(300, 200)).data) == want
+        _, _, read = nb.resolve(m, given)  # (show's x)
+        assert read.source == str(tmp_path / "x.npy") and np.array_equal(read(m), x)
+    for mixed in ([x, str(tmp_path / "x.npy")], (str(tmp_path / "x.npy"), x)):
+        with pytest.raises(LstmvizError) as err:
+            lstmviz.picture(m, mixed)
+        assert str(err.value) == (f"x: a {type(mixed).__name__} of both file paths and arrays; give an "
+                                  "array per input, or a .npy or .csv file's path per input")
 
 
 @pytest.mark.parametrize("theme", ["neon", 3, ["dark"]])

@@ -39,10 +39,9 @@ from lstmviz.io.csv_numbers import (
     is_number,
     no_rows,
     number,
-    one_column,
     ragged,
-    split_cells,
-    untrail,
+    row_cells,
+    unended,
     value_fault,
     where,
 )
@@ -129,7 +128,7 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
 
 
 def _cells(line: str, delim, width: int | None = None) -> list[str]:
-    return untrail(split_cells(line, delim), width)  # a trailing comma (as csv_numbers)
+    return row_cells(line, delim, width)  # a separator that ends a row (as csv_numbers)
 
 
 def _parse(lines: list[str], delim) -> np.ndarray:
@@ -150,13 +149,6 @@ def _untrail(line: str, delim) -> str:
     reads it as two numbers, and so does this reader)."""
     s = line.rstrip()
     return s[:-1] if delim and s.endswith(delim) else line
-
-
-def _one_column(line: str) -> str:
-    """A line of a file of one column split at spaces (``csv_numbers.one_column``: '3.5,'
-    is 3.5), as the command line's reader reads it."""
-    cells = split_cells(line, None)
-    return one_column(cells[0]) if len(cells) == 1 else line
 
 
 def _data_lines(text: str, line0: int, skip_header: bool):
@@ -233,7 +225,6 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
     row = 0
     line0 = 0  # the file's lines before this block
     header: list[str] | None = None
-    one_col: bool | None = None  # a file of one column split at spaces (its first row's)
     with open(path, "rb") as fh:
         while True:
             chunk = fh.read(BLOCK_BYTES)
@@ -250,18 +241,14 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             skip_header = False
             if first and lines:
                 delim = delimiter(lines[0])
-            if delim:
-                lines = [_untrail(ln, delim) for ln in lines]
+            # a separator that ends a row (io/csv_numbers.row_cells): split at spaces, gone
+            lines = [_untrail(ln, delim) if delim else unended(ln) for ln in lines]
             if first and lines:
                 cells = _cells(lines[0], delim)
                 if not any(is_number(c) for c in cells):
                     lines = lines[1:]  # a header line (words only, as io/csv_numbers takes it)
                     header, skip_header = cells, True
                 first = False
-            if not delim and one_col is None and lines:  # (split at spaces: '3.5,' is 3.5
-                one_col = len(_cells(lines[0], delim)) == 1  # in a column of one number a row)
-            if one_col:
-                lines = [_one_column(ln) for ln in lines]
             if lines:
                 try:
                     block = _parse(lines, delim)

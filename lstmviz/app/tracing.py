@@ -26,7 +26,7 @@ from lstmviz.app.stack import InputSpec
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import cell_kind
 from lstmviz.errors import LstmvizError
-from lstmviz.text import plural, safe_name
+from lstmviz.text import numbered, plural, safe_name
 
 
 def input_config(model: Model, k: int) -> dict:
@@ -197,6 +197,14 @@ class Tracing(StateBase):
         if name not in known[1]:
             known[1][name] = _steps_of(model, trace, name) or T
         return known[1][name]
+
+    def steps_said(self, name: str | None) -> str:
+        """Whose steps a step or window out of range is refused against, and which they
+        are: ``the input has 40 steps: 0 to 39``, ``layer 'dec' has 45 steps: 0 to 44`` (a
+        layer over a time axis of its own); ``--step``, ``--steps`` and ``picture(step=)``."""
+        n = max(1, int(self.steps_of(name)))
+        who = "the input" if n == max(1, int(self.timesteps)) else f"layer {name!r}"
+        return f"{who} has {numbered(n, 'step')}"
 
     @property
     def batch(self) -> int:

@@ -35,8 +35,6 @@ layer of 512 units makes 512 floats of each step of it.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from lstmviz import limits
@@ -60,7 +58,7 @@ from lstmviz.engine.layers import (
 from lstmviz.engine.recurrent import CUT, Keyframes
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Steps, Trace
 from lstmviz.errors import LstmvizError
-from lstmviz.text import plural
+from lstmviz.text import numbered, plural, whole_number
 
 #: The setting the trace budget is derived from (see ``lstmviz.limits``).
 BUDGET_ENV = limits.ENV
@@ -754,21 +752,16 @@ def _run_nodes(model, st: PassState, tick_for) -> None:
         st.node = i + 1
 
 
-#: ``--steps``: A:B, A: (to the end) or :B (from 0), in plain decimal digits (int() took
-#: '+1:+3', '1_0:2_0' and other scripts' digits too)
-_STEPS = re.compile(r"\s*([0-9]*)\s*:\s*([0-9]*)\s*")
-
-
 def parse_steps(text: str) -> tuple[int, int | None]:
     """``"A:B"`` (or ``"A:"`` to the end, ``":B"`` from 0) as (A, B or None), A and B in
-    plain decimal digits; one-line errors otherwise."""
-    m = _STEPS.fullmatch(str(text))
-    try:  # (more digits than int() reads: refused as any other)
-        a = int(m.group(1) or 0) if m else -1
-        b = int(m.group(2)) if m and m.group(2) else None
-    except ValueError:
-        a, b = -1, None
-    if a < 0 or (b is not None and b <= a):
+    plain decimal digits (``text.whole_number``: int() took '+1:+3', '1_0:2_0' and other
+    scripts' digits too); one-line errors otherwise."""
+    parts = str(text).split(":")
+    given = [p.strip() != "" for p in parts]
+    nums = [whole_number(p) if g else None for p, g in zip(parts, given)]
+    a = (nums[0] if given[0] else 0) if len(parts) == 2 else None
+    b = nums[1] if len(parts) == 2 else None
+    if a is None or (given[-1] and b is None) or (b is not None and b <= a):
         raise LstmvizError(f"steps {text!r}: give a window as A:B with 0 <= A < B in decimal digits "
                            "('A:' to the end, ':B' from 0), e.g. 1000:1200")
     return a, b
@@ -781,5 +774,5 @@ def trace_steps(model, x, a: int, b: int | None, **kw) -> Trace:
     T = wt.timesteps
     if (T if b is None else b) > T or a >= T:  # ('A:' from the end on: as given, not 'A:A')
         raise LstmvizError(f"steps {f'from {a}' if b is None else f'{a}:{b}'}: the input has "
-                           f"{T:,} steps (give a window within 0:{T})")
+                           f"{numbered(T, 'step')} (give a window within 0:{T})")
     return wt.window(a, T if b is None else b)

@@ -9,11 +9,24 @@ from __future__ import annotations
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural
 
+#: the separators of a CSV's cells, in the order ``delimiter`` looks for them
+SEPARATORS = (";", "\t", ",")
+
 
 def delimiter(line: str) -> str | None:
     """The separator of a CSV's cells in ``line``: ';', else a tab, else ',' (a file that
-    separates with ';' or tabs may write decimal commas, 15,063), else None (spaces)."""
-    return next((sep for sep in (";", "\t", ",") if sep in line), None)
+    separates with ';' or tabs may write decimal commas, 15,063), else None (spaces). One
+    that only ends the line is not looked at (``unended``: '1.0 2.0,' is split at spaces)."""
+    body = unended(line) or line
+    return next((sep for sep in SEPARATORS if sep in body), None)
+
+
+def unended(line: str) -> str:
+    """``line``, stripped, without a separator that ends it: how a row of a file split at
+    spaces is read ('3.5 4.0,' is 3.5 and 4.0, '3.5;' is 3.5, whatever the file's width).
+    A file split at a separator drops the empty cell it makes by ``untrail``'s rule."""
+    text = line.strip()
+    return text[:-1].rstrip() if text[-1:] in SEPARATORS else text
 
 
 def split_cells(line: str, sep: str | None) -> list[str]:
@@ -43,17 +56,15 @@ def untrail(cells: list[str], width: int | None) -> list[str]:
     return cells
 
 
-def one_column(cell: str) -> str:
-    """A row's one cell in a file of one column split at spaces (its first line had no
-    separator), without a separator that ends it: '3.5,' is 3.5, as ``untrail`` reads it in
-    a file whose first line is '1.5,' (the same column either way; '3.5,' was refused as
-    a row of 2 values). Any other cell as it is ('3.5,4.5': a row of 2, ``cell_refusal``)."""
-    sep = delimiter(cell)
-    if sep is not None and cell.endswith(sep):
-        cells = untrail(split_cells(cell, sep), 1)
-        if len(cells) == 1:
-            return cells[0]
-    return cell
+def row_cells(line: str, sep: str | None, width: int | None = None) -> list[str]:
+    """A row's cells, the one rule of both CSV readers (this one and ``app/long_data``): a
+    separator that ends a row is no cell. Split at ``sep``, the empty cell it makes is
+    dropped unless the row then has a cell fewer than the rows before (``untrail``: '3.5,'
+    in a file of two columns split at commas is a missing value); split at spaces (``sep``
+    None: the file's first line has no separator but at its end), it is dropped from the
+    row's end (``unended``: '3.5 4.0,' is a row of 2, '3.5,' a row of 1, in a file of any
+    width, as '3.5' and '3.5 4.0' would be)."""
+    return untrail(split_cells(line, sep), width) if sep else split_cells(unended(line), None)
 
 
 def number(cell: str) -> float:
@@ -70,7 +81,8 @@ def csv_numbers(path, fh):
     flat buffer (8 bytes a number, not a Python list per row), and its width; stops at the
     limit of ``lstmviz.limits.csv_cell_limit``. Cells split at ';', tab or ',' (else
     spaces; chosen once, on the first line that is not blank or ``#``, as the long-input
-    reader chooses it), a cell in double quotes read as what they hold (``split_cells``); a
+    reader chooses it), a separator that ends a row no cell (``row_cells``), a cell in
+    double quotes read as what they hold (``split_cells``); a
     first row of words is a header; ``#`` lines and blank ones are skipped. Each refusal
     (a cell not a number, a NaN, a ragged row, no rows at all) is one of the lines below,
     said as the long-input reader says it. The one CSV reader of inputs and targets (the
@@ -96,9 +108,7 @@ def csv_numbers(path, fh):
             continue
         if first:
             sep = delimiter(s)
-        cells = untrail(split_cells(s, sep), width)
-        if sep is None and len(cells) == 1 and width in (None, 1):  # (a first row of one cell)
-            cells = [one_column(cells[0])]
+        cells = row_cells(s, sep, width)
         if width is not None and len(cells) != width:
             raise LstmvizError(ragged(path, lineno, len(cells), width))
         values = []

@@ -407,14 +407,12 @@ def show_sized(window, size: tuple[int, int], asked: bool) -> None:
 def seek(window, step: int) -> None:
     """The cursor to ``step`` (``--step``); LstmvizError, one line, for a step the input
     does not have (it was moved to the last step without a word)."""
-    from lstmviz.app.counts import count
     from lstmviz.errors import LstmvizError
 
     st = window.state
     last = max(1, int(st.clock_steps)) - 1  # (the selected layer's steps: a decoder's own)
     if not 0 <= int(step) <= last:
-        what = "the input has" if last == max(1, int(st.timesteps)) - 1 else f"layer {st.cursor.layer!r} has"
-        raise LstmvizError(f"--step {int(step)}: {what} steps 0 to {count(last)}")
+        raise LstmvizError(f"--step {int(step)}: {st.steps_said(st.cursor.layer)}")
     window.state.set_cursor(step=int(step))
 
 
@@ -567,7 +565,6 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
     """``lstmviz MODEL --export-KIND OUT``: render offscreen, write, exit 0 (2 on bad input);
     the files are ``ui/export.py``'s. ``steps``: an animation's (A, B or None: to the end),
     ``--steps A:B``."""
-    from lstmviz.app.counts import count
     from lstmviz.errors import LstmvizError
     from lstmviz.ui.export import (
         DEFAULT_FPS,
@@ -630,8 +627,8 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
                 a, b = steps[0], total if steps[1] is None else steps[1]
                 if b > total or a >= total:  # ('A:' from the end on: 'no steps to animate')
                     given = f"from {a}" if steps[1] is None else f"{a}:{b}"
-                    raise LstmvizError(f"steps {given}: the sequence has {count(total)} steps "
-                                       f"(give a range within 0:{total})")
+                    raise LstmvizError(f"steps {given}: {window.state.steps_said(window.state.cursor.layer)} "
+                                       f"(give a window within 0:{total})")
                 frames = range(a, b)
             (save_gif if kind == "gif" else save_mp4)(window, out, target, size, fps or DEFAULT_FPS,
                                                        steps=frames)

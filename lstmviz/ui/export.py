@@ -639,8 +639,7 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
                            f"({MAX_FRAMES:,}): animate a range of steps (--steps A:B)")
     outside = [t for t in steps if not 0 <= int(t) < total]
     if outside:
-        raise LstmvizError(f"step {count(outside[0])} is not in the sequence: its steps are 0 to "
-                           f"{count(total - 1)}")
+        raise LstmvizError(f"step {count(outside[0])}: {state.steps_said(state.cursor.layer)}")
     old = state.cursor.step
 
     def going_on(done: int) -> None:

@@ -53,9 +53,13 @@ def resolve(obj, x=None):
     from lstmviz.engine import Model, Trace
     from lstmviz.io.live import spec_from_object
 
-    if isinstance(x, (str, os.PathLike)):
-        x = _input_file(x)
-    elif isinstance(x, (list, tuple)) and len(x) > 1 and all(isinstance(p, (str, os.PathLike)) for p in x):
+    paths = isinstance(x, (list, tuple)) and [isinstance(p, (str, os.PathLike)) for p in x]
+    if paths and any(paths) and not all(paths):
+        raise LstmvizError(f"x: a {type(x).__name__} of both file paths and arrays; give an array per "
+                           "input, or a .npy or .csv file's path per input")
+    if isinstance(x, (str, os.PathLike)) or (paths and len(paths) == 1 and all(paths)):
+        x = _input_file(x if isinstance(x, (str, os.PathLike)) else x[0])  # (["x.npy"] as [x]: x)
+    elif paths and all(paths):
         x = _input_files(x)  # (a file per input of a model of several)
     if obj is None or isinstance(obj, (str, os.PathLike)):
         return None, (os.fspath(obj) if obj is not None else None), x
@@ -304,16 +308,14 @@ def _size(size) -> tuple[int, int]:
 def _check_cursor(state, step, layer, unit, sample) -> None:
     """The cursor a picture asks for, each as the model and input have it (the window's
     controls clamp them: a picture of another unit than asked for must not come out)."""
-    from lstmviz.app.counts import count
+    from lstmviz.text import numbered
 
     name = layer if layer is not None else state.cursor.layer
     last = max(1, int(state.steps_of(name))) - 1
     if step is not None and not 0 <= step <= last:
-        what = "the input has" if last == max(1, int(state.timesteps)) - 1 else f"layer {name!r} has"
-        raise LstmvizError(f"step={step}: {what} steps 0 to {count(last)}")
+        raise LstmvizError(f"step={step}: {state.steps_said(name)}")
     if sample is not None and not 0 <= sample < state.batch:
-        raise LstmvizError(f"sample={sample}: the input has samples 0 to {state.batch - 1}")
-    name = layer if layer is not None else state.cursor.layer
+        raise LstmvizError(f"sample={sample}: the input has {numbered(state.batch, 'sample')}")
     units = state.units_of(name) if name is not None else 0
     if unit is not None and units and not 0 <= unit < units:
-        raise LstmvizError(f"unit={unit}: layer {name!r} has units 0 to {units - 1}")
+        raise LstmvizError(f"unit={unit}: layer {name!r} has {numbered(units, 'unit')}")
