@@ -962,8 +962,16 @@ def test_the_header_is_whole_in_every_frame_of_a_small_animation(make_window, th
 
     render(w, tmp_path / "w.png", size=(640, 400))  # (``--screenshot``: hints and all)
     shown, height = _shown_lines(view.header)
-    assert view.header.height() < view.header.sizeHint().height()  # squeezed: the lines that fit
-    assert shown.endswith("…") and height <= view.header.height() + 0.5, shown
+    whole = QtGui.QTextDocument()  # (the size hint is two lines at most: ``max_lines``)
+    whole.setDefaultFont(view.header.label.font())
+    whole.setDocumentMargin(0)
+    whole.setHtml(view.header.text())
+    whole.setTextWidth(view.header.width())
+    assert view.header.height() < whole.size().height()  # squeezed: the lines that fit
+    # the lines that fit, ending in "…", or the short form whole (two lines at most)
+    assert shown.endswith("…") or shown.startswith("bidi backward · step t = "), shown
+    assert height <= view.header.height() + 0.5, shown
+    assert "(LSTM)" in view.header.toolTip()  # (the whole text)
     from lstmviz.ui import theme as th
 
     th.apply("dark", qapp)
@@ -1377,3 +1385,72 @@ def test_a_stack_of_cells_buttons_take_a_new_themes_size(view):
         assert big.font(1.0).pointSizeF() != before
     finally:
         view.apply_theme(th.get("dark"))
+
+
+def _lines_of(label) -> float:
+    """How many of its font's lines a QuietLabel's height holds."""
+    doc = QtGui.QTextDocument()
+    doc.setDefaultFont(label.label.font())
+    doc.setDocumentMargin(0)
+    doc.setHtml("<b>Xg</b> Xg")
+    return label.height() / doc.size().height()
+
+
+def test_a_long_inputs_header_takes_at_most_two_lines_presenting_at_1024_x_768(qapp, tmp_path):
+    """A GRU on 20,000 steps, presenting at 1024 x 768 beside the side panel: Over time's
+    header took five lines ("... exact steps 12,160–12,415 of 20,000 (top strips: the whole
+    sequence) · click a heatmap ..."), the heatmaps squeezed under it. It takes two at most:
+    its short form (the layer, the step, the unit, the sample, the exact steps), the whole
+    text in its tooltip."""
+    from pathlib import Path
+
+    from lstmviz.ui.app import dispose, make_window, render
+
+    x = np.random.default_rng(0).standard_normal((1, 20_000, 3)).astype("float32")
+    model = Path(__file__).parent / "fixtures" / "k3_gru_reset_after" / "model.keras"
+    w = make_window(str(model), theme="projector", quiet=True, inputs=x)
+    try:
+        k = next(i for i, v in enumerate(w.views) if v.title == "Over time")
+        w.tabs.setCurrentIndex(k)
+        render(w, tmp_path / "shot.png", step=12_345, size=(1024, 768))
+        header = w.views[k].header
+        assert "top strips" in header.text()  # (the whole text is still the header's)
+        assert _lines_of(header) <= 2.05, _lines_of(header)
+        shown, height = _shown_lines(header)
+        assert height <= header.height() + 0.5
+        assert "t = 12,345" in shown and "unit 0" in shown and "sample 0" in shown, shown
+        assert "top strips" in header.toolTip()
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)
+
+
+def test_a_stack_of_cells_buttons_go_under_a_narrow_header(qapp, tmp_path):
+    """RNN([GRUCell(3), SimpleRNNCell(2)]) at 800 x 600 beside the side panel: the cell
+    buttons beside Over time's header left it ~200 px, four lines. Where its short form
+    would not keep two lines beside them they stand under it: the header's two lines say
+    the layer, the cell, the step, the unit and the sample; at 1600 x 900 they stay
+    beside it."""
+    from pathlib import Path
+
+    from lstmviz.ui.app import dispose, make_window, render
+
+    model = Path(__file__).parent / "fixtures" / "k3_rnn_cells" / "model.keras"
+    w = make_window(str(model), theme="dark", quiet=True)
+    try:
+        k = next(i for i, v in enumerate(w.views) if v.title == "Over time")
+        w.tabs.setCurrentIndex(k)
+        w.state.set_cursor(layer="rnn_stacked")
+        view = w.views[k]
+        render(w, tmp_path / "shot.png", step=3, size=(800, 600))
+        header, box = view.header, view.cell_box
+        assert box.isVisible() and _lines_of(header) <= 2.05, _lines_of(header)
+        assert box.geometry().top() >= header.geometry().bottom()
+        shown, _ = _shown_lines(header)
+        assert shown.startswith("rnn_stacked cell_0") and "t = 3" in shown and "sample 0" in shown, shown
+        render(w, tmp_path / "wide.png", step=3, size=(1600, 900))
+        assert box.geometry().top() < header.geometry().bottom()  # beside it
+        assert box.geometry().left() >= header.geometry().right()
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)

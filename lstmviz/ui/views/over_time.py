@@ -142,6 +142,8 @@ IMAGE_BARE = 24
 #: height (the projector theme at 1280 x 720 beside the side panel: 5 px for 8 units)
 CURVES_STRETCH = 2
 CURVES_STARVED = 1
+#: the share of a word-wrapped line's width its words fill, about (``_fit_top``)
+WRAP_SLACK = 0.8
 #: rounds of fitting the strips after a resize (``_fit_strips``)
 FIT_ROUNDS = 6
 #: a heatmap's least height; the curves' least is their title's, axis' and label's rows and
@@ -384,15 +386,22 @@ class OverTimeView(TraceView):
         self._refits = 0  # (_fit_strips)
         # its text changes at every step: no layout pass for that (QuietLabel); a long
         # header wraps, it never widens the window
-        self.header = QuietLabel(one_line=True)  # (never squeezed to nothing: a small window)
-        top = QtWidgets.QHBoxLayout()
+        # (never squeezed to nothing: a small window; never more than two lines: the
+        # heatmaps keep their room, the short form shows, the whole text in the tooltip)
+        self.header = QuietLabel(one_line=True, max_lines=2)
+        top = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.header, 1)
         # a stack of cells (Keras' RNN([GRUCell(3), SimpleRNNCell(2)])): a button for each
-        # cell beside the header, as the Weights view's (``_cell_buttons``); hidden otherwise
+        # cell beside the header, as the Weights view's (``_cell_buttons``), or under it
+        # where the header's short form would not keep its two lines beside them
+        # (``_fit_top``); hidden otherwise
         self.cell_box = CellButtons(self.show_cell)
-        top.addWidget(self.cell_box)
+        top.addWidget(self.cell_box, 0, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         lay.addLayout(top)
+        self._top = top
+        self._short_header = ""  # the header's short form, as last set (plain text)
+        self._top_fit: tuple = ()  # (its length, the buttons' width) when last fitted
         grid = QtWidgets.QGridLayout()
         grid.setSpacing(4)
         lay.addLayout(grid, 3)
@@ -566,6 +575,7 @@ class OverTimeView(TraceView):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
+        self._fit_top()
         self._fit_columns()
         self._set_curves_stretch(CURVES_STRETCH)  # (the heatmaps measured again: fit_strip)
         if self.overviews is not None:
@@ -666,17 +676,25 @@ class OverTimeView(TraceView):
         veiled = (" · grey columns: masked steps (states carried over)"
                   if ref.masked_steps(s) is not None else "")
         total = getattr(self.trace, "total_steps", None)
+        exact = ""
         if total:
-            veiled += (f" · exact steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
-                       + (" (top strips: the whole sequence)" if self.overviews else ""))
-        rest = f" · unit <b>{u}</b> · sample {s + self.sample_base}{masked}{veiled}" + hint(
-            "click a heatmap to pick a step and unit")
-        # where the header is cut (a window at its least size: one line), the unit and the
-        # sample before the kind and an input step that is the step itself
+            exact = f" · exact steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
+            veiled += exact + (" (top strips: the whole sequence)" if self.overviews else "")
+        data = f" · unit <b>{u}</b> · sample {s + self.sample_base}{masked}"
+        rest = data + veiled + hint("click a heatmap to pick a step and unit")
+        # where the header is cut (a window at its least size, or past two lines), the unit
+        # and the sample before the kind and an input step that is the step itself, the
+        # long input's window without its words about the strips, no hint
         same = "" if tau == t else f" = input step {count(tau)}{order}"
+        short = f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t)}</b>{same}{data}{exact}"
         self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = input step "
-                            f"{count(tau)}{order}{rest}",
-                            short=f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t)}</b>{same}{rest}")
+                            f"{count(tau)}{order}{rest}", short=short)
+        if not self.cell_box.isHidden():  # (its length changes with a layer, a cell, the digits)
+            plain = QtGui.QTextDocumentFragment.fromHtml(short).toPlainText()
+            fit = (len(plain), self.cell_box.sizeHint().width())
+            if fit != self._top_fit:
+                self._short_header, self._top_fit = plain, fit
+                self._fit_top()
 
     def _cell_buttons(self, cells: list[CellRef]) -> None:
         """A button for each cell of a stack of cells, made when another such layer is
@@ -686,6 +704,24 @@ class OverTimeView(TraceView):
             (r.side or f"cell_{k}", f"{r.side}: {r.cell.cell_class}({r.units}), stepping through "
              + (f"cell_{k - 1}'s outputs" if k else "the layer's input"))
             for k, r in enumerate(cells)], self.theme.font(1.0))
+
+    def _fit_top(self) -> None:
+        """A stack of cells' buttons beside the header where its short form (bold, at its
+        width) takes at most about two lines of the room they leave it, else under the
+        header, whose two lines then have the page's width (at 800 x 600 beside the side
+        panel the buttons left the header 170-210 px: 4 lines, or 2 cut at its step)."""
+        box = self.cell_box
+        beside = True
+        if not box.isHidden() and self._short_header:
+            room = self.contentsRect().width() - box.sizeHint().width() - max(0, self._top.spacing())
+            font = QtGui.QFont(self.header.label.font())
+            font.setBold(True)
+            need = QtGui.QFontMetrics(font).horizontalAdvance(self._short_header)
+            beside = need <= WRAP_SLACK * 2 * room
+        want = (QtWidgets.QBoxLayout.Direction.LeftToRight if beside
+                else QtWidgets.QBoxLayout.Direction.TopToBottom)
+        if self._top.direction() != want:
+            self._top.setDirection(want)
 
     def show_cell(self, k: int) -> None:
         """Show the records of cell ``k`` of a stack of cells."""
