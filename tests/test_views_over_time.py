@@ -1454,3 +1454,23 @@ def test_a_stack_of_cells_buttons_go_under_a_narrow_header(qapp, tmp_path):
     finally:
         dispose(w)
         th.apply("dark", qapp)
+
+
+def test_a_smaller_cell_of_a_stack_says_it_lacks_the_unit_asked(view):
+    """RNN([GRUCell(3), SimpleRNNCell(2)]): the unit box counts the widest cell's units.
+    Unit 2 picked, cell_1 showed its unit 1 and its header said "unit 1" as if asked. It
+    says cell_1 has no unit 2 and shows its last; cell_0, which has it, says nothing more."""
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
+             {"class_name": "SimpleRNNCell", "config": {"units": 2}}]
+    model, trace = build([LayerSpec("RNN", {"cell": cells, "return_sequences": True})])
+    name = model.layers[0].name
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=1, layer=name, unit=2))
+    view.show_cell(1)
+    assert "unit <b>1</b> (cell_1 has no unit 2: its last)" in view.header.text()
+    np.testing.assert_array_equal(view.curves["h"].yData, trace[name].children["cell_1"].steps["h"][0, :, 1])
+    view.show_cell(0)
+    assert "unit <b>2</b> · sample" in view.header.text() and "has no unit" not in view.header.text()
+    view.show_cell(1)
+    view.set_cursor(Cursor(step=1, layer=name, unit=1))
+    assert "has no unit" not in view.header.text()

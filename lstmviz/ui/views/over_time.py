@@ -680,7 +680,10 @@ class OverTimeView(TraceView):
         if total:
             exact = f" · exact steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
             veiled += exact + (" (top strips: the whole sequence)" if self.overviews else "")
-        data = f" · unit <b>{u}</b> · sample {s + self.sample_base}{masked}"
+        # a stack of cells: the unit box counts the widest cell's units; a smaller cell
+        # shows its last unit, and says so (it showed it as if asked)
+        fewer = f" ({ref.side} has no unit {cursor.unit}: its last)" if cells and cursor.unit > u else ""
+        data = f" · unit <b>{u}</b>{fewer} · sample {s + self.sample_base}{masked}"
         rest = data + veiled + hint("click a heatmap to pick a step and unit")
         # where the header is cut (a window at its least size, or past two lines), the unit
         # and the sample before the kind and an input step that is the step itself, the
