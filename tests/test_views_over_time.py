@@ -1474,3 +1474,38 @@ def test_a_smaller_cell_of_a_stack_says_it_lacks_the_unit_asked(view):
     view.show_cell(1)
     view.set_cursor(Cursor(step=1, layer=name, unit=1))
     assert "has no unit" not in view.header.text()
+
+
+def test_a_simplernns_curves_range_is_its_own_values_rounded(view):
+    """A SimpleRNN's h within -0.3..0.3 was drawn against 0..1 (the gates' range, kept for
+    gated cells) under "value (x0.001)" where it was smaller still: a flat line in the top
+    third. Without gates the range is the unit's values and 0, rounded out to a round step,
+    its ticks plain numbers; a GRU's keeps 0..1."""
+    from lstmviz.ui.views.over_time import _rounded_out
+
+    model, trace = build([LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True})], T=9)
+    rec = trace["simple_rnn"]
+    rec.steps["h"][..., 0] = np.linspace(-0.27, 0.21, rec.steps["h"][..., 0].size).reshape(rec.steps["h"][..., 0].shape)
+    rec.steps["h"][..., 1] *= 0.01  # unit 1: within a hundredth
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=3, layer="simple_rnn", unit=0))
+    assert view._curve_range == pytest.approx((-0.3, 0.3))
+    view.set_cursor(Cursor(step=3, layer="simple_rnn", unit=1))
+    h = rec.steps["h"][..., 1]
+    lo, hi = view._curve_range
+    assert lo <= min(0.0, float(h.min())) and hi >= max(0.0, float(h.max())) and hi - lo < 0.05
+    assert view._curve_range == _rounded_out(min(0.0, float(h.min())), max(0.0, float(h.max())))
+    assert view.curve_plot.getAxis("left").autoSIPrefixScale == 1.0  # (no "(x0.001)")
+    model, trace = build([LayerSpec("GRU", {"units": 2, "return_sequences": True})], T=9)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=3, layer="gru", unit=0))
+    assert view._curve_range[0] <= 0.0 and view._curve_range[1] >= 1.0
+
+
+@pytest.mark.parametrize("given, want", [((-0.3, 0.3), (-0.3, 0.3)), ((0.0, 0.37), (0.0, 0.4)),
+                                         ((0.0, 37.0), (0.0, 40.0)), ((0.0, 0.0), (-1.0, 1.0)),
+                                         ((-0.999, 0.998), (-1.0, 1.0)), ((0.0, 0.15), (0.0, 0.15))])
+def test_a_range_rounded_out(given, want):
+    from lstmviz.ui.views.over_time import _rounded_out
+
+    assert _rounded_out(*given) == pytest.approx(want)

@@ -80,6 +80,20 @@ WIDE, NARROW = 4.0, 1.5
 HEAT_STEP_TICKS, CURVE_STEP_TICKS = 8, 24
 
 
+def _rounded_out(lo: float, hi: float) -> tuple[float, float]:
+    """``lo``..``hi`` widened to the multiples of a round step (the power of ten at or
+    under its span, a tenth of that where the span is less than two of them): -0.3..0.3
+    stays, 0..0.37 is 0..0.4, 0..37 is 0..40; -1..1 where it spans nothing (a unit that
+    stays at 0)."""
+    span = hi - lo
+    if not (np.isfinite(span) and span > 0):
+        return (-1.0, 1.0)
+    step = 10.0 ** np.floor(np.log10(span))
+    if span / step < 2:  # (0..0.15: 0..0.2 in tenths, not 0..1)
+        step /= 10
+    return (round(float(np.floor(lo / step + 1e-9) * step), 12), round(float(np.ceil(hi / step - 1e-9) * step), 12))
+
+
 def _zero_aligned(left: tuple[float, float], right: tuple[float, float]) -> tuple[tuple, tuple]:
     """Two value ranges holding 0 (the left's also 1), widened as little as needed so that
     0 is at the same height on both axes (the zero line reads for both): the larger share
@@ -452,6 +466,8 @@ class OverTimeView(TraceView):
         self._curve_keys: tuple[str, ...] = ()  # (the records whose curves are in the plot)
         right = self.curve_plot.getAxis("right")
         right.unlinkFromView()  # (its range: the right records' values, set by _fit_curves)
+        for side in ("left", "right"):  # "0.2", not "200" under "value (x0.001)": a
+            self.curve_plot.getAxis(side).enableAutoSIPrefix(False)  # SimpleRNN's h of +-0.4
         self.curve_twins: dict[str, StripCurveItem] = {}
         for key in self.curves:
             self.curve_twins[key] = StripCurveItem()
@@ -923,7 +939,8 @@ class OverTimeView(TraceView):
         return ()
 
     def _fit_curves(self, ref: CellRef, s: int, u: int) -> None:
-        """The curves' value range: the selected unit's own values, 0..1 at least (with
+        """The curves' value range: the selected unit's own values, 0..1 at least where
+        the cell has gates (a SimpleRNN's: its values and 0, rounded out) (with
         the layer's widest cell state, a published model's +-17, every other unit's curves
         were flat lines); the same at every step of the unit. A record far wider than the
         others (``_sides``: a cell state of +-80 beside gates of 0..1) is drawn against the
@@ -933,7 +950,10 @@ class OverTimeView(TraceView):
         left = [span for key, span in spans.items() if key not in right]
         least = min((lo for lo, _ in left), default=0.0)
         most = max((hi for _, hi in left), default=1.0)
-        lo, hi = min(0.0, least), max(1.0, most)
+        if ref.cell.gated:
+            lo, hi = min(0.0, least), max(1.0, most)
+        else:  # (no gate in 0..1 to show: a SimpleRNN's h of +-0.3 was drawn against 0..1)
+            lo, hi = _rounded_out(min(0.0, least), max(0.0, most))
         if right:
             rlo = min(0.0, min(spans[k][0] for k in right))
             rhi = max(0.0, max(spans[k][1] for k in right))
