@@ -560,7 +560,8 @@ class QuietLabel(QtWidgets.QWidget):
         # centred them, the first line's top half in the holder and the rest below it
         self.label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
-        self._height = -1
+        self._height = -1  # the height its text needs at its width
+        self._hint = -1  # and the height it asks for (``max_lines``: at most those lines)
         self._unfit = False
         self._heights: dict[tuple, int] = {}  # (width, font, text with 0 for every digit) -> height
         #: (width, font, text with one token for every number) -> the tallest it has been
@@ -662,11 +663,14 @@ class QuietLabel(QtWidgets.QWidget):
         if len(self._tallest) > 64:
             self._tallest.clear()
         self._tallest[steady] = h
-        if h != self._height:
-            self._height = h
+        hint = self._capped(h)
+        if hint < h and self._short_shown:  # (past max_lines: the short form's lines, no blank one)
+            hint = min(hint, math.ceil(self._document(self._short_shown, w).size().height()))
+        if (h, hint) != (self._height, self._hint):
+            self._height, self._hint = h, hint
             self.updateGeometry()  # the layout's pass comes later: take the height now
-            if self.height() != self._capped(h):
-                self.resize(self.width(), self._capped(h))
+            if self.height() != hint:
+                self.resize(self.width(), hint)
         self.label.setGeometry(0, 0, w, h)
         cut = 0 < self.height() < h
         if cut and self._short_shown:
@@ -731,7 +735,7 @@ class QuietLabel(QtWidgets.QWidget):
         return math.ceil(self._document(self._short_shown, max(1, self.width())).size().height())
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
-        return QtCore.QSize(0, self._capped(max(self._height, 0)))  # the width is the layout's to give
+        return QtCore.QSize(0, max(self._hint, 0))  # the width is the layout's to give
 
     def _capped(self, h: int) -> int:
         """``h``, at most ``max_lines`` lines of the label's font."""
