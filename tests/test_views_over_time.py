@@ -141,7 +141,8 @@ def test_the_curves_plot_holds_the_shown_cells_curves_alone(qtbot):
         view.set_cursor(Cursor(step=2, layer=name, unit=1))
         in_plot = {key for key, curve in view.curves.items() if curve.scene() is not None}
         assert in_plot == set(trace[name].steps) & set(view.curves) == set(view._curve_keys)
-        assert {label.text for _, label in view.legend.items} == {th.symbol_html(k) for k in in_plot}
+        assert {label.text.removesuffix(" cand.") for _, label in view.legend.items} == {
+            th.symbol_html(k) for k in in_plot}
 
 
 def test_levels_do_not_change_with_the_step(view):
@@ -1509,3 +1510,42 @@ def test_a_range_rounded_out(given, want):
     from lstmviz.ui.views.over_time import _rounded_out
 
     assert _rounded_out(*given) == pytest.approx(want)
+
+
+def test_a_candidates_legend_entry_says_cand(qtbot):
+    """At 1600 x 900 the curves' legend wrote GRU's candidate as h̃ alone: at the legend's
+    size the tilde sat on the h's ascender and the entry read as a second "h". A
+    candidate's entry says "cand." after its symbol (as the Cell view's chart titles), the
+    symbol alone only where the whole names would take another row."""
+    view = shown_view(qtbot, size=(1400, 800))
+    for kind, key in (("GRU", "h_tilde"), ("LSTM", "c_tilde")):
+        model, trace = build([LayerSpec(kind, {"units": 2, "return_sequences": True})])
+        name = model.layers[0].name
+        view.set_data(model, trace)
+        view.set_cursor(Cursor(step=1, layer=name))
+        QtWidgets.QApplication.processEvents()
+        texts = {sample.item: label.text for sample, label in view.legend.items}
+        assert texts[view.curves[key]] == th.symbol_html(key) + " cand.", texts[view.curves[key]]
+        assert texts[view.curves["h"]] == th.symbol_html("h")
+
+
+def test_a_header_cut_to_its_short_form_leaves_no_blank_line(qapp, tmp_path):
+    """Over time's header at two lines at most: a GRU at 800 x 600, whose whole header
+    needs three, shows its short form ("gru · step t = 0 · unit 0 · sample 0"), one line;
+    it kept two lines' height, one of them blank, above the heatmaps."""
+    from pathlib import Path
+
+    from lstmviz.ui.app import dispose, make_window, render
+
+    model = Path(__file__).parent / "fixtures" / "k3_gru_reset_after" / "model.keras"
+    w = make_window(str(model), theme="dark", quiet=True)
+    try:
+        k = next(i for i, v in enumerate(w.views) if v.title == "Over time")
+        w.tabs.setCurrentIndex(k)
+        render(w, tmp_path / "shot.png", step=0, size=(800, 600))
+        header = w.views[k].header
+        shown, height = _shown_lines(header)
+        assert shown == "gru · step t = 0 · unit 0 · sample 0", shown
+        assert header.height() <= height + 1, (header.height(), height)
+    finally:
+        dispose(w)

@@ -464,6 +464,7 @@ class OverTimeView(TraceView):
         self.right_range: tuple = ()
         self._right_look: tuple = ()  # (the keys and theme the legend's names are for)
         self._curve_keys: tuple[str, ...] = ()  # (the records whose curves are in the plot)
+        self._candidates: set[str] = set()  # (their candidates' keys: c~, h~)
         right = self.curve_plot.getAxis("right")
         right.unlinkFromView()  # (its range: the right records' values, set by _fit_curves)
         for side in ("left", "right"):  # "0.2", not "200" under "value (x0.001)": a
@@ -863,6 +864,9 @@ class OverTimeView(TraceView):
             self.curve_shift.adopt(curve)
             self.legend.addItem(curve, th.symbol_html(key))
         self._curve_keys = tuple(keys)  # (the curves in the plot; the others out of its scene)
+        self._candidates = {g.key for g in ref.cell.gates if g.role == "candidate"}
+        for key in self._candidates & set(keys):
+            self.legend.set_names(self.curves[key], *self._legend_names(key, False))
         self._right_look = ()  # (the entries' names: _set_right)
         keep_pixels(self.legend)
         self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
@@ -970,6 +974,15 @@ class OverTimeView(TraceView):
         self.curve_veil.show(ref.masked_steps(s),
                              QtCore.QRectF(self.offset - 0.5, lo - pad, ref.T, hi - lo + 2 * pad))
 
+    def _legend_names(self, key: str, right: bool) -> tuple[str, str]:
+        """A curve's legend entry, whole and short: a candidate's says "cand." after its
+        symbol (at the legend's size h̃'s tilde was lost on the h's ascender: it read as a
+        second h), as the Cell view's chart titles do; on the right axis "(right axis)",
+        short "→"."""
+        symbol = th.symbol_html(key)
+        name = f"{symbol} cand." if key in self._candidates else symbol
+        return (f"{name} (right axis)", f"{symbol} →") if right else (name, symbol)
+
     def _set_right(self, keys: tuple[str, ...], right: tuple, left: tuple) -> None:
         """Records ``keys`` drawn against the right axis (none: the axis hidden): the
         values ``right`` (rlo, rhi) mapped onto the left axis' ``left`` (lo, hi) (the
@@ -988,9 +1001,7 @@ class OverTimeView(TraceView):
         if look != self._right_look:
             self._right_look = look
             for key in self._curve_keys:
-                symbol = th.symbol_html(key)
-                names = (f"{symbol} (right axis)", f"{symbol} →") if key in keys else (symbol, symbol)
-                self.legend.set_names(self.curves[key], *names)
+                self.legend.set_names(self.curves[key], *self._legend_names(key, key in keys))
         axis = self.curve_plot.getAxis("right")
         if not keys:
             if self.right_range:
