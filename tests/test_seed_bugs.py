@@ -305,6 +305,38 @@ def test_a_cells_unit_forget_bias_is_off_without_its_bias_and_its_dropout_noted(
     assert "Off now" not in panel.option_widgets["cell.unit_forget_bias"].toolTip()
 
 
+def test_a_stack_of_cells_selected_says_each_cells_kind_and_options(window):
+    """Keras 3's RNN([GRUCell(3), SimpleRNNCell(2)]) selected: the "Selected" box was one
+    empty field (a form without rows: a stack of cells is not edited) above the in/out
+    line. It holds a read-only row for each cell (kind, units, options), one for the
+    layer's options, and says why none can be edited here."""
+    from helpers import FIXTURES
+
+    assert window.open_file(FIXTURES / "k3_rnn_cells" / "model.keras")
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(1)
+    settle()
+    form = panel.form_layout
+    rows = {}
+    for r in range(form.rowCount()):
+        label = form.itemAt(r, QtWidgets.QFormLayout.ItemRole.LabelRole)
+        field = form.itemAt(r, QtWidgets.QFormLayout.ItemRole.FieldRole)
+        if label is not None and field is not None:
+            rows[label.widget().text()] = field.widget().text()
+    assert rows["cell_0"].startswith("GRU, 3 units")
+    assert "recurrent_activation sigmoid" in rows["cell_0"] and "reset_after on" in rows["cell_0"]
+    assert rows["cell_1"].startswith("SimpleRNN, 2 units") and "activation tanh" in rows["cell_1"]
+    assert "return_sequences off" in rows["layer"]
+    why = panel.findChild(QtWidgets.QLabel, "read-only:why")
+    assert why is not None and why.text().startswith("read-only")
+    assert panel.option_widgets == {}
+    panel.cards.setCurrentRow(0)  # the one cell: its form again, no read-only rows
+    settle()
+    assert "cell.units" in panel.option_widgets
+    labels = [form.itemAt(r, QtWidgets.QFormLayout.ItemRole.LabelRole) for r in range(form.rowCount())]
+    assert "cell_0" not in [item.widget().text() for item in labels if item is not None]
+
+
 def test_cards_are_not_cut_off(window):
     st = window.state
     st.add_layer("TimeDistributed", None, 1)

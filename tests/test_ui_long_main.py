@@ -582,8 +582,9 @@ def test_an_exported_picture_and_animation_of_a_long_input_show_whole_windows(lo
 
 
 def test_over_time_in_a_small_picture_keeps_its_exact_heatmaps_visible(long_window):
-    """Over time of a long input exported at 800 x 450: the strips at their least height
-    with their step axes left each exact heatmap 9 px. Where the curves' share is not
+    """Over time of a long input exported at 800 x 450 (now 800 x 420: the header takes two
+    lines at most): the strips at their least height with their step axes left each exact
+    heatmap 9 px. Where the curves' share is not
     enough either, the strips go bare (their colours only) and the heatmaps keep ~30 px;
     a larger picture has the strips' axes back. Where the rows' label "unit" would run
     past its widget's edge, it is left out (it was cut to "nit")."""
@@ -599,6 +600,10 @@ def test_over_time_in_a_small_picture_keeps_its_exact_heatmaps_visible(long_wind
     _settle()
     shown = [s for s in view.slots if s.plot.isVisible()]
     assert len(shown) == 6 and view.width() == 800 and view.height() == 450
+    for slot in shown:  # (the header's two lines at most leave the strips their axes here)
+        assert slot.strip.shown and slot.plot.vb.height() >= 25, slot.plot.vb.height()
+    fit_widget(w, view, (800, 420))
+    _settle()
     for slot in shown:
         assert slot.strip.shown and slot.strip.bare and not slot.strip.plot.getAxis("bottom").isVisible()
         assert slot.plot.vb.height() >= 25, slot.plot.vb.height()

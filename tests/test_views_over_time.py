@@ -141,7 +141,8 @@ def test_the_curves_plot_holds_the_shown_cells_curves_alone(qtbot):
         view.set_cursor(Cursor(step=2, layer=name, unit=1))
         in_plot = {key for key, curve in view.curves.items() if curve.scene() is not None}
         assert in_plot == set(trace[name].steps) & set(view.curves) == set(view._curve_keys)
-        assert {label.text for _, label in view.legend.items} == {th.symbol_html(k) for k in in_plot}
+        assert {label.text.removesuffix(" cand.") for _, label in view.legend.items} == {
+            th.symbol_html(k) for k in in_plot}
 
 
 def test_levels_do_not_change_with_the_step(view):
@@ -962,8 +963,16 @@ def test_the_header_is_whole_in_every_frame_of_a_small_animation(make_window, th
 
     render(w, tmp_path / "w.png", size=(640, 400))  # (``--screenshot``: hints and all)
     shown, height = _shown_lines(view.header)
-    assert view.header.height() < view.header.sizeHint().height()  # squeezed: the lines that fit
-    assert shown.endswith("…") and height <= view.header.height() + 0.5, shown
+    whole = QtGui.QTextDocument()  # (the size hint is two lines at most: ``max_lines``)
+    whole.setDefaultFont(view.header.label.font())
+    whole.setDocumentMargin(0)
+    whole.setHtml(view.header.text())
+    whole.setTextWidth(view.header.width())
+    assert view.header.height() < whole.size().height()  # squeezed: the lines that fit
+    # the lines that fit, ending in "…", or the short form whole (two lines at most)
+    assert shown.endswith("…") or shown.startswith("bidi backward · step t = "), shown
+    assert height <= view.header.height() + 0.5, shown
+    assert "(LSTM)" in view.header.toolTip()  # (the whole text)
     from lstmviz.ui import theme as th
 
     th.apply("dark", qapp)
@@ -1377,3 +1386,166 @@ def test_a_stack_of_cells_buttons_take_a_new_themes_size(view):
         assert big.font(1.0).pointSizeF() != before
     finally:
         view.apply_theme(th.get("dark"))
+
+
+def _lines_of(label) -> float:
+    """How many of its font's lines a QuietLabel's height holds."""
+    doc = QtGui.QTextDocument()
+    doc.setDefaultFont(label.label.font())
+    doc.setDocumentMargin(0)
+    doc.setHtml("<b>Xg</b> Xg")
+    return label.height() / doc.size().height()
+
+
+def test_a_long_inputs_header_takes_at_most_two_lines_presenting_at_1024_x_768(qapp, tmp_path):
+    """A GRU on 20,000 steps, presenting at 1024 x 768 beside the side panel: Over time's
+    header took five lines ("... exact steps 12,160–12,415 of 20,000 (top strips: the whole
+    sequence) · click a heatmap ..."), the heatmaps squeezed under it. It takes two at most:
+    its short form (the layer, the step, the unit, the sample, the exact steps), the whole
+    text in its tooltip."""
+    from pathlib import Path
+
+    from lstmviz.ui.app import dispose, make_window, render
+
+    x = np.random.default_rng(0).standard_normal((1, 20_000, 3)).astype("float32")
+    model = Path(__file__).parent / "fixtures" / "k3_gru_reset_after" / "model.keras"
+    w = make_window(str(model), theme="projector", quiet=True, inputs=x)
+    try:
+        k = next(i for i, v in enumerate(w.views) if v.title == "Over time")
+        w.tabs.setCurrentIndex(k)
+        render(w, tmp_path / "shot.png", step=12_345, size=(1024, 768))
+        header = w.views[k].header
+        assert "top strips" in header.text()  # (the whole text is still the header's)
+        assert _lines_of(header) <= 2.05, _lines_of(header)
+        shown, height = _shown_lines(header)
+        assert height <= header.height() + 0.5
+        assert "t = 12,345" in shown and "unit 0" in shown and "sample 0" in shown, shown
+        assert "top strips" in header.toolTip()
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)
+
+
+def test_a_stack_of_cells_buttons_go_under_a_narrow_header(qapp, tmp_path):
+    """RNN([GRUCell(3), SimpleRNNCell(2)]) at 800 x 600 beside the side panel: the cell
+    buttons beside Over time's header left it ~200 px, four lines. Where its short form
+    would not keep two lines beside them they stand under it: the header's two lines say
+    the layer, the cell, the step, the unit and the sample; at 1600 x 900 they stay
+    beside it."""
+    from pathlib import Path
+
+    from lstmviz.ui.app import dispose, make_window, render
+
+    model = Path(__file__).parent / "fixtures" / "k3_rnn_cells" / "model.keras"
+    w = make_window(str(model), theme="dark", quiet=True)
+    try:
+        k = next(i for i, v in enumerate(w.views) if v.title == "Over time")
+        w.tabs.setCurrentIndex(k)
+        w.state.set_cursor(layer="rnn_stacked")
+        view = w.views[k]
+        render(w, tmp_path / "shot.png", step=3, size=(800, 600))
+        header, box = view.header, view.cell_box
+        assert box.isVisible() and _lines_of(header) <= 2.05, _lines_of(header)
+        assert box.geometry().top() >= header.geometry().bottom()
+        shown, _ = _shown_lines(header)
+        assert shown.startswith("rnn_stacked cell_0") and "t = 3" in shown and "sample 0" in shown, shown
+        render(w, tmp_path / "wide.png", step=3, size=(1600, 900))
+        assert box.geometry().top() < header.geometry().bottom()  # beside it
+        assert box.geometry().left() >= header.geometry().right()
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)
+
+
+def test_a_smaller_cell_of_a_stack_says_it_lacks_the_unit_asked(view):
+    """RNN([GRUCell(3), SimpleRNNCell(2)]): the unit box counts the widest cell's units.
+    Unit 2 picked, cell_1 showed its unit 1 and its header said "unit 1" as if asked. It
+    says cell_1 has no unit 2 and shows its last; cell_0, which has it, says nothing more."""
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
+             {"class_name": "SimpleRNNCell", "config": {"units": 2}}]
+    model, trace = build([LayerSpec("RNN", {"cell": cells, "return_sequences": True})])
+    name = model.layers[0].name
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=1, layer=name, unit=2))
+    view.show_cell(1)
+    assert "unit <b>1</b> (cell_1 has no unit 2: its last)" in view.header.text()
+    np.testing.assert_array_equal(view.curves["h"].yData, trace[name].children["cell_1"].steps["h"][0, :, 1])
+    view.show_cell(0)
+    assert "unit <b>2</b> · sample" in view.header.text() and "has no unit" not in view.header.text()
+    view.show_cell(1)
+    view.set_cursor(Cursor(step=1, layer=name, unit=1))
+    assert "has no unit" not in view.header.text()
+
+
+def test_a_simplernns_curves_range_is_its_own_values_rounded(view):
+    """A SimpleRNN's h within -0.3..0.3 was drawn against 0..1 (the gates' range, kept for
+    gated cells) under "value (x0.001)" where it was smaller still: a flat line in the top
+    third. Without gates the range is the unit's values and 0, rounded out to a round step,
+    its ticks plain numbers; a GRU's keeps 0..1."""
+    from lstmviz.ui.views.over_time import _rounded_out
+
+    model, trace = build([LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True})], T=9)
+    rec = trace["simple_rnn"]
+    rec.steps["h"][..., 0] = np.linspace(-0.27, 0.21, rec.steps["h"][..., 0].size).reshape(rec.steps["h"][..., 0].shape)
+    rec.steps["h"][..., 1] *= 0.01  # unit 1: within a hundredth
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=3, layer="simple_rnn", unit=0))
+    assert view._curve_range == pytest.approx((-0.3, 0.3))
+    view.set_cursor(Cursor(step=3, layer="simple_rnn", unit=1))
+    h = rec.steps["h"][..., 1]
+    lo, hi = view._curve_range
+    assert lo <= min(0.0, float(h.min())) and hi >= max(0.0, float(h.max())) and hi - lo < 0.05
+    assert view._curve_range == _rounded_out(min(0.0, float(h.min())), max(0.0, float(h.max())))
+    assert view.curve_plot.getAxis("left").autoSIPrefixScale == 1.0  # (no "(x0.001)")
+    model, trace = build([LayerSpec("GRU", {"units": 2, "return_sequences": True})], T=9)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=3, layer="gru", unit=0))
+    assert view._curve_range[0] <= 0.0 and view._curve_range[1] >= 1.0
+
+
+@pytest.mark.parametrize("given, want", [((-0.3, 0.3), (-0.3, 0.3)), ((0.0, 0.37), (0.0, 0.4)),
+                                         ((0.0, 37.0), (0.0, 40.0)), ((0.0, 0.0), (-1.0, 1.0)),
+                                         ((-0.999, 0.998), (-1.0, 1.0)), ((0.0, 0.15), (0.0, 0.15))])
+def test_a_range_rounded_out(given, want):
+    from lstmviz.ui.views.over_time import _rounded_out
+
+    assert _rounded_out(*given) == pytest.approx(want)
+
+
+def test_a_candidates_legend_entry_says_cand(qtbot):
+    """At 1600 x 900 the curves' legend wrote GRU's candidate as h̃ alone: at the legend's
+    size the tilde sat on the h's ascender and the entry read as a second "h". A
+    candidate's entry says "cand." after its symbol (as the Cell view's chart titles), the
+    symbol alone only where the whole names would take another row."""
+    view = shown_view(qtbot, size=(1400, 800))
+    for kind, key in (("GRU", "h_tilde"), ("LSTM", "c_tilde")):
+        model, trace = build([LayerSpec(kind, {"units": 2, "return_sequences": True})])
+        name = model.layers[0].name
+        view.set_data(model, trace)
+        view.set_cursor(Cursor(step=1, layer=name))
+        QtWidgets.QApplication.processEvents()
+        texts = {sample.item: label.text for sample, label in view.legend.items}
+        assert texts[view.curves[key]] == th.symbol_html(key) + " cand.", texts[view.curves[key]]
+        assert texts[view.curves["h"]] == th.symbol_html("h")
+
+
+def test_a_header_cut_to_its_short_form_leaves_no_blank_line(qapp, tmp_path):
+    """Over time's header at two lines at most: a GRU at 800 x 600, whose whole header
+    needs three, shows its short form ("gru · step t = 0 · unit 0 · sample 0"), one line;
+    it kept two lines' height, one of them blank, above the heatmaps."""
+    from pathlib import Path
+
+    from lstmviz.ui.app import dispose, make_window, render
+
+    model = Path(__file__).parent / "fixtures" / "k3_gru_reset_after" / "model.keras"
+    w = make_window(str(model), theme="dark", quiet=True)
+    try:
+        k = next(i for i, v in enumerate(w.views) if v.title == "Over time")
+        w.tabs.setCurrentIndex(k)
+        render(w, tmp_path / "shot.png", step=0, size=(800, 600))
+        header = w.views[k].header
+        shown, height = _shown_lines(header)
+        assert shown == "gru · step t = 0 · unit 0 · sample 0", shown
+        assert header.height() <= height + 1, (header.height(), height)
+    finally:
+        dispose(w)

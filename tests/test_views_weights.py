@@ -407,9 +407,10 @@ def test_a_torch_layer_says_how_its_arrays_became_keras(make_window):
     w.tabs.setCurrentIndex(k)
     view = w.views[k]
 
-    def shown(layer):
+    def shown(layer):  # (the note: in the formula's tooltip, see the test below)
         w.state.set_cursor(layer=layer)
-        return {m.name: m.array for m in view.matrices if m.name is not None}, view.formula.text()
+        return ({m.name: m.array for m in view.matrices if m.name is not None},
+                view.formula.text() + view.formula.label.toolTip())
 
     # GRU: torch's r, z, n blocks reordered into z, r, h; bias rows b = bias_ih, b' = bias_hh
     path = fixtures / "torch_gru_1layer" / "model.pt"
@@ -442,3 +443,58 @@ def test_a_torch_layer_says_how_its_arrays_became_keras(make_window):
     assert "torch's two biases summed" in shown("lstm")[1]
     assert w.open_file(fixtures / "k3_rnn_cells" / "model.keras")
     assert "PyTorch" not in shown("rnn_lstm")[1]
+
+
+def test_a_torch_layers_note_is_one_word_beside_the_formula_its_whole_text_in_the_tooltip(make_window):
+    """At 800 x 600 the note of a PyTorch state_dict's GRU ("PyTorch nn.GRU: W =
+    weight_ih_l0ᵀ, ... torch's gate order r, z, n reordered into Keras' z, r, h; ...") took
+    a line of its own under the formula, cut to "PyTorch nn.GRU: W = weight_ih_l0ᵀ, U =…",
+    from the matrices' room. The formula ends in "· PyTorch" (and "(hover)" in the window),
+    the whole note in the formula's tooltip: the formula keeps its two lines."""
+    from pathlib import Path
+
+    from PySide6 import QtGui, QtWidgets
+
+    w = make_window((800, 600))
+    k = next(i for i, v in enumerate(w.views) if v.title == "Weights")
+    w.tabs.setCurrentIndex(k)
+    view = w.views[k]
+    assert w.open_file(Path(__file__).parent / "fixtures" / "torch_gru_1layer" / "model.pt")
+    w.state.set_cursor(layer="gru")
+    QtWidgets.QApplication.processEvents()
+    text = view.formula.text()
+    assert "<i>PyTorch</i>" in text and "weight_ih_l0" not in text
+    assert view.layout_note is not None and view.layout_note.startswith("PyTorch nn.GRU: W = weight_ih_l0")
+    tip = QtGui.QTextDocumentFragment.fromHtml(view.formula.label.toolTip()).toPlainText()
+    assert view.layout_note in tip
+    line = view.formula.line_height()
+    assert view.formula.height() <= 2 * line + 1, (view.formula.height(), line)
+    # the 3-row kernel's rows: a tick each, "0" and "2" labelled (it said "0" alone)
+    kernel = next(m for m in view.matrices if m.name == "kernel")
+    major, minor = kernel.plot.getAxis("left")._tickLevels
+    assert [t for _, t in major] == ["0", "2"] and [v for v, _ in minor] == [1.0], (major, minor)
+    w.state.set_cursor(layer="fc")  # (a Linear head: no note, no tooltip of one)
+    assert "PyTorch" not in view.formula.text() and view.formula.label.toolTip() == ""
+
+
+def test_a_small_matrixs_rows_have_a_tick_each_and_the_labels_that_fit(view):
+    """cell_1 of RNN([GRUCell(3), SimpleRNNCell(2)]) at 800 x 600: its 3-row kernel, 26 px
+    high, said "0" alone on its rows' axis (the labels were counted as if spread over the
+    axis, a font's ascent each). The labels are every k-th row whose digits stand apart
+    ("0" and "2" there), each where rows are tall enough, the first alone where none are
+    (a tick mark at every row: the test above)."""
+    from lstmviz.ui.plot_tools import _row_labels
+
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
+             {"class_name": "SimpleRNNCell", "config": {"units": 2}}]
+    model, trace = build([LayerSpec("RNN", {"cell": cells})], d=4)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer=model.layers[0].name))
+    view.show_cell(1)
+    kernel = next(m for m in view.matrices if m.name == "kernel")
+    axis = kernel.plot.getAxis("left")
+    given = [(float(i), str(i)) for i in range(3)]
+    for height, want in ((26, ["0", "2"]), (60, ["0", "1", "2"]), (12, ["0"])):
+        axis.resize(axis.width(), height)
+        labelled = _row_labels(axis, 3, given)
+        assert [t for _, t in labelled] == want, (height, labelled)

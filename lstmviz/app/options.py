@@ -14,6 +14,7 @@ from typing import Any
 
 from lstmviz.engine.activations import SUPPORTED as ACTIVATIONS
 from lstmviz.engine.cells import CELLS, kind_of
+from lstmviz.engine.layers import RNN_OPTIONS, rnn_cells
 from lstmviz.text import escape
 
 #: Layer classes the side panel can add, in menu order (label -> class, inner class).
@@ -195,6 +196,51 @@ def options_for(class_name: str, config: dict | None = None) -> list[Option]:
     if class_name == "RepeatVector":
         return [Option("n", "int", "n", TIPS["repeat_n"], minimum=1, maximum=5000)]
     return []
+
+
+#: Why the side panel shows a stack of cells without widgets to edit it.
+STACK_READ_ONLY = ("read-only: the side panel edits the options of one cell (RNN(cell), or a "
+                   "layer such as GRU); a stack of cells is shown as its file holds it. To change "
+                   "a cell, build the stack in Keras, or add a layer of that kind here.")
+
+
+def stacked_cells(class_name: str, config: dict | None) -> list[tuple[str, str]]:
+    """What the side panel says of Keras' ``RNN([GRUCell(3), SimpleRNNCell(2)])`` in place
+    of the form it cannot offer (``options_for`` has none): a row for each cell, its kind,
+    units and options (``cell_0``: ``GRU, 3 units · activation tanh, ...``), and one for
+    the layer's own options; [] for anything else, one cell included (it has its form)."""
+    config = config or {}
+    if class_name != "RNN" or options_for(class_name, config):
+        return []
+    try:
+        cells = rnn_cells(config, "rnn")
+    except Exception:  # noqa: BLE001 (a malformed config: the engine says what is wrong)
+        return []
+    if len(cells) < 2:
+        return []
+
+    def word(v) -> str:
+        if isinstance(v, bool):
+            return "on" if v else "off"
+        if isinstance(v, float):
+            return f"{v:g}"
+        return choice_text(v)
+
+    rows = []
+    for k, (kind_name, cfg) in enumerate(cells):
+        kind = CELLS[kind_name]
+        units = cfg.get("units")
+        head = f"{kind_name}, {units} unit{'' if units == 1 else 's'}" if isinstance(units, int) else kind_name
+        keys = ["activation"] + (["recurrent_activation"] if kind.gated else []) + ["use_bias"]
+        keys += [key for key, _, _ in kind.options]
+        bits = [f"{key} {word(cfg[key])}" for key in keys if key in cfg]
+        bits += [f"{key} {word(cfg[key])}" for key in ("dropout", "recurrent_dropout")
+                 if isinstance(cfg.get(key), (int, float)) and cfg[key]]
+        rows.append((f"cell_{k}", " \u00b7 ".join([head] + bits)))
+    flags = [f"{key} {word(config[key])}" for key in RNN_OPTIONS[:4] if isinstance(config.get(key), bool)]
+    if flags:
+        rows.append(("layer", " \u00b7 ".join(flags)))
+    return rows
 
 
 _RNN_DEFAULTS = {"activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True,

@@ -541,13 +541,18 @@ class QuietLabel(QtWidgets.QWidget):
     its tooltip. ``one_line``: never less than its first line (a view's header: Over time's
     at the window's least size beside the side panel was squeezed to 4 px, nothing of it
     read); a minimum of the font's, not of the width, so the window's least size stays
-    put while the width changes.
+    put while the width changes. ``max_lines``: never more than that many lines (Over
+    time's header: 4 and 5 lines at 800 x 600 beside a stack of cells' buttons, or with a
+    long input's window in the projector theme, took the heatmaps' room): a longer text
+    shows its short form, cut to those lines, the whole text in the tooltip.
     """
 
-    def __init__(self, parent=None, one_line: bool = False):
+    def __init__(self, parent=None, one_line: bool = False, max_lines: int | None = None):
         super().__init__(parent)
         self.one_line = one_line
+        self.max_lines = max_lines
         self._line: tuple = (None, 0)  # (font key, the height of one line in that font)
+        self._lines: tuple = (None, 0)  # (font key, the height of max_lines lines)
         self.label = QtWidgets.QLabel(self)
         self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.label.setWordWrap(True)
@@ -555,7 +560,8 @@ class QuietLabel(QtWidgets.QWidget):
         # centred them, the first line's top half in the holder and the rest below it
         self.label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Maximum)
-        self._height = -1
+        self._height = -1  # the height its text needs at its width
+        self._hint = -1  # and the height it asks for (``max_lines``: at most those lines)
         self._unfit = False
         self._heights: dict[tuple, int] = {}  # (width, font, text with 0 for every digit) -> height
         #: (width, font, text with one token for every number) -> the tallest it has been
@@ -657,11 +663,14 @@ class QuietLabel(QtWidgets.QWidget):
         if len(self._tallest) > 64:
             self._tallest.clear()
         self._tallest[steady] = h
-        if h != self._height:
-            self._height = h
+        hint = self._capped(h)
+        if hint < h and self._short_shown:  # (past max_lines: the short form's lines, no blank one)
+            hint = min(hint, math.ceil(self._document(self._short_shown, w).size().height()))
+        if (h, hint) != (self._height, self._hint):
+            self._height, self._hint = h, hint
             self.updateGeometry()  # the layout's pass comes later: take the height now
-            if self.height() != h:
-                self.resize(self.width(), h)
+            if self.height() != hint:
+                self.resize(self.width(), hint)
         self.label.setGeometry(0, 0, w, h)
         cut = 0 < self.height() < h
         if cut and self._short_shown:
@@ -726,7 +735,18 @@ class QuietLabel(QtWidgets.QWidget):
         return math.ceil(self._document(self._short_shown, max(1, self.width())).size().height())
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802
-        return QtCore.QSize(0, max(self._height, 0))  # the width is the layout's to give
+        return QtCore.QSize(0, max(self._hint, 0))  # the width is the layout's to give
+
+    def _capped(self, h: int) -> int:
+        """``h``, at most ``max_lines`` lines of the label's font."""
+        if not self.max_lines:
+            return h
+        font = self.label.font()
+        key, most = self._lines
+        if key != font.key():
+            most = math.ceil(self._document("<br>".join(["<b>Xg</b> Xg"] * self.max_lines), 10_000).size().height())
+            self._lines = (font.key(), most)
+        return min(h, most)
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
         if not self.one_line or not self._shown:

@@ -322,7 +322,7 @@ def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
 
 
 def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, ticks=None,
-               place=None, middle: bool = False) -> None:
+               place=None, middle: bool = False, rows: bool = False) -> None:
     """An axis of counts: whole-number ticks only (``ticks`` or ``count_ticks``) and never
     an SI scale factor in its label (pyqtgraph writes "unit (x0.001)" over a range of 1).
     ``place``: where the plot's range puts a count (``Shifted.to_range``: items drawn
@@ -334,8 +334,15 @@ def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, t
     5th, ... one (from the first; ``middle``: those kept centred among them, so that one
     left is the middle one); again when the axis is resized. The same ticks again (an
     edit that kept the steps) leave the axis as it is: pyqtgraph would draw it anew (~1
-    ms an axis)."""
+    ms an axis).
+
+    ``rows``: a vertical axis of a matrix's rows (the Weights view's): a tick mark at every
+    given tick, labels at the finest round stride whose digits stand two pixels apart
+    (half of one may stand past the axis's ends, as a row's label centred on its row): a
+    3-row kernel 26 px high at 800 x 600 said "0" alone, it says "0" and "2" with a mark
+    at 1."""
     axis._lstmviz_counts = (n, first, max_ticks, ticks, place, middle)
+    axis._lstmviz_rows = bool(rows) and ticks is not None and axis.orientation in ("left", "right")
     if not getattr(axis, "_lstmviz_refit", False):
         axis._lstmviz_refit = True
         ref = weakref.ref(axis)
@@ -474,7 +481,29 @@ def _fit_counts(axis: pg.AxisItem | None) -> None:
         axis.enableAutoSIPrefix(False)
         axis.autoSIPrefixScale, axis.labelUnitPrefix = 1.0, ""  # what the range just set (0.001, "m")
         axis._updateLabel()
+    if getattr(axis, "_lstmviz_rows", False):
+        labelled = _row_labels(axis, axis._lstmviz_counts[0], list(axis._lstmviz_counts[3]))
+        kept = {v for v, _ in labelled}
+        set_ticks(axis, [labelled, [(float(v), "") for v, _ in axis._lstmviz_counts[3] if float(v) not in kept]])
+        return
     set_ticks(axis, [ticks, []])
+
+
+def _row_labels(axis: pg.AxisItem, n: int, given: list) -> list:
+    """The row ticks of ``given`` (``count_axis(rows=True)``) labelled along vertical
+    ``axis`` of ``n`` rows at its present height: every one where a digit's height and two
+    pixels fit a row, else every k-th from the first at the finest round k (2, 3, 4, 5,
+    10, ...) whose labels stand that far apart; all before the axis has a size."""
+    length = axis.height()
+    if length <= 1 or n < 1 or len(given) < 2:
+        return [(float(v), t) for v, t in given]
+    metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+    apart = metrics.tightBoundingRect("0123456789").height() + 2  # (digits two pixels apart)
+    per = length / n * (float(given[1][0]) - float(given[0][0]))  # px between given ticks
+    for k in (1, 2, 3, 4, 5, 10, 20, 25, 50, 100, 200, 500, 1000):
+        if k * per >= apart:
+            return [(float(v), t) for v, t in given[::k]]
+    return [(float(v), t) for v, t in given[:1]]
 
 
 def counted_ticks(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, given=None,

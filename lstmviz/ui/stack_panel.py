@@ -16,12 +16,14 @@ from lstmviz.app.opening import readonly_reason
 from lstmviz.app.options import (
     ADD_WHERE,
     ADDABLE,
+    STACK_READ_ONLY,
     Option,
     add_position,
     choice_text,
     get_option,
     options_for,
     same_choice,
+    stacked_cells,
 )
 from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape
@@ -567,7 +569,9 @@ class StackPanel(QtWidgets.QWidget):
             return
         entry = st.layers[row]
         opts = options_for(entry.class_name, entry.config)
-        key = (row, entry.class_name, tuple(o.key for o in opts))
+        # a stack of cells has no form: a read-only row for each cell and the layer, and why
+        shown = stacked_cells(entry.class_name, entry.config)
+        key = (row, entry.class_name, tuple(o.key for o in opts), tuple(shown))
         if key != self._form_key:
             self._clear_form()
             for opt in opts:
@@ -576,6 +580,20 @@ class StackPanel(QtWidgets.QWidget):
                 label.setToolTip(tip(opt.tooltip))
                 self.form_layout.addRow(label, w)
                 self.option_widgets[opt.key] = w
+            for name, text in shown:
+                value = QtWidgets.QLabel(text)
+                value.setWordWrap(True)
+                value.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+                value.setToolTip(tip(STACK_READ_ONLY))
+                value.setObjectName(f"read-only:{name}")
+                self.form_layout.addRow(QtWidgets.QLabel(name), value)
+            if shown:
+                why = QtWidgets.QLabel(STACK_READ_ONLY)
+                why.setWordWrap(True)
+                why.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+                why.setObjectName("read-only:why")
+                why.setEnabled(False)  # (greyed: a note, not a value)
+                self.form_layout.addRow(why)
             self._form_key = key
         self.form_box.set_full_title(f"Selected: {entry.label()} {entry.name or ''}")
         off = disabled_options(entry.config, inner_prefix(entry.class_name))

@@ -80,6 +80,20 @@ WIDE, NARROW = 4.0, 1.5
 HEAT_STEP_TICKS, CURVE_STEP_TICKS = 8, 24
 
 
+def _rounded_out(lo: float, hi: float) -> tuple[float, float]:
+    """``lo``..``hi`` widened to the multiples of a round step (the power of ten at or
+    under its span, a tenth of that where the span is less than two of them): -0.3..0.3
+    stays, 0..0.37 is 0..0.4, 0..37 is 0..40; -1..1 where it spans nothing (a unit that
+    stays at 0)."""
+    span = hi - lo
+    if not (np.isfinite(span) and span > 0):
+        return (-1.0, 1.0)
+    step = 10.0 ** np.floor(np.log10(span))
+    if span / step < 2:  # (0..0.15: 0..0.2 in tenths, not 0..1)
+        step /= 10
+    return (round(float(np.floor(lo / step + 1e-9) * step), 12), round(float(np.ceil(hi / step - 1e-9) * step), 12))
+
+
 def _zero_aligned(left: tuple[float, float], right: tuple[float, float]) -> tuple[tuple, tuple]:
     """Two value ranges holding 0 (the left's also 1), widened as little as needed so that
     0 is at the same height on both axes (the zero line reads for both): the larger share
@@ -142,6 +156,8 @@ IMAGE_BARE = 24
 #: height (the projector theme at 1280 x 720 beside the side panel: 5 px for 8 units)
 CURVES_STRETCH = 2
 CURVES_STARVED = 1
+#: the share of a word-wrapped line's width its words fill, about (``_fit_top``)
+WRAP_SLACK = 0.8
 #: rounds of fitting the strips after a resize (``_fit_strips``)
 FIT_ROUNDS = 6
 #: a heatmap's least height; the curves' least is their title's, axis' and label's rows and
@@ -384,15 +400,22 @@ class OverTimeView(TraceView):
         self._refits = 0  # (_fit_strips)
         # its text changes at every step: no layout pass for that (QuietLabel); a long
         # header wraps, it never widens the window
-        self.header = QuietLabel(one_line=True)  # (never squeezed to nothing: a small window)
-        top = QtWidgets.QHBoxLayout()
+        # (never squeezed to nothing: a small window; never more than two lines: the
+        # heatmaps keep their room, the short form shows, the whole text in the tooltip)
+        self.header = QuietLabel(one_line=True, max_lines=2)
+        top = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.header, 1)
         # a stack of cells (Keras' RNN([GRUCell(3), SimpleRNNCell(2)])): a button for each
-        # cell beside the header, as the Weights view's (``_cell_buttons``); hidden otherwise
+        # cell beside the header, as the Weights view's (``_cell_buttons``), or under it
+        # where the header's short form would not keep its two lines beside them
+        # (``_fit_top``); hidden otherwise
         self.cell_box = CellButtons(self.show_cell)
-        top.addWidget(self.cell_box)
+        top.addWidget(self.cell_box, 0, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         lay.addLayout(top)
+        self._top = top
+        self._short_header = ""  # the header's short form, as last set (plain text)
+        self._top_fit: tuple = ()  # (its length, the buttons' width) when last fitted
         grid = QtWidgets.QGridLayout()
         grid.setSpacing(4)
         lay.addLayout(grid, 3)
@@ -441,8 +464,11 @@ class OverTimeView(TraceView):
         self.right_range: tuple = ()
         self._right_look: tuple = ()  # (the keys and theme the legend's names are for)
         self._curve_keys: tuple[str, ...] = ()  # (the records whose curves are in the plot)
+        self._candidates: set[str] = set()  # (their candidates' keys: c~, h~)
         right = self.curve_plot.getAxis("right")
         right.unlinkFromView()  # (its range: the right records' values, set by _fit_curves)
+        for side in ("left", "right"):  # "0.2", not "200" under "value (x0.001)": a
+            self.curve_plot.getAxis(side).enableAutoSIPrefix(False)  # SimpleRNN's h of +-0.4
         self.curve_twins: dict[str, StripCurveItem] = {}
         for key in self.curves:
             self.curve_twins[key] = StripCurveItem()
@@ -566,6 +592,7 @@ class OverTimeView(TraceView):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
+        self._fit_top()
         self._fit_columns()
         self._set_curves_stretch(CURVES_STRETCH)  # (the heatmaps measured again: fit_strip)
         if self.overviews is not None:
@@ -666,17 +693,28 @@ class OverTimeView(TraceView):
         veiled = (" · grey columns: masked steps (states carried over)"
                   if ref.masked_steps(s) is not None else "")
         total = getattr(self.trace, "total_steps", None)
+        exact = ""
         if total:
-            veiled += (f" · exact steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
-                       + (" (top strips: the whole sequence)" if self.overviews else ""))
-        rest = f" · unit <b>{u}</b> · sample {s + self.sample_base}{masked}{veiled}" + hint(
-            "click a heatmap to pick a step and unit")
-        # where the header is cut (a window at its least size: one line), the unit and the
-        # sample before the kind and an input step that is the step itself
+            exact = f" · exact steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
+            veiled += exact + (" (top strips: the whole sequence)" if self.overviews else "")
+        # a stack of cells: the unit box counts the widest cell's units; a smaller cell
+        # shows its last unit, and says so (it showed it as if asked)
+        fewer = f" ({ref.side} has no unit {cursor.unit}: its last)" if cells and cursor.unit > u else ""
+        data = f" · unit <b>{u}</b>{fewer} · sample {s + self.sample_base}{masked}"
+        rest = data + veiled + hint("click a heatmap to pick a step and unit")
+        # where the header is cut (a window at its least size, or past two lines), the unit
+        # and the sample before the kind and an input step that is the step itself, the
+        # long input's window without its words about the strips, no hint
         same = "" if tau == t else f" = input step {count(tau)}{order}"
+        short = f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t)}</b>{same}{data}{exact}"
         self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = input step "
-                            f"{count(tau)}{order}{rest}",
-                            short=f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t)}</b>{same}{rest}")
+                            f"{count(tau)}{order}{rest}", short=short)
+        if not self.cell_box.isHidden():  # (its length changes with a layer, a cell, the digits)
+            plain = QtGui.QTextDocumentFragment.fromHtml(short).toPlainText()
+            fit = (len(plain), self.cell_box.sizeHint().width())
+            if fit != self._top_fit:
+                self._short_header, self._top_fit = plain, fit
+                self._fit_top()
 
     def _cell_buttons(self, cells: list[CellRef]) -> None:
         """A button for each cell of a stack of cells, made when another such layer is
@@ -686,6 +724,24 @@ class OverTimeView(TraceView):
             (r.side or f"cell_{k}", f"{r.side}: {r.cell.cell_class}({r.units}), stepping through "
              + (f"cell_{k - 1}'s outputs" if k else "the layer's input"))
             for k, r in enumerate(cells)], self.theme.font(1.0))
+
+    def _fit_top(self) -> None:
+        """A stack of cells' buttons beside the header where its short form (bold, at its
+        width) takes at most about two lines of the room they leave it, else under the
+        header, whose two lines then have the page's width (at 800 x 600 beside the side
+        panel the buttons left the header 170-210 px: 4 lines, or 2 cut at its step)."""
+        box = self.cell_box
+        beside = True
+        if not box.isHidden() and self._short_header:
+            room = self.contentsRect().width() - box.sizeHint().width() - max(0, self._top.spacing())
+            font = QtGui.QFont(self.header.label.font())
+            font.setBold(True)
+            need = QtGui.QFontMetrics(font).horizontalAdvance(self._short_header)
+            beside = need <= WRAP_SLACK * 2 * room
+        want = (QtWidgets.QBoxLayout.Direction.LeftToRight if beside
+                else QtWidgets.QBoxLayout.Direction.TopToBottom)
+        if self._top.direction() != want:
+            self._top.setDirection(want)
 
     def show_cell(self, k: int) -> None:
         """Show the records of cell ``k`` of a stack of cells."""
@@ -808,6 +864,9 @@ class OverTimeView(TraceView):
             self.curve_shift.adopt(curve)
             self.legend.addItem(curve, th.symbol_html(key))
         self._curve_keys = tuple(keys)  # (the curves in the plot; the others out of its scene)
+        self._candidates = {g.key for g in ref.cell.gates if g.role == "candidate"}
+        for key in self._candidates & set(keys):
+            self.legend.set_names(self.curves[key], *self._legend_names(key, False))
         self._right_look = ()  # (the entries' names: _set_right)
         keep_pixels(self.legend)
         self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
@@ -884,7 +943,8 @@ class OverTimeView(TraceView):
         return ()
 
     def _fit_curves(self, ref: CellRef, s: int, u: int) -> None:
-        """The curves' value range: the selected unit's own values, 0..1 at least (with
+        """The curves' value range: the selected unit's own values, 0..1 at least where
+        the cell has gates (a SimpleRNN's: its values and 0, rounded out) (with
         the layer's widest cell state, a published model's +-17, every other unit's curves
         were flat lines); the same at every step of the unit. A record far wider than the
         others (``_sides``: a cell state of +-80 beside gates of 0..1) is drawn against the
@@ -894,7 +954,10 @@ class OverTimeView(TraceView):
         left = [span for key, span in spans.items() if key not in right]
         least = min((lo for lo, _ in left), default=0.0)
         most = max((hi for _, hi in left), default=1.0)
-        lo, hi = min(0.0, least), max(1.0, most)
+        if ref.cell.gated:
+            lo, hi = min(0.0, least), max(1.0, most)
+        else:  # (no gate in 0..1 to show: a SimpleRNN's h of +-0.3 was drawn against 0..1)
+            lo, hi = _rounded_out(min(0.0, least), max(0.0, most))
         if right:
             rlo = min(0.0, min(spans[k][0] for k in right))
             rhi = max(0.0, max(spans[k][1] for k in right))
@@ -910,6 +973,15 @@ class OverTimeView(TraceView):
         pad = 0.1 * (hi - lo)  # beyond the view's own padding: the band spans the plot
         self.curve_veil.show(ref.masked_steps(s),
                              QtCore.QRectF(self.offset - 0.5, lo - pad, ref.T, hi - lo + 2 * pad))
+
+    def _legend_names(self, key: str, right: bool) -> tuple[str, str]:
+        """A curve's legend entry, whole and short: a candidate's says "cand." after its
+        symbol (at the legend's size h̃'s tilde was lost on the h's ascender: it read as a
+        second h), as the Cell view's chart titles do; on the right axis "(right axis)",
+        short "→"."""
+        symbol = th.symbol_html(key)
+        name = f"{symbol} cand." if key in self._candidates else symbol
+        return (f"{name} (right axis)", f"{symbol} →") if right else (name, symbol)
 
     def _set_right(self, keys: tuple[str, ...], right: tuple, left: tuple) -> None:
         """Records ``keys`` drawn against the right axis (none: the axis hidden): the
@@ -929,9 +1001,7 @@ class OverTimeView(TraceView):
         if look != self._right_look:
             self._right_look = look
             for key in self._curve_keys:
-                symbol = th.symbol_html(key)
-                names = (f"{symbol} (right axis)", f"{symbol} →") if key in keys else (symbol, symbol)
-                self.legend.set_names(self.curves[key], *names)
+                self.legend.set_names(self.curves[key], *self._legend_names(key, key in keys))
         axis = self.curve_plot.getAxis("right")
         if not keys:
             if self.right_range:

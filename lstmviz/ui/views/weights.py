@@ -32,6 +32,15 @@ from lstmviz.ui.views._common import (
 )
 from lstmviz.ui.views.base import TraceView
 
+
+def note_head(note: str) -> str:
+    """A layout note's short form: where its arrays came from, its first word ("PyTorch
+    nn.GRU: W = weight_ih_l0ᵀ, ..." is "PyTorch"), at most 20 characters."""
+    words = note.split(":", 1)[0].split()
+    head = words[0] if words else note
+    return head if len(head) <= 20 else head[:19] + "\u2026"
+
+
 MAX_MATRICES = 4  # kernel, recurrent kernel, bias (+ an ONNX LSTM's peepholes)
 MAX_GATES = 4
 #: the rows' label of each weight, longest first (the longest seen whole is shown)
@@ -213,6 +222,9 @@ class WeightsView(TraceView):
         # its text changes with an edit (the parameter count): no layout pass of the window
         # for that (QuietLabel) unless it needs another height
         self.formula = QuietLabel()
+        #: how an opened file's arrays became the shown layer's (``Model.source``'s layer
+        #: notes: a PyTorch state_dict's), its whole text in the formula's tooltip; or None
+        self.layout_note: str | None = None
         top.addWidget(self.formula, 1)
         self.side_box = QtWidgets.QWidget()
         sb = QtWidgets.QHBoxLayout(self.side_box)
@@ -386,7 +398,7 @@ class WeightsView(TraceView):
             slot.image.setRect(QtCore.QRectF(-0.5, -0.5, cols, rows))
             slot.plot.setXRange(-0.5, cols - 0.5, padding=0)
             slot.plot.setYRange(-0.5, rows - 0.5, padding=0)
-            count_axis(slot.plot.getAxis("left"), rows, ticks=_int_ticks(rows))
+            count_axis(slot.plot.getAxis("left"), rows, ticks=_int_ticks(rows), rows=True)
             slot.columns = cols
             slot.gates_below = False
             count_axis(slot.plot.getAxis("bottom"), cols, ticks=_int_ticks(cols))
@@ -462,9 +474,14 @@ class WeightsView(TraceView):
         # order, biases summed or stacked), while the layer holds them (``Model.source``)
         notes = (self.model.source.get("layer_notes") or {}) if self.model is not None else {}
         note = notes.get(layer.name) if isinstance(notes, dict) else None
-        self.formula.setText(
-            f'<b>{markup(layer.name)}</b>{side} ({kind}) · params = <b>{formula}</b>'
-            + (f"<br>{markup(note)}" if isinstance(note, str) else ""))
+        self.layout_note = note if isinstance(note, str) else None
+        text = f'<b>{markup(layer.name)}</b>{side} ({kind}) · params = <b>{formula}</b>'
+        if self.layout_note is not None:
+            # named after the formula (its source, "PyTorch nn.GRU"), the whole of it in the
+            # tooltip: on a line of its own it took the matrices' room at 800 x 600
+            text += f" · <i>{markup(note_head(self.layout_note))}</i>" + hint("(hover)", " ")
+        self.formula.setText(text)
+        self.formula.label.setToolTip(f"{text}<br>{text_tip(self.layout_note)}" if self.layout_note else "")
         self._fit_formula()
         self.hover_label.setText(hint("hover a weight to read it", ""))
 
