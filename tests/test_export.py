@@ -982,3 +982,19 @@ def test_a_cell_screenshot_at_800x600_is_the_window_at_rest_with_its_header(qapp
             assert title.geometry().top() >= header.geometry().bottom()
     finally:
         dispose(window)
+
+
+@pytest.mark.parametrize("view", ["window", "cell"])
+def test_an_svg_below_the_layouts_least_size_is_said_at_the_size_asked(tmp_path, view):
+    """``--export-svg OUT --size 400x300`` where the layout cannot be that small: the picture
+    of the smallest layout of that shape, said at 400 x 300 as a PNG is scaled (it was 714 x
+    536 for the window, and 576 wide over a viewBox 550 wide for the Cell view)."""
+    from lstmviz.ui.app import export_from_cli
+
+    out = tmp_path / "v.svg"
+    assert export_from_cli(None, out, "svg", view=view, size=(400, 300)) == 0
+    root = ET.parse(out).getroot()
+    w, h = (float(root.get(k).removesuffix("px")) for k in ("width", "height"))
+    assert w <= 400 and h <= 300 and (w == 400 or h == 300)
+    _, _, vw, vh = (float(v) for v in root.get("viewBox").split())
+    assert vw > 400 and abs(vw * h / vh - w) <= 1.0  # (the same shape: no letterbox but a pixel)

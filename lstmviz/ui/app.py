@@ -619,7 +619,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
             if kind == "png":
                 save_png(widget, out, scale * shrink)
             else:
-                save_svg(widget, out)
+                save_svg(widget, out, shrink)
         else:
             frames = None
             if steps is not None:

@@ -587,13 +587,18 @@ def _svg_painted(widget, title: str, dpi: int, prefix: str = "") -> str:
     return text
 
 
-def svg_bytes(widget, title: str = "lstmviz") -> bytes:
-    w, h = widget.width(), widget.height()
+def svg_bytes(widget, title: str = "lstmviz", scale: float = 1.0) -> bytes:
+    """``widget`` as an SVG file's bytes; its size ``scale`` x the widget's (``--size`` below
+    what the layout can take: the picture of the smallest layout of that shape, said at the
+    size asked for, as a PNG is scaled: ``fit_widget``)."""
     with exported(), symbols_as_shapes(widget):
+        # (the size painted: without the mouse's hints a view may be laid out narrower)
+        w, h = widget.width(), widget.height()
         text = _svg_painted(widget, title, widget.logicalDpiX())
-    # QSvgGenerator gives the size in mm; say it in px, the widget's own size
-    text = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"', rf'\1 width="{w}px"', text, count=1)
-    text = re.sub(r'(<svg\b[^>]*?)\sheight="[^"]*"', rf'\1 height="{h}px"', text, count=1)
+    # QSvgGenerator gives the size in mm; say it in px, the widget's own size (scaled)
+    sw, sh = (max(1, round(v * float(scale))) for v in (w, h))  # (whole pixels, as a PNG's)
+    text = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"', rf'\1 width="{sw}px"', text, count=1)
+    text = re.sub(r'(<svg\b[^>]*?)\sheight="[^"]*"', rf'\1 height="{sh}px"', text, count=1)
     text = svg_thin_lines(text)
     text = svg_crisp_images(text)
     families: dict[str, str] = {}
@@ -602,8 +607,8 @@ def svg_bytes(widget, title: str = "lstmviz") -> bytes:
     return text.encode("utf-8")
 
 
-def save_svg(widget, path) -> Path:
-    return write_atomic(path, svg_bytes(widget))
+def save_svg(widget, path, scale: float = 1.0) -> Path:
+    return write_atomic(path, svg_bytes(widget, scale=scale))
 
 
 def copy_to_clipboard(widget, scale: float = 1.0) -> QtGui.QPixmap:
