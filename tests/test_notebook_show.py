@@ -430,3 +430,28 @@ def test_an_unknown_theme_is_refused_before_the_display_is_looked_at(monkeypatch
     with pytest.raises(LstmvizError, match="no display"):  # (a theme it has: on to the display)
         lstmviz.show(str(CASE / "model.keras"), theme="projector", block=False)
     assert nb.OPEN_WINDOWS == []
+
+
+# -- a window presented and disposed, then a picture: no widget left to the collector -------
+def test_qts_list_of_every_widget_is_read_with_the_collector_held(monkeypatch):
+    """Restyling reads QApplication.allWidgets() with the garbage collector held: PySide
+    makes a Python object per widget while it reads the list, and a collection set off by
+    them deleted a widget further down the list (a closed window's pyqtgraph menu, in a
+    reference cycle), which PySide then read: a segfault in lstmviz.picture after
+    tests/test_presentation.py had run in the same process."""
+    import gc
+
+    from lstmviz.ui import theme as th
+
+    real = QtWidgets.QApplication.allWidgets
+    collector_on = []
+
+    def all_widgets():
+        collector_on.append(gc.isenabled())
+        return real()
+
+    monkeypatch.setattr(QtWidgets.QApplication, "allWidgets", staticmethod(all_widgets))
+    assert gc.isenabled()
+    th.apply("dark", QtWidgets.QApplication.instance())
+    assert collector_on and not any(collector_on)
+    assert gc.isenabled()
