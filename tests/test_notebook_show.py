@@ -455,3 +455,52 @@ def test_qts_list_of_every_widget_is_read_with_the_collector_held(monkeypatch):
     th.apply("dark", QtWidgets.QApplication.instance())
     assert collector_on and not any(collector_on)
     assert gc.isenabled()
+
+
+PRESENTED_THEN_PICTURED = """
+import gc, sys
+import shiboken6
+from PySide6 import QtWidgets
+import lstmviz
+from lstmviz.ui.app import _app, dispose, make_window
+
+app = _app(offscreen=True)
+window = make_window(sys.argv[1], "dark", quiet=True)
+window.resize(1280, 720)
+window.show()
+window.presenter.fullscreen = False
+window.presenter.enter()  # F5
+app.processEvents()
+window.presenter.leave()
+scenes = [v.scene() for v in window.findChildren(QtWidgets.QGraphicsView) if v.scene() is not None]
+menus = [m for s in scenes for it in s.items() for m in (getattr(it, "ctrlMenu", None), getattr(it, "menu", None))
+         if isinstance(m, QtWidgets.QMenu)]
+assert menus, "the window's plots have pyqtgraph menus"
+dispose(window)
+del window, scenes
+left = [m for m in menus if shiboken6.isValid(m)]
+assert not left, f"{len(left)} of the window's {len(menus)} plot menus outlived it"
+del menus, left
+gc.collect()
+pic = lstmviz.picture(sys.argv[1], view="cell", size=(600, 400))
+print(pic.width, pic.height)
+"""
+
+
+def test_a_picture_after_a_presented_window_was_disposed():
+    """A notebook user shows a window, presents it (F5), closes it and asks for a picture:
+    the window's pyqtgraph menus (a plot's "Plot Options", a ViewBox's menu: widgets
+    without a parent, owned by Python) are deleted with it, not left alive in reference
+    cycles for a later collection to delete in the middle of Qt's list of every widget
+    (a segfault). In a child process, so that a crash fails this test only."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "PYTHONPATH": os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH")) if p)}
+    run = subprocess.run([sys.executable, "-X", "faulthandler", "-c", PRESENTED_THEN_PICTURED, str(DEMO)],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.split() == ["600", "400"]
