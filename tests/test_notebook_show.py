@@ -464,3 +464,77 @@ def test_an_unknown_theme_is_refused_before_the_display_is_looked_at(monkeypatch
     with pytest.raises(LstmvizError, match="no display"):  # (a theme it has: on to the display)
         lstmviz.show(str(CASE / "model.keras"), theme="projector", block=False)
     assert nb.OPEN_WINDOWS == []
+
+
+# -- a window presented and disposed, then a picture: no widget left to the collector -------
+def test_qts_list_of_every_widget_is_read_with_the_collector_held(monkeypatch):
+    """Restyling reads QApplication.allWidgets() with the garbage collector held: PySide
+    makes a Python object per widget while it reads the list, and a collection set off by
+    them deleted a widget further down the list (a closed window's pyqtgraph menu, in a
+    reference cycle), which PySide then read: a segfault in lstmviz.picture after
+    tests/test_presentation.py had run in the same process."""
+    import gc
+
+    from lstmviz.ui import theme as th
+
+    real = QtWidgets.QApplication.allWidgets
+    collector_on = []
+
+    def all_widgets():
+        collector_on.append(gc.isenabled())
+        return real()
+
+    monkeypatch.setattr(QtWidgets.QApplication, "allWidgets", staticmethod(all_widgets))
+    assert gc.isenabled()
+    th.apply("dark", QtWidgets.QApplication.instance())
+    assert collector_on and not any(collector_on)
+    assert gc.isenabled()
+
+
+PRESENTED_THEN_PICTURED = """
+import gc, sys
+import shiboken6
+from PySide6 import QtWidgets
+import lstmviz
+from lstmviz.ui.app import _app, dispose, make_window
+
+app = _app(offscreen=True)
+window = make_window(sys.argv[1], "dark", quiet=True)
+window.resize(1280, 720)
+window.show()
+window.presenter.fullscreen = False
+window.presenter.enter()  # F5
+app.processEvents()
+window.presenter.leave()
+scenes = [v.scene() for v in window.findChildren(QtWidgets.QGraphicsView) if v.scene() is not None]
+menus = [m for s in scenes for it in s.items() for m in (getattr(it, "ctrlMenu", None), getattr(it, "menu", None))
+         if isinstance(m, QtWidgets.QMenu)]
+assert menus, "the window's plots have pyqtgraph menus"
+dispose(window)
+del window, scenes
+left = [m for m in menus if shiboken6.isValid(m)]
+assert not left, f"{len(left)} of the window's {len(menus)} plot menus outlived it"
+del menus, left
+gc.collect()
+pic = lstmviz.picture(sys.argv[1], view="cell", size=(600, 400))
+print(pic.width, pic.height)
+"""
+
+
+def test_a_picture_after_a_presented_window_was_disposed():
+    """A notebook user shows a window, presents it (F5), closes it and asks for a picture:
+    the window's pyqtgraph menus (a plot's "Plot Options", a ViewBox's menu: widgets
+    without a parent, owned by Python) are deleted with it, not left alive in reference
+    cycles for a later collection to delete in the middle of Qt's list of every widget
+    (a segfault). In a child process, so that a crash fails this test only."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "PYTHONPATH": os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH")) if p)}
+    run = subprocess.run([sys.executable, "-X", "faulthandler", "-c", PRESENTED_THEN_PICTURED, str(DEMO)],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.split() == ["600", "400"]

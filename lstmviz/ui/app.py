@@ -347,12 +347,43 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
     return window
 
 
+def adopt_menus(window) -> None:
+    """Make the parentless widgets pyqtgraph gives the window's plots (a PlotItem's "Plot
+    Options" menu, a ViewBox's menu, an export dialog) children of ``window``, so that Qt
+    deletes them with it. Left to Python, they outlived the window in reference cycles,
+    alive in Qt's list of every widget, until a garbage collection deleted them at whatever
+    moment it ran: one set off while PySide read that list (``theme.widgets_held``) left
+    it a deleted widget, a segfault in ``lstmviz.picture`` after a presented window was
+    disposed. The collector is held while the scenes' items are read, for the same reason."""
+    import gc
+
+    import shiboken6
+    from PySide6 import QtWidgets
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for view in window.findChildren(QtWidgets.QGraphicsView):
+            scene = view.scene()
+            for obj in ([scene, *scene.items()] if scene is not None else []):
+                for value in list(getattr(obj, "__dict__", {}).values()):
+                    if (isinstance(value, QtWidgets.QWidget) and value is not window
+                            and shiboken6.isValid(value) and value.parent() is None
+                            and shiboken6.ownedByPython(value)):
+                        value.setParent(window, value.windowFlags())
+    finally:
+        if was:
+            gc.enable()
+
+
 def dispose(window) -> None:
     """Close and delete a window now (not at interpreter exit, where PySide6 and
-    pyqtgraph tear down in an order that can crash)."""
+    pyqtgraph tear down in an order that can crash), and with it the widgets pyqtgraph
+    made for its plots without a parent (``adopt_menus``)."""
     from PySide6 import QtCore, QtWidgets
 
     window.close()
+    adopt_menus(window)
     window.deleteLater()
     app = QtWidgets.QApplication.instance()
     if app is not None:

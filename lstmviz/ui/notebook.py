@@ -179,6 +179,9 @@ def _on_close(window, then):
 def _dispose_later(window) -> None:
     if window in OPEN_WINDOWS:
         OPEN_WINDOWS.remove(window)
+        from lstmviz.ui.app import adopt_menus
+
+        adopt_menus(window)  # (its plots' menus deleted with it, not by a later collection)
         window.deleteLater()
 
 

@@ -238,12 +238,18 @@ def widgets_held():
     """Restyling the application walks every widget while Python code runs in their event
     handlers; a garbage collection at that moment can delete a Python-owned widget under
     Qt's walk (a segfault seen in app.setFont). Collect first, then hold the collector
-    (no collection before there is any widget: at start-up, nothing it could delete)."""
-    if QtWidgets.QApplication.instance() is not None and QtWidgets.QApplication.allWidgets():
-        gc.collect()
+    (no collection before there is any widget: at start-up, nothing it could delete).
+
+    The collector is held before Qt's list of every widget is read, too: PySide turns
+    that list into Python objects one by one, and a collection set off by those new
+    objects could delete a widget further down the list (a Python-owned pyqtgraph menu of
+    a closed window, in a reference cycle), whose pointer PySide then read (a segfault in
+    ``lstmviz.picture`` after a presented window was disposed)."""
     was = gc.isenabled()
     gc.disable()
     try:
+        if QtWidgets.QApplication.instance() is not None and QtWidgets.QApplication.allWidgets():
+            gc.collect()
         yield
     finally:
         if was:
