@@ -998,23 +998,17 @@ def test_a_level_of_bidirectional_halves_is_named_by_its_side_where_the_names_do
     the view's 530 and left the cells 220. Where the names take more than a third of the
     room, a level of halves says its side ("◀ bwd"; each block keeps its name over it), a
     short level its whole names; wide enough, every name whole again."""
-    from PySide6 import QtWidgets
     from test_app_unrolled import encoder_into_bidirectional
 
     model = encoder_into_bidirectional("LSTM", True)
     xs = _random_inputs(model)
     view.set_data(model, model.trace(xs), inputs=xs)
     view.show()
-    axis = view.plot.getAxis("left")
     fwd, bwd = row(view, "decoder/forward"), row(view, "decoder/backward")
     inputs = min(r.y for r in view.rows)
 
     def names(width):
-        view.resize(width, 420)
-        qtbot.waitUntil(lambda: abs(view.width() - width) <= 1)
-        for _ in range(3):
-            QtWidgets.QApplication.processEvents()
-        return {y: text for y, text in axis._tickLevels[0]}
+        return _row_names_at(view, qtbot, width, 420)
 
     narrow = names(560)
     assert narrow[bwd.y] == "◀ bwd" and narrow[fwd.y] == "▶ fwd"
@@ -1029,13 +1023,22 @@ def test_a_level_of_bidirectional_halves_is_named_by_its_side_where_the_names_do
     assert wide[fwd.y] == "encoder ▶ fwd  [0] · decoder ▶ fwd  [0]"
 
 
+def _row_names_at(view, qtbot, width, height):
+    """The Unrolled view's row names (left axis ticks by y) once it is ``width`` x ``height``."""
+    from PySide6 import QtWidgets
+
+    view.resize(width, height)
+    qtbot.waitUntil(lambda: abs(view.width() - width) <= 1)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    return {y: text for y, text in view.plot.getAxis("left")._tickLevels[0]}
+
+
 def test_a_level_cut_to_its_first_name_says_more_rows_and_explains_them(view, qtbot):
     """A seq2seq's two inputs on one level, at 1024 x 768: the axis read 'encoder_input +1',
     which nothing explained (a student read a shifted row, or one more step). It now reads
     'encoder_input (+1 more)', the legend says what the others are, and the axis' tooltip
     names every row whole; wide enough, the whole names and no such note."""
-    from PySide6 import QtWidgets
-
     model, trace, xs = _load("k3_seq2seq_lstm")
     view.set_data(model, trace, inputs=xs)
     view.set_cursor(Cursor(layer="encoder"))
@@ -1044,11 +1047,7 @@ def test_a_level_cut_to_its_first_name_says_more_rows_and_explains_them(view, qt
     inputs = row(view, "input").y
 
     def names(width):
-        view.resize(width, 560)
-        qtbot.waitUntil(lambda: abs(view.width() - width) <= 1)
-        for _ in range(3):
-            QtWidgets.QApplication.processEvents()
-        return {y: text for y, text in axis._tickLevels[0]}
+        return _row_names_at(view, qtbot, width, 560)
 
     narrow = names(560)
     assert narrow[inputs] == "encoder_input (+1 more)", narrow
