@@ -47,6 +47,7 @@ from lstmviz.ui.labels import (
     set_if_changed,
     text_tip,
 )
+from lstmviz.ui.later import later
 from lstmviz.ui.paint_once import OnePaint
 from lstmviz.ui.player import Player
 from lstmviz.ui.stack_panel import StackPanel
@@ -1306,7 +1307,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def event(self, event) -> bool:
         done = super().event(event)
         if event.type() == QtCore.QEvent.Type.LayoutRequest and getattr(self, "_asked", None) is not None:
-            QtCore.QTimer.singleShot(0, self, self._ask_again)  # (a least size that may have come down)
+            later(self, type(self)._ask_again)  # (a least size that may have come down)
         return done
 
     def resizeEvent(self, event):
@@ -1319,7 +1320,7 @@ class MainWindow(QtWidgets.QMainWindow):
             else:
                 # (once the layouts this size asks for have run: the views' least sizes then
                 # follow their new room, and the window grew with them)
-                QtCore.QTimer.singleShot(0, self, self._ask_again)
+                later(self, type(self)._ask_again)
         if not getattr(self, "_sized", False) and self.width() > 0:
             self._sized = True
             side = max(self.side.minimumWidth(), int(self.width() * 0.26))

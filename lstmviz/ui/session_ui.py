@@ -29,6 +29,7 @@ from lstmviz.app import session as ses
 from lstmviz.errors import LstmvizError
 from lstmviz.text import file_label, safe_text
 from lstmviz.ui.labels import plain_box
+from lstmviz.ui.later import later
 
 log = logging.getLogger("lstmviz")
 AUTOSAVE_MS = 30_000
@@ -594,7 +595,7 @@ class SessionManager(QtCore.QObject):
         try:
             if obj is self.window and event.type() == QtCore.QEvent.Type.Show and not self._shown:
                 self._shown = True
-                QtCore.QTimer.singleShot(0, self, self._started)  # not after the window is gone
+                later(self, type(self)._started)  # not after the window is gone
             elif obj is self.window and event.type() == QtCore.QEvent.Type.Close:
                 if not self.may_close():
                     event.ignore()

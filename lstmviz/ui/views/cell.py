@@ -37,6 +37,7 @@ from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import ShortCheckBox, text_tip
+from lstmviz.ui.later import later
 from lstmviz.ui.plot_tools import counted_ticks
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
@@ -775,7 +776,7 @@ class CellView(TraceView):
             # written out at 800 x 600 presenting); the rows are fitted after it)
             if not self._fit_pending:
                 self._fit_pending = True
-                QtCore.QTimer.singleShot(0, self, self._fit_rows_later)
+                later(self, type(self)._fit_rows_later)
             return
         n = sum(not slot.isHidden() for slot in self._slot_of.values())
         m = self.layout().contentsMargins()
@@ -875,7 +876,7 @@ class CellView(TraceView):
         next turn of the event loop (once for all that moved)."""
         if not self._ticks_pending:
             self._ticks_pending = True
-            QtCore.QTimer.singleShot(0, self, self._same_ticks)
+            later(self, type(self)._same_ticks)
 
     def _same_ticks(self) -> None:
         """Charts of as many bars tick their count axes alike: the ticks that fit the
@@ -1473,7 +1474,7 @@ class CellView(TraceView):
             self._height_cache = (hkey, need, max(0, min(least, room)), most)
             if first is not None and first + 4 > self._height_cache[2]:
                 bottom = int(first) + 4
-                QtCore.QTimer.singleShot(0, self, lambda: self._bring_into_sight(bottom))
+                later(self, lambda view: view._bring_into_sight(bottom))
         self.eq_scroll.setMinimumHeight(self._height_cache[2])
         # (held to that where the charts would have less than PLOT_READABLE: what the
         # layout has to spare then goes to the charts)
@@ -1558,7 +1559,7 @@ class CellView(TraceView):
         key = (row, width)
         if key != self._masked_in_sight:
             self._masked_in_sight = key
-            QtCore.QTimer.singleShot(0, self, lambda: self._show_row(row))
+            later(self, lambda view: view._show_row(row))
 
     def _drop_sliver(self) -> None:
         """A row of the equations that the viewport's bottom edge cuts to less than a line
@@ -1676,7 +1677,7 @@ class CellView(TraceView):
         elif (event.type() == QtCore.QEvent.Type.Resize and self._masked_in_sight is not None
               and obj is self.eq_scroll.viewport()):  # (a lower room: the rows again in sight)
             row = self._masked_in_sight[0]
-            QtCore.QTimer.singleShot(0, self, lambda: self._show_row(row))
+            later(self, lambda view: view._show_row(row))
         if event.type() == QtCore.QEvent.Type.Resize and obj is self.eq_scroll.viewport():
             self._drop_sliver()
         return False

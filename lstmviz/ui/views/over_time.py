@@ -26,6 +26,7 @@ from lstmviz.engine.cells import CELLS
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
+from lstmviz.ui.later import later
 from lstmviz.ui.plot_tools import (
     ColorBar,
     NanKey,
@@ -487,7 +488,7 @@ class OverTimeView(TraceView):
         # (the curves' least after the layout pass the legend's new rows came in: set inside it,
         # the plot's view kept its old height)
         self.curve_plot.vb.sigResized.connect(
-            lambda *_: (QtCore.QTimer.singleShot(0, self, self._fit_curves_least), self._fit_curves_label()))
+            lambda *_: (later(self, type(self)._fit_curves_least), self._fit_curves_label()))
         self.images: dict[str, pg.ImageItem] = {}
         self.colorbars: dict[str, pg.ColorBarItem] = {}
         self.cursor_lines: list[StepLine] = []
@@ -599,7 +600,7 @@ class OverTimeView(TraceView):
             # and fitted again once laid out: a heatmap whose height the new size leaves as
             # it was (none at both sizes) sends no resize, and kept the curves' full share
             self._refits = FIT_ROUNDS
-            QtCore.QTimer.singleShot(0, self, self._fit_strips)
+            later(self, type(self)._fit_strips)
 
     def _fit_strips(self) -> None:
         """Fit every strip, and again after the next layout while that changed something
@@ -610,7 +611,7 @@ class OverTimeView(TraceView):
                 changed = slot.fit_strip() or changed
         if changed and self._refits > 0:
             self._refits -= 1
-            QtCore.QTimer.singleShot(0, self, self._fit_strips)
+            later(self, type(self)._fit_strips)
 
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
         self.model, self.trace = model, trace
