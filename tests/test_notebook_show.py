@@ -485,10 +485,18 @@ def test_qts_list_of_every_widget_is_read_with_the_collector_held(monkeypatch):
         return real()
 
     monkeypatch.setattr(QtWidgets.QApplication, "allWidgets", staticmethod(all_widgets))
-    assert gc.isenabled()
-    th.apply("dark", QtWidgets.QApplication.instance())
-    assert collector_on and not any(collector_on)
-    assert gc.isenabled()
+    # (automatic collection on, as in a notebook; off in a process that ran the app's own
+    # loop, ``collect_on_gui_thread``, as a test before this one in the same worker may have)
+    was = gc.isenabled()
+    try:
+        for on in (True, False):
+            (gc.enable if on else gc.disable)()
+            collector_on.clear()
+            th.apply("dark", QtWidgets.QApplication.instance())
+            assert collector_on and not any(collector_on)
+            assert gc.isenabled() is on  # (given back as it was)
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 PRESENTED_THEN_PICTURED = """
