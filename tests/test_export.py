@@ -74,6 +74,27 @@ def test_png_scale_out_of_range(window, tmp_path):
         ex.save_png(window, tmp_path / "a.png", 50)
 
 
+def _svg_drawn(path, size, fill) -> np.ndarray:
+    """The SVG file at ``path`` drawn by Qt's SVG renderer on an image of ``size`` filled
+    with ``fill``, as an (h, w, channels) array."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    img = QtGui.QImage(size, QtGui.QImage.Format.Format_RGB32)
+    img.fill(fill)
+    painter = QtGui.QPainter(img)
+    QSvgRenderer(str(path)).render(painter)
+    painter.end()
+    return ex.image_to_array(img)
+
+
+def _svg_and_screen(path, widget) -> tuple[np.ndarray, np.ndarray]:
+    """``widget``'s SVG at ``path`` drawn on its window colour, and the widget on screen,
+    both as grey levels (h, w) to compare."""
+    drawn = _svg_drawn(path, widget.size(), widget.palette().color(QtGui.QPalette.ColorRole.Window))
+    screen = ex.image_to_array(widget.grab().toImage())
+    return drawn.astype(float).mean(axis=2), screen.astype(float).mean(axis=2)
+
+
 @pytest.mark.parametrize("target", ["view", "cell", "window"])
 def test_svg_parses_and_has_the_widget_size(window, tmp_path, target):
     widget = ex.target_widget(window, target)
@@ -91,8 +112,6 @@ def test_an_svg_draws_its_texts_at_the_screens_size(window, tmp_path, view):
     (Qt converted the fonts' point sizes at QSvgGenerator's 72 dpi while the layout had
     placed them at the screen's 96), so a header's bold and plain runs stood apart and the
     equations' subscripts floated. The SVG drawn by an SVG renderer is the view on screen."""
-    from PySide6.QtSvg import QSvgRenderer
-
     window.state.set_cursor(step=2)
     widget = ex.target_widget(window, view)
     QtWidgets.QApplication.processEvents()
@@ -100,14 +119,7 @@ def test_an_svg_draws_its_texts_at_the_screens_size(window, tmp_path, view):
     sizes = {float(v) for v in __import__("re").findall(r'font-size="([0-9.]+)"', out.read_text())}
     px = QtWidgets.QApplication.font().pointSizeF() * widget.logicalDpiY() / 72
     assert any(abs(v - px) < 0.01 for v in sizes), (sorted(sizes), px)  # the app's font, in px
-    renderer = QSvgRenderer(str(out))
-    img = QtGui.QImage(widget.size(), QtGui.QImage.Format.Format_RGB32)
-    img.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
-    painter = QtGui.QPainter(img)
-    renderer.render(painter)
-    painter.end()
-    drawn = ex.image_to_array(img).astype(float).mean(axis=2)
-    screen = ex.image_to_array(widget.grab().toImage()).astype(float).mean(axis=2)
+    drawn, screen = _svg_and_screen(out, widget)
     assert drawn.shape == screen.shape
     assert (np.abs(drawn - screen) > 64).mean() < 0.03  # (the texts at 72 dpi: 0.09 of the pixels)
 
@@ -118,21 +130,12 @@ def test_an_svg_of_the_unrolled_view_draws_its_arrow_heads(window, tmp_path):
     came out as the whole atlas squeezed into each head's 12 px square, QSvgGenerator
     ignoring the fragment's source rectangle: specks, not arrows. They are drawn as shapes
     now: where each head stands, the SVG drawn by an SVG renderer is the view on screen."""
-    from PySide6.QtSvg import QSvgRenderer
-
     window.state.set_cursor(step=2)
     widget = ex.target_widget(window, "unrolled")
     QtWidgets.QApplication.processEvents()
     view = window.views[0]
     out = ex.save_svg(widget, tmp_path / "a.svg")
-    renderer = QSvgRenderer(str(out))
-    img = QtGui.QImage(widget.size(), QtGui.QImage.Format.Format_RGB32)
-    img.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
-    painter = QtGui.QPainter(img)
-    renderer.render(painter)
-    painter.end()
-    drawn = ex.image_to_array(img).astype(float).mean(axis=2)
-    screen = ex.image_to_array(widget.grab().toImage()).astype(float).mean(axis=2)
+    drawn, screen = _svg_and_screen(out, widget)
     gv = view.glw
     heads = view.heads
     spots = heads.points()
@@ -177,8 +180,6 @@ def test_an_svg_draws_its_lines_as_thin_where_svg_2s_vector_effect_is_unknown(wi
     and Typst's SVG) ignore: there the 3 px cursor box was a black slab 300 px wide over
     the Unrolled view, Over time's zero line a grey band. The SVG now holds those lines in
     the picture's own pixels: drawn without that property, it is the view on screen."""
-    from PySide6.QtSvg import QSvgRenderer
-
     window.state.set_cursor(step=2)
     widget = ex.target_widget(window, view)
     QtWidgets.QApplication.processEvents()
@@ -186,14 +187,7 @@ def test_an_svg_draws_its_lines_as_thin_where_svg_2s_vector_effect_is_unknown(wi
     # (an SVG 1.1 renderer: the property unknown)
     plain = tmp_path / "plain.svg"
     plain.write_text(text.replace('vector-effect="non-scaling-stroke"', ""))
-    renderer = QSvgRenderer(str(plain))
-    img = QtGui.QImage(widget.size(), QtGui.QImage.Format.Format_RGB32)
-    img.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
-    painter = QtGui.QPainter(img)
-    renderer.render(painter)
-    painter.end()
-    drawn = ex.image_to_array(img).astype(float).mean(axis=2)
-    screen = ex.image_to_array(widget.grab().toImage()).astype(float).mean(axis=2)
+    drawn, screen = _svg_and_screen(plain, widget)
     assert (np.abs(drawn - screen) > 64).mean() < 0.03
 
 
@@ -330,18 +324,11 @@ def test_a_whole_window_svg_draws_the_menu_bars_texts(window, tmp_path):
     after its items, clipped to the room they leave, and the SVG generator does not clip,
     so the fill covered 'File', 'Edit', ... The menu bar drawn from the SVG is the one on
     screen, its texts in it."""
-    from PySide6.QtSvg import QSvgRenderer
-
     QtWidgets.QApplication.processEvents()
     out = ex.save_svg(window, tmp_path / "w.svg")
     bar = window.menuBar().geometry()
-    renderer = QSvgRenderer(str(out))
-    img = QtGui.QImage(window.size(), QtGui.QImage.Format.Format_RGB32)
-    img.fill(QtGui.QColor("magenta"))
-    painter = QtGui.QPainter(img)
-    renderer.render(painter)
-    painter.end()
-    drawn = ex.image_to_array(img)[bar.top():bar.bottom() + 1, bar.left():bar.right() + 1].astype(float)
+    drawn = _svg_drawn(out, window.size(), QtGui.QColor("magenta"))
+    drawn = drawn[bar.top():bar.bottom() + 1, bar.left():bar.right() + 1].astype(float)
     screen = ex.image_to_array(window.menuBar().grab().toImage()).astype(float)
     assert drawn.shape == screen.shape
     back = np.asarray(window.menuBar().palette().color(QtGui.QPalette.ColorRole.Window).getRgb()[:3], float)

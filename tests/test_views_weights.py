@@ -420,13 +420,15 @@ def test_a_torch_layer_says_how_its_arrays_became_keras(make_window):
     assert ("PyTorch nn.GRU: W = weight_ih_l0ᵀ, U = weight_hh_l0ᵀ, torch's gate order r, z, n reordered "
             "into Keras' z, r, h; bias rows: b = bias_ih_l0, b' = bias_hh_l0 (reordered the same way)") in text
     u = view.units
-    torch_blocks = dict(zip("rzn", np.split(sd["gru.weight_ih_l0"], 3)))
+    def torch_blocks(key):  # torch's r, z, n thirds of an array, by letter
+        return dict(zip("rzn", np.split(sd[key], 3)))
+
+    kernel, bias_ih, bias_hh = (torch_blocks(f"gru.{k}_l0") for k in ("weight_ih", "bias_ih", "bias_hh"))
     for g, letter in enumerate("zrn"):
-        np.testing.assert_array_equal(arrays["kernel"][:, g * u:(g + 1) * u], torch_blocks[letter].T)
-        np.testing.assert_array_equal(arrays["bias"][0, g * u:(g + 1) * u],
-                                      dict(zip("rzn", np.split(sd["gru.bias_ih_l0"], 3)))[letter])
-        np.testing.assert_array_equal(arrays["bias"][1, g * u:(g + 1) * u],
-                                      dict(zip("rzn", np.split(sd["gru.bias_hh_l0"], 3)))[letter])
+        cols = slice(g * u, (g + 1) * u)
+        np.testing.assert_array_equal(arrays["kernel"][:, cols], kernel[letter].T)
+        np.testing.assert_array_equal(arrays["bias"][0, cols], bias_ih[letter])
+        np.testing.assert_array_equal(arrays["bias"][1, cols], bias_hh[letter])
     # LSTM: the same gate order (g is c), one bias: the two summed
     path = fixtures / "torch_lstm_1layer" / "model.pt"
     sd = load_torch_object(path)[0]
