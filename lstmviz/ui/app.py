@@ -355,14 +355,12 @@ def adopt_menus(window) -> None:
     moment it ran: one set off while PySide read that list (``theme.widgets_held``) left
     it a deleted widget, a segfault in ``lstmviz.picture`` after a presented window was
     disposed. The collector is held while the scenes' items are read, for the same reason."""
-    import gc
-
     import shiboken6
     from PySide6 import QtWidgets
 
-    was = gc.isenabled()
-    gc.disable()
-    try:
+    from lstmviz.ui.theme import collector_held
+
+    with collector_held():
         for view in window.findChildren(QtWidgets.QGraphicsView):
             scene = view.scene()
             for obj in ([scene, *scene.items()] if scene is not None else []):
@@ -371,9 +369,6 @@ def adopt_menus(window) -> None:
                             and shiboken6.isValid(value) and value.parent() is None
                             and shiboken6.ownedByPython(value)):
                         value.setParent(window, value.windowFlags())
-    finally:
-        if was:
-            gc.enable()
 
 
 def dispose(window) -> None:

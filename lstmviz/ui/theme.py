@@ -234,6 +234,19 @@ def palette(theme: Theme) -> QtGui.QPalette:
 
 
 @contextmanager
+def collector_held():
+    """Python's cyclic garbage collector off while it is held, then as it was: no
+    collection deletes a Python-owned widget while Qt's objects are walked or read."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@contextmanager
 def widgets_held():
     """Restyling the application walks every widget while Python code runs in their event
     handlers; a garbage collection at that moment can delete a Python-owned widget under
@@ -245,15 +258,10 @@ def widgets_held():
     objects could delete a widget further down the list (a Python-owned pyqtgraph menu of
     a closed window, in a reference cycle), whose pointer PySide then read (a segfault in
     ``lstmviz.picture`` after a presented window was disposed)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_held():
         if QtWidgets.QApplication.instance() is not None and QtWidgets.QApplication.allWidgets():
             gc.collect()
         yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def apply(theme: Theme | str, target: QtWidgets.QApplication | QtWidgets.QWidget | None = None) -> Theme:
