@@ -21,11 +21,9 @@ import math
 import sys
 import threading
 import time
-import weakref
 
 import numpy as np
 import pyqtgraph as pg
-import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import tasks
@@ -38,7 +36,7 @@ from lstmviz.text import about, file_label, plural, safe_text
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import TAB_BAR_FRAME, ElidedCombo, SteadyLabel, TabNames
-from lstmviz.ui.later import later
+from lstmviz.ui.later import later, weakly
 from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_labels, paints_nothing, set_ticks
 from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.stack_panel import error_colour
@@ -249,18 +247,18 @@ class TrainPanel(QtWidgets.QWidget):
         # The view follows the frame until the user pans or zooms it; the "A" button (auto
         # range) hands it back to the frame.
         self._follow = {}
-        # (the lambdas reach the panel through a weak reference: PySide kept two of them, and
-        # through them the closed window's whole Python side, after their plots were deleted)
-        ref = weakref.ref(self)
+        # (the connections reach the panel through a weak reference: PySide kept two lambdas
+        # of them, and through them the closed window's whole Python side, after their plots
+        # were deleted)
         for k, plot in enumerate(self._timed_plots()):
             plot.vb.disableAutoRange()
             key = id(plot.vb)
             self._follow[key] = True
             plot.vb.sigRangeChangedManually.connect(
-                lambda *_, key=key, ref=ref: _panel_do(ref, lambda p: p._follow.__setitem__(key, False)))
+                weakly(self, lambda p, key=key: p._follow.__setitem__(key, False)))
             plot.vb.sigStateChanged.connect(self._auto_range_asked)
             plot.vb.sigResized.connect(  # labels for the new height
-                lambda *_, k=k, ref=ref: _panel_do(ref, lambda p: p._place_ticks(p._timed_plots()[k])))
+                weakly(self, lambda p, k=k: p._place_ticks(p._timed_plots()[k])))
         for plot in (self.loss_plot, self.step_plot, self.norm_plot):
             for side in ("left", "bottom"):  # unchanged axes are copied, not drawn again
                 plot.getAxis(side).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -1339,13 +1337,6 @@ class TwoLineLabel(QtWidgets.QLabel):
 #: the loss curves' names where the whole ones would put the legend in more rows (beside the
 #: side panel on a 1280 x 720 projector they took three rows of a plot 84 px high)
 SHORT_NAMES = {"train, per update": "per update", "train, per epoch": "per epoch"}
-
-
-def _panel_do(ref, call) -> None:
-    """``call(panel)`` where ``ref`` (a weak reference to a ``TrainPanel``) still holds one."""
-    panel = ref()
-    if panel is not None and shiboken6.isValid(panel):
-        call(panel)
 
 
 def legend_html(theme: th.Theme, name: str) -> str:
