@@ -237,12 +237,19 @@ def render_pixmap(widget, scale: float = 1.0, hints: bool = False) -> QtGui.QPix
 
 def png_bytes(widget, scale: float = 1.0, what: str = "the picture", hints: bool = False) -> bytes:
     """The widget drawn at ``scale`` (``render_pixmap``) as a PNG file's bytes."""
-    pix = render_pixmap(widget, scale, hints)
+    data = png_of(render_pixmap(widget, scale, hints).toImage())
+    if data is None:
+        raise LstmvizError(f"{what}: the PNG could not be encoded")
+    return data
+
+
+def png_of(image: QtGui.QImage) -> bytes | None:
+    """``image`` encoded as a PNG file's bytes (None: Qt could not encode it)."""
     data = QtCore.QByteArray()
     buf = QtCore.QBuffer(data)
     buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    if not pix.toImage().save(buf, "PNG"):
-        raise LstmvizError(f"{what}: the PNG could not be encoded")
+    if not image.save(buf, "PNG"):
+        return None
     buf.close()
     return bytes(data)
 
@@ -306,6 +313,16 @@ _SVG_GROUP = re.compile(r'(<g\b[^>]*?)\stransform="matrix\(([^)]*)\)"([^>]*>)((?
 _SVG_SHAPE = re.compile(r'<(path|polyline|polygon|rect|line)\b([^>]*?)/>', re.S)
 _SVG_NUMBER = re.compile(r'[A-Za-z]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?')
 _NON_SCALING = ' vector-effect="non-scaling-stroke"'
+
+
+def _group_matrix(g: re.Match) -> tuple | None:
+    """The matrix (a, b, c, d, e, f) of a group ``_SVG_GROUP`` found; None where it is not
+    six numbers."""
+    try:
+        m = tuple(float(v) for v in g.group(2).split(","))
+    except ValueError:
+        return None
+    return m if len(m) == 6 else None
 
 
 def _num(v: float) -> str:
@@ -394,11 +411,8 @@ def svg_thin_lines(text: str) -> str:
         body = g.group(4)
         if _NON_SCALING not in body:
             return g.group(0)
-        try:
-            m = tuple(float(v) for v in g.group(2).split(","))
-        except ValueError:
-            return g.group(0)
-        if len(m) != 6:
+        m = _group_matrix(g)
+        if m is None:
             return g.group(0)
         if _SVG_SHAPE.sub("", body).strip():
             return g.group(0)  # (a text or image among them: left as written)
@@ -437,12 +451,7 @@ def _repeated_png(data: bytes, kx: int, ky: int) -> bytes | None:
     w, h, bpl = img.width(), img.height(), img.bytesPerLine()
     arr = np.frombuffer(img.constBits(), np.uint8, count=bpl * h).reshape(h, bpl)[:, :w * 4]
     big = np.ascontiguousarray(np.repeat(np.repeat(arr.reshape(h, w, 4), ky, axis=0), kx, axis=1))
-    out = QtGui.QImage(big.data, w * kx, h * ky, w * kx * 4, QtGui.QImage.Format.Format_ARGB32)
-    buf = QtCore.QBuffer()
-    buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    if not out.save(buf, "PNG"):  # type: ignore[call-overload]  # (PySide6 takes a str, its stubs bytes)
-        return None
-    return bytes(buf.data().data())
+    return png_of(QtGui.QImage(big.data, w * kx, h * ky, w * kx * 4, QtGui.QImage.Format.Format_ARGB32))
 
 
 def _crisp_image(attrs: str, m: tuple | None) -> str:
@@ -486,12 +495,7 @@ def svg_crisp_images(text: str) -> str:
     blurred cells. See ``_crisp_image``."""
 
     def group(g: re.Match) -> str:
-        try:
-            m: tuple | None = tuple(float(v) for v in g.group(2).split(","))
-        except ValueError:
-            m = None
-        if m is not None and len(m) != 6:
-            m = None
+        m = _group_matrix(g)
         body = _SVG_IMAGE.sub(lambda i: f"<image{_crisp_image(i.group(1), m)}/>", g.group(4))
         return g.group(0)[:g.start(4) - g.start(0)] + body + g.group(5)
 
