@@ -412,14 +412,17 @@ def test_a_torch_layer_says_how_its_arrays_became_keras(make_window):
         return ({m.name: m.array for m in view.matrices if m.name is not None},
                 view.formula.text() + view.formula.label.toolTip())
 
+    def opened(fixture, layer):  # the file's state_dict; the layer's arrays and texts shown
+        path = fixtures / fixture / "model.pt"
+        assert w.open_file(path)
+        return (load_torch_object(path)[0], *shown(layer))
+
     # GRU: torch's r, z, n blocks reordered into z, r, h; bias rows b = bias_ih, b' = bias_hh
-    path = fixtures / "torch_gru_1layer" / "model.pt"
-    sd = load_torch_object(path)[0]
-    assert w.open_file(path)
-    arrays, text = shown("gru")
+    sd, arrays, text = opened("torch_gru_1layer", "gru")
     assert ("PyTorch nn.GRU: W = weight_ih_l0ᵀ, U = weight_hh_l0ᵀ, torch's gate order r, z, n reordered "
             "into Keras' z, r, h; bias rows: b = bias_ih_l0, b' = bias_hh_l0 (reordered the same way)") in text
     u = view.units
+
     def torch_blocks(key):  # torch's r, z, n thirds of an array, by letter
         return dict(zip("rzn", np.split(sd[key], 3)))
 
@@ -430,10 +433,7 @@ def test_a_torch_layer_says_how_its_arrays_became_keras(make_window):
         np.testing.assert_array_equal(arrays["bias"][0, cols], bias_ih[letter])
         np.testing.assert_array_equal(arrays["bias"][1, cols], bias_hh[letter])
     # LSTM: the same gate order (g is c), one bias: the two summed
-    path = fixtures / "torch_lstm_1layer" / "model.pt"
-    sd = load_torch_object(path)[0]
-    assert w.open_file(path)
-    arrays, text = shown("lstm")
+    sd, arrays, text = opened("torch_lstm_1layer", "lstm")
     assert ("PyTorch nn.LSTM: W = weight_ih_l0ᵀ, U = weight_hh_l0ᵀ, torch's gates i, f, g, o are Keras' "
             "i, f, c, o; b = bias_ih_l0 + bias_hh_l0, torch's two biases summed into Keras' one") in text
     np.testing.assert_array_equal(arrays["kernel"], sd["lstm.weight_ih_l0"].T)
