@@ -1835,3 +1835,34 @@ def test_units_at_scale_names_the_sample_the_main_window_shows(long_window, qtbo
     _, st = scale.summarize(full, layer, key, feature=0)
     np.testing.assert_allclose(lw.summary[1].variance, st.variance, rtol=1e-6)
     lw.close()
+
+
+def test_a_seek_between_windows_with_and_without_commas_moves_no_plot(long_window, qtbot):
+    # a long input's step axes labelled "0 100 200" in a window before step 1,000 and
+    # "2,000 2,100" after it: the comma's tail took 5 px more under every heatmap at each
+    # seek between them (and between a chunk labelled "19k" and its window "18,900"), so
+    # every plot of the view moved, was laid out and painted anew
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    seq = state.long
+
+    def boxes():
+        return [s.plot.vb.sceneBoundingRect() for s in view.slots if s.key is not None] + [
+            view.curve_plot.vb.sceneBoundingRect()]
+    seen, labels = [], set()
+    for step in (1500, 100, 2000, 500, 2900, 900):
+        state.set_cursor(step=step)
+        for refined in (False, True):
+            if refined:
+                qtbot.waitUntil(lambda: state.trace.layers[state.cursor.layer].timesteps == seq.window,
+                                timeout=60_000)
+            QtWidgets.QApplication.processEvents()
+            axis = view.slots[0].plot.getAxis("bottom")
+            labels.update("," in t for _, t in axis._tickLevels[0])
+            if step != 1500:  # (the tab's first paint measured its value labels)
+                seen.append(boxes())
+    assert labels == {True, False}  # (windows labelled with and without commas)
+    assert all(b == seen[0] for b in seen), [[(r.top(), r.height()) for r in b] for b in seen]

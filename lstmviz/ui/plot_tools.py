@@ -322,7 +322,7 @@ def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
 
 
 def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, ticks=None,
-               place=None, middle: bool = False, rows: bool = False) -> None:
+               place=None, middle: bool = False, rows: bool = False, reach: int | None = None) -> None:
     """An axis of counts: whole-number ticks only (``ticks`` or ``count_ticks``) and never
     an SI scale factor in its label (pyqtgraph writes "unit (x0.001)" over a range of 1).
     ``place``: where the plot's range puts a count (``Shifted.to_range``: items drawn
@@ -340,7 +340,18 @@ def count_axis(axis: pg.AxisItem, n: int, first: int = 0, max_ticks: int = 16, t
     given tick, labels at the finest round stride whose digits stand two pixels apart
     (half of one may stand past the axis's ends, as a row's label centred on its row): a
     3-row kernel 26 px high at 800 x 600 said "0" alone, it says "0" and "2" with a mark
-    at 1."""
+    at 1.
+
+    ``reach``: the counts this axis shows in any of its windows lie below it (a long
+    input's steps: the window moves): a bottom ``SteadyAxis`` keeps the room of a comma's
+    tail from the start where some count has one (>= 1,000), so its height, and the
+    plots above it, stay put from window to window (a seek from a window labelled
+    "5,800" to one labelled "19k" moved every heatmap of Over time by 5 px and laid the
+    view out and painted it anew)."""
+    if reach != getattr(axis, "_lstmviz_reach", None):
+        axis._lstmviz_reach = reach
+        if isinstance(axis, SteadyAxis):
+            axis._updateHeight()
     axis._lstmviz_counts = (n, first, max_ticks, ticks, place, middle)
     axis._lstmviz_rows = bool(rows) and ticks is not None and axis.orientation in ("left", "right")
     if not getattr(axis, "_lstmviz_refit", False):
@@ -626,7 +637,11 @@ class SteadyAxis(UncrowdedLabels, pg.AxisItem):
     _last_state: tuple | None = None  # the painter's state at its last paint into its cache
 
     def _descends(self) -> bool:
-        """Whether a given tick label reaches below its digits' baseline (a comma: "12,175")."""
+        """Whether a given tick label reaches below its digits' baseline (a comma: "12,175"),
+        or one may in another of its windows (``count_axis(reach=)``: a count of 1,000 or more)."""
+        reach = getattr(self, "_lstmviz_reach", None)
+        if reach is not None and reach > 1000:
+            return True
         levels = getattr(self, "_tickLevels", None)
         return bool(levels) and any("," in str(text) for level in levels for _, text in level)
 

@@ -891,6 +891,7 @@ class OverTimeView(TraceView):
         levels, and the steps they span; the rest of the layout stays."""
         T, U = ref.T, ref.units
         o = self.offset
+        reach = getattr(self.trace, "total_steps", None) or o + T  # (every window's steps: below it)
         made = {}
         if self._ahead_trace is self.trace and self._ahead_key == (ref.name, ref.side, s):
             made, self._ahead_arrays = self._ahead_arrays, {}  # (made ahead: prepare_ahead)
@@ -908,7 +909,7 @@ class OverTimeView(TraceView):
             slot.shift.set_window(o, T)  # (the plot's range is set only when no exact map exists)
             slot.unit_line.set_span(o - 0.5, o + T - 0.5)
             count_axis(slot.plot.getAxis("bottom"), T, first=o, max_ticks=HEAT_STEP_TICKS,
-                       place=slot.shift.to_range)
+                       place=slot.shift.to_range, reach=reach)
             slot.veil.show(ref.masked_steps(s), QtCore.QRectF(o - 0.5, -0.5, T, U))
         for key in ref.cell.records:
             # one step draws no line: a symbol shows the point (a few steps: both)
@@ -917,7 +918,7 @@ class OverTimeView(TraceView):
         self.curve_shift.set_window(o, T)
         self.zero_line.set_span(o - 0.5, o + T - 0.5)
         count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=CURVE_STEP_TICKS,
-                   place=self.curve_shift.to_range)  # whole steps only
+                   place=self.curve_shift.to_range, reach=reach)  # whole steps only
 
     def _unit_spans(self, ref: CellRef, u: int) -> dict[str, tuple[float, float]]:
         """The least and the largest value of each of unit ``u``'s records over the whole
