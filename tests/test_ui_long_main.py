@@ -1866,3 +1866,38 @@ def test_a_seek_between_windows_with_and_without_commas_moves_no_plot(long_windo
                 seen.append(boxes())
     assert labels == {True, False}  # (windows labelled with and without commas)
     assert all(b == seen[0] for b in seen), [[(r.top(), r.height()) for r in b] for b in seen]
+
+
+def test_the_rows_label_stands_clear_of_three_digit_units_above_a_strip(make_window, monkeypatch):
+    # a long input's heatmaps keep their left axis as wide as the strip's above them (steps
+    # line up); it was 52 px whatever the units: with 512 units, "unit" touched "200" and
+    # "400" (the labels and the rows' label took 58 px as pyqtgraph measures them)
+    from helpers import axis_specs
+    from lstmviz.ui.plot_tools import SteadyAxis
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=512))], InputSpec(input_dim=2))
+    state.set_layer_option(0, "return_sequences", True)
+    w = make_window((1920, 1080), state)
+    view = _tab(w, "Over time")
+    x = np.sin(np.arange(2 * 2000, dtype=np.float32) / 40.0).reshape(1, 2000, 2)
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    QtWidgets.QApplication.processEvents()
+    checked = 0
+    for slot in (s for s in view.slots if s.key is not None):
+        assert slot.strip.shown
+        axis = slot.plot.getAxis("left")
+        assert axis.label.isVisible()
+        texts = axis_specs(axis, SteadyAxis.generateDrawSpecs)[2]
+        assert [t for _, _, t in texts][-1] == "400"
+        margin = axis.label.document().documentMargin()
+        label = axis.label.mapRectToParent(axis.label.boundingRect()).adjusted(margin, margin, -margin, -margin)
+        assert label.right() <= min(rect.left() for rect, _, _ in texts), (label, texts)
+        # the strip's step axis starts where the heatmap's does
+        strip_axis = slot.strip.plot.getAxis("left")
+        assert strip_axis.width() == axis.width()
+        assert strip_axis.mapToScene(strip_axis.boundingRect().topRight()).x() == \
+            axis.mapToScene(axis.boundingRect().topRight()).x()
+        checked += 1
+    assert checked == 6

@@ -300,7 +300,7 @@ class _Heatmap:
         layout = self.widget.ci.layout
         left, top, _, _ = layout.getContentsMargins()
         # (what the rows' label gave, or above a strip what the left axis gave)
-        given = float(AXIS_WIDTH - self.left_width(True)) if self.strip.shown else self._label_room
+        given = float(self.left_width(False) - self.left_width(True)) if self.strip.shown else self._label_room
         wide = vb.width() - 2 * (MARGIN - left) - (given if self.tight else 0.0)
         high = vb.height() - 2 * (MARGIN - top)
         slack = ROOM_SLACK if self.tight else 0
@@ -312,9 +312,7 @@ class _Heatmap:
         if tight and not self.tight:
             self._label_room = label_share(axis) if axis.fixedWidth is None else 0.0
         self.tight, self._tight_high = tight, tight and sides
-        if self.strip.shown:
-            axis.setWidth(self.left_width())
-            self.strip.set_narrow(tight, self.left_width())
+        self.fit_left()
         m = MARGIN_TIGHT if tight else MARGIN
         h = MARGIN_TIGHT if self._tight_high else MARGIN
         layout.setContentsMargins(m, h, m, h)
@@ -333,15 +331,30 @@ class _Heatmap:
 
     def left_width(self, tight: bool | None = None) -> int:
         """The left axis' width above which a long input's strip stands (the strip's the
-        same, so that steps line up): ``AXIS_WIDTH``, where it gives way (``tight``) its
-        unit ticks' labels'."""
-        if not (self.tight if tight is None else tight):
-            return AXIS_WIDTH
+        same, so that steps line up): ``AXIS_WIDTH``, or what its unit ticks' labels and
+        the rows' label beside them take where that is more (as pyqtgraph measures them:
+        52 px held "unit" against "200" and "400" for 512 units); where it gives way
+        (``tight``) its unit ticks' labels'."""
         axis = self.plot.getAxis("left")
         st = axis.style
         units = self.view.ref.units if self.view.ref is not None else 1000
         text = QtGui.QFontMetricsF(st["tickFont"] or axis.font()).horizontalAdvance(str(max(units - 1, 0)))
-        return min(AXIS_WIDTH, math.ceil(text + st["tickTextOffset"][0] + max(0, st["tickLength"]) + 4))
+        ticks = text + st["tickTextOffset"][0] + max(0, st["tickLength"])
+        if not (self.tight if tight is None else tight):
+            return max(AXIS_WIDTH, math.ceil(ticks + label_share(axis)))
+        return min(AXIS_WIDTH, math.ceil(ticks + 4))
+
+    def fit_left(self) -> None:
+        """Above a long input's strip: the left axis at ``left_width``, the strip's too (a
+        new layer, units, the rows' label shown or not, the decoration given way)."""
+        if not self.strip.shown:
+            return
+        width = self.left_width()
+        axis = self.plot.getAxis("left")
+        if axis.fixedWidth != width:
+            axis.setWidth(width)
+        if (self.strip.narrow, self.strip.left_width) != (self.tight, width):
+            self.strip.set_narrow(self.tight, width)
 
     def fit_label(self) -> None:
         """The rows' axis label ("unit") only where it is seen whole (an Over time picture
@@ -350,8 +363,9 @@ class _Heatmap:
             axis = self.plot.getAxis("left")
             if axis.label.isVisible():
                 axis.showLabel(False)
-            return
-        fit_side_label(self.plot, self.widget, ("unit",))
+        else:
+            fit_side_label(self.plot, self.widget, ("unit",))
+        self.fit_left()  # (the rows' label takes its share of the width, or gives it back)
 
     def style(self, t: th.Theme):
         self.widget.setBackground(t.background)
@@ -836,9 +850,9 @@ class OverTimeView(TraceView):
             th.set_title(slot.plot, coloured(name), short=coloured(symbol), size=f"{t.pt(1.0)}pt")
             slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
             slot.fit_label()
-            slot.plot.getAxis("left").setWidth(slot.left_width() if slot.strip.shown else None)
-            if slot.strip.shown:
-                slot.strip.set_narrow(slot.tight, slot.left_width())
+            if not slot.strip.shown:
+                slot.plot.getAxis("left").setWidth(None)
+            slot.fit_left()
             self.images[key] = slot.image
             self.colorbars[key] = slot.colorbar
             self.cursor_lines.append(slot.cursor_line)
@@ -885,6 +899,7 @@ class OverTimeView(TraceView):
                 slot.plot.setYRange(-0.5, U - 0.5, padding=0)
                 slot.cursor_line.set_span(-0.5, U - 0.5)
                 count_axis(slot.plot.getAxis("left"), U, max_ticks=4)  # units and steps are counts
+                slot.fit_left()  # (more digits: more width)
 
     def _set_window(self, ref: CellRef, s: int) -> None:
         """What changes with the trace (a long input's window): the heatmaps' numbers and

@@ -178,6 +178,11 @@ class OverviewStrip:
         # form of count_ticks, as the exact axis below says its steps)
         count_axis(self.plot.getAxis("bottom"), self.total, max_ticks=5)
 
+    @property
+    def left_width(self) -> int | None:
+        """Its left axis' width (``set_left``), None before it is given."""
+        return self._left[0] if self._left is not None else None
+
     def set_left(self, width: int, ticks: list | None = None) -> None:
         """The left axis: ``width`` pixels (as the plot's below, so that steps line up) and
         ``ticks`` [(row, text)] naming the rows."""
