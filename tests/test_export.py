@@ -377,6 +377,40 @@ def test_a_whole_window_svg_cuts_the_side_panel_at_its_scroll_area(window, tmp_p
     assert content.graphicsEffect() is None and content.isVisible()
 
 
+def test_a_whole_window_svg_fills_the_players_groove_up_to_its_handle(window, tmp_path):
+    """The style fills a slider's groove up to the handle by clipping a fill of the whole
+    groove, and QSvgGenerator writes no clip: a whole-window SVG at the middle step showed
+    the player's groove filled from end to end (the sequence looked played through). The
+    slider is drawn as the window draws it (its picture at twice its pixels), in Qt's
+    renderer as in librsvg; the window is left as it was."""
+    from PySide6 import QtSvg
+
+    state = window.state
+    state.set_cursor(step=state.clock_steps // 2)
+    QtWidgets.QApplication.processEvents()
+    slider = window.player.slider
+    text = ex.save_svg(window, tmp_path / "w.svg").read_text()
+    assert slider.graphicsEffect() is None
+    shown = ex.render_pixmap(window, 1.0).toImage()
+    drawn = QtGui.QImage(window.size(), QtGui.QImage.Format.Format_ARGB32)
+    drawn.fill(QtGui.QColor(th.current().background))
+    painter = QtGui.QPainter(drawn)
+    QtSvg.QSvgRenderer(QtCore.QByteArray(text.encode())).render(painter, QtCore.QRectF(drawn.rect()))
+    painter.end()
+    box = QtCore.QRect(slider.mapTo(window, QtCore.QPoint(0, 0)), slider.size())
+    row = box.center().y()
+    fill = QtGui.QColor(window.palette().color(QtGui.QPalette.ColorRole.Highlight))
+
+    def filled(image):  # the groove's columns in the highlight's colour, along its middle row
+        return [x - box.left() for x in range(box.left(), box.right())
+                if max(abs(QtGui.QColor(image.pixel(x, y)).hue() - fill.hue()) for y in (row - 1, row, row + 1)) < 12
+                and QtGui.QColor(image.pixel(x, row)).saturation() > 80]
+
+    on_screen, in_svg = filled(shown), filled(drawn)
+    assert on_screen and max(on_screen) < 0.7 * box.width()  # (the case: filled up to the middle)
+    assert in_svg and abs(max(in_svg) - max(on_screen)) <= 3, (max(in_svg), max(on_screen), box.width())
+
+
 def test_copy_to_clipboard(window):
     pix = ex.copy_to_clipboard(ex.target_widget(window, "view"))
     got = QtGui.QGuiApplication.clipboard().image()

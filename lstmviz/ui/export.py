@@ -282,6 +282,54 @@ def symbols_as_shapes(widget):
             item.opts["useCache"] = True
 
 
+class _Pixels(QtWidgets.QGraphicsEffect):
+    """A widget's graphics effect that paints a picture of the widget taken before instead
+    of the widget (``clipped_as_pixels``)."""
+
+    def __init__(self, pixmap: QtGui.QPixmap, size: QtCore.QSize, parent=None):
+        super().__init__(parent)
+        self.pixmap, self.size = pixmap, size
+
+    def draw(self, painter: QtGui.QPainter) -> None:
+        painter.save()
+        # (smoothed where a reader scales it: not the heatmaps' ``optimizeSpeed``)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.drawPixmap(QtCore.QRectF(0, 0, self.size.width(), self.size.height()), self.pixmap,
+                           QtCore.QRectF(self.pixmap.rect()))
+        painter.restore()
+
+
+#: the widgets whose style paints through a clip: a slider fills its groove up to the
+#: handle, a progress bar its chunk up to the value (Fusion clips a whole fill)
+CLIPPED_WIDGETS = (QtWidgets.QSlider, QtWidgets.QProgressBar)
+#: the density of their pictures in an SVG (twice the screen's: sharp when it is enlarged)
+CLIPPED_RATIO = 2.0
+
+
+@contextlib.contextmanager
+def clipped_as_pixels(widget):
+    """While it is held, the sliders and progress bars under ``widget`` paint a picture of
+    themselves taken at once (``CLIPPED_RATIO`` times their pixels), not their style's
+    drawing: QSvgGenerator writes no clip, and the style fills a slider's groove up to the
+    handle by clipping a fill of the whole groove (a whole-window SVG's player at step 20
+    of 40 was blue from end to end)."""
+    held = []
+    for w in widget.findChildren(QtWidgets.QWidget) + [widget]:
+        if not isinstance(w, CLIPPED_WIDGETS) or not w.isVisibleTo(widget) or w.graphicsEffect() is not None:
+            continue
+        pixmap = QtGui.QPixmap(w.size() * CLIPPED_RATIO)
+        pixmap.setDevicePixelRatio(CLIPPED_RATIO)
+        pixmap.fill(QtCore.Qt.GlobalColor.transparent)
+        w.render(pixmap, QtCore.QPoint(0, 0), QtGui.QRegion(), QtWidgets.QWidget.RenderFlag.DrawChildren)
+        w.setGraphicsEffect(_Pixels(pixmap, w.size(), w))
+        held.append(w)
+    try:
+        yield
+    finally:
+        for w in held:
+            w.setGraphicsEffect(None)  # type: ignore[arg-type]
+
+
 #: CSS's generic font families: a reader's last resort in an SVG's ``font-family``
 GENERIC_FAMILIES = ("sans-serif", "serif", "monospace", "cursive", "fantasy", "system-ui")
 
@@ -598,7 +646,8 @@ def svg_bytes(widget, title: str = "lstmviz", scale: float = 1.0) -> bytes:
     with exported(), symbols_as_shapes(widget):
         # (the size painted: without the mouse's hints a view may be laid out narrower)
         w, h = widget.width(), widget.height()
-        text = _svg_painted(widget, title, widget.logicalDpiX())
+        with clipped_as_pixels(widget):
+            text = _svg_painted(widget, title, widget.logicalDpiX())
     # QSvgGenerator gives the size in mm; say it in px, the widget's own size (scaled)
     sw, sh = (max(1, round(v * float(scale))) for v in (w, h))  # (whole pixels, as a PNG's)
     text = re.sub(r'(<svg\b[^>]*?)\swidth="[^"]*"', rf'\1 width="{sw}px"', text, count=1)
