@@ -235,6 +235,40 @@ def test_refuses_weights_computed_in_the_graph(tmp_path):
     assert "computes its W in the graph" in _one_line(err, "m.onnx")
 
 
+def test_weights_in_constant_nodes_load_as_initializers_do(tmp_path, monkeypatch):
+    """ONNX may hold a recurrent node's W, R and B in Constant nodes instead of
+    initializers: a W of more than 65,536 elements (RNN(300) over 300 features) was refused
+    as 'a constant ... feeds a shape op'. It loads, to the numbers of the same weights as
+    initializers, and counts against the memory limit as an initializer does."""
+    rng = np.random.default_rng(0)
+    hidden = features = 300
+    w = rng.standard_normal((1, hidden, features)).astype(np.float32) * 0.05
+    r = rng.standard_normal((1, hidden, hidden)).astype(np.float32) * 0.05
+    b = rng.standard_normal((1, 2 * hidden)).astype(np.float32)
+    assert w.size > 65536
+    rnn = helper.make_node("RNN", ["x", "w", "r", "b"], ["y"], hidden_size=hidden, name="rnn")
+    x_in = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq", "batch", features])]
+    consts = [helper.make_node("Constant", [], [n], value=numpy_helper.from_array(a, n + "_value"))
+              for n, a in (("w", w), ("r", r), ("b", b))]
+    as_constants = _save(tmp_path, consts + [rnn], inputs=x_in, name="constants.onnx")
+    as_inits = _save(tmp_path, [rnn], [numpy_helper.from_array(a, n) for n, a in
+                                       (("w", w), ("r", r), ("b", b))],
+                     inputs=x_in, name="inits.onnx")
+    x = rng.standard_normal((4, 2, features)).astype(np.float32)
+    got = lstmviz.load(as_constants)
+    assert got.count_params() == w.size + r.size + b.size
+    np.testing.assert_array_equal(got.trace(x).outputs[0], lstmviz.load(as_inits).trace(x).outputs[0])
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "16M")
+    big = rng.standard_normal((1, 1500, 1500)).astype(np.float32)  # 9 MB: over 16M with the rest
+    path = _save(tmp_path, [helper.make_node("Constant", [], ["w"], value=numpy_helper.from_array(big, "w_value")),
+                            helper.make_node("Constant", [], ["r"], value=numpy_helper.from_array(big, "r_value")),
+                            helper.make_node("RNN", ["x", "w", "r"], ["y"], hidden_size=1500)],
+                 inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq", "batch", 1500])])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "over the memory limit of 16 MB" in _one_line(err, "m.onnx")
+
+
 def _external_model(tmp_path, location):
     w = numpy_helper.from_array(np.ones((1, 2, 2), np.float32), "w")
     w.data_location = TensorProto.EXTERNAL

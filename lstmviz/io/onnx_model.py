@@ -170,17 +170,19 @@ def _const_spec(arr: np.ndarray) -> dict:
 
 # ------------------------------------------------------------------ attributes
 
-def _attrs(node, folder: str, budget: list) -> dict:
+def _attrs(node, folder: str, budget: list, memory: limits.MemoryBudget | None = None) -> dict:
     """A node's attributes; a tensor's external data (a Constant's value) is read as an
     initializer's is: from the model's ``folder`` only, counted in ``budget`` (it was
-    looked for in the current directory, where an existing file got another refusal)."""
+    looked for in the current directory, where an existing file got another refusal), and
+    against ``memory``. A Constant's value stays an array (it may be a layer's weights, of
+    any size, as an initializer may); another op's tensor goes into its layer's config."""
     from onnx import AttributeProto, helper
 
     out = {}
     for a in node.attribute:
         if a.type == AttributeProto.TENSOR:
-            arr = _tensor(a.t, folder, budget)
-            out[a.name] = _const_spec(arr)
+            arr = _tensor(a.t, folder, budget, memory)
+            out[a.name] = arr if node.op_type == "Constant" else _const_spec(arr)
         elif a.type in (AttributeProto.GRAPH, AttributeProto.GRAPHS):
             raise Fail(f"{_node(node)} holds a subgraph")
         else:
@@ -201,9 +203,8 @@ def _constant_value(node, attrs: dict) -> np.ndarray:
     for key, dt in (("value", None), ("value_float", np.float32), ("value_floats", np.float32),
                     ("value_int", np.int64), ("value_ints", np.int64)):
         if key in attrs:
-            if dt is None:
-                spec = attrs[key]
-                return np.asarray(spec["data"], dtype=onnx_ops.DTYPES[spec["dtype"]]).reshape(spec["shape"])
+            if dt is None:  # (the array ``_attrs`` read)
+                return np.asarray(attrs[key])
             return np.asarray(attrs[key], dtype=dt)
     raise Fail(f"{_node(node)} holds no value lstmviz reads "
                "(value, value_float(s), value_int(s))")
@@ -451,7 +452,7 @@ def _build(path) -> ModelSpec:
     # fold constants; keep the rest with their attributes
     nodes = []
     for node in graph.node:
-        attrs = _attrs(node, folder, budget)
+        attrs = _attrs(node, folder, budget, memory)
         if node.op_type == "Constant":
             consts[node.output[0]] = _constant_value(node, attrs)
             continue
