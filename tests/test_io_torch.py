@@ -612,6 +612,42 @@ def test_head_registered_before_the_rnn_used_when_nothing_follows(tmp_path):
     assert [l.name for l in spec.layers] == ["input", "lstm", "fc"]
 
 
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+def test_an_embedding_before_the_rnn_takes_token_ids(tmp_path, container):
+    """nn.Embedding(7, 3) -> nn.LSTM(3, 2) -> nn.Linear(2, 1), the usual text model, opened
+    as an LSTM over 3 floats with its embedding 'not used (Linear 3->7)': ids could not be
+    given. The table is now an Embedding taking the ids, and the model traces as the one
+    without it does on the table's rows; a square bias-free Linear(3, 3) before the LSTM
+    (an input projection as likely as a table of 3 ids) stays unused unless named so."""
+    table = np.random.default_rng(0).standard_normal((7, 3)).astype(np.float32)
+
+    def write(name, before):
+        entries, storages = _entries_with([("fc", 1, 2)])
+        for prefix, arr in before:
+            key = str(200 + len(storages))
+            entries.insert(0, (f"{prefix}.weight", key, arr.size, 0, arr.shape, (arr.shape[1], 1)))
+            storages[key] = arr.reshape(-1)
+        return _write(tmp_path, container, _tensor_pickle(entries), storages, name=name)
+
+    spec = read_torch_state_dict(write("text.pt", [("embedding", table)]))
+    assert [(l.name, l.class_name) for l in spec.layers] == [
+        ("input", "InputLayer"), ("embedding", "Embedding"), ("lstm", "LSTM"), ("fc", "Dense")]
+    assert spec.layers[0].config["batch_shape"] == [None, None]
+    np.testing.assert_array_equal(spec.layers[1].weights[0], table)
+    notes = " ".join(spec.source["notes"])
+    assert "embedding = nn.Embedding(7, 3)" in notes and "Not used" not in notes, notes
+    ids = np.array([[0, 6, 2, 2, 5], [3, 1, 4, 0, 6]])
+    got = Model.from_spec(spec).trace(ids).output
+    plain = Model.from_spec(read_torch_state_dict(write("plain.pt", [])))
+    np.testing.assert_array_equal(got, plain.trace(table[ids]).output)
+    square = np.eye(3, dtype=np.float32)
+    spec = read_torch_state_dict(write("proj.pt", [("proj", square)]))
+    assert [l.class_name for l in spec.layers] == ["InputLayer", "LSTM", "Dense"]
+    assert "proj (Linear 3->3)" in " ".join(spec.source["notes"])
+    spec = read_torch_state_dict(write("emb.pt", [("word_emb", square)]))
+    assert [l.class_name for l in spec.layers] == ["InputLayer", "Embedding", "LSTM", "Dense"]
+
+
 def test_big_endian_and_half_storages(tmp_path):
     entries, storages = _rnn_entries()
     buf = io.BytesIO()

@@ -23,7 +23,9 @@ Mapping onto Keras' layout (what the engine computes):
   ``h' = (1 - z) * n + z * h`` is exactly Keras' reset_after GRU;
 - RNN -> SimpleRNN, ``bias = b_ih + b_hh``, activation tanh (the nonlinearity is not stored);
 - ``num_layers > 1`` -> stacked layers; ``_reverse`` keys -> ``Bidirectional(concat)``;
-- ``nn.Linear`` (``weight (out, in)``) -> ``Dense(kernel = weight.T)``.
+- ``nn.Linear`` (``weight (out, in)``) -> ``Dense(kernel = weight.T)``;
+- an ``nn.Embedding`` (``weight (ids, dim)`` alone) registered before the recurrent stack,
+  ``dim`` its input size -> ``Embedding`` (the same table), the input token ids.
 
 The forward() code is not in the file, so the common pattern is assumed (and written into
 ``spec.source["notes"]``): recurrent stack (batch_first) -> last timestep -> Linear layers.
@@ -886,6 +888,27 @@ def _is_linear(params: dict[str, np.ndarray]) -> bool:
     return b is None or (b.ndim == 1 and b.shape[0] == w.shape[0])
 
 
+def _embedding(order: list[tuple[str, str]], plain: dict[str, dict[str, np.ndarray]],
+               width_in: int, width_out: int) -> str | None:
+    """The prefix of the ``nn.Embedding`` feeding the first recurrent module, or None: the
+    one module registered before it that holds a 2-D ``weight`` alone (``(ids, dim)``),
+    whose ``dim`` is the recurrent input size. Two bias-free ``nn.Linear`` have that shape
+    too: one feeding the recurrent module (square, ``dim`` to ``dim``) and a head registered
+    before it (when the recurrent input size is its output width); then only a name
+    saying so (``emb``) makes it an Embedding."""
+    first = next(i for i, (kind, _) in enumerate(order) if kind == "rnn")
+    found = []
+    for kind, prefix in order[:first]:
+        params = plain[prefix]
+        w = params.get("weight")
+        if kind != "plain" or set(params) != {"weight"} or w is None or w.ndim != 2 \
+                or min(w.shape) < 1 or int(w.shape[1]) != width_in:
+            continue
+        if "emb" in prefix.lower() or (width_in != width_out and w.shape[0] != w.shape[1]):
+            found.append(prefix)
+    return found[0] if len(found) == 1 else None
+
+
 def _layer_name(base: str, used: set[str]) -> str:
     name = re.sub(r"[^A-Za-z0-9_]", "_", base) or "layer"
     out, i = name, 1
@@ -914,17 +937,30 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
         raise Fail(f"the state_dict holds no nn.LSTM / nn.GRU / nn.RNN weights "
                    f"(keys: {keys})")
     rnns = [_RnnModule(p, rnn_params[p]) for kind, p in order if kind == "rnn"]
+    layouts: dict[str, str] = {}  # layer name -> how its arrays became Keras' (``layout``)
     for a, b in zip(rnns, rnns[1:]):
         if b.input_size != a.out_width:
             raise Fail(f"recurrent modules {a.prefix or '(top level)'} (output width "
                        f"{a.out_width}) and {b.prefix or '(top level)'} (input size "
                        f"{b.input_size}) do not chain; lstmviz runs one recurrent stack")
     used: set[str] = set()
-    layers = [LayerSpec("InputLayer", {"batch_shape": [None, None, rnns[0].input_size]},
-                        name=_layer_name("input", used))]
+    emb = _embedding(order, plain, rnns[0].input_size, rnns[-1].out_width)
+    if emb is None:
+        layers = [LayerSpec("InputLayer", {"batch_shape": [None, None, rnns[0].input_size]},
+                            name=_layer_name("input", used))]
+    else:  # token ids (batch, time) into the table's rows
+        table = plain[emb]["weight"]
+        layers = [LayerSpec("InputLayer", {"batch_shape": [None, None], "dtype": "int32"},
+                            name=_layer_name("input", used))]
+        name = _layer_name(emb or "embedding", used)
+        layers.append(LayerSpec("Embedding", {
+            "name": name, "input_dim": int(table.shape[0]), "output_dim": int(table.shape[1]),
+            "mask_zero": False}, name=name, weights=[_f32(table, f"{emb or '(top level)'}.weight")]))
+        layouts[name] = (f"PyTorch nn.Embedding: embeddings = {emb or '(top level)'}.weight, "
+                         "row k the vector of id k, as Keras' (padding_idx masks nothing in "
+                         "torch either)")
     total = sum(r.num_layers for r in rnns)
     done = 0
-    layouts: dict[str, str] = {}  # layer name -> how its arrays became Keras' (``layout``)
     for mod in rnns:
         base = mod.prefix or mod.kind.lower()
         for layer in range(mod.num_layers):
@@ -949,7 +985,7 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
     width = rnns[-1].out_width
     last_rnn = max(i for i, (kind, _) in enumerate(order) if kind == "rnn")
     linears = [(i, p) for i, (kind, p) in enumerate(order)
-               if kind == "plain" and _is_linear(plain[p])]
+               if kind == "plain" and p != emb and _is_linear(plain[p])]
 
     def chain(candidates):
         w, out = width, []
@@ -973,7 +1009,7 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
             "name": name, "units": int(w.shape[0]), "activation": "linear",
             "use_bias": "bias" in params}, name=name, weights=weights))
     for kind, prefix in order:
-        if kind != "plain" or prefix in head_prefixes:
+        if kind != "plain" or prefix in head_prefixes or prefix == emb:
             continue
         params, label = plain[prefix], prefix or "(top level)"
         if _is_linear(params):
@@ -988,9 +1024,13 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
     fname = os.path.basename(path)
     notes = [
         "PyTorch state_dict" + (f" (found under {where})" if where else "") + ": "
+        + (f"{emb or '(top level)'} = nn.Embedding({plain[emb]['weight'].shape[0]}, "
+           f"{plain[emb]['weight'].shape[1]}); " if emb is not None else "")
         + "; ".join(r.describe() for r in rnns)
         + (f"; Linear head {', '.join(heads)}" if heads else "; no Linear head"),
-        "The forward() code is not in the file: assumed recurrent stack (batch_first input "
+        "The forward() code is not in the file: assumed "
+        + ("token ids (batch, time) -> the Embedding -> " if emb is not None else "")
+        + "recurrent stack (batch_first input "
         "(batch, time, features), zero initial states) -> the last timestep's output -> "
         + ("the Linear layers in file order (those registered after the recurrent module "
            "first), with no activation between them" if heads else "no head") + ".",
