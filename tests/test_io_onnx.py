@@ -269,6 +269,34 @@ def test_weights_in_constant_nodes_load_as_initializers_do(tmp_path, monkeypatch
     assert "over the memory limit of 16 MB" in _one_line(err, "m.onnx")
 
 
+def test_a_name_given_twice_is_refused(tmp_path):
+    """Two initializers of one name, or a node writing a name already given: the graph has
+    no one value for it (onnxruntime refuses it). The later one replaced the first: an
+    LSTM read the second W, of 7 features, and the model opened, then failed on the 3
+    its input declares; a Relu writing the input's name changed what the LSTM read."""
+    w3, w7 = np.zeros((1, 8, 3), np.float32), np.zeros((1, 8, 7), np.float32)
+    r = numpy_helper.from_array(np.zeros((1, 8, 2), np.float32), "r")
+    lstm = helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, name="lstm")
+    x_in = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq", "batch", 3])]
+    ok = _save(tmp_path, [lstm], [numpy_helper.from_array(w3, "w"), r], inputs=x_in, name="ok.onnx")
+    assert lstmviz.load(ok).trace(np.ones((4, 1, 3), np.float32)).outputs[0].shape == (4, 1, 1, 2)
+    path = _save(tmp_path, [lstm], [numpy_helper.from_array(w3, "w"), r,
+                                    numpy_helper.from_array(w7, "w")], inputs=x_in)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "the graph has two initializers named 'w': the file is damaged" in _one_line(err, "m.onnx")
+    relu = helper.make_node("Relu", ["x"], ["x"], name="relu")
+    path = _save(tmp_path, [relu, lstm], [numpy_helper.from_array(w3, "w"), r], inputs=x_in)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "node 'relu' (Relu) writes 'x', which an input" in _one_line(err, "m.onnx")
+    # IR 3 listed initializers among the inputs too: a name both is still one value
+    both = _save(tmp_path, [lstm], [numpy_helper.from_array(w3, "w"), r],
+                 inputs=x_in + [helper.make_tensor_value_info("w", TensorProto.FLOAT, [1, 8, 3])],
+                 name="both.onnx")
+    assert lstmviz.load(both).trace(np.ones((4, 1, 3), np.float32)).outputs[0].shape == (4, 1, 1, 2)
+
+
 def _external_model(tmp_path, location):
     w = numpy_helper.from_array(np.ones((1, 2, 2), np.float32), "w")
     w.data_location = TensorProto.EXTERNAL

@@ -382,7 +382,21 @@ def _check_text(model) -> None:
 
 def _check_wiring(graph) -> None:
     """Each node reads only what the graph's inputs, its initializers or a node before it
-    give (ONNX keeps its nodes in that order), and the graph's outputs are given."""
+    give (ONNX keeps its nodes in that order), each name is given once (an initializer
+    may also be listed as an input, as IR 3 wrote them), and the graph's outputs are
+    given. A name given twice has no one value (onnxruntime refuses such a graph); read
+    in order, the later one silently replaced the first."""
+    for what, names in (("inputs", [vi.name for vi in graph.input]),
+                        ("initializers", [t.name for t in graph.initializer])):
+        seen: set[str] = set()
+        twice = None
+        for n in names:
+            if n in seen:
+                twice = n
+                break
+            seen.add(n)
+        if twice is not None:
+            raise Fail(f"the graph has two {what} named '{_clean(twice)}': the file is damaged")
     given = {vi.name for vi in graph.input} | {t.name for t in graph.initializer}
     for node in graph.node:
         for name in node.input:
@@ -390,7 +404,12 @@ def _check_wiring(graph) -> None:
                 raise Fail(f"{_node(node)} reads "
                            f"'{_clean(name)}', which no input, initializer or node before it "
                            "gives: the file is damaged or its nodes are out of order")
-        given.update(node.output)
+        for name in node.output:
+            if name in given:
+                raise Fail(f"{_node(node)} writes '{_clean(name)}', which an input, "
+                           "initializer or node before it already gives: the file is damaged")
+            if name:
+                given.add(name)
     for vi in graph.output:
         if vi.name not in given:
             raise Fail(f"the graph's output '{_clean(vi.name)}' is given by no node: the file "
