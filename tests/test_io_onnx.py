@@ -297,6 +297,31 @@ def test_a_name_given_twice_is_refused(tmp_path):
     assert lstmviz.load(both).trace(np.ones((4, 1, 3), np.float32)).outputs[0].shape == (4, 1, 1, 2)
 
 
+@pytest.mark.parametrize("attr, value, words", [
+    ("layout", 7, "has layout 7, not 0 (time, batch, features) or 1 (batch, time, features)"),
+    ("layout", -1, "has layout -1, not 0"),
+    ("clip", -1.0, "has clip -1.0, not a positive number"),
+    ("clip", 0.0, "has clip 0.0, not a positive number"),
+    ("clip", float("nan"), "has clip nan, not a positive number")])
+def test_a_recurrent_node_s_layout_and_clip_are_the_specification_s(tmp_path, attr, value, words):
+    """ONNX's layout is 0 or 1 and its clip a positive threshold: a layout of 7 ran as
+    layout 1, a clip of -1 clamped every gate to an empty range (each pre-activation -1),
+    a NaN clip made every number NaN; each opened without a word. A clip of 2.5 is read."""
+    w = numpy_helper.from_array(np.full((1, 2, 2), 3.0, np.float32), "w")
+    r = numpy_helper.from_array(np.zeros((1, 2, 2), np.float32), "r")
+
+    def model(**kw):
+        node = helper.make_node("RNN", ["x", "w", "r"], ["y"], hidden_size=2, name="rnn", **kw)
+        return _save(tmp_path, [node], [w, r])
+
+    path = model(**{attr: value})
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert f"node 'rnn' {words}" in _one_line(err, "m.onnx")
+    y = lstmviz.load(model(clip=2.5)).trace(np.ones((3, 1, 2), np.float32)).outputs[0]
+    np.testing.assert_allclose(y, np.tanh(np.full((3, 1, 1, 2), 2.5)), rtol=1e-6)
+
+
 def _external_model(tmp_path, location):
     w = numpy_helper.from_array(np.ones((1, 2, 2), np.float32), "w")
     w.data_location = TensorProto.EXTERNAL

@@ -645,6 +645,10 @@ def _weight(consts, name, node, what):
     return np.asarray(consts[name], dtype=np.float32)
 
 
+def _brief(value: Any) -> str:
+    return repr(value)[:40]
+
+
 def _recurrent_spec(node, attrs, consts, where, lname):
     op = node.op_type
     G = RECURRENT[op]
@@ -656,6 +660,14 @@ def _recurrent_spec(node, attrs, consts, where, lname):
     direction = attrs.get("direction", "forward")
     if direction not in ("forward", "reverse", "bidirectional"):
         raise Fail(f"{_node(node, op=False)} has direction {direction!r}")
+    # (the specification's only values: any other layout was run as 1, any clip clamped
+    # every gate to an empty range or to NaN)
+    if attrs.get("layout", 0) not in (0, 1):
+        raise Fail(f"{_node(node, op=False)} has layout {_brief(attrs.get('layout'))}, not 0 "
+                   "(time, batch, features) or 1 (batch, time, features)")
+    clip = attrs.get("clip")
+    if clip is not None and not (isinstance(clip, (int, float)) and clip > 0):
+        raise Fail(f"{_node(node, op=False)} has clip {_brief(clip)}, not a positive number")
     dirs = 2 if direction == "bidirectional" else 1
     if W is None or R is None or W.ndim != 3 or R.ndim != 3:
         raise Fail(f"{_node(node)} has no 3-D W and R")
@@ -716,7 +728,6 @@ def _recurrent_spec(node, attrs, consts, where, lname):
             raise Fail(f"{_node(node, op=False)} reads '{_clean(name)}', which no node makes")
     if "X" not in slots:
         raise Fail(f"{_node(node)} runs on a constant input")
-    clip = attrs.get("clip")
     layout = int(attrs.get("layout", 0))
     wnames = ", ".join(f"{k} '{_clean(nm)}'" for k, nm in zip("WRB", ins[1:4]) if nm)
     if op == "LSTM":
