@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from lstmviz.engine import Model
 from lstmviz.errors import LstmvizError
+from lstmviz.io.safetensors_state import read_model as read_safetensors
 from lstmviz.io.torch_state import LEGACY_MAGIC, load_torch_object, looks_like_torch_file, read_torch_state_dict
 from tests.helpers import REALWORLD
 
@@ -646,6 +647,41 @@ def test_an_embedding_before_the_rnn_takes_token_ids(tmp_path, container):
     assert "proj (Linear 3->3)" in " ".join(spec.source["notes"])
     spec = read_torch_state_dict(write("emb.pt", [("word_emb", square)]))
     assert [l.class_name for l in spec.layers] == ["InputLayer", "Embedding", "LSTM", "Dense"]
+
+
+def test_an_embedding_in_a_safetensors_file_is_found_by_its_name_or_shape(tmp_path):
+    """safetensors writes tensors sorted by name, not in the order the modules were
+    registered: PyTorch's word_language_model (encoder = nn.Embedding(V, E), rnn =
+    nn.LSTM(E, H), decoder = nn.Linear(H, V), E == H) comes as decoder, encoder, rnn, and a
+    'word_emb' after the 'lstm'. The decoder is the head and the encoder the Embedding,
+    whose ids trace as its rows do in the model without it."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    rng = np.random.default_rng(1)
+    v, e = 11, 4
+
+    def lstm(prefix):
+        return {f"{prefix}.weight_ih_l0": rng.standard_normal((4 * e, e)).astype(np.float32),
+                f"{prefix}.weight_hh_l0": rng.standard_normal((4 * e, e)).astype(np.float32),
+                f"{prefix}.bias_ih_l0": rng.standard_normal(4 * e).astype(np.float32),
+                f"{prefix}.bias_hh_l0": rng.standard_normal(4 * e).astype(np.float32)}
+
+    table = rng.standard_normal((v, e)).astype(np.float32)
+    head = {"decoder.weight": rng.standard_normal((v, e)).astype(np.float32),
+            "decoder.bias": rng.standard_normal(v).astype(np.float32)}
+    sd = {"encoder.weight": table, **lstm("rnn"), **head}
+    path = tmp_path / "lm.safetensors"
+    safetensors_numpy.save_file(sd, str(path))
+    spec = read_safetensors(path)
+    assert [(l.name, l.class_name) for l in spec.layers] == [
+        ("input", "InputLayer"), ("encoder", "Embedding"), ("rnn", "LSTM"), ("decoder", "Dense")]
+    plain = tmp_path / "plain.safetensors"
+    safetensors_numpy.save_file({k: a for k, a in sd.items() if k != "encoder.weight"}, str(plain))
+    ids = np.array([[0, 10, 3, 3], [7, 1, 2, 9]])
+    np.testing.assert_array_equal(Model.from_spec(spec).trace(ids).output,
+                                  Model.from_spec(read_safetensors(plain)).trace(table[ids]).output)
+    named = tmp_path / "named.safetensors"
+    safetensors_numpy.save_file({"word_emb.weight": table, **lstm("lstm")}, str(named))
+    assert [l.class_name for l in read_safetensors(named).layers] == ["InputLayer", "Embedding", "LSTM"]
 
 
 def test_big_endian_and_half_storages(tmp_path):

@@ -888,24 +888,28 @@ def _is_linear(params: dict[str, np.ndarray]) -> bool:
     return b is None or (b.ndim == 1 and b.shape[0] == w.shape[0])
 
 
+def _table_of(params: dict[str, np.ndarray], width: int) -> bool:
+    """Whether a module's parameters are an ``nn.Embedding``'s of vectors of ``width``: a 2-D
+    ``weight`` alone, ``(ids, width)``."""
+    w = params.get("weight")
+    return (set(params) == {"weight"} and w is not None and w.ndim == 2 and min(w.shape) >= 1
+            and int(w.shape[1]) == width)
+
+
 def _embedding(order: list[tuple[str, str]], plain: dict[str, dict[str, np.ndarray]],
-               width_in: int, width_out: int) -> str | None:
-    """The prefix of the ``nn.Embedding`` feeding the first recurrent module, or None: the
-    one module registered before it that holds a 2-D ``weight`` alone (``(ids, dim)``),
-    whose ``dim`` is the recurrent input size. Two bias-free ``nn.Linear`` have that shape
-    too: one feeding the recurrent module (square, ``dim`` to ``dim``) and a head registered
-    before it (when the recurrent input size is its output width); then only a name
-    saying so (``emb``) makes it an Embedding."""
+               width: int, heads: list[str], named: list[str]) -> str | None:
+    """The prefix of the ``nn.Embedding`` feeding the first recurrent module (of input size
+    ``width``), or None. ``named``: the tables whose name says so (``emb``), wherever they
+    are (a .safetensors file keeps its tensors sorted by name, not in the order they were
+    registered); without one, the one table registered before the first recurrent module
+    that is not square (a bias-free ``nn.Linear(width, width)`` feeding it is as likely)
+    and not one of the ``heads`` (a bias-free head has that shape when its input width is
+    ``width`` too)."""
+    if named:
+        return named[0] if len(named) == 1 else None
     first = next(i for i, (kind, _) in enumerate(order) if kind == "rnn")
-    found = []
-    for kind, prefix in order[:first]:
-        params = plain[prefix]
-        w = params.get("weight")
-        if kind != "plain" or set(params) != {"weight"} or w is None or w.ndim != 2 \
-                or min(w.shape) < 1 or int(w.shape[1]) != width_in:
-            continue
-        if "emb" in prefix.lower() or (width_in != width_out and w.shape[0] != w.shape[1]):
-            found.append(prefix)
+    found = [p for kind, p in order[:first] if kind == "plain" and p not in heads
+             and _table_of(plain[p], width) and plain[p]["weight"].shape[0] != width]
     return found[0] if len(found) == 1 else None
 
 
@@ -943,8 +947,26 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
             raise Fail(f"recurrent modules {a.prefix or '(top level)'} (output width "
                        f"{a.out_width}) and {b.prefix or '(top level)'} (input size "
                        f"{b.input_size}) do not chain; lstmviz runs one recurrent stack")
+    # Linear heads: in file order, each taking the previous width; those registered after
+    # the last recurrent module first (the usual __init__ order), else any of them
+    width = rnns[-1].out_width
+    last_rnn = max(i for i, (kind, _) in enumerate(order) if kind == "rnn")
+    named = [p for kind, p in order if kind == "plain" and "emb" in p.lower()
+             and _table_of(plain[p], rnns[0].input_size)]
+    linears = [(i, p) for i, (kind, p) in enumerate(order)
+               if kind == "plain" and p not in named and _is_linear(plain[p])]
+
+    def chain(candidates):
+        w, out = width, []
+        for _, p in candidates:
+            if plain[p]["weight"].shape[1] == w:
+                out.append(p)
+                w = int(plain[p]["weight"].shape[0])
+        return out
+
+    head_prefixes = chain([c for c in linears if c[0] > last_rnn]) or chain(linears)
+    emb = _embedding(order, plain, rnns[0].input_size, head_prefixes, named)
     used: set[str] = set()
-    emb = _embedding(order, plain, rnns[0].input_size, rnns[-1].out_width)
     if emb is None:
         layers = [LayerSpec("InputLayer", {"batch_shape": [None, None, rnns[0].input_size]},
                             name=_layer_name("input", used))]
@@ -980,22 +1002,6 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
             else:
                 layers.append(LayerSpec(mod.kind, cfg, name=name, weights=weights))
 
-    # Linear heads: in file order, each taking the previous width; those registered after
-    # the last recurrent module first (the usual __init__ order), else any of them
-    width = rnns[-1].out_width
-    last_rnn = max(i for i, (kind, _) in enumerate(order) if kind == "rnn")
-    linears = [(i, p) for i, (kind, p) in enumerate(order)
-               if kind == "plain" and p != emb and _is_linear(plain[p])]
-
-    def chain(candidates):
-        w, out = width, []
-        for _, p in candidates:
-            if plain[p]["weight"].shape[1] == w:
-                out.append(p)
-                w = int(plain[p]["weight"].shape[0])
-        return out
-
-    head_prefixes = chain([c for c in linears if c[0] > last_rnn]) or chain(linears)
     heads, skipped, other = [], [], []
     for prefix in head_prefixes:
         params, label = plain[prefix], prefix or "(top level)"
