@@ -684,6 +684,38 @@ def test_an_embedding_in_a_safetensors_file_is_found_by_its_name_or_shape(tmp_pa
     assert [l.class_name for l in read_safetensors(named).layers] == ["InputLayer", "Embedding", "LSTM"]
 
 
+def test_recurrent_modules_sorted_by_name_are_put_in_the_order_they_chain(tmp_path):
+    """lstm = nn.LSTM(3, 8) then gru = nn.GRU(8, 4) saved as .safetensors come sorted by
+    name, gru first, and were refused ('do not chain'), though their .pt opened. They are
+    taken in the one order whose widths chain, as named files in that order are, and the
+    notes say so; two orders that chain (equal widths) stay refused."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    rng = np.random.default_rng(2)
+
+    def rnn(prefix, gates, inp, out):
+        return {f"{prefix}.weight_ih_l0": rng.standard_normal((gates * out, inp)).astype(np.float32),
+                f"{prefix}.weight_hh_l0": rng.standard_normal((gates * out, out)).astype(np.float32)}
+
+    lstm, gru = rnn("lstm", 4, 3, 8), rnn("gru", 3, 8, 4)
+    path = tmp_path / "two.safetensors"
+    safetensors_numpy.save_file({**lstm, **gru}, str(path))
+    spec = read_safetensors(path)
+    assert [(l.name, l.class_name) for l in spec.layers] == [
+        ("input", "InputLayer"), ("lstm", "LSTM"), ("gru", "GRU")]
+    assert "taken in the one order their widths chain (lstm, gru)" in " ".join(spec.source["notes"])
+    in_order = tmp_path / "in_order.safetensors"  # names that sort as the modules chain
+    safetensors_numpy.save_file({k.replace("lstm.", "a.").replace("gru.", "b."): a
+                                 for k, a in {**lstm, **gru}.items()}, str(in_order))
+    x = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(Model.from_spec(spec).trace(x).output,
+                                  Model.from_spec(read_safetensors(in_order)).trace(x).output)
+    path = tmp_path / "three.safetensors"
+    safetensors_numpy.save_file({**rnn("z", 4, 3, 4), **rnn("x", 1, 4, 4), **rnn("y", 3, 4, 4)},
+                                str(path))
+    with pytest.raises(LstmvizError, match="do not chain; lstmviz runs one recurrent stack"):
+        read_safetensors(path)
+
+
 def test_big_endian_and_half_storages(tmp_path):
     entries, storages = _rnn_entries()
     buf = io.BytesIO()

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import pickle
 import pickletools
@@ -58,6 +59,9 @@ from ._util import read_head
 
 __all__ = ["read_torch_state_dict", "looks_like_torch_file"]
 
+#: recurrent modules put in the order their widths chain when the file's does not (at most
+#: this many: their orders are tried one by one)
+MAX_REORDERED = 7
 SUPPORTED = ("supported: PyTorch state_dicts of nn.LSTM / nn.GRU / nn.RNN (+ nn.Linear heads) "
              "saved with torch.save(model.state_dict()), zip or legacy pickle format")
 
@@ -888,6 +892,22 @@ def _is_linear(params: dict[str, np.ndarray]) -> bool:
     return b is None or (b.ndim == 1 and b.shape[0] == w.shape[0])
 
 
+def _chained(rnns: list[_RnnModule]) -> list[_RnnModule] | None:
+    """The recurrent modules in an order where each takes the previous one's output: the
+    file's when it does (a .pt's, the order they were registered), else the one order that
+    does (a .safetensors file keeps its tensors sorted by name: lstm(3 -> 8) then gru(8 ->
+    4) come as gru, lstm); None when no order, or several, chain."""
+    def chains(seq) -> bool:
+        return all(b.input_size == a.out_width for a, b in zip(seq, seq[1:]))
+
+    if chains(rnns):
+        return rnns
+    if len(rnns) > MAX_REORDERED:
+        return None
+    found = [list(p) for p in itertools.permutations(rnns) if chains(p)]
+    return found[0] if len(found) == 1 else None
+
+
 def _table_of(params: dict[str, np.ndarray], width: int) -> bool:
     """Whether a module's parameters are an ``nn.Embedding``'s of vectors of ``width``: a 2-D
     ``weight`` alone, ``(ids, width)``."""
@@ -941,6 +961,9 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
         raise Fail(f"the state_dict holds no nn.LSTM / nn.GRU / nn.RNN weights "
                    f"(keys: {keys})")
     rnns = [_RnnModule(p, rnn_params[p]) for kind, p in order if kind == "rnn"]
+    chained = _chained(rnns)
+    reordered = chained is not None and chained != rnns
+    rnns = chained or rnns
     layouts: dict[str, str] = {}  # layer name -> how its arrays became Keras' (``layout``)
     for a, b in zip(rnns, rnns[1:]):
         if b.input_size != a.out_width:
@@ -1040,6 +1063,9 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
         "(batch, time, features), zero initial states) -> the last timestep's output -> "
         + ("the Linear layers in file order (those registered after the recurrent module "
            "first), with no activation between them" if heads else "no head") + ".",
+        f"The recurrent modules are taken in the one order their widths chain "
+        f"({', '.join(r.prefix or '(top level)' for r in rnns)}), not the file's."
+        if reordered else None,
         "torch's LSTM gates i, f, g, o are Keras' i, f, c, o; bias = bias_ih + bias_hh."
         if any(r.kind == "LSTM" for r in rnns) else None,
         "torch's GRU gates r, z, n are reordered to Keras' z, r, h (reset_after=True, "
