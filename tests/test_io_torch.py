@@ -716,6 +716,32 @@ def test_recurrent_modules_sorted_by_name_are_put_in_the_order_they_chain(tmp_pa
         read_safetensors(path)
 
 
+def test_linear_heads_sorted_by_name_chain_by_width(tmp_path):
+    """head = nn.Linear(8, 16) then classifier = nn.Linear(16, 2) after an LSTM(3, 8), as
+    .safetensors (sorted by name: classifier, head, lstm): the classifier was left out
+    ('not used') and the model ended at 16 outputs. The heads chain by width there."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    rng = np.random.default_rng(3)
+
+    def f(*shape):
+        return rng.standard_normal(shape).astype(np.float32)
+
+    sd = {"lstm.weight_ih_l0": f(32, 3), "lstm.weight_hh_l0": f(32, 8), "head.weight": f(16, 8),
+          "head.bias": f(16), "classifier.weight": f(2, 16), "classifier.bias": f(2)}
+    path = tmp_path / "heads.safetensors"
+    safetensors_numpy.save_file(sd, str(path))
+    spec = read_safetensors(path)
+    assert [l.name for l in spec.layers] == ["input", "lstm", "head", "classifier"]
+    notes = " ".join(spec.source["notes"])
+    assert "Not used" not in notes and "Linear layers chained by their widths" in notes, notes
+    x = f(2, 5, 3)
+    lstm_only = tmp_path / "lstm.safetensors"
+    safetensors_numpy.save_file({k: a for k, a in sd.items() if k.startswith("lstm.")}, str(lstm_only))
+    h = Model.from_spec(read_safetensors(lstm_only)).trace(x).output
+    want = (h @ sd["head.weight"].T + sd["head.bias"]) @ sd["classifier.weight"].T + sd["classifier.bias"]
+    np.testing.assert_allclose(Model.from_spec(spec).trace(x).output, want, rtol=1e-5, atol=1e-5)
+
+
 def test_big_endian_and_half_storages(tmp_path):
     entries, storages = _rnn_entries()
     buf = io.BytesIO()

@@ -971,7 +971,10 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
                        f"{a.out_width}) and {b.prefix or '(top level)'} (input size "
                        f"{b.input_size}) do not chain; lstmviz runs one recurrent stack")
     # Linear heads: in file order, each taking the previous width; those registered after
-    # the last recurrent module first (the usual __init__ order), else any of them
+    # the last recurrent module first (the usual __init__ order), else any of them. A
+    # .safetensors file keeps its tensors sorted by name (``head`` (8 -> 16) came after
+    # ``classifier`` (16 -> 2), which was left out): there, the heads chain by width alone
+    by_name = fmt == "safetensors"
     width = rnns[-1].out_width
     last_rnn = max(i for i, (kind, _) in enumerate(order) if kind == "rnn")
     named = [p for kind, p in order if kind == "plain" and "emb" in p.lower()
@@ -981,6 +984,14 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
 
     def chain(candidates):
         w, out = width, []
+        if by_name:  # each the first (by name) taking the previous width, whatever its place
+            takes: dict[int, list[str]] = {}
+            for _, p in reversed(candidates):
+                takes.setdefault(int(plain[p]["weight"].shape[1]), []).append(p)
+            while takes.get(w):
+                out.append(takes[w].pop())
+                w = int(plain[out[-1]]["weight"].shape[0])
+            return out
         for _, p in candidates:
             if plain[p]["weight"].shape[1] == w:
                 out.append(p)
@@ -1061,8 +1072,10 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
         + ("token ids (batch, time) -> the Embedding -> " if emb is not None else "")
         + "recurrent stack (batch_first input "
         "(batch, time, features), zero initial states) -> the last timestep's output -> "
-        + ("the Linear layers in file order (those registered after the recurrent module "
-           "first), with no activation between them" if heads else "no head") + ".",
+        + (("the Linear layers chained by their widths (a .safetensors file keeps no order of "
+            "modules)" if by_name else "the Linear layers in file order (those registered "
+            "after the recurrent module first)") + ", with no activation between them"
+           if heads else "no head") + ".",
         f"The recurrent modules are taken in the one order their widths chain "
         f"({', '.join(r.prefix or '(top level)' for r in rnns)}), not the file's."
         if reordered else None,
