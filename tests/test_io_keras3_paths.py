@@ -139,6 +139,22 @@ def test_weights_only_read_numbers_same_class_layers_as_keras_counts_them(tmp_pa
     assert [n for n, _ in read_weights_file(p)] == [l.name for l in model.layers if l.weights]
 
 
+def test_a_cell_numbered_with_thousands_of_digits_reads_as_a_name(tmp_path):
+    """A stacked cell's group 'gru_cell_999...' of 5,000 digits reached int() and the file
+    was refused with Python's advice ('use sys.set_int_max_str_digits()'); Keras never
+    numbers so far, so the digits are the cell's name, and the stack reads."""
+    rng = np.random.default_rng(0)
+    groups = {"layers/rnn/cell/cells/simple_rnn_cell": [_rand(rng, 8, 3), _rand(rng, 3, 3), _rand(rng, 3)],
+              "layers/rnn/cell/cells/gru_cell_" + "9" * 5000: [_rand(rng, 3, 6), _rand(rng, 2, 6),
+                                                              _rand(rng, 2, 6)]}
+    p = tmp_path / "m.weights.h5"
+    _write(p, groups)
+    spec = read_model_file(p)
+    cells = spec.layers[1].config["cell"]["config"]["cells"]
+    assert [c["class_name"] for c in cells] == ["SimpleRNNCell", "GRUCell"]
+    assert lstmviz.Model.from_spec(spec).trace(np.zeros((1, 4, 8), "float32")).outputs[0].shape == (1, 2)
+
+
 def test_rnn_lstm_cell_initialises_forget_bias_like_keras():
     """RNN(LSTMCell(unit_forget_bias=True)) starts with forget-gate bias ones, as LSTM does."""
     cell = {"class_name": "LSTMCell", "config": {"units": 3}}

@@ -742,6 +742,22 @@ def test_linear_heads_sorted_by_name_chain_by_width(tmp_path):
     np.testing.assert_allclose(Model.from_spec(spec).trace(x).output, want, rtol=1e-5, atol=1e-5)
 
 
+def test_a_layer_number_of_thousands_of_digits_is_a_plain_refusal(tmp_path):
+    """A .safetensors key 'lstm.weight_ih_l999...' of 5,000 digits reached int(), whose
+    ValueError was shown as 'the file is truncated or corrupt (... use
+    sys.set_int_max_str_digits() to increase the limit)': Python's advice, nothing a user
+    of a file can do. Such a key is no layer's: the module lacks its weight_ih_l0. (A .pt's
+    keys are refused past 1,024 characters first.)"""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    path = tmp_path / "bad.safetensors"
+    safetensors_numpy.save_file({"lstm.weight_ih_l" + "9" * 5000: np.zeros((8, 3), np.float32),
+                                 "lstm.weight_hh_l0": np.zeros((8, 2), np.float32)}, str(path))
+    with pytest.raises(LstmvizError) as ei:
+        read_safetensors(path)
+    msg = _one_line(ei.value, "bad.safetensors")
+    assert "recurrent module lstm lacks 2-D weight_ih_l0" in msg and "set_int_max_str_digits" not in msg
+
+
 def test_big_endian_and_half_storages(tmp_path):
     entries, storages = _rnn_entries()
     buf = io.BytesIO()

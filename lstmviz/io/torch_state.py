@@ -87,7 +87,7 @@ STORAGE_DTYPES = {
     "ComplexDoubleStorage": ("c16", 16),
 }
 
-RNN_KEY = re.compile(r"^(?:(.*)\.)?(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?$")
+RNN_KEY = re.compile(r"^(?:(.*)\.)?(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d{1,9})(_reverse)?$")
 # gate blocks -> the cell kind, and its torch module (engine/cells.py describes both)
 GATES = {c.k: c.name for c in CELLS.values() if c.torch_module}
 TORCH_NAMES = {c.name: c.torch_module for c in CELLS.values() if c.torch_module}
