@@ -42,7 +42,7 @@ from .. import limits
 from ..engine import onnx_ops
 from ..engine.spec import LayerSpec, ModelSpec, TensorRef
 from ..errors import LstmvizError
-from ..text import plural
+from ..text import clean_spec_names, plural
 
 __all__ = ["sniff", "read_model", "read_weights", "SUFFIXES"]
 
@@ -868,7 +868,8 @@ def read_model(path) -> ModelSpec:
                            "pip install 'lstmviz[onnx]'") from None
     try:
         with onnx_ops.limited(onnx_ops.LOAD_ELEMENTS), onnx_ops.counted(limits.memory_limit()):
-            return _build(path)
+            # (its notes quote the file's producer and graph names, as they are)
+            return clean_spec_names(_build(path))
     except Fail as f:
         raise LstmvizError(f"{fname}: {f.what}; {SUPPORTED_OPS if f.ops else SUPPORTED}") from None
     except LstmvizError as err:
