@@ -322,6 +322,30 @@ def test_a_recurrent_node_s_layout_and_clip_are_the_specification_s(tmp_path, at
     np.testing.assert_allclose(y, np.tanh(np.full((3, 1, 1, 2), 2.5)), rtol=1e-6)
 
 
+def test_an_input_that_declares_no_shape(tmp_path):
+    """ONNX lets a graph input declare no shape (its rank unknown). One that is an LSTM's X
+    was read as a scalar ('gets an input of rank 0, not 3'); it is the node's (time, batch,
+    features), features from W, and traces as the shaped model does. Another is refused
+    saying its shape is missing."""
+    rng = np.random.default_rng(0)
+    inits = [numpy_helper.from_array(rng.standard_normal(s).astype(np.float32), n)
+             for n, s in (("w", (1, 8, 3)), ("r", (1, 8, 2)))]
+    lstm = helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, name="lstm")
+    shaped = _save(tmp_path, [lstm], inits, name="shaped.onnx",
+                   inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, ["t", "b", 3])])
+    bare = _save(tmp_path, [lstm], inits, name="bare.onnx",
+                 inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, None)])
+    model = lstmviz.load(bare)
+    assert model.input_shapes() == [(None, None, 3)]
+    x = rng.standard_normal((5, 2, 3)).astype(np.float32)
+    np.testing.assert_array_equal(model.trace(x).outputs[0], lstmviz.load(shaped).trace(x).outputs[0])
+    relu = _save(tmp_path, [helper.make_node("Relu", ["x"], ["y"])], name="relu.onnx",
+                 inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, None)])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(relu)
+    assert "input 'x' declares no shape, so its rank is unknown" in _one_line(err, "relu.onnx")
+
+
 def _external_model(tmp_path, location):
     w = numpy_helper.from_array(np.ones((1, 2, 2), np.float32), "w")
     w.data_location = TensorProto.EXTERNAL

@@ -380,6 +380,21 @@ def _check_text(model) -> None:
         raise Fail("a name in the graph is not text (bytes that are not UTF-8): the file is damaged")
 
 
+def _unshaped_input(graph, name: str, consts: dict) -> list:
+    """The dims of a graph input that declares no shape (ONNX allows it: its rank is then
+    unknown, and it was read as a scalar, 'an input of rank 0'): the X of a recurrent node
+    as the file gives it, (time, batch, features) or (batch, time, features) by the node's
+    layout, its features W's; else a refusal saying the shape is missing."""
+    for node in graph.node:
+        if node.op_type in RECURRENT and len(node.input) > 1 and node.input[0] == name \
+                and node.input[1] in consts and np.ndim(consts[node.input[1]]) == 3:
+            layout = next((int(a.i) for a in node.attribute if a.name == "layout"), 0)
+            axes = [f"?{name}:time", f"?{name}:batch"]
+            return (axes if layout == 0 else axes[::-1]) + [int(consts[node.input[1]].shape[2])]
+    raise Fail(f"input '{_clean(name)}' declares no shape, so its rank is unknown: export the "
+               "model with its inputs' shapes")
+
+
 def _check_wiring(graph) -> None:
     """Each node reads only what the graph's inputs, its initializers or a node before it
     give (ONNX keeps its nodes in that order), each name is given once (an initializer
@@ -458,7 +473,7 @@ def _build(path) -> ModelSpec:
         tt = vi.type.tensor_type
         if not vi.type.HasField("tensor_type"):
             raise Fail(f"input '{_clean(vi.name)}' is not a tensor")
-        dims: list = []
+        dims: list = [] if tt.HasField("shape") else _unshaped_input(graph, vi.name, consts)
         for k, d in enumerate(tt.shape.dim):
             if d.HasField("dim_value") and d.dim_value > 0:
                 dims.append(int(d.dim_value))
