@@ -758,6 +758,26 @@ def test_a_layer_number_of_thousands_of_digits_is_a_plain_refusal(tmp_path):
     assert "recurrent module lstm lacks 2-D weight_ih_l0" in msg and "set_int_max_str_digits" not in msg
 
 
+def test_a_member_named_twice_is_refused(tmp_path):
+    """A torch zip holding two 'archive/data/0' (or two data.pkl) was read with the later
+    one, silently: which of them torch reads is not defined. It is refused, as a .keras
+    or session archive with a member named twice is."""
+    entries, storages = _rnn_entries()
+    blob = _zip(_tensor_pickle(entries), storages)
+    assert read_torch_state_dict(_write_bytes(tmp_path / "ok.pt", blob)).layers[1].class_name == "LSTM"
+    buf = io.BytesIO(blob)
+    with zipfile.ZipFile(buf, "a") as zf, pytest.warns(UserWarning, match="Duplicate name"):
+        zf.writestr("archive/data/0", np.full(24, 7, np.float32).tobytes())
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(_write_bytes(tmp_path / "bad.pt", buf.getvalue()))
+    assert "holds two members named 'archive/data/0'" in _one_line(ei.value, "bad.pt")
+
+
+def _write_bytes(path, data):
+    path.write_bytes(data)
+    return path
+
+
 def test_big_endian_and_half_storages(tmp_path):
     entries, storages = _rnn_entries()
     buf = io.BytesIO()

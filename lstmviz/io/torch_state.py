@@ -556,6 +556,13 @@ def _read_zip(path: str, size: int):
         if len(infos) > MAX_TENSORS + 16:
             raise Fail(f"the zip archive has {len(infos)} entries")
         by_name = {i.filename: i for i in infos}
+        if len(by_name) != len(infos):  # (as a .keras or session archive is refused)
+            seen: set[str] = set()
+            for info in infos:
+                if info.filename in seen:
+                    raise Fail(f"the zip archive holds two members named '{info.filename[:200]}', "
+                               "and which one torch reads is not defined: the file is damaged")
+                seen.add(info.filename)
         pkl = [n for n in by_name if n == "data.pkl" or n.endswith("/data.pkl")]
         if not pkl:
             names = ", ".join(sorted(by_name)[:5]) or "nothing"
