@@ -24,8 +24,9 @@ Mapping onto Keras' layout (what the engine computes):
 - RNN -> SimpleRNN, ``bias = b_ih + b_hh``, activation tanh (the nonlinearity is not stored);
 - ``num_layers > 1`` -> stacked layers; ``_reverse`` keys -> ``Bidirectional(concat)``;
 - ``nn.Linear`` (``weight (out, in)``) -> ``Dense(kernel = weight.T)``;
-- an ``nn.Embedding`` (``weight (ids, dim)`` alone) registered before the recurrent stack,
-  ``dim`` its input size -> ``Embedding`` (the same table), the input token ids.
+- an ``nn.Embedding`` (``weight (ids, dim)`` alone, ``dim`` the recurrent input size), named
+  so (``emb``) or registered before the recurrent stack -> ``Embedding`` (the same table),
+  the input token ids (see ``_embedding``).
 
 The forward() code is not in the file, so the common pattern is assumed (and written into
 ``spec.source["notes"]``): recurrent stack (batch_first) -> last timestep -> Linear layers.
