@@ -373,7 +373,7 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
             import json
             m = json.loads(member("metadata.json", 1024 * 1024).decode("utf-8", "replace"))
             meta = m if isinstance(m, dict) else {}
-        except ValueError:
+        except (ValueError, RecursionError):  # (nested past Python's parser: no metadata either)
             meta = {}
     if "model.weights.h5" in infos:
         weights = member("model.weights.h5", MAX_WEIGHTS_BYTES)
