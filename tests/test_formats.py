@@ -206,6 +206,47 @@ def test_a_tensorflow_savedmodel_folder_is_named_with_what_to_save_instead(tmp_p
         lstmviz.load(folder / "variables")
 
 
+def test_a_keras_model_saved_unzipped_is_named_with_how_to_zip_it(tmp_path):
+    """Keras 3's model.save(path, zipped=False) (the default on the Hugging Face Hub)
+    writes a .keras's members into a folder. Opening the folder said "this is a
+    directory", and its config.json "a bare config has no weights", with the weights beside
+    it: both now say what the folder is and the command that makes its .keras, which
+    opens as the zipped model does."""
+    import subprocess
+    import sys
+
+    src = FIX / "k3_lstm_default" / "model.keras"
+    folder = tmp_path / "my_model"
+    folder.mkdir()
+    with zipfile.ZipFile(src) as z:
+        z.extractall(folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "metadata.json",
+                                                          "model.weights.h5"]
+    for path in (folder, folder / "config.json"):
+        with pytest.raises(LstmvizError) as ei:
+            lstmviz.load(path)
+        msg = str(ei.value)
+        assert msg.startswith(f"{path.name}: this is a Keras model saved unzipped "
+                              "(model.save(..., zipped=False)"), msg
+        assert "\n" not in msg and "supported: Keras 3 model (.keras)" in msg
+        command = msg.split("in its folder: ")[1].split(";")[0]
+        assert command == ("python -m zipfile -c model.keras config.json metadata.json "
+                           "model.weights.h5"), msg
+    args = command.split()
+    subprocess.run([sys.executable, *args[1:]], cwd=folder, check=True)
+    zipped, original = lstmviz.load(folder / "model.keras"), lstmviz.load(src)
+    x = np.random.default_rng(0).standard_normal((2, 5, 3)).astype("float32")
+    np.testing.assert_array_equal(zipped.trace(x).outputs[0], original.trace(x).outputs[0])
+    (folder / "metadata.json").unlink()  # (Keras reads a .keras without it; so does lstmviz)
+    (folder / "model.keras").unlink()
+    with pytest.raises(LstmvizError, match="python -m zipfile -c model.keras config.json "
+                                           "model.weights.h5;"):
+        lstmviz.load(folder)
+    (folder / "model.weights.h5").unlink()  # a folder of a config only: a plain folder
+    with pytest.raises(LstmvizError, match=r"^my_model: this is a directory, not a model file"):
+        lstmviz.load(folder)
+
+
 def test_help_texts_come_from_the_registry(capsys):
     assert cli.main(["--help"]) == 0
     top = capsys.readouterr().out

@@ -109,6 +109,57 @@ def test_cli_summary_and_trace_show_nothing_raw(tmp_path):
     assert any(k.startswith("L" * 50) for k in keys)
 
 
+def test_safetensors_module_names_reach_the_summary_escaped(tmp_path):
+    """A .safetensors file's module names went into its notes raw (the .pt reader escapes
+    them, the safetensors one did not): 'lstmviz summary' printed a terminal escape
+    sequence, a bidirectional override and a bell from the file."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    evil = ESC.replace("\r\n", "")  # (a key's module part holds no line break)
+    rng = np.random.default_rng(0)
+    p = tmp_path / "m.safetensors"
+    safetensors_numpy.save_file({
+        f"{evil}.weight_ih_l0": rng.standard_normal((16, 3)).astype("f4"),
+        f"{evil}.weight_hh_l0": rng.standard_normal((16, 4)).astype("f4"),
+        f"head{evil}.weight": rng.standard_normal((2, 4)).astype("f4"),
+        f"odd{evil}.zz": rng.standard_normal(5).astype("f4")}, str(p))
+    notes = lstmviz.load(p).source["notes"]
+    assert all(n.isprintable() for n in notes) and any("\\x1b]0;pwned" in n for n in notes), notes
+    proc = subprocess.run([sys.executable, "-m", "lstmviz", "summary", str(p)],
+                          capture_output=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode()
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "\\x1b]0;pwned\\x07" in out and "\\u202e" in out
+
+
+def test_onnx_producer_and_graph_names_reach_the_summary_escaped(tmp_path):
+    """An ONNX model's producer name and version went into its notes raw: 'lstmviz summary'
+    printed the file's terminal escape sequence, bell, override and line break."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    inits = [numpy_helper.from_array(rng.standard_normal(s).astype("f4"), n)
+             for n, s in (("w", (1, 8, 3)), ("r", (1, 8, 2)))]
+    node = helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, name=ESC)
+    graph = helper.make_graph([node], ESC, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["t", "b", 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              initializer=inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    m.producer_name, m.producer_version = ESC, ESC
+    p = tmp_path / "m.onnx"
+    onnx.save(m, str(p))
+    source = lstmviz.load(p).source
+    texts = [v for v in source.values() if isinstance(v, str)] + list(source["notes"])
+    assert all(t.isprintable() for t in texts) and any("\\x1b]0;pwned" in t for t in texts), texts
+    proc = subprocess.run([sys.executable, "-m", "lstmviz", "summary", str(p)],
+                          capture_output=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode()
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out and "\r" not in out
+    assert "\\x1b]0;pwned\\x07" in out
+
+
 def test_cli_error_with_escape_in_name_is_one_escaped_line(tmp_path):
     p = legacy_lstm_file(tmp_path / "m.h5", [ESC])
     with h5py.File(p, "r+") as f:  # the weights group of the hostile name goes missing

@@ -299,6 +299,23 @@ def test_nested_sequential_in_functional_keras3_style(tmp_path):
     assert [w.shape for w in spec.layers[4].weights] == [(3, 4), (4, 4), (4,)]
 
 
+def test_a_keras_zip_s_metadata_that_is_no_json_is_left_out_however_it_fails(tmp_path):
+    """metadata.json only says the Keras version: one that is not JSON is left out and the
+    model opens. One nested past Python's parser raised RecursionError, not ValueError,
+    and the whole .keras was refused ('the file is nested too deeply')."""
+    src = Path(__file__).resolve().parent / "fixtures" / "k3_lstm_default" / "model.keras"
+    with zipfile.ZipFile(src) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    for bad in (b"{not json", b"[" * 100_000 + b"]" * 100_000):
+        p = tmp_path / "m.keras"
+        with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+            for n, data in members.items():
+                z.writestr(n, bad if n == "metadata.json" else data)
+        spec = read_model_file(p)
+        assert [l.class_name for l in spec.layers] == ["InputLayer", "LSTM", "Dense"]
+        assert spec.keras_version == "3"
+
+
 def test_legacy_attributes_as_str_and_chunked(tmp_path):
     """layer_names stored as str arrays / chunked attributes still read."""
     rng = np.random.default_rng(4)

@@ -115,6 +115,46 @@ def test_weights_only_read_orders_stacked_cells_by_width(tmp_path):
     assert [a.shape for a in entries["rnn"]] == [(8, 3), (3, 3), (3,), (3, 6), (2, 6), (2, 6)]
 
 
+def test_weights_only_read_numbers_same_class_layers_as_keras_counts_them(tmp_path):
+    """Keras 3 names the groups of twelve LSTMs lstm, lstm_1, ... lstm_11; h5py lists them
+    alphabetically (lstm_10 and lstm_11 before lstm_2), and a stack whose widths are all
+    equal was opened in that order, each layer holding another's weights. The counter
+    decides the order of one class's groups."""
+    from lstmviz.io.keras_writer import weights_h5
+
+    layers = [LayerSpec("LSTM", {"units": 4, "return_sequences": k < 11}) for k in range(12)]
+    model = lstmviz.Model.sequential((None, 5, 4), layers, seed=1)
+    p = tmp_path / "stack.weights.h5"
+    p.write_bytes(weights_h5(model))
+    with h5py.File(p, "r") as f:
+        assert list(f["layers"])[:3] == ["lstm", "lstm_1", "lstm_10"]  # h5py's order
+    spec = read_model_file(p)
+    assert [l.name for l in spec.layers if l.weights] == ["lstm"] + [f"lstm_{k}" for k in range(1, 12)]
+    for mine, read in zip(model.layers, (l for l in spec.layers if l.weights)):
+        for a, b in zip(mine.weights, read.weights):
+            np.testing.assert_array_equal(a, b)
+    x = np.random.default_rng(0).standard_normal((2, 5, 4)).astype("float32")
+    got = lstmviz.Model.from_spec(spec).trace(x).outputs[0]
+    np.testing.assert_array_equal(got, model.trace(x).outputs[0])
+    assert [n for n, _ in read_weights_file(p)] == [l.name for l in model.layers if l.weights]
+
+
+def test_a_cell_numbered_with_thousands_of_digits_reads_as_a_name(tmp_path):
+    """A stacked cell's group 'gru_cell_999...' of 5,000 digits reached int() and the file
+    was refused with Python's advice ('use sys.set_int_max_str_digits()'); Keras never
+    numbers so far, so the digits are the cell's name, and the stack reads."""
+    rng = np.random.default_rng(0)
+    groups = {"layers/rnn/cell/cells/simple_rnn_cell": [_rand(rng, 8, 3), _rand(rng, 3, 3), _rand(rng, 3)],
+              "layers/rnn/cell/cells/gru_cell_" + "9" * 5000: [_rand(rng, 3, 6), _rand(rng, 2, 6),
+                                                              _rand(rng, 2, 6)]}
+    p = tmp_path / "m.weights.h5"
+    _write(p, groups)
+    spec = read_model_file(p)
+    cells = spec.layers[1].config["cell"]["config"]["cells"]
+    assert [c["class_name"] for c in cells] == ["SimpleRNNCell", "GRUCell"]
+    assert lstmviz.Model.from_spec(spec).trace(np.zeros((1, 4, 8), "float32")).outputs[0].shape == (1, 2)
+
+
 def test_rnn_lstm_cell_initialises_forget_bias_like_keras():
     """RNN(LSTMCell(unit_forget_bias=True)) starts with forget-gate bias ones, as LSTM does."""
     cell = {"class_name": "LSTMCell", "config": {"units": 3}}

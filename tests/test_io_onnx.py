@@ -235,6 +235,117 @@ def test_refuses_weights_computed_in_the_graph(tmp_path):
     assert "computes its W in the graph" in _one_line(err, "m.onnx")
 
 
+def test_weights_in_constant_nodes_load_as_initializers_do(tmp_path, monkeypatch):
+    """ONNX may hold a recurrent node's W, R and B in Constant nodes instead of
+    initializers: a W of more than 65,536 elements (RNN(300) over 300 features) was refused
+    as 'a constant ... feeds a shape op'. It loads, to the numbers of the same weights as
+    initializers, and counts against the memory limit as an initializer does."""
+    rng = np.random.default_rng(0)
+    hidden = features = 300
+    w = rng.standard_normal((1, hidden, features)).astype(np.float32) * 0.05
+    r = rng.standard_normal((1, hidden, hidden)).astype(np.float32) * 0.05
+    b = rng.standard_normal((1, 2 * hidden)).astype(np.float32)
+    assert w.size > 65536
+    rnn = helper.make_node("RNN", ["x", "w", "r", "b"], ["y"], hidden_size=hidden, name="rnn")
+    x_in = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq", "batch", features])]
+    consts = [helper.make_node("Constant", [], [n], value=numpy_helper.from_array(a, n + "_value"))
+              for n, a in (("w", w), ("r", r), ("b", b))]
+    as_constants = _save(tmp_path, consts + [rnn], inputs=x_in, name="constants.onnx")
+    as_inits = _save(tmp_path, [rnn], [numpy_helper.from_array(a, n) for n, a in
+                                       (("w", w), ("r", r), ("b", b))],
+                     inputs=x_in, name="inits.onnx")
+    x = rng.standard_normal((4, 2, features)).astype(np.float32)
+    got = lstmviz.load(as_constants)
+    assert got.count_params() == w.size + r.size + b.size
+    np.testing.assert_array_equal(got.trace(x).outputs[0], lstmviz.load(as_inits).trace(x).outputs[0])
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "16M")
+    big = rng.standard_normal((1, 1500, 1500)).astype(np.float32)  # 9 MB: over 16M with the rest
+    path = _save(tmp_path, [helper.make_node("Constant", [], ["w"], value=numpy_helper.from_array(big, "w_value")),
+                            helper.make_node("Constant", [], ["r"], value=numpy_helper.from_array(big, "r_value")),
+                            helper.make_node("RNN", ["x", "w", "r"], ["y"], hidden_size=1500)],
+                 inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq", "batch", 1500])])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "over the memory limit of 16 MB" in _one_line(err, "m.onnx")
+
+
+def test_a_name_given_twice_is_refused(tmp_path):
+    """Two initializers of one name, or a node writing a name already given: the graph has
+    no one value for it (onnxruntime refuses it). The later one replaced the first: an
+    LSTM read the second W, of 7 features, and the model opened, then failed on the 3
+    its input declares; a Relu writing the input's name changed what the LSTM read."""
+    w3, w7 = np.zeros((1, 8, 3), np.float32), np.zeros((1, 8, 7), np.float32)
+    r = numpy_helper.from_array(np.zeros((1, 8, 2), np.float32), "r")
+    lstm = helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, name="lstm")
+    x_in = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq", "batch", 3])]
+    ok = _save(tmp_path, [lstm], [numpy_helper.from_array(w3, "w"), r], inputs=x_in, name="ok.onnx")
+    assert lstmviz.load(ok).trace(np.ones((4, 1, 3), np.float32)).outputs[0].shape == (4, 1, 1, 2)
+    path = _save(tmp_path, [lstm], [numpy_helper.from_array(w3, "w"), r,
+                                    numpy_helper.from_array(w7, "w")], inputs=x_in)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "the graph has two initializers named 'w': the file is damaged" in _one_line(err, "m.onnx")
+    relu = helper.make_node("Relu", ["x"], ["x"], name="relu")
+    path = _save(tmp_path, [relu, lstm], [numpy_helper.from_array(w3, "w"), r], inputs=x_in)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert "node 'relu' (Relu) writes 'x', which an input" in _one_line(err, "m.onnx")
+    # IR 3 listed initializers among the inputs too: a name both is still one value
+    both = _save(tmp_path, [lstm], [numpy_helper.from_array(w3, "w"), r],
+                 inputs=x_in + [helper.make_tensor_value_info("w", TensorProto.FLOAT, [1, 8, 3])],
+                 name="both.onnx")
+    assert lstmviz.load(both).trace(np.ones((4, 1, 3), np.float32)).outputs[0].shape == (4, 1, 1, 2)
+
+
+@pytest.mark.parametrize("attr, value, words", [
+    ("layout", 7, "has layout 7, not 0 (time, batch, features) or 1 (batch, time, features)"),
+    ("layout", -1, "has layout -1, not 0"),
+    ("clip", -1.0, "has clip -1.0, not a positive number"),
+    ("clip", 0.0, "has clip 0.0, not a positive number"),
+    ("clip", float("nan"), "has clip nan, not a positive number")])
+def test_a_recurrent_node_s_layout_and_clip_are_the_specification_s(tmp_path, attr, value, words):
+    """ONNX's layout is 0 or 1 and its clip a positive threshold: a layout of 7 ran as
+    layout 1, a clip of -1 clamped every gate to an empty range (each pre-activation -1),
+    a NaN clip made every number NaN; each opened without a word. A clip of 2.5 is read."""
+    w = numpy_helper.from_array(np.full((1, 2, 2), 3.0, np.float32), "w")
+    r = numpy_helper.from_array(np.zeros((1, 2, 2), np.float32), "r")
+
+    def model(**kw):
+        node = helper.make_node("RNN", ["x", "w", "r"], ["y"], hidden_size=2, name="rnn", **kw)
+        return _save(tmp_path, [node], [w, r])
+
+    path = model(**{attr: value})
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert f"node 'rnn' {words}" in _one_line(err, "m.onnx")
+    y = lstmviz.load(model(clip=2.5)).trace(np.ones((3, 1, 2), np.float32)).outputs[0]
+    np.testing.assert_allclose(y, np.tanh(np.full((3, 1, 1, 2), 2.5)), rtol=1e-6)
+
+
+def test_an_input_that_declares_no_shape(tmp_path):
+    """ONNX lets a graph input declare no shape (its rank unknown). One that is an LSTM's X
+    was read as a scalar ('gets an input of rank 0, not 3'); it is the node's (time, batch,
+    features), features from W, and traces as the shaped model does. Another is refused
+    saying its shape is missing."""
+    rng = np.random.default_rng(0)
+    inits = [numpy_helper.from_array(rng.standard_normal(s).astype(np.float32), n)
+             for n, s in (("w", (1, 8, 3)), ("r", (1, 8, 2)))]
+    lstm = helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, name="lstm")
+    shaped = _save(tmp_path, [lstm], inits, name="shaped.onnx",
+                   inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, ["t", "b", 3])])
+    bare = _save(tmp_path, [lstm], inits, name="bare.onnx",
+                 inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, None)])
+    model = lstmviz.load(bare)
+    assert model.input_shapes() == [(None, None, 3)]
+    x = rng.standard_normal((5, 2, 3)).astype(np.float32)
+    np.testing.assert_array_equal(model.trace(x).outputs[0], lstmviz.load(shaped).trace(x).outputs[0])
+    relu = _save(tmp_path, [helper.make_node("Relu", ["x"], ["y"])], name="relu.onnx",
+                 inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, None)])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(relu)
+    assert "input 'x' declares no shape, so its rank is unknown" in _one_line(err, "relu.onnx")
+
+
 def _external_model(tmp_path, location):
     w = numpy_helper.from_array(np.ones((1, 2, 2), np.float32), "w")
     w.data_location = TensorProto.EXTERNAL

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from lstmviz.engine import Model
 from lstmviz.errors import LstmvizError
+from lstmviz.io.safetensors_state import read_model as read_safetensors
 from lstmviz.io.torch_state import LEGACY_MAGIC, load_torch_object, looks_like_torch_file, read_torch_state_dict
 from tests.helpers import REALWORLD
 
@@ -610,6 +611,171 @@ def test_head_registered_before_the_rnn_used_when_nothing_follows(tmp_path):
     path = _write(tmp_path, "legacy", _tensor_pickle(entries), storages)
     spec = read_torch_state_dict(path)
     assert [l.name for l in spec.layers] == ["input", "lstm", "fc"]
+
+
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+def test_an_embedding_before_the_rnn_takes_token_ids(tmp_path, container):
+    """nn.Embedding(7, 3) -> nn.LSTM(3, 2) -> nn.Linear(2, 1), the usual text model, opened
+    as an LSTM over 3 floats with its embedding 'not used (Linear 3->7)': ids could not be
+    given. The table is now an Embedding taking the ids, and the model traces as the one
+    without it does on the table's rows; a square bias-free Linear(3, 3) before the LSTM
+    (an input projection as likely as a table of 3 ids) stays unused unless named so."""
+    table = np.random.default_rng(0).standard_normal((7, 3)).astype(np.float32)
+
+    def write(name, before):
+        entries, storages = _entries_with([("fc", 1, 2)])
+        for prefix, arr in before:
+            key = str(200 + len(storages))
+            entries.insert(0, (f"{prefix}.weight", key, arr.size, 0, arr.shape, (arr.shape[1], 1)))
+            storages[key] = arr.reshape(-1)
+        return _write(tmp_path, container, _tensor_pickle(entries), storages, name=name)
+
+    spec = read_torch_state_dict(write("text.pt", [("embedding", table)]))
+    assert [(l.name, l.class_name) for l in spec.layers] == [
+        ("input", "InputLayer"), ("embedding", "Embedding"), ("lstm", "LSTM"), ("fc", "Dense")]
+    assert spec.layers[0].config["batch_shape"] == [None, None]
+    np.testing.assert_array_equal(spec.layers[1].weights[0], table)
+    notes = " ".join(spec.source["notes"])
+    assert "embedding = nn.Embedding(7, 3)" in notes and "Not used" not in notes, notes
+    ids = np.array([[0, 6, 2, 2, 5], [3, 1, 4, 0, 6]])
+    got = Model.from_spec(spec).trace(ids).output
+    plain = Model.from_spec(read_torch_state_dict(write("plain.pt", [])))
+    np.testing.assert_array_equal(got, plain.trace(table[ids]).output)
+    square = np.eye(3, dtype=np.float32)
+    spec = read_torch_state_dict(write("proj.pt", [("proj", square)]))
+    assert [l.class_name for l in spec.layers] == ["InputLayer", "LSTM", "Dense"]
+    assert "proj (Linear 3->3)" in " ".join(spec.source["notes"])
+    spec = read_torch_state_dict(write("emb.pt", [("word_emb", square)]))
+    assert [l.class_name for l in spec.layers] == ["InputLayer", "Embedding", "LSTM", "Dense"]
+
+
+def test_an_embedding_in_a_safetensors_file_is_found_by_its_name_or_shape(tmp_path):
+    """safetensors writes tensors sorted by name, not in the order the modules were
+    registered: PyTorch's word_language_model (encoder = nn.Embedding(V, E), rnn =
+    nn.LSTM(E, H), decoder = nn.Linear(H, V), E == H) comes as decoder, encoder, rnn, and a
+    'word_emb' after the 'lstm'. The decoder is the head and the encoder the Embedding,
+    whose ids trace as its rows do in the model without it."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    rng = np.random.default_rng(1)
+    v, e = 11, 4
+
+    def lstm(prefix):
+        return {f"{prefix}.weight_ih_l0": rng.standard_normal((4 * e, e)).astype(np.float32),
+                f"{prefix}.weight_hh_l0": rng.standard_normal((4 * e, e)).astype(np.float32),
+                f"{prefix}.bias_ih_l0": rng.standard_normal(4 * e).astype(np.float32),
+                f"{prefix}.bias_hh_l0": rng.standard_normal(4 * e).astype(np.float32)}
+
+    table = rng.standard_normal((v, e)).astype(np.float32)
+    head = {"decoder.weight": rng.standard_normal((v, e)).astype(np.float32),
+            "decoder.bias": rng.standard_normal(v).astype(np.float32)}
+    sd = {"encoder.weight": table, **lstm("rnn"), **head}
+    path = tmp_path / "lm.safetensors"
+    safetensors_numpy.save_file(sd, str(path))
+    spec = read_safetensors(path)
+    assert [(l.name, l.class_name) for l in spec.layers] == [
+        ("input", "InputLayer"), ("encoder", "Embedding"), ("rnn", "LSTM"), ("decoder", "Dense")]
+    plain = tmp_path / "plain.safetensors"
+    safetensors_numpy.save_file({k: a for k, a in sd.items() if k != "encoder.weight"}, str(plain))
+    ids = np.array([[0, 10, 3, 3], [7, 1, 2, 9]])
+    np.testing.assert_array_equal(Model.from_spec(spec).trace(ids).output,
+                                  Model.from_spec(read_safetensors(plain)).trace(table[ids]).output)
+    named = tmp_path / "named.safetensors"
+    safetensors_numpy.save_file({"word_emb.weight": table, **lstm("lstm")}, str(named))
+    assert [l.class_name for l in read_safetensors(named).layers] == ["InputLayer", "Embedding", "LSTM"]
+
+
+def test_recurrent_modules_sorted_by_name_are_put_in_the_order_they_chain(tmp_path):
+    """lstm = nn.LSTM(3, 8) then gru = nn.GRU(8, 4) saved as .safetensors come sorted by
+    name, gru first, and were refused ('do not chain'), though their .pt opened. They are
+    taken in the one order whose widths chain, as named files in that order are, and the
+    notes say so; two orders that chain (equal widths) stay refused."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    rng = np.random.default_rng(2)
+
+    def rnn(prefix, gates, inp, out):
+        return {f"{prefix}.weight_ih_l0": rng.standard_normal((gates * out, inp)).astype(np.float32),
+                f"{prefix}.weight_hh_l0": rng.standard_normal((gates * out, out)).astype(np.float32)}
+
+    lstm, gru = rnn("lstm", 4, 3, 8), rnn("gru", 3, 8, 4)
+    path = tmp_path / "two.safetensors"
+    safetensors_numpy.save_file({**lstm, **gru}, str(path))
+    spec = read_safetensors(path)
+    assert [(l.name, l.class_name) for l in spec.layers] == [
+        ("input", "InputLayer"), ("lstm", "LSTM"), ("gru", "GRU")]
+    assert "taken in the one order their widths chain (lstm, gru)" in " ".join(spec.source["notes"])
+    in_order = tmp_path / "in_order.safetensors"  # names that sort as the modules chain
+    safetensors_numpy.save_file({k.replace("lstm.", "a.").replace("gru.", "b."): a
+                                 for k, a in {**lstm, **gru}.items()}, str(in_order))
+    x = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(Model.from_spec(spec).trace(x).output,
+                                  Model.from_spec(read_safetensors(in_order)).trace(x).output)
+    path = tmp_path / "three.safetensors"
+    safetensors_numpy.save_file({**rnn("z", 4, 3, 4), **rnn("x", 1, 4, 4), **rnn("y", 3, 4, 4)},
+                                str(path))
+    with pytest.raises(LstmvizError, match="do not chain; lstmviz runs one recurrent stack"):
+        read_safetensors(path)
+
+
+def test_linear_heads_sorted_by_name_chain_by_width(tmp_path):
+    """head = nn.Linear(8, 16) then classifier = nn.Linear(16, 2) after an LSTM(3, 8), as
+    .safetensors (sorted by name: classifier, head, lstm): the classifier was left out
+    ('not used') and the model ended at 16 outputs. The heads chain by width there."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    rng = np.random.default_rng(3)
+
+    def f(*shape):
+        return rng.standard_normal(shape).astype(np.float32)
+
+    sd = {"lstm.weight_ih_l0": f(32, 3), "lstm.weight_hh_l0": f(32, 8), "head.weight": f(16, 8),
+          "head.bias": f(16), "classifier.weight": f(2, 16), "classifier.bias": f(2)}
+    path = tmp_path / "heads.safetensors"
+    safetensors_numpy.save_file(sd, str(path))
+    spec = read_safetensors(path)
+    assert [l.name for l in spec.layers] == ["input", "lstm", "head", "classifier"]
+    notes = " ".join(spec.source["notes"])
+    assert "Not used" not in notes and "Linear layers chained by their widths" in notes, notes
+    x = f(2, 5, 3)
+    lstm_only = tmp_path / "lstm.safetensors"
+    safetensors_numpy.save_file({k: a for k, a in sd.items() if k.startswith("lstm.")}, str(lstm_only))
+    h = Model.from_spec(read_safetensors(lstm_only)).trace(x).output
+    want = (h @ sd["head.weight"].T + sd["head.bias"]) @ sd["classifier.weight"].T + sd["classifier.bias"]
+    np.testing.assert_allclose(Model.from_spec(spec).trace(x).output, want, rtol=1e-5, atol=1e-5)
+
+
+def test_a_layer_number_of_thousands_of_digits_is_a_plain_refusal(tmp_path):
+    """A .safetensors key 'lstm.weight_ih_l999...' of 5,000 digits reached int(), whose
+    ValueError was shown as 'the file is truncated or corrupt (... use
+    sys.set_int_max_str_digits() to increase the limit)': Python's advice, nothing a user
+    of a file can do. Such a key is no layer's: the module lacks its weight_ih_l0. (A .pt's
+    keys are refused past 1,024 characters first.)"""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    path = tmp_path / "bad.safetensors"
+    safetensors_numpy.save_file({"lstm.weight_ih_l" + "9" * 5000: np.zeros((8, 3), np.float32),
+                                 "lstm.weight_hh_l0": np.zeros((8, 2), np.float32)}, str(path))
+    with pytest.raises(LstmvizError) as ei:
+        read_safetensors(path)
+    msg = _one_line(ei.value, "bad.safetensors")
+    assert "recurrent module lstm lacks 2-D weight_ih_l0" in msg and "set_int_max_str_digits" not in msg
+
+
+def test_a_member_named_twice_is_refused(tmp_path):
+    """A torch zip holding two 'archive/data/0' (or two data.pkl) was read with the later
+    one, silently: which of them torch reads is not defined. It is refused, as a .keras
+    or session archive with a member named twice is."""
+    entries, storages = _rnn_entries()
+    blob = _zip(_tensor_pickle(entries), storages)
+    assert read_torch_state_dict(_write_bytes(tmp_path / "ok.pt", blob)).layers[1].class_name == "LSTM"
+    buf = io.BytesIO(blob)
+    with zipfile.ZipFile(buf, "a") as zf, pytest.warns(UserWarning, match="Duplicate name"):
+        zf.writestr("archive/data/0", np.full(24, 7, np.float32).tobytes())
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(_write_bytes(tmp_path / "bad.pt", buf.getvalue()))
+    assert "holds two members named 'archive/data/0'" in _one_line(ei.value, "bad.pt")
+
+
+def _write_bytes(path, data):
+    path.write_bytes(data)
+    return path
 
 
 def test_big_endian_and_half_storages(tmp_path):

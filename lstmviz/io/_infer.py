@@ -86,7 +86,7 @@ def infer_plain(g: Group, gru_default: bool) -> tuple[str, dict, list[np.ndarray
 
 
 _GENERIC_RNN = re.compile(r"rnn(_\d+)?")
-_CELL_SUFFIX = re.compile(r"^(.*?)(?:_(\d+))?$")
+_CELL_SUFFIX = re.compile(r"^(.*?)(?:_(\d{1,9}))?$")
 
 
 def _cell_entry(r: tuple[str, dict, list[np.ndarray]]) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -261,6 +262,19 @@ def k3_all_vars(root: Any, prefix: str = "layers") -> dict[str, list[np.ndarray]
     return out
 
 
+_COUNTED = re.compile(r"(.*?)_([0-9]{1,9})")
+
+
+def keras_counted_order(names: list[str]) -> list[str]:
+    """Group names as Keras 3 numbered them: ``lstm``, ``lstm_1``, ... ``lstm_10`` in its
+    counter's order (a layer's class in snake case, then ``_<n>`` from the second of the
+    class on), where h5py lists them alphabetically (``lstm_10`` before ``lstm_2``)."""
+    def key(name: str) -> tuple[str, int]:
+        m = _COUNTED.fullmatch(name)
+        return (m.group(1), int(m.group(2))) if m else (name, 0)
+    return sorted(names, key=key)
+
+
 def k3_weight_groups(root: Any, prefix: str = "layers", depth: int = 0) -> list[Group]:
     """Layer groups of a Keras 3 weights file (config-less), nested models flattened."""
     if depth > 10:
@@ -271,7 +285,7 @@ def k3_weight_groups(root: Any, prefix: str = "layers", depth: int = 0) -> list[
     if not is_group(layers):
         raise Fail(f"'{prefix}' in the weights file is not a group")
     out: list[Group] = []
-    for name in _keys(layers):
+    for name in keras_counted_order(_keys(layers)):
         path = f"{prefix}/{name}"
         g = h5_get(root, path)
         if not is_group(g):
@@ -359,7 +373,7 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
             import json
             m = json.loads(member("metadata.json", 1024 * 1024).decode("utf-8", "replace"))
             meta = m if isinstance(m, dict) else {}
-        except ValueError:
+        except (ValueError, RecursionError):  # (nested past Python's parser: no metadata either)
             meta = {}
     if "model.weights.h5" in infos:
         weights = member("model.weights.h5", MAX_WEIGHTS_BYTES)

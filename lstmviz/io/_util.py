@@ -270,6 +270,22 @@ def fmt_shape(shape: Any) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def unzipped_keras(folder: Any) -> str | None:
+    """What a folder holding a Keras model saved unzipped is (Keras 3's ``model.save(path,
+    zipped=False)``, the default on the Hugging Face Hub: a ``.keras`` archive's members
+    as files) and the command that zips them into a ``.keras``; None for another folder."""
+    try:
+        names = [n for n in ("config.json", "metadata.json", "model.weights.h5")
+                 if os.path.isfile(os.path.join(folder, n))]
+    except (OSError, ValueError, TypeError):
+        return None
+    if "config.json" not in names or "model.weights.h5" not in names:
+        return None
+    return ("this is a Keras model saved unzipped (model.save(..., zipped=False), as the "
+            "Hugging Face Hub keeps one), not a file: zip its files into a .keras and open that, "
+            f"e.g. in its folder: python -m zipfile -c model.keras {' '.join(names)}")
+
+
 def read_head(path: Any, n: int = 1024) -> tuple[bytes, int]:
     """The first ``n`` bytes of a file and its size, or Fail saying why it cannot be read."""
     from lstmviz.files import not_regular
@@ -288,7 +304,7 @@ def read_head(path: Any, n: int = 1024) -> tuple[bytes, int]:
             raise Fail("this is a TensorFlow SavedModel folder, which lstmviz does not read: save "
                        "the model from TensorFlow as a file, e.g. tf.keras.models.load_model(folder)"
                        ".save('model.h5'), or its Keras model with model.save('model.keras')") from exc
-        raise Fail("this is a directory, not a model file") from exc
+        raise Fail(unzipped_keras(path) or "this is a directory, not a model file") from exc
     except (OSError, ValueError, TypeError) as exc:
         raise Fail(f"cannot open the file ({exc.__class__.__name__}: {exc})") from exc
     return head, size

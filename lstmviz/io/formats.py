@@ -227,7 +227,7 @@ def sniff(path: Any) -> Format:
     the file is read. A zip no format claims (or that cannot be listed) goes to the format
     its suffix names, else to the first zip format, whose reader then says what is wrong.
     Raises LstmvizError (one line) for a file that is none of them."""
-    from ._util import Fail, read_head
+    from ._util import Fail, read_head, unzipped_keras
 
     try:
         head, size = read_head(path, HEAD_BYTES)
@@ -236,7 +236,10 @@ def sniff(path: Any) -> Format:
     container = container_of(head)
     if container is None:
         name = os.path.basename(str(path))
-        raise LstmvizError(f"{name}: {foreign(head, size, name)}; {supported()}")
+        # (the config.json of a Keras model saved unzipped, its weights beside it)
+        folder = unzipped_keras(os.path.dirname(os.path.abspath(str(path)))) \
+            if name == "config.json" else None
+        raise LstmvizError(f"{name}: {folder or foreign(head, size, name)}; {supported()}")
     if container == "zip":
         from lstmviz.limits import zip_member_excess
 

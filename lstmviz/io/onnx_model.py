@@ -42,7 +42,7 @@ from .. import limits
 from ..engine import onnx_ops
 from ..engine.spec import LayerSpec, ModelSpec, TensorRef
 from ..errors import LstmvizError
-from ..text import plural
+from ..text import clean_spec_names, plural
 
 __all__ = ["sniff", "read_model", "read_weights", "SUFFIXES"]
 
@@ -170,17 +170,19 @@ def _const_spec(arr: np.ndarray) -> dict:
 
 # ------------------------------------------------------------------ attributes
 
-def _attrs(node, folder: str, budget: list) -> dict:
+def _attrs(node, folder: str, budget: list, memory: limits.MemoryBudget | None = None) -> dict:
     """A node's attributes; a tensor's external data (a Constant's value) is read as an
     initializer's is: from the model's ``folder`` only, counted in ``budget`` (it was
-    looked for in the current directory, where an existing file got another refusal)."""
+    looked for in the current directory, where an existing file got another refusal), and
+    against ``memory``. A Constant's value stays an array (it may be a layer's weights, of
+    any size, as an initializer may); another op's tensor goes into its layer's config."""
     from onnx import AttributeProto, helper
 
     out = {}
     for a in node.attribute:
         if a.type == AttributeProto.TENSOR:
-            arr = _tensor(a.t, folder, budget)
-            out[a.name] = _const_spec(arr)
+            arr = _tensor(a.t, folder, budget, memory)
+            out[a.name] = arr if node.op_type == "Constant" else _const_spec(arr)
         elif a.type in (AttributeProto.GRAPH, AttributeProto.GRAPHS):
             raise Fail(f"{_node(node)} holds a subgraph")
         else:
@@ -201,9 +203,8 @@ def _constant_value(node, attrs: dict) -> np.ndarray:
     for key, dt in (("value", None), ("value_float", np.float32), ("value_floats", np.float32),
                     ("value_int", np.int64), ("value_ints", np.int64)):
         if key in attrs:
-            if dt is None:
-                spec = attrs[key]
-                return np.asarray(spec["data"], dtype=onnx_ops.DTYPES[spec["dtype"]]).reshape(spec["shape"])
+            if dt is None:  # (the array ``_attrs`` read)
+                return np.asarray(attrs[key])
             return np.asarray(attrs[key], dtype=dt)
     raise Fail(f"{_node(node)} holds no value lstmviz reads "
                "(value, value_float(s), value_int(s))")
@@ -379,9 +380,38 @@ def _check_text(model) -> None:
         raise Fail("a name in the graph is not text (bytes that are not UTF-8): the file is damaged")
 
 
+def _unshaped_input(graph, name: str, consts: dict) -> list:
+    """The dims of a graph input that declares no shape (ONNX allows it: its rank is then
+    unknown, and it was read as a scalar, 'an input of rank 0'): the X of a recurrent node
+    as the file gives it, (time, batch, features) or (batch, time, features) by the node's
+    layout, its features W's; else a refusal saying the shape is missing."""
+    for node in graph.node:
+        if node.op_type in RECURRENT and len(node.input) > 1 and node.input[0] == name \
+                and node.input[1] in consts and np.ndim(consts[node.input[1]]) == 3:
+            layout = next((int(a.i) for a in node.attribute if a.name == "layout"), 0)
+            axes = [f"?{name}:time", f"?{name}:batch"]
+            return (axes if layout == 0 else axes[::-1]) + [int(consts[node.input[1]].shape[2])]
+    raise Fail(f"input '{_clean(name)}' declares no shape, so its rank is unknown: export the "
+               "model with its inputs' shapes")
+
+
 def _check_wiring(graph) -> None:
     """Each node reads only what the graph's inputs, its initializers or a node before it
-    give (ONNX keeps its nodes in that order), and the graph's outputs are given."""
+    give (ONNX keeps its nodes in that order), each name is given once (an initializer
+    may also be listed as an input, as IR 3 wrote them), and the graph's outputs are
+    given. A name given twice has no one value (onnxruntime refuses such a graph); read
+    in order, the later one silently replaced the first."""
+    for what, names in (("inputs", [vi.name for vi in graph.input]),
+                        ("initializers", [t.name for t in graph.initializer])):
+        seen: set[str] = set()
+        twice = None
+        for n in names:
+            if n in seen:
+                twice = n
+                break
+            seen.add(n)
+        if twice is not None:
+            raise Fail(f"the graph has two {what} named '{_clean(twice)}': the file is damaged")
     given = {vi.name for vi in graph.input} | {t.name for t in graph.initializer}
     for node in graph.node:
         for name in node.input:
@@ -389,7 +419,12 @@ def _check_wiring(graph) -> None:
                 raise Fail(f"{_node(node)} reads "
                            f"'{_clean(name)}', which no input, initializer or node before it "
                            "gives: the file is damaged or its nodes are out of order")
-        given.update(node.output)
+        for name in node.output:
+            if name in given:
+                raise Fail(f"{_node(node)} writes '{_clean(name)}', which an input, "
+                           "initializer or node before it already gives: the file is damaged")
+            if name:
+                given.add(name)
     for vi in graph.output:
         if vi.name not in given:
             raise Fail(f"the graph's output '{_clean(vi.name)}' is given by no node: the file "
@@ -438,7 +473,7 @@ def _build(path) -> ModelSpec:
         tt = vi.type.tensor_type
         if not vi.type.HasField("tensor_type"):
             raise Fail(f"input '{_clean(vi.name)}' is not a tensor")
-        dims: list = []
+        dims: list = [] if tt.HasField("shape") else _unshaped_input(graph, vi.name, consts)
         for k, d in enumerate(tt.shape.dim):
             if d.HasField("dim_value") and d.dim_value > 0:
                 dims.append(int(d.dim_value))
@@ -451,7 +486,7 @@ def _build(path) -> ModelSpec:
     # fold constants; keep the rest with their attributes
     nodes = []
     for node in graph.node:
-        attrs = _attrs(node, folder, budget)
+        attrs = _attrs(node, folder, budget, memory)
         if node.op_type == "Constant":
             consts[node.output[0]] = _constant_value(node, attrs)
             continue
@@ -625,6 +660,10 @@ def _weight(consts, name, node, what):
     return np.asarray(consts[name], dtype=np.float32)
 
 
+def _brief(value: Any) -> str:
+    return repr(value)[:40]
+
+
 def _recurrent_spec(node, attrs, consts, where, lname):
     op = node.op_type
     G = RECURRENT[op]
@@ -636,6 +675,14 @@ def _recurrent_spec(node, attrs, consts, where, lname):
     direction = attrs.get("direction", "forward")
     if direction not in ("forward", "reverse", "bidirectional"):
         raise Fail(f"{_node(node, op=False)} has direction {direction!r}")
+    # (the specification's only values: any other layout was run as 1, any clip clamped
+    # every gate to an empty range or to NaN)
+    if attrs.get("layout", 0) not in (0, 1):
+        raise Fail(f"{_node(node, op=False)} has layout {_brief(attrs.get('layout'))}, not 0 "
+                   "(time, batch, features) or 1 (batch, time, features)")
+    clip = attrs.get("clip")
+    if clip is not None and not (isinstance(clip, (int, float)) and clip > 0):
+        raise Fail(f"{_node(node, op=False)} has clip {_brief(clip)}, not a positive number")
     dirs = 2 if direction == "bidirectional" else 1
     if W is None or R is None or W.ndim != 3 or R.ndim != 3:
         raise Fail(f"{_node(node)} has no 3-D W and R")
@@ -696,7 +743,6 @@ def _recurrent_spec(node, attrs, consts, where, lname):
             raise Fail(f"{_node(node, op=False)} reads '{_clean(name)}', which no node makes")
     if "X" not in slots:
         raise Fail(f"{_node(node)} runs on a constant input")
-    clip = attrs.get("clip")
     layout = int(attrs.get("layout", 0))
     wnames = ", ".join(f"{k} '{_clean(nm)}'" for k, nm in zip("WRB", ins[1:4]) if nm)
     if op == "LSTM":
@@ -837,7 +883,8 @@ def read_model(path) -> ModelSpec:
                            "pip install 'lstmviz[onnx]'") from None
     try:
         with onnx_ops.limited(onnx_ops.LOAD_ELEMENTS), onnx_ops.counted(limits.memory_limit()):
-            return _build(path)
+            # (its notes quote the file's producer and graph names, as they are)
+            return clean_spec_names(_build(path))
     except Fail as f:
         raise LstmvizError(f"{fname}: {f.what}; {SUPPORTED_OPS if f.ops else SUPPORTED}") from None
     except LstmvizError as err:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..engine.spec import ModelSpec
 from ..errors import LstmvizError
-from ..text import plural
+from ..text import clean_spec_names, plural
 
 __all__ = ["sniff", "read_model", "read_weights", "damaged", "header_fault", "SUFFIXES"]
 
@@ -123,7 +123,7 @@ def read_model(path) -> ModelSpec:
         spec = _build_spec(sd, str(path), "safetensors", "", [])
         spec.source["notes"] = [n.replace("PyTorch state_dict", "PyTorch state_dict (safetensors)", 1)
                                 for n in spec.source.get("notes", [])]
-        return spec
+        return clean_spec_names(spec)  # (its notes name the file's modules, as a .pt's do)
     except TorchFail as f:
         raise LstmvizError(f"{fname}: {f.what}; {SUPPORTED}") from None
     except LstmvizError as err:

@@ -23,7 +23,10 @@ Mapping onto Keras' layout (what the engine computes):
   ``h' = (1 - z) * n + z * h`` is exactly Keras' reset_after GRU;
 - RNN -> SimpleRNN, ``bias = b_ih + b_hh``, activation tanh (the nonlinearity is not stored);
 - ``num_layers > 1`` -> stacked layers; ``_reverse`` keys -> ``Bidirectional(concat)``;
-- ``nn.Linear`` (``weight (out, in)``) -> ``Dense(kernel = weight.T)``.
+- ``nn.Linear`` (``weight (out, in)``) -> ``Dense(kernel = weight.T)``;
+- an ``nn.Embedding`` (``weight (ids, dim)`` alone, ``dim`` the recurrent input size), named
+  so (``emb``) or registered before the recurrent stack -> ``Embedding`` (the same table),
+  the input token ids (see ``_embedding``).
 
 The forward() code is not in the file, so the common pattern is assumed (and written into
 ``spec.source["notes"]``): recurrent stack (batch_first) -> last timestep -> Linear layers.
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import pickle
 import pickletools
@@ -56,6 +60,9 @@ from ._util import read_head
 
 __all__ = ["read_torch_state_dict", "looks_like_torch_file"]
 
+#: recurrent modules put in the order their widths chain when the file's does not (at most
+#: this many: their orders are tried one by one)
+MAX_REORDERED = 7
 SUPPORTED = ("supported: PyTorch state_dicts of nn.LSTM / nn.GRU / nn.RNN (+ nn.Linear heads) "
              "saved with torch.save(model.state_dict()), zip or legacy pickle format")
 
@@ -81,7 +88,7 @@ STORAGE_DTYPES = {
     "ComplexDoubleStorage": ("c16", 16),
 }
 
-RNN_KEY = re.compile(r"^(?:(.*)\.)?(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?$")
+RNN_KEY = re.compile(r"^(?:(.*)\.)?(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d{1,9})(_reverse)?$")
 # gate blocks -> the cell kind, and its torch module (engine/cells.py describes both)
 GATES = {c.k: c.name for c in CELLS.values() if c.torch_module}
 TORCH_NAMES = {c.name: c.torch_module for c in CELLS.values() if c.torch_module}
@@ -550,6 +557,13 @@ def _read_zip(path: str, size: int):
         if len(infos) > MAX_TENSORS + 16:
             raise Fail(f"the zip archive has {len(infos)} entries")
         by_name = {i.filename: i for i in infos}
+        if len(by_name) != len(infos):  # (as a .keras or session archive is refused)
+            seen: set[str] = set()
+            for info in infos:
+                if info.filename in seen:
+                    raise Fail(f"the zip archive holds two members named '{info.filename[:200]}', "
+                               "and which one torch reads is not defined: the file is damaged")
+                seen.add(info.filename)
         pkl = [n for n in by_name if n == "data.pkl" or n.endswith("/data.pkl")]
         if not pkl:
             names = ", ".join(sorted(by_name)[:5]) or "nothing"
@@ -886,6 +900,47 @@ def _is_linear(params: dict[str, np.ndarray]) -> bool:
     return b is None or (b.ndim == 1 and b.shape[0] == w.shape[0])
 
 
+def _chained(rnns: list[_RnnModule]) -> list[_RnnModule] | None:
+    """The recurrent modules in an order where each takes the previous one's output: the
+    file's when it does (a .pt's, the order they were registered), else the one order that
+    does (a .safetensors file keeps its tensors sorted by name: lstm(3 -> 8) then gru(8 ->
+    4) come as gru, lstm); None when no order, or several, chain."""
+    def chains(seq) -> bool:
+        return all(b.input_size == a.out_width for a, b in zip(seq, seq[1:]))
+
+    if chains(rnns):
+        return rnns
+    if len(rnns) > MAX_REORDERED:
+        return None
+    found = [list(p) for p in itertools.permutations(rnns) if chains(p)]
+    return found[0] if len(found) == 1 else None
+
+
+def _table_of(params: dict[str, np.ndarray], width: int) -> bool:
+    """Whether a module's parameters are an ``nn.Embedding``'s of vectors of ``width``: a 2-D
+    ``weight`` alone, ``(ids, width)``."""
+    w = params.get("weight")
+    return (set(params) == {"weight"} and w is not None and w.ndim == 2 and min(w.shape) >= 1
+            and int(w.shape[1]) == width)
+
+
+def _embedding(order: list[tuple[str, str]], plain: dict[str, dict[str, np.ndarray]],
+               width: int, heads: list[str], named: list[str]) -> str | None:
+    """The prefix of the ``nn.Embedding`` feeding the first recurrent module (of input size
+    ``width``), or None. ``named``: the tables whose name says so (``emb``), wherever they
+    are (a .safetensors file keeps its tensors sorted by name, not in the order they were
+    registered); without one, the one table registered before the first recurrent module
+    that is not square (a bias-free ``nn.Linear(width, width)`` feeding it is as likely)
+    and not one of the ``heads`` (a bias-free head has that shape when its input width is
+    ``width`` too)."""
+    if named:
+        return named[0] if len(named) == 1 else None
+    first = next(i for i, (kind, _) in enumerate(order) if kind == "rnn")
+    found = [p for kind, p in order[:first] if kind == "plain" and p not in heads
+             and _table_of(plain[p], width) and plain[p]["weight"].shape[0] != width]
+    return found[0] if len(found) == 1 else None
+
+
 def _layer_name(base: str, used: set[str]) -> str:
     name = re.sub(r"[^A-Za-z0-9_]", "_", base) or "layer"
     out, i = name, 1
@@ -914,17 +969,62 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
         raise Fail(f"the state_dict holds no nn.LSTM / nn.GRU / nn.RNN weights "
                    f"(keys: {keys})")
     rnns = [_RnnModule(p, rnn_params[p]) for kind, p in order if kind == "rnn"]
+    chained = _chained(rnns)
+    reordered = chained is not None and chained != rnns
+    rnns = chained or rnns
+    layouts: dict[str, str] = {}  # layer name -> how its arrays became Keras' (``layout``)
     for a, b in zip(rnns, rnns[1:]):
         if b.input_size != a.out_width:
             raise Fail(f"recurrent modules {a.prefix or '(top level)'} (output width "
                        f"{a.out_width}) and {b.prefix or '(top level)'} (input size "
                        f"{b.input_size}) do not chain; lstmviz runs one recurrent stack")
+    # Linear heads: in file order, each taking the previous width; those registered after
+    # the last recurrent module first (the usual __init__ order), else any of them. A
+    # .safetensors file keeps its tensors sorted by name (``head`` (8 -> 16) came after
+    # ``classifier`` (16 -> 2), which was left out): there, the heads chain by width alone
+    by_name = fmt == "safetensors"
+    width = rnns[-1].out_width
+    last_rnn = max(i for i, (kind, _) in enumerate(order) if kind == "rnn")
+    named = [p for kind, p in order if kind == "plain" and "emb" in p.lower()
+             and _table_of(plain[p], rnns[0].input_size)]
+    linears = [(i, p) for i, (kind, p) in enumerate(order)
+               if kind == "plain" and p not in named and _is_linear(plain[p])]
+
+    def chain(candidates):
+        w, out = width, []
+        if by_name:  # each the first (by name) taking the previous width, whatever its place
+            takes: dict[int, list[str]] = {}
+            for _, p in reversed(candidates):
+                takes.setdefault(int(plain[p]["weight"].shape[1]), []).append(p)
+            while takes.get(w):
+                out.append(takes[w].pop())
+                w = int(plain[out[-1]]["weight"].shape[0])
+            return out
+        for _, p in candidates:
+            if plain[p]["weight"].shape[1] == w:
+                out.append(p)
+                w = int(plain[p]["weight"].shape[0])
+        return out
+
+    head_prefixes = chain([c for c in linears if c[0] > last_rnn]) or chain(linears)
+    emb = _embedding(order, plain, rnns[0].input_size, head_prefixes, named)
     used: set[str] = set()
-    layers = [LayerSpec("InputLayer", {"batch_shape": [None, None, rnns[0].input_size]},
-                        name=_layer_name("input", used))]
+    if emb is None:
+        layers = [LayerSpec("InputLayer", {"batch_shape": [None, None, rnns[0].input_size]},
+                            name=_layer_name("input", used))]
+    else:  # token ids (batch, time) into the table's rows
+        table = plain[emb]["weight"]
+        layers = [LayerSpec("InputLayer", {"batch_shape": [None, None], "dtype": "int32"},
+                            name=_layer_name("input", used))]
+        name = _layer_name(emb or "embedding", used)
+        layers.append(LayerSpec("Embedding", {
+            "name": name, "input_dim": int(table.shape[0]), "output_dim": int(table.shape[1]),
+            "mask_zero": False}, name=name, weights=[_f32(table, f"{emb or '(top level)'}.weight")]))
+        layouts[name] = (f"PyTorch nn.Embedding: embeddings = {emb or '(top level)'}.weight, "
+                         "row k the vector of id k, as Keras' (padding_idx masks nothing in "
+                         "torch either)")
     total = sum(r.num_layers for r in rnns)
     done = 0
-    layouts: dict[str, str] = {}  # layer name -> how its arrays became Keras' (``layout``)
     for mod in rnns:
         base = mod.prefix or mod.kind.lower()
         for layer in range(mod.num_layers):
@@ -944,22 +1044,6 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
             else:
                 layers.append(LayerSpec(mod.kind, cfg, name=name, weights=weights))
 
-    # Linear heads: in file order, each taking the previous width; those registered after
-    # the last recurrent module first (the usual __init__ order), else any of them
-    width = rnns[-1].out_width
-    last_rnn = max(i for i, (kind, _) in enumerate(order) if kind == "rnn")
-    linears = [(i, p) for i, (kind, p) in enumerate(order)
-               if kind == "plain" and _is_linear(plain[p])]
-
-    def chain(candidates):
-        w, out = width, []
-        for _, p in candidates:
-            if plain[p]["weight"].shape[1] == w:
-                out.append(p)
-                w = int(plain[p]["weight"].shape[0])
-        return out
-
-    head_prefixes = chain([c for c in linears if c[0] > last_rnn]) or chain(linears)
     heads, skipped, other = [], [], []
     for prefix in head_prefixes:
         params, label = plain[prefix], prefix or "(top level)"
@@ -973,7 +1057,7 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
             "name": name, "units": int(w.shape[0]), "activation": "linear",
             "use_bias": "bias" in params}, name=name, weights=weights))
     for kind, prefix in order:
-        if kind != "plain" or prefix in head_prefixes:
+        if kind != "plain" or prefix in head_prefixes or prefix == emb:
             continue
         params, label = plain[prefix], prefix or "(top level)"
         if _is_linear(params):
@@ -988,12 +1072,21 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
     fname = os.path.basename(path)
     notes = [
         "PyTorch state_dict" + (f" (found under {where})" if where else "") + ": "
+        + (f"{emb or '(top level)'} = nn.Embedding({plain[emb]['weight'].shape[0]}, "
+           f"{plain[emb]['weight'].shape[1]}); " if emb is not None else "")
         + "; ".join(r.describe() for r in rnns)
         + (f"; Linear head {', '.join(heads)}" if heads else "; no Linear head"),
-        "The forward() code is not in the file: assumed recurrent stack (batch_first input "
+        "The forward() code is not in the file: assumed "
+        + ("token ids (batch, time) -> the Embedding -> " if emb is not None else "")
+        + "recurrent stack (batch_first input "
         "(batch, time, features), zero initial states) -> the last timestep's output -> "
-        + ("the Linear layers in file order (those registered after the recurrent module "
-           "first), with no activation between them" if heads else "no head") + ".",
+        + (("the Linear layers chained by their widths (a .safetensors file keeps no order of "
+            "modules)" if by_name else "the Linear layers in file order (those registered "
+            "after the recurrent module first)") + ", with no activation between them"
+           if heads else "no head") + ".",
+        f"The recurrent modules are taken in the one order their widths chain "
+        f"({', '.join(r.prefix or '(top level)' for r in rnns)}), not the file's."
+        if reordered else None,
         "torch's LSTM gates i, f, g, o are Keras' i, f, c, o; bias = bias_ih + bias_hh."
         if any(r.kind == "LSTM" for r in rnns) else None,
         "torch's GRU gates r, z, n are reordered to Keras' z, r, h (reset_after=True, "
