@@ -143,7 +143,7 @@ def cmd_train(args) -> int:
     import numpy as np
 
     import lstmviz
-    from lstmviz.cli_inputs import check_named
+    from lstmviz.cli_inputs import check_named, name_input
     from lstmviz.engine.optimizers import make
     from lstmviz.engine.train import Trainer, evaluate, left_out_note, overflowed
     from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
@@ -170,7 +170,7 @@ def cmd_train(args) -> int:
         lr = args.lr or task.learning_rate
         batch, epochs = args.batch_size or task.batch_size, args.epochs or task.epochs
     else:
-        from lstmviz.cli_inputs import load_inputs, name_input, refuse_to_replace
+        from lstmviz.cli_inputs import load_inputs, refuse_to_replace
 
         if not args.model or not args.inputs or not args.target or not args.loss:
             raise LstmvizError("train needs MODEL, --input, --target and --loss (or --task NAME)")
@@ -213,11 +213,13 @@ def cmd_train(args) -> int:
         evaluate(model, take_rows(x, slice(0, 1)), np.asarray(y)[:1], loss)
     except LstmvizError as err:
         msg = str(err)
-        if msg.startswith("the target has shape") and not args.task:  # (of the first sample alone)
+        if msg.startswith("the target has shape"):  # (of the first sample alone)
             from lstmviz.app.train_user import output_shape
 
             out = (len(y),) + tuple(output_shape(model, x)[1:])
             msg = f"the target has shape {np.shape(y)} but the model's output is {out}"
+        if args.task and loss != task.loss:  # (--loss in place of the task's own)
+            msg += f"; task {task.name} trains with --loss {task.loss}"
         raise LstmvizError(name_input(msg, args.inputs or [], args.target)) from None
     _say(f"training {model.name}: {plural(trainer.n, 'sample')}, batch {trainer.batch_size} -> "
          f"{plural(trainer.batches_per_epoch, 'update')} per epoch, "

@@ -171,6 +171,25 @@ def test_train_refuses_unknown_task_and_bad_out(tmp_path, capsys):
     assert "ending in .keras" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("task,loss", [("delay", "sparse_categorical_crossentropy"),
+                                       ("next_char", "mse"), ("next_char", "categorical_crossentropy")])
+def test_train_task_with_a_loss_its_targets_do_not_fit_is_one_line(tmp_path, capsys, task, loss):
+    """``--task`` with a ``--loss`` its targets or output do not fit: the shape check's
+    refusal named files with a helper imported only for MODEL and files, and ended in an
+    "unexpected UnboundLocalError ... please report this" (exit 1). Now one line saying
+    what does not fit and the task's own loss, exit 2, nothing written."""
+    from lstmviz.app import tasks
+
+    out = tmp_path / "o.keras"
+    assert cli.main(["train", "--task", task, "--loss", loss, "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("lstmviz: ")
+    assert "unexpected" not in err and "Error" not in err and "report" not in err
+    assert err.strip().endswith(f"; task {task} trains with --loss {tasks.get(task).loss}")
+    assert "(1, " not in err  # (the whole data's shapes, not the first sample's)
+    assert not out.exists()
+
+
 def test_train_refuses_a_missing_folder_before_training(tmp_path, capsys):
     """``--out`` in a folder that does not exist: it trained every epoch first, then said
     the folder does not exist (a long run's work thrown away). Refused before the first
