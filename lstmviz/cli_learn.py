@@ -159,9 +159,9 @@ def cmd_train(args) -> int:
     if args.task:
         from lstmviz.app import tasks
 
-        if args.model or args.inputs or args.target:
+        if args.model or args.inputs or args.target or args.shape:
             raise LstmvizError("--task brings its own model and data; "
-                               "give either --task or MODEL with --input/--target")
+                               "give either --task or MODEL with --input/--target (and --shape)")
         task = tasks.get(args.task)
         data = task.data(seed=args.seed)
         model = task.model(seed=args.seed)

@@ -190,6 +190,16 @@ def test_train_task_with_a_loss_its_targets_do_not_fit_is_one_line(tmp_path, cap
     assert not out.exists()
 
 
+def test_train_task_refuses_a_shape(tmp_path, capsys):
+    """``--task`` with ``--shape``: the shape (of input files a task does not read) was
+    ignored without a word and the task trained; refused as ``--input`` is, one line."""
+    out = tmp_path / "o.keras"
+    assert cli.main(["train", "--task", "delay", "--shape", "1,2,3", "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("lstmviz: --task brings its own model and data") and len(err.splitlines()) == 1
+    assert "--shape" in err and not out.exists()
+
+
 def test_train_refuses_a_missing_folder_before_training(tmp_path, capsys):
     """``--out`` in a folder that does not exist: it trained every epoch first, then said
     the folder does not exist (a long run's work thrown away). Refused before the first
