@@ -120,6 +120,39 @@ def test_scrubbing_shows_snapshot_weights_with_one_undo_entry(tmp_path):
     assert len(state.undo_stack) == n + 1
 
 
+def test_scrubbing_after_the_stack_changed_shows_the_trained_model_not_its_weights_in_another(tmp_path):
+    """The stack's model trained on the Train tab, then a layer's activation changed on the
+    stack (same names, same weight shapes): scrubbing put the trained weights into the
+    changed model (tanh-trained weights in a relu layer, another output) and said "the
+    weights at update 2 are shown". The trained model is opened in its place (one undo
+    brings the changed stack back), its output the trained model's."""
+    state = AppState()
+    assert state.model.layers[0].config["activation"] == "tanh"
+    _files(tmp_path, T=20)
+    data, loss = user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.2)
+    run = user_session(state.model, data, loss, Settings(batch_size=8, epochs=1), snapshot_every=1)
+    for _ in range(2):
+        run.step()
+    state.set_layer_option(0, "activation", "relu")
+    scrub = Scrubber(state)
+    assert scrub.show(run, 2) == 2
+    assert scrub.replaced  # (the status bar then says the trained model replaced the user's)
+    want = snapshot_model(run, 2)
+    assert state.model.layers[0].config["activation"] == "tanh"
+    x = data.x_val[:3]
+    np.testing.assert_array_equal(state.model.trace(x).output, want.trace(x).output)
+    state.undo()
+    assert state.model.layers[0].config["activation"] == "relu"  # the user's change, back
+    # the stack unchanged since: only the weights are swapped (no other undo entry)
+    run2 = user_session(state.model, data, loss, Settings(batch_size=8, epochs=1), snapshot_every=1)
+    run2.step()
+    depth = len(state.undo_stack)
+    scrub2 = Scrubber(state)
+    scrub2.show(run2, 1)
+    assert not scrub2.replaced and state.model.layers[0].config["activation"] == "relu"
+    assert len(state.undo_stack) == depth + 1
+
+
 def test_scrubbing_a_task_run_opens_its_model_once():
     state = AppState()
     s = Settings(task="delay", units=4, steps=8)
