@@ -264,3 +264,37 @@ def test_back_to_a_task_the_box_no_longer_says_it_trains_your_model(make_window,
     box.set_file("y", tmp_path / "gone.npy")
     assert not box.train() and "gone.npy" in box.message.text() and box.message.isVisible()
     panel.stop()
+
+
+def test_a_gradient_of_0_is_no_point_on_the_log_plots_and_its_legend_says_so(make_window, tmp_path):
+    """A run whose gradient is exactly 0 (categorical_crossentropy on a model of one output
+    unit: the softmax of one value is 1, whatever the weights): the gradient through time
+    and the gradient norm were drawn at the log axes' floor, "1e-30" at every step and
+    update, read as a real (vanishing) gradient. Now no point for a 0, the axes not
+    stretched down to 1e-30, and the legend says where the gradient is 0."""
+    w = make_window()
+    panel = w.train_panel
+    box = _setup(w, tmp_path)
+    box.loss_combo.setCurrentText("categorical_crossentropy")
+    assert box.train()
+    for _ in range(2):
+        panel.session.step()
+    panel.refresh(force=True)
+    v = panel.session.view()
+    assert not np.any(v.dh_norm) and not np.any(v.history.grad_norm)  # (the engine's: all 0)
+    for curve in (panel.curve_dh, panel.curve_dc, panel.curve_norm):
+        _, y = curve.getData()
+        assert len(y) and not np.isfinite(y).any()  # no point at all, none at 10^-30
+    for plot in (panel.step_plot, panel.norm_plot):
+        assert plot.vb.viewRange()[1][0] > -20  # (log10: the frame is not stretched to 1e-30)
+    names = [label.text for _, label in panel.step_legend.items]
+    assert len(names) == 2 and all("0 at every step" in name for name in names)
+    # a run whose gradient is not 0: its points, and the legend's plain names back
+    box.loss_combo.setCurrentText("mse")
+    assert box.train()
+    panel.session.step()
+    panel.refresh(force=True)
+    _, y = panel.curve_dh.getData()
+    np.testing.assert_allclose(10 ** y, panel.session.view().dh_norm, rtol=1e-6)
+    assert not any("0 at" in label.text for _, label in panel.step_legend.items)
+    panel.stop()

@@ -75,7 +75,10 @@ class TrainPanel(QtWidgets.QWidget):
         self._legend_names: dict[int, str] = {}
         self._drawn: tuple[int, int] | None = None       # (generation, update) drawn
         self._since: tuple[int, int, int] | None = None  # the history the curves hold (View.since)
-        self._series = {k: Series() for k in ("loss", "norm", "epoch", "val")}
+        self._series = {k: Series() for k in ("loss", "epoch", "val")}
+        self._series["norm"] = Series(zeros_missing=True)  # (a gradient of 0: no point, not 1e-30)
+        #: where a gradient curve is 0, in words (``grad_views.zero_steps``), said in its legend name
+        self._zeros: dict[int, str] = {}
         #: the last update's loss and the last validation loss, as the run has them (the
         #: series hold them floored for the log plot: a loss of 0 read "1e-30")
         self._last: dict[str, float | None] = {"loss": None, "val": None}
@@ -672,10 +675,11 @@ class TrainPanel(QtWidgets.QWidget):
             self.unpin()
             return
         values, name = pinned
-        self.pinned_dh.setData(np.arange(len(values)), np.maximum(values, 1e-30))
+        self.pinned_dh.setData(np.arange(len(values)), real_positive(values))
         self.step_legend.removeItem(self.pinned_dh)  # named anew
         self._legend_names[id(self.pinned_dh)] = name
         self._pinned = np.array(values, copy=True)
+        self._zeros[id(self.pinned_dh)] = grad_views.zero_steps(self._pinned)
         self._sync_step_legend(self.session.view().dc_norm is not None)
         self.refresh(force=True)  # the gradient plot's range holds it
 
@@ -707,7 +711,8 @@ class TrainPanel(QtWidgets.QWidget):
             n, now = len(self._pinned), self._timesteps()
             if now and n != now and name.endswith(" (pinned)"):
                 name = f"{name[:-len(' (pinned)')]}, {plural(n, 'step')} (pinned)"
-        return name
+        zeros = self._zeros.get(id(curve), "")  # (no point for them on the log axis)
+        return f"{name}: {zeros}" if zeros else name
 
     def _slider_moved(self, k: int) -> None:
         snaps = self.session.snapshots
@@ -1084,26 +1089,32 @@ class TrainPanel(QtWidgets.QWidget):
             self._place_note()  # (clear of the curves just set, in their new frame)
 
     def _draw_steps(self, v) -> None:
-        # the norms of an update whose loss is no longer a number: its zeros (and those not
-        # numbers) are missing, not drawn at the log axis' floor as tiny gradients; its
-        # finite ones marked, as the loss curve marks a diverged run's losses
+        # norms of 0 (a step the loss does not depend on, a gradient of 0) and those not
+        # numbers (an update whose loss is no longer one) are missing, not drawn at the log
+        # axis' floor as gradients of 1e-30; the legend says where they are 0; the finite
+        # ones marked where any is missing, as the loss curve marks a diverged run's losses
         last = self._last["loss"]
-        shown = real_positive if last is not None and not math.isfinite(last) else positive
         if v.dh_norm is not None:
             t = np.arange(len(v.dh_norm))
+            norms = [a for a in (v.dh_norm, v.dc_norm) if a is not None]
+            gaps = any(not np.all(np.isfinite(a) & (a > 0)) for a in norms)
             _mark_points(((self.curve_dh, "o"), (self.curve_dc, "t")),
-                         shown is real_positive or len(t) <= MAX_SYMBOLS)
-            self.curve_dh.setData(t, shown(v.dh_norm))
+                         gaps or (last is not None and not math.isfinite(last)) or len(t) <= MAX_SYMBOLS)
+            self.curve_dh.setData(t, real_positive(v.dh_norm))
             if v.dc_norm is not None:
-                self.curve_dc.setData(t, shown(v.dc_norm))
+                self.curve_dc.setData(t, real_positive(v.dc_norm))
             else:
                 self.curve_dc.setData([], [])
+            self._zeros[id(self.curve_dh)] = grad_views.zero_steps(v.dh_norm)
+            self._zeros[id(self.curve_dc)] = grad_views.zero_steps(v.dc_norm)
             self._sync_step_legend(v.dc_norm is not None)
         else:
             self.curve_dh.setData([], [])
             self.curve_dc.setData([], [])
+            self._zeros.pop(id(self.curve_dh), None)
+            self._zeros.pop(id(self.curve_dc), None)
         steps = [a for a in (v.dh_norm, v.dc_norm, self._pinned) if a is not None and len(a)]
-        lo, hi = value_range([(positive if a is self._pinned else shown)(a) for a in steps])
+        lo, hi = value_range([real_positive(a) for a in steps])
         self._place(self.step_plot, lo, hi, max((max((len(a) for a in steps), default=0) or self._timesteps()) - 1, 1))
 
     def _timesteps(self) -> int:
@@ -1381,7 +1392,10 @@ class Series:
     hands the curve views of them, without copying the history; ``lo``/``hi``: the range of
     the finite positive values."""
 
-    def __init__(self) -> None:
+    def __init__(self, zeros_missing: bool = False) -> None:
+        #: values of 0 missing (NaN: no point), as a gradient norm of 0 is on a log axis,
+        #: not drawn at its floor as 1e-30
+        self.zeros_missing = zeros_missing
         self.clear()
 
     def clear(self) -> None:
@@ -1399,7 +1413,8 @@ class Series:
                 grown = np.empty(cap)
                 grown[:self.n] = getattr(self, name)[:self.n]
                 setattr(self, name, grown)
-        ys = positive(ys)
+        ys = np.asarray(ys, np.float64)
+        ys = np.where(ys == 0, np.nan, positive(ys)) if self.zeros_missing else positive(ys)
         self.x[self.n:self.n + k] = xs
         self.y[self.n:self.n + k] = ys
         self.n += k
