@@ -298,3 +298,36 @@ def test_a_gradient_of_0_is_no_point_on_the_log_plots_and_its_legend_says_so(mak
     np.testing.assert_allclose(10 ** y, panel.session.view().dh_norm, rtol=1e-6)
     assert not any("0 at" in label.text for _, label in panel.step_legend.items)
     panel.stop()
+
+
+def test_a_loss_of_0_or_below_is_no_point_on_the_log_axis_and_the_plot_says_so(make_window, tmp_path):
+    """binary_crossentropy of targets outside 0..1 (here -1) gives negative losses, as it does
+    in Keras; the loss plot drew them at its log axis' floor, "1e-30", the axis stretched
+    down 30 decades and every other loss pressed into a line at its top. Now a loss of 0 or
+    below is no point, the axis holds the positive ones, and a note in the plot says so."""
+    w = make_window()
+    panel = w.train_panel
+    box = _setup(w, tmp_path, y=np.full((40, 1), -1.0, np.float32))
+    box.loss_combo.setCurrentText("binary_crossentropy")
+    assert box.train()
+    for _ in range(3):
+        panel.session.step()
+    panel.refresh(force=True)
+    loss = np.asarray(panel.session.view().history.loss)
+    assert (loss < 0).any()  # (the engine's, as Keras computes it)
+    _, y = panel.curve_loss.getData()
+    np.testing.assert_array_equal(np.isfinite(y), loss > 0)
+    np.testing.assert_allclose(10 ** y[loss > 0], loss[loss > 0], rtol=1e-6)
+    assert panel.loss_plot.vb.viewRange()[1][0] > -20  # (log10: not stretched down to 1e-30)
+    note = panel.diverged_note
+    n = int(np.count_nonzero(loss <= 0))
+    assert note.isVisible() and note.text().startswith("\u2193 ")
+    assert f"\u2264 0 at {n} update" in note.text() or note.text() == "\u2193 \u2264 0"
+    assert f"loss {loss[-1]:.4g}" in panel.status_label.text()  # the status says the loss itself
+    # a run of positive losses: no note
+    box.loss_combo.setCurrentText("mse")
+    assert box.train()
+    panel.session.step()
+    panel.refresh(force=True)
+    assert not panel.diverged_note.isVisible()
+    panel.stop()

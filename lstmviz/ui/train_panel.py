@@ -75,8 +75,8 @@ class TrainPanel(QtWidgets.QWidget):
         self._legend_names: dict[int, str] = {}
         self._drawn: tuple[int, int] | None = None       # (generation, update) drawn
         self._since: tuple[int, int, int] | None = None  # the history the curves hold (View.since)
-        self._series = {k: Series() for k in ("loss", "epoch", "val")}
-        self._series["norm"] = Series(zeros_missing=True)  # (a gradient of 0: no point, not 1e-30)
+        # (a loss or gradient norm of 0 or below: no point on the log axes, not one at 1e-30)
+        self._series = {k: Series() for k in ("loss", "norm", "epoch", "val")}
         #: where a gradient curve is 0, in words (``grad_views.zero_steps``), said in its legend name
         self._zeros: dict[int, str] = {}
         #: the last update's loss and the last validation loss, as the run has them (the
@@ -1016,7 +1016,7 @@ class TrainPanel(QtWidgets.QWidget):
         self._place_note()
 
     def _place_note(self) -> None:
-        """The diverged note (``_diverged``: whole, short, shortest) in a corner of the loss
+        """The diverged note (``_diverged``: whole, short, shortest; or ``below_note``'s) in a corner of the loss
         plot's view that holds none of its curves' points or lines: the longest text that
         has such a corner, the top right first (where the loss left the plot: the note stood
         there over the last finite losses); where none has, the shortest where it covers the
@@ -1067,7 +1067,7 @@ class TrainPanel(QtWidgets.QWidget):
         # 768 beside the side panel held neither of the others, and the plot said nothing)
         note = ((f"\u2191 loss {last} at update {int(self._last_update())}: the run diverged",
                  f"\u2191 {last} at update {int(self._last_update())}", f"\u2191 {last}")
-                if diverged else ("", "", ""))
+                if diverged else below_note(sr["loss"].below, sr["epoch"].below + sr["val"].below))
         if note != self._diverged:
             self._diverged = note
             self._place_hint()
@@ -1077,7 +1077,7 @@ class TrainPanel(QtWidgets.QWidget):
             # a diverged run's few finite losses marked: one alone draws no line
             # (and the first update's one point: a marker, not a dot of the thin line's width)
             _mark_points(((self.curve_loss, "o"),),
-                         (diverged and sr["loss"].n <= MAX_SYMBOLS) or sr["loss"].n == 1)
+                         ((diverged or sr["loss"].below > 0) and sr["loss"].n <= MAX_SYMBOLS) or sr["loss"].n == 1)
             self.curve_loss.setData(*sr["loss"].data())
         if self._changed["epoch"]:
             _mark_points(((self.curve_epoch, "o"), (self.curve_val, "s")), sr["epoch"].n <= MAX_SYMBOLS)
@@ -1085,7 +1085,7 @@ class TrainPanel(QtWidgets.QWidget):
             self.curve_val.setData(*sr["val"].data())
         self._place(self.loss_plot, min(sr["loss"].lo, sr["val"].lo), max(sr["loss"].hi, sr["val"].hi),
                     count_top(self._last_update(), v.epochs * v.batches_per_epoch))
-        if diverged:
+        if note[0]:
             self._place_note()  # (clear of the curves just set, in their new frame)
 
     def _draw_steps(self, v) -> None:
@@ -1376,6 +1376,18 @@ def _collector_sees_old_objects(yes: bool) -> None:
         gc.freeze()
 
 
+def below_note(updates: int, epochs: int) -> tuple[str, str, str]:
+    """The loss plot's note (whole, short, shortest) for losses of 0 or below, which its log
+    axis has no point for (binary_crossentropy of targets outside 0..1 goes negative):
+    ``updates`` per-update losses, ``epochs`` epoch or validation ones; empty for none."""
+    if updates:
+        return (f"\u2193 loss \u2264 0 at {plural(updates, 'update')}: no point on the log axis",
+                f"\u2193 \u2264 0 at {plural(updates, 'update')}", "\u2193 \u2264 0")
+    if epochs:
+        return ("\u2193 an epoch's loss \u2264 0: no point on the log axis", "\u2193 \u2264 0", "\u2193 \u2264 0")
+    return ("", "", "")
+
+
 def positive(a) -> np.ndarray:
     """Values for a log axis: float64, at least 1e-30."""
     return np.maximum(np.asarray(a, np.float64), 1e-30)
@@ -1392,16 +1404,16 @@ class Series:
     hands the curve views of them, without copying the history; ``lo``/``hi``: the range of
     the finite positive values."""
 
-    def __init__(self, zeros_missing: bool = False) -> None:
-        #: values of 0 missing (NaN: no point), as a gradient norm of 0 is on a log axis,
-        #: not drawn at its floor as 1e-30
-        self.zeros_missing = zeros_missing
+    def __init__(self) -> None:
         self.clear()
 
     def clear(self) -> None:
         # new arrays: a curve may still hold views of the old ones
         self.x, self.y, self.n = np.empty(0), np.empty(0), 0
         self.lo, self.hi = math.inf, -math.inf
+        #: how many values were 0 or below: missing (NaN, no point), as a log axis has them,
+        #: not drawn at its floor (a negative loss or a gradient of 0 read "1e-30")
+        self.below = 0
 
     def extend(self, xs, ys) -> bool:
         k = len(ys)
@@ -1414,7 +1426,9 @@ class Series:
                 grown[:self.n] = getattr(self, name)[:self.n]
                 setattr(self, name, grown)
         ys = np.asarray(ys, np.float64)
-        ys = np.where(ys == 0, np.nan, positive(ys)) if self.zeros_missing else positive(ys)
+        below = ys <= 0
+        self.below += int(np.count_nonzero(below))
+        ys = np.where(below, np.nan, positive(ys))
         self.x[self.n:self.n + k] = xs
         self.y[self.n:self.n + k] = ys
         self.n += k
