@@ -90,6 +90,18 @@ def test_csv_inputs_and_a_bad_loss(tmp_path):
         user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "hinge")
 
 
+def test_inputs_without_samples_are_refused_naming_their_file(tmp_path):
+    """An .npy of 0 samples (and targets of 0): the tab said "the input is empty: shape (0,
+    10, 1)", the only refusal of its box that named no file; now the file's name first, as
+    `lstmviz train` says it."""
+    state = _state_with_delay_model()
+    np.save(tmp_path / "x.npy", np.zeros((0, 10, 1), np.float32))
+    np.save(tmp_path / "y.npy", np.zeros((0, 1), np.float32))
+    with pytest.raises(LstmvizError) as err:
+        user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse")
+    assert str(err.value) == "x.npy: the input is empty: shape (0, 10, 1)"
+
+
 def test_scrubbing_shows_snapshot_weights_with_one_undo_entry(tmp_path):
     state = _state_with_delay_model()
     x, y = _files(tmp_path)

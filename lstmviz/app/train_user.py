@@ -106,7 +106,12 @@ def user_data(model: Model, input_path, target_path, loss: str,
     if y.ndim == 0 or y.shape[0] != n:
         raise LstmvizError(f"{_name(target_path)}: {plural(y.shape[0] if y.ndim else 0, 'target')}, but "
                            f"the inputs have {plural(n, 'sample')}; expected one target per sample")
-    out = output_shape(model, x)
+    try:
+        out = output_shape(model, x)
+    except LstmvizError as err:  # ("the input is empty: ...", as the command line names it: the file's)
+        if str(err).startswith("the input"):
+            raise LstmvizError(f"{_name(input_path)}: {err}") from None
+        raise
     want = out[1:-1] if loss == "sparse_categorical_crossentropy" else out[1:]
     ok = y.shape[1:] == want or (loss == "sparse_categorical_crossentropy" and y.shape[1:] == want + (1,))
     if not ok:
