@@ -206,6 +206,10 @@ def cmd_train(args) -> int:
             raise LstmvizError("--nesterov applies to sgd only")
         options["nesterov"] = True
     opt = make(args.optimizer, lr, **options)
+    n = len(x[0] if isinstance(x, list) else x)
+    if len(y) != n and not args.task:  # (the Train tab's words, the files named)
+        raise LstmvizError(f"{args.target}: {plural(len(y), 'target')}, but the inputs "
+                           f"({', '.join(args.inputs)}) have {plural(n, 'sample')}; expected one target per sample")
     trainer = Trainer(model, x, y, loss, opt, batch, epochs, not args.no_shuffle, args.seed)
     from lstmviz.engine.train import take_rows
 

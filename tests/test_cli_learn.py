@@ -190,6 +190,28 @@ def test_train_task_with_a_loss_its_targets_do_not_fit_is_one_line(tmp_path, cap
     assert not out.exists()
 
 
+def test_train_names_the_files_when_targets_and_samples_differ_in_number(tmp_path, capsys):
+    """Targets of another count than the inputs' samples: `lstmviz train` said "40 input
+    samples but 39 targets", naming neither file (`lstmviz grad` and the Train tab name
+    them); now the targets' file, the inputs' and what is expected, in one line."""
+    from lstmviz.app import tasks
+
+    model = tasks.get("delay").model(units=4, steps=10, seed=3)
+    from lstmviz.io.keras_writer import save_keras
+
+    save_keras(model, tmp_path / "m.keras")
+    x = np.zeros((40, 10, 1), np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", np.zeros((39, 1), np.float32))
+    out = tmp_path / "o.keras"
+    assert cli.main(["train", str(tmp_path / "m.keras"), "-i", str(tmp_path / "x.npy"), "-y",
+                     str(tmp_path / "y.npy"), "--loss", "mse", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"lstmviz: {tmp_path / 'y.npy'}: 39 targets, but the inputs ({tmp_path / 'x.npy'}) "
+                   "have 40 samples; expected one target per sample")
+    assert not out.exists()
+
+
 def test_train_task_refuses_a_shape(tmp_path, capsys):
     """``--task`` with ``--shape``: the shape (of input files a task does not read) was
     ignored without a word and the task trained; refused as ``--input`` is, one line."""
