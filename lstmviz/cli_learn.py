@@ -82,8 +82,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--nesterov", action="store_true", help="Nesterov momentum (sgd)")
     p.add_argument("--clipnorm", type=_positive_float, default=None, help="clip each gradient to this norm")
     p.add_argument("--clipvalue", type=_positive_float, default=None, help="clip each gradient element")
-    p.add_argument("--batch-size", type=whole_arg(1), default=None, help="samples per update (default 32)")
-    p.add_argument("--epochs", type=whole_arg(1), default=None, help="passes over the data (default 1)")
+    p.add_argument("--batch-size", type=whole_arg(1), default=None,
+                   help="samples per update (default 32, or the task's)")
+    p.add_argument("--epochs", type=whole_arg(1), default=None, help="passes over the data (default 1, or the task's)")
     p.add_argument("--no-shuffle", action="store_true", help="keep the samples' order (as fit(shuffle=False))")
     p.add_argument("--seed", type=whole_arg(0), default=0,
                    help="seed of the shuffling (and of a task's data and weights)")

@@ -86,6 +86,25 @@ def test_train_task(tmp_path, capsys):
     assert [l.class_name for l in trained.layers] == ["LSTM", "Dense"]
 
 
+def test_train_help_gives_the_defaults_a_task_trains_with(tmp_path, capsys):
+    """`lstmviz train --help` said "--epochs: (default 1)" and "--batch-size: (default 32)";
+    `--task` without them trains the task's (delay: 20 epochs, 160 updates), not one epoch.
+    The help says both defaults, and the run is the task's."""
+    from lstmviz.app import tasks
+
+    assert cli.main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "passes over the data (default 1, or the task's)" in text
+    assert "samples per update (default 32, or the task's)" in text
+    task = tasks.get("sine")
+    task_epochs, task_batch = task.epochs, task.batch_size
+    assert task_epochs != 1
+    assert cli.main(["train", "--task", "sine", "--out", str(tmp_path / "o.keras")]) == 0
+    err = capsys.readouterr().err
+    assert f"batch {task_batch} ->" in err and f"{task_epochs} epochs" in err
+    assert f"epoch {task_epochs}/{task_epochs}:" in err
+
+
 @pytest.mark.parametrize("args,msg", [
     (["--loss", "mse", "--optimizer", "adam", "--momentum", "0.9"], "--momentum applies to sgd and rmsprop"),
     (["--loss", "categorical_crossentropy"], "target has shape"),
