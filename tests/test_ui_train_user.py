@@ -331,3 +331,38 @@ def test_a_loss_of_0_or_below_is_no_point_on_the_log_axis_and_the_plot_says_so(m
     panel.refresh(force=True)
     assert not panel.diverged_note.isVisible()
     panel.stop()
+
+
+def test_a_run_without_validation_samples_has_no_validation_entry_in_the_loss_legend(make_window, tmp_path):
+    """Your data at a validation split of 0: no validation loss is ever computed, yet the
+    loss plot's legend went on naming a "validation" curve. Its entry is there only for a
+    run that has validation samples; back on a task it is there again, in the theme's style."""
+    w = make_window()
+    panel = w.train_panel
+
+    def names():
+        return [label.text for _, label in panel.legend.items]
+
+    assert any("validation" in n for n in names())  # a task: it validates
+    box = _setup(w, tmp_path)
+    box.split_spin.setValue(0.0)
+    assert box.train()
+    panel.session.step()
+    panel.refresh(force=True)
+    assert len(panel.session.data.x_val) == 0 and not panel.session.view().history.val_loss
+    assert len(names()) == 2 and not any("validation" in n for n in names())
+    box.split_spin.setValue(0.25)
+    assert box.train()
+    panel.refresh(force=True)
+    assert len(names()) == 3 and "validation" in names()[-1]
+    w.set_theme("light")
+    panel.refresh(force=True)
+    assert len(names()) == 3
+    box.split_spin.setValue(0.0)
+    assert box.train()
+    panel.refresh(force=True)
+    assert len(names()) == 2
+    panel.task_combo.setCurrentIndex(panel.task_combo.findData("delay"))
+    panel.refresh(force=True)
+    assert len(names()) == 3 and "validation" in names()[-1]
+    panel.stop()

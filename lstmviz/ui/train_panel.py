@@ -689,6 +689,25 @@ class TrainPanel(QtWidgets.QWidget):
         self._pinned = None
         self._sync_step_legend(self.session.view().dc_norm is not None)
 
+    def _sync_loss_legend(self) -> None:
+        """The loss plot's legend names "validation" only for a run that has validation
+        samples: with a validation split of 0 (your data) there is no such curve, and its
+        entry sent the eye looking for one."""
+        data = getattr(self.session, "data", None)
+        x_val = getattr(data, "x_val", None)
+        x_val = x_val[0] if isinstance(x_val, list) and x_val else x_val
+        has_val = x_val is not None and len(x_val) > 0
+        shown = any(sample.item is self.curve_val for sample, _ in self.legend.items)
+        if has_val == shown:
+            return
+        if has_val:
+            name = self._legend_names.get(id(self.curve_val), self.curve_val.name() or "")
+            self.legend.addItem(self.curve_val, legend_html(self.theme, name))
+        else:
+            self.legend.removeItem(self.curve_val)
+            self.legend.fit()
+        keep_pixels(self.legend)
+
     def _sync_step_legend(self, has_c: bool) -> None:
         """The gradient plot's legend names the curves it shows: ||dL/dc_t|| only for a cell
         with a cell state (not a GRU's or SimpleRNN's), the pinned curve once pinned."""
@@ -989,6 +1008,7 @@ class TrainPanel(QtWidgets.QWidget):
             sr["loss"].clear()
             sr["norm"].clear()
             self._last["loss"] = None
+            self._sync_loss_legend()  # (another run: one without validation samples, maybe)
         if v.epoch_start == 0:
             sr["epoch"].clear()
             sr["val"].clear()
