@@ -4,6 +4,8 @@ without flooding the undo history."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -100,6 +102,27 @@ def test_inputs_without_samples_are_refused_naming_their_file(tmp_path):
     with pytest.raises(LstmvizError) as err:
         user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse")
     assert str(err.value) == "x.npy: the input is empty: shape (0, 10, 1)"
+
+
+def test_token_ids_an_embedding_refuses_are_refused_naming_their_file(tmp_path):
+    """Token ids outside an Embedding's vocabulary, or not whole: the tab said the engine's
+    "layer 'emb' (Embedding): token id 1009 is outside the vocabulary 0..9" naming no file,
+    where `lstmviz train` says "x.npy: ..."; now the file's name first, as there."""
+    import lstmviz
+
+    fixture = Path(__file__).parent / "fixtures" / "k3_emb_gru_lstm"
+    model = lstmviz.load(fixture / "model.keras")
+    x = np.repeat(np.load(fixture / "x.npy"), 5, axis=0)
+    from lstmviz.app.train_user import output_shape
+
+    np.save(tmp_path / "y.npy", np.zeros((len(x),) + output_shape(model, x)[1:], np.float32))
+    for values, said in ((x + 1000, "is outside the vocabulary"), (x + 0.5, "reads token ids")):
+        np.save(tmp_path / "ids.npy", values)
+        with pytest.raises(LstmvizError) as err:
+            user_data(model, tmp_path / "ids.npy", tmp_path / "y.npy", "mse")
+        assert str(err.value).startswith("ids.npy: layer 'emb' (Embedding)") and said in str(err.value)
+    np.save(tmp_path / "ids.npy", x)
+    user_data(model, tmp_path / "ids.npy", tmp_path / "y.npy", "mse")  # (the ids it reads: taken)
 
 
 def test_scrubbing_shows_snapshot_weights_with_one_undo_entry(tmp_path):

@@ -108,10 +108,9 @@ def user_data(model: Model, input_path, target_path, loss: str,
                            f"the inputs have {plural(n, 'sample')}; expected one target per sample")
     try:
         out = output_shape(model, x)
-    except LstmvizError as err:  # ("the input is empty: ...", as the command line names it: the file's)
-        if str(err).startswith("the input"):
-            raise LstmvizError(f"{_name(input_path)}: {err}") from None
-        raise
+    except LstmvizError as err:  # about the inputs ("the input is empty", an Embedding's token id
+        # outside its vocabulary): named by their file, as the command line names it
+        raise LstmvizError(f"{_name(input_path)}: {err}") from None
     want = out[1:-1] if loss == "sparse_categorical_crossentropy" else out[1:]
     ok = y.shape[1:] == want or (loss == "sparse_categorical_crossentropy" and y.shape[1:] == want + (1,))
     if not ok:
