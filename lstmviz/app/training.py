@@ -183,11 +183,17 @@ _sessions = itertools.count(1)
 
 
 def _first_rnn(model):
+    """(layer, child) of the first recurrent cell: a layer, a Bidirectional's forward half,
+    or the first cell of an RNN of stacked cells (as the gradient views name it)."""
     for layer in model.layers:
         if isinstance(layer, L.Recurrent):
             return layer.name, None
         if isinstance(layer, L.Bidirectional):
             return layer.name, "forward"
+        if isinstance(layer, L.StackedRNN):
+            for k, cell in enumerate(layer.cells):
+                if cell_kind(cell) is not None:
+                    return layer.name, f"cell_{k}"
     return None, None
 
 
