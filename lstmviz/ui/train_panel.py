@@ -80,7 +80,7 @@ class TrainPanel(QtWidgets.QWidget):
         #: where a gradient curve is 0, in words (``grad_views.zero_steps``), said in its legend name
         self._zeros: dict[int, str] = {}
         #: the last update's loss and the last validation loss, as the run has them (the
-        #: series hold them floored for the log plot: a loss of 0 read "1e-30")
+        #: series leave a loss of 0 or below out: the log plot has no point for it)
         self._last: dict[str, float | None] = {"loss": None, "val": None}
         self._frames: dict[int, tuple] = {}              # the range each plot's frame holds
         self._stages: list = []                          # the rest of a new update's drawing
