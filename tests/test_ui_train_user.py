@@ -289,6 +289,8 @@ def test_a_gradient_of_0_is_no_point_on_the_log_plots_and_its_legend_says_so(mak
         assert plot.vb.viewRange()[1][0] > -20  # (log10: the frame is not stretched to 1e-30)
     names = [label.text for _, label in panel.step_legend.items]
     assert len(names) == 2 and all("0 at every step" in name for name in names)
+    assert panel.norm_plot.titleLabel.text in ("Gradient norm per update: 0 at 2 updates",
+                                               "Gradient norm: 0")  # (its plot: no point at all)
     # a run whose gradient is not 0: its points, and the legend's plain names back
     box.loss_combo.setCurrentText("mse")
     assert box.train()
@@ -297,6 +299,7 @@ def test_a_gradient_of_0_is_no_point_on_the_log_plots_and_its_legend_says_so(mak
     _, y = panel.curve_dh.getData()
     np.testing.assert_allclose(10 ** y, panel.session.view().dh_norm, rtol=1e-6)
     assert not any("0 at" in label.text for _, label in panel.step_legend.items)
+    assert panel.norm_plot.titleLabel.text in ("Gradient norm per update", "Gradient norm")
     panel.stop()
 
 

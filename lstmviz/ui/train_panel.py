@@ -79,6 +79,7 @@ class TrainPanel(QtWidgets.QWidget):
         self._series = {k: Series() for k in ("loss", "norm", "epoch", "val")}
         #: where a gradient curve is 0, in words (``grad_views.zero_steps``), said in its legend name
         self._zeros: dict[int, str] = {}
+        self._norm_title = NORM_TITLE  # the gradient norm plot's title as set (``_draw_norm``)
         #: the last update's loss and the last validation loss, as the run has them (the
         #: series leave a loss of 0 or below out: the log plot has no point for it)
         self._last: dict[str, float | None] = {"loss": None, "val": None}
@@ -312,8 +313,9 @@ class TrainPanel(QtWidgets.QWidget):
         th.style_plot(self.loss_plot, t, title="Loss", left="loss", bottom="update")
         th.style_plot(self.step_plot, t, title="Gradient through time (last update)",
                       left="norm (log)", bottom="processing step  t", short="Gradient through time")
-        th.style_plot(self.norm_plot, t, title="Gradient norm per update", left="\u2016g\u2016 (log)",
-                      bottom="update", short="Gradient norm")
+        th.style_plot(self.norm_plot, t, title=NORM_TITLE, left="\u2016g\u2016 (log)",
+                      bottom="update", short=NORM_SHORT)
+        self._norm_title = NORM_TITLE  # (the title _draw_norm set last)
         w = t.line_width
         self.curve_loss.setPen(pg.mkPen(t.muted, width=max(1.0, w / 2)))
         self.curve_loss.setSymbolBrush(t.muted)  # (its points, marked where a run diverged)
@@ -1146,6 +1148,15 @@ class TrainPanel(QtWidgets.QWidget):
         sr = self._series
         if self._changed["norm"]:
             self.curve_norm.setData(*sr["norm"].data())
+        # a gradient of 0 is no point on the log axis: the title says at how many updates
+        # (a run whose every gradient is 0 left the plot blank, without a word)
+        # (set only when it changes: a hidden plot's title is laid out again at every set)
+        zeros = sr["norm"].below
+        title = NORM_TITLE + (f": 0 at {plural(zeros, 'update')}" if zeros else "")
+        if title != self._norm_title:
+            self._norm_title = title
+            th.set_title(self.norm_plot, title, short=NORM_SHORT + (": 0" if zeros else ""),
+                         color=self.theme.foreground, size=f"{self.theme.pt(1.1)}pt")
         self._place(self.norm_plot, sr["norm"].lo, sr["norm"].hi,
                     count_top(self._last_update(), v.epochs * v.batches_per_epoch))
 
@@ -1394,6 +1405,10 @@ def _collector_sees_old_objects(yes: bool) -> None:
         gc.unfreeze()
     elif not gc.get_freeze_count():
         gc.freeze()
+
+
+#: the gradient norm plot's title, and where it does not fit
+NORM_TITLE, NORM_SHORT = "Gradient norm per update", "Gradient norm"
 
 
 def below_note(updates: int, epochs: int) -> tuple[str, str, str]:
