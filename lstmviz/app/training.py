@@ -469,7 +469,13 @@ class TrainingSession:
         timesteps · ...', then 'LSTM(8) · 20 steps · ...'."""
         cells, short = [], []
         for layer in self.model.layers:
-            if cell_kind(layer) is not None:
+            if isinstance(layer, L.StackedRNN):  # an RNN of stacked cells: each cell's kind and units
+                kinds = [(kind.name, int(c.units)) for c in layer.cells
+                         if (kind := cell_kind(c)) is not None]
+                whole = " + ".join(f"{k} ({plural(u, 'unit')})" for k, u in kinds)
+                cells.append(f"{layer.class_name} ({whole})")
+                short.append(f"{layer.class_name}({'+'.join(f'{k}({u})' for k, u in kinds)})")
+            elif cell_kind(layer) is not None:
                 units = getattr(layer, "units", None) or getattr(getattr(layer, "forward_layer", None), "units", None)
                 cells.append(f"{layer.class_name} ({plural(units, 'unit')})" if units else layer.class_name)
                 short.append(f"{layer.class_name}({units})" if units else layer.class_name)
