@@ -209,8 +209,11 @@ def cmd_train(args) -> int:
     opt = make(args.optimizer, lr, **options)
     n = len(x[0] if isinstance(x, list) else x)
     if len(y) != n and not args.task:  # (the Train tab's words, the files named)
+        from lstmviz.cli_inputs import sequence_csv_note
+
         raise LstmvizError(f"{args.target}: {plural(len(y), 'target')}, but the inputs "
-                           f"({', '.join(args.inputs)}) have {plural(n, 'sample')}; expected one target per sample")
+                           f"({', '.join(args.inputs)}) have {plural(n, 'sample')}; expected one target per sample"
+                           + sequence_csv_note(args.target, model, n))
     trainer = Trainer(model, x, y, loss, opt, batch, epochs, not args.no_shuffle, args.seed)
     from lstmviz.engine.train import take_rows
 

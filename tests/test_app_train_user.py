@@ -125,6 +125,32 @@ def test_token_ids_an_embedding_refuses_are_refused_naming_their_file(tmp_path):
     user_data(model, tmp_path / "ids.npy", tmp_path / "y.npy", "mse")  # (the ids it reads: taken)
 
 
+def test_a_csv_of_targets_for_a_sequence_output_says_it_holds_one_sample(tmp_path):
+    """A model whose output is a sequence (Counting brackets: (None, 16, 1)) and its targets
+    as a .csv of a row per sample: read (as documented) as ONE sample of a row per step, it
+    was refused as "1 target, but the inputs have 50 samples", which the 50 rows belied.
+    The refusal now says how a .csv is read there and the .npy shape to give instead;
+    an .npy of the same targets is taken."""
+    model = tasks.get("brackets").model()
+    data = tasks.get("brackets").data()
+    x, y = data.x_train[:50], data.y_train[:50]
+    np.save(tmp_path / "x.npy", x)
+    np.savetxt(tmp_path / "y.csv", y[:, :, 0], delimiter=",")
+    with pytest.raises(LstmvizError) as err:
+        user_data(model, tmp_path / "x.npy", tmp_path / "y.csv", "mse")
+    assert str(err.value) == (
+        "y.csv: 1 target, but the inputs have 50 samples; expected one target per sample; a .csv of "
+        "targets for a sequence output is one sample, a row per step: give the 50 samples' targets as "
+        ".npy of shape (50, 16, 1)")
+    np.save(tmp_path / "y.npy", y)
+    assert user_data(model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.2)[0].y_train.shape == (40, 16, 1)
+    # (not said of an .npy, nor of a model whose output is not a sequence)
+    np.save(tmp_path / "y.npy", y[:10])
+    with pytest.raises(LstmvizError) as err:
+        user_data(model, tmp_path / "x.npy", tmp_path / "y.npy", "mse")
+    assert ".csv" not in str(err.value)
+
+
 def test_scrubbing_shows_snapshot_weights_with_one_undo_entry(tmp_path):
     state = _state_with_delay_model()
     x, y = _files(tmp_path)

@@ -229,6 +229,17 @@ def test_train_names_the_files_when_targets_and_samples_differ_in_number(tmp_pat
     assert err == (f"lstmviz: {tmp_path / 'y.npy'}: 39 targets, but the inputs ({tmp_path / 'x.npy'}) "
                    "have 40 samples; expected one target per sample")
     assert not out.exists()
+    # a sequence output's targets as a .csv of a row per sample: read as one sample, and said
+    brackets = tasks.get("brackets")
+    save_keras(brackets.model(), tmp_path / "b.keras")
+    data = brackets.data()
+    np.save(tmp_path / "bx.npy", data.x_train[:50])
+    np.savetxt(tmp_path / "by.csv", data.y_train[:50, :, 0], delimiter=",")
+    assert cli.main(["train", str(tmp_path / "b.keras"), "-i", str(tmp_path / "bx.npy"), "-y",
+                     str(tmp_path / "by.csv"), "--loss", "mse", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("; a .csv of targets for a sequence output is one sample, a row per step: give the "
+                        "50 samples' targets as .npy of shape (50, 16, 1)") and len(err.splitlines()) == 1
 
 
 def test_train_task_refuses_a_shape(tmp_path, capsys):

@@ -104,8 +104,11 @@ def user_data(model: Model, input_path, target_path, loss: str,
         raise LstmvizError(f"{_name(target_path)}: holds {y.dtype} values, not numbers")
     y = y.astype(np.float32)
     if y.ndim == 0 or y.shape[0] != n:
+        from lstmviz.cli_inputs import sequence_csv_note
+
         raise LstmvizError(f"{_name(target_path)}: {plural(y.shape[0] if y.ndim else 0, 'target')}, but "
-                           f"the inputs have {plural(n, 'sample')}; expected one target per sample")
+                           f"the inputs have {plural(n, 'sample')}; expected one target per sample"
+                           + sequence_csv_note(target_path, model, n))
     try:
         out = output_shape(model, x)
     except LstmvizError as err:  # about the inputs ("the input is empty", an Embedding's token id
