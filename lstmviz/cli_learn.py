@@ -124,7 +124,12 @@ def cmd_grad(args) -> int:
     try:
         g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss)
     except LstmvizError as err:
-        raise LstmvizError(name_input(str(err), args.inputs, args.target)) from None
+        msg = str(err)
+        if msg.startswith("the target has shape"):  # (a .csv for a sequence output: one sample)
+            from lstmviz.cli_inputs import sequence_csv_note
+
+            msg += sequence_csv_note(args.target, model, len(arrays[0]))
+        raise LstmvizError(name_input(msg, args.inputs, args.target)) from None
     from lstmviz.app.export_data import grad_arrays
 
     flat = grad_arrays(g, model)  # with its index ('lstmviz:keys'), as a trace file's

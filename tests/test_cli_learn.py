@@ -240,6 +240,12 @@ def test_train_names_the_files_when_targets_and_samples_differ_in_number(tmp_pat
     err = capsys.readouterr().err.strip()
     assert err.endswith("; a .csv of targets for a sequence output is one sample, a row per step: give the "
                         "50 samples' targets as .npy of shape (50, 16, 1)") and len(err.splitlines()) == 1
+    assert cli.main(["grad", str(tmp_path / "b.keras"), "-i", str(tmp_path / "bx.npy"), "-y",
+                     str(tmp_path / "by.csv"), "--loss", "mse", "-o", str(tmp_path / "g.npz")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"lstmviz: {tmp_path / 'by.csv'}: the target has shape (1, 50, 16) but the model's output "
+                   "is (50, 16, 1); a .csv of targets for a sequence output is one sample, a row per step: "
+                   "give the 50 samples' targets as .npy of shape (50, 16, 1)")
 
 
 def test_train_task_refuses_a_shape(tmp_path, capsys):
