@@ -156,6 +156,8 @@ def cmd_train(args) -> int:
 
     check_named(args.out, "--out")
     out = Path(args.out)
+    if out.name == ".keras":  # (Path('.keras').suffix is '': a hidden file without a name)
+        raise LstmvizError(f"{out}: nothing before .keras; give the file a name, e.g. trained.keras")
     if out.suffix != ".keras":
         raise LstmvizError(f"{out}: the trained model is saved as Keras 3 .keras; give a name ending in .keras")
     from lstmviz.cli_inputs import check_out_file

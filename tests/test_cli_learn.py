@@ -188,6 +188,11 @@ def test_train_refuses_unknown_task_and_bad_out(tmp_path, capsys):
     assert "built-in tasks: delay, adding" in capsys.readouterr().err
     assert cli.main(["train", "--task", "delay", "--out", str(tmp_path / "o.h5")]) == 2
     assert "ending in .keras" in capsys.readouterr().err
+    # a name that is only the suffix: it was told to end in .keras, as it does
+    assert cli.main(["train", "--task", "delay", "--out", str(tmp_path / ".keras")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"lstmviz: {tmp_path / '.keras'}: nothing before .keras; give the file a name, e.g. trained.keras"
+    assert not (tmp_path / ".keras").exists()
 
 
 @pytest.mark.parametrize("task,loss", [("delay", "sparse_categorical_crossentropy"),
