@@ -221,6 +221,21 @@ def read_target(path, model, loss: str) -> np.ndarray:
     return y
 
 
+def sequence_csv_note(path, model, samples: int) -> str:
+    """Why a .csv of targets holds one sample where the model's output is a sequence ("" for
+    another file or output): it is read as one sample, a row per step (``read_target``), so
+    a file of a row per sample said "1 target, but the inputs have 50 samples"."""
+    out = tuple(model.output_shapes()[0])
+    if len(out) != 3 or Path(path).suffix.lower() == ".npy":
+        return ""
+    with open(path, "rb") as fh:
+        if fh.read(len(NPY_MAGIC)) == NPY_MAGIC:
+            return ""
+    steps = out[1] if isinstance(out[1], int) else "steps"
+    return (f"; a .csv of targets for a sequence output is one sample, a row per step: give the "
+            f"{plural(samples, 'sample')}' targets as .npy of shape ({samples}, {steps}, {out[2]})")
+
+
 def time_major(model, k: int) -> bool:
     """Input ``k`` of ``model`` is (time, batch, ...) (an ONNX graph's layout 0)."""
     from lstmviz.app.tracing import is_time_major

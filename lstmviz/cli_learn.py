@@ -82,8 +82,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--nesterov", action="store_true", help="Nesterov momentum (sgd)")
     p.add_argument("--clipnorm", type=_positive_float, default=None, help="clip each gradient to this norm")
     p.add_argument("--clipvalue", type=_positive_float, default=None, help="clip each gradient element")
-    p.add_argument("--batch-size", type=whole_arg(1), default=None, help="samples per update (default 32)")
-    p.add_argument("--epochs", type=whole_arg(1), default=None, help="passes over the data (default 1)")
+    p.add_argument("--batch-size", type=whole_arg(1), default=None,
+                   help="samples per update (default 32, or the task's)")
+    p.add_argument("--epochs", type=whole_arg(1), default=None, help="passes over the data (default 1, or the task's)")
     p.add_argument("--no-shuffle", action="store_true", help="keep the samples' order (as fit(shuffle=False))")
     p.add_argument("--seed", type=whole_arg(0), default=0,
                    help="seed of the shuffling (and of a task's data and weights)")
@@ -123,7 +124,12 @@ def cmd_grad(args) -> int:
     try:
         g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss)
     except LstmvizError as err:
-        raise LstmvizError(name_input(str(err), args.inputs, args.target)) from None
+        msg = str(err)
+        if msg.startswith("the target has shape"):  # (a .csv for a sequence output: one sample)
+            from lstmviz.cli_inputs import sequence_csv_note
+
+            msg += sequence_csv_note(args.target, model, len(arrays[0]))
+        raise LstmvizError(name_input(msg, args.inputs, args.target)) from None
     from lstmviz.app.export_data import grad_arrays
 
     flat = grad_arrays(g, model)  # with its index ('lstmviz:keys'), as a trace file's
@@ -143,13 +149,15 @@ def cmd_train(args) -> int:
     import numpy as np
 
     import lstmviz
-    from lstmviz.cli_inputs import check_named
+    from lstmviz.cli_inputs import check_named, name_input
     from lstmviz.engine.optimizers import make
     from lstmviz.engine.train import Trainer, evaluate, left_out_note, overflowed
     from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
 
     check_named(args.out, "--out")
     out = Path(args.out)
+    if out.name == ".keras":  # (Path('.keras').suffix is '': a hidden file without a name)
+        raise LstmvizError(f"{out}: nothing before .keras; give the file a name, e.g. trained.keras")
     if out.suffix != ".keras":
         raise LstmvizError(f"{out}: the trained model is saved as Keras 3 .keras; give a name ending in .keras")
     from lstmviz.cli_inputs import check_out_file
@@ -159,9 +167,9 @@ def cmd_train(args) -> int:
     if args.task:
         from lstmviz.app import tasks
 
-        if args.model or args.inputs or args.target:
+        if args.model or args.inputs or args.target or args.shape:
             raise LstmvizError("--task brings its own model and data; "
-                               "give either --task or MODEL with --input/--target")
+                               "give either --task or MODEL with --input/--target (and --shape)")
         task = tasks.get(args.task)
         data = task.data(seed=args.seed)
         model = task.model(seed=args.seed)
@@ -170,7 +178,7 @@ def cmd_train(args) -> int:
         lr = args.lr or task.learning_rate
         batch, epochs = args.batch_size or task.batch_size, args.epochs or task.epochs
     else:
-        from lstmviz.cli_inputs import load_inputs, name_input, refuse_to_replace
+        from lstmviz.cli_inputs import load_inputs, refuse_to_replace
 
         if not args.model or not args.inputs or not args.target or not args.loss:
             raise LstmvizError("train needs MODEL, --input, --target and --loss (or --task NAME)")
@@ -206,6 +214,13 @@ def cmd_train(args) -> int:
             raise LstmvizError("--nesterov applies to sgd only")
         options["nesterov"] = True
     opt = make(args.optimizer, lr, **options)
+    n = len(x[0] if isinstance(x, list) else x)
+    if len(y) != n and not args.task:  # (the Train tab's words, the files named)
+        from lstmviz.cli_inputs import sequence_csv_note
+
+        raise LstmvizError(f"{args.target}: {plural(len(y), 'target')}, but the inputs "
+                           f"({', '.join(args.inputs)}) have {plural(n, 'sample')}; expected one target per sample"
+                           + sequence_csv_note(args.target, model, n))
     trainer = Trainer(model, x, y, loss, opt, batch, epochs, not args.no_shuffle, args.seed)
     from lstmviz.engine.train import take_rows
 
@@ -213,11 +228,13 @@ def cmd_train(args) -> int:
         evaluate(model, take_rows(x, slice(0, 1)), np.asarray(y)[:1], loss)
     except LstmvizError as err:
         msg = str(err)
-        if msg.startswith("the target has shape") and not args.task:  # (of the first sample alone)
+        if msg.startswith("the target has shape"):  # (of the first sample alone)
             from lstmviz.app.train_user import output_shape
 
             out = (len(y),) + tuple(output_shape(model, x)[1:])
             msg = f"the target has shape {np.shape(y)} but the model's output is {out}"
+        if args.task and loss != task.loss:  # (--loss in place of the task's own)
+            msg += f"; task {task.name} trains with --loss {task.loss}"
         raise LstmvizError(name_input(msg, args.inputs or [], args.target)) from None
     _say(f"training {model.name}: {plural(trainer.n, 'sample')}, batch {trainer.batch_size} -> "
          f"{plural(trainer.batches_per_epoch, 'update')} per epoch, "

@@ -4,6 +4,8 @@ without flooding the undo history."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -90,6 +92,65 @@ def test_csv_inputs_and_a_bad_loss(tmp_path):
         user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "hinge")
 
 
+def test_inputs_without_samples_are_refused_naming_their_file(tmp_path):
+    """An .npy of 0 samples (and targets of 0): the tab said "the input is empty: shape (0,
+    10, 1)", the only refusal of its box that named no file; now the file's name first, as
+    `lstmviz train` says it."""
+    state = _state_with_delay_model()
+    np.save(tmp_path / "x.npy", np.zeros((0, 10, 1), np.float32))
+    np.save(tmp_path / "y.npy", np.zeros((0, 1), np.float32))
+    with pytest.raises(LstmvizError) as err:
+        user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse")
+    assert str(err.value) == "x.npy: the input is empty: shape (0, 10, 1)"
+
+
+def test_token_ids_an_embedding_refuses_are_refused_naming_their_file(tmp_path):
+    """Token ids outside an Embedding's vocabulary, or not whole: the tab said the engine's
+    "layer 'emb' (Embedding): token id 1009 is outside the vocabulary 0..9" naming no file,
+    where `lstmviz train` says "x.npy: ..."; now the file's name first, as there."""
+    import lstmviz
+
+    fixture = Path(__file__).parent / "fixtures" / "k3_emb_gru_lstm"
+    model = lstmviz.load(fixture / "model.keras")
+    x = np.repeat(np.load(fixture / "x.npy"), 5, axis=0)
+    from lstmviz.app.train_user import output_shape
+
+    np.save(tmp_path / "y.npy", np.zeros((len(x),) + output_shape(model, x)[1:], np.float32))
+    for values, said in ((x + 1000, "is outside the vocabulary"), (x + 0.5, "reads token ids")):
+        np.save(tmp_path / "ids.npy", values)
+        with pytest.raises(LstmvizError) as err:
+            user_data(model, tmp_path / "ids.npy", tmp_path / "y.npy", "mse")
+        assert str(err.value).startswith("ids.npy: layer 'emb' (Embedding)") and said in str(err.value)
+    np.save(tmp_path / "ids.npy", x)
+    user_data(model, tmp_path / "ids.npy", tmp_path / "y.npy", "mse")  # (the ids it reads: taken)
+
+
+def test_a_csv_of_targets_for_a_sequence_output_says_it_holds_one_sample(tmp_path):
+    """A model whose output is a sequence (Counting brackets: (None, 16, 1)) and its targets
+    as a .csv of a row per sample: read (as documented) as ONE sample of a row per step, it
+    was refused as "1 target, but the inputs have 50 samples", which the 50 rows belied.
+    The refusal now says how a .csv is read there and the .npy shape to give instead;
+    an .npy of the same targets is taken."""
+    model = tasks.get("brackets").model()
+    data = tasks.get("brackets").data()
+    x, y = data.x_train[:50], data.y_train[:50]
+    np.save(tmp_path / "x.npy", x)
+    np.savetxt(tmp_path / "y.csv", y[:, :, 0], delimiter=",")
+    with pytest.raises(LstmvizError) as err:
+        user_data(model, tmp_path / "x.npy", tmp_path / "y.csv", "mse")
+    assert str(err.value) == (
+        "y.csv: 1 target, but the inputs have 50 samples; expected one target per sample; a .csv of "
+        "targets for a sequence output is one sample, a row per step: give the 50 samples' targets as "
+        ".npy of shape (50, 16, 1)")
+    np.save(tmp_path / "y.npy", y)
+    assert user_data(model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.2)[0].y_train.shape == (40, 16, 1)
+    # (not said of an .npy, nor of a model whose output is not a sequence)
+    np.save(tmp_path / "y.npy", y[:10])
+    with pytest.raises(LstmvizError) as err:
+        user_data(model, tmp_path / "x.npy", tmp_path / "y.npy", "mse")
+    assert ".csv" not in str(err.value)
+
+
 def test_scrubbing_shows_snapshot_weights_with_one_undo_entry(tmp_path):
     state = _state_with_delay_model()
     x, y = _files(tmp_path)
@@ -118,6 +179,39 @@ def test_scrubbing_shows_snapshot_weights_with_one_undo_entry(tmp_path):
     n = len(state.undo_stack)
     scrub.show(s, 2)
     assert len(state.undo_stack) == n + 1
+
+
+def test_scrubbing_after_the_stack_changed_shows_the_trained_model_not_its_weights_in_another(tmp_path):
+    """The stack's model trained on the Train tab, then a layer's activation changed on the
+    stack (same names, same weight shapes): scrubbing put the trained weights into the
+    changed model (tanh-trained weights in a relu layer, another output) and said "the
+    weights at update 2 are shown". The trained model is opened in its place (one undo
+    brings the changed stack back), its output the trained model's."""
+    state = AppState()
+    assert state.model.layers[0].config["activation"] == "tanh"
+    _files(tmp_path, T=20)
+    data, loss = user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.2)
+    run = user_session(state.model, data, loss, Settings(batch_size=8, epochs=1), snapshot_every=1)
+    for _ in range(2):
+        run.step()
+    state.set_layer_option(0, "activation", "relu")
+    scrub = Scrubber(state)
+    assert scrub.show(run, 2) == 2
+    assert scrub.replaced  # (the status bar then says the trained model replaced the user's)
+    want = snapshot_model(run, 2)
+    assert state.model.layers[0].config["activation"] == "tanh"
+    x = data.x_val[:3]
+    np.testing.assert_array_equal(state.model.trace(x).output, want.trace(x).output)
+    state.undo()
+    assert state.model.layers[0].config["activation"] == "relu"  # the user's change, back
+    # the stack unchanged since: only the weights are swapped (no other undo entry)
+    run2 = user_session(state.model, data, loss, Settings(batch_size=8, epochs=1), snapshot_every=1)
+    run2.step()
+    depth = len(state.undo_stack)
+    scrub2 = Scrubber(state)
+    scrub2.show(run2, 1)
+    assert not scrub2.replaced and state.model.layers[0].config["activation"] == "relu"
+    assert len(state.undo_stack) == depth + 1
 
 
 def test_scrubbing_a_task_run_opens_its_model_once():

@@ -80,6 +80,57 @@ def test_step_norms_are_the_gradients_norms():
     assert v.dh_norm.shape == (20,) and v.dc_norm.shape == (20,)
 
 
+def test_step_norms_of_a_model_whose_first_recurrent_layer_is_a_stack_of_cells():
+    """Your model whose recurrent layer is an RNN of stacked cells (Keras'
+    ``RNN(StackedRNNCells)``): the Train tab's gradient through time stayed empty, without a
+    word, though the gradient views show those cells. It is the first cell's
+    ``||dL/dh_t||``, the engine's gradients' norms."""
+    from lstmviz.app.train_user import output_shape
+    from lstmviz.engine import layers as L
+
+    model = _stacked_cells_model()
+    assert isinstance(model.layers[0], L.StackedRNN)
+    x = np.random.default_rng(0).normal(size=(12, 5, 3)).astype(np.float32)
+    y = np.random.default_rng(1).normal(size=(12,) + output_shape(model, x)[1:]).astype(np.float32)
+    data = tasks.Data(x[:8], y[:8], x[8:], y[8:])
+    s = TrainingSession(Settings(batch_size=8, epochs=1), model=model, data=data, loss="mse")
+    upd = s.step()
+    v = s.view()
+    dh = upd.grads.layers["rnn_stacked"].children["cell_0"].steps["dh"]
+    assert v.dh_norm is not None and v.dh_norm.shape == (5,)
+    np.testing.assert_allclose(v.dh_norm, np.linalg.norm(dh.astype(np.float64), axis=-1).mean(0))
+    assert v.dc_norm is None  # (a GRU cell: no cell state)
+
+
+def _stacked_cells_model():
+    """A model whose recurrent layer is an RNN of stacked cells, GRU(3) then SimpleRNN(2),
+    on inputs of 5 steps of 3 features (the k3_rnn_cells fixture's second layer)."""
+    from pathlib import Path
+
+    import lstmviz
+    from lstmviz.engine.model import Model
+    from lstmviz.engine.spec import ModelSpec
+
+    spec = lstmviz.load(Path(__file__).parent / "fixtures" / "k3_rnn_cells" / "model.keras").to_spec()
+    stacked = next(layer for layer in spec.layers if layer.name == "rnn_stacked")
+    stacked.inbound, stacked.weights = [], None  # (first, on the input of 3 features)
+    return Model.from_spec(ModelSpec([spec.layers[0], stacked], [], [], "stacked", spec.keras_version, None))
+
+
+def test_the_title_of_a_run_of_stacked_cells_names_them():
+    """The Train tab's header over your model of stacked cells read "Training stacked ·
+    5 timesteps · your model 'stacked'": no cell named (the model's name twice). It names
+    each cell and its units, as for a layer."""
+    model = _stacked_cells_model()
+    x = np.zeros((4, 5, 3), np.float32)
+    data = tasks.Data(x, np.zeros((4, 2), np.float32), x[:0], np.zeros((0, 2), np.float32))
+    s = TrainingSession(Settings(), model=model, data=data, loss="mse")
+    assert s.titles() == [
+        "Training RNN (GRU (3 units) + SimpleRNN (2 units)) \u00b7 5 timesteps \u00b7 your model 'stacked'",
+        "RNN (GRU (3 units) + SimpleRNN (2 units)) \u00b7 5 timesteps \u00b7 your model 'stacked'",
+        "RNN(GRU(3)+SimpleRNN(2)) \u00b7 5 steps \u00b7 your model 'stacked'"]
+
+
 def test_snapshots_scrub_training_time():
     s = TrainingSession(Settings(task="delay", units=4), snapshot_every=2)
     init = [a.copy() for a in trainable_arrays(s.model)]

@@ -86,6 +86,25 @@ def test_train_task(tmp_path, capsys):
     assert [l.class_name for l in trained.layers] == ["LSTM", "Dense"]
 
 
+def test_train_help_gives_the_defaults_a_task_trains_with(tmp_path, capsys):
+    """`lstmviz train --help` said "--epochs: (default 1)" and "--batch-size: (default 32)";
+    `--task` without them trains the task's (delay: 20 epochs, 160 updates), not one epoch.
+    The help says both defaults, and the run is the task's."""
+    from lstmviz.app import tasks
+
+    assert cli.main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "passes over the data (default 1, or the task's)" in text
+    assert "samples per update (default 32, or the task's)" in text
+    task = tasks.get("sine")
+    task_epochs, task_batch = task.epochs, task.batch_size
+    assert task_epochs != 1
+    assert cli.main(["train", "--task", "sine", "--out", str(tmp_path / "o.keras")]) == 0
+    err = capsys.readouterr().err
+    assert f"batch {task_batch} ->" in err and f"{task_epochs} epochs" in err
+    assert f"epoch {task_epochs}/{task_epochs}:" in err
+
+
 @pytest.mark.parametrize("args,msg", [
     (["--loss", "mse", "--optimizer", "adam", "--momentum", "0.9"], "--momentum applies to sgd and rmsprop"),
     (["--loss", "categorical_crossentropy"], "target has shape"),
@@ -169,6 +188,79 @@ def test_train_refuses_unknown_task_and_bad_out(tmp_path, capsys):
     assert "built-in tasks: delay, adding" in capsys.readouterr().err
     assert cli.main(["train", "--task", "delay", "--out", str(tmp_path / "o.h5")]) == 2
     assert "ending in .keras" in capsys.readouterr().err
+    # a name that is only the suffix: it was told to end in .keras, as it does
+    assert cli.main(["train", "--task", "delay", "--out", str(tmp_path / ".keras")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"lstmviz: {tmp_path / '.keras'}: nothing before .keras; give the file a name, e.g. trained.keras"
+    assert not (tmp_path / ".keras").exists()
+
+
+@pytest.mark.parametrize("task,loss", [("delay", "sparse_categorical_crossentropy"),
+                                       ("next_char", "mse"), ("next_char", "categorical_crossentropy")])
+def test_train_task_with_a_loss_its_targets_do_not_fit_is_one_line(tmp_path, capsys, task, loss):
+    """``--task`` with a ``--loss`` its targets or output do not fit: the shape check's
+    refusal named files with a helper imported only for MODEL and files, and ended in an
+    "unexpected UnboundLocalError ... please report this" (exit 1). Now one line saying
+    what does not fit and the task's own loss, exit 2, nothing written."""
+    from lstmviz.app import tasks
+
+    out = tmp_path / "o.keras"
+    assert cli.main(["train", "--task", task, "--loss", loss, "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("lstmviz: ")
+    assert "unexpected" not in err and "Error" not in err and "report" not in err
+    assert err.strip().endswith(f"; task {task} trains with --loss {tasks.get(task).loss}")
+    assert "(1, " not in err  # (the whole data's shapes, not the first sample's)
+    assert not out.exists()
+
+
+def test_train_names_the_files_when_targets_and_samples_differ_in_number(tmp_path, capsys):
+    """Targets of another count than the inputs' samples: `lstmviz train` said "40 input
+    samples but 39 targets", naming neither file (`lstmviz grad` and the Train tab name
+    them); now the targets' file, the inputs' and what is expected, in one line."""
+    from lstmviz.app import tasks
+
+    model = tasks.get("delay").model(units=4, steps=10, seed=3)
+    from lstmviz.io.keras_writer import save_keras
+
+    save_keras(model, tmp_path / "m.keras")
+    x = np.zeros((40, 10, 1), np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", np.zeros((39, 1), np.float32))
+    out = tmp_path / "o.keras"
+    assert cli.main(["train", str(tmp_path / "m.keras"), "-i", str(tmp_path / "x.npy"), "-y",
+                     str(tmp_path / "y.npy"), "--loss", "mse", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"lstmviz: {tmp_path / 'y.npy'}: 39 targets, but the inputs ({tmp_path / 'x.npy'}) "
+                   "have 40 samples; expected one target per sample")
+    assert not out.exists()
+    # a sequence output's targets as a .csv of a row per sample: read as one sample, and said
+    brackets = tasks.get("brackets")
+    save_keras(brackets.model(), tmp_path / "b.keras")
+    data = brackets.data()
+    np.save(tmp_path / "bx.npy", data.x_train[:50])
+    np.savetxt(tmp_path / "by.csv", data.y_train[:50, :, 0], delimiter=",")
+    assert cli.main(["train", str(tmp_path / "b.keras"), "-i", str(tmp_path / "bx.npy"), "-y",
+                     str(tmp_path / "by.csv"), "--loss", "mse", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("; a .csv of targets for a sequence output is one sample, a row per step: give the "
+                        "50 samples' targets as .npy of shape (50, 16, 1)") and len(err.splitlines()) == 1
+    assert cli.main(["grad", str(tmp_path / "b.keras"), "-i", str(tmp_path / "bx.npy"), "-y",
+                     str(tmp_path / "by.csv"), "--loss", "mse", "-o", str(tmp_path / "g.npz")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"lstmviz: {tmp_path / 'by.csv'}: the target has shape (1, 50, 16) but the model's output "
+                   "is (50, 16, 1); a .csv of targets for a sequence output is one sample, a row per step: "
+                   "give the 50 samples' targets as .npy of shape (50, 16, 1)")
+
+
+def test_train_task_refuses_a_shape(tmp_path, capsys):
+    """``--task`` with ``--shape``: the shape (of input files a task does not read) was
+    ignored without a word and the task trained; refused as ``--input`` is, one line."""
+    out = tmp_path / "o.keras"
+    assert cli.main(["train", "--task", "delay", "--shape", "1,2,3", "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("lstmviz: --task brings its own model and data") and len(err.splitlines()) == 1
+    assert "--shape" in err and not out.exists()
 
 
 def test_train_refuses_a_missing_folder_before_training(tmp_path, capsys):

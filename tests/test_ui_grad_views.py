@@ -672,3 +672,35 @@ def test_the_gates_unit_axis_of_128_units_has_readable_ticks(make_window, qapp, 
     finally:
         panel.stop()
         th.apply("dark", qapp)
+
+
+def test_a_heatmap_of_a_gradient_of_0_says_so_not_a_scale_of_0(make_window, tmp_path):
+    """categorical_crossentropy on a model of one output unit: the loss does not depend on
+    the weights, dL/dh_t = 0 in every cell. The caption read "colour \u00b11 is \u00b10, the
+    middle of each half 100\u00d7 weaker, the middle colour below 0" (a scale of 0); it says
+    dL/dh_t is 0 everywhere, and the colour bar has "0" alone."""
+    from lstmviz.app import tasks
+
+    w = make_window((1400, 900))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    w.state.set_model(tasks.get("delay").model(units=4, steps=10, seed=3))
+    x = np.random.default_rng(1).uniform(-1, 1, (40, 10, 1)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", x[:, 0, :])
+    box = panel.user_box
+    box.set_file("x", tmp_path / "x.npy")
+    box.set_file("y", tmp_path / "y.npy")
+    box.loss_combo.setCurrentText("categorical_crossentropy")
+    assert box.train()
+    panel.session.step()
+    gv = panel.grad_views
+    for scale in (0, 1):
+        gv.scale_combo.setCurrentIndex(scale)
+        gv.show_view("dh")
+        assert gv.view.iteration == 1 and gv.view.dh is not None
+        assert not np.any(gv.view.dh)  # (the probe's: 0 in every cell)
+        text = gv.captions["dh"].text()
+        assert "is 0 in every cell" in text and "\u00b10" not in text and "below 0" not in text
+        assert gv.heat_bar.axis._tickLevels[0] == [(0.0, "0")]
+    panel.stop()

@@ -1650,3 +1650,51 @@ def test_one_update_on_a_1024_x_768_projector_leaves_the_controls_whole_and_mark
     finally:
         panel.stop()
         th.apply("dark", qapp)
+
+
+def test_every_number_the_curves_and_status_show_equals_an_engine_run_of_the_same_settings(make_window):
+    """The loss per update, the gradient norm per update, the epoch's loss, the validation
+    loss, the last update's ||dL/dh_t|| and ||dL/dc_t|| and the status line, after 10
+    updates (an epoch's end among them), equal a run of the engine's own Trainer on the
+    task's data, model, optimizer and shuffling (the tab's defaults: delay, LSTM(8), adam
+    at the task's 0.01, batch 32, seed 0), computed here without the app's session."""
+    from lstmviz.app import tasks
+    from lstmviz.app.training import step_norms
+    from lstmviz.engine import blas
+    from lstmviz.engine.optimizers import make
+    from lstmviz.engine.train import Trainer, evaluate
+
+    w = make_window()
+    panel = w.train_panel
+    for _ in range(10):
+        panel.session.step()
+    panel.refresh(force=True)
+
+    task = tasks.get("delay")
+    data, model = task.data(seed=0), task.model(seed=0)
+    trainer = Trainer(model, data.x_train, data.y_train, task.loss, make("adam", task.learning_rate),
+                      task.batch_size, task.epochs, True, 0)
+    loss, norm, epoch_loss, val = [], [], [], []
+    with blas.single_threaded():  # (as every update runs, here and in the training process)
+        for _ in range(10):
+            upd = trainer.step()
+            loss.append(upd.loss)
+            norm.append(upd.grad_norm)
+            if upd.epoch_end:
+                epoch_loss.append(upd.epoch_loss)
+                val.append(evaluate(model, data.x_val, data.y_val, task.loss))
+    dh, dc = step_norms(upd.grads, model.layers[0].name)
+
+    def shown(curve):  # (a log axis: pyqtgraph hands back log10 of y)
+        x, y = curve.getData()
+        return np.asarray(x), 10 ** np.asarray(y, np.float64)
+
+    for curve, want, xs in ((panel.curve_loss, loss, range(1, 11)), (panel.curve_norm, norm, range(1, 11)),
+                            (panel.curve_epoch, epoch_loss, [8]), (panel.curve_val, val, [8]),
+                            (panel.curve_dh, dh, range(20)), (panel.curve_dc, dc, range(20))):
+        x, y = shown(curve)
+        np.testing.assert_array_equal(x, list(xs))
+        np.testing.assert_allclose(y, want, rtol=1e-9)
+    assert panel.status_label.text().split("\n")[0] == (
+        f"update 10 \u00b7 epoch 2/20 \u00b7 loss {loss[-1]:.4g} \u00b7 validation {val[-1]:.4g}")
+    panel.stop()

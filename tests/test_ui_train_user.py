@@ -264,3 +264,108 @@ def test_back_to_a_task_the_box_no_longer_says_it_trains_your_model(make_window,
     box.set_file("y", tmp_path / "gone.npy")
     assert not box.train() and "gone.npy" in box.message.text() and box.message.isVisible()
     panel.stop()
+
+
+def test_a_gradient_of_0_is_no_point_on_the_log_plots_and_its_legend_says_so(make_window, tmp_path):
+    """A run whose gradient is exactly 0 (categorical_crossentropy on a model of one output
+    unit: the softmax of one value is 1, whatever the weights): the gradient through time
+    and the gradient norm were drawn at the log axes' floor, "1e-30" at every step and
+    update, read as a real (vanishing) gradient. Now no point for a 0, the axes not
+    stretched down to 1e-30, and the legend says where the gradient is 0."""
+    w = make_window()
+    panel = w.train_panel
+    box = _setup(w, tmp_path)
+    box.loss_combo.setCurrentText("categorical_crossentropy")
+    assert box.train()
+    for _ in range(2):
+        panel.session.step()
+    panel.refresh(force=True)
+    v = panel.session.view()
+    assert not np.any(v.dh_norm) and not np.any(v.history.grad_norm)  # (the engine's: all 0)
+    for curve in (panel.curve_dh, panel.curve_dc, panel.curve_norm):
+        _, y = curve.getData()
+        assert len(y) and not np.isfinite(y).any()  # no point at all, none at 10^-30
+    for plot in (panel.step_plot, panel.norm_plot):
+        assert plot.vb.viewRange()[1][0] > -20  # (log10: the frame is not stretched to 1e-30)
+    names = [label.text for _, label in panel.step_legend.items]
+    assert len(names) == 2 and all("0 at every step" in name for name in names)
+    assert panel.norm_plot.titleLabel.text in ("Gradient norm per update: 0 at 2 updates",
+                                               "Gradient norm: 0")  # (its plot: no point at all)
+    # a run whose gradient is not 0: its points, and the legend's plain names back
+    box.loss_combo.setCurrentText("mse")
+    assert box.train()
+    panel.session.step()
+    panel.refresh(force=True)
+    _, y = panel.curve_dh.getData()
+    np.testing.assert_allclose(10 ** y, panel.session.view().dh_norm, rtol=1e-6)
+    assert not any("0 at" in label.text for _, label in panel.step_legend.items)
+    assert panel.norm_plot.titleLabel.text in ("Gradient norm per update", "Gradient norm")
+    panel.stop()
+
+
+def test_a_loss_of_0_or_below_is_no_point_on_the_log_axis_and_the_plot_says_so(make_window, tmp_path):
+    """binary_crossentropy of targets outside 0..1 (here -1) gives negative losses, as it does
+    in Keras; the loss plot drew them at its log axis' floor, "1e-30", the axis stretched
+    down 30 decades and every other loss pressed into a line at its top. Now a loss of 0 or
+    below is no point, the axis holds the positive ones, and a note in the plot says so."""
+    w = make_window()
+    panel = w.train_panel
+    box = _setup(w, tmp_path, y=np.full((40, 1), -1.0, np.float32))
+    box.loss_combo.setCurrentText("binary_crossentropy")
+    assert box.train()
+    for _ in range(3):
+        panel.session.step()
+    panel.refresh(force=True)
+    loss = np.asarray(panel.session.view().history.loss)
+    assert (loss < 0).any()  # (the engine's, as Keras computes it)
+    _, y = panel.curve_loss.getData()
+    np.testing.assert_array_equal(np.isfinite(y), loss > 0)
+    np.testing.assert_allclose(10 ** y[loss > 0], loss[loss > 0], rtol=1e-6)
+    assert panel.loss_plot.vb.viewRange()[1][0] > -20  # (log10: not stretched down to 1e-30)
+    note = panel.diverged_note
+    n = int(np.count_nonzero(loss <= 0))
+    assert note.isVisible() and note.text().startswith("\u2193 ")
+    assert f"\u2264 0 at {n} update" in note.text() or note.text() == "\u2193 \u2264 0"
+    assert f"loss {loss[-1]:.4g}" in panel.status_label.text()  # the status says the loss itself
+    # a run of positive losses: no note
+    box.loss_combo.setCurrentText("mse")
+    assert box.train()
+    panel.session.step()
+    panel.refresh(force=True)
+    assert not panel.diverged_note.isVisible()
+    panel.stop()
+
+
+def test_a_run_without_validation_samples_has_no_validation_entry_in_the_loss_legend(make_window, tmp_path):
+    """Your data at a validation split of 0: no validation loss is ever computed, yet the
+    loss plot's legend went on naming a "validation" curve. Its entry is there only for a
+    run that has validation samples; back on a task it is there again, in the theme's style."""
+    w = make_window()
+    panel = w.train_panel
+
+    def names():
+        return [label.text for _, label in panel.legend.items]
+
+    assert any("validation" in n for n in names())  # a task: it validates
+    box = _setup(w, tmp_path)
+    box.split_spin.setValue(0.0)
+    assert box.train()
+    panel.session.step()
+    panel.refresh(force=True)
+    assert len(panel.session.data.x_val) == 0 and not panel.session.view().history.val_loss
+    assert len(names()) == 2 and not any("validation" in n for n in names())
+    box.split_spin.setValue(0.25)
+    assert box.train()
+    panel.refresh(force=True)
+    assert len(names()) == 3 and "validation" in names()[-1]
+    w.set_theme("light")
+    panel.refresh(force=True)
+    assert len(names()) == 3
+    box.split_spin.setValue(0.0)
+    assert box.train()
+    panel.refresh(force=True)
+    assert len(names()) == 2
+    panel.task_combo.setCurrentIndex(panel.task_combo.findData("delay"))
+    panel.refresh(force=True)
+    assert len(names()) == 3 and "validation" in names()[-1]
+    panel.stop()

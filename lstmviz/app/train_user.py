@@ -104,9 +104,16 @@ def user_data(model: Model, input_path, target_path, loss: str,
         raise LstmvizError(f"{_name(target_path)}: holds {y.dtype} values, not numbers")
     y = y.astype(np.float32)
     if y.ndim == 0 or y.shape[0] != n:
+        from lstmviz.cli_inputs import sequence_csv_note
+
         raise LstmvizError(f"{_name(target_path)}: {plural(y.shape[0] if y.ndim else 0, 'target')}, but "
-                           f"the inputs have {plural(n, 'sample')}; expected one target per sample")
-    out = output_shape(model, x)
+                           f"the inputs have {plural(n, 'sample')}; expected one target per sample"
+                           + sequence_csv_note(target_path, model, n))
+    try:
+        out = output_shape(model, x)
+    except LstmvizError as err:  # about the inputs ("the input is empty", an Embedding's token id
+        # outside its vocabulary): named by their file, as the command line names it
+        raise LstmvizError(f"{_name(input_path)}: {err}") from None
     want = out[1:-1] if loss == "sparse_categorical_crossentropy" else out[1:]
     ok = y.shape[1:] == want or (loss == "sparse_categorical_crossentropy" and y.shape[1:] == want + (1,))
     if not ok:
@@ -173,10 +180,36 @@ def unkept_update(session: TrainingSession, model: Model | None) -> int:
 
 
 def same_structure(a: Model | None, b: Model | None) -> bool:
-    """The same layers (names) with the same weight shapes: weights of one fit the other."""
+    """The same layers (names, kinds and options) with the same weight shapes: weights of
+    one are the other's model with them. A layer's option changed since (an activation, a
+    direction: the weights still fit) is another model: the trained weights in it compute
+    what was never trained. Initializers aside (they make no weights here)."""
     if a is None or b is None or [l.name for l in a.layers] != [l.name for l in b.layers]:
         return False
+    if [_options(l) for l in a.layers] != [_options(l) for l in b.layers]:
+        return False
     return [w.shape for w in trainable_arrays(a)] == [w.shape for w in trainable_arrays(b)]
+
+
+def _options(layer) -> tuple[str, str]:
+    """A layer's kind and its options (as its spec holds them, NaN equal to NaN), but its
+    name and initializers."""
+    import json
+
+    from lstmviz.engine.model import spec_config
+
+    def kept(cfg):
+        if isinstance(cfg, dict):
+            return {k: kept(v) for k, v in cfg.items() if k != "name" and not str(k).endswith("_initializer")}
+        if isinstance(cfg, (list, tuple)):
+            return [kept(v) for v in cfg]
+        return cfg
+
+    cfg = kept(spec_config(layer))
+    try:
+        return layer.class_name, json.dumps(cfg, sort_keys=True, default=repr)
+    except (TypeError, ValueError):  # (keys of several types)
+        return layer.class_name, repr(cfg)
 
 
 class Scrubber:

@@ -183,11 +183,17 @@ _sessions = itertools.count(1)
 
 
 def _first_rnn(model):
+    """(layer, child) of the first recurrent cell: a layer, a Bidirectional's forward half,
+    or the first cell of an RNN of stacked cells (as the gradient views name it)."""
     for layer in model.layers:
         if isinstance(layer, L.Recurrent):
             return layer.name, None
         if isinstance(layer, L.Bidirectional):
             return layer.name, "forward"
+        if isinstance(layer, L.StackedRNN):
+            for k, cell in enumerate(layer.cells):
+                if cell_kind(cell) is not None:
+                    return layer.name, f"cell_{k}"
     return None, None
 
 
@@ -463,7 +469,13 @@ class TrainingSession:
         timesteps · ...', then 'LSTM(8) · 20 steps · ...'."""
         cells, short = [], []
         for layer in self.model.layers:
-            if cell_kind(layer) is not None:
+            if isinstance(layer, L.StackedRNN):  # an RNN of stacked cells: each cell's kind and units
+                kinds = [(kind.name, int(c.units)) for c in layer.cells
+                         if (kind := cell_kind(c)) is not None]
+                whole = " + ".join(f"{k} ({plural(u, 'unit')})" for k, u in kinds)
+                cells.append(f"{layer.class_name} ({whole})")
+                short.append(f"{layer.class_name}({'+'.join(f'{k}({u})' for k, u in kinds)})")
+            elif cell_kind(layer) is not None:
                 units = getattr(layer, "units", None) or getattr(getattr(layer, "forward_layer", None), "units", None)
                 cells.append(f"{layer.class_name} ({plural(units, 'unit')})" if units else layer.class_name)
                 short.append(f"{layer.class_name}({units})" if units else layer.class_name)

@@ -536,6 +536,9 @@ class GradViews(QtCore.QObject):
                     "the weights overflowed. Reset and lower the learning rate.")
             if bad < np.size(v.dh) and m > 0:
                 text += f" The finite cells: colours {scale}."
+        elif not m > 0:  # a gradient of 0 everywhere: no scale of zeros either
+            text = (f"dL/dh<sub>t</sub> is 0 in every cell (middle colour) at update {v.iteration}: "
+                    f"this sample's own loss L ({v.loss:.3g}) does not change with {name}'s h here.")
         else:
             text = (f"Each cell: dL/dh<sub>t</sub> for one unit (row) at one processing step (column), "
                     f"L = this sample's own loss ({v.loss:.3g}) at update {v.iteration}. Colours {scale}.")

@@ -75,9 +75,13 @@ class TrainPanel(QtWidgets.QWidget):
         self._legend_names: dict[int, str] = {}
         self._drawn: tuple[int, int] | None = None       # (generation, update) drawn
         self._since: tuple[int, int, int] | None = None  # the history the curves hold (View.since)
+        # (a loss or gradient norm of 0 or below: no point on the log axes, not one at 1e-30)
         self._series = {k: Series() for k in ("loss", "norm", "epoch", "val")}
+        #: where a gradient curve is 0, in words (``grad_views.zero_steps``), said in its legend name
+        self._zeros: dict[int, str] = {}
+        self._norm_title = NORM_TITLE  # the gradient norm plot's title as set (``_draw_norm``)
         #: the last update's loss and the last validation loss, as the run has them (the
-        #: series hold them floored for the log plot: a loss of 0 read "1e-30")
+        #: series leave a loss of 0 or below out: the log plot has no point for it)
         self._last: dict[str, float | None] = {"loss": None, "val": None}
         self._frames: dict[int, tuple] = {}              # the range each plot's frame holds
         self._stages: list = []                          # the rest of a new update's drawing
@@ -309,8 +313,9 @@ class TrainPanel(QtWidgets.QWidget):
         th.style_plot(self.loss_plot, t, title="Loss", left="loss", bottom="update")
         th.style_plot(self.step_plot, t, title="Gradient through time (last update)",
                       left="norm (log)", bottom="processing step  t", short="Gradient through time")
-        th.style_plot(self.norm_plot, t, title="Gradient norm per update", left="\u2016g\u2016 (log)",
-                      bottom="update", short="Gradient norm")
+        th.style_plot(self.norm_plot, t, title=NORM_TITLE, left="\u2016g\u2016 (log)",
+                      bottom="update", short=NORM_SHORT)
+        self._norm_title = NORM_TITLE  # (the title _draw_norm set last)
         w = t.line_width
         self.curve_loss.setPen(pg.mkPen(t.muted, width=max(1.0, w / 2)))
         self.curve_loss.setSymbolBrush(t.muted)  # (its points, marked where a run diverged)
@@ -672,10 +677,11 @@ class TrainPanel(QtWidgets.QWidget):
             self.unpin()
             return
         values, name = pinned
-        self.pinned_dh.setData(np.arange(len(values)), np.maximum(values, 1e-30))
+        self.pinned_dh.setData(np.arange(len(values)), real_positive(values))
         self.step_legend.removeItem(self.pinned_dh)  # named anew
         self._legend_names[id(self.pinned_dh)] = name
         self._pinned = np.array(values, copy=True)
+        self._zeros[id(self.pinned_dh)] = grad_views.zero_steps(self._pinned)
         self._sync_step_legend(self.session.view().dc_norm is not None)
         self.refresh(force=True)  # the gradient plot's range holds it
 
@@ -684,6 +690,25 @@ class TrainPanel(QtWidgets.QWidget):
         self.pinned_dh.setData([], [])
         self._pinned = None
         self._sync_step_legend(self.session.view().dc_norm is not None)
+
+    def _sync_loss_legend(self) -> None:
+        """The loss plot's legend names "validation" only for a run that has validation
+        samples: with a validation split of 0 (your data) there is no such curve, and its
+        entry sent the eye looking for one."""
+        data = getattr(self.session, "data", None)
+        x_val = getattr(data, "x_val", None)
+        x_val = x_val[0] if isinstance(x_val, list) and x_val else x_val
+        has_val = x_val is not None and len(x_val) > 0
+        shown = any(sample.item is self.curve_val for sample, _ in self.legend.items)
+        if has_val == shown:
+            return
+        if has_val:
+            name = self._legend_names.get(id(self.curve_val), self.curve_val.name() or "")
+            self.legend.addItem(self.curve_val, legend_html(self.theme, name))
+        else:
+            self.legend.removeItem(self.curve_val)
+            self.legend.fit()
+        keep_pixels(self.legend)
 
     def _sync_step_legend(self, has_c: bool) -> None:
         """The gradient plot's legend names the curves it shows: ||dL/dc_t|| only for a cell
@@ -707,7 +732,8 @@ class TrainPanel(QtWidgets.QWidget):
             n, now = len(self._pinned), self._timesteps()
             if now and n != now and name.endswith(" (pinned)"):
                 name = f"{name[:-len(' (pinned)')]}, {plural(n, 'step')} (pinned)"
-        return name
+        zeros = self._zeros.get(id(curve), "")  # (no point for them on the log axis)
+        return f"{name}: {zeros}" if zeros else name
 
     def _slider_moved(self, k: int) -> None:
         snaps = self.session.snapshots
@@ -984,6 +1010,7 @@ class TrainPanel(QtWidgets.QWidget):
             sr["loss"].clear()
             sr["norm"].clear()
             self._last["loss"] = None
+            self._sync_loss_legend()  # (another run: one without validation samples, maybe)
         if v.epoch_start == 0:
             sr["epoch"].clear()
             sr["val"].clear()
@@ -1011,7 +1038,7 @@ class TrainPanel(QtWidgets.QWidget):
         self._place_note()
 
     def _place_note(self) -> None:
-        """The diverged note (``_diverged``: whole, short, shortest) in a corner of the loss
+        """The diverged note (``_diverged``: whole, short, shortest; or ``below_note``'s) in a corner of the loss
         plot's view that holds none of its curves' points or lines: the longest text that
         has such a corner, the top right first (where the loss left the plot: the note stood
         there over the last finite losses); where none has, the shortest where it covers the
@@ -1062,7 +1089,7 @@ class TrainPanel(QtWidgets.QWidget):
         # 768 beside the side panel held neither of the others, and the plot said nothing)
         note = ((f"\u2191 loss {last} at update {int(self._last_update())}: the run diverged",
                  f"\u2191 {last} at update {int(self._last_update())}", f"\u2191 {last}")
-                if diverged else ("", "", ""))
+                if diverged else below_note(sr["loss"].below, sr["epoch"].below + sr["val"].below))
         if note != self._diverged:
             self._diverged = note
             self._place_hint()
@@ -1072,7 +1099,7 @@ class TrainPanel(QtWidgets.QWidget):
             # a diverged run's few finite losses marked: one alone draws no line
             # (and the first update's one point: a marker, not a dot of the thin line's width)
             _mark_points(((self.curve_loss, "o"),),
-                         (diverged and sr["loss"].n <= MAX_SYMBOLS) or sr["loss"].n == 1)
+                         ((diverged or sr["loss"].below > 0) and sr["loss"].n <= MAX_SYMBOLS) or sr["loss"].n == 1)
             self.curve_loss.setData(*sr["loss"].data())
         if self._changed["epoch"]:
             _mark_points(((self.curve_epoch, "o"), (self.curve_val, "s")), sr["epoch"].n <= MAX_SYMBOLS)
@@ -1080,30 +1107,36 @@ class TrainPanel(QtWidgets.QWidget):
             self.curve_val.setData(*sr["val"].data())
         self._place(self.loss_plot, min(sr["loss"].lo, sr["val"].lo), max(sr["loss"].hi, sr["val"].hi),
                     count_top(self._last_update(), v.epochs * v.batches_per_epoch))
-        if diverged:
+        if note[0]:
             self._place_note()  # (clear of the curves just set, in their new frame)
 
     def _draw_steps(self, v) -> None:
-        # the norms of an update whose loss is no longer a number: its zeros (and those not
-        # numbers) are missing, not drawn at the log axis' floor as tiny gradients; its
-        # finite ones marked, as the loss curve marks a diverged run's losses
+        # norms of 0 (a step the loss does not depend on, a gradient of 0) and those not
+        # numbers (an update whose loss is no longer one) are missing, not drawn at the log
+        # axis' floor as gradients of 1e-30; the legend says where they are 0; the finite
+        # ones marked where any is missing, as the loss curve marks a diverged run's losses
         last = self._last["loss"]
-        shown = real_positive if last is not None and not math.isfinite(last) else positive
         if v.dh_norm is not None:
             t = np.arange(len(v.dh_norm))
+            norms = [a for a in (v.dh_norm, v.dc_norm) if a is not None]
+            gaps = any(not np.all(np.isfinite(a) & (a > 0)) for a in norms)
             _mark_points(((self.curve_dh, "o"), (self.curve_dc, "t")),
-                         shown is real_positive or len(t) <= MAX_SYMBOLS)
-            self.curve_dh.setData(t, shown(v.dh_norm))
+                         gaps or (last is not None and not math.isfinite(last)) or len(t) <= MAX_SYMBOLS)
+            self.curve_dh.setData(t, real_positive(v.dh_norm))
             if v.dc_norm is not None:
-                self.curve_dc.setData(t, shown(v.dc_norm))
+                self.curve_dc.setData(t, real_positive(v.dc_norm))
             else:
                 self.curve_dc.setData([], [])
+            self._zeros[id(self.curve_dh)] = grad_views.zero_steps(v.dh_norm)
+            self._zeros[id(self.curve_dc)] = grad_views.zero_steps(v.dc_norm)
             self._sync_step_legend(v.dc_norm is not None)
         else:
             self.curve_dh.setData([], [])
             self.curve_dc.setData([], [])
+            self._zeros.pop(id(self.curve_dh), None)
+            self._zeros.pop(id(self.curve_dc), None)
         steps = [a for a in (v.dh_norm, v.dc_norm, self._pinned) if a is not None and len(a)]
-        lo, hi = value_range([(positive if a is self._pinned else shown)(a) for a in steps])
+        lo, hi = value_range([real_positive(a) for a in steps])
         self._place(self.step_plot, lo, hi, max((max((len(a) for a in steps), default=0) or self._timesteps()) - 1, 1))
 
     def _timesteps(self) -> int:
@@ -1115,6 +1148,15 @@ class TrainPanel(QtWidgets.QWidget):
         sr = self._series
         if self._changed["norm"]:
             self.curve_norm.setData(*sr["norm"].data())
+        # a gradient of 0 is no point on the log axis: the title says at how many updates
+        # (a run whose every gradient is 0 left the plot blank, without a word)
+        # (set only when it changes: a hidden plot's title is laid out again at every set)
+        zeros = sr["norm"].below
+        title = NORM_TITLE + (f": 0 at {plural(zeros, 'update')}" if zeros else "")
+        if title != self._norm_title:
+            self._norm_title = title
+            th.set_title(self.norm_plot, title, short=NORM_SHORT + (": 0" if zeros else ""),
+                         color=self.theme.foreground, size=f"{self.theme.pt(1.1)}pt")
         self._place(self.norm_plot, sr["norm"].lo, sr["norm"].hi,
                     count_top(self._last_update(), v.epochs * v.batches_per_epoch))
 
@@ -1365,6 +1407,22 @@ def _collector_sees_old_objects(yes: bool) -> None:
         gc.freeze()
 
 
+#: the gradient norm plot's title, and where it does not fit
+NORM_TITLE, NORM_SHORT = "Gradient norm per update", "Gradient norm"
+
+
+def below_note(updates: int, epochs: int) -> tuple[str, str, str]:
+    """The loss plot's note (whole, short, shortest) for losses of 0 or below, which its log
+    axis has no point for (binary_crossentropy of targets outside 0..1 goes negative):
+    ``updates`` per-update losses, ``epochs`` epoch or validation ones; empty for none."""
+    if updates:
+        return (f"\u2193 loss \u2264 0 at {plural(updates, 'update')}: no point on the log axis",
+                f"\u2193 \u2264 0 at {plural(updates, 'update')}", "\u2193 \u2264 0")
+    if epochs:
+        return ("\u2193 an epoch's loss \u2264 0: no point on the log axis", "\u2193 \u2264 0", "\u2193 \u2264 0")
+    return ("", "", "")
+
+
 def positive(a) -> np.ndarray:
     """Values for a log axis: float64, at least 1e-30."""
     return np.maximum(np.asarray(a, np.float64), 1e-30)
@@ -1388,6 +1446,9 @@ class Series:
         # new arrays: a curve may still hold views of the old ones
         self.x, self.y, self.n = np.empty(0), np.empty(0), 0
         self.lo, self.hi = math.inf, -math.inf
+        #: how many values were 0 or below: missing (NaN, no point), as a log axis has them,
+        #: not drawn at its floor (a negative loss or a gradient of 0 read "1e-30")
+        self.below = 0
 
     def extend(self, xs, ys) -> bool:
         k = len(ys)
@@ -1399,7 +1460,10 @@ class Series:
                 grown = np.empty(cap)
                 grown[:self.n] = getattr(self, name)[:self.n]
                 setattr(self, name, grown)
-        ys = positive(ys)
+        ys = np.asarray(ys, np.float64)
+        below = ys <= 0
+        self.below += int(np.count_nonzero(below))
+        ys = np.where(below, np.nan, positive(ys))
         self.x[self.n:self.n + k] = xs
         self.y[self.n:self.n + k] = ys
         self.n += k
