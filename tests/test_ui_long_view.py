@@ -971,3 +971,53 @@ def test_a_record_nan_at_every_step_says_so_and_unit_axes_count_whole_units(qtbo
     for plot in (w.over_plot, w.win_plot):
         assert plot.getAxis("left")._tickLevels == [[(0.5, "0")], []]
     assert w.scores_label.text().startswith("variance")
+
+
+def test_find_crossings_runs_off_the_window_thread_with_a_progress_dialog_and_cancel(qtbot, model_x,
+                                                                                   monkeypatch):
+    """Find crossings recomputed the whole sequence from the keyframes on the window's
+    thread: an LSTM(512) over 30,000 steps froze the window 5 s (100,000 steps: ~17 s), with
+    no progress and no way to stop. Now it runs on a worker, a progress dialog with Cancel
+    over the window; a cancelled search keeps the crossings listed before."""
+    from PySide6 import QtCore, QtWidgets
+
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.start()
+    assert w.wait(120)
+    w.unit_spin.setValue(1)
+    w.threshold_edit.setValue(0.5)
+    before = w.find_crossings()  # (a search that runs to its end: the list filled)
+    col = model.trace(x)["l"].steps["i"][0, :, 1]
+    np.testing.assert_array_equal(before, scale.crossings(col, 0.5, "up"))
+    assert w.crossing_list.count() == len(before) > 0
+    real = scale.find_crossings
+    seen = {}
+
+    def slow(*args, cancel=None, **kw):  # a long search: it runs until the dialog cancels it
+        seen["thread"] = threading.current_thread()
+        if seen["thread"] is threading.main_thread():
+            return real(*args, cancel=cancel, **kw)
+        for _ in range(6000):
+            if cancel():
+                raise long_view.LstmvizError("cancelled")
+            threading.Event().wait(0.01)
+        return real(*args, cancel=cancel, **kw)
+
+    monkeypatch.setattr(scale, "find_crossings", slow)
+
+    def cancel_dialog():
+        dialogs = [d for d in w.findChildren(QtWidgets.QProgressDialog) if d.isVisible()]
+        if not dialogs:
+            QtCore.QTimer.singleShot(20, cancel_dialog)
+            return
+        seen["label"] = dialogs[0].labelText()
+        dialogs[0].cancel()
+
+    QtCore.QTimer.singleShot(0, cancel_dialog)
+    got = w.find_crossings()
+    assert seen["thread"] is not threading.main_thread()
+    assert seen.get("label", "").startswith("Finding the steps where i[1] crosses 0.5")
+    assert len(got) == 0 and w.status.text() == "finding crossings: cancelled"
+    assert w.crossing_list.count() == len(before)  # (what was listed stays)

@@ -228,6 +228,11 @@ class LongSequence:
         return self.windowed is not None
 
     @property
+    def closed(self) -> bool:
+        """The sequence was dropped (``close``): a search over it stops."""
+        return self._closed.is_set()
+
+    @property
     def forward_only(self) -> bool:
         from lstmviz.engine.windows import recurrent_halves
         return all(not rnn.config["go_backwards"] for n in self.model.nodes

@@ -27,6 +27,7 @@ from lstmviz.engine.windows import recurrent_halves
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
+from lstmviz.ui.background import Job
 from lstmviz.ui.labels import ElidedCombo, ShrinkCombo, WrapRow
 from lstmviz.ui.plot_tools import StepAxis, count_ticks
 
@@ -34,6 +35,8 @@ from lstmviz.ui.plot_tools import StepAxis, count_ticks
 MAX_ROW_NAMES = 16
 #: crossings listed at most (the status counts them all)
 MAX_LISTED = 1000
+#: finding crossings: a progress dialog with Cancel once it has taken this long (s)
+CROSSINGS_QUIET_S = 0.1
 #: a feature's name shown in its box at most (longer ones cut)
 FEATURE_NAME_CHARS = 24
 #: the heatmaps' titles (a ranking adds ", units by variance" ...)
@@ -685,10 +688,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if not self.seq.ready:
             self.status.setText("find crossings once the keyframe pass has finished")
             return []
-        layer, key = self.record_combo.currentData()
-        steps = scale.find_crossings(self.seq.windowed, layer, key, self.unit_spin.value(),
-                                     self.threshold_edit.value(), self.direction_combo.currentText(),
-                                     self.sample())
+        steps = self._crossings_found()
+        if steps is None:  # (cancelled: what was listed stays)
+            self.status.setText("finding crossings: cancelled")
+            return np.zeros(0, np.int64)
         self.crossing_list.clear()
         for s in steps[:MAX_LISTED]:
             self.crossing_list.addItem(f"step {count(int(s))}", int(s))
@@ -697,6 +700,57 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.status.setText(found)
         self._listed = (self._crossings_key(), found)
         return steps
+
+    def _crossings_found(self):
+        """``scale.find_crossings`` of the selected unit, on a worker thread: it recomputes
+        the whole sequence from the keyframes (seconds for a wide layer over 100,000 steps,
+        the window frozen meanwhile, with no progress and no way to stop). Past
+        ``CROSSINGS_QUIET_S`` a progress dialog with Cancel, the window painting; None when
+        cancelled (or the sequence closed)."""
+        layer, key = self.record_combo.currentData()
+        unit, threshold = self.unit_spin.value(), self.threshold_edit.value()
+        direction, sample, seq = self.direction_combo.currentText(), self.sample(), self.seq
+        stop = threading.Event()
+        seen = [0, 1]
+        turns = seq.turns()  # (the window's thread has its turns, as beside a summary)
+
+        def tick(done, total):
+            turns()
+            seen[:] = [done, total]
+
+        def stopped() -> bool:
+            return stop.is_set() or seq.closed
+
+        job = Job(lambda: scale.find_crossings(seq.windowed, layer, key, unit, threshold, direction,
+                                               sample, progress=tick, cancel=stopped),
+                  "lstmviz-crossings")
+        if not job.done_within(CROSSINGS_QUIET_S):
+            dialog = QtWidgets.QProgressDialog(
+                f"Finding the steps where {key}[{unit}] crosses {threshold:g}\u2026", "Cancel", 0, 1000, self)
+            dialog.setWindowTitle("Find crossings")
+            dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(0)
+            dialog.setAutoClose(False)
+            dialog.setAutoReset(False)
+            dialog.canceled.connect(stop.set)
+            dialog.show()
+
+            def show_progress():
+                if dialog.wasCanceled():
+                    stop.set()
+                done, total = seen
+                dialog.setValue(int(1000 * done / max(1, total)))
+            try:
+                job.pump(tick=show_progress)
+            finally:
+                dialog.close()
+                dialog.deleteLater()
+        try:
+            return job.result()
+        except LstmvizError:
+            if stopped():
+                return None
+            raise
 
     def closeEvent(self, event):
         if self.owns:  # the main window's long input goes on
