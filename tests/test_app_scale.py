@@ -1268,3 +1268,24 @@ def test_a_binary_file_named_txt_is_refused_as_no_text_not_read_as_characters(tm
             long_data.load_long_input(p, chars)
         assert re.match(rf"{name}: line \d+ holds NUL bytes: not a text file", str(err.value)), str(err.value)
         assert "UTF-8 text" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_both_csv_readers_take_a_csv_of_lone_carriage_returns_and_name_its_lines(tmp_path, monkeypatch):
+    """A CSV whose lines end in a lone '\\r' (Excel for Mac's "CSV (Macintosh)", old Mac
+    tools): the command line's and Import's reader took its lines apart, while File > Open a
+    long input read the whole file as one block (``readline`` found no '\\n' to stop at)
+    and refused a word at line 1,502 as "near line 1: could not convert string 'x' to
+    float32 at row 1500, column 2". Both now read its lines, and name them alike, in any
+    block."""
+    monkeypatch.setattr(long_data, "BLOCK_BYTES", 1 << 12)  # many blocks
+    rows = [f"{i * 0.5},{i % 7}" for i in range(3000)]
+    p = tmp_path / "mac.csv"
+    for end in ("\r", "\r\n"):
+        p.write_bytes(("a,b" + end + end.join(rows) + end).encode())
+        numbers = _both_csv_readers(p)
+        assert numbers[0] == numbers[1] and len(numbers[1]) == 3000, end
+        assert numbers[1][1234] == [617.0, 2.0]
+        bad = list(rows)
+        bad[1500] = "750.0,x"  # line 1,502 of the file
+        p.write_bytes(("a,b" + end + end.join(bad) + end).encode())
+        assert _both_csv_readers(p) == ["line 1,502, column 2 ('b'): 'x' is not a number"] * 2, end

@@ -207,6 +207,20 @@ def csv_header(path, width: int) -> list[str] | None:
     return None
 
 
+def _rest_of_line(fh, chunk: bytes) -> bytes:
+    """The rest of the line a block of ``BLOCK_BYTES`` stopped in: up to '\n', or, in a file
+    whose lines end in a lone '\r' (no '\n' in the block), up to the next '\r' (``readline``
+    read such a file to its end: one block of all of it)."""
+    if b"\n" in chunk or b"\r" not in chunk:
+        return fh.readline()
+    rest = bytearray()
+    while True:
+        byte = fh.read(1)
+        rest += byte
+        if byte in (b"", b"\r"):
+            return bytes(rest)
+
+
 def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -> np.ndarray:
     """``(1, rows, columns)`` float32 from a ``.csv`` (or whitespace-separated ``.txt``).
     A refusal names the file's line and column (a missing value, a word, a ragged row).
@@ -231,8 +245,11 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             if not chunk:
                 break
             if not chunk.endswith(b"\n"):
-                chunk += fh.readline()
+                chunk += _rest_of_line(fh, chunk)
             done += len(chunk)
+            # lines ended by '\r\n' or a lone '\r' (Excel for Mac's "CSV (Macintosh)") as
+            # '\n': counted and split as the command line's reader (newline="") splits them
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
             nul = binary(name, chunk, line0)
             if nul:
                 raise LstmvizError(nul)
