@@ -217,6 +217,24 @@ def test_a_long_npy_of_token_ids_is_a_row_per_sample(tmp_path):
     assert long_data.load_long_input(tmp_path / "f.npy", features).shape == (1, 6000, 3)
 
 
+def test_a_long_csv_of_token_ids_in_a_row_is_a_sample_not_one_step(tmp_path):
+    """File > Open a long input, a .csv of 6,000 token ids in one row for a model with an
+    Embedding first: it became one step of 6,000 values ("Opened ids.csv: 1 steps, traced
+    whole"). Rows of ids are samples, as a (batch, timesteps) .npy of ids is, and as the
+    command line reads such a CSV; a column of ids stays one sample, a row per step."""
+    model = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": 30, "output_dim": 4}),
+                                            LayerSpec("LSTM", {"units": 3})], seed=0)
+    ids = np.random.default_rng(0).integers(1, 30, size=(2, 6000))
+    p = tmp_path / "ids.csv"
+    for rows in (ids[:1], ids):
+        p.write_text("\n".join(",".join(str(v) for v in row) for row in rows) + "\n")
+        got = long_data.load_long_input(p, model)
+        assert got.shape == (len(rows), 6000, 1) and np.array_equal(got[..., 0], rows)
+    p.write_text("\n".join(str(v) for v in ids[0]) + "\n")
+    got = long_data.load_long_input(p, model)
+    assert got.shape == (1, 6000, 1) and np.array_equal(got[0, :, 0], ids[0])
+
+
 @pytest.mark.parametrize("case,match", [
     ("nan", "NaN"), ("objects", "pickled"), ("truncated", "is truncated"),
     ("text", "not a readable|cannot be read"), ("rank4", "expected")])

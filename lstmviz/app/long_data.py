@@ -499,15 +499,16 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
                     notes: list[str] | None = None, names: list[str] | None = None,
                     labels: list[str] | None = None) -> np.ndarray:
     """A long input for ``model`` from ``path``: ``.npy`` (memory-mapped), ``.csv`` (rows =
-    steps), or plain text (``.txt`` that is not numbers): ids through the vocabulary (a
-    dict, or a vocabulary file's path: ``read_vocabulary``; one with ``[UNK]`` reads a
-    character it lacks as that) for a model that takes ids (an Embedding first), one-hot of
-    them for one that takes features. ``notes``: a line on the characters outside the
-    vocabulary is appended to it, and, through the app's characters, one on the upper-case
-    letters read as lower case (``folded_note``). ``names``: a CSV's header names its features in it
-    (``read_csv``). ``labels``: text read as ids puts in it what each id stands for (the
-    app's characters, or the vocabulary's tokens: ``inputs.shown_token``), so that the
-    views write the characters."""
+    steps; token ids in several columns: a row per sample), or plain text (``.txt`` that is
+    not numbers): ids through the vocabulary (a dict, or a vocabulary file's path:
+    ``read_vocabulary``; one with ``[UNK]`` reads a character it lacks as that) for a model
+    that takes ids (an Embedding first), one-hot of them for one that takes features.
+    ``notes``: a line on the characters outside the vocabulary is appended to it, and,
+    through the app's characters, one on the upper-case letters read as lower case
+    (``folded_note``). ``names``: a CSV's header names its features in it (``read_csv``).
+    ``labels``: text read as ids puts in it what each id stands for (the app's characters,
+    or the vocabulary's tokens: ``inputs.shown_token``), so that the views write the
+    characters."""
     path = Path(path)
     suffix = path.suffix.lower()
     check_regular(path, path.name)
@@ -517,6 +518,13 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
         raise LstmvizError(why)
     elif suffix in (".csv", ".tsv") or not_numbers(path) is None:  # (not reads_as_text: its not_text just read)
         x = read_csv(path, progress, cancel, names)
+        if len(model.input_shapes()[0]) == 2 and x.shape[2] > 1:
+            # token ids in rows: a row per sample, a column per step (a (batch, timesteps)
+            # .npy of ids and the command line take them so; one row was one step of its
+            # thousands of ids); a column of ids stays one sample, a row per step
+            x = x[0][..., None]
+            if names is not None:
+                names.clear()  # (a header over steps names no feature)
     elif path.stat().st_size == 0:
         raise LstmvizError(f"{path.name}: the file is empty")
     else:
