@@ -1835,3 +1835,13 @@ def test_units_at_scale_names_the_sample_the_main_window_shows(long_window, qtbo
     _, st = scale.summarize(full, layer, key, feature=0)
     np.testing.assert_allclose(lw.summary[1].variance, st.variance, rtol=1e-6)
     lw.close()
+
+
+def test_a_long_input_of_one_step_says_one_step(long_window, tmp_path):
+    """File > Open a long input of one row said "Opened one.csv: 1 steps, traced whole"."""
+    w, x = long_window
+    p = tmp_path / "one.csv"
+    p.write_text("a,b\n0.5,1\n")
+    assert w.open_long(p)
+    assert w.state.timesteps == 1
+    assert w.last_message == "Opened one.csv: 1 step, traced whole"
