@@ -1307,3 +1307,6 @@ def test_both_csv_readers_take_a_csv_of_lone_carriage_returns_and_name_its_lines
         bad[1500] = "750.0,x"  # line 1,502 of the file
         p.write_bytes(("a,b" + end + end.join(bad) + end).encode())
         assert _both_csv_readers(p) == ["line 1,502, column 2 ('b'): 'x' is not a number"] * 2, end
+        # and the header names its features for 'lstmviz MODEL --input mac.csv' too
+        p.write_bytes(("# logger 7" + end + "a,b" + end + end.join(rows) + end).encode())
+        assert long_data.csv_header(p, 2) == ["a", "b"], end

@@ -197,13 +197,15 @@ def csv_header(path, width: int) -> list[str] | None:
     otherwise. Reads the first lines only."""
     with open(path, "rb") as fh:
         for raw in iter(lambda: fh.readline(1 << 20), b""):
-            line = raw.decode("utf-8-sig", errors="replace").strip()
-            if not line or line.startswith("#"):
-                continue
-            cells = _cells(line, delimiter(line))
-            if len(cells) == width and not any(is_number(c) for c in cells):
-                return [header_name(c) for c in cells]
-            return None
+            # (lines ended by a lone '\r', as read_csv splits them: one readline reads many)
+            for part in raw.split(b"\r"):
+                line = part.decode("utf-8-sig", errors="replace").strip()
+                if not line or line.startswith("#"):
+                    continue
+                cells = _cells(line, delimiter(line))
+                if len(cells) == width and not any(is_number(c) for c in cells):
+                    return [header_name(c) for c in cells]
+                return None
     return None
 
 
