@@ -1021,3 +1021,45 @@ def test_find_crossings_runs_off_the_window_thread_with_a_progress_dialog_and_ca
     assert seen.get("label", "").startswith("Finding the steps where i[1] crosses 0.5")
     assert len(got) == 0 and w.status.text() == "finding crossings: cancelled"
     assert w.crossing_list.count() == len(before)  # (what was listed stays)
+
+
+def test_the_scores_stand_whole_in_a_window_of_an_800_px_screen(qtbot):
+    """On an 800 x 600 screen (the window 760 px wide) the selected unit's scores stood in
+    133 px beside the ranking's boxes, wrapped to four lines in the room of three: cut at
+    the top ("variance" half gone) and the bottom (r not shown). They now go on a line of
+    their own where they do not fit beside the boxes, and stay beside them where they do."""
+    from PySide6 import QtWidgets
+
+    model = Model.sequential((None, None, 3), [LayerSpec("LSTM", {"units": 16, "return_sequences": True},
+                                                         name="l")], seed=2)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 230.0), np.sin(t / 7.0)], -1)[None].astype(np.float32)
+    w = LongSequenceWindow(model, x, start=False, feature_names=["temperature", "pressure", "flow"])
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    w.rank_combo.setCurrentText("correlation")
+    w.feature_spin.setValue(1)
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    label = w.scores_label
+
+    def y(c):  # (the middle of a box: a label beside a spin box stands a pixel lower)
+        return c.mapTo(w, c.rect().center()).y()
+
+    for size in ((760, 540), (984, 708), (1240, 680), (1400, 800)):
+        w.resize(*size)
+        for _ in range(5):
+            QtWidgets.QApplication.processEvents()
+        assert label.text().startswith("variance") and " r\u00a0" in label.text()
+        assert label.height() >= label.heightForWidth(label.width()), size  # (every line of it)
+        assert label.mapTo(w, label.rect().topRight()).x() <= w.width(), size
+        beside = label.width() >= label.fontMetrics().horizontalAdvance(label.text())
+        assert beside, size  # one line, wherever it stands
+        assert y(w.threshold_edit) >= y(label) - 4 and y(label) >= y(w.top_spin) - 4, size
+        if size == (760, 540):  # a line of its own
+            assert y(w.threshold_edit) > y(label) + 4 and y(label) > y(w.top_spin) + 4
+    assert abs(y(label) - y(w.top_spin)) <= 4  # (1,400 px: beside the ranking, as before)

@@ -28,7 +28,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.background import Job
-from lstmviz.ui.labels import ElidedCombo, ShrinkCombo, WrapRow
+from lstmviz.ui.labels import ElidedCombo, FlowRow, ShrinkCombo
 from lstmviz.ui.plot_tools import StepAxis, count_ticks
 
 #: ranked rows named on a heatmap's axis at most (every k-th beyond)
@@ -250,8 +250,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
         # the ranking and the crossings, side by side, or one above the other where the
         # window is narrower than both (a 1024 or 1280 px screen: in one row they held the
         # window 1270 px wide at the least, past such a screen's edge)
-        self.units_bar = WrapRow([(QtWidgets.QLabel("units by"), self.rank_combo, self.feature_spin,
-                                   self.top_spin, self.unit_spin, self.scores_label),
+        # (the scores a part of their own: beside the ranking's boxes in a window of 760 px,
+        # an 800 x 600 screen's, they had 133 px, wrapped to four lines in the room of three,
+        # cut at the top and the bottom; on a line of their own where they do not fit beside)
+        self.units_bar = FlowRow([(QtWidgets.QLabel("units by"), self.rank_combo, self.feature_spin,
+                                   self.top_spin, self.unit_spin), (self.scores_label,),
                                   (self.threshold_edit, self.direction_combo, self.find_button,
                                    self.crossing_list)])
         lay.addWidget(self.units_bar)
