@@ -1063,3 +1063,38 @@ def test_the_scores_stand_whole_in_a_window_of_an_800_px_screen(qtbot):
         if size == (760, 540):  # a line of its own
             assert y(w.threshold_edit) > y(label) + 4 and y(label) > y(w.top_spin) + 4
     assert abs(y(label) - y(w.top_spin)) <= 4  # (1,400 px: beside the ranking, as before)
+
+
+def test_the_ranked_heatmaps_titles_stand_whole_in_a_window_of_an_800_px_screen(qtbot, model_x):
+    """Ranked, the exact window's title "exact window, units by correlation" was cut at the
+    window's edge to "... by correlatio" in the 760 px window of an 800 x 600 screen, and
+    the overview's ran past its plot: both have a short form now ("exact window, by
+    correlation"), the whole title where it fits."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.main_window import apply_chrome
+
+    app = QtWidgets.QApplication.instance()
+    th.apply("dark", app)
+    apply_chrome(app)
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    for by in ("saturation", "correlation", "variance"):
+        w.rank_combo.setCurrentText(by)
+        for size in ((760, 540), (1400, 800)):
+            w.resize(*size)
+            for _ in range(5):
+                QtWidgets.QApplication.processEvents()
+            for p in (w.over_plot, w.win_plot):
+                label = p.titleLabel
+                shown = label.item.toPlainText()
+                assert shown.endswith(f", by {by}") or shown.endswith(f", units by {by}"), shown
+                assert label.item.boundingRect().width() <= label.width() + 1, (by, size, shown)
+        assert w.win_plot.titleLabel.item.toPlainText() == f"exact window, units by {by}"  # (1,400 px)

@@ -682,7 +682,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         ranked = "" if order is None else f", units by {by}"
         for plot, title, short in ((self.over_plot, OVER_TITLE, OVER_SHORT), (self.win_plot, WINDOW_TITLE, None)):
             plot.getAxis("left").setTicks(ticks)
-            self._set_title(plot, title + ranked, short + ranked if short else None)
+            # (ranked, a short form for both: at 760 px, an 800 x 600 screen's window,
+            # "exact window, units by correlation" was cut to "...by correlatio")
+            self._set_title(plot, title + ranked, (short or title) + f", by {by}" if ranked
+                            else short)
         if n:  # (the exact window's range follows its image)
             self.over_plot.setYRange(0, n, padding=0.02)
 
