@@ -1310,3 +1310,26 @@ def test_both_csv_readers_take_a_csv_of_lone_carriage_returns_and_name_its_lines
         # and the header names its features for 'lstmviz MODEL --input mac.csv' too
         p.write_bytes(("# logger 7" + end + "a,b" + end + end.join(rows) + end).encode())
         assert long_data.csv_header(p, 2) == ["a", "b"], end
+
+
+def test_an_input_past_long_steps_that_windows_cannot_follow_is_traced_whole_where_it_fits(monkeypatch):
+    """A PyTorch LSTM exported to ONNX (its graph's Shape, Transpose and Squeeze around the
+    LSTM node) on a 5,000-step input: a whole trace of ~1 MB, but past LONG_STEPS the app
+    took the input as a long one, and keyframes refused the graph ("layer 'rnn.Shape'
+    (onnx.Shape) reshapes the time axis; a long sequence is traced by windows only ..."):
+    the window showed nothing of an input the command line traces whole. Where the whole
+    trace fits the budget it is traced whole; over the budget the refusal stays."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.app.long_sequence import LONG_STEPS, trace_or_window
+
+    model = lstmviz.load(FIXTURES / "onnx_torch_classic_lstm" / "model.onnx")
+    x = np.random.default_rng(0).normal(size=(1, LONG_STEPS + 904, 3)).astype(np.float32)
+    trace, seq = trace_or_window(model, [x])
+    assert seq is None and trace.layers["rnn.LSTM"].timesteps == LONG_STEPS + 904
+    full = model.trace(x)
+    np.testing.assert_array_equal(trace.outputs[0], full.outputs[0])
+    np.testing.assert_array_equal(trace["rnn.LSTM"].steps["h"], full["rnn.LSTM"].steps["h"])
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # (~2 KB: neither a whole trace nor windows)
+    with pytest.raises(LstmvizError, match="reshapes the time axis"):
+        trace_or_window(model, [x])

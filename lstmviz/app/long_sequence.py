@@ -162,10 +162,20 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
         need = full_trace_bytes(model, int(np.shape(x)[0]), int(np.shape(x)[1]))
     except LstmvizError:
         need = 0  # model.trace says what is wrong with the input, in its words
-    if need <= trace_budget() and np.shape(x)[1] <= LONG_STEPS:
+    fits = need <= trace_budget()
+    if fits and np.shape(x)[1] <= LONG_STEPS:
         make_room(need)  # (a cancelled pass's stretches give way to the trace)
         return model.trace(x, reuse=reuse, needed=needed), None
-    check_pass(model, [x])  # (its sequences over the memory limit: refused now, not on the worker)
+    try:
+        check_pass(model, [x])  # (its sequences over the memory limit: refused now, not on the worker)
+    except LstmvizError:
+        if not fits:
+            raise
+        # windows cannot follow the model (an ONNX export's Shape and Transpose around its
+        # recurrent node), or their pass would not fit, but the whole trace does: traced
+        # whole, as the command line traces it (it was refused past LONG_STEPS)
+        make_room(need)
+        return model.trace(x, reuse=reuse, needed=needed), None
     make_room(pass_bytes(model, [x]))  # (a cancelled pass's stretches give way to this one)
     seq = LongSequence(model, x, window)
     first = seq.first_steps(needed) if step < QUICK_STEPS else seq.first_window()
