@@ -920,6 +920,22 @@ def test_trace_steps_holds_the_window_to_the_budget_and_refuses_before_the_pass(
     assert passes == [1] and out.exists()
 
 
+def test_trace_steps_of_an_onnx_recurrent_node_is_a_one_line_refusal(tmp_path, capsys):
+    """'lstmviz trace model.onnx --input x.npy --steps 0:2' of an ONNX LSTM node fed by the
+    input said "unexpected TypeError: OnnxLSTM._run() got an unexpected keyword argument
+    'record' (please report this ...)": the keyframe pass called the node as a Keras layer.
+    It is refused in one line naming the node, before the pass; the whole trace is written
+    as before."""
+    path = FIXTURES / "onnx_hand_lstm_clip" / "model.onnx"
+    x = FIXTURES / "onnx_hand_lstm_clip" / "x.npy"
+    rc, _, err = call(capsys, "trace", path, "-i", x, "-o", tmp_path / "w.npz", "--steps", "0:2")
+    line = assert_one_line_error(rc, err)
+    assert "is an ONNX recurrent node; a long sequence is traced by windows only through" in line, line
+    assert "unexpected" not in line and not (tmp_path / "w.npz").exists()
+    rc, out, err = call(capsys, "trace", path, "-i", x, "-o", tmp_path / "t.npz")
+    assert rc == 0, err
+
+
 def test_the_summary_of_a_weights_only_file_says_its_layers_are_guesses(tmp_path, capsys):
     """A weights file records no architecture: its summary looked like any model's
     ("Model: weights", shapes, a linear Dense) without a word that return_sequences and

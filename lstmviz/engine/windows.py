@@ -234,6 +234,14 @@ def _plan(model, arrays) -> tuple[int, dict[str, list[bool]]]:
         ins = [seq[r.layer][r.tensor_index] for r in node.inbound]
         name = f"layer '{layer.name}' ({layer.class_name})"
         if recurrent_halves(layer):
+            if any(getattr(rnn, "onnx_op", None) for _, rnn in recurrent_halves(layer)):
+                # (its layout, sequence_lens and states inputs: no keyframes yet; the pass
+                # died on it with "unexpected TypeError: OnnxLSTM._run() got an unexpected
+                # keyword argument 'record'")
+                raise LstmvizError(
+                    f"{name} is an ONNX recurrent node; a long sequence is traced by windows "
+                    "only through Keras' LSTM, GRU, SimpleRNN and Bidirectional layers: trace "
+                    "the whole input instead (a larger --max-memory if it needs more)")
             if not ins[0]:
                 raise LstmvizError(
                     f"{name} steps over a sequence made inside the model (a RepeatVector's, "
