@@ -1098,3 +1098,33 @@ def test_the_ranked_heatmaps_titles_stand_whole_in_a_window_of_an_800_px_screen(
                 assert shown.endswith(f", by {by}") or shown.endswith(f", units by {by}"), shown
                 assert label.item.boundingRect().width() <= label.width() + 1, (by, size, shown)
         assert w.win_plot.titleLabel.item.toPlainText() == f"exact window, units by {by}"  # (1,400 px)
+
+
+def test_token_ids_offer_no_correlation_with_a_feature_they_do_not_have(qtbot):
+    """A long text through a character model (token ids, (batch, steps)): Units at scale
+    offered 'correlation' with 'feature 0', and every unit said r +0.000, the ranking by it
+    in model order: it looked broken. Ids have no features: no correlation ranking, no
+    feature box, no r; the variance and saturation as before."""
+    model = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": 30, "output_dim": 4}),
+                                            LayerSpec("LSTM", {"units": 5, "return_sequences": True},
+                                                      name="l")], seed=2)
+    ids = (np.arange(T) * 7 % 29 + 1)[None].astype(np.int32)
+    w = LongSequenceWindow(model, ids, start=False)
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    ranks = [w.rank_combo.itemText(i) for i in range(w.rank_combo.count())]
+    assert ranks == ["model order", "variance", "saturation"]
+    assert not w.feature_spin.isVisible()
+    said = w.scores_label.text()
+    assert said.startswith("variance") and "saturation" in said and " r\u00a0" not in said, said
+    # features (a (batch, steps, features) input): all three, the box and r, as before
+    model3, x = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 3}, name="l")], seed=1), \
+        np.random.default_rng(0).normal(size=(1, 600, 2)).astype(np.float32)
+    w3 = LongSequenceWindow(model3, x, start=False)
+    qtbot.addWidget(w3)
+    w3.show()
+    assert [w3.rank_combo.itemText(i) for i in range(w3.rank_combo.count())][-1] == "correlation"
+    assert w3.feature_spin.isVisible()

@@ -199,8 +199,12 @@ class LongSequenceWindow(QtWidgets.QWidget):
         seek.addWidget(self.step_label)
         lay.addLayout(seek)
 
+        # token ids ((batch, steps): an Embedding first) have no feature to correlate with:
+        # no correlation ranking, feature box or r (every unit said r +0.000, and ranked by
+        # correlation stood in model order)
+        ids = np.ndim(self.seq.x) == 2
         self.rank_combo = ElidedCombo()
-        self.rank_combo.addItems(["model order", *scale.RANKINGS])
+        self.rank_combo.addItems(["model order", *(r for r in scale.RANKINGS if not (ids and r == "correlation"))])
         self.rank_combo.currentIndexChanged.connect(lambda _: self._rank())
         self.feature_spin = QtWidgets.QSpinBox()
         feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
@@ -209,6 +213,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.feature_spin.setToolTip("The input feature the units' r is their correlation with"
                                      + (" (named by the CSV's header)" if self.feature_names else ""))
         self._name_feature(0)
+        self.feature_spin.setVisible(not ids)
         self.feature_spin.valueChanged.connect(self._name_feature)
         self.feature_spin.valueChanged.connect(lambda _: self._record_changed())
         self.top_spin = QtWidgets.QSpinBox()
@@ -631,8 +636,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
                 # a unit NaN at any step: why it has no scores ("variance nan", its plots empty)
                 self.scores_label.setText(st.unscored(unit, f"{key}[{unit}]") or (
                     # (no line break inside a score where the label wraps)
-                    f"variance\u00a0{st.variance[unit]:.4g} \u00b7 saturation\u00a0{100 * st.saturation[unit]:.1f}% "
-                    f"\u00b7 r\u00a0{st.correlation[unit]:+.3f}"))
+                    f"variance\u00a0{st.variance[unit]:.4g} \u00b7 saturation\u00a0{100 * st.saturation[unit]:.1f}%"
+                    + ("" if self.feature_spin.isHidden() else f" \u00b7 r\u00a0{st.correlation[unit]:+.3f}")))
         else:
             self.scores_label.setText("")
             self.over_row.setVisible(False)  # (no overview yet)
