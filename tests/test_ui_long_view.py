@@ -1128,3 +1128,36 @@ def test_token_ids_offer_no_correlation_with_a_feature_they_do_not_have(qtbot):
     w3.show()
     assert [w3.rank_combo.itemText(i) for i in range(w3.rank_combo.count())][-1] == "correlation"
     assert w3.feature_spin.isVisible()
+
+
+def test_the_crossings_count_stays_when_a_summary_ends_after_them(qtbot, model_x, monkeypatch):
+    """Find crossings clicked while the summary of a record just chosen ran: the status said
+    "41 crossings", then the summary's end wrote its line over it ("3,000 steps; keyframes
+    every 16 steps; ..."), the list still holding the 41. The count stays while the list
+    is of what is shown."""
+    import threading
+
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.record_combo.setCurrentIndex(1)
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    go = threading.Event()
+    real = w.seq.summary
+    monkeypatch.setattr(w.seq, "summary", lambda *a, **k: go.wait(60) and real(*a, **k))
+    w.record_combo.setCurrentIndex(0)  # (l: i) its summary: held
+    assert w._worker is not None and w._worker.is_alive()
+    w.unit_spin.setValue(1)
+    w.threshold_edit.setValue(0.5)
+    got = w.find_crossings()
+    said = f"{len(got)} crossings"
+    assert len(got) and w.status.text() == said
+    go.set()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=60_000)
+    w._poll()
+    assert w.status.text() == said and w.crossing_list.count() == len(got)
+    w.threshold_edit.setValue(0.25)  # (another threshold: the list and its count go)
+    assert w.crossing_list.count() == 0 and w.status.text() != said

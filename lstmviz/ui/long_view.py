@@ -418,7 +418,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.cancel_button.setVisible(not s.ready)  # (it cancels the pass, not a summary)
         # (the overviews' error, "cancelled: no overview", is the main window's strips')
         error = self._summary_error or (s.error if not s.ready else None)
-        self.status.setText(error or self._status_line(busy))
+        # (the crossings found keep their count: a summary that ended after them wrote its
+        # line over "41 crossings", the list still holding them)
+        self.status.setText(error or (self._listed[1] if self._listed is not None else "")
+                            or self._status_line(busy))
         if self._pending is not None:
             want, result = self._pending
             self._pending = None
