@@ -160,6 +160,33 @@ def test_a_csv_inputs_header_names_its_features_as_open_a_long_input_does(qapp, 
             dispose(window)
 
 
+def test_file_import_input_of_a_csv_keeps_its_headers_names_as_open_a_long_input_does(tmp_path):
+    """File > Import input (or a CSV dropped on the window) read the numbers and dropped the
+    header: View > Units at scale said 'feature 2' where File > Open a long input and
+    --input say 'feature 2: pressure'. A headerless CSV, a .npy or a second import without
+    a header name nothing."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    rows = np.arange(15, dtype=np.float32).reshape(5, 3) / 10
+    csv = tmp_path / "weather.csv"
+    csv.write_text('temp;"pressure";wind\x1b[2J\n' + "".join(";".join(map(str, r)) + "\n" for r in rows.tolist()))
+    plain = tmp_path / "plain.csv"
+    plain.write_text("".join(",".join(map(str, r)) + "\n" for r in rows.tolist()))
+    np.save(tmp_path / "x.npy", rows)
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=3))
+    state.import_input(csv)
+    np.testing.assert_array_equal(state.input.data, rows[None])
+    assert state.feature_names() == ("temp", "pressure", "wind\\x1b[2J")
+    for other in (plain, tmp_path / "x.npy"):
+        state.import_input(other)
+        assert state.feature_names() is None, other
+    state.import_input(csv)
+    assert state.feature_names() == ("temp", "pressure", "wind\\x1b[2J")
+    assert state.undo() and state.feature_names() is None  # (the input before: the .npy's)
+
+
 def test_a_csv_that_is_not_text_says_what_an_input_file_is(tmp_path):
     """A binary file named .csv (an .xls renamed, say) was refused
     with 'not a text (CSV) file', which said nothing of what is taken: both readers (the

@@ -217,6 +217,24 @@ def test_a_long_npy_of_token_ids_is_a_row_per_sample(tmp_path):
     assert long_data.load_long_input(tmp_path / "f.npy", features).shape == (1, 6000, 3)
 
 
+def test_a_long_csv_of_token_ids_in_a_row_is_a_sample_not_one_step(tmp_path):
+    """File > Open a long input, a .csv of 6,000 token ids in one row for a model with an
+    Embedding first: it became one step of 6,000 values ("Opened ids.csv: 1 steps, traced
+    whole"). Rows of ids are samples, as a (batch, timesteps) .npy of ids is, and as the
+    command line reads such a CSV; a column of ids stays one sample, a row per step."""
+    model = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": 30, "output_dim": 4}),
+                                            LayerSpec("LSTM", {"units": 3})], seed=0)
+    ids = np.random.default_rng(0).integers(1, 30, size=(2, 6000))
+    p = tmp_path / "ids.csv"
+    for rows in (ids[:1], ids):
+        p.write_text("\n".join(",".join(str(v) for v in row) for row in rows) + "\n")
+        got = long_data.load_long_input(p, model)
+        assert got.shape == (len(rows), 6000, 1) and np.array_equal(got[..., 0], rows)
+    p.write_text("\n".join(str(v) for v in ids[0]) + "\n")
+    got = long_data.load_long_input(p, model)
+    assert got.shape == (1, 6000, 1) and np.array_equal(got[0, :, 0], ids[0])
+
+
 @pytest.mark.parametrize("case,match", [
     ("nan", "NaN"), ("objects", "pickled"), ("truncated", "is truncated"),
     ("text", "not a readable|cannot be read"), ("rank4", "expected")])
@@ -1268,3 +1286,50 @@ def test_a_binary_file_named_txt_is_refused_as_no_text_not_read_as_characters(tm
             long_data.load_long_input(p, chars)
         assert re.match(rf"{name}: line \d+ holds NUL bytes: not a text file", str(err.value)), str(err.value)
         assert "UTF-8 text" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_both_csv_readers_take_a_csv_of_lone_carriage_returns_and_name_its_lines(tmp_path, monkeypatch):
+    """A CSV whose lines end in a lone '\\r' (Excel for Mac's "CSV (Macintosh)", old Mac
+    tools): the command line's and Import's reader took its lines apart, while File > Open a
+    long input read the whole file as one block (``readline`` found no '\\n' to stop at)
+    and refused a word at line 1,502 as "near line 1: could not convert string 'x' to
+    float32 at row 1500, column 2". Both now read its lines, and name them alike, in any
+    block."""
+    monkeypatch.setattr(long_data, "BLOCK_BYTES", 1 << 12)  # many blocks
+    rows = [f"{i * 0.5},{i % 7}" for i in range(3000)]
+    p = tmp_path / "mac.csv"
+    for end in ("\r", "\r\n"):
+        p.write_bytes(("a,b" + end + end.join(rows) + end).encode())
+        numbers = _both_csv_readers(p)
+        assert numbers[0] == numbers[1] and len(numbers[1]) == 3000, end
+        assert numbers[1][1234] == [617.0, 2.0]
+        bad = list(rows)
+        bad[1500] = "750.0,x"  # line 1,502 of the file
+        p.write_bytes(("a,b" + end + end.join(bad) + end).encode())
+        assert _both_csv_readers(p) == ["line 1,502, column 2 ('b'): 'x' is not a number"] * 2, end
+        # and the header names its features for 'lstmviz MODEL --input mac.csv' too
+        p.write_bytes(("# logger 7" + end + "a,b" + end + end.join(rows) + end).encode())
+        assert long_data.csv_header(p, 2) == ["a", "b"], end
+
+
+def test_an_input_past_long_steps_that_windows_cannot_follow_is_traced_whole_where_it_fits(monkeypatch):
+    """A PyTorch LSTM exported to ONNX (its graph's Shape, Transpose and Squeeze around the
+    LSTM node) on a 5,000-step input: a whole trace of ~1 MB, but past LONG_STEPS the app
+    took the input as a long one, and keyframes refused the graph ("layer 'rnn.Shape'
+    (onnx.Shape) reshapes the time axis; a long sequence is traced by windows only ..."):
+    the window showed nothing of an input the command line traces whole. Where the whole
+    trace fits the budget it is traced whole; over the budget the refusal stays."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.app.long_sequence import LONG_STEPS, trace_or_window
+
+    model = lstmviz.load(FIXTURES / "onnx_torch_classic_lstm" / "model.onnx")
+    x = np.random.default_rng(0).normal(size=(1, LONG_STEPS + 904, 3)).astype(np.float32)
+    trace, seq = trace_or_window(model, [x])
+    assert seq is None and trace.layers["rnn.LSTM"].timesteps == LONG_STEPS + 904
+    full = model.trace(x)
+    np.testing.assert_array_equal(trace.outputs[0], full.outputs[0])
+    np.testing.assert_array_equal(trace["rnn.LSTM"].steps["h"], full["rnn.LSTM"].steps["h"])
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # (~2 KB: neither a whole trace nor windows)
+    with pytest.raises(LstmvizError, match="reshapes the time axis"):
+        trace_or_window(model, [x])

@@ -882,6 +882,60 @@ def test_trace_beyond_the_budget_says_to_take_a_window(tmp_path, capsys, use_mod
     assert rc == 0, err
 
 
+def test_trace_steps_holds_the_window_to_the_budget_and_refuses_before_the_pass(tmp_path, capsys,
+                                                                               use_model, monkeypatch):
+    """'--steps 0:' (or any window as long as the input) over the trace budget was traced
+    anyway, where the trace without --steps was refused: --max-memory 64M, 100,000 steps,
+    155.6 MB of arrays and ~390 MB resident. And a window past the input's end was said only
+    after the whole keyframe pass had run (seconds to minutes for a typo). Both are now
+    refused in one line before the pass, a window that fits written as before."""
+    from lstmviz import limits
+    from lstmviz.engine import windows
+
+    use_model(long_stack)
+    np.save(tmp_path / "x.npy", np.zeros((1, 3000, 3), np.float32))
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-4)  # 200 KB of the 2 GB
+    passes = []
+    real = windows.keyframe_pass
+    monkeypatch.setattr(windows, "keyframe_pass", lambda *a, **k: passes.append(1) or real(*a, **k))
+    out = tmp_path / "w.npz"
+    for steps in ("0:", "500:3000"):
+        rc, _, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out", out,
+                          "--steps", steps)
+        line = assert_one_line_error(rc, err)
+        need = windows.full_trace_bytes(long_stack(), 1, 3000 - int(steps.split(":")[0]))
+        assert need > limits.trace_budget()
+        assert line == (f"lstmviz: steps {steps.rstrip(':')}{':3000' if steps.endswith(':') else ''}: "
+                        f"every step of the window (batch 1 x {3000 - int(steps.split(':')[0]):,} steps) "
+                        f"would take {limits.fmt_bytes(need)}, more than the trace budget "
+                        f"{limits.fmt_bytes(limits.trace_budget())} (half the memory limit: "
+                        "--max-memory or LSTMVIZ_MAX_MEMORY); take a shorter window"), line
+    rc, _, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out", out,
+                      "--steps", "2990:3001")
+    assert assert_one_line_error(rc, err).startswith("lstmviz: steps 2990:3001: the input has 3,000 steps")
+    assert not passes and not out.exists()
+    rc, _, err = call(capsys, "trace", "m.keras", "--input", tmp_path / "x.npy", "--out", out,
+                      "--steps", "0:100")
+    assert rc == 0, err
+    assert passes == [1] and out.exists()
+
+
+def test_trace_steps_of_an_onnx_recurrent_node_is_a_one_line_refusal(tmp_path, capsys):
+    """'lstmviz trace model.onnx --input x.npy --steps 0:2' of an ONNX LSTM node fed by the
+    input said "unexpected TypeError: OnnxLSTM._run() got an unexpected keyword argument
+    'record' (please report this ...)": the keyframe pass called the node as a Keras layer.
+    It is refused in one line naming the node, before the pass; the whole trace is written
+    as before."""
+    path = FIXTURES / "onnx_hand_lstm_clip" / "model.onnx"
+    x = FIXTURES / "onnx_hand_lstm_clip" / "x.npy"
+    rc, _, err = call(capsys, "trace", path, "-i", x, "-o", tmp_path / "w.npz", "--steps", "0:2")
+    line = assert_one_line_error(rc, err)
+    assert "is an ONNX recurrent node; a long sequence is traced by windows only through" in line, line
+    assert "unexpected" not in line and not (tmp_path / "w.npz").exists()
+    rc, out, err = call(capsys, "trace", path, "-i", x, "-o", tmp_path / "t.npz")
+    assert rc == 0, err
+
+
 def test_the_summary_of_a_weights_only_file_says_its_layers_are_guesses(tmp_path, capsys):
     """A weights file records no architecture: its summary looked like any model's
     ("Model: weights", shapes, a linear Dense) without a word that return_sequences and

@@ -969,6 +969,42 @@ def test_a_step_the_input_does_not_have_is_refused(tmp_path, capsys):
     assert (tmp_path / "last.png").is_file()
 
 
+def test_a_step_a_long_input_does_not_have_is_refused_before_its_keyframe_pass(tmp_path, capsys,
+                                                                               monkeypatch):
+    """'lstmviz M --input long.npy --step 100000 --screenshot s.png' (or '--export-gif a.gif
+    --steps 99990:100001') ran the whole keyframe pass and its overviews (seconds to
+    minutes, the progress said on stderr) before saying that the input has 100,000 steps.
+    The step and the window are now checked against the input's steps first; a step it has
+    is drawn as before, once the pass has run."""
+    from lstmviz.cli_inputs import model_input
+    from lstmviz.engine import LayerSpec
+    from lstmviz.io.keras_writer import save_keras
+    from lstmviz.ui import export as export_mod
+    from lstmviz.ui.app import export_from_cli, run_app
+
+    path = tmp_path / "m.keras"
+    save_keras(Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 3})], seed=0), path)
+    x = tmp_path / "long.npy"
+    np.save(x, np.zeros((1, 5000, 2), np.float32))  # (past LONG_STEPS: a long input)
+    settled = []
+    real = export_mod.long_settled
+    monkeypatch.setattr(export_mod, "long_settled", lambda *a, **k: settled.append(1) or real(*a, **k))
+    assert run_app(str(path), screenshot=str(tmp_path / "s.png"), step=5000, inputs=model_input(x)) == 2
+    assert capsys.readouterr().err.endswith("lstmviz: --step 5000: the input has 5,000 steps: 0 to 4,999\n")
+    assert export_from_cli(str(path), tmp_path / "v.png", "png", view="cell", step=5000,
+                           inputs=model_input(x)) == 2
+    assert capsys.readouterr().err.endswith("lstmviz: --step 5000: the input has 5,000 steps: 0 to 4,999\n")
+    assert export_from_cli(str(path), tmp_path / "a.gif", "gif", view="cell", steps=(4990, 5001),
+                           inputs=model_input(x)) == 2
+    assert capsys.readouterr().err.endswith(
+        "lstmviz: steps 4990:5001: the input has 5,000 steps: 0 to 4,999 (give a window within 0:5000)\n")
+    assert not settled  # (refused before the pass was waited for)
+    assert not any((tmp_path / n).exists() for n in ("s.png", "v.png", "a.gif"))
+    assert run_app(str(path), screenshot=str(tmp_path / "s.png"), step=4999, size=(640, 400),
+                   inputs=model_input(x)) == 0
+    assert settled and (tmp_path / "s.png").is_file()
+
+
 def test_a_cell_screenshot_at_800x600_is_the_window_at_rest_with_its_header(qapp, tmp_path):
     """``--screenshot --view cell --size 800x600``: the charts go into two rows there, and the
     equations kept the room they had beside one row (measured before the charts moved, the

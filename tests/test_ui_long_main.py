@@ -1080,6 +1080,51 @@ def test_over_time_keeps_its_rows_readable_beside_the_side_panel_in_the_projecto
     assert view.curve_plot.getAxis("bottom").label.isVisible()
 
 
+def test_a_go_backwards_layer_on_a_long_input_shows_the_cursors_step(make_window, monkeypatch):
+    """A GRU(go_backwards=True) (no Bidirectional) over 5,000 steps, the player at step
+    1,234: the Cell view said 't = 4,674' and drew that step's numbers, Over time and
+    Unrolled the same; at step 0 it said 't = 4,744'. The cursor of a plain layer says side
+    'forward', and the long input looked for a half of that name, which only a
+    Bidirectional has: the layer was taken as running forwards, its window chosen by the
+    wrong input step. Now every view shows the cursor's step, equal to the full trace."""
+    import re
+
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4)),
+                      LayerEntry("GRU", default_config("GRU", None, units=3))], InputSpec(input_dim=2))
+    state.set_layer_option(0, "return_sequences", True)
+    state.set_layer_option(1, "return_sequences", True)
+    state.set_layer_option(1, "go_backwards", True)
+    w = make_window((1400, 900), state)
+    T = 5000
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
+    state.set_input_data(x)
+    assert state.long is not None and w.long_runner.wait(120)
+    name = state.model.layers[1].name
+    full = state.model.trace(x)[name]
+    cell = _tab(w, "Cell")
+    for step in (1234, 0, T - 1):
+        state.set_cursor(step=step, layer=name, unit=1)
+        assert w.long_runner.wait(60)
+        w.long_runner.poll()
+        assert state.long_step() == T - 1 - step  # (the input step it reads)
+        rec = state.trace.layers[name]
+        assert rec.start <= step < rec.start + rec.timesteps
+        said = re.sub("<[^>]+>", "", cell.header.text())
+        assert f"step t = {step:,} = input step {T - 1 - step:,} (processed right to left)" in said, said
+        np.testing.assert_array_equal(cell.bars["h"].values, full.steps["h"][0, step])
+    over = _tab(w, "Over time")
+    said = re.sub("<[^>]+>", "", over.header.text())
+    assert f"step t = {T - 1:,} = input step 0 (processed right to left)" in said, said
+    xs, ys = over.curves["h"].getData()
+    k = int(np.flatnonzero(xs == T - 1)[0])
+    assert ys[k] == full.steps["h"][0, T - 1, 1]
+
+
 def test_a_backward_half_on_a_long_input_shows_the_input_step_it_reads(make_window, monkeypatch):
     """A Bidirectional LSTM on 30,000 steps, its backward half at processing step 771: the
     Cell view said 'input step 764' and drew x[764] as x_t (the window's own input steps
@@ -1901,3 +1946,13 @@ def test_the_rows_label_stands_clear_of_three_digit_units_above_a_strip(make_win
             axis.mapToScene(axis.boundingRect().topRight()).x()
         checked += 1
     assert checked == 6
+
+
+def test_a_long_input_of_one_step_says_one_step(long_window, tmp_path):
+    """File > Open a long input of one row said "Opened one.csv: 1 steps, traced whole"."""
+    w, x = long_window
+    p = tmp_path / "one.csv"
+    p.write_text("a,b\n0.5,1\n")
+    assert w.open_long(p)
+    assert w.state.timesteps == 1
+    assert w.last_message == "Opened one.csv: 1 step, traced whole"

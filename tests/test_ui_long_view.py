@@ -971,3 +971,193 @@ def test_a_record_nan_at_every_step_says_so_and_unit_axes_count_whole_units(qtbo
     for plot in (w.over_plot, w.win_plot):
         assert plot.getAxis("left")._tickLevels == [[(0.5, "0")], []]
     assert w.scores_label.text().startswith("variance")
+
+
+def test_find_crossings_runs_off_the_window_thread_with_a_progress_dialog_and_cancel(qtbot, model_x,
+                                                                                   monkeypatch):
+    """Find crossings recomputed the whole sequence from the keyframes on the window's
+    thread: an LSTM(512) over 30,000 steps froze the window 5 s (100,000 steps: ~17 s), with
+    no progress and no way to stop. Now it runs on a worker, a progress dialog with Cancel
+    over the window; a cancelled search keeps the crossings listed before."""
+    from PySide6 import QtCore, QtWidgets
+
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.start()
+    assert w.wait(120)
+    w.unit_spin.setValue(1)
+    w.threshold_edit.setValue(0.5)
+    before = w.find_crossings()  # (a search that runs to its end: the list filled)
+    col = model.trace(x)["l"].steps["i"][0, :, 1]
+    np.testing.assert_array_equal(before, scale.crossings(col, 0.5, "up"))
+    assert w.crossing_list.count() == len(before) > 0
+    real = scale.find_crossings
+    seen = {}
+
+    def slow(*args, cancel=None, **kw):  # a long search: it runs until the dialog cancels it
+        seen["thread"] = threading.current_thread()
+        if seen["thread"] is threading.main_thread():
+            return real(*args, cancel=cancel, **kw)
+        for _ in range(6000):
+            if cancel():
+                raise long_view.LstmvizError("cancelled")
+            threading.Event().wait(0.01)
+        return real(*args, cancel=cancel, **kw)
+
+    monkeypatch.setattr(scale, "find_crossings", slow)
+
+    def cancel_dialog():
+        dialogs = [d for d in w.findChildren(QtWidgets.QProgressDialog) if d.isVisible()]
+        if not dialogs:
+            QtCore.QTimer.singleShot(20, cancel_dialog)
+            return
+        seen["label"] = dialogs[0].labelText()
+        dialogs[0].cancel()
+
+    QtCore.QTimer.singleShot(0, cancel_dialog)
+    got = w.find_crossings()
+    assert seen["thread"] is not threading.main_thread()
+    assert seen.get("label", "").startswith("Finding the steps where i[1] crosses 0.5")
+    assert len(got) == 0 and w.status.text() == "finding crossings: cancelled"
+    assert w.crossing_list.count() == len(before)  # (what was listed stays)
+
+
+def test_the_scores_stand_whole_in_a_window_of_an_800_px_screen(qtbot):
+    """On an 800 x 600 screen (the window 760 px wide) the selected unit's scores stood in
+    133 px beside the ranking's boxes, wrapped to four lines in the room of three: cut at
+    the top ("variance" half gone) and the bottom (r not shown). They now go on a line of
+    their own where they do not fit beside the boxes, and stay beside them where they do."""
+    from PySide6 import QtWidgets
+
+    model = Model.sequential((None, None, 3), [LayerSpec("LSTM", {"units": 16, "return_sequences": True},
+                                                         name="l")], seed=2)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 230.0), np.sin(t / 7.0)], -1)[None].astype(np.float32)
+    w = LongSequenceWindow(model, x, start=False, feature_names=["temperature", "pressure", "flow"])
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    w.rank_combo.setCurrentText("correlation")
+    w.feature_spin.setValue(1)
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    label = w.scores_label
+
+    def y(c):  # (the middle of a box: a label beside a spin box stands a pixel lower)
+        return c.mapTo(w, c.rect().center()).y()
+
+    for size in ((760, 540), (984, 708), (1240, 680), (1400, 800)):
+        w.resize(*size)
+        for _ in range(5):
+            QtWidgets.QApplication.processEvents()
+        assert label.text().startswith("variance") and " r\u00a0" in label.text()
+        assert label.height() >= label.heightForWidth(label.width()), size  # (every line of it)
+        assert label.mapTo(w, label.rect().topRight()).x() <= w.width(), size
+        beside = label.width() >= label.fontMetrics().horizontalAdvance(label.text())
+        assert beside, size  # one line, wherever it stands
+        assert y(w.threshold_edit) >= y(label) - 4 and y(label) >= y(w.top_spin) - 4, size
+        if size == (760, 540):  # a line of its own
+            assert y(w.threshold_edit) > y(label) + 4 and y(label) > y(w.top_spin) + 4
+    assert abs(y(label) - y(w.top_spin)) <= 4  # (1,400 px: beside the ranking, as before)
+
+
+def test_the_ranked_heatmaps_titles_stand_whole_in_a_window_of_an_800_px_screen(qtbot, model_x):
+    """Ranked, the exact window's title "exact window, units by correlation" was cut at the
+    window's edge to "... by correlatio" in the 760 px window of an 800 x 600 screen, and
+    the overview's ran past its plot: both have a short form now ("exact window, by
+    correlation"), the whole title where it fits."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.main_window import apply_chrome
+
+    app = QtWidgets.QApplication.instance()
+    th.apply("dark", app)
+    apply_chrome(app)
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    for by in ("saturation", "correlation", "variance"):
+        w.rank_combo.setCurrentText(by)
+        for size in ((760, 540), (1400, 800)):
+            w.resize(*size)
+            for _ in range(5):
+                QtWidgets.QApplication.processEvents()
+            for p in (w.over_plot, w.win_plot):
+                label = p.titleLabel
+                shown = label.item.toPlainText()
+                assert shown.endswith(f", by {by}") or shown.endswith(f", units by {by}"), shown
+                assert label.item.boundingRect().width() <= label.width() + 1, (by, size, shown)
+        assert w.win_plot.titleLabel.item.toPlainText() == f"exact window, units by {by}"  # (1,400 px)
+
+
+def test_token_ids_offer_no_correlation_with_a_feature_they_do_not_have(qtbot):
+    """A long text through a character model (token ids, (batch, steps)): Units at scale
+    offered 'correlation' with 'feature 0', and every unit said r +0.000, the ranking by it
+    in model order: it looked broken. Ids have no features: no correlation ranking, no
+    feature box, no r; the variance and saturation as before."""
+    model = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": 30, "output_dim": 4}),
+                                            LayerSpec("LSTM", {"units": 5, "return_sequences": True},
+                                                      name="l")], seed=2)
+    ids = (np.arange(T) * 7 % 29 + 1)[None].astype(np.int32)
+    w = LongSequenceWindow(model, ids, start=False)
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    ranks = [w.rank_combo.itemText(i) for i in range(w.rank_combo.count())]
+    assert ranks == ["model order", "variance", "saturation"]
+    assert not w.feature_spin.isVisible()
+    said = w.scores_label.text()
+    assert said.startswith("variance") and "saturation" in said and " r\u00a0" not in said, said
+    # features (a (batch, steps, features) input): all three, the box and r, as before
+    model3, x = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 3}, name="l")], seed=1), \
+        np.random.default_rng(0).normal(size=(1, 600, 2)).astype(np.float32)
+    w3 = LongSequenceWindow(model3, x, start=False)
+    qtbot.addWidget(w3)
+    w3.show()
+    assert [w3.rank_combo.itemText(i) for i in range(w3.rank_combo.count())][-1] == "correlation"
+    assert w3.feature_spin.isVisible()
+
+
+def test_the_crossings_count_stays_when_a_summary_ends_after_them(qtbot, model_x, monkeypatch):
+    """Find crossings clicked while the summary of a record just chosen ran: the status said
+    "41 crossings", then the summary's end wrote its line over it ("3,000 steps; keyframes
+    every 16 steps; ..."), the list still holding the 41. The count stays while the list
+    is of what is shown."""
+    import threading
+
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.record_combo.setCurrentIndex(1)
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    go = threading.Event()
+    real = w.seq.summary
+    monkeypatch.setattr(w.seq, "summary", lambda *a, **k: go.wait(60) and real(*a, **k))
+    w.record_combo.setCurrentIndex(0)  # (l: i) its summary: held
+    assert w._worker is not None and w._worker.is_alive()
+    w.unit_spin.setValue(1)
+    w.threshold_edit.setValue(0.5)
+    got = w.find_crossings()
+    said = f"{len(got)} crossings"
+    assert len(got) and w.status.text() == said
+    go.set()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=60_000)
+    w._poll()
+    assert w.status.text() == said and w.crossing_list.count() == len(got)
+    w.threshold_edit.setValue(0.25)  # (another threshold: the list and its count go)
+    assert w.crossing_list.count() == 0 and w.status.text() != said

@@ -275,7 +275,14 @@ class InputEdits(StateBase):
             misfit = self._misfit(data)  # (a read-only model was traced on a made-up input)
             if misfit:
                 raise LstmvizError(f"{safe_name(Path(str(path)).name)}: {misfit}")
-            self.set_input_data(data)
+            names = None
+            if (Path(str(path)).suffix.lower() in (".csv", ".tsv", ".txt") and not self.takes_ids
+                    and not self.time_major and data.shape[0] == 1):
+                # a CSV's header names its features, one a column (rows are steps), as File >
+                # Open a long input and --input keep them: Units at scale said 'feature 2'
+                from lstmviz.app.long_data import csv_header
+                names = csv_header(path, int(data.shape[-1]))
+            self.set_input_data(data, names=names)
 
     @property
     def takes_ids(self) -> bool:

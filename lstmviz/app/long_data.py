@@ -197,14 +197,30 @@ def csv_header(path, width: int) -> list[str] | None:
     otherwise. Reads the first lines only."""
     with open(path, "rb") as fh:
         for raw in iter(lambda: fh.readline(1 << 20), b""):
-            line = raw.decode("utf-8-sig", errors="replace").strip()
-            if not line or line.startswith("#"):
-                continue
-            cells = _cells(line, delimiter(line))
-            if len(cells) == width and not any(is_number(c) for c in cells):
-                return [header_name(c) for c in cells]
-            return None
+            # (lines ended by a lone '\r', as read_csv splits them: one readline reads many)
+            for part in raw.split(b"\r"):
+                line = part.decode("utf-8-sig", errors="replace").strip()
+                if not line or line.startswith("#"):
+                    continue
+                cells = _cells(line, delimiter(line))
+                if len(cells) == width and not any(is_number(c) for c in cells):
+                    return [header_name(c) for c in cells]
+                return None
     return None
+
+
+def _rest_of_line(fh, chunk: bytes) -> bytes:
+    """The rest of the line a block of ``BLOCK_BYTES`` stopped in: up to '\n', or, in a file
+    whose lines end in a lone '\r' (no '\n' in the block), up to the next '\r' (``readline``
+    read such a file to its end: one block of all of it)."""
+    if b"\n" in chunk or b"\r" not in chunk:
+        return fh.readline()
+    rest = bytearray()
+    while True:
+        byte = fh.read(1)
+        rest += byte
+        if byte in (b"", b"\r"):
+            return bytes(rest)
 
 
 def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -> np.ndarray:
@@ -231,8 +247,11 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             if not chunk:
                 break
             if not chunk.endswith(b"\n"):
-                chunk += fh.readline()
+                chunk += _rest_of_line(fh, chunk)
             done += len(chunk)
+            # lines ended by '\r\n' or a lone '\r' (Excel for Mac's "CSV (Macintosh)") as
+            # '\n': counted and split as the command line's reader (newline="") splits them
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
             nul = binary(name, chunk, line0)
             if nul:
                 raise LstmvizError(nul)
@@ -482,15 +501,16 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
                     notes: list[str] | None = None, names: list[str] | None = None,
                     labels: list[str] | None = None) -> np.ndarray:
     """A long input for ``model`` from ``path``: ``.npy`` (memory-mapped), ``.csv`` (rows =
-    steps), or plain text (``.txt`` that is not numbers): ids through the vocabulary (a
-    dict, or a vocabulary file's path: ``read_vocabulary``; one with ``[UNK]`` reads a
-    character it lacks as that) for a model that takes ids (an Embedding first), one-hot of
-    them for one that takes features. ``notes``: a line on the characters outside the
-    vocabulary is appended to it, and, through the app's characters, one on the upper-case
-    letters read as lower case (``folded_note``). ``names``: a CSV's header names its features in it
-    (``read_csv``). ``labels``: text read as ids puts in it what each id stands for (the
-    app's characters, or the vocabulary's tokens: ``inputs.shown_token``), so that the
-    views write the characters."""
+    steps; token ids in several columns: a row per sample), or plain text (``.txt`` that is
+    not numbers): ids through the vocabulary (a dict, or a vocabulary file's path:
+    ``read_vocabulary``; one with ``[UNK]`` reads a character it lacks as that) for a model
+    that takes ids (an Embedding first), one-hot of them for one that takes features.
+    ``notes``: a line on the characters outside the vocabulary is appended to it, and,
+    through the app's characters, one on the upper-case letters read as lower case
+    (``folded_note``). ``names``: a CSV's header names its features in it (``read_csv``).
+    ``labels``: text read as ids puts in it what each id stands for (the app's characters,
+    or the vocabulary's tokens: ``inputs.shown_token``), so that the views write the
+    characters."""
     path = Path(path)
     suffix = path.suffix.lower()
     check_regular(path, path.name)
@@ -500,6 +520,13 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
         raise LstmvizError(why)
     elif suffix in (".csv", ".tsv") or not_numbers(path) is None:  # (not reads_as_text: its not_text just read)
         x = read_csv(path, progress, cancel, names)
+        if len(model.input_shapes()[0]) == 2 and x.shape[2] > 1:
+            # token ids in rows: a row per sample, a column per step (a (batch, timesteps)
+            # .npy of ids and the command line take them so; one row was one step of its
+            # thousands of ids); a column of ids stays one sample, a row per step
+            x = x[0][..., None]
+            if names is not None:
+                names.clear()  # (a header over steps names no feature)
     elif path.stat().st_size == 0:
         raise LstmvizError(f"{path.name}: the file is empty")
     else:

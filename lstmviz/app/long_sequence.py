@@ -162,10 +162,20 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
         need = full_trace_bytes(model, int(np.shape(x)[0]), int(np.shape(x)[1]))
     except LstmvizError:
         need = 0  # model.trace says what is wrong with the input, in its words
-    if need <= trace_budget() and np.shape(x)[1] <= LONG_STEPS:
+    fits = need <= trace_budget()
+    if fits and np.shape(x)[1] <= LONG_STEPS:
         make_room(need)  # (a cancelled pass's stretches give way to the trace)
         return model.trace(x, reuse=reuse, needed=needed), None
-    check_pass(model, [x])  # (its sequences over the memory limit: refused now, not on the worker)
+    try:
+        check_pass(model, [x])  # (its sequences over the memory limit: refused now, not on the worker)
+    except LstmvizError:
+        if not fits:
+            raise
+        # windows cannot follow the model (an ONNX export's Shape and Transpose around its
+        # recurrent node), or their pass would not fit, but the whole trace does: traced
+        # whole, as the command line traces it (it was refused past LONG_STEPS)
+        make_room(need)
+        return model.trace(x, reuse=reuse, needed=needed), None
     make_room(pass_bytes(model, [x]))  # (a cancelled pass's stretches give way to this one)
     seq = LongSequence(model, x, window)
     first = seq.first_steps(needed) if step < QUICK_STEPS else seq.first_window()
@@ -226,6 +236,11 @@ class LongSequence:
     @property
     def ready(self) -> bool:
         return self.windowed is not None
+
+    @property
+    def closed(self) -> bool:
+        """The sequence was dropped (``close``): a search over it stops."""
+        return self._closed.is_set()
 
     @property
     def forward_only(self) -> bool:
@@ -394,14 +409,16 @@ class LongSequence:
 
     def runs_backwards(self, layer: str | None, side: str | None = None) -> bool:
         """Whether the recurrent half ``side`` of ``layer`` (a Bidirectional's forward half
-        when ``side`` is None) runs backwards; False for a layer without one."""
+        when ``side`` is None) runs backwards; False for a layer without one. A layer that is
+        not a Bidirectional has one half whatever ``side`` says (the cursor says 'forward'
+        on every layer: a go_backwards GRU was taken as running forwards)."""
         from lstmviz.engine.windows import recurrent_halves
         try:
             top = self.model.get_layer(layer)
         except Exception:  # (no such layer, None: nothing runs backwards)
             return False
         halves = dict(recurrent_halves(top))
-        rnn = halves.get(side or "") or halves.get(side or "forward")
+        rnn = halves[""] if "" in halves else halves.get(side or "forward")
         return bool(rnn is not None and rnn.config["go_backwards"])
 
     def input_step(self, layer: str | None, side: str | None, step: int) -> int:

@@ -234,6 +234,14 @@ def _plan(model, arrays) -> tuple[int, dict[str, list[bool]]]:
         ins = [seq[r.layer][r.tensor_index] for r in node.inbound]
         name = f"layer '{layer.name}' ({layer.class_name})"
         if recurrent_halves(layer):
+            if any(getattr(rnn, "onnx_op", None) for _, rnn in recurrent_halves(layer)):
+                # (its layout, sequence_lens and states inputs: no keyframes yet; the pass
+                # died on it with "unexpected TypeError: OnnxLSTM._run() got an unexpected
+                # keyword argument 'record'")
+                raise LstmvizError(
+                    f"{name} is an ONNX recurrent node; a long sequence is traced by windows "
+                    "only through Keras' LSTM, GRU, SimpleRNN and Bidirectional layers: trace "
+                    "the whole input instead (a larger --max-memory if it needs more)")
             if not ins[0]:
                 raise LstmvizError(
                     f"{name} steps over a sequence made inside the model (a RepeatVector's, "
@@ -769,10 +777,31 @@ def parse_steps(text: str) -> tuple[int, int | None]:
 
 def trace_steps(model, x, a: int, b: int | None, **kw) -> Trace:
     """Processing steps a..b-1 (b None: to the end) of ``model`` on ``x``, from one
-    keyframe pass: the memory of the window and the keyframes, not of the sequence."""
-    wt = keyframe_pass(model, x, **kw)
-    T = wt.timesteps
+    keyframe pass: the memory of the window and the keyframes, not of the sequence. A
+    window past the input's end, or whose every step would exceed the trace budget (as a
+    whole trace would), is refused before the pass runs."""
+    arrays = model.check_inputs(x)  # (checked and cast once: the pass takes them as they are)
+    model._infer_shapes([np.shape(v) for v in arrays])
+    T, _ = _plan(model, arrays)
+    batch = int(np.shape(arrays[0])[0])
+    if T is not None:
+        _check_window(model, batch, int(T), a, b)
+    wt = keyframe_pass(model, arrays if isinstance(x, (list, tuple)) else arrays[0], **kw)
+    if T is None:
+        _check_window(model, batch, wt.timesteps, a, b)
+    return wt.window(a, wt.timesteps if b is None else b)
+
+
+def _check_window(model, batch: int, T: int, a: int, b: int | None) -> None:
+    """Steps a..b-1 (b None: to the end) are a window of ``T`` steps whose every step fits
+    the trace budget; else one line saying which window to give."""
     if (T if b is None else b) > T or a >= T:  # ('A:' from the end on: as given, not 'A:A')
         raise LstmvizError(f"steps {f'from {a}' if b is None else f'{a}:{b}'}: the input has "
                            f"{numbered(T, 'step')} (give a window within 0:{T})")
-    return wt.window(a, T if b is None else b)
+    end = T if b is None else b
+    need, budget = full_trace_bytes(model, batch, end - a), trace_budget()
+    if need > budget:
+        raise LstmvizError(
+            f"steps {a}:{end}: every step of the window (batch {batch} x {end - a:,} steps) would "
+            f"take {limits.fmt_bytes(need)}, more than the trace budget {limits.fmt_bytes(budget)} "
+            f"(half the memory limit: --max-memory or {BUDGET_ENV}); take a shorter window")

@@ -433,13 +433,20 @@ def show_sized(window, size: tuple[int, int], asked: bool) -> None:
 def seek(window, step: int) -> None:
     """The cursor to ``step`` (``--step``); LstmvizError, one line, for a step the input
     does not have (it was moved to the last step without a word)."""
+    check_step(window, step)
+    window.state.set_cursor(step=int(step))
+
+
+def check_step(window, step: int) -> None:
+    """LstmvizError, one line, for a ``--step`` the input does not have: said before a long
+    input's keyframe pass is waited for (it was said once the pass and its overviews had
+    run, minutes on a long input)."""
     from lstmviz.errors import LstmvizError
 
     st = window.state
     last = max(1, int(st.clock_steps)) - 1  # (the selected layer's steps: a decoder's own)
     if not 0 <= int(step) <= last:
         raise LstmvizError(f"--step {int(step)}: {st.steps_said(st.cursor.layer)}")
-    window.state.set_cursor(step=int(step))
 
 
 def parse_size(size) -> tuple[int, int]:
@@ -484,6 +491,8 @@ def render(window, out, step: int | None = None, size=None) -> Path:
 
     if window.width() > w or window.height() > h:  # below the layout's minimum: of the same shape
         fit_widget(window, window, (w, h))
+    if step is not None:
+        check_step(window, step)  # (before the pass is waited for)
     report = pass_reporter(sys.stderr)  # (a long input's pass: minutes at ten million steps)
     long_settled(window, report=report)
     if step is not None:
@@ -573,6 +582,8 @@ def prepare_view(window, target: str, step: int | None = None, cursor: dict | No
     window.resize(1600, 1000)
     window.show()
     _settle()
+    if step is not None and "layer" not in (cursor or {}):  # (before the pass is waited for)
+        check_step(window, step)
     report = pass_reporter(sys.stderr)
     long_settled(window, report=report)
     if cursor:  # (the layer first: the step is one of its steps, a decoder's own)
@@ -638,6 +649,15 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
         return fail(err)
     holder["window"] = window
     try:
+        frames = None
+        if steps is not None and kind in ("gif", "mp4"):  # (before the pass is waited for)
+            total = window.state.clock_steps
+            a, b = steps[0], total if steps[1] is None else steps[1]
+            if b > total or a >= total:  # ('A:' from the end on: 'no steps to animate')
+                given = f"from {a}" if steps[1] is None else f"{a}:{b}"
+                raise LstmvizError(f"steps {given}: {window.state.steps_said(window.state.cursor.layer)} "
+                                   f"(give a window within 0:{total})")
+            frames = range(a, b)
         widget = prepare_view(window, target, step)
         if kind in ("png", "svg"):
             shrink = 1.0 if size is None else fit_widget(window, widget, size)
@@ -647,15 +667,6 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
             else:
                 save_svg(widget, out, shrink)
         else:
-            frames = None
-            if steps is not None:
-                total = window.state.clock_steps
-                a, b = steps[0], total if steps[1] is None else steps[1]
-                if b > total or a >= total:  # ('A:' from the end on: 'no steps to animate')
-                    given = f"from {a}" if steps[1] is None else f"{a}:{b}"
-                    raise LstmvizError(f"steps {given}: {window.state.steps_said(window.state.cursor.layer)} "
-                                       f"(give a window within 0:{total})")
-                frames = range(a, b)
             (save_gif if kind == "gif" else save_mp4)(window, out, target, size, fps or DEFAULT_FPS,
                                                        steps=frames)
         try:

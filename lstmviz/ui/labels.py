@@ -824,6 +824,83 @@ class WrapRow(QtWidgets.QWidget):
         return super().event(event)
 
 
+class FlowRow(QtWidgets.QWidget):
+    """Parts side by side as far as the width holds them, the next ones on a line below:
+    a ``WrapRow`` whose lines hold as many parts as fit (``WrapRow`` puts every part on a
+    line of its own once they do not all fit in one)."""
+
+    def __init__(self, groups, parent=None):
+        """``groups``: the parts, each a sequence of widgets kept side by side."""
+        super().__init__(parent)
+        self.parts: list[QtWidgets.QWidget] = []
+        self.lines_box = QtWidgets.QVBoxLayout(self)
+        self.lines_box.setContentsMargins(0, 0, 0, 0)
+        for widgets in groups:
+            part = QtWidgets.QWidget(self)
+            line = QtWidgets.QHBoxLayout(part)
+            line.setContentsMargins(0, 0, 0, 0)
+            for w in widgets:
+                line.addWidget(w)
+            self.parts.append(part)
+        #: the parts of each line, by index (``fit``)
+        self.lines: list[list[int]] = []
+        self._lay_out([list(range(len(self.parts)))])
+        # its width never sets the window's least width (its parts go on lines below)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+
+    def spacing(self) -> int:
+        return max(0, self.lines_box.spacing())
+
+    def packed(self, width: int) -> list[list[int]]:
+        """The visible parts, line by line, each line as many as ``width`` holds (one at least)."""
+        lines: list[list[int]] = []
+        used = 0
+        for k, part in enumerate(self.parts):
+            if part.isHidden():
+                continue
+            w = part.sizeHint().width()
+            if lines and used + self.spacing() + w <= width:
+                lines[-1].append(k)
+                used += self.spacing() + w
+            else:
+                lines.append([k])
+                used = w
+        return lines
+
+    def _lay_out(self, lines: list[list[int]]) -> None:
+        while self.lines_box.count():
+            item = self.lines_box.takeAt(0)
+            box = item.layout() if item is not None else None
+            if box is not None:
+                while box.count():
+                    box.takeAt(0)
+                box.setParent(None)
+                box.deleteLater()
+        for ks in lines:
+            box = QtWidgets.QHBoxLayout()
+            for k in ks:
+                box.addWidget(self.parts[k])
+            box.addStretch(1)
+            self.lines_box.addLayout(box)
+        self.lines = lines
+
+    def fit(self) -> None:
+        lines = self.packed(self.width())
+        if lines != self.lines:
+            self._lay_out(lines)
+            self.updateGeometry()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.fit()
+
+    def event(self, event) -> bool:
+        # a part that grew or shrank (a text set after the fit) lays the lines out again
+        if event.type() == QtCore.QEvent.Type.LayoutRequest:
+            self.fit()
+        return super().event(event)
+
+
 #: a tab's padding left and right of its name (px, the application's style sheet), and the
 #: less a ``TabNames`` gives its tabs where their names would not fit otherwise
 TAB_PADDING = 14

@@ -27,13 +27,16 @@ from lstmviz.engine.windows import recurrent_halves
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import ElidedCombo, ShrinkCombo, WrapRow
+from lstmviz.ui.background import Job
+from lstmviz.ui.labels import ElidedCombo, FlowRow, ShrinkCombo
 from lstmviz.ui.plot_tools import StepAxis, count_ticks
 
 #: ranked rows named on a heatmap's axis at most (every k-th beyond)
 MAX_ROW_NAMES = 16
 #: crossings listed at most (the status counts them all)
 MAX_LISTED = 1000
+#: finding crossings: a progress dialog with Cancel once it has taken this long (s)
+CROSSINGS_QUIET_S = 0.1
 #: a feature's name shown in its box at most (longer ones cut)
 FEATURE_NAME_CHARS = 24
 #: the heatmaps' titles (a ranking adds ", units by variance" ...)
@@ -196,8 +199,12 @@ class LongSequenceWindow(QtWidgets.QWidget):
         seek.addWidget(self.step_label)
         lay.addLayout(seek)
 
+        # token ids ((batch, steps): an Embedding first) have no feature to correlate with:
+        # no correlation ranking, feature box or r (every unit said r +0.000, and ranked by
+        # correlation stood in model order)
+        ids = np.ndim(self.seq.x) == 2
         self.rank_combo = ElidedCombo()
-        self.rank_combo.addItems(["model order", *scale.RANKINGS])
+        self.rank_combo.addItems(["model order", *(r for r in scale.RANKINGS if not (ids and r == "correlation"))])
         self.rank_combo.currentIndexChanged.connect(lambda _: self._rank())
         self.feature_spin = QtWidgets.QSpinBox()
         feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
@@ -206,6 +213,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.feature_spin.setToolTip("The input feature the units' r is their correlation with"
                                      + (" (named by the CSV's header)" if self.feature_names else ""))
         self._name_feature(0)
+        self.feature_spin.setVisible(not ids)
         self.feature_spin.valueChanged.connect(self._name_feature)
         self.feature_spin.valueChanged.connect(lambda _: self._record_changed())
         self.top_spin = QtWidgets.QSpinBox()
@@ -247,8 +255,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
         # the ranking and the crossings, side by side, or one above the other where the
         # window is narrower than both (a 1024 or 1280 px screen: in one row they held the
         # window 1270 px wide at the least, past such a screen's edge)
-        self.units_bar = WrapRow([(QtWidgets.QLabel("units by"), self.rank_combo, self.feature_spin,
-                                   self.top_spin, self.unit_spin, self.scores_label),
+        # (the scores a part of their own: beside the ranking's boxes in a window of 760 px,
+        # an 800 x 600 screen's, they had 133 px, wrapped to four lines in the room of three,
+        # cut at the top and the bottom; on a line of their own where they do not fit beside)
+        self.units_bar = FlowRow([(QtWidgets.QLabel("units by"), self.rank_combo, self.feature_spin,
+                                   self.top_spin, self.unit_spin), (self.scores_label,),
                                   (self.threshold_edit, self.direction_combo, self.find_button,
                                    self.crossing_list)])
         lay.addWidget(self.units_bar)
@@ -407,7 +418,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.cancel_button.setVisible(not s.ready)  # (it cancels the pass, not a summary)
         # (the overviews' error, "cancelled: no overview", is the main window's strips')
         error = self._summary_error or (s.error if not s.ready else None)
-        self.status.setText(error or self._status_line(busy))
+        # (the crossings found keep their count: a summary that ended after them wrote its
+        # line over "41 crossings", the list still holding them)
+        self.status.setText(error or (self._listed[1] if self._listed is not None else "")
+                            or self._status_line(busy))
         if self._pending is not None:
             want, result = self._pending
             self._pending = None
@@ -625,8 +639,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
                 # a unit NaN at any step: why it has no scores ("variance nan", its plots empty)
                 self.scores_label.setText(st.unscored(unit, f"{key}[{unit}]") or (
                     # (no line break inside a score where the label wraps)
-                    f"variance\u00a0{st.variance[unit]:.4g} \u00b7 saturation\u00a0{100 * st.saturation[unit]:.1f}% "
-                    f"\u00b7 r\u00a0{st.correlation[unit]:+.3f}"))
+                    f"variance\u00a0{st.variance[unit]:.4g} \u00b7 saturation\u00a0{100 * st.saturation[unit]:.1f}%"
+                    + ("" if self.feature_spin.isHidden() else f" \u00b7 r\u00a0{st.correlation[unit]:+.3f}")))
         else:
             self.scores_label.setText("")
             self.over_row.setVisible(False)  # (no overview yet)
@@ -676,7 +690,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         ranked = "" if order is None else f", units by {by}"
         for plot, title, short in ((self.over_plot, OVER_TITLE, OVER_SHORT), (self.win_plot, WINDOW_TITLE, None)):
             plot.getAxis("left").setTicks(ticks)
-            self._set_title(plot, title + ranked, short + ranked if short else None)
+            # (ranked, a short form for both: at 760 px, an 800 x 600 screen's window,
+            # "exact window, units by correlation" was cut to "...by correlatio")
+            self._set_title(plot, title + ranked, (short or title) + f", by {by}" if ranked
+                            else short)
         if n:  # (the exact window's range follows its image)
             self.over_plot.setYRange(0, n, padding=0.02)
 
@@ -685,10 +702,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if not self.seq.ready:
             self.status.setText("find crossings once the keyframe pass has finished")
             return []
-        layer, key = self.record_combo.currentData()
-        steps = scale.find_crossings(self.seq.windowed, layer, key, self.unit_spin.value(),
-                                     self.threshold_edit.value(), self.direction_combo.currentText(),
-                                     self.sample())
+        steps = self._crossings_found()
+        if steps is None:  # (cancelled: what was listed stays)
+            self.status.setText("finding crossings: cancelled")
+            return np.zeros(0, np.int64)
         self.crossing_list.clear()
         for s in steps[:MAX_LISTED]:
             self.crossing_list.addItem(f"step {count(int(s))}", int(s))
@@ -697,6 +714,57 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.status.setText(found)
         self._listed = (self._crossings_key(), found)
         return steps
+
+    def _crossings_found(self):
+        """``scale.find_crossings`` of the selected unit, on a worker thread: it recomputes
+        the whole sequence from the keyframes (seconds for a wide layer over 100,000 steps,
+        the window frozen meanwhile, with no progress and no way to stop). Past
+        ``CROSSINGS_QUIET_S`` a progress dialog with Cancel, the window painting; None when
+        cancelled (or the sequence closed)."""
+        layer, key = self.record_combo.currentData()
+        unit, threshold = self.unit_spin.value(), self.threshold_edit.value()
+        direction, sample, seq = self.direction_combo.currentText(), self.sample(), self.seq
+        stop = threading.Event()
+        seen = [0, 1]
+        turns = seq.turns()  # (the window's thread has its turns, as beside a summary)
+
+        def tick(done, total):
+            turns()
+            seen[:] = [done, total]
+
+        def stopped() -> bool:
+            return stop.is_set() or seq.closed
+
+        job = Job(lambda: scale.find_crossings(seq.windowed, layer, key, unit, threshold, direction,
+                                               sample, progress=tick, cancel=stopped),
+                  "lstmviz-crossings")
+        if not job.done_within(CROSSINGS_QUIET_S):
+            dialog = QtWidgets.QProgressDialog(
+                f"Finding the steps where {key}[{unit}] crosses {threshold:g}\u2026", "Cancel", 0, 1000, self)
+            dialog.setWindowTitle("Find crossings")
+            dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(0)
+            dialog.setAutoClose(False)
+            dialog.setAutoReset(False)
+            dialog.canceled.connect(stop.set)
+            dialog.show()
+
+            def show_progress():
+                if dialog.wasCanceled():
+                    stop.set()
+                done, total = seen
+                dialog.setValue(int(1000 * done / max(1, total)))
+            try:
+                job.pump(tick=show_progress)
+            finally:
+                dialog.close()
+                dialog.deleteLater()
+        try:
+            return job.result()
+        except LstmvizError:
+            if stopped():
+                return None
+            raise
 
     def closeEvent(self, event):
         if self.owns:  # the main window's long input goes on

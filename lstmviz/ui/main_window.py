@@ -1041,7 +1041,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # to stand beside the progress bar and Cancel, which cut "(tracing in the backg")
         how = f" {BACKGROUND}" if self.state.long is not None else ", traced whole"
         # (characters outside the vocabulary: how many, read as what)
-        self.message(f"Opened {file_label(path)}: {count(steps)} steps{how}" + "".join(
+        self.message(f"Opened {file_label(path)}: {plural(steps, 'step', sep=',')}{how}" + "".join(
             f". {escape(n)}" for n in notes), dialog=bool(notes))  # (longer than a status bar)
         return True
 
