@@ -81,6 +81,32 @@ def test_the_first_window_at_once_then_overview_and_exact_windows(qtbot, model_x
     assert w.status.text() == f"{len(many):,} crossings (the first 3 listed)"
 
 
+def test_a_threshold_is_the_number_typed_not_rounded_to_three_decimals(qtbot, model_x):
+    # a unit of tiny amplitude: a threshold of 0.0005 typed was 0.001 (the box rounded to
+    # three decimals without a word), and the crossings of another threshold were listed
+    from PySide6 import QtCore, QtWidgets
+    from PySide6.QtTest import QTest
+
+    model, x = model_x
+    w = LongSequenceWindow(model, x, window=256, start=False)
+    qtbot.addWidget(w)
+    w.start()
+    assert w.wait(120)
+    w.unit_spin.setValue(1)
+    box = w.threshold_edit
+    for typed, value in (("0.0005", 0.0005), ("0.49995", 0.49995), ("1e-4", 1e-4)):
+        box.lineEdit().selectAll()
+        QTest.keyClicks(box.lineEdit(), typed)
+        QTest.keyClick(box.lineEdit(), QtCore.Qt.Key.Key_Return)
+        QtWidgets.QApplication.processEvents()
+        assert box.value() == value, (typed, box.value(), box.text())
+        assert box.text() == f"threshold {value:g}"
+    box.setValue(0.49995)
+    got = w.find_crossings()
+    col = model.trace(x)["l"].steps["i"][0, :, 1]
+    np.testing.assert_array_equal(got, scale.crossings(col, 0.49995, w.direction_combo.currentText()))
+
+
 def test_cancel_keeps_the_first_window(qtbot, model_x):
     model, x = model_x
     w = LongSequenceWindow(model, x, start=False)

@@ -260,3 +260,28 @@ def test_a_disabled_field_looks_disabled(make_window, theme):
     t = th.current()
     assert pal.color(G.Disabled, R.Text).name() == QtGui.QColor(t.muted).name()
     assert pal.color(G.Active, R.Text).name() == QtGui.QColor(t.foreground).name()
+
+
+def test_a_small_float_option_shows_the_layers_own_value(make_window):
+    """A model's Masking layer with mask_value 1e-4 showed "0.000" in the side panel (a box
+    of three decimals, its value 0): the panel said the layer masks zeros. A float option
+    keeps the layer's number (six significant figures shown), and what is typed."""
+    from PySide6 import QtCore
+    from PySide6.QtTest import QTest
+
+    mask = default_config("Masking")
+    mask["mask_value"] = 1e-4
+    state = AppState([LayerEntry("Masking", mask), LayerEntry("LSTM", default_config("LSTM", units=4))],
+                     InputSpec(batch_size=2, timesteps=5, input_dim=3))
+    w = make_window((1280, 720), state=state)
+    panel = w.stack_panel
+    panel.cards.setCurrentRow(0)
+    QtWidgets.QApplication.processEvents()
+    box = panel.option_widgets["mask_value"]
+    assert box.value() == 1e-4 and box.text() == "0.0001"
+    box.lineEdit().selectAll()
+    QTest.keyClicks(box.lineEdit(), "-0.00025")
+    QTest.keyClick(box.lineEdit(), QtCore.Qt.Key.Key_Return)
+    QtWidgets.QApplication.processEvents()
+    assert w.state.layers[0].config["mask_value"] == -0.00025
+    assert panel.option_widgets["mask_value"].text() == "-0.00025"

@@ -26,6 +26,55 @@ def plain_box(box: QtWidgets.QMessageBox) -> QtWidgets.QMessageBox:
     return box
 
 
+class FigureSpin(QtWidgets.QDoubleSpinBox):
+    """A number box that keeps a number to ``FIGURES`` significant figures (0.0005, 1e-06,
+    12345.6), not rounded to a count of decimals: a ``QDoubleSpinBox`` of 3 decimals made
+    Units at scale's threshold of 0.0005 0.001 without a word (a unit of tiny amplitude
+    crossed another threshold than the one typed), and showed a file's ``mask_value`` of
+    1e-4 as 0.000, its value 0. The arrows step by ``singleStep`` as ever."""
+
+    FIGURES = 6
+    #: the decimals Qt rounds a value to (its own rounding; the text shows ``FIGURES``)
+    KEPT_DECIMALS = 12
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        super().setDecimals(self.KEPT_DECIMALS)
+
+    def setDecimals(self, prec: int) -> None:  # noqa: N802 (Qt's name)
+        """(Ignored: the value keeps ``KEPT_DECIMALS``, its text ``FIGURES`` figures.)"""
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt's name)
+        text = f"{value:.{self.FIGURES}g}"
+        return "0" if text in ("-0", "+0") else text
+
+    def _bare(self, text: str) -> str:
+        if self.prefix() and text.startswith(self.prefix()):
+            text = text[len(self.prefix()):]
+        if self.suffix() and text.endswith(self.suffix()):
+            text = text[:len(text) - len(self.suffix())]
+        return text.strip()
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802 (Qt's name)
+        try:
+            return float(self._bare(text))
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int):
+        bare = self._bare(text)
+        acceptable, between = QtGui.QValidator.State.Acceptable, QtGui.QValidator.State.Intermediate
+        if bare in ("", "-", "+", ".", "-.", "+.") or bare.lower().endswith(("e", "e-", "e+")):
+            return between, text, pos
+        if not re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", bare):
+            return QtGui.QValidator.State.Invalid, text, pos
+        value = float(bare)
+        return (acceptable if self.minimum() <= value <= self.maximum() else between), text, pos
+
+    def fixup(self, text: str) -> str:
+        return self.textFromValue(self.value())
+
+
 class ElidedCombo(QtWidgets.QComboBox):
     """A combo box whose text, where the box is narrower than it, ends in "…": Qt's cuts it
     at the box's edge, mid-letter ('bidi_concat (Bidirectic', 'Your data (imported /

@@ -28,7 +28,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.background import Job
-from lstmviz.ui.labels import ElidedCombo, FlowRow, ShrinkCombo
+from lstmviz.ui.labels import ElidedCombo, FigureSpin, FlowRow, ShrinkCombo
 from lstmviz.ui.plot_tools import StepAxis, count_ticks
 
 #: ranked rows named on a heatmap's axis at most (every k-th beyond)
@@ -235,9 +235,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
             "The selected unit over the whole sequence: the variance of its values; saturation, "
             "the share of steps a gate is below 0.1 or above 0.9 (|value| above 0.9 for a state); "
             "r, its correlation with the input feature chosen beside")
-        self.threshold_edit = QtWidgets.QDoubleSpinBox()
+        self.threshold_edit = FigureSpin()  # (0.0005 stays 0.0005: a unit of tiny amplitude)
         self.threshold_edit.setRange(-1e6, 1e6)
-        self.threshold_edit.setDecimals(3)
         self.threshold_edit.setSingleStep(0.1)
         self.threshold_edit.setPrefix("threshold ")
         self.direction_combo = QtWidgets.QComboBox()

@@ -30,7 +30,7 @@ from lstmviz.engine.layers import fmt_shape
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural, safe_name
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import ElidedCombo, QuietLabel, text_tip
+from lstmviz.ui.labels import ElidedCombo, FigureSpin, QuietLabel, text_tip
 
 ROLE_INDEX = QtCore.Qt.ItemDataRole.UserRole + 1
 ROLE_CARD = QtCore.Qt.ItemDataRole.UserRole + 2
@@ -633,10 +633,9 @@ class StackPanel(QtWidgets.QWidget):
             w.valueChanged.connect(lambda v, k=opt.key: self._edit_option(k, int(v)))
             self.escape.watch(w)
         elif opt.kind == "float":
-            w = QtWidgets.QDoubleSpinBox()
+            w = FigureSpin()  # (a file's mask_value of 1e-4 is 0.0001, not 0.000)
             w.setRange(opt.minimum, opt.maximum)
             w.setSingleStep(opt.step)
-            w.setDecimals(3)
             w.setKeyboardTracking(False)
             w.valueChanged.connect(lambda v, k=opt.key: self._edit_option(k, float(v)))
             self.escape.watch(w)

@@ -35,7 +35,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import about, file_label, plural, safe_text
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import TAB_BAR_FRAME, ElidedCombo, SteadyLabel, TabNames
+from lstmviz.ui.labels import TAB_BAR_FRAME, ElidedCombo, FigureSpin, SteadyLabel, TabNames
 from lstmviz.ui.later import later, weakly
 from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_labels, paints_nothing, set_ticks
 from lstmviz.ui.quick_curve import QuickCurve
@@ -121,8 +121,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.steps_spin.setRange(*STEPS_RANGE)
         self.opt_combo = ElidedCombo()
         self.opt_combo.addItems(OPTIMIZERS)
-        self.lr_spin = QtWidgets.QDoubleSpinBox()
-        self.lr_spin.setDecimals(5)
+        self.lr_spin = FigureSpin()  # (3e-05 and 0.00025 as typed, not rounded to 5 decimals)
         self.lr_spin.setRange(0.00001, 10.0)
         self.lr_spin.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
         self.lr_spin.setToolTip("Learning rate: takes effect at the next update, also while training")
