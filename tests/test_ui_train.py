@@ -1698,3 +1698,47 @@ def test_every_number_the_curves_and_status_show_equals_an_engine_run_of_the_sam
     assert panel.status_label.text().split("\n")[0] == (
         f"update 10 \u00b7 epoch 2/20 \u00b7 loss {loss[-1]:.4g} \u00b7 validation {val[-1]:.4g}")
     panel.stop()
+
+
+def test_snapshots_thinned_to_their_budget_are_said_and_the_slider_stays_on_its_update(make_window, monkeypatch):
+    """Snapshots every update of a large model kept gigabytes in a long Play; now they are
+    thinned within their budget (a share of the memory limit), and the tab says so beside
+    "Snapshot every" and in the slider's tooltip. The slider spans the run, and one left on
+    an update stays there (or on the snapshot kept before it) as the snapshots are thinned."""
+    from PySide6 import QtWidgets
+
+    from lstmviz import limits
+    from lstmviz.engine.train import trainable_arrays
+
+    w = make_window((1280, 800))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.snap_spin.setValue(1)
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=40))
+    s = panel.session
+    budget = 10 * sum(a.nbytes for a in trainable_arrays(s.model))
+    monkeypatch.setattr(limits, "SNAPSHOT_SHARE", (budget + 0.5) / limits.memory_limit(), raising=False)
+    for _ in range(6):
+        s.step()
+    panel.refresh(force=True)
+    assert not panel.snap_note.isVisible() and "kept every" not in panel.time_slider.toolTip()
+    panel.time_slider.setValue(5)  # the user looks at update 5
+    assert panel.time_label.text() == "update 5"
+    for _ in range(200):
+        s.step()
+        panel.refresh(force=True)
+    QtWidgets.QApplication.processEvents()
+    snaps = [it for it, _ in s.snapshots]
+    assert len(snaps) <= 10 and panel.time_slider.maximum() == len(snaps) - 1
+    assert snaps[0] == 0 and snaps[-1] > 180  # the slider spans the run
+    k = panel.time_slider.value()
+    assert snaps[k] == max(it for it in snaps if it <= 5) and panel.time_label.text() == f"update {snaps[k]}"
+    stride = s.snapshot_stride
+    assert stride >= 32
+    assert panel.snap_note.isVisible() and panel.snap_note.text() == f"Snapshots kept every {stride} updates (memory)"
+    assert f"Snapshots kept every {stride} updates (not every 1)" in panel.time_slider.toolTip()
+    assert "the first, the latest and those where the run stopped are kept" in panel.snap_note.toolTip()
+    panel.reset_button.click()
+    panel.refresh(force=True)
+    assert not panel.snap_note.isVisible() and "kept every" not in panel.time_slider.toolTip()
+    panel.stop()
