@@ -1742,3 +1742,47 @@ def test_snapshots_thinned_to_their_budget_are_said_and_the_slider_stays_on_its_
     panel.refresh(force=True)
     assert not panel.snap_note.isVisible() and "kept every" not in panel.time_slider.toolTip()
     panel.stop()
+
+
+def test_a_run_shown_again_frames_its_own_losses_not_the_last_runs(make_window):
+    """The loss plot's frame grows with a run's data and is kept while they fill a third of
+    it; it was kept across runs too: a run trained earlier shown again (the user's own
+    after a lesson's, "Why LSTM", ended) had its losses drawn in the other run's frame: the
+    parity task's losses of 0.69 in a frame from 0.056 to 1 (the adding task's, 0.74 to
+    0.09), 1.5 in one from 0.07 to 2. Another run shown, as a new run, starts a frame
+    around its own data, as in a window that showed nothing before."""
+    from lstmviz.ui.train_panel import log_frame
+
+    w = make_window((1280, 800))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    Settings = panel.session.settings.__class__
+
+    def train(n):
+        for _ in range(n):
+            panel.session.step()
+            panel.refresh()
+        panel.refresh(force=True)
+
+    def frames():
+        """(the loss plot's frame, the frame of its data alone, the view's log range)"""
+        h = panel.session.view().history
+        alone = log_frame(min(h.loss + h.val_loss), max(h.loss + h.val_loss))
+        return panel._frames[id(panel.loss_plot)][1:], alone, panel.loss_plot.vb.viewRange()[1]
+
+    from lstmviz.app.training import TrainingSession
+
+    parity = TrainingSession(Settings(task="parity", units=4, steps=8, epochs=3))
+    panel.use_session(parity)
+    train(24)
+    frame, alone, _ = frames()
+    assert frame == alone
+    panel.use_session(TrainingSession(Settings(task="adding", units=4, steps=8, epochs=3)))
+    train(24)
+    frame, alone, _ = frames()
+    assert frame == alone and frame[0] < np.log10(0.1) * 4  # (down to the adding run's 0.09)
+    panel.use_session(parity)  # the earlier run shown again
+    frame, alone, (y0, y1) = frames()
+    assert frame == alone, (frame, alone)  # not the adding run's frame
+    assert y0 > np.log10(0.2) and y1 < np.log10(1.5)  # losses of 0.69 fill their plot
+    panel.stop()

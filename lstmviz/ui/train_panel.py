@@ -84,6 +84,7 @@ class TrainPanel(QtWidgets.QWidget):
         #: series leave a loss of 0 or below out: the log plot has no point for it)
         self._last: dict[str, float | None] = {"loss": None, "val": None}
         self._frames: dict[int, tuple] = {}              # the range each plot's frame holds
+        self._framed: tuple = ()                          # the run they hold (session key, generation)
         self._stages: list = []                          # the rest of a new update's drawing
         self._changed: dict[str, bool] = {}              # which series the last update changed
         self._old_switch: float | None = None             # the switch interval before Play
@@ -1013,6 +1014,13 @@ class TrainPanel(QtWidgets.QWidget):
         """The new points of the run's history into the curves' series."""
         h = v.history
         sr = self._series
+        run = (self.session.key, v.generation)
+        if run != self._framed:
+            # another run (another session shown, a new configuration, a reset): frames around
+            # its own data, not the last run's grown over them (the user's run shown again
+            # after a lesson's: losses of 1.5 in a frame from 0.07 to 2)
+            self._framed = run
+            self._frames.clear()
         if v.start == 0:
             sr["loss"].clear()
             sr["norm"].clear()
