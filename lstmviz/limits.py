@@ -16,6 +16,8 @@ otherwise. What is checked against it:
   (``step_limit``: time grows with them, so they grow with the limit);
 - a session: members' and the archive's uncompressed sizes, the input and stack it
   declares, before anything is inflated;
+- a training run's snapshots (``snapshot_budget``): a quarter of the limit, older ones
+  thinned beyond it (``TrainingSession``);
 - the trace budget (``trace_budget``): half of the limit. A full trace (every intermediate
   of every step) is kept while it fits; beyond it a long sequence is traced by keyframes
   (``engine.windows.trace_auto``) and the app shows it as an overview beside an exact
@@ -214,6 +216,19 @@ TRACE_SHARE = 0.5
 def trace_budget() -> int:
     """Bytes one full trace may hold: ``TRACE_SHARE`` of the memory limit (1 GiB by default)."""
     return int(memory_limit() * TRACE_SHARE)
+
+
+#: The share of the memory limit a training run's snapshots (``TrainingSession.snapshots``:
+#: a copy of the weights every "Snapshot every" updates) may take together: beyond it the
+#: older ones are thinned (every 2nd, then every 4th, ...), so a long run of a large model
+#: snapshotted every update keeps a quarter of the limit (512 MB by default), not gigabytes.
+SNAPSHOT_SHARE = 0.25
+
+
+def snapshot_budget() -> int:
+    """Bytes a training run's snapshots may hold together: ``SNAPSHOT_SHARE`` of the memory
+    limit (512 MB by default)."""
+    return int(memory_limit() * SNAPSHOT_SHARE)
 
 
 def blas_threads(env, n: int = 1, *, override: bool = False) -> None:

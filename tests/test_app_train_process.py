@@ -215,3 +215,25 @@ def test_a_probe_that_fails_in_the_process_does_not_stop_the_run(process):
     got = process.probe
     assert got.view is None and got.error.startswith("the probe failed: TypeError")
     process.request_probe(None)
+
+
+def test_a_run_played_in_the_process_keeps_its_snapshots_within_their_budget(process, monkeypatch):
+    # the budget is the window's: snapshots thinned there, the child told the wider spacing
+    from lstmviz import limits
+
+    def run():
+        return TrainingSession(Settings(task="delay", units=3, steps=6, epochs=40), snapshot_every=1)
+
+    played = run()
+    budget = 10 * sum(a.nbytes for a in trainable_arrays(played.model))
+    monkeypatch.setattr(limits, "SNAPSHOT_SHARE", (budget + 0.5) / limits.memory_limit())
+    assert process.play(played, until=150), process.reason
+    assert process.wait(60) and played.iteration == 150 and process.error == ""
+    assert len(played.snapshots) <= 10 and played.snapshot_stride >= 16
+    assert process._play is not None and process._play.stride == played.snapshot_stride
+    here = run()
+    for _ in range(150):
+        here.step()
+    _assert_same_run(played, here)  # the same snapshots, the same bits
+    played.keep_current()
+    assert played.snapshots[-1][0] == 150 and len(played.snapshots) <= 10

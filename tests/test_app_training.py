@@ -195,3 +195,84 @@ def test_an_update_runs_on_one_blas_thread_whatever_the_pool():
             blas.set_threads(before)
     for a, b in zip(trainable_arrays(s.model), trainable_arrays(ref)):
         assert np.array_equal(a, b)
+
+
+def _budget_of(monkeypatch, session: TrainingSession, snapshots: int) -> int:
+    """A memory limit whose snapshot budget holds ``snapshots`` of ``session``'s weights."""
+    from lstmviz import limits
+
+    budget = snapshots * sum(a.nbytes for a in trainable_arrays(session.model))
+    monkeypatch.setattr(limits, "SNAPSHOT_SHARE", (budget + 0.5) / limits.memory_limit(), raising=False)
+    return budget
+
+
+def _held(session: TrainingSession) -> int:
+    """The bytes the session's snapshots hold, each array once."""
+    return sum({id(a): a.nbytes for _, arrays in session.snapshots for a in arrays}.values())
+
+
+def test_snapshots_are_thinned_within_their_budget_and_stay_exact(monkeypatch):
+    # a run snapshotted every update kept a copy of its weights per update without end (an
+    # LSTM(512) stack: 4 MB an update, gigabytes in a long Play); now the snapshots hold at
+    # most their budget, thinned evenly over the run, each still the weights of its update
+    def run():
+        return TrainingSession(Settings(task="delay", units=4, steps=6, epochs=40), snapshot_every=1)
+
+    s = run()
+    budget = _budget_of(monkeypatch, s, 12)
+    for i in range(1, 301):
+        s.step()
+        if i in (77, 150):  # paused there (One update): where the run stopped is kept
+            s.keep_current()
+        assert _held(s) <= budget, i
+    assert s.snapshot_bytes() == _held(s)
+    assert 300 - s.snapshots[-1][0] < s.snapshot_stride  # the latest one due
+    s.keep_current()  # the run stops (the tab keeps where it stopped)
+    assert _held(s) <= budget
+    its = [it for it, _ in s.snapshots]
+    assert len(its) <= 12 and its == sorted(its)
+    assert its[0] == 0 and its[-1] == 300 and {77, 150} <= set(its)  # first, latest, the stops
+    stride = s.snapshot_stride
+    assert stride > 1 and stride & (stride - 1) == 0  # every 2nd, 4th, ... of those due
+    assert all(it % stride == 0 for it in its if it not in (77, 150, 300))
+    # the slider still spans the run: no gap wider than twice the spacing
+    assert max(b - a for a, b in zip(its, its[1:])) <= 2 * stride
+    assert s.snapshot_note().startswith(f"snapshots kept every {stride} updates (not every 1)")
+
+    ref = run()  # an independent run of the same updates, without a budget
+    monkeypatch.undo()
+    weights = {0: [a.copy() for a in trainable_arrays(ref.model)]}
+    for i in range(1, 301):
+        ref.step()
+        weights[i] = [a.copy() for a in trainable_arrays(ref.model)]
+    assert len(ref.snapshots) == 301 and ref.snapshot_note() == ""  # (within the default budget)
+    for it, arrays in s.snapshots:
+        assert all(np.array_equal(a, b) for a, b in zip(arrays, weights[it], strict=True)), it
+        assert all(np.array_equal(a, b) for a, b in zip(s.weights_at(it), weights[it], strict=True))
+    assert s.weights_at(301)[0].tobytes() == weights[300][0].tobytes()
+
+
+def test_thinned_snapshots_follow_a_new_spacing_and_a_reset(monkeypatch):
+    s = TrainingSession(Settings(task="delay", units=4, steps=6, epochs=40), snapshot_every=1)
+    _budget_of(monkeypatch, s, 6)
+    for _ in range(40):
+        s.step()
+    assert s.snapshot_stride > 1 and len(s.snapshots) <= 6
+    s.snapshot_every = 3  # the user's spacing: kept as a multiple of it, no closer than thinned
+    assert s.snapshot_stride % 3 == 0 and s.snapshot_stride >= 3
+    for _ in range(200):
+        s.step()
+        assert len(s.snapshots) <= 6
+    assert s.snapshots[-1][0] == 240 or s.snapshots[-1][0] % s.snapshot_stride == 0
+    s.reset()
+    assert s.snapshot_stride == 3 and s.snapshot_note() == "" and len(s.snapshots) == 1
+
+
+def test_a_model_whose_two_snapshots_pass_the_budget_keeps_the_first_and_the_latest(monkeypatch):
+    s = TrainingSession(Settings(task="delay", units=4, steps=6, epochs=40), snapshot_every=1)
+    _budget_of(monkeypatch, s, 1)
+    for _ in range(20):
+        s.step()
+        s.keep_current()
+    assert [it for it, _ in s.snapshots] == [0, 20]
+    assert s.snapshots[0][1] is s.initial  # the first is the initial weights, no second copy

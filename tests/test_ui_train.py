@@ -1698,3 +1698,91 @@ def test_every_number_the_curves_and_status_show_equals_an_engine_run_of_the_sam
     assert panel.status_label.text().split("\n")[0] == (
         f"update 10 \u00b7 epoch 2/20 \u00b7 loss {loss[-1]:.4g} \u00b7 validation {val[-1]:.4g}")
     panel.stop()
+
+
+def test_snapshots_thinned_to_their_budget_are_said_and_the_slider_stays_on_its_update(make_window, monkeypatch):
+    """Snapshots every update of a large model kept gigabytes in a long Play; now they are
+    thinned within their budget (a share of the memory limit), and the tab says so beside
+    "Snapshot every" and in the slider's tooltip. The slider spans the run, and one left on
+    an update stays there (or on the snapshot kept before it) as the snapshots are thinned."""
+    from PySide6 import QtWidgets
+
+    from lstmviz import limits
+    from lstmviz.engine.train import trainable_arrays
+
+    w = make_window((1280, 800))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    panel.snap_spin.setValue(1)
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=40))
+    s = panel.session
+    budget = 10 * sum(a.nbytes for a in trainable_arrays(s.model))
+    monkeypatch.setattr(limits, "SNAPSHOT_SHARE", (budget + 0.5) / limits.memory_limit(), raising=False)
+    for _ in range(6):
+        s.step()
+    panel.refresh(force=True)
+    assert not panel.snap_note.isVisible() and "kept every" not in panel.time_slider.toolTip()
+    panel.time_slider.setValue(5)  # the user looks at update 5
+    assert panel.time_label.text() == "update 5"
+    for _ in range(200):
+        s.step()
+        panel.refresh(force=True)
+    QtWidgets.QApplication.processEvents()
+    snaps = [it for it, _ in s.snapshots]
+    assert len(snaps) <= 10 and panel.time_slider.maximum() == len(snaps) - 1
+    assert snaps[0] == 0 and snaps[-1] > 180  # the slider spans the run
+    k = panel.time_slider.value()
+    assert snaps[k] == max(it for it in snaps if it <= 5) and panel.time_label.text() == f"update {snaps[k]}"
+    stride = s.snapshot_stride
+    assert stride >= 32
+    assert panel.snap_note.isVisible() and panel.snap_note.text() == f"Snapshots kept every {stride} updates (memory)"
+    assert f"Snapshots kept every {stride} updates (not every 1)" in panel.time_slider.toolTip()
+    assert "the first, the latest and those where the run stopped are kept" in panel.snap_note.toolTip()
+    panel.reset_button.click()
+    panel.refresh(force=True)
+    assert not panel.snap_note.isVisible() and "kept every" not in panel.time_slider.toolTip()
+    panel.stop()
+
+
+def test_a_run_shown_again_frames_its_own_losses_not_the_last_runs(make_window):
+    """The loss plot's frame grows with a run's data and is kept while they fill a third of
+    it; it was kept across runs too: a run trained earlier shown again (the user's own
+    after a lesson's, "Why LSTM", ended) had its losses drawn in the other run's frame: the
+    parity task's losses of 0.69 in a frame from 0.056 to 1 (the adding task's, 0.74 to
+    0.09), 1.5 in one from 0.07 to 2. Another run shown, as a new run, starts a frame
+    around its own data, as in a window that showed nothing before."""
+    from lstmviz.ui.train_panel import log_frame
+
+    w = make_window((1280, 800))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    Settings = panel.session.settings.__class__
+
+    def train(n):
+        for _ in range(n):
+            panel.session.step()
+            panel.refresh()
+        panel.refresh(force=True)
+
+    def frames():
+        """(the loss plot's frame, the frame of its data alone, the view's log range)"""
+        h = panel.session.view().history
+        alone = log_frame(min(h.loss + h.val_loss), max(h.loss + h.val_loss))
+        return panel._frames[id(panel.loss_plot)][1:], alone, panel.loss_plot.vb.viewRange()[1]
+
+    from lstmviz.app.training import TrainingSession
+
+    parity = TrainingSession(Settings(task="parity", units=4, steps=8, epochs=3))
+    panel.use_session(parity)
+    train(24)
+    frame, alone, _ = frames()
+    assert frame == alone
+    panel.use_session(TrainingSession(Settings(task="adding", units=4, steps=8, epochs=3)))
+    train(24)
+    frame, alone, _ = frames()
+    assert frame == alone and frame[0] < np.log10(0.1) * 4  # (down to the adding run's 0.09)
+    panel.use_session(parity)  # the earlier run shown again
+    frame, alone, (y0, y1) = frames()
+    assert frame == alone, (frame, alone)  # not the adding run's frame
+    assert y0 > np.log10(0.2) and y1 < np.log10(1.5)  # losses of 0.69 fill their plot
+    panel.stop()

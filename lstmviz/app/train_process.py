@@ -10,7 +10,8 @@ back: the window misses frames while a thread trains. ``TrainProcess`` plays a
 - ``play(session)`` hands the run over: the model, data and loss (only when the session's
   ``key`` changed since the child last got them), the weights, the trainer's state (the
   optimizer's moments and step count, the shuffling generator, the position in the epoch,
-  the running loss: ``Trainer.state()``), ``snapshot_every``;
+  the running loss: ``Trainer.state()``), ``snapshot_stride`` (``snapshot_every``, or wider
+  where the session thinned its snapshots to fit their budget: sent again when it widens);
 - the child runs ``training.advance`` update after update and sends back what they recorded:
   the ``Record``s (losses, gradient norms, epoch and validation losses, per-step norms,
   snapshots, progress) with the weights before and after the last of them, one message per
@@ -94,6 +95,7 @@ class _Play:
     session: TrainingSession
     generation: int
     mark: Mark
+    stride: int  # the snapshots' spacing the child was told (``TrainingSession.snapshot_stride``)
 
 
 class TrainProcess:
@@ -187,10 +189,11 @@ class TrainProcess:
             mark = session.mark()
             static = None if self._sent_key == session.key else (session.model, session.data, session.loss,
                                                                  session.initial)
+            stride = session.snapshot_stride
             message = _dumps(("play", self._number, session.key, static, mark.weights, session.trainer.state(),
-                              session.snapshot_every, until, self._probe_request))
+                              stride, until, self._probe_request))
         self._sent_key = session.key
-        self._play = _Play(self._number, session, mark.generation, mark)
+        self._play = _Play(self._number, session, mark.generation, mark, stride)
         self.probe = None
         self.error = ""
         self._stopped.clear()
@@ -221,6 +224,11 @@ class TrainProcess:
             self._send(("learning_rate", float(rate)))
 
     def set_snapshot_every(self, n: int) -> None:
+        """Every how many updates the child copies the weights (the session's
+        ``snapshot_stride``), from its next update."""
+        play = self._play
+        if play is not None:
+            play.stride = int(n)
         if self.playing:
             self._send(("snapshot_every", int(n)))
 
@@ -252,7 +260,11 @@ class TrainProcess:
                 continue  # a run paused, reset or replaced since
             if message[0] == "records":
                 _, _, records, before, after = message
-                play.session.apply_records(play.generation, records, before, after)
+                if play.session.apply_records(play.generation, records, before, after):
+                    stride = play.session.snapshot_stride
+                    if stride != play.stride:  # thinned to fit the budget: the child copies fewer
+                        play.stride = stride
+                        self._send(("snapshot_every", stride))
             elif message[0] == "probe":
                 if play.session.generation == play.generation:  # not a run reset since
                     self.probe = ProbeResult(play.generation, *message[2:])

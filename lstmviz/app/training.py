@@ -7,7 +7,11 @@ through time, optimizer) and records the batch loss, the validation loss at each
 end, the global gradient norm, and the per-step gradient norms of the first recurrent
 layer: ``||dL/dh_t||`` and ``||dL/dc_t||`` (LSTM), the L2 norm over units averaged over the
 batch, in processing order (vanishing or exploding gradients seen directly). Every
-``snapshot_every`` updates it keeps a copy of the weights. A worker thread may call
+``snapshot_every`` updates it keeps a copy of the weights, within a budget (a quarter of
+the memory limit, ``limits.snapshot_budget``): beyond it the older ones are thinned (every
+2nd, then every 4th, ... kept: ``snapshot_stride``), the first, the latest and those where
+the run stopped kept, so the snapshots still span the run (``snapshot_note`` says so). A
+snapshot kept is the weights at its update, to the bit. A worker thread may call
 ``step()`` while the UI thread reads ``view()``: ``lock`` serialises the runs' operations
 (an update, reset, configure) and is held for a whole update; what the tab reads (history,
 snapshots, progress) is guarded by a second lock held only to record or copy it, so the
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lstmviz import limits
 from lstmviz.app import tasks as T
 from lstmviz.engine import blas
 from lstmviz.engine import layers as L
@@ -39,6 +44,7 @@ from lstmviz.engine.model import Model
 from lstmviz.engine.optimizers import make
 from lstmviz.engine.train import Trainer, Update, evaluate, overflowed, trainable_arrays
 from lstmviz.errors import LstmvizError
+from lstmviz.limits import fmt_bytes, snapshot_budget
 from lstmviz.text import plural, safe_name
 
 
@@ -172,7 +178,7 @@ class Mark:
     generation: int
     weights: list[np.ndarray]
     lengths: tuple[int, ...]
-    snapshots: int
+    snapshots: int                    # how many there were (the update they end at: ``progress``)
     learning_rates: int
     progress: tuple
     norms: tuple
@@ -195,6 +201,22 @@ def _first_rnn(model):
                 if cell_kind(cell) is not None:
                     return layer.name, f"cell_{k}"
     return None, None
+
+
+def thinned(snapshots: list, stride: int, keep: set[int]) -> list:
+    """``snapshots`` (``(update, weights)`` in order) with one per ``stride`` updates: the
+    first of each span ``[k * stride, (k + 1) * stride)`` (``k * stride`` itself where the
+    snapshots were a finer grid of it), and the first, the last and the updates in ``keep``
+    (where the run stopped) whatever their span."""
+    out = []
+    prev = None
+    last = len(snapshots) - 1
+    for i, (it, arrays) in enumerate(snapshots):
+        span = it // stride
+        if i == 0 or i == last or span != prev or it in keep:
+            out.append((it, arrays))
+        prev = span
+    return out
 
 
 def step_norms(grads, name, child=None):
@@ -252,6 +274,8 @@ class TrainingSession:
                                         steps=settings.steps, seed=settings.seed)
                 self.loss = task.loss
             self.initial = [a.copy() for a in trainable_arrays(self.model)]
+            #: the bytes of one snapshot (every one is a copy of the same arrays)
+            self.snapshot_nbytes = sum(int(a.nbytes) for a in self.initial)
             self.key = (self.key[0], self.key[1] + 1)
             self._new_trainer()
 
@@ -271,7 +295,14 @@ class TrainingSession:
         with self.data_lock:
             self.generation += 1
             self.history = History()
-            self.snapshots: list[tuple[int, list[np.ndarray]]] = [(0, [a.copy() for a in self.initial])]
+            #: (update, weights) in order; the first is the initial weights' arrays (never
+            #: written: no second copy of them). Replaced, not changed in place, when thinned,
+            #: so a reader holding the list reads one consistent list.
+            self.snapshots: list[tuple[int, list[np.ndarray]]] = [(0, self.initial)]
+            #: the updates where the run stopped (``keep_current``): kept when thinning
+            self._stops: set[int] = set()
+            #: the snapshots' spacing thinning has reached (0: never thinned); see ``snapshot_stride``
+            self._thin_stride = 0
             self.dh_norm: np.ndarray | None = None
             self.dc_norm: np.ndarray | None = None
             #: the weights before the last update (the gradient views' update sizes)
@@ -298,6 +329,59 @@ class TrainingSession:
             with self.data_lock:
                 if self.snapshots[-1][0] < self.iteration:
                     self.snapshots.append((self.iteration, [a.copy() for a in self.trainer.arrays]))
+                    self._stops.add(self.iteration)
+                    self._within_budget()
+
+    # -- the snapshots' memory ------------------------------------------------------------
+    @property
+    def snapshot_stride(self) -> int:
+        """Every how many updates a snapshot is kept now: ``snapshot_every``, or where the
+        snapshots were thinned (``limits.snapshot_budget``) the least multiple of it that is
+        as far apart as they are. Training (here or in the training process) copies the
+        weights at its multiples only."""
+        every = max(1, int(self.snapshot_every))
+        return every * max(1, -(-self._thin_stride // every))
+
+    def snapshot_bytes(self) -> int:
+        """The bytes the snapshots hold (each array once)."""
+        with self.data_lock:
+            seen = {id(a): int(a.nbytes) for _, arrays in self.snapshots for a in arrays}
+            return sum(seen.values())
+
+    def snapshots_most(self) -> int:
+        """How many snapshots the budget holds (the first and the latest whatever it is)."""
+        return max(2, snapshot_budget() // max(1, self.snapshot_nbytes))
+
+    def snapshot_note(self) -> str:
+        """What thinning did to the snapshots ("" while every one due is kept): 'snapshots
+        kept every 8 updates (not every 1) to stay within 512 MB, a quarter of the memory
+        limit: ...'."""
+        every, stride = max(1, int(self.snapshot_every)), self.snapshot_stride
+        if not self._thin_stride or stride <= every:
+            return ""
+        share = {0.25: "a quarter", 0.5: "half"}.get(limits.SNAPSHOT_SHARE, f"{limits.SNAPSHOT_SHARE:.0%}")
+        return (f"snapshots kept every {plural(stride, 'update')} (not every {every}): "
+                f"{plural(self.snapshots_most(), 'snapshot')} of {fmt_bytes(self.snapshot_nbytes)} fill "
+                f"{fmt_bytes(snapshot_budget())}, {share} of the memory limit, so older ones were "
+                "thinned; the first, the latest and those where the run stopped are kept (a larger "
+                "memory limit keeps more: File > Memory limit)")
+
+    def _within_budget(self) -> None:
+        """Thin the snapshots (under ``data_lock``) until they fit the budget: every 2nd kept,
+        then every 4th, ..., the first, the latest and where the run stopped kept (these too
+        thinned when they alone would fill more than half of it)."""
+        most = self.snapshots_most()
+        snaps = self.snapshots
+        if len(snaps) <= most:
+            return
+        keep = self._stops if len(self._stops) <= (most - 2) // 2 else set()
+        stride = self.snapshot_stride
+        while len(snaps) > most:
+            stride *= 2
+            snaps = thinned(snaps, stride, keep)
+        self._thin_stride = stride
+        self._stops = {it for it, _ in snaps} & self._stops
+        self.snapshots = snaps
 
     def set_learning_rate(self, lr: float) -> None:
         if not (lr > 0 and math.isfinite(lr)):
@@ -353,7 +437,7 @@ class TrainingSession:
             if self.trainer.done or self.blown is not None:
                 return None
             before = [a.copy() for a in self.trainer.arrays]
-            upd, rec = advance(self.model, self.trainer, self.data, self.loss, self.snapshot_every)
+            upd, rec = advance(self.model, self.trainer, self.data, self.loss, self.snapshot_stride)
             self._record([rec], before)
             return upd
 
@@ -369,8 +453,10 @@ class TrainingSession:
                     h.epoch_loss.append(rec.epoch_loss)
                     if rec.val_loss is not None:
                         h.val_loss.append(rec.val_loss)
-                if rec.snapshot is not None:
+                if rec.snapshot is not None and (not self._thin_stride or rec.iteration % self.snapshot_stride == 0):
+                    # (one copied at the spacing before thinning, by the training process, is not kept)
                     self.snapshots.append((rec.iteration, rec.snapshot))
+                    self._within_budget()
                 if not self.learning_rates or self.learning_rates[-1][1] != rec.learning_rate:
                     self.learning_rates.append((rec.iteration, rec.learning_rate))
                 why = blew_up(rec, self.settings.optimizer) if self.blown is None else ""
@@ -429,7 +515,9 @@ class TrainingSession:
             h = self.history
             for f, n in zip(History.__dataclass_fields__, mark.lengths):
                 del getattr(h, f)[n:]
-            del self.snapshots[mark.snapshots:]
+            # (by update: thinning since the mark may have left fewer before it)
+            self.snapshots = [(it, w) for it, w in self.snapshots if it <= mark.progress[0]]
+            self._stops = {it for it in self._stops if it <= mark.progress[0]}
             del self.learning_rates[mark.learning_rates:]
             self._progress = mark.progress
             if self.blown is not None and self.blown[0] > mark.progress[0]:

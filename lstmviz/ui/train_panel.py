@@ -84,11 +84,14 @@ class TrainPanel(QtWidgets.QWidget):
         #: series leave a loss of 0 or below out: the log plot has no point for it)
         self._last: dict[str, float | None] = {"loss": None, "val": None}
         self._frames: dict[int, tuple] = {}              # the range each plot's frame holds
+        self._framed: tuple = ()                          # the run they hold (session key, generation)
         self._stages: list = []                          # the rest of a new update's drawing
         self._changed: dict[str, bool] = {}              # which series the last update changed
         self._old_switch: float | None = None             # the switch interval before Play
         self._title: tuple = (None, [""])                 # (session key, its titles) in the header
         self._update_of = (0, 0)                          # (update, updates in all) the header says
+        self._slider_update = 0                           # the update of the slider's snapshot
+        self._slider_key: tuple = ()                      # the snapshots the slider was set for
         self._build()
         self._load_settings_into_controls()
         self.timer = QtCore.QTimer(self)
@@ -169,12 +172,15 @@ class TrainPanel(QtWidgets.QWidget):
         # (as wide as the run's last update: a plain label widened at update 10, 100, ... and
         # narrowed again as the slider went back, and the slider beside it jumped)
         self.time_label = SteadyLabel("update 0")
-        self.time_slider.setToolTip("Training time: every view shows the model as it was at this "
-                                    "snapshot (the player below the views scrubs sequence time)")
+        self.time_slider.setToolTip(SLIDER_TIP)
         self.snap_spin = QtWidgets.QSpinBox()
         self.snap_spin.setRange(1, 10000)
         self.snap_spin.setValue(self.session.snapshot_every)
         self.snap_spin.setToolTip("Keep a copy of the weights every N updates")
+        # where the snapshots were thinned to fit their memory budget: said beside the setting
+        self.snap_note = QtWidgets.QLabel()
+        self.snap_note.setWordWrap(True)
+        self.snap_note.setVisible(False)
         self.show_button = QtWidgets.QPushButton("Put on the stack")
         self.show_button.setToolTip("Make the weights at this snapshot the stack's (Edit > Undo takes "
                                     "them back; File > Save session keeps them)")
@@ -186,6 +192,7 @@ class TrainPanel(QtWidgets.QWidget):
         row.addWidget(self.time_label)
         form.addRow("Snapshots", row)
         form.addRow("Snapshot every", self.snap_spin)
+        form.addRow(self.snap_note)
         form.addRow(self.show_button)
         form.addRow(self.save_button)
         self.user_box = UserBox(self)
@@ -518,7 +525,7 @@ class TrainPanel(QtWidgets.QWidget):
 
     def _snapshot_every_changed(self, n: int) -> None:
         self.session.snapshot_every = int(n)
-        self.process.set_snapshot_every(n)
+        self.process.set_snapshot_every(self.session.snapshot_stride)
 
     def set_error(self, message: str) -> None:
         self._error = message
@@ -737,6 +744,7 @@ class TrainPanel(QtWidgets.QWidget):
     def _slider_moved(self, k: int) -> None:
         snaps = self.session.snapshots
         if 0 <= k < len(snaps):
+            self._slider_update = snaps[k][0]
             self.time_label.set_widest(f"update {max(*self._update_of, snaps[-1][0])}")
             self.time_label.setText(f"update {snaps[k][0]}")
 
@@ -985,7 +993,7 @@ class TrainPanel(QtWidgets.QWidget):
                 self._draw_texts(v)
             if not self.playing and self.play_button.isChecked():
                 self.set_playing(False)
-            if self.time_slider.maximum() != len(self.session.snapshots) - 1:
+            if self._snapshots_key() != self._slider_key:
                 self._update_slider()  # the weights where the run stopped, kept after its last update
             return
         self._drawn = (v.generation, v.iteration)
@@ -1005,6 +1013,13 @@ class TrainPanel(QtWidgets.QWidget):
         """The new points of the run's history into the curves' series."""
         h = v.history
         sr = self._series
+        run = (self.session.key, v.generation)
+        if run != self._framed:
+            # another run (another session shown, a new configuration, a reset): frames around
+            # its own data, not the last run's grown over them (the user's run shown again
+            # after a lesson's: losses of 1.5 in a frame from 0.07 to 2)
+            self._framed = run
+            self._frames.clear()
         if v.start == 0:
             sr["loss"].clear()
             sr["norm"].clear()
@@ -1320,18 +1335,42 @@ class TrainPanel(QtWidgets.QWidget):
             plot = next(p for p in (self.loss_plot, self.step_plot, self.norm_plot) if p.vb is vb)
             self._show_frame(plot)
 
+    def _snapshots_key(self) -> tuple:
+        """What the slider depends on: the run, its snapshots' count, last update and spacing
+        (thinning replaces some by fewer)."""
+        s = self.session
+        snaps = s.snapshots
+        return (s.key[0], s.generation, len(snaps), snaps[-1][0], s.snapshot_stride)
+
     def _update_slider(self) -> None:
-        n_snaps = len(self.session.snapshots)
-        if self.time_slider.maximum() != n_snaps - 1:
-            at_end = self.time_slider.value() == self.time_slider.maximum()
-            self.time_slider.blockSignals(True)  # training moves the slider, not the views
-            self.time_slider.setRange(0, n_snaps - 1)
-            if at_end:
-                self.time_slider.setValue(n_snaps - 1)
-            self.time_slider.blockSignals(False)
-            self._slider_moved(self.time_slider.value())
+        key = self._snapshots_key()
+        if key == self._slider_key:
+            return
+        self._slider_key = key
+        snaps = self.session.snapshots
+        n_snaps = len(snaps)
+        at_end = self.time_slider.value() == self.time_slider.maximum()
+        self.time_slider.blockSignals(True)  # training moves the slider, not the views
+        self.time_slider.setRange(0, n_snaps - 1)
+        if at_end:
+            self.time_slider.setValue(n_snaps - 1)
+        else:  # on the same update, or the one kept before it where it was thinned away
+            self.time_slider.setValue(max((k for k, (it, _) in enumerate(snaps) if it <= self._slider_update),
+                                          default=0))
+        self.time_slider.blockSignals(False)
+        self._slider_moved(self.time_slider.value())
+        note = self.session.snapshot_note()
+        self.time_slider.setToolTip(SLIDER_TIP + (f"\n\n{note[0].upper()}{note[1:]}." if note else ""))
+        short = f"Snapshots kept every {self.session.snapshot_stride} updates (memory)" if note else ""
+        if self.snap_note.text() != short:
+            self.snap_note.setText(short)
+            self.snap_note.setToolTip(f"{note[0].upper()}{note[1:]}" if note else "")
+            self.snap_note.setVisible(bool(note))
 
 
+#: the snapshot slider's tooltip (where the snapshots were thinned, followed by what thinning did)
+SLIDER_TIP = ("Training time: every view shows the model as it was at this snapshot (the player below "
+              "the views scrubs sequence time)")
 #: the controls' least width (px): narrower, they scroll sideways
 CONTROLS_LEAST = 200
 #: The controls' share of the tab at most in a lecture theme (the plots are what the
