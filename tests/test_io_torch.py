@@ -894,3 +894,44 @@ def test_a_damaged_pickle_string_warns_of_nothing():
         assert _scan_pickle(data) == len(data)
         assert _load_pickle(_Unpickler(io.BytesIO(data))) == "\\R"
     assert [str(w.message) for w in seen] == []
+
+
+@pytest.mark.parametrize("ih_shape, hh_shape, words", [
+    ((3, 32), (32, 8), "weight_ih_l0 has shape (3, 32); an nn.LSTM's is (4*hidden, input) = (32, input) "
+                       "for hidden 8 (from weight_hh_l0's (32, 8)): this one is transposed (input 3)"),
+    ((3, 8), (32, 8), "weight_ih_l0 has shape (3, 8); an nn.LSTM's is (4*hidden, input) = (32, input) "
+                      "for hidden 8 (from weight_hh_l0's (32, 8));"),
+    ((32, 3), (8, 32), "weight_hh_l0 has shape (8, 32), the transpose of an nn.LSTM's (k*hidden, hidden) "
+                       "= (32, 8) for hidden 8"),
+])
+def test_a_transposed_weight_is_named_in_the_modules_own_sizes(tmp_path, ih_shape, hh_shape, words):
+    """An LSTM(3, 8) whose weight_ih_l0 was saved transposed, (3, 32): the refusal said
+    'has shape [3, 32], expected [32, 32]', the input size read from the bad array itself
+    (and [3, 8] 'expected [32, 8]'). Now the hidden size comes from weight_hh_l0, the
+    shape an nn.LSTM's weight_ih has is spelled out and a transpose is named."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    sd = {"lstm.weight_ih_l0": np.zeros(ih_shape, np.float32),
+          "lstm.weight_hh_l0": np.zeros(hh_shape, np.float32),
+          "lstm.bias_ih_l0": np.zeros(32, np.float32), "lstm.bias_hh_l0": np.zeros(32, np.float32)}
+    path = tmp_path / "bad.safetensors"
+    safetensors_numpy.save_file(sd, str(path))
+    with pytest.raises(LstmvizError) as ei:
+        read_safetensors(path)
+    msg = _one_line(ei.value, "bad.safetensors")
+    assert words in msg and "supported: " in msg, msg
+    assert "expected [" not in msg, msg
+
+
+def test_a_transposed_weight_of_a_second_layer_is_named(tmp_path):
+    """num_layers=2: weight_ih_l1 (16, 4) transposed is (4, 16), the layer's input is
+    layer 0's hidden 4."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    sd = {"gru.weight_ih_l0": np.zeros((12, 3), np.float32), "gru.weight_hh_l0": np.zeros((12, 4), np.float32),
+          "gru.weight_ih_l1": np.zeros((4, 12), np.float32), "gru.weight_hh_l1": np.zeros((12, 4), np.float32)}
+    path = tmp_path / "bad.safetensors"
+    safetensors_numpy.save_file(sd, str(path))
+    with pytest.raises(LstmvizError) as ei:
+        read_safetensors(path)
+    msg = _one_line(ei.value, "bad.safetensors")
+    assert ("weight_ih_l1 has shape (4, 12); an nn.GRU's is (3*hidden, input) = (12, 4) for hidden 4 "
+            "(from weight_hh_l0's (12, 4)): this one is transposed") in msg, msg

@@ -770,6 +770,12 @@ def _f32(a: np.ndarray, what: str) -> np.ndarray:
         return np.ascontiguousarray(a, dtype=np.float32)
 
 
+def _shape(shape) -> str:
+    """A shape as people write it: (3, 8), (32,)."""
+    dims = [str(int(d)) for d in shape]
+    return f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
+
+
 def _keras_order(a: np.ndarray, cell: CellKind, axis: int) -> np.ndarray:
     """torch's gate blocks -> Keras' order along ``axis`` (GRU: r, z, n -> z, r, h)."""
     if cell.torch_letters == cell.letters:
@@ -797,10 +803,18 @@ class _RnnModule:
             raise Fail(f"recurrent module {label} lacks 2-D weight_ih_l0 / weight_hh_l0")
         self.units = h = hh.shape[1]
         if hh.shape[0] % h or hh.shape[0] // h not in GATES:
-            raise Fail(f"recurrent module {label}: weight_hh_l0 has shape {list(hh.shape)}, "
+            r, c = hh.shape
+            if r >= 1 and c % r == 0 and c // r in GATES:  # (hidden, k*hidden): transposed
+                kind = TORCH_NAMES[GATES[c // r]]
+                raise Fail(f"recurrent module {label}: weight_hh_l0 has shape {_shape(hh.shape)}, "
+                           f"the transpose of an {kind}'s (k*hidden, hidden) = {_shape((c, r))} "
+                           f"for hidden {r}: save the tensors as PyTorch lays them out, not transposed")
+            raise Fail(f"recurrent module {label}: weight_hh_l0 has shape {_shape(hh.shape)}, "
                        f"which is not (k*hidden, hidden) with k = {_GATE_COUNTS}")
         self.k = hh.shape[0] // h
         self.kind = GATES[self.k]
+        if ih.shape[0] != self.k * h:
+            raise Fail(self._ih_fault(label, "weight_ih_l0", ih.shape, hh.shape, None))
         self.input_size = ih.shape[1]
         self.use_bias = any(p.startswith("bias") for p, _, _ in params)
         self.params = params
@@ -817,9 +831,28 @@ class _RnnModule:
                     arr = params.get((pname, layer, rev))
                     if arr is None:
                         raise Fail(f"recurrent module {label} lacks {pname}{sfx}")
+                    if tuple(arr.shape) != shape and pname == "weight_ih":
+                        raise Fail(self._ih_fault(label, pname + sfx, arr.shape, hh.shape, want_in))
                     if tuple(arr.shape) != shape:
                         raise Fail(f"recurrent module {label}: {pname}{sfx} has shape "
-                                   f"{list(arr.shape)}, expected {list(shape)}")
+                                   f"{_shape(arr.shape)}"
+                                   + (", transposed" if tuple(arr.shape[::-1]) == shape else "")
+                                   + f"; an {TORCH_NAMES[self.kind]}'s is {_shape(shape)} for hidden "
+                                   f"{h} (from weight_hh_l0's {_shape(hh.shape)})")
+
+    def _ih_fault(self, label: str, name: str, got: tuple[int, ...], hh: tuple[int, ...],
+                  want_in: int | None) -> str:
+        """What is wrong with a weight_ih of shape ``got``, in the module's own sizes: the
+        hidden size read from weight_hh_l0 (never from the bad array), the transpose named."""
+        k, h = self.k, self.units
+        kind = TORCH_NAMES[self.kind]
+        rows = f"{k}*hidden" if k > 1 else "hidden"
+        want = _shape((k * h, want_in)) if want_in is not None else f"({k * h}, input)"
+        what = (f"recurrent module {label}: {name} has shape {_shape(got)}; an {kind}'s is "
+                f"({rows}, input) = {want} for hidden {h} (from weight_hh_l0's {_shape(hh)})")
+        if len(got) == 2 and got[1] == k * h and (want_in is None or got[0] == want_in):
+            what += f": this one is transposed (input {got[0]}), save it as PyTorch lays it out"
+        return what
 
     @property
     def out_width(self) -> int:
