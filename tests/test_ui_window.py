@@ -1879,3 +1879,24 @@ def test_a_decoders_steps_are_the_ones_the_header_and_the_player_count(make_wind
     state.set_cursor(layer="encoder")
     settle()
     assert window.player.step_label.text() == f"t = {min(last, 4)} / 4" and window.player.slider.maximum() == 4
+
+
+def test_a_full_model_named_weights_h5_opens_as_the_model_it_is(window, tmp_path):
+    """Keras 2's model.save('m.weights.h5'): a full model (a model_config attribute) under a
+    weights file's name was taken for weights only; they did not fit the stack and the
+    message said "m.weights.h5 holds weights only and they do not fit the current stack,
+    so lstmviz opened the layers they imply: ... (inferred)". The file's root decides."""
+    import shutil
+
+    import lstmviz
+
+    path = tmp_path / "m.weights.h5"
+    shutil.copy(FIX / "k2_lstm_default" / "model.h5", path)
+    assert window.open_file(path)
+    msg = window.last_message
+    assert msg.startswith("Opened m.weights.h5 (a Keras 1/2/3 or tf.keras HDF5 model, not keras 3 "
+                          "weights as its name says): "), msg
+    assert "weights only" not in msg and "inferred" not in msg and "imply" not in msg
+    assert not window.state.model.source.get("weights_only")
+    want = lstmviz.load(FIX / "k2_lstm_default" / "model.h5")
+    assert [l.class_name for l in window.state.model.layers] == [l.class_name for l in want.layers]

@@ -888,6 +888,10 @@ class MainWindow(QtWidgets.QMainWindow):
             if fmt.kind == "session":
                 return self.sessions.open(path)
             model = None
+            named = fmt
+            if fmt.weights_only and fmt.container == "hdf5":
+                # (the name says weights: the file's root says what it is, model_config a model)
+                fmt = self._keeping_window_alive(formats.sniff_contents, path)
             weights_only = fmt.weights_only
             if not weights_only:
                 model = self._keeping_window_alive(read or loading.load, path)
@@ -902,7 +906,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 chain = not model.is_sequential and not self.state.readonly
                 note = self.state.input_note  # (the user's data the model cannot take: a dialog)
                 broken = shown.nonfinite_weights()  # (a model saved after its training diverged)
-                self.message(f"Opened {file_label(path)}: {plural(len(shown.layers), 'layer')}, "
+                said = (f" (a {fmt.name}, not {named.name.lower()} as its name says)"
+                        if named.weights_only and not fmt.weights_only else "")
+                self.message(f"Opened {file_label(path)}{said}: {plural(len(shown.layers), 'layer')}, "
                              f"{shown.count_params():,} parameters "
                              f"({(time.perf_counter() - t0) * 1000:.0f} ms)"
                              + (f"; {CHAIN_NOTE}" if chain else "") + (f"; {note}" if note else "")
