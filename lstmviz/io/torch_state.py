@@ -764,7 +764,13 @@ def _any_tensors(obj) -> list[str]:
 # ------------------------------------------------------------------ mapping
 
 def _f32(a: np.ndarray, what: str) -> np.ndarray:
-    if a.dtype.kind not in "fiu":
+    """A weight as float32: floats only (integers in a weight's place are no weights
+    lstmviz can use: a quantized model's need their scales, which a state_dict keeps apart)."""
+    if a.dtype.kind in "iu":
+        raise Fail(f"{what} has dtype {a.dtype}, an integer type: weights are floats, and "
+                   "integer tensors are not weights lstmviz can use",
+                   SUPPORTED.replace(", zip", " with float16/32/64 weights, zip"))
+    if a.dtype.kind != "f":
         raise Fail(f"{what} has dtype {a.dtype}, not a real number type")
     with np.errstate(over="ignore", invalid="ignore"):
         return np.ascontiguousarray(a, dtype=np.float32)
@@ -861,10 +867,11 @@ class _RnnModule:
     def keras_weights(self, layer: int, rev: bool) -> list[np.ndarray]:
         p = self.params
         sfx = f"_l{layer}" + ("_reverse" if rev else "")
-        w_ih = _f32(p[("weight_ih", layer, rev)], "weight_ih" + sfx)
-        w_hh = _f32(p[("weight_hh", layer, rev)], "weight_hh" + sfx)
-        b_ih = _f32(p[("bias_ih", layer, rev)], "bias_ih" + sfx) if self.use_bias else None
-        b_hh = _f32(p[("bias_hh", layer, rev)], "bias_hh" + sfx) if self.use_bias else None
+        at = f"{self.prefix}." if self.prefix else ""
+        w_ih = _f32(p[("weight_ih", layer, rev)], at + "weight_ih" + sfx)
+        w_hh = _f32(p[("weight_hh", layer, rev)], at + "weight_hh" + sfx)
+        b_ih = _f32(p[("bias_ih", layer, rev)], at + "bias_ih" + sfx) if self.use_bias else None
+        b_hh = _f32(p[("bias_hh", layer, rev)], at + "bias_hh" + sfx) if self.use_bias else None
         cell = CELLS[self.kind]
         out = [_keras_order(w_ih, cell, 0).T.copy(), _keras_order(w_hh, cell, 0).T.copy()]
         if b_ih is not None and b_hh is not None:
