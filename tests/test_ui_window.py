@@ -1894,7 +1894,7 @@ def test_a_full_model_named_weights_h5_opens_as_the_model_it_is(window, tmp_path
     shutil.copy(FIX / "k2_lstm_default" / "model.h5", path)
     assert window.open_file(path)
     msg = window.last_message
-    assert msg.startswith("Opened m.weights.h5 (a Keras 1/2/3 or tf.keras HDF5 model, not keras 3 "
+    assert msg.startswith("Opened m.weights.h5 (a Keras 1/2/3 or tf.keras HDF5 model, not Keras 3 "
                           "weights as its name says): "), msg
     assert "weights only" not in msg and "inferred" not in msg and "imply" not in msg
     assert not window.state.model.source.get("weights_only")

@@ -915,7 +915,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 chain = not model.is_sequential and not self.state.readonly
                 note = self.state.input_note  # (the user's data the model cannot take: a dialog)
                 broken = shown.nonfinite_weights()  # (a model saved after its training diverged)
-                said = (f" (a {fmt.name}, not {named.name.lower()} as its name says)"
+                said = (f" (a {fmt.name}, not {named.name} as its name says)"
                         if named.weights_only and not fmt.weights_only else "")
                 self.message(f"Opened {file_label(path)}{said}: {plural(len(shown.layers), 'layer')}, "
                              f"{shown.count_params():,} parameters "
