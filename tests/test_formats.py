@@ -354,3 +354,16 @@ def test_a_drop_of_several_files_says_the_others_were_not_opened(window, qtbot, 
     assert window.state.path == str(model), window.last_message
     assert window.last_message.startswith("Opened model.pt")
     assert "(1 other file dropped with it not opened: one file at a time)" in window.last_message
+
+
+def test_sniff_contents_reads_an_hdf5_files_root_not_its_name(tmp_path):
+    """A full Keras model saved as 'm.weights.h5' is a model (its model_config attribute),
+    a legacy weights file named 'w.h5' is weights: the name only guesses."""
+    fix = Path(__file__).parent / "fixtures" / "k2_lstm_default"
+    model, weights = tmp_path / "m.weights.h5", tmp_path / "w.h5"
+    shutil.copy(fix / "model.h5", model)
+    shutil.copy(fix / "weights.h5", weights)
+    assert formats.sniff(model).weights_only and not formats.sniff(weights).weights_only  # by name
+    for isolate in (True, False):
+        assert formats.sniff_contents(model, isolate=isolate).key == "legacy-h5-model"
+        assert formats.sniff_contents(weights, isolate=isolate).key == "legacy-h5-weights"

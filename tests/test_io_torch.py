@@ -894,3 +894,90 @@ def test_a_damaged_pickle_string_warns_of_nothing():
         assert _scan_pickle(data) == len(data)
         assert _load_pickle(_Unpickler(io.BytesIO(data))) == "\\R"
     assert [str(w.message) for w in seen] == []
+
+
+@pytest.mark.parametrize("ih_shape, hh_shape, words", [
+    ((3, 32), (32, 8), "weight_ih_l0 has shape (3, 32); an nn.LSTM's is (4*hidden, input) = (32, input) "
+                       "for hidden 8 (from weight_hh_l0's (32, 8)): this one is transposed (input 3)"),
+    ((3, 8), (32, 8), "weight_ih_l0 has shape (3, 8); an nn.LSTM's is (4*hidden, input) = (32, input) "
+                      "for hidden 8 (from weight_hh_l0's (32, 8));"),
+    ((32, 3), (8, 32), "weight_hh_l0 has shape (8, 32), the transpose of an nn.LSTM's (k*hidden, hidden) "
+                       "= (32, 8) for hidden 8"),
+])
+def test_a_transposed_weight_is_named_in_the_modules_own_sizes(tmp_path, ih_shape, hh_shape, words):
+    """An LSTM(3, 8) whose weight_ih_l0 was saved transposed, (3, 32): the refusal said
+    'has shape [3, 32], expected [32, 32]', the input size read from the bad array itself
+    (and [3, 8] 'expected [32, 8]'). Now the hidden size comes from weight_hh_l0, the
+    shape an nn.LSTM's weight_ih has is spelled out and a transpose is named."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    sd = {"lstm.weight_ih_l0": np.zeros(ih_shape, np.float32),
+          "lstm.weight_hh_l0": np.zeros(hh_shape, np.float32),
+          "lstm.bias_ih_l0": np.zeros(32, np.float32), "lstm.bias_hh_l0": np.zeros(32, np.float32)}
+    path = tmp_path / "bad.safetensors"
+    safetensors_numpy.save_file(sd, str(path))
+    with pytest.raises(LstmvizError) as ei:
+        read_safetensors(path)
+    msg = _one_line(ei.value, "bad.safetensors")
+    assert words in msg and "supported: " in msg, msg
+    assert "expected [" not in msg, msg
+
+
+def test_a_transposed_weight_of_a_second_layer_is_named(tmp_path):
+    """num_layers=2: weight_ih_l1 (16, 4) transposed is (4, 16), the layer's input is
+    layer 0's hidden 4."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    sd = {"gru.weight_ih_l0": np.zeros((12, 3), np.float32), "gru.weight_hh_l0": np.zeros((12, 4), np.float32),
+          "gru.weight_ih_l1": np.zeros((4, 12), np.float32), "gru.weight_hh_l1": np.zeros((12, 4), np.float32)}
+    path = tmp_path / "bad.safetensors"
+    safetensors_numpy.save_file(sd, str(path))
+    with pytest.raises(LstmvizError) as ei:
+        read_safetensors(path)
+    msg = _one_line(ei.value, "bad.safetensors")
+    assert ("weight_ih_l1 has shape (4, 12); an nn.GRU's is (3*hidden, input) = (12, 4) for hidden 4 "
+            "(from weight_hh_l0's (12, 4)): this one is transposed") in msg, msg
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.uint32, np.uint64, np.int32])
+def test_integer_weights_are_refused_for_what_they_are(tmp_path, dtype):
+    """A .safetensors of U16/U32/U64 tensors was refused as 'tensor ... is U32, which NumPy
+    cannot hold' (NumPy holds them). They are read now, as the other integer types are (a
+    state_dict's counters beside the weights do not refuse the file); an integer tensor in
+    a weight's place is refused as what it is."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    path = tmp_path / "ints.safetensors"
+    safetensors_numpy.save_file({"lstm.weight_ih_l0": np.ones((32, 3), dtype),
+                                 "lstm.weight_hh_l0": np.ones((32, 8), dtype)}, str(path))
+    with pytest.raises(LstmvizError) as ei:
+        read_safetensors(path)
+    msg = _one_line(ei.value, "ints.safetensors")
+    assert (f"lstm.weight_ih_l0 has dtype {np.dtype(dtype)}, an integer type: weights are floats, and "
+            "integer tensors are not weights lstmviz can use; supported: ") in msg, msg
+    assert "NumPy cannot hold" not in msg
+
+
+def test_unsigned_tensors_beside_float_weights_are_read(tmp_path):
+    """A U64 counter (as BatchNorm's num_batches_tracked, saved unsigned) beside an LSTM's
+    float weights: the file opens."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    rng = np.random.default_rng(0)
+    path = tmp_path / "counter.safetensors"
+    sd = {"lstm.weight_ih_l0": rng.standard_normal((32, 3)).astype(np.float32),
+          "lstm.weight_hh_l0": rng.standard_normal((32, 8)).astype(np.float32),
+          "steps": np.array(7, np.uint64), "seen": np.arange(3, dtype=np.uint16)}
+    safetensors_numpy.save_file(sd, str(path))
+    spec = read_safetensors(path)
+    lstm = next(l for l in spec.layers if l.class_name == "LSTM")
+    np.testing.assert_array_equal(lstm.weights[0], sd["lstm.weight_ih_l0"].T)
+
+
+def test_a_bfloat16_safetensors_tensor_says_why_it_is_not_read(tmp_path):
+    """BF16 is still refused, for its true reason (NumPy has no bfloat16)."""
+    import json as _json
+
+    header = _json.dumps({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}}).encode()
+    path = tmp_path / "bf.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 4)
+    with pytest.raises(LstmvizError) as ei:
+        read_safetensors(path)
+    msg = _one_line(ei.value, "bf.safetensors")
+    assert "tensor 'w' is BF16, a float type NumPy has no dtype for; save the state_dict as float32" in msg, msg

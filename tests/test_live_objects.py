@@ -397,3 +397,28 @@ def test_py_typed_marker_is_package_data():
 
     conf = tomllib.loads((Path(lstmviz.__file__).parents[1] / "pyproject.toml").read_text())
     assert "py.typed" in conf["tool"]["setuptools"]["package-data"]["lstmviz"]
+
+
+def test_a_live_modules_names_are_escaped_as_a_files_are():
+    """A torch module whose submodules are named with a bidi override and terminal escapes
+    (setattr(net, name, ...) takes any string): show()/picture()/from_torch put the raw
+    names in the layers, the notes and the summary, where a file's are escaped
+    (text.clean_spec_names). Now a live object's spec passes the same cleaning."""
+    from lstmviz.io.live import spec_from_object
+    from lstmviz.text import safe_name
+
+    bad, drop = "enc\u202eredoc\x1b[2J", "drop\u2066\x07"
+    sd, _ = load_torch_object(FIXTURES / "torch_lstm_1layer" / "model.pt")
+    params = {k.rpartition(".")[2]: v for k, v in sd.items() if "_l0" in k}
+    lstm = type("LSTM", (FakeModule,), {})("LSTM", params, batch_first=False)
+    dropout = type("Dropout", (FakeModule,), {})("Dropout")
+    net = type("Net\u202e", (FakeModule,), {})("Net", children={bad: lstm, drop: dropout})
+    for spec in (spec_from_object(net), spec_from_object(net.state_dict())):
+        names = " ".join(l.name or "" for l in spec.layers)
+        text = names + " ".join(spec.source.get("notes", [])) + " ".join(spec.source.get("layer_notes", {}))
+        assert "\u202e" not in text and "\x1b" not in text and "\u2066" not in text, text
+        assert "\u202e" not in (spec.name or "")
+    model = lstmviz.from_torch(net)
+    summary = model.summary_text()
+    assert safe_name(bad) in summary and safe_name(drop) in summary and "batch_first=False" in summary
+    assert not any(c in summary for c in "\u202e\u2066\x1b\x07"), summary

@@ -1885,3 +1885,59 @@ def test_a_decoders_steps_are_the_ones_the_header_and_the_player_count(make_wind
     state.set_cursor(layer="encoder")
     settle()
     assert window.player.step_label.text() == f"t = {min(last, 4)} / 4" and window.player.slider.maximum() == 4
+
+
+def test_a_full_model_named_weights_h5_opens_as_the_model_it_is(window, tmp_path):
+    """Keras 2's model.save('m.weights.h5'): a full model (a model_config attribute) under a
+    weights file's name was taken for weights only; they did not fit the stack and the
+    message said "m.weights.h5 holds weights only and they do not fit the current stack,
+    so lstmviz opened the layers they imply: ... (inferred)". The file's root decides."""
+    import shutil
+
+    import lstmviz
+
+    path = tmp_path / "m.weights.h5"
+    shutil.copy(FIX / "k2_lstm_default" / "model.h5", path)
+    assert window.open_file(path)
+    msg = window.last_message
+    assert msg.startswith("Opened m.weights.h5 (a Keras 1/2/3 or tf.keras HDF5 model, not Keras 3 "
+                          "weights as its name says): "), msg
+    assert "weights only" not in msg and "inferred" not in msg and "imply" not in msg
+    assert not window.state.model.source.get("weights_only")
+    want = lstmviz.load(FIX / "k2_lstm_default" / "model.h5")
+    assert [l.class_name for l in window.state.model.layers] == [l.class_name for l in want.layers]
+
+
+def test_weights_with_a_transposed_kernel_say_which_layer_and_array_do_not_fit(window, tmp_path):
+    """model.h5 open, then its weights.h5 (legacy save_weights) with the LSTM kernel saved
+    transposed: the window said "cannot tell what kind of layer group 'lstm' is" (the
+    file's layers inferred before the weights were tried on the stack), nothing about the
+    open model. Now the misfit names the layer, the array and both shapes; the model and
+    the undo history are as they were."""
+    import shutil
+
+    import h5py
+
+    case = FIX / "k2_lstm_default"
+    assert window.open_file(case / "model.h5")
+    st = window.state
+    kept = [np.array(w) for l in st.model.layers for w in l.weights]
+    undo = len(st.undo_stack)
+    path = tmp_path / "weights.h5"
+    shutil.copy(case / "weights.h5", path)
+    with h5py.File(path, "r+") as f:
+        key = "lstm/lstm/lstm_cell/kernel:0"
+        kernel = f[key][()]
+        del f[key]
+        f.create_dataset(key, data=kernel.T)
+    assert not window.open_file(path)
+    msg = window.last_message
+    assert "\n" not in msg
+    assert ("these weights do not fit the current stack: " in msg
+            and "weights 'lstm' have shapes [(16, 3), (4, 16), (16,)] but layer 'lstm' (LSTM) needs "
+                "[(3, 16), (4, 16), (16,)]: its kernel is (16, 3), transposed, the layer's (3, 16)" in msg), msg
+    assert msg.index("do not fit the current stack") < msg.index("cannot tell what kind")
+    assert sum(len(l.weights) for l in st.model.layers) == len(kept)
+    for got, want in zip((w for l in st.model.layers for w in l.weights), kept):
+        np.testing.assert_array_equal(got, want)
+    assert len(st.undo_stack) == undo and st.path == str(case / "model.h5")

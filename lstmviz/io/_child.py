@@ -2,7 +2,8 @@
 
     python -m lstmviz.io._child KIND PATH [MEMORY_LIMIT_BYTES]
 
-KIND is ``model`` (``formats.read_model``) or ``weights`` (``formats.read_weights``), both
+KIND is ``model`` (``formats.read_model``), ``weights`` (``formats.read_weights``) or
+``format`` (``formats.sniff_contents``: the key of the format an HDF5 root says), all
 read here in-process.
 The child writes exactly one pickle to stdout: ``("ok", result)`` or ``("error", message)``
 (a LstmvizError's message). Anything else the process prints (HDF5 diagnostics) goes to
@@ -41,6 +42,10 @@ def _read(kind: str, path: str) -> tuple[str, object]:
             return "ok", read_model(path, isolate=False)
         if kind == "weights":
             return "ok", read_weights(path, isolate=False)
+        if kind == "format":
+            from .formats import sniff_contents
+
+            return "ok", sniff_contents(path, isolate=False).key
         return "error", f"{name}: unknown request {kind!r}"
     except LstmvizError as exc:
         return "error", str(exc)

@@ -33,7 +33,7 @@ from ..errors import LstmvizError
 from . import _fail
 
 __all__ = ["Format", "FORMATS", "sniff", "by_name", "is_openable_name", "read_model",
-           "read_weights", "hdf5_format", "supported", "help_text", "dialog_filter", "suffixes",
+           "read_weights", "hdf5_format", "sniff_contents", "supported", "help_text", "dialog_filter", "suffixes",
            "container_of"]
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -260,6 +260,35 @@ def sniff(path: Any) -> Format:
                 raise LstmvizError(f"{os.path.basename(str(path))}: this is a NumPy .npz archive "
                                    f"of arrays, not a model file; {supported()}")
     return named if named in candidates else candidates[0]
+
+
+def sniff_contents(path: Any, isolate: bool = True) -> Format:
+    """The format of the file at ``path`` from its bytes, an HDF5 file's too: ``sniff``,
+    then, for HDF5, what its root carries (a ``model_config`` attribute: a full model,
+    whatever its name says; ``layer_names`` or a ``layers`` group: weights only), read in
+    the child process unless ``isolate`` is False. An HDF5 root no format claims keeps
+    the format its name gives, whose reader says what is wrong."""
+    fmt = sniff(path)
+    if fmt.container != "hdf5":
+        return fmt
+    if isolate:
+        from .isolated import run_isolated
+
+        key = run_isolated("format", path)
+    else:
+        key = _guarded(path, lambda: _hdf5_key(path))
+    return next((f for f in FORMATS if f.key == key), fmt)
+
+
+def _hdf5_key(path: Any) -> str | None:
+    from .keras import _open_h5
+
+    h5 = _open_h5(path)
+    try:
+        fmt = hdf5_format(h5)
+        return fmt.key if fmt is not None else None
+    finally:
+        h5.close()
 
 
 def hdf5_format(h5: Any) -> Format | None:

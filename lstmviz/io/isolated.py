@@ -130,13 +130,16 @@ def _expected_shape(kind: str, value: Any) -> bool:
 
     if kind == "model":
         return isinstance(value, ModelSpec)
+    if kind == "format":
+        return isinstance(value, str)
     return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], list)
             and (value[1] is None or isinstance(value[1], dict)))
 
 
 def run_isolated(kind: str, path: Any, timeout: float | None = None) -> Any:
     """Read ``path`` in a child: ``kind`` ``"model"`` gives a ``ModelSpec``, ``"weights"``
-    gives ``(entries, keras3 vars or None)`` (``formats.read_model``/``read_weights``).
+    gives ``(entries, keras3 vars or None)`` (``formats.read_model``/``read_weights``),
+    ``"format"`` the key of the file's format (``formats.sniff_contents``).
 
     ``timeout`` in seconds; None: ``DEFAULT_TIMEOUT`` plus a second per 50 MB of file."""
     value = _run(kind, path, timeout)

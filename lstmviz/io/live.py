@@ -12,7 +12,8 @@
   (``torch_state``). What the module itself says and a file does not (``nn.RNN``'s
   ``nonlinearity``, modules with no weights) is used, and noted in the summary.
 
-Nothing here runs code of the object beyond those calls.
+Nothing here runs code of the object beyond those calls. Every name the object gives is
+escaped as a file's are (``_cleaned``: ``text.clean_spec_names``, on both readers' way out).
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from __future__ import annotations
 import json
 import sys
 from collections import OrderedDict
-from typing import Any
+from functools import wraps
+from typing import Any, Callable
 
 import numpy as np
 
 from ..engine.spec import ModelSpec
 from ..errors import LstmvizError
+from ..text import clean_spec_names
 from ._layers import MODEL_CLASSES, expected_count
 from ._util import Fail
 
@@ -33,6 +36,17 @@ __all__ = ["is_keras_model", "is_torch_module", "spec_from_keras", "spec_from_to
            "spec_from_object"]
 
 MAX_TENSORS = 100_000
+
+
+def _cleaned(read: Callable[[Any], ModelSpec]) -> Callable[[Any], ModelSpec]:
+    """``read``'s spec with every name made safe (``text.clean_spec_names``, as a file's
+    reader does): a live object's layer, module and class names are the object's text,
+    shown in the summary, the notes and the window as a file's are. The one place a live
+    object's spec passes on its way out."""
+    @wraps(read)
+    def spec(obj: Any) -> ModelSpec:
+        return clean_spec_names(read(obj))
+    return spec
 
 
 def is_keras_model(obj: Any) -> bool:
@@ -100,6 +114,7 @@ def _find_layer(model: Any, name: str, group: str, nested: bool):
     return None
 
 
+@_cleaned
 def spec_from_keras(model: Any) -> ModelSpec:
     """A ``ModelSpec`` of a live Keras model (see the module docstring). Raises LstmvizError."""
     from ._graph import parse_model
@@ -160,6 +175,7 @@ def _state_dict_arrays(sd: Any) -> "OrderedDict[str, np.ndarray]":
     return out
 
 
+@_cleaned
 def spec_from_torch(module: Any) -> ModelSpec:
     """A ``ModelSpec`` of a live torch module (or a state_dict mapping). Raises LstmvizError."""
     from .torch_state import Fail as TorchFail

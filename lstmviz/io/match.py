@@ -67,10 +67,7 @@ def _match_keras3(model: Any, path: Any, k3vars: dict) -> list | None:
         arrays = [a for p in paths for a in k3vars[p]]
         got = [tuple(a.shape) for a in arrays]
         if got != want:
-            raise LstmvizError(
-                f"{path}: weights '{group}' have shapes {got} but layer '{layer.name}' "
-                f"({layer.class_name}) needs {want}"
-            )
+            raise LstmvizError(_misfit(path, group, got, layer))
         used.update(paths)
         staged.append((layer, arrays))
     # a whole layer group nobody reads means the file is another model's (RNG state of
@@ -103,9 +100,30 @@ def _match_by_name_or_order(model: Any, path: Any, entries: list) -> list:
         want = [w.shape for w in layer.weights]
         got = [tuple(a.shape) for a in arrays]
         if want != got:
-            raise LstmvizError(
-                f"{path}: weights '{fname}' have shapes {got} but layer '{layer.name}' "
-                f"({layer.class_name}) needs {want}"
-            )
+            raise LstmvizError(_misfit(path, fname, got, layer))
         staged.append((layer, arrays))
     return staged
+
+
+def _misfit(path: Any, fname: str, got: list[tuple[int, ...]], layer: Any) -> str:
+    """The file's weights ``fname`` (shapes ``got``) do not fit ``layer``: both sides, and
+    the first array that differs by the layer's name for it (a transpose said so)."""
+    want = [tuple(w.shape) for w in layer.weights]
+    what = (f"{path}: weights '{fname}' have shapes {got} but layer '{layer.name}' "
+            f"({layer.class_name}) needs {want}")
+    if len(got) != len(want):
+        return what
+    try:
+        names = list(layer.weight_names)
+    except Exception:  # (a layer that names no weights: by their place)
+        names = []
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g != w:
+            name = names[i] if i < len(names) else f"array {i}"
+            turned = ", transposed" if len(g) == 2 and g[::-1] == w else ""
+            return (f"{what}: its {name} is {_shape(g)}{turned}, the layer's {_shape(w)}")
+    return what
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return f"({shape[0]},)" if len(shape) == 1 else f"({', '.join(str(d) for d in shape)})"

@@ -28,6 +28,25 @@ MAX_FILE_BYTES = 4 * 1024 ** 3
 MAX_HEADER_BYTES = 100 * 1024 * 1024      # the safetensors package's own limit
 
 
+#: the dtypes read (NumPy holds each): floats, the weights; integers and booleans, which a
+#: state_dict holds beside them (``num_batches_tracked``), refused only as a weight
+#: (``torch_state._f32``)
+DTYPES = ("F64", "F32", "F16", "I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL")
+
+
+def _brief(dt: object) -> str:
+    return dt[:20] if isinstance(dt, str) else type(dt).__name__
+
+
+def _unread(dt: object) -> str:
+    """Why a tensor of safetensors dtype ``dt`` is not read: the true reason."""
+    if dt == "BF16" or (isinstance(dt, str) and dt.startswith("F8")):
+        return "a float type NumPy has no dtype for"
+    if dt in ("C64", "C128"):
+        return "a complex type, and weights are real numbers"
+    return "not a dtype lstmviz reads (floats F16/F32/F64 as weights)"
+
+
 def sniff(head: bytes) -> bool:
     """True when ``head`` starts like a safetensors file: an 8-byte little-endian header
     length, then the JSON header's ``{``."""
@@ -84,11 +103,10 @@ def _state_dict(path) -> dict[str, np.ndarray]:
     # tensors in the order of their data in the file (the writer's order), not sorted names
     order = sorted((k for k in header if k != "__metadata__"),
                    key=lambda k: (header[k].get("data_offsets", [0])[0] if isinstance(header[k], dict) else 0, k))
-    bad = [k for k in order if isinstance(header[k], dict)
-           and header[k].get("dtype") not in ("F64", "F32", "F16", "I64", "I32", "I16", "I8", "U8", "BOOL")]
+    bad = [k for k in order if isinstance(header[k], dict) and header[k].get("dtype") not in DTYPES]
     if bad:
         dt = header[bad[0]].get("dtype")
-        raise LstmvizError(f"tensor '{bad[0][:80]}' is {dt}, which NumPy cannot hold; save the "
+        raise LstmvizError(f"tensor '{bad[0][:80]}' is {_brief(dt)}, {_unread(dt)}; save the "
                            "state_dict as float32")
     # the arrays read count against the memory limit, as every reader's do (from the
     # header's byte ranges, before reading)

@@ -764,10 +764,22 @@ def _any_tensors(obj) -> list[str]:
 # ------------------------------------------------------------------ mapping
 
 def _f32(a: np.ndarray, what: str) -> np.ndarray:
-    if a.dtype.kind not in "fiu":
+    """A weight as float32: floats only (integers in a weight's place are no weights
+    lstmviz can use: a quantized model's need their scales, which a state_dict keeps apart)."""
+    if a.dtype.kind in "iu":
+        raise Fail(f"{what} has dtype {a.dtype}, an integer type: weights are floats, and "
+                   "integer tensors are not weights lstmviz can use",
+                   SUPPORTED.replace(", zip", " with float16/32/64 weights, zip"))
+    if a.dtype.kind != "f":
         raise Fail(f"{what} has dtype {a.dtype}, not a real number type")
     with np.errstate(over="ignore", invalid="ignore"):
         return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def _shape(shape) -> str:
+    """A shape as people write it: (3, 8), (32,)."""
+    dims = [str(int(d)) for d in shape]
+    return f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
 
 
 def _keras_order(a: np.ndarray, cell: CellKind, axis: int) -> np.ndarray:
@@ -797,10 +809,18 @@ class _RnnModule:
             raise Fail(f"recurrent module {label} lacks 2-D weight_ih_l0 / weight_hh_l0")
         self.units = h = hh.shape[1]
         if hh.shape[0] % h or hh.shape[0] // h not in GATES:
-            raise Fail(f"recurrent module {label}: weight_hh_l0 has shape {list(hh.shape)}, "
+            r, c = hh.shape
+            if r >= 1 and c % r == 0 and c // r in GATES:  # (hidden, k*hidden): transposed
+                kind = TORCH_NAMES[GATES[c // r]]
+                raise Fail(f"recurrent module {label}: weight_hh_l0 has shape {_shape(hh.shape)}, "
+                           f"the transpose of an {kind}'s (k*hidden, hidden) = {_shape((c, r))} "
+                           f"for hidden {r}: save the tensors as PyTorch lays them out, not transposed")
+            raise Fail(f"recurrent module {label}: weight_hh_l0 has shape {_shape(hh.shape)}, "
                        f"which is not (k*hidden, hidden) with k = {_GATE_COUNTS}")
         self.k = hh.shape[0] // h
         self.kind = GATES[self.k]
+        if ih.shape[0] != self.k * h:
+            raise Fail(self._ih_fault(label, "weight_ih_l0", ih.shape, hh.shape, None))
         self.input_size = ih.shape[1]
         self.use_bias = any(p.startswith("bias") for p, _, _ in params)
         self.params = params
@@ -817,9 +837,28 @@ class _RnnModule:
                     arr = params.get((pname, layer, rev))
                     if arr is None:
                         raise Fail(f"recurrent module {label} lacks {pname}{sfx}")
+                    if tuple(arr.shape) != shape and pname == "weight_ih":
+                        raise Fail(self._ih_fault(label, pname + sfx, arr.shape, hh.shape, want_in))
                     if tuple(arr.shape) != shape:
                         raise Fail(f"recurrent module {label}: {pname}{sfx} has shape "
-                                   f"{list(arr.shape)}, expected {list(shape)}")
+                                   f"{_shape(arr.shape)}"
+                                   + (", transposed" if tuple(arr.shape[::-1]) == shape else "")
+                                   + f"; an {TORCH_NAMES[self.kind]}'s is {_shape(shape)} for hidden "
+                                   f"{h} (from weight_hh_l0's {_shape(hh.shape)})")
+
+    def _ih_fault(self, label: str, name: str, got: tuple[int, ...], hh: tuple[int, ...],
+                  want_in: int | None) -> str:
+        """What is wrong with a weight_ih of shape ``got``, in the module's own sizes: the
+        hidden size read from weight_hh_l0 (never from the bad array), the transpose named."""
+        k, h = self.k, self.units
+        kind = TORCH_NAMES[self.kind]
+        rows = f"{k}*hidden" if k > 1 else "hidden"
+        want = _shape((k * h, want_in)) if want_in is not None else f"({k * h}, input)"
+        what = (f"recurrent module {label}: {name} has shape {_shape(got)}; an {kind}'s is "
+                f"({rows}, input) = {want} for hidden {h} (from weight_hh_l0's {_shape(hh)})")
+        if len(got) == 2 and got[1] == k * h and (want_in is None or got[0] == want_in):
+            what += f": this one is transposed (input {got[0]}), save it as PyTorch lays it out"
+        return what
 
     @property
     def out_width(self) -> int:
@@ -828,10 +867,11 @@ class _RnnModule:
     def keras_weights(self, layer: int, rev: bool) -> list[np.ndarray]:
         p = self.params
         sfx = f"_l{layer}" + ("_reverse" if rev else "")
-        w_ih = _f32(p[("weight_ih", layer, rev)], "weight_ih" + sfx)
-        w_hh = _f32(p[("weight_hh", layer, rev)], "weight_hh" + sfx)
-        b_ih = _f32(p[("bias_ih", layer, rev)], "bias_ih" + sfx) if self.use_bias else None
-        b_hh = _f32(p[("bias_hh", layer, rev)], "bias_hh" + sfx) if self.use_bias else None
+        at = f"{self.prefix}." if self.prefix else ""
+        w_ih = _f32(p[("weight_ih", layer, rev)], at + "weight_ih" + sfx)
+        w_hh = _f32(p[("weight_hh", layer, rev)], at + "weight_hh" + sfx)
+        b_ih = _f32(p[("bias_ih", layer, rev)], at + "bias_ih" + sfx) if self.use_bias else None
+        b_hh = _f32(p[("bias_hh", layer, rev)], at + "bias_hh" + sfx) if self.use_bias else None
         cell = CELLS[self.kind]
         out = [_keras_order(w_ih, cell, 0).T.copy(), _keras_order(w_hh, cell, 0).T.copy()]
         if b_ih is not None and b_hh is not None:

@@ -888,12 +888,25 @@ class MainWindow(QtWidgets.QMainWindow):
             if fmt.kind == "session":
                 return self.sessions.open(path)
             model = None
+            named = fmt
+            if fmt.weights_only and fmt.container == "hdf5":
+                # (the name says weights: the file's root says what it is, model_config a model)
+                fmt = self._keeping_window_alive(formats.sniff_contents, path)
             weights_only = fmt.weights_only
+            unread = None
             if not weights_only:
-                model = self._keeping_window_alive(read or loading.load, path)
-                weights_only = bool(model.source.get("weights_only"))
+                try:
+                    model = self._keeping_window_alive(read or loading.load, path)
+                except LstmvizError as err:
+                    # (a legacy .h5 of weights whose layers cannot be inferred: they may
+                    # still fit the stack, or say which layer they do not fit)
+                    if fmt.container != "hdf5" or not self._holds_weights_only(path):
+                        raise
+                    weights_only, unread = True, err
+                else:
+                    weights_only = bool(model.source.get("weights_only"))
             if weights_only:
-                self._open_weights(path, model, fresh)
+                self._open_weights(path, model, fresh, unread)
             else:
                 self.state.set_model(model, path)
                 self.sessions.session_path = None  # another document: Save asks where
@@ -902,7 +915,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 chain = not model.is_sequential and not self.state.readonly
                 note = self.state.input_note  # (the user's data the model cannot take: a dialog)
                 broken = shown.nonfinite_weights()  # (a model saved after its training diverged)
-                self.message(f"Opened {file_label(path)}: {plural(len(shown.layers), 'layer')}, "
+                said = (f" (a {fmt.name}, not {named.name} as its name says)"
+                        if named.weights_only and not fmt.weights_only else "")
+                self.message(f"Opened {file_label(path)}{said}: {plural(len(shown.layers), 'layer')}, "
                              f"{shown.count_params():,} parameters "
                              f"({(time.perf_counter() - t0) * 1000:.0f} ms)"
                              + (f"; {CHAIN_NOTE}" if chain else "") + (f"; {note}" if note else "")
@@ -919,17 +934,29 @@ class MainWindow(QtWidgets.QMainWindow):
         self.update_title()
         return True
 
-    def _open_weights(self, path: str, model=None, fresh: bool = False) -> None:
+    def _holds_weights_only(self, path: str) -> bool:
+        """Whether an HDF5 file's root says weights only (read in the child; a file it
+        cannot read: False, and the caller's own refusal stands)."""
+        try:
+            return self._keeping_window_alive(formats.sniff_contents, path).weights_only
+        except LstmvizError:
+            return False
+
+    def _open_weights(self, path: str, model=None, fresh: bool = False,
+                      unread: LstmvizError | None = None) -> None:
         """A weights-only file: onto the current stack when it fits; else the layers the
         file implies (inferred from its weight shapes), when they make one model. Raises
         LstmvizError naming both reasons when neither works (``fresh``, the app's own stack
-        on screen: only why the file's layers make no model)."""
+        on screen: only why the file's layers make no model). ``unread``: why the file
+        made no model, when that was tried already."""
         name = file_label(path)
         read = self._keeping_window_alive(loading.read_weights, path)
         try:
             self.state.load_weights_file(path, read=read)
         except LstmvizError as misfit:
             try:
+                if unread is not None:
+                    raise unread
                 if model is None:
                     model = self._keeping_window_alive(loading.load, path)
             except LstmvizError as err:
