@@ -1080,6 +1080,17 @@ def test_over_time_keeps_its_rows_readable_beside_the_side_panel_in_the_projecto
     assert view.curve_plot.getAxis("bottom").label.isVisible()
 
 
+def _ramped(make_window, state, T=5000):
+    """A 1400 x 900 window of ``state`` with a long input of ``T`` steps (a sine, and a
+    cosine that grows along the sequence) opened and its pass run: (window, T, x)."""
+    w = make_window((1400, 900), state)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
+    state.set_input_data(x)
+    assert state.long is not None and w.long_runner.wait(120)
+    return w, T, x
+
+
 def test_a_go_backwards_layer_on_a_long_input_shows_the_cursors_step(make_window, monkeypatch):
     """A GRU(go_backwards=True) (no Bidirectional) over 5,000 steps, the player at step
     1,234: the Cell view said 't = 4,674' and drew that step's numbers, Over time and
@@ -1098,12 +1109,7 @@ def test_a_go_backwards_layer_on_a_long_input_shows_the_cursors_step(make_window
     state.set_layer_option(0, "return_sequences", True)
     state.set_layer_option(1, "return_sequences", True)
     state.set_layer_option(1, "go_backwards", True)
-    w = make_window((1400, 900), state)
-    T = 5000
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
-    state.set_input_data(x)
-    assert state.long is not None and w.long_runner.wait(120)
+    w, T, x = _ramped(make_window, state)
     name = state.model.layers[1].name
     full = state.model.trace(x)[name]
     cell = _tab(w, "Cell")
@@ -1141,12 +1147,7 @@ def test_a_backward_half_on_a_long_input_shows_the_input_step_it_reads(make_wind
                                                          return_sequences=True)}}
     state = AppState([LayerEntry("Bidirectional", default_config("Bidirectional", None) | bi)],
                      InputSpec(input_dim=2))
-    w = make_window((1400, 900), state)
-    T = 5000
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
-    state.set_input_data(x)
-    assert state.long is not None and w.long_runner.wait(120)
+    w, T, x = _ramped(make_window, state)
     name = state.model.layers[0].name
     full = state.model.trace(x)[name].children["backward"]
     cell = _tab(w, "Cell")
@@ -1373,11 +1374,7 @@ def test_the_step_axis_keeps_its_last_label_clear_of_the_colour_bar(long_window,
     # end, and its label ran half under the colour bar beside the plot (150140 read "15014")
     from helpers import axis_specs
     from lstmviz.ui.plot_tools import SteadyAxis
-    w, x = long_window
-    state = w.state
-    view = _tab(w, "Unrolled")
-    state.set_input_data(x)
-    assert w.long_runner.wait(120)
+    state, view = _opened(*long_window, "Unrolled")
     state.set_cursor(step=2800)
     qtbot.waitUntil(lambda: state.trace.layers[state.cursor.layer].timesteps == state.long.window, timeout=60_000)
     assert state.trace.start == 2688
@@ -1882,16 +1879,21 @@ def test_units_at_scale_names_the_sample_the_main_window_shows(long_window, qtbo
     lw.close()
 
 
+def _opened(window, x, title):
+    """``x`` opened as ``window``'s long input with tab ``title`` shown, its pass run:
+    (the state, the view)."""
+    view = _tab(window, title)
+    window.state.set_input_data(x)
+    assert window.long_runner.wait(120)
+    return window.state, view
+
+
 def test_a_seek_between_windows_with_and_without_commas_moves_no_plot(long_window, qtbot):
     # a long input's step axes labelled "0 100 200" in a window before step 1,000 and
     # "2,000 2,100" after it: the comma's tail took 5 px more under every heatmap at each
     # seek between them (and between a chunk labelled "19k" and its window "18,900"), so
     # every plot of the view moved, was laid out and painted anew
-    w, x = long_window
-    state = w.state
-    view = _tab(w, "Over time")
-    state.set_input_data(x)
-    assert w.long_runner.wait(120)
+    state, view = _opened(*long_window, "Over time")
     seq = state.long
 
     def boxes():
@@ -1924,10 +1926,8 @@ def test_the_rows_label_stands_clear_of_three_digit_units_above_a_strip(make_win
     state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=512))], InputSpec(input_dim=2))
     state.set_layer_option(0, "return_sequences", True)
     w = make_window((1920, 1080), state)
-    view = _tab(w, "Over time")
     x = np.sin(np.arange(2 * 2000, dtype=np.float32) / 40.0).reshape(1, 2000, 2)
-    state.set_input_data(x)
-    assert w.long_runner.wait(120)
+    _, view = _opened(w, x, "Over time")
     QtWidgets.QApplication.processEvents()
     checked = 0
     for slot in (s for s in view.slots if s.key is not None):

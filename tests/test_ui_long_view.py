@@ -1049,6 +1049,16 @@ def test_find_crossings_runs_off_the_window_thread_with_a_progress_dialog_and_ca
     assert w.crossing_list.count() == len(before)  # (what was listed stays)
 
 
+def _summarized(qtbot, w) -> None:
+    """``w`` shown, its keyframe pass run and its first summary made."""
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+
+
 def test_the_scores_stand_whole_in_a_window_of_an_800_px_screen(qtbot):
     """On an 800 x 600 screen (the window 760 px wide) the selected unit's scores stood in
     133 px beside the ranking's boxes, wrapped to four lines in the room of three: cut at
@@ -1061,12 +1071,7 @@ def test_the_scores_stand_whole_in_a_window_of_an_800_px_screen(qtbot):
     t = np.arange(T)
     x = np.stack([np.sin(t / 50.0), np.cos(t / 230.0), np.sin(t / 7.0)], -1)[None].astype(np.float32)
     w = LongSequenceWindow(model, x, start=False, feature_names=["temperature", "pressure", "flow"])
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.start()
-    assert w.wait(120)
-    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    _summarized(qtbot, w)
     w.rank_combo.setCurrentText("correlation")
     w.feature_spin.setValue(1)
     assert w.wait(120)
@@ -1106,12 +1111,7 @@ def test_the_ranked_heatmaps_titles_stand_whole_in_a_window_of_an_800_px_screen(
     apply_chrome(app)
     model, x = model_x
     w = LongSequenceWindow(model, x, start=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.start()
-    assert w.wait(120)
-    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    _summarized(qtbot, w)
     for by in ("saturation", "correlation", "variance"):
         w.rank_combo.setCurrentText(by)
         for size in ((760, 540), (1400, 800)):

@@ -52,3 +52,31 @@ class Job:
         if self._error is not None:
             raise self._error
         return self._value
+
+    def pump_with_progress(self, parent: QtWidgets.QWidget, text: str, title: str, stop: threading.Event,
+                           seen: list, quiet_s: float) -> None:
+        """Wait ``quiet_s`` for the work (a quick one shows nothing), then turn the event loop
+        under a window-modal progress dialog over ``parent`` until it ends: the dialog shows
+        ``seen`` (``[done, total]``, which the work updates) and its Cancel sets ``stop``
+        (reading a long input, finding a unit's crossings)."""
+        if self.done_within(quiet_s):
+            return
+        dialog = QtWidgets.QProgressDialog(text, "Cancel", 0, 1000, parent)
+        dialog.setWindowTitle(title)
+        dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(stop.set)
+        dialog.show()
+
+        def tick() -> None:
+            if dialog.wasCanceled():
+                stop.set()
+            done, total = seen
+            dialog.setValue(int(1000 * done / max(1, total)))
+        try:
+            self.pump(tick=tick)
+        finally:
+            dialog.close()
+            dialog.deleteLater()

@@ -825,7 +825,25 @@ class QuietLabel(QtWidgets.QWidget):
                 self._unfit = True
 
 
-class WrapRow(QtWidgets.QWidget):
+class _Refits(QtWidgets.QWidget):
+    """A row of parts that fits them to its width (``fit``) when resized, and when a part
+    grew or shrank (a text set after the fit: Units at scale's scores, set once its summary
+    came, squeezed the rank box to "model ord" in one row)."""
+
+    def fit(self) -> None:
+        raise NotImplementedError
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.fit()
+
+    def event(self, event) -> bool:
+        if event.type() == QtCore.QEvent.Type.LayoutRequest:
+            self.fit()
+        return super().event(event)
+
+
+class WrapRow(_Refits):
     """Parts side by side where the width holds them all, else one above the other: a row
     of controls that would otherwise set its window's least width (the Train tab's gradient
     controls held the main window 1,177 px wide, past a 1024 x 768 screen)."""
@@ -861,19 +879,8 @@ class WrapRow(QtWidgets.QWidget):
             self.row.setDirection(want)
             self.updateGeometry()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self.fit()
 
-    def event(self, event) -> bool:
-        # a part that grew or shrank (a text set after the fit: Units at scale's scores,
-        # set once its summary came, squeezed the rank box to "model ord" in one row)
-        if event.type() == QtCore.QEvent.Type.LayoutRequest:
-            self.fit()
-        return super().event(event)
-
-
-class FlowRow(QtWidgets.QWidget):
+class FlowRow(_Refits):
     """Parts side by side as far as the width holds them, the next ones on a line below:
     a ``WrapRow`` whose lines hold as many parts as fit (``WrapRow`` puts every part on a
     line of its own once they do not all fit in one)."""
@@ -938,16 +945,6 @@ class FlowRow(QtWidgets.QWidget):
         if lines != self.lines:
             self._lay_out(lines)
             self.updateGeometry()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self.fit()
-
-    def event(self, event) -> bool:
-        # a part that grew or shrank (a text set after the fit) lays the lines out again
-        if event.type() == QtCore.QEvent.Type.LayoutRequest:
-            self.fit()
-        return super().event(event)
 
 
 #: a tab's padding left and right of its name (px, the application's style sheet), and the

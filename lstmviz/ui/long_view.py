@@ -737,27 +737,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         job = Job(lambda: scale.find_crossings(seq.windowed, layer, key, unit, threshold, direction,
                                                sample, progress=tick, cancel=stopped),
                   "lstmviz-crossings")
-        if not job.done_within(CROSSINGS_QUIET_S):
-            dialog = QtWidgets.QProgressDialog(
-                f"Finding the steps where {key}[{unit}] crosses {threshold:g}\u2026", "Cancel", 0, 1000, self)
-            dialog.setWindowTitle("Find crossings")
-            dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
-            dialog.setMinimumDuration(0)
-            dialog.setAutoClose(False)
-            dialog.setAutoReset(False)
-            dialog.canceled.connect(stop.set)
-            dialog.show()
-
-            def show_progress():
-                if dialog.wasCanceled():
-                    stop.set()
-                done, total = seen
-                dialog.setValue(int(1000 * done / max(1, total)))
-            try:
-                job.pump(tick=show_progress)
-            finally:
-                dialog.close()
-                dialog.deleteLater()
+        job.pump_with_progress(self, f"Finding the steps where {key}[{unit}] crosses {threshold:g}\u2026",
+                               "Find crossings", stop, seen, CROSSINGS_QUIET_S)
         try:
             return job.result()
         except LstmvizError:

@@ -1086,26 +1086,8 @@ class MainWindow(QtWidgets.QMainWindow):
         job = Job(lambda: load_long_input(path, model, vocabulary=vocabulary, progress=progress,
                                           cancel=stop.is_set, notes=notes, names=names, labels=labels),
                   "lstmviz-long-read")
-        if not job.done_within(READ_QUIET_S):
-            dialog = QtWidgets.QProgressDialog(f"Reading {file_label(path)}\u2026", "Cancel", 0, 1000, self)
-            dialog.setWindowTitle("Open a long input")
-            dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
-            dialog.setMinimumDuration(0)
-            dialog.setAutoClose(False)
-            dialog.setAutoReset(False)
-            dialog.canceled.connect(stop.set)
-            dialog.show()
-
-            def tick():
-                if dialog.wasCanceled():
-                    stop.set()
-                done, total = seen
-                dialog.setValue(int(1000 * done / max(1, total)))
-            try:
-                job.pump(tick=tick)
-            finally:
-                dialog.close()
-                dialog.deleteLater()
+        job.pump_with_progress(self, f"Reading {file_label(path)}\u2026", "Open a long input", stop, seen,
+                               READ_QUIET_S)
         return job.result()
 
     # -- the one memory budget (lstmviz/limits.py) ------------------------------------------
