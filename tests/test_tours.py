@@ -963,3 +963,27 @@ def test_an_input_imported_in_a_lesson_is_said_to_stay_with_it_when_it_ends(wind
     window.statusBar().clearMessage()
     window.presenter.escape()
     assert "imported" not in window.statusBar().currentMessage()
+
+
+@pytest.mark.parametrize("k", [0, 4])
+def test_esc_puts_back_the_stateful_batch_the_user_showed(window, qtbot, k):
+    """A lecturer at batch 2 of a stateful model (N, N) started a lesson and pressed Esc:
+    the stack came back at batch 0, other inputs and states under the same cursor. Now the
+    batch shown before the lesson is back, its input and trace the same numbers."""
+    st = window.state
+    st.set_layer_option(0, "stateful", True)
+    st.next_batch()
+    st.next_batch()
+    st.set_cursor(step=5, unit=3)
+    x, out = st.x.copy(), np.array(st.trace[st.cursor.layer].output, copy=True)
+    p = window.presenter
+    p.tour.start(k)
+    p.tour.go(2)
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+    assert st.batch_index == 2
+    assert (st.x == x).all()
+    assert (np.asarray(st.trace[st.cursor.layer].output) == out).all()
+    assert (st.cursor.step, st.cursor.unit) == (5, 3)
+    st.next_batch()  # and N goes on from there, as it would have without the lesson
+    assert st.batch_index == 3
