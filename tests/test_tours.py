@@ -987,3 +987,25 @@ def test_esc_puts_back_the_stateful_batch_the_user_showed(window, qtbot, k):
     assert (st.cursor.step, st.cursor.unit) == (5, 3)
     st.next_batch()  # and N goes on from there, as it would have without the lesson
     assert st.batch_index == 3
+
+
+@pytest.mark.parametrize("k, n", [(0, 2), (0, 3), (7, 1), (7, 2)])
+def test_a_caption_naming_the_unit_follows_the_unit_picked(window, qtbot, k, n):
+    """Lesson 1's Unrolled step says "unit [2] (↑↓ picks another)": the lecturer pressed ↓,
+    the view showed unit [3], the caption still said unit [2] (lesson 8's "these equations
+    are unit 1's" too, after a click on another bar). The caption now quotes the unit shown."""
+    st = window.state
+    p = window.presenter
+    p.tour.start(k)
+    p.tour.go(n)
+    first = st.cursor.unit
+    assert f"unit {first}'s" in p.caption.text() or f"unit [{first}]" in p.caption.text()
+    press(qtbot, window, QtCore.Qt.Key.Key_Down)
+    unit = st.cursor.unit
+    assert unit == first + 1 and p.tour.index == n  # (the lesson stays at its step)
+    text = p.caption.text()
+    assert f"unit {unit}'s" in text or f"unit [{unit}]" in text, text
+    assert f"unit {first}'s" not in text and f"unit [{first}]" not in text, text
+    assert text == tours.caption_text(tours.ALL_LESSONS[k].steps[n], st)
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active

@@ -398,6 +398,10 @@ class TourRunner:
         self._saved = None
         #: what each Train-tab step that pins a curve pinned when first shown (by index)
         self._pins: dict[int, tuple] = {}
+        #: the step shown's caption and the figures it quoted (None: a Train step, or none
+        #: shown): a caption naming the selected unit follows the unit picked (``_moved``)
+        self._quoted: tuple[str, dict] | None = None
+        self.window.state.changed.connect(self._moved)
 
     @property
     def active(self) -> bool:
@@ -430,6 +434,7 @@ class TourRunner:
         # (lesson 13's step 3 from step 1 showed its masked step without the Masking)
         forward = k == self.index + 1 and self._shown
         self.index, self._shown = k, True
+        self._quoted = None
         step = les.steps[k] if forward else tours.step_setup(les, k, state, self._session())
         try:
             tours.apply_step(state, step)
@@ -447,9 +452,26 @@ class TourRunner:
                 text = step.caption.format(**facts)
             except (KeyError, IndexError, ValueError):
                 text = step.caption
-        elif step.view is not None:
-            self.window.tabs.setCurrentIndex(tours.VIEWS.index(step.view))
+        else:
+            self._quoted = step.caption, tours.facts(state)
+            if step.view is not None:
+                self.window.tabs.setCurrentIndex(tours.VIEWS.index(step.view))
         self.p.caption.show_caption(self._where(), text)
+
+    def _moved(self, change) -> None:
+        """The unit picked in a step (↑↓, a click on a bar) is the one its caption
+        names: "unit [2] (↑↓ picks another)" stayed unit [2] over the view's unit [3].
+        The step's other figures stay those it showed (another layer picked with ] is not
+        the layer the caption speaks of)."""
+        if self._quoted is None or self.lesson is None or not change.cursor:
+            return
+        caption, quoted = self._quoted
+        try:
+            text = caption.format(**dict(quoted, unit=self.window.state.cursor.unit))
+        except (KeyError, IndexError, ValueError):
+            return
+        if text != self.p.caption.text():
+            self.p.caption.show_caption(self._where(), text)
 
     def _session(self):
         """The Train tab's run (None: the tab is not built), for ``tours.step_setup``."""
@@ -491,6 +513,7 @@ class TourRunner:
 
     def end(self, restore: bool = True) -> None:
         self.lesson = None
+        self._quoted = None
         self.p.caption.hide()
         self.p._tour_keys(False)
         left = self._left_with_lesson() if restore and self._saved is not None else ""
