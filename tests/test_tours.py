@@ -1009,3 +1009,23 @@ def test_a_caption_naming_the_unit_follows_the_unit_picked(window, qtbot, k, n):
     assert text == tours.caption_text(tours.ALL_LESSONS[k].steps[n], st)
     press(qtbot, window, QtCore.Qt.Key.Key_Escape)
     assert not p.tour.active
+
+
+@pytest.mark.parametrize("k, n", [(7, 1), (7, 2), (8, 0), (12, 2)])
+def test_a_lesson_shows_the_equations_its_captions_speak_of(window, qtbot, k, n):
+    """E had hidden the Cell view's equations before the lesson: lesson 8's "these equations
+    are unit 1's" and "(the U_i·h_(t−1) terms)" spoke of equations not on screen. A lesson
+    now shows them; after it they are hidden again, as the lecturer left them."""
+    p = window.presenter
+    cell = window.views[tours.VIEWS.index("cell")]
+    press(qtbot, window, QtCore.Qt.Key.Key_E)
+    assert not p.equations and cell.eq_scroll.isHidden()
+    p.tour.start(k)
+    p.tour.go(n)
+    QtWidgets.QApplication.processEvents()
+    assert window.tabs.currentWidget() is cell
+    assert cell.eq_label.isVisible() and cell.eq_scroll.isVisible()
+    assert p.actions["equations"].isChecked()
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+    assert not p.equations and cell.eq_scroll.isHidden() and not p.actions["equations"].isChecked()

@@ -415,9 +415,12 @@ class TourRunner:
         else:
             self._saved = self._snapshot()
             # a lesson shows what its captions describe: not the Cell view's terms written
-            # out or every unit but one dimmed, left on from before it (both come back at its end)
+            # out or every unit but one dimmed, left on from before it, nor its equations
+            # hidden (E): lesson 8's "the U_i·h_(t-1) terms" spoke of none shown (all three
+            # come back at its end)
             self._cell_view().set_expanded(False)
             self.p.set_focus(False)
+            self.p.set_equations(True)
         self.lesson = tours.lesson(which)
         self._pins = {}
         self._shown = False
@@ -543,6 +546,7 @@ class TourRunner:
         # (not built yet: the run it starts with, should a lesson build it)
         return {"state": self.window.state.lesson_saved(), "tab": self.window.tabs.currentIndex(),
                 "expand": self._cell_view().expanded, "focus": self.p.focus,
+                "equations": self.p.equations,
                 "train": (None, None, 0) if panel is None else (panel.session, panel.pinned(),
                                                                 panel.plot_tabs.currentIndex())}
 
@@ -565,6 +569,7 @@ class TourRunner:
         self.window.tabs.setCurrentIndex(s["tab"])
         self._cell_view().set_expanded(s["expand"])
         self.p.set_focus(s["focus"])
+        self.p.set_equations(s["equations"])
         if hasattr(self.window, "update_title"):
             self.window.update_title()
 
