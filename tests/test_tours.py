@@ -1029,3 +1029,26 @@ def test_a_lesson_shows_the_equations_its_captions_speak_of(window, qtbot, k, n)
     press(qtbot, window, QtCore.Qt.Key.Key_Escape)
     assert not p.tour.active
     assert not p.equations and cell.eq_scroll.isHidden() and not p.actions["equations"].isChecked()
+
+
+@pytest.mark.parametrize("k, n", [(12, 2), (3, 1)])
+def test_a_lesson_step_stops_the_player_at_the_step_it_names(window, qtbot, k, n):
+    """The lecturer's animation played on when a lesson started: "Masked step t = 9: ..."
+    showed under t = 3, 4, 5 ... (unmasked steps), every step of the lesson the same. A
+    step now pauses the player at the step it names; Space plays again from there."""
+    st = window.state
+    p = window.presenter
+    window.player.play()
+    assert window.player.playing
+    p.tour.start(k)
+    assert not window.player.playing
+    p.tour.go(n)
+    step = tours.ALL_LESSONS[k].steps[n]
+    assert not window.player.playing
+    assert st.cursor.step == (step.step if step.step >= 0 else st.timesteps + step.step)
+    press(qtbot, window, QtCore.Qt.Key.Key_Space)  # the lecturer plays it, in the lesson
+    assert window.player.playing and p.tour.active
+    press(qtbot, window, QtCore.Qt.Key.Key_PageUp)  # another step: paused at its own step
+    assert not window.player.playing and p.tour.index == n - 1
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active

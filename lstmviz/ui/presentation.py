@@ -439,6 +439,11 @@ class TourRunner:
         self.index, self._shown = k, True
         self._quoted = None
         step = les.steps[k] if forward else tours.step_setup(les, k, state, self._session())
+        # a step shows the time step it names: the animation the lecturer left playing ran
+        # on under "Masked step t = 9" (t = 3, 4, 5 ...); Space plays again from the step
+        player = getattr(self.window, "player", None)
+        if player is not None and player.playing:
+            player.pause()
         try:
             tours.apply_step(state, step)
         except LstmvizError as err:
