@@ -304,7 +304,8 @@ LESSONS: tuple[Lesson, ...] = (
                  view="cell", step=5),
         TourStep("Over time: one row per unit in every map (4 rows); the curves below are unit {unit}'s.",
                  view="over_time", unit=2, step=8),
-        TourStep("Unrolled: one box per STEP ({timesteps} of them), coloured by one unit, unit [{unit}] (↑↓ picks another).",
+        TourStep("Unrolled: one box per STEP ({timesteps} of them), coloured by one unit, "
+                 "unit [{unit}] (↑↓ picks another).",
                  view="unrolled", step=8),
         TourStep("units=8: 8 bars per gate and state chart, x_t still {input_dim}. "
                  "units is NOT timesteps, NOT input_dim.",
