@@ -1052,3 +1052,26 @@ def test_a_lesson_step_stops_the_player_at_the_step_it_names(window, qtbot, k, n
     assert not window.player.playing and p.tour.index == n - 1
     press(qtbot, window, QtCore.Qt.Key.Key_Escape)
     assert not p.tour.active
+
+
+def test_f5_in_a_lesson_leaves_presenting_and_the_lesson_shows_on(window, qtbot):
+    """The lecturer had hidden the equations (E) and set focus (F), presented (F5), started
+    lesson 8 and pressed F5 in it to leave full screen: the equations went away and every
+    unit but one was dimmed under "U feeds EVERY unit's h_(t−1) ... (the U_i·h_(t−1) terms)".
+    The lesson now goes on as it showed; its end gives back E and F as they were."""
+    p = window.presenter
+    cell = window.views[tours.VIEWS.index("cell")]
+    p.set_equations(False)
+    p.set_focus(True)
+    p.fullscreen = False
+    press(qtbot, window, QtCore.Qt.Key.Key_F5)
+    assert p.active
+    p.tour.start(7)
+    p.tour.go(2)
+    assert p.equations and not p.focus
+    press(qtbot, window, QtCore.Qt.Key.Key_F5)
+    assert not p.active and p.tour.active
+    assert p.equations and not p.focus and not cell.eq_scroll.isHidden()
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+    assert not p.equations and p.focus and cell.eq_scroll.isHidden()

@@ -897,9 +897,16 @@ class Presenter(QtCore.QObject):
             v.eq_scale = k
         w.set_theme(s["theme"])
         self._retheme()
-        self.set_focus(s["focus"])
+        lesson = self.tour._saved if self.tour.active else None
+        if lesson is not None:
+            # F5 in a lesson: it goes on as it shows (its equations, no focus: the lecturer's
+            # hidden equations came back over lesson 8's "U_i·h_(t-1) terms"); the lesson's
+            # end puts back the settings from before presenting
+            lesson.update(focus=s["focus"], equations=s["equations"])
+        else:
+            self.set_focus(s["focus"])
+            self.set_equations(s["equations"])
         self.set_pointer(s["pointer"])
-        self.set_equations(s["equations"])
         w.menuBar().setVisible(s["menubar"])
         w.statusBar().setVisible(s["status"])
         w.tabs.setMinimumSize(s["tabs_min"])
