@@ -1075,3 +1075,23 @@ def test_f5_in_a_lesson_leaves_presenting_and_the_lesson_shows_on(window, qtbot)
     press(qtbot, window, QtCore.Qt.Key.Key_Escape)
     assert not p.tour.active
     assert not p.equations and p.focus and cell.eq_scroll.isHidden()
+
+
+def test_f5_in_a_lesson_then_esc_esc_gives_back_the_lecturers_e_and_f(window, qtbot):
+    """Equations hidden (E) and focus on (F), a lesson started, F5 in it, then Esc (the
+    lesson ends) and Esc (presenting ends): the equations came back on and focus off, the
+    lesson's settings taken for the lecturer's. Both are now as before the lesson."""
+    p = window.presenter
+    p.set_equations(False)
+    p.set_focus(True)
+    p.tour.start(7)
+    p.tour.go(2)
+    assert p.equations and not p.focus
+    p.fullscreen = False
+    press(qtbot, window, QtCore.Qt.Key.Key_F5)
+    assert p.active and p.tour.active
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert p.active and not p.tour.active and not p.equations and p.focus
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.active
+    assert not p.equations and p.focus and p.actions["focus"].isChecked()

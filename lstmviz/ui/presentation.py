@@ -852,6 +852,10 @@ class Presenter(QtCore.QObject):
             "tabs_min": w.tabs.minimumSize(), "side_min": w.side.minimumSize(),
             "icons": {b: b.iconSize() for b in getattr(w.player, "buttons", {}).values()},
         }
+        if self.tour.active and self.tour._saved is not None:
+            # F5 in a lesson: the focus and equations to put back are the lecturer's from
+            # before it, not the lesson's (Esc, Esc turned the equations E had hidden on)
+            self._saved.update(focus=self.tour._saved["focus"], equations=self.tour._saved["equations"])
         self.active = True
         screen = self._screen() if self.fullscreen else None
         self.scale = lecture_scale(screen.geometry().height() if screen is not None
