@@ -963,3 +963,135 @@ def test_an_input_imported_in_a_lesson_is_said_to_stay_with_it_when_it_ends(wind
     window.statusBar().clearMessage()
     window.presenter.escape()
     assert "imported" not in window.statusBar().currentMessage()
+
+
+@pytest.mark.parametrize("k", [0, 4])
+def test_esc_puts_back_the_stateful_batch_the_user_showed(window, qtbot, k):
+    """A lecturer at batch 2 of a stateful model (N, N) started a lesson and pressed Esc:
+    the stack came back at batch 0, other inputs and states under the same cursor. Now the
+    batch shown before the lesson is back, its input and trace the same numbers."""
+    st = window.state
+    st.set_layer_option(0, "stateful", True)
+    st.next_batch()
+    st.next_batch()
+    st.set_cursor(step=5, unit=3)
+    x, out = st.x.copy(), np.array(st.trace[st.cursor.layer].output, copy=True)
+    p = window.presenter
+    p.tour.start(k)
+    p.tour.go(2)
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+    assert st.batch_index == 2
+    assert (st.x == x).all()
+    assert (np.asarray(st.trace[st.cursor.layer].output) == out).all()
+    assert (st.cursor.step, st.cursor.unit) == (5, 3)
+    st.next_batch()  # and N goes on from there, as it would have without the lesson
+    assert st.batch_index == 3
+
+
+@pytest.mark.parametrize("k, n", [(0, 2), (0, 3), (7, 1), (7, 2)])
+def test_a_caption_naming_the_unit_follows_the_unit_picked(window, qtbot, k, n):
+    """Lesson 1's Unrolled step says "unit [2] (↑↓ picks another)": the lecturer pressed ↓,
+    the view showed unit [3], the caption still said unit [2] (lesson 8's "these equations
+    are unit 1's" too, after a click on another bar). The caption now quotes the unit shown."""
+    st = window.state
+    p = window.presenter
+    p.tour.start(k)
+    p.tour.go(n)
+    first = st.cursor.unit
+    assert f"unit {first}'s" in p.caption.text() or f"unit [{first}]" in p.caption.text()
+    press(qtbot, window, QtCore.Qt.Key.Key_Down)
+    unit = st.cursor.unit
+    assert unit == first + 1 and p.tour.index == n  # (the lesson stays at its step)
+    text = p.caption.text()
+    assert f"unit {unit}'s" in text or f"unit [{unit}]" in text, text
+    assert f"unit {first}'s" not in text and f"unit [{first}]" not in text, text
+    assert text == tours.caption_text(tours.ALL_LESSONS[k].steps[n], st)
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+
+
+@pytest.mark.parametrize("k, n", [(7, 1), (7, 2), (8, 0), (12, 2)])
+def test_a_lesson_shows_the_equations_its_captions_speak_of(window, qtbot, k, n):
+    """E had hidden the Cell view's equations before the lesson: lesson 8's "these equations
+    are unit 1's" and "(the U_i·h_(t−1) terms)" spoke of equations not on screen. A lesson
+    now shows them; after it they are hidden again, as the lecturer left them."""
+    p = window.presenter
+    cell = window.views[tours.VIEWS.index("cell")]
+    press(qtbot, window, QtCore.Qt.Key.Key_E)
+    assert not p.equations and cell.eq_scroll.isHidden()
+    p.tour.start(k)
+    p.tour.go(n)
+    QtWidgets.QApplication.processEvents()
+    assert window.tabs.currentWidget() is cell
+    assert cell.eq_label.isVisible() and cell.eq_scroll.isVisible()
+    assert p.actions["equations"].isChecked()
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+    assert not p.equations and cell.eq_scroll.isHidden() and not p.actions["equations"].isChecked()
+
+
+@pytest.mark.parametrize("k, n", [(12, 2), (3, 1)])
+def test_a_lesson_step_stops_the_player_at_the_step_it_names(window, qtbot, k, n):
+    """The lecturer's animation played on when a lesson started: "Masked step t = 9: ..."
+    showed under t = 3, 4, 5 ... (unmasked steps), every step of the lesson the same. A
+    step now pauses the player at the step it names; Space plays again from there."""
+    st = window.state
+    p = window.presenter
+    window.player.play()
+    assert window.player.playing
+    p.tour.start(k)
+    assert not window.player.playing
+    p.tour.go(n)
+    step = tours.ALL_LESSONS[k].steps[n]
+    assert not window.player.playing
+    assert st.cursor.step == (step.step if step.step >= 0 else st.timesteps + step.step)
+    press(qtbot, window, QtCore.Qt.Key.Key_Space)  # the lecturer plays it, in the lesson
+    assert window.player.playing and p.tour.active
+    press(qtbot, window, QtCore.Qt.Key.Key_PageUp)  # another step: paused at its own step
+    assert not window.player.playing and p.tour.index == n - 1
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+
+
+def test_f5_in_a_lesson_leaves_presenting_and_the_lesson_shows_on(window, qtbot):
+    """The lecturer had hidden the equations (E) and set focus (F), presented (F5), started
+    lesson 8 and pressed F5 in it to leave full screen: the equations went away and every
+    unit but one was dimmed under "U feeds EVERY unit's h_(t−1) ... (the U_i·h_(t−1) terms)".
+    The lesson now goes on as it showed; its end gives back E and F as they were."""
+    p = window.presenter
+    cell = window.views[tours.VIEWS.index("cell")]
+    p.set_equations(False)
+    p.set_focus(True)
+    p.fullscreen = False
+    press(qtbot, window, QtCore.Qt.Key.Key_F5)
+    assert p.active
+    p.tour.start(7)
+    p.tour.go(2)
+    assert p.equations and not p.focus
+    press(qtbot, window, QtCore.Qt.Key.Key_F5)
+    assert not p.active and p.tour.active
+    assert p.equations and not p.focus and not cell.eq_scroll.isHidden()
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.tour.active
+    assert not p.equations and p.focus and cell.eq_scroll.isHidden()
+
+
+def test_f5_in_a_lesson_then_esc_esc_gives_back_the_lecturers_e_and_f(window, qtbot):
+    """Equations hidden (E) and focus on (F), a lesson started, F5 in it, then Esc (the
+    lesson ends) and Esc (presenting ends): the equations came back on and focus off, the
+    lesson's settings taken for the lecturer's. Both are now as before the lesson."""
+    p = window.presenter
+    p.set_equations(False)
+    p.set_focus(True)
+    p.tour.start(7)
+    p.tour.go(2)
+    assert p.equations and not p.focus
+    p.fullscreen = False
+    press(qtbot, window, QtCore.Qt.Key.Key_F5)
+    assert p.active and p.tour.active
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert p.active and not p.tour.active and not p.equations and p.focus
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.active
+    assert not p.equations and p.focus and p.actions["focus"].isChecked()

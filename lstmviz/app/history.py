@@ -134,10 +134,12 @@ class History(StateBase):
 
     @_operation
     def lesson_saved(self) -> LessonSaved:
-        """What a lesson puts back when it ends: the stack, input and cursor, and the undo
-        history, set aside: in the lesson Undo and Redo go through the edits made in it
-        only (Ctrl+Z there undid the work from before it, under the lesson's caption)."""
-        saved = self.snapshot(), self.cursor, list(self.undo_stack), list(self.redo_stack)
+        """What a lesson puts back when it ends: the stack, input and cursor, the stateful
+        batch shown, and the undo history, set aside: in the lesson Undo and Redo go through
+        the edits made in it only (Ctrl+Z there undid the work from before it, under the
+        lesson's caption)."""
+        saved = (self.snapshot(), self.cursor, list(self.undo_stack), list(self.redo_stack),
+                 self.batch_index)
         self.undo_stack.clear()
         self.redo_stack.clear()
         self.history_changed.emit()
@@ -146,17 +148,24 @@ class History(StateBase):
     @_operation
     def lesson_restore(self, saved: LessonSaved) -> None:
         """The work from before the lesson back, with its undo history as it was (not the
-        lesson's steps nor its edits: Redo after a lesson brought its stack back)."""
-        snap, cursor, undo, redo = saved
+        lesson's steps nor its edits: Redo after a lesson brought its stack back), at the
+        stateful batch it showed: the batches run again from zero states, as N ran them (a
+        lecturer at batch 2 of a stateful model was back at batch 0 after a lesson, other
+        inputs and states under the same cursor)."""
+        snap, cursor, undo, redo, batch = saved
         self.restore(snap)
+        if self.model is not None and self.model.stateful and self.error is None:
+            for _ in range(batch):
+                self.next_batch()
         self.set_cursor(**dataclasses.asdict(cursor))
         self.undo_stack[:] = undo
         self.redo_stack[:] = redo
         self.history_changed.emit()
 
 
-#: ``History.lesson_saved``: the snapshot, the cursor, the undo and the redo stacks
-LessonSaved = tuple[Snapshot, Cursor, list[Snapshot], list[Snapshot]]
+#: ``History.lesson_saved``: the snapshot, the cursor, the undo and the redo stacks, the
+#: stateful batch shown (``batch_index``)
+LessonSaved = tuple[Snapshot, Cursor, list[Snapshot], list[Snapshot], int]
 
 
 UNDO_LIMIT = 100

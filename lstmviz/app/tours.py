@@ -302,9 +302,10 @@ LESSONS: tuple[Lesson, ...] = (
                  step=3, layer=0, unit=0),
         TourStep("At every step all 4 units update together: all their bars move at once.",
                  view="cell", step=5),
-        TourStep("Over time: one row per unit in every map (4 rows); the curves below are unit 2's.",
+        TourStep("Over time: one row per unit in every map (4 rows); the curves below are unit {unit}'s.",
                  view="over_time", unit=2, step=8),
-        TourStep("Unrolled: one box per STEP ({timesteps} of them), coloured by one unit, unit [2] (↑↓ picks another).",
+        TourStep("Unrolled: one box per STEP ({timesteps} of them), coloured by one unit, "
+                 "unit [{unit}] (↑↓ picks another).",
                  view="unrolled", step=8),
         TourStep("units=8: 8 bars per gate and state chart, x_t still {input_dim}. "
                  "units is NOT timesteps, NOT input_dim.",
@@ -399,9 +400,9 @@ LESSONS: tuple[Lesson, ...] = (
         TourStep("One LSTM layer is ONE block: one LSTMCell, one kernel {kernel} for all {units} units.",
                  stack=(lay("LSTM", units=4, return_sequences=True),), input=SINE3, view="weights",
                  layer=0, step=3, unit=1),
-        TourStep("The diagram's single cell (scalar c, h) is one unit: these equations are unit 1's. "
+        TourStep("The diagram's single cell (scalar c, h) is one unit: these equations are unit {unit}'s. "
                  "{units} units: {units} bars.", view="cell", step=3, expand=False),
-        TourStep("But the units are not independent: U feeds EVERY unit's h_(t\u22121) into unit 1's gates "
+        TourStep("But the units are not independent: U feeds EVERY unit's h_(t\u22121) into unit {unit}'s gates "
                  "(the U_i\u00b7h_(t\u22121) terms).", view="cell", step=3, expand=True),
         TourStep("'The cell runs N times' is the time loop: the same LSTMCell once per step, "
                  "{timesteps} columns, not once per unit.", view="unrolled", step=-1, expand=False),

@@ -398,6 +398,10 @@ class TourRunner:
         self._saved = None
         #: what each Train-tab step that pins a curve pinned when first shown (by index)
         self._pins: dict[int, tuple] = {}
+        #: the step shown's caption and the figures it quoted (None: a Train step, or none
+        #: shown): a caption naming the selected unit follows the unit picked (``_moved``)
+        self._quoted: tuple[str, dict] | None = None
+        self.window.state.changed.connect(self._moved)
 
     @property
     def active(self) -> bool:
@@ -411,9 +415,12 @@ class TourRunner:
         else:
             self._saved = self._snapshot()
             # a lesson shows what its captions describe: not the Cell view's terms written
-            # out or every unit but one dimmed, left on from before it (both come back at its end)
+            # out or every unit but one dimmed, left on from before it, nor its equations
+            # hidden (E): lesson 8's "the U_i·h_(t-1) terms" spoke of none shown (all three
+            # come back at its end)
             self._cell_view().set_expanded(False)
             self.p.set_focus(False)
+            self.p.set_equations(True)
         self.lesson = tours.lesson(which)
         self._pins = {}
         self._shown = False
@@ -430,7 +437,13 @@ class TourRunner:
         # (lesson 13's step 3 from step 1 showed its masked step without the Masking)
         forward = k == self.index + 1 and self._shown
         self.index, self._shown = k, True
+        self._quoted = None
         step = les.steps[k] if forward else tours.step_setup(les, k, state, self._session())
+        # a step shows the time step it names: the animation the lecturer left playing ran
+        # on under "Masked step t = 9" (t = 3, 4, 5 ...); Space plays again from the step
+        player = getattr(self.window, "player", None)
+        if player is not None and player.playing:
+            player.pause()
         try:
             tours.apply_step(state, step)
         except LstmvizError as err:
@@ -447,9 +460,26 @@ class TourRunner:
                 text = step.caption.format(**facts)
             except (KeyError, IndexError, ValueError):
                 text = step.caption
-        elif step.view is not None:
-            self.window.tabs.setCurrentIndex(tours.VIEWS.index(step.view))
+        else:
+            self._quoted = step.caption, tours.facts(state)
+            if step.view is not None:
+                self.window.tabs.setCurrentIndex(tours.VIEWS.index(step.view))
         self.p.caption.show_caption(self._where(), text)
+
+    def _moved(self, change) -> None:
+        """The unit picked in a step (↑↓, a click on a bar) is the one its caption
+        names: "unit [2] (↑↓ picks another)" stayed unit [2] over the view's unit [3].
+        The step's other figures stay those it showed (another layer picked with ] is not
+        the layer the caption speaks of)."""
+        if self._quoted is None or self.lesson is None or not change.cursor:
+            return
+        caption, quoted = self._quoted
+        try:
+            text = caption.format(**dict(quoted, unit=self.window.state.cursor.unit))
+        except (KeyError, IndexError, ValueError):
+            return
+        if text != self.p.caption.text():
+            self.p.caption.show_caption(self._where(), text)
 
     def _session(self):
         """The Train tab's run (None: the tab is not built), for ``tours.step_setup``."""
@@ -491,6 +521,7 @@ class TourRunner:
 
     def end(self, restore: bool = True) -> None:
         self.lesson = None
+        self._quoted = None
         self.p.caption.hide()
         self.p._tour_keys(False)
         left = self._left_with_lesson() if restore and self._saved is not None else ""
@@ -520,6 +551,7 @@ class TourRunner:
         # (not built yet: the run it starts with, should a lesson build it)
         return {"state": self.window.state.lesson_saved(), "tab": self.window.tabs.currentIndex(),
                 "expand": self._cell_view().expanded, "focus": self.p.focus,
+                "equations": self.p.equations,
                 "train": (None, None, 0) if panel is None else (panel.session, panel.pinned(),
                                                                 panel.plot_tabs.currentIndex())}
 
@@ -542,6 +574,7 @@ class TourRunner:
         self.window.tabs.setCurrentIndex(s["tab"])
         self._cell_view().set_expanded(s["expand"])
         self.p.set_focus(s["focus"])
+        self.p.set_equations(s["equations"])
         if hasattr(self.window, "update_title"):
             self.window.update_title()
 
@@ -819,6 +852,10 @@ class Presenter(QtCore.QObject):
             "tabs_min": w.tabs.minimumSize(), "side_min": w.side.minimumSize(),
             "icons": {b: b.iconSize() for b in getattr(w.player, "buttons", {}).values()},
         }
+        if self.tour.active and self.tour._saved is not None:
+            # F5 in a lesson: the focus and equations to put back are the lecturer's from
+            # before it, not the lesson's (Esc, Esc turned the equations E had hidden on)
+            self._saved.update(focus=self.tour._saved["focus"], equations=self.tour._saved["equations"])
         self.active = True
         screen = self._screen() if self.fullscreen else None
         self.scale = lecture_scale(screen.geometry().height() if screen is not None
@@ -864,9 +901,16 @@ class Presenter(QtCore.QObject):
             v.eq_scale = k
         w.set_theme(s["theme"])
         self._retheme()
-        self.set_focus(s["focus"])
+        lesson = self.tour._saved if self.tour.active else None
+        if lesson is not None:
+            # F5 in a lesson: it goes on as it shows (its equations, no focus: the lecturer's
+            # hidden equations came back over lesson 8's "U_i·h_(t-1) terms"); the lesson's
+            # end puts back the settings from before presenting
+            lesson.update(focus=s["focus"], equations=s["equations"])
+        else:
+            self.set_focus(s["focus"])
+            self.set_equations(s["equations"])
         self.set_pointer(s["pointer"])
-        self.set_equations(s["equations"])
         w.menuBar().setVisible(s["menubar"])
         w.statusBar().setVisible(s["status"])
         w.tabs.setMinimumSize(s["tabs_min"])
