@@ -134,3 +134,20 @@ def check_file(h5: Any) -> None:
                 from exc
     if failed:
         raise failed[0]
+
+
+def open_h5(src: Any) -> Any:
+    """Open HDF5 read-only and refuse it at once if it reaches outside itself (external
+    storage, virtual datasets, external links: ``check_file``)."""
+    import h5py
+    try:
+        h5 = h5py.File(src, "r")
+    except Exception as exc:
+        raise Fail(f"cannot open as HDF5 ({exc.__class__.__name__}); the file is truncated "
+                   "or corrupt") from exc
+    try:
+        check_file(h5)
+    except BaseException:
+        h5.close()
+        raise
+    return h5

@@ -281,9 +281,9 @@ def sniff_contents(path: Any, isolate: bool = True) -> Format:
 
 
 def _hdf5_key(path: Any) -> str | None:
-    from .keras import _open_h5
+    from ._h5safe import open_h5
 
-    h5 = _open_h5(path)
+    h5 = open_h5(path)
     try:
         fmt = hdf5_format(h5)
         return fmt.key if fmt is not None else None

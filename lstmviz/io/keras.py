@@ -28,7 +28,7 @@ from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError
 from ..text import clean_spec_names, safe_name
 from ._graph import Graph, parse_model
-from ._h5safe import check_file
+from ._h5safe import open_h5
 from ._infer import (
     Group,
     chain_order,
@@ -57,23 +57,6 @@ __all__ = ["read_model_file", "read_weights_file", "read_keras3_zip", "read_hdf5
            "read_hdf5_weights", "spec_from_keras_config", "class_names"]
 
 MAX_FILE_BYTES = MAX_WEIGHTS_BYTES + 64 * 1024 * 1024
-
-
-def _open_h5(src: Any) -> Any:
-    """Open HDF5 read-only and refuse it at once if it reaches outside itself (external
-    storage, virtual datasets, external links: see ``_h5safe``)."""
-    import h5py
-    try:
-        h5 = h5py.File(src, "r")
-    except Exception as exc:
-        raise Fail(f"cannot open as HDF5 ({exc.__class__.__name__}); the file is truncated "
-                   "or corrupt") from exc
-    try:
-        check_file(h5)
-    except BaseException:
-        h5.close()
-        raise
-    return h5
 
 
 def _version_defaults(version: str | None) -> tuple[bool, bool]:
@@ -195,7 +178,7 @@ def _read_keras3_zip(data: bytes) -> tuple[ModelSpec, str | None]:
     graph = parse_model(cfg.get("class_name"), cfg.get("config"))
     if not wbytes.startswith(b"\x89HDF"):
         raise Fail("model.weights.h5 inside the archive is not an HDF5 file")
-    h5 = _open_h5(io.BytesIO(wbytes))
+    h5 = open_h5(io.BytesIO(wbytes))
     try:
         weights: dict[str, tuple[list[np.ndarray], list[str]]] = {}
         for r in graph.recs:
@@ -354,7 +337,7 @@ def _read_hdf5(path: Any, want_groups: bool) -> Any:
     from .formats import hdf5_format
 
     _check_size(path)
-    h5 = _open_h5(path)
+    h5 = open_h5(path)
     try:
         version = attr_text(h5.attrs, "keras_version")
         backend = attr_text(h5.attrs, "backend")
