@@ -22,6 +22,7 @@ from ._util import (
     MAX_WEIGHTS_BYTES,
     Fail,
     as_array,
+    first_repeat,
     read_attr,
     take_bytes,
     to_str,
@@ -338,12 +339,9 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
         infos = {i.filename: i for i in listed}
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise Fail(f"the zip archive is corrupt or truncated ({archive_error(exc)})") from exc
-    if len(infos) != len(listed):
-        seen: set[str] = set()
-        for i in listed:
-            if i.filename in seen:
-                raise Fail(f"the zip archive holds two members named '{i.filename}'")
-            seen.add(i.filename)
+    twice = first_repeat(i.filename for i in listed) if len(infos) != len(listed) else None
+    if twice is not None:
+        raise Fail(f"the zip archive holds two members named '{twice}'")
     if "config.json" not in infos:
         raise Fail("the zip archive has no config.json, so it is not a Keras 3 .keras file")
 

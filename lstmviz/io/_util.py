@@ -266,6 +266,17 @@ def as_array(obj: Any, what: str) -> np.ndarray:
     return arr
 
 
+def first_repeat(names: Any) -> Any:
+    """The first of ``names`` given a second time, None where each is given once (a zip
+    member, an ONNX input or initializer: the later one silently replaced the first)."""
+    seen: set = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
+
+
 def fmt_shape(shape: Any) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import LstmvizError
+from ._util import fmt_shape
 from .keras3_paths import class_names, layer_layout, var_paths
 
 __all__ = ["stage_weights"]
@@ -121,9 +122,5 @@ def _misfit(path: Any, fname: str, got: list[tuple[int, ...]], layer: Any) -> st
         if g != w:
             name = names[i] if i < len(names) else f"array {i}"
             turned = ", transposed" if len(g) == 2 and g[::-1] == w else ""
-            return (f"{what}: its {name} is {_shape(g)}{turned}, the layer's {_shape(w)}")
+            return (f"{what}: its {name} is {fmt_shape(g)}{turned}, the layer's {fmt_shape(w)}")
     return what
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return f"({shape[0]},)" if len(shape) == 1 else f"({', '.join(str(d) for d in shape)})"

@@ -43,6 +43,7 @@ from ..engine import onnx_ops
 from ..engine.spec import LayerSpec, ModelSpec, TensorRef
 from ..errors import LstmvizError
 from ..text import clean_spec_names, plural
+from ._util import first_repeat
 
 __all__ = ["sniff", "read_model", "read_weights", "SUFFIXES"]
 
@@ -403,13 +404,7 @@ def _check_wiring(graph) -> None:
     in order, the later one silently replaced the first."""
     for what, names in (("inputs", [vi.name for vi in graph.input]),
                         ("initializers", [t.name for t in graph.initializer])):
-        seen: set[str] = set()
-        twice = None
-        for n in names:
-            if n in seen:
-                twice = n
-                break
-            seen.add(n)
+        twice = first_repeat(names)
         if twice is not None:
             raise Fail(f"the graph has two {what} named '{_clean(twice)}': the file is damaged")
     given = {vi.name for vi in graph.input} | {t.name for t in graph.initializer}

@@ -56,7 +56,7 @@ from ..errors import LstmvizError
 from ..limits import HINT, MemoryBudget
 from ..text import clean_spec_names
 from ._util import Fail as FileFail
-from ._util import read_head
+from ._util import first_repeat, fmt_shape, read_head
 
 __all__ = ["read_torch_state_dict", "looks_like_torch_file"]
 
@@ -557,13 +557,10 @@ def _read_zip(path: str, size: int):
         if len(infos) > MAX_TENSORS + 16:
             raise Fail(f"the zip archive has {len(infos)} entries")
         by_name = {i.filename: i for i in infos}
-        if len(by_name) != len(infos):  # (as a .keras or session archive is refused)
-            seen: set[str] = set()
-            for info in infos:
-                if info.filename in seen:
-                    raise Fail(f"the zip archive holds two members named '{info.filename[:200]}', "
-                               "and which one torch reads is not defined: the file is damaged")
-                seen.add(info.filename)
+        twice = first_repeat(i.filename for i in infos) if len(by_name) != len(infos) else None
+        if twice is not None:  # (as a .keras or session archive is refused)
+            raise Fail(f"the zip archive holds two members named '{twice[:200]}', "
+                       "and which one torch reads is not defined: the file is damaged")
         pkl = [n for n in by_name if n == "data.pkl" or n.endswith("/data.pkl")]
         if not pkl:
             names = ", ".join(sorted(by_name)[:5]) or "nothing"
@@ -776,12 +773,6 @@ def _f32(a: np.ndarray, what: str) -> np.ndarray:
         return np.ascontiguousarray(a, dtype=np.float32)
 
 
-def _shape(shape) -> str:
-    """A shape as people write it: (3, 8), (32,)."""
-    dims = [str(int(d)) for d in shape]
-    return f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
-
-
 def _keras_order(a: np.ndarray, cell: CellKind, axis: int) -> np.ndarray:
     """torch's gate blocks -> Keras' order along ``axis`` (GRU: r, z, n -> z, r, h)."""
     if cell.torch_letters == cell.letters:
@@ -812,10 +803,10 @@ class _RnnModule:
             r, c = hh.shape
             if r >= 1 and c % r == 0 and c // r in GATES:  # (hidden, k*hidden): transposed
                 kind = TORCH_NAMES[GATES[c // r]]
-                raise Fail(f"recurrent module {label}: weight_hh_l0 has shape {_shape(hh.shape)}, "
-                           f"the transpose of an {kind}'s (k*hidden, hidden) = {_shape((c, r))} "
+                raise Fail(f"recurrent module {label}: weight_hh_l0 has shape {fmt_shape(hh.shape)}, "
+                           f"the transpose of an {kind}'s (k*hidden, hidden) = {fmt_shape((c, r))} "
                            f"for hidden {r}: save the tensors as PyTorch lays them out, not transposed")
-            raise Fail(f"recurrent module {label}: weight_hh_l0 has shape {_shape(hh.shape)}, "
+            raise Fail(f"recurrent module {label}: weight_hh_l0 has shape {fmt_shape(hh.shape)}, "
                        f"which is not (k*hidden, hidden) with k = {_GATE_COUNTS}")
         self.k = hh.shape[0] // h
         self.kind = GATES[self.k]
@@ -841,10 +832,10 @@ class _RnnModule:
                         raise Fail(self._ih_fault(label, pname + sfx, arr.shape, hh.shape, want_in))
                     if tuple(arr.shape) != shape:
                         raise Fail(f"recurrent module {label}: {pname}{sfx} has shape "
-                                   f"{_shape(arr.shape)}"
+                                   f"{fmt_shape(arr.shape)}"
                                    + (", transposed" if tuple(arr.shape[::-1]) == shape else "")
-                                   + f"; an {TORCH_NAMES[self.kind]}'s is {_shape(shape)} for hidden "
-                                   f"{h} (from weight_hh_l0's {_shape(hh.shape)})")
+                                   + f"; an {TORCH_NAMES[self.kind]}'s is {fmt_shape(shape)} for hidden "
+                                   f"{h} (from weight_hh_l0's {fmt_shape(hh.shape)})")
 
     def _ih_fault(self, label: str, name: str, got: tuple[int, ...], hh: tuple[int, ...],
                   want_in: int | None) -> str:
@@ -853,9 +844,9 @@ class _RnnModule:
         k, h = self.k, self.units
         kind = TORCH_NAMES[self.kind]
         rows = f"{k}*hidden" if k > 1 else "hidden"
-        want = _shape((k * h, want_in)) if want_in is not None else f"({k * h}, input)"
-        what = (f"recurrent module {label}: {name} has shape {_shape(got)}; an {kind}'s is "
-                f"({rows}, input) = {want} for hidden {h} (from weight_hh_l0's {_shape(hh)})")
+        want = fmt_shape((k * h, want_in)) if want_in is not None else f"({k * h}, input)"
+        what = (f"recurrent module {label}: {name} has shape {fmt_shape(got)}; an {kind}'s is "
+                f"({rows}, input) = {want} for hidden {h} (from weight_hh_l0's {fmt_shape(hh)})")
         if len(got) == 2 and got[1] == k * h and (want_in is None or got[0] == want_in):
             what += f": this one is transposed (input {got[0]}), save it as PyTorch lays it out"
         return what
