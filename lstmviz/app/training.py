@@ -178,7 +178,6 @@ class Mark:
     generation: int
     weights: list[np.ndarray]
     lengths: tuple[int, ...]
-    snapshots: int                    # how many there were (the update they end at: ``progress``)
     learning_rates: int
     progress: tuple
     norms: tuple
@@ -501,7 +500,7 @@ class TrainingSession:
         with self.lock, self.data_lock:
             h = self.history
             return Mark(self.generation, [a.copy() for a in self.trainer.arrays],
-                        tuple(len(getattr(h, f)) for f in History.__dataclass_fields__), len(self.snapshots),
+                        tuple(len(getattr(h, f)) for f in History.__dataclass_fields__),
                         len(self.learning_rates), self._progress, (self.dh_norm, self.dc_norm), self.before_last)
 
     def rollback(self, mark: Mark) -> bool:

@@ -286,16 +286,16 @@ class _Pixels(QtWidgets.QGraphicsEffect):
     """A widget's graphics effect that paints a picture of the widget taken before instead
     of the widget (``clipped_as_pixels``)."""
 
-    def __init__(self, pixmap: QtGui.QPixmap, size: QtCore.QSize, parent=None):
+    def __init__(self, pixmap: QtGui.QPixmap, parent=None):
         super().__init__(parent)
-        self.pixmap, self.size = pixmap, size
+        self.pixmap = pixmap
 
     def draw(self, painter: QtGui.QPainter) -> None:
         painter.save()
         # (smoothed where a reader scales it: not the heatmaps' ``optimizeSpeed``)
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
-        painter.drawPixmap(QtCore.QRectF(0, 0, self.size.width(), self.size.height()), self.pixmap,
-                           QtCore.QRectF(self.pixmap.rect()))
+        painter.drawPixmap(QtCore.QRectF(QtCore.QPointF(0, 0), self.pixmap.deviceIndependentSize()),
+                           self.pixmap, QtCore.QRectF(self.pixmap.rect()))
         painter.restore()
 
 
@@ -321,7 +321,7 @@ def clipped_as_pixels(widget):
         pixmap.setDevicePixelRatio(CLIPPED_RATIO)
         pixmap.fill(QtCore.Qt.GlobalColor.transparent)
         w.render(pixmap, QtCore.QPoint(0, 0), QtGui.QRegion(), QtWidgets.QWidget.RenderFlag.DrawChildren)
-        w.setGraphicsEffect(_Pixels(pixmap, w.size(), w))
+        w.setGraphicsEffect(_Pixels(pixmap, w))
         held.append(w)
     try:
         yield

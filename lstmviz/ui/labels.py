@@ -39,10 +39,7 @@ class FigureSpin(QtWidgets.QDoubleSpinBox):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        super().setDecimals(self.KEPT_DECIMALS)
-
-    def setDecimals(self, prec: int) -> None:  # noqa: N802 (Qt's name)
-        """(Ignored: the value keeps ``KEPT_DECIMALS``, its text ``FIGURES`` figures.)"""
+        self.setDecimals(self.KEPT_DECIMALS)
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt's name)
         text = f"{value:.{self.FIGURES}g}"
@@ -70,9 +67,6 @@ class FigureSpin(QtWidgets.QDoubleSpinBox):
             return QtGui.QValidator.State.Invalid, text, pos
         value = float(bare)
         return (acceptable if self.minimum() <= value <= self.maximum() else between), text, pos
-
-    def fixup(self, text: str) -> str:
-        return self.textFromValue(self.value())
 
 
 class ElidedCombo(QtWidgets.QComboBox):

@@ -889,7 +889,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 return self.sessions.open(path)
             model = None
             named = fmt
-            if fmt.weights_only and fmt.container == "hdf5":
+            sniffed = fmt.weights_only and fmt.container == "hdf5"
+            if sniffed:
                 # (the name says weights: the file's root says what it is, model_config a model)
                 fmt = self._keeping_window_alive(formats.sniff_contents, path)
             weights_only = fmt.weights_only
@@ -899,8 +900,9 @@ class MainWindow(QtWidgets.QMainWindow):
                     model = self._keeping_window_alive(read or loading.load, path)
                 except LstmvizError as err:
                     # (a legacy .h5 of weights whose layers cannot be inferred: they may
-                    # still fit the stack, or say which layer they do not fit)
-                    if fmt.container != "hdf5" or not self._holds_weights_only(path):
+                    # still fit the stack, or say which layer they do not fit; a root read
+                    # already said it is no weights file)
+                    if fmt.container != "hdf5" or sniffed or not self._holds_weights_only(path):
                         raise
                     weights_only, unread = True, err
                 else:

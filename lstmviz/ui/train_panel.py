@@ -1360,11 +1360,12 @@ class TrainPanel(QtWidgets.QWidget):
         self.time_slider.blockSignals(False)
         self._slider_moved(self.time_slider.value())
         note = self.session.snapshot_note()
-        self.time_slider.setToolTip(SLIDER_TIP + (f"\n\n{note[0].upper()}{note[1:]}." if note else ""))
+        sentence = f"{note[0].upper()}{note[1:]}" if note else ""
+        self.time_slider.setToolTip(SLIDER_TIP + (f"\n\n{sentence}." if note else ""))
         short = f"Snapshots kept every {self.session.snapshot_stride} updates (memory)" if note else ""
         if self.snap_note.text() != short:
             self.snap_note.setText(short)
-            self.snap_note.setToolTip(f"{note[0].upper()}{note[1:]}" if note else "")
+            self.snap_note.setToolTip(sentence)
             self.snap_note.setVisible(bool(note))
 
 
