@@ -1281,11 +1281,15 @@ class MainWindow(QtWidgets.QMainWindow):
                     next((p for p in paths if p.lower().endswith(INPUT_SUFFIXES)), paths[0] if paths else None))
 
     #: a size asked with ``resize`` that the views' least sizes held the window above is
-    #: asked again whenever the window is laid out or resized, for this long (s)
+    #: asked again whenever the window is laid out or resized, until the window's own thread
+    #: has worked this long (s of its CPU time: the layouts a size asks for take as many
+    #: passes on a loaded machine, where 1 s of wall time ran out before them), or at most
+    #: ``RESIZE_SETTLE_WALL`` s
     RESIZE_SETTLE = 1.0
+    RESIZE_SETTLE_WALL = 60.0
 
     def resize(self, *size) -> None:  # type: ignore[override]
-        """``QMainWindow.resize``, and asked again for ``RESIZE_SETTLE`` s where the window's
+        """``QMainWindow.resize``, and asked again (``RESIZE_SETTLE``) where the window's
         least size holds it larger: a view's least size follows the room it has (the Cell
         view's equations, header and charts: at a new width their text asks for more
         height, then their compact forms for less), so that from 1024 x 768 on the Cell tab
@@ -1294,7 +1298,8 @@ class MainWindow(QtWidgets.QMainWindow):
         theme, scaled down. A size the window manager sets (the user's drag, a maximised
         window) is not this."""
         want = QtCore.QSize(*size) if len(size) == 2 else QtCore.QSize(size[0])
-        self._asked: tuple[QtCore.QSize, float] | None = (want, time.monotonic() + self.RESIZE_SETTLE)
+        self._asked: tuple[QtCore.QSize, float, float] | None = (
+            want, time.thread_time() + self.RESIZE_SETTLE, time.monotonic() + self.RESIZE_SETTLE_WALL)
         super().resize(want)
 
     def _ask_again(self) -> None:
@@ -1302,7 +1307,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if asked is None or self.size() == asked[0]:
             return
         states = QtCore.Qt.WindowState.WindowMaximized | QtCore.Qt.WindowState.WindowFullScreen
-        if time.monotonic() > asked[1] or self.windowState() & states:
+        if time.thread_time() > asked[1] or time.monotonic() > asked[2] or self.windowState() & states:
             self._asked = None
             return
         QtWidgets.QMainWindow.resize(self, asked[0])  # (as large as its least size, if that is more)
