@@ -1422,4 +1422,4 @@ def test_a_trace_npz_given_as_the_model_is_named_as_what_it_is(capsys, tmp_path,
     rc, _, err = call(capsys, *args)
     line = assert_one_line_error(rc, err)
     assert line.startswith("lstmviz: t.npz: this is a NumPy .npz archive of arrays, not a model file; "
-                           "supported: Keras 3 model (.keras)"), line
+                           "supported: Keras 3 model (.keras, or its folder saved unzipped)"), line

@@ -50,7 +50,8 @@ def test_every_format_is_registered_once_with_a_reader():
     keys = [f.key for f in formats.FORMATS]
     assert len(keys) == len(set(keys))
     for f in formats.FORMATS:
-        assert f.container in formats.CONTAINERS
+        # (a folder has no first bytes: its files are what it is, keras_folder_of)
+        assert f.container in formats.CONTAINERS or f.container == "folder"
         assert all(s.startswith(".") and s == s.lower() for s in f.suffixes)
         assert callable(formats._model_reader(f))
         if f.weights:
@@ -206,14 +207,13 @@ def test_a_tensorflow_savedmodel_folder_is_named_with_what_to_save_instead(tmp_p
         lstmviz.load(folder / "variables")
 
 
-def test_a_keras_model_saved_unzipped_is_named_with_how_to_zip_it(tmp_path):
+def test_a_keras_model_saved_unzipped_opens_as_its_keras_archive_does(tmp_path):
     """Keras 3's model.save(path, zipped=False) (the default on the Hugging Face Hub)
-    writes a .keras's members into a folder. Opening the folder said "this is a
-    directory", and its config.json "a bare config has no weights", with the weights beside
-    it: both now say what the folder is and the command that makes its .keras, which
-    opens as the zipped model does."""
-    import subprocess
-    import sys
+    writes a .keras's members into a folder. Opening the folder, or its config.json, said
+    how to zip it: both now open the model, its weights and outputs those of the .keras,
+    read in the reading child as the archive is. A link among its files is refused (only
+    the folder's own files are read), as is a folder without the weights."""
+    import os
 
     src = FIX / "k3_lstm_default" / "model.keras"
     folder = tmp_path / "my_model"
@@ -222,26 +222,34 @@ def test_a_keras_model_saved_unzipped_is_named_with_how_to_zip_it(tmp_path):
         z.extractall(folder)
     assert sorted(p.name for p in folder.iterdir()) == ["config.json", "metadata.json",
                                                           "model.weights.h5"]
+    original = lstmviz.load(src)
+    x = np.random.default_rng(0).standard_normal((2, 5, 3)).astype("float32")
+    want = original.trace(x).outputs[0]
+    for path in (folder, folder / "config.json"):
+        assert formats.sniff(path).key == "keras3-folder"
+        model = lstmviz.load(path)
+        assert model.source["format"] == "keras3-folder"
+        assert model.keras_version == original.keras_version
+        np.testing.assert_array_equal(model.trace(x).outputs[0], want)
+        mine_spec, their_spec = model.to_spec(), original.to_spec()
+        assert len(mine_spec.layers) == len(their_spec.layers)
+        for mine, theirs in zip(mine_spec.layers, their_spec.layers):
+            assert mine.name == theirs.name and len(mine.weights or []) == len(theirs.weights or [])
+            for a, b in zip(mine.weights or [], theirs.weights or []):
+                np.testing.assert_array_equal(a, b)
+    assert cli.main(["summary", str(folder)]) == 0
+    (folder / "metadata.json").unlink()  # (Keras reads a .keras without it; so does lstmviz)
+    np.testing.assert_array_equal(lstmviz.load(folder).trace(x).outputs[0], want)
+    # a link to a file elsewhere: refused in one line, nothing read through it
+    elsewhere = tmp_path / "elsewhere.h5"
+    os.replace(folder / "model.weights.h5", elsewhere)
+    os.symlink(elsewhere, folder / "model.weights.h5")
     for path in (folder, folder / "config.json"):
         with pytest.raises(LstmvizError) as ei:
             lstmviz.load(path)
         msg = str(ei.value)
-        assert msg.startswith(f"{path.name}: this is a Keras model saved unzipped "
-                              "(model.save(..., zipped=False)"), msg
-        assert "\n" not in msg and "supported: Keras 3 model (.keras)" in msg
-        command = msg.split("in its folder: ")[1].split(";")[0]
-        assert command == ("python -m zipfile -c model.keras config.json metadata.json "
-                           "model.weights.h5"), msg
-    args = command.split()
-    subprocess.run([sys.executable, *args[1:]], cwd=folder, check=True)
-    zipped, original = lstmviz.load(folder / "model.keras"), lstmviz.load(src)
-    x = np.random.default_rng(0).standard_normal((2, 5, 3)).astype("float32")
-    np.testing.assert_array_equal(zipped.trace(x).outputs[0], original.trace(x).outputs[0])
-    (folder / "metadata.json").unlink()  # (Keras reads a .keras without it; so does lstmviz)
-    (folder / "model.keras").unlink()
-    with pytest.raises(LstmvizError, match="python -m zipfile -c model.keras config.json "
-                                           "model.weights.h5;"):
-        lstmviz.load(folder)
+        assert msg.startswith(f"{path.name}: the folder's model.weights.h5 is a link to another file"), msg
+        assert "\n" not in msg and "supported: Keras 3 model (.keras, or its folder saved unzipped)" in msg
     (folder / "model.weights.h5").unlink()  # a folder of a config only: a plain folder
     with pytest.raises(LstmvizError, match=r"^my_model: this is a directory, not a model file"):
         lstmviz.load(folder)

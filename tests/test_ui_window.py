@@ -425,6 +425,27 @@ def test_an_input_of_other_features_says_the_model_s_input_weights_are_new(windo
     assert window.last_message == "Input read from same.npy"
 
 
+def test_a_keras_folder_saved_unzipped_opens_by_its_config_json_under_its_folder_name(window, tmp_path):
+    """File > Open picks files, so a Keras model saved unzipped (model.save(path,
+    zipped=False), as the Hugging Face Hub keeps one) is opened by its config.json, which
+    the dialog's filter offers: the model opens, and the title, the message and the
+    recent files name its folder, not "config.json"."""
+    import zipfile
+
+    from lstmviz.io import formats
+
+    folder = tmp_path / "hub_model"
+    folder.mkdir()
+    with zipfile.ZipFile(FIX / "k3_lstm_default" / "model.keras") as z:
+        z.extractall(folder)
+    assert "config.json" in formats.dialog_filter().split(";;")[0]
+    assert window.open_file(folder / "config.json"), window.last_message
+    assert window.last_message.startswith("Opened hub_model: 2 layers"), window.last_message
+    assert window.windowTitle() == "lstmviz \u2014 hub_model"
+    assert window.recent_menu.actions()[0].text() == "hub_model"
+    assert window.state.model.layers[0].weights[0].shape == (3, 16)
+
+
 def test_opening_a_model_keeps_the_users_data_where_it_fits_and_says_where_not(window, tmp_path):
     """File > Open x.npy, then File > Open model.keras: the model was traced on a generated
     sine, the user's data dropped without a word even where the model takes it exactly (as

@@ -383,5 +383,58 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
     return config.decode("utf-8", errors="replace"), weights, meta
 
 
+def read_folder(folder: str) -> tuple[Any, bytes, dict]:
+    """A Keras 3 model saved unzipped -> (config JSON text, weights bytes, metadata dict),
+    as ``read_zip`` gives them from a ``.keras``. Only the folder's own regular files of
+    those names are read (a link to another place is refused, as HDF5 links are)."""
+    import json
+    import os
+    import stat
+
+    # the most each may hold, as in a .keras archive
+    caps = {"config.json": MAX_CONFIG_BYTES, "metadata.json": 1024 * 1024, "model.weights.h5": MAX_WEIGHTS_BYTES}
+
+    def member(name: str) -> bytes | None:
+        where = os.path.join(folder, name)
+        try:
+            st = os.lstat(where)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise Fail(f"cannot read the folder's {name} ({exc.strerror or exc})") from exc
+        if stat.S_ISLNK(st.st_mode):
+            raise Fail(f"the folder's {name} is a link to another file; lstmviz reads only the "
+                       "folder's own files (copy the file itself there)")
+        if not stat.S_ISREG(st.st_mode):
+            raise Fail(f"the folder's {name} is not a regular file")
+        if st.st_size > caps[name]:
+            raise Fail(f"the folder's {name} is too large ({st.st_size} bytes)")
+        take_bytes(st.st_size)
+        try:
+            with open(where, "rb") as fh:
+                blob = fh.read(st.st_size + 1)  # never more than its size said
+        except OSError as exc:
+            raise Fail(f"cannot read the folder's {name} ({exc.strerror or exc})") from exc
+        if len(blob) > st.st_size:
+            raise Fail(f"the folder's {name} grew while it was read")
+        return blob
+
+    config = member("config.json")
+    if config is None:
+        raise Fail("the folder has no config.json, so it is not a Keras model saved unzipped")
+    meta: dict = {}
+    raw = member("metadata.json")
+    if raw is not None:
+        try:
+            m = json.loads(raw.decode("utf-8", "replace"))
+            meta = m if isinstance(m, dict) else {}
+        except (ValueError, RecursionError):
+            meta = {}
+    weights = member("model.weights.h5")
+    if weights is None:
+        raise Fail("the folder has no model.weights.h5 beside its config.json")
+    return config.decode("utf-8", errors="replace"), weights, meta
+
+
 def attr_text(attrs: Any, name: str) -> str | None:
     return to_str(read_attr(attrs, name))

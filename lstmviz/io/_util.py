@@ -281,20 +281,36 @@ def fmt_shape(shape: Any) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def unzipped_keras(folder: Any) -> str | None:
-    """What a folder holding a Keras model saved unzipped is (Keras 3's ``model.save(path,
-    zipped=False)``, the default on the Hugging Face Hub: a ``.keras`` archive's members
-    as files) and the command that zips them into a ``.keras``; None for another folder."""
+def keras_folder_of(path: Any) -> str | None:
+    """The folder of a Keras model saved unzipped (Keras 3's ``model.save(path,
+    zipped=False)``, as the Hugging Face Hub keeps one: a ``.keras`` archive's members as
+    files) that ``path`` is, or whose ``config.json`` it is; None for anything else."""
     try:
-        names = [n for n in ("config.json", "metadata.json", "model.weights.h5")
-                 if os.path.isfile(os.path.join(folder, n))]
+        path = os.fspath(path)
+        folder = path if os.path.isdir(path) else (
+            os.path.dirname(os.path.abspath(path)) if os.path.basename(path) == "config.json" else None)
+        if folder is None:
+            return None
+        if all(os.path.isfile(os.path.join(folder, n)) for n in ("config.json", "model.weights.h5")):
+            return folder
     except (OSError, ValueError, TypeError):
-        return None
-    if "config.json" not in names or "model.weights.h5" not in names:
-        return None
-    return ("this is a Keras model saved unzipped (model.save(..., zipped=False), as the "
-            "Hugging Face Hub keeps one), not a file: zip its files into a .keras and open that, "
-            f"e.g. in its folder: python -m zipfile -c model.keras {' '.join(names)}")
+        pass
+    return None
+
+
+def model_bytes(path: Any) -> int:
+    """The bytes a model's reader reads: the file's size, or a Keras folder's files' (0
+    where they cannot be told)."""
+    folder = keras_folder_of(path)
+    names = [os.path.join(folder, n) for n in ("config.json", "metadata.json", "model.weights.h5")] \
+        if folder is not None else [path]
+    total = 0
+    for name in names:
+        try:
+            total += os.path.getsize(name)
+        except (OSError, ValueError, TypeError):
+            pass
+    return total
 
 
 def read_head(path: Any, n: int = 1024) -> tuple[bytes, int]:
@@ -315,7 +331,7 @@ def read_head(path: Any, n: int = 1024) -> tuple[bytes, int]:
             raise Fail("this is a TensorFlow SavedModel folder, which lstmviz does not read: save "
                        "the model from TensorFlow as a file, e.g. tf.keras.models.load_model(folder)"
                        ".save('model.h5'), or its Keras model with model.save('model.keras')") from exc
-        raise Fail(unzipped_keras(path) or "this is a directory, not a model file") from exc
+        raise Fail("this is a directory, not a model file") from exc
     except (OSError, ValueError, TypeError) as exc:
         raise Fail(f"cannot open the file ({exc.__class__.__name__}: {exc})") from exc
     return head, size

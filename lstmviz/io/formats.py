@@ -32,7 +32,7 @@ from typing import Any, Callable
 from ..errors import LstmvizError
 from . import _fail
 
-__all__ = ["Format", "FORMATS", "sniff", "by_name", "is_openable_name", "read_model",
+__all__ = ["Format", "FORMATS", "sniff", "by_name", "is_openable_name", "opened_path", "read_model",
            "read_weights", "hdf5_format", "sniff_contents", "supported", "help_text", "dialog_filter", "suffixes",
            "container_of"]
 
@@ -81,7 +81,8 @@ class Format:
     - ``name``: for people, in help texts and the Open dialog;
     - ``suffixes``: the usual file name endings, lower case (the dialog's filter, drops);
     - ``container``: ``"hdf5"``, ``"zip"``, ``"pickle"``, ``"safetensors"`` or ``"onnx"``
-      (the first bytes, see ``CONTAINERS``);
+      (the first bytes, see ``CONTAINERS``), or ``"folder"``: a folder of a Keras model
+      saved unzipped (``keras_folder``), or the ``config.json`` in it;
     - ``members``: for a zip, a test on the set of names it holds;
     - ``h5``: for an HDF5 file, a test on its open root (run where the file is parsed);
     - ``model``: ``"module:function"`` (in ``lstmviz.io``), ``path -> ModelSpec``; or None
@@ -129,6 +130,8 @@ FORMATS: tuple[Format, ...] = (
     Format("keras3-zip", "Keras 3 model", (".keras",), "zip",
            model="lstmviz.io.keras:read_keras3_zip", members=lambda names: "config.json" in names,
            isolated=True),  # the archive holds an HDF5 file
+    Format("keras3-folder", "Keras 3 model", (), "folder",
+           model="lstmviz.io.keras:read_keras3_folder", isolated=True),  # the same, unzipped
     Format("legacy-h5-model", "Keras 1/2/3 or tf.keras HDF5 model", (".h5", ".hdf5"), "hdf5",
            model="lstmviz.io.keras:read_hdf5_model", weights="lstmviz.io.keras:read_hdf5_weights",
            h5=_h5_attr("model_config"), isolated=True),
@@ -158,12 +161,20 @@ def suffixes(kind: str | None = None) -> tuple[str, ...]:
     return tuple(sorted(out, key=lambda s: (-len(s), s)))
 
 
-def _grouped() -> list[tuple[str, list[str]]]:
-    """(name, suffixes) per format name, merging the containers of one format."""
+#: what stands for a folder format among suffixes: in help texts, and as the Open dialog's
+#: pattern (a folder saved unzipped is opened by the config.json in it)
+FOLDER_WORDS = "or its folder saved unzipped"
+FOLDER_PATTERN = "config.json"
+
+
+def _grouped(dialog: bool = False) -> list[tuple[str, list[str]]]:
+    """(name, suffixes) per format name, merging the containers of one format (a folder
+    format's words, or its pattern for the dialog, after them)."""
     out: dict[str, list[str]] = {}
     for f in FORMATS:
         name = f.name.split(" (")[0]
-        for s in f.suffixes:
+        folder = ((FOLDER_PATTERN if dialog else FOLDER_WORDS),) if f.container == "folder" else ()
+        for s in f.suffixes + folder:
             if s not in out.setdefault(name, []):
                 out[name].append(s)
     return list(out.items())
@@ -176,17 +187,22 @@ def supported() -> str:
 
 def help_text() -> str:
     """The formats, for ``--help`` and the MODEL argument's help."""
-    return ", ".join(f"{n} ({'/'.join(s)})" for n, s in _grouped())
+    return ", ".join(f"{n} ({'/'.join(s) if FOLDER_WORDS not in s else '/'.join(s[:-1]) + ' ' + s[-1]})"
+                     for n, s in _grouped())
 
 
 def dialog_filter() -> str:
     """The Open dialog's filter: everything lstmviz opens, then each format, then all files."""
-    ordered = list(dict.fromkeys(s for f in FORMATS for s in f.suffixes))
+    def pattern(s: str) -> str:
+        return f"*{s}" if s.startswith(".") else s
+
+    grouped = _grouped(dialog=True)
+    ordered = list(dict.fromkeys(s for _, sfx in grouped for s in sfx))
     # *.h5 already matches x.weights.h5
-    every = " ".join(f"*{s}" for s in ordered
+    every = " ".join(pattern(s) for s in ordered
                      if not any(s != o and s.endswith(o) for o in ordered))
     parts = [f"Models and sessions ({every})"]
-    parts += [f"{n} ({' '.join('*' + s for s in sfx)})" for n, sfx in _grouped()]
+    parts += [f"{n} ({' '.join(pattern(s) for s in sfx)})" for n, sfx in grouped]
     return ";;".join(parts + ["All files (*)"])
 
 
@@ -198,6 +214,14 @@ def by_name(path: Any) -> Format | None:
         if name.endswith(sfx):
             return next(f for f in FORMATS if sfx in f.suffixes)
     return None
+
+
+def opened_path(path: Any) -> str:
+    """What a model opened from ``path`` is known by (the window's title, recent files):
+    a Keras model saved unzipped is its folder, also where its ``config.json`` was picked."""
+    from ._util import keras_folder_of
+
+    return keras_folder_of(path) or str(path)
 
 
 def is_openable_name(path: Any) -> bool:
@@ -227,8 +251,10 @@ def sniff(path: Any) -> Format:
     the file is read. A zip no format claims (or that cannot be listed) goes to the format
     its suffix names, else to the first zip format, whose reader then says what is wrong.
     Raises LstmvizError (one line) for a file that is none of them."""
-    from ._util import Fail, read_head, unzipped_keras
+    from ._util import Fail, keras_folder_of, read_head
 
+    if keras_folder_of(path) is not None:
+        return next(f for f in FORMATS if f.container == "folder")
     try:
         head, size = read_head(path, HEAD_BYTES)
     except Fail as f:
@@ -236,10 +262,7 @@ def sniff(path: Any) -> Format:
     container = container_of(head)
     if container is None:
         name = os.path.basename(str(path))
-        # (the config.json of a Keras model saved unzipped, its weights beside it)
-        folder = unzipped_keras(os.path.dirname(os.path.abspath(str(path)))) \
-            if name == "config.json" else None
-        raise LstmvizError(f"{name}: {folder or foreign(head, size, name)}; {supported()}")
+        raise LstmvizError(f"{name}: {foreign(head, size, name)}; {supported()}")
     if container == "zip":
         from lstmviz.limits import zip_member_excess
 

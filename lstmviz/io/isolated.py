@@ -25,6 +25,7 @@ import sys
 from typing import Any
 
 from ..errors import LstmvizError
+from ._util import model_bytes
 
 __all__ = ["run_isolated",
            "child_command", "DEFAULT_TIMEOUT"]
@@ -45,10 +46,7 @@ def child_command(kind: str, path: str, memory_limit: int) -> list[str]:
 
 
 def _timeout_for(path: Any) -> float:
-    try:
-        size = os.path.getsize(path)
-    except OSError:
-        size = 0
+    size = model_bytes(path)
     return DEFAULT_TIMEOUT + size / _BYTES_PER_SECOND
 
 
@@ -59,10 +57,7 @@ def _memory_limit(path: Any) -> int:
     allocated; this address-space cap is the backstop for what libhdf5 does on its own."""
     from ..limits import memory_limit
 
-    try:
-        size = os.path.getsize(path)
-    except OSError:
-        size = 0
+    size = model_bytes(path)
     return max(MIN_MEMORY_BYTES, 2 * 1024 ** 3 + 4 * size,
                min(2 * memory_limit(), 2 * 1024 ** 3 + 8 * size) + 1024 ** 3)
 

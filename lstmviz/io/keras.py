@@ -5,6 +5,7 @@ Which format a file is, and which reader reads it, is ``lstmviz.io.formats``' re
 (from the bytes, never the name). The Keras readers here:
 
 - ``keras3-zip``: a Keras 3 ``.keras`` zip (``config.json`` + ``model.weights.h5``);
+- ``keras3-folder``: the same files in a folder (``model.save(path, zipped=False)``);
 - ``keras3-weights-h5``: a Keras 3 ``.weights.h5`` (``layers/<name>/vars/<i>``, no config);
 - ``legacy-h5-model``: ``model.save()`` HDF5 from Keras 1.x/2.x, tf.keras or Keras 3's
   legacy writer (``model_config`` attribute + ``model_weights`` group);
@@ -48,12 +49,13 @@ from ._readers import (
     k3_layer_arrays,
     k3_weight_groups,
     legacy_weight_groups,
+    read_folder,
     read_zip,
 )
 from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json, read_budget
 from .keras3_paths import class_names
 
-__all__ = ["read_model_file", "read_weights_file", "read_keras3_zip", "read_hdf5_model",
+__all__ = ["read_model_file", "read_weights_file", "read_keras3_zip", "read_keras3_folder", "read_hdf5_model",
            "read_hdf5_weights", "spec_from_keras_config", "class_names"]
 
 MAX_FILE_BYTES = MAX_WEIGHTS_BYTES + 64 * 1024 * 1024
@@ -170,14 +172,19 @@ def _read_legacy_model(h5: Any, cfg_text: Any) -> tuple[ModelSpec, str | None]:
 
 
 def _read_keras3_zip(data: bytes) -> tuple[ModelSpec, str | None]:
-    cfg_text, wbytes, meta = read_zip(data)
+    return _read_keras3_parts(*read_zip(data))
+
+
+def _read_keras3_parts(cfg_text: Any, wbytes: bytes, meta: dict,
+                       where: str = "inside the archive") -> tuple[ModelSpec, str | None]:
+    """A Keras 3 model from a ``.keras`` archive's members (or an unzipped folder's files)."""
     version = meta.get("keras_version") if isinstance(meta.get("keras_version"), str) else None
     cfg = parse_json(cfg_text, "config.json")
     if not isinstance(cfg, dict):
         raise Fail("config.json is not a JSON object")
     graph = parse_model(cfg.get("class_name"), cfg.get("config"))
     if not wbytes.startswith(b"\x89HDF"):
-        raise Fail("model.weights.h5 inside the archive is not an HDF5 file")
+        raise Fail(f"model.weights.h5 {where} is not an HDF5 file")
     h5 = open_h5(io.BytesIO(wbytes))
     try:
         weights: dict[str, tuple[list[np.ndarray], list[str]]] = {}
@@ -328,6 +335,24 @@ def _read_keras3_zip_file(path: Any) -> ModelSpec:
         raise Fail(f"cannot read the file ({exc})") from exc
     spec, version = _read_keras3_zip(data)
     spec.source = {"format": "keras3-zip", "weights_only": False,
+                   "keras_version": version, "backend": None}
+    return spec
+
+
+def keras_folder(path: Any) -> str:
+    """The folder of a Keras model saved unzipped, given the folder or its ``config.json``."""
+    path = os.fspath(path)
+    return path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+
+
+def read_keras3_folder(path: Any) -> ModelSpec:
+    """A Keras 3 model saved unzipped (``model.save(path, zipped=False)``, as the Hugging
+    Face Hub keeps one): its folder, or the ``config.json`` in it, read as the ``.keras``
+    archive of the same files would be. Raises Fail."""
+    with read_budget("the weights in the folder"):
+        spec, version = _read_keras3_parts(*read_folder(keras_folder(path)), where="in the folder")
+        spec = clean_spec_names(spec)
+    spec.source = {"format": "keras3-folder", "weights_only": False,
                    "keras_version": version, "backend": None}
     return spec
 

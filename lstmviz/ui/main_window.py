@@ -884,6 +884,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if not Path(path).exists():
                 raise LstmvizError(f"{path}: no such file")
             fmt = formats.sniff(path)
+            path = formats.opened_path(path)  # (a Keras folder saved unzipped: its config.json picked)
             self.leave_lesson()
             if fmt.kind == "session":
                 return self.sessions.open(path)
