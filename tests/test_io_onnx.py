@@ -679,10 +679,13 @@ def _safetensors_refusal(path: Path, tensors: dict, data: int) -> str:
     return str(err.value)
 
 
-def test_safetensors_bfloat16_is_refused_in_one_line(tmp_path):
+def test_a_damaged_bfloat16_safetensors_tensor_is_refused_in_one_line(tmp_path):
+    """BF16 is read from its bytes (not by the safetensors package): a byte range that is
+    not its shape's is still refused, in one line."""
     msg = _safetensors_refusal(tmp_path / "bf.safetensors", {"rnn.weight_ih_l0": {
-        "dtype": "BF16", "shape": [4, 3], "data_offsets": [0, 24]}}, 24)
-    assert msg.startswith("bf.safetensors: ") and "BF16" in msg and "float32" in msg
+        "dtype": "BF16", "shape": [4, 3], "data_offsets": [0, 20]}}, 20)
+    assert msg.startswith("bf.safetensors: ") and "\n" not in msg and "rnn.weight_ih_l0" in msg, msg
+    assert "supported: " in msg and "BF16" in msg, msg
 
 
 def test_a_damaged_safetensors_file_says_which_check_failed(tmp_path):

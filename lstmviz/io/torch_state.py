@@ -56,7 +56,7 @@ from ..errors import LstmvizError
 from ..limits import HINT, MemoryBudget
 from ..text import clean_spec_names
 from ._util import Fail as FileFail
-from ._util import first_repeat, fmt_shape, read_head
+from ._util import first_repeat, fmt_shape, narrow_floats, read_head
 
 __all__ = ["read_torch_state_dict", "looks_like_torch_file"]
 
@@ -535,8 +535,7 @@ def _load_pickle(u: _Unpickler) -> Any:
 def _decode(raw: bytes | memoryview, stype: _StorageType, big_endian: bool) -> np.ndarray:
     order = ">" if big_endian else "<"
     if stype.dtype == "bf16":
-        u16 = np.frombuffer(raw, dtype=order + "u2")
-        return (u16.astype(np.uint32) << 16).view(np.float32)
+        return narrow_floats(raw, "bfloat16", big_endian)
     if stype.dtype in ("?", "u1", "i1"):
         return np.frombuffer(raw, dtype=stype.dtype)
     if stype.dtype.startswith("c"):
