@@ -742,6 +742,73 @@ def test_linear_heads_sorted_by_name_chain_by_width(tmp_path):
     np.testing.assert_allclose(Model.from_spec(spec).trace(x).output, want, rtol=1e-5, atol=1e-5)
 
 
+def _lstm_then(tmp_path, heads: dict[str, tuple[int, int]], name: str = "heads.safetensors"):
+    """An nn.LSTM(3, 16) and Linear modules (name -> (in, out)) saved as .safetensors
+    (sorted by name), with the state_dict."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    rng = np.random.default_rng(11)
+    sd = {"lstm.weight_ih_l0": rng.standard_normal((64, 3)).astype(np.float32),
+          "lstm.weight_hh_l0": rng.standard_normal((64, 16)).astype(np.float32)}
+    for p, (n_in, n_out) in heads.items():
+        sd[f"{p}.weight"] = (rng.standard_normal((n_out, n_in)) / 4).astype(np.float32)
+        sd[f"{p}.bias"] = rng.standard_normal(n_out).astype(np.float32)
+    path = tmp_path / name
+    safetensors_numpy.save_file(sd, str(path))
+    return path, sd
+
+
+def _heads_applied(tmp_path, sd, order, x):
+    """The LSTM's last output through the Linear modules ``order``, in NumPy."""
+    import safetensors.numpy as safetensors_numpy
+
+    lstm_only = tmp_path / "lstm_only.safetensors"
+    safetensors_numpy.save_file({k: a for k, a in sd.items() if k.startswith("lstm.")}, str(lstm_only))
+    h = Model.from_spec(read_safetensors(lstm_only)).trace(x).output
+    for p in order:
+        h = h @ sd[f"{p}.weight"].T + sd[f"{p}.bias"]
+    return h
+
+
+def test_numbered_linear_heads_chain_in_their_numbers_order(tmp_path):
+    """head = nn.Sequential of 12 Linear(16, 16) and a Linear(16, 2), saved as .safetensors:
+    sorted by name, head.10 came before head.2, and the heads chained head.0, head.1,
+    head.10, head.11, head.12 (ending at 2 outputs), head.2 ... head.9 'not used'. They
+    chain in their numbers' order."""
+    heads = {f"head.{k}": (16, 16) for k in range(12)} | {"head.12": (16, 2)}
+    path, sd = _lstm_then(tmp_path, heads)
+    spec = read_safetensors(path)
+    order = [f"head.{k}" for k in range(13)]
+    assert [l.name for l in spec.layers] == ["input", "lstm"] + [p.replace(".", "_") for p in order]
+    assert "Not used" not in " ".join(spec.source["notes"])
+    x = np.random.default_rng(2).standard_normal((2, 5, 3)).astype(np.float32)
+    np.testing.assert_allclose(Model.from_spec(spec).trace(x).output, _heads_applied(tmp_path, sd, order, x),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_a_linear_keeping_the_width_comes_before_one_changing_it(tmp_path):
+    """proj = Linear(16, 16), classifier = Linear(16, 2): sorted by name the classifier came
+    first and proj was left out. The one that keeps the width goes first: both used."""
+    path, sd = _lstm_then(tmp_path, {"proj": (16, 16), "classifier": (16, 2)})
+    spec = read_safetensors(path)
+    assert [l.name for l in spec.layers] == ["input", "lstm", "proj", "classifier"]
+    x = np.random.default_rng(3).standard_normal((2, 4, 3)).astype(np.float32)
+    np.testing.assert_allclose(Model.from_spec(spec).trace(x).output,
+                               _heads_applied(tmp_path, sd, ["proj", "classifier"], x), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("heads,a,b", [({"proj": (16, 16), "mix": (16, 16), "out": (16, 2)}, "mix", "proj"),
+                                       ({"out_a": (16, 2), "out_b": (16, 4)}, "out_a", "out_b")])
+def test_linear_heads_whose_order_nothing_gives_are_refused(tmp_path, heads, a, b):
+    """Two Linear(16, 16) named proj and mix (or two heads on the same features): widths
+    chain either way, and names that are no numbered siblings say nothing of the order. It
+    was guessed (by name); refused in one line, naming them."""
+    path, _ = _lstm_then(tmp_path, heads)
+    with pytest.raises(LstmvizError) as ei:
+        read_safetensors(path)
+    msg = _one_line(ei.value, "heads.safetensors")
+    assert (f"Linear modules {a} (16 -> {heads[a][1]}) and {b} (16 -> {heads[b][1]}) both take the 16 "
+            "features before them, and neither their widths nor their names give their order") in msg, msg
+
 def test_a_layer_number_of_thousands_of_digits_is_a_plain_refusal(tmp_path):
     """A .safetensors key 'lstm.weight_ih_l999...' of 5,000 digits reached int(), whose
     ValueError was shown as 'the file is truncated or corrupt (... use
