@@ -240,7 +240,7 @@ def onnx_recurrent_model(tmp_path, op, layout, direction, extras, steps=150, d=5
     if extras.get("seq_lens"):
         names.append("lens")
         inputs.append(helper.make_tensor_value_info("lens", TensorProto.INT32, ["batch"]))
-        feeds.append(np.array([steps, steps * 2 // 3, steps // 4][:B], np.int32))
+        feeds.append(np.resize(np.array([steps, steps * 2 // 3, steps // 4], np.int32), B))
     else:
         names.append("")
     if extras.get("initial"):

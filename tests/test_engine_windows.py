@@ -664,3 +664,28 @@ def test_a_cancelled_pass_through_an_onnx_node_resumes_to_the_same_bits(tmp_path
         keyframe_pass(model, xs, every=16, cancel=cancel)
     assert err.value.partial.halves  # (stopped inside the node)
     _same_pass(keyframe_pass(model, xs, every=16, resume=err.value.partial), want)
+
+
+@pytest.mark.parametrize("case", [ONNX_CASES[4], ONNX_CASES[5], ONNX_CASES[10], ONNX_CASES[11]],
+                         ids=["lstm-bidi-clip", "lstm-peepholes", "gru-reverse-clip", "rnn-clip"])
+def test_a_pass_through_an_onnx_node_holds_about_what_pass_bytes_says(tmp_path, case):
+    """ONNX's own runners (clip, peepholes, ...) in a keyframe pass keep one step of their
+    intermediates, not every step's (a stretch of 1,024 steps of a wide batch would be
+    gigabytes beside what ``pass_bytes`` said), and hold about what it says."""
+    import tracemalloc
+
+    from lstmviz.engine import workspace
+    from lstmviz.engine.windows import pass_bytes
+
+    op, layout, direction, extras = case
+    pytest.importorskip("onnx")
+    model, xs = onnx_recurrent_model(tmp_path, op, layout, direction, extras, steps=3000, u=48, batch=4)
+    est = pass_bytes(model, xs if isinstance(xs, list) else [xs])
+    workspace._blocks.clear()
+    tracemalloc.start()
+    try:
+        keyframe_pass(model, xs)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak / 3 < est < 2.1 * peak, (est, peak)

@@ -154,7 +154,9 @@ def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g,
     (module docstring); returns what ``recurrent.run_lstm`` returns, in Keras' order.
     ``record=False``, ``keyframes`` and ``on_chunk`` as ``run_lstm`` takes them (a keyframe
     pass: every step makes the same calls on arrays of the same shapes, one product per
-    step, so a window from a keyframe makes the very numbers of a whole run)."""
+    step, so a window from a keyframe makes the very numbers of a whole run; without
+    ``record`` each step's intermediates are written over one step's buffers, the outputs
+    kept)."""
     T, B, d = xs.shape
     K = keyframes.every if keyframes is not None else 0
     u = recurrent_kernel.shape[0]
@@ -162,26 +164,28 @@ def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g,
     if b_in is not None:
         x_proj += b_in
     names = ("i", "f", "c_tilde", "o", "c", "h")
-    rec = {k: np.empty((T, B, u), np.float32) for k in names}
-    pre = np.empty((T, B, 4 * u), np.float32)
-    h_proj = np.empty((T, B, 4 * u), np.float32)
-    p_proj = np.zeros((T, B, 4 * u), np.float32) if peep is not None else None
+    n = T if record else 1  # (steps the intermediates keep)
+    rec = {k: np.empty((T if k == "h" else n, B, u), np.float32) for k in names}
+    pre = np.empty((n, B, 4 * u), np.float32)
+    h_proj = np.empty((n, B, 4 * u), np.float32)
+    p_proj = np.zeros((n, B, 4 * u), np.float32) if peep is not None else None
     h, c = h0, c0
     for t in range(T):
+        j = t if record else 0
         if K and t % K == 0:
             keyframes.states["h"][t // K], keyframes.states["c"][t // K] = h, c
-        hp = h_proj[t]
+        hp = h_proj[j]
         np.matmul(h, recurrent_kernel, out=hp)
         if b_rec is not None:
             hp += b_rec
-        z = pre[t]
+        z = pre[j]
         np.add(x_proj[t], hp, out=z)
         zi, zf, zc, zo = (z[:, k * u:(k + 1) * u] for k in range(4))
         if peep is not None:
-            p_proj[t, :, :u] = peep[0] * c
-            p_proj[t, :, u:2 * u] = peep[1] * c
-            zi += p_proj[t, :, :u]
-            zf += p_proj[t, :, u:2 * u]
+            p_proj[j, :, :u] = peep[0] * c
+            p_proj[j, :, u:2 * u] = peep[1] * c
+            zi += p_proj[j, :, :u]
+            zf += p_proj[j, :, u:2 * u]
         i = f(_clip(zi, clip))
         if input_forget:
             fg = np.float32(1.0) - i
@@ -190,8 +194,8 @@ def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g,
         ct = g(_clip(zc, clip))
         cn = fg * c + i * ct
         if peep is not None:
-            p_proj[t, :, 3 * u:] = peep[2] * cn
-            zo += p_proj[t, :, 3 * u:]
+            p_proj[j, :, 3 * u:] = peep[2] * cn
+            zo += p_proj[j, :, 3 * u:]
         o = f(_clip(zo, clip))
         hn = o * h_act(cn)
         if mask is not None:
@@ -199,12 +203,12 @@ def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g,
             cn = np.where(keep, cn, c)
             hn = np.where(keep, hn, h)
         for key, v in zip(names, (i, fg, ct, o, cn, hn)):
-            rec[key][t] = v
-        h, c = rec["h"][t], rec["c"][t]
+            rec[key][t if key == "h" else j] = v
+        h, c = rec["h"][t], rec["c"][j]
         if on_chunk is not None and (t + 1) % CHUNK == 0:
             on_chunk(t + 1)
     out = rec["h"] if mask is None else _mask_outputs(rec["h"], mask, True)
-    final = [rec["h"][-1] if T else h0, rec["c"][-1] if T else c0]
+    final = [rec["h"][-1] if T else h0, c]
     _keyframe_outputs(keyframes, out, None, T)
     if not record:
         return {}, {}, out, final
@@ -226,14 +230,16 @@ def run_gru_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, g, linear_bef
     if b_in is not None:
         x_proj += b_in
     names = ("z", "r", "h_tilde", "h")
-    rec = {k: np.empty((T, B, u), np.float32) for k in names}
-    pre = np.empty((T, B, 3 * u), np.float32)
-    h_proj = np.empty((T, B, 3 * u), np.float32)
+    n = T if record else 1  # (steps the intermediates keep, as run_lstm_onnx's)
+    rec = {k: np.empty((T if k == "h" else n, B, u), np.float32) for k in names}
+    pre = np.empty((n, B, 3 * u), np.float32)
+    h_proj = np.empty((n, B, 3 * u), np.float32)
     h = h0
     for t in range(T):
+        j = t if record else 0
         if K and t % K == 0:
             keyframes.states["h"][t // K] = h
-        hp, z = h_proj[t], pre[t]
+        hp, z = h_proj[j], pre[j]
         if linear_before_reset:
             np.matmul(h, recurrent_kernel, out=hp)
             if b_rec is not None:
@@ -257,7 +263,7 @@ def run_gru_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, g, linear_bef
         if mask is not None:
             hn = np.where(mask[t][:, None], hn, h)
         for key, v in zip(names, (zg, r, ht, hn)):
-            rec[key][t] = v
+            rec[key][t if key == "h" else j] = v
         h = rec["h"][t]
         if on_chunk is not None and (t + 1) % CHUNK == 0:
             on_chunk(t + 1)
@@ -281,19 +287,21 @@ def run_rnn_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, clip, mask=No
     x_proj = _projection(xs, kernel).copy()
     if b_in is not None:
         x_proj += b_in
-    pre = np.empty((T, B, u), np.float32)
-    h_proj = np.empty((T, B, u), np.float32)
+    n = T if record else 1  # (steps the intermediates keep, as run_lstm_onnx's)
+    pre = np.empty((n, B, u), np.float32)
+    h_proj = np.empty((n, B, u), np.float32)
     hs = np.empty((T, B, u), np.float32)
     h = h0
     for t in range(T):
+        j = t if record else 0
         if K and t % K == 0:
             keyframes.states["h"][t // K] = h
-        np.matmul(h, recurrent_kernel, out=h_proj[t])
+        np.matmul(h, recurrent_kernel, out=h_proj[j])
         if b_rec is not None:
-            h_proj[t] += b_rec
-        np.add(x_proj[t], h_proj[t], out=pre[t])
+            h_proj[j] += b_rec
+        np.add(x_proj[t], h_proj[j], out=pre[j])
         # (pre: the activation's input, clipped, as the LSTM and GRU record it)
-        hn = f(_clip(pre[t], clip).copy())
+        hn = f(_clip(pre[j], clip).copy())
         if mask is not None:
             hn = np.where(mask[t][:, None], hn, h)
         hs[t] = hn

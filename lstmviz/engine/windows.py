@@ -216,6 +216,9 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
                 else:  # the input as columns over a row of ones; the sequence when kept
                     here += (given_in * Ts) // T + B * Ts * 4 + (out + whole) * int(keep)
                 here += out * int(masked and keep)  # the masked outputs
+                if onnx_node(node.layer):  # (ONNX's own runners: the input products and
+                    # their copy, and the outputs, made whether kept or not)
+                    here += (2 * rnn.k + 1) * out
                 if rnn.config.get("go_backwards") or not time_major:
                     here += (given_in * Ts) // T  # the input copied time-major (reversed)
         else:
