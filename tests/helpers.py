@@ -210,3 +210,63 @@ def encoder_decoder(dec_steps: int):
     return Model.from_spec(ModelSpec(layers, [TensorRef("enc_in"), TensorRef("dec_in")], [TensorRef("out")],
                                      keras_version="3"))
 
+
+def onnx_recurrent_model(tmp_path, op, layout, direction, extras, steps=150, d=5, u=6, batch=3):
+    """An ONNX graph of one recurrent node fed by the graph's input (and, as ``extras``
+    say, its sequence_lens and initial states, its clip, peepholes, GRU's
+    linear_before_reset), read by lstmviz; with its inputs (``batch`` samples of ``steps``
+    steps, in the node's ``layout``)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    import lstmviz
+
+    rng = np.random.default_rng(len(op) + 3 * layout + len(direction) + len(extras))
+    k = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
+    dirs = 2 if direction == "bidirectional" else 1
+    B = batch
+
+    def arr(*shape, scale=0.5):
+        return (rng.normal(size=shape) * scale).astype(np.float32)
+
+    inits = [numpy_helper.from_array(arr(dirs, k * u, d), "W"),
+             numpy_helper.from_array(arr(dirs, k * u, u), "R"),
+             numpy_helper.from_array(arr(dirs, 2 * k * u, scale=0.2), "B")]
+    names = ["x", "W", "R", "B"]
+    seq_dims = ["seq", "batch", d] if layout == 0 else ["batch", "seq", d]
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, seq_dims)]
+    x = arr(B, steps, d, scale=1.5)
+    feeds = [x.transpose(1, 0, 2).copy() if layout == 0 else x]
+    if extras.get("seq_lens"):
+        names.append("lens")
+        inputs.append(helper.make_tensor_value_info("lens", TensorProto.INT32, ["batch"]))
+        feeds.append(np.resize(np.array([steps, steps * 2 // 3, steps // 4], np.int32), B))
+    else:
+        names.append("")
+    if extras.get("initial"):
+        names += ["h0", "c0"][:2 if op == "LSTM" else 1]
+        state = [dirs, "batch", u] if layout == 0 else ["batch", dirs, u]
+        for n in names[-(2 if op == "LSTM" else 1):]:
+            inputs.append(helper.make_tensor_value_info(n, TensorProto.FLOAT, state))
+            s = arr(dirs, B, u)
+            feeds.append(s if layout == 0 else s.transpose(1, 0, 2).copy())
+    if extras.get("peepholes"):
+        names += [""] * (7 - len(names))
+        names.append("P")
+        inits.append(numpy_helper.from_array(arr(dirs, 3 * u), "P"))
+    while names and names[-1] == "":
+        names.pop()
+    attrs = {"hidden_size": u, "direction": direction, "layout": layout}
+    if "clip" in extras:
+        attrs["clip"] = extras["clip"]
+    if op == "GRU":
+        attrs["linear_before_reset"] = extras.get("linear_before_reset", 1)
+    outs = ["Y", "Y_h", "Y_c"][:3 if op == "LSTM" else 2]
+    node = helper.make_node(op, names, outs, **attrs)
+    g = helper.make_graph([node], "g", inputs, [helper.make_tensor_value_info(o, TensorProto.FLOAT, None)
+                                                for o in outs], initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    path = tmp_path / "m.onnx"
+    onnx.save(m, str(path))
+    return lstmviz.load(path), (feeds if len(feeds) > 1 else feeds[0])

@@ -1333,3 +1333,54 @@ def test_an_input_past_long_steps_that_windows_cannot_follow_is_traced_whole_whe
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # (~2 KB: neither a whole trace nor windows)
     with pytest.raises(LstmvizError, match="reshapes the time axis"):
         trace_or_window(model, [x])
+
+
+@pytest.mark.parametrize("layout,direction", [(0, "forward"), (0, "bidirectional"), (1, "reverse")])
+def test_a_long_input_through_an_onnx_recurrent_node_gets_exact_windows(tmp_path, layout, direction):
+    """A long input of an ONNX graph whose LSTM node reads it (layout 0: (time, batch,
+    features), its steps on axis 0) was read on the wrong axis: its 1 sample taken for its
+    steps, so it was traced whole (or refused past the budget), never by windows. Its steps
+    are its steps now: the first steps at once, then windows after the pass, each record the
+    same steps of the whole trace to the bit and the node's Y those steps on its time axis."""
+    pytest.importorskip("onnx")
+    from lstmviz.app.long_sequence import LONG_STEPS, trace_or_window
+    from tests.helpers import onnx_recurrent_model
+
+    steps = LONG_STEPS + 904
+    model, x = onnx_recurrent_model(tmp_path, "LSTM", layout, direction, {}, steps=steps, batch=1)
+    first, seq = trace_or_window(model, [x], step=0, window=256)
+    assert seq is not None and (seq.steps, seq.samples) == (steps, 1)
+    full = model.trace(x)
+    name = next(n.layer.name for n in model.nodes if n.layer.class_name == "onnx.LSTM")
+    axis = 0 if layout == 0 else 1
+
+    def same(win):
+        rec, whole = win[name], full[name]
+        y = rec.outputs[0]
+        a = win.start
+        b = a + y.shape[axis]
+        assert b - a >= 16
+        np.testing.assert_array_equal(y, whole.outputs[0][a:b] if axis == 0 else whole.outputs[0][:, a:b])
+        for side, half in ([(s, h) for s, h in rec.children.items()] or [("", rec)]):
+            w = whole.children[side] if side else whole
+            lo, hi = (steps - b, steps - a) if half.go_backwards else (a, b)
+            for key in ("i", "c", "h"):
+                np.testing.assert_array_equal(half.steps[key], w.steps[key][:, lo:hi])
+
+    if direction == "forward":
+        assert first is not None and first.start == 0
+        same(first)
+    assert seq.run_pass() and seq.error is None
+    for step in (0, 300, 2777, steps - 1):
+        win, i = seq.window_at(step)
+        assert win.start + i == step
+        same(win)
+    # the overviews: the records' over the whole sequence, and the input's (its steps, not its samples)
+    assert seq.run_overviews(bins=101)
+    want = scale.overviews(full, 0, 101, model=model)
+    assert seq.overviews.keys() == want.keys()
+    for key, ov in want.items():
+        assert np.array_equal(seq.overviews[key].lo, ov.lo) and np.array_equal(seq.overviews[key].hi, ov.hi), key
+    given = scale.Overview(steps, x.shape[-1], 101)
+    given.add(0, x[:, 0] if axis == 0 else x[0])
+    assert np.array_equal(seq.overviews[("x", "x")].lo, given.lo)

@@ -920,21 +920,29 @@ def test_trace_steps_holds_the_window_to_the_budget_and_refuses_before_the_pass(
     assert passes == [1] and out.exists()
 
 
-def test_trace_steps_of_an_onnx_recurrent_node_is_a_one_line_refusal(tmp_path, capsys):
-    """'lstmviz trace model.onnx --input x.npy --steps 0:2' of an ONNX LSTM node fed by the
-    input said "unexpected TypeError: OnnxLSTM._run() got an unexpected keyword argument
-    'record' (please report this ...)": the keyframe pass called the node as a Keras layer.
-    It is refused in one line naming the node, before the pass; the whole trace is written
-    as before."""
+def test_trace_steps_through_an_onnx_recurrent_node_is_the_full_traces_window(tmp_path, capsys):
+    """'lstmviz trace model.onnx --input x.npy --steps 1:3' of an ONNX LSTM node fed by the
+    (time-major) input was refused ("is an ONNX recurrent node; a long sequence is traced by
+    windows only through ..."). It writes the window now: each record the same steps of the
+    whole trace, the node's Y its steps 1..2 on its time axis (0 in layout 0). A graph whose
+    ops reshape the time axis around the node is still refused in one line."""
     path = FIXTURES / "onnx_hand_lstm_clip" / "model.onnx"
     x = FIXTURES / "onnx_hand_lstm_clip" / "x.npy"
-    rc, _, err = call(capsys, "trace", path, "-i", x, "-o", tmp_path / "w.npz", "--steps", "0:2")
-    line = assert_one_line_error(rc, err)
-    assert "is an ONNX recurrent node; a long sequence is traced by windows only through" in line, line
-    assert "unexpected" not in line and not (tmp_path / "w.npz").exists()
+    rc, _, err = call(capsys, "trace", path, "-i", x, "-o", tmp_path / "w.npz", "--steps", "1:3")
+    assert rc == 0, err
     rc, out, err = call(capsys, "trace", path, "-i", x, "-o", tmp_path / "t.npz")
     assert rc == 0, err
-
+    win, whole = np.load(tmp_path / "w.npz"), np.load(tmp_path / "t.npz")
+    recs = [k for k in win.files if k.startswith("lstm.LSTM/") and "initial" not in k]
+    assert len(recs) > 5
+    for k in recs:
+        assert np.array_equal(win[k], whole[k][:, 1:3]), k
+    assert np.array_equal(win["lstm.LSTM"], whole["lstm.LSTM"][1:3])
+    torch = FIXTURES / "onnx_torch_classic_lstm"
+    rc, _, err = call(capsys, "trace", torch / "model.onnx", "-i", torch / "x.npy", "-o", tmp_path / "v.npz",
+                      "--steps", "0:2")
+    line = assert_one_line_error(rc, err)
+    assert "a long sequence is traced by windows only" in line and "unexpected" not in line, line
 
 def test_the_summary_of_a_weights_only_file_says_its_layers_are_guesses(tmp_path, capsys):
     """A weights file records no architecture: its summary looked like any model's

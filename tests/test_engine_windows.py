@@ -16,6 +16,7 @@ from lstmviz.engine.windows import (
     trace_budget,
 )
 from lstmviz.errors import LstmvizError
+from tests.helpers import onnx_recurrent_model
 
 T = 203  # not a multiple of the chunk (32) nor of K
 
@@ -576,3 +577,115 @@ def test_a_pass_over_the_memory_limit_is_refused_before_it_starts(monkeypatch, t
     assert err.count("\n") == 1 and "would need" in err and not (tmp_path / "t.npz").exists()
     monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")  # room enough: the same window is written
     assert trace_steps(model, x, 100, 200)["lstm"].steps["h"].shape == (2, 100, 64)
+
+
+# -- ONNX recurrent nodes ---------------------------------------------------------------
+ONNX_T = 150
+ONNX_CASES = [  # (op, layout, direction, extras)
+    ("LSTM", 0, "forward", {}), ("LSTM", 1, "forward", {}), ("LSTM", 0, "reverse", {}),
+    ("LSTM", 1, "bidirectional", {}), ("LSTM", 0, "bidirectional", {"clip": 0.7}),
+    ("LSTM", 0, "forward", {"peepholes": True}), ("LSTM", 1, "reverse", {"seq_lens": True}),
+    ("LSTM", 0, "bidirectional", {"seq_lens": True, "initial": True}),
+    ("GRU", 0, "forward", {}), ("GRU", 1, "bidirectional", {"linear_before_reset": 0}),
+    ("GRU", 0, "reverse", {"clip": 0.5, "seq_lens": True}),
+    ("RNN", 1, "forward", {"clip": 0.9}), ("RNN", 0, "bidirectional", {}),
+]
+
+
+def _onnx_model(tmp_path, op, layout, direction, extras):
+    pytest.importorskip("onnx")
+    return onnx_recurrent_model(tmp_path, op, layout, direction, extras, steps=ONNX_T)
+
+
+@pytest.mark.parametrize("case", ONNX_CASES, ids=["-".join([c[0], f"layout{c[1]}", c[2], *c[3]]) for c in ONNX_CASES])
+@pytest.mark.parametrize("every", [32, 48])
+def test_an_onnx_recurrent_nodes_windows_equal_the_full_trace_to_the_bit(tmp_path, case, every):
+    """ONNX LSTM/GRU/RNN nodes were refused by the keyframe pass (their layout 0,
+    (time, batch, features), read on the wrong axis), so a long input through them was
+    traced whole or not at all. Every record of a window, by processing or by input steps,
+    equals the same steps of the full trace to the bit: each half's steps, states, mask,
+    the node's Y (sliced on its own time axis) and Y_h / Y_c; the inputs too."""
+    op, layout, direction, extras = case
+    model, xs = _onnx_model(tmp_path, op, layout, direction, extras)
+    full = model.trace(xs)
+    wt = keyframe_pass(model, xs, every=every)
+    assert wt.timesteps == ONNX_T
+    for o, want in zip(wt.outputs, full.outputs):
+        assert np.array_equal(o, want)
+    name = next(n.layer.name for n in model.nodes if n.layer.class_name == f"onnx.{op}")
+    axis = 0 if layout == 0 else 1
+    T = ONNX_T
+    for a, b in [(0, 1), (0, 40), (31, 33), (64, 65), (77, 150), (T - 1, T), (0, T)]:
+        for by_input in (False, True):
+            win = wt.window(a, b, by_input=by_input)
+            assert (win.start, win.total_steps) == (a, T)
+            xin = (xs if isinstance(xs, list) else [xs])[0]
+            assert np.array_equal(win.inputs[0], xin[a:b] if axis == 0 else xin[:, a:b])
+            rec, whole_rec = win[name], full[name]
+            y, want = rec.outputs[0], whole_rec.outputs[0]
+            assert np.array_equal(y, want[a:b] if axis == 0 else want[:, a:b]), (a, b, by_input)
+            for o, w in zip(rec.outputs[1:], whole_rec.outputs[1:]):
+                assert np.array_equal(o, w)
+            for side, half in ([(s, h) for s, h in rec.children.items()] or [("", rec)]):
+                whole = whole_rec.children[side] if side else whole_rec
+                lo, hi = (T - b, T - a) if half.go_backwards and by_input else (a, b)
+                assert half.go_backwards == whole.go_backwards == (
+                    direction == "reverse" or side == "backward")
+                assert set(half.steps) == set(whole.steps)
+                for key, arr in whole.steps.items():
+                    assert np.array_equal(half.steps[key], arr[:, lo:hi]), (side, key, a, b, by_input)
+                if whole.mask is not None:
+                    assert np.array_equal(half.mask, whole.mask[:, lo:hi])
+                first = whole.initial_state if lo == 0 else {k: whole.steps[k][:, lo - 1] for k in half.initial_state}
+                assert set(half.initial_state) == set(first)
+                for k, v in half.initial_state.items():
+                    assert np.array_equal(v, first[k]), (side, k, a, b)
+                if half.go_backwards:  # the input steps it read, (batch, steps, features)
+                    x_bm = xin.transpose(1, 0, 2) if axis == 0 else xin
+                    np.testing.assert_array_equal(half.input_window, x_bm[:, T - hi:T - lo])
+
+
+@pytest.mark.parametrize("case", [ONNX_CASES[7], ONNX_CASES[10]], ids=["lstm-bidi-seqlens", "gru-reverse-clip"])
+def test_a_cancelled_pass_through_an_onnx_node_resumes_to_the_same_bits(tmp_path, monkeypatch, case):
+    """A pass through an ONNX node cancelled mid-way goes on from where it stopped to the
+    keyframes and outputs of a pass never cancelled (its halves are a Keras layer's)."""
+    from lstmviz.engine import windows
+
+    model, xs = _onnx_model(tmp_path, *case)
+    monkeypatch.setattr(windows, "SEGMENT", 32)
+    want = keyframe_pass(model, xs, every=16)
+    calls = [0]
+
+    def cancel():
+        calls[0] += 1
+        return calls[0] == 3
+
+    with pytest.raises(Cancelled) as err:
+        keyframe_pass(model, xs, every=16, cancel=cancel)
+    assert err.value.partial.halves  # (stopped inside the node)
+    _same_pass(keyframe_pass(model, xs, every=16, resume=err.value.partial), want)
+
+
+@pytest.mark.parametrize("case", [ONNX_CASES[4], ONNX_CASES[5], ONNX_CASES[10], ONNX_CASES[11]],
+                         ids=["lstm-bidi-clip", "lstm-peepholes", "gru-reverse-clip", "rnn-clip"])
+def test_a_pass_through_an_onnx_node_holds_about_what_pass_bytes_says(tmp_path, case):
+    """ONNX's own runners (clip, peepholes, ...) in a keyframe pass keep one step of their
+    intermediates, not every step's (a stretch of 1,024 steps of a wide batch would be
+    gigabytes beside what ``pass_bytes`` said), and hold about what it says."""
+    import tracemalloc
+
+    from lstmviz.engine import workspace
+    from lstmviz.engine.windows import pass_bytes
+
+    op, layout, direction, extras = case
+    pytest.importorskip("onnx")
+    model, xs = onnx_recurrent_model(tmp_path, op, layout, direction, extras, steps=3000, u=48, batch=4)
+    est = pass_bytes(model, xs if isinstance(xs, list) else [xs])
+    workspace._blocks.clear()
+    tracemalloc.start()
+    try:
+        keyframe_pass(model, xs)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak / 3 < est < 2.1 * peak, (est, peak)

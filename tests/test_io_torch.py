@@ -742,6 +742,73 @@ def test_linear_heads_sorted_by_name_chain_by_width(tmp_path):
     np.testing.assert_allclose(Model.from_spec(spec).trace(x).output, want, rtol=1e-5, atol=1e-5)
 
 
+def _lstm_then(tmp_path, heads: dict[str, tuple[int, int]], name: str = "heads.safetensors"):
+    """An nn.LSTM(3, 16) and Linear modules (name -> (in, out)) saved as .safetensors
+    (sorted by name), with the state_dict."""
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    rng = np.random.default_rng(11)
+    sd = {"lstm.weight_ih_l0": rng.standard_normal((64, 3)).astype(np.float32),
+          "lstm.weight_hh_l0": rng.standard_normal((64, 16)).astype(np.float32)}
+    for p, (n_in, n_out) in heads.items():
+        sd[f"{p}.weight"] = (rng.standard_normal((n_out, n_in)) / 4).astype(np.float32)
+        sd[f"{p}.bias"] = rng.standard_normal(n_out).astype(np.float32)
+    path = tmp_path / name
+    safetensors_numpy.save_file(sd, str(path))
+    return path, sd
+
+
+def _heads_applied(tmp_path, sd, order, x):
+    """The LSTM's last output through the Linear modules ``order``, in NumPy."""
+    import safetensors.numpy as safetensors_numpy
+
+    lstm_only = tmp_path / "lstm_only.safetensors"
+    safetensors_numpy.save_file({k: a for k, a in sd.items() if k.startswith("lstm.")}, str(lstm_only))
+    h = Model.from_spec(read_safetensors(lstm_only)).trace(x).output
+    for p in order:
+        h = h @ sd[f"{p}.weight"].T + sd[f"{p}.bias"]
+    return h
+
+
+def test_numbered_linear_heads_chain_in_their_numbers_order(tmp_path):
+    """head = nn.Sequential of 12 Linear(16, 16) and a Linear(16, 2), saved as .safetensors:
+    sorted by name, head.10 came before head.2, and the heads chained head.0, head.1,
+    head.10, head.11, head.12 (ending at 2 outputs), head.2 ... head.9 'not used'. They
+    chain in their numbers' order."""
+    heads = {f"head.{k}": (16, 16) for k in range(12)} | {"head.12": (16, 2)}
+    path, sd = _lstm_then(tmp_path, heads)
+    spec = read_safetensors(path)
+    order = [f"head.{k}" for k in range(13)]
+    assert [l.name for l in spec.layers] == ["input", "lstm"] + [p.replace(".", "_") for p in order]
+    assert "Not used" not in " ".join(spec.source["notes"])
+    x = np.random.default_rng(2).standard_normal((2, 5, 3)).astype(np.float32)
+    np.testing.assert_allclose(Model.from_spec(spec).trace(x).output, _heads_applied(tmp_path, sd, order, x),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_a_linear_keeping_the_width_comes_before_one_changing_it(tmp_path):
+    """proj = Linear(16, 16), classifier = Linear(16, 2): sorted by name the classifier came
+    first and proj was left out. The one that keeps the width goes first: both used."""
+    path, sd = _lstm_then(tmp_path, {"proj": (16, 16), "classifier": (16, 2)})
+    spec = read_safetensors(path)
+    assert [l.name for l in spec.layers] == ["input", "lstm", "proj", "classifier"]
+    x = np.random.default_rng(3).standard_normal((2, 4, 3)).astype(np.float32)
+    np.testing.assert_allclose(Model.from_spec(spec).trace(x).output,
+                               _heads_applied(tmp_path, sd, ["proj", "classifier"], x), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("heads,a,b", [({"proj": (16, 16), "mix": (16, 16), "out": (16, 2)}, "mix", "proj"),
+                                       ({"out_a": (16, 2), "out_b": (16, 4)}, "out_a", "out_b")])
+def test_linear_heads_whose_order_nothing_gives_are_refused(tmp_path, heads, a, b):
+    """Two Linear(16, 16) named proj and mix (or two heads on the same features): widths
+    chain either way, and names that are no numbered siblings say nothing of the order. It
+    was guessed (by name); refused in one line, naming them."""
+    path, _ = _lstm_then(tmp_path, heads)
+    with pytest.raises(LstmvizError) as ei:
+        read_safetensors(path)
+    msg = _one_line(ei.value, "heads.safetensors")
+    assert (f"Linear modules {a} (16 -> {heads[a][1]}) and {b} (16 -> {heads[b][1]}) both take the 16 "
+            "features before them, and neither their widths nor their names give their order") in msg, msg
+
 def test_a_layer_number_of_thousands_of_digits_is_a_plain_refusal(tmp_path):
     """A .safetensors key 'lstm.weight_ih_l999...' of 5,000 digits reached int(), whose
     ValueError was shown as 'the file is truncated or corrupt (... use
@@ -970,14 +1037,89 @@ def test_unsigned_tensors_beside_float_weights_are_read(tmp_path):
     np.testing.assert_array_equal(lstm.weights[0], sd["lstm.weight_ih_l0"].T)
 
 
-def test_a_bfloat16_safetensors_tensor_says_why_it_is_not_read(tmp_path):
-    """BF16 is still refused, for its true reason (NumPy has no bfloat16)."""
-    import json as _json
+def _safetensors_bytes(tensors: dict[str, tuple[str, tuple[int, ...], bytes]]) -> bytes:
+    """A .safetensors file written by hand (name -> dtype, shape, raw bytes): the
+    safetensors package writes no dtype NumPy lacks."""
+    header, data = {}, b""
+    for name, (dtype, shape, raw) in tensors.items():
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    head = json.dumps(header).encode()
+    return struct.pack("<Q", len(head)) + head + data
 
-    header = _json.dumps({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}}).encode()
-    path = tmp_path / "bf.safetensors"
-    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 4)
+
+def test_bfloat16_weights_are_read_exactly(tmp_path):
+    """BF16 (a float32's upper 16 bits, common in published checkpoints) was refused. It is
+    read into float32 exactly: the model equals the one saved as F32 with the same values."""
+    rng = np.random.default_rng(5)
+    sd = {"lstm.weight_ih_l0": rng.standard_normal((32, 3)), "lstm.weight_hh_l0": rng.standard_normal((32, 8)),
+          "lstm.bias_ih_l0": rng.standard_normal(32), "lstm.bias_hh_l0": rng.standard_normal(32),
+          "head.weight": rng.standard_normal((2, 8))}
+    bits = {k: (a.astype(np.float32).view(np.uint32) >> 16).astype("<u2") for k, a in sd.items()}
+    values = {k: (b.astype(np.uint32) << 16).view(np.float32) for k, b in bits.items()}
+    bf = tmp_path / "bf.safetensors"
+    bf.write_bytes(_safetensors_bytes({k: ("BF16", b.shape, b.tobytes()) for k, b in bits.items()}))
+    f32 = tmp_path / "f32.safetensors"
+    f32.write_bytes(_safetensors_bytes({k: ("F32", v.shape, v.astype("<f4").tobytes()) for k, v in values.items()}))
+    got, want = read_safetensors(bf), read_safetensors(f32)
+    assert [l.class_name for l in got.layers] == ["InputLayer", "LSTM", "Dense"]
+    for a, b in zip(got.layers, want.layers):
+        assert len(a.weights or []) == len(b.weights or [])
+        for wa, wb in zip(a.weights or [], b.weights or []):
+            assert wa.dtype == np.float32
+            np.testing.assert_array_equal(wa.view(np.uint32), wb.view(np.uint32))
+    np.testing.assert_array_equal(got.layers[1].weights[0], values["lstm.weight_ih_l0"].T)
+    x = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(Model.from_spec(got).trace(x).output, Model.from_spec(want).trace(x).output)
+
+
+def _f8_by_definition(code: int, exp_bits: int, bias: int, fn: bool) -> float:
+    """A float8's value from its bits (E4M3FN: no infinity, S.1111.111 NaN; E5M2: IEEE's)."""
+    man_bits = 7 - exp_bits
+    sign = -1.0 if code & 0x80 else 1.0
+    exp, man = (code >> man_bits) & ((1 << exp_bits) - 1), code & ((1 << man_bits) - 1)
+    top = (1 << exp_bits) - 1
+    if exp == top and (man == (1 << man_bits) - 1 if fn else man != 0):
+        return float("nan")
+    if exp == top and not fn:
+        return sign * float("inf")
+    if exp == 0:
+        return sign * man / (1 << man_bits) * 2.0 ** (1 - bias)
+    return sign * (1 + man / (1 << man_bits)) * 2.0 ** (exp - bias)
+
+
+@pytest.mark.parametrize("dtype,exp_bits,bias,fn", [("F8_E4M3", 4, 7, True), ("F8_E5M2", 5, 15, False)])
+def test_float8_weights_are_read_exactly(tmp_path, dtype, exp_bits, bias, fn):
+    """F8_E4M3 (torch.float8_e4m3fn) and F8_E5M2 were refused; every one of their 256 codes
+    is read as its value. An LSTM(8, 8)'s weight_ih holds 32 x 8 = 256 of them."""
+    codes = np.arange(256, dtype=np.uint8).reshape(32, 8)
+    want = np.array([_f8_by_definition(c, exp_bits, bias, fn) for c in range(256)], np.float32).reshape(32, 8)
+    hh = np.zeros((32, 8), np.uint8)
+    path = tmp_path / "f8.safetensors"
+    path.write_bytes(_safetensors_bytes({"lstm.weight_ih_l0": (dtype, (32, 8), codes.tobytes()),
+                                         "lstm.weight_hh_l0": (dtype, (32, 8), hh.tobytes())}))
+    lstm = read_safetensors(path).layers[1]
+    np.testing.assert_array_equal(lstm.weights[0], want.T)
+    assert np.all(lstm.weights[1] == 0)
+    # a few by heart: the largest finite, the least subnormal, one (and E5M2's infinity)
+    if fn:
+        assert (want.flat[0x7E], want.flat[0x01], want.flat[0x38]) == (448.0, 2.0 ** -9, 1.0)
+    else:
+        assert (want.flat[0x7B], want.flat[0x01], want.flat[0x3C], want.flat[0x7C]) == (
+            57344.0, 2.0 ** -16, 1.0, np.inf)
+    ml_dtypes = pytest.importorskip("ml_dtypes")  # (and as ml_dtypes reads them)
+    ref = codes.view(ml_dtypes.float8_e4m3fn if fn else ml_dtypes.float8_e5m2).astype(np.float32)
+    np.testing.assert_array_equal(lstm.weights[0], ref.T)
+
+
+@pytest.mark.parametrize("dtype,why", [("F8_E8M0", "a float type lstmviz does not read"),
+                                       ("C64", "a complex type, and weights are real numbers"),
+                                       ("Q4", "not a dtype lstmviz reads")])
+def test_an_unread_safetensors_dtype_says_what_is_read(tmp_path, dtype, why):
+    path = tmp_path / "odd.safetensors"
+    path.write_bytes(_safetensors_bytes({"w": (dtype, (4,), b"\0" * (32 if dtype == "C64" else 4))}))
     with pytest.raises(LstmvizError) as ei:
         read_safetensors(path)
-    msg = _one_line(ei.value, "bf.safetensors")
-    assert "tensor 'w' is BF16, a float type NumPy has no dtype for; save the state_dict as float32" in msg, msg
+    msg = _one_line(ei.value, "odd.safetensors")
+    assert f"tensor 'w' is {dtype}, {why}; save the state_dict as float32" in msg, msg
+    assert "float tensors (F64, F32, F16, BF16, F8_E4M3, F8_E5M2)" in msg, msg

@@ -1956,3 +1956,35 @@ def test_a_long_input_of_one_step_says_one_step(long_window, tmp_path):
     assert w.open_long(p)
     assert w.state.timesteps == 1
     assert w.last_message == "Opened one.csv: 1 step, traced whole"
+
+
+@pytest.mark.parametrize("direction", ["forward", "bidirectional"])
+def test_a_long_input_of_a_time_major_onnx_model_shows_exact_windows(make_window, tmp_path, monkeypatch, direction):
+    """An ONNX graph whose LSTM node (layout 0) reads the input as (time, batch, features):
+    its long input was read on the wrong axis (its one sample for its steps) and traced whole
+    or refused. Each view shows a window of it now, the records those steps of the whole
+    trace."""
+    pytest.importorskip("onnx")
+    from helpers import onnx_recurrent_model
+    from lstmviz.ui.app import render
+
+    model, x = onnx_recurrent_model(tmp_path, "LSTM", 0, direction, {}, steps=T, batch=1)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    w = make_window((1400, 900))
+    assert w.open_file(str(tmp_path / "m.onnx")), w.last_message
+    state = w.state
+    state.set_input_data(x.transpose(1, 0, 2).copy())  # (as any input: samples first)
+    seq = state.long
+    assert seq is not None and (seq.steps, seq.samples) == (T, 1)
+    full = model.trace(x)
+    for title, step in (("Over time", 2222), ("Unrolled", 700), ("Cell", T - 5)):
+        _tab(w, title)
+        out = render(w, tmp_path / f"{title}.png", step=step, size="1200x800")
+        assert out.exists() and state.cursor.step == step
+        trace = state.trace
+        assert trace.start <= step < trace.start + seq.window
+        rec = trace["lstm"]
+        for side, half in ([(s, h) for s, h in rec.children.items()] or [("", rec)]):
+            whole = full["lstm"].children[side] if side else full["lstm"]
+            n = half.steps["h"].shape[1]
+            np.testing.assert_array_equal(half.steps["h"], whole.steps["h"][:, half.start:half.start + n])

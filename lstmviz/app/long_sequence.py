@@ -48,6 +48,9 @@ from lstmviz.engine.windows import (
     WindowedTrace,
     check_pass,
     full_trace_bytes,
+    input_samples,
+    input_steps,
+    input_window,
     keyframe_pass,
     pass_bytes,
     trace_budget,
@@ -159,11 +162,13 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
         return model.trace(xs if len(xs) > 1 else x, reuse=reuse, needed=needed), None
     try:
         model._infer_shapes([np.shape(x)])
-        need = full_trace_bytes(model, int(np.shape(x)[0]), int(np.shape(x)[1]))
+        # (its steps on the model's steps axis: a time-major input's (time, batch, ...) is
+        # an ONNX layout-0 node's)
+        need = full_trace_bytes(model, input_samples(model, x), input_steps(model, x))
     except LstmvizError:
         need = 0  # model.trace says what is wrong with the input, in its words
     fits = need <= trace_budget()
-    if fits and np.shape(x)[1] <= LONG_STEPS:
+    if fits and input_steps(model, x) <= LONG_STEPS:
         make_room(need)  # (a cancelled pass's stretches give way to the trace)
         return model.trace(x, reuse=reuse, needed=needed), None
     try:
@@ -171,7 +176,7 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
     except LstmvizError:
         if not fits:
             raise
-        # windows cannot follow the model (an ONNX export's Shape and Transpose around its
+        # windows cannot follow the model (an ONNX export's Shape and Gather around its
         # recurrent node), or their pass would not fit, but the whole trace does: traced
         # whole, as the command line traces it (it was refused past LONG_STEPS)
         make_room(need)
@@ -190,7 +195,8 @@ class LongSequence:
     def __init__(self, model, x, window: int = DEFAULT_WINDOW, every: int | None = None):
         self.model = model
         self.x = x
-        self.steps = int(np.shape(x)[1])
+        self.steps = input_steps(model, x)  # (axis 0 of a time-major input)
+        self.samples = input_samples(model, x)
         # a multiple of the engine's chunk: the first window, traced alone, then makes the
         # very products of the whole sequence's first steps
         self.window = min(max(CHUNK, int(window) // CHUNK * CHUNK), self.steps)
@@ -254,7 +260,7 @@ class LongSequence:
         if self._first is None and self.forward_only:
             with self._first_lock:
                 if self._first is None:
-                    first = self.model.trace(np.ascontiguousarray(self.x[:, :self.window]))
+                    first = self.model.trace(np.ascontiguousarray(input_window(self.model, self.x, 0, self.window)))
                     first.start, first.total_steps = 0, self.steps
                     self._first = first
         return self._first
@@ -273,7 +279,8 @@ class LongSequence:
             return self.first_window()
         got = self._quick
         if got is None or got.start != 0:
-            got = self.model.trace(np.ascontiguousarray(self.x[:, :QUICK_STEPS]), needed=needed)
+            got = self.model.trace(np.ascontiguousarray(input_window(self.model, self.x, 0, QUICK_STEPS)),
+                                   needed=needed)
             got.start, got.total_steps = 0, self.steps
             self._quick = got
         return got

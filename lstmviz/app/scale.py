@@ -196,7 +196,8 @@ def overviews(trace, sample: int = 0, bins: int = 511, block: int = BLOCK_STEPS,
             out[(layer, key)].add(s, values)
         if model is not None:
             xs = model_inputs(part) or []
-            seqs: list[tuple[str, np.ndarray | None]] = [(r.layer, x) for r, x in zip(model.inputs, xs)]
+            seqs: list[tuple[str, np.ndarray | None]] = [(r.layer, _batch_major(model, k, x))
+                                                         for k, (r, x) in enumerate(zip(model.inputs, xs))]
             seqs += [(name, layer_input(model, part, name)) for name in dict.fromkeys(n for n, _ in record_keys(part))]
             for name, x in seqs:
                 if x is None or np.ndim(x) != 3:
@@ -208,6 +209,13 @@ def overviews(trace, sample: int = 0, bins: int = 511, block: int = BLOCK_STEPS,
         if progress is not None:
             progress(e, total)
     return out
+
+
+def _batch_major(model, k: int, x):
+    """Input ``k`` as (batch, time, ...): a time-major one (an ONNX layout-0 node's) swapped."""
+    from lstmviz.engine.windows import input_axes
+
+    return x.transpose(1, 0, 2) if np.ndim(x) == 3 and input_axes(model, k)[0] == 0 else x
 
 
 def unit_rows(overviews: dict, keys: list, unit: int, backwards=()) -> np.ndarray | None:
@@ -321,6 +329,8 @@ def summarize(trace, layer: str, key: str, sample: int = 0, feature: int | None 
     """One pass over the sequence: the record's overview and its units' statistics
     (correlated with input feature ``feature`` of the same processing step)."""
     x = trace.inputs[0] if trace.inputs else None
+    if x is not None and getattr(trace, "model", None) is not None:
+        x = _batch_major(trace.model, 0, x)
     backwards = False
     rec = trace.window(0, 1)[layer] if hasattr(trace, "window") else trace[layer]
     sub = rec.children[key.split("/", 1)[0]] if "/" in key else rec

@@ -49,7 +49,15 @@ from lstmviz.engine.layers import (
     fmt_shape,
     twice,
 )
-from lstmviz.engine.recurrent import _mask_outputs, _projection, run_gru, run_lstm, run_simple_rnn
+from lstmviz.engine.recurrent import (
+    CHUNK,
+    _keyframe_outputs,
+    _mask_outputs,
+    _projection,
+    run_gru,
+    run_lstm,
+    run_simple_rnn,
+)
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural
@@ -140,33 +148,44 @@ def _clip(z, clip):
 
 
 def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g, h_act,
-                  clip, input_forget, mask=None):
+                  clip, input_forget, mask=None, *, record=True, keyframes=None, on_chunk=None,
+                  **_kw):
     """An LSTM step by step with peepholes, clip, input_forget and three activations
-    (module docstring); returns what ``recurrent.run_lstm`` returns, in Keras' order."""
+    (module docstring); returns what ``recurrent.run_lstm`` returns, in Keras' order.
+    ``record=False``, ``keyframes`` and ``on_chunk`` as ``run_lstm`` takes them (a keyframe
+    pass: every step makes the same calls on arrays of the same shapes, one product per
+    step, so a window from a keyframe makes the very numbers of a whole run; without
+    ``record`` each step's intermediates are written over one step's buffers, the outputs
+    kept)."""
     T, B, d = xs.shape
+    K = keyframes.every if keyframes is not None else 0
     u = recurrent_kernel.shape[0]
     x_proj = _projection(xs, kernel).copy()
     if b_in is not None:
         x_proj += b_in
     names = ("i", "f", "c_tilde", "o", "c", "h")
-    rec = {k: np.empty((T, B, u), np.float32) for k in names}
-    pre = np.empty((T, B, 4 * u), np.float32)
-    h_proj = np.empty((T, B, 4 * u), np.float32)
-    p_proj = np.zeros((T, B, 4 * u), np.float32) if peep is not None else None
+    n = T if record else 1  # (steps the intermediates keep)
+    rec = {k: np.empty((T if k == "h" else n, B, u), np.float32) for k in names}
+    pre = np.empty((n, B, 4 * u), np.float32)
+    h_proj = np.empty((n, B, 4 * u), np.float32)
+    p_proj = np.zeros((n, B, 4 * u), np.float32) if peep is not None else None
     h, c = h0, c0
     for t in range(T):
-        hp = h_proj[t]
+        j = t if record else 0
+        if K and t % K == 0:
+            keyframes.states["h"][t // K], keyframes.states["c"][t // K] = h, c
+        hp = h_proj[j]
         np.matmul(h, recurrent_kernel, out=hp)
         if b_rec is not None:
             hp += b_rec
-        z = pre[t]
+        z = pre[j]
         np.add(x_proj[t], hp, out=z)
         zi, zf, zc, zo = (z[:, k * u:(k + 1) * u] for k in range(4))
         if peep is not None:
-            p_proj[t, :, :u] = peep[0] * c
-            p_proj[t, :, u:2 * u] = peep[1] * c
-            zi += p_proj[t, :, :u]
-            zf += p_proj[t, :, u:2 * u]
+            p_proj[j, :, :u] = peep[0] * c
+            p_proj[j, :, u:2 * u] = peep[1] * c
+            zi += p_proj[j, :, :u]
+            zf += p_proj[j, :, u:2 * u]
         i = f(_clip(zi, clip))
         if input_forget:
             fg = np.float32(1.0) - i
@@ -175,8 +194,8 @@ def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g,
         ct = g(_clip(zc, clip))
         cn = fg * c + i * ct
         if peep is not None:
-            p_proj[t, :, 3 * u:] = peep[2] * cn
-            zo += p_proj[t, :, 3 * u:]
+            p_proj[j, :, 3 * u:] = peep[2] * cn
+            zo += p_proj[j, :, 3 * u:]
         o = f(_clip(zo, clip))
         hn = o * h_act(cn)
         if mask is not None:
@@ -184,31 +203,43 @@ def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g,
             cn = np.where(keep, cn, c)
             hn = np.where(keep, hn, h)
         for key, v in zip(names, (i, fg, ct, o, cn, hn)):
-            rec[key][t] = v
-        h, c = rec["h"][t], rec["c"][t]
+            rec[key][t if key == "h" else j] = v
+        h, c = rec["h"][t], rec["c"][j]
+        if on_chunk is not None and (t + 1) % CHUNK == 0:
+            on_chunk(t + 1)
+    out = rec["h"] if mask is None else _mask_outputs(rec["h"], mask, True)
+    final = [rec["h"][-1] if T else h0, c]
+    _keyframe_outputs(keyframes, out, None, T)
+    if not record:
+        return {}, {}, out, final
     rec["pre"] = pre
     derived = {"x_proj": lambda: x_proj, "h_proj": lambda: h_proj}
     if p_proj is not None:  # the peephole terms: P_i*c_{t-1}, P_f*c_{t-1}, 0, P_o*c_t
         derived["p_proj"] = lambda: p_proj
-    out = rec["h"] if mask is None else _mask_outputs(rec["h"], mask, True)
-    return rec, derived, out, [rec["h"][-1] if T else h0, rec["c"][-1] if T else c0]
+    return rec, derived, out, final
 
 
 def run_gru_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, g, linear_before_reset,
-                 clip, mask=None):
-    """A GRU step by step with clip and ONNX's bias halves (module docstring)."""
+                 clip, mask=None, *, record=True, keyframes=None, on_chunk=None, **_kw):
+    """A GRU step by step with clip and ONNX's bias halves (module docstring); ``record``,
+    ``keyframes``, ``on_chunk`` as ``run_lstm_onnx`` takes them."""
     T, B, d = xs.shape
+    K = keyframes.every if keyframes is not None else 0
     u = recurrent_kernel.shape[0]
     x_proj = _projection(xs, kernel).copy()
     if b_in is not None:
         x_proj += b_in
     names = ("z", "r", "h_tilde", "h")
-    rec = {k: np.empty((T, B, u), np.float32) for k in names}
-    pre = np.empty((T, B, 3 * u), np.float32)
-    h_proj = np.empty((T, B, 3 * u), np.float32)
+    n = T if record else 1  # (steps the intermediates keep, as run_lstm_onnx's)
+    rec = {k: np.empty((T if k == "h" else n, B, u), np.float32) for k in names}
+    pre = np.empty((n, B, 3 * u), np.float32)
+    h_proj = np.empty((n, B, 3 * u), np.float32)
     h = h0
     for t in range(T):
-        hp, z = h_proj[t], pre[t]
+        j = t if record else 0
+        if K and t % K == 0:
+            keyframes.states["h"][t // K] = h
+        hp, z = h_proj[j], pre[j]
         if linear_before_reset:
             np.matmul(h, recurrent_kernel, out=hp)
             if b_rec is not None:
@@ -232,38 +263,57 @@ def run_gru_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, g, linear_bef
         if mask is not None:
             hn = np.where(mask[t][:, None], hn, h)
         for key, v in zip(names, (zg, r, ht, hn)):
-            rec[key][t] = v
+            rec[key][t if key == "h" else j] = v
         h = rec["h"][t]
+        if on_chunk is not None and (t + 1) % CHUNK == 0:
+            on_chunk(t + 1)
+    out = rec["h"] if mask is None else _mask_outputs(rec["h"], mask, True)
+    final = [rec["h"][-1] if T else h0]
+    _keyframe_outputs(keyframes, out, None, T)
+    if not record:
+        return {}, {}, out, final
     rec["pre"] = pre
     rec["x_proj"], rec["h_proj"] = x_proj, h_proj
-    out = rec["h"] if mask is None else _mask_outputs(rec["h"], mask, True)
-    return rec, {}, out, [rec["h"][-1] if T else h0]
+    return rec, {}, out, final
 
 
-def run_rnn_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, clip, mask=None):
+def run_rnn_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, clip, mask=None, *,
+                 record=True, keyframes=None, on_chunk=None, **_kw):
+    """An RNN step by step with clip and ONNX's bias halves; ``record``, ``keyframes``,
+    ``on_chunk`` as ``run_lstm_onnx`` takes them."""
     T, B, d = xs.shape
+    K = keyframes.every if keyframes is not None else 0
     u = recurrent_kernel.shape[0]
     x_proj = _projection(xs, kernel).copy()
     if b_in is not None:
         x_proj += b_in
-    pre = np.empty((T, B, u), np.float32)
-    h_proj = np.empty((T, B, u), np.float32)
+    n = T if record else 1  # (steps the intermediates keep, as run_lstm_onnx's)
+    pre = np.empty((n, B, u), np.float32)
+    h_proj = np.empty((n, B, u), np.float32)
     hs = np.empty((T, B, u), np.float32)
     h = h0
     for t in range(T):
-        np.matmul(h, recurrent_kernel, out=h_proj[t])
+        j = t if record else 0
+        if K and t % K == 0:
+            keyframes.states["h"][t // K] = h
+        np.matmul(h, recurrent_kernel, out=h_proj[j])
         if b_rec is not None:
-            h_proj[t] += b_rec
-        np.add(x_proj[t], h_proj[t], out=pre[t])
+            h_proj[j] += b_rec
+        np.add(x_proj[t], h_proj[j], out=pre[j])
         # (pre: the activation's input, clipped, as the LSTM and GRU record it)
-        hn = f(_clip(pre[t], clip).copy())
+        hn = f(_clip(pre[j], clip).copy())
         if mask is not None:
             hn = np.where(mask[t][:, None], hn, h)
         hs[t] = hn
         h = hs[t]
+        if on_chunk is not None and (t + 1) % CHUNK == 0:
+            on_chunk(t + 1)
     out = hs if mask is None else _mask_outputs(hs, mask, True)
-    return ({"pre": pre, "h": hs, "x_proj": x_proj, "h_proj": h_proj}, {}, out,
-            [hs[-1] if T else h0])
+    final = [hs[-1] if T else h0]
+    _keyframe_outputs(keyframes, out, None, T)
+    if not record:
+        return {}, {}, out, final
+    return {"pre": pre, "h": hs, "x_proj": x_proj, "h_proj": h_proj}, {}, out, final
 
 
 # ------------------------------------------------------------------ recurrent nodes
@@ -404,14 +454,18 @@ def _node_output_shapes(layer, input_shapes, dirs):
     return shapes
 
 
-def _prepare(layer, got, dirs):
-    """(x as (batch, time, d), the mask from sequence_lens, [initial states per direction])."""
+def _prepare(layer, got, dirs, copy: bool = True):
+    """(x as (batch, time, d), the mask from sequence_lens, [initial states per direction]);
+    ``copy=False``: x a view where the node's layout is time-major (a keyframe pass copies
+    a stretch at a time)."""
     x = np.asarray(got["X"], dtype=np.float32)
     name = f"layer '{layer.name}' (ONNX {layer.onnx_op})"
     if x.ndim != 3:
         raise LstmvizError(f"{name} needs a 3-D input, gets {fmt_shape(x.shape)}")
     layout = int(layer.config.get("layout", 0))
-    x_bm = np.ascontiguousarray(x.transpose(1, 0, 2)) if layout == 0 else x
+    x_bm = x.transpose(1, 0, 2) if layout == 0 else x
+    if copy:
+        x_bm = np.ascontiguousarray(x_bm)
     B, T, d = x_bm.shape
     if d != int(layer.config["input_size"]):
         raise LstmvizError(f"{name} needs {plural(layer.config['input_size'], 'input feature')}, gets {d}")
@@ -444,15 +498,24 @@ def _prepare(layer, got, dirs):
     return x_bm, mask, inits
 
 
-def _node_outputs(layer, ys, finals, record):
-    """Y, Y_h (, Y_c) in the node's layout from each direction's (B, T, u) and states."""
+def node_arrays(layer, ys, finals) -> list:
+    """Y, Y_h (, Y_c) in the node's layout from each direction's (B, T, u) outputs in
+    input order and final states (``finals`` None: Y alone)."""
     layout = int(layer.config.get("layout", 0))
     y = np.stack(ys, axis=2)                           # (B, T, dirs, u)
-    states = [np.stack([f[k] for f in finals], axis=1) for k in range(len(finals[0]))]  # (B, dirs, u)
     if layout == 0:
         y = np.ascontiguousarray(y.transpose(1, 2, 0, 3))
+    if finals is None:
+        return [y]
+    states = [np.stack([f[k] for f in finals], axis=1) for k in range(len(finals[0]))]  # (B, dirs, u)
+    if layout == 0:
         states = [np.ascontiguousarray(s.transpose(1, 0, 2)) for s in states]
-    outputs = [y] + states
+    return [y] + states
+
+
+def _node_outputs(layer, ys, finals, record):
+    """Y, Y_h (, Y_c) in the node's layout from each direction's (B, T, u) and states."""
+    outputs = node_arrays(layer, ys, finals)
     return outputs, [None] * len(outputs), LayerTrace(
         layer.name, layer.class_name, outputs, steps=record.steps,
         initial_state=record.initial_state, mask=record.mask,
@@ -466,7 +529,9 @@ class OnnxLSTM(OnnxRecurrentMixin, LSTM):
     def __init__(self, name, config=None, keras_major=3, class_name=None):
         self._setup(name, config, keras_major)
 
-    def _run(self, xs, states, mask):
+    def _run(self, xs, states, mask, **kw):
+        """As ``LSTM._run`` (``kw``: a keyframe pass's or a window's ``record``,
+        ``keyframes``, ``prev_out``, ``on_chunk``, ``prepared``)."""
         b_in, b_rec = self._halves()
         peep = self.weights[3] if self.config.get("peepholes") else None
         c = self.config
@@ -475,14 +540,14 @@ class OnnxLSTM(OnnxRecurrentMixin, LSTM):
             bias = None if b_in is None else (b_in + b_rec)
             recorded, derived, out, final = run_lstm(
                 xs, states[0], states[1], self.weights[0], self.weights[1], bias,
-                self.act, self.rec, mask, True)
-            if b_in is not None:  # the projections as the file splits them
+                self.act, self.rec, mask, True, **kw)
+            if b_in is not None and kw.get("record", True):  # the projections as the file splits them
                 xp, hp = derived["x_proj"], derived["h_proj"]
                 derived = dict(derived, x_proj=lambda: xp() + b_in, h_proj=lambda: hp() + b_rec)
             return recorded, derived, out, final
         return run_lstm_onnx(xs, states[0], states[1], self.weights[0], self.weights[1],
                              b_in, b_rec, peep, self.rec, self.act, self.out_act, self.clip,
-                             bool(c.get("input_forget")), mask)
+                             bool(c.get("input_forget")), mask, **kw)
 
 
 class OnnxGRU(OnnxRecurrentMixin, GRU):
@@ -493,15 +558,15 @@ class OnnxGRU(OnnxRecurrentMixin, GRU):
         self._setup(name, config, keras_major)
         self.config["reset_after"] = bool(self.config.get("linear_before_reset", 0))
 
-    def _run(self, xs, states, mask):
+    def _run(self, xs, states, mask, **kw):
         b_in, b_rec = self._halves()
         lbr = bool(self.config.get("linear_before_reset", 0))
         if self.clip is None and lbr:
             bias = None if b_in is None else np.stack([b_in, b_rec])
             return run_gru(xs, states[0], self.weights[0], self.weights[1], bias, self.act,
-                           self.rec, True, mask, True)
+                           self.rec, True, mask, True, **kw)
         return run_gru_onnx(xs, states[0], self.weights[0], self.weights[1], b_in, b_rec,
-                            self.rec, self.act, lbr, self.clip, mask)
+                            self.rec, self.act, lbr, self.clip, mask, **kw)
 
     def describe(self):
         return super().describe() + f", linear_before_reset={int(bool(self.config.get('linear_before_reset', 0)))}"
@@ -514,18 +579,18 @@ class OnnxRNN(OnnxRecurrentMixin, SimpleRNN):
     def __init__(self, name, config=None, keras_major=3, class_name=None):
         self._setup(name, config, keras_major)
 
-    def _run(self, xs, states, mask):
+    def _run(self, xs, states, mask, **kw):
         b_in, b_rec = self._halves()
         if self.clip is None:
             recorded, derived, out, final = run_simple_rnn(
                 xs, states[0], self.weights[0], self.weights[1],
-                None if b_in is None else b_in + b_rec, self.act, mask, True)
-            if b_in is not None:
+                None if b_in is None else b_in + b_rec, self.act, mask, True, **kw)
+            if b_in is not None and kw.get("record", True):
                 xp, hp = derived["x_proj"], derived["h_proj"]
                 derived = dict(derived, x_proj=lambda: xp() + b_in, h_proj=lambda: hp() + b_rec)
             return recorded, derived, out, final
         return run_rnn_onnx(xs, states[0], self.weights[0], self.weights[1], b_in, b_rec,
-                            self.act, self.clip, mask)
+                            self.act, self.clip, mask, **kw)
 
 
 HALVES = {"LSTM": OnnxLSTM, "GRU": OnnxGRU, "RNN": OnnxRNN}

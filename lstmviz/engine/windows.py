@@ -85,6 +85,51 @@ def recurrent_halves(layer) -> list[tuple[str, Recurrent]]:
     return [("", layer)] if isinstance(layer, Recurrent) else []
 
 
+def onnx_node(layer) -> bool:
+    """Whether ``layer`` is an ONNX recurrent node (``engine/onnx_layers``): its input X
+    and output Y in the node's layout (``layout`` 0: time first), its output Y in input
+    order whichever way a half runs, its states and sequence lengths from inputs."""
+    return bool(getattr(layer, "onnx_op", None)) and bool(recurrent_halves(layer))
+
+
+def _node_time_axis(layer) -> int:
+    """The axis of an ONNX recurrent node's X and Y that holds the steps."""
+    return 0 if int(layer.config.get("layout", 0)) == 0 else 1
+
+
+def input_axes(model, k: int = 0) -> tuple[int, int]:
+    """(steps axis, samples axis) of the model's input ``k``: (0, 1) for a time-major one
+    (an ONNX graph input a layout-0 node reads as it is, its InputLayer's ``time_major``),
+    else (1, 0)."""
+    try:
+        cfg = model.get_layer(model.inputs[k].layer).config
+    except (IndexError, LstmvizError):
+        cfg = {}
+    return (0, 1) if cfg.get("time_major") else (1, 0)
+
+
+def input_steps(model, x) -> int:
+    """The steps of ``x`` as the model's first input (its steps axis: ``input_axes``)."""
+    return int(np.shape(x)[input_axes(model)[0]])
+
+
+def input_samples(model, x) -> int:
+    """The samples of ``x`` as the model's first input."""
+    return int(np.shape(x)[input_axes(model)[1]]) if np.ndim(x) >= 2 else int(np.shape(x)[0])
+
+
+def input_window(model, x, a: int, b: int):
+    """Steps ``a .. b-1`` of ``x`` as the model's first input (a view)."""
+    return _take(x, input_axes(model)[0], a, b)
+
+
+def _take(arr, axis, lo: int, hi: int):
+    """Steps ``lo .. hi-1`` of ``arr`` along its steps ``axis`` (None: it has none)."""
+    if axis is None:
+        return arr
+    return arr[lo:hi] if axis == 0 else arr[:, lo:hi]
+
+
 def full_trace_bytes(model, batch: int, steps: int) -> int:
     """About what ``model.trace`` holds for ``batch x steps``: every recorded array of
     every recurrent layer (the layers' outputs are small beside them)."""
@@ -129,9 +174,11 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
     copy made time-major or reversed, masked outputs). Within about 10% of what NumPy
     allocates, or under it (``tests/test_engine_windows.py`` measures it)."""
     T, seq = _plan(model, arrays)
-    B = int(arrays[0].shape[0])
+    B = input_samples(model, arrays[0])
 
     def per_step(layer, k: int) -> int:
+        if onnx_node(layer) and k == 0:  # Y: (steps, directions, batch, units) or (batch, steps, ...)
+            return len(recurrent_halves(layer)) * int(layer.units)
         shape = layer.output_shapes[k] if k < len(layer.output_shapes) else ()
         return int(np.prod([d or 1 for d in shape[2:]], dtype=np.int64)) if len(shape) > 2 else 1
 
@@ -156,7 +203,7 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
             src = node.inbound[0].layer
             given_in = sizes.get(src, given.get(src, 0))  # its input sequence
             time_major = B == 1 or bool(recurrent_halves(model.nodes[order[src]].layer))
-            here = sizes[name] if keep and len(halves) == 2 else 0  # (the halves merged)
+            here = sizes[name] if keep and (len(halves) == 2 or onnx_node(node.layer)) else 0  # (merged)
             # a half runs a stretch of ``Ts`` steps at a time (``SEGMENT``): what its kernel
             # makes is a stretch's; a kept sequence is gathered whole beside it (several)
             Ts = min(T, segment(K))
@@ -169,6 +216,9 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
                 else:  # the input as columns over a row of ones; the sequence when kept
                     here += (given_in * Ts) // T + B * Ts * 4 + (out + whole) * int(keep)
                 here += out * int(masked and keep)  # the masked outputs
+                if onnx_node(node.layer):  # (ONNX's own runners: the input products and
+                    # their copy, and the outputs, made whether kept or not)
+                    here += (2 * rnn.k + 1) * out
                 if rnn.config.get("go_backwards") or not time_major:
                     here += (given_in * Ts) // T  # the input copied time-major (reversed)
         else:
@@ -180,7 +230,7 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
 def check_pass(model, arrays, every: int | None = None) -> None:
     """LstmvizError, before anything is allocated, when a keyframe pass over ``arrays``
     would hold more than the memory limit (``pass_bytes``)."""
-    T = int(np.shape(arrays[0])[1])
+    T = input_steps(model, arrays[0])
     limits.check(pass_bytes(model, arrays, every),
                  f"the model's sequences over {T:,} steps (a long input's keyframe pass)")
 
@@ -203,7 +253,7 @@ def trace_auto(model, x, budget: int | None = None, **kw):
     shape = np.shape(arr)
     if len(shape) >= 2:
         model._infer_shapes([np.shape(a) for a in (x if isinstance(x, (list, tuple)) else [x])])
-        if full_trace_bytes(model, shape[0], shape[1]) > budget:
+        if full_trace_bytes(model, input_samples(model, arr), input_steps(model, arr)) > budget:
             return keyframe_pass(model, x, budget=budget, **kw)
     return model.trace(x)
 
@@ -213,35 +263,61 @@ def is_windowed(trace) -> bool:
 
 
 # -- the plan: which tensors have a time axis -------------------------------------------
-def _plan(model, arrays) -> tuple[int, dict[str, list[bool]]]:
-    """(T, per layer a list: True where that output has the input's time axis).
+def _plan(model, arrays, axes: dict | None = None) -> tuple[int, dict[str, list[bool]]]:
+    """(T, per layer a list: True where that output has the input's time axis); ``axes``,
+    when given, gets per layer each output's steps axis (None where it has none: 1, but
+    0 for a time-major input and an ONNX recurrent node's layout-0 Y).
     Refuses, in one line, a model whose time axis a window cannot follow."""
     seq: dict[str, list[bool]] = {}
+    axes = {} if axes is None else axes
     T = None
     feed = {r.layer: a for r, a in zip(model.inputs, arrays)}
     for node in model.nodes:
         layer = node.layer
         if isinstance(layer, InputLayer):
             a = feed[layer.name]
-            if a.ndim >= 2 and T is None:
-                T = a.shape[1]
-            if a.ndim >= 2 and a.shape[1] != T:
+            ax = 0 if layer.config.get("time_major") else 1
+            # (an ONNX node's sequence_lens and initial states: no steps)
+            steps = a.ndim >= 2 and not layer.config.get("role")
+            if steps and T is None:
+                T = a.shape[ax]
+            if steps and a.shape[ax] != T:
                 raise LstmvizError(
-                    f"inputs of {T} and {plural(a.shape[1], 'step')}: a long sequence is traced by "
+                    f"inputs of {T} and {plural(a.shape[ax], 'step')}: a long sequence is traced by "
                     "windows only when every input has the same number of steps")
-            seq[layer.name] = [a.ndim >= 2]
+            seq[layer.name] = [steps]
+            axes[layer.name] = [ax if steps else None]
             continue
         ins = [seq[r.layer][r.tensor_index] for r in node.inbound]
+        in_axes = [axes[r.layer][r.tensor_index] for r in node.inbound]
         name = f"layer '{layer.name}' ({layer.class_name})"
+        if onnx_node(layer):
+            want = _node_time_axis(layer)
+            for slot, has, ax in zip(layer.config.get("slots", ["X"]), ins, in_axes):
+                if slot == "X" and not has:
+                    raise LstmvizError(
+                        f"{name} steps over a sequence made inside the model, not over the "
+                        "input's steps; a long sequence is traced by windows only where each "
+                        "recurrent node steps over the input's time axis")
+                if slot == "X" and ax != want:
+                    raise LstmvizError(
+                        f"{name} (layout {int(layer.config.get('layout', 0))}) reads its steps on "
+                        f"axis {want} of a sequence whose steps are on axis {ax}; a long sequence is "
+                        "traced by windows only where each node reads the input's time axis")
+                if slot != "X" and has:
+                    raise LstmvizError(
+                        f"{name} takes its {slot} from a sequence; a long sequence is traced by "
+                        "windows only where a node's sequence_lens and initial states have no steps")
+            n_out = max(1, len(layer.output_shapes))
+            seq[layer.name] = [True] + [False] * (n_out - 1)
+            axes[layer.name] = [want] + [None] * (n_out - 1)
+            continue
+        if any(has and ax != 1 for has, ax in zip(ins, in_axes)):
+            raise LstmvizError(
+                f"{name} reads a sequence whose steps are on its first axis (time, batch, ...); "
+                "a long sequence is traced by windows only where every layer but an ONNX "
+                "recurrent node reads (batch, time, ...)")
         if recurrent_halves(layer):
-            if any(getattr(rnn, "onnx_op", None) for _, rnn in recurrent_halves(layer)):
-                # (its layout, sequence_lens and states inputs: no keyframes yet; the pass
-                # died on it with "unexpected TypeError: OnnxLSTM._run() got an unexpected
-                # keyword argument 'record'")
-                raise LstmvizError(
-                    f"{name} is an ONNX recurrent node; a long sequence is traced by windows "
-                    "only through Keras' LSTM, GRU, SimpleRNN and Bidirectional layers: trace "
-                    "the whole input instead (a larger --max-memory if it needs more)")
             if not ins[0]:
                 raise LstmvizError(
                     f"{name} steps over a sequence made inside the model (a RepeatVector's, "
@@ -269,6 +345,7 @@ def _plan(model, arrays) -> tuple[int, dict[str, list[bool]]]:
                 "only through recurrent and per-step layers")
         else:
             seq[layer.name] = [False] * max(1, len(layer.output_shapes))
+        axes[layer.name] = [1 if s else None for s in seq[layer.name]]
     return (T or 0), seq
 
 
@@ -279,19 +356,22 @@ class WindowedTrace:
     sequence's length; ``window(a, b)`` a ``Trace`` of processing steps a..b-1."""
 
     def __init__(self, model, inputs, T, every, seq, keyframes, static, masks, in_masks,
-                 outputs, static_records) -> None:
+                 outputs, static_records, axes: dict | None = None) -> None:
         self.model = model
         self.inputs = inputs
         self.timesteps = T
         self.every = every
         self._seq = seq
+        #: per layer, each output's steps axis (``_plan``; None where it has none)
+        self._axes = axes if axes is not None else {
+            k: [1 if s else None for s in v] for k, v in seq.items()}
         self.keyframes: dict[tuple[str, str], Keyframes] = keyframes
         self._static = static          # layer -> outputs, None where the output is a sequence
         self._masks = masks            # layer -> masks of its outputs (whole sequence)
         self._in_masks = in_masks      # recurrent layer -> the mask its input carries
         self.outputs = outputs
         self._static_records = static_records
-        self.batch = inputs[0].shape[0]
+        self.batch = input_samples(model, inputs[0])
         #: per recurrent half: its kernels as the kernels step them (``recurrent._prepared``),
         #: made by the first window and reused by the next (the weights stay with the pass)
         self._prepared: dict[tuple[str, str], dict] = {}
@@ -368,6 +448,8 @@ class _Window:
         i0, i1 = (T - end, T - start) if backwards else (start, end)
         ref = node.inbound[0]
         x = self.values(ref.layer, i0, i1)[ref.tensor_index]
+        if onnx_node(node.layer) and _node_time_axis(node.layer) == 0:
+            x = x.transpose(1, 0, 2)  # (its X in the node's layout: time first)
         mask = self.wt._in_masks.get(node.layer.name)
         mask = None if mask is None else mask[:, i0:i1]
         if backwards:
@@ -397,7 +479,18 @@ class _Window:
         if not any(seq):
             out = list(static)
         elif isinstance(layer, InputLayer):
-            out = [self.feed[name][:, lo:hi]]
+            out = [_take(self.feed[name], self.wt._axes[name][0], lo, hi)]
+        elif onnx_node(layer):  # Y over input steps lo..hi-1 in the node's layout
+            from lstmviz.engine.onnx_layers import node_arrays
+
+            ys = []
+            for side, rnn in recurrent_halves(layer):
+                back = bool(rnn.config["go_backwards"])
+                p0, p1 = (self.T - hi, self.T - lo) if back else (lo, hi)
+                s, _, _, y, _, _ = self.run(node, side, rnn, p0, p1, False)
+                y = y[p0 - s:p1 - s]
+                ys.append((y[::-1] if back else y).transpose(1, 0, 2))
+            out = node_arrays(layer, ys, None) + list(static[1:])
         elif isinstance(layer, Bidirectional):
             (_, f), (_, bk) = recurrent_halves(layer)
             s, _, _, yf, _, _ = self.run(node, "forward", f, lo, hi, False)
@@ -433,7 +526,9 @@ class _Window:
         else:
             initial = {n: np.ascontiguousarray(recorded[n][lo - 1]) for n in rnn.state_names}
         outputs = []
-        if side == "":
+        if onnx_node(node.layer) and side == "":  # Y (in input order) over the window's steps
+            outputs = list(self.values(node.layer.name, wa, wb))
+        elif side == "":
             static = self.wt._static[node.layer.name]
             # (a backward layer's output sequence is in its processing order: the layers
             # after it read steps wa..wb-1 of it, whatever steps its record holds)
@@ -446,6 +541,8 @@ class _Window:
             T, ref = self.T, node.inbound[0]
             i0 = T - min(-(-b // CUT) * CUT, T)
             x = self.values(ref.layer, i0, T - start)[ref.tensor_index]
+            if onnx_node(node.layer) and _node_time_axis(node.layer) == 0:
+                x = x.transpose(1, 0, 2)  # (batch, steps, features), as every record holds it
             given = x[:, T - b - i0:T - a - i0] if np.ndim(x) >= 2 else None
         return LayerTrace(rnn.name if side else node.layer.name, rnn.class_name if side else node.layer.class_name,
                           outputs, steps=_steps_slice(recorded, derived, lo, hi),
@@ -459,7 +556,8 @@ class _Window:
         first = self.model.nodes[:len(self.model.nodes) - len(later)]
         layers: dict[str, LayerTrace] = {}
         self._records(first, layers, a, b)
-        inputs = [x[:, a:b] if x.ndim >= 2 else x for x in self.wt.inputs]
+        inputs = [_take(x, self.wt._axes[r.layer][0], a, b)
+                  for r, x in zip(self.model.inputs, self.wt.inputs)]
         if not later:
             return Trace(layers, list(self.wt.outputs), inputs, start=a, total_steps=self.T)
 
@@ -540,6 +638,7 @@ class PassState:
         self.static_records: dict[str, LayerTrace] = {}
         self.halves: dict[tuple[str, str], _Half] = {}
         self.parts: dict[tuple[str, str], int] = {}  # steps run per recurrent half
+        self.axes: dict[str, list] = {}  # per layer, each output's steps axis (``_plan``)
 
     @property
     def done(self) -> int:
@@ -641,17 +740,19 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
         if st.model is not model or [a.shape for a in arrays] != [
                 np.shape(a) for a in (x if isinstance(x, (list, tuple)) else [x])]:
             raise LstmvizError("a keyframe pass resumes only for the model and the input it was cancelled on")
-        T, seq, K, B = st.T, st.seq, st.every, arrays[0].shape[0]
+        T, seq, K, B = st.T, st.seq, st.every, input_samples(model, arrays[0])
     else:
         arrays = model.check_inputs(x)
         model._infer_shapes([a.shape for a in arrays])
-        T, seq = _plan(model, arrays)
-        B = arrays[0].shape[0]
+        axes: dict = {}
+        T, seq = _plan(model, arrays, axes)
+        B = input_samples(model, arrays[0])
         K = every or choose_every(model, B, T, budget)
         check_pass(model, arrays, K)
         if K % CUT:
             raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CUT}")
         st = PassState(model, arrays, T, seq, K, segment(K))
+        st.axes = axes
     runs = sum(len(recurrent_halves(n.layer)) for n in model.nodes)
     total = max(1, runs * T)
     parts = st.parts  # steps run per recurrent half (halves may run at once)
@@ -680,14 +781,14 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
     if any(o is None for o in outputs):  # pragma: no cover - outputs are never dropped
         raise LstmvizError("internal: a model output was dropped")
     return WindowedTrace(model, arrays, T, K, seq, st.keyframes, st.static, st.masks, st.in_masks,
-                         outputs, st.static_records)
+                         outputs, st.static_records, st.axes)
 
 
 def _run_nodes(model, st: PassState, tick_for) -> None:
     """The nodes of the pass from ``st.node`` on (``keyframe_pass``)."""
     last = last_reads(model)
     T, seq, K, segment = st.T, st.seq, st.every, st.segment
-    B = st.arrays[0].shape[0]
+    B = input_samples(model, st.arrays[0])
     values, masks, static, keyframes = st.values, st.masks, st.static, st.keyframes
     feed = {r.layer: a for r, a in zip(model.inputs, st.arrays)}
     for i in range(st.node, len(model.nodes)):
@@ -703,7 +804,9 @@ def _run_nodes(model, st: PassState, tick_for) -> None:
                 ims[0] = np.asarray(values[node.mask.layer][node.mask.tensor_index]).astype(bool)
             init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
             halves = recurrent_halves(layer)
-            if halves:
+            if onnx_node(layer):
+                outs, oms = _pass_onnx(layer, name, ins, st, keep=last.get(name, -1) > i, tick_for=tick_for)
+            elif halves:
                 keep = seq[name][0] and last.get(name, -1) > i
                 rs = bool(halves[0][1].config["return_sequences"])
                 inits = [init] if len(halves) == 1 else (
@@ -743,10 +846,12 @@ def _run_nodes(model, st: PassState, tick_for) -> None:
                     outs = [first] + ([np.ascontiguousarray(s) for s in final]
                                       if layer.config["return_state"] else [])
                     oms = [ims[0] if rs else None] + [None] * (len(outs) - 1)
+            if halves:
                 for side, _ in halves:
                     st.parts[(name, side)] = T
                     st.halves.pop((name, side), None)  # (its keyframes are in st.keyframes)
-                st.in_masks[name] = ims[0]
+                if not onnx_node(layer):
+                    st.in_masks[name] = ims[0]
             else:
                 outs, oms, rec = run_layer(layer, ins, ims, init)
                 if not any(seq[name]):
@@ -758,6 +863,40 @@ def _run_nodes(model, st: PassState, tick_for) -> None:
             if j == i and other in values:
                 values[other] = [None if s else v for s, v in zip(seq[other], values[other])]
         st.node = i + 1
+
+
+def _pass_onnx(layer, name: str, ins: list, st: PassState, keep: bool, tick_for):
+    """An ONNX recurrent node in a keyframe pass: each direction a half as a Keras layer's
+    (``_pass_recurrent``), from its X in batch-major order (a view: a stretch is copied at
+    a time), the mask its sequence_lens make and its initial states; (outputs, masks) as
+    the node gives them (``onnx_layers.node_arrays``; Y None where no later layer reads it)."""
+    from lstmviz.engine.onnx_layers import _node_inputs, _prepare, node_arrays
+
+    halves = recurrent_halves(layer)
+    x_bm, mask, inits = _prepare(layer, _node_inputs(layer, ins), len(halves), copy=False)
+    B, T, K = x_bm.shape[0], st.T, st.every
+    run = []
+    for (side, rnn), s0 in zip(halves, inits):
+        half = st.halves.get((name, side))
+        if half is None:
+            half = st.halves[(name, side)] = _Half(rnn, B, T, K, mask is not None, s0)
+        run.append((side, rnn, half))
+    fns = [lambda r=rnn, h=half, k=(name, side): _pass_recurrent(r, x_bm, mask, h, st.segment, keep, tick_for(k))
+           for side, rnn, half in run]
+    res = _directions(fns) if len(fns) == 2 else [fns[0]()]
+    ys, finals = [], []
+    for (side, rnn, _), (out, final, kf, _) in zip(run, res):
+        st.keyframes[(name, side)] = kf
+        finals.append([np.ascontiguousarray(f) for f in final])
+        if keep:  # (processing order, (T, B, u)) -> input order, (B, T, u)
+            ys.append((out[::-1] if rnn.config["go_backwards"] else out).transpose(1, 0, 2))
+    st.in_masks[name] = mask
+    if keep:
+        outs = node_arrays(layer, ys, finals)
+    else:
+        outs = [None] + node_arrays(layer, [np.zeros((B, 0, rnn.units), np.float32) for _, rnn, _ in run],
+                                    finals)[1:]
+    return outs, [None] * len(outs)
 
 
 def parse_steps(text: str) -> tuple[int, int | None]:
@@ -783,7 +922,7 @@ def trace_steps(model, x, a: int, b: int | None, **kw) -> Trace:
     arrays = model.check_inputs(x)  # (checked and cast once: the pass takes them as they are)
     model._infer_shapes([np.shape(v) for v in arrays])
     T, _ = _plan(model, arrays)
-    batch = int(np.shape(arrays[0])[0])
+    batch = input_samples(model, arrays[0])
     if T is not None:
         _check_window(model, batch, int(T), a, b)
     wt = keyframe_pass(model, arrays if isinstance(x, (list, tuple)) else arrays[0], **kw)

@@ -266,6 +266,42 @@ def as_array(obj: Any, what: str) -> np.ndarray:
     return arr
 
 
+#: floats NumPy has no dtype for, read exactly into float32 by their bit layouts: name ->
+#: bytes per element (bfloat16: a float32's upper 16 bits; float8 E4M3FN: sign, 4 exponent
+#: bits of bias 7, 3 mantissa bits, no infinity, S.1111.111 NaN; float8 E5M2: a float16's
+#: upper 8 bits). Every value of each is a float32 exactly.
+NARROW_FLOATS = {"bfloat16": 2, "float8_e4m3fn": 1, "float8_e5m2": 1}
+
+
+def _e4m3fn_table() -> np.ndarray:
+    code = np.arange(256)
+    exp, man = (code >> 3) & 0xF, code & 0x7
+    mag = np.where(exp == 0, man / 8 * 2.0 ** -6, (1 + man / 8) * 2.0 ** (exp - 7))
+    mag[(exp == 0xF) & (man == 0x7)] = np.nan
+    return (np.where(code & 0x80, -mag, mag)).astype(np.float32)
+
+
+_F8_TABLES: dict[str, np.ndarray] = {}
+
+
+def narrow_floats(raw: bytes | memoryview, kind: str, big_endian: bool = False) -> np.ndarray:
+    """The flat float32 array of ``raw`` holding ``kind`` (a ``NARROW_FLOATS`` name),
+    each element exactly its value."""
+    if kind == "bfloat16":
+        u16 = np.frombuffer(raw, dtype=(">" if big_endian else "<") + "u2")
+        return (u16.astype(np.uint32) << 16).view(np.float32)
+    table = _F8_TABLES.get(kind)
+    if table is None:
+        if kind == "float8_e4m3fn":
+            table = _e4m3fn_table()
+        elif kind == "float8_e5m2":
+            table = (np.arange(256, dtype=np.uint16) << 8).view(np.float16).astype(np.float32)
+        else:
+            raise ValueError(f"not a narrow float: {kind!r}")
+        _F8_TABLES[kind] = table
+    return table[np.frombuffer(raw, dtype=np.uint8)]
+
+
 def first_repeat(names: Any) -> Any:
     """The first of ``names`` given a second time, None where each is given once (a zip
     member, an ONNX input or initializer: the later one silently replaced the first)."""

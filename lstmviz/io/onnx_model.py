@@ -456,9 +456,14 @@ def _build(path) -> ModelSpec:
         consts[t.name] = _tensor(t, folder, budget, memory)
     if len(graph.sparse_initializer):
         raise Fail("the graph holds sparse initializers, which lstmviz does not read")
+    # the Constant nodes' values: tensors the file holds as its initializers are (some
+    # exporters keep weights there), read before the budget below counts them
+    constants = {k: _constant_value(node, _attrs(node, folder, budget, memory))
+                 for k, node in enumerate(graph.node) if node.op_type == "Constant"}
     # folding constants and the dry runs make a few times what the file holds, at most:
     # 150 ConstantOfShape([4M]) folded were 4.7 GB and 10 s from an 11 KB file
-    onnx_ops.lower_budget(FOLD_BYTES + 4 * sum(int(c.nbytes) for c in consts.values()))
+    held = sum(int(c.nbytes) for c in consts.values()) + sum(int(c.nbytes) for c in constants.values())
+    onnx_ops.lower_budget(FOLD_BYTES + 4 * held)
 
     # graph inputs (initializers listed as inputs are constants)
     graph_inputs = []
@@ -480,11 +485,11 @@ def _build(path) -> ModelSpec:
 
     # fold constants; keep the rest with their attributes
     nodes = []
-    for node in graph.node:
-        attrs = _attrs(node, folder, budget, memory)
-        if node.op_type == "Constant":
-            consts[node.output[0]] = _constant_value(node, attrs)
+    for k, node in enumerate(graph.node):
+        if k in constants:
+            consts[node.output[0]] = constants[k]
             continue
+        attrs = _attrs(node, folder, budget, memory)
         if node.op_type not in RECURRENT and all(n == "" or n in consts for n in node.input) \
                 and any(n for n in node.input):
             try:

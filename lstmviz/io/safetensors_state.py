@@ -10,6 +10,7 @@ points, each a registry entry: ``sniff(head)``, ``read_model(path)``, ``read_wei
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 
@@ -18,20 +19,23 @@ import numpy as np
 from ..engine.spec import ModelSpec
 from ..errors import LstmvizError
 from ..text import clean_spec_names, plural
+from ._util import NARROW_FLOATS, narrow_floats
 
 __all__ = ["sniff", "read_model", "read_weights", "damaged", "header_fault", "SUFFIXES"]
 
 SUFFIXES = (".safetensors",)
 SUPPORTED = ("supported: .safetensors files of PyTorch nn.LSTM / nn.GRU / nn.RNN state_dicts "
-             "(+ nn.Linear heads), float tensors")
+             "(+ nn.Linear heads), float tensors (F64, F32, F16, BF16, F8_E4M3, F8_E5M2)")
 MAX_FILE_BYTES = 4 * 1024 ** 3
 MAX_HEADER_BYTES = 100 * 1024 * 1024      # the safetensors package's own limit
 
 
-#: the dtypes read (NumPy holds each): floats, the weights; integers and booleans, which a
-#: state_dict holds beside them (``num_batches_tracked``), refused only as a weight
-#: (``torch_state._f32``)
-DTYPES = ("F64", "F32", "F16", "I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL")
+#: the dtypes read: floats, the weights (those NumPy holds as they are; ``NARROW``, read
+#: exactly into float32 from their bits); integers and booleans, which a state_dict holds
+#: beside them (``num_batches_tracked``), refused only as a weight (``torch_state._f32``)
+NARROW = {"BF16": "bfloat16", "F8_E4M3": "float8_e4m3fn", "F8_E5M2": "float8_e5m2"}
+DTYPES = ("F64", "F32", "F16", *NARROW, "I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8",
+          "BOOL")
 
 
 def _brief(dt: object) -> str:
@@ -40,11 +44,11 @@ def _brief(dt: object) -> str:
 
 def _unread(dt: object) -> str:
     """Why a tensor of safetensors dtype ``dt`` is not read: the true reason."""
-    if dt == "BF16" or (isinstance(dt, str) and dt.startswith("F8")):
-        return "a float type NumPy has no dtype for"
     if dt in ("C64", "C128"):
         return "a complex type, and weights are real numbers"
-    return "not a dtype lstmviz reads (floats F16/F32/F64 as weights)"
+    if isinstance(dt, str) and dt[:2] in ("F4", "F6", "F8"):
+        return "a float type lstmviz does not read"
+    return "not a dtype lstmviz reads"
 
 
 def sniff(head: bytes) -> bool:
@@ -108,21 +112,40 @@ def _state_dict(path) -> dict[str, np.ndarray]:
         dt = header[bad[0]].get("dtype")
         raise LstmvizError(f"tensor '{bad[0][:80]}' is {_brief(dt)}, {_unread(dt)}; save the "
                            "state_dict as float32")
+    narrow = {k: NARROW[header[k]["dtype"]] for k in order
+              if isinstance(header[k], dict) and header[k].get("dtype") in NARROW}
     # the arrays read count against the memory limit, as every reader's do (from the
     # header's byte ranges, before reading)
     from ..limits import HINT, excess
 
-    ranges = [header[k].get("data_offsets") for k in order if isinstance(header[k], dict)]
-    total = sum(int(r[1]) - int(r[0]) for r in ranges if isinstance(r, list) and len(r) == 2
-                and all(isinstance(v, int) for v in r))
+    def read_bytes(k: str) -> int:  # (a narrow float read as float32: its bytes as read)
+        r = header[k].get("data_offsets")
+        if not (isinstance(r, list) and len(r) == 2 and all(isinstance(v, int) for v in r)):
+            return 0
+        return (int(r[1]) - int(r[0])) * (4 // NARROW_FLOATS[narrow[k]] if k in narrow else 1)
+
+    total = sum(read_bytes(k) for k in order if isinstance(header[k], dict))
     over = excess(total, "the tensors in the file")
     if over:
         raise LstmvizError(f"{over}; {HINT}")
     out: dict[str, np.ndarray] = {}
-    with safe_open(str(path), framework="numpy") as f:
+    with safe_open(str(path), framework="numpy") as f:  # (opening it checks the header:
+        # every tensor's byte range inside the data, its size its shape's)
         for k in order:
-            out[k] = np.asarray(f.get_tensor(k))
-    return out
+            if k not in narrow:
+                out[k] = np.asarray(f.get_tensor(k))
+    if narrow:  # (NumPy has no dtype of theirs: their bytes read here, from the same ranges)
+        with open(path, "rb") as fh:
+            for k in narrow:
+                shape = [int(d) for d in header[k]["shape"]]
+                start, end = (int(v) for v in header[k]["data_offsets"])
+                fh.seek(8 + n + start)
+                raw = fh.read(end - start)
+                if len(raw) != end - start or len(raw) != NARROW_FLOATS[narrow[k]] * math.prod(shape):
+                    raise LstmvizError(f"tensor '{k[:80]}' has {plural(len(raw), 'byte')}, not "
+                                       f"those of its shape {tuple(shape)} (truncated or damaged)")
+                out[k] = narrow_floats(raw, narrow[k]).reshape(shape)
+    return {k: out[k] for k in order}
 
 
 def read_model(path) -> ModelSpec:

@@ -56,7 +56,7 @@ from ..errors import LstmvizError
 from ..limits import HINT, MemoryBudget
 from ..text import clean_spec_names
 from ._util import Fail as FileFail
-from ._util import first_repeat, fmt_shape, read_head
+from ._util import first_repeat, fmt_shape, narrow_floats, read_head
 
 __all__ = ["read_torch_state_dict", "looks_like_torch_file"]
 
@@ -535,8 +535,7 @@ def _load_pickle(u: _Unpickler) -> Any:
 def _decode(raw: bytes | memoryview, stype: _StorageType, big_endian: bool) -> np.ndarray:
     order = ">" if big_endian else "<"
     if stype.dtype == "bf16":
-        u16 = np.frombuffer(raw, dtype=order + "u2")
-        return (u16.astype(np.uint32) << 16).view(np.float32)
+        return narrow_floats(raw, "bfloat16", big_endian)
     if stype.dtype in ("?", "u1", "i1"):
         return np.frombuffer(raw, dtype=stype.dtype)
     if stype.dtype.startswith("c"):
@@ -947,6 +946,64 @@ def _chained(rnns: list[_RnnModule]) -> list[_RnnModule] | None:
     return found[0] if len(found) == 1 else None
 
 
+def _natural(name: str) -> tuple:
+    """A module name's sort key with its numbers as numbers: ``head.9`` before ``head.10``
+    (``nn.Sequential`` / ``nn.ModuleList`` indices, ``fc2`` before ``fc10``); a number's
+    digits compared by their count first, so no digits are converted."""
+    parts = re.split(r"(\d+)", name)
+    return tuple((len(p.lstrip("0")), p.lstrip("0"), p) if k % 2 else p for k, p in enumerate(parts))
+
+
+def _stem(name: str) -> str:
+    """A module name with its numbers left out: siblings numbered in one container
+    (``head.0``, ``head.2``; ``fc1``, ``fc2``) share it."""
+    return re.sub(r"\d+", "#", name)
+
+
+def _chain_by_name(prefixes: list[str], plain: dict[str, dict[str, np.ndarray]],
+                   width: int, table_width: int) -> list[str]:
+    """Linear modules of a file that keeps no order of modules (a .safetensors file's are
+    sorted by name) in the order their widths chain from ``width``: at each step the one
+    taking the width before it. Where several take it, their names decide only when they
+    are numbered siblings (``head.9`` before ``head.10``: in their numbers' order); else
+    the one of them that keeps the width (``fc`` (16 -> 16) before ``out`` (16 -> 2): each
+    used); anything else is refused as an order the file does not give. A bias-free one
+    that may be the ``nn.Embedding`` before the first recurrent module (of vectors of
+    ``table_width``: ``_embedding`` decides) gives way to the others where they tie."""
+    def w_in(p: str) -> int:
+        return int(plain[p]["weight"].shape[1])
+
+    def w_out(p: str) -> int:
+        return int(plain[p]["weight"].shape[0])
+
+    takes: dict[int, list[str]] = {}
+    for p in sorted(prefixes, key=_natural, reverse=True):
+        takes.setdefault(w_in(p), []).append(p)  # (each list: its last the first by name)
+    out: list[str] = []
+    w = width
+    while takes.get(w):
+        tied = takes[w]
+        heads = [p for p in tied if not _table_of(plain[p], table_width)] or tied
+        pick = min(heads, key=_natural)
+        if len(heads) > 1 and len({_stem(p) for p in heads}) > 1:
+            keeping = [p for p in heads if w_out(p) == w]
+            if len(keeping) == 1:
+                pick = keeping[0]
+            elif len({_stem(p) for p in keeping}) == 1:
+                pick = min(keeping, key=_natural)
+            else:
+                a, b = sorted(keeping or heads, key=_natural)[:2]
+                raise Fail(f"Linear modules {a or '(top level)'} ({w} -> {w_out(a)}) and "
+                           f"{b or '(top level)'} ({w} -> {w_out(b)}) both take the {w} features "
+                           "before them, and neither their widths nor their names give their "
+                           "order (a .safetensors file keeps no order of modules; numbered ones "
+                           "such as head.0, head.1 are taken in their numbers' order)")
+        tied.remove(pick)
+        out.append(pick)
+        w = w_out(pick)
+    return out
+
+
 def _table_of(params: dict[str, np.ndarray], width: int) -> bool:
     """Whether a module's parameters are an ``nn.Embedding``'s of vectors of ``width``: a 2-D
     ``weight`` alone, ``(ids, width)``."""
@@ -1023,21 +1080,16 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
 
     def chain(candidates):
         w, out = width, []
-        if by_name:  # each the first (by name) taking the previous width, whatever its place
-            takes: dict[int, list[str]] = {}
-            for _, p in reversed(candidates):
-                takes.setdefault(int(plain[p]["weight"].shape[1]), []).append(p)
-            while takes.get(w):
-                out.append(takes[w].pop())
-                w = int(plain[out[-1]]["weight"].shape[0])
-            return out
+        if by_name:
+            return _chain_by_name([p for _, p in candidates], plain, w, rnns[0].input_size)
         for _, p in candidates:
             if plain[p]["weight"].shape[1] == w:
                 out.append(p)
                 w = int(plain[p]["weight"].shape[0])
         return out
 
-    head_prefixes = chain([c for c in linears if c[0] > last_rnn]) or chain(linears)
+    head_prefixes = (chain(linears) if by_name  # (there, no module is "after" another)
+                     else chain([c for c in linears if c[0] > last_rnn]) or chain(linears))
     emb = _embedding(order, plain, rnns[0].input_size, head_prefixes, named)
     used: set[str] = set()
     if emb is None:
@@ -1112,8 +1164,9 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
         + "recurrent stack (batch_first input "
         "(batch, time, features), zero initial states) -> the last timestep's output -> "
         + (("the Linear layers chained by their widths (a .safetensors file keeps no order of "
-            "modules)" if by_name else "the Linear layers in file order (those registered "
-            "after the recurrent module first)") + ", with no activation between them"
+            "modules; numbered ones in their numbers' order)" if by_name
+            else "the Linear layers in file order (those registered after the recurrent "
+            "module first)") + ", with no activation between them"
            if heads else "no head") + ".",
         f"The recurrent modules are taken in the one order their widths chain "
         f"({', '.join(r.prefix or '(top level)' for r in rnns)}), not the file's."

@@ -125,7 +125,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.record_combo.addItem(f"{layer}: {key}", (layer, key))
         self.record_combo.currentIndexChanged.connect(lambda _: self._record_changed())
         self.sample_spin = QtWidgets.QSpinBox()
-        self.sample_spin.setRange(self.sample_base, self.sample_base + int(np.shape(self.seq.x)[0]) - 1)
+        self.sample_spin.setRange(self.sample_base, self.sample_base + self.seq.samples - 1)
         self.sample_spin.setPrefix("sample ")
         self.sample_spin.valueChanged.connect(lambda _: self._record_changed())
         self.progress = QtWidgets.QProgressBar()
