@@ -1955,4 +1955,4 @@ def test_a_long_input_of_one_step_says_one_step(long_window, tmp_path):
     p.write_text("a,b\n0.5,1\n")
     assert w.open_long(p)
     assert w.state.timesteps == 1
-    assert w.last_message == "Opened one.csv: 1 step, traced whole"
+    assert w.last_message == "Opened one.csv: 1 sample x 1 step, traced whole"

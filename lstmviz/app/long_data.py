@@ -36,6 +36,7 @@ from lstmviz.io.csv_numbers import (
     cell_refusal,
     delimiter,
     empty,
+    ids_layout,
     is_number,
     no_rows,
     number,
@@ -520,11 +521,12 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
         raise LstmvizError(why)
     elif suffix in (".csv", ".tsv") or not_numbers(path) is None:  # (not reads_as_text: its not_text just read)
         x = read_csv(path, progress, cancel, names)
-        if len(model.input_shapes()[0]) == 2 and x.shape[2] > 1:
-            # token ids in rows: a row per sample, a column per step (a (batch, timesteps)
-            # .npy of ids and the command line take them so; one row was one step of its
-            # thousands of ids); a column of ids stays one sample, a row per step
-            x = x[0][..., None]
+        want = model.input_shapes()[0]
+        if len(want) == 2:
+            # token ids: a row per sample, a column per step (a (batch, timesteps) .npy of ids
+            # takes them so; one row was one step of its thousands of ids); a column of ids
+            # one sample, a row per step: the command line's rule (csv_numbers.ids_layout)
+            x = x[0].reshape(ids_layout(*x.shape[1:], want[1] if isinstance(want[1], int) else None))[..., None]
             if names is not None:
                 names.clear()  # (a header over steps names no feature)
     elif path.stat().st_size == 0:

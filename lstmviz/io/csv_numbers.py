@@ -13,6 +13,25 @@ from lstmviz.text import plural
 SEPARATORS = (";", "\t", ",")
 
 
+def ids_layout(rows: int, columns: int, steps: int | None = None) -> tuple[int, int]:
+    """``(samples, steps)`` of a CSV's table of token ids for a model that takes ids (an
+    Embedding first): a row per sample and a column per step, but a single column (a file of
+    one id a line) is one sample, a row per step, unless the model takes one step a sample
+    (``steps`` 1: then a row per sample). The one rule of every reader of ids from a CSV
+    (``lstmviz --input``/``trace``/``grad``/``train``, File > Open a long input, File >
+    Import): a column of a text's 120,000 ids is one sequence, not 120,000 of one step."""
+    if columns == 1 and rows > 1 and steps != 1:
+        return 1, rows
+    return rows, columns
+
+
+def samples_steps(samples: int, steps: int, features: int | None = None) -> str:
+    """How an input was read, said by the command line and the window alike: ``1 sample x
+    120,000 steps`` (``features``: ``... x 3 features``)."""
+    said = f"{plural(samples, 'sample', sep=',')} x {plural(steps, 'step', sep=',')}"
+    return said if features is None else f"{said} x {plural(features, 'feature', sep=',')}"
+
+
 def delimiter(line: str) -> str | None:
     """The separator of a CSV's cells in ``line``: ';', else a tab, else ',' (a file that
     separates with ';' or tabs may write decimal commas, 15,063), else None (spaces). One
