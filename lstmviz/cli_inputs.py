@@ -205,7 +205,8 @@ def read_target(path, model, loss: str) -> np.ndarray:
     """The targets for ``model``'s first output: a .csv is read as the output is shaped
     (rows = samples for an output of shape (batch, units), a column or row of class ids for
     sparse_categorical_crossentropy on one; a sequence output's file is one sample, a row
-    per step, as an input's)."""
+    per step, as an input's). Targets one axis short of an output of one unit, ``(N,)`` for
+    ``(None, 1)``, are taken as ``(N, 1)`` (``lstmviz grad``/``train``, the Train tab)."""
     import numpy as np
 
     from lstmviz.engine.model import check_finite
@@ -213,6 +214,11 @@ def read_target(path, model, loss: str) -> np.ndarray:
     sparse = loss == "sparse_categorical_crossentropy"
     out = tuple(model.output_shapes()[0])
     y = read_input(path, out[:-1] if sparse else out, None, integer=sparse)
+    if not sparse and out and out[-1] == 1 and y.ndim == len(out) - 1 >= 1 and all(
+            d is None or d == s for s, d in zip(y.shape[1:], out[1:-1])):
+        # (40,) for an output (None, 1): one number a sample, as Keras' fit takes it (a
+        # sequence's (40, 24) for (None, 24, 1) alike); refused before, naming both shapes
+        y = y[..., None]
     # (a NaN target makes the loss NaN: training said "the weights overflowed, lower --lr")
     check_finite(y, f"{path}: the target holds")
     classes = out[-1] if out else None
