@@ -257,7 +257,10 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             if nul:
                 raise LstmvizError(nul)
             text = chunk.decode("utf-8-sig" if first else "utf-8", errors="replace")
-            lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+            # rows split at '\n' only (the '\r's are '\n's now), as the command line's reader
+            # splits them (the csv module's rule): U+2028, '\x0c', '\x85' ... that
+            # str.splitlines breaks at are characters of a cell, refused by its line and column
+            lines = [ln for ln in text.split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
             skip_header = False
             if first and lines:
                 delim = delimiter(lines[0])
@@ -400,7 +403,9 @@ def not_numbers(path) -> tuple[int, str] | None:
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES + 1)
     whole = len(head) <= SNIFF_BYTES
-    lines = head[:SNIFF_BYTES].decode("utf-8-sig", errors="replace").split("\n")
+    # lines as read_csv splits them: at '\n', '\r\n' or a lone '\r' only
+    lines = head[:SNIFF_BYTES].replace(b"\r\n", b"\n").replace(b"\r", b"\n").decode(
+        "utf-8-sig", errors="replace").split("\n")
     if not whole and len(lines) > 1:
         lines = lines[:-1]  # (cut inside the last line)
     rows = [(k, ln.strip()) for k, ln in enumerate(lines, start=1)

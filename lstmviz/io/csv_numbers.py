@@ -244,7 +244,7 @@ def cell_refusal(name, line: int, col: int, cell: str, header: list[str] | None,
         if len(cells) > 1 and all(is_number(c) for c in cells if c):
             return ragged(name, line, len(cells), width)
     hint = ""
-    if first_row and decimal_comma(cell) is None and "\ufffd" not in cell:
+    if first_row and decimal_comma(cell) is None and "\ufffd" not in cell and not OTHER_BREAKS & set(cell):
         hint = "; lstmviz reads columns of numbers only: remove that column"  # (dates, names)
     return f"{name}: {at}: {not_a_number(cell)}{hint}"
 
@@ -288,4 +288,14 @@ def not_a_number(cell: str) -> str:
         return f"{_shown(cell)} is not a number (a decimal comma: write {fixed})"
     if "\ufffd" in cell:
         return f"{_shown(cell)} is not a number (bytes that are not UTF-8: save the file as UTF-8 text)"
+    brk = next((c for c in cell if c in OTHER_BREAKS), None)
+    if brk is not None:
+        return (f"{_shown(cell)} is not a number (it holds U+{ord(brk):04X}, which does not end a "
+                "row: rows end at \\n, \\r\\n or \\r)")
     return f"{_shown(cell)} is not a number"
+
+
+#: what ``str.splitlines`` breaks lines at besides '\n', '\r\n' and '\r': characters of a
+#: cell to every CSV reader (rows end where the csv module ends them), and characters of a
+#: text read as ids (``app/long_data``), never the end of a row
+OTHER_BREAKS = frozenset("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
