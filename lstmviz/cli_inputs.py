@@ -151,7 +151,7 @@ def _csv_array(arr: np.ndarray, path: Path, expected_shape, shape, integer: bool
         return arr[:, None] if time_major else arr[None]
     if rank == 2 and integer:      # token ids: a row per sample, a column per step; a
         steps = expected_shape[1]  # single column one sample, a row per step (ids_layout)
-        return arr.reshape(ids_layout(*arr.shape, steps if isinstance(steps, int) else None))
+        return arr.reshape(ids_layout(arr.shape[0], arr.shape[1], steps if isinstance(steps, int) else None))
     if rank == 2:
         return arr                 # rows = samples, columns = features
     if rank == 1:

@@ -255,7 +255,7 @@ def load_ids(path, vocab: int) -> np.ndarray:
     column per step. Whole numbers ``0 .. vocab-1``, else refused in one line."""
     path, arr = _read_numbers(path)
     if path.suffix.lower() != ".npy" and arr.ndim == 2:  # a column of ids: one sample (ids_layout)
-        arr = arr.reshape(ids_layout(*arr.shape))
+        arr = arr.reshape(ids_layout(arr.shape[0], arr.shape[1]))
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
     elif arr.ndim == 1:

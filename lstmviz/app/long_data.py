@@ -531,7 +531,8 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
             # token ids: a row per sample, a column per step (a (batch, timesteps) .npy of ids
             # takes them so; one row was one step of its thousands of ids); a column of ids
             # one sample, a row per step: the command line's rule (csv_numbers.ids_layout)
-            x = x[0].reshape(ids_layout(*x.shape[1:], want[1] if isinstance(want[1], int) else None))[..., None]
+            steps = want[1] if isinstance(want[1], int) else None
+            x = x[0].reshape(ids_layout(x.shape[1], x.shape[2], steps))[..., None]
             if names is not None:
                 names.clear()  # (a header over steps names no feature)
     elif path.stat().st_size == 0:
