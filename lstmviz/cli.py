@@ -28,6 +28,7 @@ from lstmviz.cli_inputs import (  # noqa: F401
     parse_shape,
     read_input,
     refuse_to_replace,
+    samples_steps,
     time_major,
     whole_arg,
     write_npz,
@@ -298,12 +299,12 @@ def cmd_trace(args) -> int:
     x0 = arrays[0]
     if x0.ndim >= 2 and time_major(model, 0):  # (time, batch, ...): said as any other's
         x0 = x0.swapaxes(0, 1)
-    steps = f", {plural(x0.shape[1], 'step')}" if x0.ndim >= 2 else ""
+    steps = f"{samples_steps(x0.shape[0], x0.shape[1])}" if x0.ndim >= 2 else f"batch {x0.shape[0]}"
     window = window_of(trace)
     if window is not None:  # the window as taken ('5:' to the end, ':3' from 0)
         steps += f" (window {window[0]}:{window[1]})"
     print(f"wrote {safe_text(str(out))}: {len(flat)} arrays ({_fmt_bytes(total)} before compression) from "
-          f"{plural(len(trace.layers), 'layer')}; batch {x0.shape[0]}{steps}; output {shapes}")
+          f"{plural(len(trace.layers), 'layer')}; {steps}; output {shapes}")
     return 0
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from lstmviz.errors import LstmvizError
 from lstmviz.files import check_regular
-from lstmviz.io.csv_numbers import check_text, csv_numbers, empty
+from lstmviz.io.csv_numbers import check_text, csv_numbers, empty, ids_layout, samples_steps
 from lstmviz.text import plural, whole_number
 
 if TYPE_CHECKING:  # NumPy is imported where an input is read: the command line is parsed
@@ -27,7 +27,9 @@ input files:
            - a model taking (batch, timesteps, features): the file is ONE sample, each
              row one timestep, each column one feature -> shape (1, rows, columns);
            - a model taking (batch, timesteps) (an Embedding first): each row is one
-             sample, each column one timestep -> shape (rows, columns).
+             sample, each column one timestep -> shape (rows, columns); a single
+             column (one id a line) is ONE sample, a row per step -> shape (1, rows),
+             unless the model takes 1 timestep.
          With --shape B,T,F (one dimension may be -1) the numbers, read row by row, are
          reshaped to that shape. When the input feeds an Embedding the numbers must be
          whole and become integer token ids; otherwise they become float32.
@@ -147,8 +149,11 @@ def _csv_array(arr: np.ndarray, path: Path, expected_shape, shape, integer: bool
     rank = len(expected_shape) if expected_shape is not None else 3
     if rank == 3:                  # one sample: rows = timesteps, columns = features
         return arr[:, None] if time_major else arr[None]
+    if rank == 2 and integer:      # token ids: a row per sample, a column per step; a
+        steps = expected_shape[1]  # single column one sample, a row per step (ids_layout)
+        return arr.reshape(ids_layout(arr.shape[0], arr.shape[1], steps if isinstance(steps, int) else None))
     if rank == 2:
-        return arr                 # rows = samples, columns = timesteps (or features)
+        return arr                 # rows = samples, columns = features
     if rank == 1:
         return arr.reshape(-1)
     raise LstmvizError(f"{path}: the model takes rank-{rank} input; give --shape to read a .csv into it")
@@ -200,7 +205,8 @@ def read_target(path, model, loss: str) -> np.ndarray:
     """The targets for ``model``'s first output: a .csv is read as the output is shaped
     (rows = samples for an output of shape (batch, units), a column or row of class ids for
     sparse_categorical_crossentropy on one; a sequence output's file is one sample, a row
-    per step, as an input's)."""
+    per step, as an input's). Targets one axis short of an output of one unit, ``(N,)`` for
+    ``(None, 1)``, are taken as ``(N, 1)`` (``lstmviz grad``/``train``, the Train tab)."""
     import numpy as np
 
     from lstmviz.engine.model import check_finite
@@ -208,6 +214,11 @@ def read_target(path, model, loss: str) -> np.ndarray:
     sparse = loss == "sparse_categorical_crossentropy"
     out = tuple(model.output_shapes()[0])
     y = read_input(path, out[:-1] if sparse else out, None, integer=sparse)
+    if not sparse and out and out[-1] == 1 and y.ndim == len(out) - 1 >= 1 and all(
+            d is None or d == s for s, d in zip(y.shape[1:], out[1:-1])):
+        # (40,) for an output (None, 1): one number a sample, as Keras' fit takes it (a
+        # sequence's (40, 24) for (None, 24, 1) alike); refused before, naming both shapes
+        y = y[..., None]
     # (a NaN target makes the loss NaN: training said "the weights overflowed, lower --lr")
     check_finite(y, f"{path}: the target holds")
     classes = out[-1] if out else None
@@ -270,6 +281,19 @@ def load_inputs(model, paths, shapes, long: bool = False) -> list[np.ndarray]:
         shape = (shapes[0] if len(shapes) == 1 else shapes[k]) if shapes else None
         arrays.append(read_input(path, want, shape, integer, long=long, time_major=time_major(model, k)))
     return arrays
+
+
+def read_as(model, paths, arrays) -> str:
+    """How the ``.csv`` inputs among ``paths`` were read, for the command's line of what it
+    did: "ids.csv read as 1 sample x 120,000 steps" ("" when none is a CSV: a .npy's shape
+    is its own); a (time, batch, ...) input said in samples and steps too."""
+    said = []
+    for k, (path, x) in enumerate(zip(paths, arrays)):
+        if Path(path).suffix.lower() not in CSV_SUFFIXES or getattr(x, "ndim", 0) < 2:
+            continue
+        b, t = (x.shape[1], x.shape[0]) if time_major(model, k) and x.ndim >= 3 else x.shape[:2]
+        said.append(f"{Path(path).name} read as {samples_steps(b, t)}")
+    return "; ".join(said)
 
 
 # -- commands ------------------------------------------------------------------------------

@@ -136,8 +136,11 @@ def cmd_grad(args) -> int:
     write_npz(Path(args.out), flat)
     weights = g.weight_grads(model)
     norm = float(np.sqrt(sum(float(np.sum(np.square(a, dtype=np.float64))) for a in weights.values())))
+    from lstmviz.cli_inputs import read_as
+
+    csv = read_as(model, args.inputs, arrays)
     print(f"wrote {safe_text(str(args.out))}: loss {g.loss:.6g}, gradients of {len(weights)} weight arrays "
-          f"(global norm {norm:.4g}), {len(flat)} arrays in all")
+          f"(global norm {norm:.4g}), {len(flat)} arrays in all" + (f" ({safe_text(csv)})" if csv else ""))
     return 0
 
 
@@ -149,7 +152,7 @@ def cmd_train(args) -> int:
     import numpy as np
 
     import lstmviz
-    from lstmviz.cli_inputs import check_named, name_input
+    from lstmviz.cli_inputs import check_named, name_input, read_as
     from lstmviz.engine.optimizers import make
     from lstmviz.engine.train import Trainer, evaluate, left_out_note, overflowed
     from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
@@ -236,7 +239,9 @@ def cmd_train(args) -> int:
         if args.task and loss != task.loss:  # (--loss in place of the task's own)
             msg += f"; task {task.name} trains with --loss {task.loss}"
         raise LstmvizError(name_input(msg, args.inputs or [], args.target)) from None
-    _say(f"training {model.name}: {plural(trainer.n, 'sample')}, batch {trainer.batch_size} -> "
+    csv = "" if args.task else read_as(model, args.inputs, [x] if not isinstance(x, list) else x)
+    read = f" ({safe_text(csv)})" if csv else ""
+    _say(f"training {model.name}: {plural(trainer.n, 'sample')}{read}, batch {trainer.batch_size} -> "
          f"{plural(trainer.batches_per_epoch, 'update')} per epoch, "
          f"{plural(trainer.epochs, 'epoch')}, "
          f"{args.optimizer} lr {opt.learning_rate:g}, loss {loss}")

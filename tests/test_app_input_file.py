@@ -49,7 +49,8 @@ def test_the_status_says_the_given_input_and_not_the_demos_description(qapp):
     window = make_window(None, quiet=True, inputs=x)
     try:
         msg = window.last_message
-        assert msg.startswith(f"Demo model: {demo['title']}") and "traced on the given input (1 x 300 x 1)" in msg
+        assert msg.startswith(f"Demo model: {demo['title']}")
+        assert "traced on the given input (1 sample x 300 steps x 1 feature)" in msg
         assert demo.get("description", "\0") not in msg
         np.testing.assert_array_equal(window.state.x, x)
     finally:
@@ -64,7 +65,7 @@ def test_the_status_says_the_given_input_and_not_the_demos_description(qapp):
     import lstmviz  # a model from Python (lstmviz.show(model, x)): nothing said before it
     window = make_window(None, quiet=True, model=lstmviz.load(case / "model.keras"), inputs=np.load(case / "x.npy"))
     try:
-        assert window.last_message == "Traced on the given input (2 x 5 x 3)"
+        assert window.last_message == "Traced on the given input (2 samples x 5 steps x 3 features)"
     finally:
         dispose(window)
 

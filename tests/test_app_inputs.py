@@ -327,3 +327,17 @@ def test_a_header_in_another_encoding_is_read_by_every_csv_reader(tmp_path):
     path.write_bytes(b"temp \xb0C,rain\n1,2\n3,4\n")
     for read in (read_csv, gen.load_array, read_input):
         np.testing.assert_array_equal(np.asarray(read(path)).reshape(2, 2), [[1, 2], [3, 4]])
+
+
+def test_an_imported_column_of_token_ids_is_one_sample_as_the_command_line_reads_it(tmp_path):
+    """File > Import on a stack starting with an Embedding: a .csv of one id a line was 6
+    samples of one step; the command line and File > Open a long input read it as one
+    sample of 6 steps (``csv_numbers.ids_layout``), and so does Import now. A .npy keeps its
+    own shape."""
+    from lstmviz.app.inputs import load_ids
+
+    ids = np.array([3, 1, 4, 1, 5, 9])
+    (tmp_path / "ids.csv").write_text("\n".join(str(v) for v in ids) + "\n")
+    assert np.array_equal(load_ids(tmp_path / "ids.csv", 10), ids[None])
+    np.save(tmp_path / "col.npy", ids[:, None])
+    assert np.array_equal(load_ids(tmp_path / "col.npy", 10), ids[:, None])

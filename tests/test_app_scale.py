@@ -1384,3 +1384,49 @@ def test_a_long_input_through_an_onnx_recurrent_node_gets_exact_windows(tmp_path
     given = scale.Overview(steps, x.shape[-1], 101)
     given.add(0, x[:, 0] if axis == 0 else x[0])
     assert np.array_equal(seq.overviews[("x", "x")].lo, given.lo)
+
+
+@pytest.mark.parametrize("brk", ["\u2028", "\u2029", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85"])
+def test_rows_of_a_csv_end_at_a_new_line_only_in_every_reader(tmp_path, brk):
+    """U+2028, U+2029, '\\x0b', '\\x0c', '\\x1c'-'\\x1e', '\\x85': str.splitlines breaks at them,
+    and the long-input reader split its rows with it, so "1,2<U+2028>3,4" was two rows there
+    and a cell that is not a number to the command line's reader (the csv module's rule:
+    rows end at '\\n', '\\r\\n', '\\r'). Every reader now refuses it alike, naming its line and
+    column and the character; one at a row's end is space around a cell, as before; plain
+    text read as ids keeps it as a character."""
+    from lstmviz.app.inputs import load_array
+    from lstmviz.cli_inputs import read_input
+
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 2})], seed=0)
+    p = tmp_path / "x.csv"
+    p.write_text(f"a,b\n1,2{brk}3,4\n5,6\n", encoding="utf-8")
+    said = []
+    for read in (lambda: read_input(p, (None, None, 2)), lambda: long_data.load_long_input(p, model),
+                 lambda: load_array(p)):
+        with pytest.raises(LstmvizError) as err:
+            read()
+        said.append(str(err.value).split(": ", 1)[1])
+    assert said[0] == said[1] == said[2]
+    assert said[0].startswith("line 2, column 2 ('b'): '2") and f"U+{ord(brk):04X}" in said[0]
+    p.write_text(f"a,b\n1,2{brk}\n5,6\n", encoding="utf-8")
+    want = np.array([[[1, 2], [5, 6]]], np.float32)
+    for got in (read_input(p, (None, None, 2)), long_data.load_long_input(p, model), load_array(p)):
+        np.testing.assert_array_equal(got, want)
+    # a .txt of such lines is not numbers: text, the character kept (one id each)
+    t = tmp_path / "t.txt"
+    t.write_text(f"1,2{brk}3,4\n5,6\n", encoding="utf-8")
+    assert long_data.not_numbers(t) == (1, f"1,2{brk}3,4")
+    ids = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": 40, "output_dim": 2}),
+                                          LayerSpec("LSTM", {"units": 2})], seed=0)
+    assert long_data.load_long_input(t, ids).shape == (1, len(t.read_text(encoding="utf-8")))
+
+
+def test_a_txt_of_numbers_in_rows_ended_by_a_lone_cr_is_numbers(tmp_path):
+    """A .txt of numbers whose rows end in a lone '\\r' (Excel for Mac's "CSV (Macintosh)"),
+    opened as a long input: its sniffing split at '\\n' only and called it text, read as
+    characters one-hot (12 steps), though read_csv and the command line read its 3 rows."""
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 2})], seed=0)
+    p = tmp_path / "cr.txt"
+    p.write_bytes(b"1,2\r3,4\r5,6\r")
+    assert long_data.not_numbers(p) is None and not long_data.reads_as_text(p)
+    np.testing.assert_array_equal(long_data.load_long_input(p, model), [[[1, 2], [3, 4], [5, 6]]])

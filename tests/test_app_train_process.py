@@ -237,3 +237,38 @@ def test_a_run_played_in_the_process_keeps_its_snapshots_within_their_budget(pro
     _assert_same_run(played, here)  # the same snapshots, the same bits
     played.keep_current()
     assert played.snapshots[-1][0] == 150 and len(played.snapshots) <= 10
+
+
+def test_snapshots_on_their_way_from_the_process_are_counted_in_the_budget(process, monkeypatch):
+    """Records of quick updates come in one message per 20 ms: the delay task's tiny model
+    snapshotted every update sent 29 snapshots in one message while its budget held 10, so
+    those kept plus those on their way were 3 to 4 times the budget. A message now carries
+    at most ``in_flight_most`` snapshots and the session keeps room for two such (the one
+    read here, the one the child writes meanwhile): never more than the budget in all."""
+    from lstmviz import limits
+
+    def run():
+        return TrainingSession(Settings(task="delay", units=3, steps=6, epochs=40), snapshot_every=1)
+
+    played = run()
+    nbytes = sum(a.nbytes for a in trainable_arrays(played.model))
+    budget = 10 * nbytes
+    monkeypatch.setattr(limits, "SNAPSHOT_SHARE", (budget + 0.5) / limits.memory_limit())
+    seen = []
+    apply = played.apply_records
+
+    def spy(generation, records, before, after):
+        held = sum({id(a): a.nbytes for _, arrays in played.snapshots for a in arrays}.values())
+        seen.append((held, sum(r.snapshot is not None for r in records)))
+        return apply(generation, records, before, after)
+
+    monkeypatch.setattr(played, "apply_records", spy)
+    assert process.play(played, until=300), process.reason
+    assert process.wait(60) and played.iteration == 300 and process.error == ""
+    assert len(seen) > 3
+    for held, coming in seen:  # kept, the message read now, and one more the child writes
+        assert held + 2 * coming * nbytes <= budget, (held // nbytes, coming)
+    here = run()
+    for _ in range(300):
+        here.step()
+    _assert_same_run(played, here)  # the same snapshots as training in the window

@@ -343,3 +343,22 @@ def test_inputs_and_targets_that_are_not_numbers_are_refused_by_their_file_name(
     assert str(err.value).startswith(message), str(err.value)
     assert "\n" not in str(err.value) and str(d) not in str(err.value)
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_the_train_tab_takes_targets_of_shape_n_for_an_output_of_one_unit(tmp_path):
+    """"Your model and data": targets saved as (40,) for the delay model's output (None, 1)
+    were refused ("targets of shape (40,), but the model outputs (None, 1)"); they are one
+    number a sample, taken as (40, 1). For a model of 3 outputs the refusal names both."""
+    state = _state_with_delay_model()
+    x, y = _files(tmp_path)
+    np.save(tmp_path / "y1.npy", y[:, 0])
+    data, _ = user_data(state.model, tmp_path / "x.npy", tmp_path / "y1.npy", "mse", 0.25)
+    np.testing.assert_array_equal(data.y_train, y[:30])
+    np.testing.assert_array_equal(data.y_val, y[30:])
+    from lstmviz.engine import LayerSpec, Model
+    three = Model.sequential((None, 10, 1), [LayerSpec("LSTM", {"units": 4}), LayerSpec("Dense", {"units": 3})],
+                             seed=1)
+    with pytest.raises(LstmvizError) as err:
+        user_data(three, tmp_path / "x.npy", tmp_path / "y1.npy", "mse", 0.25)
+    assert str(err.value) == ("y1.npy: targets of shape (40,), but the model outputs (None, 3); "
+                              "mse expects shape (40, 3)")

@@ -198,10 +198,12 @@ def test_an_update_runs_on_one_blas_thread_whatever_the_pool():
 
 
 def _budget_of(monkeypatch, session: TrainingSession, snapshots: int) -> int:
-    """A memory limit whose snapshot budget holds ``snapshots`` of ``session``'s weights."""
+    """A memory limit whose snapshot budget keeps ``snapshots`` of ``session``'s weights,
+    beside the room of two on their way from the training process (one each message, at
+    such a budget: ``TrainingSession.in_flight_most``)."""
     from lstmviz import limits
 
-    budget = snapshots * sum(a.nbytes for a in trainable_arrays(session.model))
+    budget = (snapshots + 2) * sum(a.nbytes for a in trainable_arrays(session.model))
     monkeypatch.setattr(limits, "SNAPSHOT_SHARE", (budget + 0.5) / limits.memory_limit(), raising=False)
     return budget
 

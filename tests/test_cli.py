@@ -1008,11 +1008,11 @@ def test_a_csv_for_a_time_major_model_is_one_sample_a_row_per_step(capsys, tmp_p
     model = lstmviz.load(path)
     want = model.trace(x[:, 1:2]).outputs
     rc, out, _ = call(capsys, "trace", path, "-i", tmp_path / "one.csv", "-o", tmp_path / "t.npz")
-    assert rc == 0 and "batch 1, 5 steps" in out
+    assert rc == 0 and "1 sample x 5 steps" in out
     with np.load(tmp_path / "t.npz") as z:
         np.testing.assert_allclose(z["output0"], want[0], atol=1e-6)
     rc, out, _ = call(capsys, "trace", path, "-i", FIXTURES / "onnx_hand_lstm_clip" / "x.npy", "-o", tmp_path / "u.npz")
-    assert rc == 0 and "batch 2, 5 steps" in out
+    assert rc == 0 and "2 samples x 5 steps" in out
     st = AppState()  # lstmviz MODEL --input one.csv: the same one sample
     st.set_model(lstmviz.load(path), str(path))
     use_array(st, model_input(tmp_path / "one.csv")(st.model))
@@ -1431,3 +1431,45 @@ def test_a_trace_npz_given_as_the_model_is_named_as_what_it_is(capsys, tmp_path,
     line = assert_one_line_error(rc, err)
     assert line.startswith("lstmviz: t.npz: this is a NumPy .npz archive of arrays, not a model file; "
                            "supported: Keras 3 model (.keras, or its folder saved unzipped)"), line
+
+
+def test_a_column_of_token_ids_is_one_sequence_as_a_long_input_reads_it(tmp_path, capsys, use_model):
+    """A .csv (or .txt) of one token id a line: `lstmviz trace --input` read it as that many
+    samples of one step (a row per sample), File > Open a long input as one sample of that
+    many steps. One rule now (``csv_numbers.ids_layout``): a column of ids is one sequence,
+    said as "1 sample x 7 steps"; a model that takes one step a sample reads its rows as
+    samples."""
+    from lstmviz.app import long_data
+
+    def free_steps():
+        return Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": 10, "output_dim": 4}),
+                                               LayerSpec("LSTM", {"units": 3, "return_sequences": True})], seed=2)
+
+    ids = np.array([1, 2, 3, 9, 4, 0, 7])
+    for name in ("ids.csv", "ids.txt"):
+        path = tmp_path / name
+        path.write_text("\n".join(str(v) for v in ids) + "\n")
+        model = use_model(free_steps)
+        out = tmp_path / "t.npz"
+        rc, said, err = call(capsys, "trace", "m", "--input", path, "--out", out)
+        assert rc == 0, err
+        assert "; 1 sample x 7 steps;" in said
+        assert_npz_equals_trace(out, model.trace(ids[None]))
+        # File > Open a long input and lstmviz MODEL --input read it alike
+        assert np.array_equal(long_data.load_long_input(path, model)[..., 0], ids[None])
+        from lstmviz.cli_inputs import model_input
+        assert np.array_equal(model_input(path)(model), ids[None])
+    # grad says how it read it
+    y = tmp_path / "y.npy"
+    np.save(y, np.zeros((1, 7, 3), np.float32))
+    rc, said, err = call(capsys, "grad", "m", "--input", tmp_path / "ids.csv", "--target", y, "--loss", "mse",
+                         "--out", tmp_path / "g.npz")
+    assert rc == 0, err
+    assert said.rstrip().endswith("(ids.csv read as 1 sample x 7 steps)")
+    # a model of one step a sample: its rows are samples, in every reader
+    one = use_model(lambda: Model.sequential((None, 1), [LayerSpec("Embedding", {"input_dim": 10, "output_dim": 4}),
+                                                         LayerSpec("LSTM", {"units": 3})], seed=2))
+    rc, said, err = call(capsys, "trace", "m", "--input", tmp_path / "ids.csv", "--out", out)
+    assert rc == 0 and "; 7 samples x 1 step;" in said, err
+    assert_npz_equals_trace(out, one.trace(ids[:, None]))
+    assert np.array_equal(long_data.load_long_input(tmp_path / "ids.csv", one)[..., 0], ids[:, None])

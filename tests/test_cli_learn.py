@@ -606,3 +606,51 @@ def test_grad_files_are_indexed_as_trace_files_are(tmp_path, capsys, monkeypatch
                 wkey = f"{part}/{rec}" if part else rec
                 got = want.layers[layer].weights[weight_keys(layers[layer]).index(wkey)]
             np.testing.assert_array_equal(g[key], np.asarray(got, dtype=g[key].dtype), err_msg=key)
+
+
+def test_targets_of_shape_n_are_taken_for_an_output_of_one_unit(tmp_path, capsys):
+    """Targets (N,) for a model whose output is (None, 1): grad and train refused them ("the
+    target has shape (40,) but the model's output is (40, 1)"); Keras' fit takes them, and
+    so does lstmviz now, as (N, 1), with the same loss, gradients and trained weights. (N,)
+    for an output of 3 units is still refused, naming both shapes."""
+    from lstmviz.app import tasks
+
+    task = tasks.get("delay")
+    model = task.model(units=4, steps=10, seed=3)
+    from lstmviz.io.keras_writer import save_keras
+    save_keras(model, tmp_path / "m.keras")
+    x = np.random.default_rng(0).uniform(-1, 1, (12, 10, 1)).astype(np.float32)
+    y = x[:, 0, 0].copy()
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    assert model.output_shapes()[0] == (None, 1)
+    rc = cli.main(["grad", str(tmp_path / "m.keras"), "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"),
+                   "--loss", "mse", "-o", str(tmp_path / "g.npz")])
+    assert rc == 0, capsys.readouterr().err
+    want = gradients(lstmviz.load(tmp_path / "m.keras"), x, y[:, None], "mse")
+    with np.load(tmp_path / "g.npz") as g:
+        assert float(g["loss"]) == pytest.approx(want.loss)
+    out = tmp_path / "t.keras"
+    rc = cli.main(["train", str(tmp_path / "m.keras"), "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"),
+                   "--loss", "mse", "--optimizer", "sgd", "--lr", "0.1", "--batch-size", "4", "--no-shuffle",
+                   "-o", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    ref = lstmviz.load(tmp_path / "m.keras")
+    fit(ref, x, y[:, None], "mse", SGD(0.1), batch_size=4, epochs=1, shuffle=False)
+    for a, b in zip(trainable_arrays(ref), trainable_arrays(lstmviz.load(out))):
+        np.testing.assert_array_equal(a, b)
+    # an output of 3 units: (N,) is not one number a sample of it
+    three = _model_with_units(3)
+    save_keras(three, tmp_path / "m3.keras")
+    capsys.readouterr()
+    rc = cli.main(["grad", str(tmp_path / "m3.keras"), "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"),
+                   "--loss", "mse", "-o", str(tmp_path / "g3.npz")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err == (f"lstmviz: {tmp_path / 'y.npy'}: the target has shape (12,) but the model's "
+                               "output is (12, 3)")
+
+
+def _model_with_units(units):
+    from lstmviz.engine import LayerSpec, Model
+    return Model.sequential((None, 10, 1), [LayerSpec("LSTM", {"units": 4}), LayerSpec("Dense", {"units": units})],
+                            seed=1)

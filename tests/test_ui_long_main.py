@@ -1955,7 +1955,7 @@ def test_a_long_input_of_one_step_says_one_step(long_window, tmp_path):
     p.write_text("a,b\n0.5,1\n")
     assert w.open_long(p)
     assert w.state.timesteps == 1
-    assert w.last_message == "Opened one.csv: 1 step, traced whole"
+    assert w.last_message == "Opened one.csv: 1 sample x 1 step, traced whole"
 
 
 @pytest.mark.parametrize("direction", ["forward", "bidirectional"])
@@ -1988,3 +1988,4 @@ def test_a_long_input_of_a_time_major_onnx_model_shows_exact_windows(make_window
             whole = full["lstm"].children[side] if side else full["lstm"]
             n = half.steps["h"].shape[1]
             np.testing.assert_array_equal(half.steps["h"], whole.steps["h"][:, half.start:half.start + n])
+

@@ -1187,3 +1187,61 @@ def test_the_crossings_count_stays_when_a_summary_ends_after_them(qtbot, model_x
     assert w.status.text() == said and w.crossing_list.count() == len(got)
     w.threshold_edit.setValue(0.25)  # (another threshold: the list and its count go)
     assert w.crossing_list.count() == 0 and w.status.text() != said
+
+
+def test_hundreds_of_units_fit_a_window_of_an_800_px_screen_every_unit_drawn(qtbot):
+    """Units at scale of an LSTM(300) at 760 x 540 (an 800 x 600 screen): its heatmaps had
+    as much height as the one unit's curves (about 105 px of image for 300 rows), and Qt's
+    scaling of an image of more rows than pixels dropped rows: most units were never drawn.
+    The heatmaps now take twice the curves' share, and where rows are still more than the
+    image's pixels each image row holds neighbouring units, the value furthest from 0 of
+    them (``scale.fold_rows``), so every unit is drawn; a click on a row picks its units'."""
+    from PySide6 import QtCore, QtWidgets
+
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 300, "return_sequences": True},
+                                                         name="wide")], seed=2)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 230.0)], -1)[None].astype(np.float32)
+    w = LongSequenceWindow(model, x, start=False)
+    w.resize(760, 540)
+    _summarized(qtbot, w)
+    w.seek(1500)
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+    heat, curves = w.win_plot.vb.height(), w.curve_win.vb.height()
+    assert heat >= 1.6 * curves, (heat, curves)
+    trace, start, values = w.window_values()
+    image = w.win_img.image
+    assert image.shape[0] <= heat < 300  # (no more rows than pixels)
+    k = w._fold
+    assert k == -(-300 // int(heat)) > 1
+    np.testing.assert_array_equal(image, scale.fold_rows(values, k).T)
+    np.testing.assert_array_equal(w.over_img.image, scale.fold_rows(w.summary[0].extreme(), k).T)
+    # each unit's values are in its image row, where they swing furthest
+    group = values[:, 7 * k:8 * k]
+    assert np.all(np.abs(image[7]) == np.abs(group).max(axis=1))
+
+    class Click:
+        def button(self):
+            return QtCore.Qt.MouseButton.LeftButton
+
+        def pos(self):
+            return QtCore.QPointF(3.0, 7.5)
+
+        def accept(self):
+            pass
+
+    w._window_clicked(Click())
+    assert w.unit_spin.value() == int(7.5 * k)
+    # a ranking of the top 64 has room row by row: nothing folded
+    w.rank_combo.setCurrentText("variance")
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+    assert w._fold == 1 and w.win_img.image.shape[0] == 64
+
+
+def test_fold_rows_keeps_the_value_furthest_from_zero_of_each_group():
+    a = np.array([[1, -3, 2, 0.5, np.nan], [np.nan, np.nan, 1, 2, -7]], np.float32)
+    got = scale.fold_rows(a, 2)
+    np.testing.assert_array_equal(got, np.array([[-3, 2, np.nan], [np.nan, 2, -7]], np.float32))
+    assert got.dtype == np.float32 and scale.fold_rows(a, 1) is a

@@ -17,7 +17,7 @@ from lstmviz import limits
 from lstmviz.engine.model import check_finite, check_float32
 from lstmviz.errors import LstmvizError
 from lstmviz.files import check_regular
-from lstmviz.io.csv_numbers import check_text, csv_numbers, empty
+from lstmviz.io.csv_numbers import check_text, csv_numbers, empty, ids_layout
 from lstmviz.io.npy import read_npy
 from lstmviz.text import safe_name
 
@@ -254,6 +254,8 @@ def load_ids(path, vocab: int) -> np.ndarray:
     timesteps)`` or ``(batch, timesteps, 1)``; a ``.csv`` with a row per sample and a
     column per step. Whole numbers ``0 .. vocab-1``, else refused in one line."""
     path, arr = _read_numbers(path)
+    if path.suffix.lower() != ".npy" and arr.ndim == 2:  # a column of ids: one sample (ids_layout)
+        arr = arr.reshape(ids_layout(arr.shape[0], arr.shape[1]))
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
     elif arr.ndim == 1:

@@ -36,6 +36,7 @@ from lstmviz.io.csv_numbers import (
     cell_refusal,
     delimiter,
     empty,
+    ids_layout,
     is_number,
     no_rows,
     number,
@@ -256,7 +257,10 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             if nul:
                 raise LstmvizError(nul)
             text = chunk.decode("utf-8-sig" if first else "utf-8", errors="replace")
-            lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+            # rows split at '\n' only (the '\r's are '\n's now), as the command line's reader
+            # splits them (the csv module's rule): U+2028, '\x0c', '\x85' ... that
+            # str.splitlines breaks at are characters of a cell, refused by its line and column
+            lines = [ln for ln in text.split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
             skip_header = False
             if first and lines:
                 delim = delimiter(lines[0])
@@ -399,7 +403,9 @@ def not_numbers(path) -> tuple[int, str] | None:
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES + 1)
     whole = len(head) <= SNIFF_BYTES
-    lines = head[:SNIFF_BYTES].decode("utf-8-sig", errors="replace").split("\n")
+    # lines as read_csv splits them: at '\n', '\r\n' or a lone '\r' only
+    lines = head[:SNIFF_BYTES].replace(b"\r\n", b"\n").replace(b"\r", b"\n").decode(
+        "utf-8-sig", errors="replace").split("\n")
     if not whole and len(lines) > 1:
         lines = lines[:-1]  # (cut inside the last line)
     rows = [(k, ln.strip()) for k, ln in enumerate(lines, start=1)
@@ -520,11 +526,13 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
         raise LstmvizError(why)
     elif suffix in (".csv", ".tsv") or not_numbers(path) is None:  # (not reads_as_text: its not_text just read)
         x = read_csv(path, progress, cancel, names)
-        if len(model.input_shapes()[0]) == 2 and x.shape[2] > 1:
-            # token ids in rows: a row per sample, a column per step (a (batch, timesteps)
-            # .npy of ids and the command line take them so; one row was one step of its
-            # thousands of ids); a column of ids stays one sample, a row per step
-            x = x[0][..., None]
+        want = model.input_shapes()[0]
+        if len(want) == 2:
+            # token ids: a row per sample, a column per step (a (batch, timesteps) .npy of ids
+            # takes them so; one row was one step of its thousands of ids); a column of ids
+            # one sample, a row per step: the command line's rule (csv_numbers.ids_layout)
+            steps = want[1] if isinstance(want[1], int) else None
+            x = x[0].reshape(ids_layout(x.shape[1], x.shape[2], steps))[..., None]
             if names is not None:
                 names.clear()  # (a header over steps names no feature)
     elif path.stat().st_size == 0:

@@ -15,7 +15,9 @@ back: the window misses frames while a thread trains. ``TrainProcess`` plays a
 - the child runs ``training.advance`` update after update and sends back what they recorded:
   the ``Record``s (losses, gradient norms, epoch and validation losses, per-step norms,
   snapshots, progress) with the weights before and after the last of them, one message per
-  update, or per 20 ms when updates are quicker; a receiver thread here puts them on the
+  update, or per 20 ms when updates are quicker (sooner where they hold the snapshots one
+  message may carry, ``TrainingSession.in_flight_most``: those on their way are counted in
+  the snapshots' budget); a receiver thread here puts them on the
   session (``apply_records``, under its locks), so every reader of the session (the tab's
   plots, snapshots, the gradient views' probe, lessons) reads it as if it trained here;
 - the gradient view on screen asks for its probe (``request_probe``): the child computes it
@@ -191,7 +193,7 @@ class TrainProcess:
                                                                  session.initial)
             stride = session.snapshot_stride
             message = _dumps(("play", self._number, session.key, static, mark.weights, session.trainer.state(),
-                              stride, until, self._probe_request))
+                              stride, until, self._probe_request, session.in_flight_most()))
         self._sent_key = session.key
         self._play = _Play(self._number, session, mark.generation, mark, stride)
         self.probe = None
@@ -345,14 +347,15 @@ def serve(inbox, outbox) -> None:
             return
         if message[0] != "play":
             continue  # a pause or a new rate for a run that has stopped already
-        _, number, new_key, new_static, weights, state, snapshot_every, until, request = message
+        _, number, new_key, new_static, weights, state, snapshot_every, until, request, in_flight = message
         if new_static is not None:
             key, static = new_key, new_static
             probe = Probe()  # one per run configuration (its results at the initial weights kept)
         if static is None or key != new_key:  # pragma: no cover - the parent sends them with a new key
             outbox.send_bytes(_dumps(("stopped", number, state, "the training process lost the run's data")))
             continue
-        if _play(inbox, outbox, number, static, weights, state, snapshot_every, until, _Prober(probe, request)):
+        if _play(inbox, outbox, number, static, weights, state, snapshot_every, until, _Prober(probe, request),
+                 in_flight):
             return
 
 
@@ -400,8 +403,10 @@ class _Prober:
 
 
 def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict, snapshot_every: int,
-          until: int | None, prober: _Prober) -> bool:
-    """One Play: updates until paused, finished or ``until``; True when told to quit."""
+          until: int | None, prober: _Prober, in_flight: int = 1) -> bool:
+    """One Play: updates until paused, finished or ``until``; True when told to quit.
+    ``in_flight``: the snapshots a message carries at most (``TrainingSession.
+    in_flight_most``): records holding that many are sent at once, however quick."""
     model, data, loss, _ = static
     arrays = trainable_arrays(model)
     for a, w in zip(arrays, weights):
@@ -463,7 +468,8 @@ def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict,
         if blew_up(record, ""):  # every update after it would be NaN: the window says why
             break
         now = time.monotonic()
-        if now - sent >= BATCH_SECONDS or now - start >= BATCH_SECONDS / 4:
+        full = sum(r.snapshot is not None for r in pending) >= in_flight  # (their room in the budget)
+        if full or now - sent >= BATCH_SECONDS or now - start >= BATCH_SECONDS / 4:
             flush()
             sent = now
     if pending:

@@ -47,6 +47,10 @@ from lstmviz.errors import LstmvizError
 from lstmviz.limits import fmt_bytes, snapshot_budget
 from lstmviz.text import plural, safe_name
 
+#: the share of the snapshots' budget one message from the training process may carry
+#: (``TrainingSession.in_flight_most``); two of them are kept room for
+IN_FLIGHT_SHARE = 1 / 16
+
 
 @dataclass
 class Settings:
@@ -347,9 +351,20 @@ class TrainingSession:
             seen = {id(a): int(a.nbytes) for _, arrays in self.snapshots for a in arrays}
             return sum(seen.values())
 
+    def in_flight_most(self) -> int:
+        """How many snapshots one message from the training process carries at most
+        (``IN_FLIGHT_SHARE`` of the budget, one at least): the child sends its records
+        early when they hold that many (``train_process._play``). At most two such messages
+        are on their way at once (one the window reads, one the child writes: it waits for
+        the pipe meanwhile), and ``snapshots_most`` leaves them room: a tiny model's quick
+        updates sent 29 snapshots a message where its budget held 10."""
+        return max(1, int(snapshot_budget() * IN_FLIGHT_SHARE) // max(1, self.snapshot_nbytes))
+
     def snapshots_most(self) -> int:
-        """How many snapshots the budget holds (the first and the latest whatever it is)."""
-        return max(2, snapshot_budget() // max(1, self.snapshot_nbytes))
+        """How many snapshots the budget holds (the first and the latest whatever it is),
+        beside the room of those on their way from the training process (``in_flight_most``,
+        kept free wherever the run trains, so that its snapshots are the same here and there)."""
+        return max(2, snapshot_budget() // max(1, self.snapshot_nbytes) - 2 * self.in_flight_most())
 
     def snapshot_note(self) -> str:
         """What thinning did to the snapshots ("" while every one due is kept): 'snapshots
@@ -360,7 +375,8 @@ class TrainingSession:
             return ""
         share = {0.25: "a quarter", 0.5: "half"}.get(limits.SNAPSHOT_SHARE, f"{limits.SNAPSHOT_SHARE:.0%}")
         return (f"snapshots kept every {plural(stride, 'update')} (not every {every}): "
-                f"{plural(self.snapshots_most(), 'snapshot')} of {fmt_bytes(self.snapshot_nbytes)} fill "
+                f"{plural(self.snapshots_most(), 'snapshot')} of {fmt_bytes(self.snapshot_nbytes)} and "
+                f"room for {2 * self.in_flight_most()} on their way from the training process fill "
                 f"{fmt_bytes(snapshot_budget())}, {share} of the memory limit, so older ones were "
                 "thinned; the first, the latest and those where the run stopped are kept (a larger "
                 "memory limit keeps more: File > Memory limit)")

@@ -13,6 +13,25 @@ from lstmviz.text import plural
 SEPARATORS = (";", "\t", ",")
 
 
+def ids_layout(rows: int, columns: int, steps: int | None = None) -> tuple[int, int]:
+    """``(samples, steps)`` of a CSV's table of token ids for a model that takes ids (an
+    Embedding first): a row per sample and a column per step, but a single column (a file of
+    one id a line) is one sample, a row per step, unless the model takes one step a sample
+    (``steps`` 1: then a row per sample). The one rule of every reader of ids from a CSV
+    (``lstmviz --input``/``trace``/``grad``/``train``, File > Open a long input, File >
+    Import): a column of a text's 120,000 ids is one sequence, not 120,000 of one step."""
+    if columns == 1 and rows > 1 and steps != 1:
+        return 1, rows
+    return rows, columns
+
+
+def samples_steps(samples: int, steps: int, features: int | None = None) -> str:
+    """How an input was read, said by the command line and the window alike: ``1 sample x
+    120,000 steps`` (``features``: ``... x 3 features``)."""
+    said = f"{plural(samples, 'sample', sep=',')} x {plural(steps, 'step', sep=',')}"
+    return said if features is None else f"{said} x {plural(features, 'feature', sep=',')}"
+
+
 def delimiter(line: str) -> str | None:
     """The separator of a CSV's cells in ``line``: ';', else a tab, else ',' (a file that
     separates with ';' or tabs may write decimal commas, 15,063), else None (spaces). One
@@ -225,7 +244,7 @@ def cell_refusal(name, line: int, col: int, cell: str, header: list[str] | None,
         if len(cells) > 1 and all(is_number(c) for c in cells if c):
             return ragged(name, line, len(cells), width)
     hint = ""
-    if first_row and decimal_comma(cell) is None and "\ufffd" not in cell:
+    if first_row and decimal_comma(cell) is None and "\ufffd" not in cell and not OTHER_BREAKS & set(cell):
         hint = "; lstmviz reads columns of numbers only: remove that column"  # (dates, names)
     return f"{name}: {at}: {not_a_number(cell)}{hint}"
 
@@ -269,4 +288,14 @@ def not_a_number(cell: str) -> str:
         return f"{_shown(cell)} is not a number (a decimal comma: write {fixed})"
     if "\ufffd" in cell:
         return f"{_shown(cell)} is not a number (bytes that are not UTF-8: save the file as UTF-8 text)"
+    brk = next((c for c in cell if c in OTHER_BREAKS), None)
+    if brk is not None:
+        return (f"{_shown(cell)} is not a number (it holds U+{ord(brk):04X}, which does not end a "
+                "row: rows end at \\n, \\r\\n or \\r)")
     return f"{_shown(cell)} is not a number"
+
+
+#: what ``str.splitlines`` breaks lines at besides '\n', '\r\n' and '\r': characters of a
+#: cell to every CSV reader (rows end where the csv module ends them), and characters of a
+#: text read as ids (``app/long_data``), never the end of a row
+OTHER_BREAKS = frozenset("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")

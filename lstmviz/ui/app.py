@@ -332,6 +332,11 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
             window.sessions.mark_saved()  # the input given with the model is no edit of it
             shapes = [" x ".join(f"{n:,}" for n in getattr(a, "shape", ())) for a in
                       (x if isinstance(x, (list, tuple)) and len(x) == len(window.state.model.inputs) > 1 else [x])]
+            if len(shapes) == 1 and getattr(x, "ndim", 0) >= 2:  # as the command line says it
+                from lstmviz.io.csv_numbers import samples_steps
+                b, t = x.shape[:2]
+                shapes = [samples_steps(*((t, b) if window.state.time_major else (b, t)),
+                                        x.shape[2] if x.ndim == 3 else None)]
             said = (f"traced on the given inputs ({', '.join(shapes)})" if len(shapes) > 1 else
                     f"traced on the given input ({shapes[0]})")  # after what opening said, if it said anything
             window.message(f"{window.last_message} \u00b7 {said}" if window.last_message

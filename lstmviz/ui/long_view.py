@@ -43,6 +43,14 @@ FEATURE_NAME_CHARS = 24
 OVER_TITLE = "whole sequence (min/max per bin)"
 WINDOW_TITLE = "exact window"
 OVER_SHORT = "whole sequence"
+#: the heatmaps' share of the plots' height beside the curves' (the selected unit's two
+#: plots); the curves give more of theirs where the heatmaps show more rows than
+#: ``ROWS_WIDE`` (a layer of hundreds of units, model order): at 760 x 540 (an 800 x 600
+#: screen) its heatmaps had 105 px for 512 units, the curves as much for one unit
+HEATMAPS_STRETCH = 2
+CURVES_STRETCH = 2
+CURVES_NARROW = 1
+ROWS_WIDE = 64
 
 
 class _OneLine(QtWidgets.QLabel):
@@ -187,6 +195,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.win_img.setToolTip("Click a row to select its unit, here and in the main window")
         self._style_plots(t)
         th.titles_together(self.curve_over, self.curve_win)  # (both short, or both whole)
+        #: units a heatmap's image row holds (``scale.fold_rows``): 1 while its rows fit its pixels
+        self._fold = 1
+        self._curves_stretch = 0
+        self._set_curves_stretch(CURVES_STRETCH)
+        self.win_plot.vb.sigResized.connect(lambda _vb: self._refold())
         lay.addWidget(self.glw, 1)
 
         seek = QtWidgets.QHBoxLayout()
@@ -266,6 +279,26 @@ class LongSequenceWindow(QtWidgets.QWidget):
         parent = self.parentWidget()
         screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
         self.resize(min(1400, screen.width() - 40), min(800, screen.height() - 60))
+
+    def _set_curves_stretch(self, stretch: int) -> None:
+        """The curves' share of the plots' height beside the heatmaps' ``HEATMAPS_STRETCH``."""
+        if stretch != self._curves_stretch:
+            self._curves_stretch = stretch
+            grid = self.glw.ci.layout
+            grid.setRowStretchFactor(0, HEATMAPS_STRETCH)
+            grid.setRowStretchFactor(1, stretch)
+
+    def _fold_for(self, rows: int) -> int:
+        """Units an image row of a heatmap of ``rows`` rows holds: 1 where each row has a
+        pixel of the exact window's plot at least, else as many as fit one (none dropped by
+        Qt's scaling: ``scale.fold_rows``)."""
+        px = int(self.win_plot.vb.height())
+        return 1 if rows <= 0 or px < 8 or rows <= px else -(-rows // px)
+
+    def _refold(self) -> None:
+        """The plots resized: the heatmaps drawn again where their rows fold otherwise now."""
+        if self._fold_for(len(self._rows)) != self._fold:
+            self.redraw()
 
     def _style_plots(self, t: th.Theme) -> None:
         """The plots' background, axes, titles and marks in theme ``t``."""
@@ -533,14 +566,14 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if ev.button() == QtCore.Qt.MouseButton.LeftButton and self.summary is not None:
             ov = self.summary[0]  # the event is in image pixels: bins, rows
             b = int(max(0, min(ov.bins - 1, ev.pos().x())))
-            self.pick_row(int(ev.pos().y()))
+            self.pick_row(int(ev.pos().y() * self._fold))  # (image rows: units folded)
             self.seek(int(ov.edges()[b]))
             ev.accept()
 
     def _window_clicked(self, ev):
         """A click on the exact window: its row's unit picked (``pick_row``)."""
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
-            self.pick_row(int(ev.pos().y()))
+            self.pick_row(int(ev.pos().y() * self._fold))  # (image rows: units folded)
             ev.accept()
 
     def pick_row(self, row: int) -> None:
@@ -609,6 +642,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         unit = self.unit_spin.value()
         rows = self.order if self.order is not None else np.arange(units)
         self._rows = rows  # (the units of the heatmaps' rows, top first: pick_row)
+        # hundreds of rows: the curves give the heatmaps room, and an image row holds
+        # several units where the rows are still more than the image's pixels
+        self._set_curves_stretch(CURVES_NARROW if len(rows) > ROWS_WIDE else CURVES_STRETCH)
+        fold = self._fold = self._fold_for(len(rows))
         at = np.flatnonzero(np.asarray(rows) == unit)
         row = int(at[0]) if at.size else None  # (a unit ranked below the top ones: no row)
         self._name_rows(rows if self.order is not None else None, units)
@@ -624,7 +661,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             hi, lo = ov.hi, ov.lo
             levels = self.levels(key, np.r_[lo.ravel(), hi.ravel()])
             extreme = ov.extreme()  # the larger swing per bin
-            self.over_img.setImage(extreme[:, rows].T, levels=levels, autoLevels=False)
+            self.over_img.setImage(scale.fold_rows(extreme[:, rows], fold).T, levels=levels, autoLevels=False)
             self.over_img.setColorMap(cmap)
             self.over_img.setRect(QtCore.QRectF(0, 0, ov.total, len(rows)))  # x in steps
             self._mark_row(self.over_row, row, 0, ov.total)
@@ -647,7 +684,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             if units:  # the units the summary will fill (not an empty view's -0.4 .. 0.4)
                 self.over_plot.setYRange(0, units, padding=0.02)
         if values is not None:
-            self.win_img.setImage(values[:, rows].T, levels=levels, autoLevels=False)
+            self.win_img.setImage(scale.fold_rows(values[:, rows], fold).T, levels=levels, autoLevels=False)
             self.win_img.setColorMap(cmap)
             self.win_img.setRect(QtCore.QRectF(start, 0, len(values), len(rows)))
             self._mark_row(self.win_row, row, start, len(values))

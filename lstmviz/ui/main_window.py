@@ -1071,7 +1071,12 @@ class MainWindow(QtWidgets.QMainWindow):
         # to stand beside the progress bar and Cancel, which cut "(tracing in the backg")
         how = f" {BACKGROUND}" if self.state.long is not None else ", traced whole"
         # (characters outside the vocabulary: how many, read as what)
-        self.message(f"Opened {file_label(path)}: {plural(steps, 'step', sep=',')}{how}" + "".join(
+        from lstmviz.io.csv_numbers import samples_steps
+        # a CSV's or a text's samples and steps, as the command line says how it read one (a
+        # column of ids: one sample); a .npy's shape is its own (and the bar leaves no room)
+        shape = (plural(steps, 'step', sep=',') if Path(path).suffix.lower() == ".npy"
+                 else samples_steps(len(x), steps))
+        self.message(f"Opened {file_label(path)}: {shape}{how}" + "".join(
             f". {escape(n)}" for n in notes), dialog=bool(notes))  # (longer than a status bar)
         return True
 
