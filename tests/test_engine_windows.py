@@ -277,6 +277,22 @@ def test_progress_is_reported_and_cancel_stops_the_pass():
         keyframe_pass(model, x, cancel=lambda: True)
 
 
+def pass_peak(model, x) -> int:
+    """The peak of the memory Python allocates (``tracemalloc``) during a keyframe pass of
+    ``x``, the engine's reused blocks dropped before it."""
+    import tracemalloc
+
+    from lstmviz.engine import workspace
+
+    workspace._blocks.clear()
+    tracemalloc.start()
+    try:
+        keyframe_pass(model, x)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def _same_pass(got, want):
     """Two keyframe passes hold the very same keyframes and outputs (``np.array_equal``)."""
     assert got.keyframes.keys() == want.keyframes.keys()
@@ -460,9 +476,7 @@ def test_a_keyframe_pass_holds_about_what_pass_bytes_says(name, batch):
     """What NumPy allocates during a pass (tracemalloc, the workspace's pooled blocks let go
     first) is never much more than ``pass_bytes`` estimates, and the estimate is never far
     above it (a pass that fits is not refused)."""
-    import tracemalloc
 
-    from lstmviz.engine import workspace
     from lstmviz.engine.windows import pass_bytes
 
     steps = 4000
@@ -475,14 +489,7 @@ def test_a_keyframe_pass_holds_about_what_pass_bytes_says(name, batch):
     x = np.random.default_rng(0).normal(size=(batch, steps, 3)).astype(np.float32)
     if name == "masked":
         x[:, :40] = 0.0
-    est = pass_bytes(model, [x])
-    workspace._blocks.clear()
-    tracemalloc.start()
-    try:
-        keyframe_pass(model, x)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    est, peak = pass_bytes(model, [x]), pass_peak(model, x)
     # (a Bidirectional's halves counted as running at once: one after the other, half of it)
     assert peak / 3 < est < (2.1 if name.startswith("bidirectional") else 1.25) * peak, (est, peak)
 
@@ -672,20 +679,11 @@ def test_a_pass_through_an_onnx_node_holds_about_what_pass_bytes_says(tmp_path, 
     """ONNX's own runners (clip, peepholes, ...) in a keyframe pass keep one step of their
     intermediates, not every step's (a stretch of 1,024 steps of a wide batch would be
     gigabytes beside what ``pass_bytes`` said), and hold about what it says."""
-    import tracemalloc
 
-    from lstmviz.engine import workspace
     from lstmviz.engine.windows import pass_bytes
 
     op, layout, direction, extras = case
     pytest.importorskip("onnx")
     model, xs = onnx_recurrent_model(tmp_path, op, layout, direction, extras, steps=3000, u=48, batch=4)
-    est = pass_bytes(model, xs if isinstance(xs, list) else [xs])
-    workspace._blocks.clear()
-    tracemalloc.start()
-    try:
-        keyframe_pass(model, xs)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    est, peak = pass_bytes(model, xs if isinstance(xs, list) else [xs]), pass_peak(model, xs)
     assert peak / 3 < est < 2.1 * peak, (est, peak)
