@@ -255,6 +255,43 @@ def test_a_keras_model_saved_unzipped_opens_as_its_keras_archive_does(tmp_path):
         lstmviz.load(folder)
 
 
+def test_a_keras_model_in_the_hugging_face_cache_opens_through_its_links_into_its_blobs(tmp_path):
+    """huggingface_hub downloads a repository's files into blobs/ named by their hashes and
+    links each from snapshots/<revision>/: the way a Keras model from the Hub is on disk.
+    Those links, and only those, are followed: a link out of the repository's blobs, or to
+    a link, is refused in one line."""
+    import hashlib
+    import os
+
+    src = FIX / "k3_lstm_default" / "model.keras"
+    repo = tmp_path / "hub" / "models--someone--rnn"
+    snap = repo / "snapshots" / "0123abcd"
+    (repo / "blobs").mkdir(parents=True)
+    snap.mkdir(parents=True)
+    with zipfile.ZipFile(src) as z:
+        for name in z.namelist():
+            data = z.read(name)
+            blob = repo / "blobs" / hashlib.sha256(data).hexdigest()
+            blob.write_bytes(data)
+            os.symlink(os.path.join("..", "..", "blobs", blob.name), snap / name)
+    x = np.random.default_rng(1).standard_normal((2, 4, 3)).astype("float32")
+    want = lstmviz.load(src).trace(x).outputs[0]
+    for path in (snap, snap / "config.json"):
+        np.testing.assert_array_equal(lstmviz.load(path).trace(x).outputs[0], want)
+    weights = snap / "model.weights.h5"
+    blob = repo / "blobs" / os.readlink(weights).split(os.sep)[-1]
+    for where in (tmp_path / "elsewhere.h5", repo / "blobs" / "alias"):
+        if where.name == "alias":
+            os.symlink(blob.name, where)  # (a link in blobs: not a blob)
+        else:
+            where.write_bytes(blob.read_bytes())
+        weights.unlink()
+        os.symlink(os.path.relpath(where, snap), weights)
+        with pytest.raises(LstmvizError, match=r"^0123abcd: the folder's model\.weights\.h5 is a link to "
+                                               r"another file; lstmviz reads only the folder's own files"):
+            lstmviz.load(snap)
+
+
 def test_help_texts_come_from_the_registry(capsys):
     assert cli.main(["--help"]) == 0
     top = capsys.readouterr().out

@@ -383,10 +383,32 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
     return config.decode("utf-8", errors="replace"), weights, meta
 
 
+def hub_blob(folder: str, name: str) -> str | None:
+    """Where the link ``name`` in ``folder`` leads when the folder is a snapshot of the
+    Hugging Face cache (``<repo>/snapshots/<revision>/``, each file a link to
+    ``<repo>/blobs/<hash>``, as ``huggingface_hub`` downloads a model) and the link leads
+    straight to a file of that repository's blobs; None for any other link."""
+    import os
+
+    here = os.path.abspath(folder)
+    if os.path.basename(os.path.dirname(here)) != "snapshots":
+        return None
+    blobs = os.path.join(os.path.dirname(os.path.dirname(here)), "blobs")
+    try:
+        target = os.readlink(os.path.join(here, name))
+    except OSError:
+        return None
+    where = os.path.normpath(os.path.join(here, target))
+    if os.path.dirname(where) != blobs or os.path.islink(where) or os.path.islink(blobs):
+        return None
+    return where
+
+
 def read_folder(folder: str) -> tuple[Any, bytes, dict]:
     """A Keras 3 model saved unzipped -> (config JSON text, weights bytes, metadata dict),
     as ``read_zip`` gives them from a ``.keras``. Only the folder's own regular files of
-    those names are read (a link to another place is refused, as HDF5 links are)."""
+    those names are read: a link to another place is refused, as HDF5 links are, except
+    a Hugging Face cache's link from a snapshot into its repository's blobs (``hub_blob``)."""
     import json
     import os
     import stat
@@ -403,8 +425,15 @@ def read_folder(folder: str) -> tuple[Any, bytes, dict]:
         except OSError as exc:
             raise Fail(f"cannot read the folder's {name} ({exc.strerror or exc})") from exc
         if stat.S_ISLNK(st.st_mode):
-            raise Fail(f"the folder's {name} is a link to another file; lstmviz reads only the "
-                       "folder's own files (copy the file itself there)")
+            target = hub_blob(folder, name)
+            if target is None:
+                raise Fail(f"the folder's {name} is a link to another file; lstmviz reads only the "
+                           "folder's own files, or a Hugging Face cache's (copy the file itself there)")
+            where = target
+            try:
+                st = os.lstat(where)
+            except OSError as exc:
+                raise Fail(f"cannot read the folder's {name} ({exc.strerror or exc})") from exc
         if not stat.S_ISREG(st.st_mode):
             raise Fail(f"the folder's {name} is not a regular file")
         if st.st_size > caps[name]:
