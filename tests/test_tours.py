@@ -1034,6 +1034,46 @@ def test_esc_puts_back_the_stateful_batch_the_user_showed(window, qtbot, k):
     assert st.batch_index == 3
 
 
+def test_a_lessons_end_puts_back_a_stateful_batch_without_tracing_the_batches_again(window, monkeypatch):
+    """A lecturer at batch 30 of a stateful model (N thirty times) ended a lesson: the
+    window stood still while the 30 batches were traced again from zero states, one by
+    one. The batch shown is now put back as it was kept (its trace, input and the states
+    it hands on), the model traced once (the stack rebuilt, as at any lesson's end), and N
+    then traces the batch it would have traced without the lesson."""
+    from lstmviz.engine.model import Model
+
+    st = window.state
+    st.set_layer_option(0, "stateful", True)
+    for _ in range(30):
+        st.next_batch()
+    st.set_cursor(step=5, unit=3)
+    x, out = st.x.copy(), np.array(st.trace[st.cursor.layer].output, copy=True)
+    kept = st.model.carried_states()  # (the states batch 30 hands on to batch 31)
+    p = window.presenter
+    p.tour.start(4)  # the stateful lesson: batches of its own
+    p.tour.go(3)
+    traced = []
+    real = Model.trace
+    monkeypatch.setattr(Model, "trace", lambda self, *a, **kw: traced.append(1) or real(self, *a, **kw))
+    p.escape()
+    assert not p.tour.active
+    assert len(traced) <= 1  # (the rebuild of the stack; 31 before)
+    assert st.batch_index == 30
+    assert (st.x == x).all()
+    assert (np.asarray(st.trace[st.cursor.layer].output) == out).all()
+    assert (st.cursor.step, st.cursor.unit) == (5, 3)
+    monkeypatch.setattr(Model, "trace", real)
+    st.next_batch()
+    assert st.batch_index == 31
+    # batch 31 starts from the states batch 30 ended with, to the bit
+    states = kept[[n.layer.name for n in st.model.nodes].index(st.cursor.layer)]
+    record = st.trace[st.cursor.layer]
+    assert len(states[0]) == len(record.initial_state)
+    for a, b in zip(states[0], record.initial_state.values()):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(np.asarray(record.output), out)
+
+
 @pytest.mark.parametrize("k, n", [(0, 2), (0, 3), (7, 1), (7, 2)])
 def test_a_caption_naming_the_unit_follows_the_unit_picked(window, qtbot, k, n):
     """Lesson 1's Unrolled step says "unit [2] (↑↓ picks another)": the lecturer pressed ↓,
