@@ -36,7 +36,7 @@ from lstmviz.engine.layers import StackedRNN
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import ShortCheckBox, text_tip
+from lstmviz.ui.labels import ShortCheckBox, control_only, text_tip
 from lstmviz.ui.later import later
 from lstmviz.ui.plot_tools import counted_ticks
 from lstmviz.ui.spotlight import DimMask
@@ -664,6 +664,7 @@ class CellView(TraceView):
             "W<sub>i</sub>[1]·x<sub>t</sub>[1] + … The U·h<sub>t−1</sub> terms show every "
             "unit's h<sub>t−1</sub> feeding this unit's gates: the units are not independent.</p>")
         self.expand_box.toggled.connect(self.set_expanded)
+        control_only(self.expand_box)  # (not in an exported picture: the equations say what it did)
         lay.addWidget(self.expand_box)
         # the equations scroll when they are taller than their room (terms written out on
         # a projector): the bars above keep theirs
