@@ -1395,6 +1395,13 @@ class CellView(TraceView):
             for j, pt in enumerate(sizes, start=1 if len(sizes) == 2 else 2):
                 if j < level:
                     continue
+                if pt < font.pointSize() and not self._too_tall(sub(self._eq_html(stacked=True)[0]), font, vw,
+                                                                compact=False, stacked=True):
+                    # type smaller than the equations' only where their two rows each, at
+                    # their size, would leave the charts less than their least: a Cell view
+                    # exported at 1024 x 768 in the projector theme set them one row each at
+                    # 12 pt (subscripts of 8) over 200 px of nothing, where two rows at 15 fit
+                    break
                 small = QtGui.QFont(font)
                 small.setPointSize(pt)
                 # (the larger size only where it, too, leaves the charts their least: at
@@ -1486,12 +1493,14 @@ class CellView(TraceView):
         self._drop_sliver()
         self._masked_rows_in_sight(fits, vw)
 
-    def _too_tall(self, html: str, font: QtGui.QFont, width: int, compact: bool) -> bool:
-        """Whether the one-row text ``html`` is taller than the room the charts leave
-        where they keep ``PLOT_LEAST`` of plot (presenting at 1280 x 720, six full rows and
-        their legend left the charts 53 px). Measured once for each layer, font, width
-        and height of the view (it changes with them, not with a step's numbers)."""
-        key = (compact, len(self._eqs), self.expanded, self.ref.name if self.ref else None, font.key(), width)
+    def _too_tall(self, html: str, font: QtGui.QFont, width: int, compact: bool, stacked: bool = False) -> bool:
+        """Whether the one-row text ``html`` (``stacked``: the two-row one) is taller than
+        the room the charts leave where they keep ``PLOT_LEAST`` of plot (presenting at
+        1280 x 720, six full rows and their legend left the charts 53 px). Measured once for
+        each layer, font, width and height of the view (it changes with them, not with a
+        step's numbers)."""
+        key = (compact, stacked, len(self._eqs), self.expanded, self.ref.name if self.ref else None, font.key(),
+               width)
         if key not in self._tall_cache:
             if len(self._tall_cache) >= 8:  # (a few layers' texts)
                 self._tall_cache.clear()
