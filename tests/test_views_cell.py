@@ -1434,3 +1434,33 @@ def test_an_exported_cell_view_keeps_its_equations_size_where_two_rows_each_fit(
         # every equation in sight, none scrolled out of the picture
         bar = view.eq_scroll.verticalScrollBar()
         assert bar.maximum() == 0 or not bar.isVisible()
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_projector_themes_equations_set_their_subscripts_at_its_least_size(demo_at, theme):
+    """In the projector theme (and so in every picture exported in it) the equations'
+    subscripts, the i of W_i and the t of x_t, were Qt's 2/3 of the 15 pt text: 10 pt,
+    smaller than any other text of the theme, where a washed-out projector loses them. They
+    keep the theme's least size, as presentation mode's do; the dark theme (a screen's)
+    sets them as Qt does."""
+    from PySide6 import QtGui, QtWidgets
+
+    from lstmviz.ui.presentation import _doc_sizes
+
+    _, view = demo_at(theme, (1600, 1000), 5)
+    QtWidgets.QApplication.processEvents()
+    font = view.eq_label.font()
+    doc = QtGui.QTextDocument()
+    doc.setDefaultFont(font)
+    doc.setHtml(view.eq_label.text())
+    sizes = _doc_sizes(doc, font)
+    subs = [px for px, small, text in sizes if small and text.strip("\u200b")]
+    body = min(px for px, small, _ in sizes if not small)
+    least = QtGui.QFont(font)
+    least.setPointSize(view.theme.min_pt)
+    floor = QtGui.QFontInfo(least).pixelSize()
+    assert subs
+    if theme == "projector":
+        assert min(subs) >= floor - 0.5, (min(subs), floor)
+    else:
+        assert max(subs) <= body * 2 / 3 + 0.5 < floor  # (Qt's own: 2/3 of the text)

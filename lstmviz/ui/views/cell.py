@@ -549,6 +549,7 @@ class CellView(TraceView):
         self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
         self._tall_cache: dict = {}  # one-row texts' heights, full and compact (_too_tall)
         self._masked_in_sight: tuple | None = None  # where a masked step's rows were brought into sight
+        self._terms_in_sight: int | None = None  # where the written-out terms were scrolled to (y, px)
         self._fit_cache: dict = {}  # the equations' one-row answers, full and compact (_show_equations)
         self._sliver_key: tuple | None = None  # what _drop_sliver measured last
         self._eq_level: tuple = (None, 0)  # (what it holds for, the equations' form): _show_equations
@@ -1364,7 +1365,7 @@ class CellView(TraceView):
         keeps its size (a lecture hall reads it) instead of being cut off. Presenting at
         1024 x 768, two rows each took the view's height from the charts (38 px of plot
         each) and still scrolled; one compact row each leaves the charts 80 px."""
-        sub = self.theme.subscripts
+        sub = functools.partial(self.theme.subscripts, legible=True)  # (the projector theme's too)
         vw = max(1, self.eq_scroll.viewport().width())  # the label's width (set below)
         room = max(200, vw - 8)
         font = self.theme.font(self.eq_scale)
@@ -1480,8 +1481,10 @@ class CellView(TraceView):
                 two = math.ceil(top) + QtGui.QFontMetrics(bold).lineSpacing() + 4
                 least = most = min(least, max(room - keep, two))
             self._height_cache = (hkey, need, max(0, min(least, room)), most)
+            self._terms_in_sight = None
             if first is not None and first + 4 > self._height_cache[2]:
                 bottom = int(first) + 4
+                self._terms_in_sight = bottom
                 later(self, lambda view: view._bring_into_sight(bottom))
         self.eq_scroll.setMinimumHeight(self._height_cache[2])
         # (held to that where the charts would have less than PLOT_READABLE: what the
@@ -1688,6 +1691,13 @@ class CellView(TraceView):
               and obj is self.eq_scroll.viewport()):  # (a lower room: the rows again in sight)
             row = self._masked_in_sight[0]
             later(self, lambda view: view._show_row(row))
+        elif (event.type() == QtCore.QEvent.Type.Resize and self._terms_in_sight is not None
+              and obj is self.eq_scroll.viewport() and event.size().height() != event.oldSize().height()):
+            # the written-out terms' first U·h row again in sight in a room of another height
+            # (the room it was brought into sight in was the layout's on its way: in the
+            # projector theme at 1024 x 768 a GRU's row ended 6 px under the viewport)
+            bottom = self._terms_in_sight
+            later(self, lambda view: view._bring_into_sight(bottom))
         if event.type() == QtCore.QEvent.Type.Resize and obj is self.eq_scroll.viewport():
             self._drop_sliver()
         return False
