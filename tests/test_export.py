@@ -88,10 +88,12 @@ def _svg_drawn(path, size, fill) -> np.ndarray:
 
 
 def _svg_and_screen(path, widget) -> tuple[np.ndarray, np.ndarray]:
-    """``widget``'s SVG at ``path`` drawn on its window colour, and the widget on screen,
+    """``widget``'s SVG at ``path`` drawn on its window colour, and the widget on screen
+    laid out as a picture shows it (``exported``: no hints for the mouse, no controls),
     both as grey levels (h, w) to compare."""
     drawn = _svg_drawn(path, widget.size(), widget.palette().color(QtGui.QPalette.ColorRole.Window))
-    screen = ex.image_to_array(widget.grab().toImage())
+    with ex.exported():
+        screen = ex.image_to_array(widget.grab().toImage())
     return drawn.astype(float).mean(axis=2), screen.astype(float).mean(axis=2)
 
 
@@ -1055,3 +1057,44 @@ def test_an_svg_below_the_layouts_least_size_is_said_at_the_size_asked(tmp_path,
     assert w <= 400 and h <= 300 and (w == 400 or h == 300)
     _, _, vw, vh = (float(v) for v in root.get("viewBox").split())
     assert vw > 400 and abs(vw * h / vh - w) <= 1.0  # (the same shape: no letterbox but a pixel)
+
+
+def test_a_picture_of_the_cell_view_leaves_out_its_check_box_and_the_window_keeps_it(window, tmp_path):
+    """Every exported Cell view (PNG, SVG, an animation's frames) showed the check box "Write
+    W·x_t and U·h_t-1 out term by term": a control to tick, on a slide, its subscripts
+    Unicode glyphs a hall cannot read. A picture leaves it out (the view laid out without
+    it); the window shows it again, and a screenshot (the window as it is) keeps it."""
+    from PIL import Image
+
+    window.state.set_cursor(step=3)
+    view = ex.target_widget(window, "cell")
+    QtWidgets.QApplication.processEvents()
+    box = view.expand_box
+    assert box.isVisible()
+    with ex.exported():
+        assert not box.isVisible()  # (the view laid out without it)
+    QtWidgets.QApplication.processEvents()
+    assert box.isVisible()
+
+    def box_ink(rgb: np.ndarray) -> float:  # how much the box's place differs from the background
+        g = box.geometry()
+        part = rgb[g.top():g.bottom(), g.left():g.left() + box.height()].astype(float)
+        back = np.asarray(view.palette().color(QtGui.QPalette.ColorRole.Window).getRgb()[:3], float)
+        return float(np.abs(part - back).max())
+
+    screen = ex.image_to_array(view.grab().toImage())
+    png = np.asarray(Image.open(ex.save_png(view, tmp_path / "a.png")).convert("RGB"))
+    kept = np.asarray(Image.open(ex.save_png(view, tmp_path / "s.png", hints=True)).convert("RGB"))
+    assert box_ink(screen) > 80 and box_ink(kept) > 80  # its frame drawn
+    frames = list(ex.iter_frames(window, "cell", steps=[2]))
+    # in the picture the equations stand there: what is drawn there is not the screen's box
+    assert not np.array_equal(png[box.geometry().top():box.geometry().bottom()],
+                              screen[box.geometry().top():box.geometry().bottom()])
+    assert not np.array_equal(frames[0][box.geometry().top():box.geometry().bottom()],
+                              screen[box.geometry().top():box.geometry().bottom()])
+    assert box.isVisible()  # the window: as it was
+    view.set_equations_visible(False)  # (E: hidden, and hidden it stays after a picture)
+    QtWidgets.QApplication.processEvents()
+    ex.save_png(view, tmp_path / "b.png")
+    assert not box.isVisible()
+    view.set_equations_visible(True)

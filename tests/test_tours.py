@@ -399,6 +399,51 @@ def test_a_step_whose_stack_fails_leaves_on_screen_what_its_caption_says():
             assert first.final_cols == [state.timesteps - 1], (les.title, step.caption)
 
 
+def test_a_step_whose_stack_fails_covers_the_last_picture_with_that_stack_not_drawn(window, qtbot):
+    """Lesson 4, step 3 ("An LSTM on top cannot be built (not drawn)") left the step
+    before's LSTM(8) -> Dense(4) on screen: a Dense drawn on top under a caption about an
+    LSTM on top. The view's page is now covered by the failing stack, said not drawn; the
+    next step, a fix made in the step and the lesson's end take the cover away."""
+    p = window.presenter
+    cover = p.tour.not_drawn
+    for k, les in enumerate(tours.LESSONS):
+        failing = [n for n, step in enumerate(les.steps) if step.expect_error]
+        if not failing:
+            continue
+        p.tour.start(k)
+        QtWidgets.QApplication.processEvents()
+        assert not cover.isVisible()
+        n = failing[0]
+        for _ in range(n):
+            press(qtbot, window, QtCore.Qt.Key.Key_PageDown)
+        st = window.state
+        assert st.error and p.tour.index == n
+        page = window.tabs.currentWidget()
+        assert cover.isVisible(), les.title
+        assert cover.geometry() == QtCore.QRect(page.mapTo(window.tabs, QtCore.QPoint(0, 0)), page.size())
+        words = tours.stack_words(st.layers)
+        assert words == " \u2192 ".join(f"{l.class_name}({l.config()['units']})" for l in les.steps[n].stack)
+        assert words in cover.text() and "not drawn" in cover.text()
+        # what is under it is the last stack that built, not the one the caption speaks of
+        assert [l.class_name for l in st.model.layers if l.class_name != "InputLayer"] != \
+            [e.class_name for e in st.layers]
+        window.resize(window.width() - 100, window.height())  # (it follows the page)
+        QtWidgets.QApplication.processEvents()
+        page = window.tabs.currentWidget()
+        assert cover.geometry() == QtCore.QRect(page.mapTo(window.tabs, QtCore.QPoint(0, 0)), page.size())
+        press(qtbot, window, QtCore.Qt.Key.Key_PageDown)
+        assert not st.error and not cover.isVisible()
+        press(qtbot, window, QtCore.Qt.Key.Key_PageUp)  # back to it: covered again
+        assert cover.isVisible()
+        st.set_layer_option(0, "return_sequences", True)  # the fix, made in the step
+        assert not st.error and not cover.isVisible()
+        press(qtbot, window, QtCore.Qt.Key.Key_PageUp)
+        press(qtbot, window, QtCore.Qt.Key.Key_PageDown)
+        assert cover.isVisible()
+        p.escape()
+        assert not p.tour.active and not cover.isVisible()
+
+
 def test_the_batch_size_lesson_never_calls_an_update_a_step():
     """Everywhere on screen a 'step' is a timestep (t = 0 / 39 above the Train tab, 'the
     gradient at the first step' in the lesson before). The batch_size lesson said 'Each step
@@ -987,6 +1032,46 @@ def test_esc_puts_back_the_stateful_batch_the_user_showed(window, qtbot, k):
     assert (st.cursor.step, st.cursor.unit) == (5, 3)
     st.next_batch()  # and N goes on from there, as it would have without the lesson
     assert st.batch_index == 3
+
+
+def test_a_lessons_end_puts_back_a_stateful_batch_without_tracing_the_batches_again(window, monkeypatch):
+    """A lecturer at batch 30 of a stateful model (N thirty times) ended a lesson: the
+    window stood still while the 30 batches were traced again from zero states, one by
+    one. The batch shown is now put back as it was kept (its trace, input and the states
+    it hands on), the model traced once (the stack rebuilt, as at any lesson's end), and N
+    then traces the batch it would have traced without the lesson."""
+    from lstmviz.engine.model import Model
+
+    st = window.state
+    st.set_layer_option(0, "stateful", True)
+    for _ in range(30):
+        st.next_batch()
+    st.set_cursor(step=5, unit=3)
+    x, out = st.x.copy(), np.array(st.trace[st.cursor.layer].output, copy=True)
+    kept = st.model.carried_states()  # (the states batch 30 hands on to batch 31)
+    p = window.presenter
+    p.tour.start(4)  # the stateful lesson: batches of its own
+    p.tour.go(3)
+    traced = []
+    real = Model.trace
+    monkeypatch.setattr(Model, "trace", lambda self, *a, **kw: traced.append(1) or real(self, *a, **kw))
+    p.escape()
+    assert not p.tour.active
+    assert len(traced) <= 1  # (the rebuild of the stack; 31 before)
+    assert st.batch_index == 30
+    assert (st.x == x).all()
+    assert (np.asarray(st.trace[st.cursor.layer].output) == out).all()
+    assert (st.cursor.step, st.cursor.unit) == (5, 3)
+    monkeypatch.setattr(Model, "trace", real)
+    st.next_batch()
+    assert st.batch_index == 31
+    # batch 31 starts from the states batch 30 ended with, to the bit
+    states = kept[[n.layer.name for n in st.model.nodes].index(st.cursor.layer)]
+    record = st.trace[st.cursor.layer]
+    assert len(states[0]) == len(record.initial_state)
+    for a, b in zip(states[0], record.initial_state.values()):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(np.asarray(record.output), out)
 
 
 @pytest.mark.parametrize("k, n", [(0, 2), (0, 3), (7, 1), (7, 2)])

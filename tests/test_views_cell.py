@@ -1405,3 +1405,62 @@ def test_an_onnx_lstms_output_activation_is_in_the_legend(view, case, side, says
     o, c, h = (ref.rec.steps[k][0, 1, 1] for k in ("o", "c", "h"))
     assert view.equation_lines()[-1] == f"h_t = o_t·{act}(c_t) = {fmt(o)}·{act}({fmt(c)}) = {fmt(h)}"
     assert abs(float(o * onnx_activation(act)(np.array([c]))[0]) - float(h)) < 1e-6
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_an_exported_cell_view_keeps_its_equations_size_where_two_rows_each_fit(demo_at, theme):
+    """``lstmviz --export-png --view cell --size 1024x768`` in the projector theme set the
+    equations one compact row each at the theme's least size (12 pt: subscripts of 8 pt, a
+    back row reads neither) over 200 px of nothing, where two rows each at their own size
+    (15 pt) left the charts more than their least. Smaller type is for a page where even
+    that form would squeeze the charts (presenting at 1024 x 768 beside a caption): here
+    the equations keep their size and the charts their readable height."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import export as ex
+
+    w, _ = demo_at(theme, (1600, 1000), 5)
+    view = ex.target_widget(w, "cell")
+    ex.fit_widget(w, view, (1024, 768))
+    ex.at_rest(w)
+    assert (view.width(), view.height()) == (1024, 768)
+    with ex.exported():
+        ex.at_rest(w)
+        QtWidgets.QApplication.processEvents()
+        size = view.theme.font(view.eq_scale).pointSize()
+        assert view.eq_label.font().pointSize() == size, (view.eq_label.font().pointSize(), size)
+        plots = [bp.plot.getViewBox().height() for bp in view.bars.values() if not bp.widget.isHidden()]
+        assert plots and min(plots) >= view.PLOT_LEAST, plots
+        # every equation in sight, none scrolled out of the picture
+        bar = view.eq_scroll.verticalScrollBar()
+        assert bar.maximum() == 0 or not bar.isVisible()
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_projector_themes_equations_set_their_subscripts_at_its_least_size(demo_at, theme):
+    """In the projector theme (and so in every picture exported in it) the equations'
+    subscripts, the i of W_i and the t of x_t, were Qt's 2/3 of the 15 pt text: 10 pt,
+    smaller than any other text of the theme, where a washed-out projector loses them. They
+    keep the theme's least size, as presentation mode's do; the dark theme (a screen's)
+    sets them as Qt does."""
+    from PySide6 import QtGui, QtWidgets
+
+    from lstmviz.ui.presentation import _doc_sizes
+
+    _, view = demo_at(theme, (1600, 1000), 5)
+    QtWidgets.QApplication.processEvents()
+    font = view.eq_label.font()
+    doc = QtGui.QTextDocument()
+    doc.setDefaultFont(font)
+    doc.setHtml(view.eq_label.text())
+    sizes = _doc_sizes(doc, font)
+    subs = [px for px, small, text in sizes if small and text.strip("\u200b")]
+    body = min(px for px, small, _ in sizes if not small)
+    least = QtGui.QFont(font)
+    least.setPointSize(view.theme.min_pt)
+    floor = QtGui.QFontInfo(least).pixelSize()
+    assert subs
+    if theme == "projector":
+        assert min(subs) >= floor - 0.5, (min(subs), floor)
+    else:
+        assert max(subs) <= body * 2 / 3 + 0.5 < floor  # (Qt's own: 2/3 of the text)

@@ -25,6 +25,7 @@ from lstmviz.app.events import operation as _operation
 from lstmviz.app.input_edits import shared
 from lstmviz.app.selection import Cursor
 from lstmviz.app.stack import ARRAY_FIELDS, InputSpec, LayerEntry, Snapshot
+from lstmviz.engine.trace import Trace
 
 
 class History(StateBase):
@@ -139,33 +140,75 @@ class History(StateBase):
         the edits made in it only (Ctrl+Z there undid the work from before it, under the
         lesson's caption)."""
         saved = (self.snapshot(), self.cursor, list(self.undo_stack), list(self.redo_stack),
-                 self.batch_index)
+                 self.batch_index, self._carried())
         self.undo_stack.clear()
         self.redo_stack.clear()
         self.history_changed.emit()
         return saved
 
+    def _carried(self) -> Carried | None:
+        """A stateful model's batch past 0 as it is shown (its trace, input and the states
+        it hands on to the next), for a lesson's end to put back as it was."""
+        model = self.model
+        if model is None or not model.stateful or self.batch_index <= 0 or self.error is not None \
+                or self.trace is None:
+            return None
+        return Carried(self.trace, self.x, self.traced_sample, model.carried_states())
+
     @_operation
     def lesson_restore(self, saved: LessonSaved) -> None:
         """The work from before the lesson back, with its undo history as it was (not the
         lesson's steps nor its edits: Redo after a lesson brought its stack back), at the
-        stateful batch it showed: the batches run again from zero states, as N ran them (a
-        lecturer at batch 2 of a stateful model was back at batch 0 after a lesson, other
-        inputs and states under the same cursor)."""
-        snap, cursor, undo, redo, batch = saved
+        stateful batch it showed (a lecturer at batch 2 of a stateful model was back at
+        batch 0 after a lesson, other inputs and states under the same cursor): that batch's
+        trace, input and carried states as they were kept, none of the batches before it run
+        again (at batch 50 the window stood still while it traced 50 batches); where they
+        cannot be put back, the batches run again from zero states, as N ran them."""
+        snap, cursor, undo, redo, batch, carried = saved
         self.restore(snap)
-        if self.model is not None and self.model.stateful and self.error is None:
-            for _ in range(batch):
-                self.next_batch()
+        if self.model is not None and self.model.stateful and self.error is None and batch > 0:
+            if not self._put_back(batch, carried):
+                for _ in range(batch):
+                    self.next_batch()
         self.set_cursor(**dataclasses.asdict(cursor))
         self.undo_stack[:] = undo
         self.redo_stack[:] = redo
         self.history_changed.emit()
 
+    def _put_back(self, batch: int, carried: Carried | None) -> bool:
+        """Show stateful batch ``batch`` from what ``_carried`` kept of it, on the model
+        ``restore`` rebuilt from the same snapshot (the same layers and weights); False
+        where nothing was kept or it does not fit that model."""
+        model = self.model
+        if carried is None or model is None:
+            return False
+        try:
+            model.carry_states(carried.states)  # (all or nothing)
+        except ValueError:
+            return False
+        self.batch_index = batch
+        self.trace, self.x, self.traced_sample = carried.trace, carried.x, carried.traced_sample
+        self.input_changed.emit(self.x)
+        self.model_changed.emit(model, self.trace)
+        self.cursor = self._clamped(self.cursor)
+        self.cursor_changed.emit(self.cursor)
+        return True
+
+
+@dataclasses.dataclass(frozen=True)
+class Carried:
+    """A stateful batch past 0 as shown: its trace, input (``x``), the sample traced, and
+    the states the stateful layers carry into the next batch (``Model.carried_states``)."""
+
+    trace: Trace
+    x: np.ndarray | None
+    traced_sample: int | None
+    states: list
+
 
 #: ``History.lesson_saved``: the snapshot, the cursor, the undo and the redo stacks, the
-#: stateful batch shown (``batch_index``)
-LessonSaved = tuple[Snapshot, Cursor, list[Snapshot], list[Snapshot], int]
+#: stateful batch shown (``batch_index``) and what it was (``Carried``, or None)
+LessonSaved = tuple[Snapshot, Cursor, list[Snapshot], list[Snapshot], int, "Carried | None"]
 
 
 UNDO_LIMIT = 100

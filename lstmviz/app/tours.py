@@ -127,6 +127,16 @@ def facts(state) -> dict:
     return out
 
 
+def stack_words(layers) -> str:
+    """A stack (``LayerEntry``s, or anything with ``class_name`` and ``config``) in a few
+    words, first layer first: "LSTM(8) \u2192 LSTM(4)" (a layer's units where it has them)."""
+    words = []
+    for e in layers:
+        units = e.config.get("units") if isinstance(e.config, dict) else None
+        words.append(f"{e.class_name}({units})" if isinstance(units, int) else e.class_name)
+    return " \u2192 ".join(words)
+
+
 def caption_text(step: TourStep, state) -> str:
     try:
         return step.caption.format(**facts(state))
@@ -591,4 +601,4 @@ def lesson(index_or_title) -> Lesson:
 
 __all__ = ["L", "lay", "TourStep", "Lesson", "LESSONS", "TRAIN_LESSONS", "ALL_LESSONS", "VIEWS", "apply_step",
            "MORE_LESSONS", "caption_parts", "caption_text", "facts", "lesson", "step_setup", "menu_key", "menu_text",
-           "step_label", "step_menu_text"]
+           "stack_words", "step_label", "step_menu_text"]

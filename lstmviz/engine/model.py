@@ -392,6 +392,28 @@ class Model:
         for node in self.nodes:
             node.layer.reset_states()
 
+    def carried_states(self) -> list:
+        """What the stateful layers carry into the next call (``reset_states`` drops it),
+        copied: per node, the states of each recurrent layer in it (a Bidirectional's two
+        halves, a stacked RNN's cells), None where one carries none. ``carry_states`` puts
+        them on a model of the same layers: the next batch as if this one had run there."""
+        return [[None if s is None else [np.array(a, copy=True) for a in s] for s in
+                 (h.states for h in _state_holders(node.layer))] for node in self.nodes]
+
+    def carry_states(self, states: list) -> None:
+        """Put ``carried_states()`` of a model of the same layers onto this one's; a
+        ``ValueError``, nothing changed, where they do not fit its layers."""
+        if len(states) != len(self.nodes):
+            raise ValueError(f"states kept for {len(states)} layers, the model has {len(self.nodes)}")
+        pairs = []
+        for node, kept in zip(self.nodes, states):
+            holders = _state_holders(node.layer)
+            if len(holders) != len(kept):
+                raise ValueError(f"layer '{node.layer.name}': {len(kept)} states kept for {len(holders)} layers")
+            pairs += list(zip(holders, kept))
+        for h, s in pairs:
+            h.states = None if s is None else [np.array(a, copy=True) for a in s]
+
     @property
     def stateful(self) -> bool:
         return any(_rnn_config(n.layer).get("stateful") for n in self.nodes)
@@ -889,3 +911,13 @@ class _Reusable:
             self.made[layer.name] = (type(layer), copy.deepcopy(layer.config), layer.keras_major,
                                      [np.array(w, copy=True) for w in layer.weights],
                                      self._refs(node), outs, oms)
+
+
+def _state_holders(layer) -> list:
+    """The recurrent layers in ``layer`` that carry states from one call to the next (a
+    Bidirectional's halves, a stacked RNN's cells, a recurrent layer itself), in order."""
+    if hasattr(layer, "forward_layer") and hasattr(layer, "backward_layer"):
+        return _state_holders(layer.forward_layer) + _state_holders(layer.backward_layer)
+    if isinstance(getattr(layer, "cells", None), list):
+        return [h for cell in layer.cells for h in _state_holders(cell)]
+    return [layer] if hasattr(layer, "states") else []

@@ -216,6 +216,20 @@ HINT_OPEN = '<span class="lstmviz-hint">'
 _HINTS = re.compile(re.escape(HINT_OPEN) + r"[^<]*</span>")
 _hidden = 0
 _holders: weakref.WeakSet = weakref.WeakSet()  # the labels whose text holds a hint
+#: controls in a view that draw nothing of the trace (the Cell view's check box that writes
+#: the terms out): an exported picture leaves them out too (``control_only``), and
+#: ``_left_out`` holds those hidden for it, shown again afterwards
+_controls: weakref.WeakSet = weakref.WeakSet()
+_left_out: list = []
+
+
+def control_only(widget: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """``widget``, a control of a view that shows nothing of what the view draws, left out
+    of an exported picture while ``hints_hidden`` is held (the Cell view's "Write W·x_t and
+    U·h_t-1 out term by term" check box stood in every exported Cell view, a box to tick
+    on a slide, its subscripts Unicode glyphs a hall cannot read)."""
+    _controls.add(widget)
+    return widget
 
 
 def hint(text: str, before: str = " · ") -> str:
@@ -237,18 +251,38 @@ def shown_text(text: str) -> str:
 @contextlib.contextmanager
 def hints_hidden():
     """While it is held, every label leaves its hints out (also texts set meanwhile: an
-    animation's steps); afterwards they show them again. Their layouts follow at the next
+    animation's steps), and the views' controls (``control_only``) are hidden; afterwards
+    they show them again. Their layouts follow at the next
     turn of the event loop."""
     global _hidden
     _hidden += 1
     try:
         if _hidden == 1:
             _refresh_hints()
+            _leave_out_controls()
         yield
     finally:
         _hidden -= 1
         if _hidden == 0:
             _refresh_hints()
+            _controls_back()
+
+
+def _leave_out_controls() -> None:
+    for widget in list(_controls):
+        with contextlib.suppress(RuntimeError):  # (a widget Qt deleted meanwhile)
+            parent = widget.parentWidget()
+            if parent is not None and widget.isVisibleTo(parent):
+                widget.hide()
+                _left_out.append(weakref.ref(widget))
+
+
+def _controls_back() -> None:
+    while _left_out:
+        widget = _left_out.pop()()
+        if widget is not None:
+            with contextlib.suppress(RuntimeError):
+                widget.show()
 
 
 def _refresh_hints() -> None:

@@ -386,6 +386,56 @@ class CaptionBar(QtWidgets.QFrame):
             self.caption.setFont(font)
 
 
+class NotDrawn(QtWidgets.QLabel):
+    """What a lesson step whose stack is meant to fail shows over the views: that stack,
+    not drawn. The views keep the last stack that built (editing, the picture stays while a
+    stack is being fixed); under lesson 4's "An LSTM on top cannot be built (not drawn)"
+    they drew the step before's LSTM(8) -> Dense(4), a Dense on top, for the hall to read
+    as the stack the caption speaks of. Laid over the tab widget's page (its tabs stay)."""
+
+    def __init__(self, tabs: QtWidgets.QTabWidget):
+        super().__init__(tabs)
+        self.tabs = tabs
+        self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setAutoFillBackground(True)
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        tabs.installEventFilter(self)
+        tabs.currentChanged.connect(lambda *_: self._place())
+        self.apply_theme()
+        self.hide()
+
+    def apply_theme(self, t: th.Theme | None = None) -> None:
+        t = t or th.current()
+        pal = self.palette()
+        pal.setColor(QtGui.QPalette.ColorRole.Window, QtGui.QColor(t.background))
+        pal.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor(t.foreground))
+        self.setPalette(pal)
+        self.setFont(t.font(1.5, bold=True))
+
+    def show_stack(self, words: str) -> None:
+        """Cover the views with ``words`` (the stack, ``tours.stack_words``), not drawn."""
+        self.apply_theme()  # (the theme now: one picked since is the window's)
+        self.setText(f"{words}\n\nnot drawn: this stack cannot be built")
+        self._place()
+        self.show()
+        self.raise_()
+
+    def _place(self) -> None:
+        page = self.tabs.currentWidget()
+        if page is None:
+            return
+        rect = QtCore.QRect(page.mapTo(self.tabs, QtCore.QPoint(0, 0)), page.size())
+        if self.geometry() != rect:
+            self.setGeometry(rect)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
+        if obj is self.tabs and event.type() == QtCore.QEvent.Type.Resize and self.isVisible():
+            # (the page is laid out after the tab widget's resize: placed once it is)
+            QtCore.QTimer.singleShot(0, self, self._place)
+        return False
+
+
 class TourRunner:
     """Runs one lesson on the window: ``start(k)``, ``next()``, ``prev()``, ``end()``."""
 
@@ -402,6 +452,9 @@ class TourRunner:
         #: shown): a caption naming the selected unit follows the unit picked (``_moved``)
         self._quoted: tuple[str, dict] | None = None
         self.window.state.changed.connect(self._moved)
+        #: over the views while a step's stack, meant to fail, is not drawn
+        self.not_drawn = NotDrawn(self.window.tabs)
+        self.window.state.error_changed.connect(self._error_changed)
 
     @property
     def active(self) -> bool:
@@ -444,11 +497,14 @@ class TourRunner:
         player = getattr(self.window, "player", None)
         if player is not None and player.playing:
             player.pause()
+        self.not_drawn.hide()
         try:
             tours.apply_step(state, step)
         except LstmvizError as err:
             self.p.caption.show_caption(self._where(), f"(this step could not be set up: {err})")
             return
+        if step.expect_error and state.error:
+            self.not_drawn.show_stack(tours.stack_words(state.layers))
         if step.expand is not None:
             self._cell_view().set_expanded(step.expand)
         text = tours.caption_text(step, state)
@@ -480,6 +536,11 @@ class TourRunner:
             return
         if text != self.p.caption.text():
             self.p.caption.show_caption(self._where(), text)
+
+    def _error_changed(self, message) -> None:
+        """A stack fixed in the step (the side panel's edit) is drawn again: no cover."""
+        if not message:
+            self.not_drawn.hide()
 
     def _session(self):
         """The Train tab's run (None: the tab is not built), for ``tours.step_setup``."""
@@ -522,6 +583,7 @@ class TourRunner:
     def end(self, restore: bool = True) -> None:
         self.lesson = None
         self._quoted = None
+        self.not_drawn.hide()
         self.p.caption.hide()
         self.p._tour_keys(False)
         left = self._left_with_lesson() if restore and self._saved is not None else ""
@@ -831,6 +893,7 @@ class Presenter(QtCore.QObject):
 
     def _retheme(self) -> None:
         self.caption.apply_theme(th.current())
+        self.tour.not_drawn.apply_theme(th.current())
         if self.help.isVisible():
             self.help.refresh()
 

@@ -89,18 +89,25 @@ class Theme:
     min_pt: int = 12
     #: presentation mode's theme (sizes for a hall: ``presentation.presentation_theme``)
     lecture: bool = False
+    #: the Cell view's equations' sub- and superscripts kept at ``min_pt`` outside
+    #: presentation mode too (``subscripts(legible=True)``): the projector theme's (Qt's 2/3
+    #: of its 15 pt, 10 pt, set the i of W_i and the t of x_t in its equations and exported
+    #: pictures smaller than any other text). Titles keep Qt's (larger, the Over time tab's
+    #: held an 800 x 600 window 954 px wide)
+    legible_scripts: bool = False
 
     def pt(self, factor: float = 1.0) -> int:
         """A font size in points: ``font_pt * scale * factor``, at least ``min_pt``."""
         return max(self.min_pt, round(self.font_pt * self.scale * factor))
 
-    def subscripts(self, html: str) -> str:
-        """Rich text whose sub/superscripts keep ``min_pt`` in a lecture theme.
+    def subscripts(self, html: str, legible: bool = False) -> str:
+        """Rich text whose sub/superscripts keep ``min_pt`` in a lecture theme (``legible``,
+        the Cell view's equations: also in a theme with ``legible_scripts``).
 
         Qt draws <sub> at 2/3 of the text around it; in presentation mode that would put
         the t of x_t below the size a hall can read, so the script is set 3/2 larger,
         which Qt then draws at ``min_pt``, lowered as a subscript."""
-        if not self.lecture:
+        if not (self.lecture or (legible and self.legible_scripts)):
             return html
         big = f'<span style="font-size:{self.min_pt * 1.5:.1f}pt">'
         for tag in ("sub", "sup"):
@@ -136,6 +143,7 @@ THEMES: dict[str, Theme] = {
         name="projector", background="#ffffff", foreground="#000000", muted="#222222",
         grid="#6f6f6f", panel="#ececec", highlight="#000000", accent="#000000",
         diverging="CET-CBD1", nan="#e000e0", font_pt=15.0, scale=1.0, line_width=3.5, dark=False,
+        legible_scripts=True,
     ),
 }
 

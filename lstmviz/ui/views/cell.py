@@ -36,7 +36,7 @@ from lstmviz.engine.layers import StackedRNN
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import ShortCheckBox, text_tip
+from lstmviz.ui.labels import ShortCheckBox, control_only, text_tip
 from lstmviz.ui.later import later
 from lstmviz.ui.plot_tools import counted_ticks
 from lstmviz.ui.spotlight import DimMask
@@ -549,6 +549,7 @@ class CellView(TraceView):
         self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
         self._tall_cache: dict = {}  # one-row texts' heights, full and compact (_too_tall)
         self._masked_in_sight: tuple | None = None  # where a masked step's rows were brought into sight
+        self._terms_in_sight: int | None = None  # where the written-out terms were scrolled to (y, px)
         self._fit_cache: dict = {}  # the equations' one-row answers, full and compact (_show_equations)
         self._sliver_key: tuple | None = None  # what _drop_sliver measured last
         self._eq_level: tuple = (None, 0)  # (what it holds for, the equations' form): _show_equations
@@ -664,6 +665,7 @@ class CellView(TraceView):
             "W<sub>i</sub>[1]·x<sub>t</sub>[1] + … The U·h<sub>t−1</sub> terms show every "
             "unit's h<sub>t−1</sub> feeding this unit's gates: the units are not independent.</p>")
         self.expand_box.toggled.connect(self.set_expanded)
+        control_only(self.expand_box)  # (not in an exported picture: the equations say what it did)
         lay.addWidget(self.expand_box)
         # the equations scroll when they are taller than their room (terms written out on
         # a projector): the bars above keep theirs
@@ -1363,7 +1365,7 @@ class CellView(TraceView):
         keeps its size (a lecture hall reads it) instead of being cut off. Presenting at
         1024 x 768, two rows each took the view's height from the charts (38 px of plot
         each) and still scrolled; one compact row each leaves the charts 80 px."""
-        sub = self.theme.subscripts
+        sub = functools.partial(self.theme.subscripts, legible=True)  # (the projector theme's too)
         vw = max(1, self.eq_scroll.viewport().width())  # the label's width (set below)
         room = max(200, vw - 8)
         font = self.theme.font(self.eq_scale)
@@ -1394,6 +1396,13 @@ class CellView(TraceView):
             for j, pt in enumerate(sizes, start=1 if len(sizes) == 2 else 2):
                 if j < level:
                     continue
+                if pt < font.pointSize() and not self._too_tall(sub(self._eq_html(stacked=True)[0]), font, vw,
+                                                                compact=False, stacked=True):
+                    # type smaller than the equations' only where their two rows each, at
+                    # their size, would leave the charts less than their least: a Cell view
+                    # exported at 1024 x 768 in the projector theme set them one row each at
+                    # 12 pt (subscripts of 8) over 200 px of nothing, where two rows at 15 fit
+                    break
                 small = QtGui.QFont(font)
                 small.setPointSize(pt)
                 # (the larger size only where it, too, leaves the charts their least: at
@@ -1472,8 +1481,10 @@ class CellView(TraceView):
                 two = math.ceil(top) + QtGui.QFontMetrics(bold).lineSpacing() + 4
                 least = most = min(least, max(room - keep, two))
             self._height_cache = (hkey, need, max(0, min(least, room)), most)
+            self._terms_in_sight = None
             if first is not None and first + 4 > self._height_cache[2]:
                 bottom = int(first) + 4
+                self._terms_in_sight = bottom
                 later(self, lambda view: view._bring_into_sight(bottom))
         self.eq_scroll.setMinimumHeight(self._height_cache[2])
         # (held to that where the charts would have less than PLOT_READABLE: what the
@@ -1485,12 +1496,14 @@ class CellView(TraceView):
         self._drop_sliver()
         self._masked_rows_in_sight(fits, vw)
 
-    def _too_tall(self, html: str, font: QtGui.QFont, width: int, compact: bool) -> bool:
-        """Whether the one-row text ``html`` is taller than the room the charts leave
-        where they keep ``PLOT_LEAST`` of plot (presenting at 1280 x 720, six full rows and
-        their legend left the charts 53 px). Measured once for each layer, font, width
-        and height of the view (it changes with them, not with a step's numbers)."""
-        key = (compact, len(self._eqs), self.expanded, self.ref.name if self.ref else None, font.key(), width)
+    def _too_tall(self, html: str, font: QtGui.QFont, width: int, compact: bool, stacked: bool = False) -> bool:
+        """Whether the one-row text ``html`` (``stacked``: the two-row one) is taller than
+        the room the charts leave where they keep ``PLOT_LEAST`` of plot (presenting at
+        1280 x 720, six full rows and their legend left the charts 53 px). Measured once for
+        each layer, font, width and height of the view (it changes with them, not with a
+        step's numbers)."""
+        key = (compact, stacked, len(self._eqs), self.expanded, self.ref.name if self.ref else None, font.key(),
+               width)
         if key not in self._tall_cache:
             if len(self._tall_cache) >= 8:  # (a few layers' texts)
                 self._tall_cache.clear()
@@ -1678,6 +1691,13 @@ class CellView(TraceView):
               and obj is self.eq_scroll.viewport()):  # (a lower room: the rows again in sight)
             row = self._masked_in_sight[0]
             later(self, lambda view: view._show_row(row))
+        elif (event.type() == QtCore.QEvent.Type.Resize and self._terms_in_sight is not None
+              and obj is self.eq_scroll.viewport() and event.size().height() != event.oldSize().height()):
+            # the written-out terms' first U·h row again in sight in a room of another height
+            # (the room it was brought into sight in was the layout's on its way: in the
+            # projector theme at 1024 x 768 a GRU's row ended 6 px under the viewport)
+            bottom = self._terms_in_sight
+            later(self, lambda view: view._bring_into_sight(bottom))
         if event.type() == QtCore.QEvent.Type.Resize and obj is self.eq_scroll.viewport():
             self._drop_sliver()
         return False
