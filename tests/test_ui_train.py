@@ -288,6 +288,45 @@ def test_plots_follow_the_data_until_the_user_zooms_and_again_after_auto_range(m
     panel.stop()
 
 
+def test_a_new_run_is_followed_again_after_the_last_one_was_zoomed(make_window):
+    """A zoom into the last run's loss curve stayed when a new run started (Reset, another
+    setting, another task): the new run's curve was drawn out of sight under the old range.
+    Each new run's plots follow its data again; going on with the same run keeps the zoom."""
+    from PySide6 import QtWidgets
+
+    w = make_window()
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    vb = panel.loss_plot.vb
+
+    def zoom_far():
+        panel.lesson_step({"updates": 3})
+        QtWidgets.QApplication.processEvents()
+        vb.setRange(xRange=(500, 600), yRange=(5, 6), padding=0)  # far from any run's data
+        vb.sigRangeChangedManually.emit(vb.state["mouseEnabled"])
+        QtWidgets.QApplication.processEvents()
+        assert vb.viewRange()[0] == [500, 600]
+
+    def followed():
+        panel.lesson_step({"updates": 3})
+        QtWidgets.QApplication.processEvents()
+        h = panel.session.view().history
+        (x0, x1), (y0, y1) = vb.viewRange()
+        ys = np.log10(h.loss)
+        return x0 <= 0 and max(h.iterations) < x1 and y0 <= min(ys) and max(ys) <= y1
+
+    panel.lesson_step({"task": "delay", "units": 3, "steps": 8, "batch_size": 64})
+    zoom_far()
+    assert not followed()  # (the same run: the zoom stays)
+    for new_run in (panel.reset, lambda: panel.units_spin.setValue(4),
+                    lambda: panel.task_combo.setCurrentIndex((panel.task_combo.currentIndex() + 1)
+                                                             % panel.task_combo.count())):
+        zoom_far()
+        new_run()
+        assert followed()
+    panel.stop()
+
+
 def test_before_the_first_update_the_update_axes_count_0_to_10_and_no_values_are_labelled(make_window):
     """An empty run's plots: whole updates 0..10 along x (not pyqtgraph's 0.2, 0.4, ... of
     an empty view), no value labels up the log axis; the first update gives them."""

@@ -457,6 +457,7 @@ class TrainPanel(QtWidgets.QWidget):
         except LstmvizError as err:
             self._error = str(err)
         self._load_settings_into_controls()
+        self._follow_again()
         self.refresh(force=True)
 
     def use_session(self, session: TrainingSession) -> None:
@@ -466,6 +467,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.user_box.follow(session)
         self._error = ""
         self._load_settings_into_controls()
+        self._follow_again()
         self.refresh(force=True)
 
     # -- sessions --------------------------------------------------------------------------
@@ -644,7 +646,14 @@ class TrainPanel(QtWidgets.QWidget):
         self.set_playing(False)
         self.session.reset()
         self._error = ""
+        self._follow_again()
         self.refresh(force=True)
+
+    def _follow_again(self) -> None:
+        """A new run (Reset, another task or model): every plot follows its data again (a
+        zoom into the last run's curves left the new run's out of sight)."""
+        for key in self._follow:
+            self._follow[key] = True
 
     def wait(self, timeout: float = 30.0) -> None:
         """Until the worker or the training process is idle (tests, scripts)."""
