@@ -82,7 +82,7 @@ class Format:
     - ``suffixes``: the usual file name endings, lower case (the dialog's filter, drops);
     - ``container``: ``"hdf5"``, ``"zip"``, ``"pickle"``, ``"safetensors"`` or ``"onnx"``
       (the first bytes, see ``CONTAINERS``), or ``"folder"``: a folder of a Keras model
-      saved unzipped (``keras_folder``), or the ``config.json`` in it;
+      saved unzipped (``_util.keras_folder_of``), or the ``config.json`` in it;
     - ``members``: for a zip, a test on the set of names it holds;
     - ``h5``: for an HDF5 file, a test on its open root (run where the file is parsed);
     - ``model``: ``"module:function"`` (in ``lstmviz.io``), ``path -> ModelSpec``; or None

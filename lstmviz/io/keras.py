@@ -52,7 +52,7 @@ from ._readers import (
     read_folder,
     read_zip,
 )
-from ._util import MAX_WEIGHTS_BYTES, Fail, parse_json, read_budget
+from ._util import MAX_WEIGHTS_BYTES, Fail, keras_folder_of, parse_json, read_budget
 from .keras3_paths import class_names
 
 __all__ = ["read_model_file", "read_weights_file", "read_keras3_zip", "read_keras3_folder", "read_hdf5_model",
@@ -339,18 +339,15 @@ def _read_keras3_zip_file(path: Any) -> ModelSpec:
     return spec
 
 
-def keras_folder(path: Any) -> str:
-    """The folder of a Keras model saved unzipped, given the folder or its ``config.json``."""
-    path = os.fspath(path)
-    return path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
-
-
 def read_keras3_folder(path: Any) -> ModelSpec:
     """A Keras 3 model saved unzipped (``model.save(path, zipped=False)``, as the Hugging
     Face Hub keeps one): its folder, or the ``config.json`` in it, read as the ``.keras``
     archive of the same files would be. Raises Fail."""
+    folder = keras_folder_of(path)
+    if folder is None:  # (sniffed as one, then changed)
+        raise Fail("this is no longer a folder of a Keras model's config.json and model.weights.h5")
     with read_budget("the weights in the folder"):
-        spec, version = _read_keras3_parts(*read_folder(keras_folder(path)), where="in the folder")
+        spec, version = _read_keras3_parts(*read_folder(folder), where="in the folder")
         spec = clean_spec_names(spec)
     spec.source = {"format": "keras3-folder", "weights_only": False,
                    "keras_version": version, "backend": None}
