@@ -1195,7 +1195,7 @@ def test_hundreds_of_units_fit_a_window_of_an_800_px_screen_every_unit_drawn(qtb
     scaling of an image of more rows than pixels dropped rows: most units were never drawn.
     The heatmaps now take twice the curves' share, and where rows are still more than the
     image's pixels each image row holds neighbouring units, the value furthest from 0 of
-    them (``scale.fold_rows``), so every unit is drawn; a click on a row picks its units'."""
+    them (``scale.fold_rows``), so every unit is drawn; a click there picks the unit drawn."""
     from PySide6 import QtCore, QtWidgets
 
     model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 300, "return_sequences": True},
@@ -1231,8 +1231,15 @@ def test_hundreds_of_units_fit_a_window_of_an_800_px_screen_every_unit_drawn(qtb
         def accept(self):
             pass
 
+    # a click picks the unit whose value is drawn there: of the group, the one swinging
+    # furthest at that step (it picked the group's first, which need not be the one seen)
     w._window_clicked(Click())
-    assert w.unit_spin.value() == int(7.5 * k)
+    drawn = 7 * k + int(np.argmax(np.abs(values[3, 7 * k:8 * k])))
+    assert w.unit_spin.value() == drawn and values[3, drawn] == image[7, 3]
+    extreme = w.summary[0].extreme()
+    w._overview_clicked(Click())  # (the overview's bin 3: its extremes, and a seek there)
+    seen = 7 * k + int(np.argmax(np.abs(extreme[3, 7 * k:8 * k])))
+    assert w.unit_spin.value() == seen and extreme[3, seen] == w.over_img.image[7, 3]
     # a ranking of the top 64 has room row by row: nothing folded
     w.rank_combo.setCurrentText("variance")
     for _ in range(5):
@@ -1245,3 +1252,9 @@ def test_fold_rows_keeps_the_value_furthest_from_zero_of_each_group():
     got = scale.fold_rows(a, 2)
     np.testing.assert_array_equal(got, np.array([[-3, 2, np.nan], [np.nan, 2, -7]], np.float32))
     assert got.dtype == np.float32 and scale.fold_rows(a, 1) is a
+    # the row each group draws, step by step (a click's unit): the same rule
+    for step in range(2):
+        for group in range(3):
+            row = scale.folded_row(a[step], group, 2)
+            assert np.array_equal(a[step, row], got[step, group], equal_nan=True)
+    assert scale.folded_row(a[0], 1, 1) == 1

@@ -163,6 +163,19 @@ def fold_rows(values: np.ndarray, k: int) -> np.ndarray:
     return out.astype(values.dtype, copy=False)
 
 
+def folded_row(column: np.ndarray, group: int, k: int) -> int:
+    """The row of ``column`` (one step's or bin's values, a row per unit) that
+    ``fold_rows(..., k)`` draws as its group ``group``: the one swinging furthest from 0
+    (clicked there, the unit seen is the unit picked); ``group`` itself where ``k`` is 1."""
+    if k <= 1:
+        return group
+    block = np.asarray(column, dtype=np.float64)[group * k:(group + 1) * k]
+    if block.size == 0:
+        return group * k
+    swing = np.where(np.isnan(block), -1.0, np.abs(block))
+    return group * k + int(np.argmax(swing))
+
+
 def record_keys(trace) -> list[tuple[str, str]]:
     """(layer, key) of every per-step record of every recurrent layer of a trace (a
     Bidirectional's as ``forward/h`` ...), in the model's order."""

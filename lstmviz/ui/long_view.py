@@ -566,15 +566,28 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if ev.button() == QtCore.Qt.MouseButton.LeftButton and self.summary is not None:
             ov = self.summary[0]  # the event is in image pixels: bins, rows
             b = int(max(0, min(ov.bins - 1, ev.pos().x())))
-            self.pick_row(int(ev.pos().y() * self._fold))  # (image rows: units folded)
+            self.pick_row(self._row_at(ov.extreme()[b], ev.pos().y()))
             self.seek(int(ov.edges()[b]))
             ev.accept()
 
     def _window_clicked(self, ev):
         """A click on the exact window: its row's unit picked (``pick_row``)."""
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
-            self.pick_row(int(ev.pos().y() * self._fold))  # (image rows: units folded)
+            _, _, values = self.window_values()
+            column = None
+            if values is not None and len(values):
+                column = values[int(max(0, min(len(values) - 1, ev.pos().x())))]
+            self.pick_row(self._row_at(column, ev.pos().y()))
             ev.accept()
+
+    def _row_at(self, column, y: float) -> int:
+        """The heatmap row under image row ``y``: where an image row holds several units
+        (``scale.fold_rows``), the one whose value is drawn there, in ``column`` (the
+        clicked step's or bin's values of every unit; None: the group's first)."""
+        group = int(y)
+        if self._fold <= 1 or column is None:
+            return group * self._fold
+        return scale.folded_row(np.asarray(column)[self._rows], group, self._fold)
 
     def pick_row(self, row: int) -> None:
         """The unit of heatmap row ``row`` (ranked, row k is unit ``order[k]``) selected here
