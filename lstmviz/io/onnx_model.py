@@ -43,7 +43,7 @@ from ..engine import onnx_ops
 from ..engine.spec import LayerSpec, ModelSpec, TensorRef
 from ..errors import LstmvizError
 from ..text import clean_spec_names, plural
-from ._util import first_repeat
+from ._util import NARROW_FLOATS, first_repeat, narrow_floats
 
 __all__ = ["sniff", "read_model", "read_weights", "SUFFIXES"]
 
@@ -84,11 +84,54 @@ def sniff(head: bytes) -> bool:
 
 # ------------------------------------------------------------------ tensors
 
+#: ONNX's floats NumPy has no dtype for, read exactly into float32 (``_util.narrow_floats``).
+NARROW = {16: "bfloat16", 17: "float8_e4m3fn", 19: "float8_e5m2"}
+#: ONNX's names of its data types (TensorProto.DataType), for a refusal.
+TYPE_NAMES = {1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32", 7: "INT64",
+              8: "STRING", 9: "BOOL", 10: "FLOAT16", 11: "DOUBLE", 12: "UINT32", 13: "UINT64",
+              14: "COMPLEX64", 15: "COMPLEX128", 16: "BFLOAT16", 17: "FLOAT8E4M3FN",
+              18: "FLOAT8E4M3FNUZ", 19: "FLOAT8E5M2", 20: "FLOAT8E5M2FNUZ", 21: "UINT4", 22: "INT4",
+              23: "FLOAT4E2M1", 24: "FLOAT8E8M0", 25: "UINT2", 26: "INT2"}
+#: What a refused data type is told.
+READ_TYPES = "FLOAT, DOUBLE, FLOAT16, BFLOAT16, FLOAT8E4M3FN, FLOAT8E5M2, integers and BOOL"
+
+
 def _dtype(code: int):
     dt = onnx_ops.DTYPES.get(int(code))
     if dt is None:
-        raise Fail(f"a tensor has ONNX data type {code}, which lstmviz does not read")
+        name = TYPE_NAMES.get(int(code))
+        raise Fail(f"a tensor has ONNX data type {code}{f' ({name})' if name else ''}, which lstmviz "
+                   f"does not read (it reads {READ_TYPES})")
     return np.dtype(dt).newbyteorder("<")
+
+
+def _narrow(t, kind: str, dims: list[int], n: int, folder: str, budget: list,
+            memory: limits.MemoryBudget | None) -> np.ndarray:
+    """A BFLOAT16 / FLOAT8 tensor as float32, each element exactly its value: its bytes
+    (raw or external, little-endian) or its int32_data (each element's bits, as ONNX
+    keeps a type narrower than 32 bits in that field)."""
+    from onnx import TensorProto
+
+    size = NARROW_FLOATS[kind]
+    over = memory.excess(n * 4) if memory is not None else None  # (read into float32)
+    if over:
+        raise Fail(f"{over}; {limits.HINT}")
+    if t.data_location == TensorProto.EXTERNAL:
+        raw = _external({e.key: e.value for e in t.external_data}, folder, n * size, t.name, budget)
+    elif t.HasField("raw_data"):
+        if len(t.raw_data) != n * size:
+            raise Fail(f"tensor '{t.name[:80]}' holds {len(t.raw_data)} bytes but its shape "
+                       f"{dims} needs {n * size}")
+        raw = t.raw_data
+    else:
+        bits = np.asarray(t.int32_data, dtype=np.int64)
+        if bits.size != n:
+            raise Fail(f"tensor '{t.name[:80]}' holds {plural(bits.size, 'value')} but its shape needs {n}")
+        if bits.size and (bits.min() < 0 or bits.max() >= 1 << (8 * size)):
+            raise Fail(f"tensor '{t.name[:80]}' ({TYPE_NAMES[int(t.data_type)]}) holds a value "
+                       f"that is not {8 * size} bits")
+        raw = bits.astype("<u2" if size == 2 else "u1").tobytes()
+    return narrow_floats(raw, kind).reshape(dims)
 
 
 def _tensor(t, folder: str, budget: list, memory: limits.MemoryBudget | None = None) -> np.ndarray:
@@ -100,6 +143,10 @@ def _tensor(t, folder: str, budget: list, memory: limits.MemoryBudget | None = N
     if any(d < 0 for d in dims):
         raise Fail(f"tensor '{t.name[:80]}' has a negative dimension")
     n = math.prod(dims)
+    if n > onnx_ops.MAX_ELEMENTS:
+        raise Fail(f"tensor '{t.name[:80]}' has {n:,} elements, more than lstmviz reads")
+    if int(t.data_type) in NARROW:
+        return _narrow(t, NARROW[int(t.data_type)], dims, n, folder, budget, memory)
     dt = _dtype(t.data_type)
     nbytes = n * dt.itemsize
     if n > onnx_ops.MAX_ELEMENTS:
