@@ -810,6 +810,8 @@ FOLLOWED = {  # ops a window follows, after Y (steps, 1, batch, 5)
                                 _node("Gather", ["c", "one"], "g", axis=3), _node("Unsqueeze", ["g", "zero"], "u"),
                                 _node("Slice", ["u", "zero", "one", "two"], "sl"), _node("Mul", ["sl", "half"], "out")],
     "last-step": [_node("Slice", ["Y", "last", "big", "zero"], "l"), _node("Squeeze", ["l", "zero"], "out")],
+    "time-major-dense": [_node("Squeeze", ["Y", "one"], "s"), _node("MatMul", ["s", "M"], "m"),
+                         _node("Add", ["m", "bias"], "d"), _node("Tanh", ["d"], "out")],
 }
 REFUSED = {  # (the op named in the refusal, what it does to the steps)
     "softmax-over-steps": ([_node("Softmax", ["Y"], "out", axis=0)], "onnx.Softmax"),
@@ -819,14 +821,16 @@ REFUSED = {  # (the op named in the refusal, what it does to the steps)
                               _node("Gather", ["f", "zero"], "n"), _node("Add", ["Y", "n"], "out")], "onnx.Add"),
 }
 EXTRA = {"two": np.array([2], np.int64), "half": np.full((1, 1, 1, 1), 0.5, np.float32),
-         "flat2": np.array([-1, 5], np.int64)}
+         "flat2": np.array([-1, 5], np.int64), "M": np.linspace(-1, 1, 10, dtype=np.float32).reshape(5, 2),
+         "bias": np.array([0.25, -0.5], np.float32)}
 
 
 @pytest.mark.parametrize("case", list(FOLLOWED))
 def test_windows_follow_the_ops_around_an_onnx_node_to_the_bit(tmp_path, case):
     """Each pattern of ops after the node (Squeeze, Transpose moving the steps to the last
     axis, a Softmax over units, a Reshape whose shape holds the length read by a Shape, Concat
-    and Gather off the time axis, Unsqueeze, a Slice of units, the last step picked): every
+    and Gather off the time axis, Unsqueeze, a Slice of units, the last step picked, a Dense
+    (MatMul + Add) over every step of the time-major Y, one product per step): every
     output of every op of a window equals the same steps of the full trace to the bit (whole
     where it has no steps), and the Shape of Y holds the whole sequence's length."""
     model, x = _graph_around_lstm(tmp_path, FOLLOWED[case], EXTRA.items())
@@ -841,6 +845,9 @@ def test_windows_follow_the_ops_around_an_onnx_node_to_the_bit(tmp_path, case):
                 axis = wt._axes[name][k]
                 want = w if axis is None else np.take(w, np.arange(a, b), axis=axis)
                 assert np.shape(o) == np.shape(want) and np.array_equal(o, want), (name, a, b)
+    if case == "time-major-dense":  # (torch's Linear over every step of a time-major LSTM)
+        dense = next(n.layer for n in model.nodes if n.layer.class_name == "Dense")
+        assert dense.steps_first and wt._axes[dense.name] == [0]
     if case == "reshape-by-shape":
         assert list(wt.window(3, 5)["shape_1"].outputs[0]) == [T, 1, 3, 5]
         assert wt.window(3, 5)["reshape"].outputs[0].shape == (2, 15)

@@ -295,3 +295,55 @@ def window_operand(value, tag, steps: int):
     v = np.array(value)
     v[tag] = steps
     return v
+
+
+def mark_steps_first(model) -> None:
+    """In an ONNX graph, each Dense (a MatMul of a constant matrix) that reads a sequence
+    with its steps on axis 0 (time-major: torch's nn.LSTM without batch_first, then a
+    Linear over every step) makes one product per step (``Dense.steps_first``), as it does
+    of a (batch, steps, ...) one: a window of steps then gets the very numbers of the
+    whole sequence. Axes are followed from the inputs as ``follow`` says (their declared
+    shapes); the first op it refuses ends the marking (such a graph gets no windows)."""
+    from lstmviz.engine.layers import Dense, InputLayer
+
+    nodes = model.nodes
+    if not any(str(n.layer.class_name).startswith("onnx.") for n in nodes):
+        return
+    axes: dict[str, list] = {}
+    tags: dict[str, list] = {}
+    shapes: dict[str, list] = {}
+    for node in nodes:
+        layer, name = node.layer, node.layer.name
+        outs = [tuple(s) if s is not None else None for s in (layer.output_shapes or [None])]
+        shapes[name] = outs
+        if isinstance(layer, InputLayer):
+            shape = list(layer.config.get("batch_shape") or [])
+            steps = len(shape) >= 2 and not layer.config.get("role")
+            axes[name] = [(0 if layer.config.get("time_major") else 1) if steps else None]
+            tags[name] = [None]
+            continue
+        try:
+            in_axes = [axes[r.layer][r.tensor_index] for r in node.inbound]
+            in_tags = [tags[r.layer][r.tensor_index] for r in node.inbound]
+            in_shapes = [shapes[r.layer][r.tensor_index] for r in node.inbound]
+        except (KeyError, IndexError):
+            return
+        n_out = max(1, len(layer.output_shapes or []))
+        if getattr(layer, "onnx_op", None):  # a recurrent node: Y on its layout's time axis
+            want = 0 if int(layer.config.get("layout", 0)) == 0 else 1
+            if not in_axes or in_axes[0] != want:
+                return
+            axes[name], tags[name] = [want] + [None] * (n_out - 1), [None] * n_out
+        elif str(layer.class_name).startswith("onnx."):
+            try:
+                axes[name], tags[name] = follow(layer, operands(layer, in_axes, in_tags, in_shapes),
+                                                [None if s is None else len(s) for s in outs])
+            except LstmvizError:
+                return
+        elif isinstance(layer, Dense) and in_axes[0] in (0, 1) and len(in_shapes[0] or ()) == 3:
+            layer.steps_first = in_axes[0] == 0
+            axes[name], tags[name] = [in_axes[0]], [None]
+        elif all(a is None for a in in_axes):
+            axes[name], tags[name] = [None] * n_out, [None] * n_out
+        else:
+            return

@@ -343,6 +343,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> 
             seq[layer.name] = [True] + [False] * (n_out - 1)
             axes[layer.name] = [want] + [None] * (n_out - 1)
             continue
+        if isinstance(layer, Dense) and layer.steps_first and in_axes[0] == 0:
+            seq[layer.name], axes[layer.name] = [True], [0]  # (one product per step: its forward)
+            continue
         if any(has and ax != 1 for has, ax in zip(ins, in_axes)):
             raise LstmvizError(
                 f"{name} reads a sequence whose steps are on its first axis (time, batch, ...); "
