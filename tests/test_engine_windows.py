@@ -694,7 +694,8 @@ def test_a_pass_through_an_onnx_node_holds_about_what_pass_bytes_says(tmp_path, 
 # -- real exports: the ops around the recurrent node ------------------------------------
 EXPORTS = ["onnx_torch_classic_lstm", "onnx_torch_classic_gru_bidir", "onnx_torch_classic_lstm_bidir_2layer",
            "onnx_torch_classic_rnn_2layer", "onnx_torch_dynamo_lstm", "onnx_torch_dynamo_gru_bidir",
-           "onnx_torch_dynamo_lstm_bidir_2layer", "onnx_keras_lstm_dense", "onnx_keras_lstm_stacked"]
+           "onnx_torch_dynamo_lstm_bidir_2layer", "onnx_torch_classic_lstm_timemajor_seq",
+           "onnx_torch_classic_gru_bidir_timemajor_seq", "onnx_keras_lstm_dense", "onnx_keras_lstm_stacked"]
 
 
 def _export(case, steps):
