@@ -1313,8 +1313,9 @@ def test_both_csv_readers_take_a_csv_of_lone_carriage_returns_and_name_its_lines
 
 
 def test_an_input_past_long_steps_that_windows_cannot_follow_is_traced_whole_where_it_fits(monkeypatch):
-    """A Keras LSTM(go_backwards) exported by tf2onnx (a ReverseSequence of its input before
-    the LSTM node) on a 5,000-step input: a whole trace of ~1 MB, but past LONG_STEPS the app
+    """A Keras Bidirectional(LSTM) -> Dense over every step exported by tf2onnx (the Dense a
+    Reshape of (batch x steps, units)) on a 5,000-step input: a whole trace of ~1 MB, but
+    past LONG_STEPS the app
     took the input as a long one, and keyframes refused the graph: the window showed nothing
     of an input the command line traces whole. Where the whole trace fits the budget it is
     traced whole; over the budget the refusal stays."""
@@ -1322,15 +1323,16 @@ def test_an_input_past_long_steps_that_windows_cannot_follow_is_traced_whole_whe
     from helpers import FIXTURES
     from lstmviz.app.long_sequence import LONG_STEPS, trace_or_window
 
-    model = lstmviz.load(FIXTURES / "onnx_keras_lstm_backwards" / "model.onnx")
+    model = lstmviz.load(FIXTURES / "onnx_keras_bidi_lstm_seq" / "model.onnx")
     x = np.random.default_rng(0).normal(size=(1, LONG_STEPS + 904, 3)).astype(np.float32)
     trace, seq = trace_or_window(model, [x])
-    assert seq is None and trace.layers["lstm_4_1"].timesteps == LONG_STEPS + 904
+    back = trace.layers["bidirectional_1"].children["backward"]
+    assert seq is None and back.timesteps == LONG_STEPS + 904
     full = model.trace(x)
     np.testing.assert_array_equal(trace.outputs[0], full.outputs[0])
-    np.testing.assert_array_equal(trace["lstm_4_1"].steps["h"], full["lstm_4_1"].steps["h"])
+    np.testing.assert_array_equal(back.steps["h"], full["bidirectional_1"].children["backward"].steps["h"])
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # (~2 KB: neither a whole trace nor windows)
-    with pytest.raises(LstmvizError, match="ReverseSequence"):
+    with pytest.raises(LstmvizError, match="dense_2_1.Reshape"):
         trace_or_window(model, [x])
 
 

@@ -12,12 +12,15 @@ refuses, in one line, an op a window of steps cannot be computed through.
 A tensor without steps may still depend on the sequence's length: a Shape of a sequence
 holds it. Such a tensor carries a *tag*: a boolean array of its shape, True where an
 element is exactly the length (what Shape, then Gather, Slice, Concat, Unsqueeze, Cast ...
-make of it), or ``ANY`` where it depends on the length otherwise (arithmetic on it).
+make of it; ``ALL`` where every element is, its shape known only when run), or ``ANY``
+where it depends on the length otherwise (arithmetic on it).
 Without steps, tags are harmless: the tensor is computed once over the whole sequence,
 in a window as in a whole trace (a Shape reading the length sees the whole sequence's).
 An op over a sequence takes a tagged operand only as a Reshape's shape, whose tagged
 element is the time axis of its output: a window computes it with the window's length
-there (``window_operand``); anything else refused.
+there (``window_operand``); or as a ReverseSequence's lengths, every one the whole
+length (tf2onnx's go_backwards): a window of it is the input's mirrored window turned
+around (``reversed_steps``); anything else refused.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ from lstmviz.errors import LstmvizError
 
 #: The tag of a tensor that depends on the sequence's length otherwise than by holding it.
 ANY = "any"
+#: The tag of a tensor whose every element is the sequence's length (its shape known only
+#: when run: an Expand of the length to the batch's size, tf2onnx's sequence lengths).
+ALL = "all"
 
 #: Ops that compute each element from the same element of their inputs (broadcasting).
 ELEMENTWISE = frozenset({
@@ -81,15 +87,21 @@ def _has_t(tag) -> bool:
     return isinstance(tag, str) or (tag is not None and bool(np.any(tag)))
 
 
+def _every_t(tag) -> bool:
+    """Whether every element of a tensor tagged ``tag`` is the sequence's length."""
+    return tag is ALL or (isinstance(tag, np.ndarray) and tag.size > 0 and bool(tag.all()))
+
+
 def _as_tag(x: _In):
     """``x``'s tag as an array of its shape (None where its shape is not known)."""
     if isinstance(x.tag, np.ndarray):
         return x.tag
+    known = x.shape is not None and all(isinstance(d, int) and d >= 0 for d in x.shape)
+    if x.tag is ALL:
+        return np.ones(x.shape, bool) if known else None
     if x.value is not None:
         return np.zeros(x.value.shape, bool)
-    if x.shape is not None and all(isinstance(d, int) and d >= 0 for d in x.shape):
-        return np.zeros(x.shape, bool)
-    return None
+    return np.zeros(x.shape, bool) if known else None
 
 
 def _params(op: str, ins: list[_In]) -> list[int]:
@@ -126,7 +138,7 @@ def follow(layer, ins: list[_In], out_ranks: list[int | None]) -> tuple[list, li
     if not seqs:
         return [None] * n_out, [_static_tag(layer, op, attrs, ins)] * n_out
     for x in ins:
-        if x.axis is None and _has_t(x.tag) and not (op == "Reshape" and x is ins[1]):
+        if x.axis is None and _has_t(x.tag) and not (op in ("Reshape", "ReverseSequence") and x is ins[1]):
             raise _refuse(layer, "reads a size made of the sequence's length beside its steps")
     return [_seq_axis(layer, op, attrs, ins, out_ranks)] + [None] * (n_out - 1), [None] * n_out
 
@@ -136,10 +148,12 @@ def _static_tag(layer, op, attrs, ins: list[_In]):
     data = set(_params(op, ins))
     if not any(_has_t(x.tag) for x in ins):
         return None
-    if any(isinstance(x.tag, str) for x in ins) or op not in MOVING:
+    if any(x.tag is ANY for x in ins) or op not in MOVING:
         return ANY
     if any(_has_t(x.tag) for k, x in enumerate(ins) if k not in data):
         return ANY  # (indices or a shape made of the length)
+    # (moved where only running it says: every element still the length, or unknown)
+    unknown = ALL if all(_every_t(x.tag) for k, x in enumerate(ins) if k in data and x.kind != "none") else ANY
     args: list = []
     for k, x in enumerate(ins):
         if x.kind == "none":
@@ -147,12 +161,12 @@ def _static_tag(layer, op, attrs, ins: list[_In]):
         elif k in data:
             t = _as_tag(x)
             if t is None:
-                return ANY
+                return unknown
             args.append(t)
         elif x.known:
             args.append(x.value)
         else:
-            return ANY  # (an index or shape known only when run)
+            return unknown  # (an index or shape known only when run)
     try:
         got = onnx_ops.evaluate("Identity" if op == "Cast" else op, attrs, args, int(layer.config.get("opset", 17)))[0]
     except (LstmvizError, ValueError, TypeError, IndexError):
@@ -248,12 +262,18 @@ def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
         return x.axis
     if op == "Reshape":
         return _reshape_axis(layer, attrs, ins)
+    if op == "ReverseSequence":  # (tf2onnx's go_backwards: every sequence reversed whole)
+        lens = ins[1]
+        if not (_every_t(lens.tag) and int(attrs.get("time_axis", 0)) == x.axis and x.axis in (0, 1)
+                and int(attrs.get("batch_axis", 1)) == 1 - x.axis):
+            raise _refuse(layer, "reverses sequences by lengths other than the whole sequence's")
+        return x.axis  # (its steps lo..hi-1: the input's T-hi..T-lo-1 turned around: ``reversed_steps``)
     if op == "MatMul":
         if ins[1].rank != 2 or x.rank < 3 or x.axis >= x.rank - 2:
             raise _refuse(layer, "multiplies with the steps as rows of one product (a window's rows "
                                  "would be summed otherwise)")
         return x.axis
-    mixes = ("ReverseSequence", "Flatten", "Expand", "Gemm", "ReduceProd")
+    mixes = ("Flatten", "Expand", "Gemm", "ReduceProd")
     raise _refuse(layer, "mixes or reorders the steps" if op in mixes else "is not followed step by step")
 
 
@@ -272,6 +292,12 @@ def _reshape_axis(layer, attrs, ins: list[_In]):
         if len(shape) > x.axis and all(v == 0 for v in shape[:x.axis + 1]):
             return x.axis
     raise _refuse(layer, "reshapes its input to a shape that does not keep the time axis apart")
+
+
+def reversed_steps(layer) -> bool:
+    """Whether ``layer``, an op ``follow`` kept the steps through, turns them around (a
+    ReverseSequence of whole sequences): its steps lo..hi-1 are its input's T-hi..T-lo-1."""
+    return getattr(layer, "op", None) == "ReverseSequence"
 
 
 def check_run(layer, ins: list, in_axes: list, out, axis: int, T: int) -> None:

@@ -538,6 +538,10 @@ class _Window:
         elif recurrent_halves(layer):
             s, _, _, y, _, _ = self.run(node, "", layer, lo, hi, False)
             out = [y[lo - s:hi - s].transpose(1, 0, 2)] + list(static[1:])
+        elif _onnx_op(layer) and onnx_time.reversed_steps(layer):  # (whole sequences reversed)
+            src = node.inbound[0]
+            x = self.values(src.layer, self.T - hi, self.T - lo)[src.tensor_index]
+            out = [np.ascontiguousarray(np.flip(x, axis=self.wt._axes[name][0]))]
         else:
             ins = [self.values(r.layer, lo, hi)[r.tensor_index] for r in node.inbound]
             # (a Reshape's shape holding the length: the window's there)
