@@ -1336,14 +1336,17 @@ def test_an_input_past_long_steps_that_windows_cannot_follow_is_traced_whole_whe
         trace_or_window(model, [x])
 
 
-@pytest.mark.parametrize("case", ["onnx_torch_classic_lstm", "onnx_torch_dynamo_gru_bidir"])
-def test_a_long_input_of_a_torch_export_gets_exact_windows(case):
-    """A PyTorch nn.LSTM / bidirectional nn.GRU (batch_first) exported to ONNX: its Shape,
-    Transpose, Squeeze / Reshape and last-step Gather around the node made keyframes refuse
-    it ("layer 'rnn.Shape' (onnx.Shape) reshapes the time axis"), so past LONG_STEPS it was
-    traced whole or, over the budget, not at all. It is a long sequence now: windows around
-    any step, each record the same steps of the whole trace to the bit, the model's output
-    the whole trace's."""
+@pytest.mark.parametrize("case", ["onnx_torch_classic_lstm", "onnx_torch_dynamo_gru_bidir",
+                                  "onnx_keras_lstm_backwards"])
+def test_a_long_input_of_a_real_export_gets_exact_windows(case):
+    """A PyTorch nn.LSTM / bidirectional nn.GRU (batch_first) exported to ONNX, a Keras
+    LSTM(go_backwards) by tf2onnx: the Shape, Transpose, Squeeze / Reshape, last-step Gather
+    or ReverseSequence around the node made keyframes refuse it ("layer 'rnn.Shape'
+    (onnx.Shape) reshapes the time axis"), so past LONG_STEPS it was traced whole or, over
+    the budget, not at all. It is a long sequence now: the first steps at once where they
+    are the whole sequence's numbers (not where a ReverseSequence turns the input around:
+    its first steps are the sequence's last), windows around any step, each record the same
+    steps of the whole trace to the bit, the model's output the whole trace's."""
     import lstmviz
     from helpers import FIXTURES
     from lstmviz.app.long_sequence import LONG_STEPS, trace_or_window
@@ -1351,15 +1354,12 @@ def test_a_long_input_of_a_torch_export_gets_exact_windows(case):
     model = lstmviz.load(FIXTURES / case / "model.onnx")
     steps = LONG_STEPS + 904
     x = np.random.default_rng(0).normal(size=(1, steps, 3)).astype(np.float32)
-    _, seq = trace_or_window(model, [x], step=0, window=256)
+    first, seq = trace_or_window(model, [x], step=0, window=256)
     assert seq is not None and (seq.steps, seq.samples) == (steps, 1)
     full = model.trace(x)
     node = next(n.layer.name for n in model.nodes if n.layer.class_name in ("onnx.LSTM", "onnx.GRU"))
-    assert seq.run_pass() and seq.error is None
-    np.testing.assert_array_equal(seq.windowed.outputs[0], full.outputs[0])
-    for step in (0, 300, 2777, steps - 1):
-        win, i = seq.window_at(step)
-        assert win.start + i == step
+
+    def same(win):
         a = win.start
         rec, whole = win[node], full[node]
         b = a + rec.outputs[0].shape[0]  # (Y: time first)
@@ -1367,8 +1367,19 @@ def test_a_long_input_of_a_torch_export_gets_exact_windows(case):
         for side, half in ([(s, h) for s, h in rec.children.items()] or [("", rec)]):
             w = whole.children[side] if side else whole
             lo, hi = (steps - b, steps - a) if half.go_backwards else (a, b)
-            for key in ("h",):
-                np.testing.assert_array_equal(half.steps[key], w.steps[key][:, lo:hi])
+            np.testing.assert_array_equal(half.steps["h"], w.steps["h"][:, lo:hi])
+
+    if case == "onnx_torch_classic_lstm":
+        assert first is not None and first.start == 0
+    same(first)
+    if case == "onnx_keras_lstm_backwards":  # (no plain trace of the first steps: the pass's window)
+        assert seq.first_steps() is None and seq.first_window() is None
+    assert seq.run_pass() and seq.error is None
+    np.testing.assert_array_equal(seq.windowed.outputs[0], full.outputs[0])
+    for step in (0, 300, 2777, steps - 1):
+        win, i = seq.window_at(step)
+        assert win.start + i == step
+        same(win)
 
 
 @pytest.mark.parametrize("layout,direction", [(0, "forward"), (0, "bidirectional"), (1, "reverse")])
