@@ -822,6 +822,8 @@ REFUSED = {  # (the op named in the refusal, what it does to the steps)
     "steps-into-batch": ([_node("Reshape", ["Y", "flat2"], "out")], "onnx.Reshape"),
     "a-size-of-the-length": ([_node("Shape", ["Y"], "ys"), _node("Cast", ["ys"], "f", to=1),
                               _node("Gather", ["f", "zero"], "n"), _node("Add", ["Y", "n"], "out")], "onnx.Add"),
+    "the-last-step-beside-every-step": ([_node("Slice", ["Y", "last", "big", "zero"], "l"),
+                                         _node("Sub", ["Y", "l"], "out")], "onnx.Sub"),
 }
 EXTRA = {"two": np.array([2], np.int64), "half": np.full((1, 1, 1, 1), 0.5, np.float32),
          "flat2": np.array([-1, 5], np.int64), "M": np.linspace(-1, 1, 10, dtype=np.float32).reshape(5, 2),
@@ -859,8 +861,9 @@ def test_windows_follow_the_ops_around_an_onnx_node_to_the_bit(tmp_path, case):
 @pytest.mark.parametrize("case", list(REFUSED))
 def test_an_op_that_mixes_the_steps_is_refused_for_windows_in_one_line(tmp_path, case):
     """An op over the steps (a Softmax over them, a Concat along them, a Reshape folding them
-    into the batch, a size made of the length added to a sequence): refused for windows in
-    one line naming it, before the pass; the model still traces whole."""
+    into the batch, a size made of the length or the last step taken from every step):
+    refused for windows in one line naming it, before the pass (a window would compute it,
+    the app's plain trace of the first steps could not); the model still traces whole."""
     after, op = REFUSED[case]
     model, x = _graph_around_lstm(tmp_path, after, EXTRA.items(), steps=40)
     model.trace(x)

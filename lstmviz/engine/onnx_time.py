@@ -13,10 +13,13 @@ A tensor without steps may still depend on the sequence's length: a Shape of a s
 holds it. Such a tensor carries a *tag*: a boolean array of its shape, True where an
 element is exactly the length (what Shape, then Gather, Slice, Concat, Unsqueeze, Cast ...
 make of it; ``ALL`` where every element is, its shape known only when run), or ``ANY``
-where it depends on the length otherwise (arithmetic on it).
+where it depends on the length otherwise (arithmetic on it) or on some of the steps (the
+last step picked, a node's final states).
 Without steps, tags are harmless: the tensor is computed once over the whole sequence,
 in a window as in a whole trace (a Shape reading the length sees the whole sequence's).
-An op over a sequence takes a tagged operand only as a Reshape's shape, whose tagged
+Such a tensor is computed once from the whole sequence, in a window as in a whole trace;
+but a plain trace of the first steps (the app's first view of a long input) would compute
+it from those: an op over a sequence takes a tagged operand only as a Reshape's shape, whose tagged
 element is the time axis of its output: a window computes it with the window's length
 there (``window_operand``); or as a ReverseSequence's lengths, every one the whole
 length (tf2onnx's go_backwards): a window of it is the input's mirrored window turned
@@ -139,8 +142,11 @@ def follow(layer, ins: list[_In], out_ranks: list[int | None]) -> tuple[list, li
         return [None] * n_out, [_static_tag(layer, op, attrs, ins)] * n_out
     for x in ins:
         if x.axis is None and _has_t(x.tag) and not (op in ("Reshape", "ReverseSequence") and x is ins[1]):
-            raise _refuse(layer, "reads a size made of the sequence's length beside its steps")
-    return [_seq_axis(layer, op, attrs, ins, out_ranks)] + [None] * (n_out - 1), [None] * n_out
+            raise _refuse(layer, "reads, beside its steps, a tensor made of the whole sequence "
+                                 "(its length, or some of its steps)")
+    ax = _seq_axis(layer, op, attrs, ins, out_ranks)
+    # (some steps picked: a tensor of the whole sequence's, which no op over steps may read)
+    return [ax] + [None] * (n_out - 1), [None if ax is not None else ANY] + [None] * (n_out - 1)
 
 
 def _static_tag(layer, op, attrs, ins: list[_In]):
@@ -359,7 +365,7 @@ def mark_steps_first(model) -> None:
             want = 0 if int(layer.config.get("layout", 0)) == 0 else 1
             if not in_axes or in_axes[0] != want:
                 return
-            axes[name], tags[name] = [want] + [None] * (n_out - 1), [None] * n_out
+            axes[name], tags[name] = [want] + [None] * (n_out - 1), [None] + [ANY] * (n_out - 1)
         elif str(layer.class_name).startswith("onnx."):
             try:
                 axes[name], tags[name] = follow(layer, operands(layer, in_axes, in_tags, in_shapes),

@@ -320,7 +320,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> 
             seq[layer.name] = [a is not None for a in got]
             continue
         if any(onnx_time._has_t(t) for t in in_tags) and any(ins):
-            raise LstmvizError(f"{name} reads a size made of the sequence's length beside its steps; "
+            raise LstmvizError(f"{name} reads, beside its steps, a tensor made of the whole sequence; "
                                "a long sequence cannot be traced by windows through it")
         if onnx_node(layer):
             want = _node_time_axis(layer)
@@ -342,6 +342,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> 
             n_out = max(1, len(layer.output_shapes))
             seq[layer.name] = [True] + [False] * (n_out - 1)
             axes[layer.name] = [want] + [None] * (n_out - 1)
+            tags[layer.name] = [None] + [onnx_time.ANY] * (n_out - 1)  # (Y_h, Y_c: the last step's)
             continue
         if isinstance(layer, Dense) and layer.steps_first and in_axes[0] == 0:
             seq[layer.name], axes[layer.name] = [True], [0]  # (one product per step: its forward)
