@@ -824,10 +824,13 @@ REFUSED = {  # (the op named in the refusal, what it does to the steps)
                               _node("Gather", ["f", "zero"], "n"), _node("Add", ["Y", "n"], "out")], "onnx.Add"),
     "the-last-step-beside-every-step": ([_node("Slice", ["Y", "last", "big", "zero"], "l"),
                                          _node("Sub", ["Y", "l"], "out")], "onnx.Sub"),
+    "the-last-step-through-a-dense": ([_node("Slice", ["Y", "last", "big", "zero"], "l"),
+                                       _node("Squeeze", ["l", "zero"], "q"), _node("MatMul", ["q", "M2"], "d"),
+                                       _node("Add", ["Y", "d"], "out")], "onnx.Add"),
 }
 EXTRA = {"two": np.array([2], np.int64), "half": np.full((1, 1, 1, 1), 0.5, np.float32),
          "flat2": np.array([-1, 5], np.int64), "M": np.linspace(-1, 1, 10, dtype=np.float32).reshape(5, 2),
-         "bias": np.array([0.25, -0.5], np.float32)}
+         "bias": np.array([0.25, -0.5], np.float32), "M2": np.eye(5, dtype=np.float32) * 0.5}
 
 
 @pytest.mark.parametrize("case", list(FOLLOWED))

@@ -381,6 +381,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> 
         else:
             seq[layer.name] = [False] * max(1, len(layer.output_shapes))
         axes[layer.name] = [1 if s else None for s in seq[layer.name]]
+        # (made of the whole sequence: no op over the steps may read it, see onnx_time)
+        made = any(ins) or any(onnx_time._has_t(t) for t in in_tags)
+        tags[layer.name] = [onnx_time.ANY if made and not s else None for s in seq[layer.name]]
     return (T or 0), seq
 
 
