@@ -1312,27 +1312,24 @@ def test_both_csv_readers_take_a_csv_of_lone_carriage_returns_and_name_its_lines
         assert long_data.csv_header(p, 2) == ["a", "b"], end
 
 
-def test_an_input_past_long_steps_that_windows_cannot_follow_is_traced_whole_where_it_fits(monkeypatch):
-    """A Keras Bidirectional(LSTM) -> Dense over every step exported by tf2onnx (the Dense a
-    Reshape of (batch x steps, units)) on a 5,000-step input: a whole trace of ~1 MB, but
-    past LONG_STEPS the app
-    took the input as a long one, and keyframes refused the graph: the window showed nothing
-    of an input the command line traces whole. Where the whole trace fits the budget it is
-    traced whole; over the budget the refusal stays."""
-    import lstmviz
-    from helpers import FIXTURES
+def test_an_input_past_long_steps_that_windows_cannot_follow_is_traced_whole_where_it_fits(monkeypatch, tmp_path):
+    """An ONNX graph whose output at each step depends on every step (a Softmax over the
+    steps after its LSTM node) on a 5,000-step input: a whole trace of ~1 MB, but past
+    LONG_STEPS the app took the input as a long one, and keyframes refused the graph: the
+    window showed nothing of an input the command line traces whole. Where the whole trace
+    fits the budget it is traced whole; over the budget the refusal stays."""
+    pytest.importorskip("onnx")
+    from helpers import onnx_unwindowed_model
     from lstmviz.app.long_sequence import LONG_STEPS, trace_or_window
 
-    model = lstmviz.load(FIXTURES / "onnx_keras_bidi_lstm_seq" / "model.onnx")
-    x = np.random.default_rng(0).normal(size=(1, LONG_STEPS + 904, 3)).astype(np.float32)
+    model, x = onnx_unwindowed_model(tmp_path, steps=LONG_STEPS + 904)
     trace, seq = trace_or_window(model, [x])
-    back = trace.layers["bidirectional_1"].children["backward"]
-    assert seq is None and back.timesteps == LONG_STEPS + 904
+    assert seq is None and trace.layers["lstm"].timesteps == LONG_STEPS + 904
     full = model.trace(x)
     np.testing.assert_array_equal(trace.outputs[0], full.outputs[0])
-    np.testing.assert_array_equal(back.steps["h"], full["bidirectional_1"].children["backward"].steps["h"])
+    np.testing.assert_array_equal(trace["lstm"].steps["h"], full["lstm"].steps["h"])
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # (~2 KB: neither a whole trace nor windows)
-    with pytest.raises(LstmvizError, match="dense_2_1.Reshape"):
+    with pytest.raises(LstmvizError, match=r"\(onnx.Softmax\) normalises over the time axis"):
         trace_or_window(model, [x])
 
 

@@ -926,7 +926,7 @@ def test_trace_steps_through_an_onnx_recurrent_node_is_the_full_traces_window(tm
     windows only through ..."). It writes the window now: each record the same steps of the
     whole trace, the node's Y its steps 1..2 on its time axis (0 in layout 0). A PyTorch
     export (Shape, Transpose, Squeeze ... around its node) is windowed too; a graph whose
-    ops fold the steps into the batch is still refused in one line."""
+    ops mix the steps (a Softmax over them) is still refused in one line."""
     path = FIXTURES / "onnx_hand_lstm_clip" / "model.onnx"
     x = FIXTURES / "onnx_hand_lstm_clip" / "x.npy"
     rc, _, err = call(capsys, "trace", path, "-i", x, "-o", tmp_path / "w.npz", "--steps", "1:3")
@@ -939,9 +939,12 @@ def test_trace_steps_through_an_onnx_recurrent_node_is_the_full_traces_window(tm
     for k in recs:
         assert np.array_equal(win[k], whole[k][:, 1:3]), k
     assert np.array_equal(win["lstm.LSTM"], whole["lstm.LSTM"][1:3])
-    back = FIXTURES / "onnx_keras_bidi_lstm_seq"  # (a Dense over (batch x steps, units))
-    rc, _, err = call(capsys, "trace", back / "model.onnx", "-i", back / "x.npy", "-o", tmp_path / "v.npz",
-                      "--steps", "0:2")
+    from helpers import onnx_unwindowed_model
+
+    _, xs = onnx_unwindowed_model(tmp_path, steps=5)  # (a Softmax over the steps)
+    np.save(tmp_path / "xs.npy", xs)
+    rc, _, err = call(capsys, "trace", tmp_path / "softmax.onnx", "-i", tmp_path / "xs.npy",
+                      "-o", tmp_path / "v.npz", "--steps", "0:2")
     line = assert_one_line_error(rc, err)
     assert "a long sequence is traced by windows only" in line and "unexpected" not in line, line
     torch = FIXTURES / "onnx_torch_classic_lstm"  # (Shape, Transpose, Squeeze ... around its node)

@@ -1080,3 +1080,23 @@ def test_an_unread_onnx_data_type_says_which_are_read(tmp_path, code, name):
     msg = _one_line(err, "m.onnx")
     assert f"ONNX data type {code} ({name}), which lstmviz does not read" in msg, msg
     assert "FLOAT, DOUBLE, FLOAT16, BFLOAT16, FLOAT8E4M3FN, FLOAT8E5M2" in msg, msg
+
+
+def test_tf2onnx_dense_over_every_step_is_read_as_one_dense_of_the_sequence():
+    """tf2onnx writes a Keras Dense over every step as TensorFlow's Tensordot: a Reshape of
+    (batch, steps, 8) to (batch x steps, 8), a MatMul, a Reshape back to (batch, steps, 2)
+    (sized by Shape, Gather, ReduceProd and Concat ops): one product of every step at once,
+    which no window of a long input can cut. It is read as one Dense of the 3-D sequence (one
+    product per step), the Reshapes and their sizes' ops gone, the bias Add as the file has
+    it; the outputs are onnxruntime's."""
+    case = FIXTURES / "onnx_keras_bidi_lstm_seq"
+    model = lstmviz.load(case / "model.onnx")
+    names = [n.layer.name for n in model.nodes]
+    assert not [n for n in names if n.startswith("dense_2_1.") and n != "dense_2_1.BiasAdd"], names
+    dense = model.get_layer("dense_2_1")
+    node = next(n for n in model.nodes if n.layer.name == "dense_2_1")
+    assert dense.class_name == "Dense" and node.inbound[0].layer == "bidirectional_1.concat_1"
+    assert len(dense.input_shapes[0]) == 3 and not dense.config["use_bias"]
+    for x, want in ((np.load(case / "x.npy"), np.load(case / "expected.npz")),
+                    (np.load(case / "x2.npy"), np.load(case / "expected2.npz"))):
+        np.testing.assert_allclose(model.trace(x).outputs[0], want[want.files[0]], atol=1e-5)
