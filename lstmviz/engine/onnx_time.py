@@ -213,6 +213,8 @@ def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
             if pos >= 0 and (y.shape is None or y.shape[pos] != 1):
                 raise _refuse(layer, "combines a sequence with a tensor that may span its steps")
         return ax
+    if any(y.axis is not None and y.rank is None for y in ins) or x.rank is None:
+        raise _refuse(layer, "reads a tensor of unknown rank")
     if op in ("Softmax", "LogSoftmax"):
         if int(layer.config.get("opset", 17)) < 13:
             raise _refuse(layer, "flattens its input to two axes (opset < 13)")
