@@ -1312,27 +1312,71 @@ def test_both_csv_readers_take_a_csv_of_lone_carriage_returns_and_name_its_lines
         assert long_data.csv_header(p, 2) == ["a", "b"], end
 
 
-def test_an_input_past_long_steps_that_windows_cannot_follow_is_traced_whole_where_it_fits(monkeypatch):
-    """A PyTorch LSTM exported to ONNX (its graph's Shape, Transpose and Squeeze around the
-    LSTM node) on a 5,000-step input: a whole trace of ~1 MB, but past LONG_STEPS the app
-    took the input as a long one, and keyframes refused the graph ("layer 'rnn.Shape'
-    (onnx.Shape) reshapes the time axis; a long sequence is traced by windows only ..."):
-    the window showed nothing of an input the command line traces whole. Where the whole
-    trace fits the budget it is traced whole; over the budget the refusal stays."""
+def test_an_input_past_long_steps_that_windows_cannot_follow_is_traced_whole_where_it_fits(monkeypatch, tmp_path):
+    """An ONNX graph whose output at each step depends on every step (a Softmax over the
+    steps after its LSTM node) on a 5,000-step input: a whole trace of ~1 MB, but past
+    LONG_STEPS the app took the input as a long one, and keyframes refused the graph: the
+    window showed nothing of an input the command line traces whole. Where the whole trace
+    fits the budget it is traced whole; over the budget the refusal stays."""
+    pytest.importorskip("onnx")
+    from helpers import onnx_unwindowed_model
+    from lstmviz.app.long_sequence import LONG_STEPS, trace_or_window
+
+    model, x = onnx_unwindowed_model(tmp_path, steps=LONG_STEPS + 904)
+    trace, seq = trace_or_window(model, [x])
+    assert seq is None and trace.layers["lstm"].timesteps == LONG_STEPS + 904
+    full = model.trace(x)
+    np.testing.assert_array_equal(trace.outputs[0], full.outputs[0])
+    np.testing.assert_array_equal(trace["lstm"].steps["h"], full["lstm"].steps["h"])
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # (~2 KB: neither a whole trace nor windows)
+    with pytest.raises(LstmvizError, match=r"\(onnx.Softmax\) normalises over the time axis"):
+        trace_or_window(model, [x])
+
+
+@pytest.mark.parametrize("case", ["onnx_torch_classic_lstm", "onnx_torch_dynamo_gru_bidir",
+                                  "onnx_keras_lstm_backwards"])
+def test_a_long_input_of_a_real_export_gets_exact_windows(case):
+    """A PyTorch nn.LSTM / bidirectional nn.GRU (batch_first) exported to ONNX, a Keras
+    LSTM(go_backwards) by tf2onnx: the Shape, Transpose, Squeeze / Reshape, last-step Gather
+    or ReverseSequence around the node made keyframes refuse it ("layer 'rnn.Shape'
+    (onnx.Shape) reshapes the time axis"), so past LONG_STEPS it was traced whole or, over
+    the budget, not at all. It is a long sequence now: the first steps at once where they
+    are the whole sequence's numbers (not where a ReverseSequence turns the input around:
+    its first steps are the sequence's last), windows around any step, each record the same
+    steps of the whole trace to the bit, the model's output the whole trace's."""
     import lstmviz
     from helpers import FIXTURES
     from lstmviz.app.long_sequence import LONG_STEPS, trace_or_window
 
-    model = lstmviz.load(FIXTURES / "onnx_torch_classic_lstm" / "model.onnx")
-    x = np.random.default_rng(0).normal(size=(1, LONG_STEPS + 904, 3)).astype(np.float32)
-    trace, seq = trace_or_window(model, [x])
-    assert seq is None and trace.layers["rnn.LSTM"].timesteps == LONG_STEPS + 904
+    model = lstmviz.load(FIXTURES / case / "model.onnx")
+    steps = LONG_STEPS + 904
+    x = np.random.default_rng(0).normal(size=(1, steps, 3)).astype(np.float32)
+    first, seq = trace_or_window(model, [x], step=0, window=256)
+    assert seq is not None and (seq.steps, seq.samples) == (steps, 1)
     full = model.trace(x)
-    np.testing.assert_array_equal(trace.outputs[0], full.outputs[0])
-    np.testing.assert_array_equal(trace["rnn.LSTM"].steps["h"], full["rnn.LSTM"].steps["h"])
-    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # (~2 KB: neither a whole trace nor windows)
-    with pytest.raises(LstmvizError, match="reshapes the time axis"):
-        trace_or_window(model, [x])
+    node = next(n.layer.name for n in model.nodes if n.layer.class_name in ("onnx.LSTM", "onnx.GRU"))
+
+    def same(win):
+        a = win.start
+        rec, whole = win[node], full[node]
+        b = a + rec.outputs[0].shape[0]  # (Y: time first)
+        np.testing.assert_array_equal(rec.outputs[0], whole.outputs[0][a:b])
+        for side, half in ([(s, h) for s, h in rec.children.items()] or [("", rec)]):
+            w = whole.children[side] if side else whole
+            lo, hi = (steps - b, steps - a) if half.go_backwards else (a, b)
+            np.testing.assert_array_equal(half.steps["h"], w.steps["h"][:, lo:hi])
+
+    if case == "onnx_torch_classic_lstm":
+        assert first is not None and first.start == 0
+    same(first)
+    if case == "onnx_keras_lstm_backwards":  # (no plain trace of the first steps: the pass's window)
+        assert seq.first_steps() is None and seq.first_window() is None
+    assert seq.run_pass() and seq.error is None
+    np.testing.assert_array_equal(seq.windowed.outputs[0], full.outputs[0])
+    for step in (0, 300, 2777, steps - 1):
+        win, i = seq.window_at(step)
+        assert win.start + i == step
+        same(win)
 
 
 @pytest.mark.parametrize("layout,direction", [(0, "forward"), (0, "bidirectional"), (1, "reverse")])

@@ -924,8 +924,9 @@ def test_trace_steps_through_an_onnx_recurrent_node_is_the_full_traces_window(tm
     """'lstmviz trace model.onnx --input x.npy --steps 1:3' of an ONNX LSTM node fed by the
     (time-major) input was refused ("is an ONNX recurrent node; a long sequence is traced by
     windows only through ..."). It writes the window now: each record the same steps of the
-    whole trace, the node's Y its steps 1..2 on its time axis (0 in layout 0). A graph whose
-    ops reshape the time axis around the node is still refused in one line."""
+    whole trace, the node's Y its steps 1..2 on its time axis (0 in layout 0). A PyTorch
+    export (Shape, Transpose, Squeeze ... around its node) is windowed too; a graph whose
+    ops mix the steps (a Softmax over them) is still refused in one line."""
     path = FIXTURES / "onnx_hand_lstm_clip" / "model.onnx"
     x = FIXTURES / "onnx_hand_lstm_clip" / "x.npy"
     rc, _, err = call(capsys, "trace", path, "-i", x, "-o", tmp_path / "w.npz", "--steps", "1:3")
@@ -938,11 +939,22 @@ def test_trace_steps_through_an_onnx_recurrent_node_is_the_full_traces_window(tm
     for k in recs:
         assert np.array_equal(win[k], whole[k][:, 1:3]), k
     assert np.array_equal(win["lstm.LSTM"], whole["lstm.LSTM"][1:3])
-    torch = FIXTURES / "onnx_torch_classic_lstm"
-    rc, _, err = call(capsys, "trace", torch / "model.onnx", "-i", torch / "x.npy", "-o", tmp_path / "v.npz",
-                      "--steps", "0:2")
+    from helpers import onnx_unwindowed_model
+
+    _, xs = onnx_unwindowed_model(tmp_path, steps=5)  # (a Softmax over the steps)
+    np.save(tmp_path / "xs.npy", xs)
+    rc, _, err = call(capsys, "trace", tmp_path / "softmax.onnx", "-i", tmp_path / "xs.npy",
+                      "-o", tmp_path / "v.npz", "--steps", "0:2")
     line = assert_one_line_error(rc, err)
     assert "a long sequence is traced by windows only" in line and "unexpected" not in line, line
+    torch = FIXTURES / "onnx_torch_classic_lstm"  # (Shape, Transpose, Squeeze ... around its node)
+    rc, _, err = call(capsys, "trace", torch / "model.onnx", "-i", torch / "x.npy", "-o", tmp_path / "v.npz",
+                      "--steps", "1:3")
+    assert rc == 0, err
+    rc, _, err = call(capsys, "trace", torch / "model.onnx", "-i", torch / "x.npy", "-o", tmp_path / "u.npz")
+    assert rc == 0, err
+    win, whole = np.load(tmp_path / "v.npz"), np.load(tmp_path / "u.npz")
+    assert np.array_equal(win["rnn.LSTM/h"], whole["rnn.LSTM/h"][:, 1:3])
 
 def test_the_summary_of_a_weights_only_file_says_its_layers_are_guesses(tmp_path, capsys):
     """A weights file records no architecture: its summary looked like any model's

@@ -687,3 +687,178 @@ def test_a_pass_through_an_onnx_node_holds_about_what_pass_bytes_says(tmp_path, 
     model, xs = onnx_recurrent_model(tmp_path, op, layout, direction, extras, steps=3000, u=48, batch=4)
     est, peak = pass_bytes(model, xs if isinstance(xs, list) else [xs]), pass_peak(model, xs)
     assert peak / 3 < est < 2.1 * peak, (est, peak)
+
+
+# -- real exports: the ops around the recurrent node ------------------------------------
+EXPORTS = ["onnx_torch_classic_lstm", "onnx_torch_classic_gru_bidir", "onnx_torch_classic_lstm_bidir_2layer",
+           "onnx_torch_classic_rnn_2layer", "onnx_torch_dynamo_lstm", "onnx_torch_dynamo_gru_bidir",
+           "onnx_torch_dynamo_lstm_bidir_2layer", "onnx_torch_classic_lstm_timemajor_seq",
+           "onnx_torch_classic_gru_bidir_timemajor_seq", "onnx_keras_lstm_dense", "onnx_keras_lstm_stacked",
+           "onnx_keras_lstm_backwards", "onnx_keras_bidi_lstm_seq"]
+
+
+def _export(case, steps):
+    """A committed real export and a random input of ``steps`` steps in its own layout."""
+    import lstmviz
+    from lstmviz.engine.windows import input_axes
+    from tests.helpers import FIXTURES
+
+    model = lstmviz.load(FIXTURES / case / "model.onnx")
+    shape = list(np.load(FIXTURES / case / "x.npy").shape)
+    shape[input_axes(model)[0]] = steps
+    return model, np.random.default_rng(len(case)).normal(size=shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("case", EXPORTS)
+def test_a_real_exports_windows_equal_the_full_trace_to_the_bit(case):
+    """torch.onnx.export (classic and dynamo) and tf2onnx put Shape, Gather, Unsqueeze,
+    Concat, ConstantOfShape / Expand (initial states of the input's batch size), Transpose
+    (batch_first), Squeeze / Reshape (Y's direction axis), Slice / Gather (the last step)
+    around the recurrent node: a window refused them all ("reshapes the time axis"), so a
+    practitioner's ONNX file was traced whole or not at all. Every record of a window, by
+    processing or by input steps, now equals the same steps of the full trace to the bit:
+    each op's outputs (sliced on the axis holding the steps, whole where it holds none,
+    the Shape of the input the whole sequence's), each recurrent half's steps. tf2onnx's
+    go_backwards (a ReverseSequence of the input by lengths Expanded from its Shape) too:
+    a window of it is the input's mirrored steps turned around; and its Dense over every
+    step (a Reshape to (batch x steps, units), a MatMul, a Reshape back: one Dense over
+    the 3-D sequence since it is read)."""
+    model, x = _export(case, ONNX_T)
+    T = ONNX_T
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=32)
+    for o, want in zip(wt.outputs, full.outputs):
+        assert np.array_equal(o, want)
+    followed = [n.layer.name for n in model.nodes if n.layer.class_name.startswith("onnx.")
+                and any(a is not None for a in wt._axes[n.layer.name])]
+    assert len(followed) >= 2  # (the node and an op around it)
+    for a, b in [(0, 1), (0, 40), (31, 33), (64, 65), (77, 150), (T - 1, T), (0, T)]:
+        for by_input in (False, True):
+            win = wt.window(a, b, by_input=by_input)
+            for name in full.layers:
+                rec, whole = win[name], full[name]
+                assert len(rec.outputs) == len(whole.outputs)
+                for k, (o, w) in enumerate(zip(rec.outputs, whole.outputs)):
+                    axis = wt._axes[name][k]
+                    want = w if axis is None else np.take(w, np.arange(a, b), axis=axis)
+                    assert np.shape(o) == np.shape(want) and np.array_equal(o, want), (name, k, a, b, by_input)
+                for side, half in (list(rec.children.items()) or [("", rec)]):
+                    ref = whole.children[side] if side else whole
+                    lo, hi = (T - b, T - a) if half.go_backwards and by_input else (a, b)
+                    assert set(half.steps) == set(ref.steps)
+                    for key, arr in ref.steps.items():
+                        assert np.array_equal(half.steps[key], arr[:, lo:hi]), (name, side, key, a, b)
+
+
+def _graph_around_lstm(tmp_path, after, inits=(), steps=ONNX_T, batch=3):
+    """An ONNX graph: the input (batch, steps, 4) made time-major by a Transpose, an LSTM
+    node of 5 units whose initial states are sized by the input's Shape, then ``after``
+    (nodes reading "Y", the node's output, and writing "out"), read by lstmviz."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    import lstmviz
+
+    rng = np.random.default_rng(7)
+    u, d = 5, 4
+
+    def arr(*shape):
+        return (rng.normal(size=shape) * 0.5).astype(np.float32)
+
+    def i64(*v):
+        return np.array(v, np.int64)
+
+    consts = {"W": arr(1, 4 * u, d), "R": arr(1, 4 * u, u), "B": arr(1, 8 * u), "zero": i64(0),
+              "one": i64(1), "units": i64(u), "last": i64(-1), "big": i64(2 ** 62), **dict(inits)}
+    nodes = [helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
+             helper.make_node("Shape", ["x"], ["shape"]),
+             helper.make_node("Gather", ["shape", "zero"], ["batch"], axis=0),
+             helper.make_node("Concat", ["one", "batch", "units"], ["state_shape"], axis=0),
+             helper.make_node("ConstantOfShape", ["state_shape"], ["h0"],
+                              value=numpy_helper.from_array(np.zeros(1, np.float32))),
+             helper.make_node("LSTM", ["xt", "W", "R", "B", "", "h0", "h0"], ["Y"], hidden_size=u)] + list(after)
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", d])],
+                          [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)],
+                          initializer=[numpy_helper.from_array(v, k) for k, v in consts.items()])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    onnx.save(m, str(tmp_path / "m.onnx"))
+    return lstmviz.load(tmp_path / "m.onnx"), arr(batch, steps, d)
+
+
+def _node(op, ins, out, **attrs):
+    from onnx import helper
+    return helper.make_node(op, ins, [out], **attrs)
+
+
+FOLLOWED = {  # ops a window follows, after Y (steps, 1, batch, 5)
+    "squeeze-transpose-softmax": [_node("Squeeze", ["Y", "one"], "s"), _node("Transpose", ["s"], "t", perm=[1, 2, 0]),
+                                  _node("Sigmoid", ["t"], "g"), _node("Softmax", ["g"], "out", axis=1)],
+    "reshape-by-shape": [_node("Shape", ["Y"], "ys"), _node("Slice", ["ys", "zero", "one"], "steps_"),
+                         _node("Concat", ["steps_", "last"], "flat", axis=0),
+                         _node("Reshape", ["Y", "flat"], "r"), _node("Relu", ["r"], "out")],
+    "concat-gather-unsqueeze": [_node("Tanh", ["Y"], "a"), _node("Concat", ["Y", "a"], "c", axis=3),
+                                _node("Gather", ["c", "one"], "g", axis=3), _node("Unsqueeze", ["g", "zero"], "u"),
+                                _node("Slice", ["u", "zero", "one", "two"], "sl"), _node("Mul", ["sl", "half"], "out")],
+    "last-step": [_node("Slice", ["Y", "last", "big", "zero"], "l"), _node("Squeeze", ["l", "zero"], "out")],
+    "time-major-dense": [_node("Squeeze", ["Y", "one"], "s"), _node("MatMul", ["s", "M"], "m"),
+                         _node("Add", ["m", "bias"], "d"), _node("Tanh", ["d"], "out")],
+}
+REFUSED = {  # (the op named in the refusal, what it does to the steps)
+    "softmax-over-steps": ([_node("Softmax", ["Y"], "out", axis=0)], "onnx.Softmax"),
+    "concat-along-steps": ([_node("Concat", ["Y", "Y"], "out", axis=0)], "onnx.Concat"),
+    "steps-into-batch": ([_node("Reshape", ["Y", "flat2"], "out")], "onnx.Reshape"),
+    "a-size-of-the-length": ([_node("Shape", ["Y"], "ys"), _node("Cast", ["ys"], "f", to=1),
+                              _node("Gather", ["f", "zero"], "n"), _node("Add", ["Y", "n"], "out")], "onnx.Add"),
+    "the-last-step-beside-every-step": ([_node("Slice", ["Y", "last", "big", "zero"], "l"),
+                                         _node("Sub", ["Y", "l"], "out")], "onnx.Sub"),
+    "the-last-step-through-a-dense": ([_node("Slice", ["Y", "last", "big", "zero"], "l"),
+                                       _node("Squeeze", ["l", "zero"], "q"), _node("MatMul", ["q", "M2"], "d"),
+                                       _node("Add", ["Y", "d"], "out")], "onnx.Add"),
+}
+EXTRA = {"two": np.array([2], np.int64), "half": np.full((1, 1, 1, 1), 0.5, np.float32),
+         "flat2": np.array([-1, 5], np.int64), "M": np.linspace(-1, 1, 10, dtype=np.float32).reshape(5, 2),
+         "bias": np.array([0.25, -0.5], np.float32), "M2": np.eye(5, dtype=np.float32) * 0.5}
+
+
+@pytest.mark.parametrize("case", list(FOLLOWED))
+def test_windows_follow_the_ops_around_an_onnx_node_to_the_bit(tmp_path, case):
+    """Each pattern of ops after the node (Squeeze, Transpose moving the steps to the last
+    axis, a Softmax over units, a Reshape whose shape holds the length read by a Shape, Concat
+    and Gather off the time axis, Unsqueeze, a Slice of units, the last step picked, a Dense
+    (MatMul + Add) over every step of the time-major Y, one product per step): every
+    output of every op of a window equals the same steps of the full trace to the bit (whole
+    where it has no steps), and the Shape of Y holds the whole sequence's length."""
+    model, x = _graph_around_lstm(tmp_path, FOLLOWED[case], EXTRA.items())
+    T = ONNX_T
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=32)
+    assert np.array_equal(wt.outputs[0], full.outputs[0])
+    for a, b in [(0, 1), (31, 33), (64, 65), (77, 150), (0, T)]:
+        win = wt.window(a, b)
+        for name in full.layers:
+            for k, (o, w) in enumerate(zip(win[name].outputs, full[name].outputs)):
+                axis = wt._axes[name][k]
+                want = w if axis is None else np.take(w, np.arange(a, b), axis=axis)
+                assert np.shape(o) == np.shape(want) and np.array_equal(o, want), (name, a, b)
+    if case == "time-major-dense":  # (torch's Linear over every step of a time-major LSTM)
+        dense = next(n.layer for n in model.nodes if n.layer.class_name == "Dense")
+        assert dense.steps_first and wt._axes[dense.name] == [0]
+    if case == "reshape-by-shape":
+        assert list(wt.window(3, 5)["shape_1"].outputs[0]) == [T, 1, 3, 5]
+        assert wt.window(3, 5)["reshape"].outputs[0].shape == (2, 15)
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_an_op_that_mixes_the_steps_is_refused_for_windows_in_one_line(tmp_path, case):
+    """An op over the steps (a Softmax over them, a Concat along them, a Reshape folding them
+    into the batch, a size made of the length or the last step taken from every step):
+    refused for windows in one line naming it, before the pass (a window would compute it,
+    the app's plain trace of the first steps could not); the model still traces whole."""
+    after, op = REFUSED[case]
+    model, x = _graph_around_lstm(tmp_path, after, EXTRA.items(), steps=40)
+    model.trace(x)
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(model, x, every=16)
+    msg = str(err.value)
+    assert "\n" not in msg and f"({op})" in msg and "traced by windows only" in msg, msg

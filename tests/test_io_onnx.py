@@ -974,3 +974,129 @@ def test_layer_names_of_many_nodes_of_one_op_are_found_in_linear_work():
     assert names[:3] == ["relu", "relu_1", "relu_2"] and names[2999] == "relu_2999"
     assert names[3000:] == ["relu_1_1", "x_1", "x", "x_2"]
     assert Counting.probes < 4 * len(names), Counting.probes
+
+
+# ------------------------------------------------------------------ BFLOAT16 / FLOAT8
+
+NARROW_ONNX = {"bfloat16": TensorProto.BFLOAT16, "float8_e4m3fn": TensorProto.FLOAT8E4M3FN,
+               "float8_e5m2": TensorProto.FLOAT8E5M2}
+
+
+def _narrow_values(bits: np.ndarray, kind: str) -> np.ndarray:
+    from lstmviz.io._util import narrow_floats
+
+    return narrow_floats(bits.tobytes(), kind).reshape(bits.shape)
+
+
+def _narrow_tensor(folder: Path, name: str, code: int, bits: np.ndarray, how: str):
+    """A TensorProto of data type ``code`` holding ``bits`` (each element's bits) as raw
+    bytes, in int32_data (one element's bits each) or in an external file in ``folder``."""
+    t = TensorProto(name=name, data_type=code, dims=list(bits.shape))
+    if how == "raw":
+        t.raw_data = bits.tobytes()
+    elif how == "int32_data":
+        t.int32_data.extend(int(v) for v in bits.reshape(-1))
+    else:
+        (folder / f"{name}.bin").write_bytes(bits.tobytes())
+        t.data_location = TensorProto.EXTERNAL
+        for k, v in (("location", f"{name}.bin"), ("offset", "0"), ("length", str(bits.nbytes))):
+            t.external_data.add(key=k, value=v)
+    return t
+
+
+def _lstm_of(path: Path, inits: list) -> Path:
+    """An ONNX graph of one LSTM node (3 inputs, 4 units) with initializers W, R, B."""
+    node = helper.make_node("LSTM", ["x", "W", "R", "B"], ["Y", "Y_h"], hidden_size=4)
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq", "batch", 3])],
+                          [helper.make_tensor_value_info("Y_h", TensorProto.FLOAT, None)], initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    path.parent.mkdir(exist_ok=True)
+    onnx.save(m, str(path))
+    return path
+
+
+@pytest.mark.parametrize("how", ["raw", "int32_data", "external"])
+@pytest.mark.parametrize("kind", list(NARROW_ONNX))
+def test_bfloat16_and_float8_onnx_weights_are_read_exactly(tmp_path, kind, how):
+    """BFLOAT16, FLOAT8E4M3FN and FLOAT8E5M2 initializers were refused ("a tensor has ONNX
+    data type 16, which lstmviz does not read"). Each is read as its exact value, whether
+    its bits are raw bytes, int32_data or external: the weights equal, to the bit, those of
+    the same graph holding the values as FLOAT, and so do the traces."""
+    rng = np.random.default_rng(4)
+
+    def draw(*shape):
+        if kind == "bfloat16":
+            return (rng.normal(size=shape).astype(np.float32).view(np.uint32) >> 16).astype("<u2")
+        bits = rng.integers(0, 256, size=shape).astype(np.uint8)
+        v = _narrow_values(bits, kind)
+        return np.where(np.isfinite(v) & (np.abs(v) < 4), bits, 0x30).astype(np.uint8)
+
+    codes = {"W": draw(1, 16, 3), "R": draw(1, 16, 4), "B": draw(1, 32)}
+    (tmp_path / "n").mkdir()
+    got = lstmviz.load(_lstm_of(tmp_path / "n" / "m.onnx", [
+        _narrow_tensor(tmp_path / "n", k, NARROW_ONNX[kind], b, how) for k, b in codes.items()]))
+    want = lstmviz.load(_lstm_of(tmp_path / "f" / "m.onnx", [
+        numpy_helper.from_array(_narrow_values(b, kind), k) for k, b in codes.items()]))
+    wg = [w for layer in got.layers for w in layer.weights]
+    ww = [w for layer in want.layers for w in layer.weights]
+    assert len(wg) == len(ww) >= 3
+    for a, b in zip(wg, ww):
+        assert a.dtype == np.float32
+        np.testing.assert_array_equal(a.view(np.uint32), b.view(np.uint32))
+    assert len(np.unique(np.concatenate([w.reshape(-1) for w in wg]))) > 20
+    x = rng.normal(size=(6, 2, 3)).astype(np.float32)
+    np.testing.assert_array_equal(got.trace(x).outputs[0], want.trace(x).outputs[0])
+
+
+@pytest.mark.parametrize("how", ["raw", "int32_data"])
+@pytest.mark.parametrize("kind", ["float8_e4m3fn", "float8_e5m2"])
+def test_every_onnx_float8_code_is_read_as_its_value(tmp_path, kind, how):
+    """All 256 codes of a FLOAT8 tensor, each the float32 ml_dtypes (onnx's own
+    dependency) makes of it: NaNs where it has NaN, the others to the bit."""
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    bits = np.arange(256, dtype=np.uint8).reshape(32, 8)
+    t = _narrow_tensor(tmp_path, "codes", NARROW_ONNX[kind], bits, how)
+    got = onnx_model._tensor(t, str(tmp_path), [1 << 20])
+    want = bits.view(getattr(ml_dtypes, kind)).astype(np.float32)
+    assert got.dtype == np.float32 and got.shape == (32, 8)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    keep = ~np.isnan(want)
+    np.testing.assert_array_equal(got[keep].view(np.uint32), want[keep].view(np.uint32))
+
+
+@pytest.mark.parametrize("code,name", [(TensorProto.FLOAT8E4M3FNUZ, "FLOAT8E4M3FNUZ"),
+                                       (TensorProto.FLOAT8E5M2FNUZ, "FLOAT8E5M2FNUZ"),
+                                       (TensorProto.COMPLEX64, "COMPLEX64")])
+def test_an_unread_onnx_data_type_says_which_are_read(tmp_path, code, name):
+    """Another data type is refused in one line naming it and the types lstmviz reads."""
+    bits = np.zeros((1, 16, 3), np.uint8 if code != TensorProto.COMPLEX64 else np.complex64)
+    path = _lstm_of(tmp_path / "m.onnx", [
+        _narrow_tensor(tmp_path, "W", code, bits.view(np.uint8) if code != TensorProto.COMPLEX64 else bits, "raw"),
+        numpy_helper.from_array(np.zeros((1, 16, 4), np.float32), "R"),
+        numpy_helper.from_array(np.zeros((1, 32), np.float32), "B")])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    msg = _one_line(err, "m.onnx")
+    assert f"ONNX data type {code} ({name}), which lstmviz does not read" in msg, msg
+    assert "FLOAT, DOUBLE, FLOAT16, BFLOAT16, FLOAT8E4M3FN, FLOAT8E5M2" in msg, msg
+
+
+def test_tf2onnx_dense_over_every_step_is_read_as_one_dense_of_the_sequence():
+    """tf2onnx writes a Keras Dense over every step as TensorFlow's Tensordot: a Reshape of
+    (batch, steps, 8) to (batch x steps, 8), a MatMul, a Reshape back to (batch, steps, 2)
+    (sized by Shape, Gather, ReduceProd and Concat ops): one product of every step at once,
+    which no window of a long input can cut. It is read as one Dense of the 3-D sequence (one
+    product per step), the Reshapes and their sizes' ops gone, the bias Add as the file has
+    it; the outputs are onnxruntime's."""
+    case = FIXTURES / "onnx_keras_bidi_lstm_seq"
+    model = lstmviz.load(case / "model.onnx")
+    names = [n.layer.name for n in model.nodes]
+    assert not [n for n in names if n.startswith("dense_2_1.") and n != "dense_2_1.BiasAdd"], names
+    dense = model.get_layer("dense_2_1")
+    node = next(n for n in model.nodes if n.layer.name == "dense_2_1")
+    assert dense.class_name == "Dense" and node.inbound[0].layer == "bidirectional_1.concat_1"
+    assert len(dense.input_shapes[0]) == 3 and not dense.config["use_bias"]
+    for x, want in ((np.load(case / "x.npy"), np.load(case / "expected.npz")),
+                    (np.load(case / "x2.npy"), np.load(case / "expected2.npz"))):
+        np.testing.assert_allclose(model.trace(x).outputs[0], want[want.files[0]], atol=1e-5)

@@ -1989,3 +1989,38 @@ def test_a_long_input_of_a_time_major_onnx_model_shows_exact_windows(make_window
             n = half.steps["h"].shape[1]
             np.testing.assert_array_equal(half.steps["h"], whole.steps["h"][:, half.start:half.start + n])
 
+
+
+@pytest.mark.parametrize("case", ["onnx_torch_classic_lstm_bidir_2layer", "onnx_keras_lstm_backwards"])
+def test_a_long_input_of_a_real_onnx_export_shows_exact_windows(make_window, tmp_path, monkeypatch, case):
+    """A PyTorch export (Shape, Transpose, Reshape ... around two bidirectional LSTM nodes)
+    and tf2onnx's go_backwards (a ReverseSequence of the input): a long input was traced
+    whole, or refused past the budget ("reshapes the time axis"). Each view shows a window
+    of it now, every recurrent record those steps of the whole trace, to the bit."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.ui.app import render
+
+    model = lstmviz.load(FIXTURES / case / "model.onnx")
+    x = np.random.default_rng(2).normal(size=(1, T, 3)).astype(np.float32)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    w = make_window((1400, 900))
+    assert w.open_file(str(FIXTURES / case / "model.onnx")), w.last_message
+    state = w.state
+    state.set_input_data(x)
+    seq = state.long
+    assert seq is not None and (seq.steps, seq.samples) == (T, 1)
+    full = model.trace(x)
+    nodes = [n.layer.name for n in model.nodes if n.layer.class_name in ("onnx.LSTM", "onnx.GRU")]
+    for title, step in (("Over time", 2222), ("Unrolled", 700), ("Cell", T - 5)):
+        _tab(w, title)
+        out = render(w, tmp_path / f"{title}.png", step=step, size="1200x800")
+        assert out.exists() and state.cursor.step == step
+        trace = state.trace
+        assert trace.start <= step < trace.start + seq.window
+        for name in nodes:
+            rec = trace[name]
+            for side, half in ([(s, h) for s, h in rec.children.items()] or [("", rec)]):
+                whole = full[name].children[side] if side else full[name]
+                n = half.steps["h"].shape[1]
+                np.testing.assert_array_equal(half.steps["h"], whole.steps["h"][:, half.start:half.start + n])

@@ -7,7 +7,8 @@ keyframe pass on a worker thread, and the exact window around any step on demand
   worker before its pass (``refinable`` then says the first steps can give way to it).
   Both are the same numbers as those steps of the whole sequence (a run from step 0 makes
   the same products). Only where every layer runs forward: a backward half
-  (go_backwards, a Bidirectional) starts at the last step, so there they are None;
+  (go_backwards, a Bidirectional) starts at the last step, as an ONNX ReverseSequence's
+  first steps are the last, so there they are None;
 - ``run_pass(progress, cancel)``: the first window, then the keyframe pass
   (``engine.windows``), meant for a worker thread; ``ready`` says it finished, ``error``
   holds a refusal or "cancelled" (after ``resume`` the next ``run_pass`` goes on from where
@@ -250,9 +251,14 @@ class LongSequence:
 
     @property
     def forward_only(self) -> bool:
+        """Every layer runs forward from the first step: no backward half, and no ONNX
+        ReverseSequence turning the input around (tf2onnx's go_backwards: its first steps
+        are the sequence's last, ``onnx_time.reversed_steps``)."""
+        from lstmviz.engine.onnx_time import reversed_steps
         from lstmviz.engine.windows import recurrent_halves
         return all(not rnn.config["go_backwards"] for n in self.model.nodes
-                   for _, rnn in recurrent_halves(n.layer))
+                   for _, rnn in recurrent_halves(n.layer)) and not any(
+            reversed_steps(n.layer) and str(n.layer.class_name).startswith("onnx.") for n in self.model.nodes)
 
     def first_window(self):
         """The first window, traced alone (None when a layer runs backwards). Computed once

@@ -220,6 +220,9 @@ class Activation(Layer):
 class Dense(Layer):
     class_name = "Dense"
     required = ("units",)
+    #: its 3-D input holds the steps on axis 0 (an ONNX graph's time-major sequence:
+    #: ``onnx_time.mark_steps_first``), not on axis 1
+    steps_first = False
     defaults = {"activation": "linear", "use_bias": True,
                 "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros"}
 
@@ -240,10 +243,10 @@ class Dense(Layer):
 
     def forward(self, x):
         x = x.astype(np.float32, copy=False)  # (a copy of a long sequence's input: not needed)
-        if x.ndim == 3:
+        if x.ndim == 3 and not self.steps_first:
             # one product per timestep (batch rows each), however many steps: a window of
             # steps then gets the very numbers of the whole sequence (BLAS sums rows of
-            # taller products differently)
+            # taller products differently); (steps, batch, ...): np.matmul makes one already
             y = np.matmul(x.transpose(1, 0, 2), self.weights[0]).transpose(1, 0, 2)
         else:
             y = np.matmul(x, self.weights[0])

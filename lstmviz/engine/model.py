@@ -162,6 +162,9 @@ class Model:
         model = cls(nodes, inputs, outputs, spec.name, spec.keras_version, sequential, spec.source)
         kept = {n: w for n, w in zip(names, keep or []) if w is not None}
         model._build(np.random.default_rng(seed), {n: ls.weights for n, ls in zip(names, specs)}, kept)
+        from lstmviz.engine.onnx_time import mark_steps_first
+
+        mark_steps_first(model)  # (an ONNX graph's Dense over time-major steps)
         return model
 
     @classmethod

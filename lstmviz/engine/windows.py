@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from lstmviz import limits
-from lstmviz.engine import recurrent
+from lstmviz.engine import onnx_time, recurrent
 from lstmviz.engine.layers import (
     Activation,
     AnyOp,
@@ -263,13 +263,30 @@ def is_windowed(trace) -> bool:
 
 
 # -- the plan: which tensors have a time axis -------------------------------------------
-def _plan(model, arrays, axes: dict | None = None) -> tuple[int, dict[str, list[bool]]]:
+def _onnx_op(layer) -> bool:
+    """Whether ``layer`` is an ONNX op other than a recurrent node (``onnx_layers.OnnxOp``)."""
+    return bool(getattr(layer, "glue", None) is not None and str(layer.class_name).startswith("onnx.")
+                and not onnx_node(layer))
+
+
+def _shape_of(model, feed: dict, ref):
+    """The shape of tensor ``ref`` as shapes are inferred (a given input's own)."""
+    if ref.layer in feed:
+        return tuple(np.shape(feed[ref.layer]))
+    shapes = model.get_layer(ref.layer).output_shapes
+    return tuple(shapes[ref.tensor_index]) if ref.tensor_index < len(shapes) else None
+
+
+def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> tuple[int, dict[str, list[bool]]]:
     """(T, per layer a list: True where that output has the input's time axis); ``axes``,
     when given, gets per layer each output's steps axis (None where it has none: 1, but
-    0 for a time-major input and an ONNX recurrent node's layout-0 Y).
+    0 for a time-major input and an ONNX recurrent node's layout-0 Y; an ONNX op's as
+    ``onnx_time.follow`` says); ``tags``, per layer each output's ``onnx_time`` tag (where
+    a tensor without steps holds the sequence's length).
     Refuses, in one line, a model whose time axis a window cannot follow."""
     seq: dict[str, list[bool]] = {}
     axes = {} if axes is None else axes
+    tags = {} if tags is None else tags
     T = None
     feed = {r.layer: a for r, a in zip(model.inputs, arrays)}
     for node in model.nodes:
@@ -287,10 +304,24 @@ def _plan(model, arrays, axes: dict | None = None) -> tuple[int, dict[str, list[
                     "windows only when every input has the same number of steps")
             seq[layer.name] = [steps]
             axes[layer.name] = [ax if steps else None]
+            tags[layer.name] = [None]
             continue
         ins = [seq[r.layer][r.tensor_index] for r in node.inbound]
         in_axes = [axes[r.layer][r.tensor_index] for r in node.inbound]
+        in_tags = [tags[r.layer][r.tensor_index] for r in node.inbound]
         name = f"layer '{layer.name}' ({layer.class_name})"
+        n_out = max(1, len(layer.output_shapes))
+        tags[layer.name] = [None] * n_out
+        if _onnx_op(layer):
+            shapes = [_shape_of(model, feed, r) for r in node.inbound]
+            ranks = [None if s is None else len(s) for s in layer.output_shapes] or [None]
+            got, tags[layer.name] = onnx_time.follow(layer, onnx_time.operands(layer, in_axes, in_tags, shapes), ranks)
+            axes[layer.name] = got
+            seq[layer.name] = [a is not None for a in got]
+            continue
+        if any(onnx_time._has_t(t) for t in in_tags) and any(ins):
+            raise LstmvizError(f"{name} reads, beside its steps, a tensor made of the whole sequence; "
+                               "a long sequence cannot be traced by windows through it")
         if onnx_node(layer):
             want = _node_time_axis(layer)
             for slot, has, ax in zip(layer.config.get("slots", ["X"]), ins, in_axes):
@@ -311,6 +342,10 @@ def _plan(model, arrays, axes: dict | None = None) -> tuple[int, dict[str, list[
             n_out = max(1, len(layer.output_shapes))
             seq[layer.name] = [True] + [False] * (n_out - 1)
             axes[layer.name] = [want] + [None] * (n_out - 1)
+            tags[layer.name] = [None] + [onnx_time.ANY] * (n_out - 1)  # (Y_h, Y_c: the last step's)
+            continue
+        if isinstance(layer, Dense) and layer.steps_first and in_axes[0] == 0:
+            seq[layer.name], axes[layer.name] = [True], [0]  # (one product per step: its forward)
             continue
         if any(has and ax != 1 for has, ax in zip(ins, in_axes)):
             raise LstmvizError(
@@ -346,6 +381,9 @@ def _plan(model, arrays, axes: dict | None = None) -> tuple[int, dict[str, list[
         else:
             seq[layer.name] = [False] * max(1, len(layer.output_shapes))
         axes[layer.name] = [1 if s else None for s in seq[layer.name]]
+        # (made of the whole sequence: no op over the steps may read it, see onnx_time)
+        made = any(ins) or any(onnx_time._has_t(t) for t in in_tags)
+        tags[layer.name] = [onnx_time.ANY if made and not s else None for s in seq[layer.name]]
     return (T or 0), seq
 
 
@@ -356,7 +394,7 @@ class WindowedTrace:
     sequence's length; ``window(a, b)`` a ``Trace`` of processing steps a..b-1."""
 
     def __init__(self, model, inputs, T, every, seq, keyframes, static, masks, in_masks,
-                 outputs, static_records, axes: dict | None = None) -> None:
+                 outputs, static_records, axes: dict | None = None, tags: dict | None = None) -> None:
         self.model = model
         self.inputs = inputs
         self.timesteps = T
@@ -365,6 +403,8 @@ class WindowedTrace:
         #: per layer, each output's steps axis (``_plan``; None where it has none)
         self._axes = axes if axes is not None else {
             k: [1 if s else None for s in v] for k, v in seq.items()}
+        #: per layer, each output's ``onnx_time`` tag (a size made of the sequence's length)
+        self._tags = tags or {}
         self.keyframes: dict[tuple[str, str], Keyframes] = keyframes
         self._static = static          # layer -> outputs, None where the output is a sequence
         self._masks = masks            # layer -> masks of its outputs (whole sequence)
@@ -502,8 +542,16 @@ class _Window:
         elif recurrent_halves(layer):
             s, _, _, y, _, _ = self.run(node, "", layer, lo, hi, False)
             out = [y[lo - s:hi - s].transpose(1, 0, 2)] + list(static[1:])
+        elif _onnx_op(layer) and onnx_time.reversed_steps(layer):  # (whole sequences reversed)
+            src = node.inbound[0]
+            x = self.values(src.layer, self.T - hi, self.T - lo)[src.tensor_index]
+            out = [np.ascontiguousarray(np.flip(x, axis=self.wt._axes[name][0]))]
         else:
             ins = [self.values(r.layer, lo, hi)[r.tensor_index] for r in node.inbound]
+            # (a Reshape's shape holding the length: the window's there)
+            tags = [(self.wt._tags.get(r.layer) or [None] * (r.tensor_index + 1))[r.tensor_index]
+                    for r in node.inbound]
+            ins = [onnx_time.window_operand(v, t, hi - lo) for v, t in zip(ins, tags)]
             ims = [self._mask(r, lo, hi) for r in node.inbound]
             out, _, _ = run_layer(layer, ins, ims)
         self._values[key] = out
@@ -639,6 +687,7 @@ class PassState:
         self.halves: dict[tuple[str, str], _Half] = {}
         self.parts: dict[tuple[str, str], int] = {}  # steps run per recurrent half
         self.axes: dict[str, list] = {}  # per layer, each output's steps axis (``_plan``)
+        self.tags: dict[str, list] = {}  # per layer, each output's ``onnx_time`` tag (``_plan``)
 
     @property
     def done(self) -> int:
@@ -745,14 +794,15 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
         arrays = model.check_inputs(x)
         model._infer_shapes([a.shape for a in arrays])
         axes: dict = {}
-        T, seq = _plan(model, arrays, axes)
+        tags: dict = {}
+        T, seq = _plan(model, arrays, axes, tags)
         B = input_samples(model, arrays[0])
         K = every or choose_every(model, B, T, budget)
         check_pass(model, arrays, K)
         if K % CUT:
             raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CUT}")
         st = PassState(model, arrays, T, seq, K, segment(K))
-        st.axes = axes
+        st.axes, st.tags = axes, tags
     runs = sum(len(recurrent_halves(n.layer)) for n in model.nodes)
     total = max(1, runs * T)
     parts = st.parts  # steps run per recurrent half (halves may run at once)
@@ -781,7 +831,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
     if any(o is None for o in outputs):  # pragma: no cover - outputs are never dropped
         raise LstmvizError("internal: a model output was dropped")
     return WindowedTrace(model, arrays, T, K, seq, st.keyframes, st.static, st.masks, st.in_masks,
-                         outputs, st.static_records, st.axes)
+                         outputs, st.static_records, st.axes, st.tags)
 
 
 def _run_nodes(model, st: PassState, tick_for) -> None:
@@ -854,6 +904,9 @@ def _run_nodes(model, st: PassState, tick_for) -> None:
                     st.in_masks[name] = ims[0]
             else:
                 outs, oms, rec = run_layer(layer, ins, ims, init)
+                if _onnx_op(layer) and st.axes.get(name, [None])[0] is not None:
+                    onnx_time.check_run(layer, ins, [st.axes[r.layer][r.tensor_index] for r in node.inbound],
+                                        outs[0], st.axes[name][0], T)
                 if not any(seq[name]):
                     st.static_records[name] = rec
         values[name], masks[name] = list(outs), list(oms)

@@ -43,7 +43,7 @@ from ..engine import onnx_ops
 from ..engine.spec import LayerSpec, ModelSpec, TensorRef
 from ..errors import LstmvizError
 from ..text import clean_spec_names, plural
-from ._util import first_repeat
+from ._util import NARROW_FLOATS, first_repeat, narrow_floats
 
 __all__ = ["sniff", "read_model", "read_weights", "SUFFIXES"]
 
@@ -84,11 +84,54 @@ def sniff(head: bytes) -> bool:
 
 # ------------------------------------------------------------------ tensors
 
+#: ONNX's floats NumPy has no dtype for, read exactly into float32 (``_util.narrow_floats``).
+NARROW = {16: "bfloat16", 17: "float8_e4m3fn", 19: "float8_e5m2"}
+#: ONNX's names of its data types (TensorProto.DataType), for a refusal.
+TYPE_NAMES = {1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32", 7: "INT64",
+              8: "STRING", 9: "BOOL", 10: "FLOAT16", 11: "DOUBLE", 12: "UINT32", 13: "UINT64",
+              14: "COMPLEX64", 15: "COMPLEX128", 16: "BFLOAT16", 17: "FLOAT8E4M3FN",
+              18: "FLOAT8E4M3FNUZ", 19: "FLOAT8E5M2", 20: "FLOAT8E5M2FNUZ", 21: "UINT4", 22: "INT4",
+              23: "FLOAT4E2M1", 24: "FLOAT8E8M0", 25: "UINT2", 26: "INT2"}
+#: What a refused data type is told.
+READ_TYPES = "FLOAT, DOUBLE, FLOAT16, BFLOAT16, FLOAT8E4M3FN, FLOAT8E5M2, integers and BOOL"
+
+
 def _dtype(code: int):
     dt = onnx_ops.DTYPES.get(int(code))
     if dt is None:
-        raise Fail(f"a tensor has ONNX data type {code}, which lstmviz does not read")
+        name = TYPE_NAMES.get(int(code))
+        raise Fail(f"a tensor has ONNX data type {code}{f' ({name})' if name else ''}, which lstmviz "
+                   f"does not read (it reads {READ_TYPES})")
     return np.dtype(dt).newbyteorder("<")
+
+
+def _narrow(t, kind: str, dims: list[int], n: int, folder: str, budget: list,
+            memory: limits.MemoryBudget | None) -> np.ndarray:
+    """A BFLOAT16 / FLOAT8 tensor as float32, each element exactly its value: its bytes
+    (raw or external, little-endian) or its int32_data (each element's bits, as ONNX
+    keeps a type narrower than 32 bits in that field)."""
+    from onnx import TensorProto
+
+    size = NARROW_FLOATS[kind]
+    over = memory.excess(n * 4) if memory is not None else None  # (read into float32)
+    if over:
+        raise Fail(f"{over}; {limits.HINT}")
+    if t.data_location == TensorProto.EXTERNAL:
+        raw = _external({e.key: e.value for e in t.external_data}, folder, n * size, t.name, budget)
+    elif t.HasField("raw_data"):
+        if len(t.raw_data) != n * size:
+            raise Fail(f"tensor '{t.name[:80]}' holds {len(t.raw_data)} bytes but its shape "
+                       f"{dims} needs {n * size}")
+        raw = t.raw_data
+    else:
+        bits = np.asarray(t.int32_data, dtype=np.int64)
+        if bits.size != n:
+            raise Fail(f"tensor '{t.name[:80]}' holds {plural(bits.size, 'value')} but its shape needs {n}")
+        if bits.size and (bits.min() < 0 or bits.max() >= 1 << (8 * size)):
+            raise Fail(f"tensor '{t.name[:80]}' ({TYPE_NAMES[int(t.data_type)]}) holds a value "
+                       f"that is not {8 * size} bits")
+        raw = bits.astype("<u2" if size == 2 else "u1").tobytes()
+    return narrow_floats(raw, kind).reshape(dims)
 
 
 def _tensor(t, folder: str, budget: list, memory: limits.MemoryBudget | None = None) -> np.ndarray:
@@ -100,6 +143,10 @@ def _tensor(t, folder: str, budget: list, memory: limits.MemoryBudget | None = N
     if any(d < 0 for d in dims):
         raise Fail(f"tensor '{t.name[:80]}' has a negative dimension")
     n = math.prod(dims)
+    if n > onnx_ops.MAX_ELEMENTS:
+        raise Fail(f"tensor '{t.name[:80]}' has {n:,} elements, more than lstmviz reads")
+    if int(t.data_type) in NARROW:
+        return _narrow(t, NARROW[int(t.data_type)], dims, n, folder, budget, memory)
     dt = _dtype(t.data_type)
     nbytes = n * dt.itemsize
     if n > onnx_ops.MAX_ELEMENTS:
@@ -331,6 +378,60 @@ def _dry_run(graph_inputs, nodes, consts, sizes, dtypes: dict | None = None) -> 
     return {k: tuple(v.shape) for k, v in vals.items()}
 
 
+def _tensordot_shapes(sx, s1, sm, s2) -> bool:
+    """(a, b, k) reshaped to (a x b, k), multiplied to (a x b, n), reshaped to (a, b, n)."""
+    return (None not in (sx, s1, s2, sm) and len(sx) == 3 and len(sm) == 2
+            and list(s1) == [sx[0] * sx[1], sx[2]] and list(s2) == [sx[0], sx[1], sm[1]])
+
+
+def _fold_tensordots(nodes: list, consts: dict, runs: tuple, graph_outputs: set) -> tuple[list, set]:
+    """tf2onnx's Dense over every step (TensorFlow's Tensordot): a Reshape of (a, b, k) to
+    (a x b, k), a MatMul of a constant (k, n), a Reshape back to (a, b, n), as one MatMul of
+    the 3-D tensor: the same numbers, read as a Dense over every step (one product per
+    step, so that windows of a long input follow it; one product of every step at once
+    could not be cut into windows). The shapes are checked in both dry runs; the Shape
+    ops that sized the Reshapes, read by nothing else, are dropped with them. Returns the
+    nodes and the folded MatMuls' outputs (whose bias Add stays an op of its own, as the
+    file has it)."""
+    from onnx import helper
+
+    producer = {o: i for i, (n, _, _) in enumerate(nodes) for o in n.output if o}
+    readers: dict[str, list[int]] = {}
+    for i, (n, _, _) in enumerate(nodes):
+        for x in n.input:
+            readers.setdefault(x, []).append(i)
+    drop: set[int] = set()
+    replace: dict[int, Any] = {}
+    for i, (node, _, _) in enumerate(nodes):
+        if node.op_type != "MatMul" or len(node.input) != 2 or node.input[1] not in consts \
+                or np.ndim(consts[node.input[1]]) != 2 or node.output[0] in graph_outputs:
+            continue
+        j = producer.get(node.input[0])
+        after = readers.get(node.output[0], [])
+        if j is None or nodes[j][0].op_type != "Reshape" or len(after) != 1 \
+                or readers.get(nodes[j][0].output[0]) != [i] or nodes[j][0].output[0] in graph_outputs:
+            continue
+        first, back = nodes[j][0], nodes[after[0]][0]
+        if back.op_type != "Reshape" or back.input[0] != node.output[0]:
+            continue
+        x = first.input[0]
+        names = (x, first.output[0], node.output[0], back.output[0])
+        if all(_tensordot_shapes(*(run.get(n) for n in names)) for run in runs):
+            drop |= {j, after[0]}
+            replace[i] = helper.make_node("MatMul", [x, node.input[1]], [back.output[0]], name=node.name)
+    if not replace:
+        return nodes, set()
+    kept = [(replace.get(i, n), a, o) for i, (n, a, o) in enumerate(nodes) if i not in drop]
+    while True:  # (the sizes' ops, read by nothing now)
+        read = {x for n, _, _ in kept for x in n.input}
+        dead = [k for k, (n, _, _) in enumerate(kept) if n.op_type not in RECURRENT
+                and not any(o in read or o in graph_outputs for o in n.output if o)]
+        if not dead:
+            break
+        kept = [e for k, e in enumerate(kept) if k not in set(dead)]
+    return kept, {n.output[0] for n in replace.values()}
+
+
 # ------------------------------------------------------------------ the graph
 
 def _load_proto(path):
@@ -518,12 +619,14 @@ def _build(path) -> ModelSpec:
             return [None] * len(a)
         return [x if x == y else None for x, y in zip(a, b)]
 
+    graph_outputs = {o.name for o in graph.output}
+    nodes, tensordots = _fold_tensordots(nodes, consts, (run_a, run_b), graph_outputs)
+
     # consumers, for MatMul + Add fusion
     consumers: dict[str, int] = {}
     for node, _, _ in nodes:
         for n in node.input:
             consumers[n] = consumers.get(n, 0) + 1
-    graph_outputs = {o.name for o in graph.output}
 
     used: dict[str, int] = {}
     layers: list[LayerSpec] = []
@@ -563,7 +666,8 @@ def _build(path) -> ModelSpec:
         else:
             embedding = _embedding_spec(node, table, where, lname) if table is not None else None
             dense = None if embedding is not None else _dense_spec(
-                node, attrs, consts, where, lname, nodes, k, consumers, graph_outputs, shape_of)
+                node, attrs, consts, where, lname, nodes, k, consumers, graph_outputs, shape_of,
+                fuse=node.output[0] not in tensordots)
             if embedding is not None:
                 spec, outs = embedding, [node.output[0]]
             elif dense is not None:
@@ -792,8 +896,10 @@ def _embedding_spec(node, table: np.ndarray, where, lname):
     return LayerSpec("Embedding", cfg, name=lname, weights=[table.astype(np.float32)], inbound=[where[ids]])
 
 
-def _dense_spec(node, attrs, consts, where, lname, nodes, k, consumers, graph_outputs, shape_of):
-    """A Gemm / MatMul (+ Add of a bias) with a constant matrix as a Dense layer, or None."""
+def _dense_spec(node, attrs, consts, where, lname, nodes, k, consumers, graph_outputs, shape_of,
+                fuse: bool = True):
+    """A Gemm / MatMul (+ Add of a bias, unless not ``fuse``) with a constant matrix as a
+    Dense layer, or None."""
     op = node.op_type
     if op not in ("Gemm", "MatMul") or len(node.input) < 2:
         return None
@@ -820,7 +926,7 @@ def _dense_spec(node, attrs, consts, where, lname, nodes, k, consumers, graph_ou
             bias = bias.reshape(-1)
     else:
         out = node.output[0]
-        if consumers.get(out) == 1 and out not in graph_outputs:
+        if fuse and consumers.get(out) == 1 and out not in graph_outputs:
             nxt = next(((n, at) for n, at, _ in nodes[k + 1:] if out in n.input), None)
             if nxt is not None and nxt[0].op_type == "Add" and len(nxt[0].input) == 2:
                 other = [x for x in nxt[0].input if x != out]

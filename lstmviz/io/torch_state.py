@@ -86,7 +86,21 @@ STORAGE_DTYPES = {
     "ShortStorage": ("i2", 2), "CharStorage": ("i1", 1), "ByteStorage": ("u1", 1),
     "BoolStorage": ("?", 1), "ComplexFloatStorage": ("c8", 8),
     "ComplexDoubleStorage": ("c16", 16),
+    # (torch.save writes a dtype without a storage class of its own, float8 say, as bytes:
+    # an UntypedStorage, its dtype given to _rebuild_tensor_v3)
+    "UntypedStorage": ("u1", 1),
 }
+
+#: torch dtypes a tensor of an UntypedStorage may have (``_rebuild_tensor_v3``) -> the
+#: ``_util.NARROW_FLOATS`` name it is read by; the others, known by name, are refused.
+V3_DTYPES = {"float8_e4m3fn": "float8_e4m3fn", "float8_e5m2": "float8_e5m2"}
+TORCH_DTYPES = ("float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e8m0fnu", "float4_e2m1fn_x2",
+                "uint16", "uint32", "uint64", "bits1x8", "bits2x4", "bits4x2", "bits8", "bits16",
+                "float32", "float64", "float16", "bfloat16", "int8", "uint8", "int16", "int32",
+                "int64", "bool", "complex32", "complex64", "complex128", "qint8", "quint8",
+                "qint32", "quint4x2", "quint2x4") + tuple(V3_DTYPES)
+#: What a refused tensor dtype is told (the float dtypes a .pt's weights are read in).
+READ_DTYPES = "float32, float64, float16, bfloat16, float8_e4m3fn, float8_e5m2"
 
 RNN_KEY = re.compile(r"^(?:(.*)\.)?(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d{1,9})(_reverse)?$")
 # gate blocks -> the cell kind, and its torch module (engine/cells.py describes both)
@@ -128,6 +142,19 @@ class _StorageType(_Frozen):
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "dtype", code)
         object.__setattr__(self, "itemsize", size)
+
+    def __call__(self, *args):
+        raise Fail(f"the pickle calls torch.{self.name} directly")
+
+
+class _TorchDType(_Frozen):
+    """A torch dtype named by the pickle (``torch.float8_e4m3fn``): a name, never called."""
+
+    __slots__ = ("name",)
+    name: str
+
+    def __init__(self, name: str):
+        object.__setattr__(self, "name", name)
 
     def __call__(self, *args):
         raise Fail(f"the pickle calls torch.{self.name} directly")
@@ -286,6 +313,27 @@ def _rebuild_tensor_v2(made, storage, storage_offset, size, stride, requires_gra
     return _rebuild_tensor(made, storage, storage_offset, size, stride)
 
 
+def _rebuild_tensor_v3(made, storage, storage_offset, size, stride, requires_grad=False,
+                       backward_hooks=None, dtype=None, metadata=None, *_rest) -> _Tensor:
+    """A tensor of a dtype without a storage class (float8): its storage's bytes read as
+    that dtype, each element exactly its value in float32 (``_util.narrow_floats``)."""
+    if not isinstance(storage, _Storage) or storage.stype.name != "UntypedStorage":
+        raise Fail("a tensor is rebuilt from something that is not a storage of bytes")
+    if not isinstance(dtype, _TorchDType):
+        raise Fail("a tensor's dtype is not one of torch's dtypes")
+    kind = V3_DTYPES.get(dtype.name)
+    if kind is None:
+        raise Fail(f"a tensor has dtype torch.{dtype.name}, which lstmviz does not read",
+                   f"supported: weights of dtype {READ_DTYPES}; save the state_dict as float32")
+    base, key = storage.loader, storage.key
+
+    def loader(_key: str, _stype: _StorageType) -> np.ndarray:
+        return narrow_floats(base(key, storage.stype).tobytes(), kind)
+
+    typed = _Storage(storage.stype, key, storage.numel, loader, offset=storage.offset)
+    return _rebuild_tensor(made, typed, storage_offset, size, stride)
+
+
 def _rebuild_parameter(data, requires_grad=False, backward_hooks=None, *_rest) -> _Tensor:
     if not isinstance(data, _Tensor):
         raise Fail("a parameter is rebuilt from something that is not a tensor")
@@ -388,12 +436,14 @@ class _Unpickler(pickle.Unpickler):
                 return fn(*args)
             return call
 
-        self.allowed: dict[tuple[str, str], _Call | _StorageType] = {
+        self.allowed: dict[tuple[str, str], _Call | _StorageType | _TorchDType] = {
             ("collections", "OrderedDict"):
                 _Call("collections.OrderedDict",
                       counted(_ordered_dict, lambda a: len(a[0]) if a and isinstance(a[0], (list, tuple)) else 0)),
             ("torch._utils", "_rebuild_tensor_v2"):
                 _Call("torch._utils._rebuild_tensor_v2", lambda *a: _rebuild_tensor_v2(b, *a)),
+            ("torch._utils", "_rebuild_tensor_v3"):
+                _Call("torch._utils._rebuild_tensor_v3", lambda *a: _rebuild_tensor_v3(b, *a)),
             ("torch._utils", "_rebuild_tensor"):
                 _Call("torch._utils._rebuild_tensor", lambda *a: _rebuild_tensor(b, *a)),
             ("torch._utils", "_rebuild_parameter"):
@@ -417,6 +467,9 @@ class _Unpickler(pickle.Unpickler):
             self.allowed[(mod, name)] = _Call(f"{mod}.{name}", self._no_call(f"{mod}.{name}"))
         for name in STORAGE_DTYPES:
             self.allowed[("torch", name)] = _StorageType(name)
+        self.allowed[("torch.storage", "UntypedStorage")] = _StorageType("UntypedStorage")
+        for name in TORCH_DTYPES:
+            self.allowed[("torch", name)] = _TorchDType(name)
 
     @staticmethod
     def _no_call(label):
@@ -765,7 +818,7 @@ def _f32(a: np.ndarray, what: str) -> np.ndarray:
     if a.dtype.kind in "iu":
         raise Fail(f"{what} has dtype {a.dtype}, an integer type: weights are floats, and "
                    "integer tensors are not weights lstmviz can use",
-                   SUPPORTED.replace(", zip", " with float16/32/64 weights, zip"))
+                   SUPPORTED.replace(", zip", f" with weights of dtype {READ_DTYPES}, zip"))
     if a.dtype.kind != "f":
         raise Fail(f"{what} has dtype {a.dtype}, not a real number type")
     with np.errstate(over="ignore", invalid="ignore"):

@@ -1,0 +1,383 @@
+"""Where the steps of a long sequence go through the ONNX ops around a recurrent node.
+
+Real exports (``torch.onnx.export``, classic and dynamo; tf2onnx) surround an LSTM / GRU /
+RNN node with Shape, Gather, Slice, Squeeze, Unsqueeze, Transpose, Concat, Reshape,
+ConstantOfShape / Expand ...: the layout changed, the direction axis of Y squeezed, the
+initial states made from the input's batch size, the last step picked. ``follow`` says,
+for one such op (``engine/onnx_layers.OnnxOp``), on which axis each of its outputs holds
+the input's steps (``None``: it holds none, and is computed once over the whole sequence
+in a keyframe pass, as a whole trace computes it), from where its inputs hold them; or
+refuses, in one line, an op a window of steps cannot be computed through.
+
+A tensor without steps may still depend on the sequence's length: a Shape of a sequence
+holds it. Such a tensor carries a *tag*: a boolean array of its shape, True where an
+element is exactly the length (what Shape, then Gather, Slice, Concat, Unsqueeze, Cast ...
+make of it; ``ALL`` where every element is, its shape known only when run), or ``ANY``
+where it depends on the length otherwise (arithmetic on it) or on some of the steps (the
+last step picked, a node's final states).
+Without steps, tags are harmless: the tensor is computed once over the whole sequence,
+in a window as in a whole trace (a Shape reading the length sees the whole sequence's).
+Such a tensor is computed once from the whole sequence, in a window as in a whole trace;
+but a plain trace of the first steps (the app's first view of a long input) would compute
+it from those: an op over a sequence takes a tagged operand only as a Reshape's shape, whose tagged
+element is the time axis of its output: a window computes it with the window's length
+there (``window_operand``); or as a ReverseSequence's lengths, every one the whole
+length (tf2onnx's go_backwards): a window of it is the input's mirrored window turned
+around (``reversed_steps``); anything else refused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmviz.engine import onnx_ops
+from lstmviz.errors import LstmvizError
+
+#: The tag of a tensor that depends on the sequence's length otherwise than by holding it.
+ANY = "any"
+#: The tag of a tensor whose every element is the sequence's length (its shape known only
+#: when run: an Expand of the length to the batch's size, tf2onnx's sequence lengths).
+ALL = "all"
+
+#: Ops that compute each element from the same element of their inputs (broadcasting).
+ELEMENTWISE = frozenset({
+    "Identity", "Cast", "Relu", "Tanh", "Sigmoid", "Not", "Add", "Sub", "Mul", "Div",
+    "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Equal", "And", "Or", "Xor", "Where"})
+#: Ops that move elements without computing: a tag goes where its element goes.
+MOVING = frozenset({"Identity", "Cast", "Gather", "Slice", "Concat", "Unsqueeze", "Squeeze",
+                    "Reshape", "Transpose", "Flatten", "Expand"})
+
+
+class _In:
+    """One ONNX input of an op: its steps axis, tag, rank, shape (None where unknown) and
+    value (known for constants and weights only)."""
+
+    def __init__(self, kind, axis=None, tag=None, rank=None, shape=None, value=None):
+        self.kind, self.axis, self.tag, self.rank, self.shape, self.value = kind, axis, tag, rank, shape, value
+
+    @property
+    def known(self) -> bool:
+        return self.value is not None
+
+
+def operands(layer, in_axes, in_tags, in_shapes) -> list[_In]:
+    """The op's ONNX inputs in order (``layer.config['slots']``) as ``_In``s, from its
+    inbound tensors' axes, tags and shapes."""
+    out = []
+    for slot in layer.config["slots"]:
+        kind = slot[0]
+        if kind == "in":
+            k = slot[1]
+            shape = in_shapes[k]
+            out.append(_In("in", in_axes[k], in_tags[k], None if shape is None else len(shape), shape))
+        elif kind in ("weight", "const"):
+            v = layer.weights[slot[1]] if kind == "weight" else layer._consts[slot[1]]
+            out.append(_In(kind, None, None, np.ndim(v), tuple(np.shape(v)), np.asarray(v)))
+        else:
+            out.append(_In("none"))
+    return out
+
+
+def _refuse(layer, why: str) -> LstmvizError:
+    return LstmvizError(
+        f"layer '{layer.name}' ({layer.class_name}) {why}; a long sequence is traced by windows "
+        "only through ops that keep each step apart (elementwise, Transpose, Squeeze, Unsqueeze, "
+        "Slice or Gather off the time axis or of one step, Concat off it, Reshape keeping it, "
+        "sizes from Shape)")
+
+
+def _has_t(tag) -> bool:
+    return isinstance(tag, str) or (tag is not None and bool(np.any(tag)))
+
+
+def _every_t(tag) -> bool:
+    """Whether every element of a tensor tagged ``tag`` is the sequence's length."""
+    return tag is ALL or (isinstance(tag, np.ndarray) and tag.size > 0 and bool(tag.all()))
+
+
+def _as_tag(x: _In):
+    """``x``'s tag as an array of its shape (None where its shape is not known)."""
+    if isinstance(x.tag, np.ndarray):
+        return x.tag
+    known = x.shape is not None and all(isinstance(d, int) and d >= 0 for d in x.shape)
+    if x.tag is ALL:
+        return np.ones(x.shape, bool) if known else None
+    if x.value is not None:
+        return np.zeros(x.value.shape, bool)
+    return np.zeros(x.shape, bool) if known else None
+
+
+def _params(op: str, ins: list[_In]) -> list[int]:
+    """Positions of the operands that hold data (the rest are indices, shapes, axes)."""
+    if op == "Concat":
+        return [k for k, x in enumerate(ins) if x.kind != "none"]
+    if op == "Where":
+        return [1, 2]
+    return [0]
+
+
+def follow(layer, ins: list[_In], out_ranks: list[int | None]) -> tuple[list, list]:
+    """(each output's steps axis or None, each output's tag) of the ONNX op ``layer`` whose
+    inputs are ``ins`` (see the module docstring); LstmvizError where the steps cannot be
+    followed through it."""
+    op = layer.op
+    attrs = layer.config.get("attrs") or {}
+    n_out = max(1, len(out_ranks))
+    seqs = [x for x in ins if x.axis is not None]
+    if op == "Shape":
+        x = ins[0]
+        if x.axis is None:
+            return [None], [None if not _has_t(x.tag) else ANY]
+        if x.rank is None:
+            return [None], [ANY]
+        tag = np.zeros(x.rank, bool)
+        tag[x.axis] = True
+        rank = x.rank
+        start, end = int(attrs.get("start", 0)), attrs.get("end")
+        start = min(max(start + rank if start < 0 else start, 0), rank)
+        end = rank if end is None else int(end)
+        end = min(max(end + rank if end < 0 else end, 0), rank)
+        return [None], [tag[start:end]]
+    if not seqs:
+        return [None] * n_out, [_static_tag(layer, op, attrs, ins)] * n_out
+    for x in ins:
+        if x.axis is None and _has_t(x.tag) and not (op in ("Reshape", "ReverseSequence") and x is ins[1]):
+            raise _refuse(layer, "reads, beside its steps, a tensor made of the whole sequence "
+                                 "(its length, or some of its steps)")
+    ax = _seq_axis(layer, op, attrs, ins, out_ranks)
+    # (some steps picked: a tensor of the whole sequence's, which no op over steps may read)
+    return [ax] + [None] * (n_out - 1), [None if ax is not None else ANY] + [None] * (n_out - 1)
+
+
+def _static_tag(layer, op, attrs, ins: list[_In]):
+    """The tag of an op's output without steps."""
+    data = set(_params(op, ins))
+    if not any(_has_t(x.tag) for x in ins):
+        return None
+    if any(x.tag is ANY for x in ins) or op not in MOVING:
+        return ANY
+    if any(_has_t(x.tag) for k, x in enumerate(ins) if k not in data):
+        return ANY  # (indices or a shape made of the length)
+    # (moved where only running it says: every element still the length, or unknown)
+    unknown = ALL if all(_every_t(x.tag) for k, x in enumerate(ins) if k in data and x.kind != "none") else ANY
+    args: list = []
+    for k, x in enumerate(ins):
+        if x.kind == "none":
+            args.append(None)
+        elif k in data:
+            t = _as_tag(x)
+            if t is None:
+                return unknown
+            args.append(t)
+        elif x.known:
+            args.append(x.value)
+        else:
+            return unknown  # (an index or shape known only when run)
+    try:
+        got = onnx_ops.evaluate("Identity" if op == "Cast" else op, attrs, args, int(layer.config.get("opset", 17)))[0]
+    except (LstmvizError, ValueError, TypeError, IndexError):
+        return ANY
+    return np.asarray(got).astype(bool)
+
+
+def _axes_of(layer, attrs, ins, k: int):
+    """Constant axes (an attribute, or the op's input ``k`` where it is a constant)."""
+    if len(ins) > k and ins[k].kind != "none":
+        if not ins[k].known:
+            raise _refuse(layer, "takes its axes from a tensor known only when run")
+        return [int(v) for v in ins[k].value.reshape(-1)]
+    return attrs.get("axes")
+
+
+def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
+    x = ins[0]
+    out_rank = out_ranks[0] if out_ranks else None
+    if op in ELEMENTWISE:
+        if out_rank is None:
+            raise _refuse(layer, "has an output of unknown rank")
+        where = set()
+        for y in ins:
+            if y.kind == "none":
+                continue
+            if y.rank is None:
+                raise _refuse(layer, "reads a tensor of unknown rank beside a sequence")
+            if y.axis is not None:
+                where.add(y.axis + out_rank - y.rank)
+        if len(where) != 1:
+            raise _refuse(layer, "combines sequences whose steps are on different axes")
+        ax = where.pop()
+        for y in ins:  # a tensor without steps: of size 1 (or absent) on the time axis
+            if y.kind == "none" or y.axis is not None:
+                continue
+            pos = ax - (out_rank - y.rank)
+            if pos >= 0 and (y.shape is None or y.shape[pos] != 1):
+                raise _refuse(layer, "combines a sequence with a tensor that may span its steps")
+        return ax
+    if any(y.axis is not None and y.rank is None for y in ins) or x.rank is None:
+        raise _refuse(layer, "reads a tensor of unknown rank")
+    if op in ("Softmax", "LogSoftmax"):
+        if int(layer.config.get("opset", 17)) < 13:
+            raise _refuse(layer, "flattens its input to two axes (opset < 13)")
+        if int(attrs.get("axis", -1)) % x.rank == x.axis:
+            raise _refuse(layer, "normalises over the time axis")
+        return x.axis
+    if any(y.axis is not None for y in ins[1:]) and op != "Concat":
+        raise _refuse(layer, "takes indices, a shape or axes from a sequence")
+    if op == "Transpose":
+        perm = attrs.get("perm") or list(range(x.rank))[::-1]
+        return list(perm).index(x.axis)
+    if op == "Squeeze":
+        axes = _axes_of(layer, attrs, ins, 1)
+        if axes is None:
+            raise _refuse(layer, "squeezes every axis of size 1 (the steps' too, for a window of one)")
+        axes = [a % x.rank for a in axes]
+        if x.axis in axes:
+            raise _refuse(layer, "squeezes the time axis")
+        return x.axis - sum(a < x.axis for a in axes)
+    if op == "Unsqueeze":
+        axes = _axes_of(layer, attrs, ins, 1)
+        if axes is None:
+            raise _refuse(layer, "has no axes")
+        rank = x.rank + len(axes)
+        ax = x.axis
+        for a in sorted(a % rank for a in axes):
+            if a <= ax:
+                ax += 1
+        return ax
+    if op == "Slice":
+        if int(layer.config.get("opset", 17)) < 10:
+            axes = attrs.get("axes") or list(range(len(attrs.get("starts", []))))
+        else:
+            if not all(y.known for y in ins[1:3]):
+                raise _refuse(layer, "slices by bounds known only when run")
+            n = ins[1].value.size
+            axes = _axes_of(layer, attrs, ins, 3) or list(range(n))
+        if x.axis in [a % x.rank for a in axes]:
+            return None  # (a slice of steps: computed once over the whole sequence)
+        return x.axis
+    if op == "Gather":
+        if not ins[1].known:
+            raise _refuse(layer, "gathers by indices known only when run")
+        axis = int(attrs.get("axis", 0)) % x.rank
+        if axis == x.axis:
+            return None  # (steps picked: computed once over the whole sequence)
+        return x.axis + (ins[1].value.ndim - 1 if axis < x.axis else 0)
+    if op == "Concat":
+        axis = int(attrs["axis"]) % x.rank
+        got = {y.axis for y in ins if y.kind != "none"}
+        if got != {x.axis} or axis == x.axis:
+            raise _refuse(layer, "joins a sequence with a tensor without its steps, or along the time axis")
+        return x.axis
+    if op == "Reshape":
+        return _reshape_axis(layer, attrs, ins)
+    if op == "ReverseSequence":  # (tf2onnx's go_backwards: every sequence reversed whole)
+        lens = ins[1]
+        if not (_every_t(lens.tag) and int(attrs.get("time_axis", 0)) == x.axis and x.axis in (0, 1)
+                and int(attrs.get("batch_axis", 1)) == 1 - x.axis):
+            raise _refuse(layer, "reverses sequences by lengths other than the whole sequence's")
+        return x.axis  # (its steps lo..hi-1: the input's T-hi..T-lo-1 turned around: ``reversed_steps``)
+    if op == "MatMul":
+        if ins[1].rank != 2 or x.rank < 3 or x.axis >= x.rank - 2:
+            raise _refuse(layer, "multiplies with the steps as rows of one product (a window's rows "
+                                 "would be summed otherwise)")
+        return x.axis
+    mixes = ("Flatten", "Expand", "Gemm", "ReduceProd")
+    raise _refuse(layer, "mixes or reorders the steps" if op in mixes else "is not followed step by step")
+
+
+def _reshape_axis(layer, attrs, ins: list[_In]):
+    """A Reshape of a sequence keeps its steps apart when its shape's element that is the
+    length (tagged), or an element 0 copying the time axis with only copies before it,
+    stands where the elements before it hold what the input's before its time axis hold
+    (checked on the arrays by ``check_run``)."""
+    x, s = ins[0], ins[1]
+    if int(layer.config.get("opset", 17)) < 5:
+        raise _refuse(layer, "takes its shape from an attribute (opset < 5)")
+    if isinstance(s.tag, np.ndarray) and s.tag.ndim == 1 and int(s.tag.sum()) == 1:
+        return int(np.flatnonzero(s.tag)[0])
+    if s.tag is None and s.known and not attrs.get("allowzero", 0):
+        shape = [int(v) for v in s.value.reshape(-1)]
+        if len(shape) > x.axis and all(v == 0 for v in shape[:x.axis + 1]):
+            return x.axis
+    raise _refuse(layer, "reshapes its input to a shape that does not keep the time axis apart")
+
+
+def reversed_steps(layer) -> bool:
+    """Whether ``layer``, an op ``follow`` kept the steps through, turns them around (a
+    ReverseSequence of whole sequences): its steps lo..hi-1 are its input's T-hi..T-lo-1."""
+    return getattr(layer, "op", None) == "ReverseSequence"
+
+
+def check_run(layer, ins: list, in_axes: list, out, axis: int, T: int) -> None:
+    """After a pass computed ``layer`` over the whole sequence: its output holds the
+    ``T`` steps on ``axis``, and a Reshape put what came before the input's time axis
+    before it (a window computes the same op over fewer steps)."""
+    shape = np.shape(out)
+    ok = len(shape) > axis and shape[axis] == T
+    if ok and layer.op == "Reshape":
+        x = np.asarray(ins[0])
+        ok = int(np.prod(x.shape[:in_axes[0]], dtype=np.int64)) == int(np.prod(shape[:axis], dtype=np.int64))
+    if not ok:
+        raise _refuse(layer, f"gives {list(shape)} from a sequence of {T:,} steps, the steps not kept on axis {axis}")
+
+
+def window_operand(value, tag, steps: int):
+    """A Reshape's shape over a window of ``steps`` steps: its tagged element the window's
+    length."""
+    if not isinstance(tag, np.ndarray) or not tag.any():
+        return value
+    v = np.array(value)
+    v[tag] = steps
+    return v
+
+
+def mark_steps_first(model) -> None:
+    """In an ONNX graph, each Dense (a MatMul of a constant matrix) that reads a sequence
+    with its steps on axis 0 (time-major: torch's nn.LSTM without batch_first, then a
+    Linear over every step) makes one product per step (``Dense.steps_first``), as it does
+    of a (batch, steps, ...) one: a window of steps then gets the very numbers of the
+    whole sequence. Axes are followed from the inputs as ``follow`` says (their declared
+    shapes); the first op it refuses ends the marking (such a graph gets no windows)."""
+    from lstmviz.engine.layers import Dense, InputLayer
+
+    nodes = model.nodes
+    if not any(str(n.layer.class_name).startswith("onnx.") for n in nodes):
+        return
+    axes: dict[str, list] = {}
+    tags: dict[str, list] = {}
+    shapes: dict[str, list] = {}
+    for node in nodes:
+        layer, name = node.layer, node.layer.name
+        outs = [tuple(s) if s is not None else None for s in (layer.output_shapes or [None])]
+        shapes[name] = outs
+        if isinstance(layer, InputLayer):
+            shape = list(layer.config.get("batch_shape") or [])
+            steps = len(shape) >= 2 and not layer.config.get("role")
+            axes[name] = [(0 if layer.config.get("time_major") else 1) if steps else None]
+            tags[name] = [None]
+            continue
+        try:
+            in_axes = [axes[r.layer][r.tensor_index] for r in node.inbound]
+            in_tags = [tags[r.layer][r.tensor_index] for r in node.inbound]
+            in_shapes = [shapes[r.layer][r.tensor_index] for r in node.inbound]
+        except (KeyError, IndexError):
+            return
+        n_out = max(1, len(layer.output_shapes or []))
+        if getattr(layer, "onnx_op", None):  # a recurrent node: Y on its layout's time axis
+            want = 0 if int(layer.config.get("layout", 0)) == 0 else 1
+            if not in_axes or in_axes[0] != want:
+                return
+            axes[name], tags[name] = [want] + [None] * (n_out - 1), [None] + [ANY] * (n_out - 1)
+        elif str(layer.class_name).startswith("onnx."):
+            try:
+                axes[name], tags[name] = follow(layer, operands(layer, in_axes, in_tags, in_shapes),
+                                                [None if s is None else len(s) for s in outs])
+            except LstmvizError:
+                return
+        elif isinstance(layer, Dense) and in_axes[0] in (0, 1) and len(in_shapes[0] or ()) == 3:
+            layer.steps_first = in_axes[0] == 0
+            axes[name], tags[name] = [in_axes[0]], [None]
+        elif all(a is None for a in in_axes):
+            axes[name], tags[name] = [None] * n_out, [None] * n_out
+        else:
+            return
