@@ -1037,6 +1037,16 @@ def test_unsigned_tensors_beside_float_weights_are_read(tmp_path):
     np.testing.assert_array_equal(lstm.weights[0], sd["lstm.weight_ih_l0"].T)
 
 
+def _same_float32_bits(got, want) -> None:
+    """Two specs of an LSTM and a Dense with the same weights, float32 bit for bit."""
+    assert [l.class_name for l in got.layers] == ["InputLayer", "LSTM", "Dense"]
+    for a, b in zip(got.layers, want.layers):
+        assert len(a.weights or []) == len(b.weights or [])
+        for wa, wb in zip(a.weights or [], b.weights or []):
+            assert wa.dtype == np.float32
+            np.testing.assert_array_equal(wa.view(np.uint32), wb.view(np.uint32))
+
+
 def _safetensors_bytes(tensors: dict[str, tuple[str, tuple[int, ...], bytes]]) -> bytes:
     """A .safetensors file written by hand (name -> dtype, shape, raw bytes): the
     safetensors package writes no dtype NumPy lacks."""
@@ -1062,12 +1072,7 @@ def test_bfloat16_weights_are_read_exactly(tmp_path):
     f32 = tmp_path / "f32.safetensors"
     f32.write_bytes(_safetensors_bytes({k: ("F32", v.shape, v.astype("<f4").tobytes()) for k, v in values.items()}))
     got, want = read_safetensors(bf), read_safetensors(f32)
-    assert [l.class_name for l in got.layers] == ["InputLayer", "LSTM", "Dense"]
-    for a, b in zip(got.layers, want.layers):
-        assert len(a.weights or []) == len(b.weights or [])
-        for wa, wb in zip(a.weights or [], b.weights or []):
-            assert wa.dtype == np.float32
-            np.testing.assert_array_equal(wa.view(np.uint32), wb.view(np.uint32))
+    _same_float32_bits(got, want)
     np.testing.assert_array_equal(got.layers[1].weights[0], values["lstm.weight_ih_l0"].T)
     x = rng.standard_normal((2, 5, 3)).astype(np.float32)
     np.testing.assert_array_equal(Model.from_spec(got).trace(x).output, Model.from_spec(want).trace(x).output)
@@ -1138,12 +1143,7 @@ def test_narrow_float_pt_weights_are_read_exactly(name):
     it to (the same state_dict saved as float32), and the model traces the same numbers."""
     got = read_torch_state_dict(NARROW / f"{name}.pt")
     want = read_torch_state_dict(NARROW / f"{name.replace('_legacy', '')}_as_f32.pt")
-    assert [l.class_name for l in got.layers] == ["InputLayer", "LSTM", "Dense"]
-    for a, b in zip(got.layers, want.layers):
-        assert len(a.weights or []) == len(b.weights or [])
-        for wa, wb in zip(a.weights or [], b.weights or []):
-            assert wa.dtype == np.float32
-            np.testing.assert_array_equal(wa.view(np.uint32), wb.view(np.uint32))
+    _same_float32_bits(got, want)
     x = np.random.default_rng(3).standard_normal((2, 5, 3)).astype(np.float32)
     np.testing.assert_array_equal(Model.from_spec(got).trace(x).output, Model.from_spec(want).trace(x).output)
 

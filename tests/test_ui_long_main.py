@@ -1966,7 +1966,6 @@ def test_a_long_input_of_a_time_major_onnx_model_shows_exact_windows(make_window
     trace."""
     pytest.importorskip("onnx")
     from helpers import onnx_recurrent_model
-    from lstmviz.ui.app import render
 
     model, x = onnx_recurrent_model(tmp_path, "LSTM", 0, direction, {}, steps=T, batch=1)
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
@@ -1976,18 +1975,7 @@ def test_a_long_input_of_a_time_major_onnx_model_shows_exact_windows(make_window
     state.set_input_data(x.transpose(1, 0, 2).copy())  # (as any input: samples first)
     seq = state.long
     assert seq is not None and (seq.steps, seq.samples) == (T, 1)
-    full = model.trace(x)
-    for title, step in (("Over time", 2222), ("Unrolled", 700), ("Cell", T - 5)):
-        _tab(w, title)
-        out = render(w, tmp_path / f"{title}.png", step=step, size="1200x800")
-        assert out.exists() and state.cursor.step == step
-        trace = state.trace
-        assert trace.start <= step < trace.start + seq.window
-        rec = trace["lstm"]
-        for side, half in ([(s, h) for s, h in rec.children.items()] or [("", rec)]):
-            whole = full["lstm"].children[side] if side else full["lstm"]
-            n = half.steps["h"].shape[1]
-            np.testing.assert_array_equal(half.steps["h"], whole.steps["h"][:, half.start:half.start + n])
+    _each_view_shows_exact_windows(w, tmp_path, model.trace(x), ["lstm"])
 
 
 
@@ -1999,7 +1987,6 @@ def test_a_long_input_of_a_real_onnx_export_shows_exact_windows(make_window, tmp
     of it now, every recurrent record those steps of the whole trace, to the bit."""
     import lstmviz
     from helpers import FIXTURES
-    from lstmviz.ui.app import render
 
     model = lstmviz.load(FIXTURES / case / "model.onnx")
     x = np.random.default_rng(2).normal(size=(1, T, 3)).astype(np.float32)
@@ -2010,15 +1997,24 @@ def test_a_long_input_of_a_real_onnx_export_shows_exact_windows(make_window, tmp
     state.set_input_data(x)
     seq = state.long
     assert seq is not None and (seq.steps, seq.samples) == (T, 1)
-    full = model.trace(x)
     nodes = [n.layer.name for n in model.nodes if n.layer.class_name in ("onnx.LSTM", "onnx.GRU")]
+    _each_view_shows_exact_windows(w, tmp_path, model.trace(x), nodes)
+
+
+def _each_view_shows_exact_windows(w, tmp_path, full, names) -> None:
+    """Over time, Unrolled and Cell, each drawn at a step of a long input: the window on
+    screen holds the step, and each recurrent record of layers ``names`` is those steps of
+    the whole trace ``full``, to the bit."""
+    from lstmviz.ui.app import render
+
+    state, seq = w.state, w.state.long
     for title, step in (("Over time", 2222), ("Unrolled", 700), ("Cell", T - 5)):
         _tab(w, title)
         out = render(w, tmp_path / f"{title}.png", step=step, size="1200x800")
         assert out.exists() and state.cursor.step == step
         trace = state.trace
         assert trace.start <= step < trace.start + seq.window
-        for name in nodes:
+        for name in names:
             rec = trace[name]
             for side, half in ([(s, h) for s, h in rec.children.items()] or [("", rec)]):
                 whole = full[name].children[side] if side else full[name]
