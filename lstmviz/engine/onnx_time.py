@@ -16,11 +16,10 @@ make of it; ``ALL`` where every element is, its shape known only when run), or `
 where it depends on the length otherwise (arithmetic on it) or on some of the steps (the
 last step picked, a node's final states).
 Without steps, tags are harmless: the tensor is computed once over the whole sequence,
-in a window as in a whole trace (a Shape reading the length sees the whole sequence's).
-Such a tensor is computed once from the whole sequence, in a window as in a whole trace;
+in a window as in a whole trace (a Shape reading the length sees the whole sequence's);
 but a plain trace of the first steps (the app's first view of a long input) would compute
-it from those: an op over a sequence takes a tagged operand only as a Reshape's shape, whose tagged
-element is the time axis of its output: a window computes it with the window's length
+it from those. So an op over a sequence takes a tagged operand only as a Reshape's shape,
+whose tagged element is the time axis of its output: a window computes it with the window's length
 there (``window_operand``); or as a ReverseSequence's lengths, every one the whole
 length (tf2onnx's go_backwards): a window of it is the input's mirrored window turned
 around (``reversed_steps``); anything else refused.
