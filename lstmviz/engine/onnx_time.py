@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstmviz.engine import onnx_ops
 from lstmviz.errors import LstmvizError
 
 #: The tag of a tensor that depends on the sequence's length otherwise than by holding it.
@@ -173,6 +172,8 @@ def _static_tag(layer, op, attrs, ins: list[_In]):
         else:
             return unknown  # (an index or shape known only when run)
     try:
+        from lstmviz.engine import onnx_ops  # (only for an ONNX graph: not at the app's start)
+
         got = onnx_ops.evaluate("Identity" if op == "Cast" else op, attrs, args, int(layer.config.get("opset", 17)))[0]
     except (LstmvizError, ValueError, TypeError, IndexError):
         return ANY
