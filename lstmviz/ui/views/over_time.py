@@ -413,6 +413,7 @@ class OverTimeView(TraceView):
         self._page_layout = lay
         self._curves_stretch = CURVES_STRETCH
         self._refits = 0  # (_fit_strips)
+        self._head_need = -1  # (the header's height _fit_page counted)
         # its text changes at every step: no layout pass for that (QuietLabel); a long
         # header wraps, it never widens the window
         # (never squeezed to nothing: a small window; never more than two lines: the
@@ -439,7 +440,7 @@ class OverTimeView(TraceView):
         self.slots[0].colorbar.share_width(*(s.colorbar for s in self.slots[1:]))
         self.grid = grid
         self._columns = 0
-        self._least: tuple = ()  # the heatmaps' least size as last set (_fit_columns)
+        self._least: tuple = (HEATMAP_MIN_WIDTH, HEATMAP_MIN)  # the heatmaps' least size (_fit_columns)
         self._place(3)
         # The selected unit's curves.
         self.curve_widget = pg.PlotWidget(enableMenu=False,  # (made without the menu: ~4 ms)
@@ -605,10 +606,57 @@ class OverTimeView(TraceView):
         if want != shown:
             axis.showLabel(want)
 
+    @property
+    def curves_shown(self) -> bool:
+        """The selected unit's curves are on the page (``_fit_page``: they give way where
+        the page is too short for them beside the header and the heatmaps)."""
+        return not self.curve_widget.isHidden()
+
+    def _fit_page(self) -> None:
+        """The curves below the heatmaps where the page holds the header's lines (its short
+        form whole, two lines at most), the heatmaps at their least (``_fit_columns``: a
+        long input's strips bare) and the curves at their least; else the curves give way,
+        the heatmaps taking their height. In an 800 x 600 window (760 x 540 inside its
+        frame) beside the side panel the page held all three only past its height: the
+        window was laid out at 786 x 558 and shrunk to the screen, the header cut to
+        "unit 0…", an LSTM(16)'s images 34 px high (2 px a unit), and a long input's strips
+        left its images 4 px. A lecturer there needs every unit's gates and states over time
+        (what the tab is for) more than one unit's curves, which the heatmaps' dashed row
+        and the Cell view show too; they come back wherever the page holds them."""
+        if self.stack.currentIndex() != 1:
+            return
+        m = self.layout().contentsMargins()
+        room = self.height() - m.top() - m.bottom()
+        gap = max(0, self._page_layout.spacing())
+        head = self.header.sizeHint().height()
+        if not self.cell_box.isHidden() and self._top.direction() == QtWidgets.QBoxLayout.Direction.TopToBottom:
+            head += self.cell_box.sizeHint().height() + max(0, self._top.spacing())
+        self._head_need = self.header.sizeHint().height()
+        n = sum(not slot.widget.isHidden() for slot in self.slots)
+        rows = -(-n // max(1, self._columns))
+        heatmaps = rows * self._least[1] + (rows - 1) * max(0, self.grid.verticalSpacing())
+        need = head + gap + heatmaps + gap + self.curve_widget.minimumHeight()
+        show = room >= need
+        if show != self.curves_shown:
+            self.curve_widget.setHidden(not show)
+            self._fit_step_axes()
+        # rows of heatmaps whose images are alike high: the last row's step axis its own
+        stretch = [0] * rows
+        if not show and rows > 1 and self._columns == 2 and n > 4:
+            axis = math.ceil(self.slots[n - 1].plot.getAxis("bottom").minimumHeight())  # (shown)
+            each = max(1.0, (room - head - gap - (rows - 1) * max(0, self.grid.verticalSpacing()) - axis) / rows)
+            stretch = [round(each)] * (rows - 1) + [round(each) + axis]
+        for r in range(MAX_SLOTS):
+            want = stretch[r] if r < rows else 0
+            if self.grid.rowStretch(r) != want:
+                self.grid.setRowStretch(r, want)
+
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._fit_top()
         self._fit_columns()
+        self._fit_page()
+        later(self, type(self)._fit_page)  # (the header's lines at its new width)
         self._set_curves_stretch(CURVES_STRETCH)  # (the heatmaps measured again: fit_strip)
         if self.overviews is not None:
             # and fitted again once laid out: a heatmap whose height the new size leaves as
@@ -710,8 +758,9 @@ class OverTimeView(TraceView):
         total = getattr(self.trace, "total_steps", None)
         exact = ""
         if total:
-            exact = f" · exact steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
-            veiled += exact + (" (top strips: the whole sequence)" if self.overviews else "")
+            # (the short form without "exact": at 760 x 540 it cut "of 20,000" off)
+            exact = f" · steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
+            veiled += " · exact" + exact[2:] + (" (top strips: the whole sequence)" if self.overviews else "")
         # a stack of cells: the unit box counts the widest cell's units; a smaller cell
         # shows its last unit, and says so (it showed it as if asked)
         fewer = f" ({ref.side} has no unit {cursor.unit}: its last)" if cells and cursor.unit > u else ""
@@ -724,6 +773,8 @@ class OverTimeView(TraceView):
         short = f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t)}</b>{same}{data}{exact}"
         self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = input step "
                             f"{count(tau)}{order}{rest}", short=short)
+        if self.header.sizeHint().height() != self._head_need:  # (another line: _fit_page)
+            self._fit_page()
         if not self.cell_box.isHidden():  # (its length changes with a layer, a cell, the digits)
             plain = QtGui.QTextDocumentFragment.fromHtml(short).toPlainText()
             fit = (len(plain), self.cell_box.sizeHint().width())
@@ -805,15 +856,33 @@ class OverTimeView(TraceView):
             else:  # (as narrow as two to a row, at the least: the window can be narrowed to it)
                 two = 2 * HEATMAP_MIN_WIDTH + gap
                 least = (-(-(two - (wide - 1) * gap) // wide), HEATMAP_MIN)
+        strips = [slot for slot in self.slots if not slot.widget.isHidden() and slot.strip.shown]
+        if strips:  # a long input's strip above each image: at least bare (fit_strip)
+            strip = strips[0].strip
+            below = max(0.0, strip.layout.layout.rowSpacing(strip.row))  # (the strip's row's)
+            least = (least[0], least[1] + STRIP_BARE_HEIGHT + math.ceil(below))
         self._place(columns)
-        steps = columns != 2 or n <= 4  # (an LSTM's three rows: no step axes)
-        for slot in self.slots:
-            if slot.plot.getAxis("bottom").isVisible() != steps:
+        self._least = least
+        self._fit_step_axes()
+
+    def _fit_step_axes(self) -> None:
+        """Step axes under the heatmaps, but an LSTM's three rows (``_fit_columns``) leave
+        them to the curves below; where the curves gave way (``_fit_page``), the last row's
+        say the steps, its heatmaps that much taller at the least."""
+        n = sum(not slot.widget.isHidden() for slot in self.slots)
+        columns = max(1, self._columns)
+        stacked = columns == 2 and n > 4
+        last = (n - 1) // columns
+        for k, slot in enumerate(self.slots):
+            axis = slot.plot.getAxis("bottom")
+            steps = not stacked or (not self.curves_shown and k // columns == last)
+            if axis.isVisible() != steps:
                 slot.plot.showAxis("bottom", steps)
-        if least != self._least:
-            self._least = least
-            for slot in self.slots:
-                slot.widget.setMinimumSize(*least)
+            width, height = self._least
+            if stacked and steps:
+                height += math.ceil(axis.minimumHeight())
+            if (slot.widget.minimumWidth(), slot.widget.minimumHeight()) != (width, height):
+                slot.widget.setMinimumSize(width, height)
 
     def _place(self, columns: int) -> None:
         """The heatmaps row by row, ``columns`` to a row (moved only when that changes)."""
@@ -859,6 +928,7 @@ class OverTimeView(TraceView):
         # a GRU's four heatmaps two by two: three to a row left the fourth (h) alone under
         # the first, two thirds of its row empty and every heatmap a third of the width
         self._fit_columns()
+        self._fit_page()
         # the heatmaps' titles whole or short together, not some of each
         th.titles_together(*(slot.plot for slot in self.slots if slot.key is not None))
         for slot in self.slots:
@@ -1070,7 +1140,8 @@ class OverTimeView(TraceView):
         start = int(nref.rec.start)  # (a backward half's: the steps reading the window's input)
         slots = [slot for slot in self.slots if slot.key is not None]
         todo: list = [(self._ahead_image, nref, slot, s, start) for slot in slots]
-        todo += [(self._ahead_curve, nref, key, s, u, start) for key in nref.cell.records]
+        if self.curves_shown:  # (gave way: _fit_page)
+            todo += [(self._ahead_curve, nref, key, s, u, start) for key in nref.cell.records]
         todo.append((self._ahead_axes, nref, start))
         self._ahead_todo = todo
         self._ahead_timer.start()
