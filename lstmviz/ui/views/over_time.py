@@ -187,6 +187,16 @@ IMAGE_MIN_WIDE = 60
 ROOM_SLACK = 4
 
 
+def _refit_central(widget: pg.GraphicsView) -> None:
+    """``widget``'s plots laid out in its size again: where they needed more height than it
+    had (a long input's strip with its axes), Qt held them at that least, and kept them so
+    once they needed less (the strip gone bare): the image and colour bar ran past the
+    widget's bottom, their end labels cut, until the widget was resized."""
+    central = widget.centralWidget
+    if central is not None and central.geometry() != widget.range:
+        central.setGeometry(widget.range)
+
+
 class _Heatmap:
     def __init__(self, view: "OverTimeView", index: int):
         self.view = view
@@ -257,6 +267,8 @@ class _Heatmap:
         # heatmap and its step axis are cut off: that much less of the image is seen)
         image = self.plot.vb.height() - max(0.0, self.widget.ci.geometry().height() - self.widget.viewport().height())
         at_least = image + strip.height - STRIP_MIN_HEIGHT  # the image beside the strip at its least with axes
+        if self._tight_high:  # (and the margins above and below it had, which come back: fit_room)
+            at_least -= 2 * (MARGIN - MARGIN_TIGHT)
         if strip.bare and not self.view.starved:
             # the curves have their share back (a resize): start again from the strip with
             # its axes, so that whatever the sizes before, a size ends alike
@@ -273,6 +285,8 @@ class _Heatmap:
                 elif target < STRIP_MIN_HEIGHT:  # the strip with its axis cannot give enough
                     self.view.heatmaps_starved()
                 strip.set_height(target)
+        if strip.height != was[0]:
+            later(self.widget, _refit_central)
         return (strip.height, self.view.starved) != was
 
     def image_least(self) -> float:
@@ -305,17 +319,22 @@ class _Heatmap:
         high = vb.height() - 2 * (MARGIN - top)
         slack = ROOM_SLACK if self.tight else 0
         sides = not self.strip.shown  # (the height too)
-        tight = (sides and high < IMAGE_MIN + slack) or wide < IMAGE_MIN_WIDE + slack
-        if (tight, tight and sides) == (self.tight, self._tight_high):
+        short = high < IMAGE_MIN + (ROOM_SLACK if self._tight_high else 0)
+        tight = (sides and short) or wide < IMAGE_MIN_WIDE + slack
+        # above a bare strip (``fit_strip`` gave all it can) the margins above and below
+        # give way too: at 760 x 540 they left a long input's images 24 px of 34
+        tight_high = tight if sides else short and self.strip.bare
+        if (tight, tight_high) == (self.tight, self._tight_high):
             return
         axis = self.plot.getAxis("left")
         if tight and not self.tight:
             self._label_room = label_share(axis) if axis.fixedWidth is None else 0.0
-        self.tight, self._tight_high = tight, tight and sides
+        self.tight, self._tight_high = tight, tight_high
         self.fit_left()
         m = MARGIN_TIGHT if tight else MARGIN
         h = MARGIN_TIGHT if self._tight_high else MARGIN
         layout.setContentsMargins(m, h, m, h)
+        later(self.widget, _refit_central)
         # the colour bar keeps room above and below for its end labels, half of each stands
         # out of the bar (the widget's margins gave it): in its own margins, off its height
         bar = self.colorbar.layout
