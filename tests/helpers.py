@@ -274,15 +274,15 @@ def onnx_recurrent_model(tmp_path, op, layout, direction, extras, steps=150, d=5
 
 def over_time_legible(view, image_least: float) -> None:
     """Over time's page as laid out: each shown heatmap's image at least ``image_least``
-    px high, every colour bar's value labels inside its widget, and the header showing its
-    short form whole (cut to "…" nowhere)."""
+    px high, every colour bar's value labels and the heatmaps' unit labels inside their
+    widget, and the header showing its short form whole (cut to "…" nowhere)."""
     from PySide6 import QtGui
 
     for slot in [s for s in view.slots if s.key is not None and s.widget.isVisible()]:
         image = slot.plot.vb.sceneBoundingRect()
         assert image.height() >= image_least, (slot.key, image)
         area = slot.widget.sceneRect()
-        for axis in (slot.colorbar.axis,):
+        for axis in (slot.colorbar.axis, slot.plot.getAxis("left")):
             canvas = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
             painter = QtGui.QPainter(canvas)
             try:

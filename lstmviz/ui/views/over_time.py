@@ -36,6 +36,7 @@ from lstmviz.ui.plot_tools import (
     fit_side_label,
     keep_pixels,
     label_share,
+    labels_above_bottom,
     labels_inside,
 )
 from lstmviz.ui.spotlight import DimMask
@@ -311,6 +312,7 @@ class _Heatmap:
         vb = self.plot.vb
         if vb.width() <= 1 or vb.height() <= 1:
             return
+        self.fit_unit_labels()
         layout = self.widget.ci.layout
         left, top, _, _ = layout.getContentsMargins()
         # (what the rows' label gave, or above a strip what the left axis gave)
@@ -334,6 +336,7 @@ class _Heatmap:
         m = MARGIN_TIGHT if tight else MARGIN
         h = MARGIN_TIGHT if self._tight_high else MARGIN
         layout.setContentsMargins(m, h, m, h)
+        self.fit_unit_labels()
         later(self.widget, _refit_central)
         # the colour bar keeps room above and below for its end labels, half of each stands
         # out of the bar (the widget's margins gave it): in its own margins, off its height
@@ -347,6 +350,15 @@ class _Heatmap:
         else:
             bar.setContentsMargins(*self._bar_margins)
         self.fit_label()
+
+    def fit_unit_labels(self) -> None:
+        """The unit axis' labels within the widget: the last unit's label stands half a
+        line past the image's bottom, where the least margin (``fit_room``) and no step
+        axis below leave it 2 px (``labels_above_bottom``)."""
+        bottom = self.plot.getAxis("bottom")
+        _, _, _, margin = self.widget.ci.layout.getContentsMargins()
+        room = margin + (bottom.height() if bottom.isVisible() else 0.0)
+        labels_above_bottom(self.plot.getAxis("left"), math.floor(room))
 
     def left_width(self, tight: bool | None = None) -> int:
         """The left axis' width above which a long input's strip stands (the strip's the
@@ -897,6 +909,7 @@ class OverTimeView(TraceView):
             steps = not stacked or (not self.curves_shown and k // columns == last)
             if axis.isVisible() != steps:
                 slot.plot.showAxis("bottom", steps)
+                slot.fit_unit_labels()
             width, height = self._least
             if stacked and steps:
                 height += math.ceil(axis.minimumHeight())
