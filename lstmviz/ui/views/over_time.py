@@ -444,12 +444,16 @@ class OverTimeView(TraceView):
         self._page_layout = lay
         self._curves_stretch = CURVES_STRETCH
         self._refits = 0  # (_fit_strips)
-        self._head_need = -1  # (the header's height _fit_page counted)
+        self._head_need: tuple = ()  # (the header's and the curves' heights _fit_page counted)
         # its text changes at every step: no layout pass for that (QuietLabel); a long
         # header wraps, it never widens the window
         # (never squeezed to nothing: a small window; never more than two lines: the
         # heatmaps keep their room, the short form shows, the whole text in the tooltip)
         self.header = QuietLabel(one_line=True, max_lines=2)
+        # (its lines at a new width, or a text of more lines, asks the page for a layout:
+        # _fit_page)
+        self.header.installEventFilter(self)
+        page.installEventFilter(self)
         top = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.header, 1)
@@ -662,7 +666,7 @@ class OverTimeView(TraceView):
         head = self.header.sizeHint().height()
         if not self.cell_box.isHidden() and self._top.direction() == QtWidgets.QBoxLayout.Direction.TopToBottom:
             head += self.cell_box.sizeHint().height() + max(0, self._top.spacing())
-        self._head_need = self.header.sizeHint().height()
+        self._head_need = (self.header.sizeHint().height(), self.curve_widget.minimumHeight())
         n = sum(not slot.widget.isHidden() for slot in self.slots)
         rows = -(-n // max(1, self._columns))
         heatmaps = rows * self._least[1] + (rows - 1) * max(0, self.grid.verticalSpacing())
@@ -682,12 +686,24 @@ class OverTimeView(TraceView):
             if self.grid.rowStretch(r) != want:
                 self.grid.setRowStretch(r, want)
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if (watched is self.header and event.type() == QtCore.QEvent.Type.Resize) or (
+                event.type() == QtCore.QEvent.Type.LayoutRequest and watched is self.stack.widget(1)):
+            later(self, type(self)._fit_head)  # (after the header measured its lines)
+        return super().eventFilter(watched, event)
+
+    def _fit_head(self) -> None:
+        """``_fit_page`` again where the header's lines or the curves' least changed (a
+        new width wraps the header or the curves' legend otherwise): the curves' place was
+        decided from those at the width before."""
+        if (self.header.sizeHint().height(), self.curve_widget.minimumHeight()) != self._head_need:
+            self._fit_page()
+
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._fit_top()
         self._fit_columns()
         self._fit_page()
-        later(self, type(self)._fit_page)  # (the header's lines at its new width)
         self._set_curves_stretch(CURVES_STRETCH)  # (the heatmaps measured again: fit_strip)
         if self.overviews is not None:
             # and fitted again once laid out: a heatmap whose height the new size leaves as
@@ -804,8 +820,7 @@ class OverTimeView(TraceView):
         short = f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t)}</b>{same}{data}{exact}"
         self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = input step "
                             f"{count(tau)}{order}{rest}", short=short)
-        if self.header.sizeHint().height() != self._head_need:  # (another line: _fit_page)
-            self._fit_page()
+        self._fit_head()  # (another line)
         if not self.cell_box.isHidden():  # (its length changes with a layer, a cell, the digits)
             plain = QtGui.QTextDocumentFragment.fromHtml(short).toPlainText()
             fit = (len(plain), self.cell_box.sizeHint().width())
